@@ -1,0 +1,34 @@
+// Shared argument handling for the commands: node's parseArgs with our exit-code conventions
+// (0 ok, 1 findings/drift at or above --fail-on, 2 usage error, 3 internal error).
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { SEVERITIES, type Severity } from "../report/schema.js";
+
+export const EXIT_OK = 0;
+export const EXIT_FAIL_ON = 1;
+export const EXIT_USAGE = 2;
+
+export class UsageError extends Error {}
+
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"]>>(
+  argv: string[],
+  options: T,
+  allowPositionals = true,
+) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export function parseSeverity(value: string | undefined, flag: string): Severity | undefined {
+  if (value === undefined) return undefined;
+  if ((SEVERITIES as readonly string[]).includes(value)) return value as Severity;
+  throw new UsageError(`${flag} must be one of ${SEVERITIES.join(", ")} (got '${value}')`);
+}
+
+export function parseChoice<C extends string>(value: string | undefined, flag: string, choices: readonly C[], fallback: C): C {
+  if (value === undefined) return fallback;
+  if ((choices as readonly string[]).includes(value)) return value as C;
+  throw new UsageError(`${flag} must be one of ${choices.join(", ")} (got '${value}')`);
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// The nix-warden command line: parses the subcommand and hands off. Each command lives in its own
+// module and exports `run(argv): Promise<number>` (the exit code); this file only dispatches.
+import { TOOL } from "../version.js";
+import { EXIT_USAGE, UsageError } from "./args.js";
+
+type CommandModule = { run: (argv: string[]) => Promise<number>; summary: string };
+
+// One line per command; each module is loaded only when its command runs (fast start-up).
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {};
+
+function usage(): string {
+  return [
+    `${TOOL.name} ${TOOL.version}: keep NixOS configurations secure and declarative`,
+    "",
+    "usage: nix-warden <command> [options]",
+    "",
+    "commands:",
+    ...Object.keys(COMMANDS).map((c) => `  ${c}`),
+    "",
+    "Run `nix-warden <command> --help` for a command's options.",
+  ].join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "--help" || command === "-h" || command === "help") {
+    console.log(usage());
+    return command ? 0 : EXIT_USAGE;
+  }
+  if (command === "--version" || command === "-V") {
+    console.log(TOOL.version);
+    return 0;
+  }
+  const load = COMMANDS[command];
+  if (!load) {
+    console.error(`nix-warden: unknown command '${command}'\n\n${usage()}`);
+    return EXIT_USAGE;
+  }
+  const mod = await load();
+  return mod.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`nix-warden: ${err.message}`);
+      process.exitCode = EXIT_USAGE;
+    } else {
+      console.error(`nix-warden: internal error: ${(err as Error)?.stack ?? String(err)}`);
+      process.exitCode = 3;
+    }
+  },
+);
