@@ -1,0 +1,454 @@
+// The option-path index: for every definition in a NixOS (or home-manager) module, its full
+// attribute path as the module system sees it. `services.openssh = { settings.PermitRootLogin =
+// "yes"; }` defines `services.openssh.settings.PermitRootLogin`. The walk looks through the module
+// function and its `let`/`with`, the `config = ...` of the full module form, `lib.mkIf c {..}`,
+// `mkMerge [..]`, `optionalAttrs`, `if/then/else`, `//`, priorities (`mkForce`, `mkDefault`,
+// `mkOverride n`, `mkBefore`...) and let-bound attribute sets, recording the conditions it passed.
+import { SyntaxKind as K, type SyntaxNode } from "./syntax.js";
+import { unescapeString } from "./lower.js";
+
+export interface PathSegment {
+  name: string;
+  /** `${expr}` or an interpolated string: the name is only known at evaluation. */
+  dynamic: boolean;
+  node: SyntaxNode;
+}
+
+export interface OptionCondition {
+  kind: "mkIf" | "optionalAttrs" | "if" | "else";
+  /** The condition's source text (for `else`, the text of the `if` condition it negates). */
+  text: string;
+  node: SyntaxNode;
+}
+
+export type Priority = "mkForce" | "mkDefault" | "mkOverride" | "mkOptionDefault" | "mkVMOverride" | "mkImageMediaOverride";
+
+export interface OptionDefinition {
+  /** Dotted path, segments quoted where needed: `fileSystems."/data".device`. */
+  path: string;
+  segments: PathSegment[];
+  /** The binding that defines it (ATTRPATH_VALUE, or INHERIT for `inherit x;`). */
+  binding: SyntaxNode;
+  /** The attribute path node of the binding (for locating and editing). */
+  attrpath: SyntaxNode | undefined;
+  /** The value expression as written. */
+  value: SyntaxNode | undefined;
+  /** The value with priority and condition wrappers and parentheses taken off. */
+  inner: SyntaxNode | undefined;
+  conditions: OptionCondition[];
+  priority?: Priority;
+  /** How the walk got here: `let base`, `mkMerge`, `config`... */
+  via: string[];
+  /** No nested definitions below it (its value is not an attribute set we walked into). */
+  isLeaf: boolean;
+  line: number;
+  column: number;
+}
+
+export interface OptionIndex {
+  definitions: OptionDefinition[];
+  /** Definitions by path (several when a module defines a path more than once). */
+  byPath: Map<string, OptionDefinition[]>;
+  /** `imports = [ ... ]` elements. */
+  imports: SyntaxNode[];
+  /** `options = ...` declarations (full module form), by path. */
+  declarations: OptionDefinition[];
+  /** The file is a module (as opposed to a package, an overlay, a flake...). */
+  isModule: boolean;
+}
+
+const MODULE_KEYS = new Set(["imports", "options", "config", "_file", "key", "disabledModules", "meta", "freeformType", "_class"]);
+const PRIORITY_FNS: Record<string, Priority | "order"> = {
+  mkForce: "mkForce",
+  mkDefault: "mkDefault",
+  mkOverride: "mkOverride",
+  mkOptionDefault: "mkOptionDefault",
+  mkVMOverride: "mkVMOverride",
+  mkImageMediaOverride: "mkImageMediaOverride",
+  mkBefore: "order",
+  mkAfter: "order",
+  mkOrder: "order",
+};
+
+/** Strip parentheses. */
+export function unparen(node: SyntaxNode | undefined): SyntaxNode | undefined {
+  let n = node;
+  while (n && n.kind === K.NODE_PAREN) n = n.firstChild();
+  return n;
+}
+
+/** For `f a b`: the function node and its arguments. */
+export function flattenApply(node: SyntaxNode): { fn: SyntaxNode; args: SyntaxNode[] } {
+  const args: SyntaxNode[] = [];
+  let n: SyntaxNode = node;
+  while (n.kind === K.NODE_APPLY) {
+    const [f, a] = n.childNodes();
+    if (!f || !a) break;
+    args.unshift(a);
+    n = unparen(f) ?? f;
+  }
+  return { fn: n, args };
+}
+
+/** The name a function is called by: `mkIf` for `mkIf`, `lib.mkIf`, `lib.modules.mkIf`. */
+export function calleeName(fn: SyntaxNode): string | undefined {
+  if (fn.kind === K.NODE_IDENT) return fn.text;
+  if (fn.kind === K.NODE_SELECT) {
+    const path = fn.childNodes()[1];
+    const last = path?.childNodes().at(-1);
+    if (last?.kind === K.NODE_IDENT) return last.text;
+  }
+  return undefined;
+}
+
+/** The full dotted text of a callee (`lib.mkIf`), for display. */
+export function calleeText(fn: SyntaxNode): string {
+  return fn.text.replace(/\s+/g, " ");
+}
+
+/** The segments of an attribute path node. */
+export function attrpathSegments(attrpath: SyntaxNode): PathSegment[] {
+  return attrpath.childNodes().map((a) => attrSegment(a));
+}
+
+function attrSegment(a: SyntaxNode): PathSegment {
+  if (a.kind === K.NODE_IDENT) return { name: a.text, dynamic: false, node: a };
+  if (a.kind === K.NODE_STRING) {
+    const lit = staticString(a);
+    return lit !== undefined ? { name: lit, dynamic: false, node: a } : { name: a.text, dynamic: true, node: a };
+  }
+  // NODE_DYNAMIC: `${"x"}` is static
+  const inner = unparen(a.firstChild());
+  const lit = inner && inner.kind === K.NODE_STRING ? staticString(inner) : undefined;
+  return lit !== undefined ? { name: lit, dynamic: false, node: a } : { name: a.text, dynamic: true, node: a };
+}
+
+/** The value of a string literal without interpolation (`"x"`, `''x''`), else undefined. */
+export function staticString(node: SyntaxNode): string | undefined {
+  if (node.kind !== K.NODE_STRING) return undefined;
+  if (node.firstChild(K.NODE_INTERPOL)) return undefined;
+  const toks = node.childTokens();
+  const indented = toks[0]?.kind === K.TOKEN_IND_STRING_START;
+  if (!indented) {
+    return unescapeString(toks.filter((t) => t.kind === K.TOKEN_STRING_CONTENT).map((t) => t.text).join(""));
+  }
+  // Indented strings: good enough for names and rule checks (indentation stripped line-wise).
+  let s = "";
+  for (const t of toks) {
+    if (t.kind === K.TOKEN_IND_STRING_CONTENT) s += t.text;
+    else if (t.kind === K.TOKEN_IND_STRING_ESCAPE) s += t.text === "'''" ? "''" : t.text === "''$" || t.text === "$" ? "$" : t.text === "'" ? "'" : unescapeString(t.text.slice(2));
+  }
+  const lines = s.split("\n");
+  const indents = lines.filter((l) => l.trim() !== "").map((l) => l.length - l.trimStart().length);
+  const min = indents.length ? Math.min(...indents) : 0;
+  return lines.map((l) => l.slice(Math.min(min, l.length - l.trimStart().length))).join("\n");
+}
+
+const SIMPLE_ID = /^[a-zA-Z_][a-zA-Z0-9_'-]*$/;
+
+export function formatPath(segments: readonly { name: string; dynamic: boolean }[]): string {
+  return segments.map((s) => (s.dynamic || SIMPLE_ID.test(s.name) ? s.name : JSON.stringify(s.name))).join(".");
+}
+
+interface WalkState {
+  prefix: PathSegment[];
+  conditions: OptionCondition[];
+  priority?: Priority;
+  via: string[];
+  scope: Scope;
+  /** Let-bound names being expanded (cycle guard). */
+  expanding: Set<SyntaxNode>;
+}
+
+interface Scope {
+  bindings: Map<string, SyntaxNode>;
+  up?: Scope;
+}
+
+function lookup(scope: Scope | undefined, name: string): SyntaxNode | undefined {
+  for (let s = scope; s; s = s.up) {
+    const v = s.bindings.get(name);
+    if (v) return v;
+  }
+  return undefined;
+}
+
+/** Let bindings of a LET_IN node (simple `name = value;` ones). */
+function letScope(node: SyntaxNode, up: Scope): Scope {
+  const bindings = new Map<string, SyntaxNode>();
+  for (const b of node.childNodes()) {
+    if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const [path, value] = b.childNodes();
+    const segs = path?.childNodes() ?? [];
+    if (segs.length === 1 && segs[0]!.kind === K.NODE_IDENT && value) bindings.set(segs[0]!.text, value);
+  }
+  return { bindings, up };
+}
+
+class IndexBuilder {
+  readonly definitions: OptionDefinition[] = [];
+  readonly declarations: OptionDefinition[] = [];
+  readonly imports: SyntaxNode[] = [];
+
+  /** Walk a value defining `state.prefix`. Returns true when it descended into an attribute set. */
+  walkValue(node: SyntaxNode | undefined, state: WalkState, out = this.definitions): boolean {
+    const n = unparen(node);
+    if (!n) return false;
+    switch (n.kind) {
+      case K.NODE_ATTR_SET:
+        this.walkAttrs(n, state, out);
+        return true;
+      case K.NODE_LET_IN: {
+        const body = n.childNodes().at(-1);
+        return this.walkValue(body, { ...state, scope: letScope(n, state.scope) }, out);
+      }
+      case K.NODE_WITH:
+        return this.walkValue(n.childNodes()[1], state, out);
+      case K.NODE_IF_ELSE: {
+        const [cond, a, b] = n.childNodes();
+        if (!cond) return false;
+        const text = cond.text;
+        const x = this.walkValue(a, { ...state, conditions: [...state.conditions, { kind: "if", text, node: cond }] }, out);
+        const y = this.walkValue(b, { ...state, conditions: [...state.conditions, { kind: "else", text, node: cond }] }, out);
+        return x || y;
+      }
+      case K.NODE_BIN_OP: {
+        const op = n.childTokens()[0];
+        if (op?.kind !== K.TOKEN_UPDATE) return false;
+        const [a, b] = n.childNodes();
+        const x = this.walkValue(a, state, out);
+        const y = this.walkValue(b, state, out);
+        return x || y;
+      }
+      case K.NODE_IDENT: {
+        const bound = lookup(state.scope, n.text);
+        if (!bound || state.expanding.has(bound)) return false;
+        const expanding = new Set(state.expanding).add(bound);
+        return this.walkValue(bound, { ...state, via: [...state.via, `let ${n.text}`], expanding }, out);
+      }
+      case K.NODE_APPLY: {
+        const { fn, args } = flattenApply(n);
+        const name = calleeName(fn);
+        if (!name) return false;
+        if ((name === "mkIf" || name === "optionalAttrs") && args.length === 2) {
+          const cond = args[0]!;
+          return this.walkValue(args[1], { ...state, conditions: [...state.conditions, { kind: name, text: cond.text, node: cond }] }, out);
+        }
+        if (name === "mkMerge" && args.length === 1) {
+          const list = unparen(args[0]);
+          if (list?.kind !== K.NODE_LIST) return false;
+          let any = false;
+          for (const el of list.childNodes()) any = this.walkValue(el, { ...state, via: [...state.via, "mkMerge"] }, out) || any;
+          return any;
+        }
+        const prio = PRIORITY_FNS[name];
+        if (prio && args.length >= 1) {
+          const inner = args[args.length - 1];
+          return this.walkValue(inner, prio === "order" ? state : { ...state, priority: prio }, out);
+        }
+        return false;
+      }
+      default:
+        return false;
+    }
+  }
+
+  private walkAttrs(set: SyntaxNode, state: WalkState, out: OptionDefinition[]): void {
+    // A `rec` set's own names are visible to its values.
+    const scope = set.firstToken(K.TOKEN_REC) ? letScope(set, state.scope) : state.scope;
+    for (const b of set.childNodes()) {
+      if (b.kind === K.NODE_ATTRPATH_VALUE) {
+        const [attrpath, value] = b.childNodes();
+        if (!attrpath || attrpath.kind !== K.NODE_ATTRPATH) continue;
+        const segments = [...state.prefix, ...attrpathSegments(attrpath)];
+        this.define(b, attrpath, value, segments, { ...state, scope }, out);
+      } else if (b.kind === K.NODE_INHERIT) {
+        for (const name of b.childNodes()) {
+          if (name.kind === K.NODE_INHERIT_FROM) continue;
+          const segments = [...state.prefix, attrSegment(name)];
+          out.push(this.makeDefinition(b, undefined, name, segments, state, true));
+        }
+      }
+    }
+  }
+
+  /** Options declared under `options = ...` (full module form). */
+  walkDeclarations(binding: SyntaxNode, attrpath: SyntaxNode, value: SyntaxNode | undefined, segments: PathSegment[], state: WalkState): void {
+    if (segments.length > 0) this.declarations.push(this.makeDefinition(binding, attrpath, value, segments, state, true));
+    this.walkValue(value, { ...state, prefix: segments }, this.declarations);
+  }
+
+  define(binding: SyntaxNode, attrpath: SyntaxNode, value: SyntaxNode | undefined, segments: PathSegment[], state: WalkState, out: OptionDefinition[] = this.definitions): void {
+    const def = this.makeDefinition(binding, attrpath, value, segments, state, true);
+    out.push(def);
+    // Conditions and priorities wrapped around the value apply to what is inside it.
+    const { inner, conditions, priority } = unwrapValue(value);
+    def.inner = inner;
+    if (priority) def.priority = priority;
+    def.conditions = [...state.conditions, ...conditions];
+    const descended = this.walkValue(value, { ...state, prefix: segments });
+    def.isLeaf = !descended;
+  }
+
+  makeDefinition(binding: SyntaxNode, attrpath: SyntaxNode | undefined, value: SyntaxNode | undefined, segments: PathSegment[], state: WalkState, isLeaf: boolean): OptionDefinition {
+    const at = attrpath ?? binding;
+    return {
+      path: formatPath(segments),
+      segments,
+      binding,
+      attrpath,
+      value,
+      inner: value,
+      conditions: state.conditions,
+      priority: state.priority,
+      via: state.via,
+      isLeaf,
+      line: at.line,
+      column: at.column,
+    };
+  }
+}
+
+/** Take priority and condition wrappers and parentheses off a value. */
+export function unwrapValue(value: SyntaxNode | undefined): { inner: SyntaxNode | undefined; conditions: OptionCondition[]; priority?: Priority } {
+  const conditions: OptionCondition[] = [];
+  let priority: Priority | undefined;
+  let n = unparen(value);
+  for (let guard = 0; n && n.kind === K.NODE_APPLY && guard < 32; guard++) {
+    const { fn, args } = flattenApply(n);
+    const name = calleeName(fn);
+    if ((name === "mkIf" || name === "optionalAttrs") && args.length === 2) {
+      conditions.push({ kind: name, text: args[0]!.text, node: args[0]! });
+      n = unparen(args[1]);
+      continue;
+    }
+    const prio = name ? PRIORITY_FNS[name] : undefined;
+    if (prio && args.length >= 1) {
+      if (prio !== "order") priority = prio;
+      n = unparen(args[args.length - 1]);
+      continue;
+    }
+    break;
+  }
+  return { inner: n, conditions, priority };
+}
+
+/** The module body inside `{ config, lib, ... }: let ... in with ...; { ... }`, and its scope. */
+function moduleBody(root: SyntaxNode): { body: SyntaxNode | undefined; scope: Scope } {
+  let scope: Scope = { bindings: new Map() };
+  let n = unparen(root.kind === K.NODE_ROOT ? root.childNodes().find((c) => c.kind !== K.NODE_ERROR) : root);
+  for (let guard = 0; n && guard < 64; guard++) {
+    if (n.kind === K.NODE_LAMBDA) n = unparen(n.childNodes()[1]);
+    else if (n.kind === K.NODE_LET_IN) {
+      scope = letScope(n, scope);
+      n = unparen(n.childNodes().at(-1));
+    } else if (n.kind === K.NODE_WITH || n.kind === K.NODE_ASSERT) n = unparen(n.childNodes()[1]);
+    else break;
+  }
+  return { body: n, scope };
+}
+
+function topLevelKeys(set: SyntaxNode): string[] {
+  const keys: string[] = [];
+  for (const b of set.childNodes()) {
+    if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const first = b.childNodes()[0]?.childNodes()[0];
+    if (first?.kind === K.NODE_IDENT) keys.push(first.text);
+  }
+  return keys;
+}
+
+/** Index one module: a file's root, or an inline module (a lambda or attribute set in a `modules`
+ * list). */
+export function indexModule(node: SyntaxNode): OptionIndex {
+  const builder = new IndexBuilder();
+  const { body, scope } = moduleBody(node);
+  let isModule = false;
+  const state: WalkState = { prefix: [], conditions: [], via: [], scope, expanding: new Set() };
+  if (body) {
+    const bodySet = body.kind === K.NODE_ATTR_SET ? body : undefined;
+    const keys = bodySet ? topLevelKeys(bodySet) : [];
+    const fullForm = keys.includes("config") || keys.includes("options");
+    if (bodySet && keys.includes("outputs") && (keys.includes("inputs") || keys.includes("description"))) {
+      // A flake, not a module: its inline modules are found by the caller.
+    } else if (bodySet) {
+      isModule = true;
+      const scoped: WalkState = { ...state, scope: bodySet.firstToken(K.TOKEN_REC) ? letScope(bodySet, scope) : scope };
+      for (const b of bodySet.childNodes()) {
+        if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+        const [attrpath, value] = b.childNodes();
+        if (!attrpath || attrpath.kind !== K.NODE_ATTRPATH) continue;
+        const segs = attrpathSegments(attrpath);
+        const head = segs[0]!;
+        if (!head.dynamic && head.name === "imports" && segs.length === 1) {
+          const list = unparen(value);
+          if (list?.kind === K.NODE_LIST) builder.imports.push(...list.childNodes());
+          continue;
+        }
+        if (!head.dynamic && head.name === "options") {
+          builder.walkDeclarations(b, attrpath, value, segs.slice(1), scoped);
+          continue;
+        }
+        if (fullForm) {
+          if (!head.dynamic && head.name === "config") {
+            const rest = segs.slice(1);
+            if (rest.length === 0) builder.walkValue(value, { ...scoped, via: ["config"] });
+            else builder.define(b, attrpath, value, rest, { ...scoped, via: ["config"] });
+          }
+          continue;
+        }
+        if (!head.dynamic && MODULE_KEYS.has(head.name) && segs.length === 1) continue;
+        builder.define(b, attrpath, value, segs, scoped);
+      }
+    } else {
+      // `lib.mkIf c { ... }` or `mkMerge [ ... ]` as the whole module.
+      const before = builder.definitions.length;
+      builder.walkValue(body, state);
+      isModule = builder.definitions.length > before;
+    }
+  }
+  const byPath = new Map<string, OptionDefinition[]>();
+  for (const d of builder.definitions) {
+    const list = byPath.get(d.path);
+    if (list) list.push(d);
+    else byPath.set(d.path, [d]);
+  }
+  return { definitions: builder.definitions, byPath, imports: builder.imports, declarations: builder.declarations, isModule };
+}
+
+/** Index a whole file: the file as a module, plus every inline module in a `modules = [ ... ]`
+ * list (flake.nix's `nixosSystem { modules = [ ... ]; }`). */
+export function buildOptionIndex(root: SyntaxNode): OptionIndex {
+  const main = indexModule(root);
+  const inline: OptionIndex[] = [];
+  root.walk((node) => {
+    if (node.kind !== K.NODE_ATTRPATH_VALUE) return;
+    const [attrpath, value] = node.childNodes();
+    const last = attrpath?.childNodes().at(-1);
+    if (last?.kind !== K.NODE_IDENT || last.text !== "modules") return;
+    const list = unparen(value);
+    if (list?.kind !== K.NODE_LIST) return;
+    for (const el of list.childNodes()) {
+      const m = unparen(el);
+      if (m && (m.kind === K.NODE_LAMBDA || m.kind === K.NODE_ATTR_SET)) {
+        const idx = indexModule(m);
+        if (idx.isModule) inline.push(idx);
+      }
+    }
+  });
+  if (inline.length === 0) return main;
+  const definitions = [...main.definitions, ...inline.flatMap((i) => i.definitions)];
+  const byPath = new Map<string, OptionDefinition[]>();
+  for (const d of definitions) {
+    const list = byPath.get(d.path);
+    if (list) list.push(d);
+    else byPath.set(d.path, [d]);
+  }
+  return {
+    definitions,
+    byPath,
+    imports: [...main.imports, ...inline.flatMap((i) => i.imports)],
+    declarations: [...main.declarations, ...inline.flatMap((i) => i.declarations)],
+    isModule: main.isModule || inline.length > 0,
+  };
+}

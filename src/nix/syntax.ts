@@ -1,0 +1,293 @@
+// The lossless syntax tree (in the manner of rowan / rnix-parser): every character of the source
+// belongs to exactly one token, trivia (whitespace, comments) included, so printing the tree gives
+// back the source exactly. Nodes carry offsets; line and column come from the file's line index.
+
+export enum SyntaxKind {
+  // Trivia
+  TOKEN_WHITESPACE,
+  TOKEN_COMMENT,
+  /** A character Nix's lexer returns on its own that is no grammar symbol (`|`, `^`, a lone `'`...). */
+  TOKEN_ERROR,
+
+  // Keywords
+  TOKEN_IF,
+  TOKEN_THEN,
+  TOKEN_ELSE,
+  TOKEN_ASSERT,
+  TOKEN_WITH,
+  TOKEN_LET,
+  TOKEN_IN,
+  TOKEN_REC,
+  TOKEN_INHERIT,
+  TOKEN_OR_KW,
+  TOKEN_ELLIPSIS,
+
+  // Operators and punctuation
+  TOKEN_EQ,
+  TOKEN_NEQ,
+  TOKEN_LEQ,
+  TOKEN_GEQ,
+  TOKEN_AND,
+  TOKEN_OR,
+  TOKEN_IMPL,
+  TOKEN_UPDATE,
+  TOKEN_CONCAT,
+  TOKEN_PIPE_INTO,
+  TOKEN_PIPE_FROM,
+  TOKEN_L_PAREN,
+  TOKEN_R_PAREN,
+  TOKEN_L_BRACE,
+  TOKEN_R_BRACE,
+  TOKEN_L_BRACK,
+  TOKEN_R_BRACK,
+  TOKEN_SEMICOLON,
+  TOKEN_COLON,
+  TOKEN_COMMA,
+  TOKEN_DOT,
+  TOKEN_AT,
+  TOKEN_QUESTION,
+  TOKEN_ASSIGN,
+  TOKEN_PLUS,
+  TOKEN_MINUS,
+  TOKEN_STAR,
+  TOKEN_SLASH,
+  TOKEN_LESS,
+  TOKEN_MORE,
+  TOKEN_BANG,
+
+  // Literals
+  TOKEN_IDENT,
+  TOKEN_INT,
+  TOKEN_FLOAT,
+  TOKEN_URI,
+  /** `./a/b`, `/etc/x`, `a/b/` (the head of an interpolated path ends with `/`). */
+  TOKEN_PATH,
+  /** `~/x` */
+  TOKEN_HPATH,
+  /** `<nixpkgs>` */
+  TOKEN_SPATH,
+  /** A literal piece of a path after an interpolation: `${a}/b.nix` has `/b.nix`. */
+  TOKEN_PATH_CONTENT,
+  /** Zero-width: where a path literal ends (Nix's lexer emits the same). */
+  TOKEN_PATH_END,
+  TOKEN_STRING_START,
+  TOKEN_STRING_END,
+  TOKEN_STRING_CONTENT,
+  /** `''`, with the rest of its line when that is only spaces (Nix drops that line). */
+  TOKEN_IND_STRING_START,
+  TOKEN_IND_STRING_END,
+  TOKEN_IND_STRING_CONTENT,
+  /** `''$`, `'''`, `''\x`, and a lone `$` or `'` that Nix's lexer returns on its own. */
+  TOKEN_IND_STRING_ESCAPE,
+  /** `${` */
+  TOKEN_INTERPOL_START,
+
+  // Nodes
+  NODE_ROOT,
+  NODE_ERROR,
+  NODE_LAMBDA,
+  NODE_IDENT_PARAM,
+  NODE_PATTERN,
+  NODE_PAT_ENTRY,
+  NODE_PAT_BIND,
+  NODE_ASSERT,
+  NODE_WITH,
+  NODE_LET_IN,
+  NODE_LEGACY_LET,
+  NODE_IF_ELSE,
+  NODE_BIN_OP,
+  NODE_UNARY_OP,
+  NODE_HAS_ATTR,
+  NODE_APPLY,
+  NODE_SELECT,
+  NODE_ATTR_SET,
+  NODE_ATTRPATH_VALUE,
+  NODE_ATTRPATH,
+  NODE_DYNAMIC,
+  NODE_INHERIT,
+  NODE_INHERIT_FROM,
+  NODE_LIST,
+  NODE_PAREN,
+  NODE_IDENT,
+  NODE_LITERAL,
+  NODE_STRING,
+  NODE_INTERPOL,
+  NODE_PATH,
+  NODE_SEARCH_PATH,
+}
+
+export function kindName(kind: SyntaxKind): string {
+  return SyntaxKind[kind] ?? String(kind);
+}
+
+export function isTrivia(kind: SyntaxKind): boolean {
+  return kind === SyntaxKind.TOKEN_WHITESPACE || kind === SyntaxKind.TOKEN_COMMENT;
+}
+
+/** Maps offsets to 1-based lines and columns. Line breaks are counted as Nix counts them: `\n`,
+ * `\r\n` and a lone `\r`. Columns count UTF-16 code units (what editors and SARIF use). */
+export class LineIndex {
+  readonly lineStarts: number[];
+
+  constructor(readonly text: string) {
+    const starts = [0];
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) starts.push(i + 1);
+      else if (c === 13) {
+        if (text.charCodeAt(i + 1) === 10) i++;
+        starts.push(i + 1);
+      }
+    }
+    this.lineStarts = starts;
+  }
+
+  /** 1-based line and column of an offset. */
+  position(offset: number): { line: number; column: number } {
+    const starts = this.lineStarts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo]! + 1 };
+  }
+
+  /** Offset of the start of a 1-based line (clamped). */
+  lineStart(line: number): number {
+    return this.lineStarts[Math.max(0, Math.min(line - 1, this.lineStarts.length - 1))]!;
+  }
+
+  /** The text of a 1-based line, without its line break. */
+  lineText(line: number): string {
+    const start = this.lineStart(line);
+    const next = line < this.lineStarts.length ? this.lineStarts[line]! : this.text.length;
+    return this.text.slice(start, next).replace(/\r?\n$|\r$/, "");
+  }
+}
+
+export type SyntaxElement = SyntaxNode | SyntaxToken;
+
+export class SyntaxToken {
+  parent: SyntaxNode | null = null;
+  constructor(
+    readonly kind: SyntaxKind,
+    readonly start: number,
+    readonly end: number,
+    readonly source: SourceText,
+  ) {}
+
+  get isToken(): true {
+    return true;
+  }
+  get text(): string {
+    return this.source.text.slice(this.start, this.end);
+  }
+  get line(): number {
+    return this.source.lines.position(this.start).line;
+  }
+  get column(): number {
+    return this.source.lines.position(this.start).column;
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+export class SyntaxNode {
+  parent: SyntaxNode | null = null;
+  start = 0;
+  end = 0;
+  readonly children: SyntaxElement[] = [];
+
+  constructor(
+    readonly kind: SyntaxKind,
+    readonly source: SourceText,
+  ) {}
+
+  get isToken(): false {
+    return false;
+  }
+  get text(): string {
+    return this.source.text.slice(this.start, this.end);
+  }
+  get line(): number {
+    return this.source.lines.position(this.start).line;
+  }
+  get column(): number {
+    return this.source.lines.position(this.start).column;
+  }
+  get endPosition(): { line: number; column: number } {
+    return this.source.lines.position(this.end);
+  }
+  toString(): string {
+    return this.text;
+  }
+
+  /** Child nodes, skipping tokens. */
+  childNodes(): SyntaxNode[] {
+    const out: SyntaxNode[] = [];
+    for (const c of this.children) if (!c.isToken) out.push(c);
+    return out;
+  }
+
+  /** Significant child tokens (no trivia). */
+  childTokens(): SyntaxToken[] {
+    const out: SyntaxToken[] = [];
+    for (const c of this.children) if (c.isToken && !isTrivia(c.kind)) out.push(c);
+    return out;
+  }
+
+  firstChild(kind?: SyntaxKind): SyntaxNode | undefined {
+    for (const c of this.children) if (!c.isToken && (kind === undefined || c.kind === kind)) return c;
+    return undefined;
+  }
+
+  firstToken(kind: SyntaxKind): SyntaxToken | undefined {
+    for (const c of this.children) if (c.isToken && c.kind === kind) return c;
+    return undefined;
+  }
+
+  /** Depth-first walk over nodes (this one included). Return false from `visit` to skip children. */
+  walk(visit: (node: SyntaxNode) => boolean | void): void {
+    const stack: SyntaxNode[] = [this];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      if (visit(node) === false) continue;
+      for (let i = node.children.length - 1; i >= 0; i--) {
+        const c = node.children[i]!;
+        if (!c.isToken) stack.push(c);
+      }
+    }
+  }
+
+  /** Every token under this node in source order. */
+  *tokens(): Generator<SyntaxToken> {
+    const stack: SyntaxElement[] = [this];
+    while (stack.length > 0) {
+      const el = stack.pop()!;
+      if (el.isToken) yield el;
+      else for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]!);
+    }
+  }
+
+  ancestors(): SyntaxNode[] {
+    const out: SyntaxNode[] = [];
+    for (let p = this.parent; p; p = p.parent) out.push(p);
+    return out;
+  }
+}
+
+/** The text of one file and its line index, shared by all of its tokens and nodes. */
+export class SourceText {
+  private index: LineIndex | undefined;
+  constructor(
+    readonly text: string,
+    readonly path?: string,
+  ) {}
+  get lines(): LineIndex {
+    return (this.index ??= new LineIndex(this.text));
+  }
+}
