@@ -268,8 +268,8 @@ function applySyscallFilter(filter: Map<number, number>, name: string, errno: nu
   const id = SYSCALL_NUMBERS[name];
   if (id === undefined) return;
   if (!invert === allowList || (invert && allowList && errno >= 0)) {
-    // hashmap_put(): an existing entry keeps its value.
-    if (!filter.has(id)) filter.set(id, errno);
+    // hashmap_put(), and on -EEXIST hashmap_update(): the newest errno wins.
+    filter.set(id, errno);
   } else filter.delete(id);
 }
 
