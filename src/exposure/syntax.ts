@@ -292,7 +292,6 @@ export function validUserGroupNameRelaxed(u: string): boolean {
   if (u === "") return false;
   if (/^\d+$/.test(u) && parseUid(u) !== null) return true;
   if (u.startsWith(" ") || u.endsWith(" ")) return false;
-  // eslint-disable-next-line no-control-regex
   if (HAS_CC.test(u) || /\t/.test(u)) return false;
   if (/[:/]/.test(u)) return false;
   if (/^[0-9]+$/.test(u)) return false;
