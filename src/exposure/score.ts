@@ -366,6 +366,11 @@ const VERDICTS: Array<[number, Verdict]> = [
   [0, "PERFECT"],
 ];
 
+/** The exposure as systemd prints it: one decimal, "7.0" not "7". */
+export function formatExposure(exposure: number): string {
+  return exposure.toFixed(1);
+}
+
 /** The verdict word systemd prints for an exposure of 0..100 (tenths). */
 export function verdictFor(exposureTenths: number): Verdict {
   for (const [min, v] of VERDICTS) if (exposureTenths >= min) return v;
