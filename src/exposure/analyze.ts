@@ -29,6 +29,8 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** Extra environment (tests use it to point PATH elsewhere). */
   env?: Record<string, string | undefined>;
+  /** Where the per-run temp dir is created; default os.tmpdir(). */
+  tmpRoot?: string;
 }
 
 export interface UnitToAnalyze {
@@ -139,7 +141,7 @@ export async function analyzeUnits(units: readonly UnitToAnalyze[], options: Ana
       result.error = "cancelled";
       break;
     }
-    const dir = await mkdtemp(join(tmpdir(), "nix-warden-exposure-"));
+    const dir = await mkdtemp(join(options.tmpRoot ?? tmpdir(), "nix-warden-exposure-"));
     try {
       const policy = join(dir, "policy.json");
       await writeFile(policy, "{}\n");

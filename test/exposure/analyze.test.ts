@@ -12,9 +12,6 @@ import { systemdAnalyzeAvailable } from "../helpers/systemd.js";
 const FIX = join(import.meta.dirname, "..", "fixtures", "exposure");
 const fixture = (f: string): Promise<string> => readFile(join(FIX, f), "utf8");
 
-async function leftoverTempDirs(): Promise<string[]> {
-  return (await readdir(tmpdir())).filter((d) => d.startsWith("nix-warden-exposure-"));
-}
 
 describe("parseSecurityOutput on recorded systemd-analyze 252 output", () => {
   test("debug format: weights, badness, ranges and the overall line, per unit", async () => {
@@ -56,7 +53,9 @@ describe("parseSecurityOutput on recorded systemd-analyze 252 output", () => {
 
 describe("runner error paths", () => {
   let dir: string;
+  let tmpRoot: string;
   beforeAll(async () => {
+    tmpRoot = await mkdtemp(join(tmpdir(), "nw-exposure-tmp-"));
     dir = await mkdtemp(join(tmpdir(), "nw-fake-bin-"));
     // A stand-in for a hung systemd-analyze: only the runner's timeout/cancel handling is under test.
     await writeFile(join(dir, "systemd-analyze"), "#!/bin/sh\nexec sleep 30\n");
@@ -64,33 +63,33 @@ describe("runner error paths", () => {
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
+    await rm(tmpRoot, { recursive: true, force: true });
   });
   const unit = { name: "x.service", text: "[Service]\nExecStart=/bin/true\n" };
 
   test("a missing program is reported, not thrown, and exposureFor falls back to the built-in scorer", async () => {
-    const before = await leftoverTempDirs();
-    const r = await analyzeUnits([unit], { env: { PATH: "/nonexistent-bin" } });
+    const r = await analyzeUnits([unit], { env: { PATH: "/nonexistent-bin" }, tmpRoot });
     expect(r).toMatchObject({ notFound: true, error: expect.stringContaining("not found") });
     expect(r.outcomes[0]).toMatchObject({ ok: false });
     const f = await exposureFor("x", { serviceConfig: { ProtectSystem: "strict" } }, { env: { PATH: "/nonexistent-bin" } });
     expect(f).toMatchObject({ ok: true, source: "built-in", exposure: 9.4, verdict: "UNSAFE" });
-    expect(await leftoverTempDirs()).toEqual(before);
+    expect(await readdir(tmpRoot)).toEqual([]);
   });
 
   test("a hung program times out and the temp files are removed", async () => {
-    const before = await leftoverTempDirs();
     const started = Date.now();
-    const r = await analyzeUnits([unit], { env: { PATH: `${dir}:/usr/bin:/bin` }, timeoutMs: 300 });
+    const r = await analyzeUnits([unit], { env: { PATH: `${dir}:/usr/bin:/bin` }, timeoutMs: 300, tmpRoot });
     expect(r.timedOut).toBe(true);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(await leftoverTempDirs()).toEqual(before);
+    expect(await readdir(tmpRoot)).toEqual([]);
   });
 
   test("an AbortSignal cancels the run", async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 200);
-    const r = await analyzeUnits([unit], { env: { PATH: `${dir}:/usr/bin:/bin` }, signal: ac.signal });
+    const r = await analyzeUnits([unit], { env: { PATH: `${dir}:/usr/bin:/bin` }, signal: ac.signal, tmpRoot });
     expect(r.cancelled).toBe(true);
+    expect(await readdir(tmpRoot)).toEqual([]);
     const pre = new AbortController();
     pre.abort();
     const many = await exposureForMany([{ name: "a", def: { serviceConfig: {} } }], { signal: pre.signal });
