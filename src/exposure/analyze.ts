@@ -46,6 +46,8 @@ export interface AnalyzeRun {
   /** Set when the tool could not run at all (missing, timed out, cancelled). */
   error?: string;
   notFound?: boolean;
+  /** The program ran but could not analyse anything (e.g. a systemd without --offline). */
+  unsupported?: boolean;
   timedOut?: boolean;
   cancelled?: boolean;
   processes: number;
@@ -182,6 +184,14 @@ export async function analyzeUnits(units: readonly UnitToAnalyze[], options: Ana
         continue;
       }
       const blocks = new Map(parseSecurityOutput(r.stdout).map((b) => [b.unit, b]));
+      const mentionsAUnit = batch.some((i, k) => r.stderr.includes(files[k]!) || r.stderr.includes(analysedUnitId(units[i]!.name)));
+      if (blocks.size === 0 && !r.ok && !mentionsAUnit) {
+        // Nothing assessed and no complaint about any unit: the tool itself is the problem.
+        result.unsupported = true;
+        result.error = r.error ?? "systemd-analyze failed";
+        for (const i of batch) outcomes[i] = { ok: false, unit: units[i]!.name, error: result.error, unknown: units[i]!.unknown ?? [], warnings: [] };
+        continue;
+      }
       batch.forEach((i, k) => {
         const u = units[i]!;
         const id = analysedUnitId(u.name);
@@ -229,7 +239,7 @@ export async function exposureForMany(
   if (r.cancelled) return settings.map((s) => ({ ok: false, unit: s.name, error: "cancelled", unknown: s.unknown ?? [], warnings: [], source: "systemd-analyze" }));
   return r.outcomes.map((o, i) => {
     // A missing or hung tool is not an answer: the built-in scorer gives the same numbers.
-    if (!o.ok && (r.notFound || r.timedOut)) {
+    if (!o.ok && (r.notFound || r.timedOut || r.unsupported)) {
       const b = builtIn(i);
       b.warnings = [...b.warnings, `systemd-analyze unavailable (${r.error}); used the built-in scorer`];
       return b;

@@ -1,7 +1,7 @@
 // The systemd-analyze runner: reading its recorded real output, one process for many units, and the
 // error paths (missing program, hung program, cancellation, a unit systemd refuses), with temp files
 // always removed.
-import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -94,6 +94,20 @@ describe("runner error paths", () => {
     pre.abort();
     const many = await exposureForMany([{ name: "a", def: { serviceConfig: {} } }], { signal: pre.signal });
     expect(many[0]).toMatchObject({ ok: false, error: "cancelled" });
+  });
+
+  test("a program that cannot analyse (e.g. no --offline) is unsupported and exposureFor falls back", async () => {
+    const old = join(dir, "old");
+    await rm(old, { recursive: true, force: true });
+    await mkdir(old);
+    // A stand-in for a systemd older than 250, which rejects --offline.
+    await writeFile(join(old, "systemd-analyze"), "#!/bin/sh\necho \"systemd-analyze: unrecognized option '--offline=yes'\" >&2\nexit 1\n");
+    await chmod(join(old, "systemd-analyze"), 0o755);
+    const r = await analyzeUnits([unit], { env: { PATH: `${old}:/usr/bin:/bin` }, tmpRoot });
+    expect(r).toMatchObject({ unsupported: true, error: expect.stringContaining("unrecognized option") });
+    const f = await exposureFor("x", { serviceConfig: {} }, { env: { PATH: `${old}:/usr/bin:/bin` }, tmpRoot });
+    expect(f).toMatchObject({ ok: true, source: "built-in", exposure: 9.6 });
+    expect(await readdir(tmpRoot)).toEqual([]);
   });
 
   test("an invalid unit name is an error entry", async () => {
