@@ -1,0 +1,115 @@
+// A sound hardening baseline for a service: the sandboxing options it does not set yet, each with
+// the reason and its known caveat, never touching an option the service (or its confinement) already
+// sets, plus the exposure before and after so a finding can say "9.6 -> 2.0".
+import { type ExposureOutcome, assessExposure } from "./score.js";
+import { type NixServiceDef, type NixValue, isUnknown, toUnitSettings } from "./unit.js";
+
+export type BaselineValue = string | boolean | string[];
+
+export interface HardeningBaseline {
+  /** Options to add to serviceConfig, in a stable order. */
+  settings: Record<string, BaselineValue>;
+  /** Why each option is suggested, and what to check before applying it. */
+  rationale: Record<string, string>;
+  /** Options deliberately left out, with the reason (e.g. the service runs as root on purpose). */
+  skipped: Record<string, string>;
+  /** Exposure of the service as it is, and with the baseline added (built-in scorer). */
+  before: ExposureOutcome;
+  after: ExposureOutcome;
+}
+
+interface Candidate {
+  key: string;
+  value: BaselineValue;
+  why: string;
+  /** Only for services that end up running as a non-root user. */
+  nonRootOnly?: boolean;
+}
+
+const CANDIDATES: Candidate[] = [
+  { key: "DynamicUser", value: true, why: "runs the service as a transient unprivileged user instead of root (persistent data then belongs in StateDirectory=)" },
+  { key: "ProtectSystem", value: "strict", why: "mounts the whole file system read-only for the service; list the paths it must write in ReadWritePaths= or use StateDirectory=/CacheDirectory=/LogsDirectory=" },
+  { key: "ProtectHome", value: true, why: "hides /home, /root and /run/user from the service" },
+  { key: "PrivateTmp", value: true, why: "gives the service its own /tmp and /var/tmp" },
+  { key: "NoNewPrivileges", value: true, why: "stops the service and its children from gaining privileges through setuid/setgid binaries or file capabilities" },
+  { key: "PrivateDevices", value: true, why: "gives the service a minimal /dev without physical devices (also drops CAP_MKNOD and CAP_SYS_RAWIO)" },
+  { key: "PrivateMounts", value: true, why: "keeps mounts made by the service out of the host's mount namespace" },
+  { key: "ProtectKernelTunables", value: true, why: "makes /proc/sys, /sys and similar kernel tunables read-only" },
+  { key: "ProtectKernelModules", value: true, why: "denies loading or unloading kernel modules" },
+  { key: "ProtectKernelLogs", value: true, why: "denies access to the kernel log ring buffer" },
+  { key: "ProtectControlGroups", value: true, why: "makes the cgroup file system read-only" },
+  { key: "ProtectClock", value: true, why: "denies changing the system or hardware clock" },
+  { key: "ProtectHostname", value: true, why: "denies changing the host or domain name" },
+  { key: "ProtectProc", value: "invisible", why: "hides other users' processes in /proc" },
+  { key: "ProcSubset", value: "pid", why: "hides non-process files in /proc (some tools read /proc/meminfo or /proc/cpuinfo; drop this for them)" },
+  { key: "RestrictSUIDSGID", value: true, why: "denies creating setuid/setgid files" },
+  { key: "RestrictNamespaces", value: true, why: "denies creating any kind of namespace (drop it for services that run containers or sandboxes themselves)" },
+  { key: "RestrictRealtime", value: true, why: "denies realtime scheduling, which can starve the rest of the system" },
+  { key: "LockPersonality", value: true, why: "locks the execution domain (personality(2))" },
+  { key: "MemoryDenyWriteExecute", value: true, why: "denies writable-and-executable memory; breaks programs with a JIT compiler (Java, Node.js, LuaJIT, PCRE JIT, some Python/Ruby extensions): leave it out for those" },
+  { key: "SystemCallArchitectures", value: "native", why: "allows only native system calls (no 32-bit ABI on 64-bit hosts)" },
+  { key: "SystemCallFilter", value: ["@system-service", "~@privileged @resources"], why: "allows the system calls ordinary services need and denies privileged and resource-control ones" },
+  { key: "RestrictAddressFamilies", value: ["AF_UNIX", "AF_INET", "AF_INET6"], why: "allows only local and IP sockets (add AF_NETLINK for services that read interfaces or routes)" },
+  { key: "UMask", value: "0077", why: "makes files the service creates private to its user by default" },
+  { key: "CapabilityBoundingSet", value: "", why: "drops every capability: an unprivileged service needs none (list the few it does need instead, e.g. CAP_NET_BIND_SERVICE for ports below 1024)", nonRootOnly: true },
+  { key: "RemoveIPC", value: true, why: "removes the service user's SysV IPC objects when it stops", nonRootOnly: true },
+];
+
+function isSet(sc: Record<string, NixValue>, key: string): boolean {
+  return key in sc;
+}
+
+function runsAsNonRoot(sc: Record<string, NixValue>, addsDynamicUser: boolean): boolean | "unknown" {
+  const user = sc.User;
+  const dyn = sc.DynamicUser;
+  if (isUnknown(user) || isUnknown(dyn)) return "unknown";
+  if (user === "root" || user === "0") return false;
+  if (addsDynamicUser || dyn === true || dyn === "yes" || dyn === "true") return true;
+  return typeof user === "string" && user !== "";
+}
+
+/** The baseline for `systemd.services.<name>` as the scan sees it. */
+export function hardeningBaseline(name: string, def: NixServiceDef): HardeningBaseline {
+  // What NixOS writes anyway (confinement's defaults count as set: chroot-only mode relies on them).
+  const rendered = toUnitSettings(name, def);
+  const present = new Set([...rendered.service.map(([k]) => k), ...Object.keys(def.serviceConfig)]);
+  const sc = def.serviceConfig;
+  const addsDynamicUser = !isSet(sc, "User") && !isSet(sc, "DynamicUser");
+  const nonRoot = runsAsNonRoot(sc, addsDynamicUser);
+
+  const settings: Record<string, BaselineValue> = {};
+  const rationale: Record<string, string> = {};
+  const skipped: Record<string, string> = {};
+  for (const c of CANDIDATES) {
+    if (present.has(c.key)) continue;
+    if (c.key === "DynamicUser" && !addsDynamicUser) continue;
+    if (c.nonRootOnly && nonRoot !== true) {
+      skipped[c.key] =
+        nonRoot === "unknown"
+          ? "the service's user could not be determined statically"
+          : "the service runs as root on purpose; list the capabilities it needs instead of dropping all";
+      continue;
+    }
+    settings[c.key] = c.value;
+    rationale[c.key] = c.why;
+  }
+
+  const before = assessExposure(rendered);
+  const hardened: NixServiceDef = { ...def, serviceConfig: { ...def.serviceConfig, ...settings } };
+  const after = assessExposure(toUnitSettings(name, hardened));
+  return { settings, rationale, skipped, before, after };
+}
+
+function nixString(s: string): string {
+  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\$\{/g, "\\${")}"`;
+}
+
+/** The baseline as Nix attribute assignments, for a patch into `serviceConfig = { ... };`. */
+export function baselineToNix(settings: Record<string, BaselineValue>, indent = "  "): string {
+  return Object.entries(settings)
+    .map(([k, v]) => {
+      const value = typeof v === "boolean" ? String(v) : Array.isArray(v) ? `[ ${v.map(nixString).join(" ")} ]` : nixString(v);
+      return `${indent}${k} = ${value};`;
+    })
+    .join("\n");
+}

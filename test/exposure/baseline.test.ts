@@ -1,0 +1,71 @@
+// The hardening baseline: adds only what is missing, never overrides, and lowers the exposure.
+import { describe, expect, test } from "vitest";
+import { baselineToNix, hardeningBaseline } from "../../src/exposure/baseline.js";
+import { analyzeUnits } from "../../src/exposure/analyze.js";
+import { formatUnitSettings } from "../../src/exposure/score.js";
+import { toUnitSettings } from "../../src/exposure/unit.js";
+import { systemdAnalyzeAvailable } from "../helpers/systemd.js";
+import { generateVariants } from "./variants.js";
+
+const score = (o: { ok: boolean; exposure?: number }): number => (o.ok ? (o.exposure as number) : NaN);
+
+describe("hardeningBaseline", () => {
+  test("a bare root service gets a full baseline and drops from UNSAFE to OK", () => {
+    const b = hardeningBaseline("plain", { serviceConfig: {}, script: true });
+    expect(b.settings).toMatchObject({ DynamicUser: true, ProtectSystem: "strict", ProtectHome: true, PrivateTmp: true, NoNewPrivileges: true, CapabilityBoundingSet: "", SystemCallArchitectures: "native" });
+    expect(Object.keys(b.rationale).sort()).toEqual(Object.keys(b.settings).sort());
+    expect(b.rationale.MemoryDenyWriteExecute).toMatch(/JIT/);
+    expect(b.before).toMatchObject({ ok: true, exposure: 9.6, verdict: "UNSAFE" });
+    expect(b.after.ok && b.after.verdict).toBe("OK");
+    expect(score(b.after)).toBeLessThan(3);
+  });
+
+  test("never overrides a setting the service has, known or unknown", () => {
+    const serviceConfig = { User: "web", ProtectSystem: "full", PrivateTmp: false, MemoryDenyWriteExecute: { unknown: true as const }, SystemCallFilter: [] };
+    const b = hardeningBaseline("web", { serviceConfig });
+    for (const k of Object.keys(serviceConfig)) expect(b.settings, k).not.toHaveProperty(k);
+    expect(b.settings).not.toHaveProperty("DynamicUser");
+    expect(b.settings).toHaveProperty("CapabilityBoundingSet", "");
+  });
+
+  test("root on purpose keeps its capabilities; an unknown user is not guessed", () => {
+    const root = hardeningBaseline("r", { serviceConfig: { User: "root" } });
+    expect(root.settings).not.toHaveProperty("CapabilityBoundingSet");
+    expect(root.skipped.CapabilityBoundingSet).toMatch(/root/);
+    const unknown = hardeningBaseline("u", { serviceConfig: { User: { unknown: true, text: "cfg.user" } } });
+    expect(unknown.settings).not.toHaveProperty("DynamicUser");
+    expect(unknown.skipped.CapabilityBoundingSet).toMatch(/could not be determined/);
+  });
+
+  test("confinement's own defaults count as set (chroot-only keeps PrivateDevices=false)", () => {
+    const b = hardeningBaseline("c", { serviceConfig: { User: "c" }, confinement: { enable: true, mode: "chroot-only" } });
+    expect(b.settings).not.toHaveProperty("PrivateDevices");
+    expect(b.settings).not.toHaveProperty("PrivateTmp");
+  });
+
+  test("never makes a generated variant worse", () => {
+    let compared = 0;
+    for (const v of generateVariants(7, 200)) {
+      const b = hardeningBaseline(v.name, v.def);
+      if (!b.before.ok || !b.after.ok) continue;
+      compared++;
+      expect(b.after.exposure, `${v.name} ${v.note}`).toBeLessThanOrEqual(b.before.exposure);
+      for (const k of Object.keys(b.settings)) expect(v.def.serviceConfig, k).not.toHaveProperty(k);
+    }
+    expect(compared).toBeGreaterThan(300);
+  });
+
+  test("renders as Nix attributes", () => {
+    expect(baselineToNix({ DynamicUser: true, ProtectSystem: "strict", SystemCallFilter: ["@system-service", "~@privileged"], CapabilityBoundingSet: "" }, "")).toBe(
+      ['DynamicUser = true;', 'ProtectSystem = "strict";', 'SystemCallFilter = [ "@system-service" "~@privileged" ];', 'CapabilityBoundingSet = "";'].join("\n"),
+    );
+  });
+
+  test.skipIf(!systemdAnalyzeAvailable)("systemd-analyze agrees with the after-score", async () => {
+    const def = { serviceConfig: { User: "web" }, script: true };
+    const b = hardeningBaseline("web", def);
+    const hardened = toUnitSettings("web", { ...def, serviceConfig: { ...def.serviceConfig, ...b.settings } });
+    const r = await analyzeUnits([{ name: hardened.name, text: formatUnitSettings(hardened) }]);
+    expect(score(r.outcomes[0]!)).toBe(score(b.after));
+  });
+});
