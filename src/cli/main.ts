@@ -9,6 +9,7 @@ type CommandModule = { run: (argv: string[]) => Promise<number>; summary: string
 // One line per command; each module is loaded only when its command runs (fast start-up).
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   parse: () => import("./parse.js"),
+  demo: () => import("./demo.js"),
 };
 
 function usage(): string {

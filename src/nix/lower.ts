@@ -57,7 +57,9 @@ export function lower(root: SyntaxNode, options: LowerOptions = {}): LowerResult
 
 /** The significant children of a node: nodes and non-trivia tokens, in order. */
 function significant(node: SyntaxNode): SyntaxElement[] {
-  return node.children.filter((c) => !c.isToken || (c.kind !== K.TOKEN_WHITESPACE && c.kind !== K.TOKEN_COMMENT));
+  const out: SyntaxElement[] = [];
+  for (const c of node.children) if (!c.isToken || (c.kind !== K.TOKEN_WHITESPACE && c.kind !== K.TOKEN_COMMENT)) out.push(c);
+  return out;
 }
 
 class Lowerer {
@@ -261,26 +263,26 @@ class Lowerer {
         curDropped = 0;
         out.push(p.expr);
       } else {
-        let s2 = "";
         const t = p.text;
+        let s2 = "";
+        let copyFrom = 0; // start of the run of characters kept as they are
         for (let j = 0; j < t.length; j++) {
-          const c = t[j]!;
+          const c = t.charCodeAt(j);
           if (atStartOfLine) {
-            if (c === " ") {
-              if (curDropped++ >= minIndent) s2 += c;
-            } else if (c === "\n") {
-              curDropped = 0;
-              s2 += c;
-            } else {
+            if (c === 32) {
+              // Indentation: dropped up to the minimum, then kept.
+              if (curDropped++ < minIndent) {
+                s2 += t.slice(copyFrom, j);
+                copyFrom = j + 1;
+              }
+            } else if (c === 10) curDropped = 0;
+            else {
               atStartOfLine = false;
               curDropped = 0;
-              s2 += c;
             }
-          } else {
-            s2 += c;
-            if (c === "\n") atStartOfLine = true;
-          }
+          } else if (c === 10) atStartOfLine = true;
         }
+        s2 += t.slice(copyFrom);
         if (remaining === 1) {
           // Remove the last line if it is empty and consists only of spaces.
           const nl = s2.lastIndexOf("\n");
@@ -643,16 +645,22 @@ export function checkScopes(expr: Expr, extraGlobals?: Iterable<string>): Semant
     }
     return sawWith;
   };
-  // Explicit stack: long operator chains make deep trees.
-  const stack: Array<[Expr, Scope]> = [[expr, { names: base, up: undefined }]];
-  const pushAll = (items: Array<[Expr | undefined, Scope]>) => {
-    for (let i = items.length - 1; i >= 0; i--) {
-      const [e, s] = items[i]!;
-      if (e) stack.push([e, s]);
+  // Explicit stacks (expression, scope): long operator chains make deep trees. Children are
+  // pushed in reverse so they are visited in source order.
+  const exprs: Expr[] = [expr];
+  const scopes: Scope[] = [{ names: base, up: undefined }];
+  const push = (e: Expr | undefined, s: Scope) => {
+    if (e) {
+      exprs.push(e);
+      scopes.push(s);
     }
   };
-  while (stack.length > 0) {
-    const [e, scope] = stack.pop()!;
+  const pushPath = (path: AttrName[], s: Scope) => {
+    for (let i = path.length - 1; i >= 0; i--) push(path[i]!.expr, s);
+  };
+  while (exprs.length > 0) {
+    const e = exprs.pop()!;
+    const scope = scopes.pop()!;
     switch (e.type) {
       case "var":
         if (!lookup(e.name, scope)) {
@@ -660,71 +668,70 @@ export function checkScopes(expr: Expr, extraGlobals?: Iterable<string>): Semant
         }
         break;
       case "select":
-        pushAll([[e.e, scope], [e.def, scope], ...e.path.map((a): [Expr | undefined, Scope] => [a.expr, scope])]);
+        pushPath(e.path, scope);
+        push(e.def, scope);
+        push(e.e, scope);
         break;
       case "hasAttr":
-        pushAll([[e.e, scope], ...e.path.map((a): [Expr | undefined, Scope] => [a.expr, scope])]);
+        pushPath(e.path, scope);
+        push(e.e, scope);
         break;
       case "attrs": {
         const inner: Scope = e.rec ? { names: new Set(e.attrs.keys()), up: scope } : scope;
-        pushAll([
-          ...[...e.attrs.values()].map((d): [Expr, Scope] => [d.e, d.inherited ? scope : inner]),
-          ...e.dynamic.flatMap((d): Array<[Expr, Scope]> => [
-            [d.nameExpr, inner],
-            [d.valueExpr, inner],
-          ]),
-        ]);
+        for (let i = e.dynamic.length - 1; i >= 0; i--) {
+          push(e.dynamic[i]!.valueExpr, inner);
+          push(e.dynamic[i]!.nameExpr, inner);
+        }
+        const defs = [...e.attrs.values()];
+        for (let i = defs.length - 1; i >= 0; i--) push(defs[i]!.e, defs[i]!.inherited ? scope : inner);
         break;
       }
       case "list":
-        pushAll(e.elems.map((x): [Expr, Scope] => [x, scope]));
+        for (let i = e.elems.length - 1; i >= 0; i--) push(e.elems[i], scope);
         break;
       case "lambda": {
         const names = new Set<string>();
         if (e.arg) names.add(e.arg);
-        for (const f of e.formals?.list ?? []) names.add(f.name);
+        const formals = e.formals?.list ?? [];
+        for (const f of formals) names.add(f.name);
         const inner: Scope = { names, up: scope };
-        pushAll([...(e.formals?.list ?? []).map((f): [Expr | undefined, Scope] => [f.def, inner]), [e.body, inner]]);
+        push(e.body, inner);
+        for (let i = formals.length - 1; i >= 0; i--) push(formals[i]!.def, inner);
         break;
       }
       case "call":
-        pushAll([[e.fn, scope], ...e.args.map((x): [Expr, Scope] => [x, scope])]);
+        for (let i = e.args.length - 1; i >= 0; i--) push(e.args[i], scope);
+        push(e.fn, scope);
         break;
       case "let": {
         const inner: Scope = { names: new Set(e.attrs.attrs.keys()), up: scope };
-        pushAll([...[...e.attrs.attrs.values()].map((d): [Expr, Scope] => [d.e, d.inherited ? scope : inner]), [e.body, inner]]);
+        push(e.body, inner);
+        const defs = [...e.attrs.attrs.values()];
+        for (let i = defs.length - 1; i >= 0; i--) push(defs[i]!.e, defs[i]!.inherited ? scope : inner);
         break;
       }
       case "with":
-        pushAll([
-          [e.attrs, scope],
-          [e.body, { names: null, up: scope }],
-        ]);
+        push(e.body, { names: null, up: scope });
+        push(e.attrs, scope);
         break;
       case "if":
-        pushAll([
-          [e.cond, scope],
-          [e.then, scope],
-          [e.else, scope],
-        ]);
+        push(e.else, scope);
+        push(e.then, scope);
+        push(e.cond, scope);
         break;
       case "assert":
-        pushAll([
-          [e.cond, scope],
-          [e.body, scope],
-        ]);
+        push(e.body, scope);
+        push(e.cond, scope);
         break;
       case "not":
-        pushAll([[e.e, scope]]);
+        push(e.e, scope);
         break;
       case "binop":
-        pushAll([
-          [e.a, scope],
-          [e.b, scope],
-        ]);
+        push(e.b, scope);
+        push(e.a, scope);
         break;
       case "concat":
-        pushAll(e.parts.map((x): [Expr, Scope] => [x, scope]));
+        for (let i = e.parts.length - 1; i >= 0; i--) push(e.parts[i], scope);
         break;
       default:
         break;

@@ -226,18 +226,24 @@ export class SyntaxNode {
     return this.text;
   }
 
-  /** Child nodes, skipping tokens. */
-  childNodes(): SyntaxNode[] {
+  private nodesCache: SyntaxNode[] | undefined;
+  private tokensCache: SyntaxToken[] | undefined;
+
+  /** Child nodes, skipping tokens. (Trees are never mutated, so this is computed once; do not
+   * modify the returned array.) */
+  childNodes(): readonly SyntaxNode[] {
+    if (this.nodesCache) return this.nodesCache;
     const out: SyntaxNode[] = [];
     for (const c of this.children) if (!c.isToken) out.push(c);
-    return out;
+    return (this.nodesCache = out);
   }
 
-  /** Significant child tokens (no trivia). */
-  childTokens(): SyntaxToken[] {
+  /** Significant child tokens (no trivia); computed once, do not modify. */
+  childTokens(): readonly SyntaxToken[] {
+    if (this.tokensCache) return this.tokensCache;
     const out: SyntaxToken[] = [];
     for (const c of this.children) if (c.isToken && !isTrivia(c.kind)) out.push(c);
-    return out;
+    return (this.tokensCache = out);
   }
 
   firstChild(kind?: SyntaxKind): SyntaxNode | undefined {

@@ -1,0 +1,10 @@
+{ config, lib, pkgs, ... }:
+{
+  networking.hostName = "laptop";
+  # "Temporarily" off since the coffee-shop wifi debugging session.
+  networking.firewall.enable = false;
+
+  services.printing.enable = true;
+  services.tailscale.enable = true;
+  nixpkgs.config.allowInsecure = true;
+}

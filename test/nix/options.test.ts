@@ -1,0 +1,125 @@
+// The option-path index: full paths as NixOS sees them, through every wrapper a module uses.
+import { describe, expect, it } from "vitest";
+import { parseNix } from "../../src/nix/index.js";
+import { buildOptionIndex, indexModule } from "../../src/nix/options.js";
+
+function paths(text: string) {
+  const p = parseNix(text);
+  expect(p.error).toBeUndefined();
+  return buildOptionIndex(p.root);
+}
+
+function leafPaths(text: string): string[] {
+  return paths(text)
+    .definitions.filter((d) => d.isLeaf)
+    .map((d) => d.path);
+}
+
+describe("option-path index", () => {
+  it("joins nested sets and dotted paths", () => {
+    expect(leafPaths("{ ... }: { services.openssh = { enable = true; settings.PermitRootLogin = \"yes\"; }; }")).toEqual([
+      "services.openssh.enable",
+      "services.openssh.settings.PermitRootLogin",
+    ]);
+  });
+
+  it("also lists the intermediate definitions, not as leaves", () => {
+    const idx = paths("{ services.openssh = { enable = true; }; }");
+    expect(idx.definitions.map((d) => [d.path, d.isLeaf])).toEqual([
+      ["services.openssh", false],
+      ["services.openssh.enable", true],
+    ]);
+  });
+
+  it("strips `config` in the full module form and records declarations apart", () => {
+    const idx = paths(`{ lib, config, ... }: {
+      options.my.enable = lib.mkEnableOption "x";
+      config = { services.nginx.enable = true; };
+      imports = [ ./a.nix ];
+    }`);
+    expect(idx.definitions.filter((d) => d.isLeaf).map((d) => d.path)).toEqual(["services.nginx.enable"]);
+    expect(idx.declarations.map((d) => d.path)).toContain("my.enable");
+    expect(idx.imports).toHaveLength(1);
+  });
+
+  it("treats `config.x = ...` at the top as the full form too", () => {
+    expect(leafPaths("{ config.networking.hostName = \"a\"; options = { }; }")).toEqual(["networking.hostName"]);
+  });
+
+  it("looks through mkIf, mkMerge, optionalAttrs, if/else and //, recording conditions", () => {
+    const idx = paths(`{ config, lib, ... }: let cfg = config.my; in {
+      config = lib.mkMerge [
+        (lib.mkIf config.a { services.x.enable = true; })
+        (lib.optionalAttrs cfg.b { services.y.enable = true; })
+        (if cfg.c then { services.z.enable = true; } else { services.w.enable = true; })
+        ({ services.u.enable = true; } // { services.v.enable = true; })
+      ];
+    }`);
+    const byPath = Object.fromEntries(idx.definitions.filter((d) => d.isLeaf).map((d) => [d.path, d]));
+    expect(Object.keys(byPath).sort()).toEqual(
+      ["services.u.enable", "services.v.enable", "services.w.enable", "services.x.enable", "services.y.enable", "services.z.enable"].sort(),
+    );
+    expect(byPath["services.x.enable"]!.conditions.map((c) => [c.kind, c.text])).toEqual([["mkIf", "config.a"]]);
+    expect(byPath["services.y.enable"]!.conditions.map((c) => c.kind)).toEqual(["optionalAttrs"]);
+    expect(byPath["services.w.enable"]!.conditions.map((c) => [c.kind, c.text])).toEqual([["else", "cfg.c"]]);
+    expect(byPath["services.x.enable"]!.via).toContain("mkMerge");
+  });
+
+  it("records priorities and unwraps the value", () => {
+    const idx = paths(`{ lib, ... }: {
+      services.openssh.settings.PermitRootLogin = lib.mkForce "yes";
+      networking.firewall.enable = lib.mkOverride 50 (lib.mkIf true false);
+      boot.kernelParams = lib.mkBefore [ "quiet" ];
+    }`);
+    const d = idx.byPath.get("services.openssh.settings.PermitRootLogin")![0]!;
+    expect(d.priority).toBe("mkForce");
+    expect(d.inner?.text).toBe('"yes"');
+    const f = idx.byPath.get("networking.firewall.enable")![0]!;
+    expect(f.priority).toBe("mkOverride");
+    expect(f.inner?.text).toBe("false");
+    expect(f.conditions.map((c) => c.text)).toEqual(["true"]);
+    expect(idx.byPath.get("boot.kernelParams")![0]!.inner?.text).toBe('[ "quiet" ]');
+  });
+
+  it("follows let-bound attribute sets", () => {
+    const idx = paths(`{ pkgs, ... }:
+      let common = { serviceConfig.User = "root"; }; in
+      { systemd.services.backup = common // { script = "x"; }; }`);
+    const d = idx.byPath.get("systemd.services.backup.serviceConfig.User")![0]!;
+    expect(d.via).toContain("let common");
+    expect(d.line).toBe(2);
+    expect(idx.byPath.has("systemd.services.backup.script")).toBe(true);
+  });
+
+  it("does not loop on self-referencing lets", () => {
+    expect(() => paths("let a = a // { x = 1; }; in { y = a; }")).not.toThrow();
+  });
+
+  it("quotes segments that are not identifiers and keeps dynamic ones", () => {
+    expect(leafPaths('name: { fileSystems."/data".device = "/dev/sda1"; systemd.services.${name}.enable = true; }')).toEqual([
+      'fileSystems."/data".device',
+      "systemd.services.${name}.enable",
+    ]);
+  });
+
+  it("finds inline modules in a flake's `modules` list, not the flake's own attributes", () => {
+    const idx = paths(`{
+      inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+      outputs = { nixpkgs, ... }: {
+        nixosConfigurations.h = nixpkgs.lib.nixosSystem {
+          modules = [ ./configuration.nix ({ pkgs, ... }: { services.openssh.enable = true; }) ];
+        };
+      };
+    }`);
+    expect(idx.definitions.map((d) => d.path)).toEqual(["services.openssh.enable"]);
+  });
+
+  it("says a package expression is not a module", () => {
+    const p = parseNix("{ stdenv }: stdenv.mkDerivation { pname = \"x\"; }");
+    expect(indexModule(p.root).isModule).toBe(false);
+  });
+
+  it("gives inherit definitions their path", () => {
+    expect(paths("{ lib, ... }: let hostName = \"a\"; in { networking = { inherit hostName; }; }").byPath.has("networking.hostName")).toBe(true);
+  });
+});
