@@ -45,7 +45,7 @@ export async function benchParse(dir: string, rounds = 7): Promise<void> {
 
   const nix: Timing[] = [];
   const ours: Record<string, Array<Timing & { inProcessMs: number }>> = { tree: [], full: [], print: [] };
-  let warmMBs = 0;
+  let warmMBs: number;
   try {
     for (let r = 0; r < rounds; r++) {
       nix.push(timeCommand("nix-instantiate", ["--parse", ...files]));
