@@ -1,0 +1,111 @@
+// What a rule is (in the manner of statix lints and ESLint rules): metadata beside one or more check
+// functions. Rules never print and never build Findings themselves: they report a node, a message
+// and optionally a fix as text edits; the scan turns that into a Finding with location, hosts,
+// fingerprint, redacted evidence, patch, and applies test-context and suppression policy.
+import type { OptionDefinition, OptionIndex } from "../nix/options.js";
+import type { ParsedNix } from "../nix/index.js";
+import type { SyntaxNode } from "../nix/syntax.js";
+import type { FindingCategory, FixSafety, Severity } from "../report/schema.js";
+
+export interface Reference {
+  title: string;
+  url?: string;
+}
+
+export interface RuleMeta {
+  /** Stable kebab-case id, used in suppressions: `# nix-warden: ignore ssh-permit-root-login`. */
+  id: string;
+  /** Short human name. */
+  name: string;
+  category: FindingCategory;
+  /** Default severity (a report may lower or raise it). */
+  severity: Severity;
+  /** Why it matters, in a sentence or two. */
+  rationale: string;
+  /** What to do about it, generically. */
+  fix: string;
+  references: Reference[];
+  /** The CIS Linux benchmark sections and NIST CSF 2.0 categories the rule serves. */
+  compliance: { cis: string[]; nist: string[] };
+}
+
+/** A change to one file: replace [start, end) with `text`. Offsets are into the file's text. */
+export interface TextEdit {
+  file: string;
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface RuleFix {
+  safety: FixSafety;
+  description: string;
+  /** Edits that make the fix; the scan turns them into a unified diff. */
+  edits?: TextEdit[];
+}
+
+export interface RuleReport {
+  /** Where: a node of the file being checked (its range is the finding's range). */
+  node?: SyntaxNode;
+  /** Or an explicit range (1-based lines and columns), for non-Nix files. */
+  range?: { line: number; column: number; endLine: number; endColumn: number };
+  /** The file, when it is not the one being checked (host-level rules). */
+  file?: string;
+  message: string;
+  /** A one-line title; defaults to the rule's name. */
+  title?: string;
+  severity?: Severity;
+  optionPath?: string;
+  /** What the user sees as proof. Defaults to the source line(s) of the range. Secret values in
+   * it are redacted by the scan, whatever the rule passes. */
+  evidence?: string;
+  /** Stable part of the fingerprint when there is no option path (e.g. the matched detector). */
+  key?: string;
+  fix?: RuleFix;
+}
+
+/** One Nix file, parsed and indexed, as rules see it. */
+export interface NixFileContext {
+  /** Relative to the scanned root, `/`-separated. */
+  file: string;
+  text: string;
+  parsed: ParsedNix;
+  index: OptionIndex;
+  /** The hosts (nixosConfigurations) whose configuration includes this file. */
+  hosts: string[];
+  /** Is this node inside a NixOS VM test (nixosTest, runNixOSTest, testers.*)? */
+  inTest(node: SyntaxNode): boolean;
+  report(r: RuleReport): void;
+}
+
+/** One non-Nix file (script, secret, certificate, YAML...). */
+export interface TextFileContext {
+  file: string;
+  content: Buffer;
+  /** The content as UTF-8 text, unless binary. */
+  text: string | undefined;
+  hosts: string[];
+  report(r: RuleReport): void;
+}
+
+/** A host's configuration: every file its modules come from, for rules that need the whole host
+ * (defaults that apply unless some file changes them, options that must be set somewhere). */
+export interface HostContext {
+  host: string;
+  /** Where the host is declared (the flake's `nixosConfigurations.<host>`), if known. */
+  declaration?: { file: string; node: SyntaxNode };
+  files: NixFileContext[];
+  /** Every definition of an option path (exact match) in the host's files, outside VM tests. */
+  definitions(path: string): Array<{ file: NixFileContext; def: OptionDefinition }>;
+  /** Definitions whose path matches a pattern (`*` matches one segment). */
+  matching(pattern: string): Array<{ file: NixFileContext; def: OptionDefinition }>;
+  report(r: RuleReport & { file: string }): void;
+}
+
+export interface Rule extends RuleMeta {
+  checkNix?(ctx: NixFileContext): void;
+  checkFile?(ctx: TextFileContext): void;
+  checkHost?(ctx: HostContext): void;
+  /** Async checks (e.g. running systemd-analyze) get the whole scan's files at once. */
+  checkNixAsync?(files: NixFileContext[], options: { signal?: AbortSignal; preferSystemd: boolean }): Promise<void>;
+}
