@@ -16,7 +16,7 @@ import { shannonEntropy } from "./entropy.js";
 import { classifyKey, effectiveKey, isPasswordByPath, type KeyKind } from "./keys.js";
 import { CRYPT_HASH_VALUE, PASSWORD_HASH_PATTERN, TOKEN_PATTERNS, type Confidence, type TokenPattern } from "./patterns.js";
 import { redact } from "./redact.js";
-import { isPlaceholder, isSecretReference, isWordLike, nonSecretShape } from "./values.js";
+import { isPlaceholder, isSecretReference, isSingleWord, isWordLike, nonSecretShape } from "./values.js";
 
 export interface DetectContext {
   /** The attribute / YAML / JSON key whose value `text` is. */
@@ -53,12 +53,17 @@ export interface SecretMatch {
 export const GENERIC_MIN_LENGTH = 12;
 /**
  * Bits per character a value must reach. Measured (test/secrets/entropy-threshold.test.ts): random
- * base62/base64/base32/[a-z0-9] tokens of 16+ characters are above 3.0 in at least 99% of samples,
- * while readable configuration values of that length sit at 2.5-3.6 and are caught by the
- * word-likeness filter instead. gitleaks' generic rule uses 3.5, which misses 40% of random
- * 16-character base62 tokens (median 3.75) and most [a-z0-9] ones.
+ * base62/base64/[a-z0-9] tokens of 16+ characters reach 3.0 in at least 99% of samples (base32: 97%
+ * at 16, 99% from 20). Readable values of that length score 2.5-3.6 bits too, so entropy alone
+ * cannot reject them: the word-likeness test does (`my-service-token` is 3.58 bits). gitleaks'
+ * generic rule uses 3.5, which misses a fifth or more of 16-character [a-z0-9] and base32 tokens.
  */
 export const GENERIC_ENTROPY_THRESHOLD = 3.0;
+/**
+ * A value that is one word of one case (`Authorization`, `administrator`: 3.1-3.3 bits) must reach
+ * gitleaks' 3.5. Random base62 is single-case letters only in well under 1% of 16-char samples.
+ */
+export const GENERIC_SINGLE_WORD_ENTROPY_THRESHOLD = 3.5;
 /** Hex has 16 symbols, so its entropy is lower: a random 16-digit hex string scores 2.5+ in 99.9%. */
 export const GENERIC_HEX_ENTROPY_THRESHOLD = 2.5;
 export const GENERIC_HEX_MIN_LENGTH = 16;
@@ -172,6 +177,7 @@ export function plaintextPassword(key: string, value: string, optionPath?: strin
   if (v === "") return null;
   if (isSecretReference(v)) return null;
   if (CRYPT_HASH_VALUE.test(v)) return null; // reported as a password hash instead
+  if (nonSecretShape(v) === "encrypted") return null; // a sops ENC[...] value or an age/PGP armored blob
   const placeholderLike = isPlaceholder(v);
   return {
     key,
@@ -208,7 +214,9 @@ export function judgeGenericValue(value: string): GenericVerdict {
     return entropy >= GENERIC_HEX_ENTROPY_THRESHOLD ? { secret: true, entropy } : { secret: false, why: "low entropy" };
   }
   if (isWordLike(v)) return { secret: false, why: "word-like" };
-  return entropy >= GENERIC_ENTROPY_THRESHOLD ? { secret: true, entropy } : { secret: false, why: "low entropy" };
+  // One word of one case: a name unless it is as varied as random text.
+  const threshold = isSingleWord(v) ? GENERIC_SINGLE_WORD_ENTROPY_THRESHOLD : GENERIC_ENTROPY_THRESHOLD;
+  return entropy >= threshold ? { secret: true, entropy } : { secret: false, why: "low entropy" };
 }
 
 /** The key-dependent detectors (2-4) on one value at `offset` in the text. */
@@ -289,7 +297,7 @@ export interface Assignment {
 
 // `key = value`, `export KEY=value`, `--password=value`, `key := value`, `'key' => 'value'` anywhere.
 const EQUALS_ASSIGNMENT =
-  /(?<![A-Za-z0-9_.$])(?<key>[A-Za-z_][A-Za-z0-9_.-]{0,100})["']?[ \t]*(?::=|=>|=(?![=~]))[ \t]*(?:(?<q>["'`])(?<qv>(?:\\.|(?!\k<q>)[^\\\n])*)\k<q>|(?<v>[^\s"'`#;,(){}[\]<>]+)(?![(\w]))/dg;
+  /(?<![A-Za-z0-9_.$])(?<key>[A-Za-z_][A-Za-z0-9_.-]{0,100})["']?[ \t]*(?::=|=>|=(?![=~]))[ \t]*(?:(?<q>["'`])(?<qv>(?:\\.|(?!\k<q>)[^\\\n])*)\k<q>|(?<v>[^\s"'`#;,()[\]<>]+)(?![(\w]))/dg;
 // YAML `key: value` at the start of a line (so prose like "note: see docs" inside a sentence is not).
 const YAML_ASSIGNMENT =
   /^[ \t]*(?:-[ \t]+)?(?<kq>["']?)(?<key>[A-Za-z_][A-Za-z0-9_.-]{0,100})\k<kq>[ \t]*:[ \t]+(?:(?<q>["'])(?<qv>(?:\\.|(?!\k<q>)[^\\\n])*)\k<q>|(?<v>[^\s"'#|>&*{[][^\n]*?))[ \t]*(?:[ \t]#[^\n]*)?$/dgm;
