@@ -334,13 +334,22 @@ export function findAssignments(text: string, fileKind?: string): Assignment[] {
 
 function resolve(text: string, candidates: Candidate[]): SecretMatch[] {
   const ordered = [...candidates].sort((a, b) => a.rank - b.rank || b.end - b.start - (a.end - a.start) || a.start - b.start);
+  // Kept spans never overlap, so sorted by start a candidate can only collide with its neighbours.
   const kept: Candidate[] = [];
   for (const c of ordered) {
-    if (kept.some((k) => c.start < k.end && k.start < c.end)) continue;
-    kept.push(c);
+    let lo = 0;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (kept[mid]!.start < c.start) lo = mid + 1;
+      else hi = mid;
+    }
+    const before = kept[lo - 1];
+    const after = kept[lo];
+    if ((before && before.end > c.start) || (after && after.start < c.end)) continue;
+    kept.splice(lo, 0, c);
   }
   return kept
-    .sort((a, b) => a.start - b.start)
     .map((c) => {
       const match: SecretMatch = {
         detector: c.detector,
