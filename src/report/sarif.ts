@@ -3,6 +3,7 @@
 // with ruleIndex, level, a %SRCROOT%-relative location and our stable finding id as a partial
 // fingerprint; suppressed findings as results with `suppressions`; scan errors as tool execution
 // notifications. Validated against the OASIS schema in test/report/sarif.test.ts.
+import { createHash } from "node:crypto";
 import { SEVERITY_RANK, type Finding, type SecurityReport, type Severity } from "./schema.js";
 import { sortFindings } from "./format.js";
 
@@ -39,6 +40,15 @@ export interface SarifOptions {
 export const DEFAULT_INFORMATION_URI = "https://github.com/nix-warden/nix-warden";
 
 export const FINGERPRINT_KEY = "nixWardenFindingId/v1";
+
+/**
+ * GitHub matches alerts across runs by partialFingerprints.primaryLocationLineHash only, and the
+ * upload action fills it from the source line when it is missing. A hash of our finding id (rule +
+ * file + option path) is stabler than the line's text: the alert survives reformatting.
+ */
+export function primaryLocationLineHash(findingId: string): string {
+  return `${createHash("sha256").update(findingId).digest("hex").slice(0, 16)}:1`;
+}
 
 type Json = Record<string, unknown>;
 
@@ -121,7 +131,7 @@ function buildResult(f: Finding, ruleIndex: number, suppression?: Json): Json {
         },
       },
     ],
-    partialFingerprints: { [FINGERPRINT_KEY]: f.id },
+    partialFingerprints: { [FINGERPRINT_KEY]: f.id, primaryLocationLineHash: primaryLocationLineHash(f.id) },
     properties: {
       category: f.category,
       severity: f.severity,

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
-import { artifactUri, FINGERPRINT_KEY, renderSarif, renderSarifJson, SECURITY_SEVERITY } from "../../src/report/sarif.js";
+import { artifactUri, FINGERPRINT_KEY, primaryLocationLineHash, renderSarif, renderSarifJson, SECURITY_SEVERITY } from "../../src/report/sarif.js";
 import type { SecurityReport } from "../../src/report/schema.js";
 import { loadReport } from "./fixture.js";
 
@@ -91,7 +91,12 @@ describe("SARIF 2.1.0", () => {
       artifactLocation: { uri: "hosts/db/configuration.nix", uriBaseId: "%SRCROOT%" },
       region: { startLine: 13, startColumn: 3, endLine: 13, endColumn: 38 },
     });
-    expect(fw.partialFingerprints).toEqual({ [FINGERPRINT_KEY]: "firewall/disabled:hosts/db/configuration.nix:networking.firewall.enable" });
+    const id = "firewall/disabled:hosts/db/configuration.nix:networking.firewall.enable";
+    expect(fw.partialFingerprints).toEqual({ [FINGERPRINT_KEY]: id, primaryLocationLineHash: primaryLocationLineHash(id) });
+    expect(primaryLocationLineHash(id)).toMatch(/^[0-9a-f]{16}:1$/);
+    // Same finding id, same fingerprint, wherever the line moves.
+    const moved = renderSarif({ ...report, findings: report.findings.map((f) => ({ ...f, line: f.line + 10, endLine: f.endLine + 10 })) }) as Any;
+    expect(moved.runs[0].results.find((r: Any) => r.ruleId === "firewall/disabled").partialFingerprints).toEqual(fw.partialFingerprints);
     expect(fw.message.text).toBe("Firewall disabled. networking.firewall.enable = false exposes every listening service (PostgreSQL listens on TCP here).");
     const levels = Object.fromEntries(run.results.filter((r: Any) => !r.suppressions).map((r: Any) => [r.properties.severity, r.level]));
     expect(levels).toEqual({ critical: "error", high: "error", medium: "warning", low: "note" });
