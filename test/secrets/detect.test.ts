@@ -125,6 +125,23 @@ describe("string literals with their key or option path (the Nix scan)", () => {
     expect(summary(detectSecrets(value, { key }))).toEqual([]);
   });
 
+  it("systemd Environment entries (KEY=value strings) are judged by their variable name", () => {
+    const token = gen.chars(32);
+    const env = `API_TOKEN=${token}`;
+    expect(summary(detectSecrets(env, { key: "Environment", optionPath: "systemd.services.app.serviceConfig.Environment" }))).toEqual([
+      `generic-secret@10-${env.length}`,
+    ]);
+    expect(summary(detectSecrets("DB_PASSWORD=hunter2", { key: "Environment" }))).toEqual(["plaintext-password@12-19"]);
+    expect(detectSecrets("LOG_LEVEL=debug", { key: "Environment" })).toEqual([]);
+  });
+
+  it("a yescrypt hash (NixOS' default since 23.05) under hashedPassword is a password-hash", () => {
+    // Format of `mkpasswd -m yescrypt` ($y$ + params + salt + hash); value made for this test.
+    const y = `$y$j9T$${gen.chars(22, "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")}$${gen.chars(43, "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")}`;
+    const m = detectSecrets(y, { key: "hashedPassword" });
+    expect(m.map((x) => [x.detector, x.kind, x.severity])).toEqual([["password-hash", "password-hash", "low"]]);
+  });
+
   it("a multi-line string (extraConfig) is scanned as a file", () => {
     const key = gen.chars(32);
     const text = `\n  [auth]\n  admin_password = hunter22\n  secret_key = ${key}\n`;
