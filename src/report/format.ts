@@ -1,0 +1,144 @@
+// Pieces shared by the SecurityReport renderers: ordering, counting, locations, the lines a patch
+// removes and adds, and the command that deploys a fix. Pure functions over the report.
+import { detectSecrets } from "../secrets/detect.js";
+import { redactAll } from "../secrets/redact.js";
+import { SEVERITIES, SEVERITY_RANK, type Finding, type SecurityReport, type Severity } from "./schema.js";
+
+/** critical, high, medium, low: the order every renderer lists severities in. */
+export const SEVERITY_ORDER: readonly Severity[] = [...SEVERITIES].sort((a, b) => SEVERITY_RANK[b] - SEVERITY_RANK[a]);
+
+/** Worst first, then by file, line and column, then id: stable across runs. */
+export function sortFindings<T extends Finding>(findings: readonly T[]): T[] {
+  return [...findings].sort(
+    (a, b) =>
+      SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+      a.file.localeCompare(b.file) ||
+      a.line - b.line ||
+      a.column - b.column ||
+      a.id.localeCompare(b.id),
+  );
+}
+
+export function groupBySeverity<T extends Finding>(findings: readonly T[]): Array<{ severity: Severity; findings: T[] }> {
+  const sorted = sortFindings(findings);
+  return SEVERITY_ORDER.map((severity) => ({ severity, findings: sorted.filter((f) => f.severity === severity) })).filter(
+    (g) => g.findings.length > 0,
+  );
+}
+
+export function location(f: Pick<Finding, "file" | "line" | "column">): string {
+  return `${f.file}:${f.line}:${f.column}`;
+}
+
+export function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
+  const counts: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0 };
+  for (const f of findings) counts[f.severity]++;
+  return counts;
+}
+
+export function countByCategory(findings: readonly Finding[]): Array<[string, number]> {
+  const counts = new Map<string, number>();
+  for (const f of findings) counts.set(f.category, (counts.get(f.category) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+/** "2 critical, 1 high" (zero counts left out), or "none". */
+export function severityPhrase(counts: Record<Severity, number>): string {
+  const parts = SEVERITY_ORDER.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);
+  return parts.length > 0 ? parts.join(", ") : "none";
+}
+
+export interface HostSummary {
+  host: string;
+  score: number | undefined;
+  counts: Record<Severity, number>;
+  total: number;
+}
+
+/** Per host: its score and the findings attributed to it (a finding may belong to several hosts). */
+export function hostSummaries(report: SecurityReport): HostSummary[] {
+  const hosts = [...new Set([...report.hosts, ...Object.keys(report.summary.score)])];
+  return hosts.map((host) => {
+    const mine = report.findings.filter((f) => f.host?.includes(host));
+    return { host, score: report.summary.score[host], counts: countBySeverity(mine), total: mine.length };
+  });
+}
+
+export function plural(n: number, word: string, pluralWord = `${word}s`): string {
+  return `${n} ${n === 1 ? word : pluralWord}`;
+}
+
+export interface PatchFile {
+  oldPath: string | undefined;
+  newPath: string | undefined;
+  hunks: Array<{ header: string; removed: string[]; added: string[]; context: string[] }>;
+}
+
+/** Strips `a/` / `b/` prefixes and trailing tab-separated timestamps from a diff header path. */
+function diffPath(raw: string): string | undefined {
+  const path = raw.split("\t")[0]!.trim();
+  if (path === "/dev/null") return undefined;
+  return path.replace(/^[ab]\//, "");
+}
+
+/** Reads a unified diff into files and hunks: what each hunk removes, adds and keeps. */
+export function parseUnifiedDiff(patch: string): PatchFile[] {
+  const files: PatchFile[] = [];
+  let file: PatchFile | undefined;
+  let hunk: PatchFile["hunks"][number] | undefined;
+  for (const line of patch.split("\n")) {
+    if (line.startsWith("--- ")) {
+      file = { oldPath: diffPath(line.slice(4)), newPath: undefined, hunks: [] };
+      files.push(file);
+      hunk = undefined;
+    } else if (line.startsWith("+++ ") && file && file.newPath === undefined && file.hunks.length === 0) {
+      file.newPath = diffPath(line.slice(4));
+    } else if (line.startsWith("@@") && file) {
+      hunk = { header: line, removed: [], added: [], context: [] };
+      file.hunks.push(hunk);
+    } else if (hunk) {
+      if (line.startsWith("-")) hunk.removed.push(line.slice(1));
+      else if (line.startsWith("+")) hunk.added.push(line.slice(1));
+      else if (line.startsWith(" ")) hunk.context.push(line.slice(1));
+    }
+  }
+  return files;
+}
+
+/**
+ * A line of source code with every secret in it redacted. Patches are raw source: the line a fix
+ * removes is often the very secret it fixes (`initialPassword = "changeme";`).
+ */
+export function redactSourceLine(line: string): string {
+  return redactAll(line, detectSecrets(line, { fileKind: "nix" }));
+}
+
+/** The code a fix removes and the code it adds, across all hunks, secrets redacted. */
+export function beforeAfter(patch: string): { before: string[]; after: string[] } {
+  const before: string[] = [];
+  const after: string[] = [];
+  for (const f of parseUnifiedDiff(patch)) {
+    for (const h of f.hunks) {
+      before.push(...h.removed.map(redactSourceLine));
+      after.push(...h.added.map(redactSourceLine));
+    }
+  }
+  return { before, after };
+}
+
+/** Whether a patch's removed, added or context lines hold a secret (so it cannot be shown or written as is). */
+export function patchContainsSecret(patch: string): boolean {
+  return parseUnifiedDiff(patch).some((f) =>
+    f.hunks.some((h) => [...h.removed, ...h.added, ...h.context].some((l) => detectSecrets(l, { fileKind: "nix" }).length > 0)),
+  );
+}
+
+/**
+ * The command that deploys a fix to a host of the flake. Attribute names outside the plain
+ * identifier set are quoted for Nix and the shell (`'.#"odd host"'`).
+ */
+export function deployCommand(host: string): string {
+  if (/^[A-Za-z0-9_-]+$/.test(host)) return `nixos-rebuild switch --flake .#${host}`;
+  const nixQuoted = `"${host.replace(/["\\$]/g, (c) => `\\${c}`)}"`;
+  return `nixos-rebuild switch --flake '.#${nixQuoted.replace(/'/g, `'\\''`)}'`;
+}

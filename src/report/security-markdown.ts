@@ -1,0 +1,181 @@
+// security-report.md: an executive summary (scores per host, counts by severity and category), every
+// finding with its location, why it matters, the code before and after its fix and the command that
+// deploys it, the quick fixes (patch files), suppressed findings and errors.
+import {
+  beforeAfter,
+  countByCategory,
+  countBySeverity,
+  deployCommand,
+  groupBySeverity,
+  hostSummaries,
+  location,
+  plural,
+  SEVERITY_ORDER,
+  sortFindings,
+} from "./format.js";
+import { planPatches, withheldPatches } from "./patches.js";
+import type { Finding, SecurityReport } from "./schema.js";
+
+export interface MarkdownOptions {
+  /** Directory the patch files are written to, relative to the report (default "remediation-patches"). */
+  patchDir?: string;
+}
+
+/** Text for a table cell: no line breaks, pipes escaped. */
+function cell(s: string): string {
+  return s.replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
+}
+
+/** Inline code that survives backticks inside the value. */
+function code(s: string): string {
+  const one = s.replace(/\r?\n/g, " ");
+  const longest = Math.max(0, ...(one.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = one.startsWith("`") || one.endsWith("`") ? " " : "";
+  return `${fence}${pad}${one}${pad}${fence}`;
+}
+
+/** A fenced block whose fence is longer than any backtick run inside. */
+function block(lines: string[], lang = ""): string[] {
+  const text = lines.join("\n");
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = "`".repeat(longest + 1);
+  return [`${fence}${lang}`, ...lines, fence];
+}
+
+/** Markdown text from report strings: no raw HTML, no accidental emphasis from `*`/`_` runs. */
+function text(s: string): string {
+  return s.replace(/[<>]/g, (c) => (c === "<" ? "&lt;" : "&gt;"));
+}
+
+function anchorFor(n: number): string {
+  return `finding-${n}`;
+}
+
+export function renderSecurityMarkdown(report: SecurityReport, opts: MarkdownOptions = {}): string {
+  const patchDir = opts.patchDir ?? "remediation-patches";
+  const out: string[] = [];
+  const findings = sortFindings(report.findings);
+  const number = new Map(findings.map((f, i) => [f, i + 1]));
+  const patches = planPatches(report.findings);
+  const patchName = new Map(patches.map((p) => [p.finding, p.name]));
+
+  out.push(`# Security report: ${text(report.root)}`, "");
+  out.push(`Generated ${report.generatedAt} by ${report.tool.name} ${report.tool.version}.`, "");
+
+  // Executive summary
+  out.push("## Executive summary", "");
+  const counts = countBySeverity(report.findings);
+  if (report.findings.length === 0) {
+    out.push("**No findings.** Nothing insecure was found in the scanned files.", "");
+  } else {
+    out.push(
+      `**${plural(report.findings.length, "finding")}**: ${SEVERITY_ORDER.map((s) => `${counts[s]} ${s}`).join(", ")}.` +
+        (report.suppressed.length > 0 ? ` ${report.suppressed.length} suppressed.` : "") +
+        (report.errors.length > 0 ? ` ${plural(report.errors.length, "error")} (see [Errors](#errors)).` : ""),
+      "",
+    );
+  }
+  const hosts = hostSummaries(report);
+  if (hosts.length > 0) {
+    out.push("| Host | Score | Critical | High | Medium | Low |", "|---|---:|---:|---:|---:|---:|");
+    for (const h of hosts) {
+      const score = h.score === undefined ? "–" : `${Math.round(h.score)}/100`;
+      out.push(`| ${cell(h.host)} | ${score} | ${h.counts.critical} | ${h.counts.high} | ${h.counts.medium} | ${h.counts.low} |`);
+    }
+    out.push("");
+  }
+  const categories = countByCategory(report.findings);
+  if (categories.length > 0) {
+    out.push("| Category | Findings |", "|---|---:|");
+    for (const [c, n] of categories) out.push(`| ${cell(c)} | ${n} |`);
+    out.push("");
+  }
+
+  // Findings
+  if (findings.length > 0) {
+    out.push("## Findings", "");
+    for (const group of groupBySeverity(report.findings)) {
+      out.push(`### ${group.severity[0]!.toUpperCase()}${group.severity.slice(1)} (${group.findings.length})`, "");
+      for (const f of group.findings) out.push(...renderFinding(f, number.get(f)!, patchName.get(f), patchDir));
+    }
+  }
+
+  // Quick fixes
+  out.push("## Quick fixes", "");
+  const withheld = withheldPatches(report.findings);
+  if (patches.length === 0 && withheld.length === 0) out.push("No finding can be fixed automatically.", "");
+  if (patches.length > 0) {
+    out.push(
+      `${plural(patches.length, "finding")} can be fixed automatically. Review each patch, apply it from the repository root, then rebuild the hosts it names:`,
+      "",
+      "| # | Severity | Finding | Patch | Hosts |",
+      "|---:|---|---|---|---|",
+    );
+    for (const p of patches) {
+      const n = number.get(p.finding)!;
+      out.push(
+        `| [${n}](#${anchorFor(n)}) | ${p.finding.severity} | ${cell(p.finding.title)} | ${code(`${patchDir}/${p.name}`)} | ${cell((p.finding.host ?? []).join(", ") || "–")} |`,
+      );
+    }
+    out.push("", ...block(patches.map((p) => `git apply ${patchDir}/${p.name}`), "sh"), "");
+  }
+  if (withheld.length > 0) {
+    const links = withheld.map((f) => `[${number.get(f)}](#${anchorFor(number.get(f)!)})`).join(", ");
+    out.push(
+      `${withheld.length === 1 ? "One automatic fix touches a secret" : `${withheld.length} automatic fixes touch a secret`}, so no patch file is written (it would contain the secret); apply ${withheld.length === 1 ? "it" : "them"} with \`nix-warden remediate\`: ${links}.`,
+      "",
+    );
+  }
+
+  // Suppressed
+  if (report.suppressed.length > 0) {
+    out.push("## Suppressed findings", "");
+    out.push("| Severity | Rule | Location | Reason | Suppressed by | Expires |", "|---|---|---|---|---|---|");
+    for (const s of sortFindings(report.suppressed)) {
+      const by = s.suppressedBy;
+      const where = by.file ? `${by.kind}: ${code(`${by.file}${by.line !== undefined ? `:${by.line}` : ""}`)}` : by.kind;
+      out.push(`| ${s.severity} | ${code(s.ruleId)} | ${code(location(s))} | ${cell(text(by.reason))} | ${where} | ${by.expires ?? "–"} |`);
+    }
+    out.push("");
+  }
+
+  // Errors
+  if (report.errors.length > 0) {
+    out.push("## Errors", "", "These parts were not fully scanned; findings there may be missing.", "");
+    for (const e of report.errors) {
+      const where = e.file ? ` (${code(`${e.file}${e.line !== undefined ? `:${e.line}` : ""}${e.column !== undefined ? `:${e.column}` : ""}`)})` : "";
+      out.push(`- **${text(e.source)}**: ${text(e.message)}${where}`);
+    }
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+function renderFinding(f: Finding, n: number, patchName: string | undefined, patchDir: string): string[] {
+  const out: string[] = [];
+  out.push(`<a id="${anchorFor(n)}"></a>`, `#### ${n}. ${text(f.title)}`, "");
+  out.push(`- **Location:** ${code(location(f))}`);
+  out.push(`- **Rule:** ${code(f.ruleId)} (${f.category}, ${f.severity})`);
+  if (f.optionPath) out.push(`- **Option:** ${code(f.optionPath)}`);
+  if (f.host && f.host.length > 0) out.push(`- **Hosts:** ${f.host.map(text).join(", ")}`);
+  out.push("");
+  out.push(`**Why it matters:** ${text(f.message)}`, "");
+  if (f.evidence) out.push("**Evidence:**", "", ...block([f.evidence]), "");
+  if (f.fix) {
+    out.push(`**Fix** (${f.fix.safety}): ${text(f.fix.description)}`, "");
+    if (f.fix.patch) {
+      const { before, after } = beforeAfter(f.fix.patch);
+      if (before.length > 0) out.push("Before:", "", ...block(before, "nix"), "");
+      if (after.length > 0) out.push("After:", "", ...block(after, "nix"), "");
+      if (patchName) out.push(`Patch: ${code(`${patchDir}/${patchName}`)}`, "");
+    }
+  }
+  if (f.host && f.host.length > 0) {
+    out.push("Deploy the fix:", "", ...block(f.host.map(deployCommand), "sh"), "");
+  }
+  if (f.references && f.references.length > 0) {
+    out.push("References: " + f.references.map((r) => (r.url ? `[${cell(r.title)}](${r.url.replace(/[()\s<>]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0"))})` : text(r.title))).join(", "), "");
+  }
+  return out;
+}

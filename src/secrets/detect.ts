@@ -1,0 +1,387 @@
+// Secret detection over one string: a Nix string literal with its attribute key / option path as
+// context, or a whole non-Nix text file (script, .env, YAML, JSON, INI...). Pure: text in, matches
+// out, each with offsets into the text and a redacted form. No match ever carries the value.
+//
+// Four detectors, in order of precedence when they overlap:
+//   1. token formats (patterns.ts): the value's shape alone says what it is (ghp_..., AKIA..., PEM);
+//   2. contextual formats: shapes that are secrets only under their key (WireGuard privateKey,
+//      AWS secret keys, Nix access-tokens);
+//   3. plaintext passwords: any literal under a password key (`initialPassword`, `DB_PASS`), whatever
+//      its entropy, since `changeme` is deployed as-is; crypt hashes there are `password-hash`;
+//   4. keyword-anchored generic secrets: a value under a secret-ish key (`client_secret`, `apiKey`,
+//      `auth_token`) that is long and random enough (see GENERIC_* below) and is no reference,
+//      placeholder, digest, UUID or public key.
+import type { Severity } from "../report/schema.js";
+import { shannonEntropy } from "./entropy.js";
+import { classifyKey, effectiveKey, isPasswordByPath, type KeyKind } from "./keys.js";
+import { CRYPT_HASH_VALUE, PASSWORD_HASH_PATTERN, TOKEN_PATTERNS, type Confidence, type TokenPattern } from "./patterns.js";
+import { redact } from "./redact.js";
+import { isPlaceholder, isSecretReference, isSingleWord, isWordLike, nonSecretShape } from "./values.js";
+
+export interface DetectContext {
+  /** The attribute / YAML / JSON key whose value `text` is. */
+  key?: string;
+  /** The NixOS option path of the value (`services.grafana.settings.security.admin_password`). */
+  optionPath?: string;
+  /**
+   * What the text is: a lowercase extension or kind (`nix`, `sh`, `env`, `yaml`, `json`, `py`...).
+   * In program source (nix, py, js...) an unquoted right-hand side is an expression, not a literal.
+   */
+  fileKind?: string;
+}
+
+export type SecretKind = "secret" | "password-hash";
+
+export interface SecretMatch {
+  /** Detector id: a TOKEN_PATTERNS id, `plaintext-password`, `password-hash` or `generic-secret`. */
+  detector: string;
+  name: string;
+  description: string;
+  severity: Severity;
+  /** Offsets into the text (UTF-16 code units, end exclusive) of the secret itself. */
+  start: number;
+  end: number;
+  redacted: string;
+  confidence: Confidence;
+  kind: SecretKind;
+  reference?: string;
+  /** The key the value was found under, when known (never the value). */
+  key?: string;
+}
+
+/** Below this length a value under a secret-ish key is not judged random enough to report. */
+export const GENERIC_MIN_LENGTH = 12;
+/**
+ * Bits per character a value must reach. Measured (test/secrets/entropy-threshold.test.ts): random
+ * base62/base64/[a-z0-9] tokens of 16+ characters reach 3.0 in at least 99% of samples (base32: 97%
+ * at 16, 99% from 20). Readable values of that length score 2.5-3.6 bits too, so entropy alone
+ * cannot reject them: the word-likeness test does (`my-service-token` is 3.58 bits). gitleaks'
+ * generic rule uses 3.5, which misses a fifth or more of 16-character [a-z0-9] and base32 tokens.
+ */
+export const GENERIC_ENTROPY_THRESHOLD = 3.0;
+/**
+ * A value that is one word of one case (`Authorization`, `administrator`: 3.1-3.3 bits) must reach
+ * gitleaks' 3.5. Random base62 is single-case letters only in well under 1% of 16-char samples.
+ */
+export const GENERIC_SINGLE_WORD_ENTROPY_THRESHOLD = 3.5;
+/** Hex has 16 symbols, so its entropy is lower: a random 16-digit hex string scores 2.5+ in 99.9%. */
+export const GENERIC_HEX_ENTROPY_THRESHOLD = 2.5;
+export const GENERIC_HEX_MIN_LENGTH = 16;
+
+const CODE_KINDS = new Set([
+  "nix", "py", "python", "js", "mjs", "cjs", "ts", "tsx", "jsx", "go", "rs", "rust", "rb", "ruby", "java", "kt",
+  "c", "h", "cc", "cpp", "hpp", "cs", "lua", "php", "pl", "perl", "swift", "scala", "hs", "ml", "ex", "exs",
+]);
+
+interface Candidate {
+  detector: string;
+  name: string;
+  description: string;
+  severity: Severity;
+  start: number;
+  end: number;
+  confidence: Confidence;
+  kind: SecretKind;
+  reference?: string;
+  key?: string;
+  /** Lower wins when candidates overlap. */
+  rank: number;
+}
+
+const RANK_TOKEN = 0;
+const RANK_CONTEXTUAL = 1;
+const RANK_HASH = 2;
+const RANK_PASSWORD = 3;
+const RANK_GENERIC = 4;
+
+function fromPattern(p: TokenPattern, start: number, end: number, rank: number, key?: string): Candidate {
+  return {
+    detector: p.id,
+    name: p.name,
+    description: p.description,
+    severity: p.severity,
+    start,
+    end,
+    confidence: p.confidence,
+    kind: p.id === PASSWORD_HASH_PATTERN.id ? "password-hash" : "secret",
+    reference: p.reference,
+    key,
+    rank,
+  };
+}
+
+/** Runs a global regex; yields the `secret` group's span when present, else the whole match. */
+function* spans(regex: RegExp, text: string, offset = 0): Generator<{ start: number; end: number }> {
+  const re = new RegExp(regex.source, regex.flags.includes("d") ? regex.flags : regex.flags + "d");
+  re.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    if (m[0] === "") {
+      re.lastIndex++;
+      continue;
+    }
+    const idx = m.indices?.groups?.secret ?? m.indices?.[0];
+    if (idx) yield { start: offset + idx[0], end: offset + idx[1] };
+  }
+}
+
+/** Token values that are documentation samples (`AKIAIOSFODNN7EXAMPLE`, `ghp_xxxx...`). */
+function isSampleToken(detector: string, secret: string): boolean {
+  if (detector === "private-key") return false; // a PEM body is base64; never treat as a sample
+  if (detector === "url-credentials") {
+    return isPlaceholder(secret) || isSecretReference(secret) || /^(?:pass|pwd|pw|passwd|password\d*|secret|pass(?:word)?123)$/i.test(secret);
+  }
+  return isPlaceholder(secret);
+}
+
+function tokenCandidates(text: string, out: Candidate[]): void {
+  const lower = text.toLowerCase();
+  for (const p of [...TOKEN_PATTERNS, PASSWORD_HASH_PATTERN]) {
+    if (!p.regex) continue;
+    if (!p.keywords.some((k) => lower.includes(k.toLowerCase()))) continue;
+    for (const s of spans(p.regex, text)) {
+      const secret = text.slice(s.start, s.end);
+      if (p.validate && !p.validate(secret)) continue;
+      if (isSampleToken(p.id, secret)) continue;
+      out.push(fromPattern(p, s.start, s.end, p === PASSWORD_HASH_PATTERN ? RANK_HASH : RANK_TOKEN));
+    }
+  }
+}
+
+/** Trims whitespace and reports the trimmed span. */
+function trimmedSpan(value: string, offset: number): { value: string; start: number; end: number } {
+  const lead = value.length - value.trimStart().length;
+  const trimmed = value.trim();
+  return { value: trimmed, start: offset + lead, end: offset + lead + trimmed.length };
+}
+
+export interface PlaintextPassword {
+  key: string;
+  severity: Severity;
+  /** The literal looks like a placeholder (`changeme`): still deployed as the real password. */
+  placeholderLike: boolean;
+  redacted: string;
+  reason: string;
+}
+
+/**
+ * A plaintext password under a password option (`password`, `initialPassword`, `adminPassword`,
+ * `admin_password`, `rootPassword`, `db_password`, nginx `basicAuth.<user>`): any non-empty literal
+ * is a finding regardless of entropy. Not: `hashedPassword`, `passwordFile` or other `*File`
+ * options, references (paths, `config.age.secrets.*.path`, interpolations, `$VAR`), crypt hashes.
+ */
+export function plaintextPassword(key: string, value: string, optionPath?: string): PlaintextPassword | null {
+  const kind = classifyKey(key);
+  if (kind !== "password" && !isPasswordByPath(optionPath ?? "")) return null;
+  const v = value.trim();
+  if (v === "") return null;
+  if (isSecretReference(v)) return null;
+  if (CRYPT_HASH_VALUE.test(v)) return null; // reported as a password hash instead
+  if (nonSecretShape(v) === "encrypted") return null; // a sops ENC[...] value or an age/PGP armored blob
+  const placeholderLike = isPlaceholder(v);
+  return {
+    key,
+    severity: "high",
+    placeholderLike,
+    redacted: redact(v),
+    reason: placeholderLike
+      ? `'${key}' is set to a placeholder-like literal, which is deployed as the real password`
+      : `'${key}' holds a plaintext password literal`,
+  };
+}
+
+export type GenericVerdict = { secret: true; entropy: number } | { secret: false; why: string };
+
+/**
+ * Whether a value under a secret-ish key (`client_secret`, `apiKey`, `auth_token`) looks like a real
+ * credential: no reference, placeholder, digest, UUID, public key or encrypted blob, at least
+ * GENERIC_MIN_LENGTH characters, no whitespace, not all digits, not word-like, entropy above the
+ * threshold for its alphabet.
+ */
+export function judgeGenericValue(value: string): GenericVerdict {
+  const v = value.trim();
+  if (v.length < GENERIC_MIN_LENGTH) return { secret: false, why: "too short" };
+  if (/\s/.test(v)) return { secret: false, why: "contains whitespace" };
+  if (isSecretReference(v)) return { secret: false, why: "reference" };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return { secret: false, why: "URL" };
+  const shape = nonSecretShape(v);
+  if (shape) return { secret: false, why: shape };
+  if (isPlaceholder(v)) return { secret: false, why: "placeholder" };
+  if (/^[0-9]+$/.test(v)) return { secret: false, why: "number" };
+  const entropy = shannonEntropy(v);
+  if (/^(?:[0-9a-f]+|[0-9A-F]+)$/.test(v)) {
+    if (v.length < GENERIC_HEX_MIN_LENGTH) return { secret: false, why: "short hex" };
+    return entropy >= GENERIC_HEX_ENTROPY_THRESHOLD ? { secret: true, entropy } : { secret: false, why: "low entropy" };
+  }
+  if (isWordLike(v)) return { secret: false, why: "word-like" };
+  // One word of one case: a name unless it is as varied as random text.
+  const threshold = isSingleWord(v) ? GENERIC_SINGLE_WORD_ENTROPY_THRESHOLD : GENERIC_ENTROPY_THRESHOLD;
+  return entropy >= threshold ? { secret: true, entropy } : { secret: false, why: "low entropy" };
+}
+
+/** The key-dependent detectors (2-4) on one value at `offset` in the text. */
+function valueCandidates(
+  rawValue: string,
+  offset: number,
+  key: string | undefined,
+  optionPath: string | undefined,
+  out: Candidate[],
+): void {
+  const span = trimmedSpan(rawValue, offset);
+  if (span.value === "") return;
+  const keyPath = [optionPath, key].filter((s): s is string => !!s);
+
+  for (const p of TOKEN_PATTERNS) {
+    if (!p.contextual || !keyPath.some((k) => p.contextual!.key.test(k))) continue;
+    for (const s of spans(p.contextual.value, span.value, span.start)) {
+      const secret = span.value.slice(s.start - span.start, s.end - span.start);
+      if (p.validate && !p.validate(secret)) continue;
+      if (isPlaceholder(secret) || isSecretReference(secret)) continue;
+      out.push(fromPattern(p, s.start, s.end, RANK_CONTEXTUAL, key));
+    }
+  }
+
+  const kind: KeyKind | undefined = isPasswordByPath(optionPath) ? "password" : classifyKey(key);
+  if (!kind) return;
+  if (CRYPT_HASH_VALUE.test(span.value)) {
+    out.push(fromPattern(PASSWORD_HASH_PATTERN, span.start, span.end, RANK_HASH, key));
+    return;
+  }
+  if (kind === "password") {
+    const pw = plaintextPassword(key ?? "password", span.value, optionPath);
+    if (pw) {
+      out.push({
+        detector: "plaintext-password",
+        name: "Plaintext password",
+        description: pw.placeholderLike
+          ? "A password option is set to a placeholder-like literal: it is deployed as the real password and is world-readable in the Nix store. Use the option's hashed or *File variant with agenix/sops-nix."
+          : "A password option holds a plaintext literal: it is world-readable in the Nix store and in the repository history. Use the option's hashed or *File variant with agenix/sops-nix.",
+        severity: pw.severity,
+        start: span.start,
+        end: span.end,
+        confidence: "high",
+        kind: "secret",
+        reference: "https://nixos.org/manual/nixos/stable/#sec-user-management",
+        key,
+        rank: RANK_PASSWORD,
+      });
+    }
+    return;
+  }
+  if (kind === "secret") {
+    const verdict = judgeGenericValue(span.value);
+    if (!verdict.secret) return;
+    out.push({
+      detector: "generic-secret",
+      name: "Hard-coded secret",
+      description: `A random-looking literal (entropy ${verdict.entropy.toFixed(1)} bits/char) under the secret-like key '${key}'. Move it to a secret manager (agenix/sops-nix) and reference the file.`,
+      severity: "high",
+      start: span.start,
+      end: span.end,
+      confidence: "medium",
+      kind: "secret",
+      key,
+      rank: RANK_GENERIC,
+    });
+  }
+}
+
+export interface Assignment {
+  key: string;
+  /** The raw value (without quotes) and its offsets in the text. */
+  value: string;
+  start: number;
+  end: number;
+  quoted: boolean;
+}
+
+// `key = value`, `export KEY=value`, `--password=value`, `key := value`, `'key' => 'value'` anywhere.
+const EQUALS_ASSIGNMENT =
+  /(?<![A-Za-z0-9_.$])(?<key>[A-Za-z_][A-Za-z0-9_.-]{0,100})["']?[ \t]*(?::=|=>|=(?![=~]))[ \t]*(?:(?<q>["'`])(?<qv>(?:\\.|(?!\k<q>)[^\\\n])*)\k<q>|(?<v>[^\s"'`#;,()[\]<>]+)(?![(\w]))/dg;
+// YAML `key: value` at the start of a line (so prose like "note: see docs" inside a sentence is not).
+const YAML_ASSIGNMENT =
+  /^[ \t]*(?:-[ \t]+)?(?<kq>["']?)(?<key>[A-Za-z_][A-Za-z0-9_.-]{0,100})\k<kq>[ \t]*:[ \t]+(?:(?<q>["'])(?<qv>(?:\\.|(?!\k<q>)[^\\\n])*)\k<q>|(?<v>[^\s"'#|>&*{[][^\n]*?))[ \t]*(?:[ \t]#[^\n]*)?$/dgm;
+// JSON `"key": "value"` anywhere.
+const JSON_ASSIGNMENT = /"(?<key>[^"\\\n]{1,100})"[ \t]*:[ \t]*"(?<qv>(?:\\.|[^"\\\n])*)"/dg;
+
+/** Key/value assignments in a text file (shell, .env, YAML, JSON, TOML, INI, Nix). */
+export function findAssignments(text: string, fileKind?: string): Assignment[] {
+  const code = fileKind !== undefined && CODE_KINDS.has(fileKind.replace(/^\./, "").toLowerCase());
+  const seen = new Set<string>();
+  const out: Assignment[] = [];
+  for (const re of [JSON_ASSIGNMENT, YAML_ASSIGNMENT, EQUALS_ASSIGNMENT]) {
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) {
+      if (m[0] === "") {
+        re.lastIndex++;
+        continue;
+      }
+      const g = m.indices?.groups;
+      const key = m.groups?.key;
+      const quoted = m.groups?.qv !== undefined;
+      const idx = quoted ? g?.qv : g?.v;
+      if (!key || !idx) continue;
+      if (!quoted && code) continue; // an expression, not a literal
+      const id = `${idx[0]}:${idx[1]}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push({ key, value: text.slice(idx[0], idx[1]), start: idx[0], end: idx[1], quoted });
+    }
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+function resolve(text: string, candidates: Candidate[]): SecretMatch[] {
+  const ordered = [...candidates].sort((a, b) => a.rank - b.rank || b.end - b.start - (a.end - a.start) || a.start - b.start);
+  // Kept spans never overlap, so sorted by start a candidate can only collide with its neighbours.
+  const kept: Candidate[] = [];
+  for (const c of ordered) {
+    let lo = 0;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (kept[mid]!.start < c.start) lo = mid + 1;
+      else hi = mid;
+    }
+    const before = kept[lo - 1];
+    const after = kept[lo];
+    if ((before && before.end > c.start) || (after && after.start < c.end)) continue;
+    kept.splice(lo, 0, c);
+  }
+  return kept
+    .map((c) => {
+      const match: SecretMatch = {
+        detector: c.detector,
+        name: c.name,
+        description: c.description,
+        severity: c.severity,
+        start: c.start,
+        end: c.end,
+        redacted: redact(text.slice(c.start, c.end)),
+        confidence: c.confidence,
+        kind: c.kind,
+      };
+      if (c.reference) match.reference = c.reference;
+      if (c.key) match.key = c.key;
+      return match;
+    });
+}
+
+/**
+ * Finds secrets in `text`. With `ctx.key` or `ctx.optionPath`, `text` is that key's value (a Nix
+ * string literal) and the key-dependent detectors judge it as a whole; in every case, assignments
+ * inside the text (a whole file, or a multi-line `extraConfig`) are judged by their own keys.
+ */
+export function detectSecrets(text: string, ctx: DetectContext = {}): SecretMatch[] {
+  if (text === "") return [];
+  const candidates: Candidate[] = [];
+  tokenCandidates(text, candidates);
+  const key = effectiveKey(ctx);
+  if (key !== undefined || ctx.optionPath !== undefined) valueCandidates(text, 0, key, ctx.optionPath, candidates);
+  for (const a of findAssignments(text, ctx.fileKind)) {
+    if (key !== undefined && a.start === 0 && a.end === text.length) continue;
+    valueCandidates(a.value, a.start, a.key, undefined, candidates);
+  }
+  return resolve(text, candidates);
+}

@@ -1,0 +1,100 @@
+// What an attribute or option name says about its value. `initialPassword`, `admin_password`,
+// `DB_PASS` hold passwords; `client_secret`, `apiKey`, `GITHUB_TOKEN`, `authKey` hold secrets;
+// `hashedPassword` holds a hash; `passwordFile`, `tokenPath`, `auth_method`, `password_min_length`
+// hold something else entirely. Matching is on words (camelCase, snake_case, kebab-case, dotted),
+// so `tokenizer`, `author` and `bypass` are not mistaken for secrets.
+
+export type KeyKind = "password" | "secret" | "hash";
+
+/** Splits `initialHashedPassword`, `DB_PASSWORD`, `x-api-key`, `services.foo.apiKey` into lowercase words. */
+export function keyWords(key: string): string[] {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w !== "")
+    .map((w) => w.toLowerCase());
+}
+
+const PASSWORD_WORDS = new Set(["password", "passwords", "passwd", "passphrase"]);
+// Abbreviations that mean "password" only as the last word: `DB_PASS`, `admin_pwd`, not `pass_through`.
+const PASSWORD_FINAL_WORDS = new Set(["pass", "pwd", "pw"]);
+const SECRET_WORDS = new Set([
+  "secret", "secrets", "token", "tokens", "credential", "credentials", "creds", "auth", "apikey", "privatekey",
+  "clientsecret", "authkey", "authtoken", "accesstoken", "secretkey", "accesskey", "bearer", "psk",
+]);
+const HASH_WORDS = new Set(["hash", "hashed", "sha", "sha1", "sha256", "sha512", "md5", "digest", "bcrypt", "crypt", "checksum"]);
+// Compound two-word names that mean a secret: api key, private key, access key, secret key.
+const SECRET_PAIRS: ReadonlyArray<[string, string]> = [
+  ["api", "key"], ["private", "key"], ["access", "key"], ["secret", "key"], ["signing", "key"], ["encryption", "key"],
+  ["master", "key"], ["shared", "key"], ["pre", "shared"], ["app", "key"],
+];
+// A last word that makes the value something other than the secret itself.
+const NOT_THE_VALUE = new Set([
+  "file", "files", "path", "paths", "dir", "directory", "command", "cmd", "url", "urls", "uri", "endpoint", "method",
+  "methods", "type", "types", "mode", "length", "len", "policy", "name", "names", "id", "ids", "enable", "enabled",
+  "disable", "disabled", "required", "optional", "header", "field", "env", "variable", "var", "location", "source",
+  "store", "manager", "helper", "program", "script", "hook", "format", "style", "strategy", "backend", "provider",
+  "scheme", "realm", "server", "host", "port", "user", "username", "login", "email", "prefix", "suffix", "regex",
+  "pattern", "ttl", "lifetime", "timeout", "expiry", "expires", "expiration", "max", "min", "count", "size", "limit",
+  "level", "label", "description", "comment", "hint", "prompt", "authentication", "encryption", "algorithm", "algo",
+  "rounds", "cost", "salt", "complexity", "age", "reset", "change", "changed", "set", "check", "validation",
+  "verification", "generator", "cache", "socket", "service", "group", "owner", "mount", "key_file", "template",
+  "option", "options", "config", "settings", "flag", "enforce", "store", "storage", "text", "fingerprint", "public",
+]);
+
+function hasPair(words: string[]): boolean {
+  for (let i = 0; i + 1 < words.length; i++) {
+    if (SECRET_PAIRS.some(([a, b]) => words[i] === a && words[i + 1] === b)) return true;
+  }
+  return false;
+}
+
+/** A single word without separators (`dbpassword`, `githubtoken`): judge by its ending. */
+function compoundKind(word: string): KeyKind | undefined {
+  if (/(?:password|passwd|passphrase)$/.test(word)) return word.startsWith("hashed") ? "hash" : "password";
+  // nextcloud's old `adminpass`, `dbpass`; not `bypass` or `compass`.
+  if (/^(?:admin|root|db|user|smtp|mail|ldap|bind|rpc|redis|mysql|pg|sql|db_)pass$/.test(word)) return "password";
+  if (/(?:secret|token|apikey|privatekey|credentials?)$/.test(word)) return "secret";
+  return undefined;
+}
+
+/**
+ * The kind of value a key names, or undefined when it names no secret. Dotted option paths are
+ * judged by their last segment (`services.grafana.settings.security.admin_password`).
+ */
+export function classifyKey(key: string | undefined): KeyKind | undefined {
+  if (!key) return undefined;
+  const last = key.split(".").filter((s) => s !== "").pop()?.replace(/^["']|["']$/g, "") ?? "";
+  const words = keyWords(last);
+  if (words.length === 0) return undefined;
+  const final = words[words.length - 1]!;
+  if (words.includes("public") || words.includes("pub")) return undefined;
+  const hasPassword =
+    words.some((w) => PASSWORD_WORDS.has(w) || /(?:password|passwd)$/.test(w)) || PASSWORD_FINAL_WORDS.has(final);
+  const hasHash = words.some((w) => HASH_WORDS.has(w));
+  if (hasPassword && hasHash) return NOT_THE_VALUE.has(final) ? undefined : "hash";
+  if (NOT_THE_VALUE.has(final)) return undefined;
+  if (hasHash) return undefined; // tokenHash, secret_sha256: digests of secrets, not secrets
+  if (hasPassword) return "password";
+  if (words.some((w) => SECRET_WORDS.has(w)) || hasPair(words)) return "secret";
+  if (words.length === 1) return compoundKind(words[0]!);
+  return undefined;
+}
+
+/** The attribute key to judge: the explicit key, else the option path's last segment. */
+export function effectiveKey(ctx: { key?: string; optionPath?: string } | undefined): string | undefined {
+  if (!ctx) return undefined;
+  if (ctx.key) return ctx.key;
+  return ctx.optionPath?.split(".").filter((s) => s !== "").pop();
+}
+
+/**
+ * Option paths whose values are passwords though their last key is not: nginx's
+ * `basicAuth.<user> = "<password>"` (an attribute set from user name to plaintext password).
+ */
+export function isPasswordByPath(optionPath: string | undefined): boolean {
+  if (!optionPath) return false;
+  const segments = optionPath.split(".").filter((s) => s !== "");
+  return segments.length >= 2 && segments[segments.length - 2] === "basicAuth";
+}

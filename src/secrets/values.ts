@@ -1,0 +1,120 @@
+// What a configuration value is when it is not a secret: a reference to one (a path, an agenix or
+// sops-nix path, an interpolation, an environment variable, a template placeholder), a digest, a
+// UUID, a public key, an encrypted blob, or an obvious placeholder. Shared by the keyword-anchored
+// detector, the plaintext-password rule and the token detectors' placeholder filter.
+import { CRYPT_HASH_VALUE } from "./patterns.js";
+
+/** References to a secret stored elsewhere: the right way, never a finding. */
+export function isSecretReference(value: string): boolean {
+  const v = value.trim();
+  if (v === "") return false;
+  if (v.includes("${")) return true; // Nix or shell interpolation: computed, not literal
+  if (/^\$[A-Za-z_{(]/.test(v)) return true; // $VAR, ${VAR}, $(command)
+  if (/^%\(?[A-Za-z_][A-Za-z0-9_]*\)?[sd%]?$|^%[A-Za-z_][A-Za-z0-9_]*%$/.test(v)) return true; // %(var)s, %VAR%
+  if (/^@[A-Za-z_][A-Za-z0-9_-]*@$/.test(v)) return true; // substituteAll placeholder
+  if (/\{\{.*\}\}/.test(v) || /^\{%.*%\}$/.test(v) || /^#\{.*\}$/.test(v)) return true; // templates
+  if (/^!(?:secret|env_var|vault|include|ENV|Ref|Sub|GetAtt)\b/.test(v)) return true; // YAML tags
+  // Paths: relative, home, or absolute under a lowercase first directory (/run, /var/lib, /etc...),
+  // so a base64 secret that happens to start with '/' is not taken for one.
+  if (/^(?:\.\.?\/|~\/)/.test(v) || /^\/(?:[a-z_][a-z0-9._-]*|Users|Volumes|Library)(?:\/|$)/.test(v)) return true;
+  if (/^(?:file|env|vault|op|sops|age|ref|secret):\/?\/?[A-Za-z0-9_./-]+$/i.test(v)) return true; // scheme references
+  if (/^config\.(?:age|sops|vault-secrets|clan\.core\.vars)\b/.test(v)) return true; // agenix / sops-nix paths as text
+  return false;
+}
+
+const PLACEHOLDER_WORDS = new Set([
+  "changeme", "change-me", "change_me", "changethis", "replaceme", "replace-me", "replace_me", "todo", "fixme",
+  "tbd", "example", "dummy", "placeholder", "secret", "password", "passwd", "token", "apikey", "api_key",
+  "api-key", "none", "null", "nil", "undefined", "true", "false", "yes", "no", "on", "off", "redacted",
+  "hidden", "test", "testing", "foo", "bar", "baz", "foobar", "xxx", "empty", "default", "required", "unset",
+]);
+
+/** Obvious placeholders and documentation examples. (The plaintext-password rule ignores this.) */
+export function isPlaceholder(value: string): boolean {
+  const v = value.trim();
+  if (v === "") return true;
+  const lower = v.toLowerCase();
+  if (PLACEHOLDER_WORDS.has(lower)) return true;
+  if (/^<[^<>]*>$|^\[[A-Za-z _-]*\]$|^\{[A-Za-z _-]*\}$/.test(v)) return true; // <token>, [API KEY], {secret}
+  if (/^[x*•#._-]+$/i.test(v)) return true; // ****, xxxx-xxxx, ....
+  if (/^(.)\1+$/.test(v)) return true; // all the same character
+  if (/(.)\1{5,}/.test(v) && /(?:x{6,}|X{6,}|0{8,}|\*{4,}|\.{4,})/.test(v)) return true; // padded sample: sk_live_xxxxxxxx
+  // Marker words in one consistent case, so random mixed-case text ("...PFakExm...") is not caught.
+  const marker = /example|dummy|placeholder|changeme|change_me|replace_?me|your[_-]|_here\b|fake|sample|redacted/;
+  const folded = v.replace(/[A-Z]{4,}|[A-Z][a-z]{3,}/g, (w) => w.toLowerCase()); // EXAMPLE, Example
+  if (marker.test(v) || marker.test(folded)) return true;
+  if (/^(?:my|some|the|a)[-_]?(?:secret|password|token|key|api[-_]?key)s?$/i.test(v)) return true;
+  return false;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// A sha256 in Nix's base32 (52 characters; the alphabet omits e, o, t, u). Store path hashes (32)
+// are recognised only inside /nix/store paths: a bare 32-character [a-z0-9] value lacking those four
+// letters is as likely a random secret (1 in 40 of them).
+const NIX_BASE32_SHA256 = /^[0-9a-df-np-sv-z]{52}$/;
+const SRI_OR_PREFIXED_DIGEST = /^(?:sha1|sha224|sha256|sha384|sha512|md5|blake2b|blake3)[-:][A-Za-z0-9+/=_-]{16,}$/i;
+const PUBLIC_KEY =
+  /^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA|^age1[02-9ac-hj-np-z]{58}$|^npub1|-----BEGIN (?:RSA |EC |PGP )?PUBLIC KEY|-----BEGIN CERTIFICATE/;
+const ENCRYPTED = /^ENC\[AES256_GCM,|-----BEGIN AGE ENCRYPTED FILE-----|-----BEGIN PGP MESSAGE-----/;
+
+export type NonSecretReason = "uuid" | "digest" | "public-key" | "encrypted" | "crypt-hash";
+
+/** Values with a recognisable non-secret shape. */
+export function nonSecretShape(value: string): NonSecretReason | undefined {
+  const v = value.trim();
+  if (UUID.test(v)) return "uuid";
+  if ((NIX_BASE32_SHA256.test(v) && /[g-z]/.test(v)) || SRI_OR_PREFIXED_DIGEST.test(v) || /^\/nix\/store\//.test(v)) return "digest";
+  if (PUBLIC_KEY.test(v)) return "public-key";
+  if (ENCRYPTED.test(v)) return "encrypted";
+  if (CRYPT_HASH_VALUE.test(v)) return "crypt-hash";
+  return undefined;
+}
+
+// A readable segment between separators: a word (lowercase or Capitalized, with an optional version
+// number: `oauth2`, `v2`), an acronym of up to five capitals (`API`, `OAUTH`), a number of up to four
+// digits.
+const READABLE_SEGMENT = /^(?:[A-Z]?[a-z]+|[A-Z]{1,5})[0-9]{0,4}$|^[0-9]{1,4}$/;
+// Inside a camelCase run: a capital and 2+ lowercase letters (`Secret`) or an acronym of 2-4
+// capitals (`HTTP` in `HTTPServer`); a leading lowercase word (`my` in `myToken`).
+const CAMEL_FIRST = /^[a-z]+$|^[A-Z][a-z]{2,}$|^[A-Z]{2,4}$/;
+const CAMEL_REST = /^[A-Z][a-z]{2,}$|^[A-Z]{2,4}$/;
+
+/** Words of 3+ lowercase letters have a vowel; random runs of consonants (`Ghx`, `Mxd`) do not. */
+function pronounceable(piece: string): boolean {
+  if (/^[A-Z]+$/.test(piece)) return true; // an acronym (HTTP)
+  const letters = piece.toLowerCase().replace(/[^a-z]/g, "");
+  return letters.length < 3 || /[aeiouy]/.test(letters);
+}
+
+/**
+ * Readable compound values, which under a secret-like key name something rather than being the
+ * secret: two or more readable pieces joined by separators or camelCase (`scram-sha-256`,
+ * `my-service-token`, `SuperSecretPassword`, `X-Auth-Token`, `auth.example.com`, `oauth2-proxy`).
+ * A single piece (`kvbafww2akbq`, a base32 run) is never word-like: the entropy test judges it.
+ * Random base62 rarely splits into clean pieces: digits only at the end, every capital followed by
+ * two or more lowercase letters with a vowel among them.
+ */
+export function isWordLike(value: string): boolean {
+  const segments = value.split(/[\s._:/@+,=-]+/).filter((p) => p !== "");
+  let pieces = 0;
+  for (const segment of segments) {
+    const letters = segment.replace(/[0-9]{1,4}$/, "");
+    const camel = letters === "" ? [segment] : letters.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/([A-Z])([A-Z][a-z])/g, "$1 $2").split(" ");
+    if (camel.length === 1) {
+      if (!READABLE_SEGMENT.test(segment)) return false;
+      if (segment.length > 4 && !pronounceable(segment)) return false;
+    } else {
+      if (/[0-9]/.test(letters)) return false;
+      const [first, ...rest] = camel;
+      if (!CAMEL_FIRST.test(first!) || !rest.every((p) => CAMEL_REST.test(p))) return false;
+      if (!camel.every(pronounceable)) return false;
+    }
+    pieces += camel.length;
+  }
+  return pieces >= 2 && pieces <= Math.ceil(value.length / 3);
+}
+
+/** One dictionary-shaped word (`Authorization`, `administrator`): letters, a single case pattern. */
+export function isSingleWord(value: string): boolean {
+  return /^[A-Z]?[a-z]+$|^[A-Z]+$/.test(value);
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { renderSecurityText } from "../../src/report/security-text.js";
+import { loadReport } from "./fixture.js";
+
+describe("renderSecurityText", () => {
+  const report = loadReport();
+  const text = renderSecurityText(report);
+  const lines = text.split("\n");
+
+  it("starts with the tool, the root and one score line per host", () => {
+    expect(lines[0]).toBe("nix-warden 0.1.0: security scan of /home/ops/infra");
+    expect(lines).toContain("  web  score  41/100  4 findings (2 critical, 1 high, 1 medium)");
+    expect(lines).toContain("  db   score  58/100  3 findings (1 critical, 1 high, 1 low)");
+  });
+
+  it("groups findings by severity, critical first, each with file:line:col, title, message and fix", () => {
+    const headers = lines.filter((l) => /^(CRITICAL|HIGH|MEDIUM|LOW) \(\d+\)$/.test(l));
+    expect(headers).toEqual(["CRITICAL (2)", "HIGH (2)", "MEDIUM (2)", "LOW (1)"]);
+    const i = lines.indexOf("  modules/users.nix:8:5  Plaintext password for user alice  (access/plaintext-password)  [web, db]");
+    expect(i).toBeGreaterThan(lines.indexOf("CRITICAL (2)"));
+    expect(i).toBeLessThan(lines.indexOf("HIGH (2)"));
+    expect(lines[i + 1]).toBe("      users.users.alice.initialPassword is a plaintext literal: it is world-readable in the Nix store.");
+    expect(lines[i + 2]).toBe('      evidence: initialPassword = "… (8 chars)";');
+    expect(lines[i + 3]).toBe("      fix (auto): Replace initialPassword with hashedPasswordFile pointing at an agenix secret.");
+    expect(text).toContain("  certs/internal-ca.pem:1:1  Certificate CN=internal.example.org expires in 12 days  (tls/certificate-expiring)\n");
+  });
+
+  it("ends with a summary and the errors", () => {
+    expect(text).toContain("Summary: 7 findings (2 critical, 2 high, 2 medium, 1 low); 2 suppressed; 2 errors.\n");
+    expect(text).toContain("  by category: access 2, secrets 2, firewall 1, service-hardening 1, tls 1\n");
+    expect(text).toContain("  3 findings can be fixed automatically (nix-warden remediate).");
+    expect(text).toContain("Errors (2): these parts were not fully scanned\n  parse: unexpected '}' (expected an expression) (hosts/web/broken.nix:7:1)\n  nix eval: evaluation of nixosConfigurations.db timed out after 120 s\n");
+  });
+
+  it("says clearly when nothing was found", () => {
+    const clean = renderSecurityText(loadReport("security-report-clean.json"));
+    expect(clean).toContain("No findings: nothing insecure was found in the scanned files.");
+    expect(clean).toContain("  web  score 100/100  0 findings (none)");
+    expect(clean).toContain("Summary: 0 findings (none).");
+    expect(clean).not.toContain("Errors");
+  });
+
+  it("colours only on request, and never passes terminal escapes from report strings", () => {
+    expect(text).not.toContain("\u001b[");
+    expect(renderSecurityText(report, { color: true })).toContain("\u001b[1;35mCRITICAL (2)\u001b[0m");
+    const evil = { ...report, findings: [{ ...report.findings[0]!, title: "x\u001b]0;pwned\u0007y" }] };
+    expect(renderSecurityText(evil)).not.toContain("\u001b]0;");
+  });
+});
