@@ -1,9 +1,9 @@
 // The one way a secret is shown: never the value, only enough to recognise it. Long values keep their
-// first 4 and last 3 characters (`sk_l…Lb0 (32 chars)`), short ones only their length, because 7
-// visible characters of an 8-character password would give most of it away.
+// first 4 and last 3 characters (`sk_l…Lb0 (32 chars)`); values under 20 characters show only their
+// length, because 7 visible characters of a 12-character secret would leave too little hidden.
 
 /** Values shorter than this show only their length. */
-export const REDACT_MIN_VISIBLE_LENGTH = 12;
+export const REDACT_MIN_VISIBLE_LENGTH = 20;
 
 /** Control characters (newlines in a PEM block) would break a one-line evidence string. */
 function printable(chars: string[]): string {

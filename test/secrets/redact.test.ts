@@ -5,32 +5,34 @@ import { redact, redactAll } from "../../src/secrets/redact.js";
 import { Gen } from "./gen.js";
 
 describe("redact", () => {
-  it("keeps the first 4 and last 3 characters and the length of 12+ character values", () => {
+  it("keeps the first 4 and last 3 characters and the length of 20+ character values", () => {
     expect(redact("sk_live_0123456789abcdefghijkLb0")).toBe("sk_l…Lb0 (32 chars)");
-    expect(redact("abcdefghijkl")).toBe("abcd…jkl (12 chars)");
+    expect(redact("abcdefghijklmnopqrst")).toBe("abcd…rst (20 chars)");
+    expect(redact("abcdefghijkl")).toBe("… (12 chars)");
   });
 
   it("shows only the length of shorter values", () => {
     expect(redact("hunter22")).toBe("… (8 chars)");
     expect(redact("abcdefghijk")).toBe("… (11 chars)");
+    expect(redact("abcdefghijklmnopqrs")).toBe("… (19 chars)");
     expect(redact("")).toBe("… (0 chars)");
   });
 
   it("counts characters, not UTF-16 units, and keeps evidence on one line", () => {
-    expect(redact("pässwörd-😀-ünïcode")).toBe("päss…ode (18 chars)");
+    expect(redact("pässwörd-😀-ünïcode-xy")).toBe("päss…-xy (21 chars)");
     expect(redact("-----BEGIN X-----\nabc\n-----END X-----\n")).toBe("----…--  (38 chars)");
   });
 });
 
 describe("redactAll", () => {
   it("replaces every range, merging overlaps so nothing leaks between them", () => {
-    const text = "a=SECRETVALUE123 b=0123456789abcdef tail";
+    const text = "a=SECRETVALUE123456789 b=0123456789abcdefghij tail";
     const out = redactAll(text, [
-      { start: 2, end: 16 },
-      { start: 19, end: 35 },
-      { start: 21, end: 30 },
+      { start: 2, end: 22 },
+      { start: 25, end: 45 },
+      { start: 27, end: 36 },
     ]);
-    expect(out).toBe("a=SECR…123 (14 chars) b=0123…def (16 chars) tail");
+    expect(out).toBe("a=SECR…789 (20 chars) b=0123…hij (20 chars) tail");
   });
 
   it("leaves text without ranges unchanged and ignores empty or out-of-range ones", () => {
