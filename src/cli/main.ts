@@ -10,6 +10,7 @@ type CommandModule = { run: (argv: string[]) => Promise<number>; summary: string
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   parse: () => import("./parse.js"),
   demo: () => import("./demo.js"),
+  scan: () => import("./scan.js"),
 };
 
 function usage(): string {

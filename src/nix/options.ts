@@ -417,23 +417,35 @@ export function indexModule(node: SyntaxNode): OptionIndex {
 }
 
 /** Index a whole file: the file as a module, plus every inline module in a `modules = [ ... ]`
- * list (flake.nix's `nixosSystem { modules = [ ... ]; }`). */
+ * list (flake.nix's `nixosSystem { modules = [ ... ]; }`) and every node of a NixOS VM test
+ * (`nodes.<name> = { ... }: { ... }`, `nodes = { a = ...; }`, `machine = ...`, `defaults = ...`). */
 export function buildOptionIndex(root: SyntaxNode): OptionIndex {
   const main = indexModule(root);
   const inline: OptionIndex[] = [];
+  const addModule = (el: SyntaxNode | undefined) => {
+    const m = unparen(el);
+    if (m && (m.kind === K.NODE_LAMBDA || m.kind === K.NODE_ATTR_SET)) {
+      const idx = indexModule(m);
+      if (idx.isModule) inline.push(idx);
+    }
+  };
+  const mainBody = main.isModule ? unparen(root.childNodes().find((c) => c.kind !== K.NODE_ERROR)) : undefined;
   root.walk((node) => {
     if (node.kind !== K.NODE_ATTRPATH_VALUE) return;
+    // Inside the file's own module, nested `modules`/`nodes` are options, not inline modules.
+    if (mainBody && node.start >= mainBody.start && node.end <= mainBody.end && main.definitions.some((d) => d.binding === node)) return;
     const [attrpath, value] = node.childNodes();
-    const last = attrpath?.childNodes().at(-1);
-    if (last?.kind !== K.NODE_IDENT || last.text !== "modules") return;
+    const names = attrpath?.childNodes().map((a) => (a.kind === K.NODE_IDENT ? a.text : "")) ?? [];
+    const last = names[names.length - 1];
     const list = unparen(value);
-    if (list?.kind !== K.NODE_LIST) return;
-    for (const el of list.childNodes()) {
-      const m = unparen(el);
-      if (m && (m.kind === K.NODE_LAMBDA || m.kind === K.NODE_ATTR_SET)) {
-        const idx = indexModule(m);
-        if (idx.isModule) inline.push(idx);
-      }
+    if (last === "modules" && list?.kind === K.NODE_LIST) {
+      for (const el of list.childNodes()) addModule(el);
+    } else if (names.length >= 2 && names[names.length - 2] === "nodes") {
+      addModule(value);
+    } else if (last === "nodes" && list?.kind === K.NODE_ATTR_SET) {
+      for (const b of list.childNodes()) if (b.kind === K.NODE_ATTRPATH_VALUE) addModule(b.childNodes()[1]);
+    } else if ((last === "machine" || last === "defaults") && names.length === 1) {
+      addModule(value);
     }
   });
   if (inline.length === 0) return main;

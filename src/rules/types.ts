@@ -75,6 +75,8 @@ export interface NixFileContext {
   hosts: string[];
   /** Is this node inside a NixOS VM test (nixosTest, runNixOSTest, testers.*)? */
   inTest(node: SyntaxNode): boolean;
+  /** "Today" for date checks (certificate expiry), fixed per scan. */
+  now: Date;
   report(r: RuleReport): void;
 }
 
@@ -85,6 +87,7 @@ export interface TextFileContext {
   /** The content as UTF-8 text, unless binary. */
   text: string | undefined;
   hosts: string[];
+  now: Date;
   report(r: RuleReport): void;
 }
 
@@ -99,7 +102,19 @@ export interface HostContext {
   definitions(path: string): Array<{ file: NixFileContext; def: OptionDefinition }>;
   /** Definitions whose path matches a pattern (`*` matches one segment). */
   matching(pattern: string): Array<{ file: NixFileContext; def: OptionDefinition }>;
+  now: Date;
   report(r: RuleReport & { file: string }): void;
+}
+
+/** What an asynchronous rule reports into. */
+export interface AsyncRuleSink {
+  signal?: AbortSignal;
+  /** Use systemd-analyze when installed (false in quick mode). */
+  preferSystemd: boolean;
+  report(ctx: NixFileContext, r: RuleReport): void;
+  /** A service for the report's inventory. */
+  addService(entry: { name: string; file: string; line: number; node: SyntaxNode; exposure: number; verdict: string }): void;
+  error(message: string, file?: string): void;
 }
 
 export interface Rule extends RuleMeta {
@@ -107,5 +122,5 @@ export interface Rule extends RuleMeta {
   checkFile?(ctx: TextFileContext): void;
   checkHost?(ctx: HostContext): void;
   /** Async checks (e.g. running systemd-analyze) get the whole scan's files at once. */
-  checkNixAsync?(files: NixFileContext[], options: { signal?: AbortSignal; preferSystemd: boolean }): Promise<void>;
+  checkNixAsync?(files: NixFileContext[], sink: AsyncRuleSink): Promise<void>;
 }

@@ -1,0 +1,319 @@
+// security_scan: discover the repository's files, parse and index the Nix ones, attribute files to
+// hosts, run every rule, and assemble the SecurityReport. Parse results and per-file rule results
+// are cached by content, so a repeated scan in the same process only redoes what changed.
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { parseNix, type ParsedNix } from "../nix/index.js";
+import { buildOptionIndex, calleeName, flattenApply, type OptionDefinition, type OptionIndex } from "../nix/options.js";
+import { LineIndex, SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
+import { atLeast, type Finding, type ReportError, type SecurityReport, type Severity } from "../report/schema.js";
+import { ALL_RULES } from "../rules/index.js";
+import type { HostContext, NixFileContext, Rule, RuleReport, TextFileContext } from "../rules/types.js";
+import { TOOL } from "../version.js";
+import { loadProjectConfig } from "./config.js";
+import { isBinary, listFiles } from "./discover.js";
+import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
+import { globMatch } from "./glob.js";
+import { buildHostGraph, flakeHosts, moduleReferences, type HostGraph } from "./hosts.js";
+import { summarize } from "./score.js";
+import { applySuppressions } from "./suppress.js";
+
+export interface ScanOptions {
+  /** The repository to scan. */
+  root: string;
+  /** Only these hosts' findings (and findings without a host). */
+  hosts?: string[];
+  /** Drop findings below this severity. */
+  severityThreshold?: Severity;
+  /** No external programs: the built-in exposure scorer instead of systemd-analyze. */
+  quick?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: { stage: string; done: number; total: number }) => void;
+  /** Rules to run (default: all). */
+  rules?: Rule[];
+  /** "Today", for certificate expiry and exception expiry. */
+  now?: Date;
+}
+
+export interface ServiceInventoryEntry {
+  name: string;
+  file: string;
+  line: number;
+  host?: string[];
+  exposure: number;
+  verdict: string;
+}
+
+/** Calls whose module arguments are NixOS VM tests. */
+const TEST_FUNCTIONS = new Set(["nixosTest", "runNixOSTest", "makeTest", "makeTestPython", "runTest", "runNixOSTestFor"]);
+
+interface ParsedFile {
+  hash: string;
+  text: string;
+  parsed: ParsedNix;
+  index: OptionIndex;
+  references: string[];
+}
+
+// Parse results by content hash and path (relative paths in a file resolve against its directory).
+const parseCache = new Map<string, ParsedFile>();
+// Per-file rule results by content hash, hosts and rule set.
+const fileRuleCache = new Map<string, RawFinding[]>();
+
+function hashOf(content: Buffer | string): string {
+  return createHash("sha256").update(content).digest("hex");
+}
+
+function isTestNode(node: SyntaxNode): boolean {
+  for (let p: SyntaxNode | null = node; p; p = p.parent) {
+    if (p.kind !== K.NODE_APPLY) continue;
+    const { fn } = flattenApply(p);
+    const name = calleeName(fn);
+    if (name && TEST_FUNCTIONS.has(name)) return true;
+    if (/(^|\.)testers\.|nixosTests?\b/.test(fn.text)) return true;
+  }
+  return false;
+}
+
+function isTestPath(file: string): boolean {
+  return /(^|\/)(tests?|checks)\//.test(file) || /(^|[-_/])(vm-)?tests?\.nix$/.test(file);
+}
+
+export async function runScan(options: ScanOptions): Promise<SecurityReport> {
+  const root = resolve(options.root);
+  const rules = options.rules ?? ALL_RULES;
+  const signal = options.signal;
+  const progress = options.onProgress ?? (() => {});
+  const errors: ReportError[] = [];
+  const now = options.now ?? new Date();
+
+  progress({ stage: "discover", done: 0, total: 1 });
+  const discovery = await listFiles(root, { signal });
+  for (const s of discovery.skipped) errors.push({ source: "discovery", file: s.file, message: `skipped: ${s.reason}` });
+  const config = await loadProjectConfig(root);
+  for (const e of config.errors) errors.push({ source: "config", file: ".nix-warden.yaml", message: e });
+
+  // Read and parse.
+  const texts = new Map<string, string>();
+  const nixFiles = new Map<string, ParsedFile>();
+  const otherFiles = new Map<string, Buffer>();
+  let done = 0;
+  for (const file of discovery.files) {
+    signal?.throwIfAborted();
+    let content: Buffer;
+    try {
+      content = await readFile(join(root, file));
+    } catch (e) {
+      errors.push({ source: "read", file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+      continue;
+    }
+    if (file.endsWith(".nix")) {
+      if (isBinary(content)) {
+        errors.push({ source: "read", file, message: "skipped: binary content in a .nix file" });
+        continue;
+      }
+      const text = content.toString("utf8");
+      const hash = hashOf(content);
+      const key = `${hash}\0${file}`;
+      let pf = parseCache.get(key);
+      if (!pf) {
+        const parsed = parseNix(text, { path: join(root, file) });
+        const index = buildOptionIndex(parsed.root);
+        pf = { hash, text, parsed, index, references: moduleReferences(root, file, parsed.root) };
+        parseCache.set(key, pf);
+      }
+      nixFiles.set(file, pf);
+      texts.set(file, text);
+      if (pf.parsed.error) {
+        const e = pf.parsed.error;
+        errors.push({ source: "parse", file, line: e.line, column: e.column, message: `does not parse: ${e.message}` });
+      }
+    } else {
+      otherFiles.set(file, content);
+      if (!isBinary(content)) texts.set(file, content.toString("utf8"));
+    }
+    progress({ stage: "read", done: ++done, total: discovery.files.length });
+  }
+
+  // Hosts.
+  const flakeFile = nixFiles.has("flake.nix") ? "flake.nix" : undefined;
+  const declared = flakeFile && !nixFiles.get(flakeFile)!.parsed.error ? flakeHosts(nixFiles.get(flakeFile)!.parsed.root, flakeFile) : [];
+  const graph: HostGraph = buildHostGraph(root, declared, flakeFile, (f) => nixFiles.get(f)?.references ?? []);
+  const allHosts = graph.hosts.map((h) => h.name).sort();
+  const wanted = options.hosts?.length ? new Set(options.hosts) : undefined;
+  if (wanted) for (const h of wanted) if (!allHosts.includes(h)) errors.push({ source: "hosts", message: `no host named '${h}' in flake.nix (hosts: ${allHosts.join(", ") || "none"})` });
+
+  /** Hosts of a node: in flake.nix, the host whose declaration contains it; elsewhere, the file's. */
+  const hostsAt = (file: string, node?: SyntaxNode): string[] => {
+    if (file === flakeFile) {
+      if (!node) return [];
+      return graph.hosts.filter((h) => node.start >= h.node.start && node.end <= h.node.end).map((h) => h.name);
+    }
+    return graph.hostsOf(file);
+  };
+
+  const raw: RawFinding[] = [];
+  const siteFor = (file: string, node: SyntaxNode | undefined): ReportSite => {
+    const pf = nixFiles.get(file);
+    const hosts = hostsAt(file, node);
+    const inTest = file.endsWith(".nix") ? (node ? isTestNode(node) : false) || (hosts.length === 0 && isTestPath(file)) : false;
+    return { file, text: texts.get(file), lines: pf?.parsed.source.lines, hosts, inTest };
+  };
+
+  // Per-file Nix rules (cached by content, hosts and rule set).
+  const ruleKey = rules.map((r) => r.id).join(",");
+  const contexts: NixFileContext[] = [];
+  done = 0;
+  for (const [file, pf] of nixFiles) {
+    signal?.throwIfAborted();
+    const fileHosts = graph.hostsOf(file);
+    const collected: RawFinding[] = [];
+    const ctx: NixFileContext = {
+      file,
+      text: pf.text,
+      parsed: pf.parsed,
+      index: pf.index,
+      hosts: fileHosts,
+      inTest: (node) => isTestNode(node) || (fileHosts.length === 0 && isTestPath(file)),
+      now,
+      report: (r: RuleReport) => collected.push({ rule: current!, report: r, site: siteFor(r.file ?? file, r.node) }),
+    };
+    let current: Rule | undefined;
+    contexts.push(ctx);
+    const cacheKey = `${pf.hash}\0${file}\0${fileHosts.join(",")}\0${ruleKey}`;
+    const cached = fileRuleCache.get(cacheKey);
+    if (cached) raw.push(...cached);
+    else {
+      if (!pf.parsed.error) {
+        for (const rule of rules) {
+          if (!rule.checkNix) continue;
+          current = rule;
+          try {
+            rule.checkNix(ctx);
+          } catch (e) {
+            errors.push({ source: `rule ${rule.id}`, file, message: `internal error: ${(e as Error).message}` });
+          }
+        }
+      }
+      fileRuleCache.set(cacheKey, collected);
+      raw.push(...collected);
+    }
+    progress({ stage: "rules", done: ++done, total: nixFiles.size });
+  }
+
+  // Other files (scripts, secrets, certificates, YAML...).
+  for (const [file, content] of otherFiles) {
+    const fileHosts = graph.hostsOf(file);
+    const text = texts.get(file);
+    const lines = text === undefined ? undefined : new LineIndex(text);
+    let current: Rule | undefined;
+    const ctx: TextFileContext = {
+      file,
+      content,
+      text: texts.get(file),
+      hosts: fileHosts,
+      now,
+      report: (r: RuleReport) => raw.push({ rule: current!, report: r, site: { ...siteFor(file, undefined), lines } }),
+    };
+    for (const rule of rules) {
+      if (!rule.checkFile) continue;
+      current = rule;
+      try {
+        rule.checkFile(ctx);
+      } catch (e) {
+        errors.push({ source: `rule ${rule.id}`, file, message: `internal error: ${(e as Error).message}` });
+      }
+    }
+  }
+
+  // Host rules.
+  const usable = contexts.filter((c) => !c.parsed.error);
+  for (const h of graph.hosts) {
+    const files = usable.filter((c) => h.files.has(c.file));
+    const inHost = (c: NixFileContext, d: OptionDefinition) => !c.inTest(d.binding) && (c.file !== flakeFile || (d.binding.start >= h.node.start && d.binding.end <= h.node.end));
+    let current: Rule | undefined;
+    const hctx: HostContext = {
+      host: h.name,
+      declaration: flakeFile ? { file: flakeFile, node: h.node } : undefined,
+      files,
+      definitions: (path) => files.flatMap((file) => (file.index.byPath.get(path) ?? []).filter((def) => inHost(file, def)).map((def) => ({ file, def }))),
+      matching: (pattern) =>
+        files.flatMap((file) => file.index.definitions.filter((def) => globMatch(pattern, def.path, ".") && inHost(file, def)).map((def) => ({ file, def }))),
+      now,
+      report: (r) => raw.push({ rule: current!, report: r, site: { ...siteFor(r.file, r.node), hosts: [h.name] } }),
+    };
+    for (const rule of rules) {
+      if (!rule.checkHost) continue;
+      current = rule;
+      try {
+        rule.checkHost(hctx);
+      } catch (e) {
+        errors.push({ source: `rule ${rule.id}`, message: `internal error on host ${h.name}: ${(e as Error).message}` });
+      }
+    }
+  }
+
+  // Rules that need external programs (systemd-analyze), all files at once.
+  const inventory: { services: ServiceInventoryEntry[] } = { services: [] };
+  for (const rule of rules) {
+    if (!rule.checkNixAsync) continue;
+    progress({ stage: rule.id, done: 0, total: 1 });
+    try {
+      await rule.checkNixAsync(usable, {
+        signal,
+        preferSystemd: !options.quick,
+        report: (ctx, r) => raw.push({ rule, report: r, site: siteFor(r.file ?? ctx.file, r.node) }),
+        addService: (e) => {
+          const host = hostsAt(e.file, e.node);
+          inventory.services.push({ name: e.name, file: e.file, line: e.line, exposure: e.exposure, verdict: e.verdict, ...(host.length ? { host } : {}) });
+        },
+        error: (message, file) => errors.push({ source: `rule ${rule.id}`, file, message }),
+      });
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      errors.push({ source: `rule ${rule.id}`, message: `internal error: ${(e as Error).message}` });
+    }
+  }
+
+  const textOf = (file: string) => texts.get(file);
+  let findings = buildFindings(raw, textOf);
+  const sup = applySuppressions(findings, config.exceptions, textOf, now.toISOString().slice(0, 10));
+  findings = sup.findings;
+  errors.push(...sup.errors);
+  let suppressed = sup.suppressed;
+  if (wanted) {
+    const keep = (f: Finding) => !f.host?.length || f.host.some((h) => wanted.has(h));
+    findings = findings.filter(keep);
+    suppressed = suppressed.filter(keep);
+  }
+  if (options.severityThreshold) {
+    const t = options.severityThreshold;
+    findings = findings.filter((f) => atLeast(f.severity, t));
+  }
+  findings.sort(compareFindings);
+  const hosts = wanted ? allHosts.filter((h) => wanted.has(h)) : allHosts;
+  return {
+    tool: TOOL,
+    generatedAt: now.toISOString(),
+    root,
+    hosts,
+    summary: summarize(findings, hosts),
+    findings,
+    suppressed,
+    inventory: { services: inventory.services.sort((a, b) => b.exposure - a.exposure || a.name.localeCompare(b.name)) },
+    errors,
+  };
+}
+
+const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return RANK[a.severity] - RANK[b.severity] || a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId);
+}
+
+/** Forget cached parses and rule results (tests, long-running servers after big changes). */
+export function clearScanCache(): void {
+  parseCache.clear();
+  fileRuleCache.clear();
+}

@@ -1,0 +1,128 @@
+// systemd-service-exposure: services as the repository defines them, scored like systemd-analyze.
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { scanFiles, sites } from "../helpers/scan.js";
+import { nixAvailable } from "../helpers/nix.js";
+
+const RULE = "systemd-service-exposure";
+
+const FIXTURE = {
+  "services.nix": `{ config, lib, pkgs, ... }:
+let
+  shared = {
+    serviceConfig.Type = "oneshot";
+  };
+in
+{
+  # must fire (high): root, no sandboxing
+  systemd.services.rootjob = {
+    description = "Runs as root";
+    script = "echo hi";
+  };
+
+  # must fire (medium): a user, but otherwise open
+  systemd.services.userjob = {
+    description = "Runs as a user";
+    serviceConfig = {
+      ExecStart = "\${pkgs.hello}/bin/hello";
+      User = "nobody";
+    };
+  };
+
+  # must fire: inside mkIf, through a let-bound set
+  systemd.services.letjob = lib.mkIf config.services.openssh.enable (shared // {
+    description = "From a let";
+    script = "true";
+  });
+
+  # silent: hardened
+  systemd.services.hardened = {
+    description = "Well sandboxed";
+    script = "true";
+    serviceConfig = {
+      DynamicUser = true;
+      ProtectSystem = "strict";
+      ProtectHome = true;
+      PrivateTmp = true;
+      PrivateDevices = true;
+      PrivateNetwork = true;
+      NoNewPrivileges = true;
+      ProtectKernelTunables = true;
+      ProtectKernelModules = true;
+      ProtectKernelLogs = true;
+      ProtectControlGroups = true;
+      ProtectClock = true;
+      ProtectHostname = true;
+      RestrictNamespaces = true;
+      RestrictSUIDSGID = true;
+      RestrictRealtime = true;
+      LockPersonality = true;
+      MemoryDenyWriteExecute = true;
+      SystemCallArchitectures = "native";
+      SystemCallFilter = [ "@system-service" "~@privileged" ];
+      CapabilityBoundingSet = "";
+      RestrictAddressFamilies = [ "AF_UNIX" ];
+      IPAddressDeny = "any";
+      UMask = "0077";
+    };
+  };
+
+  # silent: only adjusts the upstream nginx unit
+  systemd.services.nginx.serviceConfig.LimitNOFILE = 65536;
+}
+`,
+};
+
+describe(RULE, () => {
+  it("scores defined services and reports the exposed ones, not hardened ones or upstream overrides", async () => {
+    const report = await scanFiles(FIXTURE);
+    const names = report.inventory.services.map((s) => s.name).sort();
+    expect(names).toEqual(["hardened", "letjob", "rootjob", "userjob"]);
+    const bySubject = Object.fromEntries(report.findings.filter((f) => f.ruleId === RULE).map((f) => [f.optionPath, f]));
+    expect(Object.keys(bySubject).sort()).toEqual(["systemd.services.letjob", "systemd.services.rootjob", "systemd.services.userjob"]);
+    expect(bySubject["systemd.services.rootjob"]!.severity).toBe("high");
+    expect(bySubject["systemd.services.userjob"]!.severity).toBe("medium");
+    expect(bySubject["systemd.services.rootjob"]!.line).toBe(9);
+    const hardened = report.inventory.services.find((s) => s.name === "hardened")!;
+    expect(hardened.exposure).toBeLessThan(3);
+    expect(sites(report, RULE)).toContain("services.nix:9");
+  });
+
+  it("reports a service inside a VM test as low", async () => {
+    const report = await scanFiles({
+      "tests/vm.nix": `{ pkgs }: pkgs.testers.runNixOSTest {
+        name = "t";
+        nodes.m = { ... }: { systemd.services.probe = { description = "x"; script = "true"; }; };
+        testScript = "";
+      }`,
+    });
+    const f = report.findings.find((x) => x.ruleId === RULE)!;
+    expect(f.severity).toBe("low");
+  });
+
+  it.skipIf(!nixAvailable)("offers a patch that applies with git apply and still parses with Nix", async () => {
+    const report = await scanFiles(FIXTURE);
+    const f = report.findings.find((x) => x.optionPath === "systemd.services.userjob")!;
+    expect(f.fix?.patch).toBeTruthy();
+    const dir = await mkdtemp(join(tmpdir(), "nix-warden-patch-"));
+    try {
+      await writeFile(join(dir, "services.nix"), FIXTURE["services.nix"]);
+      execFileSync("git", ["init", "-q"], { cwd: dir });
+      await writeFile(join(dir, "fix.patch"), f.fix!.patch!);
+      execFileSync("git", ["apply", "fix.patch"], { cwd: dir });
+      const patched = await readFile(join(dir, "services.nix"), "utf8");
+      expect(patched).toContain("ProtectSystem = \"strict\";");
+      // Everything outside the edited set is byte-for-byte the same.
+      expect(patched.startsWith(FIXTURE["services.nix"].slice(0, FIXTURE["services.nix"].indexOf("  # must fire: inside mkIf")).split("User = \"nobody\";")[0]!)).toBe(true);
+      execFileSync("nix-instantiate", ["--parse", join(dir, "services.nix")], { stdio: "pipe" });
+      const rescan = await scanFiles({ "services.nix": patched });
+      const still = rescan.findings.find((x) => x.optionPath === "systemd.services.userjob");
+      expect(still).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
