@@ -429,22 +429,26 @@ class Lowerer {
     const open = node.firstToken(K.TOKEN_L_BRACE) ?? node.firstToken(K.TOKEN_LET);
     const listStart = open ? open.end : node.start;
     for (const b of node.childNodes()) {
-      // A binding without its `;` never reached Nix's semantic action (the parse failed first).
-      if (!b.firstToken(K.TOKEN_SEMICOLON)) continue;
+      // A binding without its `;` never reached Nix's semantic action (the parse failed first),
+      // except for an inherit's dynamic names, which Nix rejects as soon as it reads each one.
+      const complete = b.firstToken(K.TOKEN_SEMICOLON) !== undefined;
+      if (b.kind === K.NODE_INHERIT) {
+        this.inherit(attrs, b, listStart, complete);
+        continue;
+      }
+      if (!complete) continue;
       if (b.kind === K.NODE_ATTRPATH_VALUE) {
         const [pathNode, valueNode] = b.childNodes();
         if (!pathNode || pathNode.kind !== K.NODE_ATTRPATH) continue;
         const path = this.attrPath(pathNode);
         const value = this.expr(valueNode);
         if (path.length > 0) this.addAttr(attrs, path, value, pathNode.start, b.end);
-      } else if (b.kind === K.NODE_INHERIT) {
-        this.inherit(attrs, b, listStart);
       }
     }
     return attrs;
   }
 
-  private inherit(attrs: ExprAttrs, node: SyntaxNode, listStart: number): void {
+  private inherit(attrs: ExprAttrs, node: SyntaxNode, listStart: number, complete: boolean): void {
     const from = node.firstChild(K.NODE_INHERIT_FROM);
     const fromExpr = from ? this.expr(from.firstChild()) : undefined;
     const names = node
@@ -457,6 +461,7 @@ class Lowerer {
         this.error("dynamic attributes not allowed in inherit", n.start, n.end);
         continue;
       }
+      if (!complete) continue;
       const name = an.name;
       const prev = attrs.attrs.get(name);
       if (prev) {

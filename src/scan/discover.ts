@@ -26,7 +26,6 @@ export interface DiscoverOptions {
 
 const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
 const ALWAYS_SKIPPED_DIRS = new Set([".git", "node_modules", ".direnv"]);
-const RESULT_LINK = /^result(-[\w.-]+)?$/;
 
 export async function listFiles(root: string, options: DiscoverOptions = {}): Promise<Discovery> {
   const realRoot = await realpath(root);
@@ -75,7 +74,8 @@ export async function listFiles(root: string, options: DiscoverOptions = {}): Pr
         skipped.push({ file: rel, reason: "broken symbolic link" });
         continue;
       }
-      if (RESULT_LINK.test(parts[parts.length - 1]!) && target.startsWith("/nix/store/")) continue;
+      // Build results (`result`, `result-dev`) and any other link into the Nix store: not sources.
+      if (target === "/nix/store" || target.startsWith("/nix/store/")) continue;
       if (!isInside(realRoot, target)) {
         skipped.push({ file: rel, reason: "symbolic link pointing outside the repository" });
         continue;

@@ -1,0 +1,74 @@
+// `nix-warden scan` as a user runs it: formats, output files, exit codes.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { SecurityReport } from "../../src/report/schema.js";
+import { cli } from "../helpers/cli.js";
+import { withRepo } from "../helpers/scan.js";
+
+const REPO = {
+  "flake.nix": `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  outputs = { nixpkgs, ... }: {
+    nixosConfigurations.box = nixpkgs.lib.nixosSystem { modules = [ ./box.nix ]; };
+  };
+}
+`,
+  "box.nix": `{ pkgs, ... }: {
+  systemd.services.job = {
+    description = "A job";
+    serviceConfig = {
+      ExecStart = "\${pkgs.hello}/bin/hello";
+      User = "nobody";
+    };
+  };
+}
+`,
+};
+
+describe("nix-warden scan", () => {
+  it("prints a text report, a JSON SecurityReport, markdown and SARIF", async () => {
+    await withRepo(REPO, async (root) => {
+      const text = cli(["scan", root, "--quick"]);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/box\s+score\s+\d+\/100/);
+      expect(text.stdout).toMatch(/box\.nix:2:\d+/);
+      const json = cli(["scan", root, "--quick", "--format", "json"]);
+      const report = SecurityReport.parse(JSON.parse(json.stdout));
+      expect(report.hosts).toEqual(["box"]);
+      expect(report.findings[0]!.host).toEqual(["box"]);
+      expect(cli(["scan", root, "--quick", "--format", "markdown"]).stdout).toMatch(/^# /m);
+      const sarif = JSON.parse(cli(["scan", root, "--quick", "--format", "sarif"]).stdout);
+      expect(sarif.version).toBe("2.1.0");
+    });
+  });
+
+  it("exits 1 when --fail-on is reached, 0 when not, 2 on usage errors", async () => {
+    await withRepo(REPO, async (root) => {
+      expect(cli(["scan", root, "--quick", "--fail-on", "medium"]).code).toBe(1);
+      expect(cli(["scan", root, "--quick", "--fail-on", "critical"]).code).toBe(0);
+      const bad = cli(["scan", root, "--fail-on", "severe"]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--fail-on must be one of/);
+      expect(cli(["scan", root, "--no-such-flag"]).code).toBe(2);
+    });
+  });
+
+  it("writes the report files and git-apply-able patches with --output-dir", async () => {
+    await withRepo(
+      REPO,
+      async (root) => {
+        const out = join(root, "out");
+        const r = cli(["scan", root, "--quick", "--output-dir", out]);
+        expect(r.code).toBe(0);
+        for (const f of ["security-report.md", "security-issues.json", "security.sarif"]) expect(existsSync(join(out, f))).toBe(true);
+        const patches = readdirSync(join(out, "remediation-patches"));
+        expect(patches.length).toBeGreaterThan(0);
+        for (const p of patches) execFileSync("git", ["apply", "--check", join(out, "remediation-patches", p)], { cwd: root });
+        expect(readFileSync(join(out, "security-report.md"), "utf8")).toMatch(/nixos-rebuild switch --flake \.#box/);
+      },
+      { git: true },
+    );
+  });
+});
