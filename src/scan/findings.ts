@@ -71,9 +71,12 @@ export function patchFor(edits: TextEdit[], textOf: (file: string) => string | u
   return patch || undefined;
 }
 
-export function buildFindings(raw: RawFinding[], textOf: (file: string) => string | undefined): Finding[] {
+/** Findings, and the text edits behind each fix (by finding id) for `remediate`, which applies the
+ * edits themselves rather than the patch text. */
+export function buildFindings(raw: RawFinding[], textOf: (file: string) => string | undefined): { findings: Finding[]; edits: Map<string, TextEdit[]> } {
   const seen = new Map<string, number>();
   const out: Finding[] = [];
+  const editsById = new Map<string, TextEdit[]>();
   for (const { rule, report, site } of raw) {
     const range = rangeOf(report, site);
     const file = report.file ?? site.file;
@@ -112,10 +115,11 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
         description += " (The patch is withheld from the report because it would contain the secret; `nix-warden remediate` applies it.)";
       }
       finding.fix = { safety: report.fix.safety, description, ...(patch ? { patch } : {}) };
+      if (report.fix.edits?.length) editsById.set(id, report.fix.edits);
     }
     out.push(finding);
   }
-  return out;
+  return { findings: out, edits: editsById };
 }
 
 /** The line index of a node's file (for rules reporting on other files). */

@@ -9,7 +9,7 @@ import { buildOptionIndex, calleeName, flattenApply, type OptionDefinition, type
 import { LineIndex, SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { atLeast, type Finding, type ReportError, type SecurityReport, type Severity } from "../report/schema.js";
 import { ALL_RULES } from "../rules/index.js";
-import type { HostContext, NixFileContext, Rule, RuleReport, TextFileContext } from "../rules/types.js";
+import type { HostContext, NixFileContext, Rule, RuleReport, TextEdit, TextFileContext } from "../rules/types.js";
 import { TOOL } from "../version.js";
 import { loadProjectConfig } from "./config.js";
 import { isBinary, listFiles } from "./discover.js";
@@ -81,6 +81,11 @@ function isTestPath(file: string): boolean {
 }
 
 export async function runScan(options: ScanOptions): Promise<SecurityReport> {
+  return (await runScanWithFixes(options)).report;
+}
+
+/** The scan, plus the text edits behind each finding's fix (what `remediate` applies). */
+export async function runScanWithFixes(options: ScanOptions): Promise<{ report: SecurityReport; edits: Map<string, TextEdit[]>; texts: Map<string, string> }> {
   const root = resolve(options.root);
   const rules = options.rules ?? ALL_RULES;
   const signal = options.signal;
@@ -277,7 +282,8 @@ export async function runScan(options: ScanOptions): Promise<SecurityReport> {
   }
 
   const textOf = (file: string) => texts.get(file);
-  let findings = buildFindings(raw, textOf);
+  const built = buildFindings(raw, textOf);
+  let findings = built.findings;
   const sup = applySuppressions(findings, config.exceptions, textOf, now.toISOString().slice(0, 10));
   findings = sup.findings;
   errors.push(...sup.errors);
@@ -293,7 +299,7 @@ export async function runScan(options: ScanOptions): Promise<SecurityReport> {
   }
   findings.sort(compareFindings);
   const hosts = wanted ? allHosts.filter((h) => wanted.has(h)) : allHosts;
-  return {
+  const report: SecurityReport = {
     tool: TOOL,
     generatedAt: now.toISOString(),
     root,
@@ -304,6 +310,7 @@ export async function runScan(options: ScanOptions): Promise<SecurityReport> {
     inventory: { services: inventory.services.sort((a, b) => b.exposure - a.exposure || a.name.localeCompare(b.name)) },
     errors,
   };
+  return { report, edits: built.edits, texts };
 }
 
 const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
