@@ -117,164 +117,182 @@ const CH_TAB = 9,
   CH_e = 101;
 
 export function lex(src: string, options: LexOptions = {}): LexResult {
-  const pipes = options.pipes ?? true;
-  const n = src.length;
-  const kinds: K[] = [];
-  const starts: number[] = [];
-  const ends: number[] = [];
-  const diagnostics: LexDiagnostic[] = [];
-  const modes: Mode[] = [Mode.INITIAL];
-  let i = 0;
+  return new Lexer(src, options.pipes ?? true).run();
+}
 
-  const code = (j: number): number => (j < n ? src.charCodeAt(j) : -1);
-  const is = (table: Uint8Array, c: number): boolean => c >= 0 && c < 128 && table[c] === 1;
-  const push = (kind: K, end: number) => {
-    kinds.push(kind);
-    starts.push(i);
-    ends.push(end);
-    i = end;
-  };
+// A class rather than closures: fields and methods tier up faster in V8 than variables captured
+// by many closures, and lexing is most of a cold parse.
+class Lexer {
+  readonly n: number;
+  readonly kinds: K[] = [];
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  readonly diagnostics: LexDiagnostic[] = [];
+  readonly modes: Mode[] = [Mode.INITIAL];
+  i = 0;
+
+  constructor(
+    readonly src: string,
+    readonly pipes: boolean,
+  ) {
+    this.n = src.length;
+  }
+
+  code(j: number): number {
+    return j < this.n ? this.src.charCodeAt(j) : -1;
+  }
+
+  is(table: Uint8Array, c: number): boolean {
+    return c >= 0 && c < 128 && table[c] === 1;
+  }
+
+  push(kind: K, end: number): void {
+    this.kinds.push(kind);
+    this.starts.push(this.i);
+    this.ends.push(end);
+    this.i = end;
+  }
 
   // {PATH_CHAR}*(\/{PATH_CHAR}+)+\/?  -> length or 0
-  const matchPath = (j: number): number => {
+  matchPath(j: number): number {
     let k = j;
-    while (is(PATH_CHAR, code(k))) k++;
+    while (this.is(PATH_CHAR, this.code(k))) k++;
     let segments = 0;
-    while (code(k) === CH_SLASH && is(PATH_CHAR, code(k + 1))) {
+    while (this.code(k) === CH_SLASH && this.is(PATH_CHAR, this.code(k + 1))) {
       k += 2;
-      while (is(PATH_CHAR, code(k))) k++;
+      while (this.is(PATH_CHAR, this.code(k))) k++;
       segments++;
     }
     if (segments === 0) return 0;
-    if (code(k) === CH_SLASH) k++;
+    if (this.code(k) === CH_SLASH) k++;
     return k - j;
-  };
+  }
   // {PATH_CHAR}*\/  -> length or 0
-  const matchPathSeg = (j: number): number => {
+  matchPathSeg(j: number): number {
     let k = j;
-    while (is(PATH_CHAR, code(k))) k++;
-    return code(k) === CH_SLASH ? k + 1 - j : 0;
-  };
+    while (this.is(PATH_CHAR, this.code(k))) k++;
+    return this.code(k) === CH_SLASH ? k + 1 - j : 0;
+  }
   // \~(\/{PATH_CHAR}+)+\/?
-  const matchHPath = (j: number): number => {
-    if (code(j) !== CH_TILDE) return 0;
+  matchHPath(j: number): number {
+    if (this.code(j) !== CH_TILDE) return 0;
     let k = j + 1;
     let segments = 0;
-    while (code(k) === CH_SLASH && is(PATH_CHAR, code(k + 1))) {
+    while (this.code(k) === CH_SLASH && this.is(PATH_CHAR, this.code(k + 1))) {
       k += 2;
-      while (is(PATH_CHAR, code(k))) k++;
+      while (this.is(PATH_CHAR, this.code(k))) k++;
       segments++;
     }
     if (segments === 0) return 0;
-    if (code(k) === CH_SLASH) k++;
+    if (this.code(k) === CH_SLASH) k++;
     return k - j;
-  };
+  }
   // \<{PATH_CHAR}+(\/{PATH_CHAR}+)*\>
-  const matchSPath = (j: number): number => {
+  matchSPath(j: number): number {
     let k = j + 1;
-    if (!is(PATH_CHAR, code(k))) return 0;
-    while (is(PATH_CHAR, code(k))) k++;
-    while (code(k) === CH_SLASH && is(PATH_CHAR, code(k + 1))) {
+    if (!this.is(PATH_CHAR, this.code(k))) return 0;
+    while (this.is(PATH_CHAR, this.code(k))) k++;
+    while (this.code(k) === CH_SLASH && this.is(PATH_CHAR, this.code(k + 1))) {
       k += 2;
-      while (is(PATH_CHAR, code(k))) k++;
+      while (this.is(PATH_CHAR, this.code(k))) k++;
     }
-    return code(k) === CH_GT ? k + 1 - j : 0;
-  };
+    return this.code(k) === CH_GT ? k + 1 - j : 0;
+  }
   // [a-zA-Z][a-zA-Z0-9\+\-\.]*\:[URI_CHAR]+
-  const matchUri = (j: number): number => {
+  matchUri(j: number): number {
     let k = j + 1;
-    while (is(URI_SCHEME_CHAR, code(k))) k++;
-    if (code(k) !== CH_COLON || !is(URI_CHAR, code(k + 1))) return 0;
+    while (this.is(URI_SCHEME_CHAR, this.code(k))) k++;
+    if (this.code(k) !== CH_COLON || !this.is(URI_CHAR, this.code(k + 1))) return 0;
     k++;
-    while (is(URI_CHAR, code(k))) k++;
+    while (this.is(URI_CHAR, this.code(k))) k++;
     return k - j;
-  };
+  }
   // (([1-9][0-9]*\.[0-9]*)|(0?\.[0-9]+))([Ee][+-]?[0-9]+)?
-  const matchFloat = (j: number): number => {
+  matchFloat(j: number): number {
     let k = j;
-    const c = code(k);
+    const c = this.code(k);
     if (c >= 49 && c <= 57) {
-      while (is(DIGIT, code(k))) k++;
-      if (code(k) !== CH_DOT) return 0;
+      while (this.is(DIGIT, this.code(k))) k++;
+      if (this.code(k) !== CH_DOT) return 0;
       k++;
-      while (is(DIGIT, code(k))) k++;
+      while (this.is(DIGIT, this.code(k))) k++;
     } else {
       if (c === 48) k++;
-      if (code(k) !== CH_DOT || !is(DIGIT, code(k + 1))) return 0;
+      if (this.code(k) !== CH_DOT || !this.is(DIGIT, this.code(k + 1))) return 0;
       k++;
-      while (is(DIGIT, code(k))) k++;
+      while (this.is(DIGIT, this.code(k))) k++;
     }
-    const e = code(k);
+    const e = this.code(k);
     if (e === CH_E || e === CH_e) {
       let m = k + 1;
-      if (code(m) === CH_PLUS || code(m) === CH_MINUS) m++;
-      if (is(DIGIT, code(m))) {
-        while (is(DIGIT, code(m))) m++;
+      if (this.code(m) === CH_PLUS || this.code(m) === CH_MINUS) m++;
+      if (this.is(DIGIT, this.code(m))) {
+        while (this.is(DIGIT, this.code(m))) m++;
         k = m;
       }
     }
     return k - j;
-  };
+  }
 
   /** Path-like rules that compete in longest match: PATH_SEG${ / HPATH_START${ (start of an
    * interpolated path), PATH, HPATH. Returns true when it produced a token. */
-  const lexPathLike = (minLen: number): boolean => {
+  lexPathLike(minLen: number): boolean {
     const segDollar = (() => {
-      const seg = matchPathSeg(i);
-      return seg > 0 && code(i + seg) === CH_DOLLAR && code(i + seg + 1) === CH_LBRACE ? seg + 2 : 0;
+      const seg = this.matchPathSeg(this.i);
+      return seg > 0 && this.code(this.i + seg) === CH_DOLLAR && this.code(this.i + seg + 1) === CH_LBRACE ? seg + 2 : 0;
     })();
     const hstartDollar =
-      code(i) === CH_TILDE && code(i + 1) === CH_SLASH && code(i + 2) === CH_DOLLAR && code(i + 3) === CH_LBRACE ? 4 : 0;
-    const path = matchPath(i);
-    const hpath = matchHPath(i);
+      this.code(this.i) === CH_TILDE && this.code(this.i + 1) === CH_SLASH && this.code(this.i + 2) === CH_DOLLAR && this.code(this.i + 3) === CH_LBRACE ? 4 : 0;
+    const path = this.matchPath(this.i);
+    const hpath = this.matchHPath(this.i);
     const best = Math.max(segDollar, hstartDollar, path, hpath);
     if (best === 0 || best <= minLen) return false;
     if (segDollar === best) {
       // Nix re-lexes this as PATH_SEG in the PATH_START state: the head up to and including `/`.
-      push(K.TOKEN_PATH, i + segDollar - 2);
-      modes.push(Mode.INPATH_SLASH);
+      this.push(K.TOKEN_PATH, this.i + segDollar - 2);
+      this.modes.push(Mode.INPATH_SLASH);
     } else if (hstartDollar === best) {
-      push(K.TOKEN_HPATH, i + 2);
-      modes.push(Mode.INPATH_SLASH);
+      this.push(K.TOKEN_HPATH, this.i + 2);
+      this.modes.push(Mode.INPATH_SLASH);
     } else if (path === best) {
-      const end = i + path;
-      push(K.TOKEN_PATH, end);
-      modes.push(src.charCodeAt(end - 1) === CH_SLASH ? Mode.INPATH_SLASH : Mode.INPATH);
+      const end = this.i + path;
+      this.push(K.TOKEN_PATH, end);
+      this.modes.push(this.src.charCodeAt(end - 1) === CH_SLASH ? Mode.INPATH_SLASH : Mode.INPATH);
     } else {
-      const end = i + hpath;
-      push(K.TOKEN_HPATH, end);
-      modes.push(src.charCodeAt(end - 1) === CH_SLASH ? Mode.INPATH_SLASH : Mode.INPATH);
+      const end = this.i + hpath;
+      this.push(K.TOKEN_HPATH, end);
+      this.modes.push(this.src.charCodeAt(end - 1) === CH_SLASH ? Mode.INPATH_SLASH : Mode.INPATH);
     }
     return true;
-  };
+  }
 
-  const lexDefault = (mode: Mode) => {
-    const c = src.charCodeAt(i);
+  lexDefault(mode: Mode): void {
+    const c = this.src.charCodeAt(this.i);
     // Whitespace
     if (c === CH_SPACE || c === CH_TAB || c === CH_LF || c === CH_CR) {
-      let k = i + 1;
+      let k = this.i + 1;
       for (;;) {
-        const d = code(k);
+        const d = this.code(k);
         if (d === CH_SPACE || d === CH_TAB || d === CH_LF || d === CH_CR) k++;
         else break;
       }
-      push(K.TOKEN_WHITESPACE, k);
+      this.push(K.TOKEN_WHITESPACE, k);
       return;
     }
     if (c === CH_HASH) {
-      let k = i + 1;
-      while (k < n) {
-        const d = src.charCodeAt(k);
+      let k = this.i + 1;
+      while (k < this.n) {
+        const d = this.src.charCodeAt(k);
         if (d === CH_LF || d === CH_CR) break;
         k++;
       }
-      push(K.TOKEN_COMMENT, k);
+      this.push(K.TOKEN_COMMENT, k);
       return;
     }
-    if (c === CH_SLASH && code(i + 1) === CH_STAR) {
-      const close = src.indexOf("*/", i + 2);
+    if (c === CH_SLASH && this.code(this.i + 1) === CH_STAR) {
+      const close = this.src.indexOf("*/", this.i + 2);
       if (close >= 0) {
-        push(K.TOKEN_COMMENT, close + 2);
+        this.push(K.TOKEN_COMMENT, close + 2);
         return;
       }
       // Unterminated: Nix's comment rule does not match; `/` is lexed on its own below.
@@ -285,66 +303,66 @@ export function lex(src: string, options: LexOptions = {}): LexResult {
       let bestLen = 0;
       let bestKind: K | undefined;
       // Keywords and fixed operators come first in lexer.l, so they win ties.
-      if (c === CH_DOT && code(i + 1) === CH_DOT && code(i + 2) === CH_DOT) {
+      if (c === CH_DOT && this.code(this.i + 1) === CH_DOT && this.code(this.i + 2) === CH_DOT) {
         bestLen = 3;
         bestKind = K.TOKEN_ELLIPSIS;
-      } else if (c === CH_MINUS && code(i + 1) === CH_GT) {
+      } else if (c === CH_MINUS && this.code(this.i + 1) === CH_GT) {
         bestLen = 2;
         bestKind = K.TOKEN_IMPL;
-      } else if (c === CH_SLASH && code(i + 1) === CH_SLASH) {
+      } else if (c === CH_SLASH && this.code(this.i + 1) === CH_SLASH) {
         bestLen = 2;
         bestKind = K.TOKEN_UPDATE;
-      } else if (c === CH_PLUS && code(i + 1) === CH_PLUS) {
+      } else if (c === CH_PLUS && this.code(this.i + 1) === CH_PLUS) {
         bestLen = 2;
         bestKind = K.TOKEN_CONCAT;
       }
       if (ID_START[c] === 1) {
-        let k = i + 1;
-        while (k < n) {
-          const d = src.charCodeAt(k);
+        let k = this.i + 1;
+        while (k < this.n) {
+          const d = this.src.charCodeAt(k);
           if (d < 128 && ID_CHAR[d] === 1) k++;
           else break;
         }
-        const len = k - i;
+        const len = k - this.i;
         let kind = K.TOKEN_IDENT;
-        if (len >= 2 && len <= 7 && KEYWORD_FIRST[c] === 1) kind = KEYWORDS[src.slice(i, k)] ?? K.TOKEN_IDENT;
+        if (len >= 2 && len <= 7 && KEYWORD_FIRST[c] === 1) kind = KEYWORDS[this.src.slice(this.i, k)] ?? K.TOKEN_IDENT;
         if (len > bestLen) {
           bestLen = len;
           bestKind = kind;
         }
       } else if (DIGIT[c] === 1) {
-        let k = i + 1;
-        while (k < n && DIGIT[src.charCodeAt(k)] === 1) k++;
-        if (k - i > bestLen) {
-          bestLen = k - i;
+        let k = this.i + 1;
+        while (k < this.n && DIGIT[this.src.charCodeAt(k)] === 1) k++;
+        if (k - this.i > bestLen) {
+          bestLen = k - this.i;
           bestKind = K.TOKEN_INT;
         }
       }
       if (DIGIT[c] === 1 || c === CH_DOT) {
-        const f = matchFloat(i);
+        const f = this.matchFloat(this.i);
         if (f > bestLen) {
           bestLen = f;
           bestKind = K.TOKEN_FLOAT;
         }
       }
       // Path-like rules can only match when a `/` follows the run of path characters (or for `~/`).
-      let run = i;
-      while (run < n) {
-        const d = src.charCodeAt(run);
+      let run = this.i;
+      while (run < this.n) {
+        const d = this.src.charCodeAt(run);
         if (d < 128 && PATH_CHAR[d] === 1) run++;
         else break;
       }
-      if ((code(run) === CH_SLASH || (c === CH_TILDE && code(i + 1) === CH_SLASH)) && lexPathLike(bestLen)) return;
+      if ((this.code(run) === CH_SLASH || (c === CH_TILDE && this.code(this.i + 1) === CH_SLASH)) && this.lexPathLike(bestLen)) return;
       if (ID_START[c] === 1 && c !== 95 /* _ */) {
         // A URI needs `:` right after its scheme characters.
-        let k = i + 1;
-        while (k < n) {
-          const d = src.charCodeAt(k);
+        let k = this.i + 1;
+        while (k < this.n) {
+          const d = this.src.charCodeAt(k);
           if (d < 128 && URI_SCHEME_CHAR[d] === 1) k++;
           else break;
         }
-        if (code(k) === CH_COLON) {
-          const u = matchUri(i);
+        if (this.code(k) === CH_COLON) {
+          const u = this.matchUri(this.i);
           if (u > bestLen) {
             bestLen = u;
             bestKind = K.TOKEN_URI;
@@ -352,11 +370,11 @@ export function lex(src: string, options: LexOptions = {}): LexResult {
         }
       }
       if (bestKind !== undefined) {
-        push(bestKind, i + bestLen);
+        this.push(bestKind, this.i + bestLen);
         return;
       }
       if (c === CH_TILDE) {
-        push(K.TOKEN_ERROR, i + 1);
+        this.push(K.TOKEN_ERROR, this.i + 1);
         return;
       }
       // Otherwise a single character: `.`, `-`, `+`, `/` below.
@@ -364,126 +382,126 @@ export function lex(src: string, options: LexOptions = {}): LexResult {
 
     switch (c) {
       case CH_DOLLAR:
-        if (code(i + 1) === CH_LBRACE) {
-          push(K.TOKEN_INTERPOL_START, i + 2);
-          modes.push(Mode.DEFAULT);
+        if (this.code(this.i + 1) === CH_LBRACE) {
+          this.push(K.TOKEN_INTERPOL_START, this.i + 2);
+          this.modes.push(Mode.DEFAULT);
           return;
         }
         break;
       case CH_LBRACE:
-        push(K.TOKEN_L_BRACE, i + 1);
-        modes.push(Mode.DEFAULT);
+        this.push(K.TOKEN_L_BRACE, this.i + 1);
+        this.modes.push(Mode.DEFAULT);
         return;
       case CH_RBRACE:
-        push(K.TOKEN_R_BRACE, i + 1);
-        if (mode !== Mode.INITIAL) modes.pop();
+        this.push(K.TOKEN_R_BRACE, this.i + 1);
+        if (mode !== Mode.INITIAL) this.modes.pop();
         return;
       case CH_DQUOTE:
-        push(K.TOKEN_STRING_START, i + 1);
-        modes.push(Mode.STRING);
+        this.push(K.TOKEN_STRING_START, this.i + 1);
+        this.modes.push(Mode.STRING);
         return;
       case CH_QUOTE:
-        if (code(i + 1) === CH_QUOTE) {
-          // \'\'(\ *\n)?
-          let k = i + 2;
-          while (code(k) === CH_SPACE) k++;
-          push(K.TOKEN_IND_STRING_START, code(k) === CH_LF ? k + 1 : i + 2);
-          modes.push(Mode.IND_STRING);
+        if (this.code(this.i + 1) === CH_QUOTE) {
+          // \'\'(\ *\this.n)?
+          let k = this.i + 2;
+          while (this.code(k) === CH_SPACE) k++;
+          this.push(K.TOKEN_IND_STRING_START, this.code(k) === CH_LF ? k + 1 : this.i + 2);
+          this.modes.push(Mode.IND_STRING);
           return;
         }
         break;
       case CH_EQ:
-        if (code(i + 1) === CH_EQ) return push(K.TOKEN_EQ, i + 2);
-        return push(K.TOKEN_ASSIGN, i + 1);
+        if (this.code(this.i + 1) === CH_EQ) return this.push(K.TOKEN_EQ, this.i + 2);
+        return this.push(K.TOKEN_ASSIGN, this.i + 1);
       case CH_BANG:
-        if (code(i + 1) === CH_EQ) return push(K.TOKEN_NEQ, i + 2);
-        return push(K.TOKEN_BANG, i + 1);
+        if (this.code(this.i + 1) === CH_EQ) return this.push(K.TOKEN_NEQ, this.i + 2);
+        return this.push(K.TOKEN_BANG, this.i + 1);
       case CH_LT:
-        if (code(i + 1) === CH_EQ) return push(K.TOKEN_LEQ, i + 2);
-        if (pipes && code(i + 1) === CH_PIPE) return push(K.TOKEN_PIPE_FROM, i + 2);
+        if (this.code(this.i + 1) === CH_EQ) return this.push(K.TOKEN_LEQ, this.i + 2);
+        if (this.pipes && this.code(this.i + 1) === CH_PIPE) return this.push(K.TOKEN_PIPE_FROM, this.i + 2);
         {
-          const sp = matchSPath(i);
-          if (sp > 0) return push(K.TOKEN_SPATH, i + sp);
+          const sp = this.matchSPath(this.i);
+          if (sp > 0) return this.push(K.TOKEN_SPATH, this.i + sp);
         }
-        return push(K.TOKEN_LESS, i + 1);
+        return this.push(K.TOKEN_LESS, this.i + 1);
       case CH_GT:
-        if (code(i + 1) === CH_EQ) return push(K.TOKEN_GEQ, i + 2);
-        return push(K.TOKEN_MORE, i + 1);
+        if (this.code(this.i + 1) === CH_EQ) return this.push(K.TOKEN_GEQ, this.i + 2);
+        return this.push(K.TOKEN_MORE, this.i + 1);
       case CH_AMP:
-        if (code(i + 1) === CH_AMP) return push(K.TOKEN_AND, i + 2);
+        if (this.code(this.i + 1) === CH_AMP) return this.push(K.TOKEN_AND, this.i + 2);
         break;
       case CH_PIPE:
-        if (code(i + 1) === CH_PIPE) return push(K.TOKEN_OR, i + 2);
-        if (pipes && code(i + 1) === CH_GT) return push(K.TOKEN_PIPE_INTO, i + 2);
+        if (this.code(this.i + 1) === CH_PIPE) return this.push(K.TOKEN_OR, this.i + 2);
+        if (this.pipes && this.code(this.i + 1) === CH_GT) return this.push(K.TOKEN_PIPE_INTO, this.i + 2);
         break;
       case CH_LPAREN:
-        return push(K.TOKEN_L_PAREN, i + 1);
+        return this.push(K.TOKEN_L_PAREN, this.i + 1);
       case CH_RPAREN:
-        return push(K.TOKEN_R_PAREN, i + 1);
+        return this.push(K.TOKEN_R_PAREN, this.i + 1);
       case CH_LBRACK:
-        return push(K.TOKEN_L_BRACK, i + 1);
+        return this.push(K.TOKEN_L_BRACK, this.i + 1);
       case CH_RBRACK:
-        return push(K.TOKEN_R_BRACK, i + 1);
+        return this.push(K.TOKEN_R_BRACK, this.i + 1);
       case CH_SEMI:
-        return push(K.TOKEN_SEMICOLON, i + 1);
+        return this.push(K.TOKEN_SEMICOLON, this.i + 1);
       case CH_COLON:
-        return push(K.TOKEN_COLON, i + 1);
+        return this.push(K.TOKEN_COLON, this.i + 1);
       case CH_COMMA:
-        return push(K.TOKEN_COMMA, i + 1);
+        return this.push(K.TOKEN_COMMA, this.i + 1);
       case CH_DOT:
-        return push(K.TOKEN_DOT, i + 1);
+        return this.push(K.TOKEN_DOT, this.i + 1);
       case CH_AT:
-        return push(K.TOKEN_AT, i + 1);
+        return this.push(K.TOKEN_AT, this.i + 1);
       case CH_QMARK:
-        return push(K.TOKEN_QUESTION, i + 1);
+        return this.push(K.TOKEN_QUESTION, this.i + 1);
       case CH_PLUS:
-        return push(K.TOKEN_PLUS, i + 1);
+        return this.push(K.TOKEN_PLUS, this.i + 1);
       case CH_MINUS:
-        return push(K.TOKEN_MINUS, i + 1);
+        return this.push(K.TOKEN_MINUS, this.i + 1);
       case CH_STAR:
-        return push(K.TOKEN_STAR, i + 1);
+        return this.push(K.TOKEN_STAR, this.i + 1);
       case CH_SLASH:
-        return push(K.TOKEN_SLASH, i + 1);
+        return this.push(K.TOKEN_SLASH, this.i + 1);
     }
     // Any other character: Nix returns it to the parser as an invalid token. Keep surrogate pairs
     // together so the tree never splits a character.
-    const hi = c >= 0xd800 && c <= 0xdbff && i + 1 < n ? 2 : 1;
-    push(K.TOKEN_ERROR, i + hi);
-  };
+    const hi = c >= 0xd800 && c <= 0xdbff && this.i + 1 < this.n ? 2 : 1;
+    this.push(K.TOKEN_ERROR, this.i + hi);
+  }
 
-  const lexString = () => {
-    const c = src.charCodeAt(i);
+  lexString(): void {
+    const c = this.src.charCodeAt(this.i);
     if (c === CH_DQUOTE) {
-      push(K.TOKEN_STRING_END, i + 1);
-      modes.pop();
+      this.push(K.TOKEN_STRING_END, this.i + 1);
+      this.modes.pop();
       return;
     }
-    if (c === CH_DOLLAR && code(i + 1) === CH_LBRACE) {
-      push(K.TOKEN_INTERPOL_START, i + 2);
-      modes.push(Mode.DEFAULT);
+    if (c === CH_DOLLAR && this.code(this.i + 1) === CH_LBRACE) {
+      this.push(K.TOKEN_INTERPOL_START, this.i + 2);
+      this.modes.push(Mode.DEFAULT);
       return;
     }
     // ([^\$\"\\]|\$[^\{\"\\]|\\{ANY}|\$\\{ANY})+  and the same ending in `$` before `"`.
-    let k = i;
-    while (k < n) {
-      const d = src.charCodeAt(k);
+    let k = this.i;
+    while (k < this.n) {
+      const d = this.src.charCodeAt(k);
       if (d === CH_DQUOTE) break;
       if (d === CH_BACKSLASH) {
-        if (k + 1 < n) {
+        if (k + 1 < this.n) {
           k += 2;
           continue;
         }
         break;
       }
       if (d === CH_DOLLAR) {
-        const e = code(k + 1);
+        const e = this.code(k + 1);
         if (e === CH_LBRACE) break;
         if (e === CH_DQUOTE) {
           k++;
           break;
         }
         if (e === CH_BACKSLASH) {
-          if (k + 2 < n) {
+          if (k + 2 < this.n) {
             k += 3;
             continue;
           }
@@ -496,115 +514,117 @@ export function lex(src: string, options: LexOptions = {}): LexResult {
       k++;
     }
     // At end of input a lone `$`, `\` or `$\` is a token of its own (lexer.l's last STRING rule).
-    push(K.TOKEN_STRING_CONTENT, k > i ? k : n);
-  };
+    this.push(K.TOKEN_STRING_CONTENT, k > this.i ? k : this.n);
+  }
 
-  const lexIndString = () => {
-    const c = src.charCodeAt(i);
-    if (c === CH_QUOTE && code(i + 1) === CH_QUOTE) {
-      const d = code(i + 2);
+  lexIndString(): void {
+    const c = this.src.charCodeAt(this.i);
+    if (c === CH_QUOTE && this.code(this.i + 1) === CH_QUOTE) {
+      const d = this.code(this.i + 2);
       if (d === CH_QUOTE || d === CH_DOLLAR) {
-        push(K.TOKEN_IND_STRING_ESCAPE, i + 3); // `'''` or `''$`
+        this.push(K.TOKEN_IND_STRING_ESCAPE, this.i + 3); // `'''` or `''$`
         return;
       }
-      if (d === CH_BACKSLASH && i + 3 < n) {
+      if (d === CH_BACKSLASH && this.i + 3 < this.n) {
         // `''\x`: the escaped character may be a surrogate pair
-        push(K.TOKEN_IND_STRING_ESCAPE, i + (isHighSurrogate(src.charCodeAt(i + 3)) && i + 4 < n ? 5 : 4));
+        this.push(K.TOKEN_IND_STRING_ESCAPE, this.i + (isHighSurrogate(this.src.charCodeAt(this.i + 3)) && this.i + 4 < this.n ? 5 : 4));
         return;
       }
-      push(K.TOKEN_IND_STRING_END, i + 2);
-      modes.pop();
+      this.push(K.TOKEN_IND_STRING_END, this.i + 2);
+      this.modes.pop();
       return;
     }
-    if (c === CH_DOLLAR && code(i + 1) === CH_LBRACE) {
-      push(K.TOKEN_INTERPOL_START, i + 2);
-      modes.push(Mode.DEFAULT);
+    if (c === CH_DOLLAR && this.code(this.i + 1) === CH_LBRACE) {
+      this.push(K.TOKEN_INTERPOL_START, this.i + 2);
+      this.modes.push(Mode.DEFAULT);
       return;
     }
     // ([^\$\']|\$[^\{\']|\'[^\'\$])+
-    let k = i;
-    while (k < n) {
-      const d = src.charCodeAt(k);
+    let k = this.i;
+    while (k < this.n) {
+      const d = this.src.charCodeAt(k);
       if (d === CH_DOLLAR) {
-        const e = code(k + 1);
+        const e = this.code(k + 1);
         if (e < 0 || e === CH_LBRACE || e === CH_QUOTE) break;
         k += 2;
         continue;
       }
       if (d === CH_QUOTE) {
-        const e = code(k + 1);
+        const e = this.code(k + 1);
         if (e < 0 || e === CH_QUOTE || e === CH_DOLLAR) break;
         k += 2;
         continue;
       }
       k++;
     }
-    if (k > i) {
-      push(K.TOKEN_IND_STRING_CONTENT, k);
+    if (k > this.i) {
+      this.push(K.TOKEN_IND_STRING_CONTENT, k);
       return;
     }
     // A lone `$` (before `'` or at the end) or `'` (before `$` or at the end).
-    push(K.TOKEN_IND_STRING_ESCAPE, i + 1);
-  };
+    this.push(K.TOKEN_IND_STRING_ESCAPE, this.i + 1);
+  }
 
-  const lexInPath = (mode: Mode) => {
-    if (i < n && src.charCodeAt(i) === CH_DOLLAR && code(i + 1) === CH_LBRACE) {
-      push(K.TOKEN_INTERPOL_START, i + 2);
-      modes.pop();
-      modes.push(Mode.INPATH);
-      modes.push(Mode.DEFAULT);
+  lexInPath(mode: Mode): void {
+    if (this.i < this.n && this.src.charCodeAt(this.i) === CH_DOLLAR && this.code(this.i + 1) === CH_LBRACE) {
+      this.push(K.TOKEN_INTERPOL_START, this.i + 2);
+      this.modes.pop();
+      this.modes.push(Mode.INPATH);
+      this.modes.push(Mode.DEFAULT);
       return;
     }
-    if (i < n) {
+    if (this.i < this.n) {
       // {PATH}|{PATH_SEG}|{PATH_CHAR}+
       let chars = 0;
-      while (is(PATH_CHAR, code(i + chars))) chars++;
-      const len = Math.max(matchPath(i), matchPathSeg(i), chars);
+      while (this.is(PATH_CHAR, this.code(this.i + chars))) chars++;
+      const len = Math.max(this.matchPath(this.i), this.matchPathSeg(this.i), chars);
       if (len > 0) {
-        const end = i + len;
-        push(K.TOKEN_PATH_CONTENT, end);
-        modes.pop();
-        modes.push(src.charCodeAt(end - 1) === CH_SLASH ? Mode.INPATH_SLASH : Mode.INPATH);
+        const end = this.i + len;
+        this.push(K.TOKEN_PATH_CONTENT, end);
+        this.modes.pop();
+        this.modes.push(this.src.charCodeAt(end - 1) === CH_SLASH ? Mode.INPATH_SLASH : Mode.INPATH);
         return;
       }
     }
     if (mode === Mode.INPATH_SLASH) {
       // Nix reports it at the offending character, or at the path itself at end of input.
-      const offset = i < n ? i : (starts[starts.length - 1] ?? i);
-      diagnostics.push({ message: "path has a trailing slash", offset });
+      const offset = this.i < this.n ? this.i : (this.starts[this.starts.length - 1] ?? this.i);
+      this.diagnostics.push({ message: "path has a trailing slash", offset });
     }
-    kinds.push(K.TOKEN_PATH_END);
-    starts.push(i);
-    ends.push(i);
-    modes.pop();
-  };
+    this.kinds.push(K.TOKEN_PATH_END);
+    this.starts.push(this.i);
+    this.ends.push(this.i);
+    this.modes.pop();
+  }
 
-  while (i < n) {
-    const mode = modes[modes.length - 1]!;
+  run(): LexResult {
+  while (this.i < this.n) {
+    const mode = this.modes[this.modes.length - 1]!;
     switch (mode) {
       case Mode.INITIAL:
       case Mode.DEFAULT:
-        lexDefault(mode);
+        this.lexDefault(mode);
         break;
       case Mode.STRING:
-        lexString();
+        this.lexString();
         break;
       case Mode.IND_STRING:
-        lexIndString();
+        this.lexIndString();
         break;
       case Mode.INPATH:
       case Mode.INPATH_SLASH:
-        lexInPath(mode);
+        this.lexInPath(mode);
         break;
     }
   }
   // A path at the very end still gets its PATH_END (Nix: <INPATH><<EOF>>).
-  while (modes.length > 0) {
-    const mode = modes[modes.length - 1]!;
+  while (this.modes.length > 0) {
+    const mode = this.modes[this.modes.length - 1]!;
     if (mode !== Mode.INPATH && mode !== Mode.INPATH_SLASH) break;
-    lexInPath(mode);
+    this.lexInPath(mode);
   }
-  return { kinds, starts, ends, diagnostics };
+  return { kinds: this.kinds, starts: this.starts, ends: this.ends, diagnostics: this.diagnostics };
+  }
 }
 
 function isHighSurrogate(c: number): boolean {

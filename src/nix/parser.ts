@@ -4,7 +4,7 @@
 // Parsing emits events (start node / token / finish node, as rust-analyzer does) that are then
 // built into the lossless tree with whitespace and comments attached.
 import { lex, type LexOptions, type LexResult } from "./lexer.js";
-import { SourceText, SyntaxKind as K, SyntaxNode, SyntaxToken } from "./syntax.js";
+import { SourceText, SyntaxKind as K, SyntaxNode, SyntaxToken, kindName } from "./syntax.js";
 
 export interface SyntaxDiagnostic {
   message: string;
@@ -160,7 +160,7 @@ export function tokenDisplayName(kind: K | undefined): string {
       return "invalid token";
     default: {
       const ch = PUNCT[kind];
-      return ch ? `'${ch}'` : K[kind];
+      return ch ? `'${ch}'` : kindName(kind);
     }
   }
 }
