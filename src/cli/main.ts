@@ -7,7 +7,9 @@ import { EXIT_USAGE, UsageError } from "./args.js";
 type CommandModule = { run: (argv: string[]) => Promise<number>; summary: string };
 
 // One line per command; each module is loaded only when its command runs (fast start-up).
-const COMMANDS: Record<string, () => Promise<CommandModule>> = {};
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  drift: () => import("./drift.js"),
+};
 
 function usage(): string {
   return [

@@ -2,7 +2,8 @@
 // (setup-etc.pl), copies the ones with a mode and lists those in /etc/.clean, and /etc/static
 // points at the etc tree of the current system in the store. This probe walks /etc (bounded),
 // records for every entry whether NixOS's static tree has the same name, and reads both versions of
-// a managed name that is now a plain file, so the comparison can show what changed.
+// a managed name that is a plain file (edited in place, or a copy NixOS made), so the comparison
+// can show what changed.
 // /etc/systemd/system* belongs to the services probe.
 import { describeFsError, RootFs } from "../root.js";
 import type { ProbeContext, ProbeResult } from "./types.js";
@@ -24,6 +25,8 @@ export interface EtcEntry {
 
 export interface ReplacedFile {
   path: string;
+  /** NixOS copies this file (it is in /etc/.clean) rather than linking it. */
+  copied: boolean;
   /** Text of the file now in /etc (bounded; undefined when binary or too large). */
   actual?: string;
   /** Text NixOS would have linked (from /etc/static). */
@@ -54,6 +57,7 @@ export async function probeFiles(ctx: ProbeContext): Promise<ProbeResult<FilesFa
   try {
     facts.staticTarget = await fs.readLink("/etc/static");
     facts.nixosEtc = (await fs.lstat("/etc/static")) !== undefined;
+    if (!facts.nixosEtc) return { facts, errors, notes: [`no /etc/static under ${ctx.root}: not a NixOS /etc, files not compared`] };
     facts.clean = ((await fs.readText("/etc/.clean")) ?? "").split("\n").map((l) => l.trim()).filter(Boolean);
     if (!(await fs.lstat("/etc"))) {
       errors.push({ source: "probe:files", message: `no /etc under ${ctx.root}` });
@@ -67,9 +71,10 @@ export async function probeFiles(ctx: ProbeContext): Promise<ProbeResult<FilesFa
     }
     await walk(fs, "", 0, facts, declaredDirs, errors);
     for (const e of facts.entries) {
-      if (e.kind === "file" && e.inStatic === "file" && !facts.clean.includes(e.path)) {
+      if (e.kind === "file" && e.inStatic === "file") {
         facts.replaced.push({
           path: e.path,
+          copied: facts.clean.includes(e.path),
           actual: await textOrUndefined(fs, `/etc/${e.path}`),
           managed: await textOrUndefined(fs, `/etc/static/${e.path}`),
         });

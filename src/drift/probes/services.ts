@@ -43,6 +43,8 @@ export interface RunningUnit {
 }
 
 export interface ServicesFacts {
+  /** The root is a NixOS system (/etc/static or /run/current-system exists). */
+  nixos: boolean;
   /** How /etc/systemd/system looks: NixOS's link into /etc/static, a real directory, or missing. */
   etcSystemdSystem: "managed-link" | "directory" | "missing" | "other";
   /** Unit names present in NixOS's generated tree (/etc/static/systemd/system), when readable. */
@@ -66,9 +68,14 @@ export async function probeServices(ctx: ProbeContext): Promise<ProbeResult<Serv
   const fs = ctx.fs ?? new RootFs(ctx.root);
   const errors: ReportError[] = [];
   const notes: string[] = [];
-  const facts: ServicesFacts = { etcSystemdSystem: "missing", files: [], running: [], generatedText: {} };
+  const facts: ServicesFacts = { nixos: false, etcSystemdSystem: "missing", files: [], running: [], generatedText: {} };
 
   try {
+    facts.nixos = (await fs.lstat("/etc/static")) !== undefined || (await fs.lstat("/run/current-system")) !== undefined;
+    if (!facts.nixos) {
+      notes.push(`no /etc/static or /run/current-system under ${ctx.root}: not a NixOS system, unit files not compared`);
+      return { facts, errors, notes };
+    }
     const st = await fs.lstat("/etc/systemd/system");
     if (st?.isSymbolicLink()) {
       const target = (await fs.readLink("/etc/systemd/system")) ?? "";
@@ -83,17 +90,6 @@ export async function probeServices(ctx: ProbeContext): Promise<ProbeResult<Serv
     if (facts.etcSystemdSystem === "directory") dirs.unshift("/etc/systemd/system");
     for (const dir of dirs) await scanUnitDir(fs, dir, facts, errors);
 
-    // The generated unit (and NixOS's own drop-ins) of every unit that has imperative drop-ins.
-    for (const unit of new Set(facts.files.filter((f) => f.kind === "dropin" || f.kind === "unit").map((f) => f.unit))) {
-      const texts: string[] = [];
-      const main = await fs.readText(`${GENERATED}/${unit}`, MAX_FILE_BYTES).catch(() => undefined);
-      if (main !== undefined) texts.push(main);
-      for (const d of ((await fs.readDir(`${GENERATED}/${unit}.d`).catch(() => undefined)) ?? []).sort((a, b) => a.name.localeCompare(b.name))) {
-        const t = await fs.readText(`${GENERATED}/${unit}.d/${d.name}`, MAX_FILE_BYTES).catch(() => undefined);
-        if (t !== undefined) texts.push(t);
-      }
-      if (texts.length) facts.generatedText[unit] = texts;
-    }
   } catch (e) {
     errors.push({ source: "probe:services", message: `cannot read the unit directories: ${describeFsError(e)}` });
   }
@@ -123,7 +119,32 @@ export async function probeServices(ctx: ProbeContext): Promise<ProbeResult<Serv
   } else {
     notes.push(`systemctl needs the live system: unit states (active, failed) under --root ${ctx.root} come only from files and <root>/proc`);
   }
+
+  // The generated unit text (with NixOS's own drop-ins) of units with imperative drop-ins, and on a
+  // live system of running generated units (to compare with what systemd has loaded).
+  const generated = new Set(facts.generatedUnits ?? []);
+  const units = new Set(facts.files.filter((f) => f.kind === "dropin" || f.kind === "unit").map((f) => f.unit));
+  for (const u of facts.loaded ?? []) if (u.mainPid && generated.has(u.id) && !u.id.includes("@")) units.add(u.id);
+  for (const unit of units) {
+    try {
+      const texts = await generatedUnitText(fs, unit);
+      if (texts.length) facts.generatedText[unit] = texts;
+    } catch (e) {
+      errors.push({ source: "probe:services", message: `cannot read the generated ${unit}: ${describeFsError(e)}` });
+    }
+  }
   return { facts, errors, notes };
+}
+
+async function generatedUnitText(fs: RootFs, unit: string): Promise<string[]> {
+  const texts: string[] = [];
+  const main = await fs.readText(`${GENERATED}/${unit}`, MAX_FILE_BYTES);
+  if (main !== undefined) texts.push(main);
+  for (const d of ((await fs.readDir(`${GENERATED}/${unit}.d`)) ?? []).sort((a, b) => a.name.localeCompare(b.name))) {
+    const t = await fs.readText(`${GENERATED}/${unit}.d/${d.name}`, MAX_FILE_BYTES);
+    if (t !== undefined) texts.push(t);
+  }
+  return texts;
 }
 
 async function scanUnitDir(fs: RootFs, dir: UnitDir, facts: ServicesFacts, errors: ReportError[]): Promise<void> {
