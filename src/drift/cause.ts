@@ -110,9 +110,18 @@ function matcherFor(item: DriftItemX): Matcher | undefined {
 
 /** sudo's log line: "alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/run/current-system/sw/bin/systemctl start x" */
 export function parseSudoMessage(message: string): { user: string; command: string; runAs?: string } | undefined {
-  const m = /^\s*(\S+) : (?:.*? ; )?(?:USER=(\S+) ; )?(?:.*? ; )?COMMAND=(.*)$/.exec(message);
+  const m = /^\s*(\S+) : (.*)$/.exec(message);
   if (!m) return undefined;
-  return { user: m[1] as string, runAs: m[2], command: (m[3] as string).trim() };
+  const rest = m[2] as string;
+  const at = rest.startsWith("COMMAND=") ? 0 : rest.indexOf(" ; COMMAND=") + 3;
+  if (at < 3 && !rest.startsWith("COMMAND=")) return undefined;
+  const fields = Object.fromEntries(
+    rest
+      .slice(0, Math.max(0, at - 3))
+      .split(" ; ")
+      .map((f) => [f.slice(0, f.indexOf("=")), f.slice(f.indexOf("=") + 1)]),
+  );
+  return { user: m[1] as string, runAs: fields.USER, command: rest.slice(at + "COMMAND=".length).trim() };
 }
 
 /** Shadow's own messages, which name the account and group directly. */

@@ -177,7 +177,11 @@ export function parseNixEnvManifest(text: string): ProfilePackage[] {
   return out;
 }
 
-/** A `nix profile` manifest.json: version 1/2 (elements list) or 3 (elements keyed by name). */
+/**
+ * A `nix profile` manifest.json: versions 1 and 2 (a list of elements; 1 names the flake
+ * `originalUri`, 2 `originalUrl`) as Nix 2.8 writes them. Newer Nix keys elements by name
+ * (version 3); that shape is read too, but no real sample of it was available to test against.
+ */
 export function parseProfileManifestJson(text: string): ProfilePackage[] {
   const m = JSON.parse(text) as { version?: number; elements?: unknown };
   const list: [string, Record<string, unknown>][] = [];
@@ -197,7 +201,7 @@ export function parseProfileManifestJson(text: string): ProfilePackage[] {
       version: fromPath.version,
       storePaths,
       attrPath: typeof e.attrPath === "string" ? e.attrPath : undefined,
-      originalUrl: typeof e.originalUrl === "string" ? e.originalUrl : undefined,
+      originalUrl: typeof e.originalUrl === "string" ? e.originalUrl : typeof e.originalUri === "string" ? e.originalUri : undefined,
       element: key,
     });
   }
