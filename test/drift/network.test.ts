@@ -38,7 +38,7 @@ function machine(sockets: [string, number, number, number, string, string][], ex
     "proc/net/tcp": HDR + sockets.map(([addr, port, inode], i) => tcpLine(i, addr, port, inode)).join(""),
     ...extra.files,
   };
-  const links: Record<string, string> = { ...extra.links };
+  const links: NonNullable<RootSpec["links"]> = { ...extra.links };
   for (const [, , inode, pid, comm, unit] of sockets) {
     files[`proc/${pid}/comm`] = `${comm}\n`;
     files[`proc/${pid}/cgroup`] = `0::/system.slice/${unit}\n`;

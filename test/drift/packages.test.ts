@@ -4,7 +4,7 @@ import { lutimes, mkdir, readlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { comparePackages } from "../../src/drift/compare/packages.js";
-import { parseNixEnvManifest, parseProfileManifestJson, probePackages } from "../../src/drift/probes/packages.js";
+import { parseNixEnvManifest, probePackages } from "../../src/drift/probes/packages.js";
 import { nixAvailable } from "../helpers/nix.js";
 import { CTX, declared, makeRoot, tempDir } from "./helpers.js";
 

@@ -75,7 +75,7 @@ export function renderMarkdown(report: DriftReportX): string {
     if (adoptable.length) lines.push(`${n++}. For changes that should stay, add the Nix shown under "Adopt" (${adoptable.length} item${adoptable.length > 1 ? "s" : ""}), commit, and rebuild.`);
     if (report.items.some((i) => i.category === "git")) lines.push(`${n++}. Commit and push the configuration repository so the declared state is recorded.`);
     if (report.items.some((i) => i.category === "generation")) lines.push(`${n++}. Switch the machine to the committed configuration (nixos-rebuild switch --flake …#${esc(report.host)}) once the above is settled.`);
-    lines.push(`${n++}. Run the check again; record intended differences as exceptions in .nix-warden.yaml (drift.ignore) with a reason.`, "");
+    lines.push(`${n}. Run the check again; record intended differences as exceptions in .nix-warden.yaml (drift.ignore) with a reason.`, "");
   }
   if (report.suppressed.length) {
     lines.push("## Suppressed by exceptions", "", "| item | reason | expires |", "|---|---|---|");

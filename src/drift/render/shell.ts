@@ -15,5 +15,6 @@ export function shellCommand(args: readonly string[]): string {
 
 /** A string safe to put after '#' in a script: one line, no control characters. */
 export function shellComment(text: string): string {
-  return text.replace(/[\r\n]+/g, " ").replace(/[\u0000-\u001f\u007f]/g, "?");
+  // Control characters (code points below 32, and DEL) become "?".
+  return [...text.replace(/[\r\n]+/g, " ")].map((c) => (c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127 ? "?" : c)).join("");
 }
