@@ -79,6 +79,14 @@ describe.skipIf(!nixAvailable)("checkDrift on the example machine", () => {
   });
 });
 
+describe.skipIf(!nixAvailable)("examples/drift/declared.json", () => {
+  it("is exactly what the extractor produces for the example host (the demo's fallback without Nix)", async () => {
+    ws = await prepareExample();
+    const { evalDeclared } = await import("../../src/drift/declared/eval.js");
+    expect((await evalDeclared(ws.repo, "web1")).value).toEqual(exampleDeclared());
+  });
+});
+
 describe("checkDrift with a declared state from a file", () => {
   it("works without Nix, filters by --alert-threshold and applies exceptions", async () => {
     ws = await prepareExample();

@@ -135,11 +135,11 @@ describe("services", () => {
       generatedText: { "web.service": ["[Service]\nExecStart=/usr/bin/python3 -m http.server 8081 --bind 127.0.0.1\n"] },
       files: [],
       running: [],
-      loaded: loaded.map((u) => (u.id === "dbus.service" ? { ...u, needDaemonReload: true } : u)),
+      loaded: loaded.map((u) => (u.id === "dbus.service" ? { ...u, needDaemonReload: true } : u.id === "gpg-agent.service" ? { ...u, unitFileState: "enabled-runtime" } : u)),
     };
     const items = compareServices(declared({ services: { web: { wantedBy: ["default.target"] }, broken: {} } }), facts, CTX);
     const got = items.map((i) => `${i.category}:${i.subject}:${i.severity}`).sort();
-    expect(got).toEqual(["service-config:dbus.service:low", "service-config:web.service:high", "service:broken.service:medium"]);
+    expect(got).toEqual(["service-config:dbus.service:low", "service-config:web.service:high", "service:broken.service:medium", "service:gpg-agent.service:medium"]);
     expect(items.find((i) => i.subject === "web.service")?.evidence).toContain("--bind 0.0.0.0");
   });
 

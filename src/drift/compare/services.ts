@@ -87,8 +87,35 @@ export function compareServices(declared: DeclaredState, actual: ServicesFacts, 
     }
   }
 
-  // Live: failed units, units changed on disk but not reloaded, loaded ExecStart differing from the generated unit.
+  // Live: runtime enablement the files did not show, failed units, units changed on disk but not
+  // reloaded, loaded ExecStart differing from the generated unit.
+  const fileUnits = new Set(actual.files.map((f) => f.unit));
   for (const u of actual.loaded ?? []) {
+    // NixOS's own units are links into the store, which systemd may call "linked": only runtime
+    // states, or links for units no generation defines, are imperative.
+    const st = u.unitFileState ?? "";
+    const imperativeState = /^(enabled|masked|linked)-runtime$/.test(st) || (st === "linked" && !isManaged(u.id));
+    if (imperativeState && !fileUnits.has(u.id)) {
+      const runtime = st.endsWith("-runtime");
+      const masked = st.startsWith("masked");
+      const d = declaredService(u.id);
+      items.push(
+        item({
+          category: "service",
+          subject: u.id,
+          key: `state\0${st}`,
+          severity: masked && d?.wantedBy.length ? "high" : "medium",
+          declared: d ? { enable: d.enable, wantedBy: d.wantedBy } : null,
+          actual: { unitFileState: st, activeState: u.activeState ?? null },
+          evidence: `systemd reports ${u.id} as ${st}: ${masked ? "masked" : st.startsWith("linked") ? "linked into the unit path" : "enabled"} by hand${runtime ? " until the next reboot" : ""}, which no NixOS generation declares.`,
+          remediation: [
+            masked
+              ? revert("review", "Unmask it.", [["systemctl", "unmask", ...(runtime ? ["--runtime"] : []), u.id]])
+              : revert("auto", "Disable it again.", [["systemctl", "disable", ...(runtime ? ["--runtime"] : []), u.id]], ["sh", "-c", '[ "$(systemctl is-enabled "$1" 2>/dev/null)" = "$2" ]', "sh", u.id, st]),
+          ],
+        }),
+      );
+    }
     if (u.activeState === "failed") {
       const managed = isManaged(u.id);
       items.push(

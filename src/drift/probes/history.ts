@@ -142,10 +142,15 @@ export async function probeHistory(ctx: ProbeContext): Promise<ProbeResult<Histo
   let canRun = ctx.live;
   if (!ctx.live) {
     const dir = "/var/log/journal";
-    if (await fs.exists(dir)) {
-      args.unshift(`--directory=${fs.hostPath((await fs.resolve(dir)) ?? dir)}`);
-      canRun = true;
-    } else notes.push(`no journal under ${ctx.root}/var/log/journal: causes come from shell histories and profile generations only`);
+    try {
+      const resolved = await fs.resolve(dir);
+      if (resolved) {
+        args.unshift(`--directory=${fs.hostPath(resolved)}`);
+        canRun = true;
+      } else notes.push(`no journal under ${ctx.root}/var/log/journal: causes come from shell histories and profile generations only`);
+    } catch (e) {
+      errors.push({ source: "probe:history", message: `cannot read ${dir}: ${describeFsError(e)}` });
+    }
   }
   if (canRun) {
     const r = await run("journalctl", [...args, ...JOURNAL_IDENTIFIERS.map((i) => `SYSLOG_IDENTIFIER=${i}`)], {
