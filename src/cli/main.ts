@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   demo: () => import("./demo.js"),
   scan: () => import("./scan.js"),
   remediate: () => import("./remediate.js"),
+  drift: () => import("./drift.js"),
 };
 
 function usage(): string {
