@@ -1,9 +1,15 @@
 // npm run bench -- [parse] DIR     the parser against nix-instantiate --parse
-// (other benchmarks: bench/drift.ts, and `npm run bench -- scan DIR`)
+// npm run bench -- drift           one host's drift check beyond the bare nix eval
+// npm run bench -- scan DIR        the whole CLI scan against nix-instantiate --parse
 import { benchParse } from "./parse.js";
+import { formatDriftBench, runDriftBench } from "./drift.js";
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
+  if (first === "drift") {
+    console.log(formatDriftBench(await runDriftBench()));
+    return 0;
+  }
   const kind = first === "parse" || first === "scan" ? first : "parse";
   const args = kind === first ? rest : argv;
   const dir = args[0];

@@ -1,38 +1,28 @@
-// `nix-warden demo` (npm run demo): runs nix-warden on the example repository bundled with the
-// package (examples/homelab), so a new user sees what it does in one command.
-import { readFile } from "node:fs/promises";
+// `nix-warden demo` (npm run demo): runs nix-warden on the examples bundled with the package, so a
+// new user sees what it does in one command: the security scan of examples/homelab (one of each
+// kind of finding) and a drift check of the example machine in examples/drift.
 import { join, relative } from "node:path";
-import { listFiles } from "../scan/discover.js";
-import { parseNix } from "../nix/index.js";
-import { buildOptionIndex } from "../nix/options.js";
+import { runDriftDemo } from "../drift/demo.js";
+import { renderSecurityText } from "../report/security-text.js";
+import { runScan } from "../scan/index.js";
 import { PACKAGE_ROOT } from "../version.js";
 
-export const summary = "run nix-warden on the bundled example repository";
+export const summary = "run nix-warden on the bundled example repository and example machine";
 
 export const EXAMPLE_REPO = join(PACKAGE_ROOT, "examples", "homelab");
 
-export async function run(_argv: string[]): Promise<number> {
-  console.log(`nix-warden demo: what the parser sees in ${relative(process.cwd(), EXAMPLE_REPO) || "."}\n`);
-  const { files } = await listFiles(EXAMPLE_REPO);
-  let definitions = 0;
-  for (const file of files.filter((f) => f.endsWith(".nix"))) {
-    const path = join(EXAMPLE_REPO, file);
-    const parsed = parseNix(await readFile(path, "utf8"), { path });
-    if (parsed.error) {
-      console.log(`${file}: does not parse: ${parsed.error.message} (line ${parsed.error.line})`);
-      continue;
-    }
-    const index = buildOptionIndex(parsed.root);
-    const leaves = index.definitions.filter((d) => d.isLeaf);
-    if (leaves.length === 0) continue;
-    console.log(`${file}`);
-    for (const d of leaves) {
-      const cond = d.conditions.length ? `   when ${d.conditions.map((c) => (c.kind === "else" ? `!(${c.text})` : c.text)).join(" && ")}` : "";
-      const prio = d.priority ? `   (${d.priority})` : "";
-      console.log(`  ${String(d.line).padStart(4)}  ${d.path}${prio}${cond}`);
-    }
-    definitions += leaves.length;
+export async function run(argv: string[]): Promise<number> {
+  const only = argv[0];
+  if (only !== "drift") {
+    const shown = relative(process.cwd(), EXAMPLE_REPO) || ".";
+    console.log(`== nix-warden scan ${shown}: the bundled example repository (a NAS, a workstation, a laptop)\n`);
+    const report = await runScan({ root: EXAMPLE_REPO });
+    console.log(renderSecurityText(report, { color: process.stdout.isTTY === true }).split(EXAMPLE_REPO).join(shown));
   }
-  console.log(`\n${definitions} option definitions in ${files.filter((f) => f.endsWith(".nix")).length} Nix files.`);
+  if (only !== "scan") {
+    if (only !== "drift") console.log("");
+    await runDriftDemo();
+  }
+  console.log("\nNext: `nix-warden scan PATH` on your own flake, `nix-warden drift --flake PATH` on a machine, `nix-warden remediate PATH` to plan fixes.");
   return 0;
 }
