@@ -1,21 +1,17 @@
 // security_scan: discover the repository's files, parse and index the Nix ones, attribute files to
 // hosts, run every rule, and assemble the SecurityReport. Parse results and per-file rule results
 // are cached by content, so a repeated scan in the same process only redoes what changed.
-import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { parseNix, type ParsedNix } from "../nix/index.js";
-import { buildOptionIndex, calleeName, flattenApply, type OptionDefinition, type OptionIndex } from "../nix/options.js";
+import { resolve } from "node:path";
+import { calleeName, flattenApply, type OptionDefinition } from "../nix/options.js";
 import { LineIndex, SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { atLeast, type Finding, type ReportError, type SecurityReport, type Severity } from "../report/schema.js";
 import { ALL_RULES } from "../rules/index.js";
 import type { HostContext, NixFileContext, Rule, RuleReport, TextEdit, TextFileContext } from "../rules/types.js";
 import { TOOL } from "../version.js";
 import { loadProjectConfig } from "./config.js";
-import { isBinary, listFiles } from "./discover.js";
 import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
 import { globMatch } from "./glob.js";
-import { buildHostGraph, flakeHosts, moduleReferences, type HostGraph } from "./hosts.js";
+import { clearParseCache, loadRepository } from "./repo.js";
 import { summarize } from "./score.js";
 import { applySuppressions } from "./suppress.js";
 
@@ -48,22 +44,8 @@ export interface ServiceInventoryEntry {
 /** Calls whose module arguments are NixOS VM tests. */
 const TEST_FUNCTIONS = new Set(["nixosTest", "runNixOSTest", "makeTest", "makeTestPython", "runTest", "runNixOSTestFor"]);
 
-interface ParsedFile {
-  hash: string;
-  text: string;
-  parsed: ParsedNix;
-  index: OptionIndex;
-  references: string[];
-}
-
-// Parse results by content hash and path (relative paths in a file resolve against its directory).
-const parseCache = new Map<string, ParsedFile>();
 // Per-file rule results by content hash, hosts and rule set.
 const fileRuleCache = new Map<string, RawFinding[]>();
-
-function hashOf(content: Buffer | string): string {
-  return createHash("sha256").update(content).digest("hex");
-}
 
 function isTestNode(node: SyntaxNode): boolean {
   for (let p: SyntaxNode | null = node; p; p = p.parent) {
@@ -94,57 +76,11 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   const now = options.now ?? new Date();
 
   progress({ stage: "discover", done: 0, total: 1 });
-  const discovery = await listFiles(root, { signal });
-  for (const s of discovery.skipped) errors.push({ source: "discovery", file: s.file, message: `skipped: ${s.reason}` });
+  const repo = await loadRepository(root, { signal, onFile: (done, total) => progress({ stage: "read", done, total }) });
+  errors.push(...repo.errors);
   const config = await loadProjectConfig(root);
   for (const e of config.errors) errors.push({ source: "config", file: ".nix-warden.yaml", message: e });
-
-  // Read and parse.
-  const texts = new Map<string, string>();
-  const nixFiles = new Map<string, ParsedFile>();
-  const otherFiles = new Map<string, Buffer>();
-  let done = 0;
-  for (const file of discovery.files) {
-    signal?.throwIfAborted();
-    let content: Buffer;
-    try {
-      content = await readFile(join(root, file));
-    } catch (e) {
-      errors.push({ source: "read", file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-      continue;
-    }
-    if (file.endsWith(".nix")) {
-      if (isBinary(content)) {
-        errors.push({ source: "read", file, message: "skipped: binary content in a .nix file" });
-        continue;
-      }
-      const text = content.toString("utf8");
-      const hash = hashOf(content);
-      const key = `${hash}\0${file}`;
-      let pf = parseCache.get(key);
-      if (!pf) {
-        const parsed = parseNix(text, { path: join(root, file) });
-        const index = buildOptionIndex(parsed.root);
-        pf = { hash, text, parsed, index, references: moduleReferences(root, file, parsed.root) };
-        parseCache.set(key, pf);
-      }
-      nixFiles.set(file, pf);
-      texts.set(file, text);
-      if (pf.parsed.error) {
-        const e = pf.parsed.error;
-        errors.push({ source: "parse", file, line: e.line, column: e.column, message: `does not parse: ${e.message}` });
-      }
-    } else {
-      otherFiles.set(file, content);
-      if (!isBinary(content)) texts.set(file, content.toString("utf8"));
-    }
-    progress({ stage: "read", done: ++done, total: discovery.files.length });
-  }
-
-  // Hosts.
-  const flakeFile = nixFiles.has("flake.nix") ? "flake.nix" : undefined;
-  const declared = flakeFile && !nixFiles.get(flakeFile)!.parsed.error ? flakeHosts(nixFiles.get(flakeFile)!.parsed.root, flakeFile) : [];
-  const graph: HostGraph = buildHostGraph(root, declared, flakeFile, (f) => nixFiles.get(f)?.references ?? []);
+  const { texts, nixFiles, otherFiles, flakeFile, graph } = repo;
   const allHosts = graph.hosts.map((h) => h.name).sort();
   const wanted = options.hosts?.length ? new Set(options.hosts) : undefined;
   if (wanted) for (const h of wanted) if (!allHosts.includes(h)) errors.push({ source: "hosts", message: `no host named '${h}' in flake.nix (hosts: ${allHosts.join(", ") || "none"})` });
@@ -169,7 +105,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   // Per-file Nix rules (cached by content, hosts and rule set).
   const ruleKey = rules.map((r) => r.id).join(",");
   const contexts: NixFileContext[] = [];
-  done = 0;
+  let done = 0;
   for (const [file, pf] of nixFiles) {
     signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
@@ -321,6 +257,6 @@ export function compareFindings(a: Finding, b: Finding): number {
 
 /** Forget cached parses and rule results (tests, long-running servers after big changes). */
 export function clearScanCache(): void {
-  parseCache.clear();
+  clearParseCache();
   fileRuleCache.clear();
 }

@@ -1,0 +1,95 @@
+// Reading a repository: discover its files, read them, parse and index the Nix ones (cached by
+// content), and attribute files to hosts. Shared by the scan and by remediate (which needs to know
+// where each host's settings live).
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseNix, type ParsedNix } from "../nix/index.js";
+import { buildOptionIndex, type OptionIndex } from "../nix/options.js";
+import type { ReportError } from "../report/schema.js";
+import { isBinary, listFiles, type Discovery } from "./discover.js";
+import { buildHostGraph, flakeHosts, moduleReferences, type HostGraph } from "./hosts.js";
+
+export interface ParsedFile {
+  hash: string;
+  text: string;
+  parsed: ParsedNix;
+  index: OptionIndex;
+  references: string[];
+}
+
+export interface Repository {
+  root: string;
+  discovery: Discovery;
+  texts: Map<string, string>;
+  nixFiles: Map<string, ParsedFile>;
+  otherFiles: Map<string, Buffer>;
+  flakeFile: string | undefined;
+  graph: HostGraph;
+  errors: ReportError[];
+}
+
+// Parse results by content hash and path (relative paths in a file resolve against its directory).
+const parseCache = new Map<string, ParsedFile>();
+
+export function clearParseCache(): void {
+  parseCache.clear();
+}
+
+function hashOf(content: Buffer | string): string {
+  return createHash("sha256").update(content).digest("hex");
+}
+
+export async function loadRepository(
+  root: string,
+  options: { signal?: AbortSignal; onFile?: (done: number, total: number) => void } = {},
+): Promise<Repository> {
+  const { signal } = options;
+  const errors: ReportError[] = [];
+  const discovery = await listFiles(root, { signal });
+  for (const s of discovery.skipped) errors.push({ source: "discovery", file: s.file, message: `skipped: ${s.reason}` });
+  const texts = new Map<string, string>();
+  const nixFiles = new Map<string, ParsedFile>();
+  const otherFiles = new Map<string, Buffer>();
+  let done = 0;
+  for (const file of discovery.files) {
+    signal?.throwIfAborted();
+    let content: Buffer;
+    try {
+      content = await readFile(join(root, file));
+    } catch (e) {
+      errors.push({ source: "read", file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+      continue;
+    }
+    if (file.endsWith(".nix")) {
+      if (isBinary(content)) {
+        errors.push({ source: "read", file, message: "skipped: binary content in a .nix file" });
+        continue;
+      }
+      const text = content.toString("utf8");
+      const hash = hashOf(content);
+      const key = `${hash}\0${root}\0${file}`;
+      let pf = parseCache.get(key);
+      if (!pf) {
+        const parsed = parseNix(text, { path: join(root, file) });
+        const index = buildOptionIndex(parsed.root);
+        pf = { hash, text, parsed, index, references: moduleReferences(root, file, parsed.root) };
+        parseCache.set(key, pf);
+      }
+      nixFiles.set(file, pf);
+      texts.set(file, text);
+      if (pf.parsed.error) {
+        const e = pf.parsed.error;
+        errors.push({ source: "parse", file, line: e.line, column: e.column, message: `does not parse: ${e.message}` });
+      }
+    } else {
+      otherFiles.set(file, content);
+      if (!isBinary(content)) texts.set(file, content.toString("utf8"));
+    }
+    options.onFile?.(++done, discovery.files.length);
+  }
+  const flakeFile = nixFiles.has("flake.nix") ? "flake.nix" : undefined;
+  const declared = flakeFile && !nixFiles.get(flakeFile)!.parsed.error ? flakeHosts(nixFiles.get(flakeFile)!.parsed.root, flakeFile) : [];
+  const graph = buildHostGraph(root, declared, flakeFile, (f) => nixFiles.get(f)?.references ?? []);
+  return { root, discovery, texts, nixFiles, otherFiles, flakeFile, graph, errors };
+}
