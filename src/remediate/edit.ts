@@ -87,6 +87,8 @@ export function addBindings(file: string, text: string, set: SyntaxNode, lines: 
   const unit = indentUnit(text);
   const last = bindings[bindings.length - 1];
   const indent = last ? lineIndent(text, last.start) : lineIndent(text, close.start) + unit;
+  // A multi-line binding keeps its own relative indentation under ours.
+  lines = lines.map((l) => l.replace(/\n/g, `\n${indent}`));
   if (last) {
     // After the last binding's line (keeping a trailing comment on that line where it is).
     let at = last.end;
@@ -163,7 +165,7 @@ export function setOption(file: string, text: string, root: SyntaxNode, index: O
   const dotted = formatPath(path.map((name) => ({ name, dynamic: false })));
   const existing = index.byPath.get(dotted)?.filter((d) => d.conditions.length === 0 || d.inner);
   const target = existing?.[0];
-  if (target?.inner) return replaceNode(file, target.inner, valueText);
+  if (target?.inner) return replaceNode(file, target.inner, valueText.replace(/\n/g, `\n${lineIndent(text, target.binding.start)}`));
   // Longest prefix that is a set we can add to.
   for (let n = path.length - 1; n >= 1; n--) {
     const prefix = formatPath(path.slice(0, n).map((name) => ({ name, dynamic: false })));

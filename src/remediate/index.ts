@@ -75,7 +75,7 @@ export async function planRemediation(options: PlanOptions): Promise<PlanResult>
   }
   if (drift) {
     const wanted = ids?.length ? new Set(ids.filter((id) => driftIds.has(id))) : undefined;
-    const d = await driftActions(root, drift, { ...options, wanted, texts });
+    const d = await driftActions(root, drift, { ...options, wanted, texts, signal: options.signal });
     actions.push(...d.actions);
     skipped.push(...d.skipped);
     for (const [file, text] of d.texts) texts.set(file, text);
