@@ -8,7 +8,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { atLeast, type DriftItem, type DriftReport } from "../report/schema.js";
 import type { TextEdit } from "../rules/types.js";
 import { loadRepository, type ParsedFile, type Repository } from "../scan/repo.js";
-import { addBindings, appendToList, moduleDefinitionSet, setOf, setOption } from "./edit.js";
+import { addBindings, appendToList, moduleDefinitionSet, setOption } from "./edit.js";
 import type { PlanAction } from "./plan.js";
 import type { Selection } from "./select.js";
 
