@@ -3,6 +3,7 @@
 // npm run bench -- scan DIR        the whole CLI scan against nix-instantiate --parse
 import { benchParse } from "./parse.js";
 import { formatDriftBench, runDriftBench } from "./drift.js";
+import { benchScan } from "./scan.js";
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
@@ -18,6 +19,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (kind === "parse") await benchParse(dir);
+  else await benchScan(dir);
   return 0;
 }
 

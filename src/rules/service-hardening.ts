@@ -2,11 +2,14 @@
 // exposure score `systemd-analyze security --offline=yes` gives the unit NixOS generates from it
 // (the real tool when installed, else the built-in scorer with the same numbers). Services running
 // as root with no sandboxing are high, exposed ones medium; the fix adds a sound baseline.
-import { baselineToNix, exposureForMany, formatExposure, hardeningBaseline, type NixServiceDef, type NixValue } from "../exposure/index.js";
+import { baselineToNix, exposureForMany, formatExposure, hardeningBaseline, type NixServiceDef, type NixValue, type SourcedOutcome } from "../exposure/index.js";
 import type { OptionDefinition } from "../nix/options.js";
 import { staticValue, isUnknownValue, type StaticValue } from "../nix/values.js";
 import { addBindings, indentUnit, lineIndent, setOf } from "../remediate/edit.js";
 import type { NixFileContext, Rule, TextEdit } from "./types.js";
+
+const exposureCache = new Map<string, SourcedOutcome>();
+const baselineCache = new Map<string, ReturnType<typeof hardeningBaseline>>();
 
 interface FoundService {
   ctx: NixFileContext;
@@ -128,10 +131,23 @@ export const serviceHardening: Rule = {
   async checkNixAsync(files, sink) {
     const services = files.flatMap((ctx) => servicesIn(ctx));
     if (services.length === 0) return;
-    const outcomes = await exposureForMany(
-      services.map((s) => ({ name: s.name, def: s.def })),
-      { preferSystemd: sink.preferSystemd, signal: sink.signal },
-    );
+    // Scores depend only on the service's definition: a repeated scan scores only what changed.
+    const keys = services.map((s) => JSON.stringify([sink.preferSystemd, s.name, s.def]));
+    const todo = services.filter((_, i) => !exposureCache.has(keys[i]!));
+    const failed = new Map<FoundService, SourcedOutcome>();
+    if (todo.length) {
+      const fresh = await exposureForMany(
+        todo.map((s) => ({ name: s.name, def: s.def })),
+        { preferSystemd: sink.preferSystemd, signal: sink.signal },
+      );
+      todo.forEach((s, i) => {
+        const o = fresh[i]!;
+        // Failures (a cancelled or broken run) are not remembered.
+        if (o.ok) exposureCache.set(JSON.stringify([sink.preferSystemd, s.name, s.def]), o);
+        else failed.set(s, o);
+      });
+    }
+    const outcomes = services.map((s, i) => exposureCache.get(keys[i]!) ?? failed.get(s)!);
     services.forEach((svc, i) => {
       const o = outcomes[i]!;
       const anchorNode = svc.anchor.attrpath ?? svc.anchor.binding;
@@ -142,7 +158,9 @@ export const serviceHardening: Rule = {
       sink.addService({ name: svc.name, file: svc.ctx.file, line: anchorNode.line, node: anchorNode, exposure: o.exposure, verdict: o.verdict });
       if (o.exposure < 7.0) return;
       const severity = svc.runsAsRoot && o.exposure >= 9.0 ? "high" : "medium";
-      const baseline = hardeningBaseline(svc.name, svc.def);
+      const baselineKey = JSON.stringify([svc.name, svc.def]);
+      let baseline = baselineCache.get(baselineKey);
+      if (!baseline) baselineCache.set(baselineKey, (baseline = hardeningBaseline(svc.name, svc.def)));
       const failing = o.checks.filter((c) => c.passed === false && (c.exposure ?? 0) > 0).sort((a, b) => (b.exposure ?? 0) - (a.exposure ?? 0));
       const missing = [...new Set(failing.map((c) => c.setting))].slice(0, 8);
       const after = baseline.after.ok ? ` With the baseline below it scores ${formatExposure(baseline.after.exposure)} ${baseline.after.verdict}.` : "";

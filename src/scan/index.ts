@@ -147,7 +147,9 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   for (const [file, content] of otherFiles) {
     const fileHosts = graph.hostsOf(file);
     const text = texts.get(file);
-    const lines = text === undefined ? undefined : new LineIndex(text);
+    let lineIndex: LineIndex | undefined;
+    // Built only when a rule reports on the file.
+    const lines = () => (text === undefined ? undefined : (lineIndex ??= new LineIndex(text)));
     let current: Rule | undefined;
     const ctx: TextFileContext = {
       file,
@@ -155,7 +157,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       text: texts.get(file),
       hosts: fileHosts,
       now,
-      report: (r: RuleReport) => raw.push({ rule: current!, report: r, site: { ...siteFor(file, undefined), lines } }),
+      report: (r: RuleReport) => raw.push({ rule: current!, report: r, site: { ...siteFor(file, undefined), lines: lines() } }),
     };
     for (const rule of rules) {
       if (!rule.checkFile) continue;
