@@ -3,8 +3,10 @@
 // superuser runs shell commands as the postgres account (COPY ... FROM PROGRAM). Each pg_hba
 // record in services.postgresql.authentication is read (comments skipped) and the finding points
 // at its method. Severity by who reaches the record:
-// - `local`, loopback addresses, samehost: every local account is any database role: medium;
-// - a network (a subnet, samenet, a host name): high;
+// - `local`, loopback addresses, samehost: every local account is any database role (a local
+//   privilege escalation to the postgres account): low;
+// - one remote host (a /32, /128 or a host name): everything on that host is: medium;
+// - a network (a subnet, samenet): high;
 // - anywhere (0.0.0.0/0, ::/0, all): critical when the server listens on the network in this file
 //   (enableTCPIP, or listen_addresses other than localhost), high otherwise.
 // The fix replaces the method: scram-sha-256 for host records, peer for local ones (review: clients
@@ -23,6 +25,7 @@ function listensOnNetwork(ctx: NixFileContext): boolean {
 }
 
 function checkPostgres(ctx: NixFileContext): void {
+  if ((ctx.index.byPath.get("services.postgresql.enable") ?? []).some((d) => !isDead(d) && staticValue(d.inner) === false)) return;
   for (const def of ctx.index.byPath.get("services.postgresql.authentication") ?? []) {
     if (isDead(def)) continue;
     const s = cookString(def.inner);
@@ -35,11 +38,14 @@ function checkPostgres(ctx: NixFileContext): void {
       let severity: Severity;
       let who: string;
       if (reach === "local") {
-        severity = "medium";
+        severity = "low";
         who = rec.type === "local" ? "every local account, over the Unix socket," : `every process on the host (${rec.address!.text})`;
       } else if (reach === "anywhere") {
         severity = network ? "critical" : "high";
         who = network ? `anyone on any network (${rec.address!.text}), and the server listens on the network,` : `anyone who reaches the port (${rec.address!.text}; the server listens on the network once enableTCPIP or listen_addresses is set)`;
+      } else if (reach === "host") {
+        severity = "medium";
+        who = `every account on ${rec.address!.text}${rec.mask ? ` ${rec.mask.text}` : ""} (and anything that can use its address)`;
       } else if (reach === "network") {
         severity = "high";
         who = `every machine in ${rec.address!.text}${rec.mask ? ` ${rec.mask.text}` : ""}`;

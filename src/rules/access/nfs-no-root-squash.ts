@@ -5,8 +5,10 @@
 // text is read line by line as exportfs reads /etc/exports (exports(5)): `#` comments, backslash
 // continuations, `path [-defaults] client(options) ...`; the finding points at the option. High for
 // wildcard, network and `*` clients, medium for a single named host.
+import { staticValue } from "../../nix/values.js";
 import { isDead } from "../shared/scope.js";
-import { cookString, logicalLines, sourceRange, sourceSpan } from "../shared/string-lines.js";
+import { SyntaxKind as K } from "../../nix/syntax.js";
+import { cookString, INTERPOLATION, logicalLines, sourceRange, sourceSpan, type CookedString } from "../shared/string-lines.js";
 import type { Severity } from "../../report/schema.js";
 import type { NixFileContext, Rule } from "../types.js";
 
@@ -44,39 +46,58 @@ export function noRootSquash(line: string): { path: string; hits: ExportOption[]
 }
 
 function clientSeverity(client: string): Severity {
+  if (client.includes(INTERPOLATION)) return "high";
   if (client === "the clients listed after it" || client === "*" || /[*?[\]/]/.test(client) || client.startsWith("@") || client.startsWith("gss/")) return "high";
   return "medium";
 }
 
+function report(ctx: NixFileContext, s: CookedString, lineText: string, path: string, hit: ExportOption, start: number, end: number): void {
+  const span = sourceSpan(s, start, end);
+  const exact = s.text.slice(start, end) === "no_root_squash";
+  const client = hit.client.replaceAll(INTERPOLATION, "${…}");
+  ctx.report({
+    range: sourceRange(s, start, end),
+    optionPath: "services.nfs.server.exports",
+    key: `${path} ${client}`,
+    severity: clientSeverity(hit.client),
+    title: "NFS export without root squashing",
+    message: `services.nfs.server.exports exports ${path.replaceAll(INTERPOLATION, "${…}")} to ${client} with no_root_squash: root on ${hit.client === "*" ? "any client" : hit.client.startsWith("the clients") ? "those clients" : client} is root on the export, owns every file in it and can plant setuid-root programs there.`,
+    evidence: lineText.trim().replaceAll(INTERPOLATION, "${…}"),
+    fix: {
+      safety: "review",
+      description: "Use root_squash (the default: drop no_root_squash); give the clients that need to write a dedicated uid/gid (anonuid/anongid with all_squash) instead of root.",
+      edits: span && exact ? [{ file: ctx.file, start: span.start, end: span.end, text: "root_squash" }] : undefined,
+    },
+  });
+}
+
 function checkNix(ctx: NixFileContext): void {
+  const disabled = (ctx.index.byPath.get("services.nfs.server.enable") ?? []).some((d) => !isDead(d) && staticValue(d.inner) === false);
+  if (disabled) return;
   for (const def of ctx.index.byPath.get("services.nfs.server.exports") ?? []) {
     if (isDead(def)) continue;
     const s = cookString(def.inner);
-    if (!s) continue;
-    for (const line of logicalLines(s)) {
-      const parsed = noRootSquash(line.text);
-      if (!parsed) continue;
-      for (const hit of parsed.hits) {
-        const start = line.start + hit.start;
-        const end = line.start + hit.end;
-        const span = sourceSpan(s, start, end);
-        const exact = s.text.slice(start, end) === "no_root_squash";
-        ctx.report({
-          range: sourceRange(s, start, end),
-          optionPath: "services.nfs.server.exports",
-          key: `${parsed.path} ${hit.client}`,
-          severity: clientSeverity(hit.client),
-          title: "NFS export without root squashing",
-          message: `services.nfs.server.exports exports ${parsed.path} to ${hit.client} with no_root_squash: root on ${hit.client === "*" ? "any client" : hit.client.startsWith("the clients") ? "those clients" : hit.client} is root on the export, owns every file in it and can plant setuid-root programs there.`,
-          evidence: line.text.trim(),
-          fix: {
-            safety: "review",
-            description: "Use root_squash (the default: drop no_root_squash); give the clients that need to write a dedicated uid/gid (anonuid/anongid with all_squash) instead of root.",
-            edits: span && exact ? [{ file: ctx.file, start: span.start, end: span.end, text: "root_squash" }] : undefined,
-          },
-        });
+    if (s) {
+      for (const line of logicalLines(s)) {
+        const parsed = noRootSquash(line.text);
+        if (!parsed) continue;
+        for (const hit of parsed.hits) report(ctx, s, line.text, parsed.path, hit, line.start + hit.start, line.start + hit.end);
       }
     }
+    // Exports computed from pieces (`${concatMapStringsSep " " (host: "${host}(rw,no_root_squash)") hosts}`):
+    // the option groups of every string inside, whole-line parsing aside.
+    def.inner?.walk((n) => {
+      if (n.kind !== K.NODE_STRING || n === s?.node) return;
+      const piece = cookString(n);
+      if (!piece) return false;
+      for (const m of piece.text.matchAll(/([^\s(]*)\(([^()]*)\)/g)) {
+        let offset = m.index! + m[1]!.length + 1;
+        for (const o of m[2]!.split(",")) {
+          if (o === "no_root_squash") report(ctx, piece, piece.text, "(computed)", { client: m[1] || "*", start: 0, end: 0 }, offset, offset + o.length);
+          offset += o.length + 1;
+        }
+      }
+    });
   }
 }
 

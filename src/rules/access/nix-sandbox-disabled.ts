@@ -8,14 +8,9 @@
 import { replaceNode } from "../../remediate/edit.js";
 import { staticValue } from "../../nix/values.js";
 import type { Severity } from "../../report/schema.js";
-import { nixSettingSites } from "./nix-settings.js";
+import { isDarwin, nixSettingSites } from "./nix-settings.js";
 import type { NixFileContext, Rule } from "../types.js";
 
-/** A nix-darwin configuration (by its path, or darwin-only options in the file). */
-function isDarwin(ctx: NixFileContext): boolean {
-  if (/(^|\/)(darwin|macos|mac)(\/|[-_.])/i.test(ctx.file)) return true;
-  return ctx.index.definitions.some((d) => d.segments[0]?.name === "homebrew" || (d.segments[0]?.name === "system" && d.segments[1]?.name === "defaults"));
-}
 
 function checkNix(ctx: NixFileContext): void {
   for (const site of nixSettingSites(ctx, "sandbox", ["nix.useSandbox"])) {

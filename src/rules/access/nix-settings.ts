@@ -30,3 +30,9 @@ export function nixSettingSites(ctx: NixFileContext, name: string, legacy: strin
   }
   return out;
 }
+
+/** A nix-darwin configuration (by its path, or darwin-only options in the file). */
+export function isDarwin(ctx: NixFileContext): boolean {
+  if (/(^|\/)(darwin|macos|mac)[^/]*\//i.test(ctx.file) || /(^|\/)(darwin|macos)[^/]*\.nix$/i.test(ctx.file)) return true;
+  return ctx.index.definitions.some((d) => d.segments[0]?.name === "homebrew" || (d.segments[0]?.name === "system" && d.segments[1]?.name === "defaults"));
+}

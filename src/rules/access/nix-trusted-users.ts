@@ -8,16 +8,16 @@
 // - "@wheel" (and "@admin" on macOS): its members can already become root with sudo, so this adds
 //   no new root; it removes the password prompt and the sudo log on that path (any process of an
 //   admin, a compromised browser included, can become root through the daemon): low.
-// - a named user or another group: medium; low when the same file puts the user in wheel (the
-//   same reasoning as @wheel).
+// - a named user or another group: medium; low when the same file puts the user in wheel, and in
+//   nix-darwin configurations (the user is the Mac's administrator): the same reasoning as @wheel.
 import { staticValue } from "../../nix/values.js";
 import type { Severity } from "../../report/schema.js";
 import { listOf, removeListElements } from "../shared/edits.js";
-import { nixSettingSites } from "./nix-settings.js";
+import { isDarwin, nixSettingSites } from "./nix-settings.js";
 import { usersIn } from "./users.js";
 import type { NixFileContext, Rule } from "../types.js";
 
-function judge(entry: string, inWheel: (u: string) => boolean): { severity: Severity; why: string } | undefined {
+function judge(entry: string, inWheel: (u: string) => boolean, darwin: boolean): { severity: Severity; why: string } | undefined {
   if (entry === "root" || entry === "") return undefined;
   if (entry === "*") return { severity: "high", why: "every user of the host is root-equivalent" };
   if (entry === "@users") return { severity: "high", why: "every normal user is root-equivalent" };
@@ -26,16 +26,21 @@ function judge(entry: string, inWheel: (u: string) => boolean): { severity: Seve
   }
   if (entry.startsWith("@")) return { severity: "medium", why: `every member of ${entry.slice(1)} is root-equivalent` };
   if (inWheel(entry)) return { severity: "low", why: `${entry} is in wheel and can already sudo, but through the Nix daemon becomes root without sudo's password prompt or log` };
+  if (darwin) return { severity: "low", why: `on nix-darwin the user is normally the Mac's administrator, who can already sudo; through the Nix daemon ${entry} becomes root without the password prompt` };
+  if (/build|hydra|nix|deploy|ci|runner/i.test(entry)) {
+    return { severity: "medium", why: `${entry} is root-equivalent: whoever holds its SSH key (a remote-build or deploy client) is root here` };
+  }
   return { severity: "medium", why: `${entry} is root-equivalent` };
 }
 
 function checkNix(ctx: NixFileContext): void {
   let users: ReturnType<typeof usersIn> | undefined;
   const inWheel = (u: string) => (users ??= usersIn(ctx)).get(u)?.groups.has("wheel") ?? false;
+  const darwin = isDarwin(ctx);
   for (const site of nixSettingSites(ctx, "trusted-users", ["nix.trustedUsers"])) {
     if (site.kind === "line") {
       for (const entry of site.value.split(/\s+/)) {
-        const j = judge(entry, inWheel);
+        const j = judge(entry, inWheel, darwin);
         if (!j) continue;
         ctx.report({
           range: site.range,
@@ -54,7 +59,7 @@ function checkNix(ctx: NixFileContext): void {
     for (const el of list.childNodes()) {
       const entry = staticValue(el);
       if (typeof entry !== "string") continue;
-      const j = judge(entry, inWheel);
+      const j = judge(entry, inWheel, darwin);
       if (!j) continue;
       ctx.report({
         node: el,

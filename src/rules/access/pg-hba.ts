@@ -61,7 +61,7 @@ export function parseHbaLine(line: string): HbaRecord | undefined {
   return { type, database: f[1]!, user: f[2]!, address, method: f[4]! };
 }
 
-export type Reach = "local" | "network" | "anywhere" | "unknown";
+export type Reach = "local" | "host" | "network" | "anywhere" | "unknown";
 
 function prefixOf(mask: string): number | undefined {
   const parts = mask.split(".").map(Number);
@@ -90,5 +90,7 @@ export function reachOf(rec: HbaRecord): Reach {
   }
   if (prefix === 0) return "anywhere";
   if (/^127\./.test(ip) || ip === "::1" || ip === "::ffff:127.0.0.1") return "local";
+  // One address: a /32 or /128, or a host name (PostgreSQL resolves it to that host's addresses).
+  if ((prefix === 32 && !ip.includes(":")) || prefix === 128 || (prefix === undefined && !rec.mask && !ip.startsWith("."))) return "host";
   return "network";
 }

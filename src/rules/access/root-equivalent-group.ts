@@ -1,10 +1,12 @@
 // root-equivalent-group: membership in a group that is root in all but name.
 // - docker, lxd, incus-admin, disk: the group controls a root daemon (`docker run -v /:/host`,
 //   a privileged LXD/Incus container) or the raw block devices. For a wheel member this only
-//   bypasses sudo's password and log (low); for anyone else it is root they were not meant to
-//   have (high for system/service users, medium for a user this file does not put in wheel).
+//   bypasses sudo's password and log: low. For a system (service) user it is root for whoever
+//   compromises the service: high. For a user the file declares (isNormalUser) with their groups
+//   and without wheel: root they were not given otherwise, medium. When the user's other groups
+//   are set elsewhere (a docker module adding the main user): low.
 // - libvirtd: manages system VMs, which can be given host disks and devices: review, medium for
-//   service users and for users not in wheel; silent for wheel members.
+//   service users and for declared non-wheel users; silent otherwise (the usual admin setup).
 // - wheel for a system (service) user: a compromise of the service becomes sudo access. High.
 // Both `users.users.<name>.extraGroups` (and `group`) and `users.groups.<group>.members` count.
 import type { SyntaxNode } from "../../nix/syntax.js";
@@ -17,25 +19,29 @@ import type { NixFileContext, Rule, TextEdit } from "../types.js";
 
 interface GroupInfo {
   why: string;
-  /** Severity for [system user, normal user outside wheel, wheel member] (undefined: silent). */
-  severity: [Severity | undefined, Severity | undefined, Severity | undefined];
+  /** Severity for a system user, a user this file declares (isNormalUser) with its groups and no
+   * wheel, a user whose other groups are not known here, and a wheel member (undefined: silent). */
+  severity: { system?: Severity; declared?: Severity; unknown?: Severity; wheel?: Severity };
 }
 
+const ROOT_DAEMON = { system: "high", declared: "medium", unknown: "low", wheel: "low" } as const;
 const GROUPS: Record<string, GroupInfo> = {
-  docker: { why: "controls the Docker daemon, which runs as root: `docker run -v /:/host` is a root shell", severity: ["high", "medium", "low"] },
-  lxd: { why: "controls LXD, which can start privileged containers with the host's filesystem mounted: LXD documents the group as root-equivalent", severity: ["high", "medium", "low"] },
-  "incus-admin": { why: "controls Incus, which can start privileged containers with the host's filesystem mounted: root-equivalent", severity: ["high", "medium", "low"] },
-  disk: { why: "has raw read/write access to the block devices, so it can read /etc/shadow or rewrite any file", severity: ["high", "medium", "low"] },
-  libvirtd: { why: "manages system VMs (qemu:///system), which can be given host disks and devices", severity: ["medium", "medium", undefined] },
-  wheel: { why: "can use sudo: a compromise of the service becomes administrator access", severity: ["high", undefined, undefined] },
+  docker: { why: "controls the Docker daemon, which runs as root: `docker run -v /:/host` is a root shell", severity: ROOT_DAEMON },
+  lxd: { why: "controls LXD, which can start privileged containers with the host's filesystem mounted: LXD documents the group as root-equivalent", severity: ROOT_DAEMON },
+  "incus-admin": { why: "controls Incus, which can start privileged containers with the host's filesystem mounted: root-equivalent", severity: ROOT_DAEMON },
+  disk: { why: "has raw read/write access to the block devices, so it can read /etc/shadow or rewrite any file", severity: ROOT_DAEMON },
+  libvirtd: { why: "manages system VMs (qemu:///system), which can be given host disks and devices", severity: { system: "medium", declared: "medium" } },
+  wheel: { why: "can use sudo: a compromise of the service becomes administrator access", severity: { system: "high" } },
 };
 
 function verdict(group: string, facts: UserFacts | undefined, user: string): { severity: Severity; who: string } | undefined {
   const info = GROUPS[group];
   if (!info || user === "root") return undefined;
-  if (facts?.systemUser) return info.severity[0] ? { severity: info.severity[0], who: `system user ${user}` } : undefined;
-  if (facts?.groups.has("wheel") && group !== "wheel") return info.severity[2] ? { severity: info.severity[2], who: `${user} (already in wheel)` } : undefined;
-  return info.severity[1] ? { severity: info.severity[1], who: user } : undefined;
+  const s = info.severity;
+  if (facts?.systemUser) return s.system ? { severity: s.system, who: `system user ${user}` } : undefined;
+  if (facts?.groups.has("wheel") && group !== "wheel") return s.wheel ? { severity: s.wheel, who: `${user} (already in wheel)` } : undefined;
+  if (facts?.normalUser) return s.declared ? { severity: s.declared, who: `${user} (declared here without wheel)` } : undefined;
+  return s.unknown ? { severity: s.unknown, who: user } : undefined;
 }
 
 function report(ctx: NixFileContext, node: SyntaxNode, optionPath: string, group: string, user: string, severity: Severity, who: string, edits: TextEdit[] | undefined): void {

@@ -7,7 +7,7 @@
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
 import { atLeast, type Severity } from "../../report/schema.js";
-import { isDead } from "../shared/scope.js";
+import { isDead, segmentsMatch } from "../shared/scope.js";
 import { listOf, removeListElements } from "../shared/edits.js";
 import { SENSITIVE_PORTS, sensitivePort, sensitiveService, type SensitivePort } from "./ports.js";
 import { addInterfacePorts, privateInterface } from "./private-interface.js";
@@ -32,6 +32,12 @@ export function classifyPortElement(el: SyntaxNode, protocol: "tcp" | "udp"): { 
   return undefined;
 }
 
+/** The file configures the service's authentication (the row's authenticatedBy options). */
+function authenticated(ctx: NixFileContext, row: SensitivePort): boolean {
+  if (!row.authenticatedBy) return false;
+  return ctx.index.definitions.some((d) => !isDead(d) && row.authenticatedBy!.some((p) => segmentsMatch(d, p)) && staticValue(d.inner) !== null && staticValue(d.inner) !== false);
+}
+
 function checkNix(ctx: NixFileContext): void {
   for (const path of ["networking.firewall.allowedTCPPorts", "networking.firewall.allowedUDPPorts"]) {
     const protocol = path.endsWith("TCPPorts") ? "tcp" : "udp";
@@ -43,7 +49,7 @@ function checkNix(ctx: NixFileContext): void {
       const hits: Array<{ el: SyntaxNode; row: SensitivePort; port: string }> = [];
       for (const el of list.childNodes()) {
         const c = classifyPortElement(el, protocol);
-        if (c) hits.push({ el, ...c });
+        if (c && !authenticated(ctx, c.row)) hits.push({ el, ...c });
       }
       if (hits.length === 0) continue;
       let severity: Severity = "medium";

@@ -15,15 +15,18 @@ export interface SensitivePort {
   /** NixOS service option names whose `.port` is this service's (`services.<name>.port`). */
   nixos?: string[];
   why: string;
+  /** Options (in the file that opens the port) that configure the service's authentication:
+   * when one is set, opening the port is an ordinary exposed-with-auth service and stays silent. */
+  authenticatedBy?: string[];
 }
 
 export const SENSITIVE_PORTS: SensitivePort[] = [
   // Databases and caches
   { service: "PostgreSQL", ports: [5432], protocol: "tcp", kind: "database", severity: "medium", nixos: ["postgresql"], why: "database server; reachable from anywhere it relies on pg_hba and passwords alone" },
   { service: "MySQL/MariaDB", ports: [3306], protocol: "tcp", kind: "database", severity: "medium", nixos: ["mysql"], why: "database server; reachable from anywhere it relies on passwords alone" },
-  { service: "Redis", ports: [6379], protocol: "tcp", kind: "database", severity: "high", nixos: ["redis"], why: "no authentication unless requirepass is set; CONFIG SET and MODULE LOAD give code execution" },
+  { service: "Redis", ports: [6379], protocol: "tcp", kind: "database", severity: "high", nixos: ["redis"], why: "no authentication unless requirepass is set; CONFIG SET and MODULE LOAD give code execution", authenticatedBy: ["services.redis.servers.*.requirePass", "services.redis.servers.*.requirePassFile", "services.redis.requirePass", "services.redis.requirePassFile"] },
   { service: "Memcached", ports: [11211], protocol: "both", kind: "database", severity: "high", nixos: ["memcached"], why: "no authentication; UDP is a well-known amplification vector" },
-  { service: "MongoDB", ports: [27017, 27018, 27019], protocol: "tcp", kind: "database", severity: "high", nixos: ["mongodb"], why: "authorization is off unless security.authorization is enabled" },
+  { service: "MongoDB", ports: [27017, 27018, 27019], protocol: "tcp", kind: "database", severity: "high", nixos: ["mongodb"], why: "authorization is off unless security.authorization is enabled", authenticatedBy: ["services.mongodb.enableAuth"] },
   { service: "Elasticsearch/OpenSearch", ports: [9200, 9300], protocol: "tcp", kind: "database", severity: "high", nixos: ["elasticsearch", "opensearch"], why: "the NixOS modules start them without the security plugin: no authentication" },
   { service: "CouchDB", ports: [5984], protocol: "tcp", kind: "database", severity: "medium", nixos: ["couchdb"], why: "database HTTP API" },
   { service: "InfluxDB", ports: [8086, 8088], protocol: "tcp", kind: "database", severity: "medium", nixos: ["influxdb", "influxdb2"], why: "InfluxDB 1.x has auth-enabled = false by default" },
@@ -64,7 +67,7 @@ export const SENSITIVE_PORTS: SensitivePort[] = [
   { service: "IPMI", ports: [623], protocol: "udp", kind: "admin", severity: "high", why: "out-of-band management; IPMI 2.0 leaks password hashes (RAKP)" },
   { service: "rpcbind", ports: [111], protocol: "both", kind: "admin", severity: "medium", nixos: ["rpcbind"], why: "lists the host's RPC services (NFS mountd, statd) and is a reflection vector" },
   { service: "NFS", ports: [2049], protocol: "both", kind: "admin", severity: "medium", nixos: ["nfs.server"], why: "NFS authorises clients by IP address (AUTH_SYS): the export list is the only control" },
-  { service: "rsync daemon", ports: [873], protocol: "tcp", kind: "admin", severity: "medium", nixos: ["rsyncd"], why: "modules without 'auth users' are world-readable (and writable when read only = false)" },
+  { service: "rsync daemon", ports: [873], protocol: "tcp", kind: "admin", severity: "medium", nixos: ["rsyncd"], why: "modules without 'auth users' are world-readable (and writable when read only = false)", authenticatedBy: ["services.rsyncd.settings.sections.*.auth users", "services.rsyncd.settings.*.auth users"] },
   { service: "Ollama", ports: [11434], protocol: "tcp", kind: "admin", severity: "high", nixos: ["ollama"], why: "the API has no authentication: anyone can pull, delete and run models on your hardware" },
   { service: "Android Debug Bridge", ports: [5555], protocol: "tcp", kind: "admin", severity: "high", why: "adb over TCP gives a shell without authentication on many devices" },
   { service: "SNMP", ports: [161], protocol: "udp", kind: "admin", severity: "medium", why: "community strings are shared plaintext passwords (often 'public')" },
