@@ -54,11 +54,18 @@ function checkRange(ctx: NixFileContext, optionPath: string, el: SyntaxNode, pro
   const sensitive = sensitiveInRange(from, to, protocol).filter((x) => x.port < DYNAMIC_START);
   const huge = size > HUGE_RANGE;
   if (!huge && !(size > WIDE_RANGE && sensitive.length > 0)) return;
-  // The worst first: the services that answer without authentication.
+  // The worst first: services that answer without authentication, databases before the rest.
   const rank = { critical: 0, high: 1, medium: 2, low: 3 } as const;
-  const ordered = [...sensitive].sort((a, b) => rank[a.row.severity] - rank[b.row.severity] || a.port - b.port);
-  const names = [...new Set(ordered.map((x) => `${x.row.service} ${x.port}`))];
-  const shown = names.slice(0, 5).join(", ") + (names.length > 5 ? `, and ${names.length - 5} more known sensitive ports` : "");
+  const kinds = { database: 0, admin: 1, cluster: 2, metrics: 3 } as const;
+  const byService = new Map<string, { row: (typeof sensitive)[number]["row"]; ports: number[] }>();
+  for (const x of sensitive) {
+    const e = byService.get(x.row.service);
+    if (e) e.ports.push(x.port);
+    else byService.set(x.row.service, { row: x.row, ports: [x.port] });
+  }
+  const ordered = [...byService.values()].sort((a, b) => rank[a.row.severity] - rank[b.row.severity] || kinds[a.row.kind] - kinds[b.row.kind] || a.ports[0]! - b.ports[0]!);
+  const names = ordered.map((e) => `${e.row.service} (${e.ports.join(", ")})`);
+  const shown = names.slice(0, 5).join(", ") + (names.length > 5 ? `, and ${names.length - 5} more services` : "");
   const on = iface ? `on ${iface}, a physical interface` : "on every interface";
   const why = huge
     ? `${size} ${protocol.toUpperCase()} ports: more than the whole dynamic range (${HUGE_RANGE} ports), which no single service needs`
