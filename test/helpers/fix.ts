@@ -42,7 +42,7 @@ export function flake(hosts: Record<string, string[]>, inline: Record<string, st
   const decl = Object.entries(hosts)
     .map(([name, modules]) => `    nixosConfigurations.${name} = nixpkgs.lib.nixosSystem {\n      system = "x86_64-linux";\n      modules = [ ${modules.join(" ")}${inline[name] ? ` ${inline[name]}` : ""} ];\n    };`)
     .join("\n");
-  return `{\n  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.11";\n  outputs = { self, nixpkgs, ... }: {\n${decl}\n  };\n}\n`;
+  return `{\n  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.11";\n  outputs = inputs@{ self, nixpkgs, ... }: {\n${decl}\n  };\n}\n`;
 }
 
 /** Findings of one rule as `file:line severity [hosts]`. */

@@ -14,8 +14,7 @@
 // `desktop` and `common` modules.
 import { SyntaxKind as K } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
-import { definitionsOf, effectiveValue, isDead, opaquePrefix, type Scope, type ScopedDef } from "../shared/scope.js";
-import type { NixFileContext } from "../types.js";
+import { definitionsOf, effectiveValue, isDead, opaquePrefix, scopeParts, type Scope, type ScopedDef } from "../shared/scope.js";
 
 export const SSHD_ENABLE = ["services.openssh.enable", "services.sshd.enable"];
 export const SSHD_PASSWORD = ["services.openssh.settings.PasswordAuthentication", "services.openssh.passwordAuthentication"];
@@ -39,18 +38,20 @@ export type Tristate = { state: "on"; why: string; explicit?: ScopedDef } | { st
 const SRVOS_COMMON = /\bsrvos\.nixosModules\.(?:server|desktop|common)\b|\bsrvos\.(?:nixosModules\.)?(?:server|desktop|common)\b/;
 
 /** The scope imports srvos's server/desktop/common module. */
-export function usesSrvosCommon(files: NixFileContext[]): boolean {
-  for (const f of files) {
+export function usesSrvosCommon(scope: Scope): boolean {
+  for (const f of scope.files) {
     if (!f.text.includes("srvos")) continue;
     let found = false;
-    f.parsed.root.walk((n) => {
-      if (found) return false;
-      if (n.kind === K.NODE_SELECT && SRVOS_COMMON.test(n.text.replace(/\s+/g, ""))) {
-        found = true;
-        return false;
-      }
-    });
-    if (found) return true;
+    for (const part of scopeParts(scope, f)) {
+      part.walk((n) => {
+        if (found) return false;
+        if (n.kind === K.NODE_SELECT && SRVOS_COMMON.test(n.text.replace(/\s+/g, ""))) {
+          found = true;
+          return false;
+        }
+      });
+      if (found) return true;
+    }
   }
   return false;
 }
@@ -75,7 +76,7 @@ export function passwordAuthentication(scope: Scope): Tristate {
   }
   if (e.kind === "unknown") return { state: "unknown", why: "PasswordAuthentication is computed" };
   if (opaquePrefix(scope, SSHD_PASSWORD[0]!)) return { state: "unknown", why: "services.openssh is set from an expression" };
-  if (usesSrvosCommon(scope.files)) return { state: "off", why: "srvos sets PasswordAuthentication = false" };
+  if (usesSrvosCommon(scope)) return { state: "off", why: "srvos sets PasswordAuthentication = false" };
   if (!scope.defaultsApply) return { state: "unknown", why: "PasswordAuthentication is not set in this file" };
   return { state: "on", why: "PasswordAuthentication is not set, and NixOS defaults it to true" };
 }

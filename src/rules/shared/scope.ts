@@ -20,6 +20,8 @@ export interface Scope {
   kind: "host" | "file";
   /** The host's name (host scope). */
   host?: string;
+  /** The host's declaration in flake.nix (host scope). */
+  declaration?: { file: string; node: SyntaxNode };
   files: NixFileContext[];
   /** NixOS defaults apply: a host, as opposed to a lone module or a VM test node whose other
    * modules are not known. Rules reporting a default (an option left unset) only do so here. */
@@ -41,6 +43,26 @@ function hostDeclarations(ctx: NixFileContext): SyntaxNode[] {
     declarationsCache.set(root, decl);
   }
   return decl;
+}
+
+/** The parts of a file that belong to a scope: all of it, except flake.nix in a host scope, where
+ * only that host's declaration and what lies outside every host declaration (helpers, shared
+ * module lists) count. */
+export function scopeParts(scope: Scope, file: NixFileContext): SyntaxNode[] {
+  if (scope.kind !== "host" || file.file !== scope.declaration?.file) return [file.parsed.root];
+  const decls = hostDeclarations(file);
+  const own = scope.declaration.node;
+  const parts: SyntaxNode[] = [own];
+  // Outside every declaration: the nodes not containing and not inside one.
+  const visit = (n: SyntaxNode) => {
+    for (const c of n.childNodes()) {
+      if (decls.some((d) => d === c)) continue;
+      if (decls.some((d) => d.start >= c.start && d.end <= c.end)) visit(c);
+      else parts.push(c);
+    }
+  };
+  visit(file.parsed.root);
+  return parts;
 }
 
 /** Is this definition left to the per-file pass (no host scope sees it)? Host scopes see a host
@@ -86,6 +108,7 @@ export function hostScope(h: HostContext): Scope {
   return {
     kind: "host",
     host: h.host,
+    declaration: h.declaration,
     files: h.files,
     defaultsApply: true,
     definitions: (path) => h.definitions(path),
