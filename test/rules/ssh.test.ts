@@ -71,6 +71,16 @@ describe("ssh-permit-root-login", () => {
     expect(web.fix?.safety).toBe("auto");
   });
 
+  it("is low on a host whose files never enable sshd (inert until some module does)", async () => {
+    const report = await scanFiles({
+      "flake.nix": flake({ quiet: ["./quiet.nix"] }),
+      "quiet.nix": `{ ... }: { services.openssh.settings = { PermitRootLogin = "yes"; PasswordAuthentication = true; }; }\n`,
+    });
+    expect(summary(report, "ssh-permit-root-login")).toEqual(["quiet.nix:1 low [quiet]"]);
+    expect(summary(report, "ssh-password-authentication")).toEqual(["quiet.nix:1 low [quiet]"]);
+    expect(report.findings.find((f) => f.ruleId === "ssh-permit-root-login")!.message).toContain("sshd is not enabled in this host's files");
+  });
+
   it.skipIf(!nixAvailable)("fixes it to prohibit-password automatically", async () => {
     const report = await scanFiles(HOSTS);
     const f = report.findings.find((x) => x.ruleId === "ssh-permit-root-login" && x.file === "old.nix")!;

@@ -13,7 +13,7 @@
 // ssh-password-authentication reports (its fix turns both off); it is not reported twice.
 import { replaceNode } from "../../remediate/edit.js";
 import { definitionsOf, effectiveValue, scoped, type Scope } from "../shared/scope.js";
-import { methodsExclude, passwordAuthentication, sshdDisabled, sshdPamModules, SSHD_KBD, SSHD_REFERENCES } from "./sshd.js";
+import { INERT_NOTE, methodsExclude, passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost, sshdPamModules, SSHD_KBD, SSHD_REFERENCES } from "./sshd.js";
 import type { Rule } from "../types.js";
 
 function check(scope: Scope): void {
@@ -41,12 +41,13 @@ function check(scope: Scope): void {
         : `if password authentication is on (${pw.why}), pam_unix is in sshd's PAM stack and this is a second way to log in with the Unix password`;
   }
   const { file, def } = e.at;
+  const inert = sshdNotEnabledOnHost(scope);
   scope.report(file, {
     node: def.inner ?? def.binding,
     optionPath: def.path,
-    severity,
+    severity: inert ? "low" : severity,
     title: "SSH keyboard-interactive authentication enabled",
-    message: `${def.path} = true: keyboard-interactive authentication asks whatever sshd's PAM stack asks; ${why}.`,
+    message: `${def.path} = true: keyboard-interactive authentication asks whatever sshd's PAM stack asks; ${why}.${inert ? INERT_NOTE : ""}`,
     fix: {
       safety: "review",
       description: "Set it to false unless a PAM second factor (security.pam.services.sshd.googleAuthenticator, oathAuth, duoSecurity) is meant to use it.",

@@ -9,7 +9,7 @@
 import { setOption } from "../../remediate/edit.js";
 import { replaceNode } from "../../remediate/edit.js";
 import { definitionsOf, effectiveValue, scoped, type Scope } from "../shared/scope.js";
-import { passwordAuthentication, sshdDisabled, sshdEnabled, sshdFirewallClosed, SSHD_KBD, SSHD_REFERENCES } from "./sshd.js";
+import { INERT_NOTE, passwordAuthentication, sshdDisabled, sshdEnabled, sshdFirewallClosed, sshdNotEnabledOnHost, SSHD_KBD, SSHD_REFERENCES } from "./sshd.js";
 import type { Rule, TextEdit } from "../types.js";
 
 function check(scope: Scope): void {
@@ -20,12 +20,13 @@ function check(scope: Scope): void {
   const exposure = sshdFirewallClosed(scope) ? " (openFirewall = false, so only networks the firewall lets in can try)" : "";
   if (pw.explicit) {
     const { file, def } = pw.explicit;
+    const inert = sshdNotEnabledOnHost(scope);
     scope.report(file, {
       node: def.inner ?? def.binding,
       optionPath: def.path,
-      severity,
+      severity: inert ? "low" : severity,
       title: "SSH password authentication enabled",
-      message: `${def.path} = ${def.inner?.text ?? "true"}: sshd accepts passwords${exposure}, so every account with a password can be brute-forced or logged into with a leaked or reused password.`,
+      message: `${def.path} = ${def.inner?.text ?? "true"}: sshd accepts passwords${exposure}, so every account with a password can be brute-forced or logged into with a leaked or reused password.${inert ? INERT_NOTE : ""}`,
       fix: {
         safety: "review",
         description: "Set it to false and log in with SSH keys (users.users.<name>.openssh.authorizedKeys.keys). Make sure every user who needs SSH has a key first.",

@@ -7,7 +7,7 @@
 // keep working and only password logins as root stop.
 import { replaceNode } from "../../remediate/edit.js";
 import { definitionsOf, effectiveValue, scoped, type Scope } from "../shared/scope.js";
-import { passwordAuthentication, sshdDisabled, SSHD_REFERENCES, SSHD_ROOT_LOGIN } from "./sshd.js";
+import { INERT_NOTE, passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost, SSHD_REFERENCES, SSHD_ROOT_LOGIN } from "./sshd.js";
 import type { Rule } from "../types.js";
 
 function check(scope: Scope): void {
@@ -17,7 +17,8 @@ function check(scope: Scope): void {
   const { file, def } = e.at;
   const pw = passwordAuthentication(scope);
   const where = scope.kind === "host" ? ` on host ${scope.host}` : "";
-  const severity = pw.state === "on" ? "critical" : pw.state === "off" ? "low" : "high";
+  const inert = sshdNotEnabledOnHost(scope);
+  const severity = inert ? "low" : pw.state === "on" ? "critical" : pw.state === "off" ? "low" : "high";
   const consequence =
     pw.state === "on"
       ? `and password authentication is on${where} (${pw.why}): anyone can try root's password from the network`
@@ -29,7 +30,7 @@ function check(scope: Scope): void {
     optionPath: def.path,
     severity,
     title: "SSH root login permitted",
-    message: `${def.path} = "yes" lets root log in over SSH with any method, ${consequence}.`,
+    message: `${def.path} = "yes" lets root log in over SSH with any method, ${consequence}.${inert ? INERT_NOTE : ""}`,
     fix: {
       safety: "auto",
       description: 'Set it to "prohibit-password" (the NixOS default): root keeps logging in with its keys, never with a password. Better still, "no" and an admin user with sudo.',

@@ -87,6 +87,14 @@ export function sshdEnabled(scope: Scope): ScopedDef | undefined {
   return e.kind === "known" && e.value === true ? e.at : undefined;
 }
 
+/** A host whose files never turn sshd on (NixOS's default is off): its settings are inert until a
+ * module (maybe one from outside the repository) enables it. */
+export function sshdNotEnabledOnHost(scope: Scope): boolean {
+  return scope.kind === "host" && effectiveValue(definitionsOf(scope, ...SSHD_ENABLE)).kind === "unset";
+}
+
+export const INERT_NOTE = " (sshd is not enabled in this host's files, so this applies once some module enables it; reported as low)";
+
 export function sshdDisabled(scope: Scope): boolean {
   const e = effectiveValue(definitionsOf(scope, ...SSHD_ENABLE));
   return e.kind === "known" && e.value === false;
