@@ -1,9 +1,43 @@
 // The rule registry: every rule nix-warden runs, in one list. Each rule lives in its own module
 // (one rule or a small family per file) with its metadata beside its check.
+import { databaseTrustAuth } from "./access/database-trust-auth.js";
+import { nfsNoRootSquash } from "./access/nfs-no-root-squash.js";
+import { nixSandboxDisabled } from "./access/nix-sandbox-disabled.js";
+import { nixTrustedUsers } from "./access/nix-trusted-users.js";
+import { rootEquivalentGroup } from "./access/root-equivalent-group.js";
+import { sshKeyboardInteractive } from "./access/ssh-keyboard-interactive.js";
+import { sshPasswordAuthentication } from "./access/ssh-password-authentication.js";
+import { sshPermitRootLogin } from "./access/ssh-permit-root-login.js";
+import { sudoNopasswd } from "./access/sudo-nopasswd.js";
+import { userPlaintextPassword } from "./access/user-plaintext-password.js";
+import { firewallDisabled } from "./firewall/firewall-disabled.js";
+import { firewallSensitivePort } from "./firewall/firewall-sensitive-port.js";
+import { firewallTrustedPhysicalInterface } from "./firewall/firewall-trusted-physical-interface.js";
+import { firewallWidePortRange } from "./firewall/firewall-wide-port-range.js";
+import { openFirewallUnauthenticated } from "./firewall/open-firewall-unauthenticated.js";
 import { serviceHardening } from "./service-hardening.js";
 import type { Rule } from "./types.js";
 
-export const ALL_RULES: Rule[] = [serviceHardening];
+export const ALL_RULES: Rule[] = [
+  serviceHardening,
+  // firewall
+  firewallDisabled,
+  firewallWidePortRange,
+  firewallSensitivePort,
+  firewallTrustedPhysicalInterface,
+  openFirewallUnauthenticated,
+  // access
+  sshPermitRootLogin,
+  sshPasswordAuthentication,
+  sshKeyboardInteractive,
+  sudoNopasswd,
+  userPlaintextPassword,
+  rootEquivalentGroup,
+  nixTrustedUsers,
+  nixSandboxDisabled,
+  databaseTrustAuth,
+  nfsNoRootSquash,
+];
 
 export function ruleById(id: string): Rule | undefined {
   return ALL_RULES.find((r) => r.id === id);

@@ -110,9 +110,10 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
     if (report.fix) {
       let patch = report.fix.edits?.length ? patchFor(report.fix.edits, textOf) : undefined;
       let description = report.fix.description;
-      if (patch && detectSecrets(patch.split("\n").filter((l) => l.startsWith("-") || l.startsWith("+")).join("\n")).length > 0) {
+      // Context lines count too: a fix next to a password would otherwise print it.
+      if (patch && detectSecrets(patch.split("\n").filter((l) => !l.startsWith("diff --git ") && !l.startsWith("--- ") && !l.startsWith("+++ ") && !l.startsWith("@@")).map((l) => l.slice(1)).join("\n")).length > 0) {
         patch = undefined;
-        description += " (The patch is withheld from the report because it would contain the secret; `nix-warden remediate` applies it.)";
+        description += " (The patch is withheld from the report because it would show a secret; `nix-warden remediate` applies it.)";
       }
       finding.fix = { safety: report.fix.safety, description, ...(patch ? { patch } : {}) };
       if (report.fix.edits?.length) editsById.set(id, report.fix.edits);

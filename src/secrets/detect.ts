@@ -155,6 +155,9 @@ function trimmedSpan(value: string, offset: number): { value: string; start: num
   return { value: trimmed, start: offset + lead, end: offset + lead + trimmed.length };
 }
 
+/** What `redact` returns: `… (12 chars)` or `sk_l…Lb0 (32 chars)`. */
+const REDACTION = /^(?:[^\s…]{0,4}…[^\s…]{0,3}|…) \(\d+ chars\)$/u;
+
 export interface PlaintextPassword {
   key: string;
   severity: Severity;
@@ -176,6 +179,7 @@ export function plaintextPassword(key: string, value: string, optionPath?: strin
   const v = value.trim();
   if (v === "") return null;
   if (isSecretReference(v)) return null;
+  if (REDACTION.test(v)) return null; // already redacted (evidence passed through twice)
   if (CRYPT_HASH_VALUE.test(v)) return null; // reported as a password hash instead
   if (nonSecretShape(v) === "encrypted") return null; // a sops ENC[...] value or an age/PGP armored blob
   const placeholderLike = isPlaceholder(v);
@@ -323,6 +327,7 @@ export function findAssignments(text: string, fileKind?: string): Assignment[] {
       const idx = quoted ? g?.qv : g?.v;
       if (!key || !idx) continue;
       if (!quoted && code) continue; // an expression, not a literal
+      if (!quoted && /^(?:true|false|null)$/.test(text.slice(idx[0], idx[1]))) continue; // `wheelNeedsPassword = false`: a boolean, not a secret
       const id = `${idx[0]}:${idx[1]}`;
       if (seen.has(id)) continue;
       seen.add(id);

@@ -1,0 +1,116 @@
+// database-trust-auth: PostgreSQL `trust` authentication, and PgBouncer's `trust`/`any`. With trust
+// the server believes whatever role name the client sends, postgres superuser included, and a
+// superuser runs shell commands as the postgres account (COPY ... FROM PROGRAM). Each pg_hba
+// record in services.postgresql.authentication is read (comments skipped) and the finding points
+// at its method. Severity by who reaches the record:
+// - `local`, loopback addresses, samehost: every local account is any database role (a local
+//   privilege escalation to the postgres account): low;
+// - one remote host (a /32, /128 or a host name): everything on that host is: medium;
+// - a network (a subnet, samenet): high;
+// - anywhere (0.0.0.0/0, ::/0, all): critical when the server listens on the network in this file
+//   (enableTCPIP, or listen_addresses other than localhost), high otherwise.
+// The fix replaces the method: scram-sha-256 for host records, peer for local ones (review: clients
+// then need a password or a matching OS user).
+import { staticValue } from "../../nix/values.js";
+import type { Severity } from "../../report/schema.js";
+import { isDead } from "../shared/scope.js";
+import { cookString, sourceRange, sourceSpan, stringLines } from "../shared/string-lines.js";
+import { parseHbaLine, reachOf } from "./pg-hba.js";
+import type { NixFileContext, Rule } from "../types.js";
+
+function listensOnNetwork(ctx: NixFileContext): boolean {
+  const values = (path: string) => (ctx.index.byPath.get(path) ?? []).filter((d) => !isDead(d)).map((d) => staticValue(d.inner));
+  if (values("services.postgresql.enableTCPIP").includes(true)) return true;
+  return values("services.postgresql.settings.listen_addresses").some((v) => typeof v === "string" && v.split(",").some((a) => !/^\s*(localhost|127\.0\.0\.1|::1)\s*$/.test(a)));
+}
+
+function checkPostgres(ctx: NixFileContext): void {
+  if ((ctx.index.byPath.get("services.postgresql.enable") ?? []).some((d) => !isDead(d) && staticValue(d.inner) === false)) return;
+  for (const def of ctx.index.byPath.get("services.postgresql.authentication") ?? []) {
+    if (isDead(def)) continue;
+    const s = cookString(def.inner);
+    if (!s) continue;
+    const network = listensOnNetwork(ctx);
+    for (const line of stringLines(s)) {
+      const rec = parseHbaLine(line.text);
+      if (!rec || rec.method.text !== "trust") continue;
+      const reach = reachOf(rec);
+      let severity: Severity;
+      let who: string;
+      if (reach === "local") {
+        severity = "low";
+        who = rec.type === "local" ? "every local account, over the Unix socket," : `every process on the host (${rec.address!.text})`;
+      } else if (reach === "anywhere") {
+        severity = network ? "critical" : "high";
+        who = network ? `anyone on any network (${rec.address!.text}), and the server listens on the network,` : `anyone who reaches the port (${rec.address!.text}; the server listens on the network once enableTCPIP or listen_addresses is set)`;
+      } else if (reach === "host") {
+        severity = "medium";
+        who = `every account on ${rec.address!.text}${rec.mask ? ` ${rec.mask.text}` : ""} (and anything that can use its address)`;
+      } else if (reach === "network") {
+        severity = "high";
+        who = `every machine in ${rec.address!.text}${rec.mask ? ` ${rec.mask.text}` : ""}`;
+      } else {
+        severity = "high";
+        who = "the clients of a computed address";
+      }
+      const start = line.start + rec.method.start;
+      const end = line.start + rec.method.end;
+      const span = sourceSpan(s, start, end);
+      const replacement = rec.type === "local" ? "peer" : "scram-sha-256";
+      ctx.report({
+        range: sourceRange(s, start, end),
+        optionPath: "services.postgresql.authentication",
+        key: line.text.trim().replace(/\s+/g, " "),
+        severity,
+        title: "PostgreSQL trust authentication",
+        message: `services.postgresql.authentication line \`${line.text.trim()}\` lets ${who} connect as database ${rec.database.text}, role ${rec.user.text}, without a password: with trust PostgreSQL believes any role name, including the postgres superuser, who can run commands as the postgres account.`,
+        evidence: line.text.trim(),
+        fix: {
+          safety: "review",
+          description: `Use ${replacement} instead of trust${rec.type === "local" ? " (the OS user must match the role, or map it with identMap)" : " and give the clients passwords (or use certificates: hostssl ... cert)"}.`,
+          edits: span ? [{ file: ctx.file, start: span.start, end: span.end, text: replacement }] : undefined,
+        },
+      });
+    }
+  }
+}
+
+function checkPgbouncer(ctx: NixFileContext): void {
+  for (const path of ["services.pgbouncer.settings.pgbouncer.auth_type", "services.pgbouncer.authType"]) {
+    for (const def of ctx.index.byPath.get(path) ?? []) {
+      const v = staticValue(def.inner);
+      if (isDead(def) || (v !== "trust" && v !== "any")) continue;
+      const listen = [...(ctx.index.byPath.get("services.pgbouncer.settings.pgbouncer.listen_addr") ?? []), ...(ctx.index.byPath.get("services.pgbouncer.listenAddress") ?? [])].map((d) => staticValue(d.inner));
+      const local = listen.length > 0 && listen.every((l) => typeof l === "string" && /^(localhost|127\.0\.0\.1|::1)$/.test(l.trim()));
+      ctx.report({
+        node: def.inner ?? def.binding,
+        optionPath: def.path,
+        severity: local ? "medium" : "high",
+        title: `PgBouncer auth_type ${v}`,
+        message: `${def.path} = "${v}": PgBouncer accepts ${v === "any" ? "any user name without a password" : "the user names in its auth file without a password"}${local ? " from local clients" : " from anyone who reaches its port"}, and connects them to the database with its own credentials.`,
+        fix: { safety: "review", description: 'Use auth_type = "scram-sha-256" (or "hba" with a pg_hba file that does not trust) and give clients passwords.' },
+      });
+    }
+  }
+}
+
+export const databaseTrustAuth: Rule = {
+  id: "database-trust-auth",
+  name: "Database trust authentication",
+  category: "access",
+  severity: "high",
+  rationale:
+    "PostgreSQL's trust method accepts any client that reaches a matching pg_hba record as any role it names, the superuser included; a superuser can run shell commands on the server (COPY ... FROM PROGRAM). From the network that is unauthenticated remote code execution.",
+  fix: "Use scram-sha-256 (or cert) for host records and peer for local ones; keep trust out of pg_hba entirely.",
+  references: [
+    { title: "PostgreSQL: trust authentication", url: "https://www.postgresql.org/docs/current/auth-trust.html" },
+    { title: "PostgreSQL: the pg_hba.conf file", url: "https://www.postgresql.org/docs/current/auth-pg-hba-conf.html" },
+    { title: "NixOS option services.postgresql.authentication", url: "https://search.nixos.org/options?query=services.postgresql.authentication" },
+    { title: "PgBouncer: auth_type", url: "https://www.pgbouncer.org/config.html#auth_type" },
+  ],
+  compliance: { cis: ["5 Access, Authentication and Authorization"], nist: ["PR.AA-03", "PR.AA-05"] },
+  checkNix(ctx) {
+    checkPostgres(ctx);
+    checkPgbouncer(ctx);
+  },
+};

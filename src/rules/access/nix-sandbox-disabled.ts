@@ -1,0 +1,55 @@
+// nix-sandbox-disabled: `nix.settings.sandbox = false` (legacy `nix.useSandbox`, or a `sandbox =`
+// line of nix.extraOptions). Without the sandbox, builders run with the host's whole filesystem
+// and network in view: a derivation (from any user allowed to build, or from an input someone
+// else controls) can read what the build users can read, reach the network, and leave state that
+// taints other builds. "relaxed" keeps the sandbox except for derivations that opt out
+// (__noChroot): low. nix-darwin, where the sandbox is off by default and often breaks builds, is
+// reported low too.
+import { replaceNode } from "../../remediate/edit.js";
+import { staticValue } from "../../nix/values.js";
+import type { Severity } from "../../report/schema.js";
+import { isDarwin, nixSettingSites } from "./nix-settings.js";
+import type { NixFileContext, Rule } from "../types.js";
+
+
+function checkNix(ctx: NixFileContext): void {
+  for (const site of nixSettingSites(ctx, "sandbox", ["nix.useSandbox"])) {
+    const value = site.kind === "line" ? (site.value === "false" ? false : site.value === "relaxed" ? "relaxed" : site.value === "true" ? true : undefined) : staticValue(site.def.inner);
+    if (value !== false && value !== "relaxed") continue;
+    const darwin = isDarwin(ctx);
+    const severity: Severity = value === "relaxed" || darwin ? "low" : "medium";
+    const message =
+      value === "relaxed"
+        ? `${site.optionPath} sets the Nix sandbox to "relaxed": derivations that ask for it (__noChroot = true) build without isolation, with the host's filesystem and network in view.`
+        : `${site.optionPath} turns the Nix build sandbox off: every build sees the host's filesystem and network, so a malicious or compromised derivation can read what the build users can read, fetch and exfiltrate freely, and taint later builds.${darwin ? " (nix-darwin: off is the default there; turn it on where builds allow.)" : ""}`;
+    const fix = { safety: "review" as const, description: "Set it to true (the NixOS default). Builds that depend on impurities need fixing (fixed-output derivations for downloads)." };
+    if (site.kind === "line") {
+      ctx.report({ range: site.range, optionPath: site.optionPath, key: "sandbox", severity, title: "Nix build sandbox disabled", message, fix: { ...fix, safety: "manual" } });
+    } else {
+      ctx.report({
+        node: site.def.inner ?? site.def.binding,
+        optionPath: site.optionPath,
+        severity,
+        title: "Nix build sandbox disabled",
+        message,
+        fix: { ...fix, edits: site.def.inner ? [replaceNode(ctx.file, site.def.inner, "true")] : undefined },
+      });
+    }
+  }
+}
+
+export const nixSandboxDisabled: Rule = {
+  id: "nix-sandbox-disabled",
+  name: "Nix build sandbox disabled",
+  category: "access",
+  severity: "medium",
+  rationale:
+    "The Nix sandbox isolates each build in its own namespaces with only its declared inputs. Without it builds run in the host's filesystem and network, so one malicious derivation or compromised input can read data, reach the network and contaminate other builds.",
+  fix: "Leave nix.settings.sandbox at its default (true on Linux).",
+  references: [
+    { title: "Nix manual: sandbox", url: "https://nix.dev/manual/nix/stable/command-ref/conf-file.html#conf-sandbox" },
+    { title: "NixOS option nix.settings.sandbox", url: "https://search.nixos.org/options?query=nix.settings.sandbox" },
+  ],
+  compliance: { cis: ["1.5 Additional Process Hardening"], nist: ["PR.PS-01", "PR.IR-01"] },
+  checkNix,
+};

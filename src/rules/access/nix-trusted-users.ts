@@ -1,0 +1,95 @@
+// nix-trusted-users: `nix.settings.trusted-users` (legacy `nix.trustedUsers`, or a
+// `trusted-users =` line of nix.extraOptions) beyond root. The Nix manual: "Adding a user to
+// trusted-users is essentially equivalent to giving that user root access to the system": a
+// trusted user can set any substituter and disable signature checks, so it can make the daemon
+// import a store path it forged (a setuid wrapper, a system closure) and ask for it to be used.
+// How entries are judged:
+// - "*" or "@users": every (normal) user is root-equivalent: high.
+// - "@wheel" (and "@admin" on macOS): its members can already become root with sudo, so this adds
+//   no new root; it removes the password prompt and the sudo log on that path (any process of an
+//   admin, a compromised browser included, can become root through the daemon): low.
+// - a named user or another group: medium; low when the same file puts the user in wheel, and in
+//   nix-darwin configurations (the user is the Mac's administrator): the same reasoning as @wheel.
+import { staticValue } from "../../nix/values.js";
+import type { Severity } from "../../report/schema.js";
+import { listOf, removeListElements } from "../shared/edits.js";
+import { isDarwin, nixSettingSites } from "./nix-settings.js";
+import { usersIn } from "./users.js";
+import type { NixFileContext, Rule } from "../types.js";
+
+function judge(entry: string, inWheel: (u: string) => boolean, darwin: boolean): { severity: Severity; why: string } | undefined {
+  if (entry === "root" || entry === "") return undefined;
+  if (entry === "*") return { severity: "high", why: "every user of the host is root-equivalent" };
+  if (entry === "@users") return { severity: "high", why: "every normal user is root-equivalent" };
+  if (entry === "@wheel" || entry === "@admin") {
+    return { severity: "low", why: `its members can already sudo, but through the Nix daemon they become root without sudo's password prompt or log` };
+  }
+  if (entry.startsWith("@")) return { severity: "medium", why: `every member of ${entry.slice(1)} is root-equivalent` };
+  if (inWheel(entry)) return { severity: "low", why: `${entry} is in wheel and can already sudo, but through the Nix daemon becomes root without sudo's password prompt or log` };
+  if (darwin) return { severity: "low", why: `on nix-darwin the user is normally the Mac's administrator, who can already sudo; through the Nix daemon ${entry} becomes root without the password prompt` };
+  if (/build|hydra|nix|deploy|ci|runner/i.test(entry)) {
+    return { severity: "medium", why: `${entry} is root-equivalent: whoever holds its SSH key (a remote-build or deploy client) is root here` };
+  }
+  return { severity: "medium", why: `${entry} is root-equivalent` };
+}
+
+function checkNix(ctx: NixFileContext): void {
+  let users: ReturnType<typeof usersIn> | undefined;
+  const inWheel = (u: string) => (users ??= usersIn(ctx)).get(u)?.groups.has("wheel") ?? false;
+  const darwin = isDarwin(ctx);
+  for (const site of nixSettingSites(ctx, "trusted-users", ["nix.trustedUsers"])) {
+    if (site.kind === "line") {
+      for (const entry of site.value.split(/\s+/)) {
+        const j = judge(entry, inWheel, darwin);
+        if (!j) continue;
+        ctx.report({
+          range: site.range,
+          optionPath: "nix.extraOptions",
+          key: `trusted-users:${entry}`,
+          severity: j.severity,
+          title: `Nix trusted user: ${entry}`,
+          message: `nix.extraOptions sets trusted-users to include "${entry}": ${j.why} (a trusted user can make the Nix daemon import unsigned store paths).`,
+          fix: { safety: "manual", description: `Remove "${entry}" from trusted-users; use nixos-rebuild --use-remote-sudo (or sudo) for deployments, and nix.settings.allowed-users for who may use the daemon.` },
+        });
+      }
+      continue;
+    }
+    const list = listOf(site.def.inner);
+    if (!list) continue;
+    for (const el of list.childNodes()) {
+      const entry = staticValue(el);
+      if (typeof entry !== "string") continue;
+      const j = judge(entry, inWheel, darwin);
+      if (!j) continue;
+      ctx.report({
+        node: el,
+        optionPath: site.optionPath,
+        key: `trusted-users:${entry}`,
+        severity: j.severity,
+        title: `Nix trusted user: ${entry}`,
+        message: `${site.optionPath} includes "${entry}": ${j.why} (a trusted user can make the Nix daemon import unsigned store paths and use any substituter).`,
+        fix: {
+          safety: "review",
+          description: `Remove "${entry}"; deploy with nixos-rebuild --use-remote-sudo (or as root with a key), and use nix.settings.allowed-users for who may use the daemon. Remote builds and pushes by this user need another route (a signing key and trusted-public-keys).`,
+          edits: removeListElements(ctx.file, ctx.text, list, [el]),
+        },
+      });
+    }
+  }
+}
+
+export const nixTrustedUsers: Rule = {
+  id: "nix-trusted-users",
+  name: "Nix trusted users beyond root",
+  category: "access",
+  severity: "medium",
+  rationale:
+    "A Nix trusted user can configure substituters, skip signature checks and import arbitrary store paths into the daemon's store; the Nix manual calls it essentially equivalent to root. Each entry is a root account that sudo does not see.",
+  fix: "Keep trusted-users to root; deploy with sudo (nixos-rebuild --use-remote-sudo), sign store paths you copy, and use allowed-users to control who may use the daemon.",
+  references: [
+    { title: "Nix manual: trusted-users (\"essentially equivalent to giving that user root access\")", url: "https://nix.dev/manual/nix/stable/command-ref/conf-file.html#conf-trusted-users" },
+    { title: "NixOS option nix.settings.trusted-users", url: "https://search.nixos.org/options?query=nix.settings.trusted-users" },
+  ],
+  compliance: { cis: ["5.4 User Accounts and Environment"], nist: ["PR.AA-05"] },
+  checkNix,
+};

@@ -1,0 +1,128 @@
+// root-equivalent-group: membership in a group that is root in all but name.
+// - docker, lxd, incus-admin, disk: the group controls a root daemon (`docker run -v /:/host`,
+//   a privileged LXD/Incus container) or the raw block devices. For a wheel member this only
+//   bypasses sudo's password and log: low. For a system (service) user it is root for whoever
+//   compromises the service: high. For a user the file declares (isNormalUser) with their groups
+//   and without wheel: root they were not given otherwise, medium. When the user's other groups
+//   are set elsewhere (a docker module adding the main user): low.
+// - libvirtd: manages system VMs, which can be given host disks and devices: review, medium for
+//   service users and for declared non-wheel users; silent otherwise (the usual admin setup).
+// - wheel for a system (service) user: a compromise of the service becomes sudo access. High.
+// Both `users.users.<name>.extraGroups` (and `group`) and `users.groups.<group>.members` count.
+import type { SyntaxNode } from "../../nix/syntax.js";
+import type { Severity } from "../../report/schema.js";
+import { staticValue } from "../../nix/values.js";
+import { isDead } from "../shared/scope.js";
+import { listOf, removeListElements } from "../shared/edits.js";
+import { userOption, usersIn, type UserFacts } from "./users.js";
+import type { NixFileContext, Rule, TextEdit } from "../types.js";
+
+interface GroupInfo {
+  why: string;
+  /** Severity for a system user, a user this file declares (isNormalUser) with its groups and no
+   * wheel, a user whose other groups are not known here, and a wheel member (undefined: silent). */
+  severity: { system?: Severity; declared?: Severity; unknown?: Severity; wheel?: Severity };
+}
+
+const ROOT_DAEMON = { system: "high", declared: "medium", unknown: "low", wheel: "low" } as const;
+const GROUPS: Record<string, GroupInfo> = {
+  docker: { why: "controls the Docker daemon, which runs as root: `docker run -v /:/host` is a root shell", severity: ROOT_DAEMON },
+  lxd: { why: "controls LXD, which can start privileged containers with the host's filesystem mounted: LXD documents the group as root-equivalent", severity: ROOT_DAEMON },
+  "incus-admin": { why: "controls Incus, which can start privileged containers with the host's filesystem mounted: root-equivalent", severity: ROOT_DAEMON },
+  disk: { why: "has raw read/write access to the block devices, so it can read /etc/shadow or rewrite any file", severity: ROOT_DAEMON },
+  libvirtd: { why: "manages system VMs (qemu:///system), which can be given host disks and devices", severity: { system: "medium", declared: "medium" } },
+  wheel: { why: "can use sudo: a compromise of the service becomes administrator access", severity: { system: "high" } },
+};
+
+function verdict(group: string, facts: UserFacts | undefined, user: string): { severity: Severity; who: string } | undefined {
+  const info = GROUPS[group];
+  if (!info || user === "root") return undefined;
+  const s = info.severity;
+  if (facts?.systemUser) return s.system ? { severity: s.system, who: `system user ${user}` } : undefined;
+  if (facts?.groups.has("wheel") && group !== "wheel") return s.wheel ? { severity: s.wheel, who: `${user} (already in wheel)` } : undefined;
+  if (facts?.normalUser) return s.declared ? { severity: s.declared, who: `${user} (declared here without wheel)` } : undefined;
+  return s.unknown ? { severity: s.unknown, who: user } : undefined;
+}
+
+function report(ctx: NixFileContext, node: SyntaxNode, optionPath: string, group: string, user: string, severity: Severity, who: string, edits: TextEdit[] | undefined): void {
+  const info = GROUPS[group]!;
+  const tail =
+    group === "wheel"
+      ? ""
+      : who.endsWith("(already in wheel)")
+        ? " Already an administrator, but this reaches root without sudo's password prompt or log."
+        : " If this user is not meant to be an administrator, this makes them one.";
+  ctx.report({
+    node,
+    optionPath,
+    key: `${user}:${group}`,
+    severity,
+    title: `${user} is in the root-equivalent group ${group}`,
+    message: `${who} is in ${group}, which ${info.why}.${tail}`,
+    fix: {
+      safety: "review",
+      description:
+        group === "docker"
+          ? "Remove the user from docker; use rootless Docker (virtualisation.docker.rootless) or Podman, or sudo docker for administrators."
+          : group === "wheel"
+            ? "Remove wheel from the service user; give it only the capabilities or the narrow sudo rule it needs."
+            : `Remove the user from ${group} unless they are meant to have root.`,
+      edits,
+    },
+  });
+}
+
+function checkNix(ctx: NixFileContext): void {
+  const users = usersIn(ctx);
+  for (const def of ctx.index.definitions) {
+    if (isDead(def)) continue;
+    const u = userOption(def);
+    if (u && u.rest.length === 1 && (u.rest[0] === "extraGroups" || u.rest[0] === "group")) {
+      const facts = users.get(u.user);
+      if (u.rest[0] === "group") {
+        const g = staticValue(def.inner);
+        const v = typeof g === "string" ? verdict(g, facts, u.user) : undefined;
+        if (v && typeof g === "string") report(ctx, def.inner!, def.path, g, u.user, v.severity, v.who, undefined);
+        continue;
+      }
+      const list = listOf(def.inner);
+      if (!list) continue;
+      for (const el of list.childNodes()) {
+        const g = staticValue(el);
+        if (typeof g !== "string") continue;
+        const v = verdict(g, facts, u.user);
+        if (v) report(ctx, el, def.path, g, u.user, v.severity, v.who, removeListElements(ctx.file, ctx.text, list, [el]));
+      }
+      continue;
+    }
+    const s = def.segments;
+    if (s.length === 4 && s[0]!.name === "users" && (s[1]!.name === "groups" || s[1]!.name === "extraGroups") && s[3]!.name === "members" && GROUPS[s[2]!.name]) {
+      const list = listOf(def.inner);
+      if (!list) continue;
+      for (const el of list.childNodes()) {
+        const m = staticValue(el);
+        if (typeof m !== "string") continue;
+        const v = verdict(s[2]!.name, users.get(m), m);
+        if (v) report(ctx, el, def.path, s[2]!.name, m, v.severity, v.who, removeListElements(ctx.file, ctx.text, list, [el]));
+      }
+    }
+  }
+}
+
+export const rootEquivalentGroup: Rule = {
+  id: "root-equivalent-group",
+  name: "Root-equivalent group membership",
+  category: "access",
+  severity: "medium",
+  rationale:
+    "Some groups are root in all but name: docker, lxd and incus-admin control daemons that run containers as root with the host's filesystem, disk reads raw block devices, and wheel grants sudo. A member's compromise is the host's, and the access bypasses sudo's authentication and logging.",
+  fix: "Keep such groups for administrators who would have root anyway; use rootless Docker or Podman for others; never put service users in them.",
+  references: [
+    { title: "Docker: daemon attack surface (only trusted users should control the daemon)", url: "https://docs.docker.com/engine/security/#docker-daemon-attack-surface" },
+    { title: "LXD security: access to the LXD socket is root-equivalent", url: "https://documentation.ubuntu.com/lxd/en/latest/explanation/security/" },
+    { title: "NixOS option users.users.<name>.extraGroups", url: "https://search.nixos.org/options?query=users.users.%3Cname%3E.extraGroups" },
+    { title: "NixOS option virtualisation.docker.rootless.enable", url: "https://search.nixos.org/options?query=virtualisation.docker.rootless.enable" },
+  ],
+  compliance: { cis: ["5.4 User Accounts and Environment", "6.2 User and Group Settings"], nist: ["PR.AA-05"] },
+  checkNix,
+};

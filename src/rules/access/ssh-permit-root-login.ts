@@ -1,0 +1,56 @@
+// ssh-permit-root-login: `services.openssh.settings.PermitRootLogin = "yes"` (or the legacy
+// `services.openssh.permitRootLogin`). The severity follows what root can log in with on the host:
+// critical when password authentication is on there (explicitly or by NixOS's default): root's
+// password is then guessable from the network; low when it is off (only keys work, as with the
+// default "prohibit-password", but one later change re-opens root to password guessing); high when
+// it cannot be told. The fix is the NixOS default, "prohibit-password": auto, because key logins
+// keep working and only password logins as root stop.
+import { replaceNode } from "../../remediate/edit.js";
+import { definitionsOf, effectiveValue, scoped, type Scope } from "../shared/scope.js";
+import { INERT_NOTE, passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost, SSHD_REFERENCES, SSHD_ROOT_LOGIN } from "./sshd.js";
+import type { Rule } from "../types.js";
+
+function check(scope: Scope): void {
+  const e = effectiveValue(definitionsOf(scope, ...SSHD_ROOT_LOGIN));
+  if (e.kind !== "known" || e.value !== "yes") return;
+  if (sshdDisabled(scope)) return;
+  const { file, def } = e.at;
+  const pw = passwordAuthentication(scope);
+  const where = scope.kind === "host" ? ` on host ${scope.host}` : "";
+  const inert = sshdNotEnabledOnHost(scope);
+  const severity = inert ? "low" : pw.state === "on" ? "critical" : pw.state === "off" ? "low" : "high";
+  const consequence =
+    pw.state === "on"
+      ? `and password authentication is on${where} (${pw.why}): anyone can try root's password from the network`
+      : pw.state === "off"
+        ? `password authentication is off${where} (${pw.why}), so root can only log in with a key today, but any later change to PasswordAuthentication opens root to password guessing`
+        : `and whether passwords are accepted cannot be told (${pw.why}): if they are, root's password can be guessed from the network`;
+  scope.report(file, {
+    node: def.inner ?? def.binding,
+    optionPath: def.path,
+    severity,
+    title: "SSH root login permitted",
+    message: `${def.path} = "yes" lets root log in over SSH with any method, ${consequence}.${inert ? INERT_NOTE : ""}`,
+    fix: {
+      safety: "auto",
+      description: 'Set it to "prohibit-password" (the NixOS default): root keeps logging in with its keys, never with a password. Better still, "no" and an admin user with sudo.',
+      edits: def.inner ? [replaceNode(file.file, def.inner, '"prohibit-password"')] : undefined,
+    },
+  });
+}
+
+export const sshPermitRootLogin: Rule = {
+  id: "ssh-permit-root-login",
+  name: "SSH root login with any method",
+  category: "access",
+  severity: "high",
+  rationale:
+    'PermitRootLogin "yes" lets root authenticate over SSH with every enabled method, passwords included: root is the one account every attacker knows the name of, and a guessed or reused root password is a full compromise.',
+  fix: 'Use PermitRootLogin "prohibit-password" (NixOS default) or "no", with key-based logins.',
+  references: [
+    { title: "NixOS option services.openssh.settings.PermitRootLogin", url: "https://search.nixos.org/options?query=services.openssh.settings.PermitRootLogin" },
+    ...SSHD_REFERENCES,
+  ],
+  compliance: { cis: ["5.2.10 Ensure SSH root login is disabled"], nist: ["PR.AA-05", "PR.AA-03"] },
+  ...scoped(check),
+};

@@ -1,0 +1,221 @@
+// sudo-nopasswd: privilege escalation without a password. Reported:
+// - security.sudo.wheelNeedsPassword = false (also sudo-rs and doas): every wheel member is root
+//   without re-authenticating, so anything running as them (a browser exploit, a malicious npm
+//   package, a stolen SSH key) is root too;
+// - NOPASSWD in security.sudo.extraRules (commands' options) and in security.sudo.extraConfig lines,
+//   `Defaults !authenticate`, doas `noPass = true` rules and `permit nopass` lines, when they cover
+//   every command (ALL, or no doas `cmd`) or a root-equivalent program without argument
+//   restrictions (a shell, an editor, nixos-rebuild, systemctl...). A NOPASSWD rule for one
+//   narrow command (`systemctl restart foo`) is the intended use and stays silent.
+// Rules that give this to everyone (ALL, %users) are high.
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { attrpathSegments, unparen } from "../../nix/options.js";
+import { replaceNode } from "../../remediate/edit.js";
+import { staticValue } from "../../nix/values.js";
+import { isDead } from "../shared/scope.js";
+import { cookString, logicalLines, sourceRange, INTERPOLATION } from "../shared/string-lines.js";
+import { listOf, removeListElements } from "../shared/edits.js";
+import { doasLine, grantsRoot, sudoersLine } from "./sudoers.js";
+import type { NixFileContext, Rule } from "../types.js";
+
+const SUDO_MODULES = ["security.sudo", "security.sudo-rs"];
+
+/** The value of `name = ...;` in an attribute set literal. */
+export function bindingValue(set: SyntaxNode, name: string): SyntaxNode | undefined {
+  for (const b of set.childNodes()) {
+    if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const [path, value] = b.childNodes();
+    const segs = path ? attrpathSegments(path) : [];
+    if (segs.length === 1 && !segs[0]!.dynamic && segs[0]!.name === name) return value;
+  }
+  return undefined;
+}
+
+/** A command string's text with interpolations as placeholders (`${pkgs.systemd}/bin/systemctl`
+ * reads as `\0/bin/systemctl`, whose program is `systemctl`). */
+function commandText(node: SyntaxNode | undefined): string | undefined {
+  const c = cookString(node);
+  return c ? c.text.replaceAll(INTERPOLATION, "") : undefined;
+}
+
+function stringsOf(node: SyntaxNode | undefined): string[] {
+  const v = staticValue(node);
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : [];
+}
+
+function describe(grant: { all: boolean; program?: string }): string {
+  return grant.all ? "every command" : `${grant.program}, which gives a root shell when run without argument restrictions`;
+}
+
+function checkWheelNeedsPassword(ctx: NixFileContext): void {
+  for (const mod of [...SUDO_MODULES, "security.doas"]) {
+    for (const def of ctx.index.byPath.get(`${mod}.wheelNeedsPassword`) ?? []) {
+      if (isDead(def) || staticValue(def.inner) !== false) continue;
+      const tool = mod.slice("security.".length);
+      ctx.report({
+        node: def.inner ?? def.binding,
+        optionPath: def.path,
+        severity: "medium",
+        title: `Passwordless ${tool} for wheel`,
+        message: `${def.path} = false: every member of wheel becomes root through ${tool} without typing a password, so any process running as such a user (a compromised browser, a malicious package, a stolen SSH key) is root too.`,
+        fix: {
+          safety: "review",
+          description: `Set ${def.path} = true (the default). Automation that needs root without a prompt should use a dedicated rule for its exact command, or deploy as root with a key.`,
+          edits: def.inner ? [replaceNode(ctx.file, def.inner, "true")] : undefined,
+        },
+      });
+    }
+  }
+}
+
+function checkSudoExtraRules(ctx: NixFileContext): void {
+  for (const mod of SUDO_MODULES) {
+    for (const def of ctx.index.byPath.get(`${mod}.extraRules`) ?? []) {
+      if (isDead(def)) continue;
+      const rules = listOf(def.inner);
+      if (!rules) continue;
+      for (const ruleNode of rules.childNodes()) {
+        const rule = unparen(ruleNode);
+        if (rule?.kind !== K.NODE_ATTR_SET) continue;
+        const users = stringsOf(bindingValue(rule, "users"));
+        const groups = stringsOf(bindingValue(rule, "groups"));
+        const everyone = users.includes("ALL") || groups.includes("users");
+        const who = [...users, ...groups.map((g) => `%${g}`)].join(", ") || "(nobody listed)";
+        const commands = listOf(bindingValue(rule, "commands"));
+        if (!commands) continue;
+        for (const cmdNode of commands.childNodes()) {
+          const cmd = unparen(cmdNode);
+          if (cmd?.kind !== K.NODE_ATTR_SET) continue;
+          const options = listOf(bindingValue(cmd, "options"));
+          const nopass = options?.childNodes().find((o) => staticValue(o) === "NOPASSWD");
+          if (!options || !nopass) continue;
+          const text = commandText(bindingValue(cmd, "command"));
+          if (text === undefined) continue;
+          const grant = grantsRoot(text);
+          if (!grant) continue;
+          ctx.report({
+            node: nopass,
+            optionPath: `${mod}.extraRules`,
+            key: `${who}:${text}`,
+            severity: everyone ? "high" : "medium",
+            title: "Passwordless sudo rule",
+            message: `${mod}.extraRules lets ${everyone ? "every user" : who} run ${describe(grant)} as root with NOPASSWD: root without re-authenticating.`,
+            evidence: `{ command = "${text}"; options = [ "NOPASSWD" ]; } for ${who}`,
+            fix: {
+              safety: "review",
+              description: "Drop NOPASSWD, or restrict the rule to the exact command and arguments the automation needs.",
+              edits: removeListElements(ctx.file, ctx.text, options, [nopass]),
+            },
+          });
+        }
+      }
+    }
+  }
+}
+
+function checkSudoersText(ctx: NixFileContext): void {
+  for (const mod of SUDO_MODULES) {
+    for (const def of ctx.index.byPath.get(`${mod}.extraConfig`) ?? []) {
+      if (isDead(def)) continue;
+      const s = cookString(def.inner);
+      if (!s) continue;
+      for (const line of logicalLines(s)) {
+        for (const f of sudoersLine(line.text)) {
+          const grants = f.commands.map((c) => grantsRoot(c)).filter((g) => g !== undefined);
+          if (f.kind === "nopasswd" && grants.length === 0) continue;
+          const grant = f.kind === "no-authenticate" ? { all: true } : (grants.find((g) => g.all) ?? grants[0]!);
+          const range = sourceRange(s, line.start + f.at, line.start + f.at + f.length);
+          ctx.report({
+            range,
+            optionPath: `${mod}.extraConfig`,
+            key: line.text.trim(),
+            severity: f.everyone ? "high" : "medium",
+            title: f.kind === "no-authenticate" ? "sudo authentication disabled" : "Passwordless sudo rule",
+            message:
+              f.kind === "no-authenticate"
+                ? `${mod}.extraConfig has \`${line.text.trim()}\`: sudo asks ${f.everyone ? "nobody" : f.who} for a password, for every command.`
+                : `${mod}.extraConfig line \`${line.text.trim()}\` lets ${f.everyone ? "every user" : f.who} run ${describe(grant)} as root with NOPASSWD.`,
+            evidence: line.text.trim(),
+            fix: { safety: "manual", description: "Remove NOPASSWD (or `!authenticate`), or restrict the rule to the exact command and arguments that need it." },
+          });
+        }
+      }
+    }
+  }
+}
+
+function checkDoas(ctx: NixFileContext): void {
+  for (const def of ctx.index.byPath.get("security.doas.extraRules") ?? []) {
+    if (isDead(def)) continue;
+    const rules = listOf(def.inner);
+    if (!rules) continue;
+    for (const ruleNode of rules.childNodes()) {
+      const rule = unparen(ruleNode);
+      if (rule?.kind !== K.NODE_ATTR_SET) continue;
+      const noPass = bindingValue(rule, "noPass");
+      if (staticValue(noPass) !== true) continue;
+      const cmd = commandText(bindingValue(rule, "cmd"));
+      const hasArgs = bindingValue(rule, "args") !== undefined;
+      const grant = cmd === undefined ? { all: true } : hasArgs ? undefined : grantsRoot(cmd);
+      if (!grant) continue;
+      const users = stringsOf(bindingValue(rule, "users"));
+      const groups = stringsOf(bindingValue(rule, "groups"));
+      const who = [...users, ...groups.map((g) => `:${g}`)].join(", ") || "(nobody listed)";
+      const everyone = groups.includes("users");
+      ctx.report({
+        node: noPass!,
+        optionPath: "security.doas.extraRules",
+        key: `${who}:${cmd ?? "ALL"}`,
+        severity: everyone ? "high" : "medium",
+        title: "Passwordless doas rule",
+        message: `security.doas.extraRules lets ${who} run ${describe(grant)} as root with noPass = true.`,
+        fix: { safety: "review", description: "Set noPass = false (or use persist), or restrict the rule with cmd and args.", edits: [replaceNode(ctx.file, noPass!, "false")] },
+      });
+    }
+  }
+  for (const def of ctx.index.byPath.get("security.doas.extraConfig") ?? []) {
+    if (isDead(def)) continue;
+    const s = cookString(def.inner);
+    if (!s) continue;
+    for (const line of logicalLines(s)) {
+      const f = doasLine(line.text);
+      if (!f) continue;
+      const grant = f.command === undefined ? { all: true } : f.hasArgs ? undefined : grantsRoot(f.command);
+      if (!grant) continue;
+      ctx.report({
+        range: sourceRange(s, line.start + f.at, line.start + f.at + f.length),
+        optionPath: "security.doas.extraConfig",
+        key: line.text.trim(),
+        severity: f.everyone ? "high" : "medium",
+        title: "Passwordless doas rule",
+        message: `security.doas.extraConfig line \`${line.text.trim()}\` lets ${f.who} run ${describe(grant)} as root without a password.`,
+        evidence: line.text.trim(),
+        fix: { safety: "manual", description: "Remove nopass (persist keeps the prompt rare), or restrict the rule with cmd and args." },
+      });
+    }
+  }
+}
+
+export const sudoNopasswd: Rule = {
+  id: "sudo-nopasswd",
+  name: "Passwordless privilege escalation",
+  category: "access",
+  severity: "medium",
+  rationale:
+    "Requiring the user's password for sudo/doas keeps a compromised user session (a browser exploit, a malicious package, a stolen SSH key) from becoming root. Without it, every process of an admin user is root.",
+  fix: "Keep security.sudo.wheelNeedsPassword = true; give automation NOPASSWD only for the exact commands it runs.",
+  references: [
+    { title: "NixOS option security.sudo.wheelNeedsPassword", url: "https://search.nixos.org/options?query=security.sudo.wheelNeedsPassword" },
+    { title: "NixOS option security.sudo.extraRules", url: "https://search.nixos.org/options?query=security.sudo.extraRules" },
+    { title: "NixOS option security.doas.extraRules", url: "https://search.nixos.org/options?query=security.doas.extraRules" },
+    { title: "sudoers(5): NOPASSWD and authenticate", url: "https://www.sudo.ws/docs/man/sudoers.man/" },
+    { title: "GTFOBins: programs that escape to a shell under sudo", url: "https://gtfobins.github.io/#+sudo" },
+  ],
+  compliance: { cis: ["1.3 Configure sudo"], nist: ["PR.AA-05", "PR.AA-03"] },
+  checkNix(ctx) {
+    checkWheelNeedsPassword(ctx);
+    checkSudoExtraRules(ctx);
+    checkSudoersText(ctx);
+    checkDoas(ctx);
+  },
+};

@@ -1,0 +1,126 @@
+// Reading sudoers and doas.conf lines (from security.sudo.extraConfig, security.doas.extraConfig)
+// for the rules that matter here: which commands run without a password, for whom. Not a full
+// sudoers grammar: aliases are not expanded, and a line the reader does not understand is skipped.
+
+/** Commands that give a root shell (or arbitrary root file writes) when run as root without
+ * arguments restricting them: shells, editors and pagers with shell escapes, interpreters, file
+ * copiers, and the tools that switch NixOS to any configuration. */
+export const ROOT_EQUIVALENT_COMMANDS = new Set([
+  "sh", "bash", "zsh", "fish", "dash", "ksh", "csh", "tcsh", "nu", "xonsh", "su", "sudo", "doas", "env", "nohup", "setsid", "script",
+  "nix", "nix-env", "nix-store", "nix-shell", "nix-build", "nixos-rebuild", "nixos-rebuild-ng", "switch-to-configuration", "nh", "darwin-rebuild", "home-manager",
+  "systemd-run", "systemctl", "journalctl", "machinectl", "nsenter", "unshare", "chroot", "busybox",
+  "vi", "vim", "nvim", "nano", "emacs", "ed", "less", "more", "man", "most", "view",
+  "tee", "cp", "mv", "dd", "chmod", "chown", "chgrp", "install", "ln", "rsync", "tar", "zip", "unzip", "find", "xargs", "sed",
+  "awk", "gawk", "perl", "python", "python3", "ruby", "node", "lua", "php", "tclsh", "expect",
+  "docker", "podman", "kubectl", "mount", "crontab", "passwd", "chpasswd", "useradd", "usermod", "visudo", "git", "make", "gdb", "strace",
+]);
+
+export function commandBase(command: string): string {
+  const first = command.trim().split(/\s+/)[0] ?? "";
+  return first.slice(first.lastIndexOf("/") + 1);
+}
+
+/** A command string grants root when it is ALL, or a root-equivalent program with no argument
+ * restriction (sudo: no arguments written means any arguments; a trailing `*` too). */
+export function grantsRoot(command: string): { all: boolean; program?: string } | undefined {
+  const c = command.trim();
+  if (c === "ALL") return { all: true };
+  const words = c.split(/\s+/);
+  const base = commandBase(c);
+  const unrestricted = words.length === 1 || (words.length === 2 && words[1] === "*") || words.slice(1).some((w) => w.includes("*"));
+  if (ROOT_EQUIVALENT_COMMANDS.has(base) && unrestricted) return { all: false, program: base };
+  return undefined;
+}
+
+export interface SudoersFinding {
+  /** Index into the line text where the evidence starts (the tag), and its length. */
+  at: number;
+  length: number;
+  kind: "nopasswd" | "no-authenticate";
+  who: string;
+  commands: string[];
+  everyone: boolean;
+}
+
+const TAG = /\b(NO)?(PASSWD|EXEC|SETENV|LOG_INPUT|LOG_OUTPUT|MAIL|FOLLOW|INTERCEPT|CHROOT|CWD)\s*:/g;
+
+/** Strip a sudoers comment (`#` not starting a uid `#1000` or an `#include`). */
+function stripComment(line: string): string | undefined {
+  const t = line.trimStart();
+  if (/^[#@]include(dir)?\b/.test(t)) return undefined;
+  const m = /(^|\s)#(?!\d)/.exec(line);
+  return m ? line.slice(0, m.index) : line;
+}
+
+/** Passwordless grants in one sudoers line. */
+export function sudoersLine(raw: string): SudoersFinding[] {
+  const line = stripComment(raw);
+  if (line === undefined || line.trim() === "") return [];
+  const t = line.trim();
+  const out: SudoersFinding[] = [];
+  const defaults = /^Defaults([:@!>]\S+)?\s+(.*)$/.exec(t);
+  if (defaults) {
+    const m = /!\s*authenticate\b/.exec(line);
+    if (m) {
+      const scope = defaults[1] ?? "";
+      out.push({ at: m.index, length: m[0].length, kind: "no-authenticate", who: scope ? scope.slice(1) : "everyone", commands: ["ALL"], everyone: scope === "" });
+    }
+    return out;
+  }
+  if (/^(User|Runas|Host|Cmnd|Cmd)_Alias\b/.test(t)) return out;
+  const who = t.split(/\s+/)[0] ?? "";
+  const everyone = who === "ALL" || who === "%users";
+  // Walk the tags in order: NOPASSWD applies to the commands after it until PASSWD.
+  const tags = [...line.matchAll(TAG)];
+  for (let i = 0; i < tags.length; i++) {
+    const tag = tags[i]!;
+    if (tag[1] !== "NO" || tag[2] !== "PASSWD") continue;
+    // Commands run from after this tag to the next PASSWD tag (other tags are carried along).
+    let end = line.length;
+    for (let j = i + 1; j < tags.length; j++) {
+      if (tags[j]![2] === "PASSWD") {
+        end = tags[j]!.index!;
+        break;
+      }
+    }
+    const text = line.slice(tag.index! + tag[0].length, end).replace(TAG, " ");
+    // A `:` followed by a host spec starts another grant; keep this one's commands.
+    const cmds = text
+      .split(/:\s*[\w.-]+\s*=/)[0]!
+      .split(",")
+      .map((c) => c.replace(/^\s*\([^)]*\)\s*/, "").trim())
+      .filter((c) => c !== "");
+    out.push({ at: tag.index!, length: tag[0].length, kind: "nopasswd", who, commands: cmds, everyone });
+  }
+  return out;
+}
+
+export interface DoasFinding {
+  at: number;
+  length: number;
+  who: string;
+  command?: string;
+  hasArgs: boolean;
+  everyone: boolean;
+}
+
+/** A `permit nopass ...` rule in doas.conf syntax. */
+export function doasLine(raw: string): DoasFinding | undefined {
+  const hash = raw.indexOf("#");
+  const line = hash >= 0 ? raw.slice(0, hash) : raw;
+  const words = line.trim().split(/\s+/);
+  if (words[0] !== "permit") return undefined;
+  const at = line.search(/\bnopass\b/);
+  if (at < 0) return undefined;
+  let i = 1;
+  while (i < words.length && /^(nopass|nolog|persist|keepenv|insult)$/.test(words[i]!)) i++;
+  if (words[i] === "setenv") {
+    while (i < words.length && !words[i]!.endsWith("}")) i++;
+    i++;
+  }
+  const who = words[i] ?? "";
+  const cmdAt = words.indexOf("cmd", i);
+  const command = cmdAt > 0 ? words[cmdAt + 1] : undefined;
+  const hasArgs = cmdAt > 0 && words.indexOf("args", cmdAt) > 0;
+  return { at, length: "nopass".length, who, command, hasArgs, everyone: who === ":users" };
+}

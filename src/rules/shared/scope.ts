@@ -1,0 +1,217 @@
+// Where a rule that needs more than one definition looks: a host (every file of a
+// nixosConfiguration, so a default set in one module and changed in another is seen as NixOS sees
+// it), or, for definitions no host includes (modules of a repository without a flake, inline
+// modules outside any host, NixOS VM test nodes), the one file. A rule written against `Scope`
+// runs both ways: `checkHost` for host files, `checkNix` for the rest, never twice for one
+// definition.
+import type { OptionDefinition, Priority } from "../../nix/options.js";
+import { calleeName, flattenApply, unparen } from "../../nix/options.js";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { staticValue, type StaticValue } from "../../nix/values.js";
+import { flakeHosts } from "../../scan/hosts.js";
+import type { HostContext, NixFileContext, RuleReport } from "../types.js";
+
+export interface ScopedDef {
+  file: NixFileContext;
+  def: OptionDefinition;
+}
+
+export interface Scope {
+  kind: "host" | "file";
+  /** The host's name (host scope). */
+  host?: string;
+  /** The host's declaration in flake.nix (host scope). */
+  declaration?: { file: string; node: SyntaxNode };
+  files: NixFileContext[];
+  /** NixOS defaults apply: a host, as opposed to a lone module or a VM test node whose other
+   * modules are not known. Rules reporting a default (an option left unset) only do so here. */
+  defaultsApply: boolean;
+  definitions(path: string): ScopedDef[];
+  /** `*` matches one segment. */
+  matching(pattern: string): ScopedDef[];
+  report(file: NixFileContext, r: RuleReport): void;
+}
+
+// Host declarations in flake.nix, per parsed tree (computed once per file content).
+const declarationsCache = new WeakMap<SyntaxNode, SyntaxNode[]>();
+
+function hostDeclarations(ctx: NixFileContext): SyntaxNode[] {
+  const root = ctx.parsed.root;
+  let decl = declarationsCache.get(root);
+  if (!decl) {
+    decl = ctx.file === "flake.nix" ? flakeHosts(root, ctx.file).map((h) => h.node) : [];
+    declarationsCache.set(root, decl);
+  }
+  return decl;
+}
+
+/** The parts of a file that belong to a scope: all of it, except flake.nix in a host scope, where
+ * only that host's declaration and what lies outside every host declaration (helpers, shared
+ * module lists) count. */
+export function scopeParts(scope: Scope, file: NixFileContext): SyntaxNode[] {
+  if (scope.kind !== "host" || file.file !== scope.declaration?.file) return [file.parsed.root];
+  const decls = hostDeclarations(file);
+  const own = scope.declaration.node;
+  const parts: SyntaxNode[] = [own];
+  // Outside every declaration: the nodes not containing and not inside one.
+  const visit = (n: SyntaxNode) => {
+    for (const c of n.childNodes()) {
+      if (decls.some((d) => d === c)) continue;
+      if (decls.some((d) => d.start >= c.start && d.end <= c.end)) visit(c);
+      else parts.push(c);
+    }
+  };
+  visit(file.parsed.root);
+  return parts;
+}
+
+/** Is this definition left to the per-file pass (no host scope sees it)? Host scopes see a host
+ * file's definitions outside VM tests; in flake.nix, only those inside the host's declaration. */
+export function isFileScoped(ctx: NixFileContext, def: OptionDefinition): boolean {
+  if (ctx.inTest(def.binding)) return true;
+  if (ctx.hosts.length === 0) return true;
+  const decls = hostDeclarations(ctx);
+  if (decls.length === 0) return false;
+  return !decls.some((d) => def.binding.start >= d.start && def.binding.end <= d.end);
+}
+
+export function fileScope(ctx: NixFileContext): Scope | undefined {
+  const defs = ctx.index.definitions.filter((d) => isFileScoped(ctx, d));
+  if (defs.length === 0) return undefined;
+  const byPath = new Map<string, OptionDefinition[]>();
+  for (const d of defs) {
+    const list = byPath.get(d.path);
+    if (list) list.push(d);
+    else byPath.set(d.path, [d]);
+  }
+  return {
+    kind: "file",
+    files: [ctx],
+    defaultsApply: false,
+    definitions: (path) => (byPath.get(path) ?? []).map((def) => ({ file: ctx, def })),
+    matching: (pattern) => defs.filter((def) => segmentsMatch(def, pattern)).map((def) => ({ file: ctx, def })),
+    report: (_file, r) => ctx.report(r),
+  };
+}
+
+/** `a.*.c` against a definition's segments (quoted names with dots inside match as one segment). */
+export function segmentsMatch(def: OptionDefinition, pattern: string): boolean {
+  const parts = pattern.split(".");
+  if (parts.length !== def.segments.length) return false;
+  return parts.every((p, i) => p === "*" || (!def.segments[i]!.dynamic && def.segments[i]!.name === p));
+}
+
+export function hostScope(h: HostContext): Scope {
+  // As the scan's host definitions: outside VM tests, and in flake.nix inside this host's declaration.
+  const inHost = (file: NixFileContext, def: OptionDefinition) =>
+    !file.inTest(def.binding) && (file.file !== h.declaration?.file || (def.binding.start >= h.declaration.node.start && def.binding.end <= h.declaration.node.end));
+  return {
+    kind: "host",
+    host: h.host,
+    declaration: h.declaration,
+    files: h.files,
+    defaultsApply: true,
+    definitions: (path) => h.definitions(path),
+    matching: (pattern) => h.files.flatMap((file) => file.index.definitions.filter((def) => segmentsMatch(def, pattern) && inHost(file, def)).map((def) => ({ file, def }))),
+    report: (file, r) => h.report({ ...r, file: file.file }),
+  };
+}
+
+/** checkNix + checkHost for a rule written against a Scope. */
+export function scoped(check: (scope: Scope) => void): { checkNix(ctx: NixFileContext): void; checkHost(h: HostContext): void } {
+  return {
+    checkNix(ctx) {
+      const s = fileScope(ctx);
+      if (s) check(s);
+    },
+    checkHost(h) {
+      check(hostScope(h));
+    },
+  };
+}
+
+/** A definition that can never apply: under `mkIf false`, `optionalAttrs false`, `if false`. */
+export function isDead(def: OptionDefinition): boolean {
+  return def.conditions.some((c) => (c.kind === "else" ? c.text.trim() === "true" : c.text.trim() === "false"));
+}
+
+/** The module system's priority number of a definition (lower wins). */
+export function priorityOf(def: OptionDefinition): number {
+  const p: Priority | undefined = def.priority;
+  if (!p) return 100;
+  if (p === "mkForce") return 50;
+  if (p === "mkVMOverride") return 10;
+  if (p === "mkDefault") return 1000;
+  if (p === "mkOptionDefault") return 1500;
+  if (p === "mkImageMediaOverride") return 60;
+  // mkOverride N: the number is the first argument of the wrapper call.
+  let n = unparen(def.value);
+  for (let guard = 0; n && n.kind === K.NODE_APPLY && guard < 16; guard++) {
+    const { fn, args } = flattenApply(n);
+    if (calleeName(fn) === "mkOverride" && args[0]) {
+      const v = staticValue(args[0]);
+      return typeof v === "number" ? v : 100;
+    }
+    n = unparen(args[args.length - 1]);
+  }
+  return 100;
+}
+
+export type Effective =
+  | { kind: "unset" }
+  | { kind: "known"; value: StaticValue; at: ScopedDef }
+  | { kind: "unknown"; at: ScopedDef };
+
+/**
+ * The value an option ends up with, as far as the source tells: the definitions of the highest
+ * priority that can apply (conditional ones included: they usually do), if all statically known
+ * and equal. Otherwise unknown.
+ */
+export function effectiveValue(defs: ScopedDef[]): Effective {
+  const live = defs.filter((d) => !isDead(d.def) && d.def.isLeaf);
+  if (live.length === 0) return { kind: "unset" };
+  const best = Math.min(...live.map((d) => priorityOf(d.def)));
+  const top = live.filter((d) => priorityOf(d.def) === best);
+  let value: StaticValue | undefined;
+  for (const d of top) {
+    const v = staticValue(d.def.inner);
+    if (typeof v === "object" && v !== null && !Array.isArray(v) && (v as { unknown?: boolean }).unknown) return { kind: "unknown", at: d };
+    if (value !== undefined && JSON.stringify(value) !== JSON.stringify(v)) return { kind: "unknown", at: d };
+    value = v;
+  }
+  return { kind: "known", value: value!, at: top[0]! };
+}
+
+/** Definitions of the paths, in the scope. */
+export function definitionsOf(scope: Scope, ...paths: string[]): ScopedDef[] {
+  return paths.flatMap((p) => scope.definitions(p));
+}
+
+/** Is a whole attribute set given as something we cannot read (`services.openssh = cfg;`), so
+ * its options may be set without us seeing it? */
+export function opaquePrefix(scope: Scope, path: string): boolean {
+  const parts = path.split(".");
+  for (let n = 1; n < parts.length; n++) {
+    const prefix = parts.slice(0, n).join(".");
+    for (const d of scope.definitions(prefix)) {
+      if (isDead(d.def)) continue;
+      if (d.def.isLeaf) {
+        const v = staticValue(d.def.inner);
+        if (typeof v === "object" && v !== null && !Array.isArray(v) && (v as { unknown?: boolean }).unknown) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** The enable switch of a service is on in the scope (statically true at the winning priority). */
+export function isEnabled(scope: Scope, ...enablePaths: string[]): ScopedDef | undefined {
+  const e = effectiveValue(definitionsOf(scope, ...enablePaths));
+  return e.kind === "known" && e.value === true ? e.at : undefined;
+}
+
+/** The enable switch is statically off (so the service's settings do nothing). */
+export function isDisabled(scope: Scope, ...enablePaths: string[]): boolean {
+  const e = effectiveValue(definitionsOf(scope, ...enablePaths));
+  return e.kind === "known" && e.value === false;
+}

@@ -1,0 +1,109 @@
+// firewall-disabled: per host (severity from what the host runs), per file for modules no host
+// includes, VM tests capped at low, look-alikes silent.
+import { describe, expect, it } from "vitest";
+import { scanFiles } from "../helpers/scan.js";
+import { applyFix, flake, summary } from "../helpers/fix.js";
+import { nixAvailable } from "../helpers/nix.js";
+
+const RULE = "firewall-disabled";
+
+const FILES = {
+  "flake.nix": flake({
+    server: ["./common.nix", "./server.nix"],
+    desk: ["./common.nix", "./desk.nix"],
+    router: ["./router.nix"],
+    ct: ["./container.nix"],
+    forced: ["./common.nix", "./forced.nix"],
+  }),
+  // silent by itself: a default a host can override
+  "common.nix": `{ lib, ... }: {
+  # networking.firewall.enable = false;   (a comment is never a finding)
+  networking.firewall.enable = lib.mkDefault true;
+}
+`,
+  // high: runs nginx and postgresql
+  "server.nix": `{ ... }: {
+  services.nginx.enable = true;
+  services.postgresql.enable = true;
+  networking.firewall.enable = false;
+}
+`,
+  // medium: nothing listens
+  "desk.nix": `{ ... }: {
+  services.xserver.enable = true;
+  networking.firewall = {
+    enable = false;
+  };
+}
+`,
+  // silent: its own nftables ruleset
+  "router.nix": `{ ... }: {
+  networking.firewall.enable = false;
+  networking.nftables.enable = true;
+  networking.nftables.ruleset = ''
+    table inet filter { chain input { type filter hook input priority 0; policy drop; } }
+  '';
+  services.openssh.enable = true;
+}
+`,
+  // silent: a NixOS container
+  "container.nix": `{ ... }: {
+  boot.isContainer = true;
+  networking.firewall.enable = false;
+  services.nginx.enable = true;
+}
+`,
+  // silent: mkForce true wins over a plain false
+  "forced.nix": `{ lib, ... }: {
+  networking.firewall.enable = lib.mkForce true;
+  imports = [ ./off.nix ];
+}
+`,
+  "off.nix": `{ ... }: { networking.firewall.enable = false; services.openssh.enable = true; }
+`,
+  // a module no host includes: judged by itself
+  "modules/lonely.nix": `{ lib, ... }: {
+  config = lib.mkIf false { networking.firewall.enable = false; };
+}
+`,
+  "modules/open-ports.nix": `{ ... }: {
+  networking.firewall.enable = false;
+  networking.firewall.allowedTCPPorts = [ 8080 ];
+}
+`,
+};
+
+describe(RULE, () => {
+  it("reports hosts with the firewall off, high when services listen, and stays silent on look-alikes", async () => {
+    const report = await scanFiles(FILES);
+    expect(summary(report, RULE)).toEqual(["desk.nix:4 medium [desk]", "modules/open-ports.nix:2 high", "server.nix:4 high [server]"]);
+    const server = report.findings.find((f) => f.ruleId === RULE && f.file === "server.nix")!;
+    expect(server.message).toContain("nginx, postgresql");
+    expect(server.optionPath).toBe("networking.firewall.enable");
+    expect(server.column).toBe(32);
+  });
+
+  it("caps a VM test at low and reports it once", async () => {
+    const report = await scanFiles({
+      "tests/vm.nix": `{ pkgs }: pkgs.testers.runNixOSTest {
+  name = "t";
+  nodes.machine = { ... }: {
+    networking.firewall.enable = false;
+    services.openssh.enable = true;
+  };
+  testScript = "";
+}
+`,
+    });
+    expect(summary(report, RULE)).toEqual(["tests/vm.nix:4 low"]);
+  });
+
+  it.skipIf(!nixAvailable)("fixes it with a patch that applies, parses, and silences the rule", async () => {
+    const report = await scanFiles(FILES);
+    const f = report.findings.find((x) => x.ruleId === RULE && x.file === "desk.nix")!;
+    expect(f.fix?.safety).toBe("review");
+    const fixed = await applyFix(FILES, f);
+    expect(fixed.files["desk.nix"]).toContain("enable = true;");
+    expect(summary(fixed.rescan, RULE).some((s) => s.startsWith("desk.nix"))).toBe(false);
+  });
+});

@@ -1,0 +1,150 @@
+// The port rules: firewall-wide-port-range (and its threshold), firewall-sensitive-port (the data
+// table, `config.services.<x>.port` elements, the move to a private interface), and
+// firewall-trusted-physical-interface.
+import { describe, expect, it } from "vitest";
+import { scanFiles } from "../helpers/scan.js";
+import { applyFix, summary } from "../helpers/fix.js";
+import { nixAvailable } from "../helpers/nix.js";
+import { HUGE_RANGE, WIDE_RANGE } from "../../src/rules/firewall/firewall-wide-port-range.js";
+import { SENSITIVE_PORTS, sensitiveInRange, sensitivePort } from "../../src/rules/firewall/ports.js";
+import { classifyInterface } from "../../src/rules/firewall/interfaces.js";
+
+const RANGES = {
+  "ranges.nix": `{ ... }: {
+  networking.firewall.allowedTCPPortRanges = [
+    { from = 1000; to = 65000; }      # high: huge and covers databases
+    { from = 8000; to = 9999; }       # medium: 2000 ports with 9090, 9100, 9200...
+    { from = 1714; to = 1764; }       # silent: KDE Connect
+    { from = 30000; to = 32767; }     # silent: wide, but no sensitive port (Kubernetes NodePorts)
+  ];
+  networking.firewall.allowedUDPPortRanges = [
+    { from = 60000; to = 61000; }     # silent: mosh
+    { from = 49152; to = 65535; }     # silent: the whole dynamic range (TURN relay)
+    { from = 1; to = 65535; }         # high: every UDP port (memcached, SNMP, TFTP, IPMI...)
+  ];
+  networking.firewall.interfaces.wlp2s0.allowedTCPPortRanges = [ { from = 2000; to = 30000; } ];  # high: physical, huge
+  networking.firewall.interfaces.tailscale0.allowedTCPPortRanges = [ { from = 1; to = 65535; } ]; # silent: overlay
+  # networking.firewall.allowedTCPPortRanges = [ { from = 1; to = 65535; } ];
+}
+`,
+};
+
+const PORTS = {
+  "ports.nix": `{ config, lib, ... }: {
+  services.tailscale.enable = true;
+  networking.firewall.allowedTCPPorts = [ 22 80 443 5432 6379 ];
+  networking.firewall.allowedUDPPorts = [ 53 11211 ];
+  networking.firewall.interfaces."tailscale0".allowedTCPPorts = [ 9090 ];
+}
+`,
+  "exporter.nix": `{ config, ... }: {
+  networking.firewall.allowedTCPPorts = [
+    config.services.prometheus.exporters.node.port
+  ];
+  services.prometheus.exporters.node.enable = true;
+}
+`,
+  "redis-auth.nix": `{ ... }: {
+  services.redis.servers.cache = { enable = true; port = 6379; requirePassFile = "/run/secrets/redis"; bind = null; };
+  networking.firewall.allowedTCPPorts = [ 6379 ];
+}
+`,
+  "quiet.nix": `{ lib, ... }: lib.mkMerge [
+  {
+    networking.firewall.allowedTCPPorts = [ 22 80 443 8443 ];
+    networking.firewall.allowedUDPPorts = [ 5432 ]; # PostgreSQL is TCP only
+    environment.etc."notes".text = "networking.firewall.allowedTCPPorts = [ 3306 ];";
+  }
+  (lib.mkIf false { networking.firewall.allowedTCPPorts = [ 3306 ]; })
+]
+`,
+};
+
+const TRUSTED = {
+  "trusted.nix": `{ ... }: {
+  networking.firewall.trustedInterfaces = [ "lo" "tailscale0" "wg0" "virbr0" "docker0" "br-3f2a9c1d7e01" "enp3s0" "wlan0" ];
+}
+`,
+};
+
+describe("firewall-wide-port-range", () => {
+  it("reports ranges over the threshold that reach sensitive ports, and huge ones, on every or a physical interface", async () => {
+    const report = await scanFiles(RANGES);
+    expect(summary(report, "firewall-wide-port-range")).toEqual(["ranges.nix:11 high", "ranges.nix:13 high", "ranges.nix:3 high", "ranges.nix:4 medium"]);
+    const huge = report.findings.find((f) => f.ruleId === "firewall-wide-port-range" && f.line === 3)!;
+    expect(huge.message).toContain("64001 TCP ports");
+    expect(huge.message).toContain("Redis (6379), Elasticsearch/OpenSearch (9200, 9300), Memcached (11211), MongoDB (27017, 27018, 27019)");
+  });
+
+  it("has the documented threshold", () => {
+    expect(WIDE_RANGE).toBe(1024);
+    expect(HUGE_RANGE).toBe(65536 - 49152);
+    expect(sensitiveInRange(1714, 1764, "tcp")).toEqual([]);
+    expect(sensitiveInRange(60000, 61000, "udp")).toEqual([]);
+  });
+});
+
+describe("firewall-sensitive-port", () => {
+  it("reports database, cache and metrics ports opened on every interface, with the service named", async () => {
+    const report = await scanFiles(PORTS);
+    expect(summary(report, "firewall-sensitive-port")).toEqual(["exporter.nix:3 medium", "ports.nix:3 high", "ports.nix:4 high"]);
+    const tcp = report.findings.find((f) => f.ruleId === "firewall-sensitive-port" && f.line === 3 && f.file === "ports.nix")!;
+    expect(tcp.column).toBe(53); // at 5432
+    expect(tcp.message).toContain("5432 (PostgreSQL");
+    expect(tcp.message).toContain("6379 (Redis");
+    expect(tcp.fix?.description).toContain('networking.firewall.interfaces."tailscale0".allowedTCPPorts (Tailscale is enabled)');
+    const exporter = report.findings.find((f) => f.file === "exporter.nix")!;
+    expect(exporter.message).toContain("Prometheus node exporter");
+  });
+
+  it.skipIf(!nixAvailable)("moves the ports to the private interface with a patch that applies and parses", async () => {
+    const report = await scanFiles(PORTS);
+    const f = report.findings.find((x) => x.ruleId === "firewall-sensitive-port" && x.file === "ports.nix" && x.line === 3)!;
+    const fixed = await applyFix(PORTS, f);
+    expect(fixed.files["ports.nix"]).toContain("networking.firewall.allowedTCPPorts = [ 22 80 443 ];");
+    expect(fixed.files["ports.nix"]).toContain('networking.firewall.interfaces."tailscale0".allowedTCPPorts = [ 9090 5432 6379 ];');
+    expect(summary(fixed.rescan, "firewall-sensitive-port")).toEqual(["exporter.nix:3 medium", "ports.nix:4 high"]);
+    // The exporter file has no firewall set to add to: the option is created at the module's top.
+    const g = report.findings.find((x) => x.ruleId === "firewall-sensitive-port" && x.file === "exporter.nix")!;
+    const fixed2 = await applyFix(PORTS, g);
+    expect(fixed2.files["exporter.nix"]).toContain("networking.firewall.allowedTCPPorts = [\n  ];");
+    expect(fixed2.files["exporter.nix"]).toContain("networking.firewall.interfaces.tailscale0.allowedTCPPorts = [ config.services.prometheus.exporters.node.port ];");
+  });
+
+  it("keeps the port table consistent", () => {
+    for (const row of SENSITIVE_PORTS) {
+      expect(row.ports.length).toBeGreaterThan(0);
+      expect(row.why.length).toBeGreaterThan(10);
+      for (const p of row.ports) expect(p).toBeGreaterThan(0);
+    }
+    expect(sensitivePort(5432, "tcp")?.service).toBe("PostgreSQL");
+    expect(sensitivePort(5432, "udp")).toBeUndefined();
+    expect(sensitivePort(11211, "udp")?.service).toBe("Memcached");
+    expect(sensitivePort(443, "tcp")).toBeUndefined();
+  });
+});
+
+describe("firewall-trusted-physical-interface", () => {
+  it("reports physical interfaces only, wireless higher", async () => {
+    const report = await scanFiles(TRUSTED);
+    expect(summary(report, "firewall-trusted-physical-interface")).toEqual(["trusted.nix:2 high", "trusted.nix:2 medium"]);
+    const wlan = report.findings.find((f) => f.severity === "high")!;
+    expect(wlan.title).toContain("wlan0");
+  });
+
+  it.skipIf(!nixAvailable)("removes the interface with a patch that applies and parses", async () => {
+    const report = await scanFiles(TRUSTED);
+    const f = report.findings.find((x) => x.ruleId === "firewall-trusted-physical-interface" && x.title.includes("enp3s0"))!;
+    const fixed = await applyFix(TRUSTED, f);
+    expect(fixed.files["trusted.nix"]).toContain('"br-3f2a9c1d7e01" "wlan0" ]');
+    expect(summary(fixed.rescan, "firewall-trusted-physical-interface")).toEqual(["trusted.nix:2 high"]);
+  });
+
+  it("classifies interface names", () => {
+    expect(["eth0", "enp3s0", "eno1", "ens18", "enx00e04c680001", "bond0"].map(classifyInterface)).toEqual(Array(6).fill("wired"));
+    expect(["wlan0", "wlp2s0", "wwan0", "wwp0s20f0u6"].map(classifyInterface)).toEqual(Array(4).fill("wireless"));
+    expect(["tailscale0", "wg0", "zt5u4y6j", "nebula1"].map(classifyInterface)).toEqual(Array(4).fill("overlay"));
+    expect(["lo", "virbr0", "docker0", "br-3f2a9c1d7e01", "podman0", "ve-web", "vboxnet0"].map(classifyInterface)).toEqual(Array(7).fill("local-virtual"));
+    expect(classifyInterface("br0")).toBe("unknown");
+  });
+});

@@ -1,0 +1,114 @@
+// sudo-nopasswd: wheelNeedsPassword (sudo, sudo-rs, doas), NOPASSWD in extraRules and in
+// extraConfig lines (pointing at the tag inside the string), doas noPass, and the narrow rules
+// that stay silent.
+import { describe, expect, it } from "vitest";
+import { scanFiles } from "../helpers/scan.js";
+import { applyFix, summary } from "../helpers/fix.js";
+import { nixAvailable } from "../helpers/nix.js";
+import { doasLine, grantsRoot, sudoersLine } from "../../src/rules/access/sudoers.js";
+
+const RULE = "sudo-nopasswd";
+
+const FILES = {
+  "sudo.nix": `{ pkgs, ... }: {
+  security.sudo.wheelNeedsPassword = false;
+  security.sudo.extraRules = [
+    {
+      groups = [ "wheel" ];
+      commands = [ { command = "ALL"; options = [ "NOPASSWD" "SETENV" ]; } ];
+    }
+    {
+      users = [ "deploy" ];
+      commands = [
+        { command = "/run/current-system/sw/bin/nixos-rebuild"; options = [ "NOPASSWD" ]; }
+        { command = "\${pkgs.systemd}/bin/systemctl restart myapp"; options = [ "NOPASSWD" ]; }
+        { command = "/run/current-system/sw/bin/bash"; options = [ "SETENV" ]; }
+        "/run/current-system/sw/bin/vim"
+      ];
+    }
+  ];
+  security.sudo.extraConfig = ''
+    # alice ALL=(ALL) NOPASSWD: ALL
+    Defaults lecture = never
+    bob ALL=(ALL:ALL) NOPASSWD: /run/current-system/sw/bin/less
+    carol ALL=(root) NOPASSWD: /run/current-system/sw/bin/systemctl restart nginx
+    ALL ALL=(ALL) NOPASSWD: ALL
+    Defaults:backup !authenticate
+    #1000 ALL=(ALL) NOPASSWD: ALL
+  '';
+}
+`,
+  "rs.nix": `{ ... }: {
+  security.sudo-rs.wheelNeedsPassword = false;
+  security.sudo.wheelNeedsPassword = true;
+}
+`,
+  "doas.nix": `{ ... }: {
+  security.doas.extraRules = [
+    { groups = [ "wheel" ]; noPass = true; keepEnv = true; }
+    { users = [ "backup" ]; noPass = true; cmd = "/run/current-system/sw/bin/zfs"; args = [ "send" ]; }
+    { users = [ "ops" ]; noPass = true; cmd = "nixos-rebuild"; }
+    { users = [ "carol" ]; persist = true; }
+  ];
+  security.doas.extraConfig = ''
+    permit nopass :wheel as root cmd reboot
+    permit nopass keepenv dave
+  '';
+}
+`,
+};
+
+describe(RULE, () => {
+  it("reports passwordless root for everyone, ALL, and root-equivalent commands; silent for narrow rules", async () => {
+    const report = await scanFiles(FILES);
+    expect(summary(report, RULE)).toEqual([
+      "doas.nix:10 medium",
+      "doas.nix:3 medium",
+      "doas.nix:5 medium",
+      "rs.nix:2 medium",
+      "sudo.nix:11 medium",
+      "sudo.nix:2 medium",
+      "sudo.nix:21 medium",
+      "sudo.nix:23 high",
+      "sudo.nix:24 medium",
+      "sudo.nix:25 medium",
+      "sudo.nix:6 medium",
+    ]);
+    const bob = report.findings.find((f) => f.ruleId === RULE && f.line === 21)!;
+    expect(bob.column).toBe(23); // the NOPASSWD tag inside the string
+    expect(bob.message).toContain("less");
+    const uid = report.findings.find((f) => f.ruleId === RULE && f.line === 25)!;
+    expect(uid.evidence).toBe("#1000 ALL=(ALL) NOPASSWD: ALL");
+  });
+
+  it.skipIf(!nixAvailable)("fixes wheelNeedsPassword and drops NOPASSWD from a rule", async () => {
+    const report = await scanFiles(FILES);
+    const w = report.findings.find((x) => x.ruleId === RULE && x.file === "sudo.nix" && x.line === 2)!;
+    expect(w.fix?.patch).toContain("+  security.sudo.wheelNeedsPassword = true;");
+    const fixed = await applyFix(FILES, w);
+    expect(summary(fixed.rescan, RULE)).not.toContain("sudo.nix:2 medium");
+    const r = report.findings.find((x) => x.ruleId === RULE && x.file === "sudo.nix" && x.line === 6)!;
+    const fixed2 = await applyFix(FILES, r);
+    expect(fixed2.files["sudo.nix"]).toContain('{ command = "ALL"; options = [ "SETENV" ]; }');
+    expect(summary(fixed2.rescan, RULE)).not.toContain("sudo.nix:6 medium");
+  });
+});
+
+describe("sudoers and doas.conf lines", () => {
+  it("reads tags, users, commands and comments", () => {
+    expect(sudoersLine("%wheel ALL=(ALL) NOPASSWD: ALL")[0]).toMatchObject({ kind: "nopasswd", who: "%wheel", commands: ["ALL"], everyone: false });
+    expect(sudoersLine("alice ALL = (root) NOPASSWD: /bin/ls, PASSWD: /bin/sh")[0]!.commands).toEqual(["/bin/ls"]);
+    expect(sudoersLine("alice ALL = NOPASSWD: SETENV: /bin/a, /bin/b")[0]!.commands).toEqual(["/bin/a", "/bin/b"]);
+    expect(sudoersLine("# alice ALL=(ALL) NOPASSWD: ALL")).toEqual([]);
+    expect(sudoersLine("#includedir /etc/sudoers.d")).toEqual([]);
+    expect(sudoersLine("Cmnd_Alias NOPASSWD_CMDS = /bin/ls")).toEqual([]);
+    expect(sudoersLine("Defaults !authenticate")[0]).toMatchObject({ kind: "no-authenticate", everyone: true });
+    expect(grantsRoot("ALL")).toEqual({ all: true });
+    expect(grantsRoot("/run/current-system/sw/bin/systemctl")).toEqual({ all: false, program: "systemctl" });
+    expect(grantsRoot("/run/current-system/sw/bin/systemctl restart foo")).toBeUndefined();
+    expect(grantsRoot("/usr/bin/less /var/log/*")).toEqual({ all: false, program: "less" });
+    expect(doasLine("permit nopass setenv { PATH } :wheel")).toMatchObject({ who: ":wheel", command: undefined });
+    expect(doasLine("permit persist :wheel")).toBeUndefined();
+    expect(doasLine("deny nopass bob")).toBeUndefined();
+  });
+});
