@@ -77,9 +77,26 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
   const seen = new Map<string, number>();
   const out: Finding[] = [];
   const editsById = new Map<string, TextEdit[]>();
+  // A host-level rule reports a shared module once per host that includes it: one finding for the
+  // same problem at the same place, listing every host.
+  const sameSpot = new Map<string, { finding: Finding; template: string }>();
+  const HOST = "\u0000host\u0000";
+  const templateOf = (message: string, hosts: string[]) => hosts.reduce((m, h) => m.split(h).join(HOST), message);
   for (const { rule, report, site } of raw) {
     const range = rangeOf(report, site);
     const file = report.file ?? site.file;
+    // Messages may name the host they were judged for: compare them with the host taken out.
+    const template = templateOf(report.message, site.hosts);
+    const spot = JSON.stringify([rule.id, file, range, report.severity ?? rule.severity, template, report.optionPath ?? report.key ?? ""]);
+    const twin = sameSpot.get(spot);
+    if (twin) {
+      const hosts = [...new Set([...(twin.finding.host ?? []), ...site.hosts])].sort();
+      if (hosts.length) twin.finding.host = hosts;
+      if (twin.template.includes(HOST)) {
+        twin.finding.message = twin.template.replace(new RegExp(`\\bhost ${HOST}`, "g"), `hosts ${hosts.join(", ")}`).split(HOST).join(hosts.join(", "));
+      }
+      continue;
+    }
     const evidence = redactEvidence(report.evidence ?? defaultEvidence(site, range));
     const stable = report.optionPath ?? report.key ?? evidence.replace(/\s+/g, " ");
     let id = fingerprint(rule.id, file, stable);
@@ -105,7 +122,8 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
       evidence,
       references: rule.references,
     };
-    if (site.hosts.length) finding.host = site.hosts;
+    if (site.hosts.length) finding.host = [...site.hosts].sort();
+    sameSpot.set(spot, { finding, template });
     if (report.optionPath) finding.optionPath = report.optionPath;
     if (report.fix) {
       let patch = report.fix.edits?.length ? patchFor(report.fix.edits, textOf) : undefined;
