@@ -48,6 +48,8 @@ const DERIVATION_FUNCTIONS = new Set([
   "linkFarm",
   "applyPatches",
   "srcOnly",
+  // `(pkgs.formats.json { }).generate "name" value`
+  "generate",
 ]);
 
 // `pkgs.<name>` that are not derivations.

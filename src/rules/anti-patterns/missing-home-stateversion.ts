@@ -6,8 +6,9 @@
 //   `home-manager.sharedModules`;
 // - standalone (`homeManagerConfiguration { modules = [ ... ]; }`): its modules (or the older
 //   `configuration = ...`), transitively.
-// Anything that cannot be followed (a module from a flake input, a helper call, `mkIf`) might set
-// it, so the configuration is then left alone: only what is certainly missing is reported.
+// Anything that cannot be followed (a module from a flake input, a helper call, `mkIf`, a host whose
+// imports are computed) might set it, so the configuration is then left alone: only what is
+// certainly missing is reported.
 import { posix } from "node:path";
 import { attrpathSegments, indexModule, type OptionDefinition } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
@@ -15,8 +16,8 @@ import { staticValue } from "../../nix/values.js";
 import { addBindings, nixString, setOption } from "../../remediate/edit.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
-import { hostDefinitions, hostMatching } from "./host.js";
-import { applications, calleeName, flattenApply, resolveValue, unparen } from "./syntax.js";
+import { hostDefinitions, hostMatching, hostOpacity } from "./host.js";
+import { applications, calleeName, flattenApply, resolveValue, resolveVariable, unparen } from "./syntax.js";
 
 type Verdict = "set" | "missing" | "unknown";
 
@@ -151,7 +152,8 @@ export const missingHomeStateVersion: Rule = {
       list.push(x);
       users.set(segs[2]!.name, list);
     }
-    if (users.size === 0) return;
+    // Another, unseen module of the host could set it.
+    if (users.size === 0 || hostOpacity(h)) return;
     const resolver = new ModuleResolver(h.files);
     const shared = hostDefinitions(h, "home-manager.sharedModules");
     let sharedVerdict: Verdict = "missing";
@@ -210,6 +212,9 @@ export const missingHomeStateVersion: Rule = {
     for (const ctx of files) {
       for (const app of applications(ctx.parsed.root)) {
         if (app.name !== "homeManagerConfiguration" || app.args.length !== 1) continue;
+        // A local wrapper (`homeManagerConfiguration = { extraModules ? [ ] }: ...`) adds modules
+        // of its own; only calls of home-manager's function are read.
+        if (app.fn.kind === K.NODE_IDENT && resolveVariable(app.fn)) continue;
         const set = unparen(app.args[0]);
         if (set?.kind !== K.NODE_ATTR_SET) continue;
         let verdict: Verdict = "missing";

@@ -3,7 +3,9 @@
 // included), programs.nh.clean.enable, nix.settings.min-free (Nix then collects when space runs
 // low, also via nix.extraOptions), a service module named like *nix-gc (fast-nix-gc) or angrr, and
 // srvos's common/server/desktop profiles (they set min-free) or its nix-remote-builder role.
-// Reported once per host, at its declaration in flake.nix; the fix adds nix.gc to the host's own
+// Hosts with modules that cannot be followed statically (imports computed by functions, files
+// that are not in the repository) are left alone. Reported once per host, at its declaration in
+// flake.nix; the fix adds nix.gc to the host's own
 // module when there is one (hosts/<name>/..., <name>.nix).
 import { posix } from "node:path";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
@@ -11,7 +13,7 @@ import { staticBool, staticValue } from "../../nix/values.js";
 import { setOption } from "../../remediate/edit.js";
 import type { HostContext, NixFileContext, Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
-import { hostDefinitions, hostMatching } from "./host.js";
+import { hostDefinitions, hostMatching, hostOpacity } from "./host.js";
 import { dottedName } from "./syntax.js";
 
 const SRVOS_GC = /(^|\.)srvos\.nixosModules\.(common|server|desktop|roles-nix-remote-builder)$/;
@@ -71,7 +73,8 @@ export const missingNixGc: Rule = {
   ...antiPatternMeta("missing-nix-gc"),
 
   checkHost(h) {
-    if (!h.declaration) return;
+    // Only a host whose every module can be seen can be said to lack something.
+    if (!h.declaration || hostOpacity(h)) return;
     if (gcMechanism(h)) return;
     const disabled = hostDefinitions(h, "nix.gc.automatic")[0];
     const own = hostModuleFile(h);
