@@ -11,7 +11,7 @@ import { isVariableReference, resolveVariable, unparen } from "./syntax.js";
 
 /** Is `node` under a lambda, looking up to (not including) `stop`? */
 function underLambda(node: SyntaxNode, stop: SyntaxNode): boolean {
-  for (let p = node.parent; p && p !== stop; p = p.parent) if (p.kind === K.NODE_LAMBDA) return true;
+  for (let p: SyntaxNode | null = node; p && p !== stop; p = p.parent) if (p.kind === K.NODE_LAMBDA) return true;
   return false;
 }
 
