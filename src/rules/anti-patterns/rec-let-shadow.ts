@@ -9,9 +9,12 @@ import type { Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
 import { isVariableReference, resolveVariable, unparen } from "./syntax.js";
 
-/** Is `node` under a lambda, looking up to (not including) `stop`? */
+/** Is `node` under a lambda, looking up to `stop` (the attribute's value) included? */
 function underLambda(node: SyntaxNode, stop: SyntaxNode): boolean {
-  for (let p: SyntaxNode | null = node; p && p !== stop; p = p.parent) if (p.kind === K.NODE_LAMBDA) return true;
+  for (let p: SyntaxNode | null = node; p; p = p.parent) {
+    if (p.kind === K.NODE_LAMBDA) return true;
+    if (p === stop) break;
+  }
   return false;
 }
 
