@@ -46,6 +46,7 @@ const SCRIPT_OPTIONS: RegExp[] = [
   "system.userActivationScripts.*",
   "system.userActivationScripts.*.text",
   "home.activation.*",
+  "home-manager.users.*.home.activation.*",
   "systemd.services.*.serviceConfig.Exec*",
   "systemd.user.services.*.serviceConfig.Exec*",
 ].map((p) => globToRegExp(p, "."));
