@@ -35,10 +35,8 @@ export const trivialWrapper: Rule = {
   ...antiPatternMeta("trivial-wrapper"),
 
   checkNix(ctx) {
-    // An option's value that is a function (`apply`-like settings) has a name the option imposes.
-    const optionBindings = new Set(ctx.index.definitions.map((d) => d.binding));
     ctx.parsed.root.walk((b) => {
-      if (b.kind !== K.NODE_ATTRPATH_VALUE || optionBindings.has(b)) return;
+      if (b.kind !== K.NODE_ATTRPATH_VALUE) return;
       const parent = b.parent;
       if (parent?.kind !== K.NODE_LET_IN && parent?.kind !== K.NODE_ATTR_SET) return;
       const [path, value] = b.childNodes();
