@@ -12,6 +12,8 @@ import { commandName, type ShellWord } from "./shell.js";
  * options (`-iA` is `-i -A`), so any `-letters` word holding `i` counts. */
 export function nixEnvInstallFlag(argv: ShellWord[]): ShellWord | undefined {
   if (commandName(argv[0]) !== "nix-env") return undefined;
+  // Asking for help or a dry run installs nothing.
+  if (argv.some((w) => w.value === "--help" || w.value === "--dry-run")) return undefined;
   for (const w of argv.slice(1)) {
     if (w.value === "--install") return w;
     if (/^-[a-zA-Z]+$/.test(w.value) && w.value.includes("i")) return w;

@@ -65,7 +65,6 @@ export const readdirModuleDiscovery: Rule = {
 
   async checkNixAsync(files, sink) {
     // 1. Directory listings, and the helpers they are in (to a fixpoint: helpers calling helpers).
-    const listings: Listing[] = [];
     const helpers = new Map<SyntaxNode, Helper>();
     const exportedByName = new Map<string, Helper[]>();
     const addHelper = (node: SyntaxNode, from: Iterable<Listing>): boolean => {
@@ -97,7 +96,6 @@ export const readdirModuleDiscovery: Rule = {
         appByNode.set(a.node, a);
         if (a.name && LISTING_FUNCTIONS.has(a.name) && a.args.length >= 1) {
           const l = { ctx, call: a.node };
-          listings.push(l);
           listingByCall.set(a.node, l);
           addHelper(a.node, [l]);
         }

@@ -187,14 +187,21 @@ export interface ScriptCommand {
   what: string;
 }
 
+// Both script rules read the same commands; contexts are made afresh by every scan.
+const commandCache = new WeakMap<NixFileContext | TextFileContext, ScriptCommand[]>();
+
 /** Every command the scripts of a file run (after looking through sudo, ssh, sh -c ...). */
 export function commandsInNix(ctx: NixFileContext): ScriptCommand[] {
-  return nixScripts(ctx).flatMap((s) => effectiveCommands(s.source).map((argv) => ({ argv, what: s.what })));
+  let cmds = commandCache.get(ctx);
+  if (!cmds) commandCache.set(ctx, (cmds = nixScripts(ctx).flatMap((s) => effectiveCommands(s.source).map((argv) => ({ argv, what: s.what })))));
+  return cmds;
 }
 
 export function commandsInTextFile(ctx: TextFileContext): ScriptCommand[] {
   if (ctx.text === undefined || !isShellScriptFile(ctx.file, ctx.text)) return [];
-  return effectiveCommands(sourceOf(ctx.text)).map((argv) => ({ argv, what: "shell script" }));
+  let cmds = commandCache.get(ctx);
+  if (!cmds) commandCache.set(ctx, (cmds = effectiveCommands(sourceOf(ctx.text)).map((argv) => ({ argv, what: "shell script" }))));
+  return cmds;
 }
 
 /** A report range from original offsets. */

@@ -1,7 +1,7 @@
 // types-str-merge: an option declared `types.str` whose values need merging, which str cannot do
 // (two different definitions at one priority are an evaluation error). Reported when:
 // - its description says it holds one item per line ("one per line", "newline-separated"...);
-// - its default is multi-line text;
+// - its default is multi-line literal text (not a generated value of an internal/read-only option);
 // - a host defines it more than once, unconditionally, at the same priority, with values that are
 //   not all the same literal (a conflict, or a merge the author expected).
 // A str option defined once, or under exclusive conditions, is fine and stays silent.
@@ -72,8 +72,11 @@ function lineWiseReason(o: StrOption): string | undefined {
     const m = LINE_WISE.exec(description.text)!;
     return `its description says "${m[0]}"`;
   }
+  // A multi-line literal default suggests text others add to; a generated one (interpolations)
+  // in an internal or read-only option is a computed value nobody else defines.
   const def = unparen(o.attrs.get("default"));
-  if (def?.kind === K.NODE_STRING && stringSource(def).text.trim().includes("\n")) return `its default is multi-line text (line ${def.line})`;
+  const computed = o.attrs.has("internal") || o.attrs.has("readOnly") || !!def?.firstChild(K.NODE_INTERPOL);
+  if (def?.kind === K.NODE_STRING && !computed && stringSource(def).text.trim().includes("\n")) return `its default is multi-line text (line ${def.line})`;
   return undefined;
 }
 

@@ -72,6 +72,24 @@ const STR_DECLS = `{ lib, ... }:
     extra = lib.mkOption { type = lib.types.str; default = ""; description = "Extra text."; };
     conditional = lib.mkOption { type = lib.types.str; default = ""; description = "C."; };
     same = lib.mkOption { type = lib.types.str; default = ""; description = "S."; };
+    script = lib.mkOption {
+      internal = true;
+      type = lib.types.str;
+      default = ''
+        echo \${"x"}
+        echo y
+      '';
+      description = "Generated.";
+    };
+    fixed = lib.mkOption {
+      readOnly = true;
+      type = lib.types.str;
+      default = ''
+        a
+        b
+      '';
+      description = "Read-only.";
+    };
   };
 }
 `;

@@ -35,6 +35,8 @@ const SCRIPT = [
   "sudo nixos-rebuild boot \\",
   "  --upgrade-all",
   "nixos-rebuild switch --flake .#a",
+  "nix-env --install --help",
+  "nix-env -i --dry-run foo",
   "",
 ].join("\n");
 
