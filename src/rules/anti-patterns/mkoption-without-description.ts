@@ -1,6 +1,8 @@
 // mkoption-without-description: `mkOption { ... }` whose attribute set has no `description`.
 // Silent for options marked `internal = true` or `visible = false` (not documented anyway), for
-// mkEnableOption / mkPackageOption (they write the description), and when the argument is not an
+// mkEnableOption / mkPackageOption (they write the description), for a declaration with nothing
+// but a submodule type (it extends an option declared elsewhere: `accounts.email.accounts =
+// mkOption { type = attrsOf (submodule ./extra.nix); }`), and when the argument is not an
 // attribute set written in place (`mkOption (common // { ... })` cannot be read statically).
 import { attrpathSegments } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
@@ -48,6 +50,9 @@ export const mkoptionWithoutDescription: Rule = {
       if (attrs.has("description")) continue;
       if (attrs.has("internal") && staticBool(attrs.get("internal")) !== false) continue;
       if (attrs.has("visible") && staticBool(attrs.get("visible")) !== true) continue;
+      // Re-declaring an existing option with only a submodule type extends that option's
+      // submodule (declarations merge); the original declaration carries the description.
+      if (attrs.size === 1 && /\bsubmodule(With)?\b/.test(attrs.get("type")?.text ?? "")) continue;
       const anchor = declarationAnchor(app.node);
       const path = declaredPath(ctx, app.node);
       const name = path ?? (anchor !== app.node ? anchor.text : "this option");

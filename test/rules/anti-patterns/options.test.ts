@@ -27,6 +27,10 @@ with lib;
     j = mkOption { inherit (import ./d.nix) description; };
     # k = mkOption { };
   };
+  options.accounts.email.accounts = mkOption {
+    type = with types; attrsOf (submodule ./accounts.nix);
+  };
+  options.users.users = mkOption { type = types.attrsOf (types.submodule { }); default = { }; };
   config.my.l = "mkOption { }";
 }
 `;
@@ -34,7 +38,7 @@ with lib;
 describe(NO_DESC, () => {
   it("reports mkOption without description, not documented, internal or generated ones", async () => {
     const report = await scanWith(NO_DESC, { "decls.nix": DECLS });
-    expect(sites(report, NO_DESC)).toEqual([`decls.nix:${lineOf(DECLS, "a = mkOption")}`, `decls.nix:${lineOf(DECLS, "options.g")}`]);
+    expect(sites(report, NO_DESC)).toEqual([`decls.nix:${lineOf(DECLS, "a = mkOption")}`, `decls.nix:${lineOf(DECLS, "options.g")}`, `decls.nix:${lineOf(DECLS, "options.users.users")}`]);
     const [a, g] = findingsOf(report, NO_DESC);
     expect(a).toMatchObject({ optionPath: "my.a", column: 5, severity: "low", fix: { safety: "manual" } });
     expect(a!.message).toContain("Option my.a is declared without a description");
