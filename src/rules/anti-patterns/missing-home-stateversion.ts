@@ -29,27 +29,55 @@ interface Resolution {
   target?: Target;
 }
 
-class ModuleResolver {
+export class ModuleResolver {
+  /** What could not be followed (`file:line: text`), for diagnostics. */
+  readonly unknowns: string[] = [];
+
   private readonly byPath: Map<string, NixFileContext>;
   private readonly fileVerdicts = new Map<NixFileContext, Verdict>();
 
-  constructor(files: readonly NixFileContext[]) {
+  /** `known` gives the values of interpolations the caller knows (`config.networking.hostName`
+   * of a host whose host name is a literal), so `./home/${config.networking.hostName}.nix` can be
+   * followed. */
+  constructor(
+    files: readonly NixFileContext[],
+    private readonly known: ReadonlyMap<string, string> = new Map(),
+    private readonly lookup: (file: string) => NixFileContext | undefined = () => undefined,
+  ) {
     this.byPath = new Map(files.map((f) => [f.file, f]));
+  }
+
+  private byFile(file: string): NixFileContext | undefined {
+    return this.byPath.get(file) ?? this.lookup(file);
   }
 
   /** The file a path literal names, relative to the file it is written in. */
   fileOf(path: SyntaxNode, from: NixFileContext): NixFileContext | undefined {
-    if (path.kind !== K.NODE_PATH || path.firstChild(K.NODE_INTERPOL)) return undefined;
-    const text = path.text;
+    if (path.kind !== K.NODE_PATH) return undefined;
+    let text = "";
+    for (const c of path.children) {
+      if (c.isToken) text += c.kind === K.TOKEN_PATH || c.kind === K.TOKEN_PATH_CONTENT ? c.text : "";
+      else if (c.kind === K.NODE_INTERPOL) {
+        const v = this.known.get(c.firstChild()?.text.replace(/\s+/g, "") ?? "");
+        if (v === undefined || v.includes("/")) return undefined;
+        text += v;
+      }
+    }
     if (!text.startsWith("./") && !text.startsWith("../")) return undefined;
     const dir = posix.dirname(from.file);
     const rel = posix.normalize(posix.join(dir === "." ? "" : dir, text));
     if (rel.startsWith("..")) return undefined;
-    return this.byPath.get(rel) ?? this.byPath.get(posix.join(rel, "default.nix"));
+    return this.byFile(rel) ?? this.byFile(posix.join(rel, "default.nix"));
   }
 
   /** Does this module expression set home.stateVersion? */
   module(expr: SyntaxNode | undefined, from: NixFileContext, depth = 0): Resolution {
+    const res = this.moduleVerdict(expr, from, depth);
+    if (res.verdict === "unknown" && expr && !res.target) this.unknowns.push(`${from.file}:${expr.line}: ${expr.text.replace(/\s+/g, " ").slice(0, 80)}`);
+    return res;
+  }
+
+  private moduleVerdict(expr: SyntaxNode | undefined, from: NixFileContext, depth: number): Resolution {
     const n = resolveValue(expr);
     if (!n || depth > 24) return { verdict: "unknown" };
     switch (n.kind) {
@@ -138,7 +166,8 @@ function listElements(value: SyntaxNode | undefined): SyntaxNode[] | undefined {
 }
 
 // Host checks see a shared module once per host; report a definition once per scan.
-const reported = new WeakMap<NixFileContext, Set<SyntaxNode>>();
+// (Per definition and module file: `./home/${config.networking.hostName}.nix` is another file per host.)
+const reported = new WeakMap<NixFileContext, Set<string>>();
 
 export const missingHomeStateVersion: Rule = {
   ...antiPatternMeta("missing-home-stateversion"),
@@ -154,7 +183,10 @@ export const missingHomeStateVersion: Rule = {
     }
     // Another, unseen module of the host could set it.
     if (users.size === 0 || hostOpacity(h)) return;
-    const resolver = new ModuleResolver(h.files);
+    const hostName = hostDefinitions(h, "networking.hostName").map((x) => staticValue(x.def.inner)).filter((v): v is string => typeof v === "string");
+    const known = new Map<string, string>();
+    if (hostName.length === 1) known.set("config.networking.hostName", hostName[0]!);
+    const resolver = new ModuleResolver(h.files, known, (f) => h.lookup?.(f));
     const shared = hostDefinitions(h, "home-manager.sharedModules");
     let sharedVerdict: Verdict = "missing";
     for (const s of shared) {
@@ -185,10 +217,11 @@ export const missingHomeStateVersion: Rule = {
       }
       if (verdict !== "missing") continue;
       const anchorDef = (roots[0] ?? defs[0])!;
-      const done = reported.get(anchorDef.file) ?? new Set<SyntaxNode>();
+      const done = reported.get(anchorDef.file) ?? new Set<string>();
       reported.set(anchorDef.file, done);
-      if (done.has(anchorDef.def.binding)) continue;
-      done.add(anchorDef.def.binding);
+      const seenKey = `${anchorDef.def.binding.start}:${target?.kind === "file" ? target.ctx.file : ""}`;
+      if (done.has(seenKey)) continue;
+      done.add(seenKey);
       const edit = editFor(target, systemVersion);
       const where = target?.kind === "file" && target.ctx !== anchorDef.file ? ` (${target.ctx.file})` : "";
       h.report({

@@ -140,6 +140,33 @@ describe(HM, () => {
     expect(standalone.message).toContain("This home-manager configuration never sets home.stateVersion");
   });
 
+  it("follows per-host home files named after the host's literal host name", async () => {
+    const flake = `{
+  outputs = { self, nixpkgs, ... }: {
+    nixosConfigurations.one = nixpkgs.lib.nixosSystem { modules = [ ./hosts/one.nix ./users.nix ]; };
+    nixosConfigurations.two = nixpkgs.lib.nixosSystem { modules = [ ./hosts/two.nix ./users.nix ]; };
+    nixosConfigurations.three = nixpkgs.lib.nixosSystem { modules = [ ./hosts/three.nix ./users.nix ]; };
+  };
+}
+`;
+    const users = "{ config, ... }:\n{\n  home-manager.users.ivan = import ./home/${config.networking.hostName}.nix;\n}\n";
+    const report = await scanWith(HM, {
+      "flake.nix": flake,
+      "users.nix": users,
+      "hosts/one.nix": `{ ... }: { networking.hostName = "one"; system.stateVersion = "24.05"; }\n`,
+      "hosts/two.nix": `{ ... }: { networking.hostName = "two"; }\n`,
+      "hosts/three.nix": `{ lib, ... }: { networking.hostName = lib.mkDefault (toString 3); }\n`,
+      "home/one.nix": `{ ... }: { imports = [ ./common.nix ]; }\n`,
+      "home/two.nix": `{ ... }: { home.stateVersion = "24.05"; }\n`,
+      "home/3.nix": `{ ... }: { }\n`,
+      "home/common.nix": `{ ... }: { home.username = "ivan"; }\n`,
+    });
+    // two sets it; three's host name is not a literal, so its file is unknown.
+    expect(findingsOf(report, HM).map((f) => [f.file, f.line, f.host])).toEqual([["users.nix", 3, ["one"]]]);
+    expect(findingsOf(report, HM)[0]!.message).toContain("of ivan (home/one.nix)");
+    expect(findingsOf(report, HM)[0]!.fix?.patch).toContain('+{ ... }: { imports = [ ./common.nix ]; home.stateVersion = "24.05"; }');
+  });
+
   it("stays silent when a module of the host cannot be followed", async () => {
     const files = { ...HM_FILES, "desk.nix": DESK.replace("{\n  system.stateVersion", '{\n  imports = map (p: ./. + "/${p}") [ "x.nix" ];\n  system.stateVersion') };
     const report = await scanWith(HM, files);
