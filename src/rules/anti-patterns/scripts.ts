@@ -227,4 +227,3 @@ export function removeWordEdit(file: string, text: string, word: ShellWord): Tex
   return { file, start, end: word.end, text: "" };
 }
 
-export { LineIndex };

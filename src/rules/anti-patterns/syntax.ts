@@ -156,25 +156,9 @@ export function dottedName(node: SyntaxNode | undefined): string | undefined {
   return [head, ...segs.map((s) => s.name)].join(".");
 }
 
-/** The identifier nodes under `node` that are variable references. */
-export function variableReferences(node: SyntaxNode): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
-  node.walk((n) => {
-    if (n.kind === K.NODE_IDENT && isVariableReference(n)) out.push(n);
-  });
-  return out;
-}
-
 /** Is `inner` inside `outer` (or the same node)? */
 export function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
   return inner.start >= outer.start && inner.end <= outer.end;
-}
-
-/** The whole application chain whose innermost function is `fn` (`f a b` for the `f` node). */
-export function applicationOf(fn: SyntaxNode): SyntaxNode | undefined {
-  let top: SyntaxNode | undefined;
-  for (let n: SyntaxNode = fn; n.parent?.kind === K.NODE_APPLY && n.parent.childNodes()[0] === n; n = n.parent) top = n.parent;
-  return top;
 }
 
 /** Every application (outermost node of `f a b...`) in a tree, with its callee and arguments. */
