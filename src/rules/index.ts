@@ -1,5 +1,6 @@
 // The rule registry: every rule nix-warden runs, in one list. Each rule lives in its own module
 // (one rule or a small family per file) with its metadata beside its check.
+import { ANTI_PATTERN_RULES } from "./anti-patterns/index.js";
 import { databaseTrustAuth } from "./access/database-trust-auth.js";
 import { nfsNoRootSquash } from "./access/nfs-no-root-squash.js";
 import { nixSandboxDisabled } from "./access/nix-sandbox-disabled.js";
@@ -37,6 +38,8 @@ export const ALL_RULES: Rule[] = [
   nixSandboxDisabled,
   databaseTrustAuth,
   nfsNoRootSquash,
+  // anti-patterns (metadata in anti-patterns.yaml)
+  ...ANTI_PATTERN_RULES,
 ];
 
 export function ruleById(id: string): Rule | undefined {

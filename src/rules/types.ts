@@ -102,6 +102,9 @@ export interface HostContext {
   definitions(path: string): Array<{ file: NixFileContext; def: OptionDefinition }>;
   /** Definitions whose path matches a pattern (`*` matches one segment). */
   matching(pattern: string): Array<{ file: NixFileContext; def: OptionDefinition }>;
+  /** Any parsed Nix file of the scan by its relative path, also outside the host's files (a module
+   * the host graph could not attribute statically, e.g. `./home/${config.networking.hostName}.nix`). */
+  lookup?(file: string): NixFileContext | undefined;
   now: Date;
   report(r: RuleReport & { file: string }): void;
 }

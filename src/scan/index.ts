@@ -172,6 +172,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
 
   // Host rules.
   const usable = contexts.filter((c) => !c.parsed.error);
+  const usableByFile = new Map(usable.map((c) => [c.file, c]));
   for (const h of graph.hosts) {
     const files = usable.filter((c) => h.files.has(c.file));
     const inHost = (c: NixFileContext, d: OptionDefinition) => !c.inTest(d.binding) && (c.file !== flakeFile || (d.binding.start >= h.node.start && d.binding.end <= h.node.end));
@@ -183,6 +184,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       definitions: (path) => files.flatMap((file) => (file.index.byPath.get(path) ?? []).filter((def) => inHost(file, def)).map((def) => ({ file, def }))),
       matching: (pattern) =>
         files.flatMap((file) => file.index.definitions.filter((def) => globMatch(pattern, def.path, ".") && inHost(file, def)).map((def) => ({ file, def }))),
+      lookup: (file) => usableByFile.get(file),
       now,
       report: (r) => raw.push({ rule: current!, report: r, site: { ...siteFor(r.file, r.node), hosts: [h.name] } }),
     };

@@ -1,0 +1,135 @@
+// A host's definitions, completed with the inline modules of its declaration in flake.nix that the
+// option index does not see: the index reads inline modules in `modules = [ ... ]` lists, but a
+// host declared through a helper (`nas = mkHost "nas" [ { nix.gc.automatic = true; } ];`) passes
+// them in the helper's arguments.
+import { indexModule, type OptionDefinition } from "../../nix/options.js";
+import { globToRegExp } from "../../scan/glob.js";
+import { posix } from "node:path";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import type { HostContext, NixFileContext } from "../types.js";
+import { calleeName, dottedName, flattenApply, resolveValue, unparen } from "./syntax.js";
+
+type Def = { file: NixFileContext; def: OptionDefinition };
+
+const extraCache = new WeakMap<HostContext, Def[]>();
+
+function declarationExtras(h: HostContext): Def[] {
+  const cached = extraCache.get(h);
+  if (cached) return cached;
+  const out: Def[] = [];
+  const decl = h.declaration;
+  const flake = decl ? h.files.find((f) => f.file === decl.file) : undefined;
+  if (decl && flake) {
+    const known = new Set(flake.index.definitions.map((d) => d.binding));
+    decl.node.walk((n) => {
+      if (n.kind !== K.NODE_LIST) return;
+      for (const el of n.childNodes()) {
+        const m = unparen(el);
+        if (m?.kind !== K.NODE_ATTR_SET && m?.kind !== K.NODE_LAMBDA) continue;
+        const idx = indexModule(m);
+        if (!idx.isModule) continue;
+        for (const def of idx.definitions) if (!known.has(def.binding)) out.push({ file: flake, def });
+      }
+    });
+  }
+  extraCache.set(h, out);
+  return out;
+}
+
+/** Every definition of a path in the host, inline modules of its declaration included. */
+export function hostDefinitions(h: HostContext, path: string): Def[] {
+  return [...h.definitions(path), ...declarationExtras(h).filter((x) => x.def.path === path)];
+}
+
+/** Definitions whose path matches a glob (`*` one segment, `**` any), inline modules included. */
+export function hostMatching(h: HostContext, pattern: string): Def[] {
+  const re = globToRegExp(pattern, ".");
+  return [...h.matching(pattern), ...declarationExtras(h).filter((x) => re.test(x.def.path))];
+}
+
+/**
+ * Can every module of the host be seen? A host-level "nothing sets X" conclusion is only sound
+ * when it can: the host has module files besides flake.nix, and every `imports` list in them is
+ * made of local paths that resolve to scanned files, inline modules, modules of flake inputs
+ * (`inputs.x.nixosModules.y`) or of nixpkgs (`modulesPath + ...`, `<nixpkgs/...>`). An import
+ * computed by a function (`map relativeToRoot [...]`, `scanPaths ./.`) or a missing file makes the
+ * host opaque, and the caller stays silent. Returns why the host is opaque, or undefined.
+ */
+export function hostOpacity(h: HostContext): string | undefined {
+  const cached = opacityCache.get(h);
+  if (cached !== undefined) return cached ?? undefined;
+  const result = computeOpacity(h);
+  opacityCache.set(h, result ?? null);
+  return result;
+}
+
+const opacityCache = new WeakMap<HostContext, string | null>();
+
+function computeOpacity(h: HostContext): string | undefined {
+  const flakeFile = h.declaration?.file;
+  const modules = h.files.filter((f) => f.file !== flakeFile && f.index.isModule);
+  if (modules.length === 0) return "none of its modules could be followed from flake.nix";
+  const byPath = new Set(h.files.map((f) => f.file));
+  for (const f of h.files) {
+    const scope = f.file === flakeFile ? h.declaration?.node : f.parsed.root;
+    if (!scope) continue;
+    let why: string | undefined;
+    scope.walk((n) => {
+      if (why) return false;
+      if (n.kind !== K.NODE_ATTRPATH_VALUE) return;
+      const [path, value] = n.childNodes();
+      if (path?.text !== "imports") return;
+      if (!followableList(value, f, byPath, 0)) why = `${f.file}:${n.line} computes its imports`;
+    });
+    if (why) return why;
+  }
+  return undefined;
+}
+
+function followableList(node: SyntaxNode | undefined, from: NixFileContext, files: Set<string>, depth: number): boolean {
+  const n = resolveValue(node);
+  if (!n || depth > 16) return false;
+  if (n.kind === K.NODE_LIST) return n.childNodes().every((e) => followableModule(e, from, files, depth + 1));
+  if (n.kind === K.NODE_BIN_OP && n.childTokens()[0]?.kind === K.TOKEN_CONCAT) return n.childNodes().every((c) => followableList(c, from, files, depth + 1));
+  if (n.kind === K.NODE_APPLY) {
+    const { fn, args } = flattenApply(n);
+    const name = calleeName(fn);
+    if (name === "optionals" && args.length === 2) return followableList(args[1], from, files, depth + 1);
+    if (name === "optional" && args.length === 2) return followableModule(args[1]!, from, files, depth + 1);
+    // `builtins.attrValues outputs.nixosModules`: every module a flake exports, like one input module.
+    if (name === "attrValues" && args.length === 1) return MODULE_SET.test(dottedName(args[0]) ?? "");
+  }
+  return false;
+}
+
+const MODULE_SET = /(^|\.)(nixosModules|homeManagerModules|homeModules|darwinModules|flakeModules)$/;
+
+function followableModule(node: SyntaxNode, from: NixFileContext, files: Set<string>, depth: number): boolean {
+  const n = resolveValue(node);
+  if (!n || depth > 16) return false;
+  switch (n.kind) {
+    case K.NODE_ATTR_SET:
+    case K.NODE_LAMBDA:
+    case K.NODE_SEARCH_PATH:
+      return true;
+    case K.NODE_SELECT:
+      // A module of a flake input or another flake output (`inputs.x.nixosModules.y`).
+      return /(^|\.)(nixosModules|homeManagerModules|homeModules|darwinModules|nixosModule|flakeModules|modules)\b/.test(dottedName(n) ?? "");
+    case K.NODE_PATH: {
+      if (n.firstChild(K.NODE_INTERPOL) || !/^\.\.?\//.test(n.text)) return false;
+      const dir = posix.dirname(from.file);
+      const rel = posix.normalize(posix.join(dir === "." ? "" : dir, n.text));
+      return files.has(rel) || files.has(posix.join(rel, "default.nix"));
+    }
+    case K.NODE_STRING:
+    case K.NODE_BIN_OP:
+      // `"${modulesPath}/profiles/x.nix"`, `modulesPath + "/profiles/x.nix"`: nixpkgs' own modules.
+      return /^\(?"?\$?\{?modulesPath\b/.test(n.text);
+    case K.NODE_APPLY: {
+      const { fn, args } = flattenApply(n);
+      return calleeName(fn) === "import" && !!args[0] && unparen(args[0])?.kind === K.NODE_PATH && followableModule(args[0], from, files, depth + 1);
+    }
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,126 @@
+// import-from-derivation: `import`, `readFile`, `readDir`, `importJSON`/`importTOML`,
+// `fileContents` or `callPackage` of a derivation's output, so evaluation has to build it first.
+// A derivation here is what the source shows to be one: a fetcher derivation (fetchFromGitHub,
+// pkgs' fetchurl/fetchgit/fetchzip...), runCommand, a trivial builder (writeText...), mkDerivation,
+// `pkgs.<package>`, followed through let bindings, `"${drv}/x.nix"` and `drv + "/x.nix"`.
+// Never a derivation: local paths, `<nixpkgs>`, flake inputs and function arguments (`inputs.x`,
+// `nixpkgs`, `self`, `modulesPath`), `pkgs.path`, and the evaluation-time fetchers
+// (builtins.fetchTarball / fetchGit / fetchurl / fetchTree / path), which fetch without building.
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import type { Rule } from "../types.js";
+import { antiPatternMeta } from "./catalogue.js";
+import { applications, calleeName, dottedName, flattenApply, resolveVariable, shortText, unparen } from "./syntax.js";
+
+const IMPORTERS = new Set(["import", "readFile", "readDir", "importJSON", "importTOML", "fileContents", "callPackage", "callPackages", "scopedImport"]);
+
+const DERIVATION_FUNCTIONS = new Set([
+  "fetchFromGitHub",
+  "fetchFromGitLab",
+  "fetchFromGitea",
+  "fetchFromForgejo",
+  "fetchFromCodeberg",
+  "fetchFromSourcehut",
+  "fetchFromBitbucket",
+  "fetchFromRepoOrCz",
+  "fetchFromSavannah",
+  "fetchgit",
+  "fetchzip",
+  "fetchurl",
+  "fetchpatch",
+  "fetchpatch2",
+  "fetchsvn",
+  "fetchhg",
+  "fetchCrate",
+  "runCommand",
+  "runCommandLocal",
+  "runCommandNoCC",
+  "runCommandCC",
+  "runCommandWith",
+  "writeText",
+  "writeTextFile",
+  "writeTextDir",
+  "writeScript",
+  "writeShellScript",
+  "writeJSON",
+  "mkDerivation",
+  "derivation",
+  "symlinkJoin",
+  "linkFarm",
+  "applyPatches",
+  "srcOnly",
+  // `(pkgs.formats.json { }).generate "name" value`
+  "generate",
+]);
+
+// `pkgs.<name>` that are not derivations.
+const PKGS_NON_DERIVATIONS = new Set(["path", "lib", "system", "config", "buildPlatform", "hostPlatform", "targetPlatform", "overlays", "formats", "callPackage", "writers", "pkgs"]);
+
+/** Why an expression is a derivation's output, or undefined when the source does not show it. */
+export function derivationOrigin(node: SyntaxNode | undefined, depth = 0): string | undefined {
+  const n = unparen(node);
+  if (!n || depth > 12) return undefined;
+  switch (n.kind) {
+    case K.NODE_IDENT: {
+      const b = resolveVariable(n);
+      if (!b?.value) return undefined;
+      const inner = derivationOrigin(b.value, depth + 1);
+      return inner ? `${n.text} = ${inner}` : undefined;
+    }
+    case K.NODE_APPLY: {
+      const { fn } = flattenApply(n);
+      const dotted = dottedName(fn) ?? "";
+      if (dotted.startsWith("builtins.")) return undefined;
+      const name = calleeName(fn);
+      if (name && DERIVATION_FUNCTIONS.has(name)) return `${shortText(fn, 50)} { … } (line ${n.line})`;
+      return undefined;
+    }
+    case K.NODE_SELECT: {
+      const dotted = dottedName(n);
+      if (dotted) {
+        const segs = dotted.split(".");
+        if (segs[0] === "pkgs" && segs.length >= 2 && !PKGS_NON_DERIVATIONS.has(segs[1]!) && segs.at(-1) !== "meta" && segs.at(-1) !== "passthru") return dotted;
+        return undefined;
+      }
+      // `(fetchFromGitHub { ... }).outPath`
+      const base = n.childNodes()[0];
+      return base && unparen(base)?.kind === K.NODE_APPLY ? derivationOrigin(base, depth + 1) : undefined;
+    }
+    case K.NODE_STRING: {
+      // `"${drv}/file.nix"`: the string's context is the derivation's output.
+      const first = n.children.find((c) => !c.isToken || (c.kind !== K.TOKEN_STRING_START && c.kind !== K.TOKEN_IND_STRING_START));
+      if (!first || first.isToken || first.kind !== K.NODE_INTERPOL) return undefined;
+      return derivationOrigin(first.firstChild(), depth + 1);
+    }
+    case K.NODE_BIN_OP: {
+      if (n.childTokens()[0]?.kind !== K.TOKEN_PLUS) return undefined;
+      return derivationOrigin(n.childNodes()[0], depth + 1);
+    }
+    default:
+      return undefined;
+  }
+}
+
+export const importFromDerivation: Rule = {
+  ...antiPatternMeta("import-from-derivation"),
+
+  checkNix(ctx) {
+    for (const app of applications(ctx.parsed.root)) {
+      if (!app.name || !IMPORTERS.has(app.name) || app.args.length === 0) continue;
+      // `import` is a builtin; `lib.importJSON`, `pkgs.callPackage`... are library functions.
+      const dotted = dottedName(app.fn);
+      if (app.name === "import" && dotted !== "import" && dotted !== "builtins.import") continue;
+      const target = app.args[0]!;
+      const origin = derivationOrigin(target);
+      if (!origin) continue;
+      ctx.report({
+        node: app.node,
+        key: `${app.name} ${shortText(target, 60)}`,
+        message: `${app.name} of ${shortText(target, 60)}, the output of a derivation (${origin}): evaluating this configuration must first build it (import from derivation).`,
+        fix: {
+          safety: "manual",
+          description: "Fetch Nix code with a flake input (or builtins.fetchTarball/fetchGit with a hash), commit generated files, or read the file at build time inside the derivation instead of at evaluation.",
+        },
+      });
+    }
+  },
+};

@@ -1,0 +1,99 @@
+// missing-nix-gc: a host none of whose files sets up garbage collection of the Nix store. Counted
+// as garbage collection: nix.gc.automatic (any definition not literally false, conditional ones
+// included), programs.nh.clean.enable, nix.settings.min-free (Nix then collects when space runs
+// low, also via nix.extraOptions), a service module named like *nix-gc (fast-nix-gc) or angrr, and
+// srvos's common/server/desktop profiles (they set min-free) or its nix-remote-builder role.
+// Hosts with modules that cannot be followed statically (imports computed by functions, files
+// that are not in the repository) are left alone. Reported once per host, at its declaration in
+// flake.nix; the fix adds nix.gc to the host's own
+// module when there is one (hosts/<name>/..., <name>.nix).
+import { posix } from "node:path";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { staticBool, staticValue } from "../../nix/values.js";
+import { setOption } from "../../remediate/edit.js";
+import type { HostContext, NixFileContext, Rule } from "../types.js";
+import { antiPatternMeta } from "./catalogue.js";
+import { hostDefinitions, hostMatching, hostOpacity } from "./host.js";
+import { dottedName } from "./syntax.js";
+
+const SRVOS_GC = /(^|\.)srvos\.nixosModules\.(common|server|desktop|roles-nix-remote-builder)$/;
+const GC_SERVICE = /^(.*-)?nix-gc$|^angrr$/;
+
+/** How the host collects garbage, or undefined. */
+function gcMechanism(h: HostContext): string | undefined {
+  const notFalse = (path: string) => hostDefinitions(h, path).find((x) => staticBool(x.def.inner) !== false);
+  for (const path of ["nix.gc.automatic", "programs.nh.clean.enable", "nh.clean.enable"]) {
+    const d = notFalse(path);
+    if (d) return `${path} in ${d.file.file}:${d.def.line}`;
+  }
+  const minFree = hostDefinitions(h, "nix.settings.min-free")[0] ?? hostDefinitions(h, 'nix.settings."min-free"')[0];
+  if (minFree) return `nix.settings.min-free in ${minFree.file.file}:${minFree.def.line}`;
+  for (const x of hostDefinitions(h, "nix.extraOptions")) {
+    const v = staticValue(x.def.inner);
+    const text = typeof v === "string" ? v : (x.def.inner?.text ?? "");
+    if (/\bmin-free\b/.test(text)) return `min-free in nix.extraOptions (${x.file.file}:${x.def.line})`;
+  }
+  for (const x of hostMatching(h, "services.*.enable")) {
+    if (GC_SERVICE.test(x.def.segments[1]!.name) && staticBool(x.def.inner) !== false) return `${x.def.path} in ${x.file.file}:${x.def.line}`;
+  }
+  for (const f of h.files) {
+    const found = srvosProfile(f);
+    if (found) return `${dottedName(found)} in ${f.file}:${found.line}`;
+  }
+  return undefined;
+}
+
+// Per scan (file contexts are made afresh by every scan): a file's reference to a srvos profile.
+const srvosCache = new WeakMap<NixFileContext, SyntaxNode | null>();
+
+function srvosProfile(f: NixFileContext): SyntaxNode | undefined {
+  const cached = srvosCache.get(f);
+  if (cached !== undefined) return cached ?? undefined;
+  let found: SyntaxNode | undefined;
+  f.parsed.root.walk((n) => {
+    if (found) return false;
+    if (n.kind === K.NODE_SELECT && SRVOS_GC.test(dottedName(n) ?? "")) found = n;
+  });
+  srvosCache.set(f, found ?? null);
+  return found;
+}
+
+/** The host's own module: a file under a directory named after the host, or `<host>.nix`. */
+export function hostModuleFile(h: HostContext): NixFileContext | undefined {
+  const own = h.files.filter((f) => {
+    if (!f.index.isModule || f.file === h.declaration?.file) return false;
+    const parts = f.file.split("/");
+    return parts.slice(0, -1).includes(h.host) || posix.basename(f.file) === `${h.host}.nix`;
+  });
+  const rank = (f: NixFileContext) => (/\/(default|configuration)\.nix$/.test(f.file) ? 0 : 1) + f.file.split("/").length / 100;
+  return own.sort((a, b) => rank(a) - rank(b))[0];
+}
+
+export const missingNixGc: Rule = {
+  ...antiPatternMeta("missing-nix-gc"),
+
+  checkHost(h) {
+    // Only a host whose every module can be seen can be said to lack something.
+    if (!h.declaration || hostOpacity(h)) return;
+    if (gcMechanism(h)) return;
+    const disabled = hostDefinitions(h, "nix.gc.automatic")[0];
+    const own = hostModuleFile(h);
+    const edit = own ? setOption(own.file, own.text, own.parsed.root, own.index, ["nix", "gc"], `{ automatic = true; dates = "weekly"; options = "--delete-older-than 30d"; }`) : undefined;
+    const anchor = h.declaration.node.childNodes()[0] ?? h.declaration.node;
+    h.report({
+      file: h.declaration.file,
+      node: anchor,
+      key: `host ${h.host}`,
+      optionPath: "nix.gc.automatic",
+      message:
+        `Host ${h.host} never collects garbage in its Nix store` +
+        (disabled ? ` (nix.gc.automatic is false in ${disabled.file.file}:${disabled.def.line})` : " (nix.gc.automatic defaults to false)") +
+        ": every generation and its packages stay on disk until it is full, and old, possibly vulnerable, generations stay bootable.",
+      fix: {
+        safety: edit ? "review" : "manual",
+        description: `Enable nix.gc.automatic with a retention${own ? ` in ${own.file}` : " in the host's configuration"} (or programs.nh.clean, or nix.settings.min-free).`,
+        ...(edit ? { edits: [edit] } : {}),
+      },
+    });
+  },
+};

@@ -1,0 +1,104 @@
+// nested-with: `with a; with b; expr`, a `with` whose body is directly another `with`. Only the
+// chained form is reported: a module-wide `with lib;` and a `with pkgs; [ ... ]` deep inside it
+// are scoped far apart and are common, deliberate style; the chain is where names become
+// ambiguous in one expression. A chain that opens whole files (`{ lib, ... }: with lib; with
+// my.lib; { ... }`) is usually a repository's house style, repeated in every module: the same
+// chain is then reported once, at its first file, naming the others, instead of once per file.
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import type { NixFileContext, RuleReport } from "../types.js";
+import type { Rule } from "../types.js";
+import { antiPatternMeta } from "./catalogue.js";
+import { shortText, unparen } from "./syntax.js";
+
+function withBody(w: SyntaxNode): SyntaxNode | undefined {
+  return unparen(w.childNodes()[1]);
+}
+
+/** Is `w` the body of another `with` (so not the head of a chain)? */
+function isChained(w: SyntaxNode): boolean {
+  let p = w.parent;
+  while (p && p.kind === K.NODE_PAREN) p = p.parent;
+  return !!p && p.kind === K.NODE_WITH && withBody(p) === w;
+}
+
+/** Does the `with` open the whole file (only function heads, `let`s and `assert`s above it)? */
+function opensFile(w: SyntaxNode): boolean {
+  let child = w;
+  for (let p = w.parent; p; child = p, p = p.parent) {
+    if (p.kind === K.NODE_ROOT) return true;
+    if (p.kind === K.NODE_PAREN) continue;
+    const last = p.childNodes().at(-1);
+    if ((p.kind === K.NODE_LAMBDA || p.kind === K.NODE_LET_IN || p.kind === K.NODE_ASSERT) && last === child) continue;
+    return false;
+  }
+  return false;
+}
+
+interface Chain {
+  head: SyntaxNode;
+  scopes: string[];
+  report: RuleReport;
+}
+
+function chainsIn(ctx: NixFileContext): Chain[] {
+  const out: Chain[] = [];
+  ctx.parsed.root.walk((n) => {
+    if (n.kind !== K.NODE_WITH || isChained(n)) return;
+    const chain: SyntaxNode[] = [n];
+    for (let b = withBody(n); b?.kind === K.NODE_WITH; b = withBody(b)) chain.push(b);
+    if (chain.length < 2) return;
+    const scopes = chain.map((w) => shortText(w.childNodes()[0]!, 40));
+    const last = chain.at(-1)!;
+    const semi = last.firstToken(K.TOKEN_SEMICOLON);
+    const lines = ctx.parsed.source.lines;
+    const a = lines.position(n.start);
+    const b = lines.position(semi ? semi.end : last.childNodes()[0]!.end);
+    out.push({
+      head: n,
+      scopes,
+      report: {
+        range: { line: a.line, column: a.column, endLine: b.line, endColumn: b.column },
+        key: `with ${scopes.join("; with ")}`,
+        evidence: scopes.map((s) => `with ${s};`).join(" "),
+        message: `${chain.length} nested \`with\` scopes (${scopes.join(", ")}): every name in the expression may come from any of them, decided only at evaluation.`,
+        fix: {
+          safety: "manual",
+          description: `Keep at most one \`with\` and qualify the other names (e.g. \`${scopes.at(-1)}.name\`) or bring them in with \`inherit (${scopes.at(-1)}) ...;\`.`,
+        },
+      },
+    });
+  });
+  return out;
+}
+
+export const nestedWith: Rule = {
+  ...antiPatternMeta("nested-with"),
+
+  checkNix(ctx) {
+    for (const c of chainsIn(ctx)) if (!opensFile(c.head)) ctx.report(c.report);
+  },
+
+  // File-opening chains, grouped across the repository.
+  async checkNixAsync(files, sink) {
+    const groups = new Map<string, Array<{ ctx: NixFileContext; chain: Chain }>>();
+    for (const ctx of files) {
+      for (const chain of chainsIn(ctx)) {
+        if (!opensFile(chain.head)) continue;
+        const key = chain.scopes.join("; ");
+        groups.set(key, [...(groups.get(key) ?? []), { ctx, chain }]);
+      }
+    }
+    for (const list of groups.values()) {
+      list.sort((x, y) => x.ctx.file.localeCompare(y.ctx.file));
+      const [first, ...others] = list;
+      if (!first) continue;
+      const r = first.chain.report;
+      const also = others.map((o) => `${o.ctx.file}:${o.chain.head.line}`);
+      const shown = also.slice(0, 8).join(", ") + (also.length > 8 ? `, and ${also.length - 8} more` : "");
+      sink.report(first.ctx, {
+        ...r,
+        message: others.length ? `${r.message} The same chain opens ${others.length} other file${others.length > 1 ? "s" : ""} (${shown}); reported once here.` : r.message,
+      });
+    }
+  },
+};

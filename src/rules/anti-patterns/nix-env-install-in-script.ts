@@ -1,0 +1,55 @@
+// nix-env-install-in-script: a script (shell file, or a Nix string that is a script) runs
+// `nix-env -i` / `--install`, possibly through sudo, ssh, `sh -c`... Comments, strings that are
+// not scripts, and other nix-env operations (`--set` for system profiles, `-q`, `--rollback`)
+// stay silent.
+import { LineIndex } from "../../nix/syntax.js";
+import type { Rule, RuleReport } from "../types.js";
+import { antiPatternMeta } from "./catalogue.js";
+import { commandEvidence, commandsInNix, commandsInTextFile, rangeOf, type ScriptCommand } from "./scripts.js";
+import { commandName, type ShellWord } from "./shell.js";
+
+/** The word that makes a nix-env call an installation, if it is one. Nix expands compound short
+ * options (`-iA` is `-i -A`), so any `-letters` word holding `i` counts. */
+export function nixEnvInstallFlag(argv: ShellWord[]): ShellWord | undefined {
+  if (commandName(argv[0]) !== "nix-env") return undefined;
+  // Asking for help or a dry run installs nothing.
+  if (argv.some((w) => w.value === "--help" || w.value === "--dry-run")) return undefined;
+  for (const w of argv.slice(1)) {
+    if (w.value === "--install") return w;
+    if (/^-[a-zA-Z]+$/.test(w.value) && w.value.includes("i")) return w;
+  }
+  return undefined;
+}
+
+function check(cmds: ScriptCommand[], text: string, lines: LineIndex, report: (r: RuleReport) => void): void {
+  for (const { argv, what } of cmds) {
+    const flag = nixEnvInstallFlag(argv);
+    if (!flag) continue;
+    const evidence = commandEvidence(text, argv);
+    const pkgs = argv.slice(1).filter((w) => !w.value.startsWith("-")).map((w) => w.value);
+    report({
+      range: rangeOf(lines, argv[0]!.start, argv.at(-1)!.end),
+      key: `${what}: ${evidence}`,
+      evidence,
+      message: `${what === "shell script" ? "This script" : `The script in ${what}`} runs \`${evidence}\`: it installs ${pkgs.length ? pkgs.join(", ") : "packages"} into a profile outside the declared configuration.`,
+      fix: {
+        safety: "manual",
+        description: "Declare the package (environment.systemPackages, users.users.<name>.packages or home.packages) and deploy; use `nix shell`/`nix run` for one-off tools.",
+      },
+    });
+  }
+
+}
+
+export const nixEnvInstallInScript: Rule = {
+  ...antiPatternMeta("nix-env-install-in-script"),
+
+  checkNix(ctx) {
+    check(commandsInNix(ctx), ctx.text, ctx.parsed.source.lines, ctx.report);
+  },
+
+  checkFile(ctx) {
+    if (ctx.text === undefined) return;
+    check(commandsInTextFile(ctx), ctx.text, new LineIndex(ctx.text), ctx.report);
+  },
+};

@@ -1,0 +1,180 @@
+// readdir-module-discovery: `imports` (or a system's `modules` list) built by listing a directory,
+// with builtins.readDir or lib.filesystem.listFilesRecursive, directly or through a helper
+// function (`imports = lib.custom.scanPaths ./.;` with scanPaths defined in lib/). The whole
+// repository is read at once, so helpers are followed across files: a helper is a named function
+// (let-bound, or an attribute such as a lib's `scanPaths`) that lists a directory or calls such a
+// helper. One finding per directory listing, at the listing, naming every place it builds imports.
+import { attrpathSegments } from "../../nix/options.js";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import type { NixFileContext, Rule } from "../types.js";
+import { antiPatternMeta } from "./catalogue.js";
+import { applications, calleeName, contains, resolveVariable, unparen } from "./syntax.js";
+
+const LISTING_FUNCTIONS = new Set(["readDir", "listFilesRecursive"]);
+
+interface Listing {
+  ctx: NixFileContext;
+  call: SyntaxNode;
+}
+
+interface Helper {
+  name: string;
+  /** The binding (ATTRPATH_VALUE) that defines it. */
+  binding: SyntaxNode;
+  /** Exported as an attribute (matched by name from any file), or let-bound (matched lexically). */
+  exported: boolean;
+  listings: Set<Listing>;
+}
+
+/** The named function a node is inside: the nearest binding whose value is a lambda containing it. */
+function enclosingNamedFunction(node: SyntaxNode): { name: string; binding: SyntaxNode; exported: boolean } | undefined {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const [path, value] = p.childNodes();
+    if (!path || unparen(value)?.kind !== K.NODE_LAMBDA || !contains(value!, node)) continue;
+    const segs = attrpathSegments(path);
+    const last = segs.at(-1);
+    if (!last || last.dynamic) return undefined;
+    return { name: last.name, binding: p, exported: p.parent?.kind === K.NODE_ATTR_SET };
+  }
+  return undefined;
+}
+
+/** Bindings that list a system's modules: `imports = ...`, and `modules = ...` given to a function
+ * (nixosSystem, homeManagerConfiguration, evalModules). */
+function moduleListBindings(root: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  root.walk((n) => {
+    if (n.kind !== K.NODE_ATTRPATH_VALUE) return;
+    const path = n.childNodes()[0];
+    if (!path) return;
+    const last = attrpathSegments(path).at(-1);
+    if (!last || last.dynamic) return;
+    if (last.name === "imports") out.push(n);
+    else if (last.name === "modules") {
+      let set = n.parent;
+      while (set?.parent?.kind === K.NODE_PAREN) set = set.parent;
+      if (set?.kind === K.NODE_ATTR_SET && set.parent?.kind === K.NODE_APPLY) out.push(n);
+    }
+  });
+  return out;
+}
+
+export const readdirModuleDiscovery: Rule = {
+  ...antiPatternMeta("readdir-module-discovery"),
+
+  async checkNixAsync(files, sink) {
+    // 1. Directory listings, and the helpers they are in (to a fixpoint: helpers calling helpers).
+    const helpers = new Map<SyntaxNode, Helper>();
+    const exportedByName = new Map<string, Helper[]>();
+    const addHelper = (node: SyntaxNode, from: Iterable<Listing>): boolean => {
+      const f = enclosingNamedFunction(node);
+      if (!f) return false;
+      let h = helpers.get(f.binding);
+      let changed = false;
+      if (!h) {
+        h = { ...f, listings: new Set() };
+        helpers.set(f.binding, h);
+        if (f.exported) exportedByName.set(f.name, [...(exportedByName.get(f.name) ?? []), h]);
+        changed = true;
+      }
+      for (const l of from) {
+        if (!h.listings.has(l)) {
+          h.listings.add(l);
+          changed = true;
+        }
+      }
+      return changed;
+    };
+    type App = ReturnType<typeof applications>[number];
+    const apps: App[] = [];
+    const appByNode = new Map<SyntaxNode, App>();
+    const listingByCall = new Map<SyntaxNode, Listing>();
+    for (const ctx of files) {
+      for (const a of applications(ctx.parsed.root)) {
+        apps.push(a);
+        appByNode.set(a.node, a);
+        if (a.name && LISTING_FUNCTIONS.has(a.name) && a.args.length >= 1) {
+          const l = { ctx, call: a.node };
+          listingByCall.set(a.node, l);
+          addHelper(a.node, [l]);
+        }
+      }
+    }
+    /** The helper an application calls, if any. */
+    const helperCalled = (fn: SyntaxNode): Helper | undefined => {
+      const name = calleeName(fn);
+      if (!name) return undefined;
+      if (fn.kind === K.NODE_IDENT) {
+        const b = resolveVariable(fn);
+        if (b) return helpers.get(b.binder) ?? (b.kind === "rec" ? exportedByName.get(name)?.find((h) => h.binding === b.binder) : undefined);
+      }
+      const candidates = exportedByName.get(name);
+      return candidates?.length === 1 ? candidates[0] : undefined;
+    };
+    for (let round = 0, changed = true; changed && round < 8; round++) {
+      changed = false;
+      for (const a of apps) {
+        const h = helperCalled(a.fn);
+        if (h && addHelper(a.node, h.listings)) changed = true;
+      }
+    }
+
+    // 2. Module lists that reach a listing (directly, through let-bound values, or via a helper).
+    const uses = new Map<Listing, Array<{ ctx: NixFileContext; binding: SyntaxNode; via?: string }>>();
+    for (const ctx of files) {
+      for (const binding of moduleListBindings(ctx.parsed.root)) {
+        const value = binding.childNodes()[1];
+        if (!value) continue;
+        const seen = new Set<SyntaxNode>();
+        const queue: SyntaxNode[] = [value];
+        const found = new Map<Listing, string | undefined>();
+        while (queue.length) {
+          const expr = queue.pop()!;
+          if (seen.has(expr)) continue;
+          seen.add(expr);
+          expr.walk((n) => {
+            if (n.kind === K.NODE_IDENT) {
+              const b = resolveVariable(n);
+              if (b?.value && !contains(b.value, binding)) queue.push(b.value);
+              return;
+            }
+            const a = n.kind === K.NODE_APPLY ? appByNode.get(n) : undefined;
+            if (!a) return;
+            const l = listingByCall.get(n);
+            if (l) found.set(l, undefined);
+            const h = helperCalled(a.fn);
+            if (h) for (const l of h.listings) if (!found.has(l)) found.set(l, h.name);
+          });
+        }
+        for (const [l, via] of found) {
+          const list = uses.get(l) ?? [];
+          list.push({ ctx, binding, via });
+          uses.set(l, list);
+        }
+      }
+    }
+
+    // 3. One finding per listing used to build module lists.
+    for (const [l, list] of uses) {
+      const where = list.map((u) => `${u.ctx.file}:${u.binding.line}`);
+      const shown = where.slice(0, 5).join(", ") + (where.length > 5 ? `, and ${where.length - 5} more` : "");
+      const via = [...new Set(list.map((u) => u.via).filter((v): v is string => !!v))];
+      const local = list.length === 1 && list[0]!.ctx === l.ctx && !list[0]!.via;
+      sink.report(l.ctx, {
+        node: l.call,
+        key: `listing ${l.call.text.replace(/\s+/g, " ")}`,
+        message: local
+          ? `The module list at line ${list[0]!.binding.line} is built by listing a directory (${calleeName(flattenCallee(l.call)) ?? "readDir"}): every .nix file that appears there becomes part of the configuration without being named.`
+          : `This directory listing${via.length ? ` (through ${via.map((v) => `\`${v}\``).join(", ")})` : ""} builds module lists in ${list.length} place${list.length > 1 ? "s" : ""} (${shown}): every .nix file that appears in those directories becomes part of the configuration without being named.`,
+        fix: { safety: "manual", description: "List the modules explicitly in `imports` (one reviewed line per module)." },
+      });
+    }
+  },
+};
+
+function flattenCallee(app: SyntaxNode): SyntaxNode {
+  let n = app;
+  while (n.kind === K.NODE_APPLY) n = unparen(n.childNodes()[0]) ?? n;
+  return n;
+}

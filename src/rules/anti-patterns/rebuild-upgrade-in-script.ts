@@ -1,0 +1,44 @@
+// rebuild-upgrade-in-script: a script runs `nixos-rebuild <action> --upgrade` (or
+// `--upgrade-all`), so every run deploys whatever the channels hold at that moment. The fix
+// removes the flag (for review: deploys then use the pinned inputs only).
+import { LineIndex } from "../../nix/syntax.js";
+import type { Rule, RuleReport, TextEdit } from "../types.js";
+import { antiPatternMeta } from "./catalogue.js";
+import { commandEvidence, commandsInNix, commandsInTextFile, rangeOf, removeWordEdit, type ScriptCommand } from "./scripts.js";
+import { commandName } from "./shell.js";
+
+function check(cmds: ScriptCommand[], file: string, text: string, lines: LineIndex, report: (r: RuleReport) => void): void {
+  for (const { argv, what } of cmds) {
+    const name = commandName(argv[0]);
+    if (name !== "nixos-rebuild" && name !== "nixos-rebuild-ng") continue;
+    const flags = argv.filter((w) => w.value === "--upgrade" || w.value === "--upgrade-all");
+    if (flags.length === 0) continue;
+    const evidence = commandEvidence(text, argv);
+    const edits = flags.map((w) => removeWordEdit(file, text, w));
+    const complete = edits.every((e): e is TextEdit => !!e);
+    report({
+      range: rangeOf(lines, argv[0]!.start, argv.at(-1)!.end),
+      key: `${what}: ${evidence}`,
+      evidence,
+      message: `${what === "shell script" ? "This script" : `The script in ${what}`} runs \`${evidence}\`: ${flags[0]!.value} updates the channels first, so it deploys whatever they hold at that moment, not what the repository pins.`,
+      fix: {
+        safety: complete ? "review" : "manual",
+        description: `Remove ${flags.map((w) => w.value).join(" and ")}; update pinned inputs (flake.lock) in a reviewed commit, or use system.autoUpgrade with a flake.`,
+        ...(complete ? { edits } : {}),
+      },
+    });
+  }
+}
+
+export const rebuildUpgradeInScript: Rule = {
+  ...antiPatternMeta("rebuild-upgrade-in-script"),
+
+  checkNix(ctx) {
+    check(commandsInNix(ctx), ctx.file, ctx.text, ctx.parsed.source.lines, ctx.report);
+  },
+
+  checkFile(ctx) {
+    if (ctx.text === undefined) return;
+    check(commandsInTextFile(ctx), ctx.file, ctx.text, new LineIndex(ctx.text), ctx.report);
+  },
+};

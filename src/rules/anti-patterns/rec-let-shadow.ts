@@ -1,0 +1,72 @@
+// rec-let-shadow: in `rec { name = ... name ...; }` the attribute's own name means the attribute,
+// not the enclosing `let` binding or function argument of the same name. When such an outer
+// binding exists, the author meant it: the attribute is defined as itself (infinite recursion).
+// References under a lambda are left alone (`rec { f = n: ... f (n - 1); }` is deliberate recursion).
+import { attrpathSegments } from "../../nix/options.js";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { replaceNode } from "../../remediate/edit.js";
+import type { Rule } from "../types.js";
+import { antiPatternMeta } from "./catalogue.js";
+import { isVariableReference, resolveVariable, unparen } from "./syntax.js";
+
+/** Is `node` under a lambda, looking up to `stop` (the attribute's value) included? */
+function underLambda(node: SyntaxNode, stop: SyntaxNode): boolean {
+  for (let p: SyntaxNode | null = node; p; p = p.parent) {
+    if (p.kind === K.NODE_LAMBDA) return true;
+    if (p === stop) break;
+  }
+  return false;
+}
+
+/** Is `node` directly the value, or reached through operators and applications only (so forcing
+ * the attribute forces it), rather than inside a set, list or string built lazily? */
+function strictlyReached(node: SyntaxNode, value: SyntaxNode): boolean {
+  for (let p: SyntaxNode | null = node; p && p !== value; p = p.parent) {
+    const q = p.parent;
+    if (!q) return false;
+    if (q.kind === K.NODE_ATTR_SET || q.kind === K.NODE_LIST || q.kind === K.NODE_ATTRPATH_VALUE || q.kind === K.NODE_LET_IN) return false;
+  }
+  return true;
+}
+
+const KIND_WORDS: Record<string, string> = { let: "the let binding", param: "the function argument", formal: "the function argument", rec: "the attribute of the enclosing rec set" };
+
+export const recLetShadow: Rule = {
+  ...antiPatternMeta("rec-let-shadow"),
+
+  checkNix(ctx) {
+    ctx.parsed.root.walk((set) => {
+      if (set.kind !== K.NODE_ATTR_SET || !set.firstToken(K.TOKEN_REC)) return;
+      for (const b of set.childNodes()) {
+        if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+        const [path, value] = b.childNodes();
+        if (!path || !value) continue;
+        const segs = attrpathSegments(path);
+        if (segs.length !== 1 || segs[0]!.dynamic) continue;
+        const name = segs[0]!.name;
+        const selfRefs: SyntaxNode[] = [];
+        value.walk((n) => {
+          if (n.kind !== K.NODE_IDENT || n.text !== name || !isVariableReference(n)) return;
+          if (underLambda(n, value)) return;
+          if (resolveVariable(n)?.scope === set) selfRefs.push(n);
+        });
+        if (selfRefs.length === 0) continue;
+        const outer = resolveVariable(set, name);
+        if (!outer) continue;
+        const outerLine = outer.binder.line;
+        const strict = selfRefs.some((r) => strictlyReached(r, value));
+        const direct = unparen(value)?.kind === K.NODE_IDENT && unparen(value)!.text === name;
+        ctx.report({
+          node: b,
+          key: `rec ${name}`,
+          message:
+            `In this rec set, \`${name}\` in the value of \`${name}\` is the attribute itself, not ${KIND_WORDS[outer.kind]} \`${name}\` on line ${outerLine}` +
+            (strict ? `: evaluating it fails with "infinite recursion encountered".` : `: the value refers to itself, not to the outer binding.`),
+          fix: direct
+            ? { safety: "auto", description: `\`inherit ${name};\` takes \`${name}\` from the enclosing scope, as intended.`, edits: [replaceNode(ctx.file, b, `inherit ${name};`)] }
+            : { safety: "manual", description: `Rename the outer \`${name}\` (e.g. \`${name}'\`) and refer to that, or drop \`rec\`.` },
+        });
+      }
+    });
+  },
+};

@@ -1,0 +1,130 @@
+// types-str-merge: an option declared `types.str` whose values need merging, which str cannot do
+// (two different definitions at one priority are an evaluation error). Reported when:
+// - its description says it holds one item per line ("one per line", "newline-separated"...);
+// - its default is multi-line literal text (not a generated value of an internal/read-only option);
+// - a host defines it more than once, unconditionally, at the same priority, with values that are
+//   not all the same literal (a conflict, or a merge the author expected).
+// A str option defined once, or under exclusive conditions, is fine and stays silent.
+import type { OptionDefinition } from "../../nix/options.js";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { staticValue } from "../../nix/values.js";
+import { replaceNode } from "../../remediate/edit.js";
+import type { NixFileContext, Rule, RuleReport } from "../types.js";
+import { antiPatternMeta } from "./catalogue.js";
+import { attrsOf, declarationAnchor } from "./mkoption-without-description.js";
+import { hostDefinitions } from "./host.js";
+import { stringSource } from "./scripts.js";
+import { applications, calleeName, dottedName, flattenApply, resolveVariable, unparen } from "./syntax.js";
+
+const LINE_WISE = /\bone\s+(?:\w+\s+)?per\s+line\b|\bnewline[- ]separated\b|\bseparated\s+by\s+(?:a\s+)?new[- ]?lines?\b|\bline[- ]separated\b/i;
+
+/** The `str` node of a `types.str` / `lib.types.str` / `str` (under `with types`) / `nullOr str`. */
+export function strTypeNode(type: SyntaxNode | undefined): SyntaxNode | undefined {
+  const n = unparen(type);
+  if (!n) return undefined;
+  if (n.kind === K.NODE_SELECT) {
+    const d = dottedName(n);
+    if (d === "types.str" || d === "lib.types.str") return n.childNodes()[1]!.childNodes().at(-1);
+    return undefined;
+  }
+  if (n.kind === K.NODE_IDENT) return n.text === "str" && !resolveVariable(n) ? n : undefined;
+  if (n.kind === K.NODE_APPLY) {
+    const { fn, args } = flattenApply(n);
+    return calleeName(fn) === "nullOr" && args.length === 1 ? strTypeNode(args[0]) : undefined;
+  }
+  return undefined;
+}
+
+interface StrOption {
+  call: SyntaxNode;
+  typeNode: SyntaxNode;
+  strNode: SyntaxNode;
+  attrs: Map<string, SyntaxNode | undefined>;
+  path?: string;
+}
+
+// Per scan (file contexts are made afresh by every scan), as host checks revisit shared files.
+const strOptionsCache = new WeakMap<NixFileContext, StrOption[]>();
+
+function strOptions(ctx: NixFileContext): StrOption[] {
+  const cached = strOptionsCache.get(ctx);
+  if (cached) return cached;
+  const out: StrOption[] = [];
+  for (const app of applications(ctx.parsed.root)) {
+    if (app.name !== "mkOption" || app.args.length !== 1) continue;
+    const set = unparen(app.args[0]);
+    if (set?.kind !== K.NODE_ATTR_SET) continue;
+    const attrs = attrsOf(set);
+    const typeNode = attrs.get("type");
+    const strNode = strTypeNode(typeNode);
+    if (!typeNode || !strNode) continue;
+    const path = ctx.index.declarations.find((d) => unparen(d.value) === app.node)?.path;
+    out.push({ call: app.node, typeNode, strNode, attrs, path });
+  }
+  strOptionsCache.set(ctx, out);
+  return out;
+}
+
+/** Why the option's own declaration says it holds lines, if it does. */
+function lineWiseReason(o: StrOption): string | undefined {
+  const description = o.attrs.get("description");
+  if (description && LINE_WISE.test(description.text)) {
+    const m = LINE_WISE.exec(description.text)!;
+    return `its description says "${m[0]}"`;
+  }
+  // A multi-line literal default suggests text others add to; a generated one (interpolations)
+  // in an internal or read-only option is a computed value nobody else defines.
+  const def = unparen(o.attrs.get("default"));
+  const computed = o.attrs.has("internal") || o.attrs.has("readOnly") || !!def?.firstChild(K.NODE_INTERPOL);
+  if (def?.kind === K.NODE_STRING && !computed && stringSource(def).text.trim().includes("\n")) return `its default is multi-line text (line ${def.line})`;
+  return undefined;
+}
+
+function report(o: StrOption, file: string, reason: string): RuleReport {
+  const name = o.path ?? declarationAnchor(o.call).text;
+  return {
+    node: o.typeNode,
+    file,
+    optionPath: o.path,
+    key: o.path ? undefined : `str ${name}`,
+    message: `Option ${name} is declared \`${o.typeNode.text.replace(/\s+/g, " ")}\` but ${reason}: str cannot merge definitions (two that differ are a "conflicting definition values" error); types.lines joins them with newlines.`,
+    fix: { safety: "review", description: "Declare it with types.lines (definitions from several modules are then concatenated).", edits: [replaceNode(file, o.strNode, "lines")] },
+  };
+}
+
+/** Definitions that all apply together (no condition, default priority). */
+function unconditional(defs: OptionDefinition[]): OptionDefinition[] {
+  return defs.filter((d) => d.conditions.length === 0 && !d.priority);
+}
+
+// Host checks see a shared module once per host; report a declaration once per scan.
+const reportedIn = new WeakMap<NixFileContext, Set<SyntaxNode>>();
+
+export const typesStrMerge: Rule = {
+  ...antiPatternMeta("types-str-merge"),
+
+  checkNix(ctx) {
+    for (const o of strOptions(ctx)) {
+      const reason = lineWiseReason(o);
+      if (reason) ctx.report(report(o, ctx.file, reason));
+    }
+  },
+
+  checkHost(hctx) {
+    for (const file of hctx.files) {
+      for (const o of strOptions(file)) {
+        if (!o.path || lineWiseReason(o)) continue;
+        const defs = unconditional(hostDefinitions(hctx, o.path).map((x) => x.def));
+        if (defs.length < 2) continue;
+        const values = defs.map((d) => staticValue(d.inner));
+        if (values.every((v) => typeof v === "string" && v === values[0])) continue;
+        const done = reportedIn.get(file) ?? new Set<SyntaxNode>();
+        reportedIn.set(file, done);
+        if (done.has(o.call)) continue;
+        done.add(o.call);
+        const where = hostDefinitions(hctx, o.path).filter((x) => defs.includes(x.def)).map((x) => `${x.file.file}:${x.def.line}`);
+        hctx.report({ ...report(o, file.file, `host ${hctx.host} defines it ${defs.length} times at the same priority (${where.join(", ")})`), file: file.file });
+      }
+    }
+  },
+};

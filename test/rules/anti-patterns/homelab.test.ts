@@ -1,0 +1,34 @@
+// The bundled example repository has planted anti-patterns: each is found, at its line, and its
+// look-alikes (the comment in deploy.sh, the rec set in monitoring.nix) stay silent.
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { ANTI_PATTERN_RULES } from "../../../src/rules/anti-patterns/index.js";
+import { clearScanCache, runScan } from "../../../src/scan/index.js";
+
+const HOMELAB = fileURLToPath(new URL("../../../examples/homelab", import.meta.url));
+
+describe("anti-patterns in examples/homelab", () => {
+  it("finds every planted instance and nothing else", async () => {
+    clearScanCache();
+    const report = await runScan({ root: HOMELAB, quick: true, rules: ANTI_PATTERN_RULES });
+    const found = report.findings.map((f) => `${f.ruleId} ${f.file}:${f.line}${f.host ? ` [${f.host.join(",")}]` : ""}`).sort();
+    expect(found).toEqual(
+      [
+        "installphase-without-runhook pkgs/backup-tool.nix:13",
+        "missing-home-stateversion flake.nix:27 [workstation]",
+        "missing-nix-gc flake.nix:24 [nas]",
+        "missing-nix-gc flake.nix:25 [workstation]",
+        "missing-nix-gc flake.nix:29 [laptop]",
+        "mkif-constant modules/monitoring.nix:34 [nas]",
+        "mkoption-without-description modules/monitoring.nix:13 [nas]",
+        "nested-with home/alice.nix:11 [workstation]",
+        "nix-env-install-in-script scripts/deploy.sh:12",
+        "rebuild-upgrade-in-script scripts/deploy.sh:10",
+        "trivial-wrapper pkgs/backup-tool.nix:3",
+        "types-str-merge modules/monitoring.nix:18 [nas]",
+        "unquoted-url modules/monitoring.nix:35 [nas]",
+      ].sort(),
+    );
+    expect(report.errors).toEqual([]);
+  });
+});

@@ -1,0 +1,135 @@
+// mkoption-without-description and types-str-merge: option declarations.
+import { describe, expect, it } from "vitest";
+import { sites } from "../../helpers/scan.js";
+import { nixAvailable } from "../../helpers/nix.js";
+import { applyFix, findingsOf, flakeWith, lineOf, scanWith } from "./helpers.js";
+
+const NO_DESC = "mkoption-without-description";
+const STR = "types-str-merge";
+
+const DECLS = `{ lib, pkgs, ... }:
+with lib;
+{
+  options.my = {
+    a = mkOption { type = types.str; };
+    b = mkOption { type = types.str; description = "B."; };
+    c = mkEnableOption "c";
+    d = mkOption { type = types.int; internal = true; };
+    e = mkOption { type = types.int; visible = false; };
+    f = lib.mkOption {
+      type = types.submodule {
+        options.g = mkOption { type = types.str; };
+      };
+      description = "F.";
+    };
+    h = mkOption ({ type = types.str; } // { description = "H."; });
+    i = mkPackageOption pkgs "hello" { };
+    j = mkOption { inherit (import ./d.nix) description; };
+    # k = mkOption { };
+  };
+  options.accounts.email.accounts = mkOption {
+    type = with types; attrsOf (submodule ./accounts.nix);
+  };
+  options.users.users = mkOption { type = types.attrsOf (types.submodule { }); default = { }; };
+  config.my.l = "mkOption { }";
+}
+`;
+
+describe(NO_DESC, () => {
+  it("reports mkOption without description, not documented, internal or generated ones", async () => {
+    const report = await scanWith(NO_DESC, { "decls.nix": DECLS });
+    expect(sites(report, NO_DESC)).toEqual([`decls.nix:${lineOf(DECLS, "a = mkOption")}`, `decls.nix:${lineOf(DECLS, "options.g")}`, `decls.nix:${lineOf(DECLS, "options.users.users")}`]);
+    const [a, g] = findingsOf(report, NO_DESC);
+    expect(a).toMatchObject({ optionPath: "my.a", column: 5, severity: "low", fix: { safety: "manual" } });
+    expect(a!.message).toContain("Option my.a is declared without a description");
+    expect(g!.message).toContain("Option options.g is declared");
+  });
+});
+
+const STR_DECLS = `{ lib, ... }:
+{
+  options.my = {
+    targets = lib.mkOption {
+      type = lib.types.str;
+      default = "";
+      description = "Scrape targets, one per line.";
+    };
+    motd = lib.mkOption {
+      type = lib.types.nullOr lib.types.str;
+      default = ''
+        Welcome.
+        Be nice.
+      '';
+      description = "Message of the day.";
+    };
+    name = lib.mkOption {
+      type = lib.types.str;
+      default = "x";
+      description = "One name.";
+    };
+    lines = lib.mkOption { type = lib.types.lines; default = ""; description = "Lines, one per line."; };
+    label = lib.mkOption {
+      type = lib.types.str; # one per line
+      default = "";
+      description = "A label.";
+    };
+    extra = lib.mkOption { type = lib.types.str; default = ""; description = "Extra text."; };
+    conditional = lib.mkOption { type = lib.types.str; default = ""; description = "C."; };
+    same = lib.mkOption { type = lib.types.str; default = ""; description = "S."; };
+    script = lib.mkOption {
+      internal = true;
+      type = lib.types.str;
+      default = ''
+        echo \${"x"}
+        echo y
+      '';
+      description = "Generated.";
+    };
+    fixed = lib.mkOption {
+      readOnly = true;
+      type = lib.types.str;
+      default = ''
+        a
+        b
+      '';
+      description = "Read-only.";
+    };
+  };
+}
+`;
+
+describe(STR, () => {
+  it("reports str options whose declaration says they hold lines", async () => {
+    const report = await scanWith(STR, { "decls.nix": STR_DECLS });
+    expect(sites(report, STR)).toEqual(["decls.nix:5", "decls.nix:10"]);
+    const [targets, motd] = findingsOf(report, STR);
+    expect(targets).toMatchObject({ optionPath: "my.targets", column: 14, severity: "low", fix: { safety: "review" } });
+    expect(targets!.message).toContain('its description says "one per line"');
+    expect(motd!.message).toContain("its default is multi-line text (line 11)");
+  });
+
+  it("reports a str option a host defines twice at the same priority, once, at the declaration", async () => {
+    const files = {
+      "flake.nix": flakeWith(["./decls.nix", "./a.nix", "./b.nix"]).replace("nixosConfigurations.example", "nixosConfigurations.one") + "",
+      "decls.nix": STR_DECLS,
+      "a.nix": `{ lib, ... }: { my.extra = "a"; my.conditional = lib.mkIf true "a"; my.same = "s"; }\n`,
+      "b.nix": `{ lib, ... }: { my.extra = "b"; my.conditional = "b"; my.same = "s"; my.name = lib.mkForce "y"; }\n`,
+    };
+    const report = await scanWith(STR, files);
+    const extra = findingsOf(report, STR).filter((f) => f.optionPath === "my.extra");
+    expect(extra).toHaveLength(1);
+    expect(extra[0]).toMatchObject({ file: "decls.nix", line: lineOf(STR_DECLS, "extra = "), host: ["one"] });
+    expect(extra[0]!.message).toContain("host one defines it 2 times at the same priority (a.nix:1, b.nix:1)");
+    expect(findingsOf(report, STR).map((f) => f.optionPath).sort()).toEqual(["my.extra", "my.motd", "my.targets"]);
+  });
+
+  it.skipIf(!nixAvailable)("switches the type to types.lines; the patch applies and parses", async () => {
+    const files = { "decls.nix": STR_DECLS };
+    const report = await scanWith(STR, files);
+    const [targets, motd] = findingsOf(report, STR);
+    expect((await applyFix(files, targets))["decls.nix"]!.split("\n")[4]).toBe("      type = lib.types.lines;");
+    const patched = await applyFix(files, motd);
+    expect(patched["decls.nix"]!.split("\n")[9]).toBe("      type = lib.types.nullOr lib.types.lines;");
+    expect(sites(await scanWith(STR, patched), STR)).toEqual(["decls.nix:5"]);
+  });
+});

@@ -1,0 +1,140 @@
+// trivial-wrapper and installphase-without-runhook: Nix code as code (functions, packages).
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { sites } from "../../helpers/scan.js";
+import { nixAvailable } from "../../helpers/nix.js";
+import { applyFix, findingsOf, lineOf, nixEval, scanWith } from "./helpers.js";
+
+const WRAP = "trivial-wrapper";
+const HOOK = "installphase-without-runhook";
+
+const LIB = `{ lib, myLib }:
+let
+  upper = s: lib.toUpper s;
+  concat = a: b: lib.concatStrings [ a b ];
+  join = lib.concatStringsSep ", ";
+  sepBy = sep: xs: lib.concatStringsSep sep xs;
+  prefixed = s: lib.concatStrings [ "x-" s ];
+  twice = s: lib.concatStrings [ s s ];
+  flipped = a: b: lib.concatStringsSep b a;
+  mine = x: myLib.f x;
+  base = p: builtins.baseNameOf p;
+  # upper2 = s: lib.toUpper s;
+  doc = "f = x: lib.g x;";
+in
+{
+  out = [ (upper (concat "a" "b")) join sepBy prefixed twice flipped mine base doc ];
+  apply = x: lib.toLower x;
+  mapped = map (x: lib.toUpper x) [ "a" ];
+  lower = s: lib.toLower s;
+  helpers.lower2 = s: lib.toLower s;
+}
+`;
+
+describe(WRAP, () => {
+  it("reports named functions that only forward to lib/builtins, not ones that add something", async () => {
+    const report = await scanWith(WRAP, { "lib.nix": LIB });
+    expect(sites(report, WRAP)).toEqual(["upper =", "concat =", "sepBy =", "base =", "  lower ="].map((n) => `lib.nix:${lineOf(LIB, n)}`));
+    const [upper, concat] = findingsOf(report, WRAP);
+    expect(upper).toMatchObject({ severity: "low", column: 3, fix: { safety: "auto" } });
+    expect(upper!.message).toContain("it is `lib.toUpper` under another name");
+    expect(concat!.message).toContain("only collects its arguments into the list lib.concatStrings takes");
+    expect(concat!.fix).toMatchObject({ safety: "manual" });
+  });
+
+  it.skipIf(!nixAvailable)("replaces an eta-expanded wrapper by the function itself: same results in Nix", async () => {
+    const text = `let\n  base = p: builtins.baseNameOf p;\nin\n[ (base "/a/b.nix") (base "c") ]\n`;
+    const report = await scanWith(WRAP, { "x.nix": text });
+    const patched = await applyFix({ "x.nix": text }, findingsOf(report, WRAP)[0]);
+    expect(patched["x.nix"]).toContain("  base = builtins.baseNameOf;\n");
+    const dir = await mkdtemp(join(tmpdir(), "nix-warden-wrap-"));
+    try {
+      await writeFile(join(dir, "before.nix"), text);
+      await writeFile(join(dir, "after.nix"), patched["x.nix"]!);
+      expect(nixEval("import ./after.nix", dir)).toEqual(nixEval("import ./before.nix", dir));
+      expect(nixEval("import ./after.nix", dir)).toEqual(["b.nix", "c"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+const PKGS = `{ stdenv, python3Packages, lib }:
+{
+  a = stdenv.mkDerivation {
+    pname = "a"; version = "1"; src = ./.;
+    installPhase = ''
+      mkdir -p $out
+    '';
+  };
+  b = stdenv.mkDerivation (finalAttrs: {
+    pname = "b"; version = "1"; src = ./.;
+    buildPhase = ''
+      runHook preBuild
+      make
+    '';
+    installPhase = ''
+      runHook preInstall
+      # runHook postInstall
+      cp x $out
+    '';
+  });
+  c = python3Packages.buildPythonApplication rec {
+    pname = "c"; version = "1"; src = ./.;
+    installPhase = "install -Dm755 c.py $out/bin/c";
+  };
+  d = stdenv.mkDerivation {
+    pname = "d"; version = "1"; src = ./.;
+    installPhase = ''
+      runHook preInstall
+      cp -r . $out
+      runHook postInstall
+    '';
+    postInstall = "echo done";
+    checkPhase = ":";
+    configurePhase = lib.optionalString true "echo";
+  };
+  e = { installPhase = "cp x $out"; };
+  f = stdenv.mkDerivation {
+    pname = "f"; version = "1"; src = ./.;
+    installPhase = "echo 'runHook preInstall' && runHook postInstall";
+  };
+}
+`;
+
+describe(HOOK, () => {
+  it("reports overridden phases without their runHook calls (comments and quoted text do not count)", async () => {
+    const report = await scanWith(HOOK, { "pkgs.nix": PKGS });
+    expect(sites(report, HOOK)).toEqual([5, 11, 15, 23, lineOf(PKGS, "echo 'runHook")].map((l) => `pkgs.nix:${l}`));
+    const [a, build, install, c, f] = findingsOf(report, HOOK);
+    expect(a).toMatchObject({ severity: "low", column: 5, fix: { safety: "review" } });
+    expect(a!.message).toContain("installPhase of this mkDerivation call replaces the standard phase without `runHook preInstall` and `runHook postInstall`");
+    expect(build!.message).toContain("without `runHook postBuild`");
+    expect(install!.message).toContain("without `runHook postInstall`");
+    expect(c!.message).toContain("buildPythonApplication");
+    expect(c!.fix).toMatchObject({ safety: "manual" });
+    expect(f!.message).toContain("without `runHook preInstall`:");
+  });
+
+  it.skipIf(!nixAvailable)("adds the runHook lines inside the phase; Nix reads the same script with the hooks around it", async () => {
+    const files = { "pkgs.nix": PKGS };
+    const report = await scanWith(HOOK, files);
+    const [a, build] = findingsOf(report, HOOK);
+    const patched = await applyFix(files, a);
+    const dir = await mkdtemp(join(tmpdir(), "nix-warden-hook-"));
+    try {
+      await writeFile(join(dir, "pkgs.nix"), patched["pkgs.nix"]!);
+      // Only to read the phase string back as Nix sees it: mkDerivation returns its argument.
+      const args = "{ stdenv = { mkDerivation = a: if builtins.isFunction a then a { } else a; }; python3Packages.buildPythonApplication = a: a; lib.optionalString = c: s: s; }";
+      expect(nixEval(`(import ./pkgs.nix ${args}).a.installPhase`, dir)).toBe("runHook preInstall\nmkdir -p $out\nrunHook postInstall\n");
+      const patchedB = await applyFix(files, build);
+      await writeFile(join(dir, "pkgs.nix"), patchedB["pkgs.nix"]!);
+      expect(nixEval(`(import ./pkgs.nix ${args}).b.buildPhase`, dir)).toBe("runHook preBuild\nmake\nrunHook postBuild\n");
+      expect(sites(await scanWith(HOOK, patchedB), HOOK)).toEqual([5, 16, 24, lineOf(PKGS, "echo 'runHook") + 1].map((l) => `pkgs.nix:${l}`));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
