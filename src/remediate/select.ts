@@ -14,7 +14,8 @@ export function selectFindings(findings: readonly Finding[], sel: Selection): { 
   const byId = new Map(findings.map((f) => [f.id, f]));
   let chosen: Finding[];
   const missing: string[] = [];
-  if (sel.ids?.length) {
+  // Explicit ids (even an empty list, when every id named a drift item) choose exactly those.
+  if (sel.ids !== undefined) {
     chosen = [];
     for (const id of sel.ids) {
       const f = byId.get(id);

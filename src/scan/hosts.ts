@@ -6,20 +6,27 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, normalize, posix } from "node:path";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
-import { attrpathSegments, calleeName, flattenApply, staticString, unparen } from "../nix/options.js";
+import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
 
 export interface HostDeclaration {
   name: string;
-  /** The binding that declares it in flake.nix. */
+  /** The file that declares it. */
+  file: string;
+  /** The binding that declares it (or, for a directory host, its entry module's root). */
   node: SyntaxNode;
   /** Files (relative to the root) the host's configuration is made of. */
   files: Set<string>;
+  source: "flake" | "directory";
 }
 
 export interface HostGraph {
   hosts: HostDeclaration[];
-  /** For each file, the hosts that include it. */
+  /** Files that declare hosts (their findings belong to the host whose declaration holds them). */
+  declarationFiles: Set<string>;
+  /** For each module file, the hosts that include it (empty for declaration files). */
   hostsOf(file: string): string[];
+  /** The hosts a node belongs to: by position in a declaration file, else the file's hosts. */
+  hostsAt(file: string, node?: SyntaxNode): string[];
 }
 
 /** What a module file refers to: its imports and other local files (relative to the root). */
@@ -186,23 +193,50 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
   }
 }
 
-/** Find `nixosConfigurations` in a flake's syntax tree and each host's files. */
-export function flakeHosts(flakeRoot: SyntaxNode, flakeFile: string): Array<{ name: string; node: SyntaxNode; files: Set<string> }> {
-  const flakeDir = posix.dirname(flakeFile) === "." ? "" : posix.dirname(flakeFile);
-  const hosts: Array<{ name: string; node: SyntaxNode; files: Set<string> }> = [];
-  const visit = (node: SyntaxNode, env: Env | undefined, prefix: string[]): void => {
+export interface DeclaredHost {
+  name: string;
+  /** The file that declares it (flake.nix, or a flake-parts module). */
+  file: string;
+  /** The binding that declares it, or the host's entry module for directory hosts. */
+  node: SyntaxNode;
+  files: Set<string>;
+  /** `flake`: read from a `nixosConfigurations` declaration, so its module list is known.
+   * `directory`: guessed from a `hosts/<name>/` layout when no declaration could be read; the
+   * host may include modules that were not found, so rules about defaults skip it. */
+  source: "flake" | "directory";
+}
+
+/** The name of an attribute, resolving `${name}` through let-bound strings. */
+function segmentName(seg: PathSegment, env: Env | undefined): string {
+  if (!seg.dynamic) return seg.name;
+  const inner = seg.node.kind === K.NODE_DYNAMIC ? unparen(seg.node.firstChild()) : undefined;
+  if (inner?.kind === K.NODE_IDENT) {
+    const v = lookup(env, inner.text);
+    if (typeof v === "string") return v;
+    const s = v && typeof v !== "string" && unparen(v)?.kind === K.NODE_STRING ? staticString(unparen(v)!) : undefined;
+    if (s !== undefined) return s;
+  }
+  return "*";
+}
+
+/** Find `nixosConfigurations.<host>` declarations in a file (flake.nix, or any module of a
+ * flake-parts flake: `flake.nixosConfigurations.<host> = ...`) and each host's files. */
+export function declaredHosts(fileRoot: SyntaxNode, file: string): DeclaredHost[] {
+  const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+  const hosts: DeclaredHost[] = [];
+  const visit = (node: SyntaxNode, env: Env | undefined, prefix: string[], depth: number): void => {
     const n = unparen(node);
-    if (!n) return;
-    if (n.kind === K.NODE_LAMBDA) return visit(n.childNodes()[1]!, env, prefix);
-    if (n.kind === K.NODE_LET_IN) return visit(n.childNodes().at(-1)!, letEnv(n, env), prefix);
-    if (n.kind === K.NODE_WITH) return visit(n.childNodes()[1]!, env, prefix);
+    if (!n || depth > 64) return;
+    if (n.kind === K.NODE_LAMBDA) return visit(n.childNodes()[1]!, env, prefix, depth + 1);
+    if (n.kind === K.NODE_LET_IN) return visit(n.childNodes().at(-1)!, letEnv(n, env), prefix, depth + 1);
+    if (n.kind === K.NODE_WITH) return visit(n.childNodes()[1]!, env, prefix, depth + 1);
     if (n.kind === K.NODE_BIN_OP) {
-      for (const c of n.childNodes()) visit(c, env, prefix);
+      for (const c of n.childNodes()) visit(c, env, prefix, depth + 1);
       return;
     }
     if (n.kind === K.NODE_APPLY) {
       // flake-utils / flake-parts wrappers: look into their arguments.
-      for (const a of flattenApply(n).args) visit(a, env, prefix);
+      for (const a of flattenApply(n).args) visit(a, env, prefix, depth + 1);
       return;
     }
     if (n.kind !== K.NODE_ATTR_SET) return;
@@ -211,51 +245,76 @@ export function flakeHosts(flakeRoot: SyntaxNode, flakeFile: string): Array<{ na
       if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
       const [path, value] = b.childNodes();
       if (!path || !value) continue;
-      const segs = attrpathSegments(path).map((s) => (s.dynamic ? "*" : s.name));
+      const segs = attrpathSegments(path).map((seg) => segmentName(seg, scope));
       const full = [...prefix, ...segs];
       const at = full.indexOf("nixosConfigurations");
       if (at >= 0 && full.length === at + 2 && full[at + 1] !== "*") {
         const files = new Set<string>();
-        collectHostFiles(value, scope, flakeDir, files);
-        hosts.push({ name: full[at + 1]!, node: b, files });
+        collectHostFiles(value, scope, dir, files);
+        hosts.push({ name: full[at + 1]!, file, node: b, files, source: "flake" });
       } else if (at >= 0 && full.length === at + 1) {
+        // `nixosConfigurations = { a = ...; }`; a computed set (mapAttrs over a directory) is not
+        // statically known.
         const set = unparen(value);
-        if (set?.kind === K.NODE_ATTR_SET) visit(set, scope, full);
-        else if (set) {
-          // `nixosConfigurations = builtins.mapAttrs mkHost ...`: hosts not statically known.
-        }
-      } else if (at < 0) visit(value, scope, full);
+        if (set) visit(set, scope, full, depth + 1);
+      } else if (at < 0) visit(value, scope, full, depth + 1);
     }
   };
-  const body = flakeRoot.childNodes().find((c) => c.kind !== K.NODE_ERROR);
+  const body = unparen(fileRoot.childNodes().find((c) => c.kind !== K.NODE_ERROR));
   if (!body) return hosts;
-  const top = unparen(body);
-  if (top?.kind !== K.NODE_ATTR_SET) return hosts;
-  for (const b of top.childNodes()) {
-    if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
-    const [path, value] = b.childNodes();
-    const segs = path ? attrpathSegments(path) : [];
-    if (segs[0]?.name === "outputs" && value) visit(value, undefined, []);
-  }
+  if (file === "flake.nix" && body.kind === K.NODE_ATTR_SET) {
+    for (const b of body.childNodes()) {
+      if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+      const [path, value] = b.childNodes();
+      const segs = path ? attrpathSegments(path) : [];
+      if (segs[0]?.name === "outputs" && value) visit(value, undefined, [], 0);
+    }
+  } else visit(body, undefined, [], 0);
   return hosts;
 }
 
+/** Kept for callers that only look at flake.nix. */
+export function flakeHosts(flakeRoot: SyntaxNode, flakeFile: string): DeclaredHost[] {
+  return declaredHosts(flakeRoot, flakeFile);
+}
+
+const HOST_DIRS = ["hosts", "machines", "systems", "nixos/hosts", "hosts/nixos", "nixos/machines"];
+const HOST_ENTRIES = ["default.nix", "configuration.nix"];
+
+/** Hosts guessed from a `hosts/<name>/default.nix` (or configuration.nix) layout. */
+export function directoryHosts(files: readonly string[], parsedRoot: (file: string) => SyntaxNode | undefined): DeclaredHost[] {
+  const out: DeclaredHost[] = [];
+  const present = new Set(files);
+  for (const base of HOST_DIRS) {
+    const names = new Set<string>();
+    for (const f of files) {
+      if (!f.startsWith(`${base}/`)) continue;
+      const rest = f.slice(base.length + 1).split("/");
+      if (rest.length === 2 && HOST_ENTRIES.includes(rest[1]!)) names.add(rest[0]!);
+    }
+    for (const name of [...names].sort()) {
+      const entry = HOST_ENTRIES.map((e) => `${base}/${name}/${e}`).find((e) => present.has(e))!;
+      const root = parsedRoot(entry);
+      if (!root) continue;
+      out.push({ name, file: entry, node: root, files: new Set([entry]), source: "directory" });
+    }
+    if (out.length) break;
+  }
+  return out;
+}
+
 /**
- * The host graph: each host's files from the flake, closed over module references. `references`
- * gives what a module file refers to (computed by the scan from its parsed tree).
+ * The host graph: each host's files, closed over module references. `references` gives what a
+ * module file refers to (computed by the scan from its parsed tree).
  */
-export function buildHostGraph(
-  root: string,
-  declared: Array<{ name: string; node: SyntaxNode; files: Set<string> }>,
-  flakeFile: string | undefined,
-  references: ReferencesOf,
-): HostGraph {
+export function buildHostGraph(root: string, declared: DeclaredHost[], references: ReferencesOf): HostGraph {
   const hosts: HostDeclaration[] = [];
   const byFile = new Map<string, Set<string>>();
+  const declarationFiles = new Set(declared.filter((h) => h.source === "flake").map((h) => h.file));
   for (const h of declared) {
     const files = new Set<string>();
     const queue: string[] = [];
-    if (flakeFile) queue.push(flakeFile); // inline modules live there
+    if (h.source === "flake") queue.push(h.file); // inline modules live there
     for (const f of h.files) {
       const resolved = resolveModuleFile(root, f);
       if (resolved) queue.push(resolved);
@@ -264,10 +323,11 @@ export function buildHostGraph(
       const f = queue.pop()!;
       if (files.has(f)) continue;
       files.add(f);
-      if (f.endsWith(".nix") && f !== flakeFile) for (const r of references(f)) if (!files.has(r)) queue.push(r);
+      if (f.endsWith(".nix") && !declarationFiles.has(f)) for (const r of references(f)) if (!files.has(r)) queue.push(r);
     }
-    hosts.push({ name: h.name, node: h.node, files });
+    hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source });
     for (const f of files) {
+      if (declarationFiles.has(f)) continue; // attributed by position instead
       let set = byFile.get(f);
       if (!set) byFile.set(f, (set = new Set()));
       set.add(h.name);
@@ -275,7 +335,13 @@ export function buildHostGraph(
   }
   return {
     hosts,
+    declarationFiles,
     hostsOf: (file) => [...(byFile.get(file) ?? [])].sort(),
+    hostsAt: (file, node) => {
+      if (!declarationFiles.has(file)) return [...(byFile.get(file) ?? [])].sort();
+      if (!node) return [];
+      return hosts.filter((h) => h.source === "flake" && h.file === file && node.start >= h.node.start && node.end <= h.node.end).map((h) => h.name).sort();
+    },
   };
 }
 

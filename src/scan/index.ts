@@ -80,19 +80,14 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   errors.push(...repo.errors);
   const config = await loadProjectConfig(root);
   for (const e of config.errors) errors.push({ source: "config", file: ".nix-warden.yaml", message: e });
-  const { texts, nixFiles, otherFiles, flakeFile, graph } = repo;
+  const { texts, nixFiles, otherFiles, graph } = repo;
   const allHosts = graph.hosts.map((h) => h.name).sort();
   const wanted = options.hosts?.length ? new Set(options.hosts) : undefined;
   if (wanted) for (const h of wanted) if (!allHosts.includes(h)) errors.push({ source: "hosts", message: `no host named '${h}' in flake.nix (hosts: ${allHosts.join(", ") || "none"})` });
 
-  /** Hosts of a node: in flake.nix, the host whose declaration contains it; elsewhere, the file's. */
-  const hostsAt = (file: string, node?: SyntaxNode): string[] => {
-    if (file === flakeFile) {
-      if (!node) return [];
-      return graph.hosts.filter((h) => node.start >= h.node.start && node.end <= h.node.end).map((h) => h.name);
-    }
-    return graph.hostsOf(file);
-  };
+  /** Hosts of a node: in a file declaring hosts, the host whose declaration holds it; elsewhere,
+   * the hosts that include the file. */
+  const hostsAt = (file: string, node?: SyntaxNode): string[] => graph.hostsAt(file, node);
 
   const raw: RawFinding[] = [];
   const siteFor = (file: string, node: SyntaxNode | undefined): ReportSite => {
@@ -173,13 +168,16 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   // Host rules.
   const usable = contexts.filter((c) => !c.parsed.error);
   const usableByFile = new Map(usable.map((c) => [c.file, c]));
-  for (const h of graph.hosts) {
+  // Host rules judge a host's whole configuration, so only hosts whose module list was read
+  // (not those guessed from a directory layout).
+  for (const h of graph.hosts.filter((x) => x.source === "flake")) {
     const files = usable.filter((c) => h.files.has(c.file));
-    const inHost = (c: NixFileContext, d: OptionDefinition) => !c.inTest(d.binding) && (c.file !== flakeFile || (d.binding.start >= h.node.start && d.binding.end <= h.node.end));
+    const inHost = (c: NixFileContext, d: OptionDefinition) =>
+      !c.inTest(d.binding) && (!graph.declarationFiles.has(c.file) || (c.file === h.file && d.binding.start >= h.node.start && d.binding.end <= h.node.end));
     let current: Rule | undefined;
     const hctx: HostContext = {
       host: h.name,
-      declaration: flakeFile ? { file: flakeFile, node: h.node } : undefined,
+      declaration: { file: h.file, node: h.node },
       files,
       definitions: (path) => files.flatMap((file) => (file.index.byPath.get(path) ?? []).filter((def) => inHost(file, def)).map((def) => ({ file, def }))),
       matching: (pattern) =>

@@ -8,7 +8,7 @@ import { parseNix, type ParsedNix } from "../nix/index.js";
 import { buildOptionIndex, type OptionIndex } from "../nix/options.js";
 import type { ReportError } from "../report/schema.js";
 import { isBinary, listFiles, type Discovery, type FileStamp } from "./discover.js";
-import { buildHostGraph, flakeHosts, moduleReferences, type HostGraph } from "./hosts.js";
+import { buildHostGraph, declaredHosts, directoryHosts, moduleReferences, type DeclaredHost, type HostGraph } from "./hosts.js";
 
 export interface ParsedFile {
   hash: string;
@@ -106,7 +106,15 @@ export async function loadRepository(
     options.onFile?.(++done, discovery.files.length);
   }
   const flakeFile = nixFiles.has("flake.nix") ? "flake.nix" : undefined;
-  const declared = flakeFile && !nixFiles.get(flakeFile)!.parsed.error ? flakeHosts(nixFiles.get(flakeFile)!.parsed.root, flakeFile) : [];
-  const graph = buildHostGraph(root, declared, flakeFile, (f) => nixFiles.get(f)?.references ?? []);
+  // Hosts: `nixosConfigurations.<host>` declared in flake.nix or in a flake-parts module; when
+  // none can be read statically, a hosts/<name>/ layout.
+  const declared: DeclaredHost[] = [];
+  for (const [file, pf] of nixFiles) {
+    if (pf.parsed.error || !pf.text.includes("nixosConfigurations")) continue;
+    declared.push(...declaredHosts(pf.parsed.root, file));
+  }
+  const unique = [...new Map(declared.map((h) => [h.name, h])).values()];
+  const hosts = unique.length ? unique : directoryHosts([...nixFiles.keys()], (f) => (nixFiles.get(f)?.parsed.error ? undefined : nixFiles.get(f)?.parsed.root));
+  const graph = buildHostGraph(root, hosts, (f) => nixFiles.get(f)?.references ?? []);
   return { root, discovery, texts, nixFiles, otherFiles, flakeFile, graph, errors };
 }

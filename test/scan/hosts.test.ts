@@ -15,7 +15,7 @@ async function graphOf(root: string) {
   for (const f of files.filter((x) => x.endsWith(".nix"))) trees.set(f, parseNix(await readFile(join(root, f), "utf8"), { path: join(root, f) }));
   const flake = trees.get("flake.nix");
   const declared = flake ? flakeHosts(flake.root, "flake.nix") : [];
-  return buildHostGraph(root, declared, flake ? "flake.nix" : undefined, (f) => (trees.has(f) ? moduleReferences(root, f, trees.get(f)!.root) : []));
+  return buildHostGraph(root, declared, (f) => (trees.has(f) ? moduleReferences(root, f, trees.get(f)!.root) : []));
 }
 
 describe("host attribution", () => {
