@@ -3,13 +3,13 @@
 // are cached by content, so a repeated scan in the same process only redoes what changed.
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join, posix, resolve } from "node:path";
 import { parseNix, type ParsedNix } from "../nix/index.js";
 import { buildOptionIndex, calleeName, flattenApply, type OptionDefinition, type OptionIndex } from "../nix/options.js";
 import { LineIndex, SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { atLeast, type Finding, type ReportError, type SecurityReport, type Severity } from "../report/schema.js";
 import { ALL_RULES } from "../rules/index.js";
-import type { HostContext, NixFileContext, Rule, RuleReport, TextFileContext } from "../rules/types.js";
+import type { HostContext, NixFileContext, RepoFile, Rule, RuleReport, TextFileContext } from "../rules/types.js";
 import { TOOL } from "../version.js";
 import { loadProjectConfig } from "./config.js";
 import { isBinary, listFiles } from "./discover.js";
@@ -58,8 +58,9 @@ interface ParsedFile {
 
 // Parse results by content hash and path (relative paths in a file resolve against its directory).
 const parseCache = new Map<string, ParsedFile>();
-// Per-file rule results by content hash, hosts and rule set.
-const fileRuleCache = new Map<string, RawFinding[]>();
+// Per-file rule results by content hash, hosts and rule set, with the other files the rules looked
+// up (path -> content hash, "" when absent): a result is reused only while those are unchanged.
+const fileRuleCache = new Map<string, { findings: RawFinding[]; deps: Map<string, string> }>();
 
 function hashOf(content: Buffer | string): string {
   return createHash("sha256").update(content).digest("hex");
@@ -96,6 +97,7 @@ export async function runScan(options: ScanOptions): Promise<SecurityReport> {
 
   // Read and parse.
   const texts = new Map<string, string>();
+  const contents = new Map<string, Buffer>();
   const nixFiles = new Map<string, ParsedFile>();
   const otherFiles = new Map<string, Buffer>();
   let done = 0;
@@ -108,6 +110,7 @@ export async function runScan(options: ScanOptions): Promise<SecurityReport> {
       errors.push({ source: "read", file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
       continue;
     }
+    contents.set(file, content);
     if (file.endsWith(".nix")) {
       if (isBinary(content)) {
         errors.push({ source: "read", file, message: "skipped: binary content in a .nix file" });
@@ -153,6 +156,26 @@ export async function runScan(options: ScanOptions): Promise<SecurityReport> {
     return graph.hostsOf(file);
   };
 
+  // Other files for rules that follow a reference (a `readFile ./x`, the repository's .sops.yaml).
+  const contentHashes = new Map<string, string>();
+  const contentHash = (file: string): string => {
+    const content = contents.get(file);
+    if (!content) return "";
+    let h = contentHashes.get(file);
+    if (h === undefined) contentHashes.set(file, (h = hashOf(content)));
+    return h;
+  };
+  const normalizeRepoPath = (path: string): string | undefined => {
+    const norm = posix.normalize(path.replace(/\\/g, "/")).replace(/^(\.\/)+/, "");
+    if (norm === ".." || norm.startsWith("../") || posix.isAbsolute(norm)) return undefined;
+    return norm;
+  };
+  const repoFile = (path: string): RepoFile | undefined => {
+    const norm = normalizeRepoPath(path);
+    const content = norm === undefined ? undefined : contents.get(norm);
+    return content ? { content, text: texts.get(norm!) } : undefined;
+  };
+
   const raw: RawFinding[] = [];
   const siteFor = (file: string, node: SyntaxNode | undefined): ReportSite => {
     const pf = nixFiles.get(file);
@@ -169,6 +192,7 @@ export async function runScan(options: ScanOptions): Promise<SecurityReport> {
     signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
     const collected: RawFinding[] = [];
+    const deps = new Map<string, string>();
     const ctx: NixFileContext = {
       file,
       text: pf.text,
@@ -177,13 +201,18 @@ export async function runScan(options: ScanOptions): Promise<SecurityReport> {
       hosts: fileHosts,
       inTest: (node) => isTestNode(node) || (fileHosts.length === 0 && isTestPath(file)),
       now,
+      repoFile: (path) => {
+        const norm = normalizeRepoPath(path);
+        if (norm !== undefined) deps.set(norm, contentHash(norm));
+        return repoFile(path);
+      },
       report: (r: RuleReport) => collected.push({ rule: current!, report: r, site: siteFor(r.file ?? file, r.node) }),
     };
     let current: Rule | undefined;
     contexts.push(ctx);
     const cacheKey = `${pf.hash}\0${file}\0${fileHosts.join(",")}\0${ruleKey}`;
     const cached = fileRuleCache.get(cacheKey);
-    if (cached) raw.push(...cached);
+    if (cached && [...cached.deps].every(([f, h]) => contentHash(f) === h)) raw.push(...cached.findings);
     else {
       if (!pf.parsed.error) {
         for (const rule of rules) {
@@ -196,7 +225,7 @@ export async function runScan(options: ScanOptions): Promise<SecurityReport> {
           }
         }
       }
-      fileRuleCache.set(cacheKey, collected);
+      fileRuleCache.set(cacheKey, { findings: collected, deps });
       raw.push(...collected);
     }
     progress({ stage: "rules", done: ++done, total: nixFiles.size });
@@ -214,6 +243,7 @@ export async function runScan(options: ScanOptions): Promise<SecurityReport> {
       text: texts.get(file),
       hosts: fileHosts,
       now,
+      repoFile,
       report: (r: RuleReport) => raw.push({ rule: current!, report: r, site: { ...siteFor(file, undefined), lines } }),
     };
     for (const rule of rules) {
