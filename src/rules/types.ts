@@ -47,7 +47,9 @@ export interface RuleFix {
 export interface RuleReport {
   /** Where: a node of the file being checked (its range is the finding's range). */
   node?: SyntaxNode;
-  /** Or an explicit range (1-based lines and columns), for non-Nix files. */
+  /** An explicit range (1-based lines and columns): for non-Nix files, or a part of the node (a
+   * secret inside a long string). It wins over the node's range; the node still decides the
+   * hosts and whether the finding is inside a VM test. */
   range?: { line: number; column: number; endLine: number; endColumn: number };
   /** The file, when it is not the one being checked (host-level rules). */
   file?: string;

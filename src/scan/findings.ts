@@ -26,18 +26,32 @@ export interface RawFinding {
 
 /** Secret ranges that must not appear in evidence or patches: what the detectors find in the
  * evidence, plus ranges a rule marks. */
-function redactEvidence(evidence: string): string {
-  const matches = detectSecrets(evidence);
+function redactEvidence(evidence: string, file: string): string {
+  // Judged as the file's language (in Nix an unquoted right-hand side is an expression, not a
+  // literal); a value a rule already redacted (`"ghp_…oKi (40 chars)"`) is not redacted again.
+  const matches = detectSecrets(evidence, { fileKind: fileKindOf(file) }).filter((m) => !ALREADY_REDACTED.test(evidence.slice(m.start, m.end)));
   return matches.length ? redactAll(evidence, matches) : evidence;
 }
 
+/** What `redact` produces: `… (12 chars)` or `sk_l…Lb0 (32 chars)`. */
+const ALREADY_REDACTED = /^(?:[^\s…]{0,4}…[^\s…]{0,3} )?\(\d+ chars\)$|^… \(\d+ chars\)$/;
+
+function fileKindOf(file: string): string | undefined {
+  const name = file.slice(file.lastIndexOf("/") + 1);
+  if (/^\.env(?:\..+)?$/.test(name)) return "env";
+  const dot = name.lastIndexOf(".");
+  return dot > 0 ? name.slice(dot + 1).toLowerCase() : undefined;
+}
+
 function rangeOf(report: RuleReport, site: ReportSite): { line: number; column: number; endLine: number; endColumn: number } {
+  // An explicit range is more precise (a secret inside a long string); the node still decides the
+  // hosts and the VM-test context.
+  if (report.range) return report.range;
   if (report.node) {
     const start = report.node.source.lines.position(report.node.start);
     const end = report.node.source.lines.position(report.node.end);
     return { line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
   }
-  if (report.range) return report.range;
   void site;
   return { line: 1, column: 1, endLine: 1, endColumn: 1 };
 }
@@ -77,7 +91,7 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
   for (const { rule, report, site } of raw) {
     const range = rangeOf(report, site);
     const file = report.file ?? site.file;
-    const evidence = redactEvidence(report.evidence ?? defaultEvidence(site, range));
+    const evidence = redactEvidence(report.evidence ?? defaultEvidence(site, range), file);
     const stable = report.optionPath ?? report.key ?? evidence.replace(/\s+/g, " ");
     let id = fingerprint(rule.id, file, stable);
     const n = seen.get(id) ?? 0;

@@ -1,0 +1,121 @@
+// Hard-coded secrets: token formats (GitHub, AWS, Stripe, Slack, private-key blocks, ...) and
+// keyword-anchored assignments with an entropy threshold, in every Nix string literal and every
+// other text file (scripts, .env, YAML, JSON, TOML...). Nix is read as a syntax tree: only string
+// literals are judged, so comments never are; the literal's own source goes to the detectors so
+// offsets land on the file. One finding per secret, always redacted.
+//
+// Left to other rules so nothing is reported twice: plaintext passwords set directly as an option's
+// value (plaintext-password-option, and the users rules for users.users), values of environment
+// variables (secret-in-environment), files that are secret material as a whole
+// (committed-secret-file).
+import { extname, posix } from "node:path";
+import { SyntaxKind as K, LineIndex, type SyntaxNode } from "../../nix/syntax.js";
+import { classifyKey, detectSecrets, type SecretMatch } from "../../secrets/index.js";
+import { definitionOf, enclosingDefinition, rangeOf, redactedLine, stringSource, valueSite } from "../nix-strings.js";
+import type { NixFileContext, Rule, TextFileContext } from "../types.js";
+import { committedSecret } from "./committed-secret-file.js";
+import { AGENIX, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOPS_NIX } from "./compliance.js";
+import { environmentEntry } from "./environment.js";
+
+function describe(m: SecretMatch, where: string): string {
+  const under = m.key ? ` under '${m.key}'` : "";
+  return `${m.name} (${m.redacted})${under} ${where}. ${m.description}`;
+}
+
+function fixText(m: SecretMatch): string {
+  return (
+    `Revoke and rotate this ${m.name.toLowerCase()}: it is in git history. Keep the new one encrypted with agenix or sops-nix and give the program ` +
+    "the decrypted file at run time (an option ending in `File`, systemd `LoadCredential=`/`EnvironmentFile=`, or a script reading `$CREDENTIALS_DIRECTORY`)."
+  );
+}
+
+/** Whether the match is the whole value of the binding's key, judged by that key. */
+function judgedByKey(m: SecretMatch, key: string | undefined): boolean {
+  return key !== undefined && m.key === key;
+}
+
+function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): void {
+  const src = stringSource(str);
+  if (!src || src.text.trim() === "") return;
+  const site = valueSite(str);
+  const def = site ? definitionOf(ctx.index, site.binding) : undefined;
+  const around = def ?? enclosingDefinition(ctx.index, str);
+  if (around && environmentEntry(around)) return; // secret-in-environment's
+  const key = site && !site.partial ? site.key : undefined;
+  const optionPath = def && !site!.partial ? def.path : undefined;
+  const matches = detectSecrets(src.text, { key, optionPath, fileKind: "nix" });
+  if (matches.length === 0) return;
+  const abs = matches.map((m) => ({ ...m, start: m.start + src.offset, end: m.end + src.offset }));
+  for (const m of abs) {
+    if (m.kind === "password-hash") {
+      // `hashedPassword = "$6$..."` is how NixOS wants passwords given; hashes inside other text
+      // (an htpasswd in a string) are reported, low.
+      if (judgedByKey(m, key) || classifyKey(key) === "hash") continue;
+    }
+    // A password literal as an option's whole value: plaintext-password-option (or the users rules).
+    if (m.detector === "plaintext-password" && def && judgedByKey(m, key)) continue;
+    const where = optionPath ? `in ${optionPath}` : key ? `in '${key}'` : "in a string literal";
+    ctx.report({
+      node: str,
+      range: rangeOf(lines, m.start, m.end),
+      title: `hard-coded ${m.name.toLowerCase()}`,
+      severity: m.severity,
+      message: describe(m, where),
+      optionPath,
+      key: `${m.detector}:${key ?? ""}:${m.redacted}`,
+      evidence: redactedLine(ctx.text, lines, m.start, abs),
+      fix: { safety: "manual", description: fixText(m) },
+    });
+  }
+}
+
+/** What the detectors call a file's kind (its extension; `.env` files). */
+function fileKindOf(file: string): string {
+  const name = posix.basename(file);
+  if (/^\.env(?:\..+)?$/.test(name)) return "env";
+  const ext = extname(name).slice(1).toLowerCase();
+  return ext === "" ? "text" : ext;
+}
+
+function checkTextFile(ctx: TextFileContext): void {
+  if (ctx.text === undefined || ctx.file.endsWith(".nix")) return;
+  if (committedSecret(ctx)) return; // the whole file is the finding
+  const matches = detectSecrets(ctx.text, { fileKind: fileKindOf(ctx.file) });
+  if (matches.length === 0) return;
+  const lines = new LineIndex(ctx.text);
+  for (const m of matches) {
+    ctx.report({
+      range: rangeOf(lines, m.start, m.end),
+      title: `hard-coded ${m.name.toLowerCase()}`,
+      severity: m.severity,
+      message: describe(m, `in ${ctx.file}`),
+      key: `${m.detector}:${m.key ?? ""}:${m.redacted}`,
+      evidence: redactedLine(ctx.text, lines, m.start, matches),
+      fix: { safety: "manual", description: fixText(m) },
+    });
+  }
+}
+
+export const hardcodedSecret: Rule = {
+  id: "hardcoded-secret",
+  name: "hard-coded secret",
+  category: "secrets",
+  severity: "high",
+  rationale:
+    "A token, key or password written into the repository is readable by everyone who can read the repository and its history; written into a Nix expression it is also copied into the world-readable Nix store.",
+  fix: "Revoke and rotate the secret, then keep it encrypted with agenix or sops-nix and have the program read the decrypted file at run time.",
+  references: [AGENIX, SOPS_NIX, NIXOS_WIKI_SECRETS, { title: "gitleaks: secret detection rules", url: "https://github.com/gitleaks/gitleaks" }],
+  compliance: SECRETS_COMPLIANCE,
+
+  checkNix(ctx) {
+    const lines = ctx.parsed.source.lines;
+    ctx.parsed.root.walk((node) => {
+      if (node.kind === K.NODE_ATTRPATH) return false; // attribute names are not values
+      if (node.kind === K.NODE_STRING) checkString(ctx, node, lines);
+    });
+  },
+
+  checkFile(ctx) {
+    checkTextFile(ctx);
+  },
+};
