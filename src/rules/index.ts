@@ -7,6 +7,11 @@ import { secretInEnvironment } from "./secrets/secret-in-environment.js";
 import { secretInNixStore } from "./secrets/secret-in-nix-store.js";
 import { worldReadableSecret } from "./secrets/world-readable-secret.js";
 import { serviceHardening } from "./service-hardening.js";
+import { acmeTermsAndContact } from "./tls/acme-terms-and-contact.js";
+import { certificateExpiryRule } from "./tls/certificate-expiry.js";
+import { nginxAddSslWithoutForceSsl } from "./tls/nginx-addssl.js";
+import { tlsOldProtocol, tlsWeakCipher } from "./tls/tls-config.js";
+import { allowInsecure, knownVulnerabilitiesOverride, permittedInsecurePackages } from "./vulnerability/insecure-packages.js";
 import type { Rule } from "./types.js";
 
 export const ALL_RULES: Rule[] = [
@@ -17,6 +22,14 @@ export const ALL_RULES: Rule[] = [
   secretInEnvironment,
   committedSecretFile,
   worldReadableSecret,
+  tlsOldProtocol,
+  tlsWeakCipher,
+  nginxAddSslWithoutForceSsl,
+  acmeTermsAndContact,
+  certificateExpiryRule,
+  permittedInsecurePackages,
+  allowInsecure,
+  knownVulnerabilitiesOverride,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -269,7 +269,7 @@ export async function runScan(options: ScanOptions): Promise<SecurityReport> {
       files,
       definitions: (path) => files.flatMap((file) => (file.index.byPath.get(path) ?? []).filter((def) => inHost(file, def)).map((def) => ({ file, def }))),
       matching: (pattern) =>
-        files.flatMap((file) => file.index.definitions.filter((def) => globMatch(pattern, def.path, ".") && inHost(file, def)).map((def) => ({ file, def }))),
+        files.flatMap((file) => file.index.definitions.filter((def) => optionPathMatches(pattern, def) && inHost(file, def)).map((def) => ({ file, def }))),
       now,
       report: (r) => raw.push({ rule: current!, report: r, site: { ...siteFor(r.file, r.node), hosts: [h.name] } }),
     };
@@ -334,6 +334,21 @@ export async function runScan(options: ScanOptions): Promise<SecurityReport> {
     inventory: { services: inventory.services.sort((a, b) => b.exposure - a.exposure || a.name.localeCompare(b.name)) },
     errors,
   };
+}
+
+/**
+ * An option path pattern against a definition, segment by segment, so that `*` matches a whole
+ * segment even when it holds dots (`virtualHosts."files.example.org"`). `**` patterns fall back to
+ * matching the dotted text.
+ */
+export function optionPathMatches(pattern: string, def: Pick<OptionDefinition, "path" | "segments">): boolean {
+  if (pattern.includes("**")) return globMatch(pattern, def.path, ".");
+  const parts = pattern.split(".");
+  if (parts.length !== def.segments.length) return false;
+  return parts.every((p, i) => {
+    const name = def.segments[i]!.name;
+    return p === "*" || p === name || (/[*?]/.test(p) && globMatch(p, name, "/"));
+  });
 }
 
 const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
