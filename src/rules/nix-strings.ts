@@ -186,3 +186,20 @@ export function unwrapped(node: SyntaxNode | undefined): SyntaxNode | undefined 
   }
   return n;
 }
+
+/**
+ * The attribute names leading to a binding as written, outer to inner, through every enclosing
+ * binding (`users.users.${name}` then `password` gives `users`, `users`, `*`, `password`), whether
+ * or not the option index could follow the expression (a module inside `recursiveUpdate`, a module
+ * bound in a `let`). Dynamic names are `*`.
+ */
+export function syntacticPath(binding: SyntaxNode): string[] {
+  const out: string[] = [];
+  for (let p: SyntaxNode | null = binding; p; p = p.parent) {
+    if (p.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const path = p.childNodes()[0];
+    if (path?.kind !== K.NODE_ATTRPATH) continue;
+    out.unshift(...attrpathSegments(path).map((s) => (s.dynamic ? "*" : s.name)));
+  }
+  return out;
+}

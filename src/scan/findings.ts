@@ -29,12 +29,19 @@ export interface RawFinding {
 function redactEvidence(evidence: string, file: string): string {
   // Judged as the file's language (in Nix an unquoted right-hand side is an expression, not a
   // literal); a value a rule already redacted (`"ghp_…oKi (40 chars)"`) is not redacted again.
-  const matches = detectSecrets(evidence, { fileKind: fileKindOf(file) }).filter((m) => !ALREADY_REDACTED.test(evidence.slice(m.start, m.end)));
+  const done = [...evidence.matchAll(ALREADY_REDACTED)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+  // A match is skipped only when nothing of it but redaction markers and punctuation remains.
+  const uncovered = (start: number, end: number) => {
+    let text = "";
+    for (let i = start; i < end; i++) if (!done.some((d) => i >= d.start && i < d.end)) text += evidence[i];
+    return text;
+  };
+  const matches = detectSecrets(evidence, { fileKind: fileKindOf(file) }).filter((m) => /[A-Za-z0-9]/.test(uncovered(m.start, m.end)));
   return matches.length ? redactAll(evidence, matches) : evidence;
 }
 
 /** What `redact` produces: `… (12 chars)` or `sk_l…Lb0 (32 chars)`. */
-const ALREADY_REDACTED = /^(?:[^\s…]{0,4}…[^\s…]{0,3} )?\(\d+ chars\)$|^… \(\d+ chars\)$/;
+const ALREADY_REDACTED = /[^\s…]{0,4}…[^\s…]{0,3} \(\d+ chars\)/g;
 
 function fileKindOf(file: string): string | undefined {
   const name = file.slice(file.lastIndexOf("/") + 1);

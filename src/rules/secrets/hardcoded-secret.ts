@@ -10,12 +10,21 @@
 // (committed-secret-file).
 import { extname, posix } from "node:path";
 import { SyntaxKind as K, LineIndex, type SyntaxNode } from "../../nix/syntax.js";
-import { classifyKey, detectSecrets, type SecretMatch } from "../../secrets/index.js";
-import { definitionOf, enclosingDefinition, rangeOf, redactedLine, stringSource, valueSite } from "../nix-strings.js";
+import { detectSecrets, isPlaceholder, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
+import { definitionOf, enclosingDefinition, rangeOf, redactedLine, stringSource, syntacticPath, valueSite } from "../nix-strings.js";
 import type { NixFileContext, Rule, TextFileContext } from "../types.js";
 import { committedSecret } from "./committed-secret-file.js";
 import { AGENIX, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOPS_NIX } from "./compliance.js";
 import { environmentEntry } from "./environment.js";
+
+const USERS = /(?:^|\.)users\.(?:users|extraUsers)\./;
+const TOKEN_IDS = new Set(TOKEN_PATTERNS.map((p) => p.id));
+/** Prose: only token formats count there (`password: hunter2` in a README is an example). */
+const DOC_FILE = /\.(?:md|markdown|rst|adoc|org|txt|html?)$/i;
+/** Files that hold a password hash by design (clan vars/facts `root-password-hash`), like hashedPassword. */
+const HASH_FILE = /hash/i;
+/** Formats where a placeholder-like password is deployed as is (dotenv); in scripts it is usually an example or a variable name. */
+const ENV_KINDS = new Set(["env", "ini", "conf", "cfg", "properties", "toml", "yaml", "yml", "json"]);
 
 function describe(m: SecretMatch, where: string): string {
   const under = m.key ? ` under '${m.key}'` : "";
@@ -47,13 +56,14 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
   if (matches.length === 0) return;
   const abs = matches.map((m) => ({ ...m, start: m.start + src.offset, end: m.end + src.offset }));
   for (const m of abs) {
-    if (m.kind === "password-hash") {
-      // `hashedPassword = "$6$..."` is how NixOS wants passwords given; hashes inside other text
-      // (an htpasswd in a string) are reported, low.
-      if (judgedByKey(m, key) || classifyKey(key) === "hash") continue;
+    // Password hashes are how NixOS and its services take passwords (hashedPassword,
+    // emergencyAccess, rspamd's controller password): not reported in Nix.
+    if (m.kind === "password-hash") continue;
+    if (m.detector === "plaintext-password" && judgedByKey(m, key)) {
+      // A password literal as an option's whole value: plaintext-password-option's; under
+      // users.users (even where the index cannot follow, e.g. inside recursiveUpdate): the users rules'.
+      if (def || USERS.test(syntacticPath(site!.binding).join("."))) continue;
     }
-    // A password literal as an option's whole value: plaintext-password-option (or the users rules).
-    if (m.detector === "plaintext-password" && def && judgedByKey(m, key)) continue;
     const where = optionPath ? `in ${optionPath}` : key ? `in '${key}'` : "in a string literal";
     ctx.report({
       node: str,
@@ -80,7 +90,14 @@ function fileKindOf(file: string): string {
 function checkTextFile(ctx: TextFileContext): void {
   if (ctx.text === undefined || ctx.file.endsWith(".nix")) return;
   if (committedSecret(ctx)) return; // the whole file is the finding
-  const matches = detectSecrets(ctx.text, { fileKind: fileKindOf(ctx.file) });
+  const kind = fileKindOf(ctx.file);
+  const doc = DOC_FILE.test(ctx.file);
+  const matches = detectSecrets(ctx.text, { fileKind: kind }).filter((m) => {
+    if (doc) return TOKEN_IDS.has(m.detector);
+    if (m.kind === "password-hash") return !HASH_FILE.test(ctx.file);
+    if (m.detector === "plaintext-password" && !ENV_KINDS.has(kind) && isPlaceholder(ctx.text!.slice(m.start, m.end))) return false;
+    return true;
+  });
   if (matches.length === 0) return;
   const lines = new LineIndex(ctx.text);
   for (const m of matches) {
