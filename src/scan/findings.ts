@@ -27,8 +27,6 @@ export interface RawFinding {
 /** Secret ranges that must not appear in evidence or patches: what the detectors find in the
  * evidence, plus ranges a rule marks. */
 function redactEvidence(evidence: string, file: string): string {
-  // Judged as the file's language (in Nix an unquoted right-hand side is an expression, not a
-  // literal); a value a rule already redacted (`"ghp_…oKi (40 chars)"`) is not redacted again.
   const done = [...evidence.matchAll(ALREADY_REDACTED)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
   // A match is skipped only when nothing of it but redaction markers and punctuation remains.
   const uncovered = (start: number, end: number) => {
@@ -36,19 +34,25 @@ function redactEvidence(evidence: string, file: string): string {
     for (let i = start; i < end; i++) if (!done.some((d) => i >= d.start && i < d.end)) text += evidence[i];
     return text;
   };
-  const matches = detectSecrets(evidence, { fileKind: fileKindOf(file) }).filter((m) => /[A-Za-z0-9]/.test(uncovered(m.start, m.end)));
+  // Judged as plain text (a line inside a Nix string is INI or shell, where unquoted values are
+  // literals), except that in Nix an unquoted name ending a binding (`x = smtpPassword;`) or applied
+  // to an argument (`x = builtins.readFile ./f;`) is code, not a password.
+  const nix = file.endsWith(".nix");
+  const matches = detectSecrets(evidence).filter((m) => {
+    if (!/[A-Za-z0-9]/.test(uncovered(m.start, m.end))) return false;
+    if (nix && (m.detector === "plaintext-password" || m.detector === "generic-secret") && !/["'`]/.test(evidence[m.start - 1] ?? "")) {
+      const value = evidence.slice(m.start, m.end);
+      const after = evidence.slice(m.end);
+      if (/^[A-Za-z_][A-Za-z0-9_'-]*(?:\.[A-Za-z_][A-Za-z0-9_'-]*)*$/.test(value) && /^\s*;|^\s+[^\s#;]/.test(after)) return false;
+    }
+    return true;
+  });
   return matches.length ? redactAll(evidence, matches) : evidence;
 }
 
 /** What `redact` produces: `… (12 chars)` or `sk_l…Lb0 (32 chars)`. */
 const ALREADY_REDACTED = /[^\s…]{0,4}…[^\s…]{0,3} \(\d+ chars\)/g;
 
-function fileKindOf(file: string): string | undefined {
-  const name = file.slice(file.lastIndexOf("/") + 1);
-  if (/^\.env(?:\..+)?$/.test(name)) return "env";
-  const dot = name.lastIndexOf(".");
-  return dot > 0 ? name.slice(dot + 1).toLowerCase() : undefined;
-}
 
 function rangeOf(report: RuleReport, site: ReportSite): { line: number; column: number; endLine: number; endColumn: number } {
   // An explicit range is more precise (a secret inside a long string); the node still decides the

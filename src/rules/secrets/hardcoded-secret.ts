@@ -52,7 +52,8 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
   if (around && environmentEntry(around)) return; // secret-in-environment's
   const key = site && !site.partial ? site.key : undefined;
   const optionPath = def && !site!.partial ? def.path : undefined;
-  const matches = detectSecrets(src.text, { key, optionPath, fileKind: "nix" });
+  // The content of a string is data in the target's language (INI, shell...), not Nix: no fileKind.
+  const matches = detectSecrets(src.text, { key, optionPath });
   if (matches.length === 0) return;
   const abs = matches.map((m) => ({ ...m, start: m.start + src.offset, end: m.end + src.offset }));
   for (const m of abs) {

@@ -78,7 +78,7 @@ function fixFor(def: OptionDefinition, entry: EnvironmentEntry, name: string | u
 function reportMatches(ctx: NixFileContext, lines: LineIndex, def: OptionDefinition, entry: EnvironmentEntry, str: SyntaxNode, key: string | undefined): void {
   const src = stringSource(str);
   if (!src) return;
-  const matches: SecretMatch[] = detectSecrets(src.text, { key, optionPath: entry.kind === "variable" ? def.path : undefined, fileKind: "nix" })
+  const matches: SecretMatch[] = detectSecrets(src.text, { key, optionPath: entry.kind === "variable" ? def.path : undefined })
     .filter((m) => m.kind === "secret")
     .map((m) => ({ ...m, start: m.start + src.offset, end: m.end + src.offset }));
   for (const m of matches) {

@@ -62,6 +62,13 @@ function unparenTop(n: SyntaxNode): SyntaxNode {
   return x;
 }
 
+/** The option the read or copied value is given to, if any (`passwordFile = toString ./x`). */
+function optionOf(ctx: NixFileContext, use: Use): string | undefined {
+  if (use.kind === "option") return use.path;
+  const site = valueSite(use.node);
+  return site && !site.partial ? definitionOf(ctx.index, site.binding)?.path : undefined;
+}
+
 function calleeText(apply: SyntaxNode): string {
   return flattenApply(apply).fn.text.replace(/\s+/g, " ");
 }
@@ -87,10 +94,10 @@ function runtimeRead(apply: SyntaxNode): string | undefined {
   return undefined;
 }
 
-function steps(name: string, repoPath: string | undefined, optionKey?: string): string {
-  const fileOption = optionKey && /(?:File|file|Path|path)$/.test(optionKey);
+function steps(name: string, repoPath: string | undefined, optionPath?: string): string {
+  const fileOption = optionPath && /(?:File|file|Path|path)$/.test(optionPath);
   const use = fileOption
-    ? `set \`${optionKey} = config.age.secrets.${name}.path;\``
+    ? `set \`${optionPath} = config.age.secrets.${name}.path;\``
     : "hand the service the decrypted file at run time through an option that takes a file (`passwordFile`, `environmentFile`, systemd `LoadCredential=`/`EnvironmentFile=`) set to " +
       `\`config.age.secrets.${name}.path\``;
   return (
@@ -166,7 +173,7 @@ export const secretInNixStore: Rule = {
         optionPath: use.kind === "option" ? use.path : undefined,
         key: `${use.kind}:${what}`,
         message: `${how}: its content ends up in the world-readable Nix store, on every machine the configuration is deployed to.`,
-        fix: { safety: "manual", description: steps(name, repoPath, use.kind === "option" ? use.key : undefined) },
+        fix: { safety: "manual", description: steps(name, repoPath, optionOf(ctx, use)) },
       });
       return false;
     });
