@@ -23,6 +23,8 @@ const TOKEN_IDS = new Set(TOKEN_PATTERNS.map((p) => p.id));
 const DOC_FILE = /\.(?:md|markdown|rst|adoc|org|txt|html?)$/i;
 /** Files that hold a password hash by design (clan vars/facts `root-password-hash`), like hashedPassword. */
 const HASH_FILE = /hash/i;
+/** Templates (`.env.example`, `config.sample.yaml`): a placeholder there is an example, not a deployed value. */
+const EXAMPLE_FILE = /(?:^|[./_-])(?:example|sample|template|dist|tmpl|tpl)(?:[./_-]|$)/i;
 /** Formats where a placeholder-like password is deployed as is (dotenv); in scripts it is usually an example or a variable name. */
 const ENV_KINDS = new Set(["env", "ini", "conf", "cfg", "properties", "toml", "yaml", "yml", "json"]);
 
@@ -96,7 +98,7 @@ function checkTextFile(ctx: TextFileContext): void {
   const matches = detectSecrets(ctx.text, { fileKind: kind }).filter((m) => {
     if (doc) return TOKEN_IDS.has(m.detector);
     if (m.kind === "password-hash") return !HASH_FILE.test(ctx.file);
-    if (m.detector === "plaintext-password" && !ENV_KINDS.has(kind) && isPlaceholder(ctx.text!.slice(m.start, m.end))) return false;
+    if (m.detector === "plaintext-password" && (!ENV_KINDS.has(kind) || EXAMPLE_FILE.test(ctx.file)) && isPlaceholder(ctx.text!.slice(m.start, m.end))) return false;
     return true;
   });
   if (matches.length === 0) return;
