@@ -104,8 +104,29 @@ export interface WeakCipher {
   /** The element as written (`RC4-SHA`, `+RC4`, `LOW`). */
   element: string;
   families: WeakFamily[];
+  /** Weak only through what a group word brings in (`HIGH` includes the anonymous ADH suites). */
+  implied: boolean;
   start: number;
   end: number;
+}
+
+/**
+ * Group words that bring in anonymous (aNULL) or unencrypted (eNULL) suites unless those are
+ * removed, measured with OpenSSL 3.0 (`openssl ciphers -v '<word>:@SECLEVEL=0'`; the test suite
+ * re-measures). `HIGH` and `ALL` include the ADH/AECDH suites (which is why nginx's default is
+ * `HIGH:!aNULL:!MD5`); `RSA`, `ECDHE`, `SHA`... include NULL-encryption suites. DEFAULT, EDH, DHE,
+ * CHACHA20 include neither.
+ */
+const IMPLIES: Partial<Record<WeakFamily, ReadonlySet<string>>> = {
+  aNULL: new Set(["high", "all", "complementofdefault", "aes", "aes128", "aes256", "aesgcm", "camellia", "camellia128", "camellia256", "dh", "kedh", "kdhe", "ecdh", "keecdh", "kecdhe", "sha", "sha1", "sha256", "tlsv1.2", "tlsv1", "tlsv1.0", "sslv3"]),
+  NULL: new Set(["ecdh", "eecdh", "keecdh", "kecdhe", "ecdhe", "rsa", "krsa", "arsa", "ecdsa", "aecdsa", "sha", "sha1", "sha256", "sha384", "psk", "kpsk", "tlsv1.2", "tlsv1", "tlsv1.0", "sslv3"]),
+};
+
+/** Families a group word or a combination of them (`kEDH+AESGCM`: the suites in both) brings in. */
+function impliedFamilies(word: string): WeakFamily[] {
+  const parts = word.toLowerCase().split("+").filter((p) => p !== "");
+  if (parts.length === 0) return [];
+  return (Object.entries(IMPLIES) as Array<[WeakFamily, ReadonlySet<string>]>).filter(([, words]) => parts.every((p) => words.has(p))).map(([f]) => f);
 }
 
 function familiesOf(word: string): WeakFamily[] {
@@ -127,21 +148,36 @@ export function weakCiphers(cipherString: string): WeakCipher[] {
   const banned = new Set<WeakFamily>();
   for (const e of elements) if (e.text.startsWith("!")) for (const f of familiesOf(e.text.slice(1))) banned.add(f);
   const out: WeakCipher[] = [];
+  const removedLater = (i: number, f: WeakFamily) => elements.slice(i + 1).some((later) => later.text.startsWith("-") && familiesOf(later.text.slice(1)).includes(f));
   elements.forEach((e, i) => {
-    if (/^[!-]/.test(e.text) || e.text.startsWith("@")) return;
-    const word = e.text.replace(/^\+/, "");
-    const families = familiesOf(word).filter((f) => !banned.has(f) && !elements.slice(i + 1).some((later) => later.text.startsWith("-") && familiesOf(later.text.slice(1)).includes(f)));
-    if (families.length) out.push({ element: e.text, families, start: e.start, end: e.end });
+    // `!x`/`-x` remove, `@STRENGTH` sorts, `+x` only moves suites already there.
+    if (/^[!+@-]/.test(e.text)) return;
+    const word = e.text;
+    const named = familiesOf(word);
+    // A single suite (`NULL-MD5`) is gone when any `!family` covers it; a group keeps the rest.
+    const suite = /[-_]/.test(word) && !word.includes("+");
+    const families = suite && named.some((f) => banned.has(f)) ? [] : named.filter((f) => !banned.has(f) && !removedLater(i, f));
+    if (families.length) {
+      out.push({ element: e.text, families, implied: false, start: e.start, end: e.end });
+      return;
+    }
+    const implied = impliedFamilies(word).filter((f) => !banned.has(f) && !removedLater(i, f));
+    if (implied.length) out.push({ element: e.text, families: implied, implied: true, start: e.start, end: e.end });
   });
   return out;
 }
 
 /** The cipher string without the weak elements (joined with its own separator); nginx's default when nothing is left. */
 export function withoutWeakCiphers(cipherString: string, weak: readonly WeakCipher[]): string {
-  const drop = new Set(weak.map((w) => w.start));
-  const sep = /:/.test(cipherString) ? ":" : /,/.test(cipherString) ? "," : " ";
+  const drop = new Set(weak.filter((w) => !w.implied).map((w) => w.start));
+  const sep = /:/.test(cipherString) ? ":" : /,/.test(cipherString) ? "," : /\S\s+\S/.test(cipherString.trim()) ? " " : ":";
   const kept = [...cipherString.matchAll(/[^:,\s]+/g)].filter((m) => !drop.has(m.index)).map((m) => m[0]);
-  return kept.some((k) => !/^[!@-]/.test(k)) ? kept.join(sep) : "HIGH:!aNULL:!MD5";
+  if (!kept.some((k) => !/^[!@-]/.test(k))) return "HIGH:!aNULL:!MD5";
+  // Group words that bring in anonymous or unencrypted suites: remove those for good.
+  const implied = new Set(weak.filter((w) => w.implied).flatMap((w) => w.families));
+  if (implied.has("aNULL")) kept.push("!aNULL");
+  if (implied.has("NULL")) kept.push("!eNULL");
+  return kept.join(sep);
 }
 
 export type DirectiveKind = "protocols" | "ciphers";
@@ -178,7 +214,12 @@ export function findDirectives(text: string): Directive[] {
     re.lastIndex = 0;
     for (const m of text.matchAll(re)) {
       const lineStart = text.lastIndexOf("\n", m.index) + 1;
-      if (text.slice(lineStart, m.index).includes("#")) continue;
+      const before = text.slice(lineStart, m.index);
+      if (before.includes("#")) continue;
+      // A directive starts a line or follows another one (`...; ssl_protocols ...;`); HAProxy's
+      // ssl-min-ver is an argument of bind/server lines. Prose that mentions one is not config.
+      const placed = m[1] === "ssl-min-ver" ? /^\s*(?:ssl-default-(?:bind|server)-options|bind|server|default-server)\b/.test(before) : /(?:^|[;{}])\s*$/.test(before);
+      if (!placed) continue;
       const args = m[2]!;
       const argsStart = m.index + m[0].indexOf(args, m[1]!.length);
       if (args.trim() === "") continue;

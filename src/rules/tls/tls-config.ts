@@ -138,7 +138,7 @@ function checkCiphers(file: string, lines: LineIndex, settings: TlsSetting[], re
     const weak = weakCiphers(s.args);
     if (weak.length === 0) continue;
     const families = [...new Set(weak.flatMap((w) => w.families))];
-    const severe = families.some((f) => SEVERE_FAMILIES.has(f));
+    const severe = weak.some((w) => !w.implied && w.families.some((f) => SEVERE_FAMILIES.has(f)));
     const fixed = withoutWeakCiphers(s.args, weak);
     const first = weak[0]!;
     report({
@@ -147,7 +147,7 @@ function checkCiphers(file: string, lines: LineIndex, settings: TlsSetting[], re
       severity: severe ? "high" : "medium",
       optionPath: s.optionPath,
       key: `${s.label}:${families.join(",")}`,
-      message: `${s.label}${s.optionPath && s.optionPath !== s.label ? ` (in ${s.optionPath})` : ""} enables weak cipher suites: ${weak.map((w) => `${w.element} (${w.families.join("/")})`).join(", ")}.`,
+      message: `${s.label}${s.optionPath && s.optionPath !== s.label ? ` (in ${s.optionPath})` : ""} enables weak cipher suites: ${weak.map((w) => (w.implied ? `${w.element} (brings in ${w.families.map((f) => (f === "aNULL" ? "anonymous aNULL suites" : "unencrypted eNULL suites")).join(" and ")})` : `${w.element} (${w.families.join("/")})`)).join(", ")}.`,
       fix: {
         safety: "review",
         description: `Remove the weak suites: \`${fixed}\`${s.optionPath === "services.nginx.sslCiphers" ? " (or drop the option to use NixOS's Mozilla-intermediate default)" : ""}. Very old clients may lose access.`,
