@@ -6,7 +6,7 @@ import type { Finding } from "../report/schema.js";
 import { LineIndex, type SyntaxNode } from "../nix/syntax.js";
 import { applyEdits, unifiedDiff } from "../remediate/diff.js";
 import type { Rule, RuleReport, TextEdit } from "../rules/types.js";
-import { detectSecrets, redactAll } from "../secrets/index.js";
+import { detectSecrets, redactAll, type SecretMatch } from "../secrets/index.js";
 
 export interface ReportSite {
   /** The file the report is about (relative), its text and line index. */
@@ -34,20 +34,36 @@ function redactEvidence(evidence: string, file: string): string {
     for (let i = start; i < end; i++) if (!done.some((d) => i >= d.start && i < d.end)) text += evidence[i];
     return text;
   };
-  // Judged as plain text (a line inside a Nix string is INI or shell, where unquoted values are
-  // literals), except that in Nix an unquoted name ending a binding (`x = smtpPassword;`) or applied
-  // to an argument (`x = builtins.readFile ./f;`) is code, not a password.
+  const matches = secretsIn(evidence, file).filter((m) => /[A-Za-z0-9]/.test(uncovered(m.start, m.end)));
+  return matches.length ? redactAll(evidence, matches) : evidence;
+}
+
+/**
+ * Secrets in a line of source. Judged as plain text (a line inside a Nix string is INI or shell,
+ * where unquoted values are literals), except that in a Nix file an unquoted name ending a binding
+ * (`x = smtpPassword;`) or applied to an argument (`x = builtins.readFile ./f;`) is code.
+ */
+function secretsIn(text: string, file: string): SecretMatch[] {
   const nix = file.endsWith(".nix");
-  const matches = detectSecrets(evidence).filter((m) => {
-    if (!/[A-Za-z0-9]/.test(uncovered(m.start, m.end))) return false;
-    if (nix && (m.detector === "plaintext-password" || m.detector === "generic-secret") && !/["'`]/.test(evidence[m.start - 1] ?? "")) {
-      const value = evidence.slice(m.start, m.end);
-      const after = evidence.slice(m.end);
+  return detectSecrets(text).filter((m) => {
+    if (nix && (m.detector === "plaintext-password" || m.detector === "generic-secret") && !/["'`]/.test(text[m.start - 1] ?? "")) {
+      const value = text.slice(m.start, m.end);
+      const after = text.slice(m.end);
       if (/^[A-Za-z_][A-Za-z0-9_'-]*(?:\.[A-Za-z_][A-Za-z0-9_'-]*)*$/.test(value) && /^\s*;|^\s+[^\s#;]/.test(after)) return false;
     }
     return true;
   });
-  return matches.length ? redactAll(evidence, matches) : evidence;
+}
+
+/** A unified diff holds a secret in a removed, added or context line (context lines are source too). */
+function patchHoldsSecret(patch: string): boolean {
+  let file = "";
+  for (const line of patch.split("\n")) {
+    if (line.startsWith("+++ ")) file = line.slice(4).replace(/^b\//, "");
+    else if (line.startsWith("--- ") || line.startsWith("@@") || line.startsWith("\\")) continue;
+    else if (/^[ +-]/.test(line) && secretsIn(line.slice(1), file).length > 0) return true;
+  }
+  return false;
 }
 
 /** What `redact` produces: `… (12 chars)` or `sk_l…Lb0 (32 chars)`. */
@@ -132,7 +148,7 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
     if (report.fix) {
       let patch = report.fix.edits?.length ? patchFor(report.fix.edits, textOf) : undefined;
       let description = report.fix.description;
-      if (patch && detectSecrets(patch.split("\n").filter((l) => l.startsWith("-") || l.startsWith("+")).join("\n")).length > 0) {
+      if (patch && patchHoldsSecret(patch)) {
         patch = undefined;
         description += " (The patch is withheld from the report because it would contain the secret; `nix-warden remediate` applies it.)";
       }
