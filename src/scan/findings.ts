@@ -45,14 +45,23 @@ function redactEvidence(evidence: string, file: string): string {
  */
 function secretsIn(text: string, file: string): SecretMatch[] {
   const nix = file.endsWith(".nix");
-  return detectSecrets(text).filter((m) => {
+  // Assignments inside a quoted value (`extraConfig = "password = x";`) are judged on their own:
+  // the line's own assignment consumes the quoted text as one value.
+  const nested: SecretMatch[] = [];
+  for (const q of text.matchAll(/"((?:\\.|[^"\\])*)"|'((?:\\.|[^'\\])*)'/g)) {
+    const inner = q[1] ?? q[2] ?? "";
+    if (!/[=:]/.test(inner)) continue;
+    const offset = q.index + 1;
+    for (const m of detectSecrets(inner)) nested.push({ ...m, start: m.start + offset, end: m.end + offset });
+  }
+  return [...nested, ...detectSecrets(text).filter((m) => {
     if (nix && (m.detector === "plaintext-password" || m.detector === "generic-secret") && !/["'`]/.test(text[m.start - 1] ?? "")) {
       const value = text.slice(m.start, m.end);
       const after = text.slice(m.end);
       if (/^[A-Za-z_][A-Za-z0-9_'-]*(?:\.[A-Za-z_][A-Za-z0-9_'-]*)*$/.test(value) && /^\s*;|^\s+[^\s#;]/.test(after)) return false;
     }
     return true;
-  });
+  })];
 }
 
 /** A unified diff holds a secret in a removed, added or context line (context lines are source too). */
