@@ -203,3 +203,27 @@ export function syntacticPath(binding: SyntaxNode): string[] {
   }
   return out;
 }
+
+const DOC_CALLS = new Set(["literalExpression", "literalExample", "literalMD", "literalDocBook", "mdDoc"]);
+const DOC_KEYS = new Set(["example", "description", "longDescription"]);
+
+/**
+ * The node is documentation of an option declaration: inside `literalExpression`/`mdDoc`, or the
+ * `example`/`description` of a `mkOption`-like call. (A `default` is deployed, so it is not.)
+ */
+export function inOptionDocumentation(node: SyntaxNode): boolean {
+  let docKey = false;
+  for (let p: SyntaxNode | null = node.parent; p; p = p.parent) {
+    if (p.kind === K.NODE_APPLY) {
+      const name = calleeName(flattenApply(p).fn);
+      if (name && DOC_CALLS.has(name)) return true;
+      if (docKey && name && /^mk\w*Option$/.test(name)) return true;
+    }
+    if (p.kind === K.NODE_ATTRPATH_VALUE) {
+      const path = p.childNodes()[0];
+      const last = path?.kind === K.NODE_ATTRPATH ? attrpathSegments(path).at(-1) : undefined;
+      docKey = !!last && !last.dynamic && DOC_KEYS.has(last.name);
+    }
+  }
+  return false;
+}

@@ -70,7 +70,7 @@ export const GENERIC_HEX_MIN_LENGTH = 16;
 
 const CODE_KINDS = new Set([
   "nix", "tf", "hcl", "py", "python", "js", "mjs", "cjs", "ts", "tsx", "jsx", "go", "rs", "rust", "rb", "ruby", "java", "kt",
-  "c", "h", "cc", "cpp", "hpp", "cs", "lua", "php", "pl", "perl", "swift", "scala", "hs", "ml", "ex", "exs",
+  "c", "h", "cc", "cpp", "hpp", "hh", "hxx", "cxx", "cs", "lua", "php", "pl", "perl", "swift", "scala", "hs", "ml", "ex", "exs",
 ]);
 
 interface Candidate {

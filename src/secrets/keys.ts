@@ -79,8 +79,9 @@ function compoundKind(word: string): KeyKind | undefined {
 export function classifyKey(key: string | undefined): KeyKind | undefined {
   if (!key) return undefined;
   const last = key.split(".").filter((s) => s !== "").pop()?.replace(/^["']|["']$/g, "") ?? "";
-  // A key with spaces or glob characters is a pattern or a label (`"pwd *": "allow"`), not a setting name.
-  if (/[\s*?/]/.test(last)) return undefined;
+  // A key with spaces, glob characters or an @ is a pattern, a label or an address (`"pwd *": "allow"`,
+  // `"iam@lach.pw": "lach"`), not a setting name.
+  if (/[\s*?/]/.test(last) || key.includes("@")) return undefined;
   const words = keyWords(last);
   if (words.length === 0) return undefined;
   const final = words[words.length - 1]!;

@@ -20,6 +20,7 @@ export function isSecretReference(value: string): boolean {
   if (/^(?:file|env|vault|op|sops|age|ref|secret):\/?\/?[A-Za-z0-9_./-]+$/i.test(v)) return true; // scheme references
   if (/^config\.(?:age|sops|vault-secrets|clan\.core\.vars)\b/.test(v)) return true; // agenix / sops-nix paths as text
   if (/^%env\([A-Za-z0-9_:]+\)%$/.test(v)) return true; // Symfony: %env(DATABASE_PASSWORD)%
+  if (/%(?:\d+\$)?[-+ #0]*\d*(?:\.\d+)?[sqd](?![A-Za-z0-9])/.test(v)) return true; // a printf format: printf 'TOKEN=%s\n' "$token"
   if (/^ext:[A-Za-z0-9_]+$/.test(v)) return true; // wpa_supplicant: psk=ext:name, resolved from a secrets file
   if (/^%[dStTEhCL]\//.test(v)) return true; // systemd specifiers: %d/secret is $CREDENTIALS_DIRECTORY/secret
   if (/\//.test(v) && /\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/.test(v) && !/\s/.test(v)) return true; // a path through $VAR: /$CREDENTIALS_DIRECTORY/key

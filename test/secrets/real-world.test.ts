@@ -9,7 +9,7 @@ const detectors = (text: string, ctx: Parameters<typeof detectSecrets>[1] = {}) 
 describe("names that are not passwords", () => {
   it.each([
     ["proxyPass"], ["proxy_pass"], ["fastcgi_pass"], ["uwsgi_pass"], ["allowPasswordWithFprintd"], ["usePassword"], ["showPassword"],
-    ["passwordChars"], ["PASSWORD_STORE_CLIP_TIME"], ["pwd *"], ["SHOW_PASSWORD_HINT"],
+    ["passwordChars"], ["PASSWORD_STORE_CLIP_TIME"], ["pwd *"], ["SHOW_PASSWORD_HINT"], ["iam@lach.pw"],
   ])("%s", (key) => expect(classifyKey(key)).toBeUndefined());
 
   it.each([["enable_password"], ["DB_PASS"], ["admin_password"], ["rootPassword"], ["smtp_pass"]])("%s still is one", (key) => expect(classifyKey(key)).toBe("password"));
@@ -19,7 +19,7 @@ describe("values that are not passwords or secrets", () => {
   it.each([["false"], ["off"], ["no"], ["false,"], ["\\"], ["0"], ["*"]])("plaintext password %j", (v) => expect(plaintextPassword("password", v)).toBeNull());
   it("a two-character password is still one", () => expect(plaintextPassword("password", "ab")).not.toBeNull());
 
-  it.each([["%env(LDAP_PASSWORD)%"], ["ext:psk_home"], ["%d/secret"], ["/$CREDENTIALS_DIRECTORY/private_key"], ["${CREDENTIALS_DIRECTORY}/token"]])("reference %s", (v) => expect(isSecretReference(v)).toBe(true));
+  it.each([["%env(LDAP_PASSWORD)%"], ["ext:psk_home"], ["%d/secret"], ["/$CREDENTIALS_DIRECTORY/private_key"], ["${CREDENTIALS_DIRECTORY}/token"], ["github.com=%s\\n"], ["%s"]])("reference %s", (v) => expect(isSecretReference(v)).toBe(true));
 
   it.each([["::fd00:1:2:3"], ["fe80::1/64"], ["2001:db8:0:0:0:0:0:1"], ["10.0.0.1"], ["192.168.1.0/24"]])("address %s", (v) => expect(nonSecretShape(v)).toBe("address"));
 

@@ -7,7 +7,7 @@ import { isSecretLocation, type SecretFileClass, type SecretLocation } from "../
 import { classifySecretFile } from "../../secrets/index.js";
 import type { Rule, TextFileContext } from "../types.js";
 import { AGENIX, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOPS_NIX } from "./compliance.js";
-import { sopsRulesFor } from "./material.js";
+import { sopsRulesFor, TEST_DATA_DIR } from "./material.js";
 
 export interface CommittedSecret {
   cls: SecretFileClass;
@@ -33,7 +33,6 @@ export function committedSecret(ctx: Pick<TextFileContext, "file" | "content" | 
   return verdict ?? undefined;
 }
 
-const TEST_DIR = /(?:^|\/)(?:tests?|checks|fixtures|testdata|__tests__)\//;
 
 function fixFor(file: string, cls: SecretFileClass): string {
   const name = posix.basename(file).replace(/\.(?:age|txt|key|env)$/i, "");
@@ -66,7 +65,7 @@ export const committedSecretFile: Rule = {
     const verdict = committedSecret(ctx);
     if (!verdict) return;
     const { cls } = verdict;
-    const inTests = TEST_DIR.test(ctx.file);
+    const inTests = TEST_DATA_DIR.test(ctx.file);
     let severity: "critical" | "high" | "low" = cls.kind === "private-key" && cls.encrypted !== true ? "critical" : "high";
     const flake = ctx.repoFile("flake.nix") ? " Because the repository is a flake, the file is also copied into the world-readable Nix store with the rest of the source." : "";
     let message = `${ctx.file}: ${cls.reason}.${flake}`;

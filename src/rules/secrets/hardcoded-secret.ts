@@ -11,11 +11,12 @@
 import { extname, posix } from "node:path";
 import { SyntaxKind as K, LineIndex, type SyntaxNode } from "../../nix/syntax.js";
 import { detectSecrets, isPlaceholder, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
-import { definitionOf, enclosingDefinition, rangeOf, redactedLine, stringSource, syntacticPath, valueSite } from "../nix-strings.js";
+import { definitionOf, enclosingDefinition, inOptionDocumentation, rangeOf, redactedLine, stringSource, syntacticPath, valueSite } from "../nix-strings.js";
 import type { NixFileContext, Rule, TextFileContext } from "../types.js";
 import { committedSecret } from "./committed-secret-file.js";
 import { AGENIX, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOPS_NIX } from "./compliance.js";
 import { environmentEntry } from "./environment.js";
+import { TEST_DATA_DIR } from "./material.js";
 
 const USERS = /(?:^|\.)users\.(?:users|extraUsers)\./;
 const TOKEN_IDS = new Set(TOKEN_PATTERNS.map((p) => p.id));
@@ -47,7 +48,7 @@ function judgedByKey(m: SecretMatch, key: string | undefined): boolean {
 
 function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): void {
   const src = stringSource(str);
-  if (!src || src.text.trim() === "") return;
+  if (!src || src.text.trim() === "" || inOptionDocumentation(str)) return;
   const site = valueSite(str);
   const def = site ? definitionOf(ctx.index, site.binding) : undefined;
   const around = def ?? enclosingDefinition(ctx.index, str);
@@ -103,12 +104,13 @@ function checkTextFile(ctx: TextFileContext): void {
   });
   if (matches.length === 0) return;
   const lines = new LineIndex(ctx.text);
+  const inTests = TEST_DATA_DIR.test(ctx.file);
   for (const m of matches) {
     ctx.report({
       range: rangeOf(lines, m.start, m.end),
       title: `hard-coded ${m.name.toLowerCase()}`,
-      severity: m.severity,
-      message: describe(m, `in ${ctx.file}`),
+      severity: inTests ? "low" : m.severity,
+      message: describe(m, `in ${ctx.file}`) + (inTests ? " (In a test directory, so reported as low.)" : ""),
       key: `${m.detector}:${m.key ?? ""}:${m.redacted}`,
       evidence: redactedLine(ctx.text, lines, m.start, matches),
       fix: { safety: "manual", description: fixText(m) },

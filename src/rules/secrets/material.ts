@@ -27,6 +27,9 @@ export function pathLiteralTarget(file: string, node: SyntaxNode): PathTarget | 
   return { kind: "repo", path: posix.normalize(posix.join(dir === "." ? "" : dir, text)) };
 }
 
+/** Test data (fixtures, expected outputs, `libstore-tests/`): findings there are still reported, as low. */
+export const TEST_DATA_DIR = /(?:^|\/)(?:[\w.-]*[-_])?(?:tests?|checks|fixtures|testdata|__tests__)\//;
+
 /** Where secret managers put decrypted secrets at run time. */
 const RUNTIME_SECRET_DIR = /^\/run\/(?:agenix(?:\.d)?|secrets(?:-for-users)?|keys|credentials)(?:\/|$)/;
 /** `config.age.secrets.x.path`, `config.sops.secrets."x".path`, `config.sops.templates.x.path`. */
@@ -81,8 +84,12 @@ export function secretMaterial(repoFile: RepoFileLookup, path: string): SecretMa
   const sopsRules = inside ? sopsRulesFor(repoFile, path) : [];
   const f = inside ? repoFile(path) : undefined;
   if (f) {
+    // As committed-secret-file judges files: secret material as a whole (a key, a token file, a
+    // file where secrets are kept). An ordinary file that merely holds a hard-coded secret (a
+    // config, an expected-output fixture) is hardcoded-secret's finding, not this one.
     const cls = classifySecretFile(path, f.content, { sopsRules });
-    return cls.secretLike ? { reason: cls.reason, cls } : undefined;
+    const location = isSecretLocation(path, { sopsRules });
+    return cls.secretLike && (cls.kind !== "plain" || location?.expectEncrypted) ? { reason: cls.reason, cls } : undefined;
   }
   const location = isSecretLocation(path.replace(/^(?:\.\.\/)+/, ""), { sopsRules });
   // Encrypted formats (.age, sops) are fine to read; public names are not secrets.

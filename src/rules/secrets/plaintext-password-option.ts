@@ -11,7 +11,7 @@ import type { Rule } from "../types.js";
 import { AGENIX, NIXOS_WIKI_SECRETS, SOPS_NIX } from "./compliance.js";
 import { environmentEntry } from "./environment.js";
 
-const USERS = /^users\.(?:users|extraUsers)\./;
+const USERS = /(?:^|\.)users\.(?:users|extraUsers)\./;
 
 /** How the option's service usually takes the password from a file. */
 function fileVariant(path: string, key: string): string {

@@ -4,9 +4,9 @@
 // is an outage on a known date. Parsed with node's X509Certificate (OpenSSL).
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { certificateExpiry, daysUntilExpiry, EXPIRY_WARNING_DAYS, parseCertificates, type ParsedCertificate } from "../../secrets/index.js";
+import { TEST_DATA_DIR } from "../secrets/material.js";
 import type { Rule, RuleReport } from "../types.js";
 
-const TEST_DIR = /(?:^|\/)(?:tests?|checks|fixtures|testdata|__tests__)\//;
 
 function describeCert(c: ParsedCertificate): string {
   const cn = /CN=([^,]+)/.exec(c.subject)?.[1];
@@ -24,7 +24,7 @@ function reports(file: string, text: string, now: Date, lineOffset: number, node
     const when = state === "expired" ? `expired on ${date} (${Math.floor(-days)} days ago)` : `expires on ${date} (in ${Math.max(0, Math.floor(days))} days)`;
     let severity: RuleReport["severity"] = state === "expired" ? "high" : "medium";
     let message = `${file}: ${describeCert(c)} ${when}; issuer '${c.issuer}'.`;
-    if (TEST_DIR.test(file)) {
+    if (TEST_DATA_DIR.test(file)) {
       severity = "low";
       message += " (In a test directory, so reported as low.)";
     }

@@ -6,7 +6,7 @@
 import type { OptionDefinition } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticString } from "../../nix/options.js";
-import { enclosingDefinition, isStaticallyDisabled, rangeOf, serviceDisabledInFile, stringSource, unwrapped } from "../nix-strings.js";
+import { enclosingDefinition, inOptionDocumentation, isStaticallyDisabled, rangeOf, serviceDisabledInFile, stringSource, unwrapped } from "../nix-strings.js";
 import type { NixFileContext, Rule, RuleReport, TextEdit, TextFileContext } from "../types.js";
 import { LineIndex } from "../../nix/syntax.js";
 import {
@@ -75,7 +75,7 @@ function collectNixSettings(ctx: NixFileContext): TlsSetting[] {
   }
   ctx.parsed.root.walk((node) => {
     if (node.kind === K.NODE_ATTRPATH) return false;
-    if (node.kind !== K.NODE_STRING || seen.has(node)) return;
+    if (node.kind !== K.NODE_STRING || seen.has(node) || inOptionDocumentation(node)) return;
     const src = stringSource(node);
     if (!src || !/ssl|tls/i.test(src.text)) return;
     const directives = findDirectives(src.text);
