@@ -103,6 +103,31 @@ describe(RULE, () => {
     expect(sites(report, "secret-in-environment")).toEqual(["hosts/a.nix:17"]);
   });
 
+  it("does not judge option documentation, and reports test data as low", async () => {
+    const { files, values } = expand(
+      {
+        "modules/app.nix": `{ lib, ... }:
+{
+  options.services.app.token = lib.mkOption {
+    type = lib.types.str;
+    example = "⟪generic-secret⟫";
+    description = "The token, e.g. ⟪github-pat⟫.";
+    default = "⟪stripe-live-key⟫";
+  };
+  options.services.app.extra = lib.mkOption { example = lib.literalExpression ''{ password = "⟪plaintext-password:hunter2-example⟫"; }''; };
+}
+`,
+        "tests/expected/app.json": '{ "api_key": "⟪generic-secret⟫" }\n',
+      },
+      11,
+    );
+    const report = await scanFiles(files);
+    const got = report.findings.filter((f) => f.ruleId === RULE).map((f) => `${f.file}:${f.line} ${f.severity}`);
+    expect(got.sort()).toEqual(["modules/app.nix:7 critical", "tests/expected/app.json:1 low"]);
+    const json = JSON.stringify(report);
+    for (const v of values) expect(json.includes(v)).toBe(false);
+  });
+
   it("leaves users.users passwords to the users rules even where the index cannot follow", async () => {
     const report = await scanFiles({
       "m.nix": `{ lib, ... }:
