@@ -18,7 +18,7 @@ const ENCRYPTED_FILE_OPTIONS = /^(?:age|sops|vault-secrets|clan)\./;
 type Use =
   | { kind: "read"; fn: string; node: SyntaxNode }
   | { kind: "interpolated"; node: SyntaxNode }
-  | { kind: "option"; path: string; key: string; node: SyntaxNode };
+  | { kind: "option"; path: string; node: SyntaxNode };
 
 /** How a path literal is used, when the use reads or copies it at evaluation. */
 function useOf(ctx: NixFileContext, pathNode: SyntaxNode): Use | undefined {
@@ -50,7 +50,7 @@ function useOf(ctx: NixFileContext, pathNode: SyntaxNode): Use | undefined {
   if (site) {
     const def = definitionOf(ctx.index, site.binding);
     if (def && !ENCRYPTED_FILE_OPTIONS.test(def.path) && def.path !== "imports" && !def.path.endsWith(".imports")) {
-      return { kind: "option", path: def.path, key: site.key ?? def.path, node: pathNode };
+      return { kind: "option", path: def.path, node: pathNode };
     }
   }
   return undefined;
