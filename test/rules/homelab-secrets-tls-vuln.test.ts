@@ -51,3 +51,20 @@ describe("examples/homelab", () => {
     }
   });
 });
+
+describe("rule metadata", async () => {
+  const { ALL_RULES } = await import("../../src/rules/index.js");
+  it("every rule here is registered once, with references, CIS and NIST CSF mappings", () => {
+    const ids = ALL_RULES.map((r) => r.id);
+    for (const id of MINE) {
+      expect(ids.filter((x) => x === id), id).toHaveLength(1);
+      const r = ALL_RULES.find((x) => x.id === id)!;
+      expect(r.references.length, id).toBeGreaterThan(0);
+      for (const ref of r.references) expect(ref.url, `${id}: ${ref.title}`).toMatch(/^https:\/\//);
+      expect(r.compliance.cis.length, id).toBeGreaterThan(0);
+      for (const n of r.compliance.nist) expect(n, id).toMatch(/^(?:GV|ID|PR|DE|RS|RC)\.[A-Z]{2}-\d{2}$/);
+      expect(r.rationale.length).toBeGreaterThan(40);
+      expect(r.fix.length).toBeGreaterThan(20);
+    }
+  });
+});
