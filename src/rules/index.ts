@@ -16,7 +16,18 @@ import { firewallSensitivePort } from "./firewall/firewall-sensitive-port.js";
 import { firewallTrustedPhysicalInterface } from "./firewall/firewall-trusted-physical-interface.js";
 import { firewallWidePortRange } from "./firewall/firewall-wide-port-range.js";
 import { openFirewallUnauthenticated } from "./firewall/open-firewall-unauthenticated.js";
+import { committedSecretFile } from "./secrets/committed-secret-file.js";
+import { hardcodedSecret } from "./secrets/hardcoded-secret.js";
+import { plaintextPasswordOption } from "./secrets/plaintext-password-option.js";
+import { secretInEnvironment } from "./secrets/secret-in-environment.js";
+import { secretInNixStore } from "./secrets/secret-in-nix-store.js";
+import { worldReadableSecret } from "./secrets/world-readable-secret.js";
 import { serviceHardening } from "./service-hardening.js";
+import { acmeTermsAndContact } from "./tls/acme-terms-and-contact.js";
+import { certificateExpiryRule } from "./tls/certificate-expiry.js";
+import { nginxAddSslWithoutForceSsl } from "./tls/nginx-addssl.js";
+import { tlsOldProtocol, tlsWeakCipher } from "./tls/tls-config.js";
+import { allowInsecure, knownVulnerabilitiesOverride, permittedInsecurePackages } from "./vulnerability/insecure-packages.js";
 import type { Rule } from "./types.js";
 
 export const ALL_RULES: Rule[] = [
@@ -38,6 +49,23 @@ export const ALL_RULES: Rule[] = [
   nixSandboxDisabled,
   databaseTrustAuth,
   nfsNoRootSquash,
+  // secrets
+  secretInNixStore,
+  hardcodedSecret,
+  plaintextPasswordOption,
+  secretInEnvironment,
+  committedSecretFile,
+  worldReadableSecret,
+  // tls
+  tlsOldProtocol,
+  tlsWeakCipher,
+  nginxAddSslWithoutForceSsl,
+  acmeTermsAndContact,
+  certificateExpiryRule,
+  // vulnerability signals
+  permittedInsecurePackages,
+  allowInsecure,
+  knownVulnerabilitiesOverride,
   // anti-patterns (metadata in anti-patterns.yaml)
   ...ANTI_PATTERN_RULES,
 ];

@@ -47,7 +47,9 @@ export interface RuleFix {
 export interface RuleReport {
   /** Where: a node of the file being checked (its range is the finding's range). */
   node?: SyntaxNode;
-  /** Or an explicit range (1-based lines and columns), for non-Nix files. */
+  /** An explicit range (1-based lines and columns): for non-Nix files, or a part of the node (a
+   * secret inside a long string). It wins over the node's range; the node still decides the
+   * hosts and whether the finding is inside a VM test. */
   range?: { line: number; column: number; endLine: number; endColumn: number };
   /** The file, when it is not the one being checked (host-level rules). */
   file?: string;
@@ -64,6 +66,21 @@ export interface RuleReport {
   fix?: RuleFix;
 }
 
+/** Another file of the scanned repository, as the scan read it. */
+export interface RepoFile {
+  content: Buffer;
+  /** The content as UTF-8 text, unless binary. */
+  text: string | undefined;
+}
+
+/**
+ * Looks up another file of the scanned repository by its path relative to the root (`/`-separated,
+ * normalised; `..` that leaves the root gives undefined). Only files the scan discovered (tracked
+ * or not ignored, not too large) are found. For Nix files, the scan records what a rule looked up,
+ * so cached results are redone when one of those files changes.
+ */
+export type RepoFileLookup = (path: string) => RepoFile | undefined;
+
 /** One Nix file, parsed and indexed, as rules see it. */
 export interface NixFileContext {
   /** Relative to the scanned root, `/`-separated. */
@@ -77,6 +94,8 @@ export interface NixFileContext {
   inTest(node: SyntaxNode): boolean;
   /** "Today" for date checks (certificate expiry), fixed per scan. */
   now: Date;
+  /** Other files of the repository (a path this file reads with `builtins.readFile`). */
+  repoFile: RepoFileLookup;
   report(r: RuleReport): void;
 }
 
@@ -88,6 +107,8 @@ export interface TextFileContext {
   text: string | undefined;
   hosts: string[];
   now: Date;
+  /** Other files of the repository (the `.sops.yaml` whose rules say where secrets live). */
+  repoFile: RepoFileLookup;
   report(r: RuleReport): void;
 }
 

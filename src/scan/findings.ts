@@ -6,7 +6,7 @@ import type { Finding } from "../report/schema.js";
 import { LineIndex, type SyntaxNode } from "../nix/syntax.js";
 import { applyEdits, unifiedDiff } from "../remediate/diff.js";
 import type { Rule, RuleReport, TextEdit } from "../rules/types.js";
-import { detectSecrets, redactAll } from "../secrets/index.js";
+import { detectSecrets, redactAll, type SecretMatch } from "../secrets/index.js";
 
 export interface ReportSite {
   /** The file the report is about (relative), its text and line index. */
@@ -26,18 +26,68 @@ export interface RawFinding {
 
 /** Secret ranges that must not appear in evidence or patches: what the detectors find in the
  * evidence, plus ranges a rule marks. */
-function redactEvidence(evidence: string): string {
-  const matches = detectSecrets(evidence);
+function redactEvidence(evidence: string, file: string): string {
+  const done = [...evidence.matchAll(ALREADY_REDACTED)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+  // A match is skipped only when nothing of it but redaction markers and punctuation remains.
+  const uncovered = (start: number, end: number) => {
+    let text = "";
+    for (let i = start; i < end; i++) if (!done.some((d) => i >= d.start && i < d.end)) text += evidence[i];
+    return text;
+  };
+  const matches = secretsIn(evidence, file).filter((m) => /[A-Za-z0-9]/.test(uncovered(m.start, m.end)));
   return matches.length ? redactAll(evidence, matches) : evidence;
 }
 
+/**
+ * Secrets in a line of source. Judged as plain text (a line inside a Nix string is INI or shell,
+ * where unquoted values are literals), except that in a Nix file an unquoted name ending a binding
+ * (`x = smtpPassword;`) or applied to an argument (`x = builtins.readFile ./f;`) is code.
+ */
+function secretsIn(text: string, file: string): SecretMatch[] {
+  const nix = file.endsWith(".nix");
+  // Assignments inside a quoted value (`extraConfig = "password = x";`) are judged on their own:
+  // the line's own assignment consumes the quoted text as one value.
+  const nested: SecretMatch[] = [];
+  for (const q of text.matchAll(/"((?:\\.|[^"\\])*)"|'((?:\\.|[^'\\])*)'/g)) {
+    const inner = q[1] ?? q[2] ?? "";
+    if (!/[=:]/.test(inner)) continue;
+    const offset = q.index + 1;
+    for (const m of detectSecrets(inner)) nested.push({ ...m, start: m.start + offset, end: m.end + offset });
+  }
+  return [...nested, ...detectSecrets(text).filter((m) => {
+    if (nix && (m.detector === "plaintext-password" || m.detector === "generic-secret") && !/["'`]/.test(text[m.start - 1] ?? "")) {
+      const value = text.slice(m.start, m.end);
+      const after = text.slice(m.end);
+      if (/^[A-Za-z_][A-Za-z0-9_'-]*(?:\.[A-Za-z_][A-Za-z0-9_'-]*)*$/.test(value) && /^\s*;|^\s+[^\s#;]/.test(after)) return false;
+    }
+    return true;
+  })];
+}
+
+/** A unified diff holds a secret in a removed, added or context line (context lines are source too). */
+function patchHoldsSecret(patch: string): boolean {
+  let file = "";
+  for (const line of patch.split("\n")) {
+    if (line.startsWith("+++ ")) file = line.slice(4).replace(/^b\//, "");
+    else if (line.startsWith("--- ") || line.startsWith("@@") || line.startsWith("\\")) continue;
+    else if (/^[ +-]/.test(line) && secretsIn(line.slice(1), file).length > 0) return true;
+  }
+  return false;
+}
+
+/** What `redact` produces: `… (12 chars)` or `sk_l…Lb0 (32 chars)`. */
+const ALREADY_REDACTED = /[^\s…]{0,4}…[^\s…]{0,3} \(\d+ chars\)/g;
+
+
 function rangeOf(report: RuleReport, site: ReportSite): { line: number; column: number; endLine: number; endColumn: number } {
+  // An explicit range is more precise (a secret inside a long string); the node still decides the
+  // hosts and the VM-test context.
+  if (report.range) return report.range;
   if (report.node) {
     const start = report.node.source.lines.position(report.node.start);
     const end = report.node.source.lines.position(report.node.end);
     return { line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
   }
-  if (report.range) return report.range;
   void site;
   return { line: 1, column: 1, endLine: 1, endColumn: 1 };
 }
@@ -97,7 +147,7 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
       }
       continue;
     }
-    const evidence = redactEvidence(report.evidence ?? defaultEvidence(site, range));
+    const evidence = redactEvidence(report.evidence ?? defaultEvidence(site, range), file);
     const stable = report.optionPath ?? report.key ?? evidence.replace(/\s+/g, " ");
     let id = fingerprint(rule.id, file, stable);
     const n = seen.get(id) ?? 0;
@@ -129,7 +179,7 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
       let patch = report.fix.edits?.length ? patchFor(report.fix.edits, textOf) : undefined;
       let description = report.fix.description;
       // Context lines count too: a fix next to a password would otherwise print it.
-      if (patch && detectSecrets(patch.split("\n").filter((l) => !l.startsWith("diff --git ") && !l.startsWith("--- ") && !l.startsWith("+++ ") && !l.startsWith("@@")).map((l) => l.slice(1)).join("\n")).length > 0) {
+      if (patch && patchHoldsSecret(patch)) {
         patch = undefined;
         description += " (The patch is withheld from the report because it would show a secret; `nix-warden remediate` applies it.)";
       }

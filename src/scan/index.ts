@@ -1,12 +1,13 @@
 // security_scan: discover the repository's files, parse and index the Nix ones, attribute files to
 // hosts, run every rule, and assemble the SecurityReport. Parse results and per-file rule results
 // are cached by content, so a repeated scan in the same process only redoes what changed.
-import { resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { posix, resolve } from "node:path";
 import { calleeName, flattenApply, type OptionDefinition } from "../nix/options.js";
 import { LineIndex, SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { atLeast, type Finding, type ReportError, type SecurityReport, type Severity } from "../report/schema.js";
 import { ALL_RULES } from "../rules/index.js";
-import type { HostContext, NixFileContext, Rule, RuleReport, TextEdit, TextFileContext } from "../rules/types.js";
+import type { HostContext, NixFileContext, RepoFile, Rule, RuleReport, TextEdit, TextFileContext } from "../rules/types.js";
 import { TOOL } from "../version.js";
 import { loadProjectConfig } from "./config.js";
 import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
@@ -44,8 +45,9 @@ export interface ServiceInventoryEntry {
 /** Calls whose module arguments are NixOS VM tests. */
 const TEST_FUNCTIONS = new Set(["nixosTest", "runNixOSTest", "makeTest", "makeTestPython", "runTest", "runNixOSTestFor"]);
 
-// Per-file rule results by content hash, hosts and rule set.
-const fileRuleCache = new Map<string, RawFinding[]>();
+// Per-file rule results by content hash, hosts and rule set, with the other files the rules looked
+// up (path -> content hash, "" when absent): a result is reused only while those are unchanged.
+const fileRuleCache = new Map<string, { findings: RawFinding[]; deps: Map<string, string> }>();
 
 function isTestNode(node: SyntaxNode): boolean {
   for (let p: SyntaxNode | null = node; p; p = p.parent) {
@@ -80,7 +82,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   errors.push(...repo.errors);
   const config = await loadProjectConfig(root);
   for (const e of config.errors) errors.push({ source: "config", file: ".nix-warden.yaml", message: e });
-  const { texts, nixFiles, otherFiles, graph } = repo;
+  const { texts, nixFiles, otherFiles, contents, graph } = repo;
   const allHosts = graph.hosts.map((h) => h.name).sort();
   const wanted = options.hosts?.length ? new Set(options.hosts) : undefined;
   if (wanted) for (const h of wanted) if (!allHosts.includes(h)) errors.push({ source: "hosts", message: `no host named '${h}' in flake.nix (hosts: ${allHosts.join(", ") || "none"})` });
@@ -88,6 +90,26 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   /** Hosts of a node: in a file declaring hosts, the host whose declaration holds it; elsewhere,
    * the hosts that include the file. */
   const hostsAt = (file: string, node?: SyntaxNode): string[] => graph.hostsAt(file, node);
+
+  // Other files for rules that follow a reference (a `readFile ./x`, the repository's .sops.yaml).
+  const contentHashes = new Map<string, string>();
+  const contentHash = (file: string): string => {
+    const content = contents.get(file);
+    if (!content) return "";
+    let h = contentHashes.get(file);
+    if (h === undefined) contentHashes.set(file, (h = createHash("sha256").update(content).digest("hex")));
+    return h;
+  };
+  const normalizeRepoPath = (path: string): string | undefined => {
+    const norm = posix.normalize(path.replace(/\\/g, "/")).replace(/^(\.\/)+/, "");
+    if (norm === ".." || norm.startsWith("../") || posix.isAbsolute(norm)) return undefined;
+    return norm;
+  };
+  const repoFile = (path: string): RepoFile | undefined => {
+    const norm = normalizeRepoPath(path);
+    const content = norm === undefined ? undefined : contents.get(norm);
+    return content ? { content, text: texts.get(norm!) } : undefined;
+  };
 
   const raw: RawFinding[] = [];
   const siteFor = (file: string, node: SyntaxNode | undefined): ReportSite => {
@@ -105,6 +127,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
     const collected: RawFinding[] = [];
+    const deps = new Map<string, string>();
     const ctx: NixFileContext = {
       file,
       text: pf.text,
@@ -113,13 +136,18 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       hosts: fileHosts,
       inTest: (node) => isTestNode(node) || (fileHosts.length === 0 && isTestPath(file)),
       now,
+      repoFile: (path) => {
+        const norm = normalizeRepoPath(path);
+        if (norm !== undefined) deps.set(norm, contentHash(norm));
+        return repoFile(path);
+      },
       report: (r: RuleReport) => collected.push({ rule: current!, report: r, site: siteFor(r.file ?? file, r.node) }),
     };
     let current: Rule | undefined;
     contexts.push(ctx);
     const cacheKey = `${pf.hash}\0${file}\0${fileHosts.join(",")}\0${ruleKey}`;
     const cached = fileRuleCache.get(cacheKey);
-    if (cached) raw.push(...cached);
+    if (cached && [...cached.deps].every(([f, h]) => contentHash(f) === h)) raw.push(...cached.findings);
     else {
       if (!pf.parsed.error) {
         for (const rule of rules) {
@@ -132,7 +160,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
           }
         }
       }
-      fileRuleCache.set(cacheKey, collected);
+      fileRuleCache.set(cacheKey, { findings: collected, deps });
       raw.push(...collected);
     }
     progress({ stage: "rules", done: ++done, total: nixFiles.size });
@@ -152,6 +180,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       text: texts.get(file),
       hosts: fileHosts,
       now,
+      repoFile,
       report: (r: RuleReport) => raw.push({ rule: current!, report: r, site: { ...siteFor(file, undefined), lines: lines() } }),
     };
     for (const rule of rules) {
@@ -181,7 +210,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       files,
       definitions: (path) => files.flatMap((file) => (file.index.byPath.get(path) ?? []).filter((def) => inHost(file, def)).map((def) => ({ file, def }))),
       matching: (pattern) =>
-        files.flatMap((file) => file.index.definitions.filter((def) => globMatch(pattern, def.path, ".") && inHost(file, def)).map((def) => ({ file, def }))),
+        files.flatMap((file) => file.index.definitions.filter((def) => optionPathMatches(pattern, def) && inHost(file, def)).map((def) => ({ file, def }))),
       lookup: (file) => usableByFile.get(file),
       now,
       report: (r) => raw.push({ rule: current!, report: r, site: { ...siteFor(r.file, r.node), hosts: [h.name] } }),
@@ -249,6 +278,21 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     errors,
   };
   return { report, edits: built.edits, texts };
+}
+
+/**
+ * An option path pattern against a definition, segment by segment, so that `*` matches a whole
+ * segment even when it holds dots (`virtualHosts."files.example.org"`). `**` patterns fall back to
+ * matching the dotted text.
+ */
+export function optionPathMatches(pattern: string, def: Pick<OptionDefinition, "path" | "segments">): boolean {
+  if (pattern.includes("**")) return globMatch(pattern, def.path, ".");
+  const parts = pattern.split(".");
+  if (parts.length !== def.segments.length) return false;
+  return parts.every((p, i) => {
+    const name = def.segments[i]!.name;
+    return p === "*" || p === name || (/[*?]/.test(p) && globMatch(p, name, "/"));
+  });
 }
 
 const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };

@@ -22,6 +22,8 @@ export interface Repository {
   root: string;
   discovery: Discovery;
   texts: Map<string, string>;
+  /** Every file's bytes (for rules that look at another file: `readFile ./x`, .sops.yaml). */
+  contents: Map<string, Buffer>;
   nixFiles: Map<string, ParsedFile>;
   otherFiles: Map<string, Buffer>;
   flakeFile: string | undefined;
@@ -56,6 +58,7 @@ export async function loadRepository(
   const discovery = await listFiles(root, { signal });
   for (const s of discovery.skipped) errors.push({ source: "discovery", file: s.file, message: `skipped: ${s.reason}` });
   const texts = new Map<string, string>();
+  const contents = new Map<string, Buffer>();
   const nixFiles = new Map<string, ParsedFile>();
   const otherFiles = new Map<string, Buffer>();
   let done = 0;
@@ -78,6 +81,7 @@ export async function loadRepository(
       errors.push({ source: "read", file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
       continue;
     }
+    contents.set(file, content);
     if (file.endsWith(".nix")) {
       if (isBinary(content)) {
         errors.push({ source: "read", file, message: "skipped: binary content in a .nix file" });
@@ -116,5 +120,5 @@ export async function loadRepository(
   const unique = [...new Map(declared.map((h) => [h.name, h])).values()];
   const hosts = unique.length ? unique : directoryHosts([...nixFiles.keys()], (f) => (nixFiles.get(f)?.parsed.error ? undefined : nixFiles.get(f)?.parsed.root));
   const graph = buildHostGraph(root, hosts, (f) => nixFiles.get(f)?.references ?? []);
-  return { root, discovery, texts, nixFiles, otherFiles, flakeFile, graph, errors };
+  return { root, discovery, texts, contents, nixFiles, otherFiles, flakeFile, graph, errors };
 }

@@ -69,8 +69,8 @@ export const GENERIC_HEX_ENTROPY_THRESHOLD = 2.5;
 export const GENERIC_HEX_MIN_LENGTH = 16;
 
 const CODE_KINDS = new Set([
-  "nix", "py", "python", "js", "mjs", "cjs", "ts", "tsx", "jsx", "go", "rs", "rust", "rb", "ruby", "java", "kt",
-  "c", "h", "cc", "cpp", "hpp", "cs", "lua", "php", "pl", "perl", "swift", "scala", "hs", "ml", "ex", "exs",
+  "nix", "tf", "hcl", "py", "python", "js", "mjs", "cjs", "ts", "tsx", "jsx", "go", "rs", "rust", "rb", "ruby", "java", "kt",
+  "c", "h", "cc", "cpp", "hpp", "hh", "hxx", "cxx", "cs", "lua", "php", "pl", "perl", "swift", "scala", "hs", "ml", "ex", "exs",
 ]);
 
 interface Candidate {
@@ -129,6 +129,8 @@ function* spans(regex: RegExp, text: string, offset = 0): Generator<{ start: num
 function isSampleToken(detector: string, secret: string): boolean {
   if (detector === "private-key") return false; // a PEM body is base64; never treat as a sample
   if (detector === "url-credentials") {
+    // `https://git::@github.com` (vim-plug's trick to suppress prompts) holds no password.
+    if (!/[A-Za-z0-9]/.test(secret) || secret.length < 2) return true;
     return isPlaceholder(secret) || isSecretReference(secret) || /^(?:pass|pwd|pw|passwd|password\d*|secret|pass(?:word)?123)$/i.test(secret);
   }
   return isPlaceholder(secret);
@@ -178,6 +180,9 @@ export function plaintextPassword(key: string, value: string, optionPath?: strin
   if (kind !== "password" && !isPasswordByPath(optionPath ?? "")) return null;
   const v = value.trim();
   if (v === "") return null;
+  // Booleans and empty-ish literals are switches (`PasswordAuth = "off"`, `"allowPassword": false`),
+  // a value without a letter or digit is syntax (`\`, `*`), and a lone digit is a switch (`pw = 0`).
+  if (/^(?:true|false|null|nil|none|yes|no|on|off),?$/i.test(v) || !/[A-Za-z0-9]/.test(v) || /^\d$/.test(v)) return null;
   if (isSecretReference(v)) return null;
   if (REDACTION.test(v)) return null; // already redacted (evidence passed through twice)
   if (CRYPT_HASH_VALUE.test(v)) return null; // reported as a password hash instead
@@ -233,6 +238,11 @@ function valueCandidates(
 ): void {
   const span = trimmedSpan(rawValue, offset);
   if (span.value === "") return;
+  // A value that repeats its key names an entry elsewhere (`rbwEntries."n8n-hooks-token" = "n8n-hooks-token"`).
+  const bare = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
+  if (key && bare(span.value) === bare(key.split(".").pop() ?? key)) return;
+  // OpenPGP key ids and fingerprints under git's `signingkey`: public identifiers.
+  if (key && /signing[-_]?key$/i.test(key) && /^(?:0x)?(?:[0-9A-Fa-f]{8}|[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40})!?$/.test(span.value)) return;
   const keyPath = [optionPath, key].filter((s): s is string => !!s);
 
   for (const p of TOKEN_PATTERNS) {

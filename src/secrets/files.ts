@@ -71,7 +71,7 @@ export function parseSopsConfig(text: string, configRelPath = ".sops.yaml"): { r
   const rules: SopsCreationRule[] = [];
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = parseYaml(text, { logLevel: "error" }); // warnings would go to stderr
   } catch (e) {
     return { rules, errors: [`${configRelPath}: not valid YAML: ${(e as Error).message.split("\n")[0]}`] };
   }
@@ -265,7 +265,7 @@ function analyseSops(text: string, ext: string): { plaintextKeys: string[]; erro
   if (looksJson ? !/"sops"\s*:\s*\{/.test(text) : !/^sops:\s*$/m.test(text)) return undefined;
   let doc: unknown;
   try {
-    doc = looksJson ? JSON.parse(text) : parseYaml(text);
+    doc = looksJson ? JSON.parse(text) : parseYaml(text, { logLevel: "error" });
   } catch (e) {
     return { plaintextKeys: [], error: `sops file could not be parsed: ${(e as Error).message.split("\n")[0]}` };
   }
@@ -355,7 +355,10 @@ export function classifySecretFile(relPath: string, content: Buffer, opts: Class
     return { kind: "private-key", secretLike: true, reason: `${notAge}an age identity (secret key): it decrypts every secret encrypted to it`, encrypted: false };
   }
   if (WIREGUARD_KEY.test(trimmed)) {
-    if (/pub/i.test(name)) return { kind: "public-key", secretLike: false, reason: "a WireGuard public key" };
+    // The name or a directory says public (`wg.pub`, `publickey/value` in clan vars).
+    if (/pub/i.test(name) || /(?:^|[/_.-])pub(?:lic)?(?:[-_]?key)?(?:[/_.-]|$)/i.test(path)) {
+      return { kind: "public-key", secretLike: false, reason: "a WireGuard public key" };
+    }
     return { kind: "private-key", secretLike: true, reason: `${notAge}a bare 32-byte base64 key, the format of a WireGuard private key`, encrypted: false };
   }
   if (keys.encrypted > 0) {

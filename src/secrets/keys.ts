@@ -41,6 +41,19 @@ const NOT_THE_VALUE = new Set([
   "rounds", "cost", "salt", "complexity", "age", "reset", "change", "changed", "set", "check", "validation",
   "verification", "generator", "cache", "socket", "service", "group", "owner", "mount", "key_file", "template",
   "option", "options", "config", "settings", "flag", "enforce", "store", "storage", "text", "fingerprint", "public",
+  // Settings about a secret rather than the secret: `passwordChars`, `PASSWORD_STORE_CLIP_TIME`.
+  "time", "times", "interval", "delay", "duration", "char", "chars", "characters", "charset", "alphabet", "strength",
+  "retries", "attempts", "tries",
+]);
+
+// `proxyPass`, `proxy_pass`, `fastcgi_pass`: nginx upstream directives, not passwords.
+const UPSTREAM_PASS = new Set(["proxy", "fastcgi", "uwsgi", "scgi", "grpc", "memcached"]);
+// A first word that makes the name a switch about a secret, not the secret: `allowPasswordWithFprintd`,
+// `usePassword`, `showPassword`, `rememberPassword`, `requireToken`. (`enable_password` is rspamd's
+// real password, so `enable` is not among them.)
+const FLAG_FIRST_WORDS = new Set([
+  "allow", "use", "require", "requires", "show", "hide", "is", "has", "remember", "save", "ask", "prompt", "skip", "no",
+  "disable", "forbid", "permit", "force", "need", "needs", "want", "without", "auto",
 ]);
 
 function hasPair(words: string[]): boolean {
@@ -66,10 +79,15 @@ function compoundKind(word: string): KeyKind | undefined {
 export function classifyKey(key: string | undefined): KeyKind | undefined {
   if (!key) return undefined;
   const last = key.split(".").filter((s) => s !== "").pop()?.replace(/^["']|["']$/g, "") ?? "";
+  // A key with spaces, glob characters or an @ is a pattern, a label or an address (`"pwd *": "allow"`,
+  // `"iam@lach.pw": "lach"`), not a setting name.
+  if (/[\s*?/]/.test(last) || key.includes("@")) return undefined;
   const words = keyWords(last);
   if (words.length === 0) return undefined;
   const final = words[words.length - 1]!;
   if (words.includes("public") || words.includes("pub")) return undefined;
+  if (final === "pass" && words.length >= 2 && UPSTREAM_PASS.has(words[words.length - 2]!)) return undefined;
+  if (words.length >= 2 && FLAG_FIRST_WORDS.has(words[0]!)) return undefined;
   const hasPassword =
     words.some((w) => PASSWORD_WORDS.has(w) || /(?:password|passwd)$/.test(w)) || PASSWORD_FINAL_WORDS.has(final);
   const hasHash = words.some((w) => HASH_WORDS.has(w));

@@ -380,8 +380,8 @@ export const PASSWORD_HASH_PATTERN: TokenPattern = {
     "A crypt password hash committed to the repository: it allows offline cracking. Prefer `hashedPasswordFile` pointing at a secret, and a slow scheme (yescrypt `$y$`, or `$6$` with many rounds).",
   reference: "https://man.archlinux.org/man/crypt.5",
   keywords: ["$"],
-  regex: /(?<![\w$])\$(?:1|2[abxy]|5|6|y|gy|7|apr1|argon2(?:id|i|d)|pbkdf2(?:-sha\d+)?|sha1|md5)\$[A-Za-z0-9./+=,$-]{16,}/g,
+  regex: /(?<![\w$])\$(?:1|2[abxy]?|5|6|y|gy|7|apr1|argon2(?:id|i|d)|pbkdf2(?:-sha\d+)?|sha1|md5)\$[A-Za-z0-9./+=,$-]{16,}/g,
 };
 
 /** Crypt hash as a whole value (hashedPassword = "..."). */
-export const CRYPT_HASH_VALUE = /^\$(?:1|2[abxy]|5|6|y|gy|7|apr1|argon2(?:id|i|d)|pbkdf2(?:-sha\d+)?|sha1|md5)\$[A-Za-z0-9./+=,$-]{8,}$/;
+export const CRYPT_HASH_VALUE = /^\$(?:1|2[abxy]?|5|6|y|gy|7|apr1|argon2(?:id|i|d)|pbkdf2(?:-sha\d+)?|sha1|md5)\$[A-Za-z0-9./+=,$-]{8,}$/;

@@ -19,6 +19,11 @@ export function isSecretReference(value: string): boolean {
   if (/^(?:\.\.?\/|~\/)/.test(v) || /^\/(?:[a-z_][a-z0-9._-]*|Users|Volumes|Library)(?:\/|$)/.test(v)) return true;
   if (/^(?:file|env|vault|op|sops|age|ref|secret):\/?\/?[A-Za-z0-9_./-]+$/i.test(v)) return true; // scheme references
   if (/^config\.(?:age|sops|vault-secrets|clan\.core\.vars)\b/.test(v)) return true; // agenix / sops-nix paths as text
+  if (/^%env\([A-Za-z0-9_:]+\)%$/.test(v)) return true; // Symfony: %env(DATABASE_PASSWORD)%
+  if (/%(?:\d+\$)?[-+ #0]*\d*(?:\.\d+)?[sqd](?![A-Za-z0-9])/.test(v)) return true; // a printf format: printf 'TOKEN=%s\n' "$token"
+  if (/^ext:[A-Za-z0-9_]+$/.test(v)) return true; // wpa_supplicant: psk=ext:name, resolved from a secrets file
+  if (/^%[dStTEhCL]\//.test(v)) return true; // systemd specifiers: %d/secret is $CREDENTIALS_DIRECTORY/secret
+  if (/\//.test(v) && /\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/.test(v) && !/\s/.test(v)) return true; // a path through $VAR: /$CREDENTIALS_DIRECTORY/key
   return false;
 }
 
@@ -57,7 +62,11 @@ const PUBLIC_KEY =
   /^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA|^age1[02-9ac-hj-np-z]{58}$|^npub1|-----BEGIN (?:RSA |EC |PGP )?PUBLIC KEY|-----BEGIN CERTIFICATE/;
 const ENCRYPTED = /^ENC\[AES256_GCM,|-----BEGIN AGE ENCRYPTED FILE-----|-----BEGIN PGP MESSAGE-----/;
 
-export type NonSecretReason = "uuid" | "digest" | "public-key" | "encrypted" | "crypt-hash";
+export type NonSecretReason = "uuid" | "digest" | "public-key" | "encrypted" | "crypt-hash" | "address";
+
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\/\d{1,2})?$/;
+// IPv6 (with `::` or all eight groups), optionally with a prefix length: systemd's IPv6Token=, addresses.
+const IPV6 = /^(?=[0-9A-Fa-f:]*::|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4})(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:\/\d{1,3})?$/;
 
 /** Values with a recognisable non-secret shape. */
 export function nonSecretShape(value: string): NonSecretReason | undefined {
@@ -67,6 +76,7 @@ export function nonSecretShape(value: string): NonSecretReason | undefined {
   if (PUBLIC_KEY.test(v)) return "public-key";
   if (ENCRYPTED.test(v)) return "encrypted";
   if (CRYPT_HASH_VALUE.test(v)) return "crypt-hash";
+  if (IPV4.test(v) || IPV6.test(v.replace(/^static:/, ""))) return "address";
   return undefined;
 }
 

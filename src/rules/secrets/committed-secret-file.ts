@@ -1,0 +1,88 @@
+// Secret files committed in the clear: private keys, token files, plaintext files in a secrets folder
+// or on a sops-managed path, `.age` files that are not age-encrypted, sops files with plaintext
+// values. Public keys, certificates and encrypted files are not findings. The file's content is
+// never shown: the evidence is what the file is, not what it holds.
+import { posix } from "node:path";
+import { isSecretLocation, type SecretFileClass, type SecretLocation } from "../../secrets/index.js";
+import { classifySecretFile } from "../../secrets/index.js";
+import type { Rule, TextFileContext } from "../types.js";
+import { AGENIX, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOPS_NIX } from "./compliance.js";
+import { sopsRulesFor, TEST_DATA_DIR } from "./material.js";
+
+export interface CommittedSecret {
+  cls: SecretFileClass;
+  location: SecretLocation | null;
+}
+
+const verdicts = new WeakMap<Buffer, CommittedSecret | null>();
+
+/**
+ * The file is secret material lying unencrypted in the repository, as a whole: a key, a token
+ * file, an encrypted-by-contract file that is not encrypted, or a plaintext file where secrets are
+ * kept. (Secrets inside ordinary files, a script or a YAML config, are hardcoded-secret's.)
+ * Memoised per content buffer: hardcoded-secret asks too.
+ */
+export function committedSecret(ctx: Pick<TextFileContext, "file" | "content" | "repoFile">): CommittedSecret | undefined {
+  const cached = verdicts.get(ctx.content);
+  if (cached !== undefined) return cached ?? undefined;
+  const sopsRules = sopsRulesFor(ctx.repoFile, ctx.file);
+  const cls = classifySecretFile(ctx.file, ctx.content, { sopsRules });
+  const location = isSecretLocation(ctx.file, { sopsRules });
+  const verdict = cls.secretLike && (cls.kind !== "plain" || location?.expectEncrypted) ? { cls, location } : null;
+  verdicts.set(ctx.content, verdict);
+  return verdict ?? undefined;
+}
+
+
+function fixFor(file: string, cls: SecretFileClass): string {
+  const name = posix.basename(file).replace(/\.(?:age|txt|key|env)$/i, "");
+  const rotate = "Rotate it first: it stays readable in git history (purge the history with git filter-repo if the repository was ever shared).";
+  if (cls.kind === "sops-encrypted") {
+    return `Encrypt the plaintext values in place with \`sops --encrypt --in-place ${file}\` (check .sops.yaml's creation rules and the file's unencrypted_suffix/regex). ${rotate}`;
+  }
+  if (/\.age$/i.test(file)) {
+    return `Replace it with an age-encrypted file: \`agenix -e ${posix.basename(file)}\` (recipients in secrets.nix) or \`age -R recipients.txt -o ${file} plaintext\`. ${rotate}`;
+  }
+  return (
+    `Remove it from the repository (\`git rm --cached ${file}\`, and list it in .gitignore) and keep it encrypted instead: \`agenix -e ${name}.age\` with ` +
+    `\`age.secrets.${name.replace(/[^A-Za-z0-9_-]+/g, "-")}.file\`, or a sops file. ${rotate}`
+  );
+}
+
+export const committedSecretFile: Rule = {
+  id: "committed-secret-file",
+  name: "unencrypted secret file committed",
+  category: "secrets",
+  severity: "high",
+  rationale:
+    "A private key, token or password file committed in the clear is readable by everyone with access to the repository and its history, forever; in a flake it is also copied into the world-readable Nix store with the rest of the source on every build.",
+  fix: "Rotate the secret, remove the plaintext file from the repository, and keep it encrypted with agenix or sops-nix; the NixOS configuration then references the decrypted file at run time.",
+  references: [AGENIX, SOPS_NIX, NIXOS_WIKI_SECRETS, { title: "GitHub: Removing sensitive data from a repository", url: "https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/removing-sensitive-data-from-a-repository" }],
+  compliance: SECRETS_COMPLIANCE,
+
+  checkFile(ctx) {
+    if (ctx.file.endsWith(".nix")) return;
+    const verdict = committedSecret(ctx);
+    if (!verdict) return;
+    const { cls } = verdict;
+    const inTests = TEST_DATA_DIR.test(ctx.file);
+    let severity: "critical" | "high" | "low" = cls.kind === "private-key" && cls.encrypted !== true ? "critical" : "high";
+    const flake = ctx.repoFile("flake.nix") ? " Because the repository is a flake, the file is also copied into the world-readable Nix store with the rest of the source." : "";
+    let message = `${ctx.file}: ${cls.reason}.${flake}`;
+    if (inTests) {
+      severity = "low";
+      message += " (In a test directory: probably a test key, so reported as low; make sure it is used nowhere else.)";
+    }
+    const lines = ctx.text === undefined ? 1 : Math.max(1, ctx.text.split(/\r\n|\r|\n/).length - (/(\r\n|\r|\n)$/.test(ctx.text) ? 1 : 0));
+    ctx.report({
+      range: { line: 1, column: 1, endLine: lines, endColumn: 1 },
+      title: cls.kind === "private-key" ? "unencrypted private key committed" : cls.kind === "sops-encrypted" ? "sops file with plaintext values" : "unencrypted secret file committed",
+      severity,
+      message,
+      // Never the content: what the file is.
+      evidence: `${ctx.file}: ${cls.kind}${cls.plaintextKeys?.length ? ` (plaintext keys: ${cls.plaintextKeys.join(", ")})` : ""}`,
+      key: cls.kind,
+      fix: { safety: "manual", description: fixFor(ctx.file, cls) },
+    });
+  },
+};

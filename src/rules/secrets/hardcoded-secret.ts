@@ -1,0 +1,143 @@
+// Hard-coded secrets: token formats (GitHub, AWS, Stripe, Slack, private-key blocks, ...) and
+// keyword-anchored assignments with an entropy threshold, in every Nix string literal and every
+// other text file (scripts, .env, YAML, JSON, TOML...). Nix is read as a syntax tree: only string
+// literals are judged, so comments never are; the literal's own source goes to the detectors so
+// offsets land on the file. One finding per secret, always redacted.
+//
+// Left to other rules so nothing is reported twice: plaintext passwords set directly as an option's
+// value (plaintext-password-option, and the users rules for users.users), values of environment
+// variables (secret-in-environment), files that are secret material as a whole
+// (committed-secret-file).
+import { extname, posix } from "node:path";
+import { SyntaxKind as K, LineIndex, type SyntaxNode } from "../../nix/syntax.js";
+import { detectSecrets, isPlaceholder, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
+import { definitionOf, enclosingDefinition, inOptionDocumentation, rangeOf, redactedLine, stringSource, syntacticPath, valueSite } from "../nix-strings.js";
+import type { NixFileContext, Rule, TextFileContext } from "../types.js";
+import { committedSecret } from "./committed-secret-file.js";
+import { AGENIX, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOPS_NIX } from "./compliance.js";
+import { environmentEntry } from "./environment.js";
+import { TEST_DATA_DIR } from "./material.js";
+
+const USERS = /(?:^|\.)users\.(?:users|extraUsers)\./;
+const TOKEN_IDS = new Set(TOKEN_PATTERNS.map((p) => p.id));
+/** Prose: only token formats count there (`password: hunter2` in a README is an example). */
+const DOC_FILE = /\.(?:md|markdown|rst|adoc|org|txt|html?)$/i;
+/** Files that hold a password hash by design (clan vars/facts `root-password-hash`), like hashedPassword. */
+const HASH_FILE = /hash/i;
+/** Templates (`.env.example`, `config.sample.yaml`): a placeholder there is an example, not a deployed value. */
+const EXAMPLE_FILE = /(?:^|[./_-])(?:example|sample|template|dist|tmpl|tpl)(?:[./_-]|$)/i;
+/** Formats where a placeholder-like password is deployed as is (dotenv); in scripts it is usually an example or a variable name. */
+const ENV_KINDS = new Set(["env", "ini", "conf", "cfg", "properties", "toml", "yaml", "yml", "json"]);
+
+function describe(m: SecretMatch, where: string): string {
+  const under = m.key ? ` under '${m.key}'` : "";
+  return `${m.name} (${m.redacted})${under} ${where}. ${m.description}`;
+}
+
+function fixText(m: SecretMatch): string {
+  return (
+    `Revoke and rotate this ${m.name.toLowerCase()}: it is in git history. Keep the new one encrypted with agenix or sops-nix and give the program ` +
+    "the decrypted file at run time (an option ending in `File`, systemd `LoadCredential=`/`EnvironmentFile=`, or a script reading `$CREDENTIALS_DIRECTORY`)."
+  );
+}
+
+/** Whether the match is the whole value of the binding's key, judged by that key. */
+function judgedByKey(m: SecretMatch, key: string | undefined): boolean {
+  return key !== undefined && m.key === key;
+}
+
+function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): void {
+  const src = stringSource(str);
+  if (!src || src.text.trim() === "" || inOptionDocumentation(str)) return;
+  const site = valueSite(str);
+  const def = site ? definitionOf(ctx.index, site.binding) : undefined;
+  const around = def ?? enclosingDefinition(ctx.index, str);
+  if (around && environmentEntry(around)) return; // secret-in-environment's
+  const key = site && !site.partial ? site.key : undefined;
+  const optionPath = def && !site!.partial ? def.path : undefined;
+  // The content of a string is data in the target's language (INI, shell...), not Nix: no fileKind.
+  const matches = detectSecrets(src.text, { key, optionPath });
+  if (matches.length === 0) return;
+  const abs = matches.map((m) => ({ ...m, start: m.start + src.offset, end: m.end + src.offset }));
+  for (const m of abs) {
+    // Password hashes are how NixOS and its services take passwords (hashedPassword,
+    // emergencyAccess, rspamd's controller password): not reported in Nix.
+    if (m.kind === "password-hash") continue;
+    if (m.detector === "plaintext-password" && judgedByKey(m, key)) {
+      // A password literal as an option's whole value: plaintext-password-option's; under
+      // users.users (even where the index cannot follow, e.g. inside recursiveUpdate): the users rules'.
+      if (def || USERS.test(syntacticPath(site!.binding).join("."))) continue;
+    }
+    const where = optionPath ? `in ${optionPath}` : key ? `in '${key}'` : "in a string literal";
+    ctx.report({
+      node: str,
+      range: rangeOf(lines, m.start, m.end),
+      title: `hard-coded ${m.name.toLowerCase()}`,
+      severity: m.severity,
+      message: describe(m, where),
+      optionPath,
+      key: `${m.detector}:${key ?? ""}:${m.redacted}`,
+      evidence: redactedLine(ctx.text, lines, m.start, abs),
+      fix: { safety: "manual", description: fixText(m) },
+    });
+  }
+}
+
+/** What the detectors call a file's kind (its extension; `.env` files). */
+function fileKindOf(file: string): string {
+  const name = posix.basename(file);
+  if (/^\.env(?:\..+)?$/.test(name)) return "env";
+  const ext = extname(name).slice(1).toLowerCase();
+  return ext === "" ? "text" : ext;
+}
+
+function checkTextFile(ctx: TextFileContext): void {
+  if (ctx.text === undefined || ctx.file.endsWith(".nix")) return;
+  if (committedSecret(ctx)) return; // the whole file is the finding
+  const kind = fileKindOf(ctx.file);
+  const doc = DOC_FILE.test(ctx.file);
+  const matches = detectSecrets(ctx.text, { fileKind: kind }).filter((m) => {
+    if (doc) return TOKEN_IDS.has(m.detector);
+    if (m.kind === "password-hash") return !HASH_FILE.test(ctx.file);
+    if (m.detector === "plaintext-password" && (!ENV_KINDS.has(kind) || EXAMPLE_FILE.test(ctx.file)) && isPlaceholder(ctx.text!.slice(m.start, m.end))) return false;
+    return true;
+  });
+  if (matches.length === 0) return;
+  const lines = new LineIndex(ctx.text);
+  const inTests = TEST_DATA_DIR.test(ctx.file);
+  for (const m of matches) {
+    ctx.report({
+      range: rangeOf(lines, m.start, m.end),
+      title: `hard-coded ${m.name.toLowerCase()}`,
+      severity: inTests ? "low" : m.severity,
+      message: describe(m, `in ${ctx.file}`) + (inTests ? " (In a test directory, so reported as low.)" : ""),
+      key: `${m.detector}:${m.key ?? ""}:${m.redacted}`,
+      evidence: redactedLine(ctx.text, lines, m.start, matches),
+      fix: { safety: "manual", description: fixText(m) },
+    });
+  }
+}
+
+export const hardcodedSecret: Rule = {
+  id: "hardcoded-secret",
+  name: "hard-coded secret",
+  category: "secrets",
+  severity: "high",
+  rationale:
+    "A token, key or password written into the repository is readable by everyone who can read the repository and its history; written into a Nix expression it is also copied into the world-readable Nix store.",
+  fix: "Revoke and rotate the secret, then keep it encrypted with agenix or sops-nix and have the program read the decrypted file at run time.",
+  references: [AGENIX, SOPS_NIX, NIXOS_WIKI_SECRETS, { title: "gitleaks: secret detection rules", url: "https://github.com/gitleaks/gitleaks" }],
+  compliance: SECRETS_COMPLIANCE,
+
+  checkNix(ctx) {
+    const lines = ctx.parsed.source.lines;
+    ctx.parsed.root.walk((node) => {
+      if (node.kind === K.NODE_ATTRPATH) return false; // attribute names are not values
+      if (node.kind === K.NODE_STRING) checkString(ctx, node, lines);
+    });
+  },
+
+  checkFile(ctx) {
+    checkTextFile(ctx);
+  },
+};

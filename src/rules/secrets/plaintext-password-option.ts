@@ -1,0 +1,68 @@
+// Plaintext passwords in options outside users.users: `admin_password`, `rootPassword`, `password`
+// in a service's settings, nginx `basicAuth.<user>`. Any literal counts, whatever its entropy: a
+// `changeme` is deployed as the real password. Not findings: `*File` / `passwordFile` options,
+// hashed passwords, references (`config.age.secrets.x.path`, interpolations, `$VAR`), sops values.
+// users.users.<name>.password / initialPassword are the users rules'.
+import { staticString } from "../../nix/options.js";
+import { SyntaxKind as K } from "../../nix/syntax.js";
+import { plaintextPassword } from "../../secrets/index.js";
+import { rangeOf, redactedLine, stringSource, unwrapped } from "../nix-strings.js";
+import type { Rule } from "../types.js";
+import { AGENIX, NIXOS_WIKI_SECRETS, SOPS_NIX } from "./compliance.js";
+import { environmentEntry } from "./environment.js";
+
+const USERS = /(?:^|\.)users\.(?:users|extraUsers)\./;
+
+/** How the option's service usually takes the password from a file. */
+function fileVariant(path: string, key: string): string {
+  if (/^services\.grafana\.settings\./.test(path)) return `\`${key} = "$__file{\${config.age.secrets.<name>.path}}";\` (Grafana reads the value from the file)`;
+  if (/\.settings\./.test(path)) return `the service's file variant of \`${key}\` (often \`${key}_file\`, \`${key}File\`, or a separate \`environmentFile\`/\`secretFile\` option) pointing at \`config.age.secrets.<name>.path\``;
+  return `\`${key}File\` (or the module's \`passwordFile\`) set to \`config.age.secrets.<name>.path\``;
+}
+
+export const plaintextPasswordOption: Rule = {
+  id: "plaintext-password-option",
+  name: "plaintext password in an option",
+  category: "secrets",
+  severity: "high",
+  rationale:
+    "A password written as an option's value is readable by everyone with the repository, and it is copied into the world-readable Nix store (in the generated configuration file or unit) where every local user can read it.",
+  fix: "Use the option's file variant (`passwordFile`, `<name>File`, `environmentFile`) pointing at an agenix or sops-nix secret, and rotate the password.",
+  references: [AGENIX, SOPS_NIX, NIXOS_WIKI_SECRETS],
+  compliance: { cis: ["6.1 System File Permissions", "5.4 User Accounts and Environment"], nist: ["PR.AA-01", "PR.DS-01"] },
+
+  checkNix(ctx) {
+    const lines = ctx.parsed.source.lines;
+    for (const def of ctx.index.definitions) {
+      if (!def.isLeaf || USERS.test(def.path) || environmentEntry(def)) continue;
+      const inner = unwrapped(def.value);
+      if (inner?.kind !== K.NODE_STRING) continue;
+      const value = staticString(inner);
+      if (value === undefined) continue; // interpolated: a reference or computed
+      const last = def.segments[def.segments.length - 1];
+      if (!last) continue;
+      const key = last.name;
+      const pw = plaintextPassword(key, value, def.path);
+      if (!pw) continue;
+      const src = stringSource(inner)!;
+      const lead = src.text.length - src.text.trimStart().length;
+      const start = src.offset + lead;
+      const end = src.offset + src.text.trimEnd().length;
+      const secret = [{ start, end }];
+      ctx.report({
+        node: inner,
+        range: rangeOf(lines, start, end),
+        severity: pw.severity,
+        optionPath: def.path,
+        message:
+          `${def.path} holds a plaintext password (${pw.redacted})${pw.placeholderLike ? ", a placeholder-like value that is deployed as the real password" : ""}: ` +
+          "it is readable in the repository and in the world-readable Nix store.",
+        evidence: redactedLine(ctx.text, lines, start, secret),
+        fix: {
+          safety: "manual",
+          description: `Store the password with agenix or sops-nix and use ${fileVariant(def.path, key)}; then rotate it (it is in git history).`,
+        },
+      });
+    }
+  },
+};

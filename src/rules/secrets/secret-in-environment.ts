@@ -1,0 +1,153 @@
+// Secrets exported through environment variables: environment.variables / sessionVariables, a
+// systemd unit's `environment` or `Environment=`, a container's or a service's `environment` set.
+// A value there is written into the unit or profile script in the world-readable store, shown by
+// `systemctl show` to every user, and inherited by every child process. Fires on a literal that the
+// detectors judge secret (any literal under a password name), and on a value read from a file at
+// evaluation (`environment.SMTP_PASSWORD = builtins.readFile ./smtp-password`).
+import { calleeName, flattenApply, unparen, type OptionDefinition } from "../../nix/options.js";
+import { SyntaxKind as K, type LineIndex, type SyntaxNode } from "../../nix/syntax.js";
+import { classifyKey, detectSecrets, type SecretMatch } from "../../secrets/index.js";
+import { isStaticallyDisabled, rangeOf, redactedLine, stringSource, unwrapped } from "../nix-strings.js";
+import type { NixFileContext, Rule } from "../types.js";
+import { AGENIX, SECRETS_COMPLIANCE, SOPS_NIX, SYSTEMD_CREDENTIALS } from "./compliance.js";
+import { environmentEntry, type EnvironmentEntry } from "./environment.js";
+import { pathLiteralTarget, secretMaterial } from "./material.js";
+
+const READERS = new Set(["readFile", "fileContents"]);
+
+/** Follow a name to its `let` binding (the nearest enclosing one). */
+function resolveLet(node: SyntaxNode): SyntaxNode | undefined {
+  const name = node.text;
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.kind !== K.NODE_LET_IN) continue;
+    for (const b of p.childNodes()) {
+      if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+      const [path, value] = b.childNodes();
+      const segs = path?.childNodes() ?? [];
+      if (segs.length === 1 && segs[0]!.kind === K.NODE_IDENT && segs[0]!.text === name) return value;
+    }
+  }
+  return undefined;
+}
+
+/** A `readFile`/`fileContents` call the value is (directly or through a let name). */
+function readCall(value: SyntaxNode | undefined): SyntaxNode | undefined {
+  let n = unwrapped(value);
+  for (let guard = 0; n && guard < 8; guard++) {
+    if (n.kind === K.NODE_IDENT) {
+      n = unwrapped(resolveLet(n));
+      continue;
+    }
+    if (n.kind === K.NODE_APPLY) {
+      const { fn, args } = flattenApply(n);
+      const name = calleeName(fn);
+      if (name && READERS.has(name) && args.length === 1) return n;
+      // `lib.removeSuffix "\n" (readFile ./x)`, `lib.strings.trim (...)`: look at the last argument.
+      if (name && /^(?:removeSuffix|removePrefix|trim|trimWith|strip|fileContents)$/.test(name)) {
+        n = unwrapped(args[args.length - 1]);
+        continue;
+      }
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+function scopeText(entry: EnvironmentEntry): string {
+  return entry.kind === "variable" && !entry.scope.includes(" ") ? `the environment of ${entry.scope}` : entry.kind === "variable" ? entry.scope : `the Environment= of ${entry.scope}`;
+}
+
+function fixFor(def: OptionDefinition, entry: EnvironmentEntry, name: string | undefined): string {
+  const unit = /^systemd\.(?:user\.)?services\.([^.]+)/.exec(entry.scope)?.[1];
+  const variable = name ?? "the variable";
+  if (unit) {
+    return (
+      `Remove ${variable} from the unit and deliver it from an agenix/sops secret at run time: \`systemd.services.${unit}.serviceConfig.EnvironmentFile = config.age.secrets.${unit}-env.path;\` ` +
+      `(a file holding \`${variable}=...\`), or better \`LoadCredential = [ "${variable.toLowerCase()}:\${config.age.secrets.<name>.path}" ]\` and read it from $CREDENTIALS_DIRECTORY. Rotate the secret.`
+    );
+  }
+  if (/oci-containers\.containers\./.test(entry.scope)) {
+    return `Use the container's \`environmentFiles = [ config.age.secrets.<name>.path ];\` for ${variable} instead of \`environment\`, and rotate the secret.`;
+  }
+  if (entry.kind === "variable" && /every|session/.test(entry.scope)) {
+    return `Do not export ${variable} to every session: have the programs that need it read it from a file (an agenix/sops secret readable only by its user, e.g. \`gh auth\`/credential helpers), and rotate the secret.`;
+  }
+  return `Use the service's file option (\`environmentFile\`, \`*File\`) with an agenix/sops secret instead of ${def.path}, and rotate the secret.`;
+}
+
+function reportMatches(ctx: NixFileContext, lines: LineIndex, def: OptionDefinition, entry: EnvironmentEntry, str: SyntaxNode, key: string | undefined): void {
+  const src = stringSource(str);
+  if (!src) return;
+  const matches: SecretMatch[] = detectSecrets(src.text, { key, optionPath: entry.kind === "variable" ? def.path : undefined })
+    .filter((m) => m.kind === "secret")
+    .map((m) => ({ ...m, start: m.start + src.offset, end: m.end + src.offset }));
+  for (const m of matches) {
+    const variable = m.key ?? key;
+    ctx.report({
+      node: str,
+      range: rangeOf(lines, m.start, m.end),
+      severity: m.severity === "low" ? "medium" : m.severity,
+      optionPath: def.path,
+      key: `${m.detector}:${m.redacted}`,
+      message: `${m.name} (${m.redacted})${variable ? ` in ${variable}` : ""} is exported through ${scopeText(entry)}: it is written into the world-readable Nix store and visible to other users (systemctl show, /proc/<pid>/environ) and to every child process.`,
+      evidence: redactedLine(ctx.text, lines, m.start, matches),
+      fix: { safety: "manual", description: fixFor(def, entry, variable) },
+    });
+  }
+}
+
+export const secretInEnvironment: Rule = {
+  id: "secret-in-environment",
+  name: "secret exported through environment variables",
+  category: "secrets",
+  severity: "high",
+  rationale:
+    "Environment variables set by NixOS are written into unit files and profile scripts in the world-readable Nix store, are shown by `systemctl show` to unprivileged users, and are inherited by every child process; a secret there is exposed well beyond the program that needs it.",
+  fix: "Deliver the secret as a file at run time: systemd `LoadCredential=` or `EnvironmentFile=` pointing at an agenix or sops-nix secret (containers: `environmentFiles`), and rotate it.",
+  references: [SYSTEMD_CREDENTIALS, { title: "systemd.exec(5): Environment=", url: "https://www.freedesktop.org/software/systemd/man/latest/systemd.exec.html#Environment=" }, AGENIX, SOPS_NIX],
+  compliance: SECRETS_COMPLIANCE,
+
+  checkNix(ctx) {
+    const lines = ctx.parsed.source.lines;
+    for (const def of ctx.index.definitions) {
+      if (!def.isLeaf || isStaticallyDisabled(def)) continue;
+      const entry = environmentEntry(def);
+      if (!entry) continue;
+      const name = entry.kind === "variable" ? entry.name : undefined;
+      let inner = unwrapped(def.value);
+      if (!inner) continue;
+      if (entry.kind === "variable" && inner.kind === K.NODE_STRING) {
+        reportMatches(ctx, lines, def, entry, inner, name);
+        // `"${smtpPassword}"`: judge the interpolated expression below.
+        const parts = inner.childNodes();
+        const only = parts.length === 1 && parts[0]!.kind === K.NODE_INTERPOL && stringSource(inner)?.text.length === parts[0]!.end - parts[0]!.start;
+        if (!only) continue;
+        inner = unparen(parts[0]!.firstChild());
+        if (!inner) continue;
+      }
+      if (entry.kind === "directive") {
+        // Environment = "A=b C=d" or [ "A=b" ... ]: every string inside.
+        inner.walk((n) => {
+          if (n.kind === K.NODE_STRING) reportMatches(ctx, lines, def, entry, n, undefined);
+          return n.kind !== K.NODE_STRING;
+        });
+        continue;
+      }
+      // A value read from a file while evaluating, under a secret-like name or from secret material.
+      const call = readCall(inner);
+      if (!call || !name) continue;
+      const arg = unparen(flattenApply(call).args[0]);
+      const target = arg?.kind === K.NODE_PATH ? pathLiteralTarget(ctx.file, arg) : undefined;
+      const material = target?.kind === "repo" ? secretMaterial(ctx.repoFile, target.path) : undefined;
+      if (!material && !classifyKey(name)) continue;
+      const source = target?.kind === "repo" ? target.path : unparen(flattenApply(call).args[0])?.text ?? "a file";
+      ctx.report({
+        node: inner,
+        severity: "high",
+        optionPath: def.path,
+        message: `${name} is set to the content of ${source}, read while evaluating and exported through ${scopeText(entry)}: the secret is written into the world-readable Nix store and visible to other users (systemctl show, /proc/<pid>/environ).`,
+        fix: { safety: "manual", description: fixFor(def, entry, name) },
+      });
+    }
+  },
+};

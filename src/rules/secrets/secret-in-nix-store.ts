@@ -1,0 +1,181 @@
+// Secret material read or copied while evaluating: `builtins.readFile ./secrets/x`, `lib.fileContents`,
+// `toString ./key`, `"${./key}"`, a secret file given directly as an option's value, or a run-time
+// secret (`/run/agenix/x`, `config.age.secrets.x.path`) read at evaluation. Whatever evaluation
+// reads or copies ends up in /nix/store, which every local user can read and which is copied to
+// every machine the configuration is deployed to (and to binary caches).
+import { calleeName, flattenApply, staticString, unparen } from "../../nix/options.js";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { definitionOf, valueSite } from "../nix-strings.js";
+import type { NixFileContext, Rule } from "../types.js";
+import { AGENIX, NIX_STORE_READABLE, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOPS_NIX } from "./compliance.js";
+import { pathLiteralTarget, runtimeSecretReference, secretMaterial, secretNameFor } from "./material.js";
+
+/** Functions that read a file's content into the evaluation (or, `toString`, name its store copy). */
+const READERS = new Set(["readFile", "fileContents", "toString", "importJSON", "importTOML", "readLines", "copyPathToStore"]);
+/** Option namespaces that take encrypted files by design (the file itself is judged elsewhere). */
+const ENCRYPTED_FILE_OPTIONS = /^(?:age|sops|vault-secrets|clan)\./;
+
+type Use =
+  | { kind: "read"; fn: string; node: SyntaxNode }
+  | { kind: "interpolated"; node: SyntaxNode }
+  | { kind: "option"; path: string; node: SyntaxNode };
+
+/** How a path literal is used, when the use reads or copies it at evaluation. */
+function useOf(ctx: NixFileContext, pathNode: SyntaxNode): Use | undefined {
+  let n: SyntaxNode = pathNode;
+  while (n.parent?.kind === K.NODE_PAREN) n = n.parent;
+  const p = n.parent;
+  if (!p) return undefined;
+  if (p.kind === K.NODE_INTERPOL) {
+    // `"${./key}"`: the file is copied to the store and its store path interpolated.
+    const owner = p.parent;
+    if (owner?.kind === K.NODE_STRING) return { kind: "interpolated", node: owner };
+    return undefined;
+  }
+  if (p.kind === K.NODE_APPLY && p.childNodes()[1] === n) {
+    const name = calleeName(flattenApply(p).fn);
+    if (name && READERS.has(name) && flattenApply(p).args.length === 1) return { kind: "read", fn: calleeText(p), node: p };
+    return undefined;
+  }
+  if (p.kind === K.NODE_ATTRPATH_VALUE && p.childNodes()[1] === n && p.childNodes()[0]?.text === "path") {
+    // `builtins.path { path = ./x; }` copies the file to the store.
+    const set = p.parent;
+    const top = set?.kind === K.NODE_ATTR_SET ? unparenTop(set) : undefined;
+    const call = top?.parent;
+    if (call?.kind === K.NODE_APPLY && call.childNodes()[1] === top && calleeName(flattenApply(call).fn) === "path") {
+      return { kind: "read", fn: "builtins.path", node: call };
+    }
+  }
+  const site = valueSite(pathNode);
+  if (site) {
+    const def = definitionOf(ctx.index, site.binding);
+    if (def && !ENCRYPTED_FILE_OPTIONS.test(def.path) && def.path !== "imports" && !def.path.endsWith(".imports")) {
+      return { kind: "option", path: def.path, node: pathNode };
+    }
+  }
+  return undefined;
+}
+
+function unparenTop(n: SyntaxNode): SyntaxNode {
+  let x = n;
+  while (x.parent?.kind === K.NODE_PAREN) x = x.parent;
+  return x;
+}
+
+/** The option the read or copied value is given to, if any (`passwordFile = toString ./x`). */
+function optionOf(ctx: NixFileContext, use: Use): string | undefined {
+  if (use.kind === "option") return use.path;
+  const site = valueSite(use.node);
+  return site && !site.partial ? definitionOf(ctx.index, site.binding)?.path : undefined;
+}
+
+function calleeText(apply: SyntaxNode): string {
+  return flattenApply(apply).fn.text.replace(/\s+/g, " ");
+}
+
+/** A reader applied to a run-time secret: `readFile config.age.secrets.x.path`, `readFile "/run/secrets/x"`. */
+function runtimeRead(apply: SyntaxNode): string | undefined {
+  const { fn, args } = flattenApply(apply);
+  const name = calleeName(fn);
+  if (!name || !READERS.has(name) || name === "toString" || args.length !== 1) return undefined;
+  const arg = unparen(args[0]);
+  if (!arg) return undefined;
+  if (arg.kind === K.NODE_SELECT && runtimeSecretReference(arg.text)) return arg.text;
+  if (arg.kind === K.NODE_STRING) {
+    const s = staticString(arg);
+    if (s !== undefined && runtimeSecretReference(s)) return s;
+    // "${config.age.secrets.x.path}"
+    const parts = arg.childNodes();
+    if (parts.length === 1 && parts[0]!.kind === K.NODE_INTERPOL) {
+      const inner = unparen(parts[0]!.firstChild());
+      if (inner && runtimeSecretReference(inner.text)) return inner.text;
+    }
+  }
+  return undefined;
+}
+
+function steps(name: string, repoPath: string | undefined, optionPath?: string): string {
+  const fileOption = optionPath && /(?:File|file|Path|path)$/.test(optionPath);
+  const use = fileOption
+    ? `set \`${optionPath} = config.age.secrets.${name}.path;\``
+    : "hand the service the decrypted file at run time through an option that takes a file (`passwordFile`, `environmentFile`, systemd `LoadCredential=`/`EnvironmentFile=`) set to " +
+      `\`config.age.secrets.${name}.path\``;
+  return (
+    `Encrypt the secret with agenix (\`agenix -e ${name}.age\`, recipients in secrets.nix) or sops-nix, declare ` +
+    `\`age.secrets.${name}.file = ./${name}.age;\`, and ${use}. ` +
+    (repoPath ? `Then delete the plaintext ${repoPath} from the repository and ` : "Then ") +
+    "rotate the secret: it is already in the Nix store and in git history."
+  );
+}
+
+export const secretInNixStore: Rule = {
+  id: "secret-in-nix-store",
+  name: "secret copied into the Nix store at evaluation",
+  category: "secrets",
+  severity: "critical",
+  rationale:
+    "Anything evaluation reads (`builtins.readFile`, `lib.fileContents`) or copies (`\"${./file}\"`, a path as an option value) lands in /nix/store, which every local user and process can read, which is copied to every machine the configuration is deployed to, and which binary caches serve. A secret there is disclosed.",
+  fix: "Keep secrets encrypted in the repository (agenix, sops-nix) and give services the path of the decrypted file at run time (`config.age.secrets.<name>.path`, `config.sops.secrets.<name>.path`) through an option that takes a file, or systemd LoadCredential=. Rotate the exposed secret.",
+  references: [NIX_STORE_READABLE, AGENIX, SOPS_NIX, NIXOS_WIKI_SECRETS],
+  compliance: SECRETS_COMPLIANCE,
+
+  checkNix(ctx) {
+    const reported = new Set<SyntaxNode>();
+    ctx.parsed.root.walk((node) => {
+      if (node.kind === K.NODE_APPLY) {
+        const what = runtimeRead(node);
+        if (what && !reported.has(node)) {
+          reported.add(node);
+          const fn = calleeText(node);
+          ctx.report({
+            node,
+            message:
+              `${fn} reads the run-time secret ${what} while evaluating: that needs --impure, only works on a machine that has the decrypted secret, ` +
+              "and copies its plaintext into the world-readable Nix store.",
+            key: `runtime:${what}`,
+            fix: {
+              safety: "manual",
+              description: `Pass the path instead of the content: give the service ${what} through an option that takes a file (\`passwordFile\`, \`environmentFile\`, systemd \`LoadCredential=\`) and let it read the secret at run time.`,
+            },
+          });
+        }
+        return;
+      }
+      if (node.kind !== K.NODE_PATH) return;
+      const target = pathLiteralTarget(ctx.file, node);
+      if (!target) return false;
+      const use = useOf(ctx, node);
+      if (!use || reported.has(use.node)) return false;
+      let what: string;
+      let reason: string;
+      if (target.kind === "absolute") {
+        // An option pointing at /run/agenix/x is the right way; reading or copying it is not.
+        if (use.kind === "option" || !runtimeSecretReference(target.path)) return false;
+        what = target.path;
+        reason = "a run-time secret location";
+      } else {
+        const material = secretMaterial(ctx.repoFile, target.path);
+        if (!material) return false;
+        what = target.path;
+        reason = material.reason;
+      }
+      reported.add(use.node);
+      const name = secretNameFor(what);
+      const repoPath = target.kind === "repo" ? what : undefined;
+      const how =
+        use.kind === "read"
+          ? `${use.fn} reads ${what} (${reason}) while evaluating`
+          : use.kind === "interpolated"
+            ? `interpolating ${what} (${reason}) into a string copies the file into the Nix store`
+            : `${use.path} is given ${what} (${reason}) as a path, which is copied into the Nix store when the configuration is built`;
+      ctx.report({
+        node: use.node,
+        optionPath: use.kind === "option" ? use.path : undefined,
+        key: `${use.kind}:${what}`,
+        message: `${how}: its content ends up in the world-readable Nix store, on every machine the configuration is deployed to.`,
+        fix: { safety: "manual", description: steps(name, repoPath, optionOf(ctx, use)) },
+      });
+      return false;
+    });
+  },
+};

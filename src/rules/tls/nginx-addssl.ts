@@ -1,0 +1,73 @@
+// Virtual hosts that serve the same site over plain HTTP and HTTPS: `addSSL = true` (nginx and
+// httpd) without a redirect. `forceSSL` redirects HTTP to HTTPS, `onlySSL` (and the deprecated
+// `enableSSL`) listens on HTTPS only, `rejectSSL` refuses HTTPS; NixOS asserts that at most one of
+// them is set. A vhost that redirects by hand (`return 301 https://...`, `globalRedirect`) or sets
+// its own `listen` lines is left alone.
+import type { OptionDefinition, OptionIndex } from "../../nix/options.js";
+import { staticValue } from "../../nix/values.js";
+import { replaceNode } from "../../remediate/edit.js";
+import { isStaticallyDisabled, isTrue, serviceDisabledInFile } from "../nix-strings.js";
+import type { Rule } from "../types.js";
+
+/** `services.nginx.virtualHosts.<n>.addSSL` -> { service, vhost, prefix }. */
+function vhostOf(def: OptionDefinition): { service: string; vhost: string; prefix: string } | undefined {
+  const s = def.segments;
+  if (s.length !== 5 || s[0]!.name !== "services" || s[2]!.name !== "virtualHosts") return undefined;
+  if (s[1]!.name !== "nginx" && s[1]!.name !== "httpd") return undefined;
+  return { service: s[1]!.name, vhost: s[3]!.name, prefix: def.path.slice(0, def.path.length - s[4]!.name.length - 1) };
+}
+
+function defsUnder(index: OptionIndex, prefix: string, rest: string): OptionDefinition[] {
+  return index.byPath.get(`${prefix}.${rest}`) ?? [];
+}
+
+/** The vhost redirects HTTP itself or decides its own listeners: not ours to judge. */
+function redirectsOrCustomListen(index: OptionIndex, prefix: string): boolean {
+  if (defsUnder(index, prefix, "globalRedirect").length || defsUnder(index, prefix, "listen").length) return true;
+  const redirect = /\breturn\s+30[1278]\s+https:\/\//;
+  const texts = [
+    ...defsUnder(index, prefix, "extraConfig"),
+    ...defsUnder(index, prefix, 'locations."/".return'),
+    ...defsUnder(index, prefix, 'locations."/".extraConfig'),
+  ].map((d) => d.value?.text ?? "");
+  if (texts.some((t) => redirect.test(t) || /^"30[1278]\s+https:\/\//.test(t.trim()))) return true;
+  // httpd: a hand-written RewriteRule / Redirect to https.
+  return texts.some((t) => /\bRedirect(?:Permanent)?\s+\S*\s*https:\/\/|RewriteRule\s+.*https:\/\//.test(t));
+}
+
+export const nginxAddSslWithoutForceSsl: Rule = {
+  id: "nginx-addssl-without-forcessl",
+  name: "virtual host also serves plain HTTP",
+  category: "tls",
+  severity: "medium",
+  rationale:
+    "With `addSSL = true` the virtual host answers on HTTP as well as HTTPS and does not redirect: links, bookmarks and typed addresses use the plain-HTTP site, where pages, cookies and credentials travel unencrypted and can be altered in transit.",
+  fix: "Use `forceSSL = true` (HTTP redirects to HTTPS) instead of `addSSL`, or `onlySSL = true` to listen on HTTPS only.",
+  references: [
+    { title: "NixOS option services.nginx.virtualHosts.<name>.forceSSL", url: "https://search.nixos.org/options?query=services.nginx.virtualHosts.%3Cname%3E.forceSSL" },
+    { title: "NixOS option services.nginx.virtualHosts.<name>.addSSL", url: "https://search.nixos.org/options?query=services.nginx.virtualHosts.%3Cname%3E.addSSL" },
+    { title: "OWASP: Transport Layer Security Cheat Sheet", url: "https://cheatsheetseries.owasp.org/cheatsheets/Transport_Layer_Security_Cheat_Sheet.html" },
+  ],
+  compliance: { cis: ["CIS NGINX Benchmark 4.1.1 Ensure HTTP is redirected to HTTPS"], nist: ["PR.DS-02"] },
+
+  checkNix(ctx) {
+    for (const def of ctx.index.definitions) {
+      const last = def.segments[def.segments.length - 1];
+      if (last?.name !== "addSSL" || last.dynamic) continue;
+      const vh = vhostOf(def);
+      if (!vh || !isTrue(def) || serviceDisabledInFile(ctx.index, `services.${vh.service}`)) continue;
+      const exclusive = ["forceSSL", "onlySSL", "enableSSL", "rejectSSL"].some((o) => defsUnder(ctx.index, vh.prefix, o).some((d) => staticValue(d.value) === true && !isStaticallyDisabled(d)));
+      if (exclusive || redirectsOrCustomListen(ctx.index, vh.prefix)) continue;
+      ctx.report({
+        node: def.attrpath ?? def.binding,
+        optionPath: def.path,
+        message: `${vh.prefix} sets addSSL = true: the site is served over plain HTTP as well as HTTPS, without a redirect.`,
+        fix: {
+          safety: "review",
+          description: "Replace `addSSL` with `forceSSL` so HTTP requests are redirected to HTTPS (clients or health checks that rely on plain HTTP will be redirected).",
+          edits: [replaceNode(ctx.file, last.node, "forceSSL")],
+        },
+      });
+    }
+  },
+};

@@ -1,0 +1,213 @@
+// Old TLS protocols and weak cipher suites, wherever a server is told which to use: NixOS options
+// (services.nginx.sslProtocols / sslCiphers, services.httpd.sslProtocols / sslCiphers), directives in
+// configuration text inside Nix strings (`ssl_protocols` in an nginx extraConfig, `SSLProtocol` in
+// httpd's, Dovecot's `ssl_min_protocol`, HAProxy's `ssl-min-ver`), and the same directives in
+// committed configuration files. Disabled services and commented-out directives are not findings.
+import type { OptionDefinition } from "../../nix/options.js";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { staticString } from "../../nix/options.js";
+import { enclosingDefinition, inOptionDocumentation, isStaticallyDisabled, rangeOf, serviceDisabledInFile, stringSource, unwrapped } from "../nix-strings.js";
+import type { NixFileContext, Rule, RuleReport, TextEdit, TextFileContext } from "../types.js";
+import { LineIndex } from "../../nix/syntax.js";
+import {
+  SEVERE_FAMILIES,
+  enabledProtocols,
+  findDirectives,
+  fixedProtocols,
+  oldIn,
+  weakCiphers,
+  withoutWeakCiphers,
+  type DirectiveKind,
+  type ProtocolSyntax,
+} from "./syntax.js";
+
+interface TlsSetting {
+  kind: DirectiveKind;
+  syntax: ProtocolSyntax | "openssl";
+  /** What sets it: the option path or the directive name. */
+  label: string;
+  optionPath?: string;
+  args: string;
+  /** File offsets of the argument text. */
+  start: number;
+  end: number;
+  /** The string node holding it (Nix files). */
+  node?: SyntaxNode;
+  /** The source text of the arguments can be replaced as is (no escapes or interpolations). */
+  editable: boolean;
+}
+
+const OPTION_SETTINGS: Record<string, { kind: DirectiveKind; syntax: ProtocolSyntax | "openssl" }> = {
+  "services.nginx.sslProtocols": { kind: "protocols", syntax: "nginx" },
+  "services.nginx.sslCiphers": { kind: "ciphers", syntax: "openssl" },
+  "services.httpd.sslProtocols": { kind: "protocols", syntax: "apache" },
+  "services.httpd.sslCiphers": { kind: "ciphers", syntax: "openssl" },
+};
+
+function inUse(ctx: NixFileContext, def: OptionDefinition | undefined): boolean {
+  if (!def) return true;
+  if (isStaticallyDisabled(def)) return false;
+  const s = def.segments.map((x) => x.name);
+  if (s[0] === "services" && s.length > 2 && serviceDisabledInFile(ctx.index, `services.${s[1]}`)) return false;
+  return true;
+}
+
+const settingsCache = new WeakMap<object, TlsSetting[]>();
+
+/** Every TLS protocol / cipher setting of a Nix file (both rules ask; computed once per parse). */
+function nixSettings(ctx: NixFileContext): TlsSetting[] {
+  let out = settingsCache.get(ctx.parsed);
+  if (!out) settingsCache.set(ctx.parsed, (out = collectNixSettings(ctx)));
+  return out;
+}
+
+function collectNixSettings(ctx: NixFileContext): TlsSetting[] {
+  const out: TlsSetting[] = [];
+  const seen = new Set<SyntaxNode>();
+  for (const [path, how] of Object.entries(OPTION_SETTINGS)) {
+    for (const def of ctx.index.byPath.get(path) ?? []) {
+      const str = unwrapped(def.value);
+      if (str?.kind !== K.NODE_STRING || staticString(str) === undefined || !inUse(ctx, def)) continue;
+      const src = stringSource(str)!;
+      seen.add(str);
+      out.push({ ...how, label: path, optionPath: path, args: src.text, start: src.offset, end: src.offset + src.text.length, node: str, editable: !/[\\$']/.test(src.text) });
+    }
+  }
+  ctx.parsed.root.walk((node) => {
+    if (node.kind === K.NODE_ATTRPATH) return false;
+    if (node.kind !== K.NODE_STRING || seen.has(node) || inOptionDocumentation(node)) return;
+    const src = stringSource(node);
+    if (!src || !/ssl|tls/i.test(src.text)) return;
+    const directives = findDirectives(src.text);
+    if (directives.length === 0) return;
+    const def = enclosingDefinition(ctx.index, node);
+    if (!inUse(ctx, def)) return;
+    for (const d of directives) {
+      out.push({
+        kind: d.kind,
+        syntax: d.syntax,
+        label: d.name,
+        optionPath: def?.path,
+        args: d.args,
+        start: src.offset + d.start,
+        end: src.offset + d.end,
+        node,
+        editable: !/[\\$]|''/.test(d.args),
+      });
+    }
+  });
+  return out;
+}
+
+/** Directives in a committed configuration file (nginx.conf, httpd.conf, dovecot.conf, haproxy.cfg). */
+function fileSettings(ctx: TextFileContext): TlsSetting[] {
+  if (ctx.text === undefined || !/\.(?:conf|cfg)$|(?:^|\/)(?:nginx|httpd|apache2?|haproxy|dovecot)[^/]*$/i.test(ctx.file)) return [];
+  return findDirectives(ctx.text).map((d) => ({ kind: d.kind, syntax: d.syntax, label: d.name, args: d.args, start: d.start, end: d.end, editable: true }));
+}
+
+type Reporter = (r: RuleReport) => void;
+
+function checkProtocols(file: string, lines: LineIndex, settings: TlsSetting[], report: Reporter): void {
+  for (const s of settings) {
+    if (s.kind !== "protocols" || s.syntax === "openssl") continue;
+    const old = oldIn(enabledProtocols(s.syntax, s.args));
+    if (old.length === 0) continue;
+    const severe = old.some((p) => p.startsWith("SSL"));
+    const edits: TextEdit[] | undefined = s.editable ? [{ file, start: s.start, end: s.end, text: fixedProtocols(s.syntax, s.args) }] : undefined;
+    report({
+      node: s.node,
+      range: rangeOf(lines, s.start, s.end),
+      severity: severe ? "high" : "medium",
+      optionPath: s.optionPath,
+      key: `${s.label}:${old.join(",")}`,
+      message:
+        `${s.label}${s.optionPath && s.optionPath !== s.label ? ` (in ${s.optionPath})` : ""} enables ${old.join(", ")}: ` +
+        (severe ? "SSL 2/3 are broken (POODLE, DROWN) and allow decrypting traffic." : "TLS 1.0 and 1.1 are deprecated (RFC 8996) and rely on SHA-1/MD5 and CBC constructions with known attacks."),
+      fix: {
+        safety: "review",
+        description: `Allow only TLS 1.2 and 1.3 (${s.syntax === "apache" ? "append the removals" : "remove the old protocols"}: \`${fixedProtocols(s.syntax, s.args)}\`). Clients that only speak the old protocols lose access.`,
+        edits,
+      },
+    });
+  }
+}
+
+function checkCiphers(file: string, lines: LineIndex, settings: TlsSetting[], report: Reporter): void {
+  for (const s of settings) {
+    if (s.kind !== "ciphers") continue;
+    const weak = weakCiphers(s.args);
+    if (weak.length === 0) continue;
+    const families = [...new Set(weak.flatMap((w) => w.families))];
+    const severe = weak.some((w) => !w.implied && w.families.some((f) => SEVERE_FAMILIES.has(f)));
+    const fixed = withoutWeakCiphers(s.args, weak);
+    const first = weak[0]!;
+    report({
+      node: s.node,
+      range: rangeOf(lines, s.start + first.start, s.start + weak[weak.length - 1]!.end),
+      severity: severe ? "high" : "medium",
+      optionPath: s.optionPath,
+      key: `${s.label}:${families.join(",")}`,
+      message: `${s.label}${s.optionPath && s.optionPath !== s.label ? ` (in ${s.optionPath})` : ""} enables weak cipher suites: ${weak.map((w) => (w.implied ? `${w.element} (brings in ${w.families.map((f) => (f === "aNULL" ? "anonymous aNULL suites" : "unencrypted eNULL suites")).join(" and ")})` : `${w.element} (${w.families.join("/")})`)).join(", ")}.`,
+      fix: {
+        safety: "review",
+        description: `Remove the weak suites: \`${fixed}\`${s.optionPath === "services.nginx.sslCiphers" ? " (or drop the option to use NixOS's Mozilla-intermediate default)" : ""}. Very old clients may lose access.`,
+        edits: s.editable ? [{ file, start: s.start, end: s.end, text: fixed }] : undefined,
+      },
+    });
+  }
+}
+
+const TLS_COMPLIANCE = {
+  cis: ["CIS NGINX Benchmark 4.1.4 Ensure only modern TLS protocols are used", "CIS Apache HTTP Server 2.4 Benchmark 7.4 Ensure Weak SSL/TLS Protocols Are Disabled"],
+  nist: ["PR.DS-02"],
+};
+
+export const tlsOldProtocol: Rule = {
+  id: "tls-old-protocol",
+  name: "old TLS/SSL protocol enabled",
+  category: "tls",
+  severity: "medium",
+  rationale:
+    "SSLv3, TLS 1.0 and TLS 1.1 have known attacks (POODLE, BEAST, downgrade) and were deprecated by RFC 8996; allowing them lets an attacker in the network path weaken or break the encryption of clients that can be made to negotiate them.",
+  fix: "Allow TLS 1.2 and 1.3 only (nginx: `TLSv1.2 TLSv1.3`, the NixOS default; Apache: `All -SSLv2 -SSLv3 -TLSv1 -TLSv1.1`).",
+  references: [
+    { title: "RFC 8996: Deprecating TLS 1.0 and TLS 1.1", url: "https://www.rfc-editor.org/rfc/rfc8996" },
+    { title: "Mozilla Server Side TLS recommendations", url: "https://wiki.mozilla.org/Security/Server_Side_TLS" },
+    { title: "NixOS option services.nginx.sslProtocols", url: "https://search.nixos.org/options?query=services.nginx.sslProtocols" },
+  ],
+  compliance: TLS_COMPLIANCE,
+  checkNix(ctx) {
+    checkProtocols(ctx.file, ctx.parsed.source.lines, nixSettings(ctx), (r) => ctx.report(r));
+  },
+  checkFile(ctx) {
+    const settings = fileSettings(ctx);
+    if (settings.length) checkProtocols(ctx.file, new LineIndex(ctx.text!), settings, (r) => ctx.report(r));
+  },
+};
+
+export const tlsWeakCipher: Rule = {
+  id: "tls-weak-cipher",
+  name: "weak TLS cipher suites enabled",
+  category: "tls",
+  severity: "high",
+  rationale:
+    "NULL and anonymous suites give no encryption or no authentication, EXPORT and single DES are breakable by brute force, RC4 is broken (RFC 7465), 3DES is open to Sweet32 and MD5 MACs to collisions: a server that offers them can be made to use them.",
+  fix: "Remove the weak suites from the cipher string (or negate them with `!`), or use the NixOS default.",
+  references: [
+    { title: "RFC 7465: Prohibiting RC4 Cipher Suites", url: "https://www.rfc-editor.org/rfc/rfc7465" },
+    { title: "Sweet32: birthday attacks on 64-bit block ciphers", url: "https://sweet32.info/" },
+    { title: "OpenSSL ciphers(1): cipher strings", url: "https://docs.openssl.org/master/man1/openssl-ciphers/" },
+    { title: "Mozilla Server Side TLS recommendations", url: "https://wiki.mozilla.org/Security/Server_Side_TLS" },
+  ],
+  compliance: {
+    cis: ["CIS NGINX Benchmark 4.1.5 Disable weak ciphers", "CIS Apache HTTP Server 2.4 Benchmark 7.5 Ensure Weak SSL/TLS Ciphers Are Disabled"],
+    nist: ["PR.DS-02"],
+  },
+  checkNix(ctx) {
+    checkCiphers(ctx.file, ctx.parsed.source.lines, nixSettings(ctx), (r) => ctx.report(r));
+  },
+  checkFile(ctx) {
+    const settings = fileSettings(ctx);
+    if (settings.length) checkCiphers(ctx.file, new LineIndex(ctx.text!), settings, (r) => ctx.report(r));
+  },
+};

@@ -1,0 +1,147 @@
+// hardcoded-secret: token formats and keyword-anchored secrets in Nix string literals and other
+// text files; one finding per secret; values never shown; other rules' territory left alone.
+import { describe, expect, it } from "vitest";
+import { scanFiles, sites } from "../helpers/scan.js";
+import { expandTemplate, Gen, RECORDED_CRYPT_HASHES } from "../secrets/gen.js";
+
+const RULE = "hardcoded-secret";
+
+function expand(files: Record<string, string>, seed: number): { files: Record<string, string>; values: string[] } {
+  const gen = new Gen(seed);
+  const out: Record<string, string> = {};
+  const values: string[] = [];
+  for (const [name, template] of Object.entries(files)) {
+    const { text, expected } = expandTemplate(template, gen);
+    out[name] = text;
+    values.push(...expected.map((e) => e.value).filter((v) => v.length >= 8));
+  }
+  return { files: out, values };
+}
+
+const NIX = `{ config, lib, pkgs, ... }:
+let
+  apiToken = "⟪github-pat⟫";
+  dbPassword = "⟪plaintext-password:s3cr3t-Passw0rd-x⟫";
+  nothing = "\${apiToken}";
+in
+{
+  services.tailscale.authKey = "⟪tailscale-auth-key⟫";
+  services.foo.extraConfig = ''
+    [auth]
+    client_secret = ⟪generic-secret⟫
+    two = "⟪stripe-live-key⟫"
+  '';
+  services.grafana.settings.security.admin_password = "⟪plaintext-password:Adm1n-Pa55-word⟫";
+  users.users.bob.hashedPassword = "${RECORDED_CRYPT_HASHES.sha512}";
+  users.users.alice.initialPassword = "⟪plaintext-password:alice-initial-pw⟫";
+  environment.variables.GITHUB_TOKEN = "⟪github-pat⟫";
+  users.users.alice.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGVeXaMpLeKeYn0tAsEcReTjUsTaPuBlIcKeY alice" ];
+  # a token in a comment is never a finding: ghp_Rz8mZpX2vQ7tLk4sWn9cY3bHj6dFa1eGu5oK
+  services.x.uuid = "0b9f2a4e-3c1d-4e5f-8a7b-9c0d1e2f3a4b";
+  age.secrets.foo.file = ./foo.age;
+  services.y.apiKeyFile = config.age.secrets.y.path;
+  services.z.settings.api_key = "\${config.sops.placeholder.z}";
+  services.w.settings.api_key = "changeme";
+  boot.initrd.systemd.emergencyAccess = "${RECORDED_CRYPT_HASHES.sha256}";
+}
+`;
+
+const FILES = {
+  "hosts/a.nix": NIX,
+  "scripts/deploy.sh": `#!/usr/bin/env bash
+export CACHIX_AUTH_TOKEN="⟪jwt⟫"
+STRIPE_KEY=⟪stripe-live-key⟫
+PASSWORD_FILE=/run/secrets/x
+TOKEN=$(cat /run/secrets/token)
+password=changeme
+`,
+  "README.md": `Set \`password: hunter2-example\` in your config.
+Do not commit tokens like ⟪github-pat⟫ (this one is real).
+`,
+  "config/app.yaml": `server:
+  api_key: ⟪generic-secret⟫
+  api_key_file: /run/secrets/api
+  name: my-service-token
+`,
+  "web/users.htpasswd": `admin:${RECORDED_CRYPT_HASHES.apr1}\n`,
+  "vars/root-password-hash": `${RECORDED_CRYPT_HASHES.sha512}\n`,
+  "secrets/app.env": "API_TOKEN=⟪github-pat⟫\n",
+};
+
+describe(RULE, () => {
+  it("reports each secret in Nix strings and text files at its exact place, and nothing else", async () => {
+    const { files, values } = expand(FILES, 7);
+    const report = await scanFiles(files);
+    const got = report.findings.filter((f) => f.ruleId === RULE).map((f) => `${f.file}:${f.line}:${f.column} ${f.severity}`);
+    expect(got.sort()).toEqual(
+      [
+        "hosts/a.nix:3:15 critical", // GitHub token in a let binding
+        "hosts/a.nix:4:17 high", // a password in a let binding (no option rule sees it)
+        "hosts/a.nix:8:33 high", // tailscale auth key as an option value
+        "hosts/a.nix:11:21 high", // client_secret inside extraConfig
+        "hosts/a.nix:12:12 critical", // stripe key inside extraConfig
+        "scripts/deploy.sh:2:27 medium", // signed JWT
+        "scripts/deploy.sh:3:12 critical", // stripe live key
+        "README.md:2:27 critical", // a real token format in prose
+        "config/app.yaml:2:12 high", // api_key
+        "web/users.htpasswd:1:7 low", // a crypt hash in an htpasswd file
+      ].sort(),
+    );
+    const f = report.findings.find((x) => x.ruleId === RULE && x.line === 3 && x.file === "hosts/a.nix")!;
+    expect(f.title).toBe("hard-coded github personal access token");
+    expect(f.evidence).toMatch(/^apiToken = "ghp_…\S{3} \(40 chars\)";$/);
+    expect(f.message).toContain("in 'apiToken'");
+    expect(f.fix?.safety).toBe("manual");
+    const serialized = JSON.stringify(report);
+    for (const v of values) expect(serialized.includes(v), `leaked ${v.slice(0, 6)}`).toBe(false);
+  });
+
+  it("leaves option passwords to plaintext-password-option and environment values to secret-in-environment", async () => {
+    const { files } = expand({ "hosts/a.nix": NIX }, 9);
+    const report = await scanFiles(files);
+    expect(sites(report, "plaintext-password-option")).toEqual(["hosts/a.nix:14"]);
+    expect(sites(report, "secret-in-environment")).toEqual(["hosts/a.nix:17"]);
+  });
+
+  it("does not judge option documentation, and reports test data as low", async () => {
+    const { files, values } = expand(
+      {
+        "modules/app.nix": `{ lib, ... }:
+{
+  options.services.app.token = lib.mkOption {
+    type = lib.types.str;
+    example = "⟪generic-secret⟫";
+    description = "The token, e.g. ⟪github-pat⟫.";
+    default = "⟪stripe-live-key⟫";
+  };
+  options.services.app.extra = lib.mkOption { example = lib.literalExpression ''{ password = "⟪plaintext-password:hunter2-example⟫"; }''; };
+}
+`,
+        "tests/expected/app.json": '{ "api_key": "⟪generic-secret⟫" }\n',
+      },
+      11,
+    );
+    const report = await scanFiles(files);
+    const got = report.findings.filter((f) => f.ruleId === RULE).map((f) => `${f.file}:${f.line} ${f.severity}`);
+    expect(got.sort()).toEqual(["modules/app.nix:7 critical", "tests/expected/app.json:1 low"]);
+    const json = JSON.stringify(report);
+    for (const v of values) expect(json.includes(v)).toBe(false);
+  });
+
+  it("leaves users.users passwords to the users rules even where the index cannot follow", async () => {
+    const report = await scanFiles({
+      "m.nix": `{ lib, ... }:
+{
+  config = lib.recursiveUpdate { } {
+    users.users.\${"ta"} = { password = "nixos-initial"; };
+  };
+}
+`,
+      "dev/test.nix": `{ pkgs }:
+let dummy = { ... }: { users.users.root.initialPassword = "fnord23"; };
+in dummy
+`,
+    });
+    expect(sites(report, RULE)).toEqual([]);
+  });
+});
