@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   parse: () => import("./parse.js"),
   demo: () => import("./demo.js"),
   scan: () => import("./scan.js"),
+  drift: () => import("./drift.js"),
 };
 
 function usage(): string {

@@ -1,0 +1,1 @@
+[ { meta = { description = "An interactive process viewer"; }; name = "htop-3.3.0"; out = { outPath = "/nix/store/r5aa819x9yn981068vcd1hdjglhs83nx-htop-3.3.0"; }; outPath = "/nix/store/r5aa819x9yn981068vcd1hdjglhs83nx-htop-3.3.0"; outputs = [ "out" ]; system = "x86_64-linux"; type = "derivation"; } ]

@@ -1,0 +1,96 @@
+// Building drift items: stable ids, the three kinds of remediation, and Nix text that is safe to
+// paste (strings escaped, attribute names quoted when needed).
+import { createHash } from "node:crypto";
+import type { DriftCategory, Severity } from "../../report/schema.js";
+import type { DeclaredState } from "../declared/schema.js";
+import { nixAttr } from "../declared/flake-ref.js";
+import type { DriftItemX, DriftRemediationX } from "../model.js";
+
+export interface CompareContext {
+  host: string;
+  /** The flake reference to rebuild from, e.g. "/home/alice/nixos". */
+  flakeRef?: string;
+}
+
+export interface ItemInput {
+  category: DriftCategory;
+  subject: string;
+  severity: Severity;
+  declared: unknown;
+  actual: unknown;
+  evidence: string;
+  /** Distinguishes items with the same subject (e.g. the profile a package is in). */
+  key?: string;
+  cause?: DriftItemX["cause"];
+  remediation: DriftRemediationX[];
+}
+
+export function driftId(category: string, subject: string, key = ""): string {
+  const h = createHash("sha256").update(`${category}\0${subject}\0${key}`).digest("hex").slice(0, 12);
+  return `drift-${category}-${h}`;
+}
+
+export function item(i: ItemInput): DriftItemX {
+  const out: DriftItemX = {
+    id: driftId(i.category, i.subject, i.key),
+    category: i.category,
+    subject: i.subject,
+    severity: i.severity,
+    declared: i.declared ?? null,
+    actual: i.actual ?? null,
+    evidence: i.evidence,
+    remediation: [...i.remediation, acceptOption(i.category, i.subject)],
+  };
+  if (i.cause) out.cause = i.cause;
+  return out;
+}
+
+export function revert(safety: DriftRemediationX["safety"], description: string, commands?: string[][], guard?: string[]): DriftRemediationX {
+  const r: DriftRemediationX = { strategy: "revert", safety, description };
+  if (commands?.length) r.commands = commands;
+  if (guard) r.guard = guard;
+  return r;
+}
+
+export function adopt(optionPath: string, nix: string, description: string): DriftRemediationX {
+  return { strategy: "adopt", safety: "review", description, optionPath, nix };
+}
+
+function acceptOption(category: string, subject: string): DriftRemediationX {
+  return {
+    strategy: "accept",
+    safety: "manual",
+    description: `If this is intended and should stay imperative, record an exception in .nix-warden.yaml:\n${acceptYaml(category, subject)}`,
+  };
+}
+
+export function acceptYaml(category: string, subject: string): string {
+  return ["drift:", "  ignore:", `    - category: ${category}`, `      subject: ${JSON.stringify(subject)}`, `      reason: "<why this is intended>"`].join("\n");
+}
+
+/** A Nix string literal. */
+export function nixString(s: string): string {
+  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\$\{/g, "\\${").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t")}"`;
+}
+
+/** A Nix list of strings. */
+export function nixStrings(xs: string[]): string {
+  return xs.length ? `[ ${xs.map(nixString).join(" ")} ]` : "[ ]";
+}
+
+/** An option path with each name quoted as needed: ["users","users","my.user"] -> users.users."my.user" */
+export function optionPath(...parts: string[]): string {
+  return parts.map(nixAttr).join(".");
+}
+
+/** How to rebuild the host from its flake (the revert for whole-system drift). */
+export function rebuildCommand(ctx: CompareContext): string[] {
+  return ["nixos-rebuild", "switch", "--flake", `${ctx.flakeRef ?? "."}#${ctx.host}`];
+}
+
+/** A guard that runs a pipeline through sh with its values as positional parameters (never interpolated). */
+export function shGuard(script: string, ...args: string[]): string[] {
+  return ["sh", "-c", script, "sh", ...args];
+}
+
+export type { DeclaredState };

@@ -1,0 +1,143 @@
+// Reading a machine's files from a root directory: "/" for the live system, or a mounted disk, an
+// image or a test fixture. Paths in and out are machine paths ("/etc/hosts"); symlinks are followed
+// inside the root, so an absolute link target such as "/etc/static/hosts" resolves to
+// "<root>/etc/static/hosts", never to this machine's file.
+//
+// Store paths are the one exception: when the root carries no /nix/store of its own (a fixture
+// built with this machine's real nix-env, or a root copied without its store), /nix/store/... is
+// read from this machine's store, where such paths are content-addressed and therefore the same.
+import { existsSync } from "node:fs";
+import { lstat, readFile, readdir, readlink, stat, open } from "node:fs/promises";
+import type { Dirent, Stats } from "node:fs";
+import { posix } from "node:path";
+
+const MAX_HOPS = 40;
+
+export class RootFs {
+  readonly root: string;
+  readonly live: boolean;
+  private readonly rootHasStore: boolean;
+
+  constructor(root: string) {
+    this.root = posix.resolve(root);
+    this.live = this.root === "/";
+    this.rootHasStore = this.live || existsSync(posix.join(this.root, "nix/store"));
+  }
+
+  /** Where a machine path lives on this machine (no symlink resolution). */
+  hostPath(machinePath: string): string {
+    const p = posix.normalize(machinePath);
+    if (this.live) return p;
+    if (!this.rootHasStore && (p === "/nix/store" || p.startsWith("/nix/store/"))) return p;
+    return posix.join(this.root, p);
+  }
+
+  /** lstat of a machine path, or undefined when it does not exist. Other errors throw. */
+  async lstat(machinePath: string): Promise<Stats | undefined> {
+    return missingAsUndefined(() => lstat(this.hostPath(machinePath)));
+  }
+
+  /** The raw target of a symlink, or undefined when the path is missing or not a link. */
+  async readLink(machinePath: string): Promise<string | undefined> {
+    try {
+      return await readlink(this.hostPath(machinePath));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "EINVAL" || code === "ENOTDIR") return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * The machine path after following every symlink inside the root; undefined when some component
+   * is missing or the links loop.
+   */
+  async resolve(machinePath: string): Promise<string | undefined> {
+    let pending = splitPath(machinePath);
+    let done: string[] = [];
+    let hops = 0;
+    while (pending.length > 0) {
+      const part = pending.shift() as string;
+      if (part === "..") {
+        done.pop();
+        continue;
+      }
+      const candidate = "/" + [...done, part].join("/");
+      let st: Stats | undefined;
+      try {
+        st = await lstat(this.hostPath(candidate));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+        throw e;
+      }
+      if (st.isSymbolicLink()) {
+        if (++hops > MAX_HOPS) return undefined;
+        const target = await readlink(this.hostPath(candidate));
+        if (target.startsWith("/")) done = [];
+        pending = [...splitPath(target), ...pending];
+      } else {
+        done.push(part);
+      }
+    }
+    return "/" + done.join("/");
+  }
+
+  /** stat after resolution; undefined when missing. */
+  async stat(machinePath: string): Promise<Stats | undefined> {
+    const resolved = await this.resolve(machinePath);
+    if (!resolved) return undefined;
+    return missingAsUndefined(() => stat(this.hostPath(resolved)));
+  }
+
+  /** A text file's contents (following links), at most maxBytes; undefined when missing. */
+  async readText(machinePath: string, maxBytes = 4 * 1024 * 1024): Promise<string | undefined> {
+    const resolved = await this.resolve(machinePath);
+    if (!resolved) return undefined;
+    const host = this.hostPath(resolved);
+    const st = await missingAsUndefined(() => stat(host));
+    if (!st || !st.isFile()) return undefined;
+    if (st.size <= maxBytes) return readFile(host, "utf8");
+    const handle = await open(host, "r");
+    try {
+      const buf = Buffer.alloc(maxBytes);
+      const { bytesRead } = await handle.read(buf, 0, maxBytes, 0);
+      return buf.subarray(0, bytesRead).toString("utf8");
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Directory entries (following links to the directory); undefined when missing. */
+  async readDir(machinePath: string): Promise<Dirent[] | undefined> {
+    const resolved = await this.resolve(machinePath);
+    if (!resolved) return undefined;
+    return missingAsUndefined(() => readdir(this.hostPath(resolved), { withFileTypes: true }));
+  }
+
+  /** Whether a path exists after following links. */
+  async exists(machinePath: string): Promise<boolean> {
+    return (await this.resolve(machinePath)) !== undefined;
+  }
+}
+
+function splitPath(p: string): string[] {
+  return p.split("/").filter((s) => s !== "" && s !== ".");
+}
+
+async function missingAsUndefined<T>(f: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await f();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw e;
+  }
+}
+
+/** A one-line description of a filesystem error for a report entry. */
+export function describeFsError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === "EACCES" || err?.code === "EPERM") return `permission denied: ${err.path ?? ""}`.trim();
+  return err?.message ?? String(e);
+}
