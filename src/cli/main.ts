@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   demo: () => import("./demo.js"),
   scan: () => import("./scan.js"),
   drift: () => import("./drift.js"),
+  serve: () => import("./serve.js"),
 };
 
 function usage(): string {

@@ -25,7 +25,8 @@ export interface DiscoverOptions {
 }
 
 const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
-const ALWAYS_SKIPPED_DIRS = new Set([".git", "node_modules", ".direnv"]);
+// .nix-warden holds the MCP server's stored reports and caches, never configuration.
+const ALWAYS_SKIPPED_DIRS = new Set([".git", "node_modules", ".direnv", ".nix-warden"]);
 
 export async function listFiles(root: string, options: DiscoverOptions = {}): Promise<Discovery> {
   const realRoot = await realpath(root);
