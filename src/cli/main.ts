@@ -13,6 +13,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   scan: () => import("./scan.js"),
   drift: () => import("./drift.js"),
   serve: () => import("./serve.js"),
+  install: () => import("./install.js"),
+  hook: () => import("./hook.js"),
 };
 
 function usage(): string {

@@ -65,10 +65,6 @@ export function loadPromptTemplates(dir = PROMPTS_DIR): PromptTemplate[] {
   return out;
 }
 
-function argumentList(t: PromptTemplate): string {
-  return t.arguments.map((a) => `${a.name} (${a.description})`).join("; ");
-}
-
 /** The body for an MCP prompt, with the argument values the client sent. */
 export function renderForMcp(t: PromptTemplate, values: Record<string, string | undefined>): string {
   const lines = t.arguments.map((a) => {
@@ -85,8 +81,7 @@ export function renderForMcp(t: PromptTemplate, values: Record<string, string | 
 
 /** The body for a slash command, where `placeholder` is the client's stand-in for the user's words. */
 export function renderForCommand(t: PromptTemplate, placeholder: string): string {
-  const request =
-    `The user's arguments: "${placeholder}" (empty means the defaults). ` +
-    `Read them as: ${argumentList(t)}.${t.arguments.some((a) => a.flag) ? ` ${t.arguments.filter((a) => a.flag).map((a) => `The word "${a.flag}" turns on ${a.name}.`).join(" ")}` : ""}`;
+  const lines = t.arguments.map((a) => `- ${a.name}: ${a.description}${a.flag ? ` (the word "${a.flag}" turns it on)` : ""}`);
+  const request = `The user's arguments: "${placeholder}" (empty means the defaults), read as:\n${lines.join("\n")}`;
   return t.body.replace("{{request}}", request);
 }
