@@ -121,6 +121,7 @@ process.stdin.on("end", () => {
   } catch {
     return;
   }
+  if (typeof input !== "object" || input === null) return;
   const prompt = typeof input.prompt === "string" ? input.prompt : "";
   const cwd = typeof input.cwd === "string" ? input.cwd : undefined;
   if (!prompt) return;
