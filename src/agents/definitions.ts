@@ -21,6 +21,8 @@ const AgentFrontMatter = z
     name: z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/),
     description: z.string().min(40).max(1024),
     keywords: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 /-]*\*?$/)).min(1),
+    /** Claude Code's colour for the agent in its UI. */
+    color: z.enum(["blue", "cyan", "green", "yellow", "magenta", "red"]),
     /** The slash command (a prompts/ template) that runs the same workflow. */
     command: z.string().regex(/^[a-z][a-z0-9-]*$/),
     tools: z.array(z.enum(MCP_TOOL_NAMES)).min(1),
@@ -32,6 +34,7 @@ export interface AgentDefinition {
   name: string;
   description: string;
   keywords: string[];
+  color: string;
   command: string;
   tools: (typeof MCP_TOOL_NAMES)[number][];
   fileTools: (typeof READ_ONLY_FILE_TOOLS)[number][];
@@ -47,7 +50,7 @@ export function parseAgentDefinition(text: string, file: string): AgentDefinitio
   const d = fm.data;
   const missing = d.keywords.filter((k) => !d.description.toLowerCase().includes(k.replace(/\*$/, "").toLowerCase()));
   if (missing.length) throw new Error(`${file}: the description must mention every keyword; missing: ${missing.join(", ")}`);
-  return { name: d.name, description: d.description, keywords: d.keywords, command: d.command, tools: d.tools, fileTools: d["file-tools"], body: m[2]!.trim() + "\n", file };
+  return { name: d.name, description: d.description, keywords: d.keywords, color: d.color, command: d.command, tools: d.tools, fileTools: d["file-tools"], body: m[2]!.trim() + "\n", file };
 }
 
 let cache: AgentDefinition[] | undefined;

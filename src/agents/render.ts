@@ -58,7 +58,7 @@ function toolNames(tools: readonly string[], via: "server" | "plugin"): string[]
 }
 
 export function renderClaudeAgent(a: AgentDefinition, via: "server" | "plugin"): string {
-  return frontMatter({ name: a.name, description: a.description, tools: [...toolNames(a.tools, via), ...a.fileTools].join(", ") }) + "\n" + a.body;
+  return frontMatter({ name: a.name, description: a.description, tools: [...toolNames(a.tools, via), ...a.fileTools].join(", "), model: "inherit", color: a.color }) + "\n" + a.body;
 }
 
 export function renderClaudeCommand(t: PromptTemplate, via: "server" | "plugin"): string {

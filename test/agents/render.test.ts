@@ -42,6 +42,8 @@ function checkSubagent(text: string, via: "server" | "plugin") {
   for (const k of Object.keys(fields)) expect(SUBAGENT_FIELDS, `subagent field ${k}`).toContain(k);
   expect(fields.name).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
   expect(typeof fields.description).toBe("string");
+  expect(fields.model).toBe("inherit");
+  expect(["blue", "cyan", "green", "yellow", "magenta", "red"]).toContain(fields.color);
   const tools = String(fields.tools).split(", ");
   const allowed = new Set([...MCP_TOOL_NAMES.map((t) => claudeToolName(t, via)), ...(via === "plugin" ? MCP_TOOL_NAMES.map((t) => claudeToolName(t, "server")) : []), ...FILE_TOOLS]);
   for (const t of tools) expect(allowed, `tool ${t}`).toContain(t);

@@ -23,7 +23,7 @@ describe("agent definitions", () => {
 
   it("rejects a definition whose description misses a keyword, or with unknown fields or tools", () => {
     const text = (fm: string) => `---\n${fm}\n---\nbody\n`;
-    const base = "name: x-agent\ndescription: Use PROACTIVELY when the user mentions drift in a NixOS configuration.\ncommand: nix-x\nfile-tools: [Read]";
+    const base = "name: x-agent\ndescription: Use PROACTIVELY when the user mentions drift in a NixOS configuration.\ncolor: blue\ncommand: nix-x\nfile-tools: [Read]";
     expect(() => parseAgentDefinition(text(`${base}\nkeywords: [drift, state]\ntools: [check_drift]`), "a.md")).toThrow(/missing: state/);
     expect(() => parseAgentDefinition(text(`${base}\nkeywords: [drift]\ntools: [rm_rf]`), "a.md")).toThrow(/tools/);
     expect(() => parseAgentDefinition(text(`${base}\nkeywords: [drift]\ntools: [check_drift]\ncolour: red`), "a.md")).toThrow(/colour/);

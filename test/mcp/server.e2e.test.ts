@@ -1,7 +1,8 @@
 // End to end: the built server as a child process over stdio, the SDK's Client, a fixture repository.
 // Every tool, resource, prompt, completion, progress, logging, list-changed and roots confinement.
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, readdir, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, readdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CallToolResultSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
@@ -12,6 +13,7 @@ import { ExplainRuleOutput } from "../../src/mcp/tools/explain-rule.js";
 import { RemediateOutput } from "../../src/mcp/tools/remediate.js";
 import { DriftReport, SecurityReport } from "../../src/report/schema.js";
 import { ALL_RULES } from "../../src/rules/index.js";
+import { nixAvailable } from "../helpers/nix.js";
 import { connect, tempDir, workspace } from "./helpers.js";
 
 type Result = CallToolResult & { structuredContent?: Record<string, unknown> };
@@ -356,4 +358,30 @@ describe("check_drift", () => {
     expect(high.items.every((i) => i.severity === "critical")).toBe(true);
     expect(high.belowThreshold).toBe(report.items.length - high.items.length);
   });
+});
+
+describe.skipIf(!nixAvailable)("check_drift with a real nix eval", () => {
+  it("evaluates the flake's host (cached inside the roots), and finds the example machine's drift", async () => {
+    const { materializeRoot } = await import("../../src/drift/root-spec.js");
+    const { EXAMPLE_DIR } = await import("../../src/drift/demo.js");
+    const ws = await tempDir();
+    await materializeRoot(join(EXAMPLE_DIR, "system"), join(ws, "machine"));
+    const flake = join(ws, "nixos-config");
+    await cp(join(EXAMPLE_DIR, "flake"), flake, { recursive: true });
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "init.defaultBranch=main", ...args], { cwd: flake, stdio: "pipe" });
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-qm", "web1");
+    const c = await connect({ cwd: ws });
+    const r = await call(c, "check_drift", { flake: "nixos-config#web1", root: "machine" }, { timeout: 300_000 });
+    expect(r.isError, text(r)).toBeFalsy();
+    const report = DriftReportX.parse(r.structuredContent);
+    expect(report.declaredFrom).toBe(`${flake}#nixosConfigurations.web1`);
+    expect(report.errors).toEqual([]);
+    expect(report.items.map((i) => `${i.category}:${i.subject}`)).toEqual(expect.arrayContaining(["user:mallory", "package:htop-3.3.0"]));
+    // The declared state was cached under the root, not in ~/.cache.
+    expect((await readdir(join(ws, ".nix-warden", "cache", "drift"))).length).toBeGreaterThan(0);
+    const again = DriftReportX.parse((await call(c, "check_drift", { flake: "nixos-config#web1", root: "machine" })).structuredContent);
+    expect(again.timing.declaredFromCache).toBe(true);
+  }, 300_000);
 });
