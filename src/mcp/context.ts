@@ -61,3 +61,22 @@ export function checkHostNames(hosts: string[] | undefined): string | undefined 
   const bad = (hosts ?? []).filter((h) => !HOST_NAME.test(h));
   return bad.length ? `not a valid host name: ${bad.map((h) => JSON.stringify(h)).join(", ")} (nixosConfigurations names: letters, digits, '-', '_', '.')` : undefined;
 }
+
+/**
+ * The structured content of a report tool: the report as its contract (zod strips fields the
+ * contract does not know, so strict clients accept it; the stored resource keeps everything). A
+ * report that breaks its contract is a bug in the core: said plainly, with the text and links.
+ */
+export function contractContent<T extends Record<string, unknown>>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } },
+  report: unknown,
+  content: CallToolResult["content"],
+): CallToolResult {
+  const parsed = schema.safeParse(report);
+  if (parsed.success) return { content, structuredContent: parsed.data };
+  const issue = parsed.error.issues[0];
+  return {
+    content: [{ type: "text", text: `internal error: the report does not match its contract (${issue ? `${issue.path.join(".")}: ${issue.message}` : "invalid"}); the full report is still stored (links below).` }, ...content],
+    isError: true,
+  };
+}

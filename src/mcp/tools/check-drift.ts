@@ -7,7 +7,7 @@ import { parseFlakeRef } from "../../drift/declared/flake-ref.js";
 import { DriftReportX } from "../../drift/model.js";
 import { Severity } from "../../report/schema.js";
 import { isValidHostKey } from "../../report/store.js";
-import { checkHostNames, errorResult, progressReporter, toolError, type ServerContext } from "../context.js";
+import { checkHostNames, contractContent, errorResult, progressReporter, toolError, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
 import { summarizeDrift } from "../summary.js";
 
@@ -90,14 +90,11 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
         for (const e of report.errors.slice(0, 20)) ctx.log("warning", `check_drift: ${e.source}: ${e.message}`);
         ctx.log("info", `check_drift: ${report.summary.total} drift item(s) on ${report.host}; report ${links.json}`);
         progress("done", "done");
-        return {
-          content: [
+        return contractContent(DriftReportX, report, [
             { type: "text", text: summarizeDrift(report, links) },
             { type: "resource_link", uri: links.json, name: `drift report ${stored.id}`, mimeType: "application/json", description: "The full DriftReport (JSON)" },
             { type: "resource_link", uri: links.markdown, name: `drift report ${stored.id} (markdown)`, mimeType: "text/markdown", description: "The report as markdown" },
-          ],
-          structuredContent: report,
-        };
+          ]);
       } catch (e) {
         if (extra.signal.aborted) throw e;
         return errorResult("check_drift", e);

@@ -6,7 +6,7 @@ import { OUTPUT_FORMATS, writeOutputs } from "../../cli/scan.js";
 import { SecurityReport, Severity } from "../../report/schema.js";
 import { securityHostKey } from "../../report/store.js";
 import { runScan } from "../../scan/index.js";
-import { checkHostNames, errorResult, progressReporter, toolError, type ServerContext } from "../context.js";
+import { checkHostNames, contractContent, errorResult, progressReporter, toolError, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
 import { summarizeSecurity } from "../summary.js";
 
@@ -67,14 +67,11 @@ export function registerSecurityScanTool(ctx: ServerContext): void {
         ctx.log("info", `security_scan: ${report.summary.total} finding(s) in ${root}; report ${links.json}`);
         progress("done", "done");
         const text = summarizeSecurity(report, links) + (written.length ? `\nFiles written: ${written.join(", ")}` : "");
-        return {
-          content: [
+        return contractContent(SecurityReport, report, [
             { type: "text", text },
             { type: "resource_link", uri: links.json, name: `security report ${stored.id}`, mimeType: "application/json", description: "The full SecurityReport (JSON)" },
             { type: "resource_link", uri: links.markdown, name: `security report ${stored.id} (markdown)`, mimeType: "text/markdown", description: "The report as markdown" },
-          ],
-          structuredContent: report,
-        };
+          ]);
       } catch (e) {
         if (extra.signal.aborted) throw e;
         return errorResult("security_scan", e);
