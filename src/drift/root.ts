@@ -6,8 +6,8 @@
 // Store paths are the one exception: when the root carries no /nix/store of its own (a fixture
 // built with this machine's real nix-env, or a root copied without its store), /nix/store/... is
 // read from this machine's store, where such paths are content-addressed and therefore the same.
-import { existsSync } from "node:fs";
-import { lstat, readFile, readdir, readlink, stat, open } from "node:fs/promises";
+import { constants as fsConstants, existsSync } from "node:fs";
+import { lstat, readdir, readlink, stat, open } from "node:fs/promises";
 import type { Dirent, Stats } from "node:fs";
 import { posix } from "node:path";
 
@@ -85,32 +85,22 @@ export class RootFs {
 
   /** stat after resolution; undefined when missing. */
   async stat(machinePath: string): Promise<Stats | undefined> {
-    const resolved = await this.resolve(machinePath);
+    const resolved = this.live ? posix.normalize(machinePath) : await this.resolve(machinePath);
     if (!resolved) return undefined;
     return missingAsUndefined(() => stat(this.hostPath(resolved)));
   }
 
-  /** A text file's contents (following links), at most maxBytes; undefined when missing. */
+  /** A text file's contents (following links), at most maxBytes; undefined when missing or not a file. */
   async readText(machinePath: string, maxBytes = 4 * 1024 * 1024): Promise<string | undefined> {
-    const resolved = await this.resolve(machinePath);
+    // On the live system the kernel resolves links the way the machine does: no walk needed.
+    const resolved = this.live ? posix.normalize(machinePath) : await this.resolve(machinePath);
     if (!resolved) return undefined;
-    const host = this.hostPath(resolved);
-    const st = await missingAsUndefined(() => stat(host));
-    if (!st || !st.isFile()) return undefined;
-    if (st.size <= maxBytes) return readFile(host, "utf8");
-    const handle = await open(host, "r");
-    try {
-      const buf = Buffer.alloc(maxBytes);
-      const { bytesRead } = await handle.read(buf, 0, maxBytes, 0);
-      return buf.subarray(0, bytesRead).toString("utf8");
-    } finally {
-      await handle.close();
-    }
+    return missingAsUndefined(() => readBounded(this.hostPath(resolved), maxBytes));
   }
 
   /** Directory entries (following links to the directory); undefined when missing. */
   async readDir(machinePath: string): Promise<Dirent[] | undefined> {
-    const resolved = await this.resolve(machinePath);
+    const resolved = this.live ? posix.normalize(machinePath) : await this.resolve(machinePath);
     if (!resolved) return undefined;
     return missingAsUndefined(() => readdir(this.hostPath(resolved), { withFileTypes: true }));
   }
@@ -118,6 +108,30 @@ export class RootFs {
   /** Whether a path exists after following links. */
   async exists(machinePath: string): Promise<boolean> {
     return (await this.resolve(machinePath)) !== undefined;
+  }
+}
+
+/**
+ * Reads up to maxBytes by chunks until end of file (so /proc files, whose size reads as 0, work);
+ * a directory or other non-file reads as missing.
+ */
+async function readBounded(path: string, maxBytes: number): Promise<string | undefined> {
+  // O_NONBLOCK: opening a FIFO planted where a file should be must not hang the probe.
+  const handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  try {
+    if (!(await handle.stat()).isFile()) return undefined;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    while (total < maxBytes) {
+      const buf = Buffer.alloc(Math.min(64 * 1024, maxBytes - total));
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(buf.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    return Buffer.concat(chunks).toString("utf8");
+  } finally {
+    await handle.close();
   }
 }
 

@@ -91,6 +91,9 @@ describe("services", () => {
       nixos({
         files: {
           "run/systemd/transient/adhoc-listener.service": readFixture("recorded", "systemctl", "transient-adhoc-listener.service"),
+          // logind's own transient units are not drift
+          "run/systemd/transient/session-3.scope": "# This is a transient unit file, created programmatically via the systemd API. Do not edit.\n[Scope]\n",
+          "run/systemd/transient/user-1000.slice": "# This is a transient unit file, created programmatically via the systemd API. Do not edit.\n[Slice]\n",
           "run/systemd/system/prometheus-node-exporter.service.d/override.conf": `[Service]\nExecStart=\nExecStart=${NODE} --web.listen-address 0.0.0.0:9100\n`,
           "etc/systemd/system.control/nginx.service.d/50-CPUQuota.conf": readFixture("recorded", "systemctl", "set-property-50-CPUQuota.conf"),
           "proc/3100/comm": "python3\n",

@@ -18,6 +18,13 @@ const SECURITY_KEYS = new Set([
 
 const serviceName = (unit: string) => unit.replace(/\.service$/, "");
 
+/**
+ * Transient units the system makes itself: logind's session scopes and user slices, and the unit
+ * nixos-rebuild runs switch-to-configuration in. systemd-run's services, timers and sockets are
+ * what people start by hand.
+ */
+const SYSTEM_TRANSIENT = /(\.scope|\.slice)$|^nixos-rebuild-switch-to-configuration\.service$/;
+
 export function compareServices(declared: DeclaredState, actual: ServicesFacts, _ctx: CompareContext): DriftItemX[] {
   if (!actual.nixos) return [];
   const items: DriftItemX[] = [];
@@ -62,7 +69,9 @@ export function compareServices(declared: DeclaredState, actual: ServicesFacts, 
       if (d?.wantedBy.includes(f.wantedBy ?? "")) continue; // the configuration wants it there too
       if (untrackedUnitFile(f.unit)) continue; // reported with the unit file itself
       items.push(enabledByHand(f, isManaged(f.unit), isRunning(f.unit)));
-    } else if (f.dir === "/run/systemd/transient") items.push(transient(f, isRunning(f.unit)));
+    } else if (f.dir === "/run/systemd/transient") {
+      if (!SYSTEM_TRANSIENT.test(f.unit)) items.push(transient(f, isRunning(f.unit)));
+    }
     else if (isManaged(f.unit) && f.dir === "/etc/systemd/system") items.push(overridingUnit(f));
     else if (!isManaged(f.unit)) items.push(untrackedUnit(f, isRunning(f.unit), actual.files.filter((w) => w.kind === "wants" && w.unit === f.unit)));
   }

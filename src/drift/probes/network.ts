@@ -4,7 +4,7 @@
 // <root>/proc/net with the process and unit that own each (via /proc/<pid>/fd links).
 import { describeFsError, RootFs } from "../root.js";
 import { isLoopback, parseProcNet, TCP_LISTEN, UDP_UNCONNECTED, type ProcSocket } from "../parse/proc-net.js";
-import { processTable } from "./proc.js";
+import { processTable, readFdsSync } from "./proc.js";
 import type { ProbeContext, ProbeResult } from "./types.js";
 import type { ReportError } from "../../report/schema.js";
 
@@ -21,6 +21,7 @@ export interface NetworkFacts {
 
 const RESOLVED_STUB = "127.0.0.53";
 const MAX_FD_LINKS = 50_000;
+const FD_SCAN_BATCH = 64;
 
 export function parseResolvConf(text: string): string[] {
   const out: string[] = [];
@@ -97,23 +98,36 @@ async function withOwners(fs: RootFs, sockets: ProcSocket[], notes: string[]): P
   const procs = await processTable(fs);
   let links = 0;
   let denied = 0;
-  for (const p of procs) {
-    if (links > MAX_FD_LINKS) break;
-    let fds;
-    try {
-      fds = (await fs.readDir(`/proc/${p.pid}/fd`)) ?? [];
-    } catch {
-      denied++;
-      continue;
+  // Processes in parallel, a bounded number at a time: a busy machine has thousands of fds.
+  const scan = async (p: (typeof procs)[number]) => {
+    if (links > MAX_FD_LINKS) return;
+    let targets: (string | undefined)[];
+    if (fs.live) {
+      const live = readFdsSync(p.pid);
+      if (!live) {
+        denied++;
+        return;
+      }
+      targets = live;
+    } else {
+      let fds;
+      try {
+        fds = (await fs.readDir(`/proc/${p.pid}/fd`)) ?? [];
+      } catch {
+        denied++;
+        return;
+      }
+      targets = await Promise.all(fds.map((fd) => fs.readLink(`/proc/${p.pid}/fd/${fd.name}`).catch(() => undefined)));
     }
-    for (const fd of fds) {
-      links++;
-      const target = await fs.readLink(`/proc/${p.pid}/fd/${fd.name}`).catch(() => undefined);
+    links += targets.length;
+    for (const target of targets) {
       const m = target ? /^socket:\[(\d+)\]$/.exec(target) : null;
       const sock = m ? wanted.get(Number(m[1])) : undefined;
       if (sock && !sock.owners.some((o) => o.pid === p.pid)) sock.owners.push({ pid: p.pid, comm: p.comm, unit: p.unit });
     }
-  }
+  };
+  for (let i = 0; i < procs.length; i += FD_SCAN_BATCH) await Promise.all(procs.slice(i, i + FD_SCAN_BATCH).map(scan));
+  for (const sock of out) sock.owners.sort((a, b) => a.pid - b.pid);
   if (denied > 0) notes.push(`${denied} processes' file descriptors were not readable (run as root to see every socket's owner)`);
   return out;
 }
