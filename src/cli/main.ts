@@ -13,6 +13,9 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   scan: () => import("./scan.js"),
   remediate: () => import("./remediate.js"),
   drift: () => import("./drift.js"),
+  serve: () => import("./serve.js"),
+  install: () => import("./install.js"),
+  hook: () => import("./hook.js"),
 };
 
 function usage(): string {

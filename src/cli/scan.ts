@@ -64,11 +64,24 @@ export function render(report: SecurityReport, format: "text" | "json" | "markdo
   }
 }
 
-export async function writeOutputs(report: SecurityReport, dir: string): Promise<void> {
+export const OUTPUT_FORMATS = ["markdown", "json", "sarif", "patches"] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** Writes the report's files to `dir` (all formats unless told); returns the files written. */
+export async function writeOutputs(report: SecurityReport, dir: string, formats: readonly OutputFormat[] = OUTPUT_FORMATS): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const patches = await writeRemediationPatches(report.findings, join(dir, "remediation-patches"), { safeties: ["auto", "review"] });
-  report.errors.push(...patches.errors);
-  await writeFile(join(dir, "security-report.md"), renderSecurityMarkdown(report, { patchDir: "remediation-patches" }));
-  await writeFile(join(dir, "security-issues.json"), JSON.stringify(report, null, 2) + "\n");
-  await writeFile(join(dir, "security.sarif"), renderSarifJson(report, { rules: ruleDocs(ALL_RULES) }));
+  const written: string[] = [];
+  if (formats.includes("patches")) {
+    const patches = await writeRemediationPatches(report.findings, join(dir, "remediation-patches"), { safeties: ["auto", "review"] });
+    report.errors.push(...patches.errors);
+    written.push(join(dir, "remediation-patches"));
+  }
+  const out = async (name: string, text: string) => {
+    await writeFile(join(dir, name), text);
+    written.push(join(dir, name));
+  };
+  if (formats.includes("markdown")) await out("security-report.md", renderSecurityMarkdown(report, formats.includes("patches") ? { patchDir: "remediation-patches" } : {}));
+  if (formats.includes("json")) await out("security-issues.json", JSON.stringify(report, null, 2) + "\n");
+  if (formats.includes("sarif")) await out("security.sarif", renderSarifJson(report, { rules: ruleDocs(ALL_RULES) }));
+  return written;
 }

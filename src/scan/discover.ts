@@ -34,6 +34,7 @@ export interface DiscoverOptions {
 }
 
 const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
+// .nix-warden holds nix-warden's own state (plans, journals, stored reports), never configuration.
 const ALWAYS_SKIPPED_DIRS = new Set([".git", "node_modules", ".direnv", ".nix-warden"]);
 
 export async function listFiles(root: string, options: DiscoverOptions = {}): Promise<Discovery> {

@@ -1,0 +1,149 @@
+// The server's resources: stored reports per kind and host (latest and history, as JSON and
+// markdown), and the rule catalogue (an index and each rule's documentation). Host names complete
+// from the stored reports and the flake's declarations. A new report sends list_changed.
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpError, ErrorCode, type ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
+import { renderMarkdown as renderDriftMarkdown } from "../drift/render/markdown.js";
+import type { DriftReportX } from "../drift/model.js";
+import type { SecurityReport } from "../report/schema.js";
+import { renderSecurityMarkdown } from "../report/security-markdown.js";
+import { REPORT_KINDS, type ReportKind } from "../report/store.js";
+import { ruleHelpMarkdown } from "../rules/docs.js";
+import { ALL_RULES } from "../rules/index.js";
+import { PACKAGE_ROOT } from "../version.js";
+import type { ServerContext } from "./context.js";
+import { CATALOGUE_URI, REPORTS_INDEX_URI, REPORT_TEMPLATE, RULE_TEMPLATE, reportLinks, reportUri, ruleUri } from "./links.js";
+import { declaredHosts } from "./tools/list-hosts.js";
+
+/** The anti-pattern catalogue file, when this build ships one. */
+export const ANTI_PATTERN_CATALOGUE = join(PACKAGE_ROOT, "src", "rules", "anti-patterns.yaml");
+
+const REPORT_NAME = /^(latest|\d{8}T\d{9}Z-[0-9a-f]{6})\.(json|md)$/;
+
+function notFound(uri: string, why: string): McpError {
+  return new McpError(ErrorCode.InvalidParams, `resource ${uri} not found: ${why}`);
+}
+
+function one(v: string | string[] | undefined): string {
+  return decodeURIComponent(Array.isArray(v) ? (v[0] ?? "") : (v ?? ""));
+}
+
+export function registerResources(ctx: ServerContext): void {
+  const { server, store } = ctx;
+
+  server.registerResource(
+    "reports",
+    REPORTS_INDEX_URI,
+    { title: "nix-warden reports", description: "Every stored security and drift report, newest first, with their URIs.", mimeType: "application/json" },
+    async (uri) => {
+      await ctx.rootsReady();
+      const reports = (await store.list()).map((r) => ({ ...r, uri: reportLinks(r).json, markdown: reportLinks(r).markdown }));
+      const body = { reports, latest: Object.fromEntries(reports.filter((r, i) => reports.findIndex((x) => x.kind === r.kind && x.host === r.host) === i).map((r) => [`${r.kind}/${r.host}`, r.uri])), loadErrors: store.errors() };
+      return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(body, null, 2) }] };
+    },
+  );
+
+  const hostCandidates = async (kind?: string): Promise<string[]> => {
+    await ctx.rootsReady();
+    const stored = await store.hosts(REPORT_KINDS.includes(kind as ReportKind) ? (kind as ReportKind) : undefined);
+    const declared = (await declaredHosts(ctx.roots.primary())).hosts.map((h) => h.name);
+    return [...new Set([...stored, ...declared])].sort();
+  };
+
+  server.registerResource(
+    "report",
+    new ResourceTemplate(REPORT_TEMPLATE, {
+      list: async () => {
+        await ctx.rootsReady();
+        const all = await store.list();
+        const resources = [];
+        const seen = new Set<string>();
+        for (const r of all) {
+          const key = `${r.kind}/${r.host}`;
+          if (!seen.has(key)) {
+            seen.add(key);
+            for (const fmt of ["json", "md"] as const)
+              resources.push({
+                uri: reportUri(r.kind, r.host, "latest", fmt),
+                name: `latest ${r.kind} report, ${r.host}${fmt === "md" ? " (markdown)" : ""}`,
+                mimeType: fmt === "json" ? "application/json" : "text/markdown",
+                description: `${r.total} item(s), ${r.generatedAt}`,
+              });
+          }
+          resources.push({ uri: reportUri(r.kind, r.host, r.id, "json"), name: `${r.kind} report ${r.id}, ${r.host}`, mimeType: "application/json", description: `${r.total} item(s), ${r.generatedAt}` });
+        }
+        return { resources };
+      },
+      complete: {
+        kind: (value) => REPORT_KINDS.filter((k) => k.startsWith(value)),
+        host: async (value, context) => (await hostCandidates(context?.arguments?.kind)).filter((h) => h.startsWith(value)),
+        report: async (value, context) => {
+          const kind = context?.arguments?.kind as ReportKind | undefined;
+          const host = context?.arguments?.host;
+          const ids = kind && host && REPORT_KINDS.includes(kind) ? (await store.list({ kind, host })).map((r) => `${r.id}.json`) : [];
+          return ["latest.json", "latest.md", ...ids].filter((n) => n.startsWith(value));
+        },
+      },
+    }),
+    { title: "A stored report", description: "nix-warden://reports/{kind}/{host}/{latest|id}.{json|md}: kind is security or drift; host is a host name, or `all` for whole-repository scans.", mimeType: "application/json" },
+    async (uri, vars): Promise<ReadResourceResult> => {
+      await ctx.rootsReady();
+      const kind = one(vars.kind);
+      const host = one(vars.host);
+      const name = one(vars.report);
+      if (!REPORT_KINDS.includes(kind as ReportKind)) throw notFound(uri.href, `kind must be one of ${REPORT_KINDS.join(", ")}`);
+      const m = REPORT_NAME.exec(name);
+      if (!m) throw notFound(uri.href, "the last part must be latest.json, latest.md, <id>.json or <id>.md");
+      const found = await store.get(kind as ReportKind, host, m[1]!);
+      if (!found) throw notFound(uri.href, `no ${kind} report for ${host}${m[1] === "latest" ? "" : ` with id ${m[1]}`}; run ${kind === "security" ? "security_scan" : "check_drift"} first`);
+      if (m[2] === "json") return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(found.report, null, 2) }] };
+      const md = kind === "security" ? renderSecurityMarkdown(found.report as SecurityReport) : renderDriftMarkdown(found.report as DriftReportX);
+      return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: md }] };
+    },
+  );
+
+  server.registerResource(
+    "catalogue",
+    CATALOGUE_URI,
+    { title: "nix-warden rule catalogue", description: "Every rule nix-warden checks: id, name, category, default severity, with links to each rule's documentation.", mimeType: "text/markdown" },
+    async (uri) => {
+      const rows = [...ALL_RULES]
+        .sort((a, b) => a.category.localeCompare(b.category) || a.id.localeCompare(b.id))
+        .map((r) => `| [${r.id}](${ruleUri(r.id)}) | ${r.name} | ${r.category} | ${r.severity} |`);
+      const text = ["# nix-warden rule catalogue", "", `${ALL_RULES.length} rule(s).`, "", "| rule | name | category | default severity |", "|---|---|---|---|", ...rows, ""].join("\n");
+      return { contents: [{ uri: uri.href, mimeType: "text/markdown", text }] };
+    },
+  );
+
+  if (existsSync(ANTI_PATTERN_CATALOGUE))
+    server.registerResource(
+      "anti-pattern-catalogue",
+      `${CATALOGUE_URI}/anti-patterns.yaml`,
+      { title: "Anti-pattern catalogue (YAML)", description: "The anti-pattern catalogue with bad and good examples.", mimeType: "application/yaml" },
+      async (uri) => ({ contents: [{ uri: uri.href, mimeType: "application/yaml", text: await readFile(ANTI_PATTERN_CATALOGUE, "utf8") }] }),
+    );
+
+  server.registerResource(
+    "rule",
+    new ResourceTemplate(RULE_TEMPLATE, {
+      list: async () => ({
+        resources: ALL_RULES.map((r) => ({ uri: ruleUri(r.id), name: r.id, title: r.name, mimeType: "text/markdown", description: `${r.category}, ${r.severity}` })),
+      }),
+      complete: { ruleId: (value) => ALL_RULES.map((r) => r.id).filter((id) => id.startsWith(value)) },
+    }),
+    { title: "A rule's documentation", description: "Why the rule matters, how to fix it, references and compliance controls.", mimeType: "text/markdown" },
+    async (uri, vars) => {
+      const id = one(vars.ruleId);
+      const rule = ALL_RULES.find((r) => r.id === id);
+      if (!rule) throw notFound(uri.href, `no rule ${id}`);
+      return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: `# ${rule.name}\n\n${ruleHelpMarkdown(rule)}\n` }] };
+    },
+  );
+
+  store.on("added", () => {
+    if (server.isConnected()) server.sendResourceListChanged();
+  });
+}

@@ -1,0 +1,103 @@
+// The list_hosts tool: the hosts a repository's flake.nix declares (read from the syntax tree, no
+// evaluation), with the latest stored reports for each, so an agent knows what it can scan or check.
+import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { parseNix } from "../../nix/index.js";
+import { LineIndex } from "../../nix/syntax.js";
+import type { ReportStore, StoredReport } from "../../report/store.js";
+import { flakeHosts } from "../../scan/hosts.js";
+import { errorResult, type ServerContext } from "../context.js";
+import { reportLinks } from "../links.js";
+
+export const LIST_HOSTS_DESCRIPTION = `List the NixOS hosts (nixosConfigurations) a flake repository declares, where each is declared, and the latest security and drift reports nix-warden holds for it. Read-only and fast (reads flake.nix, evaluates nothing).
+
+Use it first when the user names no host or an unclear one ("the nginx box", "my laptop"), to choose the host argument of security_scan or check_drift. machineHostname is the name of the machine the server runs on (check_drift's default host).`;
+
+const ReportRef = z.object({ id: z.string(), generatedAt: z.string(), total: z.number().int(), uri: z.string() });
+
+export const ListHostsOutput = z.object({
+  root: z.string(),
+  flake: z.string().optional(),
+  machineHostname: z.string(),
+  hosts: z.array(
+    z.object({
+      name: z.string(),
+      file: z.string().optional(),
+      line: z.number().int().optional(),
+      latestSecurity: ReportRef.optional(),
+      latestDrift: ReportRef.optional(),
+    }),
+  ),
+  errors: z.array(z.string()),
+});
+export type ListHostsOutput = z.infer<typeof ListHostsOutput>;
+
+/** Host names declared in `<root>/flake.nix` with their line, or an error. */
+export async function declaredHosts(root: string): Promise<{ hosts: Array<{ name: string; line: number }>; error?: string }> {
+  let text: string;
+  try {
+    text = await readFile(join(root, "flake.nix"), "utf8");
+  } catch (e) {
+    return { hosts: [], error: (e as NodeJS.ErrnoException).code === "ENOENT" ? `no flake.nix in ${root}` : `cannot read flake.nix: ${(e as Error).message}` };
+  }
+  const parsed = parseNix(text, { path: join(root, "flake.nix") });
+  if (parsed.error) return { hosts: [], error: `flake.nix does not parse: ${parsed.error.message} (line ${parsed.error.line})` };
+  const lines = new LineIndex(text);
+  return { hosts: flakeHosts(parsed.root, "flake.nix").map((h) => ({ name: h.name, line: lines.position(h.node.start).line })) };
+}
+
+function ref(meta: StoredReport | undefined) {
+  return meta ? { id: meta.id, generatedAt: meta.generatedAt, total: meta.total, uri: reportLinks(meta).json } : undefined;
+}
+
+export async function listHosts(root: string, store: ReportStore): Promise<ListHostsOutput> {
+  const declared = await declaredHosts(root);
+  const errors = declared.error ? [declared.error] : [];
+  const names = new Set(declared.hosts.map((h) => h.name));
+  const reports = await store.list();
+  // Hosts with reports but no declaration here (another repository, a renamed host) still show.
+  for (const r of reports) if (r.host !== "all" && r.host !== "unknown" && !r.host.includes("+")) names.add(r.host);
+  const hosts = [...names].sort().map((name) => {
+    const d = declared.hosts.find((h) => h.name === name);
+    const latestSecurity = ref(reports.find((r) => r.kind === "security" && r.host === name) ?? reports.find((r) => r.kind === "security" && r.host === "all"));
+    const latestDrift = ref(reports.find((r) => r.kind === "drift" && r.host === name));
+    return {
+      name,
+      ...(d ? { file: "flake.nix", line: d.line } : {}),
+      ...(latestSecurity ? { latestSecurity } : {}),
+      ...(latestDrift ? { latestDrift } : {}),
+    };
+  });
+  return { root, ...(declared.hosts.length ? { flake: join(root, "flake.nix") } : {}), machineHostname: hostname(), hosts, errors };
+}
+
+export function registerListHostsTool(ctx: ServerContext): void {
+  ctx.server.registerTool(
+    "list_hosts",
+    {
+      title: "List the hosts of a NixOS flake",
+      description: LIST_HOSTS_DESCRIPTION,
+      inputSchema: { path: z.string().max(4096).optional().describe("The repository (flake directory). Default: the first allowed root.") },
+      outputSchema: ListHostsOutput,
+      annotations: { title: "List NixOS hosts", readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async (args) => {
+      try {
+        await ctx.rootsReady();
+        const root = await ctx.roots.resolve(args.path, { directory: true, label: "path" });
+        const out = await listHosts(root, ctx.store);
+        const text =
+          (out.hosts.length
+            ? `Hosts in ${root}: ` + out.hosts.map((h) => `${h.name}${h.line ? ` (flake.nix:${h.line})` : ""}${h.latestSecurity ? `, last scan ${h.latestSecurity.generatedAt} (${h.latestSecurity.total} findings)` : ""}${h.latestDrift ? `, last drift check ${h.latestDrift.generatedAt} (${h.latestDrift.total} items)` : ""}`).join("; ")
+            : `No hosts found in ${root}.`) +
+          `\nThis machine's hostname: ${out.machineHostname}.` +
+          (out.errors.length ? `\nProblems: ${out.errors.join("; ")}` : "");
+        return { content: [{ type: "text", text }], structuredContent: out };
+      } catch (e) {
+        return errorResult("list_hosts", e);
+      }
+    },
+  );
+}

@@ -1,0 +1,183 @@
+// The rendered client files against each client's documented format (see docs/agents.md for the
+// sources): Claude Code subagents, slash commands, plugin manifest, hooks and .mcp.json; Gemini CLI
+// extension manifest and TOML commands (parsed by a real TOML parser, Python's tomllib). The files
+// shipped in agent-definitions/ must be what the definitions render, and the plugin's standalone
+// hook must answer exactly like `nix-warden hook claude`.
+import { spawnSync } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { loadAgentDefinitions, MCP_TOOL_NAMES } from "../../src/agents/definitions.js";
+import { claudeToolName, loadRenderInputs, renderClaudeFiles, renderClaudePlugin, renderGeminiExtension, tomlString, type RenderedFile } from "../../src/agents/render.js";
+import { EXTENSION_DIR, PLUGIN_DIR, shippedFiles } from "../../src/agents/shipped.js";
+import { loadPromptTemplates } from "../../src/mcp/prompt-templates.js";
+import { CLI, REPO_ROOT } from "../mcp/helpers.js";
+
+const inputs = loadRenderInputs();
+const agents = loadAgentDefinitions();
+
+// Front matter fields each client documents (Claude Code subagents and slash commands).
+const SUBAGENT_FIELDS = new Set(["name", "description", "tools", "disallowedTools", "model", "permissionMode", "maxTurns", "skills", "mcpServers", "hooks", "memory", "background", "isolation", "color"]);
+const COMMAND_FIELDS = new Set(["description", "argument-hint", "allowed-tools", "model", "disable-model-invocation"]);
+const PLUGIN_FIELDS = new Set(["name", "version", "description", "author", "homepage", "repository", "license", "keywords", "commands", "agents", "skills", "hooks", "mcpServers", "outputStyles", "lspServers"]);
+const HOOK_EVENTS = new Set(["PreToolUse", "PostToolUse", "UserPromptSubmit", "Notification", "Stop", "SubagentStop", "SessionStart", "SessionEnd", "PreCompact"]);
+const EXTENSION_FIELDS = new Set(["name", "version", "description", "mcpServers", "contextFileName", "excludeTools", "settings", "themes", "migratedTo", "plan"]);
+const FILE_TOOLS = new Set(["Read", "Grep", "Glob"]);
+
+function frontMatter(text: string): { fields: Record<string, unknown>; body: string } {
+  const m = /^---\n([\s\S]*?)\n---\n([\s\S]*)$/.exec(text);
+  expect(m, "front matter").toBeTruthy();
+  return { fields: parseYaml(m![1]!) as Record<string, unknown>, body: m![2]! };
+}
+
+function byPath(files: RenderedFile[], path: string): RenderedFile {
+  const f = files.find((x) => x.path === path);
+  expect(f, path).toBeDefined();
+  return f!;
+}
+
+function checkSubagent(text: string, via: "server" | "plugin") {
+  const { fields, body } = frontMatter(text);
+  for (const k of Object.keys(fields)) expect(SUBAGENT_FIELDS, `subagent field ${k}`).toContain(k);
+  expect(fields.name).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
+  expect(typeof fields.description).toBe("string");
+  expect(fields.model).toBe("inherit");
+  expect(["blue", "cyan", "green", "yellow", "magenta", "red"]).toContain(fields.color);
+  const tools = String(fields.tools).split(", ");
+  const allowed = new Set([...MCP_TOOL_NAMES.map((t) => claudeToolName(t, via)), ...(via === "plugin" ? MCP_TOOL_NAMES.map((t) => claudeToolName(t, "server")) : []), ...FILE_TOOLS]);
+  for (const t of tools) expect(allowed, `tool ${t}`).toContain(t);
+  // Limited to our MCP tools and read-only file tools: no Bash, Write, Edit.
+  expect(tools.filter((t) => !t.startsWith("mcp__")).every((t) => FILE_TOOLS.has(t))).toBe(true);
+  const def = agents.find((a) => a.name === fields.name)!;
+  for (const k of def.keywords) expect(String(fields.description).toLowerCase()).toContain(k.replace(/\*$/, "").toLowerCase());
+  expect(body.trim().length).toBeGreaterThan(200);
+}
+
+function checkCommand(text: string) {
+  const { fields, body } = frontMatter(text);
+  for (const k of Object.keys(fields)) expect(COMMAND_FIELDS, `command field ${k}`).toContain(k);
+  expect(typeof fields.description).toBe("string");
+  expect(typeof fields["argument-hint"]).toBe("string");
+  expect(String(fields["allowed-tools"])).not.toContain("remediate"); // applying always asks
+  expect(body).toContain('"$ARGUMENTS"');
+  expect(body).not.toContain("{{");
+}
+
+function parseToml(text: string): Record<string, unknown> {
+  const r = spawnSync("python3", ["-c", "import json,sys,tomllib; print(json.dumps(tomllib.loads(sys.stdin.read())))"], { input: text, encoding: "utf8" });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+describe("Claude Code files", () => {
+  it("subagents and slash commands for a project or user directory", () => {
+    const files = renderClaudeFiles(inputs);
+    expect(files.map((f) => f.path).sort()).toEqual([
+      "agents/config-drift-detective.md",
+      "agents/security-patrol.md",
+      "commands/nix-check-drift.md",
+      "commands/nix-remediate.md",
+      "commands/nix-security.md",
+    ]);
+    for (const f of files) {
+      if (f.path.startsWith("agents/")) checkSubagent(f.content, "server");
+      else checkCommand(f.content);
+    }
+  });
+
+  it("the plugin: manifest, agents, commands, hooks and MCP server in their documented places", () => {
+    const files = renderClaudePlugin(inputs);
+    const manifest = JSON.parse(byPath(files, ".claude-plugin/plugin.json").content) as Record<string, unknown>;
+    for (const k of Object.keys(manifest)) expect(PLUGIN_FIELDS, `plugin.json field ${k}`).toContain(k);
+    expect(manifest.name).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
+    expect(manifest.version).toMatch(/^\d+\.\d+\.\d+/);
+    for (const f of files.filter((x) => x.path.startsWith("agents/"))) checkSubagent(f.content, "plugin");
+    for (const f of files.filter((x) => x.path.startsWith("commands/"))) checkCommand(f.content);
+    const hooks = JSON.parse(byPath(files, "hooks/hooks.json").content) as { hooks: Record<string, { matcher?: string; hooks: { type: string; command: string; timeout: number }[] }[]> };
+    for (const [event, groups] of Object.entries(hooks.hooks)) {
+      expect(HOOK_EVENTS).toContain(event);
+      for (const g of groups)
+        for (const h of g.hooks) {
+          expect(h.type).toBe("command");
+          expect(h.command).toContain("${CLAUDE_PLUGIN_ROOT}/hooks/nix-warden-hook.mjs");
+          expect(h.timeout).toBeGreaterThan(0);
+        }
+    }
+    expect(byPath(files, "hooks/nix-warden-hook.mjs").mode).toBe(0o755);
+    const mcp = JSON.parse(byPath(files, ".mcp.json").content) as { mcpServers: Record<string, { command: string; args: string[] }> };
+    expect(Object.keys(mcp.mcpServers)).toEqual(["nix-warden"]);
+    expect(mcp.mcpServers["nix-warden"]!.args.slice(-1)).toEqual(["serve"]);
+  });
+});
+
+describe("Gemini CLI extension", () => {
+  it("manifest, context file and TOML commands in the documented format", () => {
+    const files = renderGeminiExtension(inputs);
+    const manifest = JSON.parse(byPath(files, "gemini-extension.json").content) as Record<string, unknown> & { mcpServers: Record<string, Record<string, unknown>> };
+    for (const k of Object.keys(manifest)) expect(EXTENSION_FIELDS, `gemini-extension.json field ${k}`).toContain(k);
+    expect(manifest.name).toMatch(/^[a-z0-9-]+$/);
+    expect(files.some((f) => f.path === manifest.contextFileName)).toBe(true);
+    const server = manifest.mcpServers["nix-warden"]!;
+    expect(server.trust).toBeUndefined(); // not allowed in extensions
+    expect(typeof server.command).toBe("string");
+    // The MCP prompts would also become /nix-security...: the extension's server offers none.
+    expect(server.args).toEqual(expect.arrayContaining(["serve", "--no-prompts"]));
+    const prompts = loadPromptTemplates().map((t) => t.name);
+    const commands = files.filter((f) => f.path.startsWith("commands/"));
+    expect(commands.map((f) => f.path.replace(/^commands\/|\.toml$/g, "")).sort()).toEqual([...prompts].sort());
+    for (const f of commands) {
+      const toml = parseToml(f.content);
+      expect(Object.keys(toml).sort()).toEqual(["description", "prompt"]);
+      expect(typeof toml.description).toBe("string");
+      expect(toml.prompt).toContain("{{args}}");
+      expect(toml.prompt).not.toContain("{{request}}");
+    }
+    const context = byPath(files, "GEMINI.md").content;
+    for (const tool of MCP_TOOL_NAMES) expect(context).toContain(`\`${tool}\``);
+    for (const a of agents) expect(context).toContain(`### ${a.name}`);
+  });
+
+  it("TOML strings survive any text, including quotes, backslashes and control characters", () => {
+    for (const s of ["plain", "it's \"quoted\" \\ back", "has ''' inside", "tab\tnew\nline", "bell\u0007 del\u007f"]) {
+      expect(parseToml(`x = ${tomlString(s)}\n`).x).toBe(s);
+    }
+  });
+});
+
+describe("shipped files", () => {
+  it("agent-definitions/ holds exactly what the definitions render (run `npm run agents` after editing them)", () => {
+    for (const f of shippedFiles()) {
+      expect(readFileSync(join(REPO_ROOT, f.path), "utf8"), f.path).toBe(f.content);
+      expect(statSync(join(REPO_ROOT, f.path)).mode & 0o777, f.path).toBe(f.mode ?? 0o644);
+    }
+    const marketplace = JSON.parse(readFileSync(join(REPO_ROOT, ".claude-plugin", "marketplace.json"), "utf8")) as { plugins: { source: string }[] };
+    expect(marketplace.plugins[0]!.source).toBe(`./${PLUGIN_DIR}`);
+    expect(EXTENSION_DIR).toBe("agent-definitions/gemini-extension");
+  });
+
+  it("the plugin's standalone hook answers exactly like `nix-warden hook claude`", () => {
+    const script = join(REPO_ROOT, PLUGIN_DIR, "hooks", "nix-warden-hook.mjs");
+    const inputsToTry = [
+      { prompt: "harden the nginx box on nixos", cwd: "/nonexistent" },
+      { prompt: "is my nixos laptop drifting? check the state and CVE-2024-1", cwd: "/nonexistent" },
+      { prompt: "is my laptop drifting?", cwd: join(REPO_ROOT, "test", "fixtures", "mcp", "repo") },
+      { prompt: "refactor the state handling", cwd: "/nonexistent" },
+      { prompt: "", cwd: "/" },
+      { cwd: "/" },
+    ];
+    for (const input of inputsToTry) {
+      const a = spawnSync(process.execPath, [script], { input: JSON.stringify(input), encoding: "utf8" });
+      const b = spawnSync(process.execPath, [CLI, "hook", "claude"], { input: JSON.stringify(input), encoding: "utf8" });
+      expect(a.status).toBe(0);
+      expect(b.status).toBe(0);
+      expect(a.stdout, JSON.stringify(input)).toBe(b.stdout);
+    }
+    for (const raw of ["not json", "[1,2]", "null"]) {
+      const alone = spawnSync(process.execPath, [script], { input: raw, encoding: "utf8" });
+      expect([alone.status, alone.stdout, alone.stderr]).toEqual([0, "", ""]);
+      const cli = spawnSync(process.execPath, [CLI, "hook", "claude"], { input: raw, encoding: "utf8" });
+      expect([cli.status, cli.stdout]).toEqual([0, ""]);
+    }
+  });
+});

@@ -1,0 +1,85 @@
+// The report store: reports per (kind, host), latest and history, on disk and back, bounded history,
+// invalid files skipped with an error, host names that could escape the directory refused.
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ReportStore, isValidHostKey, newReportId, securityHostKey } from "../../src/report/store.js";
+import type { SecurityReport } from "../../src/report/schema.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "nix-warden-store-"));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+function report(total: number, generatedAt = "2026-01-01T00:00:00.000Z"): SecurityReport {
+  return {
+    tool: { name: "nix-warden", version: "0" },
+    generatedAt,
+    root: "/r",
+    hosts: ["web1"],
+    summary: { total, bySeverity: { critical: 0, high: total, medium: 0, low: 0 }, byCategory: {}, score: { web1: 90 } },
+    findings: [],
+    suppressed: [],
+    inventory: { services: [] },
+    errors: [],
+  };
+}
+
+describe("ReportStore", () => {
+  it("keeps reports per kind and host, latest last, on disk, and reads them back in a new store", async () => {
+    const reports = join(dir, ".nix-warden", "reports");
+    const store = new ReportStore({ dir: () => reports });
+    const added: string[] = [];
+    store.on("added", (m) => added.push(m.id));
+    const a = await store.add("security", "all", report(1));
+    const b = await store.add("security", "all", report(2));
+    const c = await store.add("security", "web1", report(3));
+    expect(added).toEqual([a.id, b.id, c.id]);
+    expect(b.id > a.id).toBe(true);
+    expect((await store.get("security", "all", "latest"))!.meta.id).toBe(b.id);
+    expect((await store.get("security", "all", a.id))!.report.summary.total).toBe(1);
+    expect(await store.hosts()).toEqual(["all", "web1"]);
+    expect((await store.list()).map((m) => m.id)).toEqual([c.id, b.id, a.id]);
+    expect(await readFile(join(dir, ".nix-warden", ".gitignore"), "utf8")).toMatch(/^\*$/m);
+
+    const again = new ReportStore({ dir: () => reports });
+    expect((await again.list()).map((m) => m.id)).toEqual([c.id, b.id, a.id]);
+    expect((await again.get("security", "web1", "latest"))!.report.summary.total).toBe(3);
+    expect(await again.get("drift", "web1", "latest")).toBeUndefined();
+  });
+
+  it("keeps a bounded history, deleting the oldest files", async () => {
+    const store = new ReportStore({ dir: () => dir, keep: 2 });
+    const ids = [];
+    for (let i = 0; i < 4; i++) ids.push((await store.add("security", "web1", report(i))).id);
+    expect((await store.list()).map((m) => m.id)).toEqual([ids[3], ids[2]]);
+    expect((await readdir(join(dir, "security", "web1"))).sort()).toEqual([`${ids[2]}.json`, `${ids[3]}.json`]);
+  });
+
+  it("skips stored files that are not valid reports, with an error, and ignores stray names", async () => {
+    await mkdir(join(dir, "security", "web1"), { recursive: true });
+    const id = newReportId(new Date("2026-02-03T04:05:06.007Z"));
+    expect(id).toMatch(/^20260203T040506007Z-[0-9a-f]{6}$/);
+    await writeFile(join(dir, "security", "web1", `${id}.json`), JSON.stringify({ not: "a report" }));
+    await writeFile(join(dir, "security", "web1", "notes.txt"), "x");
+    await mkdir(join(dir, "security", "..hidden"), { recursive: true });
+    const store = new ReportStore({ dir: () => dir });
+    expect(await store.list()).toEqual([]);
+    expect(store.errors()).toEqual([expect.stringContaining(`security/web1/${id}.json: not a security report`)]);
+  });
+
+  it("refuses host keys and ids that could leave the directory", async () => {
+    const store = new ReportStore({ dir: () => dir });
+    await expect(store.add("security", "../x", report(1))).rejects.toThrow(/not a valid host name/);
+    expect(await store.get("security", "..", "latest")).toBeUndefined();
+    expect(await store.get("security", "all", "../../etc/passwd")).toBeUndefined();
+    expect(isValidHostKey("web1")).toBe(true);
+    expect(isValidHostKey("db1+web1")).toBe(true);
+    expect(isValidHostKey("a/b")).toBe(false);
+    expect(isValidHostKey("a..b")).toBe(false);
+    expect(securityHostKey(undefined)).toBe("all");
+    expect(securityHostKey(["web1", "db1", "web1"])).toBe("db1+web1");
+  });
+});
