@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { RootsListChangedNotificationSchema, type LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
-import { unavailableRemediation, type RemediationApi } from "../remediate/api.js";
+import { coreRemediation, type RemediationApi } from "../remediate/api.js";
 import { ReportStore } from "../report/store.js";
 import { AllowedRoots } from "../system/roots.js";
 import { TOOL } from "../version.js";
@@ -25,7 +25,7 @@ export interface CreateServerOptions {
   /** Register the MCP prompts (default true). Gemini CLI turns MCP prompts into slash commands that
    * would collide with the extension's own commands of the same name, so its extension passes false. */
   prompts?: boolean;
-  /** The remediation core (default: not available yet). */
+  /** The remediation core (default: src/remediate, the real one). */
   remediation?: RemediationApi;
   /** The `nix` binary drift evaluation runs. */
   nix?: string;
@@ -90,7 +90,7 @@ export function createServer(options: CreateServerOptions = {}): { server: McpSe
     roots,
     rootsReady: () => ready,
     store,
-    remediation: options.remediation ?? unavailableRemediation,
+    remediation: options.remediation ?? coreRemediation,
     log,
     nix: options.nix,
   };

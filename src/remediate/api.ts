@@ -138,3 +138,100 @@ export const unavailableRemediation: RemediationApi = {
   applyPlan: () => Promise.reject(new RemediationUnavailableError()),
   undoPlan: () => Promise.reject(new RemediationUnavailableError()),
 };
+
+/** The MCP contract's view of a stored plan. Manual actions (nothing to run or edit) appear as
+ * skipped with their instructions. */
+export function toRemediationPlan(plan: import("./plan.js").Plan, host?: string): RemediationPlan {
+  const actions: RemediationAction[] = [];
+  const skipped = [...plan.skipped];
+  for (const a of plan.actions) {
+    if (a.kind === "manual") {
+      skipped.push({ id: a.fixes.id, reason: `manual: ${a.description}` });
+      continue;
+    }
+    const severity = Severity.safeParse(a.fixes.severity);
+    actions.push({
+      id: a.id,
+      source: {
+        kind: a.fixes.type,
+        id: a.fixes.id,
+        ...(a.fixes.ruleId ? { ruleId: a.fixes.ruleId } : {}),
+        category: a.fixes.category ?? a.fixes.type,
+        severity: severity.success ? severity.data : "low",
+        title: a.fixes.title,
+      },
+      type: a.kind,
+      safety: a.safety,
+      description: a.description,
+      ...(a.edits?.length ? { file: a.edits[0]!.file } : {}),
+      ...(a.diff ? { diff: a.diff } : {}),
+      ...(a.command ? { command: a.command } : {}),
+      reversible: a.kind === "edit" || Array.isArray(a.undo),
+    });
+  }
+  return {
+    id: plan.id,
+    createdAt: plan.createdAt,
+    root: plan.root,
+    ...(host ? { host } : {}),
+    actions,
+    diff: plan.diff,
+    commands: plan.actions.filter((a) => a.kind === "command" && a.command).map((a) => a.command!),
+    skipped,
+  };
+}
+
+/** The remediation core (src/remediate/index.ts) behind the MCP contract. Through MCP, applying
+ * edits the files; a plan's system commands are listed for the user but not run (they need the
+ * CLI's separate `--run-commands` confirmation). */
+export const coreRemediation: RemediationApi = {
+  async planRemediation(req) {
+    const { planRemediation } = await import("./index.js");
+    const { plan } = await planRemediation({
+      root: req.root,
+      ids: req.ids,
+      severity: req.severity,
+      category: req.category,
+      safeOnly: req.safeOnly,
+      driftReport: req.drift,
+      hosts: req.host && !req.drift ? [req.host] : undefined,
+      signal: req.signal,
+    });
+    return toRemediationPlan(plan, req.host);
+  },
+  async getPlan(planId, { root }) {
+    const { loadPlan } = await import("./store.js");
+    const plan = await loadPlan(root, planId);
+    return plan ? toRemediationPlan(plan) : undefined;
+  },
+  async applyPlan(planId, { root, signal }) {
+    const { applyPlan } = await import("./apply.js");
+    const { loadPlan } = await import("./store.js");
+    const { join } = await import("node:path");
+    const plan = await loadPlan(root, planId);
+    const r = await applyPlan(root, planId, { signal });
+    const ok = r.status === "applied" || r.status === "already-applied";
+    const outcomes = (plan?.actions ?? [])
+      .filter((a) => a.kind !== "manual")
+      .map((a) => ({
+        actionId: a.id,
+        ok: ok && a.kind === "edit",
+        message:
+          a.kind === "command"
+            ? `not run through MCP: run \`nix-warden remediate ${root} --apply ${planId} --run-commands\` to run the plan's commands`
+            : ok
+              ? `${r.status === "already-applied" ? "already applied" : "applied"}${r.commit ? ` (commit ${r.commit.slice(0, 12)} on ${r.branch})` : ""}`
+              : (r.reason ?? r.status),
+      }));
+    if (!ok) outcomes.unshift({ actionId: "plan", ok: false, message: `${r.status}: ${r.reason ?? ""}`.trim() });
+    for (const v of r.validation) outcomes.push({ actionId: "validation", ok: v.ok, message: `${v.check}: ${v.detail}` });
+    return { planId, journal: join(root, ".nix-warden", "journal", `${planId}.json`), outcomes, ok };
+  },
+  async undoPlan(planId, { root, signal }) {
+    const { undoPlan } = await import("./apply.js");
+    const r = await undoPlan(root, planId, { signal });
+    const outcomes = r.status === "undone" ? r.restored.map((f) => ({ actionId: f, ok: true, message: `restored ${f}` })) : [{ actionId: "plan", ok: false, message: r.reason ?? "refused" }];
+    for (const u of r.undoCommands) outcomes.push({ actionId: "command", ok: true, message: `to undo a system action, run: ${Array.isArray(u) ? u.join(" ") : u}` });
+    return { planId, outcomes, ok: r.status === "undone" };
+  },
+};

@@ -292,40 +292,62 @@ describe("prompts", () => {
   });
 });
 
-describe("remediate (the remediation core is not available yet)", () => {
-  it("states it plainly, and checks arguments and confirmation before anything else", async () => {
+describe("remediate", () => {
+  it("plans from the latest scan, checks arguments, and applies only with confirm=true and the plan id when the client cannot elicit", async () => {
     const { repo } = await workspace();
     const c = await connect({ cwd: repo });
     const noReport = await call(c, "remediate", {});
     expect(noReport.isError).toBe(true);
     expect(text(noReport)).toContain("Run security_scan or check_drift first");
     await call(c, "security_scan", { quick: true });
-    const dry = await call(c, "remediate", { severity: "high" });
-    expect(dry.isError).toBe(true);
-    expect(text(dry)).toContain("remediation is not available yet");
-    expect(dry.structuredContent).toBeUndefined(); // no fake plan
-    const both = await call(c, "remediate", { apply: "p1", undo: "p1" });
+    const before = await readFile(join(repo, "hosts", "web1.nix"), "utf8");
+    const dry = await call(c, "remediate", { category: "service-hardening" });
+    expect(dry.isError).toBeFalsy();
+    const planned = RemediateOutput.parse(dry.structuredContent);
+    expect(planned.status).toBe("planned");
+    const plan = planned.plan!;
+    expect(plan.actions.length).toBeGreaterThan(0);
+    expect(plan.actions.every((a) => a.type === "edit" && a.diff)).toBe(true);
+    expect(plan.diff).toContain("ProtectSystem");
+    // A dry run changes nothing.
+    expect(await readFile(join(repo, "hosts", "web1.nix"), "utf8")).toBe(before);
+    const both = await call(c, "remediate", { apply: plan.id, undo: plan.id });
     expect(text(both)).toContain("either apply or undo");
     const stray = await call(c, "remediate", { confirm: true });
     expect(text(stray)).toContain("confirm only goes with apply");
     // A client without elicitation: applying needs confirm=true with the plan id.
-    const unconfirmed = await call(c, "remediate", { apply: "plan-1" });
+    const unconfirmed = await call(c, "remediate", { apply: plan.id });
     expect(unconfirmed.isError).toBe(true);
-    expect(text(unconfirmed)).toContain('call remediate again with apply="plan-1" and confirm=true');
-    const undo = await call(c, "remediate", { undo: "plan-1" });
-    expect(text(undo)).toContain('undo="plan-1" and confirm=true');
-    const confirmed = await call(c, "remediate", { apply: "plan-1", confirm: true });
-    expect(text(confirmed)).toContain("remediation is not available yet");
+    expect(text(unconfirmed)).toContain(`call remediate again with apply="${plan.id}" and confirm=true`);
+    expect(await readFile(join(repo, "hosts", "web1.nix"), "utf8")).toBe(before);
+    const applied = await call(c, "remediate", { apply: plan.id, confirm: true });
+    expect(applied.isError).toBeFalsy();
+    const out = RemediateOutput.parse(applied.structuredContent);
+    expect(out.status).toBe("applied");
+    expect(out.result!.ok).toBe(true);
+    expect(await readFile(join(repo, "hosts", "web1.nix"), "utf8")).toContain("ProtectSystem");
+    const undone = await call(c, "remediate", { undo: plan.id, confirm: true });
+    expect(RemediateOutput.parse(undone.structuredContent).status).toBe("undone");
+    expect(await readFile(join(repo, "hosts", "web1.nix"), "utf8")).toBe(before);
   });
 
-  it("with elicitation-capable clients, accepting or declining, never asks the user to confirm a plan that cannot exist", async () => {
-    const { repo } = await workspace();
+  it("asks the user through elicitation: an accepting client applies, a declining one changes nothing", async () => {
     for (const action of ["accept", "decline"] as const) {
+      const { repo } = await workspace();
       const c = await connect({ cwd: repo, elicit: () => (action === "accept" ? { action, content: { confirm: true } } : { action }) });
-      const r = await call(c, "remediate", { apply: "plan-1" });
-      expect(r.isError).toBe(true);
-      expect(text(r)).toContain("remediation is not available yet");
-      expect(c.elicitations).toEqual([]);
+      await call(c, "security_scan", { quick: true });
+      const before = await readFile(join(repo, "hosts", "web1.nix"), "utf8");
+      const plan = RemediateOutput.parse((await call(c, "remediate", { category: "service-hardening" })).structuredContent).plan!;
+      const r = await call(c, "remediate", { apply: plan.id });
+      expect(c.elicitations).toHaveLength(1);
+      const out = RemediateOutput.parse(r.structuredContent);
+      if (action === "accept") {
+        expect(out.status).toBe("applied");
+        expect(await readFile(join(repo, "hosts", "web1.nix"), "utf8")).not.toBe(before);
+      } else {
+        expect(out.status).toBe("declined");
+        expect(await readFile(join(repo, "hosts", "web1.nix"), "utf8")).toBe(before);
+      }
       await c.close();
     }
   });
