@@ -150,6 +150,11 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
     const evidence = redactEvidence(report.evidence ?? defaultEvidence(site, range), file);
     const stable = report.optionPath ?? report.key ?? evidence.replace(/\s+/g, " ");
     let id = fingerprint(rule.id, file, stable);
+    if (seen.has(id)) {
+      // The same problem reported again in the file for other hosts (a flake declaring several):
+      // the hosts tell them apart, which keeps the ids stable from one scan to the next.
+      id = fingerprint(rule.id, file, `${stable}\0${[...site.hosts].sort().join(",")}`);
+    }
     const n = seen.get(id) ?? 0;
     seen.set(id, n + 1);
     if (n > 0) id = `${id}-${n + 1}`;

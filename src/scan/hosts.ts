@@ -23,7 +23,7 @@ export interface HostGraph {
   hosts: HostDeclaration[];
   /** Files that declare hosts (their findings belong to the host whose declaration holds them). */
   declarationFiles: Set<string>;
-  /** For each module file, the hosts that include it (empty for declaration files). */
+  /** For each file, the hosts that include it (for a declaration file, every host it declares). */
   hostsOf(file: string): string[];
   /** The hosts a node belongs to: by position in a declaration file, else the file's hosts. */
   hostsAt(file: string, node?: SyntaxNode): string[];
@@ -327,7 +327,6 @@ export function buildHostGraph(root: string, declared: DeclaredHost[], reference
     }
     hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source });
     for (const f of files) {
-      if (declarationFiles.has(f)) continue; // attributed by position instead
       let set = byFile.get(f);
       if (!set) byFile.set(f, (set = new Set()));
       set.add(h.name);

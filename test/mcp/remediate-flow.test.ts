@@ -96,7 +96,7 @@ describe("remediate confirmation flow", () => {
     expect(out.result!.ok).toBe(true);
     expect(s.asked).toHaveLength(1);
     expect(s.asked[0]).toContain("apply remediation plan plan-7f3a");
-    expect(s.asked[0]).toContain("edit hosts/");
+    expect(s.asked[0]).toMatch(/- edit \S+\.nix: harden shop-api \(review\)/);
     expect(s.calls).toEqual(["plan", "get plan-7f3a", "apply plan-7f3a"]);
     const u = await s.call({ undo: "plan-7f3a" });
     expect(RemediateOutput.parse(u.structuredContent).status).toBe("undone");
