@@ -43,36 +43,53 @@ const enum Assoc {
   None,
 }
 
-function binaryOp(kind: K): [number, Assoc] | undefined {
+/** Binary operator precedence (0: not a binary operator). Numbers, not tuples: this runs after
+ * every operand and must not allocate. */
+function binaryPrec(kind: K): number {
   switch (kind) {
     case K.TOKEN_IMPL:
-      return [PREC_IMPL, Assoc.Right];
+      return PREC_IMPL;
     case K.TOKEN_OR:
-      return [PREC_OR, Assoc.Left];
+      return PREC_OR;
     case K.TOKEN_AND:
-      return [PREC_AND, Assoc.Left];
+      return PREC_AND;
     case K.TOKEN_EQ:
     case K.TOKEN_NEQ:
-      return [PREC_EQ, Assoc.None];
+      return PREC_EQ;
     case K.TOKEN_LESS:
     case K.TOKEN_MORE:
     case K.TOKEN_LEQ:
     case K.TOKEN_GEQ:
-      return [PREC_CMP, Assoc.None];
+      return PREC_CMP;
     case K.TOKEN_UPDATE:
-      return [PREC_UPDATE, Assoc.Right];
+      return PREC_UPDATE;
     case K.TOKEN_PLUS:
     case K.TOKEN_MINUS:
-      return [PREC_ADD, Assoc.Left];
+      return PREC_ADD;
     case K.TOKEN_STAR:
     case K.TOKEN_SLASH:
-      return [PREC_MUL, Assoc.Left];
+      return PREC_MUL;
     case K.TOKEN_CONCAT:
-      return [PREC_CONCAT, Assoc.Right];
+      return PREC_CONCAT;
     case K.TOKEN_QUESTION:
-      return [PREC_HAS_ATTR, Assoc.None];
+      return PREC_HAS_ATTR;
     default:
-      return undefined;
+      return 0;
+  }
+}
+
+function binaryAssoc(prec: number): Assoc {
+  switch (prec) {
+    case PREC_IMPL:
+    case PREC_UPDATE:
+    case PREC_CONCAT:
+      return Assoc.Right;
+    case PREC_EQ:
+    case PREC_CMP:
+    case PREC_HAS_ATTR:
+      return Assoc.None;
+    default:
+      return Assoc.Left;
   }
 }
 
@@ -80,6 +97,7 @@ function binaryOp(kind: K): [number, Assoc] | undefined {
 export function tokenDisplayName(kind: K | undefined): string {
   switch (kind) {
     case undefined:
+    case K.TOKEN_EOF:
       return "end of file";
     case K.TOKEN_IDENT:
       return "ID";
@@ -225,12 +243,15 @@ class Parser {
         this.sigKinds.push(k);
       }
     }
+    // Lookahead past the end reads EOF, never a hole (reading past a packed array's end would
+    // deoptimize the parser's hottest functions).
+    this.sigKinds.push(K.TOKEN_EOF, K.TOKEN_EOF, K.TOKEN_EOF);
   }
 
   // ---- token access
 
-  private peek(k = 0): K | undefined {
-    return this.sigKinds[this.pos + k];
+  private peek(k = 0): K {
+    return this.sigKinds[this.pos + k]!;
   }
 
   private at(kind: K): boolean {
@@ -297,9 +318,9 @@ class Parser {
 
   /** Consume tokens into an error node until one of `stop` (not consumed) or end of input. */
   private recover(stop: readonly K[]): void {
-    if (this.peek() === undefined || stop.includes(this.peek()!)) return;
+    if (this.peek() === K.TOKEN_EOF || stop.includes(this.peek())) return;
     const m = this.open();
-    while (this.peek() !== undefined && !stop.includes(this.peek()!)) this.bump();
+    while (this.peek() !== K.TOKEN_EOF && !stop.includes(this.peek())) this.bump();
     this.close(m, K.NODE_ERROR);
   }
 
@@ -322,10 +343,10 @@ class Parser {
   parseRoot(): void {
     const root = this.open();
     if (!this.parseExpr()) this.missingExpr();
-    if (this.peek() !== undefined) {
+    if (this.peek() !== K.TOKEN_EOF) {
       if (!this.bailed) this.unexpected("end of file");
       const m = this.open();
-      while (this.peek() !== undefined) this.bump();
+      while (this.peek() !== K.TOKEN_EOF) this.bump();
       this.close(m, K.NODE_ERROR);
     }
     this.close(root, K.NODE_ROOT);
@@ -544,11 +565,9 @@ class Parser {
       let lastNonAssoc = false;
       for (;;) {
         const op = this.peek();
-        if (op === undefined) break;
-        const info = binaryOp(op);
-        if (!info) break;
-        const [prec, assoc] = info;
-        if (prec < minPrec) break;
+        const prec = binaryPrec(op);
+        if (prec === 0 || prec < minPrec) break;
+        const assoc = binaryAssoc(prec);
         if (lastNonAssoc && prec === lastPrec) {
           // `a == b == c`, `a < b < c`, `a ? b ? c`: bison rejects a non-associative chain here.
           this.unexpected();
@@ -826,7 +845,7 @@ class Parser {
     for (;;) {
       if (this.bailed) return;
       const t = this.peek();
-      if (t === undefined || t === end) return;
+      if (t === K.TOKEN_EOF || t === end) return;
       if (t === K.TOKEN_INHERIT) {
         this.parseInherit();
         continue;

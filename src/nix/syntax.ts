@@ -83,6 +83,8 @@ export const enum SyntaxKind {
   TOKEN_IND_STRING_ESCAPE,
   /** `${` */
   TOKEN_INTERPOL_START,
+  /** End of input: only the parser's lookahead sees it, never the tree. */
+  TOKEN_EOF,
 
   // Nodes
   NODE_ROOT,
