@@ -64,6 +64,8 @@ export const readdirModuleDiscovery: Rule = {
   ...antiPatternMeta("readdir-module-discovery"),
 
   async checkNixAsync(files, sink) {
+    // Most repositories list no directory at all: then there is nothing to follow.
+    if (!files.some((f) => f.text.includes("readDir") || f.text.includes("listFilesRecursive"))) return;
     // 1. Directory listings, and the helpers they are in (to a fixpoint: helpers calling helpers).
     const helpers = new Map<SyntaxNode, Helper>();
     const exportedByName = new Map<string, Helper[]>();

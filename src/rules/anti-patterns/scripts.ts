@@ -137,6 +137,9 @@ export function stringPieces(node: SyntaxNode | undefined, depth = 0): SyntaxNod
 
 /** Does this string start with a shell shebang? */
 function startsWithShellShebang(str: SyntaxNode): boolean {
+  // Cheap test first (most strings are not scripts): a shebang is in the string's first piece.
+  const firstPiece = str.childTokens()[1];
+  if (!firstPiece || (firstPiece.kind !== K.TOKEN_IND_STRING_CONTENT && firstPiece.kind !== K.TOKEN_STRING_CONTENT) || !/^\s*#!/.test(firstPiece.text)) return false;
   const src = stringSource(str).text.replace(/^\s+/, "");
   if (!src.startsWith("#!")) return false;
   const first = src.slice(0, src.indexOf("\n") >>> 0);

@@ -161,9 +161,16 @@ export function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
   return inner.start >= outer.start && inner.end <= outer.end;
 }
 
+type Application = { node: SyntaxNode; fn: SyntaxNode; args: SyntaxNode[]; name: string | undefined };
+// Several rules ask for the same tree's applications: computed once per tree.
+const applicationsCache = new WeakMap<SyntaxNode, Application[]>();
+
 /** Every application (outermost node of `f a b...`) in a tree, with its callee and arguments. */
-export function applications(root: SyntaxNode): Array<{ node: SyntaxNode; fn: SyntaxNode; args: SyntaxNode[]; name: string | undefined }> {
-  const out: Array<{ node: SyntaxNode; fn: SyntaxNode; args: SyntaxNode[]; name: string | undefined }> = [];
+export function applications(root: SyntaxNode): Application[] {
+  const cached = applicationsCache.get(root);
+  if (cached) return cached;
+  const out: Application[] = [];
+  applicationsCache.set(root, out);
   root.walk((n) => {
     if (n.kind !== K.NODE_APPLY) return;
     // Only the outermost APPLY of a chain (its parent is not an APPLY having it as function).
