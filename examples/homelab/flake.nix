@@ -21,7 +21,7 @@
     in
     {
       nixosConfigurations = {
-        nas = mkHost "nas" [ ./modules/monitoring.nix ./modules/backup.nix ];
+        nas = mkHost "nas" [ ./modules/monitoring.nix ./modules/backup.nix ./modules/extras.nix ];
         workstation = mkHost "workstation" [
           home-manager.nixosModules.home-manager
           { home-manager.users.alice = import ./home/alice.nix; }

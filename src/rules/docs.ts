@@ -32,3 +32,31 @@ export function ruleDocs(rules: readonly Rule[]): Record<string, RuleDoc> {
     ]),
   );
 }
+
+const CATEGORY_ORDER = ["service-hardening", "secrets", "firewall", "access", "tls", "vulnerability", "anti-pattern", "compliance"];
+
+/** docs/rules.md: every rule, by category, with what it checks, why, the fix and its mappings. */
+export function renderRulesDoc(rules: readonly Rule[]): string {
+  const out = [
+    "# Rules",
+    "",
+    "Every rule `nix-warden scan` runs, generated from the rules' metadata (`npm run docs:rules`).",
+    "Suppress one with `# nix-warden: ignore <id> -- reason` or an exception in `.nix-warden.yaml`",
+    "(see the README). Severities are defaults; a rule may raise or lower one finding by what it sees",
+    "([scoring.md](scoring.md)).",
+    "",
+    "| id | category | default severity | name |",
+    "|---|---|---|---|",
+  ];
+  const sorted = [...rules].sort((a, b) => CATEGORY_ORDER.indexOf(a.category) - CATEGORY_ORDER.indexOf(b.category) || a.id.localeCompare(b.id));
+  for (const r of sorted) out.push(`| [\`${r.id}\`](#${r.id}) | ${r.category} | ${r.severity} | ${r.name} |`);
+  for (const r of sorted) {
+    out.push("", `## ${r.id}`, "", `**${r.name}**: ${r.category}, default severity ${r.severity}.`, "", `Why it matters: ${r.rationale.trim()}`, "", `How to fix: ${r.fix.trim()}`, "");
+    out.push(`Compliance: CIS ${r.compliance.cis.join("; ") || "n/a"}. NIST CSF ${r.compliance.nist.join(", ") || "n/a"}.`);
+    if (r.references.length) {
+      out.push("", "References:", "");
+      for (const ref of r.references) out.push(ref.url ? `- [${ref.title}](${ref.url})` : `- ${ref.title}`);
+    }
+  }
+  return out.join("\n") + "\n";
+}

@@ -40,6 +40,8 @@ describe("examples/homelab", () => {
           "certificate-expiry secrets/files.example.org.crt:1 high",
           "permitted-insecure-packages hosts/nas/default.nix:70 medium",
           "allow-insecure hosts/laptop/default.nix:9 medium",
+          "secret-in-nix-store modules/extras.nix:36 critical", // "${../secrets/deploy_ed25519}"
+          "known-vulnerabilities-override modules/extras.nix:41 high", // meta.knownVulnerabilities = [ ]
         ].sort(),
       );
       // Public material and encrypted files in secrets/ are not findings; nor is the VM test's password.

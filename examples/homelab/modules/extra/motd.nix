@@ -1,0 +1,4 @@
+{ ... }:
+{
+  users.motd = "Welcome to the NAS.";
+}
