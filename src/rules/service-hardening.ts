@@ -64,8 +64,12 @@ export function servicesIn(ctx: NixFileContext): FoundService[] {
           continue;
         }
         if (rest.length === 2 && d.isLeaf) {
-          serviceConfig[rest[1]!] = toNixValue(staticValue(d.value));
-          if (rest[1] === "ExecStart") definesService = true;
+          const value = toNixValue(staticValue(d.value));
+          serviceConfig[rest[1]!] = value;
+          // `ExecStart = [ "" "..." ]` resets another definition's command: this adjusts a unit
+          // defined elsewhere (an upstream module's), it does not define one.
+          const resets = Array.isArray(value) && value[0] === "";
+          if (rest[1] === "ExecStart" && !resets) definesService = true;
         }
       } else if (head === "script" && rest.length === 1) {
         def.script = true;

@@ -56,7 +56,14 @@ export async function loadRepository(
   const { signal } = options;
   const errors: ReportError[] = [];
   const discovery = await listFiles(root, { signal });
-  for (const s of discovery.skipped) errors.push({ source: "discovery", file: s.file, message: `skipped: ${s.reason}` });
+  // Broken links are often many (links into a home directory that is not here): one entry for all.
+  const broken = discovery.skipped.filter((s) => s.reason === "broken symbolic link");
+  for (const s of discovery.skipped) if (s.reason !== "broken symbolic link") errors.push({ source: "discovery", file: s.file, message: `skipped: ${s.reason}` });
+  if (broken.length === 1) errors.push({ source: "discovery", file: broken[0]!.file, message: "skipped: broken symbolic link" });
+  else if (broken.length > 1) {
+    const shown = broken.slice(0, 5).map((s) => s.file).join(", ");
+    errors.push({ source: "discovery", message: `skipped ${broken.length} broken symbolic links: ${shown}${broken.length > 5 ? ", ..." : ""}` });
+  }
   const texts = new Map<string, string>();
   const contents = new Map<string, Buffer>();
   const nixFiles = new Map<string, ParsedFile>();

@@ -72,6 +72,8 @@ in
 
   # silent: only adjusts the upstream nginx unit
   systemd.services.nginx.serviceConfig.LimitNOFILE = 65536;
+  # silent: replaces an upstream unit's command (the "" resets it), defines no unit
+  systemd.services.telegraf.serviceConfig.ExecStart = lib.mkForce [ "" "\${pkgs.telegraf}/bin/telegraf -config /run/t.toml" ];
 }
 `,
 };
@@ -79,6 +81,7 @@ in
 describe(RULE, () => {
   it("scores defined services and reports the exposed ones, not hardened ones or upstream overrides", async () => {
     const report = await scanFiles(FIXTURE);
+    expect(report.errors).toEqual([]);
     const names = report.inventory.services.map((s) => s.name).sort();
     expect(names).toEqual(["hardened", "letjob", "rootjob", "userjob"]);
     const bySubject = Object.fromEntries(report.findings.filter((f) => f.ruleId === RULE).map((f) => [f.optionPath, f]));
