@@ -723,79 +723,47 @@ class Parser {
   }
 
   private parseString(): number {
-    const m = this.open();
-    this.bump(); // "
-    for (;;) {
-      const t = this.peek();
-      if (t === K.TOKEN_STRING_CONTENT) this.bump();
-      else if (t === K.TOKEN_INTERPOL_START) this.parseInterpol(K.NODE_INTERPOL);
-      else if (t === K.TOKEN_STRING_END) {
-        this.bump();
-        break;
-      } else {
-        this.unexpected();
-        break;
-      }
-    }
-    return this.close(m, K.NODE_STRING);
+    return this.parseParts(K.NODE_STRING, K.TOKEN_STRING_CONTENT, K.TOKEN_STRING_CONTENT, K.TOKEN_STRING_END);
   }
 
   private parseIndString(): number {
-    const m = this.open();
-    this.bump(); // ''
-    for (;;) {
-      const t = this.peek();
-      if (t === K.TOKEN_IND_STRING_CONTENT || t === K.TOKEN_IND_STRING_ESCAPE) this.bump();
-      else if (t === K.TOKEN_INTERPOL_START) this.parseInterpol(K.NODE_INTERPOL);
-      else if (t === K.TOKEN_IND_STRING_END) {
-        this.bump();
-        break;
-      } else {
-        this.unexpected();
-        break;
-      }
-    }
-    return this.close(m, K.NODE_STRING);
+    return this.parseParts(K.NODE_STRING, K.TOKEN_IND_STRING_CONTENT, K.TOKEN_IND_STRING_ESCAPE, K.TOKEN_IND_STRING_END);
   }
 
   private parsePath(): number {
-    const m = this.open();
-    this.bump(); // head
     // Nix's grammar: path_start (PATH_END | string_parts_interpolated PATH_END), where the parts
-    // begin with `${..}` or with one literal piece and then `${..}`.
-    if (this.at(K.TOKEN_PATH_CONTENT)) {
-      this.bump();
-      if (!this.at(K.TOKEN_INTERPOL_START)) {
-        this.unexpected("DOLLAR_CURLY");
-        this.skipRestOfPath();
-        return this.close(m, K.NODE_PATH);
-      }
-    }
+    // begin with `${..}` or with one literal piece and then `${..}`: a path head followed by a
+    // piece that is not followed by `${` is an error at the token after that piece.
+    const t1 = this.peek(1);
+    const t2 = this.peek(2);
+    const misplaced = t1 === K.TOKEN_PATH_CONTENT && t2 !== K.TOKEN_INTERPOL_START;
+    return this.parseParts(K.NODE_PATH, K.TOKEN_PATH_CONTENT, K.TOKEN_PATH_CONTENT, K.TOKEN_PATH_END, misplaced);
+  }
+
+  /** The opening token, literal pieces and `${..}` interpolations, then the closing token (a
+   * string's quote, a path's zero-width end). */
+  private parseParts(kind: K, content: K, escape: K, end: K, misplacedPiece = false): number {
+    const m = this.open();
+    this.bump(); // opening quote, or the path's head
+    let reported = false;
     for (;;) {
       const t = this.peek();
-      if (t === K.TOKEN_PATH_CONTENT) this.bump();
-      else if (t === K.TOKEN_INTERPOL_START) this.parseInterpol(K.NODE_INTERPOL);
-      else if (t === K.TOKEN_PATH_END) {
+      if (t === content || t === escape) {
+        this.bump();
+        if (misplacedPiece && !reported) {
+          this.unexpected("DOLLAR_CURLY");
+          reported = true;
+        }
+      } else if (t === K.TOKEN_INTERPOL_START) this.parseInterpol(K.NODE_INTERPOL);
+      else if (t === end) {
         this.bump();
         break;
       } else {
-        this.unexpected();
+        if (!reported) this.unexpected();
         break;
       }
     }
-    return this.close(m, K.NODE_PATH);
-  }
-
-  private skipRestOfPath(): void {
-    for (;;) {
-      const t = this.peek();
-      if (t === K.TOKEN_PATH_CONTENT) this.bump();
-      else if (t === K.TOKEN_INTERPOL_START) this.parseInterpol(K.NODE_INTERPOL);
-      else {
-        if (t === K.TOKEN_PATH_END) this.bump();
-        return;
-      }
-    }
+    return this.close(m, kind);
   }
 
   /** `${ expr }`, as a string or path part (NODE_INTERPOL) or an attribute name (NODE_DYNAMIC). */
