@@ -436,9 +436,13 @@ class Lowerer {
         this.inherit(attrs, b, listStart, complete);
         continue;
       }
-      if (!complete) continue;
       if (b.kind === K.NODE_ATTRPATH_VALUE) {
         const [pathNode, valueNode] = b.childNodes();
+        if (!complete) {
+          // Its value was still parsed, and Nix raised the errors inside it as it went.
+          if (valueNode) this.expr(valueNode);
+          continue;
+        }
         if (!pathNode || pathNode.kind !== K.NODE_ATTRPATH) continue;
         const path = this.attrPath(pathNode);
         const value = this.expr(valueNode);
