@@ -72,7 +72,11 @@ export function assemblePlan(input: PlanInput): Plan {
   const taken = new Map<string, Array<[number, number]>>();
   // Edits overlap when their ranges intersect (an insertion strictly inside a replaced range counts).
   const overlaps = (e: TextEdit) => (taken.get(e.file) ?? []).some(([s, t]) => e.start < t && e.end > s);
-  for (const a of input.actions) {
+  // The same edit wanted by two fixes (one `age.secrets.x.file` declaration for two reads of x) is made once.
+  const made = new Set<string>();
+  const key = (e: TextEdit) => JSON.stringify([e.file, e.start, e.end, e.text]);
+  for (let a of input.actions) {
+    if (a.edits?.some((e) => made.has(key(e)))) a = { ...a, edits: a.edits.filter((e) => !made.has(key(e))) };
     if (a.edits?.length) {
       if (a.edits.some((e) => !input.texts.has(e.file))) {
         skipped.push({ id: a.fixes.id, reason: "the file to edit could not be read" });
@@ -83,6 +87,7 @@ export function assemblePlan(input: PlanInput): Plan {
         continue;
       }
       for (const e of a.edits) {
+        made.add(key(e));
         const list = taken.get(e.file) ?? [];
         list.push([e.start, e.end]);
         taken.set(e.file, list);

@@ -63,12 +63,16 @@ describe(RULE, () => {
     expect(readFile.message).toContain("secrets/smtp-password.txt");
     expect(readFile.message).toContain("world-readable Nix store");
     expect(readFile.column).toBe(10);
-    expect(readFile.fix?.safety).toBe("manual");
+    // The module takes `config`: the read becomes the agenix path (a reviewed edit, test/remediate/agenix.test.ts).
+    expect(readFile.fix?.safety).toBe("review");
     expect(readFile.fix?.description).toContain("config.age.secrets.smtp-password.path");
+    expect(readFile.fix?.patch).toContain("+  smtp = config.age.secrets.smtp-password.path;");
+    expect(readFile.fix?.patch).toContain("+  age.secrets.smtp-password.file = ../../secrets/smtp-password.age;");
     const option = findings.find((f) => f.line === 10)!;
     expect(option.optionPath).toBe("services.nginx.virtualHosts.a.sslCertificateKey");
-    const toStr = findings.find((f) => f.line === 15)!;
-    expect(toStr.fix?.description).toContain("services.foo.passwordFile = config.age.secrets.smtp-password.path");
+    expect(option.fix?.patch).toContain("+  services.nginx.virtualHosts.a.sslCertificateKey = config.age.secrets.server.path;");
+    // A run-time secret read at evaluation: only the person knows which option takes the file.
+    expect(findings.find((f) => f.line === 17)!.fix?.safety).toBe("manual");
     // No finding shows the token.
     expect(JSON.stringify(report)).not.toContain(TOKEN);
   });

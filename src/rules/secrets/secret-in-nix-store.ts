@@ -3,15 +3,21 @@
 // secret (`/run/agenix/x`, `config.age.secrets.x.path`) read at evaluation. Whatever evaluation
 // reads or copies ends up in /nix/store, which every local user can read and which is copied to
 // every machine the configuration is deployed to (and to binary caches).
+import { posix } from "node:path";
 import { calleeName, flattenApply, staticString, unparen } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { attrName } from "../../remediate/edit.js";
 import { definitionOf, valueSite } from "../nix-strings.js";
-import type { NixFileContext, Rule } from "../types.js";
+import type { NixFileContext, Rule, RuleFix } from "../types.js";
 import { AGENIX, NIX_STORE_READABLE, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOPS_NIX } from "./compliance.js";
+import { agenixEdit } from "./agenix-edit.js";
 import { pathLiteralTarget, runtimeSecretReference, secretMaterial, secretNameFor } from "./material.js";
 
 /** Functions that read a file's content into the evaluation (or, `toString`, name its store copy). */
 const READERS = new Set(["readFile", "fileContents", "toString", "importJSON", "importTOML", "readLines", "copyPathToStore"]);
+/** Readers whose result can become a path without changing what kind of value it is used as
+ * (`importJSON` parses the content: a path in its place would not make sense). */
+const PATH_REPLACEABLE = new Set(["readFile", "fileContents", "toString", "copyPathToStore", "path"]);
 /** Option namespaces that take encrypted files by design (the file itself is judged elsewhere). */
 const ENCRYPTED_FILE_OPTIONS = /^(?:age|sops|vault-secrets|clan)\./;
 
@@ -108,6 +114,39 @@ function steps(name: string, repoPath: string | undefined, optionPath?: string):
   );
 }
 
+function where(file: string): string {
+  const dir = posix.dirname(file);
+  return dir === "." ? "the repository's root" : `${dir}/`;
+}
+
+/** The agenix edit where one is safe to make; otherwise the steps, for the user to take. */
+function fixFor(ctx: NixFileContext, use: Use, pathNode: SyntaxNode, name: string, repoPath: string | undefined): RuleFix {
+  const option = optionOf(ctx, use);
+  const manual: RuleFix = { safety: "manual", description: steps(name, repoPath, option) };
+  if (!repoPath) return manual;
+  const fn = use.kind === "read" ? use.fn.split(".").pop()! : undefined;
+  if (fn !== undefined && !PATH_REPLACEABLE.has(fn)) return manual;
+  const edit = agenixEdit(ctx, use.kind === "read" ? use.node : pathNode, pathNode, name);
+  if (!edit) return manual;
+  const givesContent = use.kind === "read" && fn !== "toString" && fn !== "copyPathToStore" && fn !== "path";
+  const fileOption = option !== undefined && /(?:File|file|Path|path)$/.test(option);
+  const attr = attrName(name);
+  return {
+    safety: "review",
+    edits: edit.edits,
+    description:
+      `Replace the store copy with ${edit.reference}, the file agenix decrypts at activation, and declare ` +
+      `\`age.secrets.${attr}.file = ${edit.ageLiteral};\`. Before applying: encrypt the secret to that file ` +
+      `(\`agenix -e ${posix.basename(edit.ageFile)}\` in ${where(edit.ageFile)}, whose secrets.nix lists the recipients) and import the agenix NixOS module ` +
+      "(`agenix.nixosModules.default`) in the hosts that use this file: until both are done, evaluation fails and apply rolls back. " +
+      (givesContent && !fileOption
+        ? `Check every use: the value is now the path of the decrypted file, not the secret itself, so wherever it was used as the secret, hand that path to an option that takes a file (\`passwordFile\`, \`environmentFile\`, systemd \`LoadCredential=\`). `
+        : "") +
+      `The decrypted file is root-only (0400): set \`age.secrets.${attr}.owner\` to the user of the service that reads it. ` +
+      `Then delete the plaintext ${repoPath} and rotate the secret: it is already in the Nix store and in git history.`,
+  };
+}
+
 export const secretInNixStore: Rule = {
   id: "secret-in-nix-store",
   name: "secret copied into the Nix store at evaluation",
@@ -173,7 +212,7 @@ export const secretInNixStore: Rule = {
         optionPath: use.kind === "option" ? use.path : undefined,
         key: `${use.kind}:${what}`,
         message: `${how}: its content ends up in the world-readable Nix store, on every machine the configuration is deployed to.`,
-        fix: { safety: "manual", description: steps(name, repoPath, optionOf(ctx, use)) },
+        fix: fixFor(ctx, use, node, name, repoPath),
       });
       return false;
     });
