@@ -128,6 +128,7 @@ export function renderPlan(plan: Plan, root: string, path: string, outDir: strin
     out.push(`    fixes ${a.fixes.type} ${a.fixes.id}${a.fixes.host?.length ? ` on ${a.fixes.host.join(", ")}` : ""}`);
     out.push(`    ${a.description}`);
     if (a.command) out.push(`    command: ${shellCommand(a.command)}`);
+    if (a.undo) out.push(`    undo: ${Array.isArray(a.undo) ? shellCommand(a.undo) : a.undo}`);
     out.push("");
   }
   if (plan.diff) out.push("Edits:", "", plan.diff);

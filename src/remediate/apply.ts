@@ -209,7 +209,8 @@ export async function applyPlan(root: string, planId: string, options: ApplyOpti
       }
       const r = await run(a.command![0]!, a.command!.slice(1), { timeoutMs: 300_000, signal: options.signal });
       commands.push({ action: a.id, command: a.command!, exitCode: r.exitCode ?? null, ok: r.ok, output: (r.stdout + r.stderr).slice(-2000), ...(a.undo ? { undo: a.undo } : {}) });
-      if (a.undo) undoCommands.push(a.undo);
+      // Undone last-first, and only what ran.
+      if (r.ok && a.undo) undoCommands.unshift(a.undo);
       if (!r.ok) {
         reason = `\`${a.command!.join(" ")}\` failed: ${r.error}; later commands did not run`;
         break;
@@ -283,6 +284,6 @@ export async function undoPlan(root: string, planId: string, options: { signal?:
     if (c.ok) commit = (await git(journal.gitRoot, ["rev-parse", "HEAD"])).stdout.trim();
   }
   await saveJournal(root, { ...journal, undoneAt: (options.now ?? new Date()).toISOString() });
-  const undoCommands = journal.commands.filter((c) => c.ok && c.undo).map((c) => c.undo!);
+  const undoCommands = journal.commands.filter((c) => c.ok && c.undo).map((c) => c.undo!).reverse();
   return { planId, status: "undone", restored: [...originals.keys()], commit, undoCommands };
 }

@@ -11,6 +11,7 @@ import { loadRepository, type ParsedFile, type Repository } from "../scan/repo.j
 import { addBindings, appendToList, moduleDefinitionSet, setOption } from "./edit.js";
 import type { PlanAction } from "./plan.js";
 import type { Selection } from "./select.js";
+import { reversibleCommands, undoOf } from "./undo.js";
 
 export interface DriftPlanOptions extends Selection {
   wanted?: Set<string>;
@@ -66,13 +67,15 @@ export async function driftActions(
       continue;
     }
     if (option.commands?.length) {
-      option.commands.forEach((command, n) =>
+      const commands = option.commands.flatMap((c) => reversibleCommands(c, item.id));
+      commands.forEach((command, n) =>
         actions.push({
           kind: "command",
           safety: option.safety,
           fixes,
-          description: option.commands!.length > 1 ? `${option.description} (step ${n + 1} of ${option.commands!.length})` : option.description,
+          description: commands.length > 1 ? `${option.description} (step ${n + 1} of ${commands.length})` : option.description,
           command,
+          undo: undoOf(command, item),
           host: report.host,
         }),
       );

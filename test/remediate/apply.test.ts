@@ -146,7 +146,7 @@ describe("remediate: apply and undo", () => {
 
   it("runs system commands only when asked, one at a time, stopping at the first failure", async () => {
     const texts = new Map<string, string>();
-    const mk = (command: string[]) => ({ kind: "command" as const, safety: "auto" as const, fixes: { type: "drift" as const, id: command.join("-"), title: "t" }, description: "d", command, undo: ["true"] });
+    const mk = (command: string[]) => ({ kind: "command" as const, safety: "auto" as const, fixes: { type: "drift" as const, id: command.join("-"), title: "t" }, description: "d", command, undo: ["echo", "undo", ...command] });
     const plan = assemblePlan({ root, actions: [mk(["true"]), mk(["false"]), mk(["touch", join(root, "never")])], skipped: [], texts });
     await savePlan(root, plan);
     const dry = await applyPlan(root, plan.id);
@@ -162,6 +162,19 @@ describe("remediate: apply and undo", () => {
     ]);
     expect(r.reason).toMatch(/failed/);
     await expect(readFile(join(root, "never"))).rejects.toThrow();
+    // Only what ran is undone (the failed command changed nothing to undo).
+    expect(r.undoCommands).toEqual([["echo", "undo", "true"]]);
+  });
+
+  it("lists the undo of the commands that ran last-first, in the result and after --undo", async () => {
+    const mk = (command: string[]) => ({ kind: "command" as const, safety: "auto" as const, fixes: { type: "drift" as const, id: command.join("-"), title: "t" }, description: "d", command, undo: ["echo", "undo", ...command] });
+    const plan = assemblePlan({ root, actions: [mk(["true", "1"]), mk(["true", "2"])], skipped: [], texts: new Map() });
+    await savePlan(root, plan);
+    const r = await applyPlan(root, plan.id, { runCommands: true });
+    expect(r.status).toBe("applied");
+    expect(r.undoCommands).toEqual([["echo", "undo", "true", "2"], ["echo", "undo", "true", "1"]]);
+    const u = await undoPlan(root, plan.id);
+    expect(u.undoCommands).toEqual(r.undoCommands);
   });
 
   it("refuses outside a git repository", async () => {
