@@ -221,12 +221,71 @@ function segmentName(seg: PathSegment, env: Env | undefined): string {
 
 /** Find `nixosConfigurations.<host>` declarations in a file (flake.nix, or any module of a
  * flake-parts flake: `flake.nixosConfigurations.<host> = ...`) and each host's files. */
-export function declaredHosts(fileRoot: SyntaxNode, file: string): DeclaredHost[] {
+/** Does evaluating `expr` read a directory (`builtins.readDir`), also inside a let-bound helper it calls? */
+function readsDirectory(expr: SyntaxNode, env: Env | undefined, depth = 0, seen = new Set<SyntaxNode>()): boolean {
+  if (depth > 8 || seen.has(expr)) return false;
+  seen.add(expr);
+  let found = false;
+  expr.walk((n) => {
+    if (found) return false;
+    if (n.kind === K.NODE_IDENT) {
+      if (n.text === "readDir") found = true;
+      else if (n.parent?.kind !== K.NODE_ATTRPATH) {
+        const v = lookup(env, n.text);
+        if (v && typeof v !== "string" && readsDirectory(v, env, depth + 1, seen)) found = true;
+      }
+    }
+    return undefined;
+  });
+  return found;
+}
+
+/** The directories a computed host set reads its hosts from: path literals among its arguments. */
+function hostDirectories(apply: SyntaxNode, env: Env | undefined, baseDir: string): string[] {
+  const out: string[] = [];
+  const visit = (n: SyntaxNode | undefined, depth: number): void => {
+    n = unparen(n);
+    if (!n || depth > 8) return;
+    if (n.kind === K.NODE_PATH) {
+      const p = pathValue(n, env, baseDir);
+      if (p !== undefined) out.push(p);
+    } else if (n.kind === K.NODE_APPLY) for (const a of flattenApply(n).args) visit(a, depth + 1);
+  };
+  visit(apply, 0);
+  return out;
+}
+
+/**
+ * The hosts a file declares under `nixosConfigurations`. `files` (the repository's files) lets a
+ * host set computed from a directory (`mapAttrs mkHost (builtins.readDir ./hosts)`) name its
+ * hosts: the subdirectories holding a default.nix.
+ */
+export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: ReadonlySet<string>): DeclaredHost[] {
   const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
   const hosts: DeclaredHost[] = [];
+  const fromDirectory = (apply: SyntaxNode, env: Env | undefined): boolean => {
+    if (!files || !readsDirectory(apply, env)) return false;
+    const before = hosts.length;
+    for (const d of hostDirectories(apply, env, dir)) {
+      const prefix = d === "." ? "" : `${d}/`;
+      for (const f of files) {
+        const rest = f.startsWith(prefix) ? f.slice(prefix.length).split("/") : [];
+        if (rest.length !== 2 || rest[1] !== "default.nix") continue;
+        // Its other modules are computed: rules about defaults skip it, as for a hosts/ layout.
+        hosts.push({ name: rest[0]!, file, node: apply, files: new Set([f]), source: "directory" });
+      }
+    }
+    return hosts.length > before;
+  };
   const visit = (node: SyntaxNode, env: Env | undefined, prefix: string[], depth: number): void => {
     const n = unparen(node);
     if (!n || depth > 64) return;
+    // Inside `nixosConfigurations = ...`, a function builds each host of a computed set
+    // (`mapAttrs (name: v: nixosSystem { system = ..; modules = ..; }) ..`): its set holds one
+    // host's arguments, not host names.
+    const hostSet = prefix.at(-1) === "nixosConfigurations";
+    if (hostSet && n.kind === K.NODE_LAMBDA) return;
+    if (hostSet && n.kind === K.NODE_APPLY && fromDirectory(n, env)) return;
     if (n.kind === K.NODE_LAMBDA) return visit(n.childNodes()[1]!, env, prefix, depth + 1);
     if (n.kind === K.NODE_LET_IN) return visit(n.childNodes().at(-1)!, letEnv(n, env), prefix, depth + 1);
     if (n.kind === K.NODE_WITH) return visit(n.childNodes()[1]!, env, prefix, depth + 1);

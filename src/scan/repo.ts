@@ -120,9 +120,10 @@ export async function loadRepository(
   // Hosts: `nixosConfigurations.<host>` declared in flake.nix or in a flake-parts module; when
   // none can be read statically, a hosts/<name>/ layout.
   const declared: DeclaredHost[] = [];
+  const nixFileSet = new Set(nixFiles.keys());
   for (const [file, pf] of nixFiles) {
     if (pf.parsed.error || !pf.text.includes("nixosConfigurations")) continue;
-    declared.push(...declaredHosts(pf.parsed.root, file));
+    declared.push(...declaredHosts(pf.parsed.root, file, nixFileSet));
   }
   const unique = [...new Map(declared.map((h) => [h.name, h])).values()];
   const hosts = unique.length ? unique : directoryHosts([...nixFiles.keys()], (f) => (nixFiles.get(f)?.parsed.error ? undefined : nixFiles.get(f)?.parsed.root));

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseNix } from "../../src/nix/index.js";
-import { buildHostGraph, flakeHosts, moduleReferences } from "../../src/scan/hosts.js";
+import { buildHostGraph, declaredHosts, flakeHosts, moduleReferences } from "../../src/scan/hosts.js";
 import { listFiles } from "../../src/scan/discover.js";
 import { withRepo } from "../helpers/scan.js";
 
@@ -65,5 +65,40 @@ describe("host attribution", () => {
         expect(g.hostsOf("unused.nix")).toEqual([]);
       },
     );
+  });
+
+  it("takes no host's arguments for hosts when nixosConfigurations is computed, and keeps the names a helper is given", () => {
+    const parsed = parseNix(`{ inputs, lib, ... }: {
+      flake.nixosConfigurations = builtins.mapAttrs (
+        _name: value:
+        inputs.nixpkgs.lib.nixosSystem {
+          inherit lib;
+          system = "x86_64-linux";
+          specialArgs = { inherit inputs; };
+          modules = [ value ];
+          extraModules = [ ];
+        }
+      ) (importConfig ./hosts);
+      other.nixosConfigurations = mkHosts { gamma = ./gamma.nix; delta = ./delta.nix; };
+    }`);
+    expect(flakeHosts(parsed.root, "flake-module.nix").map((h) => h.name)).toEqual(["gamma", "delta"]);
+  });
+
+  it("names the hosts of a set computed from a directory (readDir, also inside a let-bound helper)", () => {
+    const parsed = parseNix(`{ inputs, lib, ... }: {
+      flake = let
+        importConfig = path: lib.mapAttrs (name: _: import (path + "/\${name}/default.nix")) (lib.filterAttrs (_: v: v == "directory") (builtins.readDir path));
+      in {
+        nixosConfigurations = builtins.mapAttrs (_name: value: inputs.nixpkgs.lib.nixosSystem { modules = [ value ]; }) (importConfig ./hosts);
+      };
+      # Not read from a directory: a path argument alone names no hosts.
+      other.nixosConfigurations = mkHosts ./machines;
+    }`);
+    const files = new Set(["infra/hosts/caliban/default.nix", "infra/hosts/umbriel/default.nix", "infra/hosts/umbriel/disk.nix", "infra/hosts/README.nix", "infra/machines/x/default.nix"]);
+    const hosts = declaredHosts(parsed.root, "infra/flake-module.nix", files);
+    expect(hosts.map((h) => [h.name, [...h.files], h.source])).toEqual([
+      ["caliban", ["infra/hosts/caliban/default.nix"], "directory"],
+      ["umbriel", ["infra/hosts/umbriel/default.nix"], "directory"],
+    ]);
   });
 });
