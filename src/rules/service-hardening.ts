@@ -6,6 +6,7 @@ import { baselineToNix, exposureForMany, formatExposure, hardeningBaseline, type
 import type { OptionDefinition } from "../nix/options.js";
 import { staticValue, isUnknownValue, type StaticValue } from "../nix/values.js";
 import { addBindings, indentUnit, lineIndent, setOf } from "../remediate/edit.js";
+import type { SyntaxNode } from "../nix/syntax.js";
 import type { NixFileContext, Rule, TextEdit } from "./types.js";
 
 const exposureCache = new Map<string, SourcedOutcome>();
@@ -31,9 +32,18 @@ function toNixValue(v: StaticValue): NixValue {
   return v;
 }
 
+// The option index of an unchanged file is kept between scans: its services are read once.
+const servicesCache = new WeakMap<object, Omit<FoundService, "ctx">[]>();
+
 /** The services a file defines (not those it only adjusts: an upstream module's unit with a few
  * serviceConfig overrides is that module's service, and its hardening is upstream's). */
 export function servicesIn(ctx: NixFileContext): FoundService[] {
+  let found = servicesCache.get(ctx.index);
+  if (!found) servicesCache.set(ctx.index, (found = readServices(ctx)));
+  return found.map((s) => ({ ...s, ctx }));
+}
+
+function readServices(ctx: NixFileContext): Omit<FoundService, "ctx">[] {
   const byName = new Map<string, OptionDefinition[]>();
   for (const d of ctx.index.definitions) {
     const s = d.segments;
@@ -43,7 +53,7 @@ export function servicesIn(ctx: NixFileContext): FoundService[] {
     if (list) list.push(d);
     else byName.set(name, [d]);
   }
-  const out: FoundService[] = [];
+  const out: Omit<FoundService, "ctx">[] = [];
   for (const [name, defs] of byName) {
     const serviceConfig: Record<string, NixValue> = {};
     const def: NixServiceDef = { serviceConfig };
@@ -93,9 +103,20 @@ export function servicesIn(ctx: NixFileContext): FoundService[] {
     const user = serviceConfig.User;
     const dyn = serviceConfig.DynamicUser;
     const runsAsRoot = (user === undefined || user === "root" || user === "0" || user === null) && !(dyn === true || dyn === "yes" || dyn === "true");
-    out.push({ ctx, name, def, anchor: defs[0]!, serviceConfigDef, serviceDef, runsAsRoot });
+    out.push({ name, def, anchor: defs[0]!, serviceConfigDef, serviceDef, runsAsRoot });
   }
   return out;
+}
+
+// Edits depend on the file's tree (kept between scans while unchanged) and the baseline.
+const editsCache = new WeakMap<SyntaxNode, Map<string, TextEdit[] | undefined>>();
+
+function cachedBaselineEdits(svc: FoundService, settings: Record<string, string | boolean | string[]>): TextEdit[] | undefined {
+  let byBaseline = editsCache.get(svc.anchor.binding);
+  if (!byBaseline) editsCache.set(svc.anchor.binding, (byBaseline = new Map()));
+  const key = `${svc.ctx.file}\0${JSON.stringify(settings)}`;
+  if (!byBaseline.has(key)) byBaseline.set(key, baselineEdits(svc, settings));
+  return byBaseline.get(key);
 }
 
 /** Edits adding the baseline's options to the service's serviceConfig (or creating it). */
@@ -170,7 +191,7 @@ export const serviceHardening: Rule = {
       const after = baseline.after.ok ? ` With the baseline below it scores ${formatExposure(baseline.after.exposure)} ${baseline.after.verdict}.` : "";
       const unknown = o.unknown.length ? ` (${o.unknown.join(", ")} could not be read statically and were scored as unset.)` : "";
       const who = svc.runsAsRoot ? "runs as root" : "runs";
-      const edits = Object.keys(baseline.settings).length ? baselineEdits(svc, baseline.settings as Record<string, string | boolean | string[]>) : undefined;
+      const edits = Object.keys(baseline.settings).length ? cachedBaselineEdits(svc, baseline.settings as Record<string, string | boolean | string[]>) : undefined;
       sink.report(svc.ctx, {
         node: anchorNode,
         optionPath: `systemd.services.${svc.name}`,

@@ -44,6 +44,19 @@ function redactEvidence(evidence: string, file: string): string {
  * (`x = smtpPassword;`) or applied to an argument (`x = builtins.readFile ./f;`) is code.
  */
 function secretsIn(text: string, file: string): SecretMatch[] {
+  // Repeat scans judge the same evidence and patch lines again: remember the answers.
+  const key = `${file.endsWith(".nix") ? "n" : "t"}${text}`;
+  const hit = secretsInCache.get(key);
+  if (hit) return hit;
+  const found = detectIn(text, file);
+  if (secretsInCache.size >= 20_000) secretsInCache.clear();
+  secretsInCache.set(key, found);
+  return found;
+}
+
+const secretsInCache = new Map<string, SecretMatch[]>();
+
+function detectIn(text: string, file: string): SecretMatch[] {
   const nix = file.endsWith(".nix");
   // Assignments inside a quoted value (`extraConfig = "password = x";`) are judged on their own:
   // the line's own assignment consumes the quoted text as one value.
@@ -116,9 +129,22 @@ export function patchFor(edits: TextEdit[], textOf: (file: string) => string | u
   for (const [file, list] of [...byFile].sort(([a], [b]) => a.localeCompare(b))) {
     const text = textOf(file);
     if (text === undefined) return undefined;
-    patch += unifiedDiff(file, text, applyEdits(text, list));
+    patch += fileDiff(file, text, list);
   }
   return patch || undefined;
+}
+
+// A repeat scan proposes the same edits to the same unchanged text: the diff is computed once.
+const diffCache = new Map<string, { text: string; diff: string }>();
+
+function fileDiff(file: string, text: string, edits: TextEdit[]): string {
+  const key = `${file}\0${JSON.stringify(edits.map((e) => [e.start, e.end, e.text]))}`;
+  const hit = diffCache.get(key);
+  if (hit && hit.text === text) return hit.diff;
+  const diff = unifiedDiff(file, text, applyEdits(text, edits));
+  if (diffCache.size >= 5_000) diffCache.clear();
+  diffCache.set(key, { text, diff });
+  return diff;
 }
 
 /** Findings, and the text edits behind each fix (by finding id) for `remediate`, which applies the

@@ -10,6 +10,8 @@ import type { ReportError } from "../report/schema.js";
 import { isBinary, listFiles, type Discovery, type FileStamp } from "./discover.js";
 import { buildHostGraph, declaredHosts, directoryHosts, moduleReferences, type DeclaredHost, type HostGraph } from "./hosts.js";
 
+const declaredCache = new WeakMap<ParsedNix, { file: string; filesKey: string; hosts: DeclaredHost[] }>();
+
 export interface ParsedFile {
   hash: string;
   text: string;
@@ -121,9 +123,13 @@ export async function loadRepository(
   // none can be read statically, a hosts/<name>/ layout.
   const declared: DeclaredHost[] = [];
   const nixFileSet = new Set(nixFiles.keys());
+  const filesKey = [...nixFileSet].join("\0");
   for (const [file, pf] of nixFiles) {
     if (pf.parsed.error || !pf.text.includes("nixosConfigurations")) continue;
-    declared.push(...declaredHosts(pf.parsed.root, file, nixFileSet));
+    // Same tree, same file list: the same hosts (a repeat scan reads them once).
+    let memo = declaredCache.get(pf.parsed);
+    if (memo?.file !== file || memo.filesKey !== filesKey) declaredCache.set(pf.parsed, (memo = { file, filesKey, hosts: declaredHosts(pf.parsed.root, file, nixFileSet) }));
+    declared.push(...memo.hosts);
   }
   const unique = [...new Map(declared.map((h) => [h.name, h])).values()];
   const hosts = unique.length ? unique : directoryHosts([...nixFiles.keys()], (f) => (nixFiles.get(f)?.parsed.error ? undefined : nixFiles.get(f)?.parsed.root));

@@ -16,6 +16,7 @@ const INLINE = /nix-warden:\s*ignore\s+([\w*,\s-]+?)(?:\s+--\s*(.*?))?\s*(?:\*\/
 /** The inline ignore directives of a text: line (1-based) -> rules and reason. */
 export function inlineDirectives(text: string): Map<number, { rules: string[]; reason: string }> {
   const out = new Map<number, { rules: string[]; reason: string }>();
+  if (!text.includes("nix-warden:")) return out;
   const lines = text.split(/\r\n|\r|\n/);
   lines.forEach((line, i) => {
     const hash = line.indexOf("#");

@@ -40,7 +40,16 @@ interface Chain {
   report: RuleReport;
 }
 
+// The tree of an unchanged file is kept between scans: its chains are found once.
+const chainsCache = new WeakMap<SyntaxNode, Chain[]>();
+
 function chainsIn(ctx: NixFileContext): Chain[] {
+  let out = chainsCache.get(ctx.parsed.root);
+  if (!out) chainsCache.set(ctx.parsed.root, (out = findChains(ctx)));
+  return out;
+}
+
+function findChains(ctx: NixFileContext): Chain[] {
   const out: Chain[] = [];
   ctx.parsed.root.walk((n) => {
     if (n.kind !== K.NODE_WITH || isChained(n)) return;
@@ -75,7 +84,7 @@ export const nestedWith: Rule = {
   ...antiPatternMeta("nested-with"),
 
   checkNix(ctx) {
-    for (const c of chainsIn(ctx)) if (!opensFile(c.head)) ctx.report(c.report);
+    for (const c of chainsIn(ctx)) if (!opensFile(c.head)) ctx.report({ ...c.report });
   },
 
   // File-opening chains, grouped across the repository.

@@ -43,6 +43,15 @@ function enclosingNamedFunction(node: SyntaxNode): { name: string; binding: Synt
 /** Bindings that list a system's modules: `imports = ...`, and `modules = ...` given to a function
  * (nixosSystem, homeManagerConfiguration, evalModules). */
 function moduleListBindings(root: SyntaxNode): SyntaxNode[] {
+  let out = moduleListCache.get(root);
+  if (!out) moduleListCache.set(root, (out = findModuleListBindings(root)));
+  return out;
+}
+
+// The tree of an unchanged file is kept between scans: its module lists are found once.
+const moduleListCache = new WeakMap<SyntaxNode, SyntaxNode[]>();
+
+function findModuleListBindings(root: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   root.walk((n) => {
     if (n.kind !== K.NODE_ATTRPATH_VALUE) return;
@@ -60,6 +69,53 @@ function moduleListBindings(root: SyntaxNode): SyntaxNode[] {
   return out;
 }
 
+// What a module list reaches depends on its own file only (names resolve lexically): found once
+// per tree, which is kept between scans while the file is unchanged.
+type App = ReturnType<typeof applications>[number];
+const reachedCache = new WeakMap<SyntaxNode, App[]>();
+const byNameCache = new WeakMap<SyntaxNode, Map<string, App[]>>();
+
+/** A tree's applications whose callee has one of these names. */
+function applicationsNamed(root: SyntaxNode, names: ReadonlySet<string>): App[] {
+  let byName = byNameCache.get(root);
+  if (!byName) {
+    byName = new Map();
+    for (const a of applications(root)) if (a.name) byName.set(a.name, [...(byName.get(a.name) ?? []), a]);
+    byNameCache.set(root, byName);
+  }
+  const out: App[] = [];
+  for (const name of names) out.push(...(byName.get(name) ?? []));
+  return out;
+}
+
+/** The applications (outermost `f a ...` nodes) a module list's value reaches, in order, directly
+ * or through the let/rec-bound values of the names it uses. */
+function reachedApplications(root: SyntaxNode, binding: SyntaxNode): App[] {
+  const cached = reachedCache.get(binding);
+  if (cached) return cached;
+  const outermost = new Map(applications(root).map((a) => [a.node, a]));
+  const out: App[] = [];
+  const value = binding.childNodes()[1];
+  const seen = new Set<SyntaxNode>();
+  const queue: SyntaxNode[] = value ? [value] : [];
+  while (queue.length) {
+    const expr = queue.pop()!;
+    if (seen.has(expr)) continue;
+    seen.add(expr);
+    expr.walk((n) => {
+      if (n.kind === K.NODE_IDENT) {
+        const b = resolveVariable(n);
+        if (b?.value && !contains(b.value, binding)) queue.push(b.value);
+        return;
+      }
+      const a = n.kind === K.NODE_APPLY ? outermost.get(n) : undefined;
+      if (a) out.push(a);
+    });
+  }
+  reachedCache.set(binding, out);
+  return out;
+}
+
 export const readdirModuleDiscovery: Rule = {
   ...antiPatternMeta("readdir-module-discovery"),
 
@@ -69,6 +125,9 @@ export const readdirModuleDiscovery: Rule = {
     // 1. Directory listings, and the helpers they are in (to a fixpoint: helpers calling helpers).
     const helpers = new Map<SyntaxNode, Helper>();
     const exportedByName = new Map<string, Helper[]>();
+    // Names of the helpers found so far: most applications call something else, and are passed
+    // over without resolving their callee.
+    const helperNames = new Set<string>();
     const addHelper = (node: SyntaxNode, from: Iterable<Listing>): boolean => {
       const f = enclosingNamedFunction(node);
       if (!f) return false;
@@ -77,6 +136,7 @@ export const readdirModuleDiscovery: Rule = {
       if (!h) {
         h = { ...f, listings: new Set() };
         helpers.set(f.binding, h);
+        helperNames.add(f.name);
         if (f.exported) exportedByName.set(f.name, [...(exportedByName.get(f.name) ?? []), h]);
         changed = true;
       }
@@ -88,25 +148,19 @@ export const readdirModuleDiscovery: Rule = {
       }
       return changed;
     };
-    type App = ReturnType<typeof applications>[number];
-    const apps: App[] = [];
-    const appByNode = new Map<SyntaxNode, App>();
     const listingByCall = new Map<SyntaxNode, Listing>();
     for (const ctx of files) {
-      for (const a of applications(ctx.parsed.root)) {
-        apps.push(a);
-        appByNode.set(a.node, a);
-        if (a.name && LISTING_FUNCTIONS.has(a.name) && a.args.length >= 1) {
-          const l = { ctx, call: a.node };
-          listingByCall.set(a.node, l);
-          addHelper(a.node, [l]);
-        }
+      for (const a of applicationsNamed(ctx.parsed.root, LISTING_FUNCTIONS)) {
+        if (a.args.length < 1) continue;
+        const l = { ctx, call: a.node };
+        listingByCall.set(a.node, l);
+        addHelper(a.node, [l]);
       }
     }
     /** The helper an application calls, if any. */
-    const helperCalled = (fn: SyntaxNode): Helper | undefined => {
-      const name = calleeName(fn);
-      if (!name) return undefined;
+    const helperCalled = (a: App): Helper | undefined => {
+      const { fn, name } = a;
+      if (!name || !helperNames.has(name)) return undefined;
       if (fn.kind === K.NODE_IDENT) {
         const b = resolveVariable(fn);
         if (b) return helpers.get(b.binder) ?? (b.kind === "rec" ? exportedByName.get(name)?.find((h) => h.binding === b.binder) : undefined);
@@ -116,9 +170,11 @@ export const readdirModuleDiscovery: Rule = {
     };
     for (let round = 0, changed = true; changed && round < 8; round++) {
       changed = false;
-      for (const a of apps) {
-        const h = helperCalled(a.fn);
-        if (h && addHelper(a.node, h.listings)) changed = true;
+      for (const ctx of files) {
+        for (const a of applicationsNamed(ctx.parsed.root, helperNames)) {
+          const h = helperCalled(a);
+          if (h && addHelper(a.node, h.listings)) changed = true;
+        }
       }
     }
 
@@ -126,28 +182,12 @@ export const readdirModuleDiscovery: Rule = {
     const uses = new Map<Listing, Array<{ ctx: NixFileContext; binding: SyntaxNode; via?: string }>>();
     for (const ctx of files) {
       for (const binding of moduleListBindings(ctx.parsed.root)) {
-        const value = binding.childNodes()[1];
-        if (!value) continue;
-        const seen = new Set<SyntaxNode>();
-        const queue: SyntaxNode[] = [value];
         const found = new Map<Listing, string | undefined>();
-        while (queue.length) {
-          const expr = queue.pop()!;
-          if (seen.has(expr)) continue;
-          seen.add(expr);
-          expr.walk((n) => {
-            if (n.kind === K.NODE_IDENT) {
-              const b = resolveVariable(n);
-              if (b?.value && !contains(b.value, binding)) queue.push(b.value);
-              return;
-            }
-            const a = n.kind === K.NODE_APPLY ? appByNode.get(n) : undefined;
-            if (!a) return;
-            const l = listingByCall.get(n);
-            if (l) found.set(l, undefined);
-            const h = helperCalled(a.fn);
-            if (h) for (const l of h.listings) if (!found.has(l)) found.set(l, h.name);
-          });
+        for (const a of reachedApplications(ctx.parsed.root, binding)) {
+          const l = listingByCall.get(a.node);
+          if (l) found.set(l, undefined);
+          const h = helperCalled(a);
+          if (h) for (const l of h.listings) if (!found.has(l)) found.set(l, h.name);
         }
         for (const [l, via] of found) {
           const list = uses.get(l) ?? [];

@@ -37,9 +37,20 @@ export function isVariableReference(ident: SyntaxNode): boolean {
   }
 }
 
+type ScopeBindings = Map<string, { binder: SyntaxNode; value?: SyntaxNode }>;
+// Resolving every identifier asks each enclosing scope for its names: computed once per scope node
+// (trees of unchanged files are kept between scans, so this also serves repeat scans).
+const scopeBindingsCache = new WeakMap<SyntaxNode, ScopeBindings>();
+
 /** The names a scope node binds, each with its binder and value. */
-export function scopeBindings(scope: SyntaxNode): Map<string, { binder: SyntaxNode; value?: SyntaxNode }> {
-  const out = new Map<string, { binder: SyntaxNode; value?: SyntaxNode }>();
+export function scopeBindings(scope: SyntaxNode): ScopeBindings {
+  let out = scopeBindingsCache.get(scope);
+  if (!out) scopeBindingsCache.set(scope, (out = computeScopeBindings(scope)));
+  return out;
+}
+
+function computeScopeBindings(scope: SyntaxNode): ScopeBindings {
+  const out: ScopeBindings = new Map();
   if (scope.kind === K.NODE_LAMBDA) {
     const param = scope.childNodes()[0];
     if (param?.kind === K.NODE_IDENT_PARAM) {

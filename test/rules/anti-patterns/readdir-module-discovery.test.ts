@@ -1,6 +1,10 @@
 // readdir-module-discovery: module lists built by listing directories, helpers followed across files.
 import { describe, expect, it } from "vitest";
-import { sites } from "../../helpers/scan.js";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ruleById } from "../../../src/rules/index.js";
+import { runScan } from "../../../src/scan/index.js";
+import { sites, withRepo } from "../../helpers/scan.js";
 import { findingsOf, lineOf, scanWith } from "./helpers.js";
 
 const RULE = "readdir-module-discovery";
@@ -62,5 +66,23 @@ describe(RULE, () => {
     });
     expect(sites(report, RULE)).toEqual(["host.nix:3", "lib/modules.nix:3"]);
     expect(findingsOf(report, RULE)[1]!.message).toContain("default.nix:4");
+  });
+
+  it("follows a helper's file changing between scans in one process (results kept per tree are redone)", async () => {
+    await withRepo(FILES, async (root) => {
+      const rules = [ruleById(RULE)!];
+      const first = await runScan({ root, quick: true, rules });
+      expect(sites(first, RULE)).toContain(`lib/default.nix:${lineOf(LIB, "builtins.readDir path")}`);
+      // The helper no longer lists a directory: modules/a and modules/b stop being reported through it.
+      await writeFile(join(root, "lib/default.nix"), LIB.replace("(builtins.readDir path)", "(import (path + \"/list.nix\"))"));
+      const second = await runScan({ root, quick: true, rules });
+      expect(sites(second, RULE)).toEqual(["hosts/x.nix:3", `users.nix:${lineOf(USERS, "builtins.readDir")}`]);
+      // A module's own list changes from a helper call to a plain list: the helper's finding names one place.
+      await writeFile(join(root, "lib/default.nix"), LIB);
+      await writeFile(join(root, "modules/b/default.nix"), "{ configLib, ... }:\n{\n  imports = [ ./x.nix ];\n}\n");
+      const third = await runScan({ root, quick: true, rules });
+      const helper = findingsOf(third, RULE).find((f) => f.file === "lib/default.nix")!;
+      expect(helper.message).toContain("builds module lists in 1 place (modules/a/default.nix:3)");
+    });
   });
 });
