@@ -59,7 +59,7 @@ function ageLiteralFor(pathNode: SyntaxNode, name: string): string | undefined {
   const literal = pathNode.text;
   if (!/^\.{1,2}\//.test(literal) || literal.includes("${")) return undefined;
   const joined = posix.join(posix.dirname(literal), `${name}.age`);
-  return joined.startsWith(".") ? joined : `./${joined}`;
+  return /^\.{1,2}\//.test(joined) ? joined : `./${joined}`;
 }
 
 /**
