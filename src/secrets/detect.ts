@@ -73,17 +73,8 @@ const CODE_KINDS = new Set([
   "c", "h", "cc", "cpp", "hpp", "hh", "hxx", "cxx", "cs", "lua", "php", "pl", "perl", "swift", "scala", "hs", "ml", "ex", "exs",
 ]);
 
-interface Candidate {
-  detector: string;
-  name: string;
-  description: string;
-  severity: Severity;
-  start: number;
-  end: number;
-  confidence: Confidence;
-  kind: SecretKind;
-  reference?: string;
-  key?: string;
+/** A match before redaction, ranked against the others found at the same place. */
+interface Candidate extends Omit<SecretMatch, "redacted"> {
   /** Lower wins when candidates overlap. */
   rank: number;
 }
@@ -113,13 +104,8 @@ function fromPattern(p: TokenPattern, start: number, end: number, rank: number, 
 /** Runs a global regex; yields the `secret` group's span when present, else the whole match. */
 function* spans(regex: RegExp, text: string, offset = 0): Generator<{ start: number; end: number }> {
   const re = new RegExp(regex.source, regex.flags.includes("d") ? regex.flags : regex.flags + "d");
-  re.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    if (m[0] === "") {
-      re.lastIndex++;
-      continue;
-    }
+  for (const m of text.matchAll(re)) {
+    if (m[0] === "") continue;
     const idx = m.indices?.groups?.secret ?? m.indices?.[0];
     if (idx) yield { start: offset + idx[0], end: offset + idx[1] };
   }
@@ -324,13 +310,8 @@ export function findAssignments(text: string, fileKind?: string): Assignment[] {
   const seen = new Set<string>();
   const out: Assignment[] = [];
   for (const re of [JSON_ASSIGNMENT, YAML_ASSIGNMENT, EQUALS_ASSIGNMENT]) {
-    re.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(text)) !== null) {
-      if (m[0] === "") {
-        re.lastIndex++;
-        continue;
-      }
+    for (const m of text.matchAll(re)) {
+      if (m[0] === "") continue;
       const g = m.indices?.groups;
       const key = m.groups?.key;
       const quoted = m.groups?.qv !== undefined;

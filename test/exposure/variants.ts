@@ -3,18 +3,7 @@
 // invalid values, every boolean spelling NixOS produces or users write) and combinations drawn with
 // a seeded PRNG. Values are Nix values, rendered through the same NixOS conversion as in production.
 import type { NixServiceDef, NixValue } from "../../src/exposure/unit.js";
-
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../../src/nix/mutate.js";
 
 const BOOLS: NixValue[] = [true, false, "yes", "no", "1", "0", "on", "off", "TRUE", "y", "", "maybe", null, 1, 0];
 
@@ -154,7 +143,7 @@ export function generateVariants(seed = 252, randomCount = 420): Variant[] {
     pool.forEach((value, i) => out.push({ name: "", def: { serviceConfig: { [key]: value } }, note: `${key}#${i}` }));
   for (const [key, pool] of Object.entries(UNIT_POOLS))
     pool.forEach((value, i) => out.push({ name: "", def: { serviceConfig: {}, unitConfig: { [key]: value } }, note: `unit ${key}#${i}` }));
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const serviceKeys = Object.keys(SERVICE_POOLS);
   for (let n = 0; n < randomCount; n++) {

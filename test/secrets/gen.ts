@@ -2,6 +2,7 @@
 // scanners, GitHub push protection). Each has the issuer's real format; values come from a seeded
 // generator so a failing case reproduces.
 import { createHmac, generateKeyPairSync } from "node:crypto";
+import { mulberry32 } from "../../src/nix/mutate.js";
 
 export const B62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 export const B64URL = B62 + "_-";
@@ -10,22 +11,10 @@ export const HEX = "0123456789abcdef";
 export const DIGITS = "0123456789";
 const BECH32_UPPER = "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L";
 
-/** mulberry32: small, seeded, good enough for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class Gen {
   private readonly next: () => number;
   constructor(seed = 42) {
-    this.next = rng(seed);
+    this.next = mulberry32(seed);
   }
   chars(n: number, alphabet = B62): string {
     let s = "";
