@@ -114,7 +114,7 @@ const editsCache = new WeakMap<SyntaxNode, Map<string, TextEdit[] | undefined>>(
 function cachedBaselineEdits(svc: FoundService, settings: Record<string, string | boolean | string[]>): TextEdit[] | undefined {
   let byBaseline = editsCache.get(svc.anchor.binding);
   if (!byBaseline) editsCache.set(svc.anchor.binding, (byBaseline = new Map()));
-  const key = `${svc.ctx.file}\0${JSON.stringify(settings)}`;
+  const key = JSON.stringify(settings);
   if (!byBaseline.has(key)) byBaseline.set(key, baselineEdits(svc, settings));
   return byBaseline.get(key);
 }

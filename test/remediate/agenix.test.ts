@@ -87,6 +87,9 @@ describe("remediate: a secret read at evaluation becomes an agenix secret", () =
       "mail.nix": MAIL,
       "package.nix": PACKAGE,
       "shadowed.nix": SHADOWED,
+      // `config` names the whole argument set here, not the configuration.
+      "at-config.nix": "{ lib, ... }@config:\n{\n  services.v.token = builtins.readFile ./secrets/v-token.txt;\n}\n",
+      "secrets/v-token.txt": `${gen.chars(32)}\n`,
       "secrets/smtp-password.txt": `${TOKEN}\n`,
       "secrets/deploy-key": `${gen.secretFor("private-key")}\n`,
       "secrets/package-token.txt": `${gen.chars(32)}\n`,
@@ -104,6 +107,7 @@ describe("remediate: a secret read at evaluation becomes an agenix secret", () =
     // Not a module (callPackage would not pass `config`), `config` rebound, content parsed: the steps only.
     expect(byFile("package.nix").map((f) => f.fix?.safety)).toEqual(["manual"]);
     expect(byFile("shadowed.nix").map((f) => f.fix?.safety)).toEqual(["manual", "manual", "manual"]);
+    expect(byFile("at-config.nix").map((f) => f.fix?.safety)).toEqual(["manual"]);
     const read = byFile("mail.nix")[0]!;
     expect(read.fix?.description).toContain("`agenix -e smtp-password.age` in secrets/");
     expect(read.fix?.description).toContain("Check every use: the value is now the path of the decrypted file");

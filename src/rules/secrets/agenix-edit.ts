@@ -6,6 +6,7 @@ import { posix } from "node:path";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { formatPath, unparen } from "../../nix/options.js";
 import { attrName, moduleDefinitionSet, replaceNode, setOption } from "../../remediate/edit.js";
+import { resolveVariable } from "../anti-patterns/syntax.js";
 import type { NixFileContext, TextEdit } from "../types.js";
 
 export interface AgenixEdit {
@@ -25,31 +26,9 @@ function moduleLambda(root: SyntaxNode): SyntaxNode | undefined {
   return top.childNodes()[0]?.kind === K.NODE_PATTERN ? top : undefined;
 }
 
-/** Does a binding between `node` and the module function rebind `config`? */
-function configShadowed(node: SyntaxNode, module: SyntaxNode): boolean {
-  const binds = (set: SyntaxNode) =>
-    set.childNodes().some((b) =>
-      b.kind === K.NODE_ATTRPATH_VALUE
-        ? b.childNodes()[0]?.childNodes()[0]?.text === "config"
-        : b.kind === K.NODE_INHERIT && b.childNodes().some((c) => c.kind === K.NODE_IDENT && c.text === "config"),
-    );
-  for (let n = node.parent; n && n !== module; n = n.parent) {
-    if (n.kind === K.NODE_LET_IN && binds(n)) return true;
-    if (n.kind === K.NODE_ATTR_SET && n.firstToken(K.TOKEN_REC) && binds(n)) return true;
-    if (n.kind === K.NODE_LAMBDA) {
-      const param = n.childNodes()[0];
-      if (param?.kind === K.NODE_IDENT_PARAM && param.text.trim() === "config") return true;
-      if (param?.kind === K.NODE_PATTERN && param.childNodes().some((e) => e.firstChild(K.NODE_IDENT)?.text === "config")) return true;
-    }
-  }
-  return false;
-}
-
-/** `config, ` added to the module's formals when it does not take `config` yet. */
-function configFormal(file: string, pattern: SyntaxNode): TextEdit | undefined | "none" {
-  const entries = pattern.childNodes().filter((c) => c.kind === K.NODE_PAT_ENTRY);
-  if (entries.some((e) => e.firstChild(K.NODE_IDENT)?.text === "config")) return "none";
-  const first = entries[0] ?? pattern.firstToken(K.TOKEN_ELLIPSIS);
+/** `config, ` added to the module's formals (it does not take `config` yet). */
+function configFormal(file: string, pattern: SyntaxNode): TextEdit | undefined {
+  const first = pattern.firstChild(K.NODE_PAT_ENTRY) ?? pattern.firstToken(K.TOKEN_ELLIPSIS);
   if (!first) return undefined; // `{ }:` takes no arguments: not a module
   return { file, start: first.start, end: first.start, text: "config, " };
 }
@@ -73,8 +52,12 @@ export function agenixEdit(ctx: NixFileContext, replace: SyntaxNode, pathNode: S
   const module = moduleLambda(root);
   const body = module?.childNodes()[1];
   if (!module || !body || replace.start < body.start || replace.end > body.end) return undefined;
-  if (!moduleDefinitionSet(root) || configShadowed(replace, module)) return undefined;
-  const formal = configFormal(ctx.file, module.childNodes()[0]!);
+  if (!moduleDefinitionSet(root)) return undefined;
+  // What `config` would name where the reference goes: the module's formal, or nothing yet (then
+  // it is added). A `let`, `rec` or inner function rebinding it, or `{ ... }@config`, is left alone.
+  const bound = resolveVariable(replace, "config");
+  if (bound && (bound.scope !== module || bound.binder.kind !== K.NODE_PAT_ENTRY)) return undefined;
+  const formal = bound ? "none" : configFormal(ctx.file, module.childNodes()[0]!);
   if (!formal) return undefined;
   const ageLiteral = ageLiteralFor(pathNode, name);
   if (!ageLiteral) return undefined;

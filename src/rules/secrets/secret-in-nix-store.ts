@@ -100,8 +100,13 @@ function runtimeRead(apply: SyntaxNode): string | undefined {
   return undefined;
 }
 
+/** An option named for a file or path (`passwordFile`, `keyPath`): it takes the secret's location. */
+function takesFile(option: string | undefined): boolean {
+  return option !== undefined && /(?:File|file|Path|path)$/.test(option);
+}
+
 function steps(name: string, repoPath: string | undefined, optionPath?: string): string {
-  const fileOption = optionPath && /(?:File|file|Path|path)$/.test(optionPath);
+  const fileOption = takesFile(optionPath);
   const use = fileOption
     ? `set \`${optionPath} = config.age.secrets.${name}.path;\``
     : "hand the service the decrypted file at run time through an option that takes a file (`passwordFile`, `environmentFile`, systemd `LoadCredential=`/`EnvironmentFile=`) set to " +
@@ -129,7 +134,7 @@ function fixFor(ctx: NixFileContext, use: Use, pathNode: SyntaxNode, name: strin
   const edit = agenixEdit(ctx, use.kind === "read" ? use.node : pathNode, pathNode, name);
   if (!edit) return manual;
   const givesContent = use.kind === "read" && fn !== "toString" && fn !== "copyPathToStore" && fn !== "path";
-  const fileOption = option !== undefined && /(?:File|file|Path|path)$/.test(option);
+  const fileOption = takesFile(option);
   const attr = attrName(name);
   return {
     safety: "review",
