@@ -11,7 +11,7 @@ import { loadRepository, type ParsedFile, type Repository } from "../scan/repo.j
 import { addBindings, appendToList, moduleDefinitionSet, setOption } from "./edit.js";
 import type { PlanAction } from "./plan.js";
 import type { Selection } from "./select.js";
-import { reversibleCommands, undoOf } from "./undo.js";
+import { undoOf } from "./undo.js";
 
 export interface DriftPlanOptions extends Selection {
   wanted?: Set<string>;
@@ -67,13 +67,12 @@ export async function driftActions(
       continue;
     }
     if (option.commands?.length) {
-      const commands = option.commands.flatMap((c) => reversibleCommands(c, item.id));
-      commands.forEach((command, n) =>
+      option.commands.forEach((command, n) =>
         actions.push({
           kind: "command",
           safety: option.safety,
           fixes,
-          description: commands.length > 1 ? `${option.description} (step ${n + 1} of ${commands.length})` : option.description,
+          description: option.commands!.length > 1 ? `${option.description} (step ${n + 1} of ${option.commands!.length})` : option.description,
           command,
           undo: undoOf(command, item),
           host: report.host,

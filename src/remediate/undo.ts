@@ -1,13 +1,9 @@
 // How to undo each system command a drift revert runs: an argument array when the inverse is exact
-// (`systemctl disable --now` -> `enable --now`, `nix-env -e` -> `--rollback` of that profile), words
-// when it is not (a deleted account comes back without its password). A file removal becomes a
-// move into a root-only backup directory first, so that it can be undone at all.
-import { posix } from "node:path";
+// (`systemctl disable --now` -> `enable --now`, `nix-env -e` -> `--rollback` of that profile, the
+// move of a removed file into the backup directory -> the move back), words when it is not (a
+// deleted account comes back without its password).
 import type { DriftItem } from "../report/schema.js";
 import { shellCommand } from "./script.js";
-
-/** Where removed files are kept, one directory per drift item (outside every systemd search path). */
-export const BACKUP_DIR = "/var/lib/nix-warden/removed";
 
 const WRAPPERS = ["runuser", "sudo"];
 
@@ -55,34 +51,6 @@ function actualOf(item: DriftItem | undefined): Record<string, unknown> {
 
 function text(v: unknown): string | undefined {
   return typeof v === "string" || typeof v === "number" ? String(v) : undefined;
-}
-
-/** The path a removed file is kept at: the backup directory for the item, plus its full path. */
-export function backupPathFor(path: string, itemId: string, backupDir = BACKUP_DIR): string {
-  return posix.join(backupDir, itemId.replace(/[^A-Za-z0-9_.-]/g, "_"), path.replace(/^\/+/, ""));
-}
-
-/**
- * Replace `rm -f -- PATH` with a move into the backup directory (creating it root-only), so the
- * removal can be undone. Other commands are returned as they are.
- */
-export function reversibleCommands(command: string[], itemId: string, backupDir = BACKUP_DIR): string[][] {
-  const [wrap, cmd] = unwrap(command);
-  if (cmd[0] !== "rm") return [command];
-  const paths: string[] = [];
-  let operands = false;
-  for (const a of cmd.slice(1)) {
-    if (!operands && a === "--") operands = true;
-    else if (!operands && a === "-f") continue;
-    else if (!operands && a.startsWith("-")) return [command]; // -r and the like: not a single file
-    else paths.push(a);
-  }
-  if (paths.length !== 1 || !paths[0]!.startsWith("/")) return [command];
-  const backup = backupPathFor(paths[0]!, itemId, backupDir);
-  return [
-    [...wrap, "install", "-d", "-m", "0700", "--", posix.dirname(backup)],
-    [...wrap, "mv", "-f", "--", paths[0]!, backup],
-  ];
 }
 
 /** How to undo one command of a drift revert: an exact inverse as an argument array, or words. */

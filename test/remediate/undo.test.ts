@@ -8,7 +8,8 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareExample, runExampleCheck, type ExampleWorkspace } from "../../src/drift/demo.js";
 import { planRemediation, type Plan } from "../../src/remediate/index.js";
-import { reversibleCommands, undoOf } from "../../src/remediate/undo.js";
+import { reversibleCommands } from "../../src/drift/compare/common.js";
+import { undoOf } from "../../src/remediate/undo.js";
 import type { DriftItem } from "../../src/report/schema.js";
 
 const run = (argv: string[], cwd?: string) => execFileSync(argv[0]!, argv.slice(1), { cwd, encoding: "utf8", stdio: "pipe" });

@@ -1,6 +1,8 @@
 // Building drift items: stable ids, the three kinds of remediation, and Nix text that is safe to
-// paste (strings escaped, attribute names quoted when needed).
+// paste (strings escaped, attribute names quoted when needed). A revert never deletes a file: it
+// moves it into a root-only backup directory, so that the removal can be undone.
 import { createHash } from "node:crypto";
+import { posix } from "node:path";
 import type { DriftCategory, Severity } from "../../report/schema.js";
 import type { DeclaredState } from "../declared/schema.js";
 import { nixAttr } from "../declared/flake-ref.js";
@@ -30,16 +32,48 @@ export function driftId(category: string, subject: string, key = ""): string {
   return `drift-${category}-${h}`;
 }
 
+/** Where removed files are kept, one directory per drift item (outside every systemd search path). */
+export const BACKUP_DIR = "/var/lib/nix-warden/removed";
+
+/** The path a removed file is kept at: the backup directory for the item, plus its full path. */
+export function backupPathFor(path: string, itemId: string, backupDir = BACKUP_DIR): string {
+  return posix.join(backupDir, itemId.replace(/[^A-Za-z0-9_.-]/g, "_"), path.replace(/^\/+/, ""));
+}
+
+/**
+ * `rm -f -- PATH` as a move into the backup directory (created root-only); other commands as they
+ * are. Only a single absolute file is moved: `rm -r` and the like are left alone.
+ */
+export function reversibleCommands(command: string[], itemId: string, backupDir = BACKUP_DIR): string[][] {
+  if (command[0] !== "rm") return [command];
+  const paths: string[] = [];
+  let operands = false;
+  for (const a of command.slice(1)) {
+    if (!operands && a === "--") operands = true;
+    else if (!operands && a === "-f") continue;
+    else if (!operands && a.startsWith("-")) return [command];
+    else paths.push(a);
+  }
+  if (paths.length !== 1 || !paths[0]!.startsWith("/")) return [command];
+  const backup = backupPathFor(paths[0]!, itemId, backupDir);
+  return [
+    ["install", "-d", "-m", "0700", "--", posix.dirname(backup)],
+    ["mv", "-f", "--", paths[0]!, backup],
+  ];
+}
+
 export function item(i: ItemInput): DriftItemX {
+  const id = driftId(i.category, i.subject, i.key);
+  const remediation = i.remediation.map((r) => (r.commands ? { ...r, commands: r.commands.flatMap((c) => reversibleCommands(c, id)) } : r));
   const out: DriftItemX = {
-    id: driftId(i.category, i.subject, i.key),
+    id,
     category: i.category,
     subject: i.subject,
     severity: i.severity,
     declared: i.declared ?? null,
     actual: i.actual ?? null,
     evidence: i.evidence,
-    remediation: [...i.remediation, acceptOption(i.category, i.subject)],
+    remediation: [...remediation, acceptOption(i.category, i.subject)],
   };
   if (i.cause) out.cause = i.cause;
   return out;
