@@ -1,7 +1,7 @@
 // Shared argument handling for the commands: node's parseArgs with our exit-code conventions
 // (0 ok, 1 findings/drift at or above --fail-on, 2 usage error, 3 internal error).
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { SEVERITIES, type Severity } from "../report/schema.js";
+import { SEVERITIES, type Severity } from "../report/severity.js";
 
 export const EXIT_OK = 0;
 export const EXIT_FAIL_ON = 1;

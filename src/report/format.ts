@@ -2,7 +2,8 @@
 // removes and adds, and the command that deploys a fix. Pure functions over the report.
 import { detectSecrets } from "../secrets/detect.js";
 import { redactAll } from "../secrets/redact.js";
-import { SEVERITIES, SEVERITY_RANK, type Finding, type SecurityReport, type Severity } from "./schema.js";
+import type { Finding, SecurityReport } from "./schema.js";
+import { SEVERITIES, SEVERITY_RANK, type Severity } from "./severity.js";
 
 /** critical, high, medium, low: the order every renderer lists severities in. */
 export const SEVERITY_ORDER: readonly Severity[] = [...SEVERITIES].sort((a, b) => SEVERITY_RANK[b] - SEVERITY_RANK[a]);

@@ -4,7 +4,8 @@
 // fingerprint; suppressed findings as results with `suppressions`; scan errors as tool execution
 // notifications. Validated against the OASIS schema in test/report/sarif.test.ts.
 import { createHash } from "node:crypto";
-import { SEVERITY_RANK, type Finding, type SecurityReport, type Severity } from "./schema.js";
+import type { Finding, SecurityReport } from "./schema.js";
+import { SEVERITY_RANK, type Severity } from "./severity.js";
 import { sortFindings } from "./format.js";
 
 /** GitHub maps security-severity >9.0 to critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low. */

@@ -2,28 +2,13 @@
 // format is a rendering of these objects. The MCP tools use the same schemas as `outputSchema`, and
 // docs/schemas/*.json is generated from them (npm run schemas).
 import { z } from "zod";
+import { FINDING_CATEGORIES, SEVERITIES } from "./severity.js";
 
-export const SEVERITIES = ["critical", "high", "medium", "low"] as const;
+export { atLeast, FINDING_CATEGORIES, SEVERITIES, SEVERITY_RANK } from "./severity.js";
+
 export const Severity = z.enum(SEVERITIES);
 export type Severity = z.infer<typeof Severity>;
 
-/** Numeric rank: higher is worse. Used for thresholds and sorting. */
-export const SEVERITY_RANK: Record<Severity, number> = { low: 1, medium: 2, high: 3, critical: 4 };
-
-export function atLeast(severity: Severity, threshold: Severity): boolean {
-  return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold];
-}
-
-export const FINDING_CATEGORIES = [
-  "access",
-  "firewall",
-  "secrets",
-  "service-hardening",
-  "tls",
-  "vulnerability",
-  "anti-pattern",
-  "compliance",
-] as const;
 export const FindingCategory = z.enum(FINDING_CATEGORIES);
 export type FindingCategory = z.infer<typeof FindingCategory>;
 

@@ -2,7 +2,7 @@
 // points for each unsuppressed finding that applies to it: critical 20, high 10, medium 4, low 1,
 // never below 0. The same weights are in docs/scoring.md, with the reasoning.
 import type { Finding, Severity } from "../report/schema.js";
-import { FINDING_CATEGORIES, SEVERITIES } from "../report/schema.js";
+import { FINDING_CATEGORIES, SEVERITIES } from "../report/severity.js";
 
 export const SEVERITY_DEDUCTION: Record<Severity, number> = { critical: 20, high: 10, medium: 4, low: 1 };
 

@@ -7,10 +7,17 @@
 // packet tagged 1 or 3, or the armor "-----BEGIN PGP MESSAGE-----"), sops (a `sops` metadata
 // section; every value `ENC[AES256_GCM,...]` unless the metadata's unencrypted_suffix /
 // encrypted_suffix / unencrypted_regex / encrypted_regex exempt its key, as sops' shouldBeEncrypted).
+import { createRequire } from "node:module";
 import { basename, extname, posix } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { detectSecrets, judgeGenericValue, type SecretMatch } from "./detect.js";
 import { isUnencryptedPrivateKeyBlock, TOKEN_PATTERNS } from "./patterns.js";
+
+// yaml is loaded on the first YAML file met (most Nix-only scans meet none): keeps start-up fast.
+let yamlModule: typeof import("yaml") | undefined;
+function parseYaml(text: string, options: { logLevel: "error" }): unknown {
+  yamlModule ??= createRequire(import.meta.url)("yaml") as typeof import("yaml");
+  return yamlModule.parse(text, options);
+}
 
 export type SecretFileKind =
   | "private-key"

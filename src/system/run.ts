@@ -1,7 +1,6 @@
 // The one way nix-warden runs an external program: an argument array (never a shell string), a
 // timeout, an optional AbortSignal, bounded output. Failures come back as data, never as throws, so
 // callers turn them into report errors.
-import { execa } from "execa";
 
 export interface RunOptions {
   /** Hard limit; the process is killed (SIGTERM, then SIGKILL) when it passes. Default 60 s. */
@@ -42,6 +41,8 @@ export async function run(file: string, args: readonly string[], options: RunOpt
   const command = [file, ...args];
   spawnCounter.count++;
   try {
+    // Loaded on the first command: scans that run none start faster without execa's imports.
+    const { execa } = await import("execa");
     const result = await execa(file, args, {
       timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       cancelSignal: options.signal,

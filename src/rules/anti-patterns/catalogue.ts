@@ -1,77 +1,43 @@
-// The anti-pattern catalogue: `src/rules/anti-patterns.yaml`, shipped with the package and read at
-// run time. It is the one source of each anti-pattern rule's metadata (name, severity, rationale,
-// fix, references, compliance) and of its documented bad and good examples, which the tests run
-// through the rule. A broken catalogue is a packaging bug: loading it throws with every problem.
-import { readFileSync } from "node:fs";
+// The anti-pattern catalogue: `src/rules/anti-patterns.yaml`, shipped with the package. It is the
+// one source of each anti-pattern rule's metadata (name, severity, rationale, fix, references,
+// compliance) and of its documented bad and good examples, which the tests run through the rule.
+// The build validates it (catalogue-schema.ts) and writes it as JSON, which is what is read here:
+// parsing the YAML and loading yaml and zod took a third of an empty scan's start-up. A broken
+// catalogue is a packaging bug: the build fails with every problem.
+import { readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
-import { z } from "zod";
-import { FindingCategory, Severity } from "../../report/schema.js";
 import { PACKAGE_ROOT } from "../../version.js";
 import type { RuleMeta } from "../types.js";
+import type { Catalogue, CatalogueEntry } from "./catalogue-schema.js";
 
 export const CATALOGUE_PATH = join(PACKAGE_ROOT, "src", "rules", "anti-patterns.yaml");
 
-// A compliance entry is a benchmark section / CSF category id with its title, or an explicit
-// "n/a: <why>" when no control of that framework fits.
-const CIS_ENTRY = /^(\d+(\.\d+)* \S.*|n\/a: .{20,})$/;
-const NIST_ENTRY = /^([A-Z]{2}\.[A-Z]{2}-\d{2}|n\/a: .{20,})$/;
+/** The validated catalogue as the build writes it (npm run build). */
+export const CATALOGUE_JSON_PATH = join(PACKAGE_ROOT, "dist", "anti-patterns.json");
 
-const Reference = z.object({ title: z.string().min(1), url: z.url().optional() }).strict();
-
-export const CatalogueEntry = z
-  .object({
-    id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "ids are kebab-case"),
-    name: z.string().min(1),
-    category: FindingCategory,
-    severity: Severity,
-    rationale: z.string().min(40),
-    bad: z.string().min(1),
-    good: z.string().min(1),
-    fix: z.string().min(20),
-    references: z.array(Reference).min(1),
-    compliance: z
-      .object({
-        cis: z.array(z.string().regex(CIS_ENTRY, "a CIS section ('1.2 Title') or 'n/a: <justification>'")).min(1),
-        nist: z.array(z.string().regex(NIST_ENTRY, "a NIST CSF 2.0 id ('PR.PS-01') or 'n/a: <justification>'")).min(1),
-      })
-      .strict(),
-    /** How the examples are run: the file they are written to, and whether they are a host's
-     * whole configuration (host-level rules). */
-    example: z
-      .object({ file: z.string().min(1).default("example.nix"), host: z.boolean().default(false) })
-      .strict()
-      .default({ file: "example.nix", host: false }),
-  })
-  .strict();
-export type CatalogueEntry = z.infer<typeof CatalogueEntry>;
-
-export const Catalogue = z
-  .object({ version: z.literal(1), anti_patterns: z.array(CatalogueEntry).min(1) })
-  .strict()
-  .superRefine((c, ctx) => {
-    const seen = new Set<string>();
-    c.anti_patterns.forEach((e, i) => {
-      if (seen.has(e.id)) ctx.addIssue({ code: "custom", path: ["anti_patterns", i, "id"], message: `duplicate id ${e.id}` });
-      seen.add(e.id);
-    });
-  });
-export type Catalogue = z.infer<typeof Catalogue>;
-
-/** Parse and validate catalogue text; throws an Error listing every problem. */
-export function parseCatalogue(text: string, source = CATALOGUE_PATH): Catalogue {
-  let data: unknown;
+function mtime(path: string): number | undefined {
   try {
-    data = parseYaml(text);
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The catalogue from the YAML itself, when the built JSON is missing or older (a source checkout
+ * between an edit and the next build). Validation is the build's and the tests' job; here only the
+ * schema's one default is filled in. */
+export function catalogueFromYaml(): Catalogue {
+  let text: string;
+  try {
+    text = readFileSync(CATALOGUE_PATH, "utf8");
   } catch (e) {
-    throw new Error(`${source} is not valid YAML: ${(e as Error).message.split("\n")[0]}`, { cause: e });
+    throw new Error(`cannot read the anti-pattern catalogue ${CATALOGUE_PATH}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
-  const parsed = Catalogue.safeParse(data);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`).join("; ");
-    throw new Error(`${source} is not a valid anti-pattern catalogue: ${issues}`);
-  }
-  return parsed.data;
+  const yaml = createRequire(import.meta.url)("yaml") as typeof import("yaml");
+  const data = yaml.parse(text) as Catalogue;
+  for (const e of data.anti_patterns) e.example = { file: "example.nix", host: false, ...(e.example as Partial<CatalogueEntry["example"]> | undefined) };
+  return data;
 }
 
 let loaded: Catalogue | undefined;
@@ -79,13 +45,10 @@ let loaded: Catalogue | undefined;
 /** The shipped catalogue (read once). */
 export function loadCatalogue(): Catalogue {
   if (loaded) return loaded;
-  let text: string;
-  try {
-    text = readFileSync(CATALOGUE_PATH, "utf8");
-  } catch (e) {
-    throw new Error(`cannot read the anti-pattern catalogue ${CATALOGUE_PATH}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
-  }
-  return (loaded = parseCatalogue(text));
+  const built = mtime(CATALOGUE_JSON_PATH);
+  const source = mtime(CATALOGUE_PATH);
+  if (built === undefined || (source !== undefined && source > built)) return (loaded = catalogueFromYaml());
+  return (loaded = JSON.parse(readFileSync(CATALOGUE_JSON_PATH, "utf8")) as Catalogue);
 }
 
 export function catalogueEntry(id: string): CatalogueEntry {

@@ -6,7 +6,7 @@
 // other networks lose access.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
-import { atLeast, type Severity } from "../../report/schema.js";
+import { atLeast, type Severity } from "../../report/severity.js";
 import { isDead, segmentsMatch } from "../shared/scope.js";
 import { listOf, removeListElements } from "../shared/edits.js";
 import { SENSITIVE_PORTS, sensitivePort, sensitiveService, type SensitivePort } from "./ports.js";

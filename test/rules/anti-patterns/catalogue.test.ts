@@ -4,7 +4,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ANTI_PATTERN_RULES } from "../../../src/rules/anti-patterns/index.js";
-import { CATALOGUE_PATH, loadCatalogue, parseCatalogue } from "../../../src/rules/anti-patterns/catalogue.js";
+import { CATALOGUE_JSON_PATH, CATALOGUE_PATH, catalogueFromYaml, loadCatalogue } from "../../../src/rules/anti-patterns/catalogue.js";
+import { parseCatalogue } from "../../../src/rules/anti-patterns/catalogue-schema.js";
 import { ALL_RULES } from "../../../src/rules/index.js";
 import { nixAvailable } from "../../helpers/nix.js";
 import { findingsOf, flakeWith, nixParseError, scanWith } from "./helpers.js";
@@ -86,5 +87,14 @@ describe("anti-pattern catalogue", () => {
     expect(message).toMatch(/anti_patterns\.1\.severity/);
     expect(() => parseCatalogue(JSON.stringify({ version: 1, anti_patterns: [entry, entry] }))).toThrow(/duplicate id mkif-constant/);
     expect(() => parseCatalogue(JSON.stringify({ version: 1, anti_patterns: [{ ...entry, compliance: { cis: ["n/a"], nist: ["PR.PS-01"] } }] }))).toThrow(/n\/a: <justification>/);
+  });
+});
+
+describe("the catalogue the CLI reads", () => {
+  it("is the validated YAML: the built JSON and the unvalidated fallback both equal what the schema makes of it", () => {
+    const validated = parseCatalogue(readFileSync(CATALOGUE_PATH, "utf8"));
+    expect(JSON.parse(readFileSync(CATALOGUE_JSON_PATH, "utf8"))).toEqual(validated);
+    expect(catalogueFromYaml()).toEqual(validated);
+    expect(loadCatalogue()).toEqual(validated);
   });
 });

@@ -1,0 +1,45 @@
+// The schema of `.nix-warden.yaml` (see config.ts), loaded only when the file exists: yaml and zod
+// are then needed, and most scans do without them.
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { CONFIG_FILE, type LoadedConfig } from "./config.js";
+
+const DateLike = z.union([z.string(), z.date()]).transform((v, ctx) => {
+  const d = v instanceof Date ? v : new Date(v);
+  if (Number.isNaN(d.getTime())) {
+    ctx.addIssue({ code: "custom", message: `not a date: ${String(v)}` });
+    return z.NEVER;
+  }
+  return d.toISOString().slice(0, 10);
+});
+
+const ScanException = z
+  .object({
+    rule: z.string().min(1),
+    path: z.string().optional(),
+    option: z.string().optional(),
+    reason: z.string().min(1, "an exception needs a reason"),
+    expires: DateLike.optional(),
+  })
+  .strict();
+
+const ProjectConfig = z
+  .object({
+    exceptions: z.array(ScanException).default([]),
+  })
+  .passthrough();
+
+export function parseProjectConfig(text: string): LoadedConfig {
+  let data: unknown;
+  try {
+    data = parseYaml(text) ?? {};
+  } catch (e) {
+    return { exceptions: [], errors: [`${CONFIG_FILE} is not valid YAML: ${(e as Error).message.split("\n")[0]}`] };
+  }
+  const parsed = ProjectConfig.safeParse(data);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`).join("; ");
+    return { exceptions: [], errors: [`${CONFIG_FILE}: ${issues}`] };
+  }
+  return { exceptions: parsed.data.exceptions, errors: [] };
+}
