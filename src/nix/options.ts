@@ -430,10 +430,10 @@ export function buildOptionIndex(root: SyntaxNode): OptionIndex {
     }
   };
   const mainBody = main.isModule ? unparen(root.childNodes().find((c) => c.kind !== K.NODE_ERROR)) : undefined;
-  root.walk((node) => {
-    if (node.kind !== K.NODE_ATTRPATH_VALUE) return;
+  const mainBindings = new Set(main.definitions.map((d) => d.binding));
+  for (const node of root.descendants(K.NODE_ATTRPATH_VALUE)) {
     // Inside the file's own module, nested `modules`/`nodes` are options, not inline modules.
-    if (mainBody && node.start >= mainBody.start && node.end <= mainBody.end && main.definitions.some((d) => d.binding === node)) return;
+    if (mainBody && node.start >= mainBody.start && node.end <= mainBody.end && mainBindings.has(node)) continue;
     const [attrpath, value] = node.childNodes();
     const names = attrpath?.childNodes().map((a) => (a.kind === K.NODE_IDENT ? a.text : "")) ?? [];
     const last = names[names.length - 1];
@@ -447,7 +447,7 @@ export function buildOptionIndex(root: SyntaxNode): OptionIndex {
     } else if ((last === "machine" || last === "defaults") && names.length === 1) {
       addModule(value);
     }
-  });
+  }
   if (inline.length === 0) return main;
   const definitions = [...main.definitions, ...inline.flatMap((i) => i.definitions)];
   const byPath = new Map<string, OptionDefinition[]>();

@@ -283,6 +283,24 @@ export class SyntaxNode {
     }
   }
 
+  /** The nodes of one kind in this subtree (this node included), in pre-order; do not modify.
+   * Most rules look for one kind of node (strings, applications, bindings): one pass per tree
+   * sorts all nodes by kind, where a walk per rule visited every node each time. */
+  descendants(kind: SyntaxKind): readonly SyntaxNode[] {
+    const all = this.source.nodesOfKind(this, kind);
+    const order = this.source.nodesInOrder(this);
+    if (this.preIndex === 0 && this.subtreeEnd === order.length) return all;
+    const from = lowerBound(all, this.preIndex);
+    const to = lowerBound(all, this.subtreeEnd);
+    return all.slice(from, to);
+  }
+
+  /** Is some ancestor (not this node) of this kind? */
+  inside(kind: SyntaxKind): boolean {
+    for (let p = this.parent; p; p = p.parent) if (p.kind === kind) return true;
+    return false;
+  }
+
   /** Every token under this node in source order. */
   *tokens(): Generator<SyntaxToken> {
     const stack: SyntaxElement[] = [this];
@@ -304,6 +322,7 @@ export class SyntaxNode {
 export class SourceText {
   private index: LineIndex | undefined;
   private order: SyntaxNode[] | undefined;
+  private byKind: Map<SyntaxKind, SyntaxNode[]> | undefined;
   constructor(
     readonly text: string,
     readonly path?: string,
@@ -338,4 +357,33 @@ export class SourceText {
     for (let i = 0; i < order.length; i++) order[i]!.subtreeEnd = i + size[i]!;
     return (this.order = order);
   }
+
+  /** Every node of one kind in the tree `node` belongs to, in pre-order (all kinds are sorted in
+   * one pass on first use). */
+  nodesOfKind(node: SyntaxNode, kind: SyntaxKind): readonly SyntaxNode[] {
+    if (!this.byKind) {
+      const byKind = new Map<SyntaxKind, SyntaxNode[]>();
+      for (const n of this.nodesInOrder(node)) {
+        const list = byKind.get(n.kind);
+        if (list) list.push(n);
+        else byKind.set(n.kind, [n]);
+      }
+      this.byKind = byKind;
+    }
+    return this.byKind.get(kind) ?? NO_NODES;
+  }
+}
+
+const NO_NODES: readonly SyntaxNode[] = [];
+
+/** The first position in `nodes` (sorted by preIndex) whose preIndex is at least `index`. */
+function lowerBound(nodes: readonly SyntaxNode[], index: number): number {
+  let lo = 0;
+  let hi = nodes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (nodes[mid]!.preIndex < index) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -408,13 +408,13 @@ export function buildHostGraph(root: string, declared: DeclaredHost[], reference
 export function moduleReferences(root: string, file: string, tree: SyntaxNode): string[] {
   const dir = dirname(file) === "." ? "" : dirname(file);
   const out = new Set<string>();
-  tree.walk((n) => {
-    if (n.kind !== K.NODE_PATH) return;
+  // Paths inside a path's interpolation (`./a/${./b}`) are part of it, not references.
+  for (const n of tree.descendants(K.NODE_PATH)) {
+    if (n.inside(K.NODE_PATH)) continue;
     const p = pathValue(n, undefined, dir);
-    if (p === undefined) return false;
+    if (p === undefined) continue;
     const resolved = resolveModuleFile(root, p);
     if (resolved) out.add(resolved);
-    return false;
-  });
+  }
   return [...out];
 }

@@ -223,3 +223,43 @@ describe("Nix's desugarings in the printed form", () => {
     expect(show("[ 1.5e3 0.1 123456789.0 1.5e-7 1234565.0 ]")).toBe("[ (1500) (0.1) (1.23457e+08) (1.5e-07) (1.23456e+06) ]");
   });
 });
+
+describe("descendants(kind): the nodes of one kind in a subtree, from one pass per tree", () => {
+  const byWalk = (node: SyntaxNode, kind: K): SyntaxNode[] => {
+    const out: SyntaxNode[] = [];
+    node.walk((n) => {
+      if (n.kind === kind) out.push(n);
+    });
+    return out;
+  };
+  const kinds = [K.NODE_STRING, K.NODE_APPLY, K.NODE_ATTRPATH_VALUE, K.NODE_PATH, K.NODE_WITH, K.NODE_LITERAL, K.NODE_ATTR_SET, K.NODE_SELECT, K.NODE_ERROR];
+
+  it("equals a filtered walk, in the same order, on whole files and on every subtree", () => {
+    let compared = 0;
+    for (const text of [...ACCEPT, ...REJECT]) {
+      const { root } = parse(text);
+      for (const kind of kinds) {
+        expect(root.descendants(kind)).toEqual(byWalk(root, kind));
+        root.walk((sub) => {
+          const got = sub.descendants(kind);
+          expect(got).toEqual(byWalk(sub, kind));
+          compared += got.length;
+        });
+      }
+    }
+    expect(compared).toBeGreaterThan(500);
+  });
+
+  it("includes the node itself, and tells whether a node is inside another kind", () => {
+    const { root } = parse('{ "a${"b"}" = ./x/${./y}; }');
+    const strings = root.descendants(K.NODE_STRING);
+    expect(strings.map((s) => s.text)).toEqual(['"a${"b"}"', '"b"']);
+    expect(strings[0]!.descendants(K.NODE_STRING)).toEqual(strings);
+    expect(strings.every((s) => s.inside(K.NODE_ATTRPATH))).toBe(true);
+    const paths = root.descendants(K.NODE_PATH);
+    expect(paths.map((p) => [p.text, p.inside(K.NODE_PATH)])).toEqual([
+      ["./x/${./y}", false],
+      ["./y", true],
+    ]);
+  });
+});

@@ -49,11 +49,7 @@ const srvosCache = new WeakMap<NixFileContext, SyntaxNode | null>();
 function srvosProfile(f: NixFileContext): SyntaxNode | undefined {
   const cached = srvosCache.get(f);
   if (cached !== undefined) return cached ?? undefined;
-  let found: SyntaxNode | undefined;
-  f.parsed.root.walk((n) => {
-    if (found) return false;
-    if (n.kind === K.NODE_SELECT && SRVOS_GC.test(dottedName(n) ?? "")) found = n;
-  });
+  const found = f.parsed.root.descendants(K.NODE_SELECT).find((n) => SRVOS_GC.test(dottedName(n) ?? ""));
   srvosCache.set(f, found ?? null);
   return found;
 }

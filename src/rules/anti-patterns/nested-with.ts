@@ -51,11 +51,11 @@ function chainsIn(ctx: NixFileContext): Chain[] {
 
 function findChains(ctx: NixFileContext): Chain[] {
   const out: Chain[] = [];
-  ctx.parsed.root.walk((n) => {
-    if (n.kind !== K.NODE_WITH || isChained(n)) return;
+  for (const n of ctx.parsed.root.descendants(K.NODE_WITH)) {
+    if (isChained(n)) continue;
     const chain: SyntaxNode[] = [n];
     for (let b = withBody(n); b?.kind === K.NODE_WITH; b = withBody(b)) chain.push(b);
-    if (chain.length < 2) return;
+    if (chain.length < 2) continue;
     const scopes = chain.map((w) => shortText(w.childNodes()[0]!, 40));
     const last = chain.at(-1)!;
     const semi = last.firstToken(K.TOKEN_SEMICOLON);
@@ -76,7 +76,7 @@ function findChains(ctx: NixFileContext): Chain[] {
         },
       },
     });
-  });
+  }
   return out;
 }
 

@@ -53,19 +53,18 @@ const moduleListCache = new WeakMap<SyntaxNode, SyntaxNode[]>();
 
 function findModuleListBindings(root: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
-  root.walk((n) => {
-    if (n.kind !== K.NODE_ATTRPATH_VALUE) return;
+  for (const n of root.descendants(K.NODE_ATTRPATH_VALUE)) {
     const path = n.childNodes()[0];
-    if (!path) return;
+    if (!path) continue;
     const last = attrpathSegments(path).at(-1);
-    if (!last || last.dynamic) return;
+    if (!last || last.dynamic) continue;
     if (last.name === "imports") out.push(n);
     else if (last.name === "modules") {
       let set = n.parent;
       while (set?.parent?.kind === K.NODE_PAREN) set = set.parent;
       if (set?.kind === K.NODE_ATTR_SET && set.parent?.kind === K.NODE_APPLY) out.push(n);
     }
-  });
+  }
   return out;
 }
 

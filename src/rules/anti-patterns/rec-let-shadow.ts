@@ -35,8 +35,8 @@ export const recLetShadow: Rule = {
   ...antiPatternMeta("rec-let-shadow"),
 
   checkNix(ctx) {
-    ctx.parsed.root.walk((set) => {
-      if (set.kind !== K.NODE_ATTR_SET || !set.firstToken(K.TOKEN_REC)) return;
+    for (const set of ctx.parsed.root.descendants(K.NODE_ATTR_SET)) {
+      if (!set.firstToken(K.TOKEN_REC)) continue;
       for (const b of set.childNodes()) {
         if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
         const [path, value] = b.childNodes();
@@ -67,6 +67,6 @@ export const recLetShadow: Rule = {
             : { safety: "manual", description: `Rename the outer \`${name}\` (e.g. \`${name}'\`) and refer to that, or drop \`rec\`.` },
         });
       }
-    });
+    }
   },
 };

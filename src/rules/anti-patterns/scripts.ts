@@ -179,9 +179,7 @@ export function nixScripts(ctx: NixFileContext): ScriptSite[] {
   for (const d of ctx.index.definitions) {
     if (SCRIPT_OPTIONS.some((re) => re.test(d.path))) for (const s of stringPieces(d.inner)) push(s, d.path);
   }
-  ctx.parsed.root.walk((n) => {
-    if (n.kind === K.NODE_STRING && !seen.has(n) && startsWithShellShebang(n)) push(n, "script (shebang)");
-  });
+  for (const n of ctx.parsed.root.descendants(K.NODE_STRING)) if (!seen.has(n) && startsWithShellShebang(n)) push(n, "script (shebang)");
   return out;
 }
 

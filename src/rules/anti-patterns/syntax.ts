@@ -182,14 +182,13 @@ export function applications(root: SyntaxNode): Application[] {
   if (cached) return cached;
   const out: Application[] = [];
   applicationsCache.set(root, out);
-  root.walk((n) => {
-    if (n.kind !== K.NODE_APPLY) return;
+  for (const n of root.descendants(K.NODE_APPLY)) {
     // Only the outermost APPLY of a chain (its parent is not an APPLY having it as function).
     const p = n.parent;
-    if (p && p.kind === K.NODE_APPLY && p.childNodes()[0] === n) return;
+    if (p && p.kind === K.NODE_APPLY && p.childNodes()[0] === n) continue;
     const { fn, args } = flattenApply(n);
     out.push({ node: n, fn, args, name: calleeName(fn) });
-  });
+  }
   return out;
 }
 

@@ -35,27 +35,26 @@ export const trivialWrapper: Rule = {
   ...antiPatternMeta("trivial-wrapper"),
 
   checkNix(ctx) {
-    ctx.parsed.root.walk((b) => {
-      if (b.kind !== K.NODE_ATTRPATH_VALUE) return;
+    for (const b of ctx.parsed.root.descendants(K.NODE_ATTRPATH_VALUE)) {
       const parent = b.parent;
-      if (parent?.kind !== K.NODE_LET_IN && parent?.kind !== K.NODE_ATTR_SET) return;
+      if (parent?.kind !== K.NODE_LET_IN && parent?.kind !== K.NODE_ATTR_SET) continue;
       const [path, value] = b.childNodes();
-      if (!path || !value) return;
+      if (!path || !value) continue;
       const segs = attrpathSegments(path);
-      if (segs.length !== 1 || segs[0]!.dynamic || IMPOSED_NAMES.has(segs[0]!.name)) return;
+      if (segs.length !== 1 || segs[0]!.dynamic || IMPOSED_NAMES.has(segs[0]!.name)) continue;
       const chain = lambdaChain(value);
-      if (!chain || chain.body.kind !== K.NODE_APPLY) return;
+      if (!chain || chain.body.kind !== K.NODE_APPLY) continue;
       const { params, body } = chain;
-      if (params.includes("lib") || params.includes("builtins") || new Set(params).size !== params.length) return;
+      if (params.includes("lib") || params.includes("builtins") || new Set(params).size !== params.length) continue;
       const { fn, args } = flattenApply(body);
       const callee = dottedName(fn);
-      if (!callee || !/^(lib|builtins)\.[\w'-]+(\.[\w'-]+)*$/.test(callee)) return;
+      if (!callee || !/^(lib|builtins)\.[\w'-]+(\.[\w'-]+)*$/.test(callee)) continue;
       const name = segs[0]!.name;
       const eta = args.length === params.length && params.every((p, i) => isParam(args[i], p));
       const list = unparen(args[0]);
       const collects =
         args.length === 1 && params.length >= 2 && list?.kind === K.NODE_LIST && list.childNodes().length === params.length && params.every((p, i) => isParam(list.childNodes()[i], p));
-      if (!eta && !collects) return;
+      if (!eta && !collects) continue;
       const sig = params.join(": ") + ":";
       ctx.report({
         node: b,
@@ -67,7 +66,7 @@ export const trivialWrapper: Rule = {
           ? { safety: "auto", description: `Write \`${name} = ${callee};\` (the same function), or use ${callee} at the call sites.`, edits: [replaceNode(ctx.file, value, callee)] }
           : { safety: "manual", description: `Replace the calls of ${name} with ${callee} [ ... ] and remove ${name}.` },
       });
-    });
+    }
   },
 };
 

@@ -10,10 +10,9 @@ export const unquotedUrl: Rule = {
   ...antiPatternMeta("unquoted-url"),
 
   checkNix(ctx) {
-    ctx.parsed.root.walk((n) => {
-      if (n.kind !== K.NODE_LITERAL) return;
+    for (const n of ctx.parsed.root.descendants(K.NODE_LITERAL)) {
       const tok = n.childTokens()[0];
-      if (tok?.kind !== K.TOKEN_URI) return;
+      if (tok?.kind !== K.TOKEN_URI) continue;
       // A password in the URL's user info never reaches the message (the evidence is redacted by
       // the scan; the patch is withheld when it would carry a secret).
       const shown = tok.text.replace(/^([^:/]+:\/\/[^:/@]*:)[^@/]*@/, "$1…@");
@@ -23,6 +22,6 @@ export const unquotedUrl: Rule = {
         message: `${shown} is an unquoted URL literal (deprecated, rejected with the no-url-literals feature); write it as a string: "${shown}".`,
         fix: { safety: "auto", description: "Quote the URL (the value is the same string).", edits: [replaceNode(ctx.file, n, nixString(tok.text))] },
       });
-    });
+    }
   },
 };

@@ -131,10 +131,8 @@ export const hardcodedSecret: Rule = {
 
   checkNix(ctx) {
     const lines = ctx.parsed.source.lines;
-    ctx.parsed.root.walk((node) => {
-      if (node.kind === K.NODE_ATTRPATH) return false; // attribute names are not values
-      if (node.kind === K.NODE_STRING) checkString(ctx, node, lines);
-    });
+    // Attribute names are not values.
+    for (const node of ctx.parsed.root.descendants(K.NODE_STRING)) if (!node.inside(K.NODE_ATTRPATH)) checkString(ctx, node, lines);
   },
 
   checkFile(ctx) {

@@ -165,7 +165,11 @@ export const secretInNixStore: Rule = {
 
   checkNix(ctx) {
     const reported = new Set<SyntaxNode>();
-    ctx.parsed.root.walk((node) => {
+    // Applications and paths in source order; nothing inside a path (its interpolations) is looked at.
+    const root = ctx.parsed.root;
+    const nodes = [...root.descendants(K.NODE_APPLY), ...root.descendants(K.NODE_PATH)].sort((a, b) => a.preIndex - b.preIndex);
+    for (const node of nodes) {
+      if (node.inside(K.NODE_PATH)) continue;
       if (node.kind === K.NODE_APPLY) {
         const what = runtimeRead(node);
         if (what && !reported.has(node)) {
@@ -183,23 +187,22 @@ export const secretInNixStore: Rule = {
             },
           });
         }
-        return;
+        continue;
       }
-      if (node.kind !== K.NODE_PATH) return;
       const target = pathLiteralTarget(ctx.file, node);
-      if (!target) return false;
+      if (!target) continue;
       const use = useOf(ctx, node);
-      if (!use || reported.has(use.node)) return false;
+      if (!use || reported.has(use.node)) continue;
       let what: string;
       let reason: string;
       if (target.kind === "absolute") {
         // An option pointing at /run/agenix/x is the right way; reading or copying it is not.
-        if (use.kind === "option" || !runtimeSecretReference(target.path)) return false;
+        if (use.kind === "option" || !runtimeSecretReference(target.path)) continue;
         what = target.path;
         reason = "a run-time secret location";
       } else {
         const material = secretMaterial(ctx.repoFile, target.path);
-        if (!material) return false;
+        if (!material) continue;
         what = target.path;
         reason = material.reason;
       }
@@ -219,7 +222,6 @@ export const secretInNixStore: Rule = {
         message: `${how}: its content ends up in the world-readable Nix store, on every machine the configuration is deployed to.`,
         fix: fixFor(ctx, use, node, name, repoPath),
       });
-      return false;
-    });
+    }
   },
 };

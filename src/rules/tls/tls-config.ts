@@ -73,15 +73,15 @@ function collectNixSettings(ctx: NixFileContext): TlsSetting[] {
       out.push({ ...how, label: path, optionPath: path, args: src.text, start: src.offset, end: src.offset + src.text.length, node: str, editable: !/[\\$']/.test(src.text) });
     }
   }
-  ctx.parsed.root.walk((node) => {
-    if (node.kind === K.NODE_ATTRPATH) return false;
-    if (node.kind !== K.NODE_STRING || seen.has(node) || inOptionDocumentation(node)) return;
+  // Attribute names are not values.
+  for (const node of ctx.parsed.root.descendants(K.NODE_STRING)) {
+    if (seen.has(node) || node.inside(K.NODE_ATTRPATH) || inOptionDocumentation(node)) continue;
     const src = stringSource(node);
-    if (!src || !/ssl|tls/i.test(src.text)) return;
+    if (!src || !/ssl|tls/i.test(src.text)) continue;
     const directives = findDirectives(src.text);
-    if (directives.length === 0) return;
+    if (directives.length === 0) continue;
     const def = enclosingDefinition(ctx.index, node);
-    if (!inUse(ctx, def)) return;
+    if (!inUse(ctx, def)) continue;
     for (const d of directives) {
       out.push({
         kind: d.kind,
@@ -95,7 +95,7 @@ function collectNixSettings(ctx: NixFileContext): TlsSetting[] {
         editable: !/[\\$]|''/.test(d.args),
       });
     }
-  });
+  }
   return out;
 }
 
