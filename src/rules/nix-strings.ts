@@ -2,7 +2,7 @@
 // literal (so detector offsets map back to the file), the attribute a value is bound to, whether a
 // definition is switched off, and evidence lines with secrets redacted.
 import { calleeName, flattenApply, attrpathSegments, unparen, type OptionDefinition, type OptionIndex } from "../nix/options.js";
-import { SyntaxKind as K, type LineIndex, type SyntaxNode } from "../nix/syntax.js";
+import { SyntaxKind as K, type LineIndex, type SourceText, type SyntaxNode } from "../nix/syntax.js";
 import { staticValue } from "../nix/values.js";
 import { redact } from "../secrets/index.js";
 
@@ -14,6 +14,15 @@ import { redact } from "../secrets/index.js";
  */
 export function stringSource(node: SyntaxNode): { text: string; offset: number } | undefined {
   if (node.kind !== K.NODE_STRING) return undefined;
+  // Several rules read every string; trees are immutable, so the answer is kept per node.
+  let cached = sourceCache.get(node);
+  if (cached === undefined) sourceCache.set(node, (cached = computeStringSource(node) ?? null));
+  return cached ?? undefined;
+}
+
+const sourceCache = new WeakMap<SyntaxNode, { text: string; offset: number } | null>();
+
+function computeStringSource(node: SyntaxNode): { text: string; offset: number } | undefined {
   const toks = node.childTokens();
   const open = toks[0];
   const close = toks[toks.length - 1];
@@ -205,6 +214,15 @@ export function syntacticPath(binding: SyntaxNode): string[] {
 }
 
 const DOC_CALLS = new Set(["literalExpression", "literalExample", "literalMD", "literalDocBook", "mdDoc"]);
+// Whether a file calls any of DOC_CALLS or a mk*Option at all (most configurations declare no
+// options): decided once per file, so their strings skip the walk up the tree.
+const DOC_CALL_TEXT = new RegExp(`\\b(?:${[...DOC_CALLS].join("|")}|mk\\w*Option)\\b`);
+const docFiles = new WeakMap<SourceText, boolean>();
+function mayDocumentOptions(source: SourceText): boolean {
+  let may = docFiles.get(source);
+  if (may === undefined) docFiles.set(source, (may = DOC_CALL_TEXT.test(source.text)));
+  return may;
+}
 const DOC_KEYS = new Set(["example", "description", "longDescription"]);
 
 /**
@@ -212,6 +230,7 @@ const DOC_KEYS = new Set(["example", "description", "longDescription"]);
  * `example`/`description` of a `mkOption`-like call. (A `default` is deployed, so it is not.)
  */
 export function inOptionDocumentation(node: SyntaxNode): boolean {
+  if (!mayDocumentOptions(node.source)) return false;
   let docKey = false;
   for (let p: SyntaxNode | null = node.parent; p; p = p.parent) {
     if (p.kind === K.NODE_APPLY) {

@@ -101,9 +101,14 @@ function fromPattern(p: TokenPattern, start: number, end: number, rank: number, 
   };
 }
 
+// Each pattern's regex with the `d` flag (match indices), made once. matchAll works on a copy, so
+// sharing one across calls is safe.
+const withIndices = new WeakMap<RegExp, RegExp>();
+
 /** Runs a global regex; yields the `secret` group's span when present, else the whole match. */
 function* spans(regex: RegExp, text: string, offset = 0): Generator<{ start: number; end: number }> {
-  const re = new RegExp(regex.source, regex.flags.includes("d") ? regex.flags : regex.flags + "d");
+  let re = withIndices.get(regex);
+  if (!re) withIndices.set(regex, (re = regex.flags.includes("d") ? regex : new RegExp(regex.source, regex.flags + "d")));
   for (const m of text.matchAll(re)) {
     if (m[0] === "") continue;
     const idx = m.indices?.groups?.secret ?? m.indices?.[0];
@@ -122,12 +127,23 @@ function isSampleToken(detector: string, secret: string): boolean {
   return isPlaceholder(secret);
 }
 
+// The token patterns with their keywords in lower case, and one regex for "any keyword at all":
+// most strings hold none, and then no pattern needs a look.
+const KEYED_PATTERNS = [...TOKEN_PATTERNS, PASSWORD_HASH_PATTERN]
+  .flatMap((p) => (p.regex ? [{ pattern: p, regex: p.regex, keywords: p.keywords.map((k) => k.toLowerCase()) }] : []));
+const ANY_KEYWORD = new RegExp(
+  KEYED_PATTERNS.flatMap((k) => k.keywords)
+    .map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .join("|"),
+  "i",
+);
+
 function tokenCandidates(text: string, out: Candidate[]): void {
+  if (!ANY_KEYWORD.test(text)) return;
   const lower = text.toLowerCase();
-  for (const p of [...TOKEN_PATTERNS, PASSWORD_HASH_PATTERN]) {
-    if (!p.regex) continue;
-    if (!p.keywords.some((k) => lower.includes(k.toLowerCase()))) continue;
-    for (const s of spans(p.regex, text)) {
+  for (const { pattern: p, regex, keywords } of KEYED_PATTERNS) {
+    if (!keywords.some((k) => lower.includes(k))) continue;
+    for (const s of spans(regex, text)) {
       const secret = text.slice(s.start, s.end);
       if (p.validate && !p.validate(secret)) continue;
       if (isSampleToken(p.id, secret)) continue;
@@ -306,6 +322,8 @@ const JSON_ASSIGNMENT = /"(?<key>[^"\\\n]{1,100})"[ \t]*:[ \t]*"(?<qv>(?:\\.|[^"
 
 /** Key/value assignments in a text file (shell, .env, YAML, JSON, TOML, INI, Nix). */
 export function findAssignments(text: string, fileKind?: string): Assignment[] {
+  // Every form needs a `=` or a `:`; most strings (names, paths, words) have neither.
+  if (!text.includes("=") && !text.includes(":")) return [];
   const code = fileKind !== undefined && CODE_KINDS.has(fileKind.replace(/^\./, "").toLowerCase());
   const seen = new Set<string>();
   const out: Assignment[] = [];

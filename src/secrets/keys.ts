@@ -78,6 +78,19 @@ function compoundKind(word: string): KeyKind | undefined {
  */
 export function classifyKey(key: string | undefined): KeyKind | undefined {
   if (!key) return undefined;
+  // The same keys come back in every file (`enable`, `description`, `extraConfig`).
+  let kind = kindCache.get(key);
+  if (kind === undefined) {
+    if (kindCache.size >= KIND_CACHE_MAX) kindCache.clear();
+    kindCache.set(key, (kind = computeKeyKind(key) ?? null));
+  }
+  return kind ?? undefined;
+}
+
+const KIND_CACHE_MAX = 50_000;
+const kindCache = new Map<string, KeyKind | null>();
+
+function computeKeyKind(key: string): KeyKind | undefined {
   const last = key.split(".").filter((s) => s !== "").pop()?.replace(/^["']|["']$/g, "") ?? "";
   // A key with spaces, glob characters or an @ is a pattern, a label or an address (`"pwd *": "allow"`,
   // `"iam@lach.pw": "lach"`), not a setting name.
