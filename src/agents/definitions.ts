@@ -7,9 +7,9 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { PACKAGE_ROOT } from "../version.js";
+import { AGENT_DEFINITIONS_DIR } from "./paths.js";
 
-export const AGENT_DEFINITIONS_DIR = join(PACKAGE_ROOT, "agent-definitions");
+export { AGENT_DEFINITIONS_DIR } from "./paths.js";
 
 /** Our MCP tools an agent may be given. */
 export const MCP_TOOL_NAMES = ["security_scan", "check_drift", "remediate", "list_hosts", "explain_rule"] as const;

@@ -2,9 +2,13 @@
 // "harden the nginx box" -> security patrol). Used by the Claude Code UserPromptSubmit hook
 // (`nix-warden hook claude`), which adds a line of context telling Claude which agent or command
 // fits. It speaks only in a Nix context, so "state" in a React project stays silent.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { readBuilt } from "../built.js";
 import type { AgentDefinition } from "./definitions.js";
+import { AGENT_DEFINITIONS_DIR, TRIGGERS_JSON_PATH } from "./paths.js";
+
+export { TRIGGERS_JSON_PATH } from "./paths.js";
 
 export interface TriggerSpec {
   agent: string;
@@ -31,6 +35,22 @@ export function triggerSpecs(agents: readonly AgentDefinition[]): TriggerSpec[] 
     pattern: a.keywords.map(keywordPattern).join("|"),
     hint: `The ${a.name} subagent fits this request: it uses the nix-warden MCP tools (${a.tools.join(", ")}) and reports by severity with fixes. /${a.command} runs the same workflow.`,
   }));
+}
+
+/** The shipped agents' trigger specs: the build's JSON when it is current (the hook runs on every
+ * prompt, so it skips parsing the definitions), else from the definitions themselves. */
+export async function shippedTriggerSpecs(): Promise<TriggerSpec[]> {
+  const dir = join(AGENT_DEFINITIONS_DIR, "agents");
+  let sources: string[] = [];
+  try {
+    sources = readdirSync(dir).map((f) => join(dir, f));
+  } catch {
+    // no directory: the fallback below reports it
+  }
+  const built = readBuilt<TriggerSpec[]>(TRIGGERS_JSON_PATH, [dir, ...sources]);
+  if (built) return built;
+  const { loadAgentDefinitions } = await import("./definitions.js");
+  return triggerSpecs(loadAgentDefinitions());
 }
 
 export interface TriggerMatch {

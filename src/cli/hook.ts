@@ -1,8 +1,7 @@
 // `nix-warden hook claude`: the Claude Code UserPromptSubmit hook. Reads the hook input (JSON on
 // stdin), and when the prompt calls for a nix-warden agent, prints the additionalContext that says
 // which. Prints nothing otherwise; never blocks a prompt, whatever the input.
-import { loadAgentDefinitions } from "../agents/definitions.js";
-import { claudeHookOutput, triggerSpecs } from "../agents/triggers.js";
+import { claudeHookOutput, shippedTriggerSpecs } from "../agents/triggers.js";
 import { EXIT_OK, UsageError } from "./args.js";
 
 export const summary = "agent hooks (claude: the UserPromptSubmit keyword hook; reads JSON on stdin)";
@@ -32,7 +31,7 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT_OK;
   }
   if (typeof input !== "object" || input === null) return EXIT_OK;
-  const out = claudeHookOutput(input as { prompt?: unknown; cwd?: unknown }, triggerSpecs(loadAgentDefinitions()));
+  const out = claudeHookOutput(input as { prompt?: unknown; cwd?: unknown }, await shippedTriggerSpecs());
   if (out) process.stdout.write(JSON.stringify(out) + "\n");
   return EXIT_OK;
 }

@@ -76,3 +76,12 @@ describe("trigger keywords", () => {
     );
   });
 });
+
+describe("the hook's trigger specs", () => {
+  it("come from the build's JSON, which equals what the definitions give", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { TRIGGERS_JSON_PATH, shippedTriggerSpecs } = await import("../../src/agents/triggers.js");
+    expect(JSON.parse(readFileSync(TRIGGERS_JSON_PATH, "utf8"))).toEqual(specs);
+    expect(await shippedTriggerSpecs()).toEqual(specs);
+  });
+});

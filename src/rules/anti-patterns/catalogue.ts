@@ -4,9 +4,10 @@
 // The build validates it (catalogue-schema.ts) and writes it as JSON, which is what is read here:
 // parsing the YAML and loading yaml and zod took a third of an empty scan's start-up. A broken
 // catalogue is a packaging bug: the build fails with every problem.
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { readBuilt } from "../../built.js";
 import { PACKAGE_ROOT } from "../../version.js";
 import type { RuleMeta } from "../types.js";
 import type { Catalogue, CatalogueEntry } from "./catalogue-schema.js";
@@ -15,14 +16,6 @@ export const CATALOGUE_PATH = join(PACKAGE_ROOT, "src", "rules", "anti-patterns.
 
 /** The validated catalogue as the build writes it (npm run build). */
 export const CATALOGUE_JSON_PATH = join(PACKAGE_ROOT, "dist", "anti-patterns.json");
-
-function mtime(path: string): number | undefined {
-  try {
-    return statSync(path).mtimeMs;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The catalogue from the YAML itself, when the built JSON is missing or older (a source checkout
  * between an edit and the next build). Validation is the build's and the tests' job; here only the
@@ -44,11 +37,7 @@ let loaded: Catalogue | undefined;
 
 /** The shipped catalogue (read once). */
 export function loadCatalogue(): Catalogue {
-  if (loaded) return loaded;
-  const built = mtime(CATALOGUE_JSON_PATH);
-  const source = mtime(CATALOGUE_PATH);
-  if (built === undefined || (source !== undefined && source > built)) return (loaded = catalogueFromYaml());
-  return (loaded = JSON.parse(readFileSync(CATALOGUE_JSON_PATH, "utf8")) as Catalogue);
+  return (loaded ??= readBuilt<Catalogue>(CATALOGUE_JSON_PATH, [CATALOGUE_PATH]) ?? catalogueFromYaml());
 }
 
 export function catalogueEntry(id: string): CatalogueEntry {

@@ -1,0 +1,9 @@
+// Where the shipped agent definitions live, and the trigger specs the build derives from them
+// (kept apart from definitions.ts so that the prompt hook can find them without loading yaml and zod).
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "../version.js";
+
+export const AGENT_DEFINITIONS_DIR = join(PACKAGE_ROOT, "agent-definitions");
+
+/** The trigger specs of the shipped agents, as the build writes them (see src/built.ts). */
+export const TRIGGERS_JSON_PATH = join(PACKAGE_ROOT, "dist", "agent-triggers.json");
