@@ -98,7 +98,7 @@ export function parseSopsConfig(text: string, configRelPath = ".sops.yaml"): { r
   return { rules, errors };
 }
 
-function sopsRuleMatches(relPath: string, rules: readonly SopsCreationRule[]): boolean {
+export function sopsRuleMatches(relPath: string, rules: readonly SopsCreationRule[]): boolean {
   for (const r of rules) {
     const prefix = r.configDir === "" ? "" : r.configDir + "/";
     if (prefix !== "" && !relPath.startsWith(prefix)) continue;

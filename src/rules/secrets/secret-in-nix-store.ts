@@ -10,7 +10,7 @@ import { attrName } from "../../remediate/edit.js";
 import { definitionOf, valueSite } from "../nix-strings.js";
 import type { NixFileContext, Rule, RuleFix } from "../types.js";
 import { AGENIX, NIX_STORE_READABLE, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOPS_NIX } from "./compliance.js";
-import { agenixEdit } from "./agenix-edit.js";
+import { secretManagerEdit, secretManagerFor, type SecretManager } from "./secret-manager-edit.js";
 import { pathLiteralTarget, runtimeSecretReference, secretMaterial, secretNameFor } from "./material.js";
 
 /** Functions that read a file's content into the evaluation (or, `toString`, name its store copy). */
@@ -105,15 +105,20 @@ function takesFile(option: string | undefined): boolean {
   return option !== undefined && /(?:File|file|Path|path)$/.test(option);
 }
 
-function steps(name: string, repoPath: string | undefined, optionPath?: string): string {
+function steps(manager: SecretManager, name: string, repoPath: string | undefined, optionPath?: string): string {
+  const top = manager === "sops-nix" ? "sops" : "age";
   const fileOption = takesFile(optionPath);
   const use = fileOption
-    ? `set \`${optionPath} = config.age.secrets.${name}.path;\``
+    ? `set \`${optionPath} = config.${top}.secrets.${name}.path;\``
     : "hand the service the decrypted file at run time through an option that takes a file (`passwordFile`, `environmentFile`, systemd `LoadCredential=`/`EnvironmentFile=`) set to " +
-      `\`config.age.secrets.${name}.path\``;
+      `\`config.${top}.secrets.${name}.path\``;
+  const encrypt =
+    manager === "sops-nix"
+      ? `Put the secret in a sops file under the key \`${name}\` (\`sops secrets/${name}.yaml\`; .sops.yaml's creation rules give the recipients), declare ` +
+        `\`sops.secrets.${name}.sopsFile = ./secrets/${name}.yaml;\``
+      : `Encrypt the secret with agenix (\`agenix -e ${name}.age\`, recipients in secrets.nix) or sops-nix, declare \`age.secrets.${name}.file = ./${name}.age;\``;
   return (
-    `Encrypt the secret with agenix (\`agenix -e ${name}.age\`, recipients in secrets.nix) or sops-nix, declare ` +
-    `\`age.secrets.${name}.file = ./${name}.age;\`, and ${use}. ` +
+    `${encrypt}, and ${use}. ` +
     (repoPath ? `Then delete the plaintext ${repoPath} from the repository and ` : "Then ") +
     "rotate the secret: it is already in the Nix store and in git history."
   );
@@ -124,30 +129,35 @@ function where(file: string): string {
   return dir === "." ? "the repository's root" : `${dir}/`;
 }
 
-/** The agenix edit where one is safe to make; otherwise the steps, for the user to take. */
+/** The secret manager's edit where one is safe to make; otherwise the steps, for the user to take. */
 function fixFor(ctx: NixFileContext, use: Use, pathNode: SyntaxNode, name: string, repoPath: string | undefined): RuleFix {
   const option = optionOf(ctx, use);
-  const manual: RuleFix = { safety: "manual", description: steps(name, repoPath, option) };
+  const manual: RuleFix = { safety: "manual", description: steps(secretManagerFor(ctx, repoPath ?? ctx.file), name, repoPath, option) };
   if (!repoPath) return manual;
   const fn = use.kind === "read" ? use.fn.split(".").pop()! : undefined;
   if (fn !== undefined && !PATH_REPLACEABLE.has(fn)) return manual;
-  const edit = agenixEdit(ctx, use.kind === "read" ? use.node : pathNode, pathNode, name);
+  const edit = secretManagerEdit(ctx, use.kind === "read" ? use.node : pathNode, pathNode, name, repoPath);
   if (!edit) return manual;
   const givesContent = use.kind === "read" && fn !== "toString" && fn !== "copyPathToStore" && fn !== "path";
   const fileOption = takesFile(option);
   const attr = attrName(name);
+  const sops = edit.manager === "sops-nix";
+  const secretAttr = `${sops ? "sops" : "age"}.secrets.${attr}`;
+  const encrypt = sops
+    ? `put the secret in that file under the key \`${name}\` (\`sops ${posix.basename(edit.encryptedFile)}\` in ${where(edit.encryptedFile)}; .sops.yaml's creation rules give the recipients) and import the sops-nix NixOS module ` +
+      "(`sops-nix.nixosModules.sops`, with a key to decrypt on the host: `sops.age.keyFile` or `sops.age.sshKeyPaths`)"
+    : `encrypt the secret to that file (\`agenix -e ${posix.basename(edit.encryptedFile)}\` in ${where(edit.encryptedFile)}, whose secrets.nix lists the recipients) and import the agenix NixOS module ` +
+      "(`agenix.nixosModules.default`)";
   return {
     safety: "review",
     edits: edit.edits,
     description:
-      `Replace the store copy with ${edit.reference}, the file agenix decrypts at activation, and declare ` +
-      `\`age.secrets.${attr}.file = ${edit.ageLiteral};\`. Before applying: encrypt the secret to that file ` +
-      `(\`agenix -e ${posix.basename(edit.ageFile)}\` in ${where(edit.ageFile)}, whose secrets.nix lists the recipients) and import the agenix NixOS module ` +
-      "(`agenix.nixosModules.default`) in the hosts that use this file: until both are done, evaluation fails and apply rolls back. " +
+      `Replace the store copy with ${edit.reference}, the file ${edit.manager} decrypts at activation, and declare ` +
+      `\`${edit.fileOption} = ${edit.literal};\`. Before applying: ${encrypt} in the hosts that use this file: until both are done, evaluation fails and apply rolls back. ` +
       (givesContent && !fileOption
         ? `Check every use: the value is now the path of the decrypted file, not the secret itself, so wherever it was used as the secret, hand that path to an option that takes a file (\`passwordFile\`, \`environmentFile\`, systemd \`LoadCredential=\`). `
         : "") +
-      `The decrypted file is root-only (0400): set \`age.secrets.${attr}.owner\` to the user of the service that reads it. ` +
+      `The decrypted file is root-only (0400): set \`${secretAttr}.owner\` to the user of the service that reads it. ` +
       `Then delete the plaintext ${repoPath} and rotate the secret: it is already in the Nix store and in git history.`,
   };
 }
