@@ -145,6 +145,39 @@ in
     expect(await readFile(join(dir, "mail.nix"), "utf8")).toBe(MAIL);
   });
 
+  it("gives two secrets with one file name two names, and never reuses a name the module declares for another file", async () => {
+    const TWO = `{ config, ... }:
+{
+  services.a.passwordFile = toString ./a/token.txt;
+  services.b.passwordFile = toString ./b/token.txt;
+  services.c.passwordFile = toString ./c/api.txt;
+  age.secrets.api.file = ./c/other.age;
+}
+`;
+    const dir = await repo({
+      "two.nix": TWO,
+      "a/token.txt": `${gen.secretFor("private-key")}\n`,
+      "b/token.txt": `${gen.secretFor("private-key")}\n`,
+      "c/api.txt": `${gen.secretFor("private-key")}\n`,
+    });
+    const findings = await secretFindings(dir);
+    expect(findings.map((f) => f.fix?.safety)).toEqual(["review", "review", "review"]);
+    const { plan } = await planRemediation({ root: dir, ids: findings.map((f) => f.id) });
+    const r = await applyPlan(dir, plan.id);
+    expect(r.status, r.reason).toBe("applied");
+    expect(await readFile(join(dir, "two.nix"), "utf8")).toBe(`{ config, ... }:
+{
+  services.a.passwordFile = config.age.secrets.token.path;
+  services.b.passwordFile = config.age.secrets.token-2.path;
+  services.c.passwordFile = config.age.secrets.api-2.path;
+  age.secrets.api.file = ./c/other.age;
+  age.secrets.token.file = ./a/token.age;
+  age.secrets.token-2.file = ./b/token-2.age;
+  age.secrets.api-2.file = ./c/api-2.age;
+}
+`);
+  });
+
   it.skipIf(!nixAvailable)("rolls back while the encrypted file is missing (evaluation fails), and applies once it exists", async () => {
     const fixture = join(import.meta.dirname, "../fixtures/remediate/secrets-standin");
     const dir = await repo({ "secrets/smtp-password.txt": `${TOKEN}\n` }, fixture);

@@ -130,21 +130,21 @@ function where(file: string): string {
 }
 
 /** The secret manager's edit where one is safe to make; otherwise the steps, for the user to take. */
-function fixFor(ctx: NixFileContext, use: Use, pathNode: SyntaxNode, name: string, repoPath: string | undefined): RuleFix {
+function fixFor(ctx: NixFileContext, use: Use, pathNode: SyntaxNode, name: string, repoPath: string | undefined, taken: Map<string, string>): RuleFix {
   const option = optionOf(ctx, use);
   const manual: RuleFix = { safety: "manual", description: steps(secretManagerFor(ctx, repoPath ?? ctx.file), name, repoPath, option) };
   if (!repoPath) return manual;
   const fn = use.kind === "read" ? use.fn.split(".").pop()! : undefined;
   if (fn !== undefined && !PATH_REPLACEABLE.has(fn)) return manual;
-  const edit = secretManagerEdit(ctx, use.kind === "read" ? use.node : pathNode, pathNode, name, repoPath);
+  const edit = secretManagerEdit(ctx, use.kind === "read" ? use.node : pathNode, pathNode, name, repoPath, taken);
   if (!edit) return manual;
   const givesContent = use.kind === "read" && fn !== "toString" && fn !== "copyPathToStore" && fn !== "path";
   const fileOption = takesFile(option);
-  const attr = attrName(name);
+  const attr = attrName(edit.name);
   const sops = edit.manager === "sops-nix";
   const secretAttr = `${sops ? "sops" : "age"}.secrets.${attr}`;
   const encrypt = sops
-    ? `put the secret in that file under the key \`${name}\` (\`sops ${posix.basename(edit.encryptedFile)}\` in ${where(edit.encryptedFile)}; .sops.yaml's creation rules give the recipients) and import the sops-nix NixOS module ` +
+    ? `put the secret in that file under the key \`${edit.name}\` (\`sops ${posix.basename(edit.encryptedFile)}\` in ${where(edit.encryptedFile)}; .sops.yaml's creation rules give the recipients) and import the sops-nix NixOS module ` +
       "(`sops-nix.nixosModules.sops`, with a key to decrypt on the host: `sops.age.keyFile` or `sops.age.sshKeyPaths`)"
     : `encrypt the secret to that file (\`agenix -e ${posix.basename(edit.encryptedFile)}\` in ${where(edit.encryptedFile)}, whose secrets.nix lists the recipients) and import the agenix NixOS module ` +
       "(`agenix.nixosModules.default`)";
@@ -175,6 +175,8 @@ export const secretInNixStore: Rule = {
 
   checkNix(ctx) {
     const reported = new Set<SyntaxNode>();
+    // Names given to secrets by this file's fixes (two files named `token` need two names).
+    const secretNames = new Map<string, string>();
     // Applications and paths in source order; nothing inside a path (its interpolations) is looked at.
     const root = ctx.parsed.root;
     const nodes = [...root.descendants(K.NODE_APPLY), ...root.descendants(K.NODE_PATH)].sort((a, b) => a.preIndex - b.preIndex);
@@ -230,7 +232,7 @@ export const secretInNixStore: Rule = {
         optionPath: use.kind === "option" ? use.path : undefined,
         key: `${use.kind}:${what}`,
         message: `${how}: its content ends up in the world-readable Nix store, on every machine the configuration is deployed to.`,
-        fix: fixFor(ctx, use, node, name, repoPath),
+        fix: fixFor(ctx, use, node, name, repoPath, secretNames),
       });
     }
   },

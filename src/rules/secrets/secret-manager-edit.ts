@@ -19,6 +19,8 @@ export type SecretManager = "agenix" | "sops-nix";
 
 export interface SecretManagerEdit {
   manager: SecretManager;
+  /** The secret's name: the file's, with `-2`, `-3`... when the module already uses it for another file. */
+  name: string;
   edits: TextEdit[];
   /** `config.age.secrets.<n>.path` or `config.sops.secrets.<n>.path` */
   reference: string;
@@ -75,7 +77,16 @@ const segments = (names: string[]) => names.map((name) => ({ name, dynamic: fals
  * arguments if needed. Undefined when the file is not a NixOS module we can edit safely, or (sops)
  * when the repository's .sops.yaml has no creation rule for the encrypted file.
  */
-export function secretManagerEdit(ctx: NixFileContext, replace: SyntaxNode, pathNode: SyntaxNode, name: string, secretPath: string): SecretManagerEdit | undefined {
+export function secretManagerEdit(
+  ctx: NixFileContext,
+  replace: SyntaxNode,
+  pathNode: SyntaxNode,
+  baseName: string,
+  secretPath: string,
+  /** Names this file's other edits gave to secrets (name -> secret path), so that two files with
+   * one basename get two names; the chosen name is added. */
+  taken: Map<string, string>,
+): SecretManagerEdit | undefined {
   const root = ctx.parsed.root;
   if (ctx.parsed.error) return undefined;
   const module = moduleLambda(root);
@@ -91,16 +102,28 @@ export function secretManagerEdit(ctx: NixFileContext, replace: SyntaxNode, path
 
   const manager = secretManagerFor(ctx, secretPath);
   const sops = manager === "sops-nix";
-  const literal = siblingLiteral(pathNode, sops ? `${name}.yaml` : `${name}.age`);
-  if (!literal) return undefined;
+  const top = sops ? "sops" : "age";
+  const fileOption = sops ? "sopsFile" : "file";
+  // The first name that is free for this secret: not given to another file by this file's edits,
+  // and not declared by the module for another encrypted file.
+  let name = baseName;
+  let literal: string | undefined;
+  for (let i = 2; ; i++) {
+    literal = siblingLiteral(pathNode, sops ? `${name}.yaml` : `${name}.age`);
+    if (!literal) return undefined;
+    const declaredFile = ctx.index.byPath.get(formatPath(segments([top, "secrets", name, fileOption])))?.[0]?.inner?.text;
+    const other = taken.get(name);
+    if ((other === undefined || other === secretPath) && (declaredFile === undefined || declaredFile === literal)) break;
+    if (i > 99) return undefined;
+    name = `${baseName}-${i}`;
+  }
+  taken.set(name, secretPath);
   const encryptedFile = posix.normalize(posix.join(posix.dirname(ctx.file), literal));
   if (sops) {
     // `sops <file>` encrypts only where a creation rule says to whom.
     const rules = sopsRulesFor(ctx.repoFile, encryptedFile);
     if (rules.length > 0 && !sopsRuleMatches(encryptedFile, rules)) return undefined;
   }
-  const top = sops ? "sops" : "age";
-  const fileOption = sops ? "sopsFile" : "file";
   const reference = `config.${top}.secrets.${attrName(name)}.path`;
   const edits: TextEdit[] = [replaceNode(ctx.file, replace, reference)];
   if (formal !== "none") edits.push(formal);
@@ -114,5 +137,5 @@ export function secretManagerEdit(ctx: NixFileContext, replace: SyntaxNode, path
     if (!declare) return undefined;
     edits.push(declare);
   }
-  return { manager, edits, reference, fileOption: `${top}.secrets.${attrName(name)}.${fileOption}`, literal, encryptedFile };
+  return { manager, name, edits, reference, fileOption: `${top}.secrets.${attrName(name)}.${fileOption}`, literal, encryptedFile };
 }
