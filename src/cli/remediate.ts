@@ -145,7 +145,7 @@ function renderApply(r: ApplyResult): string {
   if (r.branch) out.push(`branch: ${r.branch}`);
   if (r.commit) out.push(`commit: ${r.commit}`);
   for (const v of r.validation) out.push(`${v.ok ? "ok  " : "FAIL"} ${v.check}: ${v.detail}`);
-  for (const c of r.commands) out.push(`${c.ok ? "ran " : "FAIL"} ${shellCommand(c.command)} (exit ${c.exitCode})`);
+  for (const c of r.commands) out.push(c.skipped ? `skip ${shellCommand(c.command)} (${c.output})` : `${c.ok ? "ran " : "FAIL"} ${shellCommand(c.command)} (exit ${c.exitCode})`);
   if (r.status === "applied") out.push(`Undo with: nix-warden remediate --undo ${r.planId}`);
   return out.join("\n") + "\n";
 }

@@ -202,7 +202,18 @@ export async function applyPlan(root: string, planId: string, options: ApplyOpti
   const undoCommands: Array<string[] | string> = [];
   let reason: string | undefined;
   if (options.runCommands) {
+    // A guard is asked once per drift item, before its first step (as in remediation-script.sh).
+    const needed = new Map<string, boolean>();
     for (const a of plan.actions.filter((x) => x.kind === "command" && x.command)) {
+      if (a.guard) {
+        const key = `${a.fixes.id}\0${a.guard.join("\0")}`;
+        let still = needed.get(key);
+        if (still === undefined) needed.set(key, (still = (await run(a.guard[0]!, a.guard.slice(1), { timeoutMs: 30_000, signal: options.signal })).ok));
+        if (!still) {
+          commands.push({ action: a.id, command: a.command!, exitCode: null, ok: true, skipped: true, output: `not needed any more: \`${a.guard.join(" ")}\` failed` });
+          continue;
+        }
+      }
       if (options.confirmCommand && !(await options.confirmCommand(a.command!))) {
         reason = `stopped before \`${a.command!.join(" ")}\` (not confirmed)`;
         break;

@@ -75,6 +75,7 @@ export async function driftActions(
           description: option.commands!.length > 1 ? `${option.description} (step ${n + 1} of ${option.commands!.length})` : option.description,
           command,
           undo: undoOf(command, item),
+          ...(guardOf(option) ? { guard: guardOf(option) } : {}),
           host: report.host,
         }),
       );
@@ -83,6 +84,12 @@ export async function driftActions(
     }
   }
   return { actions, skipped, texts: opts.texts };
+}
+
+/** The guard our drift reports add to a remediation (DriftRemediationX), when the report has one. */
+function guardOf(option: DriftReport["items"][number]["remediation"][number]): string[] | undefined {
+  const guard = (option as { guard?: unknown }).guard;
+  return Array.isArray(guard) && guard.length > 0 && guard.every((g) => typeof g === "string") ? (guard as string[]) : undefined;
 }
 
 interface Binding {

@@ -32,6 +32,9 @@ export const PlanAction = z.object({
   command: z.array(z.string()).optional(),
   /** How to undo the command (an argument array, or words when it cannot be a command). */
   undo: z.union([z.array(z.string()), z.string()]).optional(),
+  /** A command that succeeds while the step is still needed (the drift item's guard, shared by
+   * the steps of one item): when it fails at apply time, the steps are skipped, not run. */
+  guard: z.array(z.string()).optional(),
   /** The host the command is meant for (commands run on the machine nix-warden runs on). */
   host: z.string().optional(),
 });

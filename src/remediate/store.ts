@@ -63,6 +63,8 @@ export const JournalCommand = z.object({
   ok: z.boolean(),
   output: z.string(),
   undo: z.union([z.array(z.string()), z.string()]).optional(),
+  /** Not run: its guard said the step was no longer needed. */
+  skipped: z.boolean().optional(),
 });
 
 export const Journal = z.object({

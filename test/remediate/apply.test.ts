@@ -9,6 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applyPlan, planRemediation, undoPlan } from "../../src/remediate/index.js";
 import { assemblePlan } from "../../src/remediate/plan.js";
 import { savePlan } from "../../src/remediate/store.js";
+import { reversibleCommands } from "../../src/drift/compare/common.js";
+import type { DriftReport } from "../../src/report/schema.js";
 import { clearScanCache, runScan } from "../../src/scan/index.js";
 
 const MODULE = `{ pkgs, ... }:
@@ -164,6 +166,51 @@ describe("remediate: apply and undo", () => {
     await expect(readFile(join(root, "never"))).rejects.toThrow();
     // Only what ran is undone (the failed command changed nothing to undo).
     expect(r.undoCommands).toEqual([["echo", "undo", "true"]]);
+  });
+
+  it("skips a drift item's steps when its guard says they are no longer needed (the file is already gone), and runs the rest", async () => {
+    const backupDir = join(root, "backup");
+    const unitAt = (name: string) => join(root, "etc", `${name}.service`);
+    await mkdir(join(root, "etc"), { recursive: true });
+    await writeFile(unitAt("present"), "[Service]\nExecStart=/bin/true\n");
+    const removal = (name: string): DriftReport["items"][number] => {
+      const id = `drift-service-${name}`;
+      const remediation = { strategy: "revert" as const, safety: "auto" as const, description: "Remove it.", commands: reversibleCommands(["rm", "-f", "--", unitAt(name)], id, backupDir), guard: ["test", "-e", unitAt(name)] };
+      return { id, category: "service", subject: `${name}.service`, severity: "medium", declared: null, actual: {}, evidence: "e", remediation: [remediation] };
+    };
+    // "gone" was removed by hand after the check: its move would fail without the guard.
+    const items = [removal("gone"), removal("present")];
+    const driftReport: DriftReport = {
+      tool: { name: "nix-warden", version: "0" },
+      generatedAt: new Date(0).toISOString(),
+      host: "box",
+      declaredFrom: "flake",
+      actualFrom: "test",
+      drifted: true,
+      summary: { total: 2, bySeverity: { medium: 2 }, byCategory: { service: 2 } },
+      items,
+      errors: [],
+    };
+    const { plan } = await planRemediation({ root, driftReport, ids: items.map((i) => i.id) });
+    expect(plan.actions.map((a) => [a.command?.[0], a.guard])).toEqual([
+      ["install", ["test", "-e", unitAt("gone")]],
+      ["mv", ["test", "-e", unitAt("gone")]],
+      ["install", ["test", "-e", unitAt("present")]],
+      ["mv", ["test", "-e", unitAt("present")]],
+    ]);
+    const r = await applyPlan(root, plan.id, { runCommands: true });
+    expect(r.reason).toBeUndefined();
+    expect(r.commands.map((c) => [c.command[0], c.ok, c.skipped ?? false])).toEqual([
+      ["install", true, true],
+      ["mv", true, true],
+      ["install", true, false],
+      ["mv", true, false],
+    ]);
+    await expect(readFile(unitAt("present"))).rejects.toThrow();
+    expect(await readFile(join(backupDir, "drift-service-present", unitAt("present").slice(1)), "utf8")).toContain("ExecStart");
+    // Only the steps that ran have an undo.
+    expect(r.undoCommands).toHaveLength(2);
+    expect(r.undoCommands[0]).toEqual(["mv", "--", join(backupDir, "drift-service-present", unitAt("present").slice(1)), unitAt("present")]);
   });
 
   it("lists the undo of the commands that ran last-first, in the result and after --undo", async () => {
