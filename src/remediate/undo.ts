@@ -127,6 +127,41 @@ export function undoOf(command: string[], item?: DriftItem): string[] | string {
       const before = key !== undefined ? text(actual[key]) : undefined;
       return key && before !== undefined ? exact(["sysctl", "-w", `${key}=${before}`]) : "no undo known";
     }
+    case "hostname": {
+      const before = text(actual.kernel) ?? text(actual.etcHostname);
+      return before ? exact(["hostname", before]) : "no undo known";
+    }
+    case "usermod":
+    case "groupmod": {
+      // `usermod -s SHELL alice` back to the recorded shell; likewise -u, -d, -g and `groupmod -g`.
+      const field: Record<string, string> = cmd[0] === "usermod" ? { "-u": "uid", "-s": "shell", "-d": "home", "-g": "group" } : { "-g": "gid" };
+      const key = field[cmd[1]!];
+      const before = key ? text(actual[key]) : undefined;
+      if (!before || cmd.length !== 4) return "no undo known";
+      const inverse = exact([cmd[0]!, cmd[1]!, before, cmd[3]!]);
+      return cmd[1] === "-u" || (cmd[0] === "groupmod" && cmd[1] === "-g") ? `${shellCommand(inverse)}, then re-own the files chowned to the new id` : inverse;
+    }
+    case "swapon":
+      return exact(["swapoff", cmd[cmd.length - 1]!]);
+    case "swapoff":
+      return exact(["swapon", cmd[cmd.length - 1]!]);
+    case "iptables":
+    case "ip6tables": {
+      // The deleted rule goes back at the head of its chain (its old position was not recorded).
+      const at = cmd.indexOf("-D");
+      return at > 0 ? exact([...cmd.slice(0, at), "-I", ...cmd.slice(at + 1)]) : "no undo known";
+    }
+    case "nft": {
+      if (cmd[1] === "delete" && cmd[2] === "element") return exact(["nft", "add", ...cmd.slice(2)]);
+      const rule = text(actual.rule);
+      if (cmd[1] === "delete" && cmd[2] === "rule" && cmd.length >= 6 && rule) return `add the rule back: nft insert rule ${cmd.slice(3, 6).join(" ")} ${rule}`;
+      return "no undo known";
+    }
+    case "nixos-firewall-tool": {
+      const [proto, from, to] = [text(actual.proto), text(actual.from), text(actual.to)];
+      if (cmd[1] !== "reset" || !proto || !from) return "no undo known";
+      return from === to || to === undefined ? exact(["nixos-firewall-tool", "open", proto, from]) : `open the ports again: nixos-firewall-tool open ${proto} ${from}:${to}`;
+    }
     case "resolvconf":
       return "nothing to undo: resolv.conf is rewritten from the declared resolvers (the hand edit is not kept)";
     case "git": {

@@ -6,6 +6,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach } from "vitest";
 import { DeclaredState } from "../../src/drift/declared/schema.js";
+import { undoOf } from "../../src/remediate/undo.js";
+import type { DriftItem } from "../../src/report/schema.js";
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO = join(HERE, "..", "..");
@@ -66,3 +68,9 @@ export function exampleDeclared(): DeclaredState {
 }
 
 export const CTX = { host: "web1", flakeRef: "/etc/nixos" };
+
+/** How to undo each command of the item's revert, as a plan would say (src/remediate/undo.ts). */
+export function revertUndos(item: DriftItem | undefined): Array<string[] | string> {
+  const revert = item?.remediation.find((r) => r.strategy === "revert");
+  return (revert?.commands ?? []).map((c) => undoOf(c, item));
+}

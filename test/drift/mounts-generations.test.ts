@@ -5,7 +5,7 @@ import { compareGenerations } from "../../src/drift/compare/generations.js";
 import { compareMounts } from "../../src/drift/compare/mounts.js";
 import { probeGenerations } from "../../src/drift/probes/generations.js";
 import { probeMounts } from "../../src/drift/probes/mounts.js";
-import { CTX, declared, makeRoot, type RootSpec } from "./helpers.js";
+import { CTX, declared, makeRoot, revertUndos, type RootSpec } from "./helpers.js";
 
 const UUID = "6f1c3e52-8a0e-4d7b-9b1f-2c4d5e6f7a81";
 const FS = declared({
@@ -64,6 +64,8 @@ describe("mounts and swap", () => {
   it("report swap that is missing or added by hand", async () => {
     const items = await mountItems(mounts(BASE, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/sdb2                               partition\t1048572\t\t0\t\t-3\n"));
     expect(items.map((i) => `${i.subject}:${i.severity}`).sort()).toEqual(["swap /dev/sdb2:low", "swap /var/swapfile:medium"]);
+    expect(revertUndos(items.find((i) => i.subject === "swap /dev/sdb2"))).toEqual([["swapon", "/dev/sdb2"]]);
+    expect(revertUndos(items.find((i) => i.subject === "swap /var/swapfile"))).toEqual([["swapoff", "/var/swapfile"]]);
   });
 
   it("say that a root without /proc has no mount table", async () => {

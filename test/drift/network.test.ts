@@ -8,7 +8,7 @@ import { parseIptablesSave, parseNftRuleset } from "../../src/drift/parse/firewa
 import { probeFirewall } from "../../src/drift/probes/firewall.js";
 import { probeNetwork } from "../../src/drift/probes/network.js";
 import { probeSysctl } from "../../src/drift/probes/sysctl.js";
-import { CTX, declared, makeRoot, readFixture, type RootSpec } from "./helpers.js";
+import { CTX, declared, makeRoot, readFixture, revertUndos, type RootSpec } from "./helpers.js";
 
 const FIREWALL = {
   enable: true,
@@ -88,6 +88,7 @@ describe("hostname, resolvers and listening sockets", () => {
       }),
     );
     expect(items.map((i) => `${i.subject}:${i.severity}`).sort()).toEqual(["hostname:low", "nameservers:low"]);
+    expect(revertUndos(items.find((i) => i.subject === "hostname"))).toEqual([["hostname", "web1-old"]]);
     expect(items.find((i) => i.subject === "nameservers")?.evidence).toMatch(/\/run\/systemd\/resolve\/resolv.conf uses 1.1.1.1, 9.9.9.9.*Not declared: 1.1.1.1/);
   });
 
@@ -122,6 +123,8 @@ describe("the loaded firewall (recorded from iptables 1.8.9 and nftables 1.0.6)"
       guard: ["iptables", "-w", "-C", "nixos-fw", "-p", "tcp", "-m", "tcp", "--dport", "8080", "-j", "nixos-fw-accept"],
     });
     expect(i8080.remediation.find((r) => r.strategy === "adopt")?.nix).toBe("networking.firewall.allowedTCPPorts = [ 8080 ];");
+    // Undone by inserting the same rule at the head of the chain.
+    expect(revertUndos(i8080)).toEqual([["iptables", "-w", "-I", "nixos-fw", "-p", "tcp", "-m", "tcp", "--dport", "8080", "-j", "nixos-fw-accept"]]);
   });
 
   it("reports nothing for NixOS's nftables ruleset, and the temp-ports set and an added rule as drift", () => {
@@ -133,7 +136,9 @@ describe("the loaded firewall (recorded from iptables 1.8.9 and nftables 1.0.6)"
     const items = compareFirewall(DECLARED, facts(parseNftRuleset(readFixture("recorded", "firewall", "nft-ruleset.drift.json"))), CTX);
     expect(items.map((i) => `${i.subject}:${i.severity}`).sort()).toEqual(["tcp/6379:critical", "tcp/8080:critical"]);
     expect(items.find((i) => i.subject === "tcp/8080")?.remediation.find((r) => r.strategy === "revert")?.commands).toEqual([["nixos-firewall-tool", "reset"]]);
+    expect(revertUndos(items.find((i) => i.subject === "tcp/8080"))).toEqual([["nixos-firewall-tool", "open", "tcp", "8080"]]);
     expect(items.find((i) => i.subject === "tcp/6379")?.remediation.find((r) => r.strategy === "revert")?.commands?.[0]?.slice(0, 6)).toEqual(["nft", "delete", "rule", "inet", "nixos-fw", "input-allow"]);
+    expect(revertUndos(items.find((i) => i.subject === "tcp/6379"))).toEqual([expect.stringMatching(/^add the rule back: nft insert rule inet nixos-fw input-allow .*6379/)]);
   });
 
   it("reports a firewall that is declared on but not loaded, and declared ports that are closed", () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { compareUsers } from "../../src/drift/compare/users.js";
 import { probeUsers } from "../../src/drift/probes/users.js";
-import { CTX, declared, makeRoot } from "./helpers.js";
+import { CTX, declared, makeRoot, revertUndos } from "./helpers.js";
 
 const DECLARED = declared({
   mutableUsers: true,
@@ -82,6 +82,12 @@ describe("users and groups", () => {
     expect(by("group", "alice in docker")[0]?.severity).toBe("high");
     expect(by("group", "alice in deploy")[0]?.severity).toBe("medium");
     expect(by("group", "alice in deploy")[0]?.remediation.find((r) => r.strategy === "adopt")?.nix).toBe('users.users.alice.extraGroups = [ "wheel" "deploy" ];');
+    // Each revert says how to put the recorded value back.
+    expect(revertUndos(by("user", "alice", "shell")[0])).toEqual([["usermod", "-s", "/run/current-system/sw/bin/zsh", "alice"]]);
+    expect(revertUndos(by("user", "alice", "home")[0])).toEqual([["usermod", "-d", "/srv/alice", "alice"]]);
+    expect(revertUndos(by("user", "alice", "group")[0])).toEqual([["usermod", "-g", "wheel", "alice"]]);
+    expect(revertUndos(by("user", "alice", "uid")[0])).toEqual(["usermod -u 1005 alice, then re-own the files chowned to the new id"]);
+    expect(revertUndos(by("group", "nginx")[0])).toEqual(["groupmod -g 61 nginx, then re-own the files chowned to the new id"]);
   });
 
   it("report declared accounts, groups and memberships that are missing", async () => {

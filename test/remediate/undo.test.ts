@@ -113,6 +113,10 @@ describe("undo of system commands", () => {
     expect(undoOf(["sysctl", "-w", "net.ipv4.ip_forward=0"], item({ "net.ipv4.ip_forward": "1" }))).toEqual(["sysctl", "-w", "net.ipv4.ip_forward=1"]);
     expect(undoOf(["gpasswd", "-d", "alice", "deploy"])).toEqual(["gpasswd", "-a", "alice", "deploy"]);
     expect(undoOf(["groupdel", "deploy"], item({ gid: 1002, members: [] }))).toEqual(["groupadd", "--gid", "1002", "deploy"]);
+    expect(undoOf(["nft", "delete", "element", "inet", "filter", "allowed", "{ 8080 }"])).toEqual(["nft", "add", "element", "inet", "filter", "allowed", "{ 8080 }"]);
+    // Without the recorded value there is nothing exact to say.
+    expect(undoOf(["usermod", "-s", "/bin/sh", "alice"], item({}))).toBe("no undo known");
+    expect(undoOf(["hostname", "web1"], item({}))).toBe("no undo known");
     // Not exact, so words: the password does not come back.
     expect(undoOf(["userdel", "mallory"], item({ uid: 1001, gid: 100, home: "/home/mallory", shell: "/bin/sh", groups: ["wheel"] }))).toBe(
       "recreate the account (its files were kept; its password was not: set one with passwd): useradd --uid 1001 --gid 100 --home-dir /home/mallory --no-create-home --shell /bin/sh --groups wheel mallory",
