@@ -63,6 +63,10 @@ export interface RuleReport {
   evidence?: string;
   /** Stable part of the fingerprint when there is no option path (e.g. the matched detector). */
   key?: string;
+  /** A list inside the message that differs from host to host (the services a host runs): the
+   * message holds `render(items)` once. Reports of one problem at one place for several hosts are
+   * then one finding, whose message holds the union of the items. */
+  detail?: { items: string[]; render: (items: string[]) => string };
   fix?: RuleFix;
 }
 

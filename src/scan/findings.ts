@@ -155,22 +155,33 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
   const editsById = new Map<string, TextEdit[]>();
   // A host-level rule reports a shared module once per host that includes it: one finding for the
   // same problem at the same place, listing every host.
-  const sameSpot = new Map<string, { finding: Finding; template: string }>();
-  const HOST = "\u0000host\u0000";
-  const templateOf = (message: string, hosts: string[]) => hosts.reduce((m, h) => m.split(h).join(HOST), message);
+  const sameSpot = new Map<string, { finding: Finding; template: string; detail?: { items: Set<string>; render: (items: string[]) => string } }>();
+  // Markers without letters, so that no host name can match inside them.
+  const HOST = "\u0000\u0001\u0000";
+  const DETAIL = "\u0000\u0002\u0000";
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const templateOf = (report: RuleReport, hosts: string[]) => {
+    // The per-host list first (it may name a host), then the hosts themselves, as whole words
+    // (host `ai` is not the `ai` in `detail`).
+    const shown = report.detail?.render(report.detail.items);
+    const message = shown ? report.message.split(shown).join(DETAIL) : report.message;
+    return hosts.reduce((m, h) => m.replace(new RegExp(`(?<![\\w.-])${escape(h)}(?![\\w.-])`, "g"), HOST), message);
+  };
   for (const { rule, report, site } of raw) {
     const range = rangeOf(report, site);
     const file = report.file ?? site.file;
     // Messages may name the host they were judged for: compare them with the host taken out.
-    const template = templateOf(report.message, site.hosts);
+    const template = templateOf(report, site.hosts);
     const spot = JSON.stringify([rule.id, file, range, report.severity ?? rule.severity, template, report.optionPath ?? report.key ?? ""]);
     const twin = sameSpot.get(spot);
     if (twin) {
       const hosts = [...new Set([...(twin.finding.host ?? []), ...site.hosts])].sort();
       if (hosts.length) twin.finding.host = hosts;
-      if (twin.template.includes(HOST)) {
-        twin.finding.message = twin.template.replace(new RegExp(`\\bhost ${HOST}`, "g"), `hosts ${hosts.join(", ")}`).split(HOST).join(hosts.join(", "));
-      }
+      for (const item of report.detail?.items ?? []) twin.detail?.items.add(item);
+      let message = twin.template;
+      if (twin.detail) message = message.split(DETAIL).join(twin.detail.render([...twin.detail.items].sort()));
+      if (message.includes(HOST)) message = message.replace(new RegExp(`\\bhost ${HOST}`, "g"), `hosts ${hosts.join(", ")}`).split(HOST).join(hosts.join(", "));
+      twin.finding.message = message;
       continue;
     }
     const evidence = redactEvidence(report.evidence ?? defaultEvidence(site, range), file);
@@ -204,7 +215,7 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
       references: rule.references,
     };
     if (site.hosts.length) finding.host = [...site.hosts].sort();
-    sameSpot.set(spot, { finding, template });
+    sameSpot.set(spot, { finding, template, ...(report.detail ? { detail: { items: new Set(report.detail.items), render: report.detail.render } } : {}) });
     if (report.optionPath) finding.optionPath = report.optionPath;
     if (report.fix) {
       let patch = report.fix.edits?.length ? patchFor(report.fix.edits, textOf) : undefined;

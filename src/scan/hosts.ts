@@ -250,8 +250,80 @@ function hostDirectories(apply: SyntaxNode, env: Env | undefined, baseDir: strin
       const p = pathValue(n, env, baseDir);
       if (p !== undefined) out.push(p);
     } else if (n.kind === K.NODE_APPLY) for (const a of flattenApply(n).args) visit(a, depth + 1);
+    else if (n.kind === K.NODE_IDENT) {
+      // `genAttrs hosts mkHost` with `hosts = attrNames (readDir ../hosts)` in a let.
+      const v = lookup(env, n.text);
+      if (v && typeof v !== "string") visit(v, depth + 1);
+    }
   };
   visit(apply, 0);
+  return out;
+}
+
+// Functions that merge host sets given as their arguments.
+const MERGE_FUNCTIONS = new Set(["recursiveUpdate", "mergeAttrs", "mergeAttrsList"]);
+
+/** A lambda, directly or through a let-bound name. */
+function lambdaOf(expr: SyntaxNode | undefined, env: Env | undefined): SyntaxNode | undefined {
+  let n = unparen(expr);
+  if (n?.kind === K.NODE_IDENT) {
+    const v = lookup(env, n.text);
+    n = v && typeof v !== "string" ? unparen(v) : undefined;
+  }
+  return n?.kind === K.NODE_LAMBDA ? n : undefined;
+}
+
+/** The body of `f a b ...` with the lambda's plain parameters bound to the arguments. */
+function applied(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env | undefined): { body: SyntaxNode; env: Env } | undefined {
+  const values = new Map<string, SyntaxNode | string>();
+  let lam: SyntaxNode | undefined = f;
+  for (const arg of args) {
+    if (lam?.kind !== K.NODE_LAMBDA) return undefined;
+    const [param, body] = lam.childNodes();
+    if (param?.kind !== K.NODE_IDENT_PARAM || !body) return undefined;
+    values.set(param.childNodes()[0]!.text, arg);
+    lam = unparen(body);
+  }
+  return lam ? { body: lam, env: { values, up: env } } : undefined;
+}
+
+/** The bindings of an attribute set expression that can be read without evaluating: a literal, a
+ * let-bound name, `a // b`, or `self.<output>` defined in the same file (`flake.<output> = {...}`). */
+function staticSetBindings(expr: SyntaxNode | undefined, env: Env | undefined, fileRoot: SyntaxNode, depth = 0): SyntaxNode[] {
+  const n = unparen(expr);
+  if (!n || depth > 8) return [];
+  if (n.kind === K.NODE_ATTR_SET) return n.childNodes().filter((b) => b.kind === K.NODE_ATTRPATH_VALUE);
+  if (n.kind === K.NODE_BIN_OP) return n.childNodes().flatMap((c) => staticSetBindings(c, env, fileRoot, depth + 1));
+  if (n.kind === K.NODE_IDENT) {
+    const v = lookup(env, n.text);
+    return v && typeof v !== "string" ? staticSetBindings(v, env, fileRoot, depth + 1) : [];
+  }
+  const output = n.kind === K.NODE_SELECT ? /^(?:inputs\.)?self\.([\w'-]+)$/.exec(n.text.replace(/\s+/g, ""))?.[1] : undefined;
+  if (!output) return [];
+  for (const b of fileRoot.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const [path, value] = b.childNodes();
+    const names = path ? attrpathSegments(path).map((seg) => (seg.dynamic ? "*" : seg.name)) : [];
+    if (value && (names.join(".") === `flake.${output}` || (names.length === 1 && names[0] === output))) return staticSetBindings(value, env, fileRoot, depth + 1);
+  }
+  return [];
+}
+
+/** The strings of a list expression that can be read without evaluating (a literal or let-bound list). */
+function staticStrings(expr: SyntaxNode | undefined, env: Env | undefined, depth = 0): Array<{ name: string; node: SyntaxNode }> | undefined {
+  const n = unparen(expr);
+  if (!n || depth > 8) return undefined;
+  if (n.kind === K.NODE_IDENT) {
+    const v = lookup(env, n.text);
+    return v && typeof v !== "string" ? staticStrings(v, env, depth + 1) : undefined;
+  }
+  if (n.kind !== K.NODE_LIST) return undefined;
+  const out: Array<{ name: string; node: SyntaxNode }> = [];
+  for (const el of n.childNodes()) {
+    const str = unparen(el);
+    const name = str?.kind === K.NODE_STRING ? staticString(str) : undefined;
+    if (name === undefined) return undefined;
+    out.push({ name, node: str! });
+  }
   return out;
 }
 
@@ -277,6 +349,43 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     return hosts.length > before;
   };
+  /** `mapAttrs (name: m: nixosSystem { modules = [ m ]; }) { a = ...; b = ...; }` names hosts a
+   * and b, each made of the function's modules with its value; `genAttrs [ "a" "b" ] (name: ...)`
+   * names a and b, made of the function's modules. */
+  const fromComputedSet = (apply: SyntaxNode, env: Env | undefined): boolean => {
+    const { fn, args } = flattenApply(apply);
+    const callee = calleeName(fn);
+    const f = lambdaOf(args[0], env);
+    if (callee === "mapAttrs" && args.length === 2) {
+      const bindings = staticSetBindings(args[1], env, fileRoot);
+      const before = hosts.length;
+      for (const b of bindings) {
+        const [path, value] = b.childNodes();
+        const segs = path ? attrpathSegments(path) : [];
+        if (segs.length !== 1 || segs[0]!.dynamic || !value) continue;
+        const name = segs[0]!.name;
+        const files = new Set<string>();
+        const call = f ? applied(f, [name, value], env) : undefined;
+        if (call) collectHostFiles(call.body, call.env, dir, files);
+        else collectHostFiles(value, env, dir, files);
+        hosts.push({ name, file, node: b, files, source: "flake" });
+      }
+      return hosts.length > before;
+    }
+    if (callee === "genAttrs" && args.length === 2) {
+      const names = staticStrings(args[0], env);
+      const g = lambdaOf(args[1], env);
+      if (!names?.length || !g) return false;
+      for (const { name } of names) {
+        const files = new Set<string>();
+        const call = applied(g, [name], env);
+        if (call) collectHostFiles(call.body, call.env, dir, files);
+        hosts.push({ name, file, node: apply, files, source: "flake" });
+      }
+      return true;
+    }
+    return false;
+  };
   const visit = (node: SyntaxNode, env: Env | undefined, prefix: string[], depth: number): void => {
     const n = unparen(node);
     if (!n || depth > 64) return;
@@ -285,7 +394,25 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     // host's arguments, not host names.
     const hostSet = prefix.at(-1) === "nixosConfigurations";
     if (hostSet && n.kind === K.NODE_LAMBDA) return;
-    if (hostSet && n.kind === K.NODE_APPLY && fromDirectory(n, env)) return;
+    if (hostSet && n.kind === K.NODE_LIST) {
+      // mergeAttrsList [ { a = ...; } { b = ...; } ]
+      for (const c of n.childNodes()) visit(c, env, prefix, depth + 1);
+      return;
+    }
+    if (hostSet && n.kind === K.NODE_APPLY) {
+      if (fromDirectory(n, env) || fromComputedSet(n, env)) return;
+      const { fn, args } = flattenApply(n);
+      if (calleeName(fn) === "import") return; // a file, and the arguments it is called with
+      // A helper given the host set (`mkHosts { nas = ./nas.nix; }`) or a merge of sets: its set
+      // arguments name hosts. A call among them (`genAttrs names (mkHost { minimal = false; })`)
+      // is given one host's arguments, not host names.
+      for (const a of args) {
+        const arg = unparen(a);
+        if (arg?.kind === K.NODE_APPLY && !MERGE_FUNCTIONS.has(calleeName(flattenApply(arg).fn) ?? "")) continue;
+        if (arg) visit(arg, env, prefix, depth + 1);
+      }
+      return;
+    }
     if (n.kind === K.NODE_LAMBDA) return visit(n.childNodes()[1]!, env, prefix, depth + 1);
     if (n.kind === K.NODE_LET_IN) return visit(n.childNodes().at(-1)!, letEnv(n, env), prefix, depth + 1);
     if (n.kind === K.NODE_WITH) return visit(n.childNodes()[1]!, env, prefix, depth + 1);

@@ -107,3 +107,21 @@ describe(RULE, () => {
     expect(summary(fixed.rescan, RULE).some((s) => s.startsWith("desk.nix"))).toBe(false);
   });
 });
+
+describe("firewall-disabled in a module shared by hosts that run different services", () => {
+  it("is one finding listing every host and everything they run, with host names matched as whole words", async () => {
+    const report = await scanFiles({
+      // Host `ai` must not be found inside other words of the message.
+      "flake.nix": flake({ ai: ["./base.nix", "./ai.nix"], web: ["./base.nix", "./web.nix"], db: ["./base.nix", "./db.nix"] }),
+      "base.nix": "{ ... }: {\n  networking.firewall.enable = false;\n  services.openssh.enable = true;\n}\n",
+      "ai.nix": "{ ... }: {\n  services.ollama.enable = true;\n}\n",
+      "web.nix": "{ ... }: {\n  services.nginx.enable = true;\n}\n",
+      "db.nix": "{ ... }: {\n  services.postgresql.enable = true;\n}\n",
+    });
+    const found = report.findings.filter((f) => f.ruleId === RULE);
+    expect(found.map((f) => [f.file, f.line, f.severity, f.host])).toEqual([["base.nix", 2, "high", ["ai", "db", "web"]]]);
+    expect(found[0]!.message).toBe(
+      "networking.firewall.enable = false: network services run on hosts ai, db, web (nginx, ollama, openssh, postgresql), and with the firewall off every port they or anything else listen on is reachable from every network the host is on.",
+    );
+  });
+});

@@ -101,4 +101,49 @@ describe("host attribution", () => {
       ["umbriel", ["infra/hosts/umbriel/default.nix"], "directory"],
     ]);
   });
+
+  it("names the hosts of mapAttrs over a set it can read (a literal, a let-bound set, self.<output> defined in the file) and of genAttrs over a list of names", () => {
+    const parsed = parseNix(`{ self, inputs, ... }:
+let
+  nixosSystem = args: inputs.nixpkgs.lib.nixosSystem args;
+  common = [ ./modules/common.nix ];
+  linuxSystems = [ "x86_64-linux" "aarch64-linux" ];
+in
+{
+  flake.nixosModules = {
+    rose = { imports = common ++ [ ./hosts/rose.nix ]; };
+    amy = { imports = common ++ [ ./hosts/amy.nix ]; };
+  };
+  flake.nixosConfigurations = inputs.nixpkgs.lib.mapAttrs (name: module: nixosSystem { modules = [ module ./modules/shared.nix ]; }) self.nixosModules // {
+    iso = nixosSystem { modules = [ ./iso.nix ]; };
+  };
+  other.nixosConfigurations = inputs.nixpkgs.lib.genAttrs linuxSystems (system: nixosSystem { inherit system; modules = [ ./hosts/nixos ]; });
+}`);
+    const hosts = declaredHosts(parsed.root, "configurations.nix");
+    expect(hosts.map((h) => [h.name, [...h.files].sort(), h.source])).toEqual([
+      ["rose", ["hosts/rose.nix", "modules/common.nix", "modules/shared.nix"], "flake"],
+      ["amy", ["hosts/amy.nix", "modules/common.nix", "modules/shared.nix"], "flake"],
+      ["iso", ["iso.nix"], "flake"],
+      ["x86_64-linux", ["hosts/nixos"], "flake"],
+      ["aarch64-linux", ["hosts/nixos"], "flake"],
+    ]);
+  });
+
+  it("names the hosts of genAttrs over a directory listing bound in a let, and reads no host from a helper's own arguments or an import's", () => {
+    const parsed = parseNix(`{ inputs, ... }: {
+  flake = { config, lib, ... }:
+    let
+      mkHost = { minimal }: name: inputs.nixpkgs.lib.nixosSystem { modules = [ ../hosts/\${name} ]; };
+      hosts = builtins.attrNames (lib.filterAttrs (_: type: type == "directory") (builtins.readDir ../hosts));
+    in {
+      nixosConfigurations = lib.genAttrs hosts (mkHost { minimal = false; });
+      imported.nixosConfigurations = import ./machines { inherit inputs; lib = lib; };
+    };
+}`);
+    const files = new Set(["hosts/ward/default.nix", "hosts/sire/default.nix", "hosts/sire/net.nix", "flake/hosts.nix"]);
+    expect(declaredHosts(parsed.root, "flake/hosts.nix", files).map((h) => [h.name, h.source])).toEqual([
+      ["ward", "directory"],
+      ["sire", "directory"],
+    ]);
+  });
 });

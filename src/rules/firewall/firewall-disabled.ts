@@ -78,13 +78,17 @@ function check(scope: Scope): void {
   const where = scope.kind === "host" ? `host ${scope.host}` : "this configuration";
   let severity: "high" | "medium" = "medium";
   let what: string;
+  // What listens differs from host to host: the list is a detail, so that a shared module turning
+  // the firewall off is one finding for all its hosts, naming everything they run.
+  let detail: { items: string[]; render: (items: string[]) => string } | undefined;
   if (services.length > 0) {
     severity = "high";
-    const shown = services.slice(0, 4).join(", ") + (services.length > 4 ? ` and ${services.length - 4} more` : "");
-    what = `${where} runs network services (${shown}), and with the firewall off every port they or anything else listen on is reachable from every network the host is on`;
+    detail = { items: services, render: (xs) => xs.slice(0, 8).join(", ") + (xs.length > 8 ? ` and ${xs.length - 8} more` : "") };
+    what = `network services run on ${where} (${detail.render(services)}), and with the firewall off every port they or anything else listen on is reachable from every network the host is on`;
   } else if (ports.length > 0) {
     severity = "high";
-    what = `${where} opens ports (${[...new Set(ports)].slice(0, 6).join(", ")}), so something listens, and with the firewall off every port is reachable from every network the host is on`;
+    detail = { items: [...new Set(ports)].map(String), render: (xs) => xs.slice(0, 8).join(", ") + (xs.length > 8 ? ` and ${xs.length - 8} more` : "") };
+    what = `ports are opened on ${where} (${detail.render(detail.items)}), so something listens, and with the firewall off every port is reachable from every network the host is on`;
   } else {
     what = `no network service is enabled in ${where} today, but the next one will be reachable from every network the host is on without anyone deciding it`;
   }
@@ -93,6 +97,7 @@ function check(scope: Scope): void {
     node,
     optionPath: "networking.firewall.enable",
     severity,
+    ...(detail ? { detail } : {}),
     title: "NixOS firewall disabled",
     message: `networking.firewall.enable = false: ${what}.`,
     fix: {
