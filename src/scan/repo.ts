@@ -3,7 +3,7 @@
 // where each host's settings live).
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { parseNix, type ParsedNix } from "../nix/index.js";
 import { buildOptionIndex, type OptionIndex } from "../nix/options.js";
 import type { ReportError } from "../report/schema.js";
@@ -131,7 +131,22 @@ export async function loadRepository(
     if (memo?.file !== file || memo.filesKey !== filesKey) declaredCache.set(pf.parsed, (memo = { file, filesKey, hosts: declaredHosts(pf.parsed.root, file, nixFileSet) }));
     declared.push(...memo.hosts);
   }
-  const unique = [...new Map(declared.map((h) => [h.name, h])).values()];
+  // A nested flake (a template, an installer with a flake.nix of its own) is another flake: its
+  // hosts are named as flake references name them, `<dir>#<host>`, so that its `ghost` and the
+  // repository's `ghost` stay two hosts. Then one declaration per name, the first found.
+  const flakeDirs = [...nixFileSet].filter((f) => f === "flake.nix" || f.endsWith("/flake.nix")).map((f) => posix.dirname(f));
+  const flakeDirOf = (file: string): string => {
+    let best = ".";
+    for (const d of flakeDirs) if (d !== "." && file.startsWith(`${d}/`) && d.length > best.length) best = d;
+    return best;
+  };
+  const named = new Map<string, DeclaredHost>();
+  for (const h of declared) {
+    const dir = flakeDirOf(h.file);
+    const name = dir === "." ? h.name : `${dir}#${h.name}`;
+    if (!named.has(name)) named.set(name, name === h.name ? h : { ...h, name });
+  }
+  const unique = [...named.values()];
   const hosts = unique.length ? unique : directoryHosts([...nixFiles.keys()], (f) => (nixFiles.get(f)?.parsed.error ? undefined : nixFiles.get(f)?.parsed.root));
   const graph = buildHostGraph(root, hosts, (f) => nixFiles.get(f)?.references ?? []);
   return { root, discovery, texts, contents, nixFiles, otherFiles, flakeFile, graph, errors };

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseNix } from "../../src/nix/index.js";
 import { buildHostGraph, declaredHosts, flakeHosts, moduleReferences } from "../../src/scan/hosts.js";
 import { listFiles } from "../../src/scan/discover.js";
-import { withRepo } from "../helpers/scan.js";
+import { scanFiles, withRepo } from "../helpers/scan.js";
 
 const EXAMPLE = join(import.meta.dirname, "..", "..", "examples", "homelab");
 
@@ -145,5 +145,21 @@ in
       ["ward", "directory"],
       ["sire", "directory"],
     ]);
+  });
+
+  it("keeps a nested flake's hosts apart from the repository's, named <dir>#<host>", async () => {
+    const flakeWith = (module: string) => `{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.ghost = nixpkgs.lib.nixosSystem { modules = [ ${module} ]; };\n  };\n}\n`;
+    const report = await scanFiles({
+      "flake.nix": flakeWith("./hosts/ghost.nix"),
+      "hosts/ghost.nix": '{ ... }: {\n  services.openssh.enable = true;\n  services.openssh.settings.PasswordAuthentication = false;\n  services.openssh.settings.KbdInteractiveAuthentication = false;\n}\n',
+      // The installer is its own flake; its `ghost` is another configuration.
+      "installer/flake.nix": flakeWith("./minimal.nix"),
+      "installer/minimal.nix": '{ ... }: {\n  services.openssh.enable = true;\n  services.openssh.settings.PermitRootLogin = "yes";\n}\n',
+    });
+    expect(report.hosts).toEqual(["ghost", "installer#ghost"]);
+    const root = report.findings.find((f) => f.ruleId === "ssh-permit-root-login");
+    expect([root?.file, root?.host]).toEqual(["installer/minimal.nix", ["installer#ghost"]]);
+    // The repository's ghost hardened sshd: nothing of the installer's sshd is put on it.
+    expect(report.findings.filter((f) => f.host?.includes("ghost") && f.ruleId.startsWith("ssh-"))).toEqual([]);
   });
 });
