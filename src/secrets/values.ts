@@ -20,6 +20,7 @@ export function isSecretReference(value: string): boolean {
   if (/^(?:file|env|vault|op|sops|age|ref|secret):\/?\/?[A-Za-z0-9_./-]+$/i.test(v)) return true; // scheme references
   if (/^config\.(?:age|sops|vault-secrets|clan\.core\.vars)\b/.test(v)) return true; // agenix / sops-nix paths as text
   if (/^%env\([A-Za-z0-9_:]+\)%$/.test(v)) return true; // Symfony: %env(DATABASE_PASSWORD)%
+  if (/^%\{(?:file|env):[^{}\s]+\}%$/.test(v)) return true; // Stalwart: %{file:/run/secrets/x}%, %{env:ADMIN_SECRET}%
   if (/%(?:\d+\$)?[-+ #0]*\d*(?:\.\d+)?[sqd](?![A-Za-z0-9])/.test(v)) return true; // a printf format: printf 'TOKEN=%s\n' "$token"
   if (/^ext:[A-Za-z0-9_]+$/.test(v)) return true; // wpa_supplicant: psk=ext:name, resolved from a secrets file
   if (/^%[dStTEhCL]\//.test(v)) return true; // systemd specifiers: %d/secret is $CREDENTIALS_DIRECTORY/secret
@@ -48,7 +49,8 @@ export function isPlaceholder(value: string): boolean {
   const marker = /example|dummy|placeholder|changeme|change_me|replace_?me|your[_-]|_here\b|fake|sample|redacted/;
   const folded = v.replace(/[A-Z]{4,}|[A-Z][a-z]{3,}/g, (w) => w.toLowerCase()); // EXAMPLE, Example
   if (marker.test(v) || marker.test(folded)) return true;
-  if (/^(?:my|some|the|a)[-_]?(?:secret|password|token|key|api[-_]?key)s?$/i.test(v)) return true;
+  // my-secret, mypassword, mysecretpassword, your_api_key, some-super-secret-token123
+  if (/^(?:my|some|the|a|your)[-_]?(?:super[-_]?)?(?:secret[-_]?)?(?:secret|password|passwd|pass|token|key|api[-_]?key)s?\d{0,3}$/i.test(v)) return true;
   return false;
 }
 

@@ -121,7 +121,7 @@ describe("firewall-disabled in a module shared by hosts that run different servi
     const found = report.findings.filter((f) => f.ruleId === RULE);
     expect(found.map((f) => [f.file, f.line, f.severity, f.host])).toEqual([["base.nix", 2, "high", ["ai", "db", "web"]]]);
     expect(found[0]!.message).toBe(
-      "networking.firewall.enable = false: network services run on hosts ai, db, web (nginx, ollama, openssh, postgresql), and with the firewall off every port they or anything else listen on is reachable from every network the host is on.",
+      "networking.firewall.enable = false: network services are enabled in hosts ai, db, web (nginx, ollama, openssh, postgresql), and with the firewall off every port they or anything else listen on is reachable from every network the host is on.",
     );
   });
 });

@@ -145,3 +145,24 @@ in dummy
     expect(sites(report, RULE)).toEqual([]);
   });
 });
+
+describe("hardcoded-secret: references and documentation that look like assignments", () => {
+  it("leaves Stalwart's %{file:...}% and %{env:...}% references and commented-out placeholder passwords alone, but not a commented-out real one", async () => {
+    const gen = new Gen(99);
+    const real = gen.chars(14);
+    const report = await scanFiles({
+      "mail.nix": `{ ... }: {
+  services.stalwart-mail.settings.authentication.fallback-admin = {
+    user = "admin";
+    secret = "%{file:/run/stalwart-mail/admin-hash}%";
+  };
+  services.stalwart-mail.settings.store.db.password = "%{env:DB_SECRET}%";
+}
+`,
+      "polybar/modules.ini": `[module/mpd]\n;;host = 127.0.0.1\n;;password = mysecretpassword\n# password = your_password\n`,
+      "app/settings.ini": `[db]\n; password = ${real}\n`,
+    });
+    expect(sites(report, RULE)).toEqual(["app/settings.ini:2"]);
+    expect(JSON.stringify(report)).not.toContain(real);
+  });
+});

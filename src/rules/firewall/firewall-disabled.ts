@@ -84,11 +84,11 @@ function check(scope: Scope): void {
   if (services.length > 0) {
     severity = "high";
     detail = { items: services, render: (xs) => xs.slice(0, 8).join(", ") + (xs.length > 8 ? ` and ${xs.length - 8} more` : "") };
-    what = `network services run on ${where} (${detail.render(services)}), and with the firewall off every port they or anything else listen on is reachable from every network the host is on`;
+    what = `network services are enabled in ${where} (${detail.render(services)}), and with the firewall off every port they or anything else listen on is reachable from every network the host is on`;
   } else if (ports.length > 0) {
     severity = "high";
     detail = { items: [...new Set(ports)].map(String), render: (xs) => xs.slice(0, 8).join(", ") + (xs.length > 8 ? ` and ${xs.length - 8} more` : "") };
-    what = `ports are opened on ${where} (${detail.render(detail.items)}), so something listens, and with the firewall off every port is reachable from every network the host is on`;
+    what = `ports are opened in ${where} (${detail.render(detail.items)}), so something listens, and with the firewall off every port is reachable from every network the host is on`;
   } else {
     what = `no network service is enabled in ${where} today, but the next one will be reachable from every network the host is on without anyone deciding it`;
   }

@@ -91,6 +91,12 @@ function fileKindOf(file: string): string {
   return ext === "" ? "text" : ext;
 }
 
+/** Whether the line holding `offset` is a comment (`#`, `;` or `//` first). */
+function commentedOut(text: string, offset: number): boolean {
+  const start = text.lastIndexOf("\n", offset - 1) + 1;
+  return /^[ \t]*(?:#|;|\/\/)/.test(text.slice(start, offset));
+}
+
 function checkTextFile(ctx: TextFileContext): void {
   if (ctx.text === undefined || ctx.file.endsWith(".nix")) return;
   if (committedSecret(ctx)) return; // the whole file is the finding
@@ -99,7 +105,9 @@ function checkTextFile(ctx: TextFileContext): void {
   const matches = detectSecrets(ctx.text, { fileKind: kind }).filter((m) => {
     if (doc) return TOKEN_IDS.has(m.detector);
     if (m.kind === "password-hash") return !HASH_FILE.test(ctx.file);
-    if (m.detector === "plaintext-password" && (!ENV_KINDS.has(kind) || EXAMPLE_FILE.test(ctx.file)) && isPlaceholder(ctx.text!.slice(m.start, m.end))) return false;
+    // A placeholder is deployed as-is from a config file, but not from an example file or a line
+    // commented out (`;password = mysecretpassword` documents the setting).
+    if (m.detector === "plaintext-password" && (!ENV_KINDS.has(kind) || EXAMPLE_FILE.test(ctx.file) || commentedOut(ctx.text!, m.start)) && isPlaceholder(ctx.text!.slice(m.start, m.end))) return false;
     return true;
   });
   if (matches.length === 0) return;
