@@ -108,8 +108,68 @@ export function resolveModuleFile(root: string, rel: string): string | undefined
   }
 }
 
+/** Other Nix files of the repository, for helpers defined in another file (`libx = import ./lib
+ * { ... }; ... libx.mkHost { hostname = "kara"; }`). `read` lists the files looked at, so cached
+ * host lists are redone when one of them changes. */
+export interface Reader {
+  treeOf(file: string): SyntaxNode | undefined;
+  read: Set<string>;
+}
+
+/** The top expression of a repository file `import`ed by path, with its directory. */
+function importedFile(apply: SyntaxNode, env: Env | undefined, dir: string, reader: Reader | undefined): { body: SyntaxNode; dir: string } | undefined {
+  const { fn, args } = flattenApply(apply);
+  const path = unparen(args[0]);
+  if (!reader || calleeName(fn) !== "import" || path?.kind !== K.NODE_PATH) return undefined;
+  const rel = pathValue(path, env, dir);
+  const file = rel === undefined ? undefined : rel.endsWith(".nix") ? rel : posix.join(rel, "default.nix");
+  if (!file) return undefined;
+  reader.read.add(file);
+  let body = unparen(reader.treeOf(file)?.childNodes().find((c) => c.kind !== K.NODE_ERROR));
+  // `import ./lib { inherit inputs; }`: the file's function applied to the arguments given.
+  for (let i = 1; i < args.length && body?.kind === K.NODE_LAMBDA; i++) body = unparen(body.childNodes()[1]);
+  return body ? { body, dir: posix.dirname(file) === "." ? "" : posix.dirname(file) } : undefined;
+}
+
+/** The value of attribute `name` of a set expression, through let-bound names, `import`ed files and
+ * `inherit (x) name;`, with the environment and directory it is to be read in. */
+function resolveAttr(expr: SyntaxNode | undefined, name: string, env: Env | undefined, dir: string, reader: Reader | undefined, depth = 0): { value: SyntaxNode; env: Env | undefined; dir: string } | undefined {
+  const n = unparen(expr);
+  if (!n || depth > 12) return undefined;
+  switch (n.kind) {
+    case K.NODE_IDENT: {
+      const v = lookup(env, n.text);
+      return v && typeof v !== "string" ? resolveAttr(v, name, env, dir, reader, depth + 1) : undefined;
+    }
+    case K.NODE_APPLY: {
+      const file = importedFile(n, env, dir, reader);
+      return file ? resolveAttr(file.body, name, undefined, file.dir, reader, depth + 1) : undefined;
+    }
+    case K.NODE_LET_IN:
+      return resolveAttr(n.childNodes().at(-1), name, letEnv(n, env), dir, reader, depth + 1);
+    case K.NODE_ATTR_SET: {
+      const scope = n.firstToken(K.TOKEN_REC) ? letEnv(n, env) : env;
+      for (const b of n.childNodes()) {
+        if (b.kind === K.NODE_ATTRPATH_VALUE) {
+          const [path, value] = b.childNodes();
+          const segs = path ? attrpathSegments(path) : [];
+          if (value && segs.length === 1 && !segs[0]!.dynamic && segs[0]!.name === name) return { value, env: scope, dir };
+        } else if (b.kind === K.NODE_INHERIT && b.childNodes().some((c) => c.kind === K.NODE_IDENT && c.text === name)) {
+          const from = b.firstChild(K.NODE_INHERIT_FROM);
+          if (from) return resolveAttr(from.firstChild(), name, scope, dir, reader, depth + 1);
+          const v = lookup(scope, name);
+          return v && typeof v !== "string" ? { value: v, env: scope, dir } : undefined;
+        }
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
 /** The files a host expression in flake.nix names, following helpers and lists. */
-function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: string, out: Set<string>, depth = 0): void {
+function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: string, out: Set<string>, reader: Reader | undefined, depth = 0): void {
   if (depth > 40) return;
   const n = unparen(expr);
   if (!n) return;
@@ -121,49 +181,46 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
     }
     case K.NODE_IDENT: {
       const v = lookup(env, n.text);
-      if (v && typeof v !== "string") collectHostFiles(v, env, flakeDir, out, depth + 1);
+      if (v && typeof v !== "string") collectHostFiles(v, env, flakeDir, out, reader, depth + 1);
       return;
     }
     case K.NODE_LET_IN:
-      collectHostFiles(n.childNodes().at(-1)!, letEnv(n, env), flakeDir, out, depth + 1);
+      collectHostFiles(n.childNodes().at(-1)!, letEnv(n, env), flakeDir, out, reader, depth + 1);
       return;
     case K.NODE_APPLY: {
       const { fn, args } = flattenApply(n);
       // A helper defined in a let: bind its parameters to the arguments and read its body.
       const callee = fn.kind === K.NODE_IDENT ? lookup(env, fn.text) : undefined;
       if (callee && typeof callee !== "string" && unparen(callee)?.kind === K.NODE_LAMBDA) {
-        let lam: SyntaxNode | undefined = unparen(callee);
-        const values = new Map<string, SyntaxNode | string>();
-        for (const arg of args) {
-          if (!lam || lam.kind !== K.NODE_LAMBDA) break;
-          const [param, body] = lam.childNodes();
-          if (param?.kind === K.NODE_IDENT_PARAM) {
-            const name = param.childNodes()[0]!.text;
-            const a = unparen(arg);
-            const s = a?.kind === K.NODE_STRING ? staticString(a) : undefined;
-            values.set(name, s !== undefined ? s : arg);
-          } else if (param?.kind === K.NODE_PATTERN) {
-            const set = unparen(arg);
-            if (set?.kind === K.NODE_ATTR_SET) {
-              for (const [k, v] of letEnv(set, undefined).values) values.set(k, v);
-            }
-          }
-          lam = unparen(body);
-        }
-        if (lam) collectHostFiles(lam, { values, up: env }, flakeDir, out, depth + 1);
-        for (const arg of args) collectHostFiles(arg, env, flakeDir, out, depth + 1);
+        const call = bindArguments(unparen(callee)!, args, env);
+        collectHostFiles(call.body, call.env, flakeDir, out, reader, depth + 1);
+        for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
         return;
       }
       if (calleeName(fn) === "import") {
-        for (const arg of args) collectHostFiles(arg, env, flakeDir, out, depth + 1);
+        for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
         return;
       }
-      for (const arg of args) collectHostFiles(arg, env, flakeDir, out, depth + 1);
+      // A helper of a set defined elsewhere (`libx.mkHost { hostname = "kara"; }`, libx imported
+      // from ./lib): read its body there, with its parameters bound to the arguments.
+      const sel = fn.kind === K.NODE_SELECT ? fn.childNodes() : [];
+      const attrs = sel[1] ? attrpathSegments(sel[1]) : [];
+      if (sel[0]?.kind === K.NODE_IDENT && attrs.length === 1 && !attrs[0]!.dynamic) {
+        const helper = resolveAttr(sel[0], attrs[0]!.name, env, flakeDir, reader);
+        const lam = unparen(helper?.value);
+        if (helper && lam?.kind === K.NODE_LAMBDA) {
+          const call = bindArguments(lam, args, helper.env);
+          collectHostFiles(call.body, call.env, helper.dir, out, reader, depth + 1);
+          for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
+          return;
+        }
+      }
+      for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
       return;
     }
     case K.NODE_BIN_OP:
     case K.NODE_LIST:
-      for (const c of n.childNodes()) collectHostFiles(c, env, flakeDir, out, depth + 1);
+      for (const c of n.childNodes()) collectHostFiles(c, env, flakeDir, out, reader, depth + 1);
       return;
     case K.NODE_ATTR_SET:
       for (const b of n.childNodes()) {
@@ -172,7 +229,7 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
         const segs = path ? attrpathSegments(path) : [];
         // Arguments of nixosSystem that are not modules.
         if (segs[0]?.name === "specialArgs" || segs[0]?.name === "system" || segs[0]?.name === "pkgs") continue;
-        if (value) collectHostFiles(value, env, flakeDir, out, depth + 1);
+        if (value) collectHostFiles(value, env, flakeDir, out, reader, depth + 1);
       }
       return;
     case K.NODE_LAMBDA:
@@ -186,7 +243,7 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       });
       return;
     case K.NODE_IF_ELSE:
-      for (const c of n.childNodes().slice(1)) collectHostFiles(c, env, flakeDir, out, depth + 1);
+      for (const c of n.childNodes().slice(1)) collectHostFiles(c, env, flakeDir, out, reader, depth + 1);
       return;
     default:
       return;
@@ -273,18 +330,28 @@ function lambdaOf(expr: SyntaxNode | undefined, env: Env | undefined): SyntaxNod
   return n?.kind === K.NODE_LAMBDA ? n : undefined;
 }
 
-/** The body of `f a b ...` with the lambda's plain parameters bound to the arguments. */
-function applied(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env | undefined): { body: SyntaxNode; env: Env } | undefined {
+/** The body of `f a b ...` with the lambda's parameters bound to the arguments: a plain parameter
+ * to its argument (a string literal as its text), a `{ a, b, ... }` pattern to the attributes of a
+ * set given literally. */
+function bindArguments(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env | undefined): { body: SyntaxNode; env: Env } {
   const values = new Map<string, SyntaxNode | string>();
-  let lam: SyntaxNode | undefined = f;
+  let lam: SyntaxNode = f;
   for (const arg of args) {
-    if (lam?.kind !== K.NODE_LAMBDA) return undefined;
+    if (lam.kind !== K.NODE_LAMBDA) break;
     const [param, body] = lam.childNodes();
-    if (param?.kind !== K.NODE_IDENT_PARAM || !body) return undefined;
-    values.set(param.childNodes()[0]!.text, arg);
-    lam = unparen(body);
+    if (param?.kind === K.NODE_IDENT_PARAM) {
+      const a = typeof arg === "string" ? undefined : unparen(arg);
+      const text = a?.kind === K.NODE_STRING ? staticString(a) : undefined;
+      values.set(param.childNodes()[0]!.text, typeof arg === "string" ? arg : (text ?? arg));
+    } else if (param?.kind === K.NODE_PATTERN && typeof arg !== "string") {
+      const set = unparen(arg);
+      if (set?.kind === K.NODE_ATTR_SET) for (const [k, v] of letEnv(set, undefined).values) values.set(k, v);
+    }
+    const next = unparen(body);
+    if (!next) break;
+    lam = next;
   }
-  return lam ? { body: lam, env: { values, up: env } } : undefined;
+  return { body: lam, env: { values, up: env } };
 }
 
 /** The bindings of an attribute set expression that can be read without evaluating: a literal, a
@@ -332,7 +399,7 @@ function staticStrings(expr: SyntaxNode | undefined, env: Env | undefined, depth
  * host set computed from a directory (`mapAttrs mkHost (builtins.readDir ./hosts)`) name its
  * hosts: the subdirectories holding a default.nix.
  */
-export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: ReadonlySet<string>): DeclaredHost[] {
+export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: ReadonlySet<string>, reader?: Reader): DeclaredHost[] {
   const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
   const hosts: DeclaredHost[] = [];
   const fromDirectory = (apply: SyntaxNode, env: Env | undefined): boolean => {
@@ -365,9 +432,10 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         if (segs.length !== 1 || segs[0]!.dynamic || !value) continue;
         const name = segs[0]!.name;
         const files = new Set<string>();
-        const call = f ? applied(f, [name, value], env) : undefined;
-        if (call) collectHostFiles(call.body, call.env, dir, files);
-        else collectHostFiles(value, env, dir, files);
+        if (f) {
+          const call = bindArguments(f, [name, value], env);
+          collectHostFiles(call.body, call.env, dir, files, reader);
+        } else collectHostFiles(value, env, dir, files, reader);
         hosts.push({ name, file, node: b, files, source: "flake" });
       }
       return hosts.length > before;
@@ -378,8 +446,8 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       if (!names?.length || !g) return false;
       for (const { name } of names) {
         const files = new Set<string>();
-        const call = applied(g, [name], env);
-        if (call) collectHostFiles(call.body, call.env, dir, files);
+        const call = bindArguments(g, [name], env);
+        collectHostFiles(call.body, call.env, dir, files, reader);
         hosts.push({ name, file, node: apply, files, source: "flake" });
       }
       return true;
@@ -436,7 +504,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       const at = full.indexOf("nixosConfigurations");
       if (at >= 0 && full.length === at + 2 && full[at + 1] !== "*") {
         const files = new Set<string>();
-        collectHostFiles(value, scope, dir, files);
+        collectHostFiles(value, scope, dir, files, reader);
         hosts.push({ name: full[at + 1]!, file, node: b, files, source: "flake" });
       } else if (at >= 0 && full.length === at + 1) {
         // `nixosConfigurations = { a = ...; }`; a computed set (mapAttrs over a directory) is not

@@ -10,7 +10,9 @@ import type { ReportError } from "../report/schema.js";
 import { isBinary, listFiles, type Discovery, type FileStamp } from "./discover.js";
 import { buildHostGraph, declaredHosts, directoryHosts, moduleReferences, type DeclaredHost, type HostGraph } from "./hosts.js";
 
-const declaredCache = new WeakMap<ParsedNix, { file: string; filesKey: string; hosts: DeclaredHost[] }>();
+// Hosts a file declares, per tree: valid while the file list and the trees of the other files it
+// read (helpers imported from ./lib) are the same.
+const declaredCache = new WeakMap<ParsedNix, { file: string; filesKey: string; read: Map<string, ParsedNix | undefined>; hosts: DeclaredHost[] }>();
 
 export interface ParsedFile {
   hash: string;
@@ -126,9 +128,14 @@ export async function loadRepository(
   const filesKey = [...nixFileSet].join("\0");
   for (const [file, pf] of nixFiles) {
     if (pf.parsed.error || !pf.text.includes("nixosConfigurations")) continue;
-    // Same tree, same file list: the same hosts (a repeat scan reads them once).
+    // Same tree, same file list, same helpers: the same hosts (a repeat scan reads them once).
     let memo = declaredCache.get(pf.parsed);
-    if (memo?.file !== file || memo.filesKey !== filesKey) declaredCache.set(pf.parsed, (memo = { file, filesKey, hosts: declaredHosts(pf.parsed.root, file, nixFileSet) }));
+    const current = (f: string) => nixFiles.get(f)?.parsed;
+    if (memo?.file !== file || memo.filesKey !== filesKey || [...memo.read].some(([f, tree]) => current(f) !== tree)) {
+      const reader = { treeOf: (f: string) => (current(f)?.error ? undefined : current(f)?.root), read: new Set<string>() };
+      const hosts = declaredHosts(pf.parsed.root, file, nixFileSet, reader);
+      declaredCache.set(pf.parsed, (memo = { file, filesKey, read: new Map([...reader.read].map((f) => [f, current(f)])), hosts }));
+    }
     declared.push(...memo.hosts);
   }
   // A nested flake (a template, an installer with a flake.nix of its own) is another flake: its

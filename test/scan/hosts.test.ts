@@ -1,10 +1,11 @@
 // Host attribution: which nixosConfigurations include which files, read from flake.nix statically.
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseNix } from "../../src/nix/index.js";
 import { buildHostGraph, declaredHosts, flakeHosts, moduleReferences } from "../../src/scan/hosts.js";
 import { listFiles } from "../../src/scan/discover.js";
+import { clearScanCache, runScan } from "../../src/scan/index.js";
 import { scanFiles, withRepo } from "../helpers/scan.js";
 
 const EXAMPLE = join(import.meta.dirname, "..", "..", "examples", "homelab");
@@ -161,5 +162,58 @@ in
     expect([root?.file, root?.host]).toEqual(["installer/minimal.nix", ["installer#ghost"]]);
     // The repository's ghost hardened sshd: nothing of the installer's sshd is put on it.
     expect(report.findings.filter((f) => f.host?.includes("ghost") && f.ruleId.startsWith("ssh-"))).toEqual([]);
+  });
+
+  it("follows a host helper defined in another file (libx = import ./lib { ... }; libx.mkHost { ... }), and redoes it when that file changes", async () => {
+    const FLAKE = `{
+  outputs = { self, nixpkgs, ... }@inputs:
+    let libx = import ./lib { inherit inputs; };
+    in {
+      nixosConfigurations.kara = libx.mkHost { hostname = "kara"; };
+      nixosConfigurations.thor = libx.mkHost { hostname = "thor"; };
+    };
+}
+`;
+    const LIB = `{ inputs, ... }:
+let helpers = import ./helpers.nix { inherit inputs; };
+in { inherit (helpers) mkHost; }
+`;
+    const helpers = (modules: string) => `{ inputs }:
+{
+  mkHost = { hostname, desktop ? null }: inputs.nixpkgs.lib.nixosSystem {
+    specialArgs = { inherit hostname; };
+    modules = [ ${modules} ];
+  };
+}
+`;
+    await withRepo(
+      {
+        "flake.nix": FLAKE,
+        "lib/default.nix": LIB,
+        "lib/helpers.nix": helpers("../host ../machines/${hostname}.nix"),
+        "host/default.nix": "{ ... }: {\n  imports = [ ./common.nix ];\n}\n",
+        "host/common.nix": "{ ... }: {\n  networking.firewall.enable = false;\n}\n",
+        "machines/kara.nix": "{ ... }: {\n  services.openssh.enable = true;\n}\n",
+        "machines/thor.nix": "{ ... }: { }\n",
+      },
+      async (root) => {
+        clearScanCache();
+        const hostsOf = async (file: string) => (await runScan({ root, quick: true })).findings.filter((f) => f.file === file).map((f) => [f.ruleId, f.host]);
+        expect(await hostsOf("host/common.nix")).toEqual([
+          ["firewall-disabled", ["kara"]],
+          ["firewall-disabled", ["thor"]],
+        ]);
+        // kara runs sshd (machines/kara.nix), so its finding is high and thor's medium: two findings.
+        const report = await runScan({ root, quick: true });
+        expect(report.findings.filter((f) => f.ruleId === "firewall-disabled").map((f) => [f.severity, f.host])).toEqual([
+          ["high", ["kara"]],
+          ["medium", ["thor"]],
+        ]);
+        // The helper stops including the machines' own modules: the same process sees it.
+        await writeFile(join(root, "lib/helpers.nix"), helpers("../host"));
+        const after = await runScan({ root, quick: true });
+        expect(after.findings.filter((f) => f.ruleId === "firewall-disabled").map((f) => [f.severity, f.host])).toEqual([["medium", ["kara", "thor"]]]);
+      },
+    );
   });
 });
