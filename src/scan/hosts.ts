@@ -67,8 +67,9 @@ function pathValue(node: SyntaxNode, env: Env | undefined, baseDir: string): str
     }
     if (c.kind === K.NODE_INTERPOL) {
       const inner = unparen(c.firstChild());
-      if (inner?.kind === K.NODE_IDENT) {
-        const v = lookup(env, inner.text);
+      if (inner?.kind === K.NODE_IDENT || inner?.kind === K.NODE_SELECT) {
+        // A name the host gives its modules (`hostname`), or `config.networking.hostName`.
+        const v = lookup(env, inner.text.replace(/\s+/g, ""));
         if (typeof v === "string") {
           out += v;
           continue;
@@ -168,8 +169,39 @@ function resolveAttr(expr: SyntaxNode | undefined, name: string, env: Env | unde
   }
 }
 
+/** The files a host's expression names, and the string arguments it hands its modules
+ * (`specialArgs = { inherit hostname; }`), which module paths such as `./${hostname}` use. */
+export class HostFiles extends Set<string> {
+  readonly args = new Map<string, string>();
+}
+
+/** The string arguments in a `specialArgs = { ... }` set, as far as they are known. */
+function collectArgs(set: SyntaxNode | undefined, env: Env | undefined, out: HostFiles): void {
+  const n = unparen(set);
+  if (n?.kind !== K.NODE_ATTR_SET) return;
+  const asString = (v: SyntaxNode | string | undefined): string | undefined => {
+    if (typeof v === "string") return v;
+    const u = unparen(v);
+    if (u?.kind === K.NODE_STRING) return staticString(u);
+    return u?.kind === K.NODE_IDENT ? asString(lookup(env, u.text)) : undefined;
+  };
+  for (const b of n.childNodes()) {
+    if (b.kind === K.NODE_ATTRPATH_VALUE) {
+      const [path, value] = b.childNodes();
+      const segs = path ? attrpathSegments(path) : [];
+      const v = segs.length === 1 && !segs[0]!.dynamic ? asString(value) : undefined;
+      if (v !== undefined) out.args.set(segs[0]!.name, v);
+    } else if (b.kind === K.NODE_INHERIT && !b.firstChild(K.NODE_INHERIT_FROM)) {
+      for (const c of b.childNodes()) {
+        const v = c.kind === K.NODE_IDENT ? asString(lookup(env, c.text)) : undefined;
+        if (v !== undefined) out.args.set(c.text, v);
+      }
+    }
+  }
+}
+
 /** The files a host expression in flake.nix names, following helpers and lists. */
-function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: string, out: Set<string>, reader: Reader | undefined, depth = 0): void {
+function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: string, out: HostFiles, reader: Reader | undefined, depth = 0): void {
   if (depth > 40) return;
   const n = unparen(expr);
   if (!n) return;
@@ -228,6 +260,7 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
         const [path, value] = b.childNodes();
         const segs = path ? attrpathSegments(path) : [];
         // Arguments of nixosSystem that are not modules.
+        if (segs[0]?.name === "specialArgs") collectArgs(value, env, out);
         if (segs[0]?.name === "specialArgs" || segs[0]?.name === "system" || segs[0]?.name === "pkgs") continue;
         if (value) collectHostFiles(value, env, flakeDir, out, reader, depth + 1);
       }
@@ -431,7 +464,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         const segs = path ? attrpathSegments(path) : [];
         if (segs.length !== 1 || segs[0]!.dynamic || !value) continue;
         const name = segs[0]!.name;
-        const files = new Set<string>();
+        const files = new HostFiles();
         if (f) {
           const call = bindArguments(f, [name, value], env);
           collectHostFiles(call.body, call.env, dir, files, reader);
@@ -445,7 +478,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       const g = lambdaOf(args[1], env);
       if (!names?.length || !g) return false;
       for (const { name } of names) {
-        const files = new Set<string>();
+        const files = new HostFiles();
         const call = bindArguments(g, [name], env);
         collectHostFiles(call.body, call.env, dir, files, reader);
         hosts.push({ name, file, node: apply, files, source: "flake" });
@@ -503,7 +536,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       const full = [...prefix, ...segs];
       const at = full.indexOf("nixosConfigurations");
       if (at >= 0 && full.length === at + 2 && full[at + 1] !== "*") {
-        const files = new Set<string>();
+        const files = new HostFiles();
         collectHostFiles(value, scope, dir, files, reader);
         hosts.push({ name: full[at + 1]!, file, node: b, files, source: "flake" });
       } else if (at >= 0 && full.length === at + 1) {
@@ -561,7 +594,7 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
  * The host graph: each host's files, closed over module references. `references` gives what a
  * module file refers to (computed by the scan from its parsed tree).
  */
-export function buildHostGraph(root: string, declared: DeclaredHost[], references: ReferencesOf): HostGraph {
+export function buildHostGraph(root: string, declared: DeclaredHost[], references: ReferencesOf, hostPaths: (file: string) => readonly SyntaxNode[] = () => []): HostGraph {
   const hosts: HostDeclaration[] = [];
   const byFile = new Map<string, Set<string>>();
   const declarationFiles = new Set(declared.filter((h) => h.source === "flake").map((h) => h.file));
@@ -573,11 +606,23 @@ export function buildHostGraph(root: string, declared: DeclaredHost[], reference
       const resolved = resolveModuleFile(root, f);
       if (resolved) queue.push(resolved);
     }
+    // What the host hands its modules: its specialArgs strings and, by convention, its name as
+    // networking.hostName (the name a nested flake's host has after its `dir#`).
+    const values = new Map<string, string>(h.files instanceof HostFiles ? h.files.args : []);
+    values.set("config.networking.hostName", h.name.slice(h.name.lastIndexOf("#") + 1));
+    const hostEnv: Env = { values };
     while (queue.length > 0) {
       const f = queue.pop()!;
       if (files.has(f)) continue;
       files.add(f);
-      if (f.endsWith(".nix") && !declarationFiles.has(f)) for (const r of references(f)) if (!files.has(r)) queue.push(r);
+      if (!f.endsWith(".nix") || declarationFiles.has(f)) continue;
+      for (const r of references(f)) if (!files.has(r)) queue.push(r);
+      const dir = posix.dirname(f) === "." ? "" : posix.dirname(f);
+      for (const node of hostPaths(f)) {
+        const p = hostPathValue(node, hostEnv, dir);
+        const resolved = p === undefined ? undefined : resolveModuleFile(root, p);
+        if (resolved && !files.has(resolved)) queue.push(resolved);
+      }
     }
     hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source });
     for (const f of files) {
@@ -596,6 +641,44 @@ export function buildHostGraph(root: string, declared: DeclaredHost[], reference
       return hosts.filter((h) => h.source === "flake" && h.file === file && node.start >= h.node.start && node.end <= h.node.end).map((h) => h.name).sort();
     },
   };
+}
+
+/** Paths in a module that depend on the host: `./${hostname}/extra.nix`, `./. + "/${hostname}.nix"`,
+ * `../hosts/${config.networking.hostName}.nix`. The host graph resolves them for each host. */
+export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (const n of tree.descendants(K.NODE_PATH)) {
+    if (n.inside(K.NODE_PATH) || !n.firstChild(K.NODE_INTERPOL)) continue;
+    out.push(n);
+  }
+  for (const n of tree.descendants(K.NODE_BIN_OP)) {
+    const [left, right] = n.childNodes();
+    if (n.firstToken(K.TOKEN_PLUS) && left?.kind === K.NODE_PATH && !left.firstChild(K.NODE_INTERPOL) && right?.kind === K.NODE_STRING && right.firstChild(K.NODE_INTERPOL)) out.push(n);
+  }
+  return out;
+}
+
+/** A host-dependent path resolved with the host's values (undefined when one is unknown). */
+function hostPathValue(node: SyntaxNode, env: Env, dir: string): string | undefined {
+  if (node.kind === K.NODE_PATH) return pathValue(node, env, dir);
+  const [left, right] = node.childNodes();
+  const base = left ? pathValue(left, env, dir) : undefined;
+  if (base === undefined || right?.kind !== K.NODE_STRING) return undefined;
+  let tail = "";
+  for (const c of right.children) {
+    if (c.isToken) {
+      if (c.kind === K.TOKEN_STRING_CONTENT) tail += c.text;
+      continue;
+    }
+    if (c.kind !== K.NODE_INTERPOL) continue;
+    const inner = unparen(c.firstChild());
+    const v = inner && (inner.kind === K.NODE_IDENT || inner.kind === K.NODE_SELECT) ? lookup(env, inner.text.replace(/\s+/g, "")) : undefined;
+    if (typeof v !== "string") return undefined;
+    tail += v;
+  }
+  // Nix appends the string as is: `./. + "/x.nix"` is the directory's x.nix.
+  const joined = posix.normalize(`${base}${tail}`);
+  return joined.startsWith("/") || joined.startsWith("../") ? undefined : joined;
 }
 
 /** Local files a module refers to: every path literal that names an existing file or module

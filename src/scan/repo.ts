@@ -8,7 +8,8 @@ import { parseNix, type ParsedNix } from "../nix/index.js";
 import { buildOptionIndex, type OptionIndex } from "../nix/options.js";
 import type { ReportError } from "../report/schema.js";
 import { isBinary, listFiles, type Discovery, type FileStamp } from "./discover.js";
-import { buildHostGraph, declaredHosts, directoryHosts, moduleReferences, type DeclaredHost, type HostGraph } from "./hosts.js";
+import { buildHostGraph, declaredHosts, directoryHosts, hostDependentPaths, moduleReferences, type DeclaredHost, type HostGraph } from "./hosts.js";
+import type { SyntaxNode } from "../nix/syntax.js";
 
 // Hosts a file declares, per tree: valid while the file list and the trees of the other files it
 // read (helpers imported from ./lib) are the same.
@@ -20,6 +21,8 @@ export interface ParsedFile {
   parsed: ParsedNix;
   index: OptionIndex;
   references: string[];
+  /** Paths that depend on the host (`./${hostname}/extra.nix`), resolved per host. */
+  hostPaths: SyntaxNode[];
 }
 
 export interface Repository {
@@ -105,7 +108,7 @@ export async function loadRepository(
       if (!pf) {
         const parsed = parseNix(text, { path: join(root, file) });
         const index = buildOptionIndex(parsed.root);
-        pf = { hash, text, parsed, index, references: moduleReferences(root, file, parsed.root) };
+        pf = { hash, text, parsed, index, references: moduleReferences(root, file, parsed.root), hostPaths: hostDependentPaths(parsed.root) };
         parseCache.set(key, pf);
       }
       nixFiles.set(file, pf);
@@ -155,6 +158,11 @@ export async function loadRepository(
   }
   const unique = [...named.values()];
   const hosts = unique.length ? unique : directoryHosts([...nixFiles.keys()], (f) => (nixFiles.get(f)?.parsed.error ? undefined : nixFiles.get(f)?.parsed.root));
-  const graph = buildHostGraph(root, hosts, (f) => nixFiles.get(f)?.references ?? []);
+  const graph = buildHostGraph(
+    root,
+    hosts,
+    (f) => nixFiles.get(f)?.references ?? [],
+    (f) => nixFiles.get(f)?.hostPaths ?? [],
+  );
   return { root, discovery, texts, contents, nixFiles, otherFiles, flakeFile, graph, errors };
 }

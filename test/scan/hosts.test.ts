@@ -216,4 +216,38 @@ in { inherit (helpers) mkHost; }
       },
     );
   });
+
+  it("resolves module paths that depend on the host (./${hostname}/x.nix, ./. + \"/${hostname}.nix\", ${config.networking.hostName}) for each host", async () => {
+    const report = await scanFiles({
+      "flake.nix": `{
+  outputs = { nixpkgs, ... }:
+    let
+      mkHost = hostname: nixpkgs.lib.nixosSystem {
+        specialArgs = { inherit hostname; role = "server"; };
+        modules = [ ./host ];
+      };
+    in {
+      nixosConfigurations.kara = mkHost "kara";
+      nixosConfigurations.thor = mkHost "thor";
+    };
+}
+`,
+      "host/default.nix": `{ hostname, role, config, ... }: {
+  imports = [
+    (./. + "/\${hostname}/boot.nix")
+    ./\${role}.nix
+  ] ++ [ ../machines/\${config.networking.hostName}.nix ];
+}
+`,
+      "host/server.nix": "{ ... }: {\n  nix.settings.trusted-users = [ \"deploy\" ];\n}\n",
+      "host/kara/boot.nix": "{ ... }: {\n  networking.firewall.enable = false;\n}\n",
+      "host/thor/boot.nix": "{ ... }: { }\n",
+      "machines/thor.nix": "{ ... }: {\n  services.openssh.settings.PermitRootLogin = \"yes\";\n  services.openssh.enable = true;\n}\n",
+      "machines/kara.nix": "{ ... }: { }\n",
+    });
+    const at = (file: string) => report.findings.filter((f) => f.file === file).map((f) => [f.ruleId, f.host]);
+    expect(at("host/kara/boot.nix")).toEqual([["firewall-disabled", ["kara"]]]);
+    expect(at("machines/thor.nix")).toContainEqual(["ssh-permit-root-login", ["thor"]]);
+    expect(at("host/server.nix")).toEqual([["nix-trusted-users", ["kara", "thor"]]]);
+  });
 });
