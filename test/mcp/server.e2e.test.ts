@@ -207,6 +207,23 @@ describe("list_hosts and explain_rule", () => {
     expect(after.hosts.find((h) => h.name === "db1")!.latestSecurity).toBeUndefined();
   });
 
+  it("lists the hosts security_scan finds: a flake-parts module's and a nested flake's, with their file and line", async () => {
+    const { ws } = await workspace();
+    const repo = join(ws, "parts");
+    await mkdir(join(repo, "installer"), { recursive: true });
+    await writeFile(join(repo, "flake.nix"), "{\n  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./hosts.nix ]; };\n}\n");
+    await writeFile(join(repo, "hosts.nix"), "{ inputs, ... }: {\n  flake.nixosConfigurations = {\n    nas = inputs.nixpkgs.lib.nixosSystem { modules = [ ./nas.nix ]; };\n  };\n}\n");
+    await writeFile(join(repo, "nas.nix"), "{ ... }: { }\n");
+    await writeFile(join(repo, "installer", "flake.nix"), "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.iso = nixpkgs.lib.nixosSystem { modules = [ ]; };\n  };\n}\n");
+    const c = await connect({ cwd: repo });
+    const out = ListHostsOutput.parse((await call(c, "list_hosts", {})).structuredContent);
+    expect(out.hosts).toEqual([
+      { name: "installer#iso", file: "installer/flake.nix", line: 3 },
+      { name: "nas", file: "hosts.nix", line: 3 },
+    ]);
+    expect(out.errors).toEqual([]);
+  });
+
   it("explains rules from the registry, by id or category, and suggests ids for typos", async () => {
     const { repo } = await workspace();
     const c = await connect({ cwd: repo });

@@ -1,17 +1,16 @@
-// The list_hosts tool: the hosts a repository's flake.nix declares (read from the syntax tree, no
-// evaluation), with the latest stored reports for each, so an agent knows what it can scan or check.
-import { readFile } from "node:fs/promises";
+// The list_hosts tool: the hosts a repository declares, found as security_scan finds them (flake.nix,
+// flake-parts modules, helpers, nested flakes; read from the syntax trees, no evaluation), with the
+// latest stored reports for each, so an agent knows what it can scan or check.
+import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { parseNix } from "../../nix/index.js";
-import { LineIndex } from "../../nix/syntax.js";
 import type { ReportStore, StoredReport } from "../../report/store.js";
-import { flakeHosts } from "../../scan/hosts.js";
+import { loadRepository } from "../../scan/repo.js";
 import { errorResult, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
 
-export const LIST_HOSTS_DESCRIPTION = `List the NixOS hosts (nixosConfigurations) a flake repository declares, where each is declared, and the latest security and drift reports nix-warden holds for it. Read-only and fast (reads flake.nix, evaluates nothing).
+export const LIST_HOSTS_DESCRIPTION = `List the NixOS hosts (nixosConfigurations) a flake repository declares, where each is declared, and the latest security and drift reports nix-warden holds for it. Read-only and fast (reads the repository's Nix files as security_scan does, evaluates nothing). A flake nested in the repository names its hosts dir#host, the form check_drift's flake argument takes.
 
 Use it first when the user names no host or an unclear one ("the nginx box", "my laptop"), to choose the host argument of security_scan or check_drift. machineHostname is the name of the machine the server runs on (check_drift's default host).`;
 
@@ -34,18 +33,14 @@ export const ListHostsOutput = z.object({
 });
 export type ListHostsOutput = z.infer<typeof ListHostsOutput>;
 
-/** Host names declared in `<root>/flake.nix` with their line, or an error. */
-export async function declaredHosts(root: string): Promise<{ hosts: Array<{ name: string; line: number }>; error?: string }> {
-  let text: string;
-  try {
-    text = await readFile(join(root, "flake.nix"), "utf8");
-  } catch (e) {
-    return { hosts: [], error: (e as NodeJS.ErrnoException).code === "ENOENT" ? `no flake.nix in ${root}` : `cannot read flake.nix: ${(e as Error).message}` };
-  }
-  const parsed = parseNix(text, { path: join(root, "flake.nix") });
-  if (parsed.error) return { hosts: [], error: `flake.nix does not parse: ${parsed.error.message} (line ${parsed.error.line})` };
-  const lines = new LineIndex(text);
-  return { hosts: flakeHosts(parsed.root, "flake.nix").map((h) => ({ name: h.name, line: lines.position(h.node.start).line })) };
+/** The hosts the repository declares, where (file and line), and why none when none. */
+export async function declaredHosts(root: string): Promise<{ hosts: Array<{ name: string; file: string; line: number }>; error?: string }> {
+  const repo = await loadRepository(root);
+  const hosts = repo.graph.hosts.map((h) => ({ name: h.name, file: h.file, line: h.node.line }));
+  if (hosts.length > 0) return { hosts };
+  if (!existsSync(join(root, "flake.nix"))) return { hosts, error: `no flake.nix in ${root}` };
+  const broken = repo.errors.find((e) => e.file === "flake.nix");
+  return { hosts, error: broken ? `flake.nix: ${broken.message}` : "flake.nix declares no nixosConfigurations that can be read without evaluating it" };
 }
 
 function ref(meta: StoredReport | undefined) {
@@ -65,7 +60,7 @@ export async function listHosts(root: string, store: ReportStore): Promise<ListH
     const latestDrift = ref(reports.find((r) => r.kind === "drift" && r.host === name));
     return {
       name,
-      ...(d ? { file: "flake.nix", line: d.line } : {}),
+      ...(d ? { file: d.file, line: d.line } : {}),
       ...(latestSecurity ? { latestSecurity } : {}),
       ...(latestDrift ? { latestDrift } : {}),
     };
@@ -90,7 +85,7 @@ export function registerListHostsTool(ctx: ServerContext): void {
         const out = await listHosts(root, ctx.store);
         const text =
           (out.hosts.length
-            ? `Hosts in ${root}: ` + out.hosts.map((h) => `${h.name}${h.line ? ` (flake.nix:${h.line})` : ""}${h.latestSecurity ? `, last scan ${h.latestSecurity.generatedAt} (${h.latestSecurity.total} findings)` : ""}${h.latestDrift ? `, last drift check ${h.latestDrift.generatedAt} (${h.latestDrift.total} items)` : ""}`).join("; ")
+            ? `Hosts in ${root}: ` + out.hosts.map((h) => `${h.name}${h.line ? ` (${h.file}:${h.line})` : ""}${h.latestSecurity ? `, last scan ${h.latestSecurity.generatedAt} (${h.latestSecurity.total} findings)` : ""}${h.latestDrift ? `, last drift check ${h.latestDrift.generatedAt} (${h.latestDrift.total} items)` : ""}`).join("; ")
             : `No hosts found in ${root}.`) +
           `\nThis machine's hostname: ${out.machineHostname}.` +
           (out.errors.length ? `\nProblems: ${out.errors.join("; ")}` : "");
