@@ -160,7 +160,7 @@ export function undoOf(command: string[], item?: DriftItem): string[] | string {
     case "nixos-firewall-tool": {
       const [proto, from, to] = [text(actual.proto), text(actual.from), text(actual.to)];
       if (cmd[1] !== "reset" || !proto || !from) return "no undo known";
-      return from === to || to === undefined ? exact(["nixos-firewall-tool", "open", proto, from]) : `open the ports again: nixos-firewall-tool open ${proto} ${from}:${to}`;
+      return from === to || to === undefined ? exact(["nixos-firewall-tool", "open", proto, from]) : `open ports ${from} to ${to} again, one \`nixos-firewall-tool open ${proto} PORT\` each`;
     }
     case "resolvconf":
       return "nothing to undo: resolv.conf is rewritten from the declared resolvers (the hand edit is not kept)";

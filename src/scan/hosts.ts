@@ -1,8 +1,11 @@
 // Host attribution: which hosts (`nixosConfigurations.<host>` in flake.nix) include which files.
 // Read statically from the flake: each host's expression is followed through `nixosSystem { modules
 // = [...] }`, `++`, let-bound lists and helper functions called with literal arguments (`mkHost
-// "nas" [ ./extra.nix ]` with `./hosts/${name}` inside), then every module's imports and the files
-// it refers to, transitively. No evaluation, so nothing is fetched and nothing runs.
+// "nas" [ ./extra.nix ]` with `./hosts/${name}` inside, also a helper imported from another file),
+// host sets computed with mapAttrs/genAttrs over what can be read or from a directory listing, then
+// every module's imports and the files it refers to, transitively, with paths built from the
+// host's specialArgs (`./${hostname}`) filled in per host. No evaluation, so nothing is fetched and
+// nothing runs.
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, normalize, posix } from "node:path";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
@@ -409,7 +412,7 @@ function staticSetBindings(expr: SyntaxNode | undefined, env: Env | undefined, f
 }
 
 /** The strings of a list expression that can be read without evaluating (a literal or let-bound list). */
-function staticStrings(expr: SyntaxNode | undefined, env: Env | undefined, depth = 0): Array<{ name: string; node: SyntaxNode }> | undefined {
+function staticStrings(expr: SyntaxNode | undefined, env: Env | undefined, depth = 0): string[] | undefined {
   const n = unparen(expr);
   if (!n || depth > 8) return undefined;
   if (n.kind === K.NODE_IDENT) {
@@ -417,12 +420,12 @@ function staticStrings(expr: SyntaxNode | undefined, env: Env | undefined, depth
     return v && typeof v !== "string" ? staticStrings(v, env, depth + 1) : undefined;
   }
   if (n.kind !== K.NODE_LIST) return undefined;
-  const out: Array<{ name: string; node: SyntaxNode }> = [];
+  const out: string[] = [];
   for (const el of n.childNodes()) {
     const str = unparen(el);
     const name = str?.kind === K.NODE_STRING ? staticString(str) : undefined;
     if (name === undefined) return undefined;
-    out.push({ name, node: str! });
+    out.push(name);
   }
   return out;
 }
@@ -477,7 +480,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       const names = staticStrings(args[0], env);
       const g = lambdaOf(args[1], env);
       if (!names?.length || !g) return false;
-      for (const { name } of names) {
+      for (const name of names) {
         const files = new HostFiles();
         const call = bindArguments(g, [name], env);
         collectHostFiles(call.body, call.env, dir, files, reader);

@@ -117,7 +117,6 @@ export function secretManagerEdit(
     if (i > 99) return undefined;
     name = `${baseName}-${i}`;
   }
-  taken.set(name, secretPath);
   const encryptedFile = posix.normalize(posix.join(posix.dirname(ctx.file), literal));
   if (sops) {
     // `sops <file>` encrypts only where a creation rule says to whom.
@@ -137,5 +136,6 @@ export function secretManagerEdit(
     if (!declare) return undefined;
     edits.push(declare);
   }
+  taken.set(name, secretPath);
   return { manager, name, edits, reference, fileOption: `${top}.secrets.${attrName(name)}.${fileOption}`, literal, encryptedFile };
 }
