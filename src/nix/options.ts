@@ -430,19 +430,28 @@ export function buildOptionIndex(root: SyntaxNode): OptionIndex {
     }
   };
   const mainBody = main.isModule ? unparen(root.childNodes().find((c) => c.kind !== K.NODE_ERROR)) : undefined;
-  const mainBindings = new Set(main.definitions.map((d) => d.binding));
+  const mainPaths = new Map(main.definitions.map((d) => [d.binding, d.path]));
   for (const node of root.descendants(K.NODE_ATTRPATH_VALUE)) {
-    // Inside the file's own module, nested `modules`/`nodes` are options, not inline modules.
-    if (mainBody && node.start >= mainBody.start && node.end <= mainBody.end && mainBindings.has(node)) continue;
+    // Inside the file's own module, nested `modules`/`nodes` are options, not inline modules;
+    // except a flake-parts module's own NixOS modules (`flake.nixosModules.<name> = { ... }`).
+    const mainPath = mainBody && node.start >= mainBody.start && node.end <= mainBody.end ? mainPaths.get(node) : undefined;
+    if (mainPath !== undefined) {
+      const set = unparen(node.childNodes()[1]);
+      if (mainPath === "flake.nixosModules" && set?.kind === K.NODE_ATTR_SET) {
+        for (const b of set.childNodes()) if (b.kind === K.NODE_ATTRPATH_VALUE && b.childNodes()[0]?.childNodes().length === 1) addModule(b.childNodes()[1]);
+      } else if (/^flake\.nixosModules\.[^.]+$/.test(mainPath)) addModule(set);
+      continue;
+    }
     const [attrpath, value] = node.childNodes();
     const names = attrpath?.childNodes().map((a) => (a.kind === K.NODE_IDENT ? a.text : "")) ?? [];
     const last = names[names.length - 1];
     const list = unparen(value);
     if (last === "modules" && list?.kind === K.NODE_LIST) {
       for (const el of list.childNodes()) addModule(el);
-    } else if (names.length >= 2 && names[names.length - 2] === "nodes") {
+    } else if (names.length >= 2 && (names[names.length - 2] === "nodes" || names[names.length - 2] === "nixosModules")) {
       addModule(value);
-    } else if (last === "nodes" && list?.kind === K.NODE_ATTR_SET) {
+    } else if ((last === "nodes" || last === "nixosModules") && list?.kind === K.NODE_ATTR_SET) {
+      // VM test nodes, and a flake's own NixOS modules (`flake.nixosModules.web = { ... };`).
       for (const b of list.childNodes()) if (b.kind === K.NODE_ATTRPATH_VALUE) addModule(b.childNodes()[1]);
     } else if ((last === "machine" || last === "defaults") && names.length === 1) {
       addModule(value);

@@ -114,6 +114,27 @@ describe("option-path index", () => {
     expect(idx.definitions.map((d) => d.path)).toEqual(["services.openssh.enable"]);
   });
 
+  it("indexes a flake's own NixOS modules (nixosModules.<name>, and flake.nixosModules in a flake-parts module) as modules", () => {
+    const flake = paths(`{
+      inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+      outputs = { self, ... }: {
+        nixosModules.metrics = { pkgs, ... }: { systemd.services.metrics.serviceConfig.User = "metrics"; };
+        nixosModules = { web = { services.nginx.enable = true; }; };
+      };
+    }`);
+    expect(flake.definitions.filter((d) => d.isLeaf).map((d) => d.path).sort()).toEqual(["services.nginx.enable", "systemd.services.metrics.serviceConfig.User"]);
+    const parts = paths(`{ inputs, ... }: {
+      flake.nixosModules = { vault = { networking.firewall.enable = false; }; };
+      flake.nixosModules.web = { config, ... }: { services.nginx.enable = true; };
+      perSystem.packages.x = 1;
+    }`);
+    const leaves = parts.definitions.filter((d) => d.isLeaf).map((d) => d.path);
+    expect(leaves).toContain("networking.firewall.enable");
+    expect(leaves).toContain("services.nginx.enable");
+    // The flake-parts module's own options stay as they are.
+    expect(leaves).toContain("perSystem.packages.x");
+  });
+
   it("says a package expression is not a module", () => {
     const p = parseNix("{ stdenv }: stdenv.mkDerivation { pname = \"x\"; }");
     expect(indexModule(p.root).isModule).toBe(false);

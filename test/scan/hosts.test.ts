@@ -250,4 +250,22 @@ in { inherit (helpers) mkHost; }
     expect(at("machines/thor.nix")).toContainEqual(["ssh-permit-root-login", ["thor"]]);
     expect(at("host/server.nix")).toEqual([["nix-trusted-users", ["kara", "thor"]]]);
   });
+
+  it("judges each host of a flake-parts module by its own declaration, not its neighbours'", async () => {
+    const report = await scanFiles({
+      "flake.nix": "{\n  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./configurations.nix ]; };\n}\n",
+      "configurations.nix": `{ self, inputs, ... }:
+{
+  flake.nixosModules = {
+    # srvos's server profile turns password logins off for this host only.
+    hardened = { imports = [ inputs.srvos.nixosModules.server ]; services.openssh.enable = true; };
+    plain = { services.openssh.enable = true; };
+  };
+  flake.nixosConfigurations = inputs.nixpkgs.lib.mapAttrs (name: module: inputs.nixpkgs.lib.nixosSystem { modules = [ module ]; }) self.nixosModules;
+}
+`,
+    });
+    expect(report.hosts).toEqual(["hardened", "plain"]);
+    expect(report.findings.filter((f) => f.ruleId === "ssh-password-authentication").map((f) => [f.line, f.host])).toEqual([[6, ["plain"]]]);
+  });
 });

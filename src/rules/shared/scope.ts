@@ -8,7 +8,7 @@ import type { OptionDefinition, Priority } from "../../nix/options.js";
 import { calleeName, flattenApply, unparen } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticValue, type StaticValue } from "../../nix/values.js";
-import { flakeHosts } from "../../scan/hosts.js";
+import { declaredHosts } from "../../scan/hosts.js";
 import type { HostContext, NixFileContext, RuleReport } from "../types.js";
 
 export interface ScopedDef {
@@ -32,22 +32,23 @@ export interface Scope {
   report(file: NixFileContext, r: RuleReport): void;
 }
 
-// Host declarations in flake.nix, per parsed tree (computed once per file content).
+// Host declarations in a file (flake.nix or a flake-parts module), per parsed tree (computed once
+// per file content).
 const declarationsCache = new WeakMap<SyntaxNode, SyntaxNode[]>();
 
 function hostDeclarations(ctx: NixFileContext): SyntaxNode[] {
   const root = ctx.parsed.root;
   let decl = declarationsCache.get(root);
   if (!decl) {
-    decl = ctx.file === "flake.nix" ? flakeHosts(root, ctx.file).map((h) => h.node) : [];
+    decl = declaredHosts(root, ctx.file).map((h) => h.node);
     declarationsCache.set(root, decl);
   }
   return decl;
 }
 
-/** The parts of a file that belong to a scope: all of it, except flake.nix in a host scope, where
- * only that host's declaration and what lies outside every host declaration (helpers, shared
- * module lists) count. */
+/** The parts of a file that belong to a scope: all of it, except the file declaring the host in a
+ * host scope, where only that host's declaration and what lies outside every host declaration
+ * (helpers, shared module lists) count. */
 export function scopeParts(scope: Scope, file: NixFileContext): SyntaxNode[] {
   if (scope.kind !== "host" || file.file !== scope.declaration?.file) return [file.parsed.root];
   const decls = hostDeclarations(file);
