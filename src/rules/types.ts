@@ -94,6 +94,9 @@ export interface NixFileContext {
   index: OptionIndex;
   /** The hosts (nixosConfigurations) whose configuration includes this file. */
   hosts: string[];
+  /** The nodes that declare hosts in this file (flake.nix or a flake-parts module), as the scan's
+   * host graph has them; empty in other files. */
+  hostDeclarations: readonly SyntaxNode[];
   /** Is this node inside a NixOS VM test (nixosTest, runNixOSTest, testers.*)? */
   inTest(node: SyntaxNode): boolean;
   /** "Today" for date checks (certificate expiry), fixed per scan. */

@@ -120,13 +120,22 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     return { file, text: texts.get(file), lines: pf?.parsed.source.lines, hosts, inTest };
   };
 
-  // Per-file Nix rules (cached by content, hosts and rule set).
+  // Per-file Nix rules (cached by content, hosts, host declarations and rule set).
   const ruleKey = rules.map((r) => r.id).join(",");
+  // The nodes declaring hosts whose module lists were read, by file (flake.nix, flake-parts modules).
+  const declarationsIn = new Map<string, SyntaxNode[]>();
+  for (const h of graph.hosts) {
+    if (h.source !== "flake") continue;
+    const list = declarationsIn.get(h.file);
+    if (!list) declarationsIn.set(h.file, [h.node]);
+    else if (!list.includes(h.node)) list.push(h.node);
+  }
   const contexts: NixFileContext[] = [];
   let done = 0;
   for (const [file, pf] of nixFiles) {
     signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
+    const hostDeclarations = declarationsIn.get(file) ?? [];
     const collected: RawFinding[] = [];
     const deps = new Map<string, string>();
     const ctx: NixFileContext = {
@@ -135,6 +144,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       parsed: pf.parsed,
       index: pf.index,
       hosts: fileHosts,
+      hostDeclarations,
       inTest: (node) => isTestNode(node) || (fileHosts.length === 0 && isTestPath(file)),
       now,
       repoFile: (path) => {
@@ -146,7 +156,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     };
     let current: Rule | undefined;
     contexts.push(ctx);
-    const cacheKey = `${pf.hash}\0${file}\0${fileHosts.join(",")}\0${ruleKey}`;
+    const cacheKey = `${pf.hash}\0${file}\0${fileHosts.join(",")}\0${hostDeclarations.map((n) => n.start).join(",")}\0${ruleKey}`;
     const cached = fileRuleCache.get(cacheKey);
     if (cached && [...cached.deps].every(([f, h]) => contentHash(f) === h)) raw.push(...cached.findings);
     else {

@@ -8,7 +8,6 @@ import type { OptionDefinition, Priority } from "../../nix/options.js";
 import { calleeName, flattenApply, unparen } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticValue, type StaticValue } from "../../nix/values.js";
-import { declaredHosts } from "../../scan/hosts.js";
 import type { HostContext, NixFileContext, RuleReport } from "../types.js";
 
 export interface ScopedDef {
@@ -32,26 +31,12 @@ export interface Scope {
   report(file: NixFileContext, r: RuleReport): void;
 }
 
-// Host declarations in a file (flake.nix or a flake-parts module), per parsed tree (computed once
-// per file content).
-const declarationsCache = new WeakMap<SyntaxNode, SyntaxNode[]>();
-
-function hostDeclarations(ctx: NixFileContext): SyntaxNode[] {
-  const root = ctx.parsed.root;
-  let decl = declarationsCache.get(root);
-  if (!decl) {
-    decl = declaredHosts(root, ctx.file).map((h) => h.node);
-    declarationsCache.set(root, decl);
-  }
-  return decl;
-}
-
 /** The parts of a file that belong to a scope: all of it, except the file declaring the host in a
  * host scope, where only that host's declaration and what lies outside every host declaration
  * (helpers, shared module lists) count. */
 export function scopeParts(scope: Scope, file: NixFileContext): SyntaxNode[] {
   if (scope.kind !== "host" || file.file !== scope.declaration?.file) return [file.parsed.root];
-  const decls = hostDeclarations(file);
+  const decls = file.hostDeclarations;
   const own = scope.declaration.node;
   const parts: SyntaxNode[] = [own];
   // Outside every declaration: the nodes not containing and not inside one.
@@ -71,7 +56,7 @@ export function scopeParts(scope: Scope, file: NixFileContext): SyntaxNode[] {
 export function isFileScoped(ctx: NixFileContext, def: OptionDefinition): boolean {
   if (ctx.inTest(def.binding)) return true;
   if (ctx.hosts.length === 0) return true;
-  const decls = hostDeclarations(ctx);
+  const decls = ctx.hostDeclarations;
   if (decls.length === 0) return false;
   return !decls.some((d) => def.binding.start >= d.start && def.binding.end <= d.end);
 }
