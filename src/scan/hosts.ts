@@ -48,6 +48,18 @@ function lookup(env: Env | undefined, name: string): SyntaxNode | string | undef
   return undefined;
 }
 
+/** The expression a let-bound name stands for (followed a few times), parentheses off; the
+ * expression itself when it is not a name bound to one. */
+function deref(expr: SyntaxNode | undefined, env: Env | undefined): SyntaxNode | undefined {
+  let n = unparen(expr);
+  for (let hops = 0; n?.kind === K.NODE_IDENT && hops < 8; hops++) {
+    const v = lookup(env, n.text);
+    if (v === undefined || typeof v === "string") break;
+    n = unparen(v);
+  }
+  return n;
+}
+
 function letEnv(node: SyntaxNode, up: Env | undefined): Env {
   const values = new Map<string, SyntaxNode | string>();
   for (const b of node.childNodes()) {
@@ -138,13 +150,9 @@ function importedFile(apply: SyntaxNode, env: Env | undefined, dir: string, read
 /** The value of attribute `name` of a set expression, through let-bound names, `import`ed files and
  * `inherit (x) name;`, with the environment and directory it is to be read in. */
 function resolveAttr(expr: SyntaxNode | undefined, name: string, env: Env | undefined, dir: string, reader: Reader | undefined, depth = 0): { value: SyntaxNode; env: Env | undefined; dir: string } | undefined {
-  const n = unparen(expr);
+  const n = deref(expr, env);
   if (!n || depth > 12) return undefined;
   switch (n.kind) {
-    case K.NODE_IDENT: {
-      const v = lookup(env, n.text);
-      return v && typeof v !== "string" ? resolveAttr(v, name, env, dir, reader, depth + 1) : undefined;
-    }
     case K.NODE_APPLY: {
       const file = importedFile(n, env, dir, reader);
       return file ? resolveAttr(file.body, name, undefined, file.dir, reader, depth + 1) : undefined;
@@ -358,11 +366,7 @@ const MERGE_FUNCTIONS = new Set(["recursiveUpdate", "mergeAttrs", "mergeAttrsLis
 
 /** A lambda, directly or through a let-bound name. */
 function lambdaOf(expr: SyntaxNode | undefined, env: Env | undefined): SyntaxNode | undefined {
-  let n = unparen(expr);
-  if (n?.kind === K.NODE_IDENT) {
-    const v = lookup(env, n.text);
-    n = v && typeof v !== "string" ? unparen(v) : undefined;
-  }
+  const n = deref(expr, env);
   return n?.kind === K.NODE_LAMBDA ? n : undefined;
 }
 
@@ -393,14 +397,10 @@ function bindArguments(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env
 /** The bindings of an attribute set expression that can be read without evaluating: a literal, a
  * let-bound name, `a // b`, or `self.<output>` defined in the same file (`flake.<output> = {...}`). */
 function staticSetBindings(expr: SyntaxNode | undefined, env: Env | undefined, fileRoot: SyntaxNode, depth = 0): SyntaxNode[] {
-  const n = unparen(expr);
+  const n = deref(expr, env);
   if (!n || depth > 8) return [];
   if (n.kind === K.NODE_ATTR_SET) return n.childNodes().filter((b) => b.kind === K.NODE_ATTRPATH_VALUE);
   if (n.kind === K.NODE_BIN_OP) return n.childNodes().flatMap((c) => staticSetBindings(c, env, fileRoot, depth + 1));
-  if (n.kind === K.NODE_IDENT) {
-    const v = lookup(env, n.text);
-    return v && typeof v !== "string" ? staticSetBindings(v, env, fileRoot, depth + 1) : [];
-  }
   const output = n.kind === K.NODE_SELECT ? /^(?:inputs\.)?self\.([\w'-]+)$/.exec(n.text.replace(/\s+/g, ""))?.[1] : undefined;
   if (!output) return [];
   for (const b of fileRoot.descendants(K.NODE_ATTRPATH_VALUE)) {
@@ -412,14 +412,9 @@ function staticSetBindings(expr: SyntaxNode | undefined, env: Env | undefined, f
 }
 
 /** The strings of a list expression that can be read without evaluating (a literal or let-bound list). */
-function staticStrings(expr: SyntaxNode | undefined, env: Env | undefined, depth = 0): string[] | undefined {
-  const n = unparen(expr);
-  if (!n || depth > 8) return undefined;
-  if (n.kind === K.NODE_IDENT) {
-    const v = lookup(env, n.text);
-    return v && typeof v !== "string" ? staticStrings(v, env, depth + 1) : undefined;
-  }
-  if (n.kind !== K.NODE_LIST) return undefined;
+function staticStrings(expr: SyntaxNode | undefined, env: Env | undefined): string[] | undefined {
+  const n = deref(expr, env);
+  if (n?.kind !== K.NODE_LIST) return undefined;
   const out: string[] = [];
   for (const el of n.childNodes()) {
     const str = unparen(el);
