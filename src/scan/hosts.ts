@@ -558,11 +558,6 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
   return hosts;
 }
 
-/** Kept for callers that only look at flake.nix. */
-export function flakeHosts(flakeRoot: SyntaxNode, flakeFile: string): DeclaredHost[] {
-  return declaredHosts(flakeRoot, flakeFile);
-}
-
 const HOST_DIRS = ["hosts", "machines", "systems", "nixos/hosts", "hosts/nixos", "nixos/machines"];
 const HOST_ENTRIES = ["default.nix", "configuration.nix"];
 

@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseNix } from "../../src/nix/index.js";
-import { buildHostGraph, declaredHosts, flakeHosts, moduleReferences } from "../../src/scan/hosts.js";
+import { buildHostGraph, declaredHosts, moduleReferences } from "../../src/scan/hosts.js";
 import { listFiles } from "../../src/scan/discover.js";
 import { clearScanCache, runScan } from "../../src/scan/index.js";
 import { scanFiles, withRepo } from "../helpers/scan.js";
@@ -15,7 +15,7 @@ async function graphOf(root: string) {
   const trees = new Map<string, ReturnType<typeof parseNix>>();
   for (const f of files.filter((x) => x.endsWith(".nix"))) trees.set(f, parseNix(await readFile(join(root, f), "utf8"), { path: join(root, f) }));
   const flake = trees.get("flake.nix");
-  const declared = flake ? flakeHosts(flake.root, "flake.nix") : [];
+  const declared = flake ? declaredHosts(flake.root, "flake.nix") : [];
   return buildHostGraph(root, declared, (f) => (trees.has(f) ? moduleReferences(root, f, trees.get(f)!.root) : []));
 }
 
@@ -82,7 +82,7 @@ describe("host attribution", () => {
       ) (importConfig ./hosts);
       other.nixosConfigurations = mkHosts { gamma = ./gamma.nix; delta = ./delta.nix; };
     }`);
-    expect(flakeHosts(parsed.root, "flake-module.nix").map((h) => h.name)).toEqual(["gamma", "delta"]);
+    expect(declaredHosts(parsed.root, "flake-module.nix").map((h) => h.name)).toEqual(["gamma", "delta"]);
   });
 
   it("names the hosts of a set computed from a directory (readDir, also inside a let-bound helper)", () => {
