@@ -1,6 +1,7 @@
 // `nix-warden demo` (npm run demo): runs nix-warden on the examples bundled with the package, so a
 // new user sees what it does in one command: the security scan of examples/homelab (one of each
-// kind of finding) and a drift check of the example machine in examples/drift.
+// kind of finding), of examples/sops-parts (hosts declared in a flake-parts module, a secret fixed
+// the sops-nix way) and a drift check of the example machine in examples/drift.
 import { join, relative } from "node:path";
 import { runDriftDemo } from "../drift/demo.js";
 import { renderSecurityText } from "../report/security-text.js";
@@ -10,14 +11,21 @@ import { PACKAGE_ROOT } from "../version.js";
 export const summary = "run nix-warden on the bundled example repository and example machine";
 
 export const EXAMPLE_REPO = join(PACKAGE_ROOT, "examples", "homelab");
+export const SOPS_EXAMPLE_REPO = join(PACKAGE_ROOT, "examples", "sops-parts");
+
+async function showScan(root: string, what: string): Promise<void> {
+  const shown = relative(process.cwd(), root) || ".";
+  console.log(`== nix-warden scan ${shown}: ${what}\n`);
+  const report = await runScan({ root });
+  console.log(renderSecurityText(report, { color: process.stdout.isTTY === true }).split(root).join(shown));
+}
 
 export async function run(argv: string[]): Promise<number> {
   const only = argv[0];
   if (only !== "drift") {
-    const shown = relative(process.cwd(), EXAMPLE_REPO) || ".";
-    console.log(`== nix-warden scan ${shown}: the bundled example repository (a NAS, a workstation, a laptop)\n`);
-    const report = await runScan({ root: EXAMPLE_REPO });
-    console.log(renderSecurityText(report, { color: process.stdout.isTTY === true }).split(EXAMPLE_REPO).join(shown));
+    await showScan(EXAMPLE_REPO, "the bundled example repository (a NAS, a workstation, a laptop)");
+    console.log("");
+    await showScan(SOPS_EXAMPLE_REPO, "hosts declared in a flake-parts module (mapAttrs over self.nixosModules), secrets kept with sops-nix");
   }
   if (only !== "scan") {
     if (only !== "drift") console.log("");

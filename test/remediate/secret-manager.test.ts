@@ -348,3 +348,25 @@ describe("remediate: in a sops-nix repository the secret becomes a sops-nix secr
     expect(await secretFindings(dir)).toEqual([]);
   });
 });
+
+describe("the bundled sops-nix example (examples/sops-parts, shown by npm run demo)", () => {
+  it("finds the hosts its flake-parts module declares, and fixes its one store read the sops-nix way", async () => {
+    const example = join(import.meta.dirname, "../../examples/sops-parts");
+    const dir = await repo({}, example);
+    clearScanCache();
+    const report = await runScan({ root: dir, quick: true });
+    expect(report.hosts).toEqual(["git", "mail"]);
+    expect(report.findings.map((f) => [f.ruleId, f.file, f.line, f.host])).toEqual([
+      [RULE, "hosts/mail.nix", 8, ["mail"]],
+      ["committed-secret-file", "secrets/restic-password", 1, ["mail"]],
+    ]);
+    const { plan } = await planRemediation({ root: dir, ids: [report.findings[0]!.id] });
+    const r = await applyPlan(dir, plan.id);
+    expect(r.status, r.reason).toBe("applied");
+    if (nixAvailable) expect(r.validation.find((v) => v.check === "nix-instantiate --parse hosts/mail.nix")?.ok).toBe(true);
+    const text = await readFile(join(dir, "hosts/mail.nix"), "utf8");
+    expect(text).toContain("passwordFile = config.sops.secrets.restic-password.path;");
+    expect(text).toContain("sops.secrets.restic-password.sopsFile = ../secrets/restic-password.yaml;");
+    expect(text.startsWith("{ config, pkgs, ... }:")).toBe(true);
+  });
+});
