@@ -7,3 +7,15 @@ process.env.NIX_CONFIG = [
   "warn-dirty = false",
   "connect-timeout = 1",
 ].join("\n");
+
+// nix-warden's own state and caches go to a directory of this test process, never to the user's
+// home (and never into a scanned repository).
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+if (!process.env.NIX_WARDEN_TEST_STATE) {
+  const dir = mkdtempSync(join(tmpdir(), "nw-state-"));
+  process.env.NIX_WARDEN_TEST_STATE = dir;
+  process.env.NIX_WARDEN_STATE_DIR = join(dir, "state");
+  process.env.NIX_WARDEN_CACHE_DIR = join(dir, "cache");
+}
