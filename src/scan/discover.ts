@@ -1,7 +1,9 @@
 // Which files a scan reads: in a git repository, the tracked files and the untracked ones that are
 // not ignored (what `git ls-files -co --exclude-standard` lists); elsewhere, a directory walk.
 // Never `.git`, never `result` links to the Nix store, never a symlink that leads out of the root,
-// and files too large or binary are skipped with a note rather than read.
+// and files too large or binary are skipped with a note rather than read. A directory or file that
+// cannot be read (permissions, a symlink loop, an I/O error) is a note too, never silently dropped:
+// a finding in a file nobody scanned would otherwise vanish from the report.
 import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { run } from "../system/run.js";
@@ -46,14 +48,27 @@ export async function listFiles(root: string, options: DiscoverOptions = {}): Pr
 
   // `git ls-files` run in the root lists paths relative to it (also in a subdirectory of a bigger
   // repository). No git directory above the root: no git process at all.
+  // LC_ALL=C: git's warnings about directories it cannot open are read below.
   const git = insideGitRepository(realRoot)
-    ? await run("git", ["-C", realRoot, "ls-files", "-z", "--cached", "--others", "--exclude-standard"], { timeoutMs: 30_000, signal: options.signal })
+    ? await run("git", ["-C", realRoot, "ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+        timeoutMs: 30_000,
+        signal: options.signal,
+        env: { LC_ALL: "C", LANGUAGE: "C" },
+      })
     : undefined;
+  // Directories that could not be read, by path relative to the root.
+  const unreadable = new Map<string, string>();
+  const unreadableTracked = new Map<string, { code: string; count: number }>();
   if (git?.ok) {
     isGit = true;
     candidates = [...new Set(git.stdout.split("\0").filter(Boolean))];
+    // git skips a directory it cannot open with a warning (and exit status 0): its untracked
+    // files are then missing from the list.
+    for (const dir of await gitUnopenedDirectories(realRoot, git.stderr, options.signal)) {
+      unreadable.set(dir.path, `cannot open directory (${dir.reason}): files in it that git does not track were not scanned`);
+    }
   } else {
-    candidates = walk(realRoot);
+    candidates = walk(realRoot, (dir, e) => unreadable.set(dir, `cannot read directory (${describeErrno(e)}): nothing under it was scanned`), skipped);
   }
 
   const files: string[] = [];
@@ -65,15 +80,24 @@ export async function listFiles(root: string, options: DiscoverOptions = {}): Pr
     let st;
     try {
       st = lstatSync(abs, { bigint: true });
-    } catch {
-      continue; // deleted in the work tree but still in the index
+    } catch (e) {
+      const blocked = blockedAt(realRoot, parts);
+      if (!blocked) continue; // deleted in the work tree but still in the index
+      if (blocked.path === rel) skipped.push({ file: rel, reason: `cannot read (${describeErrno(e)})` });
+      else {
+        const seen = unreadableTracked.get(blocked.path);
+        if (seen) seen.count++;
+        else unreadableTracked.set(blocked.path, { code: blocked.code, count: 1 });
+      }
+      continue;
     }
     if (st.isSymbolicLink()) {
       let target: string;
       try {
         target = realpathSync(abs);
-      } catch {
-        skipped.push({ file: rel, reason: "broken symbolic link" });
+      } catch (e) {
+        const code = errnoCode(e);
+        skipped.push({ file: rel, reason: code === "ENOENT" || code === "ENOTDIR" ? "broken symbolic link" : `cannot resolve symbolic link (${describeErrno(e)})` });
         continue;
       }
       // Build results (`result`, `result-dev`) and any other link into the Nix store: not sources.
@@ -84,7 +108,8 @@ export async function listFiles(root: string, options: DiscoverOptions = {}): Pr
       }
       try {
         st = statSync(target, { bigint: true });
-      } catch {
+      } catch (e) {
+        skipped.push({ file: rel, reason: `cannot read the symbolic link's target (${describeErrno(e)})` });
         continue;
       }
       if (!st.isFile()) continue;
@@ -97,7 +122,85 @@ export async function listFiles(root: string, options: DiscoverOptions = {}): Pr
     stamps.set(rel, { size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino });
   }
   files.sort();
+  for (const [dir, { code, count }] of unreadableTracked) {
+    unreadable.set(dir, `cannot read directory (${describeErrno(code)}): nothing under it was scanned (${count} tracked file${count === 1 ? "" : "s"})`);
+  }
+  for (const [dir, reason] of [...unreadable].sort(([a], [b]) => a.localeCompare(b))) {
+    // One entry per path: a looping link in a directory's place is listed by git as a file too.
+    const same = skipped.findIndex((s) => s.file === dir);
+    if (same >= 0) skipped.splice(same, 1);
+    skipped.push({ file: dir, reason });
+  }
   return { files, stamps, skipped, isGit };
+}
+
+/**
+ * Why a tracked path cannot be looked at: the first component of it that fails. Searching a
+ * directory needs its own permission, so a permission error on `a/b` means `a` is the unreadable
+ * one (as a symlink loop on `a/b` means `a` loops: lstat does not follow the last component).
+ * Undefined when the path simply does not exist (deleted in the work tree).
+ */
+function blockedAt(root: string, parts: string[]): { path: string; code: string } | undefined {
+  for (let i = 1; i <= parts.length; i++) {
+    try {
+      lstatSync(join(root, ...parts.slice(0, i)));
+    } catch (e) {
+      const code = errnoCode(e);
+      if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+      const culprit = (code === "EACCES" || code === "EPERM" || code === "ELOOP") && i > 1 ? parts.slice(0, i - 1) : parts.slice(0, i);
+      return { path: culprit.join("/") || ".", code };
+    }
+  }
+  return undefined; // readable now: it changed between the two looks
+}
+
+/**
+ * The directories `git ls-files` warned it could not open (`warning: could not open directory
+ * 'x/': Permission denied`), relative to the root. git names them from the top of the work tree,
+ * so the root's prefix in it is asked for, only when there is such a warning.
+ */
+async function gitUnopenedDirectories(root: string, stderr: string, signal?: AbortSignal): Promise<Array<{ path: string; reason: string }>> {
+  const warnings = [...stderr.matchAll(/^warning: could not open directory '(.*)': ([^\n]*)$/gm)];
+  if (warnings.length === 0) return [];
+  const prefixRun = await run("git", ["-C", root, "rev-parse", "--show-prefix"], { timeoutMs: 30_000, signal, env: { LC_ALL: "C" } });
+  const prefix = prefixRun.ok ? prefixRun.stdout.replace(/\r?\n$/, "") : ""; // not trim(): a name may end in a space
+  const out: Array<{ path: string; reason: string }> = [];
+  for (const [, dir, message] of warnings) {
+    if (!dir!.startsWith(prefix)) continue; // outside the scanned root
+    const path = dir!.slice(prefix.length).replace(/\/+$/, "") || ".";
+    out.push({ path, reason: describeErrno(STRERROR_CODES[message!] ?? message!) });
+  }
+  return out;
+}
+
+/** strerror texts git prints, back to the errno codes Node uses. */
+const STRERROR_CODES: Record<string, string> = {
+  "Permission denied": "EACCES",
+  "Operation not permitted": "EPERM",
+  "Too many levels of symbolic links": "ELOOP",
+  "Input/output error": "EIO",
+  "Not a directory": "ENOTDIR",
+};
+
+const ERRNO_TEXT: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ELOOP: "too many levels of symbolic links",
+  EIO: "input/output error",
+  ENOTDIR: "not a directory",
+  ENAMETOOLONG: "name too long",
+  EMFILE: "too many open files",
+};
+
+function errnoCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+}
+
+/** `EACCES: permission denied`, without the absolute path Node's messages carry. */
+function describeErrno(e: unknown): string {
+  const code = typeof e === "string" ? e : errnoCode(e);
+  const text = ERRNO_TEXT[code];
+  return text ? `${code}: ${text}` : code;
 }
 
 /** Is there a `.git` (directory or worktree file) in this directory or one above it? */
@@ -118,14 +221,18 @@ export function isInside(root: string, path: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !rel.startsWith(sep) && !/^[a-zA-Z]:/.test(rel));
 }
 
-function walk(root: string): string[] {
+function walk(root: string, unreadable: (dir: string, error: unknown) => void, skipped: SkippedFile[]): string[] {
   const out: string[] = [];
   const visit = (dir: string, prefix: string, depth: number): void => {
-    if (depth > 64) return;
+    if (depth > 64) {
+      skipped.push({ file: prefix, reason: "nested more than 64 directories deep: nothing under it was scanned" });
+      return;
+    }
     let entries;
     try {
       entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
+    } catch (e) {
+      unreadable(prefix || ".", e);
       return;
     }
     for (const e of entries) {

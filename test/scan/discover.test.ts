@@ -1,6 +1,6 @@
 // File discovery: git-aware, never out of the root, binary and huge files skipped with a note.
 import { execFileSync } from "node:child_process";
-import { symlink, writeFile } from "node:fs/promises";
+import { rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { listFiles } from "../../src/scan/discover.js";
@@ -45,6 +45,40 @@ describe("listFiles", () => {
       );
       expect(d.skipped.find((s) => s.file === "result")).toBeUndefined();
     });
+  });
+
+  it("reports a tracked directory it cannot enter (a symlink loop in its place) instead of dropping its files", async () => {
+    await withRepo(
+      { "a.nix": "{ }", "hosts/box/configuration.nix": "{ }", "hosts/box/hardware.nix": "{ }" },
+      async (root) => {
+        // The directory git tracks files under is now a link to itself: every lookup under it fails with ELOOP.
+        await rm(join(root, "hosts", "box"), { recursive: true });
+        await symlink("box", join(root, "hosts", "box"));
+        await symlink("self.nix", join(root, "self.nix"));
+        const d = await listFiles(root);
+        expect(d.files).toEqual(["a.nix"]);
+        expect(d.skipped).toEqual(
+          expect.arrayContaining([
+            { file: "hosts/box", reason: "cannot read directory (ELOOP: too many levels of symbolic links): nothing under it was scanned (2 tracked files)" },
+            { file: "self.nix", reason: "cannot resolve symbolic link (ELOOP: too many levels of symbolic links)" },
+          ]),
+        );
+      },
+      { git: true },
+    );
+  });
+
+  it("a tracked file deleted from the work tree is no error", async () => {
+    await withRepo(
+      { "a.nix": "{ }", "gone/b.nix": "{ }" },
+      async (root) => {
+        await rm(join(root, "gone"), { recursive: true });
+        const d = await listFiles(root);
+        expect(d.files).toEqual(["a.nix"]);
+        expect(d.skipped).toEqual([]);
+      },
+      { git: true },
+    );
   });
 
   it("skips huge files with a note", async () => {
