@@ -151,6 +151,9 @@ export interface AsyncRuleSink {
 export interface Rule extends RuleMeta {
   checkNix?(ctx: NixFileContext): void;
   checkFile?(ctx: TextFileContext): void;
+  /** A .nix file that does not parse, as raw text: what can be checked without a syntax tree
+   * (secrets), so a syntax error does not hide them. */
+  checkUnparsedNix?(ctx: TextFileContext): void;
   checkHost?(ctx: HostContext): void;
   /** Async checks (e.g. running systemd-analyze) get the whole scan's files at once. */
   checkNixAsync?(files: NixFileContext[], sink: AsyncRuleSink): Promise<void>;

@@ -171,6 +171,20 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
           }
         }
       }
+      // A file that does not parse has no tree: the rules that read raw text (secrets) still run,
+      // so a syntax error does not hide a committed secret.
+      if (pf.parsed.error) {
+        const unparsed: TextFileContext = { file, content: contents.get(file) ?? Buffer.from(pf.text), text: pf.text, hosts: fileHosts, now, repoFile: ctx.repoFile, report: ctx.report };
+        for (const rule of rules) {
+          if (!rule.checkUnparsedNix) continue;
+          current = rule;
+          try {
+            rule.checkUnparsedNix(unparsed);
+          } catch (e) {
+            errors.push({ source: `rule ${rule.id}`, file, message: `internal error: ${(e as Error).message}` });
+          }
+        }
+      }
       fileRuleCache.set(cacheKey, { findings: collected, deps });
       raw.push(...collected);
     }

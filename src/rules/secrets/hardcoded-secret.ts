@@ -97,13 +97,20 @@ function commentedOut(text: string, offset: number): boolean {
   return /^[ \t]*(?:#|;|\/\/)/.test(text.slice(start, offset));
 }
 
-function checkTextFile(ctx: TextFileContext): void {
-  if (ctx.text === undefined || ctx.file.endsWith(".nix")) return;
-  if (committedSecret(ctx)) return; // the whole file is the finding
+/**
+ * A non-Nix text file, or (`unparsedNix`) a .nix file that does not parse, read line by line as
+ * text: without a tree, its secrets are found where they stand, as in any other text file.
+ */
+function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
+  if (ctx.text === undefined || (ctx.file.endsWith(".nix") && !unparsedNix)) return;
+  // committed-secret-file never judges .nix files: a whole-file verdict must not hide their secrets.
+  if (!unparsedNix && committedSecret(ctx)) return; // the whole file is the finding
   const kind = fileKindOf(ctx.file);
   const doc = DOC_FILE.test(ctx.file);
   const matches = detectSecrets(ctx.text, { fileKind: kind }).filter((m) => {
     if (doc) return TOKEN_IDS.has(m.detector);
+    // As in parsed Nix: hashes are how NixOS takes passwords, and comments are not judged.
+    if (unparsedNix && (m.kind === "password-hash" || commentedOut(ctx.text!, m.start))) return false;
     if (m.kind === "password-hash") return !HASH_FILE.test(ctx.file);
     // A placeholder is deployed as-is from a config file, but not from an example file or a line
     // commented out (`;password = mysecretpassword` documents the setting).
@@ -118,7 +125,10 @@ function checkTextFile(ctx: TextFileContext): void {
       range: rangeOf(lines, m.start, m.end),
       title: `hard-coded ${m.name.toLowerCase()}`,
       severity: inTests ? "low" : m.severity,
-      message: describe(m, `in ${ctx.file}`) + (inTests ? " (In a test directory, so reported as low.)" : ""),
+      message:
+        describe(m, `in ${ctx.file}`) +
+        (unparsedNix ? " (The file does not parse, so it was read as plain text.)" : "") +
+        (inTests ? " (In a test directory, so reported as low.)" : ""),
       key: `${m.detector}:${m.key ?? ""}:${m.redacted}`,
       evidence: redactedLine(ctx.text, lines, m.start, matches),
       fix: { safety: "manual", description: fixText(m) },
@@ -145,5 +155,9 @@ export const hardcodedSecret: Rule = {
 
   checkFile(ctx) {
     checkTextFile(ctx);
+  },
+
+  checkUnparsedNix(ctx) {
+    checkTextFile(ctx, true);
   },
 };
