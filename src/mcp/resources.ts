@@ -37,7 +37,7 @@ export function registerResources(ctx: ServerContext): void {
   server.registerResource(
     "reports",
     REPORTS_INDEX_URI,
-    { title: "nix-warden reports", description: "Every stored security and drift report, newest first, with their URIs.", mimeType: "application/json" },
+    { title: "nix-warden reports", description: "Every stored security and drift report, newest first, with their URIs. Reports are kept in nix-warden's state directory for the first root, not in the repository.", mimeType: "application/json" },
     async (uri) => {
       await ctx.rootsReady();
       const reports = (await store.list()).map((r) => ({ ...r, uri: reportLinks(r).json, markdown: reportLinks(r).markdown }));

@@ -1,12 +1,12 @@
 // The nix-warden MCP server (in the manner of the MCP reference servers): createServer() builds an
 // McpServer with the tools, resources and prompts, wired to the allowed roots and the report store;
 // transports (stdio.ts, http.ts) connect it. Tools only parse arguments, call the core and render.
-import { join } from "node:path";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { RootsListChangedNotificationSchema, type LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
 import { coreRemediation, type RemediationApi } from "../remediate/api.js";
 import { ReportStore } from "../report/store.js";
 import { AllowedRoots } from "../system/roots.js";
+import { repoStateSubdir } from "../system/state.js";
 import { TOOL } from "../version.js";
 import type { ServerContext } from "./context.js";
 import { registerPrompts } from "./prompts.js";
@@ -38,7 +38,7 @@ export const SERVER_INSTRUCTIONS = `nix-warden keeps NixOS configurations secure
 - check_drift: does the machine still match its configuration (read-only).
 - remediate: plan fixes (dry run), apply only after the user confirms, undo.
 - list_hosts: the hosts a flake declares; explain_rule: why a rule matters.
-Reports are kept as resources (nix-warden://reports/...); the rule catalogue is nix-warden://catalogue. Paths must lie inside the client's roots.`;
+Reports are kept as resources (nix-warden://reports/...), stored in nix-warden's state directory (never in the repository); the rule catalogue is nix-warden://catalogue. Paths must lie inside the client's roots.`;
 
 export function createServer(options: CreateServerOptions = {}): { server: McpServer; context: ServerContext; cleanup: () => Promise<void> } {
   const cwd = options.cwd ?? process.cwd();
@@ -50,7 +50,24 @@ export function createServer(options: CreateServerOptions = {}): { server: McpSe
     },
   );
   const roots = new AllowedRoots(cwd);
-  const store = new ReportStore({ dir: () => join(roots.primary(), ".nix-warden", "reports") });
+  // Reports live in nix-warden's state directory for the first root, never inside the repository:
+  // a repository cannot redirect them (a committed `.nix-warden -> ../elsewhere`), and the read-only
+  // tools leave the user's working tree as it was.
+  let reportsDir: { root: string; dir: Promise<string> } | undefined;
+  const store = new ReportStore({
+    dir: () => {
+      const root = roots.primary();
+      if (reportsDir?.root !== root) {
+        const dir = repoStateSubdir(root, "reports");
+        reportsDir = { root, dir };
+        // An unusable state directory (someone else's, a symlink) is checked again next time.
+        dir.catch(() => {
+          if (reportsDir?.dir === dir) reportsDir = undefined;
+        });
+      }
+      return reportsDir.dir;
+    },
+  });
 
   const log = (level: LoggingLevel, message: string, data?: Record<string, unknown>) => {
     if (!server.isConnected()) return;

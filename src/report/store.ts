@@ -1,11 +1,13 @@
 // The report store: every report the MCP server produces, per (kind, host), latest and history, in
-// memory and on disk (under the allowed root, `.nix-warden/reports/<kind>/<host>/<id>.json`), so the
-// reports survive a restart and agents can read them back as resources. Adding a report emits
-// "added" (the server turns that into notifications/resources/list_changed).
-import { randomBytes } from "node:crypto";
+// memory and on disk (in nix-warden's state directory for the repository, never in the repository:
+// `<state>/repos/<key>/reports/<kind>/<host>/<id>.json`), so the reports survive a restart and
+// agents can read them back as resources. Adding a report emits "added" (the server turns that into
+// notifications/resources/list_changed).
+import { randomInt } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readFile, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { ensureOwnDirectory, writeFileAtomic } from "../system/state.js";
 import { DriftReport, SecurityReport } from "./schema.js";
 
 export const REPORT_KINDS = ["security", "drift"] as const;
@@ -46,14 +48,17 @@ interface Entry {
 }
 
 export interface ReportStoreOptions {
-  /** The directory holding the reports (called on every use: the allowed roots can change). */
-  dir: () => string;
+  /** The directory holding the reports (called on every use: the allowed roots can change). It is
+   * nix-warden's own (created 0700 and checked by src/system/state.ts), not the repository's. */
+  dir: () => string | Promise<string>;
   /** Reports kept per (kind, host); older ones are deleted. Default 20. */
   keep?: number;
 }
 
 export class ReportStore extends EventEmitter<{ added: [StoredReport] }> {
   private loadedFor: string | undefined;
+  /** The newest id stored or handed out: new ids sort after it, even within one millisecond. */
+  private lastId: string | undefined;
   private entries = new Map<string, Entry[]>();
   private loadErrors: string[] = [];
   private readonly keep: number;
@@ -72,13 +77,14 @@ export class ReportStore extends EventEmitter<{ added: [StoredReport] }> {
     return `${kind}/${host}`;
   }
 
-  /** Read what is on disk, once per directory. */
-  private async load(): Promise<void> {
-    const dir = this.options.dir();
-    if (this.loadedFor === dir) return;
+  /** Read what is on disk, once per directory; returns the directory. */
+  private async load(): Promise<string> {
+    const dir = await this.options.dir();
+    if (this.loadedFor === dir) return dir;
     this.loadedFor = dir;
     this.entries = new Map();
     this.loadErrors = [];
+    this.lastId = undefined;
     for (const kind of REPORT_KINDS) {
       const hosts = await readdir(join(dir, kind)).catch(() => [] as string[]);
       for (const host of hosts) {
@@ -91,6 +97,7 @@ export class ReportStore extends EventEmitter<{ added: [StoredReport] }> {
           try {
             const report = parseReport(kind, JSON.parse(await readFile(join(dir, kind, host, f), "utf8")));
             list.push({ meta: metaOf(id, kind, host, report) });
+            if (!this.lastId || id > this.lastId) this.lastId = id;
           } catch (e) {
             this.loadErrors.push(`${kind}/${host}/${f}: ${(e as Error).message.split("\n")[0]}`);
           }
@@ -98,22 +105,19 @@ export class ReportStore extends EventEmitter<{ added: [StoredReport] }> {
         if (list.length) this.entries.set(this.key(kind, host), list);
       }
     }
+    return dir;
   }
 
   /** Store a report; returns its metadata (id) and emits "added". */
   async add(kind: ReportKind, host: string, report: AnyReport): Promise<StoredReport> {
     if (!isValidHostKey(host)) throw new Error(`not a valid host name for the report store: ${JSON.stringify(host)}`);
-    await this.load();
-    const dir = this.options.dir();
-    const id = newReportId(new Date());
+    const dir = await this.load();
+    const id = newReportId(new Date(), this.lastId);
+    this.lastId = id;
     const meta = metaOf(id, kind, host, report);
-    const file = join(dir, kind, host, `${id}.json`);
-    await mkdir(dirname(file), { recursive: true });
-    // The reports are local state, never part of the user's repository.
-    await writeFile(join(dir, "..", ".gitignore"), "# nix-warden's local state (reports, caches)\n*\n").catch(() => {});
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(report, null, 2) + "\n");
-    await rename(tmp, file);
+    await ensureOwnDirectory(join(dir, kind));
+    await ensureOwnDirectory(join(dir, kind, host));
+    await writeFileAtomic(join(dir, kind, host, `${id}.json`), JSON.stringify(report, null, 2) + "\n");
     const k = this.key(kind, host);
     const list = this.entries.get(k) ?? [];
     list.push({ meta, report });
@@ -152,21 +156,43 @@ export class ReportStore extends EventEmitter<{ added: [StoredReport] }> {
     const entry = id === "latest" ? list[list.length - 1] : list.find((e) => e.meta.id === id);
     if (!entry) return undefined;
     if (!entry.report) {
-      const text = await readFile(join(this.options.dir(), kind, host, `${entry.meta.id}.json`), "utf8");
+      const text = await readFile(join(await this.options.dir(), kind, host, `${entry.meta.id}.json`), "utf8");
       entry.report = parseReport(kind, JSON.parse(text));
     }
     return { meta: entry.meta, report: entry.report };
   }
 }
 
-let counter = 0;
+/** The id's time part: the UTC time to the millisecond, `20260203T040506007Z`. */
+function idTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, "").replace(".", "");
+}
 
-/** Sortable, unique ids: the UTC time to the millisecond and random bits. */
-export function newReportId(now: Date): string {
-  const t = now.toISOString().replace(/[-:]/g, "").replace(".", "");
-  counter = (counter + 1) % 256;
-  const rand = randomBytes(2).toString("hex") + counter.toString(16).padStart(2, "0");
-  return `${t}-${rand}`;
+function parseId(id: string): { ms: number; seq: number } | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-([0-9a-f]{6})$/.exec(id);
+  if (!m) return undefined;
+  return { ms: Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, +m[7]!), seq: parseInt(m[8]!, 16) };
+}
+
+const SEQ_LIMIT = 0x1000000;
+
+/**
+ * Sortable, unique ids: `<UTC time to the ms>Z-<6 hex digits>`, always sorting after `after` (the
+ * newest id so far). A new millisecond starts its sequence at a random number in the lower half
+ * (two servers on one repository seldom meet); within a millisecond, or when the clock went back,
+ * the sequence counts up from `after` (as ULID's monotonic mode does), so order is creation order.
+ */
+export function newReportId(now: Date, after?: string): string {
+  let ms = now.getTime();
+  let seq = randomInt(0, SEQ_LIMIT / 2);
+  const prev = after ? parseId(after) : undefined;
+  if (prev && ms <= prev.ms) {
+    ms = prev.ms;
+    seq = prev.seq + 1;
+    // 16 million ids in one millisecond: borrow the next one.
+    if (seq >= SEQ_LIMIT) [ms, seq] = [ms + 1, 0];
+  }
+  return `${idTime(ms)}-${seq.toString(16).padStart(6, "0")}`;
 }
 
 function parseReport(kind: ReportKind, data: unknown): AnyReport {

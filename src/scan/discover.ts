@@ -36,7 +36,8 @@ export interface DiscoverOptions {
 }
 
 const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
-// .nix-warden holds nix-warden's own state (plans, journals, stored reports), never configuration.
+// .nix-warden is where versions before the state directory (src/system/state.ts) kept their reports,
+// plans and caches in the repository: never configuration, so still skipped where it is left over.
 const ALWAYS_SKIPPED_DIRS = new Set([".git", "node_modules", ".direnv", ".nix-warden"]);
 
 export async function listFiles(root: string, options: DiscoverOptions = {}): Promise<Discovery> {

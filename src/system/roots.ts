@@ -2,7 +2,7 @@
 // and writes only inside the allowed roots: the client's MCP roots, or the directory the server was
 // started in when the client sends none. Every path argument is normalised, checked, resolved with
 // realpath, and checked again, so neither `..` nor a symlink leads out.
-import { realpath, stat } from "node:fs/promises";
+import { lstat, realpath, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -71,6 +71,23 @@ export interface ResolveOptions {
   directory?: boolean;
   /** What the path is, for error messages ("path", "outputDir", ...). */
   label?: string;
+  /** Refuse the path when any part of it below its root is a symbolic link, even one that stays
+   * inside the roots: for paths the server writes to, since a repository can carry symlinks. */
+  noSymlinks?: boolean;
+}
+
+/** The first existing component of `absolute` below `root` that is a symbolic link, if any. */
+export async function symlinkBelow(absolute: string, root: string): Promise<string | undefined> {
+  const rel = relative(root, absolute);
+  if (!rel) return undefined;
+  let cur = root;
+  for (const part of rel.split(sep)) {
+    cur = join(cur, part);
+    const st = await lstat(cur).catch(() => undefined);
+    if (!st) return undefined;
+    if (st.isSymbolicLink()) return cur;
+  }
+  return undefined;
 }
 
 export class AllowedRoots {
@@ -170,6 +187,12 @@ export class AllowedRoots {
     const allowed = () => this.roots.join(", ");
     if (![...this.roots, ...this.given].some((r) => isInside(absolute, r)))
       throw new PathArgumentError(`${label} ${input} is outside the allowed roots (${allowed()})`, "outside", absolute);
+    if (options.noSymlinks) {
+      // Below the most specific root the path was spelled through (the root itself is the user's).
+      const root = [...this.roots, ...this.given].filter((r) => isInside(absolute, r)).sort((a, b) => b.length - a.length)[0]!;
+      const link = await symlinkBelow(absolute, root);
+      if (link) throw new PathArgumentError(`${label} ${input} goes through the symbolic link ${link}; nix-warden does not write through symlinks inside a repository`, "symlink", link);
+    }
     const real = await realpathOrAncestor(absolute);
     if (!this.roots.some((r) => isInside(real, r)))
       throw new PathArgumentError(`${label} ${input} resolves through a symlink to ${real}, outside the allowed roots (${allowed()})`, "symlink", real);

@@ -63,6 +63,18 @@ describe("AllowedRoots", () => {
     expect(roots.list()).toEqual([base]); // none given: the fallback
   });
 
+  it("with noSymlinks, refuses a path through any symlink below its root, even one that stays inside; the root itself may be a link", async () => {
+    const roots = new AllowedRoots(join(base, "repo"));
+    const write = (p: string) => roots.resolve(p, { mustExist: false, noSymlinks: true, label: "outputDir" });
+    expect(await reason(write("in-link/new"))).toBe("symlink"); // followed without noSymlinks
+    expect(await roots.resolve("in-link/new", { mustExist: false })).toBe(join(base, "repo", "hosts", "new"));
+    expect(await reason(write("in-link"))).toBe("symlink");
+    expect(await write("hosts/new/deeper")).toBe(join(base, "repo", "hosts", "new", "deeper"));
+    await roots.setPaths([join(base, "repo-link")]);
+    expect(await write(join(base, "repo-link", "hosts", "x"))).toBe(join(base, "repo", "hosts", "x"));
+    expect(await reason(write(join(base, "repo-link", "in-link", "x")))).toBe("symlink");
+  });
+
   it("isInside and rootUriToPath", () => {
     expect(isInside("/a/b", "/a")).toBe(true);
     expect(isInside("/a", "/a")).toBe(true);

@@ -1,6 +1,5 @@
 // The check_drift tool: compares what a flake declares for a host with the live machine (or a root
 // directory inside the allowed roots), stores the report, and returns it with a short summary.
-import { join } from "node:path";
 import { z } from "zod";
 import { checkDrift } from "../../drift/index.js";
 import { parseFlakeRef } from "../../drift/declared/flake-ref.js";
@@ -11,7 +10,7 @@ import { checkHostNames, contractContent, errorResult, progressReporter, toolErr
 import { reportLinks } from "../links.js";
 import { summarizeDrift } from "../summary.js";
 
-export const CHECK_DRIFT_DESCRIPTION = `Check whether a NixOS machine still matches what its flake declares: packages installed imperatively (nix-env), services started or changed by hand, users and groups, files in /etc, firewall and listening ports, mounts, the running generation, and the config repository's git state (uncommitted or unpushed changes). Read-only: it changes nothing.
+export const CHECK_DRIFT_DESCRIPTION = `Check whether a NixOS machine still matches what its flake declares: packages installed imperatively (nix-env), services started or changed by hand, users and groups, files in /etc, firewall and listening ports, mounts, the running generation, and the config repository's git state (uncommitted or unpushed changes). Read-only: it changes nothing on the machine or in the repository (the report and the evaluation cache are kept in nix-warden's own state and cache directories).
 
 Use it when the user asks whether a machine is drifting, out of sync, consistent with its configuration, or what changed on it outside of Nix.
 
@@ -77,8 +76,7 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
             noCache: args.noCache,
             signal: extra.signal,
             cwd: primary,
-            // Caches stay inside the roots too.
-            cacheDir: join(primary, ".nix-warden", "cache", "drift"),
+            // No cacheDir: the declared-state cache is nix-warden's own (drift's default), never in the repository.
             nix: ctx.nix,
           });
         } finally {

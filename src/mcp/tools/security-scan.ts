@@ -1,22 +1,25 @@
 // The security_scan tool: runs the scan core on a repository inside the allowed roots, stores the
 // report (a resource), and returns it as structured content with a short summary.
+import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { OUTPUT_FORMATS, writeOutputs } from "../../cli/scan.js";
+import { OUTPUT_FORMATS, writeOutputs, type OutputFormat } from "../../cli/scan.js";
 import { SecurityReport, Severity } from "../../report/schema.js";
 import { securityHostKey } from "../../report/store.js";
 import { runScan } from "../../scan/index.js";
+import { PathArgumentError } from "../../system/roots.js";
+import { repoStateSubdir } from "../../system/state.js";
 import { checkHostNames, contractContent, errorResult, progressReporter, toolError, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
 import { summarizeSecurity } from "../summary.js";
 
-export const SECURITY_SCAN_DESCRIPTION = `Scan a NixOS flake repository for security problems and anti-patterns: SSH and sudo access, firewall, secrets committed in plain text (shown redacted), systemd service hardening (exposure as measured by systemd-analyze security), TLS, vulnerable packages, compliance. Read-only: it changes nothing.
+export const SECURITY_SCAN_DESCRIPTION = `Scan a NixOS flake repository for security problems and anti-patterns: SSH and sudo access, firewall, secrets committed in plain text (shown redacted), systemd service hardening (exposure as measured by systemd-analyze security), TLS, vulnerable packages, compliance. Read-only: it changes nothing in the repository (the report is kept in nix-warden's own state directory).
 
 Use it when the user asks about security, hardening, vulnerabilities, CVEs, compliance or secrets of their NixOS configuration, or before a deployment.
 
 Returns the SecurityReport: findings (each with file, line, severity critical/high/medium/low, category, evidence, fix with safety auto/review/manual and often a patch), a 0-100 score per host, a service inventory, suppressed findings and errors. The text part lists the most severe findings; the full report is a resource (nix-warden://reports/security/...).
 
-Arguments: path (the repository; default the first root), hosts (only these nixosConfigurations), severityThreshold (drop findings below it), quick (no external programs, faster), formats + outputDir (also write markdown, json, sarif, patches files).
+Arguments: path (the repository; default the first root), hosts (only these nixosConfigurations), severityThreshold (drop findings below it), quick (no external programs, faster), formats + outputDir (also write markdown, json, sarif, patches files; outputDir is the one thing written into the roots, and only when given).
 
 Next steps: present findings grouped by severity with file:line and the fix; use explain_rule for a rule's rationale; remediate (dry run) to plan fixes.`;
 
@@ -26,8 +29,28 @@ export const SecurityScanInput = {
   severityThreshold: Severity.optional().describe("Leave out findings below this severity."),
   quick: z.boolean().optional().describe("No external programs (built-in exposure scorer instead of systemd-analyze): faster."),
   formats: z.array(z.enum(OUTPUT_FORMATS)).max(4).optional().describe("Also write these files: markdown (security-report.md), json, sarif, patches."),
-  outputDir: z.string().max(4096).optional().describe("Where to write them; default <path>/.nix-warden/output. Must lie inside the roots."),
+  outputDir: z.string().max(4096).optional().describe("Where to write them, inside the roots (no symbolic links on the way). Default: nix-warden's state directory for the repository, outside it."),
 };
+
+/** The names writeOutputs writes into its directory, per format. */
+const OUTPUT_NAMES: Record<OutputFormat, string> = {
+  markdown: "security-report.md",
+  json: "security-issues.json",
+  sarif: "security.sarif",
+  patches: "remediation-patches",
+};
+
+/** An explicit outputDir lies in a repository: a symlink there (committed, say, as
+ * `out -> ../elsewhere` or `security-report.md -> ~/.bashrc`) must not redirect our writes. */
+async function checkOutputDir(ctx: ServerContext, outputDir: string, formats: readonly OutputFormat[]): Promise<string> {
+  const dir = await ctx.roots.resolve(outputDir, { mustExist: false, noSymlinks: true, label: "outputDir" });
+  for (const f of formats) {
+    const target = join(dir, OUTPUT_NAMES[f]);
+    if ((await lstat(target).catch(() => undefined))?.isSymbolicLink())
+      throw new PathArgumentError(`outputDir ${outputDir} holds a symbolic link ${OUTPUT_NAMES[f]}; nix-warden does not write through symlinks inside a repository`, "symlink", target);
+  }
+  return dir;
+}
 
 export function registerSecurityScanTool(ctx: ServerContext): void {
   ctx.server.registerTool(
@@ -45,7 +68,8 @@ export function registerSecurityScanTool(ctx: ServerContext): void {
         const bad = checkHostNames(args.hosts);
         if (bad) return toolError(`security_scan: ${bad}`);
         const root = await ctx.roots.resolve(args.path, { directory: true, label: "path" });
-        const outDir = args.formats?.length ? await ctx.roots.resolve(args.outputDir ?? join(root, ".nix-warden", "output"), { mustExist: false, label: "outputDir" }) : undefined;
+        const formats = args.formats?.length ? args.formats : undefined;
+        const outDir = !formats ? undefined : args.outputDir !== undefined ? await checkOutputDir(ctx, args.outputDir, formats) : await repoStateSubdir(root, "output");
         ctx.log("info", `security_scan: scanning ${root}${args.hosts?.length ? ` (hosts ${args.hosts.join(", ")})` : ""}${args.quick ? " in quick mode" : ""}`);
         const progress = progressReporter(extra);
         progress("discovering files", "discover");
@@ -60,7 +84,7 @@ export function registerSecurityScanTool(ctx: ServerContext): void {
         // A cancelled request gets no answer; stop here before writing anything.
         extra.signal.throwIfAborted();
         let written: string[] = [];
-        if (outDir && args.formats) written = await writeOutputs(report, outDir, args.formats);
+        if (outDir && formats) written = await writeOutputs(report, outDir, formats);
         const stored = await ctx.store.add("security", securityHostKey(args.hosts), report);
         const links = reportLinks(stored);
         for (const e of report.errors.slice(0, 20)) ctx.log("warning", `security_scan: ${e.source}${e.file ? ` ${e.file}` : ""}: ${e.message}`);
