@@ -125,7 +125,7 @@ export async function serveHttp(listen: HttpListen, options: HttpServeOptions): 
     const refused = foreign(req);
     if (refused) return jsonError(res, 403, refused, -32000, { connection: "close" });
     if (!authorized(req.headers.authorization))
-      return jsonError(res, 401, "unauthorized: send Authorization: Bearer <token> (see `nix-warden serve --help`)", -32001, { "www-authenticate": 'Bearer realm="nix-warden"', connection: "close" });
+      return jsonError(res, 401, "unauthorized: send Authorization: Bearer <token> (see `nix-warden serve --help`)", -32000, { "www-authenticate": 'Bearer realm="nix-warden"', connection: "close" });
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname !== MCP_PATH) return jsonError(res, 404, `not found; the MCP endpoint is ${MCP_PATH}`);
     const sessionId = req.headers["mcp-session-id"];

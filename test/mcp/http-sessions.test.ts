@@ -34,7 +34,7 @@ const terminate = (url: string, session: string) => fetch(url, { method: "DELETE
 
 describe("serve --http: sessions and limits", () => {
   it("refuses sessions past the cap with 503 and a JSON-RPC error, and expires idle ones", async () => {
-    const h = await start({ maxSessions: 3, idleTimeoutMs: 400 });
+    const h = await start({ maxSessions: 3, idleTimeoutMs: 3_000 });
     for (let i = 0; i < 3; i++) expect((await initialize(h.url)).status).toBe(200);
     expect(h.sessionCount()).toBe(3);
     const refused = await initialize(h.url);
@@ -47,23 +47,23 @@ describe("serve --http: sessions and limits", () => {
     expect(h.sessionCount()).toBe(3);
 
     // Nobody comes back: the sessions expire and a new client gets in.
-    await waitFor(() => h.sessionCount() === 0, 5_000, "idle sessions to expire");
+    await waitFor(() => h.sessionCount() === 0, 15_000, "idle sessions to expire");
     expect((await initialize(h.url)).status).toBe(200);
   });
 
   it("keeps a session alive while its client is connected, and expires it once the client is gone", async () => {
-    const h = await start({ idleTimeoutMs: 600 });
+    const h = await start({ idleTimeoutMs: 1_500 });
     const client = new Client({ name: "t", version: "1" });
     const transport = new StreamableHTTPClientTransport(new URL(h.url), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } });
     await client.connect(transport);
     onCleanup(() => client.close());
     for (let i = 0; i < 6; i++) {
       await client.ping();
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 400));
     }
     expect(h.sessionCount()).toBe(1);
     await client.close(); // drops its connections without DELETE
-    await waitFor(() => h.sessionCount() === 0, 5_000, "the idle session to expire");
+    await waitFor(() => h.sessionCount() === 0, 15_000, "the idle session to expire");
     const stale = await fetch(h.url, { method: "POST", headers: { ...HEADERS, "mcp-session-id": transport.sessionId! }, body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }) });
     expect(stale.status).toBe(404);
   });
