@@ -42,8 +42,7 @@ if (main) {
 } else {
   const bin = onPath("nix-warden");
   if (!bin) {
-    process.stderr.write("nix-warden is not installed: install it (npm install -g nix-warden, or from a clone: npm ci && npm run build && npm link) and restart the client.
-");
+    process.stderr.write("nix-warden is not installed: install it (npm install -g nix-warden, or from a clone: npm ci && npm run build && npm link) and restart the client.\n");
     process.exit(1);
   }
   const child = spawn(bin, args, { stdio: "inherit" });
