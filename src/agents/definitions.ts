@@ -1,8 +1,8 @@
 // The agent definitions (agent-definitions/agents/*.md): the one source the Claude Code subagents,
 // the keyword hook and the Gemini CLI context are rendered from. Each file is markdown with YAML
-// front matter: name, description (when to use it, with every trigger keyword), keywords (`word*`
-// matches any word starting with `word`; several words match as a phrase), the nix-warden tools and
-// the read-only file tools it may use; the body is the agent's system prompt.
+// front matter: name, description (when to use it), triggers (the prompt hook's words: see
+// triggers.ts), the nix-warden tools and the read-only file tools it may use; the body is the
+// agent's system prompt.
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -16,11 +16,25 @@ export const MCP_TOOL_NAMES = ["security_scan", "check_drift", "remediate", "lis
 /** Claude Code's read-only file tools. */
 export const READ_ONLY_FILE_TOOLS = ["Read", "Grep", "Glob"] as const;
 
+/** A trigger: words (`word*` matches any ending), a phrase of words, `~` for up to three words. */
+const Trigger = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.'/+-]*\*?( ([A-Za-z0-9.'/+-]+\*?|~))*$/);
+
+const Triggers = z
+  .object({
+    strong: z.array(Trigger).min(1),
+    weak: z.array(Trigger).default([]),
+    intent: z.array(Trigger).default([]),
+    veto: z.array(Trigger).default([]),
+  })
+  .strict();
+
+export type AgentTriggerWords = z.infer<typeof Triggers>;
+
 const AgentFrontMatter = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/),
     description: z.string().min(40).max(1024),
-    keywords: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 /-]*\*?$/)).min(1),
+    triggers: Triggers,
     /** Claude Code's colour for the agent in its UI. */
     color: z.enum(["blue", "cyan", "green", "yellow", "magenta", "red"]),
     /** The slash command (a prompts/ template) that runs the same workflow. */
@@ -33,7 +47,7 @@ const AgentFrontMatter = z
 export interface AgentDefinition {
   name: string;
   description: string;
-  keywords: string[];
+  triggers: AgentTriggerWords;
   color: string;
   command: string;
   tools: (typeof MCP_TOOL_NAMES)[number][];
@@ -48,9 +62,7 @@ export function parseAgentDefinition(text: string, file: string): AgentDefinitio
   const fm = AgentFrontMatter.safeParse(parseYaml(m[1]!));
   if (!fm.success) throw new Error(`${file}: invalid front matter: ${fm.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const d = fm.data;
-  const missing = d.keywords.filter((k) => !d.description.toLowerCase().includes(k.replace(/\*$/, "").toLowerCase()));
-  if (missing.length) throw new Error(`${file}: the description must mention every keyword; missing: ${missing.join(", ")}`);
-  return { name: d.name, description: d.description, keywords: d.keywords, color: d.color, command: d.command, tools: d.tools, fileTools: d["file-tools"], body: m[2]!.trim() + "\n", file };
+  return { name: d.name, description: d.description, triggers: d.triggers, color: d.color, command: d.command, tools: d.tools, fileTools: d["file-tools"], body: m[2]!.trim() + "\n", file };
 }
 
 let cache: AgentDefinition[] | undefined;

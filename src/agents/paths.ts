@@ -7,3 +7,6 @@ export const AGENT_DEFINITIONS_DIR = join(PACKAGE_ROOT, "agent-definitions");
 
 /** The trigger specs of the shipped agents, as the build writes them (see src/built.ts). */
 export const TRIGGERS_JSON_PATH = join(PACKAGE_ROOT, "dist", "agent-triggers.json");
+
+/** The prompt hook's classifier (plain JavaScript; the plugin and the extension ship copies). */
+export const HOOK_SCRIPT_PATH = join(AGENT_DEFINITIONS_DIR, "hook", "nix-warden-hook.mjs");

@@ -5,7 +5,9 @@ import { stringify as yamlStringify } from "yaml";
 import { loadPromptTemplates, renderForCommand, type PromptTemplate } from "../mcp/prompt-templates.js";
 import { TOOL } from "../version.js";
 import { loadAgentDefinitions, loadContext, type AgentDefinition } from "./definitions.js";
-import { NIX_CONTEXT_PATTERN, triggerSpecs } from "./triggers.js";
+import { readFileSync } from "node:fs";
+import { HOOK_SCRIPT_PATH } from "./paths.js";
+import { triggerSpecs } from "./triggers.js";
 
 export const SERVER_NAME = "nix-warden";
 export const PLUGIN_NAME = "nix-warden";
@@ -17,10 +19,18 @@ export interface ServerCommand {
   args: string[];
 }
 
-/** For files that ship with the package (plugin, extension): the published package via npx. */
-export function publishedCommand(version = TOOL.version): ServerCommand {
-  return { command: "npx", args: ["-y", `nix-warden@${version}`] };
+/** For files a team commits (.mcp.json, .claude/settings.json, .gemini/settings.json): the
+ * `nix-warden` each machine finds on its PATH, never a path of one machine. */
+export const PORTABLE_COMMAND: ServerCommand = { command: "nix-warden", args: [] };
+
+/** The plugin and the extension start the nix-warden they ship with through their launcher
+ * (bin/nix-warden.mjs, see renderLauncher); `root` is the client's variable for their directory. */
+export function launcherCommand(root: string): ServerCommand {
+  return { command: "node", args: [`${root}/bin/nix-warden.mjs`] };
 }
+
+const CLAUDE_PLUGIN_ROOT = "${CLAUDE_PLUGIN_ROOT}";
+const GEMINI_EXTENSION_ROOT = "${extensionPath}";
 
 export interface RenderedFile {
   /** Relative to the target directory, `/`-separated. */
@@ -57,8 +67,36 @@ function toolNames(tools: readonly string[], via: "server" | "plugin"): string[]
   return via === "plugin" ? [...tools.map((t) => claudeToolName(t, "plugin")), ...tools.map((t) => claudeToolName(t, "server"))] : tools.map((t) => claudeToolName(t, "server"));
 }
 
-export function renderClaudeAgent(a: AgentDefinition, via: "server" | "plugin"): string {
-  return frontMatter({ name: a.name, description: a.description, tools: [...toolNames(a.tools, via), ...a.fileTools].join(", "), model: "inherit", color: a.color }) + "\n" + a.body;
+/** An agent body with the file tools named as the client names them. */
+function agentBody(a: AgentDefinition, names: Record<"read" | "grep" | "glob", string>): string {
+  return a.body.replace(/\{\{(read|grep|glob)\}\}/g, (_, t: "read" | "grep" | "glob") => names[t]);
+}
+
+/** Tools that change files or run commands: our subagents review and report, they never edit. */
+export const CLAUDE_WRITE_TOOLS = ["Write", "Edit", "MultiEdit", "NotebookEdit", "Bash"];
+
+/**
+ * A Claude Code subagent. No `tools` list: a subagent given MCP tools one by one has not seen them
+ * in several Claude Code versions (and the names differ between a project server and the plugin's
+ * server), while one without `tools` inherits every tool of the session, MCP tools included. The
+ * tools that write are taken away with `disallowedTools`.
+ */
+export function renderClaudeAgent(a: AgentDefinition): string {
+  return frontMatter({ name: a.name, description: a.description, disallowedTools: CLAUDE_WRITE_TOOLS.join(", "), model: "inherit", color: a.color }) + "\n" + agentBody(a, { read: "Read", grep: "Grep", glob: "Glob" });
+}
+
+/** Gemini CLI's names for Claude Code's read-only file tools. */
+export const GEMINI_FILE_TOOLS: Record<string, string> = { Read: "read_file", Grep: "grep_search", Glob: "glob" };
+
+/** Gemini CLI's name for one of our MCP tools (`mcp_<server>_<tool>`). */
+export function geminiToolName(tool: string): string {
+  return `mcp_${SERVER_NAME}_${tool}`;
+}
+
+/** A Gemini CLI subagent (.gemini/agents/<name>.md, or agents/ in the extension). */
+export function renderGeminiAgent(a: AgentDefinition): string {
+  const tools = [...a.tools.map(geminiToolName), ...a.fileTools.map((t) => GEMINI_FILE_TOOLS[t]!)];
+  return frontMatter({ name: a.name, description: a.description, kind: "local", tools }) + "\n" + agentBody(a, { read: "read_file", grep: "grep_search", glob: "glob" });
 }
 
 export function renderClaudeCommand(t: PromptTemplate, via: "server" | "plugin"): string {
@@ -74,8 +112,13 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-export function hookCommandLine(cmd: ServerCommand): string {
-  return [cmd.command, ...cmd.args, "hook", "claude"].map(shellQuote).join(" ");
+export function hookCommandLine(cmd: ServerCommand, client: "claude" | "gemini" = "claude"): string {
+  return [cmd.command, ...cmd.args, "hook", client].map(shellQuote).join(" ");
+}
+
+/** The hook entry nix-warden adds to Gemini CLI settings' hooks.BeforeAgent (timeout in ms). */
+export function geminiHookEntry(commandLine: string): { hooks: { type: "command"; name: string; command: string; timeout: number }[] } {
+  return { hooks: [{ type: "command", name: "nix-warden", command: commandLine, timeout: 5000 }] };
 }
 
 /** The hook entry nix-warden adds to a settings file's hooks.UserPromptSubmit. */
@@ -87,69 +130,86 @@ export function mcpServerEntry(cmd: ServerCommand, extraArgs: string[] = []): { 
   return { command: cmd.command, args: [...cmd.args, "serve", ...extraArgs] };
 }
 
-/**
- * A self-contained hook script for the plugin (no install needed, starts in milliseconds): the
- * trigger patterns and hints are data from the same definitions `nix-warden hook claude` uses; the
- * tests check both give the same output.
- */
-export function renderHookScript(agents: readonly AgentDefinition[]): string {
-  const specs = JSON.stringify(triggerSpecs(agents), null, 2);
-  return `#!/usr/bin/env node
-// ${GENERATED}
-// Claude Code UserPromptSubmit hook: when a prompt about a NixOS configuration mentions a trigger
-// keyword, adds a line of context naming the nix-warden subagent and command that fit.
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import process from "node:process";
-
-const SPECS = ${specs};
-const NIX_CONTEXT = new RegExp(${JSON.stringify(NIX_CONTEXT_PATTERN)}, "i");
-
-function nixContext(prompt, cwd) {
-  if (NIX_CONTEXT.test(prompt)) return true;
-  if (cwd && (existsSync(join(cwd, "flake.nix")) || existsSync(join(cwd, "configuration.nix")))) return true;
-  return existsSync("/etc/NIXOS");
+/** The prompt hook's classifier, as it ships (the plugin and the extension run a copy). */
+export function hookScript(): string {
+  return readFileSync(HOOK_SCRIPT_PATH, "utf8");
 }
 
-let raw = "";
-process.stdin.setEncoding("utf8");
-process.stdin.on("data", (d) => (raw += d));
-process.stdin.on("end", () => {
-  let input;
-  try {
-    input = JSON.parse(raw);
-  } catch {
-    return;
-  }
-  if (typeof input !== "object" || input === null) return;
-  const prompt = typeof input.prompt === "string" ? input.prompt : "";
-  const cwd = typeof input.cwd === "string" ? input.cwd : undefined;
-  if (!prompt) return;
-  const lines = [];
-  for (const s of SPECS) {
-    const words = [];
-    for (const m of prompt.matchAll(new RegExp(s.pattern, "gi"))) {
-      const w = m[0].toLowerCase().replace(/\\s+/g, " ");
-      if (!words.includes(w)) words.push(w);
+/** The triggers file beside the hook's copy in the plugin and the extension. */
+export function triggersFile(agents: readonly AgentDefinition[]): string {
+  return JSON.stringify(triggerSpecs(agents), null, 2) + "\n";
+}
+
+/**
+ * The plugin's and the extension's launcher: starts the nix-warden they ship with (the package
+ * around them when installed from npm), else the `nix-warden` on PATH. It never downloads a
+ * package: `npx -y <name>` would run whatever the registry serves under that name.
+ */
+export function renderLauncher(): string {
+  return `#!/usr/bin/env node
+// ${GENERATED}
+// Starts nix-warden for the Claude Code plugin or the Gemini CLI extension around this file: the
+// nix-warden package this directory is part of (when installed from npm), else \`nix-warden\` on
+// PATH. Never downloads anything.
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { delimiter, dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const args = process.argv.slice(2);
+
+function packageMain() {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+      if (pkg.name === "nix-warden") {
+        const main = join(dir, "dist", "src", "cli", "main.js");
+        return existsSync(main) ? main : undefined;
+      }
+    } catch {
+      // no package here; look one level up
     }
-    if (words.length) lines.push(\`nix-warden: the prompt mentions \${words.map((w) => \`"\${w}"\`).join(", ")}. \${s.hint}\`);
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
   }
-  if (!lines.length || !nixContext(prompt, cwd)) return;
-  process.stdout.write(JSON.stringify({ hookSpecificOutput: { hookEventName: "UserPromptSubmit", additionalContext: lines.join("\\n") } }) + "\\n");
-});
+  return undefined;
+}
+
+function onPath(name) {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) if (dir && existsSync(join(dir, name))) return join(dir, name);
+  return undefined;
+}
+
+const main = packageMain();
+if (main) {
+  process.argv = [process.argv[0], main, ...args];
+  await import(pathToFileURL(main).href);
+} else {
+  const bin = onPath("nix-warden");
+  if (!bin) {
+    process.stderr.write("nix-warden is not installed: install it (npm install -g nix-warden, or from a clone: npm ci && npm run build && npm link) and restart the client.\\n");
+    process.exit(1);
+  }
+  const child = spawn(bin, args, { stdio: "inherit" });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
 `;
 }
 
 /** Claude Code files for a project or user directory (`.claude/...` and `.mcp.json` are written by install). */
 export function renderClaudeFiles(inputs: RenderInputs): RenderedFile[] {
   return [
-    ...inputs.agents.map((a) => ({ path: `agents/${a.name}.md`, content: renderClaudeAgent(a, "server"), kind: "text" as const })),
+    ...inputs.agents.map((a) => ({ path: `agents/${a.name}.md`, content: renderClaudeAgent(a), kind: "text" as const })),
     ...inputs.prompts.map((t) => ({ path: `commands/${t.name}.md`, content: renderClaudeCommand(t, "server"), kind: "text" as const })),
   ];
 }
 
 /** The Claude Code plugin (agent-definitions/claude-plugin): agents, commands, hook, MCP server. */
-export function renderClaudePlugin(inputs: RenderInputs, cmd: ServerCommand = publishedCommand()): RenderedFile[] {
+export function renderClaudePlugin(inputs: RenderInputs, cmd: ServerCommand = launcherCommand(CLAUDE_PLUGIN_ROOT)): RenderedFile[] {
   const manifest = {
     name: PLUGIN_NAME,
     version: TOOL.version,
@@ -165,10 +225,12 @@ export function renderClaudePlugin(inputs: RenderInputs, cmd: ServerCommand = pu
   return [
     { path: ".claude-plugin/plugin.json", content: JSON.stringify(manifest, null, 2) + "\n", kind: "json" },
     { path: ".mcp.json", content: JSON.stringify({ mcpServers: { [SERVER_NAME]: mcpServerEntry(cmd) } }, null, 2) + "\n", kind: "json" },
-    ...inputs.agents.map((a) => ({ path: `agents/${a.name}.md`, content: renderClaudeAgent(a, "plugin"), kind: "text" as const })),
+    ...inputs.agents.map((a) => ({ path: `agents/${a.name}.md`, content: renderClaudeAgent(a), kind: "text" as const })),
     ...inputs.prompts.map((t) => ({ path: `commands/${t.name}.md`, content: renderClaudeCommand(t, "plugin"), kind: "text" as const })),
     { path: "hooks/hooks.json", content: JSON.stringify(hooks, null, 2) + "\n", kind: "json" },
-    { path: "hooks/nix-warden-hook.mjs", content: renderHookScript(inputs.agents), kind: "text", mode: 0o755 },
+    { path: "hooks/nix-warden-hook.mjs", content: hookScript(), kind: "text", mode: 0o755 },
+    { path: "hooks/triggers.json", content: triggersFile(inputs.agents), kind: "json" },
+    { path: "bin/nix-warden.mjs", content: renderLauncher(), kind: "text", mode: 0o755 },
   ];
 }
 
@@ -187,27 +249,30 @@ export function renderGeminiCommand(t: PromptTemplate): string {
   return `# ${GENERATED}\ndescription = ${JSON.stringify(t.description)}\nprompt = ${tomlString(renderForCommand(t, "{{args}}"))}\n`;
 }
 
-/** The context file: the tools, then per agent when to use it (its keywords) and its workflow. */
+/**
+ * The context file (GEMINI.md, loaded into every session): what the tools are for and where the
+ * workflows are. Short on purpose: the workflows live in the subagents (loaded when called) and the
+ * BeforeAgent hook names the right one when a prompt calls for it.
+ */
 export function renderGeminiContext(inputs: RenderInputs): string {
-  const parts = [`<!-- ${GENERATED} -->`, inputs.context.trim(), "", "## When to use which"];
-  for (const a of inputs.agents) {
-    const workflow = a.body.includes("How you work:") ? a.body.slice(a.body.indexOf("How you work:") + "How you work:".length).trim() : a.body.trim();
-    parts.push(
-      "",
-      `### ${a.name}`,
-      "",
-      a.description,
-      "",
-      `Trigger words: ${a.keywords.map((k) => k.replace(/\*$/, "…")).join(", ")}. The \`/${a.command}\` command runs this workflow; tools: ${a.tools.map((t) => `\`${t}\``).join(", ")}.`,
-      "",
-      workflow,
-    );
-  }
+  const parts = [`<!-- ${GENERATED} -->`, inputs.context.trim(), ""];
+  parts.push(
+    `Subagents: ${inputs.agents.map((a) => `\`${a.name}\` (/${a.command})`).join(", ")}. Use them (or the commands) for security reviews and drift checks of a NixOS configuration; /nix-remediate turns findings into a plan.`,
+  );
   return parts.join("\n") + "\n";
 }
 
-/** The Gemini CLI extension (agent-definitions/gemini-extension, or ~/.gemini/extensions/nix-warden). */
-export function renderGeminiExtension(inputs: RenderInputs, cmd: ServerCommand = publishedCommand()): RenderedFile[] {
+/** The BeforeAgent hook of the extension (hooks/hooks.json; timeouts in milliseconds). */
+function geminiExtensionHooks(): object {
+  return { hooks: { BeforeAgent: [geminiHookEntry(`node "${GEMINI_EXTENSION_ROOT}/hooks/nix-warden-hook.mjs"`)] } };
+}
+
+/**
+ * The Gemini CLI extension (agent-definitions/gemini-extension, or ~/.gemini/extensions/nix-warden):
+ * manifest, context, subagents, commands, the BeforeAgent hook, and the launcher. `cmd` is how its
+ * server starts: the launcher by default, this installation's command for a user install.
+ */
+export function renderGeminiExtension(inputs: RenderInputs, cmd: ServerCommand = launcherCommand(GEMINI_EXTENSION_ROOT)): RenderedFile[] {
   const manifest = {
     name: PLUGIN_NAME,
     version: TOOL.version,
@@ -219,7 +284,12 @@ export function renderGeminiExtension(inputs: RenderInputs, cmd: ServerCommand =
   return [
     { path: "gemini-extension.json", content: JSON.stringify(manifest, null, 2) + "\n", kind: "json" },
     { path: "GEMINI.md", content: renderGeminiContext(inputs), kind: "text" },
+    ...inputs.agents.map((a) => ({ path: `agents/${a.name}.md`, content: renderGeminiAgent(a), kind: "text" as const })),
     ...inputs.prompts.map((t) => ({ path: `commands/${t.name}.toml`, content: renderGeminiCommand(t), kind: "text" as const })),
+    { path: "hooks/hooks.json", content: JSON.stringify(geminiExtensionHooks(), null, 2) + "\n", kind: "json" },
+    { path: "hooks/nix-warden-hook.mjs", content: hookScript(), kind: "text", mode: 0o755 },
+    { path: "hooks/triggers.json", content: triggersFile(inputs.agents), kind: "json" },
+    { path: "bin/nix-warden.mjs", content: renderLauncher(), kind: "text", mode: 0o755 },
   ];
 }
 
@@ -228,6 +298,7 @@ export function renderMarketplace(pluginDir: string): RenderedFile {
   const marketplace = {
     name: "nix-warden",
     owner: { name: "nix-warden" },
+    description: "nix-warden: NixOS security scanning and drift detection",
     plugins: [{ name: PLUGIN_NAME, source: `./${pluginDir}`, description: "NixOS security scanning and drift detection for Claude Code", version: TOOL.version }],
   };
   return { path: ".claude-plugin/marketplace.json", content: JSON.stringify(marketplace, null, 2) + "\n", kind: "json" };

@@ -13,10 +13,14 @@ there (other servers, hooks and files are kept; files nix-warden did not write a
 Running it again updates nix-warden's own entries and changes nothing else.
 
   claude   .claude/agents (security-patrol, config-drift-detective), .claude/commands
-           (/nix-security, /nix-check-drift, /nix-remediate), the UserPromptSubmit keyword hook in
+           (/nix-security, /nix-check-drift, /nix-remediate), the UserPromptSubmit prompt hook in
            .claude/settings.json, and the server in .mcp.json (user scope: ~/.claude/... and ~/.claude.json)
-  gemini   project scope: the server in .gemini/settings.json, .gemini/commands/*.toml, and a
+  gemini   project scope: the server and the BeforeAgent prompt hook in .gemini/settings.json
+           (comments in it are kept), .gemini/agents/*.md, .gemini/commands/*.toml, and a short
            nix-warden block in GEMINI.md; user scope: the extension ~/.gemini/extensions/nix-warden
+
+Project files are meant to be committed: they start \`nix-warden\` from PATH on every machine and
+hold no path of this one. User files may name this installation directly.
 
   --scope project|user   where (default project: the current directory, or --dir)
   --dir DIR              the project directory (default: the current directory)
@@ -28,10 +32,15 @@ exit codes: 0 done (or nothing to do), 2 usage error, 3 a settings file could no
 function show(ops: Operation[], base: string, dryRun: boolean): string {
   const home = homedir();
   const name = (p: string) => (p.startsWith(base + "/") ? relative(base, p) : p.startsWith(home + "/") ? `~/${relative(home, p)}` : p);
-  const verb: Record<Operation["action"], string> = dryRun
-    ? { create: "would create", update: "would update", unchanged: "unchanged", skip: "would skip", error: "error" }
-    : { create: "created", update: "updated", unchanged: "unchanged", skip: "skipped", error: "error" };
-  return ops.map((o) => `${verb[o.action].padEnd(12)} ${name(o.path)}: ${o.detail}`).join("\n");
+  // "created" only for a file that was written: a stopped install says what it did not do.
+  const verb = (o: Operation): string => {
+    if (o.action === "unchanged" || o.action === "error") return o.action;
+    if (dryRun) return { create: "would create", update: "would update", skip: "would skip" }[o.action];
+    if (o.action === "skip") return "skipped";
+    if (!o.written) return o.action === "create" ? "not created" : "not updated";
+    return o.action === "create" ? "created" : "updated";
+  };
+  return ops.map((o) => `${verb(o).padEnd(12)} ${name(o.path)}: ${o.detail}`).join("\n");
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -50,8 +59,9 @@ export async function run(argv: string[]): Promise<number> {
   const scope = parseChoice(values.scope, "--scope", ["project", "user"] as const, "project");
   const dir = resolve(values.dir ?? ".");
   const dryRun = values["dry-run"] === true;
-  const ops = await install({ client, scope, dir, dryRun });
+  const { operations: ops, warnings } = await install({ client, scope, dir, dryRun });
   console.log(show(ops, dir, dryRun));
+  for (const w of warnings) console.error(`nix-warden install: note: ${w}`);
   if (ops.some((o) => o.action === "error")) {
     console.error("nix-warden install: nothing was written (see the error above).");
     return 3;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { loadAgentDefinitions, MCP_TOOL_NAMES } from "../../src/agents/definitions.js";
-import { claudeToolName, loadRenderInputs, renderClaudeFiles, renderClaudePlugin, renderGeminiExtension, tomlString, type RenderedFile } from "../../src/agents/render.js";
+import { loadRenderInputs, renderClaudeFiles, renderClaudePlugin, renderGeminiExtension, tomlString, type RenderedFile } from "../../src/agents/render.js";
 import { EXTENSION_DIR, PLUGIN_DIR, shippedFiles } from "../../src/agents/shipped.js";
 import { loadPromptTemplates } from "../../src/mcp/prompt-templates.js";
 import { CLI, REPO_ROOT } from "../mcp/helpers.js";
@@ -23,7 +23,6 @@ const COMMAND_FIELDS = new Set(["description", "argument-hint", "allowed-tools",
 const PLUGIN_FIELDS = new Set(["name", "version", "description", "author", "homepage", "repository", "license", "keywords", "commands", "agents", "skills", "hooks", "mcpServers", "outputStyles", "lspServers"]);
 const HOOK_EVENTS = new Set(["PreToolUse", "PostToolUse", "UserPromptSubmit", "Notification", "Stop", "SubagentStop", "SessionStart", "SessionEnd", "PreCompact"]);
 const EXTENSION_FIELDS = new Set(["name", "version", "description", "mcpServers", "contextFileName", "excludeTools", "settings", "themes", "migratedTo", "plan"]);
-const FILE_TOOLS = new Set(["Read", "Grep", "Glob"]);
 
 function frontMatter(text: string): { fields: Record<string, unknown>; body: string } {
   const m = /^---\n([\s\S]*?)\n---\n([\s\S]*)$/.exec(text);
@@ -37,21 +36,29 @@ function byPath(files: RenderedFile[], path: string): RenderedFile {
   return f!;
 }
 
-function checkSubagent(text: string, via: "server" | "plugin") {
+function checkSubagent(text: string) {
   const { fields, body } = frontMatter(text);
   for (const k of Object.keys(fields)) expect(SUBAGENT_FIELDS, `subagent field ${k}`).toContain(k);
   expect(fields.name).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
   expect(typeof fields.description).toBe("string");
   expect(fields.model).toBe("inherit");
   expect(["blue", "cyan", "green", "yellow", "magenta", "red"]).toContain(fields.color);
-  const tools = String(fields.tools).split(", ");
-  const allowed = new Set([...MCP_TOOL_NAMES.map((t) => claudeToolName(t, via)), ...(via === "plugin" ? MCP_TOOL_NAMES.map((t) => claudeToolName(t, "server")) : []), ...FILE_TOOLS]);
-  for (const t of tools) expect(allowed, `tool ${t}`).toContain(t);
-  // Limited to our MCP tools and read-only file tools: no Bash, Write, Edit.
-  expect(tools.filter((t) => !t.startsWith("mcp__")).every((t) => FILE_TOOLS.has(t))).toBe(true);
-  const def = agents.find((a) => a.name === fields.name)!;
-  for (const k of def.keywords) expect(String(fields.description).toLowerCase()).toContain(k.replace(/\*$/, "").toLowerCase());
+  // No `tools` list (MCP tools listed one by one went unseen in several Claude Code versions): the
+  // subagent inherits the session's tools, MCP tools included, minus every tool that writes or runs.
+  expect(fields.tools).toBeUndefined();
+  expect(String(fields.disallowedTools).split(", ")).toEqual(expect.arrayContaining(["Write", "Edit", "NotebookEdit", "Bash"]));
   expect(body.trim().length).toBeGreaterThan(200);
+  expect(body).not.toMatch(/\{\{|read_file|grep_search/);
+}
+
+function checkGeminiAgent(text: string) {
+  const { fields, body } = frontMatter(text);
+  expect(Object.keys(fields).sort()).toEqual(["description", "kind", "name", "tools"]);
+  expect(fields.kind).toBe("local");
+  expect(fields.name).toMatch(/^[a-z0-9_-]+$/);
+  for (const t of fields.tools as string[]) expect(t).toMatch(/^(mcp_nix-warden_[a-z_]+|read_file|grep_search|glob)$/);
+  // Gemini's own tool names, not Claude's.
+  expect(body).not.toMatch(/\{\{|\bwith Read\b|\(Read, Grep\)/);
 }
 
 function checkCommand(text: string) {
@@ -81,7 +88,7 @@ describe("Claude Code files", () => {
       "commands/nix-security.md",
     ]);
     for (const f of files) {
-      if (f.path.startsWith("agents/")) checkSubagent(f.content, "server");
+      if (f.path.startsWith("agents/")) checkSubagent(f.content);
       else checkCommand(f.content);
     }
   });
@@ -92,7 +99,7 @@ describe("Claude Code files", () => {
     for (const k of Object.keys(manifest)) expect(PLUGIN_FIELDS, `plugin.json field ${k}`).toContain(k);
     expect(manifest.name).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
     expect(manifest.version).toMatch(/^\d+\.\d+\.\d+/);
-    for (const f of files.filter((x) => x.path.startsWith("agents/"))) checkSubagent(f.content, "plugin");
+    for (const f of files.filter((x) => x.path.startsWith("agents/"))) checkSubagent(f.content);
     for (const f of files.filter((x) => x.path.startsWith("commands/"))) checkCommand(f.content);
     const hooks = JSON.parse(byPath(files, "hooks/hooks.json").content) as { hooks: Record<string, { matcher?: string; hooks: { type: string; command: string; timeout: number }[] }[]> };
     for (const [event, groups] of Object.entries(hooks.hooks)) {
@@ -107,7 +114,10 @@ describe("Claude Code files", () => {
     expect(byPath(files, "hooks/nix-warden-hook.mjs").mode).toBe(0o755);
     const mcp = JSON.parse(byPath(files, ".mcp.json").content) as { mcpServers: Record<string, { command: string; args: string[] }> };
     expect(Object.keys(mcp.mcpServers)).toEqual(["nix-warden"]);
-    expect(mcp.mcpServers["nix-warden"]!.args.slice(-1)).toEqual(["serve"]);
+    // It runs what it ships (the launcher beside it), never a package fetched by name.
+    expect(mcp.mcpServers["nix-warden"]).toEqual({ command: "node", args: ["${CLAUDE_PLUGIN_ROOT}/bin/nix-warden.mjs", "serve"] });
+    expect(byPath(files, "bin/nix-warden.mjs").content).not.toMatch(/npx|npm exec|https?:/);
+    expect(JSON.stringify(files)).not.toContain("npx");
   });
 });
 
@@ -135,7 +145,16 @@ describe("Gemini CLI extension", () => {
     }
     const context = byPath(files, "GEMINI.md").content;
     for (const tool of MCP_TOOL_NAMES) expect(context).toContain(`\`${tool}\``);
-    for (const a of agents) expect(context).toContain(`### ${a.name}`);
+    for (const a of agents) expect(context).toContain(`\`${a.name}\``);
+    // Always loaded: short, and in Gemini's words (the workflows are in the subagents).
+    expect(context.length).toBeLessThan(2000);
+    expect(context).not.toMatch(/\bRead\b|\bGrep\b|\bGlob\b|subagent_type|\bTask\b/);
+    for (const a of agents) checkGeminiAgent(byPath(files, `agents/${a.name}.md`).content);
+    expect(server).toEqual({ command: "node", args: ["${extensionPath}/bin/nix-warden.mjs", "serve", "--no-prompts"] });
+    const hooks = JSON.parse(byPath(files, "hooks/hooks.json").content) as { hooks: Record<string, { hooks: { type: string; command: string; timeout: number }[] }[]> };
+    expect(Object.keys(hooks.hooks)).toEqual(["BeforeAgent"]);
+    expect(hooks.hooks.BeforeAgent![0]!.hooks[0]!.command).toBe('node "${extensionPath}/hooks/nix-warden-hook.mjs"');
+    expect(JSON.stringify(files)).not.toContain("npx");
   });
 
   it("TOML strings survive any text, including quotes, backslashes and control characters", () => {
@@ -156,8 +175,8 @@ describe("shipped files", () => {
     expect(EXTENSION_DIR).toBe("agent-definitions/gemini-extension");
   });
 
-  it("the plugin's standalone hook answers exactly like `nix-warden hook claude`", () => {
-    const script = join(REPO_ROOT, PLUGIN_DIR, "hooks", "nix-warden-hook.mjs");
+  it("the plugin's and the extension's hook answer exactly like `nix-warden hook claude`", () => {
+    for (const script of [join(REPO_ROOT, PLUGIN_DIR, "hooks", "nix-warden-hook.mjs"), join(REPO_ROOT, EXTENSION_DIR, "hooks", "nix-warden-hook.mjs")]) {
     const inputsToTry = [
       { prompt: "harden the nginx box on nixos", cwd: "/nonexistent" },
       { prompt: "is my nixos laptop drifting? check the state and CVE-2024-1", cwd: "/nonexistent" },
@@ -178,6 +197,7 @@ describe("shipped files", () => {
       expect([alone.status, alone.stdout, alone.stderr]).toEqual([0, "", ""]);
       const cli = spawnSync(process.execPath, [CLI, "hook", "claude"], { input: raw, encoding: "utf8" });
       expect([cli.status, cli.stdout]).toEqual([0, ""]);
+    }
     }
   });
 });

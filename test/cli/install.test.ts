@@ -11,12 +11,29 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { mergeManagedBlock } from "../../src/agents/install.js";
-import { CLI, FIXTURE_REPO, onCleanup, tempDir } from "../mcp/helpers.js";
+import { CLI, FIXTURE_REPO, REPO_ROOT, onCleanup, tempDir } from "../mcp/helpers.js";
 import { cp } from "node:fs/promises";
 
-function install(args: string[], cwd: string, home: string) {
-  const r = spawnSync(process.execPath, [CLI, "install", ...args], { cwd, env: { ...process.env, HOME: home }, encoding: "utf8", timeout: 60_000 });
+function install(args: string[], cwd: string, home: string, path = process.env.PATH) {
+  const r = spawnSync(process.execPath, [CLI, "install", ...args], { cwd, env: { ...process.env, HOME: home, PATH: path }, encoding: "utf8", timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A directory holding a `nix-warden` command (this build), as `npm install -g` would give. */
+async function binDir(): Promise<string> {
+  const dir = await tempDir();
+  await writeFile(join(dir, "nix-warden"), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"\n`, { mode: 0o755 });
+  return dir;
+}
+
+/** Files meant to be committed hold no path of this machine: not the project, home, node or the clone. */
+async function expectPortable(files: string[], machinePaths: string[]) {
+  for (const f of files) {
+    const text = await readFile(f, "utf8");
+    for (const p of machinePaths) expect(text, `${f} names ${p}`).not.toContain(p);
+    expect(text, f).not.toMatch(/"\/(?!\/)/); // no string starting with "/"
+    expect(text, f).not.toContain("npx");
+  }
 }
 
 async function snapshot(dir: string): Promise<Record<string, string>> {
@@ -35,9 +52,9 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
 const json = async (p: string) => JSON.parse(await readFile(p, "utf8"));
 
 /** Starts the server the way a client would from a registered entry, and lists its tools. */
-async function toolsOf(entry: { command: string; args: string[] }, cwd: string): Promise<string[]> {
+async function toolsOf(entry: { command: string; args: string[] }, cwd: string, path = process.env.PATH): Promise<string[]> {
   const client = new Client({ name: "install-test", version: "1" });
-  const transport = new StdioClientTransport({ command: entry.command, args: entry.args, cwd, stderr: "pipe" });
+  const transport = new StdioClientTransport({ command: entry.command, args: entry.args, cwd, stderr: "pipe", env: { ...(process.env as Record<string, string>), PATH: path ?? "" } });
   onCleanup(() => client.close());
   await client.connect(transport);
   const { tools } = await client.listTools();
@@ -68,7 +85,9 @@ describe("install claude", () => {
     expect(await snapshot(home)).toEqual({});
     expect(await readFile(join(project, ".claude", "settings.json"), "utf8")).toBe(JSON.stringify(userSettings));
 
-    const first = install(["claude"], project, home);
+    const bin = await binDir();
+    const PATH = `${bin}:${process.env.PATH}`;
+    const first = install(["claude"], project, home, PATH);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/created\s+\.claude\/commands\/nix-security\.md/);
     expect(first.stderr).toContain("1 file(s) left alone");
@@ -76,7 +95,8 @@ describe("install claude", () => {
     expect(await readFile(join(project, ".claude", "agents", "security-patrol.md"), "utf8")).toBe(mine);
     const drift = parseYaml((await readFile(join(project, ".claude", "agents", "config-drift-detective.md"), "utf8")).split("---")[1]!) as Record<string, string>;
     expect(drift.name).toBe("config-drift-detective");
-    expect(drift.tools).toContain("mcp__nix-warden__check_drift");
+    expect(drift.tools).toBeUndefined();
+    expect(drift.disallowedTools).toContain("Write");
     expect((await readdir(join(project, ".claude", "commands"))).sort()).toEqual(["nix-check-drift.md", "nix-remediate.md", "nix-security.md"]);
     // .mcp.json: the other server kept, ours updated with its env kept.
     const mcp = await json(join(project, ".mcp.json"));
@@ -93,15 +113,19 @@ describe("install claude", () => {
     expect(hook).toMatchObject({ type: "command", timeout: 10 });
     expect(hook.command).toMatch(/ hook claude$/);
 
+    // Portable: what is committed names `nix-warden` (found on PATH), no path of this machine.
+    expect(mcp.mcpServers["nix-warden"]).toMatchObject({ command: "nix-warden", args: ["serve"] });
+    expect(hook.command).toBe("nix-warden hook claude");
+    await expectPortable([join(project, ".mcp.json"), join(project, ".claude", "settings.json")], [project, home, process.execPath, REPO_ROOT]);
     // What was registered works: the server answers, the hook answers (through a shell, as Claude runs it).
-    expect(await toolsOf(mcp.mcpServers["nix-warden"], project)).toEqual(["check_drift", "explain_rule", "list_hosts", "prompt:nix-check-drift", "prompt:nix-remediate", "prompt:nix-security", "remediate", "security_scan"]);
-    const answer = spawnSync("sh", ["-c", hook.command], { input: JSON.stringify({ prompt: "is my laptop drifting?", cwd: project, hook_event_name: "UserPromptSubmit" }), encoding: "utf8" });
+    expect(await toolsOf(mcp.mcpServers["nix-warden"], project, PATH)).toEqual(["check_drift", "explain_rule", "list_hosts", "prompt:nix-check-drift", "prompt:nix-remediate", "prompt:nix-security", "remediate", "security_scan"]);
+    const answer = spawnSync("sh", ["-c", hook.command], { input: JSON.stringify({ prompt: "is my laptop drifting?", cwd: project, hook_event_name: "UserPromptSubmit" }), encoding: "utf8", env: { ...process.env, PATH } });
     expect(answer.status).toBe(0);
     expect(JSON.parse(answer.stdout).hookSpecificOutput.additionalContext).toContain("config-drift-detective");
 
     // Again: nothing changes.
     const before = await snapshot(project);
-    const second = install(["claude"], project, home);
+    const second = install(["claude"], project, home, PATH);
     expect(second.code).toBe(0);
     expect(second.stdout).not.toMatch(/^(created|updated)/m);
     expect(await snapshot(project)).toEqual(before);
@@ -130,6 +154,9 @@ describe("install claude", () => {
     const r = install(["claude"], project, home);
     expect(r.code).toBe(3);
     expect(r.stdout).toContain(".mcp.json: MCP server registration: not valid JSON");
+    // Nothing was written, and nothing claims it was.
+    expect(r.stdout).not.toMatch(/^(created|updated)/m);
+    expect(r.stdout).toMatch(/^not created\s+\.claude\/agents\/security-patrol\.md/m);
     expect(await readdir(project)).toEqual([".mcp.json"]);
     expect(install(["cursor"], project, home).code).toBe(2);
   });
@@ -141,24 +168,43 @@ describe("install gemini", () => {
     const project = await tempDir();
     await cp(FIXTURE_REPO, project, { recursive: true });
     await mkdir(join(project, ".gemini"));
-    await writeFile(join(project, ".gemini", "settings.json"), JSON.stringify({ theme: "GitHub", mcpServers: { db: { httpUrl: "http://localhost:9000/mcp" } } }));
+    // Gemini CLI strips comments from its settings; a commented settings file is valid there.
+    const commented = '{\n  // my theme\n  "theme": "GitHub", /* keep */\n  "mcpServers": {\n    // the db\n    "db": { "httpUrl": "http://localhost:9000/mcp" }\n  }\n}\n';
+    await writeFile(join(project, ".gemini", "settings.json"), commented);
     await writeFile(join(project, "GEMINI.md"), "# My project\n\nAlways use tabs.\n");
-    const r = install(["gemini"], project, home);
-    expect(r.code, r.stderr).toBe(0);
-    const settings = await json(join(project, ".gemini", "settings.json"));
+    const bin = await binDir();
+    const PATH = `${bin}:${process.env.PATH}`;
+    const r = install(["gemini"], project, home, PATH);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/does not trust/);
+    const raw = await readFile(join(project, ".gemini", "settings.json"), "utf8");
+    for (const c of ["// my theme", "/* keep */", "// the db"]) expect(raw).toContain(c);
+    const { parseJsonc } = await import("../../src/agents/jsonc.js");
+    const settings = parseJsonc(raw) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(settings.mcpServers["nix-warden"]).toEqual({ command: "nix-warden", args: ["serve", "--no-prompts"] });
+    expect(settings.hooks.BeforeAgent[0].hooks[0]).toMatchObject({ type: "command", command: "nix-warden hook gemini" });
+    await expectPortable([join(project, ".gemini", "settings.json")], [project, home, process.execPath, REPO_ROOT]);
+    expect((await readdir(join(project, ".gemini", "agents"))).sort()).toEqual(["config-drift-detective.md", "security-patrol.md"]);
     expect(settings.theme).toBe("GitHub");
     expect(settings.mcpServers.db).toEqual({ httpUrl: "http://localhost:9000/mcp" });
     expect(settings.mcpServers["nix-warden"].args.slice(-2)).toEqual(["serve", "--no-prompts"]);
     expect((await readdir(join(project, ".gemini", "commands"))).sort()).toEqual(["nix-check-drift.toml", "nix-remediate.toml", "nix-security.toml"]);
     const context = await readFile(join(project, "GEMINI.md"), "utf8");
     expect(context.startsWith("# My project\n\nAlways use tabs.\n\n<!-- nix-warden:begin")).toBe(true);
-    expect(context).toContain("### security-patrol");
+    expect(context).toContain("`security-patrol`");
     // The registered server offers the tools and no prompts (no clash with the /nix-* commands).
-    expect(await toolsOf(settings.mcpServers["nix-warden"], project)).toEqual(["check_drift", "explain_rule", "list_hosts", "remediate", "security_scan"]);
+    expect(await toolsOf(settings.mcpServers["nix-warden"], project, PATH)).toEqual(["check_drift", "explain_rule", "list_hosts", "remediate", "security_scan"]);
     const before = await snapshot(project);
-    expect(install(["gemini"], project, home).stdout).not.toMatch(/^(created|updated)/m);
+    expect(install(["gemini"], project, home, PATH).stdout).not.toMatch(/^(created|updated)/m);
     expect(await snapshot(project)).toEqual(before);
     expect(await readdir(home)).toEqual([]);
+    // Without nix-warden on PATH the project files are the same (no machine path), and it says so.
+    const project2 = await tempDir();
+    const r2 = install(["gemini"], project2, home, "/usr/bin:/bin");
+    expect(r2.stderr).toMatch(/not on PATH/);
+    await expectPortable([join(project2, ".gemini", "settings.json")], [project2, home, process.execPath, REPO_ROOT]);
+    // The extension installed as well: a warning that Gemini would rename the commands.
+    expect(install(["gemini", "--scope", "user"], project, home, PATH).stderr).toMatch(/\/nix-security disappears/);
   });
 
   it("user scope: the extension in ~/.gemini/extensions/nix-warden; another extension of that name is not replaced", async () => {
@@ -167,7 +213,7 @@ describe("install gemini", () => {
     const r = install(["gemini", "--scope", "user"], project, home);
     expect(r.code, r.stderr).toBe(0);
     const ext = join(home, ".gemini", "extensions", "nix-warden");
-    expect((await readdir(ext)).sort()).toEqual(["GEMINI.md", "commands", "gemini-extension.json"]);
+    expect((await readdir(ext)).sort()).toEqual(["GEMINI.md", "agents", "bin", "commands", "gemini-extension.json", "hooks"]);
     const manifest = await json(join(ext, "gemini-extension.json"));
     expect(manifest).toMatchObject({ name: "nix-warden", contextFileName: "GEMINI.md" });
     expect((await stat(join(ext, "commands", "nix-security.toml"))).isFile()).toBe(true);
