@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { applyPlan, planRemediation, undoPlan, type ApplyResult, type Plan, type UndoResult } from "../remediate/index.js";
 import { shellCommand, writePlanOutputs } from "../remediate/script.js";
 import { STATE_DIR } from "../remediate/store.js";
+import { escapeControls } from "../report/safe-text.js";
 import { DriftReport, FINDING_CATEGORIES, DRIFT_CATEGORIES } from "../report/schema.js";
 import { EXIT_OK, EXIT_USAGE, UsageError, parseChoice, parseCommandArgs, parseSeverity } from "./args.js";
 
@@ -137,7 +138,8 @@ export function renderPlan(plan: Plan, root: string, path: string, outDir: strin
   if (plan.actions.some((a) => a.kind !== "manual")) {
     out.push(`Apply it with: nix-warden remediate ${root} --apply ${plan.id}${plan.actions.some((a) => a.kind === "command") ? " [--run-commands]" : ""}`);
   }
-  return out.join("\n") + "\n";
+  // Titles, descriptions and the diff's lines come from the repository: no raw ESC or CR to the terminal.
+  return escapeControls(out.join("\n"), "\n\t") + "\n";
 }
 
 function renderApply(r: ApplyResult): string {
