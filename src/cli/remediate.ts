@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { applyPlan, planRemediation, undoPlan, type ApplyResult, type Plan, type UndoResult } from "../remediate/index.js";
 import { shellCommand, writePlanOutputs } from "../remediate/script.js";
 import { STATE_DIR } from "../remediate/store.js";
+import { escapeControls } from "../report/safe-text.js";
 import { DriftReport, FINDING_CATEGORIES, DRIFT_CATEGORIES } from "../report/schema.js";
 import { EXIT_OK, EXIT_USAGE, UsageError, parseChoice, parseCommandArgs, parseSeverity } from "./args.js";
 
@@ -121,21 +122,24 @@ function print(format: "text" | "json", value: unknown, text: string): void {
 }
 
 export function renderPlan(plan: Plan, root: string, path: string, outDir: string): string {
-  const out: string[] = [`nix-warden remediation plan ${plan.id} for ${root}`, ""];
+  // Titles, descriptions and ids may quote file names from the repository: each is shown on one
+  // line with control characters (newline, CR, ESC) as escapes; the diff keeps its lines.
+  const one = (s: string) => escapeControls(s);
+  const out: string[] = [`nix-warden remediation plan ${plan.id} for ${one(root)}`, ""];
   if (plan.actions.length === 0) out.push("Nothing to do: no selected finding or drift item has a fix.", "");
   for (const a of plan.actions) {
-    out.push(`${a.id} [${a.safety}] ${a.kind}: ${a.fixes.title}`);
-    out.push(`    fixes ${a.fixes.type} ${a.fixes.id}${a.fixes.host?.length ? ` on ${a.fixes.host.join(", ")}` : ""}`);
-    out.push(`    ${a.description}`);
+    out.push(`${a.id} [${a.safety}] ${a.kind}: ${one(a.fixes.title)}`);
+    out.push(`    fixes ${a.fixes.type} ${one(a.fixes.id)}${a.fixes.host?.length ? ` on ${one(a.fixes.host.join(", "))}` : ""}`);
+    out.push(`    ${one(a.description)}`);
     if (a.command) out.push(`    command: ${shellCommand(a.command)}`);
-    if (a.undo) out.push(`    undo: ${Array.isArray(a.undo) ? shellCommand(a.undo) : a.undo}`);
+    if (a.undo) out.push(`    undo: ${Array.isArray(a.undo) ? shellCommand(a.undo) : one(a.undo)}`);
     out.push("");
   }
-  if (plan.diff) out.push("Edits:", "", plan.diff);
-  for (const s of plan.skipped) out.push(`skipped ${s.id}: ${s.reason}`);
-  out.push("", `Plan stored in ${path}; patches and remediation-script.sh in ${outDir}.`);
+  if (plan.diff) out.push("Edits:", "", escapeControls(plan.diff, "\n\t"));
+  for (const s of plan.skipped) out.push(`skipped ${one(s.id)}: ${one(s.reason)}`);
+  out.push("", `Plan stored in ${one(path)}; patches and remediation-script.sh in ${one(outDir)}.`);
   if (plan.actions.some((a) => a.kind !== "manual")) {
-    out.push(`Apply it with: nix-warden remediate ${root} --apply ${plan.id}${plan.actions.some((a) => a.kind === "command") ? " [--run-commands]" : ""}`);
+    out.push(`Apply it with: nix-warden remediate ${shellCommand([root])} --apply ${plan.id}${plan.actions.some((a) => a.kind === "command") ? " [--run-commands]" : ""}`);
   }
   return out.join("\n") + "\n";
 }
@@ -147,7 +151,7 @@ function renderApply(r: ApplyResult): string {
   for (const v of r.validation) out.push(`${v.ok ? "ok  " : "FAIL"} ${v.check}: ${v.detail}`);
   for (const c of r.commands) out.push(c.skipped ? `skip ${shellCommand(c.command)} (${c.output})` : `${c.ok ? "ran " : "FAIL"} ${shellCommand(c.command)} (exit ${c.exitCode})`);
   if (r.status === "applied") out.push(`Undo with: nix-warden remediate --undo ${r.planId}`);
-  return out.join("\n") + "\n";
+  return out.map((l) => escapeControls(l)).join("\n") + "\n";
 }
 
 function renderUndo(r: UndoResult): string {
@@ -155,5 +159,5 @@ function renderUndo(r: UndoResult): string {
   for (const f of r.restored) out.push(`restored ${f}`);
   if (r.commit) out.push(`commit: ${r.commit}`);
   for (const u of r.undoCommands) out.push(`to undo a system action, run: ${Array.isArray(u) ? shellCommand(u) : u}`);
-  return out.join("\n") + "\n";
+  return out.map((l) => escapeControls(l)).join("\n") + "\n";
 }

@@ -1,5 +1,6 @@
 // Unified diffs (`git apply`-able) from text edits: edits are applied to the original text, and
 // the hunks are computed with Myers' line diff, three lines of context, as `diff -u` prints them.
+import { diffHeaders } from "../report/safe-text.js";
 import type { TextEdit } from "../rules/types.js";
 
 /** Apply non-overlapping edits to a text (order does not matter). Throws on overlap. */
@@ -75,7 +76,7 @@ function diffLines(a: string[], b: string[]): Op[] {
   return ops.reverse();
 }
 
-/** A unified diff of one file, with `a/` and `b/` prefixes as git writes them. Empty when the
+/** A unified diff of one file, with `a/` and `b/` prefixes and quoting as git writes them. Empty when the
  * texts are equal. `oldText === null` creates the file. */
 export function unifiedDiff(file: string, oldText: string | null, newText: string, context = 3): string {
   if (oldText === newText) return "";
@@ -131,7 +132,6 @@ export function unifiedDiff(file: string, oldText: string | null, newText: strin
     }
     i = stopOp;
   }
-  const header = oldText === null ? `--- /dev/null\n+++ b/${file}\n` : `--- a/${file}\n+++ b/${file}\n`;
-  const create = oldText === null ? `new file mode 100644\n` : "";
-  return `diff --git a/${file} b/${file}\n${create}${header}${hunks.join("")}`;
+  // The name is quoted as git quotes it: a newline in it must not start a header of its own.
+  return diffHeaders(file, oldText === null) + hunks.join("");
 }

@@ -2,21 +2,23 @@
 // remediation-script.sh (its system commands, each quoted safely and commented with what it fixes).
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { escapeControls, shellWord } from "../report/safe-text.js";
 import type { Plan } from "./plan.js";
 
-/** Quote one argument for POSIX sh: bare when it is plainly safe, else single-quoted. */
+/** Quote one argument for bash: bare when plainly safe, else single-quoted, and as `$'…'` with
+ * `\xHH` escapes when it holds control characters (no raw newline or ESC in the script). */
 export function shellQuote(arg: string): string {
-  if (arg !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
-  return `'${arg.replace(/'/g, `'"'"'`)}'`;
+  return shellWord(arg);
 }
 
 export function shellCommand(argv: readonly string[]): string {
   return argv.map(shellQuote).join(" ");
 }
 
-/** A comment line that cannot end the comment or smuggle a command (no newlines). */
+/** A comment line that cannot end the comment or smuggle a command: line breaks become spaces,
+ * other control characters (ESC) are shown as escapes. */
 function comment(text: string): string {
-  return `# ${text.replace(/[\r\n]+/g, " ")}`;
+  return `# ${escapeControls(text.replace(/[\r\n]+/g, " "))}`;
 }
 
 export function renderPlanScript(plan: Plan): string {

@@ -2,6 +2,7 @@
 // removes and adds, and the command that deploys a fix. Pure functions over the report.
 import { detectSecrets } from "../secrets/detect.js";
 import { redactAll } from "../secrets/redact.js";
+import { gitUnquotePath } from "./safe-text.js";
 import type { Finding, SecurityReport } from "./schema.js";
 import { SEVERITIES, SEVERITY_RANK, type Severity } from "./severity.js";
 
@@ -75,36 +76,78 @@ export interface PatchFile {
   hunks: Array<{ header: string; removed: string[]; added: string[]; context: string[] }>;
 }
 
-/** Strips `a/` / `b/` prefixes and trailing tab-separated timestamps from a diff header path. */
-function diffPath(raw: string): string | undefined {
-  const path = raw.split("\t")[0]!.trim();
+/**
+ * The path of a ---/+++ line without its `a/` / `b/` prefix: C-quoted names (as git writes names
+ * with control characters, quotes or non-ASCII) are unquoted; otherwise the name ends at a tab.
+ * `null` for a quoted name that does not parse.
+ */
+function diffPath(raw: string): string | undefined | null {
+  let path: string;
+  if (raw.startsWith('"')) {
+    const q = gitUnquotePath(raw);
+    if (!q) return null;
+    path = q.path;
+  } else {
+    path = raw.includes("\t") ? raw.split("\t")[0]! : raw.trim();
+  }
   if (path === "/dev/null") return undefined;
   return path.replace(/^[ab]\//, "");
 }
 
-/** Reads a unified diff into files and hunks: what each hunk removes, adds and keeps. */
+const HUNK_HEADER = /^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@/;
+
+/**
+ * Reads a unified diff into files and hunks: what each hunk removes, adds and keeps. A hunk holds
+ * exactly the lines its header counts (as `patch` reads it), so a removed line that itself starts
+ * with `-- ` is not taken for the next file's header. A path that cannot be read is "\0invalid".
+ */
 export function parseUnifiedDiff(patch: string): PatchFile[] {
   const files: PatchFile[] = [];
   let file: PatchFile | undefined;
   let hunk: PatchFile["hunks"][number] | undefined;
+  let oldLeft = 0;
+  let newLeft = 0;
+  const path = (raw: string) => {
+    const p = diffPath(raw);
+    return p === null ? INVALID_PATH : p;
+  };
   for (const line of patch.split("\n")) {
+    if (hunk && (oldLeft > 0 || newLeft > 0)) {
+      if (line.startsWith("\\")) continue;
+      if (line.startsWith("-")) {
+        hunk.removed.push(line.slice(1));
+        oldLeft--;
+      } else if (line.startsWith("+")) {
+        hunk.added.push(line.slice(1));
+        newLeft--;
+      } else if (line.startsWith(" ") || line === "") {
+        hunk.context.push(line.slice(1));
+        oldLeft--;
+        newLeft--;
+      } else {
+        hunk = undefined;
+      }
+      if (hunk) continue;
+    }
     if (line.startsWith("--- ")) {
-      file = { oldPath: diffPath(line.slice(4)), newPath: undefined, hunks: [] };
+      file = { oldPath: path(line.slice(4)), newPath: undefined, hunks: [] };
       files.push(file);
       hunk = undefined;
     } else if (line.startsWith("+++ ") && file && file.newPath === undefined && file.hunks.length === 0) {
-      file.newPath = diffPath(line.slice(4));
+      file.newPath = path(line.slice(4));
     } else if (line.startsWith("@@") && file) {
+      const counts = HUNK_HEADER.exec(line);
       hunk = { header: line, removed: [], added: [], context: [] };
       file.hunks.push(hunk);
-    } else if (hunk) {
-      if (line.startsWith("-")) hunk.removed.push(line.slice(1));
-      else if (line.startsWith("+")) hunk.added.push(line.slice(1));
-      else if (line.startsWith(" ")) hunk.context.push(line.slice(1));
+      oldLeft = counts ? Number(counts[1] ?? 1) : 0;
+      newLeft = counts ? Number(counts[2] ?? 1) : 0;
     }
   }
   return files;
 }
+
+/** What parseUnifiedDiff gives for a quoted path that does not parse. */
+export const INVALID_PATH = "\0invalid";
 
 /**
  * A line of source code with every secret in it redacted. Patches are raw source: the line a fix

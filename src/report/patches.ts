@@ -5,7 +5,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, open, readdir, realpath, rename, rm } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { parseUnifiedDiff, patchContainsSecret, sortFindings } from "./format.js";
+import { INVALID_PATH, parseUnifiedDiff, patchContainsSecret, sortFindings } from "./format.js";
+import { escapeControls } from "./safe-text.js";
 import type { Finding, FixSafety, ReportError } from "./schema.js";
 
 export interface PlannedPatch {
@@ -70,7 +71,8 @@ export function patchProblem(patch: string): string | undefined {
   for (const f of files) {
     for (const p of [f.oldPath, f.newPath]) {
       if (p === undefined) continue;
-      if (isAbsolute(p) || p.split(/[\\/]/).includes("..")) return `patch path '${p}' leaves the repository`;
+      if (p === INVALID_PATH) return "patch has a quoted path that does not parse";
+      if (isAbsolute(p) || p.split(/[\\/]/).includes("..")) return `patch path '${escapeControls(p)}' leaves the repository`;
     }
   }
   return undefined;

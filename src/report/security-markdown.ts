@@ -14,6 +14,7 @@ import {
   sortFindings,
 } from "./format.js";
 import { planPatches, withheldPatches } from "./patches.js";
+import { escapeControls } from "./safe-text.js";
 import type { Finding, SecurityReport } from "./schema.js";
 
 export interface MarkdownOptions {
@@ -21,31 +22,34 @@ export interface MarkdownOptions {
   patchDir?: string;
 }
 
-/** Text for a table cell: no line breaks, pipes escaped. */
+/** Text for a table cell: no line breaks or control characters, pipes escaped. */
 function cell(s: string): string {
-  return s.replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
+  return escapeControls(s.replace(/\r?\n/g, " ")).replace(/\|/g, "\\|");
 }
 
-/** Inline code that survives backticks inside the value. */
+/** Inline code that survives backticks inside the value. File names go here: a newline, CR or ESC
+ * in one is shown as `\n`, `\r`, `\x1b` (a raw newline would end the span, ESC reach a terminal). */
 function code(s: string): string {
-  const one = s.replace(/\r?\n/g, " ");
+  const one = escapeControls(s);
   const longest = Math.max(0, ...(one.match(/`+/g) ?? []).map((r) => r.length));
   const fence = "`".repeat(longest + 1);
   const pad = one.startsWith("`") || one.endsWith("`") ? " " : "";
   return `${fence}${pad}${one}${pad}${fence}`;
 }
 
-/** A fenced block whose fence is longer than any backtick run inside. */
-function block(lines: string[], lang = ""): string[] {
+/** A fenced block whose fence is longer than any backtick run inside; control characters shown as escapes. */
+function block(raw: string[], lang = ""): string[] {
+  const lines = raw.map((l) => escapeControls(l, "\t"));
   const text = lines.join("\n");
   const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((r) => r.length));
   const fence = "`".repeat(longest + 1);
   return [`${fence}${lang}`, ...lines, fence];
 }
 
-/** Markdown text from report strings: no raw HTML, no accidental emphasis from `*`/`_` runs. */
+/** Markdown text from report strings (which may quote file names): no raw HTML, no links or
+ * images (brackets escaped), no line breaks or control characters. */
 function text(s: string): string {
-  return s.replace(/[<>]/g, (c) => (c === "<" ? "&lt;" : "&gt;"));
+  return escapeControls(s.replace(/\r?\n/g, " ")).replace(/[<>[\]]/g, (c) => (c === "<" ? "&lt;" : c === ">" ? "&gt;" : `\\${c}`));
 }
 
 function anchorFor(n: number): string {

@@ -9,6 +9,7 @@ import {
   plural,
   severityPhrase,
 } from "./format.js";
+import { escapeControls } from "./safe-text.js";
 import type { SecurityReport, Severity } from "./schema.js";
 
 export interface TextOptions {
@@ -29,10 +30,10 @@ const COLORS: Record<Severity | "bold" | "dim" | "ok", string> = {
 };
 const RESET = "\u001b[0m";
 
-/** Terminal control characters in report strings (file names, messages) must not reach the TTY. */
+/** Terminal control characters in report strings (file names, messages) must not reach the TTY;
+ * they are shown as escapes (`\x1b`, `\r`, `\n`), so a name cannot fake a line either. */
 function clean(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g, "�");
+  return escapeControls(s);
 }
 
 export function renderSecurityText(report: SecurityReport, opts: TextOptions = {}): string {

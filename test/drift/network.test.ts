@@ -67,7 +67,7 @@ describe("hostname, resolvers and listening sockets", () => {
     const behind = await network(machine(sockets));
     expect(behind.items).toEqual([expect.objectContaining({ category: "network", subject: "listening tcp 0.0.0.0:6379", severity: "high" })]);
     expect(behind.items[0]?.evidence).toMatch(/redis-server \(pid 2210, redis-imperative.service\)/);
-    expect(behind.items[0]?.remediation.find((r) => r.strategy === "revert")).toMatchObject({ safety: "manual", commands: [["systemctl", "disable", "--now", "redis-imperative.service"]] });
+    expect(behind.items[0]?.remediation.find((r) => r.strategy === "revert")).toMatchObject({ safety: "manual", commands: [["systemctl", "disable", "--now", "--", "redis-imperative.service"]] });
     const open = await network(machine(sockets), declared({ ...DECLARED, firewall: { ...FIREWALL, enable: false } }));
     expect(open.items[0]?.severity).toBe("critical");
   });

@@ -106,7 +106,7 @@ describe.skipIf(!nixAvailable)("packages installed with nix profile", () => {
     const [item] = comparePackages(declared(), facts, CTX);
     const revert = item!.remediation.find((r) => r.strategy === "revert")!;
     expect(revert.commands?.[0]?.slice(0, 7)).toEqual(["nix", "--extra-experimental-features", "nix-command flakes", "profile", "remove", "--profile", "/nix/var/nix/profiles/per-user/root/profile"]);
-    expect(revert.commands?.[0]?.[7]).toBe(p.packages[0]!.storePaths[0]);
+    expect(revert.commands?.[0]?.slice(7)).toEqual(["--", p.packages[0]!.storePaths[0]]);
     expect(item!.remediation.find((r) => r.strategy === "adopt")?.nix).toBe("environment.systemPackages = [ pkgs.cowsay ];");
   });
 });

@@ -76,8 +76,8 @@ describe("services", () => {
     const revert = it0.remediation.find((r) => r.strategy === "revert")!;
     expect(revert).toMatchObject({ safety: "auto", guard: ["test", "-e", "/run/systemd/system/redis-imperative.service"] });
     expect(revert.commands).toEqual([
-      ["systemctl", "stop", "redis-imperative.service"],
-      ["systemctl", "disable", "--runtime", "redis-imperative.service"],
+      ["systemctl", "stop", "--", "redis-imperative.service"],
+      ["systemctl", "disable", "--runtime", "--", "redis-imperative.service"],
       // Removed by moving it into the item's root-only backup directory, so the removal can be undone.
       ["install", "-d", "-m", "0700", "--", `/var/lib/nix-warden/removed/${it0.id}/run/systemd/system`],
       ["mv", "-f", "--", "/run/systemd/system/redis-imperative.service", `/var/lib/nix-warden/removed/${it0.id}/run/systemd/system/redis-imperative.service`],

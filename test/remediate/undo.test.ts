@@ -145,11 +145,11 @@ describe("a plan made from the drift example", () => {
       expect(a.command![0]).not.toBe("rm");
     }
     const byCommand = new Map(commands.map((a) => [a.command!.join(" "), a.undo]));
-    expect(byCommand.get("systemctl disable --now redis-imperative.service")).toEqual(["systemctl", "enable", "--now", "redis-imperative.service"]);
+    expect(byCommand.get("systemctl disable --now -- redis-imperative.service")).toEqual(["systemctl", "enable", "--now", "--", "redis-imperative.service"]);
     expect(byCommand.get("runuser -u alice -- nix-env -p /nix/var/nix/profiles/per-user/alice/profile -e htop-3.3.0")).toEqual([
       "runuser", "-u", "alice", "--", "nix-env", "-p", "/nix/var/nix/profiles/per-user/alice/profile", "--rollback",
     ]);
-    expect(byCommand.get("umount /mnt/backup")).toEqual(["mount", "-t", "ext4", "-o", "rw,relatime", "/dev/sdb1", "/mnt/backup"]);
+    expect(byCommand.get("umount -- /mnt/backup")).toEqual(["mount", "-t", "ext4", "-o", "rw,relatime", "/dev/sdb1", "/mnt/backup"]);
     const moved = commands.find((a) => a.command![0] === "mv" && a.command!.includes("/run/systemd/system/redis-imperative.service"))!;
     expect(moved.command![4]).toMatch(/^\/var\/lib\/nix-warden\/removed\/drift-service-[0-9a-f]+\/run\/systemd\/system\/redis-imperative\.service$/);
   });

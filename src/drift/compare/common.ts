@@ -107,6 +107,16 @@ export function nixString(s: string): string {
   return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\$\{/g, "\\${").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t")}"`;
 }
 
+/**
+ * A path relative to the Nix file that declares it: a plain path literal (`./etc/hosts`) when every
+ * segment is made of the characters Nix allows there, else the directory plus an escaped string
+ * (`(./. + "/etc/a;touch pwned")`), so that no file name can end the literal and add Nix code.
+ */
+export function nixRelativePath(rel: string): string {
+  if (/^[A-Za-z0-9._+-]+(\/[A-Za-z0-9._+-]+)*$/.test(rel) && !rel.split("/").includes("..")) return `./${rel}`;
+  return `(./. + ${nixString(`/${rel}`)})`;
+}
+
 /** A Nix list of strings. */
 export function nixStrings(xs: string[]): string {
   return xs.length ? `[ ${xs.map(nixString).join(" ")} ]` : "[ ]";
@@ -120,6 +130,15 @@ export function optionPath(...parts: string[]): string {
 /** How to rebuild the host from its flake (the revert for whole-system drift). */
 export function rebuildCommand(ctx: CompareContext): string[] {
   return ["nixos-rebuild", "switch", "--flake", `${ctx.flakeRef ?? "."}#${ctx.host}`];
+}
+
+/**
+ * The last operand of a command whose undo is read back by position (`usermod -s SHELL NAME`,
+ * `gpasswd -a USER GROUP`): as is, or after `--` when it starts with `-`, so that a name such as
+ * `--help` or `-rf` is never taken for an option.
+ */
+export function operand(name: string): string[] {
+  return name.startsWith("-") ? ["--", name] : [name];
 }
 
 /** A guard that runs a pipeline through sh with its values as positional parameters (never interpolated). */

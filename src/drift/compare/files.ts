@@ -8,7 +8,7 @@ import type { DeclaredState } from "../declared/schema.js";
 import type { EtcEntry, FilesFacts, ReplacedFile } from "../probes/files.js";
 import type { DriftItemX } from "../model.js";
 import { diffLines, formatDiff } from "../text-diff.js";
-import { adopt, item, nixString, revert, type CompareContext } from "./common.js";
+import { adopt, item, nixRelativePath, nixString, revert, type CompareContext } from "./common.js";
 
 /** Machine state NixOS leaves alone (or writes at runtime), relative to /etc, with why. */
 export const STATEFUL_ETC: [pattern: string, why: string][] = [
@@ -143,7 +143,7 @@ function unmanaged(e: EtcEntry): DriftItemX {
       revert("review", `Move it aside (kept as ${p}.nix-warden-bak) after checking nothing reads it.`, [["mv", "--", p, `${p}.nix-warden-bak`]], ["test", "-e", p]),
       adopt(
         `environment.etc.${nixString(e.path)}`,
-        e.kind === "link" ? `environment.etc.${nixString(e.path)}.source = ${nixString(e.linkTarget ?? "")};` : `environment.etc.${nixString(e.path)}.source = ./etc/${e.path};`,
+        e.kind === "link" ? `environment.etc.${nixString(e.path)}.source = ${nixString(e.linkTarget ?? "")};` : `environment.etc.${nixString(e.path)}.source = ${nixRelativePath(`etc/${e.path}`)};`,
         e.kind === "link" ? `Declare the link.` : `Copy ${p} into the repository as etc/${e.path} (check it holds no secret; use a secret manager if it does) and declare it.`,
       ),
     ],
@@ -182,7 +182,7 @@ function replacedByFile(e: EtcEntry, r: ReplacedFile | undefined, declared: bool
   const adoptOption =
     e.path === "hosts" && added.length
       ? adopt("networking.extraHosts", `networking.extraHosts = ''\n${added.map((l) => `  ${l.replace(/''/g, "'''").replace(/\$\{/g, "''${")}`).join("\n")}\n'';`, `Declare the added host entries.`)
-      : adopt(`environment.etc.${nixString(e.path)}.source`, `environment.etc.${nixString(e.path)}.source = lib.mkForce ./etc/${e.path};`, `Copy the edited file into the repository as etc/${e.path} (check it holds no secret) and declare it, or move the change into the option that generates it.`);
+      : adopt(`environment.etc.${nixString(e.path)}.source`, `environment.etc.${nixString(e.path)}.source = lib.mkForce ${nixRelativePath(`etc/${e.path}`)};`, `Copy the edited file into the repository as etc/${e.path} (check it holds no secret) and declare it, or move the change into the option that generates it.`);
   return item({
     category: "file",
     subject: p,
@@ -220,7 +220,7 @@ function editedCopy(e: EtcEntry, r: ReplacedFile): DriftItemX {
     cause: e.modifiedAt ? { description: "edited after activation", when: e.modifiedAt, source: "file mtime" } : undefined,
     remediation: [
       revert("review", `Re-run the activation of the current system, which copies the managed version back.`, [["/run/current-system/activate"]]),
-      adopt(`environment.etc.${nixString(e.path)}`, `environment.etc.${nixString(e.path)}.source = lib.mkForce ./etc/${e.path};`, `Move the edit into the configuration (usually the option that generates this file).`),
+      adopt(`environment.etc.${nixString(e.path)}`, `environment.etc.${nixString(e.path)}.source = lib.mkForce ${nixRelativePath(`etc/${e.path}`)};`, `Move the edit into the configuration (usually the option that generates this file).`),
     ],
   });
 }

@@ -6,7 +6,7 @@ import type { DeclaredFirewall, DeclaredState, FirewallInterface } from "../decl
 import type { OpenPort } from "../parse/firewall.js";
 import type { FirewallFacts } from "../probes/firewall.js";
 import type { DriftItemX } from "../model.js";
-import { adopt, item, optionPath, rebuildCommand, revert, type CompareContext } from "./common.js";
+import { adopt, item, nixString, optionPath, rebuildCommand, revert, type CompareContext } from "./common.js";
 
 /** Openings NixOS's firewall makes itself, whatever the configuration says. */
 function nixosImplicit(p: OpenPort): boolean {
@@ -111,7 +111,7 @@ export function compareFirewall(declared: DeclaredState, actual: FirewallFacts, 
         evidence: `The firewall accepts all traffic arriving on ${iface}, which networking.firewall.trustedInterfaces does not list.`,
         remediation: [
           revert("review", "Reload the declared firewall.", [["systemctl", "reload-or-restart", fw.backend === "nftables" ? "nftables.service" : "firewall.service"]]),
-          adopt("networking.firewall.trustedInterfaces", `networking.firewall.trustedInterfaces = [ "${iface}" ];`, "Declare the interface as trusted."),
+          adopt("networking.firewall.trustedInterfaces", `networking.firewall.trustedInterfaces = [ ${nixString(iface)} ];`, "Declare the interface as trusted."),
         ],
       }),
     );

@@ -61,7 +61,7 @@ export function compareMounts(declared: DeclaredState, actual: MountsFacts, _ctx
           actual: { source: m.source, fsType: m.fsType, options: m.options },
           evidence: `${f.mountPoint} is mounted differently from fileSystems.${nixString(f.mountPoint)}: ${diffs.join("; ")}.`,
           remediation: [
-            revert("review", `Remount it as declared (check nothing holds it open first).`, [["umount", f.mountPoint], ["mount", f.mountPoint]]),
+            revert("review", `Remount it as declared (check nothing holds it open first).`, [["umount", "--", f.mountPoint], ["mount", "--", f.mountPoint]]),
             adopt(`fileSystems.${nixString(f.mountPoint)}`, fsNix(f.mountPoint, m, links), "Declare the mount as it is now."),
           ],
         }),
@@ -81,7 +81,7 @@ export function compareMounts(declared: DeclaredState, actual: MountsFacts, _ctx
           actual: { source: m.source, fsType: m.fsType, options: m.options },
           evidence: `${m.source} (${m.fsType}) is mounted on ${m.mountPoint}, which fileSystems does not declare: mounted by hand${m.fsType === "zfs" ? " or by ZFS's own mountpoint property" : ""}, it is gone after a reboot.`,
           remediation: [
-            revert("review", "Unmount it (check nothing uses it first).", [["umount", m.mountPoint]], ["mountpoint", "-q", m.mountPoint]),
+            revert("review", "Unmount it (check nothing uses it first).", [["umount", "--", m.mountPoint]], ["mountpoint", "-q", "--", m.mountPoint]),
             adopt(`fileSystems.${nixString(m.mountPoint)}`, fsNix(m.mountPoint, m, links), "Declare the mount so it comes back after a reboot."),
           ],
         }),
@@ -105,7 +105,7 @@ export function compareMounts(declared: DeclaredState, actual: MountsFacts, _ctx
           declared: { device: d },
           actual: { active: actual.swaps.map((s) => s.filename) },
           evidence: `swapDevices declares ${d}, but it is not active (/proc/swaps: ${actual.swaps.map((s) => s.filename).join(", ") || "no swap"}).`,
-          remediation: [revert("review", "Activate it.", [["swapon", d]])],
+          remediation: [revert("review", "Activate it.", [["swapon", "--", d]])],
         }),
       );
     }
@@ -121,7 +121,7 @@ export function compareMounts(declared: DeclaredState, actual: MountsFacts, _ctx
           actual: { filename: s.filename, type: s.type, sizeKiB: s.sizeKiB ?? null },
           evidence: `${s.filename} (${s.type}) is active swap that swapDevices does not declare (swapon by hand).`,
           remediation: [
-            revert("review", "Deactivate it.", [["swapoff", s.filename]], ["sh", "-c", 'grep -q "^$1[[:space:]]" /proc/swaps', "sh", s.filename]),
+            revert("review", "Deactivate it.", [["swapoff", "--", s.filename]], ["sh", "-c", 'grep -q "^$1[[:space:]]" /proc/swaps', "sh", s.filename]),
             adopt("swapDevices", `swapDevices = [ { device = ${nixString(s.filename)}; } ];`, "Declare it."),
           ],
         }),
@@ -141,7 +141,7 @@ function notMounted(f: DeclaredFileSystem): DriftItemX {
     actual: null,
     evidence: `fileSystems.${nixString(f.mountPoint)} (${f.device ?? "?"}, ${f.fsType ?? "?"}) is declared but not mounted: unmounted by hand, or it failed to mount.`,
     remediation: [
-      revert("review", "Mount it (systemd's mount unit uses the declared device and options).", [["mount", f.mountPoint]], ["sh", "-c", '! mountpoint -q "$1"', "sh", f.mountPoint]),
+      revert("review", "Mount it (systemd's mount unit uses the declared device and options).", [["mount", "--", f.mountPoint]], ["sh", "-c", '! mountpoint -q -- "$1"', "sh", f.mountPoint]),
       adopt(`fileSystems.${nixString(f.mountPoint)}`, `fileSystems.${nixString(f.mountPoint)}.options = ${nixStrings([...f.options.filter((o) => o !== "defaults"), "nofail"])};`, "If it is optional, add nofail (or noauto) so boot does not depend on it."),
     ],
   });

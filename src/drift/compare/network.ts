@@ -27,7 +27,7 @@ export function compareNetwork(declared: DeclaredState, actual: NetworkFacts, ct
         actual: { kernel: kernel ?? null, etcHostname: etc ?? null },
         evidence: `The machine calls itself ${have}${kernel && etc && kernel !== etc ? ` (kernel) / ${etc} (/etc/hostname)` : ""}; networking.hostName is ${want}.`,
         remediation: [
-          revert("review", "Set the declared hostname (the next boot applies /etc/hostname too).", [["hostname", want]], ["sh", "-c", '[ "$(hostname)" != "$1" ]', "sh", want]),
+          revert("review", "Set the declared hostname (the next boot applies /etc/hostname too).", [["hostname", "--", want]], ["sh", "-c", '[ "$(hostname)" != "$1" ]', "sh", want]),
           adopt("networking.hostName", `networking.hostName = ${nixString(have)};`, "Declare the name the machine uses (this also renames the host's configuration output)."),
         ],
       }),
@@ -88,7 +88,7 @@ export function compareNetwork(declared: DeclaredState, actual: NetworkFacts, ct
           `. ${exposed ? "Nothing in the firewall stops other hosts from reaching it." : fwState ? "The loaded firewall blocks the port for now, but nothing declares this listener." : `The declared firewall does not open port ${s.port} (the loaded firewall was not checked here), and nothing declares this listener.`}`,
         remediation: [
           ownerUnit
-            ? revert("manual", `Security-sensitive: find out who started ${ownerUnit} and why (journalctl -u ${ownerUnit}), then stop and disable it.`, [["systemctl", "disable", "--now", ownerUnit]], ["systemctl", "is-active", "--quiet", ownerUnit])
+            ? revert("manual", `Security-sensitive: find out who started ${ownerUnit} and why (journalctl -u ${ownerUnit}), then stop and disable it.`, [["systemctl", "disable", "--now", "--", ownerUnit]], ["systemctl", "is-active", "--quiet", "--", ownerUnit])
             : revert("manual", `Security-sensitive: identify the process (ss -${s.proto === "tcp" ? "t" : "u"}lnp 'sport = :${s.port}') and stop it.`),
           adopt(
             `networking.firewall.allowed${s.proto.toUpperCase()}Ports`,

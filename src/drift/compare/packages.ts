@@ -74,10 +74,13 @@ function removeOption(profile: ProfileFacts, pkg: ProfilePackage) {
     return revert(
       "auto",
       `Remove ${pkg.name} from ${profile.path} (nix profile remove; the previous generation stays available for rollback).`,
-      [asOwner(profile, ["nix", "--extra-experimental-features", "nix-command flakes", "profile", "remove", "--profile", profile.path, element])],
+      [asOwner(profile, ["nix", "--extra-experimental-features", "nix-command flakes", "profile", "remove", "--profile", profile.path, "--", element])],
       shGuard('nix --extra-experimental-features "nix-command flakes" profile list --profile "$1" | grep -qF -- "$2"', profile.path, element),
     );
   }
+  // nix-env (2.x) reads every argument starting with `-` as a flag, even after `--`: a package
+  // named like `--store=…` cannot be passed to it safely, so it is left to be removed by hand.
+  if (pkg.name.startsWith("-")) return revert("manual", `Uninstall ${pkg.name} from ${profile.path} by hand: nix-env cannot be given a name that starts with "-".`);
   return revert(
     "auto",
     `Uninstall ${pkg.name} from ${profile.path} (nix-env -e; the previous generation stays available for rollback).`,

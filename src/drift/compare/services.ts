@@ -90,7 +90,7 @@ export function compareServices(declared: DeclaredState, actual: ServicesFacts, 
           declared: null,
           actual: { running: true, pids: r.pids, processes: r.comms },
           evidence: `${r.unit} is running (pid ${r.pids.join(", ")}: ${r.comms.join(", ")}) but the current generation does not define it and no unit file under /run or /etc explains it.`,
-          remediation: [revert("manual", `Find how it was started (journalctl -u ${r.unit}), then stop it.`, [["systemctl", "stop", r.unit]], ["systemctl", "is-active", "--quiet", r.unit])],
+          remediation: [revert("manual", `Find how it was started (journalctl -u ${r.unit}), then stop it.`, [["systemctl", "stop", "--", r.unit]], ["systemctl", "is-active", "--quiet", "--", r.unit])],
         }),
       );
     }
@@ -119,8 +119,8 @@ export function compareServices(declared: DeclaredState, actual: ServicesFacts, 
           evidence: `systemd reports ${u.id} as ${st}: ${masked ? "masked" : st.startsWith("linked") ? "linked into the unit path" : "enabled"} by hand${runtime ? " until the next reboot" : ""}, which no NixOS generation declares.`,
           remediation: [
             masked
-              ? revert("review", "Unmask it.", [["systemctl", "unmask", ...(runtime ? ["--runtime"] : []), u.id]])
-              : revert("auto", "Disable it again.", [["systemctl", "disable", ...(runtime ? ["--runtime"] : []), u.id]], ["sh", "-c", '[ "$(systemctl is-enabled "$1" 2>/dev/null)" = "$2" ]', "sh", u.id, st]),
+              ? revert("review", "Unmask it.", [["systemctl", "unmask", ...(runtime ? ["--runtime"] : []), "--", u.id]])
+              : revert("auto", "Disable it again.", [["systemctl", "disable", ...(runtime ? ["--runtime"] : []), "--", u.id]], ["sh", "-c", '[ "$(systemctl is-enabled -- "$1" 2>/dev/null)" = "$2" ]', "sh", u.id, st]),
           ],
         }),
       );
@@ -136,7 +136,7 @@ export function compareServices(declared: DeclaredState, actual: ServicesFacts, 
           declared: managed ? { declared: true } : null,
           actual: { activeState: u.activeState, subState: u.subState },
           evidence: `${u.id} is failed${managed ? ": the configuration declares it, so the machine is not doing what it declares" : ""}.`,
-          remediation: [revert("manual", `Find out why (systemctl status ${u.id}; journalctl -u ${u.id} -b), fix the cause, then restart it.`, [["systemctl", "restart", u.id]])],
+          remediation: [revert("manual", `Find out why (systemctl status ${u.id}; journalctl -u ${u.id} -b), fix the cause, then restart it.`, [["systemctl", "restart", "--", u.id]])],
         }),
       );
     }
@@ -150,7 +150,7 @@ export function compareServices(declared: DeclaredState, actual: ServicesFacts, 
           declared: null,
           actual: { needDaemonReload: true },
           evidence: `${u.id}'s unit file or drop-ins changed on disk after systemd loaded it (NeedDaemonReload=yes): what runs is not what the files say.`,
-          remediation: [revert("auto", "Reload systemd's unit files.", [["systemctl", "daemon-reload"]], ["sh", "-c", '[ "$(systemctl show -p NeedDaemonReload --value "$1")" = yes ]', "sh", u.id])],
+          remediation: [revert("auto", "Reload systemd's unit files.", [["systemctl", "daemon-reload"]], ["sh", "-c", '[ "$(systemctl show -p NeedDaemonReload --value -- "$1")" = yes ]', "sh", u.id])],
         }),
       );
     }
@@ -169,7 +169,7 @@ export function compareServices(declared: DeclaredState, actual: ServicesFacts, 
             declared: { ExecStart: want },
             actual: { ExecStart: have },
             evidence: `${u.id} is loaded with ExecStart ${have.join(" ; ")}, but the current generation's unit says ${want.join(" ; ")}.`,
-            remediation: [revert("review", `Reload the generated units and restart ${u.id}.`, [["systemctl", "daemon-reload"], ["systemctl", "restart", u.id]])],
+            remediation: [revert("review", `Reload the generated units and restart ${u.id}.`, [["systemctl", "daemon-reload"], ["systemctl", "restart", "--", u.id]])],
           }),
         );
       }
@@ -207,8 +207,8 @@ function untrackedUnit(f: UnitFileFact, running: boolean, wants: UnitFileFact[])
   const enabledBy = wants.map((w) => w.wantedBy).filter((w): w is string => !!w);
   const { path, nix } = unitNix(f);
   const cmds: string[][] = [];
-  if (running) cmds.push(["systemctl", "stop", f.unit]);
-  cmds.push(["systemctl", "disable", ...(runtime ? ["--runtime"] : []), f.unit], ["rm", "-f", "--", f.path], ["systemctl", "daemon-reload"]);
+  if (running) cmds.push(["systemctl", "stop", "--", f.unit]);
+  cmds.push(["systemctl", "disable", ...(runtime ? ["--runtime"] : []), "--", f.unit], ["rm", "-f", "--", f.path], ["systemctl", "daemon-reload"]);
   return item({
     category: "service",
     subject: f.unit,
@@ -239,7 +239,7 @@ function transient(f: UnitFileFact, running: boolean): DriftItemX {
     evidence: `${f.unit} is a transient unit (systemd-run)${running ? " and is running" : ""}: nothing declares it.`,
     cause: f.modifiedAt ? { description: "started with systemd-run", when: f.modifiedAt, source: "file mtime" } : undefined,
     remediation: [
-      revert("auto", "Stop it (a transient unit disappears when stopped).", [["systemctl", "stop", f.unit]], ["systemctl", "is-active", "--quiet", f.unit]),
+      revert("auto", "Stop it (a transient unit disappears when stopped).", [["systemctl", "stop", "--", f.unit]], ["systemctl", "is-active", "--quiet", "--", f.unit]),
       adopt(path, nix, "If it should keep running, declare it as a service."),
     ],
   });
@@ -257,7 +257,7 @@ function overridingUnit(f: UnitFileFact): DriftItemX {
     evidence: `${f.path} replaces the unit NixOS generates for ${f.unit}.`,
     cause: f.modifiedAt ? { description: "unit file written", when: f.modifiedAt, source: "file mtime" } : undefined,
     remediation: [
-      revert("review", "Remove the replacement, reload, and restart the unit.", [["rm", "-f", "--", f.path], ["systemctl", "daemon-reload"], ["systemctl", "try-restart", f.unit]], ["test", "-e", f.path]),
+      revert("review", "Remove the replacement, reload, and restart the unit.", [["rm", "-f", "--", f.path], ["systemctl", "daemon-reload"], ["systemctl", "try-restart", "--", f.unit]], ["test", "-e", f.path]),
       adopt(path, nix, "Move the changes into the unit's declaration."),
     ],
   });
@@ -277,7 +277,7 @@ function enabledByHand(f: UnitFileFact, managed: boolean, running: boolean): Dri
     evidence: `${f.unit} was enabled by hand (${f.path}${runtime ? ", systemctl enable --runtime" : ""}): ${f.wantedBy} pulls it in, which the configuration does not declare.${running ? " It is running." : ""}`,
     cause: f.modifiedAt ? { description: "enabled", when: f.modifiedAt, source: "link mtime" } : undefined,
     remediation: [
-      revert("auto", "Stop and disable the manually enabled unit.", [["systemctl", "disable", ...(runtime ? ["--runtime"] : []), "--now", f.unit]], ["test", "-L", f.path]),
+      revert("auto", "Stop and disable the manually enabled unit.", [["systemctl", "disable", ...(runtime ? ["--runtime"] : []), "--now", "--", f.unit]], ["test", "-L", f.path]),
       adopt(path, `${path} = [ ${nixString(f.wantedBy ?? "multi-user.target")} ];`, managed ? "Declare that it should start with this target." : "Declare the unit and its target (systemd.services.<name> with serviceConfig as well)."),
     ],
   });
@@ -289,8 +289,8 @@ function masked(f: UnitFileFact, d: DeclaredState["services"][string] | undefine
   const severity: Severity = wanted ? "high" : managed ? "medium" : "low";
   const name = serviceName(f.unit);
   const path = optionPath("systemd", "services", name, "enable");
-  const cmds = [["systemctl", "unmask", ...(runtime ? ["--runtime"] : []), f.unit]];
-  if (wanted) cmds.push(["systemctl", "start", f.unit]);
+  const cmds = [["systemctl", "unmask", ...(runtime ? ["--runtime"] : []), "--", f.unit]];
+  if (wanted) cmds.push(["systemctl", "start", "--", f.unit]);
   return item({
     category: "service",
     subject: f.unit,
@@ -338,7 +338,7 @@ function dropIn(f: UnitFileFact, actual: ServicesFacts, declared: DeclaredState)
       (generatedText.length ? "" : "\n(the generated unit is not readable here, so the previous values are not shown)"),
     cause: f.modifiedAt ? { description: "drop-in written", when: f.modifiedAt, source: "file mtime" } : undefined,
     remediation: [
-      revert("review", `Remove the drop-in, reload, and restart ${f.unit} if it runs (a restart interrupts the service).`, [["rm", "-f", "--", f.path], ["systemctl", "daemon-reload"], ["systemctl", "try-restart", f.unit]], ["test", "-e", f.path]),
+      revert("review", `Remove the drop-in, reload, and restart ${f.unit} if it runs (a restart interrupts the service).`, [["rm", "-f", "--", f.path], ["systemctl", "daemon-reload"], ["systemctl", "try-restart", "--", f.unit]], ["test", "-e", f.path]),
       ...(adoptLines.length ? [adopt(optionPath("systemd", "services", name, "serviceConfig"), adoptLines.join("\n"), "Declare the changed settings.")] : []),
     ],
   });

@@ -2,19 +2,32 @@
 // recommended actions in order.
 import { DRIFT_CATEGORIES, SEVERITIES } from "../../report/schema.js";
 import type { DriftItemX, DriftReportX } from "../model.js";
+import { escapeControls } from "../../report/safe-text.js";
 import { shellCommand } from "./shell.js";
 
+/** Markdown text from names and values on the machine: control characters shown as escapes
+ * (`\x1b`, `\n`), markdown punctuation escaped. */
 function esc(s: string): string {
-  return s.replace(/([\\`*_[\]|<>])/g, "\\$1");
+  return escapeControls(s).replace(/([\\`*_[\]|<>])/g, "\\$1");
 }
 
-function fence(text: string, lang = ""): string {
-  const ticks = text.includes("```") ? "````" : "```";
+/** Inline code that survives backticks and control characters in the value. */
+function code(s: string): string {
+  const one = escapeControls(s);
+  const fence = "`".repeat(Math.max(0, ...(one.match(/`+/g) ?? []).map((r) => r.length)) + 1);
+  const pad = one.startsWith("`") || one.endsWith("`") ? " " : "";
+  return `${fence}${pad}${one}${pad}${fence}`;
+}
+
+/** A fenced block longer than any backtick run inside; control characters other than newline and tab shown as escapes. */
+function fence(raw: string, lang = ""): string {
+  const text = escapeControls(raw, "\n\t");
+  const ticks = "`".repeat(Math.max(2, ...(text.match(/`+/g) ?? []).map((r) => r.length)) + 1);
   return `${ticks}${lang}\n${text}\n${ticks}`;
 }
 
 function itemMd(it: DriftItemX): string {
-  const out = [`#### ${esc(it.category)}: ${esc(it.subject)}`, "", `- id: \`${it.id}\``, `- severity: **${it.severity}**`];
+  const out = [`#### ${esc(it.category)}: ${esc(it.subject)}`, "", `- id: ${code(it.id)}`, `- severity: **${it.severity}**`];
   if (it.cause) out.push(`- cause: ${esc(it.cause.description)}${it.cause.when ? ` (${it.cause.when})` : ""}${it.cause.source ? ` — ${esc(it.cause.source)}` : ""}`);
   out.push("", fence(it.evidence, "text"), "");
   for (const r of it.remediation) {
@@ -23,7 +36,7 @@ function itemMd(it: DriftItemX): string {
     const rest = r.description.split("\n").slice(1).join("\n");
     if (rest) out.push("", fence(rest, "yaml"));
     if (r.commands?.length) out.push("", fence(r.commands.map((c) => shellCommand(c)).join("\n"), "sh"));
-    if (r.nix) out.push("", `${r.optionPath ? `\`${r.optionPath}\`` : ""}${r.file ? ` in \`${r.file}${r.line ? `:${r.line}` : ""}\`` : ""}`, "", fence(r.nix, "nix"));
+    if (r.nix) out.push("", `${r.optionPath ? code(r.optionPath) : ""}${r.file ? ` in ${code(`${r.file}${r.line ? `:${r.line}` : ""}`)}` : ""}`, "", fence(r.nix, "nix"));
     out.push("");
   }
   return out.join("\n");

@@ -1,20 +1,18 @@
-// Quoting for POSIX shells: every argument becomes one word, exactly as given, whatever it holds
-// (spaces, quotes, $, backticks, globs, newlines, a leading dash is left to the command's `--`).
-
-const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+// Quoting for bash: every argument becomes one word, exactly as given, whatever it holds (spaces,
+// quotes, $, backticks, globs; control characters such as a newline or ESC are written as \xHH in
+// $'…' so the script holds none raw). A leading dash is left to the command's `--`.
+import { escapeControls, shellWord } from "../../report/safe-text.js";
 
 export function shellQuote(arg: string): string {
-  if (arg !== "" && SAFE.test(arg)) return arg;
-  // Single quotes keep everything literal; a single quote itself is closed, escaped, reopened.
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
+  return shellWord(arg);
 }
 
 export function shellCommand(args: readonly string[]): string {
   return args.map(shellQuote).join(" ");
 }
 
-/** A string safe to put after '#' in a script: one line, no control characters. */
+/** A string safe to put after '#' in a script: one line (line breaks become spaces), other control
+ * characters shown as escapes. */
 export function shellComment(text: string): string {
-  // Control characters (code points below 32, and DEL) become "?".
-  return [...text.replace(/[\r\n]+/g, " ")].map((c) => (c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127 ? "?" : c)).join("");
+  return escapeControls(text.replace(/[\r\n]+/g, " "));
 }
