@@ -33,6 +33,9 @@ options:
   --eval-timeout SECONDS  limit for nix eval (default 300)
   -h, --help
 
+Secrets in what is shown (shell-history causes, /etc diffs, unit settings) are redacted as the
+scan redacts them; the declared-state cache is nix-warden's own (owner-only).
+
 exit codes: 0 ok, 1 drift at or above --fail-on, 2 usage error, 3 the check could not run
 (e.g. the flake does not evaluate; the report says why).`;
 

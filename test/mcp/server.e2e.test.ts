@@ -13,6 +13,7 @@ import { ExplainRuleOutput } from "../../src/mcp/tools/explain-rule.js";
 import { RemediateOutput } from "../../src/mcp/tools/remediate.js";
 import { DriftReport, SecurityReport } from "../../src/report/schema.js";
 import { ALL_RULES } from "../../src/rules/index.js";
+import { cacheBase } from "../../src/system/state.js";
 import { nixAvailable } from "../helpers/nix.js";
 import { connect, tempDir, workspace } from "./helpers.js";
 
@@ -400,7 +401,7 @@ describe("check_drift", () => {
 });
 
 describe.skipIf(!nixAvailable)("check_drift with a real nix eval", () => {
-  it("evaluates the flake's host (cached inside the roots), and finds the example machine's drift", async () => {
+  it("evaluates the flake's host (cached in nix-warden's own cache, not the roots), and finds the example machine's drift", async () => {
     const { materializeRoot } = await import("../../src/drift/root-spec.js");
     const { EXAMPLE_DIR } = await import("../../src/drift/demo.js");
     const ws = await tempDir();
@@ -418,8 +419,9 @@ describe.skipIf(!nixAvailable)("check_drift with a real nix eval", () => {
     expect(report.declaredFrom).toBe(`${flake}#nixosConfigurations.web1`);
     expect(report.errors).toEqual([]);
     expect(report.items.map((i) => `${i.category}:${i.subject}`)).toEqual(expect.arrayContaining(["user:mallory", "package:htop-3.3.0"]));
-    // The declared state was cached under the root, not in ~/.cache.
-    expect((await readdir(join(ws, ".nix-warden", "cache", "drift"))).length).toBeGreaterThan(0);
+    // The declared state was cached in nix-warden's owner-only cache, never in the client's workspace.
+    expect((await readdir(join(cacheBase(), "drift"))).length).toBeGreaterThan(0);
+    expect(existsSync(join(ws, ".nix-warden", "cache"))).toBe(false);
     const again = DriftReportX.parse((await call(c, "check_drift", { flake: "nixos-config#web1", root: "machine" })).structuredContent);
     expect(again.timing.declaredFromCache).toBe(true);
   }, 300_000);

@@ -1,18 +1,20 @@
 // The declared-state cache: one JSON file per (flake, host, flake.lock, git HEAD + dirty content,
 // extractor). A second check of an unchanged repo skips `nix eval` entirely. Only local git flakes
 // are cached: for them the key covers everything Nix can see (tracked files; untracked ones are
-// invisible to a git flake). Writes are atomic; a corrupt entry is ignored.
+// invisible to a git flake). The entries live in nix-warden's own cache (`cacheDir("drift")`: 0700,
+// checked to be ours), are written atomically and readable by their owner only; a corrupt entry is
+// ignored. What is cached has its secrets redacted already (see redactDeclared in ../redact.js).
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { cacheDir, writeJsonAtomic } from "../../system/state.js";
 import type { GitFacts } from "../probes/git.js";
 import { extractorSource } from "./eval.js";
 import { parseDeclaredState, type DeclaredState } from "./schema.js";
 
-export function defaultCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  return join(base, "nix-warden", "drift");
+/** The declared-state cache directory (created 0700 and checked on first use). */
+export function declaredCacheDir(): Promise<string> {
+  return cacheDir("drift");
 }
 
 export interface CacheKeyInput {
@@ -42,8 +44,8 @@ export async function declaredCacheKey(input: CacheKeyInput): Promise<{ key?: st
   return { key: h.digest("hex").slice(0, 40) };
 }
 
-export async function readCachedDeclared(cacheDir: string, key: string): Promise<DeclaredState | undefined> {
-  const text = await readFile(join(cacheDir, `${key}.json`), "utf8").catch(() => undefined);
+export async function readCachedDeclared(key: string): Promise<DeclaredState | undefined> {
+  const text = await readFile(join(await declaredCacheDir(), `${key}.json`), "utf8").catch(() => undefined);
   if (!text) return undefined;
   try {
     const entry = JSON.parse(text) as { declared?: unknown };
@@ -53,10 +55,6 @@ export async function readCachedDeclared(cacheDir: string, key: string): Promise
   }
 }
 
-export async function writeCachedDeclared(cacheDir: string, key: string, meta: { flakeRef: string; host: string }, declared: DeclaredState): Promise<void> {
-  await mkdir(cacheDir, { recursive: true });
-  const file = join(cacheDir, `${key}.json`);
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, JSON.stringify({ createdAt: new Date().toISOString(), ...meta, declared }), "utf8");
-  await rename(tmp, file);
+export async function writeCachedDeclared(key: string, meta: { flakeRef: string; host: string }, declared: DeclaredState): Promise<void> {
+  await writeJsonAtomic(join(await declaredCacheDir(), `${key}.json`), { createdAt: new Date().toISOString(), ...meta, declared });
 }

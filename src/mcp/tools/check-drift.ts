@@ -1,6 +1,5 @@
 // The check_drift tool: compares what a flake declares for a host with the live machine (or a root
 // directory inside the allowed roots), stores the report, and returns it with a short summary.
-import { join } from "node:path";
 import { z } from "zod";
 import { checkDrift } from "../../drift/index.js";
 import { parseFlakeRef } from "../../drift/declared/flake-ref.js";
@@ -77,8 +76,6 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
             noCache: args.noCache,
             signal: extra.signal,
             cwd: primary,
-            // Caches stay inside the roots too.
-            cacheDir: join(primary, ".nix-warden", "cache", "drift"),
             nix: ctx.nix,
           });
         } finally {
