@@ -17,7 +17,7 @@ import type { DriftItemX, DriftReportX } from "./model.js";
 import { PROBES, runProbe, type ActualState, type ProbeName, type ProbeRun } from "./probes/index.js";
 import type { GitFacts } from "./probes/git.js";
 import { redactDeep, redactDriftReport } from "./redact.js";
-import { RootFs } from "./root.js";
+import { assertSystemRoot, RootFs } from "./root.js";
 
 export interface Location {
   file: string;
@@ -65,6 +65,8 @@ const DECLARATION_FREE: ProbeName[] = ["packages", "services", "files", "generat
 export async function checkDrift(options: CheckDriftOptions = {}): Promise<DriftReportX> {
   const started = performance.now();
   const root = resolve(options.root ?? "/");
+  // A root that is not a machine would compare as a machine with nothing on it: an error, never a pass.
+  if (root !== "/") await assertSystemRoot(root);
   const fs = new RootFs(root);
   const errors: ReportError[] = [];
   const notes: string[] = [];
