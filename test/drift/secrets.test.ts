@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { prepareExample, type ExampleWorkspace } from "../../src/drift/demo.js";
 import { checkDrift } from "../../src/drift/index.js";
 import { DriftReportX } from "../../src/drift/model.js";
-import { redactCommandLine } from "../../src/drift/redact.js";
+import { redactCommandLine, redactDriftItem } from "../../src/drift/redact.js";
+import { item, revert } from "../../src/drift/compare/common.js";
 import { renderMarkdown } from "../../src/drift/render/markdown.js";
 import { renderScript } from "../../src/drift/render/script.js";
 import { renderText } from "../../src/drift/render/text.js";
@@ -176,6 +177,32 @@ describe("secrets on the machine and in the configuration never reach drift's ou
     const md = await c.client.readResource({ uri: "nix-warden://reports/drift/web1/latest.md" });
     expectNoSecret("stored report (markdown)", JSON.stringify(md));
   }, 60_000);
+});
+
+describe("remediation that would need a secret", () => {
+  it("is not printed: its commands and guard are withheld and the step is left to a person", () => {
+    // No comparison builds a command from a secret today (commands take unit names, paths, users,
+    // package names, sysctl keys); a file whose very name is a token is the one way in.
+    const path = `/etc/${GH_DROPIN}`;
+    const it0 = item({
+      category: "file",
+      subject: path,
+      severity: "medium",
+      declared: null,
+      actual: { path },
+      evidence: `${path} is not managed by NixOS.`,
+      remediation: [revert("auto", `Move ${path} aside.`, [["mv", "--", path, `${path}.bak`]], ["test", "-e", path])],
+    });
+    const shown = redactDriftItem(it0);
+    const step = shown.remediation.find((r) => r.strategy === "revert")!;
+    expect(step.commands).toBeUndefined();
+    expect(step.guard).toBeUndefined();
+    expect(step.safety).toBe("manual");
+    expect(step.description).toMatch(/not shown: they would carry a secret/);
+    expectNoSecret("item", JSON.stringify(shown));
+    expect(shown.subject).toBe("/etc/ghp_…B2M (40 chars)");
+    expect(shown.id).toBe(it0.id); // the id still names the same item
+  });
 });
 
 describe("command lines are redacted by the shape of their arguments", () => {
