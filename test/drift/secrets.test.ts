@@ -3,7 +3,7 @@
 // writes or answers (the library's report, the built CLI's stdout and --output-dir files, the
 // declared-state cache, the MCP check_drift answer), and show them the way the scan does.
 import { spawnSync } from "node:child_process";
-import { appendFile, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { appendFile, chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { prepareExample, type ExampleWorkspace } from "../../src/drift/demo.js";
@@ -17,7 +17,8 @@ import { renderText } from "../../src/drift/render/text.js";
 import { cacheBase } from "../../src/system/state.js";
 import { CLI, connect } from "../mcp/helpers.js";
 import { nixAvailable } from "../helpers/nix.js";
-import { EXAMPLE } from "./helpers.js";
+import { EXAMPLE, tempDir } from "./helpers.js";
+import { declaredCacheDir } from "../../src/drift/declared/cache.js";
 
 const HASH = "$6$saltsalt$" + "Xq0bVw3N7rT1yZ8cLm4pK2sD9fG6hJ5aQeRuIoPz.WxYvBnM/1kE3tC7gH0jL2dF4sA6qW8eR0tY2uI4oP6aS8dF0gH2jK4l".slice(0, 86);
 const SLACK = "xoxb-1234567890-1234567890123-aBcDeFgHiJkLmNoPqRsTuVwX";
@@ -177,6 +178,27 @@ describe("secrets on the machine and in the configuration never reach drift's ou
     const md = await c.client.readResource({ uri: "nix-warden://reports/drift/web1/latest.md" });
     expectNoSecret("stored report (markdown)", JSON.stringify(md));
   }, 60_000);
+});
+
+describe("a declared-state cache left by an earlier version", () => {
+  it("is made owner-only and loses the entries others could read (they held secrets in clear)", async () => {
+    const base = await tempDir();
+    const dir = join(base, "drift");
+    await mkdir(dir, { mode: 0o755 });
+    await chmod(dir, 0o755);
+    await writeFile(join(dir, "old.json"), JSON.stringify({ declared: { services: { x: { serviceConfig: { Environment: `GITHUB_TOKEN=${GH_DECLARED}` } } } } }), { mode: 0o644 });
+    await writeFile(join(dir, "mine.json"), "{}", { mode: 0o600 });
+    const saved = process.env.NIX_WARDEN_CACHE_DIR;
+    process.env.NIX_WARDEN_CACHE_DIR = base;
+    try {
+      await chmod(base, 0o700);
+      expect(await declaredCacheDir()).toBe(dir);
+    } finally {
+      process.env.NIX_WARDEN_CACHE_DIR = saved;
+    }
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    expect((await readdir(dir)).sort()).toEqual(["mine.json"]);
+  });
 });
 
 describe("remediation that would need a secret", () => {

@@ -5,16 +5,39 @@
 // checked to be ours), are written atomically and readable by their owner only; a corrupt entry is
 // ignored. What is cached has its secrets redacted already (see redactDeclared in ../redact.js).
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { chmod, lstat, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { cacheDir, writeJsonAtomic } from "../../system/state.js";
+import { cacheBase, cacheDir, writeJsonAtomic } from "../../system/state.js";
 import type { GitFacts } from "../probes/git.js";
 import { extractorSource } from "./eval.js";
 import { parseDeclaredState, type DeclaredState } from "./schema.js";
 
-/** The declared-state cache directory (created 0700 and checked on first use). */
+/** Per cache base: the directory, once made private and tidied. */
+const tidied = new Map<string, Promise<string>>();
+
+/**
+ * The declared-state cache directory (created 0700 and checked). Earlier versions used this same
+ * path with the umask's modes and cached secrets in clear: on first use the directory is made 0700
+ * and entries readable by others (written by those versions) are deleted.
+ */
 export function declaredCacheDir(): Promise<string> {
-  return cacheDir("drift");
+  const base = cacheBase();
+  let ready = tidied.get(base);
+  if (ready) return ready;
+  ready = (async () => {
+    const dir = await cacheDir("drift");
+    await chmod(dir, 0o700);
+    for (const name of await readdir(dir)) {
+      const st = await lstat(join(dir, name)).catch(() => undefined);
+      if (st && (st.mode & 0o077 || !st.isFile())) await rm(join(dir, name), { force: true, recursive: st.isDirectory() });
+    }
+    return dir;
+  })().catch((e: unknown) => {
+    tidied.delete(base);
+    throw e;
+  });
+  tidied.set(base, ready);
+  return ready;
 }
 
 export interface CacheKeyInput {
@@ -33,7 +56,7 @@ export async function declaredCacheKey(input: CacheKeyInput): Promise<{ key?: st
   const lock = await readFile(join(input.localDir, "flake.lock")).catch(() => undefined);
   const h = createHash("sha256");
   h.update(JSON.stringify({
-    v: 1,
+    v: 2, // 2: secrets redacted before caching
     flakeRef: input.flakeRef,
     host: input.host,
     head: git.head,
