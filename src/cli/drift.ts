@@ -7,6 +7,7 @@ import { renderMetrics } from "../drift/render/metrics.js";
 import { renderScript } from "../drift/render/script.js";
 import { renderText } from "../drift/render/text.js";
 import type { DriftReportX } from "../drift/model.js";
+import { InvalidRootError } from "../drift/root.js";
 import { EXIT_FAIL_ON, EXIT_OK, parseChoice, parseCommandArgs, parseSeverity, UsageError } from "./args.js";
 
 export const summary = "compare what the repository declares with what the machine actually runs";
@@ -21,7 +22,9 @@ options:
   --flake REF             the configuration flake (default "."); REF#HOST also selects the host
   --host H                nixosConfigurations.<H> (default: this machine's hostname)
   --root DIR              read the machine from DIR instead of / (a mounted disk, an image);
-                          commands that need the live system (systemctl, nft, iptables) are skipped
+                          commands that need the live system (systemctl, nft, iptables) are skipped.
+                          DIR must be a system root: etc/ and one of etc/NIXOS, etc/os-release,
+                          nix/var, run/current-system, var/lib (else exit 2)
   --declared FILE         use a declared state produced earlier by the extractor (skips nix eval)
   --format F              text (default), json or markdown on stdout
   --output-dir DIR        also write drift-report.md, drift-report.json, remediation-script.sh
@@ -33,7 +36,11 @@ options:
   --eval-timeout SECONDS  limit for nix eval (default 300)
   -h, --help
 
-exit codes: 0 ok, 1 drift at or above --fail-on, 2 usage error, 3 the check could not run
+Secrets in what is shown (shell-history causes, /etc diffs, unit settings) are redacted as the
+scan redacts them; the declared-state cache is nix-warden's own (owner-only).
+
+exit codes: 0 ok, 1 drift at or above --fail-on, 2 usage error (a --root that is not a system
+root included), 3 the check could not run
 (e.g. the flake does not evaluate; the report says why).`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -85,6 +92,10 @@ export async function run(argv: string[]): Promise<number> {
       evalTimeoutMs,
       signal: controller.signal,
     });
+  } catch (e) {
+    // A wrong --root is the caller's mistake, not a machine without drift: exit 2, no report.
+    if (e instanceof InvalidRootError) throw new UsageError(`--root: ${e.message}`);
+    throw e;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

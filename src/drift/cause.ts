@@ -2,9 +2,12 @@
 // shadow's useradd/usermod/groupadd messages, NixOS switches) and shell histories (nix-env -i,
 // systemctl enable|start|mask, usermod, edits under /etc). Pure: items and evidence in, items with
 // causes out. A journal line (it has a time and a user) beats a history line; the latest match wins.
+// A command line quoted as a cause is redacted first (`useradd -p HASH`, `echo TOKEN`, `mysql -pX`):
+// histories are where people type their passwords.
 import { parseDrvName } from "./parse/drv-name.js";
 import type { HistoryEntry, HistoryFacts, JournalEntry } from "./probes/history.js";
 import type { DriftItemX } from "./model.js";
+import { redactCommandLine, redactText } from "./redact.js";
 
 type Matcher = (command: string, words: string[]) => boolean;
 
@@ -152,9 +155,9 @@ function fromJournal(item: DriftItemX, match: Matcher | undefined, journal: Jour
     let ev: Evidence | undefined;
     if (e.identifier === "sudo") {
       const sudo = parseSudoMessage(e.message);
-      if (sudo && match?.(sudo.command, words(sudo.command))) ev = { description: `${sudo.user} ran \`sudo ${sudo.command}\``, when: e.time, source: "journal (sudo)" };
+      if (sudo && match?.(sudo.command, words(sudo.command))) ev = { description: `${sudo.user} ran \`sudo ${redactCommandLine(sudo.command)}\``, when: e.time, source: "journal (sudo)" };
     } else if (shadowMatches(item, e)) {
-      ev = { description: `${e.identifier}: ${e.message}`, when: e.time, source: `journal (${e.identifier})` };
+      ev = { description: `${e.identifier}: ${redactText(e.message)}`, when: e.time, source: `journal (${e.identifier})` };
     }
     if (ev && (!best || (ev.when ?? "") >= (best.when ?? ""))) best = ev;
   }
@@ -169,7 +172,8 @@ function fromShell(match: Matcher | undefined, shell: HistoryEntry[]): Evidence 
     if (!best || (h.time ?? "") > (best.time ?? "") || ((h.time ?? "") === (best.time ?? "") && h.file === best.file && h.line > best.line)) best = h;
   }
   if (!best) return undefined;
-  return { description: `${best.user} ran \`${best.command.trim().slice(0, 300)}\` (${best.file}, line ${best.line})`, when: best.time, source: "shell history" };
+  // Redact before shortening: a token cut in half is no longer recognisable.
+  return { description: `${best.user} ran \`${redactCommandLine(best.command.trim()).slice(0, 300)}\` (${best.file}, line ${best.line})`, when: best.time, source: "shell history" };
 }
 
 export function attachCauses(items: DriftItemX[], history: HistoryFacts | undefined): DriftItemX[] {

@@ -70,7 +70,8 @@ export async function runExampleCheck(ws: ExampleWorkspace, extra: Partial<Check
     flake: ws.repo,
     host: "web1",
     root: ws.root,
-    cacheDir: join(ws.dir, "cache"),
+    // A throw-away repository: caching its declared state would only fill the user's cache.
+    noCache: true,
     ...(useNix ? {} : { declaredFile: join(EXAMPLE_DIR, "declared.json") }),
     ...extra,
   });

@@ -8,7 +8,7 @@ import { SEVERITY_RANK, atLeast, type ReportError, type Severity } from "../repo
 import { TOOL } from "../version.js";
 import { attachCauses } from "./cause.js";
 import { compareAll } from "./compare/index.js";
-import { declaredCacheKey, defaultCacheDir, readCachedDeclared, writeCachedDeclared } from "./declared/cache.js";
+import { declaredCacheKey, readCachedDeclared, writeCachedDeclared } from "./declared/cache.js";
 import { evalDeclared, listHosts } from "./declared/eval.js";
 import { parseFlakeRef, type FlakeRef } from "./declared/flake-ref.js";
 import { DeclaredState, parseDeclaredState } from "./declared/schema.js";
@@ -16,7 +16,8 @@ import { applyExceptions, loadExceptions } from "./exceptions.js";
 import type { DriftItemX, DriftReportX } from "./model.js";
 import { PROBES, runProbe, type ActualState, type ProbeName, type ProbeRun } from "./probes/index.js";
 import type { GitFacts } from "./probes/git.js";
-import { RootFs } from "./root.js";
+import { redactDeep, redactDriftReport } from "./redact.js";
+import { assertSystemRoot, RootFs } from "./root.js";
 
 export interface Location {
   file: string;
@@ -34,8 +35,7 @@ export interface CheckDriftOptions {
   declared?: DeclaredState;
   /** A JSON file holding such a declared state. */
   declaredFile?: string;
-  /** Where evaluated declared states are cached; default $XDG_CACHE_HOME/nix-warden/drift. */
-  cacheDir?: string;
+  /** Evaluate even when nix-warden's cache (`cacheDir("drift")`) holds this declared state. */
   noCache?: boolean;
   evalTimeoutMs?: number;
   probeTimeoutMs?: number;
@@ -65,6 +65,8 @@ const DECLARATION_FREE: ProbeName[] = ["packages", "services", "files", "generat
 export async function checkDrift(options: CheckDriftOptions = {}): Promise<DriftReportX> {
   const started = performance.now();
   const root = resolve(options.root ?? "/");
+  // A root that is not a machine would compare as a machine with nothing on it: an error, never a pass.
+  if (root !== "/") await assertSystemRoot(root);
   const fs = new RootFs(root);
   const errors: ReportError[] = [];
   const notes: string[] = [];
@@ -148,7 +150,8 @@ export async function checkDrift(options: CheckDriftOptions = {}): Promise<Drift
   for (const r of runs) for (const n of r.notes) notes.push(`${r.name}: ${n}`);
   runs.sort((a, b) => a.name.localeCompare(b.name));
 
-  const report: DriftReportX = {
+  // Every string handed out (CLI, files, MCP, the report store) has its secrets redacted here.
+  const report: DriftReportX = redactDriftReport({
     tool: TOOL,
     generatedAt: new Date().toISOString(),
     host,
@@ -163,7 +166,7 @@ export async function checkDrift(options: CheckDriftOptions = {}): Promise<Drift
     notes,
     errors,
     timing: { totalMs: round(performance.now() - started), evalMs: round(evalMs), declaredFromCache: fromCache, probesMs: round(probesMs) },
-  };
+  });
   return options.alertThreshold ? applyThreshold(report, options.alertThreshold) : report;
 }
 
@@ -197,17 +200,20 @@ async function evaluate(
   options: CheckDriftOptions,
   notes: string[],
 ): Promise<{ declared?: DeclaredState; host: string; evalMs: number; fromCache: boolean; error?: string }> {
-  const cacheDir = options.cacheDir ?? defaultCacheDir();
   const evalOpts = { timeoutMs: options.evalTimeoutMs, signal: options.signal, nix: options.nix };
   const tryHost = async (h: string) => {
     const key = options.noCache ? { reason: "not cached: --no-cache" } : await declaredCacheKey({ flakeRef: flake.ref, host: h, localDir: flake.localDir, git });
     if (key.key) {
-      const cached = await readCachedDeclared(cacheDir, key.key);
+      const cached = await readCachedDeclared(key.key).catch((e: Error) => void notes.push(`the cache was not used: ${e.message}`));
       if (cached) return { declared: cached, evalMs: 0, fromCache: true };
     } else if (key.reason) notes.push(key.reason);
     const r = await evalDeclared(flake.ref, h, evalOpts);
-    if (r.value && key.key) await writeCachedDeclared(cacheDir, key.key, { flakeRef: flake.ref, host: h }, r.value).catch((e: Error) => notes.push(`could not write the cache: ${e.message}`));
-    return { declared: r.value, evalMs: r.durationMs, fromCache: false, error: r.error };
+    // Secrets in the declaration (a unit's Environment) are only ever shown, never compared (the
+    // compared fields are names, ids, paths, ports and flags), so they are redacted before they are
+    // cached or used: the cache never holds one, and a cached run reports exactly what a fresh one does.
+    const value = r.value ? redactDeep(r.value) : undefined;
+    if (value && key.key) await writeCachedDeclared(key.key, { flakeRef: flake.ref, host: h }, value).catch((e: Error) => notes.push(`could not write the cache: ${e.message}`));
+    return { declared: value, evalMs: r.durationMs, fromCache: false, error: r.error };
   };
 
   const first = await tryHost(host);

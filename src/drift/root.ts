@@ -155,3 +155,41 @@ export function describeFsError(e: unknown): string {
   if (err?.code === "EACCES" || err?.code === "EPERM") return `permission denied: ${err.path ?? ""}`.trim();
   return err?.message ?? String(e);
 }
+
+/** A --root that is not a machine's root directory: checking it would find nothing and pass. */
+export class InvalidRootError extends Error {
+  constructor(message: string, readonly root: string) {
+    super(message);
+    this.name = "InvalidRootError";
+  }
+}
+
+/**
+ * What a system root has besides /etc: NixOS's marker, an os-release, Nix's state, the current
+ * system link, or /var/lib. The example machine and the fixtures have several; an empty directory,
+ * a repository checkout or a home directory has none.
+ */
+export const SYSTEM_ROOT_MARKERS = ["/etc/NIXOS", "/etc/os-release", "/nix/var", "/run/current-system", "/var/lib"];
+
+/** Throws InvalidRootError unless `root` is an existing directory that looks like a system root. */
+export async function assertSystemRoot(root: string): Promise<void> {
+  const st = await stat(root).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT" || e.code === "ENOTDIR") return undefined;
+    throw new InvalidRootError(`cannot read the root directory ${root}: ${describeFsError(e)}`, root);
+  });
+  if (!st) throw new InvalidRootError(`the root directory ${root} does not exist`, root);
+  if (!st.isDirectory()) throw new InvalidRootError(`the root ${root} is not a directory`, root);
+  const fs = new RootFs(root);
+  const etc = await fs.stat("/etc").catch(() => undefined);
+  if (!etc?.isDirectory()) throw new InvalidRootError(`${root} is not a system root: it has no etc/ directory`, root);
+  for (const marker of SYSTEM_ROOT_MARKERS) {
+    // The marker's own name (run/current-system may point into a store the root does not carry),
+    // its parent resolved inside the root.
+    const parent = await fs.resolve(posix.dirname(marker)).catch(() => undefined);
+    if (parent && (await fs.lstat(posix.join(parent, posix.basename(marker))).catch(() => undefined))) return;
+  }
+  throw new InvalidRootError(
+    `${root} is not a system root: it has etc/ but none of ${SYSTEM_ROOT_MARKERS.map((m) => m.slice(1)).join(", ")}`,
+    root,
+  );
+}

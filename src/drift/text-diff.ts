@@ -1,6 +1,8 @@
 // A small line diff (longest common subsequence) for showing how a file under /etc differs from the
-// version NixOS manages, with values that look secret redacted: a diff must never carry a secret
-// into a report.
+// version NixOS manages, with secrets redacted as the scan redacts them (the project's detectors,
+// not a keyword list that takes `author` or `tokenizer` for a secret): a diff must never carry a
+// secret into a report.
+import { redactText } from "./redact.js";
 
 export interface LineChange {
   op: "+" | "-";
@@ -38,14 +40,9 @@ export function diffLines(before: string, after: string): LineChange[] {
   return out;
 }
 
-const SECRET_KEY = /(pass(word|wd|phrase)?|secret|token|api[_-]?key|private[_-]?key|psk|credential|auth)/i;
-
-/** A line with the value of a secret-looking assignment replaced (key = value, key: value, key value). */
+/** A changed line with every secret in it redacted. */
 export function redactLine(line: string): string {
-  const m = /^(\s*[#;]?\s*[^\s=:]*?)(\s*[=:]\s*|\s+)(.+)$/.exec(line);
-  if (m && SECRET_KEY.test(m[1] as string) && (m[3] as string).trim() !== "") return `${m[1]}${m[2]}[redacted]`;
-  // Long opaque tokens anywhere (keys, hashes of passwords): keep the shape, not the value.
-  return line.replace(/[A-Za-z0-9+/_$.-]{40,}={0,2}/g, (t) => `${t.slice(0, 4)}…[redacted ${t.length} chars]`);
+  return redactText(line);
 }
 
 /** "+ added line" / "- removed line", redacted, at most `max` lines. */

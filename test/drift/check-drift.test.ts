@@ -12,7 +12,7 @@ import { DriftReportX } from "../../src/drift/model.js";
 import { DriftReport, DRIFT_CATEGORIES } from "../../src/report/schema.js";
 import { materializeRoot } from "../../src/drift/root-spec.js";
 import { nixAvailable } from "../helpers/nix.js";
-import { EXAMPLE, exampleDeclared, fixture, tempDir } from "./helpers.js";
+import { EXAMPLE, exampleDeclared, fixture, makeRoot, tempDir } from "./helpers.js";
 
 const ENV = { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.invalid", GIT_CONFIG_GLOBAL: "/dev/null" };
 let ws: ExampleWorkspace | undefined;
@@ -71,7 +71,7 @@ describe.skipIf(!nixAvailable)("checkDrift on the example machine", () => {
     await cp(join(EXAMPLE, "flake"), repo, { recursive: true });
     execFileSync("git", ["init", "-q", "--bare", "-b", "main", remote], { env: ENV });
     for (const args of [["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "x"], ["remote", "add", "origin", remote], ["push", "-q", "-u", "origin", "main"]]) execFileSync("git", ["-C", repo, ...args], { env: ENV, stdio: "ignore" });
-    const r = await checkDrift({ flake: repo, root, cacheDir: join(base, "cache") });
+    const r = await checkDrift({ flake: repo, root });
     expect(r.errors).toEqual([]);
     expect(r.items.map((i) => `${i.category}:${i.subject}: ${i.evidence}`)).toEqual([]);
     expect(r.drifted).toBe(false);
@@ -141,7 +141,7 @@ describe("nix-warden drift (CLI)", () => {
   });
 
   it("exits 3 and shows the reason when the declared state cannot be had", async () => {
-    const dir = await tempDir();
+    const dir = await makeRoot({ files: { "etc/os-release": "ID=nixos\n" } });
     const errs: string[] = [];
     vi.spyOn(console, "log").mockImplementation(() => undefined);
     vi.spyOn(console, "error").mockImplementation((s: unknown) => void errs.push(String(s)));

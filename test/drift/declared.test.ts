@@ -1,7 +1,7 @@
 // The declared state: the extractor evaluated by the real `nix eval` on a fixture flake (including
 // options that throw), host discovery, Nix's errors, the timeout, cancellation and the cache.
 import { execFileSync } from "node:child_process";
-import { cp, writeFile } from "node:fs/promises";
+import { cp, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkDrift } from "../../src/drift/index.js";
@@ -9,6 +9,7 @@ import { evalDeclared, listHosts } from "../../src/drift/declared/eval.js";
 import { parseFlakeRef, nixAttr } from "../../src/drift/declared/flake-ref.js";
 import { parseDeclaredState } from "../../src/drift/declared/schema.js";
 import { spawnCounter } from "../../src/system/run.js";
+import { cacheBase } from "../../src/system/state.js";
 import { nixAvailable } from "../helpers/nix.js";
 import { fixture, makeRoot, tempDir } from "./helpers.js";
 
@@ -72,12 +73,17 @@ describe.skipIf(!nixAvailable)("evaluating the declared state with nix eval", ()
     const repo = join(base, "repo");
     await cp(FLAKE, repo, { recursive: true });
     for (const args of [["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "x"]]) execFileSync("git", ["-C", repo, ...args], { env: ENV, stdio: "ignore" });
-    const root = await makeRoot({ files: { "etc/hostname": "web1\n" } });
-    const cacheDir = join(base, "cache");
-    const opts = { flake: repo, host: "web1", root, cacheDir, probes: ["git" as const] };
+    const root = await makeRoot({ files: { "etc/hostname": "web1\n", "etc/os-release": "ID=nixos\n" } });
+    const opts = { flake: repo, host: "web1", root, probes: ["git" as const] };
 
     const first = await checkDrift(opts);
     expect(first.timing.declaredFromCache).toBe(false);
+    // In nix-warden's own cache (never the repository): a 0700 directory of owner-only files.
+    const dir = join(cacheBase(), "drift");
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    const entries = (await readdir(dir)).filter((f) => f.endsWith(".json"));
+    expect(entries.length).toBeGreaterThan(0);
+    for (const f of entries) expect((await stat(join(dir, f))).mode & 0o777).toBe(0o600);
     const before = spawnCounter.count;
     const second = await checkDrift(opts);
     expect(second.timing.declaredFromCache).toBe(true);
@@ -96,7 +102,7 @@ describe.skipIf(!nixAvailable)("evaluating the declared state with nix eval", ()
   it("falls back to the only configuration when the machine's hostname is not one, and names the choices otherwise", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, "flake.nix"), `{ outputs = { self }: { nixosConfigurations.only.config = { networking.hostName = "only"; }; }; }\n`);
-    const root = await makeRoot({ files: { "etc/hostname": "elsewhere\n" } });
+    const root = await makeRoot({ files: { "etc/hostname": "elsewhere\n", "etc/os-release": "ID=nixos\n" } });
     const r = await checkDrift({ flake: `path:${dir}`, root, noCache: true, probes: [] });
     expect(r.host).toBe("only");
     expect(r.notes.join("\n")).toMatch(/not in nixosConfigurations; using the only host, only/);
@@ -114,7 +120,7 @@ describe("declared state files and flake references", () => {
   });
 
   it("reports an unreadable --declared file as an error entry", async () => {
-    const dir = await tempDir();
+    const dir = await makeRoot({ files: { "etc/os-release": "ID=nixos\n" } });
     await writeFile(join(dir, "d.json"), "{ not json");
     const r = await checkDrift({ declaredFile: join(dir, "d.json"), root: dir, probes: [] });
     expect(r.declaredFrom).toMatch(/^unavailable/);

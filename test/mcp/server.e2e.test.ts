@@ -13,7 +13,7 @@ import { ExplainRuleOutput } from "../../src/mcp/tools/explain-rule.js";
 import { RemediateOutput } from "../../src/mcp/tools/remediate.js";
 import { DriftReport, SecurityReport } from "../../src/report/schema.js";
 import { ALL_RULES } from "../../src/rules/index.js";
-import { repoKey, stateBase } from "../../src/system/state.js";
+import { cacheBase, repoKey, stateBase } from "../../src/system/state.js";
 import { nixAvailable } from "../helpers/nix.js";
 import { connect, tempDir, workspace } from "./helpers.js";
 
@@ -412,15 +412,16 @@ describe.skipIf(!nixAvailable)("check_drift with a real nix eval", () => {
     git("init", "-q");
     git("add", "-A");
     git("commit", "-qm", "web1");
-    // XDG_CACHE_HOME: where drift's default cache went before it moved to nix-warden's cache dir.
-    const xdgCache = await tempDir("nix-warden-xdg-cache-");
-    const c = await connect({ cwd: ws, env: { XDG_CACHE_HOME: xdgCache } });
+    const c = await connect({ cwd: ws });
     const r = await call(c, "check_drift", { flake: "nixos-config#web1", root: "machine" }, { timeout: 300_000 });
     expect(r.isError, text(r)).toBeFalsy();
     const report = DriftReportX.parse(r.structuredContent);
     expect(report.declaredFrom).toBe(`${flake}#nixosConfigurations.web1`);
     expect(report.errors).toEqual([]);
     expect(report.items.map((i) => `${i.category}:${i.subject}`)).toEqual(expect.arrayContaining(["user:mallory", "package:htop-3.3.0"]));
+    // The declared state was cached in nix-warden's owner-only cache, never in the client's workspace.
+    expect((await readdir(join(cacheBase(), "drift"))).length).toBeGreaterThan(0);
+    expect(existsSync(join(ws, ".nix-warden", "cache"))).toBe(false);
     const again = DriftReportX.parse((await call(c, "check_drift", { flake: "nixos-config#web1", root: "machine" })).structuredContent);
     expect(again.timing.declaredFromCache).toBe(true);
     // The declared state was cached, but not in the roots: nothing new in the workspace or the flake.

@@ -1,18 +1,43 @@
 // The declared-state cache: one JSON file per (flake, host, flake.lock, git HEAD + dirty content,
 // extractor). A second check of an unchanged repo skips `nix eval` entirely. Only local git flakes
 // are cached: for them the key covers everything Nix can see (tracked files; untracked ones are
-// invisible to a git flake). Writes are atomic; a corrupt entry is ignored.
+// invisible to a git flake). The entries live in nix-warden's own cache (`cacheDir("drift")`: 0700,
+// checked to be ours), are written atomically and readable by their owner only; a corrupt entry is
+// ignored. What is cached has its secrets redacted already (see redactDeclared in ../redact.js).
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
+import { chmod, lstat, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { cacheBase, cacheDir, writeJsonAtomic } from "../../system/state.js";
 import type { GitFacts } from "../probes/git.js";
 import { extractorSource } from "./eval.js";
 import { parseDeclaredState, type DeclaredState } from "./schema.js";
 
-export function defaultCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  return join(base, "nix-warden", "drift");
+/** Per cache base: the directory, once made private and tidied. */
+const tidied = new Map<string, Promise<string>>();
+
+/**
+ * The declared-state cache directory (created 0700 and checked). Earlier versions used this same
+ * path with the umask's modes and cached secrets in clear: on first use the directory is made 0700
+ * and entries readable by others (written by those versions) are deleted.
+ */
+export function declaredCacheDir(): Promise<string> {
+  const base = cacheBase();
+  let ready = tidied.get(base);
+  if (ready) return ready;
+  ready = (async () => {
+    const dir = await cacheDir("drift");
+    await chmod(dir, 0o700);
+    for (const name of await readdir(dir)) {
+      const st = await lstat(join(dir, name)).catch(() => undefined);
+      if (st && (st.mode & 0o077 || !st.isFile())) await rm(join(dir, name), { force: true, recursive: st.isDirectory() });
+    }
+    return dir;
+  })().catch((e: unknown) => {
+    tidied.delete(base);
+    throw e;
+  });
+  tidied.set(base, ready);
+  return ready;
 }
 
 export interface CacheKeyInput {
@@ -31,7 +56,7 @@ export async function declaredCacheKey(input: CacheKeyInput): Promise<{ key?: st
   const lock = await readFile(join(input.localDir, "flake.lock")).catch(() => undefined);
   const h = createHash("sha256");
   h.update(JSON.stringify({
-    v: 1,
+    v: 2, // 2: secrets redacted before caching
     flakeRef: input.flakeRef,
     host: input.host,
     head: git.head,
@@ -42,8 +67,8 @@ export async function declaredCacheKey(input: CacheKeyInput): Promise<{ key?: st
   return { key: h.digest("hex").slice(0, 40) };
 }
 
-export async function readCachedDeclared(cacheDir: string, key: string): Promise<DeclaredState | undefined> {
-  const text = await readFile(join(cacheDir, `${key}.json`), "utf8").catch(() => undefined);
+export async function readCachedDeclared(key: string): Promise<DeclaredState | undefined> {
+  const text = await readFile(join(await declaredCacheDir(), `${key}.json`), "utf8").catch(() => undefined);
   if (!text) return undefined;
   try {
     const entry = JSON.parse(text) as { declared?: unknown };
@@ -53,10 +78,6 @@ export async function readCachedDeclared(cacheDir: string, key: string): Promise
   }
 }
 
-export async function writeCachedDeclared(cacheDir: string, key: string, meta: { flakeRef: string; host: string }, declared: DeclaredState): Promise<void> {
-  await mkdir(cacheDir, { recursive: true });
-  const file = join(cacheDir, `${key}.json`);
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, JSON.stringify({ createdAt: new Date().toISOString(), ...meta, declared }), "utf8");
-  await rename(tmp, file);
+export async function writeCachedDeclared(key: string, meta: { flakeRef: string; host: string }, declared: DeclaredState): Promise<void> {
+  await writeJsonAtomic(join(await declaredCacheDir(), `${key}.json`), { createdAt: new Date().toISOString(), ...meta, declared });
 }
