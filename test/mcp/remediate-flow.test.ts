@@ -40,6 +40,11 @@ function recorder(root: string) {
       calls.push(`apply ${id}`);
       return { planId: id, journal: "j1", ok: true, outcomes: [{ actionId: "a1", ok: true, message: "edited" }] };
     },
+    async previewUndo(id) {
+      calls.push(`preview ${id}`);
+      // The journal's files, which need not be the plan's: the question must show these.
+      return id === "plan-7f3a" ? { planId: id, files: ["hosts/journal-only.nix"], branch: "nix-warden/fix-2026-01-01", previousBranch: "main", interrupted: false } : undefined;
+    },
     async undoPlan(id) {
       calls.push(`undo ${id}`);
       return { planId: id, ok: true, outcomes: [{ actionId: "a1", ok: true, message: "reverted" }] };
@@ -100,8 +105,13 @@ describe("remediate confirmation flow", () => {
     expect(s.calls).toEqual(["plan", "get plan-7f3a", "apply plan-7f3a"]);
     const u = await s.call({ undo: "plan-7f3a" });
     expect(RemediateOutput.parse(u.structuredContent).status).toBe("undone");
-    expect(s.calls.slice(-1)).toEqual(["undo plan-7f3a"]);
+    expect(s.calls.slice(-3)).toEqual(["get plan-7f3a", "preview plan-7f3a", "undo plan-7f3a"]);
     expect(s.asked).toHaveLength(2);
+    // The undo question lists what undo writes (the journal's files and branch), not the plan's actions.
+    expect(s.asked[1]).toContain("undo remediation plan plan-7f3a");
+    expect(s.asked[1]).toContain("- restore hosts/journal-only.nix to its bytes before the plan");
+    expect(s.asked[1]).toContain("switch back to main and delete branch nix-warden/fix-2026-01-01");
+    expect(s.asked[1]).not.toContain("harden shop-api");
   });
 
   it("the agent's confirm=true does not replace asking the user when the client can ask", async () => {
