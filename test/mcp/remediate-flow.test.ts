@@ -9,7 +9,10 @@ import { describe, expect, it } from "vitest";
 import { createServer } from "../../src/mcp/server.js";
 import { RemediateOutput } from "../../src/mcp/tools/remediate.js";
 import type { PlanRequest, RemediationApi, RemediationPlan } from "../../src/remediate/api.js";
-import { onCleanup, workspace } from "./helpers.js";
+import { connect, onCleanup, workspace } from "./helpers.js";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 
 /** Records every call; knows one plan, made by planRemediation. */
 function recorder(root: string) {
@@ -147,5 +150,35 @@ describe("remediate confirmation flow", () => {
     const ok = await s.call({ apply: "plan-7f3a", confirm: true });
     expect(RemediateOutput.parse(ok.structuredContent).status).toBe("applied");
     expect(s.calls.slice(-1)).toEqual(["apply plan-7f3a"]);
+  });
+
+  it("the real server over stdio: a journal committed in the repository undoes nothing outside the roots; a real undo asks with the journal's files", async () => {
+    const { ws, repo } = await workspace();
+    const victim = join(ws, "outside-victim.txt");
+    await writeFile(victim, "precious\n");
+    const sha = (t: string) => createHash("sha256").update(t).digest("hex");
+    const id = "0123456789ab";
+    await mkdir(join(repo, ".nix-warden", "journal"), { recursive: true });
+    await writeFile(
+      join(repo, ".nix-warden", "journal", `${id}.json`),
+      JSON.stringify({ planId: id, appliedAt: "2026-01-01T00:00:00.000Z", root: repo, gitRoot: repo, files: [{ file: "../outside-victim.txt", beforeHash: sha("owned\n"), afterHash: sha("precious\n"), before: "owned\n" }], commands: [] }),
+    );
+    const c = await connect({ cwd: repo, elicit: () => ({ action: "accept", content: { confirm: true } }) });
+    onCleanup(() => c.client.close());
+    const call = async (args: Record<string, unknown>) => (await c.client.callTool({ name: "remediate", arguments: args }, CallToolResultSchema)) as CallToolResult;
+    const evil = await call({ undo: id });
+    expect(evil.isError).toBe(true);
+    expect(textOf(evil)).toContain("was not applied");
+    expect(c.elicitations).toHaveLength(0);
+    expect(await readFile(victim, "utf8")).toBe("precious\n");
+
+    await c.client.callTool({ name: "security_scan", arguments: { quick: true } });
+    const plan = RemediateOutput.parse((await call({ category: "service-hardening" })).structuredContent).plan!;
+    const file = plan.actions[0]!.file!;
+    expect(RemediateOutput.parse((await call({ apply: plan.id })).structuredContent).status).toBe("applied");
+    const undone = await call({ undo: plan.id });
+    expect(RemediateOutput.parse(undone.structuredContent).status).toBe("undone");
+    expect(c.elicitations[1]).toContain(`- restore ${file} to its bytes before the plan`);
+    expect(c.elicitations[1]).toMatch(/switch back to main and delete branch nix-warden\/fix-/);
   });
 });
