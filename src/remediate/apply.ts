@@ -126,7 +126,8 @@ export async function applyPlan(root: string, planId: string, options: ApplyOpti
   // Applied before and nothing changed since: nothing to do.
   const previous = await loadJournal(root, planId);
   if (previous?.status === "committed") {
-    const now = await Promise.all(previous.files.map(async (f) => sha256(await readFile(await confinedPath(realRoot, f.file)).catch(() => Buffer.from("")))));
+    const hashOf = async (file: string) => sha256(await readFile(await confinedPath(realRoot, file)).catch(() => Buffer.from("")));
+    const now = await Promise.all(previous.files.map((f) => hashOf(f.file).catch(() => "")));
     if (previous.files.every((f, i) => now[i] === f.afterHash)) {
       return { planId, status: "already-applied", reason: "this plan was applied already; the files still hold its result", files, branch: previous.branch, commit: previous.commit, validation: [], commands: [], undoCommands: [] };
     }
@@ -382,6 +383,9 @@ async function restore(root: string, journal: Journal, signal?: AbortSignal): Pr
     if (h !== f.afterHash && h !== f.beforeHash) return no(`${f.file} changed since the plan was applied; undo it by hand (git log shows ${journal.commit ?? "the commit"})`);
     targets.push({ f, abs, before });
   }
+
+  // A plan without file edits left git alone: there is nothing of git's to put back.
+  if (journal.files.length === 0) return { planId, status: "undone", restored: [], undoCommands: [] };
 
   const ref = async (name: string) => {
     const r = await git(gitRoot, ["rev-parse", "--verify", "--quiet", name], signal);
