@@ -60,8 +60,8 @@ async function snapshot() {
   };
 }
 
-/** Run `remediate --apply` in the real CLI, paused at `step`, and kill it there with SIGKILL. */
-async function killApplyAt(step: string, planId: string, extra: string[]): Promise<void> {
+/** Run `remediate --apply` in the real CLI, paused at `step`, and kill it there (SIGKILL, or SIGINT as Ctrl-C sends). */
+async function killApplyAt(step: string, planId: string, extra: string[], signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
   const child = spawn(process.execPath, [CLI, "remediate", root, "--apply", planId, "--yes", ...extra], {
     env: { ...process.env, NIX_WARDEN_TEST_PAUSE_AT: step },
     stdio: ["ignore", "pipe", "pipe"],
@@ -85,7 +85,7 @@ async function killApplyAt(step: string, planId: string, extra: string[]): Promi
     await paused;
   } finally {
     const exited = new Promise((r) => child.once("exit", r));
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited.catch(() => undefined);
   }
 }
@@ -96,7 +96,7 @@ describe("remediate: an apply killed at any step is undone exactly", () => {
   it.each([
     ["clean", false],
     ["--allow-dirty", true],
-  ])("%s: kill -9 at each step, then --recover / --undo restore the state before apply", async (_name, dirty) => {
+  ])("%s: kill -9 (and Ctrl-C) at each step, then --recover / --undo restore the state before apply", async (_name, dirty) => {
     if (dirty) {
       // Unstaged, staged-and-unstaged, and untracked changes: all must survive the round trip.
       await writeFile(join(root, "job.nix"), MODULE("job") + "# local change\n");
@@ -111,7 +111,8 @@ describe("remediate: an apply killed at any step is undone exactly", () => {
     const before = await snapshot();
     const flags = dirty ? ["--allow-dirty"] : [];
     for (const [i, step] of STEPS.entries()) {
-      await killApplyAt(step, plan.id, flags);
+      // Ctrl-C at one step, kill -9 at the others.
+      await killApplyAt(step, plan.id, flags, step === "files-written" ? "SIGINT" : "SIGKILL");
       // Killed mid-apply: re-applying is refused until the repository is put back.
       if (step !== "intent") expect(await snapshot(), step).not.toEqual(before);
       const again = cli(["remediate", root, "--apply", plan.id, "--yes", ...flags]);
