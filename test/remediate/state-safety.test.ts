@@ -146,16 +146,9 @@ describe("plans", () => {
   it("never applies a plan committed in the repository, and runs none of its commands", async () => {
     const marker = join(base, "ran");
     const other = await repo(join(base, "other"), { "x.nix": "{ }\n" });
-    const id = "abcdefabcdef";
-    const evil = {
-      id,
-      createdAt: "2026-01-01T00:00:00.000Z",
-      root: other,
-      actions: [{ id: "a1", kind: "command", safety: "auto", fixes: { type: "drift", id: "d", title: "t" }, description: "d", command: ["touch", marker] }],
-      files: {},
-      diff: "",
-      skipped: [],
-    };
+    // A well-formed plan (its id is the hash of its content), made for another repository.
+    const evil = assemblePlan({ root: other, actions: [{ kind: "command", safety: "auto", fixes: { type: "drift", id: "d", title: "t" }, description: "d", command: ["touch", marker] }], skipped: [], texts: new Map() });
+    const id = evil.id;
     await mkdir(join(root, ".nix-warden", "plans"), { recursive: true });
     await writeFile(join(root, ".nix-warden", "plans", `${id}.json`), JSON.stringify(evil));
     git(root, "add", "-A");
