@@ -2,9 +2,10 @@
 import { createInterface } from "node:readline/promises";
 import { resolve, join } from "node:path";
 import { readFile } from "node:fs/promises";
-import { applyPlan, planRemediation, undoPlan, type ApplyResult, type Plan, type UndoResult } from "../remediate/index.js";
+import { applyPlan, planRemediation, recoverApplies, undoPlan, type ApplyResult, type Plan, type UndoResult } from "../remediate/index.js";
 import { shellCommand, writePlanOutputs } from "../remediate/script.js";
-import { STATE_DIR } from "../remediate/store.js";
+import { planDir } from "../remediate/store.js";
+import { ensureOwnDirectory } from "../system/state.js";
 import { escapeControls } from "../report/safe-text.js";
 import { DriftReport, FINDING_CATEGORIES, DRIFT_CATEGORIES } from "../report/schema.js";
 import { EXIT_OK, EXIT_USAGE, UsageError, parseChoice, parseCommandArgs, parseSeverity } from "./args.js";
@@ -23,13 +24,16 @@ Planning (a dry run; nothing changes):
   --safe-only             only fixes classified auto
   --strategy revert|adopt for drift: put the machine back (default) or write the change into the config
   --output-dir DIR        write remediation-patches/*.patch and remediation-script.sh there
+                          (default: beside the plan, in nix-warden's state directory)
 Applying:
   --apply PLAN_ID         apply exactly that plan (asks for confirmation unless --yes)
   --yes                   confirm without asking
   --run-commands          also run the plan's system commands, one at a time (confirmed separately)
   --allow-dirty           apply even if the files to edit have uncommitted changes
   --current-branch        commit on the current branch instead of nix-warden/fix-<date>
-  --undo PLAN_ID          revert the file edits of an applied plan (prints how to undo its commands)
+  --undo PLAN_ID          put the repository back as it was before the plan was applied (branch,
+                          file bytes, uncommitted changes); prints how to undo its commands
+  --recover               undo every apply in this repository that was interrupted (killed)
   --format text|json`;
 
 async function ask(question: string): Promise<boolean> {
@@ -57,6 +61,7 @@ export async function run(argv: string[]): Promise<number> {
     "allow-dirty": { type: "boolean" },
     "current-branch": { type: "boolean" },
     undo: { type: "string" },
+    recover: { type: "boolean" },
     format: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
@@ -66,18 +71,28 @@ export async function run(argv: string[]): Promise<number> {
   }
   const format = parseChoice(values.format, "--format", ["text", "json"] as const, "text");
   const root = resolve(positionals[0] ?? ".");
-  if (values.apply && values.undo) throw new UsageError("--apply and --undo cannot be used together");
+  // `--apply ''` is a mistake (an empty variable), not a request for a new plan.
+  for (const flag of ["apply", "undo"] as const) {
+    if (values[flag] !== undefined && !/^[0-9a-f]{12}$/.test(values[flag])) throw new UsageError(`--${flag} needs a plan id (12 hex digits from a dry run), not '${values[flag]}'`);
+  }
+  if ([values.apply, values.undo, values.recover].filter((v) => v !== undefined).length > 1) throw new UsageError("--apply, --undo and --recover cannot be used together");
   if (values.category && ![...FINDING_CATEGORIES, ...DRIFT_CATEGORIES].includes(values.category as never)) {
     throw new UsageError(`--category must be one of ${[...FINDING_CATEGORIES, ...DRIFT_CATEGORIES].join(", ")}`);
   }
 
-  if (values.undo) {
+  if (values.undo !== undefined) {
     const r = await undoPlan(root, values.undo);
     print(format, r, renderUndo(r));
     return r.status === "undone" ? EXIT_OK : 1;
   }
 
-  if (values.apply) {
+  if (values.recover) {
+    const rs = await recoverApplies(root);
+    print(format, rs, rs.length ? rs.map(renderUndo).join("") : "Nothing to recover: no interrupted apply in this repository.\n");
+    return rs.every((r) => r.status === "undone") ? EXIT_OK : 1;
+  }
+
+  if (values.apply !== undefined) {
     const interactive = process.stdin.isTTY === true;
     if (!values.yes) {
       if (!interactive) {
@@ -111,7 +126,8 @@ export async function run(argv: string[]): Promise<number> {
     safeOnly: values["safe-only"],
     driftStrategy: parseChoice(values.strategy, "--strategy", ["revert", "adopt"] as const, "revert"),
   });
-  const outDir = values["output-dir"] ? resolve(values["output-dir"]) : join(root, STATE_DIR, "plans", plan.id);
+  // Never into the repository by default: a committed symlink there could carry the write elsewhere.
+  const outDir = values["output-dir"] ? resolve(values["output-dir"]) : await ensureOwnDirectory(join(await planDir(root), plan.id));
   await writePlanOutputs(plan, outDir);
   print(format, plan, renderPlan(plan, root, path, outDir));
   return EXIT_OK;
@@ -157,7 +173,8 @@ function renderApply(r: ApplyResult): string {
 function renderUndo(r: UndoResult): string {
   const out = [`plan ${r.planId}: ${r.status}${r.reason ? ` (${r.reason})` : ""}`];
   for (const f of r.restored) out.push(`restored ${f}`);
-  if (r.commit) out.push(`commit: ${r.commit}`);
+  if (r.status === "undone" && r.branch) out.push(`HEAD: back on ${r.branch}`);
+  if (r.deletedBranch) out.push(`deleted branch ${r.deletedBranch}`);
   for (const u of r.undoCommands) out.push(`to undo a system action, run: ${Array.isArray(u) ? shellCommand(u) : u}`);
   return out.map((l) => escapeControls(l)).join("\n") + "\n";
 }

@@ -110,6 +110,18 @@ export interface ApplyOptions {
   onProgress?: (progress: { done: number; total: number; message?: string }) => void;
 }
 
+/** What undoing an applied plan would write, from its journal (not from the plan): the files that
+ * get their original bytes back, and the branch HEAD returns to. */
+export interface UndoPreview {
+  planId: string;
+  files: string[];
+  /** The fix branch that is deleted, when apply made one. */
+  branch?: string;
+  previousBranch?: string;
+  /** The apply did not finish (killed): undo puts back whatever it had done. */
+  interrupted: boolean;
+}
+
 export interface RemediationApi {
   /** A plan for the selected items; changes nothing. The plan is kept until it expires. */
   planRemediation(request: PlanRequest): Promise<RemediationPlan>;
@@ -117,6 +129,8 @@ export interface RemediationApi {
   getPlan(planId: string, options: { root: string }): Promise<RemediationPlan | undefined>;
   /** Apply exactly this plan, journaled; refuses when the plan no longer matches the files. */
   applyPlan(planId: string, options: ApplyOptions): Promise<ApplyResult>;
+  /** What undoPlan would write (undefined when the plan was not applied here). */
+  previewUndo(planId: string, options: { root: string }): Promise<UndoPreview | undefined>;
   /** Revert an applied plan from its journal. */
   undoPlan(planId: string, options: ApplyOptions): Promise<UndoResult>;
 }
@@ -136,6 +150,7 @@ export const unavailableRemediation: RemediationApi = {
   planRemediation: () => Promise.reject(new RemediationUnavailableError()),
   getPlan: () => Promise.reject(new RemediationUnavailableError()),
   applyPlan: () => Promise.reject(new RemediationUnavailableError()),
+  previewUndo: () => Promise.reject(new RemediationUnavailableError()),
   undoPlan: () => Promise.reject(new RemediationUnavailableError()),
 };
 
@@ -206,8 +221,7 @@ export const coreRemediation: RemediationApi = {
   },
   async applyPlan(planId, { root, signal }) {
     const { applyPlan } = await import("./apply.js");
-    const { loadPlan } = await import("./store.js");
-    const { join } = await import("node:path");
+    const { journalPath, loadPlan } = await import("./store.js");
     const plan = await loadPlan(root, planId);
     const r = await applyPlan(root, planId, { signal });
     const ok = r.status === "applied" || r.status === "already-applied";
@@ -225,12 +239,19 @@ export const coreRemediation: RemediationApi = {
       }));
     if (!ok) outcomes.unshift({ actionId: "plan", ok: false, message: `${r.status}: ${r.reason ?? ""}`.trim() });
     for (const v of r.validation) outcomes.push({ actionId: "validation", ok: v.ok, message: `${v.check}: ${v.detail}` });
-    return { planId, journal: join(root, ".nix-warden", "journal", `${planId}.json`), outcomes, ok };
+    return { planId, journal: await journalPath(root, planId), outcomes, ok };
+  },
+  async previewUndo(planId, { root }) {
+    const { previewUndo } = await import("./apply.js");
+    const p = await previewUndo(root, planId);
+    if (!p || p.status === "undone" || p.status === "rolled-back") return undefined;
+    return { planId, files: p.files, ...(p.createdBranch && p.branch ? { branch: p.branch } : {}), ...(p.previousBranch ? { previousBranch: p.previousBranch } : {}), interrupted: p.status !== "committed" };
   },
   async undoPlan(planId, { root, signal }) {
     const { undoPlan } = await import("./apply.js");
     const r = await undoPlan(root, planId, { signal });
     const outcomes = r.status === "undone" ? r.restored.map((f) => ({ actionId: f, ok: true, message: `restored ${f}` })) : [{ actionId: "plan", ok: false, message: r.reason ?? "refused" }];
+    if (r.deletedBranch) outcomes.push({ actionId: "branch", ok: true, message: `back on ${r.branch}; deleted ${r.deletedBranch}` });
     for (const u of r.undoCommands) outcomes.push({ actionId: "command", ok: true, message: `to undo a system action, run: ${Array.isArray(u) ? u.join(" ") : u}` });
     return { planId, outcomes, ok: r.status === "undone" };
   },

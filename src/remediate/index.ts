@@ -11,12 +11,12 @@ import { join, resolve } from "node:path";
 import type { DriftReport, Finding, SecurityReport } from "../report/schema.js";
 import { runScanWithFixes } from "../scan/index.js";
 import type { TextEdit } from "../rules/types.js";
-import { assemblePlan, type Plan, type PlanAction } from "./plan.js";
+import { assemblePlan, sha256, type Plan, type PlanAction } from "./plan.js";
 import { selectFindings, type Selection } from "./select.js";
 import { savePlan } from "./store.js";
 import { driftActions } from "./drift.js";
 
-export { applyPlan, undoPlan, type ApplyOptions, type ApplyResult, type UndoResult } from "./apply.js";
+export { applyPlan, previewUndo, recoverApplies, undoPlan, type ApplyOptions, type ApplyResult, type UndoPreview, type UndoResult } from "./apply.js";
 export type { Plan, PlanAction } from "./plan.js";
 
 export interface PlanOptions extends Selection {
@@ -88,7 +88,15 @@ export async function planRemediation(options: PlanOptions): Promise<PlanResult>
       if (t !== undefined) fileTexts.set(e.file, t);
     }
   }
-  const plan = assemblePlan({ root, actions, skipped, texts: fileTexts, now: options.now });
+  // Plans are bound to the files' bytes: apply edits the bytes, so a comment in another encoding
+  // survives. Bytes that no longer decode to the scanned text keep the text's hash: apply then
+  // refuses the plan as stale.
+  const hashes = new Map<string, string>();
+  for (const [file, text] of fileTexts) {
+    const bytes = await readFile(join(root, file)).catch(() => undefined);
+    if (bytes && bytes.toString("utf8") === text) hashes.set(file, sha256(bytes));
+  }
+  const plan = assemblePlan({ root, actions, skipped, texts: fileTexts, hashes, now: options.now });
   const path = await savePlan(root, plan);
   return { plan, report, path };
 }

@@ -45,7 +45,7 @@ export const Plan = z.object({
   createdAt: z.string(),
   root: z.string(),
   actions: z.array(PlanAction),
-  /** sha256 of every file the edits touch, as they were when planned. */
+  /** sha256 of the bytes of every file the edits touch, as they were when planned. */
   files: z.record(z.string(), z.string()),
   /** All edits as one unified diff. */
   diff: z.string(),
@@ -64,6 +64,8 @@ export interface PlanInput {
   skipped: Array<{ id: string; reason: string }>;
   /** Current contents of the files the edits touch. */
   texts: Map<string, string>;
+  /** sha256 of each file's bytes, when they are not the UTF-8 of its text (a Latin-1 comment). */
+  hashes?: Map<string, string>;
   now?: Date;
 }
 
@@ -105,7 +107,7 @@ export function assemblePlan(input: PlanInput): Plan {
   });
   const allEdits = actions.flatMap((a) => a.edits ?? []);
   const files: Record<string, string> = {};
-  for (const e of allEdits) files[e.file] ??= sha256(input.texts.get(e.file)!);
+  for (const e of allEdits) files[e.file] ??= input.hashes?.get(e.file) ?? sha256(input.texts.get(e.file)!);
   const diff = diffOf(allEdits, input.texts);
   return { id: planIdOf(actions, files), createdAt: (input.now ?? new Date()).toISOString(), root: input.root, actions, files, diff, skipped };
 }

@@ -1,33 +1,16 @@
-// Where plans and journals live: `.nix-warden/plans/<id>.json` and `.nix-warden/journal/<id>.json`
-// in the repository (the directory gets a .gitignore so none of it is committed). Files are written
-// atomically (temp file + rename) and readable only by their owner.
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+// Where plans and journals live: in nix-warden's state directory, outside the repository
+// (`<state>/repos/<key>/plans/<id>.json`, `.../journal/<id>.json`, see src/system/state.ts). Nothing
+// is ever read from the repository's checkout: a plan or journal committed there is no plan.
+//
+// Each file carries an HMAC (key: localKey(), kept outside the repository) over its content and
+// the repository's realpath: a file someone else wrote, or one copied from another repository,
+// does not load.
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { open, readFile, readdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { Plan, planIdOf } from "./plan.js";
-
-export const STATE_DIR = ".nix-warden";
-
-export async function ensureStateDir(root: string): Promise<string> {
-  const dir = join(root, STATE_DIR);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeFile(join(dir, ".gitignore"), "# nix-warden's local state: plans, journals, reports\n*\n", { flag: "w" });
-  return dir;
-}
-
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  await writeFile(tmp, JSON.stringify(value, null, 2) + "\n", { mode: 0o600 });
-  await rename(tmp, path);
-}
-
-export async function savePlan(root: string, plan: Plan): Promise<string> {
-  const dir = join(await ensureStateDir(root), "plans");
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const path = join(dir, `${plan.id}.json`);
-  await writeJsonAtomic(path, plan);
-  return path;
-}
+import { localKey, repoStateSubdir, writeJsonAtomic } from "../system/state.js";
+import { canonicalJson, Plan, planIdOf } from "./plan.js";
 
 const PLAN_ID = /^[0-9a-f]{12}$/;
 
@@ -35,26 +18,84 @@ export function validPlanId(id: string): boolean {
   return PLAN_ID.test(id);
 }
 
-export async function loadPlan(root: string, id: string): Promise<Plan | undefined> {
-  if (!validPlanId(id)) return undefined;
+export async function planDir(root: string): Promise<string> {
+  return repoStateSubdir(root, "plans");
+}
+
+export async function journalDir(root: string): Promise<string> {
+  return repoStateSubdir(root, "journal");
+}
+
+async function macOf(kind: "plan" | "journal", realRoot: string, body: unknown): Promise<string> {
+  return createHmac("sha256", await localKey()).update(canonicalJson({ kind, root: realRoot, body })).digest("hex");
+}
+
+function sameMac(a: string, b: string): boolean {
+  const x = Buffer.from(a, "hex");
+  const y = Buffer.from(b, "hex");
+  return x.length === 32 && x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Make a rename durable: fsync the directory that holds the file. */
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, "r");
   try {
-    const plan = Plan.parse(JSON.parse(await readFile(join(root, STATE_DIR, "plans", `${id}.json`), "utf8")));
-    // Apply executes exactly the plan that was shown: a stored plan that was altered is no plan.
-    return plan.id === id && planIdOf(plan.actions, plan.files) === id ? plan : undefined;
-  } catch {
-    return undefined;
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }
 
+async function saveSigned(kind: "plan" | "journal", root: string, dir: string, id: string, body: object): Promise<string> {
+  const realRoot = await realpath(root);
+  const { mac: _old, ...content } = body as { mac?: string };
+  const path = join(dir, `${id}.json`);
+  await writeJsonAtomic(path, { ...content, mac: await macOf(kind, realRoot, JSON.parse(JSON.stringify(content))) });
+  await syncDir(dir);
+  return path;
+}
+
+async function loadSigned(kind: "plan" | "journal", root: string, dir: string, id: string): Promise<unknown> {
+  if (!validPlanId(id)) return undefined;
+  let raw: { mac?: unknown };
+  try {
+    raw = JSON.parse(await readFile(join(dir, `${id}.json`), "utf8")) as { mac?: unknown };
+  } catch {
+    return undefined;
+  }
+  if (!raw || typeof raw !== "object" || typeof raw.mac !== "string") return undefined;
+  const { mac, ...content } = raw;
+  return sameMac(mac as string, await macOf(kind, await realpath(root), content)) ? content : undefined;
+}
+
+export async function savePlan(root: string, plan: Plan): Promise<string> {
+  return saveSigned("plan", root, await planDir(root), plan.id, plan);
+}
+
+/** A plan made here, for this repository, unaltered; else undefined. */
+export async function loadPlan(root: string, id: string): Promise<Plan | undefined> {
+  const content = await loadSigned("plan", root, await planDir(root), id);
+  const parsed = Plan.safeParse(content);
+  if (!parsed.success) return undefined;
+  const plan = parsed.data;
+  const realRoot = await realpath(root);
+  if ((await realpath(plan.root).catch(() => plan.root)) !== realRoot) return undefined;
+  // Apply executes exactly the plan that was shown: a stored plan that was altered is no plan.
+  return plan.id === id && planIdOf(plan.actions, plan.files) === id ? plan : undefined;
+}
+
 export const JournalFile = z.object({
+  /** Relative to the repository; confined again before every use. */
   file: z.string(),
   beforeHash: z.string(),
   afterHash: z.string(),
-  /** The original content when git cannot give it back (the file had uncommitted changes). */
-  before: z.string().optional(),
-  /** Else the commit holding the original. */
-  beforeCommit: z.string().optional(),
+  /** The original bytes (base64), whatever git holds. */
+  before: z.string(),
+  mode: z.number().int(),
+  /** The file's index entry before apply (`git ls-files -s`), null when it was not in the index. */
+  index: z.object({ mode: z.string(), blob: z.string() }).nullable(),
 });
+export type JournalFile = z.infer<typeof JournalFile>;
 
 export const JournalCommand = z.object({
   action: z.string(),
@@ -62,19 +103,28 @@ export const JournalCommand = z.object({
   exitCode: z.number().int().nullable(),
   ok: z.boolean(),
   output: z.string(),
-  undo: z.union([z.array(z.string()), z.string()]).optional(),
   /** Not run: its guard said the step was no longer needed. */
   skipped: z.boolean().optional(),
 });
 
+/** Where an apply got to. Written ahead of each step, so a killed apply can be undone exactly:
+ * intent (nothing touched yet, or the branch made), files-written, validated, committed; then
+ * rolled-back or undone. */
+export const JournalStatus = z.enum(["intent", "files-written", "validated", "committed", "rolled-back", "undone"]);
+export type JournalStatus = z.infer<typeof JournalStatus>;
+
 export const Journal = z.object({
+  version: z.literal(2),
   planId: z.string(),
   appliedAt: z.string(),
-  root: z.string(),
-  gitRoot: z.string(),
+  status: JournalStatus,
   previousBranch: z.string().optional(),
   previousHead: z.string().optional(),
+  /** The branch the commit goes on: the new fix branch, or the previous branch. */
   branch: z.string().optional(),
+  createdBranch: z.boolean(),
+  /** The repository had uncommitted changes when apply started (an --allow-dirty run). */
+  dirty: z.boolean(),
   commit: z.string().optional(),
   files: z.array(JournalFile),
   commands: z.array(JournalCommand),
@@ -83,18 +133,27 @@ export const Journal = z.object({
 export type Journal = z.infer<typeof Journal>;
 
 export async function saveJournal(root: string, journal: Journal): Promise<string> {
-  const dir = join(await ensureStateDir(root), "journal");
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const path = join(dir, `${journal.planId}.json`);
-  await writeJsonAtomic(path, journal);
-  return path;
+  return saveSigned("journal", root, await journalDir(root), journal.planId, journal);
 }
 
+export async function journalPath(root: string, id: string): Promise<string> {
+  return join(await journalDir(root), `${id}.json`);
+}
+
+/** The journal of a plan applied here; undefined when there is none or it is not ours. */
 export async function loadJournal(root: string, id: string): Promise<Journal | undefined> {
-  if (!validPlanId(id)) return undefined;
-  try {
-    return Journal.parse(JSON.parse(await readFile(join(root, STATE_DIR, "journal", `${id}.json`), "utf8")));
-  } catch {
-    return undefined;
+  const parsed = Journal.safeParse(await loadSigned("journal", root, await journalDir(root), id));
+  return parsed.success && parsed.data.planId === id ? parsed.data : undefined;
+}
+
+/** Journals of applies that did not finish (killed, or crashed): what `--recover` undoes. */
+export async function unfinishedJournals(root: string): Promise<Journal[]> {
+  const dir = await journalDir(root);
+  const ids = (await readdir(dir)).filter((n) => /^[0-9a-f]{12}\.json$/.test(n)).map((n) => n.slice(0, 12));
+  const out: Journal[] = [];
+  for (const id of ids) {
+    const j = await loadJournal(root, id);
+    if (j && ["intent", "files-written", "validated"].includes(j.status)) out.push(j);
   }
+  return out;
 }

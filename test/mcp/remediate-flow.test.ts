@@ -9,7 +9,10 @@ import { describe, expect, it } from "vitest";
 import { createServer } from "../../src/mcp/server.js";
 import { RemediateOutput } from "../../src/mcp/tools/remediate.js";
 import type { PlanRequest, RemediationApi, RemediationPlan } from "../../src/remediate/api.js";
-import { onCleanup, workspace } from "./helpers.js";
+import { connect, onCleanup, workspace } from "./helpers.js";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 
 /** Records every call; knows one plan, made by planRemediation. */
 function recorder(root: string) {
@@ -39,6 +42,11 @@ function recorder(root: string) {
     async applyPlan(id) {
       calls.push(`apply ${id}`);
       return { planId: id, journal: "j1", ok: true, outcomes: [{ actionId: "a1", ok: true, message: "edited" }] };
+    },
+    async previewUndo(id) {
+      calls.push(`preview ${id}`);
+      // The journal's files, which need not be the plan's: the question must show these.
+      return id === "plan-7f3a" ? { planId: id, files: ["hosts/journal-only.nix"], branch: "nix-warden/fix-2026-01-01", previousBranch: "main", interrupted: false } : undefined;
     },
     async undoPlan(id) {
       calls.push(`undo ${id}`);
@@ -100,8 +108,13 @@ describe("remediate confirmation flow", () => {
     expect(s.calls).toEqual(["plan", "get plan-7f3a", "apply plan-7f3a"]);
     const u = await s.call({ undo: "plan-7f3a" });
     expect(RemediateOutput.parse(u.structuredContent).status).toBe("undone");
-    expect(s.calls.slice(-1)).toEqual(["undo plan-7f3a"]);
+    expect(s.calls.slice(-3)).toEqual(["get plan-7f3a", "preview plan-7f3a", "undo plan-7f3a"]);
     expect(s.asked).toHaveLength(2);
+    // The undo question lists what undo writes (the journal's files and branch), not the plan's actions.
+    expect(s.asked[1]).toContain("undo remediation plan plan-7f3a");
+    expect(s.asked[1]).toContain("- restore hosts/journal-only.nix to its bytes before the plan");
+    expect(s.asked[1]).toContain("switch back to main and delete branch nix-warden/fix-2026-01-01");
+    expect(s.asked[1]).not.toContain("harden shop-api");
   });
 
   it("the agent's confirm=true does not replace asking the user when the client can ask", async () => {
@@ -137,5 +150,35 @@ describe("remediate confirmation flow", () => {
     const ok = await s.call({ apply: "plan-7f3a", confirm: true });
     expect(RemediateOutput.parse(ok.structuredContent).status).toBe("applied");
     expect(s.calls.slice(-1)).toEqual(["apply plan-7f3a"]);
+  });
+
+  it("the real server over stdio: a journal committed in the repository undoes nothing outside the roots; a real undo asks with the journal's files", async () => {
+    const { ws, repo } = await workspace();
+    const victim = join(ws, "outside-victim.txt");
+    await writeFile(victim, "precious\n");
+    const sha = (t: string) => createHash("sha256").update(t).digest("hex");
+    const id = "0123456789ab";
+    await mkdir(join(repo, ".nix-warden", "journal"), { recursive: true });
+    await writeFile(
+      join(repo, ".nix-warden", "journal", `${id}.json`),
+      JSON.stringify({ planId: id, appliedAt: "2026-01-01T00:00:00.000Z", root: repo, gitRoot: repo, files: [{ file: "../outside-victim.txt", beforeHash: sha("owned\n"), afterHash: sha("precious\n"), before: "owned\n" }], commands: [] }),
+    );
+    const c = await connect({ cwd: repo, elicit: () => ({ action: "accept", content: { confirm: true } }) });
+    onCleanup(() => c.client.close());
+    const call = async (args: Record<string, unknown>) => (await c.client.callTool({ name: "remediate", arguments: args }, CallToolResultSchema)) as CallToolResult;
+    const evil = await call({ undo: id });
+    expect(evil.isError).toBe(true);
+    expect(textOf(evil)).toContain("was not applied");
+    expect(c.elicitations).toHaveLength(0);
+    expect(await readFile(victim, "utf8")).toBe("precious\n");
+
+    await c.client.callTool({ name: "security_scan", arguments: { quick: true } });
+    const plan = RemediateOutput.parse((await call({ category: "service-hardening" })).structuredContent).plan!;
+    const file = plan.actions[0]!.file!;
+    expect(RemediateOutput.parse((await call({ apply: plan.id })).structuredContent).status).toBe("applied");
+    const undone = await call({ undo: plan.id });
+    expect(RemediateOutput.parse(undone.structuredContent).status).toBe("undone");
+    expect(c.elicitations[1]).toContain(`- restore ${file} to its bytes before the plan`);
+    expect(c.elicitations[1]).toMatch(/switch back to main and delete branch nix-warden\/fix-/);
   });
 });

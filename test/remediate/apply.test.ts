@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applyPlan, planRemediation, undoPlan } from "../../src/remediate/index.js";
 import { assemblePlan } from "../../src/remediate/plan.js";
-import { savePlan } from "../../src/remediate/store.js";
+import { journalPath, savePlan } from "../../src/remediate/store.js";
 import { reversibleCommands } from "../../src/drift/compare/common.js";
 import type { DriftReport } from "../../src/report/schema.js";
 import { clearScanCache, runScan } from "../../src/scan/index.js";
@@ -156,7 +156,7 @@ describe("remediate: apply and undo", () => {
     const plan2 = assemblePlan({ root, actions: [mk(["true"]), mk(["false"]), mk(["touch", join(root, "never")])], skipped: [], texts, now: new Date(0) });
     await savePlan(root, plan2);
     // The first plan was applied (no edits, no commands run); use a fresh journal-free id.
-    await rm(join(root, ".nix-warden", "journal"), { recursive: true, force: true });
+    await rm(await journalPath(root, plan2.id), { force: true });
     const r = await applyPlan(root, plan2.id, { runCommands: true });
     expect(r.commands.map((c) => [c.command[0], c.ok])).toEqual([
       ["true", true],

@@ -4,7 +4,7 @@
 // plan id of an earlier dry run. The planning and applying is the remediation core's (src/remediate/
 // api.ts); this module is the contract and the confirmation.
 import { z } from "zod";
-import { ApplyResult, RemediationPlan, RemediationUnavailableError, UndoResult, type RemediationPlan as Plan } from "../../remediate/api.js";
+import { ApplyResult, RemediationPlan, RemediationUnavailableError, UndoResult, type RemediationPlan as Plan, type UndoPreview } from "../../remediate/api.js";
 import { Severity, type DriftReport, type SecurityReport } from "../../report/schema.js";
 import { securityHostKey } from "../../report/store.js";
 import { checkHostNames, errorResult, toolError, type Extra, type ServerContext } from "../context.js";
@@ -39,31 +39,42 @@ export const RemediateOutput = z.object({
 });
 export type RemediateOutput = z.infer<typeof RemediateOutput>;
 
-/** Confirmation of an apply or undo: elicited from the user, or the explicit flag. */
-async function confirmWithUser(ctx: ServerContext, extra: Extra, action: "apply" | "undo", plan: Plan): Promise<"yes" | "no"> {
-  const message =
-    `nix-warden wants to ${action === "apply" ? "apply" : "undo"} remediation plan ${plan.id} in ${plan.root}:\n` +
+/** The user's answer to one elicited yes/no question. */
+async function elicitYes(ctx: ServerContext, extra: Extra, message: string, title: string, description: string): Promise<"yes" | "no"> {
+  const result = await ctx.server.server.elicitInput(
+    {
+      mode: "form",
+      message,
+      requestedSchema: { type: "object", properties: { confirm: { type: "boolean", title, description } }, required: ["confirm"] },
+    },
+    { relatedRequestId: extra.requestId, signal: extra.signal },
+  );
+  return result.action === "accept" && result.content?.confirm === true ? "yes" : "no";
+}
+
+/** Confirmation of an apply: the plan's actions, which are what apply writes and runs. */
+function applyQuestion(plan: Plan): string {
+  return (
+    `nix-warden wants to apply remediation plan ${plan.id} in ${plan.root}:\n` +
     plan.actions
       .slice(0, 20)
       .map((a) => `- ${a.type === "edit" ? `edit ${a.file}` : `run ${JSON.stringify(a.command)}`}: ${a.description} (${a.safety})`)
       .join("\n") +
     (plan.actions.length > 20 ? `\n... and ${plan.actions.length - 20} more` : "") +
-    `\n\n${action === "apply" ? "Apply these changes" : "Revert these changes"}?`;
-  const result = await ctx.server.server.elicitInput(
-    {
-      mode: "form",
-      message,
-      requestedSchema: {
-        type: "object",
-        properties: {
-          confirm: { type: "boolean", title: action === "apply" ? "Apply the plan" : "Undo the plan", description: `Plan ${plan.id}` },
-        },
-        required: ["confirm"],
-      },
-    },
-    { relatedRequestId: extra.requestId, signal: extra.signal },
+    "\n\nApply these changes?"
   );
-  return result.action === "accept" && result.content?.confirm === true ? "yes" : "no";
+}
+
+/** Confirmation of an undo: the journal's files and branches, which are what undo writes. */
+function undoQuestion(preview: UndoPreview, root: string): string {
+  const files = preview.files.slice(0, 40).map((f) => `- restore ${f} to its bytes before the plan`);
+  if (preview.files.length > 40) files.push(`... and ${preview.files.length - 40} more`);
+  const head = preview.branch ? [`- switch back to ${preview.previousBranch ?? "the commit apply started from"} and delete branch ${preview.branch}`] : [];
+  return (
+    `nix-warden wants to undo remediation plan ${preview.planId} in ${root}${preview.interrupted ? " (its apply was interrupted)" : ""}:\n` +
+    [...files, ...head].join("\n") +
+    "\n\nRevert these changes?"
+  );
 }
 
 function structured(out: RemediateOutput, text: string) {
@@ -112,23 +123,26 @@ export function registerRemediateTool(ctx: ServerContext): void {
                 `This client cannot ask the user through the server (no MCP elicitation), so: show the user the plan, and only after they explicitly agree, call remediate again with ${action}="${planId}" and confirm=true.`,
             );
           const plan = await ctx.remediation.getPlan(planId, { root });
-          if (!plan) return toolError(`remediate: no plan with id ${planId} (unknown or expired). Run remediate without apply to make a new plan.`);
+          const preview = action === "undo" ? await ctx.remediation.previewUndo(planId, { root }) : undefined;
+          if (action === "apply" && !plan) return toolError(`remediate: no plan with id ${planId} (unknown or expired). Run remediate without apply to make a new plan.`);
+          if (action === "undo" && !preview) return toolError(`remediate: plan ${planId} was not applied in ${root} (or was undone already): nothing to undo.`);
           if (canElicit) {
-            const answer = await confirmWithUser(ctx, extra, action, plan);
+            const question = action === "apply" ? applyQuestion(plan!) : undoQuestion(preview!, root);
+            const answer = await elicitYes(ctx, extra, question, action === "apply" ? "Apply the plan" : "Undo the plan", `Plan ${planId}`);
             if (answer === "no") {
               ctx.log("notice", `remediate: the user declined to ${action} plan ${planId}`);
-              return structured({ status: "declined", message: `The user declined; plan ${planId} was not ${action === "apply" ? "applied" : "undone"}. Nothing changed.`, plan }, `The user declined: nothing changed (plan ${planId}).`);
+              return structured({ status: "declined", message: `The user declined; plan ${planId} was not ${action === "apply" ? "applied" : "undone"}. Nothing changed.`, ...(plan ? { plan } : {}) }, `The user declined: nothing changed (plan ${planId}).`);
             }
           }
           ctx.log("notice", `remediate: ${action} plan ${planId} in ${root} (confirmed by the user)`);
           if (action === "apply") {
             const result = await ctx.remediation.applyPlan(planId, { root, signal: extra.signal });
             const text = `${result.ok ? "Applied" : "Could not fully apply"} plan ${planId}: ${result.outcomes.filter((o) => o.ok).length}/${result.outcomes.length} action(s) succeeded. Undo with remediate undo="${planId}".`;
-            return structured({ status: "applied", message: text, plan, result }, text);
+            return structured({ status: "applied", message: text, plan: plan!, result }, text);
           }
           const undo = await ctx.remediation.undoPlan(planId, { root, signal: extra.signal });
           const text = `${undo.ok ? "Undid" : "Could not fully undo"} plan ${planId}: ${undo.outcomes.filter((o) => o.ok).length}/${undo.outcomes.length} action(s) reverted.`;
-          return structured({ status: "undone", message: text, plan, undo }, text);
+          return structured({ status: "undone", message: text, ...(plan ? { plan } : {}), undo }, text);
         }
 
         // Dry run: draw on the latest stored reports.
