@@ -1,9 +1,8 @@
 // `nix-warden parse FILE...`: what the parser sees. By default it prints, for each file, the text
 // `nix-instantiate --parse FILE` prints; `--format json` prints the syntax tree instead, and
 // `--format paths` the option paths the file defines.
-import { readFile } from "node:fs/promises";
 import { parseNix, showParsed, type ParsedNix } from "../nix/index.js";
-import { resolveNixFile } from "../nix/files.js";
+import { readRegularFile, resolveNixFile } from "../nix/files.js";
 import { treeToJson } from "../nix/json.js";
 import { buildOptionIndex } from "../nix/options.js";
 import { EXIT_USAGE, parseChoice, parseCommandArgs } from "./args.js";
@@ -41,9 +40,10 @@ export async function run(argv: string[]): Promise<number> {
     let path: string;
     try {
       path = await resolveNixFile(arg);
-      parsed = parseNix(await readFile(path, "utf8"), { path, dialect });
+      parsed = parseNix(await readRegularFile(path), { path, dialect });
     } catch (e) {
-      console.error(`error: cannot read '${arg}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      console.error(`error: cannot read '${arg}': ${code === "ENOTREG" ? "not a regular file" : (code ?? (e as Error).message)}`);
       failed = true;
       continue;
     }

@@ -2,6 +2,7 @@
 // longest match, the same start-condition stack (strings, indented strings, paths), the same quirks
 // (`x:x` is a URI, `a/b` a path, `a->b` the identifier `a-` then `>`). Unlike Nix it keeps whitespace
 // and comments as tokens and never stops: bad input yields diagnostics and error tokens.
+import { checkDeadline } from "./deadline.js";
 import { SyntaxKind as K } from "./syntax.js";
 
 export interface Token {
@@ -27,11 +28,18 @@ export interface LexResult {
   starts: number[];
   ends: number[];
   diagnostics: LexDiagnostic[];
+  /** Work done, in character steps and tokens: linear in the input (the tests hold it to that). */
+  steps: number;
 }
 
 /** The tokens as objects, for callers that prefer them (tests, the fuzzer). */
 export function tokenList(r: LexResult): Token[] {
   return r.kinds.map((kind, i) => ({ kind, start: r.starts[i]!, end: r.ends[i]! }));
+}
+
+interface RunCache {
+  start: number;
+  end: number;
 }
 
 const enum Mode {
@@ -130,12 +138,56 @@ class Lexer {
   readonly diagnostics: LexDiagnostic[] = [];
   readonly modes: Mode[] = [Mode.INITIAL];
   i = 0;
+  // The last run of each character class found, [start, end): the same run is asked for again at
+  // every token inside it (`a.b.b.b…` is one run of path characters, one of URI-scheme characters),
+  // and rescanning it each time made lexing quadratic. A run's end does not depend on where in it
+  // the scan starts, so any query inside the last run is answered at once.
+  readonly pathRun: RunCache = { start: -1, end: -1 };
+  readonly segRun: RunCache = { start: -1, end: -1 };
+  readonly schemeRun: RunCache = { start: -1, end: -1 };
+  readonly uriRun: RunCache = { start: -1, end: -1 };
+  // The last search for a comment's `*/`: from `from`, found at `at` (-1: none up to the end).
+  commentFrom = Number.MAX_SAFE_INTEGER; // nothing searched yet
+  commentClose = -1;
+  /** Character steps taken (runs scanned and tokens pushed): linear in the input; tests check it. */
+  steps = 0;
 
   constructor(
     readonly src: string,
     readonly pipes: boolean,
   ) {
     this.n = src.length;
+  }
+
+  /** End of the run of `table` characters starting at `j`. */
+  runEnd(table: Uint8Array, cache: RunCache, j: number): number {
+    if (j >= cache.start && j <= cache.end) return cache.end;
+    let k = j;
+    while (k < this.n) {
+      const d = this.src.charCodeAt(k);
+      if (d < 128 && table[d] === 1) k++;
+      else break;
+    }
+    this.steps += k - j;
+    cache.start = j;
+    cache.end = k;
+    return k;
+  }
+
+  /** End of `{PATH_CHAR}*(\/{PATH_CHAR}+)*` from `j`: the run of characters that are path
+   * characters or a `/` followed by one. */
+  segmentsEnd(j: number): number {
+    const cache = this.segRun;
+    if (j >= cache.start && j <= cache.end) return cache.end;
+    let k = j;
+    for (;;) {
+      k = this.runEnd(PATH_CHAR, this.pathRun, k);
+      if (this.code(k) === CH_SLASH && this.is(PATH_CHAR, this.code(k + 1))) k++;
+      else break;
+    }
+    cache.start = j;
+    cache.end = k;
+    return k;
   }
 
   code(j: number): number {
@@ -147,6 +199,8 @@ class Lexer {
   }
 
   push(kind: K, end: number): void {
+    this.steps++;
+    checkDeadline();
     this.kinds.push(kind);
     this.starts.push(this.i);
     this.ends.push(end);
@@ -155,57 +209,36 @@ class Lexer {
 
   // {PATH_CHAR}*(\/{PATH_CHAR}+)+\/?  -> length or 0
   matchPath(j: number): number {
-    let k = j;
-    while (this.is(PATH_CHAR, this.code(k))) k++;
-    let segments = 0;
-    while (this.code(k) === CH_SLASH && this.is(PATH_CHAR, this.code(k + 1))) {
-      k += 2;
-      while (this.is(PATH_CHAR, this.code(k))) k++;
-      segments++;
-    }
-    if (segments === 0) return 0;
+    const run = this.runEnd(PATH_CHAR, this.pathRun, j);
+    if (this.code(run) !== CH_SLASH || !this.is(PATH_CHAR, this.code(run + 1))) return 0;
+    let k = this.segmentsEnd(run);
     if (this.code(k) === CH_SLASH) k++;
     return k - j;
   }
   // {PATH_CHAR}*\/  -> length or 0
   matchPathSeg(j: number): number {
-    let k = j;
-    while (this.is(PATH_CHAR, this.code(k))) k++;
+    const k = this.runEnd(PATH_CHAR, this.pathRun, j);
     return this.code(k) === CH_SLASH ? k + 1 - j : 0;
   }
   // \~(\/{PATH_CHAR}+)+\/?
   matchHPath(j: number): number {
     if (this.code(j) !== CH_TILDE) return 0;
-    let k = j + 1;
-    let segments = 0;
-    while (this.code(k) === CH_SLASH && this.is(PATH_CHAR, this.code(k + 1))) {
-      k += 2;
-      while (this.is(PATH_CHAR, this.code(k))) k++;
-      segments++;
-    }
-    if (segments === 0) return 0;
+    if (this.code(j + 1) !== CH_SLASH || !this.is(PATH_CHAR, this.code(j + 2))) return 0;
+    let k = this.segmentsEnd(j + 1);
     if (this.code(k) === CH_SLASH) k++;
     return k - j;
   }
   // \<{PATH_CHAR}+(\/{PATH_CHAR}+)*\>
   matchSPath(j: number): number {
-    let k = j + 1;
-    if (!this.is(PATH_CHAR, this.code(k))) return 0;
-    while (this.is(PATH_CHAR, this.code(k))) k++;
-    while (this.code(k) === CH_SLASH && this.is(PATH_CHAR, this.code(k + 1))) {
-      k += 2;
-      while (this.is(PATH_CHAR, this.code(k))) k++;
-    }
+    if (!this.is(PATH_CHAR, this.code(j + 1))) return 0;
+    const k = this.segmentsEnd(j + 1);
     return this.code(k) === CH_GT ? k + 1 - j : 0;
   }
   // [a-zA-Z][a-zA-Z0-9\+\-\.]*\:[URI_CHAR]+
   matchUri(j: number): number {
-    let k = j + 1;
-    while (this.is(URI_SCHEME_CHAR, this.code(k))) k++;
+    const k = this.runEnd(URI_SCHEME_CHAR, this.schemeRun, j + 1);
     if (this.code(k) !== CH_COLON || !this.is(URI_CHAR, this.code(k + 1))) return 0;
-    k++;
-    while (this.is(URI_CHAR, this.code(k))) k++;
-    return k - j;
+    return this.runEnd(URI_CHAR, this.uriRun, k + 1) - j;
   }
   // (([1-9][0-9]*\.[0-9]*)|(0?\.[0-9]+))([Ee][+-]?[0-9]+)?
   matchFloat(j: number): number {
@@ -232,6 +265,18 @@ class Lexer {
       }
     }
     return k - j;
+  }
+
+  // Where the star-slash closing a comment opened just before `from` is (-1: nowhere). An
+  // unterminated comment is lexed as `/` and `*`, so a run of comment openers asks again at each
+  // one: remember the last answer.
+  commentEnd(from: number): number {
+    if (from >= this.commentFrom && (this.commentClose < 0 || from <= this.commentClose)) return this.commentClose;
+    const close = this.src.indexOf("*/", from);
+    this.steps += (close < 0 ? this.n : close) - from;
+    this.commentFrom = from;
+    this.commentClose = close;
+    return close;
   }
 
   /** Path-like rules that compete in longest match: PATH_SEG${ / HPATH_START${ (start of an
@@ -290,7 +335,7 @@ class Lexer {
       return;
     }
     if (c === CH_SLASH && this.code(this.i + 1) === CH_STAR) {
-      const close = this.src.indexOf("*/", this.i + 2);
+      const close = this.commentEnd(this.i + 2);
       if (close >= 0) {
         this.push(K.TOKEN_COMMENT, close + 2);
         return;
@@ -346,21 +391,11 @@ class Lexer {
         }
       }
       // Path-like rules can only match when a `/` follows the run of path characters (or for `~/`).
-      let run = this.i;
-      while (run < this.n) {
-        const d = this.src.charCodeAt(run);
-        if (d < 128 && PATH_CHAR[d] === 1) run++;
-        else break;
-      }
+      const run = this.runEnd(PATH_CHAR, this.pathRun, this.i);
       if ((this.code(run) === CH_SLASH || (c === CH_TILDE && this.code(this.i + 1) === CH_SLASH)) && this.lexPathLike(bestLen)) return;
       if (ID_START[c] === 1 && c !== 95 /* _ */) {
         // A URI needs `:` right after its scheme characters.
-        let k = this.i + 1;
-        while (k < this.n) {
-          const d = this.src.charCodeAt(k);
-          if (d < 128 && URI_SCHEME_CHAR[d] === 1) k++;
-          else break;
-        }
+        const k = this.runEnd(URI_SCHEME_CHAR, this.schemeRun, this.i + 1);
         if (this.code(k) === CH_COLON) {
           const u = this.matchUri(this.i);
           if (u > bestLen) {
@@ -575,8 +610,7 @@ class Lexer {
     }
     if (this.i < this.n) {
       // {PATH}|{PATH_SEG}|{PATH_CHAR}+
-      let chars = 0;
-      while (this.is(PATH_CHAR, this.code(this.i + chars))) chars++;
+      const chars = this.runEnd(PATH_CHAR, this.pathRun, this.i) - this.i;
       const len = Math.max(this.matchPath(this.i), this.matchPathSeg(this.i), chars);
       if (len > 0) {
         const end = this.i + len;
@@ -623,7 +657,7 @@ class Lexer {
     if (mode !== Mode.INPATH && mode !== Mode.INPATH_SLASH) break;
     this.lexInPath(mode);
   }
-  return { kinds: this.kinds, starts: this.starts, ends: this.ends, diagnostics: this.diagnostics };
+  return { kinds: this.kinds, starts: this.starts, ends: this.ends, diagnostics: this.diagnostics, steps: this.steps };
   }
 }
 

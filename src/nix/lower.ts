@@ -13,6 +13,7 @@ import {
   type ExprAttrs,
   type Formal,
 } from "./ast.js";
+import { checkDeadline } from "./deadline.js";
 import { SyntaxKind as K, type SyntaxElement, type SyntaxNode, type SyntaxToken } from "./syntax.js";
 
 export type Dialect = "nix-2.8" | "current";
@@ -82,6 +83,7 @@ class Lowerer {
 
   expr(node: SyntaxNode | undefined): Expr {
     if (!node) return STATIC_ERROR;
+    checkDeadline();
     if (node.kind === K.NODE_BIN_OP || node.kind === K.NODE_APPLY) return this.spine(node);
     return this.single(node);
   }
@@ -668,6 +670,7 @@ export function checkScopes(expr: Expr, extraGlobals?: Iterable<string>): Semant
     for (let i = path.length - 1; i >= 0; i--) push(path[i]!.expr, s);
   };
   while (exprs.length > 0) {
+    checkDeadline();
     const e = exprs.pop()!;
     const scope = scopes.pop()!;
     switch (e.type) {

@@ -4,6 +4,7 @@
 // function and its `let`/`with`, the `config = ...` of the full module form, `lib.mkIf c {..}`,
 // `mkMerge [..]`, `optionalAttrs`, `if/then/else`, `//`, priorities (`mkForce`, `mkDefault`,
 // `mkOverride n`, `mkBefore`...) and let-bound attribute sets, recording the conditions it passed.
+import { checkDeadline } from "./deadline.js";
 import { SyntaxKind as K, type SyntaxNode } from "./syntax.js";
 import { unescapeString } from "./lower.js";
 
@@ -57,6 +58,9 @@ export interface OptionIndex {
   isModule: boolean;
 }
 
+/** How many let-bound names one definition is followed through. */
+const MAX_LET_EXPANSIONS = 64;
+
 const MODULE_KEYS = new Set(["imports", "options", "config", "_file", "key", "disabledModules", "meta", "freeformType", "_class"]);
 const PRIORITY_FNS: Record<string, Priority | "order"> = {
   mkForce: "mkForce",
@@ -82,11 +86,14 @@ export function flattenApply(node: SyntaxNode): { fn: SyntaxNode; args: SyntaxNo
   const args: SyntaxNode[] = [];
   let n: SyntaxNode = node;
   while (n.kind === K.NODE_APPLY) {
+    checkDeadline();
     const [f, a] = n.childNodes();
     if (!f || !a) break;
-    args.unshift(a);
+    // push and reverse, not unshift: unshift moves every element each time (quadratic in `f a b c …`)
+    args.push(a);
     n = unparen(f) ?? f;
   }
+  args.reverse();
   return { fn: n, args };
 }
 
@@ -194,6 +201,7 @@ class IndexBuilder {
   walkValue(node: SyntaxNode | undefined, state: WalkState, out = this.definitions): boolean {
     const n = unparen(node);
     if (!n) return false;
+    checkDeadline();
     switch (n.kind) {
       case K.NODE_ATTR_SET:
         this.walkAttrs(n, state, out);
@@ -222,7 +230,9 @@ class IndexBuilder {
       }
       case K.NODE_IDENT: {
         const bound = lookup(state.scope, n.text);
-        if (!bound || state.expanding.has(bound)) return false;
+        // A cycle, or a chain of names too long to be a module (`v2 = v1; v1 = v0; …`): each step
+        // copies the chain so far, so an unbounded one costs quadratic time and the stack.
+        if (!bound || state.expanding.has(bound) || state.expanding.size >= MAX_LET_EXPANSIONS) return false;
         const expanding = new Set(state.expanding).add(bound);
         return this.walkValue(bound, { ...state, via: [...state.via, `let ${n.text}`], expanding }, out);
       }

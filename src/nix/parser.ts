@@ -3,6 +3,7 @@
 // It never throws: it records diagnostics and keeps building, so the tree always covers the input.
 // Parsing emits events (start node / token / finish node, as rust-analyzer does) that are then
 // built into the lossless tree with whitespace and comments attached.
+import { checkDeadline } from "./deadline.js";
 import { lex, type LexOptions, type LexResult } from "./lexer.js";
 import { SourceText, SyntaxKind as K, SyntaxNode, SyntaxToken, kindName } from "./syntax.js";
 
@@ -259,6 +260,7 @@ class Parser {
   }
 
   private bump(): void {
+    checkDeadline();
     this.events.push(EV_TOKEN, this.sigKinds[this.pos]!, 0);
     this.pos++;
   }
@@ -915,6 +917,7 @@ function buildTree(events: number[], tokens: LexResult, source: SourceText): Syn
   const forwardKinds: K[] = [];
   for (let i = 0; i < events.length; i += 3) {
     const type = events[i]!;
+    checkDeadline();
     if (type === EV_START) {
       // Follow forward parents (precede) so outer nodes start first.
       forwardKinds.length = 0;

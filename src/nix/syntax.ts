@@ -120,6 +120,8 @@ export const enum SyntaxKind {
   NODE_SEARCH_PATH,
 }
 
+import { checkDeadline } from "./deadline.js";
+
 // The enum object preserveConstEnums keeps, read through the module namespace for its names.
 import * as self from "./syntax.js";
 const KIND_NAMES = (self as unknown as { SyntaxKind: Record<number, string> }).SyntaxKind;
@@ -277,6 +279,7 @@ export class SyntaxNode {
     let i = this.preIndex;
     const end = this.subtreeEnd;
     while (i < end) {
+      checkDeadline();
       const node = order[i]!;
       if (visit(node) === false) i = node.subtreeEnd;
       else i++;
@@ -297,8 +300,10 @@ export class SyntaxNode {
 
   /** Is some ancestor (not this node) of this kind? */
   inside(kind: SyntaxKind): boolean {
-    for (let p = this.parent; p; p = p.parent) if (p.kind === kind) return true;
-    return false;
+    // Asked of every node by some rules: walking up each time is quadratic in a deep tree (a
+    // chain `f a b c …` or `x + y + z …` nests as deep as it is long), so one pass answers all.
+    const order = this.source.nodesInOrder(this);
+    return this.source.insideKind(kind, order)[this.preIndex] === 1;
   }
 
   /** Every token under this node in source order. */
@@ -306,6 +311,7 @@ export class SyntaxNode {
     const stack: SyntaxElement[] = [this];
     while (stack.length > 0) {
       const el = stack.pop()!;
+      checkDeadline();
       if (el.isToken) yield el;
       else for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]!);
     }
@@ -323,6 +329,7 @@ export class SourceText {
   private index: LineIndex | undefined;
   private order: SyntaxNode[] | undefined;
   private byKind: Map<SyntaxKind, SyntaxNode[]> | undefined;
+  private insideByKind: Map<SyntaxKind, Uint8Array> | undefined;
   constructor(
     readonly text: string,
     readonly path?: string,
@@ -356,6 +363,21 @@ export class SourceText {
     }
     for (let i = 0; i < order.length; i++) order[i]!.subtreeEnd = i + size[i]!;
     return (this.order = order);
+  }
+
+  /** For each node, by preIndex: 1 when some ancestor (not the node itself) is of `kind`. */
+  insideKind(kind: SyntaxKind, order: SyntaxNode[]): Uint8Array {
+    this.insideByKind ??= new Map();
+    let flags = this.insideByKind.get(kind);
+    if (flags) return flags;
+    flags = new Uint8Array(order.length);
+    // Pre-order: a parent is always set before its children.
+    for (let i = 1; i < order.length; i++) {
+      const parent = order[i]!.parent!;
+      flags[i] = parent.kind === kind || flags[parent.preIndex] === 1 ? 1 : 0;
+    }
+    this.insideByKind.set(kind, flags);
+    return flags;
   }
 
   /** Every node of one kind in the tree `node` belongs to, in pre-order (all kinds are sorted in

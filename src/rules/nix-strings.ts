@@ -120,13 +120,32 @@ export function definitionOf(index: OptionIndex, binding: SyntaxNode): OptionDef
 
 /** The innermost option definition whose value contains a node (its binding encloses it). */
 export function enclosingDefinition(index: OptionIndex, node: SyntaxNode): OptionDefinition | undefined {
+  // Kept per node: asked for every string, walking all ancestors each time is quadratic in a deep
+  // tree (`"a" + "b" + …` nests as deep as it is long).
+  let known = enclosingCache.get(index);
+  if (!known) enclosingCache.set(index, (known = new Map()));
+  const path: SyntaxNode[] = [];
+  let found: OptionDefinition | null = null;
   for (let p: SyntaxNode | null = node.parent; p; p = p.parent) {
-    if (p.kind !== K.NODE_ATTRPATH_VALUE) continue;
-    const d = definitionOf(index, p);
-    if (d) return d;
+    const k = known.get(p);
+    if (k !== undefined) {
+      found = k;
+      break;
+    }
+    const d = p.kind === K.NODE_ATTRPATH_VALUE ? definitionOf(index, p) : undefined;
+    if (d) {
+      found = d;
+      known.set(p, d);
+      break;
+    }
+    path.push(p);
   }
-  return undefined;
+  for (const p of path) known.set(p, found);
+  return found ?? undefined;
 }
+
+/** For each node asked about: the innermost definition at or above it (null: none). */
+const enclosingCache = new WeakMap<OptionIndex, Map<SyntaxNode, OptionDefinition | null>>();
 
 /** A definition under `lib.mkIf false`, `optionalAttrs false` or `if false then`: never applied. */
 export function isStaticallyDisabled(def: OptionDefinition): boolean {

@@ -13,7 +13,8 @@ import { TOOL } from "../version.js";
 import { loadProjectConfig } from "./config.js";
 import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
 import { globMatch } from "./glob.js";
-import { clearParseCache, loadRepository } from "./repo.js";
+import { withDeadline } from "../nix/deadline.js";
+import { budgetError, clearParseCache, DEFAULT_FILE_BUDGET_MS, eventLoopBreather, loadRepository } from "./repo.js";
 import { summarize } from "./score.js";
 import { applySuppressions } from "./suppress.js";
 
@@ -32,6 +33,9 @@ export interface ScanOptions {
   rules?: Rule[];
   /** "Today", for certificate expiry and exception expiry. */
   now?: Date;
+  /** Time allowed for parsing one file, and again for running the rules on it, in milliseconds
+   * (default 10 s). Past it the file gets an error entry ("took longer than …; skipped"). */
+  fileBudgetMs?: number;
 }
 
 export interface ServiceInventoryEntry {
@@ -50,15 +54,38 @@ const TEST_FUNCTIONS = new Set(["nixosTest", "runNixOSTest", "makeTest", "makeTe
 // up (path -> content hash, "" when absent): a result is reused only while those are unchanged.
 const fileRuleCache = new Map<string, { findings: RawFinding[]; deps: Map<string, string> }>();
 
-function isTestNode(node: SyntaxNode): boolean {
-  for (let p: SyntaxNode | null = node; p; p = p.parent) {
-    if (p.kind !== K.NODE_APPLY) continue;
+/** Is a node inside a VM test (`nixosTest { ... }`)? Asked for every reported node and by rules,
+ * so answers are kept per node: walking all ancestors each time is quadratic in a deep tree. */
+function testNodeOracle(): (node: SyntaxNode) => boolean {
+  const known = new Map<SyntaxNode, boolean>();
+  const isTestCall = (p: SyntaxNode): boolean => {
+    if (p.kind !== K.NODE_APPLY) return false;
+    // In `f a b c` every inner application has the same function as the outermost one, which is
+    // an ancestor: only the outermost is looked at (flattening each would be quadratic).
+    if (p.parent?.kind === K.NODE_APPLY && p.parent.firstChild() === p) return false;
     const { fn } = flattenApply(p);
     const name = calleeName(fn);
     if (name && TEST_FUNCTIONS.has(name)) return true;
-    if (/(^|\.)testers\.|nixosTests?\b/.test(fn.text)) return true;
-  }
-  return false;
+    return /(^|\.)testers\.|nixosTests?\b/.test(fn.text);
+  };
+  return (node) => {
+    const path: SyntaxNode[] = [];
+    let answer = false;
+    for (let p: SyntaxNode | null = node; p; p = p.parent) {
+      const k = known.get(p);
+      if (k !== undefined) {
+        answer = k;
+        break;
+      }
+      path.push(p);
+    }
+    // Fill in from the top down: a node is in a test when an ancestor is one or it is one.
+    for (let i = path.length - 1; i >= 0; i--) {
+      answer ||= isTestCall(path[i]!);
+      known.set(path[i]!, answer);
+    }
+    return answer;
+  };
 }
 
 function isTestPath(file: string): boolean {
@@ -77,9 +104,11 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   const progress = options.onProgress ?? (() => {});
   const errors: ReportError[] = [];
   const now = options.now ?? new Date();
+  const isTestNode = testNodeOracle();
+  const breathe = eventLoopBreather();
 
   progress({ stage: "discover", done: 0, total: 1 });
-  const repo = await loadRepository(root, { signal, onFile: (done, total) => progress({ stage: "read", done, total }) });
+  const repo = await loadRepository(root, { signal, fileBudgetMs: options.fileBudgetMs, onFile: (done, total) => progress({ stage: "read", done, total }) });
   errors.push(...repo.errors);
   const config = await loadProjectConfig(root);
   for (const e of config.errors) errors.push({ source: "config", file: ".nix-warden.yaml", message: e });
@@ -132,7 +161,10 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   }
   const contexts: NixFileContext[] = [];
   let done = 0;
+  // Files whose rules ran over the budget: their host-rule contexts are left out too.
+  const overBudget = new Set<string>();
   for (const [file, pf] of nixFiles) {
+    await breathe();
     signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
     const hostDeclarations = declarationsIn.get(file) ?? [];
@@ -160,16 +192,25 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     const cached = fileRuleCache.get(cacheKey);
     if (cached && [...cached.deps].every(([f, h]) => contentHash(f) === h)) raw.push(...cached.findings);
     else {
+      let complete = true;
       if (!pf.parsed.error) {
-        for (const rule of rules) {
-          if (!rule.checkNix) continue;
-          current = rule;
-          try {
-            rule.checkNix(ctx);
-          } catch (e) {
-            errors.push({ source: `rule ${rule.id}`, file, message: `internal error: ${(e as Error).message}` });
+        withDeadline(options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS, () => {
+          for (const rule of rules) {
+            if (!rule.checkNix) continue;
+            current = rule;
+            try {
+              rule.checkNix(ctx);
+            } catch (e) {
+              const over = budgetError(e);
+              if (over !== undefined) {
+                errors.push({ source: "rules", file, message: `${over} (at rule ${rule.id})` });
+                complete = false;
+                return;
+              }
+              errors.push({ source: `rule ${rule.id}`, file, message: `internal error: ${(e as Error).message}` });
+            }
           }
-        }
+        });
       }
       // A file that does not parse has no tree: the rules that read raw text (secrets) still run,
       // so a syntax error does not hide a committed secret.
@@ -185,14 +226,19 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
           }
         }
       }
-      fileRuleCache.set(cacheKey, { findings: collected, deps });
-      raw.push(...collected);
+      // An interrupted run's findings are partial: report none for the file, cache nothing.
+      if (complete) {
+        fileRuleCache.set(cacheKey, { findings: collected, deps });
+        raw.push(...collected);
+      } else overBudget.add(file);
     }
     progress({ stage: "rules", done: ++done, total: nixFiles.size });
   }
 
   // Other files (scripts, secrets, certificates, YAML...).
   for (const [file, content] of otherFiles) {
+    await breathe();
+    signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
     const text = texts.get(file);
     let lineIndex: LineIndex | undefined;
@@ -208,19 +254,26 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       repoFile,
       report: (r: RuleReport) => raw.push({ rule: current!, report: r, site: { ...siteFor(file, undefined), lines: lines() } }),
     };
-    for (const rule of rules) {
-      if (!rule.checkFile) continue;
-      current = rule;
-      try {
-        rule.checkFile(ctx);
-      } catch (e) {
-        errors.push({ source: `rule ${rule.id}`, file, message: `internal error: ${(e as Error).message}` });
+    withDeadline(options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS, () => {
+      for (const rule of rules) {
+        if (!rule.checkFile) continue;
+        current = rule;
+        try {
+          rule.checkFile(ctx);
+        } catch (e) {
+          const over = budgetError(e);
+          if (over !== undefined) {
+            errors.push({ source: "rules", file, message: `${over} (at rule ${rule.id})` });
+            return;
+          }
+          errors.push({ source: `rule ${rule.id}`, file, message: `internal error: ${(e as Error).message}` });
+        }
       }
-    }
+    });
   }
 
   // Host rules.
-  const usable = contexts.filter((c) => !c.parsed.error);
+  const usable = contexts.filter((c) => !c.parsed.error && !overBudget.has(c.file));
   const usableByFile = new Map(usable.map((c) => [c.file, c]));
   // Host rules judge a host's whole configuration, so only hosts whose module list was read
   // (not those guessed from a directory layout).

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join, posix } from "node:path";
+import { DeadlineExceeded, withDeadline } from "../nix/deadline.js";
 import { parseNix, type ParsedNix } from "../nix/index.js";
 import { buildOptionIndex, type OptionIndex } from "../nix/options.js";
 import type { ReportError } from "../report/schema.js";
@@ -43,6 +44,29 @@ const parseCache = new Map<string, ParsedFile>();
 // File contents by path and stamp (size, times, inode): an unchanged file is not read again.
 const contentCache = new Map<string, { stamp: string; content: Buffer; text?: string; hash?: string }>();
 
+/** How long the work on one file may take by default (parsing and indexing it; then, in the
+ * scan, running the rules on it). Past it the file gets an error entry and the scan goes on. */
+export const DEFAULT_FILE_BUDGET_MS = 10_000;
+
+/** Let other work on the event loop (an MCP server's pings, a cancellation) run between files:
+ * a scan is synchronous work file after file, and a long stretch of it would stall everything. */
+export function eventLoopBreather(everyMs = 20): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < everyMs) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    last = performance.now();
+  };
+}
+
+/** The error entry for a file whose work ran over its budget or blew the stack; other errors
+ * are bugs and go on up. */
+export function budgetError(e: unknown): string | undefined {
+  if (e instanceof DeadlineExceeded) return e.message;
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return "too deeply nested to analyse; skipped";
+  return undefined;
+}
+
 export function clearParseCache(): void {
   parseCache.clear();
   contentCache.clear();
@@ -58,9 +82,11 @@ function hashOf(content: Buffer | string): string {
 
 export async function loadRepository(
   root: string,
-  options: { signal?: AbortSignal; onFile?: (done: number, total: number) => void } = {},
+  options: { signal?: AbortSignal; onFile?: (done: number, total: number) => void; fileBudgetMs?: number } = {},
 ): Promise<Repository> {
   const { signal } = options;
+  const budgetMs = options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS;
+  const breathe = eventLoopBreather();
   const errors: ReportError[] = [];
   const discovery = await listFiles(root, { signal });
   // Broken links are often many (links into a home directory that is not here): one entry for all.
@@ -77,6 +103,7 @@ export async function loadRepository(
   const otherFiles = new Map<string, Buffer>();
   let done = 0;
   for (const file of discovery.files) {
+    await breathe();
     signal?.throwIfAborted();
     let content: Buffer;
     const abs = join(root, file);
@@ -106,9 +133,21 @@ export async function loadRepository(
       const key = `${hash}\0${root}\0${file}`;
       let pf = parseCache.get(key);
       if (!pf) {
-        const parsed = parseNix(text, { path: join(root, file) });
-        const index = buildOptionIndex(parsed.root);
-        pf = { hash, text, parsed, index, references: moduleReferences(root, file, parsed.root), hostPaths: hostDependentPaths(parsed.root) };
+        try {
+          pf = withDeadline(budgetMs, () => {
+            const parsed = parseNix(text, { path: join(root, file) });
+            const index = buildOptionIndex(parsed.root);
+            return { hash, text, parsed, index, references: moduleReferences(root, file, parsed.root), hostPaths: hostDependentPaths(parsed.root) };
+          });
+        } catch (e) {
+          const message = budgetError(e);
+          if (message === undefined) throw e;
+          // Not cached: a later scan with a larger budget (or a faster machine) tries again.
+          errors.push({ source: "parse", file, message });
+          texts.set(file, text);
+          options.onFile?.(++done, discovery.files.length);
+          continue;
+        }
         parseCache.set(key, pf);
       }
       nixFiles.set(file, pf);
