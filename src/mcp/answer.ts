@@ -149,18 +149,17 @@ export function contractAnswer<T extends Record<string, unknown>>(
 
 // ---- names ----
 
-function levenshtein(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
+/** Edit distance with adjacent transpositions (optimal string alignment): `wbe1` is one step from `web1`. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++)
     for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
     }
-  }
-  return prev[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 /** The known name closest to `name` (case-insensitive, edit distance at most 2), if any. */
@@ -168,7 +167,7 @@ export function nearestName(name: string, known: readonly string[]): string | un
   const q = name.toLowerCase();
   let best: { name: string; d: number } | undefined;
   for (const k of known) {
-    const d = levenshtein(q, k.toLowerCase());
+    const d = editDistance(q, k.toLowerCase());
     if (d <= 2 && (!best || d < best.d)) best = { name: k, d };
   }
   return best?.name;
@@ -176,6 +175,7 @@ export function nearestName(name: string, known: readonly string[]): string | un
 
 /** An error message for host names a repository does not declare, or undefined when all are known. */
 export function unknownHostsMessage(asked: readonly string[], known: readonly string[], where: string): string | undefined {
+  known = [...known].sort();
   const unknown = asked.filter((h) => !known.includes(h));
   if (!unknown.length) return undefined;
   const hints = unknown.map((h) => {

@@ -59,10 +59,13 @@ export const SecurityAnswer = z.object({
   detail: Detail,
   summary: z.object({
     root: z.string(),
+    /** The scanned hosts (the first 50 when there are more; hostCount says how many). */
     hosts: z.array(z.string()),
+    hostCount: z.number().int(),
     total: z.number().int(),
     bySeverity: z.record(z.string(), z.number().int()),
     byCategory: z.record(z.string(), z.number().int()),
+    /** The 10 hosts worst off (lowest score, most findings), and findings tied to no host. */
     perHost: z.array(
       z.object({
         /** A host, or `(no host)` for findings not tied to one (files outside any host's imports). */
@@ -115,11 +118,14 @@ function securitySummary(report: SecurityReport): SecurityAnswer["summary"] {
     const mine = report.findings.filter((f) => f.host?.includes(host));
     return { host, ...(report.summary.score[host] !== undefined ? { score: report.summary.score[host] } : {}), total: mine.length, bySeverity: bySeverityOf(mine), worst: worstOf(mine) };
   });
+  perHost.sort((a, b) => (a.score ?? 101) - (b.score ?? 101) || b.total - a.total || a.host.localeCompare(b.host));
+  perHost.splice(10);
   const hostless = report.findings.filter((f) => !f.host?.length);
   if (hostless.length) perHost.push({ host: "(no host)", total: hostless.length, bySeverity: bySeverityOf(hostless), worst: worstOf(hostless) });
   return {
     root: report.root,
-    hosts: report.hosts,
+    hosts: report.hosts.slice(0, 50),
+    hostCount: report.hosts.length,
     total: report.findings.length,
     bySeverity: report.summary.bySeverity,
     byCategory: report.summary.byCategory,

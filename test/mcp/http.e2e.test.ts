@@ -6,7 +6,7 @@ import { networkInterfaces } from "node:os";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { describe, expect, it } from "vitest";
-import { SecurityReport } from "../../src/report/schema.js";
+import { SecurityAnswer } from "../../src/mcp/summary.js";
 import { CLI, onCleanup, waitFor, workspace } from "./helpers.js";
 
 function post(url: string, host: string, body: unknown): Promise<number> {
@@ -43,7 +43,7 @@ describe("serve --http", () => {
     expect(transport.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect((await client.listTools()).tools.map((t) => t.name)).toContain("security_scan");
     const r = await client.callTool({ name: "security_scan", arguments: { quick: true } });
-    expect(SecurityReport.parse(r.structuredContent).root).toBe(repo);
+    expect(SecurityAnswer.parse(r.structuredContent).summary.root).toBe(repo);
     const outside = await client.callTool({ name: "security_scan", arguments: { path: "/" } });
     expect(outside.isError).toBe(true);
     await transport.terminateSession();
