@@ -6,6 +6,7 @@ import { applyPlan, planRemediation, undoPlan, type ApplyResult, type Plan, type
 import { shellCommand, writePlanOutputs } from "../remediate/script.js";
 import { STATE_DIR } from "../remediate/store.js";
 import { DriftReport, FINDING_CATEGORIES, DRIFT_CATEGORIES } from "../report/schema.js";
+import { redactDiffSecrets } from "../scan/findings.js";
 import { EXIT_OK, EXIT_USAGE, UsageError, parseChoice, parseCommandArgs, parseSeverity } from "./args.js";
 
 export const summary = "plan fixes for findings and drift, apply a plan after confirmation, or undo it";
@@ -131,7 +132,8 @@ export function renderPlan(plan: Plan, root: string, path: string, outDir: strin
     if (a.undo) out.push(`    undo: ${Array.isArray(a.undo) ? shellCommand(a.undo) : a.undo}`);
     out.push("");
   }
-  if (plan.diff) out.push("Edits:", "", plan.diff);
+  // Context lines may sit next to a secret: shown redacted (the patch files keep the real text).
+  if (plan.diff) out.push("Edits:", "", redactDiffSecrets(plan.diff));
   for (const s of plan.skipped) out.push(`skipped ${s.id}: ${s.reason}`);
   out.push("", `Plan stored in ${path}; patches and remediation-script.sh in ${outDir}.`);
   if (plan.actions.some((a) => a.kind !== "manual")) {
