@@ -8,6 +8,8 @@ import { renderScript } from "../drift/render/script.js";
 import { renderText } from "../drift/render/text.js";
 import type { DriftReportX } from "../drift/model.js";
 import { InvalidRootError } from "../drift/root.js";
+import { parseFlakeRef } from "../drift/declared/flake-ref.js";
+import { driftTargetProblem } from "../drift/target.js";
 import { EXIT_FAIL_ON, EXIT_OK, parseChoice, parseCommandArgs, parseSeverity, UsageError } from "./args.js";
 
 export const summary = "compare what the repository declares with what the machine actually runs";
@@ -34,6 +36,8 @@ options:
   --config FILE           exceptions file (default: .nix-warden.yaml in the flake / repository)
   --no-cache              evaluate even when a cached declared state matches
   --eval-timeout SECONDS  limit for nix eval (default 300)
+  --force                 check even when the machine (or --root) is not NixOS or its hostname is
+                          not the host asked for (refused by default: everything would show as drift)
   -h, --help
 
 Secrets in what is shown (shell-history causes, /etc diffs, unit settings) are redacted as the
@@ -58,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
       config: { type: "string" },
       "no-cache": { type: "boolean" },
       "eval-timeout": { type: "string" },
+      force: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     false,
@@ -74,6 +79,17 @@ export async function run(argv: string[]): Promise<number> {
     const s = Number(values["eval-timeout"]);
     if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--eval-timeout must be a positive number of seconds (got '${values["eval-timeout"]}')`);
     evalTimeoutMs = s * 1000;
+  }
+
+  if (!values.force) {
+    const problem = await driftTargetProblem(values.root ?? "/", values.host ?? parseFlakeRef(values.flake ?? ".", process.cwd()).host).catch((e: unknown) => {
+      if (e instanceof InvalidRootError) throw new UsageError(`--root: ${e.message}`);
+      throw e;
+    });
+    if (problem) {
+      console.error(`nix-warden drift: refused: ${problem} (--force checks anyway)`);
+      return 3;
+    }
   }
 
   const controller = new AbortController();

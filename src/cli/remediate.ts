@@ -8,6 +8,7 @@ import { planDir } from "../remediate/store.js";
 import { ensureOwnDirectory } from "../system/state.js";
 import { escapeControls } from "../report/safe-text.js";
 import { DriftReport, FINDING_CATEGORIES, DRIFT_CATEGORIES } from "../report/schema.js";
+import { redactDiffSecrets } from "../scan/findings.js";
 import { EXIT_OK, EXIT_USAGE, UsageError, parseChoice, parseCommandArgs, parseSeverity } from "./args.js";
 
 export const summary = "plan fixes for findings and drift, apply a plan after confirmation, or undo it";
@@ -151,7 +152,8 @@ export function renderPlan(plan: Plan, root: string, path: string, outDir: strin
     if (a.undo) out.push(`    undo: ${Array.isArray(a.undo) ? shellCommand(a.undo) : one(a.undo)}`);
     out.push("");
   }
-  if (plan.diff) out.push("Edits:", "", escapeControls(plan.diff, "\n\t"));
+  // Context lines may sit next to a secret: shown redacted (the patch files keep the real text).
+  if (plan.diff) out.push("Edits:", "", escapeControls(redactDiffSecrets(plan.diff), "\n\t"));
   for (const s of plan.skipped) out.push(`skipped ${one(s.id)}: ${one(s.reason)}`);
   out.push("", `Plan stored in ${one(path)}; patches and remediation-script.sh in ${one(outDir)}.`);
   if (plan.actions.some((a) => a.kind !== "manual")) {

@@ -16,6 +16,7 @@ import { ALL_RULES } from "../rules/index.js";
 import { PACKAGE_ROOT } from "../version.js";
 import type { ServerContext } from "./context.js";
 import { CATALOGUE_URI, REPORTS_INDEX_URI, REPORT_TEMPLATE, RULE_TEMPLATE, reportLinks, reportUri, ruleUri } from "./links.js";
+import { PLAN_TEMPLATE, redactPlan } from "./plan-answer.js";
 import { declaredHosts } from "./tools/list-hosts.js";
 
 /** The anti-pattern catalogue file, when this build ships one. */
@@ -140,6 +141,19 @@ export function registerResources(ctx: ServerContext): void {
       const rule = ALL_RULES.find((r) => r.id === id);
       if (!rule) throw notFound(uri.href, `no rule ${id}`);
       return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: `# ${rule.name}\n\n${ruleHelpMarkdown(rule)}\n` }] };
+    },
+  );
+
+  server.registerResource(
+    "plan",
+    new ResourceTemplate(PLAN_TEMPLATE, { list: undefined }),
+    { title: "A remediation plan", description: "nix-warden://plans/{planId}: every action of a plan remediate made, with the complete diff (secrets redacted; apply goes by plan id).", mimeType: "application/json" },
+    async (uri, vars): Promise<ReadResourceResult> => {
+      await ctx.rootsReady();
+      const id = one(vars.planId);
+      const plan = await ctx.remediation.getPlan(id, { root: ctx.roots.primary() }).catch(() => undefined);
+      if (!plan) throw notFound(uri.href, `no plan ${id} (unknown or expired); run remediate for a new one`);
+      return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(redactPlan(plan), null, 2) }] };
     },
   );
 

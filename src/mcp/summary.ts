@@ -1,70 +1,349 @@
-// The short text a tool returns beside its structured report: what an agent reads first. Large
-// reports are cut to the most severe items; the full report is a resource link.
-import type { DriftReportX } from "../drift/model.js";
-import type { SecurityReport, Severity } from "../report/schema.js";
+// What security_scan and check_drift answer: a summary first (per host: score, counts, the worst
+// items), then one page of items grouped (findings by rule, drift items by category) with their
+// places, in a stable order a cursor pages through. Rule rationale and references are explain_rule's
+// and the catalogue's, not repeated on every finding; the stored report (a resource) has everything.
+import { z } from "zod";
+import type { DriftItemX, DriftReportX } from "../drift/model.js";
+import { FixSafety, SEVERITY_RANK, Severity, type Finding, type SecurityReport } from "../report/schema.js";
+import { clip, Detail, encodeCursor, fitPage, oneLine, PageInfo, ReportRef, type CursorTarget } from "./answer.js";
 
-function oneLine(s: string, max = 300): string {
-  const t = s.replace(/\s*\n\s*/g, " ").trim();
-  return t.length > max ? `${t.slice(0, max)}…` : t;
-}
+const bySeverityOf = (items: readonly { severity: Severity }[]) => {
+  const out: Record<string, number> = {};
+  for (const i of items) out[i.severity] = (out[i.severity] ?? 0) + 1;
+  return out;
+};
+const rank = (s: Severity) => SEVERITY_RANK[s] ?? 0;
 
-const ORDER: Severity[] = ["critical", "high", "medium", "low"];
+const ErrorBrief = z.object({ source: z.string(), file: z.string().optional(), message: z.string() });
+const briefErrors = (errors: readonly { source: string; file?: string; message: string }[]) =>
+  errors.slice(0, 3).map((e) => ({ source: e.source, ...(e.file ? { file: e.file } : {}), message: oneLine(e.message, 200) }));
 
-function counts(bySeverity: Record<string, number>): string {
-  const parts = ORDER.filter((s) => (bySeverity[s] ?? 0) > 0).map((s) => `${bySeverity[s]} ${s}`);
-  return parts.length ? parts.join(", ") : "none";
-}
+// ---------------------------------------------------------------- security
 
-export interface SummaryLinks {
-  json: string;
-  markdown: string;
-}
+const WorstFinding = z.object({ ruleId: z.string(), severity: Severity, file: z.string(), line: z.number().int() });
 
-export function summarizeSecurity(report: SecurityReport, links: SummaryLinks, max = 10): string {
-  const lines: string[] = [];
-  const hosts = report.hosts.length ? report.hosts.join(", ") : "no hosts declared in flake.nix";
-  lines.push(`Security scan of ${report.root} (${hosts}): ${report.summary.total} finding(s): ${counts(report.summary.bySeverity)}.`);
-  const scores = Object.entries(report.summary.score);
-  if (scores.length) lines.push(`Scores (0-100, higher is better): ${scores.map(([h, s]) => `${h} ${s}`).join(", ")}.`);
-  if (report.suppressed.length) lines.push(`${report.suppressed.length} finding(s) suppressed by exceptions.`);
-  if (report.findings.length) {
-    lines.push("", report.findings.length > max ? `Most severe ${max} of ${report.findings.length}:` : "Findings:");
-    for (const f of report.findings.slice(0, max)) {
-      const fix = f.fix ? ` Fix (${f.fix.safety}): ${f.fix.description}` : "";
-      lines.push(`- [${f.severity}] ${f.file}:${f.line} ${f.title} (${f.ruleId}, id ${f.id})${f.host?.length ? ` on ${f.host.join(", ")}` : ""}.${fix}`);
-    }
-  }
-  if (report.errors.length) {
-    lines.push("", `${report.errors.length} problem(s) while scanning (the report's errors list them), e.g.:`);
-    for (const e of report.errors.slice(0, 3)) lines.push(`- ${e.source}${e.file ? ` ${e.file}` : ""}: ${e.message}`);
-  }
-  lines.push("", `Full report: ${links.json} (markdown: ${links.markdown}). Explain a rule with explain_rule; fix with remediate (dry run first).`);
-  return lines.join("\n");
-}
+export const SecurityPlace = z.object({
+  id: z.string(),
+  file: z.string(),
+  line: z.number().int(),
+  host: z.array(z.string()).optional(),
+  /** Redacted, as in the report; cut to one line unless detail is full. */
+  evidence: z.string(),
+  /** The fix's safety (auto, review, manual) when the finding has one. */
+  fix: FixSafety.optional(),
+  // detail full:
+  column: z.number().int().optional(),
+  endLine: z.number().int().optional(),
+  endColumn: z.number().int().optional(),
+  optionPath: z.string().optional(),
+  message: z.string().optional(),
+  fixDescription: z.string().optional(),
+  patch: z.string().optional(),
+});
 
-export function summarizeDrift(report: DriftReportX, links: SummaryLinks, max = 10): string {
-  const lines: string[] = [];
-  lines.push(
-    `Drift check of host ${report.host} (declared: ${report.declaredFrom}; actual: ${report.actualFrom}): ` +
-      (report.drifted ? `${report.summary.total} drift item(s): ${counts(report.summary.bySeverity)}.` : "no drift."),
+export const SecurityGroup = z.object({
+  ruleId: z.string(),
+  title: z.string(),
+  category: z.string(),
+  severity: Severity,
+  /** Findings of this rule in the whole report (this page may hold only some of them). */
+  total: z.number().int(),
+  /** What the fix does (once per rule, from its first finding here). */
+  fix: z.string().optional(),
+  places: z.array(SecurityPlace),
+});
+
+export const SecurityAnswer = z.object({
+  tool: z.literal("security_scan"),
+  report: ReportRef,
+  detail: Detail,
+  summary: z.object({
+    root: z.string(),
+    /** The scanned hosts (the first 50 when there are more; hostCount says how many). */
+    hosts: z.array(z.string()),
+    hostCount: z.number().int(),
+    total: z.number().int(),
+    bySeverity: z.record(z.string(), z.number().int()),
+    byCategory: z.record(z.string(), z.number().int()),
+    /** The 10 hosts worst off (lowest score, most findings), and findings tied to no host. */
+    perHost: z.array(
+      z.object({
+        /** A host, or `(no host)` for findings not tied to one (files outside any host's imports). */
+        host: z.string(),
+        score: z.number().optional(),
+        total: z.number().int(),
+        bySeverity: z.record(z.string(), z.number().int()),
+        worst: z.array(WorstFinding),
+      }),
+    ),
+    suppressed: z.number().int(),
+    services: z.number().int(),
+    errors: z.number().int(),
+    firstErrors: z.array(ErrorBrief),
+  }),
+  page: PageInfo,
+  groups: z.array(SecurityGroup),
+  nextCursor: z.string().optional(),
+  filesWritten: z.array(z.string()).optional(),
+  next: z.string(),
+});
+export type SecurityAnswer = z.infer<typeof SecurityAnswer>;
+
+/** The report's findings in the order pages list them: rules by their worst severity, then id;
+ * within a rule by severity, file, line, column, id. Every rule's findings are contiguous. */
+export function orderFindings(findings: readonly Finding[]): Finding[] {
+  const worst = new Map<string, number>();
+  for (const f of findings) worst.set(f.ruleId, Math.max(worst.get(f.ruleId) ?? 0, rank(f.severity)));
+  return [...findings].sort(
+    (a, b) =>
+      worst.get(b.ruleId)! - worst.get(a.ruleId)! ||
+      a.ruleId.localeCompare(b.ruleId) ||
+      rank(b.severity) - rank(a.severity) ||
+      a.file.localeCompare(b.file) ||
+      a.line - b.line ||
+      a.column - b.column ||
+      a.id.localeCompare(b.id),
   );
-  const cats = Object.entries(report.summary.byCategory);
-  if (cats.length) lines.push(`By category: ${cats.map(([c, n]) => `${c} ${n}`).join(", ")}.`);
-  if (report.belowThreshold) lines.push(`${report.belowThreshold} item(s) below the alert threshold are counted but not listed.`);
-  if (report.suppressed.length) lines.push(`${report.suppressed.length} item(s) accepted by exceptions.`);
-  if (report.items.length) {
-    lines.push("", report.items.length > max ? `Most severe ${max} of ${report.items.length}:` : "Items:");
-    for (const it of report.items.slice(0, max)) {
-      const cause = it.cause ? ` Cause: ${it.cause.description}.` : "";
-      const fix = it.remediation[0] ? ` Fix (${it.remediation[0].strategy}, ${it.remediation[0].safety}): ${it.remediation[0].description}` : "";
-      lines.push(`- [${it.severity}] ${it.category}: ${it.subject} (id ${it.id}). ${oneLine(it.evidence)}.${cause}${fix}`);
+}
+
+function worstOf(findings: readonly Finding[], n = 3): z.infer<typeof WorstFinding>[] {
+  return [...findings]
+    .sort((a, b) => rank(b.severity) - rank(a.severity) || a.file.localeCompare(b.file) || a.line - b.line)
+    .slice(0, n)
+    .map((f) => ({ ruleId: f.ruleId, severity: f.severity, file: f.file, line: f.line }));
+}
+
+function securitySummary(report: SecurityReport): SecurityAnswer["summary"] {
+  const perHost: SecurityAnswer["summary"]["perHost"] = report.hosts.map((host) => {
+    const mine = report.findings.filter((f) => f.host?.includes(host));
+    return { host, ...(report.summary.score[host] !== undefined ? { score: report.summary.score[host] } : {}), total: mine.length, bySeverity: bySeverityOf(mine), worst: worstOf(mine) };
+  });
+  perHost.sort((a, b) => (a.score ?? 101) - (b.score ?? 101) || b.total - a.total || a.host.localeCompare(b.host));
+  perHost.splice(10);
+  const hostless = report.findings.filter((f) => !f.host?.length);
+  if (hostless.length) perHost.push({ host: "(no host)", total: hostless.length, bySeverity: bySeverityOf(hostless), worst: worstOf(hostless) });
+  return {
+    root: report.root,
+    hosts: report.hosts.slice(0, 50),
+    hostCount: report.hosts.length,
+    total: report.findings.length,
+    bySeverity: report.summary.bySeverity,
+    byCategory: report.summary.byCategory,
+    perHost,
+    suppressed: report.suppressed.length,
+    services: report.inventory.services.length,
+    errors: report.errors.length,
+    firstErrors: briefErrors(report.errors),
+  };
+}
+
+function place(f: Finding, detail: Detail): z.infer<typeof SecurityPlace> {
+  const base = {
+    id: f.id,
+    file: f.file,
+    line: f.line,
+    ...(f.host?.length ? { host: f.host } : {}),
+    evidence: detail === "full" ? clip(f.evidence, 1000) : oneLine(f.evidence, 160),
+    ...(f.fix ? { fix: f.fix.safety } : {}),
+  };
+  if (detail !== "full") return base;
+  return {
+    ...base,
+    column: f.column,
+    endLine: f.endLine,
+    endColumn: f.endColumn,
+    ...(f.optionPath ? { optionPath: f.optionPath } : {}),
+    message: clip(f.message, 1000),
+    ...(f.fix ? { fixDescription: clip(f.fix.description, 1000), ...(f.fix.patch ? { patch: clip(f.fix.patch, 3000) } : {}) } : {}),
+  };
+}
+
+function groupFindings(page: readonly Finding[], detail: Detail, totals: Map<string, number>): z.infer<typeof SecurityGroup>[] {
+  const groups: z.infer<typeof SecurityGroup>[] = [];
+  for (const f of page) {
+    let g = groups[groups.length - 1];
+    if (g?.ruleId !== f.ruleId) {
+      g = { ruleId: f.ruleId, title: f.title, category: f.category, severity: f.severity, total: totals.get(f.ruleId) ?? 0, ...(f.fix && detail !== "full" ? { fix: oneLine(f.fix.description, 300) } : {}), places: [] };
+      groups.push(g);
     }
+    if (rank(f.severity) > rank(g.severity)) g.severity = f.severity;
+    if (!g.fix && f.fix && detail !== "full") g.fix = oneLine(f.fix.description, 300);
+    g.places.push(place(f, detail));
   }
-  for (const n of report.notes.slice(0, 5)) lines.push(`Note: ${n}`);
-  if (report.errors.length) {
-    lines.push("", `${report.errors.length} problem(s) during the check, e.g.:`);
-    for (const e of report.errors.slice(0, 3)) lines.push(`- ${e.source}: ${e.message}`);
-  }
-  lines.push("", `Full report: ${links.json} (markdown: ${links.markdown}).`);
-  return lines.join("\n");
+  return groups;
+}
+
+export interface AnswerOptions {
+  detail: Detail;
+  limit: number;
+  offset: number;
+  /** What a cursor of this report names (`security/<host key>/<id>`). */
+  cursorRef: string;
+  report: z.infer<typeof ReportRef>;
+}
+
+export function securityAnswer(report: SecurityReport, o: AnswerOptions & { filesWritten?: string[] }): SecurityAnswer {
+  const ordered = orderFindings(report.findings);
+  const totals = new Map<string, number>();
+  for (const f of ordered) totals.set(f.ruleId, (totals.get(f.ruleId) ?? 0) + 1);
+  const summary = securitySummary(report);
+  const offset = Math.min(o.offset, ordered.length);
+  const build = (page: readonly Finding[]): SecurityAnswer => {
+    const end = offset + page.length;
+    const more = o.detail === "summary" ? ordered.length > 0 : end < ordered.length;
+    const nextOffset = o.detail === "summary" ? offset : end;
+    const nextCursor = more ? encodeCursor({ ref: o.cursorRef, offset: nextOffset } satisfies CursorTarget) : undefined;
+    return {
+      tool: "security_scan",
+      report: o.report,
+      detail: o.detail,
+      summary,
+      page: { offset, count: page.length, total: ordered.length },
+      groups: groupFindings(page, o.detail, totals),
+      ...(nextCursor ? { nextCursor } : {}),
+      ...(o.filesWritten?.length ? { filesWritten: o.filesWritten } : {}),
+      next: [
+        nextCursor ? `${ordered.length - nextOffset} more finding(s): call security_scan again with cursor=nextCursor (same report, no new scan).` : "This page ends the findings.",
+        `Full report: resource ${o.report.uri}. explain_rule gives a rule's rationale and references; remediate (dry run) plans fixes.`,
+      ].join(" "),
+    };
+  };
+  if (o.detail === "summary") return build([]);
+  return fitPage(ordered, offset, o.limit, build).page;
+}
+
+// ---------------------------------------------------------------- drift
+
+export const DriftPlace = z.object({
+  id: z.string(),
+  subject: z.string(),
+  severity: Severity,
+  evidence: z.string(),
+  cause: z.string().optional(),
+  /** The first remediation: strategy, safety and what it does. */
+  fix: z.string().optional(),
+  // detail full:
+  declared: z.unknown().optional(),
+  actual: z.unknown().optional(),
+  remediation: z.array(z.object({ strategy: z.string(), safety: FixSafety, description: z.string(), commands: z.array(z.array(z.string())).optional() })).optional(),
+});
+
+export const DriftGroup = z.object({
+  category: z.string(),
+  /** Items of this category in the whole report. */
+  total: z.number().int(),
+  items: z.array(DriftPlace),
+});
+
+export const DriftAnswer = z.object({
+  tool: z.literal("check_drift"),
+  report: ReportRef,
+  detail: Detail,
+  summary: z.object({
+    host: z.string(),
+    declaredFrom: z.string(),
+    actualFrom: z.string(),
+    drifted: z.boolean(),
+    total: z.number().int(),
+    bySeverity: z.record(z.string(), z.number().int()),
+    byCategory: z.record(z.string(), z.number().int()),
+    worst: z.array(z.object({ category: z.string(), subject: z.string(), severity: Severity })),
+    belowThreshold: z.number().int(),
+    suppressed: z.number().int(),
+    notes: z.array(z.string()),
+    errors: z.number().int(),
+    firstErrors: z.array(ErrorBrief),
+  }),
+  page: PageInfo,
+  groups: z.array(DriftGroup),
+  nextCursor: z.string().optional(),
+  next: z.string(),
+});
+export type DriftAnswer = z.infer<typeof DriftAnswer>;
+
+/** Drift items in page order: categories by their worst severity, then name; within one by
+ * severity, subject, id. */
+export function orderDriftItems(items: readonly DriftItemX[]): DriftItemX[] {
+  const worst = new Map<string, number>();
+  for (const i of items) worst.set(i.category, Math.max(worst.get(i.category) ?? 0, rank(i.severity)));
+  return [...items].sort(
+    (a, b) => worst.get(b.category)! - worst.get(a.category)! || a.category.localeCompare(b.category) || rank(b.severity) - rank(a.severity) || a.subject.localeCompare(b.subject) || a.id.localeCompare(b.id),
+  );
+}
+
+/** A declared or actual value, cut when large (a whole unit file, a long package list). */
+function boundedValue(v: unknown): unknown {
+  if (v === undefined) return undefined;
+  const s = JSON.stringify(v);
+  return s !== undefined && s.length > 1000 ? clip(s, 1000) : v;
+}
+
+function driftPlace(it: DriftItemX, detail: Detail): z.infer<typeof DriftPlace> {
+  const r = it.remediation[0];
+  const base = {
+    id: it.id,
+    subject: oneLine(it.subject, 200),
+    severity: it.severity,
+    evidence: detail === "full" ? clip(it.evidence, 1000) : oneLine(it.evidence, 200),
+    ...(it.cause ? { cause: oneLine(`${it.cause.description}${it.cause.when ? ` (${it.cause.when})` : ""}`, 200) } : {}),
+  };
+  if (detail !== "full") return { ...base, ...(r ? { fix: oneLine(`${r.strategy} (${r.safety}): ${r.description}`, 200) } : {}) };
+  return {
+    ...base,
+    ...(it.declared !== undefined ? { declared: boundedValue(it.declared) } : {}),
+    ...(it.actual !== undefined ? { actual: boundedValue(it.actual) } : {}),
+    remediation: it.remediation.slice(0, 3).map((x) => ({ strategy: x.strategy, safety: x.safety, description: clip(x.description, 500), ...(x.commands ? { commands: x.commands.slice(0, 5).map((c) => c.map((a) => clip(a, 300))) } : {}) })),
+  };
+}
+
+export function driftAnswer(report: DriftReportX, o: AnswerOptions): DriftAnswer {
+  const ordered = orderDriftItems(report.items);
+  const totals = new Map<string, number>();
+  for (const i of ordered) totals.set(i.category, (totals.get(i.category) ?? 0) + 1);
+  const summary: DriftAnswer["summary"] = {
+    host: report.host,
+    declaredFrom: report.declaredFrom,
+    actualFrom: report.actualFrom,
+    drifted: report.drifted,
+    total: report.items.length,
+    bySeverity: report.summary.bySeverity,
+    byCategory: report.summary.byCategory,
+    worst: [...report.items]
+      .sort((a, b) => rank(b.severity) - rank(a.severity) || a.category.localeCompare(b.category) || a.subject.localeCompare(b.subject))
+      .slice(0, 5)
+      .map((i) => ({ category: i.category, subject: oneLine(i.subject, 120), severity: i.severity })),
+    belowThreshold: report.belowThreshold,
+    suppressed: report.suppressed.length,
+    notes: report.notes.slice(0, 5).map((n) => oneLine(n, 300)),
+    errors: report.errors.length,
+    firstErrors: briefErrors(report.errors),
+  };
+  const offset = Math.min(o.offset, ordered.length);
+  const build = (page: readonly DriftItemX[]): DriftAnswer => {
+    const end = offset + page.length;
+    const more = o.detail === "summary" ? ordered.length > 0 : end < ordered.length;
+    const nextOffset = o.detail === "summary" ? offset : end;
+    const nextCursor = more ? encodeCursor({ ref: o.cursorRef, offset: nextOffset }) : undefined;
+    const groups: DriftAnswer["groups"] = [];
+    for (const it of page) {
+      let g = groups[groups.length - 1];
+      if (g?.category !== it.category) groups.push((g = { category: it.category, total: totals.get(it.category) ?? 0, items: [] }));
+      g.items.push(driftPlace(it, o.detail));
+    }
+    return {
+      tool: "check_drift",
+      report: o.report,
+      detail: o.detail,
+      summary,
+      page: { offset, count: page.length, total: ordered.length },
+      groups,
+      ...(nextCursor ? { nextCursor } : {}),
+      next: [
+        nextCursor ? `${ordered.length - nextOffset} more item(s): call check_drift again with cursor=nextCursor (same report, no new check).` : "This page ends the items.",
+        `Full report: resource ${o.report.uri}. remediate (dry run, kind=drift) plans fixes.`,
+      ].join(" "),
+    };
+  };
+  if (o.detail === "summary") return build([]);
+  return fitPage(ordered, offset, o.limit, build).page;
 }

@@ -237,3 +237,24 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
 export function nodeLines(node: SyntaxNode): LineIndex {
   return node.source.lines;
 }
+
+/**
+ * A unified diff for showing (never for applying): every secret in its removed, added and context
+ * lines redacted as the scan redacts evidence. Remediation plans edit files next to secrets; the
+ * context lines would otherwise show them.
+ */
+export function redactDiffSecrets(diff: string): string {
+  let file = "";
+  const lines = diff.split("\n");
+  return lines
+    .map((line, i) => {
+      if (line.startsWith("+++ ") && lines[i - 1]?.startsWith("--- ")) {
+        file = line.slice(4).replace(/^b\//, "");
+        return line;
+      }
+      if ((line.startsWith("--- ") && lines[i + 1]?.startsWith("+++ ")) || line.startsWith("@@") || line.startsWith("\\") || !/^[ +-]/.test(line)) return line;
+      const matches = secretsIn(line.slice(1), file);
+      return matches.length ? line[0] + redactAll(line.slice(1), matches) : line;
+    })
+    .join("\n");
+}

@@ -9,7 +9,7 @@ import { cp } from "node:fs/promises";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { SecurityReport } from "../../src/report/schema.js";
-import { alive, connect, fakeBin, tempDir, waitFor, workspace } from "./helpers.js";
+import { alive, connect, fakeBin, linkedReport, tempDir, waitFor, workspace } from "./helpers.js";
 
 async function pids(bin: string, name: string): Promise<number[]> {
   const text = await readFile(join(bin, `${name}.pids`), "utf8").catch(() => "");
@@ -35,7 +35,7 @@ describe("cancellation", () => {
     const index = JSON.parse(((await c.client.readResource({ uri: "nix-warden://reports" })).contents[0] as { text: string }).text);
     expect(index.reports).toEqual([]);
     const quick = await c.client.callTool({ name: "security_scan", arguments: { quick: true } });
-    expect(SecurityReport.parse(quick.structuredContent).findings.length).toBeGreaterThan(0);
+    expect(SecurityReport.parse(await linkedReport(c.client, quick)).findings.length).toBeGreaterThan(0);
     expect(await pids(bin, "systemd-analyze")).toEqual([pid]); // quick mode ran no external program
   });
 

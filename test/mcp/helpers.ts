@@ -162,3 +162,10 @@ export async function mkdirp(p: string): Promise<string> {
   await mkdir(p, { recursive: true });
   return p;
 }
+
+/** The full report a tool answer links to (its first resource_link), parsed. */
+export async function linkedReport(client: Client, result: object): Promise<unknown> {
+  const link = ((result as { content?: Array<{ type: string; uri?: string }> }).content ?? []).find((x) => x.type === "resource_link");
+  if (!link?.uri) throw new Error("the answer links no resource");
+  return JSON.parse(((await client.readResource({ uri: link.uri })).contents[0] as { text: string }).text);
+}

@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { describe, expect, it } from "vitest";
-import { SecurityReport } from "../../src/report/schema.js";
+import { SecurityAnswer } from "../../src/mcp/summary.js";
 import { CLI, onCleanup, tempDir, waitFor, workspace } from "./helpers.js";
 
 const INIT = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } } };
@@ -147,7 +147,7 @@ describe("serve --http", () => {
     expect(transport.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect((await client.listTools()).tools.map((t) => t.name)).toContain("security_scan");
     const r = await client.callTool({ name: "security_scan", arguments: { quick: true } });
-    expect(SecurityReport.parse(r.structuredContent).root).toBe(repo);
+    expect(SecurityAnswer.parse(r.structuredContent).summary.root).toBe(repo);
     const outside = await client.callTool({ name: "security_scan", arguments: { path: "/" } });
     expect(outside.isError).toBe(true);
     await transport.terminateSession();

@@ -89,7 +89,8 @@ describe("remediate confirmation flow", () => {
     const out = RemediateOutput.parse(r.structuredContent);
     expect(out.status).toBe("planned");
     expect(out.plan!.id).toBe("plan-7f3a");
-    expect(textOf(r)).toContain('call remediate with apply="plan-7f3a"');
+    expect(out.message).toContain('call remediate with apply="plan-7f3a"');
+    expect(JSON.parse(textOf(r))).toEqual(r.structuredContent);
     expect(s.calls).toEqual(["plan"]);
     expect(s.requests[0]).toMatchObject({ root: s.repo, severity: "high", safeOnly: true, ids: ["x"] });
     expect(s.requests[0]!.security!.findings.length).toBeGreaterThan(0);

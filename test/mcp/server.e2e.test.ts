@@ -8,6 +8,7 @@ import { CallToolResultSchema, type CallToolResult } from "@modelcontextprotocol
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { DriftReportX } from "../../src/drift/model.js";
+import { DriftAnswer, SecurityAnswer } from "../../src/mcp/summary.js";
 import { ListHostsOutput } from "../../src/mcp/tools/list-hosts.js";
 import { ExplainRuleOutput } from "../../src/mcp/tools/explain-rule.js";
 import { RemediateOutput } from "../../src/mcp/tools/remediate.js";
@@ -15,7 +16,7 @@ import { DriftReport, SecurityReport } from "../../src/report/schema.js";
 import { ALL_RULES } from "../../src/rules/index.js";
 import { cacheBase, repoKey, stateBase } from "../../src/system/state.js";
 import { nixAvailable } from "../helpers/nix.js";
-import { connect, tempDir, workspace } from "./helpers.js";
+import { connect, linkedReport, tempDir, workspace } from "./helpers.js";
 
 type Result = CallToolResult & { structuredContent?: Record<string, unknown> };
 
@@ -42,7 +43,7 @@ describe("tools/list", () => {
       expect(t.inputSchema.type).toBe("object");
       // Flat: every argument is a scalar, an enum, or an array of scalars.
       for (const [arg, s] of Object.entries(t.inputSchema.properties ?? {}) as [string, Record<string, unknown>][]) {
-        expect(["string", "boolean", "array", undefined], `${t.name}.${arg}`).toContain(s.type);
+        expect(["string", "boolean", "integer", "array", undefined], `${t.name}.${arg}`).toContain(s.type);
         if (s.type === "array") expect((s.items as { type?: string }).type, `${t.name}.${arg}`).toBe("string");
         expect(s.description, `${t.name}.${arg} is described`).toBeTruthy();
       }
@@ -57,37 +58,39 @@ describe("tools/list", () => {
     expect(by.remediate!._meta).toEqual({ "anthropic/requiresUserInteraction": true });
     // The outputSchema is the contract's own JSON Schema.
     const contract = (s: z.ZodType) => JSON.parse(JSON.stringify(z.toJSONSchema(s, { target: "draft-7", io: "output" })));
-    expect(by.security_scan!.outputSchema).toEqual(contract(SecurityReport));
-    expect(by.check_drift!.outputSchema).toEqual(contract(DriftReportX));
+    expect(by.security_scan!.outputSchema).toEqual(contract(SecurityAnswer));
+    expect(by.check_drift!.outputSchema).toEqual(contract(DriftAnswer));
     expect(by.remediate!.outputSchema).toEqual(contract(RemediateOutput));
-    expect(Object.keys(by.security_scan!.inputSchema.properties!).sort()).toEqual(["formats", "hosts", "outputDir", "path", "quick", "severityThreshold"]);
-    expect(Object.keys(by.check_drift!.inputSchema.properties!).sort()).toEqual(["alertThreshold", "declaredFile", "flake", "host", "noCache", "root"]);
+    expect(Object.keys(by.security_scan!.inputSchema.properties!).sort()).toEqual(["cursor", "detail", "formats", "hosts", "limit", "outputDir", "path", "quick", "severityThreshold"]);
+    expect(Object.keys(by.check_drift!.inputSchema.properties!).sort()).toEqual(["alertThreshold", "cursor", "declaredFile", "detail", "flake", "force", "host", "limit", "noCache", "root"]);
     expect(Object.keys(by.remediate!.inputSchema.properties!).sort()).toEqual(["apply", "category", "confirm", "host", "ids", "kind", "path", "safeOnly", "severity", "undo"]);
   });
 });
 
 describe("security_scan", () => {
-  it("returns the SecurityReport as structured content, a summary, resource links; reports progress, logs, stores the report and announces it", async () => {
+  it("answers with a bounded summary and page (the text is the same JSON), links the full SecurityReport; reports progress, logs, stores the report and announces it", async () => {
     const { repo } = await workspace();
     const c = await connect({ cwd: repo });
     const progress: { progress: number; message?: string }[] = [];
     const r = await call(c, "security_scan", {}, { onprogress: (p) => progress.push(p) });
     expect(r.isError).toBeFalsy();
-    const report = SecurityReport.parse(r.structuredContent);
+    const answer = SecurityAnswer.parse(r.structuredContent);
+    expect(JSON.parse(text(r))).toEqual(r.structuredContent);
+    const report = SecurityReport.parse(await linkedReport(c.client, r));
+    expect(answer.summary.total).toBe(report.findings.length);
     expect(report.root).toBe(repo);
     expect(report.hosts).toEqual(["db1", "web1"]);
     const exposure = report.findings.filter((f) => f.ruleId === "systemd-service-exposure").map((f) => `${f.file}:${f.line}`);
     expect(exposure).toEqual(expect.arrayContaining(["hosts/web1.nix:5", "hosts/db1.nix:4"]));
     expect(exposure.some((s) => s.startsWith("hosts/web1.nix:11"))).toBe(false); // the hardened service
-    // The summary names the most severe findings and where the full report is.
-    expect(text(r)).toContain(`${report.summary.total} finding(s)`);
-    expect(text(r)).toContain("hosts/web1.nix:5");
+    // The page lists the findings with their places.
+    expect(answer.groups.flatMap((g) => g.places.map((p) => `${g.ruleId} ${p.file}:${p.line}`))).toContain("systemd-service-exposure hosts/web1.nix:5");
     const links = r.content.filter((x) => x.type === "resource_link") as { uri: string; mimeType?: string }[];
     expect(links.map((l) => l.mimeType)).toEqual(["application/json", "text/markdown"]);
     expect(links[0]!.uri).toMatch(/^nix-warden:\/\/reports\/security\/all\/\d{8}T\d{9}Z-[0-9a-f]{6}\.json$/);
     // The link is the same report.
     const read = await c.client.readResource({ uri: links[0]!.uri });
-    expect(JSON.parse((read.contents[0] as { text: string }).text)).toEqual(r.structuredContent);
+    expect(JSON.parse((read.contents[0] as { text: string }).text)).toEqual(report);
     const md = await c.client.readResource({ uri: links[1]!.uri });
     expect((md.contents[0] as { text: string }).text).toMatch(/^# Security report/);
     // Progress: several notifications, strictly increasing.
@@ -108,7 +111,7 @@ describe("security_scan", () => {
     const { repo } = await workspace();
     const c = await connect({ cwd: repo });
     const r = await call(c, "security_scan", { hosts: ["web1"], severityThreshold: "high", quick: true, formats: ["markdown", "json", "sarif"], outputDir: "out" });
-    const report = SecurityReport.parse(r.structuredContent);
+    const report = SecurityReport.parse(await linkedReport(c.client, r));
     expect(report.hosts).toEqual(["web1"]);
     expect(report.findings.every((f) => !f.host || f.host.includes("web1"))).toBe(true);
     expect(report.findings.every((f) => f.severity === "high" || f.severity === "critical")).toBe(true);
@@ -182,7 +185,7 @@ describe("roots confinement", () => {
     const parent = await call(c, "security_scan", { path: ws, quick: true });
     expect(text(parent)).toContain("outside the allowed roots");
     const inside = await call(c, "security_scan", { quick: true });
-    expect(SecurityReport.parse(inside.structuredContent).root).toBe(repo); // relative to the first root
+    expect(SecurityAnswer.parse(inside.structuredContent).summary.root).toBe(repo); // relative to the first root
     await c.setRoots([other]);
     await expect
       .poll(async () => text(await call(c, "list_hosts", { path: repo })), { timeout: 10_000 })
@@ -250,7 +253,7 @@ describe("resources and completion", () => {
     expect(uris).toEqual(expect.arrayContaining(["nix-warden://reports", "nix-warden://catalogue", "nix-warden://reports/security/all/latest.json", "nix-warden://reports/security/all/latest.md"]));
     for (const rule of ALL_RULES) expect(uris).toContain(`nix-warden://catalogue/${rule.id}`);
     const { resourceTemplates } = await c.client.listResourceTemplates();
-    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(["nix-warden://catalogue/{ruleId}", "nix-warden://reports/{kind}/{host}/{report}"]);
+    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(["nix-warden://catalogue/{ruleId}", "nix-warden://plans/{planId}", "nix-warden://reports/{kind}/{host}/{report}"]);
 
     const index = JSON.parse(((await c.client.readResource({ uri: "nix-warden://reports" })).contents[0] as { text: string }).text);
     expect(index.reports).toHaveLength(1);
@@ -326,7 +329,8 @@ describe("remediate", () => {
     const plan = planned.plan!;
     expect(plan.actions.length).toBeGreaterThan(0);
     expect(plan.actions.every((a) => a.type === "edit" && a.diff)).toBe(true);
-    expect(plan.diff).toContain("ProtectSystem");
+    expect(plan.actions.map((a) => a.diff).join("\n")).toContain("ProtectSystem");
+    expect(JSON.parse(text(dry))).toEqual(dry.structuredContent);
     // A dry run changes nothing.
     expect(await readFile(join(repo, "hosts", "web1.nix"), "utf8")).toBe(before);
     const both = await call(c, "remediate", { apply: plan.id, undo: plan.id });
@@ -382,19 +386,20 @@ describe("check_drift", () => {
     const progress: number[] = [];
     const r = await call(c, "check_drift", { declaredFile: "declared.json", root: "machine", host: "web1" }, { onprogress: (p) => progress.push(p.progress) });
     expect(r.isError, text(r)).toBeFalsy();
-    const report = DriftReportX.parse(r.structuredContent);
-    expect(DriftReport.safeParse(r.structuredContent).success).toBe(true);
+    const report = DriftReportX.parse(await linkedReport(c.client, r));
+    expect(DriftReport.safeParse(report).success).toBe(true);
+    expect(DriftAnswer.parse(r.structuredContent).summary.host).toBe("web1");
     expect(report.host).toBe("web1");
     expect(report.actualFrom).toBe(`root directory ${join(ws, "machine")}`);
     expect(report.drifted).toBe(true);
     const subjects = report.items.map((i) => `${i.category}:${i.subject}`);
     expect(subjects).toEqual(expect.arrayContaining(["user:mallory", "package:htop-3.3.0", "file:/etc/hosts"]));
-    expect(text(r)).toContain(`Drift check of host web1`);
+    expect(JSON.parse(text(r))).toEqual(r.structuredContent);
     expect(progress.length).toBeGreaterThanOrEqual(2);
     const latest = await c.client.readResource({ uri: "nix-warden://reports/drift/web1/latest.md" });
     expect((latest.contents[0] as { text: string }).text).toContain("mallory");
     // Threshold: fewer items listed, the rest counted.
-    const high = DriftReportX.parse((await call(c, "check_drift", { declaredFile: "declared.json", root: "machine", host: "web1", alertThreshold: "critical" })).structuredContent);
+    const high = DriftReportX.parse(await linkedReport(c.client, await call(c, "check_drift", { declaredFile: "declared.json", root: "machine", host: "web1", alertThreshold: "critical" })));
     expect(high.items.every((i) => i.severity === "critical")).toBe(true);
     expect(high.belowThreshold).toBe(report.items.length - high.items.length);
   });
@@ -415,14 +420,14 @@ describe.skipIf(!nixAvailable)("check_drift with a real nix eval", () => {
     const c = await connect({ cwd: ws });
     const r = await call(c, "check_drift", { flake: "nixos-config#web1", root: "machine" }, { timeout: 300_000 });
     expect(r.isError, text(r)).toBeFalsy();
-    const report = DriftReportX.parse(r.structuredContent);
+    const report = DriftReportX.parse(await linkedReport(c.client, r));
     expect(report.declaredFrom).toBe(`${flake}#nixosConfigurations.web1`);
     expect(report.errors).toEqual([]);
     expect(report.items.map((i) => `${i.category}:${i.subject}`)).toEqual(expect.arrayContaining(["user:mallory", "package:htop-3.3.0"]));
     // The declared state was cached in nix-warden's owner-only cache, never in the client's workspace.
     expect((await readdir(join(cacheBase(), "drift"))).length).toBeGreaterThan(0);
     expect(existsSync(join(ws, ".nix-warden", "cache"))).toBe(false);
-    const again = DriftReportX.parse((await call(c, "check_drift", { flake: "nixos-config#web1", root: "machine" })).structuredContent);
+    const again = DriftReportX.parse(await linkedReport(c.client, await call(c, "check_drift", { flake: "nixos-config#web1", root: "machine" })));
     expect(again.timing.declaredFromCache).toBe(true);
     // The declared state was cached, but not in the roots: nothing new in the workspace or the flake.
     expect((await readdir(ws)).sort()).toEqual(["machine", "nixos-config"]);

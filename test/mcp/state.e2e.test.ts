@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { DriftReportX } from "../../src/drift/model.js";
 import { SecurityReport } from "../../src/report/schema.js";
 import { repoKey, stateBase } from "../../src/system/state.js";
-import { connect, tempDir } from "./helpers.js";
+import { connect, linkedReport, tempDir } from "./helpers.js";
 
 type Result = CallToolResult & { structuredContent?: Record<string, unknown> };
 
@@ -55,14 +55,14 @@ describe("state outside the repository", () => {
 
     const scan = await call(c, "security_scan", {});
     expect(scan.isError, text(scan)).toBeFalsy();
-    expect(SecurityReport.parse(scan.structuredContent).findings.length).toBeGreaterThan(0);
+    expect(SecurityReport.parse(await linkedReport(c.client, scan)).findings.length).toBeGreaterThan(0);
     expect(await readdir(outside)).toEqual([]); // the report used to land here, through the link
     // Output files without an outputDir go to the state directory too (they went to <repo>/.nix-warden/output).
     const files = await call(c, "security_scan", { quick: true, formats: ["markdown", "json", "sarif"] });
     expect(files.isError, text(files)).toBeFalsy();
     const drift = await call(c, "check_drift", { declaredFile: join(inputs, "declared.json"), root: join(inputs, "machine"), host: "web1" });
     expect(drift.isError, text(drift)).toBeFalsy();
-    expect(DriftReportX.parse(drift.structuredContent).drifted).toBe(true);
+    expect(DriftReportX.parse(await linkedReport(c.client, drift)).drifted).toBe(true);
 
     // Nothing went through the link, and the working tree is as it was, ignored files included.
     expect(await readdir(outside)).toEqual([]);
@@ -73,7 +73,7 @@ describe("state outside the repository", () => {
     expect(await readdir(join(state, "reports", "security", "all"))).toHaveLength(2);
     expect(await readdir(join(state, "reports", "drift", "web1"))).toHaveLength(1);
     expect((await readdir(join(state, "output"))).sort()).toEqual(["security-issues.json", "security-report.md", "security.sarif"]);
-    expect(text(files)).toContain(`Files written: ${join(state, "output", "security-report.md")}`);
+    expect((files.structuredContent as { filesWritten?: string[] }).filesWritten).toContain(join(state, "output", "security-report.md"));
     const latest = await c.client.readResource({ uri: "nix-warden://reports/drift/web1/latest.json" });
     expect(JSON.parse((latest.contents[0] as { text: string }).text).host).toBe("web1");
   });
@@ -115,7 +115,7 @@ describe("state outside the repository", () => {
     const { resources } = await second.client.listResources();
     expect(resources.map((r) => r.uri)).toEqual(expect.arrayContaining([...uris, "nix-warden://reports/security/all/latest.json", "nix-warden://reports/security/web1/latest.json"]));
     const back = await second.client.readResource({ uri: uris[0]! });
-    expect(JSON.parse((back.contents[0] as { text: string }).text)).toEqual(scans[0]!.structuredContent);
+    expect(JSON.parse((back.contents[0] as { text: string }).text).generatedAt).toBe((scans[0]!.structuredContent as { report: { generatedAt: string } }).report.generatedAt);
     const index = JSON.parse(((await second.client.readResource({ uri: "nix-warden://reports" })).contents[0] as { text: string }).text);
     expect(index.reports.map((r: { uri: string }) => r.uri)).toEqual([...uris].reverse()); // newest first
     // A third scan after the restart sorts after the stored ones.

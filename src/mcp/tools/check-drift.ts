@@ -3,20 +3,23 @@
 import { z } from "zod";
 import { checkDrift } from "../../drift/index.js";
 import { parseFlakeRef } from "../../drift/declared/flake-ref.js";
-import { DriftReportX } from "../../drift/model.js";
+import type { DriftReportX } from "../../drift/model.js";
 import { Severity } from "../../report/schema.js";
 import { isValidHostKey } from "../../report/store.js";
-import { checkHostNames, contractContent, errorResult, progressReporter, toolError, type ServerContext } from "../context.js";
+import { contractAnswer, CursorError, decodeCursor, DEFAULT_LIMIT, PagingInput, unknownHostsMessage, type Detail } from "../answer.js";
+import { checkHostNames, errorResult, progressReporter, toolError, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
-import { summarizeDrift } from "../summary.js";
+import { driftTargetProblem } from "../../drift/target.js";
+import { DriftAnswer, driftAnswer } from "../summary.js";
+import { declaredHosts } from "./list-hosts.js";
 
 export const CHECK_DRIFT_DESCRIPTION = `Check whether a NixOS machine still matches what its flake declares: packages installed imperatively (nix-env), services started or changed by hand, users and groups, files in /etc, firewall and listening ports, mounts, the running generation, and the config repository's git state (uncommitted or unpushed changes). Read-only: it changes nothing on the machine or in the repository (the report and the evaluation cache are kept in nix-warden's own state and cache directories).
 
 Use it when the user asks whether a machine is drifting, out of sync, consistent with its configuration, or what changed on it outside of Nix.
 
-Evaluates nixosConfigurations.<host> once (nix eval; cached per commit) and probes the machine. Returns the DriftReport: items by category, each with severity, declared and actual values, evidence, the likely cause (who/when, from logs), and remediation options (revert to the declaration, adopt the change into the config, or accept it). The text part lists the most severe items; the full report is a resource (nix-warden://reports/drift/...).
+Evaluates nixosConfigurations.<host> once (cached per commit) and probes the machine. Refuses up front when the machine is not NixOS or its hostname is not the host asked for (force: true overrides), and when the flake does not declare the host. Answers in bounded size (the text is the same JSON as the structured content): summary (counts, worst items, notes), then one page of items grouped by category (evidence, cause, first fix), nextCursor while more remain. The full DriftReport is the linked resource (nix-warden://reports/drift/...).
 
-Arguments: flake (local flake directory, optionally dir#host; default the first root), host (default: the name after # or this machine's hostname), root (inspect a mounted system directory instead of the live machine), declaredFile (a declared state JSON made earlier, skips evaluation), alertThreshold (list only items at or above it).
+Arguments: flake (local flake dir, optionally dir#host; default the first root), host (default: from flake#host or this machine's hostname), root (a mounted system instead of the live machine), declaredFile, alertThreshold, force, detail (summary | findings | full), limit, cursor.
 
 Next steps: present items by severity with cause and fix; remediate (dry run) to plan fixes.`;
 
@@ -27,6 +30,8 @@ export const CheckDriftInput = {
   declaredFile: z.string().max(4096).optional().describe("A declared-state JSON produced earlier by nix-warden (skips nix eval)."),
   alertThreshold: Severity.optional().describe("List only items at or above this severity (the others are counted)."),
   noCache: z.boolean().optional().describe("Evaluate even when a cached declared state for this commit exists."),
+  force: z.boolean().optional().describe("Check even when the machine is not NixOS, its hostname is not the host, or the flake does not visibly declare the host. Only when the user asked for exactly that."),
+  ...PagingInput,
 };
 
 export function registerCheckDriftTool(ctx: ServerContext): void {
@@ -36,7 +41,7 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
       title: "Check a NixOS machine for configuration drift",
       description: CHECK_DRIFT_DESCRIPTION,
       inputSchema: CheckDriftInput,
-      outputSchema: DriftReportX,
+      outputSchema: DriftAnswer,
       annotations: { title: "NixOS drift check", readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (args, extra) => {
@@ -44,8 +49,12 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
         await ctx.rootsReady();
         const bad = checkHostNames(args.host ? [args.host] : undefined);
         if (bad) return toolError(`check_drift: ${bad}`);
+        const paging = { detail: args.detail ?? "findings", limit: args.limit ?? DEFAULT_LIMIT } as const;
+        if (args.cursor !== undefined) return await nextPage(ctx, args.cursor, args.host, paging);
         const primary = ctx.roots.primary();
         let flake: string | undefined;
+        let flakeDir: string | undefined;
+        let asked: string | undefined;
         if (args.flake !== undefined || args.declaredFile === undefined) {
           const parsed = parseFlakeRef(args.flake ?? ".", primary);
           if (!parsed.localDir)
@@ -55,9 +64,22 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
           const dir = await ctx.roots.resolve(parsed.localDir, { directory: true, label: "flake" });
           flake = /^(path|git\+file):/.test(parsed.ref) ? parsed.ref.replace(parsed.localDir, dir) : dir;
           if (parsed.host) flake += `#${parsed.host}`;
+          asked = args.host ?? parsed.host;
+          flakeDir = dir;
         }
         const declaredFile = args.declaredFile !== undefined ? await ctx.roots.resolve(args.declaredFile, { label: "declaredFile" }) : undefined;
         const root = args.root !== undefined ? await ctx.roots.resolve(args.root, { directory: true, label: "root" }) : "/";
+        asked ??= args.host;
+        if (!args.force) {
+          // A misspelt host must not become a report of a host that does not exist.
+          if (asked !== undefined && flakeDir !== undefined) {
+            const known = (await declaredHosts(flakeDir)).hosts.map((h) => h.name);
+            const unknown = known.length ? unknownHostsMessage([asked], known, flakeDir) : undefined;
+            if (unknown) return toolError(`check_drift: ${unknown} If the flake declares it in a way nix-warden cannot read without evaluating, pass force: true.`);
+          }
+          const problem = await driftTargetProblem(root, asked);
+          if (problem) return toolError(`check_drift: refused: ${problem} (force: true checks anyway; only when the user asked for it.)`);
+        }
         ctx.log("info", `check_drift: ${flake ?? declaredFile} against ${root === "/" ? "the live system" : root}${args.host ? ` (host ${args.host})` : ""}`);
 
         const progress = progressReporter(extra, 0);
@@ -88,15 +110,39 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
         for (const e of report.errors.slice(0, 20)) ctx.log("warning", `check_drift: ${e.source}: ${e.message}`);
         ctx.log("info", `check_drift: ${report.summary.total} drift item(s) on ${report.host}; report ${links.json}`);
         progress("done", "done");
-        return contractContent(DriftReportX, report, [
-            { type: "text", text: summarizeDrift(report, links) },
-            { type: "resource_link", uri: links.json, name: `drift report ${stored.id}`, mimeType: "application/json", description: "The full DriftReport (JSON)" },
-            { type: "resource_link", uri: links.markdown, name: `drift report ${stored.id} (markdown)`, mimeType: "text/markdown", description: "The report as markdown" },
-          ]);
+        return contractAnswer(DriftAnswer, driftAnswer(report, { ...paging, offset: 0, cursorRef: `drift/${stored.host}/${stored.id}`, report: { id: stored.id, uri: links.json, markdown: links.markdown, generatedAt: stored.generatedAt } }), driftLinks(stored.id, links));
       } catch (e) {
         if (extra.signal.aborted) throw e;
         return errorResult("check_drift", e);
       }
     },
+  );
+}
+
+function driftLinks(id: string, links: { json: string; markdown: string }) {
+  return [
+    { uri: links.json, name: `drift report ${id}`, mimeType: "application/json", description: "The full DriftReport (JSON): every item with every field" },
+    { uri: links.markdown, name: `drift report ${id} (markdown)`, mimeType: "text/markdown", description: "The full report as markdown" },
+  ];
+}
+
+/** The next page of a stored drift report (no new check). */
+async function nextPage(ctx: ServerContext, cursor: string, host: string | undefined, paging: { detail: Detail; limit: number }) {
+  let target;
+  try {
+    target = decodeCursor(cursor, "drift");
+  } catch (e) {
+    if (e instanceof CursorError) return toolError(`check_drift: ${e.message}. Call check_drift without cursor for a new check.`);
+    throw e;
+  }
+  const [, reportHost = "", id = ""] = target.ref.split("/");
+  if (host !== undefined && host !== reportHost) return toolError(`check_drift: this cursor pages the drift report of ${reportHost}, not of ${host}; leave host out when passing a cursor.`);
+  const found = await ctx.store.get("drift", reportHost, id);
+  if (!found) return toolError(`check_drift: the report this cursor pages (${id}) is no longer kept; call check_drift without cursor for a new check.`);
+  const links = reportLinks(found.meta);
+  return contractAnswer(
+    DriftAnswer,
+    driftAnswer(found.report as DriftReportX, { ...paging, offset: target.offset, cursorRef: target.ref, report: { id, uri: links.json, markdown: links.markdown, generatedAt: found.meta.generatedAt } }),
+    driftLinks(id, links),
   );
 }

@@ -5,6 +5,7 @@ import { FindingCategory, Severity } from "../../report/schema.js";
 import { ruleHelpMarkdown } from "../../rules/docs.js";
 import { ALL_RULES } from "../../rules/index.js";
 import type { Rule } from "../../rules/types.js";
+import { answer, fitPage } from "../answer.js";
 import { toolError, type ServerContext } from "../context.js";
 import { ruleUri } from "../links.js";
 
@@ -21,11 +22,16 @@ export const RuleInfo = z.object({
   fix: z.string(),
   references: z.array(z.object({ title: z.string(), url: z.string().optional() })),
   compliance: z.object({ cis: z.array(z.string()), nist: z.array(z.string()) }),
-  documentation: z.string(),
+  /** The rule's documentation as markdown (one rule asked by id; a category lists the fields only). */
+  documentation: z.string().optional(),
   uri: z.string(),
 });
 
-export const ExplainRuleOutput = z.object({ rules: z.array(RuleInfo) });
+export const ExplainRuleOutput = z.object({
+  rules: z.array(RuleInfo),
+  /** Rules that matched; \`rules\` holds as many as fit in a bounded answer, the catalogue all. */
+  total: z.number().int().optional(),
+});
 
 export function ruleInfo(rule: Rule): z.infer<typeof RuleInfo> {
   return {
@@ -75,10 +81,12 @@ export function registerExplainRuleTool(ctx: ServerContext): void {
           const similar = similarRuleIds(args.ruleId);
           return toolError(`explain_rule: no rule ${JSON.stringify(args.ruleId)}.${similar.length ? ` Did you mean: ${similar.join(", ")}?` : ""} Every rule: ${ALL_RULES.map((r) => r.id).join(", ")}.`);
         }
-        return { content: [{ type: "text", text: `No rule in category ${args.category} yet.` }], structuredContent: { rules: [] } };
+        return answer({ rules: [], total: 0 });
       }
-      const infos = rules.map(ruleInfo);
-      return { content: [{ type: "text", text: infos.map((i) => i.documentation).join("\n\n---\n\n") }], structuredContent: { rules: infos } };
+      // One rule: its documentation too; a category: the fields (documentation repeats them).
+      const infos = rules.map(ruleInfo).map((i) => (args.ruleId ? i : { ...i, documentation: undefined }));
+      const { page } = fitPage(infos, 0, infos.length, (shown) => ({ rules: shown.map((i) => JSON.parse(JSON.stringify(i)) as typeof i), total: infos.length }));
+      return answer(page);
     },
   );
 }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { ReportStore, StoredReport } from "../../report/store.js";
 import { loadRepository } from "../../scan/repo.js";
+import { answer, fitPage } from "../answer.js";
 import { errorResult, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
 
@@ -29,6 +30,8 @@ export const ListHostsOutput = z.object({
       latestDrift: ReportRef.optional(),
     }),
   ),
+  /** Hosts known in all; \`hosts\` lists as many as fit in a bounded answer (sorted by name). */
+  total: z.number().int().optional(),
   errors: z.array(z.string()),
 });
 export type ListHostsOutput = z.infer<typeof ListHostsOutput>;
@@ -83,13 +86,9 @@ export function registerListHostsTool(ctx: ServerContext): void {
         await ctx.rootsReady();
         const root = await ctx.roots.resolve(args.path, { directory: true, label: "path" });
         const out = await listHosts(root, ctx.store);
-        const text =
-          (out.hosts.length
-            ? `Hosts in ${root}: ` + out.hosts.map((h) => `${h.name}${h.line ? ` (${h.file}:${h.line})` : ""}${h.latestSecurity ? `, last scan ${h.latestSecurity.generatedAt} (${h.latestSecurity.total} findings)` : ""}${h.latestDrift ? `, last drift check ${h.latestDrift.generatedAt} (${h.latestDrift.total} items)` : ""}`).join("; ")
-            : `No hosts found in ${root}.`) +
-          `\nThis machine's hostname: ${out.machineHostname}.` +
-          (out.errors.length ? `\nProblems: ${out.errors.join("; ")}` : "");
-        return { content: [{ type: "text", text }], structuredContent: out };
+        // A repository of hundreds of hosts still gets an answer an agent can read.
+        const { page } = fitPage(out.hosts, 0, out.hosts.length, (hosts) => ({ ...out, hosts: [...hosts], total: out.hosts.length }));
+        return answer(page);
       } catch (e) {
         return errorResult("list_hosts", e);
       }

@@ -4,10 +4,12 @@
 // plan id of an earlier dry run. The planning and applying is the remediation core's (src/remediate/
 // api.ts); this module is the contract and the confirmation.
 import { z } from "zod";
-import { ApplyResult, RemediationPlan, RemediationUnavailableError, UndoResult, type RemediationPlan as Plan, type UndoPreview } from "../../remediate/api.js";
+import { ApplyResult, RemediationUnavailableError, UndoResult, type RemediationPlan as Plan, type UndoPreview } from "../../remediate/api.js";
 import { Severity, type DriftReport, type SecurityReport } from "../../report/schema.js";
 import { securityHostKey } from "../../report/store.js";
+import { answer, clip } from "../answer.js";
 import { checkHostNames, errorResult, toolError, type Extra, type ServerContext } from "../context.js";
+import { planView, PlanView } from "../plan-answer.js";
 
 export const REMEDIATE_DESCRIPTION = `Fix security findings and drift items of a NixOS configuration, safely: plan first, apply only with the user's confirmation, undo when needed. DESTRUCTIVE when applying (edits .nix files, may run commands).
 
@@ -33,7 +35,8 @@ export const RemediateInput = {
 export const RemediateOutput = z.object({
   status: z.enum(["planned", "applied", "undone", "declined"]),
   message: z.string(),
-  plan: RemediationPlan.optional(),
+  /** The plan, bounded: the first actions with their diffs cut, secrets redacted; plan.uri is all of it. */
+  plan: PlanView.optional(),
   result: ApplyResult.optional(),
   undo: UndoResult.optional(),
 });
@@ -77,17 +80,20 @@ function undoQuestion(preview: UndoPreview, root: string): string {
   );
 }
 
-function structured(out: RemediateOutput, text: string) {
-  return { content: [{ type: "text" as const, text }], structuredContent: out };
+/** The answer: the structured output, the same as JSON text (bounded: plan actions are cut). */
+function structured(out: Omit<RemediateOutput, "plan"> & { plan?: Plan }, limit?: number) {
+  const result: RemediateOutput = { ...out, plan: out.plan ? planView(out.plan, limit) : undefined };
+  if (!result.plan) delete result.plan;
+  return answer(result, out.plan ? [{ uri: result.plan!.uri, name: `remediation plan ${out.plan.id}`, mimeType: "application/json", description: "The whole plan: every action and the complete diff (secrets redacted)" }] : []);
 }
 
-function planText(plan: Plan): string {
-  const lines = [`Plan ${plan.id} for ${plan.root}${plan.host ? ` (host ${plan.host})` : ""}: ${plan.actions.length} action(s), ${plan.skipped.length} item(s) skipped.`];
-  for (const a of plan.actions.slice(0, 30)) lines.push(`- [${a.safety}] ${a.type === "edit" ? `edit ${a.file}` : `run ${a.command?.join(" ")}`}: ${a.description}`);
-  for (const s of plan.skipped.slice(0, 10)) lines.push(`- skipped ${s.id}: ${s.reason}`);
-  if (plan.diff) lines.push("", "```diff", plan.diff.length > 20_000 ? plan.diff.slice(0, 20_000) + "\n... (the structured plan holds the whole diff)" : plan.diff, "```");
-  lines.push("", `Nothing has changed. To apply: show this to the user; once they agree, call remediate with apply="${plan.id}".`);
-  return lines.join("\n");
+function planMessage(plan: Plan): string {
+  const shown = Math.min(plan.actions.length, 20);
+  return clip(
+    `Plan ${plan.id} for ${plan.root}${plan.host ? ` (host ${plan.host})` : ""}: ${plan.actions.length} action(s), ${plan.skipped.length} item(s) skipped${plan.actions.length > shown ? `; the answer lists some actions, the plan resource all of them` : ""}. ` +
+      `Nothing has changed. To apply: show the actions and diffs to the user; once they agree, call remediate with apply="${plan.id}".`,
+    1000,
+  );
 }
 
 export function registerRemediateTool(ctx: ServerContext): void {
@@ -131,18 +137,18 @@ export function registerRemediateTool(ctx: ServerContext): void {
             const answer = await elicitYes(ctx, extra, question, action === "apply" ? "Apply the plan" : "Undo the plan", `Plan ${planId}`);
             if (answer === "no") {
               ctx.log("notice", `remediate: the user declined to ${action} plan ${planId}`);
-              return structured({ status: "declined", message: `The user declined; plan ${planId} was not ${action === "apply" ? "applied" : "undone"}. Nothing changed.`, ...(plan ? { plan } : {}) }, `The user declined: nothing changed (plan ${planId}).`);
+              return structured({ status: "declined", message: `The user declined; plan ${planId} was not ${action === "apply" ? "applied" : "undone"}. Nothing changed.`, ...(plan ? { plan } : {}) });
             }
           }
           ctx.log("notice", `remediate: ${action} plan ${planId} in ${root} (confirmed by the user)`);
           if (action === "apply") {
             const result = await ctx.remediation.applyPlan(planId, { root, signal: extra.signal });
             const text = `${result.ok ? "Applied" : "Could not fully apply"} plan ${planId}: ${result.outcomes.filter((o) => o.ok).length}/${result.outcomes.length} action(s) succeeded. Undo with remediate undo="${planId}".`;
-            return structured({ status: "applied", message: text, plan: plan!, result }, text);
+            return structured({ status: "applied", message: text, plan: plan!, result });
           }
           const undo = await ctx.remediation.undoPlan(planId, { root, signal: extra.signal });
           const text = `${undo.ok ? "Undid" : "Could not fully undo"} plan ${planId}: ${undo.outcomes.filter((o) => o.ok).length}/${undo.outcomes.length} action(s) reverted.`;
-          return structured({ status: "undone", message: text, ...(plan ? { plan } : {}), undo }, text);
+          return structured({ status: "undone", message: text, ...(plan ? { plan } : {}), undo });
         }
 
         // Dry run: draw on the latest stored reports.
@@ -169,7 +175,7 @@ export function registerRemediateTool(ctx: ServerContext): void {
           safeOnly: args.safeOnly,
           signal: extra.signal,
         });
-        return structured({ status: "planned", message: `Plan ${plan.id}: ${plan.actions.length} action(s); nothing changed yet.`, plan }, planText(plan));
+        return structured({ status: "planned", message: planMessage(plan), plan });
       } catch (e) {
         if (extra.signal.aborted) throw e;
         if (e instanceof RemediationUnavailableError) return toolError(`remediate: ${e.message}`);

@@ -4,22 +4,24 @@ import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { OUTPUT_FORMATS, writeOutputs, type OutputFormat } from "../../cli/scan.js";
-import { SecurityReport, Severity } from "../../report/schema.js";
+import { Severity, type SecurityReport } from "../../report/schema.js";
 import { securityHostKey } from "../../report/store.js";
 import { runScan } from "../../scan/index.js";
 import { PathArgumentError } from "../../system/roots.js";
 import { repoStateSubdir } from "../../system/state.js";
-import { checkHostNames, contractContent, errorResult, progressReporter, toolError, type ServerContext } from "../context.js";
+import { contractAnswer, CursorError, decodeCursor, DEFAULT_LIMIT, PagingInput, unknownHostsMessage } from "../answer.js";
+import { checkHostNames, errorResult, progressReporter, toolError, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
-import { summarizeSecurity } from "../summary.js";
+import { SecurityAnswer, securityAnswer } from "../summary.js";
+import { declaredHosts } from "./list-hosts.js";
 
 export const SECURITY_SCAN_DESCRIPTION = `Scan a NixOS flake repository for security problems and anti-patterns: SSH and sudo access, firewall, secrets committed in plain text (shown redacted), systemd service hardening (exposure as measured by systemd-analyze security), TLS, vulnerable packages, compliance. Read-only: it changes nothing in the repository (the report is kept in nix-warden's own state directory).
 
 Use it when the user asks about security, hardening, vulnerabilities, CVEs, compliance or secrets of their NixOS configuration, or before a deployment.
 
-Returns the SecurityReport: findings (each with file, line, severity critical/high/medium/low, category, evidence, fix with safety auto/review/manual and often a patch), a 0-100 score per host, a service inventory, suppressed findings and errors. The text part lists the most severe findings; the full report is a resource (nix-warden://reports/security/...).
+Answers in bounded size (the text is the same JSON as the structured content): summary (per host: 0-100 score, counts by severity, worst findings), then one page of findings grouped by rule with their places (file:line, host, redacted evidence, fix safety), and nextCursor while more remain. The full SecurityReport is the linked resource (nix-warden://reports/security/...).
 
-Arguments: path (the repository; default the first root), hosts (only these nixosConfigurations), severityThreshold (drop findings below it), quick (no external programs, faster), formats + outputDir (also write markdown, json, sarif, patches files; outputDir is the one thing written into the roots, and only when given).
+Arguments: path (default the first root), hosts (only these nixosConfigurations; unknown names are an error), severityThreshold, quick (no external programs), detail (summary | findings | full), limit, cursor (next page of the same report, no rescan), formats + outputDir (also write report files).
 
 Next steps: present findings grouped by severity with file:line and the fix; use explain_rule for a rule's rationale; remediate (dry run) to plan fixes.`;
 
@@ -30,6 +32,7 @@ export const SecurityScanInput = {
   quick: z.boolean().optional().describe("No external programs (built-in exposure scorer instead of systemd-analyze): faster."),
   formats: z.array(z.enum(OUTPUT_FORMATS)).max(4).optional().describe("Also write these files: markdown (security-report.md), json, sarif, patches."),
   outputDir: z.string().max(4096).optional().describe("Where to write them, inside the roots (no symbolic links on the way). Default: nix-warden's state directory for the repository, outside it."),
+  ...PagingInput,
 };
 
 /** The names writeOutputs writes into its directory, per format. */
@@ -59,7 +62,7 @@ export function registerSecurityScanTool(ctx: ServerContext): void {
       title: "Scan a NixOS repository for security problems",
       description: SECURITY_SCAN_DESCRIPTION,
       inputSchema: SecurityScanInput,
-      outputSchema: SecurityReport,
+      outputSchema: SecurityAnswer,
       annotations: { title: "NixOS security scan", readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (args, extra) => {
@@ -67,7 +70,15 @@ export function registerSecurityScanTool(ctx: ServerContext): void {
         await ctx.rootsReady();
         const bad = checkHostNames(args.hosts);
         if (bad) return toolError(`security_scan: ${bad}`);
+        const paging = { detail: args.detail ?? "findings", limit: args.limit ?? DEFAULT_LIMIT } as const;
+        if (args.cursor !== undefined) return await nextPage(ctx, args.cursor, args.hosts, paging);
         const root = await ctx.roots.resolve(args.path, { directory: true, label: "path" });
+        if (args.hosts?.length) {
+          // A misspelt host would scan nothing and look like a clean bill of health.
+          const known = await declaredHosts(root);
+          const unknown = unknownHostsMessage(args.hosts, known.hosts.map((h) => h.name), root);
+          if (unknown) return toolError(`security_scan: ${unknown}${known.error ? ` (${known.error})` : ""}`);
+        }
         const formats = args.formats?.length ? args.formats : undefined;
         const outDir = !formats ? undefined : args.outputDir !== undefined ? await checkOutputDir(ctx, args.outputDir, formats) : await repoStateSubdir(root, "output");
         ctx.log("info", `security_scan: scanning ${root}${args.hosts?.length ? ` (hosts ${args.hosts.join(", ")})` : ""}${args.quick ? " in quick mode" : ""}`);
@@ -90,16 +101,40 @@ export function registerSecurityScanTool(ctx: ServerContext): void {
         for (const e of report.errors.slice(0, 20)) ctx.log("warning", `security_scan: ${e.source}${e.file ? ` ${e.file}` : ""}: ${e.message}`);
         ctx.log("info", `security_scan: ${report.summary.total} finding(s) in ${root}; report ${links.json}`);
         progress("done", "done");
-        const text = summarizeSecurity(report, links) + (written.length ? `\nFiles written: ${written.join(", ")}` : "");
-        return contractContent(SecurityReport, report, [
-            { type: "text", text },
-            { type: "resource_link", uri: links.json, name: `security report ${stored.id}`, mimeType: "application/json", description: "The full SecurityReport (JSON)" },
-            { type: "resource_link", uri: links.markdown, name: `security report ${stored.id} (markdown)`, mimeType: "text/markdown", description: "The report as markdown" },
-          ]);
+        return contractAnswer(SecurityAnswer, securityAnswer(report, { ...paging, offset: 0, cursorRef: `security/${stored.host}/${stored.id}`, report: { id: stored.id, uri: links.json, markdown: links.markdown, generatedAt: stored.generatedAt }, filesWritten: written }), reportResourceLinks(stored.id, links));
       } catch (e) {
         if (extra.signal.aborted) throw e;
         return errorResult("security_scan", e);
       }
     },
+  );
+}
+
+function reportResourceLinks(id: string, links: { json: string; markdown: string }) {
+  return [
+    { uri: links.json, name: `security report ${id}`, mimeType: "application/json", description: "The full SecurityReport (JSON): every finding with every field" },
+    { uri: links.markdown, name: `security report ${id} (markdown)`, mimeType: "text/markdown", description: "The full report as markdown" },
+  ];
+}
+
+/** The next page of a stored report: no new scan, so pages of one report never shift. */
+async function nextPage(ctx: ServerContext, cursor: string, hosts: string[] | undefined, paging: { detail: "summary" | "findings" | "full"; limit: number }) {
+  let target;
+  try {
+    target = decodeCursor(cursor, "security");
+  } catch (e) {
+    if (e instanceof CursorError) return toolError(`security_scan: ${e.message}. Call security_scan without cursor for a new scan.`);
+    throw e;
+  }
+  const [, host = "", id = ""] = target.ref.split("/");
+  if (hosts?.length && securityHostKey(hosts) !== host)
+    return toolError(`security_scan: this cursor pages the report of ${host === "all" ? "every host" : `hosts ${host.split("+").join(", ")}`}, not of ${hosts.join(", ")}; leave hosts out when passing a cursor.`);
+  const found = await ctx.store.get("security", host, id);
+  if (!found) return toolError(`security_scan: the report this cursor pages (${id}) is no longer kept; call security_scan without cursor for a new scan.`);
+  const links = reportLinks(found.meta);
+  return contractAnswer(
+    SecurityAnswer,
+    securityAnswer(found.report as SecurityReport, { ...paging, offset: target.offset, cursorRef: target.ref, report: { id, uri: links.json, markdown: links.markdown, generatedAt: found.meta.generatedAt } }),
+    reportResourceLinks(id, links),
   );
 }
