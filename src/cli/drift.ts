@@ -31,12 +31,15 @@ options:
   --config FILE           exceptions file (default: .nix-warden.yaml in the flake / repository)
   --no-cache              evaluate even when a cached declared state matches
   --eval-timeout SECONDS  limit for nix eval (default 300)
+  --hosts all|A,B         several hosts of the flake over SSH (see \`drift --hosts all --help\`)
   -h, --help
 
 exit codes: 0 ok, 1 drift at or above --fail-on, 2 usage error, 3 the check could not run
 (e.g. the flake does not evaluate; the report says why).`;
 
 export async function run(argv: string[]): Promise<number> {
+  // Several hosts over SSH: the fleet form (src/fleet/) takes over.
+  if (argv.some((a) => a === "--hosts" || a.startsWith("--hosts="))) return (await import("../fleet/cli.js")).run(argv);
   const { values } = parseCommandArgs(
     argv,
     {
