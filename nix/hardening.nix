@@ -69,5 +69,8 @@ in
     # Every process must be visible (ProtectProc=invisible would hide the owners of sockets), and
     # /proc/net, /proc/sys and /proc/self/mountinfo are read: ProcSubset stays "all".
     ProtectProc = "default";
+    # PrivateDevices leaves /dev/disk out; the mounts probe reads its links (by-uuid, by-label) to
+    # match declared devices with mounted ones. Read-only, links only; the devices stay private.
+    BindReadOnlyPaths = [ "-/dev/disk" ];
   };
 }

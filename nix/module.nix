@@ -126,6 +126,10 @@ in
     environment.systemPackages = [ cfg.package ];
     systemd.services = units.services;
     systemd.timers = units.timers;
-    systemd.tmpfiles.rules = lib.optional cfg.metrics.enable "d ${cfg.metrics.textfileDir} 0755 root root -";
+    # ReadWritePaths must exist when a unit starts: a custom output directory and the textfile
+    # directory are created here (the default output directory is the units' StateDirectory).
+    systemd.tmpfiles.rules =
+      lib.optional (cfg.outputDir != "/var/lib/nix-warden") "d ${cfg.outputDir} 0700 root root -"
+      ++ lib.optional cfg.metrics.enable "d ${cfg.metrics.textfileDir} 0755 root root -";
   };
 }

@@ -32,6 +32,8 @@ let
       NIX_WARDEN_CACHE_DIR = "/var/cache/nix-warden";
       XDG_CACHE_HOME = "/var/cache/nix-warden/xdg";
       NIX_WARDEN_HISTORY_DIR = cfg.outputDir;
+      # The store is read-only in the sandbox: nix eval goes through the daemon, even as root.
+      NIX_REMOTE = "daemon";
     };
     serviceConfig = hardening.${kind} // {
       Type = "oneshot";
