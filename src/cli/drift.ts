@@ -38,6 +38,7 @@ options:
   --eval-timeout SECONDS  limit for nix eval (default 300)
   --force                 check even when the machine (or --root) is not NixOS or its hostname is
                           not the host asked for (refused by default: everything would show as drift)
+  --hosts all|A,B         several hosts of the flake over SSH (see \`drift --hosts all --help\`)
   -h, --help
 
 Secrets in what is shown (shell-history causes, /etc diffs, unit settings) are redacted as the
@@ -48,6 +49,8 @@ root included), 3 the check could not run
 (e.g. the flake does not evaluate; the report says why).`;
 
 export async function run(argv: string[]): Promise<number> {
+  // Several hosts over SSH: the fleet form (src/fleet/) takes over.
+  if (argv.some((a) => a === "--hosts" || a.startsWith("--hosts="))) return (await import("../fleet/cli.js")).run(argv);
   const { values } = parseCommandArgs(
     argv,
     {

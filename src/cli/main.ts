@@ -16,6 +16,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   serve: () => import("./serve.js"),
   install: () => import("./install.js"),
   hook: () => import("./hook.js"),
+  run: () => import("./run.js"),
+  history: () => import("./history.js"),
 };
 
 function usage(): string {

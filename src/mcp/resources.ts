@@ -10,6 +10,7 @@ import { renderMarkdown as renderDriftMarkdown } from "../drift/render/markdown.
 import type { DriftReportX } from "../drift/model.js";
 import type { SecurityReport } from "../report/schema.js";
 import { renderSecurityMarkdown } from "../report/security-markdown.js";
+import { HISTORY_RESOURCE, HISTORY_URI, historyResourceText } from "../history/resource.js";
 import { REPORT_KINDS, type ReportKind } from "../report/store.js";
 import { ruleHelpMarkdown } from "../rules/docs.js";
 import { ALL_RULES } from "../rules/index.js";
@@ -156,6 +157,7 @@ export function registerResources(ctx: ServerContext): void {
       return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(redactPlan(plan), null, 2) }] };
     },
   );
+  server.registerResource("history", HISTORY_URI, HISTORY_RESOURCE, async (uri) => ({ contents: [{ uri: uri.href, mimeType: "application/json", text: await historyResourceText() }] }));
 
   store.on("added", () => {
     if (server.isConnected()) server.sendResourceListChanged();
