@@ -1,20 +1,20 @@
 // Types of nix-warden-hook.mjs (the prompt hook's classifier), for the TypeScript that imports it.
 export interface AgentTriggers {
   agent: string;
-  /** Regular expression sources (flags "gi"): a strong match alone fits the agent. */
-  strong: string;
-  /** A weak match fits together with an intent match. */
-  weak: string;
-  intent: string;
+  /** Triggers (words, phrases; `word*` any ending, `~` up to three words, `^ ` a sentence start):
+   * a strong one alone fits the agent, a weak one together with an intent one. */
+  strong: string[];
+  weak: string[];
+  intent: string[];
   /** Any match silences the agent. */
-  veto: string;
-  /** Strong words of five letters or more; a word one edit from one of them counts as it. */
-  typos: string[];
+  veto: string[];
   hint: string;
 }
 export interface Triggers {
   /** Words that make a prompt about Nix. */
   nixContext: string;
+  /** Domains where the agents' words mean something else: each one found lowers every score. */
+  negative?: { domain: string; words: string[] }[];
   agents: AgentTriggers[];
 }
 export interface TriggerMatch {
@@ -27,6 +27,12 @@ export interface HookOptions {
   env?: Record<string, string | undefined>;
   exists?: (p: string) => boolean;
 }
+export interface Token {
+  w: string;
+  forms: string[];
+  start: boolean;
+}
+export function tokenize(prompt: string): Token[];
 export function classify(prompt: string, triggers: Triggers): TriggerMatch[];
 export function isNixContext(prompt: string, dirs: string[], nixContext: string, exists?: (p: string) => boolean): boolean;
 export function hookOutput(input: unknown, triggers: Triggers, options?: HookOptions): { hookSpecificOutput: { hookEventName: string; additionalContext: string } } | undefined;

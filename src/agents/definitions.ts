@@ -16,8 +16,9 @@ export const MCP_TOOL_NAMES = ["security_scan", "check_drift", "remediate", "lis
 /** Claude Code's read-only file tools. */
 export const READ_ONLY_FILE_TOOLS = ["Read", "Grep", "Glob"] as const;
 
-/** A trigger: words (`word*` matches any ending), a phrase of words, `~` for up to three words. */
-const Trigger = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.'/+-]*\*?( ([A-Za-z0-9.'/+-]+\*?|~))*$/);
+/** A trigger: words (`word*` matches any ending), a phrase of words, `~` for up to three words, a
+ * leading `^ ` for the start of a sentence. */
+const Trigger = z.string().regex(/^(\^ )?[A-Za-z0-9][A-Za-z0-9.'/+-]*\*?( ([A-Za-z0-9.'/+-]+\*?|~))*$/);
 
 const Triggers = z
   .object({

@@ -1,8 +1,9 @@
 // The prompt hook's triggers: which agent a prompt calls for ("is my laptop drifting?" -> the drift
 // detective, "lock down the web server" -> security patrol). The words live in each agent
-// definition's `triggers`; this module turns them into the regular expressions the hook's classifier
-// (agent-definitions/hook/nix-warden-hook.mjs, the one classifier for the CLI, the plugin and the
-// extension) runs. The hook speaks only in a Nix context, so "state" in a React project stays silent.
+// definition's `triggers`; this module gathers them with the domains shared by all agents into the
+// specs the hook's classifier (agent-definitions/hook/nix-warden-hook.mjs, the one classifier for the
+// CLI, the plugin and the extension) scores prompts with. The hook speaks only in a Nix context, so
+// "state" in a React project stays silent.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -14,45 +15,41 @@ import type { AgentTriggers, Triggers } from "../../agent-definitions/hook/nix-w
 export { TRIGGERS_JSON_PATH } from "./paths.js";
 export type { AgentTriggers, Triggers, TriggerMatch } from "../../agent-definitions/hook/nix-warden-hook.mjs";
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
-}
-
-/** A trigger as a regular expression: whole words, `*` for any ending, `~` for up to three words. */
-export function keywordPattern(keyword: string): string {
-  const parts = keyword.split(" ").map((w) => {
-    if (w === "~") return "(?:\\S+\\s+){0,3}?";
-    const prefix = w.endsWith("*");
-    return escapeRegExp(prefix ? w.slice(0, -1) : w) + (prefix ? "[\\w'-]*" : "");
-  });
-  // Spaces match any whitespace; a gap already ends with its own.
-  let body = "";
-  for (const [i, p] of parts.entries()) body += i === 0 || parts[i - 1]!.startsWith("(?:\\S+") ? p : `\\s+${p}`;
-  return `(?<![\\w'-])${body}(?![\\w'-])`;
-}
-
-function anyOf(keywords: readonly string[]): string {
-  return keywords.map(keywordPattern).join("|");
-}
-
 /** Words that make a prompt about Nix. */
 export const NIX_CONTEXT_PATTERN = "(?<![\\w-])(nix|nixos|nixpkgs|nix-env|nixos-rebuild|flake|flakes|home-manager|configuration\\.nix)(?![\\w-])";
+
+/**
+ * Domains where the agents' words mean something else: a word of one takes 3 off every agent's
+ * score ("drift" in physics, "diverges" in machine learning, "changes" in a git operation, "match"
+ * in a type error, "expose" in a compose file), so only a prompt with more evidence still fits
+ * ("imperative docker containers not described in nix"). Matched like triggers (see the hook).
+ */
+export const NEGATIVE_DOMAINS: readonly { domain: string; words: string[] }[] = [
+  { domain: "physics and earth science", words: ["physics", "velocity", "electron*", "particle*", "continental", "tectonic*", "geolog*", "quantum", "momentum"] },
+  { domain: "control and signals", words: ["pid", "kalman", "sensor*", "controller", "oscillat*", "gyro*", "clock drift", "signal processing"] },
+  { domain: "machine learning", words: ["gradient*", "learning rate", "neural", "epoch*", "model", "training", "dataset*", "overfit*", "llm", "embedding*"] },
+  { domain: "git operations", words: ["rebase", "stash", "cherry pick", "git pull", "pull", "merge conflict*", "branch*", "fork", "upstream", "pull request", "git diff", "git history", "git log", "origin", "last commit", "this commit", "flake lock"] },
+  { domain: "programming", words: ["typescript", "javascript", "python", "golang", "java", "ts2*", "type error", "compiler", "declared type", "assigned value", "react", "redux", "usestate", "setstate", "css", "component*", "unit test*", "x509", "http client", "function", "regex", "type", "write a script", "write a function"] },
+  { domain: "build errors", words: ["error", "exception", "traceback", "stack trace", "infinite recursion", "build fails", "fails to build", "failed to build"] },
+  { domain: "containers and cloud", words: ["docker", "container*", "compose", "kubernetes", "k8s", "pod", "pods", "helm", "terraform", "aws", "gcp", "azure", "cloudformation"] },
+  { domain: "mathematics", words: ["formula*", "equation*", "theorem", "proof", "derivative*", "integral*", "calculus"] },
+  { domain: "finance and everyday", words: ["stock*", "price*", "poem", "essay", "slides", "weather", "recipe"] },
+];
 
 export function agentTriggers(a: AgentDefinition): AgentTriggers {
   const t = a.triggers;
   return {
     agent: a.name,
-    strong: anyOf(t.strong),
-    weak: anyOf(t.weak),
-    intent: anyOf(t.intent),
-    veto: anyOf(t.veto),
-    typos: t.strong.filter((k) => /^[A-Za-z]{5,}\*?$/.test(k)).map((k) => k.replace(/\*$/, "").toLowerCase()),
+    strong: t.strong,
+    weak: t.weak,
+    intent: t.intent,
+    veto: t.veto,
     hint: `The ${a.name} subagent fits this request: it uses the nix-warden MCP tools (${a.tools.join(", ")}) and reports by severity with fixes. /${a.command} runs the same workflow.`,
   };
 }
 
 export function triggerSpecs(agents: readonly AgentDefinition[]): Triggers {
-  return { nixContext: NIX_CONTEXT_PATTERN, agents: agents.map(agentTriggers) };
+  return { nixContext: NIX_CONTEXT_PATTERN, negative: NEGATIVE_DOMAINS.map((d) => ({ domain: d.domain, words: [...d.words] })), agents: agents.map(agentTriggers) };
 }
 
 /** The shipped agents' triggers: the build's JSON when it is current (the hook runs on every

@@ -6,11 +6,11 @@ import { spawnSync } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { classify, hookOutput, isNixContext } from "../../agent-definitions/hook/nix-warden-hook.mjs";
+import { classify, hookOutput, isNixContext, tokenize } from "../../agent-definitions/hook/nix-warden-hook.mjs";
 import { loadAgentDefinitions, parseAgentDefinition } from "../../src/agents/definitions.js";
-import { keywordPattern, triggerSpecs, TRIGGERS_JSON_PATH, shippedTriggerSpecs } from "../../src/agents/triggers.js";
+import { triggerSpecs, TRIGGERS_JSON_PATH, shippedTriggerSpecs } from "../../src/agents/triggers.js";
 import { CLI, tempDir } from "../mcp/helpers.js";
-import { LABELLED_PROMPTS, SECOND_ROUND_PROMPTS, type Label } from "./hook-prompts.js";
+import { EVALUATOR_DEV_PROMPTS, FOURTH_ROUND_PROMPTS, LABELLED_PROMPTS, SECOND_ROUND_PROMPTS, type Label } from "./hook-prompts.js";
 
 const agents = loadAgentDefinitions();
 const triggers = triggerSpecs(agents);
@@ -33,16 +33,17 @@ function score(set: ReadonlyArray<readonly [string, Label]>) {
 
 describe("the hook's classifier on labelled prompts", () => {
   it("has at least 150 prompts for both agents and look-alikes", () => {
-    const all = [...LABELLED_PROMPTS, ...SECOND_ROUND_PROMPTS];
+    const all = [...LABELLED_PROMPTS, ...SECOND_ROUND_PROMPTS, ...EVALUATOR_DEV_PROMPTS, ...FOURTH_ROUND_PROMPTS];
     expect(all.length).toBeGreaterThanOrEqual(150);
     for (const label of ["security-patrol", "config-drift-detective", null]) expect(all.filter(([, l]) => l === label).length).toBeGreaterThanOrEqual(40);
     expect(new Set(all.map(([p]) => p)).size).toBe(all.length);
   });
 
-  it("suggests an agent with precision and recall of at least 0.9 each", () => {
-    for (const set of [LABELLED_PROMPTS, SECOND_ROUND_PROMPTS]) {
+  it("suggests an agent with precision and recall of at least 0.9 each, on every set", () => {
+    const sets = { LABELLED_PROMPTS, SECOND_ROUND_PROMPTS, EVALUATOR_DEV_PROMPTS, FOURTH_ROUND_PROMPTS };
+    for (const [name, set] of Object.entries(sets)) {
       const s = score(set);
-      console.log(`hook on ${set.length} labelled prompts: precision ${s.precision.toFixed(3)}, recall ${s.recall.toFixed(3)}${s.wrong.length ? `\n  ${s.wrong.join("\n  ")}` : ""}`);
+      console.log(`hook on ${name} (${set.length} prompts): precision ${s.precision.toFixed(3)}, recall ${s.recall.toFixed(3)}${s.wrong.length ? `\n  ${s.wrong.join("\n  ")}` : ""}`);
       expect(s.precision, s.wrong.join("\n")).toBeGreaterThanOrEqual(0.9);
       expect(s.recall, s.wrong.join("\n")).toBeGreaterThanOrEqual(0.9);
     }
@@ -60,8 +61,49 @@ describe("the hook's classifier on labelled prompts", () => {
     expect(agentsFor("out   of\nsync")).toEqual(["config-drift-detective"]);
     expect(agentsFor("drfit?")).toEqual(["config-drift-detective"]);
     expect(agentsFor("secrity review")).toEqual(["security-patrol"]);
-    expect(new RegExp(keywordPattern("match* ~ flake"), "i").test("matches what the flake")).toBe(true);
-    expect(new RegExp(keywordPattern("match* ~ flake"), "i").test("matches one two three four flake")).toBe(false);
+    // `~` is a gap of up to three words.
+    expect(agentsFor("users that are not in the nixos config")).toEqual(["config-drift-detective"]);
+    expect(agentsFor("users that are not in one two three four config")).toEqual([]);
+  });
+
+  it("tokenises: hyphens and punctuation split words, contractions are spelled out, inflections reach their base form", () => {
+    expect(tokenize("docker-compose --rebase, isn't what's").map((t) => t.w)).toEqual(["docker", "compose", "rebase", "is", "not", "what"]);
+    const forms = (w: string) => tokenize(w)[0]!.forms;
+    expect(forms("compared")).toContain("compare");
+    expect(forms("repos")).toContain("repo");
+    expect(forms("modified")).toContain("modify");
+    expect(forms("differences")).toContain("difference");
+    expect(forms("firewalled")).toContain("firewall");
+    expect(tokenize("Fine. Is it open?").map((t) => t.start)).toEqual([true, true, false, false]);
+    // Inflections and hyphens reach the triggers ("repository", "aren't declared", "hand-edited").
+    expect(agentsFor("are there users on the box that aren't declared in the repository?")).toEqual(["config-drift-detective"]);
+    expect(agentsFor("reconcile the live box against the repository")).toEqual(["config-drift-detective"]);
+    expect(agentsFor("has someone hand-edited /etc/hosts?")).toEqual(["config-drift-detective"]);
+    // A longer or shorter form of a strong word is not its typo, nor a word it is the start of.
+    expect(agentsFor("expose postgres port 5432 in the compose file")).toEqual([]);
+    expect(agentsFor("how do I enable auditd on nixos?")).toEqual([]);
+  });
+
+  it("negative domains outweigh a single trigger, and a veto holds across hyphens", () => {
+    for (const p of [
+      "fix the drift in my PID controller, the integral term keeps winding up",
+      "compute the electron drift velocity in a copper wire",
+      "my gradient descent drifts and diverges, should I lower the learning rate?",
+      "TS2322: declared type doesn't match the assigned value",
+      "git stash my local changes then pull --rebase",
+      "write a secure random password generator in python",
+      "expose postgres port 5432 in my docker-compose file",
+      "ssh-into the nas is slow",
+    ]) expect(agentsFor(p), p).toEqual([]);
+    // More evidence still fits: two strong triggers and a comparison with nix against one domain.
+    expect(agentsFor("are there leftover imperative docker containers or manual crontabs not described in nix?")).toEqual(["config-drift-detective"]);
+  });
+
+  it("suggests one agent: the one with more evidence, then the one with more strong triggers", () => {
+    expect(agentsFor("Audit the nas for changes that bypassed the nix config.")).toEqual(["config-drift-detective"]);
+    expect(agentsFor("check my config against NIST 800-53")).toEqual(["security-patrol"]);
+    expect(agentsFor("Give me a hardening checklist applied to my actual configuration.")).toEqual(["security-patrol"]);
+    for (const [p] of [...LABELLED_PROMPTS, ...SECOND_ROUND_PROMPTS, ...EVALUATOR_DEV_PROMPTS, ...FOURTH_ROUND_PROMPTS]) expect(agentsFor(p).length, p).toBeLessThanOrEqual(1);
   });
 
   it("rejects a definition with unknown fields, tools or malformed triggers", () => {

@@ -14,47 +14,154 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 /**
- * Which agents a prompt calls for. An agent fits when a strong trigger matches, or a weak one
- * together with a question or review word of that agent ("review the TLS setup", "are there open
- * ports"); a veto ("ssh into", "last commit", "in physics") silences it. Typos of the strong words
- * (one letter off: "secuirty", "drfit") count as the word.
+ * Which agent a prompt calls for: one at most. Each agent scores the evidence in the prompt:
+ * a strong trigger counts 2 ("drift", "harden", "not in the config"); a weak (topic) word counts 2
+ * together with an intent word of that agent ("review the TLS setup", "compare ... with the repo");
+ * a word of a negative domain (physics, machine learning, git operations, a programming language,
+ * containers...) takes 3 off per domain; an agent's veto ("ssh into", "audit log") silences it. An
+ * agent fits at 2 or more; when both fit, the higher score wins, then the one with more strong
+ * triggers ("hardening ... my actual configuration" is a review, not a comparison), then the first. Words are matched on tokens
+ * (hyphens and punctuation split words: "docker-compose", "--rebase"), a trigger in its base form
+ * matches its inflections ("compare" matches "compared", "repo" "repos"), and a strong word of five
+ * letters or more matches one typo ("drfit", "secrity") that is not merely a longer or shorter form.
  * @param {string} prompt
- * @param {{ agents: { agent: string, strong: string, weak: string, intent: string, veto: string, typos: string[], hint: string }[] }} triggers
+ * @param {{ negative?: { domain: string, words: string[] }[], agents: { agent: string, strong: string[], weak: string[], intent: string[], veto: string[], hint: string }[] }} triggers
  * @returns {{ agent: string, words: string[], hint: string }[]}
  */
 export function classify(prompt, triggers) {
-  prompt = prompt.replace(/[\u2018\u2019]/g, "'");
-  const out = [];
-  for (const a of triggers.agents) {
-    if (a.veto && new RegExp(a.veto, "i").test(prompt)) continue;
-    const strong = matches(prompt, a.strong);
-    for (const t of typoHits(prompt, a.typos)) if (!strong.includes(t)) strong.push(t);
-    const weak = strong.length ? [] : matches(prompt, a.weak);
-    const intent = weak.length && a.intent ? new RegExp(a.intent, "i").test(prompt) : false;
-    if (strong.length || (weak.length && intent)) out.push({ agent: a.agent, words: strong.length ? strong : weak, hint: a.hint });
+  const tokens = tokenize(prompt);
+  let penalty = 0;
+  for (const d of triggers.negative ?? []) if (hits(tokens, d.words).length) penalty += 3;
+  const fits = [];
+  for (const [order, a] of triggers.agents.entries()) {
+    if (hits(tokens, a.veto).length) continue;
+    const strong = hits(tokens, a.strong);
+    for (const t of typoHits(tokens, a.strong)) if (!strong.includes(t)) strong.push(t);
+    const weak = hits(tokens, a.weak);
+    const intent = weak.length ? hits(tokens, a.intent) : [];
+    const related = weak.length > 0 && intent.length > 0;
+    const score = 2 * strong.length + (related ? 2 : 0) - penalty;
+    if (score < 2) continue;
+    const words = [...strong];
+    if (related) for (const w of [...weak, ...intent]) if (!words.includes(w)) words.push(w);
+    fits.push({ agent: a.agent, words, hint: a.hint, score, strong: strong.length, order });
   }
-  return out;
+  fits.sort((x, y) => y.score - x.score || y.strong - x.strong || x.order - y.order);
+  return fits.slice(0, 1).map(({ agent, words, hint }) => ({ agent, words, hint }));
 }
 
-function matches(prompt, pattern) {
-  const words = [];
-  if (!pattern) return words;
-  for (const m of prompt.matchAll(new RegExp(pattern, "gi"))) {
-    const w = m[0].toLowerCase().replace(/\s+/g, " ");
-    if (!words.includes(w)) words.push(w);
+/**
+ * The prompt as lower-case word tokens, each with the forms it may be an inflection of, and whether
+ * it starts a sentence. Contractions are spelled out ("isn't" -> "is not"), a possessive dropped.
+ * @param {string} prompt
+ */
+export function tokenize(prompt) {
+  const text = prompt
+    .toLowerCase()
+    .replace(/[\u2018\u2019`]/g, "'")
+    .replace(/\bcan't\b/g, "can not")
+    .replace(/\bwon't\b/g, "will not")
+    .replace(/n't\b/g, " not")
+    .replace(/'(s|re|ve|ll|d|m)\b/g, "");
+  const tokens = [];
+  let start = true;
+  for (const m of text.matchAll(/[a-z0-9]+|[.!?;:]+(?=\s|$)/g)) {
+    const w = m[0];
+    if (!/[a-z0-9]/.test(w)) {
+      start = true;
+      continue;
+    }
+    tokens.push({ w, forms: baseForms(w), start });
+    start = false;
   }
-  return words;
+  return tokens;
 }
 
-/** Words of the prompt one typo from a strong word: two letters swapped ("drfit"), or, in words of
- * seven letters or more, one letter added, dropped or changed ("secrity"); shorter words are too
- * close to others ("draft", "audio") for those. */
-function typoHits(prompt, typos) {
+/** The base forms a word may be an inflection of: plurals, past tenses, -ing forms. */
+function baseForms(w) {
+  const f = [w];
+  if (w.length < 4) return f;
+  const add = (s) => s.length >= 2 && !f.includes(s) && f.push(s);
+  if (/ies$|ied$/.test(w)) add(w.slice(0, -3) + "y");
+  if (w.endsWith("es")) add(w.slice(0, -2));
+  if (w.endsWith("s") && !w.endsWith("ss")) add(w.slice(0, -1));
+  if (w.endsWith("ed") || w.endsWith("ing")) {
+    const stem = w.slice(0, w.endsWith("ed") ? -2 : -3);
+    add(stem);
+    add(stem + "e");
+    if (stem.length > 2 && stem.at(-1) === stem.at(-2)) add(stem.slice(0, -1));
+  }
+  return f;
+}
+
+const compiled = new Map();
+
+/** A trigger as tokens: `word*` any ending, `~` up to three words, a leading `^` a sentence start. */
+function compile(keyword) {
+  let c = compiled.get(keyword);
+  if (!c) {
+    const anchored = keyword.startsWith("^ ");
+    const parts = [];
+    for (const raw of (anchored ? keyword.slice(2) : keyword).toLowerCase().split(" ")) {
+      if (raw === "~") parts.push({ gap: true });
+      else {
+        const prefix = raw.endsWith("*");
+        const words = (prefix ? raw.slice(0, -1) : raw).match(/[a-z0-9]+/g) ?? [];
+        words.forEach((w, i) => parts.push({ w, prefix: prefix && i === words.length - 1 }));
+      }
+    }
+    c = { anchored, parts };
+    compiled.set(keyword, c);
+  }
+  return c;
+}
+
+function tokenMatches(token, part) {
+  return part.prefix ? token.w.startsWith(part.w) : token.forms.includes(part.w);
+}
+
+function matchAt(tokens, i, parts, p) {
+  if (p === parts.length) return i;
+  const part = parts[p];
+  if (part.gap) {
+    for (let skip = 0; skip <= 3 && i + skip <= tokens.length; skip++) {
+      const end = matchAt(tokens, i + skip, parts, p + 1);
+      if (end >= 0) return end;
+    }
+    return -1;
+  }
+  return i < tokens.length && tokenMatches(tokens[i], part) ? matchAt(tokens, i + 1, parts, p + 1) : -1;
+}
+
+/** The triggers found in the prompt, each as the words that matched. */
+function hits(tokens, keywords) {
+  const found = [];
+  for (const k of keywords ?? []) {
+    const { anchored, parts } = compile(k);
+    if (!parts.length) continue;
+    for (let i = 0; i < tokens.length; i++) {
+      if (anchored && !tokens[i].start) continue;
+      const end = matchAt(tokens, i, parts, 0);
+      if (end < 0) continue;
+      const words = tokens.slice(i, end).map((t) => t.w).join(" ");
+      if (!found.includes(words)) found.push(words);
+      break;
+    }
+  }
+  return found;
+}
+
+/** Words of the prompt one typo from a strong word of five letters or more: two letters swapped
+ * ("drfit"), or, in words of seven letters or more, one letter added, dropped or changed
+ * ("secrity"); shorter words are too close to others ("draft", "audio") for those. A longer or
+ * shorter form of the word ("expose"/"exposed") is not a typo. */
+function typoHits(tokens, strong) {
   const hits = [];
-  if (!typos || !typos.length) return hits;
-  for (const token of prompt.toLowerCase().match(/[a-z]{5,}/g) ?? []) {
-    if (typos.includes(token)) continue;
-    for (const word of typos) if (oneEditApart(token, word) && !hits.includes(token)) hits.push(token);
+  const words = [];
+  for (const k of strong ?? []) if (/^[a-z]{5,}\*?$/i.test(k)) words.push(k.replace(/\*$/, "").toLowerCase());
+  for (const { w } of tokens) {
+    if (w.length < 5 || words.includes(w) || hits.includes(w)) continue;
+    for (const word of words) if (!w.startsWith(word) && !word.startsWith(w) && oneEditApart(w, word)) hits.push(w);
   }
   return hits;
 }
