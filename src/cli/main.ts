@@ -16,6 +16,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   serve: () => import("./serve.js"),
   install: () => import("./install.js"),
   hook: () => import("./hook.js"),
+  vulns: () => import("./vulns.js"),
+  advisories: () => import("./advisories.js"),
 };
 
 function usage(): string {
