@@ -51,8 +51,7 @@ export async function packagesFromRoot(root: string, options: RootOptions = {}):
   const storeArgs = ownStore ? ["--store", fs.root] : [];
   const timeoutMs = options.timeoutMs ?? 120_000;
 
-  const system = await fs.resolve("/run/current-system").catch(() => undefined);
-  const top = system ? STORE_PATH.exec(system)?.[0] : undefined;
+  const top = await storeTarget(fs, "/run/current-system").catch(() => undefined);
   if (!top) {
     errors.push({ source: "packages", message: `no /run/current-system store path under ${fs.root}: the system's packages are unknown (profiles are still read)` });
   } else {
@@ -80,6 +79,21 @@ export async function packagesFromRoot(root: string, options: RootOptions = {}):
     }
   }
   return { host, packages: dedupe(packages), errors, from: `${fs.root} (/run/current-system${top ? ` = ${top}` : ""} and profiles)` };
+}
+
+/** The store path a link leads to, one hop at a time (RootFs.resolve needs the root's own /nix;
+ * a root without a store borrows this machine's, as drift's generations probe reads it). */
+async function storeTarget(fs: RootFs, link: string): Promise<string | undefined> {
+  let current = link;
+  for (let i = 0; i < 10; i++) {
+    const t = await fs.readLink(current);
+    if (t === undefined) return undefined;
+    const abs = t.startsWith("/") ? t : posix.join(posix.dirname(current), t);
+    const m = STORE_PATH.exec(abs);
+    if (m) return m[0];
+    current = abs;
+  }
+  return undefined;
 }
 
 /** Without a store database: the store paths the system's `sw` tree links to (two levels deep). */
