@@ -155,7 +155,7 @@ export function decodeCache(bytes: Buffer): AdvisoryCache {
   try {
     header = JSON.parse(bytes.toString("utf8", 0, nl)) as CacheHeader;
   } catch (e) {
-    throw new Error(`header is not JSON: ${(e as Error).message}`);
+    throw new Error(`header is not JSON: ${(e as Error).message}`, { cause: e });
   }
   if (typeof header !== "object" || header === null || header.format !== CACHE_FORMAT) throw new Error(`unknown format (expected ${CACHE_FORMAT})`);
   if (typeof header.updatedAt !== "string" || Number.isNaN(Date.parse(header.updatedAt))) throw new Error("header has no valid updatedAt");

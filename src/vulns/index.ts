@@ -15,7 +15,7 @@ import { TOOL } from "../version.js";
 import { ageDays, loadCache, type CacheLoad } from "./cache.js";
 import { matchPackages, packageKey, type HostPackage, type PackageMatch } from "./match.js";
 import { packagesFromFlake, packagesFromRoot } from "./packages.js";
-import { flakeLockLocation, RULE_ID, rootLocation, vulnerabilityFinding } from "./report.js";
+import { flakeLockLocation, rootLocation, vulnerabilityFinding } from "./report.js";
 import { compareAndSave, type HostTracking } from "./tracking.js";
 import { parseWhitelist, whitelisted, type WhitelistEntry } from "./whitelist.js";
 

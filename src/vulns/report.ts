@@ -94,14 +94,13 @@ export function vulnerabilityFinding({ result, matches, packages, location, data
 export function flakeLockLocation(lockText: string | undefined, hosts: string[]): Location & { input?: string; lockedAt?: string } {
   const redeploy = `rebuild and redeploy ${hosts.join(", ")}`;
   if (lockText === undefined) return { file: "flake.nix", line: 1, fix: `Update nixpkgs to a revision with the fix, then ${redeploy}.` };
-  let input = "nixpkgs";
   let lockedAt: string | undefined;
   try {
     const lock = JSON.parse(lockText) as { root?: string; nodes?: Record<string, { inputs?: Record<string, unknown>; locked?: { lastModified?: number; rev?: string } }> };
     const rootNode = lock.nodes?.[lock.root ?? "root"];
     const named = rootNode?.inputs ? Object.entries(rootNode.inputs).find(([k]) => k === "nixpkgs") ?? Object.entries(rootNode.inputs).find(([k]) => /nixpkgs/i.test(k)) : undefined;
     if (named) {
-      input = named[0];
+      const input = named[0];
       const nodeName = typeof named[1] === "string" ? named[1] : input;
       const locked = lock.nodes?.[nodeName]?.locked;
       if (locked?.lastModified) lockedAt = new Date(locked.lastModified * 1000).toISOString().slice(0, 10);

@@ -184,13 +184,13 @@ export async function updateAdvisories(options: UpdateOptions = {}): Promise<Upd
       try {
         text = await fetchPage(url);
       } catch (e) {
-        throw new Error(e instanceof HttpError ? e.message : `download failed: ${(e as Error).message}`);
+        throw new Error(e instanceof HttpError ? e.message : `download failed: ${(e as Error).message}`, { cause: e });
       }
       let page;
       try {
         page = parseNvdPage(text);
       } catch (e) {
-        throw new Error(`an unusable page (truncated or not NVD JSON: ${(e as Error).message})`);
+        throw new Error(`an unusable page (truncated or not NVD JSON: ${(e as Error).message})`, { cause: e });
       }
       const line = Buffer.from(JSON.stringify({ advisories: page.advisories, removed: page.removed }) + "\n", "utf8");
       const fh = await open(stagingPath, "a", 0o600);

@@ -27,7 +27,8 @@ export function versionComponents(v: string): string[] {
 
 /** Nix's string2Int<int>: all digits and within int range, else not a number. */
 function asInt(c: string): number | undefined {
-  if (c === "" || !/^[0-9]+$/.test(c)) return undefined;
+  if (c === "") return undefined;
+  for (let i = 0; i < c.length; i++) if (!isDigit(c.charCodeAt(i))) return undefined;
   const n = Number(c);
   return n > INT_MAX ? undefined : n;
 }
@@ -36,9 +37,10 @@ function byteLess(a: string, b: string): boolean {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8")) < 0;
 }
 
-function componentLess(c1: string, c2: string): boolean {
-  const n1 = asInt(c1);
-  const n2 = asInt(c2);
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
+function componentLess(c1: string, n1: number | undefined, c2: string, n2: number | undefined): boolean {
   if (n1 !== undefined && n2 !== undefined) return n1 < n2;
   if (c1 === "" && n2 !== undefined) return true;
   if (c1 === "pre" && c2 !== "pre") return true;
@@ -46,20 +48,42 @@ function componentLess(c1: string, c2: string): boolean {
   if (n2 !== undefined) return true;
   if (n1 !== undefined) return false;
   // ASCII-only strings (nearly all versions) compare the same as bytes; skip the Buffers then.
-  return /^[\x00-\x7f]*$/.test(c1 + c2) ? c1 < c2 : byteLess(c1, c2);
+  return ASCII.test(c1) && ASCII.test(c2) ? c1 < c2 : byteLess(c1, c2);
+}
+
+interface Parsed {
+  parts: string[];
+  ints: (number | undefined)[];
+}
+
+// Matching compares the same few thousand version strings again and again: parse each once.
+const parsedCache = new Map<string, Parsed>();
+const MAX_CACHED = 200_000;
+
+function parsed(v: string): Parsed {
+  let p = parsedCache.get(v);
+  if (!p) {
+    const parts = versionComponents(v);
+    p = { parts, ints: parts.map(asInt) };
+    if (parsedCache.size >= MAX_CACHED) parsedCache.clear();
+    parsedCache.set(v, p);
+  }
+  return p;
 }
 
 /** -1, 0 or 1, like `builtins.compareVersions a b`. */
 export function compareVersions(a: string, b: string): -1 | 0 | 1 {
   if (a === b) return 0;
-  const ca = versionComponents(a);
-  const cb = versionComponents(b);
-  const n = Math.max(ca.length, cb.length);
+  const pa = parsed(a);
+  const pb = parsed(b);
+  const n = Math.max(pa.parts.length, pb.parts.length);
   for (let i = 0; i < n; i++) {
-    const x = ca[i] ?? "";
-    const y = cb[i] ?? "";
-    if (componentLess(x, y)) return -1;
-    if (componentLess(y, x)) return 1;
+    const x = pa.parts[i] ?? "";
+    const y = pb.parts[i] ?? "";
+    const nx = i < pa.parts.length ? pa.ints[i] : undefined;
+    const ny = i < pb.parts.length ? pb.ints[i] : undefined;
+    if (componentLess(x, nx, y, ny)) return -1;
+    if (componentLess(y, ny, x, nx)) return 1;
   }
   return 0;
 }

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Finding } from "../../src/report/schema.js";
 import type { VulnReport } from "../../src/vulns/index.js";
 import { importNvdFiles } from "../../src/vulns/update.js";
 import { cli } from "../helpers/cli.js";
@@ -58,7 +59,7 @@ afterAll(async () => {
 });
 
 function expectPlanted(report: VulnReport): void {
-  const byPkg = Object.fromEntries(report.findings.map((f) => [f.optionPath, f]));
+  const byPkg: Record<string, Finding> = Object.fromEntries(report.findings.map((f) => [f.optionPath, f]));
   expect(Object.keys(byPkg).sort()).toEqual(["packages.curl", "packages.openssl"]);
   expect(byPkg["packages.openssl"]!.references!.map((r) => r.title)).toEqual(["CVE-2024-2511"]);
   expect(byPkg["packages.curl"]!.references!.map((r) => r.title).sort()).toEqual(["CVE-2023-46218", "CVE-2023-46219"]);
@@ -101,7 +102,7 @@ describe("nix-warden vulns --root", () => {
     const text = cli(["vulns", "--root", root, "--advisories", cachePath, "--whitelist", join(dir, "whitelist.toml"), "--no-track"]);
     expect(text.stdout).toMatch(/Advisory data: NVD CVE API 2\.0, 8 records, updated 2025-08-01T00:00:00\.000Z \(\d+ days old\)/);
     expect(text.stdout).toMatch(/\[MEDIUM\] curl 8\.4\.0: 2 known vulnerabilities/);
-    expect(text.stdout).toMatch(/fixed by a nixpkgs patch \(not reported\):\n  openssl-3\.0\.13 CVE-2024-0727/);
+    expect(text.stdout).toMatch(/fixed by a nixpkgs patch \(not reported\):\n {2}openssl-3\.0\.13 CVE-2024-0727/);
   }, 180_000);
 
   it("without a cache it says nothing was checked, and exits 3", async () => {
