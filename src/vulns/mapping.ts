@@ -27,6 +27,7 @@ export const REVIEWED_MAPPING: Readonly<Record<string, CpeId[]>> = {
   openssh: m("openbsd:openssh"),
   bash: m("gnu:bash"),
   bashInteractive: m("gnu:bash"),
+  "bash-interactive": m("gnu:bash"),
   glibc: m("gnu:glibc"),
   nginx: m("f5:nginx", "nginx:nginx"),
   flex: m("westes:flex"),

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import type { Finding } from "../report/schema.js";
 import type { Severity } from "../report/severity.js";
 import type { HostPackage, PackageMatch, PackageResult } from "./match.js";
+import { compareVersions } from "./version.js";
 
 export const RULE_ID = "vulnerable-package";
 
@@ -57,7 +58,7 @@ export function vulnerabilityFinding({ result, matches, packages, location, data
   const top = sorted[0];
   const hosts = [...new Set(packages.map((p) => p.host))].sort();
   const fixedIn = sorted.map((m) => m.fixedIn).filter((v): v is string => v !== undefined);
-  const highestFix = fixedIn.length ? fixedIn.reduce((a, b) => (a.localeCompare(b, undefined, { numeric: true }) >= 0 ? a : b)) : undefined;
+  const highestFix = fixedIn.length ? fixedIn.reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b)) : undefined;
   const ids = sorted.map((m) => m.advisory.id);
   const title = `${result.pname} ${result.version}: ${ids.length} known ${ids.length === 1 ? "vulnerability" : "vulnerabilities"} (${ids.slice(0, 3).join(", ")}${ids.length > 3 ? ", …" : ""})`;
   const lines = sorted.map((m) => `- ${m.advisory.id} (${cvssText(m)})${m.fixedIn ? `, fixed in ${m.fixedIn}` : ""}: ${m.advisory.summary || "(no description)"}`);

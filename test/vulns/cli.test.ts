@@ -4,11 +4,12 @@
 // (a CVE fixed by a patch, another vendor's product of the same name, versions outside the range,
 // a rejected CVE, a whitelisted CVE) are not.
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Finding } from "../../src/report/schema.js";
+import type { Finding, SecurityReport } from "../../src/report/schema.js";
+import { cacheDir } from "../../src/system/state.js";
 import type { VulnReport } from "../../src/vulns/index.js";
 import { importNvdFiles } from "../../src/vulns/update.js";
 import { cli } from "../helpers/cli.js";
@@ -164,5 +165,13 @@ describe("nix-warden vulns --flake", () => {
     expect(again.suppressed.map((s) => s.suppressedBy.kind + " " + s.optionPath).sort()).toEqual(["config packages.curl", "config packages.sudo"]);
     expect(again.tracking.web1!.stillOpen).toEqual([{ key: "openssl CVE-2024-2511", since: expect.stringMatching(/^\d{4}-\d\d-\d\d$/) }]);
     expect(again.tracking.web1!.previousRun).toBeDefined();
+
+    // scan --vulns: the same findings inside the SecurityReport, from the user's cache.
+    await copyFile(cachePath, join(await cacheDir("advisories"), "nvd.cache"));
+    const scan = cli(["scan", repo, "--vulns", "--format", "json"]);
+    const sec = JSON.parse(scan.stdout) as SecurityReport;
+    expect(sec.findings.filter((f) => f.category === "vulnerability" && f.ruleId === "vulnerable-package").map((f) => f.optionPath)).toEqual(["packages.openssl"]);
+    expect(sec.summary.byCategory.vulnerability).toBeGreaterThanOrEqual(1);
+    expect((sec.inventory.vulnerabilities as { advisories: { status: string } }).advisories.status).toBe("ok");
   }, 240_000);
 });
