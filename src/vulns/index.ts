@@ -3,7 +3,7 @@
 // the vulnix whitelist and .nix-warden.yaml exceptions, and compares with the previous run's
 // per-host summary (new / fixed / still open since). A missing or unusable cache is said loudly:
 // such a report has no findings and never means "no vulnerabilities".
-import { readFile } from "node:fs/promises";
+import { lstat, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { listHosts } from "../drift/declared/eval.js";
 import { parseFlakeRef } from "../drift/declared/flake-ref.js";
@@ -93,6 +93,18 @@ export function advisoryStatus(load: CacheLoad, now: Date): AdvisoryStatus {
   };
 }
 
+/** A file of the scanned repository: read only when it is a regular file of the repository itself
+ * (a committed symlink could otherwise point the report at any file this user can read). */
+async function readRepoFile(path: string, errors: ReportError[]): Promise<string | undefined> {
+  const st = await lstat(path).catch(() => undefined);
+  if (!st) return undefined;
+  if (!st.isFile()) {
+    errors.push({ source: "repository", message: `${path} is not a regular file (a symbolic link?); it was not read` });
+    return undefined;
+  }
+  return readSmall(path);
+}
+
 async function readSmall(path: string): Promise<string | undefined> {
   try {
     const text = await readFile(path, "utf8");
@@ -145,13 +157,14 @@ export async function runVulns(options: VulnsOptions): Promise<VulnReport> {
   if (load.status !== "ok") errors.push({ source: "advisories", message: advisories.note });
 
   // Whitelists: the ones given, else the repository's vulnix-whitelist.toml when there is one.
+  const given = options.whitelists !== undefined;
   const wlFiles = options.whitelists ?? [join(repoRoot, "vulnix-whitelist.toml")];
   const whitelist: WhitelistEntry[] = [];
   const wlFileOf = new Map<WhitelistEntry, string>();
   for (const file of wlFiles) {
-    const text = await readSmall(file);
+    const text = given ? await readSmall(file) : await readRepoFile(file, errors);
     if (text === undefined) {
-      if (options.whitelists) errors.push({ source: "whitelist", message: `cannot read the whitelist ${file}` });
+      if (given) errors.push({ source: "whitelist", message: `cannot read the whitelist ${file}` });
       continue;
     }
     const wl = parseWhitelist(text, file);
@@ -165,7 +178,7 @@ export async function runVulns(options: VulnsOptions): Promise<VulnReport> {
   const patched: VulnReport["patched"] = [];
   const otherVendor: VulnReport["otherVendor"] = [];
   if (load.status === "ok") {
-    const lockText = mode === "flake" ? await readSmall(join(repoRoot, "flake.lock")) : undefined;
+    const lockText = mode === "flake" ? await readRepoFile(join(repoRoot, "flake.lock"), errors) : undefined;
     const dataNote = advisories.note;
     let results;
     try {

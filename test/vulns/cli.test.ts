@@ -166,6 +166,19 @@ describe("nix-warden vulns --flake", () => {
     expect(again.tracking.web1!.stillOpen).toEqual([{ key: "openssl CVE-2024-2511", since: expect.stringMatching(/^\d{4}-\d\d-\d\d$/) }]);
     expect(again.tracking.web1!.previousRun).toBeDefined();
 
+    // Attack: the repository's whitelist is a symlink to a file outside it (here one that would
+    // whitelist everything). It is not read, and the report says why.
+    const outside = join(dir, "outside.toml");
+    await writeFile(outside, `["openssl"]\ncomment = "planted outside the repository"\n`);
+    await rm(join(repo, "vulnix-whitelist.toml"));
+    await symlink(outside, join(repo, "vulnix-whitelist.toml"));
+    const linked = JSON.parse(cli(["vulns", "--flake", repo, "--host", "web1", "--advisories", cachePath, "--format", "json", "--no-track"]).stdout) as VulnReport;
+    expect(linked.findings.map((f) => f.optionPath)).toContain("packages.openssl");
+    expect(JSON.stringify(linked)).not.toContain("planted outside the repository");
+    expect(linked.errors.map((e) => e.message)).toContainEqual(expect.stringMatching(/vulnix-whitelist\.toml is not a regular file/));
+    await rm(join(repo, "vulnix-whitelist.toml"));
+    await writeFile(join(repo, "vulnix-whitelist.toml"), WHITELIST);
+
     // scan --vulns: the same findings inside the SecurityReport, from the user's cache.
     await copyFile(cachePath, join(await cacheDir("advisories"), "nvd.cache"));
     const scan = cli(["scan", repo, "--vulns", "--format", "json"]);
