@@ -59,7 +59,7 @@ describe("tools/list", () => {
     expect(by.security_scan!.outputSchema).toEqual(contract(SecurityReport));
     expect(by.check_drift!.outputSchema).toEqual(contract(DriftReportX));
     expect(by.remediate!.outputSchema).toEqual(contract(RemediateOutput));
-    expect(Object.keys(by.security_scan!.inputSchema.properties!).sort()).toEqual(["formats", "hosts", "outputDir", "path", "quick", "severityThreshold"]);
+    expect(Object.keys(by.security_scan!.inputSchema.properties!).sort()).toEqual(["formats", "hosts", "outputDir", "path", "quick", "severityThreshold", "vulnerabilities"]);
     expect(Object.keys(by.check_drift!.inputSchema.properties!).sort()).toEqual(["alertThreshold", "declaredFile", "flake", "host", "noCache", "root"]);
     expect(Object.keys(by.remediate!.inputSchema.properties!).sort()).toEqual(["apply", "category", "confirm", "host", "ids", "kind", "path", "safeOnly", "severity", "undo"]);
   });

@@ -16,7 +16,7 @@ Use it when the user asks about security, hardening, vulnerabilities, CVEs, comp
 
 Returns the SecurityReport: findings (each with file, line, severity critical/high/medium/low, category, evidence, fix with safety auto/review/manual and often a patch), a 0-100 score per host, a service inventory, suppressed findings and errors. The text part lists the most severe findings; the full report is a resource (nix-warden://reports/security/...).
 
-Arguments: path (the repository; default the first root), hosts (only these nixosConfigurations), severityThreshold (drop findings below it), quick (no external programs, faster), formats + outputDir (also write markdown, json, sarif, patches files).
+Arguments: path (the repository; default the first root), hosts (only these nixosConfigurations), severityThreshold (drop findings below it), quick (no external programs, faster), vulnerabilities (match packages against the local CVE cache), formats + outputDir (also write markdown, json, sarif, patches files).
 
 Next steps: present findings grouped by severity with file:line and the fix; use explain_rule for a rule's rationale; remediate (dry run) to plan fixes.`;
 
@@ -25,6 +25,7 @@ export const SecurityScanInput = {
   hosts: z.array(z.string().max(63)).max(100).optional().describe("Only these hosts (nixosConfigurations names); default: every host."),
   severityThreshold: Severity.optional().describe("Leave out findings below this severity."),
   quick: z.boolean().optional().describe("No external programs (built-in exposure scorer instead of systemd-analyze): faster."),
+  vulnerabilities: z.boolean().optional().describe("Also match each host's packages (nix eval) against the local CVE advisory cache (nix-warden advisories update)."),
   formats: z.array(z.enum(OUTPUT_FORMATS)).max(4).optional().describe("Also write these files: markdown (security-report.md), json, sarif, patches."),
   outputDir: z.string().max(4096).optional().describe("Where to write them; default <path>/.nix-warden/output. Must lie inside the roots."),
 };
@@ -57,6 +58,7 @@ export function registerSecurityScanTool(ctx: ServerContext): void {
           signal: extra.signal,
           onProgress: (p) => progress(`${p.stage}: ${p.done}/${p.total}`, p.stage),
         });
+        if (args.vulnerabilities) await (await import("../../vulns/scan.js")).addVulnerabilities(report, { hosts: args.hosts, severityThreshold: args.severityThreshold, signal: extra.signal });
         // A cancelled request gets no answer; stop here before writing anything.
         extra.signal.throwIfAborted();
         let written: string[] = [];
