@@ -1,14 +1,21 @@
 // npm run bench -- [parse] DIR     the parser against nix-instantiate --parse
 // npm run bench -- drift           one host's drift check beyond the bare nix eval
 // npm run bench -- scan DIR        the whole CLI scan against nix-instantiate --parse
+// npm run bench -- vulns [N] [P]   P packages (10,000) matched against N CVE records (250,000)
 import { benchParse } from "./parse.js";
 import { formatDriftBench, runDriftBench } from "./drift.js";
 import { benchScan } from "./scan.js";
+import { formatVulnsBench, runVulnsBench } from "./vulns.js";
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === "drift") {
     console.log(formatDriftBench(await runDriftBench()));
+    return 0;
+  }
+  if (first === "vulns") {
+    const [n, p] = rest.map(Number);
+    console.log(formatVulnsBench(await runVulnsBench(n || undefined, p || undefined)));
     return 0;
   }
   const kind = first === "parse" || first === "scan" ? first : "parse";

@@ -7,6 +7,7 @@ import { runDriftDemo } from "../drift/demo.js";
 import { renderSecurityText } from "../report/security-text.js";
 import { runScan } from "../scan/index.js";
 import { PACKAGE_ROOT } from "../version.js";
+import { runVulnsDemo } from "../vulns/demo.js";
 
 export const summary = "run nix-warden on the bundled example repository and example machine";
 
@@ -22,6 +23,10 @@ async function showScan(root: string, what: string): Promise<void> {
 
 export async function run(argv: string[]): Promise<number> {
   const only = argv[0];
+  if (only === "vulns") {
+    await runVulnsDemo();
+    return 0;
+  }
   if (only !== "drift") {
     await showScan(EXAMPLE_REPO, "the bundled example repository (a NAS, a workstation, a laptop)");
     console.log("");
@@ -31,6 +36,10 @@ export async function run(argv: string[]): Promise<number> {
     if (only !== "drift") console.log("");
     await runDriftDemo();
   }
-  console.log("\nNext: `nix-warden scan PATH` on your own flake, `nix-warden drift --flake PATH` on a machine, `nix-warden remediate PATH` to plan fixes.");
+  if (only === undefined) {
+    console.log("");
+    await runVulnsDemo();
+  }
+  console.log("\nNext: `nix-warden scan PATH` on your own flake, `nix-warden drift --flake PATH` on a machine, `nix-warden remediate PATH` to plan fixes, `nix-warden vulns --flake PATH` for known CVEs (after `nix-warden advisories update`).");
   return 0;
 }

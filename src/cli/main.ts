@@ -18,6 +18,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   hook: () => import("./hook.js"),
   run: () => import("./run.js"),
   history: () => import("./history.js"),
+  vulns: () => import("./vulns.js"),
+  advisories: () => import("./advisories.js"),
 };
 
 function usage(): string {

@@ -24,6 +24,8 @@ const HELP = `usage: nix-warden scan [PATH] [options]
   --severity-threshold SEV      leave out findings below SEV (low, medium, high, critical)
   --fail-on SEV                 exit 1 when a finding at or above SEV remains (the deployment gate)
   --quick                       no external programs (built-in exposure scorer)
+  --vulns                       also match each host's packages (nix eval) against the local
+                                advisory cache (see \`nix-warden vulns\`, \`nix-warden advisories\`)
 
 Exit codes: 0 ok, 1 --fail-on triggered, 2 usage error.`;
 
@@ -35,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     "severity-threshold": { type: "string" },
     "fail-on": { type: "string" },
     quick: { type: "boolean" },
+    vulns: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -46,6 +49,7 @@ export async function run(argv: string[]): Promise<number> {
   const failOn = parseSeverity(values["fail-on"], "--fail-on");
   const root = resolve(positionals[0] ?? ".");
   const report = await runScan({ root, hosts: values.host, severityThreshold: threshold, quick: values.quick });
+  if (values.vulns) await (await import("../vulns/scan.js")).addVulnerabilities(report, { hosts: values.host, severityThreshold: threshold });
   if (values["output-dir"]) await writeOutputs(report, resolve(values["output-dir"]));
   process.stdout.write(render(report, format));
   if (failOn && report.findings.some((f) => atLeast(f.severity, failOn))) return EXIT_FAIL_ON;

@@ -21,7 +21,7 @@ Use it when the user asks about security, hardening, vulnerabilities, CVEs, comp
 
 Answers in bounded size (the text is the same JSON as the structured content): summary (per host: 0-100 score, counts by severity, worst findings), then one page of findings grouped by rule with their places (file:line, host, redacted evidence, fix safety), and nextCursor while more remain. The full SecurityReport is the linked resource (nix-warden://reports/security/...).
 
-Arguments: path (default the first root), hosts (only these nixosConfigurations; unknown names are an error), severityThreshold, quick (no external programs), detail (summary | findings | full), limit, cursor (next page of the same report, no rescan), formats + outputDir (also write report files).
+Arguments: path (default the first root), hosts (only these nixosConfigurations; unknown names are an error), severityThreshold, quick (no external programs), vulnerabilities (match packages against the local CVE cache), detail (summary | findings | full), limit, cursor (next page of the same report, no rescan), formats + outputDir (also write report files).
 
 Next steps: present findings grouped by severity with file:line and the fix; use explain_rule for a rule's rationale; remediate (dry run) to plan fixes.`;
 
@@ -30,6 +30,7 @@ export const SecurityScanInput = {
   hosts: z.array(z.string().max(63)).max(100).optional().describe("Only these hosts (nixosConfigurations names); default: every host."),
   severityThreshold: Severity.optional().describe("Leave out findings below this severity."),
   quick: z.boolean().optional().describe("No external programs (built-in exposure scorer instead of systemd-analyze): faster."),
+  vulnerabilities: z.boolean().optional().describe("Also match each host's packages (nix eval) against the local CVE advisory cache (nix-warden advisories update)."),
   formats: z.array(z.enum(OUTPUT_FORMATS)).max(4).optional().describe("Also write these files: markdown (security-report.md), json, sarif, patches."),
   outputDir: z.string().max(4096).optional().describe("Where to write them, inside the roots (no symbolic links on the way). Default: nix-warden's state directory for the repository, outside it."),
   ...PagingInput,
@@ -92,6 +93,7 @@ export function registerSecurityScanTool(ctx: ServerContext): void {
           signal: extra.signal,
           onProgress: (p) => progress(`${p.stage}: ${p.done}/${p.total}`, p.stage),
         });
+        if (args.vulnerabilities) await (await import("../../vulns/scan.js")).addVulnerabilities(report, { hosts: args.hosts, severityThreshold: args.severityThreshold, signal: extra.signal });
         // A cancelled request gets no answer; stop here before writing anything.
         extra.signal.throwIfAborted();
         let written: string[] = [];
