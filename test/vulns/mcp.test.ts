@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { SecurityReport } from "../../src/report/schema.js";
 import { cacheDir } from "../../src/system/state.js";
 import { importNvdFiles } from "../../src/vulns/update.js";
-import { connect } from "../mcp/helpers.js";
+import { connect, linkedReport } from "../mcp/helpers.js";
 
 const NVD = join(import.meta.dirname, "..", "fixtures", "vulns", "nvd");
 let dir: string | undefined;
@@ -36,9 +36,10 @@ describe("MCP security_scan vulnerabilities", () => {
     await copyFile(cache, join(await cacheDir("advisories"), "nvd.cache"));
 
     const c = await connect({ cwd: repo, roots: [repo] });
-    const r = (await c.client.callTool({ name: "security_scan", arguments: { path: repo, vulnerabilities: true } }, CallToolResultSchema, { timeout: 120_000 })) as { structuredContent?: SecurityReport; isError?: boolean };
+    const r = (await c.client.callTool({ name: "security_scan", arguments: { path: repo, vulnerabilities: true } }, CallToolResultSchema, { timeout: 120_000 })) as { isError?: boolean };
     expect(r.isError).not.toBe(true);
-    const report = r.structuredContent!;
+    // The answer is bounded; the whole report is the resource it links.
+    const report = (await linkedReport(c.client, r)) as SecurityReport;
     const vulns = report.findings.filter((f) => f.ruleId === "vulnerable-package");
     expect(vulns.map((f) => [f.optionPath, f.host])).toEqual([["packages.curl", ["web1"]]]);
     expect((report.inventory.vulnerabilities as { advisories: { note: string } }).advisories.note).toMatch(/updated 2025-08-01T00:00:00\.000Z \(\d+ days old\)/);
