@@ -26,6 +26,8 @@ const HELP = `usage: nix-warden scan [PATH] [options]
   --quick                       no external programs (built-in exposure scorer)
   --vulns                       also match each host's packages (nix eval) against the local
                                 advisory cache (see \`nix-warden vulns\`, \`nix-warden advisories\`)
+  --verbose                     text: every finding in full, instead of one entry per rule listing
+                                its places (the JSON and SARIF reports always have every finding)
 
 Exit codes: 0 ok, 1 --fail-on triggered, 2 usage error.`;
 
@@ -38,6 +40,7 @@ export async function run(argv: string[]): Promise<number> {
     "fail-on": { type: "string" },
     quick: { type: "boolean" },
     vulns: { type: "boolean" },
+    verbose: { type: "boolean", short: "v" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -51,21 +54,27 @@ export async function run(argv: string[]): Promise<number> {
   const report = await runScan({ root, hosts: values.host, severityThreshold: threshold, quick: values.quick });
   if (values.vulns) await (await import("../vulns/scan.js")).addVulnerabilities(report, { hosts: values.host, severityThreshold: threshold });
   if (values["output-dir"]) await writeOutputs(report, resolve(values["output-dir"]));
-  process.stdout.write(render(report, format));
+  process.stdout.write(render(report, format, { verbose: values.verbose === true }));
   if (failOn && report.findings.some((f) => atLeast(f.severity, failOn))) return EXIT_FAIL_ON;
   return EXIT_OK;
 }
 
-export function render(report: SecurityReport, format: "text" | "json" | "markdown" | "sarif"): string {
+/** A rule's name and generic fix, for report entries grouping findings worded differently. */
+const ruleInfo = (id: string) => {
+  const rule = ALL_RULES.find((r) => r.id === id);
+  return rule ? { name: rule.name, fix: rule.fix } : undefined;
+};
+
+export function render(report: SecurityReport, format: "text" | "json" | "markdown" | "sarif", opts: { verbose?: boolean } = {}): string {
   switch (format) {
     case "json":
       return JSON.stringify(report, null, 2) + "\n";
     case "markdown":
-      return renderSecurityMarkdown(report);
+      return renderSecurityMarkdown(report, { ruleInfo, verbose: opts.verbose });
     case "sarif":
       return renderSarifJson(report, { rules: ruleDocs(ALL_RULES) });
     default:
-      return renderSecurityText(report, { color: process.stdout.isTTY === true });
+      return renderSecurityText(report, { color: process.stdout.isTTY === true, ruleInfo, verbose: opts.verbose });
   }
 }
 
@@ -85,7 +94,7 @@ export async function writeOutputs(report: SecurityReport, dir: string, formats:
     await writeFile(join(dir, name), text);
     written.push(join(dir, name));
   };
-  if (formats.includes("markdown")) await out("security-report.md", renderSecurityMarkdown(report, formats.includes("patches") ? { patchDir: "remediation-patches" } : {}));
+  if (formats.includes("markdown")) await out("security-report.md", renderSecurityMarkdown(report, { ruleInfo, ...(formats.includes("patches") ? { patchDir: "remediation-patches" } : {}) }));
   if (formats.includes("json")) await out("security-issues.json", JSON.stringify(report, null, 2) + "\n");
   if (formats.includes("sarif")) await out("security.sarif", renderSarifJson(report, { rules: ruleDocs(ALL_RULES) }));
   return written;

@@ -186,3 +186,80 @@ export function deployCommand(host: string): string {
   const nixQuoted = `"${host.replace(/["\\$]/g, (c) => `\\${c}`)}"`;
   return `nixos-rebuild switch --flake '.#${nixQuoted.replace(/'/g, `'\\''`)}'`;
 }
+
+/** What a renderer may know about a rule beyond the report (its name and generic fix), to title
+ * and fix a group whose findings word them differently. */
+export type RuleInfo = (ruleId: string) => { name: string; fix: string } | undefined;
+
+/** Findings of one rule at one severity: one entry in a grouped report, listing the places. */
+export interface FindingGroup<T extends Finding = Finding> {
+  ruleId: string;
+  severity: Severity;
+  category: Finding["category"];
+  /** The findings' common title, quoted names taken out where they differ. */
+  title: string;
+  /** Every finding says the same (message, fix): they differ only in where. */
+  sameMessage: boolean;
+  /** The fix description shared by every finding, if it is shared. */
+  commonFix?: string;
+  hosts: string[];
+  findings: T[];
+}
+
+/** Which kind of problem to read first at one severity: a leaked secret before an open port before
+ * a missing sandbox before a style note. */
+const CATEGORY_URGENCY: Record<string, number> = {
+  secrets: 0,
+  access: 1,
+  firewall: 2,
+  vulnerability: 3,
+  tls: 4,
+  "service-hardening": 5,
+  compliance: 6,
+  "anti-pattern": 7,
+};
+
+const unquoted = (title: string) => title.replace(/'[^']*'|"[^"]*"|`[^`]*`/g, (q) => `${q[0]}…${q[0]}`);
+
+/** Findings grouped by rule and severity, worst first: severity, then how urgent the category is,
+ * then the larger group. Places inside a group keep the report's order. */
+export function groupFindings<T extends Finding>(findings: readonly T[], ruleInfo?: RuleInfo): Array<FindingGroup<T>> {
+  const groups = new Map<string, T[]>();
+  for (const f of sortFindings(findings)) {
+    const key = `${f.ruleId}\0${f.severity}`;
+    const list = groups.get(key);
+    if (list) list.push(f);
+    else groups.set(key, [f]);
+  }
+  const out: Array<FindingGroup<T>> = [];
+  for (const list of groups.values()) {
+    const first = list[0]!;
+    const titles = new Set(list.map((f) => f.title));
+    const shapes = new Set(list.map((f) => unquoted(f.title)));
+    const title = titles.size === 1 ? first.title : shapes.size === 1 ? [...shapes][0]! : (ruleInfo?.(first.ruleId)?.name ?? first.title);
+    const fixes = new Set(list.map((f) => f.fix?.description ?? ""));
+    const commonFix = fixes.size === 1 ? first.fix?.description : undefined;
+    out.push({
+      ruleId: first.ruleId,
+      severity: first.severity,
+      category: first.category,
+      title,
+      sameMessage: new Set(list.map((f) => f.message)).size === 1 && fixes.size === 1,
+      ...(commonFix ? { commonFix } : {}),
+      hosts: [...new Set(list.flatMap((f) => f.host ?? []))].sort(),
+      findings: list,
+    });
+  }
+  return out.sort(
+    (a, b) =>
+      SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+      (CATEGORY_URGENCY[a.category] ?? 9) - (CATEGORY_URGENCY[b.category] ?? 9) ||
+      b.findings.length - a.findings.length ||
+      a.ruleId.localeCompare(b.ruleId),
+  );
+}
+
+/** "web, db and 3 more". */
+export function listShort(items: readonly string[], max = 4): string {
+  return items.length > max ? `${items.slice(0, max).join(", ")} and ${items.length - max} more` : items.join(", ");
+}

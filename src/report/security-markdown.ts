@@ -1,17 +1,23 @@
-// security-report.md: an executive summary (scores per host, counts by severity and category), every
-// finding with its location, why it matters, the code before and after its fix and the command that
-// deploys it, the quick fixes (patch files), suppressed findings and errors.
+// security-report.md: an executive summary that fits one screen (scores per host, counts, the three
+// worst things to fix), then the findings: a rule's findings at one severity are one entry listing
+// its places (why it matters and the fix said once), a finding alone is shown with the code before
+// and after its fix and the command that deploys it; then the quick fixes (patch files), suppressed
+// findings and errors. `verbose` shows every finding in full.
 import {
   beforeAfter,
   countByCategory,
   countBySeverity,
   deployCommand,
   groupBySeverity,
+  groupFindings,
   hostSummaries,
+  listShort,
   location,
   plural,
   SEVERITY_ORDER,
   sortFindings,
+  type FindingGroup,
+  type RuleInfo,
 } from "./format.js";
 import { planPatches, withheldPatches } from "./patches.js";
 import { escapeControls } from "./safe-text.js";
@@ -20,7 +26,14 @@ import type { Finding, SecurityReport } from "./schema.js";
 export interface MarkdownOptions {
   /** Directory the patch files are written to, relative to the report (default "remediation-patches"). */
   patchDir?: string;
+  /** Every finding in full instead of one entry per rule (default false). */
+  verbose?: boolean;
+  /** Rule names and generic fixes, for groups whose findings word them differently. */
+  ruleInfo?: RuleInfo;
 }
+
+/** Host rows in the summary; more are summed up in one row. */
+const HEAD_HOSTS = 12;
 
 /** Text for a table cell: no line breaks or control characters, pipes escaped. */
 function cell(s: string): string {
@@ -59,7 +72,9 @@ function anchorFor(n: number): string {
 export function renderSecurityMarkdown(report: SecurityReport, opts: MarkdownOptions = {}): string {
   const patchDir = opts.patchDir ?? "remediation-patches";
   const out: string[] = [];
-  const findings = sortFindings(report.findings);
+  const groups = groupFindings(report.findings, opts.ruleInfo);
+  // Findings are numbered in the order they are shown.
+  const findings = opts.verbose ? sortFindings(report.findings) : groups.flatMap((g) => g.findings);
   const number = new Map(findings.map((f, i) => [f, i + 1]));
   const patches = planPatches(report.findings);
   const patchName = new Map(patches.map((p) => [p.finding, p.name]));
@@ -80,28 +95,51 @@ export function renderSecurityMarkdown(report: SecurityReport, opts: MarkdownOpt
       "",
     );
   }
-  const hosts = hostSummaries(report);
+  // Worst score first; the rest summed up in one row.
+  const hosts = hostSummaries(report).sort((a, b) => (a.score ?? 101) - (b.score ?? 101) || a.host.localeCompare(b.host));
   if (hosts.length > 0) {
     out.push("| Host | Score | Critical | High | Medium | Low |", "|---|---:|---:|---:|---:|---:|");
-    for (const h of hosts) {
+    const shown = hosts.length > HEAD_HOSTS ? hosts.slice(0, HEAD_HOSTS - 1) : hosts;
+    for (const h of shown) {
       const score = h.score === undefined ? "–" : `${Math.round(h.score)}/100`;
       out.push(`| ${cell(h.host)} | ${score} | ${h.counts.critical} | ${h.counts.high} | ${h.counts.medium} | ${h.counts.low} |`);
     }
+    const rest = hosts.slice(shown.length);
+    if (rest.length > 0) out.push(`| … and ${rest.length} more hosts | ≥ ${Math.round(Math.min(...rest.map((h) => h.score ?? 100)))}/100 | | | | |`);
     out.push("");
   }
   const categories = countByCategory(report.findings);
-  if (categories.length > 0) {
-    out.push("| Category | Findings |", "|---|---:|");
-    for (const [c, n] of categories) out.push(`| ${cell(c)} | ${n} |`);
+  if (categories.length > 0) out.push(`By category: ${categories.map(([c, n]) => `${cell(c)} ${n}`).join(", ")}.`, "");
+  if (groups.length > 0) {
+    out.push("### Fix first", "");
+    groups.slice(0, 3).forEach((g, i) => {
+      const first = g.findings[0]!;
+      const more = g.findings.length > 1 ? ` and ${g.findings.length - 1} more` : "";
+      const on = g.hosts.length > 0 ? ` (${listShort(g.hosts.map(text))})` : "";
+      out.push(`${i + 1}. **${g.severity}**: ${text(g.title)}, ${code(location(first))}${more}${on} ([${number.get(first)}](#${anchorFor(number.get(first)!)}))`);
+    });
     out.push("");
   }
 
   // Findings
   if (findings.length > 0) {
     out.push("## Findings", "");
-    for (const group of groupBySeverity(report.findings)) {
-      out.push(`### ${group.severity[0]!.toUpperCase()}${group.severity.slice(1)} (${group.findings.length})`, "");
-      for (const f of group.findings) out.push(...renderFinding(f, number.get(f)!, patchName.get(f), patchDir));
+    if (opts.verbose) {
+      for (const group of groupBySeverity(report.findings)) {
+        out.push(`### ${group.severity[0]!.toUpperCase()}${group.severity.slice(1)} (${group.findings.length})`, "");
+        for (const f of group.findings) out.push(...renderFinding(f, number.get(f)!, patchName.get(f), patchDir));
+      }
+    } else {
+      for (const severity of SEVERITY_ORDER) {
+        const mine = groups.filter((g) => g.severity === severity);
+        if (mine.length === 0) continue;
+        const n = mine.reduce((sum, g) => sum + g.findings.length, 0);
+        out.push(`### ${severity[0]!.toUpperCase()}${severity.slice(1)} (${n})`, "");
+        for (const g of mine) {
+          if (g.findings.length === 1) out.push(...renderFinding(g.findings[0]!, number.get(g.findings[0]!)!, patchName.get(g.findings[0]!), patchDir));
+          else out.push(...renderGroup(g, number, patchName, patchDir, opts.ruleInfo));
+        }
+      }
     }
   }
 
@@ -156,6 +194,40 @@ export function renderSecurityMarkdown(report: SecurityReport, opts: MarkdownOpt
   return out.join("\n");
 }
 
+/** A rule's findings at one severity: what they say and the fix once, then one line per place
+ * (with its anchor, so the quick-fix table links to it). */
+function renderGroup(g: FindingGroup, number: Map<Finding, number>, patchName: Map<Finding, string>, patchDir: string, ruleInfo?: RuleInfo): string[] {
+  const first = g.findings[0]!;
+  const out: string[] = [];
+  out.push(`#### ${text(g.title)} (${g.findings.length} places)`, "");
+  out.push(`- **Rule:** ${code(g.ruleId)} (${g.category}, ${g.severity})`);
+  if (g.hosts.length > 0) out.push(`- **Hosts:** ${g.hosts.map(text).join(", ")}`);
+  out.push("");
+  out.push(`**Why it matters${g.sameMessage ? "" : ", at the first place"}:** ${text(first.message)}`, "");
+  const safeties = [...new Set(g.findings.flatMap((f) => (f.fix ? [f.fix.safety] : [])))].join("/");
+  const fix = g.commonFix ?? ruleInfo?.(g.ruleId)?.fix;
+  if (fix) out.push(`**Fix** (${safeties}): ${text(fix)}`, "");
+  else if (first.fix) out.push(`**Fix** (${safeties}), at the first place: ${text(first.fix.description)}`, "");
+  const titled = new Set(g.findings.map((f) => f.title)).size > 1;
+  out.push("Places:", "");
+  for (const f of g.findings) {
+    const n = number.get(f)!;
+    const what = titled ? text(f.title) : f.evidence ? code(f.evidence.length > 100 ? `${f.evidence.slice(0, 99)}…` : f.evidence) : "";
+    const hosts = f.host && f.host.length > 0 ? ` (${f.host.map(text).join(", ")})` : "";
+    const patch = patchName.get(f) ? `, patch ${code(`${patchDir}/${patchName.get(f)}`)}` : "";
+    out.push(`- <a id="${anchorFor(n)}"></a>${n}. ${code(location(f))}${what ? ` ${what}` : ""}${hosts}${patch}`);
+  }
+  out.push("");
+  if (first.references && first.references.length > 0) out.push("References: " + referenceLinks(first), "");
+  return out;
+}
+
+function referenceLinks(f: Finding): string {
+  return (f.references ?? [])
+    .map((r) => (r.url ? `[${cell(r.title)}](${r.url.replace(/[()\s<>]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0"))})` : text(r.title)))
+    .join(", ");
+}
+
 function renderFinding(f: Finding, n: number, patchName: string | undefined, patchDir: string): string[] {
   const out: string[] = [];
   out.push(`<a id="${anchorFor(n)}"></a>`, `#### ${n}. ${text(f.title)}`, "");
@@ -179,7 +251,7 @@ function renderFinding(f: Finding, n: number, patchName: string | undefined, pat
     out.push("Deploy the fix:", "", ...block(f.host.map(deployCommand), "sh"), "");
   }
   if (f.references && f.references.length > 0) {
-    out.push("References: " + f.references.map((r) => (r.url ? `[${cell(r.title)}](${r.url.replace(/[()\s<>]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0"))})` : text(r.title))).join(", "), "");
+    out.push("References: " + referenceLinks(f), "");
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { LineIndex, type SyntaxNode } from "../nix/syntax.js";
 import { applyEdits, unifiedDiff } from "../remediate/diff.js";
 import type { Rule, RuleReport, TextEdit } from "../rules/types.js";
 import { detectSecrets, redactAll, type SecretMatch } from "../secrets/index.js";
+import { testNote, type TestContext } from "./classify.js";
 
 export interface ReportSite {
   /** The file the report is about (relative), its text and line index. */
@@ -14,8 +15,8 @@ export interface ReportSite {
   text: string | undefined;
   lines: LineIndex | undefined;
   hosts: string[];
-  /** The node is inside a NixOS VM test. */
-  inTest: boolean;
+  /** Test code: a NixOS VM test, or a file of a test tree no host includes (src/scan/classify.ts). */
+  test?: TestContext;
 }
 
 export interface RawFinding {
@@ -197,9 +198,9 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
     if (n > 0) id = `${id}-${n + 1}`;
     let severity = report.severity ?? rule.severity;
     let message = report.message;
-    if (site.inTest) {
-      // Relaxed settings inside a throwaway VM test are at most low.
-      if (severity !== "low") message += " (inside a NixOS VM test, so reported as low)";
+    if (site.test) {
+      // Relaxed settings inside a throwaway test are at most low.
+      if (severity !== "low") message += ` (${testNote(site.test)})`;
       severity = "low";
     }
     const finding: Finding = {

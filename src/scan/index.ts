@@ -11,6 +11,7 @@ import { ALL_RULES } from "../rules/index.js";
 import type { HostContext, NixFileContext, RepoFile, Rule, RuleReport, TextEdit, TextFileContext } from "../rules/types.js";
 import { TOOL } from "../version.js";
 import { loadProjectConfig } from "./config.js";
+import { applyContextPolicy, isTestPath, type TestContext } from "./classify.js";
 import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
 import { globMatch } from "./glob.js";
 import { withDeadline } from "../nix/deadline.js";
@@ -88,10 +89,6 @@ function testNodeOracle(): (node: SyntaxNode) => boolean {
   };
 }
 
-function isTestPath(file: string): boolean {
-  return /(^|\/)(tests?|checks)\//.test(file) || /(^|[-_/])(vm-)?tests?\.nix$/.test(file);
-}
-
 export async function runScan(options: ScanOptions): Promise<SecurityReport> {
   return (await runScanWithFixes(options)).report;
 }
@@ -145,8 +142,15 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   const siteFor = (file: string, node: SyntaxNode | undefined): ReportSite => {
     const pf = nixFiles.get(file);
     const hosts = hostsAt(file, node);
-    const inTest = file.endsWith(".nix") ? (node ? isTestNode(node) : false) || (hosts.length === 0 && isTestPath(file)) : false;
-    return { file, text: texts.get(file), lines: pf?.parsed.source.lines, hosts, inTest };
+    // A VM test is one wherever it is; a file of a test tree is test code unless a host includes it.
+    const test: TestContext | undefined = !file.endsWith(".nix")
+      ? undefined
+      : node && isTestNode(node)
+        ? "vm-test"
+        : hosts.length === 0 && isTestPath(file)
+          ? "test-file"
+          : undefined;
+    return { file, text: texts.get(file), lines: pf?.parsed.source.lines, hosts, ...(test ? { test } : {}) };
   };
 
   // Per-file Nix rules (cached by content, hosts, host declarations and rule set).
@@ -327,7 +331,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   }
 
   const textOf = (file: string) => texts.get(file);
-  const built = buildFindings(raw, textOf);
+  const built = buildFindings(applyContextPolicy(raw, { library: graph.hosts.length === 0 }), textOf);
   let findings = built.findings;
   const sup = applySuppressions(findings, config.exceptions, textOf, now.toISOString().slice(0, 10));
   findings = sup.findings;

@@ -16,7 +16,7 @@ import { shannonEntropy } from "./entropy.js";
 import { classifyKey, effectiveKey, isPasswordByPath, type KeyKind } from "./keys.js";
 import { CRYPT_HASH_VALUE, PASSWORD_HASH_PATTERN, TOKEN_PATTERNS, type Confidence, type TokenPattern } from "./patterns.js";
 import { redact } from "./redact.js";
-import { isPlaceholder, isSecretReference, isSingleWord, isWordLike, nonSecretShape } from "./values.js";
+import { isPlaceholder, isProseAboutSecret, isSecretReference, isSingleWord, isWordLike, nonSecretShape } from "./values.js";
 
 export interface DetectContext {
   /** The attribute / YAML / JSON key whose value `text` is. */
@@ -188,7 +188,10 @@ export function plaintextPassword(key: string, value: string, optionPath?: strin
   if (isSecretReference(v)) return null;
   if (REDACTION.test(v)) return null; // already redacted (evidence passed through twice)
   if (CRYPT_HASH_VALUE.test(v)) return null; // reported as a password hash instead
-  if (nonSecretShape(v) === "encrypted") return null; // a sops ENC[...] value or an age/PGP armored blob
+  // A sops ENC[...] value or an age/PGP armored blob, an LDAP filter under `pass_filter`, KDF parameters.
+  const shape = nonSecretShape(v);
+  if (shape === "encrypted" || shape === "ldap-filter" || shape === "kdf-parameters") return null;
+  if (isProseAboutSecret(v)) return null; // a description: `The admin password for the web UI`
   const placeholderLike = isPlaceholder(v);
   return {
     key,
@@ -218,7 +221,7 @@ export function judgeGenericValue(value: string): GenericVerdict {
   const shape = nonSecretShape(v);
   if (shape) return { secret: false, why: shape };
   if (isPlaceholder(v)) return { secret: false, why: "placeholder" };
-  if (/^[0-9]+$/.test(v)) return { secret: false, why: "number" };
+  if (/^-?[0-9]+$/.test(v)) return { secret: false, why: "number" };
   const entropy = shannonEntropy(v);
   if (/^(?:[0-9a-f]+|[0-9A-F]+)$/.test(v)) {
     if (v.length < GENERIC_HEX_MIN_LENGTH) return { secret: false, why: "short hex" };

@@ -26,6 +26,47 @@ export function isSecretReference(value: string): boolean {
   if (/^ext:[A-Za-z0-9_]+$/.test(v)) return true; // wpa_supplicant: psk=ext:name, resolved from a secrets file
   if (/^%[dStTEhCL]\//.test(v)) return true; // systemd specifiers: %d/secret is $CREDENTIALS_DIRECTORY/secret
   if (/\//.test(v) && /\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/.test(v) && !/\s/.test(v)) return true; // a path through $VAR: /$CREDENTIALS_DIRECTORY/key
+  if (isSecretVariableName(v)) return true;
+  return false;
+}
+
+/** The name of an environment variable holding the secret (`NEXMO_APIKEY`, `DB_PASSWORD`): upper
+ * case words joined by underscores, one of them naming a secret. Random upper-case tokens have no
+ * underscores between dictionary words. */
+export function isSecretVariableName(value: string): boolean {
+  const v = value.trim();
+  if (!/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(v)) return false;
+  return v.split("_").some((w) => /^(?:API)?(?:KEY|KEYS|TOKEN|SECRET|PASS|PASSWORD|PASSWD|PWD|PW|CREDENTIALS?|AUTH|APIKEY|PSK|PASSPHRASE)$/.test(w));
+}
+
+/** Test values made by counting or repeating (`00112233445566778899AABBCCDDEEFF`, `0123456789abcdef`,
+ * `deadbeefdeadbeef`): written by hand, never generated. */
+export function isSequentialOrRepeated(value: string): boolean {
+  const v = value.trim().replace(/[-:_ ]/g, "");
+  if (v.length < 8) return false;
+  // Repeated units: `abcabcabc`, `deadbeefdeadbeef`.
+  for (let unit = 1; unit <= Math.min(8, v.length / 2); unit++) {
+    if (v.length % unit === 0 && v === v.slice(0, unit).repeat(v.length / unit)) return true;
+  }
+  // Counting, each step one character further in the alphabet (wrapping, case-insensitive), each
+  // symbol written once or twice.
+  const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
+  const lower = v.toLowerCase();
+  for (const rep of [1, 2]) {
+    if (lower.length % rep !== 0) continue;
+    let ok = true;
+    let prev = -1;
+    for (let i = 0; i < lower.length && ok; i += rep) {
+      const c = lower[i]!;
+      for (let j = 1; j < rep; j++) if (lower[i + j] !== c) ok = false;
+      const at = ALPHABET.indexOf(c);
+      if (at < 0) ok = false;
+      // Hex counts 0-9a-f and starts again at 0; decimal counts 0-9 and starts again at 0.
+      else if (prev >= 0 && at !== prev + 1 && !(at === 0 && (prev === 15 || prev === 9 || prev === 35))) ok = false;
+      prev = at;
+    }
+    if (ok) return true;
+  }
   return false;
 }
 
@@ -52,6 +93,7 @@ export function isPlaceholder(value: string): boolean {
   if (marker.test(v) || marker.test(folded)) return true;
   // my-secret, mypassword, mysecretpassword, your_api_key, some-super-secret-token123
   if (/^(?:my|some|the|a|your)[-_]?(?:super[-_]?)?(?:secret[-_]?)?(?:secret|password|passwd|pass|token|key|api[-_]?key)s?\d{0,3}$/i.test(v)) return true;
+  if (isSequentialOrRepeated(v)) return true;
   return false;
 }
 
@@ -65,7 +107,51 @@ const PUBLIC_KEY =
   /^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA|^age1[02-9ac-hj-np-z]{58}$|^npub1|-----BEGIN (?:RSA |EC |PGP )?PUBLIC KEY|-----BEGIN CERTIFICATE/;
 const ENCRYPTED = /^ENC\[AES256_GCM,|-----BEGIN AGE ENCRYPTED FILE-----|-----BEGIN PGP MESSAGE-----/;
 
-export type NonSecretReason = "uuid" | "digest" | "public-key" | "encrypted" | "crypt-hash" | "address";
+export type NonSecretReason = "uuid" | "digest" | "public-key" | "encrypted" | "crypt-hash" | "address" | "ldap-filter" | "kdf-parameters" | "chat-id";
+
+/** An LDAP search filter: `(&(objectClass=user)(uid=%u))`, `(mail={login})`. */
+export function isLdapFilter(value: string): boolean {
+  const v = value.trim();
+  if (!v.startsWith("(") || !v.endsWith(")") || !/\(\s*[A-Za-z][\w.;-]*\s*[~<>]?=/.test(v)) return false;
+  let depth = 0;
+  for (const c of v) {
+    if (c === "(") depth++;
+    else if (c === ")" && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
+/** Key-derivation parameters (OpenTofu's encrypted state keeps PBKDF2's salt and iteration count in
+ * `meta`, base64-encoded JSON): public by design, useless without the passphrase. */
+export function isKdfParameters(value: string): boolean {
+  const v = value.trim();
+  if (v.length < 16 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(v)) return false;
+  const decoded = Buffer.from(v, "base64").toString("utf8");
+  if (!decoded.startsWith("{")) return false;
+  try {
+    const o = JSON.parse(decoded) as Record<string, unknown>;
+    return typeof o === "object" && o !== null && "salt" in o && ("iterations" in o || "hash_function" in o || "key_length" in o);
+  } catch {
+    return false;
+  }
+}
+
+/** Chat and channel identifiers: Slack (`C0123ABCD`), Telegram chat ids (`-1001234567890`), Matrix
+ * rooms, aliases and users (`!abc:matrix.org`, `#room:server`, `@bot:server`). They name where
+ * messages go; the bot token beside them is the secret. */
+export function isChatId(value: string): boolean {
+  const v = value.trim();
+  if (/^[CGDUW][0-9A-Z]{8,11}$/.test(v) && /[0-9]/.test(v)) return true;
+  if (/^-?100\d{10}$|^-\d{5,15}$/.test(v)) return true;
+  return /^[!#@][A-Za-z0-9._=+/-]+:[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?$/.test(v);
+}
+
+/** A sentence about a secret rather than one (`The admin password for the web UI`): several words
+ * separated by spaces, one of them naming what it describes. */
+export function isProseAboutSecret(value: string): boolean {
+  const words = value.trim().split(/\s+/);
+  return words.length >= 4 && words.some((w) => /^(?:password|passwords|passphrase|secret|token|key|credentials?)[.,:;)]?$/i.test(w));
+}
 
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\/\d{1,2})?$/;
 // IPv6 (with `::` or all eight groups), optionally with a prefix length: systemd's IPv6Token=, addresses.
@@ -80,6 +166,9 @@ export function nonSecretShape(value: string): NonSecretReason | undefined {
   if (ENCRYPTED.test(v)) return "encrypted";
   if (CRYPT_HASH_VALUE.test(v)) return "crypt-hash";
   if (IPV4.test(v) || IPV6.test(v.replace(/^static:/, ""))) return "address";
+  if (isLdapFilter(v)) return "ldap-filter";
+  if (isKdfParameters(v)) return "kdf-parameters";
+  if (isChatId(v)) return "chat-id";
   return undefined;
 }
 
@@ -130,4 +219,32 @@ export function isWordLike(value: string): boolean {
 /** One dictionary-shaped word (`Authorization`, `administrator`): letters, a single case pattern. */
 export function isSingleWord(value: string): boolean {
   return /^[A-Z]?[a-z]+$|^[A-Z]+$/.test(value);
+}
+
+// What a comment says to call a literal a published test value: "public test key from RFC 8032",
+// "not a secret", "well-known example token", "test vector". "test" alone is not enough ("token for
+// the test server" is a real token).
+const PUBLIC_TEST_NOTE =
+  /\bnot (?:a |an )?(?:real |actual )?(?:secret|credential|password|key)\b|\bpublic(?:ly)?\b[^\n]*\b(?:test|example|sample|dummy|demo|documented|known)\b|\b(?:test|example|sample|dummy|demo)\b[^\n]*\b(?:public(?:ly)?|published|documented)\b|\bwell[- ]known\b[^\n]*\b(?:test|example|key|secret|token)\b|\btest[- ]vectors?\b/i;
+const COMMENT_LINE = /^[ \t]*(?:#|\/\/|;|--|\/?\*)(.*)$/;
+
+/**
+ * Whether a comment documents the literal at `offset` as a public test value: a trailing comment on
+ * its line, or the block of comment lines right above it (a blank line or code ends the block).
+ */
+export function documentedAsPublicTestValue(text: string, offset: number): boolean {
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  const lineEnd = text.indexOf("\n", offset);
+  const line = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd);
+  const trailing = /(?:\s#|\s\/\/|\/\*)(.*)$/.exec(line.slice(offset - lineStart));
+  if (trailing && PUBLIC_TEST_NOTE.test(trailing[1]!)) return true;
+  let end = lineStart - 1;
+  for (let n = 0; n < 6 && end > 0; n++) {
+    const start = text.lastIndexOf("\n", end - 1) + 1;
+    const m = COMMENT_LINE.exec(text.slice(start, end));
+    if (!m) return false;
+    if (PUBLIC_TEST_NOTE.test(m[1]!)) return true;
+    end = start - 1;
+  }
+  return false;
 }

@@ -28,6 +28,20 @@ const REPO = {
 };
 
 describe("nix-warden scan", () => {
+  it("groups a rule's findings into one entry listing the places; --verbose prints each in full", async () => {
+    const services = Array.from({ length: 5 }, (_, i) => `  systemd.services.job${i} = { description = "Job ${i}"; serviceConfig.ExecStart = "/bin/true"; };`).join("\n");
+    await withRepo({ ...REPO, "box.nix": `{ ... }: {\n${services}\n}\n` }, async (root) => {
+      const grouped = cli(["scan", root, "--quick"]);
+      expect(grouped.code).toBe(0);
+      const head = grouped.stdout.split("\n");
+      expect(head.indexOf("Fix first:")).toBeGreaterThan(head.findIndex((l) => l.startsWith("Summary: 5 findings")));
+      expect(grouped.stdout).toMatch(/\(systemd-service-exposure\) {2}5 places {2}\[box\]/);
+      const verbose = cli(["scan", root, "--quick", "--verbose"]);
+      expect(verbose.stdout.match(/^ {2}box\.nix:\d+:\d+ .*\(systemd-service-exposure\)/gm)).toHaveLength(5);
+      expect(verbose.stdout.length).toBeGreaterThan(grouped.stdout.length);
+    });
+  });
+
   it("prints a text report, a JSON SecurityReport, markdown and SARIF", async () => {
     await withRepo(REPO, async (root) => {
       const text = cli(["scan", root, "--quick"]);

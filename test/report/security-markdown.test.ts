@@ -13,12 +13,13 @@ describe("renderSecurityMarkdown", () => {
   const report = loadReport();
   const md = renderSecurityMarkdown(report);
 
-  it("executive summary: totals, a score row per host, counts by category", () => {
+  it("executive summary: totals, a score row per host (worst first), counts by category, what to fix first", () => {
     const summary = section(md, "## Executive summary");
     expect(summary).toContain("**7 findings**: 2 critical, 2 high, 2 medium, 1 low. 2 suppressed. 2 errors (see [Errors](#errors)).");
-    expect(summary).toContain("| web | 41/100 | 2 | 1 | 1 | 0 |");
-    expect(summary).toContain("| db | 58/100 | 1 | 1 | 0 | 1 |");
-    expect(summary).toContain("| access | 2 |\n| secrets | 2 |\n| firewall | 1 |");
+    expect(summary).toContain("| web | 41/100 | 2 | 1 | 1 | 0 |\n| db | 58/100 | 1 | 1 | 0 | 1 |");
+    expect(summary).toContain("By category: access 2, secrets 2, firewall 1, service-hardening 1, tls 1.");
+    expect(summary).toContain("### Fix first\n\n1. **critical**: Hard-coded GitHub personal access token, `hosts/web/configuration.nix:23:40` (web) ([1](#finding-1))\n");
+    expect(summary).toContain("3. **high**: SSH allows root login | with password, `hosts/web/odd name.nix:4:3` (web) ([3](#finding-3))");
   });
 
   it("findings by severity, critical first, numbered, each with its location and why it matters", () => {
@@ -26,12 +27,12 @@ describe("renderSecurityMarkdown", () => {
     const order = ["### Critical (2)", "### High (2)", "### Medium (2)", "### Low (1)"].map((h) => findings.indexOf(h));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(findings).toContain("#### 3. Firewall disabled\n\n- **Location:** `hosts/db/configuration.nix:13:3`\n- **Rule:** `firewall/disabled` (firewall, high)");
+    expect(findings).toContain("#### 4. Firewall disabled\n\n- **Location:** `hosts/db/configuration.nix:13:3`\n- **Rule:** `firewall/disabled` (firewall, high)");
     expect(findings).toContain("**Why it matters:** networking.firewall.enable = false exposes every listening service");
   });
 
   it("shows the code before and after a fix and the deploy command for each host of the finding", () => {
-    const fw = md.slice(md.indexOf("#### 3. Firewall disabled"), md.indexOf("#### 4."));
+    const fw = md.slice(md.indexOf("#### 4. Firewall disabled"), md.indexOf("#### 5."));
     expect(fw).toContain("Before:\n\n```nix\n  networking.firewall.enable = false;\n```");
     expect(fw).toContain("After:\n\n```nix\n  networking.firewall.enable = true;\n  networking.firewall.allowedTCPPorts = [ 5432 ];\n```");
     expect(fw).toContain("Deploy the fix:\n\n```sh\nnixos-rebuild switch --flake .#db\n```");
@@ -49,7 +50,7 @@ describe("renderSecurityMarkdown", () => {
   it("quick fixes: the auto-fixable findings with their patch files, and the withheld one", () => {
     const quick = section(md, "## Quick fixes");
     expect(quick).toMatch(/2 findings can be fixed automatically/);
-    expect(quick).toMatch(/\| \[3\]\(#finding-3\) \| high \| Firewall disabled \| `remediation-patches\/001-firewall-disabled-[0-9a-f]{8}\.patch` \| db \|/);
+    expect(quick).toMatch(/\| \[4\]\(#finding-4\) \| high \| Firewall disabled \| `remediation-patches\/001-firewall-disabled-[0-9a-f]{8}\.patch` \| db \|/);
     expect(quick).toContain("SSH allows root login \\| with password");
     expect(quick).toMatch(/```sh\ngit apply remediation-patches\/001-firewall-disabled-[0-9a-f]{8}\.patch\ngit apply remediation-patches\/002-access-ssh-root-login-[0-9a-f]{8}\.patch\n```/);
     expect(quick).toContain("One automatic fix touches a secret, so no patch file is written (it would contain the secret); apply it with `nix-warden remediate`: [2](#finding-2).");

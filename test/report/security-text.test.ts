@@ -25,11 +25,24 @@ describe("renderSecurityText", () => {
     expect(text).toContain("  certs/internal-ca.pem:1:1  Certificate CN=internal.example.org expires in 12 days  (tls/certificate-expiring)\n");
   });
 
-  it("ends with a summary and the errors", () => {
-    expect(text).toContain("Summary: 7 findings (2 critical, 2 high, 2 medium, 1 low); 2 suppressed; 2 errors.\n");
+  it("puts the summary and the three worst things to fix in the head, before any finding, and the errors last", () => {
+    const summary = lines.indexOf("Summary: 7 findings (2 critical, 2 high, 2 medium, 1 low); 2 suppressed; 2 errors.");
+    expect(summary).toBeGreaterThan(0);
+    expect(summary).toBeLessThan(lines.indexOf("CRITICAL (2)"));
     expect(text).toContain("  by category: access 2, secrets 2, firewall 1, service-hardening 1, tls 1\n");
     expect(text).toContain("  3 findings can be fixed automatically (nix-warden remediate).");
-    expect(text).toContain("Errors (2): these parts were not fully scanned\n  parse: unexpected '}' (expected an expression) (hosts/web/broken.nix:7:1)\n  nix eval: evaluation of nixosConfigurations.db timed out after 120 s\n");
+    const fixFirst = lines.indexOf("Fix first:");
+    expect(fixFirst).toBeGreaterThan(summary);
+    // Worst first, and at one severity a committed secret before an access problem.
+    expect(lines.slice(fixFirst + 1, fixFirst + 7)).toEqual([
+      "  1. critical  Hard-coded GitHub personal access token  (secrets/hardcoded-token)",
+      "     hosts/web/configuration.nix:23:40; host web",
+      "  2. critical  Plaintext password for user alice  (access/plaintext-password)",
+      "     modules/users.nix:8:5; hosts db, web",
+      "  3. high  SSH allows root login | with password  (access/ssh-root-login)",
+      "     hosts/web/odd name.nix:4:3; host web",
+    ]);
+    expect(text.endsWith("Errors (2): these parts were not fully scanned\n  parse: unexpected '}' (expected an expression) (hosts/web/broken.nix:7:1)\n  nix eval: evaluation of nixosConfigurations.db timed out after 120 s\n")).toBe(true);
   });
 
   it("says clearly when nothing was found", () => {
@@ -38,6 +51,7 @@ describe("renderSecurityText", () => {
     expect(clean).toContain("  web  score 100/100  0 findings (none)");
     expect(clean).toContain("Summary: 0 findings (none).");
     expect(clean).not.toContain("Errors");
+    expect(clean).not.toContain("Fix first");
   });
 
   it("colours only on request, and never passes terminal escapes from report strings", () => {

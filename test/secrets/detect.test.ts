@@ -222,9 +222,10 @@ describe("judgeGenericValue", () => {
   it("explains why a value is not a secret", () => {
     expect(judgeGenericValue("short")).toEqual({ secret: false, why: "too short" });
     expect(judgeGenericValue("/run/secrets/abcdefghijkl")).toEqual({ secret: false, why: "reference" });
-    expect(judgeGenericValue("123456789012345678")).toEqual({ secret: false, why: "number" });
+    expect(judgeGenericValue("918273645546372819")).toEqual({ secret: false, why: "number" });
     expect(judgeGenericValue("SuperSecretPassword")).toEqual({ secret: false, why: "word-like" });
-    expect(judgeGenericValue("deadbeefdeadbeef")).toEqual({ secret: false, why: "low entropy" });
+    expect(judgeGenericValue("deadbeefdeadbeef")).toEqual({ secret: false, why: "placeholder" }); // a repeated unit
+    expect(judgeGenericValue("aabbaabbccaaddbb")).toEqual({ secret: false, why: "low entropy" });
     expect(judgeGenericValue("550e8400-e29b-41d4-a716-446655440000")).toEqual({ secret: false, why: "uuid" });
     expect(judgeGenericValue("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")).toEqual({ secret: false, why: "public-key" });
     const v = judgeGenericValue(new Gen(9).chars(24));

@@ -1,18 +1,92 @@
 // mkif-constant: `option = mkIf cond true` (or `false`) where the condition itself says it. The
-// rewrite is offered for review only: the two forms differ when the option's default is not the
-// opposite constant or another module defines the option (see the catalogue's rationale).
+// two forms differ when cond is false: the mkIf leaves the option undefined, the bare condition
+// defines the constant's opposite. So it is reported only where that changes nothing: the option's
+// default is known to be that opposite (KNOWN_DEFAULT below) and no other definition of it is in
+// the scope (the host's files, or the one file for code no host includes). Elsewhere `mkIf cond
+// true` is the right idiom and nothing is said, so the rewrite is never offered where it breaks.
+import type { OptionDefinition } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { replaceNode } from "../../remediate/edit.js";
+import { scoped, segmentsMatch, type Scope } from "../shared/scope.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
 import { applications, shortText, unparen } from "./syntax.js";
 
-/** The option path a value defines, when the application is an option definition's value. */
-function optionPathOf(ctx: NixFileContext, app: SyntaxNode): string | undefined {
+/** The definition whose value the application is (or is a leaf part of). */
+function definitionOf(ctx: NixFileContext, app: SyntaxNode): OptionDefinition | undefined {
   for (const d of ctx.index.definitions) {
-    if (d.inner === app || d.value === app || (d.value && app.start >= d.value.start && app.end <= d.value.end && d.isLeaf)) return d.path;
+    if (d.inner === app || d.value === app || (d.value && app.start >= d.value.start && app.end <= d.value.end && d.isLeaf)) return d;
   }
   return undefined;
+}
+
+// Without nixpkgs' option declarations, defaults are known from a table. The assumption: an option
+// named `enable` is an mkEnableOption and defaults to false, except the ones below, which default to
+// true, are computed, or are set by other NixOS modules (a desktop turns on graphics, polkit, dbus
+// at mkDefault priority: the bare condition's `false` would override that). Other options are not
+// judged at all.
+const DEFAULT_TRUE = [
+  "networking.firewall.enable",
+  "boot.loader.grub.enable",
+  "documentation.enable",
+  "documentation.man.enable",
+  "documentation.info.enable",
+  "documentation.doc.enable",
+  "documentation.nixos.enable",
+  "nix.enable",
+  "security.sudo.enable",
+  "networking.dhcpcd.enable",
+  "services.nscd.enable",
+  "fonts.fontconfig.enable",
+  "programs.command-not-found.enable",
+  "systemd.oomd.enable",
+  // Entries of attribute sets of submodules whose `enable` defaults to true.
+  "systemd.*.*.enable",
+  "systemd.user.*.*.enable",
+  "boot.initrd.systemd.*.*.enable",
+  "environment.etc.*.enable",
+  "fileSystems.*.enable",
+  "users.users.*.enable",
+  "home.file.*.enable",
+  "xdg.configFile.*.enable",
+  "xdg.dataFile.*.enable",
+];
+const DEFAULT_COMPUTED_OR_SHARED = [
+  "hardware.graphics.enable",
+  "hardware.opengl.enable",
+  "security.polkit.enable",
+  "services.dbus.enable",
+  "services.udisks2.enable",
+  "services.upower.enable",
+  "services.gvfs.enable",
+  "services.avahi.enable",
+  "services.pipewire.enable",
+  "services.pulseaudio.enable",
+  "hardware.pulseaudio.enable",
+  "security.rtkit.enable",
+  "networking.networkmanager.enable",
+  "programs.dconf.enable",
+  "xdg.portal.enable",
+  "services.power-profiles-daemon.enable",
+  "services.timesyncd.enable",
+  "services.logrotate.enable",
+  "networking.resolvconf.enable",
+  "services.xserver.enable",
+  "services.geoclue2.enable",
+  "services.accounts-daemon.enable",
+  "xdg.mime.enable",
+  "xdg.icons.enable",
+  "xdg.menus.enable",
+  "xdg.autostart.enable",
+  "xdg.sounds.enable",
+];
+
+/** The option's default when the table knows it: false, true, or undefined (unknown or computed). */
+export function knownDefault(def: OptionDefinition): boolean | undefined {
+  if (def.segments.some((s) => s.dynamic)) return undefined;
+  if (DEFAULT_COMPUTED_OR_SHARED.some((p) => segmentsMatch(def, p))) return undefined;
+  if (DEFAULT_TRUE.some((p) => segmentsMatch(def, p))) return true;
+  return def.segments.at(-1)?.name === "enable" ? false : undefined;
 }
 
 /** `!c` for the condition node `c` (an atom or a parenthesised expression). */
@@ -26,37 +100,46 @@ function negated(cond: SyntaxNode): string {
   return `!${cond.text}`;
 }
 
-export const mkifConstant: Rule = {
-  ...antiPatternMeta("mkif-constant"),
-
-  checkNix(ctx) {
+function check(scope: Scope): void {
+  for (const ctx of scope.files) {
     for (const app of applications(ctx.parsed.root)) {
       if (app.name !== "mkIf" || app.args.length !== 2) continue;
       const value = unparen(app.args[1]);
       if (value?.kind !== K.NODE_IDENT || (value.text !== "true" && value.text !== "false")) continue;
+      const def = definitionOf(ctx, app.node);
+      if (!def) continue;
+      // Judged once, by the scope that sees the definition (the host's, or the file's).
+      const others = scope.definitions(def.path);
+      if (!others.some((o) => o.def === def)) continue;
       const cond = app.args[0]!;
       const constant = value.text === "true";
+      // Safe only when the option is otherwise the opposite constant: its default, and nothing else defines it.
+      if (knownDefault(def) !== !constant || others.length > 1) continue;
       let replacement = constant ? cond.text : negated(cond);
       // An operator result in a position other than a binding's value or parentheses needs parens.
       const parent = app.node.parent;
       const standalone = parent && (parent.kind === K.NODE_ATTRPATH_VALUE || parent.kind === K.NODE_PAREN);
       if (!standalone && !constant) replacement = `(${replacement})`;
-      const optionPath = optionPathOf(ctx, app.node);
-      const where = optionPath ? `${optionPath} = ` : "";
-      ctx.report({
+      const optionPath = def.path;
+      const where = scope.kind === "host" ? `host ${scope.host}` : "this file";
+      scope.report(ctx, {
         node: app.node,
         optionPath,
-        key: optionPath ? undefined : shortText(app.node),
         message:
-          `${where}${shortText(app.node)} is the condition ${constant ? "itself" : "negated"} written as a conditional definition: ` +
-          `\`${replacement}\` says it directly. The forms differ only when ${shortText(cond, 60)} is ${constant ? "false" : "true"}: ` +
-          `the mkIf leaves the option undefined (its default, or other modules' definitions, apply), the bare condition defines ${constant ? "false" : "true"}.`,
+          `${optionPath} = ${shortText(app.node)} is the condition ${constant ? "itself" : "negated"} written as a conditional definition: ` +
+          `\`${replacement}\` says it directly. The forms differ only when ${shortText(cond, 60)} is ${constant ? "false" : "true"}, and then both give ` +
+          `${constant ? "false" : "true"} here: ${optionPath} ${constant ? "defaults to false (an enable option)" : "defaults to true"} and nothing else in ${where} defines it.`,
         fix: {
           safety: "review",
-          description: `Replace with \`${replacement}\` if the option defaults to ${constant ? "false" : "true"} and no other module defines it; otherwise keep the mkIf and say why in a comment.`,
+          description: `Replace with \`${replacement}\`. Keep the mkIf instead if a module outside the repository (or added later) defines ${optionPath}: then leaving it undefined is what the mkIf is for.`,
           edits: [replaceNode(ctx.file, app.node, replacement)],
         },
       });
     }
-  },
+  }
+}
+
+export const mkifConstant: Rule = {
+  ...antiPatternMeta("mkif-constant"),
+  ...scoped(check),
 };

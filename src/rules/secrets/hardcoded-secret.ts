@@ -10,7 +10,7 @@
 // (committed-secret-file).
 import { extname, posix } from "node:path";
 import { SyntaxKind as K, LineIndex, type SyntaxNode } from "../../nix/syntax.js";
-import { detectSecrets, isPlaceholder, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
+import { detectSecrets, documentedAsPublicTestValue, isPlaceholder, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
 import { definitionOf, enclosingDefinition, inOptionDocumentation, rangeOf, redactedLine, stringSource, syntacticPath, valueSite } from "../nix-strings.js";
 import type { NixFileContext, Rule, TextFileContext } from "../types.js";
 import { committedSecret } from "./committed-secret-file.js";
@@ -22,12 +22,21 @@ const USERS = /(?:^|\.)users\.(?:users|extraUsers)\./;
 const TOKEN_IDS = new Set(TOKEN_PATTERNS.map((p) => p.id));
 /** Prose: only token formats count there (`password: hunter2` in a README is an example). */
 const DOC_FILE = /\.(?:md|markdown|rst|adoc|org|txt|html?)$/i;
+/** Patches to a package's source: the code in them is the program's (its tests, its defaults), so
+ * only token formats count there, as in prose. */
+const PATCH_FILE = /\.(?:patch|diff)$/i;
 /** Files that hold a password hash by design (clan vars/facts `root-password-hash`), like hashedPassword. */
 const HASH_FILE = /hash/i;
 /** Templates (`.env.example`, `config.sample.yaml`): a placeholder there is an example, not a deployed value. */
 const EXAMPLE_FILE = /(?:^|[./_-])(?:example|sample|template|dist|tmpl|tpl)(?:[./_-]|$)/i;
 /** Formats where a placeholder-like password is deployed as is (dotenv); in scripts it is usually an example or a variable name. */
 const ENV_KINDS = new Set(["env", "ini", "conf", "cfg", "properties", "toml", "yaml", "yml", "json"]);
+
+/** `hard-coded GitHub token`; a detector whose name already says it (`Hard-coded secret`) once. */
+function titleOf(m: SecretMatch): string {
+  const name = m.name.toLowerCase();
+  return name.startsWith("hard-coded ") ? name : `hard-coded ${name}`;
+}
 
 function describe(m: SecretMatch, where: string): string {
   const under = m.key ? ` under '${m.key}'` : "";
@@ -63,6 +72,7 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
     // Password hashes are how NixOS and its services take passwords (hashedPassword,
     // emergencyAccess, rspamd's controller password): not reported in Nix.
     if (m.kind === "password-hash") continue;
+    if (documentedAsPublicTestValue(ctx.text, m.start)) continue;
     if (m.detector === "plaintext-password" && judgedByKey(m, key)) {
       // A password literal as an option's whole value: plaintext-password-option's; under
       // users.users (even where the index cannot follow, e.g. inside recursiveUpdate): the users rules'.
@@ -72,7 +82,7 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
     ctx.report({
       node: str,
       range: rangeOf(lines, m.start, m.end),
-      title: `hard-coded ${m.name.toLowerCase()}`,
+      title: titleOf(m),
       severity: m.severity,
       message: describe(m, where),
       optionPath,
@@ -106,8 +116,9 @@ function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
   // committed-secret-file never judges .nix files: a whole-file verdict must not hide their secrets.
   if (!unparsedNix && committedSecret(ctx)) return; // the whole file is the finding
   const kind = fileKindOf(ctx.file);
-  const doc = DOC_FILE.test(ctx.file);
+  const doc = DOC_FILE.test(ctx.file) || PATCH_FILE.test(ctx.file);
   const matches = detectSecrets(ctx.text, { fileKind: kind }).filter((m) => {
+    if (documentedAsPublicTestValue(ctx.text!, m.start)) return false;
     if (doc) return TOKEN_IDS.has(m.detector);
     // As in parsed Nix: hashes are how NixOS takes passwords, and comments are not judged.
     if (unparsedNix && (m.kind === "password-hash" || commentedOut(ctx.text!, m.start))) return false;
@@ -123,7 +134,7 @@ function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
   for (const m of matches) {
     ctx.report({
       range: rangeOf(lines, m.start, m.end),
-      title: `hard-coded ${m.name.toLowerCase()}`,
+      title: titleOf(m),
       severity: inTests ? "low" : m.severity,
       message:
         describe(m, `in ${ctx.file}`) +

@@ -10,26 +10,33 @@ const MODULE = `{ config, lib, ... }:
 with lib;
 {
   services.fail2ban.enable = lib.mkIf config.services.openssh.enable true;
-  services.foo.enable = mkIf (!config.services.bar.enable) false;
+  networking.firewall.enable = mkIf (!config.boot.isContainer) false;
   services.baz.enable = mkDefault (mkIf config.x.enable true);
-  services.qux.enable = mkIf (config.a.enable && config.b.enable) false;
+  documentation.man.enable = mkIf (config.a.enable && config.b.enable) false;
   # services.quux.enable = mkIf c true;
   environment.etc."note".text = "mkIf c true";
   services.a.settings = mkIf config.b.enable { x = true; };
   services.c.enable = config.d.enable;
   services.e.enable = mkIf config.f.enable "true";
   services.g.settings = mkIf true { };
+  services.foo.enable = mkIf (!config.services.bar.enable) false;
+  systemd.services.backup.enable = mkIf config.backups.enable true;
+  hardware.graphics.enable = mkIf config.gaming.enable true;
+  services.h.port = mkIf config.h.enable true;
 }
 `;
 
 describe(RULE, () => {
-  it("reports mkIf with a constant boolean, at the mkIf, and nothing else", async () => {
+  it("reports mkIf with a constant boolean only where the option's default is the opposite constant", async () => {
     const report = await scanWith(RULE, { "module.nix": MODULE });
+    // Silent: an enable option (default false) under mkIf false (always false: not the negated
+    // condition), a systemd unit's enable (default true), graphics (set by desktop modules), an
+    // option whose default is not known.
     expect(sites(report, RULE)).toEqual(["module.nix:4", "module.nix:5", "module.nix:6", "module.nix:7"]);
     const [first] = findingsOf(report, RULE);
     expect(first).toMatchObject({ severity: "low", optionPath: "services.fail2ban.enable", column: 30, category: "anti-pattern" });
     expect(first!.message).toContain("`config.services.openssh.enable` says it directly");
-    expect(first!.message).toContain("the mkIf leaves the option undefined");
+    expect(first!.message).toContain("defaults to false (an enable option) and nothing else in this file defines it");
     expect(first!.fix?.safety).toBe("review");
   });
 
@@ -38,9 +45,9 @@ describe(RULE, () => {
     const report = await scanWith(RULE, files);
     const expected: Record<number, string> = {
       4: "  services.fail2ban.enable = config.services.openssh.enable;",
-      5: "  services.foo.enable = config.services.bar.enable;",
+      5: "  networking.firewall.enable = config.boot.isContainer;",
       6: "  services.baz.enable = mkDefault (config.x.enable);",
-      7: "  services.qux.enable = !(config.a.enable && config.b.enable);",
+      7: "  documentation.man.enable = !(config.a.enable && config.b.enable);",
     };
     for (const f of findingsOf(report, RULE)) {
       const patched = await applyFix(files, f);
@@ -53,11 +60,38 @@ describe(RULE, () => {
   });
 
   it("adds parentheses around a negation in an operand position", async () => {
-    const text = `{ lib, c }: { x = [ (lib.mkIf c false) ]; y = lib.mkIf c false || c; }\n`;
+    const text = `{ lib, c }: { networking.firewall.enable = lib.mkIf c false || c; }\n`;
     const report = await scanWith(RULE, { "f.nix": text });
     const fixes = findingsOf(report, RULE).map((f) => f.fix!.patch!.split("\n").find((l) => l.startsWith("+{"))!);
-    expect(fixes[0]).toContain("x = [ (!c) ];");
-    expect(fixes[1]).toContain("y = (!c) || c;");
-    expect(lineOf(text, "y =")).toBe(1);
+    expect(fixes[0]).toContain("networking.firewall.enable = (!c) || c;");
+    expect(lineOf(text, "networking")).toBe(1);
+  });
+
+  // A public repository had this flagged, with a rewrite that broke its evaluation: another module of
+  // the host defines the option, so `option = cond` would define false next to it and conflict.
+  const flake = `{
+  outputs = { nixpkgs, ... }: {
+    nixosConfigurations.laptop = nixpkgs.lib.nixosSystem { modules = [ ./gaming.nix ./desktop.nix ]; };
+    nixosConfigurations.server = nixpkgs.lib.nixosSystem { modules = [ ./gaming.nix ]; };
+  };
+}
+`;
+  const gaming = `{ config, lib, ... }: { programs.steam.enable = lib.mkIf config.my.gaming true; }\n`;
+  const desktop = `{ ... }: { programs.steam.enable = true; }\n`;
+
+  it("is silent where another module of the host defines the option (the rewrite would conflict), and reports it for a host where nothing else does", async () => {
+    const report = await scanWith(RULE, { "flake.nix": flake, "gaming.nix": gaming, "desktop.nix": desktop });
+    const found = findingsOf(report, RULE);
+    expect(found.map((f) => [f.file, f.line, f.host])).toEqual([["gaming.nix", 1, ["server"]]]);
+    expect(found[0]!.message).toContain("nothing else in host server defines it");
+  });
+
+  it("never offers the rewrite when every host has another definition", async () => {
+    const both = flake.replace("modules = [ ./gaming.nix ]; };\n  };", "modules = [ ./gaming.nix ./desktop.nix ]; };\n  };");
+    const report = await scanWith(RULE, { "flake.nix": both, "gaming.nix": gaming, "desktop.nix": desktop });
+    expect(findingsOf(report, RULE)).toEqual([]);
+    // The same module alone in a file no host includes: judged on the file, reported.
+    const lone = await scanWith(RULE, { "gaming.nix": gaming });
+    expect(sites(lone, RULE)).toEqual(["gaming.nix:1"]);
   });
 });

@@ -37,7 +37,9 @@ with lib;
 
 describe(NO_DESC, () => {
   it("reports mkOption without description, not documented, internal or generated ones", async () => {
-    const report = await scanWith(NO_DESC, { "decls.nix": DECLS });
+    // In a configuration repository (a host includes the file) every declaration is its own finding;
+    // a library without hosts gets one per file (test/scan/classify.test.ts).
+    const report = await scanWith(NO_DESC, { "decls.nix": DECLS, "flake.nix": flakeWith(["./decls.nix"]) });
     expect(sites(report, NO_DESC)).toEqual([`decls.nix:${lineOf(DECLS, "a = mkOption")}`, `decls.nix:${lineOf(DECLS, "options.g")}`, `decls.nix:${lineOf(DECLS, "options.users.users")}`]);
     const [a, g] = findingsOf(report, NO_DESC);
     expect(a).toMatchObject({ optionPath: "my.a", column: 5, severity: "low", fix: { safety: "manual" } });
