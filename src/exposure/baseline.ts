@@ -69,12 +69,13 @@ function runsAsNonRoot(sc: Record<string, NixValue>, addsDynamicUser: boolean): 
 }
 
 /** The baseline for `systemd.services.<name>` as the scan sees it. */
-export function hardeningBaseline(name: string, def: NixServiceDef): HardeningBaseline {
+export function hardeningBaseline(name: string, def: NixServiceDef, options: { keepUser?: boolean } = {}): HardeningBaseline {
   // What NixOS writes anyway (confinement's defaults count as set: chroot-only mode relies on them).
   const rendered = toUnitSettings(name, def);
   const present = new Set([...rendered.service.map(([k]) => k), ...Object.keys(def.serviceConfig)]);
   const sc = def.serviceConfig;
-  const addsDynamicUser = !isSet(sc, "User") && !isSet(sc, "DynamicUser");
+  // A job that must run as root (keepUser) is never moved to another user.
+  const addsDynamicUser = !options.keepUser && !isSet(sc, "User") && !isSet(sc, "DynamicUser");
   const nonRoot = runsAsNonRoot(sc, addsDynamicUser);
 
   const settings: Record<string, BaselineValue> = {};

@@ -2,11 +2,14 @@
 // exposure score `systemd-analyze security --offline=yes` gives the unit NixOS generates from it
 // (the real tool when installed, else the built-in scorer with the same numbers). Services running
 // as root with no sandboxing are high, exposed ones medium; the fix adds a sound baseline.
-import { baselineToNix, exposureForMany, formatExposure, hardeningBaseline, type NixServiceDef, type NixValue, type SourcedOutcome } from "../exposure/index.js";
-import type { OptionDefinition } from "../nix/options.js";
+import { baselineToNix, exposureForMany, formatExposure, hardeningBaseline, type BaselineValue, type NixServiceDef, type NixValue, type SourcedOutcome } from "../exposure/index.js";
+import { serviceSurface, type SurfaceVerdict } from "../exposure/surface.js";
+import { calleeName, flattenApply, unparen, type OptionDefinition } from "../nix/options.js";
+import { StaticEvaluator, isAttrs, isEvalUnknown, type EvalValue } from "../nix/static-eval.js";
 import { staticValue, isUnknownValue, type StaticValue } from "../nix/values.js";
-import { addBindings, indentUnit, lineIndent, setOf } from "../remediate/edit.js";
-import type { SyntaxNode } from "../nix/syntax.js";
+import { setOf } from "../remediate/edit.js";
+import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
+import { serviceConfigEdits } from "./shared/service-edits.js";
 import type { NixFileContext, Rule, TextEdit } from "./types.js";
 
 const exposureCache = new Map<string, SourcedOutcome>();
@@ -23,6 +26,10 @@ interface FoundService {
   /** The definition of `systemd.services.<name>` holding a set, if any. */
   serviceDef?: OptionDefinition;
   runsAsRoot: boolean;
+  /** Parts merged into serviceConfig that could not be read (`helpers.hardened`): the score is
+   * then an upper bound, not the unit's value. */
+  partial: string[];
+  surface: SurfaceVerdict;
 }
 
 function toNixValue(v: StaticValue): NixValue {
@@ -32,27 +39,66 @@ function toNixValue(v: StaticValue): NixValue {
   return v;
 }
 
-// The option index of an unchanged file is kept between scans: its services are read once.
-const servicesCache = new WeakMap<object, Omit<FoundService, "ctx">[]>();
+function evalToNix(v: EvalValue): NixValue {
+  if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
+  if (Array.isArray(v)) return v.map(evalToNix);
+  return { unknown: true, text: v.kind === "unknown" ? v.text : "{ ... }" };
+}
+
+type Loader = (file: string) => NixFileContext | undefined;
+
+// The option index of an unchanged file is kept between scans: its services are read once (again
+// when a file its services' values were read from changed).
+const servicesCache = new WeakMap<object, { found: Omit<FoundService, "ctx">[]; deps: Map<string, object | undefined> }>();
 
 /** The services a file defines (not those it only adjusts: an upstream module's unit with a few
  * serviceConfig overrides is that module's service, and its hardening is upstream's). */
-export function servicesIn(ctx: NixFileContext): FoundService[] {
-  let found = servicesCache.get(ctx.index);
-  if (!found) servicesCache.set(ctx.index, (found = readServices(ctx)));
-  return found.map((s) => ({ ...s, ctx }));
+export function servicesIn(ctx: NixFileContext, load: Loader = () => undefined): FoundService[] {
+  let entry = servicesCache.get(ctx.index);
+  if (!entry || [...entry.deps].some(([f, idx]) => load(f)?.index !== idx)) {
+    const deps = new Map<string, object | undefined>();
+    const tracked: Loader = (f) => {
+      const c = load(f);
+      deps.set(f, c?.index);
+      return c;
+    };
+    servicesCache.set(ctx.index, (entry = { found: readServices(ctx, tracked), deps }));
+  }
+  return entry.found.map((s) => ({ ...s, ctx }));
 }
 
-function readServices(ctx: NixFileContext): Omit<FoundService, "ctx">[] {
+/** A value the option index could not walk into completely (`a // b` with `a` unread, a function
+ * call, an import): the static evaluator reads what it can of it. */
+function needsEvaluation(value: SyntaxNode | undefined): boolean {
+  const n = unparen(value);
+  if (!n || n.kind === K.NODE_ATTR_SET) return false;
+  if (n.kind === K.NODE_APPLY) {
+    const { fn, args } = flattenApply(n);
+    const name = calleeName(fn);
+    if ((name === "mkIf" || name === "optionalAttrs") && args.length === 2) return needsEvaluation(args[1]);
+    if (name && /^mk(Force|Default|Override|OptionDefault)$/.test(name)) return needsEvaluation(args[args.length - 1]);
+  }
+  return true;
+}
+
+function readServices(ctx: NixFileContext, load: Loader): Omit<FoundService, "ctx">[] {
   const byName = new Map<string, OptionDefinition[]>();
+  const sockets = new Set<string>();
+  const timers = new Set<string>();
+  let opensFirewall = false;
   for (const d of ctx.index.definitions) {
     const s = d.segments;
-    if (s.length < 3 || s[0]!.name !== "systemd" || s[1]!.name !== "services" || s[0]!.dynamic || s[1]!.dynamic || s[2]!.dynamic) continue;
+    if (/^networking\.firewall\.(allowedTCPPorts|allowedUDPPorts|allowedTCPPortRanges)$/.test(d.path) || (/\.openFirewall$/.test(d.path) && staticValue(d.inner) !== false)) opensFirewall = true;
+    if (s.length < 3 || s[0]!.name !== "systemd" || s[0]!.dynamic || s[1]!.dynamic || s[2]!.dynamic) continue;
+    if (s[1]!.name === "sockets") sockets.add(s[2]!.name);
+    if (s[1]!.name === "timers") timers.add(s[2]!.name);
+    if (s[1]!.name !== "services") continue;
     const name = s[2]!.name;
     const list = byName.get(name);
     if (list) list.push(d);
     else byName.set(name, [d]);
   }
+  const evaluator = new StaticEvaluator({ load: (f) => load(f)?.parsed.root });
   const out: Omit<FoundService, "ctx">[] = [];
   for (const [name, defs] of byName) {
     const serviceConfig: Record<string, NixValue> = {};
@@ -60,17 +106,44 @@ function readServices(ctx: NixFileContext): Omit<FoundService, "ctx">[] {
     let definesService = false;
     let serviceConfigDef: OptionDefinition | undefined;
     let serviceDef: OptionDefinition | undefined;
+    const partial: string[] = [];
+    const command: string[] = [];
+    let scheduled = false;
+    let script: string | undefined;
+    // Keys read from values the index could not walk (filled in where the index has none).
+    const evaluated: Record<string, NixValue> = {};
+    const readEvaluated = (v: EvalValue, at: SyntaxNode | undefined) => {
+      if (!isAttrs(v)) {
+        partial.push(isEvalUnknown(v) ? v.text : (at?.text ?? "").slice(0, 60));
+        return;
+      }
+      partial.push(...v.partial);
+      for (const [k, x] of v.attrs) evaluated[k] = evalToNix(x);
+    };
     for (const d of defs) {
       const rest = d.segments.slice(3).map((x) => x.name);
       if (rest.length === 0) {
         if (setOf(d.value)) serviceDef ??= d;
+        else if (d.value && needsEvaluation(d.value)) {
+          const v = evaluator.evalAt(d.value, ctx.file);
+          if (isAttrs(v)) {
+            const sc = v.attrs.get("serviceConfig");
+            if (sc !== undefined) readEvaluated(sc, d.value);
+            partial.push(...v.partial);
+            if (v.attrs.has("script")) definesService = true;
+            if (v.attrs.has("script")) def.script = true;
+            if (v.attrs.has("startAt")) scheduled = true;
+          } else partial.push(d.value.text.slice(0, 60));
+          command.push(d.value.text);
+        }
         continue;
       }
       const head = rest[0]!;
       if (head === "serviceConfig") {
         if (rest.length === 1) {
           if (setOf(d.value)) serviceConfigDef ??= d;
-          else if (d.isLeaf) serviceConfig["<whole serviceConfig>"] = { unknown: true, text: d.value?.text ?? "" };
+          else serviceConfigDef ??= d;
+          if (d.value && needsEvaluation(d.value)) readEvaluated(evaluator.evalAt(d.value, ctx.file), d.value);
           continue;
         }
         if (rest.length === 2 && d.isLeaf) {
@@ -80,10 +153,16 @@ function readServices(ctx: NixFileContext): Omit<FoundService, "ctx">[] {
           // defined elsewhere (an upstream module's), it does not define one.
           const resets = Array.isArray(value) && value[0] === "";
           if (rest[1] === "ExecStart" && !resets) definesService = true;
+          if (rest[1] === "ExecStart") command.push(d.value?.text ?? "");
         }
       } else if (head === "script" && rest.length === 1) {
         def.script = true;
         definesService = true;
+        command.push(d.value?.text ?? "");
+        const v = staticValue(d.inner);
+        if (typeof v === "string") script = v;
+      } else if (head === "startAt" && rest.length === 1) {
+        scheduled = true;
       } else if (head === "description" && rest.length === 1) {
         const v = staticValue(d.value);
         if (typeof v === "string") def.description = v;
@@ -98,12 +177,24 @@ function readServices(ctx: NixFileContext): Omit<FoundService, "ctx">[] {
         if (rest[1] === "mode") def.confinement.mode = typeof v === "string" ? v : { unknown: true, text: d.value?.text ?? "" };
       }
     }
-    delete serviceConfig["<whole serviceConfig>"];
+    for (const [k, v] of Object.entries(evaluated)) if (!(k in serviceConfig)) serviceConfig[k] = v;
+    if (typeof evaluated.ExecStart === "string" || Array.isArray(evaluated.ExecStart)) definesService = true;
     if (!definesService) continue;
     const user = serviceConfig.User;
     const dyn = serviceConfig.DynamicUser;
     const runsAsRoot = (user === undefined || user === "root" || user === "0" || user === null) && !(dyn === true || dyn === "yes" || dyn === "true");
-    out.push({ name, def, anchor: defs[0]!, serviceConfigDef, serviceDef, runsAsRoot });
+    const type = typeof serviceConfig.Type === "string" ? serviceConfig.Type : undefined;
+    const surface = serviceSurface({
+      name,
+      command: command.join("\n"),
+      type,
+      scheduled: scheduled || timers.has(name) || serviceConfig.RemainAfterExit === true,
+      socket: sockets.has(name),
+      opensFirewall,
+      privateNetwork: serviceConfig.PrivateNetwork === true,
+      script,
+    });
+    out.push({ name, def, anchor: defs[0]!, serviceConfigDef, serviceDef, runsAsRoot, partial: [...new Set(partial)], surface });
   }
   return out;
 }
@@ -111,31 +202,28 @@ function readServices(ctx: NixFileContext): Omit<FoundService, "ctx">[] {
 // Edits depend on the file's tree (kept between scans while unchanged) and the baseline.
 const editsCache = new WeakMap<SyntaxNode, Map<string, TextEdit[] | undefined>>();
 
-function cachedBaselineEdits(svc: FoundService, settings: Record<string, string | boolean | string[]>): TextEdit[] | undefined {
+function cachedBaselineEdits(svc: FoundService, settings: Record<string, BaselineValue>): TextEdit[] | undefined {
   let byBaseline = editsCache.get(svc.anchor.binding);
   if (!byBaseline) editsCache.set(svc.anchor.binding, (byBaseline = new Map()));
   const key = JSON.stringify(settings);
-  if (!byBaseline.has(key)) byBaseline.set(key, baselineEdits(svc, settings));
+  if (!byBaseline.has(key)) {
+    const texts: Record<string, string> = {};
+    for (const [k, v] of Object.entries(settings)) texts[k] = baselineToNix({ [k]: v }, "").replace(/^[^=]*= /, "").replace(/;$/, "");
+    const { ctx } = svc;
+    byBaseline.set(key, serviceConfigEdits({ file: ctx.file, text: ctx.text, root: ctx.parsed.root, name: svc.name, anchor: svc.anchor, serviceConfigDef: svc.serviceConfigDef, serviceDef: svc.serviceDef }, texts));
+  }
   return byBaseline.get(key);
 }
 
-/** Edits adding the baseline's options to the service's serviceConfig (or creating it). */
-function baselineEdits(svc: FoundService, settings: Record<string, string | boolean | string[]>): TextEdit[] | undefined {
-  const { ctx } = svc;
-  const text = ctx.text;
-  const sc = setOf(svc.serviceConfigDef?.value);
-  if (sc && svc.serviceConfigDef!.conditions.length === 0) {
-    const lines = baselineToNix(settings, "").split("\n").filter((l) => l.trim() !== "");
-    return [addBindings(ctx.file, text, sc, lines)];
-  }
-  const set = setOf(svc.serviceDef?.value);
-  if (set) {
-    const unit = indentUnit(text);
-    const inner = lineIndent(text, set.start) + unit;
-    const body = baselineToNix(settings, inner + unit).split("\n").filter((l) => l.trim() !== "");
-    return [addBindings(ctx.file, text, set, [`serviceConfig = {\n${body.join("\n")}\n${inner}};`])];
-  }
-  return undefined;
+type Severity = "high" | "medium" | "low";
+
+/** Severity by attack surface first, then the exposure and whether it runs as root; one level
+ * lower when part of its configuration could not be read (the score is then a bound). */
+function severityOf(svc: FoundService, exposure: number): Severity {
+  const rootOpen = svc.runsAsRoot && exposure >= 9.0;
+  let s: Severity = svc.surface.surface === "network" ? (rootOpen ? "high" : "medium") : svc.surface.surface === "daemon" ? (rootOpen ? "medium" : "low") : "low";
+  if (svc.partial.length) s = s === "high" ? "medium" : "low";
+  return s;
 }
 
 export const serviceHardening: Rule = {
@@ -154,7 +242,8 @@ export const serviceHardening: Rule = {
   compliance: { cis: ["1.6 Mandatory Access Control", "5.4 User Accounts and Environment"], nist: ["PR.PS-01", "PR.AA-05"] },
 
   async checkNixAsync(files, sink) {
-    const services = files.flatMap((ctx) => servicesIn(ctx));
+    const byFile = new Map(files.map((f) => [f.file, f]));
+    const services = files.flatMap((ctx) => servicesIn(ctx, (f) => byFile.get(f)));
     if (services.length === 0) return;
     // Scores depend only on the service's definition: a repeated scan scores only what changed.
     const keys = services.map((s) => JSON.stringify([sink.preferSystemd, s.name, s.def]));
@@ -181,27 +270,41 @@ export const serviceHardening: Rule = {
         return;
       }
       sink.addService({ name: svc.name, file: svc.ctx.file, line: anchorNode.line, node: anchorNode, exposure: o.exposure, verdict: o.verdict });
-      if (o.exposure < 7.0) return;
-      const severity = svc.runsAsRoot && o.exposure >= 9.0 ? "high" : "medium";
-      const baselineKey = JSON.stringify([svc.name, svc.def]);
+      if (o.exposure < 7.0 || svc.surface.trivial) return;
+      const severity = severityOf(svc, o.exposure);
+      const needsRoot = svc.surface.needsRoot;
+      const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? ""]);
       let baseline = baselineCache.get(baselineKey);
-      if (!baseline) baselineCache.set(baselineKey, (baseline = hardeningBaseline(svc.name, svc.def)));
+      if (!baseline) baselineCache.set(baselineKey, (baseline = hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined })));
       const failing = o.checks.filter((c) => c.passed === false && (c.exposure ?? 0) > 0).sort((a, b) => (b.exposure ?? 0) - (a.exposure ?? 0));
       const missing = [...new Set(failing.map((c) => c.setting))].slice(0, 8);
-      const after = baseline.after.ok ? ` With the baseline below it scores ${formatExposure(baseline.after.exposure)} ${baseline.after.verdict}.` : "";
+      const after = baseline.after.ok && !svc.partial.length ? ` With the baseline below it scores ${formatExposure(baseline.after.exposure)} ${baseline.after.verdict}.` : "";
       const unknown = o.unknown.length ? ` (${o.unknown.join(", ")} could not be read statically and were scored as unset.)` : "";
       const who = svc.runsAsRoot ? "runs as root" : "runs";
-      const edits = Object.keys(baseline.settings).length ? cachedBaselineEdits(svc, baseline.settings as Record<string, string | boolean | string[]>) : undefined;
+      // A score over what could be read, with merged parts unread, is a bound: never "measured".
+      const bound = svc.partial.length > 0;
+      const score = bound
+        ? `an exposure of at most ${formatExposure(o.exposure)} ${o.verdict}: ${svc.partial.slice(0, 3).join(", ")} ${svc.partial.length > 1 ? "are" : "is"} merged into its serviceConfig and could not be read statically, so what ${svc.partial.length > 1 ? "they set" : "it sets"} is not counted and the unit may well be hardened (the score is a bound, not a measurement)`
+        : `an exposure of ${formatExposure(o.exposure)} ${o.verdict} (${o.source === "systemd-analyze" ? "measured with systemd-analyze security" : "built-in scorer, same numbers as systemd-analyze security"})`;
+      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}.`;
+      const rootText = needsRoot ? ` It must run as root (${needsRoot}), so no DynamicUser or User= is proposed.` : "";
+      // Unread parts may set the same keys (adding them could conflict), and a job that must run
+      // as root needs a per-job choice (kernel tunables, devices, netlink): no patch for either.
+      const edits = !bound && !needsRoot && Object.keys(baseline.settings).length ? cachedBaselineEdits(svc, baseline.settings) : undefined;
       sink.report(svc.ctx, {
         node: anchorNode,
         optionPath: `systemd.services.${svc.name}`,
         severity,
         title: `systemd service '${svc.name}' ${svc.runsAsRoot ? "runs as root without sandboxing" : "is poorly sandboxed"}`,
-        message: `systemd.services.${svc.name} ${who} with an exposure of ${formatExposure(o.exposure)} ${o.verdict} (${o.source === "systemd-analyze" ? "measured with systemd-analyze security" : "built-in scorer, same numbers as systemd-analyze security"}). Missing: ${missing.join(", ") || "(see checks)"}.${after}${unknown}`,
-        evidence: `systemd.services.${svc.name}: exposure ${formatExposure(o.exposure)} ${o.verdict}`,
+        message: `systemd.services.${svc.name} ${who} with ${score}. Missing: ${missing.join(", ") || "(see checks)"}.${after}${unknown}${surfaceText}${rootText}`,
+        evidence: `systemd.services.${svc.name}: exposure ${bound ? "at most " : ""}${formatExposure(o.exposure)} ${o.verdict}`,
         fix: {
           safety: "review",
-          description: `Add to serviceConfig: ${Object.keys(baseline.settings).join(", ")}. Check that the service still works (it may need ReadWritePaths, StateDirectory, or a capability); then deploy.`,
+          description: bound
+            ? `Check what ${svc.partial.slice(0, 3).join(", ")} sets, then add what is missing to serviceConfig.`
+            : needsRoot
+              ? `Keep it root; add only what this job allows (typically PrivateTmp, ProtectHome, NoNewPrivileges, LockPersonality; not ProtectKernelTunables/PrivateDevices/RestrictAddressFamilies where it writes sysctls, devices or firewall rules).`
+              : `Add to serviceConfig: ${Object.keys(baseline.settings).join(", ")}. Check that the service still works (it may need ReadWritePaths, StateDirectory, or a capability); then deploy.`,
           edits,
         },
       });

@@ -10,7 +10,7 @@ import { join } from "node:path";
 const SERVICE = `{ ... }: {
   systemd.services.job = {
     description = "x";
-    script = "true";
+    script = "run-job --loop";
   };
 }
 `;

@@ -4,7 +4,7 @@ import { scanFiles } from "../helpers/scan.js";
 
 const ROOT_SERVICE = (name: string, comment = "") => `  systemd.services.${name} = { ${comment}
     description = "x";
-    script = "true";
+    script = "run-job --loop";
   };`;
 
 describe("suppressions", () => {

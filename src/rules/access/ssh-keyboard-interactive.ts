@@ -12,13 +12,14 @@
 // Left at its default (true), it matters only when PasswordAuthentication is on, which
 // ssh-password-authentication reports (its fix turns both off); it is not reported twice.
 import { replaceNode } from "../../remediate/edit.js";
-import { definitionsOf, effectiveValue, scoped, type Scope } from "../shared/scope.js";
+import { hostValue, scoped, type Scope } from "../shared/scope.js";
 import { INERT_NOTE, methodsExclude, passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost, sshdPamModules, SSHD_KBD, SSHD_REFERENCES } from "./sshd.js";
 import type { Rule } from "../types.js";
 
 function check(scope: Scope): void {
-  const e = effectiveValue(definitionsOf(scope, ...SSHD_KBD));
-  if (e.kind !== "known" || e.value !== true) return;
+  // The winning definition: srvos's plain `false` beats the host's mkDefault `true`.
+  const e = hostValue(scope, ...SSHD_KBD);
+  if (e.kind !== "known" || e.value !== true || !e.at) return;
   if (sshdDisabled(scope) || methodsExclude(scope, "keyboard-interactive")) return;
   const pam = sshdPamModules(scope);
   const pw = passwordAuthentication(scope);

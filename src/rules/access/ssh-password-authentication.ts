@@ -9,7 +9,7 @@
 import { setOption } from "../../remediate/edit.js";
 import { replaceNode } from "../../remediate/edit.js";
 import { definitionsOf, effectiveValue, scoped, type Scope } from "../shared/scope.js";
-import { INERT_NOTE, passwordAuthentication, sshdDisabled, sshdEnabled, sshdFirewallClosed, sshdNotEnabledOnHost, SSHD_KBD, SSHD_REFERENCES } from "./sshd.js";
+import { dependsOnText, INERT_NOTE, passwordAuthentication, sshdDisabled, sshdEnabled, sshdFirewallClosed, sshdNotEnabledOnHost, SSHD_KBD, SSHD_REFERENCES } from "./sshd.js";
 import type { Rule, TextEdit } from "../types.js";
 
 function check(scope: Scope): void {
@@ -38,6 +38,9 @@ function check(scope: Scope): void {
   const enabled = sshdEnabled(scope);
   if (!enabled || !scope.defaultsApply) return;
   const { file, def } = enabled;
+  // The default may be changed by an external module the scan cannot read: say so, one level lower.
+  const depends = pw.dependsOn?.length ? dependsOnText(pw.dependsOn) : "";
+  const defaultSeverity = depends ? (severity === "high" ? "medium" : "low") : severity;
   const kbdSet = effectiveValue(definitionsOf(scope, ...SSHD_KBD)).kind !== "unset";
   const edits: TextEdit[] = [];
   const add = (name: string) => {
@@ -49,9 +52,9 @@ function check(scope: Scope): void {
   scope.report(file, {
     node: def.attrpath ?? def.binding,
     optionPath: "services.openssh.settings.PasswordAuthentication",
-    severity,
+    severity: defaultSeverity,
     title: "SSH password authentication left at the NixOS default (on)",
-    message: `${def.path} is on and services.openssh.settings.PasswordAuthentication is not set anywhere in host ${scope.host}: NixOS defaults it to true${kbdSet ? "" : " (and KbdInteractiveAuthentication, which asks for the same password through PAM)"}, so sshd accepts passwords${exposure} and every account with a password can be brute-forced.`,
+    message: `${def.path} is on and services.openssh.settings.PasswordAuthentication is not set anywhere in host ${scope.host}: NixOS defaults it to true${kbdSet ? "" : " (and KbdInteractiveAuthentication, which asks for the same password through PAM)"}, so sshd accepts passwords${exposure} and every account with a password can be brute-forced.${depends}`,
     fix: {
       safety: "review",
       description: `Set services.openssh.settings.PasswordAuthentication = false${kbdSet ? "" : " and KbdInteractiveAuthentication = false"}, and log in with SSH keys. Make sure every user who needs SSH has a key first.`,

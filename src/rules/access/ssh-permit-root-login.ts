@@ -6,19 +6,24 @@
 // it cannot be told. The fix is the NixOS default, "prohibit-password": auto, because key logins
 // keep working and only password logins as root stop.
 import { replaceNode } from "../../remediate/edit.js";
-import { definitionsOf, effectiveValue, scoped, type Scope } from "../shared/scope.js";
-import { INERT_NOTE, passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost, SSHD_REFERENCES, SSHD_ROOT_LOGIN } from "./sshd.js";
+import type { StaticValue } from "../../nix/values.js";
+import { definitionsOf, effectiveValue, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
+import { dependsOnText, INERT_NOTE, passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost, SSHD_REFERENCES, SSHD_ROOT_LOGIN } from "./sshd.js";
 import type { Rule } from "../types.js";
 
 function check(scope: Scope): void {
+  // The winning definition for the host (`lib.mkForce "yes"` beats a hardening module's mkDefault).
   const e = effectiveValue(definitionsOf(scope, ...SSHD_ROOT_LOGIN));
+  if (e.kind === "unknown" && e.conflict?.includes("yes")) return reportConflict(scope, e.at, e.conflict);
   if (e.kind !== "known" || e.value !== "yes") return;
   if (sshdDisabled(scope)) return;
   const { file, def } = e.at;
   const pw = passwordAuthentication(scope);
   const where = scope.kind === "host" ? ` on host ${scope.host}` : "";
   const inert = sshdNotEnabledOnHost(scope);
-  const severity = inert ? "low" : pw.state === "on" ? "critical" : pw.state === "off" ? "low" : "high";
+  // A default that an unreadable external module may change is not certain enough for critical.
+  const pwOn = pw.state === "on" ? (pw.dependsOn?.length ? "high" : "critical") : undefined;
+  const severity = inert ? "low" : pwOn ?? (pw.state === "off" ? "low" : "high");
   const consequence =
     pw.state === "on"
       ? `and password authentication is on${where} (${pw.why}): anyone can try root's password from the network`
@@ -30,11 +35,28 @@ function check(scope: Scope): void {
     optionPath: def.path,
     severity,
     title: "SSH root login permitted",
-    message: `${def.path} = "yes" lets root log in over SSH with any method, ${consequence}.${inert ? INERT_NOTE : ""}`,
+    message: `${def.path} = "yes" lets root log in over SSH with any method, ${consequence}.${pw.state === "on" ? dependsOnText(pw.dependsOn) : ""}${inert ? INERT_NOTE : ""}`,
     fix: {
       safety: "auto",
       description: 'Set it to "prohibit-password" (the NixOS default): root keeps logging in with its keys, never with a password. Better still, "no" and an admin user with sudo.',
       edits: def.inner ? [replaceNode(file.file, def.inner, '"prohibit-password"')] : undefined,
+    },
+  });
+}
+
+/** Definitions of equal priority disagree and one of them is "yes": NixOS will not build the host
+ * until one wins, and whichever is made to win decides whether root logs in with a password. */
+function reportConflict(scope: Scope, at: ScopedDef, values: StaticValue[]): void {
+  const { file, def } = at;
+  scope.report(file, {
+    node: def.inner ?? def.binding,
+    optionPath: def.path,
+    severity: "medium",
+    title: "SSH root login: conflicting definitions",
+    message: `${def.path} has definitions of equal priority with different values (${values.map((v) => JSON.stringify(v)).join(", ")})${scope.kind === "host" ? ` on host ${scope.host}` : ""}: NixOS refuses to build until one is made to win (lib.mkForce), and "yes" lets root log in with any method.`,
+    fix: {
+      safety: "review",
+      description: 'Keep one definition, or make "prohibit-password" win with lib.mkForce.',
     },
   });
 }

@@ -10,11 +10,10 @@
 //   through PAM) cannot be answered with the Unix password.
 // - services.sshd.enable is an alias of services.openssh.enable.
 // Repositories built on srvos get PasswordAuthentication = false and KbdInteractiveAuthentication
-// = false from its common module (srvos nixos/common/openssh.nix), imported by its `server`,
-// `desktop` and `common` modules.
-import { SyntaxKind as K } from "../../nix/syntax.js";
+// = false (plain priority) from its common module, and openssh.enable from its server module: see
+// src/nix/external-modules.ts. The host's value is the winning definition over both.
 import { staticValue } from "../../nix/values.js";
-import { definitionsOf, effectiveValue, isDead, opaquePrefix, scopeParts, type Scope, type ScopedDef } from "../shared/scope.js";
+import { definitionsOf, effectiveValue, externalImports, hostValue, isDead, opaquePrefix, type Scope, type ScopedDef } from "../shared/scope.js";
 
 export const SSHD_ENABLE = ["services.openssh.enable", "services.sshd.enable"];
 export const SSHD_PASSWORD = ["services.openssh.settings.PasswordAuthentication", "services.openssh.passwordAuthentication"];
@@ -32,28 +31,22 @@ export const SSHD_REFERENCES = [
   { title: "sshd_config(5)", url: "https://man.openbsd.org/sshd_config" },
 ];
 
-export type Tristate = { state: "on"; why: string; explicit?: ScopedDef } | { state: "off"; why: string } | { state: "unknown"; why: string };
+export type Tristate =
+  /** `dependsOn`: external modules the host imports that this scan cannot read, which may set it. */
+  | { state: "on"; why: string; explicit?: ScopedDef; dependsOn?: string[] }
+  | { state: "off"; why: string }
+  | { state: "unknown"; why: string; conflict?: boolean };
 
-// srvos modules that import its common/openssh.nix.
-const SRVOS_COMMON = /\bsrvos\.nixosModules\.(?:server|desktop|common)\b|\bsrvos\.(?:nixosModules\.)?(?:server|desktop|common)\b/;
-
-/** The scope imports srvos's server/desktop/common module. */
+/** The scope imports a known module setting PasswordAuthentication (srvos's server/desktop/common). */
 export function usesSrvosCommon(scope: Scope): boolean {
-  for (const f of scope.files) {
-    if (!f.text.includes("srvos")) continue;
-    let found = false;
-    for (const part of scopeParts(scope, f)) {
-      part.walk((n) => {
-        if (found) return false;
-        if (n.kind === K.NODE_SELECT && SRVOS_COMMON.test(n.text.replace(/\s+/g, ""))) {
-          found = true;
-          return false;
-        }
-      });
-      if (found) return true;
-    }
-  }
-  return false;
+  return externalImports(scope).some((i) => i.known?.settings.some((s) => s.path === SSHD_PASSWORD[0]));
+}
+
+/** "depends on module X" for a message. */
+export function dependsOnText(modules: readonly string[] | undefined): string {
+  if (!modules?.length) return "";
+  const names = modules.slice(0, 3).join(", ") + (modules.length > 3 ? ` and ${modules.length - 3} more` : "");
+  return ` This depends on module${modules.length > 1 ? "s" : ""} ${names}, imported from outside the repository, which the scan cannot read: if ${modules.length > 1 ? "one of them sets" : "it sets"} this option, the host's value differs.`;
 }
 
 /** AuthenticationMethods that leave out password-style methods. */
@@ -67,17 +60,20 @@ function methodsExclude(scope: Scope, method: "password" | "keyboard-interactive
 
 export function passwordAuthentication(scope: Scope): Tristate {
   if (methodsExclude(scope, "password") && methodsExclude(scope, "keyboard-interactive")) return { state: "off", why: "AuthenticationMethods leaves out password and keyboard-interactive" };
-  const e = effectiveValue(definitionsOf(scope, ...SSHD_PASSWORD));
-  if (e.kind === "known") {
-    if (e.value === true) return { state: "on", why: "PasswordAuthentication = true", explicit: e.at };
-    if (e.value === false) return { state: "off", why: "PasswordAuthentication = false" };
-    if (e.value === null) return { state: "on", why: "PasswordAuthentication = null leaves OpenSSH's default, yes", explicit: e.at };
+  // The winning definition over the host's own and those of known external modules (srvos sets it
+  // false at plain priority: the host's `lib.mkForce true` still wins, its mkDefault does not).
+  const v = hostValue(scope, ...SSHD_PASSWORD);
+  if (v.kind === "known") {
+    const by = v.external ? ` (set by ${v.external.module})` : "";
+    if (v.value === true) return { state: "on", why: `PasswordAuthentication = true${by}`, explicit: v.at };
+    if (v.value === false) return { state: "off", why: `PasswordAuthentication = false${by}` };
+    if (v.value === null) return { state: "on", why: "PasswordAuthentication = null leaves OpenSSH's default, yes", explicit: v.at };
     return { state: "unknown", why: "PasswordAuthentication has an unexpected value" };
   }
-  if (e.kind === "unknown") return { state: "unknown", why: "PasswordAuthentication is computed" };
+  if (v.kind === "unknown") return v.conflict ? { state: "unknown", why: v.why, conflict: true } : { state: "unknown", why: "PasswordAuthentication is computed" };
   if (opaquePrefix(scope, SSHD_PASSWORD[0]!)) return { state: "unknown", why: "services.openssh is set from an expression" };
-  if (usesSrvosCommon(scope)) return { state: "off", why: "srvos sets PasswordAuthentication = false" };
   if (!scope.defaultsApply) return { state: "unknown", why: "PasswordAuthentication is not set in this file" };
+  if (v.dependsOn.length) return { state: "on", why: "PasswordAuthentication is not set in the repository, and NixOS defaults it to true", dependsOn: v.dependsOn };
   return { state: "on", why: "PasswordAuthentication is not set, and NixOS defaults it to true" };
 }
 
@@ -90,13 +86,13 @@ export function sshdEnabled(scope: Scope): ScopedDef | undefined {
 /** A host whose files never turn sshd on (NixOS's default is off): its settings are inert until a
  * module (maybe one from outside the repository) enables it. */
 export function sshdNotEnabledOnHost(scope: Scope): boolean {
-  return scope.kind === "host" && effectiveValue(definitionsOf(scope, ...SSHD_ENABLE)).kind === "unset";
+  return scope.kind === "host" && hostValue(scope, ...SSHD_ENABLE).kind === "unset";
 }
 
 export const INERT_NOTE = " (sshd is not enabled in this host's files, so this applies once some module enables it; reported as low)";
 
 export function sshdDisabled(scope: Scope): boolean {
-  const e = effectiveValue(definitionsOf(scope, ...SSHD_ENABLE));
+  const e = hostValue(scope, ...SSHD_ENABLE);
   return e.kind === "known" && e.value === false;
 }
 

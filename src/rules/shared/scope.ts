@@ -4,9 +4,10 @@
 // modules outside any host, NixOS VM test nodes), the one file. A rule written against `Scope`
 // runs both ways: `checkHost` for host files, `checkNix` for the rest, never twice for one
 // definition.
-import type { OptionDefinition, Priority } from "../../nix/options.js";
-import { calleeName, flattenApply, unparen } from "../../nix/options.js";
-import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import type { OptionDefinition } from "../../nix/options.js";
+import { externalImportsIn, type ExternalImport } from "../../nix/external-modules.js";
+import { priorityName, priorityNumber, winningDefinition, type Candidate } from "../../nix/priority.js";
+import type { SyntaxNode } from "../../nix/syntax.js";
 import { staticValue, type StaticValue } from "../../nix/values.js";
 import type { HostContext, NixFileContext, RuleReport } from "../types.js";
 
@@ -123,49 +124,75 @@ export function isDead(def: OptionDefinition): boolean {
 
 /** The module system's priority number of a definition (lower wins). */
 export function priorityOf(def: OptionDefinition): number {
-  const p: Priority | undefined = def.priority;
-  if (!p) return 100;
-  if (p === "mkForce") return 50;
-  if (p === "mkVMOverride") return 10;
-  if (p === "mkDefault") return 1000;
-  if (p === "mkOptionDefault") return 1500;
-  if (p === "mkImageMediaOverride") return 60;
-  // mkOverride N: the number is the first argument of the wrapper call.
-  let n = unparen(def.value);
-  for (let guard = 0; n && n.kind === K.NODE_APPLY && guard < 16; guard++) {
-    const { fn, args } = flattenApply(n);
-    if (calleeName(fn) === "mkOverride" && args[0]) {
-      const v = staticValue(args[0]);
-      return typeof v === "number" ? v : 100;
-    }
-    n = unparen(args[args.length - 1]);
-  }
-  return 100;
+  return priorityNumber(def);
 }
 
 export type Effective =
   | { kind: "unset" }
   | { kind: "known"; value: StaticValue; at: ScopedDef }
-  | { kind: "unknown"; at: ScopedDef };
+  /** `conflict`: definitions of the same priority with different values (NixOS refuses to build). */
+  | { kind: "unknown"; at: ScopedDef; conflict?: StaticValue[] };
+
+function candidates(defs: ScopedDef[]): Candidate<ScopedDef>[] {
+  return defs.filter((d) => !isDead(d.def) && d.def.isLeaf).map((d) => ({ priority: priorityNumber(d.def), value: staticValue(d.def.inner), origin: d }));
+}
 
 /**
- * The value an option ends up with, as far as the source tells: the definitions of the highest
- * priority that can apply (conditional ones included: they usually do), if all statically known
- * and equal. Otherwise unknown.
+ * The value an option ends up with, as far as the repository's source tells: the winning
+ * definition by the module system's priorities (conditional ones included: they usually apply).
+ * Unknown when the winner cannot be read or definitions of the winning priority disagree.
  */
 export function effectiveValue(defs: ScopedDef[]): Effective {
-  const live = defs.filter((d) => !isDead(d.def) && d.def.isLeaf);
-  if (live.length === 0) return { kind: "unset" };
-  const best = Math.min(...live.map((d) => priorityOf(d.def)));
-  const top = live.filter((d) => priorityOf(d.def) === best);
-  let value: StaticValue | undefined;
-  for (const d of top) {
-    const v = staticValue(d.def.inner);
-    if (typeof v === "object" && v !== null && !Array.isArray(v) && (v as { unknown?: boolean }).unknown) return { kind: "unknown", at: d };
-    if (value !== undefined && JSON.stringify(value) !== JSON.stringify(v)) return { kind: "unknown", at: d };
-    value = v;
+  const w = winningDefinition(candidates(defs));
+  if (w.kind === "unset") return w;
+  if (w.kind === "known") return { kind: "known", value: w.value, at: w.at };
+  if (w.kind === "conflict") return { kind: "unknown", at: w.at, conflict: w.values };
+  return { kind: "unknown", at: w.at };
+}
+
+/** What a host ends up with for an option, counting the known external modules it imports
+ * (srvos...) and naming the unknown ones it depends on. */
+export type HostValue =
+  | { kind: "unset"; dependsOn: string[] }
+  | { kind: "known"; value: StaticValue; at?: ScopedDef; external?: { module: string; source: string }; priority: number; dependsOn: string[] }
+  | { kind: "unknown"; at?: ScopedDef; conflict?: StaticValue[]; why: string; dependsOn: string[] };
+
+type Origin = { def: ScopedDef } | { module: string; source: string };
+
+/** The external modules a scope imports (host scope: its files and its declaration). */
+export function externalImports(scope: Scope): ExternalImport[] {
+  const out: ExternalImport[] = [];
+  for (const f of scope.files) {
+    if (!f.text.includes("nixosModules") && !f.text.includes("srvos")) continue;
+    out.push(...externalImportsIn(scopeParts(scope, f)));
   }
-  return { kind: "known", value: value!, at: top[0]! };
+  return out;
+}
+
+/** The winning value of an option for a scope, as `winningDefinition` decides it over the
+ * repository's definitions and the settings of the known external modules it imports. */
+export function hostValue(scope: Scope, ...paths: string[]): HostValue {
+  const imports = scope.kind === "host" ? externalImports(scope) : [];
+  const dependsOn = [...new Set(imports.filter((i) => !i.known).map((i) => i.name))];
+  const all: Candidate<Origin>[] = candidates(definitionsOf(scope, ...paths)).map((c) => ({ ...c, origin: { def: c.origin } }));
+  const seen = new Set<string>();
+  for (const imp of imports) {
+    if (!imp.known || seen.has(imp.name)) continue;
+    seen.add(imp.name);
+    for (const s of imp.known.settings) if (paths.includes(s.path)) all.push({ priority: s.priority, value: s.value, origin: { module: imp.name, source: imp.known.source } });
+  }
+  const w = winningDefinition(all);
+  const at = (o: Origin) => ("def" in o ? o.def : undefined);
+  if (w.kind === "unset") return { kind: "unset", dependsOn };
+  if (w.kind === "known") {
+    const ext = "module" in w.at ? { module: w.at.module, source: w.at.source } : undefined;
+    return { kind: "known", value: w.value, at: at(w.at), external: ext, priority: w.priority, dependsOn };
+  }
+  if (w.kind === "conflict") {
+    const who = w.all.map((o) => ("module" in o ? o.module : `${o.def.file.file}:${o.def.def.line}`)).join(" and ");
+    return { kind: "unknown", at: at(w.at), conflict: w.values, why: `definitions of equal priority (${priorityName(w.priority)}) disagree: ${who}; NixOS refuses to build this host until one wins`, dependsOn };
+  }
+  return { kind: "unknown", at: at(w.at), why: "the winning definition is computed", dependsOn };
 }
 
 /** Definitions of the paths, in the scope. */

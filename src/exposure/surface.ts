@@ -1,0 +1,77 @@
+// How much a service's sandboxing matters: its attack surface, read from what the repository says
+// about it. A network-facing daemon (a listening socket, a port in its command, a port the module
+// opens in the firewall) is reachable by strangers; a long-running local daemon by local users and
+// what it reads; a oneshot or timer job only by its inputs. Trivial units (`script = "true"`, a
+// oneshot writing one sysfs value) are not worth a finding, and jobs that must run as root
+// (rebuilding the system, kexec, firewall and sysctl writers, hardware tools) must never be told to
+// run as another user.
+
+export type Surface = "network" | "daemon" | "oneshot";
+
+export interface ServiceFacts {
+  name: string;
+  /** Source text of ExecStart and script (interpolations as written). */
+  command: string;
+  /** serviceConfig.Type when known. */
+  type?: string;
+  /** `startAt` is set, a timer of the same name exists, or RemainAfterExit. */
+  scheduled: boolean;
+  /** A systemd socket of the same name exists. */
+  socket: boolean;
+  /** The module opens firewall ports (allowedTCPPorts, openFirewall = true). */
+  opensFirewall: boolean;
+  /** PrivateNetwork = true: no network at all. */
+  privateNetwork: boolean;
+  /** `script` as a string when known. */
+  script?: string;
+}
+
+export interface SurfaceVerdict {
+  surface: Surface;
+  why: string;
+  /** Not worth a finding, and why. */
+  trivial?: string;
+  /** Must run as root, and why: never propose DynamicUser/User= for it. */
+  needsRoot?: string;
+}
+
+const LISTENS = /--?(?:listen|port|bind|host|addr|address|http-addr|web\.listen-address)\b|\blisten(?:Address|Port)?\b|0\.0\.0\.0|\[::\]|(?:^|[\s=])(?:[\w.-]*):\d{2,5}\b/i;
+const SERVER_NAME = /(?:^|[-_])(?:server|exporter|proxy|httpd|nginx|caddy|gateway|api|web|ui)(?:$|[-_])/i;
+
+// Programs and paths whose use means the job changes the system itself.
+const ROOT_JOBS: Array<[RegExp, string]> = [
+  [/\bnixos-rebuild\b|\bswitch-to-configuration\b|\bnix-env\b[^\n]*--profile\s+\/nix\/var|\bnix-collect-garbage\b|\bnix\s+store\s+gc\b/, "it rebuilds or garbage-collects the system"],
+  [/\bkexec\b/, "it loads a kernel with kexec"],
+  [/\b(?:iptables|ip6tables|nft|ipset|ebtables)\b/, "it writes firewall rules"],
+  [/\bsysctl\b|\/proc\/sys\//, "it writes kernel tunables"],
+  [/\b(?:modprobe|insmod|rmmod)\b/, "it loads kernel modules"],
+  [/\/sys\/|\b(?:hdparm|ethtool|nvidia-smi|cpupower|setpci|rfkill|smartctl|powertop|udevadm|i2cset|ectool|fwupdmgr|tlp)\b/, "it configures hardware"],
+  [/\b(?:zpool|zfs|btrfs|mount|umount|cryptsetup|losetup|mkfs[\w.]*)\b/, "it manages file systems"],
+  [/\bip\s+(?:link|route|addr|rule|netns)\b|\b(?:wg|tc|brctl)\s/, "it configures network interfaces"],
+  [/\bsystemctl\s+(?:restart|start|stop|reload|kill|isolate)\b/, "it controls other units"],
+];
+
+/** Each non-empty line only writes a value into sysfs/procfs (or is a comment). */
+function onlyWritesKernelValues(script: string): boolean {
+  const lines = script.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  return lines.length > 0 && lines.every((l) => /^(?:echo|printf)\s+[^|;&]*>\s*\/(?:sys|proc)\/\S+$/.test(l) || /^\S*\btee\s+(?:-a\s+)?\/(?:sys|proc)\/\S+$/.test(l));
+}
+
+export function serviceSurface(f: ServiceFacts): SurfaceVerdict {
+  const root = ROOT_JOBS.find(([re]) => re.test(f.command));
+  const needsRoot = root?.[1];
+  let trivial: string | undefined;
+  const script = f.script?.trim();
+  if (script !== undefined && /^(?:true|:|exit 0)?$/.test(script) && !/ExecStart/.test(f.command)) trivial = "its script does nothing";
+  else if (script !== undefined && onlyWritesKernelValues(script)) trivial = "it only writes a kernel setting";
+
+  if (f.socket) return { surface: "network", why: "it has a listening socket", trivial, needsRoot };
+  const oneshot = f.type === "oneshot" || f.scheduled;
+  if (!f.privateNetwork && !oneshot) {
+    if (LISTENS.test(f.command)) return { surface: "network", why: "its command names a listening address or port", trivial, needsRoot };
+    if (f.opensFirewall) return { surface: "network", why: "its module opens firewall ports", trivial, needsRoot };
+    if (SERVER_NAME.test(f.name)) return { surface: "network", why: "it is named as a server", trivial, needsRoot };
+  }
+  if (oneshot) return { surface: "oneshot", why: f.scheduled ? "it is a scheduled job" : "it is a oneshot job", trivial, needsRoot };
+  return { surface: "daemon", why: "it is a long-running local daemon", trivial, needsRoot };
+}

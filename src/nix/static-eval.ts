@@ -1,0 +1,335 @@
+// A small static evaluator for the attribute sets services are built from: let-bound and imported
+// hardening sets, `a // b`, `lib.recursiveUpdate`, `mkMerge`, `optionalAttrs`/`mkIf` (taken as
+// applying, as the option index does), priority wrappers, and functions of the repository called
+// with known arguments. Everything else stays unknown, and an attribute set that merges an unknown
+// part records it in `partial`, so a caller can say its result is a bound, not the whole value.
+// Reads only files of the scan (through `load`), never runs or fetches anything.
+import { checkDeadline } from "./deadline.js";
+import { attrpathSegments, calleeName, flattenApply, staticString, unparen } from "./options.js";
+import { SyntaxKind as K, type SyntaxNode } from "./syntax.js";
+
+export interface EvalAttrs {
+  kind: "attrs";
+  attrs: Map<string, EvalValue>;
+  /** Source text of merged parts that could not be read (`helpers.hardened`). */
+  partial: string[];
+}
+export interface EvalUnknown {
+  kind: "unknown";
+  text: string;
+}
+interface EvalLambda {
+  kind: "lambda";
+  node: SyntaxNode;
+  env: Env;
+  file: string;
+}
+interface EvalPath {
+  kind: "path";
+  file: string;
+}
+export type EvalValue = string | number | boolean | null | EvalValue[] | EvalAttrs | EvalUnknown | EvalLambda | EvalPath;
+
+interface Env {
+  /** Bindings are evaluated lazily (thunks), once. */
+  names: Map<string, () => EvalValue>;
+  up?: Env;
+}
+
+export interface EvalContext {
+  /** The root of another file of the scan, by its repository-relative path. */
+  load(file: string): SyntaxNode | undefined;
+}
+
+const MAX_DEPTH = 48;
+const WRAPPERS = new Set(["mkForce", "mkDefault", "mkOverride", "mkOptionDefault", "mkBefore", "mkAfter", "mkOrder", "mkVMOverride", "mkImageMediaOverride"]);
+
+const unknown = (n: SyntaxNode | undefined): EvalUnknown => ({ kind: "unknown", text: (n?.text ?? "").replace(/\s+/g, " ").slice(0, 80) });
+export const isAttrs = (v: EvalValue): v is EvalAttrs => typeof v === "object" && v !== null && !Array.isArray(v) && v.kind === "attrs";
+export const isEvalUnknown = (v: EvalValue): v is EvalUnknown => typeof v === "object" && v !== null && !Array.isArray(v) && v.kind === "unknown";
+
+function lookup(env: Env | undefined, name: string): (() => EvalValue) | undefined {
+  for (let e = env; e; e = e.up) {
+    const v = e.names.get(name);
+    if (v) return v;
+  }
+  return undefined;
+}
+
+function lazy(f: () => EvalValue): () => EvalValue {
+  let done = false;
+  let value: EvalValue = { kind: "unknown", text: "(cycle)" };
+  let running = false;
+  return () => {
+    if (done) return value;
+    if (running) return { kind: "unknown", text: "(cycle)" };
+    running = true;
+    value = f();
+    done = true;
+    return value;
+  };
+}
+
+/** Normalise `dir/../x` within the repository; undefined when it leaves it. */
+function joinRepo(fromFile: string, rel: string): string | undefined {
+  const parts = fromFile.split("/").slice(0, -1);
+  for (const seg of rel.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") {
+      if (parts.length === 0) return undefined;
+      parts.pop();
+    } else parts.push(seg);
+  }
+  return parts.join("/");
+}
+
+export class StaticEvaluator {
+  constructor(private readonly ctx: EvalContext) {}
+
+  /** The value of `node` in `file`, with the names bound around it (lets, rec sets, function
+   * arguments: those are unknown unless the function was called here with known ones). */
+  evalAt(node: SyntaxNode, file: string): EvalValue {
+    return this.eval(node, this.envAround(node, file), file, 0);
+  }
+
+  /** The lexical environment of a node: enclosing `let`s and `rec` sets (outermost first). */
+  private envAround(node: SyntaxNode, file: string): Env | undefined {
+    const chain = node.ancestors().reverse();
+    let env: Env | undefined;
+    for (const a of chain) {
+      if (a.kind === K.NODE_LET_IN || (a.kind === K.NODE_ATTR_SET && a.firstToken(K.TOKEN_REC))) env = this.bindingsEnv(a, env, file, 0);
+      else if (a.kind === K.NODE_LAMBDA) env = this.paramEnv(a, undefined, env, file, 0);
+    }
+    return env;
+  }
+
+  private bindingsEnv(set: SyntaxNode, up: Env | undefined, file: string, depth: number): Env {
+    const env: Env = { names: new Map(), up };
+    for (const b of set.childNodes()) {
+      if (b.kind === K.NODE_ATTRPATH_VALUE) {
+        const [path, value] = b.childNodes();
+        const segs = path ? attrpathSegments(path) : [];
+        if (segs.length === 1 && !segs[0]!.dynamic && value) env.names.set(segs[0]!.name, lazy(() => this.eval(value, env, file, depth + 1)));
+      } else if (b.kind === K.NODE_INHERIT) {
+        const from = b.firstChild(K.NODE_INHERIT_FROM);
+        for (const n of b.childNodes()) {
+          if (n.kind !== K.NODE_IDENT) continue;
+          const name = n.text;
+          if (from) env.names.set(name, lazy(() => this.select(this.eval(from.firstChild(), up, file, depth + 1), [name], n)));
+          else env.names.set(name, lazy(() => lookup(up, name)?.() ?? unknown(n)));
+        }
+      }
+    }
+    return env;
+  }
+
+  /** The parameters of a lambda, bound to `arg` (unknown when not called with one). */
+  private paramEnv(lambda: SyntaxNode, arg: EvalValue | undefined, up: Env | undefined, file: string, depth: number): Env {
+    const env: Env = { names: new Map(), up };
+    const param = lambda.childNodes()[0];
+    if (!param) return env;
+    if (param.kind === K.NODE_IDENT_PARAM) {
+      const id = param.firstChild();
+      if (id) env.names.set(id.text, () => arg ?? unknown(id));
+      return env;
+    }
+    for (const c of param.childNodes()) {
+      if (c.kind === K.NODE_PAT_BIND) {
+        const id = c.firstChild(K.NODE_IDENT);
+        if (id) env.names.set(id.text, () => arg ?? unknown(id));
+      } else if (c.kind === K.NODE_PAT_ENTRY) {
+        const [id, dflt] = c.childNodes();
+        if (!id) continue;
+        env.names.set(
+          id.text,
+          lazy(() => {
+            const given = arg && isAttrs(arg) ? arg.attrs.get(id.text) : undefined;
+            if (given !== undefined) return given;
+            if (dflt && (!arg || isAttrs(arg))) return this.eval(dflt, env, file, depth + 1);
+            return unknown(id);
+          }),
+        );
+      }
+    }
+    return env;
+  }
+
+  private select(v: EvalValue, path: string[], at: SyntaxNode): EvalValue {
+    let cur = v;
+    for (const name of path) {
+      if (!isAttrs(cur)) return unknown(at);
+      const next = cur.attrs.get(name);
+      if (next === undefined) return unknown(at);
+      cur = next;
+    }
+    return cur;
+  }
+
+  eval(node: SyntaxNode | undefined, env: Env | undefined, file: string, depth: number): EvalValue {
+    const n = unparen(node);
+    if (!n) return unknown(node);
+    if (depth > MAX_DEPTH) return unknown(n);
+    checkDeadline();
+    switch (n.kind) {
+      case K.NODE_LITERAL: {
+        const tok = n.childTokens()[0];
+        return tok && (tok.kind === K.TOKEN_INT || tok.kind === K.TOKEN_FLOAT) ? Number(tok.text) : unknown(n);
+      }
+      case K.NODE_STRING: {
+        const s = staticString(n);
+        return s ?? unknown(n);
+      }
+      case K.NODE_PATH: {
+        if (n.firstChild(K.NODE_INTERPOL)) return unknown(n);
+        const text = n.text;
+        if (!text.startsWith("./") && !text.startsWith("../")) return unknown(n);
+        const target = joinRepo(file, text);
+        return target === undefined ? unknown(n) : { kind: "path", file: target };
+      }
+      case K.NODE_IDENT: {
+        if (n.text === "true") return true;
+        if (n.text === "false") return false;
+        if (n.text === "null") return null;
+        const b = lookup(env, n.text);
+        return b ? b() : unknown(n);
+      }
+      case K.NODE_LIST:
+        return n.childNodes().map((c) => this.eval(c, env, file, depth + 1));
+      case K.NODE_ATTR_SET:
+        return this.attrSet(n, env, file, depth);
+      case K.NODE_LET_IN:
+        return this.eval(n.childNodes().at(-1), this.bindingsEnv(n, env, file, depth), file, depth + 1);
+      case K.NODE_WITH:
+      case K.NODE_ASSERT:
+        return this.eval(n.childNodes()[1], env, file, depth + 1);
+      case K.NODE_LAMBDA:
+        return { kind: "lambda", node: n, env: env ?? { names: new Map() }, file };
+      case K.NODE_SELECT: {
+        const [base, path, dflt] = n.childNodes();
+        const segs = path ? attrpathSegments(path) : [];
+        if (!base || segs.some((s) => s.dynamic)) return unknown(n);
+        const v = this.select(this.eval(base, env, file, depth + 1), segs.map((s) => s.name), n);
+        if (isEvalUnknown(v) && dflt) {
+          const b = this.eval(base, env, file, depth + 1);
+          // `x.a or d`: the default when the set is known and lacks the name.
+          if (isAttrs(b) && b.partial.length === 0) return this.eval(dflt, env, file, depth + 1);
+        }
+        return isEvalUnknown(v) ? unknown(n) : v;
+      }
+      case K.NODE_BIN_OP: {
+        const op = n.childTokens()[0];
+        const [a, b] = n.childNodes();
+        if (op?.kind === K.TOKEN_UPDATE) return merge(this.eval(a, env, file, depth + 1), this.eval(b, env, file, depth + 1), false, a, b);
+        if (op?.kind === K.TOKEN_CONCAT) {
+          const x = this.eval(a, env, file, depth + 1);
+          const y = this.eval(b, env, file, depth + 1);
+          return Array.isArray(x) && Array.isArray(y) ? [...x, ...y] : unknown(n);
+        }
+        return unknown(n);
+      }
+      case K.NODE_IF_ELSE: {
+        const [c, a, b] = n.childNodes();
+        const cond = this.eval(c, env, file, depth + 1);
+        if (cond === true) return this.eval(a, env, file, depth + 1);
+        if (cond === false) return this.eval(b, env, file, depth + 1);
+        return unknown(n);
+      }
+      case K.NODE_APPLY:
+        return this.apply(n, env, file, depth);
+      default:
+        return unknown(n);
+    }
+  }
+
+  private attrSet(n: SyntaxNode, env: Env | undefined, file: string, depth: number): EvalValue {
+    const scope = n.firstToken(K.TOKEN_REC) ? this.bindingsEnv(n, env, file, depth) : env;
+    const out: EvalAttrs = { kind: "attrs", attrs: new Map(), partial: [] };
+    for (const b of n.childNodes()) {
+      if (b.kind === K.NODE_INHERIT) {
+        const from = b.firstChild(K.NODE_INHERIT_FROM);
+        for (const id of b.childNodes()) {
+          if (id.kind !== K.NODE_IDENT) continue;
+          const v = from ? this.select(this.eval(from.firstChild(), env, file, depth + 1), [id.text], id) : (lookup(env, id.text)?.() ?? unknown(id));
+          out.attrs.set(id.text, v);
+        }
+        continue;
+      }
+      if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+      const [path, value] = b.childNodes();
+      const segs = path ? attrpathSegments(path) : [];
+      if (segs.length === 0 || segs.some((s) => s.dynamic)) {
+        out.partial.push(b.text.slice(0, 60));
+        continue;
+      }
+      let cur = out;
+      for (const s of segs.slice(0, -1)) {
+        let next = cur.attrs.get(s.name);
+        if (!next || !isAttrs(next)) cur.attrs.set(s.name, (next = { kind: "attrs", attrs: new Map(), partial: [] }));
+        cur = next;
+      }
+      const last = segs[segs.length - 1]!.name;
+      const v = this.eval(value, scope, file, depth + 1);
+      const prev = cur.attrs.get(last);
+      cur.attrs.set(last, prev && isAttrs(prev) && isAttrs(v) ? merge(prev, v, true) : v);
+    }
+    return out;
+  }
+
+  private apply(n: SyntaxNode, env: Env | undefined, file: string, depth: number): EvalValue {
+    const { fn, args } = flattenApply(n);
+    const name = calleeName(fn);
+    const ev = (x: SyntaxNode | undefined) => this.eval(x, env, file, depth + 1);
+    if (name && WRAPPERS.has(name) && args.length >= 1) return ev(args[args.length - 1]);
+    if ((name === "mkIf" || name === "optionalAttrs") && args.length === 2) {
+      // Taken as applying (as the option index does); a statically false condition drops it.
+      const c = ev(args[0]);
+      return c === false ? { kind: "attrs", attrs: new Map(), partial: [] } : ev(args[1]);
+    }
+    if (name === "mkMerge" && args.length === 1) {
+      const list = ev(args[0]);
+      if (!Array.isArray(list)) return unknown(n);
+      return list.reduce<EvalValue>((acc, x) => merge(acc, x, true), { kind: "attrs", attrs: new Map(), partial: [] });
+    }
+    if (name === "recursiveUpdate" && args.length === 2) return merge(ev(args[0]), ev(args[1]), true, args[0], args[1]);
+    if (name === "import" && fn.kind === K.NODE_IDENT && args.length >= 1) {
+      const target = ev(args[0]);
+      if (typeof target !== "object" || target === null || Array.isArray(target) || target.kind !== "path") return unknown(n);
+      const root = this.ctx.load(target.file) ?? this.ctx.load(`${target.file}/default.nix`.replace(/^\//, ""));
+      if (!root) return unknown(n);
+      const file2 = this.ctx.load(target.file) ? target.file : `${target.file}/default.nix`;
+      const body = root.kind === K.NODE_ROOT ? root.childNodes().find((c) => c.kind !== K.NODE_ERROR) : root;
+      let v = this.eval(body, undefined, file2, depth + 1);
+      for (const a of args.slice(1)) v = this.call(v, ev(a), n, depth);
+      return v;
+    }
+    let v = ev(fn);
+    for (const a of args) v = this.call(v, ev(a), n, depth);
+    return v;
+  }
+
+  private call(f: EvalValue, arg: EvalValue, at: SyntaxNode, depth: number): EvalValue {
+    if (typeof f !== "object" || f === null || Array.isArray(f) || f.kind !== "lambda") return unknown(at);
+    const env = this.paramEnv(f.node, arg, f.env, f.file, depth + 1);
+    return this.eval(f.node.childNodes()[1], env, f.file, depth + 1);
+  }
+}
+
+/** `a // b` (shallow) or recursiveUpdate/module merge (deep): an unknown side makes the result
+ * partial, with the keys of the known side. */
+function merge(a: EvalValue, b: EvalValue, deep: boolean, an?: SyntaxNode, bn?: SyntaxNode): EvalValue {
+  const empty = (): EvalAttrs => ({ kind: "attrs", attrs: new Map(), partial: [] });
+  const asAttrs = (v: EvalValue, node?: SyntaxNode): EvalAttrs | undefined => {
+    if (isAttrs(v)) return v;
+    if (isEvalUnknown(v)) return { ...empty(), partial: [node ? unknown(node).text : v.text] };
+    return undefined;
+  };
+  const x = asAttrs(a, an);
+  const y = asAttrs(b, bn);
+  if (!x || !y) return { kind: "unknown", text: "(not an attribute set)" };
+  const out: EvalAttrs = { kind: "attrs", attrs: new Map(x.attrs), partial: [...x.partial, ...y.partial] };
+  for (const [k, v] of y.attrs) {
+    const prev = out.attrs.get(k);
+    out.attrs.set(k, deep && prev && isAttrs(prev) && isAttrs(v) ? (merge(prev, v, true) as EvalAttrs) : v);
+  }
+  return out;
+}

@@ -1,0 +1,184 @@
+// systemd-service-exposure reads serviceConfig the way the module system builds it: imported and
+// let-bound hardening sets, `//`, recursiveUpdate, mkMerge, functions called with known arguments.
+// What stays unread makes the score a bound (said so, rated lower, no patch). Severity follows
+// attack surface; jobs that must run as root are not moved to another user; every patch merges
+// into the existing expression and parses.
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { scanFiles } from "../helpers/scan.js";
+import { nixAvailable } from "../helpers/nix.js";
+import type { SecurityReport } from "../../src/report/schema.js";
+
+const RULE = "systemd-service-exposure";
+
+const HARDENING = `{
+    ProtectSystem = "strict";
+    ProtectHome = true;
+    PrivateTmp = true;
+    PrivateDevices = true;
+    NoNewPrivileges = true;
+    ProtectKernelTunables = true;
+    ProtectKernelModules = true;
+    ProtectKernelLogs = true;
+    ProtectControlGroups = true;
+    ProtectClock = true;
+    ProtectHostname = true;
+    RestrictNamespaces = true;
+    RestrictSUIDSGID = true;
+    RestrictRealtime = true;
+    LockPersonality = true;
+    MemoryDenyWriteExecute = true;
+    SystemCallArchitectures = "native";
+    SystemCallFilter = [ "@system-service" "~@privileged" ];
+    CapabilityBoundingSet = "";
+    RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" ];
+    UMask = "0077";
+    DynamicUser = true;
+  }`;
+
+const byService = (r: SecurityReport) => Object.fromEntries(r.findings.filter((f) => f.ruleId === RULE).map((f) => [f.optionPath!.replace("systemd.services.", ""), f]));
+const exposureOf = (r: SecurityReport, name: string) => r.inventory.services.find((s) => s.name === name)?.exposure;
+
+describe("merged serviceConfig values", () => {
+  it("reads imported, let-bound, recursiveUpdate, mkMerge and function-built hardening sets", async () => {
+    const report = await scanFiles({
+      "lib/hardening.nix": `{ hardened = ${HARDENING}; }\n`,
+      "lib/mk.nix": `{ user ? "nobody" }: (import ./hardening.nix).hardened // { DynamicUser = false; User = user; }\n`,
+      "services.nix": `{ lib, pkgs, ... }:
+let
+  helpers = import ./lib/hardening.nix;
+  mkHardened = import ./lib/mk.nix;
+  local = ${HARDENING};
+in
+{
+  systemd.services.imported = { script = "imported --loop"; serviceConfig = helpers.hardened // { Restart = "always"; }; };
+  systemd.services.called = { script = "called --loop"; serviceConfig = mkHardened { user = "called"; }; };
+  systemd.services.recursive = { script = "recursive --loop"; serviceConfig = lib.recursiveUpdate local { Restart = "always"; }; };
+  systemd.services.merged = { script = "merged --loop"; serviceConfig = lib.mkMerge [ helpers.hardened { Restart = "always"; } ]; };
+  # must fire: really open
+  systemd.services.open = { script = "open --loop"; serviceConfig = helpers.nothing or { } // { Restart = "always"; }; };
+}
+`,
+    });
+    const found = byService(report);
+    // Before: the imported/called/merged sets were invisible and each came out ~9 UNSAFE.
+    for (const name of ["imported", "called", "recursive", "merged"]) {
+      expect(found[name], name).toBeUndefined();
+      expect(exposureOf(report, name), name).toBeLessThan(3);
+    }
+    expect(Object.keys(found)).toEqual(["open"]);
+  });
+
+  it("says the score is a bound when a merged part cannot be read, never 'measured', and rates it lower", async () => {
+    const report = await scanFiles({
+      "svc.nix": `{ helpers, ... }: {
+  systemd.services.web = {
+    script = "web --port 8080";
+    serviceConfig = helpers.hardened // { Restart = "always"; };
+  };
+  # the same service without the helper: a measured score, rated by its surface
+  systemd.services.web2 = {
+    script = "web --port 8081";
+    serviceConfig = { Restart = "always"; };
+  };
+}
+`,
+    });
+    const found = byService(report);
+    expect(found.web!.severity).toBe("medium");
+    expect(found.web!.message).toContain("at most");
+    expect(found.web!.message).toContain("helpers.hardened");
+    expect(found.web!.message).toContain("bound, not a measurement");
+    expect(found.web!.message).not.toContain("measured with systemd-analyze");
+    expect(found.web!.fix?.patch).toBeUndefined();
+    expect(found.web2!.severity).toBe("high");
+    expect(found.web2!.message).not.toContain("at most");
+  });
+});
+
+describe("severity by attack surface", () => {
+  it("ranks network daemons above local daemons above jobs, skips trivial units, keeps root jobs root", async () => {
+    const report = await scanFiles({
+      "m.nix": `{ pkgs, ... }: {
+  systemd.services.api = { serviceConfig.ExecStart = "\${pkgs.api}/bin/api --listen 0.0.0.0:8080"; };
+  systemd.services.indexer = { script = "indexer --watch /srv"; };
+  systemd.services.report = { script = "report --once"; startAt = "daily"; };
+  systemd.services.fan = { serviceConfig.Type = "oneshot"; script = "echo 1 > /sys/class/hwmon/hwmon0/pwm1_enable"; };
+  systemd.services.noop = { script = "true"; };
+  systemd.services.upgrade = { serviceConfig.Type = "oneshot"; script = "\${pkgs.nixos-rebuild}/bin/nixos-rebuild switch --flake /etc/nixos"; };
+  systemd.services.kexec-load = { script = "kexec -l /run/current-system/kernel"; };
+}
+`,
+    });
+    const found = byService(report);
+    expect(Object.keys(found).sort()).toEqual(["api", "indexer", "kexec-load", "report", "upgrade"]);
+    expect(found.api!.severity).toBe("high");
+    expect(found.indexer!.severity).toBe("medium");
+    expect(found.report!.severity).toBe("low");
+    expect(found.upgrade!.severity).toBe("low");
+    for (const name of ["upgrade", "kexec-load"]) {
+      expect(found[name]!.message).toContain("must run as root");
+      expect(found[name]!.fix?.description).not.toContain("DynamicUser");
+      expect(found[name]!.fix?.patch).toBeUndefined();
+      expect(found[name]!.fix?.patch ?? "").not.toContain("DynamicUser");
+    }
+    // An ordinary daemon still gets a patch with DynamicUser.
+    expect(found.indexer!.fix?.patch).toContain("DynamicUser = true;");
+  });
+});
+
+async function applyAndParse(files: Record<string, string>, patch: string, file: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "nix-warden-patch-"));
+  try {
+    for (const [rel, text] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, rel)), { recursive: true });
+      await writeFile(join(dir, rel), text);
+    }
+    await writeFile(join(dir, "fix.patch"), patch);
+    execFileSync("patch", ["-p1", "-s", "-i", "fix.patch"], { cwd: dir, timeout: 10_000 });
+    execFileSync("nix-instantiate", ["--parse", join(dir, file)], { stdio: "pipe", timeout: 10_000 });
+    return await readFile(join(dir, file), "utf8");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe("hardening patches merge into the existing expression", () => {
+  const FILES = {
+    "m.nix": `{ pkgs, ... }:
+let
+  base = { Restart = "always"; };
+in
+{
+  systemd.services.dotted = {
+    script = "dotted --loop";
+    serviceConfig.User = "dotted";
+    serviceConfig.Restart = "always";
+  };
+  systemd.services.chained = {
+    script = "chained --loop";
+    serviceConfig = base // {
+      User = "chained";
+    };
+  };
+  systemd.services.flat.script = "flat --loop";
+  systemd.services.flat.serviceConfig.User = "flat";
+}
+`,
+  };
+
+  it.skipIf(!nixAvailable)("adds keys beside dotted ones, inside the literal part of `//`, and beside flat paths; each patch parses", async () => {
+    const report = await scanFiles(FILES);
+    const found = byService(report);
+    expect(Object.keys(found).sort()).toEqual(["chained", "dotted", "flat"]);
+    const dotted = await applyAndParse(FILES, found.dotted!.fix!.patch!, "m.nix");
+    expect(dotted).toContain('serviceConfig.ProtectSystem = "strict";');
+    const chained = await applyAndParse(FILES, found.chained!.fix!.patch!, "m.nix");
+    expect(chained).toMatch(/User = "chained";\n\s+ProtectSystem = "strict";/);
+    const flat = await applyAndParse(FILES, found.flat!.fix!.patch!, "m.nix");
+    expect(flat).toContain('systemd.services.flat.serviceConfig.ProtectSystem = "strict";');
+  });
+});
