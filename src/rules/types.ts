@@ -6,6 +6,9 @@ import type { OptionDefinition, OptionIndex } from "../nix/options.js";
 import type { ParsedNix } from "../nix/index.js";
 import type { SyntaxNode } from "../nix/syntax.js";
 import type { FindingCategory, FixSafety, Severity } from "../report/schema.js";
+import type { TextEdit } from "../text/edit.js";
+
+export type { TextEdit };
 
 export interface Reference {
   title: string;
@@ -27,14 +30,6 @@ export interface RuleMeta {
   references: Reference[];
   /** The CIS Linux benchmark sections and NIST CSF 2.0 categories the rule serves. */
   compliance: { cis: string[]; nist: string[] };
-}
-
-/** A change to one file: replace [start, end) with `text`. Offsets are into the file's text. */
-export interface TextEdit {
-  file: string;
-  start: number;
-  end: number;
-  text: string;
 }
 
 export interface RuleFix {
