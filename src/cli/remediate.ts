@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { applyPlan, planRemediation, undoPlan, type ApplyResult, type Plan, type UndoResult } from "../remediate/index.js";
 import { shellCommand, writePlanOutputs } from "../remediate/script.js";
 import { STATE_DIR } from "../remediate/store.js";
-import { escapeControls } from "../report/safe-text.js";
+import { escapeControls } from "../text/safe-text.js";
 import { DriftReport, FINDING_CATEGORIES, DRIFT_CATEGORIES } from "../report/schema.js";
 import { EXIT_OK, EXIT_USAGE, UsageError, parseChoice, parseCommandArgs, parseSeverity } from "./args.js";
 

@@ -9,7 +9,7 @@ import {
   plural,
   severityPhrase,
 } from "./format.js";
-import { escapeControls } from "./safe-text.js";
+import { escapeControls } from "../text/safe-text.js";
 import type { SecurityReport, Severity } from "./schema.js";
 
 export interface TextOptions {

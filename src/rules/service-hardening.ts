@@ -5,7 +5,7 @@
 import { baselineToNix, exposureForMany, formatExposure, hardeningBaseline, type NixServiceDef, type NixValue, type SourcedOutcome } from "../exposure/index.js";
 import type { OptionDefinition } from "../nix/options.js";
 import { staticValue, isUnknownValue, type StaticValue } from "../nix/values.js";
-import { addBindings, indentUnit, lineIndent, setOf } from "../remediate/edit.js";
+import { addBindings, indentUnit, lineIndent, setOf } from "../nix/edit.js";
 import type { SyntaxNode } from "../nix/syntax.js";
 import type { NixFileContext, Rule, TextEdit } from "./types.js";
 

@@ -12,7 +12,7 @@ import type { HostContext, NixFileContext, RepoFile, Rule, RuleReport, TextEdit,
 import { TOOL } from "../version.js";
 import { loadProjectConfig } from "./config.js";
 import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
-import { globMatch } from "./glob.js";
+import { globMatch } from "../text/glob.js";
 import { clearParseCache, loadRepository } from "./repo.js";
 import { summarize } from "./score.js";
 import { applySuppressions } from "./suppress.js";

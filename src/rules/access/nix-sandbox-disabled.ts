@@ -5,7 +5,7 @@
 // taints other builds. "relaxed" keeps the sandbox except for derivations that opt out
 // (__noChroot): low. nix-darwin, where the sandbox is off by default and often breaks builds, is
 // reported low too.
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import { staticValue } from "../../nix/values.js";
 import type { Severity } from "../../report/schema.js";
 import { isDarwin, nixSettingSites } from "./nix-settings.js";

@@ -11,7 +11,7 @@
 //   becomes a path.
 // Left at its default (true), it matters only when PasswordAuthentication is on, which
 // ssh-password-authentication reports (its fix turns both off); it is not reported twice.
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import { definitionsOf, effectiveValue, scoped, type Scope } from "../shared/scope.js";
 import { INERT_NOTE, methodsExclude, passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost, sshdPamModules, SSHD_KBD, SSHD_REFERENCES } from "./sshd.js";
 import type { Rule } from "../types.js";

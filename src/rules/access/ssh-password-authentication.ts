@@ -6,8 +6,8 @@
 // line that enables openssh; it is not reported for lone modules or VM test nodes, where other
 // modules may set it. AuthenticationMethods without password methods, and srvos's common module
 // (which sets it false), silence it.
-import { setOption } from "../../remediate/edit.js";
-import { replaceNode } from "../../remediate/edit.js";
+import { setOption } from "../../nix/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import { definitionsOf, effectiveValue, scoped, type Scope } from "../shared/scope.js";
 import { INERT_NOTE, passwordAuthentication, sshdDisabled, sshdEnabled, sshdFirewallClosed, sshdNotEnabledOnHost, SSHD_KBD, SSHD_REFERENCES } from "./sshd.js";
 import type { Rule, TextEdit } from "../types.js";

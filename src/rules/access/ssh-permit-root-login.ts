@@ -5,7 +5,7 @@
 // default "prohibit-password", but one later change re-opens root to password guessing); high when
 // it cannot be told. The fix is the NixOS default, "prohibit-password": auto, because key logins
 // keep working and only password logins as root stop.
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import { definitionsOf, effectiveValue, scoped, type Scope } from "../shared/scope.js";
 import { INERT_NOTE, passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost, SSHD_REFERENCES, SSHD_ROOT_LOGIN } from "./sshd.js";
 import type { Rule } from "../types.js";

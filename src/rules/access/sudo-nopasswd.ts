@@ -10,7 +10,7 @@
 // Rules that give this to everyone (ALL, %users) are high.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { attrpathSegments, unparen } from "../../nix/options.js";
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import { staticValue } from "../../nix/values.js";
 import { isDead } from "../shared/scope.js";
 import { cookString, logicalLines, sourceRange, INTERPOLATION } from "../shared/string-lines.js";

@@ -5,7 +5,7 @@
 // readable statically) are left alone. The fix adds the missing runHook lines to an indented
 // string.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
-import { lineIndent } from "../../remediate/edit.js";
+import { lineIndent } from "../../nix/edit.js";
 import type { Rule, TextEdit } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
 import { stringPieces, stringSource } from "./scripts.js";

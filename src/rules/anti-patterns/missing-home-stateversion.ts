@@ -13,7 +13,7 @@ import { posix } from "node:path";
 import { attrpathSegments, indexModule, type OptionDefinition } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
-import { addBindings, nixString, setOption } from "../../remediate/edit.js";
+import { addBindings, nixString, setOption } from "../../nix/edit.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
 import { hostDefinitions, hostMatching, hostOpacity } from "./host.js";

@@ -2,7 +2,7 @@
 // rewrite is offered for review only: the two forms differ when the option's default is not the
 // opposite constant or another module defines the option (see the catalogue's rationale).
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
 import { applications, shortText, unparen } from "./syntax.js";

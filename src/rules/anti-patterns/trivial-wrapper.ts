@@ -6,7 +6,7 @@
 // and never the slots whose name the module system imposes (`apply`, `check`, `merge`...).
 import { attrpathSegments } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import type { Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
 import { dottedName, flattenApply, unparen } from "./syntax.js";

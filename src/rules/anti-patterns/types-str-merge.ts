@@ -8,7 +8,7 @@
 import type { OptionDefinition } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
 import { attrsOf, declarationAnchor } from "./mkoption-without-description.js";

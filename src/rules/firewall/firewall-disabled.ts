@@ -5,7 +5,7 @@
 // high, one that runs none is medium (the next service enabled will be exposed without anyone
 // deciding it). Hosts that replace the NixOS firewall with their own nftables ruleset, and NixOS
 // containers (filtered by their host), are not reported.
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import { staticValue } from "../../nix/values.js";
 import { effectiveValue, isDead, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
 import type { Rule } from "../types.js";

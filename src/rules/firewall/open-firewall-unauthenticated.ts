@@ -4,7 +4,7 @@
 // opening is restricted by a filter (exporters' firewallFilter/firewallRules with an interface or
 // source match). The fix closes the global opening and opens the port on a private interface.
 import { SyntaxKind as K } from "../../nix/syntax.js";
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import { staticValue } from "../../nix/values.js";
 import { isDead, segmentsMatch } from "../shared/scope.js";
 import { addInterfacePorts, privateInterface } from "./private-interface.js";

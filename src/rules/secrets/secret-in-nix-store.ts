@@ -6,7 +6,7 @@
 import { posix } from "node:path";
 import { calleeName, flattenApply, staticString, unparen } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
-import { attrName } from "../../remediate/edit.js";
+import { attrName } from "../../nix/edit.js";
 import { definitionOf, valueSite } from "../nix-strings.js";
 import type { NixFileContext, Rule, RuleFix } from "../types.js";
 import { AGENIX, NIX_STORE_READABLE, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOPS_NIX } from "./compliance.js";

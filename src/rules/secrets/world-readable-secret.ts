@@ -4,7 +4,7 @@
 // thing between it and every local user and process.
 import type { OptionDefinition } from "../../nix/options.js";
 import { staticValue } from "../../nix/values.js";
-import { nixString, replaceNode } from "../../remediate/edit.js";
+import { nixString, replaceNode } from "../../nix/edit.js";
 import { isStaticallyDisabled, unwrapped } from "../nix-strings.js";
 import type { Rule } from "../types.js";
 import { AGENIX, SOPS_NIX } from "./compliance.js";

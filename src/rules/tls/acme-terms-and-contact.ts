@@ -6,7 +6,7 @@
 // live in a shared module, so every file of the host counts.
 import type { OptionDefinition } from "../../nix/options.js";
 import { staticValue } from "../../nix/values.js";
-import { setOption } from "../../remediate/edit.js";
+import { setOption } from "../../nix/edit.js";
 import { isStaticallyDisabled } from "../nix-strings.js";
 import type { HostContext, NixFileContext, Rule } from "../types.js";
 

@@ -5,7 +5,7 @@
 // its own `listen` lines is left alone.
 import type { OptionDefinition, OptionIndex } from "../../nix/options.js";
 import { staticValue } from "../../nix/values.js";
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import { isStaticallyDisabled, isTrue, serviceDisabledInFile } from "../nix-strings.js";
 import type { Rule } from "../types.js";
 
