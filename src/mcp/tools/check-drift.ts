@@ -5,7 +5,7 @@ import { checkDrift } from "../../drift/index.js";
 import { parseFlakeRef } from "../../drift/declared/flake-ref.js";
 import { DriftReportX } from "../../drift/model.js";
 import { Severity } from "../../report/schema.js";
-import { isValidHostKey } from "../../report/store.js";
+import { isValidHostKey } from "../report-store.js";
 import { checkHostNames, contractContent, errorResult, progressReporter, toolError, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
 import { summarizeDrift } from "../summary.js";

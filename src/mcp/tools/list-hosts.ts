@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import type { ReportStore, StoredReport } from "../../report/store.js";
+import type { ReportStore, StoredReport } from "../report-store.js";
 import { loadRepository } from "../../scan/repo.js";
 import { errorResult, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";

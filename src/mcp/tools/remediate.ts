@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { ApplyResult, RemediationPlan, RemediationUnavailableError, UndoResult, type RemediationPlan as Plan } from "../../remediate/api.js";
 import { Severity, type DriftReport, type SecurityReport } from "../../report/schema.js";
-import { securityHostKey } from "../../report/store.js";
+import { securityHostKey } from "../report-store.js";
 import { checkHostNames, errorResult, toolError, type Extra, type ServerContext } from "../context.js";
 
 export const REMEDIATE_DESCRIPTION = `Fix security findings and drift items of a NixOS configuration, safely: plan first, apply only with the user's confirmation, undo when needed. DESTRUCTIVE when applying (edits .nix files, may run commands).

@@ -8,7 +8,7 @@ import { EventEmitter } from "node:events";
 import { readFile, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureOwnDirectory, writeFileAtomic } from "../system/state.js";
-import { DriftReport, SecurityReport } from "./schema.js";
+import { DriftReport, SecurityReport } from "../report/schema.js";
 
 export const REPORT_KINDS = ["security", "drift"] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
