@@ -10,7 +10,7 @@ import { atLeast } from "../report/severity.js";
 import { ALL_RULES } from "../rules/index.js";
 import { runScan } from "../scan/index.js";
 import { EXIT_FAIL_ON, EXIT_OK, parseChoice, parseCommandArgs, parseSeverity } from "./args.js";
-import { ruleDocs } from "../rules/docs.js";
+import { ruleDocs } from "../report/rule-docs.js";
 
 export const summary = "scan a NixOS configuration repository for security problems and anti-patterns";
 

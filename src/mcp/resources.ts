@@ -11,7 +11,7 @@ import type { DriftReportX } from "../drift/model.js";
 import type { SecurityReport } from "../report/schema.js";
 import { renderSecurityMarkdown } from "../report/security-markdown.js";
 import { REPORT_KINDS, type ReportKind } from "./report-store.js";
-import { ruleHelpMarkdown } from "../rules/docs.js";
+import { ruleHelpMarkdown } from "../report/rule-docs.js";
 import { ALL_RULES } from "../rules/index.js";
 import { PACKAGE_ROOT } from "../version.js";
 import type { ServerContext } from "./context.js";

@@ -11,7 +11,7 @@ import { writeOutputs } from "../../src/cli/scan.js";
 import { renderSarifJson } from "../../src/report/sarif.js";
 import { renderSecurityMarkdown } from "../../src/report/security-markdown.js";
 import { renderSecurityText } from "../../src/report/security-text.js";
-import { ruleDocs } from "../../src/rules/docs.js";
+import { ruleDocs } from "../../src/report/rule-docs.js";
 import { ALL_RULES } from "../../src/rules/index.js";
 import { scanFiles } from "../helpers/scan.js";
 import { expandTemplate, Gen } from "../secrets/gen.js";

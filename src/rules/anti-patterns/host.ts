@@ -7,7 +7,7 @@ import { globToRegExp } from "../../text/glob.js";
 import { posix } from "node:path";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { HostContext, NixFileContext } from "../types.js";
-import { calleeName, dottedName, flattenApply, resolveValue, unparen } from "./syntax.js";
+import { calleeName, dottedName, flattenApply, resolveValue, unparen } from "../shared/syntax.js";
 
 type Def = { file: NixFileContext; def: OptionDefinition };
 

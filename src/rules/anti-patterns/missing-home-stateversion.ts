@@ -17,7 +17,7 @@ import { addBindings, nixString, setOption } from "../../nix/edit.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
 import { hostDefinitions, hostMatching, hostOpacity } from "./host.js";
-import { applications, calleeName, flattenApply, resolveValue, resolveVariable, unparen } from "./syntax.js";
+import { applications, calleeName, flattenApply, resolveValue, resolveVariable, unparen } from "../shared/syntax.js";
 
 type Verdict = "set" | "missing" | "unknown";
 

@@ -5,7 +5,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { replaceNode } from "../../nix/edit.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
-import { applications, shortText, unparen } from "./syntax.js";
+import { applications, shortText, unparen } from "../shared/syntax.js";
 
 /** The option path a value defines, when the application is an option definition's value. */
 function optionPathOf(ctx: NixFileContext, app: SyntaxNode): string | undefined {

@@ -8,7 +8,7 @@ import { attrpathSegments } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
-import { applications, calleeName, contains, resolveVariable, unparen } from "./syntax.js";
+import { applications, calleeName, contains, resolveVariable, unparen } from "../shared/syntax.js";
 
 const LISTING_FUNCTIONS = new Set(["readDir", "listFilesRecursive"]);
 

@@ -6,8 +6,8 @@
 import { LineIndex, SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { globToRegExp } from "../../text/glob.js";
 import type { NixFileContext, RuleReport, TextEdit, TextFileContext } from "../types.js";
-import { effectiveCommands, sourceOf, type ShellSource, type ShellWord } from "./shell.js";
-import { applications, calleeName, dottedName, flattenApply, unparen } from "./syntax.js";
+import { effectiveCommands, sourceOf, type ShellSource, type ShellWord } from "../../shell/parse.js";
+import { applications, calleeName, dottedName, flattenApply, unparen } from "../shared/syntax.js";
 
 export interface ScriptSite {
   source: ShellSource;

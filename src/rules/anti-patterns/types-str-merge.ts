@@ -14,7 +14,7 @@ import { antiPatternMeta } from "./catalogue.js";
 import { attrsOf, declarationAnchor } from "./mkoption-without-description.js";
 import { hostDefinitions } from "./host.js";
 import { stringSource } from "./scripts.js";
-import { applications, calleeName, dottedName, flattenApply, resolveVariable, unparen } from "./syntax.js";
+import { applications, calleeName, dottedName, flattenApply, resolveVariable, unparen } from "../shared/syntax.js";
 
 const LINE_WISE = /\bone\s+(?:\w+\s+)?per\s+line\b|\bnewline[- ]separated\b|\bseparated\s+by\s+(?:a\s+)?new[- ]?lines?\b|\bline[- ]separated\b/i;
 

@@ -1,7 +1,7 @@
 // Rule documentation for renderers (SARIF rule descriptions, the catalogue resource): built from
 // each rule's metadata so there is one source.
-import type { RuleDoc } from "../report/sarif.js";
-import type { Rule } from "./types.js";
+import type { RuleDoc } from "./sarif.js";
+import type { Rule } from "../rules/types.js";
 
 export function ruleHelpMarkdown(rule: Rule): string {
   const refs = rule.references.map((r) => (r.url ? `- [${r.title}](${r.url})` : `- ${r.title}`)).join("\n");
