@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { writeOutputs } from "../../src/cli/scan.js";
+import { writeOutputs } from "../../src/report/outputs.js";
 import { renderSarifJson } from "../../src/report/sarif.js";
 import { renderSecurityMarkdown } from "../../src/report/security-markdown.js";
 import { renderSecurityText } from "../../src/report/security-text.js";

@@ -3,7 +3,7 @@
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { OUTPUT_FORMATS, writeOutputs, type OutputFormat } from "../../cli/scan.js";
+import { OUTPUT_FORMATS, writeOutputs, type OutputFormat } from "../../report/outputs.js";
 import { SecurityReport, Severity } from "../../report/schema.js";
 import { securityHostKey } from "../report-store.js";
 import { runScan } from "../../scan/index.js";
