@@ -16,7 +16,7 @@ import { ALL_RULES } from "../rules/index.js";
 import { PACKAGE_ROOT } from "../version.js";
 import type { ServerContext } from "./context.js";
 import { CATALOGUE_URI, REPORTS_INDEX_URI, REPORT_TEMPLATE, RULE_TEMPLATE, reportLinks, reportUri, ruleUri } from "./links.js";
-import { declaredHosts } from "./tools/list-hosts.js";
+import { repositoryHosts } from "../scan/host-list.js";
 
 /** The anti-pattern catalogue file, when this build ships one. */
 export const ANTI_PATTERN_CATALOGUE = join(PACKAGE_ROOT, "src", "rules", "anti-patterns.yaml");
@@ -49,7 +49,7 @@ export function registerResources(ctx: ServerContext): void {
   const hostCandidates = async (kind?: string): Promise<string[]> => {
     await ctx.rootsReady();
     const stored = await store.hosts(REPORT_KINDS.includes(kind as ReportKind) ? (kind as ReportKind) : undefined);
-    const declared = (await declaredHosts(ctx.roots.primary())).hosts.map((h) => h.name);
+    const declared = (await repositoryHosts(ctx.roots.primary())).hosts.map((h) => h.name);
     return [...new Set([...stored, ...declared])].sort();
   };
 
