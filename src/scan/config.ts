@@ -3,23 +3,11 @@
 // crash; the scan goes on without it.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { LoadedConfig, ScanException } from "./config-schema.js";
+
+export type { LoadedConfig, ScanException };
 
 export const CONFIG_FILE = ".nix-warden.yaml";
-
-/** One exception: a rule silenced for a path or option path, with a reason and an optional
- * expiry (YYYY-MM-DD). */
-export interface ScanException {
-  rule: string;
-  path?: string;
-  option?: string;
-  reason: string;
-  expires?: string;
-}
-
-export interface LoadedConfig {
-  exceptions: ScanException[];
-  errors: string[];
-}
 
 export async function loadProjectConfig(root: string): Promise<LoadedConfig> {
   let text: string;
@@ -30,5 +18,5 @@ export async function loadProjectConfig(root: string): Promise<LoadedConfig> {
     return { exceptions: [], errors: [`cannot read ${CONFIG_FILE}: ${(e as Error).message}`] };
   }
   const { parseProjectConfig } = await import("./config-schema.js");
-  return parseProjectConfig(text);
+  return parseProjectConfig(text, CONFIG_FILE);
 }

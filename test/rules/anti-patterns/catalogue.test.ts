@@ -85,14 +85,14 @@ describe("anti-pattern catalogue", () => {
     expect(message).toMatch(/anti_patterns\.0\.compliance\.cis/);
     expect(message).toMatch(/anti_patterns\.0\.compliance\.nist\.0/);
     expect(message).toMatch(/anti_patterns\.1\.severity/);
-    expect(() => parseCatalogue(JSON.stringify({ version: 1, anti_patterns: [entry, entry] }))).toThrow(/duplicate id mkif-constant/);
-    expect(() => parseCatalogue(JSON.stringify({ version: 1, anti_patterns: [{ ...entry, compliance: { cis: ["n/a"], nist: ["PR.PS-01"] } }] }))).toThrow(/n\/a: <justification>/);
+    expect(() => parseCatalogue(JSON.stringify({ version: 1, anti_patterns: [entry, entry] }), "x.yaml")).toThrow(/duplicate id mkif-constant/);
+    expect(() => parseCatalogue(JSON.stringify({ version: 1, anti_patterns: [{ ...entry, compliance: { cis: ["n/a"], nist: ["PR.PS-01"] } }] }), "x.yaml")).toThrow(/n\/a: <justification>/);
   });
 });
 
 describe("the catalogue the CLI reads", () => {
   it("is the validated YAML: the built JSON and the unvalidated fallback both equal what the schema makes of it", () => {
-    const validated = parseCatalogue(readFileSync(CATALOGUE_PATH, "utf8"));
+    const validated = parseCatalogue(readFileSync(CATALOGUE_PATH, "utf8"), CATALOGUE_PATH);
     expect(JSON.parse(readFileSync(CATALOGUE_JSON_PATH, "utf8"))).toEqual(validated);
     expect(catalogueFromYaml()).toEqual(validated);
     expect(loadCatalogue()).toEqual(validated);
