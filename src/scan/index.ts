@@ -14,6 +14,7 @@ import { loadProjectConfig } from "./config.js";
 import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
 import { globMatch } from "../text/glob.js";
 import { clearParseCache, loadRepository } from "./repo.js";
+import { diskSource, type RepoSource } from "./source.js";
 import { summarize } from "./score.js";
 import { applySuppressions } from "./suppress.js";
 
@@ -32,6 +33,8 @@ export interface ScanOptions {
   rules?: Rule[];
   /** "Today", for certificate expiry and exception expiry. */
   now?: Date;
+  /** Read the repository from here instead of the disk at `root` (a tree in memory, in tests). */
+  source?: RepoSource;
 }
 
 export interface ServiceInventoryEntry {
@@ -71,7 +74,8 @@ export async function runScan(options: ScanOptions): Promise<SecurityReport> {
 
 /** The scan, plus the text edits behind each finding's fix (what `remediate` applies). */
 export async function runScanWithFixes(options: ScanOptions): Promise<{ report: SecurityReport; edits: Map<string, TextEdit[]>; texts: Map<string, string> }> {
-  const root = resolve(options.root);
+  const source = options.source ?? diskSource(resolve(options.root));
+  const root = source.root;
   const rules = options.rules ?? ALL_RULES;
   const signal = options.signal;
   const progress = options.onProgress ?? (() => {});
@@ -79,9 +83,9 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   const now = options.now ?? new Date();
 
   progress({ stage: "discover", done: 0, total: 1 });
-  const repo = await loadRepository(root, { signal, onFile: (done, total) => progress({ stage: "read", done, total }) });
+  const repo = await loadRepository(root, { source, signal, onFile: (done, total) => progress({ stage: "read", done, total }) });
   errors.push(...repo.errors);
-  const config = await loadProjectConfig(root);
+  const config = await loadProjectConfig(source);
   for (const e of config.errors) errors.push({ source: "config", file: ".nix-warden.yaml", message: e });
   const { texts, nixFiles, otherFiles, contents, graph } = repo;
   const allHosts = graph.hosts.map((h) => h.name).sort();
