@@ -30,6 +30,19 @@ export interface RuleMeta {
   references: Reference[];
   /** The CIS Linux benchmark sections and NIST CSF 2.0 categories the rule serves. */
   compliance: { cis: string[]; nist: string[] };
+  /** Configurations it must report and look-alikes it must leave alone; the tests run each one
+   * through the rule (test/rules/examples.test.ts). */
+  examples?: RuleExamples;
+}
+
+/** One example: the text of `example.nix`, or a whole repository (relative path to contents). */
+export type RuleExample = string | Readonly<Record<string, string>>;
+
+export interface RuleExamples {
+  /** Each makes the rule report at least once. */
+  fire: RuleExample[];
+  /** Each looks like a problem but is not one: the rule stays silent. */
+  silent: RuleExample[];
 }
 
 export interface RuleFix {
