@@ -15,6 +15,7 @@ import { replaceNode } from "../../nix/edit.js";
 import { definitionsOf, effectiveValue, scoped, type Scope } from "../shared/scope.js";
 import { INERT_NOTE, methodsExclude, passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost, sshdPamModules, SSHD_KBD, SSHD_REFERENCES } from "./sshd.js";
 import type { Rule } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 function check(scope: Scope): void {
   const e = effectiveValue(definitionsOf(scope, ...SSHD_KBD));
@@ -58,6 +59,10 @@ function check(scope: Scope): void {
 
 export const sshKeyboardInteractive: Rule = {
   id: "ssh-keyboard-interactive",
+  examples: {
+    fire: [hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = false; services.openssh.settings.KbdInteractiveAuthentication = true; }\n`)],
+    silent: [hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = false; services.openssh.settings.KbdInteractiveAuthentication = false; }\n`)],
+  },
   name: "SSH keyboard-interactive authentication",
   category: "access",
   severity: "medium",

@@ -11,6 +11,7 @@ import { replaceNode } from "../../nix/edit.js";
 import { definitionsOf, effectiveValue, scoped, type Scope } from "../shared/scope.js";
 import { INERT_NOTE, passwordAuthentication, sshdDisabled, sshdEnabled, sshdFirewallClosed, sshdNotEnabledOnHost, SSHD_KBD, SSHD_REFERENCES } from "./sshd.js";
 import type { Rule, TextEdit } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 function check(scope: Scope): void {
   if (sshdDisabled(scope)) return;
@@ -62,6 +63,10 @@ function check(scope: Scope): void {
 
 export const sshPasswordAuthentication: Rule = {
   id: "ssh-password-authentication",
+  examples: {
+    fire: [hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = true; }\n`)],
+    silent: [hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = false; services.openssh.settings.KbdInteractiveAuthentication = false; }\n`)],
+  },
   name: "SSH password authentication",
   category: "access",
   severity: "high",

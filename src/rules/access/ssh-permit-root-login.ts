@@ -9,6 +9,7 @@ import { replaceNode } from "../../nix/edit.js";
 import { definitionsOf, effectiveValue, scoped, type Scope } from "../shared/scope.js";
 import { INERT_NOTE, passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost, SSHD_REFERENCES, SSHD_ROOT_LOGIN } from "./sshd.js";
 import type { Rule } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 function check(scope: Scope): void {
   const e = effectiveValue(definitionsOf(scope, ...SSHD_ROOT_LOGIN));
@@ -41,6 +42,10 @@ function check(scope: Scope): void {
 
 export const sshPermitRootLogin: Rule = {
   id: "ssh-permit-root-login",
+  examples: {
+    fire: [hostExample(`{ services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "yes"; }\n`)],
+    silent: [hostExample(`{ services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "prohibit-password"; }\n`)],
+  },
   name: "SSH root login with any method",
   category: "access",
   severity: "high",

@@ -17,6 +17,7 @@ import { cookString, logicalLines, sourceRange, INTERPOLATION } from "../shared/
 import { listOf, removeListElements } from "../shared/edits.js";
 import { doasLine, grantsRoot, sudoersLine } from "./sudoers.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 const SUDO_MODULES = ["security.sudo", "security.sudo-rs"];
 
@@ -198,6 +199,10 @@ function checkDoas(ctx: NixFileContext): void {
 
 export const sudoNopasswd: Rule = {
   id: "sudo-nopasswd",
+  examples: {
+    fire: [hostExample(`{ security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "NOPASSWD" ]; } ]; } ]; }\n`)],
+    silent: [hostExample(`{ security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "SETENV" ]; } ]; } ]; }\n`)],
+  },
   name: "Passwordless privilege escalation",
   category: "access",
   severity: "medium",
