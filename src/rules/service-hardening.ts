@@ -8,6 +8,7 @@ import { staticValue, isUnknownValue, type StaticValue } from "../nix/values.js"
 import { addBindings, indentUnit, lineIndent, setOf } from "../nix/edit.js";
 import type { SyntaxNode } from "../nix/syntax.js";
 import type { NixFileContext, Rule, TextEdit } from "./types.js";
+import { hostExample } from "./shared/examples.js";
 
 const exposureCache = new Map<string, SourcedOutcome>();
 const baselineCache = new Map<string, ReturnType<typeof hardeningBaseline>>();
@@ -140,6 +141,10 @@ function baselineEdits(svc: FoundService, settings: Record<string, string | bool
 
 export const serviceHardening: Rule = {
   id: "systemd-service-exposure",
+  examples: {
+    fire: [hostExample(`{ systemd.services.myapp = { wantedBy = [ "multi-user.target" ]; serviceConfig.ExecStart = "/run/current-system/sw/bin/myapp"; }; }\n`)],
+    silent: [hostExample(`{ systemd.services.myapp = { wantedBy = [ "multi-user.target" ]; serviceConfig = { ExecStart = "/run/current-system/sw/bin/myapp"; DynamicUser = true; ProtectSystem = "strict"; ProtectHome = true; PrivateTmp = true; PrivateDevices = true; PrivateNetwork = true; NoNewPrivileges = true; CapabilityBoundingSet = ""; RestrictAddressFamilies = "none"; ProtectKernelTunables = true; ProtectKernelModules = true; ProtectKernelLogs = true; ProtectControlGroups = true; ProtectClock = true; ProtectHostname = true; ProtectProc = "invisible"; ProcSubset = "pid"; RestrictNamespaces = true; LockPersonality = true; MemoryDenyWriteExecute = true; RestrictRealtime = true; RestrictSUIDSGID = true; SystemCallArchitectures = "native"; SystemCallFilter = [ "@system-service" "~@privileged" "~@resources" ]; UMask = "0077"; IPAddressDeny = "any"; DevicePolicy = "closed"; PrivateUsers = true; RemoveIPC = true; }; }; }\n`)],
+  },
   name: "systemd service without sandboxing",
   category: "service-hardening",
   severity: "medium",
