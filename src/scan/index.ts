@@ -15,6 +15,7 @@ import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
 import { globMatch } from "../text/glob.js";
 import { clearParseCache, loadRepository } from "./repo.js";
 import { diskSource, type RepoSource } from "./source.js";
+import { scoreServices } from "./exposure.js";
 import { summarize } from "./score.js";
 import { applySuppressions } from "./suppress.js";
 
@@ -255,15 +256,16 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     }
   }
 
-  // Rules that need external programs (systemd-analyze), all files at once.
+  // Rules over the whole repository, all files at once; what they need from outside (exposure
+  // scores from systemd-analyze) the scan computes for them.
   const inventory: { services: ServiceInventoryEntry[] } = { services: [] };
   for (const rule of rules) {
-    if (!rule.checkNixAsync) continue;
+    if (!rule.checkRepository) continue;
     progress({ stage: rule.id, done: 0, total: 1 });
     try {
-      await rule.checkNixAsync(usable, {
+      await rule.checkRepository(usable, {
         signal,
-        preferSystemd: !options.quick,
+        exposures: (services) => scoreServices(services, { preferSystemd: !options.quick, signal }),
         report: (ctx, r) => raw.push({ rule, report: r, site: siteFor(r.file ?? ctx.file, r.node) }),
         addService: (e) => {
           const host = hostsAt(e.file, e.node);

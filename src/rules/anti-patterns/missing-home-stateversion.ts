@@ -240,7 +240,7 @@ export const missingHomeStateVersion: Rule = {
     }
   },
 
-  async checkNixAsync(files, sink) {
+  checkRepository(files, sink) {
     const resolver = new ModuleResolver(files);
     for (const ctx of files) {
       for (const app of applications(ctx.parsed.root)) {

@@ -88,7 +88,7 @@ export const nestedWith: Rule = {
   },
 
   // File-opening chains, grouped across the repository.
-  async checkNixAsync(files, sink) {
+  checkRepository(files, sink) {
     const groups = new Map<string, Array<{ ctx: NixFileContext; chain: Chain }>>();
     for (const ctx of files) {
       for (const chain of chainsIn(ctx)) {

@@ -118,7 +118,7 @@ function reachedApplications(root: SyntaxNode, binding: SyntaxNode): App[] {
 export const readdirModuleDiscovery: Rule = {
   ...antiPatternMeta("readdir-module-discovery"),
 
-  async checkNixAsync(files, sink) {
+  checkRepository(files, sink) {
     // Most repositories list no directory at all: then there is nothing to follow.
     if (!files.some((f) => f.text.includes("readDir") || f.text.includes("listFilesRecursive"))) return;
     // 1. Directory listings, and the helpers they are in (to a fixpoint: helpers calling helpers).
