@@ -115,6 +115,29 @@ export function cycles(edges: Map<string, Set<string>>): string[][] {
   return found;
 }
 
+/** The imports that load code at run time: not `import type`, not `export type`, not imports whose
+ * every name is a type, not `typeof import()`. */
+export function valueImportsOf(file: string, text: string): string[] {
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const specs: string[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isImportDeclaration(n) && ts.isStringLiteral(n.moduleSpecifier)) {
+      const c = n.importClause;
+      const typeOnly = c && (c.isTypeOnly || (!c.name && c.namedBindings && ts.isNamedImports(c.namedBindings) && c.namedBindings.elements.length > 0 && c.namedBindings.elements.every((e) => e.isTypeOnly)));
+      if (!typeOnly) specs.push(n.moduleSpecifier.text);
+    } else if (ts.isExportDeclaration(n) && n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier)) {
+      if (!n.isTypeOnly) specs.push(n.moduleSpecifier.text);
+    } else if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword && n.arguments[0] && ts.isStringLiteral(n.arguments[0])) {
+      specs.push(n.arguments[0].text);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return specs
+    .filter((x) => x.startsWith("."))
+    .map((x) => relative(SRC, resolve(dirname(join(SRC, file)), x.replace(/\.js$/, ".ts"))).split(sep).join("/"));
+}
+
 const FILES = sourceFiles(SRC);
 const IMPORTS = FILES.flatMap((f) => importsOf(f, readFileSync(join(SRC, f), "utf8")));
 
@@ -165,6 +188,32 @@ describe("architecture (docs/architecture.md)", () => {
       if (a && b && a !== b) edges.set(a, (edges.get(a) ?? new Set()).add(b));
     }
     expect(cycles(edges)).toEqual([]);
+  });
+
+  it("rules are pure: no rule loads, however indirectly, code that runs programs or writes state", () => {
+    // What runs programs or touches the machine: system/ and the systemd-analyze runner.
+    const impure = (f: string) => f.startsWith("system/") || f === "exposure/analyze.ts";
+    const edges = new Map(FILES.map((f) => [f, valueImportsOf(f, readFileSync(join(SRC, f), "utf8")).filter((t) => !t.startsWith("../"))]));
+    const reaches = new Map<string, string[] | undefined>();
+    const pathTo = (f: string, seen = new Set<string>()): string[] | undefined => {
+      if (impure(f)) return [f];
+      if (reaches.has(f)) return reaches.get(f);
+      if (seen.has(f)) return undefined;
+      seen.add(f);
+      let found: string[] | undefined;
+      for (const t of edges.get(f) ?? []) {
+        const p = pathTo(t, seen);
+        if (p) {
+          found = [f, ...p];
+          break;
+        }
+      }
+      reaches.set(f, found);
+      return found;
+    };
+    const impureRules = FILES.filter((f) => partOf(f) === "rules").map((f) => pathTo(f)).filter((p): p is string[] => !!p).map((p) => p.join(" -> "));
+    expect(impureRules).toEqual([]);
+    expect(valueImportsOf("a/b.ts", 'import type { X } from "./x.js";\nimport { type Y } from "./y.js";\nimport { z } from "./z.js";\nexport type { W } from "./w.js";')).toEqual(["a/z.ts"]);
   });
 
   it("finds a loop and a wrong-way import when there is one", () => {
