@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { nixParse } from "../src/nix/compat.js";
+import { nixParse } from "../scripts/nix-compat.js";
 import { listNixFiles } from "../scripts/nix-files.js";
 
 interface Timing {

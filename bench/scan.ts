@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { nixParse } from "../src/nix/compat.js";
+import { nixParse } from "../scripts/nix-compat.js";
 import { listFiles } from "../src/scan/discover.js";
 import { runScan } from "../src/scan/index.js";
 

@@ -14,7 +14,7 @@ function writeJson(path: string, data: unknown): void {
 }
 
 try {
-  writeJson(CATALOGUE_JSON_PATH, parseCatalogue(readFileSync(CATALOGUE_PATH, "utf8")));
+  writeJson(CATALOGUE_JSON_PATH, parseCatalogue(readFileSync(CATALOGUE_PATH, "utf8"), CATALOGUE_PATH));
   writeJson(TRIGGERS_JSON_PATH, triggerSpecs(loadAgentDefinitions()));
 } catch (e) {
   console.error(`build: ${(e as Error).message}`);

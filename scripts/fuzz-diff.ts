@@ -7,10 +7,10 @@ import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { compareFile, nixParse } from "../src/nix/compat.js";
+import { compareFile, nixParse } from "./nix-compat.js";
 import { lex, tokenList } from "../src/nix/lexer.js";
 import { listNixFiles } from "./nix-files.js";
-import { mulberry32, mutate } from "../src/nix/mutate.js";
+import { mulberry32, mutate } from "./nix-mutate.js";
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({

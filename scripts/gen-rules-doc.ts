@@ -2,7 +2,7 @@
 // metadata (and the anti-pattern catalogue). test/docs.test.ts fails when it is out of date.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { renderRulesDoc } from "../src/rules/docs.js";
+import { renderRulesDoc } from "../src/report/rule-docs.js";
 import { ALL_RULES } from "../src/rules/index.js";
 import { PACKAGE_ROOT } from "../src/version.js";
 

@@ -4,7 +4,7 @@
 // sorted, how many differ (with the first difference of each), and whether both accept and reject
 // the same files (rejections: at the same line).
 import { parseArgs } from "node:util";
-import { compareFile, nixParse, type FileComparison } from "../src/nix/compat.js";
+import { compareFile, nixParse, type FileComparison } from "./nix-compat.js";
 import { listNixFiles } from "./nix-files.js";
 
 async function main(): Promise<number> {

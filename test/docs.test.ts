@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderSchemas } from "../src/report/json-schema.js";
-import { renderRulesDoc } from "../src/rules/docs.js";
+import { renderRulesDoc } from "../src/report/rule-docs.js";
 import { ALL_RULES } from "../src/rules/index.js";
 
 const DOCS = join(import.meta.dirname, "..", "docs");

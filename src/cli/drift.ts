@@ -50,7 +50,7 @@ root included), 3 the check could not run
 
 export async function run(argv: string[]): Promise<number> {
   // Several hosts over SSH: the fleet form (src/fleet/) takes over.
-  if (argv.some((a) => a === "--hosts" || a.startsWith("--hosts="))) return (await import("../fleet/cli.js")).run(argv);
+  if (argv.some((a) => a === "--hosts" || a.startsWith("--hosts="))) return (await import("./fleet.js")).run(argv);
   const { values } = parseCommandArgs(
     argv,
     {

@@ -6,7 +6,7 @@ import { applyPlan, planRemediation, recoverApplies, undoPlan, type ApplyResult,
 import { shellCommand, writePlanOutputs } from "../remediate/script.js";
 import { planDir } from "../remediate/store.js";
 import { ensureOwnDirectory } from "../system/state.js";
-import { escapeControls } from "../report/safe-text.js";
+import { escapeControls } from "../text/safe-text.js";
 import { DriftReport, FINDING_CATEGORIES, DRIFT_CATEGORIES } from "../report/schema.js";
 import { redactDiffSecrets } from "../scan/findings.js";
 import { EXIT_OK, EXIT_USAGE, UsageError, parseChoice, parseCommandArgs, parseSeverity } from "./args.js";

@@ -1,16 +1,9 @@
 // `nix-warden scan [PATH]`: the security scan of a NixOS configuration repository.
-import { mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { renderSarifJson } from "../report/sarif.js";
-import { renderSecurityMarkdown } from "../report/security-markdown.js";
-import { renderSecurityText } from "../report/security-text.js";
-import { writeRemediationPatches } from "../report/patches.js";
-import type { SecurityReport } from "../report/schema.js";
+import { resolve } from "node:path";
+import { render, writeOutputs } from "../report/outputs.js";
 import { atLeast } from "../report/severity.js";
-import { ALL_RULES } from "../rules/index.js";
 import { runScan } from "../scan/index.js";
 import { EXIT_FAIL_ON, EXIT_OK, parseChoice, parseCommandArgs, parseSeverity } from "./args.js";
-import { ruleDocs } from "../rules/docs.js";
 
 export const summary = "scan a NixOS configuration repository for security problems and anti-patterns";
 
@@ -54,48 +47,7 @@ export async function run(argv: string[]): Promise<number> {
   const report = await runScan({ root, hosts: values.host, severityThreshold: threshold, quick: values.quick });
   if (values.vulns) await (await import("../vulns/scan.js")).addVulnerabilities(report, { hosts: values.host, severityThreshold: threshold });
   if (values["output-dir"]) await writeOutputs(report, resolve(values["output-dir"]));
-  process.stdout.write(render(report, format, { verbose: values.verbose === true }));
+  process.stdout.write(render(report, format, { color: process.stdout.isTTY === true, verbose: values.verbose === true }));
   if (failOn && report.findings.some((f) => atLeast(f.severity, failOn))) return EXIT_FAIL_ON;
   return EXIT_OK;
-}
-
-/** A rule's name and generic fix, for report entries grouping findings worded differently. */
-const ruleInfo = (id: string) => {
-  const rule = ALL_RULES.find((r) => r.id === id);
-  return rule ? { name: rule.name, fix: rule.fix } : undefined;
-};
-
-export function render(report: SecurityReport, format: "text" | "json" | "markdown" | "sarif", opts: { verbose?: boolean } = {}): string {
-  switch (format) {
-    case "json":
-      return JSON.stringify(report, null, 2) + "\n";
-    case "markdown":
-      return renderSecurityMarkdown(report, { ruleInfo, verbose: opts.verbose });
-    case "sarif":
-      return renderSarifJson(report, { rules: ruleDocs(ALL_RULES) });
-    default:
-      return renderSecurityText(report, { color: process.stdout.isTTY === true, ruleInfo, verbose: opts.verbose });
-  }
-}
-
-export const OUTPUT_FORMATS = ["markdown", "json", "sarif", "patches"] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-
-/** Writes the report's files to `dir` (all formats unless told); returns the files written. */
-export async function writeOutputs(report: SecurityReport, dir: string, formats: readonly OutputFormat[] = OUTPUT_FORMATS): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
-  const written: string[] = [];
-  if (formats.includes("patches")) {
-    const patches = await writeRemediationPatches(report.findings, join(dir, "remediation-patches"), { safeties: ["auto", "review"] });
-    report.errors.push(...patches.errors);
-    written.push(join(dir, "remediation-patches"));
-  }
-  const out = async (name: string, text: string) => {
-    await writeFile(join(dir, name), text);
-    written.push(join(dir, name));
-  };
-  if (formats.includes("markdown")) await out("security-report.md", renderSecurityMarkdown(report, { ruleInfo, ...(formats.includes("patches") ? { patchDir: "remediation-patches" } : {}) }));
-  if (formats.includes("json")) await out("security-issues.json", JSON.stringify(report, null, 2) + "\n");
-  if (formats.includes("sarif")) await out("security.sarif", renderSarifJson(report, { rules: ruleDocs(ALL_RULES) }));
-  return written;
 }

@@ -280,4 +280,3 @@ export type { DriftItemX, DriftReportX } from "./model.js";
 export type { DeclaredState } from "./declared/schema.js";
 export type { ProbeName, ActualState } from "./probes/index.js";
 export { listHosts, evalDeclared } from "./declared/eval.js";
-export { runDriftDemo } from "./demo.js";

@@ -6,7 +6,7 @@
 import { appendFile, lstat, mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { isValidHostKey } from "../report/store.js";
+import { isValidHostKey } from "../report/host-key.js";
 import { SEVERITIES } from "../report/severity.js";
 import { ensureOwnDirectory, writeFileAtomic } from "../system/state.js";
 

@@ -4,8 +4,8 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { CallToolResult, LoggingLevel, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { RemediationApi } from "../remediate/api.js";
-import type { ReportStore } from "../report/store.js";
-import { PathArgumentError, type AllowedRoots } from "../system/roots.js";
+import type { ReportStore } from "./report-store.js";
+import { PathArgumentError, type AllowedRoots } from "./roots.js";
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 

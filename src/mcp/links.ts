@@ -1,5 +1,5 @@
 // URIs of the server's resources: reports per kind and host, and the rule catalogue.
-import type { ReportKind, StoredReport } from "../report/store.js";
+import type { ReportKind, StoredReport } from "./report-store.js";
 
 export const REPORTS_INDEX_URI = "nix-warden://reports";
 export const REPORT_TEMPLATE = "nix-warden://reports/{kind}/{host}/{report}";

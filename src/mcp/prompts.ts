@@ -5,12 +5,12 @@ import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 import { z } from "zod";
 import type { ServerContext } from "./context.js";
 import { loadPromptTemplates, renderForMcp } from "./prompt-templates.js";
-import { declaredHosts } from "./tools/list-hosts.js";
+import { repositoryHosts } from "../scan/host-list.js";
 
 export function registerPrompts(ctx: ServerContext): void {
   const hosts = async (value: string | undefined): Promise<string[]> => {
     await ctx.rootsReady();
-    const declared = (await declaredHosts(ctx.roots.primary())).hosts.map((h) => h.name);
+    const declared = (await repositoryHosts(ctx.roots.primary())).hosts.map((h) => h.name);
     const stored = (await ctx.store.hosts()).filter((h) => h !== "all" && h !== "unknown" && !h.includes("+"));
     return [...new Set([...declared, ...stored])].sort().filter((h) => h.startsWith(value ?? ""));
   };

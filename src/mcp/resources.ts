@@ -11,14 +11,14 @@ import type { DriftReportX } from "../drift/model.js";
 import type { SecurityReport } from "../report/schema.js";
 import { renderSecurityMarkdown } from "../report/security-markdown.js";
 import { HISTORY_RESOURCE, HISTORY_URI, historyResourceText } from "../history/resource.js";
-import { REPORT_KINDS, type ReportKind } from "../report/store.js";
-import { ruleHelpMarkdown } from "../rules/docs.js";
+import { REPORT_KINDS, type ReportKind } from "./report-store.js";
+import { ruleHelpMarkdown } from "../report/rule-docs.js";
 import { ALL_RULES } from "../rules/index.js";
 import { PACKAGE_ROOT } from "../version.js";
 import type { ServerContext } from "./context.js";
 import { CATALOGUE_URI, REPORTS_INDEX_URI, REPORT_TEMPLATE, RULE_TEMPLATE, reportLinks, reportUri, ruleUri } from "./links.js";
 import { PLAN_TEMPLATE, redactPlan } from "./plan-answer.js";
-import { declaredHosts } from "./tools/list-hosts.js";
+import { repositoryHosts } from "../scan/host-list.js";
 
 /** The anti-pattern catalogue file, when this build ships one. */
 export const ANTI_PATTERN_CATALOGUE = join(PACKAGE_ROOT, "src", "rules", "anti-patterns.yaml");
@@ -51,7 +51,7 @@ export function registerResources(ctx: ServerContext): void {
   const hostCandidates = async (kind?: string): Promise<string[]> => {
     await ctx.rootsReady();
     const stored = await store.hosts(REPORT_KINDS.includes(kind as ReportKind) ? (kind as ReportKind) : undefined);
-    const declared = (await declaredHosts(ctx.roots.primary())).hosts.map((h) => h.name);
+    const declared = (await repositoryHosts(ctx.roots.primary())).hosts.map((h) => h.name);
     return [...new Set([...stored, ...declared])].sort();
   };
 

@@ -4,8 +4,8 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { RootsListChangedNotificationSchema, type LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
 import { coreRemediation, type RemediationApi } from "../remediate/api.js";
-import { ReportStore } from "../report/store.js";
-import { AllowedRoots } from "../system/roots.js";
+import { ReportStore } from "./report-store.js";
+import { AllowedRoots } from "./roots.js";
 import { repoStateSubdir } from "../system/state.js";
 import { TOOL } from "../version.js";
 import type { ServerContext } from "./context.js";

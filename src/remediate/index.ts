@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { DriftReport, Finding, SecurityReport } from "../report/schema.js";
 import { runScanWithFixes } from "../scan/index.js";
-import type { TextEdit } from "../rules/types.js";
+import type { TextEdit } from "../text/edit.js";
 import { assemblePlan, sha256, type Plan, type PlanAction } from "./plan.js";
 import { selectFindings, type Selection } from "./select.js";
 import { savePlan } from "./store.js";

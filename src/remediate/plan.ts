@@ -5,8 +5,8 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { FixSafety } from "../report/schema.js";
-import type { TextEdit } from "../rules/types.js";
-import { applyEdits, unifiedDiff } from "./diff.js";
+import type { TextEdit } from "../text/edit.js";
+import { applyEdits, unifiedDiff } from "../text/diff.js";
 
 export const PlanEdit = z.object({ file: z.string(), start: z.number().int(), end: z.number().int(), text: z.string() });
 

@@ -2,7 +2,7 @@
 // remediation-script.sh (its system commands, each quoted safely and commented with what it fixes).
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { escapeControls, shellWord } from "../report/safe-text.js";
+import { escapeControls, shellWord } from "../text/safe-text.js";
 import type { Plan } from "./plan.js";
 
 /** Quote one argument for bash: bare when plainly safe, else single-quoted, and as `$'…'` with

@@ -2,7 +2,7 @@
 // removes and adds, and the command that deploys a fix. Pure functions over the report.
 import { detectSecrets } from "../secrets/detect.js";
 import { redactAll } from "../secrets/redact.js";
-import { gitUnquotePath } from "./safe-text.js";
+import { gitUnquotePath } from "../text/safe-text.js";
 import type { Finding, SecurityReport } from "./schema.js";
 import { SEVERITIES, SEVERITY_RANK, type Severity } from "./severity.js";
 

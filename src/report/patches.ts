@@ -6,7 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, open, readdir, realpath, rename, rm } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { INVALID_PATH, parseUnifiedDiff, patchContainsSecret, sortFindings } from "./format.js";
-import { escapeControls } from "./safe-text.js";
+import { escapeControls } from "../text/safe-text.js";
 import type { Finding, FixSafety, ReportError } from "./schema.js";
 
 export interface PlannedPatch {

@@ -20,7 +20,7 @@ import {
   type RuleInfo,
 } from "./format.js";
 import { planPatches, withheldPatches } from "./patches.js";
-import { escapeControls } from "./safe-text.js";
+import { escapeControls } from "../text/safe-text.js";
 import type { Finding, SecurityReport } from "./schema.js";
 
 export interface MarkdownOptions {

@@ -16,7 +16,7 @@ import {
   type FindingGroup,
   type RuleInfo,
 } from "./format.js";
-import { escapeControls } from "./safe-text.js";
+import { escapeControls } from "../text/safe-text.js";
 import type { SecurityReport, Severity } from "./schema.js";
 
 export interface TextOptions {

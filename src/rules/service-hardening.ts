@@ -2,17 +2,19 @@
 // exposure score `systemd-analyze security --offline=yes` gives the unit NixOS generates from it
 // (the real tool when installed, else the built-in scorer with the same numbers). Services running
 // as root with no sandboxing are high, exposed ones medium; the fix adds a sound baseline.
-import { baselineToNix, exposureForMany, formatExposure, hardeningBaseline, type BaselineValue, type NixServiceDef, type NixValue, type SourcedOutcome } from "../exposure/index.js";
+import { baselineToNix, hardeningBaseline, type BaselineValue } from "../exposure/baseline.js";
+import { formatExposure } from "../exposure/score.js";
+import type { NixServiceDef, NixValue } from "../exposure/unit.js";
 import { serviceSurface, type SurfaceVerdict } from "../exposure/surface.js";
 import { calleeName, flattenApply, unparen, type OptionDefinition } from "../nix/options.js";
 import { StaticEvaluator, isAttrs, isEvalUnknown, type EvalValue } from "../nix/static-eval.js";
 import { staticValue, isUnknownValue, type StaticValue } from "../nix/values.js";
-import { setOf } from "../remediate/edit.js";
+import { setOf } from "../nix/edit.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { serviceConfigEdits } from "./shared/service-edits.js";
 import type { NixFileContext, Rule, TextEdit } from "./types.js";
+import { hostExample } from "./shared/examples.js";
 
-const exposureCache = new Map<string, SourcedOutcome>();
 const baselineCache = new Map<string, ReturnType<typeof hardeningBaseline>>();
 
 interface FoundService {
@@ -228,6 +230,10 @@ function severityOf(svc: FoundService, exposure: number): Severity {
 
 export const serviceHardening: Rule = {
   id: "systemd-service-exposure",
+  examples: {
+    fire: [hostExample(`{ systemd.services.myapp = { wantedBy = [ "multi-user.target" ]; serviceConfig.ExecStart = "/run/current-system/sw/bin/myapp"; }; }\n`)],
+    silent: [hostExample(`{ systemd.services.myapp = { wantedBy = [ "multi-user.target" ]; serviceConfig = { ExecStart = "/run/current-system/sw/bin/myapp"; DynamicUser = true; ProtectSystem = "strict"; ProtectHome = true; PrivateTmp = true; PrivateDevices = true; PrivateNetwork = true; NoNewPrivileges = true; CapabilityBoundingSet = ""; RestrictAddressFamilies = "none"; ProtectKernelTunables = true; ProtectKernelModules = true; ProtectKernelLogs = true; ProtectControlGroups = true; ProtectClock = true; ProtectHostname = true; ProtectProc = "invisible"; ProcSubset = "pid"; RestrictNamespaces = true; LockPersonality = true; MemoryDenyWriteExecute = true; RestrictRealtime = true; RestrictSUIDSGID = true; SystemCallArchitectures = "native"; SystemCallFilter = [ "@system-service" "~@privileged" "~@resources" ]; UMask = "0077"; IPAddressDeny = "any"; DevicePolicy = "closed"; PrivateUsers = true; RemoveIPC = true; }; }; }\n`)],
+  },
   name: "systemd service without sandboxing",
   category: "service-hardening",
   severity: "medium",
@@ -241,27 +247,12 @@ export const serviceHardening: Rule = {
   ],
   compliance: { cis: ["1.6 Mandatory Access Control", "5.4 User Accounts and Environment"], nist: ["PR.PS-01", "PR.AA-05"] },
 
-  async checkNixAsync(files, sink) {
+  // The scores come from the scan (sink.exposures): this rule runs no program.
+  async checkRepository(files, sink) {
     const byFile = new Map(files.map((f) => [f.file, f]));
     const services = files.flatMap((ctx) => servicesIn(ctx, (f) => byFile.get(f)));
     if (services.length === 0) return;
-    // Scores depend only on the service's definition: a repeated scan scores only what changed.
-    const keys = services.map((s) => JSON.stringify([sink.preferSystemd, s.name, s.def]));
-    const todo = services.filter((_, i) => !exposureCache.has(keys[i]!));
-    const failed = new Map<FoundService, SourcedOutcome>();
-    if (todo.length) {
-      const fresh = await exposureForMany(
-        todo.map((s) => ({ name: s.name, def: s.def })),
-        { preferSystemd: sink.preferSystemd, signal: sink.signal },
-      );
-      todo.forEach((s, i) => {
-        const o = fresh[i]!;
-        // Failures (a cancelled or broken run) are not remembered.
-        if (o.ok) exposureCache.set(JSON.stringify([sink.preferSystemd, s.name, s.def]), o);
-        else failed.set(s, o);
-      });
-    }
-    const outcomes = services.map((s, i) => exposureCache.get(keys[i]!) ?? failed.get(s)!);
+    const outcomes = await sink.exposures(services.map((s) => ({ name: s.name, def: s.def })));
     services.forEach((svc, i) => {
       const o = outcomes[i]!;
       const anchorNode = svc.anchor.attrpath ?? svc.anchor.binding;

@@ -6,6 +6,11 @@ import type { OptionDefinition, OptionIndex } from "../nix/options.js";
 import type { ParsedNix } from "../nix/index.js";
 import type { SyntaxNode } from "../nix/syntax.js";
 import type { FindingCategory, FixSafety, Severity } from "../report/schema.js";
+import type { NixServiceDef } from "../exposure/unit.js";
+import type { SourcedOutcome } from "../exposure/analyze.js";
+import type { TextEdit } from "../text/edit.js";
+
+export type { TextEdit };
 
 export interface Reference {
   title: string;
@@ -27,14 +32,19 @@ export interface RuleMeta {
   references: Reference[];
   /** The CIS Linux benchmark sections and NIST CSF 2.0 categories the rule serves. */
   compliance: { cis: string[]; nist: string[] };
+  /** Configurations it must report and look-alikes it must leave alone; the tests run each one
+   * through the rule (test/rules/examples.test.ts). */
+  examples?: RuleExamples;
 }
 
-/** A change to one file: replace [start, end) with `text`. Offsets are into the file's text. */
-export interface TextEdit {
-  file: string;
-  start: number;
-  end: number;
-  text: string;
+/** One example: the text of `example.nix`, or a whole repository (relative path to contents). */
+export type RuleExample = string | Readonly<Record<string, string>>;
+
+export interface RuleExamples {
+  /** Each makes the rule report at least once. */
+  fire: RuleExample[];
+  /** Each looks like a problem but is not one: the rule stays silent. */
+  silent: RuleExample[];
 }
 
 export interface RuleFix {
@@ -137,11 +147,12 @@ export interface HostContext {
   report(r: RuleReport & { file: string }): void;
 }
 
-/** What an asynchronous rule reports into. */
-export interface AsyncRuleSink {
+/** What a whole-repository check reports into, and what the scan computes for it. */
+export interface RepositorySink {
   signal?: AbortSignal;
-  /** Use systemd-analyze when installed (false in quick mode). */
-  preferSystemd: boolean;
+  /** The systemd exposure scores of services, computed by the scan (systemd-analyze when installed
+   * and not in quick mode, else the built-in scorer), in the order asked. Rules never run programs. */
+  exposures(services: ReadonlyArray<{ name: string; def: NixServiceDef }>): Promise<SourcedOutcome[]>;
   report(ctx: NixFileContext, r: RuleReport): void;
   /** A service for the report's inventory. */
   addService(entry: { name: string; file: string; line: number; node: SyntaxNode; exposure: number; verdict: string }): void;
@@ -155,6 +166,7 @@ export interface Rule extends RuleMeta {
    * (secrets), so a syntax error does not hide them. */
   checkUnparsedNix?(ctx: TextFileContext): void;
   checkHost?(ctx: HostContext): void;
-  /** Async checks (e.g. running systemd-analyze) get the whole scan's files at once. */
-  checkNixAsync?(files: NixFileContext[], sink: AsyncRuleSink): Promise<void>;
+  /** Checks across files get the whole scan's files at once (asynchronous only to wait for what
+   * the scan computes for them, like exposure scores). */
+  checkRepository?(files: NixFileContext[], sink: RepositorySink): void | Promise<void>;
 }

@@ -5,7 +5,6 @@
 // exists to exercise constructs: a module-system test declares undocumented options and writes
 // `mkIf c true` on purpose, so code-quality findings there are noise; security findings stay, at
 // low severity, with a note that says which kind of test it is.
-import type { RawFinding } from "./findings.js";
 
 /** Where a finding's code runs, when it is not a host's configuration. */
 export type TestContext = "vm-test" | "test-file";
@@ -32,6 +31,14 @@ const CODE_QUALITY_CATEGORY = "anti-pattern";
  * otherwise (hundreds in a module-system library). */
 const PER_FILE_IN_LIBRARY = new Set(["mkoption-without-description"]);
 
+/** What the policy reads of a raw finding (the scan's RawFinding; structural, so that this module
+ * and findings.ts do not import each other). */
+export interface ContextFinding {
+  rule: { id: string; category: string };
+  site: { file: string; test?: TestContext };
+  report: { file?: string; optionPath?: string; node?: { text: string }; key?: string; message: string };
+}
+
 export interface RepositoryKind {
   /** No host is declared: the repository is a library of Nix code. */
   library: boolean;
@@ -41,10 +48,10 @@ export interface RepositoryKind {
  * Applies the context policy to what rules reported: code-quality findings in test code are
  * dropped; in a library, documentation lints are merged into one per file naming what they found.
  */
-export function applyContextPolicy(raw: RawFinding[], repo: RepositoryKind): RawFinding[] {
+export function applyContextPolicy<T extends ContextFinding>(raw: T[], repo: RepositoryKind): T[] {
   const kept = raw.filter((r) => !(r.site.test && r.rule.category === CODE_QUALITY_CATEGORY));
   if (!repo.library) return kept;
-  const merged = new Map<string, RawFinding[]>();
+  const merged = new Map<string, T[]>();
   for (const r of kept) {
     if (!PER_FILE_IN_LIBRARY.has(r.rule.id)) continue;
     const key = `${r.rule.id}\0${r.report.file ?? r.site.file}`;
@@ -53,8 +60,8 @@ export function applyContextPolicy(raw: RawFinding[], repo: RepositoryKind): Raw
     else merged.set(key, [r]);
   }
   // The first of a group stands for it, in its place; raw findings are cached, so it is copied.
-  const standIn = new Map<RawFinding, RawFinding>();
-  const mergedAway = new Set<RawFinding>();
+  const standIn = new Map<T, T>();
+  const mergedAway = new Set<T>();
   for (const group of merged.values()) {
     if (group.length < 2) continue;
     const first = group[0]!;
@@ -68,7 +75,7 @@ export function applyContextPolicy(raw: RawFinding[], repo: RepositoryKind): Raw
         key: "per-file",
         message: `${group.length} options in this file are declared without a description (${shown}): what they control and what their values mean are documented nowhere.`,
       },
-    });
+    } as T);
     for (const r of group.slice(1)) mergedAway.add(r);
   }
   return kept.filter((r) => !mergedAway.has(r)).map((r) => standIn.get(r) ?? r);

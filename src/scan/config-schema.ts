@@ -2,7 +2,6 @@
 // are then needed, and most scans do without them.
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { CONFIG_FILE, type LoadedConfig } from "./config.js";
 
 const DateLike = z.union([z.string(), z.date()]).transform((v, ctx) => {
   const d = v instanceof Date ? v : new Date(v);
@@ -13,7 +12,7 @@ const DateLike = z.union([z.string(), z.date()]).transform((v, ctx) => {
   return d.toISOString().slice(0, 10);
 });
 
-const ScanException = z
+const ScanExceptionSchema = z
   .object({
     rule: z.string().min(1),
     path: z.string().optional(),
@@ -25,21 +24,37 @@ const ScanException = z
 
 const ProjectConfig = z
   .object({
-    exceptions: z.array(ScanException).default([]),
+    exceptions: z.array(ScanExceptionSchema).default([]),
   })
   .passthrough();
 
-export function parseProjectConfig(text: string): LoadedConfig {
+/** One exception: a rule silenced for a path or option path, with a reason and an optional
+ * expiry (YYYY-MM-DD). */
+export interface ScanException {
+  rule: string;
+  path?: string;
+  option?: string;
+  reason: string;
+  expires?: string;
+}
+
+export interface LoadedConfig {
+  exceptions: ScanException[];
+  errors: string[];
+}
+
+/** Parse the config file's text; `source` names it in error messages. */
+export function parseProjectConfig(text: string, source: string): LoadedConfig {
   let data: unknown;
   try {
     data = parseYaml(text) ?? {};
   } catch (e) {
-    return { exceptions: [], errors: [`${CONFIG_FILE} is not valid YAML: ${(e as Error).message.split("\n")[0]}`] };
+    return { exceptions: [], errors: [`${source} is not valid YAML: ${(e as Error).message.split("\n")[0]}`] };
   }
   const parsed = ProjectConfig.safeParse(data);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`).join("; ");
-    return { exceptions: [], errors: [`${CONFIG_FILE}: ${issues}`] };
+    return { exceptions: [], errors: [`${source}: ${issues}`] };
   }
   return { exceptions: parsed.data.exceptions, errors: [] };
 }

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import type { Finding } from "../report/schema.js";
 import { LineIndex, type SyntaxNode } from "../nix/syntax.js";
-import { applyEdits, unifiedDiff } from "../remediate/diff.js";
+import { applyEdits, unifiedDiff } from "../text/diff.js";
 import type { Rule, RuleReport, TextEdit } from "../rules/types.js";
 import { detectSecrets, redactAll, type SecretMatch } from "../secrets/index.js";
 import { testNote, type TestContext } from "./classify.js";

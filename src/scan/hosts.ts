@@ -6,8 +6,8 @@
 // every module's imports and the files it refers to, transitively, with paths built from the
 // host's specialArgs (`./${hostname}`) filled in per host. No evaluation, so nothing is fetched and
 // nothing runs.
-import { existsSync, statSync } from "node:fs";
-import { dirname, join, normalize, posix } from "node:path";
+import { dirname, normalize, posix } from "node:path";
+import { diskSource } from "./source.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
 
@@ -108,20 +108,23 @@ function pathValue(node: SyntaxNode, env: Env | undefined, baseDir: string): str
   return posix.normalize(posix.join(baseDir, out));
 }
 
+/** What a path relative to the root names: the repository on disk (its root), or a source's
+ * `kind` (scan/source.ts). */
+export type PathKinds = string | ((rel: string) => "file" | "directory" | undefined);
+
+function kindsOf(root: PathKinds): (rel: string) => "file" | "directory" | undefined {
+  return typeof root === "string" ? diskSource(root).kind : root;
+}
+
 /** A local path reference to a Nix module: a .nix file, or a directory with default.nix. */
-export function resolveModuleFile(root: string, rel: string): string | undefined {
+export function resolveModuleFile(root: PathKinds, rel: string): string | undefined {
   if (rel.startsWith("..")) return undefined;
-  const abs = join(root, rel);
-  try {
-    const st = statSync(abs);
-    if (st.isDirectory()) {
-      const def = posix.join(rel, "default.nix");
-      return existsSync(join(root, def)) ? def : undefined;
-    }
-    return st.isFile() ? normalize(rel).split("\\").join("/") : undefined;
-  } catch {
-    return undefined;
+  const kind = kindsOf(root)(rel);
+  if (kind === "directory") {
+    const def = posix.join(rel, "default.nix");
+    return kindsOf(root)(def) !== undefined ? def : undefined;
   }
+  return kind === "file" ? normalize(rel).split("\\").join("/") : undefined;
 }
 
 /** Other Nix files of the repository, for helpers defined in another file (`libx = import ./lib
@@ -587,7 +590,7 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
  * The host graph: each host's files, closed over module references. `references` gives what a
  * module file refers to (computed by the scan from its parsed tree).
  */
-export function buildHostGraph(root: string, declared: DeclaredHost[], references: ReferencesOf, hostPaths: (file: string) => readonly SyntaxNode[] = () => []): HostGraph {
+export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], references: ReferencesOf, hostPaths: (file: string) => readonly SyntaxNode[] = () => []): HostGraph {
   const hosts: HostDeclaration[] = [];
   const byFile = new Map<string, Set<string>>();
   const declarationFiles = new Set(declared.filter((h) => h.source === "flake").map((h) => h.file));
@@ -676,7 +679,7 @@ function hostPathValue(node: SyntaxNode, env: Env, dir: string): string | undefi
 
 /** Local files a module refers to: every path literal that names an existing file or module
  * directory inside the root (imports, `import ./x.nix`, `readFile ./secret`, `./script.sh`). */
-export function moduleReferences(root: string, file: string, tree: SyntaxNode): string[] {
+export function moduleReferences(root: PathKinds, file: string, tree: SyntaxNode): string[] {
   const dir = dirname(file) === "." ? "" : dirname(file);
   const out = new Set<string>();
   // Paths inside a path's interpolation (`./a/${./b}`) are part of it, not references.

@@ -13,9 +13,11 @@ import { TOOL } from "../version.js";
 import { loadProjectConfig } from "./config.js";
 import { applyContextPolicy, isTestPath, type TestContext } from "./classify.js";
 import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
-import { globMatch } from "./glob.js";
+import { globMatch } from "../text/glob.js";
 import { withDeadline } from "../nix/deadline.js";
 import { budgetError, clearParseCache, DEFAULT_FILE_BUDGET_MS, eventLoopBreather, loadRepository } from "./repo.js";
+import { diskSource, type RepoSource } from "./source.js";
+import { scoreServices } from "./exposure.js";
 import { summarize } from "./score.js";
 import { applySuppressions } from "./suppress.js";
 
@@ -37,6 +39,8 @@ export interface ScanOptions {
   /** Time allowed for parsing one file, and again for running the rules on it, in milliseconds
    * (default 10 s). Past it the file gets an error entry ("took longer than …; skipped"). */
   fileBudgetMs?: number;
+  /** Read the repository from here instead of the disk at `root` (a tree in memory, in tests). */
+  source?: RepoSource;
 }
 
 export interface ServiceInventoryEntry {
@@ -95,7 +99,8 @@ export async function runScan(options: ScanOptions): Promise<SecurityReport> {
 
 /** The scan, plus the text edits behind each finding's fix (what `remediate` applies). */
 export async function runScanWithFixes(options: ScanOptions): Promise<{ report: SecurityReport; edits: Map<string, TextEdit[]>; texts: Map<string, string> }> {
-  const root = resolve(options.root);
+  const source = options.source ?? diskSource(resolve(options.root));
+  const root = source.root;
   const rules = options.rules ?? ALL_RULES;
   const signal = options.signal;
   const progress = options.onProgress ?? (() => {});
@@ -105,9 +110,9 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   const breathe = eventLoopBreather();
 
   progress({ stage: "discover", done: 0, total: 1 });
-  const repo = await loadRepository(root, { signal, fileBudgetMs: options.fileBudgetMs, onFile: (done, total) => progress({ stage: "read", done, total }) });
+  const repo = await loadRepository(root, { source, signal, fileBudgetMs: options.fileBudgetMs, onFile: (done, total) => progress({ stage: "read", done, total }) });
   errors.push(...repo.errors);
-  const config = await loadProjectConfig(root);
+  const config = await loadProjectConfig(source);
   for (const e of config.errors) errors.push({ source: "config", file: ".nix-warden.yaml", message: e });
   const { texts, nixFiles, otherFiles, contents, graph } = repo;
   const allHosts = graph.hosts.map((h) => h.name).sort();
@@ -308,15 +313,16 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     }
   }
 
-  // Rules that need external programs (systemd-analyze), all files at once.
+  // Rules over the whole repository, all files at once; what they need from outside (exposure
+  // scores from systemd-analyze) the scan computes for them.
   const inventory: { services: ServiceInventoryEntry[] } = { services: [] };
   for (const rule of rules) {
-    if (!rule.checkNixAsync) continue;
+    if (!rule.checkRepository) continue;
     progress({ stage: rule.id, done: 0, total: 1 });
     try {
-      await rule.checkNixAsync(usable, {
+      await rule.checkRepository(usable, {
         signal,
-        preferSystemd: !options.quick,
+        exposures: (services) => scoreServices(services, { preferSystemd: !options.quick, signal }),
         report: (ctx, r) => raw.push({ rule, report: r, site: siteFor(r.file ?? ctx.file, r.node) }),
         addService: (e) => {
           const host = hostsAt(e.file, e.node);

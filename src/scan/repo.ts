@@ -2,15 +2,15 @@
 // content), and attribute files to hosts. Shared by the scan and by remediate (which needs to know
 // where each host's settings live).
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { DeadlineExceeded, withDeadline } from "../nix/deadline.js";
 import { parseNix, type ParsedNix } from "../nix/index.js";
 import { buildOptionIndex, type OptionIndex } from "../nix/options.js";
 import type { ReportError } from "../report/schema.js";
-import { isBinary, listFiles, type Discovery, type FileStamp } from "./discover.js";
+import { isBinary, type Discovery, type FileStamp } from "./discover.js";
 import { buildHostGraph, declaredHosts, directoryHosts, hostDependentPaths, moduleReferences, type DeclaredHost, type HostGraph } from "./hosts.js";
 import type { SyntaxNode } from "../nix/syntax.js";
+import { diskSource, type RepoSource } from "./source.js";
 
 // Hosts a file declares, per tree: valid while the file list and the trees of the other files it
 // read (helpers imported from ./lib) are the same.
@@ -82,13 +82,14 @@ function hashOf(content: Buffer | string): string {
 
 export async function loadRepository(
   root: string,
-  options: { signal?: AbortSignal; onFile?: (done: number, total: number) => void; fileBudgetMs?: number } = {},
+  options: { signal?: AbortSignal; onFile?: (done: number, total: number) => void; fileBudgetMs?: number; source?: RepoSource } = {},
 ): Promise<Repository> {
   const { signal } = options;
+  const source = options.source ?? diskSource(root);
   const budgetMs = options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS;
   const breathe = eventLoopBreather();
   const errors: ReportError[] = [];
-  const discovery = await listFiles(root, { signal });
+  const discovery = await source.list({ signal });
   // Broken links are often many (links into a home directory that is not here): one entry for all.
   const broken = discovery.skipped.filter((s) => s.reason === "broken symbolic link");
   for (const s of discovery.skipped) if (s.reason !== "broken symbolic link") errors.push({ source: "discovery", file: s.file, message: `skipped: ${s.reason}` });
@@ -114,7 +115,7 @@ export async function loadRepository(
       else {
         // Synchronous reads: hundreds of small files read in sequence, each awaited through the
         // thread pool, spend most of their time waiting; read directly they take milliseconds.
-        content = readFileSync(abs);
+        content = source.read(file);
         entry = { stamp: stamp ?? "", content };
         if (stamp) contentCache.set(abs, entry);
       }
@@ -130,14 +131,14 @@ export async function loadRepository(
       }
       const text = (entry!.text ??= content.toString("utf8"));
       const hash = (entry!.hash ??= hashOf(content));
-      const key = `${hash}\0${root}\0${file}`;
+      const key = `${hash}\0${source.cacheKey}\0${file}`;
       let pf = parseCache.get(key);
       if (!pf) {
         try {
           pf = withDeadline(budgetMs, () => {
             const parsed = parseNix(text, { path: join(root, file) });
             const index = buildOptionIndex(parsed.root);
-            return { hash, text, parsed, index, references: moduleReferences(root, file, parsed.root), hostPaths: hostDependentPaths(parsed.root) };
+            return { hash, text, parsed, index, references: moduleReferences(source.kind, file, parsed.root), hostPaths: hostDependentPaths(parsed.root) };
           });
         } catch (e) {
           const message = budgetError(e);
@@ -198,7 +199,7 @@ export async function loadRepository(
   const unique = [...named.values()];
   const hosts = unique.length ? unique : directoryHosts([...nixFiles.keys()], (f) => (nixFiles.get(f)?.parsed.error ? undefined : nixFiles.get(f)?.parsed.root));
   const graph = buildHostGraph(
-    root,
+    source.kind,
     hosts,
     (f) => nixFiles.get(f)?.references ?? [],
     (f) => nixFiles.get(f)?.hostPaths ?? [],

@@ -5,7 +5,7 @@
 // suppresses, and the report says so.
 import type { Finding, ReportError } from "../report/schema.js";
 import type { ScanException } from "./config.js";
-import { globMatch } from "./glob.js";
+import { globMatch } from "../text/glob.js";
 
 export interface Suppressed extends Finding {
   suppressedBy: { kind: "config" | "inline"; reason: string; file?: string; line?: number; expires?: string };

@@ -10,6 +10,7 @@ import { parseFlakeRef } from "../drift/declared/flake-ref.js";
 import type { Finding, ReportError } from "../report/schema.js";
 import { SEVERITIES } from "../report/severity.js";
 import { loadProjectConfig } from "../scan/config.js";
+import { diskSource } from "../scan/source.js";
 import { applySuppressions, type Suppressed } from "../scan/suppress.js";
 import { TOOL } from "../version.js";
 import { ageDays, loadCache, type CacheLoad } from "./cache.js";
@@ -235,7 +236,7 @@ export async function runVulns(options: VulnsOptions): Promise<VulnReport> {
   }
 
   // .nix-warden.yaml exceptions (rule vulnerable-package; option `packages.<pname>`; path = the finding's file).
-  const config = await loadProjectConfig(repoRoot);
+  const config = await loadProjectConfig(diskSource(repoRoot));
   for (const e of config.errors) errors.push({ source: "config", file: ".nix-warden.yaml", message: e });
   const sup = applySuppressions(findings, config.exceptions, () => undefined, today);
   errors.push(...sup.errors);

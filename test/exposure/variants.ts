@@ -3,7 +3,7 @@
 // invalid values, every boolean spelling NixOS produces or users write) and combinations drawn with
 // a seeded PRNG. Values are Nix values, rendered through the same NixOS conversion as in production.
 import type { NixServiceDef, NixValue } from "../../src/exposure/unit.js";
-import { mulberry32 } from "../../src/nix/mutate.js";
+import { mulberry32 } from "../../scripts/nix-mutate.js";
 
 const BOOLS: NixValue[] = [true, false, "yes", "no", "1", "0", "on", "off", "TRUE", "y", "", "maybe", null, 1, 0];
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canonicalizeShow, compareFile, nixParse, type FileComparison } from "../../src/nix/compat.js";
+import { canonicalizeShow, compareFile, nixParse, type FileComparison } from "../../scripts/nix-compat.js";
 import { ACCEPT, REJECT } from "../fixtures/nix-parse/snippets.js";
 import { nixAvailable } from "../helpers/nix.js";
 

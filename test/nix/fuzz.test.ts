@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lex, tokenList } from "../../src/nix/lexer.js";
-import { mulberry32, mutate } from "../../src/nix/mutate.js";
+import { mulberry32, mutate } from "../../scripts/nix-mutate.js";
 import { parseNix, showParsed } from "../../src/nix/index.js";
 import { buildOptionIndex } from "../../src/nix/options.js";
 import { listFiles } from "../../src/scan/discover.js";

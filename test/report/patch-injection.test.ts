@@ -10,11 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseUnifiedDiff } from "../../src/report/format.js";
-import { diffHeaders, escapeControls, gitQuotePath, gitUnquotePath, shellWord } from "../../src/report/safe-text.js";
+import { diffHeaders, escapeControls, gitQuotePath, gitUnquotePath, shellWord } from "../../src/text/safe-text.js";
 import { item, revert } from "../../src/drift/compare/common.js";
 import { summarize } from "../../src/drift/index.js";
 import { renderScript } from "../../src/drift/render/script.js";
-import { unifiedDiff } from "../../src/remediate/diff.js";
+import { unifiedDiff } from "../../src/text/diff.js";
 import { renderPlanScript } from "../../src/remediate/script.js";
 import { cli } from "../helpers/cli.js";
 

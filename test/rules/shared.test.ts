@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { parseNix } from "../../src/nix/index.js";
 import { buildOptionIndex } from "../../src/nix/options.js";
-import { applyEdits } from "../../src/remediate/diff.js";
+import { applyEdits } from "../../src/text/diff.js";
 import { cookString, INTERPOLATION, logicalLines, sourceRange, sourceSpan, stringLines } from "../../src/rules/shared/string-lines.js";
 import { effectiveValue, priorityOf, type ScopedDef } from "../../src/rules/shared/scope.js";
 import { listOf, removeListElements } from "../../src/rules/shared/edits.js";

@@ -2,7 +2,7 @@
 // scanners, GitHub push protection). Each has the issuer's real format; values come from a seeded
 // generator so a failing case reproduces.
 import { createHmac, generateKeyPairSync } from "node:crypto";
-import { mulberry32 } from "../../src/nix/mutate.js";
+import { mulberry32 } from "../../scripts/nix-mutate.js";
 
 export const B62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 export const B64URL = B62 + "_-";

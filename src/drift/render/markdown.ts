@@ -2,7 +2,7 @@
 // recommended actions in order.
 import { DRIFT_CATEGORIES, SEVERITIES } from "../../report/schema.js";
 import type { DriftItemX, DriftReportX } from "../model.js";
-import { escapeControls } from "../../report/safe-text.js";
+import { escapeControls } from "../../text/safe-text.js";
 import { shellCommand } from "./shell.js";
 
 /** Markdown text from names and values on the machine: control characters shown as escapes

@@ -1,7 +1,7 @@
 // Quoting for bash: every argument becomes one word, exactly as given, whatever it holds (spaces,
 // quotes, $, backticks, globs; control characters such as a newline or ESC are written as \xHH in
 // $'…' so the script holds none raw). A leading dash is left to the command's `--`.
-import { escapeControls, shellWord } from "../../report/safe-text.js";
+import { escapeControls, shellWord } from "../../text/safe-text.js";
 
 export function shellQuote(arg: string): string {
   return shellWord(arg);

@@ -1,7 +1,7 @@
 // The terminal rendering of a drift report: counts, then each item with its evidence, cause and
 // the ways to fix it.
 import type { DriftItemX, DriftReportX } from "../model.js";
-import { escapeControls } from "../../report/safe-text.js";
+import { escapeControls } from "../../text/safe-text.js";
 import { shellCommand } from "./shell.js";
 
 const LABEL: Record<string, string> = { critical: "CRITICAL", high: "HIGH", medium: "MEDIUM", low: "LOW" };

@@ -5,13 +5,13 @@ import { checkDrift } from "../../drift/index.js";
 import { parseFlakeRef } from "../../drift/declared/flake-ref.js";
 import type { DriftReportX } from "../../drift/model.js";
 import { Severity } from "../../report/schema.js";
-import { isValidHostKey } from "../../report/store.js";
+import { isValidHostKey } from "../report-store.js";
 import { contractAnswer, CursorError, decodeCursor, DEFAULT_LIMIT, PagingInput, unknownHostsMessage, type Detail } from "../answer.js";
 import { checkHostNames, errorResult, progressReporter, toolError, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
 import { driftTargetProblem } from "../../drift/target.js";
 import { DriftAnswer, driftAnswer } from "../summary.js";
-import { declaredHosts } from "./list-hosts.js";
+import { repositoryHosts } from "../../scan/host-list.js";
 
 export const CHECK_DRIFT_DESCRIPTION = `Check whether a NixOS machine still matches what its flake declares: packages installed imperatively (nix-env), services started or changed by hand, users and groups, files in /etc, firewall and listening ports, mounts, the running generation, and the config repository's git state (uncommitted or unpushed changes). Read-only: it changes nothing on the machine or in the repository (the report and the evaluation cache are kept in nix-warden's own state and cache directories).
 
@@ -73,7 +73,7 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
         if (!args.force) {
           // A misspelt host must not become a report of a host that does not exist.
           if (asked !== undefined && flakeDir !== undefined) {
-            const known = (await declaredHosts(flakeDir)).hosts.map((h) => h.name);
+            const known = (await repositoryHosts(flakeDir)).hosts.map((h) => h.name);
             const unknown = known.length ? unknownHostsMessage([asked], known, flakeDir) : undefined;
             if (unknown) return toolError(`check_drift: ${unknown} If the flake declares it in a way nix-warden cannot read without evaluating, pass force: true.`);
           }

@@ -2,7 +2,7 @@
 // later, shows up here without changes), for agents that cannot read resources.
 import { z } from "zod";
 import { FindingCategory, Severity } from "../../report/schema.js";
-import { ruleHelpMarkdown } from "../../rules/docs.js";
+import { ruleHelpMarkdown } from "../../report/rule-docs.js";
 import { ALL_RULES } from "../../rules/index.js";
 import type { Rule } from "../../rules/types.js";
 import { answer, fitPage } from "../answer.js";

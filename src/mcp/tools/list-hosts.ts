@@ -1,13 +1,12 @@
 // The list_hosts tool: the hosts a repository declares, found as security_scan finds them (flake.nix,
 // flake-parts modules, helpers, nested flakes; read from the syntax trees, no evaluation), with the
 // latest stored reports for each, so an agent knows what it can scan or check.
-import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import type { ReportStore, StoredReport } from "../../report/store.js";
-import { loadRepository } from "../../scan/repo.js";
+import type { ReportStore, StoredReport } from "../report-store.js";
 import { answer, fitPage } from "../answer.js";
+import { repositoryHosts } from "../../scan/host-list.js";
 import { errorResult, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
 
@@ -36,22 +35,12 @@ export const ListHostsOutput = z.object({
 });
 export type ListHostsOutput = z.infer<typeof ListHostsOutput>;
 
-/** The hosts the repository declares, where (file and line), and why none when none. */
-export async function declaredHosts(root: string): Promise<{ hosts: Array<{ name: string; file: string; line: number }>; error?: string }> {
-  const repo = await loadRepository(root);
-  const hosts = repo.graph.hosts.map((h) => ({ name: h.name, file: h.file, line: h.node.line }));
-  if (hosts.length > 0) return { hosts };
-  if (!existsSync(join(root, "flake.nix"))) return { hosts, error: `no flake.nix in ${root}` };
-  const broken = repo.errors.find((e) => e.file === "flake.nix");
-  return { hosts, error: broken ? `flake.nix: ${broken.message}` : "flake.nix declares no nixosConfigurations that can be read without evaluating it" };
-}
-
 function ref(meta: StoredReport | undefined) {
   return meta ? { id: meta.id, generatedAt: meta.generatedAt, total: meta.total, uri: reportLinks(meta).json } : undefined;
 }
 
 export async function listHosts(root: string, store: ReportStore): Promise<ListHostsOutput> {
-  const declared = await declaredHosts(root);
+  const declared = await repositoryHosts(root);
   const errors = declared.error ? [declared.error] : [];
   const names = new Set(declared.hosts.map((h) => h.name));
   const reports = await store.list();

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { ApplyResult, RemediationUnavailableError, UndoResult, type RemediationPlan as Plan, type UndoPreview } from "../../remediate/api.js";
 import { Severity, type DriftReport, type SecurityReport } from "../../report/schema.js";
-import { securityHostKey } from "../../report/store.js";
+import { securityHostKey } from "../report-store.js";
 import { answer, clip } from "../answer.js";
 import { checkHostNames, errorResult, toolError, type Extra, type ServerContext } from "../context.js";
 import { planView, PlanView } from "../plan-answer.js";

@@ -3,17 +3,17 @@
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { OUTPUT_FORMATS, writeOutputs, type OutputFormat } from "../../cli/scan.js";
+import { OUTPUT_FORMATS, writeOutputs, type OutputFormat } from "../../report/outputs.js";
 import { Severity, type SecurityReport } from "../../report/schema.js";
-import { securityHostKey } from "../../report/store.js";
+import { securityHostKey } from "../report-store.js";
 import { runScan } from "../../scan/index.js";
-import { PathArgumentError } from "../../system/roots.js";
+import { PathArgumentError } from "../roots.js";
 import { repoStateSubdir } from "../../system/state.js";
 import { contractAnswer, CursorError, decodeCursor, DEFAULT_LIMIT, PagingInput, unknownHostsMessage } from "../answer.js";
 import { checkHostNames, errorResult, progressReporter, toolError, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
 import { SecurityAnswer, securityAnswer } from "../summary.js";
-import { declaredHosts } from "./list-hosts.js";
+import { repositoryHosts } from "../../scan/host-list.js";
 
 export const SECURITY_SCAN_DESCRIPTION = `Scan a NixOS flake repository for security problems and anti-patterns: SSH and sudo access, firewall, secrets committed in plain text (shown redacted), systemd service hardening (exposure as measured by systemd-analyze security), TLS, vulnerable packages, compliance. Read-only: it changes nothing in the repository (the report is kept in nix-warden's own state directory).
 
@@ -76,7 +76,7 @@ export function registerSecurityScanTool(ctx: ServerContext): void {
         const root = await ctx.roots.resolve(args.path, { directory: true, label: "path" });
         if (args.hosts?.length) {
           // A misspelt host would scan nothing and look like a clean bill of health.
-          const known = await declaredHosts(root);
+          const known = await repositoryHosts(root);
           const unknown = unknownHostsMessage(args.hosts, known.hosts.map((h) => h.name), root);
           if (unknown) return toolError(`security_scan: ${unknown}${known.error ? ` (${known.error})` : ""}`);
         }

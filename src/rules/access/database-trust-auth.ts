@@ -17,6 +17,7 @@ import { isDead } from "../shared/scope.js";
 import { cookString, sourceRange, sourceSpan, stringLines } from "../shared/string-lines.js";
 import { parseHbaLine, reachOf } from "./pg-hba.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 function listensOnNetwork(ctx: NixFileContext): boolean {
   const values = (path: string) => (ctx.index.byPath.get(path) ?? []).filter((d) => !isDead(d)).map((d) => staticValue(d.inner));
@@ -96,6 +97,10 @@ function checkPgbouncer(ctx: NixFileContext): void {
 
 export const databaseTrustAuth: Rule = {
   id: "database-trust-auth",
+  examples: {
+    fire: [hostExample(`{ services.postgresql = { enable = true; authentication = "host all all 0.0.0.0/0 trust"; }; }\n`)],
+    silent: [hostExample(`{ services.postgresql = { enable = true; authentication = "host all all 10.0.0.0/8 scram-sha-256"; }; }\n`)],
+  },
   name: "Database trust authentication",
   category: "access",
   severity: "high",

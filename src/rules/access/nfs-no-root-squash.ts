@@ -11,6 +11,7 @@ import { SyntaxKind as K } from "../../nix/syntax.js";
 import { cookString, INTERPOLATION, logicalLines, sourceRange, sourceSpan, type CookedString } from "../shared/string-lines.js";
 import type { Severity } from "../../report/schema.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 interface ExportOption {
   client: string;
@@ -103,6 +104,10 @@ function checkNix(ctx: NixFileContext): void {
 
 export const nfsNoRootSquash: Rule = {
   id: "nfs-no-root-squash",
+  examples: {
+    fire: [hostExample(`{ services.nfs.server = { enable = true; exports = "/srv 192.168.1.0/24(rw,no_root_squash)"; }; }\n`)],
+    silent: [hostExample(`{ services.nfs.server = { enable = true; exports = "/srv 192.168.1.0/24(rw,root_squash)"; }; }\n`)],
+  },
   name: "NFS export with no_root_squash",
   category: "access",
   severity: "high",

@@ -5,11 +5,12 @@
 // taints other builds. "relaxed" keeps the sandbox except for derivations that opt out
 // (__noChroot): low. nix-darwin, where the sandbox is off by default and often breaks builds, is
 // reported low too.
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import { staticValue } from "../../nix/values.js";
 import type { Severity } from "../../report/schema.js";
 import { isDarwin, nixSettingSites } from "./nix-settings.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 
 function checkNix(ctx: NixFileContext): void {
@@ -40,6 +41,10 @@ function checkNix(ctx: NixFileContext): void {
 
 export const nixSandboxDisabled: Rule = {
   id: "nix-sandbox-disabled",
+  examples: {
+    fire: [hostExample(`{ nix.settings.sandbox = false; }\n`)],
+    silent: [hostExample(`{ nix.settings.sandbox = true; }\n`)],
+  },
   name: "Nix build sandbox disabled",
   category: "access",
   severity: "medium",

@@ -16,6 +16,7 @@ import { listOf, removeListElements } from "../shared/edits.js";
 import { isDarwin, nixSettingSites } from "./nix-settings.js";
 import { usersIn } from "./users.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 function judge(entry: string, inWheel: (u: string) => boolean, darwin: boolean): { severity: Severity; why: string } | undefined {
   if (entry === "root" || entry === "") return undefined;
@@ -80,6 +81,10 @@ function checkNix(ctx: NixFileContext): void {
 
 export const nixTrustedUsers: Rule = {
   id: "nix-trusted-users",
+  examples: {
+    fire: [hostExample(`{ nix.settings.trusted-users = [ "root" "alice" ]; }\n`)],
+    silent: [hostExample(`{ nix.settings.trusted-users = [ "root" ]; }\n`)],
+  },
   name: "Nix trusted users beyond root",
   category: "access",
   severity: "medium",

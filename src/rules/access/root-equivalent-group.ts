@@ -16,6 +16,7 @@ import { isDead } from "../shared/scope.js";
 import { listOf, removeListElements } from "../shared/edits.js";
 import { userOption, usersIn, type UserFacts } from "./users.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 interface GroupInfo {
   why: string;
@@ -111,6 +112,10 @@ function checkNix(ctx: NixFileContext): void {
 
 export const rootEquivalentGroup: Rule = {
   id: "root-equivalent-group",
+  examples: {
+    fire: [hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "docker" ]; }; virtualisation.docker.enable = true; }\n`)],
+    silent: [hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "video" "audio" ]; }; }\n`)],
+  },
   name: "Root-equivalent group membership",
   category: "access",
   severity: "medium",

@@ -11,10 +11,11 @@
 //   becomes a path.
 // Left at its default (true), it matters only when PasswordAuthentication is on, which
 // ssh-password-authentication reports (its fix turns both off); it is not reported twice.
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import { hostValue, scoped, type Scope } from "../shared/scope.js";
 import { INERT_NOTE, methodsExclude, passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost, sshdPamModules, SSHD_KBD, SSHD_REFERENCES } from "./sshd.js";
 import type { Rule } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 function check(scope: Scope): void {
   // The winning definition: srvos's plain `false` beats the host's mkDefault `true`.
@@ -59,6 +60,10 @@ function check(scope: Scope): void {
 
 export const sshKeyboardInteractive: Rule = {
   id: "ssh-keyboard-interactive",
+  examples: {
+    fire: [hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = false; services.openssh.settings.KbdInteractiveAuthentication = true; }\n`)],
+    silent: [hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = false; services.openssh.settings.KbdInteractiveAuthentication = false; }\n`)],
+  },
   name: "SSH keyboard-interactive authentication",
   category: "access",
   severity: "medium",

@@ -6,11 +6,12 @@
 // line that enables openssh; it is not reported for lone modules or VM test nodes, where other
 // modules may set it. AuthenticationMethods without password methods, and srvos's common module
 // (which sets it false), silence it.
-import { setOption } from "../../remediate/edit.js";
-import { replaceNode } from "../../remediate/edit.js";
+import { setOption } from "../../nix/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import { definitionsOf, effectiveValue, scoped, type Scope } from "../shared/scope.js";
 import { dependsOnText, INERT_NOTE, passwordAuthentication, sshdDisabled, sshdEnabled, sshdFirewallClosed, sshdNotEnabledOnHost, SSHD_KBD, SSHD_REFERENCES } from "./sshd.js";
 import type { Rule, TextEdit } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 function check(scope: Scope): void {
   if (sshdDisabled(scope)) return;
@@ -65,6 +66,10 @@ function check(scope: Scope): void {
 
 export const sshPasswordAuthentication: Rule = {
   id: "ssh-password-authentication",
+  examples: {
+    fire: [hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = true; }\n`)],
+    silent: [hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = false; services.openssh.settings.KbdInteractiveAuthentication = false; }\n`)],
+  },
   name: "SSH password authentication",
   category: "access",
   severity: "high",

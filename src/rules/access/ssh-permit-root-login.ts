@@ -5,11 +5,12 @@
 // default "prohibit-password", but one later change re-opens root to password guessing); high when
 // it cannot be told. The fix is the NixOS default, "prohibit-password": auto, because key logins
 // keep working and only password logins as root stop.
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import type { StaticValue } from "../../nix/values.js";
 import { definitionsOf, effectiveValue, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
 import { dependsOnText, INERT_NOTE, passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost, SSHD_REFERENCES, SSHD_ROOT_LOGIN } from "./sshd.js";
 import type { Rule } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 function check(scope: Scope): void {
   // The winning definition for the host (`lib.mkForce "yes"` beats a hardening module's mkDefault).
@@ -63,6 +64,10 @@ function reportConflict(scope: Scope, at: ScopedDef, values: StaticValue[]): voi
 
 export const sshPermitRootLogin: Rule = {
   id: "ssh-permit-root-login",
+  examples: {
+    fire: [hostExample(`{ services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "yes"; }\n`)],
+    silent: [hostExample(`{ services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "prohibit-password"; }\n`)],
+  },
   name: "SSH root login with any method",
   category: "access",
   severity: "high",

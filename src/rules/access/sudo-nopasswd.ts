@@ -10,13 +10,14 @@
 // Rules that give this to everyone (ALL, %users) are high.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { attrpathSegments, unparen } from "../../nix/options.js";
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import { staticValue } from "../../nix/values.js";
 import { isDead } from "../shared/scope.js";
 import { cookString, logicalLines, sourceRange, INTERPOLATION } from "../shared/string-lines.js";
 import { listOf, removeListElements } from "../shared/edits.js";
 import { doasLine, grantsRoot, sudoersLine } from "./sudoers.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 const SUDO_MODULES = ["security.sudo", "security.sudo-rs"];
 
@@ -198,6 +199,10 @@ function checkDoas(ctx: NixFileContext): void {
 
 export const sudoNopasswd: Rule = {
   id: "sudo-nopasswd",
+  examples: {
+    fire: [hostExample(`{ security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "NOPASSWD" ]; } ]; } ]; }\n`)],
+    silent: [hostExample(`{ security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "SETENV" ]; } ]; } ]; }\n`)],
+  },
   name: "Passwordless privilege escalation",
   category: "access",
   severity: "medium",

@@ -16,6 +16,7 @@ import type { Severity } from "../../report/schema.js";
 import { isDead } from "../shared/scope.js";
 import { isAdmin, userOption, usersIn } from "./users.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 const OPTIONS = new Set(["password", "initialPassword", "hashedPassword", "initialHashedPassword"]);
 
@@ -80,6 +81,10 @@ function checkNix(ctx: NixFileContext): void {
 
 export const userPlaintextPassword: Rule = {
   id: "user-plaintext-password",
+  examples: {
+    fire: [hostExample(`{ users.users.alice = { isNormalUser = true; password = "correct-horse"; }; }\n`)],
+    silent: [hostExample(`{ users.users.alice = { isNormalUser = true; hashedPasswordFile = "/run/secrets/alice-password"; }; }\n`)],
+  },
   name: "User password in the configuration",
   category: "access",
   severity: "high",

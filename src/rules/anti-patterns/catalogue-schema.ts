@@ -4,7 +4,6 @@
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { FindingCategory, Severity } from "../../report/schema.js";
-import { CATALOGUE_PATH } from "./catalogue.js";
 
 // A compliance entry is a benchmark section / CSF category id with its title, or an explicit
 // "n/a: <why>" when no control of that framework fits.
@@ -53,7 +52,7 @@ export const Catalogue = z
 export type Catalogue = z.infer<typeof Catalogue>;
 
 /** Parse and validate catalogue text; throws an Error listing every problem. */
-export function parseCatalogue(text: string, source = CATALOGUE_PATH): Catalogue {
+export function parseCatalogue(text: string, source: string): Catalogue {
   let data: unknown;
   try {
     data = parseYaml(text);

@@ -9,7 +9,8 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { readBuilt } from "../../built.js";
 import { PACKAGE_ROOT } from "../../version.js";
-import type { RuleMeta } from "../types.js";
+import { hostExample } from "../shared/examples.js";
+import type { RuleExample, RuleMeta } from "../types.js";
 import type { Catalogue, CatalogueEntry } from "./catalogue-schema.js";
 
 export const CATALOGUE_PATH = join(PACKAGE_ROOT, "src", "rules", "anti-patterns.yaml");
@@ -58,5 +59,12 @@ export function antiPatternMeta(id: string): RuleMeta {
     fix: e.fix,
     references: e.references.map((r) => ({ ...r })),
     compliance: { cis: [...e.compliance.cis], nist: [...e.compliance.nist] },
+    examples: { fire: [exampleOf(e, e.bad)], silent: [exampleOf(e, e.good)] },
   };
+}
+
+/** A catalogue example as the repository it stands for (a host's whole configuration when the
+ * entry says so). */
+function exampleOf(e: CatalogueEntry, text: string): RuleExample {
+  return e.example.host ? hostExample(text, e.example.file) : { [e.example.file]: text };
 }

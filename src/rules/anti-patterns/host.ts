@@ -3,11 +3,11 @@
 // host declared through a helper (`nas = mkHost "nas" [ { nix.gc.automatic = true; } ];`) passes
 // them in the helper's arguments.
 import { indexModule, type OptionDefinition } from "../../nix/options.js";
-import { globToRegExp } from "../../scan/glob.js";
+import { globToRegExp } from "../../text/glob.js";
 import { posix } from "node:path";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { HostContext, NixFileContext } from "../types.js";
-import { calleeName, dottedName, flattenApply, resolveValue, unparen } from "./syntax.js";
+import { calleeName, dottedName, flattenApply, resolveValue, unparen } from "../shared/syntax.js";
 
 type Def = { file: NixFileContext; def: OptionDefinition };
 

@@ -9,7 +9,7 @@
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
-import { applications, calleeName, dottedName, flattenApply, resolveVariable, shortText, unparen } from "./syntax.js";
+import { applications, calleeName, dottedName, flattenApply, resolveVariable, shortText, unparen } from "../shared/syntax.js";
 
 const IMPORTERS = new Set(["import", "readFile", "readDir", "importJSON", "importTOML", "fileContents", "callPackage", "callPackages", "scopedImport"]);
 

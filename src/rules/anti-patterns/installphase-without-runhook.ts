@@ -5,12 +5,12 @@
 // readable statically) are left alone. The fix adds the missing runHook lines to an indented
 // string.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
-import { lineIndent } from "../../remediate/edit.js";
+import { lineIndent } from "../../nix/edit.js";
 import type { Rule, TextEdit } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
 import { stringPieces, stringSource } from "./scripts.js";
-import { parseShell } from "./shell.js";
-import { applications, unparen } from "./syntax.js";
+import { parseShell } from "../../shell/parse.js";
+import { applications, unparen } from "../shared/syntax.js";
 
 const BUILDERS = /^(mkDerivation|buildPythonPackage|buildPythonApplication|buildGoModule|buildGoPackage|buildRustPackage|buildNpmPackage|buildDotnetModule|buildPerlPackage|buildDunePackage|buildRubyGem|mkYarnPackage|buildComposerProject|buildGradlePackage|buildMavenPackage)$/;
 

@@ -13,11 +13,11 @@ import { posix } from "node:path";
 import { attrpathSegments, indexModule, type OptionDefinition } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
-import { addBindings, nixString, setOption } from "../../remediate/edit.js";
+import { addBindings, nixString, setOption } from "../../nix/edit.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
 import { hostDefinitions, hostMatching, hostOpacity } from "./host.js";
-import { applications, calleeName, flattenApply, resolveValue, resolveVariable, unparen } from "./syntax.js";
+import { applications, calleeName, flattenApply, resolveValue, resolveVariable, unparen } from "../shared/syntax.js";
 
 type Verdict = "set" | "missing" | "unknown";
 
@@ -240,7 +240,7 @@ export const missingHomeStateVersion: Rule = {
     }
   },
 
-  async checkNixAsync(files, sink) {
+  checkRepository(files, sink) {
     const resolver = new ModuleResolver(files);
     for (const ctx of files) {
       for (const app of applications(ctx.parsed.root)) {

@@ -10,11 +10,11 @@
 import { posix } from "node:path";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticBool, staticValue } from "../../nix/values.js";
-import { setOption } from "../../remediate/edit.js";
+import { setOption } from "../../nix/edit.js";
 import type { HostContext, NixFileContext, Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
 import { hostDefinitions, hostMatching, hostOpacity } from "./host.js";
-import { dottedName } from "./syntax.js";
+import { dottedName } from "../shared/syntax.js";
 
 const SRVOS_GC = /(^|\.)srvos\.nixosModules\.(common|server|desktop|roles-nix-remote-builder)$/;
 const GC_SERVICE = /^(.*-)?nix-gc$|^angrr$/;

@@ -6,11 +6,11 @@
 // true` is the right idiom and nothing is said, so the rewrite is never offered where it breaks.
 import type { OptionDefinition } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import { scoped, segmentsMatch, type Scope } from "../shared/scope.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
-import { applications, shortText, unparen } from "./syntax.js";
+import { applications, shortText, unparen } from "../shared/syntax.js";
 
 /** The definition whose value the application is (or is a leaf part of). */
 function definitionOf(ctx: NixFileContext, app: SyntaxNode): OptionDefinition | undefined {

@@ -9,7 +9,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticBool } from "../../nix/values.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
-import { applications, unparen } from "./syntax.js";
+import { applications, unparen } from "../shared/syntax.js";
 
 /** The set's attributes by name (first segment), with their value when written `name = value;`. */
 export function attrsOf(set: SyntaxNode): Map<string, SyntaxNode | undefined> {

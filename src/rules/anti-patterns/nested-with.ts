@@ -8,7 +8,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { NixFileContext, RuleReport } from "../types.js";
 import type { Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
-import { shortText, unparen } from "./syntax.js";
+import { shortText, unparen } from "../shared/syntax.js";
 
 function withBody(w: SyntaxNode): SyntaxNode | undefined {
   return unparen(w.childNodes()[1]);
@@ -88,7 +88,7 @@ export const nestedWith: Rule = {
   },
 
   // File-opening chains, grouped across the repository.
-  async checkNixAsync(files, sink) {
+  checkRepository(files, sink) {
     const groups = new Map<string, Array<{ ctx: NixFileContext; chain: Chain }>>();
     for (const ctx of files) {
       for (const chain of chainsIn(ctx)) {

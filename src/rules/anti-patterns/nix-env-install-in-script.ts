@@ -6,7 +6,7 @@ import { LineIndex } from "../../nix/syntax.js";
 import type { Rule, RuleReport } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
 import { commandEvidence, commandsInNix, commandsInTextFile, rangeOf, type ScriptCommand } from "./scripts.js";
-import { commandName, type ShellWord } from "./shell.js";
+import { commandName, type ShellWord } from "../../shell/parse.js";
 
 /** The word that makes a nix-env call an installation, if it is one. Nix expands compound short
  * options (`-iA` is `-i -A`), so any `-letters` word holding `i` counts. */

@@ -8,7 +8,7 @@ import { attrpathSegments } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
-import { applications, calleeName, contains, resolveVariable, unparen } from "./syntax.js";
+import { applications, calleeName, contains, resolveVariable, unparen } from "../shared/syntax.js";
 
 const LISTING_FUNCTIONS = new Set(["readDir", "listFilesRecursive"]);
 
@@ -118,7 +118,7 @@ function reachedApplications(root: SyntaxNode, binding: SyntaxNode): App[] {
 export const readdirModuleDiscovery: Rule = {
   ...antiPatternMeta("readdir-module-discovery"),
 
-  async checkNixAsync(files, sink) {
+  checkRepository(files, sink) {
     // Most repositories list no directory at all: then there is nothing to follow.
     if (!files.some((f) => f.text.includes("readDir") || f.text.includes("listFilesRecursive"))) return;
     // 1. Directory listings, and the helpers they are in (to a fixpoint: helpers calling helpers).

@@ -5,7 +5,7 @@ import { LineIndex } from "../../nix/syntax.js";
 import type { Rule, RuleReport, TextEdit } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
 import { commandEvidence, commandsInNix, commandsInTextFile, rangeOf, removeWordEdit, type ScriptCommand } from "./scripts.js";
-import { commandName } from "./shell.js";
+import { commandName } from "../../shell/parse.js";
 
 function check(cmds: ScriptCommand[], file: string, text: string, lines: LineIndex, report: (r: RuleReport) => void): void {
   for (const { argv, what } of cmds) {

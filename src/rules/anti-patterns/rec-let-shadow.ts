@@ -4,10 +4,10 @@
 // References under a lambda are left alone (`rec { f = n: ... f (n - 1); }` is deliberate recursion).
 import { attrpathSegments } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import type { Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
-import { isVariableReference, resolveVariable, unparen } from "./syntax.js";
+import { isVariableReference, resolveVariable, unparen } from "../shared/syntax.js";
 
 /** Is `node` under a lambda, looking up to `stop` (the attribute's value) included? */
 function underLambda(node: SyntaxNode, stop: SyntaxNode): boolean {

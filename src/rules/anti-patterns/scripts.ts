@@ -4,10 +4,10 @@
 // (NixOS and home-manager), and any string that starts with a shell shebang. Each becomes a
 // ShellSource whose characters keep their offsets in the file, for exact locations and edits.
 import { LineIndex, SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
-import { globToRegExp } from "../../scan/glob.js";
+import { globToRegExp } from "../../text/glob.js";
 import type { NixFileContext, RuleReport, TextEdit, TextFileContext } from "../types.js";
-import { effectiveCommands, sourceOf, type ShellSource, type ShellWord } from "./shell.js";
-import { applications, calleeName, dottedName, flattenApply, unparen } from "./syntax.js";
+import { effectiveCommands, sourceOf, type ShellSource, type ShellWord } from "../../shell/parse.js";
+import { applications, calleeName, dottedName, flattenApply, unparen } from "../shared/syntax.js";
 
 export interface ScriptSite {
   source: ShellSource;

@@ -6,10 +6,10 @@
 // and never the slots whose name the module system imposes (`apply`, `check`, `merge`...).
 import { attrpathSegments } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import type { Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
-import { dottedName, flattenApply, unparen } from "./syntax.js";
+import { dottedName, flattenApply, unparen } from "../shared/syntax.js";
 
 const IMPOSED_NAMES = new Set(["apply", "check", "merge", "__functor", "__toString", "functor", "postprocess", "type"]);
 

@@ -8,13 +8,13 @@
 import type { OptionDefinition } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
 import { attrsOf, declarationAnchor } from "./mkoption-without-description.js";
 import { hostDefinitions } from "./host.js";
 import { stringSource } from "./scripts.js";
-import { applications, calleeName, dottedName, flattenApply, resolveVariable, unparen } from "./syntax.js";
+import { applications, calleeName, dottedName, flattenApply, resolveVariable, unparen } from "../shared/syntax.js";
 
 const LINE_WISE = /\bone\s+(?:\w+\s+)?per\s+line\b|\bnewline[- ]separated\b|\bseparated\s+by\s+(?:a\s+)?new[- ]?lines?\b|\bline[- ]separated\b/i;
 

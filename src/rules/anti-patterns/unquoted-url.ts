@@ -2,7 +2,7 @@
 // decides what is a URL, so everything it lexes as one is reported, and quoting it is exactly
 // equivalent (the literal's value is its text).
 import { SyntaxKind as K } from "../../nix/syntax.js";
-import { nixString, replaceNode } from "../../remediate/edit.js";
+import { nixString, replaceNode } from "../../nix/edit.js";
 import type { Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
 

@@ -5,10 +5,11 @@
 // high, one that runs none is medium (the next service enabled will be exposed without anyone
 // deciding it). Hosts that replace the NixOS firewall with their own nftables ruleset, and NixOS
 // containers (filtered by their host), are not reported.
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import { staticValue } from "../../nix/values.js";
 import { effectiveValue, isDead, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
 import type { Rule } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 /** NixOS services that listen for clients on the network (`services.<name>.enable`). */
 export const NETWORK_SERVICES = new Set([
@@ -111,6 +112,10 @@ function check(scope: Scope): void {
 
 export const firewallDisabled: Rule = {
   id: "firewall-disabled",
+  examples: {
+    fire: [hostExample(`{ networking.firewall.enable = false; }\n`)],
+    silent: [hostExample(`{ networking.firewall.enable = true; }\n`)],
+  },
   name: "Firewall disabled",
   category: "firewall",
   severity: "high",

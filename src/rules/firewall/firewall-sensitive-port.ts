@@ -12,6 +12,7 @@ import { listOf, removeListElements } from "../shared/edits.js";
 import { SENSITIVE_PORTS, sensitivePort, sensitiveService, type SensitivePort } from "./ports.js";
 import { addInterfacePorts, privateInterface } from "./private-interface.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 const EXPORTERS = SENSITIVE_PORTS.find((r) => r.service === "Prometheus exporters")!;
 
@@ -82,6 +83,10 @@ function checkNix(ctx: NixFileContext): void {
 
 export const firewallSensitivePort: Rule = {
   id: "firewall-sensitive-port",
+  examples: {
+    fire: [hostExample(`{ networking.firewall.allowedTCPPorts = [ 443 5432 ]; }\n`)],
+    silent: [hostExample(`{ networking.firewall.allowedTCPPorts = [ 80 443 ]; }\n`)],
+  },
   name: "Sensitive port open on every interface",
   category: "firewall",
   severity: "medium",

@@ -8,6 +8,7 @@ import { isDead } from "../shared/scope.js";
 import { listOf, removeListElements } from "../shared/edits.js";
 import { classifyInterface } from "./interfaces.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 function checkNix(ctx: NixFileContext): void {
   for (const def of ctx.index.byPath.get("networking.firewall.trustedInterfaces") ?? []) {
@@ -39,6 +40,10 @@ function checkNix(ctx: NixFileContext): void {
 
 export const firewallTrustedPhysicalInterface: Rule = {
   id: "firewall-trusted-physical-interface",
+  examples: {
+    fire: [hostExample(`{ networking.firewall.trustedInterfaces = [ "eth0" ]; }\n`)],
+    silent: [hostExample(`{ networking.firewall.trustedInterfaces = [ "tailscale0" ]; }\n`)],
+  },
   name: "Physical interface in trustedInterfaces",
   category: "firewall",
   severity: "medium",

@@ -18,6 +18,7 @@ import { listOf } from "../shared/edits.js";
 import { isPhysical } from "./interfaces.js";
 import { sensitiveInRange } from "./ports.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 /** More ports than this in one range is never one service's need. */
 export const HUGE_RANGE = 16384;
@@ -87,6 +88,10 @@ function checkRange(ctx: NixFileContext, optionPath: string, el: SyntaxNode, pro
 
 export const firewallWidePortRange: Rule = {
   id: "firewall-wide-port-range",
+  examples: {
+    fire: [hostExample(`{ networking.firewall.allowedTCPPortRanges = [ { from = 1024; to = 65535; } ]; }\n`)],
+    silent: [hostExample(`{ networking.firewall.allowedUDPPortRanges = [ { from = 60000; to = 60010; } ]; }\n`)],
+  },
   name: "Wide firewall port range",
   category: "firewall",
   severity: "medium",

@@ -4,12 +4,13 @@
 // opening is restricted by a filter (exporters' firewallFilter/firewallRules with an interface or
 // source match). The fix closes the global opening and opens the port on a private interface.
 import { SyntaxKind as K } from "../../nix/syntax.js";
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import { staticValue } from "../../nix/values.js";
 import { isDead, segmentsMatch } from "../shared/scope.js";
 import { addInterfacePorts, privateInterface } from "./private-interface.js";
 import { UNAUTHENTICATED_SERVICES, type UnauthenticatedService } from "./unauthenticated-services.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 const LOOPBACK = /^(?:127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost|unix:.*|\/.*)$/;
 const RESTRICTING_FILTER = /(?:^|\s)(?:-i|-s|--in-interface|--source|iifname|iif|ip6? saddr|saddr)\s/;
@@ -88,6 +89,10 @@ function checkNix(ctx: NixFileContext): void {
 
 export const openFirewallUnauthenticated: Rule = {
   id: "open-firewall-unauthenticated",
+  examples: {
+    fire: [hostExample(`{ services.prometheus.exporters.node = { enable = true; openFirewall = true; }; }\n`)],
+    silent: [hostExample(`{ services.prometheus.exporters.node = { enable = true; openFirewall = false; }; }\n`)],
+  },
   name: "openFirewall on a service without authentication",
   category: "firewall",
   severity: "medium",

@@ -3,7 +3,7 @@
 // defines, else `tailscale0` as the example the user replaces.
 import { staticBool, staticValue } from "../../nix/values.js";
 import type { NixFileContext, TextEdit } from "../types.js";
-import { appendToList, setOption } from "../../remediate/edit.js";
+import { appendToList, setOption } from "../../nix/edit.js";
 import { listOf } from "../shared/edits.js";
 import { classifyInterface } from "./interfaces.js";
 

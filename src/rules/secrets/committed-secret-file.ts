@@ -51,6 +51,11 @@ function fixFor(file: string, cls: SecretFileClass): string {
 
 export const committedSecretFile: Rule = {
   id: "committed-secret-file",
+  examples: {
+    // An .age file that was never encrypted; an encrypted one (age's armored format) is fine.
+    fire: [{ "secrets/db-password.age": "hunter2-but-longer-Kq8vTz2mWp9xLr\n" }],
+    silent: [{ "secrets/db-password.age": "-----BEGIN AGE ENCRYPTED FILE-----\nYWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSBhYmNkZWZnaGlqa2xtbm9w\n-----END AGE ENCRYPTED FILE-----\n" }],
+  },
   name: "unencrypted secret file committed",
   category: "secrets",
   severity: "high",

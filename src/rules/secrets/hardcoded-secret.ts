@@ -17,6 +17,7 @@ import { committedSecret } from "./committed-secret-file.js";
 import { AGENIX, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOPS_NIX } from "./compliance.js";
 import { environmentEntry } from "./environment.js";
 import { TEST_DATA_DIR } from "./material.js";
+import { hostExample } from "../shared/examples.js";
 
 const USERS = /(?:^|\.)users\.(?:users|extraUsers)\./;
 const TOKEN_IDS = new Set(TOKEN_PATTERNS.map((p) => p.id));
@@ -149,6 +150,10 @@ function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
 
 export const hardcodedSecret: Rule = {
   id: "hardcoded-secret",
+  examples: {
+    fire: [hostExample(`{ services.myapp.githubToken = "ghp_R8dK2mQ9vL4xT7wN1bZ5cH3jP6fY0sA2eU8i"; }\n`)],
+    silent: [hostExample(`{ services.myapp.githubTokenFile = "/run/secrets/github-token"; }\n`)],
+  },
   name: "hard-coded secret",
   category: "secrets",
   severity: "high",

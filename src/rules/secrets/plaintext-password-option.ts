@@ -10,6 +10,7 @@ import { rangeOf, redactedLine, stringSource, unwrapped } from "../nix-strings.j
 import type { Rule } from "../types.js";
 import { AGENIX, NIXOS_WIKI_SECRETS, SOPS_NIX } from "./compliance.js";
 import { environmentEntry } from "./environment.js";
+import { hostExample } from "../shared/examples.js";
 
 const USERS = /(?:^|\.)users\.(?:users|extraUsers)\./;
 
@@ -22,6 +23,10 @@ function fileVariant(path: string, key: string): string {
 
 export const plaintextPasswordOption: Rule = {
   id: "plaintext-password-option",
+  examples: {
+    fire: [hostExample(`{ services.grafana.settings.security.admin_password = "changeme"; }\n`)],
+    silent: [hostExample(`{ services.grafana.settings.security.admin_password = "$__file{/run/secrets/grafana-admin}"; }\n`)],
+  },
   name: "plaintext password in an option",
   category: "secrets",
   severity: "high",

@@ -12,6 +12,7 @@ import type { NixFileContext, Rule } from "../types.js";
 import { AGENIX, SECRETS_COMPLIANCE, SOPS_NIX, SYSTEMD_CREDENTIALS } from "./compliance.js";
 import { environmentEntry, type EnvironmentEntry } from "./environment.js";
 import { pathLiteralTarget, secretMaterial } from "./material.js";
+import { hostExample } from "../shared/examples.js";
 
 const READERS = new Set(["readFile", "fileContents"]);
 
@@ -98,6 +99,10 @@ function reportMatches(ctx: NixFileContext, lines: LineIndex, def: OptionDefinit
 
 export const secretInEnvironment: Rule = {
   id: "secret-in-environment",
+  examples: {
+    fire: [hostExample(`{ systemd.services.app.environment.DB_PASSWORD = "Kq8#vTz2!mWp9xLr"; }\n`)],
+    silent: [hostExample(`{ systemd.services.app.environment.DB_PASSWORD_FILE = "/run/secrets/db-password"; }\n`)],
+  },
   name: "secret exported through environment variables",
   category: "secrets",
   severity: "high",

@@ -6,12 +6,13 @@
 import { posix } from "node:path";
 import { calleeName, flattenApply, staticString, unparen } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
-import { attrName } from "../../remediate/edit.js";
+import { attrName } from "../../nix/edit.js";
 import { definitionOf, valueSite } from "../nix-strings.js";
 import type { NixFileContext, Rule, RuleFix } from "../types.js";
 import { AGENIX, NIX_STORE_READABLE, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOPS_NIX } from "./compliance.js";
 import { secretManagerEdit, secretManagerFor, type SecretManager } from "./secret-manager-edit.js";
 import { pathLiteralTarget, runtimeSecretReference, secretMaterial, secretNameFor } from "./material.js";
+import { hostExample } from "../shared/examples.js";
 
 /** Functions that read a file's content into the evaluation (or, `toString`, name its store copy). */
 const READERS = new Set(["readFile", "fileContents", "toString", "importJSON", "importTOML", "readLines", "copyPathToStore"]);
@@ -164,6 +165,10 @@ function fixFor(ctx: NixFileContext, use: Use, pathNode: SyntaxNode, name: strin
 
 export const secretInNixStore: Rule = {
   id: "secret-in-nix-store",
+  examples: {
+    fire: [hostExample(`{ services.myapp.password = builtins.readFile ./secrets/myapp-password; }\n`)],
+    silent: [hostExample(`{ services.myapp.passwordFile = "/run/secrets/myapp-password"; }\n`)],
+  },
   name: "secret copied into the Nix store at evaluation",
   category: "secrets",
   severity: "critical",

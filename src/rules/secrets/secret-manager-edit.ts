@@ -9,9 +9,9 @@
 import { posix } from "node:path";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { formatPath, unparen } from "../../nix/options.js";
-import { attrName, moduleDefinitionSet, replaceNode, setOption } from "../../remediate/edit.js";
+import { attrName, moduleDefinitionSet, replaceNode, setOption } from "../../nix/edit.js";
 import { sopsRuleMatches } from "../../secrets/files.js";
-import { resolveVariable } from "../anti-patterns/syntax.js";
+import { resolveVariable } from "../shared/syntax.js";
 import type { NixFileContext, TextEdit } from "../types.js";
 import { sopsRulesFor } from "./material.js";
 

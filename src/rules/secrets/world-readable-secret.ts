@@ -4,10 +4,11 @@
 // thing between it and every local user and process.
 import type { OptionDefinition } from "../../nix/options.js";
 import { staticValue } from "../../nix/values.js";
-import { nixString, replaceNode } from "../../remediate/edit.js";
+import { nixString, replaceNode } from "../../nix/edit.js";
 import { isStaticallyDisabled, unwrapped } from "../nix-strings.js";
 import type { Rule } from "../types.js";
 import { AGENIX, SOPS_NIX } from "./compliance.js";
+import { hostExample } from "../shared/examples.js";
 
 /** `age.secrets.<n>.mode`, `sops.secrets.<n>.mode`, `sops.templates.<n>.mode`. */
 function isSecretMode(def: OptionDefinition): boolean {
@@ -23,6 +24,10 @@ export function parseMode(value: unknown): number | undefined {
 
 export const worldReadableSecret: Rule = {
   id: "world-readable-secret",
+  examples: {
+    fire: [hostExample(`{ age.secrets.db = { file = ./db.age; mode = "0644"; }; }\n`)],
+    silent: [hostExample(`{ age.secrets.db = { file = ./db.age; mode = "0400"; owner = "postgres"; }; }\n`)],
+  },
   name: "decrypted secret readable by other users",
   category: "secrets",
   severity: "high",

@@ -8,7 +8,7 @@ import type { OptionDefinition } from "../../nix/options.js";
 import { attrpathSegments, formatPath, unparen } from "../../nix/options.js";
 import { parseNix } from "../../nix/index.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
-import { addBindings, bindingsOf, indentUnit, setOf } from "../../remediate/edit.js";
+import { addBindings, bindingsOf, indentUnit, setOf } from "../../nix/edit.js";
 import type { TextEdit } from "../types.js";
 
 export interface ServiceSite {

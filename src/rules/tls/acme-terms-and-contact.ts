@@ -6,9 +6,10 @@
 // live in a shared module, so every file of the host counts.
 import type { OptionDefinition } from "../../nix/options.js";
 import { staticValue } from "../../nix/values.js";
-import { setOption } from "../../remediate/edit.js";
+import { setOption } from "../../nix/edit.js";
 import { isStaticallyDisabled } from "../nix-strings.js";
 import type { HostContext, NixFileContext, Rule } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 type Found = Array<{ file: NixFileContext; def: OptionDefinition }>;
 
@@ -26,6 +27,10 @@ function acmeUses(ctx: HostContext): Found {
 
 export const acmeTermsAndContact: Rule = {
   id: "acme-terms-and-contact",
+  examples: {
+    fire: [hostExample(`{ services.nginx = { enable = true; virtualHosts."example.org" = { forceSSL = true; enableACME = true; }; }; }\n`)],
+    silent: [hostExample(`{ security.acme = { acceptTerms = true; defaults.email = "admin@example.org"; }; services.nginx = { enable = true; virtualHosts."example.org" = { forceSSL = true; enableACME = true; }; }; }\n`)],
+  },
   name: "ACME without accepted terms or contact address",
   category: "tls",
   severity: "low",

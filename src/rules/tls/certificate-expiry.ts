@@ -47,8 +47,17 @@ function reports(file: string, text: string, now: Date, lineOffset: number, node
   return out;
 }
 
+// The examples' certificates (test fixtures of test/fixtures/secrets/certs/, no private keys).
+const EXPIRED_2021 = "-----BEGIN CERTIFICATE-----\nMIIBLjCB1QICEAEwCgYIKoZIzj0EAwIwIzEhMB8GA1UEAwwYZXhwaXJlZC1zZWxm\nLmV4YW1wbGUub3JnMB4XDTIxMDEwMTAwMDAwMFoXDTIxMDIwMTAwMDAwMFowIzEh\nMB8GA1UEAwwYZXhwaXJlZC1zZWxmLmV4YW1wbGUub3JnMFkwEwYHKoZIzj0CAQYI\nKoZIzj0DAQcDQgAEhLOApRMoPrBGeAA1Pv1hIWzzqPtWT176FqsO21qzZ3aZQRM5\nT8A+1CNKuLH1Ug1tySBK9YsGwfe7jkxvGWq3pDAKBggqhkjOPQQDAgNIADBFAiEA\nkLe94yeTx9e8Gsw7+SLEogXjgxNAWDEx53fdjtq4R8ICIGSekBTFjlQlq/m+d/JT\n7vc3LvyCxZPs/6mL+gjB9Wry\n-----END CERTIFICATE-----\n";
+const VALID_UNTIL_2126 = "-----BEGIN CERTIFICATE-----\nMIIBrTCCAVWgAwIBAgIUAtVEA3Uk9MZdfTabHBhim5ZNmm8wCgYIKoZIzj0EAwIw\nLDEQMA4GA1UECgwHRml4dHVyZTEYMBYGA1UEAwwPRml4dHVyZSBSb290IENBMCAX\nDTI2MTEyMjAwNDAxOFoYDzIxMjYxMDI5MDA0MDE4WjAsMRAwDgYDVQQKDAdGaXh0\ndXJlMRgwFgYDVQQDDA9GaXh0dXJlIFJvb3QgQ0EwWTATBgcqhkjOPQIBBggqhkjO\nPQMBBwNCAATjqvPCG9wz10u6l0GNFB/bqQYL1bpvzTpXaA+p3cQrrW7qZ5V0/o2n\nO2/YOjn+j7MT6V3Jj9aY9SYomrAE7CmUo1MwUTAdBgNVHQ4EFgQU85SEGstFL1T9\n6gsyHfkLq8FQSucwHwYDVR0jBBgwFoAU85SEGstFL1T96gsyHfkLq8FQSucwDwYD\nVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNGADBDAh8WWJO3tVhpnXDA+1O44Dua\n70FNLSVUHYAjaBP/Znn8AiBiWtg5+WlQl1w/4U8WQcyp6uSLQZBkJQ/R03Jzja02\nEg==\n-----END CERTIFICATE-----\n";
+
 export const certificateExpiryRule: Rule = {
   id: "certificate-expiry",
+  examples: {
+    // A self-signed certificate that expired in 2021; a CA certificate valid until 2126.
+    fire: [{ "certs/old.pem": EXPIRED_2021 }],
+    silent: [{ "certs/ca.pem": VALID_UNTIL_2126 }],
+  },
   name: "expired or expiring certificate",
   category: "tls",
   severity: "high",

@@ -5,9 +5,10 @@
 // its own `listen` lines is left alone.
 import type { OptionDefinition, OptionIndex } from "../../nix/options.js";
 import { staticValue } from "../../nix/values.js";
-import { replaceNode } from "../../remediate/edit.js";
+import { replaceNode } from "../../nix/edit.js";
 import { isStaticallyDisabled, isTrue, serviceDisabledInFile } from "../nix-strings.js";
 import type { Rule } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 /** `services.nginx.virtualHosts.<n>.addSSL` -> { service, vhost, prefix }. */
 function vhostOf(def: OptionDefinition): { service: string; vhost: string; prefix: string } | undefined {
@@ -37,6 +38,10 @@ function redirectsOrCustomListen(index: OptionIndex, prefix: string): boolean {
 
 export const nginxAddSslWithoutForceSsl: Rule = {
   id: "nginx-addssl-without-forcessl",
+  examples: {
+    fire: [hostExample(`{ services.nginx = { enable = true; virtualHosts."example.org" = { addSSL = true; enableACME = true; }; }; }\n`)],
+    silent: [hostExample(`{ services.nginx = { enable = true; virtualHosts."example.org" = { forceSSL = true; enableACME = true; }; }; }\n`)],
+  },
   name: "virtual host also serves plain HTTP",
   category: "tls",
   severity: "medium",

@@ -20,6 +20,7 @@ import {
   type DirectiveKind,
   type ProtocolSyntax,
 } from "./syntax.js";
+import { hostExample } from "../shared/examples.js";
 
 interface TlsSetting {
   kind: DirectiveKind;
@@ -164,6 +165,10 @@ const TLS_COMPLIANCE = {
 
 export const tlsOldProtocol: Rule = {
   id: "tls-old-protocol",
+  examples: {
+    fire: [hostExample(`{ services.nginx = { enable = true; sslProtocols = "TLSv1 TLSv1.1 TLSv1.2"; }; }\n`)],
+    silent: [hostExample(`{ services.nginx = { enable = true; sslProtocols = "TLSv1.2 TLSv1.3"; }; }\n`)],
+  },
   name: "old TLS/SSL protocol enabled",
   category: "tls",
   severity: "medium",
@@ -187,6 +192,10 @@ export const tlsOldProtocol: Rule = {
 
 export const tlsWeakCipher: Rule = {
   id: "tls-weak-cipher",
+  examples: {
+    fire: [hostExample(`{ services.nginx = { enable = true; sslCiphers = "RC4-SHA:AES128-SHA"; }; }\n`)],
+    silent: [hostExample(`{ services.nginx = { enable = true; sslCiphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"; }; }\n`)],
+  },
   name: "weak TLS cipher suites enabled",
   category: "tls",
   severity: "high",

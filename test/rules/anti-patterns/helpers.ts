@@ -19,19 +19,7 @@ export function findingsOf(report: SecurityReport, ruleId: string): Finding[] {
   return report.findings.filter((f) => f.ruleId === ruleId);
 }
 
-/** A flake declaring one host `example` made of the given modules. */
-export function flakeWith(modules: string[], host = "example"): string {
-  return `{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.11";
-  outputs = { self, nixpkgs, ... }: {
-    nixosConfigurations.${host} = nixpkgs.lib.nixosSystem {
-      system = "x86_64-linux";
-      modules = [ ${modules.join(" ")} ];
-    };
-  };
-}
-`;
-}
+export { flakeWith } from "../../../src/rules/shared/examples.js";
 
 /** Apply a patch to the files with `git apply` (in a temporary directory) and return every file's
  * new content. Throws when the patch does not apply. */

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ReportStore, isValidHostKey, newReportId, securityHostKey } from "../../src/report/store.js";
+import { ReportStore, isValidHostKey, newReportId, securityHostKey } from "../../src/mcp/report-store.js";
 import type { SecurityReport } from "../../src/report/schema.js";
 
 let dir: string;

@@ -1,6 +1,6 @@
 // The shell reader behind the script rules: which commands a script really runs.
 import { describe, expect, it } from "vitest";
-import { effectiveCommands, parseShell, sourceOf } from "../../../src/rules/anti-patterns/shell.js";
+import { effectiveCommands, parseShell, sourceOf } from "../../src/shell/parse.js";
 
 const argvs = (script: string) => effectiveCommands(sourceOf(script)).map((c) => c.map((w) => w.value).join(" "));
 

@@ -8,18 +8,16 @@ import { EventEmitter } from "node:events";
 import { readFile, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureOwnDirectory, writeFileAtomic } from "../system/state.js";
-import { DriftReport, SecurityReport } from "./schema.js";
+import { DriftReport, SecurityReport } from "../report/schema.js";
+import { isValidHostKey } from "../report/host-key.js";
+
+export { isValidHostKey };
 
 export const REPORT_KINDS = ["security", "drift"] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
 /** Host keys: a NixOS host name, `all` (a scan of every host), or hosts joined by `+`. */
-const HOST_KEY = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
 const REPORT_ID = /^\d{8}T\d{6}\d{3}Z-[0-9a-f]{6}$/;
-
-export function isValidHostKey(host: string): boolean {
-  return HOST_KEY.test(host) && !host.includes("..");
-}
 
 export function isValidReportId(id: string): boolean {
   return REPORT_ID.test(id);

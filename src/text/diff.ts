@@ -1,7 +1,7 @@
 // Unified diffs (`git apply`-able) from text edits: edits are applied to the original text, and
 // the hunks are computed with Myers' line diff, three lines of context, as `diff -u` prints them.
-import { diffHeaders } from "../report/safe-text.js";
-import type { TextEdit } from "../rules/types.js";
+import { diffHeaders } from "./safe-text.js";
+import type { TextEdit } from "./edit.js";
 
 /** Apply non-overlapping edits to a text (order does not matter). Throws on overlap. */
 export function applyEdits(text: string, edits: readonly Pick<TextEdit, "start" | "end" | "text">[]): string {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AllowedRoots, PathArgumentError, isInside, rootUriToPath } from "../../src/system/roots.js";
+import { AllowedRoots, PathArgumentError, isInside, rootUriToPath } from "../../src/mcp/roots.js";
 
 let base: string;
 beforeEach(async () => {

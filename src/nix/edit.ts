@@ -1,9 +1,9 @@
 // Minimal text edits computed on the lossless syntax tree: replace one value, add attributes to an
 // existing set (indented like their siblings, comments untouched), add a list element, create an
 // attribute path where none exists. Each returns TextEdits; nothing here writes files.
-import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
-import { attrpathSegments, formatPath, unparen, type OptionDefinition, type OptionIndex } from "../nix/options.js";
-import type { TextEdit } from "../rules/types.js";
+import { SyntaxKind as K, type SyntaxNode } from "./syntax.js";
+import { attrpathSegments, formatPath, unparen, type OptionDefinition, type OptionIndex } from "./options.js";
+import type { TextEdit } from "../text/edit.js";
 
 export type NixValue = string | number | boolean | null | NixValue[] | { [key: string]: NixValue } | { nix: string };
 

@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseNix } from "../../src/nix/index.js";
 import { buildOptionIndex } from "../../src/nix/options.js";
-import { applyEdits, unifiedDiff } from "../../src/remediate/diff.js";
-import { addBindings, appendToList, setOf, setOption, toNix } from "../../src/remediate/edit.js";
+import { applyEdits, unifiedDiff } from "../../src/text/diff.js";
+import { addBindings, appendToList, setOf, setOption, toNix } from "../../src/nix/edit.js";
 import type { TextEdit } from "../../src/rules/types.js";
 import { nixAvailable } from "../helpers/nix.js";
 

@@ -1,7 +1,7 @@
 // Rule documentation for renderers (SARIF rule descriptions, the catalogue resource): built from
 // each rule's metadata so there is one source.
-import type { RuleDoc } from "../report/sarif.js";
-import type { Rule } from "./types.js";
+import type { RuleDoc } from "./sarif.js";
+import type { Rule, RuleExample } from "../rules/types.js";
 
 export function ruleHelpMarkdown(rule: Rule): string {
   const refs = rule.references.map((r) => (r.url ? `- [${r.title}](${r.url})` : `- ${r.title}`)).join("\n");
@@ -57,6 +57,18 @@ export function renderRulesDoc(rules: readonly Rule[]): string {
       out.push("", "References:", "");
       for (const ref of r.references) out.push(ref.url ? `- [${ref.title}](${ref.url})` : `- ${ref.title}`);
     }
+    const fire = r.examples?.fire[0];
+    const silent = r.examples?.silent[0];
+    if (fire) out.push("", "Reported:", "", ...exampleBlock(fire));
+    if (silent) out.push("", "Not reported:", "", ...exampleBlock(silent));
   }
   return out.join("\n") + "\n";
+}
+
+/** An example as the docs show it: its module (not the flake around it), or the file's name. */
+function exampleBlock(example: RuleExample): string[] {
+  const files = typeof example === "string" ? { "example.nix": example } : example;
+  const [file, text] = Object.entries(files).find(([f]) => f !== "flake.nix") ?? Object.entries(files)[0]!;
+  if (!file.endsWith(".nix")) return [`A file \`${file}\` (the rule's examples hold its content).`];
+  return ["```nix", `# ${file}`, text.trimEnd(), "```"];
 }

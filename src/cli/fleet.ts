@@ -6,9 +6,9 @@ import { join, resolve } from "node:path";
 import { renderMarkdown } from "../drift/render/markdown.js";
 import { renderMetrics } from "../drift/render/metrics.js";
 import { atLeast } from "../report/severity.js";
-import { EXIT_FAIL_ON, EXIT_OK, parseChoice, parseCommandArgs, parseSeverity, UsageError } from "../cli/args.js";
-import { renderFleetText, runFleet } from "./index.js";
-import { parseHostList } from "./targets.js";
+import { EXIT_FAIL_ON, EXIT_OK, parseChoice, parseCommandArgs, parseSeverity, UsageError } from "./args.js";
+import { renderFleetText, runFleet } from "../fleet/index.js";
+import { parseHostList } from "../fleet/targets.js";
 
 const HELP = `usage: nix-warden drift --hosts all|HOST[,HOST...] [options]
 

@@ -1,6 +1,6 @@
 // Deterministic mutations of Nix source for fuzzing (the fuzz test and scripts/fuzz-diff.ts):
 // delete, duplicate or swap tokens, insert characters that matter to the grammar, truncate.
-import type { Token } from "./lexer.js";
+import type { Token } from "../src/nix/lexer.js";
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same mutations everywhere. */
 export function mulberry32(seed: number): () => number {

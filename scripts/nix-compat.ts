@@ -4,11 +4,11 @@
 // its symbols' heap addresses (not a property of the source), so both sides have those two lists
 // sorted before comparing; everything else must agree byte for byte.
 import { readFile } from "node:fs/promises";
-import { run } from "../system/run.js";
-import { parseNix, showParsed, type Dialect } from "./index.js";
-import { lex } from "./lexer.js";
-import { parse } from "./parser.js";
-import { SyntaxKind as K, type SyntaxNode } from "./syntax.js";
+import { run } from "../src/system/run.js";
+import { parseNix, showParsed, type Dialect } from "../src/nix/index.js";
+import { lex } from "../src/nix/lexer.js";
+import { parse } from "../src/nix/parser.js";
+import { SyntaxKind as K, type SyntaxNode } from "../src/nix/syntax.js";
 
 export interface NixVerdict {
   file: string;
