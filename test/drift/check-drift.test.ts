@@ -141,7 +141,7 @@ describe("nix-warden drift (CLI)", () => {
   });
 
   it("exits 3 and shows the reason when the declared state cannot be had", async () => {
-    const dir = await makeRoot({ files: { "etc/os-release": "ID=nixos\n" } });
+    const dir = await makeRoot({ files: { "etc/os-release": "ID=nixos\n", "etc/NIXOS": "" } });
     const errs: string[] = [];
     vi.spyOn(console, "log").mockImplementation(() => undefined);
     vi.spyOn(console, "error").mockImplementation((s: unknown) => void errs.push(String(s)));

@@ -15,7 +15,7 @@ import { renderMarkdown } from "../../src/drift/render/markdown.js";
 import { renderScript } from "../../src/drift/render/script.js";
 import { renderText } from "../../src/drift/render/text.js";
 import { cacheBase } from "../../src/system/state.js";
-import { CLI, connect } from "../mcp/helpers.js";
+import { CLI, connect, linkedReport } from "../mcp/helpers.js";
 import { nixAvailable } from "../helpers/nix.js";
 import { EXAMPLE, tempDir } from "./helpers.js";
 import { declaredCacheDir } from "../../src/drift/declared/cache.js";
@@ -171,7 +171,7 @@ describe("secrets on the machine and in the configuration never reach drift's ou
     const c = await connect({ cwd: ws.dir });
     const r = await c.client.callTool({ name: "check_drift", arguments: { flake: "nixos-config", declaredFile: "declared.json", root: "root", host: "web1" } });
     expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
-    expect(DriftReportX.parse(r.structuredContent).items.some((i) => i.subject === "bob")).toBe(true);
+    expect(DriftReportX.parse(await linkedReport(c.client, r)).items.some((i) => i.subject === "bob")).toBe(true);
     expectNoSecret("check_drift answer", JSON.stringify(r));
     const stored = await c.client.readResource({ uri: "nix-warden://reports/drift/web1/latest.json" });
     expectNoSecret("stored report", JSON.stringify(stored));
