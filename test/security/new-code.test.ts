@@ -218,3 +218,37 @@ describe("advisory cache: a header that lies", () => {
     expect(() => decodeCache(huge)).toThrow(/header is not JSON/);
   });
 });
+
+describe("signed plans and journals across repositories", () => {
+  it("a journal signed for repository A, copied into B's state under the same id, does not load in B", async () => {
+    const { saveJournal, loadJournal, journalPath } = await import("../../src/remediate/store.js");
+    const a = await tempDir("nw-repo-a-");
+    const b = await tempDir("nw-repo-b-");
+    const journal = { version: 2 as const, planId: "0123456789ab", appliedAt: "2026-01-01T00:00:00Z", status: "files-written" as const, createdBranch: false, dirty: false, files: [], commands: [] };
+    await saveJournal(a, journal);
+    expect(await loadJournal(a, journal.planId)).toEqual(journal);
+    const { copyFile } = await import("node:fs/promises");
+    await copyFile(await journalPath(a, journal.planId), await journalPath(b, journal.planId));
+    expect(await loadJournal(b, journal.planId)).toBeUndefined();
+  });
+});
+
+describe("the HTTP token file", () => {
+  it("a symlink planted at the token's path between runs is replaced, never written through", async () => {
+    const dir = await tempDir("nw-token-");
+    const target = join(dir, "victim");
+    await writeFile(target, "precious\n");
+    await withXdg(dir, async () => {
+      const first = await createTokenFile();
+      const { rm, readFile } = await import("node:fs/promises");
+      await rm(first.path);
+      await symlink(target, first.path);
+      const second = await createTokenFile();
+      expect(second.path).toBe(first.path);
+      expect((await lstat(second.path)).isSymbolicLink()).toBe(false);
+      expect((await lstat(second.path)).mode & 0o777).toBe(0o600);
+      expect(await readFile(target, "utf8")).toBe("precious\n");
+      expect((await readFile(second.path, "utf8")).trim()).toBe(second.token);
+    });
+  });
+});
