@@ -252,3 +252,15 @@ describe("the HTTP token file", () => {
     });
   });
 });
+
+describe("history: a host name that would make a report path", () => {
+  it("refuses a host with a newline, a slash or .. before any file is written", async () => {
+    const { openHistoryDir, writeRunReport } = await import("../../src/history/store.js");
+    const dir = await tempDir("nw-history-");
+    await openHistoryDir(dir);
+    for (const host of ["web\nfake_metric 1", "../../../tmp/nw-evil", "a/b", "-rf", ".."]) {
+      await expect(writeRunReport(dir, "2026-01-01T00:00:00.000Z", host, "drift", {}), JSON.stringify(host)).rejects.toThrow(/invalid host name/);
+    }
+    expect(await readdir(join(dir, "reports"))).toEqual([]);
+  });
+});
