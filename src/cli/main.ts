@@ -3,6 +3,7 @@
 // module and exports `run(argv): Promise<number>` (the exit code); this file only dispatches.
 import { TOOL } from "../version.js";
 import { EXIT_USAGE, UsageError } from "./args.js";
+import { UnsafeStateError } from "../system/state.js";
 
 type CommandModule = { run: (argv: string[]) => Promise<number>; summary: string };
 
@@ -62,6 +63,10 @@ main(process.argv.slice(2)).then(
     if (err instanceof UsageError) {
       console.error(`nix-warden: ${err.message}`);
       process.exitCode = EXIT_USAGE;
+    } else if (err instanceof UnsafeStateError) {
+      // Not a bug but a refusal: say what to fix, without a stack trace.
+      console.error(`nix-warden: ${err.message}`);
+      process.exitCode = 3;
     } else {
       console.error(`nix-warden: internal error: ${(err as Error)?.stack ?? String(err)}`);
       process.exitCode = 3;

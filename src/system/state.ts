@@ -11,7 +11,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, open, readFile, realpath, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join, sep } from "node:path";
 
 /** State that is not ours to trust: a symlink, someone else's directory, or group/world-writable. */
 export class UnsafeStateError extends Error {
@@ -52,10 +52,28 @@ export async function assertOwnDirectory(dir: string): Promise<void> {
   if (st.mode & 0o022) throw new UnsafeStateError(`refusing to use ${dir}: it is writable by group or others (mode ${(st.mode & 0o777).toString(8)})`, dir);
 }
 
-/** Create `dir` (0700) and its missing parents, then check it is ours. */
+/** Refuse a directory whose ancestors another user controls: whoever can write a parent (without
+ * the sticky bit) or owns it can rename our directory away and put a symlink in its place between
+ * our check and our write. Every ancestor (resolved) must belong to root or to us, and be writable
+ * by group or others only when sticky (/tmp). */
+export async function assertSafeAncestors(dir: string): Promise<void> {
+  const me = uid();
+  if (me === undefined) return;
+  const parent = await realpath(dirname(dir));
+  const parts = parent.split(sep).filter(Boolean);
+  for (let i = parts.length; i >= 0; i--) {
+    const p = sep + parts.slice(0, i).join(sep);
+    const st = await lstat(p);
+    if (st.uid !== 0 && st.uid !== me) throw new UnsafeStateError(`refusing to use ${dir}: its parent ${p} belongs to uid ${st.uid}, who could replace it`, dir);
+    if (st.mode & 0o022 && !(st.mode & 0o1000)) throw new UnsafeStateError(`refusing to use ${dir}: its parent ${p} is writable by group or others (mode ${(st.mode & 0o7777).toString(8)}), who could replace it`, dir);
+  }
+}
+
+/** Create `dir` (0700) and its missing parents, then check it and its parents. */
 export async function ensureOwnDirectory(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await assertOwnDirectory(dir);
+  await assertSafeAncestors(dir);
   return dir;
 }
 
