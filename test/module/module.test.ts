@@ -23,7 +23,7 @@ import { nixAvailable } from "../helpers/nix.js";
 import { systemdAnalyzeAvailable } from "../helpers/systemd.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const NIX_FILES = ["flake.nix", "nix/module.nix", "nix/units.nix", "nix/hardening.nix", "nix/package.nix", "nix/vm-test.nix", "nix/npm-deps-hash.nix"];
+const NIX_FILES = ["flake.nix", "nix/module.nix", "nix/units.nix", "nix/hardening.nix", "nix/package.nix", "nix/vm-test.nix", "nix/npm-lock.nix"];
 const GOOD_VERDICTS = ["PERFECT", "SAFE", "OK"];
 
 interface UnitsJson {
@@ -99,6 +99,62 @@ describe.skipIf(!nixAvailable)("the flake and the module parse with the real nix
     expect(r.status).toBe(0);
     const ours = parseNix(await readFile(join(ROOT, file), "utf8"), { path: join(ROOT, file) });
     expect(ours.diagnostics).toEqual([]);
+  });
+});
+
+describe.skipIf(!nixAvailable)("the package's npm dependencies (nix/npm-lock.nix, evaluated for real)", () => {
+  // importNpmLock fetches a package only from `resolved`; this repository's lock has none (npm's
+  // omit-lockfile-registry-resolved), so without the fill every dependency would be fetched by npm
+  // inside the build sandbox, and fail there.
+  const lockJson = () => {
+    const expr = `import ${join(ROOT, "nix", "npm-lock.nix")} { lockFile = ${join(ROOT, "package-lock.json")}; }`;
+    return JSON.parse(execFileSync("nix-instantiate", ["--eval", "--strict", "--json", "-E", expr], { encoding: "utf8", timeout: 60_000 })) as { packages: Record<string, { version?: string; integrity?: string; resolved?: string }> };
+  };
+
+  it("every package of package-lock.json gets its registry URL, pinned by the lock's integrity hash; the lock is otherwise unchanged", async () => {
+    const raw = JSON.parse(await readFile(join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { version?: string; integrity?: string; resolved?: string }> };
+    const filled = lockJson();
+    const deps = Object.keys(raw.packages).filter((k) => k !== "");
+    expect(deps.length).toBeGreaterThan(0);
+    expect(Object.keys(filled.packages).sort()).toEqual(Object.keys(raw.packages).sort());
+    for (const k of deps) {
+      const p = filled.packages[k]!;
+      expect(p.integrity, k).toMatch(/^sha(256|384|512)-/);
+      expect(p.resolved, k).toMatch(/^https:\/\/registry\.npmjs\.org\/(@[^/]+\/)?[^/@]+\/-\/[^/]+-[^/]+\.tgz$/);
+      expect(p.resolved!.endsWith(`-${p.version}.tgz`), k).toBe(true);
+      const { resolved: _r, ...rest } = p;
+      const { resolved: _o, ...orig } = raw.packages[k]!;
+      expect(rest, k).toEqual(orig);
+    }
+    expect(filled.packages[""]).toEqual(raw.packages[""]);
+  });
+
+  it("scoped and nested packages: the URL names the package (last node_modules segment), the tarball drops the scope", async () => {
+    const tmp = await mkdtemp(join(tmpdir(), "nw-npmlock-"));
+    try {
+      const lock = {
+        lockfileVersion: 3,
+        packages: {
+          "": { name: "x", version: "1.0.0" },
+          "node_modules/@s/b": { version: "2.0.0", integrity: "sha512-AA==" },
+          "node_modules/a/node_modules/c": { version: "3.1.0", integrity: "sha512-BB==" },
+          "node_modules/alias": { name: "real-name", version: "4.0.0", integrity: "sha512-CC==" },
+          "node_modules/kept": { version: "5.0.0", integrity: "sha512-DD==", resolved: "https://mirror.example/kept-5.0.0.tgz" },
+          "node_modules/local": { resolved: "packages/local", link: true },
+        },
+      };
+      await writeFile(join(tmp, "package-lock.json"), JSON.stringify(lock));
+      const expr = `(import ${join(ROOT, "nix", "npm-lock.nix")} { lockFile = ${join(tmp, "package-lock.json")}; }).packages`;
+      const p = JSON.parse(execFileSync("nix-instantiate", ["--eval", "--strict", "--json", "-E", expr], { encoding: "utf8", timeout: 60_000 })) as Record<string, { resolved?: string }>;
+      expect(p["node_modules/@s/b"]!.resolved).toBe("https://registry.npmjs.org/@s/b/-/b-2.0.0.tgz");
+      expect(p["node_modules/a/node_modules/c"]!.resolved).toBe("https://registry.npmjs.org/c/-/c-3.1.0.tgz");
+      expect(p["node_modules/alias"]!.resolved).toBe("https://registry.npmjs.org/real-name/-/real-name-4.0.0.tgz");
+      expect(p["node_modules/kept"]!.resolved).toBe("https://mirror.example/kept-5.0.0.tgz");
+      expect(p["node_modules/local"]!.resolved).toBe("packages/local");
+      expect(p[""]!.resolved).toBeUndefined();
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
 });
 
