@@ -41,6 +41,7 @@ interface Cfg {
   drift: { enable: boolean; schedule: string };
   security: { enable: boolean; schedule: string };
   randomizedDelay: string;
+  autoRemediate: boolean;
 }
 
 /** The module's defaults (checked against module.nix below), for host "nas". */
@@ -55,6 +56,7 @@ function defaults(overrides: Partial<Cfg> = {}): Cfg {
     drift: { enable: true, schedule: "daily" },
     security: { enable: true, schedule: "weekly" },
     randomizedDelay: "15min",
+    autoRemediate: false,
     ...overrides,
   };
 }
@@ -183,6 +185,8 @@ describe("services.nix-warden options (module.nix read statically with our optio
     expect(decl("drift.schedule")).toContain('"daily"');
     expect(decl("security.schedule")).toContain('"weekly"');
     expect(decl("autoRemediate")).toContain("default = false;");
+    // It is implemented now: the module no longer refuses it.
+    expect(text).not.toContain("assertion = !cfg.autoRemediate;");
     expect(decl("alertThreshold")).toContain('types.enum [ "low" "medium" "high" "critical" ]');
     expect(decl("alertThreshold")).toContain('default = "high";');
     expect(decl("outputDir")).toContain('default = "/var/lib/nix-warden";');
@@ -224,6 +228,27 @@ describe.skipIf(!nixAvailable)("the units and timers the module installs (nix/un
     expect(sc.ReadWritePaths).toEqual(["/srv/warden", "/var/lib/prom"]);
     expect(sc.StateDirectory).toBeUndefined();
     expect(splitCommandLine(sc.ExecStart as string).slice(8)).toEqual(["/srv/warden", "--alert-threshold", "critical", "--notify", "/run/current-system/sw/bin/notify-admin", "--textfile-dir", "/var/lib/prom"]);
+  });
+
+  it("autoRemediate: only the drift unit passes --auto-remediate, with the sandbox widened by exactly what the reverts need, still OK", () => {
+    const off = evalUnits(defaults());
+    const on = evalUnits(defaults({ autoRemediate: true }));
+    const args = (u: UnitsJson, k: string) => splitCommandLine(u.services[k]!.serviceConfig.ExecStart as string);
+    expect(args(off, "nix-warden-drift")).not.toContain("--auto-remediate");
+    expect(args(on, "nix-warden-drift")).toContain("--auto-remediate");
+    expect(args(on, "nix-warden-security")).not.toContain("--auto-remediate");
+    expect(on.services["nix-warden-security"]!.serviceConfig).toEqual(off.services["nix-warden-security"]!.serviceConfig);
+    const d0 = off.services["nix-warden-drift"]!.serviceConfig;
+    const d1 = on.services["nix-warden-drift"]!.serviceConfig;
+    expect(d1.CapabilityBoundingSet).toEqual([...(d0.CapabilityBoundingSet as string[]), "CAP_SETUID", "CAP_SETGID"]);
+    expect(d1.SystemCallFilter).toEqual([...(d0.SystemCallFilter as string[]), "@setuid"]);
+    expect(d1.ReadWritePaths).toEqual(["/var/lib/nix-warden", "-/nix/var/nix/profiles", "-/run/systemd/system", "-/var/lib/nix-warden/removed"]);
+    const { ExecStart: _a, CapabilityBoundingSet: _b, SystemCallFilter: _c, ReadWritePaths: _d, ...rest1 } = d1;
+    const { ExecStart: _e, CapabilityBoundingSet: _f, SystemCallFilter: _g, ReadWritePaths: _h, ...rest0 } = d0;
+    expect(rest1).toEqual(rest0);
+    const score = assessUnitText("nix-warden-drift.service", serviceFile("nix-warden-drift", on.services["nix-warden-drift"]!));
+    expect(score.ok).toBe(true);
+    if (score.ok) expect(GOOD_VERDICTS, `${score.exposure} ${score.verdict}`).toContain(score.verdict);
   });
 
   it("a flake reference with quotes, %, $ and spaces stays one argument (systemd quoting, no specifier or variable expansion)", () => {
