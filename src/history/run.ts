@@ -11,6 +11,7 @@ import { renderMetrics } from "../drift/render/metrics.js";
 import type { SecurityReport } from "../report/schema.js";
 import { SEVERITIES, atLeast, type Severity } from "../report/severity.js";
 import { runScan } from "../scan/index.js";
+import { flakeConfigUsage } from "../scan/config-usage.js";
 import { run as runProgram } from "../system/run.js";
 import { TEXTFILE_NAME, renderTextfile } from "./metrics.js";
 import { appendEntry, ensureDir, openHistoryDir, readHistory, writePublicFileAtomic, writeRunReport, type HistoryEntry, type HistoryKind } from "./store.js";
@@ -115,7 +116,7 @@ export async function scheduledRun(options: ScheduledRunOptions): Promise<Schedu
     let remediation: HistoryEntry["remediation"];
     try {
       if (kind === "drift") {
-        const d = await checkDrift({ flake: options.flake, host: options.host, root: options.root, declaredFile: options.declaredFile, configFile: options.configFile, evalTimeoutMs: options.evalTimeoutMs, signal: options.signal });
+        const d = await checkDrift({ flake: options.flake, host: options.host, root: options.root, declaredFile: options.declaredFile, configFile: options.configFile, evalTimeoutMs: options.evalTimeoutMs, signal: options.signal, configUsage: flakeConfigUsage });
         report = d;
         items = d.items;
         ok = !declaredUnavailable(d);
