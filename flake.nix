@@ -25,9 +25,8 @@
 
       devShells = forAllSystems (pkgs: {
         default = pkgs.mkShell {
-          # node and npm for the build; nix, systemd-analyze, git and sshd for the tests;
-          # prefetch-npm-deps for scripts/update-npm-deps-hash.sh.
-          packages = [ pkgs.nodejs_20 pkgs.nix pkgs.systemd pkgs.git pkgs.openssh pkgs.prefetch-npm-deps ];
+          # node and npm for the build; nix, systemd-analyze, git and sshd for the tests.
+          packages = [ pkgs.nodejs_20 pkgs.nix pkgs.systemd pkgs.git pkgs.openssh ];
         };
       });
 
@@ -41,7 +40,7 @@
       };
 
       checks = forAllSystems (pkgs: {
-        # Building the package also checks npmDepsHash (a wrong hash fails the fetch).
+        # The build fetches each npm dependency by the lock's integrity hash (importNpmLock).
         package = self.packages.${pkgs.stdenv.hostPlatform.system}.default;
         # The module end to end in a VM (needs KVM): timers, a run of each unit, history, metrics,
         # the notify hook, and systemd-analyze security of the units.

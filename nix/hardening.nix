@@ -73,4 +73,18 @@ in
     # match declared devices with mounted ones. Read-only, links only; the devices stay private.
     BindReadOnlyPaths = [ "-/dev/disk" ];
   };
+
+  # What services.nix-warden.autoRemediate adds to the drift unit: the safe reverts it runs
+  # (src/remediate/auto.ts: `auto` reverts only, never a file edit) act on the machine.
+  driftRemediate = {
+    # `runuser -u <user> -- nix-env -e ...` removes a package a user installed imperatively, as
+    # that user: it changes user and group.
+    capabilities = [ "CAP_SETUID" "CAP_SETGID" ];
+    # The same, through the system call filter (@setuid is part of @privileged, denied above).
+    systemCallFilter = [ "@setuid" ];
+    # `nix profile remove` / `nix-env -e` switch a profile's generation link; a stray unit file in
+    # /run/systemd/system is moved aside to /var/lib/nix-warden/removed (never deleted).
+    # "-": a path that does not exist (no profiles yet) is left out rather than failing the unit.
+    readWritePaths = [ "-/nix/var/nix/profiles" "-/run/systemd/system" "-/var/lib/nix-warden/removed" ];
+  };
 }

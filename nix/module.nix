@@ -71,7 +71,7 @@ in
     autoRemediate = mkOption {
       type = types.bool;
       default = false;
-      description = "Revert safe drift automatically (never file edits; journaled and undoable). Not available yet: enabling it fails the evaluation with an explanation.";
+      description = "After each scheduled drift check, revert the drift nix-warden rates safe (an imperative package, a stray unit) by running its revert commands: journaled, undoable with `nix-warden remediate <flake> --undo <plan-id>`, never an edit of a file. Needs `flake` to be a local git checkout (plans and journals are kept for it). Widens the drift unit's sandbox a little (nix/hardening.nix, driftRemediate).";
     };
 
     alertThreshold = mkOption {
@@ -110,8 +110,8 @@ in
   config = mkIf cfg.enable {
     assertions = [
       {
-        assertion = !cfg.autoRemediate;
-        message = "services.nix-warden.autoRemediate: automatic remediation is not implemented yet (nix-warden run has no --auto-remediate); use `nix-warden remediate` by hand.";
+        assertion = !cfg.autoRemediate || cfg.drift.enable;
+        message = "services.nix-warden.autoRemediate reverts what the drift check finds: enable drift.enable too.";
       }
       {
         assertion = cfg.drift.enable || cfg.security.enable;
@@ -129,7 +129,9 @@ in
     # ReadWritePaths must exist when a unit starts: a custom output directory and the textfile
     # directory are created here (the default output directory is the units' StateDirectory).
     systemd.tmpfiles.rules =
-      lib.optional (cfg.outputDir != "/var/lib/nix-warden") "d ${cfg.outputDir} 0700 root root -"
+      # Where a safe revert moves a stray unit file (ReadWritePaths must exist).
+      lib.optional (cfg.autoRemediate && cfg.drift.enable) "d /var/lib/nix-warden/removed 0700 root root -"
+      ++ lib.optional (cfg.outputDir != "/var/lib/nix-warden") "d ${cfg.outputDir} 0700 root root -"
       ++ lib.optional cfg.metrics.enable "d ${cfg.metrics.textfileDir} 0755 root root -";
   };
 }

@@ -1,7 +1,7 @@
-# nix-warden built from this repository with nixpkgs' buildNpmPackage. npmDepsHash pins the npm
-# dependencies of package-lock.json: scripts/update-npm-deps-hash.sh recomputes it after the lock
-# file changes, and CI checks that it is current.
-{ lib, buildNpmPackage, nodejs_20, systemd, nix, git, makeWrapper }:
+# nix-warden built from this repository with nixpkgs' buildNpmPackage. The npm dependencies come
+# from package-lock.json through importNpmLock: each package is a fixed-output fetch pinned by the
+# lock's own `integrity`, so there is no npmDepsHash to keep current when the lock changes.
+{ lib, buildNpmPackage, importNpmLock, nodejs_20, systemd, nix, git, makeWrapper }:
 buildNpmPackage {
   pname = "nix-warden";
   version = (builtins.fromJSON (builtins.readFile ../package.json)).version;
@@ -24,7 +24,12 @@ buildNpmPackage {
   };
 
   nodejs = nodejs_20;
-  npmDepsHash = import ./npm-deps-hash.nix;
+  npmDeps = importNpmLock {
+    npmRoot = ../.;
+    # The lock with each package's registry URL filled in (./npm-lock.nix says why).
+    packageLock = import ./npm-lock.nix { lockFile = ../package-lock.json; };
+  };
+  npmConfigHook = importNpmLock.npmConfigHook;
 
   nativeBuildInputs = [ makeWrapper ];
   # `npm run build` (tsc and the generated data), as package.json's prepare script does.

@@ -12,10 +12,21 @@ let
 
   optionalList = cond: xs: if cond then xs else [ ];
   metricsDir = optionalList cfg.metrics.enable [ cfg.metrics.textfileDir ];
+  remediate = cfg.autoRemediate or false;
+  # The drift unit's sandbox, widened by what the safe reverts need when autoRemediate is on.
+  sandbox = kind:
+    if kind == "drift" && remediate then
+      hardening.drift // {
+        CapabilityBoundingSet = hardening.drift.CapabilityBoundingSet ++ hardening.driftRemediate.capabilities;
+        SystemCallFilter = hardening.drift.SystemCallFilter ++ hardening.driftRemediate.systemCallFilter;
+      }
+    else hardening.${kind};
+  remediatePaths = kind: optionalList (kind == "drift" && remediate) hardening.driftRemediate.readWritePaths;
 
   runArgs = kind:
     [ "${package}/bin/nix-warden" "run" "--${kind}" "--flake" cfg.flake "--host" cfg.host
       "--output-dir" cfg.outputDir "--alert-threshold" cfg.alertThreshold ]
+    ++ optionalList (kind == "drift" && remediate) [ "--auto-remediate" ]
     ++ builtins.concatMap (n: [ "--notify" n ]) cfg.notify
     ++ builtins.concatMap (d: [ "--textfile-dir" d ]) metricsDir;
 
@@ -35,13 +46,13 @@ let
       # The store is read-only in the sandbox: nix eval goes through the daemon, even as root.
       NIX_REMOTE = "daemon";
     };
-    serviceConfig = hardening.${kind} // {
+    serviceConfig = sandbox kind // {
       Type = "oneshot";
       User = "root";
       ExecStart = commandLine (runArgs kind);
       CacheDirectory = "nix-warden";
       CacheDirectoryMode = "0700";
-      ReadWritePaths = [ cfg.outputDir ] ++ metricsDir;
+      ReadWritePaths = [ cfg.outputDir ] ++ metricsDir ++ remediatePaths kind;
       # A scan of a big repository or a slow evaluation: bounded, never left hanging.
       TimeoutStartSec = "1h";
       Nice = 10;

@@ -11,6 +11,7 @@ import { InvalidRootError } from "../drift/root.js";
 import { parseFlakeRef } from "../drift/declared/flake-ref.js";
 import { driftTargetProblem } from "../drift/target.js";
 import { EXIT_FAIL_ON, EXIT_OK, parseChoice, parseCommandArgs, parseSeverity, UsageError } from "./args.js";
+import { flakeConfigUsage } from "../scan/config-usage.js";
 
 export const summary = "compare what the repository declares with what the machine actually runs";
 
@@ -107,6 +108,7 @@ export async function run(argv: string[]): Promise<number> {
       root: values.root,
       declaredFile: values.declared,
       configFile: values.config,
+      configUsage: flakeConfigUsage,
       noCache: values["no-cache"],
       evalTimeoutMs,
       signal: controller.signal,

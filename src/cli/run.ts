@@ -1,5 +1,6 @@
 // `nix-warden run`: the scheduled run the NixOS module's timers start (and anyone can start by hand).
 import { scheduledRun } from "../history/run.js";
+import { autoRemediateDrift } from "../remediate/auto.js";
 import { defaultHistoryDir } from "../history/index.js";
 import type { HistoryKind } from "../history/store.js";
 import { EXIT_OK, parseCommandArgs, parseSeverity, UsageError } from "./args.js";
@@ -29,6 +30,10 @@ options:
   --declared FILE         drift: a declared state produced earlier (skips nix eval)
   --config FILE           drift: exceptions file
   --eval-timeout SECONDS  drift: limit for nix eval (default 300)
+  --auto-remediate        drift: revert the drift nix-warden rates safe (imperative packages, stray
+                          units) by running its commands, journaled; never edits a file. Undo
+                          with: nix-warden remediate FLAKE-DIR --undo PLAN-ID. Needs --flake to
+                          be a local git checkout; with --root the commands are planned, not run
   --quick                 security: built-in exposure scorer only
   -h, --help
 
@@ -51,6 +56,7 @@ export async function run(argv: string[]): Promise<number> {
       config: { type: "string" },
       "eval-timeout": { type: "string" },
       quick: { type: "boolean" },
+      "auto-remediate": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     false,
@@ -92,12 +98,16 @@ export async function run(argv: string[]): Promise<number> {
       configFile: values.config,
       evalTimeoutMs,
       quick: values.quick,
+      ...(values["auto-remediate"]
+        ? { autoRemediate: (target: { report: Parameters<typeof autoRemediateDrift>[0]["report"]; repoRoot: string; machineRoot: string }) => autoRemediateDrift({ ...target, signal: controller.signal }) }
+        : {}),
       signal: controller.signal,
     });
     for (const o of result.outcomes) {
       const e = o.entry;
       const sev = Object.entries(e.bySeverity).filter(([, n]) => n).map(([s, n]) => `${s} ${n}`).join(", ");
       console.log(`${e.kind} ${e.host}: ${e.ok ? `${e.total} item(s)${sev ? ` (${sev})` : ""}${e.score !== null ? `, score ${e.score}` : ""}` : "could not run"} -> ${o.reportPath}`);
+      if (o.remediation) console.log(`  auto-remediate: ${o.remediation.note}`);
       if (o.alerting) console.log(`  ${o.alerting} at or above ${alertThreshold}${o.notified.length ? `: notified ${o.notified.map((n) => `${n.program}${n.ok ? "" : " (failed)"}`).join(", ")}` : ""}`);
       for (const err of o.errors) console.error(`nix-warden run: ${e.kind}: ${err}`);
     }

@@ -16,6 +16,7 @@ import { applyExceptions, loadExceptions } from "./exceptions.js";
 import type { DriftItemX, DriftReportX } from "./model.js";
 import { PROBES, runProbe, type ActualState, type ProbeName, type ProbeRun } from "./probes/index.js";
 import type { GitFacts } from "./probes/git.js";
+import type { ConfigUsageOf } from "./probes/configs.js";
 import { redactDeep, redactDriftReport } from "./redact.js";
 import { assertSystemRoot, RootFs } from "./root.js";
 
@@ -44,6 +45,9 @@ export interface CheckDriftOptions {
   alertThreshold?: Severity;
   /** .nix-warden.yaml to read exceptions from (default: the flake directory, then its repository root). */
   configFile?: string;
+  /** Which files a flake directory uses (scan's `flakeConfigUsage`; drift cannot import scan).
+   * Without it, configuration files the flake does not use are not reported. */
+  configUsage?: ConfigUsageOf;
   /** Run only these probes (default: all). */
   probes?: ProbeName[];
   /** The working directory for relative flake references. */
@@ -60,7 +64,7 @@ export interface CheckDriftOptions {
 }
 
 /** Categories that can be compared without knowing what the host declares. */
-const DECLARATION_FREE: ProbeName[] = ["packages", "services", "files", "generations", "git", "history"];
+const DECLARATION_FREE: ProbeName[] = ["packages", "services", "files", "generations", "git", "history", "configs"];
 
 export async function checkDrift(options: CheckDriftOptions = {}): Promise<DriftReportX> {
   const started = performance.now();
@@ -73,7 +77,7 @@ export async function checkDrift(options: CheckDriftOptions = {}): Promise<Drift
   const cwd = options.cwd ?? process.cwd();
   const flake: FlakeRef | undefined = options.flake !== undefined || (!options.declared && !options.declaredFile) ? parseFlakeRef(options.flake ?? ".", cwd) : undefined;
   const wanted = new Set<ProbeName>(options.probes ?? (Object.keys(PROBES) as ProbeName[]));
-  const ctxBase = { root, live: fs.live, signal: options.signal, timeoutMs: options.probeTimeoutMs, fs, flakeDir: flake?.localDir };
+  const ctxBase = { root, live: fs.live, signal: options.signal, timeoutMs: options.probeTimeoutMs, fs, flakeDir: flake?.localDir, configUsage: options.configUsage };
 
   // Probes that need nothing from the declaration start now, alongside the evaluation.
   const probesStarted = performance.now();

@@ -11,6 +11,7 @@ import { renderMetrics } from "../drift/render/metrics.js";
 import type { SecurityReport } from "../report/schema.js";
 import { SEVERITIES, atLeast, type Severity } from "../report/severity.js";
 import { runScan } from "../scan/index.js";
+import { flakeConfigUsage } from "../scan/config-usage.js";
 import { run as runProgram } from "../system/run.js";
 import { TEXTFILE_NAME, renderTextfile } from "./metrics.js";
 import { appendEntry, ensureDir, openHistoryDir, readHistory, writePublicFileAtomic, writeRunReport, type HistoryEntry, type HistoryKind } from "./store.js";
@@ -36,6 +37,9 @@ export interface ScheduledRunOptions {
   evalTimeoutMs?: number;
   /** Security: built-in exposure scorer only. */
   quick?: boolean;
+  /** Drift: revert what is safe to revert after the check (remediate's autoRemediateDrift, passed
+   * in by the CLI: history does not import remediate). `repoRoot` is the flake's local checkout. */
+  autoRemediate?: (args: { report: DriftReportX; repoRoot: string; machineRoot: string }) => Promise<NonNullable<HistoryEntry["remediation"]>>;
   signal?: AbortSignal;
   now?: () => Date;
 }
@@ -48,6 +52,7 @@ export interface NotifyOutcome {
 
 export interface KindOutcome {
   entry: HistoryEntry;
+  remediation?: HistoryEntry["remediation"];
   reportPath: string;
   /** Items at or above the threshold. */
   alerting: number;
@@ -63,9 +68,9 @@ export interface ScheduledRunResult {
 }
 
 /** The flake's local directory, for the security scan (which reads files, not an evaluation). */
-async function localFlakeDir(flake: string): Promise<string> {
+async function localFlakeDir(flake: string, what = "the security scan reads the repository's files"): Promise<string> {
   const path = flake.replace(/#.*$/, "").replace(/^path:/, "") || ".";
-  if (/^[a-z][a-z0-9+.-]*:/i.test(path) && !isAbsolute(path)) throw new Error(`the security scan reads the repository's files: --flake must be a local directory (got '${flake}')`);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(path) && !isAbsolute(path)) throw new Error(`${what}: --flake must be a local directory (got '${flake}')`);
   const dir = resolve(path);
   if (!(await stat(dir)).isDirectory()) throw new Error(`${dir} is not a directory`);
   return dir;
@@ -108,15 +113,25 @@ export async function scheduledRun(options: ScheduledRunOptions): Promise<Schedu
     let ok = true;
     let score: number | null = null;
     let reportErrors = 0;
+    let remediation: HistoryEntry["remediation"];
     try {
       if (kind === "drift") {
-        const d = await checkDrift({ flake: options.flake, host: options.host, root: options.root, declaredFile: options.declaredFile, configFile: options.configFile, evalTimeoutMs: options.evalTimeoutMs, signal: options.signal });
+        const d = await checkDrift({ flake: options.flake, host: options.host, root: options.root, declaredFile: options.declaredFile, configFile: options.configFile, evalTimeoutMs: options.evalTimeoutMs, signal: options.signal, configUsage: flakeConfigUsage });
         report = d;
         items = d.items;
         ok = !declaredUnavailable(d);
         reportErrors = d.errors.length;
         if (ok) lastDrift = d;
-        else errors.push(...d.errors.filter((e) => e.source === "nix eval" || e.source === "declared").map((e) => e.message));
+        if (ok && options.autoRemediate) {
+          try {
+            const repoRoot = await localFlakeDir(options.flake, "auto-remediate keeps its plans and journals for a local checkout");
+            remediation = await options.autoRemediate({ report: d, repoRoot, machineRoot: options.root ?? "/" });
+            if (remediation.failed) errors.push(`auto-remediate: ${remediation.note}`);
+          } catch (e) {
+            errors.push(`auto-remediate: ${(e as Error).message}`);
+          }
+        }
+        if (!ok) errors.push(...d.errors.filter((e) => e.source === "nix eval" || e.source === "declared").map((e) => e.message));
       } else {
         const s = await runScan({ root: await localFlakeDir(options.flake), hosts: [options.host], quick: options.quick });
         report = s;
@@ -137,9 +152,9 @@ export async function scheduledRun(options: ScheduledRunOptions): Promise<Schedu
     const alerting = ok ? items.filter((i) => (SEVERITIES as readonly string[]).includes(i.severity) && atLeast(i.severity as Severity, threshold)).length : 0;
     const notified = alerting > 0 && options.notify?.length ? await notifyAll(options.notify, reportPath, { NIX_WARDEN_HOST: options.host, NIX_WARDEN_KIND: kind, NIX_WARDEN_ALERTS: String(alerting), NIX_WARDEN_ALERT_THRESHOLD: threshold }, options) : [];
     for (const n of notified) if (!n.ok) errors.push(`notify ${n.program}: ${n.error}`);
-    const entry: HistoryEntry = { schemaVersion: 1, time, host: options.host, kind, report: rel, ok, total: items.length, bySeverity: c.bySeverity, byCategory: c.byCategory, score, ids: c.ids, severities: c.severities, errors: reportErrors + errors.length, alerted: notified.length > 0 };
+    const entry: HistoryEntry = { schemaVersion: 1, time, host: options.host, kind, report: rel, ok, total: items.length, bySeverity: c.bySeverity, byCategory: c.byCategory, score, ids: c.ids, severities: c.severities, errors: reportErrors + errors.length, alerted: notified.length > 0, ...(remediation ? { remediation } : {}) };
     await appendEntry(dir, entry);
-    outcomes.push({ entry, reportPath, alerting, notified, errors });
+    outcomes.push({ entry, reportPath, alerting, notified, errors, ...(remediation ? { remediation } : {}) });
   }
 
   if (lastDrift) {

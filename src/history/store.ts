@@ -35,6 +35,8 @@ export interface HistoryEntry {
   errors: number;
   /** The notify hook ran for this run (something at or above the alert threshold). */
   alerted: boolean;
+  /** Drift runs with --auto-remediate: the plan of safe reverts and what ran. */
+  remediation?: { planId?: string; applied: boolean; ran: number; failed: number; note: string };
 }
 
 export const INDEX_FILE = "history.jsonl";

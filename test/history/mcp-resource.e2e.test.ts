@@ -22,8 +22,8 @@ describe("MCP resource nix-warden://history", () => {
     const read = await c.client.readResource({ uri: "nix-warden://history" });
     const body = JSON.parse((read.contents[0] as { text: string }).text);
     expect(body.dir).toBe(dir);
-    expect(body.headlines).toEqual(["drift on web1: 25 (unchanged since the previous run; 0 new, 0 fixed)"]);
-    expect(body.series[0].runs.map((r: { total: number }) => r.total)).toEqual([25, 25]);
+    expect(body.headlines).toEqual(["drift on web1: 26 (unchanged since the previous run; 0 new, 0 fixed)"]);
+    expect(body.series[0].runs.map((r: { total: number }) => r.total)).toEqual([26, 26]);
   });
 
   it("an empty history is an empty list, not an error", async () => {

@@ -23,7 +23,7 @@ import { nixAvailable } from "../helpers/nix.js";
 import { systemdAnalyzeAvailable } from "../helpers/systemd.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const NIX_FILES = ["flake.nix", "nix/module.nix", "nix/units.nix", "nix/hardening.nix", "nix/package.nix", "nix/vm-test.nix", "nix/npm-deps-hash.nix"];
+const NIX_FILES = ["flake.nix", "nix/module.nix", "nix/units.nix", "nix/hardening.nix", "nix/package.nix", "nix/vm-test.nix", "nix/npm-lock.nix"];
 const GOOD_VERDICTS = ["PERFECT", "SAFE", "OK"];
 
 interface UnitsJson {
@@ -41,6 +41,7 @@ interface Cfg {
   drift: { enable: boolean; schedule: string };
   security: { enable: boolean; schedule: string };
   randomizedDelay: string;
+  autoRemediate: boolean;
 }
 
 /** The module's defaults (checked against module.nix below), for host "nas". */
@@ -55,6 +56,7 @@ function defaults(overrides: Partial<Cfg> = {}): Cfg {
     drift: { enable: true, schedule: "daily" },
     security: { enable: true, schedule: "weekly" },
     randomizedDelay: "15min",
+    autoRemediate: false,
     ...overrides,
   };
 }
@@ -102,6 +104,62 @@ describe.skipIf(!nixAvailable)("the flake and the module parse with the real nix
   });
 });
 
+describe.skipIf(!nixAvailable)("the package's npm dependencies (nix/npm-lock.nix, evaluated for real)", () => {
+  // importNpmLock fetches a package only from `resolved`; this repository's lock has none (npm's
+  // omit-lockfile-registry-resolved), so without the fill every dependency would be fetched by npm
+  // inside the build sandbox, and fail there.
+  const lockJson = () => {
+    const expr = `import ${join(ROOT, "nix", "npm-lock.nix")} { lockFile = ${join(ROOT, "package-lock.json")}; }`;
+    return JSON.parse(execFileSync("nix-instantiate", ["--eval", "--strict", "--json", "-E", expr], { encoding: "utf8", timeout: 60_000 })) as { packages: Record<string, { version?: string; integrity?: string; resolved?: string }> };
+  };
+
+  it("every package of package-lock.json gets its registry URL, pinned by the lock's integrity hash; the lock is otherwise unchanged", async () => {
+    const raw = JSON.parse(await readFile(join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { version?: string; integrity?: string; resolved?: string }> };
+    const filled = lockJson();
+    const deps = Object.keys(raw.packages).filter((k) => k !== "");
+    expect(deps.length).toBeGreaterThan(0);
+    expect(Object.keys(filled.packages).sort()).toEqual(Object.keys(raw.packages).sort());
+    for (const k of deps) {
+      const p = filled.packages[k]!;
+      expect(p.integrity, k).toMatch(/^sha(256|384|512)-/);
+      expect(p.resolved, k).toMatch(/^https:\/\/registry\.npmjs\.org\/(@[^/]+\/)?[^/@]+\/-\/[^/]+-[^/]+\.tgz$/);
+      expect(p.resolved!.endsWith(`-${p.version}.tgz`), k).toBe(true);
+      const { resolved: _r, ...rest } = p;
+      const { resolved: _o, ...orig } = raw.packages[k]!;
+      expect(rest, k).toEqual(orig);
+    }
+    expect(filled.packages[""]).toEqual(raw.packages[""]);
+  });
+
+  it("scoped and nested packages: the URL names the package (last node_modules segment), the tarball drops the scope", async () => {
+    const tmp = await mkdtemp(join(tmpdir(), "nw-npmlock-"));
+    try {
+      const lock = {
+        lockfileVersion: 3,
+        packages: {
+          "": { name: "x", version: "1.0.0" },
+          "node_modules/@s/b": { version: "2.0.0", integrity: "sha512-AA==" },
+          "node_modules/a/node_modules/c": { version: "3.1.0", integrity: "sha512-BB==" },
+          "node_modules/alias": { name: "real-name", version: "4.0.0", integrity: "sha512-CC==" },
+          "node_modules/kept": { version: "5.0.0", integrity: "sha512-DD==", resolved: "https://mirror.example/kept-5.0.0.tgz" },
+          "node_modules/local": { resolved: "packages/local", link: true },
+        },
+      };
+      await writeFile(join(tmp, "package-lock.json"), JSON.stringify(lock));
+      const expr = `(import ${join(ROOT, "nix", "npm-lock.nix")} { lockFile = ${join(tmp, "package-lock.json")}; }).packages`;
+      const p = JSON.parse(execFileSync("nix-instantiate", ["--eval", "--strict", "--json", "-E", expr], { encoding: "utf8", timeout: 60_000 })) as Record<string, { resolved?: string }>;
+      expect(p["node_modules/@s/b"]!.resolved).toBe("https://registry.npmjs.org/@s/b/-/b-2.0.0.tgz");
+      expect(p["node_modules/a/node_modules/c"]!.resolved).toBe("https://registry.npmjs.org/c/-/c-3.1.0.tgz");
+      expect(p["node_modules/alias"]!.resolved).toBe("https://registry.npmjs.org/real-name/-/real-name-4.0.0.tgz");
+      expect(p["node_modules/kept"]!.resolved).toBe("https://mirror.example/kept-5.0.0.tgz");
+      expect(p["node_modules/local"]!.resolved).toBe("packages/local");
+      expect(p[""]!.resolved).toBeUndefined();
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("services.nix-warden options (module.nix read statically with our option index)", () => {
   it("declares every option the issue lists, with the documented defaults", async () => {
     const text = await readFile(join(ROOT, "nix", "module.nix"), "utf8");
@@ -127,6 +185,8 @@ describe("services.nix-warden options (module.nix read statically with our optio
     expect(decl("drift.schedule")).toContain('"daily"');
     expect(decl("security.schedule")).toContain('"weekly"');
     expect(decl("autoRemediate")).toContain("default = false;");
+    // It is implemented now: the module no longer refuses it.
+    expect(text).not.toContain("assertion = !cfg.autoRemediate;");
     expect(decl("alertThreshold")).toContain('types.enum [ "low" "medium" "high" "critical" ]');
     expect(decl("alertThreshold")).toContain('default = "high";');
     expect(decl("outputDir")).toContain('default = "/var/lib/nix-warden";');
@@ -168,6 +228,27 @@ describe.skipIf(!nixAvailable)("the units and timers the module installs (nix/un
     expect(sc.ReadWritePaths).toEqual(["/srv/warden", "/var/lib/prom"]);
     expect(sc.StateDirectory).toBeUndefined();
     expect(splitCommandLine(sc.ExecStart as string).slice(8)).toEqual(["/srv/warden", "--alert-threshold", "critical", "--notify", "/run/current-system/sw/bin/notify-admin", "--textfile-dir", "/var/lib/prom"]);
+  });
+
+  it("autoRemediate: only the drift unit passes --auto-remediate, with the sandbox widened by exactly what the reverts need, still OK", () => {
+    const off = evalUnits(defaults());
+    const on = evalUnits(defaults({ autoRemediate: true }));
+    const args = (u: UnitsJson, k: string) => splitCommandLine(u.services[k]!.serviceConfig.ExecStart as string);
+    expect(args(off, "nix-warden-drift")).not.toContain("--auto-remediate");
+    expect(args(on, "nix-warden-drift")).toContain("--auto-remediate");
+    expect(args(on, "nix-warden-security")).not.toContain("--auto-remediate");
+    expect(on.services["nix-warden-security"]!.serviceConfig).toEqual(off.services["nix-warden-security"]!.serviceConfig);
+    const d0 = off.services["nix-warden-drift"]!.serviceConfig;
+    const d1 = on.services["nix-warden-drift"]!.serviceConfig;
+    expect(d1.CapabilityBoundingSet).toEqual([...(d0.CapabilityBoundingSet as string[]), "CAP_SETUID", "CAP_SETGID"]);
+    expect(d1.SystemCallFilter).toEqual([...(d0.SystemCallFilter as string[]), "@setuid"]);
+    expect(d1.ReadWritePaths).toEqual(["/var/lib/nix-warden", "-/nix/var/nix/profiles", "-/run/systemd/system", "-/var/lib/nix-warden/removed"]);
+    const { ExecStart: _a, CapabilityBoundingSet: _b, SystemCallFilter: _c, ReadWritePaths: _d, ...rest1 } = d1;
+    const { ExecStart: _e, CapabilityBoundingSet: _f, SystemCallFilter: _g, ReadWritePaths: _h, ...rest0 } = d0;
+    expect(rest1).toEqual(rest0);
+    const score = assessUnitText("nix-warden-drift.service", serviceFile("nix-warden-drift", on.services["nix-warden-drift"]!));
+    expect(score.ok).toBe(true);
+    if (score.ok) expect(GOOD_VERDICTS, `${score.exposure} ${score.verdict}`).toContain(score.verdict);
   });
 
   it("a flake reference with quotes, %, $ and spaces stays one argument (systemd quoting, no specifier or variable expansion)", () => {

@@ -3,6 +3,7 @@ import type { DeclaredState } from "../declared/schema.js";
 import type { ActualState } from "../probes/index.js";
 import type { DriftItemX } from "../model.js";
 import type { CompareContext } from "./common.js";
+import { compareConfigs } from "./configs.js";
 import { compareFiles } from "./files.js";
 import { compareFirewall } from "./firewall.js";
 import { compareGenerations } from "./generations.js";
@@ -25,6 +26,7 @@ export function compareAll(declared: DeclaredState, actual: ActualState, ctx: Co
   if (actual.sysctl) items.push(...compareSysctl(declared, actual.sysctl, ctx));
   if (actual.mounts) items.push(...compareMounts(declared, actual.mounts, ctx));
   if (actual.generations) items.push(...compareGenerations(declared, actual.generations, ctx));
+  if (actual.configs) items.push(...compareConfigs(actual.configs, ctx));
   if (actual.git) items.push(...compareGit(declared, actual.git, ctx, actual.generations));
   return items;
 }

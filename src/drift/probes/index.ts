@@ -1,6 +1,7 @@
 // The probes, one per area, and the actual state they add up to. Each probe runs on its own; a
 // failure in one never stops the others.
 import type { ReportError } from "../../report/schema.js";
+import { probeConfigs, type ConfigsFacts } from "./configs.js";
 import { probeFiles, type FilesFacts } from "./files.js";
 import { probeFirewall, type FirewallFacts } from "./firewall.js";
 import { probeGenerations, type GenerationsFacts } from "./generations.js";
@@ -26,6 +27,7 @@ export interface ActualState {
   sysctl?: SysctlFacts;
   git?: GitFacts;
   history?: HistoryFacts;
+  configs?: ConfigsFacts;
 }
 
 export type ProbeName = keyof ActualState;
@@ -42,6 +44,7 @@ export const PROBES: { [K in ProbeName]-?: Probe<NonNullable<ActualState[K]>> } 
   sysctl: probeSysctl,
   git: probeGit,
   history: probeHistory,
+  configs: probeConfigs,
 };
 
 export interface ProbeRun {

@@ -20,7 +20,17 @@ export interface ProbeContext {
   declared?: DeclaredState;
   /** The local flake directory (the git probe). */
   flakeDir?: string;
+  /** Which files a flake directory uses (the scan's host graph, handed in by the caller). */
+  configUsage?: ConfigUsageOf;
 }
+
+/** What the flake in a directory uses: every file reached from flake.nix (hosts' modules and
+ * everything else it refers to), relative to the directory. `isFlake` false: no flake.nix there. */
+export interface ConfigUsage {
+  isFlake: boolean;
+  used: string[];
+}
+export type ConfigUsageOf = (localDir: string) => Promise<ConfigUsage | undefined>;
 
 export interface ProbeResult<F> {
   facts: F;

@@ -12,6 +12,7 @@ import { reportLinks } from "../links.js";
 import { driftTargetProblem } from "../../drift/target.js";
 import { DriftAnswer, driftAnswer } from "../summary.js";
 import { repositoryHosts } from "../../scan/host-list.js";
+import { flakeConfigUsage } from "../../scan/config-usage.js";
 
 export const CHECK_DRIFT_DESCRIPTION = `Check whether a NixOS machine still matches what its flake declares: packages installed imperatively (nix-env), services started or changed by hand, users and groups, files in /etc, firewall and listening ports, mounts, the running generation, and the config repository's git state (uncommitted or unpushed changes). Read-only: it changes nothing on the machine or in the repository (the report and the evaluation cache are kept in nix-warden's own state and cache directories).
 
@@ -96,6 +97,7 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
             declaredFile,
             alertThreshold: args.alertThreshold,
             noCache: args.noCache,
+            configUsage: flakeConfigUsage,
             signal: extra.signal,
             cwd: primary,
             // No cacheDir: the declared-state cache is nix-warden's own (drift's default), never in the repository.
