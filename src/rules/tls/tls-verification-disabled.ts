@@ -112,6 +112,27 @@ function checkCommands(cmds: ScriptCommand[], file: string, text: string, lines:
   }
 }
 
+const LOOPBACK_URL = /^(?:[a-z][\w+.-]*:\/\/)?(?:[^@/]*@)?(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])(?::\d+)?(?:\/|$)/i;
+
+/** Every server a setting's neighbours name (`url`, `urls`, `host`, `server`...) is this host:
+ * nobody on the network can sit between the client and a server on loopback. */
+function loopbackOnly(binding: SyntaxNode): boolean {
+  const set = binding.parent;
+  if (set?.kind !== K.NODE_ATTR_SET) return false;
+  const targets: string[] = [];
+  for (const b of set.childNodes()) {
+    if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const n = normalise(bindingName(b) ?? "");
+    if (!/^(?:url|urls|uri|address|addresses|host|hosts|server|servers|endpoint|endpoints|servername)$/.test(n)) continue;
+    const v = staticValue(b.childNodes()[1]);
+    for (const x of Array.isArray(v) ? v : [v]) {
+      if (typeof x !== "string") return false;
+      targets.push(x);
+    }
+  }
+  return targets.length > 0 && targets.every((t) => LOOPBACK_URL.test(t.trim()));
+}
+
 /** The last name of a binding's attribute path, when static. */
 function bindingName(binding: SyntaxNode): string | undefined {
   const path = binding.firstChild(K.NODE_ATTRPATH);
@@ -128,11 +149,13 @@ function checkNix(ctx: NixFileContext): void {
     const off = settingOff(name, staticValue(value));
     if (!off || !value || ctx.inTest(b)) continue;
     const path = b.firstChild(K.NODE_ATTRPATH)!.text;
+    const local = loopbackOnly(b);
     ctx.report({
       node: value,
       key: path,
+      ...(local ? { severity: "low" as const } : {}),
       title: `TLS certificate verification turned off (${name})`,
-      message: `${path} = ${value.text} turns TLS certificate verification off: the client accepts any certificate, so anyone on the network path can impersonate the server and read or change the traffic, credentials included.`,
+      message: `${path} = ${value.text} turns TLS certificate verification off: the client accepts any certificate, so anyone on the network path can impersonate the server and read or change the traffic, credentials included.${local ? " The server named beside it is on this host (loopback), so only a local process that took its port could impersonate it: reported as low." : ""}`,
       fix: {
         safety: off.replacement ? "review" : "manual",
         description: `${off.replacement ? `Set it to ${off.replacement}` : "Remove it"}; if the server uses a private or self-signed certificate, trust that certificate (security.pki.certificateFiles, or the client's CA option) instead of trusting every certificate.`,
@@ -181,6 +204,7 @@ export const tlsVerificationDisabled: Rule = {
       hostExample(`{\n  services.telegraf.extraConfig.outputs.influxdb = { urls = [ "https://influx:8086" ]; insecure_skip_verify = true; };\n}\n`),
       { "fetch.sh": "#!/usr/bin/env bash\nwget --no-check-certificate https://example.org/x\n" },
       hostExample(`{ systemd.services.app.serviceConfig.Environment = [ "PYTHONHTTPSVERIFY=0" ]; }\n`),
+      hostExample(`{ services.telegraf.extraConfig.inputs.kube_inventory = { url = "https://localhost:6443"; insecure_skip_verify = true; }; }\n`),
     ],
     silent: [
       hostExample(`{ programs.git.config.http.sslVerify = true; services.foo.settings.verify_ssl = true; }\n`),
