@@ -21,6 +21,7 @@ import { committedSecretFile } from "./secrets/committed-secret-file.js";
 import { hardcodedSecret } from "./secrets/hardcoded-secret.js";
 import { plaintextPasswordOption } from "./secrets/plaintext-password-option.js";
 import { secretInEnvironment } from "./secrets/secret-in-environment.js";
+import { secretInConfigText } from "./secrets/secret-in-config-text.js";
 import { secretOnCommandLine } from "./secrets/secret-on-command-line.js";
 import { secretInNixStore } from "./secrets/secret-in-nix-store.js";
 import { worldReadableSecret } from "./secrets/world-readable-secret.js";
@@ -66,6 +67,7 @@ export const ALL_RULES: Rule[] = [
   committedSecretFile,
   worldReadableSecret,
   secretOnCommandLine,
+  secretInConfigText,
   // tls
   tlsOldProtocol,
   tlsWeakCipher,
