@@ -20,7 +20,7 @@ import type { NixFileContext, Rule, RuleReport } from "../types.js";
 const INTERPOLATION = "__nix_interpolation__";
 const SECRET_FLAG = /^--(?:[\w-]*-)?(?:password|passwd|pass|token|secret|api-?key|passphrase|client-secret|secret-key|auth-key)$/i;
 // Switches that name a secret but take no value (`--ask-password`, `--no-password`).
-const BOOLEAN_FLAG = /^--(?:no|ask|prompt|read|use|require|change|reset|generate|random|empty|with|without|show|hide|print|stdin)-/i;
+const BOOLEAN_FLAG = /^--(?:no|clear|unset|remove|delete|revoke|ask|prompt|read|use|require|change|reset|generate|random|empty|with|without|show|hide|print|stdin)-/i;
 const MYSQL = new Set(["mysql", "mysqldump", "mysqladmin", "mysqlcheck", "mysqlimport", "mariadb", "mariadb-dump", "mariadb-admin"]);
 const PLACEHOLDER = /^(?:<[^>]*>|\.\.\.|x+|\*+|changeme|secret|password|-)$/i;
 
@@ -79,6 +79,9 @@ type Grade = { severity: Severity; how: string } | undefined;
 function grade(hit: Hit, root: SyntaxNode | undefined): Grade {
   const v = hit.value;
   if (v === "" || PLACEHOLDER.test(v)) return undefined;
+  // `--secret "$dir/client_secret.json"` names a file; `--token "agents=$n"` is a key=value pair.
+  if (/\//.test(v) && !/\$\(|`/.test(v)) return undefined;
+  if (/^[A-Za-z_][\w-]*=/.test(v)) return undefined;
   if (v.includes(INTERPOLATION)) {
     if (!root) return undefined;
     const at = hit.word.source.text.indexOf(INTERPOLATION);
@@ -131,6 +134,7 @@ export const secretOnCommandLine: Rule = {
       hostExample(`{ config, pkgs, ... }: {\n  systemd.services.app.serviceConfig = {\n    LoadCredential = "pw:\${config.sops.secrets.pw.path}";\n    ExecStart = "\${pkgs.app}/bin/app --password-file %d/pw";\n  };\n}\n`),
       hostExample(`{ pkgs, ... }: {\n  systemd.services.app.script = ''\n    export TOKEN="$(cat /run/secrets/token)"\n    exec app --ask-password --no-password-prompt serve\n    mysql -p mydb < /var/lib/init.sql\n  '';\n}\n`),
       hostExample(`{ config, pkgs, ... }: {\n  systemd.services.app.serviceConfig.ExecStart = "\${pkgs.app}/bin/app --token \${config.sops.secrets.token.path}";\n}\n`),
+      { "sync.sh": '#!/usr/bin/env bash\ngphotos-sync --secret "$ROOT/client_secret.json" "$ROOT"\nherdr pane report --token "agents=$n" --clear-token agents\n' },
     ],
   },
   name: "Secret passed on the command line",
