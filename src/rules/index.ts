@@ -1,6 +1,7 @@
 // The rule registry: every rule nix-warden runs, in one list. Each rule lives in its own module
 // (one rule or a small family per file) with its metadata beside its check.
 import { ANTI_PATTERN_RULES } from "./anti-patterns/index.js";
+import { appAuthDisabled } from "./access/app-auth-disabled.js";
 import { databaseTrustAuth } from "./access/database-trust-auth.js";
 import { nfsNoRootSquash } from "./access/nfs-no-root-squash.js";
 import { nixSandboxDisabled } from "./access/nix-sandbox-disabled.js";
@@ -20,12 +21,17 @@ import { committedSecretFile } from "./secrets/committed-secret-file.js";
 import { hardcodedSecret } from "./secrets/hardcoded-secret.js";
 import { plaintextPasswordOption } from "./secrets/plaintext-password-option.js";
 import { secretInEnvironment } from "./secrets/secret-in-environment.js";
+import { secretInConfigText } from "./secrets/secret-in-config-text.js";
+import { secretOnCommandLine } from "./secrets/secret-on-command-line.js";
 import { secretInNixStore } from "./secrets/secret-in-nix-store.js";
 import { worldReadableSecret } from "./secrets/world-readable-secret.js";
+import { kernelMitigationsDisabled } from "./kernel/kernel-mitigations-disabled.js";
+import { kernelSysctlWeakened } from "./kernel/kernel-sysctl-weakened.js";
 import { serviceHardening } from "./service-hardening.js";
 import { acmeTermsAndContact } from "./tls/acme-terms-and-contact.js";
 import { certificateExpiryRule } from "./tls/certificate-expiry.js";
 import { nginxAddSslWithoutForceSsl } from "./tls/nginx-addssl.js";
+import { tlsVerificationDisabled } from "./tls/tls-verification-disabled.js";
 import { tlsOldProtocol, tlsWeakCipher } from "./tls/tls-config.js";
 import { allowInsecure, knownVulnerabilitiesOverride, permittedInsecurePackages } from "./vulnerability/insecure-packages.js";
 import type { Rule } from "./types.js";
@@ -49,6 +55,10 @@ export const ALL_RULES: Rule[] = [
   nixSandboxDisabled,
   databaseTrustAuth,
   nfsNoRootSquash,
+  appAuthDisabled,
+  // kernel and boot
+  kernelMitigationsDisabled,
+  kernelSysctlWeakened,
   // secrets
   secretInNixStore,
   hardcodedSecret,
@@ -56,12 +66,15 @@ export const ALL_RULES: Rule[] = [
   secretInEnvironment,
   committedSecretFile,
   worldReadableSecret,
+  secretOnCommandLine,
+  secretInConfigText,
   // tls
   tlsOldProtocol,
   tlsWeakCipher,
   nginxAddSslWithoutForceSsl,
   acmeTermsAndContact,
   certificateExpiryRule,
+  tlsVerificationDisabled,
   // vulnerability signals
   permittedInsecurePackages,
   allowInsecure,

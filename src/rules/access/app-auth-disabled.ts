@@ -1,0 +1,131 @@
+// app-auth-disabled: a web application configured to let visitors in without logging in: Grafana
+// anonymous access (worst with the Editor or Admin role) or open sign-up, PhotoPrism's public
+// mode, a Syncthing GUI listening on every interface without a GUI user. Prometheus exporters and
+// Redis opened on every interface are open-firewall-unauthenticated's; database ports opened on
+// every interface are firewall-sensitive-port's. The fixes turn the login back on (review: who
+// relied on the open access loses it).
+import { replaceNode } from "../../nix/edit.js";
+import type { OptionDefinition } from "../../nix/options.js";
+import { staticValue } from "../../nix/values.js";
+import type { Severity } from "../../report/schema.js";
+import { isDead } from "../shared/scope.js";
+import { hostExample } from "../shared/examples.js";
+import type { NixFileContext, Rule } from "../types.js";
+
+/** The path below a prefix, with quoted segments split at dots (`"auth.anonymous".enabled` and
+ * `auth.anonymous.enabled` are the same Grafana setting). */
+function below(def: OptionDefinition, prefix: string[]): string | undefined {
+  const s = def.segments;
+  if (s.length <= prefix.length || prefix.some((p, i) => s[i]!.dynamic || s[i]!.name !== p)) return undefined;
+  if (s.slice(prefix.length).some((x) => x.dynamic)) return undefined;
+  return s.slice(prefix.length).map((x) => x.name).join(".");
+}
+
+const truthy = (v: unknown) => v === true || v === "true" || v === 1;
+const ALL_INTERFACES = /^(?:0\.0\.0\.0|\[::\]|::|\*|)(?::\d+)?$/;
+
+function checkNix(ctx: NixFileContext): void {
+  const live = ctx.index.definitions.filter((d) => !isDead(d));
+  const grafana = (key: string) => live.filter((d) => below(d, ["services", "grafana", "settings"]) === key);
+  for (const def of grafana("auth.anonymous.enabled")) {
+    if (!truthy(staticValue(def.inner)) || !def.inner) continue;
+    const role = grafana("auth.anonymous.org_role").map((d) => staticValue(d.inner)).find((v) => typeof v === "string") as string | undefined;
+    const strong = role === "Admin" || role === "Editor";
+    ctx.report({
+      node: def.inner,
+      optionPath: def.path,
+      severity: strong ? "high" : "low",
+      title: strong ? `Grafana lets anonymous visitors in as ${role}` : "Grafana lets anonymous visitors in",
+      message: strong
+        ? `Grafana's anonymous access is on with org_role = "${role}": anyone who reaches it can change dashboards${role === "Admin" ? ", data sources and users" : " and query every data source"} without logging in.`
+        : `Grafana's anonymous access is on (role ${role ?? "Viewer"}, the default): anyone who reaches it reads every dashboard of the organisation and the data behind it (hosts, metrics, logs) without logging in. Fine for a dashboard meant to be public; otherwise turn it off.`,
+      fix: { safety: "review", description: 'Set services.grafana.settings."auth.anonymous".enabled = false (or keep the instance reachable only from a private network). Public dashboards can be shared one by one instead.', edits: [replaceNode(ctx.file, def.inner, "false")] },
+    });
+  }
+  for (const def of grafana("users.allow_sign_up")) {
+    if (!truthy(staticValue(def.inner)) || !def.inner) continue;
+    ctx.report({
+      node: def.inner,
+      optionPath: def.path,
+      severity: "medium",
+      title: "Grafana lets anyone sign up",
+      message: "services.grafana.settings.users.allow_sign_up = true: anyone who reaches Grafana can create an account and log in to the main organisation (as Viewer by default, or as users.auto_assign_org_role says).",
+      fix: { safety: "review", description: "Set users.allow_sign_up = false and invite users, or use an identity provider (auth.generic_oauth) with an allow-list.", edits: [replaceNode(ctx.file, def.inner, "false")] },
+    });
+  }
+  for (const def of live) {
+    const last = def.segments.at(-1);
+    if (!last || last.dynamic || !def.inner) continue;
+    const v = staticValue(def.inner);
+    const name = last.name.toUpperCase();
+    const publicMode = ((name === "AUTH_MODE" || name === "PHOTOPRISM_AUTH_MODE") && typeof v === "string" && v.toLowerCase() === "public" && /photoprism/i.test(def.path + (name.startsWith("PHOTOPRISM") ? " photoprism" : ""))) || (name === "PHOTOPRISM_PUBLIC" && truthy(v));
+    if (!publicMode) continue;
+    ctx.report({
+      node: def.inner,
+      optionPath: def.path,
+      severity: "high",
+      title: "PhotoPrism runs without a login (public mode)",
+      message: `${def.path} puts PhotoPrism in public mode: no login at all, so anyone who reaches it can browse, download, upload and delete every photo and video in the library.`,
+      fix: {
+        safety: "review",
+        description: 'Use AUTH_MODE = "password" (the default) with an admin password from a file (services.photoprism.passwordFile).',
+        edits: name === "PHOTOPRISM_PUBLIC" ? [replaceNode(ctx.file, def.inner, typeof v === "string" ? '"false"' : "false")] : [replaceNode(ctx.file, def.inner, '"password"')],
+      },
+    });
+  }
+  for (const def of live) {
+    if (def.path !== "services.syncthing.guiAddress" || !def.inner) continue;
+    const v = staticValue(def.inner);
+    if (typeof v !== "string" || !ALL_INTERFACES.test(v.trim())) continue;
+    const guiAuth = live.some((d) => /^services\.syncthing\.(?:settings|extraOptions)\.gui\.(?:user|password)$/.test(d.path) && staticValue(d.inner) !== null);
+    if (guiAuth) continue;
+    const port = /:(\d+)$/.exec(v.trim())?.[1] ?? "8384";
+    const severity: Severity = "medium";
+    ctx.report({
+      node: def.inner,
+      optionPath: def.path,
+      severity,
+      title: "Syncthing GUI on every interface without a login",
+      message: `services.syncthing.guiAddress = "${v}" makes the Syncthing GUI and REST API listen on every interface, and no GUI user or password is set: anyone who reaches port ${port} (on an interface the firewall trusts, or when it is opened) can share any folder the syncthing user can read with their own device, or write into it.`,
+      fix: {
+        safety: "review",
+        description: `Listen on loopback (guiAddress = "127.0.0.1:${port}") and reach the GUI through an SSH tunnel, or set services.syncthing.settings.gui.user and a password.`,
+        edits: [replaceNode(ctx.file, def.inner, `"127.0.0.1:${port}"`)],
+      },
+    });
+  }
+}
+
+export const appAuthDisabled: Rule = {
+  id: "app-auth-disabled",
+  examples: {
+    fire: [
+      hostExample(`{\n  services.grafana = {\n    enable = true;\n    settings."auth.anonymous" = { enabled = true; org_role = "Admin"; };\n  };\n}\n`),
+      hostExample(`{ services.grafana.settings.users.allow_sign_up = true; }\n`),
+      hostExample(`{ services.photoprism = { enable = true; settings.PHOTOPRISM_AUTH_MODE = "public"; }; }\n`),
+      hostExample(`{ services.syncthing = { enable = true; guiAddress = "0.0.0.0:8384"; }; }\n`),
+      hostExample(`{ services.grafana.settings.auth.anonymous.enabled = true; }\n`),
+    ],
+    silent: [
+      hostExample(`{ services.grafana.settings = { "auth.anonymous".enabled = false; users.allow_sign_up = false; }; }\n`),
+      hostExample(`{ services.photoprism.settings.PHOTOPRISM_AUTH_MODE = "password"; }\n`),
+      hostExample(`{ services.syncthing.guiAddress = "127.0.0.1:8384"; }\n`),
+      hostExample(`{ services.syncthing = { guiAddress = "0.0.0.0:8384"; settings.gui = { user = "me"; password = "$2a$10$abcdefghijklmnopqrstuv"; }; }; }\n`),
+      hostExample(`{ lib, ... }: { services.grafana.settings."auth.anonymous".enabled = lib.mkIf false true; }\n`),
+    ],
+  },
+  name: "Application authentication turned off",
+  category: "access",
+  severity: "medium",
+  rationale:
+    "Self-hosted web applications protect their data with a login. Grafana's anonymous access and open sign-up, PhotoPrism's public mode and a Syncthing GUI on every interface without a GUI user let whoever reaches the port read (and often change) the data, from every network the host is on.",
+  fix: "Turn the login back on (Grafana auth.anonymous.enabled = false and users.allow_sign_up = false; PhotoPrism AUTH_MODE = \"password\"; Syncthing GUI on 127.0.0.1 or with a GUI user and password), or keep the service on a private network only.",
+  references: [
+    { title: "Grafana: anonymous authentication", url: "https://grafana.com/docs/grafana/latest/setup-grafana/configure-security/configure-authentication/anonymous-auth/" },
+    { title: "Grafana configuration: allow_sign_up", url: "https://grafana.com/docs/grafana/latest/setup-grafana/configure-grafana/#allow_sign_up" },
+    { title: "PhotoPrism config options: PHOTOPRISM_AUTH_MODE", url: "https://docs.photoprism.app/getting-started/config-options/" },
+    { title: "Syncthing: GUI listen address and authentication", url: "https://docs.syncthing.net/users/guilisten.html" },
+  ],
+  compliance: { cis: ["2.2 Special Purpose Services"], nist: ["PR.AA-01", "PR.AA-03"] },
+  checkNix,
+};

@@ -1,0 +1,154 @@
+// secret-in-config-text: secrets in shapes the key/value detectors skip:
+//   - a Wi-Fi passphrase (`networking.wireless.networks.<n>.psk`, a NetworkManager profile's
+//     `wifi-security.psk`), plain words that no entropy test flags;
+//   - a file written into the store with the secret inside (`pkgs.writeText`, `writeTextFile`,
+//     `builtins.toFile`) and handed to a `passwordFile`/`tokenFile`/`environmentFile` option: the
+//     option exists to keep the secret out of the store, and the file is in it;
+//   - credentials files written as text (`environment.etc`, home-manager `home.file`/`xdg.configFile`)
+//     in formats whose password is not a `key = value` line: netrc (`machine h login u password p`),
+//     .pgpass (`host:port:db:user:password`), msmtp (`password p`).
+// Evidence is given with the secret masked (the scan's redaction knows secret shapes, not these).
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { calleeName, flattenApply, staticString, unparen } from "../../nix/options.js";
+import { isDead } from "../shared/scope.js";
+import { resolveValue } from "../shared/syntax.js";
+import { hostExample } from "../shared/examples.js";
+import type { NixFileContext, Rule } from "../types.js";
+import { NIX_STORE_READABLE, SECRETS_COMPLIANCE } from "./compliance.js";
+
+const PLACEHOLDER = /^(?:<[^>]*>|\.\.\.|x+|\*+|changeme|password|secret|none|null|)$/i;
+const SECRET_FILE_OPTION = /(?:password|passwd|pass|token|secret|key|credentials?|psk|auth|environment|env)s?File$/i;
+const ENV_SECRET_KEY = /(?:PASS|TOKEN|SECRET|KEY|CREDENTIAL)/i;
+
+function mask(line: string, secret: string): string {
+  return line.split(secret).join("****");
+}
+
+/** The text a store-writer call holds, when it is a literal: `writeText "n" "…"`, `toFile "n" "…"`, `writeTextFile { text = "…"; }`. */
+function writtenText(node: SyntaxNode | undefined): { text: string; str: SyntaxNode; fn: string } | undefined {
+  let n = unparen(resolveValue(node) ?? node);
+  // `"${pw}"`: the string is the file's path.
+  const only = n?.kind === K.NODE_STRING && n.childNodes().length === 1 && n.childTokens().length === 2 ? n.firstChild(K.NODE_INTERPOL) : undefined;
+  if (only) n = unparen(resolveValue(only.firstChild()) ?? only.firstChild());
+  if (n?.kind !== K.NODE_APPLY) return undefined;
+  const { fn, args } = flattenApply(n);
+  const name = calleeName(fn);
+  let str: SyntaxNode | undefined;
+  if ((name === "writeText" || name === "toFile") && args.length === 2) str = unparen(args[1]);
+  else if (name === "writeTextFile" && args.length === 1) {
+    const set = unparen(args[0]);
+    for (const b of set?.kind === K.NODE_ATTR_SET ? set.childNodes() : []) {
+      if (b.kind === K.NODE_ATTRPATH_VALUE && b.childNodes()[0]?.text === "text") str = unparen(b.childNodes()[1]);
+    }
+  }
+  const text = str ? staticString(str) : undefined;
+  return text !== undefined && str && name ? { text, str, fn: name } : undefined;
+}
+
+/** A credential in a known text format: the secret, and the line it is on. */
+function credentialIn(name: string, text: string): { secret: string; line: string; format: string } | undefined {
+  for (const line of text.split("\n")) {
+    const t = line.trim();
+    if (t.startsWith("#")) continue;
+    const netrc = /(?:^|\s)machine\s+\S+.*?\spassword\s+(\S+)/.exec(t) ?? (/netrc/i.test(name) ? /(?:^|\s)password\s+(\S+)/.exec(t) : null);
+    if (netrc && !PLACEHOLDER.test(netrc[1]!)) return { secret: netrc[1]!, line: t, format: "netrc" };
+    if (/pgpass/i.test(name)) {
+      const f = t.split(/(?<!\\):/);
+      if (f.length === 5 && f[4] && f[4] !== "*" && !PLACEHOLDER.test(f[4])) return { secret: f[4], line: t, format: ".pgpass" };
+    }
+    if (/msmtp/i.test(name)) {
+      const m = /^password\s+(\S.*)$/.exec(t);
+      if (m && !PLACEHOLDER.test(m[1]!.trim())) return { secret: m[1]!.trim(), line: t, format: "msmtp" };
+    }
+  }
+  return undefined;
+}
+
+const TEXT_FILES = [/^environment\.etc\.[^.]+\.text$/, /^(?:home-manager\.users\.[^.]+\.)?(?:home\.file|xdg\.configFile)\.[^.]+\.text$/];
+
+function checkNix(ctx: NixFileContext): void {
+  for (const def of ctx.index.definitions) {
+    if (isDead(def) || !def.inner) continue;
+    const segs = def.segments;
+    const last = segs.at(-1)!;
+    // Wi-Fi passphrases.
+    if (!last.dynamic && last.name === "psk" && (def.path.startsWith("networking.wireless.networks.") || /^networking\.networkmanager\.ensureProfiles\.profiles\..+\.wifi-security\.psk$/.test(def.path))) {
+      const v = staticString(unparen(def.inner)!);
+      if (v === undefined || PLACEHOLDER.test(v) || /^(?:@|\$)/.test(v)) continue; // `@PSK_HOME@` / `$PSK` come from an environment file
+      ctx.report({
+        node: def.inner,
+        optionPath: def.path,
+        severity: "high",
+        title: "Wi-Fi passphrase in the configuration",
+        evidence: `${def.path} = "****";`,
+        message: `${def.path} holds the Wi-Fi passphrase as a literal: it is in the repository and in the world-readable Nix store (wpa_supplicant's generated configuration), so anyone with the repository or a local account joins the network.`,
+        fix: { safety: "manual", description: 'Use networking.wireless.secretsFile with ext:PSK_NAME references (older NixOS: environmentFile with "@PSK_NAME@"), or a NetworkManager profile secret from sops-nix/agenix.' },
+      });
+      continue;
+    }
+    // A store file handed to a *File option.
+    if (!last.dynamic && SECRET_FILE_OPTION.test(last.name)) {
+      const w = writtenText(def.inner);
+      if (!w) continue;
+      const content = w.text.trim();
+      const envFile = /environment|env/i.test(last.name);
+      const secretLine = envFile ? content.split("\n").find((l) => { const m = /^\s*(?:export\s+)?([A-Za-z_]\w*)=(.+)$/.exec(l); return !!m && ENV_SECRET_KEY.test(m[1]!) && !PLACEHOLDER.test(m[2]!.replace(/^["']|["']$/g, "")); }) : content;
+      if (!secretLine || PLACEHOLDER.test(content)) continue;
+      ctx.report({
+        node: w.str,
+        optionPath: def.path,
+        severity: "high",
+        title: `Secret written into the Nix store for ${last.name}`,
+        evidence: `${def.path} = ${w.fn} … "****";`,
+        message: `${def.path} is given a file made by ${w.fn} with the secret inside: the file is in the world-readable Nix store (and the secret in the repository), which is exactly what a ${last.name} option exists to avoid.`,
+        fix: { safety: "manual", description: `Store the secret with agenix or sops-nix and give ${last.name} the decrypted file's path (config.age.secrets.<name>.path / config.sops.secrets.<name>.path).` },
+      });
+      continue;
+    }
+    // Credentials files written as text.
+    if (TEXT_FILES.some((re) => re.test(def.path))) {
+      const text = staticString(unparen(def.inner)!);
+      if (text === undefined) continue;
+      const name = segs.length >= 2 ? segs[segs.length - 2]!.name : "";
+      const cred = credentialIn(name, text);
+      if (!cred) continue;
+      ctx.report({
+        node: def.inner,
+        optionPath: def.path,
+        severity: "high",
+        title: `Password in a ${cred.format} file written from the configuration`,
+        evidence: mask(cred.line, cred.secret),
+        message: `${def.path} writes a ${cred.format} file with a password in it: the text is in the repository and in the world-readable Nix store (the file under /etc or the home directory is a link into it).`,
+        fix: { safety: "manual", description: `Keep the file out of the store: an agenix/sops-nix secret installed at that path (sops.secrets.<n>.path = "/etc/${name}"), or a ${cred.format === "msmtp" ? "passwordeval command" : "file created at activation from a secret"}.` },
+      });
+    }
+  }
+}
+
+export const secretInConfigText: Rule = {
+  id: "secret-in-config-text",
+  examples: {
+    fire: [
+      hostExample(`{ networking.wireless.networks."HomeNet".psk = "correct horse battery staple"; }\n`),
+      hostExample(`{ pkgs, ... }:\nlet pw = pkgs.writeText "restic-pw" "S3cr3tP4ssw0rd"; in {\n  services.restic.backups.home.passwordFile = "\${pw}";\n  services.foo.passwordFile = pw;\n}\n`),
+      hostExample(`{\n  environment.etc."netrc".text = ''\n    machine example.org login me password Zq8mN2pL5x\n  '';\n}\n`),
+      hostExample(`{ environment.etc."pgpass".text = "db.example.org:5432:app:app:Xk29dkfjQ83j"; }\n`),
+      hostExample(`{ home-manager.users.me.xdg.configFile."msmtp/config".text = ''\n  account default\n  host smtp.example.org\n  password Mz83kdJd82ks\n''; }\n`),
+    ],
+    silent: [
+      hostExample(`{ networking.wireless = { secretsFile = "/run/secrets/wifi"; networks."HomeNet".pskRaw = "ext:psk_home"; networks.Work.psk = "@PSK_WORK@"; }; }\n`),
+      hostExample(`{ config, pkgs, ... }: {\n  services.restic.backups.home.passwordFile = config.sops.secrets.restic.path;\n  services.foo.configFile = pkgs.writeText "foo.conf" "port = 80";\n}\n`),
+      hostExample(`{\n  environment.etc."netrc".text = ''\n    # machine example.org login me password <password>\n  '';\n  home-manager.users.me.xdg.configFile."msmtp/config".text = ''\n    passwordeval "cat /run/secrets/mail"\n  '';\n}\n`),
+      hostExample(`{ environment.etc."pgpass".text = "db.example.org:5432:app:app:*"; }\n`),
+    ],
+  },
+  name: "Secret in a passphrase, store file or credentials file",
+  category: "secrets",
+  severity: "high",
+  rationale:
+    "Some secrets escape key/value detection: Wi-Fi passphrases made of words, a password written into a store file with writeText and handed to a passwordFile option, and credentials files (netrc, .pgpass, msmtp) written as text. All of them end up in the repository and in the world-readable Nix store.",
+  fix: "Keep the secret out of the repository and the store: agenix or sops-nix, with the option's file or secrets-file variant pointing at the decrypted path.",
+  references: [NIX_STORE_READABLE, { title: "NixOS option networking.wireless.secretsFile", url: "https://search.nixos.org/options?query=networking.wireless.secretsFile" }, { title: "PostgreSQL: the password file (.pgpass)", url: "https://www.postgresql.org/docs/current/libpq-pgpass.html" }],
+  compliance: SECRETS_COMPLIANCE,
+  checkNix,
+};

@@ -1,0 +1,160 @@
+// secret-on-command-line: a password or token passed as a program argument in a script or an
+// `ExecStart`. Arguments are world-readable in /proc/<pid>/cmdline (`ps aux`) for as long as the
+// program runs (NixOS mounts /proc without hidepid), and journald logs a failed unit's command
+// line. Three grades:
+//   - a literal, or a Nix value (`${cfg.password}`, `${builtins.readFile ./token}`): high or
+//     medium, the secret is also in the world-readable Nix store;
+//   - a value the shell or systemd expands at run time (`"$(cat /run/secrets/x)"`, `$TOKEN`): low,
+//     the store is clean but the argument is still readable by every local user.
+// Not reported: `--password-file`, `--token-path`, stdin, LoadCredential, an environment variable
+// exported and read by the program (environ is private to its owner). Literals written as
+// `--password=value` are left to hardcoded-secret, which reports them already.
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { LineIndex } from "../../nix/syntax.js";
+import type { Severity } from "../../report/schema.js";
+import { commandName, type ShellWord } from "../../shell/parse.js";
+import { commandEvidence, commandsInNix, commandsInTextFile, rangeOf, type ScriptCommand } from "../anti-patterns/scripts.js";
+import { hostExample } from "../shared/examples.js";
+import type { NixFileContext, Rule, RuleReport } from "../types.js";
+
+const INTERPOLATION = "__nix_interpolation__";
+const SECRET_FLAG = /^--(?:[\w-]*-)?(?:password|passwd|pass|token|secret|api-?key|passphrase|client-secret|secret-key|auth-key)$/i;
+// Switches that name a secret but take no value (`--ask-password`, `--no-password`).
+const BOOLEAN_FLAG = /^--(?:no|clear|unset|remove|delete|revoke|ask|prompt|read|use|require|change|reset|generate|random|empty|with|without|show|hide|print|stdin)-/i;
+const MYSQL = new Set(["mysql", "mysqldump", "mysqladmin", "mysqlcheck", "mysqlimport", "mariadb", "mariadb-dump", "mariadb-admin"]);
+const PLACEHOLDER = /^(?:<[^>]*>|\.\.\.|x+|\*+|changeme|secret|password|-)$/i;
+
+interface Hit {
+  word: ShellWord;
+  /** The part of the word that is the secret (for `-pVALUE`, `user:VALUE`). */
+  value: string;
+  flag: string;
+  /** `--flag=value` (hardcoded-secret's, for literals). */
+  attached: boolean;
+}
+
+/** The arguments of a command that carry a secret. */
+function secretArguments(argv: ShellWord[]): Hit[] {
+  const name = commandName(argv[0]);
+  const out: Hit[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    const w = argv[i]!;
+    const v = w.value;
+    if (v === "--") break;
+    const eq = v.indexOf("=");
+    const flag = eq > 0 ? v.slice(0, eq) : v;
+    if (SECRET_FLAG.test(flag) && !BOOLEAN_FLAG.test(flag)) {
+      if (eq > 0) out.push({ word: w, value: v.slice(eq + 1), flag, attached: true });
+      else if (argv[i + 1] && !argv[i + 1]!.value.startsWith("-")) out.push({ word: argv[++i]!, value: argv[i]!.value, flag, attached: false });
+      continue;
+    }
+    if (MYSQL.has(name) && /^-p.+/.test(v)) out.push({ word: w, value: v.slice(2), flag: "-p", attached: false });
+    else if (name === "sshpass" && v.startsWith("-p")) {
+      if (v.length > 2) out.push({ word: w, value: v.slice(2), flag: "-p", attached: false });
+      else if (argv[i + 1]) out.push({ word: argv[++i]!, value: argv[i]!.value, flag: "-p", attached: false });
+    } else if (name === "redis-cli" && v === "-a" && argv[i + 1]) out.push({ word: argv[++i]!, value: argv[i]!.value, flag: "-a", attached: false });
+    else if (name === "curl" && (v === "-u" || v === "--user") && argv[i + 1]) {
+      const cred = argv[++i]!;
+      const colon = cred.value.indexOf(":");
+      if (colon > 0 && colon < cred.value.length - 1) out.push({ word: cred, value: cred.value.slice(colon + 1), flag: v, attached: false });
+    }
+  }
+  return out;
+}
+
+/** The interpolation (`${...}`) at an offset of the file. */
+function interpolationAt(root: SyntaxNode, offset: number): SyntaxNode | undefined {
+  let n: SyntaxNode | undefined = root;
+  for (;;) {
+    if (n.kind === K.NODE_INTERPOL && n.start === offset) return n;
+    const next: SyntaxNode | undefined = n.childNodes().find((c) => c.start <= offset && offset < c.end);
+    if (!next) return undefined;
+    n = next;
+  }
+}
+
+type Grade = { severity: Severity; how: string } | undefined;
+
+/** How bad a secret argument is, from what its value is made of. */
+function grade(hit: Hit, root: SyntaxNode | undefined): Grade {
+  const v = hit.value;
+  if (v === "" || PLACEHOLDER.test(v)) return undefined;
+  // `--secret "$dir/client_secret.json"` names a file; `--token "agents=$n"` is a key=value pair.
+  if (/\//.test(v) && !/\$\(|`/.test(v)) return undefined;
+  if (/^[A-Za-z_][\w-]*=/.test(v)) return undefined;
+  if (v.includes(INTERPOLATION)) {
+    if (!root) return undefined;
+    const at = hit.word.source.text.indexOf(INTERPOLATION);
+    const interp = at >= 0 ? interpolationAt(root, hit.word.source.offsets[at]!) : undefined;
+    const expr = interp?.text.slice(2, -1).trim() ?? "";
+    if (/\breadFile\b/.test(expr)) return { severity: "high", how: `\`${expr}\` reads the file when Nix evaluates, so its content is copied into the world-readable Nix store and onto the command line` };
+    if (/(?:File|Path|\.path|Dir|Directory)$/.test(expr)) return undefined; // a path, not the secret
+    if (/(?:pass(?:word|wd)?|token|secret|apikey|api_key|apiKey|key)$/i.test(expr)) return { severity: "medium", how: `the Nix value \`${expr}\` is written into the script in the world-readable Nix store and onto the command line` };
+    return undefined;
+  }
+  if (/\$\(|`|\$\{?[A-Za-z_]/.test(v)) return { severity: "low", how: "the value is read at run time (the Nix store stays clean), but the expanded argument is still on the command line" };
+  if (hit.attached) return undefined; // a literal `--password=value`: hardcoded-secret reports it
+  return { severity: "high", how: "the literal is in the repository, in the world-readable Nix store and on the command line" };
+}
+
+function check(cmds: ScriptCommand[], text: string, root: SyntaxNode | undefined, lines: LineIndex, report: (r: RuleReport) => void): void {
+  for (const { argv, what } of cmds) {
+    for (const hit of secretArguments(argv)) {
+      const g = grade(hit, root);
+      if (!g) continue;
+      const prog = commandName(argv[0]);
+      // The scan's redaction knows secret shapes, not `-pVALUE`: a literal is masked here.
+      const literal = g.severity === "high" && !hit.value.includes(INTERPOLATION);
+      report({
+        ...(literal ? { evidence: commandEvidence(text, argv).split(hit.value).join("****") } : {}),
+        range: rangeOf(lines, hit.word.start, hit.word.end),
+        key: `${what}: ${prog} ${hit.flag}`,
+        severity: g.severity,
+        title: `Secret passed on the command line (${prog} ${hit.flag})`,
+        message: `${what === "shell script" ? "This script" : `The script in ${what}`} passes a secret to ${prog} as an argument (${hit.flag}): ${g.how}. Every local user can read a running process's arguments in /proc/<pid>/cmdline (ps aux), and systemd logs the command line of a unit that fails.`,
+        fix: {
+          safety: "manual",
+          description: `Give ${prog} the secret through a file (a --password-file/--token-file option with a path from agenix/sops-nix or systemd LoadCredential), its standard input, or an environment variable set from an EnvironmentFile, never as an argument.`,
+        },
+      });
+    }
+  }
+}
+
+export const secretOnCommandLine: Rule = {
+  id: "secret-on-command-line",
+  examples: {
+    fire: [
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.backup.script = ''\n    mysqldump -uroot -pXk92jdkA83jd --all-databases > /var/backup/all.sql\n  '';\n}\n`),
+      hostExample(`{ config, pkgs, ... }:\nlet cfg = config.services.myapp; in {\n  systemd.services.myapp.serviceConfig.ExecStart = "\${pkgs.myapp}/bin/myapp --api-key \${cfg.apiKey}";\n}\n`),
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.sync.serviceConfig.ExecStart = "\${pkgs.app}/bin/app --token \${builtins.readFile ./token.txt}";\n}\n`),
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.push.script = ''\n    curl -u bot:"$(cat /run/secrets/bot)" https://example.org/push\n  '';\n}\n`),
+    ],
+    silent: [
+      hostExample(`{ config, pkgs, ... }: {\n  systemd.services.app.serviceConfig = {\n    LoadCredential = "pw:\${config.sops.secrets.pw.path}";\n    ExecStart = "\${pkgs.app}/bin/app --password-file %d/pw";\n  };\n}\n`),
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.app.script = ''\n    export TOKEN="$(cat /run/secrets/token)"\n    exec app --ask-password --no-password-prompt serve\n    mysql -p mydb < /var/lib/init.sql\n  '';\n}\n`),
+      hostExample(`{ config, pkgs, ... }: {\n  systemd.services.app.serviceConfig.ExecStart = "\${pkgs.app}/bin/app --token \${config.sops.secrets.token.path}";\n}\n`),
+      { "sync.sh": '#!/usr/bin/env bash\ngphotos-sync --secret "$ROOT/client_secret.json" "$ROOT"\nherdr pane report --token "agents=$n" --clear-token agents\n' },
+    ],
+  },
+  name: "Secret passed on the command line",
+  category: "secrets",
+  severity: "medium",
+  rationale:
+    "A program's arguments are readable by every local user in /proc/<pid>/cmdline (ps aux) while it runs, and end up in logs when the unit fails. A password or token given as an argument leaks to every account and service on the machine; when it is a literal or a Nix value it is also in the world-readable Nix store.",
+  fix: "Pass secrets through a file option (--password-file, agenix/sops-nix paths, systemd LoadCredential), standard input or an environment variable from an EnvironmentFile.",
+  references: [
+    { title: "proc(5): /proc/pid/cmdline is readable by all users unless hidepid is set", url: "https://man7.org/linux/man-pages/man5/proc.5.html" },
+    { title: "systemd.exec: LoadCredential=", url: "https://www.freedesktop.org/software/systemd/man/latest/systemd.exec.html#Credentials" },
+    { title: "MySQL: end-user guidelines for password security (-p on the command line is insecure)", url: "https://dev.mysql.com/doc/refman/8.0/en/password-security-user.html" },
+    { title: "CWE-214: Invocation of Process Using Visible Sensitive Information", url: "https://cwe.mitre.org/data/definitions/214.html" },
+  ],
+  compliance: { cis: [], nist: ["PR.DS-01", "PR.AA-01"] },
+  checkNix(ctx: NixFileContext) {
+    check(commandsInNix(ctx), ctx.text, ctx.parsed.root, ctx.parsed.source.lines, ctx.report);
+  },
+  checkFile(ctx) {
+    if (ctx.text === undefined) return;
+    check(commandsInTextFile(ctx), ctx.text, undefined, new LineIndex(ctx.text), ctx.report);
+  },
+};

@@ -1,0 +1,238 @@
+// tls-verification-disabled: certificate verification turned off, so whoever sits on the path
+// (a Wi-Fi, a compromised router, DNS) can impersonate the server and read or change what is
+// sent, credentials included. Three shapes: a setting (`sslVerify = false`, `verify_ssl = false`,
+// `insecureSkipVerify = true`, `NODE_TLS_REJECT_UNAUTHORIZED = "0"`, `GIT_SSL_NO_VERIFY`) anywhere
+// in a Nix file, an environment assignment or git/npm setting inside a string (a systemd
+// `Environment=`, a script), and a command that skips verification in a script (`curl -k`,
+// `wget --no-check-certificate`, `--insecure-skip-tls-verify`). NixOS VM tests are left alone:
+// they talk to throwaway servers with self-signed certificates by design.
+import { attrpathSegments } from "../../nix/options.js";
+import { replaceNode } from "../../nix/edit.js";
+import { LineIndex, SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { staticValue } from "../../nix/values.js";
+import { commandName, type ShellWord } from "../../shell/parse.js";
+import { commandEvidence, commandsInNix, commandsInTextFile, isShellScriptFile, rangeOf, removeWordEdit, type ScriptCommand } from "../anti-patterns/scripts.js";
+import { hostExample } from "../shared/examples.js";
+import type { NixFileContext, Rule, RuleReport, TextEdit } from "../types.js";
+
+/** Setting names (lower case, without `_ - .`) that turn verification off when false. */
+const OFF_WHEN_FALSE = new Set(["sslverify", "verifyssl", "tlsverify", "verifytls", "sslverifypeer", "verifypeer", "verifycertificate", "verifycertificates", "verifycert", "verifycerts", "strictssl", "checkcertificate", "validatecerts"]);
+/** ... and when true. */
+const OFF_WHEN_TRUE = new Set(["insecureskipverify", "tlsinsecureskipverify", "tlsskipverify", "skiptlsverify", "skipverify", "skipsslverify", "sslskipverify", "skipcertverify", "skipcertificateverification", "sslnoverify", "gitsslnoverify", "tlsinsecure", "disablesslverification", "disabletlsverification", "insecuretls"]);
+/** Environment variables that turn verification off when "0". */
+const OFF_WHEN_ZERO = new Set(["nodetlsrejectunauthorized", "pythonhttpsverify"]);
+
+const FALSY = new Set(["false", "0", "no", "off"]);
+const TRUTHY = new Set(["true", "1", "yes", "on"]);
+
+function normalise(name: string): string {
+  return name.toLowerCase().replace(/[-_.\s]/g, "");
+}
+
+function asWord(v: unknown): string | undefined {
+  if (typeof v === "boolean" || typeof v === "number") return String(v);
+  if (typeof v === "string") return v.trim().toLowerCase();
+  return undefined;
+}
+
+/** Does `name = value` turn verification off? The replacement value for the fix, when there is one. */
+function settingOff(name: string, value: unknown): { replacement?: string } | undefined {
+  const n = normalise(name);
+  const w = asWord(value);
+  if (w === undefined) return undefined;
+  const quoted = typeof value === "string";
+  const flip = (to: boolean) => (typeof value === "boolean" ? String(to) : quoted ? `"${to}"` : undefined);
+  if (OFF_WHEN_FALSE.has(n) && FALSY.has(w)) return { replacement: flip(true) };
+  if (OFF_WHEN_TRUE.has(n) && (TRUTHY.has(w) || (n === "gitsslnoverify" && w !== "" && !FALSY.has(w)))) return { replacement: flip(false) };
+  if (OFF_WHEN_ZERO.has(n) && w === "0") return {};
+  return undefined;
+}
+
+// Inside a string: an environment assignment or a tool's setting that turns verification off.
+const IN_TEXT =
+  /\b(?:(NODE_TLS_REJECT_UNAUTHORIZED|PYTHONHTTPSVERIFY)=["']?0\b|(GIT_SSL_NO_VERIFY)=["']?(?:1|true|yes)\b|(http\.sslVerify)(?:\s*=\s*|\s+)["']?(?:false|0|no|off)\b|(strict-ssl)(?:\s*=\s*|\s+)["']?false\b)/gi;
+
+/** Matches of IN_TEXT outside comment lines, with their offsets in `text`. */
+function textMatches(text: string): Array<{ start: number; end: number; what: string }> {
+  const out: Array<{ start: number; end: number; what: string }> = [];
+  for (const m of text.matchAll(IN_TEXT)) {
+    const lineStart = text.lastIndexOf("\n", m.index) + 1;
+    if (/^\s*(#|\/\/)/.test(text.slice(lineStart, m.index))) continue;
+    out.push({ start: m.index, end: m.index + m[0].length, what: m[0] });
+  }
+  return out;
+}
+
+// curl's short options that take an argument: in `-sSLo file` the letters after `o` are its value.
+const CURL_SHORT_ARG = new Set([..."AbcCdDeEFHKmoPQrtTuUwxXYyz"]);
+const SKIP_FLAGS = new Set(["--insecure-skip-tls-verify", "--tls-skip-verify", "--skip-tls-verify", "--insecure-skip-verify", "--tls-verify=false", "--tlsverify=false", "--no-check-certificate"]);
+
+/** The words of a command that turn verification off. */
+function insecureWords(argv: ShellWord[]): ShellWord[] {
+  const name = commandName(argv[0]);
+  const out: ShellWord[] = [];
+  for (const w of argv.slice(1)) {
+    const v = w.value;
+    if (v === "--") break;
+    if (SKIP_FLAGS.has(v)) out.push(w);
+    else if ((name === "curl" || name === "wget") && v === "--insecure") out.push(w);
+    else if (name === "curl" && /^-[A-Za-z0-9#:]+$/.test(v)) {
+      for (const c of v.slice(1)) {
+        if (c === "k") {
+          out.push(w);
+          break;
+        }
+        if (CURL_SHORT_ARG.has(c)) break;
+      }
+    }
+  }
+  return out;
+}
+
+function checkCommands(cmds: ScriptCommand[], file: string, text: string, lines: LineIndex, report: (r: RuleReport) => void, skip: (offset: number) => boolean): void {
+  for (const { argv, what } of cmds) {
+    const words = insecureWords(argv);
+    if (words.length === 0 || skip(argv[0]!.start)) continue;
+    const evidence = commandEvidence(text, argv);
+    const name = commandName(argv[0]);
+    const edits = words.map((w) => (w.value === "--insecure" || w.value === "-k" || w.value === "--no-check-certificate" ? removeWordEdit(file, text, w) : undefined));
+    const complete = edits.every((e): e is TextEdit => !!e);
+    report({
+      range: rangeOf(lines, argv[0]!.start, argv.at(-1)!.end),
+      key: `${what}: ${name} ${words.map((w) => w.value).join(" ")}`,
+      evidence,
+      title: `TLS certificate verification turned off (${name} ${words.map((w) => w.value).join(" ")})`,
+      message: `${what === "shell script" ? "This script" : `The script in ${what}`} runs \`${evidence}\`: ${words.map((w) => w.value).join(" ")} accepts any certificate, so anyone on the network path can impersonate the server and read or change what is downloaded or sent.`,
+      fix: {
+        safety: complete ? "review" : "manual",
+        description: `Remove ${words.map((w) => w.value).join(" and ")}; if the server uses a private or self-signed certificate, trust it explicitly (curl --cacert, wget --ca-certificate, security.pki.certificateFiles).`,
+        ...(complete ? { edits } : {}),
+      },
+    });
+  }
+}
+
+const LOOPBACK_URL = /^(?:[a-z][\w+.-]*:\/\/)?(?:[^@/]*@)?(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])(?::\d+)?(?:\/|$)/i;
+
+/** Every server a setting's neighbours name (`url`, `urls`, `host`, `server`...) is this host:
+ * nobody on the network can sit between the client and a server on loopback. */
+function loopbackOnly(binding: SyntaxNode): boolean {
+  const set = binding.parent;
+  if (set?.kind !== K.NODE_ATTR_SET) return false;
+  const targets: string[] = [];
+  for (const b of set.childNodes()) {
+    if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const n = normalise(bindingName(b) ?? "");
+    if (!/^(?:url|urls|uri|address|addresses|host|hosts|server|servers|endpoint|endpoints|servername)$/.test(n)) continue;
+    const v = staticValue(b.childNodes()[1]);
+    for (const x of Array.isArray(v) ? v : [v]) {
+      if (typeof x !== "string") return false;
+      targets.push(x);
+    }
+  }
+  return targets.length > 0 && targets.every((t) => LOOPBACK_URL.test(t.trim()));
+}
+
+/** The last name of a binding's attribute path, when static. */
+function bindingName(binding: SyntaxNode): string | undefined {
+  const path = binding.firstChild(K.NODE_ATTRPATH);
+  const segs = path ? attrpathSegments(path) : [];
+  const last = segs.at(-1);
+  return last && !last.dynamic ? last.name : undefined;
+}
+
+function checkNix(ctx: NixFileContext): void {
+  for (const b of ctx.parsed.root.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const name = bindingName(b);
+    if (!name) continue;
+    const value = b.childNodes()[1];
+    const off = settingOff(name, staticValue(value));
+    if (!off || !value || ctx.inTest(b)) continue;
+    const path = b.firstChild(K.NODE_ATTRPATH)!.text;
+    const local = loopbackOnly(b);
+    ctx.report({
+      node: value,
+      key: path,
+      ...(local ? { severity: "low" as const } : {}),
+      title: `TLS certificate verification turned off (${name})`,
+      message: `${path} = ${value.text} turns TLS certificate verification off: the client accepts any certificate, so anyone on the network path can impersonate the server and read or change the traffic, credentials included.${local ? " The server named beside it is on this host (loopback), so only a local process that took its port could impersonate it: reported as low." : ""}`,
+      fix: {
+        safety: off.replacement ? "review" : "manual",
+        description: `${off.replacement ? `Set it to ${off.replacement}` : "Remove it"}; if the server uses a private or self-signed certificate, trust that certificate (security.pki.certificateFiles, or the client's CA option) instead of trusting every certificate.`,
+        ...(off.replacement ? { edits: [replaceNode(ctx.file, value, off.replacement)] } : {}),
+      },
+    });
+  }
+  for (const str of ctx.parsed.root.descendants(K.NODE_STRING)) {
+    if (str.parent?.kind === K.NODE_ATTRPATH || !IN_TEXT.test(str.text)) continue;
+    IN_TEXT.lastIndex = 0;
+    for (const m of textMatches(str.text)) {
+      if (ctx.inTest(str)) break;
+      ctx.report({
+        range: rangeOf(ctx.parsed.source.lines, str.start + m.start, str.start + m.end),
+        node: str,
+        key: m.what,
+        title: `TLS certificate verification turned off (${m.what.split(/[=\s]/)[0]})`,
+        message: `\`${m.what}\` turns TLS certificate verification off for the program it configures: anyone on the network path can impersonate the server and read or change the traffic.`,
+        fix: { safety: "manual", description: "Remove it; trust a private or self-signed certificate explicitly (security.pki.certificateFiles, NODE_EXTRA_CA_CERTS, GIT_SSL_CAINFO) instead." },
+      });
+    }
+  }
+  checkCommands(commandsInNix(ctx), ctx.file, ctx.text, ctx.parsed.source.lines, ctx.report, (offset) => {
+    const node = nodeAt(ctx.parsed.root, offset);
+    return !!node && ctx.inTest(node);
+  });
+}
+
+/** The innermost node at an offset. */
+function nodeAt(root: SyntaxNode, offset: number): SyntaxNode | undefined {
+  let n: SyntaxNode | undefined = root;
+  for (;;) {
+    const next: SyntaxNode | undefined = n.childNodes().find((c) => c.start <= offset && offset < c.end);
+    if (!next) return n;
+    n = next;
+  }
+}
+
+export const tlsVerificationDisabled: Rule = {
+  id: "tls-verification-disabled",
+  examples: {
+    fire: [
+      hostExample(`{ programs.git.config.http.sslVerify = false; }\n`),
+      hostExample(`{ environment.variables.NODE_TLS_REJECT_UNAUTHORIZED = "0"; }\n`),
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.fetch = {\n    script = ''\n      curl -fsSLk https://example.org/data -o /var/lib/data\n    '';\n  };\n}\n`),
+      hostExample(`{\n  services.telegraf.extraConfig.outputs.influxdb = { urls = [ "https://influx:8086" ]; insecure_skip_verify = true; };\n}\n`),
+      { "fetch.sh": "#!/usr/bin/env bash\nwget --no-check-certificate https://example.org/x\n" },
+      hostExample(`{ systemd.services.app.serviceConfig.Environment = [ "PYTHONHTTPSVERIFY=0" ]; }\n`),
+      hostExample(`{ services.telegraf.extraConfig.inputs.kube_inventory = { url = "https://localhost:6443"; insecure_skip_verify = true; }; }\n`),
+    ],
+    silent: [
+      hostExample(`{ programs.git.config.http.sslVerify = true; services.foo.settings.verify_ssl = true; }\n`),
+      hostExample(`{\n  # sslVerify = false;  (was needed for the old proxy)\n  programs.git.config.user.name = "me";\n}\n`),
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.fetch.script = ''\n    # curl -k https://example.org  (never again)\n    curl -fsSL https://example.org/data -o /var/lib/data\n    ssh-keygen -k -f /tmp/krl\n  '';\n}\n`),
+      hostExample(`{ pkgs, ... }: {\n  checks.x86_64-linux.web = pkgs.testers.runNixOSTest {\n    name = "web";\n    nodes.machine = { environment.variables.NODE_TLS_REJECT_UNAUTHORIZED = "0"; };\n    testScript = "machine.succeed('true')";\n  };\n}\n`),
+      hostExample(`{ nixpkgs.config.allowInsecure = true; security.acme.acceptTerms = true; }\n`),
+    ],
+  },
+  name: "TLS certificate verification turned off",
+  category: "tls",
+  severity: "medium",
+  rationale:
+    "TLS protects a connection only when the client checks the server's certificate. With verification off (sslVerify = false, insecureSkipVerify, NODE_TLS_REJECT_UNAUTHORIZED=0, curl -k) anyone on the network path can present their own certificate, read credentials and data, and feed back whatever they like: downloads, updates, API answers.",
+  fix: "Turn verification back on; for a private or self-signed certificate, trust that certificate (security.pki.certificateFiles or the client's CA option) rather than every certificate.",
+  references: [
+    { title: "OWASP: Transport Layer Security cheat sheet (certificate validation)", url: "https://cheatsheetseries.owasp.org/cheatsheets/Transport_Layer_Security_Cheat_Sheet.html" },
+    { title: "CWE-295: Improper Certificate Validation", url: "https://cwe.mitre.org/data/definitions/295.html" },
+    { title: "NixOS option security.pki.certificateFiles", url: "https://search.nixos.org/options?query=security.pki.certificateFiles" },
+  ],
+  compliance: { cis: [], nist: ["PR.DS-02", "PR.AA-03"] },
+  checkNix,
+  checkFile(ctx) {
+    if (ctx.text === undefined || !isShellScriptFile(ctx.file, ctx.text)) return;
+    const lines = new LineIndex(ctx.text);
+    for (const m of textMatches(ctx.text)) {
+      ctx.report({ range: rangeOf(lines, m.start, m.end), key: m.what, title: `TLS certificate verification turned off (${m.what.split(/[=\s]/)[0]})`, message: `\`${m.what}\` turns TLS certificate verification off for the programs this script runs: anyone on the network path can impersonate the server.`, fix: { safety: "manual", description: "Remove it; trust a private certificate explicitly instead." } });
+    }
+    checkCommands(commandsInTextFile(ctx), ctx.file, ctx.text, lines, ctx.report, () => false);
+  },
+};
