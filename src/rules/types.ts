@@ -71,6 +71,9 @@ export interface RuleReport {
   /** What the user sees as proof. Defaults to the source line(s) of the range. Secret values in
    * it are redacted by the scan, whatever the rule passes. */
   evidence?: string;
+  /** A secret value the rule recognised that the scan's detectors may not (`mysql -pVALUE`): no
+   * patch that shows it, in any finding, is put into the report. */
+  secret?: string;
   /** Stable part of the fingerprint when there is no option path (e.g. the matched detector). */
   key?: string;
   /** A list inside the message that differs from host to host (the services a host runs): the

@@ -78,13 +78,14 @@ function detectIn(text: string, file: string): SecretMatch[] {
   })];
 }
 
-/** A unified diff holds a secret in a removed, added or context line (context lines are source too). */
-function patchHoldsSecret(patch: string): boolean {
+/** A unified diff holds a secret in a removed, added or context line (context lines are source too):
+ * one the detectors find, or one a rule recognised in the repository (`known`). */
+function patchHoldsSecret(patch: string, known: readonly string[] = []): boolean {
   let file = "";
   for (const line of patch.split("\n")) {
     if (line.startsWith("+++ ")) file = line.slice(4).replace(/^b\//, "");
     else if (line.startsWith("--- ") || line.startsWith("@@") || line.startsWith("\\")) continue;
-    else if (/^[ +-]/.test(line) && secretsIn(line.slice(1), file).length > 0) return true;
+    else if (/^[ +-]/.test(line) && (secretsIn(line.slice(1), file).length > 0 || known.some((s) => line.includes(s)))) return true;
   }
   return false;
 }
@@ -161,6 +162,8 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
   const HOST = "\u0000\u0001\u0000";
   const DETAIL = "\u0000\u0002\u0000";
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  // Secrets rules recognised (in any file): a patch of another finding must not show them either.
+  const known = [...new Set(raw.map((r) => r.report.secret).filter((v): v is string => v !== undefined && v.length >= 4))];
   const templateOf = (report: RuleReport, hosts: string[]) => {
     // The per-host list first (it may name a host), then the hosts themselves, as whole words
     // (host `ai` is not the `ai` in `detail`).
@@ -222,7 +225,7 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
       let patch = report.fix.edits?.length ? patchFor(report.fix.edits, textOf) : undefined;
       let description = report.fix.description;
       // Context lines count too: a fix next to a password would otherwise print it.
-      if (patch && patchHoldsSecret(patch)) {
+      if (patch && patchHoldsSecret(patch, known)) {
         patch = undefined;
         description += " (The patch is withheld from the report because it would show a secret; `nix-warden remediate` applies it.)";
       }

@@ -31,8 +31,18 @@ describe("secrets in skipped shapes", () => {
     expect(mine.map((f) => `${f.ruleId}:${f.line}`).sort()).toEqual(
       ["secret-in-config-text:2", "secret-in-config-text:3", "secret-in-config-text:4", "secret-in-config-text:7", "secret-in-config-text:8", "secret-on-command-line:12"].sort(),
     );
-    // Only these rules' findings: another rule's patch may show the script as context (see the report).
     const json = JSON.stringify(mine);
+    for (const s of SECRETS) expect(json, s).not.toContain(s);
+  });
+
+  it("withholds another rule's patch whose context lines would show a secret only a rule recognised", async () => {
+    const report = await scanMemory({ "flake.nix": flakeWith(["./configuration.nix"]), "configuration.nix": MODULE });
+    // The backup service's hardening fix edits the unit next to its script: its patch would carry
+    // `mysqldump -pXk92jdkA83jd` as context, which the scan's detectors do not know as a secret.
+    const hardening = report.findings.find((f) => f.ruleId === "systemd-service-exposure" && f.optionPath === "systemd.services.backup");
+    expect(hardening?.fix?.description).toMatch(/withheld/);
+    expect(hardening?.fix?.patch).toBeUndefined();
+    const json = JSON.stringify(report);
     for (const s of SECRETS) expect(json, s).not.toContain(s);
   });
 });

@@ -106,7 +106,7 @@ function check(cmds: ScriptCommand[], text: string, root: SyntaxNode | undefined
       // The scan's redaction knows secret shapes, not `-pVALUE`: a literal is masked here.
       const literal = g.severity === "high" && !hit.value.includes(INTERPOLATION);
       report({
-        ...(literal ? { evidence: commandEvidence(text, argv).split(hit.value).join("****") } : {}),
+        ...(literal ? { evidence: commandEvidence(text, argv).split(hit.value).join("****"), secret: hit.value } : {}),
         range: rangeOf(lines, hit.word.start, hit.word.end),
         key: `${what}: ${prog} ${hit.flag}`,
         severity: g.severity,
