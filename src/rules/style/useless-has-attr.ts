@@ -1,7 +1,8 @@
 // useless-has-attr (statix's useless_has_attr): `if x ? a then x.a else d` is `x.a or d`. Nix
 // defines both the same way: `x ? a.b` is false and `x.a.b or d` is `d` whenever some set on the
 // path lacks the name or is not a set at all, so the rewrite keeps the value for every `x` (checked
-// against nix-instantiate in the tests). The then-branch must select exactly the tested path from
+// against nix-instantiate in the tests). (`if x.a ? b then x.a.b` fails when `x.a` does not exist;
+// `x.a.b or d` gives `d` there: different only where the original fails.) The then-branch must select exactly the tested path from
 // exactly the tested expression (compared token by token, as statix compares text). The default
 // is parenthesised unless it is an atom, because `or` binds tighter than application.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
@@ -41,10 +42,11 @@ export const uselessHasAttr: Rule = {
       const select = unparen(body);
       if (!set || !path || select?.kind !== K.NODE_SELECT || select.firstToken(K.TOKEN_OR_KW)) continue;
       const [selSet, selPath] = select.childNodes();
-      if (!selSet || !selPath || tokenText(selSet) !== tokenText(set) || tokenText(selPath) !== tokenText(path)) continue;
+      // `if x.a ? b then x.a.b` as well as `if x ? a.b then x.a.b`: the whole dotted path must agree.
+      if (!selSet || !selPath || `${tokenText(selSet)} . ${tokenText(selPath)}` !== `${tokenText(set)} . ${tokenText(path)}`) continue;
       const fallback = plainDefault(otherwise) ? otherwise.text : `(${otherwise.text})`;
       const replacement = `${selSet.text}.${selPath.text} or ${fallback}`;
-      const shown = replacement.length > 70 ? `${tokenText(selSet)}.${tokenText(selPath)} or …` : replacement;
+      const shown = replacement.length > 70 ? `${select.text} or …` : replacement;
       ctx.report({
         node: ifElse,
         message: `This \`if\` tests for an attribute and selects it: write \`${shown.replace(/\s+/g, " ")}\`.`,

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ruleById } from "../../../src/rules/index.js";
 import { nixAvailable } from "../../helpers/nix.js";
 import { sites } from "../../helpers/scan.js";
+import { scanMemory } from "../../helpers/memory.js";
 import { applyFix, findingsOf, nixEval, scanWith } from "../anti-patterns/helpers.js";
 
 interface Case {
@@ -51,9 +52,9 @@ const CASES: Record<string, Case> = {
     safety: ["review"],
   },
   "useless-has-attr": {
-    file: "let\n  x = { a = { b = 1; }; };\n  y = 5;\nin\n{\n  a = if x ? a then x.a else 0;\n  b = if x ? a.b then x.a.b else 0;\n  c = if x ? a.c then x.a.c else -1;\n  d = if y ? a then y.a else [ 1 ];\n  e = if x ? z then x.z else if true then 2 else 3;\n  f = if x ? a then x.a.b else 0;\n  g = (if x ? a then (x.a) else { }).b;\n}\n",
-    lines: [6, 7, 8, 9, 10, 12],
-    safety: ["auto", "auto", "auto", "auto", "auto", "auto"],
+    file: "let\n  x = { a = { b = 1; }; };\n  y = 5;\nin\n{\n  a = if x ? a then x.a else 0;\n  b = if x ? a.b then x.a.b else 0;\n  c = if x ? a.c then x.a.c else -1;\n  d = if y ? a then y.a else [ 1 ];\n  e = if x ? z then x.z else if true then 2 else 3;\n  f = if x ? a then x.a.b else 0;\n  g = (if x ? a then (x.a) else { }).b;\n  h = if x.a ? b then x.a.b else 0;\n}\n",
+    lines: [6, 7, 8, 9, 10, 12, 13],
+    safety: ["auto", "auto", "auto", "auto", "auto", "auto", "auto"],
   },
   "repeated-keys": {
     file: '{\n  foo.a = 1;\n  bar = 2;\n  foo.b = {\n    c = 3;\n  };\n  foo.d."e f" = "two\n  lines"; # kept\n  inner = { k.a = 1; k.b = 2; k.c = 3; };\n  twice.a = 1;\n  twice.b = 2;\n}\n',
@@ -107,4 +108,20 @@ describe("style rules from statix: places, fixes that parse and keep the value",
       }
     });
   }
+});
+
+describe("style rules on a file Nix rejects only for names (as statix lints it)", () => {
+  it("run on a file with an unbound name or a repeated attribute, while the other rules do not", async () => {
+    // `x` is unbound and `_` is defined twice: nix-instantiate rejects the file, but its tree is whole.
+    const report = await scanMemory({
+      "lint.nix": "{\n  _ = if x ? a then x.a else null;\n  _ = [ ] ++ x;\n  services.openssh.settings.PermitRootLogin = \"yes\";\n}\n",
+    });
+    expect(report.findings.map((f) => `${f.ruleId} ${f.line}`).sort()).toEqual(["empty-list-concat 3", "useless-has-attr 2"]);
+    expect(report.errors.map((e) => e.file)).toEqual(["lint.nix"]);
+  });
+
+  it("do not run on a file with a syntax error", async () => {
+    const report = await scanMemory({ "broken.nix": "{\n  a = [ ] ++ x\n" });
+    expect(report.findings.filter((f) => f.ruleId === "empty-list-concat")).toEqual([]);
+  });
 });
