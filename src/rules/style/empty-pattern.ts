@@ -1,7 +1,10 @@
 // empty-pattern (statix's empty_pattern): a function whose argument is the empty pattern
 // `{ ... }` binds nothing; `_:` says "argument ignored" plainly. As in statix, a function whose
 // body is an attribute set with `imports` (a NixOS module) is left alone: `{ ... }:` is the
-// module convention. The fix changes behaviour only where the original fails: `{ ... }:` insists
+// module convention. Going further than statix, a function that is the whole file is left alone
+// too: that is how NixOS modules and `callPackage`d files open, with or without `imports`, and
+// statix's `imports` test only approximates it (its own examples are all inside expressions, so
+// they are reported the same). The fix changes behaviour only where the original fails: `{ ... }:` insists
 // on an attribute set (and forces the argument), `_:` takes anything. For every call that
 // evaluates today the result is the same, and `builtins.functionArgs` is `{ }` for both, so the
 // module system and `callPackage` call it the same way.
@@ -21,12 +24,19 @@ function isModuleBody(body: SyntaxNode | undefined): boolean {
   });
 }
 
+/** Is the function the file's whole expression (under parentheses at most)? */
+function isWholeFile(lambda: SyntaxNode): boolean {
+  let p = lambda.parent;
+  while (p?.kind === K.NODE_PAREN) p = p.parent;
+  return p?.kind === K.NODE_ROOT;
+}
+
 export const emptyPattern: Rule = {
   ...statixMeta("empty_pattern", {
     id: "empty-pattern",
     name: "Empty function pattern `{ ... }:`",
     rationale:
-      "A function whose argument pattern is `{ ... }` with no names binds nothing; the intent (the argument is ignored) reads more plainly as `_:`. statix reports the same (empty_pattern); NixOS modules (a body with `imports`) keep the conventional form.",
+      "A function whose argument pattern is `{ ... }` with no names binds nothing; the intent (the argument is ignored) reads more plainly as `_:`. statix reports the same (empty_pattern); NixOS modules (a body with `imports`, or a function that is the whole file) keep the conventional form.",
     fix: "Write `_:` for the argument (`_: body`); every call that works today gives the same value.",
     examples: {
       fire: [
@@ -35,6 +45,7 @@ export const emptyPattern: Rule = {
       ],
       silent: [
         "{ ... }:\n{\n  imports = [ ./hardware.nix ];\n}\n",
+        "{ ... }:\n{\n  services.openssh.enable = true;\n}\n",
         "{\n  f = { name, ... }: name;\n  g = { ... }@args: args;\n  h = _: 1;\n}\n",
       ],
     },
@@ -45,7 +56,7 @@ export const emptyPattern: Rule = {
       const [param, body] = lambda.childNodes();
       if (param?.kind !== K.NODE_PATTERN) continue;
       if (param.childNodes().length > 0) continue; // names or an `@` bind
-      if (isModuleBody(unparen(body))) continue;
+      if (isModuleBody(unparen(body)) || isWholeFile(lambda)) continue;
       ctx.report({
         node: param,
         message: "This function's argument pattern `{ ... }` is empty; write `_` to say the argument is ignored.",
