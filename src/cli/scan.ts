@@ -11,7 +11,8 @@ const HELP = `usage: nix-warden scan [PATH] [options]
 
   PATH                          the repository (default: the current directory)
   --host H                      only this host's findings (repeatable)
-  --format text|json|markdown|sarif   what to print (default text; json is the SecurityReport)
+  --format text|json|markdown|sarif|statix-json   what to print (default text; json is the
+                                SecurityReport; statix-json is the shape of statix check -o json)
   --output-dir DIR              also write security-report.md, security-issues.json, security.sarif
                                 and remediation-patches/*.patch there
   --severity-threshold SEV      leave out findings below SEV (low, medium, high, critical)
@@ -40,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return EXIT_OK;
   }
-  const format = parseChoice(values.format, "--format", ["text", "json", "markdown", "sarif"] as const, "text");
+  const format = parseChoice(values.format, "--format", ["text", "json", "markdown", "sarif", "statix-json"] as const, "text");
   const threshold = parseSeverity(values["severity-threshold"], "--severity-threshold");
   const failOn = parseSeverity(values["fail-on"], "--fail-on");
   const root = resolve(positionals[0] ?? ".");

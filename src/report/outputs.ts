@@ -7,6 +7,7 @@ import { writeRemediationPatches } from "./patches.js";
 import { ruleDocs } from "./rule-docs.js";
 import { renderSarifJson } from "./sarif.js";
 import type { SecurityReport } from "./schema.js";
+import { renderStatixJson } from "./security-statix-json.js";
 import { renderSecurityMarkdown } from "./security-markdown.js";
 import { renderSecurityText } from "./security-text.js";
 
@@ -18,7 +19,7 @@ const ruleInfo = (id: string) => {
 
 /** The report in one format, as `scan --format` prints it (colour only when asked: a terminal;
  * `verbose`: every finding in full instead of one entry per rule). */
-export function render(report: SecurityReport, format: "text" | "json" | "markdown" | "sarif", options: { color?: boolean; verbose?: boolean } = {}): string {
+export function render(report: SecurityReport, format: "text" | "json" | "markdown" | "sarif" | "statix-json", options: { color?: boolean; verbose?: boolean } = {}): string {
   switch (format) {
     case "json":
       return JSON.stringify(report, null, 2) + "\n";
@@ -26,6 +27,8 @@ export function render(report: SecurityReport, format: "text" | "json" | "markdo
       return renderSecurityMarkdown(report, { ruleInfo, verbose: options.verbose });
     case "sarif":
       return renderSarifJson(report, { rules: ruleDocs(ALL_RULES) });
+    case "statix-json":
+      return renderStatixJson(report);
     default:
       return renderSecurityText(report, { color: options.color === true, ruleInfo, verbose: options.verbose });
   }

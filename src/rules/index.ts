@@ -34,6 +34,16 @@ import { nginxAddSslWithoutForceSsl } from "./tls/nginx-addssl.js";
 import { tlsVerificationDisabled } from "./tls/tls-verification-disabled.js";
 import { tlsOldProtocol, tlsWeakCipher } from "./tls/tls-config.js";
 import { allowInsecure, knownVulnerabilitiesOverride, permittedInsecurePackages } from "./vulnerability/insecure-packages.js";
+import { deprecatedIsNull } from "./style/deprecated-is-null.js";
+import { deprecatedToPath } from "./style/deprecated-to-path.js";
+import { emptyListConcat } from "./style/empty-list-concat.js";
+import { emptyPattern } from "./style/empty-pattern.js";
+import { fasterGroupBy } from "./style/faster-groupby.js";
+import { fasterZipAttrsWith } from "./style/faster-zipattrswith.js";
+import { redundantPatternBind } from "./style/redundant-pattern-bind.js";
+import { repeatedKeys } from "./style/repeated-keys.js";
+import { unquotedSplice } from "./style/unquoted-splice.js";
+import { uselessHasAttr } from "./style/useless-has-attr.js";
 import type { Rule } from "./types.js";
 
 export const ALL_RULES: Rule[] = [
@@ -81,6 +91,17 @@ export const ALL_RULES: Rule[] = [
   knownVulnerabilitiesOverride,
   // anti-patterns (metadata in anti-patterns.yaml)
   ...ANTI_PATTERN_RULES,
+  // style (statix's lints; group "style")
+  unquotedSplice,
+  emptyPattern,
+  redundantPatternBind,
+  deprecatedIsNull,
+  deprecatedToPath,
+  fasterGroupBy,
+  fasterZipAttrsWith,
+  uselessHasAttr,
+  repeatedKeys,
+  emptyListConcat,
 ];
 
 export function ruleById(id: string): Rule | undefined {

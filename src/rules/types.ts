@@ -35,6 +35,8 @@ export interface RuleMeta {
   /** Configurations it must report and look-alikes it must leave alone; the tests run each one
    * through the rule (test/rules/examples.test.ts). */
   examples?: RuleExamples;
+  /** A group of rules that can be turned off together (`style: false` in `.nix-warden.yaml`). */
+  group?: "style";
 }
 
 /** One example: the text of `example.nix`, or a whole repository (relative path to contents). */

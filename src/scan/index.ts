@@ -202,10 +202,13 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     if (cached && [...cached.deps].every(([f, h]) => contentHash(f) === h)) raw.push(...cached.findings);
     else {
       let complete = true;
-      if (!pf.parsed.error) {
+      // A file Nix rejects only for a name it cannot resolve or an attribute defined twice still has
+      // a whole syntax tree: the style rules (which read only the tree, as statix does) run on it.
+      const styleOnly = !!pf.parsed.error && pf.parsed.diagnostics.every((d) => d.kind === "semantic" || d.kind === "undefined-variable");
+      if (!pf.parsed.error || styleOnly) {
         withDeadline(options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS, () => {
           for (const rule of rules) {
-            if (!rule.checkNix) continue;
+            if (!rule.checkNix || (styleOnly && rule.group !== "style")) continue;
             current = rule;
             try {
               rule.checkNix(ctx);
