@@ -28,6 +28,16 @@ import { certificateExpiryRule } from "./tls/certificate-expiry.js";
 import { nginxAddSslWithoutForceSsl } from "./tls/nginx-addssl.js";
 import { tlsOldProtocol, tlsWeakCipher } from "./tls/tls-config.js";
 import { allowInsecure, knownVulnerabilitiesOverride, permittedInsecurePackages } from "./vulnerability/insecure-packages.js";
+import { boolComparison } from "./style/bool-comparison.js";
+import { boolSimplification } from "./style/bool-simplification.js";
+import { collapsibleLetIn } from "./style/collapsible-let-in.js";
+import { emptyInherit } from "./style/empty-inherit.js";
+import { emptyLetIn } from "./style/empty-let-in.js";
+import { etaReduction } from "./style/eta-reduction.js";
+import { legacyLetSyntax } from "./style/legacy-let-syntax.js";
+import { manualInherit } from "./style/manual-inherit.js";
+import { manualInheritFrom } from "./style/manual-inherit-from.js";
+import { uselessParens } from "./style/useless-parens.js";
 import type { Rule } from "./types.js";
 
 export const ALL_RULES: Rule[] = [
@@ -68,6 +78,17 @@ export const ALL_RULES: Rule[] = [
   knownVulnerabilitiesOverride,
   // anti-patterns (metadata in anti-patterns.yaml)
   ...ANTI_PATTERN_RULES,
+  // style lints (statix's checks; group "style", off with `style: false` in .nix-warden.yaml)
+  boolComparison,
+  boolSimplification,
+  emptyLetIn,
+  collapsibleLetIn,
+  legacyLetSyntax,
+  manualInherit,
+  manualInheritFrom,
+  emptyInherit,
+  etaReduction,
+  uselessParens,
 ];
 
 export function ruleById(id: string): Rule | undefined {

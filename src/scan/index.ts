@@ -101,7 +101,6 @@ export async function runScan(options: ScanOptions): Promise<SecurityReport> {
 export async function runScanWithFixes(options: ScanOptions): Promise<{ report: SecurityReport; edits: Map<string, TextEdit[]>; texts: Map<string, string> }> {
   const source = options.source ?? diskSource(resolve(options.root));
   const root = source.root;
-  const rules = options.rules ?? ALL_RULES;
   const signal = options.signal;
   const progress = options.onProgress ?? (() => {});
   const errors: ReportError[] = [];
@@ -114,6 +113,8 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   errors.push(...repo.errors);
   const config = await loadProjectConfig(source);
   for (const e of config.errors) errors.push({ source: "config", file: ".nix-warden.yaml", message: e });
+  // `style: false` in .nix-warden.yaml switches the style lints off as a group.
+  const rules = (options.rules ?? ALL_RULES).filter((r) => config.style || r.group !== "style");
   const { texts, nixFiles, otherFiles, contents, graph } = repo;
   const allHosts = graph.hosts.map((h) => h.name).sort();
   const wanted = options.hosts?.length ? new Set(options.hosts) : undefined;
