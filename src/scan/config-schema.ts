@@ -25,8 +25,11 @@ const ScanExceptionSchema = z
 const ProjectConfig = z
   .object({
     exceptions: z.array(ScanExceptionSchema).default([]),
-    /** `style: false` turns off the style lints (rules of group "style"). */
-    style: z.boolean().default(true),
+    /** `style: false` (or `off`) turns off the style lints (rules of group "style"). */
+    style: z
+      .union([z.boolean(), z.enum(["on", "off"])])
+      .default(true)
+      .transform((v) => v === true || v === "on"),
   })
   .passthrough();
 

@@ -35,7 +35,9 @@ function uselessBecause(ctx: NixFileContext, paren: SyntaxNode): string | undefi
   return isLooseSlot(paren) ? "around an expression standing alone" : "around a simple expression";
 }
 
-const IDENTISH = /[A-Za-z0-9_'\-.]/;
+/** Neighbours a deleted parenthesis cannot glue to. */
+const SAFE_BEFORE = /[\s([{=:;,!]/;
+const SAFE_AFTER = /[\s)\]};,.?]/;
 
 export const uselessParens: Rule = {
   ...styleMeta({
@@ -63,13 +65,11 @@ export const uselessParens: Rule = {
       const lp = paren.firstToken(K.TOKEN_L_PAREN);
       const rp = paren.firstToken(K.TOKEN_R_PAREN);
       if (!why || !lp || !rp) continue;
-      // Deleting `(`/`)` must not glue neighbours into one token (`f(x)` → `f x`, not `fx`).
-      const before = ctx.text[lp.start - 1];
-      const after = ctx.text[rp.end];
-      const innerFirst = ctx.text[lp.end];
-      const innerLast = ctx.text[rp.start - 1];
-      const open = before && IDENTISH.test(before) && innerFirst && IDENTISH.test(innerFirst) ? " " : "";
-      const close = after && IDENTISH.test(after) && innerLast && IDENTISH.test(innerLast) ? " " : "";
+      // Deleting `(`/`)` must not glue neighbours into one token (`f(x)` → `f x`, not `fx`), also
+      // when the neighbour is another parenthesis deleted at the same time (`(a)(b)`): a
+      // parenthesis is dropped only next to a blank or a delimiter, else it becomes a space.
+      const open = SAFE_BEFORE.test(ctx.text[lp.start - 1] ?? " ") ? "" : " ";
+      const close = SAFE_AFTER.test(ctx.text[rp.end] ?? " ") ? "" : " ";
       found.push({ paren, why, edits: [{ file: ctx.file, start: lp.start, end: lp.end, text: open }, { file: ctx.file, start: rp.start, end: rp.end, text: close }] });
     }
     if (found.length === 0) return;

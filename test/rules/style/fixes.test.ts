@@ -90,3 +90,47 @@ describe.skipIf(!nixAvailable)("style lint fixes parse and keep the meaning", ()
     expect(evaluated).toBeGreaterThanOrEqual(15);
   });
 });
+
+// Look-alikes and corners beyond the examples: each snippet runs through every style lint; all the
+// fixes offered are applied together; the result must parse and evaluate the same. `silent` lists
+// the rules that must say nothing there.
+const CORNERS: Array<{ name: string; text: string; silent?: string[] }> = [
+  { name: "parentheses touching names", text: `let f = x: y: x; a = 1; in [ (f(a)a) (f(a)(a)) ]` },
+  { name: "nested parentheses", text: `let a = 1; in [ ((a)) (((a))) ]` },
+  { name: "parentheses that mean something", text: `let s = { a = { b = 1; }; f = x: x; }; or = 5; in [ ((s.f) or) ((s.a).c or 3) (-1) ]`, silent: ["useless-parens"] },
+  { name: "parentheses in odd places", text: `let x = 2; in assert (true); with ({ y = 3; }); ({ a ? (1) }: toString (a + x + y) + ''\${toString (x)}'') { }` },
+  // `{ } // { } == false` is false where `!({ } // { })` is an error: that fix is for review only, and
+  // only automatic fixes are applied here.
+  { name: "boolean sides of every form", text: `let x = true; s = { n = 1; }; in [ (!x == true) (false == s ? n) (s ? n != false) ((x: x) true == true) (true == false) (false != false) ({ } // { } == false) ]` },
+  { name: "negated equality in tight places", text: `let a = 1; b = 2; in [ (!(a == b) == true) (!!(a == b)) (if !(a == b) then 1 else 2) ]` },
+  { name: "eta reduction touching names", text: `let f = n: n + 1; xs = [ 1 ]; in [ (map(x: f x)xs) (builtins.map (y: f y) xs) ]` },
+  { name: "eta reduction of a function's own binding", text: `let f = x: f x; in builtins.isFunction f`, silent: ["eta-reduction"] },
+  { name: "let in let, captures and clashes", text: `let x = 1; in (let a = 1; in let b = a; in a + b) + (let y = x; in let x = 2; in y + x) + (let p = 1; in let p = 2; in p)` },
+  { name: "inherit in rec and let", text: `let v = 1; in [ (builtins.attrNames (rec { v = v; })) (let w = { v = 1; }; in { v = w.v; }) ({ inherit; }) ]` },
+  { name: "legacy let inside an expression", text: `[ (let { body = a; a = 1; }) 2 ]` },
+];
+
+describe.skipIf(!nixAvailable)("style lint fixes on corner cases", () => {
+  for (const c of CORNERS) {
+    it(c.name, async () => {
+      const { report } = await runScanWithFixes({ quick: true, now: EXAMPLE_NOW, root: "/memory", source: memorySource({ "example.nix": c.text }), rules: STYLE });
+      for (const id of c.silent ?? []) expect(report.findings.filter((f) => f.ruleId === id)).toEqual([]);
+      const before = evaluate(await fileWith(c.text));
+      expect(before, "the corner case itself evaluates").toBeDefined();
+      // Fixes of different lints may touch the same place (`!(a == b) == true`): apply them one
+      // lint at a time, each on the text the previous one left, as repeated `remediate` runs would.
+      let text = c.text;
+      for (const rule of STYLE) {
+        const mine = report.findings.filter((f) => f.ruleId === rule.id && f.fix?.safety === "auto");
+        if (mine.length === 0) continue;
+        const again = await runScanWithFixes({ quick: true, now: EXAMPLE_NOW, root: "/memory", source: memorySource({ "example.nix": text }), rules: [rule] });
+        const all = again.report.findings.filter((f) => f.fix?.safety === "auto").flatMap((f) => again.edits.get(f.id) ?? []);
+        if (all.length === 0) continue;
+        text = applyEdits(text, all);
+        const path = await fileWith(text);
+        parses(path);
+        expect(evaluate(path), `after ${rule.id}:\n${text}`).toBe(before);
+      }
+    });
+  }
+});
