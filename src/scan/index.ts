@@ -203,10 +203,14 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     if (cached && [...cached.deps].every(([f, h]) => contentHash(f) === h)) raw.push(...cached.findings);
     else {
       let complete = true;
-      if (!pf.parsed.error) {
+      // A file Nix rejects only for its names (a variable it cannot resolve, as in a fragment meant
+      // for `with` or `scopedImport`; an attribute defined twice) still has a whole tree: the style
+      // lints, which read only syntax, run on it, as statix does.
+      const unboundOnly = !!pf.parsed.error && pf.parsed.diagnostics.every((d) => d.kind === "undefined-variable" || d.kind === "semantic");
+      if (!pf.parsed.error || unboundOnly) {
         withDeadline(options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS, () => {
           for (const rule of rules) {
-            if (!rule.checkNix) continue;
+            if (!rule.checkNix || (unboundOnly && rule.group !== "style")) continue;
             current = rule;
             try {
               rule.checkNix(ctx);

@@ -35,3 +35,18 @@ describe("style: false in .nix-warden.yaml", () => {
     expect(report.findings.map((f) => f.ruleId)).toContain("useless-parens");
   });
 });
+
+describe("style lints on a file Nix rejects only for its names", () => {
+  it("lint a fragment with free variables or a twice-defined attribute; other rules still wait for a file Nix accepts", async () => {
+    const report = await scanMemory({
+      "fragment.nix": `{\n  enabled = cfg.enable == true;\n  enabled = (cfg.enable);\n  services.openssh.settings.PermitRootLogin = "yes";\n}\n`,
+    });
+    expect(report.errors.map((e) => `${e.source} ${e.file}`)).toEqual(["parse fragment.nix"]);
+    expect(report.findings.map((f) => `${f.ruleId}:${f.line}`).sort()).toEqual(["bool-comparison:2", "useless-parens:3"]);
+  });
+
+  it("leaves a file with a syntax error alone", async () => {
+    const report = await scanMemory({ "broken.nix": `{\n  a = (b) == true\n` });
+    expect(report.findings.filter((f) => STYLE_IDS.has(f.ruleId))).toEqual([]);
+  });
+});
