@@ -34,6 +34,16 @@ import { nginxAddSslWithoutForceSsl } from "./tls/nginx-addssl.js";
 import { tlsVerificationDisabled } from "./tls/tls-verification-disabled.js";
 import { tlsOldProtocol, tlsWeakCipher } from "./tls/tls-config.js";
 import { allowInsecure, knownVulnerabilitiesOverride, permittedInsecurePackages } from "./vulnerability/insecure-packages.js";
+import { boolComparison } from "./style/bool-comparison.js";
+import { boolSimplification } from "./style/bool-simplification.js";
+import { collapsibleLetIn } from "./style/collapsible-let-in.js";
+import { emptyInherit } from "./style/empty-inherit.js";
+import { emptyLetIn } from "./style/empty-let-in.js";
+import { etaReduction } from "./style/eta-reduction.js";
+import { legacyLetSyntax } from "./style/legacy-let-syntax.js";
+import { manualInherit } from "./style/manual-inherit.js";
+import { manualInheritFrom } from "./style/manual-inherit-from.js";
+import { uselessParens } from "./style/useless-parens.js";
 import { deprecatedIsNull } from "./style/deprecated-is-null.js";
 import { deprecatedToPath } from "./style/deprecated-to-path.js";
 import { emptyListConcat } from "./style/empty-list-concat.js";
@@ -91,7 +101,17 @@ export const ALL_RULES: Rule[] = [
   knownVulnerabilitiesOverride,
   // anti-patterns (metadata in anti-patterns.yaml)
   ...ANTI_PATTERN_RULES,
-  // style (statix's lints; group "style")
+  // style lints (statix's checks; group "style", off with `style: false` in .nix-warden.yaml)
+  boolComparison,
+  boolSimplification,
+  emptyLetIn,
+  collapsibleLetIn,
+  legacyLetSyntax,
+  manualInherit,
+  manualInheritFrom,
+  emptyInherit,
+  etaReduction,
+  uselessParens,
   unquotedSplice,
   emptyPattern,
   redundantPatternBind,

@@ -35,9 +35,12 @@ export interface RuleMeta {
   /** Configurations it must report and look-alikes it must leave alone; the tests run each one
    * through the rule (test/rules/examples.test.ts). */
   examples?: RuleExamples;
-  /** A group of rules that can be turned off together (`style: false` in `.nix-warden.yaml`). */
-  group?: "style";
+  /** A group the user can switch off as a whole in `.nix-warden.yaml` (`style: false` turns off
+   * the style lints, statix's checks of how Nix is written). */
+  group?: RuleGroup;
 }
+
+export type RuleGroup = "style";
 
 /** One example: the text of `example.nix`, or a whole repository (relative path to contents). */
 export type RuleExample = string | Readonly<Record<string, string>>;

@@ -25,6 +25,11 @@ const ScanExceptionSchema = z
 const ProjectConfig = z
   .object({
     exceptions: z.array(ScanExceptionSchema).default([]),
+    /** `style: false` (or `off`) turns off the style lints (rules of group "style"). */
+    style: z
+      .union([z.boolean(), z.enum(["on", "off"])])
+      .default(true)
+      .transform((v) => v === true || v === "on"),
   })
   .passthrough();
 
@@ -40,6 +45,8 @@ export interface ScanException {
 
 export interface LoadedConfig {
   exceptions: ScanException[];
+  /** Whether the style lints run (`style: false` turns them off); true when unsaid. */
+  style: boolean;
   errors: string[];
 }
 
@@ -49,12 +56,12 @@ export function parseProjectConfig(text: string, source: string): LoadedConfig {
   try {
     data = parseYaml(text) ?? {};
   } catch (e) {
-    return { exceptions: [], errors: [`${source} is not valid YAML: ${(e as Error).message.split("\n")[0]}`] };
+    return { exceptions: [], style: true, errors: [`${source} is not valid YAML: ${(e as Error).message.split("\n")[0]}`] };
   }
   const parsed = ProjectConfig.safeParse(data);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`).join("; ");
-    return { exceptions: [], errors: [`${source}: ${issues}`] };
+    return { exceptions: [], style: true, errors: [`${source}: ${issues}`] };
   }
-  return { exceptions: parsed.data.exceptions, errors: [] };
+  return { exceptions: parsed.data.exceptions, style: parsed.data.style, errors: [] };
 }

@@ -1,4 +1,5 @@
-// `.nix-warden.yaml` at the repository root: the scan's exceptions (`exceptions:`). Other keys
+// `.nix-warden.yaml` at the repository root: the scan's exceptions (`exceptions:`) and whether the
+// style lints run (`style: false`). Other keys
 // belong to other parts (`drift:`) and are left alone. A malformed file is an error entry, never a
 // crash; the scan goes on without it.
 import type { LoadedConfig, ScanException } from "./config-schema.js";
@@ -13,8 +14,8 @@ export async function loadProjectConfig(source: RepoSource): Promise<LoadedConfi
   try {
     text = source.read(CONFIG_FILE).toString("utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { exceptions: [], errors: [] };
-    return { exceptions: [], errors: [`cannot read ${CONFIG_FILE}: ${(e as Error).message}`] };
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { exceptions: [], style: true, errors: [] };
+    return { exceptions: [], style: true, errors: [`cannot read ${CONFIG_FILE}: ${(e as Error).message}`] };
   }
   const { parseProjectConfig } = await import("./config-schema.js");
   return parseProjectConfig(text, CONFIG_FILE);

@@ -101,7 +101,6 @@ export async function runScan(options: ScanOptions): Promise<SecurityReport> {
 export async function runScanWithFixes(options: ScanOptions): Promise<{ report: SecurityReport; edits: Map<string, TextEdit[]>; texts: Map<string, string> }> {
   const source = options.source ?? diskSource(resolve(options.root));
   const root = source.root;
-  const rules = options.rules ?? ALL_RULES;
   const signal = options.signal;
   const progress = options.onProgress ?? (() => {});
   const errors: ReportError[] = [];
@@ -114,6 +113,8 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   errors.push(...repo.errors);
   const config = await loadProjectConfig(source);
   for (const e of config.errors) errors.push({ source: "config", file: ".nix-warden.yaml", message: e });
+  // `style: false` in .nix-warden.yaml switches the style lints off as a group.
+  const rules = (options.rules ?? ALL_RULES).filter((r) => config.style || r.group !== "style");
   const { texts, nixFiles, otherFiles, contents, graph } = repo;
   const allHosts = graph.hosts.map((h) => h.name).sort();
   const wanted = options.hosts?.length ? new Set(options.hosts) : undefined;
@@ -202,13 +203,14 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     if (cached && [...cached.deps].every(([f, h]) => contentHash(f) === h)) raw.push(...cached.findings);
     else {
       let complete = true;
-      // A file Nix rejects only for a name it cannot resolve or an attribute defined twice still has
-      // a whole syntax tree: the style rules (which read only the tree, as statix does) run on it.
-      const styleOnly = !!pf.parsed.error && pf.parsed.diagnostics.every((d) => d.kind === "semantic" || d.kind === "undefined-variable");
-      if (!pf.parsed.error || styleOnly) {
+      // A file Nix rejects only for its names (a variable it cannot resolve, as in a fragment meant
+      // for `with` or `scopedImport`; an attribute defined twice) still has a whole tree: the style
+      // lints, which read only syntax, run on it, as statix does.
+      const unboundOnly = !!pf.parsed.error && pf.parsed.diagnostics.every((d) => d.kind === "undefined-variable" || d.kind === "semantic");
+      if (!pf.parsed.error || unboundOnly) {
         withDeadline(options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS, () => {
           for (const rule of rules) {
-            if (!rule.checkNix || (styleOnly && rule.group !== "style")) continue;
+            if (!rule.checkNix || (unboundOnly && rule.group !== "style")) continue;
             current = rule;
             try {
               rule.checkNix(ctx);

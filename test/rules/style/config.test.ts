@@ -1,0 +1,52 @@
+// The style lints are one group the user can switch off: `style: false` in .nix-warden.yaml.
+import { describe, expect, it } from "vitest";
+import { ALL_RULES } from "../../../src/rules/index.js";
+import { scanMemory } from "../../helpers/memory.js";
+
+const MODULE = `{ config, ... }:\n{\n  services.openssh.enable = (true);\n  services.openssh.settings.PermitRootLogin = "yes";\n  networking.firewall.enable = config.services.openssh.enable == true;\n}\n`;
+const STYLE_IDS = new Set(ALL_RULES.filter((r) => r.group === "style").map((r) => r.id));
+
+describe("style: false in .nix-warden.yaml", () => {
+  it("every style lint is a low anti-pattern", () => {
+    expect(STYLE_IDS.size).toBeGreaterThanOrEqual(10);
+    for (const r of ALL_RULES.filter((x) => x.group === "style")) expect([r.id, r.category, r.severity]).toEqual([r.id, "anti-pattern", "low"]);
+  });
+
+  it("style lints report by default, beside the security findings", async () => {
+    const report = await scanMemory({ "configuration.nix": MODULE });
+    const ids = report.findings.map((f) => f.ruleId);
+    expect(ids).toContain("useless-parens");
+    expect(ids).toContain("bool-comparison");
+    expect(ids).toContain("ssh-permit-root-login");
+  });
+
+  for (const value of ["false", "off"]) {
+    it(`style: ${value} turns them all off and nothing else`, async () => {
+      const report = await scanMemory({ "configuration.nix": MODULE, ".nix-warden.yaml": `style: ${value}\n` });
+      expect(report.errors).toEqual([]);
+      expect(report.findings.filter((f) => STYLE_IDS.has(f.ruleId))).toEqual([]);
+      expect(report.findings.map((f) => f.ruleId)).toContain("ssh-permit-root-login");
+    });
+  }
+
+  it("rejects a value that is not a boolean, and keeps the lints on", async () => {
+    const report = await scanMemory({ "configuration.nix": MODULE, ".nix-warden.yaml": "style: off-please\n" });
+    expect(report.errors.map((e) => e.message).join("\n")).toMatch(/style/);
+    expect(report.findings.map((f) => f.ruleId)).toContain("useless-parens");
+  });
+});
+
+describe("style lints on a file Nix rejects only for its names", () => {
+  it("lint a fragment with free variables or a twice-defined attribute; other rules still wait for a file Nix accepts", async () => {
+    const report = await scanMemory({
+      "fragment.nix": `{\n  enabled = cfg.enable == true;\n  enabled = (cfg.enable);\n  services.openssh.settings.PermitRootLogin = "yes";\n}\n`,
+    });
+    expect(report.errors.map((e) => `${e.source} ${e.file}`)).toEqual(["parse fragment.nix"]);
+    expect(report.findings.map((f) => `${f.ruleId}:${f.line}`).sort()).toEqual(["bool-comparison:2", "useless-parens:3"]);
+  });
+
+  it("leaves a file with a syntax error alone", async () => {
+    const report = await scanMemory({ "broken.nix": `{\n  a = (b) == true\n` });
+    expect(report.findings.filter((f) => STYLE_IDS.has(f.ruleId))).toEqual([]);
+  });
+});
