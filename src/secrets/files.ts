@@ -59,7 +59,13 @@ export interface SopsCreationRule {
   pathRegex: string;
   /** Directory of the .sops.yaml relative to the scanned root ("" for the root): sops matches paths relative to it. */
   configDir: string;
+  /** The regex matches ordinary files too (`.*`): the rule says which keys to encrypt with, not
+   * where secrets live, so it marks no file as one that must be encrypted. */
+  catchAll?: boolean;
 }
+
+// Files no one keeps encrypted: a path_regex matching these is a catch-all.
+const ORDINARY_FILES = ["flake.nix", "README.md", "LICENSE", "hosts/web/default.nix", "modules/common.nix"];
 
 export interface ClassifyOptions {
   sopsRules?: readonly SopsCreationRule[];
@@ -89,8 +95,9 @@ export function parseSopsConfig(text: string, configRelPath = ".sops.yaml"): { r
     const re = (r as { path_regex?: unknown } | null)?.path_regex;
     if (typeof re !== "string" || re === "") continue;
     try {
-      new RegExp(re);
-      rules.push({ pathRegex: re, configDir: dir === "." ? "" : dir });
+      const compiled = new RegExp(re);
+      const catchAll = ORDINARY_FILES.filter((f) => compiled.test(f)).length >= 2;
+      rules.push({ pathRegex: re, configDir: dir === "." ? "" : dir, ...(catchAll ? { catchAll } : {}) });
     } catch (e) {
       errors.push(`${configRelPath}: creation_rules[${i}].path_regex is not a valid regular expression: ${(e as Error).message}`);
     }
@@ -98,8 +105,11 @@ export function parseSopsConfig(text: string, configRelPath = ".sops.yaml"): { r
   return { rules, errors };
 }
 
-export function sopsRuleMatches(relPath: string, rules: readonly SopsCreationRule[]): boolean {
+/** Whether a creation rule covers the file. `catchAll: false` leaves catch-all rules out (they say
+ * nothing about where secrets live). */
+export function sopsRuleMatches(relPath: string, rules: readonly SopsCreationRule[], opts: { catchAll?: boolean } = {}): boolean {
   for (const r of rules) {
+    if (r.catchAll && opts.catchAll === false) continue;
     const prefix = r.configDir === "" ? "" : r.configDir + "/";
     if (prefix !== "" && !relPath.startsWith(prefix)) continue;
     try {
@@ -124,7 +134,7 @@ export function isSecretLocation(relPath: string, opts: { sopsRules?: readonly S
   const dirs = path.split("/").slice(0, -1).map((d) => d.toLowerCase());
 
   if (ext === ".age") return { reason: "an .age file is expected to be age-encrypted", expectEncrypted: true, expected: "age" };
-  if (opts.sopsRules && sopsRuleMatches(path, opts.sopsRules)) {
+  if (opts.sopsRules && sopsRuleMatches(path, opts.sopsRules, { catchAll: false })) {
     return { reason: "matched by a .sops.yaml creation rule", expectEncrypted: true, expected: "sops" };
   }
   if (/^id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?$/.test(name) || /^ssh_host_[a-z0-9]+_key$/.test(name)) {

@@ -359,6 +359,8 @@ describe("the bundled sops-nix example (examples/sops-parts, shown by npm run de
     expect(report.findings.map((f) => [f.ruleId, f.file, f.line, f.host])).toEqual([
       [RULE, "hosts/mail.nix", 8, ["mail"]],
       ["committed-secret-file", "secrets/restic-password", 1, ["mail"]],
+      // A style lint (statix's repeated_keys): `settings.*` written out three times in services.openssh.
+      ["repeated-keys", "modules/common.nix", 8, ["git", "mail"]],
     ]);
     const { plan } = await planRemediation({ root: dir, ids: [report.findings[0]!.id] });
     const r = await applyPlan(dir, plan.id);
