@@ -10,6 +10,7 @@ export function isSecretReference(value: string): boolean {
   if (v === "") return false;
   if (v.includes("${")) return true; // Nix or shell interpolation: computed, not literal
   if (/^\$[A-Za-z_{(]/.test(v)) return true; // $VAR, ${VAR}, $(command)
+  if (/^`[^`]+`$/.test(v) && /\s/.test(v)) return true; // a command run for the value (neomutt, muttrc): `pass mail/me`
   if (/^\$(?:\d|[@*#?!$-])$/.test(v)) return true; // a shell function's or script's argument: pass="$3"
   if (/^%\(?[A-Za-z_][A-Za-z0-9_]*\)?[sd%]?$|^%[A-Za-z_][A-Za-z0-9_]*%$/.test(v)) return true; // %(var)s, %VAR%
   if (/^@[A-Za-z_][A-Za-z0-9_-]*@$/.test(v)) return true; // substituteAll placeholder

@@ -95,4 +95,17 @@ describe("secret detection noise", () => {
     const text = await scanFiles({ "app.yaml": yaml });
     expect(sites(text, RULE)).toEqual(["app.yaml:3"]);
   });
+
+  it("a command run for the value (neomutt's `pass …`) is not a secret; a literal password beside it is", async () => {
+    const mutt = `{ ... }: {
+  programs.neomutt.extraConfig = ''
+    set imap_user = "me@mailbox.org"
+    set imap_pass = "\`pass mailbox.org/me@mailbox.org\`"
+    set smtp_pass = "Vq8rT2mZ5kXw9LpN"
+  '';
+}
+`;
+    const report = await scanFiles({ "mail.nix": mutt });
+    expect(sites(report, RULE)).toEqual(["mail.nix:5"]);
+  });
 });
