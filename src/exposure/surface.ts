@@ -49,6 +49,9 @@ const ROOT_JOBS: Array<[RegExp, string]> = [
   [/\b(?:zpool|zfs|btrfs|mount|umount|cryptsetup|losetup|mkfs[\w.]*)\b/, "it manages file systems"],
   [/\bip\s+(?:link|route|addr|rule|netns)\b|\b(?:wg|tc|brctl)\s/, "it configures network interfaces"],
   [/\bsystemctl\s+(?:restart|start|stop|reload|kill|isolate)\b/, "it controls other units"],
+  [/\b(?:borg|borgmatic|restic|rsnapshot|duplicity|kopia|syncoid|sanoid|zrepl)\b/, "it backs up the system's files, so it must read them all"],
+  [/\bjournalctl\b[^\n]*--(?:vacuum-\w+|rotate|flush)\b/, "it maintains the system journal"],
+  [/\b(?:reboot|shutdown|poweroff)\b|\bsystemctl\s+(?:reboot|poweroff|kexec|halt)\b/, "it reboots the machine"],
 ];
 
 /** Each non-empty line only writes a value into sysfs/procfs (or is a comment). */

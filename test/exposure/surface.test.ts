@@ -1,0 +1,23 @@
+// Jobs that must run as root get no DynamicUser or User= proposal: a backup that reads every file,
+// journal maintenance and reboots were given the full unprivileged baseline, which breaks them
+// (found judging findings on public configurations: a root borg job, `journalctl --vacuum-time`).
+import { describe, expect, it } from "vitest";
+import { serviceSurface, type ServiceFacts } from "../../src/exposure/surface.js";
+
+const job = (command: string): ServiceFacts => ({ name: "job", command, type: "oneshot", scheduled: true, socket: false, opensFirewall: false, privateNetwork: false });
+
+describe("jobs that must run as root", () => {
+  it.each([
+    ["borg create --stats /mnt/backup::{now} /home /etc /var/lib", /backs up/],
+    ["${pkgs.restic}/bin/restic backup /", /backs up/],
+    ["journalctl --vacuum-time=7d", /journal/],
+    ["systemctl reboot", /reboots/],
+    ["nixos-rebuild switch --flake /etc/nixos", /rebuilds/],
+  ])("%s", (command, why) => {
+    expect(serviceSurface(job(command)).needsRoot).toMatch(why);
+  });
+
+  it.each([["${pkgs.hello}/bin/hello"], ["curl -fsS https://example.org/ping"], ["journalctl -u nginx --since today"], ["echo rebooting-soon-notice"]])("not %s", (command) => {
+    expect(serviceSurface(job(command)).needsRoot).toBeUndefined();
+  });
+});
