@@ -133,6 +133,14 @@ function loopbackOnly(binding: SyntaxNode): boolean {
   return targets.length > 0 && targets.every((t) => LOOPBACK_URL.test(t.trim()));
 }
 
+/** A neighbour turns TLS itself off (`ssl = false;` beside `verify_ssl = false;`): verification is
+ * moot there, and plain-text transport is another question than a skipped certificate check. */
+function tlsOffBeside(binding: SyntaxNode): boolean {
+  const set = binding.parent;
+  if (set?.kind !== K.NODE_ATTR_SET) return false;
+  return set.childNodes().some((b) => b.kind === K.NODE_ATTRPATH_VALUE && b !== binding && /^(?:ssl|usessl|tls|usetls|starttls|https)$/.test(normalise(bindingName(b) ?? "")) && staticValue(b.childNodes()[1]) === false);
+}
+
 /** The last name of a binding's attribute path, when static. */
 function bindingName(binding: SyntaxNode): string | undefined {
   const path = binding.firstChild(K.NODE_ATTRPATH);
@@ -147,7 +155,7 @@ function checkNix(ctx: NixFileContext): void {
     if (!name) continue;
     const value = b.childNodes()[1];
     const off = settingOff(name, staticValue(value));
-    if (!off || !value || ctx.inTest(b)) continue;
+    if (!off || !value || ctx.inTest(b) || tlsOffBeside(b)) continue;
     const path = b.firstChild(K.NODE_ATTRPATH)!.text;
     const local = loopbackOnly(b);
     ctx.report({
@@ -208,6 +216,8 @@ export const tlsVerificationDisabled: Rule = {
     ],
     silent: [
       hostExample(`{ programs.git.config.http.sslVerify = true; services.foo.settings.verify_ssl = true; }\n`),
+      // TLS itself is off beside it: verifying certificates is moot there.
+      hostExample(`{ services.home-assistant.config.mqtt = { broker = "10.0.0.5"; ssl = false; verify_ssl = false; }; }\n`),
       hostExample(`{\n  # sslVerify = false;  (was needed for the old proxy)\n  programs.git.config.user.name = "me";\n}\n`),
       hostExample(`{ pkgs, ... }: {\n  systemd.services.fetch.script = ''\n    # curl -k https://example.org  (never again)\n    curl -fsSL https://example.org/data -o /var/lib/data\n    ssh-keygen -k -f /tmp/krl\n  '';\n}\n`),
       hostExample(`{ pkgs, ... }: {\n  checks.x86_64-linux.web = pkgs.testers.runNixOSTest {\n    name = "web";\n    nodes.machine = { environment.variables.NODE_TLS_REJECT_UNAUTHORIZED = "0"; };\n    testScript = "machine.succeed('true')";\n  };\n}\n`),
