@@ -149,7 +149,7 @@ describe("host attribution across layouts", () => {
       "modules/orphan.nix": ROOT_LOGIN,
     });
     const text = renderSecurityText(report, { color: false });
-    expect(text).toMatch(/alpha\s+score  99\/100/);
+    expect(text).toMatch(/alpha\s+score {2}99\/100/);
     expect(text).toMatch(/no host\s+score\s+-\s+1 finding \(1 high\) in modules not tied to a host/);
   });
 });
