@@ -190,10 +190,13 @@ export class HostFiles extends Set<string> {
   /** Module references resolved with the repository's layout (`self.nixosModules.x`,
    * `./. + "/hosts/${name}"`), with the directory they are read in. */
   readonly computed: Array<{ node: SyntaxNode; env: Env | undefined; dir: string }> = [];
+  /** specialArgs that are not strings (`hostTypes = import ./lib/hostTypes.nix { }`), for modules
+   * that import from them (`imports = hostTypes.workstation.imports`). */
+  readonly argNodes = new Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>();
 }
 
 /** The string arguments in a `specialArgs = { ... }` set, as far as they are known. */
-function collectArgs(set: SyntaxNode | undefined, env: Env | undefined, out: HostFiles): void {
+function collectArgs(set: SyntaxNode | undefined, env: Env | undefined, out: HostFiles, dir = ""): void {
   const n = unparen(set);
   if (n?.kind !== K.NODE_ATTR_SET) return;
   const asString = (v: SyntaxNode | string | undefined): string | undefined => {
@@ -208,10 +211,14 @@ function collectArgs(set: SyntaxNode | undefined, env: Env | undefined, out: Hos
       const segs = path ? attrpathSegments(path) : [];
       const v = segs.length === 1 && !segs[0]!.dynamic ? asString(value) : undefined;
       if (v !== undefined) out.args.set(segs[0]!.name, v);
+      else if (segs.length === 1 && !segs[0]!.dynamic && value) out.argNodes.set(segs[0]!.name, { node: value, env, dir });
     } else if (b.kind === K.NODE_INHERIT && !b.firstChild(K.NODE_INHERIT_FROM)) {
       for (const c of b.childNodes()) {
-        const v = c.kind === K.NODE_IDENT ? asString(lookup(env, c.text)) : undefined;
+        if (c.kind !== K.NODE_IDENT) continue;
+        const bound = lookup(env, c.text);
+        const v = asString(bound);
         if (v !== undefined) out.args.set(c.text, v);
+        else if (bound && typeof bound !== "string") out.argNodes.set(c.text, { node: bound, env, dir });
       }
     }
   }
@@ -292,7 +299,7 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
         const [path, value] = b.childNodes();
         const segs = path ? attrpathSegments(path) : [];
         // Arguments of nixosSystem that are not modules.
-        if (segs[0]?.name === "specialArgs") collectArgs(value, env, out);
+        if (segs[0]?.name === "specialArgs") collectArgs(deref(value, env), env, out, flakeDir);
         if (segs[0]?.name === "specialArgs" || segs[0]?.name === "system" || segs[0]?.name === "pkgs") continue;
         if (value) collectHostFiles(value, env, flakeDir, out, reader, depth + 1);
       }
@@ -664,6 +671,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     const shortName = h.name.slice(h.name.lastIndexOf("#") + 1);
     values.set("config.networking.hostName", shortName);
     const hostEnv: Env = { values };
+    const argNodes = h.files instanceof HostFiles ? h.files.argNodes : new Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>();
     if (h.files instanceof HostFiles) for (const c of h.files.computed) queue.push(...computedTargets(c.node, { values: new Map(values), up: c.env }, c.dir, ctx));
     // clan keeps a machine's generated secrets and facts in vars/per-machine/<host>/.
     for (const f of ctx.files) if (f.startsWith(`vars/per-machine/${shortName}/`) || f.startsWith(`sops/machines/${shortName}/`)) queue.push(f);
@@ -674,7 +682,10 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       if (!f.endsWith(".nix") || declarationFiles.has(f)) continue;
       for (const r of references(f)) if (!files.has(r)) queue.push(r);
       const dir = posix.dirname(f) === "." ? "" : posix.dirname(f);
-      for (const node of hostPaths(f)) for (const t of computedTargets(node, hostEnv, dir, ctx)) if (!files.has(t)) queue.push(t);
+      for (const node of hostPaths(f)) {
+        const targets = node.kind === K.NODE_SELECT && !selfOutputRef(node) ? argImports(node, argNodes, ctx, layout) : computedTargets(node, hostEnv, dir, ctx);
+        for (const t of targets) if (!files.has(t)) queue.push(t);
+      }
     }
     hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source });
     for (const f of files) {
@@ -728,6 +739,25 @@ const ROOT_NAMES = new Set(["self", "inputs.self", "src", "root", "flakeRoot"]);
 // Helpers that list a directory's modules (Nix has no standard one; these names are common).
 const LISTING_HELPERS = /^(?:scanPaths|listModules|importDir|importModules|listNixFiles|listNixModules|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive)$/;
 const RECURSIVE_HELPERS = /^(?:umport|listFilesRecursive)$/;
+
+/** `hostTypes.workstation.imports` in a module's imports, with `hostTypes` a specialArg of the host
+ * bound to an expression of the flake: the modules that list names, read through let, import and
+ * helpers called with literal arguments. */
+function argImports(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>, ctx: ResolveContext, layout: HostLayout | undefined): string[] {
+  const [base, path] = node.childNodes();
+  const arg = base?.kind === K.NODE_IDENT ? args.get(base.text) : undefined;
+  if (!arg || !path || !layout) return [];
+  const reader: Reader = { treeOf: layout.treeOf, read: new Set() };
+  let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: arg.node, env: arg.env, dir: arg.dir };
+  for (const seg of attrpathSegments(path)) {
+    if (!at || seg.dynamic) return [];
+    at = resolveAttr(at.value, seg.name, at.env, at.dir, reader);
+  }
+  if (!at) return [];
+  const found = new HostFiles();
+  collectHostFiles(at.value, at.env, at.dir, found, reader);
+  return [...found].map((p) => resolveModuleFile(ctx.root, p)).filter((p): p is string => p !== undefined);
+}
 
 /** A call listing a directory (`scanPaths ./.`, `map (f: ./. + "/${f}") (attrNames (readDir ./.))`):
  * the directory and whether the listing is recursive. */
@@ -924,6 +954,9 @@ function exportedFiles(expr: SyntaxNode, dir: string, root: PathKinds, layout: H
   return [...out];
 }
 
+// Module arguments that are never a host's specialArgs of modules.
+const NOT_ARGS = new Set(["lib", "pkgs", "config", "inputs", "self", "outputs", "builtins", "options", "modulesPath"]);
+
 /** References in a module that the host graph resolves per host or with the repository's layout:
  * `./${hostname}/extra.nix`, `./. + "/${hostname}.nix"`, `../hosts/${config.networking.hostName}.nix`,
  * `self.nixosModules.x` and `attrValues outputs.nixosModules`, directory listings (`scanPaths ./.`,
@@ -940,6 +973,15 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
     if (right?.firstChild(K.NODE_INTERPOL) || left?.kind !== K.NODE_PATH) out.push(n);
   }
   if (/Modules/.test(tree.text)) for (const n of tree.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && selfOutputRef(n)) out.push(n);
+  // `imports = hostTypes.workstation.imports ++ [ ... ]`: modules reached through a specialArg.
+  for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const [path, value] = b.childNodes();
+    if (!path || !value || path.text !== "imports") continue;
+    for (const n of [value, ...value.descendants(K.NODE_SELECT)]) {
+      const [base] = n.childNodes();
+      if (n.kind === K.NODE_SELECT && base?.kind === K.NODE_IDENT && !NOT_ARGS.has(base.text) && !selfOutputRef(n) && !n.inside(K.NODE_SELECT)) out.push(n);
+    }
+  }
   const listings = /readDir|scanPaths|listModules|import(?:Dir|Modules)|listNix|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive|relativeToRoot/.test(tree.text);
   if (listings) {
     for (const n of tree.descendants(K.NODE_APPLY)) {

@@ -142,6 +142,30 @@ describe("host attribution across layouts", () => {
     expect(fw[0]!.severity).toBe("high");
   });
 
+  it("modules every host of a type imports through a specialArg (imports = hostTypes.workstation.imports)", async () => {
+    const files = {
+      "flake.nix": flake(`let
+          hostTypes = import ./lib/hostTypes.nix { };
+          mk = host: { specialArgs = { inherit hostTypes host; }; modules = [ ./hosts/\${host}/configuration.nix ]; };
+        in {
+          nixosConfigurations.alpha = nixpkgs.lib.nixosSystem (mk "alpha");
+          nixosConfigurations.beta = nixpkgs.lib.nixosSystem (mk "beta");
+          nixosConfigurations.gamma = nixpkgs.lib.nixosSystem (mk "gamma");
+        }`),
+      "lib/hostTypes.nix": `{ ... }: let template = profile: import ../templates/desktop.nix { inherit profile; }; in {
+        workstation = { imports = [ (template "workstation") ]; };
+        server = { imports = [ ../templates/server.nix ]; };
+      }`,
+      "templates/desktop.nix": `{ profile }: { imports = [ ../modules/sshd.nix ]; }`,
+      "templates/server.nix": PLAIN,
+      "modules/sshd.nix": ROOT_LOGIN,
+      "hosts/alpha/configuration.nix": `{ hostTypes, ... }: { imports = hostTypes.workstation.imports ++ [ ]; }`,
+      "hosts/beta/configuration.nix": `{ hostTypes, ... }: { imports = hostTypes.workstation.imports; }`,
+      "hosts/gamma/configuration.nix": `{ hostTypes, ... }: { imports = hostTypes.server.imports; }`,
+    };
+    expect((await hostsOf(files, "modules/sshd.nix")).hosts).toEqual(["alpha", "beta"]);
+  });
+
   it("the host table shows findings tied to no host instead of only the hosts' scores", async () => {
     const report = await scanMemory({
       "flake.nix": flake(`{ nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { modules = [ ./alpha.nix ]; }; }`),
