@@ -69,7 +69,19 @@ describe("world-readable-secret fix keeps the reader", () => {
     );
     expect(added(dyn.fix!.patch)).not.toMatch(/owner =/);
     expect(dyn.fix!.description).toMatch(/LoadCredential/);
+    expect(dyn.fix!.patch).toBeUndefined();
+    // Nobody known reads it, or a module whose account is not known: no patch that would lock it out.
     const nobody = await finding(host(`{ age.secrets.db = { file = ./secrets/db.age; mode = "0644"; }; }\n`));
-    expect(nobody.fix!.description).toMatch(/No service in this file refers to age\.secrets\.db\.path/);
+    expect(nobody.fix!.description).toMatch(/No service in this file refers to age\.secrets\.db\.path, so no patch/);
+    expect(nobody.fix!.patch).toBeUndefined();
+    const custom = await finding(
+      host(`{ config, ... }: {
+  age.secrets.db = { file = ./secrets/db.age; owner = "root"; mode = "444"; };
+  services.libations = { enable = true; recipesFile = config.age.secrets.db.path; };
+}
+`),
+    );
+    expect(custom.fix!.description).toMatch(/services\.libations reads it, and the account it runs as is not known here/);
+    expect(custom.fix!.patch).toBeUndefined();
   });
 });

@@ -45,6 +45,9 @@ const MODULE_USERS: Record<string, string> = {
   alertmanager: "alertmanager",
   keycloak: "keycloak",
   authelia: "authelia",
+  // Backup jobs run as root unless the job sets its own user.
+  restic: "root",
+  borgbackup: "root",
 };
 
 /** Who reads a secret: the service in this file that refers to `config.age.secrets.<n>.path` (or
@@ -65,7 +68,9 @@ export function secretConsumer(ctx: NixFileContext, manager: "age" | "sops", kin
       const user = str(`${unit}.serviceConfig.User`);
       const group = str(`${unit}.serviceConfig.Group`);
       const dynamic = (ctx.index.byPath.get(`${unit}.serviceConfig.DynamicUser`) ?? []).some((d) => staticValue(d.inner) === true);
-      return { service: `systemd.services.${segs[2]}`, ...(user ? { user } : {}), ...(group ? { group } : {}), ...(dynamic && !user ? { dynamic } : {}) };
+      // No User= and no DynamicUser: systemd runs it as root.
+      if (dynamic && !user) return { service: `systemd.services.${segs[2]}`, dynamic };
+      return { service: `systemd.services.${segs[2]}`, user: user ?? "root", ...(group ? { group } : {}) };
     }
     if (segs[0] === "services" && segs[1] && segs[1] !== "*") {
       const user = str(`services.${def.segments[1]!.node.text}.user`) ?? MODULE_USERS[segs[1]];
@@ -77,8 +82,9 @@ export function secretConsumer(ctx: NixFileContext, manager: "age" | "sops", kin
 }
 
 /** The fix for a secret's mode: the new mode, and the consuming service as owner when the secret
- * would otherwise be root's alone (a mode fix without it locks the service out). */
-function modeFix(ctx: NixFileContext, def: OptionDefinition, fixed: string): { edits: TextEdit[]; note: string } {
+ * would otherwise be root's alone (a mode fix without it locks the service out). No edits when who
+ * reads it, or as which account, is not known: a patch would lock the reader out. */
+function modeFix(ctx: NixFileContext, def: OptionDefinition, fixed: string): { edits?: TextEdit[]; note: string } {
   const valueNode = unwrapped(def.value) ?? def.value!;
   const edits: TextEdit[] = [replaceNode(ctx.file, valueNode, nixString(fixed))];
   const [manager, kind] = [def.segments[0]!.name as "age" | "sops", def.segments[1]!.name];
@@ -87,14 +93,22 @@ function modeFix(ctx: NixFileContext, def: OptionDefinition, fixed: string): { e
   const owner = groupOf(ctx.index.byPath.get(`${prefix}.owner`) ?? []);
   const consumer = nameSeg.dynamic ? undefined : secretConsumer(ctx, manager, kind, nameSeg.name);
   if (owner && owner !== "root") return { edits, note: ` The owner stays ${owner}.` };
-  if (!consumer) return { edits, note: ` No service in this file refers to ${manager}.${kind}.${nameSeg.name}.path: set \`${prefix}.owner\` to the account of the service that reads it, or it becomes readable by root only.` };
+  if (!consumer) {
+    return {
+      note: ` No service in this file refers to ${manager}.${kind}.${nameSeg.name}.path, so no patch: whoever reads it (a service elsewhere, or a user's tools) would lose access. Set \`${prefix}.owner\` (or group, with "0440") to that account, then narrow the mode.`,
+    };
+  }
   if (consumer.dynamic) {
     return {
-      edits,
       note: ` ${consumer.service} reads it with DynamicUser, which no file can be owned by: keep it root's and hand it over with serviceConfig.LoadCredential = [ "${nameSeg.name}:\${config.${manager}.${kind}.${nameSeg.name}.path}" ] (read from $CREDENTIALS_DIRECTORY).`,
     };
   }
-  if (!consumer.user || consumer.user === "root") return { edits, note: ` ${consumer.service} reads it as root, which keeps access.` };
+  if (!consumer.user) {
+    return {
+      note: ` ${consumer.service} reads it, and the account it runs as is not known here (its module may use DynamicUser, which no file can be owned by), so no patch: make that account the owner (or hand the secret over with LoadCredential), then narrow the mode.`,
+    };
+  }
+  if (consumer.user === "root") return { edits, note: ` ${consumer.service} reads it as root, which keeps access.` };
   // In the secret's own set: the owner beside the mode (setOption adds it there).
   const pathSegs = def.segments.slice(0, 3).map((x) => x.name);
   const e = setOption(ctx.file, ctx.text, ctx.parsed.root, ctx.index, [...pathSegs, "owner"], nixString(consumer.user));
