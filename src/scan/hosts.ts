@@ -295,6 +295,11 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       return;
     case K.NODE_ATTR_SET:
       for (const b of n.childNodes()) {
+        // `inherit specialArgs;`: a set bound in a let.
+        if (b.kind === K.NODE_INHERIT && !b.firstChild(K.NODE_INHERIT_FROM) && b.childNodes().some((c) => c.kind === K.NODE_IDENT && c.text === "specialArgs")) {
+          const bound = lookup(env, "specialArgs");
+          if (bound && typeof bound !== "string") collectArgs(deref(bound, env), env, out, flakeDir);
+        }
         if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
         const [path, value] = b.childNodes();
         const segs = path ? attrpathSegments(path) : [];
@@ -670,8 +675,9 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     const values = new Map<string, string>(h.files instanceof HostFiles ? h.files.args : []);
     const shortName = h.name.slice(h.name.lastIndexOf("#") + 1);
     values.set("config.networking.hostName", shortName);
-    const hostEnv: Env = { values };
     const argNodes = h.files instanceof HostFiles ? h.files.argNodes : new Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>();
+    // `${configVars.username}` in a module path: a string attribute of a non-string specialArg.
+    const hostEnv: Env = { values: new ArgValues(values, argNodes, layout) };
     if (h.files instanceof HostFiles) for (const c of h.files.computed) queue.push(...computedTargets(c.node, { values: new Map(values), up: c.env }, c.dir, ctx));
     // clan keeps a machine's generated secrets and facts in vars/per-machine/<host>/.
     for (const f of ctx.files) if (f.startsWith(`vars/per-machine/${shortName}/`) || f.startsWith(`sops/machines/${shortName}/`)) queue.push(f);
@@ -739,6 +745,32 @@ const ROOT_NAMES = new Set(["self", "inputs.self", "src", "root", "flakeRoot"]);
 // Helpers that list a directory's modules (Nix has no standard one; these names are common).
 const LISTING_HELPERS = /^(?:scanPaths|listModules|importDir|importModules|listNixFiles|listNixModules|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive)$/;
 const RECURSIVE_HELPERS = /^(?:umport|listFilesRecursive)$/;
+
+/** A host's values, also answering `name.attr` for a specialArg bound to a set of the flake
+ * (`configVars = import ./vars { }`) whose attribute is a literal string. */
+class ArgValues extends Map<string, SyntaxNode | string> {
+  constructor(
+    values: Map<string, string>,
+    private readonly args: Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>,
+    private readonly layout: HostLayout | undefined,
+  ) {
+    super(values);
+  }
+  override get(key: string): SyntaxNode | string | undefined {
+    const own = super.get(key);
+    if (own !== undefined || !this.layout || !key.includes(".")) return own;
+    const [base, ...attrs] = key.split(".");
+    const arg = this.args.get(base!);
+    if (!arg) return undefined;
+    const reader: Reader = { treeOf: this.layout.treeOf, read: new Set() };
+    let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: arg.node, env: arg.env, dir: arg.dir };
+    for (const a of attrs) at = at && resolveAttr(at.value, a, at.env, at.dir, reader);
+    const v = unparen(at?.value);
+    const str = v?.kind === K.NODE_STRING ? staticString(v) : undefined;
+    if (str !== undefined) super.set(key, str);
+    return str;
+  }
+}
 
 /** `hostTypes.workstation.imports` in a module's imports, with `hostTypes` a specialArg of the host
  * bound to an expression of the flake: the modules that list names, read through let, import and

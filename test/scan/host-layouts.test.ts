@@ -166,6 +166,26 @@ describe("host attribution across layouts", () => {
     expect((await hostsOf(files, "modules/sshd.nix")).hosts).toEqual(["alpha", "beta"]);
   });
 
+  it("relativeToRoot paths built from a specialArg set's string (configVars.username), with `inherit specialArgs`", async () => {
+    const files = {
+      "flake.nix": flake(`let
+          configVars = import ./vars { };
+          specialArgs = { inherit configVars; };
+        in {
+          nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { inherit specialArgs; modules = [ ./hosts/alpha ]; };
+          nixosConfigurations.beta = nixpkgs.lib.nixosSystem { inherit specialArgs; modules = [ ./hosts/beta ]; };
+        }`),
+      "vars/default.nix": `{ ... }: { username = "ta"; }`,
+      "hosts/alpha/default.nix": `{ configLib, configVars, ... }: { imports = [ (configLib.relativeToRoot "users/\${configVars.username}") ]; }`,
+      "hosts/beta/default.nix": PLAIN,
+      "users/ta/default.nix": ROOT_LOGIN,
+      "users/other/default.nix": ROOT_LOGIN,
+    };
+    const { report } = await hostsOf(files, "users/ta/default.nix");
+    expect(report.findings.filter((f) => f.file === "users/ta/default.nix" && f.ruleId === "ssh-permit-root-login").flatMap((f) => f.host ?? [])).toEqual(["alpha"]);
+    expect(report.findings.filter((f) => f.file === "users/other/default.nix" && f.ruleId === "ssh-permit-root-login").flatMap((f) => f.host ?? [])).toEqual([]);
+  });
+
   it("the host table shows findings tied to no host instead of only the hosts' scores", async () => {
     const report = await scanMemory({
       "flake.nix": flake(`{ nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { modules = [ ./alpha.nix ]; }; }`),
