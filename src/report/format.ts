@@ -66,6 +66,15 @@ export function hostSummaries(report: SecurityReport): HostSummary[] {
   });
 }
 
+/** Findings no host could be tied to, in a repository that has hosts: shown beside the host scores,
+ * since a module the scan could not attribute may well be imported by every host. Test code
+ * (reported low, in VM tests and fixtures) is left out. */
+export function unattributedSummary(report: SecurityReport): { counts: Record<Severity, number>; total: number } | undefined {
+  if (report.hosts.length === 0) return undefined;
+  const none = report.findings.filter((f) => !f.host?.length && !/inside a NixOS VM test|in a test file no host includes/.test(f.message));
+  return none.length ? { counts: countBySeverity(none), total: none.length } : undefined;
+}
+
 export function plural(n: number, word: string, pluralWord = `${word}s`): string {
   return `${n} ${n === 1 ? word : pluralWord}`;
 }

@@ -11,6 +11,7 @@ import {
   groupBySeverity,
   groupFindings,
   hostSummaries,
+  unattributedSummary,
   listShort,
   location,
   plural,
@@ -106,6 +107,8 @@ export function renderSecurityMarkdown(report: SecurityReport, opts: MarkdownOpt
     }
     const rest = hosts.slice(shown.length);
     if (rest.length > 0) out.push(`| … and ${rest.length} more hosts | ≥ ${Math.round(Math.min(...rest.map((h) => h.score ?? 100)))}/100 | | | | |`);
+    const none = unattributedSummary(report);
+    if (none) out.push(`| *no host* (modules not tied to a host; may apply to every host) | – | ${none.counts.critical} | ${none.counts.high} | ${none.counts.medium} | ${none.counts.low} |`);
     out.push("");
   }
   const categories = countByCategory(report.findings);

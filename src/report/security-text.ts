@@ -8,6 +8,7 @@ import {
   groupBySeverity,
   groupFindings,
   hostSummaries,
+  unattributedSummary,
   listShort,
   location,
   plural,
@@ -109,7 +110,8 @@ function renderHead(report: SecurityReport, groups: FindingGroup[], paint: Paint
   const hosts = hostSummaries(report).sort((a, b) => (a.score ?? 101) - (b.score ?? 101) || a.host.localeCompare(b.host));
   if (hosts.length > 0) {
     const shown = hosts.length > HEAD_HOSTS ? hosts.slice(0, HEAD_HOSTS - 1) : hosts;
-    const width = Math.max(...shown.map((h) => h.host.length));
+    const none = unattributedSummary(report);
+    const width = Math.max(...shown.map((h) => h.host.length), none ? "no host".length : 0);
     for (const h of shown) {
       const score = h.score === undefined ? "  -" : String(Math.round(h.score)).padStart(3);
       out.push(`  ${clean(h.host).padEnd(width)}  score ${score}/100  ${plural(h.total, "finding")} (${severityPhrase(h.counts)})`);
@@ -119,6 +121,7 @@ function renderHead(report: SecurityReport, groups: FindingGroup[], paint: Paint
       const best = Math.round(Math.min(...rest.map((h) => h.score ?? 100)));
       out.push(`  … and ${rest.length} more hosts scoring ${best}/100 or better (every score is in the JSON report)`);
     }
+    if (none) out.push(`  ${"no host".padEnd(width)}  score   -       ${plural(none.total, "finding")} (${severityPhrase(none.counts)}) in modules not tied to a host; they may apply to every host`);
     out.push("");
   }
 

@@ -141,6 +141,10 @@ export interface TextFileContext {
  * (defaults that apply unless some file changes them, options that must be set somewhere). */
 export interface HostContext {
   host: string;
+  /** The host was guessed from a directory layout (clan, snowfall, hosts/<name>/): its module list
+   * is what could be found, so a setting missing here may be set elsewhere and NixOS defaults may
+   * not be what applies. Rules about absent settings skip such a host. */
+  partial?: boolean;
   /** Where the host is declared (the flake's `nixosConfigurations.<host>`), if known. */
   declaration?: { file: string; node: SyntaxNode };
   files: NixFileContext[];

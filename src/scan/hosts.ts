@@ -187,10 +187,16 @@ function resolveAttr(expr: SyntaxNode | undefined, name: string, env: Env | unde
  * (`specialArgs = { inherit hostname; }`), which module paths such as `./${hostname}` use. */
 export class HostFiles extends Set<string> {
   readonly args = new Map<string, string>();
+  /** Module references resolved with the repository's layout (`self.nixosModules.x`,
+   * `./. + "/hosts/${name}"`), with the directory they are read in. */
+  readonly computed: Array<{ node: SyntaxNode; env: Env | undefined; dir: string }> = [];
+  /** specialArgs that are not strings (`hostTypes = import ./lib/hostTypes.nix { }`), for modules
+   * that import from them (`imports = hostTypes.workstation.imports`). */
+  readonly argNodes = new Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>();
 }
 
 /** The string arguments in a `specialArgs = { ... }` set, as far as they are known. */
-function collectArgs(set: SyntaxNode | undefined, env: Env | undefined, out: HostFiles): void {
+function collectArgs(set: SyntaxNode | undefined, env: Env | undefined, out: HostFiles, dir = ""): void {
   const n = unparen(set);
   if (n?.kind !== K.NODE_ATTR_SET) return;
   const asString = (v: SyntaxNode | string | undefined): string | undefined => {
@@ -205,10 +211,14 @@ function collectArgs(set: SyntaxNode | undefined, env: Env | undefined, out: Hos
       const segs = path ? attrpathSegments(path) : [];
       const v = segs.length === 1 && !segs[0]!.dynamic ? asString(value) : undefined;
       if (v !== undefined) out.args.set(segs[0]!.name, v);
+      else if (segs.length === 1 && !segs[0]!.dynamic && value) out.argNodes.set(segs[0]!.name, { node: value, env, dir });
     } else if (b.kind === K.NODE_INHERIT && !b.firstChild(K.NODE_INHERIT_FROM)) {
       for (const c of b.childNodes()) {
-        const v = c.kind === K.NODE_IDENT ? asString(lookup(env, c.text)) : undefined;
+        if (c.kind !== K.NODE_IDENT) continue;
+        const bound = lookup(env, c.text);
+        const v = asString(bound);
         if (v !== undefined) out.args.set(c.text, v);
+        else if (bound && typeof bound !== "string") out.argNodes.set(c.text, { node: bound, env, dir });
       }
     }
   }
@@ -230,10 +240,18 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       if (v && typeof v !== "string") collectHostFiles(v, env, flakeDir, out, reader, depth + 1);
       return;
     }
+    case K.NODE_SELECT:
+      // `self.nixosModules.default`: a module the flake exports, found in buildHostGraph.
+      if (selfOutputRef(n)) out.computed.push({ node: n, env, dir: flakeDir });
+      return;
     case K.NODE_LET_IN:
       collectHostFiles(n.childNodes().at(-1)!, letEnv(n, env), flakeDir, out, reader, depth + 1);
       return;
     case K.NODE_APPLY: {
+      if (directoryListing(n)) {
+        out.computed.push({ node: n, env, dir: flakeDir });
+        return;
+      }
       const { fn, args } = flattenApply(n);
       // A helper defined in a let: bind its parameters to the arguments and read its body.
       const callee = fn.kind === K.NODE_IDENT ? lookup(env, fn.text) : undefined;
@@ -265,16 +283,28 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       return;
     }
     case K.NODE_BIN_OP:
+      // `./. + "/hosts/${name}"`, `self + "/machines/${name}"`: one path, known per host.
+      if (isPathConcat(n)) {
+        out.computed.push({ node: n, env, dir: flakeDir });
+        return;
+      }
+      for (const c of n.childNodes()) collectHostFiles(c, env, flakeDir, out, reader, depth + 1);
+      return;
     case K.NODE_LIST:
       for (const c of n.childNodes()) collectHostFiles(c, env, flakeDir, out, reader, depth + 1);
       return;
     case K.NODE_ATTR_SET:
       for (const b of n.childNodes()) {
+        // `inherit specialArgs;`: a set bound in a let.
+        if (b.kind === K.NODE_INHERIT && !b.firstChild(K.NODE_INHERIT_FROM) && b.childNodes().some((c) => c.kind === K.NODE_IDENT && c.text === "specialArgs")) {
+          const bound = lookup(env, "specialArgs");
+          if (bound && typeof bound !== "string") collectArgs(deref(bound, env), env, out, flakeDir);
+        }
         if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
         const [path, value] = b.childNodes();
         const segs = path ? attrpathSegments(path) : [];
         // Arguments of nixosSystem that are not modules.
-        if (segs[0]?.name === "specialArgs") collectArgs(value, env, out);
+        if (segs[0]?.name === "specialArgs") collectArgs(deref(value, env), env, out, flakeDir);
         if (segs[0]?.name === "specialArgs" || segs[0]?.name === "system" || segs[0]?.name === "pkgs") continue;
         if (value) collectHostFiles(value, env, flakeDir, out, reader, depth + 1);
       }
@@ -563,11 +593,31 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
 
 const HOST_DIRS = ["hosts", "machines", "systems", "nixos/hosts", "hosts/nixos", "nixos/machines"];
 const HOST_ENTRIES = ["default.nix", "configuration.nix"];
+// snowfall-lib: `systems/<arch>/<host>/default.nix`, every module under modules/nixos/ imported into
+// every system, home configurations in `homes/<arch>/<user>@<host>/` with modules/home/.
+const SNOWFALL_SYSTEM = /^systems\/([a-z0-9_]+-linux)\/([^/]+)\/default\.nix$/;
 
-/** Hosts guessed from a `hosts/<name>/default.nix` (or configuration.nix) layout. */
+/** Hosts guessed from a `hosts/<name>/default.nix` (or configuration.nix) layout, a clan layout
+ * (`machines/<name>/configuration.nix`) or a snowfall layout (`systems/<arch>/<name>/`). `files` is
+ * every file of the repository (a host's folder holds its secrets and facts too). */
 export function directoryHosts(files: readonly string[], parsedRoot: (file: string) => SyntaxNode | undefined): DeclaredHost[] {
   const out: DeclaredHost[] = [];
   const present = new Set(files);
+  const under = (prefix: string) => files.filter((f) => f.startsWith(prefix));
+  const snowfall = files.map((f) => SNOWFALL_SYSTEM.exec(f)).filter((m): m is RegExpExecArray => m !== null);
+  if (snowfall.length > 0) {
+    const everySystem = files.filter((f) => /^modules\/nixos\/(?:.+\/)?default\.nix$/.test(f));
+    const everyHome = files.filter((f) => /^modules\/home\/(?:.+\/)?default\.nix$/.test(f));
+    for (const m of snowfall.sort((a, b) => a[2]!.localeCompare(b[2]!))) {
+      const root = parsedRoot(m[0]);
+      if (!root) continue;
+      const name = m[2]!;
+      const homes = files.filter((f) => new RegExp(`^homes/[^/]+/[^/@]+@${escapeRegExp(name)}/`).test(f));
+      const own = new Set([m[0], ...under(`systems/${m[1]}/${name}/`), ...everySystem, ...homes, ...(homes.length ? everyHome : [])]);
+      out.push({ name, file: m[0], node: root, files: own, source: "directory" });
+    }
+    if (out.length) return out;
+  }
   for (const base of HOST_DIRS) {
     const names = new Set<string>();
     for (const f of files) {
@@ -579,34 +629,58 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
       const entry = HOST_ENTRIES.map((e) => `${base}/${name}/${e}`).find((e) => present.has(e))!;
       const root = parsedRoot(entry);
       if (!root) continue;
-      out.push({ name, file: entry, node: root, files: new Set([entry]), source: "directory" });
+      // clan imports a machine's folder by convention (configuration.nix, disko.nix, facter.json):
+      // what lies there is that machine's.
+      const own = base === "machines" ? under(`${base}/${name}/`) : [];
+      out.push({ name, file: entry, node: root, files: new Set([entry, ...own]), source: "directory" });
     }
     if (out.length) break;
   }
   return out;
 }
 
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** What the host graph may read besides each file's references: every file of the repository (for
+ * directory listings and per-machine folders) and parsed trees (for the modules the flake exports). */
+export interface HostLayout {
+  files: readonly string[];
+  treeOf(file: string): SyntaxNode | undefined;
+}
+
 /**
  * The host graph: each host's files, closed over module references. `references` gives what a
- * module file refers to (computed by the scan from its parsed tree).
+ * module file refers to (computed by the scan from its parsed tree); `hostPaths` the references
+ * known only per host or with the repository's layout (hostDependentPaths); `layout` the files
+ * and trees those need.
  */
-export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], references: ReferencesOf, hostPaths: (file: string) => readonly SyntaxNode[] = () => []): HostGraph {
+export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], references: ReferencesOf, hostPaths: (file: string) => readonly SyntaxNode[] = () => [], layout?: HostLayout): HostGraph {
   const hosts: HostDeclaration[] = [];
   const byFile = new Map<string, Set<string>>();
   const declarationFiles = new Set(declared.filter((h) => h.source === "flake").map((h) => h.file));
+  const outputs = layout ? flakeModuleOutputs(root, layout) : new Map<string, Map<string, string[]>>();
+  const ctx: ResolveContext = { root, files: layout?.files ?? [], outputs };
   for (const h of declared) {
     const files = new Set<string>();
     const queue: string[] = [];
     if (h.source === "flake") queue.push(h.file); // inline modules live there
     for (const f of h.files) {
-      const resolved = resolveModuleFile(root, f);
+      const resolved = resolveModuleFile(root, f) ?? (h.source === "directory" && kindsOf(root)(f) === "file" ? f : undefined);
       if (resolved) queue.push(resolved);
     }
     // What the host hands its modules: its specialArgs strings and, by convention, its name as
     // networking.hostName (the name a nested flake's host has after its `dir#`).
     const values = new Map<string, string>(h.files instanceof HostFiles ? h.files.args : []);
-    values.set("config.networking.hostName", h.name.slice(h.name.lastIndexOf("#") + 1));
-    const hostEnv: Env = { values };
+    const shortName = h.name.slice(h.name.lastIndexOf("#") + 1);
+    values.set("config.networking.hostName", shortName);
+    const argNodes = h.files instanceof HostFiles ? h.files.argNodes : new Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>();
+    // `${configVars.username}` in a module path: a string attribute of a non-string specialArg.
+    const hostEnv: Env = { values: new ArgValues(values, argNodes, layout) };
+    if (h.files instanceof HostFiles) for (const c of h.files.computed) queue.push(...computedTargets(c.node, { values: new Map(values), up: c.env }, c.dir, ctx));
+    // clan keeps a machine's generated secrets and facts in vars/per-machine/<host>/.
+    for (const f of ctx.files) if (f.startsWith(`vars/per-machine/${shortName}/`) || f.startsWith(`sops/machines/${shortName}/`)) queue.push(f);
     while (queue.length > 0) {
       const f = queue.pop()!;
       if (files.has(f)) continue;
@@ -615,9 +689,8 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       for (const r of references(f)) if (!files.has(r)) queue.push(r);
       const dir = posix.dirname(f) === "." ? "" : posix.dirname(f);
       for (const node of hostPaths(f)) {
-        const p = hostPathValue(node, hostEnv, dir);
-        const resolved = p === undefined ? undefined : resolveModuleFile(root, p);
-        if (resolved && !files.has(resolved)) queue.push(resolved);
+        const targets = node.kind === K.NODE_SELECT && !selfOutputRef(node) ? argImports(node, argNodes, ctx, layout) : computedTargets(node, hostEnv, dir, ctx);
+        for (const t of targets) if (!files.has(t)) queue.push(t);
       }
     }
     hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source });
@@ -639,8 +712,287 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
   };
 }
 
-/** Paths in a module that depend on the host: `./${hostname}/extra.nix`, `./. + "/${hostname}.nix"`,
- * `../hosts/${config.networking.hostName}.nix`. The host graph resolves them for each host. */
+interface ResolveContext {
+  root: PathKinds;
+  files: readonly string[];
+  /** The module sets the flake exports (`nixosModules`, `homeManagerModules`): name to files. */
+  outputs: Map<string, Map<string, string[]>>;
+}
+
+// Outputs of the flake that hold modules its hosts import as `self.<output>.<name>`.
+const MODULE_OUTPUTS = new Set(["nixosModules", "homeManagerModules", "homeModules"]);
+// How a module names its own flake: `self`, `inputs.self`, `outputs` (passed in specialArgs as
+// `inherit (self) outputs`), `self.outputs`, `config.flake` (flake-parts).
+const SELF_OUTPUT = /^(?:inputs\.self|self|outputs|inputs\.self\.outputs|self\.outputs|config\.flake|flake)\.(nixosModules|homeManagerModules|homeModules)(?:\.("[^"]+"|[\w'-]+))?$/;
+
+/** `self.nixosModules.name` (name undefined: the whole set, as in `attrValues outputs.nixosModules`). */
+function selfOutputRef(node: SyntaxNode): { output: string; name?: string } | undefined {
+  if (node.kind !== K.NODE_SELECT || node.firstToken(K.TOKEN_OR)) return undefined;
+  const m = SELF_OUTPUT.exec(node.text.replace(/\s+/g, ""));
+  if (!m) return undefined;
+  return m[2] === undefined ? { output: m[1]! } : { output: m[1]!, name: m[2].replace(/^"|"$/g, "") };
+}
+
+/** `./. + "/x/${name}"`, `self + "/machines/${name}"`, `"${self}/hosts/${name}"`-like concatenations. */
+function isPathConcat(node: SyntaxNode): boolean {
+  if (node.kind !== K.NODE_BIN_OP || !node.firstToken(K.TOKEN_PLUS)) return false;
+  const [left, right] = node.childNodes().map((c) => unparen(c));
+  return (left?.kind === K.NODE_PATH || (left?.kind === K.NODE_IDENT && ROOT_NAMES.has(left.text)) || (left?.kind === K.NODE_SELECT && ROOT_NAMES.has(left.text.replace(/\s+/g, "")))) && right?.kind === K.NODE_STRING;
+}
+// Names that stand for the flake's root directory in a path concatenation.
+const ROOT_NAMES = new Set(["self", "inputs.self", "src", "root", "flakeRoot"]);
+
+// Helpers that list a directory's modules (Nix has no standard one; these names are common).
+const LISTING_HELPERS = /^(?:scanPaths|listModules|importDir|importModules|listNixFiles|listNixModules|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive)$/;
+const RECURSIVE_HELPERS = /^(?:umport|listFilesRecursive)$/;
+
+/** A host's values, also answering `name.attr` for a specialArg bound to a set of the flake
+ * (`configVars = import ./vars { }`) whose attribute is a literal string. */
+class ArgValues extends Map<string, SyntaxNode | string> {
+  constructor(
+    values: Map<string, string>,
+    private readonly args: Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>,
+    private readonly layout: HostLayout | undefined,
+  ) {
+    super(values);
+  }
+  override get(key: string): SyntaxNode | string | undefined {
+    const own = super.get(key);
+    if (own !== undefined || !this.layout || !key.includes(".")) return own;
+    const [base, ...attrs] = key.split(".");
+    const arg = this.args.get(base!);
+    if (!arg) return undefined;
+    const reader: Reader = { treeOf: this.layout.treeOf, read: new Set() };
+    let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: arg.node, env: arg.env, dir: arg.dir };
+    for (const a of attrs) at = at && resolveAttr(at.value, a, at.env, at.dir, reader);
+    const v = unparen(at?.value);
+    const str = v?.kind === K.NODE_STRING ? staticString(v) : undefined;
+    if (str !== undefined) super.set(key, str);
+    return str;
+  }
+}
+
+/** `hostTypes.workstation.imports` in a module's imports, with `hostTypes` a specialArg of the host
+ * bound to an expression of the flake: the modules that list names, read through let, import and
+ * helpers called with literal arguments. */
+function argImports(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>, ctx: ResolveContext, layout: HostLayout | undefined): string[] {
+  const [base, path] = node.childNodes();
+  const arg = base?.kind === K.NODE_IDENT ? args.get(base.text) : undefined;
+  if (!arg || !path || !layout) return [];
+  const reader: Reader = { treeOf: layout.treeOf, read: new Set() };
+  let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: arg.node, env: arg.env, dir: arg.dir };
+  for (const seg of attrpathSegments(path)) {
+    if (!at || seg.dynamic) return [];
+    at = resolveAttr(at.value, seg.name, at.env, at.dir, reader);
+  }
+  if (!at) return [];
+  const found = new HostFiles();
+  collectHostFiles(at.value, at.env, at.dir, found, reader);
+  return [...found].map((p) => resolveModuleFile(ctx.root, p)).filter((p): p is string => p !== undefined);
+}
+
+/** A call listing a directory (`scanPaths ./.`, `map (f: ./. + "/${f}") (attrNames (readDir ./.))`):
+ * the directory and whether the listing is recursive. */
+function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: boolean } | undefined {
+  if (node.kind !== K.NODE_APPLY) return undefined;
+  const { fn, args } = flattenApply(node);
+  const name = calleeName(fn) ?? "";
+  if (LISTING_HELPERS.test(name)) {
+    const arg = args.map((a) => unparen(a)).find((a) => a?.kind === K.NODE_PATH);
+    if (arg) return { path: arg, recursive: RECURSIVE_HELPERS.test(name) };
+    // umport { paths = [ ./modules ]; }
+    const set = args.map((a) => unparen(a)).find((a) => a?.kind === K.NODE_ATTR_SET);
+    const p = set?.descendants(K.NODE_PATH)[0];
+    if (p) return { path: p, recursive: true };
+    return undefined;
+  }
+  if (!node.text.includes("readDir")) return undefined;
+  // The `readDir <path>` inside: its path is the directory listed.
+  for (const ident of node.descendants(K.NODE_IDENT)) {
+    if (ident.text !== "readDir") continue;
+    let call: SyntaxNode | null | undefined = ident.parent;
+    if (call?.kind === K.NODE_ATTRPATH) call = call.parent; // builtins.readDir
+    if (call?.kind === K.NODE_SELECT) call = call.parent;
+    if (call?.kind !== K.NODE_APPLY) continue;
+    const arg = unparen(call.childNodes()[1]);
+    if (arg?.kind === K.NODE_PATH) return { path: arg, recursive: false };
+  }
+  return undefined;
+}
+
+/** The modules in a directory: its .nix files and subdirectories with a default.nix (recursive:
+ * every .nix file below it). The directory's own default.nix is the module listing it, left out. */
+function listModules(files: readonly string[], dir: string, recursive: boolean): string[] {
+  const prefix = dir === "" ? "" : `${dir}/`;
+  const out: string[] = [];
+  for (const f of files) {
+    if (!f.startsWith(prefix) || !f.endsWith(".nix")) continue;
+    const rest = f.slice(prefix.length).split("/");
+    if (recursive) out.push(f);
+    else if (rest.length === 1 && rest[0] !== "default.nix") out.push(f);
+    else if (rest.length === 2 && rest[1] === "default.nix") out.push(f);
+  }
+  return out;
+}
+
+/** The files a host-dependent or layout-dependent reference names for one host. */
+function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveContext): string[] {
+  const ref = selfOutputRef(node);
+  if (ref) {
+    const set = ctx.outputs.get(ref.output);
+    if (!set) return [];
+    return ref.name === undefined ? [...set.values()].flat() : (set.get(ref.name) ?? []);
+  }
+  const listing = directoryListing(node);
+  if (listing) {
+    const d = pathValue(listing.path, env, dir);
+    return d === undefined ? [] : listModules(ctx.files, d === "." ? "" : d, listing.recursive);
+  }
+  if (node.kind === K.NODE_APPLY) {
+    // configLib.relativeToRoot "home/${config.networking.hostName}.nix", and
+    // `map configLib.relativeToRoot [ "hosts/common/core" ... ]`.
+    const { fn, args } = flattenApply(node);
+    const strings = calleeName(fn) === "map" ? (unparen(args[1])?.childNodes() ?? []) : [args[0]];
+    const out: string[] = [];
+    for (const el of strings) {
+      const s = unparen(el);
+      const p = s?.kind === K.NODE_STRING ? stringValue(s, env) : undefined;
+      const resolved = p === undefined ? undefined : resolveModuleFile(ctx.root, posix.normalize(p));
+      if (resolved) out.push(resolved);
+    }
+    return out;
+  }
+  const p = hostPathValue(node, env, dir);
+  const resolved = p === undefined ? undefined : resolveModuleFile(ctx.root, p);
+  return resolved ? [resolved] : [];
+}
+
+/** A string's value with its interpolations of known names filled in (undefined when one is unknown). */
+function stringValue(node: SyntaxNode, env: Env): string | undefined {
+  let out = "";
+  for (const c of node.children) {
+    if (c.isToken) {
+      if (c.kind === K.TOKEN_STRING_CONTENT) out += c.text;
+      continue;
+    }
+    if (c.kind !== K.NODE_INTERPOL) continue;
+    const inner = unparen(c.firstChild());
+    const v = inner && (inner.kind === K.NODE_IDENT || inner.kind === K.NODE_SELECT) ? lookup(env, inner.text.replace(/\s+/g, "")) : undefined;
+    const str = typeof v === "string" ? v : v && unparen(v)?.kind === K.NODE_STRING ? staticString(unparen(v)!) : undefined;
+    if (str === undefined) return undefined;
+    out += str;
+  }
+  return out;
+}
+
+/** The module sets the flake exports, read from flake.nix and the flake-parts modules it imports:
+ * `nixosModules = import ./modules/nixos` (a file holding a set of imports), `nixosModules.x =
+ * ./x.nix`, `nixosModules = { a = import ./a.nix; }`, `nixosModules = mapAttrs (...) (readDir ./m)`. */
+function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Map<string, string[]>> {
+  const out = new Map<string, Map<string, string[]>>();
+  const flake = layout.treeOf("flake.nix");
+  if (!flake) return out;
+  const sources = ["flake.nix", ...moduleReferences(root, "flake.nix", flake).filter((f) => f.endsWith(".nix"))];
+  const add = (output: string, name: string, files: string[]) => {
+    let set = out.get(output);
+    if (!set) out.set(output, (set = new Map()));
+    set.set(name, [...(set.get(name) ?? []), ...files]);
+  };
+  for (const file of sources) {
+    const tree = layout.treeOf(file);
+    if (!tree || !/Modules/.test(tree.text)) continue;
+    const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+    for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+      const [path, value] = b.childNodes();
+      if (!path || !value) continue;
+      const segs = attrpathSegments(path).map((seg) => (seg.dynamic ? "*" : seg.name));
+      const at = segs.findIndex((seg) => MODULE_OUTPUTS.has(seg));
+      if (at < 0 || segs.slice(0, at).includes("inputs")) continue;
+      if (segs.length === at + 2 && segs[at + 1] !== "*") add(segs[at]!, segs[at + 1]!, exportedFiles(value, dir, root, layout));
+      else if (segs.length === at + 1) for (const [name, files] of exportedSet(value, dir, root, layout, 0)) add(segs[at]!, name, files);
+    }
+  }
+  return out;
+}
+
+/** The named modules of an exported set expression. */
+function exportedSet(expr: SyntaxNode, dir: string, root: PathKinds, layout: HostLayout, depth: number): Map<string, string[]> {
+  const n = unparen(expr);
+  const out = new Map<string, string[]>();
+  if (!n || depth > 4) return out;
+  if (n.kind === K.NODE_ATTR_SET) {
+    for (const b of n.childNodes()) {
+      if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+      const [path, value] = b.childNodes();
+      const segs = path ? attrpathSegments(path) : [];
+      if (segs.length === 1 && !segs[0]!.dynamic && value) out.set(segs[0]!.name, exportedFiles(value, dir, root, layout));
+    }
+    return out;
+  }
+  const listing = directoryListing(n);
+  if (listing) {
+    const d = pathValue(listing.path, undefined, dir);
+    for (const f of d === undefined ? [] : listModules(layout.files, d === "." ? "" : d, false)) {
+      const name = f.endsWith("/default.nix") ? posix.basename(posix.dirname(f)) : posix.basename(f, ".nix");
+      out.set(name, [f]);
+    }
+    return out;
+  }
+  // `import ./modules/nixos`: the file's value, when it is a set of modules.
+  if (n.kind === K.NODE_APPLY && calleeName(flattenApply(n).fn) === "import") {
+    const p = unparen(flattenApply(n).args[0]);
+    const rel = p?.kind === K.NODE_PATH ? pathValue(p, undefined, dir) : undefined;
+    const file = rel === undefined ? undefined : resolveModuleFile(root, rel);
+    const body = file ? unparen(layout.treeOf(file)?.childNodes().find((c) => c.kind !== K.NODE_ERROR)) : undefined;
+    if (file && body?.kind === K.NODE_ATTR_SET && !looksLikeModule(body)) return exportedSet(body, posix.dirname(file) === "." ? "" : posix.dirname(file), root, layout, depth + 1);
+    if (file) out.set("*", [file]);
+    return out;
+  }
+  const files = exportedFiles(n, dir, root, layout);
+  if (files.length) out.set("*", files);
+  return out;
+}
+
+/** A set that is a module (options, imports, config) rather than a set of modules. */
+function looksLikeModule(set: SyntaxNode): boolean {
+  return set.childNodes().some((b) => {
+    if (b.kind !== K.NODE_ATTRPATH_VALUE) return false;
+    const first = b.childNodes()[0] ? attrpathSegments(b.childNodes()[0]!)[0]?.name : undefined;
+    return first === "imports" || first === "options" || first === "config" || first === "services" || first === "boot" || first === "networking" || first === "systemd" || first === "environment";
+  });
+}
+
+/** The files one exported module is made of: the local paths it names. */
+function exportedFiles(expr: SyntaxNode, dir: string, root: PathKinds, layout: HostLayout): string[] {
+  const n = unparen(expr);
+  if (!n) return [];
+  const listing = directoryListing(n);
+  if (listing) {
+    const d = pathValue(listing.path, undefined, dir);
+    return d === undefined ? [] : listModules(layout.files, d === "." ? "" : d, listing.recursive);
+  }
+  const out = new Set<string>();
+  if (n.kind === K.NODE_PATH) {
+    const p = pathValue(n, undefined, dir);
+    const r = p === undefined ? undefined : resolveModuleFile(root, p);
+    if (r) out.add(r);
+  }
+  for (const c of n.descendants(K.NODE_PATH)) {
+    if (c.inside(K.NODE_PATH) && c !== n) continue;
+    const p = pathValue(c, undefined, dir);
+    const r = p === undefined ? undefined : resolveModuleFile(root, p);
+    if (r) out.add(r);
+  }
+  return [...out];
+}
+
+// Module arguments that are never a host's specialArgs of modules.
+const NOT_ARGS = new Set(["lib", "pkgs", "config", "inputs", "self", "outputs", "builtins", "options", "modulesPath"]);
+
+/** References in a module that the host graph resolves per host or with the repository's layout:
+ * `./${hostname}/extra.nix`, `./. + "/${hostname}.nix"`, `../hosts/${config.networking.hostName}.nix`,
+ * `self.nixosModules.x` and `attrValues outputs.nixosModules`, directory listings (`scanPaths ./.`,
+ * `readDir`), `relativeToRoot "home/${hostName}.nix"`. */
 export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   for (const n of tree.descendants(K.NODE_PATH)) {
@@ -649,31 +1001,49 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
   }
   for (const n of tree.descendants(K.NODE_BIN_OP)) {
     const [left, right] = n.childNodes();
-    if (n.firstToken(K.TOKEN_PLUS) && left?.kind === K.NODE_PATH && !left.firstChild(K.NODE_INTERPOL) && right?.kind === K.NODE_STRING && right.firstChild(K.NODE_INTERPOL)) out.push(n);
+    if (!isPathConcat(n) || (left?.kind === K.NODE_PATH && left.firstChild(K.NODE_INTERPOL))) continue;
+    if (right?.firstChild(K.NODE_INTERPOL) || left?.kind !== K.NODE_PATH) out.push(n);
+  }
+  if (/Modules/.test(tree.text)) for (const n of tree.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && selfOutputRef(n)) out.push(n);
+  // `imports = hostTypes.workstation.imports ++ [ ... ]`: modules reached through a specialArg.
+  for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const [path, value] = b.childNodes();
+    if (!path || !value || path.text !== "imports") continue;
+    for (const n of [value, ...value.descendants(K.NODE_SELECT)]) {
+      const [base] = n.childNodes();
+      if (n.kind === K.NODE_SELECT && base?.kind === K.NODE_IDENT && !NOT_ARGS.has(base.text) && !selfOutputRef(n) && !n.inside(K.NODE_SELECT)) out.push(n);
+    }
+  }
+  const listings = /readDir|scanPaths|listModules|import(?:Dir|Modules)|listNix|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive|relativeToRoot/.test(tree.text);
+  if (listings) {
+    for (const n of tree.descendants(K.NODE_APPLY)) {
+      if (n.parent?.kind === K.NODE_APPLY && n.parent.childNodes()[0] === n) continue; // not the whole call
+      if (directoryListing(n) && !out.some((o) => o.kind === K.NODE_APPLY && n.start >= o.start && n.end <= o.end)) out.push(n);
+      else if (isRootRelative(n)) out.push(n);
+    }
   }
   return out;
+}
+
+/** `relativeToRoot "a/b"` or `map relativeToRoot [ "a" "b" ]` (a common helper: a path from the flake's root). */
+function isRootRelative(n: SyntaxNode): boolean {
+  const { fn, args } = flattenApply(n);
+  if (calleeName(fn) === "relativeToRoot") return unparen(args[0])?.kind === K.NODE_STRING;
+  const f = unparen(args[0]);
+  return calleeName(fn) === "map" && args.length === 2 && f !== undefined && calleeName(f) === "relativeToRoot" && unparen(args[1])?.kind === K.NODE_LIST;
 }
 
 /** A host-dependent path resolved with the host's values (undefined when one is unknown). */
 function hostPathValue(node: SyntaxNode, env: Env, dir: string): string | undefined {
   if (node.kind === K.NODE_PATH) return pathValue(node, env, dir);
-  const [left, right] = node.childNodes();
-  const base = left ? pathValue(left, env, dir) : undefined;
+  const [left, right] = node.childNodes().map((c) => unparen(c));
+  // `self + "/x"`: the flake's root.
+  const base = left?.kind === K.NODE_PATH ? pathValue(left, env, dir) : left && ROOT_NAMES.has(left.text.replace(/\s+/g, "")) ? "" : undefined;
   if (base === undefined || right?.kind !== K.NODE_STRING) return undefined;
-  let tail = "";
-  for (const c of right.children) {
-    if (c.isToken) {
-      if (c.kind === K.TOKEN_STRING_CONTENT) tail += c.text;
-      continue;
-    }
-    if (c.kind !== K.NODE_INTERPOL) continue;
-    const inner = unparen(c.firstChild());
-    const v = inner && (inner.kind === K.NODE_IDENT || inner.kind === K.NODE_SELECT) ? lookup(env, inner.text.replace(/\s+/g, "")) : undefined;
-    if (typeof v !== "string") return undefined;
-    tail += v;
-  }
+  const tail = stringValue(right, env);
+  if (tail === undefined) return undefined;
   // Nix appends the string as is: `./. + "/x.nix"` is the directory's x.nix.
-  const joined = posix.normalize(`${base}${tail}`);
+  const joined = posix.normalize(base === "" ? tail.replace(/^\/+/, "") : `${base}${tail}`);
   return joined.startsWith("/") || joined.startsWith("../") ? undefined : joined;
 }
 

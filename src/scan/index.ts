@@ -289,15 +289,17 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   // Host rules.
   const usable = contexts.filter((c) => !c.parsed.error && !overBudget.has(c.file));
   const usableByFile = new Map(usable.map((c) => [c.file, c]));
-  // Host rules judge a host's whole configuration, so only hosts whose module list was read
-  // (not those guessed from a directory layout).
-  for (const h of graph.hosts.filter((x) => x.source === "flake")) {
+  // Host rules judge a host's whole configuration. A host guessed from a directory layout (clan's
+  // machines/, snowfall's systems/, hosts/<name>/) is judged on what was found of it, marked
+  // partial: rules about defaults and missing settings skip it, since a module not found may set them.
+  for (const h of graph.hosts) {
     const files = usable.filter((c) => h.files.has(c.file));
     const inHost = (c: NixFileContext, d: OptionDefinition) =>
       !c.inTest(d.binding) && (!graph.declarationFiles.has(c.file) || (c.file === h.file && d.binding.start >= h.node.start && d.binding.end <= h.node.end));
     let current: Rule | undefined;
     const hctx: HostContext = {
       host: h.name,
+      ...(h.source === "directory" ? { partial: true } : {}),
       declaration: { file: h.file, node: h.node },
       files,
       definitions: (path) => files.flatMap((file) => (file.index.byPath.get(path) ?? []).filter((def) => inHost(file, def)).map((def) => ({ file, def }))),

@@ -197,12 +197,14 @@ export async function loadRepository(
     if (!named.has(name)) named.set(name, name === h.name ? h : { ...h, name });
   }
   const unique = [...named.values()];
-  const hosts = unique.length ? unique : directoryHosts([...nixFiles.keys()], (f) => (nixFiles.get(f)?.parsed.error ? undefined : nixFiles.get(f)?.parsed.root));
+  const treeOf = (f: string) => (nixFiles.get(f)?.parsed.error ? undefined : nixFiles.get(f)?.parsed.root);
+  const hosts = unique.length ? unique : directoryHosts(discovery.files, treeOf);
   const graph = buildHostGraph(
     source.kind,
     hosts,
     (f) => nixFiles.get(f)?.references ?? [],
     (f) => nixFiles.get(f)?.hostPaths ?? [],
+    { files: discovery.files, treeOf },
   );
   return { root, discovery, texts, contents, nixFiles, otherFiles, flakeFile, graph, errors };
 }

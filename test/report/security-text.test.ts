@@ -9,8 +9,10 @@ describe("renderSecurityText", () => {
 
   it("starts with the tool, the root and one score line per host", () => {
     expect(lines[0]).toBe("nix-warden 0.1.0: security scan of /home/ops/infra");
-    expect(lines).toContain("  web  score  41/100  4 findings (2 critical, 1 high, 1 medium)");
-    expect(lines).toContain("  db   score  58/100  3 findings (1 critical, 1 high, 1 low)");
+    expect(lines).toContain("  web      score  41/100  4 findings (2 critical, 1 high, 1 medium)");
+    expect(lines).toContain("  db       score  58/100  3 findings (1 critical, 1 high, 1 low)");
+    // Findings tied to no host get their own line, so that shared problems do not vanish.
+    expect(lines.some((l) => /^ {2}no host {2}score {3}- {7}\d+ findings? \(.*\) in modules not tied to a host/.test(l))).toBe(true);
   });
 
   it("groups findings by severity, critical first, each with file:line:col, title, message and fix", () => {

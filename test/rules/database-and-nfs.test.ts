@@ -78,8 +78,9 @@ describe("database-trust-auth", () => {
       "pg.nix:11 high",
       "pg.nix:12 medium",
       "pg.nix:13 high",
-      "pg.nix:8 low",
-      "pg.nix:9 low",
+      // Local only, still medium: any local account becomes the superuser (issue 11, point 6).
+      "pg.nix:8 medium",
+      "pg.nix:9 medium",
     ]);
     const any = report.findings.find((f) => f.ruleId === "database-trust-auth" && f.line === 10)!;
     const line10 = PG["pg.nix"].split("\n")[9]!;

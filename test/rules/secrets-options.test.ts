@@ -110,6 +110,7 @@ describe("world-readable-secret", () => {
   sops.secrets.ok3.mode = "0600";
   environment.etc."motd".mode = "0644";
   age.secrets.off = lib.mkIf false { mode = "0644"; };
+  services.restic.backups.b.passwordFile = config.age.secrets.restic.path;
 }
 `,
   };

@@ -3,8 +3,9 @@
 // superuser runs shell commands as the postgres account (COPY ... FROM PROGRAM). Each pg_hba
 // record in services.postgresql.authentication is read (comments skipped) and the finding points
 // at its method. Severity by who reaches the record:
-// - `local`, loopback addresses, samehost: every local account is any database role (a local
-//   privilege escalation to the postgres account): low;
+// - `local`, loopback addresses, samehost: every local account is any database role, the
+//   superuser included (a local privilege escalation to the postgres account, open to any service
+//   that is compromised, each running as its own user): medium, not lower, as an admin rates it;
 // - one remote host (a /32, /128 or a host name): everything on that host is: medium;
 // - a network (a subnet, samenet): high;
 // - anywhere (0.0.0.0/0, ::/0, all): critical when the server listens on the network in this file
@@ -38,9 +39,11 @@ function checkPostgres(ctx: NixFileContext): void {
       const reach = reachOf(rec);
       let severity: Severity;
       let who: string;
+      let why = "";
       if (reach === "local") {
-        severity = "low";
+        severity = "medium";
         who = rec.type === "local" ? "every local account, over the Unix socket," : `every process on the host (${rec.address!.text})`;
+        why = " Rated medium although only local: any local account, a compromised web app or daemon running as its own user included, becomes the database superuser and so the postgres system account; it takes a foothold on the host first.";
       } else if (reach === "anywhere") {
         severity = network ? "critical" : "high";
         who = network ? `anyone on any network (${rec.address!.text}), and the server listens on the network,` : `anyone who reaches the port (${rec.address!.text}; the server listens on the network once enableTCPIP or listen_addresses is set)`;
@@ -64,7 +67,7 @@ function checkPostgres(ctx: NixFileContext): void {
         key: line.text.trim().replace(/\s+/g, " "),
         severity,
         title: "PostgreSQL trust authentication",
-        message: `services.postgresql.authentication line \`${line.text.trim()}\` lets ${who} connect as database ${rec.database.text}, role ${rec.user.text}, without a password: with trust PostgreSQL believes any role name, including the postgres superuser, who can run commands as the postgres account.`,
+        message: `services.postgresql.authentication line \`${line.text.trim()}\` lets ${who} connect as database ${rec.database.text}, role ${rec.user.text}, without a password: with trust PostgreSQL believes any role name, including the postgres superuser, who can run commands as the postgres account.${why}`,
         evidence: line.text.trim(),
         fix: {
           safety: "review",
@@ -98,7 +101,11 @@ function checkPgbouncer(ctx: NixFileContext): void {
 export const databaseTrustAuth: Rule = {
   id: "database-trust-auth",
   examples: {
-    fire: [hostExample(`{ services.postgresql = { enable = true; authentication = "host all all 0.0.0.0/0 trust"; }; }\n`)],
+    fire: [
+      hostExample(`{ services.postgresql = { enable = true; authentication = "host all all 0.0.0.0/0 trust"; }; }\n`),
+      // Medium, not low: local only, but any local account becomes the superuser.
+      hostExample(`{ services.postgresql = { enable = true; authentication = "local all all trust"; }; }\n`),
+    ],
     silent: [hostExample(`{ services.postgresql = { enable = true; authentication = "host all all 10.0.0.0/8 scram-sha-256"; }; }\n`)],
   },
   name: "Database trust authentication",

@@ -18,14 +18,26 @@ import { usersIn } from "./users.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 
-function judge(entry: string, inWheel: (u: string) => boolean, darwin: boolean): { severity: Severity; why: string } | undefined {
+function judge(entry: string, inWheel: (u: string) => boolean, darwin: boolean, membersOf: (g: string) => string[] = () => []): { severity: Severity; why: string } | undefined {
   if (entry === "root" || entry === "") return undefined;
   if (entry === "*") return { severity: "high", why: "every user of the host is root-equivalent" };
   if (entry === "@users") return { severity: "high", why: "every normal user is root-equivalent" };
   if (entry === "@wheel" || entry === "@admin") {
     return { severity: "low", why: `its members can already sudo, but through the Nix daemon they become root without sudo's password prompt or log` };
   }
-  if (entry.startsWith("@")) return { severity: "medium", why: `every member of ${entry.slice(1)} is root-equivalent` };
+  if (entry.startsWith("@")) {
+    // A group whose every declared member is in wheel (often a "nix" or "deploy" group of the
+    // admins): no one new becomes root, as for @wheel. The members are those declared in this
+    // file; a member added elsewhere would not be seen, which the message says.
+    const members = membersOf(entry.slice(1));
+    if (members.length > 0 && members.every(inWheel)) {
+      return {
+        severity: "low",
+        why: `its members declared here (${members.join(", ")}) are all in wheel and can already sudo, but through the Nix daemon they become root without sudo's password prompt or log; anyone added to ${entry.slice(1)} later becomes root-equivalent too`,
+      };
+    }
+    return { severity: "medium", why: `every member of ${entry.slice(1)} is root-equivalent` };
+  }
   if (inWheel(entry)) return { severity: "low", why: `${entry} is in wheel and can already sudo, but through the Nix daemon becomes root without sudo's password prompt or log` };
   if (darwin) return { severity: "low", why: `on nix-darwin the user is normally the Mac's administrator, who can already sudo; through the Nix daemon ${entry} becomes root without the password prompt` };
   if (/build|hydra|nix|deploy|ci|runner/i.test(entry)) {
@@ -37,11 +49,12 @@ function judge(entry: string, inWheel: (u: string) => boolean, darwin: boolean):
 function checkNix(ctx: NixFileContext): void {
   let users: ReturnType<typeof usersIn> | undefined;
   const inWheel = (u: string) => (users ??= usersIn(ctx)).get(u)?.groups.has("wheel") ?? false;
+  const membersOf = (g: string) => [...(users ??= usersIn(ctx)).values()].filter((u) => u.groups.has(g)).map((u) => u.name).sort();
   const darwin = isDarwin(ctx);
   for (const site of nixSettingSites(ctx, "trusted-users", ["nix.trustedUsers"])) {
     if (site.kind === "line") {
       for (const entry of site.value.split(/\s+/)) {
-        const j = judge(entry, inWheel, darwin);
+        const j = judge(entry, inWheel, darwin, membersOf);
         if (!j) continue;
         ctx.report({
           range: site.range,
@@ -60,7 +73,7 @@ function checkNix(ctx: NixFileContext): void {
     for (const el of list.childNodes()) {
       const entry = staticValue(el);
       if (typeof entry !== "string") continue;
-      const j = judge(entry, inWheel, darwin);
+      const j = judge(entry, inWheel, darwin, membersOf);
       if (!j) continue;
       ctx.report({
         node: el,
@@ -82,7 +95,17 @@ function checkNix(ctx: NixFileContext): void {
 export const nixTrustedUsers: Rule = {
   id: "nix-trusted-users",
   examples: {
-    fire: [hostExample(`{ nix.settings.trusted-users = [ "root" "alice" ]; }\n`)],
+    fire: [
+      hostExample(`{ nix.settings.trusted-users = [ "root" "alice" ]; }\n`),
+      // Rated low: every member of the group is an admin already.
+      hostExample(
+        `{ nix.settings.trusted-users = [ "root" "@nixers" ];\n  users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" "nixers" ]; };\n  users.users.bob = { isNormalUser = true; extraGroups = [ "wheel" "nixers" ]; };\n}\n`,
+      ),
+      // Still medium: carol is in the group but not in wheel.
+      hostExample(
+        `{ nix.settings.trusted-users = [ "root" "@nixers" ];\n  users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" "nixers" ]; };\n  users.users.carol = { isNormalUser = true; extraGroups = [ "nixers" ]; };\n}\n`,
+      ),
+    ],
     silent: [hostExample(`{ nix.settings.trusted-users = [ "root" ]; }\n`)],
   },
   name: "Nix trusted users beyond root",

@@ -13,11 +13,31 @@ import { dependsOnText, INERT_NOTE, passwordAuthentication, sshdDisabled, sshdEn
 import type { Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 
+// Every way NixOS gives an account a password (the `*` is the user's name).
+const PASSWORD_OPTIONS = ["password", "hashedPassword", "initialPassword", "initialHashedPassword", "passwordFile", "hashedPasswordFile"].flatMap((o) => [
+  `users.users.*.${o}`,
+  `users.extraUsers.*.${o}`,
+]);
+
+/** On a host with `users.mutableUsers = false` where no account is given a password anywhere,
+ * nobody can log in with one: users cannot run passwd to set one either (NixOS resets /etc/shadow
+ * from the configuration). Only a whole host can tell: a lone module's host may set one elsewhere. */
+function noPasswordToGuess(scope: Scope): string | undefined {
+  if (scope.kind !== "host" || !scope.defaultsApply) return undefined;
+  const mutable = effectiveValue(scope.definitions("users.mutableUsers"));
+  if (mutable.kind !== "known" || mutable.value !== false) return undefined;
+  if (PASSWORD_OPTIONS.some((p) => scope.matching(p).length > 0)) return undefined;
+  // A user set written as a whole (`users.users = import ./users.nix`) may hold passwords unseen.
+  if (scope.definitions("users.users").length > 0 || scope.matching("users.users.*").some((d) => !d.def.inner?.text.trimStart().startsWith("{"))) return undefined;
+  return ` Rated low: users.mutableUsers = false and no account of host ${scope.host} is given a password (password, hashedPassword, initialPassword, hashedPasswordFile), so today nobody can log in with one and users cannot set one with passwd; it becomes high the day a password is added.`;
+}
+
 function check(scope: Scope): void {
   if (sshdDisabled(scope)) return;
   const pw = passwordAuthentication(scope);
   if (pw.state !== "on") return;
-  const severity = sshdFirewallClosed(scope) ? "medium" : "high";
+  const noPassword = noPasswordToGuess(scope);
+  const severity = noPassword ? "low" : sshdFirewallClosed(scope) ? "medium" : "high";
   const exposure = sshdFirewallClosed(scope) ? " (openFirewall = false, so only networks the firewall lets in can try)" : "";
   if (pw.explicit) {
     const { file, def } = pw.explicit;
@@ -27,7 +47,7 @@ function check(scope: Scope): void {
       optionPath: def.path,
       severity: inert ? "low" : severity,
       title: "SSH password authentication enabled",
-      message: `${def.path} = ${def.inner?.text ?? "true"}: sshd accepts passwords${exposure}, so every account with a password can be brute-forced or logged into with a leaked or reused password.${inert ? INERT_NOTE : ""}`,
+      message: `${def.path} = ${def.inner?.text ?? "true"}: sshd accepts passwords${exposure}, so every account with a password can be brute-forced or logged into with a leaked or reused password.${inert ? INERT_NOTE : (noPassword ?? "")}`,
       fix: {
         safety: "review",
         description: "Set it to false and log in with SSH keys (users.users.<name>.openssh.authorizedKeys.keys). Make sure every user who needs SSH has a key first.",
@@ -41,7 +61,7 @@ function check(scope: Scope): void {
   const { file, def } = enabled;
   // The default may be changed by an external module the scan cannot read: say so, one level lower.
   const depends = pw.dependsOn?.length ? dependsOnText(pw.dependsOn) : "";
-  const defaultSeverity = depends ? (severity === "high" ? "medium" : "low") : severity;
+  const defaultSeverity = depends && severity !== "low" ? (severity === "high" ? "medium" : "low") : severity;
   const kbdSet = effectiveValue(definitionsOf(scope, ...SSHD_KBD)).kind !== "unset";
   const edits: TextEdit[] = [];
   const add = (name: string) => {
@@ -55,7 +75,7 @@ function check(scope: Scope): void {
     optionPath: "services.openssh.settings.PasswordAuthentication",
     severity: defaultSeverity,
     title: "SSH password authentication left at the NixOS default (on)",
-    message: `${def.path} is on and services.openssh.settings.PasswordAuthentication is not set anywhere in host ${scope.host}: NixOS defaults it to true${kbdSet ? "" : " (and KbdInteractiveAuthentication, which asks for the same password through PAM)"}, so sshd accepts passwords${exposure} and every account with a password can be brute-forced.${depends}`,
+    message: `${def.path} is on and services.openssh.settings.PasswordAuthentication is not set anywhere in host ${scope.host}: NixOS defaults it to true${kbdSet ? "" : " (and KbdInteractiveAuthentication, which asks for the same password through PAM)"}, so sshd accepts passwords${exposure} and every account with a password can be brute-forced.${depends}${noPassword ?? ""}`,
     fix: {
       safety: "review",
       description: `Set services.openssh.settings.PasswordAuthentication = false${kbdSet ? "" : " and KbdInteractiveAuthentication = false"}, and log in with SSH keys. Make sure every user who needs SSH has a key first.`,
@@ -67,7 +87,13 @@ function check(scope: Scope): void {
 export const sshPasswordAuthentication: Rule = {
   id: "ssh-password-authentication",
   examples: {
-    fire: [hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = true; }\n`)],
+    fire: [
+      hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = true; }\n`),
+      // Rated low: immutable users and no password anywhere, so no password to guess today.
+      hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = true; users.mutableUsers = false;\n  users.users.alice = { isNormalUser = true; openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBdR7gF6L3Gc6Q8m0bH3 alice" ]; };\n}\n`),
+      // Still high: immutable users, but one of them has a password hash.
+      hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = true; users.mutableUsers = false;\n  users.users.alice = { isNormalUser = true; hashedPasswordFile = "/run/secrets/alice"; };\n}\n`),
+    ],
     silent: [hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = false; services.openssh.settings.KbdInteractiveAuthentication = false; }\n`)],
   },
   name: "SSH password authentication",

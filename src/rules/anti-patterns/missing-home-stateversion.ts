@@ -182,7 +182,7 @@ export const missingHomeStateVersion: Rule = {
       users.set(segs[2]!.name, list);
     }
     // Another, unseen module of the host could set it.
-    if (users.size === 0 || hostOpacity(h)) return;
+    if (users.size === 0 || h.partial || hostOpacity(h)) return;
     const hostName = hostDefinitions(h, "networking.hostName").map((x) => staticValue(x.def.inner)).filter((v): v is string => typeof v === "string");
     const known = new Map<string, string>();
     if (hostName.length === 1) known.set("config.networking.hostName", hostName[0]!);

@@ -70,7 +70,7 @@ export const missingNixGc: Rule = {
 
   checkHost(h) {
     // Only a host whose every module can be seen can be said to lack something.
-    if (!h.declaration || hostOpacity(h)) return;
+    if (!h.declaration || h.partial || hostOpacity(h)) return;
     if (gcMechanism(h)) return;
     const disabled = hostDefinitions(h, "nix.gc.automatic")[0];
     const own = hostModuleFile(h);

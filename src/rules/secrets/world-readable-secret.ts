@@ -4,9 +4,9 @@
 // thing between it and every local user and process.
 import type { OptionDefinition } from "../../nix/options.js";
 import { staticValue } from "../../nix/values.js";
-import { nixString, replaceNode } from "../../nix/edit.js";
+import { nixString, replaceNode, setOption } from "../../nix/edit.js";
 import { isStaticallyDisabled, unwrapped } from "../nix-strings.js";
-import type { Rule } from "../types.js";
+import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { AGENIX, SOPS_NIX } from "./compliance.js";
 import { hostExample } from "../shared/examples.js";
 
@@ -22,10 +22,111 @@ export function parseMode(value: unknown): number | undefined {
   return parseInt(value, 8);
 }
 
+// Modules whose service runs as a fixed, well-known account (the NixOS default of its `user`).
+const MODULE_USERS: Record<string, string> = {
+  grafana: "grafana",
+  gitea: "gitea",
+  forgejo: "forgejo",
+  vaultwarden: "vaultwarden",
+  nextcloud: "nextcloud",
+  postgresql: "postgres",
+  nginx: "nginx",
+  caddy: "caddy",
+  prometheus: "prometheus",
+  "matrix-synapse": "matrix-synapse",
+  hydra: "hydra",
+  jellyfin: "jellyfin",
+  paperless: "paperless",
+  mastodon: "mastodon",
+  mosquitto: "mosquitto",
+  "home-assistant": "hass",
+  redis: "redis",
+  loki: "loki",
+  alertmanager: "alertmanager",
+  keycloak: "keycloak",
+  authelia: "authelia",
+  // Backup jobs run as root unless the job sets its own user.
+  restic: "root",
+  borgbackup: "root",
+};
+
+/** Who reads a secret: the service in this file that refers to `config.age.secrets.<n>.path` (or
+ * sops'), and the account it runs as. `dynamic`: a DynamicUser service (no fixed account to own
+ * the file; it should get the secret through LoadCredential). */
+export function secretConsumer(ctx: NixFileContext, manager: "age" | "sops", kind: string, name: string): { service: string; user?: string; group?: string; dynamic?: boolean } | undefined {
+  const quoted = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const ref = new RegExp(`\\b${manager}\\.${kind}\\.(?:"${quoted}"|${quoted})\\.path\\b`);
+  const str = (path: string) => {
+    const v = (ctx.index.byPath.get(path) ?? []).map((d) => staticValue(d.inner)).find((x) => typeof x === "string");
+    return typeof v === "string" ? v : undefined;
+  };
+  for (const def of ctx.index.definitions) {
+    if (!def.inner || !ref.test(def.inner.text)) continue;
+    const segs = def.segments.map((x) => (x.dynamic ? "*" : x.name));
+    if (segs[0] === "systemd" && segs[1] === "services" && segs[2] && segs[2] !== "*") {
+      const unit = `systemd.services.${def.segments[2]!.node.text}`;
+      const user = str(`${unit}.serviceConfig.User`);
+      const group = str(`${unit}.serviceConfig.Group`);
+      const dynamic = (ctx.index.byPath.get(`${unit}.serviceConfig.DynamicUser`) ?? []).some((d) => staticValue(d.inner) === true);
+      // No User= and no DynamicUser: systemd runs it as root.
+      if (dynamic && !user) return { service: `systemd.services.${segs[2]}`, dynamic };
+      return { service: `systemd.services.${segs[2]}`, user: user ?? "root", ...(group ? { group } : {}) };
+    }
+    if (segs[0] === "services" && segs[1] && segs[1] !== "*") {
+      const user = str(`services.${def.segments[1]!.node.text}.user`) ?? MODULE_USERS[segs[1]];
+      const group = str(`services.${def.segments[1]!.node.text}.group`);
+      return { service: `services.${segs[1]}`, ...(user ? { user } : {}), ...(group ? { group } : {}) };
+    }
+  }
+  return undefined;
+}
+
+/** The fix for a secret's mode: the new mode, and the consuming service as owner when the secret
+ * would otherwise be root's alone (a mode fix without it locks the service out). No edits when who
+ * reads it, or as which account, is not known: a patch would lock the reader out. */
+function modeFix(ctx: NixFileContext, def: OptionDefinition, fixed: string): { edits?: TextEdit[]; note: string } {
+  const valueNode = unwrapped(def.value) ?? def.value!;
+  const edits: TextEdit[] = [replaceNode(ctx.file, valueNode, nixString(fixed))];
+  const [manager, kind] = [def.segments[0]!.name as "age" | "sops", def.segments[1]!.name];
+  const nameSeg = def.segments[2]!;
+  const prefix = def.path.slice(0, -".mode".length);
+  const owner = groupOf(ctx.index.byPath.get(`${prefix}.owner`) ?? []);
+  const consumer = nameSeg.dynamic ? undefined : secretConsumer(ctx, manager, kind, nameSeg.name);
+  if (owner && owner !== "root") return { edits, note: ` The owner stays ${owner}.` };
+  if (!consumer) {
+    return {
+      note: ` No service in this file refers to ${manager}.${kind}.${nameSeg.name}.path, so no patch: whoever reads it (a service elsewhere, or a user's tools) would lose access. Set \`${prefix}.owner\` (or group, with "0440") to that account, then narrow the mode.`,
+    };
+  }
+  if (consumer.dynamic) {
+    return {
+      note: ` ${consumer.service} reads it with DynamicUser, which no file can be owned by: keep it root's and hand it over with serviceConfig.LoadCredential = [ "${nameSeg.name}:\${config.${manager}.${kind}.${nameSeg.name}.path}" ] (read from $CREDENTIALS_DIRECTORY).`,
+    };
+  }
+  if (!consumer.user) {
+    return {
+      note: ` ${consumer.service} reads it, and the account it runs as is not known here (its module may use DynamicUser, which no file can be owned by), so no patch: make that account the owner (or hand the secret over with LoadCredential), then narrow the mode.`,
+    };
+  }
+  if (consumer.user === "root") return { edits, note: ` ${consumer.service} reads it as root, which keeps access.` };
+  // In the secret's own set: the owner beside the mode (setOption adds it there).
+  const pathSegs = def.segments.slice(0, 3).map((x) => x.name);
+  const e = setOption(ctx.file, ctx.text, ctx.parsed.root, ctx.index, [...pathSegs, "owner"], nixString(consumer.user));
+  if (e) edits.push(e);
+  return { edits, note: ` The owner becomes ${consumer.user}, the account ${consumer.service} runs as, so it keeps reading it.` };
+}
+
 export const worldReadableSecret: Rule = {
   id: "world-readable-secret",
   examples: {
-    fire: [hostExample(`{ age.secrets.db = { file = ./db.age; mode = "0644"; }; }\n`)],
+    fire: [
+      hostExample(`{ age.secrets.db = { file = ./db.age; mode = "0644"; }; }\n`),
+      // The fix makes the reading service the owner, so it keeps access.
+      hostExample(
+        `{ config, ... }: {\n  age.secrets.db = { file = ./db.age; mode = "0444"; };\n  systemd.services.app = {\n    serviceConfig.User = "app";\n    serviceConfig.ExecStart = "/run/current-system/sw/bin/app --password-file \${config.age.secrets.db.path}";\n  };\n}\n`,
+      ),
+      hostExample(`{ config, ... }: {\n  sops.secrets.grafana = { mode = "0644"; };\n  services.grafana.settings.security.admin_password = "$__file{\${config.sops.secrets.grafana.path}}";\n}\n`),
+    ],
     silent: [hostExample(`{ age.secrets.db = { file = ./db.age; mode = "0400"; owner = "postgres"; }; }\n`)],
   },
   name: "decrypted secret readable by other users",
@@ -57,11 +158,10 @@ export const worldReadableSecret: Rule = {
           node: valueNode,
           optionPath: def.path,
           message: `${def.path} = "${modeText}" lets every local user read the decrypted secret${mode & 0o002 ? " (and write it)" : ""}.`,
-          fix: {
-            safety: "review",
-            description: `Set the mode to "${fixed}" (no access for others) and make sure \`${prefix}.owner\`/\`group\` is the account of the service that reads it (services running as another user lose access).`,
-            edits: [replaceNode(ctx.file, valueNode, nixString(fixed))],
-          },
+          fix: (() => {
+            const f = modeFix(ctx, def, fixed);
+            return { safety: "review" as const, description: `Set the mode to "${fixed}" (no access for others).${f.note}`, edits: f.edits };
+          })(),
         });
       } else if (mode & 0o040 && group === "users") {
         const fixed = (mode & ~0o070).toString(8).padStart(4, "0");
@@ -70,11 +170,10 @@ export const worldReadableSecret: Rule = {
           optionPath: def.path,
           severity: "medium",
           message: `${def.path} = "${modeText}" with group "users" lets every human account read the decrypted secret.`,
-          fix: {
-            safety: "review",
-            description: `Set the group to the service's own group (or drop group read: "${fixed}").`,
-            edits: [replaceNode(ctx.file, valueNode, nixString(fixed))],
-          },
+          fix: (() => {
+            const f = modeFix(ctx, def, fixed);
+            return { safety: "review" as const, description: `Drop group read ("${fixed}"), or set the group to the service's own group.${f.note}`, edits: f.edits };
+          })(),
         });
       }
     }

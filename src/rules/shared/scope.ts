@@ -97,7 +97,7 @@ export function hostScope(h: HostContext): Scope {
     host: h.host,
     declaration: h.declaration,
     files: h.files,
-    defaultsApply: true,
+    defaultsApply: !h.partial,
     definitions: (path) => h.definitions(path),
     matching: (pattern) => h.files.flatMap((file) => file.index.definitions.filter((def) => segmentsMatch(def, pattern) && inHost(file, def)).map((def) => ({ file, def }))),
     report: (file, r) => h.report({ ...r, file: file.file }),

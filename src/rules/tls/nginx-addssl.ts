@@ -36,10 +36,32 @@ function redirectsOrCustomListen(index: OptionIndex, prefix: string): boolean {
   return texts.some((t) => /\bRedirect(?:Permanent)?\s+\S*\s*https:\/\/|RewriteRule\s+.*https:\/\//.test(t));
 }
 
+// Names that resolve only inside a VPN: Tailscale's MagicDNS (`<host>.<tailnet>.ts.net`) and
+// private zones named after the VPN. Plain HTTP to them travels inside the VPN's encrypted tunnel.
+const VPN_NAME = /(?:\.ts\.net|\.(?:vpn|wg|tailnet|tailscale|zt|nebula|headscale|netbird))\.?$/i;
+
+/** Why the vhost's plain HTTP matters less: every name it answers to is only reachable over a VPN. */
+function vpnOnly(index: OptionIndex, prefix: string, vhost: string): string | undefined {
+  const aliases = defsUnder(index, prefix, "serverAliases").flatMap((d) => {
+    const v = staticValue(d.value);
+    return Array.isArray(v) ? v : [null];
+  });
+  const serverName = defsUnder(index, prefix, "serverName").map((d) => staticValue(d.value));
+  const names = [...(serverName.length ? serverName : [vhost]), ...aliases];
+  if (!names.every((n) => typeof n === "string" && VPN_NAME.test(n))) return undefined;
+  return ` Rated low: ${names.join(", ")} ${names.length > 1 ? "resolve" : "resolves"} only inside a VPN (${/ts\.net\.?$/i.test(String(names[0])) ? "Tailscale MagicDNS" : "a VPN's private zone"}), so plain HTTP to it travels inside the VPN's encrypted tunnel and only VPN members can read or alter it; it matters again if the name is ever published or the vhost also answers on a public address (it is the default vhost or listens on 0.0.0.0).`;
+}
+
 export const nginxAddSslWithoutForceSsl: Rule = {
   id: "nginx-addssl-without-forcessl",
   examples: {
-    fire: [hostExample(`{ services.nginx = { enable = true; virtualHosts."example.org" = { addSSL = true; enableACME = true; }; }; }\n`)],
+    fire: [
+      hostExample(`{ services.nginx = { enable = true; virtualHosts."example.org" = { addSSL = true; enableACME = true; }; }; }\n`),
+      // Rated low: a Tailscale MagicDNS name, reachable only inside the tailnet.
+      hostExample(`{ services.nginx = { enable = true; virtualHosts."nas.tail1234.ts.net" = { addSSL = true; }; }; }\n`),
+      // Still medium: one of its names is public.
+      hostExample(`{ services.nginx = { enable = true; virtualHosts."nas.tail1234.ts.net" = { addSSL = true; serverAliases = [ "nas.example.org" ]; }; }; }\n`),
+    ],
     silent: [hostExample(`{ services.nginx = { enable = true; virtualHosts."example.org" = { forceSSL = true; enableACME = true; }; }; }\n`)],
   },
   name: "virtual host also serves plain HTTP",
@@ -63,10 +85,12 @@ export const nginxAddSslWithoutForceSsl: Rule = {
       if (!vh || !isTrue(def) || serviceDisabledInFile(ctx.index, `services.${vh.service}`)) continue;
       const exclusive = ["forceSSL", "onlySSL", "enableSSL", "rejectSSL"].some((o) => defsUnder(ctx.index, vh.prefix, o).some((d) => staticValue(d.value) === true && !isStaticallyDisabled(d)));
       if (exclusive || redirectsOrCustomListen(ctx.index, vh.prefix)) continue;
+      const vpn = vpnOnly(ctx.index, vh.prefix, vh.vhost);
       ctx.report({
         node: def.attrpath ?? def.binding,
         optionPath: def.path,
-        message: `${vh.prefix} sets addSSL = true: the site is served over plain HTTP as well as HTTPS, without a redirect.`,
+        ...(vpn ? { severity: "low" as const } : {}),
+        message: `${vh.prefix} sets addSSL = true: the site is served over plain HTTP as well as HTTPS, without a redirect.${vpn ?? ""}`,
         fix: {
           safety: "review",
           description: "Replace `addSSL` with `forceSSL` so HTTP requests are redirected to HTTPS (clients or health checks that rely on plain HTTP will be redirected).",

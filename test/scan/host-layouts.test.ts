@@ -1,0 +1,199 @@
+// Host attribution across repository layouts: a finding in a shared module names every host that
+// imports it, however the import is written (issue 11, point 3). Each case has a look-alike host
+// that does not import the module and must not be named.
+import { describe, expect, it } from "vitest";
+import { renderSecurityText } from "../../src/report/security-text.js";
+import { scanMemory } from "../helpers/memory.js";
+
+const ROOT_LOGIN = `{ services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "yes"; }`;
+const PLAIN = `{ networking.hostName = "x"; }`;
+
+async function hostsOf(files: Record<string, string>, file: string, rule = "ssh-permit-root-login") {
+  const report = await scanMemory(files);
+  const f = report.findings.filter((x) => x.ruleId === rule && x.file === file);
+  expect(f.length, `${rule} in ${file}: ${JSON.stringify(report.findings.map((x) => [x.ruleId, x.file, x.host]))}`).toBeGreaterThan(0);
+  return { hosts: [...new Set(f.flatMap((x) => x.host ?? []))].sort(), report };
+}
+
+const flake = (outputs: string) => `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  outputs = { self, nixpkgs, ... }@inputs: ${outputs};
+}`;
+
+describe("host attribution across layouts", () => {
+  it("self.nixosModules built from a directory listing (mapAttrs over readDir)", async () => {
+    const { hosts } = await hostsOf(
+      {
+        "flake.nix": flake(`{
+          nixosModules = nixpkgs.lib.mapAttrs (name: _: import ./modules/\${name}) (builtins.readDir ./modules);
+          nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { modules = [ self.nixosModules.ssh ./hosts/alpha.nix ]; };
+          nixosConfigurations.beta = nixpkgs.lib.nixosSystem { modules = [ self.nixosModules.web ./hosts/beta.nix ]; };
+        }`),
+        "modules/ssh/default.nix": ROOT_LOGIN,
+        "modules/web/default.nix": `{ services.nginx.enable = true; }`,
+        "hosts/alpha.nix": PLAIN,
+        "hosts/beta.nix": PLAIN,
+      },
+      "modules/ssh/default.nix",
+    );
+    expect(hosts).toEqual(["alpha"]);
+  });
+
+  it("every module the flake exports, imported through a common module (attrValues outputs.nixosModules)", async () => {
+    const { hosts } = await hostsOf(
+      {
+        "flake.nix": flake(`let outputs = self; in {
+          nixosModules = import ./modules/nixos;
+          nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { specialArgs = { inherit outputs; }; modules = [ ./hosts/alpha ]; };
+          nixosConfigurations.beta = nixpkgs.lib.nixosSystem { specialArgs = { inherit outputs; }; modules = [ ./hosts/beta ]; };
+          nixosConfigurations.gamma = nixpkgs.lib.nixosSystem { modules = [ ./hosts/gamma ]; };
+        }`),
+        "modules/nixos/default.nix": `{ ssh = import ./ssh.nix; other = import ./other.nix; }`,
+        "modules/nixos/ssh.nix": ROOT_LOGIN,
+        "modules/nixos/other.nix": PLAIN,
+        "hosts/common/default.nix": `{ outputs, ... }: { imports = builtins.attrValues outputs.nixosModules; }`,
+        "hosts/alpha/default.nix": `{ imports = [ ../common ]; }`,
+        "hosts/beta/default.nix": `{ imports = [ ../common ]; }`,
+        "hosts/gamma/default.nix": PLAIN,
+      },
+      "modules/nixos/ssh.nix",
+    );
+    expect(hosts).toEqual(["alpha", "beta"]);
+  });
+
+  it("import lists computed from readDir and from a listing helper (scanPaths ./.)", async () => {
+    const files = {
+      "flake.nix": flake(`{
+        nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { modules = [ ./hosts/alpha ]; };
+        nixosConfigurations.beta = nixpkgs.lib.nixosSystem { modules = [ ./hosts/beta ]; };
+      }`),
+      "hosts/alpha/default.nix": `{ lib, ... }: { imports = map (f: ./common + "/\${f}") (builtins.attrNames (builtins.readDir ./common)); }`,
+      "hosts/alpha/common/ssh.nix": ROOT_LOGIN,
+      "hosts/beta/default.nix": `{ configLib, ... }: { imports = configLib.scanPaths ./services; }`,
+      "hosts/beta/services/sshd/default.nix": ROOT_LOGIN,
+      "hosts/beta/services/default.nix": `{ imports = [ ]; }`,
+    };
+    expect((await hostsOf(files, "hosts/alpha/common/ssh.nix")).hosts).toEqual(["alpha"]);
+    expect((await hostsOf(files, "hosts/beta/services/sshd/default.nix")).hosts).toEqual(["beta"]);
+  });
+
+  it("interpolated host paths: ./hosts/prefix-${name}, ./. + \"/hosts/${name}\", self + \"/machines/${name}\"", async () => {
+    const files = {
+      "flake.nix": flake(`let
+          mkA = name: nixpkgs.lib.nixosSystem { modules = [ ./hosts/srv-\${name} ]; };
+          mkB = name: nixpkgs.lib.nixosSystem { modules = [ (./. + "/boxes/\${name}") ]; };
+          mkC = name: nixpkgs.lib.nixosSystem { modules = [ (import (self + "/machines/\${name}")) ]; };
+        in {
+          nixosConfigurations.alpha = mkA "alpha";
+          nixosConfigurations.beta = mkB "beta";
+          nixosConfigurations.gamma = mkC "gamma";
+        }`),
+      "hosts/srv-alpha/default.nix": ROOT_LOGIN,
+      "hosts/srv-beta/default.nix": ROOT_LOGIN,
+      "boxes/beta/default.nix": ROOT_LOGIN,
+      "machines/gamma/default.nix": ROOT_LOGIN,
+    };
+    const { report } = await hostsOf(files, "hosts/srv-alpha/default.nix");
+    const hostsAt = (file: string) => report.findings.filter((f) => f.file === file && f.ruleId === "ssh-permit-root-login").flatMap((f) => f.host ?? []);
+    expect(hostsAt("hosts/srv-alpha/default.nix")).toEqual(["alpha"]);
+    expect(hostsAt("boxes/beta/default.nix")).toEqual(["beta"]);
+    expect(hostsAt("machines/gamma/default.nix")).toEqual(["gamma"]);
+    // hosts/srv-beta is no host's module (beta is built from boxes/).
+    expect(hostsAt("hosts/srv-beta/default.nix")).toEqual([]);
+  });
+
+  it("clan layout: machines/<host>/ and vars/per-machine/<host>/ belong to that machine", async () => {
+    const files = {
+      "flake.nix": flake(`inputs.clan-core.lib.clan { inherit self; meta.name = "x"; }`),
+      "machines/alpha/configuration.nix": `{ imports = [ ../../modules/shared.nix ]; }`,
+      "machines/beta/configuration.nix": `{ imports = [ ../../modules/shared.nix ./sshd.nix ]; }`,
+      "machines/beta/sshd.nix": ROOT_LOGIN,
+      "modules/shared.nix": `{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = true; }`,
+      "vars/per-machine/alpha/openssh/ssh.id_ed25519/value": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n",
+    };
+    const { report } = await hostsOf(files, "machines/beta/sshd.nix");
+    expect(report.hosts).toEqual(["alpha", "beta"]);
+    const at = (file: string, rule: string) => [...new Set(report.findings.filter((f) => f.file === file && f.ruleId === rule).flatMap((f) => f.host ?? []))].sort();
+    expect(at("machines/beta/sshd.nix", "ssh-permit-root-login")).toEqual(["beta"]);
+    // A module both machines import: before, these hosts were guessed from the layout and rules
+    // judging a host's settings skipped them, so the password login went unreported.
+    expect(at("modules/shared.nix", "ssh-password-authentication")).toEqual(["alpha", "beta"]);
+    const key = report.findings.filter((f) => f.file.startsWith("vars/per-machine/alpha/"));
+    expect(key.length).toBeGreaterThan(0);
+    for (const f of key) expect(f.host).toEqual(["alpha"]);
+  });
+
+  it("snowfall layout: systems/<arch>/<host>/ and every module under modules/nixos/", async () => {
+    const files = {
+      "flake.nix": flake(`inputs.snowfall-lib.mkFlake { inherit inputs; src = ./.; }`),
+      "systems/x86_64-linux/alpha/default.nix": PLAIN,
+      "systems/x86_64-linux/beta/default.nix": `{ imports = [ ./sshd.nix ]; }`,
+      "systems/x86_64-linux/beta/sshd.nix": ROOT_LOGIN,
+      "systems/aarch64-darwin/mac/default.nix": PLAIN,
+      "modules/nixos/firewall/default.nix": `{ lib, config, ... }: { networking.firewall.enable = false; services.nginx.enable = true; }`,
+    };
+    const { report } = await hostsOf(files, "systems/x86_64-linux/beta/sshd.nix");
+    expect(report.hosts).toEqual(["alpha", "beta"]);
+    const fw = report.findings.filter((f) => f.ruleId === "firewall-disabled");
+    expect(fw.length).toBe(1);
+    // A module every host imports: named for every host, and judged with what the hosts run.
+    expect(fw[0]!.host).toEqual(["alpha", "beta"]);
+    expect(fw[0]!.message).not.toMatch(/no network service is enabled/);
+    expect(fw[0]!.severity).toBe("high");
+  });
+
+  it("modules every host of a type imports through a specialArg (imports = hostTypes.workstation.imports)", async () => {
+    const files = {
+      "flake.nix": flake(`let
+          hostTypes = import ./lib/hostTypes.nix { };
+          mk = host: { specialArgs = { inherit hostTypes host; }; modules = [ ./hosts/\${host}/configuration.nix ]; };
+        in {
+          nixosConfigurations.alpha = nixpkgs.lib.nixosSystem (mk "alpha");
+          nixosConfigurations.beta = nixpkgs.lib.nixosSystem (mk "beta");
+          nixosConfigurations.gamma = nixpkgs.lib.nixosSystem (mk "gamma");
+        }`),
+      "lib/hostTypes.nix": `{ ... }: let template = profile: import ../templates/desktop.nix { inherit profile; }; in {
+        workstation = { imports = [ (template "workstation") ]; };
+        server = { imports = [ ../templates/server.nix ]; };
+      }`,
+      "templates/desktop.nix": `{ profile }: { imports = [ ../modules/sshd.nix ]; }`,
+      "templates/server.nix": PLAIN,
+      "modules/sshd.nix": ROOT_LOGIN,
+      "hosts/alpha/configuration.nix": `{ hostTypes, ... }: { imports = hostTypes.workstation.imports ++ [ ]; }`,
+      "hosts/beta/configuration.nix": `{ hostTypes, ... }: { imports = hostTypes.workstation.imports; }`,
+      "hosts/gamma/configuration.nix": `{ hostTypes, ... }: { imports = hostTypes.server.imports; }`,
+    };
+    expect((await hostsOf(files, "modules/sshd.nix")).hosts).toEqual(["alpha", "beta"]);
+  });
+
+  it("relativeToRoot paths built from a specialArg set's string (configVars.username), with `inherit specialArgs`", async () => {
+    const files = {
+      "flake.nix": flake(`let
+          configVars = import ./vars { };
+          specialArgs = { inherit configVars; };
+        in {
+          nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { inherit specialArgs; modules = [ ./hosts/alpha ]; };
+          nixosConfigurations.beta = nixpkgs.lib.nixosSystem { inherit specialArgs; modules = [ ./hosts/beta ]; };
+        }`),
+      "vars/default.nix": `{ ... }: { username = "ta"; }`,
+      "hosts/alpha/default.nix": `{ configLib, configVars, ... }: { imports = [ (configLib.relativeToRoot "users/\${configVars.username}") ]; }`,
+      "hosts/beta/default.nix": PLAIN,
+      "users/ta/default.nix": ROOT_LOGIN,
+      "users/other/default.nix": ROOT_LOGIN,
+    };
+    const { report } = await hostsOf(files, "users/ta/default.nix");
+    expect(report.findings.filter((f) => f.file === "users/ta/default.nix" && f.ruleId === "ssh-permit-root-login").flatMap((f) => f.host ?? [])).toEqual(["alpha"]);
+    expect(report.findings.filter((f) => f.file === "users/other/default.nix" && f.ruleId === "ssh-permit-root-login").flatMap((f) => f.host ?? [])).toEqual([]);
+  });
+
+  it("the host table shows findings tied to no host instead of only the hosts' scores", async () => {
+    const report = await scanMemory({
+      "flake.nix": flake(`{ nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { modules = [ ./alpha.nix ]; }; }`),
+      "alpha.nix": PLAIN,
+      "modules/orphan.nix": ROOT_LOGIN,
+    });
+    const text = renderSecurityText(report, { color: false });
+    expect(text).toMatch(/alpha\s+score {2}99\/100/);
+    expect(text).toMatch(/no host\s+score\s+-\s+1 finding \(1 high\) in modules not tied to a host/);
+  });
+});
