@@ -3,8 +3,7 @@
 // category, score, the ids of what was found). The index is append-only JSON lines: two runs that
 // finish together (the drift and the security timer) each append one line in one write, so neither
 // loses the other's entry; a line cut short by a crash is skipped on reading, not fatal.
-import { appendFile, lstat, mkdir, open, readFile, rename, rm } from "node:fs/promises";
-import { randomBytes } from "node:crypto";
+import { appendFile, lstat, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isValidHostKey } from "../report/host-key.js";
 import { SEVERITIES } from "../report/severity.js";
@@ -135,21 +134,7 @@ export function emptyBySeverity(): Record<string, number> {
  * final name is replaced, not followed.
  */
 export async function writePublicFileAtomic(path: string, text: string, mode = 0o644): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  const fh = await open(tmp, "wx", 0o600);
-  try {
-    await fh.writeFile(text);
-    await fh.chmod(mode);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(path, text, mode);
 }
 
 /** For a directory we only write into (the node_exporter textfile directory): create when missing. */

@@ -108,12 +108,14 @@ export async function cacheDir(name: string): Promise<string> {
 }
 
 /** Write a file atomically (temp file in the same directory, fsync, rename), readable by its owner
- * only. A crash leaves the old file or the new one, never half of either. */
+ * only unless `mode` says otherwise (set exactly, whatever the umask). A crash leaves the old file
+ * or the new one, never half of either; a link planted at the final name is replaced, not followed. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  const fh = await open(tmp, "wx", mode);
+  const fh = await open(tmp, "wx", 0o600);
   try {
     await fh.writeFile(data);
+    await fh.chmod(mode);
     await fh.sync();
   } finally {
     await fh.close();
