@@ -30,6 +30,9 @@ export type CachedScanOptions = Omit<ScanOptions, "rules" | "source" | "onProgre
   onProgress?: ScanOptions["onProgress"];
   /** false: scan without reading or writing the cache (`--no-cache`). */
   cache?: boolean;
+  /** This build of the tool (default: its version and the build of the scan): another build
+   * never reads this one's cache. */
+  build?: string;
 };
 
 interface CacheBody {
@@ -129,19 +132,24 @@ export async function cacheFileFor(root: string, optionsKey: string): Promise<st
  * scanned (the parser and the rules loaded only then) and kept for next time.
  */
 export async function cachedScan(options: CachedScanOptions): Promise<SecurityReport> {
+  return (await cachedScanWithStatus(options)).report;
+}
+
+/** The same, saying whether the report came from the cache. */
+export async function cachedScanWithStatus(options: CachedScanOptions): Promise<{ report: SecurityReport; fromCache: boolean }> {
   const root = resolve(options.root);
   const now = options.now ?? new Date();
   const scan = async (discovery?: Discovery) => {
     const { runScan } = await import("./index.js");
     // The listing already made is handed on: the scan reads the same files.
     const source = discovery ? { ...diskSource(root), list: async () => discovery } : undefined;
-    return runScan({ ...options, root, now, ...(source ? { source } : {}) });
+    const { cache: _cache, build: _build, ...scanOptions } = options;
+    return { report: await runScan({ ...scanOptions, root, now, ...(source ? { source } : {}) }), fromCache: false };
   };
   if (options.cache === false) return scan();
 
-  const optionsKey = JSON.stringify({
+  const placeKey = JSON.stringify({
     format: FORMAT,
-    build: buildId(),
     root,
     hosts: options.hosts ?? [],
     severityThreshold: options.severityThreshold ?? null,
@@ -149,9 +157,11 @@ export async function cachedScan(options: CachedScanOptions): Promise<SecurityRe
     systemd: options.quick ? null : systemdId(),
     fileBudgetMs: options.fileBudgetMs ?? null,
   });
+  // One file per repository and options: a new build of the tool replaces it.
+  const optionsKey = `${placeKey}\0${options.build ?? buildId()}`;
   let path: string;
   try {
-    path = await cacheFileFor(root, optionsKey);
+    path = await cacheFileFor(root, placeKey);
   } catch {
     // No usable cache directory (not ours, read-only home): scan without one.
     return scan();
@@ -197,9 +207,10 @@ export async function cachedScan(options: CachedScanOptions): Promise<SecurityRe
   hash.update(`\0config\0${config}`);
   const key = hash.digest("hex");
   const fresh = (body: CacheBody) => body.validUntil === null || (now.getTime() < body.validUntil && now.getTime() >= Date.parse(body.report.generatedAt));
-  if (previous?.key === key && fresh(previous) && !previous.report.errors.some(transient)) return { ...previous.report, generatedAt: now.toISOString() };
+  if (previous?.key === key && fresh(previous) && !previous.report.errors.some(transient)) return { report: { ...previous.report, generatedAt: now.toISOString() }, fromCache: true };
 
-  const report = await scan(discovery);
+  const scanned = await scan(discovery);
+  const report = scanned.report;
   if (!report.errors.some(transient)) {
     const { EXPIRY_WARNING_DAYS } = expiries.length ? await import("../secrets/certs.js") : { EXPIRY_WARNING_DAYS: 0 };
     const validUntil = expiries.length ? Math.min(...expiries.map((t) => nextCertificateChange(t, now.getTime(), EXPIRY_WARNING_DAYS))) : null;
@@ -208,7 +219,7 @@ export async function cachedScan(options: CachedScanOptions): Promise<SecurityRe
     // A failed write leaves the previous cache (or none): the next scan just scans.
     await writeFileAtomic(path, `${sha256(text)}\n${text}`).catch(() => undefined);
   }
-  return report;
+  return scanned;
 }
 
 /** Errors that may not happen again (a budget run out, a program that failed): not cached. */
