@@ -169,8 +169,10 @@ export async function cachedScanWithStatus(options: CachedScanOptions): Promise<
   // Files changed after this moment (less a margin for file systems with coarse clocks) are read
   // again next time even when their stamp looks the same: they may have changed after we read them.
   const startedAtNs = BigInt(Date.now() - 2_000) * 1_000_000n;
-  const discovery = await listFiles(root, { signal: options.signal });
+  // git lists the files while the previous cache is read and checked.
+  const listing = listFiles(root, { signal: options.signal });
   const previous = readCacheFile(path);
+  const discovery = await listing;
   const writtenAtNs = previous ? BigInt(previous.writtenAtNs) : 0n;
   const files: CacheBody["files"] = {};
   const hash = createHash("sha256");
