@@ -2,7 +2,7 @@
 // hosts, run every rule, and assemble the SecurityReport. Parse results and per-file rule results
 // are cached by content, so a repeated scan in the same process only redoes what changed.
 import { posix, resolve } from "node:path";
-import { calleeName, flattenApply, type OptionDefinition } from "../nix/options.js";
+import { calleeName, flattenApply, type OptionDefinition, type OptionIndex } from "../nix/options.js";
 import { LineIndex, SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import type { Finding, ReportError, SecurityReport } from "../report/schema.js";
 import { atLeast, type Severity } from "../report/severity.js";
@@ -373,7 +373,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       files,
       definitions: (path) => files.flatMap((file) => (file.index.byPath.get(path) ?? []).filter((def) => inHost(file, def)).map((def) => ({ file, def }))),
       matching: (pattern) =>
-        files.flatMap((file) => file.index.definitions.filter((def) => optionPathMatches(pattern, def) && inHost(file, def)).map((def) => ({ file, def }))),
+        files.flatMap((file) => definitionsMatching(file.index, pattern).filter((def) => inHost(file, def)).map((def) => ({ file, def }))),
       lookup: (file) => {
         deps.set(file, lookedUp(file));
         return usableByFile.get(file);
@@ -474,6 +474,17 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     errors,
   };
   return { report, edits: built.edits, texts };
+}
+
+// A file's definitions matching a pattern, per option index (kept with the parse across scans): host
+// rules ask the same patterns of every file of every host.
+const matchingCache = new WeakMap<OptionIndex, Map<string, OptionDefinition[]>>();
+function definitionsMatching(index: OptionIndex, pattern: string): OptionDefinition[] {
+  let byPattern = matchingCache.get(index);
+  if (!byPattern) matchingCache.set(index, (byPattern = new Map()));
+  let found = byPattern.get(pattern);
+  if (!found) byPattern.set(pattern, (found = index.definitions.filter((def) => optionPathMatches(pattern, def))));
+  return found;
 }
 
 /**

@@ -63,6 +63,18 @@ describe("persistent scan cache", () => {
     expect((await readdir(root)).some((f) => f.includes("cache") || f.startsWith(".nix-warden-"))).toBe(false);
   });
 
+  it("with the cache off (--no-cache) neither reads nor writes it", async () => {
+    const root = await repo();
+    const made = await newCacheFiles(async () => {
+      const off = await cachedScanWithStatus({ root, quick: true, cache: false });
+      expect(off.fromCache).toBe(false);
+      expect(body(off.report)).toBe(await fresh(root));
+    });
+    expect(made).toEqual([]);
+    await cachedScanWithStatus({ root, quick: true });
+    expect((await cachedScanWithStatus({ root, quick: true, cache: false })).fromCache).toBe(false);
+  });
+
   it("scans again after a file changed, and reports the change", async () => {
     const root = await repo();
     await cachedScanWithStatus({ root, quick: true });
