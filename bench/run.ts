@@ -1,6 +1,7 @@
 // npm run bench -- [parse] DIR     the parser against nix-instantiate --parse
 // npm run bench -- drift           one host's drift check beyond the bare nix eval
-// npm run bench -- scan DIR        the whole CLI scan against nix-instantiate --parse
+// npm run bench -- scan DIR [N]    cold and cached CLI scans, the MCP server's first scan, against
+//                                  nix-instantiate --parse (medians of N interleaved rounds, 7)
 // npm run bench -- vulns [N] [P]   P packages (10,000) matched against N CVE records (250,000)
 import { benchParse } from "./parse.js";
 import { formatDriftBench, runDriftBench } from "./drift.js";
@@ -26,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (kind === "parse") await benchParse(dir);
-  else await benchScan(dir);
+  else await benchScan(dir, Number(args[1]) || undefined);
   return 0;
 }
 

@@ -1,8 +1,7 @@
 // `nix-warden scan [PATH]`: the security scan of a NixOS configuration repository.
 import { resolve } from "node:path";
-import { render, writeOutputs } from "../report/outputs.js";
 import { atLeast } from "../report/severity.js";
-import { runScan } from "../scan/index.js";
+import { cachedScan } from "../scan/cache.js";
 import { EXIT_FAIL_ON, EXIT_OK, parseChoice, parseCommandArgs, parseSeverity } from "./args.js";
 
 export const summary = "scan a NixOS configuration repository for security problems and anti-patterns";
@@ -18,6 +17,8 @@ const HELP = `usage: nix-warden scan [PATH] [options]
   --severity-threshold SEV      leave out findings below SEV (low, medium, high, critical)
   --fail-on SEV                 exit 1 when a finding at or above SEV remains (the deployment gate)
   --quick                       no external programs (built-in exposure scorer)
+  --no-cache                    neither read nor write the scan cache (kept in the user's cache
+                                directory, keyed by every file's content, the options and the tool)
   --vulns                       also match each host's packages (nix eval) against the local
                                 advisory cache (see \`nix-warden vulns\`, \`nix-warden advisories\`)
   --verbose                     text: every finding in full, instead of one entry per rule listing
@@ -33,6 +34,7 @@ export async function run(argv: string[]): Promise<number> {
     "severity-threshold": { type: "string" },
     "fail-on": { type: "string" },
     quick: { type: "boolean" },
+    "no-cache": { type: "boolean" },
     vulns: { type: "boolean" },
     verbose: { type: "boolean", short: "v" },
     help: { type: "boolean", short: "h" },
@@ -45,10 +47,15 @@ export async function run(argv: string[]): Promise<number> {
   const threshold = parseSeverity(values["severity-threshold"], "--severity-threshold");
   const failOn = parseSeverity(values["fail-on"], "--fail-on");
   const root = resolve(positionals[0] ?? ".");
-  const report = await runScan({ root, hosts: values.host, severityThreshold: threshold, quick: values.quick });
+  const report = await cachedScan({ root, hosts: values.host, severityThreshold: threshold, quick: values.quick, cache: values["no-cache"] !== true });
   if (values.vulns) await (await import("../vulns/scan.js")).addVulnerabilities(report, { hosts: values.host, severityThreshold: threshold });
-  if (values["output-dir"]) await writeOutputs(report, resolve(values["output-dir"]));
-  process.stdout.write(render(report, format, { color: process.stdout.isTTY === true, verbose: values.verbose === true }));
+  // The renderers load every rule's metadata: a JSON report answered from the cache needs none.
+  if (format === "json" && !values["output-dir"]) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+  else {
+    const { render, writeOutputs } = await import("../report/outputs.js");
+    if (values["output-dir"]) await writeOutputs(report, resolve(values["output-dir"]));
+    process.stdout.write(render(report, format, { color: process.stdout.isTTY === true, verbose: values.verbose === true }));
+  }
   if (failOn && report.findings.some((f) => atLeast(f.severity, failOn))) return EXIT_FAIL_ON;
   return EXIT_OK;
 }

@@ -6,7 +6,7 @@
 // a finding in a file nobody scanned would otherwise vanish from the report.
 import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
-import { run } from "../system/run.js";
+import { runCaptured } from "../system/run.js";
 
 export interface SkippedFile {
   file: string;
@@ -51,7 +51,7 @@ export async function listFiles(root: string, options: DiscoverOptions = {}): Pr
   // repository). No git directory above the root: no git process at all.
   // LC_ALL=C: git's warnings about directories it cannot open are read below.
   const git = insideGitRepository(realRoot)
-    ? await run("git", ["-C", realRoot, "ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    ? await runCaptured("git", ["-C", realRoot, "ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
         timeoutMs: 30_000,
         signal: options.signal,
         env: { LC_ALL: "C", LANGUAGE: "C" },
@@ -163,7 +163,7 @@ function blockedAt(root: string, parts: string[]): { path: string; code: string 
 async function gitUnopenedDirectories(root: string, stderr: string, signal?: AbortSignal): Promise<Array<{ path: string; reason: string }>> {
   const warnings = [...stderr.matchAll(/^warning: could not open directory '(.*)': ([^\n]*)$/gm)];
   if (warnings.length === 0) return [];
-  const prefixRun = await run("git", ["-C", root, "rev-parse", "--show-prefix"], { timeoutMs: 30_000, signal, env: { LC_ALL: "C" } });
+  const prefixRun = await runCaptured("git", ["-C", root, "rev-parse", "--show-prefix"], { timeoutMs: 30_000, signal, env: { LC_ALL: "C" } });
   const prefix = prefixRun.ok ? prefixRun.stdout.replace(/\r?\n$/, "") : ""; // not trim(): a name may end in a space
   const out: Array<{ path: string; reason: string }> = [];
   for (const [, dir, message] of warnings) {

@@ -149,6 +149,9 @@ function fileDiff(file: string, text: string, edits: TextEdit[]): string {
   return diff;
 }
 
+// A host name as a whole word, one pattern per name (asked for every finding and host).
+const hostPatterns = new Map<string, RegExp>();
+
 /** Findings, and the text edits behind each fix (by finding id) for `remediate`, which applies the
  * edits themselves rather than the patch text. */
 export function buildFindings(raw: RawFinding[], textOf: (file: string) => string | undefined): { findings: Finding[]; edits: Map<string, TextEdit[]> } {
@@ -169,7 +172,13 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
     // (host `ai` is not the `ai` in `detail`).
     const shown = report.detail?.render(report.detail.items);
     const message = shown ? report.message.split(shown).join(DETAIL) : report.message;
-    return hosts.reduce((m, h) => m.replace(new RegExp(`(?<![\\w.-])${escape(h)}(?![\\w.-])`, "g"), HOST), message);
+    return hosts.reduce((m, h) => (m.includes(h) ? m.replace(hostPattern(h), HOST) : m), message);
+  };
+  const hostPattern = (h: string): RegExp => {
+    let re = hostPatterns.get(h);
+    if (hostPatterns.size >= 10_000) hostPatterns.clear();
+    if (!re) hostPatterns.set(h, (re = new RegExp(`(?<![\\w.-])${escape(h)}(?![\\w.-])`, "g")));
+    return re;
   };
   for (const { rule, report, site } of raw) {
     const range = rangeOf(report, site);

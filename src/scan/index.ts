@@ -1,9 +1,8 @@
 // security_scan: discover the repository's files, parse and index the Nix ones, attribute files to
 // hosts, run every rule, and assemble the SecurityReport. Parse results and per-file rule results
 // are cached by content, so a repeated scan in the same process only redoes what changed.
-import { createHash } from "node:crypto";
 import { posix, resolve } from "node:path";
-import { calleeName, flattenApply, type OptionDefinition } from "../nix/options.js";
+import { calleeName, flattenApply, type OptionDefinition, type OptionIndex } from "../nix/options.js";
 import { LineIndex, SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import type { Finding, ReportError, SecurityReport } from "../report/schema.js";
 import { atLeast, type Severity } from "../report/severity.js";
@@ -58,6 +57,39 @@ const TEST_FUNCTIONS = new Set(["nixosTest", "runNixOSTest", "makeTest", "makeTe
 // Per-file rule results by content hash, hosts and rule set, with the other files the rules looked
 // up (path -> content hash, "" when absent): a result is reused only while those are unchanged.
 const fileRuleCache = new Map<string, { findings: RawFinding[]; deps: Map<string, string> }>();
+// The same for other files (scripts, YAML, keys): what the rules report there depends on the file,
+// its hosts and the files it looks up, not on any syntax tree.
+const otherRuleCache = new Map<string, { findings: RawFinding[]; deps: Map<string, string> }>();
+// Host rules by host, its declaration and the files it is made of (content, hosts, whether the file
+// declares hosts), with the files looked up beyond those. What they reported is kept without its
+// site: the site (hosts at a node, test context) is worked out again from this scan's host graph.
+const hostRuleCache = new Map<string, { reports: Array<{ rule: Rule; report: RuleReport }>; deps: Map<string, string> }>();
+// Repository rules by rule and the whole set of usable files: everything they did, replayed.
+type RepositoryEvent =
+  | { kind: "report"; file: string; report: RuleReport }
+  | { kind: "service"; entry: Parameters<Parameters<NonNullable<Rule["checkRepository"]>>[1]["addService"]>[0] };
+const repositoryRuleCache = new Map<string, RepositoryEvent[]>();
+// The caches hold every version of a file seen; a long-running server scanning many repositories
+// forgets them all past this many entries rather than grow without bound.
+const MAX_CACHE_ENTRIES = 50_000;
+
+// Rule sets by a short number: the ids of every rule joined make a long key, built into the cache
+// key of each of a thousand files on every scan.
+const ruleSets = new Map<string, string>();
+function ruleSetKey(rules: Rule[]): string {
+  const ids = rules.map((r) => r.id).join(",");
+  let key = ruleSets.get(ids);
+  if (key === undefined) ruleSets.set(ids, (key = `rules#${ruleSets.size}`));
+  return key;
+}
+
+/** Does a file hold a certificate? Its findings then depend on the time of the scan (expiry). */
+const certificateFiles = new Map<string, boolean>();
+function holdsCertificate(hash: string, text: string | undefined): boolean {
+  let v = certificateFiles.get(hash);
+  if (v === undefined) certificateFiles.set(hash, (v = text !== undefined && text.includes("-----BEGIN CERTIFICATE")));
+  return v;
+}
 
 /** Is a node inside a VM test (`nixosTest { ... }`)? Asked for every reported node and by rules,
  * so answers are kept per node: walking all ancestors each time is quadratic in a deep tree. */
@@ -115,7 +147,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   for (const e of config.errors) errors.push({ source: "config", file: ".nix-warden.yaml", message: e });
   // `style: false` in .nix-warden.yaml switches the style lints off as a group.
   const rules = (options.rules ?? ALL_RULES).filter((r) => config.style || r.group !== "style");
-  const { texts, nixFiles, otherFiles, contents, graph } = repo;
+  const { texts, nixFiles, otherFiles, contents, hashes, graph } = repo;
   const allHosts = graph.hosts.map((h) => h.name).sort();
   const wanted = options.hosts?.length ? new Set(options.hosts) : undefined;
   if (wanted) for (const h of wanted) if (!allHosts.includes(h)) errors.push({ source: "hosts", message: `no host named '${h}' in flake.nix (hosts: ${allHosts.join(", ") || "none"})` });
@@ -125,14 +157,18 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   const hostsAt = (file: string, node?: SyntaxNode): string[] => graph.hostsAt(file, node);
 
   // Other files for rules that follow a reference (a `readFile ./x`, the repository's .sops.yaml).
-  const contentHashes = new Map<string, string>();
+  // A file's content hash ("" when absent); a file holding a certificate is never the same twice
+  // (its findings depend on the time), so whatever read it is worked out again.
   const contentHash = (file: string): string => {
-    const content = contents.get(file);
-    if (!content) return "";
-    let h = contentHashes.get(file);
-    if (h === undefined) contentHashes.set(file, (h = createHash("sha256").update(content).digest("hex")));
-    return h;
+    const h = hashes.get(file);
+    if (h === undefined) return "";
+    return holdsCertificate(h, texts.get(file)) ? `${h}@${now.getTime()}` : h;
   };
+  const depsHold = (deps: Map<string, string>) => {
+    for (const [f, h] of deps) if (contentHash(f) !== h) return false;
+    return true;
+  };
+  if (fileRuleCache.size + otherRuleCache.size + hostRuleCache.size + repositoryRuleCache.size > MAX_CACHE_ENTRIES) clearRuleCaches();
   const normalizeRepoPath = (path: string): string | undefined => {
     const norm = posix.normalize(path.replace(/\\/g, "/")).replace(/^(\.\/)+/, "");
     if (norm === ".." || norm.startsWith("../") || posix.isAbsolute(norm)) return undefined;
@@ -160,7 +196,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   };
 
   // Per-file Nix rules (cached by content, hosts, host declarations and rule set).
-  const ruleKey = rules.map((r) => r.id).join(",");
+  const ruleKey = ruleSetKey(rules);
   // The nodes declaring hosts whose module lists were read, by file (flake.nix, flake-parts modules).
   const declarationsIn = new Map<string, SyntaxNode[]>();
   for (const h of graph.hosts) {
@@ -198,9 +234,9 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     };
     let current: Rule | undefined;
     contexts.push(ctx);
-    const cacheKey = `${pf.hash}\0${file}\0${fileHosts.join(",")}\0${hostDeclarations.map((n) => n.start).join(",")}\0${ruleKey}`;
+    const cacheKey = `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${hostDeclarations.map((n) => n.start).join(",")}\0${ruleKey}`;
     const cached = fileRuleCache.get(cacheKey);
-    if (cached && [...cached.deps].every(([f, h]) => contentHash(f) === h)) raw.push(...cached.findings);
+    if (cached && depsHold(cached.deps)) raw.push(...cached.findings);
     else {
       let complete = true;
       // A file Nix rejects only for its names (a variable it cannot resolve, as in a fragment meant
@@ -254,19 +290,32 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     await breathe();
     signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
+    const cacheKey = `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${ruleKey}`;
+    const cached = otherRuleCache.get(cacheKey);
+    if (cached && depsHold(cached.deps)) {
+      raw.push(...cached.findings);
+      continue;
+    }
     const text = texts.get(file);
     let lineIndex: LineIndex | undefined;
     // Built only when a rule reports on the file.
     const lines = () => (text === undefined ? undefined : (lineIndex ??= new LineIndex(text)));
     let current: Rule | undefined;
+    const collected: RawFinding[] = [];
+    const deps = new Map<string, string>();
+    let complete = true;
     const ctx: TextFileContext = {
       file,
       content,
       text: texts.get(file),
       hosts: fileHosts,
       now,
-      repoFile,
-      report: (r: RuleReport) => raw.push({ rule: current!, report: r, site: { ...siteFor(file, undefined), lines: lines() } }),
+      repoFile: (path) => {
+        const norm = normalizeRepoPath(path);
+        if (norm !== undefined) deps.set(norm, contentHash(norm));
+        return repoFile(path);
+      },
+      report: (r: RuleReport) => collected.push({ rule: current!, report: r, site: { ...siteFor(file, undefined), lines: lines() } }),
     };
     withDeadline(options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS, () => {
       for (const rule of rules) {
@@ -275,6 +324,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
         try {
           rule.checkFile(ctx);
         } catch (e) {
+          complete = false;
           const over = budgetError(e);
           if (over !== undefined) {
             errors.push({ source: "rules", file, message: `${over} (at rule ${rule.id})` });
@@ -284,16 +334,43 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
         }
       }
     });
+    raw.push(...collected);
+    // A run that failed is not kept: its error entry has to be reported again next time.
+    if (complete) otherRuleCache.set(cacheKey, { findings: collected, deps });
   }
 
   // Host rules.
   const usable = contexts.filter((c) => !c.parsed.error && !overBudget.has(c.file));
   const usableByFile = new Map(usable.map((c) => [c.file, c]));
+  // What a host rule saw when it looked up another file: its content and hosts, or nothing.
+  const lookedUp = (file: string): string => {
+    const found = usableByFile.get(file);
+    return found ? `${contentHash(file)}\0${found.hosts.join(",")}` : "";
+  };
   // Host rules judge a host's whole configuration. A host guessed from a directory layout (clan's
   // machines/, snowfall's systems/, hosts/<name>/) is judged on what was found of it, marked
   // partial: rules about defaults and missing settings skip it, since a module not found may set them.
   for (const h of graph.hosts) {
     const files = usable.filter((c) => h.files.has(c.file));
+    const cacheKey = [
+      h.name,
+      h.source,
+      h.file,
+      contentHash(h.file),
+      h.node.start,
+      h.node.end,
+      ruleKey,
+      ...files.map((c) => `${c.file}\0${contentHash(c.file)}\0${c.hosts.join(",")}\0${graph.declarationFiles.has(c.file) ? 1 : 0}`),
+    ].join("\n");
+    const siteOf = (r: RuleReport & { file: string }) => ({ ...siteFor(r.file, r.node), hosts: [h.name] });
+    const cached = hostRuleCache.get(cacheKey);
+    if (cached && [...cached.deps].every(([f, v]) => lookedUp(f) === v)) {
+      for (const { rule, report } of cached.reports) raw.push({ rule, report, site: siteOf(report as RuleReport & { file: string }) });
+      continue;
+    }
+    const reports: Array<{ rule: Rule; report: RuleReport }> = [];
+    const deps = new Map<string, string>();
+    let complete = true;
     const inHost = (c: NixFileContext, d: OptionDefinition) =>
       !c.inTest(d.binding) && (!graph.declarationFiles.has(c.file) || (c.file === h.file && d.binding.start >= h.node.start && d.binding.end <= h.node.end));
     let current: Rule | undefined;
@@ -304,10 +381,16 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       files,
       definitions: (path) => files.flatMap((file) => (file.index.byPath.get(path) ?? []).filter((def) => inHost(file, def)).map((def) => ({ file, def }))),
       matching: (pattern) =>
-        files.flatMap((file) => file.index.definitions.filter((def) => optionPathMatches(pattern, def) && inHost(file, def)).map((def) => ({ file, def }))),
-      lookup: (file) => usableByFile.get(file),
+        files.flatMap((file) => definitionsMatching(file.index, pattern).filter((def) => inHost(file, def)).map((def) => ({ file, def }))),
+      lookup: (file) => {
+        deps.set(file, lookedUp(file));
+        return usableByFile.get(file);
+      },
       now,
-      report: (r) => raw.push({ rule: current!, report: r, site: { ...siteFor(r.file, r.node), hosts: [h.name] } }),
+      report: (r) => {
+        reports.push({ rule: current!, report: r });
+        raw.push({ rule: current!, report: r, site: siteOf(r) });
+      },
     };
     for (const rule of rules) {
       if (!rule.checkHost) continue;
@@ -315,28 +398,54 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       try {
         rule.checkHost(hctx);
       } catch (e) {
+        complete = false;
         errors.push({ source: `rule ${rule.id}`, message: `internal error on host ${h.name}: ${(e as Error).message}` });
       }
     }
+    if (complete) hostRuleCache.set(cacheKey, { reports, deps });
   }
 
   // Rules over the whole repository, all files at once; what they need from outside (exposure
   // scores from systemd-analyze) the scan computes for them.
   const inventory: { services: ServiceInventoryEntry[] } = { services: [] };
+  // The same usable files with the same hosts: the repository rules did (and would do) the same.
+  const usableKey = usable.map((c) => `${c.file}\0${contentHash(c.file)}\0${c.hosts.join(",")}\0${c.hostDeclarations.map((n) => n.start).join(",")}`).join("\n");
   for (const rule of rules) {
     if (!rule.checkRepository) continue;
     progress({ stage: rule.id, done: 0, total: 1 });
+    const replay = (event: RepositoryEvent) => {
+      if (event.kind === "report") raw.push({ rule, report: event.report, site: siteFor(event.report.file ?? event.file, event.report.node) });
+      else {
+        const e = event.entry;
+        const host = hostsAt(e.file, e.node);
+        inventory.services.push({ name: e.name, file: e.file, line: e.line, exposure: e.exposure, verdict: e.verdict, ...(host.length ? { host } : {}) });
+      }
+    };
+    const cacheKey = `${rule.id}\0${options.quick ? "quick" : "systemd"}\0${ruleKey}\0${usableKey}`;
+    const cached = repositoryRuleCache.get(cacheKey);
+    if (cached) {
+      cached.forEach(replay);
+      continue;
+    }
+    const events: RepositoryEvent[] = [];
+    let failed = false;
+    const record = (event: RepositoryEvent) => {
+      events.push(event);
+      replay(event);
+    };
     try {
       await rule.checkRepository(usable, {
         signal,
         exposures: (services) => scoreServices(services, { preferSystemd: !options.quick, signal }),
-        report: (ctx, r) => raw.push({ rule, report: r, site: siteFor(r.file ?? ctx.file, r.node) }),
-        addService: (e) => {
-          const host = hostsAt(e.file, e.node);
-          inventory.services.push({ name: e.name, file: e.file, line: e.line, exposure: e.exposure, verdict: e.verdict, ...(host.length ? { host } : {}) });
+        report: (ctx, r) => record({ kind: "report", file: ctx.file, report: r }),
+        addService: (entry) => record({ kind: "service", entry }),
+        // Errors (systemd-analyze failing, say) may not happen next time: not kept.
+        error: (message, file) => {
+          failed = true;
+          errors.push({ source: `rule ${rule.id}`, file, message });
         },
-        error: (message, file) => errors.push({ source: `rule ${rule.id}`, file, message }),
       });
+      if (!failed) repositoryRuleCache.set(cacheKey, events);
     } catch (e) {
       if (signal?.aborted) throw e;
       errors.push({ source: `rule ${rule.id}`, message: `internal error: ${(e as Error).message}` });
@@ -375,6 +484,17 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   return { report, edits: built.edits, texts };
 }
 
+// A file's definitions matching a pattern, per option index (kept with the parse across scans): host
+// rules ask the same patterns of every file of every host.
+const matchingCache = new WeakMap<OptionIndex, Map<string, OptionDefinition[]>>();
+function definitionsMatching(index: OptionIndex, pattern: string): OptionDefinition[] {
+  let byPattern = matchingCache.get(index);
+  if (!byPattern) matchingCache.set(index, (byPattern = new Map()));
+  let found = byPattern.get(pattern);
+  if (!found) byPattern.set(pattern, (found = index.definitions.filter((def) => optionPathMatches(pattern, def))));
+  return found;
+}
+
 /**
  * An option path pattern against a definition, segment by segment, so that `*` matches a whole
  * segment even when it holds dots (`virtualHosts."files.example.org"`). `**` patterns fall back to
@@ -399,5 +519,13 @@ export function compareFindings(a: Finding, b: Finding): number {
 /** Forget cached parses and rule results (tests, long-running servers after big changes). */
 export function clearScanCache(): void {
   clearParseCache();
+  clearRuleCaches();
+}
+
+function clearRuleCaches(): void {
   fileRuleCache.clear();
+  otherRuleCache.clear();
+  hostRuleCache.clear();
+  repositoryRuleCache.clear();
+  certificateFiles.clear();
 }

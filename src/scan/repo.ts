@@ -24,6 +24,8 @@ export interface ParsedFile {
   references: string[];
   /** Paths that depend on the host (`./${hostname}/extra.nix`), resolved per host. */
   hostPaths: SyntaxNode[];
+  /** Does the text mention `nixosConfigurations` (can it declare hosts)? */
+  mentionsHosts: boolean;
 }
 
 export interface Repository {
@@ -32,6 +34,8 @@ export interface Repository {
   texts: Map<string, string>;
   /** Every file's bytes (for rules that look at another file: `readFile ./x`, .sops.yaml). */
   contents: Map<string, Buffer>;
+  /** Every file's content hash (sha256, hex), kept across scans with the content. */
+  hashes: Map<string, string>;
   nixFiles: Map<string, ParsedFile>;
   otherFiles: Map<string, Buffer>;
   flakeFile: string | undefined;
@@ -42,7 +46,7 @@ export interface Repository {
 // Parse results by content hash and path (relative paths in a file resolve against its directory).
 const parseCache = new Map<string, ParsedFile>();
 // File contents by path and stamp (size, times, inode): an unchanged file is not read again.
-const contentCache = new Map<string, { stamp: string; content: Buffer; text?: string; hash?: string }>();
+const contentCache = new Map<string, { stamp: FileStamp | undefined; content: Buffer; text?: string; hash?: string; binary?: boolean }>();
 
 /** How long the work on one file may take by default (parsing and indexing it; then, in the
  * scan, running the rules on it). Past it the file gets an error entry and the scan goes on. */
@@ -72,8 +76,8 @@ export function clearParseCache(): void {
   contentCache.clear();
 }
 
-function stampKey(s: FileStamp | undefined): string | undefined {
-  return s ? `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}` : undefined;
+function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
 }
 
 function hashOf(content: Buffer | string): string {
@@ -100,6 +104,7 @@ export async function loadRepository(
   }
   const texts = new Map<string, string>();
   const contents = new Map<string, Buffer>();
+  const hashes = new Map<string, string>();
   const nixFiles = new Map<string, ParsedFile>();
   const otherFiles = new Map<string, Buffer>();
   let done = 0;
@@ -108,15 +113,15 @@ export async function loadRepository(
     signal?.throwIfAborted();
     let content: Buffer;
     const abs = join(root, file);
-    const stamp = stampKey(discovery.stamps.get(file));
+    const stamp = discovery.stamps.get(file);
     let entry = contentCache.get(abs);
     try {
-      if (entry && stamp && entry.stamp === stamp) content = entry.content;
+      if (entry?.stamp && stamp && sameStamp(entry.stamp, stamp)) content = entry.content;
       else {
         // Synchronous reads: hundreds of small files read in sequence, each awaited through the
         // thread pool, spend most of their time waiting; read directly they take milliseconds.
         content = source.read(file);
-        entry = { stamp: stamp ?? "", content };
+        entry = { stamp, content };
         if (stamp) contentCache.set(abs, entry);
       }
     } catch (e) {
@@ -124,13 +129,15 @@ export async function loadRepository(
       continue;
     }
     contents.set(file, content);
+    // Hashed once per content: the rule caches key on it and check their dependencies with it.
+    const hash = (entry!.hash ??= hashOf(content));
+    hashes.set(file, hash);
     if (file.endsWith(".nix")) {
-      if (isBinary(content)) {
+      if ((entry!.binary ??= isBinary(content))) {
         errors.push({ source: "read", file, message: "skipped: binary content in a .nix file" });
         continue;
       }
       const text = (entry!.text ??= content.toString("utf8"));
-      const hash = (entry!.hash ??= hashOf(content));
       const key = `${hash}\0${source.cacheKey}\0${file}`;
       let pf = parseCache.get(key);
       if (!pf) {
@@ -138,7 +145,7 @@ export async function loadRepository(
           pf = withDeadline(budgetMs, () => {
             const parsed = parseNix(text, { path: join(root, file) });
             const index = buildOptionIndex(parsed.root);
-            return { hash, text, parsed, index, references: moduleReferences(source.kind, file, parsed.root), hostPaths: hostDependentPaths(parsed.root) };
+            return { hash, text, parsed, index, references: moduleReferences(source.kind, file, parsed.root), hostPaths: hostDependentPaths(parsed.root), mentionsHosts: text.includes("nixosConfigurations") };
           });
         } catch (e) {
           const message = budgetError(e);
@@ -159,7 +166,7 @@ export async function loadRepository(
       }
     } else {
       otherFiles.set(file, content);
-      if (!isBinary(content)) texts.set(file, (entry!.text ??= content.toString("utf8")));
+      if (!(entry!.binary ??= isBinary(content))) texts.set(file, (entry!.text ??= content.toString("utf8")));
     }
     options.onFile?.(++done, discovery.files.length);
   }
@@ -170,7 +177,7 @@ export async function loadRepository(
   const nixFileSet = new Set(nixFiles.keys());
   const filesKey = [...nixFileSet].join("\0");
   for (const [file, pf] of nixFiles) {
-    if (pf.parsed.error || !pf.text.includes("nixosConfigurations")) continue;
+    if (pf.parsed.error || !pf.mentionsHosts) continue;
     // Same tree, same file list, same helpers: the same hosts (a repeat scan reads them once).
     let memo = declaredCache.get(pf.parsed);
     const current = (f: string) => nixFiles.get(f)?.parsed;
@@ -206,5 +213,5 @@ export async function loadRepository(
     (f) => nixFiles.get(f)?.hostPaths ?? [],
     { files: discovery.files, treeOf },
   );
-  return { root, discovery, texts, contents, nixFiles, otherFiles, flakeFile, graph, errors };
+  return { root, discovery, texts, contents, hashes, nixFiles, otherFiles, flakeFile, graph, errors };
 }

@@ -2,6 +2,8 @@
 // timeout, an optional AbortSignal, bounded output. Failures come back as data, never as throws, so
 // callers turn them into report errors.
 
+import { execFile } from "node:child_process";
+
 export interface RunOptions {
   /** Hard limit; the process is killed (SIGTERM, then SIGKILL) when it passes. Default 60 s. */
   timeoutMs?: number;
@@ -96,6 +98,45 @@ export async function run(file: string, args: readonly string[], options: RunOpt
       durationMs: performance.now() - started,
     };
   }
+}
+
+/**
+ * `run` for a short program whose output is read whole (git listing files), on node:child_process
+ * alone: loading execa costs more than the program on a scan answered from its cache. Same
+ * contract: an argument array, a timeout, a signal, bounded output, failures as data.
+ */
+export function runCaptured(file: string, args: readonly string[], options: Pick<RunOptions, "timeoutMs" | "signal" | "cwd" | "env" | "maxBuffer"> = {}): Promise<RunResult> {
+  const started = performance.now();
+  const command = [file, ...args];
+  spawnCounter.count++;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxBuffer = options.maxBuffer ?? DEFAULT_MAX_BUFFER;
+  return new Promise((resolve) => {
+    execFile(
+      file,
+      args,
+      { cwd: options.cwd, env: { ...process.env, ...options.env }, timeout: timeoutMs, killSignal: "SIGKILL", signal: options.signal, maxBuffer, encoding: "utf8" },
+      (err, stdout, stderr) => {
+        const e = err as (NodeJS.ErrnoException & { killed?: boolean; code?: string | number }) | null;
+        const notFound = e?.code === "ENOENT";
+        const cancelled = e?.name === "AbortError";
+        const timedOut = Boolean(e?.killed) && !cancelled && e?.code !== "ERR_CHILD_PROCESS_STDIO_MAXBUFFER";
+        const exitCode = typeof e?.code === "number" ? e.code : e ? undefined : 0;
+        let error: string | undefined;
+        if (e) {
+          if (notFound) error = `command not found: ${file}`;
+          else if (cancelled) error = `${file} was cancelled`;
+          else if (e.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER") error = `${file} produced more output than the ${maxBuffer} bytes allowed`;
+          else if (timedOut) error = `${file} timed out after ${timeoutMs} ms`;
+          else {
+            const firstLine = lastMeaningfulLine(String(stderr ?? ""));
+            error = `${file} exited with ${exitCode ?? "an error"}${firstLine ? `: ${firstLine}` : ""}`;
+          }
+        }
+        resolve({ command, exitCode, stdout: String(stdout ?? ""), stderr: String(stderr ?? ""), ok: !e, timedOut, cancelled, notFound, error, durationMs: performance.now() - started });
+      },
+    );
+  });
 }
 
 /** The first line of stderr that says something (Nix puts "error:" first, then context). */
