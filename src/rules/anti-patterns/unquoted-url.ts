@@ -1,10 +1,15 @@
 // unquoted-url: a bare URL literal (`https://example.org/x`, `github:owner/repo`). Nix's lexer
 // decides what is a URL, so everything it lexes as one is reported, and quoting it is exactly
-// equivalent (the literal's value is its text).
+// equivalent (the literal's value is its text). One look-alike is a bug, not a style matter: a
+// shell parameter expansion left unescaped in a Nix string (`''${HOME:-}` written `${HOME:-}`) is
+// read by Nix as an interpolation of the URL `HOME:-`, so the script gets the text "HOME:-".
 import { SyntaxKind as K } from "../../nix/syntax.js";
 import { nixString, replaceNode } from "../../nix/edit.js";
 import type { Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
+
+/** `NAME:-default`, `NAME:=x`, `NAME:+x`, `NAME:?msg`: the shell's `${...}` forms a URL can look like. */
+const SHELL_EXPANSION = /^[A-Za-z_][A-Za-z0-9_]*:[-=+?]/;
 
 export const unquotedUrl: Rule = {
   ...antiPatternMeta("unquoted-url"),
@@ -13,6 +18,21 @@ export const unquotedUrl: Rule = {
     for (const n of ctx.parsed.root.descendants(K.NODE_LITERAL)) {
       const tok = n.childTokens()[0];
       if (tok?.kind !== K.TOKEN_URI) continue;
+      const interpol = n.parent;
+      const str = interpol?.parent;
+      if (interpol?.kind === K.NODE_INTERPOL && str?.kind === K.NODE_STRING && SHELL_EXPANSION.test(tok.text) && interpol.childNodes().length === 1) {
+        // Quoting would keep the bug; escaping the `${` gives the script what its author wrote.
+        const indented = str.text.startsWith("''");
+        const escaped = (indented ? "''" : "\\") + interpol.text;
+        ctx.report({
+          node: interpol,
+          key: `shell-expansion:${tok.text}`,
+          title: `shell parameter expansion read by Nix as an interpolation (\${${tok.text}})`,
+          message: `\${${tok.text}} in this ${indented ? "indented ''string''" : "string"} is meant for the shell, but Nix reads it as an interpolation of the URL literal ${tok.text}: the script gets the text "${tok.text}" instead of the variable's value. Escape it as ${escaped}.`,
+          fix: { safety: "review", description: `Escape the expansion (${escaped}) so that Nix leaves it to the shell.`, edits: [replaceNode(ctx.file, interpol, escaped)] },
+        });
+        continue;
+      }
       // A password in the URL's user info never reaches the message (the evidence is redacted by
       // the scan; the patch is withheld when it would carry a secret).
       const shown = tok.text.replace(/^([^:/]+:\/\/[^:/@]*:)[^@/]*@/, "$1…@");

@@ -54,4 +54,28 @@ describe(RULE, () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it.skipIf(!nixAvailable)("a shell ${VAR:-default} left unescaped is a bug, not a URL to quote: the fix escapes it and the script gets the expansion", async () => {
+    // Seen on a public configuration: `${HOME:-}` inside '' '' is Nix's interpolation of the URL
+    // literal `HOME:-`, so the script got the text "HOME:-"; quoting it (the URL fix) kept the bug.
+    const SCRIPT = "{\n  a = ''\n    home=\"${HOME:-}\"\n    dir=\"${DATA:-/tmp}\"\n  '';\n  b = \"cache=${CACHE:=x}\";\n  ok = ''\n    home=\"''${HOME:-}\"\n  '';\n}\n";
+    const files = { "s.nix": SCRIPT };
+    const report = await scanWith(RULE, files);
+    const found = findingsOf(report, RULE);
+    expect(found.map((f) => [f.line, f.title, f.fix?.safety])).toEqual([
+      [3, "shell parameter expansion read by Nix as an interpolation (${HOME:-})", "review"],
+      [4, "shell parameter expansion read by Nix as an interpolation (${DATA:-/tmp})", "review"],
+      [6, "shell parameter expansion read by Nix as an interpolation (${CACHE:=x})", "review"],
+    ]);
+    const dir = await mkdtemp(join(tmpdir(), "nix-warden-url-"));
+    try {
+      let patched: Record<string, string> = files;
+      for (const f of found) patched = await applyFix(patched, findingsOf(await scanWith(RULE, patched), RULE).find((x) => x.line === f.line));
+      await writeFile(join(dir, "after.nix"), patched["s.nix"]!);
+      expect(nixEval("import ./after.nix", dir)).toEqual({ a: 'home="${HOME:-}"\ndir="${DATA:-/tmp}"\n', b: "cache=${CACHE:=x}", ok: 'home="${HOME:-}"\n' });
+      expect(findingsOf(await scanWith(RULE, patched), RULE)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
