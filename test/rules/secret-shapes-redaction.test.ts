@@ -45,4 +45,19 @@ describe("secrets in skipped shapes", () => {
     const json = JSON.stringify(report);
     for (const s of SECRETS) expect(json, s).not.toContain(s);
   });
+
+  it("withholds a fix whose context lines would show a Wi-Fi passphrase or a netrc password beside it", async () => {
+    // The root-login fix edits the line between them: its patch's context carries both.
+    const module = `{ ... }: {
+  networking.wireless.networks."HomeNet".psk = "correct horse battery staple";
+  services.openssh.settings.PermitRootLogin = "yes";
+  environment.etc."netrc".text = "machine example.org login me password Zq8mN2pL5x";
+}
+`;
+    const report = await scanMemory({ "flake.nix": flakeWith(["./configuration.nix"]), "configuration.nix": module });
+    const rootLogin = report.findings.find((f) => f.ruleId === "ssh-permit-root-login");
+    expect(rootLogin?.fix?.description).toMatch(/withheld/);
+    const json = JSON.stringify(report);
+    for (const s of ["correct horse battery staple", "Zq8mN2pL5x"]) expect(json, s).not.toContain(s);
+  });
 });

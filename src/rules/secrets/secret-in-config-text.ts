@@ -81,6 +81,7 @@ function checkNix(ctx: NixFileContext): void {
         severity: "high",
         title: "Wi-Fi passphrase in the configuration",
         evidence: `${def.path} = "****";`,
+        secret: v,
         message: `${def.path} holds the Wi-Fi passphrase as a literal: it is in the repository and in the world-readable Nix store (wpa_supplicant's generated configuration), so anyone with the repository or a local account joins the network.`,
         fix: { safety: "manual", description: 'Use networking.wireless.secretsFile with ext:PSK_NAME references (older NixOS: environmentFile with "@PSK_NAME@"), or a NetworkManager profile secret from sops-nix/agenix.' },
       });
@@ -100,6 +101,7 @@ function checkNix(ctx: NixFileContext): void {
         severity: "high",
         title: `Secret written into the Nix store for ${last.name}`,
         evidence: `${def.path} = ${w.fn} … "****";`,
+        secret: envFile ? secretLine.replace(/^\s*(?:export\s+)?[A-Za-z_]\w*=/, "").replace(/^["']|["']$/g, "") : content,
         message: `${def.path} is given a file made by ${w.fn} with the secret inside: the file is in the world-readable Nix store (and the secret in the repository), which is exactly what a ${last.name} option exists to avoid.`,
         fix: { safety: "manual", description: `Store the secret with agenix or sops-nix and give ${last.name} the decrypted file's path (config.age.secrets.<name>.path / config.sops.secrets.<name>.path).` },
       });
@@ -118,6 +120,7 @@ function checkNix(ctx: NixFileContext): void {
         severity: "high",
         title: `Password in a ${cred.format} file written from the configuration`,
         evidence: mask(cred.line, cred.secret),
+        secret: cred.secret,
         message: `${def.path} writes a ${cred.format} file with a password in it: the text is in the repository and in the world-readable Nix store (the file under /etc or the home directory is a link into it).`,
         fix: { safety: "manual", description: `Keep the file out of the store: an agenix/sops-nix secret installed at that path (sops.secrets.<n>.path = "/etc/${name}"), or a ${cred.format === "msmtp" ? "passwordeval command" : "file created at activation from a secret"}.` },
       });
