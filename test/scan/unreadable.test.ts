@@ -61,6 +61,26 @@ function chownTree(path: string): void {
   if (statSync(path).isDirectory()) for (const name of readdirSync(path)) chownTree(join(path, name));
 }
 
+/** The built CLI where `nobody` can run it. A checkout under a 0700 directory (`mktemp -d`, a home)
+ * cannot be entered by nobody: then the package (dist, src data, package.json, node_modules) is
+ * copied once into a world-readable temporary directory, hard-linked where the file system allows. */
+let cliForNobody: string | undefined;
+function nobodyCli(): string {
+  if (!asRoot) return CLI;
+  if (cliForNobody) return cliForNobody;
+  const probe = spawnSync("setpriv", [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, "-e", `require("fs").accessSync(${JSON.stringify(CLI)}, require("fs").constants.R_OK)`], { cwd: "/", encoding: "utf8", timeout: 30_000 });
+  if (probe.status === 0) return (cliForNobody = CLI);
+  const pkg = join(CLI, "..", "..", "..", "..");
+  const copy = mkdtempSync(join(tmpdir(), "nw-unreadable-pkg-"));
+  chmodSync(copy, 0o755);
+  for (const part of ["package.json", "dist", "src", "node_modules"]) {
+    const linked = spawnSync("cp", ["-al", join(pkg, part), copy], { encoding: "utf8", timeout: 120_000 });
+    if (linked.status !== 0) execFileSync("cp", ["-a", join(pkg, part), copy], { timeout: 300_000 });
+  }
+  process.on("exit", () => rmSync(copy, { recursive: true, force: true }));
+  return (cliForNobody = join(copy, "dist", "src", "cli", "main.js"));
+}
+
 /** `nix-warden scan --format json` as an unprivileged user: nobody under setpriv when we are root. */
 function scanAsOtherUser(root: string, target = root): SecurityReport {
   // Its home and nix-warden's state: writable by it, outside the scanned tree.
@@ -68,7 +88,7 @@ function scanAsOtherUser(root: string, target = root): SecurityReport {
   made.push(home);
   if (asRoot) chownSync(home, NOBODY, NOBODY);
   const env = { ...process.env, HOME: home, NIX_WARDEN_STATE_DIR: join(home, "state"), NIX_WARDEN_CACHE_DIR: join(home, "cache") };
-  const args = [process.execPath, CLI, "scan", target, "--quick", "--format", "json"];
+  const args = [process.execPath, nobodyCli(), "scan", target, "--quick", "--format", "json"];
   const command = asRoot ? ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", ...args] : args;
   const r = spawnSync(command[0]!, command.slice(1), { env, cwd: "/", encoding: "utf8", timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw r.error;
