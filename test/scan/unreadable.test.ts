@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { SecurityReport } from "../../src/report/schema.js";
 import { CLI } from "../helpers/cli.js";
 
@@ -65,6 +65,10 @@ function chownTree(path: string): void {
  * cannot be entered by nobody: then the package (dist, src data, package.json, node_modules) is
  * copied once into a world-readable temporary directory, hard-linked where the file system allows. */
 let cliForNobody: string | undefined;
+const afterAllCleanups: Array<() => void> = [];
+afterAll(() => {
+  for (const clean of afterAllCleanups.splice(0)) clean();
+});
 function nobodyCli(): string {
   if (!asRoot) return CLI;
   if (cliForNobody) return cliForNobody;
@@ -77,7 +81,7 @@ function nobodyCli(): string {
     const linked = spawnSync("cp", ["-al", join(pkg, part), copy], { encoding: "utf8", timeout: 120_000 });
     if (linked.status !== 0) execFileSync("cp", ["-a", join(pkg, part), copy], { timeout: 300_000 });
   }
-  process.on("exit", () => rmSync(copy, { recursive: true, force: true }));
+  afterAllCleanups.push(() => rmSync(copy, { recursive: true, force: true }));
   return (cliForNobody = join(copy, "dist", "src", "cli", "main.js"));
 }
 
