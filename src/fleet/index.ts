@@ -104,7 +104,7 @@ async function checkHost(t: FleetTarget, options: FleetOptions): Promise<FleetHo
 
 export async function runFleet(options: FleetOptions): Promise<FleetReport> {
   const generatedAt = new Date().toISOString();
-  const notChecked = ["packages", "services", "files", "generations", "firewall", "sysctl", "git", "history"];
+  const notChecked = ["services", "files", "firewall", "git", "history"];
   const empty = { hosts: 0, ok: 0, unreachable: 0, errors: 0, drifted: 0, bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) };
   const resolved = await resolveTargets({ flake: options.flake, hosts: options.hosts, timeoutMs: options.evalTimeoutMs, signal: options.signal });
   if (resolved.error) return { generatedAt, flake: options.flake, probes: REMOTE_PROBES, notChecked, hosts: [], summary: empty, error: resolved.error };
