@@ -4,18 +4,18 @@
 // of a flake derived from the drift example (self-contained, offline).
 import { execFileSync } from "node:child_process";
 import { lstatSync, readFileSync, readlinkSync } from "node:fs";
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
-import { hostname, tmpdir, userInfo } from "node:os";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXAMPLE_DIR } from "../../src/drift/demo.js";
 import { newBoundary, parseRemoteOutput, remoteProgram, writeSnapshotRoot } from "../../src/fleet/remote.js";
 import { sshArgs } from "../../src/fleet/ssh.js";
 import { cli } from "../helpers/cli.js";
 import { nixAvailable } from "../helpers/nix.js";
-import { freePort, hasSshd, keygen, startSilentListener, startSshd, type Sshd } from "./sshd.js";
+import { hasSshd } from "./sshd.js";
+import { startFleetEnv, type FleetEnv } from "./fleet-env.js";
 
-const MACHINE = hostname();
+import { MACHINE } from "./fleet-env.js";
 
 describe("the remote program and ssh arguments", () => {
   it("the program is constant apart from a random hex boundary; file contents cannot fake a section", () => {
@@ -105,71 +105,18 @@ describe("the remote program and ssh arguments", () => {
 });
 
 describe.skipIf(!hasSshd || !nixAvailable)("nix-warden drift --hosts over SSH (real sshd on 127.0.0.1)", () => {
+  let env: FleetEnv;
   let tmp: string;
   let flake: string;
   let sshConfig: string;
-  const servers: Sshd[] = [];
-  let silent: Awaited<ReturnType<typeof startSilentListener>>;
 
   beforeAll(async () => {
-    tmp = await mkdtemp(join(tmpdir(), "nw-fleet-"));
-    keygen(join(tmp, "id_ed25519"), "throwaway-user");
-    const userPub = await readFile(join(tmp, "id_ed25519.pub"), "utf8");
-    for (const name of ["alpha", "beta", "gamma"]) servers.push(await startSshd(join(tmp, `sshd-${name}`), userPub));
-    silent = await startSilentListener();
-    const refusing = await freePort();
-    const [alpha, beta, gamma] = servers as [Sshd, Sshd, Sshd];
-    await writeFile(join(tmp, "known_hosts"), servers.map((s) => `[127.0.0.1]:${s.port} ${s.hostPublicKey}\n`).join(""));
-    const hostBlock = (alias: string, port: number) => `Host ${alias}\n  HostName 127.0.0.1\n  Port ${port}\n`;
-    sshConfig = join(tmp, "ssh_config");
-    await writeFile(
-      sshConfig,
-      [
-        hostBlock("alpha", alpha.port),
-        // beta is reached as its deploy-rs node says (hostname beta-node), an alias here.
-        hostBlock("beta-node", beta.port),
-        hostBlock("gamma", gamma.port),
-        hostBlock("refusing", refusing),
-        hostBlock("hanging", silent.port),
-        "Host *",
-        `  User ${userInfo().username}`,
-        `  IdentityFile ${join(tmp, "id_ed25519")}`,
-        "  IdentitiesOnly yes",
-        `  UserKnownHostsFile ${join(tmp, "known_hosts")}`,
-        "  GlobalKnownHostsFile /dev/null",
-        "  StrictHostKeyChecking yes",
-        "",
-      ].join("\n"),
-    );
-    flake = join(tmp, "flake");
-    await cp(join(EXAMPLE_DIR, "flake"), flake, { recursive: true });
-    const named = (n: string) => `{ config = web1 // { networking = web1.networking // { hostName = "${n}"; }; }; }`;
-    await writeFile(
-      join(flake, "flake.nix"),
-      `{
-  outputs = { self }:
-    let
-      lib = import ./lib.nix;
-      web1 = import ./hosts/web1.nix { inherit lib self; };
-    in {
-      nixosConfigurations = {
-        alpha = ${named(MACHINE)};
-        beta = ${named(MACHINE)};
-        gamma = ${named("gamma")};
-        refusing = ${named("refusing")};
-        hanging = ${named("hanging")};
-      };
-      deploy.nodes.beta = { hostname = "beta-node"; sshUser = "${userInfo().username}"; };
-    };
-}
-`,
-    );
+    env = await startFleetEnv();
+    ({ tmp, flake, sshConfig } = env);
   }, 120_000);
 
   afterAll(async () => {
-    for (const s of servers) await s.stop();
-    await silent?.stop();
-    await rm(tmp, { recursive: true, force: true });
+    await env?.stop();
   });
 
   it("one report per host and a fleet summary; the refusing and the hanging host are error entries; the wrong machine is flagged", async () => {
