@@ -29,8 +29,9 @@ colmena node says, else by its name (ssh resolves it through ~/.ssh/config).
   --fail-on SEV           exit 1 when a reachable host has drift at or above SEV
   -h, --help
 
-Over SSH the users and groups, hostname, resolvers, listening sockets and mounts are compared;
-packages, services, /etc files, generations, firewall, sysctl and git need a local check for now.`;
+Over SSH the users and groups, hostname, resolvers, listening sockets, mounts, kernel parameters,
+system generations and imperatively installed packages (user and default profiles) are compared;
+services, /etc files, the firewall and git need a local check for now.`;
 
 function seconds(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;

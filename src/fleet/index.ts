@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { checkDrift, declaredUnavailable } from "../drift/index.js";
 import type { DriftReportX } from "../drift/model.js";
 import { SEVERITIES } from "../report/severity.js";
+import { TOOL } from "../version.js";
 import { REMOTE_PROBES, newBoundary, parseRemoteOutput, remoteProgram, writeSnapshotRoot } from "./remote.js";
 import { sshRun, type SshOptions } from "./ssh.js";
 import { resolveTargets, type FleetTarget } from "./targets.js";
@@ -104,7 +105,7 @@ async function checkHost(t: FleetTarget, options: FleetOptions): Promise<FleetHo
 
 export async function runFleet(options: FleetOptions): Promise<FleetReport> {
   const generatedAt = new Date().toISOString();
-  const notChecked = ["packages", "services", "files", "generations", "firewall", "sysctl", "git", "history"];
+  const notChecked = ["services", "files", "firewall", "git", "history"];
   const empty = { hosts: 0, ok: 0, unreachable: 0, errors: 0, drifted: 0, bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) };
   const resolved = await resolveTargets({ flake: options.flake, hosts: options.hosts, timeoutMs: options.evalTimeoutMs, signal: options.signal });
   if (resolved.error) return { generatedAt, flake: options.flake, probes: REMOTE_PROBES, notChecked, hosts: [], summary: empty, error: resolved.error };
@@ -141,4 +142,57 @@ export function renderFleetText(f: FleetReport): string {
     if (h.hostnameMismatch) out.push(`${"".padEnd(42)} the machine reached is named '${h.hostnameMismatch.actual}', not '${h.hostnameMismatch.declared}' as ${h.host} declares: is this the right machine?`);
   }
   return out.join("\n") + "\n";
+}
+
+/**
+ * The fleet as one drift report (host "fleet"), for the MCP answer that pages through every
+ * host's items: each item's id and subject carry its host; an unreachable host or one whose
+ * declared state failed is an error entry; the per-host lines are notes.
+ */
+export function fleetAsDriftReport(f: FleetReport): DriftReportX {
+  const items: DriftReportX["items"] = [];
+  const suppressed: DriftReportX["suppressed"] = [];
+  const errors: DriftReportX["errors"] = [];
+  const bySeverity: Record<string, number> = {};
+  const byCategory: Record<string, number> = {};
+  let belowThreshold = 0;
+  if (f.error) errors.push({ source: "fleet", message: f.error });
+  for (const h of f.hosts) {
+    if (h.status !== "ok" || !h.report) errors.push({ source: `host ${h.host}`, message: h.error ?? h.status });
+    const r = h.report;
+    if (!r) continue;
+    for (const i of r.items) {
+      items.push({ ...i, id: `${h.host}/${i.id}`, subject: `${h.host}: ${i.subject}` });
+      bySeverity[i.severity] = (bySeverity[i.severity] ?? 0) + 1;
+      byCategory[i.category] = (byCategory[i.category] ?? 0) + 1;
+    }
+    for (const s of r.suppressed) suppressed.push({ ...s, id: `${h.host}/${s.id}`, subject: `${h.host}: ${s.subject}` });
+    for (const e of r.errors) errors.push({ ...e, source: `${h.host}: ${e.source}` });
+    belowThreshold += r.belowThreshold;
+  }
+  const notes = [
+    `${f.summary.hosts} host(s): ${f.summary.ok} checked over SSH, ${f.summary.unreachable} unreachable, ${f.summary.errors} error(s); ${f.summary.drifted} drifted`,
+    `compared over SSH: ${f.probes.join(", ")}; not over SSH: ${f.notChecked.join(", ")}`,
+    ...f.hosts.map((h) =>
+      h.status === "ok" && h.report
+        ? `${h.host} (${h.destination}): ${h.report.drifted ? `${h.report.summary.total} drift item(s)` : "no drift"}${h.hostnameMismatch ? `; the machine reached is named '${h.hostnameMismatch.actual}', not '${h.hostnameMismatch.declared}'` : ""}`
+        : `${h.host} (${h.destination}): ${h.status}: ${h.error ?? ""}`,
+    ),
+  ];
+  return {
+    tool: TOOL,
+    generatedAt: f.generatedAt,
+    host: "fleet",
+    declaredFrom: f.flake,
+    actualFrom: `ssh: ${f.hosts.map((h) => h.destination).join(", ")}`,
+    drifted: items.length > 0,
+    summary: { total: items.length, bySeverity, byCategory },
+    items,
+    errors,
+    suppressed,
+    belowThreshold,
+    probes: [],
+    notes,
+    timing: { totalMs: f.hosts.reduce((m, h) => Math.max(m, h.durationMs), 0), evalMs: 0, declaredFromCache: false, probesMs: 0 },
+  };
 }

@@ -3,18 +3,19 @@
 // declares), one that refuses and one that hangs. The declared states come from a real nix eval
 // of a flake derived from the drift example (self-contained, offline).
 import { execFileSync } from "node:child_process";
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
-import { hostname, tmpdir, userInfo } from "node:os";
+import { lstatSync, readFileSync, readlinkSync } from "node:fs";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXAMPLE_DIR } from "../../src/drift/demo.js";
-import { newBoundary, parseRemoteOutput, remoteProgram } from "../../src/fleet/remote.js";
+import { newBoundary, parseRemoteOutput, remoteProgram, writeSnapshotRoot } from "../../src/fleet/remote.js";
 import { sshArgs } from "../../src/fleet/ssh.js";
 import { cli } from "../helpers/cli.js";
 import { nixAvailable } from "../helpers/nix.js";
-import { freePort, hasSshd, keygen, startSilentListener, startSshd, type Sshd } from "./sshd.js";
+import { hasSshd } from "./sshd.js";
+import { startFleetEnv, type FleetEnv } from "./fleet-env.js";
 
-const MACHINE = hostname();
+import { MACHINE } from "./fleet-env.js";
 
 describe("the remote program and ssh arguments", () => {
   it("the program is constant apart from a random hex boundary; file contents cannot fake a section", () => {
@@ -31,6 +32,69 @@ describe("the remote program and ssh arguments", () => {
     expect(snap.complete).toBe(true);
   });
 
+  it("the real program run by sh on this machine gives files, kernel parameters and links the parser keeps", () => {
+    const b = newBoundary();
+    const out = execFileSync("sh", ["-s"], { input: remoteProgram(b), encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
+    const snap = parseRemoteOutput(out, b);
+    expect(snap.complete).toBe(true);
+    expect(snap.files.get("/etc/passwd")).toContain("root:");
+    expect(snap.sysctl.get("/proc/sys/kernel/kptr_restrict")).toBe(readFileSync("/proc/sys/kernel/kptr_restrict", "utf8").trim());
+    expect(snap.sysctl.size).toBeGreaterThan(100);
+    expect(snap.rejected).toBe(0);
+  });
+
+  it("a hostile target cannot make the snapshot write outside its root: links are never written through, odd paths are dropped", async () => {
+    const b = newBoundary();
+    const store = `/nix/store/${"a".repeat(32)}-user-environment`;
+    const out = [
+      // A profile link named like a directory we later write below, pointing at a directory of this machine.
+      `${b} link 0 /nix/var/nix/profiles/per-user`,
+      "/nix/var/nix/profiles/nw-fleet-attack",
+      `${b} link 0 /nix/var/nix/profiles/per-user/root/profile`,
+      "profile-1-link",
+      // A link to a path outside the shapes we asked for, and one with a parent step.
+      `${b} link 0 /home/mallory/.nix-profile`,
+      "/root/.ssh",
+      `${b} link 0 /nix/var/nix/profiles/default`,
+      "/nix/var/nix/profiles/../../../etc",
+      `${b} link 1700000000 /home/alice/.local/state/nix/profiles/profile-1-link`,
+      store,
+      `${b} file ${store}/manifest.json`,
+      '{"version":2,"elements":[]}',
+      `${b} end`,
+      `${b} file /etc/shadow`,
+      "root:$6$secret",
+      `${b} end`,
+      `${b} sysctl`,
+      "/proc/sys/kernel/kptr_restrict:0",
+      "/proc/sys/../../etc/cron.d/x:* * * * * root id",
+      "/etc/cron.d/y:evil",
+      `${b} end`,
+      `${b} done`,
+      "",
+    ].join("\n");
+    const snap = parseRemoteOutput(out, b);
+    expect([...snap.files.keys()]).toEqual([`${store}/manifest.json`]);
+    expect([...snap.sysctl.keys()]).toEqual(["/proc/sys/kernel/kptr_restrict"]);
+    expect(snap.links.has("/home/mallory/.nix-profile")).toBe(false);
+    expect(snap.links.has("/nix/var/nix/profiles/default")).toBe(false);
+    expect(snap.rejected).toBe(3);
+    const dir = await mkdtemp(join(tmpdir(), "nw-snapshot-"));
+    try {
+      // Written in the order that would do harm if links were followed: a link at
+      // /nix/var/nix/profiles/per-user first, then a link below it.
+      await writeSnapshotRoot(snap, dir);
+      expect(lstatSync(join(dir, "nix/var/nix/profiles/per-user")).isSymbolicLink()).toBe(true);
+      expect(() => lstatSync("/nix/var/nix/profiles/nw-fleet-attack")).toThrow();
+      expect(readlinkSync(join(dir, "home/alice/.local/state/nix/profiles/profile-1-link"))).toBe(store);
+      expect(lstatSync(join(dir, "home/alice/.local/state/nix/profiles/profile-1-link")).mtimeMs).toBe(1_700_000_000_000);
+      expect(readFileSync(join(dir, "proc/sys/kernel/kptr_restrict"), "utf8")).toBe("0\n");
+      expect(readFileSync(join(dir, store.slice(1), "manifest.json"), "utf8")).toContain("elements");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("ssh runs as an argument array with BatchMode and a fixed remote command; a destination cannot be an option", () => {
     const args = sshArgs("root@web1");
     expect(args).toContain("BatchMode=yes");
@@ -41,71 +105,18 @@ describe("the remote program and ssh arguments", () => {
 });
 
 describe.skipIf(!hasSshd || !nixAvailable)("nix-warden drift --hosts over SSH (real sshd on 127.0.0.1)", () => {
+  let env: FleetEnv;
   let tmp: string;
   let flake: string;
   let sshConfig: string;
-  const servers: Sshd[] = [];
-  let silent: Awaited<ReturnType<typeof startSilentListener>>;
 
   beforeAll(async () => {
-    tmp = await mkdtemp(join(tmpdir(), "nw-fleet-"));
-    keygen(join(tmp, "id_ed25519"), "throwaway-user");
-    const userPub = await readFile(join(tmp, "id_ed25519.pub"), "utf8");
-    for (const name of ["alpha", "beta", "gamma"]) servers.push(await startSshd(join(tmp, `sshd-${name}`), userPub));
-    silent = await startSilentListener();
-    const refusing = await freePort();
-    const [alpha, beta, gamma] = servers as [Sshd, Sshd, Sshd];
-    await writeFile(join(tmp, "known_hosts"), servers.map((s) => `[127.0.0.1]:${s.port} ${s.hostPublicKey}\n`).join(""));
-    const hostBlock = (alias: string, port: number) => `Host ${alias}\n  HostName 127.0.0.1\n  Port ${port}\n`;
-    sshConfig = join(tmp, "ssh_config");
-    await writeFile(
-      sshConfig,
-      [
-        hostBlock("alpha", alpha.port),
-        // beta is reached as its deploy-rs node says (hostname beta-node), an alias here.
-        hostBlock("beta-node", beta.port),
-        hostBlock("gamma", gamma.port),
-        hostBlock("refusing", refusing),
-        hostBlock("hanging", silent.port),
-        "Host *",
-        `  User ${userInfo().username}`,
-        `  IdentityFile ${join(tmp, "id_ed25519")}`,
-        "  IdentitiesOnly yes",
-        `  UserKnownHostsFile ${join(tmp, "known_hosts")}`,
-        "  GlobalKnownHostsFile /dev/null",
-        "  StrictHostKeyChecking yes",
-        "",
-      ].join("\n"),
-    );
-    flake = join(tmp, "flake");
-    await cp(join(EXAMPLE_DIR, "flake"), flake, { recursive: true });
-    const named = (n: string) => `{ config = web1 // { networking = web1.networking // { hostName = "${n}"; }; }; }`;
-    await writeFile(
-      join(flake, "flake.nix"),
-      `{
-  outputs = { self }:
-    let
-      lib = import ./lib.nix;
-      web1 = import ./hosts/web1.nix { inherit lib self; };
-    in {
-      nixosConfigurations = {
-        alpha = ${named(MACHINE)};
-        beta = ${named(MACHINE)};
-        gamma = ${named("gamma")};
-        refusing = ${named("refusing")};
-        hanging = ${named("hanging")};
-      };
-      deploy.nodes.beta = { hostname = "beta-node"; sshUser = "${userInfo().username}"; };
-    };
-}
-`,
-    );
+    env = await startFleetEnv();
+    ({ tmp, flake, sshConfig } = env);
   }, 120_000);
 
   afterAll(async () => {
-    for (const s of servers) await s.stop();
-    await silent?.stop();
-    await rm(tmp, { recursive: true, force: true });
+    await env?.stop();
   });
 
   it("one report per host and a fleet summary; the refusing and the hanging host are error entries; the wrong machine is flagged", async () => {
@@ -118,14 +129,19 @@ describe.skipIf(!hasSshd || !nixAvailable)("nix-warden drift --hosts over SSH (r
     const fleet = JSON.parse(r.stdout);
     const by = Object.fromEntries(fleet.hosts.map((h: { host: string }) => [h.host, h]));
     expect(Object.keys(by).sort()).toEqual(["alpha", "beta", "gamma", "hanging", "refusing"]);
-    expect(fleet.summary).toMatchObject({ hosts: 5, ok: 3, unreachable: 2, errors: 0 });
+    expect(fleet.summary, JSON.stringify(fleet.hosts.map((h: { error?: string }) => h.error))).toMatchObject({ hosts: 5, ok: 3, unreachable: 2, errors: 0 });
 
     for (const h of ["alpha", "beta", "gamma"]) {
       expect(by[h].status, JSON.stringify(by[h].error)).toBe("ok");
       expect(by[h].machineHostname).toBe(MACHINE);
-      expect(by[h].report.probes.map((p: { name: string }) => p.name).sort()).toEqual(["mounts", "network", "users"]);
+      expect(by[h].report.probes.map((p: { name: string }) => p.name).sort()).toEqual(["generations", "mounts", "network", "packages", "sysctl", "users"]);
       // The users database came over SSH: the example declares alice, this machine has no such user.
       expect(by[h].report.items.some((i: { category: string }) => i.category === "user")).toBe(true);
+      // The kernel parameters came over SSH too: the example declares kernel.kptr_restrict = 2.
+      const kptr = readFileSync("/proc/sys/kernel/kptr_restrict", "utf8").trim();
+      const sysctlItem = by[h].report.items.find((i: { category: string; subject: string }) => i.subject.includes("kernel.kptr_restrict"));
+      if (kptr !== "2") expect(sysctlItem, `kptr_restrict is ${kptr} here`).toBeDefined();
+      else expect(sysctlItem).toBeUndefined();
     }
     expect(by.beta).toMatchObject({ destination: `${userInfo().username}@beta-node`, via: "deploy-rs" });
     expect(by.alpha).toMatchObject({ destination: "alpha", via: "host name" });

@@ -62,7 +62,7 @@ describe("tools/list", () => {
     expect(by.check_drift!.outputSchema).toEqual(contract(DriftAnswer));
     expect(by.remediate!.outputSchema).toEqual(contract(RemediateOutput));
     expect(Object.keys(by.security_scan!.inputSchema.properties!).sort()).toEqual(["cursor", "detail", "formats", "hosts", "limit", "outputDir", "path", "quick", "severityThreshold", "vulnerabilities"]);
-    expect(Object.keys(by.check_drift!.inputSchema.properties!).sort()).toEqual(["alertThreshold", "cursor", "declaredFile", "detail", "flake", "force", "host", "limit", "noCache", "root"]);
+    expect(Object.keys(by.check_drift!.inputSchema.properties!).sort()).toEqual(["alertThreshold", "cursor", "declaredFile", "detail", "flake", "force", "host", "hosts", "limit", "noCache", "root"]);
     expect(Object.keys(by.remediate!.inputSchema.properties!).sort()).toEqual(["apply", "category", "confirm", "host", "ids", "kind", "path", "safeOnly", "severity", "undo"]);
   });
 });

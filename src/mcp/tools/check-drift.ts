@@ -13,20 +13,30 @@ import { driftTargetProblem } from "../../drift/target.js";
 import { DriftAnswer, driftAnswer } from "../summary.js";
 import { repositoryHosts } from "../../scan/host-list.js";
 import { flakeConfigUsage } from "../../scan/config-usage.js";
+import { fleetAsDriftReport, runFleet } from "../../fleet/index.js";
+import { parseHostList } from "../../fleet/targets.js";
 
 export const CHECK_DRIFT_DESCRIPTION = `Check whether a NixOS machine still matches what its flake declares: packages installed imperatively (nix-env), services started or changed by hand, users and groups, files in /etc, firewall and listening ports, mounts, the running generation, and the config repository's git state (uncommitted or unpushed changes). Read-only: it changes nothing on the machine or in the repository (the report and the evaluation cache are kept in nix-warden's own state and cache directories).
 
 Use it when the user asks whether a machine is drifting, out of sync, consistent with its configuration, or what changed on it outside of Nix.
 
-Evaluates nixosConfigurations.<host> once (cached per commit) and probes the machine. Refuses up front when the machine is not NixOS or its hostname is not the host asked for (force: true overrides), and when the flake does not declare the host. Answers in bounded size (the text is the same JSON as the structured content): summary (counts, worst items, notes), then one page of items grouped by category (evidence, cause, first fix), nextCursor while more remain. The full DriftReport is the linked resource (nix-warden://reports/drift/...).
+Evaluates nixosConfigurations.<host> (cached per commit) and probes the machine. Refuses up front when the machine is not NixOS or its hostname is not the host asked for (force: true overrides), and when the flake does not declare the host. Answers in bounded size (the text is the same JSON as the structured content): summary (counts, worst items, notes), then one page of items grouped by category (evidence, cause, first fix), nextCursor while more remain. The full DriftReport is the linked resource (nix-warden://reports/drift/...).
 
-Arguments: flake (local flake dir, optionally dir#host; default the first root), host (default: from flake#host or this machine's hostname), root (a mounted system instead of the live machine), declaredFile, alertThreshold, force, detail (summary | findings | full), limit, cursor.
+Several machines: hosts (["all"] or names, each optionally name=user@address) reads each over SSH in parallel (read-only, nothing installed; destinations from ~/.ssh/config or the flake's deploy-rs/colmena nodes): users, network, mounts, sysctl, generations, profile packages. One answer pages through every host's items (subjects start with the host); unreachable hosts are errors; each host's report is linked.
+
+Arguments: flake (local flake dir, optionally dir#host; default the first root), host (default: from flake#host or this machine's hostname), hosts (several machines over SSH, see above), root (a mounted system instead of the live machine), declaredFile, alertThreshold, force, detail (summary | findings | full), limit, cursor.
 
 Next steps: present items by severity with cause and fix; remediate (dry run) to plan fixes.`;
 
 export const CheckDriftInput = {
   flake: z.string().max(4096).optional().describe("Local flake directory inside the roots, optionally with #host. Default: the first allowed root."),
   host: z.string().max(63).optional().describe("nixosConfigurations.<host> to compare with. Default: from flake#host, else this machine's hostname."),
+  hosts: z
+    .array(z.string().max(320))
+    .min(1)
+    .max(64)
+    .optional()
+    .describe('Check several machines over SSH: ["all"] (every nixosConfigurations host) or host names, each optionally name=user@address.'),
   root: z.string().max(4096).optional().describe("Inspect this directory (a mounted system, inside the roots) instead of the live machine."),
   declaredFile: z.string().max(4096).optional().describe("A declared-state JSON produced earlier by nix-warden (skips nix eval)."),
   alertThreshold: Severity.optional().describe("List only items at or above this severity (the others are counted)."),
@@ -52,6 +62,7 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
         if (bad) return toolError(`check_drift: ${bad}`);
         const paging = { detail: args.detail ?? "findings", limit: args.limit ?? DEFAULT_LIMIT } as const;
         if (args.cursor !== undefined) return await nextPage(ctx, args.cursor, args.host, paging);
+        if (args.hosts !== undefined) return await checkFleet(ctx, args, paging, extra);
         const primary = ctx.roots.primary();
         let flake: string | undefined;
         let flakeDir: string | undefined;
@@ -119,6 +130,57 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
       }
     },
   );
+}
+
+/** Several machines over SSH: one fleet run, each host's report stored, the answer pages through all. */
+async function checkFleet(
+  ctx: ServerContext,
+  args: { flake?: string; hosts?: string[]; host?: string; root?: string; declaredFile?: string },
+  paging: { detail: Detail; limit: number },
+  extra: { signal: AbortSignal; _meta?: unknown; sendNotification?: unknown },
+) {
+  if (args.host !== undefined || args.root !== undefined || args.declaredFile !== undefined)
+    return toolError("check_drift: hosts checks machines over SSH; leave host, root and declaredFile out (use host for this machine alone).");
+  const list = args.hosts ?? [];
+  const all = list.length === 1 && list[0] === "all";
+  const spec = all ? "all" : list.join(",");
+  if (!all) {
+    const parsed = parseHostList(spec);
+    if ("error" in parsed) return toolError(`check_drift: hosts: ${parsed.error}`);
+    const bad = checkHostNames([...parsed.hosts.keys()]);
+    if (bad) return toolError(`check_drift: ${bad}`);
+  }
+  const parsed = parseFlakeRef(args.flake ?? ".", ctx.roots.primary());
+  if (!parsed.localDir) return toolError(`check_drift: flake ${args.flake} is not a local directory; only flakes inside the client's roots are checked (clone it there first).`);
+  const dir = await ctx.roots.resolve(parsed.localDir, { directory: true, label: "flake" });
+  if (!all) {
+    const known = (await repositoryHosts(dir)).hosts.map((h) => h.name);
+    const names = [...(parseHostList(spec) as { hosts: Map<string, string | undefined> }).hosts.keys()];
+    const unknown = known.length ? unknownHostsMessage(names, known, dir) : undefined;
+    if (unknown) return toolError(`check_drift: ${unknown}`);
+  }
+  ctx.log("info", `check_drift: ${spec} of ${dir} over SSH`);
+  const progress = progressReporter(extra as Parameters<typeof progressReporter>[0], 0);
+  progress("evaluating each host and reading the machines over SSH", "start");
+  // The server's operator may name an ssh config (the MCP client's env); the agent cannot.
+  const config = process.env.NIX_WARDEN_SSH_CONFIG || undefined;
+  const fleet = await runFleet({ flake: dir, hosts: spec, signal: extra.signal, cwd: dir, config, hostTimeoutMs: 60_000 });
+  extra.signal.throwIfAborted();
+  const perHost: string[] = [];
+  for (const h of fleet.hosts) {
+    if (!h.report || !isValidHostKey(h.host)) continue;
+    const stored = await ctx.store.add("drift", h.host, h.report);
+    perHost.push(`${h.host}: ${reportLinks(stored).json}`);
+  }
+  const combined = fleetAsDriftReport(fleet);
+  combined.notes.push(...perHost.map((l) => `report of ${l}`));
+  const stored = await ctx.store.add("drift", "fleet", combined);
+  const links = reportLinks(stored);
+  ctx.log("info", `check_drift: ${fleet.summary.hosts} host(s), ${fleet.summary.ok} checked, ${fleet.summary.unreachable} unreachable; report ${links.json}`);
+  progress("done", "done");
+  const answer = driftAnswer(combined, { ...paging, offset: 0, cursorRef: `drift/${stored.host}/${stored.id}`, report: { id: stored.id, uri: links.json, markdown: links.markdown, generatedAt: stored.generatedAt } });
+  answer.summary.notes = combined.notes.slice(0, 2 + Math.min(fleet.hosts.length, 20)).map((n) => n.slice(0, 300));
+  return contractAnswer(DriftAnswer, answer, driftLinks(stored.id, links));
 }
 
 function driftLinks(id: string, links: { json: string; markdown: string }) {
