@@ -38,6 +38,8 @@ export interface RuleMeta {
   /** A group the user can switch off as a whole in `.nix-warden.yaml` (`style: false` turns off
    * the style lints, statix's checks of how Nix is written). */
   group?: RuleGroup;
+  /** A style lint that runs only with `style: all` (statix leaves it out of its default set). */
+  optIn?: boolean;
 }
 
 export type RuleGroup = "style";

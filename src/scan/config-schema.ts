@@ -22,14 +22,18 @@ const ScanExceptionSchema = z
   })
   .strict();
 
+export type StyleMode = "on" | "off" | "all" | "auto";
+
 const ProjectConfig = z
   .object({
     exceptions: z.array(ScanExceptionSchema).default([]),
-    /** `style: false` (or `off`) turns off the style lints (rules of group "style"). */
+    /** The style lints (rules of group "style"): `false`/`off` none; `true`/`on` statix's default
+     * set; `all` also those statix leaves out of its default set (unquoted splices); unsaid: on,
+     * except in a repository with no NixOS host (a Nix library), where they are statix's job. */
     style: z
-      .union([z.boolean(), z.enum(["on", "off"])])
-      .default(true)
-      .transform((v) => v === true || v === "on"),
+      .union([z.boolean(), z.enum(["on", "off", "all", "auto"])])
+      .default("auto")
+      .transform((v): StyleMode => (v === true ? "on" : v === false ? "off" : v)),
   })
   .passthrough();
 
@@ -45,8 +49,8 @@ export interface ScanException {
 
 export interface LoadedConfig {
   exceptions: ScanException[];
-  /** Whether the style lints run (`style: false` turns them off); true when unsaid. */
-  style: boolean;
+  /** Which style lints run (see the schema); "auto" when unsaid. */
+  style: StyleMode;
   errors: string[];
 }
 
@@ -56,12 +60,12 @@ export function parseProjectConfig(text: string, source: string): LoadedConfig {
   try {
     data = parseYaml(text) ?? {};
   } catch (e) {
-    return { exceptions: [], style: true, errors: [`${source} is not valid YAML: ${(e as Error).message.split("\n")[0]}`] };
+    return { exceptions: [], style: "auto", errors: [`${source} is not valid YAML: ${(e as Error).message.split("\n")[0]}`] };
   }
   const parsed = ProjectConfig.safeParse(data);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`).join("; ");
-    return { exceptions: [], style: true, errors: [`${source}: ${issues}`] };
+    return { exceptions: [], style: "auto", errors: [`${source}: ${issues}`] };
   }
   return { exceptions: parsed.data.exceptions, style: parsed.data.style, errors: [] };
 }

@@ -14,8 +14,8 @@ export async function loadProjectConfig(source: RepoSource): Promise<LoadedConfi
   try {
     text = source.read(CONFIG_FILE).toString("utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { exceptions: [], style: true, errors: [] };
-    return { exceptions: [], style: true, errors: [`cannot read ${CONFIG_FILE}: ${(e as Error).message}`] };
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { exceptions: [], style: "auto", errors: [] };
+    return { exceptions: [], style: "auto", errors: [`cannot read ${CONFIG_FILE}: ${(e as Error).message}`] };
   }
   const { parseProjectConfig } = await import("./config-schema.js");
   return parseProjectConfig(text, CONFIG_FILE);

@@ -10,6 +10,7 @@ import { ALL_RULES } from "../rules/index.js";
 import type { HostContext, NixFileContext, RepoFile, Rule, RuleReport, TextEdit, TextFileContext } from "../rules/types.js";
 import { TOOL } from "../version.js";
 import { loadProjectConfig } from "./config.js";
+import type { StyleMode } from "./config-schema.js";
 import { applyContextPolicy, isTestPath, type TestContext } from "./classify.js";
 import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
 import { globMatch } from "../text/glob.js";
@@ -125,6 +126,18 @@ function testNodeOracle(): (node: SyntaxNode) => boolean {
   };
 }
 
+/**
+ * Which style lints run, and the sentence the report keeps about it. Unsaid ("auto"), they run
+ * where there is a NixOS configuration (a host, or a configuration.nix); a repository without one
+ * is a Nix library, whose style is statix's business, not a security scan's.
+ */
+export function styleLints(mode: StyleMode, nixosConfiguration: boolean): { run: "none" | "default" | "all"; said: string } {
+  if (mode === "off") return { run: "none", said: "off (style: off in .nix-warden.yaml)" };
+  if (mode === "all") return { run: "all", said: "all, with those statix leaves out of its default set (style: all)" };
+  if (mode === "on" || nixosConfiguration) return { run: "default", said: "statix's default set (style: all adds unquoted-splice; style: off turns them off)" };
+  return { run: "none", said: "off: no NixOS host or configuration.nix here, so this is read as a Nix library (style: on in .nix-warden.yaml runs them)" };
+}
+
 export async function runScan(options: ScanOptions): Promise<SecurityReport> {
   return (await runScanWithFixes(options)).report;
 }
@@ -145,9 +158,10 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   errors.push(...repo.errors);
   const config = await loadProjectConfig(source);
   for (const e of config.errors) errors.push({ source: "config", file: ".nix-warden.yaml", message: e });
-  // `style: false` in .nix-warden.yaml switches the style lints off as a group.
-  const rules = (options.rules ?? ALL_RULES).filter((r) => config.style || r.group !== "style");
   const { texts, nixFiles, otherFiles, contents, hashes, graph } = repo;
+  const style = styleLints(config.style, graph.hosts.length > 0 || [...nixFiles.keys()].some((f) => posix.basename(f) === "configuration.nix"));
+  // An explicit rule list (a test, one rule's examples) runs as given.
+  const rules = options.rules ?? ALL_RULES.filter((r) => r.group !== "style" || style.run === "all" || (style.run === "default" && !r.optIn));
   const allHosts = graph.hosts.map((h) => h.name).sort();
   const wanted = options.hosts?.length ? new Set(options.hosts) : undefined;
   if (wanted) for (const h of wanted) if (!allHosts.includes(h)) errors.push({ source: "hosts", message: `no host named '${h}' in flake.nix (hosts: ${allHosts.join(", ") || "none"})` });
@@ -478,7 +492,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     summary: summarize(findings, hosts),
     findings,
     suppressed,
-    inventory: { services: inventory.services.sort((a, b) => b.exposure - a.exposure || a.name.localeCompare(b.name)) },
+    inventory: { services: inventory.services.sort((a, b) => b.exposure - a.exposure || a.name.localeCompare(b.name)), styleLints: style.said },
     errors,
   };
   return { report, edits: built.edits, texts };

@@ -119,6 +119,9 @@ function* spans(regex: RegExp, text: string, offset = 0): Generator<{ start: num
 /** Token values that are documentation samples (`AKIAIOSFODNN7EXAMPLE`, `ghp_xxxx...`). */
 function isSampleToken(detector: string, secret: string): boolean {
   if (detector === "private-key") return false; // a PEM body is base64; never treat as a sample
+  // A Nix interpolation (`github.com=${config.sops.placeholder.token}` in a sops template) is a
+  // value filled in elsewhere, not a literal token.
+  if (secret.includes("${")) return true;
   if (detector === "url-credentials") {
     // `https://git::@github.com` (vim-plug's trick to suppress prompts) holds no password.
     if (!/[A-Za-z0-9]/.test(secret) || secret.length < 2) return true;
@@ -195,6 +198,8 @@ export function plaintextPassword(key: string, value: string, optionPath?: strin
   const placeholderLike = isPlaceholder(v);
   return {
     key,
+    // An example's value left in place ("changeme", "mynickserv_key") is still the password, and
+    // the first one an attacker tries: as serious as a leaked one.
     severity: "high",
     placeholderLike,
     redacted: redact(v),

@@ -16,6 +16,8 @@ export function isSecretReference(value: string): boolean {
   if (/^@[A-Za-z_][A-Za-z0-9_-]*@$/.test(v)) return true; // substituteAll placeholder
   if (/\{\{.*\}\}/.test(v) || /^\{%.*%\}$/.test(v) || /^#\{.*\}$/.test(v)) return true; // templates
   if (/^!(?:secret|env_var|vault|include|ENV|Ref|Sub|GetAtt)\b/.test(v)) return true; // YAML tags
+  // A name behind `!` (Home Assistant's module writes such strings as YAML tags): "!unifi-ap-ssh".
+  if (/^![a-z][a-z0-9]*(?:[-_][a-z0-9]+)+$/.test(v)) return true;
   // Paths: relative, home, or absolute under a lowercase first directory (/run, /var/lib, /etc...),
   // so a base64 secret that happens to start with '/' is not taken for one.
   if (/^(?:\.\.?\/|~\/)/.test(v) || /^\/(?:[a-z_][a-z0-9._-]*|Users|Volumes|Library)(?:\/|$)/.test(v)) return true;
@@ -94,6 +96,8 @@ export function isPlaceholder(value: string): boolean {
   if (marker.test(v) || marker.test(folded)) return true;
   // my-secret, mypassword, mysecretpassword, your_api_key, some-super-secret-token123
   if (/^(?:my|some|the|a|your)[-_]?(?:super[-_]?)?(?:secret[-_]?)?(?:secret|password|passwd|pass|token|key|api[-_]?key)s?\d{0,3}$/i.test(v)) return true;
+  // An upstream example's name for the thing: mynickserv_key, myserver_password, my-db-pass.
+  if (/^my[a-z]{2,16}[-_]?(?:secret|password|passwd|pass|token|key)$/.test(v)) return true;
   if (isSequentialOrRepeated(v)) return true;
   return false;
 }

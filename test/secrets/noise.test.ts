@@ -2,6 +2,7 @@
 // look-alike that is a secret and must keep firing.
 import { describe, expect, it } from "vitest";
 import { detectSecrets } from "../../src/secrets/index.js";
+import { plaintextPassword } from "../../src/secrets/detect.js";
 import { isSequentialOrRepeated } from "../../src/secrets/values.js";
 import { scanFiles, sites } from "../helpers/scan.js";
 import { B62, Gen, HEX } from "./gen.js";
@@ -19,6 +20,27 @@ describe("secret detection noise", () => {
     const random = gen.chars(32, HEX).toUpperCase();
     expect(isSequentialOrRepeated(random)).toBe(false);
     expect(detectors(random, { key: "signingKey" })).toEqual(["generic-secret"]);
+  });
+
+  it("a sops template's placeholder in Nix's access-tokens is not a token; a literal token is", async () => {
+    const template = 'access-tokens = github.com=${config.sops.placeholder.nix-github-access-token}\n';
+    expect(detectors(template)).toEqual([]);
+    expect(detectors(`access-tokens = github.com=ghp_${gen.chars(36, B62)}\n`)).not.toEqual([]);
+    const found = await sites(
+      await scanFiles({
+        "inbox.nix": `{ config, ... }:\n{\n  sops.templates."nix-access-tokens.conf".content = ''\n    ${template}  '';\n  nix.extraOptions = "access-tokens = github.com=${gen.chars(40, B62)}";\n}\n`,
+      }),
+      RULE,
+    );
+    expect(found).toEqual(["inbox.nix:6"]);
+  });
+
+  it("a name behind `!` (Home Assistant's YAML tags) is not a password, an upstream example's name is a placeholder; a real one is a password", () => {
+    for (const v of ["!unifi-ap-ssh", "!nfty-pass"]) expect(detectors(v, { key: "password" }), v).toEqual([]);
+    // An example's value left in place is still deployed as the password (and the first one tried).
+    expect(plaintextPassword("irc_nickname_password", "mynickserv_key")?.placeholderLike).toBe(true);
+    expect(detectors("!Tr0ub4dor&3x", { key: "password" })).toEqual(["plaintext-password"]);
+    expect(detectors("correct-horse-battery", { key: "password" })).toEqual(["plaintext-password"]);
   });
 
   it("an environment variable's name as the value is not the secret; a random value is", () => {

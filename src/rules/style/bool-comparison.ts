@@ -30,6 +30,25 @@ function booleanByForm(n: SyntaxNode): boolean {
 /** Operands `!` can take without parentheses (it binds looser than application, select and `?`). */
 const BANG_TAKES_BARE = new Set([K.NODE_IDENT, K.NODE_SELECT, K.NODE_APPLY, K.NODE_PAREN, K.NODE_HAS_ATTR, K.NODE_LITERAL, K.NODE_STRING, K.NODE_LIST, K.NODE_ATTR_SET]);
 
+/** Kinds a type test's comparisons are chained with: `||`, `&&`, if-else, parentheses. */
+const CHAIN = new Set([K.NODE_BIN_OP, K.NODE_IF_ELSE, K.NODE_PAREN, K.NODE_UNARY_OP]);
+
+/** Is `operand` also compared with the literal `other` in the chain holding `comparison`? */
+function typeTest(comparison: SyntaxNode, operand: string, other: boolean): boolean {
+  let top = comparison;
+  for (let p = comparison.parent, i = 0; p && CHAIN.has(p.kind) && i < 8; p = p.parent, i++) top = p;
+  if (top === comparison) return false;
+  for (const c of top.descendants(K.NODE_BIN_OP)) {
+    if (c === comparison) continue;
+    const op = operatorOf(c)?.kind;
+    if (op !== K.TOKEN_EQ && op !== K.TOKEN_NEQ) continue;
+    const [l, r] = c.childNodes();
+    if (!l || !r) continue;
+    if ((literalBool(l) === other && r.text === operand) || (literalBool(r) === other && l.text === operand)) return true;
+  }
+  return false;
+}
+
 export const boolComparison: Rule = {
   ...styleMeta({
     id: "bool-comparison",
@@ -45,6 +64,8 @@ export const boolComparison: Rule = {
       silent: [
         // Compared with something else than a boolean literal, or `true` rebound.
         `let\n  a = 1;\n  b = 2;\n  true = "yes";\nin\n{\n  x = a == b;\n  y = a != b;\n  z = "yes" == true;\n  w = a == null;\n}\n`,
+        // Type tests: the comparison with both literals is the point (v may be any value).
+        `{\n  isBool = v: v == true || v == false;\n  show = v: if true == v then "yes" else if false == v then "no" else toString v;\n}\n`,
       ],
     },
   }),
@@ -62,6 +83,9 @@ export const boolComparison: Rule = {
       if (!boolSide) continue;
       const value = boolSide === lhs ? lb! : rb!;
       const other = boolSide === lhs ? rhs : lhs;
+      // `v == true || v == false`, `if true == v then … else if false == v then …`: a type test,
+      // where the comparison is the point (`v` may be anything); statix's rewrite would change it.
+      if (typeTest(n, other.text, !value)) continue;
       const negate = (op.kind === K.TOKEN_EQ) !== value;
       const shown = other.text.replace(/\s+/g, " ");
       const result = negate ? (BANG_TAKES_BARE.has(other.kind) ? `!${shown}` : `!(${shown})`) : shown;

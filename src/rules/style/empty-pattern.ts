@@ -47,6 +47,7 @@ export const emptyPattern: Rule = {
         "{ ... }:\n{\n  imports = [ ./hardware.nix ];\n}\n",
         "{ ... }:\n{\n  services.openssh.enable = true;\n}\n",
         "{\n  f = { name, ... }: name;\n  g = { ... }@args: args;\n  h = _: 1;\n}\n",
+        "{ lib }:\n{\n  toJSON = { }: lib.strings.toJSON;\n}\n",
       ],
     },
   }),
@@ -56,6 +57,9 @@ export const emptyPattern: Rule = {
       const [param, body] = lambda.childNodes();
       if (param?.kind !== K.NODE_PATTERN) continue;
       if (param.childNodes().length > 0) continue; // names or an `@` bind
+      // `{ }:` (no `...`) is not empty-handed: it insists on an empty set, an API shape kept for
+      // later options (nixpkgs' `generators.toJSON = { }: ...`); statix's lint is about `{ ... }`.
+      if (!param.childTokens().some((t) => t.kind === K.TOKEN_ELLIPSIS)) continue;
       if (isModuleBody(unparen(body)) || isWholeFile(lambda)) continue;
       ctx.report({
         node: param,

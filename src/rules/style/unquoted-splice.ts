@@ -1,7 +1,7 @@
 // unquoted-splice (statix's unquoted_splice): an antiquotation `${...}` outside a string, i.e. a
 // dynamic attribute name (`legacyPackages.${system}`, `{ ${name} = ...; }`); statix asks for it
-// quoted, `."${system}"`. (Current statix ships the lint but leaves it out of its default set; it
-// is reported here for the users of the versions that ran it.) Quoting is not always the same:
+// quoted, `."${system}"`. Current statix ships the lint but leaves it out of its default set, and
+// NixOS code is full of the idiom, so it runs here only with `style: all` (optIn). Quoting is not always the same:
 // a binding whose name is `null` is dropped (`{ ${null} = 1; }` is `{ }`) but `"${null}"` fails,
 // and `"${x}"` accepts a set with `outPath` or a path (copying it to the store) where `${x}`
 // demands a string. So the fix is for review, and names that may be `null` (a binding's
@@ -24,6 +24,8 @@ export const unquotedSplice: Rule = {
       silent: ['{ nixpkgs, system }:\n{\n  pkgs = nixpkgs.legacyPackages."${system}";\n  label = "host-${system}";\n}\n'],
     },
   }),
+
+  optIn: true,
 
   checkNix(ctx) {
     for (const dyn of ctx.parsed.root.descendants(K.NODE_DYNAMIC)) {

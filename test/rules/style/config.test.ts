@@ -29,6 +29,25 @@ describe("style: false in .nix-warden.yaml", () => {
     });
   }
 
+  it("unsaid, a repository with no NixOS host or configuration.nix is a library: no style lints, and the report says why", async () => {
+    const lib = { "lib/strings.nix": "{ lib }:\n{\n  isOn = x: x == true;\n  n = (1);\n}\n" };
+    const report = await scanMemory(lib);
+    expect(report.findings.filter((f) => STYLE_IDS.has(f.ruleId))).toEqual([]);
+    expect(String(report.inventory.styleLints)).toMatch(/Nix library/);
+    for (const value of ["on", "true"]) {
+      const on = await scanMemory({ ...lib, ".nix-warden.yaml": `style: ${value}\n` });
+      expect(on.findings.map((f) => f.ruleId)).toEqual(expect.arrayContaining(["bool-comparison", "useless-parens"]));
+    }
+  });
+
+  it("unquoted-splice runs only with style: all, as statix leaves it out of its default set", async () => {
+    const host = { "configuration.nix": "{ pkgs, system, ... }:\n{\n  environment.systemPackages = [ pkgs.legacyPackages.${system}.hello ];\n}\n" };
+    expect((await scanMemory(host)).findings.map((f) => f.ruleId)).not.toContain("unquoted-splice");
+    const all = await scanMemory({ ...host, ".nix-warden.yaml": "style: all\n" });
+    expect(all.findings.map((f) => f.ruleId)).toContain("unquoted-splice");
+    expect(String(all.inventory.styleLints)).toMatch(/^all/);
+  });
+
   it("rejects a value that is not a boolean, and keeps the lints on", async () => {
     const report = await scanMemory({ "configuration.nix": MODULE, ".nix-warden.yaml": "style: off-please\n" });
     expect(report.errors.map((e) => e.message).join("\n")).toMatch(/style/);
@@ -40,6 +59,7 @@ describe("style lints on a file Nix rejects only for its names", () => {
   it("lint a fragment with free variables or a twice-defined attribute; other rules still wait for a file Nix accepts", async () => {
     const report = await scanMemory({
       "fragment.nix": `{\n  enabled = cfg.enable == true;\n  enabled = (cfg.enable);\n  services.openssh.settings.PermitRootLogin = "yes";\n}\n`,
+      ".nix-warden.yaml": "style: on\n",
     });
     expect(report.errors.map((e) => `${e.source} ${e.file}`)).toEqual(["parse fragment.nix"]);
     expect(report.findings.map((f) => `${f.ruleId}:${f.line}`).sort()).toEqual(["bool-comparison:2", "useless-parens:3"]);

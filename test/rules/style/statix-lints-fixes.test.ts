@@ -115,6 +115,7 @@ describe("style rules on a file Nix rejects only for names (as statix lints it)"
     // `x` is unbound and `_` is defined twice: nix-instantiate rejects the file, but its tree is whole.
     const report = await scanMemory({
       "lint.nix": "{\n  _ = if x ? a then x.a else null;\n  _ = [ ] ++ x;\n  services.openssh.settings.PermitRootLogin = \"yes\";\n}\n",
+      ".nix-warden.yaml": "style: on\n",
     });
     expect(report.findings.map((f) => `${f.ruleId} ${f.line}`).sort()).toEqual(["empty-list-concat 3", "useless-has-attr 2"]);
     expect(report.errors.map((e) => e.file)).toEqual(["lint.nix"]);
