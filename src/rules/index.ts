@@ -4,6 +4,7 @@ import { ANTI_PATTERN_RULES } from "./anti-patterns/index.js";
 import { appAuthDisabled } from "./access/app-auth-disabled.js";
 import { databaseTrustAuth } from "./access/database-trust-auth.js";
 import { nfsNoRootSquash } from "./access/nfs-no-root-squash.js";
+import { nfsExportToEveryone } from "./access/nfs-export-to-everyone.js";
 import { nixSandboxDisabled } from "./access/nix-sandbox-disabled.js";
 import { nixTrustedUsers } from "./access/nix-trusted-users.js";
 import { rootEquivalentGroup } from "./access/root-equivalent-group.js";
@@ -75,6 +76,7 @@ export const ALL_RULES: Rule[] = [
   nixSandboxDisabled,
   databaseTrustAuth,
   nfsNoRootSquash,
+  nfsExportToEveryone,
   appAuthDisabled,
   // kernel and boot
   kernelMitigationsDisabled,
