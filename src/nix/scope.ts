@@ -191,8 +191,9 @@ export function boundValue(ref: SyntaxNode): SyntaxNode | undefined {
   return resolveLexical(ref)?.value;
 }
 
+/** A scope open during the walk: its names, or null for a `with`. */
 interface Frame {
-  scope: SyntaxNode;
+  names: ScopeBindings | null;
   up: Frame | undefined;
 }
 
@@ -200,31 +201,52 @@ interface Frame {
  * Every reference in the tree that nothing binds (no lexical scope, no builtin, no `globals`, no
  * enclosing `with`), in source order: Nix's undefined-variable check. One walk down the tree with
  * an explicit stack (operator chains make deep trees), carrying the scopes open at each node.
+ * Every parse runs it, so it keeps nothing: a scope's names are taken from the cache when a caller
+ * already asked for them, else computed for this walk only (caching every scope of every file in a
+ * WeakMap more than doubled the parse time in garbage collection).
  */
 export function unboundReferences(root: SyntaxNode, globals?: ReadonlySet<string>): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   const isBound = (name: string, frames: Frame | undefined): boolean => {
     if (NIX_BASE_ENV.has(name) || globals?.has(name)) return true;
-    for (let f = frames; f; f = f.up) if (f.scope.kind === K.NODE_WITH || scopeBindings(f.scope).has(name)) return true;
+    for (let f = frames; f; f = f.up) if (f.names === null || f.names.has(name)) return true;
     return false;
   };
+  const open = (scope: SyntaxNode, up: Frame | undefined): Frame => ({
+    names: scope.kind === K.NODE_WITH ? null : (scopeBindingsCache.get(scope) ?? computeScopeBindings(scope)),
+    up,
+  });
   const nodes: SyntaxNode[] = [root];
   const frames: Array<Frame | undefined> = [undefined];
   while (nodes.length > 0) {
     checkDeadline();
     const n = nodes.pop()!;
     const f = frames.pop();
-    // `__curPos` is no variable: the parser turns it into the current position.
-    // (`true`, `false` and `null`, which isVariableReference leaves out, are builtins: always bound.)
-    if (n.kind === K.NODE_IDENT && n.text !== "__curPos" && isVariableReference(n) && !isBound(n.text, f)) out.push(n);
+    if (n.kind === K.NODE_IDENT) {
+      // `__curPos` is no variable: the parser turns it into the current position. (`true`,
+      // `false` and `null`, which isVariableReference leaves out, are builtins: always bound.)
+      const name = n.text;
+      if (name !== "__curPos" && isVariableReference(n) && !isBound(name, f)) out.push(n);
+      continue; // an identifier has no child nodes
+    }
     // `children`, not `childNodes()`: no array cached on every node of every file for this one walk.
     const children = n.children;
+    // The children a scope opens for share one frame (a let's bindings and body).
+    let opened: SyntaxNode | undefined;
+    let frame: Frame | undefined;
     for (let i = children.length - 1; i >= 0; i--) {
       const c = children[i]!;
       if (c.isToken) continue;
       const scope = scopeOpenedBy(n, c);
       nodes.push(c);
-      frames.push(scope ? { scope, up: f } : f);
+      if (!scope) frames.push(f);
+      else {
+        if (scope !== opened) {
+          opened = scope;
+          frame = open(scope, f);
+        }
+        frames.push(frame);
+      }
     }
   }
   return out;
