@@ -185,3 +185,23 @@ describe("caching", () => {
     expect(resolve(ref)).toBe(resolve(ref));
   });
 });
+
+describe("the static evaluator asks the resolver which scope binds a name", () => {
+  const evalBody = async (text: string) => {
+    const { StaticEvaluator } = await import("../../src/nix/static-eval.js");
+    const root = tree(text);
+    const body = root.childNodes()[0]!;
+    return new StaticEvaluator({ load: () => undefined }).evalAt(body, "f.nix");
+  };
+  it("`inherit (x) a;` reads x among the let's own names", async () => {
+    expect(await evalBody("let x = { a = 1; }; inherit (x) a; in a")).toBe(1);
+    const set = await evalBody("rec { x = { y = 2; }; inherit (x) y; }");
+    expect(set).toMatchObject({ kind: "attrs" });
+    expect((set as { attrs: Map<string, unknown> }).attrs.get("y")).toBe(2);
+  });
+  it("`inherit a;` reads the enclosing scope; a formal shadows the let", async () => {
+    expect(await evalBody("let a = 1; in let inherit a; in a")).toBe(1);
+    expect(await evalBody("let a = 1; in ({ a }: a) { a = 5; }")).toBe(5);
+    expect(await evalBody("let a = 1; in ({ a ? 3 }: a) { }")).toBe(3);
+  });
+});
