@@ -4,6 +4,7 @@ import { posix } from "node:path";
 import type { Expr } from "./ast.js";
 import { lower, type Dialect, type SemanticDiagnostic } from "./lower.js";
 import { parse as parseTree, type SyntaxDiagnostic } from "./parser.js";
+import { unboundReferences } from "./scope.js";
 import { showExpr } from "./show.js";
 import type { SourceText, SyntaxNode } from "./syntax.js";
 
@@ -62,11 +63,12 @@ export function parseNix(text: string, options: ParseNixOptions = {}): ParsedNix
       dialect,
       baseDir: options.path ? posix.dirname(posix.resolve(options.path)) : process.cwd(),
       home: options.home,
-      extraGlobals: options.extraGlobals,
       formatPosition,
     });
     ast = lowered.expr;
-    semantic = lowered.diagnostics;
+    const globals = options.extraGlobals ? new Set(options.extraGlobals) : undefined;
+    const unbound = unboundReferences(root, globals).map((n): SemanticDiagnostic => ({ message: `undefined variable '${n.text}'`, offset: n.start, trigger: Infinity, kind: "undefined-variable" }));
+    semantic = [...lowered.diagnostics, ...unbound];
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     semantic = [{ message: "expression too deeply nested to analyse", offset: 0, trigger: 0, kind: "semantic" }];

@@ -1,11 +1,11 @@
 // Lowering: from the lossless tree to Nix's abstract syntax, doing what the semantic actions of
 // Nix's parser.y do: desugar operators, merge nested attribute paths, strip indentation, resolve
 // path literals, and raise the errors Nix raises while parsing (duplicate attributes, duplicate
-// formals, dynamic attributes in `let`/`inherit`, bad numbers). Then the scope check (Nix's
-// bindVars) finds undefined variables. Pure: the file's directory and $HOME come in as options.
+// formals, dynamic attributes in `let`/`inherit`, bad numbers). Undefined variables (Nix's
+// bindVars) are found on the tree by the name resolver (scope.ts). Pure: the file's directory and
+// $HOME come in as options.
 import { dirname, posix } from "node:path";
 import {
-  NIX_BASE_ENV,
   type AttrDef,
   type AttrName,
   type BinaryOperator,
@@ -25,8 +25,6 @@ export interface LowerOptions {
   home?: string;
   /** Attribute-set merging rules: Nix 2.8's, or current Nix's recursive merge. */
   dialect?: Dialect;
-  /** Extra names bound at the top (for example `lib` when checking a fragment). */
-  extraGlobals?: Iterable<string>;
   /** How messages name a position ("already defined at ..."); defaults to the raw offset. */
   formatPosition?: (offset: number) => string;
 }
@@ -51,9 +49,7 @@ export function lower(root: SyntaxNode, options: LowerOptions = {}): LowerResult
   const lowerer = new Lowerer(options);
   const body = root.childNodes().find((n) => n.kind !== K.NODE_ERROR);
   const expr = body ? lowerer.expr(body) : STATIC_ERROR;
-  const diagnostics = lowerer.diagnostics.sort((a, b) => a.trigger - b.trigger);
-  const scope = checkScopes(expr, options.extraGlobals);
-  return { expr, diagnostics: [...diagnostics, ...scope] };
+  return { expr, diagnostics: lowerer.diagnostics.sort((a, b) => a.trigger - b.trigger) };
 }
 
 /** The significant children of a node: nodes and non-trivia tokens, in order. */
@@ -634,120 +630,4 @@ export function showString(s: string): string {
 
 function showAttrPathPlain(path: AttrName[]): string {
   return path.map((a) => (a.name !== undefined ? showId(a.name) : '"${..}"')).join(".");
-}
-
-// ---- scope check (Nix's bindVars)
-
-interface Scope {
-  names: ReadonlySet<string> | null; // null: a `with` scope
-  up: Scope | undefined;
-}
-
-/** Every variable that no enclosing scope binds and no `with` could provide, in traversal order. */
-export function checkScopes(expr: Expr, extraGlobals?: Iterable<string>): SemanticDiagnostic[] {
-  const base = new Set(NIX_BASE_ENV);
-  if (extraGlobals) for (const g of extraGlobals) base.add(g);
-  const out: SemanticDiagnostic[] = [];
-  const lookup = (name: string, scope: Scope | undefined): boolean => {
-    let sawWith = false;
-    for (let s = scope; s; s = s.up) {
-      if (s.names === null) sawWith = true;
-      else if (s.names.has(name)) return true;
-    }
-    return sawWith;
-  };
-  // Explicit stacks (expression, scope): long operator chains make deep trees. Children are
-  // pushed in reverse so they are visited in source order.
-  const exprs: Expr[] = [expr];
-  const scopes: Scope[] = [{ names: base, up: undefined }];
-  const push = (e: Expr | undefined, s: Scope) => {
-    if (e) {
-      exprs.push(e);
-      scopes.push(s);
-    }
-  };
-  const pushPath = (path: AttrName[], s: Scope) => {
-    for (let i = path.length - 1; i >= 0; i--) push(path[i]!.expr, s);
-  };
-  while (exprs.length > 0) {
-    checkDeadline();
-    const e = exprs.pop()!;
-    const scope = scopes.pop()!;
-    switch (e.type) {
-      case "var":
-        if (!lookup(e.name, scope)) {
-          out.push({ message: `undefined variable '${e.name}'`, offset: e.pos, trigger: Infinity, kind: "undefined-variable" });
-        }
-        break;
-      case "select":
-        pushPath(e.path, scope);
-        push(e.def, scope);
-        push(e.e, scope);
-        break;
-      case "hasAttr":
-        pushPath(e.path, scope);
-        push(e.e, scope);
-        break;
-      case "attrs": {
-        const inner: Scope = e.rec ? { names: new Set(e.attrs.keys()), up: scope } : scope;
-        for (let i = e.dynamic.length - 1; i >= 0; i--) {
-          push(e.dynamic[i]!.valueExpr, inner);
-          push(e.dynamic[i]!.nameExpr, inner);
-        }
-        const defs = [...e.attrs.values()];
-        for (let i = defs.length - 1; i >= 0; i--) push(defs[i]!.e, defs[i]!.inherited ? scope : inner);
-        break;
-      }
-      case "list":
-        for (let i = e.elems.length - 1; i >= 0; i--) push(e.elems[i], scope);
-        break;
-      case "lambda": {
-        const names = new Set<string>();
-        if (e.arg) names.add(e.arg);
-        const formals = e.formals?.list ?? [];
-        for (const f of formals) names.add(f.name);
-        const inner: Scope = { names, up: scope };
-        push(e.body, inner);
-        for (let i = formals.length - 1; i >= 0; i--) push(formals[i]!.def, inner);
-        break;
-      }
-      case "call":
-        for (let i = e.args.length - 1; i >= 0; i--) push(e.args[i], scope);
-        push(e.fn, scope);
-        break;
-      case "let": {
-        const inner: Scope = { names: new Set(e.attrs.attrs.keys()), up: scope };
-        push(e.body, inner);
-        const defs = [...e.attrs.attrs.values()];
-        for (let i = defs.length - 1; i >= 0; i--) push(defs[i]!.e, defs[i]!.inherited ? scope : inner);
-        break;
-      }
-      case "with":
-        push(e.body, { names: null, up: scope });
-        push(e.attrs, scope);
-        break;
-      case "if":
-        push(e.else, scope);
-        push(e.then, scope);
-        push(e.cond, scope);
-        break;
-      case "assert":
-        push(e.body, scope);
-        push(e.cond, scope);
-        break;
-      case "not":
-        push(e.e, scope);
-        break;
-      case "binop":
-        push(e.b, scope);
-        push(e.a, scope);
-        break;
-      case "concat":
-        for (let i = e.parts.length - 1; i >= 0; i--) push(e.parts[i], scope);
-        break;
-      default:
-        break;
-    }
-  }
-  return out;
 }

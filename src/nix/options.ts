@@ -5,15 +5,12 @@
 // `mkMerge [..]`, `optionalAttrs`, `if/then/else`, `//`, priorities (`mkForce`, `mkDefault`,
 // `mkOverride n`, `mkBefore`...) and let-bound attribute sets, recording the conditions it passed.
 import { checkDeadline } from "./deadline.js";
+import { attrpathSegments, attrSegment, calleeName, flattenApply, unparen, type PathSegment } from "./read.js";
+import { resolveLexical } from "./scope.js";
 import { SyntaxKind as K, type SyntaxNode } from "./syntax.js";
-import { unescapeString } from "./lower.js";
 
-export interface PathSegment {
-  name: string;
-  /** `${expr}` or an interpolated string: the name is only known at evaluation. */
-  dynamic: boolean;
-  node: SyntaxNode;
-}
+export { attrpathSegments, calleeName, calleeText, flattenApply, staticString, unparen, type PathSegment } from "./read.js";
+
 
 export interface OptionCondition {
   kind: "mkIf" | "optionalAttrs" | "if" | "else";
@@ -74,83 +71,6 @@ const PRIORITY_FNS: Record<string, Priority | "order"> = {
   mkOrder: "order",
 };
 
-/** Strip parentheses. */
-export function unparen(node: SyntaxNode | undefined): SyntaxNode | undefined {
-  let n = node;
-  while (n && n.kind === K.NODE_PAREN) n = n.firstChild();
-  return n;
-}
-
-/** For `f a b`: the function node and its arguments. */
-export function flattenApply(node: SyntaxNode): { fn: SyntaxNode; args: SyntaxNode[] } {
-  const args: SyntaxNode[] = [];
-  let n: SyntaxNode = node;
-  while (n.kind === K.NODE_APPLY) {
-    checkDeadline();
-    const [f, a] = n.childNodes();
-    if (!f || !a) break;
-    // push and reverse, not unshift: unshift moves every element each time (quadratic in `f a b c …`)
-    args.push(a);
-    n = unparen(f) ?? f;
-  }
-  args.reverse();
-  return { fn: n, args };
-}
-
-/** The name a function is called by: `mkIf` for `mkIf`, `lib.mkIf`, `lib.modules.mkIf`. */
-export function calleeName(fn: SyntaxNode): string | undefined {
-  if (fn.kind === K.NODE_IDENT) return fn.text;
-  if (fn.kind === K.NODE_SELECT) {
-    const path = fn.childNodes()[1];
-    const last = path?.childNodes().at(-1);
-    if (last?.kind === K.NODE_IDENT) return last.text;
-  }
-  return undefined;
-}
-
-/** The full dotted text of a callee (`lib.mkIf`), for display. */
-export function calleeText(fn: SyntaxNode): string {
-  return fn.text.replace(/\s+/g, " ");
-}
-
-/** The segments of an attribute path node. */
-export function attrpathSegments(attrpath: SyntaxNode): PathSegment[] {
-  return attrpath.childNodes().map((a) => attrSegment(a));
-}
-
-function attrSegment(a: SyntaxNode): PathSegment {
-  if (a.kind === K.NODE_IDENT) return { name: a.text, dynamic: false, node: a };
-  if (a.kind === K.NODE_STRING) {
-    const lit = staticString(a);
-    return lit !== undefined ? { name: lit, dynamic: false, node: a } : { name: a.text, dynamic: true, node: a };
-  }
-  // NODE_DYNAMIC: `${"x"}` is static
-  const inner = unparen(a.firstChild());
-  const lit = inner && inner.kind === K.NODE_STRING ? staticString(inner) : undefined;
-  return lit !== undefined ? { name: lit, dynamic: false, node: a } : { name: a.text, dynamic: true, node: a };
-}
-
-/** The value of a string literal without interpolation (`"x"`, `''x''`), else undefined. */
-export function staticString(node: SyntaxNode): string | undefined {
-  if (node.kind !== K.NODE_STRING) return undefined;
-  if (node.firstChild(K.NODE_INTERPOL)) return undefined;
-  const toks = node.childTokens();
-  const indented = toks[0]?.kind === K.TOKEN_IND_STRING_START;
-  if (!indented) {
-    return unescapeString(toks.filter((t) => t.kind === K.TOKEN_STRING_CONTENT).map((t) => t.text).join(""));
-  }
-  // Indented strings: good enough for names and rule checks (indentation stripped line-wise).
-  let s = "";
-  for (const t of toks) {
-    if (t.kind === K.TOKEN_IND_STRING_CONTENT) s += t.text;
-    else if (t.kind === K.TOKEN_IND_STRING_ESCAPE) s += t.text === "'''" ? "''" : t.text === "''$" || t.text === "$" ? "$" : t.text === "'" ? "'" : unescapeString(t.text.slice(2));
-  }
-  const lines = s.split("\n");
-  const indents = lines.filter((l) => l.trim() !== "").map((l) => l.length - l.trimStart().length);
-  const min = indents.length ? Math.min(...indents) : 0;
-  return lines.map((l) => l.slice(Math.min(min, l.length - l.trimStart().length))).join("\n");
-}
-
 const SIMPLE_ID = /^[a-zA-Z_][a-zA-Z0-9_'-]*$/;
 
 export function formatPath(segments: readonly { name: string; dynamic: boolean }[]): string {
@@ -162,34 +82,16 @@ interface WalkState {
   conditions: OptionCondition[];
   priority?: Priority;
   via: string[];
-  scope: Scope;
+  /** The module being indexed: a name bound outside it (an inline module's flake.nix) is not followed. */
+  module: SyntaxNode;
   /** Let-bound names being expanded (cycle guard). */
   expanding: Set<SyntaxNode>;
 }
 
-interface Scope {
-  bindings: Map<string, SyntaxNode>;
-  up?: Scope;
-}
-
-function lookup(scope: Scope | undefined, name: string): SyntaxNode | undefined {
-  for (let s = scope; s; s = s.up) {
-    const v = s.bindings.get(name);
-    if (v) return v;
-  }
-  return undefined;
-}
-
-/** Let bindings of a LET_IN node (simple `name = value;` ones). */
-function letScope(node: SyntaxNode, up: Scope): Scope {
-  const bindings = new Map<string, SyntaxNode>();
-  for (const b of node.childNodes()) {
-    if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
-    const [path, value] = b.childNodes();
-    const segs = path?.childNodes() ?? [];
-    if (segs.length === 1 && segs[0]!.kind === K.NODE_IDENT && value) bindings.set(segs[0]!.text, value);
-  }
-  return { bindings, up };
+/** The value a let- or rec-bound name stands for, when bound inside the module being indexed. */
+function letValue(ref: SyntaxNode, module: SyntaxNode): SyntaxNode | undefined {
+  const b = resolveLexical(ref);
+  return b?.value && b.scope.start >= module.start && b.scope.end <= module.end ? b.value : undefined;
 }
 
 class IndexBuilder {
@@ -206,10 +108,8 @@ class IndexBuilder {
       case K.NODE_ATTR_SET:
         this.walkAttrs(n, state, out);
         return true;
-      case K.NODE_LET_IN: {
-        const body = n.childNodes().at(-1);
-        return this.walkValue(body, { ...state, scope: letScope(n, state.scope) }, out);
-      }
+      case K.NODE_LET_IN:
+        return this.walkValue(n.childNodes().at(-1), state, out);
       case K.NODE_WITH:
         return this.walkValue(n.childNodes()[1], state, out);
       case K.NODE_IF_ELSE: {
@@ -229,7 +129,7 @@ class IndexBuilder {
         return x || y;
       }
       case K.NODE_IDENT: {
-        const bound = lookup(state.scope, n.text);
+        const bound = letValue(n, state.module);
         // A cycle, or a chain of names too long to be a module (`v2 = v1; v1 = v0; …`): each step
         // copies the chain so far, so an unbounded one costs quadratic time and the stack.
         if (!bound || state.expanding.has(bound) || state.expanding.size >= MAX_LET_EXPANSIONS) return false;
@@ -264,14 +164,12 @@ class IndexBuilder {
   }
 
   private walkAttrs(set: SyntaxNode, state: WalkState, out: OptionDefinition[]): void {
-    // A `rec` set's own names are visible to its values.
-    const scope = set.firstToken(K.TOKEN_REC) ? letScope(set, state.scope) : state.scope;
     for (const b of set.childNodes()) {
       if (b.kind === K.NODE_ATTRPATH_VALUE) {
         const [attrpath, value] = b.childNodes();
         if (!attrpath || attrpath.kind !== K.NODE_ATTRPATH) continue;
         const segments = [...state.prefix, ...attrpathSegments(attrpath)];
-        this.define(b, attrpath, value, segments, { ...state, scope }, out);
+        this.define(b, attrpath, value, segments, state, out);
       } else if (b.kind === K.NODE_INHERIT) {
         for (const name of b.childNodes()) {
           if (name.kind === K.NODE_INHERIT_FROM) continue;
@@ -343,19 +241,16 @@ export function unwrapValue(value: SyntaxNode | undefined): { inner: SyntaxNode 
   return { inner: n, conditions, priority };
 }
 
-/** The module body inside `{ config, lib, ... }: let ... in with ...; { ... }`, and its scope. */
-function moduleBody(root: SyntaxNode): { body: SyntaxNode | undefined; scope: Scope } {
-  let scope: Scope = { bindings: new Map() };
+/** The module body inside `{ config, lib, ... }: let ... in with ...; { ... }`. */
+function moduleBody(root: SyntaxNode): SyntaxNode | undefined {
   let n = unparen(root.kind === K.NODE_ROOT ? root.childNodes().find((c) => c.kind !== K.NODE_ERROR) : root);
   for (let guard = 0; n && guard < 64; guard++) {
     if (n.kind === K.NODE_LAMBDA) n = unparen(n.childNodes()[1]);
-    else if (n.kind === K.NODE_LET_IN) {
-      scope = letScope(n, scope);
-      n = unparen(n.childNodes().at(-1));
-    } else if (n.kind === K.NODE_WITH || n.kind === K.NODE_ASSERT) n = unparen(n.childNodes()[1]);
+    else if (n.kind === K.NODE_LET_IN) n = unparen(n.childNodes().at(-1));
+    else if (n.kind === K.NODE_WITH || n.kind === K.NODE_ASSERT) n = unparen(n.childNodes()[1]);
     else break;
   }
-  return { body: n, scope };
+  return n;
 }
 
 function topLevelKeys(set: SyntaxNode): string[] {
@@ -372,9 +267,9 @@ function topLevelKeys(set: SyntaxNode): string[] {
  * list). */
 export function indexModule(node: SyntaxNode): OptionIndex {
   const builder = new IndexBuilder();
-  const { body, scope } = moduleBody(node);
+  const body = moduleBody(node);
   let isModule = false;
-  const state: WalkState = { prefix: [], conditions: [], via: [], scope, expanding: new Set() };
+  const state: WalkState = { prefix: [], conditions: [], via: [], module: node, expanding: new Set() };
   if (body) {
     const bodySet = body.kind === K.NODE_ATTR_SET ? body : undefined;
     const keys = bodySet ? topLevelKeys(bodySet) : [];
@@ -383,7 +278,6 @@ export function indexModule(node: SyntaxNode): OptionIndex {
       // A flake, not a module: its inline modules are found by the caller.
     } else if (bodySet) {
       isModule = true;
-      const scoped: WalkState = { ...state, scope: bodySet.firstToken(K.TOKEN_REC) ? letScope(bodySet, scope) : scope };
       for (const b of bodySet.childNodes()) {
         if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
         const [attrpath, value] = b.childNodes();
@@ -396,19 +290,19 @@ export function indexModule(node: SyntaxNode): OptionIndex {
           continue;
         }
         if (!head.dynamic && head.name === "options") {
-          builder.walkDeclarations(b, attrpath, value, segs.slice(1), scoped);
+          builder.walkDeclarations(b, attrpath, value, segs.slice(1), state);
           continue;
         }
         if (fullForm) {
           if (!head.dynamic && head.name === "config") {
             const rest = segs.slice(1);
-            if (rest.length === 0) builder.walkValue(value, { ...scoped, via: ["config"] });
-            else builder.define(b, attrpath, value, rest, { ...scoped, via: ["config"] });
+            if (rest.length === 0) builder.walkValue(value, { ...state, via: ["config"] });
+            else builder.define(b, attrpath, value, rest, { ...state, via: ["config"] });
           }
           continue;
         }
         if (!head.dynamic && MODULE_KEYS.has(head.name) && segs.length === 1) continue;
-        builder.define(b, attrpath, value, segs, scoped);
+        builder.define(b, attrpath, value, segs, state);
       }
     } else {
       // `lib.mkIf c { ... }` or `mkMerge [ ... ]` as the whole module.

@@ -6,6 +6,7 @@
 // Reads only files of the scan (through `load`), never runs or fetches anything.
 import { checkDeadline } from "./deadline.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen } from "./options.js";
+import { resolveLexical } from "./scope.js";
 import { SyntaxKind as K, type SyntaxNode } from "./syntax.js";
 
 export interface EvalAttrs {
@@ -30,7 +31,10 @@ interface EvalPath {
 }
 export type EvalValue = string | number | boolean | null | EvalValue[] | EvalAttrs | EvalUnknown | EvalLambda | EvalPath;
 
+/** The values of one scope's names (which scope a name refers to is the name resolver's answer). */
 interface Env {
+  /** The let, rec set or lambda whose names these are. */
+  scope?: SyntaxNode;
   /** Bindings are evaluated lazily (thunks), once. */
   names: Map<string, () => EvalValue>;
   up?: Env;
@@ -48,11 +52,11 @@ const unknown = (n: SyntaxNode | undefined): EvalUnknown => ({ kind: "unknown", 
 export const isAttrs = (v: EvalValue): v is EvalAttrs => typeof v === "object" && v !== null && !Array.isArray(v) && v.kind === "attrs";
 export const isEvalUnknown = (v: EvalValue): v is EvalUnknown => typeof v === "object" && v !== null && !Array.isArray(v) && v.kind === "unknown";
 
-function lookup(env: Env | undefined, name: string): (() => EvalValue) | undefined {
-  for (let e = env; e; e = e.up) {
-    const v = e.names.get(name);
-    if (v) return v;
-  }
+/** The value of a reference: the scope the name resolver says binds it, looked up in the environment. */
+function lookup(env: Env | undefined, ref: SyntaxNode): (() => EvalValue) | undefined {
+  const b = resolveLexical(ref);
+  if (!b) return undefined;
+  for (let e = env; e; e = e.up) if (e.scope === b.scope) return e.names.get(ref.text);
   return undefined;
 }
 
@@ -104,7 +108,7 @@ export class StaticEvaluator {
   }
 
   private bindingsEnv(set: SyntaxNode, up: Env | undefined, file: string, depth: number): Env {
-    const env: Env = { names: new Map(), up };
+    const env: Env = { scope: set, names: new Map(), up };
     for (const b of set.childNodes()) {
       if (b.kind === K.NODE_ATTRPATH_VALUE) {
         const [path, value] = b.childNodes();
@@ -115,8 +119,9 @@ export class StaticEvaluator {
         for (const n of b.childNodes()) {
           if (n.kind !== K.NODE_IDENT) continue;
           const name = n.text;
-          if (from) env.names.set(name, lazy(() => this.select(this.eval(from.firstChild(), up, file, depth + 1), [name], n)));
-          else env.names.set(name, lazy(() => lookup(up, name)?.() ?? unknown(n)));
+          // `inherit (e) x;`: e sees the set's own names; `inherit x;` reads the enclosing scope.
+          if (from) env.names.set(name, lazy(() => this.select(this.eval(from.firstChild(), env, file, depth + 1), [name], n)));
+          else env.names.set(name, lazy(() => lookup(up, n)?.() ?? unknown(n)));
         }
       }
     }
@@ -125,7 +130,7 @@ export class StaticEvaluator {
 
   /** The parameters of a lambda, bound to `arg` (unknown when not called with one). */
   private paramEnv(lambda: SyntaxNode, arg: EvalValue | undefined, up: Env | undefined, file: string, depth: number): Env {
-    const env: Env = { names: new Map(), up };
+    const env: Env = { scope: lambda, names: new Map(), up };
     const param = lambda.childNodes()[0];
     if (!param) return env;
     if (param.kind === K.NODE_IDENT_PARAM) {
@@ -190,7 +195,7 @@ export class StaticEvaluator {
         if (n.text === "true") return true;
         if (n.text === "false") return false;
         if (n.text === "null") return null;
-        const b = lookup(env, n.text);
+        const b = lookup(env, n);
         return b ? b() : unknown(n);
       }
       case K.NODE_LIST:
@@ -249,7 +254,7 @@ export class StaticEvaluator {
         const from = b.firstChild(K.NODE_INHERIT_FROM);
         for (const id of b.childNodes()) {
           if (id.kind !== K.NODE_IDENT) continue;
-          const v = from ? this.select(this.eval(from.firstChild(), env, file, depth + 1), [id.text], id) : (lookup(env, id.text)?.() ?? unknown(id));
+          const v = from ? this.select(this.eval(from.firstChild(), scope, file, depth + 1), [id.text], id) : (lookup(env, id)?.() ?? unknown(id));
           out.attrs.set(id.text, v);
         }
         continue;

@@ -10,6 +10,7 @@ import { dirname, normalize, posix } from "node:path";
 import { diskSource } from "./source.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
+import { resolveLexical } from "../nix/scope.js";
 
 export interface HostDeclaration {
   name: string;
@@ -35,6 +36,8 @@ export interface HostGraph {
 /** What a module file refers to: its imports and other local files (relative to the root). */
 export type ReferencesOf = (file: string) => string[];
 
+/** What the walk has bound besides the source's own let and rec bindings (which the name
+ * resolver gives): a helper's parameters bound to its arguments, a host's specialArgs. */
 interface Env {
   values: Map<string, SyntaxNode | string>;
   up?: Env;
@@ -48,27 +51,45 @@ function lookup(env: Env | undefined, name: string): SyntaxNode | string | undef
   return undefined;
 }
 
+/** What a name reference stands for: its let or rec binding's value (through `inherit x;`), else
+ * what the walk bound to the name. */
+function lookupRef(ref: SyntaxNode, env: Env | undefined, depth = 0): SyntaxNode | string | undefined {
+  const b = resolveLexical(ref);
+  if (b?.value) return b.value;
+  if (b && b.binder.kind === K.NODE_INHERIT && !b.inheritFrom && depth < 8) {
+    const id = b.binder.childNodes().find((c) => c.kind === K.NODE_IDENT && c.text === ref.text);
+    if (id) return lookupRef(id, env, depth + 1);
+  }
+  return lookup(env, ref.text);
+}
+
 /** The expression a let-bound name stands for (followed a few times), parentheses off; the
  * expression itself when it is not a name bound to one. */
 function deref(expr: SyntaxNode | undefined, env: Env | undefined): SyntaxNode | undefined {
   let n = unparen(expr);
   for (let hops = 0; n?.kind === K.NODE_IDENT && hops < 8; hops++) {
-    const v = lookup(env, n.text);
+    const v = lookupRef(n, env);
     if (v === undefined || typeof v === "string") break;
     n = unparen(v);
   }
   return n;
 }
 
-function letEnv(node: SyntaxNode, up: Env | undefined): Env {
-  const values = new Map<string, SyntaxNode | string>();
-  for (const b of node.childNodes()) {
+/** The attributes a literal set gives (`{ hostname = "nas"; }`), as a helper's arguments. */
+function setAttributes(set: SyntaxNode): Map<string, SyntaxNode> {
+  const values = new Map<string, SyntaxNode>();
+  for (const b of set.childNodes()) {
     if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
     const [path, value] = b.childNodes();
     const segs = path ? attrpathSegments(path) : [];
     if (segs.length === 1 && !segs[0]!.dynamic && value) values.set(segs[0]!.name, value);
   }
-  return { values, up };
+  return values;
+}
+
+/** A name in an interpolation: a reference, or `config.networking.hostName` (a value the host gives). */
+function lookupInterpolated(inner: SyntaxNode, env: Env | undefined): SyntaxNode | string | undefined {
+  return inner.kind === K.NODE_IDENT ? lookupRef(inner, env) : lookup(env, inner.text.replace(/\s+/g, ""));
 }
 
 /** Resolve a path literal (possibly `./hosts/${name}` with `name` known) against a directory. */
@@ -84,7 +105,7 @@ function pathValue(node: SyntaxNode, env: Env | undefined, baseDir: string): str
       const inner = unparen(c.firstChild());
       if (inner?.kind === K.NODE_IDENT || inner?.kind === K.NODE_SELECT) {
         // A name the host gives its modules (`hostname`), or `config.networking.hostName`.
-        const v = lookup(env, inner.text.replace(/\s+/g, ""));
+        const v = lookupInterpolated(inner, env);
         if (typeof v === "string") {
           out += v;
           continue;
@@ -161,19 +182,18 @@ function resolveAttr(expr: SyntaxNode | undefined, name: string, env: Env | unde
       return file ? resolveAttr(file.body, name, undefined, file.dir, reader, depth + 1) : undefined;
     }
     case K.NODE_LET_IN:
-      return resolveAttr(n.childNodes().at(-1), name, letEnv(n, env), dir, reader, depth + 1);
+      return resolveAttr(n.childNodes().at(-1), name, env, dir, reader, depth + 1);
     case K.NODE_ATTR_SET: {
-      const scope = n.firstToken(K.TOKEN_REC) ? letEnv(n, env) : env;
       for (const b of n.childNodes()) {
         if (b.kind === K.NODE_ATTRPATH_VALUE) {
           const [path, value] = b.childNodes();
           const segs = path ? attrpathSegments(path) : [];
-          if (value && segs.length === 1 && !segs[0]!.dynamic && segs[0]!.name === name) return { value, env: scope, dir };
+          if (value && segs.length === 1 && !segs[0]!.dynamic && segs[0]!.name === name) return { value, env, dir };
         } else if (b.kind === K.NODE_INHERIT && b.childNodes().some((c) => c.kind === K.NODE_IDENT && c.text === name)) {
           const from = b.firstChild(K.NODE_INHERIT_FROM);
-          if (from) return resolveAttr(from.firstChild(), name, scope, dir, reader, depth + 1);
-          const v = lookup(scope, name);
-          return v && typeof v !== "string" ? { value: v, env: scope, dir } : undefined;
+          if (from) return resolveAttr(from.firstChild(), name, env, dir, reader, depth + 1);
+          const v = lookupRef(b.childNodes().find((c) => c.kind === K.NODE_IDENT && c.text === name)!, env);
+          return v && typeof v !== "string" ? { value: v, env, dir } : undefined;
         }
       }
       return undefined;
@@ -203,7 +223,7 @@ function collectArgs(set: SyntaxNode | undefined, env: Env | undefined, out: Hos
     if (typeof v === "string") return v;
     const u = unparen(v);
     if (u?.kind === K.NODE_STRING) return staticString(u);
-    return u?.kind === K.NODE_IDENT ? asString(lookup(env, u.text)) : undefined;
+    return u?.kind === K.NODE_IDENT ? asString(lookupRef(u, env)) : undefined;
   };
   for (const b of n.childNodes()) {
     if (b.kind === K.NODE_ATTRPATH_VALUE) {
@@ -215,7 +235,7 @@ function collectArgs(set: SyntaxNode | undefined, env: Env | undefined, out: Hos
     } else if (b.kind === K.NODE_INHERIT && !b.firstChild(K.NODE_INHERIT_FROM)) {
       for (const c of b.childNodes()) {
         if (c.kind !== K.NODE_IDENT) continue;
-        const bound = lookup(env, c.text);
+        const bound = lookupRef(c, env);
         const v = asString(bound);
         if (v !== undefined) out.args.set(c.text, v);
         else if (bound && typeof bound !== "string") out.argNodes.set(c.text, { node: bound, env, dir });
@@ -236,7 +256,7 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       return;
     }
     case K.NODE_IDENT: {
-      const v = lookup(env, n.text);
+      const v = lookupRef(n, env);
       if (v && typeof v !== "string") collectHostFiles(v, env, flakeDir, out, reader, depth + 1);
       return;
     }
@@ -245,7 +265,7 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       if (selfOutputRef(n)) out.computed.push({ node: n, env, dir: flakeDir });
       return;
     case K.NODE_LET_IN:
-      collectHostFiles(n.childNodes().at(-1)!, letEnv(n, env), flakeDir, out, reader, depth + 1);
+      collectHostFiles(n.childNodes().at(-1)!, env, flakeDir, out, reader, depth + 1);
       return;
     case K.NODE_APPLY: {
       if (directoryListing(n)) {
@@ -254,7 +274,7 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       }
       const { fn, args } = flattenApply(n);
       // A helper defined in a let: bind its parameters to the arguments and read its body.
-      const callee = fn.kind === K.NODE_IDENT ? lookup(env, fn.text) : undefined;
+      const callee = fn.kind === K.NODE_IDENT ? lookupRef(fn, env) : undefined;
       if (callee && typeof callee !== "string" && unparen(callee)?.kind === K.NODE_LAMBDA) {
         const call = bindArguments(unparen(callee)!, args, env);
         collectHostFiles(call.body, call.env, flakeDir, out, reader, depth + 1);
@@ -296,8 +316,9 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
     case K.NODE_ATTR_SET:
       for (const b of n.childNodes()) {
         // `inherit specialArgs;`: a set bound in a let.
-        if (b.kind === K.NODE_INHERIT && !b.firstChild(K.NODE_INHERIT_FROM) && b.childNodes().some((c) => c.kind === K.NODE_IDENT && c.text === "specialArgs")) {
-          const bound = lookup(env, "specialArgs");
+        const inherited = b.kind === K.NODE_INHERIT && !b.firstChild(K.NODE_INHERIT_FROM) ? b.childNodes().find((c) => c.kind === K.NODE_IDENT && c.text === "specialArgs") : undefined;
+        if (inherited) {
+          const bound = lookupRef(inherited, env);
           if (bound && typeof bound !== "string") collectArgs(deref(bound, env), env, out, flakeDir);
         }
         if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
@@ -345,7 +366,7 @@ function segmentName(seg: PathSegment, env: Env | undefined): string {
   if (!seg.dynamic) return seg.name;
   const inner = seg.node.kind === K.NODE_DYNAMIC ? unparen(seg.node.firstChild()) : undefined;
   if (inner?.kind === K.NODE_IDENT) {
-    const v = lookup(env, inner.text);
+    const v = lookupRef(inner, env);
     if (typeof v === "string") return v;
     const s = v && typeof v !== "string" && unparen(v)?.kind === K.NODE_STRING ? staticString(unparen(v)!) : undefined;
     if (s !== undefined) return s;
@@ -365,7 +386,7 @@ function readsDirectory(expr: SyntaxNode, env: Env | undefined, depth = 0, seen 
     if (n.kind === K.NODE_IDENT) {
       if (n.text === "readDir") found = true;
       else if (n.parent?.kind !== K.NODE_ATTRPATH) {
-        const v = lookup(env, n.text);
+        const v = lookupRef(n, env);
         if (v && typeof v !== "string" && readsDirectory(v, env, depth + 1, seen)) found = true;
       }
     }
@@ -386,7 +407,7 @@ function hostDirectories(apply: SyntaxNode, env: Env | undefined, baseDir: strin
     } else if (n.kind === K.NODE_APPLY) for (const a of flattenApply(n).args) visit(a, depth + 1);
     else if (n.kind === K.NODE_IDENT) {
       // `genAttrs hosts mkHost` with `hosts = attrNames (readDir ../hosts)` in a let.
-      const v = lookup(env, n.text);
+      const v = lookupRef(n, env);
       if (v && typeof v !== "string") visit(v, depth + 1);
     }
   };
@@ -418,7 +439,7 @@ function bindArguments(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env
       values.set(param.childNodes()[0]!.text, typeof arg === "string" ? arg : (text ?? arg));
     } else if (param?.kind === K.NODE_PATTERN && typeof arg !== "string") {
       const set = unparen(arg);
-      if (set?.kind === K.NODE_ATTR_SET) for (const [k, v] of letEnv(set, undefined).values) values.set(k, v);
+      if (set?.kind === K.NODE_ATTR_SET) for (const [k, v] of setAttributes(set)) values.set(k, v);
     }
     const next = unparen(body);
     if (!next) break;
@@ -546,7 +567,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       return;
     }
     if (n.kind === K.NODE_LAMBDA) return visit(n.childNodes()[1]!, env, prefix, depth + 1);
-    if (n.kind === K.NODE_LET_IN) return visit(n.childNodes().at(-1)!, letEnv(n, env), prefix, depth + 1);
+    if (n.kind === K.NODE_LET_IN) return visit(n.childNodes().at(-1)!, env, prefix, depth + 1);
     if (n.kind === K.NODE_WITH) return visit(n.childNodes()[1]!, env, prefix, depth + 1);
     if (n.kind === K.NODE_BIN_OP) {
       for (const c of n.childNodes()) visit(c, env, prefix, depth + 1);
@@ -558,24 +579,23 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       return;
     }
     if (n.kind !== K.NODE_ATTR_SET) return;
-    const scope = n.firstToken(K.TOKEN_REC) ? letEnv(n, env) : env;
     for (const b of n.childNodes()) {
       if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
       const [path, value] = b.childNodes();
       if (!path || !value) continue;
-      const segs = attrpathSegments(path).map((seg) => segmentName(seg, scope));
+      const segs = attrpathSegments(path).map((seg) => segmentName(seg, env));
       const full = [...prefix, ...segs];
       const at = full.indexOf("nixosConfigurations");
       if (at >= 0 && full.length === at + 2 && full[at + 1] !== "*") {
         const files = new HostFiles();
-        collectHostFiles(value, scope, dir, files, reader);
+        collectHostFiles(value, env, dir, files, reader);
         hosts.push({ name: full[at + 1]!, file, node: b, files, source: "flake" });
       } else if (at >= 0 && full.length === at + 1) {
         // `nixosConfigurations = { a = ...; }`; a computed set (mapAttrs over a directory) is not
         // statically known.
         const set = unparen(value);
-        if (set) visit(set, scope, full, depth + 1);
-      } else if (at < 0) visit(value, scope, full, depth + 1);
+        if (set) visit(set, env, full, depth + 1);
+      } else if (at < 0) visit(value, env, full, depth + 1);
     }
   };
   const body = unparen(fileRoot.childNodes().find((c) => c.kind !== K.NODE_ERROR));
@@ -877,7 +897,7 @@ function stringValue(node: SyntaxNode, env: Env): string | undefined {
     }
     if (c.kind !== K.NODE_INTERPOL) continue;
     const inner = unparen(c.firstChild());
-    const v = inner && (inner.kind === K.NODE_IDENT || inner.kind === K.NODE_SELECT) ? lookup(env, inner.text.replace(/\s+/g, "")) : undefined;
+    const v = inner && (inner.kind === K.NODE_IDENT || inner.kind === K.NODE_SELECT) ? lookupInterpolated(inner, env) : undefined;
     const str = typeof v === "string" ? v : v && unparen(v)?.kind === K.NODE_STRING ? staticString(unparen(v)!) : undefined;
     if (str === undefined) return undefined;
     out += str;

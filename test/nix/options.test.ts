@@ -91,6 +91,22 @@ describe("option-path index", () => {
     expect(idx.byPath.has("systemd.services.backup.script")).toBe(true);
   });
 
+  it("follows a name only to the binding it refers to (the name resolver's answer)", () => {
+    // A rec set's own name, and a let inside a let-bound value.
+    expect(leafPaths("rec { common = { enable = true; }; services.a = common; }")).toContain("services.a.enable");
+    expect(leafPaths("let c = let inner = { enable = true; }; in inner; in { services.a = c; }")).toEqual(["services.a.enable"]);
+    // Look-alikes: the body's `common` is a function's formal, or a plain set's attribute, not the let.
+    expect(leafPaths("let common = { enable = true; }; in { common, ... }: { services.a = common; }")).toEqual(["services.a"]);
+    expect(leafPaths("let common = { enable = true; }; in { common = { x = 1; }; services.a = common; }")).toEqual(["common.x", "services.a.enable"]);
+  });
+
+  it("indexes an inline module on its own: a let of flake.nix around it is not followed", () => {
+    const idx = paths(`{ inputs = { }; outputs = { nixpkgs, ... }: let common = { enable = true; }; in {
+      nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ({ ... }: { services.a = common; }) ]; };
+    }; }`);
+    expect(idx.definitions.filter((d) => d.isLeaf).map((d) => d.path)).toEqual(["services.a"]);
+  });
+
   it("does not loop on self-referencing lets", () => {
     expect(() => paths("let a = a // { x = 1; }; in { y = a; }")).not.toThrow();
   });

@@ -5,6 +5,7 @@
 // detectors judge secret (any literal under a password name), and on a value read from a file at
 // evaluation (`environment.SMTP_PASSWORD = builtins.readFile ./smtp-password`).
 import { calleeName, flattenApply, unparen, type OptionDefinition } from "../../nix/options.js";
+import { resolveLexical } from "../../nix/scope.js";
 import { SyntaxKind as K, type LineIndex, type SyntaxNode } from "../../nix/syntax.js";
 import { classifyKey, detectSecrets, type SecretMatch } from "../../secrets/index.js";
 import { isStaticallyDisabled, rangeOf, redactedLine, stringSource, unwrapped } from "../nix-strings.js";
@@ -16,19 +17,11 @@ import { hostExample } from "../shared/examples.js";
 
 const READERS = new Set(["readFile", "fileContents"]);
 
-/** Follow a name to its `let` binding (the nearest enclosing one). */
+/** Follow a name to the value its `let` binding gives it (the name resolver: a formal or rec
+ * attribute in between shadows it). */
 function resolveLet(node: SyntaxNode): SyntaxNode | undefined {
-  const name = node.text;
-  for (let p = node.parent; p; p = p.parent) {
-    if (p.kind !== K.NODE_LET_IN) continue;
-    for (const b of p.childNodes()) {
-      if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
-      const [path, value] = b.childNodes();
-      const segs = path?.childNodes() ?? [];
-      if (segs.length === 1 && segs[0]!.kind === K.NODE_IDENT && segs[0]!.text === name) return value;
-    }
-  }
-  return undefined;
+  const b = resolveLexical(node);
+  return b?.kind === "let" && b.scope.kind === K.NODE_LET_IN ? b.value : undefined;
 }
 
 /** A `readFile`/`fileContents` call the value is (directly or through a let name). */

@@ -1,146 +1,19 @@
-// Syntax helpers shared by the anti-pattern rules: lexical scopes (which binding an identifier
-// refers to, as Nix's `bindVars` decides it), variable references, and callee matching. All of it
-// reads the lossless tree; nothing is evaluated.
+// Syntax helpers shared by the rules: variable references and their bindings (from the name
+// resolver, nix/scope.ts), values through let bindings, and callee matching. All of it reads the
+// lossless tree; nothing is evaluated.
 import { attrpathSegments, calleeName, flattenApply, unparen } from "../../nix/options.js";
+import { resolveLexical, type LexicalResolution } from "../../nix/scope.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 
 export { calleeName, flattenApply, unparen };
+export { isVariableReference, scopeBindings } from "../../nix/scope.js";
 
-/** Where a variable is bound. */
-export interface VariableBinding {
-  kind: "let" | "rec" | "param" | "formal";
-  /** The node that binds it: the binding (ATTRPATH_VALUE / INHERIT) or the parameter. */
-  binder: SyntaxNode;
-  /** The scope node: LET_IN, LEGACY_LET, ATTR_SET (rec) or LAMBDA. */
-  scope: SyntaxNode;
-  /** The bound value when it is known from the source (`x = value;`), else undefined. */
-  value?: SyntaxNode;
-}
-
-/** Is this identifier node a variable reference (not an attribute name or a parameter name)? */
-export function isVariableReference(ident: SyntaxNode): boolean {
-  if (ident.kind !== K.NODE_IDENT) return false;
-  const p = ident.parent;
-  if (!p) return false;
-  switch (p.kind) {
-    case K.NODE_ATTRPATH:
-    case K.NODE_IDENT_PARAM:
-    case K.NODE_PAT_BIND:
-      return false;
-    case K.NODE_PAT_ENTRY:
-      return p.childNodes()[0] !== ident;
-    case K.NODE_INHERIT:
-      // `inherit x;` reads x from the enclosing scope; `inherit (e) x;` does not.
-      return !p.firstChild(K.NODE_INHERIT_FROM);
-    default:
-      return ident.text !== "true" && ident.text !== "false" && ident.text !== "null";
-  }
-}
-
-type ScopeBindings = Map<string, { binder: SyntaxNode; value?: SyntaxNode }>;
-// Resolving every identifier asks each enclosing scope for its names: computed once per scope node
-// (trees of unchanged files are kept between scans, so this also serves repeat scans).
-const scopeBindingsCache = new WeakMap<SyntaxNode, ScopeBindings>();
-
-/** The names a scope node binds, each with its binder and value. */
-export function scopeBindings(scope: SyntaxNode): ScopeBindings {
-  let out = scopeBindingsCache.get(scope);
-  if (!out) scopeBindingsCache.set(scope, (out = computeScopeBindings(scope)));
-  return out;
-}
-
-function computeScopeBindings(scope: SyntaxNode): ScopeBindings {
-  const out: ScopeBindings = new Map();
-  if (scope.kind === K.NODE_LAMBDA) {
-    const param = scope.childNodes()[0];
-    if (param?.kind === K.NODE_IDENT_PARAM) {
-      const id = param.childNodes()[0];
-      if (id) out.set(id.text, { binder: param });
-    } else if (param?.kind === K.NODE_PATTERN) {
-      for (const c of param.childNodes()) {
-        if (c.kind === K.NODE_PAT_ENTRY || c.kind === K.NODE_PAT_BIND) {
-          const id = c.childNodes()[0];
-          if (id?.kind === K.NODE_IDENT) out.set(id.text, { binder: c });
-        }
-      }
-    }
-    return out;
-  }
-  for (const b of scope.childNodes()) {
-    if (b.kind === K.NODE_ATTRPATH_VALUE) {
-      const [path, value] = b.childNodes();
-      const first = path?.childNodes()[0];
-      if (!first) continue;
-      const seg = attrpathSegments(path!)[0]!;
-      if (seg.dynamic) continue;
-      // `a.b = 1; a.c = 2;` binds `a` once; the value is only known for single-segment paths.
-      if (!out.has(seg.name)) out.set(seg.name, { binder: b, value: path!.childNodes().length === 1 ? value : undefined });
-    } else if (b.kind === K.NODE_INHERIT) {
-      for (const id of b.childNodes()) if (id.kind === K.NODE_IDENT) out.set(id.text, { binder: b });
-    }
-  }
-  return out;
-}
-
-/** Does `node` lie in the part of `scope` where the scope's names are visible? */
-function inScopeRegion(scope: SyntaxNode, node: SyntaxNode): boolean {
-  if (scope.kind === K.NODE_ATTR_SET) {
-    // A rec set's names are visible in its values (and in `inherit (expr)` sources), not in its
-    // attribute names; plain `inherit x;` reads the enclosing scope, not the set.
-    for (const b of scope.childNodes()) {
-      if (node.start < b.start || node.end > b.end) continue;
-      if (b.kind === K.NODE_ATTRPATH_VALUE) {
-        const [path, value] = b.childNodes();
-        if (value && node.start >= value.start && node.end <= value.end) return true;
-        // Dynamic attribute names (`${...}`) see the rec set's names too.
-        return !!path && isInDynamic(node, b);
-      }
-      if (b.kind === K.NODE_INHERIT) {
-        const from = b.firstChild(K.NODE_INHERIT_FROM);
-        return !!from && node.start >= from.start && node.end <= from.end;
-      }
-    }
-    return false;
-  }
-  if (scope.kind === K.NODE_LAMBDA) {
-    const param = scope.childNodes()[0];
-    // Formals' defaults see the other formals; the parameter names themselves are not references.
-    return !(param && node.start >= param.start && node.end <= param.end && param.kind === K.NODE_IDENT_PARAM);
-  }
-  if (scope.kind === K.NODE_LET_IN || scope.kind === K.NODE_LEGACY_LET) {
-    // `inherit x;` in a let reads the enclosing scope (Nix would loop otherwise).
-    for (const b of scope.childNodes()) {
-      if (b.kind === K.NODE_INHERIT && node.start >= b.start && node.end <= b.end) {
-        const from = b.firstChild(K.NODE_INHERIT_FROM);
-        return !!from && node.start >= from.start && node.end <= from.end;
-      }
-    }
-    return true;
-  }
-  return false;
-}
-
-function isInDynamic(node: SyntaxNode, stop: SyntaxNode): boolean {
-  for (let p: SyntaxNode | null = node; p && p !== stop; p = p.parent) if (p.kind === K.NODE_DYNAMIC) return true;
-  return false;
-}
-
-function isScopeNode(n: SyntaxNode): boolean {
-  return n.kind === K.NODE_LAMBDA || n.kind === K.NODE_LET_IN || n.kind === K.NODE_LEGACY_LET || (n.kind === K.NODE_ATTR_SET && !!n.firstToken(K.TOKEN_REC));
-}
+/** Where a variable is bound: the name resolver's lexical answer (nix/scope.ts). */
+export type VariableBinding = LexicalResolution;
 
 /** The binding a variable reference resolves to, lexically (a `with` never shadows a lexical
  * binding, so `with` scopes are passed over). Undefined for globals and names from `with`. */
-export function resolveVariable(ref: SyntaxNode, name = ref.text): VariableBinding | undefined {
-  for (let p = ref.parent; p; p = p.parent) {
-    if (!isScopeNode(p) || !inScopeRegion(p, ref)) continue;
-    const b = scopeBindings(p).get(name);
-    if (!b) continue;
-    const kind = p.kind === K.NODE_LAMBDA ? (p.childNodes()[0]?.kind === K.NODE_IDENT_PARAM ? "param" : "formal") : p.kind === K.NODE_ATTR_SET ? "rec" : "let";
-    return { kind, binder: b.binder, scope: p, value: b.value };
-  }
-  return undefined;
-}
+export const resolveVariable = resolveLexical;
 
 /** The value an identifier stands for, following `let`/`rec` bindings (up to `depth` hops). */
 export function resolveValue(node: SyntaxNode | undefined, depth = 8): SyntaxNode | undefined {
