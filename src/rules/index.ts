@@ -13,6 +13,7 @@ import { sshPermitRootLogin } from "./access/ssh-permit-root-login.js";
 import { sudoNopasswd } from "./access/sudo-nopasswd.js";
 import { userPlaintextPassword } from "./access/user-plaintext-password.js";
 import { firewallDisabled } from "./firewall/firewall-disabled.js";
+import { firewallRawRuleset } from "./firewall/firewall-raw-ruleset.js";
 import { firewallSensitivePort } from "./firewall/firewall-sensitive-port.js";
 import { firewallTrustedPhysicalInterface } from "./firewall/firewall-trusted-physical-interface.js";
 import { firewallWidePortRange } from "./firewall/firewall-wide-port-range.js";
@@ -64,6 +65,7 @@ export const ALL_RULES: Rule[] = [
   firewallSensitivePort,
   firewallTrustedPhysicalInterface,
   openFirewallUnauthenticated,
+  firewallRawRuleset,
   // access
   sshPermitRootLogin,
   sshPasswordAuthentication,
