@@ -19,6 +19,7 @@ import { firewallTrustedPhysicalInterface } from "./firewall/firewall-trusted-ph
 import { firewallWidePortRange } from "./firewall/firewall-wide-port-range.js";
 import { openFirewallUnauthenticated } from "./firewall/open-firewall-unauthenticated.js";
 import { committedSecretFile } from "./secrets/committed-secret-file.js";
+import { committedPasswordHash } from "./secrets/committed-password-hash.js";
 import { hardcodedSecret } from "./secrets/hardcoded-secret.js";
 import { plaintextPasswordOption } from "./secrets/plaintext-password-option.js";
 import { secretInEnvironment } from "./secrets/secret-in-environment.js";
@@ -90,6 +91,7 @@ export const ALL_RULES: Rule[] = [
   worldReadableSecret,
   secretOnCommandLine,
   secretInConfigText,
+  committedPasswordHash,
   // tls
   tlsOldProtocol,
   tlsWeakCipher,
