@@ -11,6 +11,11 @@ import { sshKeyboardInteractive } from "./access/ssh-keyboard-interactive.js";
 import { sshPasswordAuthentication } from "./access/ssh-password-authentication.js";
 import { sshPermitRootLogin } from "./access/ssh-permit-root-login.js";
 import { sudoNopasswd } from "./access/sudo-nopasswd.js";
+import { dockerSocketExposed } from "./access/docker-socket-exposed.js";
+import { ciRunnerPrivileged } from "./access/ci-runner-privileged.js";
+import { sambaGuestWritable } from "./access/samba-guest-writable.js";
+import { sshGatewayPorts } from "./access/ssh-gateway-ports.js";
+import { sshHostKeyCheckingDisabled } from "./access/ssh-host-key-checking-disabled.js";
 import { userPlaintextPassword } from "./access/user-plaintext-password.js";
 import { firewallDisabled } from "./firewall/firewall-disabled.js";
 import { firewallRawRuleset } from "./firewall/firewall-raw-ruleset.js";
@@ -79,6 +84,11 @@ export const ALL_RULES: Rule[] = [
   databaseTrustAuth,
   nfsNoRootSquash,
   appAuthDisabled,
+  dockerSocketExposed,
+  ciRunnerPrivileged,
+  sambaGuestWritable,
+  sshGatewayPorts,
+  sshHostKeyCheckingDisabled,
   // kernel and boot
   kernelMitigationsDisabled,
   kernelSysctlWeakened,
