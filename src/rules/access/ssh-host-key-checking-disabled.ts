@@ -3,8 +3,9 @@
 // hijacked DNS name, a rogue Wi-Fi, an attacker on the LAN) can pose as the server: the client
 // hands it the password or agent, pushes it the backup, or (for `ssh -R` tunnels such as autossh's)
 // gives it a way back into this host. Reported:
-//   - in a command of a unit, script or environment variable (`ssh -o StrictHostKeyChecking=no`,
-//     `GIT_SSH_COMMAND`, autossh, rsync -e): medium;
+//   - in a command of a unit, activation script or service environment (`ssh -o
+//     StrictHostKeyChecking=no`, `GIT_SSH_COMMAND`, autossh, rsync -e): medium, it runs unattended;
+//     in a shell alias or a script file a person runs: low;
 //   - in `programs.ssh.extraConfig` (NixOS or home-manager) and home-manager `matchBlocks`: medium
 //     for `Host *` (every connection the user makes), low for named hosts.
 // Not reported: `accept-new` (trusts a new host once, then checks), connections to localhost
@@ -30,16 +31,27 @@ const FIX = {
     "Pin the server's key instead: add it to programs.ssh.knownHosts (or a known_hosts file the command gets with -o UserKnownHostsFile=…), or use StrictHostKeyChecking=accept-new, which trusts a host the first time and refuses a changed key afterwards.",
 };
 
-function lineReports(text: string, base: number, lines: LineIndex, sshConfig: boolean, what: string, report: (r: RuleReport) => void): void {
+/** Where ssh runs unattended (a unit, an activation script, a service's environment): nobody sees a
+ * changed key there. An alias or a script a person runs is low: they run it on purpose, at a
+ * moment they choose (bootstrapping a freshly installed machine whose key is new anyway). */
+const UNATTENDED = /(?:^|\.)(?:systemd\.(?:user\.)?services|systemd\.user\.services|services\.[^.]+|system\.activationScripts|home\.activation|launchd\.[^.]+)\.|(?:^|\.)(?:script|preStart|postStart|ExecStart\w*|environment)(?:\.|$)/;
+
+function lineReports(text: string, base: number, lines: LineIndex, sshConfig: boolean, what: string, report: (r: RuleReport) => void, unattended = true): void {
   let host = "*";
   let offset = 0;
   // One finding per Host block of an ssh config (StrictHostKeyChecking no and UserKnownHostsFile
   // /dev/null usually come together).
   let reportedBlock: string | undefined;
+  // One finding per shell command, also when its options are continued over several lines.
+  let reportedCommand = false;
+  let continued = false;
   for (const raw of text.split("\n")) {
     const start = offset;
     offset += raw.length + 1;
     const t = raw.trim();
+    const sameCommand = continued;
+    continued = /\\$/.test(t);
+    if (!sameCommand) reportedCommand = false;
     if (t.startsWith("#")) continue;
     if (sshConfig) {
       const h = /^(?:Host|Match)\s+(.*)$/i.exec(t);
@@ -49,11 +61,12 @@ function lineReports(text: string, base: number, lines: LineIndex, sshConfig: bo
       }
     }
     const m = DISABLED.exec(raw);
-    if (!m || LOCAL.test(raw)) continue;
+    if (!m || LOCAL.test(raw) || (!sshConfig && reportedCommand)) continue;
+    reportedCommand = true;
     const everyHost = !sshConfig || /^(?:\*|all)$/i.test(host);
     if (sshConfig && (LOCAL.test(host) || reportedBlock === host)) continue;
     reportedBlock = host;
-    const severity: Severity = everyHost ? "medium" : "low";
+    const severity: Severity = everyHost && unattended ? "medium" : "low";
     const at = base + start + m.index;
     report({
       range: rangeOf(lines, at, at + m[0].length),
@@ -77,7 +90,7 @@ function checkNix(ctx: NixFileContext): void {
     const def = enclosingDefinition(ctx.index, str);
     if (def && isDead(def)) continue;
     const sshConfig = !!def && SSH_CONFIG.test(def.path);
-    lineReports(src.text, src.offset, lines, sshConfig, def?.path ?? "A string", ctx.report);
+    lineReports(src.text, src.offset, lines, sshConfig, def?.path ?? "A string", ctx.report, sshConfig || (!!def && UNATTENDED.test(def.path)));
   }
   // home-manager matchBlocks: `extraOptions.StrictHostKeyChecking = "no"`, `userKnownHostsFile = "/dev/null"`.
   for (const def of ctx.index.definitions) {
@@ -130,6 +143,6 @@ export const sshHostKeyCheckingDisabled: Rule = {
     const base = ctx.file.slice(ctx.file.lastIndexOf("/") + 1);
     const sshConfig = /(?:^|\/)(?:\.?ssh\/config|ssh_config)$/.test(ctx.file) || base === "ssh_config";
     if (!sshConfig && !isShellScriptFile(ctx.file, ctx.text)) return;
-    lineReports(ctx.text, 0, new LineIndex(ctx.text), sshConfig, sshConfig ? ctx.file : "This script", ctx.report);
+    lineReports(ctx.text, 0, new LineIndex(ctx.text), sshConfig, sshConfig ? ctx.file : "This script", ctx.report, sshConfig);
   },
 };

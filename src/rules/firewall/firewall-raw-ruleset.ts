@@ -10,6 +10,10 @@
 //   - a rule that accepts a database, metrics or admin port (the table of firewall-sensitive-port)
 //     from any address and any interface (that table's severity);
 //   - iptables flushing INPUT or NixOS's chain (`iptables -F`), which removes the NixOS firewall.
+// Every base chain on the input hook sees each packet and a drop in any of them is final, so a
+// ruleset's accepting chain or accept rule matters only on a host whose NixOS firewall is off and
+// where no other input chain drops (judged per host); rules added to NixOS's own chain
+// (extraInputRules, extraCommands) are judged where they are written.
 // Not reported: rules restricted by source address, input interface or connection state
 // (`ct state established,related accept`, `iifname "wg0" accept`, `-s 10.0.0.0/24`), ordinary
 // public ports (`tcp dport 22 accept`), output and forward chains, and `iptables -P INPUT ACCEPT`
@@ -19,9 +23,9 @@ import type { Severity } from "../../report/schema.js";
 import { commandName, effectiveCommands, type ShellWord } from "../../shell/parse.js";
 import { rangeOf, stringPieces, stringSource as shellSource } from "../anti-patterns/scripts.js";
 import { hostExample } from "../shared/examples.js";
-import { isDead } from "../shared/scope.js";
+import { effectiveValue, isDead, scoped, type Scope } from "../shared/scope.js";
 import { cookString, sourceRange, type CookedString } from "../shared/string-lines.js";
-import type { NixFileContext, Rule } from "../types.js";
+import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import { sensitivePort, type SensitivePort } from "./ports.js";
 
 export interface NftChain {
@@ -136,7 +140,6 @@ function judgeNftRule(text: string): Verdict | undefined {
   return { severity: hit.row!.severity, row: hit.row, what: `accepts ${hit.row!.service} (${hit.p.protocol} port ${hit.p.port}) from every address: ${hit.row!.why}` };
 }
 
-const NFT_OPTIONS = [/^networking\.nftables\.ruleset$/, /^networking\.nftables\.tables\.[^.]+\.content$/];
 const NFT_INPUT_RULES = /^networking\.firewall\.extraInputRules$/;
 const IPTABLES_OPTIONS = /^networking\.firewall\.extraCommands$/;
 
@@ -144,41 +147,28 @@ function pieces(def: { inner?: SyntaxNode }): CookedString[] {
   return stringPieces(def.inner).map((s) => cookString(s)).filter((c): c is CookedString => c !== undefined);
 }
 
-function checkNft(ctx: NixFileContext, path: string, s: CookedString, wholeInput: boolean): void {
-  const report = (start: number, end: number, v: Verdict, key: string, context: string) =>
-    ctx.report({
-      range: sourceRange(s, start, end),
-      optionPath: path,
-      key,
-      severity: v.severity,
-      title: v.row ? `Raw firewall rule opens ${v.row.service} to everyone` : "Raw firewall accepts all incoming traffic",
-      message: `${path}: ${context} ${v.what}. These rules replace or extend the NixOS firewall, so nothing else filters this traffic.`,
-      fix: {
-        safety: "manual",
-        description: v.row
-          ? `Restrict the rule to the networks that need the service (\`ip saddr 10.0.0.0/8\`, \`iifname "wg0"\`), or drop it and open the port per interface with networking.firewall.interfaces.<if>.allowedTCPPorts.`
-          : "Make the input chain drop by default (`policy drop;`) and accept only established connections, loopback and the ports the host serves.",
-      },
-    });
-  if (wholeInput) {
-    // extraInputRules: every line is a rule of NixOS's input chain.
-    for (const line of ruleLines(uncomment(s.text), 0)) {
-      const v = judgeNftRule(line.text);
-      if (v) report(line.start, line.start + line.text.length, v, line.text, `the rule \`${line.text}\``);
-    }
-    return;
-  }
-  for (const chain of nftChains(s.text)) {
-    if (chain.hook !== "input") continue;
-    if (chainIsOpen(chain)) {
-      const header = s.text.slice(chain.start, chain.bodyStart).trim();
-      report(chain.start, chain.bodyStart, { severity: "high", what: "has policy accept and drops or rejects nothing, so it accepts every connection to every port" }, `open-chain:${chain.name}`, `the input chain \`${header.replace(/\s*\{$/, "")}\``);
-      continue;
-    }
-    for (const line of ruleLines(chain.body, chain.bodyStart)) {
-      const v = judgeNftRule(line.text);
-      if (v) report(line.start, line.start + line.text.length, v, `${chain.name}:${line.text}`, `the rule \`${line.text}\` of input chain ${chain.name}`);
-    }
+function reportNft(report: (r: RuleReport) => void, path: string, s: CookedString, start: number, end: number, v: Verdict, key: string, context: string): void {
+  report({
+    range: sourceRange(s, start, end),
+    optionPath: path,
+    key,
+    severity: v.severity,
+    title: v.row ? `Raw firewall rule opens ${v.row.service} to everyone` : "Raw firewall accepts all incoming traffic",
+    message: `${path}: ${context} ${v.what}.`,
+    fix: {
+      safety: "manual",
+      description: v.row
+        ? `Restrict the rule to the networks that need the service (\`ip saddr 10.0.0.0/8\`, \`iifname "wg0"\`), or drop it and open the port per interface with networking.firewall.interfaces.<if>.allowedTCPPorts.`
+        : "Make the input chain drop by default (`policy drop;`) and accept only established connections, loopback and the ports the host serves.",
+    },
+  });
+}
+
+/** networking.firewall.extraInputRules: every line is a rule of NixOS's own input chain. */
+function checkNft(report: (r: RuleReport) => void, path: string, s: CookedString): void {
+  for (const line of ruleLines(uncomment(s.text), 0)) {
+    const v = judgeNftRule(line.text);
+    if (v) reportNft(report, path, s, line.start, line.start + line.text.length, v, line.text, `the rule \`${line.text}\` of the NixOS firewall's input chain`);
   }
 }
 
@@ -252,14 +242,48 @@ function checkIptables(ctx: NixFileContext, path: string, str: SyntaxNode): void
   }
 }
 
+/** Rules added to NixOS's own firewall (extraInputRules, extraCommands): judged where written. */
 function checkNix(ctx: NixFileContext): void {
   for (const def of ctx.index.definitions) {
     if (isDead(def)) continue;
-    if (NFT_OPTIONS.some((re) => re.test(def.path))) for (const s of pieces(def)) checkNft(ctx, def.path, s, false);
-    else if (NFT_INPUT_RULES.test(def.path)) for (const s of pieces(def)) checkNft(ctx, def.path, s, true);
+    if (NFT_INPUT_RULES.test(def.path)) for (const s of pieces(def)) checkNft(ctx.report, def.path, s);
     else if (IPTABLES_OPTIONS.test(def.path)) for (const str of stringPieces(def.inner)) checkIptables(ctx, def.path, str);
   }
 }
+
+/**
+ * Rulesets and tables of one's own, judged per host: every base chain on the input hook sees each
+ * packet, and a drop in any of them is final. So an accepting chain, or an accept rule, matters
+ * only where nothing else drops the packet: the NixOS firewall is off, and this chain is the one
+ * that filters (an accept in a chain that filters nothing adds nothing).
+ */
+function checkRulesets(scope: Scope): void {
+  const fw = effectiveValue(scope.definitions("networking.firewall.enable"));
+  if (fw.kind !== "known" || fw.value !== false) return;
+  const texts: Array<{ file: NixFileContext; path: string; s: CookedString }> = [];
+  for (const pattern of ["networking.nftables.ruleset", "networking.nftables.tables.*.content"]) {
+    for (const { file, def } of scope.matching(pattern)) if (!isDead(def)) for (const s of pieces(def)) texts.push({ file, path: def.path, s });
+  }
+  const filtering = texts.some((t) => nftInputFilter(t.s.text) === "filters");
+  for (const { file, path, s } of texts) {
+    const report = (r: RuleReport) => scope.report(file, r);
+    for (const chain of nftChains(s.text)) {
+      if (chain.hook !== "input") continue;
+      if (chainIsOpen(chain)) {
+        if (filtering) continue; // another input chain drops
+        const header = s.text.slice(chain.start, chain.bodyStart).trim().replace(/\s*\{$/, "");
+        reportNft(report, path, s, chain.start, chain.bodyStart, { severity: "high", what: "has policy accept and drops or rejects nothing, and no other input chain filters, so the host accepts every connection to every port" }, `open-chain:${chain.name}`, `the input chain \`${header}\``);
+        continue;
+      }
+      for (const line of ruleLines(chain.body, chain.bodyStart)) {
+        const v = judgeNftRule(line.text);
+        if (v) reportNft(report, path, s, line.start, line.start + line.text.length, v, `${chain.name}:${line.text}`, `the rule \`${line.text}\` of input chain ${chain.name}`);
+      }
+    }
+  }
+}
+
+const rulesets = scoped(checkRulesets);
 
 export const firewallRawRuleset: Rule = {
   id: "firewall-raw-ruleset",
@@ -269,7 +293,7 @@ export const firewallRawRuleset: Rule = {
         `{\n  networking.firewall.enable = false;\n  networking.nftables.enable = true;\n  networking.nftables.ruleset = ''\n    table inet filter {\n      chain input {\n        type filter hook input priority 0; policy accept;\n        tcp dport 22 accept\n      }\n    }\n  '';\n}\n`,
       ),
       hostExample(
-        `{\n  networking.nftables.tables.filter = {\n    family = "inet";\n    content = ''\n      chain input {\n        type filter hook input priority 0; policy drop;\n        ct state established,related accept\n        ip saddr 0.0.0.0/0 tcp dport 5432 accept\n      }\n    '';\n  };\n}\n`,
+        `{\n  networking.firewall.enable = false;\n  networking.nftables.tables.filter = {\n    family = "inet";\n    content = ''\n      chain input {\n        type filter hook input priority 0; policy drop;\n        ct state established,related accept\n        ip saddr 0.0.0.0/0 tcp dport 5432 accept\n      }\n    '';\n  };\n}\n`,
       ),
       hostExample(`{\n  networking.firewall.extraCommands = ''\n    iptables -I nixos-fw -p tcp --dport 6379 -j nixos-fw-accept\n    iptables -F INPUT\n  '';\n}\n`),
       hostExample(`{\n  networking.firewall.extraInputRules = ''\n    tcp dport { 80, 9100 } accept\n  '';\n}\n`),
@@ -280,6 +304,9 @@ export const firewallRawRuleset: Rule = {
       ),
       hostExample(
         `{\n  networking.firewall.extraCommands = ''\n    iptables -P INPUT ACCEPT\n    iptables -A nixos-fw -p tcp --dport 22 -s 10.0.10.0/24 -j nixos-fw-accept\n    iptables -A nixos-fw -p tcp --dport 5432 -i wg0 -j nixos-fw-accept\n    iptables -A nixos-fw -p tcp --dport 443 -j nixos-fw-accept\n    iptables -t nat -F POSTROUTING\n  '';\n}\n`,
+      ),
+      hostExample(
+        `{\n  # The NixOS firewall stays on and drops what it does not allow: this table's accepts add nothing.\n  networking.nftables.enable = true;\n  networking.nftables.tables.extra = {\n    family = "inet";\n    content = ''\n      chain input {\n        type filter hook input priority 10; policy accept;\n        tcp dport 5432 accept\n      }\n    '';\n  };\n}\n`,
       ),
       hostExample(`{\n  networking.nftables.tables.nat = {\n    family = "ip";\n    content = ''\n      chain postrouting { type nat hook postrouting priority 100; policy accept; oifname "eth0" masquerade }\n    '';\n  };\n}\n`),
     ],
@@ -297,5 +324,9 @@ export const firewallRawRuleset: Rule = {
     { title: "nixpkgs: nixos/modules/services/networking/firewall-iptables.nix", url: "https://github.com/NixOS/nixpkgs/blob/master/nixos/modules/services/networking/firewall-iptables.nix" },
   ],
   compliance: { cis: ["3.5 Firewall Configuration"], nist: ["PR.IR-01", "PR.PS-01"] },
-  checkNix,
+  checkNix(ctx) {
+    checkNix(ctx);
+    rulesets.checkNix(ctx);
+  },
+  checkHost: (h) => rulesets.checkHost(h),
 };

@@ -28,6 +28,8 @@ const HASHES: Array<{ re: RegExp; scheme: (m: string) => string }> = [
 
 function cryptScheme(m: string): string {
   const id = m.split("$")[1] ?? "";
+  // rspamd's `rspamadm pw` writes `$2$salt$hash` (PBKDF2-BLAKE2b), bcrypt `$2b$10$…` has a cost.
+  if (id === "2" && !/^\$2\$\d\d\$/.test(m)) return "rspamd PBKDF2";
   if (/^2[abxy]?$/.test(id)) return "bcrypt";
   if (id.startsWith("argon2")) return id;
   if (id.startsWith("pbkdf2")) return "PBKDF2";
