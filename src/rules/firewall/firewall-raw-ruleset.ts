@@ -82,19 +82,34 @@ function chainIsOpen(c: NftChain): boolean {
 }
 
 interface RuleLine {
+  /** The statement, whitespace collapsed. */
   text: string;
-  /** Offset in the chain's text. */
+  /** Offsets of the statement as written, in the chain's text. */
   start: number;
+  end: number;
 }
 
+/** The statements of a chain's body: separated by newlines or `;`, except inside `{ … }` (a set
+ * or verdict map, `ct state vmap { established : accept, … }`, is part of its statement). */
 function ruleLines(body: string, base: number): RuleLine[] {
   const out: RuleLine[] = [];
-  const re = /[^\n;]+/g;
-  for (let m = re.exec(body); m; m = re.exec(body)) {
-    const lead = m[0].length - m[0].trimStart().length;
-    const text = m[0].trim();
-    if (text) out.push({ text, start: base + m.index + lead });
+  let depth = 0;
+  let start = 0;
+  const push = (end: number) => {
+    const raw = body.slice(start, end);
+    const text = raw.trim().replace(/\s+/g, " ");
+    if (text) out.push({ text, start: base + start + (raw.length - raw.trimStart().length), end: base + start + raw.trimEnd().length });
+  };
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === "{") depth++;
+    else if (c === "}") depth = Math.max(0, depth - 1);
+    else if ((c === "\n" || c === ";") && depth === 0) {
+      push(i);
+      start = i + 1;
+    }
   }
+  push(body.length);
   return out;
 }
 
@@ -168,7 +183,7 @@ function reportNft(report: (r: RuleReport) => void, path: string, s: CookedStrin
 function checkNft(report: (r: RuleReport) => void, path: string, s: CookedString): void {
   for (const line of ruleLines(uncomment(s.text), 0)) {
     const v = judgeNftRule(line.text);
-    if (v) reportNft(report, path, s, line.start, line.start + line.text.length, v, line.text, `the rule \`${line.text}\` of the NixOS firewall's input chain`);
+    if (v) reportNft(report, path, s, line.start, line.end, v, line.text, `the rule \`${line.text}\` of the NixOS firewall's input chain`);
   }
 }
 
@@ -277,7 +292,7 @@ function checkRulesets(scope: Scope): void {
       }
       for (const line of ruleLines(chain.body, chain.bodyStart)) {
         const v = judgeNftRule(line.text);
-        if (v) reportNft(report, path, s, line.start, line.start + line.text.length, v, `${chain.name}:${line.text}`, `the rule \`${line.text}\` of input chain ${chain.name}`);
+        if (v) reportNft(report, path, s, line.start, line.end, v, `${chain.name}:${line.text}`, `the rule \`${line.text}\` of input chain ${chain.name}`);
       }
     }
   }
@@ -307,6 +322,9 @@ export const firewallRawRuleset: Rule = {
       ),
       hostExample(
         `{\n  # The NixOS firewall stays on and drops what it does not allow: this table's accepts add nothing.\n  networking.nftables.enable = true;\n  networking.nftables.tables.extra = {\n    family = "inet";\n    content = ''\n      chain input {\n        type filter hook input priority 10; policy accept;\n        tcp dport 5432 accept\n      }\n    '';\n  };\n}\n`,
+      ),
+      hostExample(
+        `{\n  networking.firewall.enable = false;\n  networking.nftables.ruleset = ''\n    table inet edge {\n      chain from_lan { accept }\n      chain input {\n        type filter hook input priority filter; policy drop;\n        ct state vmap {\n          established : accept,\n          related : accept,\n          invalid : drop\n        }\n        iifname vmap {\n          lo : accept,\n          br0 : jump from_lan\n        }\n        iifname "ppp0" tcp dport 22 ct state new limit rate 3/minute accept\n        udp dport 67 accept\n      }\n    }\n  '';\n}\n`,
       ),
       hostExample(`{\n  networking.nftables.tables.nat = {\n    family = "ip";\n    content = ''\n      chain postrouting { type nat hook postrouting priority 100; policy accept; oifname "eth0" masquerade }\n    '';\n  };\n}\n`),
     ],
