@@ -63,6 +63,9 @@ function checkString(ctx: NixFileContext, str: SyntaxNode): void {
     re.lastIndex = 0;
     for (let m = re.exec(src.text); m; m = re.exec(src.text)) {
       if (m[0].includes("${")) continue; // built from an interpolation: not a literal hash
+      // The digest (after the last `$`) of a real hash is long; `$argon2id$v=19$m=65540,t=3,p=4$...`
+      // (the NixOS manual's example, parameters only) is a placeholder.
+      if (!m[0].startsWith("{") && !/[A-Za-z0-9./+=]{16,}$/.test(m[0].slice(m[0].lastIndexOf("$") + 1))) continue;
       if (found.some((f) => m!.index < f.end && m!.index + m![0].length > f.start)) continue;
       found.push({ start: m.index, end: m.index + m[0].length, scheme: scheme(m[0]) });
     }
@@ -115,7 +118,7 @@ export const committedPasswordHash: Rule = {
     silent: [
       hostExample(`{\n  users.users.alice.hashedPassword = "$6$rounds=65536$abcdefghijklmnop$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567";\n  users.users.root.initialHashedPassword = "$y$j9T$Nb1KVJ2Eu7ZaGkxDWRHrD/$nDtonEpKjk.bkYXDWDzbbs9o7ElEmTcrXIncFHaarc/";\n}\n`),
       hostExample(
-        `{ config, ... }: {\n  services.vaultwarden.environmentFile = config.sops.secrets.vaultwarden.path;\n  # ADMIN_TOKEN = "$argon2id$v=19$m=65540,t=3,p=4$bXlzYWx0bXlzYWx0$Pq4Vw1dYPkTpGxJx4qdu3rKiWJ0DhzEBOYp3Zx9Qk9I"\n  services.nginx.virtualHosts.a.basicAuthFile = config.age.secrets.htpasswd.path;\n  services.app.settings.price = "$2 per month, $6 per year";\n}\n`,
+        `{ config, ... }: {\n  services.vaultwarden.environmentFile = config.sops.secrets.vaultwarden.path;\n  # ADMIN_TOKEN = "$argon2id$v=19$m=65540,t=3,p=4$bXlzYWx0bXlzYWx0$Pq4Vw1dYPkTpGxJx4qdu3rKiWJ0DhzEBOYp3Zx9Qk9I"\n  services.nginx.virtualHosts.a.basicAuthFile = config.age.secrets.htpasswd.path;\n  services.app.settings.price = "$2 per month, $6 per year";\n  services.vaultwarden.config.ADMIN_TOKEN = "$argon2id$v=19$m=65540,t=3,p=4$...";\n}\n`,
       ),
       { "vars.nix": `{\n  initialHashedPassword = "$y$jFT$RBapCH3F6bc0uSF.FaUGB.$rvhiVvcCKxkkumDFLONV5zFP1lsv1VyZ1ErH.r2rNk3";\n}\n` },
     ],
