@@ -19,7 +19,8 @@ function message(value: string): string {
 }
 
 function checkNix(ctx: NixFileContext): void {
-  for (const def of ctx.index.byPath.get("services.openssh.settings.GatewayPorts") ?? []) {
+  // services.openssh.gatewayPorts is the name before NixOS 23.05 (renamed to settings.GatewayPorts).
+  for (const def of [...(ctx.index.byPath.get("services.openssh.settings.GatewayPorts") ?? []), ...(ctx.index.byPath.get("services.openssh.gatewayPorts") ?? [])]) {
     const v = staticValue(def.inner);
     if (isDead(def) || !(v === true || (typeof v === "string" && OPEN.test(v)))) continue;
     ctx.report({
