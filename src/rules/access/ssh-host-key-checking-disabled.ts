@@ -94,12 +94,13 @@ function checkNix(ctx: NixFileContext): void {
   }
   // home-manager matchBlocks: `extraOptions.StrictHostKeyChecking = "no"`, `userKnownHostsFile = "/dev/null"`.
   for (const def of ctx.index.definitions) {
-    const m = /(?:^|\.)programs\.ssh\.matchBlocks\.("[^"]*"|[^.]+)\.(extraOptions\.StrictHostKeyChecking|userKnownHostsFile)$/.exec(def.path);
+    // extraOptionOverrides apply to every host, as a `Host *` block would.
+    const m = /(?:^|\.)programs\.ssh\.(?:matchBlocks\.("[^"]*"|[^.]+)|extraOptionOverrides)\.(extraOptions\.StrictHostKeyChecking|userKnownHostsFile|StrictHostKeyChecking|UserKnownHostsFile)$/.exec(def.path);
     if (!m || isDead(def)) continue;
     const v = staticValue(def.inner);
-    const bad = m[2] === "userKnownHostsFile" ? v === "/dev/null" : typeof v === "string" && /^(?:no|off|false)$/i.test(v);
+    const bad = /^userKnownHostsFile$/i.test(m[2]!) ? v === "/dev/null" : typeof v === "string" && /^(?:no|off|false)$/i.test(v);
     if (!bad) continue;
-    const host = m[1]!.replace(/"/g, "");
+    const host = (m[1] ?? "*").replace(/"/g, "");
     if (LOCAL.test(host)) continue;
     const every = host === "*";
     reportNode(ctx, def.inner ?? def.binding, def.path, every ? "medium" : "low", `${def.path} = "${String(v)}" ${every ? "for every host" : `for ${host}`}: ssh accepts any key it is shown, so whoever can intercept the connection poses as the server.`);
