@@ -78,7 +78,10 @@ export function nftInputFilter(text: string): "none" | "filters" | "open" {
 /** A chain with policy accept that drops, rejects or jumps nowhere lets everything through. */
 function chainIsOpen(c: NftChain): boolean {
   if (c.policy === "drop") return false;
-  return !/\b(drop|reject|jump|goto|queue)\b/.test(c.body);
+  // Dropping invalid packets (`ct state invalid drop`, `invalid : drop` in a vmap) filters no
+  // new connection.
+  const body = c.body.replace(/\binvalid\s*:\s*drop\b/g, "").replace(/\bct\s+state\s+invalid\b[^\n;]*\bdrop\b/g, "");
+  return !/\b(drop|reject|jump|goto|queue)\b/.test(body);
 }
 
 interface RuleLine {
@@ -287,7 +290,7 @@ function checkRulesets(scope: Scope): void {
       if (chainIsOpen(chain)) {
         if (filtering) continue; // another input chain drops
         const header = s.text.slice(chain.start, chain.bodyStart).trim().replace(/\s*\{$/, "");
-        reportNft(report, path, s, chain.start, chain.bodyStart, { severity: "high", what: "has policy accept and drops or rejects nothing, and no other input chain filters, so the host accepts every connection to every port" }, `open-chain:${chain.name}`, `the input chain \`${header}\``);
+        reportNft(report, path, s, chain.start, chain.bodyStart, { severity: "high", what: "has policy accept and drops or rejects no new connection, and no other input chain filters, so the host accepts every connection to every port" }, `open-chain:${chain.name}`, `the input chain \`${header}\``);
         continue;
       }
       for (const line of ruleLines(chain.body, chain.bodyStart)) {
@@ -312,6 +315,9 @@ export const firewallRawRuleset: Rule = {
       ),
       hostExample(`{\n  networking.firewall.extraCommands = ''\n    iptables -I nixos-fw -p tcp --dport 6379 -j nixos-fw-accept\n    iptables -F INPUT\n  '';\n}\n`),
       hostExample(`{\n  networking.firewall.extraInputRules = ''\n    tcp dport { 80, 9100 } accept\n  '';\n}\n`),
+      hostExample(
+        `{\n  networking.firewall.enable = false;\n  networking.nftables.ruleset = ''\n    table inet stateful {\n      chain INPUT {\n        type filter hook input priority filter - 20\n        policy accept\n        ct state vmap { established : accept, related : accept, invalid : drop }\n      }\n    }\n  '';\n}\n`,
+      ),
     ],
     silent: [
       hostExample(
