@@ -12,13 +12,20 @@ import { sshKeyboardInteractive } from "./access/ssh-keyboard-interactive.js";
 import { sshPasswordAuthentication } from "./access/ssh-password-authentication.js";
 import { sshPermitRootLogin } from "./access/ssh-permit-root-login.js";
 import { sudoNopasswd } from "./access/sudo-nopasswd.js";
+import { dockerSocketExposed } from "./access/docker-socket-exposed.js";
+import { ciRunnerPrivileged } from "./access/ci-runner-privileged.js";
+import { sambaGuestWritable } from "./access/samba-guest-writable.js";
+import { sshGatewayPorts } from "./access/ssh-gateway-ports.js";
+import { sshHostKeyCheckingDisabled } from "./access/ssh-host-key-checking-disabled.js";
 import { userPlaintextPassword } from "./access/user-plaintext-password.js";
 import { firewallDisabled } from "./firewall/firewall-disabled.js";
+import { firewallRawRuleset } from "./firewall/firewall-raw-ruleset.js";
 import { firewallSensitivePort } from "./firewall/firewall-sensitive-port.js";
 import { firewallTrustedPhysicalInterface } from "./firewall/firewall-trusted-physical-interface.js";
 import { firewallWidePortRange } from "./firewall/firewall-wide-port-range.js";
 import { openFirewallUnauthenticated } from "./firewall/open-firewall-unauthenticated.js";
 import { committedSecretFile } from "./secrets/committed-secret-file.js";
+import { committedPasswordHash } from "./secrets/committed-password-hash.js";
 import { hardcodedSecret } from "./secrets/hardcoded-secret.js";
 import { plaintextPasswordOption } from "./secrets/plaintext-password-option.js";
 import { secretInEnvironment } from "./secrets/secret-in-environment.js";
@@ -65,6 +72,7 @@ export const ALL_RULES: Rule[] = [
   firewallSensitivePort,
   firewallTrustedPhysicalInterface,
   openFirewallUnauthenticated,
+  firewallRawRuleset,
   // access
   sshPermitRootLogin,
   sshPasswordAuthentication,
@@ -78,6 +86,11 @@ export const ALL_RULES: Rule[] = [
   nfsNoRootSquash,
   nfsExportToEveryone,
   appAuthDisabled,
+  dockerSocketExposed,
+  ciRunnerPrivileged,
+  sambaGuestWritable,
+  sshGatewayPorts,
+  sshHostKeyCheckingDisabled,
   // kernel and boot
   kernelMitigationsDisabled,
   kernelSysctlWeakened,
@@ -90,6 +103,7 @@ export const ALL_RULES: Rule[] = [
   worldReadableSecret,
   secretOnCommandLine,
   secretInConfigText,
+  committedPasswordHash,
   // tls
   tlsOldProtocol,
   tlsWeakCipher,

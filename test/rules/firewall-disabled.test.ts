@@ -108,6 +108,43 @@ describe(RULE, () => {
   });
 });
 
+describe("firewall-disabled beside a hand-written nftables ruleset", () => {
+  it("stays silent when the ruleset filters input, and reports a host whose ruleset only does NAT", async () => {
+    const report = await scanFiles({
+      "flake.nix": flake({ nat: ["./nat.nix"], own: ["./own.nix"], open: ["./open.nix"] }),
+      // NAT only: nothing filters what comes in, and sshd listens
+      "nat.nix": `{ ... }: {
+  networking.firewall.enable = false;
+  services.openssh.enable = true;
+  networking.nftables.ruleset = ''
+    table ip nat { chain postrouting { type nat hook postrouting priority 100; oifname "eth0" masquerade; } }
+  '';
+}
+`,
+      "own.nix": `{ ... }: {
+  networking.firewall.enable = false;
+  services.openssh.enable = true;
+  networking.nftables.tables.filter = { family = "inet"; content = ''
+    chain input { type filter hook input priority 0; policy drop; tcp dport 22 accept; }
+  ''; };
+}
+`,
+      // an input chain that accepts everything: firewall-raw-ruleset's finding, not this one's
+      "open.nix": `{ ... }: {
+  networking.firewall.enable = false;
+  services.openssh.enable = true;
+  networking.nftables.ruleset = ''
+    table inet filter { chain input { type filter hook input priority 0; policy accept; } }
+  '';
+}
+`,
+    });
+    expect(summary(report, RULE)).toEqual(["nat.nix:2 high [nat]"]);
+    expect(report.findings.find((f) => f.ruleId === RULE)!.message).toContain("has no chain hooked on input");
+    expect(summary(report, "firewall-raw-ruleset")).toEqual(["open.nix:5 high [open]"]);
+  });
+});
+
 describe("firewall-disabled in a module shared by hosts that run different services", () => {
   it("is one finding listing every host and everything they run, with host names matched as whole words", async () => {
     const report = await scanFiles({

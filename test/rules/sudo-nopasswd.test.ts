@@ -94,6 +94,29 @@ describe(RULE, () => {
   });
 });
 
+describe("sudo-nopasswd with SETENV", () => {
+  it("reports NOPASSWD with SETENV even for one narrow command: the caller's LD_PRELOAD reaches it", async () => {
+    const report = await scanFiles({
+      "setenv.nix": `{ pkgs, ... }: {
+  security.sudo.extraRules = [
+    { users = [ "deploy" ]; commands = [ { command = "\${pkgs.systemd}/bin/systemctl restart app"; options = [ "NOPASSWD" "SETENV" ]; } ]; }
+    { users = [ "deploy" ]; commands = [ { command = "\${pkgs.systemd}/bin/systemctl restart web"; options = [ "NOPASSWD" ]; } ]; }
+  ];
+  security.sudo.extraConfig = ''
+    clamav ALL = (ALL) NOPASSWD: SETENV: \${pkgs.libnotify}/bin/notify-send
+    nagios ALL = (root) NOPASSWD: /run/current-system/sw/bin/smartctl -a /dev/sda
+  '';
+}
+`,
+    });
+    expect(summary(report, RULE)).toEqual(["setenv.nix:3 medium", "setenv.nix:7 medium"]);
+    const rule = report.findings.find((f) => f.ruleId === RULE && f.line === 3)!;
+    expect(rule.title).toBe("Passwordless sudo rule with SETENV");
+    expect(rule.message).toContain("LD_PRELOAD");
+    expect(rule.fix?.description).toContain("Drop SETENV");
+  });
+});
+
 describe("sudoers and doas.conf lines", () => {
   it("reads tags, users, commands and comments", () => {
     expect(sudoersLine("%wheel ALL=(ALL) NOPASSWD: ALL")[0]).toMatchObject({ kind: "nopasswd", who: "%wheel", commands: ["ALL"], everyone: false });

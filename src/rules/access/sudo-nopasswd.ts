@@ -6,7 +6,8 @@
 //   `Defaults !authenticate`, doas `noPass = true` rules and `permit nopass` lines, when they cover
 //   every command (ALL, or no doas `cmd`) or a root-equivalent program without argument
 //   restrictions (a shell, an editor, nixos-rebuild, systemctl...). A NOPASSWD rule for one
-//   narrow command (`systemctl restart foo`) is the intended use and stays silent.
+//   narrow command (`systemctl restart foo`) is the intended use and stays silent, unless it also
+//   has SETENV: the caller's LD_PRELOAD or PATH then reaches the root command, whatever it is.
 // Rules that give this to everyone (ALL, %users) are high.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { attrpathSegments, unparen } from "../../nix/options.js";
@@ -15,11 +16,14 @@ import { staticValue } from "../../nix/values.js";
 import { isDead } from "../shared/scope.js";
 import { cookString, logicalLines, sourceRange, INTERPOLATION } from "../shared/string-lines.js";
 import { listOf, removeListElements } from "../shared/edits.js";
-import { doasLine, grantsRoot, sudoersLine } from "./sudoers.js";
+import { commandBase, doasLine, grantsRoot, sudoersLine } from "./sudoers.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 
 const SUDO_MODULES = ["security.sudo", "security.sudo-rs"];
+
+const SETENV_WHY =
+  "with SETENV the caller sets any environment variable for the command, past env_reset and env_delete (LD_PRELOAD, PATH, PYTHONPATH...), so a dynamically linked or interpreted command runs the caller's code as root, without a password.";
 
 /** The value of `name = ...;` in an attribute set literal. */
 export function bindingValue(set: SyntaxNode, name: string): SyntaxNode | undefined {
@@ -92,19 +96,26 @@ function checkSudoExtraRules(ctx: NixFileContext): void {
           if (!options || !nopass) continue;
           const text = commandText(bindingValue(cmd, "command"));
           if (text === undefined) continue;
-          const grant = grantsRoot(text);
+          const setenv = options.childNodes().some((o) => staticValue(o) === "SETENV");
+          // SETENV lets the caller set LD_PRELOAD, PATH, PYTHONPATH... for the command, past
+          // env_reset and env_delete: any dynamically linked command then runs the caller's code.
+          const grant = grantsRoot(text) ?? (setenv ? { all: false, program: commandBase(text) } : undefined);
           if (!grant) continue;
           ctx.report({
             node: nopass,
             optionPath: `${mod}.extraRules`,
             key: `${who}:${text}`,
             severity: everyone ? "high" : "medium",
-            title: "Passwordless sudo rule",
-            message: `${mod}.extraRules lets ${everyone ? "every user" : who} run ${describe(grant)} as root with NOPASSWD: root without re-authenticating.`,
-            evidence: `{ command = "${text}"; options = [ "NOPASSWD" ]; } for ${who}`,
+            title: setenv ? "Passwordless sudo rule with SETENV" : "Passwordless sudo rule",
+            message: setenv
+              ? `${mod}.extraRules lets ${everyone ? "every user" : who} run ${grantsRoot(text) ? describe(grant) : grant.program} as root with NOPASSWD and SETENV: ${SETENV_WHY}`
+              : `${mod}.extraRules lets ${everyone ? "every user" : who} run ${describe(grant)} as root with NOPASSWD: root without re-authenticating.`,
+            evidence: `{ command = "${text}"; options = [ "NOPASSWD"${setenv ? ' "SETENV"' : ""} ]; } for ${who}`,
             fix: {
               safety: "review",
-              description: "Drop NOPASSWD, or restrict the rule to the exact command and arguments the automation needs.",
+              description: setenv
+                ? "Drop SETENV (and NOPASSWD where a person runs the command): with SETENV the caller's environment reaches the root command, so no command restriction holds."
+                : "Drop NOPASSWD, or restrict the rule to the exact command and arguments the automation needs.",
               edits: removeListElements(ctx.file, ctx.text, options, [nopass]),
             },
           });
@@ -123,19 +134,22 @@ function checkSudoersText(ctx: NixFileContext): void {
       for (const line of logicalLines(s)) {
         for (const f of sudoersLine(line.text)) {
           const grants = f.commands.map((c) => grantsRoot(c)).filter((g) => g !== undefined);
-          if (f.kind === "nopasswd" && grants.length === 0) continue;
-          const grant = f.kind === "no-authenticate" ? { all: true } : (grants.find((g) => g.all) ?? grants[0]!);
+          const setenv = f.kind === "nopasswd" && /\bSETENV\s*:/.test(line.text);
+          if (f.kind === "nopasswd" && grants.length === 0 && !setenv) continue;
+          const grant = f.kind === "no-authenticate" ? { all: true } : (grants.find((g) => g.all) ?? grants[0] ?? { all: false, program: f.commands.join(", ") });
           const range = sourceRange(s, line.start + f.at, line.start + f.at + f.length);
           ctx.report({
             range,
             optionPath: `${mod}.extraConfig`,
             key: line.text.trim(),
             severity: f.everyone ? "high" : "medium",
-            title: f.kind === "no-authenticate" ? "sudo authentication disabled" : "Passwordless sudo rule",
+            title: f.kind === "no-authenticate" ? "sudo authentication disabled" : setenv ? "Passwordless sudo rule with SETENV" : "Passwordless sudo rule",
             message:
               f.kind === "no-authenticate"
                 ? `${mod}.extraConfig has \`${line.text.trim()}\`: sudo asks ${f.everyone ? "nobody" : f.who} for a password, for every command.`
-                : `${mod}.extraConfig line \`${line.text.trim()}\` lets ${f.everyone ? "every user" : f.who} run ${describe(grant)} as root with NOPASSWD.`,
+                : setenv
+                  ? `${mod}.extraConfig line \`${line.text.trim()}\` lets ${f.everyone ? "every user" : f.who} run ${grants.length ? describe(grant) : "its commands"} as root with NOPASSWD and SETENV: ${SETENV_WHY}`
+                  : `${mod}.extraConfig line \`${line.text.trim()}\` lets ${f.everyone ? "every user" : f.who} run ${describe(grant)} as root with NOPASSWD.`,
             evidence: line.text.trim(),
             fix: { safety: "manual", description: "Remove NOPASSWD (or `!authenticate`), or restrict the rule to the exact command and arguments that need it." },
           });
@@ -200,8 +214,14 @@ function checkDoas(ctx: NixFileContext): void {
 export const sudoNopasswd: Rule = {
   id: "sudo-nopasswd",
   examples: {
-    fire: [hostExample(`{ security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "NOPASSWD" ]; } ]; } ]; }\n`)],
-    silent: [hostExample(`{ security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "SETENV" ]; } ]; } ]; }\n`)],
+    fire: [
+      hostExample(`{ security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "NOPASSWD" ]; } ]; } ]; }\n`),
+      hostExample(`{ pkgs, ... }: {\n  security.sudo.extraRules = [ { users = [ "backup" ]; commands = [ { command = "\${pkgs.restic}/bin/restic"; options = [ "NOPASSWD" "SETENV" ]; } ]; } ];\n  security.sudo.extraConfig = ''\n    clamav ALL = (ALL) NOPASSWD: SETENV: \${pkgs.libnotify}/bin/notify-send\n  '';\n}\n`),
+    ],
+    silent: [
+      hostExample(`{ security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "SETENV" ]; } ]; } ]; }\n`),
+      hostExample(`{ pkgs, ... }: {\n  security.sudo.extraRules = [ { users = [ "backup" ]; commands = [ { command = "\${pkgs.systemd}/bin/systemctl restart restic"; options = [ "NOPASSWD" ]; } ]; } ];\n  security.sudo.extraConfig = "monitor ALL = (root) NOPASSWD: /run/current-system/sw/bin/smartctl -a /dev/sda";\n}\n`),
+    ],
   },
   name: "Passwordless privilege escalation",
   category: "access",

@@ -3,13 +3,16 @@
 // listening socket reachable from every network the host is on. How bad that is depends on what
 // listens: a host that enables network services (or opens ports, which says something listens) is
 // high, one that runs none is medium (the next service enabled will be exposed without anyone
-// deciding it). Hosts that replace the NixOS firewall with their own nftables ruleset, and NixOS
-// containers (filtered by their host), are not reported.
+// deciding it). Hosts that replace the NixOS firewall with their own nftables ruleset that filters
+// input (firewall-raw-ruleset judges what it accepts), and NixOS containers (filtered by their
+// host), are not reported; a ruleset with only NAT or output chains filters nothing coming in,
+// and the host is still reported.
 import { replaceNode } from "../../nix/edit.js";
 import { staticValue } from "../../nix/values.js";
 import { effectiveValue, isDead, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
 import type { Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { nftInputFilter } from "./firewall-raw-ruleset.js";
 
 /** NixOS services that listen for clients on the network (`services.<name>.enable`). */
 export const NETWORK_SERVICES = new Set([
@@ -59,12 +62,27 @@ function openedPorts(scope: Scope): number[] {
   return ports;
 }
 
-/** The host filters with its own nftables ruleset instead. */
-function hasOwnRuleset(scope: Scope): boolean {
+/** What the host's own nftables ruleset (networking.nftables.ruleset and tables) does to incoming
+ * traffic: "input" when some chain hooks input (firewall-raw-ruleset judges what it accepts),
+ * "none" when every ruleset is known and none filters input (NAT or output rules only, so nothing
+ * filters what comes in), "unknown" when one is computed, absent when there is none. */
+function ownRuleset(scope: Scope): "input" | "none" | "unknown" | undefined {
+  const texts: string[] = [];
+  let unknown = false;
   const ruleset = effectiveValue(scope.definitions("networking.nftables.ruleset"));
-  if (ruleset.kind === "known" && typeof ruleset.value === "string" && ruleset.value.trim() !== "") return true;
-  if (ruleset.kind === "unknown") return true;
-  return scope.matching("networking.nftables.tables.*.content").concat(scope.matching("networking.nftables.tables.*")).some(({ def }) => !isDead(def));
+  if (ruleset.kind === "known" && typeof ruleset.value === "string" && ruleset.value.trim() !== "") texts.push(ruleset.value);
+  else if (ruleset.kind === "unknown") unknown = true;
+  for (const { def } of scope.matching("networking.nftables.tables.*.content")) {
+    if (isDead(def)) continue;
+    const v = staticValue(def.inner);
+    if (typeof v === "string") texts.push(v);
+    else unknown = true;
+  }
+  // A table defined as a whole attribute set from an expression: its content is not known.
+  if (scope.matching("networking.nftables.tables.*").some(({ def }) => !isDead(def) && def.isLeaf)) unknown = true;
+  if (texts.some((t) => nftInputFilter(t) !== "none")) return "input";
+  if (unknown) return "unknown";
+  return texts.length > 0 ? "none" : undefined;
 }
 
 function check(scope: Scope): void {
@@ -73,7 +91,8 @@ function check(scope: Scope): void {
   const at: ScopedDef = e.at;
   const container = effectiveValue(scope.definitions("boot.isContainer"));
   if (container.kind === "known" && container.value === true) return;
-  if (hasOwnRuleset(scope)) return;
+  const own = ownRuleset(scope);
+  if (own === "input" || own === "unknown") return;
   const services = enabledNetworkServices(scope);
   const ports = openedPorts(scope);
   const where = scope.kind === "host" ? `host ${scope.host}` : "this configuration";
@@ -93,6 +112,7 @@ function check(scope: Scope): void {
   } else {
     what = `no network service is enabled in ${where} today, but the next one will be reachable from every network the host is on without anyone deciding it`;
   }
+  if (own === "none") what += "; the host's own nftables ruleset has no chain hooked on input, so it does not filter incoming traffic either";
   const node = at.def.inner ?? at.def.binding;
   scope.report(at.file, {
     node,
@@ -113,8 +133,18 @@ function check(scope: Scope): void {
 export const firewallDisabled: Rule = {
   id: "firewall-disabled",
   examples: {
-    fire: [hostExample(`{ networking.firewall.enable = false; }\n`)],
-    silent: [hostExample(`{ networking.firewall.enable = true; }\n`)],
+    fire: [
+      hostExample(`{ networking.firewall.enable = false; }\n`),
+      hostExample(
+        `{\n  networking.firewall.enable = false;\n  services.nginx.enable = true;\n  networking.nftables.ruleset = ''\n    table ip nat {\n      chain postrouting { type nat hook postrouting priority 100; oifname "eth0" masquerade; }\n    }\n  '';\n}\n`,
+      ),
+    ],
+    silent: [
+      hostExample(`{ networking.firewall.enable = true; }\n`),
+      hostExample(
+        `{\n  networking.firewall.enable = false;\n  networking.nftables.ruleset = ''\n    table inet filter {\n      chain input { type filter hook input priority 0; policy drop; tcp dport 22 accept; }\n    }\n  '';\n}\n`,
+      ),
+    ],
   },
   name: "Firewall disabled",
   category: "firewall",

@@ -1,0 +1,146 @@
+// docker-socket-exposed: the Docker (or Podman, containerd) API opened to more than root and the
+// docker group. Whoever can talk to it runs `docker run -v /:/host --privileged` and is root, so:
+//   - `chmod 666 /var/run/docker.sock` (0666, 777, a+rw, o+w) in a unit, activation script or shell
+//     script, a tmpfiles rule or a SocketMode giving the socket a world-writable mode: every local
+//     user and every service, however confined, is root (high);
+//   - the daemon listening on TCP (`virtualisation.docker.listenOptions`, `daemon.settings.hosts`,
+//     `-H tcp://`) on an address other than loopback: the API has no authentication without TLS
+//     client certificates, so everyone who reaches the port is root (critical).
+// Not reported: `chmod 660`/`chgrp docker` on the socket, a loopback TCP listener, other sockets.
+import { commandName, type ShellWord } from "../../shell/parse.js";
+import { LineIndex } from "../../nix/syntax.js";
+import { staticValue } from "../../nix/values.js";
+import { commandsInNix, commandsInTextFile, rangeOf, type ScriptCommand } from "../anti-patterns/scripts.js";
+import { hostExample } from "../shared/examples.js";
+import { isDead } from "../shared/scope.js";
+import type { NixFileContext, Rule, RuleReport } from "../types.js";
+
+const SOCKET = /(?:docker|podman|containerd)\.sock\b/;
+const ROOT_NOTE = "whoever can write to it can start a privileged container with the host's / mounted, which is root on the host";
+
+/** A chmod mode that gives others write access. */
+export function worldWritableMode(mode: string): boolean {
+  if (/^0?[0-7]{3,4}$/.test(mode)) return [2, 3, 6, 7].includes(Number(mode.at(-1)));
+  return mode.split(",").some((clause) => {
+    const m = /^([ugoa]*)([+=])([rwxXst]*)$/.exec(clause);
+    return !!m && m[3]!.includes("w") && (m[1]!.includes("o") || m[1]!.includes("a"));
+  });
+}
+
+function checkCommands(cmds: ScriptCommand[], lines: LineIndex, report: (r: RuleReport) => void): void {
+  for (const { argv, what } of cmds) {
+    if (commandName(argv[0]) !== "chmod") continue;
+    const args = argv.slice(1).filter((w) => !/^-[A-Za-z]+$/.test(w.value) && !w.value.startsWith("--"));
+    const mode = args[0];
+    const sockets = args.slice(1).filter((w: ShellWord) => SOCKET.test(w.value));
+    if (!mode || sockets.length === 0 || !worldWritableMode(mode.value)) continue;
+    const sock = sockets[0]!.value.replace(/__nix_interpolation__/g, "${…}");
+    report({
+      range: rangeOf(lines, argv[0]!.start, sockets[0]!.end),
+      key: `chmod:${what}:${sock}`,
+      severity: "high",
+      title: "Container engine socket made world-writable",
+      message: `${what === "shell script" ? "This script" : `The script in ${what}`} runs \`chmod ${mode.value} ${sock}\`: every local user and service can use the container engine's API, and ${ROOT_NOTE}.`,
+      evidence: `chmod ${mode.value} ${sock}`,
+      fix: {
+        safety: "manual",
+        description: "Remove the chmod. Give the users that need Docker membership of the docker group (itself root-equivalent: keep it small), or use rootless Docker/Podman.",
+      },
+    });
+  }
+}
+
+/** A TCP listen address that is not loopback (`tcp://0.0.0.0:2375`, `0.0.0.0:2375`, `:2375`). */
+function publicTcp(address: string): boolean {
+  const a = address.replace(/^tcp:\/\//, "");
+  if (address.startsWith("unix:") || address.startsWith("fd:") || a.startsWith("/")) return false;
+  const m = /^(?:\[([^\]]*)\]|([^:]*)):(\d+)$/.exec(a);
+  if (!m) return false;
+  const host = m[1] ?? m[2] ?? "";
+  return !/^(?:127\.|localhost$|::1$)/.test(host);
+}
+
+function checkOptions(ctx: NixFileContext): void {
+  for (const def of ctx.index.definitions) {
+    if (isDead(def)) continue;
+    const path = def.path;
+    const value = staticValue(def.inner);
+    const strings = Array.isArray(value) ? value.filter((x): x is string => typeof x === "string") : typeof value === "string" ? [value] : [];
+    if (/^virtualisation\.(?:docker|podman)\.(?:listenOptions|daemon\.settings\.hosts)$/.test(path) || /^virtualisation\.docker\.extraOptions$/.test(path)) {
+      const addrs = path.endsWith("extraOptions") ? [...strings.join(" ").matchAll(/(?:-H|--host)[= ]\s*(tcp:\/\/\S+)/g)].map((m) => m[1]!) : strings;
+      const open = addrs.find(publicTcp);
+      if (!open) continue;
+      ctx.report({
+        node: def.inner ?? def.binding,
+        optionPath: path,
+        key: `tcp:${open}`,
+        severity: "critical",
+        title: "Docker API listening on the network",
+        message: `${path} makes the Docker daemon listen on ${open}: the API has no authentication unless TLS client certificates are configured, so everyone who reaches the port controls Docker: a client can start a privileged container with the host's / mounted, which is root on the host.`,
+        fix: { safety: "manual", description: "Listen on the Unix socket only (and, if remote access is needed, use `DOCKER_HOST=ssh://host`), or on 127.0.0.1; if TCP is unavoidable, require TLS client certificates (tlsverify)." },
+      });
+      continue;
+    }
+    if (/^systemd\.sockets\.(?:docker|podman|containerd)\.socketConfig\.SocketMode$/.test(path) && typeof value === "string" && worldWritableMode(value)) {
+      ctx.report({
+        node: def.inner ?? def.binding,
+        optionPath: path,
+        severity: "high",
+        title: "Container engine socket made world-writable",
+        message: `${path} = "${value}" lets every local user and service use the container engine's API, and ${ROOT_NOTE}.`,
+        fix: { safety: "manual", description: 'Keep SocketMode at 0660 with SocketGroup = "docker", and add only the users that need it to that group.' },
+      });
+      continue;
+    }
+    if (path === "systemd.tmpfiles.rules") {
+      for (const rule of strings) {
+        const f = rule.trim().split(/\s+/);
+        if (f.length >= 3 && SOCKET.test(f[1]!) && worldWritableMode(f[2]!)) {
+          ctx.report({
+            node: def.inner ?? def.binding,
+            optionPath: path,
+            key: `tmpfiles:${rule}`,
+            severity: "high",
+            title: "Container engine socket made world-writable",
+            message: `The tmpfiles rule \`${rule}\` gives ${f[1]} mode ${f[2]}: every local user and service can use the container engine's API, and ${ROOT_NOTE}.`,
+            fix: { safety: "manual", description: "Remove the rule; the socket's owner and mode are the engine's (root:docker 0660)." },
+          });
+        }
+      }
+    }
+  }
+}
+
+export const dockerSocketExposed: Rule = {
+  id: "docker-socket-exposed",
+  examples: {
+    fire: [
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.docker-permissions = {\n    after = [ "docker.service" ];\n    serviceConfig.ExecStart = pkgs.writeShellScript "fix" ''\n      chmod 666 /var/run/docker.sock\n    '';\n  };\n}\n`),
+      hostExample(`{\n  virtualisation.docker.enable = true;\n  virtualisation.docker.listenOptions = [ "/run/docker.sock" "0.0.0.0:2375" ];\n}\n`),
+      hostExample(`{\n  systemd.tmpfiles.rules = [ "z /run/docker.sock 0666 root docker -" ];\n  system.activationScripts.sock.text = "chmod a+rw /run/podman/podman.sock";\n}\n`),
+    ],
+    silent: [
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.fix.script = ''\n    chmod 660 /var/run/docker.sock\n    chgrp docker /var/run/docker.sock\n    chmod 666 /var/lib/app/app.sock\n    chmod o+r /srv/docker.sock.md\n  '';\n  virtualisation.docker.listenOptions = [ "/run/docker.sock" "127.0.0.1:2375" ];\n}\n`),
+    ],
+  },
+  name: "Container engine API open to everyone",
+  category: "access",
+  severity: "high",
+  rationale:
+    "Access to the Docker (or Podman, containerd) API is root on the host: a client can start a privileged container with the host's file system mounted. A world-writable socket gives that to every local user and service; a TCP listener without TLS client certificates gives it to the network.",
+  fix: "Keep the socket root:docker 0660 and the daemon off TCP (use ssh:// for remote access), or run rootless Docker or Podman.",
+  references: [
+    { title: "Docker docs: Docker daemon attack surface", url: "https://docs.docker.com/engine/security/#docker-daemon-attack-surface" },
+    { title: "Docker docs: Protect the Docker daemon socket", url: "https://docs.docker.com/engine/security/protect-access/" },
+    { title: "NixOS option virtualisation.docker.listenOptions", url: "https://search.nixos.org/options?query=virtualisation.docker.listenOptions" },
+  ],
+  compliance: { cis: [], nist: ["PR.AA-05", "PR.PS-01"] },
+  checkNix(ctx) {
+    checkCommands(commandsInNix(ctx), ctx.parsed.source.lines, ctx.report);
+    checkOptions(ctx);
+  },
+  checkFile(ctx) {
+    if (ctx.text === undefined) return;
+    checkCommands(commandsInTextFile(ctx), new LineIndex(ctx.text), ctx.report);
+  },
+};

@@ -1,0 +1,142 @@
+// committed-password-hash: a service's password hash written into the Nix configuration: bcrypt
+// (`$2b$`), argon2 (`$argon2id$`), PBKDF2 (Django's `pbkdf2_sha256$…`, passlib's `$pbkdf2-sha512$`),
+// crypt (`$6$`, `$y$`, `$apr1$`) or LDAP (`{SSHA}`) hashes in application settings: Grafana,
+// Authelia and Vaultwarden admin tokens, htpasswd lines in environment.etc, basic-auth hashes of a
+// reverse proxy, mail accounts. A hash is not the password, but whoever reads the repository (or
+// the world-readable Nix store it is copied to) can try passwords against it offline, at the
+// speed of their GPUs and without any rate limit or log; most services accept a file or an
+// environment file for it, kept by agenix or sops-nix. Medium.
+//
+// Left to other rules so nothing is reported twice: `users.users.*.hashedPassword` and
+// `initialHashedPassword` (user-plaintext-password, low: how NixOS takes login passwords), values
+// bound to a name ending in `hashedPassword` outside any option (they are such user hashes, shared
+// through a variables file), and hashes in non-Nix files (hardcoded-secret).
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { detectSecrets, PASSWORD_HASH_PATTERN, redact } from "../../secrets/index.js";
+import { definitionOf, enclosingDefinition, inOptionDocumentation, rangeOf, stringSource, syntacticPath, valueSite } from "../nix-strings.js";
+import { hostExample } from "../shared/examples.js";
+import type { NixFileContext, Rule } from "../types.js";
+import { AGENIX, SOPS_NIX } from "./compliance.js";
+
+const HASHES: Array<{ re: RegExp; scheme: (m: string) => string }> = [
+  { re: new RegExp(PASSWORD_HASH_PATTERN.regex!.source, "g"), scheme: (m) => cryptScheme(m) },
+  // Django / passlib-django: algorithm$iterations$salt$hash.
+  { re: /(?<![\w$])pbkdf2_sha(?:1|256|512)\$\d{3,7}\$[A-Za-z0-9./+=]{4,}\$[A-Za-z0-9./+=]{20,}/g, scheme: () => "PBKDF2 (Django)" },
+  // LDAP userPassword schemes (OpenLDAP olcRootPW, Dovecot passdb).
+  { re: /\{(?:SSHA|SHA|SSHA256|SSHA512|SHA256|SHA512|SMD5|MD5|PBKDF2(?:-SHA\d+)?|ARGON2|CRYPT|BLF-CRYPT|SHA512-CRYPT)\}[A-Za-z0-9./+=$]{16,}/gi, scheme: (m) => `LDAP ${m.slice(0, m.indexOf("}") + 1)}` },
+];
+
+function cryptScheme(m: string): string {
+  const id = m.split("$")[1] ?? "";
+  // rspamd's `rspamadm pw` writes `$2$salt$hash` (PBKDF2-BLAKE2b), bcrypt `$2b$10$…` has a cost.
+  if (id === "2" && !/^\$2\$\d\d\$/.test(m)) return "rspamd PBKDF2";
+  if (/^2[abxy]?$/.test(id)) return "bcrypt";
+  if (id.startsWith("argon2")) return id;
+  if (id.startsWith("pbkdf2")) return "PBKDF2";
+  return (
+    ({ "1": "MD5-crypt", apr1: "Apache MD5 (apr1)", md5: "MD5", sha1: "SHA1-crypt", "5": "SHA-256-crypt", "6": "SHA-512-crypt", y: "yescrypt", gy: "gost-yescrypt", "7": "scrypt" } as Record<string, string>)[id] ?? `crypt $${id}$`
+  );
+}
+
+/** Schemes a GPU tries billions (MD5) or millions (SHA) of passwords a second against. */
+const FAST = /MD5|apr1|SHA1|LDAP \{S?(?:SHA|MD5|SHA256|SHA512)\}/i;
+
+const USER_PASSWORD = /(?:^|\.)users\.(?:users|extraUsers)\./;
+const HASHED_PASSWORD_KEY = /hashedpassword$/i;
+
+/** A user's login hash (the users rules' business), not an application's. */
+function isUserHash(str: SyntaxNode, ctx: NixFileContext): boolean {
+  const site = valueSite(str);
+  const def = site ? definitionOf(ctx.index, site.binding) : enclosingDefinition(ctx.index, str);
+  const path = def?.path ?? (site ? syntacticPath(site.binding).join(".") : "");
+  if (USER_PASSWORD.test(path)) return true;
+  // `initialHashedPassword = "$y$…"` in a variables file, inherited into users.users elsewhere
+  // (an application's option of that name, like simple-nixos-mailserver's accounts, is not).
+  return site?.key !== undefined && HASHED_PASSWORD_KEY.test(site.key) && !/^(?:services|mailserver)\./.test(path);
+}
+
+function checkString(ctx: NixFileContext, str: SyntaxNode): void {
+  const src = stringSource(str);
+  if (!src || !/[$}]/.test(src.text) || inOptionDocumentation(str)) return;
+  const found: Array<{ start: number; end: number; scheme: string }> = [];
+  for (const { re, scheme } of HASHES) {
+    re.lastIndex = 0;
+    for (let m = re.exec(src.text); m; m = re.exec(src.text)) {
+      if (m[0].includes("${")) continue; // built from an interpolation: not a literal hash
+      // The digest (after the last `$`) of a real hash is long; `$argon2id$v=19$m=65540,t=3,p=4$...`
+      // (the NixOS manual's example, parameters only) is a placeholder.
+      if (!m[0].startsWith("{") && !/[A-Za-z0-9./+=]{16,}$/.test(m[0].slice(m[0].lastIndexOf("$") + 1))) continue;
+      if (found.some((f) => m!.index < f.end && m!.index + m![0].length > f.start)) continue;
+      found.push({ start: m.index, end: m.index + m[0].length, scheme: scheme(m[0]) });
+    }
+  }
+  if (found.length === 0 || isUserHash(str, ctx)) return;
+  const site = valueSite(str);
+  const def = site ? definitionOf(ctx.index, site.binding) : undefined;
+  const around = def ?? enclosingDefinition(ctx.index, str);
+  const where = around ? around.path : site?.key ? `'${site.key}'` : "a string";
+  // What hardcoded-secret's detectors already report as a secret (a Django hash under
+  // `client_secret`) stays theirs: one finding per value.
+  const theirs = detectSecrets(src.text, { key: site && !site.partial ? site.key : undefined, optionPath: def && !site!.partial ? def.path : undefined }).filter((m) => m.kind !== "password-hash");
+  for (const f of found) {
+    if (theirs.some((m) => m.start < f.end && m.end > f.start)) continue;
+    const value = src.text.slice(f.start, f.end);
+    const start = src.offset + f.start;
+    const line = ctx.parsed.source.lines.position(start).line;
+    const lineText = ctx.parsed.source.lines.lineText(line).trim();
+    const fast = FAST.test(f.scheme);
+    ctx.report({
+      range: rangeOf(ctx.parsed.source.lines, start, start + value.length),
+      node: str,
+      optionPath: around?.path,
+      key: `${f.scheme}:${redact(value)}`,
+      severity: "medium",
+      secret: value,
+      evidence: lineText.split(value).join("****"),
+      title: `Committed ${f.scheme} password hash`,
+      message:
+        `${/^[aeiouAEIOU]|^(?:MD5|SHA|LDAP)/.test(f.scheme) ? "An" : "A"} ${f.scheme} password hash is written in ${where}: it is in the repository's history and in the world-readable Nix store, where anyone can try passwords against it offline, without rate limits or logs.` +
+        (fast ? ` ${f.scheme} is a fast hash: a GPU tries billions of passwords a second against it.` : ""),
+      fix: {
+        safety: "manual",
+        description:
+          "Keep the hash (or the password) in a secret managed by agenix or sops-nix and give it to the service as a file: an option ending in `File`, an environmentFile, `$__file{…}` in Grafana, a users file for Authelia, `basicAuthFile` for nginx. Change the password if the repository is or was public.",
+      },
+    });
+  }
+}
+
+export const committedPasswordHash: Rule = {
+  id: "committed-password-hash",
+  examples: {
+    fire: [
+      hostExample(`{\n  services.vaultwarden.config.ADMIN_TOKEN = "$argon2id$v=19$m=65540,t=3,p=4$bXlzYWx0bXlzYWx0$Pq4Vw1dYPkTpGxJx4qdu3rKiWJ0DhzEBOYp3Zx9Qk9I";\n}\n`),
+      hostExample(
+        `{\n  environment.etc."nginx/htpasswd".text = ''\n    alice:$2y$10$Zk3Wb1Rm8wXh0k2JpQv6UOfXo3gq0eS6kq1N2lW3m4n5o6p7q8r9s\n  '';\n  environment.etc."authelia/users.yml".text = builtins.toJSON {\n    users.alice = { displayname = "Alice"; password = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0$9kVbq3Yx0Lr8mT2nW5zQ1dF7gH4jK6pA0sX3cV8bN2e"; };\n  };\n  services.myapp.settings.admin_hash = "pbkdf2_sha256$600000$c2FsdHNhbHQ$8nPz0eXx0VYzJq9r3b1dVtq2mL0kX7w9QeR5tY6uI8o";\n}\n`,
+      ),
+    ],
+    silent: [
+      hostExample(`{\n  users.users.alice.hashedPassword = "$6$rounds=65536$abcdefghijklmnop$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567";\n  users.users.root.initialHashedPassword = "$y$j9T$Nb1KVJ2Eu7ZaGkxDWRHrD/$nDtonEpKjk.bkYXDWDzbbs9o7ElEmTcrXIncFHaarc/";\n}\n`),
+      hostExample(
+        `{ config, ... }: {\n  services.vaultwarden.environmentFile = config.sops.secrets.vaultwarden.path;\n  # ADMIN_TOKEN = "$argon2id$v=19$m=65540,t=3,p=4$bXlzYWx0bXlzYWx0$Pq4Vw1dYPkTpGxJx4qdu3rKiWJ0DhzEBOYp3Zx9Qk9I"\n  services.nginx.virtualHosts.a.basicAuthFile = config.age.secrets.htpasswd.path;\n  services.app.settings.price = "$2 per month, $6 per year";\n  services.vaultwarden.config.ADMIN_TOKEN = "$argon2id$v=19$m=65540,t=3,p=4$...";\n}\n`,
+      ),
+      { "vars.nix": `{\n  initialHashedPassword = "$y$jFT$RBapCH3F6bc0uSF.FaUGB.$rvhiVvcCKxkkumDFLONV5zFP1lsv1VyZ1ErH.r2rNk3";\n}\n` },
+    ],
+  },
+  name: "Committed service password hash",
+  category: "secrets",
+  severity: "medium",
+  rationale:
+    "A password hash in the configuration is readable by everyone who can read the repository and, once built, by every local user in the Nix store. It is not the password, but it can be attacked offline at full GPU speed, without the rate limits and logs of the service; weak passwords and fast schemes (MD5, SHA-1, apr1) fall quickly.",
+  fix: "Keep the hash in a secret (agenix, sops-nix) and give it to the service through a file or an environment file; change passwords whose hash was published.",
+  references: [
+    AGENIX,
+    SOPS_NIX,
+    { title: "OWASP Password Storage Cheat Sheet", url: "https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html" },
+    { title: "hashcat: example hashes and speeds of each scheme", url: "https://hashcat.net/wiki/doku.php?id=example_hashes" },
+  ],
+  compliance: { cis: [], nist: ["PR.DS-01", "PR.AA-01"] },
+  checkNix(ctx) {
+    for (const node of ctx.parsed.root.descendants(K.NODE_STRING)) if (!node.inside(K.NODE_ATTRPATH)) checkString(ctx, node);
+  },
+};
