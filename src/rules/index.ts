@@ -1,6 +1,5 @@
 // The rule registry: every rule nix-warden runs, in one list. Each rule lives in its own module
-// (one rule or a small family per file) with its metadata beside its check.
-import { ANTI_PATTERN_RULES } from "./anti-patterns/index.js";
+// (`src/rules/<family>/<rule-id>.ts`) with its metadata and examples beside its check.
 import { appAuthDisabled } from "./access/app-auth-disabled.js";
 import { databaseTrustAuth } from "./access/database-trust-auth.js";
 import { nfsNoRootSquash } from "./access/nfs-no-root-squash.js";
@@ -54,6 +53,20 @@ import { redundantPatternBind } from "./style/redundant-pattern-bind.js";
 import { repeatedKeys } from "./style/repeated-keys.js";
 import { unquotedSplice } from "./style/unquoted-splice.js";
 import { uselessHasAttr } from "./style/useless-has-attr.js";
+import { importFromDerivation } from "./anti-patterns/import-from-derivation.js";
+import { installphaseWithoutRunhook } from "./anti-patterns/installphase-without-runhook.js";
+import { missingHomeStateVersion } from "./anti-patterns/missing-home-stateversion.js";
+import { missingNixGc } from "./anti-patterns/missing-nix-gc.js";
+import { mkifConstant } from "./anti-patterns/mkif-constant.js";
+import { mkoptionWithoutDescription } from "./anti-patterns/mkoption-without-description.js";
+import { nestedWith } from "./anti-patterns/nested-with.js";
+import { nixEnvInstallInScript } from "./anti-patterns/nix-env-install-in-script.js";
+import { readdirModuleDiscovery } from "./anti-patterns/readdir-module-discovery.js";
+import { rebuildUpgradeInScript } from "./anti-patterns/rebuild-upgrade-in-script.js";
+import { recLetShadow } from "./anti-patterns/rec-let-shadow.js";
+import { trivialWrapper } from "./anti-patterns/trivial-wrapper.js";
+import { typesStrMerge } from "./anti-patterns/types-str-merge.js";
+import { unquotedUrl } from "./anti-patterns/unquoted-url.js";
 import type { Rule } from "./types.js";
 
 export const ALL_RULES: Rule[] = [
@@ -99,8 +112,21 @@ export const ALL_RULES: Rule[] = [
   permittedInsecurePackages,
   allowInsecure,
   knownVulnerabilitiesOverride,
-  // anti-patterns (metadata in anti-patterns.yaml)
-  ...ANTI_PATTERN_RULES,
+  // anti-patterns
+  mkifConstant,
+  nestedWith,
+  recLetShadow,
+  unquotedUrl,
+  importFromDerivation,
+  readdirModuleDiscovery,
+  nixEnvInstallInScript,
+  rebuildUpgradeInScript,
+  mkoptionWithoutDescription,
+  typesStrMerge,
+  missingNixGc,
+  missingHomeStateVersion,
+  trivialWrapper,
+  installphaseWithoutRunhook,
   // style lints (statix's checks; group "style", off with `style: false` in .nix-warden.yaml)
   boolComparison,
   boolSimplification,
