@@ -2,18 +2,18 @@
 // exposure score `systemd-analyze security --offline=yes` gives the unit NixOS generates from it
 // (the real tool when installed, else the built-in scorer with the same numbers). Services running
 // as root with no sandboxing are high, exposed ones medium; the fix adds a sound baseline.
-import { baselineToNix, hardeningBaseline, type BaselineValue } from "../exposure/baseline.js";
-import { formatExposure } from "../exposure/score.js";
-import type { NixServiceDef, NixValue } from "../exposure/unit.js";
-import { serviceSurface, type SurfaceVerdict } from "../exposure/surface.js";
-import { calleeName, flattenApply, unparen, type OptionDefinition } from "../nix/options.js";
-import { StaticEvaluator, isAttrs, isEvalUnknown, type EvalValue } from "../nix/static-eval.js";
-import { staticValue, isUnknownValue, type StaticValue } from "../nix/values.js";
-import { setOf } from "../nix/edit.js";
-import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
-import { serviceConfigEdits } from "./shared/service-edits.js";
-import type { NixFileContext, Rule, TextEdit } from "./types.js";
-import { hostExample } from "./shared/examples.js";
+import { baselineToNix, hardeningBaseline, type BaselineValue } from "../../exposure/baseline.js";
+import { formatExposure } from "../../exposure/score.js";
+import type { NixServiceDef, NixValue } from "../../exposure/unit.js";
+import { serviceSurface, type SurfaceVerdict } from "../../exposure/surface.js";
+import { calleeName, flattenApply, unparen, type OptionDefinition } from "../../nix/options.js";
+import { StaticEvaluator, isAttrs, isEvalUnknown, type EvalValue } from "../../nix/static-eval.js";
+import { staticValue, isUnknownValue, type StaticValue } from "../../nix/values.js";
+import { setOf } from "../../nix/edit.js";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { serviceConfigEdits } from "../shared/service-edits.js";
+import type { NixFileContext, Rule, TextEdit } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 
 const baselineCache = new Map<string, ReturnType<typeof hardeningBaseline>>();
 
