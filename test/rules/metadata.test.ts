@@ -53,6 +53,18 @@ describe("the rule contract", () => {
     expect(misplaced).toEqual([]);
   });
 
+  it("gives every rule checks of the three kinds only, all synchronous (what a rule needs the scan computes first)", () => {
+    const HOOKS = new Set(["checkNix", "checkFile", "checkHost", "checkRepository"]);
+    for (const r of ALL_RULES) {
+      const checks = Object.entries(r).filter(([, v]) => typeof v === "function");
+      expect(checks.length, r.id).toBeGreaterThan(0);
+      for (const [name, fn] of checks) {
+        expect(HOOKS.has(name), `${r.id}.${name}`).toBe(true);
+        expect((fn as () => unknown).constructor.name, `${r.id}.${name}`).toBe("Function");
+      }
+    }
+  });
+
   it("gives every rule its metadata: name, rationale, fix, references, CIS and NIST CSF entries or a justified n/a", () => {
     for (const r of ALL_RULES) {
       // The anti-pattern rules keep the bar their YAML schema set; the others have always had no CIS

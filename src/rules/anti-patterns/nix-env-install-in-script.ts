@@ -74,6 +74,7 @@ nixos-rebuild switch --flake .#nas --target-host root@nas
   },
 
   checkFile(ctx) {
+    if (ctx.unparsedNix) return;
     if (ctx.text === undefined) return;
     check(commandsInTextFile(ctx), ctx.text, new LineIndex(ctx.text), ctx.report);
   },

@@ -74,6 +74,7 @@ export const rebuildUpgradeInScript: Rule = {
   },
 
   checkFile(ctx) {
+    if (ctx.unparsedNix) return;
     if (ctx.text === undefined) return;
     check(commandsInTextFile(ctx), ctx.file, ctx.text, new LineIndex(ctx.text), ctx.report);
   },

@@ -26,6 +26,7 @@ export const tlsOldProtocol: Rule = {
     checkProtocols(ctx.file, ctx.parsed.source.lines, nixSettings(ctx), (r) => ctx.report(r));
   },
   checkFile(ctx) {
+    if (ctx.unparsedNix) return;
     const settings = fileSettings(ctx);
     if (settings.length) checkProtocols(ctx.file, new LineIndex(ctx.text!), settings, (r) => ctx.report(r));
   },

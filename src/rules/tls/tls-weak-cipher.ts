@@ -30,6 +30,7 @@ export const tlsWeakCipher: Rule = {
     checkCiphers(ctx.file, ctx.parsed.source.lines, nixSettings(ctx), (r) => ctx.report(r));
   },
   checkFile(ctx) {
+    if (ctx.unparsedNix) return;
     const settings = fileSettings(ctx);
     if (settings.length) checkCiphers(ctx.file, new LineIndex(ctx.text!), settings, (r) => ctx.report(r));
   },
