@@ -1,9 +1,6 @@
 // The server's resources: stored reports per kind and host (latest and history, as JSON and
 // markdown), and the rule catalogue (an index and each rule's documentation). Host names complete
 // from the stored reports and the flake's declarations. A new report sends list_changed.
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpError, ErrorCode, type ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
 import { renderMarkdown as renderDriftMarkdown } from "../drift/render/markdown.js";
@@ -12,16 +9,13 @@ import type { SecurityReport } from "../report/schema.js";
 import { renderSecurityMarkdown } from "../report/security-markdown.js";
 import { HISTORY_RESOURCE, HISTORY_URI, historyResourceText } from "../history/resource.js";
 import { REPORT_KINDS, type ReportKind } from "./report-store.js";
-import { ruleHelpMarkdown } from "../report/rule-docs.js";
+import { antiPatternCatalogue, ruleDocumentationMarkdown } from "../report/rule-docs.js";
 import { ALL_RULES } from "../rules/index.js";
-import { PACKAGE_ROOT } from "../version.js";
 import type { ServerContext } from "./context.js";
 import { CATALOGUE_URI, REPORTS_INDEX_URI, REPORT_TEMPLATE, RULE_TEMPLATE, reportLinks, reportUri, ruleUri } from "./links.js";
 import { PLAN_TEMPLATE, redactPlan } from "./plan-answer.js";
 import { repositoryHosts } from "../scan/host-list.js";
-
-/** The anti-pattern catalogue file, when this build ships one. */
-export const ANTI_PATTERN_CATALOGUE = join(PACKAGE_ROOT, "src", "rules", "anti-patterns.yaml");
+import { stringify as yamlStringify } from "yaml";
 
 const REPORT_NAME = /^(latest|\d{8}T\d{9}Z-[0-9a-f]{6})\.(json|md)$/;
 
@@ -120,13 +114,13 @@ export function registerResources(ctx: ServerContext): void {
     },
   );
 
-  if (existsSync(ANTI_PATTERN_CATALOGUE))
-    server.registerResource(
-      "anti-pattern-catalogue",
-      `${CATALOGUE_URI}/anti-patterns.yaml`,
-      { title: "Anti-pattern catalogue (YAML)", description: "The anti-pattern catalogue with bad and good examples.", mimeType: "application/yaml" },
-      async (uri) => ({ contents: [{ uri: uri.href, mimeType: "application/yaml", text: await readFile(ANTI_PATTERN_CATALOGUE, "utf8") }] }),
-    );
+  // Generated from the rule modules (their metadata and examples), like everything else here.
+  server.registerResource(
+    "anti-pattern-catalogue",
+    `${CATALOGUE_URI}/anti-patterns.yaml`,
+    { title: "Anti-pattern catalogue (YAML)", description: "The anti-pattern rules with their metadata and a bad and a good example each.", mimeType: "application/yaml" },
+    async (uri) => ({ contents: [{ uri: uri.href, mimeType: "application/yaml", text: yamlStringify(antiPatternCatalogue(ALL_RULES), { lineWidth: 0 }) }] }),
+  );
 
   server.registerResource(
     "rule",
@@ -141,7 +135,7 @@ export function registerResources(ctx: ServerContext): void {
       const id = one(vars.ruleId);
       const rule = ALL_RULES.find((r) => r.id === id);
       if (!rule) throw notFound(uri.href, `no rule ${id}`);
-      return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: `# ${rule.name}\n\n${ruleHelpMarkdown(rule)}\n` }] };
+      return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: `# ${rule.name}\n\n${ruleDocumentationMarkdown(rule)}\n` }] };
     },
   );
 

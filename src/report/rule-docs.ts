@@ -1,5 +1,5 @@
-// Rule documentation for renderers (SARIF rule descriptions, the catalogue resource): built from
-// each rule's metadata so there is one source.
+// Rule documentation for renderers (SARIF rule descriptions, the catalogue resources, explain_rule,
+// docs/rules.md): built from each rule's module (metadata and examples) so there is one source.
 import type { RuleDoc } from "./sarif.js";
 import type { Rule, RuleExample } from "../rules/types.js";
 
@@ -15,6 +15,59 @@ export function ruleHelpMarkdown(rule: Rule): string {
     `Compliance: CIS ${rule.compliance.cis.join("; ") || "n/a"}; NIST CSF ${rule.compliance.nist.join(", ") || "n/a"}`,
     ...(refs ? ["", "References:", refs] : []),
   ].join("\n");
+}
+
+/** A rule's first example that it reports and first look-alike it leaves alone, as the file the
+ * example is about (a host example's module, not the flake around it). */
+export function ruleExamples(rule: Rule): { bad: ExampleFile; good: ExampleFile } | undefined {
+  const fire = rule.examples?.fire[0];
+  const silent = rule.examples?.silent[0];
+  return fire !== undefined && silent !== undefined ? { bad: exampleFile(fire), good: exampleFile(silent) } : undefined;
+}
+
+export interface ExampleFile {
+  file: string;
+  text: string;
+  /** The example is a host's whole configuration: this module, declared by a flake. */
+  host: boolean;
+}
+
+function exampleFile(example: RuleExample): ExampleFile {
+  const files = typeof example === "string" ? { "example.nix": example } : example;
+  const [file, text] = Object.entries(files).find(([f]) => f !== "flake.nix") ?? Object.entries(files)[0]!;
+  return { file, text, host: file !== "flake.nix" && "flake.nix" in files };
+}
+
+/** The rule's documentation with an example it reports and a look-alike it does not (the rule
+ * resources and explain_rule; SARIF keeps the shorter help). */
+export function ruleDocumentationMarkdown(rule: Rule): string {
+  const ex = ruleExamples(rule);
+  if (!ex) return ruleHelpMarkdown(rule);
+  const block = (e: ExampleFile) => ["```" + (e.file.endsWith(".nix") ? "nix" : e.file.endsWith(".sh") ? "sh" : ""), `# ${e.file}`, e.text.trimEnd(), "```"];
+  return [ruleHelpMarkdown(rule), "", "Reported (bad):", "", ...block(ex.bad), "", "Not reported (good):", "", ...block(ex.good)].join("\n");
+}
+
+/** The anti-pattern catalogue (the `nix-warden://catalogue/anti-patterns.yaml` resource): every
+ * anti-pattern rule (not the style lints) with its metadata and its bad and good example. */
+export function antiPatternCatalogue(rules: readonly Rule[]): { version: 1; anti_patterns: Array<Record<string, unknown>> } {
+  const entries = rules
+    .filter((r) => r.category === "anti-pattern" && r.group !== "style")
+    .map((r) => {
+      const ex = ruleExamples(r);
+      return {
+        id: r.id,
+        name: r.name,
+        category: r.category,
+        severity: r.severity,
+        rationale: r.rationale,
+        ...(ex ? { bad: ex.bad.text, good: ex.good.text } : {}),
+        fix: r.fix,
+        references: r.references.map((x) => ({ ...x })),
+        compliance: { cis: [...r.compliance.cis], nist: [...r.compliance.nist] },
+        ...(ex && (ex.bad.file !== "example.nix" || ex.bad.host) ? { example: { file: ex.bad.file, host: ex.bad.host } } : {}),
+      };
+    });
+  return { version: 1, anti_patterns: entries };
 }
 
 export function ruleDocs(rules: readonly Rule[]): Record<string, RuleDoc> {

@@ -1,6 +1,5 @@
 // The rule registry: every rule nix-warden runs, in one list. Each rule lives in its own module
-// (one rule or a small family per file) with its metadata beside its check.
-import { ANTI_PATTERN_RULES } from "./anti-patterns/index.js";
+// (`src/rules/<family>/<rule-id>.ts`) with its metadata and examples beside its check.
 import { appAuthDisabled } from "./access/app-auth-disabled.js";
 import { databaseTrustAuth } from "./access/database-trust-auth.js";
 import { nfsNoRootSquash } from "./access/nfs-no-root-squash.js";
@@ -36,13 +35,16 @@ import { secretInNixStore } from "./secrets/secret-in-nix-store.js";
 import { worldReadableSecret } from "./secrets/world-readable-secret.js";
 import { kernelMitigationsDisabled } from "./kernel/kernel-mitigations-disabled.js";
 import { kernelSysctlWeakened } from "./kernel/kernel-sysctl-weakened.js";
-import { serviceHardening } from "./systemd-service-exposure.js";
+import { serviceHardening } from "./service-hardening/systemd-service-exposure.js";
 import { acmeTermsAndContact } from "./tls/acme-terms-and-contact.js";
 import { certificateExpiryRule } from "./tls/certificate-expiry.js";
 import { nginxAddSslWithoutForceSsl } from "./tls/nginx-addssl-without-forcessl.js";
 import { tlsVerificationDisabled } from "./tls/tls-verification-disabled.js";
-import { tlsOldProtocol, tlsWeakCipher } from "./tls/tls-config.js";
-import { allowInsecure, knownVulnerabilitiesOverride, permittedInsecurePackages } from "./vulnerability/insecure-packages.js";
+import { tlsOldProtocol } from "./tls/tls-old-protocol.js";
+import { tlsWeakCipher } from "./tls/tls-weak-cipher.js";
+import { allowInsecure } from "./vulnerability/allow-insecure.js";
+import { knownVulnerabilitiesOverride } from "./vulnerability/known-vulnerabilities-override.js";
+import { permittedInsecurePackages } from "./vulnerability/permitted-insecure-packages.js";
 import { boolComparison } from "./style/bool-comparison.js";
 import { boolSimplification } from "./style/bool-simplification.js";
 import { collapsibleLetIn } from "./style/collapsible-let-in.js";
@@ -63,6 +65,20 @@ import { redundantPatternBind } from "./style/redundant-pattern-bind.js";
 import { repeatedKeys } from "./style/repeated-keys.js";
 import { unquotedSplice } from "./style/unquoted-splice.js";
 import { uselessHasAttr } from "./style/useless-has-attr.js";
+import { importFromDerivation } from "./anti-patterns/import-from-derivation.js";
+import { installphaseWithoutRunhook } from "./anti-patterns/installphase-without-runhook.js";
+import { missingHomeStateVersion } from "./anti-patterns/missing-home-stateversion.js";
+import { missingNixGc } from "./anti-patterns/missing-nix-gc.js";
+import { mkifConstant } from "./anti-patterns/mkif-constant.js";
+import { mkoptionWithoutDescription } from "./anti-patterns/mkoption-without-description.js";
+import { nestedWith } from "./anti-patterns/nested-with.js";
+import { nixEnvInstallInScript } from "./anti-patterns/nix-env-install-in-script.js";
+import { readdirModuleDiscovery } from "./anti-patterns/readdir-module-discovery.js";
+import { rebuildUpgradeInScript } from "./anti-patterns/rebuild-upgrade-in-script.js";
+import { recLetShadow } from "./anti-patterns/rec-let-shadow.js";
+import { trivialWrapper } from "./anti-patterns/trivial-wrapper.js";
+import { typesStrMerge } from "./anti-patterns/types-str-merge.js";
+import { unquotedUrl } from "./anti-patterns/unquoted-url.js";
 import type { Rule } from "./types.js";
 
 export const ALL_RULES: Rule[] = [
@@ -117,8 +133,21 @@ export const ALL_RULES: Rule[] = [
   permittedInsecurePackages,
   allowInsecure,
   knownVulnerabilitiesOverride,
-  // anti-patterns (metadata in anti-patterns.yaml)
-  ...ANTI_PATTERN_RULES,
+  // anti-patterns
+  mkifConstant,
+  nestedWith,
+  recLetShadow,
+  unquotedUrl,
+  importFromDerivation,
+  readdirModuleDiscovery,
+  nixEnvInstallInScript,
+  rebuildUpgradeInScript,
+  mkoptionWithoutDescription,
+  typesStrMerge,
+  missingNixGc,
+  missingHomeStateVersion,
+  trivialWrapper,
+  installphaseWithoutRunhook,
   // style lints (statix's checks; group "style", off with `style: false` in .nix-warden.yaml)
   boolComparison,
   boolSimplification,

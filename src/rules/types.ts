@@ -1,7 +1,10 @@
-// What a rule is (in the manner of statix lints and ESLint rules): metadata beside one or more check
-// functions. Rules never print and never build Findings themselves: they report a node, a message
-// and optionally a fix as text edits; the scan turns that into a Finding with location, hosts,
-// fingerprint, redacted evidence, patch, and applies test-context and suppression policy.
+// What a rule is (in the manner of statix lints and ESLint rules): one module exporting metadata
+// (with examples) beside checks of three kinds: per file (`checkNix`, `checkFile`), per host
+// (`checkHost`), per repository (`checkRepository`). Checks are synchronous and pure: what a rule
+// needs from outside (other files, exposure scores) the scan computes and hands in. Rules never
+// print and never build Findings themselves: they report a node, a message and optionally a fix as
+// text edits; the scan turns that into a Finding with location, hosts, fingerprint, redacted
+// evidence, patch, and applies test-context and suppression policy.
 import type { OptionDefinition, OptionIndex } from "../nix/options.js";
 import type { ParsedNix } from "../nix/index.js";
 import type { SyntaxNode } from "../nix/syntax.js";
@@ -40,6 +43,10 @@ export interface RuleMeta {
   group?: RuleGroup;
   /** A style lint that runs only with `style: all` (statix leaves it out of its default set). */
   optIn?: boolean;
+  /** What the scan computes before the rule's checks run, for rules that need it (a rule never runs
+   * a program): `exposures`, the systemd exposure score of every service the repository defines
+   * (`servicesIn` of rules/shared/services.ts), read through `RepositorySink.exposures`. */
+  needs?: { exposures?: boolean };
 }
 
 export type RuleGroup = "style";
@@ -126,9 +133,12 @@ export interface NixFileContext {
   report(r: RuleReport): void;
 }
 
-/** One non-Nix file (script, secret, certificate, YAML...). */
+/** One non-Nix file (script, secret, certificate, YAML...), or a .nix file that does not parse. */
 export interface TextFileContext {
   file: string;
+  /** A .nix file that does not parse, given as raw text: a rule checks what it can without a syntax
+   * tree (secrets), so a syntax error does not hide it; a rule with nothing to say returns. */
+  unparsedNix?: boolean;
   content: Buffer;
   /** The content as UTF-8 text, unless binary. */
   text: string | undefined;
@@ -161,12 +171,13 @@ export interface HostContext {
   report(r: RuleReport & { file: string }): void;
 }
 
-/** What a whole-repository check reports into, and what the scan computes for it. */
+/** What a whole-repository check reports into, and what the scan computed for it beforehand. */
 export interface RepositorySink {
-  signal?: AbortSignal;
-  /** The systemd exposure scores of services, computed by the scan (systemd-analyze when installed
-   * and not in quick mode, else the built-in scorer), in the order asked. Rules never run programs. */
-  exposures(services: ReadonlyArray<{ name: string; def: NixServiceDef }>): Promise<SourcedOutcome[]>;
+  /** The systemd exposure scores of services, in the order asked, for a rule whose metadata says
+   * `needs: { exposures: true }`: the scan scored every service the repository defines before the
+   * rule ran (systemd-analyze when installed and not in quick mode, else the built-in scorer). A
+   * service it did not score gets an outcome that is not ok. */
+  exposures(services: ReadonlyArray<{ name: string; def: NixServiceDef }>): SourcedOutcome[];
   report(ctx: NixFileContext, r: RuleReport): void;
   /** A service for the report's inventory. */
   addService(entry: { name: string; file: string; line: number; node: SyntaxNode; exposure: number; verdict: string }): void;
@@ -174,13 +185,13 @@ export interface RepositorySink {
 }
 
 export interface Rule extends RuleMeta {
+  /** Per file: each Nix file that parses. */
   checkNix?(ctx: NixFileContext): void;
+  /** Per file: each other file, and each .nix file that does not parse (`ctx.unparsedNix`). */
   checkFile?(ctx: TextFileContext): void;
-  /** A .nix file that does not parse, as raw text: what can be checked without a syntax tree
-   * (secrets), so a syntax error does not hide them. */
-  checkUnparsedNix?(ctx: TextFileContext): void;
+  /** Per host: every file its configuration is made of. */
   checkHost?(ctx: HostContext): void;
-  /** Checks across files get the whole scan's files at once (asynchronous only to wait for what
-   * the scan computes for them, like exposure scores). */
-  checkRepository?(files: NixFileContext[], sink: RepositorySink): void | Promise<void>;
+  /** Per repository: all parsed Nix files at once (what the scan computed for the rule, like
+   * exposure scores, is in the sink). */
+  checkRepository?(files: NixFileContext[], sink: RepositorySink): void;
 }

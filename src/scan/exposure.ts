@@ -1,7 +1,10 @@
-// systemd exposure scores for the services rules look at: the scan runs systemd-analyze (or, in
-// quick mode or without it, the built-in scorer) so that rules stay pure. Scores depend only on a
-// service's definition: a repeated scan in the same process scores only what changed.
+// systemd exposure scores for the services rules look at: before such a rule runs, the scan scores
+// every service the repository defines with systemd-analyze (or, in quick mode or without it, the
+// built-in scorer) so that rules stay pure and synchronous. Scores depend only on a service's
+// definition: a repeated scan in the same process scores only what changed.
 import { exposureForMany, type NixServiceDef, type SourcedOutcome } from "../exposure/index.js";
+import { servicesIn } from "../rules/shared/services.js";
+import type { NixFileContext } from "../rules/types.js";
 
 const exposureCache = new Map<string, SourcedOutcome>();
 
@@ -26,4 +29,26 @@ export async function scoreServices(
     });
   }
   return keys.map((k) => exposureCache.get(k) ?? failed.get(k)!);
+}
+
+/** What identifies a service's score: its name and definition. */
+export function serviceKey(s: { name: string; def: NixServiceDef }): string {
+  return JSON.stringify([s.name, s.def]);
+}
+
+/** The outcome for a service the scan did not score (a rule asked for one it had not found). */
+export function notScored(name: string): SourcedOutcome {
+  return { ok: false, unit: name, error: "not scored by the scan (only the services the repository defines are)", unknown: [], warnings: [], source: "built-in" };
+}
+
+/** The scores of every service the repository's Nix files define (what the service-hardening rule
+ * reports on, found the same way, in the same order), by serviceKey. */
+export async function scoreRepositoryServices(
+  files: readonly NixFileContext[],
+  options: { preferSystemd: boolean; signal?: AbortSignal },
+): Promise<Map<string, SourcedOutcome>> {
+  const byFile = new Map(files.map((f) => [f.file, f]));
+  const services = files.flatMap((ctx) => servicesIn(ctx, (f) => byFile.get(f)));
+  const outcomes = services.length ? await scoreServices(services, options) : [];
+  return new Map(services.map((s, i) => [serviceKey(s), outcomes[i]!]));
 }

@@ -17,7 +17,7 @@ import { globMatch } from "../text/glob.js";
 import { withDeadline } from "../nix/deadline.js";
 import { budgetError, clearParseCache, DEFAULT_FILE_BUDGET_MS, eventLoopBreather, loadRepository } from "./repo.js";
 import { diskSource, type RepoSource } from "./source.js";
-import { scoreServices } from "./exposure.js";
+import { notScored, scoreRepositoryServices, serviceKey } from "./exposure.js";
 import { summarize } from "./score.js";
 import { applySuppressions } from "./suppress.js";
 
@@ -276,15 +276,16 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
           }
         });
       }
-      // A file that does not parse has no tree: the rules that read raw text (secrets) still run,
-      // so a syntax error does not hide a committed secret.
+      // A file that does not parse has no tree: it goes to the per-file checks of other files as
+      // raw text, so the rules that can read it so (secrets) still run and a syntax error does not
+      // hide a committed secret.
       if (pf.parsed.error) {
-        const unparsed: TextFileContext = { file, content: contents.get(file) ?? Buffer.from(pf.text), text: pf.text, hosts: fileHosts, now, repoFile: ctx.repoFile, report: ctx.report };
+        const unparsed: TextFileContext = { file, unparsedNix: true, content: contents.get(file) ?? Buffer.from(pf.text), text: pf.text, hosts: fileHosts, now, repoFile: ctx.repoFile, report: ctx.report };
         for (const rule of rules) {
-          if (!rule.checkUnparsedNix) continue;
+          if (!rule.checkFile) continue;
           current = rule;
           try {
-            rule.checkUnparsedNix(unparsed);
+            rule.checkFile(unparsed);
           } catch (e) {
             errors.push({ source: `rule ${rule.id}`, file, message: `internal error: ${(e as Error).message}` });
           }
@@ -420,7 +421,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   }
 
   // Rules over the whole repository, all files at once; what they need from outside (exposure
-  // scores from systemd-analyze) the scan computes for them.
+  // scores from systemd-analyze) the scan computes for them first: the rules themselves never wait.
   const inventory: { services: ServiceInventoryEntry[] } = { services: [] };
   // The same usable files with the same hosts: the repository rules did (and would do) the same.
   const usableKey = usable.map((c) => `${c.file}\0${contentHash(c.file)}\0${c.hosts.join(",")}\0${c.hostDeclarations.map((n) => n.start).join(",")}`).join("\n");
@@ -448,9 +449,9 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       replay(event);
     };
     try {
-      await rule.checkRepository(usable, {
-        signal,
-        exposures: (services) => scoreServices(services, { preferSystemd: !options.quick, signal }),
+      const scores = rule.needs?.exposures ? await scoreRepositoryServices(usable, { preferSystemd: !options.quick, signal }) : undefined;
+      rule.checkRepository(usable, {
+        exposures: (services) => services.map((s) => scores?.get(serviceKey(s)) ?? notScored(s.name)),
         report: (ctx, r) => record({ kind: "report", file: ctx.file, report: r }),
         addService: (entry) => record({ kind: "service", entry }),
         // Errors (systemd-analyze failing, say) may not happen next time: not kept.

@@ -6,6 +6,7 @@ import { cp, mkdir, readFile, readdir, symlink, writeFile } from "node:fs/promis
 import { join } from "node:path";
 import { CallToolResultSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { DriftReportX } from "../../src/drift/model.js";
 import { DriftAnswer, SecurityAnswer } from "../../src/mcp/summary.js";
@@ -235,6 +236,15 @@ describe("list_hosts and explain_rule", () => {
     expect(r.rules).toHaveLength(1);
     expect(r.rules[0]!.documentation).toContain("Why it matters");
     expect(r.rules[0]!.uri).toBe("nix-warden://catalogue/systemd-service-exposure");
+    // Every rule's examples, from its module: one it reports and a look-alike it does not.
+    for (const rule of ALL_RULES) {
+      const one = ExplainRuleOutput.parse((await call(c, "explain_rule", { ruleId: rule.id })).structuredContent).rules[0]!;
+      expect(one.examples, rule.id).toBeDefined();
+      expect(one.documentation, rule.id).toMatch(/Reported \(bad\):[\s\S]*Not reported \(good\):/);
+    }
+    const nested = ExplainRuleOutput.parse((await call(c, "explain_rule", { ruleId: "nested-with" })).structuredContent).rules[0]!;
+    expect(nested.examples?.bad).toMatchObject({ file: "example.nix", host: false, text: expect.stringContaining("with pkgs; with python3Packages;") });
+    expect(nested.examples?.good.text).toContain("pkgs.python3Packages.requests");
     const cat = ExplainRuleOutput.parse((await call(c, "explain_rule", { category: "service-hardening" })).structuredContent);
     expect(cat.rules.map((x) => x.id)).toEqual(ALL_RULES.filter((x) => x.category === "service-hardening").map((x) => x.id));
     const typo = await call(c, "explain_rule", { ruleId: "service-exposure" });
@@ -263,6 +273,22 @@ describe("resources and completion", () => {
     const doc = await c.client.readResource({ uri: "nix-warden://catalogue/systemd-service-exposure" });
     expect(doc.contents[0]!.mimeType).toBe("text/markdown");
     expect((doc.contents[0] as { text: string }).text).toContain("How to fix");
+    for (const rule of ALL_RULES) {
+      const md = ((await c.client.readResource({ uri: `nix-warden://catalogue/${rule.id}` })).contents[0] as { text: string }).text;
+      expect(md, rule.id).toMatch(/Reported \(bad\):\n\n```[\s\S]*Not reported \(good\):\n\n```/);
+    }
+    // The anti-pattern catalogue is generated from the rule modules: each anti-pattern rule with its
+    // metadata and its bad and good example.
+    const yaml = (await c.client.readResource({ uri: "nix-warden://catalogue/anti-patterns.yaml" })).contents[0] as { text: string; mimeType: string };
+    expect(yaml.mimeType).toBe("application/yaml");
+    const antiPatterns = (parseYaml(yaml.text) as { anti_patterns: Array<{ id: string; bad: string; good: string; compliance: { cis: string[]; nist: string[] } }> }).anti_patterns;
+    expect(antiPatterns.map((e) => e.id)).toEqual(ALL_RULES.filter((x) => x.category === "anti-pattern" && x.group !== "style").map((x) => x.id));
+    for (const e of antiPatterns) {
+      const rule = ALL_RULES.find((x) => x.id === e.id)!;
+      expect(e.compliance).toEqual(rule.compliance);
+      expect(e.bad.length * e.good.length, e.id).toBeGreaterThan(0);
+    }
+    expect(antiPatterns.find((e) => e.id === "nested-with")!.bad).toContain("with pkgs; with python3Packages;");
 
     await expect(c.client.readResource({ uri: "nix-warden://catalogue/no-such-rule" })).rejects.toThrow(/not found: no rule/);
     await expect(c.client.readResource({ uri: "nix-warden://reports/drift/web1/latest.json" })).rejects.toThrow(/run check_drift first/);

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { SecurityReport } from "../../src/report/schema.js";
 import { cli } from "../helpers/cli.js";
 import { scanFiles, withRepo } from "../helpers/scan.js";
+import { scanMemory } from "../helpers/memory.js";
 
 const PASSWORD = "hunter2-Actual-Secret-9f8e7d";
 const STRIPE = `sk_live_${"4eC39HqLyjWDarjtT1zdp7dc"}`;
@@ -59,5 +60,15 @@ describe("a .nix file that does not parse", () => {
     });
     expect(report.errors).toContainEqual({ source: "read", file: "bin.nix", message: "skipped: binary content in a .nix file" });
     expect(report.errors).toContainEqual({ source: "discovery", file: "huge.nix", message: expect.stringMatching(/^skipped: larger than 2048 KiB/) });
+  });
+
+  it("goes to the per-file checks of other files as raw text (ctx.unparsedNix): only the secret rules say something there", async () => {
+    // Text other files' rules would report (a script's NIXPKGS_ALLOW_INSECURE=1, curl -k, nix-env -i,
+    // an expired certificate) stays unreported in a .nix file that does not parse, as before the
+    // hook for unparsed files was folded into checkFile.
+    const broken = `{\n  script = ''\n    NIXPKGS_ALLOW_INSECURE=1 nix-env -iA nixos.htop\n    curl -k https://example.org\n  '';\n  password = "${PASSWORD}";\n  x = ;\n}\n`;
+    const report = await scanMemory({ "flake.nix": "{ outputs = _: { }; }\n", "broken.nix": broken });
+    expect(report.errors.map((e) => `${e.source} ${e.file}`)).toContain("parse broken.nix");
+    expect(report.findings.filter((f) => f.file === "broken.nix").map((f) => `${f.ruleId} ${f.line}`)).toEqual(["hardcoded-secret 6"]);
   });
 });

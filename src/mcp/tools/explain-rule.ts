@@ -2,7 +2,7 @@
 // later, shows up here without changes), for agents that cannot read resources.
 import { z } from "zod";
 import { FindingCategory, Severity } from "../../report/schema.js";
-import { ruleHelpMarkdown } from "../../report/rule-docs.js";
+import { ruleDocumentationMarkdown, ruleExamples } from "../../report/rule-docs.js";
 import { ALL_RULES } from "../../rules/index.js";
 import type { Rule } from "../../rules/types.js";
 import { answer, fitPage } from "../answer.js";
@@ -12,6 +12,8 @@ import { ruleUri } from "../links.js";
 export const EXPLAIN_RULE_DESCRIPTION = `Explain a nix-warden rule: what it checks, why it matters, how to fix it, its default severity and category, references, and the CIS / NIST CSF controls it serves. Read-only.
 
 Use it when presenting a finding (its ruleId) and the user asks why it matters or how to fix it, or to list the rules of a category (give category instead of ruleId).`;
+
+const ExampleFile = z.object({ file: z.string(), text: z.string(), host: z.boolean() });
 
 export const RuleInfo = z.object({
   id: z.string(),
@@ -24,6 +26,9 @@ export const RuleInfo = z.object({
   compliance: z.object({ cis: z.array(z.string()), nist: z.array(z.string()) }),
   /** The rule's documentation as markdown (one rule asked by id; a category lists the fields only). */
   documentation: z.string().optional(),
+  /** A configuration the rule reports (bad) and a look-alike it leaves alone (good), from the
+   * rule's own examples (one rule asked by id). */
+  examples: z.object({ bad: ExampleFile, good: ExampleFile }).optional(),
   uri: z.string(),
 });
 
@@ -43,7 +48,8 @@ export function ruleInfo(rule: Rule): z.infer<typeof RuleInfo> {
     fix: rule.fix,
     references: rule.references.map((r) => ({ title: r.title, ...(r.url ? { url: r.url } : {}) })),
     compliance: { cis: [...rule.compliance.cis], nist: [...rule.compliance.nist] },
-    documentation: ruleHelpMarkdown(rule),
+    documentation: ruleDocumentationMarkdown(rule),
+    examples: ruleExamples(rule),
     uri: ruleUri(rule.id),
   };
 }
@@ -83,8 +89,8 @@ export function registerExplainRuleTool(ctx: ServerContext): void {
         }
         return answer({ rules: [], total: 0 });
       }
-      // One rule: its documentation too; a category: the fields (documentation repeats them).
-      const infos = rules.map(ruleInfo).map((i) => (args.ruleId ? i : { ...i, documentation: undefined }));
+      // One rule: its documentation and examples too; a category: the fields (documentation repeats them).
+      const infos = rules.map(ruleInfo).map((i) => (args.ruleId ? i : { ...i, documentation: undefined, examples: undefined }));
       const { page } = fitPage(infos, 0, infos.length, (shown) => ({ rules: shown.map((i) => JSON.parse(JSON.stringify(i)) as typeof i), total: infos.length }));
       return answer(page);
     },

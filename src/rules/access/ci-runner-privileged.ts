@@ -142,6 +142,7 @@ export const ciRunnerPrivileged: Rule = {
     checkCommands(commandsInNix(ctx), ctx.parsed.source.lines, ctx.report);
   },
   checkFile(ctx) {
+    if (ctx.unparsedNix) return;
     if (ctx.text === undefined) return;
     checkCommands(commandsInTextFile(ctx), new LineIndex(ctx.text), ctx.report);
   },

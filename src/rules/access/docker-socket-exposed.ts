@@ -133,6 +133,7 @@ export const dockerSocketExposed: Rule = {
     checkOptions(ctx);
   },
   checkFile(ctx) {
+    if (ctx.unparsedNix) return;
     if (ctx.text === undefined) return;
     checkCommands(commandsInTextFile(ctx), new LineIndex(ctx.text), ctx.report);
   },

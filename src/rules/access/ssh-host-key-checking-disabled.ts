@@ -140,6 +140,7 @@ export const sshHostKeyCheckingDisabled: Rule = {
   compliance: { cis: [], nist: ["PR.AA-03", "PR.DS-02"] },
   checkNix,
   checkFile(ctx) {
+    if (ctx.unparsedNix) return;
     if (ctx.text === undefined || !/StrictHostKeyChecking|UserKnownHostsFile/i.test(ctx.text)) return;
     const base = ctx.file.slice(ctx.file.lastIndexOf("/") + 1);
     const sshConfig = /(?:^|\/)(?:\.?ssh\/config|ssh_config)$/.test(ctx.file) || base === "ssh_config";

@@ -8,7 +8,6 @@
 // (builtins.fetchTarball / fetchGit / fetchurl / fetchTree / path), which fetch without building.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { Rule } from "../types.js";
-import { antiPatternMeta } from "./catalogue.js";
 import { applications, calleeName, dottedName, flattenApply, resolveVariable, shortText, unparen } from "../shared/syntax.js";
 
 const IMPORTERS = new Set(["import", "readFile", "readDir", "importJSON", "importTOML", "fileContents", "callPackage", "callPackages", "scopedImport"]);
@@ -101,7 +100,46 @@ export function derivationOrigin(node: SyntaxNode | undefined, depth = 0): strin
 }
 
 export const importFromDerivation: Rule = {
-  ...antiPatternMeta("import-from-derivation"),
+  id: "import-from-derivation",
+  name: "Import from derivation (evaluation builds a derivation)",
+  category: "anti-pattern",
+  severity: "medium",
+  rationale:
+    "`import`, `readFile`, `readDir` or `callPackage` of a derivation's output (a `runCommand`, a `fetchFromGitHub`, `\"${pkgs.foo}/x.nix\"`) makes evaluation stop and build it first. Merely evaluating the configuration (`nix flake show`, `nix flake check`, an editor's language server, a reviewer's `nix eval`) then downloads and runs build steps; evaluation becomes slow and serial, fails where builds are not allowed (`allow-import-from-derivation = false`, Hydra, restricted evaluation) and for other systems, and what the configuration means depends on a build's output instead of the source.",
+  fix: "Fetch Nix code with a flake input (or builtins.fetchTarball/fetchGit with a hash) instead of a fetcher derivation, commit generated Nix files instead of generating them at evaluation, and read a package's files at build time (in the derivation) instead of at evaluation.",
+  references: [
+    { title: "Nix manual: Import From Derivation", url: "https://nix.dev/manual/nix/stable/language/import-from-derivation" },
+    { title: "Nix manual: allow-import-from-derivation", url: "https://nix.dev/manual/nix/stable/command-ref/conf-file#conf-allow-import-from-derivation" },
+  ],
+  compliance: {
+    cis: ["n/a: concerns how the configuration is evaluated, not a setting of the running system, which is what the CIS Linux benchmark audits"],
+    nist: ["PR.PS-01", "PR.PS-06"],
+  },
+  examples: {
+    fire: [`{ pkgs, ... }:
+let
+  upstream = pkgs.fetchFromGitHub {
+    owner = "example";
+    repo = "motd";
+    rev = "v1.0";
+    hash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+  };
+  settings = import "\${upstream}/settings.nix";
+in
+{
+  users.motd = settings.motd;
+}
+`],
+    silent: [`{ inputs, ... }:
+let
+  # A flake input is fetched by evaluation itself: no build step runs.
+  settings = import "\${inputs.motd}/settings.nix";
+in
+{
+  users.motd = settings.motd;
+}
+`],
+  },
 
   checkNix(ctx) {
     for (const app of applications(ctx.parsed.root)) {

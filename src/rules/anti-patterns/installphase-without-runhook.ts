@@ -7,7 +7,6 @@
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { lineIndent } from "../../nix/edit.js";
 import type { Rule, TextEdit } from "../types.js";
-import { antiPatternMeta } from "./catalogue.js";
 import { stringPieces, stringSource } from "./scripts.js";
 import { parseShell } from "../../shell/parse.js";
 import { applications, unparen } from "../shared/syntax.js";
@@ -58,7 +57,47 @@ function runHookEdits(file: string, text: string, str: SyntaxNode, missing: stri
 }
 
 export const installphaseWithoutRunhook: Rule = {
-  ...antiPatternMeta("installphase-without-runhook"),
+  id: "installphase-without-runhook",
+  name: "Overridden build phase without runHook",
+  category: "anti-pattern",
+  severity: "low",
+  rationale:
+    "A derivation that overrides a phase (installPhase, buildPhase, checkPhase...) replaces the standard one, including its `runHook preInstall` / `runHook postInstall` calls. Without them, hooks set by overrides (`postInstall` in an overlay), by setup hooks of inputs, and by the derivation itself silently never run: overlays and `overrideAttrs` stop working, and fixes applied that way (wrapping, removing files, patching) are skipped.",
+  fix: "Start the phase with `runHook pre<Phase>` and end it with `runHook post<Phase>` (`runHook preInstall` ... `runHook postInstall`).",
+  references: [
+    { title: "Nixpkgs manual: stdenv phases", url: "https://nixos.org/manual/nixpkgs/stable/#sec-stdenv-phases" },
+    { title: "Nixpkgs manual: Controlling phases", url: "https://nixos.org/manual/nixpkgs/stable/#ssec-controlling-phases" },
+  ],
+  compliance: {
+    cis: ["n/a: concerns how a package is built, not a setting of the running system, which is what the CIS Linux benchmark audits"],
+    nist: ["PR.PS-06"],
+  },
+  examples: {
+    fire: [`{ stdenv }:
+stdenv.mkDerivation {
+  pname = "backup-tool";
+  version = "1.2.0";
+  src = ./.;
+  installPhase = ''
+    mkdir -p $out/bin
+    cp backup-tool $out/bin/
+  '';
+}
+`],
+    silent: [`{ stdenv }:
+stdenv.mkDerivation {
+  pname = "backup-tool";
+  version = "1.2.0";
+  src = ./.;
+  installPhase = ''
+    runHook preInstall
+    mkdir -p $out/bin
+    cp backup-tool $out/bin/
+    runHook postInstall
+  '';
+}
+`],
+  },
 
   checkNix(ctx) {
     for (const app of applications(ctx.parsed.root)) {

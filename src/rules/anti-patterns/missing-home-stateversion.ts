@@ -15,7 +15,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
 import { addBindings, nixString, setOption } from "../../nix/edit.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
-import { antiPatternMeta } from "./catalogue.js";
+import { hostExample } from "../shared/examples.js";
 import { hostDefinitions, hostMatching, hostOpacity } from "./host.js";
 import { applications, calleeName, flattenApply, resolveValue, resolveVariable, unparen } from "../shared/syntax.js";
 
@@ -170,7 +170,42 @@ function listElements(value: SyntaxNode | undefined): SyntaxNode[] | undefined {
 const reported = new WeakMap<NixFileContext, Set<string>>();
 
 export const missingHomeStateVersion: Rule = {
-  ...antiPatternMeta("missing-home-stateversion"),
+  id: "missing-home-stateversion",
+  name: "home-manager configuration without home.stateVersion",
+  category: "anti-pattern",
+  severity: "medium",
+  rationale:
+    "`home.stateVersion` tells home-manager which release's defaults the user's existing state (data formats, file locations) was created with; it has no default, so a configuration that never sets it fails to evaluate (\"home.stateVersion is used but not defined\") or, with older home-manager, silently takes whatever the current release assumes, which can break or move state on upgrade.",
+  fix: "Set `home.stateVersion` in the user's home-manager configuration to the home-manager release the user's state was first created with (often the system's stateVersion), and never raise it without reading the release notes.",
+  references: [
+    { title: "home-manager options: home.stateVersion", url: "https://nix-community.github.io/home-manager/options.xhtml#opt-home.stateVersion" },
+    { title: "home-manager manual", url: "https://nix-community.github.io/home-manager/" },
+  ],
+  compliance: {
+    cis: ["n/a: concerns the evaluation of the user's configuration, not a setting of the running system, which is what the CIS Linux benchmark audits"],
+    nist: ["PR.PS-01"],
+  },
+  examples: {
+    fire: [hostExample(`{ ... }:
+{
+  home-manager.users.alice = {
+    home.username = "alice";
+    home.homeDirectory = "/home/alice";
+    programs.git.enable = true;
+  };
+}
+`, "example.nix")],
+    silent: [hostExample(`{ ... }:
+{
+  home-manager.users.alice = {
+    home.username = "alice";
+    home.homeDirectory = "/home/alice";
+    programs.git.enable = true;
+    home.stateVersion = "24.11";
+  };
+}
+`, "example.nix")],
+  },
 
   checkHost(h) {
     const users = new Map<string, Array<{ file: NixFileContext; def: OptionDefinition }>>();

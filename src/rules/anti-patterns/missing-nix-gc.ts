@@ -12,7 +12,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticBool, staticValue } from "../../nix/values.js";
 import { setOption } from "../../nix/edit.js";
 import type { HostContext, NixFileContext, Rule } from "../types.js";
-import { antiPatternMeta } from "./catalogue.js";
+import { hostExample } from "../shared/examples.js";
 import { hostDefinitions, hostMatching, hostOpacity } from "./host.js";
 import { dottedName } from "../shared/syntax.js";
 
@@ -66,7 +66,39 @@ export function hostModuleFile(h: HostContext): NixFileContext | undefined {
 }
 
 export const missingNixGc: Rule = {
-  ...antiPatternMeta("missing-nix-gc"),
+  id: "missing-nix-gc",
+  name: "No automatic garbage collection of the Nix store",
+  category: "anti-pattern",
+  severity: "low",
+  rationale:
+    "Every rebuild adds a system generation, and nothing is deleted unless something collects garbage: the store grows until the disk is full (then builds, logs and services fail), and every old generation keeps its packages, including superseded vulnerable ones, on disk and bootable. NixOS does not collect garbage by default (`nix.gc.automatic` is false).",
+  fix: "Enable `nix.gc.automatic` with a retention (`options = \"--delete-older-than 30d\"`), or `programs.nh.clean.enable`, or at least `nix.settings.min-free` so Nix collects garbage when the disk runs low.",
+  references: [
+    { title: "NixOS manual: Cleaning the Nix Store", url: "https://nixos.org/manual/nixos/stable/#sec-nix-gc" },
+    { title: "NixOS options: nix.gc.automatic", url: "https://search.nixos.org/options?query=nix.gc.automatic" },
+  ],
+  compliance: {
+    cis: ["n/a: the CIS Linux benchmark has no control on package-store or old-generation retention"],
+    nist: ["PR.PS-02", "PR.IR-04"],
+  },
+  examples: {
+    fire: [hostExample(`{ ... }:
+{
+  networking.hostName = "nas";
+  nix.settings.auto-optimise-store = true;
+}
+`, "example.nix")],
+    silent: [hostExample(`{ ... }:
+{
+  networking.hostName = "nas";
+  nix.gc = {
+    automatic = true;
+    dates = "weekly";
+    options = "--delete-older-than 30d";
+  };
+}
+`, "example.nix")],
+  },
 
   checkHost(h) {
     // Only a host whose every module can be seen can be said to lack something.

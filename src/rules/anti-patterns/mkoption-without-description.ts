@@ -8,7 +8,6 @@ import { attrpathSegments } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticBool } from "../../nix/values.js";
 import type { NixFileContext, Rule } from "../types.js";
-import { antiPatternMeta } from "./catalogue.js";
 import { applications, unparen } from "../shared/syntax.js";
 
 /** The set's attributes by name (first segment), with their value when written `name = value;`. */
@@ -39,7 +38,39 @@ export function declarationAnchor(call: SyntaxNode): SyntaxNode {
 }
 
 export const mkoptionWithoutDescription: Rule = {
-  ...antiPatternMeta("mkoption-without-description"),
+  id: "mkoption-without-description",
+  name: "Option declared without a description",
+  category: "anti-pattern",
+  severity: "low",
+  rationale:
+    "An option is an interface: whoever sets it (another host, a colleague, you in a year) needs to know what it does, what values mean, and what it changes. Without `description` the option is undocumented in the generated manual and `nixos-option`, and its meaning lives only in the implementation.",
+  fix: "Add `description` saying what the option controls and what its values mean (or use mkEnableOption / mkPackageOption, which write it); mark internal plumbing `internal = true`.",
+  references: [
+    { title: "NixOS manual: Option Declarations", url: "https://nixos.org/manual/nixos/stable/#sec-option-declarations" },
+  ],
+  compliance: {
+    cis: ["n/a: documentation of the Nix source, not a setting of the running system, which is what the CIS Linux benchmark audits"],
+    nist: ["PR.PS-06"],
+  },
+  examples: {
+    fire: [`{ lib, ... }:
+{
+  options.homelab.retention = lib.mkOption {
+    type = lib.types.str;
+    default = "30d";
+  };
+}
+`],
+    silent: [`{ lib, ... }:
+{
+  options.homelab.retention = lib.mkOption {
+    type = lib.types.str;
+    default = "30d";
+    description = "How long Prometheus keeps samples (a Prometheus duration such as 30d).";
+  };
+}
+`],
+  },
 
   checkNix(ctx) {
     for (const app of applications(ctx.parsed.root)) {

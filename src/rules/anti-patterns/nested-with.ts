@@ -7,7 +7,6 @@
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { NixFileContext, RuleReport } from "../types.js";
 import type { Rule } from "../types.js";
-import { antiPatternMeta } from "./catalogue.js";
 import { shortText, unparen } from "../shared/syntax.js";
 
 function withBody(w: SyntaxNode): SyntaxNode | undefined {
@@ -81,7 +80,33 @@ function findChains(ctx: NixFileContext): Chain[] {
 }
 
 export const nestedWith: Rule = {
-  ...antiPatternMeta("nested-with"),
+  id: "nested-with",
+  name: "Nested `with` scopes",
+  category: "anti-pattern",
+  severity: "low",
+  rationale:
+    "`with a; with b; expr` brings every attribute of both sets into scope at once. Which set a name comes from is then known only at evaluation (the inner `with` wins, and lexical bindings beat both), so a reader cannot tell, a new attribute in either set silently changes what a name means, and tools cannot check names statically.",
+  fix: "Keep at most one `with` and name the rest explicitly: qualify the names (`pkgs.ripgrep`, `pkgs.python3Packages.requests`) or bring in just what is used with `inherit (set) a b;` in a `let`.",
+  references: [
+    { title: "nix.dev: Best practices, with scopes", url: "https://nix.dev/guides/best-practices#with-scopes" },
+    { title: "Nix manual: with-expressions", url: "https://nix.dev/manual/nix/stable/language/syntax#with-expressions" },
+  ],
+  compliance: {
+    cis: ["n/a: a property of the Nix language code, not a setting of the running system, which is what the CIS Linux benchmark audits"],
+    nist: ["PR.PS-06"],
+  },
+  examples: {
+    fire: [`{ pkgs, ... }:
+{
+  environment.systemPackages = with pkgs; with python3Packages; [ ripgrep requests ];
+}
+`],
+    silent: [`{ pkgs, ... }:
+{
+  environment.systemPackages = [ pkgs.ripgrep pkgs.python3Packages.requests ];
+}
+`],
+  },
 
   checkNix(ctx) {
     for (const c of chainsIn(ctx)) if (!opensFile(c.head)) ctx.report({ ...c.report });

@@ -4,7 +4,6 @@
 // stay silent.
 import { LineIndex } from "../../nix/syntax.js";
 import type { Rule, RuleReport } from "../types.js";
-import { antiPatternMeta } from "./catalogue.js";
 import { commandEvidence, commandsInNix, commandsInTextFile, rangeOf, type ScriptCommand } from "./scripts.js";
 import { commandName, type ShellWord } from "../../shell/parse.js";
 
@@ -42,13 +41,40 @@ function check(cmds: ScriptCommand[], text: string, lines: LineIndex, report: (r
 }
 
 export const nixEnvInstallInScript: Rule = {
-  ...antiPatternMeta("nix-env-install-in-script"),
+  id: "nix-env-install-in-script",
+  name: "`nix-env -i` in a script",
+  category: "anti-pattern",
+  severity: "medium",
+  rationale:
+    "`nix-env -i` installs into a user or root profile, outside the declared configuration: the package is not in the repository, does not change with `nixos-rebuild`, keeps whatever version the channel had that day (no security updates), and survives unnoticed. A script that does it on every run (a deploy script, a systemd unit, an activation script) turns the machine into something the configuration no longer describes.",
+  fix: "Declare the package (`environment.systemPackages`, `users.users.<name>.packages`, or home-manager's `home.packages`) and deploy; for a one-off tool use `nix shell` / `nix run`, which leave no profile behind.",
+  references: [
+    { title: "NixOS manual: Ad-Hoc Package Management", url: "https://nixos.org/manual/nixos/stable/#sec-ad-hoc-packages" },
+    { title: "NixOS manual: Declarative Package Management", url: "https://nixos.org/manual/nixos/stable/#sec-declarative-package-mgmt" },
+  ],
+  compliance: {
+    cis: ["1.8 Ensure updates, patches, and additional security software are installed"],
+    nist: ["ID.AM-02", "PR.PS-02"],
+  },
+  examples: {
+    fire: [{ "scripts/deploy.sh": `#!/usr/bin/env bash
+set -euo pipefail
+nixos-rebuild switch --flake .#nas --target-host root@nas
+ssh root@nas nix-env -iA nixos.htop
+` }],
+    silent: [{ "scripts/deploy.sh": `#!/usr/bin/env bash
+set -euo pipefail
+# htop comes from environment.systemPackages; never \`nix-env -iA\` on the hosts.
+nixos-rebuild switch --flake .#nas --target-host root@nas
+` }],
+  },
 
   checkNix(ctx) {
     check(commandsInNix(ctx), ctx.text, ctx.parsed.source.lines, ctx.report);
   },
 
   checkFile(ctx) {
+    if (ctx.unparsedNix) return;
     if (ctx.text === undefined) return;
     check(commandsInTextFile(ctx), ctx.text, new LineIndex(ctx.text), ctx.report);
   },

@@ -7,7 +7,6 @@
 import { attrpathSegments } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { NixFileContext, Rule } from "../types.js";
-import { antiPatternMeta } from "./catalogue.js";
 import { applications, calleeName, contains, resolveVariable, unparen } from "../shared/syntax.js";
 
 const LISTING_FUNCTIONS = new Set(["readDir", "listFilesRecursive"]);
@@ -116,7 +115,36 @@ function reachedApplications(root: SyntaxNode, binding: SyntaxNode): App[] {
 }
 
 export const readdirModuleDiscovery: Rule = {
-  ...antiPatternMeta("readdir-module-discovery"),
+  id: "readdir-module-discovery",
+  name: "Modules imported by listing a directory (builtins.readDir)",
+  category: "anti-pattern",
+  severity: "low",
+  rationale:
+    "`imports` built from `builtins.readDir` (directly or through a helper such as `scanPaths`) makes every .nix file that appears in the directory part of the system, unlisted. Adding a file (a stray experiment, a file from a merge, a backup copy) changes the machine without any line saying so; a reviewer cannot see from the host's configuration what it consists of, and removing a module needs deleting a file rather than a line.",
+  fix: "List the modules in `imports` explicitly; a new module is then a reviewed one-line change.",
+  references: [
+    { title: "NixOS manual: Writing NixOS Modules (imports)", url: "https://nixos.org/manual/nixos/stable/#sec-writing-modules" },
+    { title: "Nix manual: builtins.readDir", url: "https://nix.dev/manual/nix/stable/language/builtins#builtins-readDir" },
+  ],
+  compliance: {
+    cis: ["n/a: concerns how the configuration source is assembled, not a setting of the running system, which is what the CIS Linux benchmark audits"],
+    nist: ["ID.AM-02", "PR.PS-01"],
+  },
+  examples: {
+    fire: [`{ lib, ... }:
+{
+  imports = map (name: ./modules + "/\${name}") (builtins.attrNames (builtins.readDir ./modules));
+}
+`],
+    silent: [`{ ... }:
+{
+  imports = [
+    ./modules/ssh.nix
+    ./modules/backup.nix
+  ];
+}
+`],
+  },
 
   checkRepository(files, sink) {
     // Most repositories list no directory at all: then there is nothing to follow.

@@ -3,7 +3,6 @@
 // removes the flag (for review: deploys then use the pinned inputs only).
 import { LineIndex } from "../../nix/syntax.js";
 import type { Rule, RuleReport, TextEdit } from "../types.js";
-import { antiPatternMeta } from "./catalogue.js";
 import { commandEvidence, commandsInNix, commandsInTextFile, rangeOf, removeWordEdit, type ScriptCommand } from "./scripts.js";
 import { commandName } from "../../shell/parse.js";
 
@@ -31,13 +30,51 @@ function check(cmds: ScriptCommand[], file: string, text: string, lines: LineInd
 }
 
 export const rebuildUpgradeInScript: Rule = {
-  ...antiPatternMeta("rebuild-upgrade-in-script"),
+  id: "rebuild-upgrade-in-script",
+  name: "`nixos-rebuild --upgrade` in a script",
+  category: "anti-pattern",
+  severity: "medium",
+  rationale:
+    "`nixos-rebuild switch --upgrade` first updates the root user's channels, so what is deployed is whatever the channel holds at that moment: not pinned, not reviewed, not the same on two machines deployed a minute apart, and not reproducible from the repository. For a flake the channel update is unrelated work with the same side effects on the hosts' channels.",
+  fix: "Pin the inputs (flake.lock, updated by a reviewed commit) and deploy exactly those (`nixos-rebuild switch --flake .#host`), or use `system.autoUpgrade` with a flake; drop `--upgrade` from scripts.",
+  references: [
+    { title: "NixOS manual: Upgrading NixOS", url: "https://nixos.org/manual/nixos/stable/#sec-upgrading" },
+    { title: "NixOS manual: Automatic Upgrades", url: "https://nixos.org/manual/nixos/stable/#sec-upgrading-automatic" },
+  ],
+  compliance: {
+    cis: ["1.2 Configure Software Updates"],
+    nist: ["PR.PS-01", "PR.PS-02"],
+  },
+  examples: {
+    fire: [`{ pkgs, ... }:
+{
+  systemd.services.nightly-deploy = {
+    startAt = "daily";
+    path = [ pkgs.nixos-rebuild ];
+    script = ''
+      nixos-rebuild switch --upgrade
+    '';
+  };
+}
+`],
+    silent: [`{ ... }:
+{
+  # Updates come from a reviewed flake.lock in the repository.
+  system.autoUpgrade = {
+    enable = true;
+    flake = "github:example/infra";
+    dates = "daily";
+  };
+}
+`],
+  },
 
   checkNix(ctx) {
     check(commandsInNix(ctx), ctx.file, ctx.text, ctx.parsed.source.lines, ctx.report);
   },
 
   checkFile(ctx) {
+    if (ctx.unparsedNix) return;
     if (ctx.text === undefined) return;
     check(commandsInTextFile(ctx), ctx.file, ctx.text, new LineIndex(ctx.text), ctx.report);
   },

@@ -6,7 +6,6 @@ import { attrpathSegments } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { replaceNode } from "../../nix/edit.js";
 import type { Rule } from "../types.js";
-import { antiPatternMeta } from "./catalogue.js";
 import { isVariableReference, resolveVariable, unparen } from "../shared/syntax.js";
 
 /** Is `node` under a lambda, looking up to `stop` (the attribute's value) included? */
@@ -32,7 +31,49 @@ function strictlyReached(node: SyntaxNode, value: SyntaxNode): boolean {
 const KIND_WORDS: Record<string, string> = { let: "the let binding", param: "the function argument", formal: "the function argument", rec: "the attribute of the enclosing rec set" };
 
 export const recLetShadow: Rule = {
-  ...antiPatternMeta("rec-let-shadow"),
+  id: "rec-let-shadow",
+  name: "`rec` attribute that refers to itself instead of the `let` binding of the same name",
+  category: "anti-pattern",
+  severity: "medium",
+  rationale:
+    "Inside `rec { ... }` an attribute's own name refers to the attribute, not to an enclosing `let` binding or function argument of the same name. `let version = \"1.0\"; in rec { version = version; }` therefore defines version as itself, and evaluating it fails with \"infinite recursion encountered\" (possibly only when some rarely used attribute is finally forced). The author meant the outer binding.",
+  fix: "`name = name;` becomes `inherit name;` (inherit reads the enclosing scope, never the rec set itself). Otherwise rename the outer binding, or drop `rec` and refer to the outer name.",
+  references: [
+    { title: "Nix manual: Recursive sets", url: "https://nix.dev/manual/nix/stable/language/syntax#recursive-sets" },
+    { title: "nix.dev: Best practices, recursive attribute set rec", url: "https://nix.dev/guides/best-practices#recursive-attribute-set-rec" },
+  ],
+  compliance: {
+    cis: ["n/a: a defect of the Nix language code (it fails to evaluate), not a setting of the running system, which is what the CIS Linux benchmark audits"],
+    nist: ["PR.PS-06"],
+  },
+  examples: {
+    fire: [`{ stdenv, fetchurl }:
+let
+  version = "2.12.1";
+in
+stdenv.mkDerivation rec {
+  pname = "hello";
+  version = version;
+  src = fetchurl {
+    url = "mirror://gnu/hello/hello-\${version}.tar.gz";
+    hash = "sha256-jZkUKv2SV28wsM18tCqNxoCZmLxdYH2Idh9RLibH2yA=";
+  };
+}
+`],
+    silent: [`{ stdenv, fetchurl }:
+let
+  version = "2.12.1";
+in
+stdenv.mkDerivation rec {
+  pname = "hello";
+  inherit version;
+  src = fetchurl {
+    url = "mirror://gnu/hello/hello-\${version}.tar.gz";
+    hash = "sha256-jZkUKv2SV28wsM18tCqNxoCZmLxdYH2Idh9RLibH2yA=";
+  };
+}
+`],
+  },
 
   checkNix(ctx) {
     for (const set of ctx.parsed.root.descendants(K.NODE_ATTR_SET)) {

@@ -8,7 +8,6 @@ import { attrpathSegments } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { replaceNode } from "../../nix/edit.js";
 import type { Rule } from "../types.js";
-import { antiPatternMeta } from "./catalogue.js";
 import { dottedName, flattenApply, unparen } from "../shared/syntax.js";
 
 const IMPOSED_NAMES = new Set(["apply", "check", "merge", "__functor", "__toString", "functor", "postprocess", "type"]);
@@ -32,7 +31,37 @@ function isParam(node: SyntaxNode | undefined, name: string): boolean {
 }
 
 export const trivialWrapper: Rule = {
-  ...antiPatternMeta("trivial-wrapper"),
+  id: "trivial-wrapper",
+  name: "Trivial wrapper around a lib/builtins function",
+  category: "anti-pattern",
+  severity: "low",
+  rationale:
+    "A named function that only passes its arguments on to a lib or builtins function (`f = x: lib.g x;`, `concat = a: b: lib.concatStrings [ a b ];`) adds a name to learn and a place for bugs without adding behaviour; readers must look it up to find it does nothing. Use the library function where it is needed.",
+  fix: "Use the library function directly: `upper = s: lib.toUpper s;` is `upper = lib.toUpper;`, or call `lib.toUpper` at the call sites; for list-building wrappers pass the list at the call site.",
+  references: [
+    { title: "Nixpkgs manual: library functions", url: "https://nixos.org/manual/nixpkgs/stable/#sec-functions-library" },
+    { title: "statix: eta_reduction lint", url: "https://github.com/oppiliappan/statix" },
+  ],
+  compliance: {
+    cis: ["n/a: a property of the Nix language code, not a setting of the running system, which is what the CIS Linux benchmark audits"],
+    nist: ["PR.PS-06"],
+  },
+  examples: {
+    fire: [`{ lib }:
+let
+  concat = a: b: lib.concatStrings [ a b ];
+  upper = s: lib.toUpper s;
+in
+{
+  greeting = upper (concat "hello, " "world");
+}
+`],
+    silent: [`{ lib }:
+{
+  greeting = lib.toUpper (lib.concatStrings [ "hello, " "world" ]);
+}
+`],
+  },
 
   checkNix(ctx) {
     for (const b of ctx.parsed.root.descendants(K.NODE_ATTRPATH_VALUE)) {

@@ -10,7 +10,6 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
 import { replaceNode } from "../../nix/edit.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
-import { antiPatternMeta } from "./catalogue.js";
 import { attrsOf, declarationAnchor } from "./mkoption-without-description.js";
 import { hostDefinitions } from "./host.js";
 import { stringSource } from "./scripts.js";
@@ -101,7 +100,40 @@ function unconditional(defs: OptionDefinition[]): OptionDefinition[] {
 const reportedIn = new WeakMap<NixFileContext, Set<SyntaxNode>>();
 
 export const typesStrMerge: Rule = {
-  ...antiPatternMeta("types-str-merge"),
+  id: "types-str-merge",
+  name: "`types.str` for text that needs merging (use types.lines)",
+  category: "anti-pattern",
+  severity: "low",
+  rationale:
+    "`types.str` accepts one value: two definitions that differ at the same priority make evaluation fail with \"conflicting definition values\". Options holding multi-line text (lists of lines, configuration snippets) are meant to be added to by several modules, which is what `types.lines` does (definitions are joined with newlines, and mkBefore/mkAfter order them). nix-warden reports a `types.str` option whose description says it holds one item per line, whose default is multi-line text, or that a host defines more than once at the same priority without conditions.",
+  fix: "Declare the option with `types.lines` (or `types.separatedString \",\"`, `types.commas`, `types.listOf` for real lists) so that definitions from several modules are merged.",
+  references: [
+    { title: "NixOS manual: Option Types (str, lines, separatedString)", url: "https://nixos.org/manual/nixos/stable/#sec-option-types-basic" },
+  ],
+  compliance: {
+    cis: ["n/a: concerns an option declaration in the Nix source, not a setting of the running system, which is what the CIS Linux benchmark audits"],
+    nist: ["PR.PS-06"],
+  },
+  examples: {
+    fire: [`{ lib, ... }:
+{
+  options.homelab.scrapeTargets = lib.mkOption {
+    type = lib.types.str;
+    default = "";
+    description = "Extra scrape targets, one per line.";
+  };
+}
+`],
+    silent: [`{ lib, ... }:
+{
+  options.homelab.scrapeTargets = lib.mkOption {
+    type = lib.types.lines;
+    default = "";
+    description = "Extra scrape targets, one per line.";
+  };
+}
+`],
+  },
 
   checkNix(ctx) {
     for (const o of strOptions(ctx)) {

@@ -6,13 +6,39 @@
 import { SyntaxKind as K } from "../../nix/syntax.js";
 import { nixString, replaceNode } from "../../nix/edit.js";
 import type { Rule } from "../types.js";
-import { antiPatternMeta } from "./catalogue.js";
 
 /** `NAME:-default`, `NAME:=x`, `NAME:+x`, `NAME:?msg`: the shell's `${...}` forms a URL can look like. */
 const SHELL_EXPANSION = /^[A-Za-z_][A-Za-z0-9_]*:[-=+?]/;
 
 export const unquotedUrl: Rule = {
-  ...antiPatternMeta("unquoted-url"),
+  id: "unquoted-url",
+  name: "Unquoted URL literal",
+  category: "anti-pattern",
+  severity: "low",
+  rationale:
+    "Nix's bare URL literals (`https://example.org/x`) are deprecated (RFC 45) and rejected when the `no-url-literals` experimental feature is on; they also end silently at the first character outside the URL syntax, so a `#fragment` or `${...}` becomes something else. A quoted string means exactly the same, with none of these surprises.",
+  fix: "Quote the URL (`\"https://...\"`); the value is the same string.",
+  references: [
+    { title: "nix.dev: Best practices, URLs", url: "https://nix.dev/guides/best-practices#urls" },
+    { title: "RFC 45: deprecate URL syntax", url: "https://github.com/NixOS/rfcs/pull/45" },
+    { title: "Nix manual: experimental feature no-url-literals", url: "https://nix.dev/manual/nix/stable/development/experimental-features#xp-feature-no-url-literals" },
+  ],
+  compliance: {
+    cis: ["n/a: a property of the Nix language code, not a setting of the running system, which is what the CIS Linux benchmark audits"],
+    nist: ["PR.PS-06"],
+  },
+  examples: {
+    fire: [`{ ... }:
+{
+  services.nginx.virtualHosts."example.org".locations."/".proxyPass = http://127.0.0.1:8080;
+}
+`],
+    silent: [`{ ... }:
+{
+  services.nginx.virtualHosts."example.org".locations."/".proxyPass = "http://127.0.0.1:8080";
+}
+`],
+  },
 
   checkNix(ctx) {
     for (const n of ctx.parsed.root.descendants(K.NODE_LITERAL)) {

@@ -169,11 +169,8 @@ export const hardcodedSecret: Rule = {
     for (const node of ctx.parsed.root.descendants(K.NODE_STRING)) if (!node.inside(K.NODE_ATTRPATH)) checkString(ctx, node, lines);
   },
 
+  // Other files, and .nix files that do not parse (their secrets are found in the raw text).
   checkFile(ctx) {
-    checkTextFile(ctx);
-  },
-
-  checkUnparsedNix(ctx) {
-    checkTextFile(ctx, true);
+    checkTextFile(ctx, ctx.unparsedNix);
   },
 };

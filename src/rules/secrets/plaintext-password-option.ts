@@ -24,7 +24,7 @@ function fileVariant(path: string, key: string): string {
 export const plaintextPasswordOption: Rule = {
   id: "plaintext-password-option",
   examples: {
-    fire: [hostExample(`{ services.grafana.settings.security.admin_password = "changeme"; }\n`)],
+    fire: [hostExample(`{ services.grafana.settings.security.admin_password = "replaceme"; }\n`)],
     silent: [hostExample(`{ services.grafana.settings.security.admin_password = "$__file{/run/secrets/grafana-admin}"; }\n`)],
   },
   name: "plaintext password in an option",

@@ -154,6 +154,7 @@ export const secretOnCommandLine: Rule = {
     check(commandsInNix(ctx), ctx.text, ctx.parsed.root, ctx.parsed.source.lines, ctx.report);
   },
   checkFile(ctx) {
+    if (ctx.unparsedNix) return;
     if (ctx.text === undefined) return;
     check(commandsInTextFile(ctx), ctx.text, undefined, new LineIndex(ctx.text), ctx.report);
   },

@@ -70,6 +70,7 @@ export const certificateExpiryRule: Rule = {
   compliance: { cis: ["CIS NGINX Benchmark 4.1.2 Ensure a trusted certificate and trust chain is installed"], nist: ["PR.DS-02", "ID.AM-08"] },
 
   checkFile(ctx) {
+    if (ctx.unparsedNix) return;
     if (ctx.text === undefined) return;
     for (const r of reports(ctx.file, ctx.text, ctx.now, 0)) ctx.report(r);
   },

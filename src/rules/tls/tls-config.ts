@@ -3,11 +3,12 @@
 // configuration text inside Nix strings (`ssl_protocols` in an nginx extraConfig, `SSLProtocol` in
 // httpd's, Dovecot's `ssl_min_protocol`, HAProxy's `ssl-min-ver`), and the same directives in
 // committed configuration files. Disabled services and commented-out directives are not findings.
+// What the two rules (tls-old-protocol, tls-weak-cipher) share is here.
 import type { OptionDefinition } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticString } from "../../nix/options.js";
 import { enclosingDefinition, inOptionDocumentation, isStaticallyDisabled, rangeOf, serviceDisabledInFile, stringSource, unwrapped } from "../nix-strings.js";
-import type { NixFileContext, Rule, RuleReport, TextEdit, TextFileContext } from "../types.js";
+import type { NixFileContext, RuleReport, TextEdit, TextFileContext } from "../types.js";
 import { LineIndex } from "../../nix/syntax.js";
 import {
   SEVERE_FAMILIES,
@@ -20,7 +21,6 @@ import {
   type DirectiveKind,
   type ProtocolSyntax,
 } from "./syntax.js";
-import { hostExample } from "../shared/examples.js";
 
 interface TlsSetting {
   kind: DirectiveKind;
@@ -56,7 +56,7 @@ function inUse(ctx: NixFileContext, def: OptionDefinition | undefined): boolean 
 const settingsCache = new WeakMap<object, TlsSetting[]>();
 
 /** Every TLS protocol / cipher setting of a Nix file (both rules ask; computed once per parse). */
-function nixSettings(ctx: NixFileContext): TlsSetting[] {
+export function nixSettings(ctx: NixFileContext): TlsSetting[] {
   let out = settingsCache.get(ctx.parsed);
   if (!out) settingsCache.set(ctx.parsed, (out = collectNixSettings(ctx)));
   return out;
@@ -101,14 +101,14 @@ function collectNixSettings(ctx: NixFileContext): TlsSetting[] {
 }
 
 /** Directives in a committed configuration file (nginx.conf, httpd.conf, dovecot.conf, haproxy.cfg). */
-function fileSettings(ctx: TextFileContext): TlsSetting[] {
+export function fileSettings(ctx: TextFileContext): TlsSetting[] {
   if (ctx.text === undefined || !/\.(?:conf|cfg)$|(?:^|\/)(?:nginx|httpd|apache2?|haproxy|dovecot)[^/]*$/i.test(ctx.file)) return [];
   return findDirectives(ctx.text).map((d) => ({ kind: d.kind, syntax: d.syntax, label: d.name, args: d.args, start: d.start, end: d.end, editable: true }));
 }
 
 type Reporter = (r: RuleReport) => void;
 
-function checkProtocols(file: string, lines: LineIndex, settings: TlsSetting[], report: Reporter): void {
+export function checkProtocols(file: string, lines: LineIndex, settings: TlsSetting[], report: Reporter): void {
   for (const s of settings) {
     if (s.kind !== "protocols" || s.syntax === "openssl") continue;
     const old = oldIn(enabledProtocols(s.syntax, s.args));
@@ -133,7 +133,7 @@ function checkProtocols(file: string, lines: LineIndex, settings: TlsSetting[], 
   }
 }
 
-function checkCiphers(file: string, lines: LineIndex, settings: TlsSetting[], report: Reporter): void {
+export function checkCiphers(file: string, lines: LineIndex, settings: TlsSetting[], report: Reporter): void {
   for (const s of settings) {
     if (s.kind !== "ciphers") continue;
     const weak = weakCiphers(s.args);
@@ -158,65 +158,7 @@ function checkCiphers(file: string, lines: LineIndex, settings: TlsSetting[], re
   }
 }
 
-const TLS_COMPLIANCE = {
+export const TLS_COMPLIANCE = {
   cis: ["CIS NGINX Benchmark 4.1.4 Ensure only modern TLS protocols are used", "CIS Apache HTTP Server 2.4 Benchmark 7.4 Ensure Weak SSL/TLS Protocols Are Disabled"],
   nist: ["PR.DS-02"],
-};
-
-export const tlsOldProtocol: Rule = {
-  id: "tls-old-protocol",
-  examples: {
-    fire: [hostExample(`{ services.nginx = { enable = true; sslProtocols = "TLSv1 TLSv1.1 TLSv1.2"; }; }\n`)],
-    silent: [hostExample(`{ services.nginx = { enable = true; sslProtocols = "TLSv1.2 TLSv1.3"; }; }\n`)],
-  },
-  name: "old TLS/SSL protocol enabled",
-  category: "tls",
-  severity: "medium",
-  rationale:
-    "SSLv3, TLS 1.0 and TLS 1.1 have known attacks (POODLE, BEAST, downgrade) and were deprecated by RFC 8996; allowing them lets an attacker in the network path weaken or break the encryption of clients that can be made to negotiate them.",
-  fix: "Allow TLS 1.2 and 1.3 only (nginx: `TLSv1.2 TLSv1.3`, the NixOS default; Apache: `All -SSLv2 -SSLv3 -TLSv1 -TLSv1.1`).",
-  references: [
-    { title: "RFC 8996: Deprecating TLS 1.0 and TLS 1.1", url: "https://www.rfc-editor.org/rfc/rfc8996" },
-    { title: "Mozilla Server Side TLS recommendations", url: "https://wiki.mozilla.org/Security/Server_Side_TLS" },
-    { title: "NixOS option services.nginx.sslProtocols", url: "https://search.nixos.org/options?query=services.nginx.sslProtocols" },
-  ],
-  compliance: TLS_COMPLIANCE,
-  checkNix(ctx) {
-    checkProtocols(ctx.file, ctx.parsed.source.lines, nixSettings(ctx), (r) => ctx.report(r));
-  },
-  checkFile(ctx) {
-    const settings = fileSettings(ctx);
-    if (settings.length) checkProtocols(ctx.file, new LineIndex(ctx.text!), settings, (r) => ctx.report(r));
-  },
-};
-
-export const tlsWeakCipher: Rule = {
-  id: "tls-weak-cipher",
-  examples: {
-    fire: [hostExample(`{ services.nginx = { enable = true; sslCiphers = "RC4-SHA:AES128-SHA"; }; }\n`)],
-    silent: [hostExample(`{ services.nginx = { enable = true; sslCiphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"; }; }\n`)],
-  },
-  name: "weak TLS cipher suites enabled",
-  category: "tls",
-  severity: "high",
-  rationale:
-    "NULL and anonymous suites give no encryption or no authentication, EXPORT and single DES are breakable by brute force, RC4 is broken (RFC 7465), 3DES is open to Sweet32 and MD5 MACs to collisions: a server that offers them can be made to use them.",
-  fix: "Remove the weak suites from the cipher string (or negate them with `!`), or use the NixOS default.",
-  references: [
-    { title: "RFC 7465: Prohibiting RC4 Cipher Suites", url: "https://www.rfc-editor.org/rfc/rfc7465" },
-    { title: "Sweet32: birthday attacks on 64-bit block ciphers", url: "https://sweet32.info/" },
-    { title: "OpenSSL ciphers(1): cipher strings", url: "https://docs.openssl.org/master/man1/openssl-ciphers/" },
-    { title: "Mozilla Server Side TLS recommendations", url: "https://wiki.mozilla.org/Security/Server_Side_TLS" },
-  ],
-  compliance: {
-    cis: ["CIS NGINX Benchmark 4.1.5 Disable weak ciphers", "CIS Apache HTTP Server 2.4 Benchmark 7.5 Ensure Weak SSL/TLS Ciphers Are Disabled"],
-    nist: ["PR.DS-02"],
-  },
-  checkNix(ctx) {
-    checkCiphers(ctx.file, ctx.parsed.source.lines, nixSettings(ctx), (r) => ctx.report(r));
-  },
-  checkFile(ctx) {
-    const settings = fileSettings(ctx);
-    if (settings.length) checkCiphers(ctx.file, new LineIndex(ctx.text!), settings, (r) => ctx.report(r));
-  },
 };

@@ -238,6 +238,7 @@ export const tlsVerificationDisabled: Rule = {
   compliance: { cis: [], nist: ["PR.DS-02", "PR.AA-03"] },
   checkNix,
   checkFile(ctx) {
+    if (ctx.unparsedNix) return;
     if (ctx.text === undefined || !isShellScriptFile(ctx.file, ctx.text)) return;
     const lines = new LineIndex(ctx.text);
     for (const m of textMatches(ctx.text)) {

@@ -1,0 +1,116 @@
+// Service hardening: every `systemd.services.<name>` a repository defines gets the systemd sandbox
+// exposure score `systemd-analyze security --offline=yes` gives the unit NixOS generates from it
+// (the real tool when installed, else the built-in scorer with the same numbers). Services running
+// as root with no sandboxing are high, exposed ones medium; the fix adds a sound baseline.
+import { baselineToNix, hardeningBaseline, type BaselineValue } from "../../exposure/baseline.js";
+import { formatExposure } from "../../exposure/score.js";
+import type { SyntaxNode } from "../../nix/syntax.js";
+import { serviceConfigEdits } from "../shared/service-edits.js";
+import { servicesIn, type FoundService } from "../shared/services.js";
+import type { Rule, TextEdit } from "../types.js";
+import { hostExample } from "../shared/examples.js";
+
+const baselineCache = new Map<string, ReturnType<typeof hardeningBaseline>>();
+
+// Edits depend on the file's tree (kept between scans while unchanged) and the baseline.
+const editsCache = new WeakMap<SyntaxNode, Map<string, TextEdit[] | undefined>>();
+
+function cachedBaselineEdits(svc: FoundService, settings: Record<string, BaselineValue>): TextEdit[] | undefined {
+  let byBaseline = editsCache.get(svc.anchor.binding);
+  if (!byBaseline) editsCache.set(svc.anchor.binding, (byBaseline = new Map()));
+  const key = JSON.stringify(settings);
+  if (!byBaseline.has(key)) {
+    const texts: Record<string, string> = {};
+    for (const [k, v] of Object.entries(settings)) texts[k] = baselineToNix({ [k]: v }, "").replace(/^[^=]*= /, "").replace(/;$/, "");
+    const { ctx } = svc;
+    byBaseline.set(key, serviceConfigEdits({ file: ctx.file, text: ctx.text, root: ctx.parsed.root, name: svc.name, anchor: svc.anchor, serviceConfigDef: svc.serviceConfigDef, serviceDef: svc.serviceDef }, texts));
+  }
+  return byBaseline.get(key);
+}
+
+type Severity = "high" | "medium" | "low";
+
+/** Severity by attack surface first, then the exposure and whether it runs as root; one level
+ * lower when part of its configuration could not be read (the score is then a bound). */
+function severityOf(svc: FoundService, exposure: number): Severity {
+  const rootOpen = svc.runsAsRoot && exposure >= 9.0;
+  let s: Severity = svc.surface.surface === "network" ? (rootOpen ? "high" : "medium") : svc.surface.surface === "daemon" ? (rootOpen ? "medium" : "low") : "low";
+  if (svc.partial.length) s = s === "high" ? "medium" : "low";
+  return s;
+}
+
+export const serviceHardening: Rule = {
+  id: "systemd-service-exposure",
+  examples: {
+    fire: [hostExample(`{ systemd.services.myapp = { wantedBy = [ "multi-user.target" ]; serviceConfig.ExecStart = "/run/current-system/sw/bin/myapp"; }; }\n`)],
+    silent: [hostExample(`{ systemd.services.myapp = { wantedBy = [ "multi-user.target" ]; serviceConfig = { ExecStart = "/run/current-system/sw/bin/myapp"; DynamicUser = true; ProtectSystem = "strict"; ProtectHome = true; PrivateTmp = true; PrivateDevices = true; PrivateNetwork = true; NoNewPrivileges = true; CapabilityBoundingSet = ""; RestrictAddressFamilies = "none"; ProtectKernelTunables = true; ProtectKernelModules = true; ProtectKernelLogs = true; ProtectControlGroups = true; ProtectClock = true; ProtectHostname = true; ProtectProc = "invisible"; ProcSubset = "pid"; RestrictNamespaces = true; LockPersonality = true; MemoryDenyWriteExecute = true; RestrictRealtime = true; RestrictSUIDSGID = true; SystemCallArchitectures = "native"; SystemCallFilter = [ "@system-service" "~@privileged" "~@resources" ]; UMask = "0077"; IPAddressDeny = "any"; DevicePolicy = "closed"; PrivateUsers = true; RemoveIPC = true; }; }; }\n`)],
+  },
+  name: "systemd service without sandboxing",
+  category: "service-hardening",
+  severity: "medium",
+  rationale:
+    "A service without systemd's sandboxing options can read and write the whole system with the privileges of its user; a bug or a compromised dependency then becomes a compromise of the host, and of everything when it runs as root.",
+  fix: "Run the service as an unprivileged (Dynamic)User and add sandboxing options (ProtectSystem=strict, ProtectHome, PrivateTmp, NoNewPrivileges, ...), then allow back only what it needs (ReadWritePaths, StateDirectory).",
+  references: [
+    { title: "systemd.exec(5): Sandboxing", url: "https://www.freedesktop.org/software/systemd/man/latest/systemd.exec.html#Sandboxing" },
+    { title: "systemd-analyze security", url: "https://www.freedesktop.org/software/systemd/man/latest/systemd-analyze.html" },
+    { title: "NixOS manual: systemd.services.<name>.serviceConfig", url: "https://search.nixos.org/options?query=systemd.services.%3Cname%3E.serviceConfig" },
+  ],
+  compliance: { cis: ["1.6 Mandatory Access Control", "5.4 User Accounts and Environment"], nist: ["PR.PS-01", "PR.AA-05"] },
+
+  // The scores come from the scan, computed before this runs (sink.exposures): no program is run here.
+  needs: { exposures: true },
+  checkRepository(files, sink) {
+    const byFile = new Map(files.map((f) => [f.file, f]));
+    const services = files.flatMap((ctx) => servicesIn(ctx, (f) => byFile.get(f)));
+    if (services.length === 0) return;
+    const outcomes = sink.exposures(services.map((s) => ({ name: s.name, def: s.def })));
+    services.forEach((svc, i) => {
+      const o = outcomes[i]!;
+      const anchorNode = svc.anchor.attrpath ?? svc.anchor.binding;
+      if (!o.ok) {
+        sink.error(`systemd.services.${svc.name}: ${o.error}`, svc.ctx.file);
+        return;
+      }
+      sink.addService({ name: svc.name, file: svc.ctx.file, line: anchorNode.line, node: anchorNode, exposure: o.exposure, verdict: o.verdict });
+      if (o.exposure < 7.0 || svc.surface.trivial) return;
+      const severity = severityOf(svc, o.exposure);
+      const needsRoot = svc.surface.needsRoot;
+      const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? ""]);
+      let baseline = baselineCache.get(baselineKey);
+      if (!baseline) baselineCache.set(baselineKey, (baseline = hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined })));
+      const failing = o.checks.filter((c) => c.passed === false && (c.exposure ?? 0) > 0).sort((a, b) => (b.exposure ?? 0) - (a.exposure ?? 0));
+      const missing = [...new Set(failing.map((c) => c.setting))].slice(0, 8);
+      const after = baseline.after.ok && !svc.partial.length ? ` With the baseline below it scores ${formatExposure(baseline.after.exposure)} ${baseline.after.verdict}.` : "";
+      const unknown = o.unknown.length ? ` (${o.unknown.join(", ")} could not be read statically and were scored as unset.)` : "";
+      const who = svc.runsAsRoot ? "runs as root" : "runs";
+      // A score over what could be read, with merged parts unread, is a bound: never "measured".
+      const bound = svc.partial.length > 0;
+      const score = bound
+        ? `an exposure of at most ${formatExposure(o.exposure)} ${o.verdict}: ${svc.partial.slice(0, 3).join(", ")} ${svc.partial.length > 1 ? "are" : "is"} merged into its serviceConfig and could not be read statically, so what ${svc.partial.length > 1 ? "they set" : "it sets"} is not counted and the unit may well be hardened (the score is a bound, not a measurement)`
+        : `an exposure of ${formatExposure(o.exposure)} ${o.verdict} (${o.source === "systemd-analyze" ? "measured with systemd-analyze security" : "built-in scorer, same numbers as systemd-analyze security"})`;
+      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}.`;
+      const rootText = needsRoot ? ` It must run as root (${needsRoot}), so no DynamicUser or User= is proposed.` : "";
+      // Unread parts may set the same keys (adding them could conflict), and a job that must run
+      // as root needs a per-job choice (kernel tunables, devices, netlink): no patch for either.
+      const edits = !bound && !needsRoot && Object.keys(baseline.settings).length ? cachedBaselineEdits(svc, baseline.settings) : undefined;
+      sink.report(svc.ctx, {
+        node: anchorNode,
+        optionPath: `systemd.services.${svc.name}`,
+        severity,
+        title: `systemd service '${svc.name}' ${svc.runsAsRoot ? "runs as root without sandboxing" : "is poorly sandboxed"}`,
+        message: `systemd.services.${svc.name} ${who} with ${score}. Missing: ${missing.join(", ") || "(see checks)"}.${after}${unknown}${surfaceText}${rootText}`,
+        evidence: `systemd.services.${svc.name}: exposure ${bound ? "at most " : ""}${formatExposure(o.exposure)} ${o.verdict}`,
+        fix: {
+          safety: "review",
+          description: bound
+            ? `Check what ${svc.partial.slice(0, 3).join(", ")} sets, then add what is missing to serviceConfig.`
+            : needsRoot
+              ? `Keep it root; add only what this job allows (typically PrivateTmp, ProtectHome, NoNewPrivileges, LockPersonality; not ProtectKernelTunables/PrivateDevices/RestrictAddressFamilies where it writes sysctls, devices or firewall rules).`
+              : `Add to serviceConfig: ${Object.keys(baseline.settings).join(", ")}. Check that the service still works (it may need ReadWritePaths, StateDirectory, or a capability); then deploy.`,
+          edits,
+        },
+      });
+    });
+  },
+};
