@@ -8,7 +8,9 @@
 import { commandName } from "../../shell/parse.js";
 import { staticValue } from "../../nix/values.js";
 import { commandsInNix, commandsInTextFile, rangeOf, type ScriptCommand } from "../anti-patterns/scripts.js";
-import { LineIndex } from "../../nix/syntax.js";
+import { LineIndex, SyntaxKind as K } from "../../nix/syntax.js";
+import { unparen } from "../../nix/read.js";
+import { cookString, INTERPOLATION } from "../shared/string-lines.js";
 import { hostExample } from "../shared/examples.js";
 import { isDead } from "../shared/scope.js";
 import { stickyMode, worldWritableMode } from "../shared/file-mode.js";
@@ -20,7 +22,7 @@ import { SOCKET } from "./docker-socket-exposed.js";
 const DIRECTORY_TYPES = /^[dDevqQ]!?-?$/;
 const MODE_TYPES = /^[dDevqQfFwCzZ]!?[-+]?$/;
 
-const show = (s: string) => s.replace(/__nix_interpolation__|\u0000/g, "${…}");
+const show = (s: string) => s.replaceAll(INTERPOLATION, "${…}").replaceAll("__nix_interpolation__", "${…}");
 
 function tmpfilesFinding(rule: string): { path: string; mode: string; directory: boolean } | undefined {
   const f = rule.trim().split(/\s+/);
@@ -64,8 +66,11 @@ function checkOptions(ctx: NixFileContext): void {
   for (const def of ctx.index.definitions) {
     if (isDead(def)) continue;
     if (def.path === "systemd.tmpfiles.rules") {
-      const value = staticValue(def.inner);
-      const rules = Array.isArray(value) ? value.filter((x): x is string => typeof x === "string") : typeof value === "string" ? [value] : [];
+      // Each element as written; an interpolated path (`"d ${stateDir}/inbox 0777 root root -"`)
+      // keeps its mode and type, which is what is judged.
+      const list = unparen(def.inner);
+      const elements = list?.kind === K.NODE_LIST ? list.childNodes() : def.inner ? [def.inner] : [];
+      const rules = elements.map((e) => cookString(e)?.text).filter((x): x is string => x !== undefined);
       for (const rule of rules) {
         const hit = tmpfilesFinding(rule);
         if (!hit) continue;
@@ -76,6 +81,7 @@ function checkOptions(ctx: NixFileContext): void {
           severity: "medium",
           title: "World-writable path",
           message: message(`The tmpfiles rule \`${show(rule.trim())}\``, hit.path, hit.mode, hit.directory),
+          evidence: show(rule.trim()),
           fix: { safety: "manual", description: FIX },
         });
       }
@@ -127,6 +133,7 @@ export const worldWritablePath: Rule = {
     checkCommands(commandsInNix(ctx), ctx.parsed.source.lines, ctx.report);
   },
   checkFile(ctx) {
+    if (ctx.unparsedNix) return;
     if (ctx.text === undefined) return;
     checkCommands(commandsInTextFile(ctx), new LineIndex(ctx.text), ctx.report);
   },
