@@ -4,6 +4,7 @@ import { appAuthDisabled } from "./access/app-auth-disabled.js";
 import { databaseTrustAuth } from "./access/database-trust-auth.js";
 import { nfsNoRootSquash } from "./access/nfs-no-root-squash.js";
 import { nfsExportToEveryone } from "./access/nfs-export-to-everyone.js";
+import { worldWritablePath } from "./access/world-writable-path.js";
 import { nixSandboxDisabled } from "./access/nix-sandbox-disabled.js";
 import { nixTrustedUsers } from "./access/nix-trusted-users.js";
 import { rootEquivalentGroup } from "./access/root-equivalent-group.js";
@@ -101,6 +102,7 @@ export const ALL_RULES: Rule[] = [
   databaseTrustAuth,
   nfsNoRootSquash,
   nfsExportToEveryone,
+  worldWritablePath,
   appAuthDisabled,
   dockerSocketExposed,
   ciRunnerPrivileged,

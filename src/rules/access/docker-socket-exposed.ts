@@ -14,18 +14,11 @@ import { commandsInNix, commandsInTextFile, rangeOf, type ScriptCommand } from "
 import { hostExample } from "../shared/examples.js";
 import { isDead } from "../shared/scope.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
+import { worldWritableMode } from "../shared/file-mode.js";
 
-const SOCKET = /(?:docker|podman|containerd)\.sock\b/;
+/** The container engines' API sockets, which this rule judges. */
+export const SOCKET = /(?:docker|podman|containerd)\.sock\b/;
 const ROOT_NOTE = "whoever can write to it can start a privileged container with the host's / mounted, which is root on the host";
-
-/** A chmod mode that gives others write access. */
-export function worldWritableMode(mode: string): boolean {
-  if (/^0?[0-7]{3,4}$/.test(mode)) return [2, 3, 6, 7].includes(Number(mode.at(-1)));
-  return mode.split(",").some((clause) => {
-    const m = /^([ugoa]*)([+=])([rwxXst]*)$/.exec(clause);
-    return !!m && m[3]!.includes("w") && (m[1]!.includes("o") || m[1]!.includes("a"));
-  });
-}
 
 function checkCommands(cmds: ScriptCommand[], lines: LineIndex, report: (r: RuleReport) => void): void {
   for (const { argv, what } of cmds) {

@@ -1,0 +1,140 @@
+// world-writable-path: a directory or file that every local account may write, made so by the
+// configuration: a tmpfiles rule (`d /var/lib/x 0777 root root -`, or the settings form) or a
+// `chmod 777` / `o+w` in a unit or script. Any local user or compromised service can then plant
+// or replace files there: forged data for the service that reads it, or a symlink where root
+// later writes (the classic /tmp race, without /tmp's sticky bit to stop deletion and renaming).
+// Not reported: the sticky-bit modes (`1777`, as /tmp), the container engines' sockets
+// (docker-socket-exposed says more), modes that give others only read or execute.
+import { commandName } from "../../shell/parse.js";
+import { staticValue } from "../../nix/values.js";
+import { commandsInNix, commandsInTextFile, rangeOf, type ScriptCommand } from "../anti-patterns/scripts.js";
+import { LineIndex, SyntaxKind as K } from "../../nix/syntax.js";
+import { unparen } from "../../nix/read.js";
+import { cookString, INTERPOLATION } from "../shared/string-lines.js";
+import { hostExample } from "../shared/examples.js";
+import { isDead } from "../shared/scope.js";
+import { stickyMode, worldWritableMode } from "../shared/file-mode.js";
+import type { NixFileContext, Rule, RuleReport } from "../types.js";
+import { SOCKET } from "./docker-socket-exposed.js";
+
+/** tmpfiles types that create or adjust a directory (d, D, e, v, q, Q) or a file (f, F, w, C),
+ * and z/Z, which set the mode of whatever is there. */
+const DIRECTORY_TYPES = /^[dDevqQ]!?-?$/;
+const MODE_TYPES = /^[dDevqQfFwCzZ]!?[-+]?$/;
+
+const show = (s: string) => s.replaceAll(INTERPOLATION, "${…}").replaceAll("__nix_interpolation__", "${…}");
+
+function tmpfilesFinding(rule: string): { path: string; mode: string; directory: boolean } | undefined {
+  const f = rule.trim().split(/\s+/);
+  if (f.length < 3 || !MODE_TYPES.test(f[0]!)) return undefined;
+  const [type, path, mode] = f as [string, string, string];
+  if (SOCKET.test(path) || !worldWritableMode(mode) || stickyMode(mode)) return undefined;
+  return { path, mode, directory: DIRECTORY_TYPES.test(type) || /^[zZ]/.test(type) };
+}
+
+function message(where: string, path: string, mode: string, directory: boolean): string {
+  return directory
+    ? `${where} gives ${show(path)} mode ${mode}: every local account and service can create, replace and delete files there (no sticky bit), so whatever reads that directory, or writes into it as root, can be fed forged files or symlinks.`
+    : `${where} gives ${show(path)} mode ${mode}: every local account and service can rewrite it.`;
+}
+
+const FIX = "Give the directory an owner and a group (the services that write it) and mode 0770 or 0750; where every user must drop files, use the sticky bit (1777) as /tmp does.";
+
+function checkCommands(cmds: ScriptCommand[], lines: LineIndex, report: (r: RuleReport) => void): void {
+  for (const { argv, what } of cmds) {
+    if (commandName(argv[0]) !== "chmod") continue;
+    const args = argv.slice(1).filter((w) => !/^-[A-Za-z]+$/.test(w.value) && !w.value.startsWith("--"));
+    const mode = args[0];
+    if (!mode || !worldWritableMode(mode.value) || stickyMode(mode.value)) continue;
+    const targets = args.slice(1).filter((w) => !SOCKET.test(w.value));
+    if (targets.length === 0) continue;
+    const path = targets[0]!.value;
+    report({
+      range: rangeOf(lines, argv[0]!.start, targets[0]!.end),
+      key: `chmod:${what}:${path}`,
+      // Below /tmp a world-writable directory is the usual thing, but without the sticky bit.
+      severity: /^\/(?:tmp|var\/tmp|dev\/shm)\//.test(path) ? "low" : "medium",
+      title: "World-writable path",
+      message: `${what === "shell script" ? "This script" : `The script in ${what}`} runs \`chmod ${mode.value} ${show(path)}\`: every local account and service can then create, replace and delete files there (no sticky bit), so whatever reads it, or writes into it as root, can be fed forged files or symlinks.`,
+      evidence: `chmod ${mode.value} ${show(path)}`,
+      fix: { safety: "manual", description: FIX },
+    });
+  }
+}
+
+function checkOptions(ctx: NixFileContext): void {
+  for (const def of ctx.index.definitions) {
+    if (isDead(def)) continue;
+    if (def.path === "systemd.tmpfiles.rules") {
+      // Each element as written; an interpolated path (`"d ${stateDir}/inbox 0777 root root -"`)
+      // keeps its mode and type, which is what is judged.
+      const list = unparen(def.inner);
+      const elements = list?.kind === K.NODE_LIST ? list.childNodes() : def.inner ? [def.inner] : [];
+      const rules = elements.map((e) => cookString(e)?.text).filter((x): x is string => x !== undefined);
+      for (const rule of rules) {
+        const hit = tmpfilesFinding(rule);
+        if (!hit) continue;
+        ctx.report({
+          node: def.inner ?? def.binding,
+          optionPath: def.path,
+          key: `tmpfiles:${rule}`,
+          severity: "medium",
+          title: "World-writable path",
+          message: message(`The tmpfiles rule \`${show(rule.trim())}\``, hit.path, hit.mode, hit.directory),
+          evidence: show(rule.trim()),
+          fix: { safety: "manual", description: FIX },
+        });
+      }
+      continue;
+    }
+    // systemd.tmpfiles.settings.<name>."<path>".<type>.mode = "0777";
+    const m = /^systemd\.tmpfiles\.settings\.[^.]+\.(.+)\.([a-zA-Z])\.mode$/.exec(def.path);
+    if (m) {
+      const mode = staticValue(def.inner);
+      if (typeof mode !== "string" || SOCKET.test(m[1]!) || !worldWritableMode(mode) || stickyMode(mode)) continue;
+      ctx.report({
+        node: def.inner ?? def.binding,
+        optionPath: def.path,
+        severity: "medium",
+        title: "World-writable path",
+        message: message(`systemd.tmpfiles.settings`, m[1]!.replace(/^"|"$/g, ""), mode, /^[dDevqQzZ]$/.test(m[2]!)),
+        fix: { safety: "manual", description: FIX },
+      });
+    }
+  }
+}
+
+export const worldWritablePath: Rule = {
+  id: "world-writable-path",
+  name: "World-writable directory or file",
+  category: "access",
+  severity: "medium",
+  rationale:
+    "A path every local account may write is a path any compromised service or user can tamper with: forged input for the service that reads it, and, in a directory without the sticky bit, symlinks planted where root later writes.",
+  fix: FIX,
+  references: [
+    { title: "tmpfiles.d(5): type, path, mode", url: "https://www.freedesktop.org/software/systemd/man/latest/tmpfiles.d.html" },
+    { title: "CWE-732: Incorrect Permission Assignment for Critical Resource", url: "https://cwe.mitre.org/data/definitions/732.html" },
+  ],
+  compliance: { cis: ["6.1 System File Permissions"], nist: ["PR.AA-05", "PR.PS-01"] },
+  examples: {
+    fire: [
+      hostExample(`{\n  systemd.tmpfiles.rules = [ "d /var/lib/node_exporter/textfile_collector 0777 root root -" ];\n}\n`),
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.runner-dirs.script = ''\n    for i in 1 2; do\n      mkdir -p /srv/runner-work-$i\n      chmod 777 /srv/runner-work-$i\n    done\n  '';\n}\n`),
+      hostExample(`{\n  systemd.tmpfiles.settings."10-inbox"."/var/lib/agent/inbox".d = { mode = "0777"; user = "root"; group = "root"; };\n}\n`),
+    ],
+    silent: [
+      hostExample(`{\n  systemd.tmpfiles.rules = [\n    "d /var/lib/shared 1777 root root -"\n    "d /var/lib/app 0750 app app -"\n    "d /srv/public 0755 root root -"\n    "z /run/docker.sock 0660 root docker -"\n  ];\n}\n`),
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.fix.script = ''\n    chmod 755 /srv/www\n    chmod o+r /srv/www/index.html\n    chmod 1777 /srv/drop\n    chmod g+w /srv/shared\n  '';\n}\n`),
+    ],
+  },
+  checkNix(ctx) {
+    checkOptions(ctx);
+    checkCommands(commandsInNix(ctx), ctx.parsed.source.lines, ctx.report);
+  },
+  checkFile(ctx) {
+    if (ctx.unparsedNix) return;
+    if (ctx.text === undefined) return;
+    checkCommands(commandsInTextFile(ctx), new LineIndex(ctx.text), ctx.report);
+  },
+};
