@@ -6,6 +6,7 @@ import { databaseTrustAuth } from "./access/database-trust-auth.js";
 import { nfsNoRootSquash } from "./access/nfs-no-root-squash.js";
 import { nixSandboxDisabled } from "./access/nix-sandbox-disabled.js";
 import { nixTrustedUsers } from "./access/nix-trusted-users.js";
+import { insecureBinaryCache } from "./access/insecure-binary-cache.js";
 import { rootEquivalentGroup } from "./access/root-equivalent-group.js";
 import { sshKeyboardInteractive } from "./access/ssh-keyboard-interactive.js";
 import { sshPasswordAuthentication } from "./access/ssh-password-authentication.js";
@@ -73,6 +74,7 @@ export const ALL_RULES: Rule[] = [
   rootEquivalentGroup,
   nixTrustedUsers,
   nixSandboxDisabled,
+  insecureBinaryCache,
   databaseTrustAuth,
   nfsNoRootSquash,
   appAuthDisabled,
