@@ -55,6 +55,7 @@ import { redundantPatternBind } from "./style/redundant-pattern-bind.js";
 import { repeatedKeys } from "./style/repeated-keys.js";
 import { unquotedSplice } from "./style/unquoted-splice.js";
 import { uselessHasAttr } from "./style/useless-has-attr.js";
+import { configOptionsConfusion } from "./anti-patterns/config-options-confusion.js";
 import type { Rule } from "./types.js";
 
 export const ALL_RULES: Rule[] = [
@@ -103,6 +104,7 @@ export const ALL_RULES: Rule[] = [
   knownVulnerabilitiesOverride,
   // anti-patterns (metadata in anti-patterns.yaml)
   ...ANTI_PATTERN_RULES,
+  configOptionsConfusion,
   // style lints (statix's checks; group "style", off with `style: false` in .nix-warden.yaml)
   boolComparison,
   boolSimplification,
