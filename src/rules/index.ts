@@ -56,6 +56,8 @@ import { repeatedKeys } from "./style/repeated-keys.js";
 import { unquotedSplice } from "./style/unquoted-splice.js";
 import { uselessHasAttr } from "./style/useless-has-attr.js";
 import { configOptionsConfusion } from "./anti-patterns/config-options-confusion.js";
+import { duplicatedHostBlock } from "./anti-patterns/duplicated-host-block.js";
+import { monolithicConfiguration } from "./anti-patterns/monolithic-configuration.js";
 import type { Rule } from "./types.js";
 
 export const ALL_RULES: Rule[] = [
@@ -105,6 +107,8 @@ export const ALL_RULES: Rule[] = [
   // anti-patterns (metadata in anti-patterns.yaml)
   ...ANTI_PATTERN_RULES,
   configOptionsConfusion,
+  monolithicConfiguration,
+  duplicatedHostBlock,
   // style lints (statix's checks; group "style", off with `style: false` in .nix-warden.yaml)
   boolComparison,
   boolSimplification,
