@@ -58,6 +58,8 @@ import { uselessHasAttr } from "./style/useless-has-attr.js";
 import { configOptionsConfusion } from "./anti-patterns/config-options-confusion.js";
 import { duplicatedHostBlock } from "./anti-patterns/duplicated-host-block.js";
 import { monolithicConfiguration } from "./anti-patterns/monolithic-configuration.js";
+import { packageManagedTwice } from "./anti-patterns/package-managed-twice.js";
+import { userPackagesInSystem } from "./anti-patterns/user-packages-in-system.js";
 import type { Rule } from "./types.js";
 
 export const ALL_RULES: Rule[] = [
@@ -109,6 +111,8 @@ export const ALL_RULES: Rule[] = [
   configOptionsConfusion,
   monolithicConfiguration,
   duplicatedHostBlock,
+  packageManagedTwice,
+  userPackagesInSystem,
   // style lints (statix's checks; group "style", off with `style: false` in .nix-warden.yaml)
   boolComparison,
   boolSimplification,
