@@ -62,7 +62,10 @@ function longestRun(la: Line[], lb: Line[], seeds: Array<[number, number]>): Run
     if (covered.has(`${i0}:${j0}`)) continue;
     let i = i0;
     let j = j0;
-    while (i > 0 && j > 0 && la[i - 1]!.text === lb[j - 1]!.text) (i--, j--);
+    while (i > 0 && j > 0 && la[i - 1]!.text === lb[j - 1]!.text) {
+      i--;
+      j--;
+    }
     let length = 0;
     let defines = 0;
     while (i + length < la.length && j + length < lb.length && la[i + length]!.text === lb[j + length]!.text) {
