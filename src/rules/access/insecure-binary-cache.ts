@@ -12,7 +12,8 @@
 //   then refuses everything it serves (the cache is dead weight), and the usual "fix" people reach
 //   for is require-sigs = false. A key belongs to a cache when its name is the cache's host name
 //   (`nix-community.cachix.org-1:...`); for caches outside cachix.org, whose keys may be named
-//   anything, any key not claimed by another cache counts. Low.
+//   anything, any key not claimed by another cache counts. Hosts with modules that cannot be
+//   followed (computed imports) are left alone: the key may be there. Low.
 import { replaceNode } from "../../nix/edit.js";
 import { attrpathSegments } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
@@ -21,6 +22,7 @@ import type { Severity } from "../../report/schema.js";
 import { hostExample } from "../shared/examples.js";
 import { unparen } from "../shared/syntax.js";
 import type { HostContext, NixFileContext, Rule, RuleReport } from "../types.js";
+import { hostOpacity } from "../anti-patterns/host.js";
 import { nixSettingSites } from "./nix-settings.js";
 
 type Range = NonNullable<RuleReport["range"]>;
@@ -150,7 +152,8 @@ function keyNamed(host: string, key: string): boolean {
 }
 
 function checkHost(h: HostContext): void {
-  if (h.partial) return;
+  // A key may be set in a module that cannot be seen: only a host seen whole is said to lack one.
+  if (h.partial || hostOpacity(h)) return;
   const subs: Array<{ file: NixFileContext; site: UrlSite }> = [];
   const keys: string[] = [];
   for (const f of h.files) {
