@@ -194,7 +194,7 @@ class IndexBuilder {
     def.inner = inner;
     if (priority) def.priority = priority;
     def.conditions = [...state.conditions, ...conditions];
-    const descended = this.walkValue(value, { ...state, prefix: segments });
+    const descended = this.walkValue(value, { ...state, prefix: segments }, out);
     def.isLeaf = !descended;
   }
 

@@ -123,5 +123,8 @@ function exampleBlock(example: RuleExample): string[] {
   const files = typeof example === "string" ? { "example.nix": example } : example;
   const [file, text] = Object.entries(files).find(([f]) => f !== "flake.nix") ?? Object.entries(files)[0]!;
   if (!file.endsWith(".nix")) return [`A file \`${file}\` (the rule's examples hold its content).`];
-  return ["```nix", `# ${file}`, text.trimEnd(), "```"];
+  // A very long example (a monolithic file) is shown by its head and tail.
+  const lines = text.trimEnd().split("\n");
+  const shown = lines.length > 60 ? [...lines.slice(0, 24), `  # … ${lines.length - 30} more lines like these …`, ...lines.slice(-6)] : lines;
+  return ["```nix", `# ${file}`, ...shown, "```"];
 }

@@ -7,6 +7,7 @@ import { nfsExportToEveryone } from "./access/nfs-export-to-everyone.js";
 import { worldWritablePath } from "./access/world-writable-path.js";
 import { nixSandboxDisabled } from "./access/nix-sandbox-disabled.js";
 import { nixTrustedUsers } from "./access/nix-trusted-users.js";
+import { insecureBinaryCache } from "./access/insecure-binary-cache.js";
 import { rootEquivalentGroup } from "./access/root-equivalent-group.js";
 import { sshKeyboardInteractive } from "./access/ssh-keyboard-interactive.js";
 import { sshPasswordAuthentication } from "./access/ssh-password-authentication.js";
@@ -79,6 +80,11 @@ import { recLetShadow } from "./anti-patterns/rec-let-shadow.js";
 import { trivialWrapper } from "./anti-patterns/trivial-wrapper.js";
 import { typesStrMerge } from "./anti-patterns/types-str-merge.js";
 import { unquotedUrl } from "./anti-patterns/unquoted-url.js";
+import { configOptionsConfusion } from "./anti-patterns/config-options-confusion.js";
+import { duplicatedHostBlock } from "./anti-patterns/duplicated-host-block.js";
+import { monolithicConfiguration } from "./anti-patterns/monolithic-configuration.js";
+import { packageManagedTwice } from "./anti-patterns/package-managed-twice.js";
+import { userPackagesInSystem } from "./anti-patterns/user-packages-in-system.js";
 import type { Rule } from "./types.js";
 
 export const ALL_RULES: Rule[] = [
@@ -99,6 +105,7 @@ export const ALL_RULES: Rule[] = [
   rootEquivalentGroup,
   nixTrustedUsers,
   nixSandboxDisabled,
+  insecureBinaryCache,
   databaseTrustAuth,
   nfsNoRootSquash,
   nfsExportToEveryone,
@@ -148,6 +155,11 @@ export const ALL_RULES: Rule[] = [
   missingHomeStateVersion,
   trivialWrapper,
   installphaseWithoutRunhook,
+  configOptionsConfusion,
+  monolithicConfiguration,
+  duplicatedHostBlock,
+  packageManagedTwice,
+  userPackagesInSystem,
   // style lints (statix's checks; group "style", off with `style: false` in .nix-warden.yaml)
   boolComparison,
   boolSimplification,

@@ -42,6 +42,17 @@ describe("option-path index", () => {
     expect(idx.imports).toHaveLength(1);
   });
 
+  it("keeps declarations nested two levels down in `options = { ... }` out of the definitions", () => {
+    // Before, `modules.z = { enable = ...; }` under `options` was filed as a definition of
+    // modules.z.enable (the nested walk wrote into the definitions, not the declarations).
+    const idx = paths(`{ lib, config, ... }: {
+      options = { modules.z = { enable = lib.mkEnableOption "z"; port = lib.mkOption { default = 1; }; }; };
+      config = lib.mkIf config.modules.z.enable { services.udev.extraRules = ""; };
+    }`);
+    expect(idx.definitions.map((d) => d.path)).toEqual(["services.udev.extraRules"]);
+    expect(idx.declarations.map((d) => d.path).sort()).toEqual(["modules.z", "modules.z.enable", "modules.z.port"]);
+  });
+
   it("treats `config.x = ...` at the top as the full form too", () => {
     expect(leafPaths("{ config.networking.hostName = \"a\"; options = { }; }")).toEqual(["networking.hostName"]);
   });

@@ -88,7 +88,7 @@ describe("the rule contract", () => {
   it("builds the anti-pattern catalogue from the modules: every anti-pattern rule with a bad and a good example", () => {
     const entries = antiPatternCatalogue(ALL_RULES).anti_patterns;
     expect(entries.map((e) => e.id)).toEqual(ALL_RULES.filter((r) => r.category === "anti-pattern" && r.group !== "style").map((r) => r.id));
-    expect(entries).toHaveLength(14);
+    expect(entries.length).toBeGreaterThanOrEqual(14);
     for (const e of entries) {
       expect(typeof e.bad, String(e.id)).toBe("string");
       expect(typeof e.good, String(e.id)).toBe("string");

@@ -1,0 +1,196 @@
+// config-options-confusion: `options` and `config` mixed up in a module. Three shapes, each certain
+// from the source alone:
+// - reading `options.<path>` where the option's value is meant: the module argument `options` holds
+//   option records (`.value`, `.isDefined`, `.default`...), so `mkIf options.services.x.enable`,
+//   `if options.a.b then`, `!options.a.b`, `options.a.b && ...` or `"${options.a.b}"` evaluate an
+//   attribute set where a value is expected, and fail. Reported only in those value positions and
+//   only when the last attribute is not one of an option record's own (`options.x.y.value`,
+//   `options.x.y.isDefined`, `options ? x` are right); the fix reads `config.<path>` when the
+//   module function takes `config`.
+// - an option declared under `config` (or in a module's short form, which is all config):
+//   `services.x.port = mkOption { ... }` defines the value of an option with an option record.
+// - a value written inside `options = { ... }` (`options.x.config.y = true;`, `options.x.y =
+//   mkDefault 1;`): a definition where only declarations belong.
+import { replaceNode } from "../../nix/edit.js";
+import { attrpathSegments, type OptionDefinition } from "../../nix/options.js";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { isUnknownValue, staticValue } from "../../nix/values.js";
+import { calleeName, flattenApply, resolveVariable, unparen } from "../shared/syntax.js";
+import type { NixFileContext, Rule } from "../types.js";
+
+/** Attributes of an option record (what `options.<path>` legitimately ends in). */
+const OPTION_ATTRS = new Set([
+  "value", "isDefined", "default", "defaultText", "type", "description", "example", "highestPrio", "definitions", "definitionsWithLocations",
+  "files", "declarations", "declarationPositions", "loc", "visible", "readOnly", "internal", "valueMeta", "apply", "relatedPackages", "isOption", "_type",
+]);
+const OPTION_MAKERS = new Set(["mkOption", "mkEnableOption", "mkPackageOption", "mkPackageOptionMD", "mkSinkUndeclaredOptions"]);
+const DEFINITION_WRAPPERS = new Set(["mkDefault", "mkForce", "mkIf", "mkMerge", "mkOverride", "mkBefore", "mkAfter"]);
+const CONDITION_FNS = new Set(["mkIf", "optional", "optionals", "optionalAttrs", "optionalString", "mkMerge"]);
+
+/** Is this select node read where a value (not an option record) is needed? */
+function valuePosition(sel: SyntaxNode): string | undefined {
+  let n = sel;
+  while (n.parent?.kind === K.NODE_PAREN) n = n.parent;
+  const p = n.parent;
+  if (!p) return undefined;
+  switch (p.kind) {
+    case K.NODE_IF_ELSE:
+      return p.childNodes()[0] === n ? "an if condition" : undefined;
+    case K.NODE_UNARY_OP:
+      return p.firstToken(K.TOKEN_BANG) ? "a negation" : undefined;
+    case K.NODE_BIN_OP: {
+      const op = p.childTokens().find((t) => t.kind === K.TOKEN_AND || t.kind === K.TOKEN_OR || t.kind === K.TOKEN_IMPL);
+      return op ? `a boolean \`${op.text}\`` : undefined;
+    }
+    case K.NODE_INTERPOL:
+      return "a string interpolation";
+    case K.NODE_APPLY: {
+      const { fn, args } = flattenApply(outermostApply(p));
+      const name = calleeName(fn);
+      if (name && name !== "mkMerge" && CONDITION_FNS.has(name) && args[0] === n) return `the condition of ${name}`;
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function outermostApply(n: SyntaxNode): SyntaxNode {
+  let a = n;
+  while (a.parent?.kind === K.NODE_APPLY && a.parent.childNodes()[0] === a) a = a.parent;
+  return a;
+}
+
+/** `options.<a>.<b>...` read through the module argument `options`: the base identifier's binding. */
+function optionsSelect(sel: SyntaxNode): { base: SyntaxNode; segments: string[]; lambda: SyntaxNode } | undefined {
+  if (sel.firstToken(K.TOKEN_OR_KW)) return undefined;
+  const [base, path] = sel.childNodes();
+  if (base?.kind !== K.NODE_IDENT || base.text !== "options" || !path) return undefined;
+  const b = resolveVariable(base);
+  if (b?.kind !== "formal") return undefined;
+  const segs = attrpathSegments(path);
+  if (segs.length < 2 || segs.some((s) => s.dynamic)) return undefined;
+  return { base, segments: segs.map((s) => s.name), lambda: b.scope };
+}
+
+function takesConfig(lambda: SyntaxNode): boolean {
+  const param = lambda.childNodes()[0];
+  return !!param && param.kind === K.NODE_PATTERN && param.childNodes().some((c) => c.kind === K.NODE_PAT_ENTRY && c.childNodes()[0]?.text === "config");
+}
+
+function checkReads(ctx: NixFileContext): void {
+  for (const sel of ctx.parsed.root.descendants(K.NODE_SELECT)) {
+    const o = optionsSelect(sel);
+    if (!o || OPTION_ATTRS.has(o.segments.at(-1)!)) continue;
+    const where = valuePosition(sel);
+    if (!where) continue;
+    const path = o.segments.join(".");
+    const fixable = takesConfig(o.lambda);
+    ctx.report({
+      node: sel,
+      key: `options read ${path}`,
+      message: `\`options.${path}\` is read as ${where}, but the module argument \`options\` holds option declarations (attribute sets with .value, .isDefined, .default...), not values: this fails to evaluate or tests the wrong thing. The value is \`config.${path}\`.`,
+      fix: fixable
+        ? { safety: "review", description: `Read the value: \`config.${path}\` (or \`options.${path}.isDefined\` if whether it is set is what matters).`, edits: [replaceNode(ctx.file, o.base, "config")] }
+        : { safety: "manual", description: `Read the value as \`config.${path}\` (take \`config\` in the module's arguments), or use \`options.${path}.isDefined\` / \`.value\`.` },
+    });
+  }
+}
+
+function makerName(value: SyntaxNode | undefined): string | undefined {
+  const n = unparen(value);
+  if (n?.kind !== K.NODE_APPLY) return undefined;
+  const name = calleeName(flattenApply(n).fn);
+  return name && OPTION_MAKERS.has(name) ? name : undefined;
+}
+
+function isDefinitionValue(d: OptionDefinition): string | undefined {
+  const n = unparen(d.value);
+  if (!n) return undefined;
+  if (n.kind === K.NODE_APPLY) {
+    const name = calleeName(flattenApply(n).fn);
+    return name && DEFINITION_WRAPPERS.has(name) ? `\`${name} ...\`` : undefined;
+  }
+  if (n.kind === K.NODE_ATTR_SET || n.kind === K.NODE_LAMBDA) return undefined;
+  const v = staticValue(n);
+  if (isUnknownValue(v) || (typeof v === "object" && v !== null && !Array.isArray(v))) return undefined;
+  return `the value ${n.text.length > 40 ? n.text.slice(0, 39) + "…" : n.text}`;
+}
+
+/** Is the declaration's binding inside an expression that is not a plain set of declarations
+ * (`mkEnableOption "x" // { default = true; }`: the set there is an option record's attributes)? */
+function insideExpression(d: OptionDefinition): boolean {
+  for (let p = d.binding.parent; p; p = p.parent) {
+    if (p.kind === K.NODE_BIN_OP || p.kind === K.NODE_APPLY) return true;
+    if (p.kind === K.NODE_ATTRPATH_VALUE && p.childNodes()[0]?.text.split(".")[0]?.trim() === "options") return false;
+  }
+  return false;
+}
+
+function checkDeclarations(ctx: NixFileContext): void {
+  if (!ctx.index.isModule) return;
+  for (const d of ctx.index.definitions) {
+    if (d.segments.some((s) => s.name === "options" || s.name === "imports")) continue;
+    const maker = makerName(d.inner ?? d.value);
+    if (!maker || ctx.inTest(d.binding)) continue;
+    ctx.report({
+      node: d.attrpath ?? d.binding,
+      optionPath: d.path,
+      key: `declared under config ${d.path}`,
+      message: `\`${d.path} = ${maker} ...\` declares an option where the module defines values (under \`config\`, or in a module written without \`options\`/\`config\`, which is all config): NixOS reads it as a value for ${d.path}, not as a new option.`,
+      fix: { safety: "manual", description: `Move the declaration to \`options.${d.path} = ${maker} { ... };\` and keep only values under \`config\`.` },
+    });
+  }
+  for (const d of ctx.index.declarations) {
+    if (!d.isLeaf || d.segments.some((s) => s.name === "options") || insideExpression(d)) continue;
+    const what = isDefinitionValue(d);
+    if (!what || ctx.inTest(d.binding)) continue;
+    const underConfig = d.segments.findIndex((s) => s.name === "config");
+    ctx.report({
+      node: d.attrpath ?? d.binding,
+      optionPath: `options.${d.path}`,
+      key: `value under options ${d.path}`,
+      message:
+        underConfig >= 0
+          ? `\`options.${d.path}\` writes ${what} under \`config\` inside the \`options\` block: \`options\` only declares options (mkOption), so this is not a definition of ${d.segments.slice(underConfig + 1).map((s) => s.name).join(".")} and the module fails to evaluate.`
+          : `\`options.${d.path}\` gives ${what} where an option declaration (mkOption) is expected: values belong under \`config\`.`,
+      fix: { safety: "manual", description: underConfig >= 0 ? `Move the definition out of \`options\`, to \`config.${d.segments.slice(underConfig + 1).map((s) => s.name).join(".")}\`.` : `Declare it with mkOption under \`options\`, or move the value to \`config.${d.path}\`.` },
+    });
+  }
+}
+
+export const configOptionsConfusion: Rule = {
+  id: "config-options-confusion",
+  name: "`options` and `config` mixed up in a module",
+  category: "anti-pattern",
+  severity: "low",
+  rationale:
+    "A module's `options` declares what can be set (option records made by mkOption) and `config` holds the values. Reading `options.x.y` where the value of x.y is meant, declaring an option under `config`, or writing a value inside `options` does not do what it says: evaluation fails, or a condition tests an attribute set instead of the setting.",
+  fix: "Read values from `config.<path>` (`options.<path>.isDefined` / `.value` when the declaration itself is what matters); declare options only under `options`, and define values only under `config`.",
+  references: [
+    { title: "NixOS manual: Writing NixOS Modules", url: "https://nixos.org/manual/nixos/stable/#sec-writing-modules" },
+    { title: "NixOS manual: Option Declarations", url: "https://nixos.org/manual/nixos/stable/#sec-option-declarations" },
+  ],
+  compliance: {
+    cis: ["n/a: concerns how a module is written, not a setting of the running system, which is what the CIS Linux benchmark audits"],
+    nist: ["PR.PS-06"],
+  },
+  examples: {
+    fire: [
+      `{ config, lib, options, ... }:\n{\n  config = lib.mkIf options.services.nginx.enable {\n    networking.firewall.allowedTCPPorts = [ 80 ];\n  };\n}\n`,
+      `{ lib, ... }:\n{\n  services.myapp.port = lib.mkOption {\n    type = lib.types.port;\n    default = 8080;\n    description = "Port of myapp.";\n  };\n}\n`,
+      `{ lib, ... }:\n{\n  options.services.myapp = {\n    enable = lib.mkEnableOption "myapp";\n    config.services.nginx.enable = true;\n  };\n}\n`,
+    ],
+    silent: [
+      `{ config, lib, options, ... }:\n{\n  config = lib.mkIf (options.services.nginx.enable.isDefined && config.services.nginx.enable) {\n    networking.firewall.allowedTCPPorts = [ 80 ];\n  };\n}\n`,
+      `{ lib, options, ... }:\n{\n  config = lib.optionalAttrs (options ? virtualisation.vmVariant) {\n    virtualisation.vmVariant.virtualisation.memorySize = 2048;\n  };\n}\n`,
+      `{ lib, ... }:\n{\n  options.services.myapp = {\n    enable = lib.mkEnableOption "myapp";\n    config = lib.mkOption { type = lib.types.attrs; default = { }; description = "Extra configuration of myapp."; };\n  };\n}\n`,
+      `{ lib, ... }:\n{\n  options.services.myapp.settings = lib.mkOption {\n    type = lib.types.submodule {\n      options.port = lib.mkOption { type = lib.types.port; default = 80; description = "Port."; };\n      config.port = lib.mkDefault 8080;\n    };\n    description = "Settings.";\n  };\n}\n`,
+      `{ lib, ... }:\nlet\n  options = { web.enable = true; };\nin\n{\n  services.nginx.enable = lib.mkIf options.web.enable true;\n}\n`,
+    ],
+  },
+  checkNix(ctx) {
+    checkReads(ctx);
+    checkDeclarations(ctx);
+  },
+};

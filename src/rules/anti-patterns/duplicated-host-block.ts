@@ -1,0 +1,195 @@
+// duplicated-host-block: the same run of option definitions copied into the modules of different
+// hosts. Lines are compared with their indentation and spacing normalised, blank and comment-only
+// lines skipped; a run counts when it holds at least DUPLICATE_DEFINITIONS lines that define
+// something (`name = value`). Only a host's own files are compared (under a directory named after
+// the host, or `<host>.nix`), and only files of disjoint host sets (a module two hosts both import
+// is shared already); hardware scans and disk layouts (written per machine from the same examples
+// by nature) and templates (copies by design) are left out. Each file is reported once, against the first file it copies from,
+// with the other copies named: ten copies of one block are nine findings, not forty-five.
+import { posix } from "node:path";
+import { flakeWith } from "../shared/examples.js";
+import type { NixFileContext, RepositorySink, Rule } from "../types.js";
+
+/** Definition lines a copied run must hold. */
+export const DUPLICATE_DEFINITIONS = 10;
+/** Lines hashed together to find candidate runs. */
+const SEED = 4;
+
+interface Line {
+  text: string;
+  line: number;
+  defines: boolean;
+}
+
+function normalisedLines(text: string): Line[] {
+  const out: Line[] = [];
+  text.split("\n").forEach((raw, i) => {
+    const t = raw.trim().replace(/\s+/g, " ");
+    if (!t || t.startsWith("#")) return;
+    out.push({ text: t, line: i + 1, defines: /^[\w"'${}.-]+(\s*\.\s*[\w"'${}-]+)*\s*=[^=]/.test(t) });
+  });
+  return out;
+}
+
+/** Disk layouts and hardware scans: written per machine from the same examples by nature. */
+const HARDWARE_TREES = new Set(["disko", "fileSystems", "swapDevices"]);
+
+/** A host's own file (under a directory named after one of its hosts, or `<host>.nix`), not a
+ * shared module that happens to be imported by one host only. */
+function eligible(f: NixFileContext): boolean {
+  if (f.hosts.length === 0 || !f.index.isModule) return false;
+  const base = posix.basename(f.file);
+  if (base === "flake.nix" || /hardware[-_]configuration\.nix$|disko|disks?[-_.]/.test(base)) return false;
+  const parts = f.file.split("/");
+  if (parts.some((s) => /^(templates?|examples?|tests?|checks)$/.test(s))) return false;
+  if (!f.hosts.some((h) => parts.slice(0, -1).includes(h) || base === `${h}.nix`)) return false;
+  const defs = f.index.definitions;
+  return !(defs.length > 0 && defs.every((d) => HARDWARE_TREES.has(d.segments[0]?.name ?? "")));
+}
+
+interface Run {
+  a: number;
+  b: number;
+  length: number;
+  defines: number;
+}
+
+/** The longest qualifying run two files share (from seed positions), or undefined. */
+function longestRun(la: Line[], lb: Line[], seeds: Array<[number, number]>): Run | undefined {
+  let best: Run | undefined;
+  const covered = new Set<string>();
+  for (const [i0, j0] of seeds) {
+    if (covered.has(`${i0}:${j0}`)) continue;
+    let i = i0;
+    let j = j0;
+    while (i > 0 && j > 0 && la[i - 1]!.text === lb[j - 1]!.text) {
+      i--;
+      j--;
+    }
+    let length = 0;
+    let defines = 0;
+    while (i + length < la.length && j + length < lb.length && la[i + length]!.text === lb[j + length]!.text) {
+      covered.add(`${i + length}:${j + length}`);
+      if (la[i + length]!.defines) defines++;
+      length++;
+    }
+    if (defines >= DUPLICATE_DEFINITIONS && (!best || defines > best.defines)) best = { a: i, b: j, length, defines };
+  }
+  return best;
+}
+
+function checkRepository(files: NixFileContext[], sink: RepositorySink): void {
+  const candidates = files.filter(eligible).sort((x, y) => (x.file < y.file ? -1 : 1));
+  const lines = new Map<NixFileContext, Line[]>(candidates.map((f) => [f, normalisedLines(f.text)]));
+  // Seeds: windows of SEED lines that hold a definition, by their text.
+  const windows = new Map<string, Array<[NixFileContext, number]>>();
+  for (const f of candidates) {
+    const ls = lines.get(f)!;
+    for (let i = 0; i + SEED <= ls.length; i++) {
+      if (!ls.slice(i, i + SEED).some((l) => l.defines)) continue;
+      const key = ls.slice(i, i + SEED).map((l) => l.text).join("\n");
+      let list = windows.get(key);
+      if (!list) windows.set(key, (list = []));
+      if (list.length < 64) list.push([f, i]);
+    }
+  }
+  const pairs = new Map<NixFileContext, Map<NixFileContext, Array<[number, number]>>>();
+  for (const list of windows.values()) {
+    for (let x = 0; x < list.length; x++) {
+      for (let y = x + 1; y < list.length; y++) {
+        const [fa, ia] = list[x]!;
+        const [fb, ib] = list[y]!;
+        if (fa === fb || fa.hosts.some((h) => fb.hosts.includes(h))) continue;
+        const [first, second, i, j] = fa.file < fb.file ? [fa, fb, ia, ib] : [fb, fa, ib, ia];
+        let m = pairs.get(second);
+        if (!m) pairs.set(second, (m = new Map()));
+        let seeds = m.get(first);
+        if (!seeds) m.set(first, (seeds = []));
+        seeds.push([i, j]);
+      }
+    }
+  }
+  for (const f of candidates) {
+    const m = pairs.get(f);
+    if (!m) continue;
+    const found: Array<{ from: NixFileContext; run: Run }> = [];
+    for (const from of [...m.keys()].sort((x, y) => (x.file < y.file ? -1 : 1))) {
+      const run = longestRun(lines.get(from)!, lines.get(f)!, m.get(from)!);
+      if (run) found.push({ from, run });
+    }
+    if (found.length === 0) continue;
+    const { from, run } = found[0]!;
+    const la = lines.get(from)!;
+    const lb = lines.get(f)!;
+    const startB = lb[run.b]!;
+    const endB = lb[run.b + run.length - 1]!;
+    const startA = la[run.a]!.line;
+    const endA = la[run.a + run.length - 1]!.line;
+    const others = found.slice(1).map((x) => x.from.file);
+    const endText = f.text.split("\n")[endB.line - 1] ?? "";
+    sink.report(f, {
+      range: { line: startB.line, column: 1, endLine: endB.line, endColumn: endText.length + 1 },
+      key: `copy of ${from.file}`,
+      message:
+        `Lines ${startB.line}-${endB.line} of ${f.file} (host ${f.hosts.join(", ")}) repeat lines ${startA}-${endA} of ${from.file} (host ${from.hosts.join(", ")}): ${run.defines} option definitions copied between hosts, which drift apart the first time one copy is changed` +
+        (others.length ? `; the file also repeats blocks of ${others.slice(0, 3).join(", ")}${others.length > 3 ? ` and ${others.length - 3} more` : ""}.` : "."),
+      evidence: `${lb.slice(run.b, run.b + 3).map((l) => l.text).join("\n")}\n… (${run.length} lines, the same as ${from.file}:${startA})`,
+      fix: { safety: "manual", description: `Move the block into a shared module (e.g. modules/common/<concern>.nix) imported by both hosts, keeping only what differs in each host.` },
+    });
+  }
+}
+
+const BLOCK = `  services.openssh.enable = true;
+  services.openssh.settings.PasswordAuthentication = false;
+  services.openssh.settings.KbdInteractiveAuthentication = false;
+  services.fail2ban.enable = true;
+  time.timeZone = "Europe/Berlin";
+  i18n.defaultLocale = "en_US.UTF-8";
+  console.keyMap = "de";
+  nix.gc.automatic = true;
+  nix.gc.dates = "weekly";
+  nix.settings.auto-optimise-store = true;
+  programs.zsh.enable = true;
+  security.sudo.wheelNeedsPassword = true;
+`;
+
+function twoHosts(a: string, b: string, extra: Record<string, string> = {}): Record<string, string> {
+  const flake = flakeWith(["./hosts/alpha.nix"], "alpha").replace(
+    "  };\n}",
+    `    nixosConfigurations.beta = nixpkgs.lib.nixosSystem {\n      system = "x86_64-linux";\n      modules = [ ./hosts/beta.nix ];\n    };\n  };\n}`,
+  );
+  return { "flake.nix": flake, "hosts/alpha.nix": a, "hosts/beta.nix": b, ...extra };
+}
+
+export const duplicatedHostBlock: Rule = {
+  id: "duplicated-host-block",
+  name: "Option definitions copied between host files",
+  category: "anti-pattern",
+  severity: "low",
+  rationale:
+    "Blocks of settings pasted from one host's configuration into another's drift apart the first time one copy is edited (a hardening or a security fix applied to one host only), and every change has to be made, and reviewed, several times.",
+  fix: "Move the shared block into a module that both hosts import, and keep only what differs in each host's own file.",
+  references: [
+    { title: "NixOS manual: Modularity", url: "https://nixos.org/manual/nixos/stable/#sec-modularity" },
+    { title: "NixOS wiki: NixOS modules", url: "https://wiki.nixos.org/wiki/NixOS_modules" },
+  ],
+  compliance: {
+    cis: ["n/a: concerns how the configuration is organised, not a setting of the running system, which is what the CIS Linux benchmark audits"],
+    nist: ["PR.PS-01"],
+  },
+  examples: {
+    fire: [twoHosts(`{ ... }:\n{\n  networking.hostName = "alpha";\n${BLOCK}}\n`, `{ ... }:\n{\n  networking.hostName = "beta";\n\n  # copied from alpha\n${BLOCK.replace(/^ {2}/gm, "    ")}  boot.loader.systemd-boot.enable = true;\n}\n`)],
+    silent: [
+      // Both hosts import one shared module: nothing is copied.
+      twoHosts(`{ imports = [ ../common.nix ]; networking.hostName = "alpha"; }\n`, `{ imports = [ ../common.nix ]; networking.hostName = "beta"; }\n`, { "common.nix": `{ ... }:\n{\n${BLOCK}}\n` }),
+      // A short common prefix (a few lines) is not a copied block.
+      twoHosts(`{ ... }:\n{\n${BLOCK.split("\n").slice(0, 5).join("\n")}\n  networking.hostName = "alpha";\n}\n`, `{ ... }:\n{\n${BLOCK.split("\n").slice(0, 5).join("\n")}\n  networking.hostName = "beta";\n}\n`),
+      // Generated hardware scans look alike by construction.
+      twoHosts(`{ imports = [ ./alpha-hw/hardware-configuration.nix ]; }\n`, `{ imports = [ ./beta-hw/hardware-configuration.nix ]; }\n`, {
+        "hosts/alpha-hw/hardware-configuration.nix": `{ ... }:\n{\n${BLOCK}}\n`,
+        "hosts/beta-hw/hardware-configuration.nix": `{ ... }:\n{\n${BLOCK}}\n`,
+      }),
+    ],
+  },
+  checkRepository,
+};

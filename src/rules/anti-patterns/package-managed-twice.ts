@@ -1,0 +1,115 @@
+// package-managed-twice: the same package installed by a host's system (`environment.systemPackages`)
+// and by a home-manager user of that host (`home-manager.users.<n>.home.packages`, or
+// `home.packages` in a home-manager module the host includes). Both copies end up on the user's
+// PATH, from two package sets that need not agree (home-manager without useGlobalPkgs has its
+// own nixpkgs), so which version runs depends on PATH order, and an update of one list silently
+// does nothing. Only definitions that hold whenever their module is on (unconditional, or under
+// `mkIf <...>.enable`) and packages named plainly (`pkgs.ripgrep`, `ripgrep` under `with pkgs;`)
+// are compared. One finding per home-manager list, naming the packages and the system lists; when both lists are in one file, the fix
+// takes them out of the home-manager list (the system copy still reaches the user).
+import type { OptionDefinition } from "../../nix/options.js";
+import { flakeWith, hostExample } from "../shared/examples.js";
+import { removeListElements } from "../shared/edits.js";
+import { isDead } from "../shared/scope.js";
+import { fixParses } from "../style/expression.js";
+import type { HostContext, NixFileContext, Rule } from "../types.js";
+import { hostDefinitions } from "./host.js";
+import { homePackageDefinitions, packagesOf, type PackageRef } from "./package-lists.js";
+
+type Def = { file: NixFileContext; def: OptionDefinition };
+
+/** A definition that holds whenever its module is on: unconditional, or under `mkIf` of an enable
+ * switch (`config = mkIf cfg.enable { ... }`, the shape of every feature module). */
+function holds(x: Def): boolean {
+  return !isDead(x.def) && x.def.conditions.every((c) => c.kind === "mkIf" && /(^|\.)enable$/.test(c.text.trim()));
+}
+
+function lists(defs: Def[]): Array<{ x: Def; pkgs: PackageRef[] }> {
+  return defs.filter(holds).map((x) => ({ x, pkgs: packagesOf(x.def.inner).filter((p) => !p.conditional) })).filter((l) => l.pkgs.length > 0);
+}
+
+function checkHost(h: HostContext): void {
+  const system = lists(hostDefinitions(h, "environment.systemPackages"));
+  if (system.length === 0) return;
+  const home = lists(homePackageDefinitions(h));
+  for (const u of home) {
+    // One finding per home-manager list, naming every system list it repeats.
+    const dup: PackageRef[] = [];
+    const from: Def[] = [];
+    for (const s of system) {
+      const names = new Set(s.pkgs.map((p) => p.name));
+      const here = u.pkgs.filter((p) => names.has(p.name) && !dup.includes(p));
+      if (here.length === 0) continue;
+      dup.push(...here);
+      from.push(s.x);
+    }
+    if (dup.length === 0) continue;
+    const uniq = [...new Set(dup.map((p) => p.name))].sort();
+    const user = u.x.def.segments[0]?.name === "home-manager" ? u.x.def.segments[2]?.name : undefined;
+    const list = dup[0]!.list;
+    // Only where the lists are in one file: a home-manager module file may also serve other hosts
+    // or a standalone home configuration that do not install the system copy.
+    const edits = from.every((s) => s.file === u.x.file) && dup.every((p) => p.list === list) ? removeListElements(u.x.file.file, u.x.file.text, list, dup.map((p) => p.node)) : undefined;
+    const ok = !!edits && fixParses(u.x.file, edits);
+    const places = from.map((s) => `${s.file.file}:${s.def.line}`).sort();
+    const conditional = [u.x, ...from].some((x) => x.def.conditions.length > 0);
+    h.report({
+      file: u.x.file.file,
+      node: u.x.def.attrpath ?? u.x.def.binding,
+      optionPath: u.x.def.path,
+      key: "installed twice",
+      message:
+        `${uniq.join(", ")} ${uniq.length === 1 ? "is" : "are"} installed twice: in ${u.x.def.path}${user ? ` (user ${user})` : ""} and in environment.systemPackages (${places.slice(0, 3).join(", ")}${places.length > 3 ? ` and ${places.length - 3} more` : ""})` +
+        `${conditional ? ", whenever the modules holding them are enabled" : ""}. Both copies are on the user's PATH, possibly from different nixpkgs, so which version runs depends on PATH order and updating one list may change nothing.`,
+      detail: { items: uniq, render: (items) => items.join(", ") },
+      fix: ok
+        ? { safety: "review", description: `Remove ${uniq.join(", ")} from ${u.x.def.path} (the system-wide copy still reaches the user), or from environment.systemPackages if only this user needs ${uniq.length === 1 ? "it" : "them"}.`, edits }
+        : { safety: "manual", description: `Keep each of ${uniq.join(", ")} in one list: environment.systemPackages for every user, or ${u.x.def.path} for this user only.` },
+    });
+  }
+}
+
+const HM_HOST = (sys: string, home: string) =>
+  hostExample(`{ pkgs, ... }:\n{\n  environment.systemPackages = with pkgs; [\n${sys}\n  ];\n  home-manager.users.alice = { pkgs, ... }: {\n    home.packages = with pkgs; [\n${home}\n    ];\n  };\n}\n`);
+
+export const packageManagedTwice: Rule = {
+  id: "package-managed-twice",
+  name: "Package installed by both the system and home-manager",
+  category: "anti-pattern",
+  severity: "low",
+  rationale:
+    "A package in both environment.systemPackages and a user's home.packages is two installs from two lists (and, without home-manager's useGlobalPkgs, two package sets): which version runs depends on PATH order, and an update or removal in one list silently does nothing.",
+  fix: "Install each package in one place: environment.systemPackages for what every user (and root) needs, home.packages for one user's tools.",
+  references: [
+    { title: "home-manager manual: NixOS module (useGlobalPkgs, useUserPackages)", url: "https://nix-community.github.io/home-manager/index.xhtml#sec-install-nixos-module" },
+    { title: "NixOS manual: Declarative Package Management", url: "https://nixos.org/manual/nixos/stable/#sec-declarative-package-mgmt" },
+  ],
+  compliance: {
+    cis: ["n/a: the CIS Linux benchmark audits which software is installed, not how many declarations install it"],
+    nist: ["ID.AM-02", "PR.PS-01"],
+  },
+  examples: {
+    fire: [
+      HM_HOST("    git\n    ripgrep\n    htop", "      ripgrep\n      neovim\n      htop"),
+      {
+        "flake.nix": flakeWith(["./configuration.nix"]),
+        "configuration.nix": `{ pkgs, ... }:\n{\n  environment.systemPackages = [ pkgs.jq pkgs.curl ];\n  home-manager.users.bob = import ./home.nix;\n}\n`,
+        "home.nix": `{ pkgs, ... }:\n{\n  home.packages = [ pkgs.jq pkgs.yq ];\n}\n`,
+      },
+      // Feature modules: each list holds whenever its module is enabled.
+      {
+        "flake.nix": flakeWith(["./configuration.nix"]),
+        "configuration.nix": `{ pkgs, lib, config, ... }:\n{\n  imports = [ ./tools.nix ];\n  config = lib.mkIf config.my.tools.enable {\n    environment.systemPackages = [ pkgs.tmux pkgs.git ];\n    home-manager.users.alice.home.packages = [ pkgs.tmux ];\n  };\n}\n`,
+        "tools.nix": `{ lib, ... }:\n{\n  options.my.tools.enable = lib.mkEnableOption "tools";\n}\n`,
+      },
+    ],
+    silent: [
+      HM_HOST("    git\n    ripgrep", "      neovim\n      fd"),
+      // Conditional on something else than a module's switch: they may never be installed together.
+      hostExample(`{ pkgs, lib, config, ... }:\n{\n  environment.systemPackages = lib.mkIf (config.networking.hostName == "kiosk") [ pkgs.firefox ];\n  home-manager.users.alice.home.packages = [ pkgs.firefox ];\n}\n`),
+      // Different packages that share a last name.
+      hostExample(`{ pkgs, ... }:\n{\n  environment.systemPackages = [ pkgs.python3Packages.black ];\n  home-manager.users.alice.home.packages = [ pkgs.black ];\n}\n`),
+    ],
+  },
+  checkHost,
+};
