@@ -1,6 +1,14 @@
 // The rule registry: every rule nix-warden runs, in one list. Each rule lives in its own module
 // (one rule or a small family per file) with its metadata beside its check.
 import { ANTI_PATTERN_RULES } from "./anti-patterns/index.js";
+import { buildToolsInBuildInputs } from "./anti-patterns/build-tools-in-buildinputs.js";
+import { letSelfReference } from "./anti-patterns/let-self-reference.js";
+import { mkforceHabit } from "./anti-patterns/mkforce-habit.js";
+import { mkifTrivial } from "./anti-patterns/mkif-trivial.js";
+import { nixpkgsReinstantiatedInModule } from "./anti-patterns/nixpkgs-reinstantiated-in-module.js";
+import { overrideDerivationAttrs } from "./anti-patterns/override-derivation-attrs.js";
+import { packageWithoutMeta } from "./anti-patterns/package-without-meta.js";
+import { templateFunctionVariants } from "./anti-patterns/template-function-variants.js";
 import { appAuthDisabled } from "./access/app-auth-disabled.js";
 import { databaseTrustAuth } from "./access/database-trust-auth.js";
 import { nfsNoRootSquash } from "./access/nfs-no-root-squash.js";
@@ -101,6 +109,14 @@ export const ALL_RULES: Rule[] = [
   knownVulnerabilitiesOverride,
   // anti-patterns (metadata in anti-patterns.yaml)
   ...ANTI_PATTERN_RULES,
+  letSelfReference,
+  mkifTrivial,
+  buildToolsInBuildInputs,
+  overrideDerivationAttrs,
+  packageWithoutMeta,
+  nixpkgsReinstantiatedInModule,
+  mkforceHabit,
+  templateFunctionVariants,
   // style lints (statix's checks; group "style", off with `style: false` in .nix-warden.yaml)
   boolComparison,
   boolSimplification,
