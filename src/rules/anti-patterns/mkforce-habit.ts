@@ -4,7 +4,9 @@
 // later override (the next module needs mkForce too, or `mkOverride 49`), and turns a
 // configuration into a contest of priorities. One grouped finding per file with at least
 // THRESHOLD uses outside VM tests, listing their lines; fewer uses are left alone (a handful of
-// deliberate overrides is normal).
+// deliberate overrides is normal), and so are forced values that all sit in one nested attribute set.
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { moduleDefinitionSet } from "../../nix/edit.js";
 import { hostExample } from "../shared/examples.js";
 import type { Rule } from "../types.js";
 import { applications, dottedName } from "../shared/syntax.js";
@@ -36,6 +38,8 @@ export const mkforceHabit: Rule = {
     silent: [
       // A few deliberate overrides.
       "{ lib, ... }:\n{\n  # The installer profile turns on wireless; this image uses NetworkManager.\n  networking.wireless.enable = lib.mkForce false;\n  services.openssh.settings.PermitRootLogin = lib.mkForce \"no\";\n}\n",
+      // One block forcing another module's values: one decision.
+      "{ lib, ... }:\n{\n  # disko's labels differ from the legacy partition table of this machine.\n  fileSystems = {\n    \"/\".device = lib.mkForce \"/dev/disk/by-partlabel/root\";\n    \"/boot\".device = lib.mkForce \"/dev/disk/by-partlabel/ESP\";\n    \"/home\".device = lib.mkForce \"/dev/disk/by-partlabel/root\";\n    \"/nix\".device = lib.mkForce \"/dev/disk/by-partlabel/root\";\n    \"/var\".device = lib.mkForce \"/dev/disk/by-partlabel/root\";\n  };\n}\n",
       // mkDefault is the opposite: overridable defaults.
       "{ lib, ... }:\n{\n  networking.useDHCP = lib.mkDefault true;\n  services.openssh.enable = lib.mkDefault true;\n  boot.loader.grub.enable = lib.mkDefault false;\n  time.timeZone = lib.mkDefault \"UTC\";\n  i18n.defaultLocale = lib.mkDefault \"en_US.UTF-8\";\n  console.keyMap = lib.mkDefault \"us\";\n}\n",
       // The word in strings and comments does not count.
@@ -51,6 +55,11 @@ export const mkforceHabit: Rule = {
       return callee === "mkForce" || callee === "lib.mkForce";
     });
     if (uses.length < THRESHOLD) return;
+    // Forced values that are all siblings in one nested attribute set are one decision (a block
+    // that overrides another module's filesystems, say), not a habit; a module's top level
+    // forcing value after value is.
+    const sets = new Set(uses.map((u) => enclosingSet(u.node)));
+    if (sets.size < 2 && [...sets][0] !== moduleDefinitionSet(ctx.parsed.root)) return;
     const lines = uses.map((u) => u.node.line);
     const shown = lines.slice(0, 12).join(", ") + (lines.length > 12 ? `, and ${lines.length - 12} more` : "");
     ctx.report({
@@ -61,3 +70,9 @@ export const mkforceHabit: Rule = {
     });
   },
 };
+
+/** The attribute set a definition's value is in. */
+function enclosingSet(node: SyntaxNode): SyntaxNode | undefined {
+  for (let p = node.parent; p; p = p.parent) if (p.kind === K.NODE_ATTR_SET) return p;
+  return undefined;
+}

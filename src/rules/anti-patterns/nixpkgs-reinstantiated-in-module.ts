@@ -6,7 +6,7 @@
 // is whatever channel the evaluating machine has). Left alone: another channel on purpose
 // (`inputs.nixpkgs-unstable`), setting the host's package set itself (`nixpkgs.pkgs = ...`,
 // `_module.args.pkgs = ...`, flake-parts' `perSystem`), the flake itself and files that declare
-// hosts, and VM tests.
+// hosts, defaults of a function's arguments (`{ pkgs ? import <nixpkgs> { } }:`), and VM tests.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { attrpathSegments } from "../../nix/options.js";
 import type { NixFileContext, Rule } from "../types.js";
@@ -30,6 +30,9 @@ function isModuleFile(ctx: NixFileContext): boolean {
 /** Is the node the value of (or inside) a binding that sets the host's package set itself? */
 function setsHostPackages(node: SyntaxNode): boolean {
   for (let p = node.parent; p; p = p.parent) {
+    // `{ pkgs ? import <nixpkgs> { }, ... }:` is a default for callers that pass no pkgs (a
+    // package set, a shell); a module always gets pkgs, so it never applies there.
+    if (p.kind === K.NODE_PAT_ENTRY) return true;
     if (p.kind !== K.NODE_ATTRPATH_VALUE) continue;
     const path = p.childNodes()[0];
     if (!path) continue;

@@ -4,10 +4,11 @@
 // (the callPackage shape `{ lib, stdenv, ... }: stdenv.mkDerivation { ... }`), or any file under a
 // `pkgs/`, `packages/` or `overlays/` directory. Derivations written inline in a NixOS module (a
 // one-off script or wrapper) are not package definitions and are left alone, as are derivations in
-// VM tests. One finding per derivation, at its builder call.
+// VM tests; so are a file that is one derivation named only by `name` (an image, a web site), and
+// a derivation built as another's `src`. One finding per derivation, at its builder call.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { Rule } from "../types.js";
-import { applications, unparen } from "../shared/syntax.js";
+import { applications, calleeName, flattenApply, unparen } from "../shared/syntax.js";
 import { PACKAGE_BUILDERS, argumentSet, bindingsByName } from "./derivations.js";
 
 const PACKAGE_DIRS = /(^|\/)(pkgs|packages|overlays|overlay)\//;
@@ -27,6 +28,18 @@ function metaSet(value: SyntaxNode | undefined): SyntaxNode | undefined {
   let n = unparen(value);
   while (n?.kind === K.NODE_WITH) n = unparen(n.childNodes().at(-1));
   return n?.kind === K.NODE_ATTR_SET ? n : undefined;
+}
+
+/** Is this builder call inside another builder's argument (`src = stdenv.mkDerivation { ... }`, an
+ * intermediate derivation)? */
+function insideOtherBuilder(node: SyntaxNode): boolean {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.kind !== K.NODE_APPLY) continue;
+    const { fn } = flattenApply(p);
+    const name = calleeName(fn);
+    if (name && PACKAGE_BUILDERS.test(name)) return true;
+  }
+  return false;
 }
 
 export const packageWithoutMeta: Rule = {
@@ -57,6 +70,8 @@ export const packageWithoutMeta: Rule = {
       { "pkgs/other.nix": "{ lib, stdenv, hello }:\nstdenv.mkDerivation {\n  pname = \"other\";\n  version = \"1\";\n  src = ./.;\n  inherit (hello) meta;\n}\n" },
       // A derivation written inline in a NixOS module is no package definition.
       { "modules/motd.nix": "{ pkgs, ... }:\nlet\n  motd = pkgs.stdenv.mkDerivation { name = \"motd\"; src = ./motd; installPhase = \"cp -r . $out\"; };\nin\n{\n  environment.etc.motd.source = \"${motd}/motd\";\n}\n" },
+      // A build product (an image), not a package.
+      { "netboot/image.nix": "{ pkgs }:\npkgs.stdenv.mkDerivation {\n  name = \"netboot\";\n  dontUnpack = true;\n  installPhase = \"mkdir $out\";\n}\n" },
       // A development shell is no package.
       { "pkgs/shell.nix": "{ pkgs }:\npkgs.mkShell { packages = [ pkgs.go ]; }\n" },
     ],
@@ -70,8 +85,12 @@ export const packageWithoutMeta: Rule = {
       if (!underPackageDir && a.node !== body) continue;
       if (ctx.inTest(a.node)) continue;
       const set = argumentSet(a.args.at(-1));
-      if (!set) continue;
-      const meta = bindingsByName(set).get("meta");
+      if (!set || insideOtherBuilder(a.node)) continue;
+      const bindings = bindingsByName(set);
+      // A file that is one derivation named only by `name` (an image, a web site, a document) is
+      // a build product, not a package; under a package directory anything built counts.
+      if (!underPackageDir && !bindings.has("pname")) continue;
+      const meta = bindings.get("meta");
       let missing: string[];
       if (!meta) missing = ["meta"];
       else {
