@@ -19,6 +19,8 @@ const BUILD_TOOLS = new Set([
   "cargoSetupHook", "bindgenHook", "desktopToDarwinBundle", "removeReferencesTo", "qmake", "extra-cmake-modules", "asciidoctor", "installShellCompletions",
 ]);
 
+const RUN_COMMAND = /^(runCommand|runCommandLocal|runCommandNoCC|runCommandCC|runCommandWith)$/;
+
 /** The `with X;` prefixes of a value (their text) and the expression under them. */
 function underWith(value: SyntaxNode): { prefix: string; expr: SyntaxNode } {
   let n = unparen(value)!;
@@ -53,9 +55,26 @@ function removeElement(text: string, el: SyntaxNode, file: string): TextEdit {
   return { file, start, end, text: "" };
 }
 
-function fixFor(ctx: NixFileContext, set: SyntaxNode, value: SyntaxNode, prefix: string, tools: SyntaxNode[]): TextEdit[] | undefined {
-  const edits: TextEdit[] = tools.map((t) => removeElement(ctx.text, t, ctx.file));
+/** Delete a binding, with its line when it is alone on it. */
+function removeBinding(text: string, binding: SyntaxNode, file: string): TextEdit {
+  let start = binding.start;
+  while (start > 0 && (text[start - 1] === " " || text[start - 1] === "\t")) start--;
+  let end = binding.end;
+  while (end < text.length && (text[end] === " " || text[end] === "\t")) end++;
+  if (text[start - 1] === "\n" && text[end] === "\n") return { file, start: start - 1, end, text: "" };
+  return { file, start, end: binding.end, text: "" };
+}
+
+function fixFor(ctx: NixFileContext, set: SyntaxNode, value: SyntaxNode, list: SyntaxNode, prefix: string, tools: SyntaxNode[]): TextEdit[] | undefined {
   const native = bindingsByName(set).get("nativeBuildInputs");
+  const binding = value.parent!;
+  const all = tools.length === list.childNodes().length;
+  // Every element is a tool and there is no nativeBuildInputs: the list just changes its name.
+  if (all && !native) {
+    const path = binding.childNodes()[0]!;
+    return [{ file: ctx.file, start: path.start, end: path.end, text: "nativeBuildInputs" }];
+  }
+  const edits: TextEdit[] = all ? [removeBinding(ctx.text, binding, ctx.file)] : tools.map((t) => removeElement(ctx.text, t, ctx.file));
   const names = tools.map((t) => t.text);
   if (native) {
     // Appended to the existing list, when the names mean the same there (the same `with`).
@@ -66,7 +85,6 @@ function fixFor(ctx: NixFileContext, set: SyntaxNode, value: SyntaxNode, prefix:
     return edits;
   }
   // A new binding right after buildInputs, indented like it.
-  const binding = value.parent!;
   // The binding node ends with its `;`.
   const semi = binding.end - 1;
   if (ctx.text[semi] !== ";") return undefined;
@@ -97,6 +115,9 @@ export const buildToolsInBuildInputs: Rule = {
       "{ stdenv, cmake, pkg-config, zlib }:\nstdenv.mkDerivation {\n  pname = \"myapp\";\n  version = \"1.0.0\";\n  src = ./.;\n  buildInputs = [\n    cmake\n    pkg-config\n    zlib\n  ];\n}\n",
       "{ pkgs, ... }:\n{\n  environment.systemPackages = [\n    (pkgs.hello.overrideAttrs (old: {\n      buildInputs = (old.buildInputs or [ ]) ++ [ pkgs.makeWrapper ];\n      postInstall = \"wrapProgram $out/bin/hello --set GREETING hi\";\n    }))\n  ];\n}\n",
       "{ stdenv, pkgs }:\nstdenv.mkDerivation rec {\n  pname = \"tool\";\n  version = \"2\";\n  src = ./.;\n  nativeBuildInputs = with pkgs; [ meson ];\n  buildInputs = with pkgs; [ ninja openssl ];\n}\n",
+      "{ pkgs, lib }:\n{\n  mkWrapper = package: postBuild:\n    pkgs.symlinkJoin {\n      name = \"${package.name}-wrapped\";\n      paths = [ package ];\n      inherit postBuild;\n      buildInputs = [ pkgs.makeWrapper ];\n    };\n}\n",
+      "{ pkgs }:\npkgs.runCommand \"wrapped-hello\" { buildInputs = [ pkgs.makeWrapper ]; } ''\n  makeWrapper ${pkgs.hello}/bin/hello $out/bin/hello --set GREETING hi\n''\n",
+      "{ stdenv, cmake, ninja }:\nstdenv.mkDerivation {\n  pname = \"a\";\n  version = \"1\";\n  src = ./.;\n  nativeBuildInputs = [\n    ninja\n  ];\n  buildInputs = [ cmake ];\n}\n",
       "{ python3Packages, qt5 }:\npython3Packages.buildPythonApplication { pname = \"gui\"; version = \"1\"; src = ./.; buildInputs = [ qt5.wrapQtAppsHook qt5.qtbase ]; }\n",
     ],
     silent: [
@@ -112,8 +133,11 @@ export const buildToolsInBuildInputs: Rule = {
 
   checkNix(ctx) {
     for (const a of applications(ctx.parsed.root)) {
-      if (!a.name || !(PACKAGE_BUILDERS.test(a.name) || a.name === "overrideAttrs")) continue;
-      const set = argumentSet(a.args.at(-1));
+      if (!a.name) continue;
+      // Builders take one set; symlinkJoin too (its makeWrapper is the classic case);
+      // runCommand takes a name, the set, then the script.
+      const arg = PACKAGE_BUILDERS.test(a.name) || a.name === "overrideAttrs" || a.name === "symlinkJoin" ? a.args.at(-1) : RUN_COMMAND.test(a.name) && a.args.length === 3 ? a.args[1] : undefined;
+      const set = argumentSet(arg);
       if (!set) continue;
       const bi = bindingsByName(set).get("buildInputs");
       if (!bi?.value) continue;
@@ -129,7 +153,7 @@ export const buildToolsInBuildInputs: Rule = {
       const tools = lists.flatMap((l) => l.childNodes().filter((el) => toolName(el)));
       if (tools.length === 0) continue;
       const single = expr.kind === K.NODE_LIST && a.name !== "overrideAttrs";
-      const edits = single ? fixFor(ctx, set, bi.value, prefix, tools) : undefined;
+      const edits = single ? fixFor(ctx, set, bi.value, expr, prefix, tools) : undefined;
       const names = tools.map((t) => `\`${t.text}\``).join(", ");
       ctx.report({
         node: bi.binding,
