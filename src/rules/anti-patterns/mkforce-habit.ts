@@ -4,7 +4,8 @@
 // later override (the next module needs mkForce too, or `mkOverride 49`), and turns a
 // configuration into a contest of priorities. One grouped finding per file with at least
 // THRESHOLD uses outside VM tests, listing their lines; fewer uses are left alone (a handful of
-// deliberate overrides is normal), and so are forced values that all sit in one nested attribute set.
+// deliberate overrides is normal), and forced values that sit together in one nested attribute set
+// count as one decision: at least MIN_DECISIONS are needed.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { moduleDefinitionSet } from "../../nix/edit.js";
 import { hostExample } from "../shared/examples.js";
@@ -12,6 +13,7 @@ import type { Rule } from "../types.js";
 import { applications, dottedName } from "../shared/syntax.js";
 
 const THRESHOLD = 5;
+const MIN_DECISIONS = 3;
 
 export const mkforceHabit: Rule = {
   id: "mkforce-habit",
@@ -55,11 +57,21 @@ export const mkforceHabit: Rule = {
       return callee === "mkForce" || callee === "lib.mkForce";
     });
     if (uses.length < THRESHOLD) return;
-    // Forced values that are all siblings in one nested attribute set are one decision (a block
-    // that overrides another module's filesystems, say), not a habit; a module's top level
-    // forcing value after value is.
-    const sets = new Set(uses.map((u) => enclosingSet(u.node)));
-    if (sets.size < 2 && [...sets][0] !== moduleDefinitionSet(ctx.parsed.root)) return;
+    // Forced values that are siblings in one nested attribute set are one decision (a block that
+    // overrides another module's filesystems or graphics stack, say); at a module's top level each
+    // forced value is one. A habit is many decisions, not one big block.
+    const top = moduleDefinitionSet(ctx.parsed.root);
+    const nested = new Set<SyntaxNode | undefined>();
+    let decisions = 0;
+    for (const u of uses) {
+      const set = enclosingSet(u.node);
+      if (set === top) decisions++;
+      else if (!nested.has(set)) {
+        nested.add(set);
+        decisions++;
+      }
+    }
+    if (decisions < MIN_DECISIONS) return;
     const lines = uses.map((u) => u.node.line);
     const shown = lines.slice(0, 12).join(", ") + (lines.length > 12 ? `, and ${lines.length - 12} more` : "");
     ctx.report({
