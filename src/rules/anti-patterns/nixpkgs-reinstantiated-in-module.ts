@@ -6,13 +6,16 @@
 // is whatever channel the evaluating machine has). Left alone: another channel on purpose
 // (`inputs.nixpkgs-unstable`), setting the host's package set itself (`nixpkgs.pkgs = ...`,
 // `_module.args.pkgs = ...`, flake-parts' `perSystem`), the flake itself and files that declare
-// hosts, defaults of a function's arguments (`{ pkgs ? import <nixpkgs> { } }:`), and VM tests.
+// hosts, defaults of a function's arguments (`{ pkgs ? import <nixpkgs> { } }:`), calls inside a helper
+// function (a library's `mkHost`), files no host includes that set no module attribute, and VM tests.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { attrpathSegments } from "../../nix/options.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { applications, dottedName, resolveVariable, shortText, unparen } from "../shared/syntax.js";
 
 const MODULE_ARGS = new Set(["config", "pkgs", "lib", "options", "modulesPath"]);
+/** Top-level attributes a NixOS or home-manager module sets. */
+const MODULE_KEYS = new Set(["imports", "options", "config", "environment", "services", "programs", "boot", "networking", "users", "home", "nixpkgs", "systemd", "hardware", "security", "fonts", "xdg", "virtualisation", "nix", "system", "wayland", "gtk", "qt"]);
 
 /** Does the file look like a module: `{ config, pkgs, ... }: <set>` (through let/with)? */
 function isModuleFile(ctx: NixFileContext): boolean {
@@ -24,7 +27,18 @@ function isModuleFile(ctx: NixFileContext): boolean {
   if (!names.some((n) => n && MODULE_ARGS.has(n))) return false;
   let body = unparen(top.childNodes()[1]);
   for (let g = 0; body && g < 16 && (body.kind === K.NODE_LET_IN || body.kind === K.NODE_WITH); g++) body = unparen(body.childNodes().at(-1));
-  return body?.kind === K.NODE_ATTR_SET;
+  if (body?.kind !== K.NODE_ATTR_SET) return false;
+  // A host includes it, or it sets what modules set (a library `{ lib, inputs, ... }: { mkHost = ...; }`
+  // has the same head and is no module).
+  if (ctx.hosts.length > 0) return true;
+  return body.childNodes().some((b) => b.kind === K.NODE_ATTRPATH_VALUE && MODULE_KEYS.has(b.childNodes()[0]?.childNodes()[0]?.text ?? ""));
+}
+
+/** Is the node inside a function other than the file's own head (a helper that builds hosts)? */
+function insideNestedFunction(node: SyntaxNode, root: SyntaxNode): boolean {
+  const top = unparen(root.childNodes().find((c) => c.kind !== K.NODE_ERROR));
+  for (let p = node.parent; p; p = p.parent) if (p.kind === K.NODE_LAMBDA && p !== top) return true;
+  return false;
 }
 
 /** Is the node the value of (or inside) a binding that sets the host's package set itself? */
@@ -92,6 +106,8 @@ export const nixpkgsReinstantiatedInModule: Rule = {
       { "flake.nix": "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs/nixos-24.11\";\n  outputs = { nixpkgs, ... }:\n    let pkgs = import nixpkgs { system = \"x86_64-linux\"; };\n    in { packages.x86_64-linux.default = pkgs.hello; };\n}\n" },
       // flake-parts: perSystem's pkgs.
       "{ inputs, ... }:\n{\n  perSystem = { system, ... }: {\n    _module.args.pkgs = import inputs.nixpkgs { inherit system; overlays = [ ]; };\n  };\n}\n",
+      // A library that builds hosts is no module.
+      "{ lib, inputs, ... }:\n{\n  mkHost = system: name: import inputs.nixpkgs { inherit system; };\n}\n",
       // A package file is no module.
       "{ pkgs ? import <nixpkgs> { } }:\npkgs.hello\n",
     ],
@@ -100,7 +116,7 @@ export const nixpkgsReinstantiatedInModule: Rule = {
   checkNix(ctx) {
     if (ctx.hostDeclarations.length > 0 || /(^|\/)flake\.nix$/.test(ctx.file) || !isModuleFile(ctx)) return;
     for (const a of applications(ctx.parsed.root)) {
-      if (a.args.length < 1 || ctx.inTest(a.node) || setsHostPackages(a.node)) continue;
+      if (a.args.length < 1 || ctx.inTest(a.node) || setsHostPackages(a.node) || insideNestedFunction(a.node, ctx.parsed.root)) continue;
       let what: string | undefined;
       if ((a.name === "extend" || a.name === "appendOverlays") && a.fn.kind === K.NODE_SELECT) {
         const base = unparen(a.fn.childNodes()[0]);
