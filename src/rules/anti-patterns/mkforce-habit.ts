@@ -5,9 +5,11 @@
 // configuration into a contest of priorities. One grouped finding per file with at least
 // THRESHOLD uses outside VM tests, listing their lines; fewer uses are left alone (a handful of
 // deliberate overrides is normal), and forced values that sit together in one nested attribute set
-// count as one decision: at least MIN_DECISIONS are needed.
+// count as one decision: at least MIN_DECISIONS are needed. A forced value with a comment beside or
+// above it is explained (what the fix asks for) and does not count.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { moduleDefinitionSet } from "../../nix/edit.js";
+import { hasComment } from "../style/expression.js";
 import { hostExample } from "../shared/examples.js";
 import type { Rule } from "../types.js";
 import { applications, dottedName } from "../shared/syntax.js";
@@ -42,6 +44,8 @@ export const mkforceHabit: Rule = {
       "{ lib, ... }:\n{\n  # The installer profile turns on wireless; this image uses NetworkManager.\n  networking.wireless.enable = lib.mkForce false;\n  services.openssh.settings.PermitRootLogin = lib.mkForce \"no\";\n}\n",
       // One block forcing another module's values: one decision.
       "{ lib, ... }:\n{\n  # disko's labels differ from the legacy partition table of this machine.\n  fileSystems = {\n    \"/\".device = lib.mkForce \"/dev/disk/by-partlabel/root\";\n    \"/boot\".device = lib.mkForce \"/dev/disk/by-partlabel/ESP\";\n    \"/home\".device = lib.mkForce \"/dev/disk/by-partlabel/root\";\n    \"/nix\".device = lib.mkForce \"/dev/disk/by-partlabel/root\";\n    \"/var\".device = lib.mkForce \"/dev/disk/by-partlabel/root\";\n  };\n}\n",
+      // Each override says why.
+      "{ lib, ... }:\n{\n  # The installer profile enables wireless; NetworkManager here.\n  networking.wireless.enable = lib.mkForce false;\n  console.keyMap = lib.mkForce \"us\"; # no colemak on the phone\n  # Hangs on this hardware.\n  systemd.services.NetworkManager-wait-online.enable = lib.mkForce false;\n  # Pulls in 675 MB of voices.\n  services.speechd.enable = lib.mkForce false;\n  # The emoji font needs Python tools that do not cross-compile.\n  fonts.fontconfig.defaultFonts.emoji = lib.mkForce [ ];\n}\n",
       // mkDefault is the opposite: overridable defaults.
       "{ lib, ... }:\n{\n  networking.useDHCP = lib.mkDefault true;\n  services.openssh.enable = lib.mkDefault true;\n  boot.loader.grub.enable = lib.mkDefault false;\n  time.timeZone = lib.mkDefault \"UTC\";\n  i18n.defaultLocale = lib.mkDefault \"en_US.UTF-8\";\n  console.keyMap = lib.mkDefault \"us\";\n}\n",
       // The word in strings and comments does not count.
@@ -57,13 +61,17 @@ export const mkforceHabit: Rule = {
       return callee === "mkForce" || callee === "lib.mkForce";
     });
     if (uses.length < THRESHOLD) return;
+    // A forced value with a comment beside it or just above it (or above the block that holds it)
+    // says why: it is the deliberate override the fix recommends, not a habit.
+    const unexplained = uses.filter((u) => !explained(ctx.parsed.root, ctx.text, u.node));
+    if (unexplained.length < THRESHOLD) return;
     // Forced values that are siblings in one nested attribute set are one decision (a block that
     // overrides another module's filesystems or graphics stack, say); at a module's top level each
     // forced value is one. A habit is many decisions, not one big block.
     const top = moduleDefinitionSet(ctx.parsed.root);
     const nested = new Set<SyntaxNode | undefined>();
     let decisions = 0;
-    for (const u of uses) {
+    for (const u of unexplained) {
       const set = enclosingSet(u.node);
       if (set === top) decisions++;
       else if (!nested.has(set)) {
@@ -72,12 +80,12 @@ export const mkforceHabit: Rule = {
       }
     }
     if (decisions < MIN_DECISIONS) return;
-    const lines = uses.map((u) => u.node.line);
+    const lines = unexplained.map((u) => u.node.line);
     const shown = lines.slice(0, 12).join(", ") + (lines.length > 12 ? `, and ${lines.length - 12} more` : "");
     ctx.report({
-      node: uses[0]!.node,
+      node: unexplained[0]!.node,
       key: "mkForce habit",
-      message: `${uses.length} definitions in this file are forced with mkForce (lines ${shown}): forcing as a habit hides which definitions conflict, and every later override must force harder.`,
+      message: `${unexplained.length} definitions in this file are forced with mkForce without a comment saying why (lines ${shown}): forcing as a habit hides which definitions conflict, and every later override must force harder.`,
       fix: { safety: "manual", description: "Resolve each conflict at its source (mkDefault in your own modules, or drop the conflicting import); keep mkForce only against modules you do not control, with a comment." },
     });
   },
@@ -87,4 +95,21 @@ export const mkforceHabit: Rule = {
 function enclosingSet(node: SyntaxNode): SyntaxNode | undefined {
   for (let p = node.parent; p; p = p.parent) if (p.kind === K.NODE_ATTR_SET) return p;
   return undefined;
+}
+
+/** Is there a comment on the line of the binding that holds `node`, on the line before it, or on
+ * the line before the binding of the set it is in? */
+function explained(root: SyntaxNode, text: string, node: SyntaxNode): boolean {
+  const bindings: SyntaxNode[] = [];
+  for (let p = node.parent; p && bindings.length < 2; p = p.parent) if (p.kind === K.NODE_ATTRPATH_VALUE) bindings.push(p);
+  return bindings.some((b) => {
+    let start = b.start;
+    while (start > 0 && text[start - 1] !== "\n") start--;
+    if (start > 0) {
+      start--;
+      while (start > 0 && text[start - 1] !== "\n") start--;
+    }
+    const lineEnd = text.indexOf("\n", b === bindings[0] ? node.end : b.start);
+    return hasComment(root, start, lineEnd < 0 ? text.length : lineEnd);
+  });
 }
