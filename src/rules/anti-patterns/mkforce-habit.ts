@@ -61,7 +61,7 @@ export const mkforceHabit: Rule = {
       return callee === "mkForce" || callee === "lib.mkForce";
     });
     if (uses.length < THRESHOLD) return;
-    // A forced value with a comment beside it or just above it (or above the block that holds it)
+    // A forced value with a comment beside it or just above it
     // says why: it is the deliberate override the fix recommends, not a habit.
     const unexplained = uses.filter((u) => !explained(ctx.parsed.root, ctx.text, u.node));
     if (unexplained.length < THRESHOLD) return;
@@ -97,19 +97,18 @@ function enclosingSet(node: SyntaxNode): SyntaxNode | undefined {
   return undefined;
 }
 
-/** Is there a comment on the line of the binding that holds `node`, on the line before it, or on
- * the line before the binding of the set it is in? */
+/** Is there a comment on the line of the binding that holds `node` or on the line before it? (A
+ * comment above a whole block is usually a section title, not a reason for forcing.) */
 function explained(root: SyntaxNode, text: string, node: SyntaxNode): boolean {
-  const bindings: SyntaxNode[] = [];
-  for (let p = node.parent; p && bindings.length < 2; p = p.parent) if (p.kind === K.NODE_ATTRPATH_VALUE) bindings.push(p);
-  return bindings.some((b) => {
-    let start = b.start;
+  let b: SyntaxNode | null = node.parent;
+  while (b && b.kind !== K.NODE_ATTRPATH_VALUE) b = b.parent;
+  if (!b) return false;
+  let start = b.start;
+  while (start > 0 && text[start - 1] !== "\n") start--;
+  if (start > 0) {
+    start--;
     while (start > 0 && text[start - 1] !== "\n") start--;
-    if (start > 0) {
-      start--;
-      while (start > 0 && text[start - 1] !== "\n") start--;
-    }
-    const lineEnd = text.indexOf("\n", b === bindings[0] ? node.end : b.start);
-    return hasComment(root, start, lineEnd < 0 ? text.length : lineEnd);
-  });
+  }
+  const lineEnd = text.indexOf("\n", node.end);
+  return hasComment(root, start, lineEnd < 0 ? text.length : lineEnd);
 }
