@@ -4,6 +4,7 @@ import { ANTI_PATTERN_RULES } from "./anti-patterns/index.js";
 import { buildToolsInBuildInputs } from "./anti-patterns/build-tools-in-buildinputs.js";
 import { letSelfReference } from "./anti-patterns/let-self-reference.js";
 import { mkforceHabit } from "./anti-patterns/mkforce-habit.js";
+import { mkforceOverOwnDefinition } from "./anti-patterns/mkforce-over-own-definition.js";
 import { mkifTrivial } from "./anti-patterns/mkif-trivial.js";
 import { nixpkgsReinstantiatedInModule } from "./anti-patterns/nixpkgs-reinstantiated-in-module.js";
 import { overrideDerivationAttrs } from "./anti-patterns/override-derivation-attrs.js";
@@ -116,6 +117,7 @@ export const ALL_RULES: Rule[] = [
   packageWithoutMeta,
   nixpkgsReinstantiatedInModule,
   mkforceHabit,
+  mkforceOverOwnDefinition,
   templateFunctionVariants,
   // style lints (statix's checks; group "style", off with `style: false` in .nix-warden.yaml)
   boolComparison,

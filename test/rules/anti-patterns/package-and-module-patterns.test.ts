@@ -14,7 +14,7 @@ import { exampleFiles, runExample } from "../../helpers/memory.js";
 import { nixAvailable } from "../../helpers/nix.js";
 import { applyFix, findingsOf, scanWith } from "./helpers.js";
 
-const WITH_FIXES = ["let-self-reference", "mkif-trivial", "build-tools-in-buildinputs", "override-derivation-attrs"];
+const WITH_FIXES = ["let-self-reference", "mkif-trivial", "build-tools-in-buildinputs", "override-derivation-attrs", "mkforce-over-own-definition"];
 
 let dir: string;
 beforeAll(async () => {
