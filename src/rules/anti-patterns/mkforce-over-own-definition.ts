@@ -4,12 +4,14 @@
 // module lets the host set its value plainly, and keeps mkForce for what cannot be changed at the
 // source. Only what the repository's own files define is judged (nixpkgs' modules are not read),
 // only leaf definitions without conditions, and the fix (wrapping the module's value in
-// `lib.mkDefault`) is offered where `lib` is an argument of that module.
+// `lib.mkDefault`) is offered where `lib` is an argument of that module. One finding per module
+// file, listing its forced values and where they are forced.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { replaceNode } from "../../nix/edit.js";
 import { hostExample } from "../shared/examples.js";
 import { isDead } from "../shared/scope.js";
 import { fixParses } from "../style/expression.js";
+import type { OptionDefinition } from "../../nix/options.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { scopeBindings, unparen } from "../shared/syntax.js";
 
@@ -60,27 +62,42 @@ export const mkforceOverOwnDefinition: Rule = {
   },
 
   checkHost(h) {
+    // Per module file: its normal-priority definitions that some other file of the host forces.
+    const byFile = new Map<NixFileContext, Map<OptionDefinition, string[]>>();
     for (const f of h.files) {
       for (const forced of f.index.definitions) {
         if (forced.priority !== "mkForce" || !forced.isLeaf || isDead(forced) || !forced.inner || f.inTest(forced.binding)) continue;
         for (const { file, def } of h.definitions(forced.path)) {
           if (file === f || def.priority || def.conditions.length || !def.isLeaf || !def.value || !def.inner || isDead(def)) continue;
           if (def.inner.text.replace(/\s+/g, " ") === forced.inner.text.replace(/\s+/g, " ")) continue;
-          const value = unparen(def.value)!;
-          const edits = def.value === def.inner && takesLib(file) ? [replaceNode(file.file, def.value, `lib.mkDefault ${isAtom(value) ? def.value.text : `(${def.value.text})`}`)] : [];
-          h.report({
-            file: file.file,
-            node: def.binding,
-            key: `default ${def.path}`,
-            optionPath: def.path,
-            message: `\`${def.path}\` is set here at normal priority, and ${f.file}:${forced.line} forces another value over it with mkForce: a value meant to be overridden is a default (\`lib.mkDefault\`).`,
-            fix:
-              edits.length && fixParses(file, edits)
-                ? { safety: "review", description: `Make it \`lib.mkDefault\` here, then drop the mkForce in ${f.file}.`, edits }
-                : { safety: "manual", description: `Write the value here with \`lib.mkDefault\` and drop the mkForce in ${f.file}.` },
-          });
+          const defs = byFile.get(file) ?? new Map<OptionDefinition, string[]>();
+          byFile.set(file, defs);
+          defs.set(def, [...(defs.get(def) ?? []), `${f.file}:${forced.line}`]);
         }
       }
+    }
+    // One finding per module file, at its first such definition, listing them all.
+    for (const [file, defs] of byFile) {
+      const list = [...defs].sort((a, b) => a[0].binding.start - b[0].binding.start);
+      const first = list[0]![0];
+      const edits = takesLib(file)
+        ? list.filter(([d]) => d.value === d.inner).map(([d]) => replaceNode(file.file, d.value!, `lib.mkDefault ${isAtom(unparen(d.value)!) ? d.value!.text : `(${d.value!.text})`}`))
+        : [];
+      const complete = edits.length === list.length && fixParses(file, edits);
+      const render = (xs: string[]) =>
+        `${xs.length === 1 ? "This value is" : `${xs.length} values of this module are`} set at normal priority and forced over with mkForce elsewhere: ${xs.slice(0, 6).join("; ")}${xs.length > 6 ? `; and ${xs.length - 6} more` : ""}. A value meant to be overridden is a default (\`lib.mkDefault\`).`;
+      const items = list.map(([d, sites]) => `\`${d.path}\` (line ${d.line}, forced in ${[...new Set(sites)].join(", ")})`);
+      h.report({
+        file: file.file,
+        node: first.binding,
+        key: "forced defaults",
+        // Hosts that include this module list their forced values: one finding, their union.
+        message: render(items),
+        detail: { items, render },
+        fix: complete
+          ? { safety: "review", description: "Make them `lib.mkDefault` here, then drop the mkForce where they are overridden.", edits }
+          : { safety: "manual", description: "Write these values with `lib.mkDefault` and drop the mkForce where they are overridden." },
+      });
     }
   },
 };
