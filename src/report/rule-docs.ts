@@ -1,5 +1,6 @@
 // Rule documentation for renderers (SARIF rule descriptions, the catalogue resources, explain_rule,
 // docs/rules.md): built from each rule's module (metadata and examples) so there is one source.
+import { UNRECOGNISABLE_PATTERNS } from "../rules/anti-patterns/unrecognisable.js";
 import type { RuleDoc } from "./sarif.js";
 import type { Rule, RuleExample } from "../rules/types.js";
 
@@ -67,7 +68,9 @@ export function antiPatternCatalogue(rules: readonly Rule[]): { version: 1; anti
         ...(ex && (ex.bad.file !== "example.nix" || ex.bad.host) ? { example: { file: ex.bad.file, host: ex.bad.host } } : {}),
       };
     });
-  return { version: 1, anti_patterns: entries };
+  // The patterns of the source catalogue that no rule reports, and why: considered, not forgotten.
+  const unrecognised = UNRECOGNISABLE_PATTERNS.map((p) => ({ id: p.id, name: p.name, category: "anti-pattern", recognised: false, reason: p.reason, review: p.review }));
+  return { version: 1, anti_patterns: [...entries, ...unrecognised] };
 }
 
 export function ruleDocs(rules: readonly Rule[]): Record<string, RuleDoc> {
@@ -115,6 +118,8 @@ export function renderRulesDoc(rules: readonly Rule[]): string {
     if (fire) out.push("", "Reported:", "", ...exampleBlock(fire));
     if (silent) out.push("", "Not reported:", "", ...exampleBlock(silent));
   }
+  out.push("", "## Patterns no rule reports", "", "Patterns of the anti-pattern catalogue that cannot be recognised in code without drowning real findings in noise; the catalogue resource lists them too.");
+  for (const p of UNRECOGNISABLE_PATTERNS) out.push("", `### ${p.id}`, "", `**${p.name}**. Why no rule: ${p.reason}`, "", `What to check by hand: ${p.review}`);
   return out.join("\n") + "\n";
 }
 

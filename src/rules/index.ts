@@ -1,5 +1,15 @@
 // The rule registry: every rule nix-warden runs, in one list. Each rule lives in its own module
 // (`src/rules/<family>/<rule-id>.ts`) with its metadata and examples beside its check.
+// (one rule or a small family per file) with its metadata beside its check.
+import { buildToolsInBuildInputs } from "./anti-patterns/build-tools-in-buildinputs.js";
+import { letSelfReference } from "./anti-patterns/let-self-reference.js";
+import { mkforceHabit } from "./anti-patterns/mkforce-habit.js";
+import { mkforceOverOwnDefinition } from "./anti-patterns/mkforce-over-own-definition.js";
+import { mkifTrivial } from "./anti-patterns/mkif-trivial.js";
+import { nixpkgsReinstantiatedInModule } from "./anti-patterns/nixpkgs-reinstantiated-in-module.js";
+import { overrideDerivationAttrs } from "./anti-patterns/override-derivation-attrs.js";
+import { packageWithoutMeta } from "./anti-patterns/package-without-meta.js";
+import { templateFunctionVariants } from "./anti-patterns/template-function-variants.js";
 import { appAuthDisabled } from "./access/app-auth-disabled.js";
 import { databaseTrustAuth } from "./access/database-trust-auth.js";
 import { nfsNoRootSquash } from "./access/nfs-no-root-squash.js";
@@ -160,6 +170,15 @@ export const ALL_RULES: Rule[] = [
   duplicatedHostBlock,
   packageManagedTwice,
   userPackagesInSystem,
+  letSelfReference,
+  mkifTrivial,
+  buildToolsInBuildInputs,
+  overrideDerivationAttrs,
+  packageWithoutMeta,
+  nixpkgsReinstantiatedInModule,
+  mkforceHabit,
+  mkforceOverOwnDefinition,
+  templateFunctionVariants,
   // style lints (statix's checks; group "style", off with `style: false` in .nix-warden.yaml)
   boolComparison,
   boolSimplification,

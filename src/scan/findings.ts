@@ -243,6 +243,17 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
     }
     out.push(finding);
   }
+  // A secret some rule recognised must not come back through another finding's words (a rule that
+  // quotes the expression it is about, and the expression holds the password).
+  if (known.length) {
+    const hide = (s: string) => known.reduce((t, k) => (t.includes(k) ? t.split(k).join("****") : t), s);
+    for (const f of out) {
+      f.title = hide(f.title);
+      f.message = hide(f.message);
+      f.evidence = hide(f.evidence);
+      if (f.fix) f.fix.description = hide(f.fix.description);
+    }
+  }
   return { findings: out, edits: editsById };
 }
 

@@ -28,6 +28,10 @@ describe("anti-patterns in examples/homelab", () => {
         "trivial-wrapper pkgs/backup-tool.nix:3",
         "types-str-merge modules/monitoring.nix:18 [nas]",
         "unquoted-url modules/monitoring.nix:35 [nas]",
+        // `mkIf cfg.enable true` inside `config = mkIf cfg.enable { … }`
+        "mkif-trivial modules/monitoring.nix:34 [nas]",
+        // a package with a description and no license
+        "package-without-meta pkgs/backup-tool.nix:5",
         // firefox in the system list of a host whose user has her own package list
         "user-packages-in-system hosts/workstation/default.nix:11 [workstation]",
       ].sort(),
