@@ -488,7 +488,11 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     const callee = calleeName(fn);
     const f = lambdaOf(args[0], env);
     if (callee === "mapAttrs" && args.length === 2) {
-      const bindings = staticSetBindings(args[1], env, fileRoot);
+      // The set may live in another file (`mapAttrs load (import ../hosts.nix)`, a set of host
+      // name = path): its paths are relative to that file.
+      const setArg = deref(args[1], env);
+      const imported = setArg?.kind === K.NODE_APPLY ? importedFile(setArg, env, dir, reader) : undefined;
+      const bindings = imported ? staticSetBindings(imported.body, undefined, imported.body) : staticSetBindings(args[1], env, fileRoot);
       const before = hosts.length;
       for (const b of bindings) {
         const [path, value] = b.childNodes();
@@ -496,8 +500,12 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         if (segs.length !== 1 || segs[0]!.dynamic || !value) continue;
         const name = segs[0]!.name;
         const files = new HostFiles();
+        const importedPath = imported && unparen(value)?.kind === K.NODE_PATH ? pathValue(unparen(value)!, undefined, imported.dir) : undefined;
+        if (importedPath !== undefined) files.add(importedPath);
         if (f) {
-          const call = bindArguments(f, [name, value], env);
+          // A path from the other file is added above; the function must not read it again
+          // relative to this file.
+          const call = bindArguments(f, [name, importedPath !== undefined ? "" : value], env);
           collectHostFiles(call.body, call.env, dir, files, reader);
         } else collectHostFiles(value, env, dir, files, reader);
         hosts.push({ name, file, node: b, files, source: "flake" });

@@ -196,4 +196,26 @@ describe("host attribution across layouts", () => {
     expect(text).toMatch(/alpha\s+score {2}99\/100/);
     expect(text).toMatch(/no host\s+score\s+-\s+1 finding \(1 high\) in modules not tied to a host/);
   });
+
+  it("flake-parts: hosts built by mapAttrs over a name = path set imported from another file (knopki/devops-at-home)", async () => {
+    const { hosts } = await hostsOf(
+      {
+        "flake.nix": flake(`inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./lib/flake-modules/nixos-configurations.nix ]; }`),
+        "lib/flake-modules/nixos-configurations.nix": `{ inputs, self, lib, ... }:
+let
+  inherit (lib.attrsets) mapAttrs;
+  namePaths = import ../../configurations/nixos-configurations.nix;
+  loadConfiguration = _: path: import path { inherit inputs self; };
+in
+{ config.flake = { nixosConfigurations = mapAttrs loadConfiguration namePaths; }; }`,
+        "configurations/nixos-configurations.nix": `{ alien = ./alien/nixos-configuration.nix; rog = ./rog/nixos-configuration.nix; }`,
+        "configurations/alien/nixos-configuration.nix": `{ inputs, self, ... }: inputs.nixpkgs.lib.nixosSystem { modules = [ ./ssh.nix ]; }`,
+        "configurations/alien/ssh.nix": ROOT_LOGIN,
+        "configurations/rog/nixos-configuration.nix": `{ inputs, self, ... }: inputs.nixpkgs.lib.nixosSystem { modules = [ ./networking.nix ]; }`,
+        "configurations/rog/networking.nix": PLAIN,
+      },
+      "configurations/alien/ssh.nix",
+    );
+    expect(hosts).toEqual(["alien"]);
+  });
 });
