@@ -11,6 +11,7 @@ import type { HostContext, NixFileContext, RepoFile, Rule, RuleReport, TextEdit,
 import { TOOL } from "../version.js";
 import { loadProjectConfig } from "./config.js";
 import { applyContextPolicy, isTestPath, type TestContext } from "./classify.js";
+import { lowered, ModuleUsage } from "./enabled.js";
 import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
 import { globMatch } from "../text/glob.js";
 import { withDeadline } from "../nix/deadline.js";
@@ -453,7 +454,14 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   }
 
   const textOf = (file: string) => texts.get(file);
-  const built = buildFindings(applyContextPolicy(raw, { library: graph.hosts.length === 0 }), textOf);
+  // Findings in modules no host imports or enables: one severity lower, saying so.
+  const usage = new ModuleUsage({ hasHosts: graph.hosts.length > 0, declarationFiles: graph.declarationFiles, files: usable });
+  const used = raw.map((r) => {
+    const why = usage.reason(r.rule, r.report.file ?? r.site.file, r.report.node ?? r.report.range, r.site.hosts);
+    if (!why) return r;
+    return { ...r, report: { ...r.report, ...lowered(r.report.severity ?? r.rule.severity, r.report.message, why) } };
+  });
+  const built = buildFindings(applyContextPolicy(used, { library: graph.hosts.length === 0 }), textOf);
   let findings = built.findings;
   const sup = applySuppressions(findings, config.exceptions, textOf, now.toISOString().slice(0, 10));
   findings = sup.findings;
