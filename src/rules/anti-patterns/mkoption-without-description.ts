@@ -7,8 +7,7 @@
 import { attrpathSegments } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticBool } from "../../nix/values.js";
-import type { NixFileContext, Rule, RuleExample } from "../types.js";
-import { hostExample } from "../shared/examples.js";
+import type { NixFileContext, Rule } from "../types.js";
 import { antiPatternMeta } from "./catalogue.js";
 import { applications, unparen } from "../shared/syntax.js";
 
@@ -39,17 +38,10 @@ export function declarationAnchor(call: SyntaxNode): SyntaxNode {
   return p?.kind === K.NODE_ATTRPATH_VALUE ? (p.childNodes()[0] ?? call) : call;
 }
 
-const meta = antiPatternMeta("mkoption-without-description");
-// The scan reports this lint only in a configuration's own modules (not in a library), so its
-// examples are a host's module.
-const asHostModule = (example: RuleExample): RuleExample => {
-  const [file, text] = typeof example === "string" ? ["module.nix", example] : Object.entries(example)[0]!;
-  return hostExample(text, file);
-};
-
 export const mkoptionWithoutDescription: Rule = {
-  ...meta,
-  examples: { fire: (meta.examples?.fire ?? []).map(asHostModule), silent: (meta.examples?.silent ?? []).map(asHostModule) },
+  // Its examples are a host's module (`example.host`): the scan reports this lint only in a
+  // configuration's own modules, not in a library.
+  ...antiPatternMeta("mkoption-without-description"),
 
   checkNix(ctx) {
     for (const app of applications(ctx.parsed.root)) {
