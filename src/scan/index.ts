@@ -12,6 +12,7 @@ import { TOOL } from "../version.js";
 import { loadProjectConfig } from "./config.js";
 import { applyContextPolicy, isTestPath, type TestContext } from "./classify.js";
 import { lowered, ModuleUsage } from "./enabled.js";
+import { nixosOnly, Platforms } from "./platform.js";
 import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
 import { globMatch } from "../text/glob.js";
 import { withDeadline } from "../nix/deadline.js";
@@ -456,7 +457,9 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   const textOf = (file: string) => texts.get(file);
   // Findings in modules no host imports or enables: one severity lower, saying so.
   const usage = new ModuleUsage({ hasHosts: graph.hosts.length > 0, declarationFiles: graph.declarationFiles, files: usable });
-  const used = raw.map((r) => {
+  // Files only nix-darwin configurations use: rules about NixOS options do not apply there.
+  const platforms = new Platforms(usable, (f) => graph.hostsOf(f));
+  const used = raw.filter((r) => !(nixosOnly(r.rule) && platforms.darwinOnly(r.report.file ?? r.site.file, r.site.hosts))).map((r) => {
     const why = usage.reason(r.rule, r.report.file ?? r.site.file, r.report.node ?? r.report.range, r.site.hosts);
     if (!why) return r;
     return { ...r, report: { ...r.report, ...lowered(r.report.severity ?? r.rule.severity, r.report.message, why) } };
