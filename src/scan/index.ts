@@ -460,7 +460,9 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   // Files only nix-darwin configurations use: rules about NixOS options do not apply there.
   const platforms = new Platforms(usable, (f) => graph.hostsOf(f));
   const used = raw.filter((r) => !(nixosOnly(r.rule) && platforms.darwinOnly(r.report.file ?? r.site.file, r.site.hosts))).map((r) => {
-    const why = usage.reason(r.rule, r.report.file ?? r.site.file, r.report.node ?? r.report.range, r.site.hosts);
+    const file = r.report.file ?? r.site.file;
+    // A darwin module is used by a Mac, which is not among the (NixOS) hosts.
+    const why = platforms.darwinOnly(file, r.site.hosts) ? undefined : usage.reason(r.rule, file, r.report.node ?? r.report.range, r.site.hosts);
     if (!why) return r;
     return { ...r, report: { ...r.report, ...lowered(r.report.severity ?? r.rule.severity, r.report.message, why) } };
   });

@@ -26,7 +26,7 @@ const FILES = {
   // Shared by both: a darwin-only option guarded by a condition does not make it a darwin file.
   "modules/shared.nix": `{ lib, pkgs, ... }: { services.openssh.settings.PasswordAuthentication = true; system.defaults = lib.mkIf pkgs.stdenv.isDarwin { dock.autohide = true; }; }\n`,
   // A darwin module no host imports (a hosts/darwin/ tree of a darwinConfigurations flake).
-  "hosts/darwin/default.nix": `{ homebrew.enable = true; networking.firewall.enable = false; services.openssh.enable = true; }\n`,
+  "hosts/darwin/default.nix": `{ homebrew.enable = true; networking.firewall.enable = false; services.openssh.enable = true; age.secrets.cert = { file = ./cert.age; mode = "0644"; }; }\n`,
 };
 
 const NIXOS_RULES = /^(firewall-|ssh-|systemd-service-exposure)/;
@@ -41,6 +41,10 @@ describe("nix-darwin configurations", () => {
     // The shared module's PasswordAuthentication is judged for the NixOS host.
     const shared = nixos.find((f) => f.file === "modules/shared.nix" && f.ruleId === "ssh-password-authentication");
     expect(shared?.host).toContain("linux");
+    // Rules that apply on a Mac too stay, at full severity: a Mac uses the module, though no NixOS host does.
+    const secret = report.findings.find((f) => f.ruleId === "world-readable-secret" && f.file === "hosts/darwin/default.nix");
+    expect(secret?.severity).toBe("high");
+    expect(secret?.message).not.toContain("no host enables");
     // nix.enable = false: the configuration does not manage Nix, so no missing garbage collection.
     expect(report.findings.filter((f) => f.ruleId === "missing-nix-gc").flatMap((f) => f.host ?? [])).toEqual(["linux"]);
   });
