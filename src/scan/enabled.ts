@@ -10,6 +10,8 @@ import type { Severity } from "../report/severity.js";
 import type { NixFileContext } from "../rules/types.js";
 import { isTestPath } from "./classify.js";
 
+const LISTS_DIRECTORY = /\b(?:readDir|scanPaths|listFilesRecursive|umport|importDir|import-tree|haumea|rakeLeaves|listModules)\b/;
+
 const LOWER: Record<Severity, Severity> = { critical: "high", high: "medium", medium: "low", low: "low" };
 
 /** Rules whose problem exists only once a host runs the code (not code-quality lints, not secrets
@@ -103,10 +105,34 @@ export class ModuleUsage {
     return false;
   }
 
+  /** Does another file refer to this one by path (`./users/joe.nix`, `./modules/nats`), or list
+   * its directory (`readDir`, `scanPaths ./.`)? Then a host may well use it through a way the host
+   * attribution does not follow (clan inventories, module registries): not called unused. */
+  private mentioned(file: string): boolean {
+    const parts = file.split("/");
+    const base = parts.at(-1) === "default.nix" ? parts.at(-2) : parts.at(-1)?.replace(/\.nix$/, "");
+    if (!base) return false;
+    const ref = new RegExp(`(?:^|[^\\w.-])(?:\\.{1,2}/|/)(?:[\\w.@-]+/)*${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:\\.nix)?(?![\\w.-]|\\.nix)`);
+    const dirs = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
+    for (const f of this.facts.files) {
+      if (f.file === file) continue;
+      if (ref.test(f.text)) return true;
+      if (!LISTS_DIRECTORY.test(f.text)) continue;
+      // `readDir ./modules` in flake.nix, `scanPaths ./.` beside it: a listing of an ancestor.
+      const dir = f.file.split("/").slice(0, -1).join("/");
+      for (const a of dirs) {
+        if (dir !== "" && a !== dir && !a.startsWith(`${dir}/`)) continue;
+        const rel = dir === "" ? a : a.slice(dir.length + 1);
+        if (rel === "" ? /\.\/\.(?![\w.])|\.\/(?=[\s;)\]])/.test(f.text) : f.text.includes(`./${rel}`)) return true;
+      }
+    }
+    return false;
+  }
+
   /** Why no host runs the code at `node` of `file`, or undefined when a host may. */
   reason(rule: { id: string; category: string }, file: string, at: SyntaxNode | { line: number; column: number } | undefined, hosts: readonly string[]): string | undefined {
     if (!this.facts.hasHosts || !dependsOnUse(rule) || !file.endsWith(".nix") || this.facts.declarationFiles.has(file) || file === "flake.nix") return undefined;
-    if (hosts.length === 0) return isTestPath(file) ? undefined : "no host imports it";
+    if (hosts.length === 0) return isTestPath(file) || this.mentioned(file) ? undefined : "no host imports it, and no file of the repository refers to it";
     const ctx = this.byFile.get(file);
     const node = at && ctx ? ("kind" in at ? at : nodeAt(ctx.parsed.root, ctx.parsed.root.source.lines.lineStart(at.line) + at.column - 1)) : undefined;
     const cond = node ? guardOf(node) : undefined;

@@ -45,11 +45,27 @@ describe("modules no host enables", () => {
     expect(nfs["modules/direct.nix"]!.severity).toBe("medium");
     expect(nfs["modules/direct.nix"]!.message).toContain("behind services.media.enable");
     expect(nfs["modules/unused.nix"]!.severity).toBe("medium");
-    expect(nfs["modules/unused.nix"]!.message).toContain("(no host enables this module: no host imports it;");
+    expect(nfs["modules/unused.nix"]!.message).toContain("(no host enables this module: no host imports it, and no file of the repository refers to it;");
     // A password written into the repository is leaked whoever imports the file: not lowered.
     const pw = report.findings.filter((f) => f.file === "modules/unused.nix" && f.category === "secrets");
     expect(pw.length).toBeGreaterThan(0);
     for (const f of pw) expect(f.message).not.toContain("no host enables");
+  });
+
+  it("keeps full severity for a module another file refers to in a way host attribution does not follow (a clan inventory, a directory listing)", async () => {
+    const shared = `{ services.nfs.server.exports = "/srv/x *(rw,no_root_squash)"; }\n`;
+    const report = await scanMemory({
+      ...FILES,
+      "inventory.nix": `{ roles.default.extraModules = [ ./users/joe.nix ]; }\n`,
+      "users/joe.nix": shared,
+      "services/default.nix": `{ lib, ... }: { imports = lib.filesystem.listFilesRecursive ./.; }\n`,
+      "services/nfs/export.nix": shared,
+    });
+    for (const file of ["users/joe.nix", "services/nfs/export.nix"]) {
+      const f = report.findings.find((x) => x.ruleId === "nfs-no-root-squash" && x.file === file)!;
+      expect(f.severity, file).toBe("high");
+      expect(f.message).not.toContain("no host enables");
+    }
   });
 
   it("keeps full severity where the enable is set in another file through a set, and in a repository without hosts", async () => {
