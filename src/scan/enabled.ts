@@ -10,7 +10,7 @@ import type { Severity } from "../report/severity.js";
 import type { NixFileContext } from "../rules/types.js";
 import { isTestPath } from "./classify.js";
 
-const LISTS_DIRECTORY = /\b(?:readDir|scanPaths|listFilesRecursive|umport|importDir|import-tree|haumea|rakeLeaves|listModules)\b/;
+const LISTS_DIRECTORY = /\b(?:readDir|scanPaths|listFilesRecursive|umport|importDir|import-tree|haumea|rakeLeaves|listModules|mapModules\w*)\b/;
 
 const LOWER: Record<Severity, Severity> = { critical: "high", high: "medium", medium: "low", low: "low" };
 

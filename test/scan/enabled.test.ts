@@ -60,8 +60,11 @@ describe("modules no host enables", () => {
       "users/joe.nix": shared,
       "services/default.nix": `{ lib, ... }: { imports = lib.filesystem.listFilesRecursive ./.; }\n`,
       "services/nfs/export.nix": shared,
+      // hlissner/dotfiles: `imports = mapModulesRec' ./modules import;` at the root.
+      "default.nix": `{ lib, ... }: { imports = lib.mapModulesRec' ./extra import; }\n`,
+      "extra/role/server.nix": shared,
     });
-    for (const file of ["users/joe.nix", "services/nfs/export.nix"]) {
+    for (const file of ["users/joe.nix", "services/nfs/export.nix", "extra/role/server.nix"]) {
       const f = report.findings.find((x) => x.ruleId === "nfs-no-root-squash" && x.file === file)!;
       expect(f.severity, file).toBe("high");
       expect(f.message).not.toContain("no host enables");
