@@ -68,6 +68,10 @@ export function serviceSurface(f: ServiceFacts): SurfaceVerdict {
   if (script !== undefined && /^(?:true|:|exit 0)?$/.test(script) && !/ExecStart/.test(f.command)) trivial = "its script does nothing";
   else if (script !== undefined && onlyWritesKernelValues(script)) trivial = "it only writes a kernel setting";
 
+  const oneshotJob = f.type === "oneshot" || f.scheduled;
+  // A oneshot that sets up hardware (a fan curve, a link speed, a power setting) runs once as root
+  // on no input a stranger controls: sandboxing it breaks it and protects nothing.
+  if (!trivial && oneshotJob && !f.socket && needsRoot === "it configures hardware") trivial = "it is a oneshot job that configures hardware";
   if (f.socket) return { surface: "network", why: "it has a listening socket", trivial, needsRoot };
   const oneshot = f.type === "oneshot" || f.scheduled;
   if (!f.privateNetwork && !oneshot) {

@@ -27,9 +27,11 @@ export function testNote(context: TestContext): string {
 /** Rules about how Nix code is written, not about what a host runs: silent in test code. */
 const CODE_QUALITY_CATEGORY = "anti-pattern";
 
-/** Documentation lints: one finding per file in a library, where every declaration is reported
- * otherwise (hundreds in a module-system library). */
-const PER_FILE_IN_LIBRARY = new Set(["mkoption-without-description"]);
+/** Documentation lints: one finding per file naming what they found (one per declaration was 67
+ * on one configuration), and none in a library or a library tree (`lib/`), whose options are
+ * documented where the library is published, not judged here. */
+const PER_FILE = new Set(["mkoption-without-description"]);
+const LIBRARY_TREE = /(^|\/)lib\//;
 
 /** What the policy reads of a raw finding (the scan's RawFinding; structural, so that this module
  * and findings.ts do not import each other). */
@@ -46,14 +48,18 @@ export interface RepositoryKind {
 
 /**
  * Applies the context policy to what rules reported: code-quality findings in test code are
- * dropped; in a library, documentation lints are merged into one per file naming what they found.
+ * dropped; documentation lints are merged into one per file naming what they found, and dropped in a
+ * library or a library tree.
  */
 export function applyContextPolicy<T extends ContextFinding>(raw: T[], repo: RepositoryKind): T[] {
-  const kept = raw.filter((r) => !(r.site.test && r.rule.category === CODE_QUALITY_CATEGORY));
-  if (!repo.library) return kept;
+  const kept = raw.filter(
+    (r) =>
+      !(r.site.test && r.rule.category === CODE_QUALITY_CATEGORY) &&
+      !(PER_FILE.has(r.rule.id) && (repo.library || LIBRARY_TREE.test(r.report.file ?? r.site.file))),
+  );
   const merged = new Map<string, T[]>();
   for (const r of kept) {
-    if (!PER_FILE_IN_LIBRARY.has(r.rule.id)) continue;
+    if (!PER_FILE.has(r.rule.id)) continue;
     const key = `${r.rule.id}\0${r.report.file ?? r.site.file}`;
     const group = merged.get(key);
     if (group) group.push(r);
@@ -63,8 +69,8 @@ export function applyContextPolicy<T extends ContextFinding>(raw: T[], repo: Rep
   const standIn = new Map<T, T>();
   const mergedAway = new Set<T>();
   for (const group of merged.values()) {
-    if (group.length < 2) continue;
     const first = group[0]!;
+    if (group.length < 2) continue;
     const names = group.map((r) => r.report.optionPath ?? r.report.node?.text ?? "?");
     const shown = names.length > 8 ? `${names.slice(0, 8).join(", ")} and ${names.length - 8} more` : names.join(", ");
     standIn.set(first, {

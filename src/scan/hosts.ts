@@ -509,7 +509,11 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     const callee = calleeName(fn);
     const f = lambdaOf(args[0], env);
     if (callee === "mapAttrs" && args.length === 2) {
-      const bindings = staticSetBindings(args[1], env, fileRoot);
+      // The set may live in another file (`mapAttrs load (import ../hosts.nix)`, a set of host
+      // name = path): its paths are relative to that file.
+      const setArg = deref(args[1], env);
+      const imported = setArg?.kind === K.NODE_APPLY ? importedFile(setArg, env, dir, reader) : undefined;
+      const bindings = imported ? staticSetBindings(imported.body, undefined, imported.body) : staticSetBindings(args[1], env, fileRoot);
       const before = hosts.length;
       for (const b of bindings) {
         const [path, value] = b.childNodes();
@@ -517,8 +521,12 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         if (segs.length !== 1 || segs[0]!.dynamic || !value) continue;
         const name = segs[0]!.name;
         const files = new HostFiles();
+        const importedPath = imported && unparen(value)?.kind === K.NODE_PATH ? pathValue(unparen(value)!, undefined, imported.dir) : undefined;
+        if (importedPath !== undefined) files.add(importedPath);
         if (f) {
-          const call = bindArguments(f, [name, value], env);
+          // A path from the other file is added above; the function must not read it again
+          // relative to this file.
+          const call = bindArguments(f, [name, importedPath !== undefined ? "" : value], env);
           collectHostFiles(call.body, call.env, dir, files, reader);
         } else collectHostFiles(value, env, dir, files, reader);
         hosts.push({ name, file, node: b, files, source: "flake" });
@@ -743,14 +751,33 @@ interface ResolveContext {
 const MODULE_OUTPUTS = new Set(["nixosModules", "homeManagerModules", "homeModules"]);
 // How a module names its own flake: `self`, `inputs.self`, `outputs` (passed in specialArgs as
 // `inherit (self) outputs`), `self.outputs`, `config.flake` (flake-parts).
-const SELF_OUTPUT = /^(?:inputs\.self|self|outputs|inputs\.self\.outputs|self\.outputs|config\.flake|flake)\.(nixosModules|homeManagerModules|homeModules)(?:\.("[^"]+"|[\w'-]+))?$/;
+const SELF_OUTPUT = /^(?:inputs\.self|self|outputs|inputs\.self\.outputs|self\.outputs|config\.flake|flake)\.(nixosModules|homeManagerModules|homeModules|modules\.nixos)(?:\.("[^"]+"|[\w'-]+))?$/;
 
 /** `self.nixosModules.name` (name undefined: the whole set, as in `attrValues outputs.nixosModules`). */
 function selfOutputRef(node: SyntaxNode): { output: string; name?: string } | undefined {
   if (node.kind !== K.NODE_SELECT || node.firstToken(K.TOKEN_OR)) return undefined;
   const m = SELF_OUTPUT.exec(node.text.replace(/\s+/g, ""));
   if (!m) return undefined;
-  return m[2] === undefined ? { output: m[1]! } : { output: m[1]!, name: m[2].replace(/^"|"$/g, "") };
+  // flake-parts' `flake.modules.nixos.<name>` registry holds the same modules as nixosModules.
+  const output = m[1] === "modules.nixos" ? "nixosModules" : m[1]!;
+  return m[2] === undefined ? { output } : { output, name: m[2].replace(/^"|"$/g, "") };
+}
+
+/** The registry a bare name is read from: `with self.modules.nixos; [ role-devhost ]`. */
+function withOutputRef(ident: SyntaxNode): { output: string; name?: string } | undefined {
+  if (ident.kind !== K.NODE_IDENT || ident.parent?.kind !== K.NODE_LIST) return undefined;
+  for (let p: SyntaxNode | null = ident.parent; p; p = p.parent) {
+    if (p.kind !== K.NODE_WITH) continue;
+    const ns = unparen(p.childNodes()[0]);
+    const ref = ns ? selfOutputRef(ns) : undefined;
+    if (ref && ref.name === undefined) return { output: ref.output, name: ident.text };
+  }
+  return undefined;
+}
+
+/** The namespace of a `with` (`with self.modules.nixos; [ ... ]`): not a use of the whole set. */
+function isWithNamespace(node: SyntaxNode): boolean {
+  return node.parent?.kind === K.NODE_WITH && node.parent.childNodes()[0] === node;
 }
 
 /** `./. + "/x/${name}"`, `self + "/machines/${name}"`, `"${self}/hosts/${name}"`-like concatenations. */
@@ -857,7 +884,7 @@ function listModules(files: readonly string[], dir: string, recursive: boolean):
 
 /** The files a host-dependent or layout-dependent reference names for one host. */
 function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveContext): string[] {
-  const ref = selfOutputRef(node);
+  const ref = selfOutputRef(node) ?? withOutputRef(node);
   if (ref) {
     const set = ctx.outputs.get(ref.output);
     if (!set) return [];
@@ -1024,7 +1051,8 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
     if (!isPathConcat(n) || (left?.kind === K.NODE_PATH && left.firstChild(K.NODE_INTERPOL))) continue;
     if (right?.firstChild(K.NODE_INTERPOL) || left?.kind !== K.NODE_PATH) out.push(n);
   }
-  if (/Modules/.test(tree.text)) for (const n of tree.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && selfOutputRef(n)) out.push(n);
+  if (/Modules|modules\.nixos/.test(tree.text)) for (const n of tree.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && !isWithNamespace(n) && selfOutputRef(n)) out.push(n);
+  if (/modules\.nixos|nixosModules/.test(tree.text)) for (const n of tree.descendants(K.NODE_IDENT)) if (withOutputRef(n)) out.push(n);
   // `imports = hostTypes.workstation.imports ++ [ ... ]`: modules reached through a specialArg.
   for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
     const [path, value] = b.childNodes();

@@ -12,6 +12,8 @@ import { TOOL } from "../version.js";
 import { loadProjectConfig } from "./config.js";
 import type { StyleMode } from "./config-schema.js";
 import { applyContextPolicy, isTestPath, type TestContext } from "./classify.js";
+import { lowered, ModuleUsage } from "./enabled.js";
+import { nixosOnly, Platforms } from "./platform.js";
 import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
 import { globMatch } from "../text/glob.js";
 import { withDeadline } from "../nix/deadline.js";
@@ -468,7 +470,18 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   }
 
   const textOf = (file: string) => texts.get(file);
-  const built = buildFindings(applyContextPolicy(raw, { library: graph.hosts.length === 0 }), textOf);
+  // Findings in modules no host imports or enables: one severity lower, saying so.
+  const usage = new ModuleUsage({ hasHosts: graph.hosts.length > 0, declarationFiles: graph.declarationFiles, files: usable });
+  // Files only nix-darwin configurations use: rules about NixOS options do not apply there.
+  const platforms = new Platforms(usable, (f) => graph.hostsOf(f));
+  const used = raw.filter((r) => !(nixosOnly(r.rule) && platforms.darwinOnly(r.report.file ?? r.site.file, r.site.hosts))).map((r) => {
+    const file = r.report.file ?? r.site.file;
+    // A darwin module is used by a Mac, which is not among the (NixOS) hosts.
+    const why = platforms.darwinOnly(file, r.site.hosts) ? undefined : usage.reason(r.rule, file, r.report.node ?? r.report.range, r.site.hosts);
+    if (!why) return r;
+    return { ...r, report: { ...r.report, ...lowered(r.report.severity ?? r.rule.severity, r.report.message, why) } };
+  });
+  const built = buildFindings(applyContextPolicy(used, { library: graph.hosts.length === 0 }), textOf);
   let findings = built.findings;
   const sup = applySuppressions(findings, config.exceptions, textOf, now.toISOString().slice(0, 10));
   findings = sup.findings;

@@ -137,6 +137,38 @@ describe("nfs-no-root-squash", () => {
     expect((await applyFix(NFS, c)).files["computed.nix"]).toContain('"${host}(rw,insecure,root_squash)"');
   });
 
+  it("one finding per exports line: its clients, its computed pieces (inline or let-bound) and all its fixes together", async () => {
+    // The shape of a public configuration where one exports string gave 4 findings.
+    const TUM = {
+      "server.nix": `{ config, lib, ... }: {
+  services.nfs.server.enable = true;
+  services.nfs.server.exports =
+    let
+      hosts = [ "2a09::1" "2a09::2" ];
+      exportHome = lib.imap0 (i: ip: "\${ip}(async,rw,no_root_squash,fsid=\${toString (i + 27)})") hosts;
+      exportShare = lib.imap0 (i: ip: "\${ip}(async,rw,no_root_squash,fsid=\${toString (i + 40)})") hosts;
+    in
+    ''
+      /export/home 2a09:80c0:102::/64(async,rw,no_root_squash,fsid=25) \${lib.concatStringsSep " " exportHome}
+      /export/share 2a09:80c0:102::/64(async,rw,no_root_squash,fsid=26) \${lib.concatStringsSep " " exportShare}
+      /export/ro 10.0.0.0/8(ro,root_squash) h1(rw,no_root_squash) h2(rw,no_root_squash)
+    '';
+}
+`,
+    };
+    const report = await scanFiles(TUM);
+    const found = report.findings.filter((f) => f.ruleId === "nfs-no-root-squash");
+    expect(found.map((f) => `${f.line} ${f.severity}`)).toEqual(["10 high", "11 high", "12 medium"]);
+    expect(found[0]!.message).toContain("exports /export/home to 2a09:80c0:102::/64, ${…}");
+    expect(found[2]!.message).toContain("exports /export/ro to h1, h2 with no_root_squash");
+    if (!nixAvailable) return;
+    // The fix of the first line fixes its literal client and the let-bound piece it interpolates.
+    const fixed = (await applyFix(TUM, found[0]!)).files["server.nix"]!;
+    expect(fixed).toContain('/export/home 2a09:80c0:102::/64(async,rw,root_squash,fsid=25)');
+    expect(fixed).toContain('"${ip}(async,rw,root_squash,fsid=${toString (i + 27)})"');
+    expect(fixed).toContain('"${ip}(async,rw,no_root_squash,fsid=${toString (i + 40)})"');
+  });
+
   it("parses export lines", () => {
     expect(noRootSquash("/a h1(rw,no_root_squash) h2(ro) h3(no_root_squash)")!.hits.map((h) => h.client)).toEqual(["h1", "h3"]);
     expect(noRootSquash("/a (rw,no_root_squash)")!.hits.map((h) => h.client)).toEqual(["*"]);

@@ -72,7 +72,7 @@ describe("world-readable-secret fix keeps the reader", () => {
     expect(dyn.fix!.patch).toBeUndefined();
     // Nobody known reads it, or a module whose account is not known: no patch that would lock it out.
     const nobody = await finding(host(`{ age.secrets.db = { file = ./secrets/db.age; mode = "0644"; }; }\n`));
-    expect(nobody.fix!.description).toMatch(/No service in this file refers to age\.secrets\.db\.path, so no patch/);
+    expect(nobody.fix!.description).toMatch(/No service in this file or the other files of its hosts refers to age\.secrets\.db\.path, so no patch/);
     expect(nobody.fix!.patch).toBeUndefined();
     const custom = await finding(
       host(`{ config, ... }: {
@@ -83,5 +83,37 @@ describe("world-readable-secret fix keeps the reader", () => {
     );
     expect(custom.fix!.description).toMatch(/services\.libations reads it, and the account it runs as is not known here/);
     expect(custom.fix!.patch).toBeUndefined();
+  });
+
+  it.skipIf(!nixAvailable)("the reader in another file of the same host: found there, made owner, patch applies and parses; a reader on another host only is not taken", async () => {
+    const SECRETS = `{ age.secrets.db = { file = ./secrets/db.age; mode = "0444"; }; }\n`;
+    const APP = `{ config, ... }: {
+  systemd.services.app = {
+    wantedBy = [ "multi-user.target" ];
+    serviceConfig.User = "app";
+    serviceConfig.ExecStart = "/run/current-system/sw/bin/app --password-file \${config.age.secrets.db.path}";
+  };
+}
+`;
+    const files = { ...host(`{ imports = [ ./secrets.nix ./app.nix ]; }\n`), "secrets.nix": SECRETS, "app.nix": APP };
+    const f = await finding(files);
+    // Before: "No service in this file refers to age.secrets.db.path, so no patch".
+    expect(f.file).toBe("secrets.nix");
+    expect(f.fix!.description).toMatch(/owner becomes app, the account systemd\.services\.app \(in app\.nix\) runs as/);
+    const { files: after, rescan } = await applyFix(files, f);
+    expect(after["secrets.nix"]).toMatch(/mode = "0440";/);
+    expect(after["secrets.nix"]).toMatch(/owner = "app";/);
+    expect(rescan.findings.filter((x) => x.ruleId === "world-readable-secret")).toEqual([]);
+    // The same service, but only on another host: not this secret's reader.
+    const other = {
+      "flake.nix": flake({ box: ["./box.nix"], web: ["./app.nix"] }),
+      "box.nix": `{ imports = [ ./secrets.nix ]; }\n`,
+      "secrets.nix": SECRETS,
+      "app.nix": APP,
+      "secrets/db.age": "age-encryption.org/v1\n-> X25519 abc\n",
+    };
+    const g = await finding(other);
+    expect(g.fix!.description).toMatch(/No service in this file or the other files of its hosts refers to age\.secrets\.db\.path, so no patch/);
+    expect(g.fix!.patch).toBeUndefined();
   });
 });

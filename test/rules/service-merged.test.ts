@@ -108,8 +108,11 @@ describe("severity by attack surface", () => {
   systemd.services.report = { script = "report --once"; startAt = "daily"; };
   systemd.services.fan = { serviceConfig.Type = "oneshot"; script = "echo 1 > /sys/class/hwmon/hwmon0/pwm1_enable"; };
   systemd.services.noop = { script = "true"; };
-  systemd.services.upgrade = { serviceConfig.Type = "oneshot"; script = "\${pkgs.nixos-rebuild}/bin/nixos-rebuild switch --flake /etc/nixos"; };
   systemd.services.kexec-load = { script = "kexec -l /run/current-system/kernel"; };
+}
+`,
+      "upgrade.nix": `{ pkgs, ... }: {
+  systemd.services.upgrade = { serviceConfig.Type = "oneshot"; script = "\${pkgs.nixos-rebuild}/bin/nixos-rebuild switch --flake /etc/nixos"; };
 }
 `,
     });
@@ -145,6 +148,36 @@ async function applyAndParse(files: Record<string, string>, patch: string, file:
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+describe("oneshot and scheduled jobs", () => {
+  it("one low finding per file for its jobs, with one patch; hardware setup jobs skipped; daemons stay their own findings", async () => {
+    const files = {
+      "jobs.nix": `{ pkgs, ... }: {
+  systemd.services.sync-a = { serviceConfig.Type = "oneshot"; script = "\${pkgs.rsync}/bin/rsync -a /srv/a /backup/a"; };
+  systemd.services.sync-b = { script = "\${pkgs.curl}/bin/curl -o /var/lib/b/feed.xml https://example.org/feed"; startAt = "hourly"; };
+  systemd.services.sync-c = { script = "\${pkgs.curl}/bin/curl -o /var/lib/c/feed.xml https://example.org/c"; startAt = "daily"; };
+  systemd.services.fan-curve = { serviceConfig.Type = "oneshot"; script = "\${pkgs.nvidia}/bin/nvidia-smi -pl 200"; };
+  systemd.services.watcher = { script = "watcher --watch /srv"; };
+  systemd.services.gpu-daemon = { script = "\${pkgs.nvidia}/bin/nvidia-smi daemon"; };
+}
+`,
+    };
+    const report = await scanFiles(files);
+    const found = report.findings.filter((f) => f.ruleId === RULE);
+    // Before: one finding per job (sync-a, sync-b, sync-c, fan-curve) besides the daemons.
+    expect(found.map((f) => f.optionPath ?? f.title).sort()).toEqual(["3 oneshot or scheduled systemd jobs without sandboxing", "systemd.services.gpu-daemon", "systemd.services.watcher"]);
+    const jobs = found.find((f) => !f.optionPath)!;
+    expect(jobs.severity).toBe("low");
+    expect(jobs.message).toMatch(/^3 oneshot or scheduled jobs in this file run without sandboxing: sync-a \([\d.]+, root\), sync-b \([\d.]+, root\), sync-c/);
+    expect(jobs.message).not.toContain("fan-curve");
+    // A long-running daemon using a hardware tool is still judged (the look-alike of fan-curve).
+    expect(found.find((f) => f.optionPath === "systemd.services.gpu-daemon")!.severity).toBe("medium");
+    if (!nixAvailable) return;
+    expect(jobs.fix?.patch).toBeDefined();
+    const fixed = await applyAndParse(files, jobs.fix!.patch!, "jobs.nix");
+    expect(fixed.match(/ProtectSystem = "strict";/g)).toHaveLength(3);
+  });
+});
 
 describe("hardening patches merge into the existing expression", () => {
   const FILES = {

@@ -194,6 +194,33 @@ describe("host attribution across layouts", () => {
     });
     const text = renderSecurityText(report, { color: false });
     expect(text).toMatch(/alpha\s+score {2}99\/100/);
-    expect(text).toMatch(/no host\s+score\s+-\s+1 finding \(1 high\) in modules not tied to a host/);
+    // A module no host imports is reported one severity lower (test/scan/enabled.test.ts), and still shown.
+    expect(text).toMatch(/no host\s+score\s+-\s+1 finding \(1 medium\) in modules not tied to a host/);
+  });
+
+  it("flake-parts: hosts built by mapAttrs over a name = path set imported from another file (knopki/devops-at-home)", async () => {
+    const files = {
+      "flake.nix": flake(`inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./lib/flake-modules/modules.nix ./lib/flake-modules/nixos-configurations.nix ]; }`),
+      "lib/flake-modules/nixos-configurations.nix": `{ inputs, self, lib, ... }:
+let
+  inherit (lib.attrsets) mapAttrs;
+  namePaths = import ../../configurations/nixos-configurations.nix;
+  loadConfiguration = _: path: import path { inherit inputs self; };
+in
+{ config.flake = { nixosConfigurations = mapAttrs loadConfiguration namePaths; }; }`,
+      // flake-parts' module registry, used as `with self.modules.nixos; [ role-server ]`.
+      "lib/flake-modules/modules.nix": `{ ... }: let nixosModules = import ../../modules/nixos/nixos-modules.nix; in { config.flake = { nixosModules = import ../../modules/nixos/nixos-modules.nix; modules.nixos = nixosModules; }; }`,
+      "modules/nixos/nixos-modules.nix": `{ role-server = ./roles/server.nix; role-desktop = ./roles/desktop.nix; }`,
+      "modules/nixos/roles/server.nix": `{ services.nfs.server.exports = "/srv *(rw,no_root_squash)"; }`,
+      "modules/nixos/roles/desktop.nix": PLAIN,
+      "configurations/nixos-configurations.nix": `{ alien = ./alien/nixos-configuration.nix; rog = ./rog/nixos-configuration.nix; }`,
+      "configurations/alien/nixos-configuration.nix": `{ inputs, self, ... }: inputs.nixpkgs.lib.nixosSystem { modules = with self.modules.nixos; [ role-server ./ssh.nix ]; }`,
+      "configurations/alien/ssh.nix": ROOT_LOGIN,
+      "configurations/rog/nixos-configuration.nix": `{ inputs, self, ... }: inputs.nixpkgs.lib.nixosSystem { modules = with self.modules.nixos; [ role-desktop ./networking.nix ]; }`,
+      "configurations/rog/networking.nix": PLAIN,
+    };
+    expect((await hostsOf(files, "configurations/alien/ssh.nix")).hosts).toEqual(["alien"]);
+    // Before: no host at all; then the registry's modules were not followed.
+    expect((await hostsOf(files, "modules/nixos/roles/server.nix", "nfs-no-root-squash")).hosts).toEqual(["alien"]);
   });
 });

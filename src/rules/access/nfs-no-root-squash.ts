@@ -10,7 +10,8 @@ import { isDead } from "../shared/scope.js";
 import { SyntaxKind as K } from "../../nix/syntax.js";
 import { cookString, INTERPOLATION, logicalLines, sourceRange, sourceSpan, type CookedString } from "../shared/string-lines.js";
 import type { Severity } from "../../report/schema.js";
-import type { NixFileContext, Rule } from "../types.js";
+import type { NixFileContext, Rule, TextEdit } from "../types.js";
+import type { SyntaxNode } from "../../nix/syntax.js";
 import { hostExample } from "../shared/examples.js";
 
 interface ExportOption {
@@ -52,24 +53,54 @@ function clientSeverity(client: string): Severity {
   return "medium";
 }
 
-function report(ctx: NixFileContext, s: CookedString, lineText: string, path: string, hit: ExportOption, start: number, end: number): void {
-  const span = sourceSpan(s, start, end);
-  const exact = s.text.slice(start, end) === "no_root_squash";
-  const client = hit.client.replaceAll(INTERPOLATION, "${…}");
+/** One `no_root_squash` found: in which string, at which cooked offsets, for which client. */
+interface Hit {
+  s: CookedString;
+  client: string;
+  start: number;
+  end: number;
+}
+
+/** One finding per exports line (an export and its clients): the clients of all its
+ * `no_root_squash` options listed, the worst severity, every occurrence fixed. */
+function report(ctx: NixFileContext, path: string, lineText: string, hits: Hit[]): void {
+  const first = hits[0]!;
+  const shown = (c: string) => c.replaceAll(INTERPOLATION, "${…}");
+  const clients = [...new Set(hits.map((h) => shown(h.client)))];
+  const severity: Severity = hits.some((h) => clientSeverity(h.client) === "high") ? "high" : "medium";
+  const anyClient = hits.some((h) => h.client === "*");
+  const who = anyClient ? "any client" : clients.length === 1 && first.client.startsWith("the clients") ? "those clients" : clients.join(", ");
+  const edits: TextEdit[] = [];
+  for (const h of hits) {
+    const span = sourceSpan(h.s, h.start, h.end);
+    if (span && h.s.text.slice(h.start, h.end) === "no_root_squash") edits.push({ file: ctx.file, start: span.start, end: span.end, text: "root_squash" });
+  }
   ctx.report({
-    range: sourceRange(s, start, end),
+    range: sourceRange(first.s, first.start, first.end),
     optionPath: "services.nfs.server.exports",
-    key: `${path} ${client}`,
-    severity: clientSeverity(hit.client),
+    key: `${path} ${clients.join(" ")}`,
+    severity,
     title: "NFS export without root squashing",
-    message: `services.nfs.server.exports exports ${path.replaceAll(INTERPOLATION, "${…}")} to ${client} with no_root_squash: root on ${hit.client === "*" ? "any client" : hit.client.startsWith("the clients") ? "those clients" : client} is root on the export, owns every file in it and can plant setuid-root programs there.`,
-    evidence: lineText.trim().replaceAll(INTERPOLATION, "${…}"),
+    message: `services.nfs.server.exports exports ${shown(path)} to ${clients.join(", ")} with no_root_squash: root on ${who} is root on the export, owns every file in it and can plant setuid-root programs there.`,
+    evidence: shown(lineText.trim()),
     fix: {
       safety: "review",
       description: "Use root_squash (the default: drop no_root_squash); give the clients that need to write a dedicated uid/gid (anonuid/anongid with all_squash) instead of root.",
-      edits: span && exact ? [{ file: ctx.file, start: span.start, end: span.end, text: "root_squash" }] : undefined,
+      // Only when every occurrence can be edited: a partial fix would look complete.
+      edits: edits.length === hits.length ? edits : undefined,
     },
   });
+}
+
+/** The name a piece of text is bound to in a `let` (`exportHome = imap0 (... "${ip}(...)") hosts;`). */
+function letBoundName(node: SyntaxNode, stop: SyntaxNode): string | undefined {
+  for (let n: SyntaxNode | null = node.parent; n && n !== stop; n = n.parent) {
+    if (n.kind === K.NODE_ATTRPATH_VALUE && n.parent?.kind === K.NODE_LET_IN) {
+      const [path] = n.childNodes();
+      return path?.text.trim();
+    }
+  }
+  return undefined;
 }
 
 function checkNix(ctx: NixFileContext): void {
@@ -77,28 +108,48 @@ function checkNix(ctx: NixFileContext): void {
   if (disabled) return;
   for (const def of ctx.index.byPath.get("services.nfs.server.exports") ?? []) {
     if (isDead(def)) continue;
-    const s = cookString(def.inner);
+    // `exports = let pieces = ...; in '' ... '';`: the string is the let's body.
+    let body = def.inner;
+    while (body?.kind === K.NODE_LET_IN) body = body.childNodes().at(-1);
+    const s = cookString(body);
+    const lines: Array<{ path: string; text: string; hits: Hit[]; from: number; to: number; source: string }> = [];
     if (s) {
       for (const line of logicalLines(s)) {
         const parsed = noRootSquash(line.text);
         if (!parsed) continue;
-        for (const hit of parsed.hits) report(ctx, s, line.text, parsed.path, hit, line.start + hit.start, line.start + hit.end);
+        const from = s.offsets[line.start]!;
+        const to = s.offsets[Math.min(line.start + line.text.length, s.offsets.length - 1)]!;
+        const hits = parsed.hits.map((h) => ({ s, client: h.client, start: line.start + h.start, end: line.start + h.end }));
+        lines.push({ path: parsed.path, text: line.text, hits, from, to, source: s.node.source.text.slice(from, to) });
       }
     }
     // Exports computed from pieces (`${concatMapStringsSep " " (host: "${host}(rw,no_root_squash)") hosts}`):
-    // the option groups of every string inside, whole-line parsing aside.
+    // the option groups of every string inside, whole-line parsing aside. A piece belongs to the
+    // line it is interpolated into, directly or through a let-bound name; others are one group.
+    const computed: Hit[] = [];
     def.inner?.walk((n) => {
       if (n.kind !== K.NODE_STRING || n === s?.node) return;
       const piece = cookString(n);
       if (!piece) return false;
+      const found: Hit[] = [];
       for (const m of piece.text.matchAll(/([^\s(]*)\(([^()]*)\)/g)) {
         let offset = m.index! + m[1]!.length + 1;
         for (const o of m[2]!.split(",")) {
-          if (o === "no_root_squash") report(ctx, piece, piece.text, "(computed)", { client: m[1] || "*", start: 0, end: 0 }, offset, offset + o.length);
+          if (o === "no_root_squash") found.push({ s: piece, client: m[1] || "*", start: offset, end: offset + o.length });
           offset += o.length + 1;
         }
       }
+      if (!found.length) return false;
+      const bound = letBoundName(n, def.inner!);
+      const owner =
+        lines.find((l) => n.start >= l.from && n.end <= l.to) ??
+        (bound ? lines.find((l) => new RegExp(`\\$\\{[^}]*(?<![\\w'-])${bound.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w'-])`).test(l.source)) : undefined);
+      if (owner) owner.hits.push(...found);
+      else computed.push(...found);
+      return false;
     });
+    for (const l of lines) if (l.hits.length) report(ctx, l.path, l.text, l.hits);
+    if (computed.length) report(ctx, "(computed)", computed[0]!.s.text, computed);
   }
 }
 

@@ -26,6 +26,10 @@ function gcMechanism(h: HostContext): string | undefined {
     const d = notFalse(path);
     if (d) return `${path} in ${d.file.file}:${d.def.line}`;
   }
+  // `nix.enable = false`: the configuration does not manage Nix (Determinate Nix on a Mac, a
+  // container): nix.gc cannot be set here at all.
+  const unmanaged = hostDefinitions(h, "nix.enable").find((x) => staticBool(x.def.inner) === false);
+  if (unmanaged) return `nix.enable = false in ${unmanaged.file.file}:${unmanaged.def.line}`;
   const minFree = hostDefinitions(h, "nix.settings.min-free")[0] ?? hostDefinitions(h, 'nix.settings."min-free"')[0];
   if (minFree) return `nix.settings.min-free in ${minFree.file.file}:${minFree.def.line}`;
   for (const x of hostDefinitions(h, "nix.extraOptions")) {

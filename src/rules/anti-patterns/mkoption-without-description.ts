@@ -8,6 +8,7 @@ import { attrpathSegments } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticBool } from "../../nix/values.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { hostExample } from "../shared/examples.js";
 import { applications, unparen } from "../shared/syntax.js";
 
 /** The set's attributes by name (first segment), with their value when written `name = value;`. */
@@ -52,16 +53,18 @@ export const mkoptionWithoutDescription: Rule = {
     cis: ["n/a: documentation of the Nix source, not a setting of the running system, which is what the CIS Linux benchmark audits"],
     nist: ["PR.PS-06"],
   },
+  // Its examples are a host's module: the scan reports this lint only in a configuration's own
+  // modules, not in a library.
   examples: {
-    fire: [`{ lib, ... }:
+    fire: [hostExample(`{ lib, ... }:
 {
   options.homelab.retention = lib.mkOption {
     type = lib.types.str;
     default = "30d";
   };
 }
-`],
-    silent: [`{ lib, ... }:
+`)],
+    silent: [hostExample(`{ lib, ... }:
 {
   options.homelab.retention = lib.mkOption {
     type = lib.types.str;
@@ -69,7 +72,7 @@ export const mkoptionWithoutDescription: Rule = {
     description = "How long Prometheus keeps samples (a Prometheus duration such as 30d).";
   };
 }
-`],
+`)],
   },
 
   checkNix(ctx) {

@@ -6,7 +6,7 @@ import type { OptionDefinition } from "../../nix/options.js";
 import { staticValue } from "../../nix/values.js";
 import { nixString, replaceNode, setOption } from "../../nix/edit.js";
 import { isStaticallyDisabled, unwrapped } from "../nix-strings.js";
-import type { NixFileContext, Rule, TextEdit } from "../types.js";
+import type { NixFileContext, Rule, RuleReport, TextEdit } from "../types.js";
 import { AGENIX, SOPS_NIX } from "./compliance.js";
 import { hostExample } from "../shared/examples.js";
 
@@ -50,32 +50,38 @@ const MODULE_USERS: Record<string, string> = {
   borgbackup: "root",
 };
 
-/** Who reads a secret: the service in this file that refers to `config.age.secrets.<n>.path` (or
- * sops'), and the account it runs as. `dynamic`: a DynamicUser service (no fixed account to own
- * the file; it should get the secret through LoadCredential). */
-export function secretConsumer(ctx: NixFileContext, manager: "age" | "sops", kind: string, name: string): { service: string; user?: string; group?: string; dynamic?: boolean } | undefined {
+/** Who reads a secret: a service that refers to `config.age.secrets.<n>.path` (or sops'), in the
+ * secret's own file first, then in the other files of the hosts that include it (the secret
+ * declared in secrets.nix, the service in its own module), and the account it runs as, read from
+ * any of those files. `dynamic`: a DynamicUser service (no fixed account to own the file; it should
+ * get the secret through LoadCredential). */
+export function secretConsumer(files: readonly NixFileContext[], manager: "age" | "sops", kind: string, name: string): { service: string; file: string; user?: string; group?: string; dynamic?: boolean } | undefined {
   const quoted = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const ref = new RegExp(`\\b${manager}\\.${kind}\\.(?:"${quoted}"|${quoted})\\.path\\b`);
+  const defsOf = (path: string) => files.flatMap((f) => f.index.byPath.get(path) ?? []);
   const str = (path: string) => {
-    const v = (ctx.index.byPath.get(path) ?? []).map((d) => staticValue(d.inner)).find((x) => typeof x === "string");
+    const v = defsOf(path).map((d) => staticValue(d.inner)).find((x) => typeof x === "string");
     return typeof v === "string" ? v : undefined;
   };
-  for (const def of ctx.index.definitions) {
-    if (!def.inner || !ref.test(def.inner.text)) continue;
-    const segs = def.segments.map((x) => (x.dynamic ? "*" : x.name));
-    if (segs[0] === "systemd" && segs[1] === "services" && segs[2] && segs[2] !== "*") {
-      const unit = `systemd.services.${def.segments[2]!.node.text}`;
-      const user = str(`${unit}.serviceConfig.User`);
-      const group = str(`${unit}.serviceConfig.Group`);
-      const dynamic = (ctx.index.byPath.get(`${unit}.serviceConfig.DynamicUser`) ?? []).some((d) => staticValue(d.inner) === true);
-      // No User= and no DynamicUser: systemd runs it as root.
-      if (dynamic && !user) return { service: `systemd.services.${segs[2]}`, dynamic };
-      return { service: `systemd.services.${segs[2]}`, user: user ?? "root", ...(group ? { group } : {}) };
-    }
-    if (segs[0] === "services" && segs[1] && segs[1] !== "*") {
-      const user = str(`services.${def.segments[1]!.node.text}.user`) ?? MODULE_USERS[segs[1]];
-      const group = str(`services.${def.segments[1]!.node.text}.group`);
-      return { service: `services.${segs[1]}`, ...(user ? { user } : {}), ...(group ? { group } : {}) };
+  for (const ctx of files) {
+    if (!ctx.text.includes(name)) continue;
+    for (const def of ctx.index.definitions) {
+      if (!def.inner || !ref.test(def.inner.text)) continue;
+      const segs = def.segments.map((x) => (x.dynamic ? "*" : x.name));
+      if (segs[0] === "systemd" && segs[1] === "services" && segs[2] && segs[2] !== "*") {
+        const unit = `systemd.services.${def.segments[2]!.node.text}`;
+        const user = str(`${unit}.serviceConfig.User`);
+        const group = str(`${unit}.serviceConfig.Group`);
+        const dynamic = defsOf(`${unit}.serviceConfig.DynamicUser`).some((d) => staticValue(d.inner) === true);
+        // No User= and no DynamicUser: systemd runs it as root.
+        if (dynamic && !user) return { service: `systemd.services.${segs[2]}`, file: ctx.file, dynamic };
+        return { service: `systemd.services.${segs[2]}`, file: ctx.file, user: user ?? "root", ...(group ? { group } : {}) };
+      }
+      if (segs[0] === "services" && segs[1] && segs[1] !== "*") {
+        const user = str(`services.${def.segments[1]!.node.text}.user`) ?? MODULE_USERS[segs[1]];
+        const group = str(`services.${def.segments[1]!.node.text}.group`);
+        return { service: `services.${segs[1]}`, file: ctx.file, ...(user ? { user } : {}), ...(group ? { group } : {}) };
+      }
     }
   }
   return undefined;
@@ -84,36 +90,37 @@ export function secretConsumer(ctx: NixFileContext, manager: "age" | "sops", kin
 /** The fix for a secret's mode: the new mode, and the consuming service as owner when the secret
  * would otherwise be root's alone (a mode fix without it locks the service out). No edits when who
  * reads it, or as which account, is not known: a patch would lock the reader out. */
-function modeFix(ctx: NixFileContext, def: OptionDefinition, fixed: string): { edits?: TextEdit[]; note: string } {
+function modeFix(ctx: NixFileContext, def: OptionDefinition, fixed: string, hostFiles: readonly NixFileContext[]): { edits?: TextEdit[]; note: string } {
   const valueNode = unwrapped(def.value) ?? def.value!;
   const edits: TextEdit[] = [replaceNode(ctx.file, valueNode, nixString(fixed))];
   const [manager, kind] = [def.segments[0]!.name as "age" | "sops", def.segments[1]!.name];
   const nameSeg = def.segments[2]!;
   const prefix = def.path.slice(0, -".mode".length);
   const owner = groupOf(ctx.index.byPath.get(`${prefix}.owner`) ?? []);
-  const consumer = nameSeg.dynamic ? undefined : secretConsumer(ctx, manager, kind, nameSeg.name);
+  const consumer = nameSeg.dynamic ? undefined : secretConsumer([ctx, ...hostFiles], manager, kind, nameSeg.name);
+  const where = consumer && consumer.file !== ctx.file ? ` (in ${consumer.file})` : "";
   if (owner && owner !== "root") return { edits, note: ` The owner stays ${owner}.` };
   if (!consumer) {
     return {
-      note: ` No service in this file refers to ${manager}.${kind}.${nameSeg.name}.path, so no patch: whoever reads it (a service elsewhere, or a user's tools) would lose access. Set \`${prefix}.owner\` (or group, with "0440") to that account, then narrow the mode.`,
+      note: ` No service in this file${hostFiles.length ? " or the other files of its hosts" : ""} refers to ${manager}.${kind}.${nameSeg.name}.path, so no patch: whoever reads it (a service elsewhere, or a user's tools) would lose access. Set \`${prefix}.owner\` (or group, with "0440") to that account, then narrow the mode.`,
     };
   }
   if (consumer.dynamic) {
     return {
-      note: ` ${consumer.service} reads it with DynamicUser, which no file can be owned by: keep it root's and hand it over with serviceConfig.LoadCredential = [ "${nameSeg.name}:\${config.${manager}.${kind}.${nameSeg.name}.path}" ] (read from $CREDENTIALS_DIRECTORY).`,
+      note: ` ${consumer.service}${where} reads it with DynamicUser, which no file can be owned by: keep it root's and hand it over with serviceConfig.LoadCredential = [ "${nameSeg.name}:\${config.${manager}.${kind}.${nameSeg.name}.path}" ] (read from $CREDENTIALS_DIRECTORY).`,
     };
   }
   if (!consumer.user) {
     return {
-      note: ` ${consumer.service} reads it, and the account it runs as is not known here (its module may use DynamicUser, which no file can be owned by), so no patch: make that account the owner (or hand the secret over with LoadCredential), then narrow the mode.`,
+      note: ` ${consumer.service}${where} reads it, and the account it runs as is not known here (its module may use DynamicUser, which no file can be owned by), so no patch: make that account the owner (or hand the secret over with LoadCredential), then narrow the mode.`,
     };
   }
-  if (consumer.user === "root") return { edits, note: ` ${consumer.service} reads it as root, which keeps access.` };
+  if (consumer.user === "root") return { edits, note: ` ${consumer.service}${where} reads it as root, which keeps access.` };
   // In the secret's own set: the owner beside the mode (setOption adds it there).
   const pathSegs = def.segments.slice(0, 3).map((x) => x.name);
   const e = setOption(ctx.file, ctx.text, ctx.parsed.root, ctx.index, [...pathSegs, "owner"], nixString(consumer.user));
   if (e) edits.push(e);
-  return { edits, note: ` The owner becomes ${consumer.user}, the account ${consumer.service} runs as, so it keeps reading it.` };
+  return { edits, note: ` The owner becomes ${consumer.user}, the account ${consumer.service}${where} runs as, so it keeps reading it.` };
 }
 
 export const worldReadableSecret: Rule = {
@@ -143,7 +150,20 @@ export const worldReadableSecret: Rule = {
   ],
   compliance: { cis: ["6.1 System File Permissions"], nist: ["PR.AA-05", "PR.DS-01"] },
 
-  checkNix(ctx) {
+  // Across files: the service reading a secret is often in another module of the same hosts.
+  checkRepository(files, sink) {
+    const byHost = new Map<string, NixFileContext[]>();
+    for (const f of files) for (const h of f.hosts) (byHost.get(h) ?? byHost.set(h, []).get(h)!).push(f);
+    for (const ctx of files) {
+      if (!/\b(?:age|sops)\b/.test(ctx.text)) continue;
+      const others = () => [...new Set(ctx.hosts.flatMap((h) => byHost.get(h) ?? []))].filter((f) => f !== ctx).sort((a, b) => (a.file < b.file ? -1 : 1));
+      checkFile(ctx, others, (r) => sink.report(ctx, r));
+    }
+  },
+};
+
+function checkFile(ctx: NixFileContext, hostFiles: () => NixFileContext[], report: (r: RuleReport) => void): void {
+  {
     for (const def of ctx.index.definitions) {
       if (def.segments.length !== 4 || !isSecretMode(def) || isStaticallyDisabled(def)) continue;
       const mode = parseMode(staticValue(def.value));
@@ -154,31 +174,31 @@ export const worldReadableSecret: Rule = {
       const modeText = (staticValue(def.value) as string).padStart(4, "0");
       if (mode & 0o004) {
         const fixed = (mode & ~0o007).toString(8).padStart(4, "0");
-        ctx.report({
+        report({
           node: valueNode,
           optionPath: def.path,
           message: `${def.path} = "${modeText}" lets every local user read the decrypted secret${mode & 0o002 ? " (and write it)" : ""}.`,
           fix: (() => {
-            const f = modeFix(ctx, def, fixed);
+            const f = modeFix(ctx, def, fixed, hostFiles());
             return { safety: "review" as const, description: `Set the mode to "${fixed}" (no access for others).${f.note}`, edits: f.edits };
           })(),
         });
       } else if (mode & 0o040 && group === "users") {
         const fixed = (mode & ~0o070).toString(8).padStart(4, "0");
-        ctx.report({
+        report({
           node: valueNode,
           optionPath: def.path,
           severity: "medium",
           message: `${def.path} = "${modeText}" with group "users" lets every human account read the decrypted secret.`,
           fix: (() => {
-            const f = modeFix(ctx, def, fixed);
+            const f = modeFix(ctx, def, fixed, hostFiles());
             return { safety: "review" as const, description: `Drop group read ("${fixed}"), or set the group to the service's own group.${f.note}`, edits: f.edits };
           })(),
         });
       }
     }
-  },
-};
+  }
+}
 
 function groupOf(defs: OptionDefinition[]): string | undefined {
   for (const d of defs) {

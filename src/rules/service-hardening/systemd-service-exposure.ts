@@ -7,7 +7,7 @@ import { formatExposure } from "../../exposure/score.js";
 import type { SyntaxNode } from "../../nix/syntax.js";
 import { serviceConfigEdits } from "../shared/service-edits.js";
 import { servicesIn, type FoundService } from "../shared/services.js";
-import type { Rule, TextEdit } from "../types.js";
+import type { Rule, RuleReport, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 
 const baselineCache = new Map<string, ReturnType<typeof hardeningBaseline>>();
@@ -65,6 +65,7 @@ export const serviceHardening: Rule = {
     const services = files.flatMap((ctx) => servicesIn(ctx, (f) => byFile.get(f)));
     if (services.length === 0) return;
     const outcomes = sink.exposures(services.map((s) => ({ name: s.name, def: s.def })));
+    const jobsByFile = new Map<string, Array<{ svc: FoundService; report: RuleReport; exposure: number }>>();
     services.forEach((svc, i) => {
       const o = outcomes[i]!;
       const anchorNode = svc.anchor.attrpath ?? svc.anchor.binding;
@@ -94,7 +95,7 @@ export const serviceHardening: Rule = {
       // Unread parts may set the same keys (adding them could conflict), and a job that must run
       // as root needs a per-job choice (kernel tunables, devices, netlink): no patch for either.
       const edits = !bound && !needsRoot && Object.keys(baseline.settings).length ? cachedBaselineEdits(svc, baseline.settings) : undefined;
-      sink.report(svc.ctx, {
+      const r: RuleReport = {
         node: anchorNode,
         optionPath: `systemd.services.${svc.name}`,
         severity,
@@ -110,7 +111,38 @@ export const serviceHardening: Rule = {
               : `Add to serviceConfig: ${Object.keys(baseline.settings).join(", ")}. Check that the service still works (it may need ReadWritePaths, StateDirectory, or a capability); then deploy.`,
           edits,
         },
-      });
+      };
+      if (svc.surface.surface !== "oneshot") return sink.report(svc.ctx, r);
+      const jobs = jobsByFile.get(svc.ctx.file);
+      if (jobs) jobs.push({ svc, report: r, exposure: o.exposure });
+      else jobsByFile.set(svc.ctx.file, [{ svc, report: r, exposure: o.exposure }]);
     });
+    // Oneshot and scheduled jobs are reached only through their inputs: one low finding per file
+    // listing them, so that a module with a handful of jobs does not outnumber a network daemon.
+    for (const jobs of jobsByFile.values()) {
+      const first = jobs[0]!;
+      if (jobs.length === 1) {
+        sink.report(first.svc.ctx, first.report);
+        continue;
+      }
+      const names = jobs.map((j) => `${j.svc.name} (${formatExposure(j.exposure)}${j.svc.runsAsRoot ? ", root" : ""})`);
+      // One patch for all of them when each job has one and they touch different places.
+      const all = jobs.every((j) => j.report.fix?.edits?.length) ? jobs.flatMap((j) => j.report.fix!.edits!).sort((a, b) => a.start - b.start) : [];
+      const disjoint = all.every((e, k) => k === 0 || (e.file === all[k - 1]!.file && e.start >= all[k - 1]!.end && e.start > all[k - 1]!.start));
+      const edits = all.length && disjoint ? all : undefined;
+      sink.report(first.svc.ctx, {
+        node: first.report.node,
+        key: `jobs ${jobs.map((j) => j.svc.name).join(" ")}`,
+        severity: "low",
+        title: `${jobs.length} oneshot or scheduled systemd jobs without sandboxing`,
+        message: `${jobs.length} oneshot or scheduled jobs in this file run without sandboxing: ${names.join(", ")}. A job is reached only through what it reads, so each is rated low; ${first.report.message.replace(/^systemd\.services\.\S+ /, `the first, ${first.svc.name}, `)}`,
+        evidence: jobs.map((j) => j.report.evidence).join("; "),
+        fix: {
+          safety: "review",
+          description: `Per job: ${jobs.map((j) => `${j.svc.name}: ${j.report.fix?.description ?? ""}`).join(" ")}`,
+          edits,
+        },
+      });
+    }
   },
 };

@@ -1,0 +1,148 @@
+// Modules no host uses. In a repository that declares hosts, a finding in a module that no host
+// imports, or inside `mkIf cfg.enable` where nothing in the repository sets that option, describes
+// code that runs nowhere today: it is reported one severity lower, saying so, rather than at the
+// severity of a problem on a running machine. Secrets written into the repository are not lowered
+// (they are leaked by the commit, whoever imports the file).
+import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
+import { calleeName, flattenApply, unparen } from "../nix/options.js";
+import { staticValue } from "../nix/values.js";
+import type { Severity } from "../report/severity.js";
+import type { NixFileContext } from "../rules/types.js";
+import { isTestPath } from "./classify.js";
+
+const LISTS_DIRECTORY = /\b(?:readDir|scanPaths|listFilesRecursive|umport|importDir|import-tree|haumea|rakeLeaves|listModules|mapModules\w*)\b/;
+
+const LOWER: Record<Severity, Severity> = { critical: "high", high: "medium", medium: "low", low: "low" };
+
+/** Rules whose problem exists only once a host runs the code (not code-quality lints, not secrets
+ * already in the repository's history). */
+function dependsOnUse(rule: { id: string; category: string }): boolean {
+  if (rule.category === "anti-pattern") return false;
+  if (rule.category === "secrets") return rule.id === "world-readable-secret" || rule.id === "secret-in-nix-store";
+  return true;
+}
+
+export interface UsageFacts {
+  /** Hosts were found in the repository (flake declarations or a host layout). */
+  hasHosts: boolean;
+  /** Files that declare hosts (their findings belong to hosts by position). */
+  declarationFiles: ReadonlySet<string>;
+  /** Every parsed Nix file of the repository. */
+  files: readonly NixFileContext[];
+}
+
+/** The option path a condition such as `cfg.enable` or `config.services.x.enable && y` tests,
+ * resolving `cfg` through a binding `cfg = config.<path>;` of the same file. */
+function enableOptionOf(cond: SyntaxNode, file: NixFileContext): string | undefined {
+  let n = unparen(cond);
+  // `a.enable && b`: false when `a.enable` is.
+  while (n?.kind === K.NODE_BIN_OP && n.childTokens().some((t) => t.text === "&&")) n = unparen(n.childNodes()[0]);
+  if (n?.kind !== K.NODE_SELECT) return undefined;
+  const text = n.text.replace(/\s+/g, "");
+  const m = /^([A-Za-z_][\w'-]*)((?:\.[A-Za-z_][\w'-]*)*)\.enable$/.exec(text);
+  if (!m) return undefined;
+  if (m[1] === "config") return m[2] ? `${m[2].slice(1)}.enable` : undefined;
+  // `cfg = config.services.foo;` (a let binding or a `with`-less alias anywhere in the file).
+  let base: string | undefined;
+  file.parsed.root.walk((b) => {
+    if (base !== undefined) return false;
+    if (b.kind !== K.NODE_ATTRPATH_VALUE) return undefined;
+    const [path, value] = b.childNodes();
+    if (path?.text.trim() !== m[1]) return undefined;
+    const v = unparen(value)?.text.replace(/\s+/g, "");
+    const c = v ? /^config((?:\.[A-Za-z_][\w'-]*)+)$/.exec(v) : null;
+    base = c ? c[1]!.slice(1) : "";
+    return false;
+  });
+  return base ? `${base}${m[2]}.enable` : undefined;
+}
+
+/** The `mkIf <cond>` (or `optionalAttrs`, `if`) whose body holds the node: its condition. */
+function guardOf(node: SyntaxNode): SyntaxNode | undefined {
+  for (let child: SyntaxNode = node, p = node.parent; p; child = p, p = p.parent) {
+    if (p.kind === K.NODE_APPLY) {
+      const { fn, args } = flattenApply(p);
+      const name = calleeName(fn);
+      if ((name === "mkIf" || name === "optionalAttrs") && args.length === 2 && args[1]!.start <= child.start && child.end <= args[1]!.end) return args[0];
+    }
+  }
+  return undefined;
+}
+
+/** The innermost node holding an offset (a report that gives a range, not a node). */
+function nodeAt(root: SyntaxNode, offset: number): SyntaxNode | undefined {
+  let found: SyntaxNode | undefined;
+  root.walk((n) => {
+    if (n.start > offset || n.end <= offset) return false;
+    found = n;
+    return undefined;
+  });
+  return found;
+}
+
+export class ModuleUsage {
+  private defined?: Set<string>;
+  private readonly byFile: Map<string, NixFileContext>;
+  constructor(private readonly facts: UsageFacts) {
+    this.byFile = new Map(facts.files.map((f) => [f.file, f]));
+  }
+
+  /** Is the option set (to anything but a literal false) anywhere, or mentioned as `<name>.enable`
+   * in another file (a path the index cannot read statically), or on by default? */
+  private enabledSomewhere(path: string, declaringFile: string): boolean {
+    if (!this.defined) {
+      this.defined = new Set();
+      for (const f of this.facts.files) for (const d of f.index.definitions) if (staticValue(d.inner) !== false) this.defined.add(d.path);
+    }
+    if (this.defined.has(path)) return true;
+    const segs = path.split(".");
+    const owner = segs.at(-2);
+    const mention = owner ? new RegExp(`(?<![\\w'-])${owner.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*(?:\\.\\s*enable|=\\s*\\{)`) : undefined;
+    for (const f of this.facts.files) {
+      if (f.file !== declaringFile && mention?.test(f.text)) return true;
+      for (const d of f.index.declarations) if (d.path === path && /\bdefault\s*=\s*true\b/.test(d.value?.text ?? "")) return true;
+    }
+    return false;
+  }
+
+  /** Does another file refer to this one by path (`./users/joe.nix`, `./modules/nats`), or list
+   * its directory (`readDir`, `scanPaths ./.`)? Then a host may well use it through a way the host
+   * attribution does not follow (clan inventories, module registries): not called unused. */
+  private mentioned(file: string): boolean {
+    const parts = file.split("/");
+    const base = parts.at(-1) === "default.nix" ? parts.at(-2) : parts.at(-1)?.replace(/\.nix$/, "");
+    if (!base) return false;
+    const ref = new RegExp(`(?:^|[^\\w.-])(?:\\.{1,2}/|/)(?:[\\w.@-]+/)*${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:\\.nix)?(?![\\w.-]|\\.nix)`);
+    const dirs = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
+    for (const f of this.facts.files) {
+      if (f.file === file) continue;
+      if (ref.test(f.text)) return true;
+      if (!LISTS_DIRECTORY.test(f.text)) continue;
+      // `readDir ./modules` in flake.nix, `scanPaths ./.` beside it: a listing of an ancestor.
+      const dir = f.file.split("/").slice(0, -1).join("/");
+      for (const a of dirs) {
+        if (dir !== "" && a !== dir && !a.startsWith(`${dir}/`)) continue;
+        const rel = dir === "" ? a : a.slice(dir.length + 1);
+        if (rel === "" ? /\.\/\.(?![\w.])|\.\/(?=[\s;)\]])/.test(f.text) : f.text.includes(`./${rel}`)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Why no host runs the code at `node` of `file`, or undefined when a host may. */
+  reason(rule: { id: string; category: string }, file: string, at: SyntaxNode | { line: number; column: number } | undefined, hosts: readonly string[]): string | undefined {
+    if (!this.facts.hasHosts || !dependsOnUse(rule) || !file.endsWith(".nix") || this.facts.declarationFiles.has(file) || file === "flake.nix") return undefined;
+    if (hosts.length === 0) return isTestPath(file) || this.mentioned(file) ? undefined : "no host imports it, and no file of the repository refers to it";
+    const ctx = this.byFile.get(file);
+    const node = at && ctx ? ("kind" in at ? at : nodeAt(ctx.parsed.root, ctx.parsed.root.source.lines.lineStart(at.line) + at.column - 1)) : undefined;
+    const cond = node ? guardOf(node) : undefined;
+    const path = cond && ctx ? enableOptionOf(cond, ctx) : undefined;
+    if (!path || this.enabledSomewhere(path, file)) return undefined;
+    return `it is behind ${path} and nothing in the repository sets that`;
+  }
+}
+
+/** The severity and message of a finding in a module no host uses. */
+export function lowered(severity: Severity, message: string, reason: string): { severity: Severity; message: string } {
+  return { severity: LOWER[severity], message: `${message} (no host enables this module: ${reason}; reported one severity lower)` };
+}

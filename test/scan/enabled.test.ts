@@ -1,0 +1,82 @@
+// Findings in modules no host uses (issue 11/12 judging: full severity for code that runs nowhere):
+// a module no host imports, or code behind `mkIf cfg.enable` that nothing sets, is reported one
+// severity lower with the reason; the look-alikes (an enabled module, a secret in the repository)
+// keep their severity.
+import { describe, expect, it } from "vitest";
+import { scanMemory } from "../helpers/memory.js";
+
+const flake = `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  outputs = { self, nixpkgs, ... }: {
+    nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { modules = [ ./hosts/alpha.nix ]; };
+  };
+}
+`;
+
+const nfsModule = (name: string) => `{ config, lib, ... }:
+let cfg = config.my.${name}; in
+{
+  options.my.${name}.enable = lib.mkEnableOption "${name}";
+  config = lib.mkIf cfg.enable {
+    services.nfs.server.enable = true;
+    services.nfs.server.exports = "/srv/${name} *(rw,no_root_squash)";
+  };
+}
+`;
+
+const FILES = {
+  "flake.nix": flake,
+  "hosts/alpha.nix": `{ imports = [ ../modules/share.nix ../modules/backup.nix ../modules/direct.nix ]; my.backup.enable = true; }\n`,
+  "modules/share.nix": nfsModule("share"),
+  "modules/backup.nix": nfsModule("backup"),
+  "modules/direct.nix": `{ config, lib, ... }: { config = lib.mkIf config.services.media.enable { services.nfs.server.exports = "/srv/media *(rw,no_root_squash)"; }; }\n`,
+  "modules/unused.nix": `{ services.nfs.server.exports = "/srv/old *(rw,no_root_squash)"; services.myapp.settings.github_token = "ghp_R8x2Lq7VnB4kT9wZp3Ys6Hd1Fj5Mc0Ga2Ue7"; }\n`,
+};
+
+describe("modules no host enables", () => {
+  it("lowers findings behind an enable nothing sets, or in a module no host imports, one step, and says why", async () => {
+    const report = await scanMemory(FILES);
+    const nfs = Object.fromEntries(report.findings.filter((f) => f.ruleId === "nfs-no-root-squash").map((f) => [f.file, f]));
+    // Before: all four were high.
+    expect(nfs["modules/backup.nix"]!.severity).toBe("high");
+    expect(nfs["modules/backup.nix"]!.message).not.toContain("no host enables");
+    expect(nfs["modules/share.nix"]!.severity).toBe("medium");
+    expect(nfs["modules/share.nix"]!.message).toContain("(no host enables this module: it is behind my.share.enable and nothing in the repository sets that; reported one severity lower)");
+    expect(nfs["modules/direct.nix"]!.severity).toBe("medium");
+    expect(nfs["modules/direct.nix"]!.message).toContain("behind services.media.enable");
+    expect(nfs["modules/unused.nix"]!.severity).toBe("medium");
+    expect(nfs["modules/unused.nix"]!.message).toContain("(no host enables this module: no host imports it, and no file of the repository refers to it;");
+    // A password written into the repository is leaked whoever imports the file: not lowered.
+    const pw = report.findings.filter((f) => f.file === "modules/unused.nix" && f.category === "secrets");
+    expect(pw.length).toBeGreaterThan(0);
+    for (const f of pw) expect(f.message).not.toContain("no host enables");
+  });
+
+  it("keeps full severity for a module another file refers to in a way host attribution does not follow (a clan inventory, a directory listing)", async () => {
+    const shared = `{ services.nfs.server.exports = "/srv/x *(rw,no_root_squash)"; }\n`;
+    const report = await scanMemory({
+      ...FILES,
+      "inventory.nix": `{ roles.default.extraModules = [ ./users/joe.nix ]; }\n`,
+      "users/joe.nix": shared,
+      "services/default.nix": `{ lib, ... }: { imports = lib.filesystem.listFilesRecursive ./.; }\n`,
+      "services/nfs/export.nix": shared,
+      // hlissner/dotfiles: `imports = mapModulesRec' ./modules import;` at the root.
+      "default.nix": `{ lib, ... }: { imports = lib.mapModulesRec' ./extra import; }\n`,
+      "extra/role/server.nix": shared,
+    });
+    for (const file of ["users/joe.nix", "services/nfs/export.nix", "extra/role/server.nix"]) {
+      const f = report.findings.find((x) => x.ruleId === "nfs-no-root-squash" && x.file === file)!;
+      expect(f.severity, file).toBe("high");
+      expect(f.message).not.toContain("no host enables");
+    }
+  });
+
+  it("keeps full severity where the enable is set in another file through a set, and in a repository without hosts", async () => {
+    const viaSet = await scanMemory({ ...FILES, "hosts/alpha.nix": `{ imports = [ ../modules/share.nix ]; my = { share = { enable = true; }; }; }\n` });
+    expect(viaSet.findings.find((f) => f.ruleId === "nfs-no-root-squash" && f.file === "modules/share.nix")!.severity).toBe("high");
+    const library = await scanMemory({ "modules/share.nix": nfsModule("share") });
+    const f = library.findings.find((x) => x.ruleId === "nfs-no-root-squash")!;
+    expect(f.severity).toBe("high");
+    expect(f.message).not.toContain("no host enables");
+  });
+});
