@@ -156,6 +156,7 @@ export async function cachedScanWithStatus(options: CachedScanOptions): Promise<
     quick: options.quick === true,
     systemd: options.quick ? null : systemdId(),
     fileBudgetMs: options.fileBudgetMs ?? null,
+    style: options.style ?? null,
   });
   // One file per repository and options: a new build of the tool replaces it.
   const optionsKey = `${placeKey}\0${options.build ?? buildId()}`;

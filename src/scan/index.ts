@@ -43,6 +43,9 @@ export interface ScanOptions {
   fileBudgetMs?: number;
   /** Read the repository from here instead of the disk at `root` (a tree in memory, in tests). */
   source?: RepoSource;
+  /** The style lints when `.nix-warden.yaml` leaves them unsaid (`--format statix-json` asks for
+   * them: a caller that reads statix's output wants statix's lints). */
+  style?: "on" | "all";
 }
 
 export interface ServiceInventoryEntry {
@@ -161,7 +164,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   const config = await loadProjectConfig(source);
   for (const e of config.errors) errors.push({ source: "config", file: ".nix-warden.yaml", message: e });
   const { texts, nixFiles, otherFiles, contents, hashes, graph } = repo;
-  const style = styleLints(config.style, graph.hosts.length > 0 || [...nixFiles.keys()].some((f) => posix.basename(f) === "configuration.nix"));
+  const style = styleLints(config.style === "auto" && options.style ? options.style : config.style, graph.hosts.length > 0 || [...nixFiles.keys()].some((f) => posix.basename(f) === "configuration.nix"));
   // An explicit rule list (a test, one rule's examples) runs as given.
   const rules = options.rules ?? ALL_RULES.filter((r) => r.group !== "style" || style.run === "all" || (style.run === "default" && !r.optIn));
   const allHosts = graph.hosts.map((h) => h.name).sort();

@@ -281,7 +281,12 @@ describe("resources and completion", () => {
     // metadata and its bad and good example.
     const yaml = (await c.client.readResource({ uri: "nix-warden://catalogue/anti-patterns.yaml" })).contents[0] as { text: string; mimeType: string };
     expect(yaml.mimeType).toBe("application/yaml");
-    const antiPatterns = (parseYaml(yaml.text) as { anti_patterns: Array<{ id: string; bad: string; good: string; compliance: { cis: string[]; nist: string[] } }> }).anti_patterns;
+    const listed = (parseYaml(yaml.text) as { anti_patterns: Array<{ id: string; bad: string; good: string; recognised?: boolean; reason?: string; compliance: { cis: string[]; nist: string[] } }> }).anti_patterns;
+    // The patterns no rule reports are listed too, each with the reason.
+    const unrecognised = listed.filter((e) => e.recognised === false);
+    expect(unrecognised.map((e) => e.id)).toContain("module-without-assertions");
+    for (const e of unrecognised) expect(e.reason, e.id).toBeTruthy();
+    const antiPatterns = listed.filter((e) => e.recognised !== false);
     expect(antiPatterns.map((e) => e.id)).toEqual(ALL_RULES.filter((x) => x.category === "anti-pattern" && x.group !== "style").map((x) => x.id));
     for (const e of antiPatterns) {
       const rule = ALL_RULES.find((x) => x.id === e.id)!;
