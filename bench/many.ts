@@ -10,9 +10,44 @@ import { dirname, join } from "node:path";
 /** Files per host: each host imports the modules of its own group. */
 const PER_HOST = 500;
 
-/** One NixOS module of the generated tree: services, a systemd unit with a script, users,
- * firewall ports, now and then a literal password (work for the secret detectors). */
+/** One NixOS module of the generated tree, of four kinds as in real configurations: a service with
+ * a systemd unit and a script, users and packages, networking, program settings; now and then a
+ * literal password (work for the secret detectors). */
 function moduleText(i: number): string {
+  if (i % 4 === 1)
+    return `{ pkgs, ... }:
+{
+  users.users.user${i} = {
+    isNormalUser = true;
+    description = "User ${i}";
+    extraGroups = [ "networkmanager" ${i % 3 === 0 ? '"docker" ' : ""}];
+    openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${String(i).padStart(8, "0")}abcdefghijklmnopqrstuvwxy user${i}@example.org" ];
+  };
+  environment.systemPackages = with pkgs; [ git vim htop ripgrep fd ];
+}
+`;
+  if (i % 4 === 2)
+    return `{ lib, ... }:
+{
+  networking.firewall.allowedTCPPorts = [ ${2000 + (i % 5000)} ];
+  networking.firewall.allowedUDPPorts = lib.mkDefault [ ];
+  services.openssh.settings.PasswordAuthentication = ${i % 5 === 0 ? "true" : "false"};
+  boot.kernel.sysctl."net.ipv4.ip_forward" = ${i % 7 === 0 ? 1 : 0};
+}
+`;
+  if (i % 4 === 3)
+    return `{ config, lib, ... }:
+let
+  name = "prog${i}";
+in
+{
+  programs.\${name} = {
+    enable = true;
+    settings = { theme = "dark"; font = { family = "mono"; size = ${10 + (i % 6)}; }; };
+  };
+  nix.settings.trusted-users = [ "root" ${i % 9 === 0 ? '"@wheel" ' : ""}];
+}
+`;
   const port = 2000 + (i % 5000);
   const secret = i % 17 === 0 ? `\n  services.grafana-${i}.settings.security.admin_password = "hunter2-${i}-Xq9v";` : "";
   return `{ config, lib, pkgs, ... }:
