@@ -32,6 +32,9 @@ export interface ParseNixOptions {
   home?: string;
   /** Names bound at the top besides Nix's builtins. */
   extraGlobals?: Iterable<string>;
+  /** false: do not keep Nix's abstract syntax (`ast`) once the diagnostics are known. The scan
+   * reads the syntax tree only, and holds every file's parse at once. */
+  keepAst?: boolean;
 }
 
 export interface ParsedNix {
@@ -41,8 +44,8 @@ export interface ParsedNix {
   diagnostics: NixDiagnostic[];
   /** The error Nix reports for this file (it stops at the first), if it rejects it. */
   error: NixDiagnostic | undefined;
-  /** Nix's abstract syntax of the file. */
-  ast: Expr;
+  /** Nix's abstract syntax of the file (absent when parsed with `keepAst: false`). */
+  ast?: Expr;
 }
 
 export function parseNix(text: string, options: ParseNixOptions = {}): ParsedNix {
@@ -89,10 +92,11 @@ export function parseNix(text: string, options: ParseNixOptions = {}): ParsedNix
 
   const all = [...syntax.map(diag), ...parseTime.map(diag), ...(syntax.length === 0 && parseTime.length === 0 ? unbound.map(diag) : [])];
   all.sort((a, b) => a.offset - b.offset);
-  return { source, root, diagnostics: all, error, ast };
+  return { source, root, diagnostics: all, error, ...(options.keepAst === false ? {} : { ast }) };
 }
 
 /** What `nix-instantiate --parse` prints for a file Nix accepts (without the trailing newline). */
 export function showParsed(parsed: ParsedNix): string {
+  if (!parsed.ast) throw new Error("showParsed: the file was parsed without keeping its AST");
   return showExpr(parsed.ast);
 }

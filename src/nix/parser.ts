@@ -935,7 +935,10 @@ function buildTree(events: number[], tokens: LexResult, source: SourceText): Syn
       flushTrivia(parent);
       attach(parent, tokenIndex++);
     } else if (type === EV_FINISH) {
-      stack.pop();
+      // Arrays grown by push keep room for 16 more: every tree of a scan is alive at once (the
+      // host and repository rules read them all), so each node keeps an exact copy.
+      const done = stack.pop()!;
+      done.children = done.children.slice();
     }
     // EV_TOMBSTONE: an abandoned or already-started marker
   }

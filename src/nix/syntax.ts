@@ -180,6 +180,9 @@ export class LineIndex {
 
 export type SyntaxElement = SyntaxNode | SyntaxToken;
 
+const NO_CHILD_NODES: readonly SyntaxNode[] = Object.freeze([]);
+const NO_CHILD_TOKENS: readonly SyntaxToken[] = Object.freeze([]);
+
 export class SyntaxToken {
   parent: SyntaxNode | null = null;
   constructor(
@@ -210,7 +213,8 @@ export class SyntaxNode {
   parent: SyntaxNode | null = null;
   start = 0;
   end = 0;
-  readonly children: SyntaxElement[] = [];
+  /** Set by the parser; never changed once the tree is built. */
+  children: SyntaxElement[] = [];
 
   constructor(
     readonly kind: SyntaxKind,
@@ -236,8 +240,8 @@ export class SyntaxNode {
     return this.text;
   }
 
-  private nodesCache: SyntaxNode[] | undefined;
-  private tokensCache: SyntaxToken[] | undefined;
+  private nodesCache: readonly SyntaxNode[] | undefined;
+  private tokensCache: readonly SyntaxToken[] | undefined;
 
   /** Child nodes, skipping tokens. (Trees are never mutated, so this is computed once; do not
    * modify the returned array.) */
@@ -245,7 +249,8 @@ export class SyntaxNode {
     if (this.nodesCache) return this.nodesCache;
     const out: SyntaxNode[] = [];
     for (const c of this.children) if (!c.isToken) out.push(c);
-    return (this.nodesCache = out);
+    // Exact copies (push leaves room for more): kept as long as the tree.
+    return (this.nodesCache = out.length ? out.slice() : NO_CHILD_NODES);
   }
 
   /** Significant child tokens (no trivia); computed once, do not modify. */
@@ -253,7 +258,7 @@ export class SyntaxNode {
     if (this.tokensCache) return this.tokensCache;
     const out: SyntaxToken[] = [];
     for (const c of this.children) if (c.isToken && !isTrivia(c.kind)) out.push(c);
-    return (this.tokensCache = out);
+    return (this.tokensCache = out.length ? out.slice() : NO_CHILD_TOKENS);
   }
 
   firstChild(kind?: SyntaxKind): SyntaxNode | undefined {

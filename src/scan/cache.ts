@@ -33,7 +33,14 @@ export type CachedScanOptions = Omit<ScanOptions, "rules" | "source" | "onProgre
   /** This build of the tool (default: its version and the build of the scan): another build
    * never reads this one's cache. */
   build?: string;
+  /** A process that scans again and again (the MCP server): only its first scan of a repository
+   * with these options goes through the cache file; later ones find the parses and rule results of
+   * the scans before in memory, which answer faster than reading and rewriting the file. */
+  memoryAfterFirst?: boolean;
 };
+
+// Repositories and options this process already scanned (for memoryAfterFirst).
+const scannedHere = new Set<string>();
 
 interface CacheBody {
   format: number;
@@ -143,11 +150,12 @@ export async function cachedScanWithStatus(options: CachedScanOptions): Promise<
     const { runScan } = await import("./index.js");
     // The listing already made is handed on: the scan reads the same files.
     const source = discovery ? { ...diskSource(root), list: async () => discovery } : undefined;
-    const { cache: _cache, build: _build, ...scanOptions } = options;
+    const { cache: _cache, build: _build, memoryAfterFirst: _memory, ...scanOptions } = options;
     return { report: await runScan({ ...scanOptions, root, now, ...(source ? { source } : {}) }), fromCache: false };
   };
   if (options.cache === false) return scan();
 
+  const fromFile = (placeKey: string) => fromFileOrScan(options, root, now, scan, placeKey);
   const placeKey = JSON.stringify({
     format: FORMAT,
     root,
@@ -158,6 +166,23 @@ export async function cachedScanWithStatus(options: CachedScanOptions): Promise<
     fileBudgetMs: options.fileBudgetMs ?? null,
     style: options.style ?? null,
   });
+  if (options.memoryAfterFirst) {
+    if (scannedHere.has(placeKey)) return scan();
+    // Counted once a scan finished: a cancelled first scan leaves the next one the cache file.
+    const first = await fromFile(placeKey);
+    scannedHere.add(placeKey);
+    return first;
+  }
+  return fromFile(placeKey);
+}
+
+async function fromFileOrScan(
+  options: CachedScanOptions,
+  root: string,
+  now: Date,
+  scan: (discovery?: Discovery) => Promise<{ report: SecurityReport; fromCache: boolean }>,
+  placeKey: string,
+): Promise<{ report: SecurityReport; fromCache: boolean }> {
   // One file per repository and options: a new build of the tool replaces it.
   const optionsKey = `${placeKey}\0${options.build ?? buildId()}`;
   let path: string;

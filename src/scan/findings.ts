@@ -115,8 +115,17 @@ function defaultEvidence(site: ReportSite, range: { line: number; endLine: numbe
   return text + more;
 }
 
+// A repeat scan fingerprints the same thousands of findings again: each input is hashed once.
+const fingerprints = new Map<string, string>();
+
 function fingerprint(ruleId: string, file: string, stable: string): string {
-  return createHash("sha256").update(`${ruleId}\0${file}\0${stable}`).digest("hex").slice(0, 16);
+  const input = `${ruleId}\0${file}\0${stable}`;
+  let id = fingerprints.get(input);
+  if (id === undefined) {
+    if (fingerprints.size >= 50_000) fingerprints.clear();
+    fingerprints.set(input, (id = createHash("sha256").update(input).digest("hex").slice(0, 16)));
+  }
+  return id;
 }
 
 /** Group edits per file and render one unified diff for all of them. */

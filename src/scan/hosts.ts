@@ -708,7 +708,9 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     const hostEnv: Env = { values: new ArgValues(values, argNodes, layout) };
     if (h.files instanceof HostFiles) for (const c of h.files.computed) queue.push(...computedTargets(c.node, { values: new Map(values), up: c.env }, c.dir, ctx));
     // clan keeps a machine's generated secrets and facts in vars/per-machine/<host>/.
-    for (const f of ctx.files) if (f.startsWith(`vars/per-machine/${shortName}/`) || f.startsWith(`sops/machines/${shortName}/`)) queue.push(f);
+    const varsDir = `vars/per-machine/${shortName}/`;
+    const sopsDir = `sops/machines/${shortName}/`;
+    for (const f of ctx.files) if (f.startsWith(varsDir) || f.startsWith(sopsDir)) queue.push(f);
     while (queue.length > 0) {
       const f = queue.pop()!;
       if (files.has(f)) continue;

@@ -394,14 +394,25 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     const inHost = (c: NixFileContext, d: OptionDefinition) =>
       !c.inTest(d.binding) && (!graph.declarationFiles.has(c.file) || (c.file === h.file && d.binding.start >= h.node.start && d.binding.end <= h.node.end));
     let current: Rule | undefined;
+    const definitionsAsked = new Map<string, Array<{ file: NixFileContext; def: OptionDefinition }>>();
+    const matchingAsked = new Map<string, Array<{ file: NixFileContext; def: OptionDefinition }>>();
     const hctx: HostContext = {
       host: h.name,
       ...(h.source === "directory" ? { partial: true } : {}),
       declaration: { file: h.file, node: h.node },
       files,
-      definitions: (path) => files.flatMap((file) => (file.index.byPath.get(path) ?? []).filter((def) => inHost(file, def)).map((def) => ({ file, def }))),
-      matching: (pattern) =>
-        files.flatMap((file) => definitionsMatching(file.index, pattern).filter((def) => inHost(file, def)).map((def) => ({ file, def }))),
+      // Every host rule asks for the same few options across all of the host's files: each answer
+      // is worked out once per host (a copy is handed out, so no rule can change another's).
+      definitions: (path) => {
+        let found = definitionsAsked.get(path);
+        if (!found) definitionsAsked.set(path, (found = files.flatMap((file) => (file.index.byPath.get(path) ?? []).filter((def) => inHost(file, def)).map((def) => ({ file, def })))));
+        return found.slice();
+      },
+      matching: (pattern) => {
+        let found = matchingAsked.get(pattern);
+        if (!found) matchingAsked.set(pattern, (found = files.flatMap((file) => definitionsMatching(file.index, pattern).filter((def) => inHost(file, def)).map((def) => ({ file, def })))));
+        return found.slice();
+      },
       lookup: (file) => {
         deps.set(file, lookedUp(file));
         return usableByFile.get(file);

@@ -87,6 +87,27 @@ describe("persistent scan cache", () => {
     expect((await cachedScanWithStatus({ root, quick: true })).fromCache).toBe(true);
   });
 
+  it("memoryAfterFirst (the MCP server): the first scan uses the cache file, later ones scan in memory and see every change", async () => {
+    const root = await repo();
+    // Filled by another process before (here: a scan without the option).
+    await cachedScanWithStatus({ root, quick: true });
+    const first = await cachedScanWithStatus({ root, quick: true, memoryAfterFirst: true });
+    expect(first.fromCache).toBe(true);
+    // Later scans in this process: never the file, whatever it holds, and never a stale report.
+    const file = join(root, "modules", "extras.nix");
+    await writeFile(file, `{ ... }: {\n  services.openssh.settings.PermitRootLogin = "yes";\n}\n`);
+    const made = await newCacheFiles(async () => {
+      const later = await cachedScanWithStatus({ root, quick: true, memoryAfterFirst: true });
+      expect(later.fromCache).toBe(false);
+      expect(body(later.report)).toBe(await fresh(root));
+      expect(body(later.report)).not.toBe(body(first.report));
+    });
+    expect(made).toEqual([]);
+    // Other options are another first scan: from the file again once it holds them.
+    await cachedScanWithStatus({ root, quick: true, severityThreshold: "high" });
+    expect((await cachedScanWithStatus({ root, quick: true, severityThreshold: "high", memoryAfterFirst: true })).fromCache).toBe(true);
+  });
+
   it("keys on the options: another threshold is another report", async () => {
     const root = await repo();
     await cachedScanWithStatus({ root, quick: true });

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { OUTPUT_FORMATS, writeOutputs, type OutputFormat } from "../../report/outputs.js";
 import { Severity, type SecurityReport } from "../../report/schema.js";
 import { securityHostKey } from "../report-store.js";
-import { runScan } from "../../scan/index.js";
+import { cachedScan } from "../../scan/cache.js";
 import { PathArgumentError } from "../roots.js";
 import { repoStateSubdir } from "../../system/state.js";
 import { contractAnswer, CursorError, decodeCursor, DEFAULT_LIMIT, PagingInput, unknownHostsMessage } from "../answer.js";
@@ -85,8 +85,11 @@ export function registerSecurityScanTool(ctx: ServerContext): void {
         ctx.log("info", `security_scan: scanning ${root}${args.hosts?.length ? ` (hosts ${args.hosts.join(", ")})` : ""}${args.quick ? " in quick mode" : ""}`);
         const progress = progressReporter(extra);
         progress("discovering files", "discover");
-        const report = await runScan({
+        // The first scan of a repository starts from the persistent cache (as the CLI's does);
+        // later ones from what this server keeps in memory.
+        const report = await cachedScan({
           root,
+          memoryAfterFirst: true,
           hosts: args.hosts,
           severityThreshold: args.severityThreshold,
           quick: args.quick,

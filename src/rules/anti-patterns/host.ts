@@ -73,15 +73,14 @@ function computeOpacity(h: HostContext): string | undefined {
   for (const f of h.files) {
     const scope = f.file === flakeFile ? h.declaration?.node : f.parsed.root;
     if (!scope) continue;
-    let why: string | undefined;
-    scope.walk((n) => {
-      if (why) return false;
-      if (n.kind !== K.NODE_ATTRPATH_VALUE) return;
+    // The bindings of the tree in pre-order (kept per tree): the first `imports` that cannot be
+    // followed is the answer. A walk over every node of every file of every host was most of a
+    // repeat scan's time.
+    for (const n of scope.descendants(K.NODE_ATTRPATH_VALUE)) {
       const [path, value] = n.childNodes();
-      if (path?.text !== "imports") return;
-      if (!followableList(value, f, byPath, 0)) why = `${f.file}:${n.line} computes its imports`;
-    });
-    if (why) return why;
+      if (path?.text !== "imports") continue;
+      if (!followableList(value, f, byPath, 0)) return `${f.file}:${n.line} computes its imports`;
+    }
   }
   return undefined;
 }

@@ -4,7 +4,7 @@
 // modules outside any host, NixOS VM test nodes), the one file. A rule written against `Scope`
 // runs both ways: `checkHost` for host files, `checkNix` for the rest, never twice for one
 // definition.
-import type { OptionDefinition } from "../../nix/options.js";
+import type { OptionDefinition, OptionIndex } from "../../nix/options.js";
 import { externalImportsIn, type ExternalImport } from "../../nix/external-modules.js";
 import { priorityName, priorityNumber, winningDefinition, type Candidate } from "../../nix/priority.js";
 import type { SyntaxNode } from "../../nix/syntax.js";
@@ -88,6 +88,17 @@ export function segmentsMatch(def: OptionDefinition, pattern: string): boolean {
   return parts.every((p, i) => p === "*" || (!def.segments[i]!.dynamic && def.segments[i]!.name === p));
 }
 
+// A file's definitions matching a pattern, per option index (which lives as long as the file's
+// parse): every host rule asks the same patterns of every file of every host.
+const matchingByIndex = new WeakMap<OptionIndex, Map<string, OptionDefinition[]>>();
+function segmentsMatching(index: OptionIndex, pattern: string): OptionDefinition[] {
+  let byPattern = matchingByIndex.get(index);
+  if (!byPattern) matchingByIndex.set(index, (byPattern = new Map()));
+  let found = byPattern.get(pattern);
+  if (!found) byPattern.set(pattern, (found = index.definitions.filter((def) => segmentsMatch(def, pattern))));
+  return found;
+}
+
 export function hostScope(h: HostContext): Scope {
   // As the scan's host definitions: outside VM tests, and in flake.nix inside this host's declaration.
   const inHost = (file: NixFileContext, def: OptionDefinition) =>
@@ -99,7 +110,7 @@ export function hostScope(h: HostContext): Scope {
     files: h.files,
     defaultsApply: !h.partial,
     definitions: (path) => h.definitions(path),
-    matching: (pattern) => h.files.flatMap((file) => file.index.definitions.filter((def) => segmentsMatch(def, pattern) && inHost(file, def)).map((def) => ({ file, def }))),
+    matching: (pattern) => h.files.flatMap((file) => segmentsMatching(file.index, pattern).filter((def) => inHost(file, def)).map((def) => ({ file, def }))),
     report: (file, r) => h.report({ ...r, file: file.file }),
   };
 }
@@ -161,13 +172,19 @@ type Origin = { def: ScopedDef } | { module: string; source: string };
 
 /** The external modules a scope imports (host scope: its files and its declaration). */
 export function externalImports(scope: Scope): ExternalImport[] {
+  // A host's scope is made again for each rule, over the same list of files: read them once.
+  const known = importsByFiles.get(scope.files);
+  if (known && known.declaration === scope.declaration?.node) return known.imports;
   const out: ExternalImport[] = [];
   for (const f of scope.files) {
     if (!f.text.includes("nixosModules") && !f.text.includes("srvos")) continue;
     out.push(...externalImportsIn(scopeParts(scope, f)));
   }
+  importsByFiles.set(scope.files, { declaration: scope.declaration?.node, imports: out });
   return out;
 }
+
+const importsByFiles = new WeakMap<readonly NixFileContext[], { declaration: SyntaxNode | undefined; imports: ExternalImport[] }>();
 
 /** The winning value of an option for a scope, as `winningDefinition` decides it over the
  * repository's definitions and the settings of the known external modules it imports. */

@@ -111,17 +111,19 @@ export function deleteToken(file: string, text: string, token: SyntaxToken, with
 
 // The file as the scan parsed it, shown as `nix-instantiate --parse` would, parsed again once per
 // tree with a fixed path so that it compares with the fixed text.
-const shownCache = new WeakMap<SyntaxNode, { parsed: ParsedNix; shown: string; globals: string[] }>();
+// Only what the comparison needs is kept (not the second tree): it lives as long as the scan's.
+type Original = { diagnostics: ParsedNix["diagnostics"]; rejected: boolean; shown: string; globals: string[] };
+const shownCache = new WeakMap<SyntaxNode, Original>();
 const VERIFY_PATH = "/nix-warden/verify/file.nix";
 
-function original(ctx: NixFileContext): { parsed: ParsedNix; shown: string; globals: string[] } {
+function original(ctx: NixFileContext): Original {
   let o = shownCache.get(ctx.parsed.root);
   if (!o) {
     // A file with free names (a fragment) is compared as if they were bound, as Nix would see it
     // inside the expression that binds them.
     const globals = [...new Set(ctx.parsed.diagnostics.filter((d) => d.kind === "undefined-variable").map((d) => /'([^']*)'/.exec(d.message)?.[1] ?? ""))];
     const parsed = parseNix(ctx.text, { path: VERIFY_PATH, extraGlobals: globals });
-    shownCache.set(ctx.parsed.root, (o = { parsed, shown: parsed.error ? "" : showParsed(parsed), globals }));
+    shownCache.set(ctx.parsed.root, (o = { diagnostics: parsed.diagnostics, rejected: !!parsed.error, shown: parsed.error ? "" : showParsed(parsed), globals }));
   }
   return o;
 }
@@ -135,8 +137,8 @@ export function fixParses(ctx: NixFileContext, edits: readonly TextEdit[], sameM
   if (edits.length === 0) return false;
   const before = original(ctx);
   const after = parseNix(applyEdits(ctx.text, edits), { path: VERIFY_PATH, extraGlobals: before.globals });
-  const known = new Set(before.parsed.diagnostics.map((d) => `${d.kind}\0${d.message}`));
+  const known = new Set(before.diagnostics.map((d) => `${d.kind}\0${d.message}`));
   if (after.diagnostics.some((d) => !known.has(`${d.kind}\0${d.message}`))) return false;
   if (!sameMeaning) return true;
-  return !before.parsed.error && !after.error && showParsed(after) === before.shown;
+  return !before.rejected && !after.error && showParsed(after) === before.shown;
 }
