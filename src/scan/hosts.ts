@@ -240,15 +240,27 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       if (v && typeof v !== "string") collectHostFiles(v, env, flakeDir, out, reader, depth + 1);
       return;
     }
-    case K.NODE_SELECT:
+    case K.NODE_SELECT: {
       // `self.nixosModules.default`: a module the flake exports, found in buildHostGraph.
-      if (selfOutputRef(n)) out.computed.push({ node: n, env, dir: flakeDir });
+      if (selfOutputRef(n)) {
+        out.computed.push({ node: n, env, dir: flakeDir });
+        return;
+      }
+      // `base-modules.nixos-modules`: a list kept in a let-bound set.
+      const [base, path] = n.childNodes();
+      if (base?.kind !== K.NODE_IDENT || !path || n.firstToken(K.TOKEN_OR)) return;
+      let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: base, env, dir: flakeDir };
+      for (const seg of attrpathSegments(path)) at = at && !seg.dynamic ? resolveAttr(at.value, seg.name, at.env, at.dir, reader) : undefined;
+      if (at) collectHostFiles(at.value, at.env, at.dir, out, reader, depth + 1);
       return;
+    }
     case K.NODE_LET_IN:
       collectHostFiles(n.childNodes().at(-1)!, letEnv(n, env), flakeDir, out, reader, depth + 1);
       return;
     case K.NODE_APPLY: {
-      if (directoryListing(n)) {
+      // `map mylib.relativeToRoot [ "hosts/idols-${name}" ]`: paths from the flake's root, with
+      // the host's let-bound names filled in (buildHostGraph).
+      if (directoryListing(n) || isRootRelative(n)) {
         out.computed.push({ node: n, env, dir: flakeDir });
         return;
       }
@@ -350,6 +362,8 @@ function segmentName(seg: PathSegment, env: Env | undefined): string {
     const s = v && typeof v !== "string" && unparen(v)?.kind === K.NODE_STRING ? staticString(unparen(v)!) : undefined;
     if (s !== undefined) return s;
   }
+  // `"${name}-niri"`: a string key made of known names.
+  if (seg.node.kind === K.NODE_STRING && env) return stringValue(seg.node, env) ?? "*";
   return "*";
 }
 
