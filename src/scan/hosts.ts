@@ -8,6 +8,7 @@
 // nothing runs.
 import { dirname, normalize, posix } from "node:path";
 import { diskSource } from "./source.js";
+import { clanAssignments } from "./host-frameworks.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
 
@@ -676,6 +677,8 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
   const declarationFiles = new Set(declared.filter((h) => h.source === "flake").map((h) => h.file));
   const outputs = layout ? flakeModuleOutputs(root, layout) : new Map<string, Map<string, string[]>>();
   const ctx: ResolveContext = { root, files: layout?.files ?? [], outputs };
+  const shortNames = declared.map((h) => h.name.slice(h.name.lastIndexOf("#") + 1));
+  const clan = layout ? clanAssignments(layout.files.filter((f) => f.endsWith(".nix")), layout.treeOf, shortNames) : new Map<string, string[]>();
   for (const h of declared) {
     const files = new Set<string>();
     const queue: string[] = [];
@@ -695,6 +698,11 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     if (h.files instanceof HostFiles) for (const c of h.files.computed) queue.push(...computedTargets(c.node, { values: new Map(values), up: c.env }, c.dir, ctx));
     // clan keeps a machine's generated secrets and facts in vars/per-machine/<host>/.
     for (const f of ctx.files) if (f.startsWith(`vars/per-machine/${shortName}/`) || f.startsWith(`sops/machines/${shortName}/`)) queue.push(f);
+    // Service modules and extraModules clan's inventory gives the machine.
+    for (const f of clan.get(shortName) ?? []) {
+      const resolved = resolveModuleFile(root, f);
+      if (resolved) queue.push(resolved);
+    }
     while (queue.length > 0) {
       const f = queue.pop()!;
       if (files.has(f)) continue;
@@ -830,6 +838,21 @@ function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: bool
     if (call?.kind !== K.NODE_APPLY) continue;
     const arg = unparen(call.childNodes()[1]);
     if (arg?.kind === K.NODE_PATH) return { path: arg, recursive: false };
+    // `featuresDir = ./.; allEntries = builtins.readDir featuresDir;`
+    const bound = arg?.kind === K.NODE_IDENT ? letBoundPath(arg) : undefined;
+    if (bound) return { path: bound, recursive: false };
+  }
+  return undefined;
+}
+
+/** The path literal a name is bound to by an enclosing let (or rec set) of the same file. */
+function letBoundPath(ident: SyntaxNode): SyntaxNode | undefined {
+  for (let scope = ident.parent; scope; scope = scope.parent) {
+    if (scope.kind !== K.NODE_LET_IN && !(scope.kind === K.NODE_ATTR_SET && scope.firstToken(K.TOKEN_REC))) continue;
+    const v = letEnv(scope, undefined).values.get(ident.text);
+    if (v === undefined || typeof v === "string") continue;
+    const value = unparen(v);
+    return value?.kind === K.NODE_PATH ? value : undefined;
   }
   return undefined;
 }

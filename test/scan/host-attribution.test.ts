@@ -63,3 +63,81 @@ describe("interpolated import paths (ryan4yin-style host files)", () => {
     expect(at("hosts/idols-old/default.nix")).toEqual([]);
   });
 });
+
+describe("import lists built from readDir (badele-style feature modules)", () => {
+  const files = {
+    "flake.nix": flake(`{
+      nixosModules.homelab = { lib, ... }: { imports = [ (import ./modules/features { inherit lib; }) ]; };
+      nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { modules = [ self.nixosModules.homelab ./alpha.nix ]; };
+      nixosConfigurations.beta = nixpkgs.lib.nixosSystem { modules = [ ./beta.nix ]; };
+    }`),
+    // The directory is a let-bound name, not a path literal at the readDir call.
+    "modules/features/default.nix": `{ lib }: let
+      featuresDir = ./.;
+      directories = lib.filterAttrs (name: type: type == "directory") (builtins.readDir featuresDir);
+    in { imports = lib.mapAttrsToList (name: _: featuresDir + "/\${name}/default.nix") directories; }`,
+    "modules/features/sshd/default.nix": ROOT_LOGIN,
+    "alpha.nix": PLAIN,
+    "beta.nix": PLAIN,
+    // Look-alike: a folder next to the features directory, listed by nothing.
+    "modules/unlisted/default.nix": ROOT_LOGIN,
+  };
+
+  it("a feature module in a directory listed through a let-bound path belongs to the hosts importing the listing", async () => {
+    const { at } = await hostsByFile(files);
+    expect(at("modules/features/sshd/default.nix")).toEqual(["alpha"]);
+  });
+
+  it("look-alike: a module outside the listed directory stays without host", async () => {
+    const { at, fired } = await hostsByFile(files);
+    expect(fired("modules/unlisted/default.nix")).toBe(true);
+    expect(at("modules/unlisted/default.nix")).toEqual([]);
+  });
+});
+
+describe("clan inventory: services and extraModules assigned to machines by name and by tag", () => {
+  const files = {
+    "flake.nix": flake(`let clan = inputs.clan-core.lib.clan {
+        inherit self;
+        modules."@me/navidrome" = ./services/navidrome.nix;
+        modules."@me/git" = ./services/git;
+        inventory = import ./inventory.nix { };
+      }; in { inherit (clan.config) nixosConfigurations; }`),
+    "inventory.nix": `{ ... }: {
+      machines = { alpha.tags = [ "server" ]; beta.tags = [ "desktop" ]; gamma.tags = [ ]; };
+      instances = {
+        music = { module.name = "@me/navidrome"; module.input = "self"; roles.default.machines.alpha = { }; };
+        git = { module.name = "@me/git"; roles.knot.machines.gamma.settings.host = "git.example"; };
+        desk = { module.name = "importer"; roles.default.tags = [ "desktop" ]; roles.default.extraModules = [ ./modules/desktop.nix ]; };
+        base = { module.name = "importer"; roles.default.tags.all = { }; roles.default.extraModules = [ ./modules/base.nix ]; };
+      };
+    }`,
+    "machines/alpha/configuration.nix": PLAIN,
+    "machines/beta/configuration.nix": PLAIN,
+    "machines/gamma/configuration.nix": PLAIN,
+    "services/navidrome.nix": `{ _class = "clan.service"; roles.default.perInstance = { ... }: { nixosModule = { imports = [ ./navidrome-sshd.nix ]; }; }; }`,
+    "services/navidrome-sshd.nix": ROOT_LOGIN,
+    "services/git/default.nix": `{ _class = "clan.service"; roles.knot.perInstance = { ... }: { nixosModule = import ./knot.nix; }; }`,
+    "services/git/knot.nix": ROOT_LOGIN,
+    "modules/desktop.nix": ROOT_LOGIN,
+    "modules/base.nix": FIREWALL_OFF,
+    // Look-alike: a service module registered but given to no machine.
+    "services/unused.nix": `{ _class = "clan.service"; roles.default.perInstance = { ... }: { nixosModule = { imports = [ ./unused-sshd.nix ]; }; }; }`,
+    "services/unused-sshd.nix": ROOT_LOGIN,
+  };
+
+  it("names the machines an instance's roles list, by name, by tag and by `all`", async () => {
+    const { report, at } = await hostsByFile(files);
+    expect(report.hosts).toEqual(["alpha", "beta", "gamma"]);
+    expect(at("services/navidrome-sshd.nix")).toEqual(["alpha"]);
+    expect(at("services/git/knot.nix")).toEqual(["gamma"]);
+    expect(at("modules/desktop.nix")).toEqual(["beta"]);
+    expect((await hostsByFile(files, "firewall-disabled")).at("modules/base.nix")).toEqual(["alpha", "beta", "gamma"]);
+  });
+
+  it("look-alike: a service module no instance uses belongs to no machine", async () => {
+    const { at, fired } = await hostsByFile(files);
+    expect(fired("services/unused-sshd.nix")).toBe(true);
+    expect(at("services/unused-sshd.nix")).toEqual([]);
+  });
+});
