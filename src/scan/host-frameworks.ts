@@ -130,3 +130,46 @@ function addAll(map: Map<string, Set<string>>, key: string, values: string[]): v
   if (!set) map.set(key, (set = new Set()));
   for (const v of values) set.add(v);
 }
+
+/**
+ * A flake built by a helper library (hlissner's `mkFlake { hosts = mapHosts ./hosts; }`): hosts
+ * come from a directory, and a library file builds each of them with `mapAttrs (name: ...:
+ * nixosSystem { modules = [ ../. ... ]; }) hosts`. That file and the modules it lists literally are
+ * part of every host found in the directory. Read only when no `nixosConfigurations.<host>` could
+ * be read.
+ */
+export function builderModules(nixFiles: readonly string[], treeOf: (file: string) => SyntaxNode | undefined, hostEntries: ReadonlySet<string>): { builders: string[]; modules: string[] } {
+  const builders = new Set<string>();
+  const modules = new Set<string>();
+  for (const file of nixFiles) {
+    if (hostEntries.has(file)) continue;
+    const tree = treeOf(file);
+    if (!tree || !tree.text.includes("nixosSystem") || !tree.text.includes("mapAttrs")) continue;
+    const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+    for (const call of tree.descendants(K.NODE_APPLY)) {
+      const fn = call.childNodes()[0];
+      if (!fn || !/(?:^|\.)nixosSystem$/.test(fn.text.replace(/\s+/g, "")) || !mappedOverHosts(call)) continue;
+      const set = unparen(call.childNodes()[1]);
+      if (set?.kind !== K.NODE_ATTR_SET) continue;
+      const list = flatten(set).find((b) => b.path.length === 1 && b.path[0] === "modules");
+      if (!list) continue;
+      builders.add(file);
+      for (const p of pathsIn(list.value, dir)) modules.add(p);
+    }
+  }
+  return { builders: [...builders], modules: [...modules] };
+}
+
+/** Is this call in the function a `mapAttrs` applies to a set (each host's builder)? */
+function mappedOverHosts(node: SyntaxNode): boolean {
+  for (let n: SyntaxNode | null = node.parent; n; n = n.parent) {
+    if (n.kind !== K.NODE_LAMBDA) continue;
+    let up = n.parent;
+    while (up?.kind === K.NODE_PAREN) up = up.parent;
+    if (up?.kind !== K.NODE_APPLY) continue;
+    let head: SyntaxNode | undefined = up;
+    while (head?.kind === K.NODE_APPLY) head = head.childNodes()[0];
+    if (head && /(?:^|\.)mapAttrs$/.test(head.text.replace(/\s+/g, ""))) return true;
+  }
+  return false;
+}

@@ -8,7 +8,7 @@
 // nothing runs.
 import { dirname, normalize, posix } from "node:path";
 import { diskSource } from "./source.js";
-import { clanAssignments } from "./host-frameworks.js";
+import { builderModules, clanAssignments } from "./host-frameworks.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
 
@@ -351,6 +351,9 @@ export interface DeclaredHost {
    * `directory`: guessed from a `hosts/<name>/` layout when no declaration could be read; the
    * host may include modules that were not found, so rules about defaults skip it. */
   source: "flake" | "directory";
+  /** Files that build the host without being its modules (a helper library's file): part of the
+   * host, their path references are not followed. */
+  builders?: Set<string>;
 }
 
 /** The name of an attribute, resolving `${name}` through let-bound strings. */
@@ -651,6 +654,12 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
     }
     if (out.length) break;
   }
+  // A helper library that builds every host of the directory gives each its shared modules.
+  const shared = out.length ? builderModules(files.filter((f) => f.endsWith(".nix")), parsedRoot, new Set(out.map((h) => h.file))) : undefined;
+  for (const h of out) {
+    for (const f of shared?.modules ?? []) h.files.add(f);
+    if (shared?.builders.length) h.builders = new Set(shared.builders);
+  }
   return out;
 }
 
@@ -703,6 +712,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       const resolved = resolveModuleFile(root, f);
       if (resolved) queue.push(resolved);
     }
+    for (const f of h.builders ?? []) files.add(f);
     while (queue.length > 0) {
       const f = queue.pop()!;
       if (files.has(f)) continue;
@@ -765,8 +775,9 @@ function isPathConcat(node: SyntaxNode): boolean {
 const ROOT_NAMES = new Set(["self", "inputs.self", "src", "root", "flakeRoot"]);
 
 // Helpers that list a directory's modules (Nix has no standard one; these names are common).
-const LISTING_HELPERS = /^(?:scanPaths|listModules|importDir|importModules|listNixFiles|listNixModules|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive)$/;
-const RECURSIVE_HELPERS = /^(?:umport|listFilesRecursive)$/;
+// `mapModules`/`mapModulesRec'` are hlissner's dotfiles loaders (copied into other configurations).
+const LISTING_HELPERS = /^(?:scanPaths|listModules|importDir|importModules|listNixFiles|listNixModules|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive|mapModules'?|mapModulesRec'?)$/;
+const RECURSIVE_HELPERS = /^(?:umport|listFilesRecursive|mapModulesRec'?)$/;
 
 /** A host's values, also answering `name.attr` for a specialArg bound to a set of the flake
  * (`configVars = import ./vars { }`) whose attribute is a literal string. */
@@ -1051,7 +1062,7 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
       if (n.kind === K.NODE_SELECT && base?.kind === K.NODE_IDENT && !NOT_ARGS.has(base.text) && !selfOutputRef(n) && !n.inside(K.NODE_SELECT)) out.push(n);
     }
   }
-  const listings = /readDir|scanPaths|listModules|import(?:Dir|Modules)|listNix|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive|relativeToRoot/.test(tree.text);
+  const listings = /readDir|scanPaths|listModules|import(?:Dir|Modules)|listNix|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive|mapModules|relativeToRoot/.test(tree.text);
   if (listings) {
     for (const n of tree.descendants(K.NODE_APPLY)) {
       if (n.parent?.kind === K.NODE_APPLY && n.parent.childNodes()[0] === n) continue; // not the whole call

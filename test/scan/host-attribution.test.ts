@@ -141,3 +141,40 @@ describe("clan inventory: services and extraModules assigned to machines by name
     expect(at("services/unused-sshd.nix")).toEqual([]);
   });
 });
+
+describe("helper libraries that build hosts (hlissner-style mapHosts and module loader)", () => {
+  const files = {
+    "flake.nix": flake(`let lib = import ./lib { inherit self; }; in lib.mkFlake inputs { hosts = lib.mapHosts ./hosts; }`),
+    "lib/default.nix": `{ self }: import ./flakes.nix { inherit self; }`,
+    "lib/flakes.nix": `{ self }: rec {
+      mapHosts = dir: { };
+      mkFlake = inputs: { hosts ? { }, ... }: {
+        nixosConfigurations = builtins.mapAttrs (hostName: { path, config }:
+          inputs.nixpkgs.lib.nixosSystem {
+            modules = [ { nixpkgs.config.permittedInsecurePackages = [ "python-2.7.18" ]; } ../. ];
+          }) hosts;
+        installer = inputs.nixpkgs.lib.nixosSystem { modules = [ ../installer.nix ]; };
+      };
+    }`,
+    "default.nix": `{ hey, lib, ... }: { imports = hey.lib.mapModulesRec' ./modules import; }`,
+    "modules/security.nix": ROOT_LOGIN,
+    "modules/services/web.nix": FIREWALL_OFF,
+    "hosts/soba/default.nix": `{ system = "x86_64-linux"; modules.services.web.enable = true; }`,
+    "hosts/udon/default.nix": `{ system = "x86_64-linux"; }`,
+    // Look-alike: a system the library builds once, not for each host.
+    "installer.nix": ROOT_LOGIN,
+  };
+
+  it("the library's modules and every module its loader lists belong to every host of the directory", async () => {
+    const { report, at } = await hostsByFile(files);
+    expect(report.hosts).toEqual(["soba", "udon"]);
+    expect(at("modules/security.nix")).toEqual(["soba", "udon"]);
+    expect((await hostsByFile(files, "permitted-insecure-packages")).at("lib/flakes.nix")).toEqual(["soba", "udon"]);
+  });
+
+  it("look-alike: a system the library builds outside the host map gives its modules to no host", async () => {
+    const { at, fired } = await hostsByFile(files);
+    expect(fired("installer.nix")).toBe(true);
+    expect(at("installer.nix")).toEqual([]);
+  });
+});
