@@ -632,7 +632,9 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
       const name = m[2]!;
       const homes = files.filter((f) => new RegExp(`^homes/[^/]+/[^/@]+@${escapeRegExp(name)}/`).test(f));
       const own = new Set([m[0], ...under(`systems/${m[1]}/${name}/`), ...everySystem, ...homes, ...(homes.length ? everyHome : [])]);
-      out.push({ name, file: m[0], node: root, files: own, source: "directory" });
+      // flake.nix's `mkFlake { channels-config = ...; systems.modules.nixos = [ ... ]; }` applies to
+      // every system (its own path references are not the systems' modules).
+      out.push({ name, file: m[0], node: root, files: own, source: "directory", builders: present.has("flake.nix") ? new Set(["flake.nix"]) : undefined });
     }
     if (out.length) return out;
   }
@@ -826,7 +828,7 @@ function argImports(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env:
 
 /** A call listing a directory (`scanPaths ./.`, `map (f: ./. + "/${f}") (attrNames (readDir ./.))`):
  * the directory and whether the listing is recursive. */
-function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: boolean } | undefined {
+function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: boolean; readDir?: boolean } | undefined {
   if (node.kind !== K.NODE_APPLY) return undefined;
   const { fn, args } = flattenApply(node);
   const name = calleeName(fn) ?? "";
@@ -848,10 +850,10 @@ function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: bool
     if (call?.kind === K.NODE_SELECT) call = call.parent;
     if (call?.kind !== K.NODE_APPLY) continue;
     const arg = unparen(call.childNodes()[1]);
-    if (arg?.kind === K.NODE_PATH) return { path: arg, recursive: false };
+    if (arg?.kind === K.NODE_PATH) return { path: arg, recursive: false, readDir: true };
     // `featuresDir = ./.; allEntries = builtins.readDir featuresDir;`
     const bound = arg?.kind === K.NODE_IDENT ? letBoundPath(arg) : undefined;
-    if (bound) return { path: bound, recursive: false };
+    if (bound) return { path: bound, recursive: false, readDir: true };
   }
   return undefined;
 }
@@ -883,6 +885,13 @@ function listModules(files: readonly string[], dir: string, recursive: boolean):
   return out;
 }
 
+/** The files other than .nix directly in a directory (not the repository's root). */
+function dataFiles(files: readonly string[], dir: string): string[] {
+  if (dir === "") return [];
+  const prefix = `${dir}/`;
+  return files.filter((f) => f.startsWith(prefix) && !f.endsWith(".nix") && !f.slice(prefix.length).includes("/"));
+}
+
 /** The files a host-dependent or layout-dependent reference names for one host. */
 function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveContext): string[] {
   const ref = selfOutputRef(node);
@@ -894,7 +903,11 @@ function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveCo
   const listing = directoryListing(node);
   if (listing) {
     const d = pathValue(listing.path, env, dir);
-    return d === undefined ? [] : listModules(ctx.files, d === "." ? "" : d, listing.recursive);
+    if (d === undefined) return [];
+    const modules = listModules(ctx.files, d === "." ? "" : d, listing.recursive);
+    // `readDir ./bin` read for scripts (`writeShellScriptBin name (readFile (./bin + "/${f}"))`):
+    // the files listed are the module's too.
+    return listing.readDir ? [...modules, ...dataFiles(ctx.files, d === "." ? "" : d)] : modules;
   }
   if (node.kind === K.NODE_APPLY) {
     // configLib.relativeToRoot "home/${config.networking.hostName}.nix", and

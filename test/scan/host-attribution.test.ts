@@ -178,3 +178,36 @@ describe("helper libraries that build hosts (hlissner-style mapHosts and module 
     expect(at("installer.nix")).toEqual([]);
   });
 });
+
+describe("snowfall: flake-wide settings and scripts a home module reads from a directory", () => {
+  const SCRIPT = `#!/bin/sh\nread -r WIFI_PASS\niwctl --passphrase "$WIFI_PASS" station wlan0 connect home\n`;
+  const files = {
+    "flake.nix": flake(`inputs.snowfall-lib.mkFlake {
+      inherit inputs; src = ./.;
+      channels-config = { permittedInsecurePackages = [ "electron-36.9.5" ]; };
+    }`),
+    "systems/x86_64-linux/hay/default.nix": PLAIN,
+    "systems/x86_64-linux/vhay/default.nix": PLAIN,
+    "homes/x86_64-linux/kenan@hay/default.nix": `{ my.user.scripts.enable = true; }`,
+    "modules/home/scripts/default.nix": `{ pkgs, lib, ... }: let
+      scripts = lib.filterAttrs (name: type: lib.hasSuffix ".sh" name) (builtins.readDir ./bin);
+      mk = name: _: pkgs.writeShellScriptBin name (builtins.readFile (./bin + "/\${name}"));
+    in { home.packages = builtins.attrValues (lib.mapAttrs mk scripts); }`,
+    "modules/home/scripts/bin/wifi.sh": SCRIPT,
+    // Look-alike: a script next to the module that nothing reads.
+    "modules/home/scripts/old/wifi.sh": SCRIPT,
+  };
+
+  it("channels-config in flake.nix belongs to every system, and a directory's scripts to the system with the home", async () => {
+    const { report, at } = await hostsByFile(files, "permitted-insecure-packages");
+    expect(report.hosts).toEqual(["hay", "vhay"]);
+    expect(at("flake.nix")).toEqual(["hay", "vhay"]);
+    expect((await hostsByFile(files, "secret-on-command-line")).at("modules/home/scripts/bin/wifi.sh")).toEqual(["hay"]);
+  });
+
+  it("look-alike: a script in a directory no module reads belongs to no system", async () => {
+    const { at, fired } = await hostsByFile(files, "secret-on-command-line");
+    expect(fired("modules/home/scripts/old/wifi.sh")).toBe(true);
+    expect(at("modules/home/scripts/old/wifi.sh")).toEqual([]);
+  });
+});
