@@ -9,6 +9,7 @@
 import { dirname, normalize, posix } from "node:path";
 import { diskSource } from "./source.js";
 import { builderModules, clanAssignments } from "./host-frameworks.js";
+import { GateReader, gatesAt } from "./host-gates.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
 
@@ -29,8 +30,12 @@ export interface HostGraph {
   declarationFiles: Set<string>;
   /** For each file, the hosts that include it (for a declaration file, every host it declares). */
   hostsOf(file: string): string[];
-  /** The hosts a node belongs to: by position in a declaration file, else the file's hosts. */
-  hostsAt(file: string, node?: SyntaxNode): string[];
+  /** The hosts a node belongs to: by position in a declaration file, else the file's hosts that
+   * turn on the options the node is gated on (host-gates.ts). */
+  hostsAt(file: string, node?: SyntaxNode, at?: { line: number; column: number }): string[];
+  /** What hostsAt's narrowing of a file depends on (its gates and the hosts turning them on), for
+   * caches keyed by a file's hosts. */
+  gateKey?(file: string): string;
 }
 
 /** What a module file refers to: its imports and other local files (relative to the root). */
@@ -734,16 +739,50 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       set.add(h.name);
     }
   }
+  const gates = layout ? new GateReader(hosts, layout.treeOf, layout.files.filter((f) => f.endsWith(".nix")), declarationFiles) : undefined;
+  /** Of a module's hosts, those that turn on the options its node is gated on (`mkIf
+   * cfg.enable`); all of them when no host turns one on where it can be read. */
+  const gated = (names: string[], node: SyntaxNode): string[] => {
+    let out = names;
+    for (const option of gates && names.length > 1 ? gatesAt(node) : []) {
+      const on = gates!.enabledOn(option);
+      if (on && on.size > 0) out = out.filter((h) => on.has(h));
+    }
+    return out;
+  };
   return {
     hosts,
     declarationFiles,
     hostsOf: (file) => [...(byFile.get(file) ?? [])].sort(),
-    hostsAt: (file, node) => {
-      if (!declarationFiles.has(file)) return [...(byFile.get(file) ?? [])].sort();
+    gateKey: (file) => {
+      const tree = gates && file.endsWith(".nix") ? layout!.treeOf(file) : undefined;
+      if (!tree || !tree.text.includes("mkIf")) return "";
+      const options = new Set(tree.descendants(K.NODE_ATTRPATH_VALUE).flatMap((b) => gatesAt(b)));
+      return [...options].map((o) => `${o}=${[...(gates!.enabledOn(o) ?? [])].sort().join(",")}`).join(";");
+    },
+    hostsAt: (file, node, at) => {
+      // A report with only a range (a line of a long string): the node there decides.
+      if (!node && at && file.endsWith(".nix")) node = nodeAt(layout?.treeOf(file), at);
+      if (!declarationFiles.has(file)) {
+        const names = [...(byFile.get(file) ?? [])].sort();
+        return node ? gated(names, node) : names;
+      }
       if (!node) return [];
       return hosts.filter((h) => h.source === "flake" && h.file === file && node.start >= h.node.start && node.end <= h.node.end).map((h) => h.name).sort();
     },
   };
+}
+
+/** The innermost node of a tree holding a 1-based line and column. */
+function nodeAt(tree: SyntaxNode | undefined, at: { line: number; column: number }): SyntaxNode | undefined {
+  if (!tree) return undefined;
+  const offset = tree.source.lines.lineStart(at.line) + at.column - 1;
+  let n: SyntaxNode = tree;
+  for (;;) {
+    const next = n.childNodes().find((c) => c.start <= offset && offset < c.end);
+    if (!next) return n;
+    n = next;
+  }
 }
 
 interface ResolveContext {

@@ -211,3 +211,56 @@ describe("snowfall: flake-wide settings and scripts a home module reads from a d
     expect(at("modules/home/scripts/old/wifi.sh")).toEqual([]);
   });
 });
+
+describe("modules behind `mkIf cfg.enable`: the hosts that turn them on", () => {
+  const gated = (body: string) => `{ config, lib, ... }: let cfg = config.my.av; in {
+    options.my.av.enable = lib.mkEnableOption "on-access scanning";
+    config = lib.mkIf cfg.enable ${body};
+  }`;
+  const files = {
+    "flake.nix": flake(`{
+      nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { modules = [ ./common.nix ./alpha.nix ]; };
+      nixosConfigurations.beta = nixpkgs.lib.nixosSystem { modules = [ ./common.nix ./beta.nix ]; };
+      nixosConfigurations.gamma = nixpkgs.lib.nixosSystem { modules = [ ./common.nix ./gamma.nix ]; };
+    }`),
+    "common.nix": `{ imports = [ ./modules/av.nix ./modules/db.nix ./modules/web.nix ./modules/unused.nix ]; }`,
+    "modules/av.nix": gated(ROOT_LOGIN),
+    // A report with only a range (a line of a long string) is narrowed too.
+    "modules/db.nix": `{ config, lib, ... }: let cfg = config.my.db; in {
+      options.my.db = { enable = lib.mkEnableOption "db"; };
+      config = lib.mkMerge [
+        { my.db.port = 5432; }
+        (lib.mkIf cfg.enable {
+          services.postgresql.enable = true;
+          services.postgresql.authentication = ''
+            local all postgres trust
+          '';
+        })
+      ];
+    }`,
+    "alpha.nix": `{ my.av.enable = false; }`,
+    "beta.nix": `{ my.av.enable = true; my.db = { enable = true; }; }`,
+    "gamma.nix": `{ lib, ... }: { my.db.enable = lib.mkDefault true; }`,
+    // Look-alikes: an option of nixpkgs (turned on where the scan may not see), and a module of
+    // the repository no host turns on: every importer stays named.
+    "modules/web.nix": `{ config, lib, ... }: { config = lib.mkIf config.services.nginx.enable { networking.firewall.enable = false; }; }`,
+    "modules/unused.nix": `{ config, lib, ... }: let cfg = config.my.unused; in {
+      options.my.unused.enable = lib.mkEnableOption "x";
+      config = lib.mkIf cfg.enable { users.users.root.password = "hunter2"; };
+    }`,
+  };
+
+  it("names only the hosts that set the enable (not false), also for range-only reports", async () => {
+    const { at } = await hostsByFile(files);
+    expect(at("modules/av.nix")).toEqual(["beta"]);
+    expect((await hostsByFile(files, "database-trust-auth")).at("modules/db.nix")).toEqual(["beta", "gamma"]);
+  });
+
+  it("look-alikes: a nixpkgs option's gate and a module no host turns on keep every importer", async () => {
+    expect((await hostsByFile(files, "firewall-disabled")).at("modules/web.nix")).toEqual(["alpha", "beta", "gamma"]);
+    const { report } = await hostsByFile(files);
+    const unused = report.findings.filter((f) => f.file === "modules/unused.nix");
+    expect(unused.length).toBeGreaterThan(0);
+    for (const f of unused) expect(f.host).toEqual(["alpha", "beta", "gamma"]);
+  });
+});
