@@ -50,22 +50,33 @@ function pathsIn(value: SyntaxNode, dir: string): string[] {
   return out;
 }
 
-interface Instance {
-  module?: string;
-  /** Machines by role name, and the tags a role is given. */
+interface Role {
   machines: Set<string>;
   tags: Set<string>;
   extraModules: string[];
 }
 
+interface Instance {
+  module?: string;
+  roles: Map<string, Role>;
+}
+
+/** What clan gives a machine: modules (followed like imports) and service module files (part of
+ * the machine; of their paths only those of the machine's roles are followed). */
+export interface ClanFiles {
+  modules: string[];
+  services: string[];
+}
+
 /**
  * The files clan's inventory assigns to each machine: for every instance, the service module
- * registered under its `module.name` (and the files that module refers to, followed by the graph)
- * and the role's `extraModules`, for the machines listed by name or by tag (`all` and `nixos`: every
- * machine). `treeOf` gives the parsed .nix files; only files that mention `roles` are read.
+ * registered under its `module.name` with the modules its roles name (`roles.<role>.perInstance.
+ * nixosModule = ./desktop.nix`, only for the machines in that role; paths outside `roles` for all of
+ * them), and each role's `extraModules`, for the machines a role lists by name or by tag (`all`
+ * and `nixos`: every machine). `treeOf` gives the parsed .nix files.
  */
-export function clanAssignments(nixFiles: readonly string[], treeOf: (file: string) => SyntaxNode | undefined, machines: readonly string[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+export function clanAssignments(nixFiles: readonly string[], treeOf: (file: string) => SyntaxNode | undefined, machines: readonly string[], resolve: (rel: string) => string | undefined): Map<string, ClanFiles> {
+  const out = new Map<string, ClanFiles>();
   const flakeTree = treeOf("flake.nix");
   if (!flakeTree || !/\bclan\b|clan-core/.test(flakeTree.text)) return out;
   const instances: Instance[] = [];
@@ -97,32 +108,76 @@ export function clanAssignments(nixFiles: readonly string[], treeOf: (file: stri
       if (value.kind !== K.NODE_ATTR_SET || b.parent?.kind !== K.NODE_ATTR_SET) continue;
       const flat = flatten(value);
       if (!flat.some((f) => f.path[0] === "roles" && f.path.length >= 3 && ["machines", "tags", "extraModules"].includes(f.path[2]!))) continue;
-      const inst: Instance = { machines: new Set(), tags: new Set(), extraModules: [] };
+      const inst: Instance = { roles: new Map() };
       for (const f of flat) {
         if (f.path.join(".") === "module.name" && f.value.kind === K.NODE_STRING) inst.module = staticString(f.value);
         if (f.path[0] !== "roles" || f.path.length < 3) continue;
+        let role = inst.roles.get(f.path[1]!);
+        if (!role) inst.roles.set(f.path[1]!, (role = { machines: new Set(), tags: new Set(), extraModules: [] }));
         const key = f.path[2];
         // `roles.knot.machines.clementine.settings.host = ...` names clementine too.
-        if (key === "machines" && f.path.length >= 4) inst.machines.add(f.path[3]!);
-        else if (key === "machines" && f.path.length === 3) for (const n of listedNames(f.value)) inst.machines.add(n);
-        else if (key === "tags" && f.path.length >= 4) inst.tags.add(f.path[3]!);
-        else if (key === "tags" && f.path.length === 3) for (const n of listedNames(f.value)) inst.tags.add(n);
-        else if (key === "extraModules" && f.path.length === 3) inst.extraModules.push(...pathsIn(f.value, dir));
+        if (key === "machines" && f.path.length >= 4) role.machines.add(f.path[3]!);
+        else if (key === "machines" && f.path.length === 3) for (const n of listedNames(f.value)) role.machines.add(n);
+        else if (key === "tags" && f.path.length >= 4) role.tags.add(f.path[3]!);
+        else if (key === "tags" && f.path.length === 3) for (const n of listedNames(f.value)) role.tags.add(n);
+        else if (key === "extraModules" && f.path.length === 3) role.extraModules.push(...pathsIn(f.value, dir));
       }
       instances.push(inst);
     }
   }
+  const serviceParts = new Map<string, { common: string[]; byRole: Map<string, string[]> } | undefined>();
+  const partsOf = (service: string) => {
+    if (!serviceParts.has(service)) serviceParts.set(service, rolePaths(service, treeOf));
+    return serviceParts.get(service);
+  };
   for (const inst of instances) {
-    const files = [...inst.extraModules, ...(inst.module && registered.has(inst.module) ? [registered.get(inst.module)!] : [])];
-    if (!files.length) continue;
-    const every = inst.tags.has("all") || inst.tags.has("nixos");
+    const service = inst.module ? registered.get(inst.module) : undefined;
+    const serviceFile = service ? resolve(service) : undefined;
+    const parts = serviceFile ? partsOf(serviceFile) : undefined;
     for (const machine of machines) {
-      const tagged = [...(tagsOf.get(machine) ?? [])].some((t) => inst.tags.has(t));
-      if (!every && !tagged && !inst.machines.has(machine)) continue;
-      out.set(machine, [...(out.get(machine) ?? []), ...files]);
+      const tags = tagsOf.get(machine) ?? new Set<string>();
+      const roles = [...inst.roles].filter(([, r]) => r.machines.has(machine) || r.tags.has("all") || r.tags.has("nixos") || [...tags].some((t) => r.tags.has(t)));
+      if (!roles.length) continue;
+      let entry = out.get(machine);
+      if (!entry) out.set(machine, (entry = { modules: [], services: [] }));
+      for (const [name, r] of roles) entry.modules.push(...r.extraModules, ...(parts?.byRole.get(name) ?? []));
+      if (serviceFile) {
+        entry.services.push(serviceFile);
+        entry.modules.push(...(parts?.common ?? []));
+      }
     }
   }
   return out;
+}
+
+/** The local paths of a clan service module, by the role whose `roles.<role>` binding holds them,
+ * and those outside any role. */
+function rolePaths(file: string, treeOf: (file: string) => SyntaxNode | undefined): { common: string[]; byRole: Map<string, string[]> } | undefined {
+  const tree = treeOf(file);
+  if (!tree) return undefined;
+  const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+  const common: string[] = [];
+  const byRole = new Map<string, string[]>();
+  for (const p of tree.descendants(K.NODE_PATH)) {
+    if (p.inside(K.NODE_PATH)) continue;
+    let role: string | undefined;
+    for (let n = p.parent; n && role === undefined; n = n.parent) {
+      if (n.kind !== K.NODE_ATTRPATH_VALUE) continue;
+      const path = n.childNodes()[0];
+      const segs = path ? attrpathSegments(path) : [];
+      if (segs[0]?.name === "roles" && segs[1] && !segs[1].dynamic) role = segs[1].name;
+      else if (segs.length === 1 && !segs[0]!.dynamic && n.parent?.kind === K.NODE_ATTR_SET) {
+        // `roles = { desktop = { ... }; }`
+        const outer = n.parent.parent;
+        const outerPath = outer?.kind === K.NODE_ATTRPATH_VALUE ? outer.childNodes()[0] : undefined;
+        if (outerPath && outerPath.text === "roles") role = segs[0]!.name;
+      }
+    }
+    const paths = pathsIn(p, dir);
+    if (role === undefined) common.push(...paths);
+    else byRole.set(role, [...(byRole.get(role) ?? []), ...paths]);
+  }
+  return { common, byRole };
 }
 
 function addAll(map: Map<string, Set<string>>, key: string, values: string[]): void {

@@ -8,7 +8,7 @@
 // nothing runs.
 import { dirname, normalize, posix } from "node:path";
 import { diskSource } from "./source.js";
-import { builderModules, clanAssignments } from "./host-frameworks.js";
+import { builderModules, clanAssignments, type ClanFiles } from "./host-frameworks.js";
 import { GateReader, gatesAt } from "./host-gates.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
@@ -694,7 +694,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
   const outputs = layout ? flakeModuleOutputs(root, layout) : new Map<string, Map<string, string[]>>();
   const ctx: ResolveContext = { root, files: layout?.files ?? [], outputs };
   const shortNames = declared.map((h) => h.name.slice(h.name.lastIndexOf("#") + 1));
-  const clan = layout ? clanAssignments(layout.files.filter((f) => f.endsWith(".nix")), layout.treeOf, shortNames) : new Map<string, string[]>();
+  const clan = layout ? clanAssignments(layout.files.filter((f) => f.endsWith(".nix")), layout.treeOf, shortNames, (rel) => resolveModuleFile(root, rel)) : new Map<string, ClanFiles>();
   for (const h of declared) {
     const files = new Set<string>();
     const queue: string[] = [];
@@ -714,9 +714,11 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     if (h.files instanceof HostFiles) for (const c of h.files.computed) queue.push(...computedTargets(c.node, { values: new Map(values), up: c.env }, c.dir, ctx));
     // clan keeps a machine's generated secrets and facts in vars/per-machine/<host>/.
     for (const f of ctx.files) if (f.startsWith(`vars/per-machine/${shortName}/`) || f.startsWith(`sops/machines/${shortName}/`)) queue.push(f);
-    // Service modules and extraModules clan's inventory gives the machine.
-    for (const f of clan.get(shortName) ?? []) {
-      const resolved = resolveModuleFile(root, f);
+    // Service modules, their roles' modules and extraModules clan's inventory gives the machine.
+    const given = clan.get(shortName);
+    for (const f of given?.services ?? []) files.add(f);
+    for (const f of given?.modules ?? []) {
+      const resolved = resolveModuleFile(root, f) ?? (kindsOf(root)(f) === "file" ? f : undefined);
       if (resolved) queue.push(resolved);
     }
     for (const f of h.builders ?? []) files.add(f);
@@ -793,10 +795,12 @@ interface ResolveContext {
 }
 
 // Outputs of the flake that hold modules its hosts import as `self.<output>.<name>`.
-const MODULE_OUTPUTS = new Set(["nixosModules", "homeManagerModules", "homeModules"]);
+const MODULE_OUTPUTS = new Set(["nixosModules", "homeManagerModules", "homeModules", "homeConfigurations"]);
 // How a module names its own flake: `self`, `inputs.self`, `outputs` (passed in specialArgs as
 // `inherit (self) outputs`), `self.outputs`, `config.flake` (flake-parts).
-const SELF_OUTPUT = /^(?:inputs\.self|self|outputs|inputs\.self\.outputs|self\.outputs|config\.flake|flake)\.(nixosModules|homeManagerModules|homeModules)(?:\.("[^"]+"|[\w'-]+))?$/;
+// `flake-self` is a common specialArg name for the flake; `home-manager.users.me =
+// flake-self.homeConfigurations.desktop` uses an exported home configuration as the user's module.
+const SELF_OUTPUT = /^(?:inputs\.self|self|flake-self|outputs|inputs\.self\.outputs|self\.outputs|config\.flake|flake)\.(nixosModules|homeManagerModules|homeModules|homeConfigurations)(?:\.("[^"]+"|[\w'-]+))?$/;
 
 /** `self.nixosModules.name` (name undefined: the whole set, as in `attrValues outputs.nixosModules`). */
 function selfOutputRef(node: SyntaxNode): { output: string; name?: string } | undefined {
@@ -1000,7 +1004,7 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
   };
   for (const file of sources) {
     const tree = layout.treeOf(file);
-    if (!tree || !/Modules/.test(tree.text)) continue;
+    if (!tree || !/Modules|homeConfigurations/.test(tree.text)) continue;
     const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
     for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
       const [path, value] = b.childNodes();
@@ -1012,8 +1016,16 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
       else if (segs.length === at + 1) for (const [name, files] of exportedSet(value, dir, root, layout, 0)) add(segs[at]!, name, files);
     }
   }
+  for (const set of out.values()) {
+    for (const [name, files] of set) {
+      set.set(name, files.flatMap((f) => (f.startsWith(OUTPUT_REF) ? [...(out.get(f.slice(OUTPUT_REF.length))?.values() ?? [])].flat().filter((g) => !g.startsWith(OUTPUT_REF)) : [f])));
+    }
+  }
   return out;
 }
+
+// Marks, among an exported module's files, every module of another output (`\0output:name`).
+const OUTPUT_REF = "\0output:";
 
 /** The named modules of an exported set expression. */
 function exportedSet(expr: SyntaxNode, dir: string, root: PathKinds, layout: HostLayout, depth: number): Map<string, string[]> {
@@ -1032,9 +1044,15 @@ function exportedSet(expr: SyntaxNode, dir: string, root: PathKinds, layout: Hos
   const listing = directoryListing(n);
   if (listing) {
     const d = pathValue(listing.path, undefined, dir);
+    // Each entry's module may add the modules of another output (`imports = [ ... ] ++ attrValues
+    // self.homeManagerModules`), resolved once every output is read.
+    const more = n.descendants(K.NODE_SELECT).flatMap((s) => {
+      const ref = selfOutputRef(s);
+      return ref && ref.name === undefined ? [`${OUTPUT_REF}${ref.output}`] : [];
+    });
     for (const f of d === undefined ? [] : listModules(layout.files, d === "." ? "" : d, false)) {
       const name = f.endsWith("/default.nix") ? posix.basename(posix.dirname(f)) : posix.basename(f, ".nix");
-      out.set(name, [f]);
+      out.set(name, [f, ...more]);
     }
     return out;
   }
@@ -1104,7 +1122,7 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
     if (!isPathConcat(n) || (left?.kind === K.NODE_PATH && left.firstChild(K.NODE_INTERPOL))) continue;
     if (right?.firstChild(K.NODE_INTERPOL) || left?.kind !== K.NODE_PATH) out.push(n);
   }
-  if (/Modules/.test(tree.text)) for (const n of tree.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && selfOutputRef(n)) out.push(n);
+  if (/Modules|homeConfigurations/.test(tree.text)) for (const n of tree.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && selfOutputRef(n)) out.push(n);
   // `imports = hostTypes.workstation.imports ++ [ ... ]`: modules reached through a specialArg.
   for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
     const [path, value] = b.childNodes();

@@ -264,3 +264,43 @@ describe("modules behind `mkIf cfg.enable`: the hosts that turn them on", () => 
     for (const f of unused) expect(f.host).toEqual(["alpha", "beta", "gamma"]);
   });
 });
+
+describe("clan service roles and home-manager configurations the flake exports", () => {
+  const files = {
+    "flake.nix": flake(`let clan = inputs.clan-core.lib.clan {
+        inherit self;
+        modules."@me/machine-type" = ./services/machine-type;
+        inventory = {
+          machines = { desk.tags = [ "desktop" ]; srv.tags = [ "server" ]; };
+          instances.machine-type = { module.name = "@me/machine-type"; roles.desktop.tags.desktop = { }; roles.server.tags.server = { }; };
+        };
+      }; in {
+        nixosConfigurations = clan.config.nixosConfigurations;
+        homeConfigurations = builtins.listToAttrs (map (name: {
+          inherit name;
+          value = { ... }: { imports = [ (./home/profiles + "/\${name}") ] ++ (builtins.attrValues self.homeManagerModules); };
+        }) (builtins.attrNames (builtins.readDir ./home/profiles)));
+        homeManagerModules = builtins.listToAttrs (map (name: {
+          inherit name;
+          value = import (./home/modules + "/\${name}");
+        }) (builtins.attrNames (builtins.readDir ./home/modules)));
+      }`),
+    "machines/desk/configuration.nix": PLAIN,
+    "machines/srv/configuration.nix": PLAIN,
+    "services/machine-type/default.nix": `{ _class = "clan.service";
+      roles.desktop.perInstance.nixosModule = ./desktop.nix;
+      roles.server.perInstance.nixosModule = ./server.nix;
+    }`,
+    "services/machine-type/desktop.nix": `{ flake-self, ... }: { home-manager.users.me = flake-self.homeConfigurations.desktop; }`,
+    "services/machine-type/server.nix": FIREWALL_OFF,
+    "home/profiles/desktop/default.nix": PLAIN,
+    "home/modules/wifi/default.nix": `{ pkgs, ... }: { home.packages = [ (pkgs.writeShellScriptBin "wifi" ''iwctl --passphrase "$PASS" station wlan0 connect home'') ]; }`,
+  };
+
+  it("a role's module goes to the machines in that role, and the home configuration it uses to them too", async () => {
+    const fw = await hostsByFile(files, "firewall-disabled");
+    expect(fw.report.hosts).toEqual(["desk", "srv"]);
+    expect(fw.at("services/machine-type/server.nix")).toEqual(["srv"]);
+    expect((await hostsByFile(files, "secret-on-command-line")).at("home/modules/wifi/default.nix")).toEqual(["desk"]);
+  });
+});
