@@ -89,6 +89,9 @@ function letBound(at: SyntaxNode, name: string): { value: SyntaxNode } | undefin
   return undefined;
 }
 
+// Bindings whose value lists modules: a set inside is a module of its own.
+const MODULE_LISTS = /(?:^|\.)(?:modules|imports|sharedModules|extraModules)$/;
+
 /** The full option path a binding sets, through the sets it is nested in (`config.` dropped);
  * undefined when a name cannot be read or the binding is not in a plain module set. */
 function fullPath(b: SyntaxNode): string[] | undefined {
@@ -96,6 +99,8 @@ function fullPath(b: SyntaxNode): string[] | undefined {
   for (let n: SyntaxNode | null = b; n; n = n.parent) {
     if (n.kind !== K.NODE_ATTRPATH_VALUE) continue;
     const path = n.childNodes()[0];
+    // An inline module in a module list (`modules = [ { my.x.enable = true; } ]`) starts there.
+    if (n !== b && path && MODULE_LISTS.test(path.text) && unparen(n.childNodes()[1])?.kind !== K.NODE_ATTR_SET) break;
     const segs = path ? names(path, n) : undefined;
     if (!segs) return undefined;
     parts.unshift(segs);

@@ -33,6 +33,10 @@ export interface HostGraph {
   /** The hosts a node belongs to: by position in a declaration file, else the file's hosts that
    * turn on the options the node is gated on (host-gates.ts). */
   hostsAt(file: string, node?: SyntaxNode, at?: { line: number; column: number }): string[];
+  /** An option the node's settings are gated on (`mkIf cfg.enable`) that no host importing the
+   * module turns on where it can be read: those settings act on none of hostsOf(file) as far as
+   * the scan can tell (hostsAt then keeps every importer). */
+  gateOff?(file: string, node: SyntaxNode): string | undefined;
   /** What hostsAt's narrowing of a file depends on (its gates and the hosts turning them on), for
    * caches keyed by a file's hosts. */
   gateKey?(file: string): string;
@@ -748,7 +752,8 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     let out = names;
     for (const option of gates && names.length > 1 ? gatesAt(node) : []) {
       const on = gates!.enabledOn(option);
-      if (on && on.size > 0) out = out.filter((h) => on.has(h));
+      const kept = on ? out.filter((h) => on.has(h)) : out;
+      if (kept.length > 0) out = kept;
     }
     return out;
   };
@@ -756,6 +761,14 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     hosts,
     declarationFiles,
     hostsOf: (file) => [...(byFile.get(file) ?? [])].sort(),
+    gateOff: (file, node) => {
+      const importers = new Set(byFile.get(file) ?? []);
+      if (!gates || importers.size === 0) return undefined;
+      return gatesAt(node).find((option) => {
+        const on = gates.enabledOn(option);
+        return on !== undefined && ![...on].some((h) => importers.has(h));
+      });
+    },
     gateKey: (file) => {
       const tree = gates && file.endsWith(".nix") ? layout!.treeOf(file) : undefined;
       if (!tree || !tree.text.includes("mkIf")) return "";

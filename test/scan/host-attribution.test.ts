@@ -2,6 +2,7 @@
 // judged sample found): each case a layout that must name the right hosts, and a look-alike that
 // must not name them.
 import { describe, expect, it } from "vitest";
+import type { SyntaxNode } from "../../src/nix/syntax.js";
 import { scanMemory } from "../helpers/memory.js";
 
 const ROOT_LOGIN = `{ services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "yes"; }`;
@@ -302,5 +303,38 @@ describe("clan service roles and home-manager configurations the flake exports",
     expect(fw.report.hosts).toEqual(["desk", "srv"]);
     expect(fw.at("services/machine-type/server.nix")).toEqual(["srv"]);
     expect((await hostsByFile(files, "secret-on-command-line")).at("home/modules/wifi/default.nix")).toEqual(["desk"]);
+  });
+});
+
+describe("gateOff: a gated module no importing host turns on", () => {
+  it("names the option for a module no host enables, and nothing for one a host enables", async () => {
+    const { loadRepository } = await import("../../src/scan/repo.js");
+    const { memorySource } = await import("../../src/scan/source.js");
+    const mod = (name: string) => `{ config, lib, ... }: let cfg = config.my.${name}; in {
+      options.my.${name}.enable = lib.mkEnableOption "${name}";
+      config = lib.mkIf cfg.enable { services.openssh.enable = true; };
+    }`;
+    const repo = await loadRepository("/memory", {
+      source: memorySource({
+        "flake.nix": flake(`{
+          nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { modules = [ ./a.nix ./b.nix { my.b.enable = true; } ]; };
+          nixosConfigurations.beta = nixpkgs.lib.nixosSystem { modules = [ ./a.nix ./b.nix ]; };
+        }`),
+        "a.nix": mod("a"),
+        "b.nix": mod("b"),
+      }),
+    });
+    const nodeIn = (file: string): SyntaxNode => {
+      let found: SyntaxNode | undefined;
+      repo.nixFiles.get(file)!.parsed.root.walk((n) => {
+        if (!found && n.text === "services.openssh.enable") found = n;
+        return undefined;
+      });
+      return found!;
+    };
+    expect(repo.graph.gateOff?.("a.nix", nodeIn("a.nix"))).toBe("my.a");
+    expect(repo.graph.gateOff?.("b.nix", nodeIn("b.nix"))).toBeUndefined();
+    expect(repo.graph.hostsAt("b.nix", nodeIn("b.nix"))).toEqual(["alpha"]);
+    expect(repo.graph.hostsAt("a.nix", nodeIn("a.nix"))).toEqual(["alpha", "beta"]);
   });
 });
