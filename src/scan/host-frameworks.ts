@@ -82,6 +82,7 @@ export function clanAssignments(nixFiles: readonly string[], treeOf: (file: stri
   const instances: Instance[] = [];
   const registered = new Map<string, string>();
   const tagsOf = new Map<string, Set<string>>();
+  const notNixos = new Set<string>();
   for (const file of nixFiles) {
     const tree = treeOf(file);
     if (!tree || !/roles|modules\s*\.|tags/.test(tree.text)) continue;
@@ -102,8 +103,13 @@ export function clanAssignments(nixFiles: readonly string[], treeOf: (file: stri
       const mt = segs.lastIndexOf("machines");
       if (mt >= 0 && segs.length === mt + 3 && segs[mt + 2] === "tags") addAll(tagsOf, segs[mt + 1]!, listedNames(value));
       if (mt >= 0 && segs.length === mt + 1 && value.kind === K.NODE_ATTR_SET) {
-        for (const fb of flatten(value)) if (fb.path.length === 2 && fb.path[1] === "tags") addAll(tagsOf, fb.path[0]!, listedNames(fb.value));
+        for (const fb of flatten(value)) {
+          if (fb.path.length === 2 && fb.path[1] === "tags") addAll(tagsOf, fb.path[0]!, listedNames(fb.value));
+          // `evo = { machineClass = "darwin"; }`: not in the `nixos` tag.
+          if (fb.path.length === 2 && fb.path[1] === "machineClass" && fb.value.kind === K.NODE_STRING && staticString(fb.value) !== "nixos") notNixos.add(fb.path[0]!);
+        }
       }
+      if (mt >= 0 && segs.length === mt + 3 && segs[mt + 2] === "machineClass" && value.kind === K.NODE_STRING && staticString(value) !== "nixos") notNixos.add(segs[mt + 1]!);
       // An instance: a set whose bindings hold `roles.<role>.machines|tags|extraModules`.
       if (value.kind !== K.NODE_ATTR_SET || b.parent?.kind !== K.NODE_ATTR_SET) continue;
       const flat = flatten(value);
@@ -136,7 +142,8 @@ export function clanAssignments(nixFiles: readonly string[], treeOf: (file: stri
     const parts = serviceFile ? partsOf(serviceFile) : undefined;
     for (const machine of machines) {
       const tags = tagsOf.get(machine) ?? new Set<string>();
-      const roles = [...inst.roles].filter(([, r]) => r.machines.has(machine) || r.tags.has("all") || r.tags.has("nixos") || [...tags].some((t) => r.tags.has(t)));
+      const nixos = !notNixos.has(machine);
+      const roles = [...inst.roles].filter(([, r]) => r.machines.has(machine) || r.tags.has("all") || (nixos && r.tags.has("nixos")) || [...tags].some((t) => r.tags.has(t)));
       if (!roles.length) continue;
       let entry = out.get(machine);
       if (!entry) out.set(machine, (entry = { modules: [], services: [] }));

@@ -105,12 +105,13 @@ describe("clan inventory: services and extraModules assigned to machines by name
         inventory = import ./inventory.nix { };
       }; in { inherit (clan.config) nixosConfigurations; }`),
     "inventory.nix": `{ ... }: {
-      machines = { alpha.tags = [ "server" ]; beta.tags = [ "desktop" ]; gamma.tags = [ ]; };
+      machines = { alpha.tags = [ "server" ]; beta.tags = [ "desktop" ]; gamma.tags = [ ]; mac = { machineClass = "darwin"; }; };
       instances = {
         music = { module.name = "@me/navidrome"; module.input = "self"; roles.default.machines.alpha = { }; };
         git = { module.name = "@me/git"; roles.knot.machines.gamma.settings.host = "git.example"; };
         desk = { module.name = "importer"; roles.default.tags = [ "desktop" ]; roles.default.extraModules = [ ./modules/desktop.nix ]; };
         base = { module.name = "importer"; roles.default.tags.all = { }; roles.default.extraModules = [ ./modules/base.nix ]; };
+        linux = { module.name = "importer"; roles.default.tags.nixos = { }; roles.default.extraModules = [ ./modules/linux.nix ]; };
       };
     }`,
     "machines/alpha/configuration.nix": PLAIN,
@@ -122,6 +123,8 @@ describe("clan inventory: services and extraModules assigned to machines by name
     "services/git/knot.nix": ROOT_LOGIN,
     "modules/desktop.nix": ROOT_LOGIN,
     "modules/base.nix": FIREWALL_OFF,
+    "modules/linux.nix": `{ services.grafana.settings.security.admin_password = "changeme"; }`,
+    "machines/mac/configuration.nix": PLAIN,
     // Look-alike: a service module registered but given to no machine.
     "services/unused.nix": `{ _class = "clan.service"; roles.default.perInstance = { ... }: { nixosModule = { imports = [ ./unused-sshd.nix ]; }; }; }`,
     "services/unused-sshd.nix": ROOT_LOGIN,
@@ -129,11 +132,13 @@ describe("clan inventory: services and extraModules assigned to machines by name
 
   it("names the machines an instance's roles list, by name, by tag and by `all`", async () => {
     const { report, at } = await hostsByFile(files);
-    expect(report.hosts).toEqual(["alpha", "beta", "gamma"]);
+    expect(report.hosts).toEqual(["alpha", "beta", "gamma", "mac"]);
     expect(at("services/navidrome-sshd.nix")).toEqual(["alpha"]);
+    // clan's `nixos` tag: every machine but those of another class.
+    expect((await hostsByFile(files, "plaintext-password-option")).at("modules/linux.nix")).toEqual(["alpha", "beta", "gamma"]);
     expect(at("services/git/knot.nix")).toEqual(["gamma"]);
     expect(at("modules/desktop.nix")).toEqual(["beta"]);
-    expect((await hostsByFile(files, "firewall-disabled")).at("modules/base.nix")).toEqual(["alpha", "beta", "gamma"]);
+    expect((await hostsByFile(files, "firewall-disabled")).at("modules/base.nix")).toEqual(["alpha", "beta", "gamma", "mac"]);
   });
 
   it("look-alike: a service module no instance uses belongs to no machine", async () => {
