@@ -884,13 +884,13 @@ function argImports(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env:
 
 /** A call listing a directory (`scanPaths ./.`, `map (f: ./. + "/${f}") (attrNames (readDir ./.))`):
  * the directory and whether the listing is recursive. */
-function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: boolean; readDir?: boolean } | undefined {
+function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: boolean; readDir?: boolean; loader?: boolean } | undefined {
   if (node.kind !== K.NODE_APPLY) return undefined;
   const { fn, args } = flattenApply(node);
   const name = calleeName(fn) ?? "";
   if (LISTING_HELPERS.test(name)) {
     const arg = args.map((a) => unparen(a)).find((a) => a?.kind === K.NODE_PATH);
-    if (arg) return { path: arg, recursive: RECURSIVE_HELPERS.test(name) };
+    if (arg) return { path: arg, recursive: RECURSIVE_HELPERS.test(name), ...(name.startsWith("mapModules") ? { loader: true } : {}) };
     // umport { paths = [ ./modules ]; }
     const set = args.map((a) => unparen(a)).find((a) => a?.kind === K.NODE_ATTR_SET);
     const p = set?.descendants(K.NODE_PATH)[0];
@@ -927,13 +927,17 @@ function letBoundPath(ident: SyntaxNode): SyntaxNode | undefined {
 }
 
 /** The modules in a directory: its .nix files and subdirectories with a default.nix (recursive:
- * every .nix file below it). The directory's own default.nix is the module listing it, left out. */
-function listModules(files: readonly string[], dir: string, recursive: boolean): string[] {
+ * every .nix file below it). The directory's own default.nix is the module listing it, left out.
+ * `loader` (hlissner's mapModules): names starting with `_` and folders holding `.noload` are not
+ * loaded. */
+function listModules(files: readonly string[], dir: string, recursive: boolean, loader = false): string[] {
   const prefix = dir === "" ? "" : `${dir}/`;
   const out: string[] = [];
+  const noload = loader ? new Set(files.filter((f) => f.endsWith("/.noload")).map((f) => f.slice(0, -"/.noload".length))) : undefined;
   for (const f of files) {
     if (!f.startsWith(prefix) || !f.endsWith(".nix")) continue;
     const rest = f.slice(prefix.length).split("/");
+    if (noload && (rest.some((seg) => seg.startsWith("_")) || rest.slice(0, -1).some((_, i) => noload.has(prefix + rest.slice(0, i + 1).join("/"))))) continue;
     if (recursive) out.push(f);
     else if (rest.length === 1 && rest[0] !== "default.nix") out.push(f);
     else if (rest.length === 2 && rest[1] === "default.nix") out.push(f);
@@ -960,7 +964,7 @@ function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveCo
   if (listing) {
     const d = pathValue(listing.path, env, dir);
     if (d === undefined) return [];
-    const modules = listModules(ctx.files, d === "." ? "" : d, listing.recursive);
+    const modules = listModules(ctx.files, d === "." ? "" : d, listing.recursive, listing.loader);
     // `readDir ./bin` read for scripts (`writeShellScriptBin name (readFile (./bin + "/${f}"))`):
     // the files listed are the module's too.
     return listing.readDir ? [...modules, ...dataFiles(ctx.files, d === "." ? "" : d)] : modules;
@@ -1100,7 +1104,7 @@ function exportedFiles(expr: SyntaxNode, dir: string, root: PathKinds, layout: H
   const listing = directoryListing(n);
   if (listing) {
     const d = pathValue(listing.path, undefined, dir);
-    return d === undefined ? [] : listModules(layout.files, d === "." ? "" : d, listing.recursive);
+    return d === undefined ? [] : listModules(layout.files, d === "." ? "" : d, listing.recursive, listing.loader);
   }
   const out = new Set<string>();
   if (n.kind === K.NODE_PATH) {

@@ -167,8 +167,12 @@ describe("helper libraries that build hosts (hlissner-style mapHosts and module 
     "modules/services/web.nix": FIREWALL_OFF,
     "hosts/soba/default.nix": `{ system = "x86_64-linux"; modules.services.web.enable = true; }`,
     "hosts/udon/default.nix": `{ system = "x86_64-linux"; }`,
-    // Look-alike: a system the library builds once, not for each host.
+    // Look-alikes: a system the library builds once, not for each host; modules the loader skips
+    // (a `_` name, a folder marked .noload).
     "installer.nix": ROOT_LOGIN,
+    "modules/_drafts/sshd.nix": ROOT_LOGIN,
+    "modules/themes/.noload": "",
+    "modules/themes/sshd.nix": ROOT_LOGIN,
   };
 
   it("the library's modules and every module its loader lists belong to every host of the directory", async () => {
@@ -180,8 +184,10 @@ describe("helper libraries that build hosts (hlissner-style mapHosts and module 
 
   it("look-alike: a system the library builds outside the host map gives its modules to no host", async () => {
     const { at, fired } = await hostsByFile(files);
-    expect(fired("installer.nix")).toBe(true);
-    expect(at("installer.nix")).toEqual([]);
+    for (const file of ["installer.nix", "modules/_drafts/sshd.nix", "modules/themes/sshd.nix"]) {
+      expect(fired(file), file).toBe(true);
+      expect(at(file), file).toEqual([]);
+    }
   });
 });
 
