@@ -8,6 +8,8 @@
 // nothing runs.
 import { dirname, normalize, posix } from "node:path";
 import { diskSource } from "./source.js";
+import { builderModules, clanAssignments, type ClanFiles } from "./host-frameworks.js";
+import { GateReader, gatesAt } from "./host-gates.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
 import { resolveLexical } from "../nix/scope.js";
@@ -29,8 +31,16 @@ export interface HostGraph {
   declarationFiles: Set<string>;
   /** For each file, the hosts that include it (for a declaration file, every host it declares). */
   hostsOf(file: string): string[];
-  /** The hosts a node belongs to: by position in a declaration file, else the file's hosts. */
-  hostsAt(file: string, node?: SyntaxNode): string[];
+  /** The hosts a node belongs to: by position in a declaration file, else the file's hosts that
+   * turn on the options the node is gated on (host-gates.ts). */
+  hostsAt(file: string, node?: SyntaxNode, at?: { line: number; column: number }): string[];
+  /** An option the node's settings are gated on (`mkIf cfg.enable`) that no host importing the
+   * module turns on where it can be read: those settings act on none of hostsOf(file) as far as
+   * the scan can tell (hostsAt then keeps every importer). */
+  gateOff?(file: string, node: SyntaxNode): string | undefined;
+  /** What hostsAt's narrowing of a file depends on (its gates and the hosts turning them on), for
+   * caches keyed by a file's hosts. */
+  gateKey?(file: string): string;
 }
 
 /** What a module file refers to: its imports and other local files (relative to the root). */
@@ -260,15 +270,27 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       if (v && typeof v !== "string") collectHostFiles(v, env, flakeDir, out, reader, depth + 1);
       return;
     }
-    case K.NODE_SELECT:
+    case K.NODE_SELECT: {
       // `self.nixosModules.default`: a module the flake exports, found in buildHostGraph.
-      if (selfOutputRef(n)) out.computed.push({ node: n, env, dir: flakeDir });
+      if (selfOutputRef(n)) {
+        out.computed.push({ node: n, env, dir: flakeDir });
+        return;
+      }
+      // `base-modules.nixos-modules`: a list kept in a let-bound set.
+      const [base, path] = n.childNodes();
+      if (base?.kind !== K.NODE_IDENT || !path || n.firstToken(K.TOKEN_OR)) return;
+      let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: base, env, dir: flakeDir };
+      for (const seg of attrpathSegments(path)) at = at && !seg.dynamic ? resolveAttr(at.value, seg.name, at.env, at.dir, reader) : undefined;
+      if (at) collectHostFiles(at.value, at.env, at.dir, out, reader, depth + 1);
       return;
+    }
     case K.NODE_LET_IN:
       collectHostFiles(n.childNodes().at(-1)!, env, flakeDir, out, reader, depth + 1);
       return;
     case K.NODE_APPLY: {
-      if (directoryListing(n)) {
+      // `map mylib.relativeToRoot [ "hosts/idols-${name}" ]`: paths from the flake's root, with
+      // the host's let-bound names filled in (buildHostGraph).
+      if (directoryListing(n) || isRootRelative(n)) {
         out.computed.push({ node: n, env, dir: flakeDir });
         return;
       }
@@ -359,6 +381,9 @@ export interface DeclaredHost {
    * `directory`: guessed from a `hosts/<name>/` layout when no declaration could be read; the
    * host may include modules that were not found, so rules about defaults skip it. */
   source: "flake" | "directory";
+  /** Files that build the host without being its modules (a helper library's file): part of the
+   * host, their path references are not followed. */
+  builders?: Set<string>;
 }
 
 /** The name of an attribute, resolving `${name}` through let-bound strings. */
@@ -371,6 +396,8 @@ function segmentName(seg: PathSegment, env: Env | undefined): string {
     const s = v && typeof v !== "string" && unparen(v)?.kind === K.NODE_STRING ? staticString(unparen(v)!) : undefined;
     if (s !== undefined) return s;
   }
+  // `"${name}-niri"`: a string key made of known names.
+  if (seg.node.kind === K.NODE_STRING) return stringValue(seg.node, env) ?? "*";
   return "*";
 }
 
@@ -642,7 +669,9 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
       const name = m[2]!;
       const homes = files.filter((f) => new RegExp(`^homes/[^/]+/[^/@]+@${escapeRegExp(name)}/`).test(f));
       const own = new Set([m[0], ...under(`systems/${m[1]}/${name}/`), ...everySystem, ...homes, ...(homes.length ? everyHome : [])]);
-      out.push({ name, file: m[0], node: root, files: own, source: "directory" });
+      // flake.nix's `mkFlake { channels-config = ...; systems.modules.nixos = [ ... ]; }` applies to
+      // every system (its own path references are not the systems' modules).
+      out.push({ name, file: m[0], node: root, files: own, source: "directory", builders: present.has("flake.nix") ? new Set(["flake.nix"]) : undefined });
     }
     if (out.length) return out;
   }
@@ -663,6 +692,12 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
       out.push({ name, file: entry, node: root, files: new Set([entry, ...own]), source: "directory" });
     }
     if (out.length) break;
+  }
+  // A helper library that builds every host of the directory gives each its shared modules.
+  const shared = out.length ? builderModules(files.filter((f) => f.endsWith(".nix")), parsedRoot, new Set(out.map((h) => h.file))) : undefined;
+  for (const h of out) {
+    for (const f of shared?.modules ?? []) h.files.add(f);
+    if (shared?.builders.length) h.builders = new Set(shared.builders);
   }
   return out;
 }
@@ -690,6 +725,8 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
   const declarationFiles = new Set(declared.filter((h) => h.source === "flake").map((h) => h.file));
   const outputs = layout ? flakeModuleOutputs(root, layout) : new Map<string, Map<string, string[]>>();
   const ctx: ResolveContext = { root, files: layout?.files ?? [], outputs };
+  const shortNames = declared.map((h) => h.name.slice(h.name.lastIndexOf("#") + 1));
+  const clan = layout ? clanAssignments(layout.files.filter((f) => f.endsWith(".nix")), layout.treeOf, shortNames, (rel) => resolveModuleFile(root, rel)) : new Map<string, ClanFiles>();
   for (const h of declared) {
     const files = new Set<string>();
     const queue: string[] = [];
@@ -711,6 +748,14 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     const varsDir = `vars/per-machine/${shortName}/`;
     const sopsDir = `sops/machines/${shortName}/`;
     for (const f of ctx.files) if (f.startsWith(varsDir) || f.startsWith(sopsDir)) queue.push(f);
+    // Service modules, their roles' modules and extraModules clan's inventory gives the machine.
+    const given = clan.get(shortName);
+    for (const f of given?.services ?? []) files.add(f);
+    for (const f of given?.modules ?? []) {
+      const resolved = resolveModuleFile(root, f) ?? (kindsOf(root)(f) === "file" ? f : undefined);
+      if (resolved) queue.push(resolved);
+    }
+    for (const f of h.builders ?? []) files.add(f);
     while (queue.length > 0) {
       const f = queue.pop()!;
       if (files.has(f)) continue;
@@ -730,16 +775,59 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       set.add(h.name);
     }
   }
+  const gates = layout ? new GateReader(hosts, layout.treeOf, layout.files.filter((f) => f.endsWith(".nix")), declarationFiles) : undefined;
+  /** Of a module's hosts, those that turn on the options its node is gated on (`mkIf
+   * cfg.enable`); all of them when no host turns one on where it can be read. */
+  const gated = (names: string[], node: SyntaxNode): string[] => {
+    let out = names;
+    for (const option of gates && names.length > 1 ? gatesAt(node) : []) {
+      const on = gates!.enabledOn(option);
+      const kept = on ? out.filter((h) => on.has(h)) : out;
+      if (kept.length > 0) out = kept;
+    }
+    return out;
+  };
   return {
     hosts,
     declarationFiles,
     hostsOf: (file) => [...(byFile.get(file) ?? [])].sort(),
-    hostsAt: (file, node) => {
-      if (!declarationFiles.has(file)) return [...(byFile.get(file) ?? [])].sort();
+    gateOff: (file, node) => {
+      const importers = new Set(byFile.get(file) ?? []);
+      if (!gates || importers.size === 0) return undefined;
+      return gatesAt(node).find((option) => {
+        const on = gates.enabledOn(option);
+        return on !== undefined && ![...on].some((h) => importers.has(h));
+      });
+    },
+    gateKey: (file) => {
+      const tree = gates && file.endsWith(".nix") ? layout!.treeOf(file) : undefined;
+      if (!tree || !tree.text.includes("mkIf")) return "";
+      const options = new Set(tree.descendants(K.NODE_ATTRPATH_VALUE).flatMap((b) => gatesAt(b)));
+      return [...options].map((o) => `${o}=${[...(gates!.enabledOn(o) ?? [])].sort().join(",")}`).join(";");
+    },
+    hostsAt: (file, node, at) => {
+      // A report with only a range (a line of a long string): the node there decides.
+      if (!node && at && file.endsWith(".nix")) node = nodeAt(layout?.treeOf(file), at);
+      if (!declarationFiles.has(file)) {
+        const names = [...(byFile.get(file) ?? [])].sort();
+        return node ? gated(names, node) : names;
+      }
       if (!node) return [];
       return hosts.filter((h) => h.source === "flake" && h.file === file && node.start >= h.node.start && node.end <= h.node.end).map((h) => h.name).sort();
     },
   };
+}
+
+/** The innermost node of a tree holding a 1-based line and column. */
+function nodeAt(tree: SyntaxNode | undefined, at: { line: number; column: number }): SyntaxNode | undefined {
+  if (!tree) return undefined;
+  const offset = tree.source.lines.lineStart(at.line) + at.column - 1;
+  let n: SyntaxNode = tree;
+  for (;;) {
+    const next = n.childNodes().find((c) => c.start <= offset && offset < c.end);
+    if (!next) return n;
+    n = next;
+  }
 }
 
 interface ResolveContext {
@@ -750,10 +838,12 @@ interface ResolveContext {
 }
 
 // Outputs of the flake that hold modules its hosts import as `self.<output>.<name>`.
-const MODULE_OUTPUTS = new Set(["nixosModules", "homeManagerModules", "homeModules"]);
+const MODULE_OUTPUTS = new Set(["nixosModules", "homeManagerModules", "homeModules", "homeConfigurations"]);
 // How a module names its own flake: `self`, `inputs.self`, `outputs` (passed in specialArgs as
 // `inherit (self) outputs`), `self.outputs`, `config.flake` (flake-parts).
-const SELF_OUTPUT = /^(?:inputs\.self|self|outputs|inputs\.self\.outputs|self\.outputs|config\.flake|flake)\.(nixosModules|homeManagerModules|homeModules|modules\.nixos)(?:\.("[^"]+"|[\w'-]+))?$/;
+// `flake-self` is a common specialArg name for the flake; `home-manager.users.me =
+// flake-self.homeConfigurations.desktop` uses an exported home configuration as the user's module.
+const SELF_OUTPUT = /^(?:inputs\.self|self|flake-self|outputs|inputs\.self\.outputs|self\.outputs|config\.flake|flake)\.(nixosModules|homeManagerModules|homeModules|homeConfigurations|modules\.nixos)(?:\.("[^"]+"|[\w'-]+))?$/;
 
 /** `self.nixosModules.name` (name undefined: the whole set, as in `attrValues outputs.nixosModules`). */
 function selfOutputRef(node: SyntaxNode): { output: string; name?: string } | undefined {
@@ -792,8 +882,9 @@ function isPathConcat(node: SyntaxNode): boolean {
 const ROOT_NAMES = new Set(["self", "inputs.self", "src", "root", "flakeRoot"]);
 
 // Helpers that list a directory's modules (Nix has no standard one; these names are common).
-const LISTING_HELPERS = /^(?:scanPaths|listModules|importDir|importModules|listNixFiles|listNixModules|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive)$/;
-const RECURSIVE_HELPERS = /^(?:umport|listFilesRecursive)$/;
+// `mapModules`/`mapModulesRec'` are hlissner's dotfiles loaders (copied into other configurations).
+const LISTING_HELPERS = /^(?:scanPaths|listModules|importDir|importModules|listNixFiles|listNixModules|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive|mapModules'?|mapModulesRec'?)$/;
+const RECURSIVE_HELPERS = /^(?:umport|listFilesRecursive|mapModulesRec'?)$/;
 
 /** A host's values, also answering `name.attr` for a specialArg bound to a set of the flake
  * (`configVars = import ./vars { }`) whose attribute is a literal string. */
@@ -842,13 +933,13 @@ function argImports(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env:
 
 /** A call listing a directory (`scanPaths ./.`, `map (f: ./. + "/${f}") (attrNames (readDir ./.))`):
  * the directory and whether the listing is recursive. */
-function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: boolean } | undefined {
+function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: boolean; readDir?: boolean; loader?: boolean } | undefined {
   if (node.kind !== K.NODE_APPLY) return undefined;
   const { fn, args } = flattenApply(node);
   const name = calleeName(fn) ?? "";
   if (LISTING_HELPERS.test(name)) {
     const arg = args.map((a) => unparen(a)).find((a) => a?.kind === K.NODE_PATH);
-    if (arg) return { path: arg, recursive: RECURSIVE_HELPERS.test(name) };
+    if (arg) return { path: arg, recursive: RECURSIVE_HELPERS.test(name), ...(name.startsWith("mapModules") ? { loader: true } : {}) };
     // umport { paths = [ ./modules ]; }
     const set = args.map((a) => unparen(a)).find((a) => a?.kind === K.NODE_ATTR_SET);
     const p = set?.descendants(K.NODE_PATH)[0];
@@ -864,24 +955,46 @@ function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: bool
     if (call?.kind === K.NODE_SELECT) call = call.parent;
     if (call?.kind !== K.NODE_APPLY) continue;
     const arg = unparen(call.childNodes()[1]);
-    if (arg?.kind === K.NODE_PATH) return { path: arg, recursive: false };
+    if (arg?.kind === K.NODE_PATH) return { path: arg, recursive: false, readDir: true };
+    // `featuresDir = ./.; allEntries = builtins.readDir featuresDir;`
+    const bound = arg?.kind === K.NODE_IDENT ? letBoundPath(arg) : undefined;
+    if (bound) return { path: bound, recursive: false, readDir: true };
   }
   return undefined;
 }
 
+/** The path literal a name is bound to by an enclosing let (or rec set) of the same file. */
+function letBoundPath(ident: SyntaxNode): SyntaxNode | undefined {
+  const r = resolveLexical(ident);
+  if (r?.kind !== "let" && r?.kind !== "rec") return undefined;
+  const value = unparen(r.value);
+  return value?.kind === K.NODE_PATH ? value : undefined;
+}
+
 /** The modules in a directory: its .nix files and subdirectories with a default.nix (recursive:
- * every .nix file below it). The directory's own default.nix is the module listing it, left out. */
-function listModules(files: readonly string[], dir: string, recursive: boolean): string[] {
+ * every .nix file below it). The directory's own default.nix is the module listing it, left out.
+ * `loader` (hlissner's mapModules): names starting with `_` and folders holding `.noload` are not
+ * loaded. */
+function listModules(files: readonly string[], dir: string, recursive: boolean, loader = false): string[] {
   const prefix = dir === "" ? "" : `${dir}/`;
   const out: string[] = [];
+  const noload = loader ? new Set(files.filter((f) => f.endsWith("/.noload")).map((f) => f.slice(0, -"/.noload".length))) : undefined;
   for (const f of files) {
     if (!f.startsWith(prefix) || !f.endsWith(".nix")) continue;
     const rest = f.slice(prefix.length).split("/");
+    if (noload && (rest.some((seg) => seg.startsWith("_")) || rest.slice(0, -1).some((_, i) => noload.has(prefix + rest.slice(0, i + 1).join("/"))))) continue;
     if (recursive) out.push(f);
     else if (rest.length === 1 && rest[0] !== "default.nix") out.push(f);
     else if (rest.length === 2 && rest[1] === "default.nix") out.push(f);
   }
   return out;
+}
+
+/** The files other than .nix directly in a directory (not the repository's root). */
+function dataFiles(files: readonly string[], dir: string): string[] {
+  if (dir === "") return [];
+  const prefix = `${dir}/`;
+  return files.filter((f) => f.startsWith(prefix) && !f.endsWith(".nix") && !f.slice(prefix.length).includes("/"));
 }
 
 /** The files a host-dependent or layout-dependent reference names for one host. */
@@ -895,7 +1008,11 @@ function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveCo
   const listing = directoryListing(node);
   if (listing) {
     const d = pathValue(listing.path, env, dir);
-    return d === undefined ? [] : listModules(ctx.files, d === "." ? "" : d, listing.recursive);
+    if (d === undefined) return [];
+    const modules = listModules(ctx.files, d === "." ? "" : d, listing.recursive, listing.loader);
+    // `readDir ./bin` read for scripts (`writeShellScriptBin name (readFile (./bin + "/${f}"))`):
+    // the files listed are the module's too.
+    return listing.readDir ? [...modules, ...dataFiles(ctx.files, d === "." ? "" : d)] : modules;
   }
   if (node.kind === K.NODE_APPLY) {
     // configLib.relativeToRoot "home/${config.networking.hostName}.nix", and
@@ -917,7 +1034,7 @@ function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveCo
 }
 
 /** A string's value with its interpolations of known names filled in (undefined when one is unknown). */
-function stringValue(node: SyntaxNode, env: Env): string | undefined {
+function stringValue(node: SyntaxNode, env: Env | undefined): string | undefined {
   let out = "";
   for (const c of node.children) {
     if (c.isToken) {
@@ -949,7 +1066,7 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
   };
   for (const file of sources) {
     const tree = layout.treeOf(file);
-    if (!tree || !/Modules/.test(tree.text)) continue;
+    if (!tree || !/Modules|homeConfigurations/.test(tree.text)) continue;
     const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
     for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
       const [path, value] = b.childNodes();
@@ -961,8 +1078,16 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
       else if (segs.length === at + 1) for (const [name, files] of exportedSet(value, dir, root, layout, 0)) add(segs[at]!, name, files);
     }
   }
+  for (const set of out.values()) {
+    for (const [name, files] of set) {
+      set.set(name, files.flatMap((f) => (f.startsWith(OUTPUT_REF) ? [...(out.get(f.slice(OUTPUT_REF.length))?.values() ?? [])].flat().filter((g) => !g.startsWith(OUTPUT_REF)) : [f])));
+    }
+  }
   return out;
 }
+
+// Marks, among an exported module's files, every module of another output (`\0output:name`).
+const OUTPUT_REF = "\0output:";
 
 /** The named modules of an exported set expression. */
 function exportedSet(expr: SyntaxNode, dir: string, root: PathKinds, layout: HostLayout, depth: number): Map<string, string[]> {
@@ -981,9 +1106,15 @@ function exportedSet(expr: SyntaxNode, dir: string, root: PathKinds, layout: Hos
   const listing = directoryListing(n);
   if (listing) {
     const d = pathValue(listing.path, undefined, dir);
+    // Each entry's module may add the modules of another output (`imports = [ ... ] ++ attrValues
+    // self.homeManagerModules`), resolved once every output is read.
+    const more = n.descendants(K.NODE_SELECT).flatMap((s) => {
+      const ref = selfOutputRef(s);
+      return ref && ref.name === undefined ? [`${OUTPUT_REF}${ref.output}`] : [];
+    });
     for (const f of d === undefined ? [] : listModules(layout.files, d === "." ? "" : d, false)) {
       const name = f.endsWith("/default.nix") ? posix.basename(posix.dirname(f)) : posix.basename(f, ".nix");
-      out.set(name, [f]);
+      out.set(name, [f, ...more]);
     }
     return out;
   }
@@ -1018,7 +1149,7 @@ function exportedFiles(expr: SyntaxNode, dir: string, root: PathKinds, layout: H
   const listing = directoryListing(n);
   if (listing) {
     const d = pathValue(listing.path, undefined, dir);
-    return d === undefined ? [] : listModules(layout.files, d === "." ? "" : d, listing.recursive);
+    return d === undefined ? [] : listModules(layout.files, d === "." ? "" : d, listing.recursive, listing.loader);
   }
   const out = new Set<string>();
   if (n.kind === K.NODE_PATH) {
@@ -1053,7 +1184,7 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
     if (!isPathConcat(n) || (left?.kind === K.NODE_PATH && left.firstChild(K.NODE_INTERPOL))) continue;
     if (right?.firstChild(K.NODE_INTERPOL) || left?.kind !== K.NODE_PATH) out.push(n);
   }
-  if (/Modules|modules\.nixos/.test(tree.text)) for (const n of tree.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && !isWithNamespace(n) && selfOutputRef(n)) out.push(n);
+  if (/Modules|homeConfigurations|modules\.nixos/.test(tree.text)) for (const n of tree.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && !isWithNamespace(n) && selfOutputRef(n)) out.push(n);
   if (/modules\.nixos|nixosModules/.test(tree.text)) for (const n of tree.descendants(K.NODE_IDENT)) if (withOutputRef(n)) out.push(n);
   // `imports = hostTypes.workstation.imports ++ [ ... ]`: modules reached through a specialArg.
   for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
@@ -1064,7 +1195,7 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
       if (n.kind === K.NODE_SELECT && base?.kind === K.NODE_IDENT && !NOT_ARGS.has(base.text) && !selfOutputRef(n) && !n.inside(K.NODE_SELECT)) out.push(n);
     }
   }
-  const listings = /readDir|scanPaths|listModules|import(?:Dir|Modules)|listNix|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive|relativeToRoot/.test(tree.text);
+  const listings = /readDir|scanPaths|listModules|import(?:Dir|Modules)|listNix|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive|mapModules|relativeToRoot/.test(tree.text);
   if (listings) {
     for (const n of tree.descendants(K.NODE_APPLY)) {
       if (n.parent?.kind === K.NODE_APPLY && n.parent.childNodes()[0] === n) continue; // not the whole call

@@ -173,7 +173,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
 
   /** Hosts of a node: in a file declaring hosts, the host whose declaration holds it; elsewhere,
    * the hosts that include the file. */
-  const hostsAt = (file: string, node?: SyntaxNode): string[] => graph.hostsAt(file, node);
+  const hostsAt = (file: string, node?: SyntaxNode, at?: { line: number; column: number }): string[] => graph.hostsAt(file, node, at);
 
   // Other files for rules that follow a reference (a `readFile ./x`, the repository's .sops.yaml).
   // A file's content hash ("" when absent); a file holding a certificate is never the same twice
@@ -200,9 +200,9 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   };
 
   const raw: RawFinding[] = [];
-  const siteFor = (file: string, node: SyntaxNode | undefined): ReportSite => {
+  const siteFor = (file: string, node: SyntaxNode | undefined, at?: { line: number; column: number }): ReportSite => {
     const pf = nixFiles.get(file);
-    const hosts = hostsAt(file, node);
+    const hosts = hostsAt(file, node, at);
     // A VM test is one wherever it is; a file of a test tree is test code unless a host includes it.
     const test: TestContext | undefined = !file.endsWith(".nix")
       ? undefined
@@ -249,11 +249,11 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
         if (norm !== undefined) deps.set(norm, contentHash(norm));
         return repoFile(path);
       },
-      report: (r: RuleReport) => collected.push({ rule: current!, report: r, site: siteFor(r.file ?? file, r.node) }),
+      report: (r: RuleReport) => collected.push({ rule: current!, report: r, site: siteFor(r.file ?? file, r.node, r.range) }),
     };
     let current: Rule | undefined;
     contexts.push(ctx);
-    const cacheKey = `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${hostDeclarations.map((n) => n.start).join(",")}\0${ruleKey}`;
+    const cacheKey = `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${graph.gateKey?.(file) ?? ""}\0${hostDeclarations.map((n) => n.start).join(",")}\0${ruleKey}`;
     const cached = fileRuleCache.get(cacheKey);
     if (cached && depsHold(cached.deps)) raw.push(...cached.findings);
     else {
@@ -383,9 +383,12 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       ...files.map((c) => `${c.file}\0${contentHash(c.file)}\0${c.hosts.join(",")}\0${graph.declarationFiles.has(c.file) ? 1 : 0}`),
     ].join("\n");
     const siteOf = (r: RuleReport & { file: string }) => ({ ...siteFor(r.file, r.node), hosts: [h.name] });
+    // Settings behind `mkIf cfg.enable` of a module this host imports but does not turn on (while
+    // others do) are not this host's (hosts.ts hostsAt).
+    const gatedOff = (r: RuleReport & { file: string }) => !graph.declarationFiles.has(r.file) && graph.hostsOf(r.file).includes(h.name) && !hostsAt(r.file, r.node, r.range).includes(h.name);
     const cached = hostRuleCache.get(cacheKey);
     if (cached && [...cached.deps].every(([f, v]) => lookedUp(f) === v)) {
-      for (const { rule, report } of cached.reports) raw.push({ rule, report, site: siteOf(report as RuleReport & { file: string }) });
+      for (const { rule, report } of cached.reports) if (!gatedOff(report as RuleReport & { file: string })) raw.push({ rule, report, site: siteOf(report as RuleReport & { file: string }) });
       continue;
     }
     const reports: Array<{ rule: Rule; report: RuleReport }> = [];
@@ -420,7 +423,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       now,
       report: (r) => {
         reports.push({ rule: current!, report: r });
-        raw.push({ rule: current!, report: r, site: siteOf(r) });
+        if (!gatedOff(r)) raw.push({ rule: current!, report: r, site: siteOf(r) });
       },
     };
     for (const rule of rules) {
@@ -440,7 +443,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   // scores from systemd-analyze) the scan computes for them first: the rules themselves never wait.
   const inventory: { services: ServiceInventoryEntry[] } = { services: [] };
   // The same usable files with the same hosts: the repository rules did (and would do) the same.
-  const usableKey = usable.map((c) => `${c.file}\0${contentHash(c.file)}\0${c.hosts.join(",")}\0${c.hostDeclarations.map((n) => n.start).join(",")}`).join("\n");
+  const usableKey = usable.map((c) => `${c.file}\0${contentHash(c.file)}\0${c.hosts.join(",")}\0${graph.gateKey?.(c.file) ?? ""}\0${c.hostDeclarations.map((n) => n.start).join(",")}`).join("\n");
   for (const rule of rules) {
     if (!rule.checkRepository) continue;
     progress({ stage: rule.id, done: 0, total: 1 });

@@ -1,0 +1,237 @@
+// Modules that a framework assigns to hosts outside any import list, read statically (no
+// evaluation): clan's inventory (`instances.<i>.roles.<role>.{machines,tags,extraModules}` with
+// `module.name` naming a service module registered as `modules."<name>" = ./path`, and
+// `machines.<m>.tags`). What buildHostGraph adds to each machine's files.
+import { posix } from "node:path";
+import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
+import { attrpathSegments, staticString, unparen } from "../nix/options.js";
+
+/** A binding of a set flattened to its full path, for every level (`roles.x.machines.m = { }` and
+ * `roles = { x = { machines = { m = { }; }; }; }` give the same paths). */
+interface FlatBinding {
+  path: string[];
+  value: SyntaxNode;
+}
+
+function flatten(set: SyntaxNode, prefix: string[] = [], out: FlatBinding[] = [], depth = 0): FlatBinding[] {
+  if (depth > 12) return out;
+  for (const b of set.childNodes()) {
+    if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const [path, raw] = b.childNodes();
+    const value = unparen(raw);
+    if (!path || !value) continue;
+    const segs = attrpathSegments(path);
+    if (segs.some((s) => s.dynamic)) continue;
+    const full = [...prefix, ...segs.map((s) => s.name)];
+    out.push({ path: full, value });
+    if (value.kind === K.NODE_ATTR_SET) flatten(value, full, out, depth + 1);
+  }
+  return out;
+}
+
+/** The names a `tags`/`machines` value lists: `[ "a" "b" ]` or `{ a = { }; b = { }; }`. */
+function listedNames(value: SyntaxNode): string[] {
+  if (value.kind === K.NODE_LIST) return value.childNodes().map((c) => unparen(c)).flatMap((c) => (c?.kind === K.NODE_STRING ? [staticString(c) ?? ""] : [])).filter(Boolean);
+  if (value.kind === K.NODE_ATTR_SET) return flatten(value).filter((b) => b.path.length === 1).map((b) => b.path[0]!);
+  return [];
+}
+
+/** The local files a list of modules names (path literals, relative to the file's directory). */
+function pathsIn(value: SyntaxNode, dir: string): string[] {
+  const out: string[] = [];
+  for (const p of value.kind === K.NODE_PATH ? [value] : value.descendants(K.NODE_PATH)) {
+    if (p.inside(K.NODE_PATH) && p !== value) continue;
+    if (p.firstChild(K.NODE_INTERPOL)) continue;
+    const text = p.text;
+    if (!text.startsWith("./") && !text.startsWith("../")) continue;
+    const rel = posix.normalize(posix.join(dir, text));
+    if (!rel.startsWith("../")) out.push(rel);
+  }
+  return out;
+}
+
+interface Role {
+  machines: Set<string>;
+  tags: Set<string>;
+  extraModules: string[];
+}
+
+interface Instance {
+  module?: string;
+  roles: Map<string, Role>;
+}
+
+/** What clan gives a machine: modules (followed like imports) and service module files (part of
+ * the machine; of their paths only those of the machine's roles are followed). */
+export interface ClanFiles {
+  modules: string[];
+  services: string[];
+}
+
+/**
+ * The files clan's inventory assigns to each machine: for every instance, the service module
+ * registered under its `module.name` with the modules its roles name (`roles.<role>.perInstance.
+ * nixosModule = ./desktop.nix`, only for the machines in that role; paths outside `roles` for all of
+ * them), and each role's `extraModules`, for the machines a role lists by name or by tag (`all`
+ * and `nixos`: every machine). `treeOf` gives the parsed .nix files.
+ */
+export function clanAssignments(nixFiles: readonly string[], treeOf: (file: string) => SyntaxNode | undefined, machines: readonly string[], resolve: (rel: string) => string | undefined): Map<string, ClanFiles> {
+  const out = new Map<string, ClanFiles>();
+  const flakeTree = treeOf("flake.nix");
+  if (!flakeTree || !/\bclan\b|clan-core/.test(flakeTree.text)) return out;
+  const instances: Instance[] = [];
+  const registered = new Map<string, string>();
+  const tagsOf = new Map<string, Set<string>>();
+  const notNixos = new Set<string>();
+  for (const file of nixFiles) {
+    const tree = treeOf(file);
+    if (!tree || !/roles|modules\s*\.|tags/.test(tree.text)) continue;
+    const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+    for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+      const [path, raw] = b.childNodes();
+      const value = unparen(raw);
+      if (!path || !value) continue;
+      const segs = attrpathSegments(path).map((s) => (s.dynamic ? "*" : s.name));
+      // `modules."@pinpox/navidrome" = ./clan-service-modules/navidrome.nix;` (clan's own
+      // `modules`, the only set whose attributes are paths to service modules).
+      const m = segs.lastIndexOf("modules");
+      if (m >= 0 && m === segs.length - 2 && value.kind === K.NODE_PATH) {
+        const [p] = pathsIn(value, dir);
+        if (p) registered.set(segs.at(-1)!, p);
+      }
+      // `machines.<m>.tags = [ ... ]` of the inventory.
+      const mt = segs.lastIndexOf("machines");
+      if (mt >= 0 && segs.length === mt + 3 && segs[mt + 2] === "tags") addAll(tagsOf, segs[mt + 1]!, listedNames(value));
+      if (mt >= 0 && segs.length === mt + 1 && value.kind === K.NODE_ATTR_SET) {
+        for (const fb of flatten(value)) {
+          if (fb.path.length === 2 && fb.path[1] === "tags") addAll(tagsOf, fb.path[0]!, listedNames(fb.value));
+          // `evo = { machineClass = "darwin"; }`: not in the `nixos` tag.
+          if (fb.path.length === 2 && fb.path[1] === "machineClass" && fb.value.kind === K.NODE_STRING && staticString(fb.value) !== "nixos") notNixos.add(fb.path[0]!);
+        }
+      }
+      if (mt >= 0 && segs.length === mt + 3 && segs[mt + 2] === "machineClass" && value.kind === K.NODE_STRING && staticString(value) !== "nixos") notNixos.add(segs[mt + 1]!);
+      // An instance: a set whose bindings hold `roles.<role>.machines|tags|extraModules`.
+      if (value.kind !== K.NODE_ATTR_SET || b.parent?.kind !== K.NODE_ATTR_SET) continue;
+      const flat = flatten(value);
+      if (!flat.some((f) => f.path[0] === "roles" && f.path.length >= 3 && ["machines", "tags", "extraModules"].includes(f.path[2]!))) continue;
+      const inst: Instance = { roles: new Map() };
+      for (const f of flat) {
+        if (f.path.join(".") === "module.name" && f.value.kind === K.NODE_STRING) inst.module = staticString(f.value);
+        if (f.path[0] !== "roles" || f.path.length < 3) continue;
+        let role = inst.roles.get(f.path[1]!);
+        if (!role) inst.roles.set(f.path[1]!, (role = { machines: new Set(), tags: new Set(), extraModules: [] }));
+        const key = f.path[2];
+        // `roles.knot.machines.clementine.settings.host = ...` names clementine too.
+        if (key === "machines" && f.path.length >= 4) role.machines.add(f.path[3]!);
+        else if (key === "machines" && f.path.length === 3) for (const n of listedNames(f.value)) role.machines.add(n);
+        else if (key === "tags" && f.path.length >= 4) role.tags.add(f.path[3]!);
+        else if (key === "tags" && f.path.length === 3) for (const n of listedNames(f.value)) role.tags.add(n);
+        else if (key === "extraModules" && f.path.length === 3) role.extraModules.push(...pathsIn(f.value, dir));
+      }
+      instances.push(inst);
+    }
+  }
+  const serviceParts = new Map<string, { common: string[]; byRole: Map<string, string[]> } | undefined>();
+  const partsOf = (service: string) => {
+    if (!serviceParts.has(service)) serviceParts.set(service, rolePaths(service, treeOf));
+    return serviceParts.get(service);
+  };
+  for (const inst of instances) {
+    const service = inst.module ? registered.get(inst.module) : undefined;
+    const serviceFile = service ? resolve(service) : undefined;
+    const parts = serviceFile ? partsOf(serviceFile) : undefined;
+    for (const machine of machines) {
+      const tags = tagsOf.get(machine) ?? new Set<string>();
+      const nixos = !notNixos.has(machine);
+      const roles = [...inst.roles].filter(([, r]) => r.machines.has(machine) || r.tags.has("all") || (nixos && r.tags.has("nixos")) || [...tags].some((t) => r.tags.has(t)));
+      if (!roles.length) continue;
+      let entry = out.get(machine);
+      if (!entry) out.set(machine, (entry = { modules: [], services: [] }));
+      for (const [name, r] of roles) entry.modules.push(...r.extraModules, ...(parts?.byRole.get(name) ?? []));
+      if (serviceFile) {
+        entry.services.push(serviceFile);
+        entry.modules.push(...(parts?.common ?? []));
+      }
+    }
+  }
+  return out;
+}
+
+/** The local paths of a clan service module, by the role whose `roles.<role>` binding holds them,
+ * and those outside any role. */
+function rolePaths(file: string, treeOf: (file: string) => SyntaxNode | undefined): { common: string[]; byRole: Map<string, string[]> } | undefined {
+  const tree = treeOf(file);
+  if (!tree) return undefined;
+  const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+  const common: string[] = [];
+  const byRole = new Map<string, string[]>();
+  for (const p of tree.descendants(K.NODE_PATH)) {
+    if (p.inside(K.NODE_PATH)) continue;
+    let role: string | undefined;
+    for (let n = p.parent; n && role === undefined; n = n.parent) {
+      if (n.kind !== K.NODE_ATTRPATH_VALUE) continue;
+      const path = n.childNodes()[0];
+      const segs = path ? attrpathSegments(path) : [];
+      if (segs[0]?.name === "roles" && segs[1] && !segs[1].dynamic) role = segs[1].name;
+      else if (segs.length === 1 && !segs[0]!.dynamic && n.parent?.kind === K.NODE_ATTR_SET) {
+        // `roles = { desktop = { ... }; }`
+        const outer = n.parent.parent;
+        const outerPath = outer?.kind === K.NODE_ATTRPATH_VALUE ? outer.childNodes()[0] : undefined;
+        if (outerPath && outerPath.text === "roles") role = segs[0]!.name;
+      }
+    }
+    const paths = pathsIn(p, dir);
+    if (role === undefined) common.push(...paths);
+    else byRole.set(role, [...(byRole.get(role) ?? []), ...paths]);
+  }
+  return { common, byRole };
+}
+
+function addAll(map: Map<string, Set<string>>, key: string, values: string[]): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  for (const v of values) set.add(v);
+}
+
+/**
+ * A flake built by a helper library (hlissner's `mkFlake { hosts = mapHosts ./hosts; }`): hosts
+ * come from a directory, and a library file builds each of them with `mapAttrs (name: ...:
+ * nixosSystem { modules = [ ../. ... ]; }) hosts`. That file and the modules it lists literally are
+ * part of every host found in the directory. Read only when no `nixosConfigurations.<host>` could
+ * be read.
+ */
+export function builderModules(nixFiles: readonly string[], treeOf: (file: string) => SyntaxNode | undefined, hostEntries: ReadonlySet<string>): { builders: string[]; modules: string[] } {
+  const builders = new Set<string>();
+  const modules = new Set<string>();
+  for (const file of nixFiles) {
+    if (hostEntries.has(file)) continue;
+    const tree = treeOf(file);
+    if (!tree || !tree.text.includes("nixosSystem") || !tree.text.includes("mapAttrs")) continue;
+    const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+    for (const call of tree.descendants(K.NODE_APPLY)) {
+      const fn = call.childNodes()[0];
+      if (!fn || !/(?:^|\.)nixosSystem$/.test(fn.text.replace(/\s+/g, "")) || !mappedOverHosts(call)) continue;
+      const set = unparen(call.childNodes()[1]);
+      if (set?.kind !== K.NODE_ATTR_SET) continue;
+      const list = flatten(set).find((b) => b.path.length === 1 && b.path[0] === "modules");
+      if (!list) continue;
+      builders.add(file);
+      for (const p of pathsIn(list.value, dir)) modules.add(p);
+    }
+  }
+  return { builders: [...builders], modules: [...modules] };
+}
+
+/** Is this call in the function a `mapAttrs` applies to a set (each host's builder)? */
+function mappedOverHosts(node: SyntaxNode): boolean {
+  for (let n: SyntaxNode | null = node.parent; n; n = n.parent) {
+    if (n.kind !== K.NODE_LAMBDA) continue;
+    let up = n.parent;
+    while (up?.kind === K.NODE_PAREN) up = up.parent;
+    if (up?.kind !== K.NODE_APPLY) continue;
+    let head: SyntaxNode | undefined = up;
+    while (head?.kind === K.NODE_APPLY) head = head.childNodes()[0];
+    if (head && /(?:^|\.)mapAttrs$/.test(head.text.replace(/\s+/g, ""))) return true;
+  }
+  return false;
+}

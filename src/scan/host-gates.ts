@@ -1,0 +1,196 @@
+// Which of the hosts importing a module turn it on. A module's settings behind `mkIf cfg.enable`
+// (`cfg = config.<path>`, an option the repository declares off by default) act only on the hosts
+// that set `<path>.enable`; naming every importer over-reports. Read statically: a host turns it on
+// when one of its files sets `<path>.enable` to anything but `false` (itself behind another such
+// gate only when that gate's option is on for the host too).
+import { resolveLexical } from "../nix/scope.js";
+import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
+import { attrpathSegments, flattenApply, calleeName, staticString, unparen } from "../nix/options.js";
+
+export interface GateHost {
+  name: string;
+  files: ReadonlySet<string>;
+  /** For hosts declared in a file with others (flake.nix), the declaration's node. */
+  node?: SyntaxNode;
+  file: string;
+}
+
+/** The options a node's settings are gated on (`mkIf cfg.enable`, `mkIf config.x.y.enable`), as
+ * dotted paths, outermost first. */
+export function gatesAt(node: SyntaxNode): string[] {
+  const out: string[] = [];
+  let child: SyntaxNode = node;
+  for (let n = node.parent; n; child = n, n = n.parent) {
+    if (n.kind !== K.NODE_APPLY || n.childNodes()[1] !== child) continue;
+    // `mkIf cond body`: the outer APPLY's argument is the body, its function `mkIf cond`.
+    const { fn, args } = flattenApply(n);
+    if (calleeName(fn) !== "mkIf" || args.length !== 2) continue;
+    for (const sel of enableSelects(args[0]!)) {
+      const p = optionPath(sel);
+      if (p) out.unshift(p);
+    }
+  }
+  return out;
+}
+
+/** `cfg.enable` / `config.a.b.enable` operands of a condition (through `&&`). */
+function enableSelects(cond: SyntaxNode): SyntaxNode[] {
+  const c = unparen(cond);
+  if (!c) return [];
+  if (c.kind === K.NODE_BIN_OP && c.text.includes("&&")) return c.childNodes().flatMap(enableSelects);
+  return c.kind === K.NODE_SELECT && !c.firstToken(K.TOKEN_OR) ? [c] : [];
+}
+
+/** The option path a `<x>.enable` selection names: `config.a.b.enable` gives a.b; `cfg.enable`
+ * with `cfg = config.a.b` (a let of the same file) too. */
+function optionPath(sel: SyntaxNode): string | undefined {
+  const [base, path] = sel.childNodes();
+  if (!base || !path || base.kind !== K.NODE_IDENT) return undefined;
+  const segs = names(path, sel);
+  if (!segs || segs.at(-1) !== "enable") return undefined;
+  if (base.text === "config") return segs.length > 1 ? segs.slice(0, -1).join(".") : undefined;
+  if (segs.length !== 1) return undefined;
+  const bound = letBound(sel, base.text);
+  const v = unparen(bound?.value);
+  if (v?.kind !== K.NODE_SELECT) return undefined;
+  const [vb, vp] = v.childNodes();
+  if (vb?.kind !== K.NODE_IDENT || vb.text !== "config" || !vp) return undefined;
+  const inner = names(vp, v);
+  return inner?.length ? inner.join(".") : undefined;
+}
+
+/** Static names of an attrpath, `${appName}` filled from a let-bound string of the file. */
+function names(attrpath: SyntaxNode, at: SyntaxNode): string[] | undefined {
+  const out: string[] = [];
+  for (const seg of attrpathSegments(attrpath)) {
+    if (!seg.dynamic) {
+      out.push(seg.name);
+      continue;
+    }
+    const inner = seg.node.kind === K.NODE_DYNAMIC ? unparen(seg.node.firstChild()) : undefined;
+    const v = inner?.kind === K.NODE_IDENT ? unparen(letBound(at, inner.text)?.value) : undefined;
+    const s = v?.kind === K.NODE_STRING ? staticString(v) : undefined;
+    if (s === undefined) return undefined;
+    out.push(s);
+  }
+  return out;
+}
+
+/** The binding of `name` in the innermost enclosing let (or rec set) that binds it (the shared
+ * name resolver; a parameter of the same name in between hides it). */
+function letBound(at: SyntaxNode, name: string): { value: SyntaxNode } | undefined {
+  const r = resolveLexical(at, name);
+  return (r?.kind === "let" || r?.kind === "rec") && r.value ? { value: r.value } : undefined;
+}
+
+// Bindings whose value lists modules: a set inside is a module of its own.
+const MODULE_LISTS = /(?:^|\.)(?:modules|imports|sharedModules|extraModules)$/;
+
+/** The full option path a binding sets, through the sets it is nested in (`config.` dropped);
+ * undefined when a name cannot be read or the binding is not in a plain module set. */
+function fullPath(b: SyntaxNode): string[] | undefined {
+  const parts: string[][] = [];
+  for (let n: SyntaxNode | null = b; n; n = n.parent) {
+    if (n.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const path = n.childNodes()[0];
+    // An inline module in a module list (`modules = [ { my.x.enable = true; } ]`) starts there.
+    if (n !== b && path && MODULE_LISTS.test(path.text) && unparen(n.childNodes()[1])?.kind !== K.NODE_ATTR_SET) break;
+    const segs = path ? names(path, n) : undefined;
+    if (!segs) return undefined;
+    parts.unshift(segs);
+  }
+  const flat = parts.flat();
+  return flat[0] === "config" ? flat.slice(1) : flat;
+}
+
+/** `false`, also wrapped in mkDefault / mkForce / mkOverride. */
+function isFalse(value: SyntaxNode | undefined): boolean {
+  let v = unparen(value);
+  while (v?.kind === K.NODE_APPLY) v = unparen(flattenApply(v).args.at(-1));
+  return v?.kind === K.NODE_IDENT && v.text === "false";
+}
+
+/** An `enable` that is off unless set (mkEnableOption, mkBoolOpt false, mkOption { default = false; }). */
+const OFF_BY_DEFAULT = /mkEnableOption|mkBoolOpt\s+false|default\s*=\s*false/;
+
+/**
+ * For each gate, the hosts (among `hosts`) that turn its option on. `treeOf` gives parsed files.
+ * Memoised per option; undefined for an option that is not the repository's own, off by default.
+ */
+export class GateReader {
+  private readonly enablers = new Map<string, Set<string> | undefined>();
+  private readonly settings = new Map<string, Array<{ file: string; node: SyntaxNode }>>();
+  /** Options the repository declares with an `enable` off by default. */
+  private readonly declaredOff = new Set<string>();
+  private scanned = false;
+
+  constructor(
+    private readonly hosts: readonly GateHost[],
+    private readonly treeOf: (file: string) => SyntaxNode | undefined,
+    private readonly nixFiles: readonly string[],
+    private readonly declarationFiles: ReadonlySet<string>,
+  ) {}
+
+  /** The hosts that turn `option` on, or undefined when that cannot be told. */
+  enabledOn(option: string, depth = 0): Set<string> | undefined {
+    if (this.enablers.has(option)) return this.enablers.get(option);
+    this.enablers.set(option, undefined); // a cycle reads as unknown
+    this.scan();
+    // Options of nixpkgs are not narrowed: they may be turned on where this scan cannot see.
+    if (depth > 4 || !this.declaredOff.has(option)) return undefined;
+    const on = new Set<string>();
+    for (const s of this.settings.get(option) ?? []) {
+      // A setting behind another gate counts on the hosts where that gate is on.
+      let where: Set<string> | undefined = new Set(this.hosts.filter((h) => this.holds(h, s.file, s.node)).map((h) => h.name));
+      for (const g of gatesAt(s.node)) {
+        const inner = this.enabledOn(g, depth + 1);
+        if (inner) where = new Set([...where].filter((h) => inner.has(h)));
+      }
+      for (const h of where) on.add(h);
+    }
+    this.enablers.set(option, on);
+    return on;
+  }
+
+  private holds(h: GateHost, file: string, node: SyntaxNode): boolean {
+    if (!h.files.has(file)) return false;
+    if (!this.declarationFiles.has(file) || h.file !== file || !h.node) return true;
+    return node.start >= h.node.start && node.end <= h.node.end;
+  }
+
+  /** Every `<path>.enable = <not false>` in the repository's files, by path. */
+  private scan(): void {
+    if (this.scanned) return;
+    this.scanned = true;
+    for (const file of this.nixFiles) {
+      const tree = this.treeOf(file);
+      if (!tree || !tree.text.includes("enable")) continue;
+      for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+        const [path, value] = b.childNodes();
+        if (!path) continue;
+        const isEnable = /\benable$/.test(path.text);
+        if (isEnable || path.text.startsWith("options")) {
+          // `options.a.b.enable = mkEnableOption ..;`, `options.a.b = { enable = ..; }`
+          const full = fullPath(b);
+          if (full?.[0] === "options" && full.length > 1) {
+            if (full.at(-1) === "enable" && OFF_BY_DEFAULT.test(value?.text ?? "")) this.declaredOff.add(full.slice(1, -1).join("."));
+            const inner = /\benable\s*=\s*([^;]*)/.exec(value?.text ?? "")?.[1];
+            if (inner !== undefined && OFF_BY_DEFAULT.test(inner)) this.declaredOff.add(full.slice(1).join("."));
+            // `options.x.${appName} = mkFeatureOptions { ... }`: a set of options made by the
+            // repository's own helper, which declares `enable` (off unless it says otherwise).
+            const v = unparen(value);
+            const helper = v?.kind === K.NODE_APPLY ? calleeName(flattenApply(v).fn) : undefined;
+            if (helper && !/^mk(?:Enable|Package)?Option$/.test(helper) && inner === undefined && !/default\s*=\s*true/.test(v!.text)) this.declaredOff.add(full.slice(1).join("."));
+          }
+        }
+        if (!isEnable) continue;
+        const full = fullPath(b);
+        if (!full || full.length < 2 || full[0] === "options" || isFalse(value)) continue;
+        const option = full.slice(0, -1).join(".");
+        let list = this.settings.get(option);
+        if (!list) this.settings.set(option, (list = []));
+        list.push({ file, node: b });
+      }
+    }
+  }
+}
