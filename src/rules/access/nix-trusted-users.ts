@@ -17,6 +17,8 @@ import { isDarwin, nixSettingSites } from "./nix-settings.js";
 import { usersIn } from "./users.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { isDead } from "../shared/scope.js";
+import { staticBool } from "../../nix/values.js";
 
 function judge(entry: string, inWheel: (u: string) => boolean, darwin: boolean, membersOf: (g: string) => string[] = () => []): { severity: Severity; why: string } | undefined {
   if (entry === "root" || entry === "") return undefined;
@@ -47,6 +49,9 @@ function judge(entry: string, inWheel: (u: string) => boolean, darwin: boolean, 
 }
 
 function checkNix(ctx: NixFileContext): void {
+  // `nix.enable = false` (Determinate Nix, a Mac managing Nix itself): no nix.conf is written, so
+  // the settings here apply nowhere.
+  if (ctx.index.byPath.get("nix.enable")?.some((d) => !isDead(d) && staticBool(d.inner) === false)) return;
   let users: ReturnType<typeof usersIn> | undefined;
   const inWheel = (u: string) => (users ??= usersIn(ctx)).get(u)?.groups.has("wheel") ?? false;
   const membersOf = (g: string) => [...(users ??= usersIn(ctx)).values()].filter((u) => u.groups.has(g)).map((u) => u.name).sort();
@@ -106,7 +111,11 @@ export const nixTrustedUsers: Rule = {
         `{ nix.settings.trusted-users = [ "root" "@nixers" ];\n  users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" "nixers" ]; };\n  users.users.carol = { isNormalUser = true; extraGroups = [ "nixers" ]; };\n}\n`,
       ),
     ],
-    silent: [hostExample(`{ nix.settings.trusted-users = [ "root" ]; }\n`)],
+    silent: [
+      hostExample(`{ nix.settings.trusted-users = [ "root" ]; }\n`),
+      // Nix not managed by this configuration (Determinate Nix): no nix.conf is written.
+      hostExample(`{\n  nix.enable = false;\n  nix.settings.trusted-users = [ "@admin" "alice" ];\n}\n`),
+    ],
   },
   name: "Nix trusted users beyond root",
   category: "access",

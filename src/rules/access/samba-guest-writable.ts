@@ -46,7 +46,11 @@ function sharesIn(ctx: NixFileContext): Map<string, Share> {
 
 function exposure(ctx: NixFileContext, global: Share | undefined, share: Share): { severity: Severity; note: string } {
   const allow = get(share, "hosts allow", "allow hosts") ?? (global ? get(global, "hosts allow", "allow hosts") : undefined);
-  if (allow !== undefined) return { severity: "low", note: ` \`hosts allow\` (${String(allow)}) limits which addresses may connect, so this is reported as low.` };
+  if (allow !== undefined) {
+    // A list (`[ "192.168.1." "127." ]`) or a string; anything else is computed.
+    const shown = Array.isArray(allow) ? allow.map(String).join(" ") : typeof allow === "string" ? allow : "a computed value";
+    return { severity: "low", note: ` \`hosts allow\` (${shown}) limits which addresses may connect, so this is reported as low.` };
+  }
   const open = (ctx.index.byPath.get("services.samba.openFirewall") ?? []).some((d) => !isDead(d) && staticValue(d.inner) === true);
   if (open) return { severity: "high", note: " services.samba.openFirewall = true opens port 445 on every interface, and no `hosts allow` limits who connects." };
   return { severity: "medium", note: "" };

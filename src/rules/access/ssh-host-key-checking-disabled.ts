@@ -23,6 +23,7 @@ const DISABLED = /StrictHostKeyChecking["']?\s*[= ]\s*["']?(?:no|off|false)\b|Us
 // A destination on this machine (`root@localhost`, `-p 2222 127.0.0.1`), not a forwarding spec
 // (`-R 2222:127.0.0.1:22`).
 const LOCAL = /(?:^|[\s@"'])(?:localhost|127\.0\.0\.\d+|::1|\[::1\])(?=$|[\s"':])/;
+const SSH_PROGRAM = /(?:^|[\s"'=/(;|&])(?:ssh|scp|sftp|autossh|sshfs|rsync|mosh|ssh-copy-id|sshpass|git|nix|nixos-rebuild|deploy|colmena)(?:["'\s]|$)|(?:GIT_SSH_COMMAND|RSYNC_RSH|NIX_SSHOPTS|SSH_OPTS|sshOpts|sshArgs|ssh_args)\b/;
 const SSH_CONFIG = /(?:^|\.)programs\.ssh\.(?:extraConfig|extraOptionOverrides)/;
 
 const FIX = {
@@ -45,13 +46,19 @@ function lineReports(text: string, base: number, lines: LineIndex, sshConfig: bo
   // One finding per shell command, also when its options are continued over several lines.
   let reportedCommand = false;
   let continued = false;
+  // The command must be one that speaks ssh (an alias `sh -o StrictHostKeyChecking=no` runs sh).
+  let sshSeen = false;
   for (const raw of text.split("\n")) {
     const start = offset;
     offset += raw.length + 1;
     const t = raw.trim();
     const sameCommand = continued;
     continued = /\\$/.test(t);
-    if (!sameCommand) reportedCommand = false;
+    if (!sameCommand) {
+      reportedCommand = false;
+      sshSeen = false;
+    }
+    sshSeen ||= SSH_PROGRAM.test(raw);
     if (t.startsWith("#")) continue;
     if (sshConfig) {
       const h = /^(?:Host|Match)\s+(.*)$/i.exec(t);
@@ -61,7 +68,7 @@ function lineReports(text: string, base: number, lines: LineIndex, sshConfig: bo
       }
     }
     const m = DISABLED.exec(raw);
-    if (!m || LOCAL.test(raw) || (!sshConfig && reportedCommand)) continue;
+    if (!m || LOCAL.test(raw) || (!sshConfig && (reportedCommand || !sshSeen))) continue;
     reportedCommand = true;
     const everyHost = !sshConfig || /^(?:\*|all)$/i.test(host);
     if (sshConfig && (LOCAL.test(host) || reportedBlock === host)) continue;
@@ -122,6 +129,7 @@ export const sshHostKeyCheckingDisabled: Rule = {
       hostExample(`{\n  home-manager.users.alice.programs.ssh.matchBlocks."*".extraOptions.StrictHostKeyChecking = "no";\n}\n`),
     ],
     silent: [
+      hostExample(`{\n  programs.zsh.shellAliases.sk = "sh -o StrictHostKeyChecking=no";\n}\n`),
       hostExample(
         `{ pkgs, ... }: {\n  systemd.services.backup.script = ''\n    # ssh -o StrictHostKeyChecking=no would accept anything\n    rsync -e "ssh -o StrictHostKeyChecking=accept-new" /srv backup@nas:/backup\n    ssh -o StrictHostKeyChecking=no -p 2222 root@localhost true\n  '';\n  programs.ssh.extraConfig = ''\n    Host 127.0.0.1\n      StrictHostKeyChecking no\n    Host *\n      UserKnownHostsFile ~/.ssh/known_hosts\n      StrictHostKeyChecking ask\n  '';\n}\n`,
       ),

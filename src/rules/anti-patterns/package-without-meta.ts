@@ -67,6 +67,7 @@ export const packageWithoutMeta: Rule = {
     silent: [
       { "pkgs/myapp/default.nix": "{ lib, stdenv }:\nstdenv.mkDerivation {\n  pname = \"myapp\";\n  version = \"1.0.0\";\n  src = ./.;\n  meta = {\n    description = \"My application\";\n    license = lib.licenses.mit;\n  };\n}\n" },
       // meta from elsewhere cannot be judged here.
+      { "pkgs/xilinx/shell.nix": "with import <nixpkgs> { };\nstdenv.mkDerivation {\n  name = \"env\";\n  buildInputs = linux.moduleBuildDependencies;\n}\n" },
       { "pkgs/other.nix": "{ lib, stdenv, hello }:\nstdenv.mkDerivation {\n  pname = \"other\";\n  version = \"1\";\n  src = ./.;\n  inherit (hello) meta;\n}\n" },
       // A derivation written inline in a NixOS module is no package definition.
       { "modules/motd.nix": "{ pkgs, ... }:\nlet\n  motd = pkgs.stdenv.mkDerivation { name = \"motd\"; src = ./motd; installPhase = \"cp -r . $out\"; };\nin\n{\n  environment.etc.motd.source = \"${motd}/motd\";\n}\n" },
@@ -78,6 +79,9 @@ export const packageWithoutMeta: Rule = {
   },
 
   checkNix(ctx) {
+    // A file that imports nixpkgs itself (`with import <nixpkgs> { };`) is a nix-shell environment
+    // or a script, not a package nixpkgs' callPackage would build.
+    if (/\bimport\s*<nixpkgs>/.test(ctx.text)) return;
     const underPackageDir = PACKAGE_DIRS.test(ctx.file);
     const body = fileBody(ctx.parsed.root);
     for (const a of applications(ctx.parsed.root)) {

@@ -45,6 +45,10 @@ function typeTest(comparison: SyntaxNode, operand: string, other: boolean): bool
     const [l, r] = c.childNodes();
     if (!l || !r) continue;
     if ((literalBool(l) === other && r.text === operand) || (literalBool(r) === other && l.text === operand)) return true;
+    // `b == false || b == null || b == 0`: the operand is compared with non-booleans too, so it may
+    // be one, and `!b` would fail where the comparison does not.
+    const lit = (n: SyntaxNode) => n.kind === K.NODE_LITERAL || isBuiltinConstant(n, "null") || n.kind === K.NODE_STRING;
+    if ((lit(l) && literalBool(l) === undefined && r.text === operand) || (lit(r) && literalBool(r) === undefined && l.text === operand)) return true;
   }
   return false;
 }
@@ -65,7 +69,7 @@ export const boolComparison: Rule = {
         // Compared with something else than a boolean literal, or `true` rebound.
         `let\n  a = 1;\n  b = 2;\n  true = "yes";\nin\n{\n  x = a == b;\n  y = a != b;\n  z = "yes" == true;\n  w = a == null;\n}\n`,
         // Type tests: the comparison with both literals is the point (v may be any value).
-        `{\n  isBool = v: v == true || v == false;\n  show = v: if true == v then "yes" else if false == v then "no" else toString v;\n}\n`,
+        `{\n  boolTo = b: if b == false || b == null || b == 0 then "no" else "yes";\n  isBool = v: v == true || v == false;\n  show = v: if true == v then "yes" else if false == v then "no" else toString v;\n}\n`,
       ],
     },
   }),
