@@ -139,7 +139,7 @@ function testNodeOracle(): (node: SyntaxNode) => boolean {
 export function styleLints(mode: StyleMode, nixosConfiguration: boolean): { run: "none" | "default" | "all"; said: string } {
   if (mode === "off") return { run: "none", said: "off (style: off in .nix-warden.yaml)" };
   if (mode === "all") return { run: "all", said: "all, with those statix leaves out of its default set (style: all)" };
-  if (mode === "on" || nixosConfiguration) return { run: "default", said: "statix's default set (style: all adds unquoted-splice; style: off turns them off)" };
+  if (mode === "on" || nixosConfiguration) return { run: "default", said: "statix's default set without repeated-keys (style: all adds it and unquoted-splice; style: off turns them off)" };
   return { run: "none", said: "off: no NixOS host or configuration.nix here, so this is read as a Nix library (style: on in .nix-warden.yaml runs them)" };
 }
 

@@ -359,8 +359,7 @@ describe("the bundled sops-nix example (examples/sops-parts, shown by npm run de
     expect(report.findings.map((f) => [f.ruleId, f.file, f.line, f.host])).toEqual([
       [RULE, "hosts/mail.nix", 8, ["mail"]],
       ["committed-secret-file", "secrets/restic-password", 1, ["mail"]],
-      // A style lint (statix's repeated_keys): `settings.*` written out three times in services.openssh.
-      ["repeated-keys", "modules/common.nix", 8, ["git", "mail"]],
+      // (statix's repeated_keys, `settings.*` three times in modules/common.nix, runs with style: all.)
     ]);
     const { plan } = await planRemediation({ root: dir, ids: [report.findings[0]!.id] });
     const r = await applyPlan(dir, plan.id);

@@ -78,6 +78,7 @@ export const repeatedKeys: Rule = {
       ],
     },
   }),
+  optIn: true,
 
   checkNix(ctx) {
     const text = ctx.text;
