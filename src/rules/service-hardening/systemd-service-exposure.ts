@@ -10,6 +10,16 @@ import { servicesIn, type FoundService } from "../shared/services.js";
 import type { Rule, RuleReport, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 
+// Units that systemd, a package or a NixOS module defines; a repository that sets a key or two of
+// theirs (`systemd.services.NetworkManager-wait-online.serviceConfig.ExecStart = [ ... ]`) only
+// overrides them, and the sandboxing of the unit it overrides is not in the repository.
+const STOCK_UNIT = /^(?:systemd-[\w-]+|NetworkManager(?:-[\w-]+)?|nix-daemon|nix-gc|nix-optimise|dbus|dbus-broker|getty@[\w-]*|serial-getty@[\w-]*|autovt@[\w-]*|sshd|display-manager|polkit|udisks2|upower|bluetooth|docker|podman|containerd|cups|avahi-daemon|tailscaled|libvirtd|accounts-daemon|wpa_supplicant|nscd|firewall|network-setup|resolvconf|reload-systemd-vconsole-setup|user@|user-runtime-dir@)$/;
+
+/** Only a few settings of a unit defined elsewhere: no script, no description, at most three keys. */
+function overridesStockUnit(svc: FoundService): boolean {
+  return STOCK_UNIT.test(svc.name) && !svc.def.script && svc.def.description === undefined && Object.keys(svc.def.serviceConfig).length <= 3;
+}
+
 const baselineCache = new Map<string, ReturnType<typeof hardeningBaseline>>();
 
 // Edits depend on the file's tree (kept between scans while unchanged) and the baseline.
@@ -43,7 +53,10 @@ export const serviceHardening: Rule = {
   id: "systemd-service-exposure",
   examples: {
     fire: [hostExample(`{ systemd.services.myapp = { wantedBy = [ "multi-user.target" ]; serviceConfig.ExecStart = "/run/current-system/sw/bin/myapp"; }; }\n`)],
-    silent: [hostExample(`{ systemd.services.myapp = { wantedBy = [ "multi-user.target" ]; serviceConfig = { ExecStart = "/run/current-system/sw/bin/myapp"; DynamicUser = true; ProtectSystem = "strict"; ProtectHome = true; PrivateTmp = true; PrivateDevices = true; PrivateNetwork = true; NoNewPrivileges = true; CapabilityBoundingSet = ""; RestrictAddressFamilies = "none"; ProtectKernelTunables = true; ProtectKernelModules = true; ProtectKernelLogs = true; ProtectControlGroups = true; ProtectClock = true; ProtectHostname = true; ProtectProc = "invisible"; ProcSubset = "pid"; RestrictNamespaces = true; LockPersonality = true; MemoryDenyWriteExecute = true; RestrictRealtime = true; RestrictSUIDSGID = true; SystemCallArchitectures = "native"; SystemCallFilter = [ "@system-service" "~@privileged" "~@resources" ]; UMask = "0077"; IPAddressDeny = "any"; DevicePolicy = "closed"; PrivateUsers = true; RemoveIPC = true; }; }; }\n`)],
+    silent: [
+      // An override of a unit NetworkManager ships: its sandboxing is not in the repository.
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.NetworkManager-wait-online.serviceConfig.ExecStart = [ "" "\${pkgs.networkmanager}/bin/nm-online -q" ];\n}\n`),
+      hostExample(`{ systemd.services.myapp = { wantedBy = [ "multi-user.target" ]; serviceConfig = { ExecStart = "/run/current-system/sw/bin/myapp"; DynamicUser = true; ProtectSystem = "strict"; ProtectHome = true; PrivateTmp = true; PrivateDevices = true; PrivateNetwork = true; NoNewPrivileges = true; CapabilityBoundingSet = ""; RestrictAddressFamilies = "none"; ProtectKernelTunables = true; ProtectKernelModules = true; ProtectKernelLogs = true; ProtectControlGroups = true; ProtectClock = true; ProtectHostname = true; ProtectProc = "invisible"; ProcSubset = "pid"; RestrictNamespaces = true; LockPersonality = true; MemoryDenyWriteExecute = true; RestrictRealtime = true; RestrictSUIDSGID = true; SystemCallArchitectures = "native"; SystemCallFilter = [ "@system-service" "~@privileged" "~@resources" ]; UMask = "0077"; IPAddressDeny = "any"; DevicePolicy = "closed"; PrivateUsers = true; RemoveIPC = true; }; }; }\n`)],
   },
   name: "systemd service without sandboxing",
   category: "service-hardening",
@@ -74,7 +87,7 @@ export const serviceHardening: Rule = {
         return;
       }
       sink.addService({ name: svc.name, file: svc.ctx.file, line: anchorNode.line, node: anchorNode, exposure: o.exposure, verdict: o.verdict });
-      if (o.exposure < 7.0 || svc.surface.trivial) return;
+      if (o.exposure < 7.0 || svc.surface.trivial || overridesStockUnit(svc)) return;
       const severity = severityOf(svc, o.exposure);
       const needsRoot = svc.surface.needsRoot;
       const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? ""]);
