@@ -13,11 +13,17 @@ describe("jobs that must run as root", () => {
     ["journalctl --vacuum-time=7d", /journal/],
     ["systemctl reboot", /reboots/],
     ["nixos-rebuild switch --flake /etc/nixos", /rebuilds/],
+    ["${pkgs.flatpak}/bin/flatpak remote-add --if-not-exists flathub https://dl.flathub.org/repo/flathub.flatpakrepo", /Flatpak/],
+    ["install -o telegraf -m 0600 /etc/rancher/k3s/k3s.yaml /var/lib/telegraf/k3s.yaml", /owners/],
+    ["chown -R app:app /var/lib/app", /owners/],
+    ["runuser -u alice -- powerprofilesctl set balanced", /other users/],
+    ["cd /etc/nixos && nix flake update && git commit -am update", /Nix inputs/],
+    ["${pkgs.ksmbd-tools}/bin/ksmbd.mountd", /SMB/],
   ])("%s", (command, why) => {
     expect(serviceSurface(job(command)).needsRoot).toMatch(why);
   });
 
-  it.each([["${pkgs.hello}/bin/hello"], ["curl -fsS https://example.org/ping"], ["journalctl -u nginx --since today"], ["echo rebooting-soon-notice"]])("not %s", (command) => {
+  it.each([["${pkgs.hello}/bin/hello"], ["curl -fsS https://example.org/ping"], ["journalctl -u nginx --since today"], ["echo rebooting-soon-notice"], ["flatpak run org.example.App"], ["install -m 0644 a.conf /etc/a.conf"], ["systemctl suspend"], ["nix build .#default"]])("not %s", (command) => {
     expect(serviceSurface(job(command)).needsRoot).toBeUndefined();
   });
 });
