@@ -215,3 +215,22 @@ in
     expect(flat).toContain('systemd.services.flat.serviceConfig.ProtectSystem = "strict";');
   });
 });
+
+describe("ports a file opens belong to its service only when the file is that service's module", () => {
+  const daemon = (name: string) => `  systemd.services.${name} = { wantedBy = [ "multi-user.target" ]; serviceConfig.ExecStart = "/run/current-system/sw/bin/${name}"; };\n`;
+  const flake = `{ outputs = { nixpkgs, ... }: { nixosConfigurations.box = nixpkgs.lib.nixosSystem { modules = [ ./configuration.nix ]; }; }; }`;
+  const why = (report: SecurityReport, name: string) => report.findings.find((f) => f.ruleId === "systemd-service-exposure" && f.message.includes(`systemd.services.${name} `))?.message ?? "";
+
+  it("a module with its one service and openFirewall: the service is network-facing", async () => {
+    const report = await scanFiles({ "flake.nix": flake, "configuration.nix": `{\n  networking.firewall.allowedTCPPorts = [ 8080 ];\n${daemon("myapp")}}\n` }, { quick: true });
+    expect(why(report, "myapp")).toContain("its module opens firewall ports");
+  });
+
+  it("a host configuration with several units and an open port: no unit is called network-facing for it", async () => {
+    const report = await scanFiles({ "flake.nix": flake, "configuration.nix": `{\n  networking.firewall.allowedTCPPorts = [ 22 ];\n${daemon("alpha")}${daemon("beta")}${daemon("gamma")}}\n` }, { quick: true });
+    for (const name of ["alpha", "beta", "gamma"]) {
+      expect(why(report, name), name).not.toBe("");
+      expect(why(report, name), name).not.toContain("its module opens firewall ports");
+    }
+  });
+});

@@ -186,7 +186,9 @@ function readServices(ctx: NixFileContext, load: Loader): Omit<FoundService, "ct
       type,
       scheduled: scheduled || timers.has(name) || serviceConfig.RemainAfterExit === true,
       socket: sockets.has(name),
-      opensFirewall,
+      // Ports a file opens are its service's only when the file is that service's module: in a
+      // host's configuration with many units they cannot be pinned on any one of them.
+      opensFirewall: opensFirewall && byName.size <= 2,
       privateNetwork: serviceConfig.PrivateNetwork === true,
       script,
     });
