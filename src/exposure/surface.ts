@@ -54,8 +54,9 @@ const ROOT_JOBS: Array<[RegExp, string]> = [
   [/\b(?:reboot|shutdown|poweroff)\b|\bsystemctl\s+(?:reboot|poweroff|kexec|halt)\b/, "it reboots the machine"],
   // Found in a judged sample: hardening patches on these would have broken the job.
   [/\bflatpak\b[^\n]*\b(?:remote-add|remote-modify|install|update|uninstall)\b/, "it manages system-wide Flatpak remotes and apps"],
-  [/(?:^|[\s;&|(])(?:chown|chgrp)\s|(?:^|[\s;&|(])install\s(?:[^\n]*\s)?-(?:[a-zA-Z]*[og]|-owner|-group)\b/, "it sets files' owners"],
-  [/(?:^|[\s;&|(])(?:runuser|setpriv|su)\s/, "it runs commands as other users"],
+  [/(?:^|[\s;&|(/])(?:chown|chgrp)\s|(?:^|[\s;&|(/])install\s(?:[^\n]*\s)?-(?:[a-zA-Z]*[og]|-owner|-group)\b/, "it sets files' owners"],
+  [/(?:^|[\s;&|(/])(?:runuser|setpriv|su)\s/, "it runs commands as other users"],
+  [/\b(?:systemd-pcrextend|systemd-cryptenroll|clevis|tpm2_\w+|tpm2-\w+)\b|\/dev\/tpm/, "it uses the TPM"],
   [/\bnix\s+(?:flake\s+(?:update|lock)|profile|copy)\b|\bnix-channel\s+--update\b/, "it updates the system's Nix inputs or profiles"],
   [/\bksmbd\b/, "it runs the in-kernel SMB server (netlink, CAP_NET_ADMIN)"],
 ];

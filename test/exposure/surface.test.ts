@@ -19,6 +19,8 @@ describe("jobs that must run as root", () => {
     ["runuser -u alice -- powerprofilesctl set balanced", /other users/],
     ["cd /etc/nixos && nix flake update && git commit -am update", /Nix inputs/],
     ["${pkgs.ksmbd-tools}/bin/ksmbd.mountd", /SMB/],
+    ["${pkgs.coreutils}/bin/install -o telegraf -m400 /var/lib/rancher/k3s/server/token /run/telegraf-kubernetes-token", /owners/],
+    ["${pkgs.systemd}/lib/systemd/systemd-pcrextend --pcr=15 sysinit", /TPM/],
   ])("%s", (command, why) => {
     expect(serviceSurface(job(command)).needsRoot).toMatch(why);
   });

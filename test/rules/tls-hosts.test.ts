@@ -163,3 +163,18 @@ ${indented}
     expect(sites(fine, RULE)).toEqual([]);
   });
 });
+
+describe("addSSL on a name of a private zone outside public DNS", () => {
+  it("a single-letter zone (retiolum's .r) is rated low and the redirect is left to the owner; a public name keeps the review fix", async () => {
+    const { scanMemory } = await import("../helpers/memory.js");
+    const flake = `{ outputs = { nixpkgs, ... }: { nixosConfigurations.box = nixpkgs.lib.nixosSystem { modules = [ ./configuration.nix ]; }; }; }`;
+    const vhost = (name: string) => `{ services.nginx = { enable = true; virtualHosts."${name}" = { addSSL = true; enableACME = true; }; }; }\n`;
+    const internal = (await scanMemory({ "flake.nix": flake, "configuration.nix": vhost("loki.r") })).findings.find((f) => f.ruleId === "nginx-addssl-without-forcessl")!;
+    expect(internal.severity).toBe("low");
+    expect(internal.fix).toMatchObject({ safety: "manual" });
+    expect(internal.fix!.patch).toBeUndefined();
+    const pub = (await scanMemory({ "flake.nix": flake, "configuration.nix": vhost("logs.example.org") })).findings.find((f) => f.ruleId === "nginx-addssl-without-forcessl")!;
+    expect(pub.severity).toBe("medium");
+    expect(pub.fix).toMatchObject({ safety: "review" });
+  });
+});

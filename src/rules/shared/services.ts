@@ -183,8 +183,9 @@ function readServices(ctx: NixFileContext, load: Loader): Omit<FoundService, "ct
     const surface = serviceSurface({
       name,
       command: command.join("\n"),
-      type,
-      scheduled: scheduled || timers.has(name) || serviceConfig.RemainAfterExit === true,
+      // RemainAfterExit marks a setup job that runs once at boot, not a scheduled one.
+      type: type ?? (serviceConfig.RemainAfterExit === true ? "oneshot" : undefined),
+      scheduled: scheduled || timers.has(name),
       socket: sockets.has(name),
       // Ports a file opens are its service's only when the file is that service's module: in a
       // host's configuration with many units they cannot be pinned on any one of them.

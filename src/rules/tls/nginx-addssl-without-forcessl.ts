@@ -38,7 +38,8 @@ function redirectsOrCustomListen(index: OptionIndex, prefix: string): boolean {
 
 // Names that resolve only inside a VPN: Tailscale's MagicDNS (`<host>.<tailnet>.ts.net`) and
 // private zones named after the VPN. Plain HTTP to them travels inside the VPN's encrypted tunnel.
-const VPN_NAME = /(?:\.ts\.net|\.(?:vpn|wg|tailnet|tailscale|zt|nebula|headscale|netbird))\.?$/i;
+// No public TLD has a single letter: such a zone is a private network's own (retiolum's `.r`).
+const VPN_NAME = /(?:\.ts\.net|\.(?:vpn|wg|tailnet|tailscale|zt|nebula|headscale|netbird)|\.[a-z])\.?$/i;
 
 /** Why the vhost's plain HTTP matters less: every name it answers to is only reachable over a VPN. */
 function vpnOnly(index: OptionIndex, prefix: string, vhost: string): string | undefined {
@@ -91,11 +92,15 @@ export const nginxAddSslWithoutForceSsl: Rule = {
         optionPath: def.path,
         ...(vpn ? { severity: "low" as const } : {}),
         message: `${vh.prefix} sets addSSL = true: the site is served over plain HTTP as well as HTTPS, without a redirect.${vpn ?? ""}`,
-        fix: {
-          safety: "review",
-          description: "Replace `addSSL` with `forceSSL` so HTTP requests are redirected to HTTPS (clients or health checks that rely on plain HTTP will be redirected).",
-          edits: [replaceNode(ctx.file, last.node, "forceSSL")],
-        },
+        // Inside a VPN plain HTTP is often the point (agents pushing logs or alerts to http://name):
+        // redirecting them breaks them, so the change is left to the owner there.
+        fix: vpn
+          ? { safety: "manual", description: "If nothing inside the VPN relies on plain HTTP, replace `addSSL` with `forceSSL`; check the clients that post to http:// first (a redirect breaks POSTs)." }
+          : {
+              safety: "review",
+              description: "Replace `addSSL` with `forceSSL` so HTTP requests are redirected to HTTPS (clients or health checks that rely on plain HTTP will be redirected).",
+              edits: [replaceNode(ctx.file, last.node, "forceSSL")],
+            },
       });
     }
   },
