@@ -82,6 +82,27 @@ function nodeAt(root: SyntaxNode, offset: number): SyntaxNode | undefined {
 
 export class ModuleUsage {
   private defined?: Set<string>;
+  /** Answers of mentioned() and enabledSomewhere(): each reads every file's text, and a file with
+   * many findings asks the same question many times. */
+  private readonly mentions = new Map<string, boolean>();
+  private readonly enabled = new Map<string, boolean>();
+  private ends?: Map<string, Set<string>>;
+
+  /** Every relative or absolute path written in a file, by its last part (`.nix` dropped): which
+   * files name it. One pass over the texts instead of one per question. */
+  private pathEnds(): Map<string, Set<string>> {
+    if (this.ends) return this.ends;
+    const ends = new Map<string, Set<string>>();
+    for (const f of this.facts.files) {
+      for (const m of f.text.matchAll(/(?:^|[^\w.-])((?:\.{1,2}\/|\/)(?:[\w.@-]+\/)*([\w.@-]+))/g)) {
+        const end = m[2]!.replace(/\.nix$/, "");
+        let files = ends.get(end);
+        if (!files) ends.set(end, (files = new Set()));
+        files.add(f.file);
+      }
+    }
+    return (this.ends = ends);
+  }
   private readonly byFile: Map<string, NixFileContext>;
   constructor(private readonly facts: UsageFacts) {
     this.byFile = new Map(facts.files.map((f) => [f.file, f]));
@@ -90,6 +111,13 @@ export class ModuleUsage {
   /** Is the option set (to anything but a literal false) anywhere, or mentioned as `<name>.enable`
    * in another file (a path the index cannot read statically), or on by default? */
   private enabledSomewhere(path: string, declaringFile: string): boolean {
+    const key = `${path}\0${declaringFile}`;
+    let known = this.enabled.get(key);
+    if (known === undefined) this.enabled.set(key, (known = this.findEnabled(path, declaringFile)));
+    return known;
+  }
+
+  private findEnabled(path: string, declaringFile: string): boolean {
     if (!this.defined) {
       this.defined = new Set();
       for (const f of this.facts.files) for (const d of f.index.definitions) if (staticValue(d.inner) !== false) this.defined.add(d.path);
@@ -109,15 +137,20 @@ export class ModuleUsage {
    * its directory (`readDir`, `scanPaths ./.`)? Then a host may well use it through a way the host
    * attribution does not follow (clan inventories, module registries): not called unused. */
   private mentioned(file: string): boolean {
+    let known = this.mentions.get(file);
+    if (known === undefined) this.mentions.set(file, (known = this.findMention(file)));
+    return known;
+  }
+
+  private findMention(file: string): boolean {
     const parts = file.split("/");
     const base = parts.at(-1) === "default.nix" ? parts.at(-2) : parts.at(-1)?.replace(/\.nix$/, "");
     if (!base) return false;
-    const ref = new RegExp(`(?:^|[^\\w.-])(?:\\.{1,2}/|/)(?:[\\w.@-]+/)*${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:\\.nix)?(?![\\w.-]|\\.nix)`);
     const dirs = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
+    // `./users/joe.nix`, `../modules/nats`: a path in another file whose last part is the name.
+    for (const f of this.pathEnds().get(base) ?? []) if (f !== file) return true;
     for (const f of this.facts.files) {
-      if (f.file === file) continue;
-      if (ref.test(f.text)) return true;
-      if (!LISTS_DIRECTORY.test(f.text)) continue;
+      if (f.file === file || !LISTS_DIRECTORY.test(f.text)) continue;
       // `readDir ./modules` in flake.nix, `scanPaths ./.` beside it: a listing of an ancestor.
       const dir = f.file.split("/").slice(0, -1).join("/");
       for (const a of dirs) {
