@@ -87,6 +87,8 @@ export class ModuleUsage {
   private readonly mentions = new Map<string, boolean>();
   private readonly enabled = new Map<string, boolean>();
   private ends?: Map<string, Set<string>>;
+  /** The files that list a directory (readDir, scanPaths...). */
+  private listing?: NixFileContext[];
 
   /** Every relative or absolute path written in a file, by its last part (`.nix` dropped): which
    * files name it. One pass over the texts instead of one per question. */
@@ -149,8 +151,9 @@ export class ModuleUsage {
     const dirs = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
     // `./users/joe.nix`, `../modules/nats`: a path in another file whose last part is the name.
     for (const f of this.pathEnds().get(base) ?? []) if (f !== file) return true;
-    for (const f of this.facts.files) {
-      if (f.file === file || !LISTS_DIRECTORY.test(f.text)) continue;
+    this.listing ??= this.facts.files.filter((f) => LISTS_DIRECTORY.test(f.text));
+    for (const f of this.listing) {
+      if (f.file === file) continue;
       // `readDir ./modules` in flake.nix, `scanPaths ./.` beside it: a listing of an ancestor.
       const dir = f.file.split("/").slice(0, -1).join("/");
       for (const a of dirs) {

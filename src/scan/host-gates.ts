@@ -165,32 +165,51 @@ export class GateReader {
     for (const file of this.nixFiles) {
       const tree = this.treeOf(file);
       if (!tree || !tree.text.includes("enable")) continue;
-      for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
-        const [path, value] = b.childNodes();
-        if (!path) continue;
-        const isEnable = /\benable$/.test(path.text);
-        if (isEnable || path.text.startsWith("options")) {
-          // `options.a.b.enable = mkEnableOption ..;`, `options.a.b = { enable = ..; }`
-          const full = fullPath(b);
-          if (full?.[0] === "options" && full.length > 1) {
-            if (full.at(-1) === "enable" && OFF_BY_DEFAULT.test(value?.text ?? "")) this.declaredOff.add(full.slice(1, -1).join("."));
-            const inner = /\benable\s*=\s*([^;]*)/.exec(value?.text ?? "")?.[1];
-            if (inner !== undefined && OFF_BY_DEFAULT.test(inner)) this.declaredOff.add(full.slice(1).join("."));
-            // `options.x.${appName} = mkFeatureOptions { ... }`: a set of options made by the
-            // repository's own helper, which declares `enable` (off unless it says otherwise).
-            const v = unparen(value);
-            const helper = v?.kind === K.NODE_APPLY ? calleeName(flattenApply(v).fn) : undefined;
-            if (helper && !/^mk(?:Enable|Package)?Option$/.test(helper) && inner === undefined && !/default\s*=\s*true/.test(v!.text)) this.declaredOff.add(full.slice(1).join("."));
-          }
-        }
-        if (!isEnable) continue;
-        const full = fullPath(b);
-        if (!full || full.length < 2 || full[0] === "options" || isFalse(value)) continue;
-        const option = full.slice(0, -1).join(".");
+      const facts = enableFacts(tree);
+      for (const o of facts.declaredOff) this.declaredOff.add(o);
+      for (const { option, node } of facts.settings) {
         let list = this.settings.get(option);
         if (!list) this.settings.set(option, (list = []));
-        list.push({ file, node: b });
+        list.push({ file, node });
       }
     }
   }
+}
+
+// A file's enables depend on its tree alone, and a tree is kept while the file is unchanged: read
+// once, not on every scan.
+const enableFactsCache = new WeakMap<SyntaxNode, { declaredOff: string[]; settings: Array<{ option: string; node: SyntaxNode }> }>();
+
+/** The options a file declares off by default, and the `<path>.enable = <not false>` it sets. */
+function enableFacts(tree: SyntaxNode): { declaredOff: string[]; settings: Array<{ option: string; node: SyntaxNode }> } {
+  const cached = enableFactsCache.get(tree);
+  if (cached) return cached;
+  const declaredOff: string[] = [];
+  const settings: Array<{ option: string; node: SyntaxNode }> = [];
+  for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const [path, value] = b.childNodes();
+    if (!path) continue;
+    const isEnable = /\benable$/.test(path.text);
+    if (isEnable || path.text.startsWith("options")) {
+      // `options.a.b.enable = mkEnableOption ..;`, `options.a.b = { enable = ..; }`
+      const full = fullPath(b);
+      if (full?.[0] === "options" && full.length > 1) {
+        if (full.at(-1) === "enable" && OFF_BY_DEFAULT.test(value?.text ?? "")) declaredOff.push(full.slice(1, -1).join("."));
+        const inner = /\benable\s*=\s*([^;]*)/.exec(value?.text ?? "")?.[1];
+        if (inner !== undefined && OFF_BY_DEFAULT.test(inner)) declaredOff.push(full.slice(1).join("."));
+        // `options.x.${appName} = mkFeatureOptions { ... }`: a set of options made by the
+        // repository's own helper, which declares `enable` (off unless it says otherwise).
+        const v = unparen(value);
+        const helper = v?.kind === K.NODE_APPLY ? calleeName(flattenApply(v).fn) : undefined;
+        if (helper && !/^mk(?:Enable|Package)?Option$/.test(helper) && inner === undefined && !/default\s*=\s*true/.test(v!.text)) declaredOff.push(full.slice(1).join("."));
+      }
+    }
+    if (!isEnable) continue;
+    const full = fullPath(b);
+    if (!full || full.length < 2 || full[0] === "options" || isFalse(value)) continue;
+    settings.push({ option: full.slice(0, -1).join("."), node: b });
+  }
+  const facts = { declaredOff, settings };
+  enableFactsCache.set(tree, facts);
+  return facts;
 }
