@@ -80,6 +80,30 @@ function nodeAt(root: SyntaxNode, offset: number): SyntaxNode | undefined {
   return found;
 }
 
+// The option paths a file sets to something other than a literal false: they depend on its option
+// index alone, which is kept while the file is unchanged.
+const definedCache = new WeakMap<object, string[]>();
+function definedPaths(f: NixFileContext): string[] {
+  let paths = definedCache.get(f.index);
+  if (!paths) definedCache.set(f.index, (paths = f.index.definitions.filter((d) => staticValue(d.inner) !== false).map((d) => d.path)));
+  return paths;
+}
+
+// The last part of every relative or absolute path a file writes (`.nix` dropped); kept per tree.
+const pathEndsCache = new WeakMap<object, string[]>();
+function pathEndsOf(f: NixFileContext): string[] {
+  let ends = pathEndsCache.get(f.parsed.root);
+  if (!ends) pathEndsCache.set(f.parsed.root, (ends = [...f.text.matchAll(/(?:^|[^\w.-])((?:\.{1,2}\/|\/)(?:[\w.@-]+\/)*([\w.@-]+))/g)].map((m) => m[2]!.replace(/\.nix$/, ""))));
+  return ends;
+}
+
+const listsCache = new WeakMap<object, boolean>();
+function listsDirectory(f: NixFileContext): boolean {
+  let lists = listsCache.get(f.parsed.root);
+  if (lists === undefined) listsCache.set(f.parsed.root, (lists = LISTS_DIRECTORY.test(f.text)));
+  return lists;
+}
+
 export class ModuleUsage {
   private defined?: Set<string>;
   /** Answers of mentioned() and enabledSomewhere(): each reads every file's text, and a file with
@@ -96,8 +120,7 @@ export class ModuleUsage {
     if (this.ends) return this.ends;
     const ends = new Map<string, Set<string>>();
     for (const f of this.facts.files) {
-      for (const m of f.text.matchAll(/(?:^|[^\w.-])((?:\.{1,2}\/|\/)(?:[\w.@-]+\/)*([\w.@-]+))/g)) {
-        const end = m[2]!.replace(/\.nix$/, "");
+      for (const end of pathEndsOf(f)) {
         let files = ends.get(end);
         if (!files) ends.set(end, (files = new Set()));
         files.add(f.file);
@@ -122,7 +145,7 @@ export class ModuleUsage {
   private findEnabled(path: string, declaringFile: string): boolean {
     if (!this.defined) {
       this.defined = new Set();
-      for (const f of this.facts.files) for (const d of f.index.definitions) if (staticValue(d.inner) !== false) this.defined.add(d.path);
+      for (const f of this.facts.files) for (const path of definedPaths(f)) this.defined.add(path);
     }
     if (this.defined.has(path)) return true;
     const segs = path.split(".");
@@ -151,7 +174,7 @@ export class ModuleUsage {
     const dirs = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
     // `./users/joe.nix`, `../modules/nats`: a path in another file whose last part is the name.
     for (const f of this.pathEnds().get(base) ?? []) if (f !== file) return true;
-    this.listing ??= this.facts.files.filter((f) => LISTS_DIRECTORY.test(f.text));
+    this.listing ??= this.facts.files.filter(listsDirectory);
     for (const f of this.listing) {
       if (f.file === file) continue;
       // `readDir ./modules` in flake.nix, `scanPaths ./.` beside it: a listing of an ancestor.

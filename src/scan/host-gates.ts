@@ -18,6 +18,16 @@ export interface GateHost {
 /** The options a node's settings are gated on (`mkIf cfg.enable`, `mkIf config.x.y.enable`), as
  * dotted paths, outermost first. */
 export function gatesAt(node: SyntaxNode): string[] {
+  let known = gatesCache.get(node);
+  if (!known) gatesCache.set(node, (known = findGates(node)));
+  return known;
+}
+
+// A node's gates depend on its tree alone (kept while the file is unchanged); the host graph asks
+// for them on every scan, for every setting of every gated module.
+const gatesCache = new WeakMap<SyntaxNode, string[]>();
+
+function findGates(node: SyntaxNode): string[] {
   const out: string[] = [];
   let child: SyntaxNode = node;
   for (let n = node.parent; n; child = n, n = n.parent) {

@@ -802,7 +802,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     gateKey: (file) => {
       const tree = gates && file.endsWith(".nix") ? layout!.treeOf(file) : undefined;
       if (!tree || !tree.text.includes("mkIf")) return "";
-      const options = new Set(tree.descendants(K.NODE_ATTRPATH_VALUE).flatMap((b) => gatesAt(b)));
+      const options = gatedOptions(tree);
       return [...options].map((o) => `${o}=${[...(gates!.enabledOn(o) ?? [])].sort().join(",")}`).join(";");
     },
     hostsAt: (file, node, at) => {
@@ -961,6 +961,14 @@ function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: bool
     if (bound) return { path: bound, recursive: false, readDir: true };
   }
   return undefined;
+}
+
+// The options a file's settings are gated on: its tree alone decides, kept while it is unchanged.
+const gatedOptionsCache = new WeakMap<SyntaxNode, Set<string>>();
+function gatedOptions(tree: SyntaxNode): Set<string> {
+  let options = gatedOptionsCache.get(tree);
+  if (!options) gatedOptionsCache.set(tree, (options = new Set(tree.descendants(K.NODE_ATTRPATH_VALUE).flatMap((b) => gatesAt(b)))));
+  return options;
 }
 
 /** The path literal a name is bound to by an enclosing let (or rec set) of the same file. */
