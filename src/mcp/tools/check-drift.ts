@@ -164,7 +164,15 @@ async function checkFleet(
   progress("evaluating each host and reading the machines over SSH", "start");
   // The server's operator may name an ssh config (the MCP client's env); the agent cannot.
   const config = process.env.NIX_WARDEN_SSH_CONFIG || undefined;
-  const fleet = await runFleet({ flake: dir, hosts: spec, signal: extra.signal, cwd: dir, config, hostTimeoutMs: 60_000 });
+  const started = Date.now();
+  // Evaluating several hosts takes minutes: a heartbeat keeps progress-aware clients from timing out.
+  const heartbeat = setInterval(() => progress(`still working (${Math.round((Date.now() - started) / 1000)} s)`, "wait"), 5000);
+  let fleet;
+  try {
+    fleet = await runFleet({ flake: dir, hosts: spec, signal: extra.signal, cwd: dir, config, hostTimeoutMs: 60_000 });
+  } finally {
+    clearInterval(heartbeat);
+  }
   extra.signal.throwIfAborted();
   const perHost: string[] = [];
   for (const h of fleet.hosts) {
