@@ -15,6 +15,7 @@ import { hostExample } from "../shared/examples.js";
 import { isDead } from "../shared/scope.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import { worldWritableMode } from "../shared/file-mode.js";
+import { showInterpolations } from "../shared/string-lines.js";
 
 /** The container engines' API sockets, which this rule judges. */
 export const SOCKET = /(?:docker|podman|containerd)\.sock\b/;
@@ -27,7 +28,7 @@ function checkCommands(cmds: ScriptCommand[], lines: LineIndex, report: (r: Rule
     const mode = args[0];
     const sockets = args.slice(1).filter((w: ShellWord) => SOCKET.test(w.value));
     if (!mode || sockets.length === 0 || !worldWritableMode(mode.value)) continue;
-    const sock = sockets[0]!.value.replace(/__nix_interpolation__/g, "${…}");
+    const sock = showInterpolations(sockets[0]!.value);
     report({
       range: rangeOf(lines, argv[0]!.start, sockets[0]!.end),
       key: `chmod:${what}:${sock}`,

@@ -6,7 +6,7 @@
 // any uid they claim); read-only medium (they read them).
 import { staticValue } from "../../nix/values.js";
 import { isDead } from "../shared/scope.js";
-import { cookString, INTERPOLATION, logicalLines, sourceRange, type CookedString } from "../shared/string-lines.js";
+import { cookString, INTERPOLATION, logicalLines, showInterpolations, sourceRange, type CookedString } from "../shared/string-lines.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 
@@ -53,7 +53,7 @@ const readWrite = (options: string): boolean => options.split(",").some((o) => o
 function report(ctx: NixFileContext, s: CookedString, lineStart: number, lineText: string, hit: WorldExport): void {
   const rw = readWrite(hit.options);
   const squashed = hit.options.split(",").some((o) => o.trim() === "all_squash");
-  const path = hit.path.replaceAll(INTERPOLATION, "${…}");
+  const path = showInterpolations(hit.path);
   const how =
     hit.how === "typo"
       ? `the space before \`(${hit.options})\` makes those options apply to every host${hit.client ? ` (${hit.client} itself gets the read-only defaults)` : ""}`
@@ -67,7 +67,7 @@ function report(ctx: NixFileContext, s: CookedString, lineStart: number, lineTex
     severity: rw ? "high" : "medium",
     title: `NFS export ${rw ? "writable" : "readable"} by every host`,
     message: `services.nfs.server.exports exports ${path} ${rw ? "read-write" : "read-only"} to every host: ${how}. ${squashed ? `Anyone who can reach port 2049 ${rw ? "writes" : "reads"} what the anonymous user may.` : `With AUTH_SYS anyone who can reach port 2049 ${rw ? "writes" : "reads"} its files as any uid they claim.`}`,
-    evidence: lineText.trim().replaceAll(INTERPOLATION, "${…}"),
+    evidence: showInterpolations(lineText.trim()),
     fix: {
       safety: "review",
       description:

@@ -8,7 +8,7 @@
 import { staticValue } from "../../nix/values.js";
 import { isDead } from "../shared/scope.js";
 import { SyntaxKind as K } from "../../nix/syntax.js";
-import { cookString, INTERPOLATION, logicalLines, sourceRange, sourceSpan, type CookedString } from "../shared/string-lines.js";
+import { cookString, INTERPOLATION, logicalLines, showInterpolations, sourceRange, sourceSpan, type CookedString } from "../shared/string-lines.js";
 import type { Severity } from "../../report/schema.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import type { SyntaxNode } from "../../nix/syntax.js";
@@ -65,8 +65,7 @@ interface Hit {
  * `no_root_squash` options listed, the worst severity, every occurrence fixed. */
 function report(ctx: NixFileContext, path: string, lineText: string, hits: Hit[]): void {
   const first = hits[0]!;
-  const shown = (c: string) => c.replaceAll(INTERPOLATION, "${…}");
-  const clients = [...new Set(hits.map((h) => shown(h.client)))];
+  const clients = [...new Set(hits.map((h) => showInterpolations(h.client)))];
   const severity: Severity = hits.some((h) => clientSeverity(h.client) === "high") ? "high" : "medium";
   const anyClient = hits.some((h) => h.client === "*");
   const who = anyClient ? "any client" : clients.length === 1 && first.client.startsWith("the clients") ? "those clients" : clients.join(", ");
@@ -81,8 +80,8 @@ function report(ctx: NixFileContext, path: string, lineText: string, hits: Hit[]
     key: `${path} ${clients.join(" ")}`,
     severity,
     title: "NFS export without root squashing",
-    message: `services.nfs.server.exports exports ${shown(path)} to ${clients.join(", ")} with no_root_squash: root on ${who} is root on the export, owns every file in it and can plant setuid-root programs there.`,
-    evidence: shown(lineText.trim()),
+    message: `services.nfs.server.exports exports ${showInterpolations(path)} to ${clients.join(", ")} with no_root_squash: root on ${who} is root on the export, owns every file in it and can plant setuid-root programs there.`,
+    evidence: showInterpolations(lineText.trim()),
     fix: {
       safety: "review",
       description: "Use root_squash (the default: drop no_root_squash); give the clients that need to write a dedicated uid/gid (anonuid/anongid with all_squash) instead of root.",

@@ -10,7 +10,7 @@ import { staticValue } from "../../nix/values.js";
 import { commandsInNix, commandsInTextFile, rangeOf, type ScriptCommand } from "../anti-patterns/scripts.js";
 import { LineIndex, SyntaxKind as K } from "../../nix/syntax.js";
 import { unparen } from "../../nix/read.js";
-import { cookString, INTERPOLATION } from "../shared/string-lines.js";
+import { cookString, showInterpolations } from "../shared/string-lines.js";
 import { hostExample } from "../shared/examples.js";
 import { isDead } from "../shared/scope.js";
 import { stickyMode, worldWritableMode } from "../shared/file-mode.js";
@@ -22,8 +22,6 @@ import { SOCKET } from "./docker-socket-exposed.js";
 const DIRECTORY_TYPES = /^[dDevqQ]!?-?$/;
 const MODE_TYPES = /^[dDevqQfFwCzZ]!?[-+]?$/;
 
-const show = (s: string) => s.replaceAll(INTERPOLATION, "${…}").replaceAll("__nix_interpolation__", "${…}");
-
 function tmpfilesFinding(rule: string): { path: string; mode: string; directory: boolean } | undefined {
   const f = rule.trim().split(/\s+/);
   if (f.length < 3 || !MODE_TYPES.test(f[0]!)) return undefined;
@@ -34,8 +32,8 @@ function tmpfilesFinding(rule: string): { path: string; mode: string; directory:
 
 function message(where: string, path: string, mode: string, directory: boolean): string {
   return directory
-    ? `${where} gives ${show(path)} mode ${mode}: every local account and service can create, replace and delete files there (no sticky bit), so whatever reads that directory, or writes into it as root, can be fed forged files or symlinks.`
-    : `${where} gives ${show(path)} mode ${mode}: every local account and service can rewrite it.`;
+    ? `${where} gives ${showInterpolations(path)} mode ${mode}: every local account and service can create, replace and delete files there (no sticky bit), so whatever reads that directory, or writes into it as root, can be fed forged files or symlinks.`
+    : `${where} gives ${showInterpolations(path)} mode ${mode}: every local account and service can rewrite it.`;
 }
 
 const FIX = "Give the directory an owner and a group (the services that write it) and mode 0770 or 0750; where every user must drop files, use the sticky bit (1777) as /tmp does.";
@@ -55,8 +53,8 @@ function checkCommands(cmds: ScriptCommand[], lines: LineIndex, report: (r: Rule
       // Below /tmp a world-writable directory is the usual thing, but without the sticky bit.
       severity: /^\/(?:tmp|var\/tmp|dev\/shm)\//.test(path) ? "low" : "medium",
       title: "World-writable path",
-      message: `${what === "shell script" ? "This script" : `The script in ${what}`} runs \`chmod ${mode.value} ${show(path)}\`: every local account and service can then create, replace and delete files there (no sticky bit), so whatever reads it, or writes into it as root, can be fed forged files or symlinks.`,
-      evidence: `chmod ${mode.value} ${show(path)}`,
+      message: `${what === "shell script" ? "This script" : `The script in ${what}`} runs \`chmod ${mode.value} ${showInterpolations(path)}\`: every local account and service can then create, replace and delete files there (no sticky bit), so whatever reads it, or writes into it as root, can be fed forged files or symlinks.`,
+      evidence: `chmod ${mode.value} ${showInterpolations(path)}`,
       fix: { safety: "manual", description: FIX },
     });
   }
@@ -80,8 +78,8 @@ function checkOptions(ctx: NixFileContext): void {
           key: `tmpfiles:${rule}`,
           severity: "medium",
           title: "World-writable path",
-          message: message(`The tmpfiles rule \`${show(rule.trim())}\``, hit.path, hit.mode, hit.directory),
-          evidence: show(rule.trim()),
+          message: message(`The tmpfiles rule \`${showInterpolations(rule.trim())}\``, hit.path, hit.mode, hit.directory),
+          evidence: showInterpolations(rule.trim()),
           fix: { safety: "manual", description: FIX },
         });
       }

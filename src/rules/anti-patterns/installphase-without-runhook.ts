@@ -10,6 +10,7 @@ import type { Rule, TextEdit } from "../types.js";
 import { stringPieces, stringSource } from "./scripts.js";
 import { parseShell } from "../../shell/parse.js";
 import { applications, unparen } from "../shared/syntax.js";
+import { argumentSet } from "./derivations.js";
 
 const BUILDERS = /^(mkDerivation|buildPythonPackage|buildPythonApplication|buildGoModule|buildGoPackage|buildRustPackage|buildNpmPackage|buildDotnetModule|buildPerlPackage|buildDunePackage|buildRubyGem|mkYarnPackage|buildComposerProject|buildGradlePackage|buildMavenPackage)$/;
 
@@ -24,17 +25,6 @@ const PHASES: Record<string, string> = {
   installCheckPhase: "InstallCheck",
   distPhase: "Dist",
 };
-
-/** The attribute set of a builder's argument: `{ ... }`, `rec { ... }`, `finalAttrs: { ... }`. */
-function argumentSet(arg: SyntaxNode | undefined): SyntaxNode | undefined {
-  let n = unparen(arg);
-  for (let i = 0; n && i < 4; i++) {
-    if (n.kind === K.NODE_ATTR_SET) return n;
-    if (n.kind === K.NODE_LAMBDA || n.kind === K.NODE_LET_IN) n = unparen(n.childNodes().at(-1));
-    else return undefined;
-  }
-  return undefined;
-}
 
 /** Edits adding the missing runHook lines inside a multi-line indented string. */
 function runHookEdits(file: string, text: string, str: SyntaxNode, missing: string[], hook: string): TextEdit[] | undefined {

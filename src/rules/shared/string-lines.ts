@@ -8,6 +8,12 @@ import { unparen } from "../../nix/options.js";
 /** Stands for an interpolation in cooked text. */
 export const INTERPOLATION = "\u0000";
 
+/** Text for a message: each interpolation, as cooked text (INTERPOLATION) or a shell word read
+ * from a script (`__nix_interpolation__`) holds it, shown as `${…}`. */
+export function showInterpolations(text: string): string {
+  return text.replaceAll(INTERPOLATION, "${…}").replaceAll("__nix_interpolation__", "${…}");
+}
+
 export interface CookedString {
   /** The string's value, interpolations replaced by INTERPOLATION. Indentation of `''` strings is
    * kept (the formats parsed here ignore leading whitespace). */
