@@ -144,10 +144,13 @@ async function checkFleet(
   const list = args.hosts ?? [];
   const all = list.length === 1 && list[0] === "all";
   const spec = all ? "all" : list.join(",");
+  // The names asked for (none for "all"), checked before anything runs.
+  let names: string[] = [];
   if (!all) {
-    const parsed = parseHostList(spec);
-    if ("error" in parsed) return toolError(`check_drift: hosts: ${parsed.error}`);
-    const bad = checkHostNames([...parsed.hosts.keys()]);
+    const hostList = parseHostList(spec);
+    if ("error" in hostList) return toolError(`check_drift: hosts: ${hostList.error}`);
+    names = [...hostList.hosts.keys()];
+    const bad = checkHostNames(names);
     if (bad) return toolError(`check_drift: ${bad}`);
   }
   const parsed = parseFlakeRef(args.flake ?? ".", ctx.roots.primary());
@@ -155,7 +158,6 @@ async function checkFleet(
   const dir = await ctx.roots.resolve(parsed.localDir, { directory: true, label: "flake" });
   if (!all) {
     const known = (await repositoryHosts(dir)).hosts.map((h) => h.name);
-    const names = [...(parseHostList(spec) as { hosts: Map<string, string | undefined> }).hosts.keys()];
     const unknown = known.length ? unknownHostsMessage(names, known, dir) : undefined;
     if (unknown) return toolError(`check_drift: ${unknown}`);
   }
