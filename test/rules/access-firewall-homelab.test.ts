@@ -8,7 +8,7 @@ const RULES = new Set([
   "firewall-disabled", "firewall-wide-port-range", "firewall-sensitive-port", "firewall-trusted-physical-interface",
   "open-firewall-unauthenticated", "ssh-permit-root-login", "ssh-password-authentication", "ssh-keyboard-interactive",
   "sudo-nopasswd", "user-plaintext-password", "root-equivalent-group", "nix-trusted-users", "nix-sandbox-disabled",
-  "database-trust-auth", "nfs-no-root-squash",
+  "database-trust-auth", "nfs-no-root-squash", "nfs-export-to-everyone", "world-writable-path",
 ]);
 
 describe("access and firewall rules on examples/homelab", () => {
@@ -25,6 +25,7 @@ describe("access and firewall rules on examples/homelab", () => {
       "firewall-sensitive-port hosts/nas/default.nix:12 medium [nas]",
       "firewall-trusted-physical-interface hosts/nas/default.nix:14 medium [nas]",
       "firewall-wide-port-range hosts/nas/default.nix:13 high [nas]",
+      "nfs-export-to-everyone hosts/nas/default.nix:42 high [nas]",
       "nfs-no-root-squash hosts/nas/default.nix:41 high [nas]",
       "nix-sandbox-disabled modules/extras.nix:24 medium [nas]",
       "nix-trusted-users modules/common.nix:7 low [laptop,nas,workstation]",
@@ -40,6 +41,7 @@ describe("access and firewall rules on examples/homelab", () => {
       "sudo-nopasswd modules/common.nix:15 medium [laptop,nas,workstation]",
       "user-plaintext-password modules/common.nix:20 high [laptop,nas,workstation]",
       "user-plaintext-password tests/web.nix:9 low []",
+      "world-writable-path hosts/nas/default.nix:47 medium [nas]",
     ]);
     expect(JSON.stringify(report)).not.toContain("hunter2hunter2");
   });

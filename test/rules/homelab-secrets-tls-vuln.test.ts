@@ -24,10 +24,10 @@ describe("examples/homelab", () => {
       expect(got.sort()).toEqual(
         [
           "secret-in-nix-store hosts/nas/default.nix:4 critical", // builtins.readFile ../../secrets/smtp-password.txt
-          "secret-in-environment hosts/nas/default.nix:59 high", // environment.SMTP_PASSWORD = smtpPassword
+          "secret-in-environment hosts/nas/default.nix:63 high", // environment.SMTP_PASSWORD = smtpPassword
           "secret-in-environment hosts/workstation/default.nix:8 critical", // GITHUB_TOKEN in environment.variables
-          "plaintext-password-option hosts/nas/default.nix:47 high", // grafana admin_password
-          "world-readable-secret hosts/nas/default.nix:53 high", // age.secrets.restic.mode = "0644"
+          "plaintext-password-option hosts/nas/default.nix:51 high", // grafana admin_password
+          "world-readable-secret hosts/nas/default.nix:57 high", // age.secrets.restic.mode = "0644"
           "hardcoded-secret scripts/deploy.sh:6 medium", // CACHIX_AUTH_TOKEN (a signed JWT)
           "hardcoded-secret scripts/deploy.sh:7 critical", // STRIPE_KEY
           "committed-secret-file secrets/deploy_ed25519:1 critical",
@@ -38,7 +38,7 @@ describe("examples/homelab", () => {
           "nginx-addssl-without-forcessl hosts/nas/default.nix:23 medium",
           "acme-terms-and-contact hosts/nas/default.nix:22 low",
           "certificate-expiry secrets/files.example.org.crt:1 high",
-          "permitted-insecure-packages hosts/nas/default.nix:70 medium",
+          "permitted-insecure-packages hosts/nas/default.nix:74 medium",
           "allow-insecure hosts/laptop/default.nix:9 medium",
           "secret-in-nix-store modules/extras.nix:36 critical", // "${../secrets/deploy_ed25519}"
           "known-vulnerabilities-override modules/extras.nix:41 high", // meta.knownVulnerabilities = [ ]

@@ -39,8 +39,12 @@ in
     enable = true;
     exports = ''
       /srv/share 192.168.1.0/24(rw,sync,no_root_squash)
+      /srv/media 192.168.1.0/24 (rw,sync,all_squash)
     '';
   };
+
+  # A drop directory for the scanner's uploads, open to every local account.
+  systemd.tmpfiles.rules = [ "d /srv/scans 0777 root root -" ];
 
   services.grafana = {
     enable = true;
