@@ -72,7 +72,7 @@ export const ServiceInventoryEntry = z.object({
 
 export const SuppressedFinding = Finding.extend({
   suppressedBy: z.object({
-    kind: z.enum(["config", "inline"]),
+    kind: z.enum(["config", "inline", "unused"]),
     reason: z.string(),
     file: z.string().optional(),
     line: z.number().int().optional(),

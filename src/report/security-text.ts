@@ -127,7 +127,9 @@ function renderHead(report: SecurityReport, groups: FindingGroup[], paint: Paint
 
   const counts = countBySeverity(report.findings);
   const summary = [`Summary: ${plural(report.findings.length, "finding")} (${severityPhrase(counts)})`];
-  if (report.suppressed.length > 0) summary.push(`${report.suppressed.length} suppressed`);
+  const dead = report.suppressed.filter((s) => s.suppressedBy.kind === "unused").length;
+  if (report.suppressed.length > dead) summary.push(`${report.suppressed.length - dead} suppressed`);
+  if (dead > 0) summary.push(`${plural(dead, "finding")} left out in modules no host imports (dead code; listed in the JSON report)`);
   if (report.errors.length > 0) summary.push(plural(report.errors.length, "error"));
   out.push(summary.join("; ") + ".");
   const categories = countByCategory(report.findings);

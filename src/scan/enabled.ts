@@ -104,6 +104,11 @@ function listsDirectory(f: NixFileContext): boolean {
   return lists;
 }
 
+/** `${self}/dir`, `${inputs.self}/dir`, `self + "/dir"`, `self + /dir`: a path from the flake's root. */
+function selfRooted(dir: string): RegExp {
+  return new RegExp(`self\\}?\\s*(?:\\+\\s*"?)?/${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w.-])`);
+}
+
 export class ModuleUsage {
   private defined?: Set<string>;
   /** Answers of mentioned() and enabledSomewhere(): each reads every file's text, and a file with
@@ -113,6 +118,8 @@ export class ModuleUsage {
   private ends?: Map<string, Set<string>>;
   /** The files that list a directory (readDir, scanPaths...). */
   private listing?: NixFileContext[];
+  /** The directories (below the root) of files that write `./.`. */
+  private ownDirs?: Set<string>;
 
   /** Every relative or absolute path written in a file, by its last part (`.nix` dropped): which
    * files name it. One pass over the texts instead of one per question. */
@@ -174,6 +181,10 @@ export class ModuleUsage {
     const dirs = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
     // `./users/joe.nix`, `../modules/nats`: a path in another file whose last part is the name.
     for (const f of this.pathEnds().get(base) ?? []) if (f !== file) return true;
+    // `rimport { path = [ ./. ]; }`, `myLib.importAll ./.`: a file outside the root handing its own
+    // directory to a function (the repository's own importer, whatever its name) may list it.
+    this.ownDirs ??= new Set(this.facts.files.filter((f) => f.file.includes("/") && /(?<![\w./])\.\/\.(?![\w./])/.test(f.text)).map((f) => f.file.slice(0, f.file.lastIndexOf("/"))));
+    for (const a of dirs) if (this.ownDirs.has(a)) return true;
     this.listing ??= this.facts.files.filter(listsDirectory);
     for (const f of this.listing) {
       if (f.file === file) continue;
@@ -184,14 +195,28 @@ export class ModuleUsage {
         const rel = dir === "" ? a : a.slice(dir.length + 1);
         if (rel === "" ? /\.\/\.(?![\w.])|\.\/(?=[\s;)\]])/.test(f.text) : f.text.includes(`./${rel}`)) return true;
       }
+      // `readDir "${inputs.self}/modules/nixos"`, `self + "/modules"`: a listing rooted at the flake.
+      for (const a of dirs) if (selfRooted(a).test(f.text)) return true;
     }
     return false;
   }
 
-  /** Why no host runs the code at `node` of `file`, or undefined when a host may. */
+  /** Is `file` dead code: hosts were found, none imports it, and no file of the repository names
+   * it (by path or by listing its directory)? A finding there is true of no machine, today or on
+   * the next deploy, so the scan lists it apart (suppressed, kind "unused") instead of as a finding. */
+  unused(rule: { id: string; category: string }, file: string, hosts: readonly string[]): boolean {
+    if (!this.applies(rule, file) || hosts.length > 0) return false;
+    return !isTestPath(file) && !this.mentioned(file);
+  }
+
+  private applies(rule: { id: string; category: string }, file: string): boolean {
+    return this.facts.hasHosts && dependsOnUse(rule) && file.endsWith(".nix") && !this.facts.declarationFiles.has(file) && file !== "flake.nix";
+  }
+
+  /** Why no host runs the code at `node` of `file` although the file is used (it is behind an
+   * enable option nothing sets), or undefined when a host may. */
   reason(rule: { id: string; category: string }, file: string, at: SyntaxNode | { line: number; column: number } | undefined, hosts: readonly string[]): string | undefined {
-    if (!this.facts.hasHosts || !dependsOnUse(rule) || !file.endsWith(".nix") || this.facts.declarationFiles.has(file) || file === "flake.nix") return undefined;
-    if (hosts.length === 0) return isTestPath(file) || this.mentioned(file) ? undefined : "no host imports it, and no file of the repository refers to it";
+    if (!this.applies(rule, file) || hosts.length === 0) return undefined;
     const ctx = this.byFile.get(file);
     const node = at && ctx ? ("kind" in at ? at : nodeAt(ctx.parsed.root, ctx.parsed.root.source.lines.lineStart(at.line) + at.column - 1)) : undefined;
     const cond = node ? guardOf(node) : undefined;

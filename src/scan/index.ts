@@ -491,19 +491,32 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   const usage = new ModuleUsage({ hasHosts: graph.hosts.length > 0, declarationFiles: graph.declarationFiles, files: usable });
   // Files only nix-darwin configurations use: rules about NixOS options do not apply there.
   const platforms = new Platforms(usable, (f) => graph.hostsOf(f));
+  // Dead code (no host imports the file, no file names it): its findings are listed apart.
+  const unusedFiles = new Set<string>();
+  const usesMatter = new Set<string>();
   const used = raw.filter((r) => !(nixosOnly(r.rule) && platforms.darwinOnly(r.report.file ?? r.site.file, r.site.hosts))).map((r) => {
     const file = r.report.file ?? r.site.file;
     // A darwin module is used by a Mac, which is not among the (NixOS) hosts.
-    const why = platforms.darwinOnly(file, r.site.hosts) ? undefined : usage.reason(r.rule, file, r.report.node ?? r.report.range, r.site.hosts);
+    if (platforms.darwinOnly(file, r.site.hosts)) return r;
+    if (usage.unused(r.rule, file, r.site.hosts)) {
+      unusedFiles.add(file);
+      usesMatter.add(r.rule.id);
+      return r;
+    }
+    const why = usage.reason(r.rule, file, r.report.node ?? r.report.range, r.site.hosts);
     if (!why) return r;
     return { ...r, report: { ...r.report, ...lowered(r.report.severity ?? r.rule.severity, r.report.message, why) } };
   });
   const built = buildFindings(applyContextPolicy(used, { library: graph.hosts.length === 0 }), textOf);
-  let findings = built.findings;
+  const dead = (f: Finding) => unusedFiles.has(f.file) && usesMatter.has(f.ruleId) && !f.host?.length;
+  let findings = built.findings.filter((f) => !dead(f));
   const sup = applySuppressions(findings, config.exceptions, textOf, now.toISOString().slice(0, 10));
   findings = sup.findings;
   errors.push(...sup.errors);
-  let suppressed = sup.suppressed;
+  let suppressed = [
+    ...sup.suppressed,
+    ...built.findings.filter(dead).map((f) => ({ ...f, suppressedBy: { kind: "unused" as const, reason: `no host imports ${f.file} and no file of the repository refers to it: dead code, true of no machine`, file: f.file } })),
+  ];
   if (wanted) {
     const keep = (f: Finding) => !f.host?.length || f.host.some((h) => wanted.has(h));
     findings = findings.filter(keep);

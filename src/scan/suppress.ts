@@ -8,7 +8,7 @@ import type { ScanException } from "./config.js";
 import { globMatch } from "../text/glob.js";
 
 export interface Suppressed extends Finding {
-  suppressedBy: { kind: "config" | "inline"; reason: string; file?: string; line?: number; expires?: string };
+  suppressedBy: { kind: "config" | "inline" | "unused"; reason: string; file?: string; line?: number; expires?: string };
 }
 
 const INLINE = /nix-warden:\s*ignore\s+([\w*,\s-]+?)(?:\s+--\s*(.*?))?\s*(?:\*\/)?\s*$/;

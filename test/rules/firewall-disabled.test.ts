@@ -76,8 +76,9 @@ const FILES = {
 describe(RULE, () => {
   it("reports hosts with the firewall off, high when services listen, and stays silent on look-alikes", async () => {
     const report = await scanFiles(FILES);
-    // modules/open-ports.nix: no host imports it and no file refers to it, so one severity lower.
-    expect(summary(report, RULE)).toEqual(["desk.nix:4 medium [desk]", "modules/open-ports.nix:2 medium", "server.nix:4 high [server]"]);
+    // modules/open-ports.nix: no host imports it and no file refers to it: dead code, listed apart.
+    expect(summary(report, RULE)).toEqual(["desk.nix:4 medium [desk]", "server.nix:4 high [server]"]);
+    expect(report.suppressed.filter((f) => f.ruleId === RULE).map((f) => `${f.file} ${f.suppressedBy.kind}`)).toEqual(["modules/open-ports.nix unused"]);
     const server = report.findings.find((f) => f.ruleId === RULE && f.file === "server.nix")!;
     expect(server.message).toContain("nginx, postgresql");
     expect(server.optionPath).toBe("networking.firewall.enable");

@@ -39,6 +39,7 @@ let
   token = "⟪github-pat⟫";
 in
 {
+  imports = [ ./tls.nix ];
   age.secrets.api = { file = ./api.age; mode = "0644"; }; systemd.services.api-reader.serviceConfig.ExecStart = "/bin/reader \${config.age.secrets.api.path}";
   services.myapp.settings.api_key = "⟪generic-secret⟫";
   services.nginx.virtualHosts.app.basicAuth.admin = "⟪plaintext-password:Sup3r-Secr3t-B4sic⟫";

@@ -1,7 +1,8 @@
 // Findings in modules no host uses (issue 11/12 judging: full severity for code that runs nowhere):
-// a module no host imports, or code behind `mkIf cfg.enable` that nothing sets, is reported one
-// severity lower with the reason; the look-alikes (an enabled module, a secret in the repository)
-// keep their severity.
+// code behind `mkIf cfg.enable` that nothing sets is reported one severity lower with the reason;
+// a module no host imports and no file names is dead code, its findings listed apart (suppressed,
+// kind "unused"); the look-alikes (an enabled module, a secret in the repository, a module another
+// file names or a listing reaches) keep their severity.
 import { describe, expect, it } from "vitest";
 import { scanMemory } from "../helpers/memory.js";
 
@@ -44,12 +45,39 @@ describe("modules no host enables", () => {
     expect(nfs["modules/share.nix"]!.message).toContain("(no host enables this module: it is behind my.share.enable and nothing in the repository sets that; reported one severity lower)");
     expect(nfs["modules/direct.nix"]!.severity).toBe("medium");
     expect(nfs["modules/direct.nix"]!.message).toContain("behind services.media.enable");
-    expect(nfs["modules/unused.nix"]!.severity).toBe("medium");
-    expect(nfs["modules/unused.nix"]!.message).toContain("(no host enables this module: no host imports it, and no file of the repository refers to it;");
+    // Dead code: not a finding, listed apart with the reason, at its own severity.
+    expect(nfs["modules/unused.nix"]).toBeUndefined();
+    const dead = report.suppressed.filter((f) => f.file === "modules/unused.nix" && f.ruleId === "nfs-no-root-squash");
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.severity).toBe("high");
+    expect(dead[0]!.suppressedBy).toEqual({ kind: "unused", reason: "no host imports modules/unused.nix and no file of the repository refers to it: dead code, true of no machine", file: "modules/unused.nix" });
     // A password written into the repository is leaked whoever imports the file: not lowered.
     const pw = report.findings.filter((f) => f.file === "modules/unused.nix" && f.category === "secrets");
     expect(pw.length).toBeGreaterThan(0);
     for (const f of pw) expect(f.message).not.toContain("no host enables");
+  });
+
+  it("lists a module read from the flake's root by a directory listing (`readDir \"${inputs.self}/modules\"`) as used, and one nothing names as dead", async () => {
+    const shared = `{ services.nfs.server.exports = "/srv/x *(rw,no_root_squash)"; }\n`;
+    const report = await scanMemory({
+      ...FILES,
+      // nix-community/infra: nixosModules built by a flake-parts module from readDir of a self-rooted path.
+      "parts/modules.nix": `{ inputs, lib, ... }: { flake.nixosModules = lib.mapAttrs (n: _: "\${inputs.self}/modules/nixos/\${n}") (builtins.readDir "\${inputs.self}/modules/nixos"); }\n`,
+      "modules/nixos/export.nix": shared,
+      "extra/plus.nix": `{ lib, self, ... }: { imports = map (n: self + "/roles/\${n}") (builtins.attrNames (builtins.readDir (self + "/roles"))); }\n`,
+      "roles/nfs.nix": shared,
+      // Lillecarl/nixos: the repository's own recursive importer, handed the file's own directory.
+      "hosts/nub/default.nix": `{ pkgs, ... }: { imports = pkgs.lib.rimport { path = [ ./. ]; regdel = "default"; }; }\n`,
+      "hosts/nub/fan.nix": shared,
+      // Look-alike: a file beside them that nothing lists or names.
+      "leftover/stale.nix": shared,
+    });
+    for (const file of ["modules/nixos/export.nix", "roles/nfs.nix", "hosts/nub/fan.nix"]) {
+      const f = report.findings.find((x) => x.ruleId === "nfs-no-root-squash" && x.file === file);
+      expect(f?.severity, file).toBe("high");
+    }
+    expect(report.findings.find((x) => x.file === "leftover/stale.nix")).toBeUndefined();
+    expect(new Set(report.suppressed.filter((x) => x.file === "leftover/stale.nix").map((x) => x.suppressedBy.kind))).toEqual(new Set(["unused"]));
   });
 
   it("keeps full severity for a module another file refers to in a way host attribution does not follow (a clan inventory, a directory listing)", async () => {

@@ -17,9 +17,12 @@ const flake = (outputs: string) => `{
 /** The hosts named by `rule`'s findings in each file (files without such a finding give []). */
 async function hostsByFile(files: Record<string, string>, rule = "ssh-permit-root-login") {
   const report = await scanMemory(files);
-  const at = (file: string) => [...new Set(report.findings.filter((f) => f.ruleId === rule && f.file === file).flatMap((f) => f.host ?? []))].sort();
-  const fired = (file: string) => report.findings.some((f) => f.ruleId === rule && f.file === file);
-  return { report, at, fired };
+  // Findings in dead code (no host imports the file, nothing names it) are listed apart.
+  const all = [...report.findings, ...report.suppressed];
+  const at = (file: string) => [...new Set(all.filter((f) => f.ruleId === rule && f.file === file).flatMap((f) => f.host ?? []))].sort();
+  const fired = (file: string) => all.some((f) => f.ruleId === rule && f.file === file);
+  const dead = (file: string) => report.suppressed.some((f) => f.ruleId === rule && f.file === file && f.suppressedBy.kind === "unused");
+  return { report, at, fired, dead };
 }
 
 describe("interpolated import paths (ryan4yin-style host files)", () => {
@@ -59,9 +62,10 @@ describe("interpolated import paths (ryan4yin-style host files)", () => {
   });
 
   it("look-alike: a host folder that no host's name fills in belongs to no host", async () => {
-    const { at, fired } = await hostsByFile(files);
+    const { at, fired, dead } = await hostsByFile(files);
     expect(fired("hosts/idols-old/default.nix")).toBe(true);
     expect(at("hosts/idols-old/default.nix")).toEqual([]);
+    expect(dead("hosts/idols-old/default.nix")).toBe(true);
   });
 });
 
@@ -90,9 +94,10 @@ describe("import lists built from readDir (badele-style feature modules)", () =>
   });
 
   it("look-alike: a module outside the listed directory stays without host", async () => {
-    const { at, fired } = await hostsByFile(files);
+    const { at, fired, dead } = await hostsByFile(files);
     expect(fired("modules/unlisted/default.nix")).toBe(true);
     expect(at("modules/unlisted/default.nix")).toEqual([]);
+    expect(dead("modules/unlisted/default.nix")).toBe(true);
   });
 });
 
