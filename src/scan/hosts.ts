@@ -102,6 +102,42 @@ function lookupInterpolated(inner: SyntaxNode, env: Env | undefined): SyntaxNode
   return inner.kind === K.NODE_IDENT ? lookupRef(inner, env) : lookup(env, inner.text.replace(/\s+/g, ""));
 }
 
+/** `true`/`false`, a name bound to one (a helper's `darwin ? false` not given), or `!` of one. */
+function staticBoolean(node: SyntaxNode | undefined, env: Env | undefined, depth = 0): boolean | undefined {
+  const n = unparen(node);
+  if (!n || depth > 8) return undefined;
+  if (n.kind === K.NODE_IDENT) {
+    if (n.text === "true" || n.text === "false") return n.text === "true";
+    const v = lookupRef(n, env);
+    return v && typeof v !== "string" ? staticBoolean(v, env, depth + 1) : undefined;
+  }
+  if (n.kind === K.NODE_UNARY_OP && n.text.trimStart().startsWith("!")) {
+    const b = staticBoolean(n.childNodes()[0], env, depth + 1);
+    return b === undefined ? undefined : !b;
+  }
+  return undefined;
+}
+
+/** The text an interpolation gives: a known name or `config.networking.hostName`, a string
+ * literal, or `if <known boolean> then "a" else "b"` (`../users/${user}/${if darwin then
+ * "darwin" else "nixos"}.nix`). */
+function interpolatedText(inner: SyntaxNode | undefined, env: Env | undefined, depth = 0): string | undefined {
+  if (!inner || depth > 8) return undefined;
+  if (inner.kind === K.NODE_IDENT || inner.kind === K.NODE_SELECT) {
+    const v = lookupInterpolated(inner, env);
+    if (typeof v === "string") return v;
+    const u = v ? unparen(v) : undefined;
+    return u?.kind === K.NODE_STRING ? staticString(u) : undefined;
+  }
+  if (inner.kind === K.NODE_STRING) return staticString(inner);
+  if (inner.kind === K.NODE_IF_ELSE) {
+    const [cond, yes, no] = inner.childNodes();
+    const b = staticBoolean(cond, env);
+    return b === undefined ? undefined : interpolatedText(unparen(b ? yes : no), env, depth + 1);
+  }
+  return undefined;
+}
+
 /** Resolve a path literal (possibly `./hosts/${name}` with `name` known) against a directory. */
 function pathValue(node: SyntaxNode, env: Env | undefined, baseDir: string): string | undefined {
   let out = "";
@@ -112,27 +148,10 @@ function pathValue(node: SyntaxNode, env: Env | undefined, baseDir: string): str
       continue;
     }
     if (c.kind === K.NODE_INTERPOL) {
-      const inner = unparen(c.firstChild());
-      if (inner?.kind === K.NODE_IDENT || inner?.kind === K.NODE_SELECT) {
-        // A name the host gives its modules (`hostname`), or `config.networking.hostName`.
-        const v = lookupInterpolated(inner, env);
-        if (typeof v === "string") {
-          out += v;
-          continue;
-        }
-        const s = v && typeof v !== "string" && v.kind === K.NODE_STRING ? staticString(v) : undefined;
-        if (s !== undefined) {
-          out += s;
-          continue;
-        }
-      } else if (inner?.kind === K.NODE_STRING) {
-        const s = staticString(inner);
-        if (s !== undefined) {
-          out += s;
-          continue;
-        }
-      }
-      return undefined;
+      // A name the host gives its modules (`hostname`), or `config.networking.hostName`.
+      const s = interpolatedText(unparen(c.firstChild()), env);
+      if (s === undefined) return undefined;
+      out += s;
     }
   }
   if (out.startsWith("/")) return undefined; // absolute: not in the repository
@@ -303,6 +322,17 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
         for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
         return;
       }
+      // A helper that is a file's function (`mkSystem = import ./lib/mksystem.nix { inherit
+      // nixpkgs; }; ... mkSystem "vm-aarch64" { user = "me"; }`): its body there, with the
+      // parameters left after the import's own arguments bound to this call's.
+      const imported = callee && typeof callee !== "string" ? deref(callee, env) : undefined;
+      const helperFile = imported?.kind === K.NODE_APPLY ? importedFile(imported, env, flakeDir, reader) : undefined;
+      if (helperFile?.body.kind === K.NODE_LAMBDA) {
+        const call = bindArguments(helperFile.body, args, undefined);
+        collectHostFiles(call.body, call.env, helperFile.dir, out, reader, depth + 1);
+        for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
+        return;
+      }
       if (calleeName(fn) === "import") {
         for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
         return;
@@ -466,7 +496,15 @@ function bindArguments(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env
       values.set(param.childNodes()[0]!.text, typeof arg === "string" ? arg : (text ?? arg));
     } else if (param?.kind === K.NODE_PATTERN && typeof arg !== "string") {
       const set = unparen(arg);
-      if (set?.kind === K.NODE_ATTR_SET) for (const [k, v] of setAttributes(set)) values.set(k, v);
+      if (set?.kind === K.NODE_ATTR_SET) {
+        for (const [k, v] of setAttributes(set)) values.set(k, v);
+        // The set is read whole: what it does not give takes the pattern's default
+        // (`darwin ? false`).
+        for (const e of param.childNodes()) {
+          const [id, dflt] = e.kind === K.NODE_PAT_ENTRY ? e.childNodes() : [];
+          if (id?.kind === K.NODE_IDENT && dflt && !values.has(id.text)) values.set(id.text, dflt);
+        }
+      }
     }
     const next = unparen(body);
     if (!next) break;
@@ -1051,8 +1089,7 @@ function stringValue(node: SyntaxNode, env: Env | undefined): string | undefined
     }
     if (c.kind !== K.NODE_INTERPOL) continue;
     const inner = unparen(c.firstChild());
-    const v = inner && (inner.kind === K.NODE_IDENT || inner.kind === K.NODE_SELECT) ? lookupInterpolated(inner, env) : undefined;
-    const str = typeof v === "string" ? v : v && unparen(v)?.kind === K.NODE_STRING ? staticString(unparen(v)!) : undefined;
+    const str = inner && inner.kind !== K.NODE_STRING ? interpolatedText(inner, env) : undefined;
     if (str === undefined) return undefined;
     out += str;
   }
