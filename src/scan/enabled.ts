@@ -29,6 +29,8 @@ export interface UsageFacts {
   declarationFiles: ReadonlySet<string>;
   /** Every parsed Nix file of the repository. */
   files: readonly NixFileContext[];
+  /** Modules a nix-darwin system uses (no NixOS host does): not unused. */
+  darwinModules?: ReadonlySet<string>;
 }
 
 /** The option path a condition such as `cfg.enable` or `config.services.x.enable && y` tests,
@@ -191,7 +193,7 @@ export class ModuleUsage {
   /** Why no host runs the code at `node` of `file`, or undefined when a host may. */
   reason(rule: { id: string; category: string }, file: string, at: SyntaxNode | { line: number; column: number } | undefined, hosts: readonly string[]): string | undefined {
     if (!this.facts.hasHosts || !dependsOnUse(rule) || !file.endsWith(".nix") || this.facts.declarationFiles.has(file) || file === "flake.nix") return undefined;
-    if (hosts.length === 0) return isTestPath(file) || this.mentioned(file) ? undefined : "no host imports it, and no file of the repository refers to it";
+    if (hosts.length === 0) return isTestPath(file) || this.facts.darwinModules?.has(file) || this.mentioned(file) ? undefined : "no host imports it, and no file of the repository refers to it";
     const ctx = this.byFile.get(file);
     const node = at && ctx ? ("kind" in at ? at : nodeAt(ctx.parsed.root, ctx.parsed.root.source.lines.lineStart(at.line) + at.column - 1)) : undefined;
     const cond = node ? guardOf(node) : undefined;

@@ -243,6 +243,8 @@ export interface FrameworkHost {
   file: string;
   node: SyntaxNode;
   modules: string[];
+  /** A nix-darwin system the framework builds (not a NixOS host; its modules are used all the same). */
+  darwin?: boolean;
 }
 
 /** The binding that imports nixos-unified's autowiring (`inputs.nixos-unified.flakeModules.autoWire`
@@ -287,14 +289,16 @@ export function autowiredEntries(files: readonly string[], dir: string): Map<str
 export function autowiredHosts(files: readonly string[], treeOf: (file: string) => SyntaxNode | undefined): FrameworkHost[] {
   const at = autoWireImport(files.filter((f) => f.endsWith(".nix")), treeOf);
   if (!at) return [];
-  return [...autowiredEntries(files, "configurations/nixos")].sort(([a], [b]) => a.localeCompare(b)).map(([name, entry]) => ({ name, file: at.file, node: at.node, modules: [entry] }));
+  const hosts = (dir: string, darwin: boolean) => [...autowiredEntries(files, dir)].sort(([a], [b]) => a.localeCompare(b)).map(([name, entry]) => ({ name, file: at.file, node: at.node, modules: [entry], ...(darwin ? { darwin } : {}) }));
+  return [...hosts("configurations/nixos", false), ...hosts("configurations/darwin", true)];
 }
 
 /**
  * lite-config (a flake-parts module): `lite-config = { hosts.<name>.system = "x86_64-linux";
  * hostModuleDir = ./hosts; systemModules = [ ... ]; }` builds `nixosConfigurations.<name>` for the
  * Linux hosts from `<hostModuleDir>/<name>` (or `hosts.<name>.hostModule`) and the system modules
- * (those under a condition on `isDarwin` left out); hosts of another system are nix-darwin's.
+ * (those under a condition on `isDarwin` left out); hosts of a darwin system are nix-darwin's
+ * (returned marked `darwin`, with their host module only).
  */
 export function liteConfigHosts(files: readonly string[], treeOf: (file: string) => SyntaxNode | undefined, resolve: (rel: string) => string | undefined): FrameworkHost[] {
   const out: FrameworkHost[] = [];
@@ -318,12 +322,14 @@ export function liteConfigHosts(files: readonly string[], treeOf: (file: string)
       for (const h of flat) {
         if (h.path.length !== 3 || h.path[0] !== "hosts" || h.path[2] !== "system") continue;
         const system = h.value.kind === K.NODE_STRING ? staticString(h.value) : undefined;
-        if (!system?.endsWith("-linux")) continue;
+        const darwin = system?.endsWith("-darwin") ?? false;
+        if (!system?.endsWith("-linux") && !darwin) continue;
         const name = h.path[1]!;
         const own = flat.find((f) => f.path.join("/") === `hosts/${name}/hostModule`);
         const entry = own ? pathsIn(own.value, dir)[0] : moduleDir !== undefined ? posix.join(moduleDir, name) : undefined;
         const module = entry === undefined ? undefined : resolve(entry);
-        out.push({ name, file, node: b, modules: [...(module ? [module] : []), ...shared] });
+        if (darwin) out.push({ name, file, node: b, modules: module ? [module] : [], darwin });
+        else out.push({ name, file, node: b, modules: [...(module ? [module] : []), ...shared] });
       }
     }
   }

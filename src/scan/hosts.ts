@@ -39,6 +39,9 @@ export interface HostGraph {
    * module turns on where it can be read: those settings act on none of hostsOf(file) as far as
    * the scan can tell (hostsAt then keeps every importer). */
   gateOff?(file: string, node: SyntaxNode): string | undefined;
+  /** Entry modules of nix-darwin systems a framework builds (lite-config, nixos-unified): used by
+   * a system, though by no NixOS host. */
+  darwinModules?: ReadonlySet<string>;
   /** What hostsAt's narrowing of a file depends on (its gates and the hosts turning them on), for
    * caches keyed by a file's hosts. */
   gateKey?(file: string): string;
@@ -848,9 +851,11 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
 /** Hosts that flake-parts frameworks declare without a `nixosConfigurations` binding the scan can
  * read: nixos-unified's autowired `configurations/nixos/<name>` and lite-config's
  * `lite-config.hosts.<name>` (Linux ones). Their module lists are known, as a flake's are. */
-export function frameworkHosts(root: PathKinds, files: readonly string[], treeOf: (file: string) => SyntaxNode | undefined): DeclaredHost[] {
+export function frameworkHosts(root: PathKinds, files: readonly string[], treeOf: (file: string) => SyntaxNode | undefined): { hosts: DeclaredHost[]; darwinModules: Set<string> } {
   const found = [...autowiredHosts(files, treeOf), ...liteConfigHosts(files, treeOf, (rel) => resolveModuleFile(root, rel))];
-  return found.map((h) => ({ name: h.name, file: h.file, node: h.node, files: new Set(h.modules), source: "flake" as const }));
+  const hosts = found.filter((h) => !h.darwin).map((h) => ({ name: h.name, file: h.file, node: h.node, files: new Set(h.modules), source: "flake" as const }));
+  // The entry modules of the nix-darwin systems they build: used, though by no NixOS host.
+  return { hosts, darwinModules: new Set(found.filter((h) => h.darwin).flatMap((h) => h.modules)) };
 }
 
 const HOST_DIRS = ["hosts", "machines", "systems", "nixos/hosts", "hosts/nixos", "nixos/machines"];

@@ -488,9 +488,9 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
 
   const textOf = (file: string) => texts.get(file);
   // Findings in modules no host imports or enables: one severity lower, saying so.
-  const usage = new ModuleUsage({ hasHosts: graph.hosts.length > 0, declarationFiles: graph.declarationFiles, files: usable });
+  const usage = new ModuleUsage({ hasHosts: graph.hosts.length > 0, declarationFiles: graph.declarationFiles, files: usable, darwinModules: graph.darwinModules });
   // Files only nix-darwin configurations use: rules about NixOS options do not apply there.
-  const platforms = new Platforms(usable, (f) => graph.hostsOf(f));
+  const platforms = new Platforms(usable, (f) => graph.hostsOf(f), graph.darwinModules);
   const used = raw.filter((r) => !(nixosOnly(r.rule) && platforms.darwinOnly(r.report.file ?? r.site.file, r.site.hosts))).map((r) => {
     const file = r.report.file ?? r.site.file;
     // A darwin module is used by a Mac, which is not among the (NixOS) hosts.

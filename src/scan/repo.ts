@@ -210,7 +210,8 @@ export async function loadRepository(
   const treeOf = (f: string) => (nixFiles.get(f)?.parsed.error ? undefined : nixFiles.get(f)?.parsed.root);
   // Hosts a flake-parts framework declares (nixos-unified's autowiring, lite-config), unless a
   // `nixosConfigurations.<name>` of the same name was read.
-  for (const h of frameworkHosts(source.kind, discovery.files, treeOf)) if (!named.has(h.name)) unique.push(h);
+  const framework = frameworkHosts(source.kind, discovery.files, treeOf);
+  for (const h of framework.hosts) if (!named.has(h.name)) unique.push(h);
   const hosts = unique.length ? unique : directoryHosts(discovery.files, treeOf);
   const graph = buildHostGraph(
     source.kind,
@@ -219,5 +220,6 @@ export async function loadRepository(
     (f) => nixFiles.get(f)?.hostPaths ?? [],
     { files: discovery.files, treeOf },
   );
+  if (framework.darwinModules.size > 0) graph.darwinModules = framework.darwinModules;
   return { root, discovery, texts, contents, hashes, nixFiles, otherFiles, flakeFile, graph, errors };
 }
