@@ -29,6 +29,8 @@ export interface UsageFacts {
   declarationFiles: ReadonlySet<string>;
   /** Every parsed Nix file of the repository. */
   files: readonly NixFileContext[];
+  /** Modules a nix-darwin system uses (no NixOS host does): not unused. */
+  darwinModules?: ReadonlySet<string>;
 }
 
 /** The option path a condition such as `cfg.enable` or `config.services.x.enable && y` tests,
@@ -206,7 +208,7 @@ export class ModuleUsage {
    * the next deploy, so the scan lists it apart (suppressed, kind "unused") instead of as a finding. */
   unused(rule: { id: string; category: string }, file: string, hosts: readonly string[]): boolean {
     if (!this.applies(rule, file) || hosts.length > 0) return false;
-    return !isTestPath(file) && !this.mentioned(file);
+    return !isTestPath(file) && !this.facts.darwinModules?.has(file) && !this.mentioned(file);
   }
 
   private applies(rule: { id: string; category: string }, file: string): boolean {

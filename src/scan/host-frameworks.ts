@@ -235,3 +235,117 @@ function mappedOverHosts(node: SyntaxNode): boolean {
   }
   return false;
 }
+
+/** A host a framework declares outside `nixosConfigurations`: its name, where it is declared (the
+ * file and binding), and the modules it is built from. */
+export interface FrameworkHost {
+  name: string;
+  file: string;
+  node: SyntaxNode;
+  modules: string[];
+  /** A nix-darwin system the framework builds (not a NixOS host; its modules are used all the same). */
+  darwin?: boolean;
+}
+
+/** The binding that imports nixos-unified's autowiring (`inputs.nixos-unified.flakeModules.autoWire`
+ * in a flake-parts module's imports), if any. */
+export function autoWireImport(nixFiles: readonly string[], treeOf: (file: string) => SyntaxNode | undefined): { file: string; node: SyntaxNode } | undefined {
+  for (const file of nixFiles) {
+    const tree = treeOf(file);
+    if (!tree || !tree.text.includes("autoWire")) continue;
+    for (const sel of tree.descendants(K.NODE_SELECT)) {
+      if (!/(?:^|\.)flakeModules\.autoWire$/.test(sel.text.replace(/\s+/g, ""))) continue;
+      // In an imports list: the module is used, not only named.
+      for (let p = sel.parent; p; p = p.parent) {
+        if (p.kind !== K.NODE_ATTRPATH_VALUE) continue;
+        if (p.childNodes()[0]?.text.replace(/\s+/g, "").split(".").at(-1) === "imports") return { file, node: sel };
+        break;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The modules of a directory the way nixos-unified autowires them: `<dir>/<name>.nix` (also
+ * `default.nix`, as `default`) and `<dir>/<name>/default.nix`, by name. */
+export function autowiredEntries(files: readonly string[], dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const prefix = `${dir}/`;
+  for (const f of files) {
+    if (!f.startsWith(prefix)) continue;
+    const rest = f.slice(prefix.length).split("/");
+    if (rest.length === 1 && rest[0]!.endsWith(".nix")) out.set(rest[0]!.slice(0, -4), f);
+    else if (rest.length === 2 && rest[1] === "default.nix") out.set(rest[0]!, f);
+  }
+  return out;
+}
+
+/**
+ * nixos-unified's autowiring: with `flakeModules.autoWire` imported, every
+ * `configurations/nixos/<name>.nix` or `configurations/nixos/<name>/default.nix` is
+ * `nixosConfigurations.<name>` (built by `mkLinuxSystem` from that module; `configurations/darwin`
+ * and `configurations/home` are nix-darwin and home-manager configurations, not NixOS hosts).
+ */
+export function autowiredHosts(files: readonly string[], treeOf: (file: string) => SyntaxNode | undefined): FrameworkHost[] {
+  const at = autoWireImport(files.filter((f) => f.endsWith(".nix")), treeOf);
+  if (!at) return [];
+  const hosts = (dir: string, darwin: boolean) => [...autowiredEntries(files, dir)].sort(([a], [b]) => a.localeCompare(b)).map(([name, entry]) => ({ name, file: at.file, node: at.node, modules: [entry], ...(darwin ? { darwin } : {}) }));
+  return [...hosts("configurations/nixos", false), ...hosts("configurations/darwin", true)];
+}
+
+/**
+ * lite-config (a flake-parts module): `lite-config = { hosts.<name>.system = "x86_64-linux";
+ * hostModuleDir = ./hosts; systemModules = [ ... ]; }` builds `nixosConfigurations.<name>` for the
+ * Linux hosts from `<hostModuleDir>/<name>` (or `hosts.<name>.hostModule`) and the system modules
+ * (those under a condition on `isDarwin` left out); hosts of a darwin system are nix-darwin's
+ * (returned marked `darwin`, with their host module only).
+ */
+export function liteConfigHosts(files: readonly string[], treeOf: (file: string) => SyntaxNode | undefined, resolve: (rel: string) => string | undefined): FrameworkHost[] {
+  const out: FrameworkHost[] = [];
+  for (const file of files) {
+    if (!file.endsWith(".nix")) continue;
+    const tree = treeOf(file);
+    if (!tree || !/lite-(?:config|system)/.test(tree.text)) continue;
+    const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+    for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+      const [path, raw] = b.childNodes();
+      const last = path ? attrpathSegments(path).at(-1) : undefined;
+      if (!last || last.dynamic || !["lite-config", "lite-system"].includes(last.name)) continue;
+      let set = unparen(raw);
+      // `lite-config = { lib, ... }: { ... }` (a module), through a let.
+      for (let i = 0; i < 4 && set && (set.kind === K.NODE_LAMBDA || set.kind === K.NODE_LET_IN); i++) set = unparen(set.childNodes().at(-1));
+      if (set?.kind !== K.NODE_ATTR_SET) continue;
+      const flat = flatten(set);
+      const hostDir = flat.find((f) => f.path.length === 1 && f.path[0] === "hostModuleDir" && f.value.kind === K.NODE_PATH);
+      const moduleDir = hostDir ? pathsIn(hostDir.value, dir)[0] : undefined;
+      const shared = flat.filter((f) => f.path.length === 1 && (f.path[0] === "systemModules" || f.path[0] === "systemModule")).flatMap((f) => linuxPaths(f.value, dir));
+      for (const h of flat) {
+        if (h.path.length !== 3 || h.path[0] !== "hosts" || h.path[2] !== "system") continue;
+        const system = h.value.kind === K.NODE_STRING ? staticString(h.value) : undefined;
+        const darwin = system?.endsWith("-darwin") ?? false;
+        if (!system?.endsWith("-linux") && !darwin) continue;
+        const name = h.path[1]!;
+        const own = flat.find((f) => f.path.join("/") === `hosts/${name}/hostModule`);
+        const entry = own ? pathsIn(own.value, dir)[0] : moduleDir !== undefined ? posix.join(moduleDir, name) : undefined;
+        const module = entry === undefined ? undefined : resolve(entry);
+        if (darwin) out.push({ name, file, node: b, modules: module ? [module] : [], darwin });
+        else out.push({ name, file, node: b, modules: [...(module ? [module] : []), ...shared] });
+      }
+    }
+  }
+  return out;
+}
+
+/** The local paths a module list names, leaving out those under a condition on `isDarwin`
+ * (`lib.optionals hostPlatform.isDarwin [ ./modules/darwin/common ]`). */
+function linuxPaths(value: SyntaxNode, dir: string): string[] {
+  return pathsIn(value, dir).length === 0
+    ? []
+    : (value.kind === K.NODE_PATH ? [value] : value.descendants(K.NODE_PATH)).flatMap((p) => {
+        for (let n = p.parent; n && n !== value.parent; n = n.parent) {
+          if (n.kind === K.NODE_APPLY && /isDarwin/.test(n.childNodes()[0]?.text ?? "")) return [];
+          if (n.kind === K.NODE_IF_ELSE && /isDarwin/.test(n.childNodes()[0]?.text ?? "") && n.childNodes()[1] && p.start >= n.childNodes()[1]!.start && p.end <= n.childNodes()[1]!.end) return [];
+        }
+        return pathsIn(p, dir);
+      });
+}

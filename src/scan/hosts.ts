@@ -7,8 +7,9 @@
 // host's specialArgs (`./${hostname}`) filled in per host. No evaluation, so nothing is fetched and
 // nothing runs.
 import { dirname, normalize, posix } from "node:path";
+import { parse as parseToml } from "smol-toml";
 import { diskSource } from "./source.js";
-import { builderModules, clanAssignments, type ClanFiles } from "./host-frameworks.js";
+import { autoWireImport, autowiredEntries, autowiredHosts, builderModules, clanAssignments, liteConfigHosts, type ClanFiles } from "./host-frameworks.js";
 import { GateReader, gatesAt } from "./host-gates.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
@@ -38,6 +39,9 @@ export interface HostGraph {
    * module turns on where it can be read: those settings act on none of hostsOf(file) as far as
    * the scan can tell (hostsAt then keeps every importer). */
   gateOff?(file: string, node: SyntaxNode): string | undefined;
+  /** Entry modules of nix-darwin systems a framework builds (lite-config, nixos-unified): used by
+   * a system, though by no NixOS host. */
+  darwinModules?: ReadonlySet<string>;
   /** What hostsAt's narrowing of a file depends on (its gates and the hosts turning them on), for
    * caches keyed by a file's hosts. */
   gateKey?(file: string): string;
@@ -102,6 +106,42 @@ function lookupInterpolated(inner: SyntaxNode, env: Env | undefined): SyntaxNode
   return inner.kind === K.NODE_IDENT ? lookupRef(inner, env) : lookup(env, inner.text.replace(/\s+/g, ""));
 }
 
+/** `true`/`false`, a name bound to one (a helper's `darwin ? false` not given), or `!` of one. */
+function staticBoolean(node: SyntaxNode | undefined, env: Env | undefined, depth = 0): boolean | undefined {
+  const n = unparen(node);
+  if (!n || depth > 8) return undefined;
+  if (n.kind === K.NODE_IDENT) {
+    if (n.text === "true" || n.text === "false") return n.text === "true";
+    const v = lookupRef(n, env);
+    return v && typeof v !== "string" ? staticBoolean(v, env, depth + 1) : undefined;
+  }
+  if (n.kind === K.NODE_UNARY_OP && n.text.trimStart().startsWith("!")) {
+    const b = staticBoolean(n.childNodes()[0], env, depth + 1);
+    return b === undefined ? undefined : !b;
+  }
+  return undefined;
+}
+
+/** The text an interpolation gives: a known name or `config.networking.hostName`, a string
+ * literal, or `if <known boolean> then "a" else "b"` (`../users/${user}/${if darwin then
+ * "darwin" else "nixos"}.nix`). */
+function interpolatedText(inner: SyntaxNode | undefined, env: Env | undefined, depth = 0): string | undefined {
+  if (!inner || depth > 8) return undefined;
+  if (inner.kind === K.NODE_IDENT || inner.kind === K.NODE_SELECT) {
+    const v = lookupInterpolated(inner, env);
+    if (typeof v === "string") return v;
+    const u = v ? unparen(v) : undefined;
+    return u?.kind === K.NODE_STRING ? staticString(u) : undefined;
+  }
+  if (inner.kind === K.NODE_STRING) return staticString(inner);
+  if (inner.kind === K.NODE_IF_ELSE) {
+    const [cond, yes, no] = inner.childNodes();
+    const b = staticBoolean(cond, env);
+    return b === undefined ? undefined : interpolatedText(unparen(b ? yes : no), env, depth + 1);
+  }
+  return undefined;
+}
+
 /** Resolve a path literal (possibly `./hosts/${name}` with `name` known) against a directory. */
 function pathValue(node: SyntaxNode, env: Env | undefined, baseDir: string): string | undefined {
   let out = "";
@@ -112,27 +152,10 @@ function pathValue(node: SyntaxNode, env: Env | undefined, baseDir: string): str
       continue;
     }
     if (c.kind === K.NODE_INTERPOL) {
-      const inner = unparen(c.firstChild());
-      if (inner?.kind === K.NODE_IDENT || inner?.kind === K.NODE_SELECT) {
-        // A name the host gives its modules (`hostname`), or `config.networking.hostName`.
-        const v = lookupInterpolated(inner, env);
-        if (typeof v === "string") {
-          out += v;
-          continue;
-        }
-        const s = v && typeof v !== "string" && v.kind === K.NODE_STRING ? staticString(v) : undefined;
-        if (s !== undefined) {
-          out += s;
-          continue;
-        }
-      } else if (inner?.kind === K.NODE_STRING) {
-        const s = staticString(inner);
-        if (s !== undefined) {
-          out += s;
-          continue;
-        }
-      }
-      return undefined;
+      // A name the host gives its modules (`hostname`), or `config.networking.hostName`.
+      const s = interpolatedText(unparen(c.firstChild()), env);
+      if (s === undefined) return undefined;
+      out += s;
     }
   }
   if (out.startsWith("/")) return undefined; // absolute: not in the repository
@@ -163,7 +186,68 @@ export function resolveModuleFile(root: PathKinds, rel: string): string | undefi
  * host lists are redone when one of them changes. */
 export interface Reader {
   treeOf(file: string): SyntaxNode | undefined;
+  /** The text of a repository file that is not Nix (a host registry read with fromTOML/fromJSON). */
+  textOf?(file: string): string | undefined;
   read: Set<string>;
+}
+
+/** A host registry's entries: `fromTOML (readFile ./systems.toml)`, `fromJSON (readFile ./hosts.json)`,
+ * `lib.importTOML ./x.toml`, `lib.importJSON ./x.json` (through let-bound names), and `a // b` of
+ * such (the entries of the parts that can be read). Entry name to its value (an object). */
+function registryEntries(expr: SyntaxNode | undefined, env: Env | undefined, dir: string, reader: Reader | undefined, depth = 0): Map<string, Record<string, unknown>> | undefined {
+  const n = deref(expr, env);
+  if (!n || !reader?.textOf || depth > 8) return undefined;
+  if (n.kind === K.NODE_BIN_OP && n.firstToken(K.TOKEN_UPDATE)) {
+    const parts = n.childNodes().map((c) => registryEntries(c, env, dir, reader, depth + 1));
+    if (!parts.some(Boolean)) return undefined;
+    return new Map(parts.flatMap((p) => (p ? [...p] : [])));
+  }
+  if (n.kind !== K.NODE_APPLY) return undefined;
+  const { fn, args } = flattenApply(n);
+  const name = calleeName(fn);
+  let pathNode: SyntaxNode | undefined;
+  if ((name === "fromTOML" || name === "fromJSON") && args.length === 1) {
+    const read = deref(args[0], env);
+    const call = read?.kind === K.NODE_APPLY ? flattenApply(read) : undefined;
+    if (call && calleeName(call.fn) === "readFile" && call.args.length === 1) pathNode = deref(call.args[0], env);
+  } else if ((name === "importTOML" || name === "importJSON") && args.length === 1) pathNode = deref(args[0], env);
+  const rel = pathNode?.kind === K.NODE_PATH ? pathValue(pathNode, env, dir) : undefined;
+  if (rel === undefined) return undefined;
+  reader.read.add(rel);
+  const text = reader.textOf(rel);
+  if (text === undefined) return undefined;
+  let data: unknown;
+  try {
+    data = /toml$/i.test(name ?? "") || rel.endsWith(".toml") ? parseToml(text) : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return undefined;
+  const out = new Map<string, Record<string, unknown>>();
+  for (const [k, v] of Object.entries(data)) if (typeof v === "object" && v !== null && !Array.isArray(v)) out.set(k, v as Record<string, unknown>);
+  return out;
+}
+
+/** A registry entry that names another platform (`platform = "aarch64-darwin"`, `system = ...`)
+ * is not a NixOS host: nixosSystem builds Linux systems only. */
+function linuxEntry(entry: Record<string, unknown>): boolean {
+  for (const key of ["platform", "system", "hostPlatform"]) {
+    const v = entry[key];
+    if (typeof v === "string" && !v.endsWith("-linux")) return false;
+  }
+  return true;
+}
+
+/** Does a host's configuration use a module whose path names the host (`nixos/<host>`,
+ * `hosts/<host>.nix`) that exists? What tells the entries of a registry that a helper builds
+ * NixOS hosts from (filtered in ways the scan cannot read) from the others. */
+function namesOwnModule(files: Iterable<string>, host: string, nixFiles: ReadonlySet<string>): boolean {
+  for (const f of files) {
+    const segs = f.split("/");
+    if (!segs.some((s) => s === host || s === `${host}.nix`)) continue;
+    if (nixFiles.has(f) || nixFiles.has(`${f}/default.nix`)) return true;
+  }
+  return false;
 }
 
 /** The top expression of a repository file `import`ed by path, with its directory. */
@@ -300,6 +384,17 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       if (callee && typeof callee !== "string" && unparen(callee)?.kind === K.NODE_LAMBDA) {
         const call = bindArguments(unparen(callee)!, args, env);
         collectHostFiles(call.body, call.env, flakeDir, out, reader, depth + 1);
+        for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
+        return;
+      }
+      // A helper that is a file's function (`mkSystem = import ./lib/mksystem.nix { inherit
+      // nixpkgs; }; ... mkSystem "vm-aarch64" { user = "me"; }`): its body there, with the
+      // parameters left after the import's own arguments bound to this call's.
+      const imported = callee && typeof callee !== "string" ? deref(callee, env) : undefined;
+      const helperFile = imported?.kind === K.NODE_APPLY ? importedFile(imported, env, flakeDir, reader) : undefined;
+      if (helperFile?.body.kind === K.NODE_LAMBDA) {
+        const call = bindArguments(helperFile.body, args, undefined);
+        collectHostFiles(call.body, call.env, helperFile.dir, out, reader, depth + 1);
         for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
         return;
       }
@@ -442,6 +537,43 @@ function hostDirectories(apply: SyntaxNode, env: Env | undefined, baseDir: strin
   return out;
 }
 
+/** The `nixosSystem { ... }` calls a helper reaches in its own file: in its body and in the
+ * let-bound and rec-bound helpers it refers to (`mkAllNixos` calling `mkNixos`), not through
+ * other files. */
+function reachableBuilders(lam: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const seen = new Set<SyntaxNode>();
+  const queue = [lam];
+  while (queue.length > 0 && seen.size < 200) {
+    const n = queue.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    n.walk((c) => {
+      if (c.kind === K.NODE_APPLY && /(?:^|\.)nixosSystem$/.test(c.childNodes()[0]?.text.replace(/\s+/g, "") ?? "") && unparen(c.childNodes()[1])?.kind === K.NODE_ATTR_SET) out.push(c);
+      if (c.kind === K.NODE_IDENT && c.parent?.kind !== K.NODE_ATTRPATH) {
+        const v = resolveLexical(c)?.value;
+        if (v && !seen.has(v)) queue.push(v);
+      }
+      return undefined;
+    });
+  }
+  return [...new Set(out)];
+}
+
+/** The parameters of the enclosing functions that a builder's module paths interpolate
+ * (`hostname` in `../nixos/${hostname}`). */
+function interpolatedParameters(builder: SyntaxNode): string[] {
+  const out = new Set<string>();
+  for (const p of builder.descendants(K.NODE_PATH)) {
+    for (const i of p.descendants(K.NODE_INTERPOL)) {
+      const inner = unparen(i.firstChild());
+      const r = inner?.kind === K.NODE_IDENT ? resolveLexical(inner) : undefined;
+      if (r && (r.kind === "param" || r.kind === "formal")) out.add(inner!.text);
+    }
+  }
+  return [...out];
+}
+
 // Functions that merge host sets given as their arguments.
 const MERGE_FUNCTIONS = new Set(["recursiveUpdate", "mergeAttrs", "mergeAttrsList"]);
 
@@ -466,7 +598,15 @@ function bindArguments(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env
       values.set(param.childNodes()[0]!.text, typeof arg === "string" ? arg : (text ?? arg));
     } else if (param?.kind === K.NODE_PATTERN && typeof arg !== "string") {
       const set = unparen(arg);
-      if (set?.kind === K.NODE_ATTR_SET) for (const [k, v] of setAttributes(set)) values.set(k, v);
+      if (set?.kind === K.NODE_ATTR_SET) {
+        for (const [k, v] of setAttributes(set)) values.set(k, v);
+        // The set is read whole: what it does not give takes the pattern's default
+        // (`darwin ? false`).
+        for (const e of param.childNodes()) {
+          const [id, dflt] = e.kind === K.NODE_PAT_ENTRY ? e.childNodes() : [];
+          if (id?.kind === K.NODE_IDENT && dflt && !values.has(id.text)) values.set(id.text, dflt);
+        }
+      }
     }
     const next = unparen(body);
     if (!next) break;
@@ -513,6 +653,7 @@ function staticStrings(expr: SyntaxNode | undefined, env: Env | undefined): stri
  */
 export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: ReadonlySet<string>, reader?: Reader): DeclaredHost[] {
   const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+  const nixFiles = files ?? new Set<string>();
   const hosts: DeclaredHost[] = [];
   const fromDirectory = (apply: SyntaxNode, env: Env | undefined): boolean => {
     if (!files || !readsDirectory(apply, env)) return false;
@@ -542,6 +683,20 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       const imported = setArg?.kind === K.NODE_APPLY ? importedFile(setArg, env, dir, reader) : undefined;
       const bindings = imported ? staticSetBindings(imported.body, undefined, imported.body) : staticSetBindings(args[1], env, fileRoot);
       const before = hosts.length;
+      // `mapAttrs (name: data: nixosSystem { ... }) (fromJSON (readFile ./hosts.json))`: the
+      // registry's entries are the hosts (through `filterAttrs`, only those whose own module
+      // exists: the filter is not read).
+      const registry = bindings.length === 0 ? registryArgument(args[1], env) : undefined;
+      for (const [name, entry] of registry?.entries ?? []) {
+        if (!linuxEntry(entry)) continue;
+        const files = new HostFiles();
+        if (f) {
+          const call = bindArguments(f, [name, ""], env);
+          collectHostFiles(call.body, call.env, dir, files, reader);
+        }
+        if (registry!.filtered && !(files && namesOwnModule(files, name, nixFiles))) continue;
+        hosts.push({ name, file, node: apply, files, source: "flake" });
+      }
       for (const b of bindings) {
         const [path, value] = b.childNodes();
         const segs = path ? attrpathSegments(path) : [];
@@ -574,6 +729,53 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     return false;
   };
+  /** A registry given to mapAttrs, directly or through `filterAttrs`. */
+  const registryArgument = (expr: SyntaxNode | undefined, env: Env | undefined): { entries: Map<string, Record<string, unknown>>; filtered: boolean } | undefined => {
+    const n = deref(expr, env);
+    const call = n?.kind === K.NODE_APPLY ? flattenApply(n) : undefined;
+    if (call && calleeName(call.fn) === "filterAttrs" && call.args.length === 2) {
+      const entries = registryEntries(call.args[1], env, dir, reader);
+      return entries ? { entries, filtered: true } : undefined;
+    }
+    const entries = registryEntries(n, env, dir, reader);
+    return entries ? { entries, filtered: false } : undefined;
+  };
+  /** `builder.mkAllNixos systems` with `systems = fromTOML (readFile ./systems.toml)`: a helper of
+   * the repository builds the hosts from a registry. Each entry is a host when the nixosSystem
+   * calls the helper reaches (in its file), read with the entry's name for the parameters their
+   * module paths interpolate (`../nixos/${hostname}`), name a module of the host that exists:
+   * how the helper filters the registry (Linux entries, not home-only ones) is not read, and an
+   * entry without its own NixOS module is not taken for a host. */
+  const fromRegistryHelper = (apply: SyntaxNode, env: Env | undefined): boolean => {
+    const { fn, args } = flattenApply(apply);
+    const registry = args.map((a) => registryEntries(a, env, dir, reader)).find(Boolean);
+    if (!registry) return false;
+    let helper: { value: SyntaxNode; dir: string } | undefined;
+    if (fn.kind === K.NODE_IDENT) {
+      const lam = lambdaOf(fn, env);
+      helper = lam ? { value: lam, dir } : undefined;
+    } else if (fn.kind === K.NODE_SELECT && !fn.firstToken(K.TOKEN_OR)) {
+      const [base, path] = fn.childNodes();
+      let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = base ? { value: base, env, dir } : undefined;
+      for (const seg of path ? attrpathSegments(path) : []) at = at && !seg.dynamic ? resolveAttr(at.value, seg.name, at.env, at.dir, reader) : undefined;
+      helper = at;
+    }
+    const lam = unparen(helper?.value);
+    if (!helper || lam?.kind !== K.NODE_LAMBDA) return false;
+    const builders = reachableBuilders(lam);
+    if (builders.length === 0) return false;
+    const before = hosts.length;
+    for (const [name, entry] of registry) {
+      if (!linuxEntry(entry)) continue;
+      const files = new HostFiles();
+      for (const b of builders) {
+        const values = new Map<string, SyntaxNode | string>(interpolatedParameters(b).map((p) => [p, name]));
+        collectHostFiles(b.childNodes()[1]!, { values }, helper.dir, files, reader);
+      }
+      if (namesOwnModule(files, name, nixFiles)) hosts.push({ name, file, node: apply, files, source: "flake" });
+    }
+    return hosts.length > before;
+  };
   const visit = (node: SyntaxNode, env: Env | undefined, prefix: string[], depth: number): void => {
     const n = unparen(node);
     if (!n || depth > 64) return;
@@ -588,7 +790,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       return;
     }
     if (hostSet && n.kind === K.NODE_APPLY) {
-      if (fromDirectory(n, env) || fromComputedSet(n, env)) return;
+      if (fromDirectory(n, env) || fromComputedSet(n, env) || fromRegistryHelper(n, env)) return;
       const { fn, args } = flattenApply(n);
       if (calleeName(fn) === "import") return; // a file, and the arguments it is called with
       // A helper given the host set (`mkHosts { nas = ./nas.nix; }`) or a merge of sets: its set
@@ -644,6 +846,16 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
   } else visit(body, undefined, [], 0);
   return hosts;
+}
+
+/** Hosts that flake-parts frameworks declare without a `nixosConfigurations` binding the scan can
+ * read: nixos-unified's autowired `configurations/nixos/<name>` and lite-config's
+ * `lite-config.hosts.<name>` (Linux ones). Their module lists are known, as a flake's are. */
+export function frameworkHosts(root: PathKinds, files: readonly string[], treeOf: (file: string) => SyntaxNode | undefined): { hosts: DeclaredHost[]; darwinModules: Set<string> } {
+  const found = [...autowiredHosts(files, treeOf), ...liteConfigHosts(files, treeOf, (rel) => resolveModuleFile(root, rel))];
+  const hosts = found.filter((h) => !h.darwin).map((h) => ({ name: h.name, file: h.file, node: h.node, files: new Set(h.modules), source: "flake" as const }));
+  // The entry modules of the nix-darwin systems they build: used, though by no NixOS host.
+  return { hosts, darwinModules: new Set(found.filter((h) => h.darwin).flatMap((h) => h.modules)) };
 }
 
 const HOST_DIRS = ["hosts", "machines", "systems", "nixos/hosts", "hosts/nixos", "nixos/machines"];
@@ -841,9 +1053,10 @@ interface ResolveContext {
 const MODULE_OUTPUTS = new Set(["nixosModules", "homeManagerModules", "homeModules", "homeConfigurations"]);
 // How a module names its own flake: `self`, `inputs.self`, `outputs` (passed in specialArgs as
 // `inherit (self) outputs`), `self.outputs`, `config.flake` (flake-parts).
+// nixos-unified hands its modules `flake = { self, inputs, config; }` (`flake.inputs.self.x`).
 // `flake-self` is a common specialArg name for the flake; `home-manager.users.me =
 // flake-self.homeConfigurations.desktop` uses an exported home configuration as the user's module.
-const SELF_OUTPUT = /^(?:inputs\.self|self|flake-self|outputs|inputs\.self\.outputs|self\.outputs|config\.flake|flake)\.(nixosModules|homeManagerModules|homeModules|homeConfigurations|modules\.nixos)(?:\.("[^"]+"|[\w'-]+))?$/;
+const SELF_OUTPUT = /^(?:inputs\.self|self|flake-self|outputs|inputs\.self\.outputs|self\.outputs|config\.flake|flake|flake\.self|flake\.inputs\.self)\.(nixosModules|homeManagerModules|homeModules|homeConfigurations|modules\.nixos)(?:\.("[^"]+"|[\w'-]+))?$/;
 
 /** `self.nixosModules.name` (name undefined: the whole set, as in `attrValues outputs.nixosModules`). */
 function selfOutputRef(node: SyntaxNode): { output: string; name?: string } | undefined {
@@ -876,7 +1089,10 @@ function isWithNamespace(node: SyntaxNode): boolean {
 function isPathConcat(node: SyntaxNode): boolean {
   if (node.kind !== K.NODE_BIN_OP || !node.firstToken(K.TOKEN_PLUS)) return false;
   const [left, right] = node.childNodes().map((c) => unparen(c));
-  return (left?.kind === K.NODE_PATH || (left?.kind === K.NODE_IDENT && ROOT_NAMES.has(left.text)) || (left?.kind === K.NODE_SELECT && ROOT_NAMES.has(left.text.replace(/\s+/g, "")))) && right?.kind === K.NODE_STRING;
+  const rootLeft = (left?.kind === K.NODE_IDENT && ROOT_NAMES.has(left.text)) || (left?.kind === K.NODE_SELECT && ROOT_NAMES.has(left.text.replace(/\s+/g, "")));
+  // `self + /modules/nixos/x.nix`: an absolute path literal appended to the flake's root.
+  if (rootLeft && right?.kind === K.NODE_PATH && right.text.startsWith("/") && !right.firstChild(K.NODE_INTERPOL)) return true;
+  return (left?.kind === K.NODE_PATH || rootLeft) && right?.kind === K.NODE_STRING;
 }
 // Names that stand for the flake's root directory in a path concatenation.
 const ROOT_NAMES = new Set(["self", "inputs.self", "src", "root", "flakeRoot"]);
@@ -1036,7 +1252,7 @@ function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveCo
     }
     return out;
   }
-  const p = hostPathValue(node, env, dir);
+  const p = node.kind === K.NODE_STRING ? rootString(node) : hostPathValue(node, env, dir);
   const resolved = p === undefined ? undefined : resolveModuleFile(ctx.root, p);
   return resolved ? [resolved] : [];
 }
@@ -1051,8 +1267,7 @@ function stringValue(node: SyntaxNode, env: Env | undefined): string | undefined
     }
     if (c.kind !== K.NODE_INTERPOL) continue;
     const inner = unparen(c.firstChild());
-    const v = inner && (inner.kind === K.NODE_IDENT || inner.kind === K.NODE_SELECT) ? lookupInterpolated(inner, env) : undefined;
-    const str = typeof v === "string" ? v : v && unparen(v)?.kind === K.NODE_STRING ? staticString(unparen(v)!) : undefined;
+    const str = inner && inner.kind !== K.NODE_STRING ? interpolatedText(inner, env) : undefined;
     if (str === undefined) return undefined;
     out += str;
   }
@@ -1084,6 +1299,13 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
       if (at < 0 || segs.slice(0, at).includes("inputs")) continue;
       if (segs.length === at + 2 && segs[at + 1] !== "*") add(segs[at]!, segs[at + 1]!, exportedFiles(value, dir, root, layout));
       else if (segs.length === at + 1) for (const [name, files] of exportedSet(value, dir, root, layout, 0)) add(segs[at]!, name, files);
+    }
+  }
+  // nixos-unified's autowiring exports modules/nixos/<name> as nixosModules.<name> (and
+  // modules/home as homeModules, modules/darwin as darwinModules).
+  if (autoWireImport(layout.files.filter((f) => f.endsWith(".nix")), layout.treeOf)) {
+    for (const [dir, output] of [["modules/nixos", "nixosModules"], ["modules/home", "homeModules"]] as const) {
+      for (const [name, file] of autowiredEntries(layout.files, dir)) if (!out.get(output)?.has(name)) add(output, name, [file]);
     }
   }
   for (const set of out.values()) {
@@ -1126,6 +1348,16 @@ function exportedSet(expr: SyntaxNode, dir: string, root: PathKinds, layout: Hos
     }
     return out;
   }
+  // `modules "${inputs.self}/modules/nixos"` with `modules = path: ... readDir path ...` bound in
+  // a let of the file: the directory's modules by name.
+  const helperListing = n.kind === K.NODE_APPLY ? listingHelperCall(n, dir) : undefined;
+  if (helperListing !== undefined) {
+    for (const f of listModules(layout.files, helperListing, false)) {
+      const name = f.endsWith("/default.nix") ? posix.basename(posix.dirname(f)) : posix.basename(f, ".nix");
+      out.set(name, [f]);
+    }
+    return out;
+  }
   // `import ./modules/nixos`: the file's value, when it is a set of modules.
   if (n.kind === K.NODE_APPLY && calleeName(flattenApply(n).fn) === "import") {
     const p = unparen(flattenApply(n).args[0]);
@@ -1139,6 +1371,33 @@ function exportedSet(expr: SyntaxNode, dir: string, root: PathKinds, layout: Hos
   const files = exportedFiles(n, dir, root, layout);
   if (files.length) out.set("*", files);
   return out;
+}
+
+/** `f ./dir` or `f "${self}/dir"` with `f` a function of the same file (let or rec bound) that
+ * reads a directory (`builtins.readDir`, also through the helpers it calls): the directory
+ * (relative to the root; "" for the root). */
+function listingHelperCall(apply: SyntaxNode, dir: string): string | undefined {
+  const { fn, args } = flattenApply(apply);
+  if (fn.kind !== K.NODE_IDENT || args.length !== 1) return undefined;
+  const lam = unparen(resolveLexical(fn)?.value);
+  if (lam?.kind !== K.NODE_LAMBDA || !readsDirectory(lam, undefined)) return undefined;
+  const arg = unparen(args[0]);
+  let d: string | undefined;
+  if (arg?.kind === K.NODE_PATH) d = pathValue(arg, undefined, dir);
+  else if (arg?.kind === K.NODE_STRING) d = rootString(arg);
+  if (d === undefined || d.startsWith("..")) return undefined;
+  return d === "." ? "" : d;
+}
+
+/** `"${self}/modules/nixos"`, `"${inputs.self}/x"`: a path from the flake's root, as a string. */
+function rootString(str: SyntaxNode): string | undefined {
+  const parts = str.children.filter((c) => !(c.isToken && c.kind !== K.TOKEN_STRING_CONTENT));
+  const [head, ...rest] = parts;
+  if (!head || head.isToken || head.kind !== K.NODE_INTERPOL || !ROOT_NAMES.has(unparen((head as SyntaxNode).firstChild())?.text.replace(/\s+/g, "") ?? "")) return undefined;
+  if (rest.some((c) => !c.isToken)) return undefined;
+  const tail = rest.map((c) => c.text).join("");
+  if (!tail.startsWith("/")) return undefined;
+  return posix.normalize(tail.slice(1) || ".");
 }
 
 /** A set that is a module (options, imports, config) rather than a set of modules. */
@@ -1192,6 +1451,8 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
     if (!isPathConcat(n) || (left?.kind === K.NODE_PATH && left.firstChild(K.NODE_INTERPOL))) continue;
     if (right?.firstChild(K.NODE_INTERPOL) || left?.kind !== K.NODE_PATH) out.push(n);
   }
+  // `"${inputs.self}/modules/shared/x.nix"`: a file from the flake's root, as a string.
+  if (/\$\{\s*(?:inputs\.)?self\s*\}\//.test(tree.text)) for (const n of tree.descendants(K.NODE_STRING)) if (!n.inside(K.NODE_STRING) && rootString(n) !== undefined) out.push(n);
   if (/Modules|homeConfigurations|modules\.nixos/.test(tree.text)) for (const n of tree.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && !isWithNamespace(n) && selfOutputRef(n)) out.push(n);
   if (/modules\.nixos|nixosModules/.test(tree.text)) for (const n of tree.descendants(K.NODE_IDENT)) if (withOutputRef(n)) out.push(n);
   // `imports = hostTypes.workstation.imports ++ [ ... ]`: modules reached through a specialArg.
@@ -1228,6 +1489,10 @@ function hostPathValue(node: SyntaxNode, env: Env, dir: string): string | undefi
   const [left, right] = node.childNodes().map((c) => unparen(c));
   // `self + "/x"`: the flake's root.
   const base = left?.kind === K.NODE_PATH ? pathValue(left, env, dir) : left && ROOT_NAMES.has(left.text.replace(/\s+/g, "")) ? "" : undefined;
+  if (base === "" && right?.kind === K.NODE_PATH && right.text.startsWith("/") && !right.firstChild(K.NODE_INTERPOL)) {
+    const joined = posix.normalize(right.text.replace(/^\/+/, ""));
+    return joined.startsWith("../") ? undefined : joined;
+  }
   if (base === undefined || right?.kind !== K.NODE_STRING) return undefined;
   const tail = stringValue(right, env);
   if (tail === undefined) return undefined;

@@ -487,10 +487,10 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   }
 
   const textOf = (file: string) => texts.get(file);
-  // Findings in modules no host imports or enables: one severity lower, saying so.
-  const usage = new ModuleUsage({ hasHosts: graph.hosts.length > 0, declarationFiles: graph.declarationFiles, files: usable });
+  // Findings behind an enable nothing sets: one severity lower, saying so; in dead code: apart.
+  const usage = new ModuleUsage({ hasHosts: graph.hosts.length > 0, declarationFiles: graph.declarationFiles, files: usable, darwinModules: graph.darwinModules });
   // Files only nix-darwin configurations use: rules about NixOS options do not apply there.
-  const platforms = new Platforms(usable, (f) => graph.hostsOf(f));
+  const platforms = new Platforms(usable, (f) => graph.hostsOf(f), graph.darwinModules);
   // Dead code (no host imports the file, no file names it): its findings are listed apart.
   const unusedFiles = new Set<string>();
   const usesMatter = new Set<string>();

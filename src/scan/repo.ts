@@ -8,13 +8,13 @@ import { parseNix, type ParsedNix } from "../nix/index.js";
 import { buildOptionIndex, type OptionIndex } from "../nix/options.js";
 import type { ReportError } from "../report/schema.js";
 import { isBinary, type Discovery, type FileStamp } from "./discover.js";
-import { buildHostGraph, declaredHosts, directoryHosts, hostDependentPaths, moduleReferences, type DeclaredHost, type HostGraph } from "./hosts.js";
+import { buildHostGraph, declaredHosts, directoryHosts, frameworkHosts, hostDependentPaths, moduleReferences, type DeclaredHost, type HostGraph } from "./hosts.js";
 import type { SyntaxNode } from "../nix/syntax.js";
 import { diskSource, type RepoSource } from "./source.js";
 
 // Hosts a file declares, per tree: valid while the file list and the trees of the other files it
 // read (helpers imported from ./lib) are the same.
-const declaredCache = new WeakMap<ParsedNix, { file: string; filesKey: string; read: Map<string, ParsedNix | undefined>; hosts: DeclaredHost[] }>();
+const declaredCache = new WeakMap<ParsedNix, { file: string; filesKey: string; read: Map<string, ParsedNix | string | undefined>; hosts: DeclaredHost[] }>();
 
 export interface ParsedFile {
   hash: string;
@@ -181,10 +181,13 @@ export async function loadRepository(
     // Same tree, same file list, same helpers: the same hosts (a repeat scan reads them once).
     let memo = declaredCache.get(pf.parsed);
     const current = (f: string) => nixFiles.get(f)?.parsed;
-    if (memo?.file !== file || memo.filesKey !== filesKey || [...memo.read].some(([f, tree]) => current(f) !== tree)) {
-      const reader = { treeOf: (f: string) => (current(f)?.error ? undefined : current(f)?.root), read: new Set<string>() };
+    // What a file read for the hosts was: its tree, or for a registry (hosts.toml) its hash.
+    const stamp = (f: string) => current(f) ?? hashes.get(f);
+    if (memo?.file !== file || memo.filesKey !== filesKey || [...memo.read].some(([f, seen]) => stamp(f) !== seen)) {
+      const textOf = (f: string) => (otherFiles.has(f) ? texts.get(f) : undefined);
+      const reader = { treeOf: (f: string) => (current(f)?.error ? undefined : current(f)?.root), textOf, read: new Set<string>() };
       const hosts = declaredHosts(pf.parsed.root, file, nixFileSet, reader);
-      declaredCache.set(pf.parsed, (memo = { file, filesKey, read: new Map([...reader.read].map((f) => [f, current(f)])), hosts }));
+      declaredCache.set(pf.parsed, (memo = { file, filesKey, read: new Map([...reader.read].map((f) => [f, stamp(f)])), hosts }));
     }
     declared.push(...memo.hosts);
   }
@@ -205,6 +208,10 @@ export async function loadRepository(
   }
   const unique = [...named.values()];
   const treeOf = (f: string) => (nixFiles.get(f)?.parsed.error ? undefined : nixFiles.get(f)?.parsed.root);
+  // Hosts a flake-parts framework declares (nixos-unified's autowiring, lite-config), unless a
+  // `nixosConfigurations.<name>` of the same name was read.
+  const framework = frameworkHosts(source.kind, discovery.files, treeOf);
+  for (const h of framework.hosts) if (!named.has(h.name)) unique.push(h);
   const hosts = unique.length ? unique : directoryHosts(discovery.files, treeOf);
   const graph = buildHostGraph(
     source.kind,
@@ -213,5 +220,6 @@ export async function loadRepository(
     (f) => nixFiles.get(f)?.hostPaths ?? [],
     { files: discovery.files, treeOf },
   );
+  if (framework.darwinModules.size > 0) graph.darwinModules = framework.darwinModules;
   return { root, discovery, texts, contents, hashes, nixFiles, otherFiles, flakeFile, graph, errors };
 }
