@@ -52,6 +52,25 @@ export async function workspace(): Promise<{ ws: string; repo: string }> {
   return { ws, repo };
 }
 
+/** A workspace for check_drift from the drift example: the example machine materialized at
+ * `<ws>/machine` and its flake copied to `<ws>/nixos-config`, a git repository (with everything
+ * committed as `commit` when one is given). */
+export async function driftExampleWorkspace(commit?: string): Promise<{ ws: string; flake: string }> {
+  const { materializeRoot } = await import("../../src/drift/root-spec.js");
+  const { EXAMPLE_DIR } = await import("../../src/drift/demo.js");
+  const ws = await tempDir();
+  await materializeRoot(join(EXAMPLE_DIR, "system"), join(ws, "machine"));
+  const flake = join(ws, "nixos-config");
+  await cp(join(EXAMPLE_DIR, "flake"), flake, { recursive: true });
+  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "init.defaultBranch=main", ...args], { cwd: flake, stdio: "pipe" });
+  git("init", "-q");
+  if (commit !== undefined) {
+    git("add", "-A");
+    git("commit", "-qm", commit);
+  }
+  return { ws, flake };
+}
+
 /** A directory of executables put first on the server's PATH (programs that cannot run here, or
  * that must hang for a cancellation test). Each records its PID in `<dir>/<name>.pids`. */
 export async function fakeBin(programs: Record<string, string>): Promise<string> {
