@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { compareFile, nixParse } from "./nix-compat.js";
 import { lex, tokenList } from "../src/nix/lexer.js";
 import { listNixFiles } from "./nix-files.js";
+import { runMain } from "./run-main.js";
 import { mulberry32, mutate } from "./nix-mutate.js";
 
 async function main(): Promise<number> {
@@ -57,12 +58,4 @@ async function main(): Promise<number> {
   return problems.length === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    console.error(e);
-    process.exitCode = 3;
-  },
-);
+runMain(main);

@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { compareFile, nixParse, type FileComparison } from "./nix-compat.js";
 import { listNixFiles } from "./nix-files.js";
+import { runMain } from "./run-main.js";
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -83,12 +84,4 @@ function isProblem(r: FileComparison): boolean {
   return !["identical", "identical-after-ordering", "both-reject-same-line", "both-reject-nix-error-among-ours"].includes(r.status);
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    console.error(e);
-    process.exitCode = 3;
-  },
-);
+runMain(main);

@@ -4,12 +4,10 @@
 // is exec'd, so the PID is the process the server started.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execFileSync } from "node:child_process";
-import { cp } from "node:fs/promises";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { SecurityReport } from "../../src/report/schema.js";
-import { alive, connect, fakeBin, linkedReport, tempDir, waitFor, workspace } from "./helpers.js";
+import { alive, connect, driftExampleWorkspace, fakeBin, linkedReport, waitFor, workspace } from "./helpers.js";
 
 async function pids(bin: string, name: string): Promise<number[]> {
   const text = await readFile(join(bin, `${name}.pids`), "utf8").catch(() => "");
@@ -40,13 +38,7 @@ describe("cancellation", () => {
   });
 
   it("stops a drift check's hanging nix eval when the client cancels", async () => {
-    const { materializeRoot } = await import("../../src/drift/root-spec.js");
-    const { EXAMPLE_DIR } = await import("../../src/drift/demo.js");
-    const ws = await tempDir();
-    await materializeRoot(join(EXAMPLE_DIR, "system"), join(ws, "machine"));
-    const flake = join(ws, "nixos-config");
-    await cp(join(EXAMPLE_DIR, "flake"), flake, { recursive: true });
-    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "init.defaultBranch=main", "init", "-q"], { cwd: flake });
+    const { ws } = await driftExampleWorkspace();
     const bin = await fakeBin({ nix: "exec sleep 600" });
     const c = await connect({ cwd: ws, env: { PATH: `${bin}:${process.env.PATH}` } });
     const controller = new AbortController();

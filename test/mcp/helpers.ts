@@ -1,7 +1,7 @@
 // The MCP tests talk to the built server (`node dist/src/cli/main.js serve`, built by npm test) as a
 // client would: the SDK's Client over stdio (or HTTP), in a temporary workspace holding a fixture
 // repository. Everything a test starts is stopped, and its temp dirs removed, in afterEach.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, cp, mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -50,6 +50,51 @@ export async function workspace(): Promise<{ ws: string; repo: string }> {
   git("add", "-A");
   git("commit", "-qm", "fixture");
   return { ws, repo };
+}
+
+/** A workspace for check_drift from the drift example: the example machine materialized at
+ * `<ws>/machine` and its flake copied to `<ws>/nixos-config`, a git repository (with everything
+ * committed as `commit` when one is given). */
+export async function driftExampleWorkspace(commit?: string): Promise<{ ws: string; flake: string }> {
+  const { materializeRoot } = await import("../../src/drift/root-spec.js");
+  const { EXAMPLE_DIR } = await import("../../src/drift/demo.js");
+  const ws = await tempDir();
+  await materializeRoot(join(EXAMPLE_DIR, "system"), join(ws, "machine"));
+  const flake = join(ws, "nixos-config");
+  await cp(join(EXAMPLE_DIR, "flake"), flake, { recursive: true });
+  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "init.defaultBranch=main", ...args], { cwd: flake, stdio: "pipe" });
+  git("init", "-q");
+  if (commit !== undefined) {
+    git("add", "-A");
+    git("commit", "-qm", commit);
+  }
+  return { ws, flake };
+}
+
+/** `nix-warden serve` over stdio, spoken to in raw lines (no SDK client): for messages a client
+ * would never send. `answer(id)` waits up to `answerTimeoutMs` for the message with that id. */
+export async function stdioServer(cwd: string, answerTimeoutMs = 20_000) {
+  const child = spawn(process.execPath, [CLI, "serve"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  onCleanup(async () => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    await exited;
+  });
+  const messages: Array<{ id?: unknown; result?: unknown; error?: { code: number; message: string } }> = [];
+  let buffered = "";
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on("data", (d: Buffer) => {
+    buffered += d.toString();
+    for (let nl = buffered.indexOf("\n"); nl !== -1; nl = buffered.indexOf("\n")) {
+      messages.push(JSON.parse(buffered.slice(0, nl)));
+      buffered = buffered.slice(nl + 1);
+    }
+  });
+  const write = (data: string | Buffer) => new Promise<void>((resolve, reject) => child.stdin.write(data, (e) => (e ? reject(e) : resolve())));
+  const send = (message: object) => write(JSON.stringify(message) + "\n");
+  const answer = (id: unknown) => waitFor(() => messages.find((m) => m.id === id), answerTimeoutMs, `the answer to ${String(id)}`);
+  return { child, exited, messages, write, send, answer, stderr: () => stderr };
 }
 
 /** A directory of executables put first on the server's PATH (programs that cannot run here, or

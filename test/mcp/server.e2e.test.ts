@@ -1,8 +1,7 @@
 // End to end: the built server as a child process over stdio, the SDK's Client, a fixture repository.
 // Every tool, resource, prompt, completion, progress, logging, list-changed and roots confinement.
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdir, readFile, readdir, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CallToolResultSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
@@ -16,8 +15,9 @@ import { RemediateOutput } from "../../src/mcp/tools/remediate.js";
 import { DriftReport, SecurityReport } from "../../src/report/schema.js";
 import { ALL_RULES } from "../../src/rules/index.js";
 import { cacheBase, repoKey, stateBase } from "../../src/system/state.js";
+import { gitIn } from "../helpers/git.js";
 import { nixAvailable } from "../helpers/nix.js";
-import { connect, linkedReport, tempDir, workspace } from "./helpers.js";
+import { connect, driftExampleWorkspace, linkedReport, tempDir, workspace } from "./helpers.js";
 
 type Result = CallToolResult & { structuredContent?: Record<string, unknown> };
 
@@ -438,16 +438,7 @@ describe("check_drift", () => {
 
 describe.skipIf(!nixAvailable)("check_drift with a real nix eval", () => {
   it("evaluates the flake's host (cached outside the repository and the roots), and finds the example machine's drift", async () => {
-    const { materializeRoot } = await import("../../src/drift/root-spec.js");
-    const { EXAMPLE_DIR } = await import("../../src/drift/demo.js");
-    const ws = await tempDir();
-    await materializeRoot(join(EXAMPLE_DIR, "system"), join(ws, "machine"));
-    const flake = join(ws, "nixos-config");
-    await cp(join(EXAMPLE_DIR, "flake"), flake, { recursive: true });
-    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "init.defaultBranch=main", ...args], { cwd: flake, stdio: "pipe" });
-    git("init", "-q");
-    git("add", "-A");
-    git("commit", "-qm", "web1");
+    const { ws, flake } = await driftExampleWorkspace("web1");
     const c = await connect({ cwd: ws });
     const r = await call(c, "check_drift", { flake: "nixos-config#web1", root: "machine" }, { timeout: 300_000 });
     expect(r.isError, text(r)).toBeFalsy();
@@ -462,6 +453,6 @@ describe.skipIf(!nixAvailable)("check_drift with a real nix eval", () => {
     expect(again.timing.declaredFromCache).toBe(true);
     // The declared state was cached, but not in the roots: nothing new in the workspace or the flake.
     expect((await readdir(ws)).sort()).toEqual(["machine", "nixos-config"]);
-    expect(git("status", "--porcelain", "--ignored", "--untracked-files=all").toString()).toBe("");
+    expect(gitIn(flake, "status", "--porcelain", "--ignored", "--untracked-files=all")).toBe("");
   }, 300_000);
 });

@@ -1,37 +1,14 @@
 // The stdio transport with messages it cannot take: a line over the size limit, a line that is
 // not JSON, a request that is not JSON-RPC. Each gets a JSON-RPC error (id null when the id cannot
 // be read) and the session goes on. Before, an oversized line closed the session without a word.
-import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { MAX_MESSAGE_BYTES } from "../../src/mcp/stdio.js";
-import { CLI, onCleanup, waitFor, workspace } from "./helpers.js";
-
-async function server(cwd: string) {
-  const child = spawn(process.execPath, [CLI, "serve"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  onCleanup(async () => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-    await exited;
-  });
-  const messages: Array<{ id?: unknown; result?: unknown; error?: { code: number; message: string } }> = [];
-  let buffered = "";
-  child.stdout.on("data", (d: Buffer) => {
-    buffered += d.toString();
-    for (let nl = buffered.indexOf("\n"); nl !== -1; nl = buffered.indexOf("\n")) {
-      messages.push(JSON.parse(buffered.slice(0, nl)));
-      buffered = buffered.slice(nl + 1);
-    }
-  });
-  const write = (text: string) => new Promise<void>((resolve, reject) => child.stdin.write(text, (e) => (e ? reject(e) : resolve())));
-  const send = (message: object) => write(JSON.stringify(message) + "\n");
-  const answer = (id: unknown) => waitFor(() => messages.find((m) => m.id === id), 20_000, `the answer to ${String(id)}`);
-  return { child, exited, messages, write, send, answer };
-}
+import { stdioServer, workspace } from "./helpers.js";
 
 describe("serve (stdio) message limits", () => {
   it("answers an oversized line with a JSON-RPC error and keeps the session", async () => {
     const { repo } = await workspace();
-    const s = await server(repo);
+    const s = await stdioServer(repo);
     await s.send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } });
     expect((await s.answer(1)).result).toBeDefined();
     await s.send({ jsonrpc: "2.0", method: "notifications/initialized" });

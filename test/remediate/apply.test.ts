@@ -1,7 +1,6 @@
 // Apply and undo in real git repositories: exact text, real Nix validation, one commit per plan,
 // refusal of stale plans and of files outside the repository, rollback on failed validation,
 // idempotence, byte-exact undo.
-import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm, symlink, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -12,32 +11,16 @@ import { journalPath, savePlan } from "../../src/remediate/store.js";
 import { reversibleCommands } from "../../src/drift/compare/common.js";
 import type { DriftReport } from "../../src/report/schema.js";
 import { clearScanCache, runScan } from "../../src/scan/index.js";
+import { commitRepo, gitIn, unhardenedService } from "../helpers/git.js";
 
-const MODULE = `{ pkgs, ... }:
-{
-  # A job that needs hardening.
-  systemd.services.job = {
-    description = "Nightly job";
-    serviceConfig = {
-      ExecStart = "\${pkgs.hello}/bin/hello";
-      User = "nobody";
-    };
-  };
-}
-`;
+const MODULE = unhardenedService("job", "A job that needs hardening.");
 
 let root: string;
-const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=t@example.org", ...args], { cwd: root, encoding: "utf8", stdio: "pipe" });
+const git = (...args: string[]) => gitIn(root, ...args);
 
 beforeEach(async () => {
   clearScanCache();
-  root = await mkdtemp(join(tmpdir(), "nix-warden-apply-"));
-  await writeFile(join(root, "job.nix"), MODULE);
-  git("init", "-q", "-b", "main");
-  git("config", "user.name", "Test");
-  git("config", "user.email", "t@example.org");
-  git("add", "-A");
-  git("commit", "-qm", "init");
+  root = await commitRepo(await mkdtemp(join(tmpdir(), "nix-warden-apply-")), { "job.nix": MODULE });
 });
 
 afterEach(async () => {

@@ -1,7 +1,7 @@
 // A killed apply can be undone exactly: the real CLI is killed (SIGKILL) at every step of apply,
 // then `--recover` or `--undo` must bring the repository back to its state before apply: branch,
 // HEAD, index, every file's bytes, uncommitted changes of an --allow-dirty run included.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -11,33 +11,14 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { planRemediation } from "../../src/remediate/index.js";
 import { clearScanCache } from "../../src/scan/index.js";
 import { CLI, cli } from "../helpers/cli.js";
-
-const MODULE = (name: string) => `{ pkgs, ... }:
-{
-  systemd.services.${name} = {
-    description = "Nightly ${name}";
-    serviceConfig = {
-      ExecStart = "\${pkgs.hello}/bin/hello";
-      User = "nobody";
-    };
-  };
-}
-`;
+import { commitRepo, gitIn, unhardenedService } from "../helpers/git.js";
 
 let root: string;
-const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=t@example.org", ...args], { cwd: root, encoding: "utf8", stdio: "pipe" });
+const git = (...args: string[]) => gitIn(root, ...args);
 
 beforeEach(async () => {
   clearScanCache();
-  root = await mkdtemp(join(tmpdir(), "nix-warden-crash-"));
-  await writeFile(join(root, "job.nix"), MODULE("job"));
-  await writeFile(join(root, "backup.nix"), MODULE("backup"));
-  await writeFile(join(root, "other.nix"), "{ }\n");
-  git("init", "-q", "-b", "main");
-  git("config", "user.name", "Test");
-  git("config", "user.email", "t@example.org");
-  git("add", "-A");
-  git("commit", "-qm", "init");
+  root = await commitRepo(await mkdtemp(join(tmpdir(), "nix-warden-crash-")), { "job.nix": unhardenedService("job"), "backup.nix": unhardenedService("backup"), "other.nix": "{ }\n" });
 });
 
 afterEach(async () => {
@@ -99,10 +80,10 @@ describe("remediate: an apply killed at any step is undone exactly", () => {
   ])("%s: kill -9 (and Ctrl-C) at each step, then --recover / --undo restore the state before apply", async (_name, dirty) => {
     if (dirty) {
       // Unstaged, staged-and-unstaged, and untracked changes: all must survive the round trip.
-      await writeFile(join(root, "job.nix"), MODULE("job") + "# local change\n");
-      await writeFile(join(root, "backup.nix"), MODULE("backup") + "# staged\n");
+      await writeFile(join(root, "job.nix"), unhardenedService("job") + "# local change\n");
+      await writeFile(join(root, "backup.nix"), unhardenedService("backup") + "# staged\n");
       git("add", "backup.nix");
-      await writeFile(join(root, "backup.nix"), MODULE("backup") + "# staged\n# and not\n");
+      await writeFile(join(root, "backup.nix"), unhardenedService("backup") + "# staged\n# and not\n");
       await writeFile(join(root, "other.nix"), "{ } # dirty, not ours\n");
       await writeFile(join(root, "notes.txt"), "untracked\n");
     }

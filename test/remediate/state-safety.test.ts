@@ -2,7 +2,6 @@
 // never read, state files that are not ours (no valid MAC, another repository) are refused, every
 // path from a state file stays inside the repository, a `.nix-warden` symlink carries no write out,
 // and bytes that are not UTF-8 survive apply and undo. Each test performs the attack.
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
@@ -16,35 +15,16 @@ import { journalPath, loadJournal, saveJournal, savePlan } from "../../src/remed
 import { clearScanCache } from "../../src/scan/index.js";
 import { repoStateDir } from "../../src/system/state.js";
 import { cli } from "../helpers/cli.js";
+import { commitRepo, gitIn, unhardenedService } from "../helpers/git.js";
 
-const MODULE = `{ pkgs, ... }:
-{
-  systemd.services.job = {
-    description = "Nightly job";
-    serviceConfig = {
-      ExecStart = "\${pkgs.hello}/bin/hello";
-      User = "nobody";
-    };
-  };
-}
-`;
+const MODULE = unhardenedService("job");
 
 let base: string;
 let root: string;
-const git = (dir: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=t@example.org", ...args], { cwd: dir, encoding: "utf8", stdio: "pipe" });
+const git = gitIn;
 const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 
-async function repo(dir: string, files: Record<string, string | Buffer>): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  for (const [f, c] of Object.entries(files)) {
-    await mkdir(join(dir, f, ".."), { recursive: true });
-    await writeFile(join(dir, f), c);
-  }
-  git(dir, "init", "-q", "-b", "main");
-  git(dir, "add", "-A");
-  git(dir, "commit", "-qm", "init");
-  return dir;
-}
+const repo = commitRepo;
 
 beforeEach(async () => {
   clearScanCache();

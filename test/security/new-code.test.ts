@@ -1,7 +1,7 @@
 // The second attack, on the code that fixed the first: the state directory (another local user
 // controlling a parent of it), the stdio line transport (bombs and bad bytes), the fleet's SSH
 // destinations from a hostile flake, and the advisory cache's index. Each test performs the attack.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chmod, chown, lstat, mkdir, readdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,7 +10,7 @@ import { createTokenFile } from "../../src/mcp/http-auth.js";
 import { MAX_MESSAGE_BYTES } from "../../src/mcp/stdio.js";
 import { localKey, repoStateDir, UnsafeStateError } from "../../src/system/state.js";
 import { decodeCache, encodeCache } from "../../src/vulns/cache.js";
-import { CLI, onCleanup, tempDir, waitFor, workspace } from "../mcp/helpers.js";
+import { CLI, stdioServer, tempDir, workspace } from "../mcp/helpers.js";
 
 const isRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
@@ -108,32 +108,9 @@ describe("state directory under a parent another user controls", () => {
 });
 
 describe("stdio transport: bombs and bad bytes", () => {
-  async function server(cwd: string) {
-    const child = spawn(process.execPath, [CLI, "serve"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    onCleanup(async () => {
-      if (child.exitCode === null) child.kill("SIGKILL");
-      await exited;
-    });
-    const messages: Array<{ id?: unknown; result?: unknown; error?: { code: number; message: string } }> = [];
-    let buffered = "";
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.stdout.on("data", (d: Buffer) => {
-      buffered += d.toString();
-      for (let nl = buffered.indexOf("\n"); nl !== -1; nl = buffered.indexOf("\n")) {
-        messages.push(JSON.parse(buffered.slice(0, nl)));
-        buffered = buffered.slice(nl + 1);
-      }
-    });
-    const write = (data: string | Buffer) => new Promise<void>((resolve, reject) => child.stdin.write(data, (e) => (e ? reject(e) : resolve())));
-    const answer = (id: unknown) => waitFor(() => messages.find((m) => m.id === id), 30_000, `the answer to ${String(id)}`);
-    return { child, exited, messages, write, answer, stderr: () => stderr };
-  }
-
   it("takes a message just under 4 MiB in 4 KiB pieces, ignores blank lines, answers a 1e6-deep JSON bomb and invalid UTF-8 with errors, and goes on", async () => {
     const { repo } = await workspace();
-    const s = await server(repo);
+    const s = await stdioServer(repo, 30_000);
     await s.write(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } }) + "\n");
     expect((await s.answer(1)).result).toBeDefined();
     await s.write(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) + "\n");

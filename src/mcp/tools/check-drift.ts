@@ -5,7 +5,7 @@ import { checkDrift } from "../../drift/index.js";
 import { parseFlakeRef } from "../../drift/declared/flake-ref.js";
 import type { DriftReportX } from "../../drift/model.js";
 import { Severity } from "../../report/schema.js";
-import { isValidHostKey } from "../report-store.js";
+import { isValidHostKey, type StoredReport } from "../report-store.js";
 import { contractAnswer, CursorError, decodeCursor, DEFAULT_LIMIT, PagingInput, unknownHostsMessage, type Detail } from "../answer.js";
 import { checkHostNames, errorResult, progressReporter, toolError, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
@@ -68,9 +68,8 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
         let flakeDir: string | undefined;
         let asked: string | undefined;
         if (args.flake !== undefined || args.declaredFile === undefined) {
-          const parsed = parseFlakeRef(args.flake ?? ".", primary);
-          if (!parsed.localDir)
-            return toolError(`check_drift: flake ${args.flake} is not a local directory; only flakes inside the client's roots are checked (clone it there first).`);
+          const parsed = localFlake(args.flake, primary);
+          if ("error" in parsed) return parsed.error;
           const hostBad = checkHostNames(parsed.host ? [parsed.host] : undefined);
           if (hostBad) return toolError(`check_drift: ${hostBad}`);
           const dir = await ctx.roots.resolve(parsed.localDir, { directory: true, label: "flake" });
@@ -85,8 +84,7 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
         if (!args.force) {
           // A misspelt host must not become a report of a host that does not exist.
           if (asked !== undefined && flakeDir !== undefined) {
-            const known = (await repositoryHosts(flakeDir)).hosts.map((h) => h.name);
-            const unknown = known.length ? unknownHostsMessage([asked], known, flakeDir) : undefined;
+            const unknown = await unknownHosts([asked], flakeDir);
             if (unknown) return toolError(`check_drift: ${unknown} If the flake declares it in a way nix-warden cannot read without evaluating, pass force: true.`);
           }
           const problem = await driftTargetProblem(root, asked);
@@ -96,12 +94,9 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
 
         const progress = progressReporter(extra, 0);
         progress("evaluating the declared state and probing the machine", "start");
-        const started = Date.now();
-        // nix eval can take minutes: a heartbeat keeps progress-aware clients from timing out.
-        const heartbeat = setInterval(() => progress(`still working (${Math.round((Date.now() - started) / 1000)} s)`, "wait"), 5000);
-        let report;
-        try {
-          report = await checkDrift({
+        // nix eval can take minutes.
+        const report = await withHeartbeat(progress, () =>
+          checkDrift({
             flake,
             host: args.host,
             root,
@@ -113,17 +108,15 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
             cwd: primary,
             // No cacheDir: the declared-state cache is nix-warden's own (drift's default), never in the repository.
             nix: ctx.nix,
-          });
-        } finally {
-          clearInterval(heartbeat);
-        }
+          }),
+        );
         extra.signal.throwIfAborted();
         const stored = await ctx.store.add("drift", isValidHostKey(report.host) ? report.host : "unknown", report);
         const links = reportLinks(stored);
         for (const e of report.errors.slice(0, 20)) ctx.log("warning", `check_drift: ${e.source}: ${e.message}`);
         ctx.log("info", `check_drift: ${report.summary.total} drift item(s) on ${report.host}; report ${links.json}`);
         progress("done", "done");
-        return contractAnswer(DriftAnswer, driftAnswer(report, { ...paging, offset: 0, cursorRef: `drift/${stored.host}/${stored.id}`, report: { id: stored.id, uri: links.json, markdown: links.markdown, generatedAt: stored.generatedAt } }), driftLinks(stored.id, links));
+        return contractAnswer(DriftAnswer, firstPage(report, stored, paging), driftLinks(stored.id, links));
       } catch (e) {
         if (extra.signal.aborted) throw e;
         return errorResult("check_drift", e);
@@ -153,12 +146,11 @@ async function checkFleet(
     const bad = checkHostNames(names);
     if (bad) return toolError(`check_drift: ${bad}`);
   }
-  const parsed = parseFlakeRef(args.flake ?? ".", ctx.roots.primary());
-  if (!parsed.localDir) return toolError(`check_drift: flake ${args.flake} is not a local directory; only flakes inside the client's roots are checked (clone it there first).`);
+  const parsed = localFlake(args.flake, ctx.roots.primary());
+  if ("error" in parsed) return parsed.error;
   const dir = await ctx.roots.resolve(parsed.localDir, { directory: true, label: "flake" });
   if (!all) {
-    const known = (await repositoryHosts(dir)).hosts.map((h) => h.name);
-    const unknown = known.length ? unknownHostsMessage(names, known, dir) : undefined;
+    const unknown = await unknownHosts(names, dir);
     if (unknown) return toolError(`check_drift: ${unknown}`);
   }
   ctx.log("info", `check_drift: ${spec} of ${dir} over SSH`);
@@ -166,15 +158,8 @@ async function checkFleet(
   progress("evaluating each host and reading the machines over SSH", "start");
   // The server's operator may name an ssh config (the MCP client's env); the agent cannot.
   const config = process.env.NIX_WARDEN_SSH_CONFIG || undefined;
-  const started = Date.now();
-  // Evaluating several hosts takes minutes: a heartbeat keeps progress-aware clients from timing out.
-  const heartbeat = setInterval(() => progress(`still working (${Math.round((Date.now() - started) / 1000)} s)`, "wait"), 5000);
-  let fleet;
-  try {
-    fleet = await runFleet({ flake: dir, hosts: spec, signal: extra.signal, cwd: dir, config, hostTimeoutMs: 60_000 });
-  } finally {
-    clearInterval(heartbeat);
-  }
+  // Evaluating several hosts takes minutes.
+  const fleet = await withHeartbeat(progress, () => runFleet({ flake: dir, hosts: spec, signal: extra.signal, cwd: dir, config, hostTimeoutMs: 60_000 }));
   extra.signal.throwIfAborted();
   const perHost: string[] = [];
   for (const h of fleet.hosts) {
@@ -188,9 +173,41 @@ async function checkFleet(
   const links = reportLinks(stored);
   ctx.log("info", `check_drift: ${fleet.summary.hosts} host(s), ${fleet.summary.ok} checked, ${fleet.summary.unreachable} unreachable; report ${links.json}`);
   progress("done", "done");
-  const answer = driftAnswer(combined, { ...paging, offset: 0, cursorRef: `drift/${stored.host}/${stored.id}`, report: { id: stored.id, uri: links.json, markdown: links.markdown, generatedAt: stored.generatedAt } });
+  const answer = firstPage(combined, stored, paging);
   answer.summary.notes = combined.notes.slice(0, 2 + Math.min(fleet.hosts.length, 20)).map((n) => n.slice(0, 300));
   return contractAnswer(DriftAnswer, answer, driftLinks(stored.id, links));
+}
+
+/** The flake argument (`.` by default) when it names a local directory, else the error answer. */
+function localFlake(flake: string | undefined, primary: string): (ReturnType<typeof parseFlakeRef> & { localDir: string }) | { error: ReturnType<typeof toolError> } {
+  const parsed = parseFlakeRef(flake ?? ".", primary);
+  if (!parsed.localDir) return { error: toolError(`check_drift: flake ${flake} is not a local directory; only flakes inside the client's roots are checked (clone it there first).`) };
+  return { ...parsed, localDir: parsed.localDir };
+}
+
+/** Says which of the names the flake in `dir` does not visibly declare (nothing when it declares
+ * no host nix-warden can read without evaluating). */
+async function unknownHosts(names: string[], dir: string): Promise<string | undefined> {
+  const known = (await repositoryHosts(dir)).hosts.map((h) => h.name);
+  return known.length ? unknownHostsMessage(names, known, dir) : undefined;
+}
+
+/** Runs a long piece of work (nix eval, a fleet run) with a progress heartbeat every 5 s, which
+ * keeps progress-aware clients from timing out. */
+async function withHeartbeat<T>(progress: (message: string, stage?: string) => void, work: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  const heartbeat = setInterval(() => progress(`still working (${Math.round((Date.now() - started) / 1000)} s)`, "wait"), 5000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+/** The first page of the answer for a stored drift report. */
+function firstPage(report: DriftReportX, stored: StoredReport, paging: { detail: Detail; limit: number }) {
+  const links = reportLinks(stored);
+  return driftAnswer(report, { ...paging, offset: 0, cursorRef: `drift/${stored.host}/${stored.id}`, report: { id: stored.id, uri: links.json, markdown: links.markdown, generatedAt: stored.generatedAt } });
 }
 
 function driftLinks(id: string, links: { json: string; markdown: string }) {

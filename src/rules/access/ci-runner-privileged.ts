@@ -13,12 +13,11 @@
 // Not reported: runners without these (jobs in unprivileged containers), privileged containers
 // that are not runners.
 import { commandName } from "../../shell/parse.js";
-import { LineIndex } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
-import { commandsInNix, commandsInTextFile, rangeOf, type ScriptCommand } from "../anti-patterns/scripts.js";
+import { rangeOf, scriptCommandHooks, type ScriptCommand, type ScriptFile } from "../anti-patterns/scripts.js";
 import { hostExample } from "../shared/examples.js";
 import { isDead } from "../shared/scope.js";
-import type { NixFileContext, Rule, RuleReport } from "../types.js";
+import type { NixFileContext, Rule } from "../types.js";
 
 const SOCKET = /(?:docker|podman)\.sock\b/;
 const RUNNER_WORD = /(?:github|gitlab|actions|forgejo|gitea|act)[-_]?runner|woodpecker|drone-runner|buildkite|runner[-_]?image/i;
@@ -86,7 +85,7 @@ function checkOptions(ctx: NixFileContext): void {
   }
 }
 
-function checkCommands(cmds: ScriptCommand[], lines: LineIndex, report: (r: RuleReport) => void): void {
+function checkCommands(cmds: ScriptCommand[], { lines, report }: ScriptFile): void {
   for (const { argv, what } of cmds) {
     const engine = commandName(argv[0]);
     if ((engine !== "docker" && engine !== "podman") || !["run", "create"].includes(argv[1]?.value ?? "")) continue;
@@ -137,13 +136,5 @@ export const ciRunnerPrivileged: Rule = {
     { title: "Docker docs: Docker daemon attack surface", url: "https://docs.docker.com/engine/security/#docker-daemon-attack-surface" },
   ],
   compliance: { cis: [], nist: ["PR.AA-05", "PR.PS-01"] },
-  checkNix(ctx) {
-    checkOptions(ctx);
-    checkCommands(commandsInNix(ctx), ctx.parsed.source.lines, ctx.report);
-  },
-  checkFile(ctx) {
-    if (ctx.unparsedNix) return;
-    if (ctx.text === undefined) return;
-    checkCommands(commandsInTextFile(ctx), new LineIndex(ctx.text), ctx.report);
-  },
+  ...scriptCommandHooks(checkCommands, checkOptions),
 };

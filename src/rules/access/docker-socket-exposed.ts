@@ -8,12 +8,11 @@
 //     client certificates, so everyone who reaches the port is root (critical).
 // Not reported: `chmod 660`/`chgrp docker` on the socket, a loopback TCP listener, other sockets.
 import { commandName, type ShellWord } from "../../shell/parse.js";
-import { LineIndex } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
-import { commandsInNix, commandsInTextFile, rangeOf, type ScriptCommand } from "../anti-patterns/scripts.js";
+import { rangeOf, scriptCommandHooks, type ScriptCommand, type ScriptFile } from "../anti-patterns/scripts.js";
 import { hostExample } from "../shared/examples.js";
 import { isDead } from "../shared/scope.js";
-import type { NixFileContext, Rule, RuleReport } from "../types.js";
+import type { NixFileContext, Rule } from "../types.js";
 import { worldWritableMode } from "../shared/file-mode.js";
 import { showInterpolations } from "../shared/string-lines.js";
 
@@ -21,7 +20,7 @@ import { showInterpolations } from "../shared/string-lines.js";
 export const SOCKET = /(?:docker|podman|containerd)\.sock\b/;
 const ROOT_NOTE = "whoever can write to it can start a privileged container with the host's / mounted, which is root on the host";
 
-function checkCommands(cmds: ScriptCommand[], lines: LineIndex, report: (r: RuleReport) => void): void {
+function checkCommands(cmds: ScriptCommand[], { lines, report }: ScriptFile): void {
   for (const { argv, what } of cmds) {
     if (commandName(argv[0]) !== "chmod") continue;
     const args = argv.slice(1).filter((w) => !/^-[A-Za-z]+$/.test(w.value) && !w.value.startsWith("--"));
@@ -129,13 +128,5 @@ export const dockerSocketExposed: Rule = {
     { title: "NixOS option virtualisation.docker.listenOptions", url: "https://search.nixos.org/options?query=virtualisation.docker.listenOptions" },
   ],
   compliance: { cis: [], nist: ["PR.AA-05", "PR.PS-01"] },
-  checkNix(ctx) {
-    checkCommands(commandsInNix(ctx), ctx.parsed.source.lines, ctx.report);
-    checkOptions(ctx);
-  },
-  checkFile(ctx) {
-    if (ctx.unparsedNix) return;
-    if (ctx.text === undefined) return;
-    checkCommands(commandsInTextFile(ctx), new LineIndex(ctx.text), ctx.report);
-  },
+  ...scriptCommandHooks(checkCommands, checkOptions, "commands-first"),
 };

@@ -7,14 +7,14 @@
 // (docker-socket-exposed says more), modes that give others only read or execute.
 import { commandName } from "../../shell/parse.js";
 import { staticValue } from "../../nix/values.js";
-import { commandsInNix, commandsInTextFile, rangeOf, type ScriptCommand } from "../anti-patterns/scripts.js";
-import { LineIndex, SyntaxKind as K } from "../../nix/syntax.js";
+import { rangeOf, scriptCommandHooks, type ScriptCommand, type ScriptFile } from "../anti-patterns/scripts.js";
+import { SyntaxKind as K } from "../../nix/syntax.js";
 import { unparen } from "../../nix/read.js";
 import { cookString, showInterpolations } from "../shared/string-lines.js";
 import { hostExample } from "../shared/examples.js";
 import { isDead } from "../shared/scope.js";
 import { stickyMode, worldWritableMode } from "../shared/file-mode.js";
-import type { NixFileContext, Rule, RuleReport } from "../types.js";
+import type { NixFileContext, Rule } from "../types.js";
 import { SOCKET } from "./docker-socket-exposed.js";
 
 /** tmpfiles types that create or adjust a directory (d, D, e, v, q, Q) or a file (f, F, w, C),
@@ -38,7 +38,7 @@ function message(where: string, path: string, mode: string, directory: boolean):
 
 const FIX = "Give the directory an owner and a group (the services that write it) and mode 0770 or 0750; where every user must drop files, use the sticky bit (1777) as /tmp does.";
 
-function checkCommands(cmds: ScriptCommand[], lines: LineIndex, report: (r: RuleReport) => void): void {
+function checkCommands(cmds: ScriptCommand[], { lines, report }: ScriptFile): void {
   for (const { argv, what } of cmds) {
     if (commandName(argv[0]) !== "chmod") continue;
     const args = argv.slice(1).filter((w) => !/^-[A-Za-z]+$/.test(w.value) && !w.value.startsWith("--"));
@@ -126,13 +126,5 @@ export const worldWritablePath: Rule = {
       hostExample(`{ pkgs, ... }: {\n  systemd.services.fix.script = ''\n    chmod 755 /srv/www\n    chmod o+r /srv/www/index.html\n    chmod 1777 /srv/drop\n    chmod g+w /srv/shared\n  '';\n}\n`),
     ],
   },
-  checkNix(ctx) {
-    checkOptions(ctx);
-    checkCommands(commandsInNix(ctx), ctx.parsed.source.lines, ctx.report);
-  },
-  checkFile(ctx) {
-    if (ctx.unparsedNix) return;
-    if (ctx.text === undefined) return;
-    checkCommands(commandsInTextFile(ctx), new LineIndex(ctx.text), ctx.report);
-  },
+  ...scriptCommandHooks(checkCommands, checkOptions),
 };

@@ -2,9 +2,8 @@
 // `nix-env -i` / `--install`, possibly through sudo, ssh, `sh -c`... Comments, strings that are
 // not scripts, and other nix-env operations (`--set` for system profiles, `-q`, `--rollback`)
 // stay silent.
-import { LineIndex } from "../../nix/syntax.js";
-import type { Rule, RuleReport } from "../types.js";
-import { commandEvidence, commandsInNix, commandsInTextFile, rangeOf, type ScriptCommand } from "./scripts.js";
+import type { Rule } from "../types.js";
+import { commandEvidence, rangeOf, scriptCommandHooks, type ScriptCommand, type ScriptFile } from "./scripts.js";
 import { commandName, type ShellWord } from "../../shell/parse.js";
 
 /** The word that makes a nix-env call an installation, if it is one. Nix expands compound short
@@ -20,7 +19,7 @@ export function nixEnvInstallFlag(argv: ShellWord[]): ShellWord | undefined {
   return undefined;
 }
 
-function check(cmds: ScriptCommand[], text: string, lines: LineIndex, report: (r: RuleReport) => void): void {
+function check(cmds: ScriptCommand[], { text, lines, report }: ScriptFile): void {
   for (const { argv, what } of cmds) {
     const flag = nixEnvInstallFlag(argv);
     if (!flag) continue;
@@ -69,13 +68,5 @@ nixos-rebuild switch --flake .#nas --target-host root@nas
 ` }],
   },
 
-  checkNix(ctx) {
-    check(commandsInNix(ctx), ctx.text, ctx.parsed.source.lines, ctx.report);
-  },
-
-  checkFile(ctx) {
-    if (ctx.unparsedNix) return;
-    if (ctx.text === undefined) return;
-    check(commandsInTextFile(ctx), ctx.text, new LineIndex(ctx.text), ctx.report);
-  },
+  ...scriptCommandHooks(check),
 };

@@ -1,12 +1,11 @@
 // rebuild-upgrade-in-script: a script runs `nixos-rebuild <action> --upgrade` (or
 // `--upgrade-all`), so every run deploys whatever the channels hold at that moment. The fix
 // removes the flag (for review: deploys then use the pinned inputs only).
-import { LineIndex } from "../../nix/syntax.js";
-import type { Rule, RuleReport, TextEdit } from "../types.js";
-import { commandEvidence, commandsInNix, commandsInTextFile, rangeOf, removeWordEdit, type ScriptCommand } from "./scripts.js";
+import type { Rule, TextEdit } from "../types.js";
+import { commandEvidence, rangeOf, removeWordEdit, scriptCommandHooks, type ScriptCommand, type ScriptFile } from "./scripts.js";
 import { commandName } from "../../shell/parse.js";
 
-function check(cmds: ScriptCommand[], file: string, text: string, lines: LineIndex, report: (r: RuleReport) => void): void {
+function check(cmds: ScriptCommand[], { file, text, lines, report }: ScriptFile): void {
   for (const { argv, what } of cmds) {
     const name = commandName(argv[0]);
     if (name !== "nixos-rebuild" && name !== "nixos-rebuild-ng") continue;
@@ -69,13 +68,5 @@ export const rebuildUpgradeInScript: Rule = {
 `],
   },
 
-  checkNix(ctx) {
-    check(commandsInNix(ctx), ctx.file, ctx.text, ctx.parsed.source.lines, ctx.report);
-  },
-
-  checkFile(ctx) {
-    if (ctx.unparsedNix) return;
-    if (ctx.text === undefined) return;
-    check(commandsInTextFile(ctx), ctx.file, ctx.text, new LineIndex(ctx.text), ctx.report);
-  },
+  ...scriptCommandHooks(check),
 };

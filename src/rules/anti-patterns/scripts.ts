@@ -5,7 +5,7 @@
 // ShellSource whose characters keep their offsets in the file, for exact locations and edits.
 import { LineIndex, SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { globToRegExp } from "../../text/glob.js";
-import type { NixFileContext, RuleReport, TextEdit, TextFileContext } from "../types.js";
+import type { NixFileContext, Rule, RuleReport, TextEdit, TextFileContext } from "../types.js";
 import { effectiveCommands, sourceOf, type ShellSource, type ShellWord } from "../../shell/parse.js";
 import { applications, calleeName, dottedName, flattenApply, unparen } from "../shared/syntax.js";
 
@@ -203,6 +203,41 @@ export function commandsInTextFile(ctx: TextFileContext): ScriptCommand[] {
   let cmds = commandCache.get(ctx);
   if (!cmds) commandCache.set(ctx, (cmds = effectiveCommands(sourceOf(ctx.text)).map((argv) => ({ argv, what: "shell script" }))));
   return cmds;
+}
+
+/** The file a script-command check reads the commands of. */
+export interface ScriptFile {
+  file: string;
+  text: string;
+  lines: LineIndex;
+  report: (r: RuleReport) => void;
+  /** The parsed Nix file the scripts are strings of; undefined for a shell script file. */
+  root?: SyntaxNode;
+}
+
+/**
+ * The per-file hooks of a rule that checks the commands scripts run: those of the scripts in each
+ * Nix file (`checkNix`) and of each shell script file (`checkFile`). A rule that also checks
+ * options of a Nix file passes that check as `options`, run before the commands or, with
+ * `commandsFirst`, after them.
+ */
+export function scriptCommandHooks(
+  check: (cmds: ScriptCommand[], f: ScriptFile) => void,
+  options?: (ctx: NixFileContext) => void,
+  order: "options-first" | "commands-first" = "options-first",
+): Required<Pick<Rule, "checkNix" | "checkFile">> {
+  return {
+    checkNix(ctx) {
+      if (options && order === "options-first") options(ctx);
+      check(commandsInNix(ctx), { file: ctx.file, text: ctx.text, lines: ctx.parsed.source.lines, report: ctx.report, root: ctx.parsed.root });
+      if (options && order === "commands-first") options(ctx);
+    },
+    checkFile(ctx) {
+      if (ctx.unparsedNix) return;
+      if (ctx.text === undefined) return;
+      check(commandsInTextFile(ctx), { file: ctx.file, text: ctx.text, lines: new LineIndex(ctx.text), report: ctx.report });
+    },
+  };
 }
 
 /** A report range from original offsets. */

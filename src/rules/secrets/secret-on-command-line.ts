@@ -10,12 +10,11 @@
 // exported and read by the program (environ is private to its owner). Literals written as
 // `--password=value` are left to hardcoded-secret, which reports them already.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
-import { LineIndex } from "../../nix/syntax.js";
 import type { Severity } from "../../report/schema.js";
 import { commandName, type ShellWord } from "../../shell/parse.js";
-import { commandEvidence, commandsInNix, commandsInTextFile, rangeOf, type ScriptCommand } from "../anti-patterns/scripts.js";
+import { commandEvidence, rangeOf, scriptCommandHooks, type ScriptCommand, type ScriptFile } from "../anti-patterns/scripts.js";
 import { hostExample } from "../shared/examples.js";
-import type { NixFileContext, Rule, RuleReport } from "../types.js";
+import type { Rule } from "../types.js";
 
 const INTERPOLATION = "__nix_interpolation__";
 const SECRET_FLAG = /^--(?:[\w-]*-)?(?:password|passwd|pass|token|secret|api-?key|passphrase|client-secret|secret-key|auth-key)$/i;
@@ -97,7 +96,7 @@ function grade(hit: Hit, root: SyntaxNode | undefined): Grade {
   return { severity: "high", how: "the literal is in the repository, in the world-readable Nix store and on the command line" };
 }
 
-function check(cmds: ScriptCommand[], text: string, root: SyntaxNode | undefined, lines: LineIndex, report: (r: RuleReport) => void): void {
+function check(cmds: ScriptCommand[], { text, root, lines, report }: ScriptFile): void {
   for (const { argv, what } of cmds) {
     for (const hit of secretArguments(argv)) {
       const g = grade(hit, root);
@@ -150,12 +149,5 @@ export const secretOnCommandLine: Rule = {
     { title: "CWE-214: Invocation of Process Using Visible Sensitive Information", url: "https://cwe.mitre.org/data/definitions/214.html" },
   ],
   compliance: { cis: [], nist: ["PR.DS-01", "PR.AA-01"] },
-  checkNix(ctx: NixFileContext) {
-    check(commandsInNix(ctx), ctx.text, ctx.parsed.root, ctx.parsed.source.lines, ctx.report);
-  },
-  checkFile(ctx) {
-    if (ctx.unparsedNix) return;
-    if (ctx.text === undefined) return;
-    check(commandsInTextFile(ctx), ctx.text, undefined, new LineIndex(ctx.text), ctx.report);
-  },
+  ...scriptCommandHooks(check),
 };

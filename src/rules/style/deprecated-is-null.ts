@@ -8,7 +8,8 @@ import { SyntaxKind as K } from "../../nix/syntax.js";
 import { replaceNode } from "../../nix/edit.js";
 import type { Rule } from "../types.js";
 import { dottedName, resolveVariable } from "../shared/syntax.js";
-import { standsAlone, statixMeta } from "./statix-lint.js";
+import { isLooseSlot } from "./expression.js";
+import { statixMeta } from "./statix-lint.js";
 
 export const deprecatedIsNull: Rule = {
   ...statixMeta("deprecated_is_null", {
@@ -42,7 +43,7 @@ export const deprecatedIsNull: Rule = {
         fix: {
           safety: "auto",
           description: "Replace the call with a comparison with `null` (the same value for every argument).",
-          edits: [replaceNode(ctx.file, apply, standsAlone(apply) ? comparison : `(${comparison})`)],
+          edits: [replaceNode(ctx.file, apply, isLooseSlot(apply) ? comparison : `(${comparison})`)],
         },
       });
     }

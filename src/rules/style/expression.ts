@@ -27,7 +27,10 @@ export function styleMeta(m: { id: string; name: string; rationale: string; fix:
   };
 }
 
-/** Can any expression stand here without parentheses (a binding's value, a body, a condition)? */
+/** Can any expression stand here without parentheses: the file itself, a binding's value, a body,
+ * a condition, an interpolation (`"${…}"`, `a.${…}`), `inherit (…)`, a parameter's default; not an
+ * operand of an application, an operator or a select, nor a list element. The style rules ask it
+ * before they drop parentheses or write a replacement bare. */
 export function isLooseSlot(node: SyntaxNode): boolean {
   const p = node.parent;
   if (!p) return true;
@@ -36,10 +39,12 @@ export function isLooseSlot(node: SyntaxNode): boolean {
     case K.NODE_PAREN:
     case K.NODE_ATTRPATH_VALUE:
     case K.NODE_LET_IN:
+    case K.NODE_LEGACY_LET:
     case K.NODE_IF_ELSE:
     case K.NODE_ASSERT:
     case K.NODE_WITH:
     case K.NODE_INTERPOL:
+    case K.NODE_DYNAMIC:
     case K.NODE_INHERIT_FROM:
     case K.NODE_PAT_ENTRY:
       return true;

@@ -52,29 +52,3 @@ export function isAtom(node: SyntaxNode): boolean {
       return false;
   }
 }
-
-/** Does a replacement built from `text` need parentheses where `node` stands? Only when the node
- * is an operand (of an application, an operator, a select) rather than a whole binding value,
- * list element (already an atom), parenthesised or the file itself. */
-export function standsAlone(node: SyntaxNode): boolean {
-  const p = node.parent;
-  if (!p) return true;
-  switch (p.kind) {
-    case K.NODE_ROOT:
-    case K.NODE_PAREN:
-    case K.NODE_ATTRPATH_VALUE:
-    case K.NODE_LET_IN:
-    case K.NODE_LEGACY_LET:
-    case K.NODE_INTERPOL:
-    case K.NODE_DYNAMIC:
-      return true;
-    case K.NODE_WITH:
-    case K.NODE_ASSERT:
-    case K.NODE_IF_ELSE:
-      return true;
-    case K.NODE_LAMBDA:
-      return p.childNodes().at(-1) === node;
-    default:
-      return false;
-  }
-}
