@@ -181,7 +181,11 @@ export function renderSarif(report: SecurityReport, opts: SarifOptions = {}): Js
   }
 
   const byRule = new Map<string, Finding[]>();
-  for (const f of [...kept, ...keptSuppressed]) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
+  for (const f of [...kept, ...keptSuppressed]) {
+    const list = byRule.get(f.ruleId);
+    if (list) list.push(f);
+    else byRule.set(f.ruleId, [f]);
+  }
   const ruleIds = [...byRule.keys()].sort();
   const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
   const rules = ruleIds.map((id) => buildRule(id, byRule.get(id)!, opts.rules?.[id]));
