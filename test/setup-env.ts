@@ -19,3 +19,10 @@ if (!process.env.NIX_WARDEN_TEST_STATE) {
   process.env.NIX_WARDEN_STATE_DIR = join(dir, "state");
   process.env.NIX_WARDEN_CACHE_DIR = join(dir, "cache");
 }
+
+// Stop the servers and remove the directories a test's helpers registered (test/helpers/cleanup.ts).
+// Registered here because this file runs again for every test file, where a helper module is
+// evaluated once per worker.
+import { afterEach } from "vitest";
+import { runCleanups } from "./helpers/cleanup.js";
+afterEach(runCleanups);

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach } from "vitest";
+import { onCleanup } from "../helpers/cleanup.js";
 import { DeclaredState } from "../../src/drift/declared/schema.js";
 import { undoOf } from "../../src/remediate/undo.js";
 import type { DriftItem } from "../../src/report/schema.js";
@@ -22,15 +22,10 @@ export function readFixture(...parts: string[]): string {
   return readFileSync(fixture(...parts), "utf8");
 }
 
-const cleanups: string[] = [];
-afterEach(async () => {
-  while (cleanups.length) await rm(cleanups.pop() as string, { recursive: true, force: true });
-});
-
 /** A temporary directory removed after the test. */
 export async function tempDir(prefix = "nix-warden-drift-test-"): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), prefix));
-  cleanups.push(d);
+  onCleanup(() => rm(d, { recursive: true, force: true }));
   return d;
 }
 

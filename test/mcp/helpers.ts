@@ -1,6 +1,6 @@
 // The MCP tests talk to the built server (`node dist/src/cli/main.js serve`, built by npm test) as a
 // client would: the SDK's Client over stdio (or HTTP), in a temporary workspace holding a fixture
-// repository. Everything a test starts is stopped, and its temp dirs removed, in afterEach.
+// repository. Everything a test starts is stopped, and its temp dirs removed, after the test.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, cp, mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
@@ -17,20 +17,14 @@ import {
   type ElicitResult,
   type LoggingMessageNotification,
 } from "@modelcontextprotocol/sdk/types.js";
-import { afterEach } from "vitest";
+import { onCleanup } from "../helpers/cleanup.js";
 
 export const REPO_ROOT = join(import.meta.dirname, "..", "..");
 export const CLI = join(REPO_ROOT, "dist", "src", "cli", "main.js");
 export const FIXTURE_REPO = join(REPO_ROOT, "test", "fixtures", "mcp", "repo");
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => {});
-});
-
-export function onCleanup(fn: () => Promise<unknown>): void {
-  cleanups.push(fn);
-}
+// Stopped and removed after each test by test/setup-env.ts (see test/helpers/cleanup.ts).
+export { onCleanup };
 
 /** A temporary directory (its realpath), removed after the test. */
 export async function tempDir(prefix = "nix-warden-mcp-test-"): Promise<string> {
