@@ -187,8 +187,17 @@ function replaceRootEdits(svc: FoundService, edits: TextEdit[], b: ReturnType<ty
 export const serviceHardening: Rule = {
   id: "systemd-service-exposure",
   examples: {
-    fire: [hostExample(`{ systemd.services.myapp = { wantedBy = [ "multi-user.target" ]; serviceConfig.ExecStart = "/run/current-system/sw/bin/myapp"; }; }\n`)],
+    fire: [
+      hostExample(`{ systemd.services.myapp = { wantedBy = [ "multi-user.target" ]; serviceConfig.ExecStart = "/run/current-system/sw/bin/myapp"; }; }\n`),
+      // A root daemon with some sandboxing: "partly sandboxed", and User=root becomes DynamicUser
+      // with its token file handed over as a credential.
+      hostExample(`{ config, pkgs, ... }: {\n  systemd.services.tunnel = {\n    wantedBy = [ "multi-user.target" ];\n    serviceConfig = {\n      ExecStart = [ "\${pkgs.cloudflared}/bin/cloudflared tunnel run --token-file \${config.sops.secrets.tunnel.path}" ];\n      User = "root";\n      NoNewPrivileges = true;\n      ProtectSystem = "strict";\n    };\n  };\n}\n`),
+    ],
     silent: [
+      // A boot script that writes kernel settings and exits: it must be root, and has no input.
+      hostExample(`{\n  systemd.services.powersave = {\n    wantedBy = [ "multi-user.target" ];\n    script = ''\n      echo 1500 > /proc/sys/vm/dirty_writeback_centisecs\n      for i in /sys/bus/pci/devices/*; do echo auto > "$i/power/control"; done\n    '';\n  };\n}\n`),
+      // A oneshot that only installs a secret file from the configuration.
+      hostExample(`{ config, pkgs, ... }: {\n  systemd.services.app-key = {\n    wantedBy = [ "multi-user.target" ];\n    serviceConfig.Type = "oneshot";\n    serviceConfig.ExecStart = "\${pkgs.coreutils}/bin/install -D -m600 -o root \${config.age.secrets.app.path} /var/lib/app/key";\n  };\n}\n`),
       // An override of a unit NetworkManager ships: its sandboxing is not in the repository.
       hostExample(`{ pkgs, ... }: {\n  systemd.services.NetworkManager-wait-online.serviceConfig.ExecStart = [ "" "\${pkgs.networkmanager}/bin/nm-online -q" ];\n}\n`),
       hostExample(`{ systemd.services.myapp = { wantedBy = [ "multi-user.target" ]; serviceConfig = { ExecStart = "/run/current-system/sw/bin/myapp"; DynamicUser = true; ProtectSystem = "strict"; ProtectHome = true; PrivateTmp = true; PrivateDevices = true; PrivateNetwork = true; NoNewPrivileges = true; CapabilityBoundingSet = ""; RestrictAddressFamilies = "none"; ProtectKernelTunables = true; ProtectKernelModules = true; ProtectKernelLogs = true; ProtectControlGroups = true; ProtectClock = true; ProtectHostname = true; ProtectProc = "invisible"; ProcSubset = "pid"; RestrictNamespaces = true; LockPersonality = true; MemoryDenyWriteExecute = true; RestrictRealtime = true; RestrictSUIDSGID = true; SystemCallArchitectures = "native"; SystemCallFilter = [ "@system-service" "~@privileged" "~@resources" ]; UMask = "0077"; IPAddressDeny = "any"; DevicePolicy = "closed"; PrivateUsers = true; RemoveIPC = true; }; }; }\n`)],
@@ -280,7 +289,7 @@ export const serviceHardening: Rule = {
         optionPath: `systemd.services.${svc.name}`,
         severity,
         title: `systemd service '${svc.name}' ${svc.runsAsRoot ? (partlySandboxed.length >= 2 ? "runs as root, partly sandboxed" : "runs as root without sandboxing") : "is poorly sandboxed"}`,
-        message: `systemd.services.${svc.name} ${who} with ${score}.${partlySandboxed.length >= 2 ? ` It sets ${partlySandboxed.slice(0, 4).join(", ")}${partlySandboxed.length > 4 ? "..." : ""}, but` : ""} Missing: ${missing.join(", ") || "(see checks)"}.${after}${unknown}${surfaceText}${rootText}${homeText}${userText}${svc.builtAt ? ` Its settings are written in the attribute set a function returns (line ${svc.builtAt.line}): harden them there.` : ""}`,
+        message: `systemd.services.${svc.name} ${who} with ${score}.${partlySandboxed.length >= 2 ? ` It sets ${partlySandboxed.slice(0, 4).join(", ")}${partlySandboxed.length > 4 ? "..." : ""}; still missing` : " Missing"}: ${missing.join(", ") || "(see checks)"}.${after}${unknown}${surfaceText}${rootText}${homeText}${userText}${svc.builtAt ? ` Its settings are written in the attribute set a function returns (line ${svc.builtAt.line}): harden them there.` : ""}`,
         evidence: `systemd.services.${svc.name}: exposure ${bound ? "at most " : ""}${formatExposure(o.exposure)} ${o.verdict}`,
         fix: {
           safety: "review",
