@@ -42,6 +42,11 @@ export interface ServiceFacts {
    * another file of those hosts, and the firewall is on: `why` says so. Set by the caller, who
    * sees the whole repository. */
   portsClosed?: string;
+  /** Its port is forwarded to by a reverse proxy of its hosts (`proxy_pass http://localhost:3004`):
+   * why. Set by the caller. */
+  proxied?: string;
+  /** Every port it binds, loopback ones included. */
+  boundPorts?: number[];
 }
 
 export interface SurfaceVerdict {
@@ -124,6 +129,7 @@ export function serviceSurface(f: ServiceFacts): SurfaceVerdict {
   if (f.socket) return { surface: "network", why: "it has a listening socket", trivial, needsRoot };
   const oneshot = oneshotJob;
   if (!f.privateNetwork && !oneshot) {
+    if (f.proxied) return { surface: "network", why: f.proxied, trivial, needsRoot };
     const listens = LISTENS.test(f.command) || (f.ports?.length ?? 0) > 0;
     if (listens || f.opensFirewall || SERVER_NAME.test(f.name)) {
       if (f.loopbackOnly) return { surface: "daemon", why: "it listens on loopback addresses only, so only local users and services reach it", trivial, needsRoot };

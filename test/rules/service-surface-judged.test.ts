@@ -135,6 +135,16 @@ describe("attack surface: firewall and ports as the hosts have them", () => {
     expect(f!.severity).toBe("medium");
   });
 
+  it("a daemon bound to localhost is local-only, unless a reverse proxy of its host forwards to its port", async () => {
+    const unit = `  systemd.services.counter = {\n    wantedBy = [ "multi-user.target" ];\n    serviceConfig = { ExecStart = "\${pkgs.hello}/bin/hello serve -listen localhost:3004"; User = "counter"; };\n  };\n`;
+    const [local] = await exposure({ "counter.nix": `{ pkgs, ... }: {\n${unit}}\n` });
+    expect(local!.severity).toBe("low");
+    expect(local!.message).toMatch(/loopback addresses only/);
+    const [proxied] = await exposure({ "counter.nix": `{ pkgs, ... }: {\n${unit}  services.nginx.virtualHosts."c.example.org".locations."/".extraConfig = "proxy_pass http://localhost:3004;";\n}\n` });
+    expect(proxied!.severity).toBe("medium");
+    expect(proxied!.message).toMatch(/reverse proxy .* points at its port 3004/);
+  });
+
   it("a proxy's upstream on 127.0.0.1 is not taken for the address it listens on", async () => {
     const [f] = await exposure({
       "caddy.nix": `{ pkgs, ... }:\nlet cfg = pkgs.writeText "Caddyfile" ''\n  backup.example.org {\n    proxy / 127.0.0.1:5000\n  }\n''; in {\n  systemd.services.caddy = {\n    wantedBy = [ "multi-user.target" ];\n    serviceConfig = { ExecStart = "\${pkgs.caddy}/bin/caddy -conf=\${cfg}"; User = "caddy"; };\n  };\n}\n`,

@@ -80,6 +80,25 @@ function repoFacts(files: NixFileContext[]): RepoFacts {
   return { setOptions, homeUsers, files };
 }
 
+/** A reverse proxy of the service's hosts forwards to one of its ports: why, else undefined. The
+ * unit's own definition (where it binds the port) does not count. */
+function proxiedTo(svc: FoundService, facts: RepoFacts): string | undefined {
+  const ports = svc.facts.boundPorts ?? [];
+  if (!ports.length) return undefined;
+  const hosts = new Set(svc.ctx.hosts);
+  const scope = hosts.size ? facts.files.filter((f) => f.hosts.some((h) => hosts.has(h))) : facts.files;
+  const own = [svc.anchor.binding, svc.serviceDef?.binding, svc.serviceConfigDef?.binding].filter((b) => b !== undefined);
+  for (const p of ports) {
+    const re = new RegExp(`(?:localhost|127\\.\\d+\\.\\d+\\.\\d+|\\[::1\\]|\\$\\{[^}]*\\}):${p}(?!\\d)|(?:proxy_?[pP]ass|reverse_proxy|upstream)[^\\n]{0,120}(?<![\\w.])${p}(?![\\w.])`);
+    for (const f of scope) {
+      let text = f.text;
+      if (f.file === svc.ctx.file) for (const b of own) text = text.slice(0, b.start) + " ".repeat(b.end - b.start) + text.slice(b.end);
+      if (re.test(text)) return `a reverse proxy or another service of its hosts points at its port ${p} (${f.file}), so it is as reachable as that proxy`;
+    }
+  }
+  return undefined;
+}
+
 /** The hosts' firewall says nothing opens the service's ports: why, or undefined when it may. */
 function portsClosed(svc: FoundService, facts: RepoFacts): string | undefined {
   const ports = svc.facts.ports ?? [];
@@ -228,6 +247,7 @@ export const serviceHardening: Rule = {
     for (const svc of services) {
       const gatesOpen = svc.firewallGates.some((g) => facts.setOptions.has(g) || (g.startsWith("?") && [...facts.setOptions].some((o) => o.endsWith(g.slice(1)))));
       const f = { ...svc.facts, opensFirewall: svc.facts.opensFirewall || gatesOpen };
+      f.proxied = proxiedTo(svc, facts);
       f.portsClosed = f.opensFirewall
         ? undefined
         : svc.firewallGates.length

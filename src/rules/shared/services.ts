@@ -328,6 +328,7 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
       placesFilesOnly,
       ports,
       loopbackOnly,
+      boundPorts: [...new Set(bound.map((b) => b.port))],
     };
     const surface = serviceSurface(facts);
     out.push({ name, def, anchor: defs[0]!, serviceConfigDef, serviceDef, runsAsRoot, partial: [...new Set(partial)], surface, facts, builtAt, firewallGates: byName.size <= 2 ? [...firewallGates] : [], homePaths });
