@@ -82,6 +82,7 @@ const ROOT_JOBS: Array<[RegExp, string]> = [
   [/\b(?:systemd-pcrextend|systemd-cryptenroll|clevis|tpm2_\w+|tpm2-\w+)\b|\/dev\/tpm/, "it uses the TPM"],
   [/\bnix\s+(?:flake\s+(?:update|lock)|profile|copy)\b|\bnix-channel\s+--update\b/, "it updates the system's Nix inputs or profiles"],
   [/\bksmbd\b/, "it runs the in-kernel SMB server (netlink, CAP_NET_ADMIN)"],
+  [/(?:\bnmcli\b|\$\{?nmcli\}?)[^\n]*\b(?:modify|up|down|connect|disconnect|add|delete|reload)\b/, "it configures network interfaces"],
   // Found in a judged sample: rootful podman needs namespaces and CAP_NET_ADMIN.
   [/\b(?:podman|docker)\s+(?:network|volume|run|create|pull|load|system|container)\b/, "it manages rootful containers or their networks (namespaces, CAP_NET_ADMIN)"],
 ];
@@ -112,7 +113,9 @@ function onlyWritesKernelValues(script: string): boolean {
 }
 
 export function serviceSurface(f: ServiceFacts): SurfaceVerdict {
-  const root = ROOT_JOBS.find(([re]) => re.test(f.command) || (f.tools !== undefined && re.test(f.tools)));
+  // Comments say nothing about what runs ("... without a reboot").
+  const command = f.command.replace(/^\s*#.*$/gm, "");
+  const root = ROOT_JOBS.find(([re]) => re.test(command) || (f.tools !== undefined && re.test(f.tools)));
   let needsRoot = root?.[1];
   if (!needsRoot && f.scriptText !== undefined && READS_ROOT_SECRETS.test(f.scriptText)) needsRoot = "it reads agenix/sops secrets, which only root can read";
   let trivial: string | undefined;
