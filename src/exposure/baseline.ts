@@ -62,28 +62,53 @@ function isSet(sc: Record<string, NixValue>, key: string): boolean {
 function runsAsNonRoot(sc: Record<string, NixValue>, addsDynamicUser: boolean): boolean | "unknown" {
   const user = sc.User;
   const dyn = sc.DynamicUser;
+  if (addsDynamicUser) return true;
   if (isUnknown(user) || isUnknown(dyn)) return "unknown";
   if (user === "root" || user === "0") return false;
-  if (addsDynamicUser || dyn === true || dyn === "yes" || dyn === "true") return true;
+  if ( dyn === true || dyn === "yes" || dyn === "true") return true;
   return typeof user === "string" && user !== "";
 }
 
 /** The baseline for `systemd.services.<name>` as the scan sees it. */
-export function hardeningBaseline(name: string, def: NixServiceDef, options: { keepUser?: boolean } = {}): HardeningBaseline {
+export interface BaselineOptions {
+  /** A job that must run as root: never moved to another user. */
+  keepUser?: boolean;
+  /** `User = "root"` is written but nothing needs it: propose DynamicUser in its place. */
+  replaceRootUser?: boolean;
+  /** The service reads or serves files under /home: ProtectHome=true would hide them. */
+  homeReason?: string;
+}
+
+export function hardeningBaseline(name: string, def: NixServiceDef, options: BaselineOptions = {}): HardeningBaseline {
   // What NixOS writes anyway (confinement's defaults count as set: chroot-only mode relies on them).
   const rendered = toUnitSettings(name, def);
   const present = new Set([...rendered.service.map(([k]) => k), ...Object.keys(def.serviceConfig)]);
   const sc = def.serviceConfig;
   // A job that must run as root (keepUser) is never moved to another user.
-  const addsDynamicUser = !options.keepUser && !isSet(sc, "User") && !isSet(sc, "DynamicUser");
+  const addsDynamicUser = !options.keepUser && ((!isSet(sc, "User") && !isSet(sc, "DynamicUser")) || (options.replaceRootUser === true && !isSet(sc, "DynamicUser")));
   const nonRoot = runsAsNonRoot(sc, addsDynamicUser);
 
   const settings: Record<string, BaselineValue> = {};
   const rationale: Record<string, string> = {};
   const skipped: Record<string, string> = {};
+  const ambient = sc.AmbientCapabilities;
   for (const c of CANDIDATES) {
     if (present.has(c.key)) continue;
     if (c.key === "DynamicUser" && !addsDynamicUser) continue;
+    if (c.key === "ProtectHome" && options.homeReason) {
+      settings[c.key] = "read-only";
+      rationale[c.key] = `makes /home, /root and /run/user read-only instead of hiding them: ${options.homeReason} (use false if it writes there)`;
+      continue;
+    }
+    // Capabilities it is given on purpose stay in the bounding set: drop all the others.
+    if (c.key === "CapabilityBoundingSet" && ambient !== undefined && !isUnknown(ambient)) {
+      const caps = Array.isArray(ambient) ? ambient.filter((x): x is string => typeof x === "string") : typeof ambient === "string" ? [ambient] : [];
+      if (caps.length) {
+        settings[c.key] = caps;
+        rationale[c.key] = "keeps only the capabilities the service is given (AmbientCapabilities) and drops every other one";
+        continue;
+      }
+    }
     if (c.nonRootOnly && nonRoot !== true) {
       skipped[c.key] =
         nonRoot === "unknown"
@@ -97,7 +122,7 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: { k
 
   const before = assessExposure(rendered);
   const hardened: NixServiceDef = { ...def, serviceConfig: { ...def.serviceConfig, ...settings } };
-  const after = assessExposure(toUnitSettings(name, hardened));
+  const after = assessExposure(toUnitSettings(name, addsDynamicUser && isSet(sc, "User") ? { ...hardened, serviceConfig: Object.fromEntries(Object.entries(hardened.serviceConfig).filter(([k]) => k !== "User" && k !== "Group")) } : hardened));
   return { settings, rationale, skipped, before, after };
 }
 

@@ -24,6 +24,29 @@ export interface ServiceFacts {
   privateNetwork: boolean;
   /** `script` as a string when known. */
   script?: string;
+  /** The script as written or read (`builtins.readFile`), when the unit has one. */
+  scriptText?: string;
+  /** The programs on the unit's `path` (source text): what its script may run. */
+  tools?: string;
+  /** A script without Type= whose every command runs to completion (no loop waiting, no daemon
+   * started): NixOS runs it as Type=simple, but it is a run-once setup job, not a daemon. */
+  runsOnce?: boolean;
+  /** Every command only places local files from the configuration (install, cp, mkdir, chmod,
+   * cat into a file...): no network, no input a stranger controls. */
+  placesFilesOnly?: boolean;
+  /** TCP/UDP ports its command or configuration names as listening ones. */
+  ports?: number[];
+  /** It binds only loopback addresses (127.0.0.1, ::1, localhost). */
+  loopbackOnly?: boolean;
+  /** Of `ports`, none is opened by the firewall of the hosts it runs on, none is forwarded to by
+   * another file of those hosts, and the firewall is on: `why` says so. Set by the caller, who
+   * sees the whole repository. */
+  portsClosed?: string;
+  /** Its port is forwarded to by a reverse proxy of its hosts (`proxy_pass http://localhost:3004`):
+   * why. Set by the caller. */
+  proxied?: string;
+  /** Every port it binds, loopback ones included. */
+  boundPorts?: number[];
 }
 
 export interface SurfaceVerdict {
@@ -59,7 +82,29 @@ const ROOT_JOBS: Array<[RegExp, string]> = [
   [/\b(?:systemd-pcrextend|systemd-cryptenroll|clevis|tpm2_\w+|tpm2-\w+)\b|\/dev\/tpm/, "it uses the TPM"],
   [/\bnix\s+(?:flake\s+(?:update|lock)|profile|copy)\b|\bnix-channel\s+--update\b/, "it updates the system's Nix inputs or profiles"],
   [/\bksmbd\b/, "it runs the in-kernel SMB server (netlink, CAP_NET_ADMIN)"],
+  [/(?:\bnmcli\b|\$\{?nmcli\}?)[^\n]*\b(?:modify|up|down|connect|disconnect|add|delete|reload)\b/, "it configures network interfaces"],
+  // Found in a judged sample: rootful podman needs namespaces and CAP_NET_ADMIN.
+  [/\b(?:podman|docker)\s+(?:network|volume|run|create|pull|load|system|container)\b/, "it manages rootful containers or their networks (namespaces, CAP_NET_ADMIN)"],
 ];
+
+// Jobs whose whole purpose is to change the system (rebuild it, load a kernel, write kernel
+// settings or firewall rules, configure hardware or interfaces): a oneshot or timer job of this
+// kind has no attack surface a sandbox would reduce, and the sandbox would stop it working.
+const SYSTEM_JOBS = new Set([
+  "it rebuilds or garbage-collects the system",
+  "it loads a kernel with kexec",
+  "it writes firewall rules",
+  "it writes kernel tunables",
+  "it loads kernel modules",
+  "it configures hardware",
+  "it configures network interfaces",
+  "it reboots the machine",
+  "it manages rootful containers or their networks (namespaces, CAP_NET_ADMIN)",
+]);
+
+// Reading agenix or sops files from a root script: they are root's, so the job cannot move to
+// another user (a daemon given the path on its command line can, through LoadCredential=).
+const READS_ROOT_SECRETS = /\/run\/(?:agenix|secrets)\/|\bagenix\w*|\bage\.secrets\b|\bsops\.(?:secrets|templates)\b/i;
 
 /** Each non-empty line only writes a value into sysfs/procfs (or is a comment). */
 function onlyWritesKernelValues(script: string): boolean {
@@ -68,24 +113,35 @@ function onlyWritesKernelValues(script: string): boolean {
 }
 
 export function serviceSurface(f: ServiceFacts): SurfaceVerdict {
-  const root = ROOT_JOBS.find(([re]) => re.test(f.command));
-  const needsRoot = root?.[1];
+  // Comments say nothing about what runs ("... without a reboot").
+  const command = f.command.replace(/^\s*#.*$/gm, "");
+  const root = ROOT_JOBS.find(([re]) => re.test(command) || (f.tools !== undefined && re.test(f.tools)));
+  let needsRoot = root?.[1];
+  if (!needsRoot && f.scriptText !== undefined && READS_ROOT_SECRETS.test(f.scriptText)) needsRoot = "it reads agenix/sops secrets, which only root can read";
   let trivial: string | undefined;
   const script = f.script?.trim();
   if (script !== undefined && /^(?:true|:|exit 0)?$/.test(script) && !/ExecStart/.test(f.command)) trivial = "its script does nothing";
   else if (script !== undefined && onlyWritesKernelValues(script)) trivial = "it only writes a kernel setting";
 
-  const oneshotJob = f.type === "oneshot" || f.scheduled;
+  const oneshotJob = f.type === "oneshot" || f.scheduled || f.runsOnce === true;
   // A oneshot that sets up hardware (a fan curve, a link speed, a power setting) runs once as root
   // on no input a stranger controls: sandboxing it breaks it and protects nothing.
   if (!trivial && oneshotJob && !f.socket && needsRoot === "it configures hardware") trivial = "it is a oneshot job that configures hardware";
+  else if (!trivial && oneshotJob && !f.socket && needsRoot && SYSTEM_JOBS.has(needsRoot)) trivial = `it is a ${f.scheduled ? "scheduled" : "oneshot"} job whose purpose is to change the system (${needsRoot.replace(/^it /, "")}): that needs root and what a sandbox takes away, and it reads no input a stranger controls`;
+  else if (!trivial && oneshotJob && !f.socket && f.placesFilesOnly) trivial = "it is a oneshot job that only places local files from the configuration (no network, no input a stranger controls)";
   if (f.socket) return { surface: "network", why: "it has a listening socket", trivial, needsRoot };
-  const oneshot = f.type === "oneshot" || f.scheduled;
+  const oneshot = oneshotJob;
   if (!f.privateNetwork && !oneshot) {
-    if (LISTENS.test(f.command)) return { surface: "network", why: "its command names a listening address or port", trivial, needsRoot };
+    if (f.proxied) return { surface: "network", why: f.proxied, trivial, needsRoot };
+    const listens = LISTENS.test(f.command) || (f.ports?.length ?? 0) > 0;
+    if (listens || f.opensFirewall || SERVER_NAME.test(f.name)) {
+      if (f.loopbackOnly) return { surface: "daemon", why: "it listens on loopback addresses only, so only local users and services reach it", trivial, needsRoot };
+      if (f.portsClosed && !f.opensFirewall) return { surface: "daemon", why: f.portsClosed, trivial, needsRoot };
+    }
+    if (listens) return { surface: "network", why: "its command names a listening address or port", trivial, needsRoot };
     if (f.opensFirewall) return { surface: "network", why: "its module opens firewall ports", trivial, needsRoot };
     if (SERVER_NAME.test(f.name)) return { surface: "network", why: "it is named as a server", trivial, needsRoot };
   }
-  if (oneshot) return { surface: "oneshot", why: f.scheduled ? "it is a scheduled job" : "it is a oneshot job", trivial, needsRoot };
+  if (oneshot) return { surface: "oneshot", why: f.scheduled ? "it is a scheduled job" : f.type === "oneshot" ? "it is a oneshot job" : "it is a script that runs once and exits (a setup job, not a daemon)", trivial, needsRoot };
   return { surface: "daemon", why: "it is a long-running local daemon", trivial, needsRoot };
 }

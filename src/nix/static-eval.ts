@@ -14,6 +14,9 @@ export interface EvalAttrs {
   attrs: Map<string, EvalValue>;
   /** Source text of merged parts that could not be read (`helpers.hardened`). */
   partial: string[];
+  /** The attribute set literal this value is, and its file (not set for merged values). */
+  node?: SyntaxNode;
+  file?: string;
 }
 export interface EvalUnknown {
   kind: "unknown";
@@ -43,6 +46,8 @@ interface Env {
 export interface EvalContext {
   /** The root of another file of the scan, by its repository-relative path. */
   load(file: string): SyntaxNode | undefined;
+  /** The text of another file of the scan (`builtins.readFile ./script.bash`), if given. */
+  readText?(file: string): string | undefined;
 }
 
 const MAX_DEPTH = 48;
@@ -248,7 +253,7 @@ export class StaticEvaluator {
 
   private attrSet(n: SyntaxNode, env: Env | undefined, file: string, depth: number): EvalValue {
     const scope = n.firstToken(K.TOKEN_REC) ? this.bindingsEnv(n, env, file, depth) : env;
-    const out: EvalAttrs = { kind: "attrs", attrs: new Map(), partial: [] };
+    const out: EvalAttrs = { kind: "attrs", attrs: new Map(), partial: [], node: n, file };
     for (const b of n.childNodes()) {
       if (b.kind === K.NODE_INHERIT) {
         const from = b.firstChild(K.NODE_INHERIT_FROM);
@@ -294,6 +299,11 @@ export class StaticEvaluator {
       const list = ev(args[0]);
       if (!Array.isArray(list)) return unknown(n);
       return list.reduce<EvalValue>((acc, x) => merge(acc, x, true), { kind: "attrs", attrs: new Map(), partial: [] });
+    }
+    if (name === "readFile" && args.length === 1 && this.ctx.readText) {
+      const target = ev(args[0]);
+      if (typeof target !== "object" || target === null || Array.isArray(target) || target.kind !== "path") return unknown(n);
+      return this.ctx.readText(target.file) ?? unknown(n);
     }
     if (name === "recursiveUpdate" && args.length === 2) return merge(ev(args[0]), ev(args[1]), true, args[0], args[1]);
     if (name === "import" && fn.kind === K.NODE_IDENT && args.length >= 1) {

@@ -21,11 +21,13 @@ describe("jobs that must run as root", () => {
     ["${pkgs.ksmbd-tools}/bin/ksmbd.mountd", /SMB/],
     ["${pkgs.coreutils}/bin/install -o telegraf -m400 /var/lib/rancher/k3s/server/token /run/telegraf-kubernetes-token", /owners/],
     ["${pkgs.systemd}/lib/systemd/systemd-pcrextend --pcr=15 sysinit", /TPM/],
+    ['nmcli=${pkgs.networkmanager}/bin/nmcli\n"$nmcli" connection modify "$name" connection.autoconnect no', /network interfaces/],
+    ["${pkgs.podman}/bin/podman network create backstage-net", /rootful containers/],
   ])("%s", (command, why) => {
     expect(serviceSurface(job(command)).needsRoot).toMatch(why);
   });
 
-  it.each([["${pkgs.hello}/bin/hello"], ["curl -fsS https://example.org/ping"], ["journalctl -u nginx --since today"], ["echo rebooting-soon-notice"], ["flatpak run org.example.App"], ["install -m 0644 a.conf /etc/a.conf"], ["systemctl suspend"], ["nix build .#default"]])("not %s", (command) => {
+  it.each([["${pkgs.hello}/bin/hello"], ["curl -fsS https://example.org/ping"], ["journalctl -u nginx --since today"], ["echo rebooting-soon-notice"], ["flatpak run org.example.App"], ["install -m 0644 a.conf /etc/a.conf"], ["systemctl suspend"], ["nix build .#default"], ["# refresh without a reboot\n${pkgs.hello}/bin/hello"]])("not %s", (command) => {
     expect(serviceSurface(job(command)).needsRoot).toBeUndefined();
   });
 });

@@ -20,7 +20,7 @@ in
   # must fire (high): root, no sandboxing
   systemd.services.rootjob = {
     description = "Runs as root";
-    script = "echo hi";
+    script = "hello --loop";
   };
 
   # must fire (medium): a user, but otherwise open

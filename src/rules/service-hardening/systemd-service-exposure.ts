@@ -4,6 +4,10 @@
 // as root with no sandboxing are high, exposed ones medium; the fix adds a sound baseline.
 import { baselineToNix, hardeningBaseline, type BaselineValue } from "../../exposure/baseline.js";
 import { formatExposure } from "../../exposure/score.js";
+import { serviceSurface } from "../../exposure/surface.js";
+import { SyntaxKind as K } from "../../nix/syntax.js";
+import { staticValue } from "../../nix/values.js";
+import type { NixFileContext } from "../types.js";
 import type { SyntaxNode } from "../../nix/syntax.js";
 import { serviceConfigEdits } from "../shared/service-edits.js";
 import { servicesIn, type FoundService } from "../shared/services.js";
@@ -39,6 +43,7 @@ function cachedBaselineEdits(svc: FoundService, settings: Record<string, Baselin
 }
 
 type Severity = "high" | "medium" | "low";
+const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
 
 /** Severity by attack surface first, then the exposure and whether it runs as root; one level
  * lower when part of its configuration could not be read (the score is then a bound). */
@@ -49,11 +54,169 @@ function severityOf(svc: FoundService, exposure: number): Severity {
   return s;
 }
 
+/** What the repository says around its services: options its hosts set (firewall gates), users
+ * whose home is under /home, and per file the ports its firewall opens. */
+interface RepoFacts {
+  setOptions: Set<string>;
+  homeUsers: Map<string, string>;
+  files: NixFileContext[];
+}
+
+function repoFacts(files: NixFileContext[]): RepoFacts {
+  const setOptions = new Set<string>();
+  const homeUsers = new Map<string, string>();
+  for (const f of files) {
+    for (const d of f.index.definitions) {
+      const v = staticValue(d.inner);
+      if (v !== false && /\.(?:openFirewall|openPorts?|firewall\w*)$/.test(d.path)) setOptions.add(d.path);
+      const u = /^users\.users\.([^.]+)\.(isNormalUser|home|createHome)$/.exec(d.path);
+      if (u && ((u[2] === "isNormalUser" && v === true) || (u[2] === "home" && typeof v === "string" && v.startsWith("/home/")))) homeUsers.set(u[1]!.replace(/^"|"$/g, ""), u[2] === "isNormalUser" ? "it is a normal user" : `its home is ${String(v)}`);
+    }
+    for (const d of f.index.declarations) {
+      // `openFirewall = mkOption { default = true; }`: the gate is open unless a host closes it.
+      if (/\.openFirewall$/.test(d.path) && /\bdefault\s*=\s*true\b/.test(d.value?.text ?? "")) setOptions.add(d.path.replace(/^options\./, ""));
+    }
+  }
+  return { setOptions, homeUsers, files };
+}
+
+/** A reverse proxy of the service's hosts forwards to one of its ports: why, else undefined. The
+ * unit's own definition (where it binds the port) does not count. */
+function proxiedTo(svc: FoundService, facts: RepoFacts): string | undefined {
+  const ports = svc.facts.boundPorts ?? [];
+  if (!ports.length) return undefined;
+  const hosts = new Set(svc.ctx.hosts);
+  const scope = hosts.size ? facts.files.filter((f) => f.hosts.some((h) => hosts.has(h))) : facts.files;
+  const own = [svc.anchor.binding, svc.serviceDef?.binding, svc.serviceConfigDef?.binding].filter((b) => b !== undefined);
+  for (const p of ports) {
+    const re = new RegExp(`(?:localhost|127\\.\\d+\\.\\d+\\.\\d+|\\[::1\\]|\\$\\{[^}]*\\}):${p}(?!\\d)|(?:proxy_?[pP]ass|reverse_proxy|upstream)[^\\n]{0,120}(?<![\\w.])${p}(?![\\w.])`);
+    for (const f of scope) {
+      let text = f.text;
+      if (f.file === svc.ctx.file) for (const b of own) text = text.slice(0, b.start) + " ".repeat(b.end - b.start) + text.slice(b.end);
+      if (re.test(text)) return `a reverse proxy or another service of its hosts points at its port ${p} (${f.file}), so it is as reachable as that proxy`;
+    }
+  }
+  return undefined;
+}
+
+/** The hosts' firewall says nothing opens the service's ports: why, or undefined when it may. */
+function portsClosed(svc: FoundService, facts: RepoFacts): string | undefined {
+  const ports = svc.facts.ports ?? [];
+  if (!ports.length) return undefined;
+  const hosts = new Set(svc.ctx.hosts);
+  const scope = hosts.size ? facts.files.filter((f) => f.hosts.some((h) => hosts.has(h))) : facts.files;
+  for (const f of scope) {
+    for (const d of f.index.definitions) {
+      if (d.path === "networking.firewall.enable" && staticValue(d.inner) !== true) return undefined;
+      if (!/^networking\.firewall\.(?:interfaces\.[^.]+\.)?allowed(?:TCP|UDP)Port(?:Range)?s$/.test(d.path)) continue;
+      const v = staticValue(d.inner);
+      if (!Array.isArray(v)) return undefined;
+      for (const x of v) {
+        if (typeof x === "number" && ports.includes(x)) return undefined;
+        if (typeof x !== "number") return undefined;
+      }
+    }
+    // Another file naming the port (a reverse proxy's upstream, a port option) may expose it.
+    if (f.file !== svc.ctx.file && ports.some((p) => new RegExp(`(?<![\\w.])${p}(?![\\w.])`).test(f.text))) return undefined;
+  }
+  const list = ports.join(", ");
+  return `it listens on port${ports.length > 1 ? "s" : ""} ${list}, which the firewall of ${hosts.size ? [...hosts].join(", ") : "the repository's hosts"} does not open and no other file of ${hosts.size > 1 ? "them" : "it"} forwards to: only local users and services reach it`;
+}
+
+/** The unit's `User = ...` and `Group = ...` bindings when they say root (`lib.mkDefault "root"`). */
+function rootUserBindings(svc: FoundService) {
+  const set = svc.serviceConfigDef && svc.serviceConfigDef.value ? svc.serviceConfigDef.value : undefined;
+  const scope = set ?? svc.anchor.binding;
+  const out: { user?: import("../../nix/syntax.js").SyntaxNode; group?: import("../../nix/syntax.js").SyntaxNode } = {};
+  for (const b of scope.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const key = b.firstChild()?.text.replace(/^serviceConfig\./, "");
+    const val = b.childNodes()[1]?.text ?? "";
+    if (!/^(?:lib\.)?(?:mkDefault|mkForce\s+)?\s*"root"$|^(?:lib\.)?mkDefault\s+"root"$/.test(val.trim())) continue;
+    if (key === "User") out.user = b;
+    if (key === "Group") out.group = b;
+  }
+  return out;
+}
+
+// Sandboxing settings whose presence makes a unit "partly sandboxed".
+const SANDBOX_KEYS = ["ProtectSystem", "ProtectHome", "PrivateTmp", "NoNewPrivileges", "PrivateDevices", "ProtectKernelTunables", "ProtectKernelModules", "ProtectKernelLogs", "ProtectControlGroups", "RestrictAddressFamilies", "RestrictNamespaces", "SystemCallFilter", "CapabilityBoundingSet", "LockPersonality", "MemoryDenyWriteExecute"];
+
+// Stands for `${` in a LoadCredential value until the baseline's Nix text is written (the writer
+// escapes a real `${`).
+const CRED_MARK = "@@nix-warden-interpolate@@";
+
+interface Credential {
+  name: string;
+  /** The `config.sops.secrets.X.path` expression as written. */
+  expr: string;
+  /** Replace [start, end) of the file by `text`. */
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** Secret files a root daemon's ExecStart names (`config.sops.secrets.X.path`, `config.age.secrets.X.path`):
+ * with DynamicUser it cannot read them, so they are handed over with LoadCredential= and the
+ * command reads `%d/X`. Undefined when a secret is used where the command cannot be rewritten. */
+function secretArgs(svc: FoundService): Credential[] | undefined {
+  const scope = svc.serviceDef?.value ?? svc.anchor.binding;
+  const secretRe = /^config\.(?:sops|age)\.secrets\.([\w-]+)\.path$/;
+  const out: Credential[] = [];
+  for (const sel of scope.descendants(K.NODE_SELECT)) {
+    const m = secretRe.exec(sel.text);
+    if (!m) continue;
+    const exec = sel.ancestors().find((a) => a.kind === K.NODE_ATTRPATH_VALUE && /(?:^|\.)ExecStart$/.test(a.firstChild()?.text ?? ""));
+    if (!exec) return undefined;
+    const name = m[1]!;
+    const parent = sel.ancestors()[0];
+    if (parent?.kind === K.NODE_INTERPOL) out.push({ name, expr: sel.text, start: parent.start, end: parent.end, text: `%d/${name}` });
+    else out.push({ name, expr: sel.text, start: sel.start, end: sel.end, text: `"%d/${name}"` });
+  }
+  // Literal secret paths (`/run/agenix/x`) would need the same; leave those services alone.
+  if (/\/run\/(?:agenix|secrets)\//.test(svc.facts.command)) return undefined;
+  return out;
+}
+
+function withoutDynamicUser(settings: Record<string, BaselineValue>, creds: Credential[]): Record<string, BaselineValue> {
+  const rest = Object.fromEntries(Object.entries(settings).filter(([k]) => k !== "DynamicUser"));
+  if (creds.length) rest.LoadCredential = creds.map((c) => `${c.name}:${CRED_MARK}${c.expr}`);
+  return rest;
+}
+
+/** The baseline's insertions plus: User = root becomes DynamicUser = true, Group = root goes, and
+ * the secret arguments read the credentials. Undefined when they would overlap. */
+function replaceRootEdits(svc: FoundService, edits: TextEdit[], b: ReturnType<typeof rootUserBindings>, creds: Credential[]): TextEdit[] | undefined {
+  const file = svc.ctx.file;
+  const text = svc.ctx.text;
+  const more: TextEdit[] = [{ file, start: b.user!.start, end: b.user!.end, text: `${/^serviceConfig\./.test(b.user!.text) ? "serviceConfig." : ""}DynamicUser = true;` }];
+  if (b.group) {
+    let start = b.group.start;
+    while (start > 0 && (text[start - 1] === " " || text[start - 1] === "\t")) start--;
+    const end = text[b.group.end] === "\n" ? b.group.end + 1 : b.group.end;
+    more.push({ file, start, end, text: "" });
+  }
+  for (const c of creds) more.push({ file, start: c.start, end: c.end, text: c.text });
+  // LoadCredential's value names the secret's path through Nix: `"name:${expr}"`.
+  const fixed = edits.map((e) => ({ ...e, text: e.text.replace(new RegExp(`([\\w-]+):${CRED_MARK}(config\\.(?:sops|age)\\.secrets\\.[\\w-]+\\.path)`, "g"), (_m, n: string, x: string) => `${n}:\${${x}}`) }));
+  const all = [...fixed, ...more].sort((x, y) => x.start - y.start);
+  for (let k = 1; k < all.length; k++) if (all[k]!.start < all[k - 1]!.end || all[k]!.start === all[k - 1]!.start) return undefined;
+  return all;
+}
+
 export const serviceHardening: Rule = {
   id: "systemd-service-exposure",
   examples: {
-    fire: [hostExample(`{ systemd.services.myapp = { wantedBy = [ "multi-user.target" ]; serviceConfig.ExecStart = "/run/current-system/sw/bin/myapp"; }; }\n`)],
+    fire: [
+      hostExample(`{ systemd.services.myapp = { wantedBy = [ "multi-user.target" ]; serviceConfig.ExecStart = "/run/current-system/sw/bin/myapp"; }; }\n`),
+      // A root daemon with some sandboxing: "partly sandboxed", and User=root becomes DynamicUser
+      // with its token file handed over as a credential.
+      hostExample(`{ config, pkgs, ... }: {\n  systemd.services.tunnel = {\n    wantedBy = [ "multi-user.target" ];\n    serviceConfig = {\n      ExecStart = [ "\${pkgs.cloudflared}/bin/cloudflared tunnel run --token-file \${config.sops.secrets.tunnel.path}" ];\n      User = "root";\n      NoNewPrivileges = true;\n      ProtectSystem = "strict";\n    };\n  };\n}\n`),
+    ],
     silent: [
+      // A boot script that writes kernel settings and exits: it must be root, and has no input.
+      hostExample(`{\n  systemd.services.powersave = {\n    wantedBy = [ "multi-user.target" ];\n    script = ''\n      echo 1500 > /proc/sys/vm/dirty_writeback_centisecs\n      for i in /sys/bus/pci/devices/*; do echo auto > "$i/power/control"; done\n    '';\n  };\n}\n`),
+      // A oneshot that only installs a secret file from the configuration.
+      hostExample(`{ config, pkgs, ... }: {\n  systemd.services.app-key = {\n    wantedBy = [ "multi-user.target" ];\n    serviceConfig.Type = "oneshot";\n    serviceConfig.ExecStart = "\${pkgs.coreutils}/bin/install -D -m600 -o root \${config.age.secrets.app.path} /var/lib/app/key";\n  };\n}\n`),
       // An override of a unit NetworkManager ships: its sandboxing is not in the repository.
       hostExample(`{ pkgs, ... }: {\n  systemd.services.NetworkManager-wait-online.serviceConfig.ExecStart = [ "" "\${pkgs.networkmanager}/bin/nm-online -q" ];\n}\n`),
       hostExample(`{ systemd.services.myapp = { wantedBy = [ "multi-user.target" ]; serviceConfig = { ExecStart = "/run/current-system/sw/bin/myapp"; DynamicUser = true; ProtectSystem = "strict"; ProtectHome = true; PrivateTmp = true; PrivateDevices = true; PrivateNetwork = true; NoNewPrivileges = true; CapabilityBoundingSet = ""; RestrictAddressFamilies = "none"; ProtectKernelTunables = true; ProtectKernelModules = true; ProtectKernelLogs = true; ProtectControlGroups = true; ProtectClock = true; ProtectHostname = true; ProtectProc = "invisible"; ProcSubset = "pid"; RestrictNamespaces = true; LockPersonality = true; MemoryDenyWriteExecute = true; RestrictRealtime = true; RestrictSUIDSGID = true; SystemCallArchitectures = "native"; SystemCallFilter = [ "@system-service" "~@privileged" "~@resources" ]; UMask = "0077"; IPAddressDeny = "any"; DevicePolicy = "closed"; PrivateUsers = true; RemoveIPC = true; }; }; }\n`)],
@@ -78,7 +241,22 @@ export const serviceHardening: Rule = {
     const services = files.flatMap((ctx) => servicesIn(ctx, (f) => byFile.get(f)));
     if (services.length === 0) return;
     const outcomes = sink.exposures(services.map((s) => ({ name: s.name, def: s.def })));
+    const facts = repoFacts(files);
+    // Complete each surface with what other files say: an option-gated firewall opening counts only
+    // where a host sets the option; ports no firewall of the hosts opens make a local service.
+    for (const svc of services) {
+      const gatesOpen = svc.firewallGates.some((g) => facts.setOptions.has(g) || (g.startsWith("?") && [...facts.setOptions].some((o) => o.endsWith(g.slice(1)))));
+      const f = { ...svc.facts, opensFirewall: svc.facts.opensFirewall || gatesOpen };
+      f.proxied = proxiedTo(svc, facts);
+      f.portsClosed = f.opensFirewall
+        ? undefined
+        : svc.firewallGates.length
+          ? `its module opens the firewall only when ${svc.firewallGates.map((g) => g.replace(/^\?\./, "")).join(" or ")} is set, and no host of the repository sets it: only local users and services reach it`
+          : portsClosed(svc, facts);
+      svc.surface = serviceSurface(f);
+    }
     const jobsByFile = new Map<string, Array<{ svc: FoundService; report: RuleReport; exposure: number }>>();
+    const built = new Map<object, Array<{ svc: FoundService; report: RuleReport; exposure: number }>>();
     services.forEach((svc, i) => {
       const o = outcomes[i]!;
       const anchorNode = svc.anchor.attrpath ?? svc.anchor.binding;
@@ -90,9 +268,22 @@ export const serviceHardening: Rule = {
       if (o.exposure < 7.0 || svc.surface.trivial || overridesStockUnit(svc)) return;
       const severity = severityOf(svc, o.exposure);
       const needsRoot = svc.surface.needsRoot;
-      const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? ""]);
+      // Its user's home, or paths the unit names, under /home: ProtectHome=true would hide them.
+      const user = typeof svc.def.serviceConfig.User === "string" ? svc.def.serviceConfig.User : undefined;
+      const homeUser = user !== undefined ? facts.homeUsers.get(user) : undefined;
+      const homeReason = svc.homePaths.length
+        ? `it uses ${svc.homePaths.slice(0, 2).join(", ")}`
+        : homeUser
+          ? `its user ${user} has its files under /home (${homeUser}${facts.files.some((f) => f.text.includes(`/home/${user}/`)) ? `; the repository puts files in /home/${user}` : ""})`
+          : undefined;
+      // `User = "root"` that nothing needs: DynamicUser in its place, where the service can live
+      // with it (a daemon, no home files, its secrets handed over with LoadCredential=).
+      const rootBindings = svc.runsAsRoot && !needsRoot && !svc.partial.length && !svc.builtAt && svc.surface.surface !== "oneshot" && !homeReason && !/CAP_(?:SYS_ADMIN|NET_ADMIN|NET_RAW|DAC_|CHOWN|SETUID|SETGID|FOWNER|SYS_PTRACE)/i.test(JSON.stringify(svc.def.serviceConfig)) ? rootUserBindings(svc) : {};
+      const credentials = rootBindings.user ? secretArgs(svc) : undefined;
+      const replaceRoot = rootBindings.user !== undefined && credentials !== undefined;
+      const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? "", homeReason ?? "", replaceRoot]);
       let baseline = baselineCache.get(baselineKey);
-      if (!baseline) baselineCache.set(baselineKey, (baseline = hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined })));
+      if (!baseline) baselineCache.set(baselineKey, (baseline = hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot })));
       const failing = o.checks.filter((c) => c.passed === false && (c.exposure ?? 0) > 0).sort((a, b) => (b.exposure ?? 0) - (a.exposure ?? 0));
       const missing = [...new Set(failing.map((c) => c.setting))].slice(0, 8);
       const after = baseline.after.ok && !svc.partial.length ? ` With the baseline below it scores ${formatExposure(baseline.after.exposure)} ${baseline.after.verdict}.` : "";
@@ -107,13 +298,18 @@ export const serviceHardening: Rule = {
       const rootText = needsRoot ? ` It must run as root (${needsRoot}), so no DynamicUser or User= is proposed.` : "";
       // Unread parts may set the same keys (adding them could conflict), and a job that must run
       // as root needs a per-job choice (kernel tunables, devices, netlink): no patch for either.
-      const edits = !bound && !needsRoot && Object.keys(baseline.settings).length ? cachedBaselineEdits(svc, baseline.settings) : undefined;
+      let edits = !bound && !needsRoot && !svc.builtAt && Object.keys(baseline.settings).length ? cachedBaselineEdits(svc, replaceRoot ? withoutDynamicUser(baseline.settings, credentials!) : baseline.settings) : undefined;
+      if (edits && replaceRoot) edits = replaceRootEdits(svc, edits, rootBindings, credentials!);
+      const partlySandboxed = SANDBOX_KEYS.filter((k) => k in svc.def.serviceConfig);
+      const homeText = homeReason ? ` ProtectHome is proposed read-only, not true: ${homeReason}.` : "";
+      const userText = replaceRoot ? ` Nothing it runs needs root: the patch replaces User=root with DynamicUser${credentials!.length ? ` and hands it ${credentials!.map((c) => c.name).join(", ")} through LoadCredential= (read as %d/<name>)` : ""}.` : "";
       const r: RuleReport = {
-        node: anchorNode,
+        node: svc.builtAt ?? anchorNode,
+        ...(svc.builtAt ? { key: `built ${svc.builtAt.line}` } : {}),
         optionPath: `systemd.services.${svc.name}`,
         severity,
-        title: `systemd service '${svc.name}' ${svc.runsAsRoot ? "runs as root without sandboxing" : "is poorly sandboxed"}`,
-        message: `systemd.services.${svc.name} ${who} with ${score}. Missing: ${missing.join(", ") || "(see checks)"}.${after}${unknown}${surfaceText}${rootText}`,
+        title: `systemd service '${svc.name}' ${svc.runsAsRoot ? (partlySandboxed.length >= 2 ? "runs as root, partly sandboxed" : "runs as root without sandboxing") : "is poorly sandboxed"}`,
+        message: `systemd.services.${svc.name} ${who} with ${score}.${partlySandboxed.length >= 2 ? ` It sets ${partlySandboxed.slice(0, 4).join(", ")}${partlySandboxed.length > 4 ? "..." : ""}; still missing` : " Missing"}: ${missing.join(", ") || "(see checks)"}.${after}${unknown}${surfaceText}${rootText}${homeText}${userText}${svc.builtAt ? ` Its settings are written in the attribute set a function returns (line ${svc.builtAt.line}): harden them there.` : ""}`,
         evidence: `systemd.services.${svc.name}: exposure ${bound ? "at most " : ""}${formatExposure(o.exposure)} ${o.verdict}`,
         fix: {
           safety: "review",
@@ -125,11 +321,36 @@ export const serviceHardening: Rule = {
           edits,
         },
       };
+      if (svc.builtAt) {
+        // Several units one function builds (`mkWorker "w1"` ... `mkWorker "w6"`): one finding at
+        // the function's serviceConfig, naming them all.
+        const group = built.get(svc.builtAt);
+        if (group) group.push({ svc, report: r, exposure: o.exposure });
+        else built.set(svc.builtAt, [{ svc, report: r, exposure: o.exposure }]);
+        return;
+      }
       if (svc.surface.surface !== "oneshot") return sink.report(svc.ctx, r);
       const jobs = jobsByFile.get(svc.ctx.file);
       if (jobs) jobs.push({ svc, report: r, exposure: o.exposure });
       else jobsByFile.set(svc.ctx.file, [{ svc, report: r, exposure: o.exposure }]);
     });
+    for (const group of built.values()) {
+      const first = group[0]!;
+      if (group.length === 1) {
+        sink.report(first.svc.ctx, first.report);
+        continue;
+      }
+      const names = group.map((g) => g.svc.name);
+      const worst = group.reduce((a, g) => (SEVERITY_RANK[g.report.severity as Severity] > SEVERITY_RANK[a.report.severity as Severity] ? g : a), first);
+      sink.report(first.svc.ctx, {
+        ...worst.report,
+        key: `built ${names.join(" ")}`,
+        optionPath: undefined,
+        title: `${group.length} systemd services built by one function ${worst.svc.runsAsRoot ? "run as root" : "are poorly sandboxed"}`,
+        message: `${group.length} services are built by the same function of this file: ${names.join(", ")}. ${worst.report.message.replace(/^systemd\.services\.\S+ /, `Each, like ${worst.svc.name}, `)}`,
+        evidence: group.map((g) => g.report.evidence).join("; "),
+      });
+    }
     // Oneshot and scheduled jobs are reached only through their inputs: one low finding per file
     // listing them, so that a module with a handful of jobs does not outnumber a network daemon.
     for (const jobs of jobsByFile.values()) {

@@ -3,7 +3,9 @@
 // attack surface. The service-hardening rule reports on them; the scan reads the same list first to
 // score the services (systemd-analyze) before the rule runs, since rules never run programs.
 import type { NixServiceDef, NixValue } from "../../exposure/unit.js";
-import { serviceSurface, type SurfaceVerdict } from "../../exposure/surface.js";
+import { serviceSurface, type ServiceFacts, type SurfaceVerdict } from "../../exposure/surface.js";
+import { commandName, effectiveCommands, sourceOf } from "../../shell/parse.js";
+import { boundValue } from "../../nix/scope.js";
 import { calleeName, flattenApply, unparen, type OptionDefinition } from "../../nix/options.js";
 import { StaticEvaluator, isAttrs, isEvalUnknown, type EvalValue } from "../../nix/static-eval.js";
 import { staticValue, isUnknownValue, type StaticValue } from "../../nix/values.js";
@@ -22,6 +24,18 @@ export interface FoundService {
   /** The definition of `systemd.services.<name>` holding a set, if any. */
   serviceDef?: OptionDefinition;
   runsAsRoot: boolean;
+  /** Where the unit's settings are written when that is not the definition itself: the attribute
+   * set a function of the same file returns (`mkWorker = name: { serviceConfig = ...; }` called as
+   * `systemd.services.w1 = mkWorker "w1"`). Its serviceConfig binding, else the set. */
+  builtAt?: SyntaxNode;
+  /** What the surface was read from (the rule completes it with what the repository says about
+   * firewall ports and option gates, then calls serviceSurface again). */
+  facts: ServiceFacts;
+  /** Option paths (`services.foo.openFirewall`) that gate the file's firewall openings
+   * (`networking.firewall = mkIf cfg.openFirewall { ... }`): they open only where a host sets one. */
+  firewallGates: string[];
+  /** Absolute paths under /home the unit names (command, WorkingDirectory, environment...). */
+  homePaths: string[];
   /** Parts merged into serviceConfig that could not be read (`helpers.hardened`): the score is
    * then an upper bound, not the unit's value. */
   partial: string[];
@@ -45,20 +59,26 @@ type Loader = (file: string) => NixFileContext | undefined;
 
 // The option index of an unchanged file is kept between scans: its services are read once (again
 // when a file its services' values were read from changed).
-const servicesCache = new WeakMap<object, { found: Omit<FoundService, "ctx">[]; deps: Map<string, object | undefined> }>();
+const servicesCache = new WeakMap<object, { found: Omit<FoundService, "ctx">[]; deps: Map<string, object | undefined>; texts: Map<string, string | undefined> }>();
 
 /** The services a file defines (not those it only adjusts: an upstream module's unit with a few
  * serviceConfig overrides is that module's service, and its hardening is upstream's). */
 export function servicesIn(ctx: NixFileContext, load: Loader = () => undefined): FoundService[] {
   let entry = servicesCache.get(ctx.index);
-  if (!entry || [...entry.deps].some(([f, idx]) => load(f)?.index !== idx)) {
+  if (!entry || [...entry.deps].some(([f, idx]) => load(f)?.index !== idx) || [...entry.texts].some(([f, t]) => ctx.repoFile(f)?.text !== t)) {
     const deps = new Map<string, object | undefined>();
+    const texts = new Map<string, string | undefined>();
     const tracked: Loader = (f) => {
       const c = load(f);
       deps.set(f, c?.index);
       return c;
     };
-    servicesCache.set(ctx.index, (entry = { found: readServices(ctx, tracked), deps }));
+    const readText = (f: string) => {
+      const t = ctx.repoFile(f)?.text;
+      texts.set(f, t);
+      return t;
+    };
+    servicesCache.set(ctx.index, (entry = { found: readServices(ctx, tracked, readText), deps, texts }));
   }
   return entry.found.map((s) => ({ ...s, ctx }));
 }
@@ -77,14 +97,76 @@ function needsEvaluation(value: SyntaxNode | undefined): boolean {
   return true;
 }
 
-function readServices(ctx: NixFileContext, load: Loader): Omit<FoundService, "ctx">[] {
+// Commands that run to completion: a script made only of them is a run-once setup job.
+const FINITE = new Set(["echo", "printf", "cat", "tee", "mkdir", "cp", "install", "chmod", "chown", "chgrp", "ln", "rm", "rmdir", "touch", "mv", "test", "[", "[[", "true", "false", ":", "umask", "set", "export", "exit", "return", "local", "cd", "sysctl", "modprobe", "sed", "grep", "head", "tail", "cut", "tr", "basename", "dirname", "realpath", "readlink", "stat", "id", "date", "setfacl", "for", "do", "done", "if", "then", "fi", "else", "elif", "in", "case", "esac", "ethtool", "hdparm", "cpupower", "iw", "rfkill", "udevadm", "ip", "wg", "systemctl", "chattr", "mount", "truncate"]);
+// Of those, the ones that only place files from the configuration.
+const PLACES_FILES = new Set(["echo", "printf", "cat", "tee", "mkdir", "cp", "install", "chmod", "chown", "chgrp", "ln", "rm", "rmdir", "touch", "mv", "test", "[", "[[", "true", "false", ":", "umask", "set", "export", "exit", "local", "cd", "if", "then", "fi", "else", "elif", "setfacl", "truncate"]);
+
+/** The programs a command text runs (a Nix string's source: quotes and `${...}` left as words). */
+function programsOf(text: string): string[] | undefined {
+  try {
+    const body = text.replace(/^\s*''|''\s*$/g, "").replace(/^\s*"|"\s*$/g, "");
+    return effectiveCommands(sourceOf(body)).map((argv) => commandName(argv[0]).replace(/^\$\{[^}]*\}\/bin\//, ""));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Texts of the let-bound values a node's identifiers refer to (one level): the Caddyfile a
+ * command names through `${conf}`. */
+function boundTexts(node: SyntaxNode | undefined): string[] {
+  if (!node) return [];
+  const out: string[] = [];
+  for (const id of node.descendants(K.NODE_IDENT)) {
+    const v = boundValue(id);
+    if (v && v.text.length < 20000) out.push(v.text);
+    if (out.length > 16) break;
+  }
+  return out;
+}
+
+// Where a command or configuration says what it binds: `--listen 127.0.0.1:8080`, `--port 80`,
+// `listen 8080;`, a Caddyfile site `:8080` or `http://0.0.0.0:8080`. An address it connects to
+// (`proxy / 127.0.0.1:5000`, `https://api.example.org:443`) is not one.
+const BIND = /(?:--?(?:listen|bind|host|addr|address|http-addr|web\.listen-address|listen-address)[= ]\s*|\blisten\s+|\bbind\s+|(?:^|[\s"'=])(?:https?:\/\/)?)((?:\d{1,3}(?:\.\d{1,3}){3}|\[[\da-f:]*\]|localhost|\*)?):(\d{2,5})\b|--?(?:port|listen-port|http-port)[= ](\d{2,5})\b|\blisten\s+(\d{2,5})\b/gi;
+
+/** The addresses and ports a command or its configuration binds. */
+function bindings(text: string): Array<{ host: string; port: number }> {
+  const out: Array<{ host: string; port: number }> = [];
+  for (const m of text.matchAll(BIND)) {
+    const port = Number(m[2] ?? m[3] ?? m[4]);
+    if (port > 0 && port < 65536) out.push({ host: m[1] ?? "", port });
+  }
+  return out;
+}
+
+const isLoopback = (h: string) => /^(?:127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(h);
+
+/** `cfg.openFirewall` in `mkIf` around a firewall definition: the option it reads. */
+function gateOption(cond: string, fileText: string): string | undefined {
+  const m = /^!?\s*\(?\s*([A-Za-z_][\w'-]*)((?:\.[A-Za-z_][\w'-]*|\."[^"]*")*)\.(openFirewall|openPorts?|firewall\w*)\s*\)?$/.exec(cond.trim());
+  if (!m) return undefined;
+  const [, head, mid, last] = m;
+  if (head === "config") return `${mid!.slice(1)}.${last}`;
+  const bound = new RegExp(`\\b${head}\\s*=\\s*config\\.([\\w.'"-]+?)\\s*;`).exec(fileText);
+  return bound ? `${bound[1]}${mid}.${last}` : `?${mid}.${last}`;
+}
+
+function readServices(ctx: NixFileContext, load: Loader, readText: (file: string) => string | undefined): Omit<FoundService, "ctx">[] {
   const byName = new Map<string, OptionDefinition[]>();
   const sockets = new Set<string>();
   const timers = new Set<string>();
   let opensFirewall = false;
+  const firewallGates = new Set<string>();
   for (const d of ctx.index.definitions) {
     const s = d.segments;
-    if (/^networking\.firewall\.(allowedTCPPorts|allowedUDPPorts|allowedTCPPortRanges)$/.test(d.path) || (/\.openFirewall$/.test(d.path) && staticValue(d.inner) !== false)) opensFirewall = true;
+    if (/^networking\.firewall\.(?:interfaces\.[^.]+\.)?(allowedTCPPorts|allowedUDPPorts|allowedTCPPortRanges)$/.test(d.path) || (/\.openFirewall$/.test(d.path) && staticValue(d.inner) !== false)) {
+      // An opening behind `mkIf cfg.openFirewall` opens only where a host sets that option.
+      const gates = d.conditions.filter((c) => c.kind === "mkIf" || c.kind === "optionalAttrs" || c.kind === "if").map((c) => gateOption(c.text, ctx.text));
+      const gate = gates.find((g) => g !== undefined);
+      if (gate) firewallGates.add(gate);
+      else opensFirewall = true;
+    }
     if (s.length < 3 || s[0]!.name !== "systemd" || s[0]!.dynamic || s[1]!.dynamic || s[2]!.dynamic) continue;
     if (s[1]!.name === "sockets") sockets.add(s[2]!.name);
     if (s[1]!.name === "timers") timers.add(s[2]!.name);
@@ -94,7 +176,8 @@ function readServices(ctx: NixFileContext, load: Loader): Omit<FoundService, "ct
     if (list) list.push(d);
     else byName.set(name, [d]);
   }
-  const evaluator = new StaticEvaluator({ load: (f) => load(f)?.parsed.root });
+  const evaluator = new StaticEvaluator({ load: (f) => load(f)?.parsed.root, readText });
+  const textOf = (v: EvalValue): string => (typeof v === "string" ? v : Array.isArray(v) ? v.map(textOf).join(" ") : isEvalUnknown(v) ? v.text : typeof v === "number" ? String(v) : "");
   const out: Omit<FoundService, "ctx">[] = [];
   for (const [name, defs] of byName) {
     const serviceConfig: Record<string, NixValue> = {};
@@ -106,6 +189,11 @@ function readServices(ctx: NixFileContext, load: Loader): Omit<FoundService, "ct
     const command: string[] = [];
     let scheduled = false;
     let script: string | undefined;
+    let scriptText: string | undefined;
+    let builtAt: SyntaxNode | undefined;
+    const tools: string[] = [];
+    const extra: string[] = [];
+    const execTexts: string[] = [];
     // Keys read from values the index could not walk (filled in where the index has none).
     const evaluated: Record<string, NixValue> = {};
     const readEvaluated = (v: EvalValue, at: SyntaxNode | undefined) => {
@@ -129,6 +217,17 @@ function readServices(ctx: NixFileContext, load: Loader): Omit<FoundService, "ct
             if (v.attrs.has("script")) definesService = true;
             if (v.attrs.has("script")) def.script = true;
             if (v.attrs.has("startAt")) scheduled = true;
+            const sv = v.attrs.get("script");
+            if (typeof sv === "string") script = scriptText = sv;
+            else if (sv !== undefined) scriptText = textOf(sv);
+            if (scriptText !== undefined) command.push(scriptText);
+            const pv = v.attrs.get("path");
+            if (pv !== undefined) tools.push(textOf(pv));
+            // A function of this file returns the set: the finding and the patch belong there.
+            if (v.node && v.file === ctx.file && unparen(d.value)?.kind === K.NODE_APPLY) {
+              const scBinding = v.node.childNodes().find((b) => b.kind === K.NODE_ATTRPATH_VALUE && b.firstChild()?.text === "serviceConfig");
+              builtAt = scBinding ?? v.node;
+            }
           } else partial.push(d.value.text.slice(0, 60));
           command.push(d.value.text);
         }
@@ -149,14 +248,28 @@ function readServices(ctx: NixFileContext, load: Loader): Omit<FoundService, "ct
           // defined elsewhere (an upstream module's), it does not define one.
           const resets = Array.isArray(value) && value[0] === "";
           if (rest[1] === "ExecStart" && !resets) definesService = true;
-          if (rest[1] === "ExecStart") command.push(d.value?.text ?? "");
+          if (rest[1] === "ExecStart") {
+            command.push(d.value?.text ?? "");
+            execTexts.push(typeof value === "string" ? value : (d.value?.text ?? ""));
+            extra.push(...boundTexts(d.value));
+          }
         }
       } else if (head === "script" && rest.length === 1) {
         def.script = true;
         definesService = true;
-        command.push(d.value?.text ?? "");
-        const v = staticValue(d.inner);
+        let v: unknown = staticValue(d.inner);
+        // `inherit script;`, a let-bound script, `builtins.readFile ./job.bash`.
+        if (typeof v !== "string" && d.value) {
+          const e = evaluator.evalAt(d.value, ctx.file);
+          if (typeof e === "string") v = e;
+        }
         if (typeof v === "string") script = v;
+        scriptText = typeof v === "string" ? v : (d.value?.text ?? "");
+        command.push(scriptText);
+      } else if (head === "path" && rest.length === 1 && d.value) {
+        tools.push(textOf(evaluator.evalAt(d.value, ctx.file)));
+      } else if (head === "environment" && d.value) {
+        extra.push(d.value.text);
       } else if (head === "startAt" && rest.length === 1) {
         scheduled = true;
       } else if (head === "description" && rest.length === 1) {
@@ -174,13 +287,30 @@ function readServices(ctx: NixFileContext, load: Loader): Omit<FoundService, "ct
       }
     }
     for (const [k, v] of Object.entries(evaluated)) if (!(k in serviceConfig)) serviceConfig[k] = v;
+    if (!execTexts.length && typeof serviceConfig.ExecStart === "string") execTexts.push(serviceConfig.ExecStart);
     if (typeof evaluated.ExecStart === "string" || Array.isArray(evaluated.ExecStart)) definesService = true;
     if (!definesService) continue;
     const user = serviceConfig.User;
     const dyn = serviceConfig.DynamicUser;
     const runsAsRoot = (user === undefined || user === "root" || user === "0" || user === null) && !(dyn === true || dyn === "yes" || dyn === "true");
     const type = typeof serviceConfig.Type === "string" ? serviceConfig.Type : undefined;
-    const surface = serviceSurface({
+    // What the unit runs: the script's commands, else ExecStart's (ExecStartPre/Post are setup).
+    const programs = scriptText !== undefined ? programsOf(scriptText) : execTexts.length ? execTexts.map(programsOf).reduce<string[] | undefined>((a, p) => (a && p ? [...a, ...p] : undefined), []) : undefined;
+    const shellText = `${scriptText ?? ""}\n${execTexts.join("\n")}`;
+    const loops = /(?:^|[\s;&|(])(?:while|until)\s|\bsleep\s+(?:infinity|inf)\b|\bexec\s/.test(shellText);
+    const runsOnce = type === undefined && scriptText !== undefined && !loops && programs !== undefined && programs.length > 0 && programs.every((p) => FINITE.has(p));
+    const network = /\b(?:curl|wget|ssh|scp|rsync|git|nc|socat)\b|https?:\/\//.test(shellText);
+    const placesFilesOnly = !network && !loops && programs !== undefined && programs.length > 0 && programs.every((p) => PLACES_FILES.has(p));
+    const configText = [command.join("\n"), ...extra].join("\n");
+    const settingsText = Object.entries(serviceConfig).map(([k, v]) => `${k}=${typeof v === "object" && v !== null && !Array.isArray(v) ? v.text : JSON.stringify(v)}`).join("\n");
+    const bound = bindings(configText);
+    // A loopback address in a bind position (`--listen 127.0.0.1:9000`) with no other bind.
+    const loopbackOnly = bound.length > 0 && bound.every((b) => isLoopback(b.host)) && /(?:--?(?:listen|bind|host|addr|address|http-addr|listen-address)[= ]\s*|\blisten\s+|\bbind\s+)(?:127\.|localhost|\[::1\])/i.test(configText);
+    // Wildcard or unnamed binds only (`:8080`, `0.0.0.0:8080`, `--port 8080`): a named host is
+    // more likely an address it connects to.
+    const ports = [...new Set(bound.filter((b) => b.host === "" || b.host === "0.0.0.0" || b.host === "[::]" || b.host === "*").map((b) => b.port))];
+    const homePaths = [...new Set([...`${configText}\n${settingsText}`.matchAll(/\/home\/[\w.-]+(?:\/[\w./-]*)?/g)].map((m) => m[0]))];
+    const facts: ServiceFacts = {
       name,
       command: command.join("\n"),
       // RemainAfterExit marks a setup job that runs once at boot, not a scheduled one.
@@ -192,8 +322,16 @@ function readServices(ctx: NixFileContext, load: Loader): Omit<FoundService, "ct
       opensFirewall: opensFirewall && byName.size <= 2,
       privateNetwork: serviceConfig.PrivateNetwork === true,
       script,
-    });
-    out.push({ name, def, anchor: defs[0]!, serviceConfigDef, serviceDef, runsAsRoot, partial: [...new Set(partial)], surface });
+      scriptText,
+      tools: tools.join(" ") || undefined,
+      runsOnce,
+      placesFilesOnly,
+      ports,
+      loopbackOnly,
+      boundPorts: [...new Set(bound.map((b) => b.port))],
+    };
+    const surface = serviceSurface(facts);
+    out.push({ name, def, anchor: defs[0]!, serviceConfigDef, serviceDef, runsAsRoot, partial: [...new Set(partial)], surface, facts, builtAt, firewallGates: byName.size <= 2 ? [...firewallGates] : [], homePaths });
   }
   return out;
 }
