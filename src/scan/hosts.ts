@@ -486,7 +486,7 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
       return;
     }
-    case K.NODE_BIN_OP:
+    case K.NODE_BIN_OP: {
       // `./. + "/hosts/${name}"`, `self + "/machines/${name}"`: one path, known per host.
       if (isPathConcat(n)) {
         out.computed.push({ node: n, env, dir: flakeDir });
@@ -500,6 +500,7 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       }
       for (const c of n.childNodes()) collectHostFiles(c, env, flakeDir, out, reader, depth + 1);
       return;
+    }
     case K.NODE_LIST:
       for (const c of n.childNodes()) collectHostFiles(c, env, flakeDir, out, reader, depth + 1);
       return;
