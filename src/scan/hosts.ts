@@ -77,6 +77,17 @@ function lookupRef(ref: SyntaxNode, env: Env | undefined, depth = 0): SyntaxNode
   return lookup(env, ref.text);
 }
 
+/** `e` of the `inherit (e) name;` a reference is bound by (through `inherit name;` of an outer
+ * scope). */
+function inheritedFrom(ref: SyntaxNode, depth = 0): SyntaxNode | undefined {
+  const b = resolveLexical(ref);
+  if (!b || b.value || depth > 8) return undefined;
+  if (b.inheritFrom) return b.inheritFrom;
+  if (b.binder.kind !== K.NODE_INHERIT) return undefined;
+  const id = b.binder.childNodes().find((c) => c.kind === K.NODE_IDENT && c.text === ref.text);
+  return id && id !== ref ? inheritedFrom(id, depth + 1) : undefined;
+}
+
 /** The expression a let-bound name stands for (followed a few times), parentheses off; the
  * expression itself when it is not a name bound to one. */
 function deref(expr: SyntaxNode | undefined, env: Env | undefined): SyntaxNode | undefined {
@@ -250,12 +261,52 @@ function namesOwnModule(files: Iterable<string>, host: string, nixFiles: Readonl
   return false;
 }
 
-/** The top expression of a repository file `import`ed by path, with its directory. */
+/** A path of the repository an expression stands for, relative to the root: a path literal (read
+ * against `dir`), a string from the flake's root (`"${self}/system"`), such a path extended
+ * (`"${mod}/core/x.nix"`, `mod + "/core"`, `self + "/system"`) and a let-bound name of one. */
+function repoPath(expr: SyntaxNode | undefined, env: Env | undefined, dir: string, depth = 0): string | undefined {
+  const n = deref(expr, env);
+  if (!n || depth > 8) return undefined;
+  let base: string | undefined;
+  let tail: string | undefined;
+  if (n.kind === K.NODE_PATH) return pathValue(n, env, dir);
+  if (n.kind === K.NODE_STRING) {
+    const root = rootString(n);
+    if (root !== undefined) return root;
+    // `"${mod}/core/x.nix"`: a path the string's first interpolation names, then its text.
+    const [head, ...rest] = n.children.filter((c) => !(c.isToken && c.kind !== K.TOKEN_STRING_CONTENT));
+    if (!head || head.isToken || head.kind !== K.NODE_INTERPOL) return undefined;
+    const inner = unparen((head as SyntaxNode).firstChild());
+    if (inner?.kind !== K.NODE_IDENT) return undefined;
+    base = repoPath(inner, env, dir, depth + 1);
+    let text = "";
+    for (const c of rest) {
+      if (c.isToken) text += c.text;
+      else {
+        const s = c.kind === K.NODE_INTERPOL ? interpolatedText(unparen((c as SyntaxNode).firstChild()), env) : undefined;
+        if (s === undefined) return undefined;
+        text += s;
+      }
+    }
+    tail = text;
+  } else if (n.kind === K.NODE_BIN_OP && n.firstToken(K.TOKEN_PLUS)) {
+    // `self + "/system"`, `mod + "/core"`.
+    const [left, right] = n.childNodes().map((c) => unparen(c));
+    base = left && ROOT_NAMES.has(left.text.replace(/\s+/g, "")) ? "" : repoPath(left, env, dir, depth + 1);
+    if (right?.kind === K.NODE_STRING) tail = stringValue(right, env);
+    else if (right?.kind === K.NODE_PATH && right.text.startsWith("/") && !right.firstChild(K.NODE_INTERPOL)) tail = right.text;
+  }
+  if (base === undefined || tail === undefined || (tail !== "" && !tail.startsWith("/"))) return undefined;
+  const joined = posix.normalize(posix.join(base === "" ? "." : base, tail));
+  return joined === ".." || joined.startsWith("../") || joined.startsWith("/") ? undefined : joined;
+}
+
+/** The top expression of a repository file `import`ed by path (a path literal, or a path from the
+ * flake's root: `import "${self}/system"`, through let-bound names), with its directory. */
 function importedFile(apply: SyntaxNode, env: Env | undefined, dir: string, reader: Reader | undefined): { body: SyntaxNode; dir: string } | undefined {
   const { fn, args } = flattenApply(apply);
-  const path = unparen(args[0]);
-  if (!reader || calleeName(fn) !== "import" || path?.kind !== K.NODE_PATH) return undefined;
-  const rel = pathValue(path, env, dir);
+  if (!reader || calleeName(fn) !== "import" || args.length === 0) return undefined;
+  const rel = repoPath(args[0], env, dir);
   const file = rel === undefined ? undefined : rel.endsWith(".nix") ? rel : posix.join(rel, "default.nix");
   if (!file) return undefined;
   reader.read.add(file);
@@ -352,6 +403,19 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
     case K.NODE_IDENT: {
       const v = lookupRef(n, env);
       if (v && typeof v !== "string") collectHostFiles(v, env, flakeDir, out, reader, depth + 1);
+      else if (v === undefined) {
+        // `inherit (import mod) laptop;`: the attribute of the set it is selected from, read
+        // where that set is (a list of an imported file holds paths relative to that file).
+        const from = inheritedFrom(n);
+        const at = from ? resolveAttr(from, n.text, env, flakeDir, reader) : undefined;
+        if (at) collectHostFiles(at.value, at.env, at.dir, out, reader, depth + 1);
+      }
+      return;
+    }
+    case K.NODE_STRING: {
+      // `"${self}/system/nix"`, `"${mod}/core/x.nix"` with `mod = "${self}/system"`.
+      const p = repoPath(n, env, flakeDir);
+      if (p !== undefined) out.add(p);
       return;
     }
     case K.NODE_SELECT: {
@@ -361,8 +425,11 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
         return;
       }
       // `base-modules.nixos-modules`: a list kept in a let-bound set.
+      // `(import mod).laptop`: a list of the set a file returns.
       const [base, path] = n.childNodes();
-      if (base?.kind !== K.NODE_IDENT || !path || n.firstToken(K.TOKEN_OR)) return;
+      const ub = unparen(base);
+      const imports = ub?.kind === K.NODE_APPLY && calleeName(flattenApply(ub).fn) === "import";
+      if ((base?.kind !== K.NODE_IDENT && !imports) || !base || !path || n.firstToken(K.TOKEN_OR)) return;
       let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: base, env, dir: flakeDir };
       for (const seg of attrpathSegments(path)) at = at && !seg.dynamic ? resolveAttr(at.value, seg.name, at.env, at.dir, reader) : undefined;
       if (at) collectHostFiles(at.value, at.env, at.dir, out, reader, depth + 1);
@@ -419,14 +486,21 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
       return;
     }
-    case K.NODE_BIN_OP:
+    case K.NODE_BIN_OP: {
       // `./. + "/hosts/${name}"`, `self + "/machines/${name}"`: one path, known per host.
       if (isPathConcat(n)) {
         out.computed.push({ node: n, env, dir: flakeDir });
         return;
       }
+      // `mod + "/core"` with `mod = "${self}/system"`: one path.
+      const joined = n.firstToken(K.TOKEN_PLUS) ? repoPath(n, env, flakeDir) : undefined;
+      if (joined !== undefined) {
+        out.add(joined);
+        return;
+      }
       for (const c of n.childNodes()) collectHostFiles(c, env, flakeDir, out, reader, depth + 1);
       return;
+    }
     case K.NODE_LIST:
       for (const c of n.childNodes()) collectHostFiles(c, env, flakeDir, out, reader, depth + 1);
       return;

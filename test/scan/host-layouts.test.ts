@@ -227,4 +227,45 @@ in
     // Before: no host at all; then the registry's modules were not followed.
     expect((await hostsOf(files, "modules/nixos/roles/server.nix", "nfs-no-root-squash")).hosts).toEqual(["alien"]);
   });
+
+  it("flake-parts: module lists of a file imported by a path from the flake's root (fufexan/dotfiles: `mod = \"${self}/system\"; inherit (import mod) laptop;`)", async () => {
+    const files = {
+      "flake.nix": flake(`inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./hosts ]; }`),
+      "hosts/default.nix": `{ self, inputs, ... }: {
+  flake.nixosConfigurations =
+    let
+      inherit (inputs.nixpkgs.lib) nixosSystem;
+      mod = "\${self}/system";
+      inherit (import mod) laptop;
+    in
+    {
+      io = nixosSystem { modules = laptop ++ [ ./io "\${mod}/extra/ssh.nix" ]; };
+      desk = nixosSystem { modules = (import (self + "/system")).desktop ++ [ ./desk ]; };
+      wsl = nixosSystem { modules = [ ./wsl "\${mod}/nix" ]; };
+    };
+}`,
+      // Paths of the lists are relative to system/; `server` is a list no host uses.
+      "system/default.nix": `let
+  desktop = [ ./core ];
+  laptop = desktop ++ [ ./power.nix ];
+  server = [ ./server.nix ];
+in { inherit desktop laptop server; }`,
+      "system/core/default.nix": `{ imports = [ ../nix ]; }`,
+      "system/nix/default.nix": `{ nix.settings.trusted-users = [ "builder" ]; }`,
+      "system/power.nix": `{ services.nfs.server.exports = "/srv *(rw,no_root_squash)"; }`,
+      "system/extra/ssh.nix": ROOT_LOGIN,
+      "system/server.nix": ROOT_LOGIN,
+      "hosts/io/default.nix": PLAIN,
+      "hosts/desk/default.nix": PLAIN,
+      "hosts/wsl/default.nix": PLAIN,
+    };
+    const { hosts, report } = await hostsOf(files, "system/nix/default.nix", "nix-trusted-users");
+    expect(report.hosts).toEqual(["desk", "io", "wsl"]);
+    // Before: no host (the lists of the imported file were not read, nor "\${mod}/nix").
+    expect(hosts).toEqual(["desk", "io", "wsl"]);
+    expect((await hostsOf(files, "system/power.nix", "nfs-no-root-squash")).hosts).toEqual(["io"]);
+    expect((await hostsOf(files, "system/extra/ssh.nix")).hosts).toEqual(["io"]);
+    // Look-alike: a list the file defines that no host uses stays unattributed (named, so not dead code).
+    expect((await hostsOf(files, "system/server.nix")).hosts).toEqual([]);
+  });
 });
