@@ -163,7 +163,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   errors.push(...repo.errors);
   const config = await loadProjectConfig(source);
   for (const e of config.errors) errors.push({ source: "config", file: ".nix-warden.yaml", message: e });
-  const { texts, nixFiles, otherFiles, contents, hashes, graph } = repo;
+  const { texts, nixFiles, otherFiles, hashes, graph } = repo;
   const style = styleLints(config.style === "auto" && options.style ? options.style : config.style, graph.hosts.length > 0 || [...nixFiles.keys()].some((f) => posix.basename(f) === "configuration.nix"));
   // An explicit rule list (a test, one rule's examples) runs as given.
   const rules = options.rules ?? ALL_RULES.filter((r) => r.group !== "style" || style.run === "all" || (style.run === "default" && !r.optIn));
@@ -195,7 +195,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   };
   const repoFile = (path: string): RepoFile | undefined => {
     const norm = normalizeRepoPath(path);
-    const content = norm === undefined ? undefined : contents.get(norm);
+    const content = norm === undefined ? undefined : repo.content(norm);
     return content ? { content, text: texts.get(norm!) } : undefined;
   };
 
@@ -285,7 +285,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       // raw text, so the rules that can read it so (secrets) still run and a syntax error does not
       // hide a committed secret.
       if (pf.parsed.error) {
-        const unparsed: TextFileContext = { file, unparsedNix: true, content: contents.get(file) ?? Buffer.from(pf.text), text: pf.text, hosts: fileHosts, now, repoFile: ctx.repoFile, report: ctx.report };
+        const unparsed: TextFileContext = { file, unparsedNix: true, content: repo.content(file) ?? Buffer.from(pf.text), text: pf.text, hosts: fileHosts, now, repoFile: ctx.repoFile, report: ctx.report };
         for (const rule of rules) {
           if (!rule.checkFile) continue;
           current = rule;
@@ -306,7 +306,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   }
 
   // Other files (scripts, secrets, certificates, YAML...).
-  for (const [file, content] of otherFiles) {
+  for (const [file, held] of otherFiles) {
     await breathe();
     signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
@@ -314,6 +314,12 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     const cached = otherRuleCache.get(cacheKey);
     if (cached && depsHold(cached.deps)) {
       raw.push(...cached.findings);
+      continue;
+    }
+    // A binary file's bytes are read again here, and let go after its rules ran.
+    const content = held ?? repo.content(file);
+    if (!content) {
+      errors.push({ source: "read", file, message: "cannot read: it changed or went away during the scan" });
       continue;
     }
     const text = texts.get(file);
