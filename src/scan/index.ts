@@ -402,6 +402,14 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     let complete = true;
     const inHost = (c: NixFileContext, d: OptionDefinition) =>
       !c.inTest(d.binding) && (!graph.declarationFiles.has(c.file) || (c.file === h.file && d.binding.start >= h.node.start && d.binding.end <= h.node.end));
+    const outsideTests = (file: NixFileContext, path: string, defs: OptionDefinition[]): OptionDefinition[] => {
+      const key = `${file.hosts.length === 0 ? 1 : 0}${file.file}\0${path}`;
+      let byPath = outsideTestsCache.get(file.index);
+      if (!byPath) outsideTestsCache.set(file.index, (byPath = new Map()));
+      let kept = byPath.get(key);
+      if (!kept) byPath.set(key, (kept = defs.filter((def) => !file.inTest(def.binding))));
+      return kept;
+    };
     let current: Rule | undefined;
     const definitionsAsked = new Map<string, Array<{ file: NixFileContext; def: OptionDefinition }>>();
     const matchingAsked = new Map<string, Array<{ file: NixFileContext; def: OptionDefinition }>>();
@@ -414,12 +422,32 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       // is worked out once per host (a copy is handed out, so no rule can change another's).
       definitions: (path) => {
         let found = definitionsAsked.get(path);
-        if (!found) definitionsAsked.set(path, (found = files.flatMap((file) => (file.index.byPath.get(path) ?? []).filter((def) => inHost(file, def)).map((def) => ({ file, def })))));
+        if (!found) {
+          found = [];
+          for (const file of files) {
+            const defs = file.index.byPath.get(path);
+            if (!defs) continue;
+            // Outside the files declaring hosts, which definitions count depends on the tree alone
+            // (not in a VM test; the file's test path when no host has it): kept with the index.
+            const kept = graph.declarationFiles.has(file.file) ? defs.filter((def) => inHost(file, def)) : outsideTests(file, path, defs);
+            for (const def of kept) found.push({ file, def });
+          }
+          definitionsAsked.set(path, found);
+        }
         return found.slice();
       },
       matching: (pattern) => {
         let found = matchingAsked.get(pattern);
-        if (!found) matchingAsked.set(pattern, (found = files.flatMap((file) => definitionsMatching(file.index, pattern).filter((def) => inHost(file, def)).map((def) => ({ file, def })))));
+        if (!found) {
+          found = [];
+          for (const file of files) {
+            const defs = definitionsMatching(file.index, pattern);
+            if (!defs.length) continue;
+            const kept = graph.declarationFiles.has(file.file) ? defs.filter((def) => inHost(file, def)) : outsideTests(file, `*${pattern}`, defs);
+            for (const def of kept) found.push({ file, def });
+          }
+          matchingAsked.set(pattern, found);
+        }
         return found.slice();
       },
       lookup: (file) => {
@@ -534,6 +562,9 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   };
   return { report, edits: built.edits, texts };
 }
+
+// A file's definitions of one option outside VM tests, per option index (kept with the parse).
+const outsideTestsCache = new WeakMap<OptionIndex, Map<string, OptionDefinition[]>>();
 
 // A file's definitions matching a pattern, per option index (kept with the parse across scans): host
 // rules ask the same patterns of every file of every host.
