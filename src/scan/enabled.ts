@@ -97,10 +97,6 @@ function pathEndsOf(f: NixFileContext): string[] {
   return ends;
 }
 
-// Per tree: does the file mention `<owner>.enable` / `<owner> = {` (by owner), and does it declare
-// the option on by default (by path)?
-const fileAnswers = new WeakMap<object, { mentions: Map<string, boolean>; onByDefault: Map<string, boolean> }>();
-
 const listsCache = new WeakMap<object, boolean>();
 function listsDirectory(f: NixFileContext): boolean {
   let lists = listsCache.get(f.parsed.root);
@@ -154,22 +150,10 @@ export class ModuleUsage {
     if (this.defined.has(path)) return true;
     const segs = path.split(".");
     const owner = segs.at(-2);
-    let mention: RegExp | undefined;
+    const mention = owner ? new RegExp(`(?<![\\w'-])${owner.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*(?:\\.\\s*enable|=\\s*\\{)`) : undefined;
     for (const f of this.facts.files) {
-      // Each file's answers are kept with its tree: a repeat scan asks them again of every file.
-      let memo = fileAnswers.get(f.parsed.root);
-      if (!memo) fileAnswers.set(f.parsed.root, (memo = { mentions: new Map(), onByDefault: new Map() }));
-      if (owner && f.file !== declaringFile) {
-        let m = memo.mentions.get(owner);
-        if (m === undefined) {
-          mention ??= new RegExp(`(?<![\\w'-])${owner.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*(?:\\.\\s*enable|=\\s*\\{)`);
-          memo.mentions.set(owner, (m = mention.test(f.text)));
-        }
-        if (m) return true;
-      }
-      let on = memo.onByDefault.get(path);
-      if (on === undefined) memo.onByDefault.set(path, (on = f.index.declarations.some((d) => d.path === path && /\bdefault\s*=\s*true\b/.test(d.value?.text ?? ""))));
-      if (on) return true;
+      if (f.file !== declaringFile && mention?.test(f.text)) return true;
+      for (const d of f.index.declarations) if (d.path === path && /\bdefault\s*=\s*true\b/.test(d.value?.text ?? "")) return true;
     }
     return false;
   }
