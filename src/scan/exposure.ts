@@ -2,11 +2,29 @@
 // every service the repository defines with systemd-analyze (or, in quick mode or without it, the
 // built-in scorer) so that rules stay pure and synchronous. Scores depend only on a service's
 // definition: a repeated scan in the same process scores only what changed.
-import { exposureForMany, type NixServiceDef, type SourcedOutcome } from "../exposure/index.js";
+import { exposureForMany, type ExposureCheck, type NixServiceDef, type SourcedOutcome } from "../exposure/index.js";
 import { servicesIn } from "../rules/shared/services.js";
 import type { NixFileContext } from "../rules/types.js";
 
 const exposureCache = new Map<string, SourcedOutcome>();
+// A unit's score lists every one of systemd's ~80 checks, and most are the same from one service to
+// the next (same assessor, same result): the outcomes kept share one frozen object per distinct
+// check, where a fresh copy per service made a repository of a thousand services hold a hundred
+// thousand objects (the 20,000-file benchmark's largest single cost).
+const sharedChecks = new Map<string, ExposureCheck>();
+function shareChecks(o: SourcedOutcome): SourcedOutcome {
+  if (!o.ok) return o;
+  const checks = o.checks.map((c) => {
+    const key = JSON.stringify(c);
+    let shared = sharedChecks.get(key);
+    if (!shared) {
+      if (sharedChecks.size >= 100_000) sharedChecks.clear();
+      sharedChecks.set(key, (shared = Object.freeze(c) as ExposureCheck));
+    }
+    return shared;
+  });
+  return { ...o, checks };
+}
 
 export async function scoreServices(
   services: ReadonlyArray<{ name: string; def: NixServiceDef }>,
@@ -24,7 +42,7 @@ export async function scoreServices(
     todo.forEach((k, i) => {
       const o = fresh[i]!;
       // Failures (a cancelled or broken run) are not remembered.
-      if (o.ok) exposureCache.set(k, o);
+      if (o.ok) exposureCache.set(k, shareChecks(o));
       else failed.set(k, o);
     });
   }

@@ -163,7 +163,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   errors.push(...repo.errors);
   const config = await loadProjectConfig(source);
   for (const e of config.errors) errors.push({ source: "config", file: ".nix-warden.yaml", message: e });
-  const { texts, nixFiles, otherFiles, contents, hashes, graph } = repo;
+  const { texts, nixFiles, otherFiles, hashes, graph } = repo;
   const style = styleLints(config.style === "auto" && options.style ? options.style : config.style, graph.hosts.length > 0 || [...nixFiles.keys()].some((f) => posix.basename(f) === "configuration.nix"));
   // An explicit rule list (a test, one rule's examples) runs as given.
   const rules = options.rules ?? ALL_RULES.filter((r) => r.group !== "style" || style.run === "all" || (style.run === "default" && !r.optIn));
@@ -195,7 +195,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   };
   const repoFile = (path: string): RepoFile | undefined => {
     const norm = normalizeRepoPath(path);
-    const content = norm === undefined ? undefined : contents.get(norm);
+    const content = norm === undefined ? undefined : repo.content(norm);
     return content ? { content, text: texts.get(norm!) } : undefined;
   };
 
@@ -285,7 +285,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       // raw text, so the rules that can read it so (secrets) still run and a syntax error does not
       // hide a committed secret.
       if (pf.parsed.error) {
-        const unparsed: TextFileContext = { file, unparsedNix: true, content: contents.get(file) ?? Buffer.from(pf.text), text: pf.text, hosts: fileHosts, now, repoFile: ctx.repoFile, report: ctx.report };
+        const unparsed: TextFileContext = { file, unparsedNix: true, content: repo.content(file) ?? Buffer.from(pf.text), text: pf.text, hosts: fileHosts, now, repoFile: ctx.repoFile, report: ctx.report };
         for (const rule of rules) {
           if (!rule.checkFile) continue;
           current = rule;
@@ -306,7 +306,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   }
 
   // Other files (scripts, secrets, certificates, YAML...).
-  for (const [file, content] of otherFiles) {
+  for (const [file, held] of otherFiles) {
     await breathe();
     signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
@@ -314,6 +314,12 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     const cached = otherRuleCache.get(cacheKey);
     if (cached && depsHold(cached.deps)) {
       raw.push(...cached.findings);
+      continue;
+    }
+    // A binary file's bytes are read again here, and let go after its rules ran.
+    const content = held ?? repo.content(file);
+    if (!content) {
+      errors.push({ source: "read", file, message: "cannot read: it changed or went away during the scan" });
       continue;
     }
     const text = texts.get(file);
@@ -396,6 +402,14 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     let complete = true;
     const inHost = (c: NixFileContext, d: OptionDefinition) =>
       !c.inTest(d.binding) && (!graph.declarationFiles.has(c.file) || (c.file === h.file && d.binding.start >= h.node.start && d.binding.end <= h.node.end));
+    const outsideTests = (file: NixFileContext, path: string, defs: OptionDefinition[]): OptionDefinition[] => {
+      const key = `${file.hosts.length === 0 ? 1 : 0}${file.file}\0${path}`;
+      let byPath = outsideTestsCache.get(file.index);
+      if (!byPath) outsideTestsCache.set(file.index, (byPath = new Map()));
+      let kept = byPath.get(key);
+      if (!kept) byPath.set(key, (kept = defs.filter((def) => !file.inTest(def.binding))));
+      return kept;
+    };
     let current: Rule | undefined;
     const definitionsAsked = new Map<string, Array<{ file: NixFileContext; def: OptionDefinition }>>();
     const matchingAsked = new Map<string, Array<{ file: NixFileContext; def: OptionDefinition }>>();
@@ -408,12 +422,32 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       // is worked out once per host (a copy is handed out, so no rule can change another's).
       definitions: (path) => {
         let found = definitionsAsked.get(path);
-        if (!found) definitionsAsked.set(path, (found = files.flatMap((file) => (file.index.byPath.get(path) ?? []).filter((def) => inHost(file, def)).map((def) => ({ file, def })))));
+        if (!found) {
+          found = [];
+          for (const file of files) {
+            const defs = file.index.byPath.get(path);
+            if (!defs) continue;
+            // Outside the files declaring hosts, which definitions count depends on the tree alone
+            // (not in a VM test; the file's test path when no host has it): kept with the index.
+            const kept = graph.declarationFiles.has(file.file) ? defs.filter((def) => inHost(file, def)) : outsideTests(file, path, defs);
+            for (const def of kept) found.push({ file, def });
+          }
+          definitionsAsked.set(path, found);
+        }
         return found.slice();
       },
       matching: (pattern) => {
         let found = matchingAsked.get(pattern);
-        if (!found) matchingAsked.set(pattern, (found = files.flatMap((file) => definitionsMatching(file.index, pattern).filter((def) => inHost(file, def)).map((def) => ({ file, def })))));
+        if (!found) {
+          found = [];
+          for (const file of files) {
+            const defs = definitionsMatching(file.index, pattern);
+            if (!defs.length) continue;
+            const kept = graph.declarationFiles.has(file.file) ? defs.filter((def) => inHost(file, def)) : outsideTests(file, `*${pattern}`, defs);
+            for (const def of kept) found.push({ file, def });
+          }
+          matchingAsked.set(pattern, found);
+        }
         return found.slice();
       },
       lookup: (file) => {
@@ -541,6 +575,9 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   };
   return { report, edits: built.edits, texts };
 }
+
+// A file's definitions of one option outside VM tests, per option index (kept with the parse).
+const outsideTestsCache = new WeakMap<OptionIndex, Map<string, OptionDefinition[]>>();
 
 // A file's definitions matching a pattern, per option index (kept with the parse across scans): host
 // rules ask the same patterns of every file of every host.

@@ -32,12 +32,18 @@ export interface Repository {
   root: string;
   discovery: Discovery;
   texts: Map<string, string>;
-  /** Every file's bytes (for rules that look at another file: `readFile ./x`, .sops.yaml). */
+  /** Every text file's bytes (for rules that look at another file: `readFile ./x`, .sops.yaml).
+   * Binary files are not held (images and archives were most of the memory of a scan): `content`
+   * reads them again when asked. */
   contents: Map<string, Buffer>;
+  /** A file's bytes: held for text files, read again for binary ones; undefined when not a file of
+   * the repository or no longer readable. */
+  content: (file: string) => Buffer | undefined;
   /** Every file's content hash (sha256, hex), kept across scans with the content. */
   hashes: Map<string, string>;
   nixFiles: Map<string, ParsedFile>;
-  otherFiles: Map<string, Buffer>;
+  /** Files other than Nix, with their bytes when held (binary files: undefined, see `content`). */
+  otherFiles: Map<string, Buffer | undefined>;
   flakeFile: string | undefined;
   graph: HostGraph;
   errors: ReportError[];
@@ -46,7 +52,8 @@ export interface Repository {
 // Parse results by content hash and path (relative paths in a file resolve against its directory).
 const parseCache = new Map<string, ParsedFile>();
 // File contents by path and stamp (size, times, inode): an unchanged file is not read again.
-const contentCache = new Map<string, { stamp: FileStamp | undefined; content: Buffer; text?: string; hash?: string; binary?: boolean }>();
+// A binary file's entry keeps no content (only its stamp, hash and kind).
+const contentCache = new Map<string, { stamp: FileStamp | undefined; content?: Buffer; text?: string; hash?: string; binary?: boolean }>();
 
 /** How long the work on one file may take by default (parsing and indexing it; then, in the
  * scan, running the rules on it). Past it the file gets an error entry and the scan goes on. */
@@ -106,17 +113,18 @@ export async function loadRepository(
   const contents = new Map<string, Buffer>();
   const hashes = new Map<string, string>();
   const nixFiles = new Map<string, ParsedFile>();
-  const otherFiles = new Map<string, Buffer>();
+  const otherFiles = new Map<string, Buffer | undefined>();
+  const unheld = new Set<string>();
   let done = 0;
   for (const file of discovery.files) {
     await breathe();
     signal?.throwIfAborted();
-    let content: Buffer;
+    let content: Buffer | undefined;
     const abs = join(root, file);
     const stamp = discovery.stamps.get(file);
     let entry = contentCache.get(abs);
     try {
-      if (entry?.stamp && stamp && sameStamp(entry.stamp, stamp)) content = entry.content;
+      if (entry?.stamp && stamp && sameStamp(entry.stamp, stamp) && (entry.content || (entry.binary && entry.hash !== undefined))) content = entry.content;
       else {
         // Synchronous reads: hundreds of small files read in sequence, each awaited through the
         // thread pool, spend most of their time waiting; read directly they take milliseconds.
@@ -128,16 +136,18 @@ export async function loadRepository(
       errors.push({ source: "read", file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
       continue;
     }
-    contents.set(file, content);
     // Hashed once per content: the rule caches key on it and check their dependencies with it.
-    const hash = (entry!.hash ??= hashOf(content));
+    const hash = (entry!.hash ??= hashOf(content!));
     hashes.set(file, hash);
     if (file.endsWith(".nix")) {
-      if ((entry!.binary ??= isBinary(content))) {
+      if ((entry!.binary ??= isBinary(content!))) {
+        unheld.add(file);
+        delete entry!.content;
         errors.push({ source: "read", file, message: "skipped: binary content in a .nix file" });
         continue;
       }
-      const text = (entry!.text ??= content.toString("utf8"));
+      contents.set(file, content!);
+      const text = (entry!.text ??= content!.toString("utf8"));
       const key = `${hash}\0${source.cacheKey}\0${file}`;
       let pf = parseCache.get(key);
       if (!pf) {
@@ -165,8 +175,15 @@ export async function loadRepository(
         errors.push({ source: "parse", file, line: e.line, column: e.column, message: `does not parse: ${e.message}` });
       }
     } else {
-      otherFiles.set(file, content);
-      if (!(entry!.binary ??= isBinary(content))) texts.set(file, (entry!.text ??= content.toString("utf8")));
+      if (!(entry!.binary ??= isBinary(content!))) {
+        contents.set(file, content!);
+        otherFiles.set(file, content);
+        texts.set(file, (entry!.text ??= content!.toString("utf8")));
+      } else {
+        otherFiles.set(file, undefined);
+        unheld.add(file);
+        delete entry!.content;
+      }
     }
     options.onFile?.(++done, discovery.files.length);
   }
@@ -221,5 +238,14 @@ export async function loadRepository(
     { files: discovery.files, treeOf },
   );
   if (framework.darwinModules.size > 0) graph.darwinModules = framework.darwinModules;
-  return { root, discovery, texts, contents, hashes, nixFiles, otherFiles, flakeFile, graph, errors };
+  const content = (file: string): Buffer | undefined => {
+    const held = contents.get(file);
+    if (held || !unheld.has(file)) return held;
+    try {
+      return source.read(file);
+    } catch {
+      return undefined;
+    }
+  };
+  return { root, discovery, texts, contents, content, hashes, nixFiles, otherFiles, flakeFile, graph, errors };
 }

@@ -82,7 +82,9 @@ export function classifyKey(key: string | undefined): KeyKind | undefined {
   let kind = kindCache.get(key);
   if (kind === undefined) {
     if (kindCache.size >= KIND_CACHE_MAX) kindCache.clear();
-    kindCache.set(key, (kind = computeKeyKind(key) ?? null));
+    // A key is often a slice of a whole file's text, and a slice keeps all of that text alive: the
+    // cache holds its own copy (JSON's round trip makes one, lone surrogates included).
+    kindCache.set(key.length > 12 ? (JSON.parse(JSON.stringify(key)) as string) : key, (kind = computeKeyKind(key) ?? null));
   }
   return kind ?? undefined;
 }

@@ -24,7 +24,14 @@ function overridesStockUnit(svc: FoundService): boolean {
   return STOCK_UNIT.test(svc.name) && !svc.def.script && svc.def.description === undefined && Object.keys(svc.def.serviceConfig).length <= 3;
 }
 
-const baselineCache = new Map<string, ReturnType<typeof hardeningBaseline>>();
+// What the rule reads of a baseline: its settings and the score after it (the whole baseline holds
+// both scores with every check, kept per service for as long as the process lives).
+type BaselineSummary = { settings: Record<string, BaselineValue>; after: { ok: boolean; exposure: number; verdict: string } };
+const baselineCache = new Map<string, BaselineSummary>();
+function baselineSummary(full: ReturnType<typeof hardeningBaseline>): BaselineSummary {
+  const a = full.after;
+  return { settings: full.settings, after: a.ok ? { ok: true, exposure: a.exposure, verdict: a.verdict } : { ok: false, exposure: 0, verdict: "" } };
+}
 
 // Edits depend on the file's tree (kept between scans while unchanged) and the baseline.
 const editsCache = new WeakMap<SyntaxNode, Map<string, TextEdit[] | undefined>>();
@@ -283,7 +290,7 @@ export const serviceHardening: Rule = {
       const replaceRoot = rootBindings.user !== undefined && credentials !== undefined;
       const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? "", homeReason ?? "", replaceRoot]);
       let baseline = baselineCache.get(baselineKey);
-      if (!baseline) baselineCache.set(baselineKey, (baseline = hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot })));
+      if (!baseline) baselineCache.set(baselineKey, (baseline = baselineSummary(hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot }))));
       const failing = o.checks.filter((c) => c.passed === false && (c.exposure ?? 0) > 0).sort((a, b) => (b.exposure ?? 0) - (a.exposure ?? 0));
       const missing = [...new Set(failing.map((c) => c.setting))].slice(0, 8);
       const after = baseline.after.ok && !svc.partial.length ? ` With the baseline below it scores ${formatExposure(baseline.after.exposure)} ${baseline.after.verdict}.` : "";
