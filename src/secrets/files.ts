@@ -10,6 +10,7 @@
 import { createRequire } from "node:module";
 import { basename, extname, posix } from "node:path";
 import { detectSecrets, judgeGenericValue, type SecretMatch } from "./detect.js";
+import { isPlaceholder } from "./values.js";
 import { isUnencryptedPrivateKeyBlock, TOKEN_PATTERNS } from "./patterns.js";
 
 // yaml is loaded on the first YAML file met (most Nix-only scans meet none): keeps start-up fast.
@@ -125,6 +126,32 @@ export function sopsRuleMatches(relPath: string, rules: readonly SopsCreationRul
 // documentation, tooling configuration, public keys.
 const NOT_SECRET_MATERIAL = /(?:\.nix|\.md|\.txt\.example|\.pub|^\.gitignore|^\.gitattributes|^\.sops\.ya?ml|^\.keep|^\.gitkeep|^README[^/]*)$/i;
 const ENV_EXAMPLE = /^\.env\.(?:example|sample|template|dist|defaults?)$/i;
+
+// Tooling kept beside encrypted secrets, by its type: build recipes, scripts, templates and placeholders.
+const TOOLING_NAME = /^(?:justfile|\.justfile|makefile|gnumakefile|license|copying|\.envrc|\.editorconfig)$|\.(?:just|mk|sh|bash|zsh|fish|py|pl|rb|ps1|placeholder|example|sample|template|tmpl|dist)$/i;
+// A recipe line of a justfile or Makefile (`edit FILE:`, `rekey:`, `all: deps`), its commands indented below.
+const RECIPE_HEAD = /^[A-Za-z_][\w-]*(?:\s+[A-Za-z_][\w=+*-]*)*\s*:(?:\s|$)/;
+
+/**
+ * What a plaintext file in a secrets folder is, when its type or content shows it is not a secret
+ * (detectSecrets found none in it): a script (shebang), a justfile or Makefile of recipes, a
+ * placeholder or template whose only values are placeholders, or nothing but comments. Undefined
+ * when it may be a secret value (one opaque line, key=value lines with values).
+ */
+export function notSecretMaterialByContent(name: string, text: string): string | undefined {
+  if (TOOLING_NAME.test(name)) return `a ${/placeholder|example|sample|template|tmpl|dist/i.test(name) ? "placeholder or template" : /just|make/i.test(name) ? "recipe file" : "script or tool configuration"} (${name})`;
+  if (/^#!\s*\/\S+/.test(text)) return "a script (it starts with #!)";
+  const lines = text.split(/\r?\n/);
+  const code = lines.map((l) => l.trim()).filter((l) => l !== "" && !/^(?:#|\/\/|;)/.test(l));
+  if (code.length === 0 && lines.some((l) => l.trim() !== "")) return "only comments";
+  // Recipes: a head line at column 0, and each head followed by indented commands.
+  const heads = lines.filter((l, i) => RECIPE_HEAD.test(l) && /^(?:\t| {2,})\S/.test(lines[i + 1] ?? ""));
+  if (heads.length >= 2 && lines.filter((l) => /^(?:\t| {2,})\S/.test(l)).length >= heads.length) return "a recipe file (justfile/Makefile)";
+  // A commented placeholder: every value in it is a placeholder (`YOUR_JIRA_PAT_HERE`, `token = <token>`).
+  const values = code.map((l) => /^[\w.-]+\s*[=:]\s*(.*)$/.exec(l)?.[1]?.replace(/^["']|["']$/g, "") ?? l);
+  if (lines.some((l) => /^\s*#/.test(l)) && values.every((v) => isPlaceholder(v))) return "a placeholder (its values are placeholders)";
+  return undefined;
+}
 
 /** Whether a path is where secrets are kept, by name alone (content is judged by classifySecretFile). */
 export function isSecretLocation(relPath: string, opts: { sopsRules?: readonly SopsCreationRule[] } = {}): SecretLocation | null {
@@ -420,9 +447,14 @@ export function classifySecretFile(relPath: string, content: Buffer, opts: Class
     result.secretLike = true;
     result.reason = "named .age but not age-encrypted (no age-encryption.org/v1 header)";
   } else if (location?.expectEncrypted && !ENV_EXAMPLE.test(name)) {
-    // A .env file with nothing secret in it is fine; a file in secrets/ or a sops-managed path is not.
+    // A .env file with nothing secret in it is fine; a file in secrets/ or a sops-managed path is not,
+    // unless what it is says otherwise: a script, a justfile/Makefile of `agenix -e` recipes, a
+    // placeholder that only explains what goes there.
     const envLike = /^\.env/.test(name);
-    if (!envLike) {
+    const tooling = location.expected === undefined ? notSecretMaterialByContent(name, text) : undefined;
+    if (tooling) {
+      result.reason = `${location.reason}, but ${tooling}, with no secret in it`;
+    } else if (!envLike) {
       result.secretLike = true;
       result.reason = `${location.reason}, but not age/sops/gpg-encrypted`;
     }

@@ -32,7 +32,7 @@ describe(RULE, () => {
     expect(report.findings.filter((f) => f.ruleId === RULE).map((f) => f.title)).toEqual([
       "Committed argon2id password hash",
       "Committed bcrypt password hash",
-      "Committed rspamd PBKDF2 password hash",
+      "Committed rspamd Catena (BLAKE2b) password hash",
     ]);
     // hardcoded-secret leaves Nix hashes alone; the users rule keeps root's login hash (low).
     expect(summary(report, "hardcoded-secret")).toEqual([]);

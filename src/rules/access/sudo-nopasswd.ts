@@ -48,6 +48,28 @@ function stringsOf(node: SyntaxNode | undefined): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : [];
 }
 
+/** The accounts a rule names, for the message: literal names as they are, other elements by their
+ * expression (`users = [ flake.config.me.username ]` is somebody, not nobody), a whole list given by
+ * an expression as such. "(nobody listed)" only when neither is set. */
+function whoOf(rule: SyntaxNode, groupPrefix: string): string {
+  const part = (name: "users" | "groups", prefix: string): string[] => {
+    const node = bindingValue(rule, name);
+    if (!node) return [];
+    const statics = stringsOf(node);
+    const list = listOf(node);
+    const short = (n: SyntaxNode) => n.text.replace(/\s+/g, " ").slice(0, 60);
+    if (list) {
+      return list.childNodes().map((el) => {
+        const v = staticValue(el);
+        return typeof v === "string" ? `${prefix}${v}` : `${name === "users" ? "user" : "group"} \`${short(el)}\``;
+      });
+    }
+    if (statics.length) return statics.map((x) => `${prefix}${x}`);
+    return [`the ${name} given by \`${short(node)}\``];
+  };
+  return [...part("users", ""), ...part("groups", groupPrefix)].join(", ") || "(nobody listed)";
+}
+
 function describe(grant: { all: boolean; program?: string }): string {
   return grant.all ? "every command" : `${grant.program}, which gives a root shell when run without argument restrictions`;
 }
@@ -85,7 +107,7 @@ function checkSudoExtraRules(ctx: NixFileContext): void {
         const users = stringsOf(bindingValue(rule, "users"));
         const groups = stringsOf(bindingValue(rule, "groups"));
         const everyone = users.includes("ALL") || groups.includes("users");
-        const who = [...users, ...groups.map((g) => `%${g}`)].join(", ") || "(nobody listed)";
+        const who = whoOf(rule, "%");
         const commands = listOf(bindingValue(rule, "commands"));
         if (!commands) continue;
         for (const cmdNode of commands.childNodes()) {
@@ -173,9 +195,8 @@ function checkDoas(ctx: NixFileContext): void {
       const hasArgs = bindingValue(rule, "args") !== undefined;
       const grant = cmd === undefined ? { all: true } : hasArgs ? undefined : grantsRoot(cmd);
       if (!grant) continue;
-      const users = stringsOf(bindingValue(rule, "users"));
       const groups = stringsOf(bindingValue(rule, "groups"));
-      const who = [...users, ...groups.map((g) => `:${g}`)].join(", ") || "(nobody listed)";
+      const who = whoOf(rule, ":");
       const everyone = groups.includes("users");
       ctx.report({
         node: noPass!,
@@ -217,6 +238,8 @@ export const sudoNopasswd: Rule = {
     fire: [
       hostExample(`{ security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "NOPASSWD" ]; } ]; } ]; }\n`),
       hostExample(`{ pkgs, ... }: {\n  security.sudo.extraRules = [ { users = [ "backup" ]; commands = [ { command = "\${pkgs.restic}/bin/restic"; options = [ "NOPASSWD" "SETENV" ]; } ]; } ];\n  security.sudo.extraConfig = ''\n    clamav ALL = (ALL) NOPASSWD: SETENV: \${pkgs.libnotify}/bin/notify-send\n  '';\n}\n`),
+      // Users given by an expression are named by it, not "nobody".
+      hostExample(`{ config, ... }: {\n  security.sudo.extraRules = [ { users = [ config.me.username ]; commands = [ { command = "/run/current-system/sw/bin/nixos-rebuild switch *"; options = [ "NOPASSWD" ]; } ]; } ];\n}\n`),
     ],
     silent: [
       hostExample(`{ security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "SETENV" ]; } ]; } ]; }\n`),

@@ -14,6 +14,7 @@ import { fixParses } from "../style/expression.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { scopeBindings, unparen } from "../shared/syntax.js";
+import { staticValue } from "../../nix/values.js";
 
 /** Does the file's own function take `lib`? */
 function takesLib(ctx: NixFileContext): boolean {
@@ -28,7 +29,7 @@ function isAtom(n: SyntaxNode): boolean {
 
 export const mkforceOverOwnDefinition: Rule = {
   id: "mkforce-over-own-definition",
-  name: "Module default written at normal priority, then forced by a host",
+  name: "Value written at normal priority, then forced with mkForce by another module",
   category: "anti-pattern",
   severity: "low",
   rationale:
@@ -46,6 +47,13 @@ export const mkforceOverOwnDefinition: Rule = {
       hostExample("{ lib, ... }:\n{\n  imports = [ ./common.nix ];\n  services.nginx.user = lib.mkForce \"www\";\n}\n", "configuration.nix", {
         "common.nix": "{ lib, ... }:\n{\n  services.nginx.user = \"nginx\";\n  time.timeZone = \"UTC\";\n}\n",
       }),
+      // One value forced by two hosts is one value, forced in two places.
+      {
+        "flake.nix": `{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.kara = nixpkgs.lib.nixosSystem { modules = [ ./base.nix ./kara.nix ]; };\n    nixosConfigurations.volnir = nixpkgs.lib.nixosSystem { modules = [ ./base.nix ./volnir.nix ]; };\n  };\n}\n`,
+        "base.nix": "{ ... }:\n{\n  zramSwap.enable = true;\n}\n",
+        "kara.nix": "{ lib, ... }:\n{\n  zramSwap.enable = lib.mkForce false;\n}\n",
+        "volnir.nix": "{ lib, ... }:\n{\n  zramSwap.enable = lib.mkForce false;\n}\n",
+      },
     ],
     silent: [
       // The module writes a default: the host sets its value plainly.
@@ -54,6 +62,10 @@ export const mkforceOverOwnDefinition: Rule = {
       }),
       // Forcing over nixpkgs' own definitions cannot be judged here.
       hostExample("{ lib, ... }:\n{\n  networking.wireless.enable = lib.mkForce false;\n}\n"),
+      // lanzaboote's documented idiom: systemd-boot forced off where lanzaboote is enabled.
+      hostExample("{ lib, ... }:\n{\n  imports = [ ./hardware.nix ];\n  boot.lanzaboote.enable = true;\n  boot.loader.systemd-boot.enable = lib.mkForce false;\n}\n", "configuration.nix", {
+        "hardware.nix": "{ ... }:\n{\n  boot.loader.systemd-boot.enable = true;\n}\n",
+      }),
       // A conditional definition in the module is not a default.
       hostExample("{ lib, ... }:\n{\n  imports = [ ./common.nix ];\n  services.nginx.user = lib.mkForce \"www\";\n}\n", "configuration.nix", {
         "common.nix": "{ config, lib, ... }:\n{\n  services.nginx.user = lib.mkIf config.services.nginx.enable \"nginx\";\n}\n",
@@ -62,17 +74,23 @@ export const mkforceOverOwnDefinition: Rule = {
   },
 
   checkHost(h) {
+    // lanzaboote replaces the systemd-boot module and documents `boot.loader.systemd-boot.enable =
+    // lib.mkForce false;` beside `boot.lanzaboote.enable = true;`: the idiom, whatever set it true.
+    const lanzaboote = h.definitions("boot.lanzaboote.enable").some(({ def }) => !isDead(def) && staticValue(def.inner) !== false);
     // Per module file: its normal-priority definitions that some other file of the host forces.
     const byFile = new Map<NixFileContext, Map<OptionDefinition, string[]>>();
+    const forcers = new Map<NixFileContext, Set<NixFileContext>>();
     for (const f of h.files) {
       for (const forced of f.index.definitions) {
         if (forced.priority !== "mkForce" || !forced.isLeaf || isDead(forced) || !forced.inner || f.inTest(forced.binding)) continue;
+        if (lanzaboote && forced.path === "boot.loader.systemd-boot.enable" && staticValue(forced.inner) === false) continue;
         for (const { file, def } of h.definitions(forced.path)) {
           if (file === f || def.priority || def.conditions.length || !def.isLeaf || !def.value || !def.inner || isDead(def)) continue;
           if (def.inner.text.replace(/\s+/g, " ") === forced.inner.text.replace(/\s+/g, " ")) continue;
           const defs = byFile.get(file) ?? new Map<OptionDefinition, string[]>();
           byFile.set(file, defs);
           defs.set(def, [...(defs.get(def) ?? []), `${f.file}:${forced.line}`]);
+          forcers.set(file, (forcers.get(file) ?? new Set()).add(f));
         }
       }
     }
@@ -84,13 +102,35 @@ export const mkforceOverOwnDefinition: Rule = {
         ? list.filter(([d]) => d.value === d.inner).map(([d]) => replaceNode(file.file, d.value!, `lib.mkDefault ${isAtom(unparen(d.value)!) ? d.value!.text : `(${d.value!.text})`}`))
         : [];
       const complete = edits.length === list.length && fixParses(file, edits);
-      const render = (xs: string[]) =>
-        `${xs.length === 1 ? "This value is" : `${xs.length} values of this module are`} set at normal priority and forced over with mkForce elsewhere: ${xs.slice(0, 6).join("; ")}${xs.length > 6 ? `; and ${xs.length - 6} more` : ""}. A value meant to be overridden is a default (\`lib.mkDefault\`).`;
+      // Items of several hosts name one value forced in several places: merged, so "2 values" is
+      // never one value forced by two hosts.
+      const merged = (xs: string[]) => {
+        const byValue = new Map<string, Set<string>>();
+        for (const x of xs) {
+          const m = /^(`[^`]+` \(line \d+), forced in (.*)\)$/.exec(x);
+          const [head, sites] = m ? [m[1]!, m[2]!.split(", ")] : [x, []];
+          const set = byValue.get(head) ?? new Set<string>();
+          for (const site of sites) set.add(site);
+          byValue.set(head, set);
+        }
+        return [...byValue].map(([head, sites]) => (sites.size ? `${head}, forced in ${[...sites].sort().join(", ")})` : head));
+      };
+      // Which way it goes: a file more hosts include (a shared module) forcing what a file of fewer
+      // hosts (a host's own) sets is a shared module overriding a host, not a host overriding a default.
+      const sharedForces = [...(forcers.get(file) ?? [])].every((f) => f.hosts.length > file.hosts.length);
+      const render = (all: string[]) => {
+        const xs = merged(all);
+        const what = xs.length === 1 ? "This value is" : `${xs.length} values of this ${sharedForces ? "file" : "module"} are`;
+        return sharedForces
+          ? `${what} set at normal priority here and forced over with mkForce by a module that more hosts include: ${xs.slice(0, 6).join("; ")}${xs.length > 6 ? `; and ${xs.length - 6} more` : ""}. When the forcing module is meant to win, the definition here is dead weight: drop it, or make it \`lib.mkDefault\`.`
+          : `${what} set at normal priority and forced over with mkForce elsewhere: ${xs.slice(0, 6).join("; ")}${xs.length > 6 ? `; and ${xs.length - 6} more` : ""}. A value meant to be overridden is a default (\`lib.mkDefault\`).`;
+      };
       const items = list.map(([d, sites]) => `\`${d.path}\` (line ${d.line}, forced in ${[...new Set(sites)].join(", ")})`);
       h.report({
         file: file.file,
         node: first.binding,
         key: "forced defaults",
+        ...(sharedForces ? { title: "Value a host sets at normal priority, forced by a shared module" } : {}),
         // Hosts that include this module list their forced values: one finding, their union.
         message: render(items),
         detail: { items, render },

@@ -10,6 +10,7 @@ import { replaceNode } from "../../nix/edit.js";
 import { scoped, segmentsMatch, type Scope } from "../shared/scope.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { applications, shortText, unparen } from "../shared/syntax.js";
+import { hostExample } from "../shared/examples.js";
 
 /** The definition whose value the application is (or is a leaf part of). */
 function definitionOf(ctx: NixFileContext, app: SyntaxNode): OptionDefinition | undefined {
@@ -99,8 +100,19 @@ function negated(cond: SyntaxNode): string {
   return `!${cond.text}`;
 }
 
+/** A module written for NixOS and nix-darwin alike: it tests the platform (`pkgs.stdenv.isLinux`,
+ * `isDarwin`, `hostPlatform.isLinux`). nix-darwin's defaults differ from NixOS' (its
+ * programs.zsh.enable defaults to true) and its hosts are not among the scan's NixOS hosts, so
+ * "defaults to false and nothing else defines it" cannot be known for it. */
+const PLATFORM_TEST = /\b(?:isLinux|isDarwin|(?:host|build|target)Platform\.is[A-Z]\w*)\b/;
+
 function check(scope: Scope): void {
+  // Only where every module of the host is known: a file no host includes (or a host whose modules
+  // are partly unknown) may be imported next to a module that defines the option, and then the
+  // rewrite's `false` conflicts with it or overrides its `true`.
+  if (!scope.defaultsApply) return;
   for (const ctx of scope.files) {
+    if (PLATFORM_TEST.test(ctx.text)) continue;
     for (const app of applications(ctx.parsed.root)) {
       if (app.name !== "mkIf" || app.args.length !== 2) continue;
       const value = unparen(app.args[1]);
@@ -120,7 +132,7 @@ function check(scope: Scope): void {
       const standalone = parent && (parent.kind === K.NODE_ATTRPATH_VALUE || parent.kind === K.NODE_PAREN);
       if (!standalone && !constant) replacement = `(${replacement})`;
       const optionPath = def.path;
-      const where = scope.kind === "host" ? `host ${scope.host}` : "this file";
+      const where = `host ${scope.host}`;
       scope.report(ctx, {
         node: app.node,
         optionPath,
@@ -144,7 +156,7 @@ export const mkifConstant: Rule = {
   category: "anti-pattern",
   severity: "low",
   rationale:
-    "`option = mkIf cond true` says the same as `option = cond` in a roundabout way and hides the intent. They are NOT equivalent in every case: when cond is false, the mkIf form defines nothing, so the option keeps its default (which may be true, or computed from other options) and other modules may set it freely, while `option = cond` defines false, which overrides a true default and conflicts with another module's `true` at the same priority. So the rewrite is right when the option defaults to false (true for `mkIf cond false`) and no other module sets it; otherwise say what is meant (`mkDefault cond`, or a comment). nix-warden reports it only there: an `enable` option (assumed to default to false, except a table of ones that default to true or are set by other NixOS modules) that no other file of the host defines; elsewhere `mkIf cond true` is the right idiom and nothing is said.",
+    "`option = mkIf cond true` says the same as `option = cond` in a roundabout way and hides the intent. They are NOT equivalent in every case: when cond is false, the mkIf form defines nothing, so the option keeps its default (which may be true, or computed from other options) and other modules may set it freely, while `option = cond` defines false, which overrides a true default and conflicts with another module's `true` at the same priority. So the rewrite is right when the option defaults to false (true for `mkIf cond false`) and no other module sets it; otherwise say what is meant (`mkDefault cond`, or a comment). nix-warden reports it only there: an `enable` option (assumed to default to false, except a table of ones that default to true or are set by other NixOS modules) that no other file of a NixOS host defines, the host's modules all known. A module no host includes is not judged (whoever imports it may define the option), nor a module that tests the platform (`stdenv.isLinux`, `isDarwin`): it is shared with nix-darwin, whose defaults differ (programs.zsh.enable defaults to true there). Elsewhere `mkIf cond true` is the right idiom and nothing is said.",
   fix: "Write the condition itself (`option = cond;`, or `option = !cond;` for `mkIf cond false`) after checking that the option's default is the opposite constant and that no other module defines it; keep the mkIf, with a comment, when leaving the option undefined is intended.",
   references: [
     { title: "NixOS manual: Option Definitions, conditional definitions (mkIf)", url: "https://nixos.org/manual/nixos/stable/#sec-option-definitions-delaying-conditionals" },
@@ -155,16 +167,46 @@ export const mkifConstant: Rule = {
     nist: ["PR.PS-01"],
   },
   examples: {
-    fire: [`{ config, lib, ... }:
+    fire: [
+      hostExample(`{ config, lib, ... }:
 {
   services.fail2ban.enable = lib.mkIf config.services.openssh.enable true;
 }
-`],
-    silent: [`{ config, lib, ... }:
+`),
+    ],
+    silent: [
+      hostExample(`{ config, lib, ... }:
 {
   services.fail2ban.enable = config.services.openssh.enable;
 }
-`],
+`),
+      // A module shared with nix-darwin (it tests the platform): programs.zsh.enable defaults to true
+      // there, and \`= pkgs.stdenv.isLinux\` would define false against that (srid's primary-as-admin.nix).
+      hostExample(`{ lib, pkgs, ... }:
+{
+  programs.zsh.enable = lib.mkIf pkgs.stdenv.isLinux true;
+  security = lib.optionalAttrs pkgs.stdenv.isLinux { sudo.execWheelOnly = true; };
+}
+`),
+      // A module no host includes: whoever imports it may define the option elsewhere.
+      {
+        "modules/fail2ban.nix": `{ config, lib, ... }:
+{
+  services.fail2ban.enable = lib.mkIf config.services.openssh.enable true;
+}
+`,
+      },
+      // Another module of the host defines it: the mkIf is what lets both stand.
+      {
+        ...hostExample(`{ config, lib, ... }:
+{
+  imports = [ ./ids.nix ];
+  services.fail2ban.enable = lib.mkIf config.services.openssh.enable true;
+}
+`),
+        "ids.nix": `{ lib, ... }: { services.fail2ban.enable = lib.mkDefault true; }\n`,
+      },
+    ],
   },
   ...scoped(check),
 };

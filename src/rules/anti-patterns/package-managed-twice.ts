@@ -12,6 +12,7 @@ import { flakeWith, hostExample } from "../shared/examples.js";
 import { removeListElements } from "../shared/edits.js";
 import { isDead } from "../shared/scope.js";
 import { fixParses } from "../style/expression.js";
+import { staticValue } from "../../nix/values.js";
 import type { HostContext, NixFileContext, Rule } from "../types.js";
 import { hostDefinitions } from "./host.js";
 import { homePackageDefinitions, packagesOf, type PackageRef } from "./package-lists.js";
@@ -28,20 +29,35 @@ function lists(defs: Def[]): Array<{ x: Def; pkgs: PackageRef[] }> {
   return defs.filter(holds).map((x) => ({ x, pkgs: packagesOf(x.def.inner).filter((p) => !p.conditional) })).filter((l) => l.pkgs.length > 0);
 }
 
+/** A feature module listing what its own program needs at run time (`home.packages = [ cfg.package
+ * pkgs.libnotify ]` under `mkIf cfg.enable` in the module declaring `cfg`'s options): it is
+ * self-contained on purpose, and a system list holding the same dependency is no duplicate to undo. */
+function ownDependencies(x: Def): boolean {
+  if (x.def.conditions.length === 0 || x.file.index.declarations.length === 0) return false;
+  // The list installs the module's own program (`cfg.package`, an option of the module) beside its dependencies.
+  const list = x.def.inner;
+  return !!list && /(?:^|[\s[(])(?:cfg|config(?:\.[\w-]+)+)\.package\b/.test(list.text);
+}
+
 function checkHost(h: HostContext): void {
+  // home-manager.useGlobalPkgs: home-manager builds from the system's pkgs, so both lists give the
+  // same store path: nothing runs a different version, whatever the PATH order.
+  if (hostDefinitions(h, "home-manager.useGlobalPkgs").some((x) => !isDead(x.def) && staticValue(x.def.inner) === true)) return;
   const system = lists(hostDefinitions(h, "environment.systemPackages"));
   if (system.length === 0) return;
-  const home = lists(homePackageDefinitions(h));
+  const home = lists(homePackageDefinitions(h)).filter((u) => !ownDependencies(u.x));
   for (const u of home) {
     // One finding per home-manager list, naming every system list it repeats.
     const dup: PackageRef[] = [];
     const from: Def[] = [];
+    const fromLists: typeof system = [];
     for (const s of system) {
       const names = new Set(s.pkgs.map((p) => p.name));
       const here = u.pkgs.filter((p) => names.has(p.name) && !dup.includes(p));
       if (here.length === 0) continue;
       dup.push(...here);
       from.push(s.x);
+      fromLists.push(s);
     }
     if (dup.length === 0) continue;
     const uniq = [...new Set(dup.map((p) => p.name))].sort();
@@ -51,7 +67,14 @@ function checkHost(h: HostContext): void {
     // or a standalone home configuration that do not install the system copy.
     const edits = from.every((s) => s.file === u.x.file) && dup.every((p) => p.list === list) ? removeListElements(u.x.file.file, u.x.file.text, list, dup.map((p) => p.node)) : undefined;
     const ok = !!edits && fixParses(u.x.file, edits);
-    const places = from.map((s) => `${s.file.file}:${s.def.line}`).sort();
+    // Where the repeated package is in the system list (its first one), not where the list starts.
+    const names = new Set(uniq);
+    const places = fromLists
+      .map((s) => {
+        const first = s.pkgs.find((p) => names.has(p.name));
+        return `${s.x.file.file}:${first ? s.x.file.parsed.source.lines.position(first.node.start).line : s.x.def.line}`;
+      })
+      .sort();
     const conditional = [u.x, ...from].some((x) => x.def.conditions.length > 0);
     h.report({
       file: u.x.file.file,
@@ -107,6 +130,14 @@ export const packageManagedTwice: Rule = {
       HM_HOST("    git\n    ripgrep", "      neovim\n      fd"),
       // Conditional on something else than a module's switch: they may never be installed together.
       hostExample(`{ pkgs, lib, config, ... }:\n{\n  environment.systemPackages = lib.mkIf (config.networking.hostName == "kiosk") [ pkgs.firefox ];\n  home-manager.users.alice.home.packages = [ pkgs.firefox ];\n}\n`),
+      // useGlobalPkgs: home-manager uses the system's pkgs, so both lists give the same store path.
+      hostExample(`{ pkgs, ... }:\n{\n  home-manager.useGlobalPkgs = true;\n  environment.systemPackages = [ pkgs.ripgrep ];\n  home-manager.users.alice.home.packages = [ pkgs.ripgrep ];\n}\n`),
+      // A feature module listing its own runtime dependency (notify-send for its idle manager).
+      {
+        "flake.nix": flakeWith(["./configuration.nix"]),
+        "configuration.nix": `{ pkgs, ... }:\n{\n  environment.systemPackages = [ pkgs.libnotify ];\n  home-manager.users.alice = import ./idle.nix;\n}\n`,
+        "idle.nix": `{ config, lib, pkgs, ... }:\nlet cfg = config.my.idle; in\n{\n  options.my.idle = {\n    enable = lib.mkEnableOption "idle manager";\n    package = lib.mkPackageOption pkgs "swayidle" { };\n  };\n  config = lib.mkIf cfg.enable {\n    home.packages = [ cfg.package pkgs.libnotify ];\n  };\n}\n`,
+      },
       // Different packages that share a last name.
       hostExample(`{ pkgs, ... }:\n{\n  environment.systemPackages = [ pkgs.python3Packages.black ];\n  home-manager.users.alice.home.packages = [ pkgs.black ];\n}\n`),
     ],

@@ -113,6 +113,8 @@ export const packageWithoutMeta: Rule = {
       ctx.report({
         node: a.fn,
         key: `meta ${missing.join(" ")}`,
+        // The title says what is missing: a `meta` that exists but lacks a field is not "without meta".
+        title: missing[0] === "meta" ? "Package definition without `meta`" : `Package \`meta\` without ${missing.map((m) => `\`${m}\``).join(" or ")}`,
         message:
           missing[0] === "meta"
             ? `This package (${what}) has no \`meta\`: no description, licence or main program for search, licence policy (allowUnfree) or \`nix run\`.`

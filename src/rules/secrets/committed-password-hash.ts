@@ -28,8 +28,9 @@ const HASHES: Array<{ re: RegExp; scheme: (m: string) => string }> = [
 
 function cryptScheme(m: string): string {
   const id = m.split("$")[1] ?? "";
-  // rspamd's `rspamadm pw` writes `$2$salt$hash` (PBKDF2-BLAKE2b), bcrypt `$2b$10$…` has a cost.
-  if (id === "2" && !/^\$2\$\d\d\$/.test(m)) return "rspamd PBKDF2";
+  // rspamd's `rspamadm pw` writes `$2$salt$hash` (its type 2, Catena over BLAKE2b: memory-hard;
+  // type 1 is PBKDF2-BLAKE2b), bcrypt `$2b$10$…` has a cost.
+  if (id === "2" && !/^\$2\$\d\d\$/.test(m)) return "rspamd Catena (BLAKE2b)";
   if (/^2[abxy]?$/.test(id)) return "bcrypt";
   if (id.startsWith("argon2")) return id;
   if (id.startsWith("pbkdf2")) return "PBKDF2";
@@ -85,6 +86,30 @@ function checkString(ctx: NixFileContext, str: SyntaxNode): void {
     const line = ctx.parsed.source.lines.position(start).line;
     const lineText = ctx.parsed.source.lines.lineText(line).trim();
     const fast = FAST.test(f.scheme);
+    // The initrd's emergency shell password: asked for only on the console (no network login reads
+    // it), and the option has no *File variant: the hash is in the initrd whatever the source.
+    const emergency = around?.path.endsWith("boot.initrd.systemd.emergencyAccess") ?? false;
+    if (emergency) {
+      ctx.report({
+        range: rangeOf(ctx.parsed.source.lines, start, start + value.length),
+        node: str,
+        optionPath: around?.path,
+        key: `${f.scheme}:${redact(value)}`,
+        severity: "low",
+        secret: value,
+        evidence: lineText.split(value).join("****"),
+        title: `Committed ${f.scheme} password hash (initrd emergency shell)`,
+        message:
+          `${/^[aeiouAEIOU]|^(?:MD5|SHA|LDAP)/.test(f.scheme) ? "An" : "A"} ${f.scheme} password hash is written in ${around!.path}: it is in the repository's history and can be attacked offline. ` +
+          "It guards the initrd's emergency shell, which is reached only on the console (or a serial/KVM console), so the risk is someone with console access and a guessed password.",
+        fix: {
+          safety: "manual",
+          description:
+            "There is no *File variant of this option: the hash is baked into the initrd (readable in /boot) whatever the repository holds. Use a long random password for it, or set emergencyAccess = false if console rescue is not needed; change it if the repository is or was public.",
+        },
+      });
+      continue;
+    }
     ctx.report({
       range: rangeOf(ctx.parsed.source.lines, start, start + value.length),
       node: str,
@@ -114,6 +139,10 @@ export const committedPasswordHash: Rule = {
       hostExample(
         `{\n  environment.etc."nginx/htpasswd".text = ''\n    alice:$2y$10$Zk3Wb1Rm8wXh0k2JpQv6UOfXo3gq0eS6kq1N2lW3m4n5o6p7q8r9s\n  '';\n  environment.etc."authelia/users.yml".text = builtins.toJSON {\n    users.alice = { displayname = "Alice"; password = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0$9kVbq3Yx0Lr8mT2nW5zQ1dF7gH4jK6pA0sX3cV8bN2e"; };\n  };\n  services.myapp.settings.admin_hash = "pbkdf2_sha256$600000$c2FsdHNhbHQ$8nPz0eXx0VYzJq9r3b1dVtq2mL0kX7w9QeR5tY6uI8o";\n}\n`,
       ),
+      // The initrd emergency shell's hash: console-only, no *File variant: low, and no such fix.
+      hostExample(`{\n  boot.initrd.systemd.emergencyAccess = "$6$rounds=100000$c2FsdHNhbHQ$Xq3vN8mR2kP7wL5tY9hB1cD4fG6jK0zA3sE8uI2oP5rT7yW9qM1nV4bX6cZ8dF0gH2jL4kS6aQ8wE0rT2yU4iO";\n}\n`),
+      // rspamd's \`rspamadm pw\` hash ($2$: Catena, not PBKDF2).
+      hostExample(`{\n  services.rspamd.workers.controller.extraConfig = ''\n    password = "$2$x5mbn1j9ctffz3fq8cr1h5mtnm5f9hwt$9hhx5hx1gbz3xbh5gqmbkt5bbj8pnqjfejbrzcxnfm5tfzh1nhsy";\n  '';\n}\n`),
     ],
     silent: [
       hostExample(`{\n  users.users.alice.hashedPassword = "$6$rounds=65536$abcdefghijklmnop$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567";\n  users.users.root.initialHashedPassword = "$y$j9T$Nb1KVJ2Eu7ZaGkxDWRHrD/$nDtonEpKjk.bkYXDWDzbbs9o7ElEmTcrXIncFHaarc/";\n}\n`),

@@ -53,8 +53,23 @@ export const committedSecretFile: Rule = {
   id: "committed-secret-file",
   examples: {
     // An .age file that was never encrypted; an encrypted one (age's armored format) is fine.
-    fire: [{ "secrets/db-password.age": "hunter2-but-longer-Kq8vTz2mWp9xLr\n" }],
-    silent: [{ "secrets/db-password.age": "-----BEGIN AGE ENCRYPTED FILE-----\nYWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSBhYmNkZWZnaGlqa2xtbm9w\n-----END AGE ENCRYPTED FILE-----\n" }],
+    fire: [
+      { "secrets/db-password.age": "hunter2-but-longer-Kq8vTz2mWp9xLr\n" },
+      // A plaintext file in a secrets folder whose content is a value, not tooling.
+      { "secrets/smtp.conf": "# relay login\nuser = mailer\npassword = Tr0ub4dor-and-3\n" },
+      // Nothing the detectors recognise, but a value and not tooling: a passphrase in the secrets folder.
+      { "secrets/backup-passphrase": "correct horse battery staple\n" },
+    ],
+    silent: [
+      { "secrets/db-password.age": "-----BEGIN AGE ENCRYPTED FILE-----\nYWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSBhYmNkZWZnaGlqa2xtbm9w\n-----END AGE ENCRYPTED FILE-----\n" },
+      // Tooling beside the encrypted files, judged by what it is: a justfile of agenix recipes, a
+      // Makefile without a conventional name, a script, a commented placeholder.
+      { "secrets/justfile": "default:\n    @just --list\n\n# Run `agenix -e <file>`\nedit FILE:\n    agenix -e {{ FILE }} -i ~/.ssh/agenix\n\nrekey:\n    agenix -r -i ~/.ssh/agenix\n" },
+      { "secrets/recipes": "edit:\n\tagenix -e $(FILE)\nrekey:\n\tagenix -r\n" },
+      { "secrets/rotate": "#!/usr/bin/env bash\nset -eu\nagenix -e \"$1\"\n" },
+      { "secrets/api-jira-pat.placeholder": "# Jira Personal Access Token placeholder\n# Encrypt the real one: agenix -e secrets/api-jira-pat.age\n\nYOUR_JIRA_PAT_HERE\n" },
+      { "secrets/README": "Secrets are age-encrypted; edit them with agenix -e <name>.age.\n" },
+    ],
   },
   name: "unencrypted secret file committed",
   category: "secrets",

@@ -133,8 +133,16 @@ export const worldReadableSecret: Rule = {
         `{ config, ... }: {\n  age.secrets.db = { file = ./db.age; mode = "0444"; };\n  systemd.services.app = {\n    serviceConfig.User = "app";\n    serviceConfig.ExecStart = "/run/current-system/sw/bin/app --password-file \${config.age.secrets.db.path}";\n  };\n}\n`,
       ),
       hostExample(`{ config, ... }: {\n  sops.secrets.grafana = { mode = "0644"; };\n  services.grafana.settings.security.admin_password = "$__file{\${config.sops.secrets.grafana.path}}";\n}\n`),
+      // "publish" and "pubtoken" are not public keys.
+      hostExample(`{ sops.secrets.publish_token = { mode = "0644"; path = "/run/secrets/publish.pubtoken"; }; }\n`),
     ],
-    silent: [hostExample(`{ age.secrets.db = { file = ./db.age; mode = "0400"; owner = "postgres"; }; }\n`)],
+    silent: [
+      hostExample(`{ age.secrets.db = { file = ./db.age; mode = "0400"; owner = "postgres"; }; }\n`),
+      // A public key kept with its private key: 0644 is its normal mode (by its name, or by its path).
+      hostExample(
+        `{\n  sops.secrets.initrd_ssh_host_ed25519_key = { mode = "0600"; path = "/etc/ssh/initrd_ssh_host_ed25519_key"; };\n  sops.secrets.initrd_ssh_host_ed25519_key_pub = { mode = "0644"; path = "/etc/ssh/initrd_ssh_host_ed25519_key.pub"; };\n  age.secrets."deploy.pub" = { file = ./deploy.pub.age; mode = "0444"; };\n  sops.secrets.host_key = { mode = "0644"; path = "/etc/ssh/ssh_host_ed25519_key.pub"; };\n}\n`,
+      ),
+    ],
   },
   name: "decrypted secret readable by other users",
   category: "secrets",
@@ -162,12 +170,23 @@ export const worldReadableSecret: Rule = {
   },
 };
 
+/** A public key kept beside its private key in the secret manager (`initrd_ssh_host_ed25519_key_pub`,
+ * `"ssh_host.pub"`, or a `path` ending in `.pub`): nothing in it is secret, and 0644 is its normal mode. */
+export function isPublicKeySecret(ctx: NixFileContext, def: OptionDefinition): boolean {
+  const nameSeg = def.segments[2]!;
+  if (!nameSeg.dynamic && /(?:^|[_.-])(?:pub|pubkey|public[_-]?key)$/i.test(nameSeg.name)) return true;
+  const prefix = def.path.slice(0, -".mode".length);
+  const path = (ctx.index.byPath.get(`${prefix}.path`) ?? []).map((d) => staticValue(d.value)).find((v) => typeof v === "string");
+  return typeof path === "string" && /\.pub$/i.test(path);
+}
+
 function checkFile(ctx: NixFileContext, hostFiles: () => NixFileContext[], report: (r: RuleReport) => void): void {
   {
     for (const def of ctx.index.definitions) {
       if (def.segments.length !== 4 || !isSecretMode(def) || isStaticallyDisabled(def)) continue;
       const mode = parseMode(staticValue(def.value));
       if (mode === undefined) continue;
+      if (isPublicKeySecret(ctx, def)) continue;
       const prefix = def.path.slice(0, -".mode".length);
       const group = groupOf(ctx.index.byPath.get(`${prefix}.group`) ?? []);
       const valueNode = unwrapped(def.value) ?? def.value!;

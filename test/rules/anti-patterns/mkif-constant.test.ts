@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { sites } from "../../helpers/scan.js";
 import { nixAvailable } from "../../helpers/nix.js";
+import { flakeWith } from "../../../src/rules/shared/examples.js";
 import { applyFix, findingsOf, lineOf, scanWith } from "./helpers.js";
 
 const RULE = "mkif-constant";
@@ -28,7 +29,7 @@ with lib;
 
 describe(RULE, () => {
   it("reports mkIf with a constant boolean only where the option's default is the opposite constant", async () => {
-    const report = await scanWith(RULE, { "module.nix": MODULE });
+    const report = await scanWith(RULE, { "flake.nix": flakeWith(["./module.nix"]), "module.nix": MODULE });
     // Silent: an enable option (default false) under mkIf false (always false: not the negated
     // condition), a systemd unit's enable (default true), graphics (set by desktop modules), an
     // option whose default is not known.
@@ -36,12 +37,12 @@ describe(RULE, () => {
     const [first] = findingsOf(report, RULE);
     expect(first).toMatchObject({ severity: "low", optionPath: "services.fail2ban.enable", column: 30, category: "anti-pattern" });
     expect(first!.message).toContain("`config.services.openssh.enable` says it directly");
-    expect(first!.message).toContain("defaults to false (an enable option) and nothing else in this file defines it");
+    expect(first!.message).toContain("defaults to false (an enable option) and nothing else in host example defines it");
     expect(first!.fix?.safety).toBe("review");
   });
 
   it.skipIf(!nixAvailable)("rewrites to the condition (negated for false); the patches apply and parse", async () => {
-    const files = { "module.nix": MODULE };
+    const files = { "flake.nix": flakeWith(["./module.nix"]), "module.nix": MODULE };
     const report = await scanWith(RULE, files);
     const expected: Record<number, string> = {
       4: "  services.fail2ban.enable = config.services.openssh.enable;",
@@ -53,7 +54,7 @@ describe(RULE, () => {
       const patched = await applyFix(files, f);
       const text = patched["module.nix"]!;
       expect(text.split("\n")[f.line - 1]).toBe(expected[f.line]);
-      const again = await scanWith(RULE, { "module.nix": text });
+      const again = await scanWith(RULE, { ...files, "module.nix": text });
       expect(sites(again, RULE)).not.toContain(`module.nix:${f.line}`);
       expect(sites(again, RULE)).toHaveLength(3);
     }
@@ -61,7 +62,7 @@ describe(RULE, () => {
 
   it("adds parentheses around a negation in an operand position", async () => {
     const text = `{ lib, c }: { networking.firewall.enable = lib.mkIf c false || c; }\n`;
-    const report = await scanWith(RULE, { "f.nix": text });
+    const report = await scanWith(RULE, { "flake.nix": flakeWith(["./f.nix"]), "f.nix": text });
     const fixes = findingsOf(report, RULE).map((f) => f.fix!.patch!.split("\n").find((l) => l.startsWith("+{"))!);
     expect(fixes[0]).toContain("networking.firewall.enable = (!c) || c;");
     expect(lineOf(text, "networking")).toBe(1);
@@ -90,8 +91,15 @@ describe(RULE, () => {
     const both = flake.replace("modules = [ ./gaming.nix ]; };\n  };", "modules = [ ./gaming.nix ./desktop.nix ]; };\n  };");
     const report = await scanWith(RULE, { "flake.nix": both, "gaming.nix": gaming, "desktop.nix": desktop });
     expect(findingsOf(report, RULE)).toEqual([]);
-    // The same module alone in a file no host includes: judged on the file, reported.
+    // The same module alone in a file no host includes: whoever imports it may define the option
+    // too (desktop.nix above), so it is not judged.
     const lone = await scanWith(RULE, { "gaming.nix": gaming });
-    expect(sites(lone, RULE)).toEqual(["gaming.nix:1"]);
+    expect(sites(lone, RULE)).toEqual([]);
+  });
+
+  it("is silent on a module shared with nix-darwin (it tests the platform), whose defaults differ", async () => {
+    const shared = `{ lib, pkgs, ... }: {\n  programs.zsh.enable = lib.mkIf pkgs.stdenv.isLinux true;\n  services.fail2ban.enable = lib.mkIf pkgs.stdenv.hostPlatform.isLinux true;\n}\n`;
+    const report = await scanWith(RULE, { "flake.nix": flakeWith(["./shared.nix"]), "shared.nix": shared });
+    expect(findingsOf(report, RULE)).toEqual([]);
   });
 });
