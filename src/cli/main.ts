@@ -12,6 +12,13 @@ import { UnsafeStateError } from "../system/state.js";
 // alive on 5,000 files). Growing by half at most keeps the peak near what is alive (410 MB there).
 setFlagsFromString("--heap-growing-percent=50");
 
+// `nix-warden scan --format json | head`: the reader went away. Stop quietly, with the status a
+// program killed by SIGPIPE has (128 + 13), as other Unix tools do, instead of a stack trace.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e;
+  process.exit(141);
+});
+
 type CommandModule = { run: (argv: string[]) => Promise<number>; summary: string };
 
 // One line per command; each module is loaded only when its command runs (fast start-up).

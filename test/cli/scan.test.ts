@@ -1,5 +1,5 @@
 // `nix-warden scan` as a user runs it: formats, output files, exit codes.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -86,5 +86,16 @@ describe("nix-warden scan", () => {
       },
       { git: true },
     );
+  });
+
+  it("stops quietly with SIGPIPE's status when its reader goes away (`scan --format json | head`)", async () => {
+    // The reader closes its end before the report is written: the write meets the closed end.
+    const child = spawn(process.execPath, [join(import.meta.dirname, "..", "..", "dist", "src", "cli", "main.js"), "scan", join(import.meta.dirname, "..", "..", "examples", "homelab"), "--format", "json", "--no-cache", "--quick"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(141);
   });
 });
