@@ -2,7 +2,8 @@
 // as garbage collection: nix.gc.automatic (any definition not literally false, conditional ones
 // included), programs.nh.clean.enable, nix.settings.min-free (Nix then collects when space runs
 // low, also via nix.extraOptions), a service module named like *nix-gc (fast-nix-gc) or angrr, and
-// srvos's common/server/desktop profiles (they set min-free) or its nix-remote-builder role.
+// srvos's common/server/desktop profiles (they set min-free) or its nix-remote-builder role; a
+// microvm.nix guest mounting its host's /nix/store without a writable overlay has no store to collect.
 // Hosts with modules that cannot be followed statically (imports computed by functions, files
 // that are not in the repository) are left alone. Reported once per host, at its declaration in
 // flake.nix; the fix adds nix.gc to the host's own
@@ -30,6 +31,10 @@ function gcMechanism(h: HostContext): string | undefined {
   // container): nix.gc cannot be set here at all.
   const unmanaged = hostDefinitions(h, "nix.enable").find((x) => staticBool(x.def.inner) === false);
   if (unmanaged) return `nix.enable = false in ${unmanaged.file.file}:${unmanaged.def.line}`;
+  // A microvm.nix guest that mounts its host's /nix/store (read-only, no writable overlay) has no
+  // store of its own to collect: its closures and generations live on the host.
+  const hostStore = hostDefinitions(h, "microvm.shares").find((x) => /\bsource\s*=\s*"\/nix\/store"\s*;/.test(x.def.inner?.text ?? ""));
+  if (hostStore && hostDefinitions(h, "microvm.writableStoreOverlay").length === 0) return `the host's /nix/store shared read-only into this microvm.nix guest (microvm.shares in ${hostStore.file.file}:${hostStore.def.line}): the host collects it`;
   const minFree = hostDefinitions(h, "nix.settings.min-free")[0] ?? hostDefinitions(h, 'nix.settings."min-free"')[0];
   if (minFree) return `nix.settings.min-free in ${minFree.file.file}:${minFree.def.line}`;
   for (const x of hostDefinitions(h, "nix.extraOptions")) {
@@ -86,13 +91,23 @@ export const missingNixGc: Rule = {
     nist: ["PR.PS-02", "PR.IR-04"],
   },
   examples: {
-    fire: [hostExample(`{ ... }:
+    fire: [
+      hostExample(`{ ... }:
 {
   networking.hostName = "nas";
   nix.settings.auto-optimise-store = true;
 }
-`, "example.nix")],
-    silent: [hostExample(`{ ... }:
+`, "example.nix"),
+      // A microvm guest with a writable store overlay builds and keeps paths of its own.
+      hostExample(`{ ... }:
+{
+  microvm.shares = [ { tag = "ro-store"; source = "/nix/store"; mountPoint = "/nix/.ro-store"; } ];
+  microvm.writableStoreOverlay = "/nix/.rw-store";
+}
+`, "example.nix"),
+    ],
+    silent: [
+      hostExample(`{ ... }:
 {
   networking.hostName = "nas";
   nix.gc = {
@@ -101,7 +116,20 @@ export const missingNixGc: Rule = {
     options = "--delete-older-than 30d";
   };
 }
-`, "example.nix")],
+`, "example.nix"),
+      // A microvm.nix guest reading its host's store: nothing of its own to collect.
+      hostExample(`{ ... }:
+{
+  microvm = {
+    hypervisor = "qemu";
+    shares = [
+      { tag = "ro-store"; source = "/nix/store"; mountPoint = "/nix/.ro-store"; }
+      { tag = "home"; source = "home"; mountPoint = "/home"; }
+    ];
+  };
+}
+`, "example.nix"),
+    ],
   },
 
   checkHost(h) {
