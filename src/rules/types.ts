@@ -164,6 +164,10 @@ export interface HostContext {
   definitions(path: string): Array<{ file: NixFileContext; def: OptionDefinition }>;
   /** Definitions whose path matches a pattern (`*` matches one segment). */
   matching(pattern: string): Array<{ file: NixFileContext; def: OptionDefinition }>;
+  /** Does a node of one of the host's files act on this host? False for settings behind `mkIf
+   * cfg.enable` of a module the host imports without turning that option on (scan/host-gates.ts),
+   * while other hosts do. Absent: every node does. */
+  applies?(file: string, node: SyntaxNode): boolean;
   /** Any parsed Nix file of the scan by its relative path, also outside the host's files (a module
    * the host graph could not attribute statically, e.g. `./home/${config.networking.hostName}.nix`). */
   lookup?(file: string): NixFileContext | undefined;

@@ -50,6 +50,36 @@ function pathsIn(value: SyntaxNode, dir: string): string[] {
   return out;
 }
 
+/**
+ * The modules a list computed from a directory names: `map (m: ./modules + "/${m}") names`, where
+ * `names` lists the directory's entries (`attrNames self.nixosModules`, `attrNames (readDir
+ * ./modules)`): every module of the directory (its .nix files and subdirectories with a
+ * default.nix). Names that a `m != "x"` filter of the expression leaves out are left out.
+ */
+function listedDirectoryModules(value: SyntaxNode, dir: string, nixFiles: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const op of value.kind === K.NODE_BIN_OP ? [value, ...value.descendants(K.NODE_BIN_OP)] : value.descendants(K.NODE_BIN_OP)) {
+    if (!op.firstToken(K.TOKEN_PLUS)) continue;
+    const [left, right] = op.childNodes().map((c) => unparen(c));
+    if (left?.kind !== K.NODE_PATH || left.firstChild(K.NODE_INTERPOL) || right?.kind !== K.NODE_STRING) continue;
+    // `"/${m}"`: one interpolation after a slash, nothing else.
+    if (!/^"\/\$\{\s*[A-Za-z_][\w'-]*\s*\}"$/.test(right.text)) continue;
+    if (!left.text.startsWith("./") && !left.text.startsWith("../") && left.text !== ".") continue;
+    const listed = posix.normalize(posix.join(dir, left.text));
+    if (listed.startsWith("../")) continue;
+    const excluded = new Set([...value.text.matchAll(/!=\s*"([^"$\\]+)"/g)].map((m) => m[1]!));
+    const prefix = listed === "." ? "" : `${listed}/`;
+    for (const f of nixFiles) {
+      if (!f.startsWith(prefix)) continue;
+      const rest = f.slice(prefix.length).split("/");
+      const name = rest.length === 1 ? rest[0]!.replace(/\.nix$/, "") : rest[0]!;
+      if (excluded.has(name)) continue;
+      if ((rest.length === 1 && rest[0] !== "default.nix") || (rest.length === 2 && rest[1] === "default.nix")) out.push(f);
+    }
+  }
+  return out;
+}
+
 interface Role {
   machines: Set<string>;
   tags: Set<string>;
@@ -126,7 +156,7 @@ export function clanAssignments(nixFiles: readonly string[], treeOf: (file: stri
         else if (key === "machines" && f.path.length === 3) for (const n of listedNames(f.value)) role.machines.add(n);
         else if (key === "tags" && f.path.length >= 4) role.tags.add(f.path[3]!);
         else if (key === "tags" && f.path.length === 3) for (const n of listedNames(f.value)) role.tags.add(n);
-        else if (key === "extraModules" && f.path.length === 3) role.extraModules.push(...pathsIn(f.value, dir));
+        else if (key === "extraModules" && f.path.length === 3) role.extraModules.push(...pathsIn(f.value, dir), ...listedDirectoryModules(f.value, dir, nixFiles));
       }
       instances.push(inst);
     }

@@ -386,7 +386,8 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       h.node.start,
       h.node.end,
       ruleKey,
-      ...files.map((c) => `${c.file}\0${contentHash(c.file)}\0${c.hosts.join(",")}\0${graph.declarationFiles.has(c.file) ? 1 : 0}`),
+      // applies() reads the gates of the host's files, which other hosts' files decide.
+      ...files.map((c) => `${c.file}\0${contentHash(c.file)}\0${c.hosts.join(",")}\0${graph.declarationFiles.has(c.file) ? 1 : 0}\0${graph.gateKey?.(c.file) ?? ""}`),
     ].join("\n");
     const siteOf = (r: RuleReport & { file: string }) => ({ ...siteFor(r.file, r.node), hosts: [h.name] });
     // Settings behind `mkIf cfg.enable` of a module this host imports but does not turn on (while
@@ -418,6 +419,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       ...(h.source === "directory" ? { partial: true } : {}),
       declaration: { file: h.file, node: h.node },
       files,
+      applies: (file, node) => graph.declarationFiles.has(file) || !graph.hostsOf(file).includes(h.name) || hostsAt(file, node).includes(h.name),
       // Every host rule asks for the same few options across all of the host's files: each answer
       // is worked out once per host (a copy is handed out, so no rule can change another's).
       definitions: (path) => {

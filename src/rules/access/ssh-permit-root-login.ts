@@ -1,14 +1,20 @@
 // ssh-permit-root-login: `services.openssh.settings.PermitRootLogin = "yes"` (or the legacy
 // `services.openssh.permitRootLogin`). The severity follows what root can log in with on the host:
 // critical when password authentication is on there (explicitly or by NixOS's default): root's
-// password is then guessable from the network; low when it is off (only keys work, as with the
-// default "prohibit-password", but one later change re-opens root to password guessing); high when
-// it cannot be told. The fix is the NixOS default, "prohibit-password": auto, because key logins
-// keep working and only password logins as root stop.
+// password is then guessable from the network; low when password and keyboard-interactive
+// authentication are both off on the host (key-only in effect, as with the default
+// "prohibit-password", which says so explicitly), or when passwords are off and keyboard-
+// interactive has nothing to ask (NixOS leaves pam_unix out of sshd's PAM stack then); medium when
+// passwords are off but keyboard-interactive is on and a directory module (Kerberos, LDAP, SSSD)
+// puts a password check into PAM; high when it cannot be told. The host's values are the winning
+// definitions over all its modules, counting only those that act on it (a module's settings
+// behind `mkIf cfg.enable` count on the hosts that turn that option on). The fix is the NixOS
+// default, "prohibit-password": auto, because key logins keep working and only password logins as
+// root stop.
 import { replaceNode } from "../../nix/edit.js";
 import type { StaticValue } from "../../nix/values.js";
-import { definitionsOf, effectiveValue, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
-import { dependsOnText, INERT_NOTE, passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost, SSHD_REFERENCES, SSHD_ROOT_LOGIN } from "./sshd.js";
+import { appliedScope, definitionsOf, effectiveValue, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
+import { dependsOnText, INERT_NOTE, kbdInteractiveAuthentication, passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost, sshdPamModules, SSHD_REFERENCES, SSHD_ROOT_LOGIN } from "./sshd.js";
 import type { Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 
@@ -20,17 +26,25 @@ function check(scope: Scope): void {
   if (sshdDisabled(scope)) return;
   const { file, def } = e.at;
   const pw = passwordAuthentication(scope);
+  const kbd = kbdInteractiveAuthentication(scope);
   const where = scope.kind === "host" ? ` on host ${scope.host}` : "";
   const inert = sshdNotEnabledOnHost(scope);
+  // Passwords off, keyboard-interactive on: it asks whatever sshd's PAM stack asks, which without
+  // pam_unix is a password only when a directory module adds one.
+  const directory = pw.state === "off" && kbd.state !== "off" ? sshdPamModules(appliedScope(scope)).directoryPassword : undefined;
   // A default that an unreadable external module may change is not certain enough for critical.
   const pwOn = pw.state === "on" ? (pw.dependsOn?.length ? "high" : "critical") : undefined;
-  const severity = inert ? "low" : pwOn ?? (pw.state === "off" ? "low" : "high");
+  const severity = inert ? "low" : (pwOn ?? (pw.state === "off" ? (directory ? "medium" : "low") : "high"));
   const consequence =
     pw.state === "on"
       ? `and password authentication is on${where} (${pw.why}): anyone can try root's password from the network`
-      : pw.state === "off"
-        ? `password authentication is off${where} (${pw.why}), so root can only log in with a key today, but any later change to PasswordAuthentication opens root to password guessing`
-        : `and whether passwords are accepted cannot be told (${pw.why}): if they are, root's password can be guessed from the network`;
+      : pw.state === "off" && kbd.state === "off"
+        ? `but it is key-only in effect: password and keyboard-interactive login are off${where} (${pw.why}, ${kbd.why}); "prohibit-password" says so explicitly, and keeps root to keys if either is turned back on`
+        : pw.state === "off" && directory
+          ? `password authentication is off${where} (${pw.why}), but keyboard-interactive is not (${kbd.why}) and ${directory} adds a password check to sshd's PAM stack, so root may log in with a directory password`
+          : pw.state === "off"
+            ? `password authentication is off${where} (${pw.why}), so root can only log in with a key today, but any later change to PasswordAuthentication opens root to password guessing`
+            : `and whether passwords are accepted cannot be told (${pw.why}): if they are, root's password can be guessed from the network`;
   scope.report(file, {
     node: def.inner ?? def.binding,
     optionPath: def.path,
@@ -65,7 +79,21 @@ function reportConflict(scope: Scope, at: ScopedDef, values: StaticValue[]): voi
 export const sshPermitRootLogin: Rule = {
   id: "ssh-permit-root-login",
   examples: {
-    fire: [hostExample(`{ services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "yes"; }\n`)],
+    fire: [
+      // Critical: password authentication is on by NixOS's default.
+      hostExample(`{ services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "yes"; }\n`),
+      // Critical: password authentication is on explicitly.
+      hostExample(`{ services.openssh.enable = true; services.openssh.settings = { PermitRootLogin = "yes"; PasswordAuthentication = true; }; }\n`),
+      // Rated low: another module of the host, turned on by it, sets password and keyboard-interactive
+      // authentication off, so "yes" is key-only in effect.
+      hostExample(
+        `{ imports = [ ./ssh.nix ]; my.ssh.enable = true; services.openssh.settings.PermitRootLogin = "yes"; }\n`,
+        "configuration.nix",
+        {
+          "ssh.nix": `{ config, lib, ... }:\nlet cfg = config.my.ssh; in {\n  options.my.ssh.enable = lib.mkEnableOption "ssh";\n  config = lib.mkIf cfg.enable {\n    services.openssh = { enable = true; settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; }; };\n  };\n}\n`,
+        },
+      ),
+    ],
     silent: [hostExample(`{ services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "prohibit-password"; }\n`)],
   },
   name: "SSH root login with any method",

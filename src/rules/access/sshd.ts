@@ -13,7 +13,7 @@
 // = false (plain priority) from its common module, and openssh.enable from its server module: see
 // src/nix/external-modules.ts. The host's value is the winning definition over both.
 import { staticValue } from "../../nix/values.js";
-import { definitionsOf, effectiveValue, externalImports, hostValue, isDead, opaquePrefix, type Scope, type ScopedDef } from "../shared/scope.js";
+import { appliedScope, definitionsOf, effectiveValue, externalImports, hostValue, isDead, opaquePrefix, type Scope, type ScopedDef } from "../shared/scope.js";
 
 export const SSHD_ENABLE = ["services.openssh.enable", "services.sshd.enable"];
 export const SSHD_PASSWORD = ["services.openssh.settings.PasswordAuthentication", "services.openssh.passwordAuthentication"];
@@ -58,7 +58,9 @@ function methodsExclude(scope: Scope, method: "password" | "keyboard-interactive
   return !text.split(/[\s,]+/).some((m) => m === method || m.startsWith(`${method}:`));
 }
 
-export function passwordAuthentication(scope: Scope): Tristate {
+export function passwordAuthentication(host: Scope): Tristate {
+  // Settings behind the gate of a module the host imports but does not turn on are not its own.
+  const scope = appliedScope(host);
   if (methodsExclude(scope, "password") && methodsExclude(scope, "keyboard-interactive")) return { state: "off", why: "AuthenticationMethods leaves out password and keyboard-interactive" };
   // The winning definition over the host's own and those of known external modules (srvos sets it
   // false at plain priority: the host's `lib.mkForce true` still wins, its mkDefault does not).
@@ -75,6 +77,25 @@ export function passwordAuthentication(scope: Scope): Tristate {
   if (!scope.defaultsApply) return { state: "unknown", why: "PasswordAuthentication is not set in this file" };
   if (v.dependsOn.length) return { state: "on", why: "PasswordAuthentication is not set in the repository, and NixOS defaults it to true", dependsOn: v.dependsOn };
   return { state: "on", why: "PasswordAuthentication is not set, and NixOS defaults it to true" };
+}
+
+/** KbdInteractiveAuthentication (and its legacy names) for the scope, as NixOS ends up with it:
+ * default true. Only a host's value is told from a default (a lone module's host may set it). */
+export function kbdInteractiveAuthentication(host: Scope): Tristate {
+  const scope = appliedScope(host);
+  if (methodsExclude(scope, "keyboard-interactive")) return { state: "off", why: "AuthenticationMethods leaves out keyboard-interactive" };
+  const v = hostValue(scope, ...SSHD_KBD);
+  if (v.kind === "known") {
+    const by = v.external ? ` (set by ${v.external.module})` : "";
+    const name = v.at?.def.path.split(".").at(-1) ?? "KbdInteractiveAuthentication";
+    if (v.value === false) return { state: "off", why: `${name} = false${by}` };
+    if (v.value === true || v.value === null) return { state: "on", why: `${name} = ${String(v.value)}${by}`, explicit: v.at };
+    return { state: "unknown", why: `${name} has an unexpected value` };
+  }
+  if (v.kind === "unknown") return v.conflict ? { state: "unknown", why: v.why, conflict: true } : { state: "unknown", why: "KbdInteractiveAuthentication is computed" };
+  if (opaquePrefix(scope, SSHD_KBD[0]!)) return { state: "unknown", why: "services.openssh is set from an expression" };
+  if (!scope.defaultsApply) return { state: "unknown", why: "KbdInteractiveAuthentication is not set in this file" };
+  return { state: "on", why: "KbdInteractiveAuthentication is not set, and NixOS defaults it to true", dependsOn: v.dependsOn.length ? v.dependsOn : undefined };
 }
 
 /** The sshd enable definition that turns it on, if any. */

@@ -30,6 +30,16 @@ export interface Scope {
   /** `*` matches one segment. */
   matching(pattern: string): ScopedDef[];
   report(file: NixFileContext, r: RuleReport): void;
+  /** Does a definition act on the host (not behind the gate of a module it imports but does not
+   * turn on)? Absent (file scopes): it does. */
+  applies?(d: ScopedDef): boolean;
+}
+
+/** The scope restricted to the definitions that act on its host (HostContext.applies). */
+export function appliedScope(scope: Scope): Scope {
+  const applies = scope.applies;
+  if (!applies) return scope;
+  return { ...scope, definitions: (path) => scope.definitions(path).filter(applies), matching: (pattern) => scope.matching(pattern).filter(applies) };
 }
 
 /** The parts of a file that belong to a scope: all of it, except the file declaring the host in a
@@ -112,6 +122,7 @@ export function hostScope(h: HostContext): Scope {
     definitions: (path) => h.definitions(path),
     matching: (pattern) => h.files.flatMap((file) => segmentsMatching(file.index, pattern).filter((def) => inHost(file, def)).map((def) => ({ file, def }))),
     report: (file, r) => h.report({ ...r, file: file.file }),
+    ...(h.applies ? { applies: (d: ScopedDef) => h.applies!(d.file.file, d.def.binding) } : {}),
   };
 }
 
