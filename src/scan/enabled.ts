@@ -172,7 +172,11 @@ export class ModuleUsage {
    * attribution does not follow (clan inventories, module registries): not called unused. */
   private mentioned(file: string): boolean {
     let known = this.mentions.get(file);
-    if (known === undefined) this.mentions.set(file, (known = this.findMention(file)));
+    if (known === undefined) {
+      // Until answered, a file counts as unnamed: files naming only each other are dead together.
+      this.mentions.set(file, false);
+      this.mentions.set(file, (known = this.findMention(file)));
+    }
     return known;
   }
 
@@ -182,7 +186,9 @@ export class ModuleUsage {
     if (!base) return false;
     const dirs = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
     // `./users/joe.nix`, `../modules/nats`: a path in another file whose last part is the name.
-    for (const f of this.pathEnds().get(base) ?? []) if (f !== file) return true;
+    // The naming file must be live itself: modules/installer/default.nix importing live-system.nix
+    // keeps it alive only if something uses the installer.
+    for (const f of this.pathEnds().get(base) ?? []) if (f !== file && this.live(f)) return true;
     // `rimport { path = [ ./. ]; }`, `myLib.importAll ./.`: a file outside the root handing its own
     // directory to a function (the repository's own importer, whatever its name) may list it.
     this.ownDirs ??= new Set(this.facts.files.filter((f) => f.file.includes("/") && /(?<![\w./])\.\/\.(?![\w./])/.test(f.text)).map((f) => f.file.slice(0, f.file.lastIndexOf("/"))));
@@ -201,6 +207,14 @@ export class ModuleUsage {
       for (const a of dirs) if (selfRooted(a).test(f.text)) return true;
     }
     return false;
+  }
+
+  /** Can `file` be in use: a host includes it, it declares hosts or sits at the root (an entry
+   * point), it is a test or a Mac's module, or a live file names it. */
+  private live(file: string): boolean {
+    const ctx = this.byFile.get(file);
+    if (!ctx || ctx.hosts.length > 0 || !file.includes("/") || this.facts.declarationFiles.has(file) || isTestPath(file) || this.facts.darwinModules?.has(file)) return true;
+    return this.mentioned(file);
   }
 
   /** Is `file` dead code: hosts were found, none imports it, and no file of the repository names

@@ -69,14 +69,24 @@ describe("modules no host enables", () => {
       // Lillecarl/nixos: the repository's own recursive importer, handed the file's own directory.
       "hosts/nub/default.nix": `{ pkgs, ... }: { imports = pkgs.lib.rimport { path = [ ./. ]; regdel = "default"; }; }\n`,
       "hosts/nub/fan.nix": shared,
+      // A chain nothing uses: installer/default.nix names live.nix, and nothing names the installer.
+      "installer/default.nix": `{ imports = [ ./live.nix ]; }\n`,
+      "installer/live.nix": shared,
+      // Look-alike: the same chain named from an entry file at the root (a clan-style inventory the
+      // host attribution does not follow) stays in use.
+      "inventory.nix": `{ roles.default.extraModules = [ ./kit ]; }\n`,
+      "kit/default.nix": `{ imports = [ ./tool.nix ]; }\n`,
+      "kit/tool.nix": shared,
       // Look-alike: a file beside them that nothing lists or names.
       "leftover/stale.nix": shared,
     });
-    for (const file of ["modules/nixos/export.nix", "roles/nfs.nix", "hosts/nub/fan.nix"]) {
+    for (const file of ["modules/nixos/export.nix", "roles/nfs.nix", "hosts/nub/fan.nix", "kit/tool.nix"]) {
       const f = report.findings.find((x) => x.ruleId === "nfs-no-root-squash" && x.file === file);
       expect(f?.severity, file).toBe("high");
     }
     expect(report.findings.find((x) => x.file === "leftover/stale.nix")).toBeUndefined();
+    expect(report.findings.find((x) => x.file === "installer/live.nix")).toBeUndefined();
+    expect(report.suppressed.some((x) => x.file === "installer/live.nix" && x.suppressedBy.kind === "unused")).toBe(true);
     expect(new Set(report.suppressed.filter((x) => x.file === "leftover/stale.nix").map((x) => x.suppressedBy.kind))).toEqual(new Set(["unused"]));
   });
 
