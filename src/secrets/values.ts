@@ -47,6 +47,13 @@ export function isSecretVariableName(value: string): boolean {
 export function isSequentialOrRepeated(value: string): boolean {
   const v = value.trim().replace(/[-:_ ]/g, "");
   if (v.length < 8) return false;
+  // kubeadm's documented `abcdef.0123456789abcdef`: every dot-separated part counts on its own.
+  const parts = v.split(".");
+  if (parts.length > 1) return parts.every((p) => p.length >= 3 && counted(p));
+  return counted(v);
+}
+
+function counted(v: string): boolean {
   // Repeated units: `abcabcabc`, `deadbeefdeadbeef`.
   for (let unit = 1; unit <= Math.min(8, v.length / 2); unit++) {
     if (v.length % unit === 0 && v === v.slice(0, unit).repeat(v.length / unit)) return true;

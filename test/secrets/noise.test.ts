@@ -13,13 +13,15 @@ const RULE = "hardcoded-secret";
 
 describe("secret detection noise", () => {
   it("sequential and repeated test values are not secrets; a random value of the same shape is", () => {
-    for (const v of ["00112233445566778899AABBCCDDEEFF", "0123456789abcdef0123456789abcdef", "deadbeefdeadbeefdeadbeef", "abcdefghijklmnopqrstuvwxyz", "00:11:22:33:44:55:66:77:88:99"]) {
+    for (const v of ["00112233445566778899AABBCCDDEEFF", "0123456789abcdef0123456789abcdef", "deadbeefdeadbeefdeadbeef", "abcdefghijklmnopqrstuvwxyz", "00:11:22:33:44:55:66:77:88:99", "abcdef.0123456789abcdef"]) {
       expect(isSequentialOrRepeated(v), v).toBe(true);
       expect(detectors(v, { key: "signingKey" }), v).toEqual([]);
     }
     const random = gen.chars(32, HEX).toUpperCase();
     expect(isSequentialOrRepeated(random)).toBe(false);
     expect(detectors(random, { key: "signingKey" })).toEqual(["generic-secret"]);
+    // A kubeadm bootstrap token of the documented shape with one random part is a real one.
+    expect(isSequentialOrRepeated(`abcdef.${gen.chars(16, "0123456789abcdefghijklmnopqrstuvwxyz")}`)).toBe(false);
   });
 
   it("a sops template's placeholder in Nix's access-tokens is not a token; a literal token is", async () => {
