@@ -88,3 +88,52 @@ describe("wheel already has passwordless sudo", () => {
     expect(of(report, "root-equivalent-group")[0]!.message).toContain("passwordless sudo on the hosts using this module");
   });
 });
+
+describe("user-plaintext-password: an empty hashedPassword", () => {
+  const MEDIA = `{ ... }: {
+  users.users.media = { isNormalUser = true; hashedPassword = ""; };
+  users.users.admin = { isNormalUser = true; hashedPassword = ""; extraGroups = [ "wheel" ]; };
+}
+`;
+  const SSHD_ON = `{ ... }: { services.openssh.enable = true; }\n`;
+  it("is low for a non-wheel user on hosts whose sshd takes no passwords or does not run, medium elsewhere and for wheel", async () => {
+    const report = await scanMemory({
+      "flake.nix": flake({ keyonly: ["./media.nix", "./sshd.nix", "./keys.nix"], passwords: ["./media.nix", "./sshd.nix"], nossh: ["./media.nix"], forced: ["./media.nix", "./sshd.nix", "./soft.nix"] }),
+      "media.nix": MEDIA,
+      "sshd.nix": SSHD_ON,
+      "keys.nix": `{ ... }: { services.openssh.settings.PasswordAuthentication = false; }\n`,
+      // A mkDefault false wins over NixOS's own default (the option default): off.
+      "soft.nix": `{ lib, ... }: { services.openssh.settings.PasswordAuthentication = lib.mkDefault false; }\n`,
+    });
+    expect(summary(report, "user-plaintext-password")).toEqual([
+      // The reasons differ (password authentication off, sshd not enabled): a finding each.
+      "media.nix:2 low [forced,keyonly]",
+      "media.nix:2 low [nossh]",
+      "media.nix:2 medium [passwords]",
+      "media.nix:3 medium [forced,keyonly,nossh,passwords]",
+    ]);
+    const fs = of(report, "user-plaintext-password");
+    for (const f of fs) {
+      expect(f.title).toBe("User with an empty password");
+      expect(f.title).not.toContain("hash");
+      expect(f.fix?.description).toContain('"!" instead locks');
+      expect(f.fix?.description).toContain("autologin");
+    }
+    const low = fs.find((f) => f.severity === "low" && f.host?.includes("keyonly"))!;
+    expect(low.message).toContain("at the console only");
+    expect(low.message).toContain("password authentication is off");
+    expect(low.message).toContain("on hosts forced, keyonly");
+    expect(fs.find((f) => f.host?.includes("nossh") && f.severity === "low")!.message).toContain("sshd is not enabled on host nossh");
+  });
+
+  it("keeps medium when a mkForce true wins over a hardening mkDefault false", async () => {
+    const report = await scanMemory({
+      "flake.nix": flake({ server: ["./media.nix", "./sshd.nix", "./soft.nix", "./force.nix"] }),
+      "media.nix": MEDIA,
+      "sshd.nix": SSHD_ON,
+      "soft.nix": `{ lib, ... }: { services.openssh.settings.PasswordAuthentication = lib.mkDefault false; }\n`,
+      "force.nix": `{ lib, ... }: { services.openssh.settings.PasswordAuthentication = lib.mkForce true; }\n`,
+    });
+    expect(summary(report, "user-plaintext-password")).toEqual(["media.nix:2 medium [server]", "media.nix:3 medium [server]"]);
+  });
+});
