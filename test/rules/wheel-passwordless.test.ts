@@ -65,13 +65,16 @@ describe("wheel already has passwordless sudo", () => {
 
   it("knows NixOS-WSL's default (mkDefault false), only for an enabled WSL distribution", async () => {
     const report = await scanMemory({
-      "flake.nix": flake({ wsl: ["./common.nix", "./wsl.nix"], off: ["./common.nix", "./wsl-off.nix"] }),
+      "flake.nix": flake({ wsl: ["./common.nix", "./wsl.nix"], off: ["./common.nix", "./wsl-off.nix"], desk: ["./common.nix", "./nopw.nix"] }),
       "common.nix": COMMON,
+      "nopw.nix": `{ ... }: { security.sudo.wheelNeedsPassword = false; }\n`,
       "wsl.nix": `{ inputs, ... }: { imports = [ inputs.nixos-wsl.nixosModules.default ]; wsl.enable = true; }\n`,
       "wsl-off.nix": `{ inputs, ... }: { imports = [ inputs.nixos-wsl.nixosModules.default ]; }\n`,
     });
     const t = of(report, "nix-trusted-users");
-    expect(t.find((f) => f.host?.includes("wsl"))!.message).toContain("passwordless sudo on wsl (by nixos-wsl.nixosModules.default)");
+    // One finding for both hosts, saying which one gets it from NixOS-WSL.
+    expect(t.find((f) => f.host?.includes("wsl"))!.host).toEqual(["desk", "wsl"]);
+    expect(t.find((f) => f.host?.includes("wsl"))!.message).toContain("passwordless sudo on desk, and wsl through nixos-wsl.nixosModules.default:");
     expect(t.find((f) => f.host?.includes("off"))!.message).toContain("password prompt");
   });
 

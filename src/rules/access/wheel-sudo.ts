@@ -31,11 +31,25 @@ export function wheelPasswordless(scope: Scope): string | undefined {
   return undefined;
 }
 
-/** The per-host part of a message: "host a, host b (by nixos-wsl.nixosModules.wsl)" merged by the
- * scan over the hosts of one place. */
+/** The per-host part of a message, merged by the scan over the hosts of one place: "a, b, and c
+ * through nixos-wsl.nixosModules.wsl" (a host's own setting, or an external module's default). */
 export function passwordlessHosts(scope: Scope, via: string): NonNullable<RuleReport["detail"]> {
   const name = scope.kind === "host" ? scope.host! : "the hosts using this module";
-  return { items: [via ? `${name} (${via})` : name], render: (items) => items.join(", ") };
+  return { items: [via ? `${name}${VIA}${via}` : name], render };
+}
+
+const VIA = "\u0000";
+
+function render(items: string[]): string {
+  const own = items.filter((i) => !i.includes(VIA));
+  const byModule = new Map<string, string[]>();
+  for (const i of items) {
+    if (!i.includes(VIA)) continue;
+    const [name, via] = i.split(VIA) as [string, string];
+    byModule.set(via, [...(byModule.get(via) ?? []), name]);
+  }
+  const parts = [...(own.length ? [own.join(", ")] : []), ...[...byModule].map(([via, names]) => `${names.join(", ")} through ${via.replace(/^by /, "")}`)];
+  return parts.length > 1 ? `${parts.slice(0, -1).join(", ")}, and ${parts[parts.length - 1]}` : parts.join("");
 }
 
 /** "wheel already has passwordless sudo on <hosts>: ..." */
