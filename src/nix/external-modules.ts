@@ -43,6 +43,11 @@ const SRVOS_SERVER: ExternalSetting[] = [
   { path: "users.mutableUsers", value: false, priority: PRIORITY.plain },
 ];
 
+// NixOS-WSL modules/wsl-distro.nix (nixosModules.wsl, and .default, its alias), under `mkIf
+// config.wsl.enable`: the default user (in wheel) has no password, so sudo must not ask for one.
+const NIXOS_WSL_SOURCE = "github:nix-community/NixOS-WSL@eaeb18da90024448a60eb1ec7132eafa4003404e modules/wsl-distro.nix (applies when wsl.enable)";
+const NIXOS_WSL: ExternalSetting[] = [{ path: "security.sudo.wheelNeedsPassword", value: false, priority: PRIORITY.mkDefault }];
+
 // Modules whose purpose is unrelated to the options rules judge from a host's settings (sshd
 // authentication, firewall, sudo, users): disk layout, persistence, secret decryption, the user
 // environment, hardware quirks. Known so that importing them does not make a finding "depend on"
@@ -55,7 +60,9 @@ export const KNOWN_MODULES: KnownModule[] = [
   { names: ["srvos.nixosModules.*"], source: `${SRVOS_SOURCE} nixos/mixins and nixos/hardware read for sshd, firewall, sudo and users settings (none); roles-* not read`, settings: [] },
   { names: ["nixos-hardware.nixosModules.*", "hardware.nixosModules.*"], source: NEUTRAL, settings: [] },
   { names: ["disko.nixosModules.*", "impermanence.nixosModules.*", "agenix.nixosModules.*", "ragenix.nixosModules.*", "sops-nix.nixosModules.*"], source: NEUTRAL, settings: [] },
-  { names: ["home-manager.nixosModules.*", "stylix.nixosModules.*", "nix-index-database.nixosModules.*", "lanzaboote.nixosModules.*", "nixos-wsl.nixosModules.*", "catppuccin.nixosModules.*"], source: NEUTRAL, settings: [] },
+  { names: ["nixos-wsl.nixosModules.wsl", "nixos-wsl.nixosModules.default"], source: NIXOS_WSL_SOURCE, settings: NIXOS_WSL },
+  { names: ["nixos-wsl.nixosModules.*"], source: NEUTRAL, settings: [] },
+  { names: ["home-manager.nixosModules.*", "stylix.nixosModules.*", "nix-index-database.nixosModules.*", "lanzaboote.nixosModules.*", "catppuccin.nixosModules.*"], source: NEUTRAL, settings: [] },
 ];
 
 export interface ExternalImport {

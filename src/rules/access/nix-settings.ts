@@ -9,7 +9,7 @@ import type { NixFileContext } from "../types.js";
 
 export type NixSettingSite =
   | { kind: "option"; def: OptionDefinition; optionPath: string }
-  | { kind: "line"; optionPath: string; value: string; range: { line: number; column: number; endLine: number; endColumn: number }; node: SyntaxNode };
+  | { kind: "line"; def: OptionDefinition; optionPath: string; value: string; range: { line: number; column: number; endLine: number; endColumn: number }; node: SyntaxNode };
 
 /** Every place a file sets a nix.conf setting. */
 export function nixSettingSites(ctx: NixFileContext, name: string, legacy: string[]): NixSettingSite[] {
@@ -25,7 +25,7 @@ export function nixSettingSites(ctx: NixFileContext, name: string, legacy: strin
       const m = /^(\s*)([\w-]+)\s*=\s*(.*?)\s*(?:#.*)?$/.exec(line.text);
       if (!m || m[2] !== name) continue;
       const start = line.start + m[1]!.length;
-      out.push({ kind: "line", optionPath: "nix.extraOptions", value: m[3]!, range: sourceRange(s, start, line.start + line.text.trimEnd().length), node: s.node });
+      out.push({ kind: "line", def, optionPath: "nix.extraOptions", value: m[3]!, range: sourceRange(s, start, line.start + line.text.trimEnd().length), node: s.node });
     }
   }
   return out;

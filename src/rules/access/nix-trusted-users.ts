@@ -7,25 +7,41 @@
 // - "*" or "@users": every (normal) user is root-equivalent: high.
 // - "@wheel" (and "@admin" on macOS): its members can already become root with sudo, so this adds
 //   no new root; it removes the password prompt and the sudo log on that path (any process of an
-//   admin, a compromised browser included, can become root through the daemon): low.
+//   admin, a compromised browser included, can become root through the daemon): low. On a host
+//   where wheel's sudo asks no password anyway (security.sudo.wheelNeedsPassword = false as the
+//   host ends up with it, NixOS-WSL's default included) there is no prompt to skip: the message
+//   says this adds no new way to root there. Judged per host (a host whose sudo asks keeps the
+//   prompt argument, in a finding of its own).
 // - a named user or another group: medium; low when the same file puts the user in wheel, and in
-//   nix-darwin configurations (the user is the Mac's administrator): the same reasoning as @wheel.
+//   nix-darwin configurations (the user is the Mac's administrator): the same reasoning as @wheel
+//   (for a wheel member, the passwordless-sudo case too).
 import { staticValue } from "../../nix/values.js";
 import type { Severity } from "../../report/schema.js";
 import { listOf, removeListElements } from "../shared/edits.js";
 import { isDarwin, nixSettingSites } from "./nix-settings.js";
 import { usersIn } from "./users.js";
-import type { NixFileContext, Rule } from "../types.js";
+import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { perHost } from "../shared/per-host.js";
+import { passwordlessHosts, passwordlessReason, wheelPasswordless } from "./wheel-sudo.js";
+import type { OptionDefinition } from "../../nix/options.js";
 import { isDead } from "../shared/scope.js";
 import { staticBool } from "../../nix/values.js";
 
-function judge(entry: string, inWheel: (u: string) => boolean, darwin: boolean, membersOf: (g: string) => string[] = () => []): { severity: Severity; why: string } | undefined {
+interface Verdict {
+  severity: Severity;
+  why: string;
+  /** Its root comes through wheel membership: where wheel's sudo asks no password, the prompt it
+   * skips does not exist. */
+  viaWheel?: boolean;
+}
+
+function judge(entry: string, inWheel: (u: string) => boolean, darwin: boolean, membersOf: (g: string) => string[] = () => []): Verdict | undefined {
   if (entry === "root" || entry === "") return undefined;
   if (entry === "*") return { severity: "high", why: "every user of the host is root-equivalent" };
   if (entry === "@users") return { severity: "high", why: "every normal user is root-equivalent" };
   if (entry === "@wheel" || entry === "@admin") {
-    return { severity: "low", why: `its members can already sudo, but through the Nix daemon they become root without sudo's password prompt or log` };
+    return { severity: "low", why: `its members can already sudo, but through the Nix daemon they become root without sudo's password prompt or log`, viaWheel: entry === "@wheel" };
   }
   if (entry.startsWith("@")) {
     // A group whose every declared member is in wheel (often a "nix" or "deploy" group of the
@@ -40,7 +56,7 @@ function judge(entry: string, inWheel: (u: string) => boolean, darwin: boolean, 
     }
     return { severity: "medium", why: `every member of ${entry.slice(1)} is root-equivalent` };
   }
-  if (inWheel(entry)) return { severity: "low", why: `${entry} is in wheel and can already sudo, but through the Nix daemon becomes root without sudo's password prompt or log` };
+  if (inWheel(entry)) return { severity: "low", why: `${entry} is in wheel and can already sudo, but through the Nix daemon becomes root without sudo's password prompt or log`, viaWheel: true };
   if (darwin) return { severity: "low", why: `on nix-darwin the user is normally the Mac's administrator, who can already sudo; through the Nix daemon ${entry} becomes root without the password prompt` };
   if (/build|hydra|nix|deploy|ci|runner/i.test(entry)) {
     return { severity: "medium", why: `${entry} is root-equivalent: whoever holds its SSH key (a remote-build or deploy client) is root here` };
@@ -48,10 +64,18 @@ function judge(entry: string, inWheel: (u: string) => boolean, darwin: boolean, 
   return { severity: "medium", why: `${entry} is root-equivalent` };
 }
 
-function checkNix(ctx: NixFileContext): void {
+/** One entry of trusted-users, judged with what its file says; the host decides the rest. */
+interface Entry {
+  def: OptionDefinition;
+  verdict: Verdict;
+  report: RuleReport;
+}
+
+function entries(ctx: NixFileContext): Entry[] {
+  const out: Entry[] = [];
   // `nix.enable = false` (Determinate Nix, a Mac managing Nix itself): no nix.conf is written, so
   // the settings here apply nowhere.
-  if (ctx.index.byPath.get("nix.enable")?.some((d) => !isDead(d) && staticBool(d.inner) === false)) return;
+  if (ctx.index.byPath.get("nix.enable")?.some((d) => !isDead(d) && staticBool(d.inner) === false)) return out;
   let users: ReturnType<typeof usersIn> | undefined;
   const inWheel = (u: string) => (users ??= usersIn(ctx)).get(u)?.groups.has("wheel") ?? false;
   const membersOf = (g: string) => [...(users ??= usersIn(ctx)).values()].filter((u) => u.groups.has(g)).map((u) => u.name).sort();
@@ -61,14 +85,18 @@ function checkNix(ctx: NixFileContext): void {
       for (const entry of site.value.split(/\s+/)) {
         const j = judge(entry, inWheel, darwin, membersOf);
         if (!j) continue;
-        ctx.report({
-          range: site.range,
-          optionPath: "nix.extraOptions",
-          key: `trusted-users:${entry}`,
-          severity: j.severity,
-          title: `Nix trusted user: ${entry}`,
-          message: `nix.extraOptions sets trusted-users to include "${entry}": ${j.why} (a trusted user can make the Nix daemon import unsigned store paths).`,
-          fix: { safety: "manual", description: `Remove "${entry}" from trusted-users; use nixos-rebuild --use-remote-sudo (or sudo) for deployments, and nix.settings.allowed-users for who may use the daemon.` },
+        out.push({
+          def: site.def,
+          verdict: j,
+          report: {
+            range: site.range,
+            optionPath: "nix.extraOptions",
+            key: `trusted-users:${entry}`,
+            severity: j.severity,
+            title: `Nix trusted user: ${entry}`,
+            message: `nix.extraOptions sets trusted-users to include "${entry}": ${WHY} (a trusted user can make the Nix daemon import unsigned store paths).`,
+            fix: { safety: "manual", description: `Remove "${entry}" from trusted-users; use nixos-rebuild --use-remote-sudo (or sudo) for deployments, and nix.settings.allowed-users for who may use the daemon.` },
+          },
         });
       }
       continue;
@@ -80,22 +108,42 @@ function checkNix(ctx: NixFileContext): void {
       if (typeof entry !== "string") continue;
       const j = judge(entry, inWheel, darwin, membersOf);
       if (!j) continue;
-      ctx.report({
-        node: el,
-        optionPath: site.optionPath,
-        key: `trusted-users:${entry}`,
-        severity: j.severity,
-        title: `Nix trusted user: ${entry}`,
-        message: `${site.optionPath} includes "${entry}": ${j.why} (a trusted user can make the Nix daemon import unsigned store paths and use any substituter).`,
-        fix: {
-          safety: "review",
-          description: `Remove "${entry}"; deploy with nixos-rebuild --use-remote-sudo (or as root with a key), and use nix.settings.allowed-users for who may use the daemon. Remote builds and pushes by this user need another route (a signing key and trusted-public-keys).`,
-          edits: removeListElements(ctx.file, ctx.text, list, [el]),
+      out.push({
+        def: site.def,
+        verdict: j,
+        report: {
+          node: el,
+          optionPath: site.optionPath,
+          key: `trusted-users:${entry}`,
+          severity: j.severity,
+          title: `Nix trusted user: ${entry}`,
+          message: `${site.optionPath} includes "${entry}": ${WHY} (a trusted user can make the Nix daemon import unsigned store paths and use any substituter).`,
+          fix: {
+            safety: "review",
+            description: `Remove "${entry}"; deploy with nixos-rebuild --use-remote-sudo (or as root with a key), and use nix.settings.allowed-users for who may use the daemon. Remote builds and pushes by this user need another route (a signing key and trusted-public-keys).`,
+            edits: removeListElements(ctx.file, ctx.text, list, [el]),
+          },
         },
       });
     }
   }
+  return out;
 }
+
+// Where the reason goes in a message, filled in per host.
+const WHY = "\u0000why\u0000";
+
+const checks = perHost(entries, (e, scope, _file, report) => {
+  // A wheel member's root through the daemon skips sudo's password prompt, unless the host's sudo
+  // asks none: then only the sudo log is missed, and this adds no new way to root.
+  const via = e.verdict.viaWheel ? wheelPasswordless(scope) : undefined;
+  if (via === undefined) {
+    report({ ...e.report, message: e.report.message.replace(WHY, e.verdict.why) });
+    return;
+  }
+  const detail = passwordlessHosts(scope, via);
+  report({ ...e.report, severity: "low", message: e.report.message.replace(WHY, `${passwordlessReason(detail)}, only sudo's log misses it`), detail });
+});
 
 export const nixTrustedUsers: Rule = {
   id: "nix-trusted-users",
@@ -109,6 +157,15 @@ export const nixTrustedUsers: Rule = {
       // Still medium: carol is in the group but not in wheel.
       hostExample(
         `{ nix.settings.trusted-users = [ "root" "@nixers" ];\n  users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" "nixers" ]; };\n  users.users.carol = { isNormalUser = true; extraGroups = [ "nixers" ]; };\n}\n`,
+      ),
+      // Low, and says so: wheel's sudo asks no password on this host, so there is no prompt to skip.
+      hostExample(`{ nix.settings.trusted-users = [ "root" "@wheel" ];\n  security.sudo.wheelNeedsPassword = false;\n}\n`),
+      // Looks the same, but another module forces the prompt back (mkForce beats mkDefault): the
+      // usual reason, sudo's prompt skipped.
+      hostExample(
+        `{ lib, ... }: {\n  imports = [ ./strict.nix ];\n  nix.settings.trusted-users = [ "root" "@wheel" ];\n  security.sudo.wheelNeedsPassword = lib.mkDefault false;\n}\n`,
+        "configuration.nix",
+        { "strict.nix": `{ lib, ... }: { security.sudo.wheelNeedsPassword = lib.mkForce true; }\n` },
       ),
     ],
     silent: [
@@ -128,5 +185,5 @@ export const nixTrustedUsers: Rule = {
     { title: "NixOS option nix.settings.trusted-users", url: "https://search.nixos.org/options?query=nix.settings.trusted-users" },
   ],
   compliance: { cis: ["5.4 User Accounts and Environment"], nist: ["PR.AA-05"] },
-  checkNix,
+  ...checks,
 };

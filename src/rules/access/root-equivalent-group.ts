@@ -1,7 +1,9 @@
 // root-equivalent-group: membership in a group that is root in all but name.
 // - docker, lxd, incus-admin, disk: the group controls a root daemon (`docker run -v /:/host`,
 //   a privileged LXD/Incus container) or the raw block devices. For a wheel member this only
-//   bypasses sudo's password and log: low. For a system (service) user it is root for whoever
+//   bypasses sudo's password and log: low; on a host where wheel's sudo asks no password
+//   (security.sudo.wheelNeedsPassword = false as the host ends up with it) not even that, which
+//   the message says (judged per host). For a system (service) user it is root for whoever
 //   compromises the service: high. For a user the file declares (isNormalUser) with their groups
 //   and without wheel: root they were not given otherwise, medium. When the user's other groups
 //   are set elsewhere (a docker module adding the main user): low.
@@ -17,6 +19,9 @@ import { listOf, removeListElements } from "../shared/edits.js";
 import { userOption, usersIn, type UserFacts } from "./users.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { perHost } from "../shared/per-host.js";
+import { passwordlessHosts, passwordlessReason, wheelPasswordless } from "./wheel-sudo.js";
+import type { OptionDefinition } from "../../nix/options.js";
 
 interface GroupInfo {
   why: string;
@@ -35,6 +40,8 @@ const GROUPS: Record<string, GroupInfo> = {
   wheel: { why: "can use sudo: a compromise of the service becomes administrator access", severity: { system: "high" } },
 };
 
+const ALREADY_WHEEL = " (already in wheel)";
+
 function verdict(group: string, facts: UserFacts | undefined, user: string): { severity: Severity; who: string } | undefined {
   const info = GROUPS[group];
   if (!info || user === "root") return undefined;
@@ -45,35 +52,21 @@ function verdict(group: string, facts: UserFacts | undefined, user: string): { s
   return s.unknown ? { severity: s.unknown, who: user } : undefined;
 }
 
-function report(ctx: NixFileContext, node: SyntaxNode, optionPath: string, group: string, user: string, severity: Severity, who: string, edits: TextEdit[] | undefined): void {
-  const info = GROUPS[group]!;
-  const tail =
-    group === "wheel"
-      ? ""
-      : who.endsWith("(already in wheel)")
-        ? " Already an administrator, but this reaches root without sudo's password prompt or log."
-        : " If this user is not meant to be an administrator, this makes them one.";
-  ctx.report({
-    node,
-    optionPath,
-    key: `${user}:${group}`,
-    severity,
-    title: `${user} is in the root-equivalent group ${group}`,
-    message: `${who} is in ${group}, which ${info.why}.${tail}`,
-    fix: {
-      safety: "review",
-      description:
-        group === "docker"
-          ? "Remove the user from docker; use rootless Docker (virtualisation.docker.rootless) or Podman, or sudo docker for administrators."
-          : group === "wheel"
-            ? "Remove wheel from the service user; give it only the capabilities or the narrow sudo rule it needs."
-            : `Remove the user from ${group} unless they are meant to have root.`,
-      edits,
-    },
-  });
+/** One membership, judged with what its file says; the host decides whether a wheel member's
+ * way to root skips a password prompt. */
+interface Membership {
+  def: OptionDefinition;
+  node: SyntaxNode;
+  optionPath: string;
+  group: string;
+  user: string;
+  severity: Severity;
+  who: string;
+  edits: TextEdit[] | undefined;
 }
 
-function checkNix(ctx: NixFileContext): void {
+function memberships(ctx: NixFileContext): Membership[] {
+  const out: Membership[] = [];
   const users = usersIn(ctx);
   for (const def of ctx.index.definitions) {
     if (isDead(def)) continue;
@@ -83,7 +76,7 @@ function checkNix(ctx: NixFileContext): void {
       if (u.rest[0] === "group") {
         const g = staticValue(def.inner);
         const v = typeof g === "string" ? verdict(g, facts, u.user) : undefined;
-        if (v && typeof g === "string") report(ctx, def.inner!, def.path, g, u.user, v.severity, v.who, undefined);
+        if (v && typeof g === "string") out.push({ def, node: def.inner!, optionPath: def.path, group: g, user: u.user, ...v, edits: undefined });
         continue;
       }
       const list = listOf(def.inner);
@@ -92,7 +85,7 @@ function checkNix(ctx: NixFileContext): void {
         const g = staticValue(el);
         if (typeof g !== "string") continue;
         const v = verdict(g, facts, u.user);
-        if (v) report(ctx, el, def.path, g, u.user, v.severity, v.who, removeListElements(ctx.file, ctx.text, list, [el]));
+        if (v) out.push({ def, node: el, optionPath: def.path, group: g, user: u.user, ...v, edits: removeListElements(ctx.file, ctx.text, list, [el]) });
       }
       continue;
     }
@@ -104,16 +97,65 @@ function checkNix(ctx: NixFileContext): void {
         const m = staticValue(el);
         if (typeof m !== "string") continue;
         const v = verdict(s[2]!.name, users.get(m), m);
-        if (v) report(ctx, el, def.path, s[2]!.name, m, v.severity, v.who, removeListElements(ctx.file, ctx.text, list, [el]));
+        if (v) out.push({ def, node: el, optionPath: def.path, group: s[2]!.name, user: m, ...v, edits: removeListElements(ctx.file, ctx.text, list, [el]) });
       }
     }
   }
+  return out;
 }
+
+const checks = perHost(memberships, (m, scope, _file, report) => {
+  const info = GROUPS[m.group]!;
+  const wheelMember = m.group !== "wheel" && m.who.endsWith(ALREADY_WHEEL);
+  // Sudo without a password already makes a wheel member root: this group skips no prompt.
+  const via = wheelMember ? wheelPasswordless(scope) : undefined;
+  const detail = via === undefined ? undefined : passwordlessHosts(scope, via);
+  const tail =
+    m.group === "wheel"
+      ? ""
+      : detail
+        ? ` Already an administrator, and ${passwordlessReason(detail)}.`
+        : wheelMember
+          ? " Already an administrator, but this reaches root without sudo's password prompt or log."
+          : " If this user is not meant to be an administrator, this makes them one.";
+  report({
+    node: m.node,
+    optionPath: m.optionPath,
+    key: `${m.user}:${m.group}`,
+    severity: detail ? "low" : m.severity,
+    title: `${m.user} is in the root-equivalent group ${m.group}`,
+    message: `${m.who} is in ${m.group}, which ${info.why}.${tail}`,
+    ...(detail ? { detail } : {}),
+    fix: {
+      safety: "review",
+      description:
+        m.group === "docker"
+          ? "Remove the user from docker; use rootless Docker (virtualisation.docker.rootless) or Podman, or sudo docker for administrators."
+          : m.group === "wheel"
+            ? "Remove wheel from the service user; give it only the capabilities or the narrow sudo rule it needs."
+            : `Remove the user from ${m.group} unless they are meant to have root.`,
+      edits: m.edits,
+    },
+  });
+});
 
 export const rootEquivalentGroup: Rule = {
   id: "root-equivalent-group",
   examples: {
-    fire: [hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "docker" ]; }; virtualisation.docker.enable = true; }\n`)],
+    fire: [
+      hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "docker" ]; }; virtualisation.docker.enable = true; }\n`),
+      // A wheel member on a host whose sudo asks no password: low, and the message says docker
+      // adds no new way to root there.
+      hostExample(
+        `{\n  users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" "docker" ]; };\n  virtualisation.docker.enable = true;\n  security.sudo.wheelNeedsPassword = false;\n}\n`,
+      ),
+      // Looks the same, but another module forces the prompt back: the docker group still skips it.
+      hostExample(
+        `{ lib, ... }: {\n  imports = [ ./strict.nix ];\n  users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" "docker" ]; };\n  virtualisation.docker.enable = true;\n  security.sudo.wheelNeedsPassword = false;\n}\n`,
+        "configuration.nix",
+        { "strict.nix": `{ lib, ... }: { security.sudo.wheelNeedsPassword = lib.mkForce true; }\n` },
+      ),
+    ],
     silent: [hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "video" "audio" ]; }; }\n`)],
   },
   name: "Root-equivalent group membership",
@@ -129,5 +171,5 @@ export const rootEquivalentGroup: Rule = {
     { title: "NixOS option virtualisation.docker.rootless.enable", url: "https://search.nixos.org/options?query=virtualisation.docker.rootless.enable" },
   ],
   compliance: { cis: ["5.4 User Accounts and Environment", "6.2 User and Group Settings"], nist: ["PR.AA-05"] },
-  checkNix,
+  ...checks,
 };
