@@ -88,19 +88,25 @@ function checkString(ctx: NixFileContext, str: SyntaxNode): void {
     const fast = FAST.test(f.scheme);
     // The initrd's emergency shell password: asked for only on the console (no network login reads
     // it), and the option has no *File variant: the hash is in the initrd whatever the source.
-    const emergency = around?.path.endsWith("boot.initrd.systemd.emergencyAccess") ?? false;
-    if (emergency) {
+    // What every report of this hash says alike: where it is, and the value kept out of the text.
+    const at = {
+      range: rangeOf(ctx.parsed.source.lines, start, start + value.length),
+      node: str,
+      optionPath: around?.path,
+      key: `${f.scheme}:${redact(value)}`,
+      secret: value,
+      evidence: lineText.split(value).join("****"),
+    };
+    const article = /^[aeiouAEIOU]|^(?:MD5|SHA|LDAP)/.test(f.scheme) ? "An" : "A";
+    // The initrd's emergency shell password: asked for only on the console (no network login reads
+    // it), and the option has no *File variant: the hash is in the initrd whatever the source.
+    if (around?.path.endsWith("boot.initrd.systemd.emergencyAccess")) {
       ctx.report({
-        range: rangeOf(ctx.parsed.source.lines, start, start + value.length),
-        node: str,
-        optionPath: around?.path,
-        key: `${f.scheme}:${redact(value)}`,
+        ...at,
         severity: "low",
-        secret: value,
-        evidence: lineText.split(value).join("****"),
         title: `Committed ${f.scheme} password hash (initrd emergency shell)`,
         message:
-          `${/^[aeiouAEIOU]|^(?:MD5|SHA|LDAP)/.test(f.scheme) ? "An" : "A"} ${f.scheme} password hash is written in ${around!.path}: it is in the repository's history and can be attacked offline. ` +
+          `${article} ${f.scheme} password hash is written in ${around.path}: it is in the repository's history and can be attacked offline. ` +
           "It guards the initrd's emergency shell, which is reached only on the console (or a serial/KVM console), so the risk is someone with console access and a guessed password.",
         fix: {
           safety: "manual",
@@ -111,16 +117,11 @@ function checkString(ctx: NixFileContext, str: SyntaxNode): void {
       continue;
     }
     ctx.report({
-      range: rangeOf(ctx.parsed.source.lines, start, start + value.length),
-      node: str,
-      optionPath: around?.path,
-      key: `${f.scheme}:${redact(value)}`,
+      ...at,
       severity: "medium",
-      secret: value,
-      evidence: lineText.split(value).join("****"),
       title: `Committed ${f.scheme} password hash`,
       message:
-        `${/^[aeiouAEIOU]|^(?:MD5|SHA|LDAP)/.test(f.scheme) ? "An" : "A"} ${f.scheme} password hash is written in ${where}: it is in the repository's history and in the world-readable Nix store, where anyone can try passwords against it offline, without rate limits or logs.` +
+        `${article} ${f.scheme} password hash is written in ${where}: it is in the repository's history and in the world-readable Nix store, where anyone can try passwords against it offline, without rate limits or logs.` +
         (fast ? ` ${f.scheme} is a fast hash: a GPU tries billions of passwords a second against it.` : ""),
       fix: {
         safety: "manual",
