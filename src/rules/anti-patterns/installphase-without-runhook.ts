@@ -10,7 +10,32 @@ import type { Rule, TextEdit } from "../types.js";
 import { stringPieces, stringSource } from "./scripts.js";
 import { parseShell } from "../../shell/parse.js";
 import { applications, unparen } from "../shared/syntax.js";
-import { argumentSet } from "./derivations.js";
+import { argumentSet, bindingsByName } from "./derivations.js";
+
+/**
+ * Can anything hook into this derivation's phases? Hooks come from overrides (`overrideAttrs`, an
+ * overlay's `postInstall`) and from setup hooks of its inputs. Nobody can reach a derivation
+ * written inline as a list element or as another derivation's `src` (a helper built in passing),
+ * a fixed-output derivation (its output is pinned by hash: a hook changing it breaks the build), or
+ * a check that only aggregates other builds. Judged on public configurations: these were the
+ * findings NixOS admins called convention only, while packages under pkgs/ and overlays were right.
+ */
+function hookable(app: SyntaxNode, set: SyntaxNode): boolean {
+  const own = bindingsByName(set);
+  if (own.has("outputHash") || own.has("outputHashAlgo") || own.has("outputHashMode")) return false;
+  let n: SyntaxNode | undefined = app;
+  while (n?.parent?.kind === K.NODE_PAREN) n = n.parent;
+  const parent = n?.parent;
+  if (parent?.kind === K.NODE_LIST) return false;
+  if (parent?.kind === K.NODE_ATTRPATH_VALUE) {
+    const path = parent.childNodes()[0]?.text ?? "";
+    if (/^(src|checks(\.|$))/.test(path)) return false;
+  }
+  return true;
+}
+
+/** A phase that only creates the output (`mkdir -p $out`, `touch $out`): nothing to hook around. */
+const CREATES_OUTPUT_ONLY = /^\s*(mkdir -p "?\$out"?|touch "?\$out"?)\s*;?\s*$/;
 
 const BUILDERS = /^(mkDerivation|buildPythonPackage|buildPythonApplication|buildGoModule|buildGoPackage|buildRustPackage|buildNpmPackage|buildDotnetModule|buildPerlPackage|buildDunePackage|buildRubyGem|mkYarnPackage|buildComposerProject|buildGradlePackage|buildMavenPackage)$/;
 
@@ -86,6 +111,49 @@ stdenv.mkDerivation {
     runHook postInstall
   '';
 }
+`,
+      // A helper derivation inline in a list: nothing can override it or hook into it.
+      `{ pkgs, ... }:
+{
+  environment.systemPackages = [
+    (pkgs.stdenv.mkDerivation {
+      name = "terratofu";
+      phases = "installPhase";
+      installPhase = ''
+        mkdir -p $out/bin
+        ln -s \${pkgs.opentofu}/bin/tofu $out/bin/terraform
+      '';
+    })
+  ];
+}
+`,
+      // A fixed-output derivation used as another package's src: pinned by its hash.
+      `{ stdenv, go, caddy }:
+caddy.overrideAttrs (old: {
+  src = stdenv.mkDerivation {
+    name = "caddy-src";
+    nativeBuildInputs = [ go ];
+    buildPhase = ''
+      go mod vendor
+    '';
+    installPhase = ''
+      cp -r . $out
+    '';
+    outputHash = "sha256-k4Lu9QKShVEhVuvGEPv3KspcsmjQmPUo0jWHhXOlofQ=";
+    outputHashMode = "recursive";
+  };
+})
+`,
+      // A check that only aggregates other builds: its phase creates an empty output.
+      `{ pkgs, packages }:
+{
+  all = pkgs.stdenv.mkDerivation {
+    name = "all-packages";
+    buildInputs = builtins.attrValues packages;
+    dontUnpack = true;
+    installPhase = "mkdir -p $out";
+  };
+}
 `],
   },
 
@@ -93,7 +161,7 @@ stdenv.mkDerivation {
     for (const app of applications(ctx.parsed.root)) {
       if (!app.name || !BUILDERS.test(app.name) || app.args.length !== 1) continue;
       const set = argumentSet(app.args[0]);
-      if (!set) continue;
+      if (!set || !hookable(app.node, set)) continue;
       for (const b of set.childNodes()) {
         if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
         const [path, value] = b.childNodes();
@@ -105,7 +173,7 @@ stdenv.mkDerivation {
         const inner = unparen(value);
         if (pieces.length === 0 || (inner?.kind !== K.NODE_STRING && !(inner?.kind === K.NODE_BIN_OP && pieces.length >= 2))) continue;
         const script = pieces.map((p) => stringSource(p).text).join("\n");
-        if (/^\s*(:|true)?\s*$/.test(script)) continue;
+        if (/^\s*(:|true)?\s*$/.test(script) || CREATES_OUTPUT_ONLY.test(script)) continue;
         const ran = new Set<string>();
         for (const p of pieces) {
           for (const cmd of parseShell(stringSource(p))) {

@@ -67,6 +67,7 @@ const PKGS = `{ stdenv, python3Packages, lib }:
     pname = "a"; version = "1"; src = ./.;
     installPhase = ''
       mkdir -p $out
+      cp a $out/
     '';
   };
   b = stdenv.mkDerivation (finalAttrs: {
@@ -101,13 +102,24 @@ const PKGS = `{ stdenv, python3Packages, lib }:
     pname = "f"; version = "1"; src = ./.;
     installPhase = "echo 'runHook preInstall' && runHook postInstall";
   };
+  g = stdenv.mkDerivation {
+    name = "only-creates-its-output"; dontUnpack = true;
+    installPhase = "mkdir -p $out";
+  };
+  h = stdenv.mkDerivation {
+    name = "inline-helpers";
+    buildInputs = [ (stdenv.mkDerivation { name = "x"; installPhase = "cp x $out"; }) ];
+    src = stdenv.mkDerivation { name = "src"; installPhase = "cp -r . $out"; outputHash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="; outputHashMode = "recursive"; };
+  };
 }
 `;
 
 describe(HOOK, () => {
   it("reports overridden phases without their runHook calls (comments and quoted text do not count)", async () => {
     const report = await scanWith(HOOK, { "pkgs.nix": PKGS });
-    expect(sites(report, HOOK)).toEqual([5, 11, 15, 23, lineOf(PKGS, "echo 'runHook")].map((l) => `pkgs.nix:${l}`));
+    // g only creates its output; h's helpers are inline (a list element, a fixed-output src): nobody
+    // can hook into them.
+    expect(sites(report, HOOK)).toEqual([5, 12, 16, 24, lineOf(PKGS, "echo 'runHook")].map((l) => `pkgs.nix:${l}`));
     const [a, build, install, c, f] = findingsOf(report, HOOK);
     expect(a).toMatchObject({ severity: "low", column: 5, fix: { safety: "review" } });
     expect(a!.message).toContain("installPhase of this mkDerivation call replaces the standard phase without `runHook preInstall` and `runHook postInstall`");
@@ -128,11 +140,11 @@ describe(HOOK, () => {
       await writeFile(join(dir, "pkgs.nix"), patched["pkgs.nix"]!);
       // Only to read the phase string back as Nix sees it: mkDerivation returns its argument.
       const args = "{ stdenv = { mkDerivation = a: if builtins.isFunction a then a { } else a; }; python3Packages.buildPythonApplication = a: a; lib.optionalString = c: s: s; }";
-      expect(nixEval(`(import ./pkgs.nix ${args}).a.installPhase`, dir)).toBe("runHook preInstall\nmkdir -p $out\nrunHook postInstall\n");
+      expect(nixEval(`(import ./pkgs.nix ${args}).a.installPhase`, dir)).toBe("runHook preInstall\nmkdir -p $out\ncp a $out/\nrunHook postInstall\n");
       const patchedB = await applyFix(files, build);
       await writeFile(join(dir, "pkgs.nix"), patchedB["pkgs.nix"]!);
       expect(nixEval(`(import ./pkgs.nix ${args}).b.buildPhase`, dir)).toBe("runHook preBuild\nmake\nrunHook postBuild\n");
-      expect(sites(await scanWith(HOOK, patchedB), HOOK)).toEqual([5, 16, 24, lineOf(PKGS, "echo 'runHook") + 1].map((l) => `pkgs.nix:${l}`));
+      expect(sites(await scanWith(HOOK, patchedB), HOOK)).toEqual([5, 17, 25, lineOf(PKGS, "echo 'runHook") + 1].map((l) => `pkgs.nix:${l}`));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
