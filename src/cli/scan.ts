@@ -17,6 +17,8 @@ const HELP = `usage: nix-warden scan [PATH] [options]
   --severity-threshold SEV      leave out findings below SEV (low, medium, high, critical)
   --fail-on SEV                 exit 1 when a finding at or above SEV remains (the deployment gate)
   --quick                       no external programs (built-in exposure scorer)
+  --style                       also run the style lints (statix's checks of how Nix is written;
+                                .nix-warden.yaml's style: on does it for every scan)
   --no-cache                    neither read nor write the scan cache (kept in the user's cache
                                 directory, keyed by every file's content, the options and the tool)
   --vulns                       also match each host's packages (nix eval) against the local
@@ -34,6 +36,7 @@ export async function run(argv: string[]): Promise<number> {
     "severity-threshold": { type: "string" },
     "fail-on": { type: "string" },
     quick: { type: "boolean" },
+    style: { type: "boolean" },
     "no-cache": { type: "boolean" },
     vulns: { type: "boolean" },
     verbose: { type: "boolean", short: "v" },
@@ -47,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   const threshold = parseSeverity(values["severity-threshold"], "--severity-threshold");
   const failOn = parseSeverity(values["fail-on"], "--fail-on");
   const root = resolve(positionals[0] ?? ".");
-  const report = await cachedScan({ root, hosts: values.host, severityThreshold: threshold, quick: values.quick, cache: values["no-cache"] !== true, ...(format === "statix-json" ? { style: "on" as const } : {}) });
+  const report = await cachedScan({ root, hosts: values.host, severityThreshold: threshold, quick: values.quick, cache: values["no-cache"] !== true, ...(format === "statix-json" || values.style ? { style: "on" as const } : {}) });
   if (values.vulns) await (await import("../vulns/scan.js")).addVulnerabilities(report, { hosts: values.host, severityThreshold: threshold });
   // The renderers load every rule's metadata: a JSON report answered from the cache needs none.
   if (format === "json" && !values["output-dir"]) process.stdout.write(JSON.stringify(report, null, 2) + "\n");

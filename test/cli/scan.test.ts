@@ -42,6 +42,16 @@ describe("nix-warden scan", () => {
     });
   });
 
+  it("runs the style lints only with --style (or the config's style: on)", async () => {
+    const files = { ...REPO, "box.nix": `{ pkgs, ... }: {\n  programs.git.enable = (true);\n  services.openssh.settings.PermitRootLogin = "yes";\n}\n` };
+    await withRepo(files, async (root) => {
+      const ids = (args: string[]) => (JSON.parse(cli(["scan", root, "--quick", "--no-cache", "--format", "json", ...args]).stdout) as { findings: { ruleId: string }[] }).findings.map((f) => f.ruleId);
+      expect(ids([])).toContain("ssh-permit-root-login");
+      expect(ids([])).not.toContain("useless-parens");
+      expect(ids(["--style"])).toEqual(expect.arrayContaining(["useless-parens", "ssh-permit-root-login"]));
+    });
+  });
+
   it("prints a text report, a JSON SecurityReport, markdown and SARIF", async () => {
     await withRepo(REPO, async (root) => {
       const text = cli(["scan", root, "--quick"]);

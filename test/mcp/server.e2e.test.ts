@@ -62,7 +62,7 @@ describe("tools/list", () => {
     expect(by.security_scan!.outputSchema).toEqual(contract(SecurityAnswer));
     expect(by.check_drift!.outputSchema).toEqual(contract(DriftAnswer));
     expect(by.remediate!.outputSchema).toEqual(contract(RemediateOutput));
-    expect(Object.keys(by.security_scan!.inputSchema.properties!).sort()).toEqual(["cursor", "detail", "formats", "hosts", "limit", "outputDir", "path", "quick", "severityThreshold", "vulnerabilities"]);
+    expect(Object.keys(by.security_scan!.inputSchema.properties!).sort()).toEqual(["cursor", "detail", "formats", "hosts", "limit", "outputDir", "path", "quick", "severityThreshold", "style", "vulnerabilities"]);
     expect(Object.keys(by.check_drift!.inputSchema.properties!).sort()).toEqual(["alertThreshold", "cursor", "declaredFile", "detail", "flake", "force", "host", "hosts", "limit", "noCache", "root"]);
     expect(Object.keys(by.remediate!.inputSchema.properties!).sort()).toEqual(["apply", "category", "confirm", "host", "ids", "kind", "path", "safeOnly", "severity", "undo"]);
   });
@@ -119,6 +119,15 @@ describe("security_scan", () => {
     expect((await readdir(join(repo, "out"))).sort()).toEqual(["security-issues.json", "security-report.md", "security.sarif"]);
     const latest = await c.client.readResource({ uri: "nix-warden://reports/security/web1/latest.json" });
     expect(JSON.parse((latest.contents[0] as { text: string }).text).hosts).toEqual(["web1"]);
+  });
+
+  it("runs the style lints only when asked (style: true)", async () => {
+    const { repo } = await workspace();
+    await writeFile(join(repo, "parens.nix"), "{ pkgs, ... }:\n{\n  programs.git.enable = (true);\n}\n");
+    const c = await connect({ cwd: repo });
+    const ids = async (args: Record<string, unknown>) => SecurityReport.parse(await linkedReport(c.client, await call(c, "security_scan", { quick: true, ...args }))).findings.map((f) => f.ruleId);
+    expect(await ids({})).not.toContain("useless-parens");
+    expect(await ids({ style: true })).toContain("useless-parens");
   });
 
   it("refuses bad arguments with a clear error result", async () => {

@@ -30,6 +30,7 @@ export const SecurityScanInput = {
   hosts: z.array(z.string().max(63)).max(100).optional().describe("Only these hosts (nixosConfigurations names); default: every host."),
   severityThreshold: Severity.optional().describe("Leave out findings below this severity."),
   quick: z.boolean().optional().describe("No external programs (built-in exposure scorer instead of systemd-analyze): faster."),
+  style: z.boolean().optional().describe("Also run the style lints (statix's checks of how Nix is written); default: as the repository's .nix-warden.yaml says, off when it says nothing."),
   vulnerabilities: z.boolean().optional().describe("Also match each host's packages (nix eval) against the local CVE advisory cache (nix-warden advisories update)."),
   formats: z.array(z.enum(OUTPUT_FORMATS)).max(4).optional().describe("Also write these files: markdown (security-report.md), json, sarif, patches."),
   outputDir: z.string().max(4096).optional().describe("Where to write them, inside the roots (no symbolic links on the way). Default: nix-warden's state directory for the repository, outside it."),
@@ -93,6 +94,7 @@ export function registerSecurityScanTool(ctx: ServerContext): void {
           hosts: args.hosts,
           severityThreshold: args.severityThreshold,
           quick: args.quick,
+          ...(args.style ? { style: "on" as const } : {}),
           signal: extra.signal,
           onProgress: (p) => progress(`${p.stage}: ${p.done}/${p.total}`, p.stage),
         });

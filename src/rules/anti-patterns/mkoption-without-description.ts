@@ -42,6 +42,9 @@ export const mkoptionWithoutDescription: Rule = {
   id: "mkoption-without-description",
   name: "Option declared without a description",
   category: "anti-pattern",
+  // A documentation lint: how a module is written, asked for with the style lints (issue: 315 of
+  // one library's findings were this, and admins judged it a matter of taste in configurations).
+  group: "style",
   severity: "low",
   rationale:
     "An option is an interface: whoever sets it (another host, a colleague, you in a year) needs to know what it does, what values mean, and what it changes. Without `description` the option is undocumented in the generated manual and `nixos-option`, and its meaning lives only in the implementation.",

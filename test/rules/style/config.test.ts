@@ -12,12 +12,15 @@ describe("style: false in .nix-warden.yaml", () => {
     for (const r of ALL_RULES.filter((x) => x.group === "style")) expect([r.id, r.category, r.severity]).toEqual([r.id, "anti-pattern", "low"]);
   });
 
-  it("style lints report by default, beside the security findings", async () => {
-    const report = await scanMemory({ "configuration.nix": MODULE });
-    const ids = report.findings.map((f) => f.ruleId);
-    expect(ids).toContain("useless-parens");
-    expect(ids).toContain("bool-comparison");
-    expect(ids).toContain("ssh-permit-root-login");
+  it("unsaid, style lints do not run in a security scan (the report says how to ask); style: on runs them beside the security findings", async () => {
+    const unsaid = await scanMemory({ "configuration.nix": MODULE });
+    expect(unsaid.findings.filter((f) => STYLE_IDS.has(f.ruleId))).toEqual([]);
+    expect(unsaid.findings.map((f) => f.ruleId)).toContain("ssh-permit-root-login");
+    expect(String(unsaid.inventory.styleLints)).toMatch(/^off: .*style: on/);
+    for (const value of ["on", "true"]) {
+      const ids = (await scanMemory({ "configuration.nix": MODULE, ".nix-warden.yaml": `style: ${value}\n` })).findings.map((f) => f.ruleId);
+      expect(ids).toEqual(expect.arrayContaining(["useless-parens", "bool-comparison", "ssh-permit-root-login"]));
+    }
   });
 
   for (const value of ["false", "off"]) {
@@ -48,10 +51,11 @@ describe("style: false in .nix-warden.yaml", () => {
     expect(String(all.inventory.styleLints)).toMatch(/^all/);
   });
 
-  it("rejects a value that is not a boolean, and keeps the lints on", async () => {
+  it("rejects a value that is not a boolean, says so, and keeps the default (no style lints, security findings as usual)", async () => {
     const report = await scanMemory({ "configuration.nix": MODULE, ".nix-warden.yaml": "style: off-please\n" });
     expect(report.errors.map((e) => e.message).join("\n")).toMatch(/style/);
-    expect(report.findings.map((f) => f.ruleId)).toContain("useless-parens");
+    expect(report.findings.filter((f) => STYLE_IDS.has(f.ruleId))).toEqual([]);
+    expect(report.findings.map((f) => f.ruleId)).toContain("ssh-permit-root-login");
   });
 });
 
