@@ -1053,6 +1053,8 @@ export function frameworkHosts(root: PathKinds, files: readonly string[], treeOf
 
 const HOST_DIRS = ["hosts", "machines", "systems", "nixos/hosts", "hosts/nixos", "nixos/machines"];
 const HOST_ENTRIES = ["default.nix", "configuration.nix"];
+// The modules of `machines/<name>/` clan imports itself (besides configuration.nix).
+const CLAN_AUTOLOADED = new Set(["configuration.nix", "hardware-configuration.nix", "disko.nix"]);
 // snowfall-lib: `systems/<arch>/<host>/default.nix`, every module under modules/nixos/ imported into
 // every system, home configurations in `homes/<arch>/<user>@<host>/` with modules/home/.
 const SNOWFALL_SYSTEM = /^systems\/([a-z0-9_]+-linux)\/([^/]+)\/default\.nix$/;
@@ -1091,9 +1093,11 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
       const entry = HOST_ENTRIES.map((e) => `${base}/${name}/${e}`).find((e) => present.has(e))!;
       const root = parsedRoot(entry);
       if (!root) continue;
-      // clan imports a machine's folder by convention (configuration.nix, disko.nix, facter.json):
-      // what lies there is that machine's.
-      const own = base === "machines" ? under(`${base}/${name}/`) : [];
+      // clan loads a machine's configuration.nix, hardware-configuration.nix, disko.nix and
+      // facter.json by convention, and its folder holds the machine's secrets and facts: those are
+      // the machine's. Another module of the folder is the machine's only when something imports
+      // it (the graph follows the entry's references); one nothing imports is dead code.
+      const own = base === "machines" ? under(`${base}/${name}/`).filter((f) => !f.endsWith(".nix") || CLAN_AUTOLOADED.has(f.slice(base.length + name.length + 2))) : [];
       out.push({ name, file: entry, node: root, files: new Set([entry, ...own]), source: "directory" });
     }
     if (out.length) break;
