@@ -3,6 +3,7 @@
 // code that runs nowhere today: it is reported one severity lower, saying so, rather than at the
 // severity of a problem on a running machine. Secrets written into the repository are not lowered
 // (they are leaked by the commit, whoever imports the file).
+import { posix } from "node:path";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { calleeName, flattenApply, unparen } from "../nix/options.js";
 import { staticValue } from "../nix/values.js";
@@ -91,12 +92,35 @@ function definedPaths(f: NixFileContext): string[] {
   return paths;
 }
 
-// The last part of every relative or absolute path a file writes (`.nix` dropped); kept per tree.
-const pathEndsCache = new WeakMap<object, string[]>();
-function pathEndsOf(f: NixFileContext): string[] {
+/** A relative or absolute path a file writes: its last part (`.nix` dropped) and the path as written. */
+interface WrittenPath {
+  end: string;
+  path: string;
+}
+
+// Every relative or absolute path a file writes; kept per tree.
+const pathEndsCache = new WeakMap<object, WrittenPath[]>();
+function pathEndsOf(f: NixFileContext): WrittenPath[] {
   let ends = pathEndsCache.get(f.parsed.root);
-  if (!ends) pathEndsCache.set(f.parsed.root, (ends = [...f.text.matchAll(/(?:^|[^\w.-])((?:\.{1,2}\/|\/)(?:[\w.@-]+\/)*([\w.@-]+))/g)].map((m) => m[2]!.replace(/\.nix$/, ""))));
+  if (!ends) pathEndsCache.set(f.parsed.root, (ends = [...f.text.matchAll(/(?:^|[^\w.-])((?:\.{1,2}\/|\/)(?:[\w.@-]+\/)*([\w.@-]+))/g)].map((m) => ({ end: m[2]!.replace(/\.nix$/, ""), path: m[1]! }))));
   return ends;
+}
+
+/** Can a path written in `from` name `file`? A relative path (`./modules/caddy.nix`) names the one
+ * file it resolves to from `from`'s directory; any other (`/bin/caddy` after `${pkgs.caddy}`,
+ * `${self}/modules/caddy.nix`) only a file whose path ends with the same parts, or whose path the
+ * written one ends with (`/etc/nixos/modules/caddy.nix`). */
+function mayName(written: string, from: string, file: string): boolean {
+  const target = file.endsWith("/default.nix") ? file.slice(0, -"/default.nix".length) : file.replace(/\.nix$/, "");
+  const strip = (p: string) => p.replace(/\/default\.nix$/, "").replace(/\.nix$/, "").replace(/\/+$/, "");
+  if (written.startsWith("./") || written.startsWith("../")) {
+    const dir = from.includes("/") ? from.slice(0, from.lastIndexOf("/")) : "";
+    return strip(posix.normalize(posix.join(dir, written))) === target;
+  }
+  const a = strip(written).split("/").filter((x) => x !== "" && x !== ".");
+  const b = target.split("/");
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  return short.every((seg, i) => seg === long[long.length - short.length + i]);
 }
 
 const listsCache = new WeakMap<object, boolean>();
@@ -117,22 +141,24 @@ export class ModuleUsage {
    * many findings asks the same question many times. */
   private readonly mentions = new Map<string, boolean>();
   private readonly enabled = new Map<string, boolean>();
-  private ends?: Map<string, Set<string>>;
+  private ends?: Map<string, Map<string, Set<string>>>;
   /** The files that list a directory (readDir, scanPaths...). */
   private listing?: NixFileContext[];
   /** The directories (below the root) of files that write `./.`. */
   private ownDirs?: Set<string>;
 
   /** Every relative or absolute path written in a file, by its last part (`.nix` dropped): which
-   * files name it. One pass over the texts instead of one per question. */
-  private pathEnds(): Map<string, Set<string>> {
+   * files write it, and how. One pass over the texts instead of one per question. */
+  private pathEnds(): Map<string, Map<string, Set<string>>> {
     if (this.ends) return this.ends;
-    const ends = new Map<string, Set<string>>();
+    const ends = new Map<string, Map<string, Set<string>>>();
     for (const f of this.facts.files) {
-      for (const end of pathEndsOf(f)) {
+      for (const { end, path } of pathEndsOf(f)) {
         let files = ends.get(end);
-        if (!files) ends.set(end, (files = new Set()));
-        files.add(f.file);
+        if (!files) ends.set(end, (files = new Map()));
+        let paths = files.get(f.file);
+        if (!paths) files.set(f.file, (paths = new Set()));
+        paths.add(path);
       }
     }
     return (this.ends = ends);
@@ -188,7 +214,9 @@ export class ModuleUsage {
     // `./users/joe.nix`, `../modules/nats`: a path in another file whose last part is the name.
     // The naming file must be live itself: modules/installer/default.nix importing live-system.nix
     // keeps it alive only if something uses the installer.
-    for (const f of this.pathEnds().get(base) ?? []) if (f !== file && this.live(f)) return true;
+    // A path that resolves to another file (`./modules/caddy.nix` of another machine's folder) or
+    // whose other parts differ (`${pkgs.reaction}/bin/reaction`) does not name this one.
+    for (const [f, paths] of this.pathEnds().get(base) ?? []) if (f !== file && [...paths].some((p) => mayName(p, f, file)) && this.live(f)) return true;
     // `rimport { path = [ ./. ]; }`, `myLib.importAll ./.`: a file outside the root handing its own
     // directory to a function (the repository's own importer, whatever its name) may list it.
     this.ownDirs ??= new Set(this.facts.files.filter((f) => f.file.includes("/") && /(?<![\w./])\.\/\.(?![\w./])/.test(f.text)).map((f) => f.file.slice(0, f.file.lastIndexOf("/"))));

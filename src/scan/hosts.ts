@@ -553,6 +553,10 @@ export interface DeclaredHost {
   /** Files that build the host without being its modules (a helper library's file): part of the
    * host, their path references are not followed. */
   builders?: Set<string>;
+  /** A host of a repository's own registry option (`my.nixosConfigurations.<name>.system = ...`,
+   * turned into nixosSystem calls by the module declaring `options.my.nixosConfigurations`): the
+   * option's path before `nixosConfigurations` (`my`). Its modules are found by registryHosts. */
+  registry?: string;
 }
 
 /** The name of an attribute, resolving `${name}` through let-bound strings. */
@@ -647,6 +651,9 @@ function interpolatedParameters(builder: SyntaxNode): string[] {
   }
   return [...out];
 }
+
+// Functions that declare an option (`options.<path> = mkOption { ... }`), whose set is no host set.
+const OPTION_DECLARATORS = /^(?:mkOption|mkEnableOption|mkPackageOption|mkSinkUndeclaredOptions)$/;
 
 // Functions that merge host sets given as their arguments.
 const MERGE_FUNCTIONS = new Set(["recursiveUpdate", "mergeAttrs", "mergeAttrsList"]);
@@ -864,6 +871,9 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       return;
     }
     if (hostSet && n.kind === K.NODE_APPLY) {
+      // `options.x.nixosConfigurations = mkOption { type = ...; default = ...; }` declares an
+      // option: its arguments (type, default, description...) are no hosts.
+      if (OPTION_DECLARATORS.test(calleeName(flattenApply(n).fn) ?? "")) return;
       if (fromDirectory(n, env) || fromComputedSet(n, env) || fromRegistryHelper(n, env)) return;
       const { fn, args } = flattenApply(n);
       if (calleeName(fn) === "import") return; // a file, and the arguments it is called with
@@ -896,7 +906,17 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       if (!path || !value) continue;
       const segs = attrpathSegments(path).map((seg) => segmentName(seg, env));
       const full = [...prefix, ...segs];
-      const at = full.indexOf("nixosConfigurations");
+      const at = full[0] === "options" ? -1 : full.indexOf("nixosConfigurations");
+      const registry = at > 0 ? full.slice(full[0] === "config" ? 1 : 0, at).join(".") : "";
+      if (at >= 0 && full.length >= at + 3 && registry !== "" && registry !== "flake" && full[at + 1] !== "*") {
+        // `my.nixosConfigurations.<name>.system = "x86_64-linux";`: an entry of the repository's
+        // own host registry (a submodule option whose config builds the system), not a system.
+        const name = full[at + 1]!;
+        let h = hosts.find((x) => x.registry === registry && x.name === name);
+        if (!h) hosts.push((h = { name, file, node: b, files: new HostFiles(), source: "flake", registry }));
+        if (full.length === at + 3 && full[at + 2] === "modules" && h.files instanceof HostFiles) collectHostFiles(value, env, dir, h.files, reader);
+        continue;
+      }
       if (at >= 0 && full.length === at + 2 && full[at + 1] !== "*") {
         const files = new HostFiles();
         collectHostFiles(value, env, dir, files, reader);
@@ -922,6 +942,105 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
   return hosts;
 }
 
+/** The full attribute path of a binding: its own path after those of the bindings it is nested in. */
+function bindingPath(b: SyntaxNode): string[] {
+  const out: string[] = [];
+  for (let n: SyntaxNode | null = b; n; n = n.parent) {
+    if (n.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const path = n.childNodes()[0];
+    out.unshift(...(path ? attrpathSegments(path).map((seg) => (seg.dynamic ? "*" : seg.name)) : []));
+  }
+  return out;
+}
+
+// What `${self}` stands for while a registry's paths are read: the flake's root.
+const FLAKE_ROOT = "\0root";
+
+/** The `config` set of the submodule an option declaration's type is made of (`attrsOf (submodule
+ * ({ name, config, ... }: { options = ...; config = { ... }; }))`), with the submodule's lambda. */
+function submoduleConfig(decl: SyntaxNode): SyntaxNode | undefined {
+  for (const apply of [decl, ...decl.descendants(K.NODE_APPLY)]) {
+    if (apply.kind !== K.NODE_APPLY) continue;
+    const { fn, args } = flattenApply(apply);
+    if (calleeName(fn) !== "submodule" || args.length !== 1) continue;
+    let body = unparen(args[0]);
+    while (body?.kind === K.NODE_LAMBDA) body = unparen(body.childNodes()[1]);
+    if (body?.kind === K.NODE_LET_IN) body = unparen(body.childNodes().at(-1));
+    if (body?.kind !== K.NODE_ATTR_SET) continue;
+    for (const b of body.childNodes()) {
+      const [path, value] = b.kind === K.NODE_ATTRPATH_VALUE ? b.childNodes() : [];
+      if (path?.text.trim() === "config" && unparen(value)?.kind === K.NODE_ATTR_SET) return unparen(value);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The hosts of a repository's own registry options given their modules: the module declaring
+ * `options.<registry>.nixosConfigurations` builds each entry's system from its submodule's
+ * config, where paths with `${name}` (`"${self}/hosts/${name}.nix"`, through other string
+ * attributes of that config: `"${config.configFolder}/${name}.nix"`) name the entry's modules,
+ * and `self.nixosModules` references add the flake's exported modules. An entry whose registry
+ * option is declared nowhere the scan reads is dropped (it is not known to build a system).
+ */
+export function registryHosts(root: PathKinds, declared: DeclaredHost[], files: readonly string[], treeOf: (file: string) => SyntaxNode | undefined): DeclaredHost[] {
+  const registries = new Set(declared.flatMap((h) => (h.registry ? [h.registry] : [])));
+  if (registries.size === 0) return declared;
+  const configs = new Map<string, { config: SyntaxNode; file: string }>();
+  for (const file of files) {
+    const tree = file.endsWith(".nix") ? treeOf(file) : undefined;
+    if (!tree || !tree.text.includes("nixosConfigurations")) continue;
+    for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+      const full = bindingPath(b);
+      if (full[0] !== "options" || full.at(-1) !== "nixosConfigurations") continue;
+      const registry = full.slice(1, -1).join(".");
+      const value = unparen(b.childNodes()[1]);
+      const config = registries.has(registry) && !configs.has(registry) && value ? submoduleConfig(value) : undefined;
+      if (config) configs.set(registry, { config, file });
+    }
+  }
+  const out: DeclaredHost[] = [];
+  for (const h of declared) {
+    if (!h.registry) {
+      out.push(h);
+      continue;
+    }
+    const decl = configs.get(h.registry);
+    if (!decl) continue;
+    const dir = posix.dirname(decl.file) === "." ? "" : posix.dirname(decl.file);
+    const values = new Map<string, SyntaxNode | string>([["name", h.name], ["self", FLAKE_ROOT], ["inputs.self", FLAKE_ROOT]]);
+    const env: Env = { values };
+    const bindings = decl.config.childNodes().filter((b) => b.kind === K.NODE_ATTRPATH_VALUE);
+    // String attributes of the config, as `config.<attr>` (a few rounds: one may use another).
+    for (let round = 0; round < 3; round++) {
+      for (const b of bindings) {
+        const [path, value] = b.childNodes();
+        const v = unparen(value);
+        const text = v?.kind === K.NODE_STRING ? stringValue(v, env) : undefined;
+        if (path && text !== undefined) values.set(`config.${path.text.trim()}`, text);
+      }
+    }
+    const files = new HostFiles();
+    for (const f of h.files) files.add(f);
+    if (h.files instanceof HostFiles) files.computed.push(...h.files.computed);
+    const named = (n: SyntaxNode) => n.descendants(K.NODE_INTERPOL).some((i) => unparen(i.firstChild())?.text === "name");
+    for (const n of decl.config.descendants(K.NODE_STRING)) {
+      if (n.inside(K.NODE_STRING) || !named(n)) continue;
+      const text = stringValue(n, env);
+      if (text === undefined || !text.startsWith(`${FLAKE_ROOT}/`)) continue;
+      const rel = posix.normalize(text.slice(FLAKE_ROOT.length + 1));
+      if (!rel.startsWith("../") && resolveModuleFile(root, rel)) files.add(rel);
+    }
+    for (const n of decl.config.descendants(K.NODE_PATH)) {
+      const p = !n.inside(K.NODE_PATH) && named(n) ? pathValue(n, env, dir) : undefined;
+      if (p !== undefined && resolveModuleFile(root, p)) files.add(p);
+    }
+    for (const n of decl.config.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && selfOutputRef(n)) files.computed.push({ node: n, env: undefined, dir });
+    out.push({ ...h, files });
+  }
+  return out;
+}
+
 /** Hosts that flake-parts frameworks declare without a `nixosConfigurations` binding the scan can
  * read: nixos-unified's autowired `configurations/nixos/<name>` and lite-config's
  * `lite-config.hosts.<name>` (Linux ones). Their module lists are known, as a flake's are. */
@@ -934,6 +1053,8 @@ export function frameworkHosts(root: PathKinds, files: readonly string[], treeOf
 
 const HOST_DIRS = ["hosts", "machines", "systems", "nixos/hosts", "hosts/nixos", "nixos/machines"];
 const HOST_ENTRIES = ["default.nix", "configuration.nix"];
+// The modules of `machines/<name>/` clan imports itself (besides configuration.nix).
+const CLAN_AUTOLOADED = new Set(["configuration.nix", "hardware-configuration.nix", "disko.nix"]);
 // snowfall-lib: `systems/<arch>/<host>/default.nix`, every module under modules/nixos/ imported into
 // every system, home configurations in `homes/<arch>/<user>@<host>/` with modules/home/.
 const SNOWFALL_SYSTEM = /^systems\/([a-z0-9_]+-linux)\/([^/]+)\/default\.nix$/;
@@ -972,9 +1093,11 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
       const entry = HOST_ENTRIES.map((e) => `${base}/${name}/${e}`).find((e) => present.has(e))!;
       const root = parsedRoot(entry);
       if (!root) continue;
-      // clan imports a machine's folder by convention (configuration.nix, disko.nix, facter.json):
-      // what lies there is that machine's.
-      const own = base === "machines" ? under(`${base}/${name}/`) : [];
+      // clan loads a machine's configuration.nix, hardware-configuration.nix, disko.nix and
+      // facter.json by convention, and its folder holds the machine's secrets and facts: those are
+      // the machine's. Another module of the folder is the machine's only when something imports
+      // it (the graph follows the entry's references); one nothing imports is dead code.
+      const own = base === "machines" ? under(`${base}/${name}/`).filter((f) => !f.endsWith(".nix") || CLAN_AUTOLOADED.has(f.slice(base.length + name.length + 2))) : [];
       out.push({ name, file: entry, node: root, files: new Set([entry, ...own]), source: "directory" });
     }
     if (out.length) break;

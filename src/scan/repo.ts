@@ -8,7 +8,7 @@ import { parseNix, type ParsedNix } from "../nix/index.js";
 import { buildOptionIndex, type OptionIndex } from "../nix/options.js";
 import type { ReportError } from "../report/schema.js";
 import { isBinary, type Discovery, type FileStamp } from "./discover.js";
-import { buildHostGraph, declaredHosts, directoryHosts, frameworkHosts, hostDependentPaths, moduleReferences, type DeclaredHost, type HostGraph } from "./hosts.js";
+import { buildHostGraph, declaredHosts, directoryHosts, frameworkHosts, hostDependentPaths, moduleReferences, registryHosts, type DeclaredHost, type HostGraph } from "./hosts.js";
 import type { SyntaxNode } from "../nix/syntax.js";
 import { diskSource, type RepoSource } from "./source.js";
 
@@ -218,7 +218,8 @@ export async function loadRepository(
     return best;
   };
   const named = new Map<string, DeclaredHost>();
-  for (const h of declared) {
+  const treeOfNix = (f: string) => (nixFiles.get(f)?.parsed.error ? undefined : nixFiles.get(f)?.parsed.root);
+  for (const h of registryHosts(source.kind, declared, discovery.files, treeOfNix)) {
     const dir = flakeDirOf(h.file);
     const name = dir === "." ? h.name : `${dir}#${h.name}`;
     if (!named.has(name)) named.set(name, name === h.name ? h : { ...h, name });

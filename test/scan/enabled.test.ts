@@ -117,4 +117,33 @@ describe("modules no host enables", () => {
     expect(f.severity).toBe("high");
     expect(f.message).not.toContain("no host enables");
   });
+
+  it("a path naming another file of the same name (another machine's `./modules/caddy.nix`, `${pkgs.reaction}/bin/reaction`) does not keep a module alive; a path that may name it does", async () => {
+    const CLAN = `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  outputs = { self, clan-core, ... }@inputs: clan-core.lib.clan { inherit self; meta.name = "x"; };
+}
+`;
+    const NFS = (dir: string) => `{ services.nfs.server.exports = "/srv/${dir} *(rw,no_root_squash)"; }\n`;
+    const report = await scanMemory({
+      "flake.nix": CLAN,
+      "machines/alpha/configuration.nix": `{ pkgs, cfgRoot, ... }: { imports = [ ./modules/caddy.nix (cfgRoot + "/modules/legacy.nix") ]; systemd.services.r.serviceConfig.ExecStart = "\${pkgs.reaction}/bin/reaction"; }\n`,
+      "machines/alpha/modules/caddy.nix": NFS("a"),
+      "machines/beta/configuration.nix": `{ }\n`,
+      // beta's own folder: named only by alpha's `./modules/caddy.nix` (alpha's file) and a store path.
+      "machines/beta/modules/caddy.nix": NFS("b"),
+      "machines/beta/modules/reaction.nix": NFS("r"),
+      // Named by a path the scan cannot resolve, whose parts fit: kept (hostless, not dead).
+      "machines/beta/modules/legacy.nix": NFS("l"),
+    });
+    const nfs = (file: string) => report.findings.filter((f) => f.file === file && f.ruleId === "nfs-no-root-squash");
+    const dead = (file: string) => report.suppressed.filter((f) => f.file === file && f.suppressedBy?.kind === "unused");
+    expect(nfs("machines/alpha/modules/caddy.nix").map((f) => f.host)).toEqual([["alpha"]]);
+    for (const file of ["machines/beta/modules/caddy.nix", "machines/beta/modules/reaction.nix"]) {
+      expect(nfs(file), file).toEqual([]);
+      expect(dead(file).map((f) => f.ruleId), file).toContain("nfs-no-root-squash");
+    }
+    expect(nfs("machines/beta/modules/legacy.nix")).toHaveLength(1);
+    expect(dead("machines/beta/modules/legacy.nix")).toEqual([]);
+  });
 });

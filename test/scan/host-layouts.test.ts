@@ -123,6 +123,39 @@ describe("host attribution across layouts", () => {
     for (const f of key) expect(f.host).toEqual(["alpha"]);
   });
 
+  it("clan layout: a module of a machine's folder that nothing imports is dead code, not the machine's", async () => {
+    const files = {
+      "flake.nix": flake(`inputs.clan-core.lib.clan { inherit self; meta.name = "x"; }`),
+      "machines/alpha/configuration.nix": `{ lib, ... }: { imports = [ ./web.nix ./services ] ++ lib.filesystem.listFilesRecursive ./extra; }`,
+      "machines/alpha/web.nix": ROOT_LOGIN,
+      "machines/alpha/services/default.nix": `{ imports = [ ./db.nix ]; }`,
+      "machines/alpha/services/db.nix": `{ services.postgresql.enable = true; services.postgresql.authentication = "host all all 0.0.0.0/0 trust"; }`,
+      "machines/alpha/extra/nfs.nix": `{ services.nfs.server.exports = "/srv *(rw,no_root_squash)"; }`,
+      // clan loads these itself.
+      "machines/alpha/hardware-configuration.nix": `{ networking.firewall.enable = false; }`,
+      "machines/alpha/disko.nix": `{ nix.settings.trusted-users = [ "bob" ]; }`,
+      // Imported by nothing (an import commented out): dead.
+      "machines/alpha/blog.nix": `{ security.sudo.wheelNeedsPassword = false; }`,
+      "machines/beta/configuration.nix": `{ imports = [ ../alpha/shared.nix ]; }`,
+      // Another machine's configuration imports it: that machine's, not alpha's.
+      "machines/alpha/shared.nix": `{ security.sudo.wheelNeedsPassword = false; }`,
+    };
+    const report = await scanMemory(files);
+    expect(report.hosts).toEqual(["alpha", "beta"]);
+    const at = (file: string, rule: string) => [...new Set(report.findings.filter((f) => f.file === file && f.ruleId === rule).flatMap((f) => f.host ?? []))].sort();
+    expect(at("machines/alpha/web.nix", "ssh-permit-root-login")).toEqual(["alpha"]);
+    expect(at("machines/alpha/hardware-configuration.nix", "firewall-disabled")).toEqual(["alpha"]);
+    expect(at("machines/alpha/disko.nix", "nix-trusted-users")).toEqual(["alpha"]);
+    // Through a directory import and a listing helper.
+    for (const file of ["machines/alpha/services/db.nix", "machines/alpha/extra/nfs.nix"]) expect(report.findings.some((f) => f.file === file), file).toBe(true);
+    for (const f of report.findings.filter((x) => x.file.startsWith("machines/alpha/services/") || x.file.startsWith("machines/alpha/extra/"))) expect(f.host).toEqual(["alpha"]);
+    expect(at("machines/alpha/shared.nix", "sudo-nopasswd")).toEqual(["beta"]);
+    // Before: blog.nix was alpha's.
+    expect(report.findings.filter((f) => f.file === "machines/alpha/blog.nix" && f.ruleId === "sudo-nopasswd")).toEqual([]);
+    const dead = report.suppressed.filter((f) => f.file === "machines/alpha/blog.nix");
+    expect(dead.map((f) => [f.ruleId, f.suppressedBy?.kind])).toEqual([["sudo-nopasswd", "unused"]]);
+  });
+
   it("snowfall layout: systems/<arch>/<host>/ and every module under modules/nixos/", async () => {
     const files = {
       "flake.nix": flake(`inputs.snowfall-lib.mkFlake { inherit inputs; src = ./.; }`),

@@ -239,4 +239,73 @@ in { flake.nixosModules = modules "\${inputs.self}/modules/nixos"; }`,
     expect(at("hosts/freebsd/configuration.nix")).toEqual([]);
     expect(at("modules/shared/builder.nix", "nix-trusted-users")).toEqual(["build01"]);
   });
+
+  // A flake-parts module declaring its own host registry (an attrsOf submodule option whose config
+  // builds nixosSystem from paths with the entry's name), with entries defined in another module.
+  const REGISTRY_OPTION = (prefix: string) => `{ self, inputs, config, lib, ... }:
+let
+  cfg = config.${prefix}.nixosConfigurations;
+in {
+  options = {
+    ${prefix}.nixosConfigurations = lib.mkOption {
+      description = "hosts";
+      default = { };
+      type = lib.types.attrsOf (lib.types.submodule ({ name, config, ... }: {
+        options = {
+          system = lib.mkOption { type = lib.types.str; };
+          modules = lib.mkOption { type = lib.types.listOf lib.types.unspecified; default = [ ]; };
+          folder = lib.mkOption { type = lib.types.str; readOnly = true; };
+          finalSystem = lib.mkOption { type = lib.types.unspecified; readOnly = true; };
+        };
+        config = {
+          folder = "\${self}/nixos/systems";
+          finalSystem = inputs.nixpkgs.lib.nixosSystem {
+            modules = [ (import "\${config.folder}/\${name}.nix") "\${config.folder}/hardware/\${name}.nix" ]
+              ++ config.modules ++ builtins.attrValues self.nixosModules;
+          };
+        };
+      }));
+    };
+  };
+  config.flake.nixosConfigurations = builtins.mapAttrs (_: c: c.finalSystem) cfg;
+}`;
+
+  it("a repository's own host registry option: its entries are the hosts, the option's arguments are not", async () => {
+    const { report, at } = await scan({
+      "flake.nix": flake(`inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./parts/systems.nix ./nixos/systems ./parts/modules.nix ]; }`),
+      "parts/systems.nix": REGISTRY_OPTION("acme"),
+      "parts/modules.nix": `{ flake.nixosModules.base = ../nixos/modules/base.nix; }`,
+      "nixos/systems/default.nix": `_: { acme.nixosConfigurations.rhea.system = "x86_64-linux"; acme.nixosConfigurations.rhea.modules = [ ./extra.nix ]; }`,
+      "nixos/systems/rhea.nix": `_: { imports = [ ./rhea/web.nix ]; }`,
+      "nixos/systems/rhea/web.nix": ROOT_LOGIN,
+      "nixos/systems/hardware/rhea.nix": `{ networking.firewall.enable = false; }`,
+      "nixos/systems/extra.nix": `{ nix.settings.trusted-users = [ "bob" ]; }`,
+      "nixos/systems/dione.nix": ROOT_LOGIN,
+      "nixos/modules/base.nix": `{ security.sudo.wheelNeedsPassword = false; }`,
+    });
+    expect(report.hosts).toEqual(["rhea"]);
+    // The entry module (through the registry's string attribute), the files it imports, the
+    // hardware module, the entry's own modules and the flake's exported modules.
+    expect(at("nixos/systems/rhea/web.nix")).toEqual(["rhea"]);
+    expect(at("nixos/systems/hardware/rhea.nix", "firewall-disabled")).toEqual(["rhea"]);
+    expect(at("nixos/systems/extra.nix", "nix-trusted-users")).toEqual(["rhea"]);
+    expect(at("nixos/modules/base.nix", "sudo-nopasswd")).toEqual(["rhea"]);
+    // An entry file of no registered host: no host's.
+    expect(at("nixos/systems/dione.nix")).toEqual([]);
+  });
+
+  it("look-alikes: an option declaration alone names no host, nor an entry of a registry declared nowhere", async () => {
+    const { report } = await scan({
+      "flake.nix": flake(`inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./parts/systems.nix ./parts/other.nix ]; }`),
+      "parts/systems.nix": REGISTRY_OPTION("acme"),
+      // `options.x.nixosConfigurations = mkOption { type = ...; }` in a plain set, and an entry of
+      // an undeclared registry.
+      "parts/other.nix": `{ lib, ... }: { options.other.nixosConfigurations = lib.mkOption { type = lib.types.attrs; default = { }; }; config.unknown.nixosConfigurations.ghost.system = "x86_64-linux"; }`,
+      "hosts/alpha/default.nix": ROOT_LOGIN,
+    });
+    expect(report.hosts).not.toContain("type");
+    expect(report.hosts).not.toContain("default");
+    expect(report.hosts).not.toContain("ghost");
+    expect(report.hosts).toEqual(["alpha"]);
+  });
 });
