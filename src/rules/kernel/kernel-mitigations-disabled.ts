@@ -128,6 +128,8 @@ function checkKernelParams(ctx: NixFileContext): void {
     });
     if (hits.length === 0) continue;
     const all = hits.some((h) => h.param === "mitigations=off");
+    // Only module parameters (`i915.mitigations=off`): a driver's defence, not the CPU's.
+    const driversOnly = hits.every((h) => h.param.split("=")[0]!.includes("."));
     const names = [...new Set(hits.map((h) => h.param))].join(", ");
     const lists = [...new Set(hits.map((h) => h.list))];
     const removable = lists.every((l) => l !== undefined);
@@ -136,8 +138,8 @@ function checkKernelParams(ctx: NixFileContext): void {
       node: hits.length === 1 || new Set(hits.map((h) => h.el)).size === 1 ? hits[0]!.el : onlyList ?? def.value ?? hits[0]!.el,
       optionPath: def.path,
       key: names,
-      title: all ? "CPU vulnerability mitigations turned off (mitigations=off)" : "CPU vulnerability mitigations turned off",
-      message: `boot.kernelParams turns off the kernel's CPU side-channel defences (${names}): any code running on the host (a browser's JavaScript, a container, a build, a guest VM) can read memory of other processes, users or VMs through Spectre/Meltdown-class attacks the kernel would otherwise block.`,
+      title: all ? "CPU vulnerability mitigations turned off (mitigations=off)" : driversOnly ? "Driver security mitigations turned off" : "CPU vulnerability mitigations turned off",
+      message: `boot.kernelParams turns off ${driversOnly ? "security mitigations of kernel modules" : "the kernel's CPU side-channel defences"} (${names}): any code running on the host (a browser's JavaScript, a container, a build, a guest VM) ${driversOnly ? "can read data other processes, users or guest VMs leave behind in the GPU or through the side channels the driver would otherwise close." : "can read memory of other processes, users or VMs through Spectre/Meltdown-class attacks the kernel would otherwise block."}`,
       fix: {
         safety: "review",
         description: `Remove ${names} from boot.kernelParams (the kernel default is mitigations=auto). Expect a few percent less performance on syscall-heavy work; "mitigations=auto,nosmt" is the stricter choice.`,
