@@ -35,6 +35,7 @@ import { firewallSensitivePort } from "./firewall/firewall-sensitive-port.js";
 import { firewallTrustedPhysicalInterface } from "./firewall/firewall-trusted-physical-interface.js";
 import { firewallWidePortRange } from "./firewall/firewall-wide-port-range.js";
 import { openFirewallUnauthenticated } from "./firewall/open-firewall-unauthenticated.js";
+import { postgresqlNetworkExposed } from "./firewall/postgresql-network-exposed.js";
 import { committedSecretFile } from "./secrets/committed-secret-file.js";
 import { committedPasswordHash } from "./secrets/committed-password-hash.js";
 import { hardcodedSecret } from "./secrets/hardcoded-secret.js";
@@ -105,6 +106,7 @@ export const ALL_RULES: Rule[] = [
   firewallSensitivePort,
   firewallTrustedPhysicalInterface,
   openFirewallUnauthenticated,
+  postgresqlNetworkExposed,
   firewallRawRuleset,
   // access
   sshPermitRootLogin,

@@ -1,6 +1,7 @@
 // open-firewall-unauthenticated: `services.<x>.openFirewall = true` for a service that answers
 // without authentication by default (the table in unauthenticated-services.ts). Silent when the
-// service is configured with authentication, listens only on loopback, is disabled, or its firewall
+// service is configured with authentication, listens only on loopback or a VPN address (a
+// WireGuard interface's address in the file, Tailscale's 100.64.0.0/10), is disabled, or its firewall
 // opening is restricted by a filter (exporters' firewallFilter/firewallRules with an interface or
 // source match). The fix closes the global opening and opens the port on a private interface.
 import { SyntaxKind as K } from "../../nix/syntax.js";
@@ -13,6 +14,21 @@ import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 
 const LOOPBACK = /^(?:127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost|unix:.*|\/.*)$/;
+// Tailscale's address ranges (CGNAT 100.64.0.0/10, fd7a:115c:a1e0::/48): only the tailnet routes there.
+const TAILSCALE = /^(?:100\.(?:6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.\d+\.\d+|\[?fd7a:115c:a1e0:[0-9a-f:]*\]?)$/i;
+const VPN_ADDRESS_OPTIONS = ["networking.wireguard.interfaces.*.ips", "networking.wg-quick.interfaces.*.address"];
+
+/** Addresses the file gives its WireGuard interfaces (`networking.wireguard.interfaces.wg0.ips`). */
+function vpnAddresses(ctx: NixFileContext): Set<string> {
+  const out = new Set<string>();
+  for (const d of ctx.index.definitions) {
+    if (isDead(d) || !VPN_ADDRESS_OPTIONS.some((p) => segmentsMatch(d, p))) continue;
+    const v = staticValue(d.inner);
+    for (const a of Array.isArray(v) ? v : [v]) if (typeof a === "string") out.add(a.split("/")[0]!.trim().toLowerCase());
+  }
+  return out;
+}
+
 const RESTRICTING_FILTER = /(?:^|\s)(?:-i|-s|--in-interface|--source|iifname|iif|ip6? saddr|saddr)\s/;
 
 function valuesOf(ctx: NixFileContext, path: string) {
@@ -37,6 +53,7 @@ function mitigation(ctx: NixFileContext, prefix: string, entry: UnauthenticatedS
     for (const d of defs) {
       const v = staticValue(d.inner);
       if (typeof v === "string" && LOOPBACK.test(v.trim())) return "listens on loopback";
+      if (typeof v === "string" && (TAILSCALE.test(v.trim()) || vpnAddresses(ctx).has(v.trim().replace(/^\[|\]$/g, "").toLowerCase()))) return "listens on a VPN address";
     }
   }
   return undefined;
@@ -90,8 +107,17 @@ function checkNix(ctx: NixFileContext): void {
 export const openFirewallUnauthenticated: Rule = {
   id: "open-firewall-unauthenticated",
   examples: {
-    fire: [hostExample(`{ services.prometheus.exporters.node = { enable = true; openFirewall = true; }; }\n`)],
-    silent: [hostExample(`{ services.prometheus.exporters.node = { enable = true; openFirewall = false; }; }\n`)],
+    fire: [
+      hostExample(`{ services.prometheus.exporters.node = { enable = true; openFirewall = true; }; }\n`),
+      hostExample(`{ services.prometheus.exporters.node = { enable = true; openFirewall = true; listenAddress = "0.0.0.0"; firewallFilter = "-p tcp -m tcp --dport 9100"; }; }\n`),
+    ],
+    silent: [
+      hostExample(`{ services.prometheus.exporters.node = { enable = true; openFirewall = false; }; }\n`),
+      hostExample(`{ services.prometheus.exporters.node = { enable = true; openFirewall = true; firewallFilter = "-i wg0 -p tcp -m tcp --dport 9100"; }; }\n`),
+      hostExample(`{\n  networking.wireguard.interfaces.wg0.ips = [ "10.100.0.2/24" ];\n  services.prometheus.exporters.node = { enable = true; openFirewall = true; listenAddress = "10.100.0.2"; };\n}\n`),
+      hostExample(`{ services.prometheus.exporters.smartctl = { enable = true; openFirewall = true; listenAddress = "100.101.102.103"; }; }\n`),
+      hostExample(`{ services.prometheus.exporters.node = { enable = true; openFirewall = true; listenAddress = "127.0.0.1"; }; }\n`),
+    ],
   },
   name: "openFirewall on a service without authentication",
   category: "firewall",

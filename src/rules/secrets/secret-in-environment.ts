@@ -3,11 +3,14 @@
 // A value there is written into the unit or profile script in the world-readable store, shown by
 // `systemctl show` to every user, and inherited by every child process. Fires on a literal that the
 // detectors judge secret (any literal under a password name), and on a value read from a file at
-// evaluation (`environment.SMTP_PASSWORD = builtins.readFile ./smtp-password`).
+// evaluation (`environment.SMTP_PASSWORD = builtins.readFile ./smtp-password`). In a container's
+// `environment` (virtualisation.oci-containers), also on any literal under a secret name that is
+// no placeholder, path, URL or reference: `environmentFiles` is the fix.
 import { calleeName, flattenApply, unparen, type OptionDefinition } from "../../nix/options.js";
 import { resolveLexical } from "../../nix/scope.js";
 import { SyntaxKind as K, type LineIndex, type SyntaxNode } from "../../nix/syntax.js";
-import { classifyKey, detectSecrets, type SecretMatch } from "../../secrets/index.js";
+import { classifyKey, detectSecrets, isPlaceholder, isSecretReference, type SecretMatch } from "../../secrets/index.js";
+import { staticStringValue } from "../../nix/values.js";
 import { isStaticallyDisabled, rangeOf, redactedLine, stringSource, unwrapped } from "../nix-strings.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { AGENIX, SECRETS_COMPLIANCE, SOPS_NIX, SYSTEMD_CREDENTIALS } from "./compliance.js";
@@ -69,9 +72,9 @@ function fixFor(def: OptionDefinition, entry: EnvironmentEntry, name: string | u
   return `Use the service's file option (\`environmentFile\`, \`*File\`) with an agenix/sops secret instead of ${def.path}, and rotate the secret.`;
 }
 
-function reportMatches(ctx: NixFileContext, lines: LineIndex, def: OptionDefinition, entry: EnvironmentEntry, str: SyntaxNode, key: string | undefined): void {
+function reportMatches(ctx: NixFileContext, lines: LineIndex, def: OptionDefinition, entry: EnvironmentEntry, str: SyntaxNode, key: string | undefined): number {
   const src = stringSource(str);
-  if (!src) return;
+  if (!src) return 0;
   const matches: SecretMatch[] = detectSecrets(src.text, { key, optionPath: entry.kind === "variable" ? def.path : undefined })
     .filter((m) => m.kind === "secret")
     .map((m) => ({ ...m, start: m.start + src.offset, end: m.end + src.offset }));
@@ -88,13 +91,54 @@ function reportMatches(ctx: NixFileContext, lines: LineIndex, def: OptionDefinit
       fix: { safety: "manual", description: fixFor(def, entry, variable) },
     });
   }
+  return matches.length;
+}
+
+const CONTAINER_SCOPE = /(?:^|\.)(?:oci-containers|docker-containers)\.containers\.|^virtualisation\.(?:oci|docker)-containers\./;
+
+/** A container's `environment.TOKEN = "..."` whose literal the detectors leave alone (short or
+ * word-like): under a secret name in a container it is still the credential, written into the
+ * store, the unit's command line (`-e TOKEN=...`) and `docker inspect`. */
+function reportContainerLiteral(ctx: NixFileContext, lines: LineIndex, def: OptionDefinition, entry: EnvironmentEntry & { kind: "variable" }, str: SyntaxNode): void {
+  if (!CONTAINER_SCOPE.test(def.path)) return;
+  const kind = classifyKey(entry.name);
+  if (kind !== "secret" && kind !== "password") return;
+  if (str.childNodes().some((c) => c.kind === K.NODE_INTERPOL)) return;
+  const v = staticStringValue(str);
+  if (v === undefined) return;
+  const t = v.trim();
+  if (t.length < 6 || /\s/.test(t) || isPlaceholder(t) || isSecretReference(t)) return;
+  if (/^(?:\/|\.{1,2}\/|~\/|%[dS]\/)/.test(t) || /^[a-z][a-z0-9+.-]*:\/\//i.test(t) || /^(?:true|false|yes|no|on|off|none|\d+)$/i.test(t)) return;
+  const src = stringSource(str);
+  if (!src) return;
+  const span = { start: src.offset, end: src.offset + src.text.length };
+  ctx.report({
+    node: str,
+    range: rangeOf(lines, span.start, span.end),
+    evidence: redactedLine(ctx.text, lines, span.start, [span]),
+    secret: v,
+    severity: "medium",
+    optionPath: def.path,
+    key: `container-literal:${entry.name}`,
+    message: `${entry.name} of a container is set to a literal in the configuration: it is written into the world-readable Nix store and the container unit's command line (\`-e ${entry.name}=...\`, readable by every local user in /proc/<pid>/cmdline), and shown by \`docker inspect\`/\`podman inspect\`.`,
+    fix: { safety: "manual", description: fixFor(def, entry, entry.name) },
+  });
 }
 
 export const secretInEnvironment: Rule = {
   id: "secret-in-environment",
   examples: {
-    fire: [hostExample(`{ systemd.services.app.environment.DB_PASSWORD = "Kq8#vTz2!mWp9xLr"; }\n`)],
-    silent: [hostExample(`{ systemd.services.app.environment.DB_PASSWORD_FILE = "/run/secrets/db-password"; }\n`)],
+    fire: [
+      hostExample(`{ systemd.services.app.environment.DB_PASSWORD = "Kq8#vTz2!mWp9xLr"; }\n`),
+      hostExample(`{\n  virtualisation.oci-containers.containers.vaultwarden = {\n    image = "vaultwarden/server";\n    environment = {\n      DOMAIN = "https://vault.example.org";\n      ADMIN_TOKEN = "vaultwarden2024";\n    };\n  };\n}\n`),
+      hostExample(`{\n  virtualisation.oci-containers.containers.ci.environment.RUNNER_API_KEY = "runner-key-01";\n}\n`),
+    ],
+    silent: [
+      hostExample(`{ systemd.services.app.environment.DB_PASSWORD_FILE = "/run/secrets/db-password"; }\n`),
+      hostExample(
+        `{ config, ... }: {\n  virtualisation.oci-containers.containers.app = {\n    image = "app";\n    environmentFiles = [ config.sops.secrets.app-env.path ];\n    environment = {\n      API_TOKEN = "changeme";\n      SECRET_KEY = "";\n      DB_PASSWORD_FILE = "/run/secrets/db";\n      TOKEN_PATH = config.sops.secrets.token.path;\n      OIDC_TOKEN_ENDPOINT = "https://id.example.org/token";\n      WEBHOOK_SECRET = "\${config.sops.placeholder.webhook}";\n      JWT_SECRET = "<your-secret-here>";\n    };\n  };\n}\n`,
+      ),
+    ],
   },
   name: "secret exported through environment variables",
   category: "secrets",
@@ -115,7 +159,7 @@ export const secretInEnvironment: Rule = {
       let inner = unwrapped(def.value);
       if (!inner) continue;
       if (entry.kind === "variable" && inner.kind === K.NODE_STRING) {
-        reportMatches(ctx, lines, def, entry, inner, name);
+        if (reportMatches(ctx, lines, def, entry, inner, name) === 0) reportContainerLiteral(ctx, lines, def, entry, inner);
         // `"${smtpPassword}"`: judge the interpolated expression below.
         const parts = inner.childNodes();
         const only = parts.length === 1 && parts[0]!.kind === K.NODE_INTERPOL && stringSource(inner)?.text.length === parts[0]!.end - parts[0]!.start;

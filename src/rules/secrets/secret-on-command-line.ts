@@ -8,11 +8,14 @@
 //     the store is clean but the argument is still readable by every local user.
 // Not reported: `--password-file`, `--token-path`, stdin, LoadCredential, an environment variable
 // exported and read by the program (environ is private to its owner). Literals written as
-// `--password=value` are left to hardcoded-secret, which reports them already.
+// `--password=value` are left to hardcoded-secret, which reports them already. Container CLIs
+// (docker, podman, nerdctl) with `-e NAME=value` under a secret name: the value is also in
+// `docker inspect`; `--env-file` is the fix (literals the detectors know are hardcoded-secret's).
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { Severity } from "../../report/schema.js";
 import { commandName, type ShellWord } from "../../shell/parse.js";
 import { commandEvidence, rangeOf, scriptCommandHooks, type ScriptCommand, type ScriptFile } from "../anti-patterns/scripts.js";
+import { classifyKey, detectSecrets, isPlaceholder } from "../../secrets/index.js";
 import { hostExample } from "../shared/examples.js";
 import type { Rule } from "../types.js";
 
@@ -30,6 +33,33 @@ interface Hit {
   flag: string;
   /** `--flag=value` (hardcoded-secret's, for literals). */
   attached: boolean;
+  /** A container's environment variable (`docker run -e TOKEN=value`): its name. */
+  env?: string;
+}
+
+const CONTAINER_CLIS = new Set(["docker", "podman", "nerdctl"]);
+
+/** `-e NAME=value`, `--env NAME=value`, `--env=NAME=value` of a container CLI, under a secret name. */
+function containerEnv(argv: ShellWord[], i: number): { hit: Hit; next: number } | undefined {
+  const v = argv[i]!.value;
+  let word: ShellWord | undefined;
+  let assignment: string;
+  let next = i;
+  if (v === "-e" || v === "--env") {
+    word = argv[i + 1];
+    if (!word) return undefined;
+    assignment = word.value;
+    next = i + 1;
+  } else if (v.startsWith("--env=")) {
+    word = argv[i];
+    assignment = v.slice("--env=".length);
+  } else return undefined;
+  const eq = assignment.indexOf("=");
+  if (eq <= 0) return undefined;
+  const name = assignment.slice(0, eq);
+  const kind = classifyKey(name);
+  if (kind !== "secret" && kind !== "password") return undefined;
+  return { hit: { word: word!, value: assignment.slice(eq + 1), flag: `${v === "--env" || v.startsWith("--env=") ? "--env" : "-e"} ${name}`, attached: false, env: name }, next };
 }
 
 /** The arguments of a command that carry a secret. */
@@ -40,6 +70,14 @@ function secretArguments(argv: ShellWord[]): Hit[] {
     const w = argv[i]!;
     const v = w.value;
     if (v === "--") break;
+    if (CONTAINER_CLIS.has(name)) {
+      const env = containerEnv(argv, i);
+      if (env) {
+        out.push(env.hit);
+        i = env.next;
+        continue;
+      }
+    }
     const eq = v.indexOf("=");
     const flag = eq > 0 ? v.slice(0, eq) : v;
     if (SECRET_FLAG.test(flag) && !BOOLEAN_FLAG.test(flag)) {
@@ -93,6 +131,11 @@ function grade(hit: Hit, root: SyntaxNode | undefined): Grade {
   }
   if (/\$\(|`|\$\{?[A-Za-z_]/.test(v)) return { severity: "low", how: "the value is read at run time (the Nix store stays clean), but the expanded argument is still on the command line" };
   if (hit.attached) return undefined; // a literal `--password=value`: hardcoded-secret reports it
+  if (hit.env) {
+    // `-e TOKEN=literal`: hardcoded-secret reports the literals its detectors recognise in the word.
+    if (isPlaceholder(v) || v.length < 6) return undefined;
+    if (detectSecrets(hit.word.value).some((m) => m.kind === "secret")) return undefined;
+  }
   return { severity: "high", how: "the literal is in the repository, in the world-readable Nix store and on the command line" };
 }
 
@@ -110,10 +153,12 @@ function check(cmds: ScriptCommand[], { text, root, lines, report }: ScriptFile)
         key: `${what}: ${prog} ${hit.flag}`,
         severity: g.severity,
         title: `Secret passed on the command line (${prog} ${hit.flag})`,
-        message: `${what === "shell script" ? "This script" : `The script in ${what}`} passes a secret to ${prog} as an argument (${hit.flag}): ${g.how}. Every local user can read a running process's arguments in /proc/<pid>/cmdline (ps aux), and systemd logs the command line of a unit that fails.`,
+        message: `${what === "shell script" ? "This script" : `The script in ${what}`} passes a secret to ${prog} as an argument (${hit.flag}): ${g.how}. Every local user can read a running process's arguments in /proc/<pid>/cmdline (ps aux), and systemd logs the command line of a unit that fails.${hit.env ? ` The container's environment is also shown by \`${prog} inspect\` to everyone who may talk to the ${prog} daemon.` : ""}`,
         fix: {
           safety: "manual",
-          description: `Give ${prog} the secret through a file (a --password-file/--token-file option with a path from agenix/sops-nix or systemd LoadCredential), its standard input, or an environment variable set from an EnvironmentFile, never as an argument.`,
+          description: hit.env
+            ? `Put ${hit.env}=... into a file only root can read (an agenix/sops-nix secret) and pass it with \`${prog} run --env-file <path>\` (with virtualisation.oci-containers: \`environmentFiles = [ config.sops.secrets.<name>.path ];\`), never as -e on the command line.`
+            : `Give ${prog} the secret through a file (a --password-file/--token-file option with a path from agenix/sops-nix or systemd LoadCredential), its standard input, or an environment variable set from an EnvironmentFile, never as an argument.`,
         },
       });
     }
@@ -128,11 +173,14 @@ export const secretOnCommandLine: Rule = {
       hostExample(`{ config, pkgs, ... }:\nlet cfg = config.services.myapp; in {\n  systemd.services.myapp.serviceConfig.ExecStart = "\${pkgs.myapp}/bin/myapp --api-key \${cfg.apiKey}";\n}\n`),
       hostExample(`{ pkgs, ... }: {\n  systemd.services.sync.serviceConfig.ExecStart = "\${pkgs.app}/bin/app --token \${builtins.readFile ./token.txt}";\n}\n`),
       hostExample(`{ pkgs, ... }: {\n  systemd.services.push.script = ''\n    curl -u bot:"$(cat /run/secrets/bot)" https://example.org/push\n  '';\n}\n`),
+      hostExample(`{ config, pkgs, ... }:\nlet cfg = config.services.runner; in {\n  systemd.services.runner.script = ''\n    \${pkgs.docker}/bin/docker run --rm -e TZ=UTC -e RUNNER_TOKEN=\${cfg.token} ghcr.io/org/runner\n  '';\n}\n`),
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.db.serviceConfig.ExecStart = "\${pkgs.podman}/bin/podman run --env=ADMIN_TOKEN=vaultwarden2024 vaultwarden/server";\n}\n`),
     ],
     silent: [
       hostExample(`{ config, pkgs, ... }: {\n  systemd.services.app.serviceConfig = {\n    LoadCredential = "pw:\${config.sops.secrets.pw.path}";\n    ExecStart = "\${pkgs.app}/bin/app --password-file %d/pw";\n  };\n}\n`),
       hostExample(`{ pkgs, ... }: {\n  systemd.services.app.script = ''\n    export TOKEN="$(cat /run/secrets/token)"\n    exec app --ask-password --no-password-prompt serve\n    mysql -p mydb < /var/lib/init.sql\n  '';\n}\n`),
       hostExample(`{ config, pkgs, ... }: {\n  systemd.services.app.serviceConfig.ExecStart = "\${pkgs.app}/bin/app --token \${config.sops.secrets.token.path}";\n}\n`),
+      hostExample(`{ config, pkgs, ... }: {\n  systemd.services.runner.script = ''\n    docker run --env-file \${config.sops.secrets.runner-env.path} -e TZ=UTC -e TOKEN_FILE=/run/secrets/token -e API_KEY -e PASSWORD=changeme -e SECRET= img\n  '';\n}\n`),
       { "sync.sh": '#!/usr/bin/env bash\ngphotos-sync --secret "$ROOT/client_secret.json" "$ROOT"\nherdr pane report --token "agents=$n" --clear-token agents\n' },
     ],
   },
