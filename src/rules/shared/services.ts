@@ -364,7 +364,7 @@ export function deviceNeeds(text: string, serviceConfig: Record<string, NixValue
 }
 
 // Directories a unit names that it may write: state, data, spool and web roots.
-const WRITE_PATH = /(?<![\w$}.\/-])(\/(?:var\/(?:lib|cache|log|spool|www|db|backup)|srv|data|mnt|opt|storage|persist|backup|var\/lib\/private)\/[\w.@+-]+)/g;
+const WRITE_PATH = /(?<![\w$}./-])(\/(?:var\/(?:lib|cache|log|spool|www|db|backup)|srv|data|mnt|opt|storage|persist|backup|var\/lib\/private)\/[\w.@+-]+)/g;
 // An option or variable naming a directory it writes, not known statically.
 const DATA_DIR_REF = /\$\{[^}]*\b(dataDir|stateDir|dataPath|dataDirectory|stateDirectory|workDir|workingDir|workingDirectory|storagePath|storageDir|dataFolder|baseDir|home)\}/;
 
