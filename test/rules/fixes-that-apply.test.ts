@@ -73,3 +73,13 @@ describe("nix-trusted-users", () => {
     expect(f.patch).toContain(`-  nix.settings.trusted-users = [ "root" "alice" ];`);
   });
 });
+
+describe("firewall-disabled: docker swarm", () => {
+  it("a host that joins a swarm: manual with the swarm's ports; one that only mentions swarm: not", async () => {
+    const a = await fixOf("firewall-disabled", `{ pkgs, ... }: {\n  virtualisation.docker.enable = true;\n  systemd.services.swarm-join = { wantedBy = [ "multi-user.target" ]; script = "\${pkgs.docker}/bin/docker swarm join --token-file /run/token manager:2377"; };\n  networking.firewall.enable = false;\n}\n`);
+    expect(a.safety).toBe("manual");
+    expect(a.description).toContain("2377 (cluster management)");
+    const b = await fixOf("firewall-disabled", `{\n  virtualisation.docker.enable = true;\n  # no docker swarm here\n  virtualisation.docker.daemon.settings = { swarm-default-advertise-addr = ""; };\n  networking.firewall.enable = false;\n}\n`);
+    expect(b.description).not.toContain("swarm");
+  });
+});

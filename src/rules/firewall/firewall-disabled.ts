@@ -109,7 +109,10 @@ function cluster(scope: Scope): { name: string; tcp: string[]; udp: string[]; in
   if (on("services.kubernetes.*.enable") || scope.matching("services.kubernetes.roles").some(({ def }) => !isDead(def))) {
     return { name: "kubernetes", tcp: ["6443 (API server)", "10250 (kubelet)", "2379-2380 (etcd)", "30000-32767 (NodePort services)"], udp: ["8472 (flannel VXLAN)"], interfaces: ["cni0", "flannel.1"] };
   }
-  const swarm = scope.matching("virtualisation.docker.*").concat(scope.matching("virtualisation.docker.*.*")).some(({ def }) => !isDead(def) && /\bswarm\b/i.test(def.value?.text ?? ""));
+  // Swarm is joined imperatively: a unit or setting of the host that runs `docker swarm init|join`
+  // (a comment or a setting that turns swarm off does not count).
+  const swarmAt = ["virtualisation.docker.*", "virtualisation.docker.*.*", "systemd.services.*.script", "systemd.services.*.serviceConfig.ExecStart", "systemd.services.*.serviceConfig.ExecStartPost"];
+  const swarm = swarmAt.some((p) => scope.matching(p).some(({ def }) => !isDead(def) && /\bswarm\s+(?:init|join)\b/.test(def.value?.text ?? "")));
   if (swarm) return { name: "docker swarm", tcp: ["2377 (cluster management)", "7946 (node communication)"], udp: ["7946 (node communication)", "4789 (overlay network)"], interfaces: ["docker_gwbridge"] };
   return undefined;
 }

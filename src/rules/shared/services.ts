@@ -388,6 +388,9 @@ export function writtenPaths(text: string, serviceConfig: Record<string, NixValu
     const ref = DATA_DIR_REF.exec(text);
     if (ref) unknown = `it names a directory computed from ${ref[0]}`;
   }
-  const out = [...paths].filter((p) => ![...managed].some((m) => p === m || p.startsWith(`${m}/`))).sort();
+  // What its StateDirectory and friends give it needs nothing more; a directory under another
+  // listed one is covered by it.
+  const listed = [...paths].filter((p) => ![...managed].some((m) => p === m || p.startsWith(`${m}/`)));
+  const out = listed.filter((p) => !listed.some((q) => q !== p && p.startsWith(`${q}/`))).sort();
   return { paths: out, ...(unknown ? { unknown } : {}) };
 }
