@@ -19,6 +19,7 @@ describe("firewall-disabled", () => {
     expect(f.description).toContain("this host runs k3s");
     expect(f.description).toContain("6443 (API server)");
     expect(f.description).toContain("8472 (flannel VXLAN)");
+    expect(f.description).not.toContain("check the ports of k3s");
   });
 
   it("a web server: the patch turns it on and opens 80 and 443 beside it", async () => {

@@ -190,6 +190,8 @@ function check(scope: Scope): void {
   const unknownPorts: string[] = [];
   for (const name of services) {
     if (SELF_OPENING.has(name) || self.has(name)) continue;
+    // The cluster's own ports are listed with it.
+    if (ring && /^(?:k3s|rke2|kubernetes)\b/.test(name)) continue;
     const known = KNOWN_TCP_PORTS[name];
     if (!known) {
       unknownPorts.push(name);
