@@ -77,6 +77,26 @@ export interface BaselineOptions {
   replaceRootUser?: boolean;
   /** The service reads or serves files under /home: ProtectHome=true would hide them. */
   homeReason?: string;
+  /** The service needs host devices (it runs VMs, uses /dev/kvm or /dev/net/tun): no device
+   * isolation, nor the settings a VM runner is known not to live with. */
+  devices?: string;
+  /** Directories it writes outside StateDirectory and friends: ProtectSystem=strict gets them as
+   * ReadWritePaths, and no DynamicUser is proposed (it would not own them). */
+  writePaths?: string[];
+  /** Why the directories it writes cannot be known: ProtectSystem="full" instead of "strict". */
+  writePathsUnknown?: string;
+}
+
+// What a VM runner (QEMU, microvm, libvirt, virtiofsd) cannot live with: PrivateDevices hides
+// /dev/kvm, /dev/net/tun and /dev/vhost-* (and implies DevicePolicy=closed); QEMU's TCG is a JIT;
+// virtiofsd and libvirt make namespaces; QEMU sets affinity, rlimits and NUMA policy (@resources)
+// and reads /proc/meminfo and /proc/cpuinfo.
+const DEVICE_SKIP: Record<string, string> = {
+  PrivateDevices: "would hide the device nodes it opens and close the device policy",
+  MemoryDenyWriteExecute: "QEMU's TCG (and other VM monitors) generate code at run time",
+  RestrictNamespaces: "virtiofsd and libvirt create namespaces",
+  SystemCallFilter: "QEMU uses resource-control system calls (sched_setaffinity, mbind, setrlimit) that ~@resources denies",
+  ProcSubset: "QEMU reads /proc/meminfo and /proc/cpuinfo",
 }
 
 export function hardeningBaseline(name: string, def: NixServiceDef, options: BaselineOptions = {}): HardeningBaseline {
@@ -85,7 +105,10 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
   const present = new Set([...rendered.service.map(([k]) => k), ...Object.keys(def.serviceConfig)]);
   const sc = def.serviceConfig;
   // A job that must run as root (keepUser) is never moved to another user.
-  const addsDynamicUser = !options.keepUser && ((!isSet(sc, "User") && !isSet(sc, "DynamicUser")) || (options.replaceRootUser === true && !isSet(sc, "DynamicUser")));
+  // A service that writes directories outside StateDirectory, or that opens host devices (a VM
+  // runner creating tap interfaces), keeps its user: a dynamic one would own neither.
+  const keepsFiles = (options.writePaths?.length ?? 0) > 0 || options.writePathsUnknown !== undefined || options.devices !== undefined;
+  const addsDynamicUser = !options.keepUser && !keepsFiles && ((!isSet(sc, "User") && !isSet(sc, "DynamicUser")) || (options.replaceRootUser === true && !isSet(sc, "DynamicUser")));
   const nonRoot = runsAsNonRoot(sc, addsDynamicUser);
 
   const settings: Record<string, BaselineValue> = {};
@@ -94,7 +117,28 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
   const ambient = sc.AmbientCapabilities;
   for (const c of CANDIDATES) {
     if (present.has(c.key)) continue;
-    if (c.key === "DynamicUser" && !addsDynamicUser) continue;
+    if (c.key === "DynamicUser" && !addsDynamicUser) {
+      if (keepsFiles && !options.keepUser && !isSet(sc, "User") && !isSet(sc, "DynamicUser")) skipped[c.key] = options.devices ? `${options.devices}: a dynamic user could not create its tap interfaces or open what root opens today` : "it writes directories outside StateDirectory, which a dynamic user would not own";
+      continue;
+    }
+    if (options.devices && c.key in DEVICE_SKIP) {
+      skipped[c.key] = `${options.devices}: ${DEVICE_SKIP[c.key]}`;
+      continue;
+    }
+    if (c.key === "ProtectSystem" && options.writePathsUnknown) {
+      settings[c.key] = "full";
+      rationale[c.key] = `makes /usr, /boot, /efi and /etc read-only; not "strict", because ${options.writePathsUnknown}: the directories it writes cannot be listed in ReadWritePaths= from the configuration`;
+      continue;
+    }
+    if (c.key === "ProtectSystem" && options.writePaths?.length) {
+      settings[c.key] = c.value;
+      rationale[c.key] = c.why;
+      if (!present.has("ReadWritePaths")) {
+        settings.ReadWritePaths = [...options.writePaths];
+        rationale.ReadWritePaths = `keeps writable what the unit shows it writes outside its StateDirectory (${options.writePaths.join(", ")}); add any other directory it writes`;
+      }
+      continue;
+    }
     if (c.key === "ProtectHome" && options.homeReason) {
       settings[c.key] = "read-only";
       rationale[c.key] = `makes /home, /root and /run/user read-only instead of hiding them: ${options.homeReason} (use false if it writes there)`;

@@ -25,7 +25,7 @@ import { hostExample } from "../shared/examples.js";
 import { perHost } from "../shared/per-host.js";
 import { passwordlessHosts, passwordlessReason, wheelPasswordless } from "./wheel-sudo.js";
 import type { OptionDefinition } from "../../nix/options.js";
-import { isDead } from "../shared/scope.js";
+import { isDead, type Scope } from "../shared/scope.js";
 import { staticBool } from "../../nix/values.js";
 
 interface Verdict {
@@ -133,7 +133,34 @@ function entries(ctx: NixFileContext): Entry[] {
 // Where the reason goes in a message, filled in per host.
 const WHY = "\u0000why\u0000";
 
+/** Why `entry` looks like the account remote builds or deployments log in as (its removal would
+ * break them), or undefined. */
+function remoteAccount(entry: string, scope: Scope, fileText: string): string | undefined {
+  if (entry.startsWith("@") || entry === "*") return undefined;
+  if (/^(?:builder|nixremote|nix-?remote|remote-?builder?|nix-?builder|nixbuild|deploy(?:er|-rs)?|colmena|hydra|hydra-queue-runner|buildbot|github-runner|ci)$|build|deploy/i.test(entry)) return `its name (${entry}) is that of a remote-build or deployment account`;
+  const keys = scope.matching(`users.users.${entry}.openssh.authorizedKeys.*`).concat(scope.matching(`users.users.${entry}.openssh.authorizedKeys`));
+  const system = scope.matching(`users.users.${entry}.isSystemUser`).some(({ def }) => staticValue(def.inner) === true);
+  if (keys.length && system) return `${entry} is a system user that logs in over SSH (openssh.authorizedKeys), as remote builders and deploy tools do`;
+  const esc = entry.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  if (new RegExp(`sshUser\\s*=\\s*"${esc}"|ssh(?:-ng)?://${esc}@`).test(fileText)) return `the configuration logs in as ${entry} for builds or deployments (sshUser, ssh-ng://${entry}@)`;
+  return undefined;
+}
+
 const checks = perHost(entries, (e, scope, _file, report) => {
+  const entry = (e.report.key ?? "").replace(/^trusted-users:/, "");
+  const remote = remoteAccount(entry, scope, _file.text);
+  if (remote) {
+    e = {
+      ...e,
+      report: {
+        ...e.report,
+        fix: {
+          safety: "manual",
+          description: `Do not just remove "${entry}": ${remote}, and remote builds or deployments through it would stop. Restrict it instead: let it in only for Nix (a forced command on its key, \`command="nix-daemon --stdio",restrict\` for ssh-ng:// builders, \`command="nix-store --serve --write",restrict\` for ssh://, in users.users.${entry}.openssh.authorizedKeys), keep it out of wheel, and let it copy only signed paths (sign on the builder or deploy host with nix.settings.secret-key-files, trust that key with nix.settings.trusted-public-keys here, then drop "${entry}" from trusted-users); list who may use the daemon at all with nix.settings.allowed-users.`,
+        },
+      },
+    };
+  }
   // A wheel member's root through the daemon skips sudo's password prompt, unless the host's sudo
   // asks none: then only the sudo log is missed, and this adds no new way to root.
   const via = e.verdict.viaWheel ? wheelPasswordless(scope) : undefined;

@@ -7,7 +7,9 @@
 // input (firewall-raw-ruleset judges what it accepts), and NixOS containers (filtered by their
 // host), are not reported; a ruleset with only NAT or output chains filters nothing coming in,
 // and the host is still reported.
-import { replaceNode } from "../../nix/edit.js";
+import { lineIndent, replaceNode } from "../../nix/edit.js";
+import { SyntaxKind as K } from "../../nix/syntax.js";
+import type { TextEdit } from "../types.js";
 import { staticValue } from "../../nix/values.js";
 import { effectiveValue, isDead, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
 import type { Rule } from "../types.js";
@@ -85,6 +87,71 @@ function ownRuleset(scope: Scope): "input" | "none" | "unknown" | undefined {
   return texts.length > 0 ? "none" : undefined;
 }
 
+// The TCP ports NixOS services listen on by default and do not open themselves (openssh opens its
+// own; services with an openFirewall option set to true are counted as opened).
+const KNOWN_TCP_PORTS: Record<string, number[]> = {
+  nginx: [80, 443], httpd: [80, 443], caddy: [80, 443], traefik: [80, 443], haproxy: [80, 443], lighttpd: [80],
+  postgresql: [5432], mysql: [3306], grafana: [3000], prometheus: [9090], loki: [3100], jellyfin: [8096],
+  "home-assistant": [8123], gitea: [3000], forgejo: [3000], vaultwarden: [8222], syncthing: [8384, 22000],
+  minio: [9000, 9001], mosquitto: [1883], samba: [139, 445], "nix-serve": [5000], harmonia: [5000],
+  "matrix-synapse": [8008], postfix: [25], dovecot2: [143, 993], ollama: [11434], "node-red": [1880],
+  "uptime-kuma": [3001], rsyncd: [873], vsftpd: [21], mpd: [6600], netdata: [19999], cockpit: [9090],
+};
+// Services that open their firewall port themselves by default.
+const SELF_OPENING = new Set(["openssh", "sshd"]);
+
+/** A container cluster on the host and the ports its nodes need, or undefined. */
+function cluster(scope: Scope): { name: string; tcp: string[]; udp: string[]; interfaces: string[] } | undefined {
+  const on = (pattern: string) => scope.matching(pattern).some(({ def }) => !isDead(def) && staticValue(def.inner) === true);
+  if (on("services.k3s.enable") || on("services.rke2.enable")) {
+    return { name: on("services.k3s.enable") ? "k3s" : "rke2", tcp: ["6443 (API server)", "10250 (kubelet)", "2379-2380 (embedded etcd, between servers)"], udp: ["8472 (flannel VXLAN)", "51820 (flannel WireGuard, if used)"], interfaces: ["cni0", "flannel.1"] };
+  }
+  if (on("services.kubernetes.*.enable") || scope.matching("services.kubernetes.roles").some(({ def }) => !isDead(def))) {
+    return { name: "kubernetes", tcp: ["6443 (API server)", "10250 (kubelet)", "2379-2380 (etcd)", "30000-32767 (NodePort services)"], udp: ["8472 (flannel VXLAN)"], interfaces: ["cni0", "flannel.1"] };
+  }
+  // Swarm is joined imperatively: a unit or setting of the host that runs `docker swarm init|join`
+  // (a comment or a setting that turns swarm off does not count).
+  const swarmAt = ["virtualisation.docker.*", "virtualisation.docker.*.*", "systemd.services.*.script", "systemd.services.*.serviceConfig.ExecStart", "systemd.services.*.serviceConfig.ExecStartPost"];
+  const swarm = swarmAt.some((p) => scope.matching(p).some(({ def }) => !isDead(def) && /\bswarm\s+(?:init|join)\b/.test(def.value?.text ?? "")));
+  if (swarm) return { name: "docker swarm", tcp: ["2377 (cluster management)", "7946 (node communication)"], udp: ["7946 (node communication)", "4789 (overlay network)"], interfaces: ["docker_gwbridge"] };
+  return undefined;
+}
+
+/** Services with openFirewall = true: they open their own ports. */
+function selfOpened(scope: Scope): Set<string> {
+  const out = new Set<string>();
+  for (const { def } of scope.matching("services.*.openFirewall").concat(scope.matching("services.*.*.openFirewall"))) {
+    if (!isDead(def) && staticValue(def.inner) === true) out.add(def.segments.slice(1, -1).map((s) => s.name).join("."));
+  }
+  return out;
+}
+
+/** Turn the firewall on and open the known ports of the services, next to the `enable` line;
+ * undefined when the ports cannot be added there (a list of them is already in that set). */
+function enableWithPorts(at: ScopedDef, ports: number[]): TextEdit[] | undefined {
+  const inner = at.def.inner;
+  const binding = at.def.binding;
+  if (!inner || !binding) return undefined;
+  const key = binding.firstChild()?.text ?? "";
+  if (!/(?:^|\.)enable$/.test(key)) return undefined;
+  const prefix = key.slice(0, -"enable".length);
+  const set = binding.ancestors()[0];
+  if (!set || set.kind !== K.NODE_ATTR_SET) return undefined;
+  if (set.childNodes().some((b) => b.kind === K.NODE_ATTRPATH_VALUE && /allowedTCPPorts$/.test(b.firstChild()?.text ?? ""))) return undefined;
+  const text = at.file.text;
+  const file = at.file.file;
+  let lineStart = binding.start;
+  while (lineStart > 0 && text[lineStart - 1] !== "\n") lineStart--;
+  const line = `${prefix}allowedTCPPorts = [ ${ports.join(" ")} ];`;
+  const edits: TextEdit[] = [replaceNode(file, inner, "true")];
+  if (text.slice(lineStart, binding.start).trim() === "") {
+    let eol = binding.end;
+    while (eol < text.length && text[eol] !== "\n") eol++;
+    edits.push({ file, start: eol, end: eol, text: `\n${lineIndent(text, binding.start)}${line}` });
+  } else edits.push({ file, start: binding.end, end: binding.end, text: ` ${line}` });
+  return edits;
+}
+
 function check(scope: Scope): void {
   const e = effectiveValue(scope.definitions("networking.firewall.enable"));
   if (e.kind !== "known" || e.value !== false) return;
@@ -114,6 +181,56 @@ function check(scope: Scope): void {
   }
   if (own === "none") what += "; the host's own nftables ruleset has no chain hooked on input, so it does not filter incoming traffic either";
   const node = at.def.inner ?? at.def.binding;
+  // Turning it back on must not cut off what the host serves: a cluster's node ports, the ports of
+  // the services it runs. Known ports are opened by the patch; otherwise the fix is manual.
+  const ring = cluster(scope);
+  const opened = new Set(ports);
+  const self = selfOpened(scope);
+  const needed = new Set<number>();
+  const unknownPorts: string[] = [];
+  for (const name of services) {
+    if (SELF_OPENING.has(name) || self.has(name)) continue;
+    // The cluster's own ports are listed with it.
+    if (ring && /^(?:k3s|rke2|kubernetes)\b/.test(name)) continue;
+    const known = KNOWN_TCP_PORTS[name];
+    if (!known) {
+      unknownPorts.push(name);
+      continue;
+    }
+    for (const p of known) if (!opened.has(p)) needed.add(p);
+  }
+  const neededPorts = [...needed].sort((a, b) => a - b);
+  const NEEDS = "Services that relied on the open firewall stop being reachable until their port is opened.";
+  let fix: { safety: "review" | "manual"; description: string; edits?: TextEdit[] };
+  if (ring) {
+    fix = {
+      safety: "manual",
+      description: `Do not just turn the firewall on: this host runs ${ring.name}, and its nodes would be cut off from each other. Open first what the cluster uses: networking.firewall.allowedTCPPorts for ${ring.tcp.join(", ")}; networking.firewall.allowedUDPPorts for ${ring.udp.join(", ")}; networking.firewall.trustedInterfaces = [ ${ring.interfaces.map((i) => `"${i}"`).join(" ")} ] for pod and overlay traffic${neededPorts.length ? `; and the ports of its other services (${neededPorts.join(", ")})` : ""}${unknownPorts.length ? `; check the ports of ${unknownPorts.join(", ")}` : ""}. Better still, open them only on the cluster's interface (networking.firewall.interfaces."<if>".allowedTCPPorts). Then set networking.firewall.enable = true.`,
+    };
+  } else if (unknownPorts.length) {
+    fix = {
+      safety: "manual",
+      description: `Before turning the firewall on, open the ports of ${unknownPorts.slice(0, 8).join(", ")}${unknownPorts.length > 8 ? ` and ${unknownPorts.length - 8} more` : ""} (their ports could not be told from the configuration)${neededPorts.length ? ` and ${neededPorts.join(", ")}/tcp of the others` : ""} in networking.firewall.allowedTCPPorts / allowedUDPPorts, or per interface (networking.firewall.interfaces."tailscale0".allowedTCPPorts) for what only a VPN should reach; then set networking.firewall.enable = true. Turning it on without them cuts those services off.`,
+    };
+  } else if (neededPorts.length) {
+    const edits = enableWithPorts(at, neededPorts);
+    fix = edits
+      ? {
+          safety: "review",
+          description: `Turn the firewall back on, opening ${neededPorts.join(", ")}/tcp for ${services.filter((s) => KNOWN_TCP_PORTS[s] && !self.has(s)).join(", ")} (their default ports: check them against the host's settings, and move what only a VPN should reach to networking.firewall.interfaces."<vpn>".allowedTCPPorts). Anything else listening stops being reachable.`,
+          edits,
+        }
+      : {
+          safety: "manual",
+          description: `Add ${neededPorts.join(", ")} to networking.firewall.allowedTCPPorts (the default ports of ${services.filter((s) => KNOWN_TCP_PORTS[s] && !self.has(s)).join(", ")}), then set networking.firewall.enable = true; turning it on without them cuts those services off.`,
+        };
+  } else {
+    fix = {
+      safety: "review",
+      description: `Turn the firewall back on and open only what the host serves: \`networking.firewall.allowedTCPPorts\` for public services, \`networking.firewall.interfaces."tailscale0".allowedTCPPorts\` (or your VPN interface) for the rest.${ports.length ? ` The ports it opens already (${[...opened].slice(0, 8).join(", ")}) stay open.` : ""} ${NEEDS}`,
+      edits: at.def.inner ? [replaceNode(at.file.file, at.def.inner, "true")] : undefined,
+    };
+  }
   scope.report(at.file, {
     node,
     optionPath: "networking.firewall.enable",
@@ -121,12 +238,7 @@ function check(scope: Scope): void {
     ...(detail ? { detail } : {}),
     title: "NixOS firewall disabled",
     message: `networking.firewall.enable = false: ${what}.`,
-    fix: {
-      safety: "review",
-      description:
-        "Turn the firewall back on and open only what the host serves: `networking.firewall.allowedTCPPorts` for public services, `networking.firewall.interfaces.\"tailscale0\".allowedTCPPorts` (or your VPN interface) for the rest. Services that relied on the open firewall stop being reachable until their port is opened.",
-      edits: at.def.inner ? [replaceNode(at.file.file, at.def.inner, "true")] : undefined,
-    },
+    fix,
   });
 }
 

@@ -26,11 +26,11 @@ function overridesStockUnit(svc: FoundService): boolean {
 
 // What the rule reads of a baseline: its settings and the score after it (the whole baseline holds
 // both scores with every check, kept per service for as long as the process lives).
-type BaselineSummary = { settings: Record<string, BaselineValue>; after: { ok: boolean; exposure: number; verdict: string } };
+type BaselineSummary = { settings: Record<string, BaselineValue>; skipped: Record<string, string>; after: { ok: boolean; exposure: number; verdict: string } };
 const baselineCache = new Map<string, BaselineSummary>();
 function baselineSummary(full: ReturnType<typeof hardeningBaseline>): BaselineSummary {
   const a = full.after;
-  return { settings: full.settings, after: a.ok ? { ok: true, exposure: a.exposure, verdict: a.verdict } : { ok: false, exposure: 0, verdict: "" } };
+  return { settings: full.settings, skipped: full.skipped, after: a.ok ? { ok: true, exposure: a.exposure, verdict: a.verdict } : { ok: false, exposure: 0, verdict: "" } };
 }
 
 // Edits depend on the file's tree (kept between scans while unchanged) and the baseline.
@@ -210,6 +210,18 @@ function replaceRootEdits(svc: FoundService, edits: TextEdit[], b: ReturnType<ty
   return all;
 }
 
+/** What the baseline left out or adapted to what the unit shows it needs, for the fix's description. */
+function fitText(b: BaselineSummary): string {
+  const out: string[] = [];
+  const ps = b.settings.ProtectSystem;
+  const rw = b.settings.ReadWritePaths;
+  if (ps === "full") out.push(`ProtectSystem is "full", not "strict": the directories it writes could not be read from the configuration; use "strict" with ReadWritePaths= once you know them.`);
+  else if (Array.isArray(rw)) out.push(`ReadWritePaths keeps ${rw.join(", ")} writable, which the unit names outside its StateDirectory; add any other directory it writes.`);
+  const skipped = Object.entries(b.skipped).filter(([k]) => k !== "CapabilityBoundingSet" && k !== "RemoveIPC");
+  if (skipped.length) out.push(`Left out: ${skipped.map(([k, why]) => `${k} (${why})`).join("; ")}.`);
+  return out.length ? ` ${out.join(" ")}` : "";
+}
+
 export const serviceHardening: Rule = {
   id: "systemd-service-exposure",
   examples: {
@@ -288,9 +300,10 @@ export const serviceHardening: Rule = {
       const rootBindings = svc.runsAsRoot && !needsRoot && !svc.partial.length && !svc.builtAt && svc.surface.surface !== "oneshot" && !homeReason && !/CAP_(?:SYS_ADMIN|NET_ADMIN|NET_RAW|DAC_|CHOWN|SETUID|SETGID|FOWNER|SYS_PTRACE)/i.test(JSON.stringify(svc.def.serviceConfig)) ? rootUserBindings(svc) : {};
       const credentials = rootBindings.user ? secretArgs(svc) : undefined;
       const replaceRoot = rootBindings.user !== undefined && credentials !== undefined;
-      const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? "", homeReason ?? "", replaceRoot]);
+      const fitOptions = { devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown };
+      const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? "", homeReason ?? "", replaceRoot, fitOptions]);
       let baseline = baselineCache.get(baselineKey);
-      if (!baseline) baselineCache.set(baselineKey, (baseline = baselineSummary(hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot }))));
+      if (!baseline) baselineCache.set(baselineKey, (baseline = baselineSummary(hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot, ...fitOptions }))));
       const failing = o.checks.filter((c) => c.passed === false && (c.exposure ?? 0) > 0).sort((a, b) => (b.exposure ?? 0) - (a.exposure ?? 0));
       const missing = [...new Set(failing.map((c) => c.setting))].slice(0, 8);
       const after = baseline.after.ok && !svc.partial.length ? ` With the baseline below it scores ${formatExposure(baseline.after.exposure)} ${baseline.after.verdict}.` : "";
@@ -324,7 +337,7 @@ export const serviceHardening: Rule = {
             ? `Check what ${svc.partial.slice(0, 3).join(", ")} sets, then add what is missing to serviceConfig.`
             : needsRoot
               ? `Keep it root; add only what this job allows (typically PrivateTmp, ProtectHome, NoNewPrivileges, LockPersonality; not ProtectKernelTunables/PrivateDevices/RestrictAddressFamilies where it writes sysctls, devices or firewall rules).`
-              : `Add to serviceConfig: ${Object.keys(baseline.settings).join(", ")}. Check that the service still works (it may need ReadWritePaths, StateDirectory, or a capability); then deploy.`,
+              : `Add to serviceConfig: ${Object.keys(baseline.settings).join(", ")}.${fitText(baseline)} Check that the service still works (it may need ReadWritePaths, StateDirectory, or a capability); then deploy.`,
           edits,
         },
       };

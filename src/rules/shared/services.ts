@@ -36,6 +36,16 @@ export interface FoundService {
   firewallGates: string[];
   /** Absolute paths under /home the unit names (command, WorkingDirectory, environment...). */
   homePaths: string[];
+  /** Why the unit needs host devices (it runs VMs: qemu-system-*, microvm, libvirt, /dev/kvm,
+   * /dev/net/tun, /dev/vhost-*; or its DeviceAllow / SupplementaryGroups kvm say so): device
+   * isolation (PrivateDevices, which implies DevicePolicy=closed) would break it. */
+  devices?: string;
+  /** Directories the unit shows it writes outside its StateDirectory/CacheDirectory/LogsDirectory
+   * (WorkingDirectory, /var/lib/<x>, /srv/<x> ... in its command or environment). */
+  writePaths: string[];
+  /** Why the directories it writes cannot be known statically (`\${cfg.dataDir}`, a computed
+   * WorkingDirectory), else undefined. */
+  writePathsUnknown?: string;
   /** Parts merged into serviceConfig that could not be read (`helpers.hardened`): the score is
    * then an upper bound, not the unit's value. */
   partial: string[];
@@ -331,7 +341,56 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
       boundPorts: [...new Set(bound.map((b) => b.port))],
     };
     const surface = serviceSurface(facts);
-    out.push({ name, def, anchor: defs[0]!, serviceConfigDef, serviceDef, runsAsRoot, partial: [...new Set(partial)], surface, facts, builtAt, firewallGates: byName.size <= 2 ? [...firewallGates] : [], homePaths });
+    const devices = deviceNeeds(`${configText}\n${tools.join(" ")}`, serviceConfig);
+    const writes = writtenPaths(configText, serviceConfig);
+    out.push({ name, def, anchor: defs[0]!, serviceConfigDef, serviceDef, runsAsRoot, partial: [...new Set(partial)], surface, facts, builtAt, firewallGates: byName.size <= 2 ? [...firewallGates] : [], homePaths, devices, writePaths: writes.paths, writePathsUnknown: writes.unknown });
   }
   return out;
+}
+
+// Programs and device nodes of a unit that runs virtual machines or needs host devices.
+const VM_RUNNER = /\b(qemu-system-[\w-]+|qemu-kvm|virsh|libvirtd?|microvm(?:-run)?|cloud-hypervisor|firecracker|crosvm|kvmtool|lkvm)\b|(\/dev\/(?:kvm|net\/tun|vhost-[\w-]+|vfio\b[\w/-]*))/;
+
+/** Why the unit needs host devices, or undefined. */
+export function deviceNeeds(text: string, serviceConfig: Record<string, NixValue>): string | undefined {
+  const m = VM_RUNNER.exec(text);
+  if (m) return m[1] ? `it runs virtual machines (${m[1]})` : `it uses ${m[2]}`;
+  const allow = serviceConfig.DeviceAllow;
+  if (allow !== undefined && allow !== null && allow !== "" && !(Array.isArray(allow) && allow.length === 0)) return `it sets DeviceAllow (${typeof allow === "string" ? allow : Array.isArray(allow) ? allow.filter((x) => typeof x === "string").join(", ") || "computed" : "computed"})`;
+  const groups = serviceConfig.SupplementaryGroups;
+  const list = Array.isArray(groups) ? groups : [groups];
+  if (list.some((g) => typeof g === "string" && /(?:^|\s)kvm(?:\s|$)/.test(g))) return "it is in the kvm group (SupplementaryGroups)";
+  return undefined;
+}
+
+// Directories a unit names that it may write: state, data, spool and web roots.
+const WRITE_PATH = /(?<![\w$}./-])(\/(?:var\/(?:lib|cache|log|spool|www|db|backup)|srv|data|mnt|opt|storage|persist|backup|var\/lib\/private)\/[\w.@+-]+)/g;
+// An option or variable naming a directory it writes, not known statically.
+const DATA_DIR_REF = /\$\{[^}]*\b(dataDir|stateDir|dataPath|dataDirectory|stateDirectory|workDir|workingDir|workingDirectory|storagePath|storageDir|dataFolder|baseDir|home)\}/;
+
+/** The directories a unit shows it writes outside what StateDirectory/CacheDirectory/LogsDirectory
+ * give it, and why they cannot be known when a computed directory is named. */
+export function writtenPaths(text: string, serviceConfig: Record<string, NixValue>): { paths: string[]; unknown?: string } {
+  const managed = new Set<string>();
+  for (const [key, base] of [["StateDirectory", "/var/lib"], ["CacheDirectory", "/var/cache"], ["LogsDirectory", "/var/log"]] as const) {
+    const v = serviceConfig[key];
+    for (const x of Array.isArray(v) ? v : [v]) if (typeof x === "string") for (const d of x.split(/\s+/)) if (d) managed.add(`${base}/${d.split("/")[0]}`);
+  }
+  const paths = new Set<string>();
+  const wd = serviceConfig.WorkingDirectory;
+  let unknown: string | undefined;
+  if (typeof wd === "string") {
+    const dir = wd.replace(/^[-~!+]+/, "");
+    if (dir.startsWith("/") && !/^\/(?:nix\/store|home|root|run|tmp|proc|sys|dev)(?:\/|$)/.test(dir) && dir !== "/") paths.add(dir.replace(/\/+$/, ""));
+  } else if (wd !== undefined && wd !== null) unknown = `its WorkingDirectory is computed (${typeof wd === "object" && !Array.isArray(wd) ? wd.text ?? "an expression" : "an expression"})`;
+  for (const m of text.matchAll(WRITE_PATH)) paths.add(m[1]!);
+  if (!unknown) {
+    const ref = DATA_DIR_REF.exec(text);
+    if (ref) unknown = `it names a directory computed from ${ref[0]}`;
+  }
+  // What its StateDirectory and friends give it needs nothing more; a directory under another
+  // listed one is covered by it.
+  const listed = [...paths].filter((p) => ![...managed].some((m) => p === m || p.startsWith(`${m}/`)));
+  const out = listed.filter((p) => !listed.some((q) => q !== p && p.startsWith(`${q}/`))).sort();
+  return { paths: out, ...(unknown ? { unknown } : {}) };
 }
