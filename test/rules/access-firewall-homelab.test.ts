@@ -29,8 +29,7 @@ describe("access and firewall rules on examples/homelab", () => {
       "nfs-no-root-squash hosts/nas/default.nix:41 high [nas]",
       "nix-sandbox-disabled modules/extras.nix:24 medium [nas]",
       "nix-trusted-users modules/common.nix:7 low [laptop,nas,workstation]",
-      // homelab.monitoring.enable is set by no host: one severity lower (src/scan/enabled.ts).
-      "open-firewall-unauthenticated modules/monitoring.nix:31 low [nas]",
+      "open-firewall-unauthenticated modules/monitoring.nix:31 medium [nas]",
       "root-equivalent-group modules/common.nix:19 low [laptop,nas,workstation]",
       "root-equivalent-group modules/extras.nix:29 high [nas]",
       "ssh-keyboard-interactive flake.nix:37 medium [laptop]",

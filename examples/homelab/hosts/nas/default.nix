@@ -72,4 +72,6 @@ in
   };
 
   nixpkgs.config.permittedInsecurePackages = [ "openssl-1.1.1w" ];
+
+  homelab.monitoring.enable = true;
 }
