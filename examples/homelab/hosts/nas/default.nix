@@ -74,4 +74,5 @@ in
   nixpkgs.config.permittedInsecurePackages = [ "openssl-1.1.1w" ];
 
   homelab.monitoring.enable = true;
+  virtualisation.docker.enable = true;
 }
