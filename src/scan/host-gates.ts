@@ -222,12 +222,22 @@ export class GateReader {
     const owner = option.split(".").at(-1);
     if (!owner) return true;
     const name = owner.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    // The set holding it written whole by a function (`my.services = genAttrs names (..)`), or a
+    // member of it named at run time (`my.services.${n}.enable`): may well be this one.
+    // Named by its last two names (`my.services`): a lone `services` is every module's systemd.services.
+    const parent = option
+      .split(".")
+      .slice(-3, -1)
+      .map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join("\\s*\\.\\s*");
+    const generated = parent ? new RegExp(`(?<![\\w'-])${parent}\\s*(?:=\\s*(?![\\s{]|\\{)|\\.\\s*\\$\\{)`) : undefined;
     const mention = new RegExp(`(?<![\\w'-])${name}\\s*(?:\\.\\s*enable\\b|=\\s*\\{)|"${name}"`, "g");
     const FALSE = String.raw`(?:lib\.)?(?:mkForce\s+|mkDefault\s+|mkOverride\s+\d+\s+)?false\s*;`;
     const offSetting = new RegExp(String.raw`^\s*=\s*${FALSE}|^\s*enable\s*=\s*${FALSE}\s*\}`);
     for (const file of this.nixFiles) {
       if (file === declaringFile) continue;
       const text = this.treeOf(file)?.text;
+      if (text && generated?.test(text)) return true;
       if (!text?.includes(owner)) continue;
       for (const m of text.matchAll(mention)) {
         // `<name>.enable = false;`, `<name> = { enable = false; }`: says it is off.
