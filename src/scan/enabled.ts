@@ -253,6 +253,12 @@ export class ModuleUsage {
     return !isTestPath(file) && !this.facts.darwinModules?.has(file) && !this.mentioned(file);
   }
 
+  /** Does whether a host runs `file` matter to the rule's findings there (a Nix module of a
+   * repository with hosts; not code-quality lints or secrets already committed)? */
+  dependsOnUse(rule: { id: string; category: string }, file: string): boolean {
+    return this.applies(rule, file);
+  }
+
   private applies(rule: { id: string; category: string }, file: string): boolean {
     return this.facts.hasHosts && dependsOnUse(rule) && file.endsWith(".nix") && !this.facts.declarationFiles.has(file) && file !== "flake.nix";
   }

@@ -43,6 +43,47 @@ function findGates(node: SyntaxNode): string[] {
   return out;
 }
 
+/** The condition of an enclosing `mkIf cond` (or `optionalAttrs cond`) that is false whatever
+ * the host (`mkIf (enabled && x)` with `enabled = false;` in a let): its text, else undefined. */
+export function falseGate(node: SyntaxNode): string | undefined {
+  let child: SyntaxNode = node;
+  for (let n = node.parent; n; child = n, n = n.parent) {
+    if (n.kind !== K.NODE_APPLY || n.childNodes()[1] !== child) continue;
+    const { fn, args } = flattenApply(n);
+    const name = calleeName(fn);
+    if ((name !== "mkIf" && name !== "optionalAttrs") || args.length !== 2) continue;
+    if (staticBool(args[0]) === false) return unparen(args[0])!.text.replace(/\s+/g, " ").trim();
+  }
+  return undefined;
+}
+
+/** The value of a condition when the source alone decides it: `true`/`false` (not rebound), a
+ * name a let of the file binds to one, `!`, `&&` (false when either side is), `||` (false only
+ * when both sides are). Undefined when it depends on anything else. */
+export function staticBool(cond: SyntaxNode | undefined, depth = 0): boolean | undefined {
+  const c = unparen(cond);
+  if (!c || depth > 8) return undefined;
+  if (c.kind === K.NODE_IDENT) {
+    if (c.text === "true" || c.text === "false") return resolveLexical(c) ? undefined : c.text === "true";
+    const bound = letBound(c, c.text);
+    return bound ? staticBool(bound.value, depth + 1) : undefined;
+  }
+  if (c.kind === K.NODE_UNARY_OP && c.text.trimStart().startsWith("!")) {
+    const v = staticBool(c.childNodes()[0], depth + 1);
+    return v === undefined ? undefined : !v;
+  }
+  if (c.kind === K.NODE_BIN_OP) {
+    const op = c.childTokens().find((t) => t.text === "&&" || t.text === "||")?.text;
+    const [a, b] = c.childNodes();
+    if (!op || !a || !b) return undefined;
+    const x = staticBool(a, depth + 1);
+    const y = staticBool(b, depth + 1);
+    if (op === "&&") return x === false || y === false ? false : x === true && y === true ? true : undefined;
+    return x === true || y === true ? true : x === false && y === false ? false : undefined;
+  }
+  return undefined;
+}
+
 /** `cfg.enable` / `config.a.b.enable` operands of a condition (through `&&`). */
 function enableSelects(cond: SyntaxNode): SyntaxNode[] {
   const c = unparen(cond);
@@ -160,6 +201,51 @@ export class GateReader {
     }
     this.enablers.set(option, on);
     return on;
+  }
+
+  /** Is `option` off on every host: no host turns it on where it can be read, and no file but
+   * `declaringFile` names it otherwise (`<name>.enable` or `<name> = {` not followed by a literal
+   * false, or the name as a string, as a generated set of modules would)? Then settings gated on it
+   * act nowhere. */
+  offEverywhere(option: string, declaringFile: string): boolean {
+    const on = this.enabledOn(option);
+    if (!on || on.size > 0) return false;
+    const key = `${option}\0${declaringFile}`;
+    let known = this.offCache.get(key);
+    if (known === undefined) this.offCache.set(key, (known = !this.namedElsewhere(option, declaringFile)));
+    return known;
+  }
+
+  private readonly offCache = new Map<string, boolean>();
+
+  private namedElsewhere(option: string, declaringFile: string): boolean {
+    const owner = option.split(".").at(-1);
+    if (!owner) return true;
+    const name = owner.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    // The set holding it written whole by a function (`my.services = genAttrs names (..)`), or a
+    // member of it named at run time (`my.services.${n}.enable`): may well be this one.
+    // Named by its last two names (`my.services`): a lone `services` is every module's systemd.services.
+    const parent = option
+      .split(".")
+      .slice(-3, -1)
+      .map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join("\\s*\\.\\s*");
+    const generated = parent ? new RegExp(`(?<![\\w'-])${parent}\\s*(?:=\\s*(?![\\s{]|\\{)|\\.\\s*\\$\\{)`) : undefined;
+    const mention = new RegExp(`(?<![\\w'-])${name}\\s*(?:\\.\\s*enable\\b|=\\s*\\{)|"${name}"`, "g");
+    const FALSE = String.raw`(?:lib\.)?(?:mkForce\s+|mkDefault\s+|mkOverride\s+\d+\s+)?false\s*;`;
+    const offSetting = new RegExp(String.raw`^\s*=\s*${FALSE}|^\s*enable\s*=\s*${FALSE}\s*\}`);
+    for (const file of this.nixFiles) {
+      if (file === declaringFile) continue;
+      const text = this.treeOf(file)?.text;
+      if (text && generated?.test(text)) return true;
+      if (!text?.includes(owner)) continue;
+      for (const m of text.matchAll(mention)) {
+        // `<name>.enable = false;`, `<name> = { enable = false; }`: says it is off.
+        if (!m[0].startsWith('"') && offSetting.test(text.slice(m.index + m[0].length, m.index + m[0].length + 120))) continue;
+        return true;
+      }
+    }
+    return false;
   }
 
   private holds(h: GateHost, file: string, node: SyntaxNode): boolean {

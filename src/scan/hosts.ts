@@ -10,7 +10,7 @@ import { dirname, normalize, posix } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { diskSource } from "./source.js";
 import { autoWireImport, autowiredEntries, autowiredHosts, builderModules, clanAssignments, liteConfigHosts, type ClanFiles } from "./host-frameworks.js";
-import { GateReader, gatesAt } from "./host-gates.js";
+import { falseGate, GateReader, gatesAt } from "./host-gates.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
 import { resolveLexical } from "../nix/scope.js";
@@ -39,6 +39,10 @@ export interface HostGraph {
    * module turns on where it can be read: those settings act on none of hostsOf(file) as far as
    * the scan can tell (hostsAt then keeps every importer). */
   gateOff?(file: string, node: SyntaxNode): string | undefined;
+  /** Why the settings at a node of a module act on no host although hosts import it: behind
+   * `mkIf` of a condition false whatever the host, or of an option of the repository no host turns
+   * on and no file names otherwise (hostsAt then gives none). Undefined when a host may run them. */
+  deadGate?(file: string, node?: SyntaxNode, at?: { line: number; column: number }): string | undefined;
   /** Entry modules of nix-darwin systems a framework builds (lite-config, nixos-unified): used by
    * a system, though by no NixOS host. */
   darwinModules?: ReadonlySet<string>;
@@ -1187,7 +1191,15 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
   const gates = layout ? new GateReader(hosts, layout.treeOf, layout.files.filter((f) => f.endsWith(".nix")), declarationFiles) : undefined;
   /** Of a module's hosts, those that turn on the options its node is gated on (`mkIf
    * cfg.enable`); all of them when no host turns one on where it can be read. */
-  const gated = (names: string[], node: SyntaxNode): string[] => {
+  const deadGate = (file: string, node: SyntaxNode): string | undefined => {
+    if (declarationFiles.has(file) || !byFile.get(file)?.size) return undefined;
+    const never = falseGate(node);
+    if (never !== undefined) return `it is behind mkIf (${never}), which is false on every host`;
+    const option = gates ? gatesAt(node).find((o) => gates.offEverywhere(o, file)) : undefined;
+    return option ? `it is behind ${option}.enable, which no host turns on` : undefined;
+  };
+  const gated = (names: string[], node: SyntaxNode, file: string): string[] => {
+    if (deadGate(file, node)) return [];
     let out = names;
     for (const option of gates && names.length > 1 ? gatesAt(node) : []) {
       const on = gates!.enabledOn(option);
@@ -1208,18 +1220,22 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
         return on !== undefined && ![...on].some((h) => importers.has(h));
       });
     },
+    deadGate: (file, node, at) => {
+      if (!node && at && file.endsWith(".nix")) node = nodeAt(layout?.treeOf(file), at);
+      return node ? deadGate(file, node) : undefined;
+    },
     gateKey: (file) => {
       const tree = gates && file.endsWith(".nix") ? layout!.treeOf(file) : undefined;
       if (!tree || !tree.text.includes("mkIf")) return "";
       const options = gatedOptions(tree);
-      return [...options].map((o) => `${o}=${[...(gates!.enabledOn(o) ?? [])].sort().join(",")}`).join(";");
+      return [...options].map((o) => `${o}=${[...(gates!.enabledOn(o) ?? [])].sort().join(",")}${gates!.offEverywhere(o, file) ? "!" : ""}`).join(";");
     },
     hostsAt: (file, node, at) => {
       // A report with only a range (a line of a long string): the node there decides.
       if (!node && at && file.endsWith(".nix")) node = nodeAt(layout?.treeOf(file), at);
       if (!declarationFiles.has(file)) {
         const names = [...(byFile.get(file) ?? [])].sort();
-        return node ? gated(names, node) : names;
+        return node ? gated(names, node, file) : names;
       }
       if (!node) return [];
       return hosts.filter((h) => h.source === "flake" && h.file === file && node.start >= h.node.start && node.end <= h.node.end).map((h) => h.name).sort();

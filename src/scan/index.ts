@@ -537,10 +537,17 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   // Dead code (no host imports the file, no file names it): its findings are listed apart.
   const unusedFiles = new Set<string>();
   const usesMatter = new Set<string>();
+  const gatedOff = new Map<RawFinding, string>();
   const used = raw.filter((r) => !(nixosOnly(r.rule) && platforms.darwinOnly(r.report.file ?? r.site.file, r.site.hosts))).map((r) => {
     const file = r.report.file ?? r.site.file;
     // A darwin module is used by a Mac, which is not among the (NixOS) hosts.
     if (platforms.darwinOnly(file, r.site.hosts)) return r;
+    // Hosts import the module, but its settings here are behind a gate none of them turns on.
+    const off = r.site.hosts.length === 0 && usage.dependsOnUse(r.rule, file) ? graph.deadGate?.(file, r.report.node, r.report.range) : undefined;
+    if (off) {
+      gatedOff.set(r, off);
+      return r;
+    }
     if (usage.unused(r.rule, file, r.site.hosts)) {
       unusedFiles.add(file);
       usesMatter.add(r.rule.id);
@@ -551,7 +558,16 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     return { ...r, report: { ...r.report, ...lowered(r.report.severity ?? r.rule.severity, r.report.message, why) } };
   });
   const generated = new Set([...nixFiles.keys()].filter((f) => isGeneratedFile(f, texts.get(f) ?? "")));
-  const built = buildFindings(applyContextPolicy(used, { library: graph.hosts.length === 0, generated }), textOf);
+  const built = buildFindings(applyContextPolicy(used.filter((r) => !gatedOff.has(r)), { library: graph.hosts.length === 0, generated }), textOf);
+  // Settings behind a gate no host turns on: listed apart, as dead code is, saying which gate.
+  const offFindings = new Map<string, Finding & { suppressedBy: { kind: "unused"; reason: string; file: string } }>();
+  for (const r of used) {
+    const why = gatedOff.get(r);
+    if (!why) continue;
+    for (const f of buildFindings(applyContextPolicy([r], { library: false, generated }), textOf).findings) {
+      if (!offFindings.has(f.id)) offFindings.set(f.id, { ...f, suppressedBy: { kind: "unused", reason: `no host runs this part of ${f.file}: ${why}`, file: f.file } });
+    }
+  }
   const dead = (f: Finding) => unusedFiles.has(f.file) && usesMatter.has(f.ruleId) && !f.host?.length;
   let findings = built.findings.filter((f) => !dead(f));
   const sup = applySuppressions(findings, config.exceptions, textOf, now.toISOString().slice(0, 10));
@@ -560,6 +576,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   let suppressed = [
     ...sup.suppressed,
     ...built.findings.filter(dead).map((f) => ({ ...f, suppressedBy: { kind: "unused" as const, reason: `no host imports ${f.file} and no file of the repository refers to it: dead code, true of no machine`, file: f.file } })),
+    ...offFindings.values(),
   ];
   if (wanted) {
     const keep = (f: Finding) => !f.host?.length || f.host.some((h) => wanted.has(h));

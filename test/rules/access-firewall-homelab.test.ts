@@ -29,9 +29,9 @@ describe("access and firewall rules on examples/homelab", () => {
       "nfs-no-root-squash hosts/nas/default.nix:41 high [nas]",
       "nix-sandbox-disabled modules/extras.nix:24 medium [nas]",
       "nix-trusted-users modules/common.nix:7 low [laptop,nas,workstation]",
-      // homelab.monitoring.enable is set by no host: one severity lower (src/scan/enabled.ts).
-      "open-firewall-unauthenticated modules/monitoring.nix:31 low [nas]",
-      "root-equivalent-group modules/common.nix:19 low [laptop,nas,workstation]",
+      "open-firewall-unauthenticated modules/monitoring.nix:31 medium [nas]",
+      // The docker group matters only where Docker runs: nas and workstation, not laptop.
+      "root-equivalent-group modules/common.nix:19 low [nas,workstation]",
       "root-equivalent-group modules/extras.nix:29 high [nas]",
       "ssh-keyboard-interactive flake.nix:37 medium [laptop]",
       "ssh-password-authentication modules/common.nix:11 high [laptop]",

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { scanFiles } from "../helpers/scan.js";
 import { applyFix, summary } from "../helpers/fix.js";
 import { nixAvailable } from "../helpers/nix.js";
+import { scanMemory } from "../helpers/memory.js";
 
 const SECRET = "Corr3ct-Horse-Battery";
 
@@ -142,5 +143,50 @@ describe("nix-trusted-users", () => {
     const fixed2 = await applyFix(FILES, s);
     expect(fixed2.files["legacy.nix"]).toContain("nix.useSandbox = true;");
     expect(summary(fixed2.rescan, "nix-sandbox-disabled")).toEqual(["darwin/nix.nix:1 low", "nix.nix:7 low"]);
+  });
+});
+
+// mitchellh/nixos-config (lxd on no host) and ryan4yin/nix-config (docker on two hosts of twenty,
+// podman with docker.enable = false elsewhere): a daemon's group is root-equivalent only on the
+// hosts that run the daemon.
+describe("root-equivalent-group: only on hosts running the group's daemon", () => {
+  const host = (name: string, ...modules: string[]) => `nixosConfigurations.${name} = nixpkgs.lib.nixosSystem { modules = [ ./users.nix ${modules.join(" ")} ]; };`;
+  const FILES = {
+    "flake.nix": `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  outputs = { self, nixpkgs, ... }: {
+    ${host("dock", "./dock.nix")}
+    ${host("pod", "./pod.nix")}
+    ${host("rootless", "./rootless.nix")}
+    ${host("lxdhost", "./lxd.nix")}
+    ${host("oci", "./oci.nix")}
+    ${host("gated", "./containers.nix", "{ my.containers.enable = true; }")}
+    ${host("gatedoff", "./containers.nix")}
+    ${host("computed", "./computed.nix")}
+    ${host("plain")}
+  };
+}
+`,
+    "users.nix": `{ users.users.bob = { isNormalUser = true; extraGroups = [ "docker" "lxd" "incus-admin" "libvirtd" ]; }; }\n`,
+    "dock.nix": `{ virtualisation.docker.enable = true; }\n`,
+    "pod.nix": `{ lib, ... }: { virtualisation.podman = { enable = true; dockerCompat = true; }; virtualisation.docker.enable = lib.mkForce false; }\n`,
+    "rootless.nix": `{ virtualisation.docker.rootless = { enable = true; setSocketVariable = true; }; }\n`,
+    "lxd.nix": `{ virtualisation.lxd.enable = true; virtualisation.incus.enable = true; }\n`,
+    "oci.nix": `{ virtualisation.oci-containers.backend = "docker"; }\n`,
+    "containers.nix": `{ config, lib, ... }: let cfg = config.my.containers; in {
+  options.my.containers.enable = lib.mkEnableOption "containers";
+  config = lib.mkIf cfg.enable { virtualisation.docker.enable = true; virtualisation.libvirtd.enable = true; };
+}
+`,
+    "computed.nix": `{ config, ... }: { virtualisation.docker.enable = config.services.k3s.enable; }\n`,
+  };
+
+  it("reports each group on the hosts that enable its daemon (or may), and nowhere else", async () => {
+    const report = await scanMemory(FILES);
+    const by = (group: string) => [...new Set(report.findings.filter((f) => f.ruleId === "root-equivalent-group" && f.title.endsWith(` ${group}`)).flatMap((f) => f.host ?? []))].sort();
+    expect(by("docker")).toEqual(["computed", "dock", "gated", "oci"]);
+    expect(by("lxd")).toEqual(["lxdhost"]);
+    expect(by("incus-admin")).toEqual(["lxdhost"]);
+    expect(by("libvirtd")).toEqual(["gated"]);
   });
 });

@@ -263,7 +263,7 @@ describe("modules behind `mkIf cfg.enable`: the hosts that turn them on", () => 
     "modules/web.nix": `{ config, lib, ... }: { config = lib.mkIf config.services.nginx.enable { networking.firewall.enable = false; }; }`,
     "modules/unused.nix": `{ config, lib, ... }: let cfg = config.my.unused; in {
       options.my.unused.enable = lib.mkEnableOption "x";
-      config = lib.mkIf cfg.enable { users.users.root.password = "hunter2"; };
+      config = lib.mkIf cfg.enable { networking.firewall.allowedTCPPorts = [ 1883 ]; };
     }`,
   };
 
@@ -273,12 +273,19 @@ describe("modules behind `mkIf cfg.enable`: the hosts that turn them on", () => 
     expect((await hostsByFile(files, "database-trust-auth")).at("modules/db.nix")).toEqual(["beta", "gamma"]);
   });
 
-  it("look-alikes: a nixpkgs option's gate and a module no host turns on keep every importer", async () => {
+  it("look-alike: a nixpkgs option's gate keeps every importer", async () => {
     expect((await hostsByFile(files, "firewall-disabled")).at("modules/web.nix")).toEqual(["alpha", "beta", "gamma"]);
-    const { report } = await hostsByFile(files);
-    const unused = report.findings.filter((f) => f.file === "modules/unused.nix");
-    expect(unused.length).toBeGreaterThan(0);
-    for (const f of unused) expect(f.host).toEqual(["alpha", "beta", "gamma"]);
+  });
+
+  it("a module of the repository no host turns on acts on none: its findings are listed apart, with no host", async () => {
+    const { report } = await hostsByFile(files, "firewall-sensitive-port");
+    expect(report.findings.filter((f) => f.file === "modules/unused.nix")).toEqual([]);
+    const off = report.suppressed.filter((f) => f.file === "modules/unused.nix");
+    expect(off.map((f) => f.ruleId)).toEqual(["firewall-sensitive-port"]);
+    for (const f of off) {
+      expect(f.host ?? []).toEqual([]);
+      expect(f.suppressedBy).toEqual({ kind: "unused", reason: "no host runs this part of modules/unused.nix: it is behind my.unused.enable, which no host turns on", file: "modules/unused.nix" });
+    }
   });
 });
 
@@ -351,6 +358,74 @@ describe("gateOff: a gated module no importing host turns on", () => {
     expect(repo.graph.gateOff?.("a.nix", nodeIn("a.nix"))).toBe("my.a");
     expect(repo.graph.gateOff?.("b.nix", nodeIn("b.nix"))).toBeUndefined();
     expect(repo.graph.hostsAt("b.nix", nodeIn("b.nix"))).toEqual(["alpha"]);
-    expect(repo.graph.hostsAt("a.nix", nodeIn("a.nix"))).toEqual(["alpha", "beta"]);
+    // Enabled nowhere: its settings act on no host.
+    expect(repo.graph.hostsAt("a.nix", nodeIn("a.nix"))).toEqual([]);
+    expect(repo.graph.deadGate?.("a.nix", nodeIn("a.nix"))).toBe("it is behind my.a.enable, which no host turns on");
+    expect(repo.graph.deadGate?.("b.nix", nodeIn("b.nix"))).toBeUndefined();
+  });
+});
+
+// pinpox/nixos modules/home-assistant (enabled by no host, set false by one) and
+// wimpysworld/nix-config hermes-backup (`mkIf (enabled && ...)` with `enabled = false;`): settings
+// behind a gate that is off on every host belong to no host.
+describe("gates off on every host", () => {
+  const FIREWALL = `{ networking.firewall.allowedTCPPorts = [ 1883 ]; }`;
+  const module = (name: string, set = "services") => `{ config, lib, ... }: let cfg = config.my.${set}.${name}; in {
+    options.my.${set}.${name}.enable = lib.mkEnableOption "${name}";
+    config = lib.mkIf cfg.enable ${FIREWALL};
+  }`;
+  const conditioned = (cond: string) => `{ config, lib, ... }: let enabled = false; on = true; in lib.mkIf (${cond}) ${FIREWALL}`;
+  const files = {
+    "flake.nix": flake(`{
+      nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { modules = [ ./common.nix ./alpha.nix ]; };
+      nixosConfigurations.beta = nixpkgs.lib.nixosSystem { modules = [ ./common.nix ./beta.nix ]; };
+      nixosConfigurations.gamma = nixpkgs.lib.nixosSystem { modules = [ ./common.nix ]; };
+    }`),
+    "common.nix": `{ imports = [ ./hass.nix ./one.nix ./named.nix ./and-false.nix ./or-false.nix ./not-on.nix ./and-unknown.nix ./dyn.nix ]; }`,
+    "alpha.nix": `{ my.services = { hass.enable = false; one.enable = true; }; }`,
+    "beta.nix": `{ lib, ... }: {
+      imports = [ { my.generated = lib.genAttrs (lib.splitString "," (builtins.readFile ./on.txt)) (_: { enable = true; }); } ];
+      config.my.dynamic.\${lib.head [ "dyn" ]}.enable = true;
+      config.my.services.hass = { enable = lib.mkForce false; };
+    }`,
+    "hass.nix": module("hass"),
+    "one.nix": module("one"),
+    // Turned on where the scan cannot read it (a generated set naming the module): kept.
+    "named.nix": module("named", "generated"),
+    "dyn.nix": module("dyn", "dynamic"),
+    "and-false.nix": conditioned(`config.services.mosquitto.enable && enabled`),
+    "or-false.nix": conditioned(`config.services.mosquitto.enable || enabled`),
+    "not-on.nix": conditioned(`!on && config.services.mosquitto.enable`),
+    "and-unknown.nix": conditioned(`config.services.mosquitto.enable && on`),
+  };
+
+  it("a module every host leaves off (or sets false) is listed apart with no host; one host turning it on gets exactly that host", async () => {
+    const { at, dead } = await hostsByFile(files, "firewall-sensitive-port");
+    expect(at("hass.nix")).toEqual([]);
+    expect(dead("hass.nix")).toBe(true);
+    expect(at("one.nix")).toEqual(["alpha"]);
+    expect(dead("one.nix")).toBe(false);
+  });
+
+  it("a condition with a let-bound false in a conjunction is false on every host; a disjunction or an unknown operand is not", async () => {
+    const { report, at, dead } = await hostsByFile(files, "firewall-sensitive-port");
+    for (const file of ["and-false.nix", "not-on.nix"]) {
+      expect(at(file)).toEqual([]);
+      expect(dead(file)).toBe(true);
+    }
+    expect(report.suppressed.find((f) => f.file === "and-false.nix")!.suppressedBy.reason).toContain("mkIf (config.services.mosquitto.enable && enabled), which is false on every host");
+    for (const file of ["or-false.nix", "and-unknown.nix"]) {
+      expect(at(file)).toEqual(["alpha", "beta", "gamma"]);
+      expect(dead(file)).toBe(false);
+    }
+  });
+
+  it("look-alike: a module that may be turned on in a way the scan cannot read keeps its importers", async () => {
+    const { at, dead } = await hostsByFile(files, "firewall-sensitive-port");
+    // Its set written whole by a function, or one of its members named at run time.
+    for (const file of ["named.nix", "dyn.nix"]) {
+      expect(at(file)).toEqual(["alpha", "beta", "gamma"]);
+      expect(dead(file)).toBe(false);
+    }
   });
 });

@@ -11,10 +11,13 @@
 //   service users and for declared non-wheel users; silent otherwise (the usual admin setup).
 // - wheel for a system (service) user: a compromise of the service becomes sudo access. High.
 // Both `users.users.<name>.extraGroups` (and `group`) and `users.groups.<group>.members` count.
+// A daemon's group (docker, lxd, incus-admin, libvirtd) counts only on hosts that run the daemon
+// (its enable on as the host ends up with it; rootless Docker alone is not it): elsewhere the group
+// controls nothing.
 import type { SyntaxNode } from "../../nix/syntax.js";
 import type { Severity } from "../../report/schema.js";
 import { staticValue } from "../../nix/values.js";
-import { isDead } from "../shared/scope.js";
+import { appliedScope, hostValue, isDead, opaquePrefix, type Scope } from "../shared/scope.js";
 import { listOf, removeListElements } from "../shared/edits.js";
 import { userOption, usersIn, type UserFacts } from "./users.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
@@ -41,6 +44,34 @@ const GROUPS: Record<string, GroupInfo> = {
 };
 
 const ALREADY_WHEEL = " (already in wheel)";
+
+/** The daemon a group controls: membership is root-equivalent only on a host that runs it. */
+const DAEMON: Record<string, string> = {
+  docker: "virtualisation.docker.enable",
+  lxd: "virtualisation.lxd.enable",
+  "incus-admin": "virtualisation.incus.enable",
+  libvirtd: "virtualisation.libvirtd.enable",
+};
+
+/** Does the host (a host scope) not run the group's daemon: its enable is false as the host ends up
+ * with it, or left unset on a host whose modules are all known (no opaque `virtualisation.docker =
+ * cfg;`, no OCI containers or Arion on the docker backend, which turn Docker on)? Rootless Docker
+ * alone is not the docker group's daemon. Unknown values count as running. */
+function daemonOff(group: string, scope: Scope): boolean {
+  const path = DAEMON[group];
+  if (!path || scope.kind !== "host") return false;
+  const applied = appliedScope(scope);
+  const v = hostValue(applied, path);
+  if (v.kind === "known") return v.value === false;
+  if (v.kind !== "unset" || !scope.defaultsApply || opaquePrefix(applied, path)) return false;
+  if (group === "docker") {
+    for (const backend of ["virtualisation.oci-containers.backend", "virtualisation.arion.backend"]) {
+      const b = hostValue(applied, backend);
+      if (b.kind === "unknown" || (b.kind === "known" && b.value === "docker")) return false;
+    }
+  }
+  return true;
+}
 
 function verdict(group: string, facts: UserFacts | undefined, user: string): { severity: Severity; who: string } | undefined {
   const info = GROUPS[group];
@@ -105,6 +136,7 @@ function memberships(ctx: NixFileContext): Membership[] {
 }
 
 const checks = perHost(memberships, (m, scope, _file, report) => {
+  if (daemonOff(m.group, scope)) return;
   const info = GROUPS[m.group]!;
   const wheelMember = m.group !== "wheel" && m.who.endsWith(ALREADY_WHEEL);
   // Sudo without a password already makes a wheel member root: this group skips no prompt.
@@ -156,7 +188,12 @@ export const rootEquivalentGroup: Rule = {
         { "strict.nix": `{ lib, ... }: { security.sudo.wheelNeedsPassword = lib.mkForce true; }\n` },
       ),
     ],
-    silent: [hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "video" "audio" ]; }; }\n`)],
+    silent: [
+      hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "video" "audio" ]; }; }\n`),
+      // The group of a daemon the host does not run (Podman in its place, rootless Docker only):
+      // membership gives nothing.
+      hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "docker" "lxd" ]; }; virtualisation.podman.enable = true; virtualisation.docker.rootless.enable = true; }\n`),
+    ],
   },
   name: "Root-equivalent group membership",
   category: "access",

@@ -72,4 +72,7 @@ in
   };
 
   nixpkgs.config.permittedInsecurePackages = [ "openssl-1.1.1w" ];
+
+  homelab.monitoring.enable = true;
+  virtualisation.docker.enable = true;
 }
