@@ -142,3 +142,28 @@ describe("nix-darwin: decided by the hosts a file belongs to", () => {
     expect(found.sort()).toEqual(["nix-trusted-users mac-mini/nix.nix:1 medium", "nix-trusted-users machines/box/configuration.nix:1 medium"]);
   });
 });
+
+describe("mkForce over a module from outside the repository", () => {
+  const over = async (files: Record<string, string>) =>
+    (await scanMemory(files)).findings.filter((f) => f.ruleId.startsWith("mkforce")).map((f) => `${f.ruleId} ${f.file}:${f.line} ${(f.host ?? []).join(",")}`);
+
+  it("a profile one host imports does not excuse a value a module of every host forces", async () => {
+    const found = await over({
+      "flake.nix": `{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.cloud = nixpkgs.lib.nixosSystem { modules = [ ./common.nix ./cloud.nix ]; };\n    nixosConfigurations.desk = nixpkgs.lib.nixosSystem { modules = [ ./common.nix ./desk.nix ]; };\n  };\n}\n`,
+      "common.nix": `{ lib, ... }: {\n  imports = [ ./defaults.nix ];\n  documentation.enable = lib.mkForce false;\n}\n`,
+      "defaults.nix": `{ ... }: {\n  documentation.enable = true;\n}\n`,
+      "cloud.nix": `{ modulesPath, ... }: {\n  imports = [ (modulesPath + "/virtualisation/openstack-config.nix") ];\n}\n`,
+      "desk.nix": `{ ... }: { services.xserver.enable = true; }\n`,
+    });
+    expect(found).toEqual(["mkforce-over-own-definition defaults.nix:2 cloud,desk"]);
+  });
+
+  it("a file of the repository named after disko is read, not taken for disko's module", async () => {
+    const found = await over({
+      "flake.nix": flake(["./configuration.nix"]),
+      "configuration.nix": `{ lib, ... }: {\n  imports = [ ./disko.nix ];\n  fileSystems."/".device = lib.mkForce "/dev/sda2";\n}\n`,
+      "disko.nix": `{ ... }: {\n  fileSystems."/".device = "/dev/sda1";\n}\n`,
+    });
+    expect(found).toEqual(["mkforce-over-own-definition disko.nix:2 box"]);
+  });
+});
