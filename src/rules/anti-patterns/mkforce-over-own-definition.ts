@@ -7,8 +7,9 @@
 // `lib.mkDefault`) is offered where `lib` is an argument of that module. One finding per module
 // file, listing its forced values and where they are forced. A forced value whose option a module
 // the host imports from outside the repository may set (a nixpkgs profile, nixos-hardware, srvos,
-// disko, a flake input's module: shared/external-modules.ts) is left alone: that module sets it
-// too, at normal priority, so mkForce is needed whatever the repository's own module writes.
+// disko, a flake input's module: shared/external-modules.ts) imported by the forcing file itself
+// (or a nixpkgs profile imported wherever it is) is left alone: that module sets it too, at normal
+// priority, so mkForce is needed whatever the repository's own module writes.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { replaceNode } from "../../nix/edit.js";
 import { hostExample } from "../shared/examples.js";
@@ -94,10 +95,10 @@ export const mkforceOverOwnDefinition: Rule = {
     // lib.mkForce false;` beside `boot.lanzaboote.enable = true;`: the idiom, whatever set it true.
     const lanzaboote = h.definitions("boot.lanzaboote.enable").some(({ def }) => !isDead(def) && staticValue(def.inner) !== false);
     // Modules from outside the repository the host imports (their definitions are not read), with
-    // the hosts of the file importing each: a forced value is aimed at one when that module is in
-    // every host the forcing file is (a profile one host imports says nothing of a value a module
-    // of all hosts forces).
-    const externals = h.files.flatMap((f) => externalImports(f.index).map((e) => ({ e, hosts: new Set(f.hosts) })));
+    // the file importing each: a forced value is aimed at one the forcing file imports itself, or
+    // at a nixpkgs profile imported wherever the forcing file is (a profile one host imports says
+    // nothing of a value a module of all hosts forces).
+    const externals = h.files.flatMap((f) => externalImports(f.index).map((e) => ({ e, file: f, hosts: new Set(f.hosts) })));
     // Per module file: its normal-priority definitions that some other file of the host forces.
     const byFile = new Map<NixFileContext, Map<OptionDefinition, string[]>>();
     const forcers = new Map<NixFileContext, Set<NixFileContext>>();
@@ -105,7 +106,7 @@ export const mkforceOverOwnDefinition: Rule = {
       for (const forced of f.index.definitions) {
         if (forced.priority !== "mkForce" || !forced.isLeaf || isDead(forced) || !forced.inner || f.inTest(forced.binding)) continue;
         if (lanzaboote && forced.path === "boot.loader.systemd-boot.enable" && staticValue(forced.inner) === false) continue;
-        if (externals.some(({ e, hosts }) => e.sets(forced) && f.hosts.every((x) => hosts.has(x)))) continue;
+        if (externals.some(({ e, file, hosts }) => e.sets(forced) && (file === f || (e.profile && f.hosts.every((x) => hosts.has(x)))))) continue;
         for (const { file, def } of h.definitions(forced.path)) {
           if (file === f || def.priority || def.conditions.length || !def.isLeaf || !def.value || !def.inner || isDead(def)) continue;
           if (def.inner.text.replace(/\s+/g, " ") === forced.inner.text.replace(/\s+/g, " ")) continue;

@@ -4,7 +4,7 @@
 // definitions are not read, but they set options at normal priority that a configuration can only
 // change with `mkForce`: a forced value whose option such a module may set is the tool doing its
 // job (mkforce-habit, mkforce-over-own-definition). What each may set is told by its kind: a
-// profile anything; srvos the common machine settings (not users or sudo); nixos-hardware the hardware, boot, services and power settings; disko
+// profile anything; srvos the common machine settings (not users, sudo or nix); nixos-hardware the hardware, kernel, services and power settings (not the boot loader); disko
 // the file systems and boot devices; nixpkgs' hardware modules hardware and boot settings; another
 // input's module options named after it.
 import type { OptionDefinition, OptionIndex } from "../../nix/options.js";
@@ -16,13 +16,21 @@ export interface ExternalModule {
   text: string;
   /** Does it (possibly) set this option? */
   sets(path: Pick<OptionDefinition, "segments">): boolean;
+  /** A nixpkgs profile (installer, virtualisation...): sets much at normal priority, wherever in the
+   * host it is imported. */
+  profile?: boolean;
 }
 
 /** nixpkgs modules that only set defaults (mkDefault) or add to lists: nothing to force over. */
 const HARMLESS_PROFILES = /(installer\/scan\/not-detected|profiles\/qemu-guest)\.nix/;
 const WORDS_TO_SKIP = new Set(["default", "nixos", "nixosmodules", "nixosmodule", "modules", "module", "inputs", "self", "nix", "flake", "common"]);
 
-const SRVOS = ["boot", "networking", "nix", "services", "systemd", "documentation", "environment", "programs", "fonts", "xdg", "hardware", "console", "time", "i18n", "zramSwap"];
+const SRVOS = ["boot", "networking", "services", "systemd", "documentation", "environment", "programs", "fonts", "xdg", "hardware", "console", "time", "i18n", "zramSwap"];
+
+/** The kernel side of `boot` (what hardware modules set), not the boot loader the host chooses. */
+function kernelBoot(p: Pick<OptionDefinition, "segments">): boolean {
+  return p.segments[0]?.name === "boot" && /^(kernel|initrd|blacklistedKernelModules|extraModulePackages)/.test(p.segments[1]?.name ?? "");
+}
 
 function under(namespaces: readonly string[]): (p: Pick<OptionDefinition, "segments">) => boolean {
   return (p) => namespaces.includes(p.segments[0]?.name ?? "");
@@ -36,10 +44,10 @@ export function externalModule(node: SyntaxNode): ExternalModule | undefined {
   if (/modulesPath|<nixpkgs\/nixos|nixpkgs\/nixos\/modules\//.test(text)) {
     if (HARMLESS_PROFILES.test(text)) return undefined;
     // nixpkgs' hardware modules (`hardware/cpu/intel-npu.nix`) set hardware and boot settings.
-    if (/\/hardware\//.test(text)) return { text, sets: under(["hardware", "boot"]) };
-    return { text, sets: () => true };
+    if (/\/hardware\//.test(text)) return { text, sets: (p) => under(["hardware"])(p) || kernelBoot(p) };
+    return { text, sets: () => true, profile: true };
   }
-  if (/nixos-hardware/.test(text)) return { text, sets: under(["hardware", "boot", "services", "powerManagement"]) };
+  if (/nixos-hardware/.test(text)) return { text, sets: (p) => under(["hardware", "services", "powerManagement"])(p) || kernelBoot(p) };
   // srvos' modules set the machine's common settings, not its users and sudo rules (sudo.nix only
   // adds execWheelOnly and a line of extraConfig).
   if (/\bsrvos\b/.test(text)) return { text, sets: under(SRVOS) };
