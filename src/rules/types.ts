@@ -121,6 +121,14 @@ export interface NixFileContext {
   index: OptionIndex;
   /** The hosts (nixosConfigurations) whose configuration includes this file. */
   hosts: string[];
+  /** Whose configuration the file's settings belong to, as the scan reads the repository (absent:
+   * a NixOS host's, or not known):
+   * - "home-manager": a module of a user's home-manager configuration (imported from
+   *   `home-manager.users.<user>` or `sharedModules`, `homeConfigurations`, a home tree, or using
+   *   home-manager-only options): its `nix.settings` write the user's ~/.config/nix/nix.conf;
+   * - "darwin": only nix-darwin systems use it (every host that includes it is a Mac, or no host
+   *   does and it is a darwin module by its options or its path). */
+  moduleClass?: "home-manager" | "darwin";
   /** The nodes that declare hosts in this file (flake.nix or a flake-parts module), as the scan's
    * host graph has them; empty in other files. */
   hostDeclarations: readonly SyntaxNode[];

@@ -14,6 +14,7 @@ import type { StyleMode } from "./config-schema.js";
 import { applyContextPolicy, isGeneratedFile, isTestPath, type TestContext } from "./classify.js";
 import { lowered, ModuleUsage } from "./enabled.js";
 import { nixosOnly, Platforms } from "./platform.js";
+import { homeManagerFiles } from "./home-manager.js";
 import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
 import { globMatch } from "../text/glob.js";
 import { withDeadline } from "../nix/deadline.js";
@@ -231,6 +232,15 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     if (!list) declarationsIn.set(h.file, [h.node]);
     else if (!list.includes(h.node)) list.push(h.node);
   }
+  // Whose configuration each file belongs to: a user's home-manager configuration, nix-darwin's
+  // (files only Macs use), or a NixOS host's. Rules about system settings read it (`moduleClass`).
+  const homeManager = homeManagerFiles(new Map([...nixFiles].map(([file, pf]) => [file, { root: pf.parsed.error ? undefined : pf.parsed.root, index: pf.index }])));
+  const platforms = new Platforms(
+    [...nixFiles].filter(([, pf]) => !pf.parsed.error).map(([file, pf]) => ({ file, index: pf.index })),
+    (f) => graph.hostsOf(f),
+    graph.darwinModules,
+  );
+  const moduleClassOf = (file: string): NixFileContext["moduleClass"] => (homeManager.has(file) ? "home-manager" : platforms.darwinOnly(file, graph.hostsOf(file)) ? "darwin" : undefined);
   const contexts: NixFileContext[] = [];
   let done = 0;
   // Files whose rules ran over the budget: their host-rule contexts are left out too.
@@ -240,6 +250,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
     const hostDeclarations = declarationsIn.get(file) ?? [];
+    const moduleClass = moduleClassOf(file);
     const collected: RawFinding[] = [];
     const deps = new Map<string, string>();
     const ctx: NixFileContext = {
@@ -248,6 +259,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       parsed: pf.parsed,
       index: pf.index,
       hosts: fileHosts,
+      ...(moduleClass ? { moduleClass } : {}),
       hostDeclarations,
       inTest: (node) => isTestNode(node) || (fileHosts.length === 0 && isTestPath(file)),
       now,
@@ -260,7 +272,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     };
     let current: Rule | undefined;
     contexts.push(ctx);
-    const cacheKey = `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${graph.gateKey?.(file) ?? ""}\0${hostDeclarations.map((n) => n.start).join(",")}\0${ruleKey}`;
+    const cacheKey = `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${moduleClass ?? ""}\0${graph.gateKey?.(file) ?? ""}\0${hostDeclarations.map((n) => n.start).join(",")}\0${ruleKey}`;
     const cached = fileRuleCache.get(cacheKey);
     if (cached && depsHold(cached.deps)) raw.push(...cached.findings);
     else {
@@ -394,7 +406,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       h.node.end,
       ruleKey,
       // applies() reads the gates of the host's files, which other hosts' files decide.
-      ...files.map((c) => `${c.file}\0${contentHash(c.file)}\0${c.hosts.join(",")}\0${graph.declarationFiles.has(c.file) ? 1 : 0}\0${graph.gateKey?.(c.file) ?? ""}`),
+      ...files.map((c) => `${c.file}\0${contentHash(c.file)}\0${c.hosts.join(",")}\0${c.moduleClass ?? ""}\0${graph.declarationFiles.has(c.file) ? 1 : 0}\0${graph.gateKey?.(c.file) ?? ""}`),
     ].join("\n");
     const siteOf = (r: RuleReport & { file: string }) => ({ ...siteFor(r.file, r.node), hosts: [h.name] });
     // Settings behind `mkIf cfg.enable` of a module this host imports but does not turn on (while
@@ -486,7 +498,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   // scores from systemd-analyze) the scan computes for them first: the rules themselves never wait.
   const inventory: { services: ServiceInventoryEntry[] } = { services: [] };
   // The same usable files with the same hosts: the repository rules did (and would do) the same.
-  const usableKey = usable.map((c) => `${c.file}\0${contentHash(c.file)}\0${c.hosts.join(",")}\0${graph.gateKey?.(c.file) ?? ""}\0${c.hostDeclarations.map((n) => n.start).join(",")}`).join("\n");
+  const usableKey = usable.map((c) => `${c.file}\0${contentHash(c.file)}\0${c.hosts.join(",")}\0${c.moduleClass ?? ""}\0${graph.gateKey?.(c.file) ?? ""}\0${c.hostDeclarations.map((n) => n.start).join(",")}`).join("\n");
   for (const rule of rules) {
     if (!rule.checkRepository) continue;
     progress({ stage: rule.id, done: 0, total: 1 });
@@ -532,8 +544,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   const textOf = (file: string) => texts.get(file);
   // Findings behind an enable nothing sets: one severity lower, saying so; in dead code: apart.
   const usage = new ModuleUsage({ hasHosts: graph.hosts.length > 0, declarationFiles: graph.declarationFiles, files: usable, darwinModules: graph.darwinModules });
-  // Files only nix-darwin configurations use: rules about NixOS options do not apply there.
-  const platforms = new Platforms(usable, (f) => graph.hostsOf(f), graph.darwinModules);
+  // Files only nix-darwin configurations use (`platforms`, above): rules about NixOS options do not apply there.
   // Dead code (no host imports the file, no file names it): its findings are listed apart.
   const unusedFiles = new Set<string>();
   const usesMatter = new Set<string>();

@@ -52,7 +52,7 @@ export class Platforms {
 
   /** A host is a Mac when a file only it includes makes darwin-only definitions (a shared file
    * wrongly attributed to a NixOS host must not turn that host into a Mac). */
-  constructor(files: readonly NixFileContext[], hostsOf: (file: string) => readonly string[], darwinModules?: ReadonlySet<string>) {
+  constructor(files: readonly Pick<NixFileContext, "file" | "index">[], hostsOf: (file: string) => readonly string[], darwinModules?: ReadonlySet<string>) {
     // The entry modules of nix-darwin systems a framework builds (lite-config, nixos-unified).
     for (const f of darwinModules ?? []) if (hostsOf(f).length === 0) this.darwinFiles.add(f);
     for (const f of files) {

@@ -223,7 +223,7 @@ in { flake.nixosModules = modules "\${inputs.self}/modules/nixos"; }`,
       "modules/darwin/common/default.nix": ROOT_LOGIN,
       "hosts/build01/default.nix": `{ inputs, ... }: { imports = [ inputs.self.nixosModules.builder ]; }`,
       "hosts/build02/default.nix": PLAIN,
-      "hosts/mac01/default.nix": `{ nix.settings.sandbox = "relaxed"; services.openssh.settings.PermitRootLogin = "yes"; }`,
+      "hosts/mac01/default.nix": `{ nix.settings.trusted-users = [ "root" "alice" ]; services.openssh.settings.PermitRootLogin = "yes"; }`,
       "hosts/freebsd/configuration.nix": ROOT_LOGIN,
     });
     // mac01 is nix-darwin's, freebsd a folder no host is built from.
@@ -231,9 +231,10 @@ in { flake.nixosModules = modules "\${inputs.self}/modules/nixos"; }`,
     expect(at("modules/nixos/common/default.nix")).toEqual(["build01", "build02"]);
     expect(at("modules/darwin/common/default.nix")).toEqual([]);
     // The Mac's module: no NixOS host's, but used by a nix-darwin system (not "unused"), and
-    // NixOS-only rules (sshd settings) stay silent there.
+    // NixOS-only rules (sshd settings) stay silent there; the daemon's trusted users are judged as
+    // a Mac's (the user is its administrator: low).
     const mac = report.findings.filter((f) => f.file === "hosts/mac01/default.nix");
-    expect(mac.map((f) => f.ruleId)).toEqual(["nix-sandbox-disabled"]);
+    expect(mac.map((f) => `${f.ruleId} ${f.severity}`)).toEqual(["nix-trusted-users low"]);
     expect(mac[0]!.host ?? []).toEqual([]);
     expect(mac[0]!.message).not.toMatch(/no host imports it/);
     expect(at("hosts/freebsd/configuration.nix")).toEqual([]);

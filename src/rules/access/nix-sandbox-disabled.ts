@@ -3,8 +3,10 @@
 // and network in view: a derivation (from any user allowed to build, or from an input someone
 // else controls) can read what the build users can read, reach the network, and leave state that
 // taints other builds. "relaxed" keeps the sandbox except for derivations that opt out
-// (__noChroot): low. nix-darwin, where the sandbox is off by default and often breaks builds, is
-// reported low too.
+// (__noChroot): low. Not reported where it is no Linux system's setting: on nix-darwin (files only
+// Macs use, by the hosts that include them) the sandbox is off by default and turning it off is
+// usual, and a home-manager module writes the user's nix.conf, where the daemon ignores it. The
+// NixOS builder VM a Mac runs (`nix.linux-builder.config`) is a Linux system: its setting is read.
 import { replaceNode } from "../../nix/edit.js";
 import { staticValue } from "../../nix/values.js";
 import type { Severity } from "../../report/schema.js";
@@ -14,15 +16,15 @@ import { hostExample } from "../shared/examples.js";
 
 
 function checkNix(ctx: NixFileContext): void {
-  for (const site of nixSettingSites(ctx, "sandbox", ["nix.useSandbox"])) {
+  const sites = [...(isDarwin(ctx) ? [] : nixSettingSites(ctx, "sandbox", ["nix.useSandbox"])), ...nixSettingSites(ctx, "sandbox", ["nix.useSandbox"], "nix.linux-builder.config.")];
+  for (const site of sites) {
     const value = site.kind === "line" ? (site.value === "false" ? false : site.value === "relaxed" ? "relaxed" : site.value === "true" ? true : undefined) : staticValue(site.def.inner);
     if (value !== false && value !== "relaxed") continue;
-    const darwin = isDarwin(ctx);
-    const severity: Severity = value === "relaxed" || darwin ? "low" : "medium";
+    const severity: Severity = value === "relaxed" ? "low" : "medium";
     const message =
       value === "relaxed"
         ? `${site.optionPath} sets the Nix sandbox to "relaxed": derivations that ask for it (__noChroot = true) build without isolation, with the host's filesystem and network in view.`
-        : `${site.optionPath} turns the Nix build sandbox off: every build sees the host's filesystem and network, so a malicious or compromised derivation can read what the build users can read, fetch and exfiltrate freely, and taint later builds.${darwin ? " (nix-darwin: off is the default there; turn it on where builds allow.)" : ""}`;
+        : `${site.optionPath} turns the Nix build sandbox off: every build sees the host's filesystem and network, so a malicious or compromised derivation can read what the build users can read, fetch and exfiltrate freely, and taint later builds.`;
     const fix = { safety: "review" as const, description: "Set it to true (the NixOS default). Builds that depend on impurities need fixing (fixed-output derivations for downloads)." };
     if (site.kind === "line") {
       ctx.report({ range: site.range, optionPath: site.optionPath, key: "sandbox", severity, title: "Nix build sandbox disabled", message, fix: { ...fix, safety: "manual" } });
@@ -42,8 +44,24 @@ function checkNix(ctx: NixFileContext): void {
 export const nixSandboxDisabled: Rule = {
   id: "nix-sandbox-disabled",
   examples: {
-    fire: [hostExample(`{ nix.settings.sandbox = false; }\n`)],
-    silent: [hostExample(`{ nix.settings.sandbox = true; }\n`)],
+    fire: [
+      hostExample(`{ nix.settings.sandbox = false; }\n`),
+      // A Mac's Linux builder VM is a NixOS system.
+      {
+        "flake.nix": `{\n  outputs = { nix-darwin, ... }: {\n    darwinConfigurations.mbp = nix-darwin.lib.darwinSystem { modules = [ ./darwin/mbp.nix ]; };\n  };\n}\n`,
+        "darwin/mbp.nix": `{\n  nix.linux-builder = {\n    enable = true;\n    config = { nix.settings.sandbox = false; };\n  };\n}\n`,
+      },
+    ],
+    silent: [
+      hostExample(`{ nix.settings.sandbox = true; }\n`),
+      // nix-darwin: the sandbox is off by default on macOS.
+      {
+        "flake.nix": `{\n  outputs = { nix-darwin, ... }: {\n    darwinConfigurations.mbp = nix-darwin.lib.darwinSystem { modules = [ ./darwin/mbp.nix ]; };\n  };\n}\n`,
+        "darwin/mbp.nix": `{\n  nix.settings.sandbox = false;\n  system.defaults.dock.autohide = true;\n}\n`,
+      },
+      // A home-manager module: the user's nix.conf, where the daemon ignores it.
+      hostExample(`{ home-manager.users.alice = import ./home.nix; }\n`, "configuration.nix", { "home.nix": `{ pkgs, ... }: {\n  home.packages = [ pkgs.hello ];\n  nix.settings.sandbox = false;\n}\n` }),
+    ],
   },
   name: "Nix build sandbox disabled",
   category: "access",

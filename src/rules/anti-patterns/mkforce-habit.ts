@@ -6,13 +6,18 @@
 // THRESHOLD uses outside VM tests, listing their lines; fewer uses are left alone (a handful of
 // deliberate overrides is normal), and forced values that sit together in one nested attribute set
 // count as one decision: at least MIN_DECISIONS are needed. A forced value with a comment beside or
-// above it is explained (what the fix asks for) and does not count.
+// above it is explained (what the fix asks for) and does not count; so does one whose option a
+// module the file imports from outside the repository may set (a nixpkgs profile such as
+// `(modulesPath + "/virtualisation/openstack-config.nix")`, nixos-hardware, srvos, disko, a flake
+// input's module: shared/external-modules.ts): forcing over a module one does not control is what
+// mkForce is for.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { moduleDefinitionSet } from "../../nix/edit.js";
 import { hasComment } from "../style/expression.js";
 import { hostExample } from "../shared/examples.js";
 import type { Rule } from "../types.js";
-import { applications, dottedName } from "../shared/syntax.js";
+import { applications, contains, dottedName } from "../shared/syntax.js";
+import { externalImports } from "../shared/external-modules.js";
 
 const THRESHOLD = 5;
 const MIN_DECISIONS = 3;
@@ -38,8 +43,12 @@ export const mkforceHabit: Rule = {
         "{ lib, ... }:\n{\n  networking.hostName = lib.mkForce \"vm\";\n  networking.useDHCP = lib.mkForce true;\n  services.openssh.enable = lib.mkForce true;\n  boot.loader.grub.enable = lib.mkForce false;\n  boot.loader.systemd-boot.enable = lib.mkForce true;\n  time.timeZone = lib.mkForce \"UTC\";\n}\n",
       ),
       "{ lib, ... }:\nwith lib;\n{\n  programs.git.enable = mkForce true;\n  programs.vim.enable = mkForce true;\n  programs.zsh.enable = mkForce true;\n  programs.tmux.enable = mkForce true;\n  programs.htop.enable = mkForce true;\n}\n",
+      // disko's module sets file systems, not these: a habit all the same.
+      "{ lib, inputs, ... }:\n{\n  imports = [ inputs.disko.nixosModules.disko ];\n  networking.useDHCP = lib.mkForce true;\n  services.openssh.enable = lib.mkForce true;\n  time.timeZone = lib.mkForce \"UTC\";\n  zramSwap.enable = lib.mkForce false;\n  documentation.enable = lib.mkForce false;\n}\n",
     ],
     silent: [
+      // Forcing over what an imported nixpkgs profile sets: what mkForce is for.
+      "{ lib, modulesPath, ... }:\n{\n  imports = [ (modulesPath + \"/virtualisation/openstack-config.nix\") ];\n  boot.consoleLogLevel = lib.mkForce 7;\n  boot.kernelParams = lib.mkForce [ \"console=ttyS0\" ];\n  boot.loader.grub.device = lib.mkForce \"/dev/xvda\";\n  boot.loader.systemd-boot.enable = lib.mkForce false;\n  services.cloud-init.enable = lib.mkForce false;\n  networking.useDHCP = lib.mkForce true;\n}\n",
       // A few deliberate overrides.
       "{ lib, ... }:\n{\n  # The installer profile turns on wireless; this image uses NetworkManager.\n  networking.wireless.enable = lib.mkForce false;\n  services.openssh.settings.PermitRootLogin = lib.mkForce \"no\";\n}\n",
       // One block forcing another module's values: one decision.
@@ -63,7 +72,12 @@ export const mkforceHabit: Rule = {
     if (uses.length < THRESHOLD) return;
     // A forced value with a comment beside it or just above it
     // says why: it is the deliberate override the fix recommends, not a habit.
-    const unexplained = uses.filter((u) => !explained(ctx.parsed.root, ctx.text, u.node));
+    // A forced value whose option an imported profile or external module may set is forced over
+    // that module: the tool doing its job.
+    const externals = externalImports(ctx.index);
+    const forcedDefs = externals.length ? ctx.index.definitions.filter((d) => d.priority === "mkForce" && d.value) : [];
+    const againstExternal = (node: SyntaxNode) => forcedDefs.some((d) => contains(d.value!, node) && externals.some((e) => e.sets(d)));
+    const unexplained = uses.filter((u) => !explained(ctx.parsed.root, ctx.text, u.node) && !againstExternal(u.node));
     if (unexplained.length < THRESHOLD) return;
     // Forced values that are siblings in one nested attribute set are one decision (a block that
     // overrides another module's filesystems or graphics stack, say); at a module's top level each

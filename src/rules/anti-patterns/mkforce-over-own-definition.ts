@@ -5,7 +5,11 @@
 // source. Only what the repository's own files define is judged (nixpkgs' modules are not read),
 // only leaf definitions without conditions, and the fix (wrapping the module's value in
 // `lib.mkDefault`) is offered where `lib` is an argument of that module. One finding per module
-// file, listing its forced values and where they are forced.
+// file, listing its forced values and where they are forced. A forced value whose option a module
+// the host imports from outside the repository may set (a nixpkgs profile, nixos-hardware, srvos,
+// disko, a flake input's module: shared/external-modules.ts) imported by the forcing file itself
+// (or a nixpkgs profile imported wherever it is) is left alone: that module sets it too, at normal
+// priority, so mkForce is needed whatever the repository's own module writes.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { replaceNode } from "../../nix/edit.js";
 import { hostExample } from "../shared/examples.js";
@@ -15,6 +19,7 @@ import type { OptionDefinition } from "../../nix/options.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { scopeBindings, unparen } from "../shared/syntax.js";
 import { staticValue } from "../../nix/values.js";
+import { externalImports } from "../shared/external-modules.js";
 
 /** Does the file's own function take `lib`? */
 function takesLib(ctx: NixFileContext): boolean {
@@ -54,8 +59,20 @@ export const mkforceOverOwnDefinition: Rule = {
         "kara.nix": "{ lib, ... }:\n{\n  zramSwap.enable = lib.mkForce false;\n}\n",
         "volnir.nix": "{ lib, ... }:\n{\n  zramSwap.enable = lib.mkForce false;\n}\n",
       },
+      // disko's module is imported, but it does not set zram: forced over the repository's own value.
+      hostExample("{ lib, disko, ... }:\n{\n  imports = [ disko.nixosModules.default ./base.nix ];\n  zramSwap.enable = lib.mkForce false;\n}\n", "configuration.nix", {
+        "base.nix": "{ ... }:\n{\n  zramSwap.enable = true;\n}\n",
+      }),
     ],
     silent: [
+      // The installer profile the host imports sets it too: mkForce is needed whatever common.nix says.
+      hostExample("{ lib, modulesPath, ... }:\n{\n  imports = [ \"${modulesPath}/installer/cd-dvd/installation-cd-minimal.nix\" ./common.nix ];\n  networking.wireless.enable = lib.mkForce false;\n}\n", "configuration.nix", {
+        "common.nix": "{ ... }:\n{\n  networking.wireless.enable = true;\n}\n",
+      }),
+      // nixos-hardware's module for the machine sets thermald: forced over it.
+      hostExample("{ lib, inputs, ... }:\n{\n  imports = [ inputs.nixos-hardware.nixosModules.lenovo-thinkpad-t480 ./common.nix ];\n  services.thermald.enable = lib.mkForce false;\n}\n", "configuration.nix", {
+        "common.nix": "{ ... }:\n{\n  services.thermald.enable = true;\n}\n",
+      }),
       // The module writes a default: the host sets its value plainly.
       hostExample("{ lib, ... }:\n{\n  imports = [ ./common.nix ];\n  services.nginx.user = \"www\";\n}\n", "configuration.nix", {
         "common.nix": "{ lib, ... }:\n{\n  services.nginx.user = lib.mkDefault \"nginx\";\n}\n",
@@ -77,6 +94,11 @@ export const mkforceOverOwnDefinition: Rule = {
     // lanzaboote replaces the systemd-boot module and documents `boot.loader.systemd-boot.enable =
     // lib.mkForce false;` beside `boot.lanzaboote.enable = true;`: the idiom, whatever set it true.
     const lanzaboote = h.definitions("boot.lanzaboote.enable").some(({ def }) => !isDead(def) && staticValue(def.inner) !== false);
+    // Modules from outside the repository the host imports (their definitions are not read), with
+    // the file importing each: a forced value is aimed at one the forcing file imports itself, or
+    // at a nixpkgs profile imported wherever the forcing file is (a profile one host imports says
+    // nothing of a value a module of all hosts forces).
+    const externals = h.files.flatMap((f) => externalImports(f.index).map((e) => ({ e, file: f, hosts: new Set(f.hosts) })));
     // Per module file: its normal-priority definitions that some other file of the host forces.
     const byFile = new Map<NixFileContext, Map<OptionDefinition, string[]>>();
     const forcers = new Map<NixFileContext, Set<NixFileContext>>();
@@ -84,6 +106,7 @@ export const mkforceOverOwnDefinition: Rule = {
       for (const forced of f.index.definitions) {
         if (forced.priority !== "mkForce" || !forced.isLeaf || isDead(forced) || !forced.inner || f.inTest(forced.binding)) continue;
         if (lanzaboote && forced.path === "boot.loader.systemd-boot.enable" && staticValue(forced.inner) === false) continue;
+        if (externals.some(({ e, file, hosts }) => e.sets(forced) && (file === f || (e.profile && f.hosts.every((x) => hosts.has(x)))))) continue;
         for (const { file, def } of h.definitions(forced.path)) {
           if (file === f || def.priority || def.conditions.length || !def.isLeaf || !def.value || !def.inner || isDead(def)) continue;
           if (def.inner.text.replace(/\s+/g, " ") === forced.inner.text.replace(/\s+/g, " ")) continue;
