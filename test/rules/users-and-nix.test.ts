@@ -103,7 +103,7 @@ describe("nix-trusted-users", () => {
   '';
 }
 `,
-    "legacy.nix": `{ ... }: { nix.trustedUsers = [ "root" "deploy" ]; nix.useSandbox = false; }
+    "legacy.nix": `{ ... }: { nix.trustedUsers = [ "root" "carol" ]; nix.useSandbox = false; }
 `,
     "darwin/nix.nix": `{ ... }: { nix.settings.trusted-users = [ "joerg" "@admin" ]; nix.settings.sandbox = false; }
 `,
