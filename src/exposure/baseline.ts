@@ -77,6 +77,10 @@ export interface BaselineOptions {
   replaceRootUser?: boolean;
   /** The service reads or serves files under /home: ProtectHome=true would hide them. */
   homeReason?: string;
+  /** The JIT runtime it runs (node, java...): MemoryDenyWriteExecute would kill it. */
+  jit?: string;
+  /** It runs a container engine (podman, docker), which creates namespaces: no RestrictNamespaces. */
+  containers?: boolean;
 }
 
 export function hardeningBaseline(name: string, def: NixServiceDef, options: BaselineOptions = {}): HardeningBaseline {
@@ -95,6 +99,14 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
   for (const c of CANDIDATES) {
     if (present.has(c.key)) continue;
     if (c.key === "DynamicUser" && !addsDynamicUser) continue;
+    if (c.key === "MemoryDenyWriteExecute" && options.jit) {
+      skipped[c.key] = `it runs ${options.jit}, whose JIT compiler needs writable-and-executable memory`;
+      continue;
+    }
+    if (c.key === "RestrictNamespaces" && options.containers) {
+      skipped[c.key] = "it runs a container engine, which creates namespaces";
+      continue;
+    }
     if (c.key === "ProtectHome" && options.homeReason) {
       settings[c.key] = "read-only";
       rationale[c.key] = `makes /home, /root and /run/user read-only instead of hiding them: ${options.homeReason} (use false if it writes there)`;
