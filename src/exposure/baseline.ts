@@ -121,6 +121,12 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
         continue;
       }
     }
+    // Capabilities it may be given (`lib.optionalString (cfg.port < 1024) "cap_net_bind_service"`)
+    // could not be read: dropping every one could take them away.
+    if (c.key === "CapabilityBoundingSet" && ambient !== undefined && isUnknown(ambient)) {
+      skipped[c.key] = "its AmbientCapabilities could not be read statically; list the capabilities it needs instead of dropping all";
+      continue;
+    }
     if (c.nonRootOnly && nonRoot !== true) {
       skipped[c.key] =
         nonRoot === "unknown"

@@ -84,6 +84,14 @@ describe("JIT runtimes and users set through an option", () => {
     expect(f!.fix!.patch).toContain("MemoryDenyWriteExecute = true");
   });
 
+  it("capabilities it may be given through an expression are not all dropped", async () => {
+    const text = site("${pkgs.hello}/bin/hello", "PORT=6901").replace(`ExecStart =`, `AmbientCapabilities = lib.optionalString (cfg.port < 1024) "cap_net_bind_service";\n        ExecStart =`);
+    const [f] = await exposure({ "site.nix": text });
+    expect(f!.fix!.patch).not.toContain("CapabilityBoundingSet");
+    const [plain] = await exposure({ "site.nix": site("${pkgs.hello}/bin/hello", "PORT=6901") });
+    expect(plain!.fix!.patch).toContain('CapabilityBoundingSet = ""');
+  });
+
   it("a service set up the same way running a compiled binary is proposed MemoryDenyWriteExecute", async () => {
     const [f] = await exposure({ "site.nix": site("${pkgs.hello}/bin/hello", "PORT=6901") });
     expect(f).toBeDefined();
