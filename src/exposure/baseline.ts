@@ -85,6 +85,10 @@ export interface BaselineOptions {
   writePaths?: string[];
   /** Why the directories it writes cannot be known: ProtectSystem="full" instead of "strict". */
   writePathsUnknown?: string;
+  /** The JIT runtime it runs (node, java...): MemoryDenyWriteExecute would kill it. */
+  jit?: string;
+  /** It runs a container engine (podman, docker), which creates namespaces: no RestrictNamespaces. */
+  containers?: boolean;
 }
 
 // What a VM runner (QEMU, microvm, libvirt, virtiofsd) cannot live with: PrivateDevices hides
@@ -121,6 +125,14 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
       if (keepsFiles && !options.keepUser && !isSet(sc, "User") && !isSet(sc, "DynamicUser")) skipped[c.key] = options.devices ? `${options.devices}: a dynamic user could not create its tap interfaces or open what root opens today` : "it writes directories outside StateDirectory, which a dynamic user would not own";
       continue;
     }
+    if (c.key === "MemoryDenyWriteExecute" && options.jit) {
+      skipped[c.key] = `it runs ${options.jit}, whose JIT compiler needs writable-and-executable memory`;
+      continue;
+    }
+    if (c.key === "RestrictNamespaces" && options.containers) {
+      skipped[c.key] = "it runs a container engine, which creates namespaces";
+      continue;
+    }
     if (options.devices && c.key in DEVICE_SKIP) {
       skipped[c.key] = `${options.devices}: ${DEVICE_SKIP[c.key]}`;
       continue;
@@ -152,6 +164,12 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
         rationale[c.key] = "keeps only the capabilities the service is given (AmbientCapabilities) and drops every other one";
         continue;
       }
+    }
+    // Capabilities it may be given (`lib.optionalString (cfg.port < 1024) "cap_net_bind_service"`)
+    // could not be read: dropping every one could take them away.
+    if (c.key === "CapabilityBoundingSet" && ambient !== undefined && isUnknown(ambient)) {
+      skipped[c.key] = "its AmbientCapabilities could not be read statically; list the capabilities it needs instead of dropping all";
+      continue;
     }
     if (c.nonRootOnly && nonRoot !== true) {
       skipped[c.key] =

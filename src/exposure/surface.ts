@@ -47,6 +47,13 @@ export interface ServiceFacts {
   proxied?: string;
   /** Every port it binds, loopback ones included. */
   boundPorts?: number[];
+  /** Port options its definition uses (`toString cfg.port`): a proxy of the same file pointing at
+   * `127.0.0.1:${toString cfg.port}` forwards to it. */
+  portExprs?: string[];
+  /** Why it runs in early boot (DefaultDependencies=false, ordered before sysinit.target). */
+  earlyBoot?: string;
+  /** The JIT runtime it runs (node, java, ...): MemoryDenyWriteExecute would kill it. */
+  jit?: string;
 }
 
 export interface SurfaceVerdict {
@@ -56,6 +63,8 @@ export interface SurfaceVerdict {
   trivial?: string;
   /** Must run as root, and why: never propose DynamicUser/User= for it. */
   needsRoot?: string;
+  /** "network" read from its name alone (`*-server`, `*-web`): no listener was seen. */
+  byNameOnly?: boolean;
 }
 
 const LISTENS = /--?(?:listen|port|bind|host|addr|address|http-addr|web\.listen-address)\b|\blisten(?:Address|Port)?\b|0\.0\.0\.0|\[::\]|(?:^|[\s=])(?:[\w.-]*):\d{2,5}\b/i;
@@ -63,7 +72,7 @@ const SERVER_NAME = /(?:^|[-_])(?:server|exporter|proxy|httpd|nginx|caddy|gatewa
 
 // Programs and paths whose use means the job changes the system itself.
 const ROOT_JOBS: Array<[RegExp, string]> = [
-  [/\bnixos-rebuild\b|\bswitch-to-configuration\b|\bnix-env\b[^\n]*--profile\s+\/nix\/var|\bnix-collect-garbage\b|\bnix\s+store\s+gc\b/, "it rebuilds or garbage-collects the system"],
+  [/\bnixos-rebuild\b|\bswitch-to-configuration\b|\bnix-env\b[^\n]*(?:--profile\s+\/nix\/var|--delete-generations)|\bnix-collect-garbage\b|\bnix\s+store\s+(?:gc|optimise|delete|repair)\b|\bnix-store\s+(?:--gc|--delete|--optimise|--repair|--verify)\b|\bnix\s+profile\s+wipe-history\b/, "it rebuilds or garbage-collects the system"],
   [/\bkexec\b/, "it loads a kernel with kexec"],
   [/\b(?:iptables|ip6tables|nft|ipset|ebtables)\b/, "it writes firewall rules"],
   [/\bsysctl\b|\/proc\/sys\//, "it writes kernel tunables"],
@@ -84,7 +93,7 @@ const ROOT_JOBS: Array<[RegExp, string]> = [
   [/\bksmbd\b/, "it runs the in-kernel SMB server (netlink, CAP_NET_ADMIN)"],
   [/(?:\bnmcli\b|\$\{?nmcli\}?)[^\n]*\b(?:modify|up|down|connect|disconnect|add|delete|reload)\b/, "it configures network interfaces"],
   // Found in a judged sample: rootful podman needs namespaces and CAP_NET_ADMIN.
-  [/\b(?:podman|docker)\s+(?:network|volume|run|create|pull|load|system|container)\b/, "it manages rootful containers or their networks (namespaces, CAP_NET_ADMIN)"],
+  [/\b(?:podman|docker|nerdctl|buildah)\s+(?:-{1,2}[\w-]+(?:[= ][^\s-]\S*)?\s+)*(?:network|volume|run|create|pull|load|import|build|image|images|tag|push|save|rm|rmi|pod|system|container|compose|start|stop|exec|kill|login|manifest|commit|play|kube)\b|\bdocker-compose\b/, "it manages rootful containers or their networks (namespaces, CAP_NET_ADMIN)"],
 ];
 
 // Jobs whose whole purpose is to change the system (rebuild it, load a kernel, write kernel
@@ -117,6 +126,9 @@ export function serviceSurface(f: ServiceFacts): SurfaceVerdict {
   const command = f.command.replace(/^\s*#.*$/gm, "");
   const root = ROOT_JOBS.find(([re]) => re.test(command) || (f.tools !== undefined && re.test(f.tools)));
   let needsRoot = root?.[1];
+  // A container engine on its `path` (`config.virtualisation.podman.package`): its script, maybe
+  // one the scan cannot read, drives rootful containers.
+  if (!needsRoot && f.tools !== undefined && /\b(?:podman|docker|nerdctl|buildah)\b/.test(f.tools)) needsRoot = "it manages rootful containers or their networks (namespaces, CAP_NET_ADMIN)";
   if (!needsRoot && f.scriptText !== undefined && READS_ROOT_SECRETS.test(f.scriptText)) needsRoot = "it reads agenix/sops secrets, which only root can read";
   let trivial: string | undefined;
   const script = f.script?.trim();
@@ -124,6 +136,9 @@ export function serviceSurface(f: ServiceFacts): SurfaceVerdict {
   else if (script !== undefined && onlyWritesKernelValues(script)) trivial = "it only writes a kernel setting";
 
   const oneshotJob = f.type === "oneshot" || f.scheduled || f.runsOnce === true;
+  // An early-boot unit runs before any user or network input exists, and a sandbox that fails to
+  // set up there (a namespace, a mount) can stop the boot.
+  if (!trivial && f.earlyBoot && !f.socket) trivial = `it is an early-boot unit (${f.earlyBoot.replace(/^it /, "")}): no input a stranger controls reaches it, and sandboxing it risks the boot`;
   // A oneshot that sets up hardware (a fan curve, a link speed, a power setting) runs once as root
   // on no input a stranger controls: sandboxing it breaks it and protects nothing.
   if (!trivial && oneshotJob && !f.socket && needsRoot === "it configures hardware") trivial = "it is a oneshot job that configures hardware";
@@ -140,7 +155,7 @@ export function serviceSurface(f: ServiceFacts): SurfaceVerdict {
     }
     if (listens) return { surface: "network", why: "its command names a listening address or port", trivial, needsRoot };
     if (f.opensFirewall) return { surface: "network", why: "its module opens firewall ports", trivial, needsRoot };
-    if (SERVER_NAME.test(f.name)) return { surface: "network", why: "it is named as a server", trivial, needsRoot };
+    if (SERVER_NAME.test(f.name)) return { surface: "network", why: "it is named as a server", trivial, needsRoot, byNameOnly: true };
   }
   if (oneshot) return { surface: "oneshot", why: f.scheduled ? "it is a scheduled job" : f.type === "oneshot" ? "it is a oneshot job" : "it is a script that runs once and exits (a setup job, not a daemon)", trivial, needsRoot };
   return { surface: "daemon", why: "it is a long-running local daemon", trivial, needsRoot };

@@ -75,7 +75,9 @@ const hostRuleCache = new Map<string, { reports: Array<{ rule: Rule; report: Rul
 type RepositoryEvent =
   | { kind: "report"; file: string; report: RuleReport }
   | { kind: "service"; entry: Parameters<Parameters<NonNullable<Rule["checkRepository"]>>[1]["addService"]>[0] };
-const repositoryRuleCache = new Map<string, RepositoryEvent[]>();
+// With the files other than Nix files a repository rule read (`builtins.readFile ./job.bash`) and
+// their content hashes: a changed script changes what the rule decides.
+const repositoryRuleCache = new Map<string, { events: RepositoryEvent[]; deps: Map<string, string> }>();
 // The caches hold every version of a file seen; a long-running server scanning many repositories
 // forgets them all past this many entries rather than grow without bound.
 const MAX_CACHE_ENTRIES = 50_000;
@@ -201,6 +203,8 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     if (norm === ".." || norm.startsWith("../") || posix.isAbsolute(norm)) return undefined;
     return norm;
   };
+  // Set while a repository rule (and the scoring it needs) runs: the files it reads through a context.
+  let repositoryReads: Map<string, string> | undefined;
   const repoFile = (path: string): RepoFile | undefined => {
     const norm = normalizeRepoPath(path);
     const content = norm === undefined ? undefined : repo.content(norm);
@@ -266,6 +270,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       repoFile: (path) => {
         const norm = normalizeRepoPath(path);
         if (norm !== undefined) deps.set(norm, contentHash(norm));
+        if (norm !== undefined && repositoryReads) repositoryReads.set(norm, contentHash(norm));
         return repoFile(path);
       },
       report: (r: RuleReport) => collected.push({ rule: current!, report: r, site: siteFor(r.file ?? file, r.node, r.range) }),
@@ -512,8 +517,8 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     };
     const cacheKey = `${rule.id}\0${options.quick ? "quick" : "systemd"}\0${ruleKey}\0${usableKey}`;
     const cached = repositoryRuleCache.get(cacheKey);
-    if (cached) {
-      cached.forEach(replay);
+    if (cached && depsHold(cached.deps)) {
+      cached.events.forEach(replay);
       continue;
     }
     const events: RepositoryEvent[] = [];
@@ -522,6 +527,8 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       events.push(event);
       replay(event);
     };
+    const reads = new Map<string, string>();
+    repositoryReads = reads;
     try {
       const scores = rule.needs?.exposures ? await scoreRepositoryServices(usable, { preferSystemd: !options.quick, signal }) : undefined;
       rule.checkRepository(usable, {
@@ -534,10 +541,12 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
           errors.push({ source: `rule ${rule.id}`, file, message });
         },
       });
-      if (!failed) repositoryRuleCache.set(cacheKey, events);
+      if (!failed) repositoryRuleCache.set(cacheKey, { events, deps: reads });
     } catch (e) {
       if (signal?.aborted) throw e;
       errors.push({ source: `rule ${rule.id}`, message: `internal error: ${(e as Error).message}` });
+    } finally {
+      repositoryReads = undefined;
     }
   }
 

@@ -1,7 +1,9 @@
 // Service hardening: every `systemd.services.<name>` a repository defines gets the systemd sandbox
 // exposure score `systemd-analyze security --offline=yes` gives the unit NixOS generates from it
 // (the real tool when installed, else the built-in scorer with the same numbers). Services running
-// as root with no sandboxing are high, exposed ones medium; the fix adds a sound baseline.
+// as root with no sandboxing are high, exposed ones medium; the fix adds a sound baseline, without
+// MemoryDenyWriteExecute for JIT runtimes and without DynamicUser/User=/RestrictNamespaces for jobs
+// that must run as root (container engines, the Nix store). Early-boot units are not reported.
 import { baselineToNix, hardeningBaseline, type BaselineValue } from "../../exposure/baseline.js";
 import { formatExposure } from "../../exposure/score.js";
 import { serviceSurface } from "../../exposure/surface.js";
@@ -55,8 +57,11 @@ const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
 /** Severity by attack surface first, then the exposure and whether it runs as root; one level
  * lower when part of its configuration could not be read (the score is then a bound). */
 function severityOf(svc: FoundService, exposure: number): Severity {
-  const rootOpen = svc.runsAsRoot && exposure >= 9.0;
-  let s: Severity = svc.surface.surface === "network" ? (rootOpen ? "high" : "medium") : svc.surface.surface === "daemon" ? (rootOpen ? "medium" : "low") : "low";
+  // A user that could not be read may be root: the severity is a bound from above, lowered below.
+  const rootOpen = (svc.runsAsRoot || svc.userUnread === true) && exposure >= 9.0;
+  // Not root and no listener seen (only a server-like name): low at most.
+  const network = svc.surface.surface === "network" && !(svc.surface.byNameOnly && !svc.runsAsRoot && !svc.userUnread);
+  let s: Severity = network ? (rootOpen ? "high" : "medium") : svc.surface.surface === "daemon" || svc.surface.surface === "network" ? (rootOpen ? "medium" : "low") : "low";
   if (svc.partial.length) s = s === "high" ? "medium" : "low";
   return s;
 }
@@ -91,10 +96,19 @@ function repoFacts(files: NixFileContext[]): RepoFacts {
  * unit's own definition (where it binds the port) does not count. */
 function proxiedTo(svc: FoundService, facts: RepoFacts): string | undefined {
   const ports = svc.facts.boundPorts ?? [];
+  const own = [svc.anchor.binding, svc.serviceDef?.binding, svc.serviceConfigDef?.binding].filter((b) => b !== undefined);
+  // `proxyPass = "http://127.0.0.1:${toString cfg.port}"` in its own module, the unit using
+  // `toString cfg.port` too: the module's proxy forwards to it (the option is the file's own).
+  for (const expr of svc.facts.portExprs ?? []) {
+    const e = expr.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const re = new RegExp(`(?:localhost|127\\.\\d+\\.\\d+\\.\\d+|\\[::1\\]):\\$\\{\\s*\\(?\\s*(?:builtins\\.|lib\\.)?toString\\s+${e}\\s*\\)?\\s*\\}`);
+    let text = svc.ctx.text;
+    for (const b of own) text = text.slice(0, b.start) + " ".repeat(b.end - b.start) + text.slice(b.end);
+    if (re.test(text)) return `a reverse proxy of its own module points at its port (${expr}), so it is as reachable as that proxy`;
+  }
   if (!ports.length) return undefined;
   const hosts = new Set(svc.ctx.hosts);
   const scope = hosts.size ? facts.files.filter((f) => f.hosts.some((h) => hosts.has(h))) : facts.files;
-  const own = [svc.anchor.binding, svc.serviceDef?.binding, svc.serviceConfigDef?.binding].filter((b) => b !== undefined);
   for (const p of ports) {
     const re = new RegExp(`(?:localhost|127\\.\\d+\\.\\d+\\.\\d+|\\[::1\\]|\\$\\{[^}]*\\}):${p}(?!\\d)|(?:proxy_?[pP]ass|reverse_proxy|upstream)[^\\n]{0,120}(?<![\\w.])${p}(?![\\w.])`);
     for (const f of scope) {
@@ -236,6 +250,9 @@ export const serviceHardening: Rule = {
       hostExample(`{\n  systemd.services.powersave = {\n    wantedBy = [ "multi-user.target" ];\n    script = ''\n      echo 1500 > /proc/sys/vm/dirty_writeback_centisecs\n      for i in /sys/bus/pci/devices/*; do echo auto > "$i/power/control"; done\n    '';\n  };\n}\n`),
       // A oneshot that only installs a secret file from the configuration.
       hostExample(`{ config, pkgs, ... }: {\n  systemd.services.app-key = {\n    wantedBy = [ "multi-user.target" ];\n    serviceConfig.Type = "oneshot";\n    serviceConfig.ExecStart = "\${pkgs.coreutils}/bin/install -D -m600 -o root \${config.age.secrets.app.path} /var/lib/app/key";\n  };\n}\n`),
+      // An early-boot oneshot (before sysinit.target, no default dependencies): no input reaches it,
+      // and a sandbox that fails to set up there can stop the boot.
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.pcr-extend = {\n    unitConfig = { DefaultDependencies = false; FailureAction = "halt-force"; };\n    before = [ "sysinit.target" ];\n    wantedBy = [ "sysinit.target" ];\n    serviceConfig = { Type = "oneshot"; RemainAfterExit = true; };\n    script = "\${pkgs.systemd}/lib/systemd/systemd-pcrextend --graceful sysinit";\n  };\n}\n`),
       // An override of a unit NetworkManager ships: its sandboxing is not in the repository.
       hostExample(`{ pkgs, ... }: {\n  systemd.services.NetworkManager-wait-online.serviceConfig.ExecStart = [ "" "\${pkgs.networkmanager}/bin/nm-online -q" ];\n}\n`),
       hostExample(`{ systemd.services.myapp = { wantedBy = [ "multi-user.target" ]; serviceConfig = { ExecStart = "/run/current-system/sw/bin/myapp"; DynamicUser = true; ProtectSystem = "strict"; ProtectHome = true; PrivateTmp = true; PrivateDevices = true; PrivateNetwork = true; NoNewPrivileges = true; CapabilityBoundingSet = ""; RestrictAddressFamilies = "none"; ProtectKernelTunables = true; ProtectKernelModules = true; ProtectKernelLogs = true; ProtectControlGroups = true; ProtectClock = true; ProtectHostname = true; ProtectProc = "invisible"; ProcSubset = "pid"; RestrictNamespaces = true; LockPersonality = true; MemoryDenyWriteExecute = true; RestrictRealtime = true; RestrictSUIDSGID = true; SystemCallArchitectures = "native"; SystemCallFilter = [ "@system-service" "~@privileged" "~@resources" ]; UMask = "0077"; IPAddressDeny = "any"; DevicePolicy = "closed"; PrivateUsers = true; RemoveIPC = true; }; }; }\n`)],
@@ -300,10 +317,12 @@ export const serviceHardening: Rule = {
       const rootBindings = svc.runsAsRoot && !needsRoot && !svc.partial.length && !svc.builtAt && svc.surface.surface !== "oneshot" && !homeReason && !/CAP_(?:SYS_ADMIN|NET_ADMIN|NET_RAW|DAC_|CHOWN|SETUID|SETGID|FOWNER|SYS_PTRACE)/i.test(JSON.stringify(svc.def.serviceConfig)) ? rootUserBindings(svc) : {};
       const credentials = rootBindings.user ? secretArgs(svc) : undefined;
       const replaceRoot = rootBindings.user !== undefined && credentials !== undefined;
+      const jit = svc.facts.jit;
+      const containers = needsRoot !== undefined && /containers/.test(needsRoot);
       const fitOptions = { devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown };
-      const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? "", homeReason ?? "", replaceRoot, fitOptions]);
+      const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? "", homeReason ?? "", replaceRoot, jit ?? "", fitOptions]);
       let baseline = baselineCache.get(baselineKey);
-      if (!baseline) baselineCache.set(baselineKey, (baseline = baselineSummary(hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot, ...fitOptions }))));
+      if (!baseline) baselineCache.set(baselineKey, (baseline = baselineSummary(hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot, jit, containers, ...fitOptions }))));
       const failing = o.checks.filter((c) => c.passed === false && (c.exposure ?? 0) > 0).sort((a, b) => (b.exposure ?? 0) - (a.exposure ?? 0));
       const missing = [...new Set(failing.map((c) => c.setting))].slice(0, 8);
       const after = baseline.after.ok && !svc.partial.length ? ` With the baseline below it scores ${formatExposure(baseline.after.exposure)} ${baseline.after.verdict}.` : "";
@@ -321,6 +340,7 @@ export const serviceHardening: Rule = {
       let edits = !bound && !needsRoot && !svc.builtAt && Object.keys(baseline.settings).length ? cachedBaselineEdits(svc, replaceRoot ? withoutDynamicUser(baseline.settings, credentials!) : baseline.settings) : undefined;
       if (edits && replaceRoot) edits = replaceRootEdits(svc, edits, rootBindings, credentials!);
       const partlySandboxed = SANDBOX_KEYS.filter((k) => k in svc.def.serviceConfig);
+      const jitText = jit && !bound && !needsRoot ? ` MemoryDenyWriteExecute is left out: it runs ${jit}, whose JIT compiler needs writable-and-executable memory.` : "";
       const homeText = homeReason ? ` ProtectHome is proposed read-only, not true: ${homeReason}.` : "";
       const userText = replaceRoot ? ` Nothing it runs needs root: the patch replaces User=root with DynamicUser${credentials!.length ? ` and hands it ${credentials!.map((c) => c.name).join(", ")} through LoadCredential= (read as %d/<name>)` : ""}.` : "";
       const r: RuleReport = {
@@ -329,14 +349,16 @@ export const serviceHardening: Rule = {
         optionPath: `systemd.services.${svc.name}`,
         severity,
         title: `systemd service '${svc.name}' ${svc.runsAsRoot ? (partlySandboxed.length >= 2 ? "runs as root, partly sandboxed" : "runs as root without sandboxing") : "is poorly sandboxed"}`,
-        message: `systemd.services.${svc.name} ${who} with ${score}.${partlySandboxed.length >= 2 ? ` It sets ${partlySandboxed.slice(0, 4).join(", ")}${partlySandboxed.length > 4 ? "..." : ""}; still missing` : " Missing"}: ${missing.join(", ") || "(see checks)"}.${after}${unknown}${surfaceText}${rootText}${homeText}${userText}${svc.builtAt ? ` Its settings are written in the attribute set a function returns (line ${svc.builtAt.line}): harden them there.` : ""}`,
+        message: `systemd.services.${svc.name} ${who} with ${score}.${partlySandboxed.length >= 2 ? ` It sets ${partlySandboxed.slice(0, 4).join(", ")}${partlySandboxed.length > 4 ? "..." : ""}; still missing` : " Missing"}: ${missing.join(", ") || "(see checks)"}.${after}${unknown}${surfaceText}${rootText}${homeText}${jitText}${userText}${svc.builtAt ? ` Its settings are written in the attribute set a function returns (line ${svc.builtAt.line}): harden them there.` : ""}`,
         evidence: `systemd.services.${svc.name}: exposure ${bound ? "at most " : ""}${formatExposure(o.exposure)} ${o.verdict}`,
         fix: {
           safety: "review",
           description: bound
             ? `Check what ${svc.partial.slice(0, 3).join(", ")} sets, then add what is missing to serviceConfig.`
             : needsRoot
-              ? `Keep it root; add only what this job allows (typically PrivateTmp, ProtectHome, NoNewPrivileges, LockPersonality; not ProtectKernelTunables/PrivateDevices/RestrictAddressFamilies where it writes sysctls, devices or firewall rules).`
+              ? containers
+                ? `Keep it root and let it create namespaces (rootful podman or docker needs them: no DynamicUser, User= or RestrictNamespaces); add only what the engine allows, e.g. ProtectHome, LockPersonality.`
+                : `Keep it root; add only what this job allows (typically PrivateTmp, ProtectHome, NoNewPrivileges, LockPersonality; not ProtectKernelTunables/PrivateDevices/RestrictAddressFamilies where it writes sysctls, devices or firewall rules).`
               : `Add to serviceConfig: ${Object.keys(baseline.settings).join(", ")}.${fitText(baseline)} Check that the service still works (it may need ReadWritePaths, StateDirectory, or a capability); then deploy.`,
           edits,
         },

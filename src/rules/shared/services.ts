@@ -24,6 +24,9 @@ export interface FoundService {
   /** The definition of `systemd.services.<name>` holding a set, if any. */
   serviceDef?: OptionDefinition;
   runsAsRoot: boolean;
+  /** Parts of serviceConfig could not be read and it sets neither User= nor DynamicUser=: who it
+   * runs as is not known (never said to be root; its severity is still a bound from above). */
+  userUnread?: boolean;
   /** Where the unit's settings are written when that is not the definition itself: the attribute
    * set a function of the same file returns (`mkWorker = name: { serviceConfig = ...; }` called as
    * `systemd.services.w1 = mkWorker "w1"`). Its serviceConfig binding, else the set. */
@@ -162,6 +165,59 @@ function gateOption(cond: string, fileText: string): string | undefined {
   return bound ? `${bound[1]}${mid}.${last}` : `?${mid}.${last}`;
 }
 
+function isUnknownNix(v: NixValue): v is { unknown: true; text?: string } {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** `cfg.user` where `cfg = config.a.b;` and this file declares `options.a.b.user` with a literal
+ * string default (`default = "site";`): that default. */
+function optionDefault(text: string, ctx: NixFileContext): string | undefined {
+  const m = /^([A-Za-z_][\w'-]*)\.([A-Za-z_][\w-]*)$/.exec(text.trim());
+  if (!m) return undefined;
+  const bound = new RegExp(`\\b${m[1]}\\s*=\\s*config\\.([\\w.'"-]+?)\\s*;`).exec(ctx.text);
+  if (!bound) return undefined;
+  const path = `${bound[1]}.${m[2]}`;
+  const decl = ctx.index.declarations.find((d) => d.path === path || d.path === `options.${path}`);
+  const def = decl?.value && /\bdefault\s*=\s*"([\w.@-]+)"\s*;/.exec(decl.value.text);
+  return def ? def[1] : undefined;
+}
+
+// Targets a unit ordered before runs in early boot: before the file systems, sysinit and the
+// basic system are up (or in the initrd).
+const EARLY_TARGET = /"(?:sysinit|local-fs|local-fs-pre|cryptsetup|cryptsetup-pre|basic|initrd[\w-]*|sockets|tpm2|swap)\.target"/;
+
+/** Why the unit runs in early boot (DefaultDependencies=false, ordered before sysinit.target, in
+ * the initrd), else undefined. */
+function earlyBoot(def: NixServiceDef, ordering: string[]): string | undefined {
+  const dd = def.unitConfig?.DefaultDependencies;
+  if (dd === false || dd === "no" || dd === "false") return "it sets DefaultDependencies = false and runs before the basic system is up";
+  const target = ordering.map((t) => EARLY_TARGET.exec(t)?.[0]).find((t) => t !== undefined);
+  if (target) return `it is ordered before or wanted by ${target.replace(/"/g, "")}, in early boot`;
+  return undefined;
+}
+
+// Runtimes that compile code at run time (a JIT) and need writable-and-executable memory:
+// MemoryDenyWriteExecute kills them. Read as programs, packages or their environment variables,
+// never as the bare word ("a single-node cluster", `rad node status`).
+const JIT: Array<[RegExp, string]> = [
+  [/\/bin\/node\b|\bnodejs(?:[-_][\w.]+)?\b|(?:^|[\s"'])node\s+(?:--?[\w-]+(?:=\S+)?\s+)*[\w./${}-]+\.(?:m?js|cjs|ts)\b|\bNODE_(?:ENV|OPTIONS|PATH|PORT|EXTRA_CA_CERTS)\b|\b(?:npm|yarn|pnpm)\s+(?:run|start|exec)\b|\bnpx\s/, "Node.js"],
+  [/\/bin\/deno\b|\bpkgs\.deno\b|\bdeno\s+(?:run|serve|task)\b/, "Deno"],
+  [/\/bin\/bun\b|\bpkgs\.bun\b|\bbun\s+(?:run|start)\b/, "Bun"],
+  [/\/bin\/java\b|\bjava\s+-|\b(?:jre|jdk|openjdk|temurin[\w-]*|zulu|graalvm)[\w-]*\b|\bJAVA_(?:HOME|OPTS|TOOL_OPTIONS)\b|\.jar\b/, "Java"],
+  [/\bdotnet[\w-]*\b|\bDOTNET_\w+|\baspnetcore[\w-]*\b/, ".NET"],
+  [/\bluajit\b|\bopenresty\b/, "LuaJIT"],
+  [/\bpypy[\w.]*\b/, "PyPy"],
+  [/\belectron[\w-]*\b/, "Electron"],
+  [/\b(?:chromium|google-chrome[\w-]*|ungoogled-chromium|firefox[\w-]*|flaresolverr|puppeteer|playwright[\w-]*|selenium[\w-]*)\b/, "a web browser engine"],
+  [/(?:^|[\s"'/])emacs(?:[\w-]*)?\s|\/bin\/emacs\b|\bpkgs\.emacs[\w-]*\b/, "Emacs (native compilation)"],
+  [/\/bin\/julia\b|\bpkgs\.julia[\w-]*\b/, "Julia"],
+];
+
+/** The JIT runtime the unit's command, settings or path name, else undefined. */
+function jitRuntime(text: string): string | undefined {
+  return JIT.find(([re]) => re.test(text))?.[1];
+}
+
 function readServices(ctx: NixFileContext, load: Loader, readText: (file: string) => string | undefined): Omit<FoundService, "ctx">[] {
   const byName = new Map<string, OptionDefinition[]>();
   const sockets = new Set<string>();
@@ -204,6 +260,10 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     const tools: string[] = [];
     const extra: string[] = [];
     const execTexts: string[] = [];
+    // `before`, `wantedBy`, `requiredBy` as written: where in the boot the unit runs.
+    const ordering: string[] = [];
+    // `serviceConfig.ExecStart = lib.mkForce ...`: another definition of the unit exists.
+    let forcedExec = false;
     // Keys read from values the index could not walk (filled in where the index has none).
     const evaluated: Record<string, NixValue> = {};
     const readEvaluated = (v: EvalValue, at: SyntaxNode | undefined) => {
@@ -259,6 +319,7 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
           const resets = Array.isArray(value) && value[0] === "";
           if (rest[1] === "ExecStart" && !resets) definesService = true;
           if (rest[1] === "ExecStart") {
+            if (/^\(?\s*(?:lib\.)?mkForce\b/.test(d.value?.text ?? "")) forcedExec = true;
             command.push(d.value?.text ?? "");
             execTexts.push(typeof value === "string" ? value : (d.value?.text ?? ""));
             extra.push(...boundTexts(d.value));
@@ -272,6 +333,12 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
         if (typeof v !== "string" && d.value) {
           const e = evaluator.evalAt(d.value, ctx.file);
           if (typeof e === "string") v = e;
+          // `builtins.readFile "${inputs.self}/modules/job.bash"`: the flake's own tree is the repository.
+          const own = /readFile\s+\(?\s*"\$\{(?:inputs\.)?self\}\/([^"$]+)"/.exec(d.value.text);
+          if (typeof v !== "string" && own) {
+            const t = readText(own[1]!);
+            if (t !== undefined) v = t;
+          }
         }
         if (typeof v === "string") script = v;
         scriptText = typeof v === "string" ? v : (d.value?.text ?? "");
@@ -280,6 +347,8 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
         tools.push(textOf(evaluator.evalAt(d.value, ctx.file)));
       } else if (head === "environment" && d.value) {
         extra.push(d.value.text);
+      } else if ((head === "before" || head === "wantedBy" || head === "requiredBy") && rest.length === 1 && d.value) {
+        ordering.push(d.value.text);
       } else if (head === "startAt" && rest.length === 1) {
         scheduled = true;
       } else if (head === "description" && rest.length === 1) {
@@ -300,9 +369,24 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     if (!execTexts.length && typeof serviceConfig.ExecStart === "string") execTexts.push(serviceConfig.ExecStart);
     if (typeof evaluated.ExecStart === "string" || Array.isArray(evaluated.ExecStart)) definesService = true;
     if (!definesService) continue;
+    // `User = cfg.user` where this file declares that option with a literal default: the default.
+    for (const k of ["User", "Group"]) {
+      const v = serviceConfig[k];
+      if (v !== undefined && isUnknownNix(v)) {
+        const d = optionDefault(v.text ?? "", ctx);
+        if (d !== undefined) serviceConfig[k] = d;
+      }
+    }
+    // Only `serviceConfig.ExecStart = mkForce ...` (and a key or two): the unit is defined by a
+    // module elsewhere (nixpkgs' or an input's), whose user and sandboxing are not in the repository.
+    if (forcedExec && !def.script && def.description === undefined && !ordering.length && Object.keys(serviceConfig).length <= 3)
+      partial.push("the module that defines this unit (its ExecStart is set with mkForce, so another definition exists)");
     const user = serviceConfig.User;
     const dyn = serviceConfig.DynamicUser;
-    const runsAsRoot = (user === undefined || user === "root" || user === "0" || user === null) && !(dyn === true || dyn === "yes" || dyn === "true");
+    // With parts of serviceConfig unread and no User= or DynamicUser= of its own, who it runs as
+    // is not known: never "runs as root" then.
+    const userUnread = partial.length > 0 && !("User" in serviceConfig) && !("DynamicUser" in serviceConfig);
+    const runsAsRoot = !userUnread && (user === undefined || user === "root" || user === "0" || user === null) && !(dyn === true || dyn === "yes" || dyn === "true");
     const type = typeof serviceConfig.Type === "string" ? serviceConfig.Type : undefined;
     // What the unit runs: the script's commands, else ExecStart's (ExecStartPre/Post are setup).
     const programs = scriptText !== undefined ? programsOf(scriptText) : execTexts.length ? execTexts.map(programsOf).reduce<string[] | undefined>((a, p) => (a && p ? [...a, ...p] : undefined), []) : undefined;
@@ -339,11 +423,14 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
       ports,
       loopbackOnly,
       boundPorts: [...new Set(bound.map((b) => b.port))],
+      portExprs: [...new Set([...`${configText}\n${settingsText}`.matchAll(/(?:toString\s+|\$\{\s*)\(?([A-Za-z_][\w'-]*(?:\.[A-Za-z_][\w'-]*)*\.[\w-]*[pP]ort)\b/g)].map((m) => m[1]!))],
+      earlyBoot: earlyBoot(def, ordering),
+      jit: jitRuntime(`${configText}\n${settingsText}\n${tools.join(" ")}`),
     };
     const surface = serviceSurface(facts);
     const devices = deviceNeeds(`${configText}\n${tools.join(" ")}`, serviceConfig);
     const writes = writtenPaths(configText, serviceConfig);
-    out.push({ name, def, anchor: defs[0]!, serviceConfigDef, serviceDef, runsAsRoot, partial: [...new Set(partial)], surface, facts, builtAt, firewallGates: byName.size <= 2 ? [...firewallGates] : [], homePaths, devices, writePaths: writes.paths, writePathsUnknown: writes.unknown });
+    out.push({ name, def, anchor: defs[0]!, serviceConfigDef, serviceDef, runsAsRoot, userUnread, partial: [...new Set(partial)], surface, facts, builtAt, firewallGates: byName.size <= 2 ? [...firewallGates] : [], homePaths, devices, writePaths: writes.paths, writePathsUnknown: writes.unknown });
   }
   return out;
 }
