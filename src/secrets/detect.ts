@@ -13,7 +13,7 @@
 //      placeholder, digest, UUID or public key.
 import type { Severity } from "../report/schema.js";
 import { shannonEntropy } from "./entropy.js";
-import { classifyKey, effectiveKey, isPasswordByPath, type KeyKind } from "./keys.js";
+import { classifyKey, effectiveKey, isPasswordByPath, KEY_HINT, type KeyKind } from "./keys.js";
 import { CRYPT_HASH_VALUE, PASSWORD_HASH_PATTERN, TOKEN_PATTERNS, type Confidence, type TokenPattern } from "./patterns.js";
 import { redact } from "./redact.js";
 import { isPlaceholder, isProseAboutSecret, isSecretReference, isSingleWord, isWordLike, nonSecretShape } from "./values.js";
@@ -116,6 +116,13 @@ function* spans(regex: RegExp, text: string, offset = 0): Generator<{ start: num
   }
 }
 
+/** `spans` over the lines where `hint` matches, in order: the same spans for a line-local regex. */
+function lineSpans(regex: RegExp, text: string, hint: RegExp): Array<{ start: number; end: number }> {
+  const out: Array<{ start: number; end: number }> = [];
+  forEachLineWith(text, hint, (start, end) => out.push(...spans(regex, text.slice(start, end), start)));
+  return out;
+}
+
 /** Token values that are documentation samples (`AKIAIOSFODNN7EXAMPLE`, `ghp_xxxx...`). */
 function isSampleToken(detector: string, secret: string): boolean {
   if (detector === "private-key") return false; // a PEM body is base64; never treat as a sample
@@ -130,23 +137,80 @@ function isSampleToken(detector: string, secret: string): boolean {
   return isPlaceholder(secret);
 }
 
-// The token patterns with their keywords in lower case, and one regex for "any keyword at all":
-// most strings hold none, and then no pattern needs a look.
+// The token patterns with their keywords in lower case. One pass over the lower-cased text finds
+// every keyword in it: most strings hold none, and then no pattern needs a look; a whole file holds
+// a few, and only their patterns run (a regex alternation of the keywords is slower in V8 than
+// this loop, and one `includes` per keyword is a pass over the text each).
 const KEYED_PATTERNS = [...TOKEN_PATTERNS, PASSWORD_HASH_PATTERN]
-  .flatMap((p) => (p.regex ? [{ pattern: p, regex: p.regex, keywords: p.keywords.map((k) => k.toLowerCase()) }] : []));
-const ANY_KEYWORD = new RegExp(
-  KEYED_PATTERNS.flatMap((k) => k.keywords)
-    .map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-    .join("|"),
-  "i",
-);
+  .flatMap((p) => (p.regex ? [{ pattern: p, regex: p.regex, keywords: p.keywords.map((k) => k.toLowerCase()), lines: linesHolding(p) }] : []));
+
+/** For a line-local pattern, a regex finding its keywords (as the lower-cased text holds them). */
+function linesHolding(p: TokenPattern): RegExp | undefined {
+  if (!p.lineLocal) return undefined;
+  // Matched as written: the same as in the lower-cased text for a keyword without letters (only
+  // KELVIN SIGN and `İ` lower-case into ASCII, into letters), so letters are refused.
+  if (p.keywords.some((k) => /[a-z]/i.test(k))) throw new Error(`detect.ts: line-local pattern ${p.id} has a keyword with letters`);
+  return new RegExp(p.keywords.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+}
+
+interface Keyword {
+  text: string;
+  /** Indices in KEYED_PATTERNS of the patterns it enables. */
+  patterns: number[];
+}
+
+// Keywords by their first two UTF-16 code units (ASCII only; a one-unit keyword by its only one).
+const BY_PREFIX = new Map<number, Keyword[]>();
+const SINGLE = new Map<number, Keyword[]>();
+for (const kw of new Set(KEYED_PATTERNS.flatMap((k) => k.keywords))) {
+  const entry: Keyword = { text: kw, patterns: KEYED_PATTERNS.flatMap((k, i) => (k.keywords.includes(kw) ? [i] : [])) };
+  const c0 = kw.charCodeAt(0);
+  const c1 = kw.charCodeAt(1);
+  if (kw.length === 0 || c0 >= 128 || c1 >= 128) throw new Error(`detect.ts: keyword '${kw}' must be ASCII and non-empty`);
+  const table = kw.length === 1 ? SINGLE : BY_PREFIX;
+  const key = kw.length === 1 ? c0 : c0 * 128 + c1;
+  table.set(key, [...(table.get(key) ?? []), entry]);
+}
+const PREFIX_TABLE: Array<Keyword[] | undefined> = Array.from({ length: 128 * 128 }, (_, i) => BY_PREFIX.get(i));
+const SINGLE_TABLE: Array<Keyword[] | undefined> = Array.from({ length: 128 }, (_, i) => SINGLE.get(i));
+/** 1 for a code unit that starts a two-unit prefix, 2 for a one-unit keyword, 3 for both. */
+const STARTS = new Uint8Array(128);
+for (const k of BY_PREFIX.keys()) STARTS[k >> 7]! |= 1;
+for (const k of SINGLE.keys()) STARTS[k]! |= 2;
+
+/** For each pattern, whether one of its keywords occurs in the text as `text.toLowerCase().includes(k)` says. */
+function patternsPresent(text: string): boolean[] | undefined {
+  const lower = text.toLowerCase();
+  let present: boolean[] | undefined;
+  const mark = (list: Keyword[], at: number): void => {
+    for (const kw of list) {
+      if (kw.text.length > 2 && !lower.startsWith(kw.text, at)) continue;
+      present ??= new Array<boolean>(KEYED_PATTERNS.length).fill(false);
+      for (const p of kw.patterns) present[p] = true;
+    }
+  };
+  const n = lower.length;
+  for (let i = 0; i < n; i++) {
+    const c0 = lower.charCodeAt(i);
+    const starts = c0 < 128 ? STARTS[c0]! : 0;
+    if (starts === 0) continue;
+    if (starts & 2) mark(SINGLE_TABLE[c0]!, i);
+    if (starts & 1 && i + 1 < n) {
+      const c1 = lower.charCodeAt(i + 1);
+      const list = c1 < 128 ? PREFIX_TABLE[(c0 << 7) | c1] : undefined;
+      if (list) mark(list, i);
+    }
+  }
+  return present;
+}
 
 function tokenCandidates(text: string, out: Candidate[]): void {
-  if (!ANY_KEYWORD.test(text)) return;
-  const lower = text.toLowerCase();
-  for (const { pattern: p, regex, keywords } of KEYED_PATTERNS) {
-    if (!keywords.some((k) => lower.includes(k))) continue;
-    for (const s of spans(regex, text)) {
+  const present = patternsPresent(text);
+  if (!present) return;
+  for (let i = 0; i < KEYED_PATTERNS.length; i++) {
+    if (!present[i]) continue;
+    const { pattern: p, regex, lines } = KEYED_PATTERNS[i]!;
+    for (const s of lines ? lineSpans(regex, text, lines) : spans(regex, text)) {
       const secret = text.slice(s.start, s.end);
       if (p.validate && !p.validate(secret)) continue;
       if (isSampleToken(p.id, secret)) continue;
@@ -328,30 +392,58 @@ const YAML_ASSIGNMENT =
 // JSON `"key": "value"` anywhere.
 const JSON_ASSIGNMENT = /"(?<key>[^"\\\n]{1,100})"[ \t]*:[ \t]*"(?<qv>(?:\\.|[^"\\\n])*)"/dg;
 
-/** Key/value assignments in a text file (shell, .env, YAML, JSON, TOML, INI, Nix). */
-export function findAssignments(text: string, fileKind?: string): Assignment[] {
+/**
+ * Key/value assignments in a text file (shell, .env, YAML, JSON, TOML, INI, Nix). With `keyHint`,
+ * only those on lines where it matches (it must match every key wanted): no assignment regex can
+ * match across a line break, so a line is judged alone exactly as within the whole text.
+ */
+export function findAssignments(text: string, fileKind?: string, keyHint?: RegExp): Assignment[] {
   // Every form needs a `=` or a `:`; most strings (names, paths, words) have neither.
   if (!text.includes("=") && !text.includes(":")) return [];
   const code = fileKind !== undefined && CODE_KINDS.has(fileKind.replace(/^\./, "").toLowerCase());
   const seen = new Set<string>();
   const out: Assignment[] = [];
-  for (const re of [JSON_ASSIGNMENT, YAML_ASSIGNMENT, EQUALS_ASSIGNMENT]) {
-    for (const m of text.matchAll(re)) {
-      if (m[0] === "") continue;
-      const g = m.indices?.groups;
-      const key = m.groups?.key;
-      const quoted = m.groups?.qv !== undefined;
-      const idx = quoted ? g?.qv : g?.v;
-      if (!key || !idx) continue;
-      if (!quoted && code) continue; // an expression, not a literal
-      if (!quoted && /^(?:true|false|null)$/.test(text.slice(idx[0], idx[1]))) continue; // `wheelNeedsPassword = false`: a boolean, not a secret
-      const id = `${idx[0]}:${idx[1]}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      out.push({ key, value: text.slice(idx[0], idx[1]), start: idx[0], end: idx[1], quoted });
+  const scan = (part: string, offset: number): void => {
+    for (const re of [JSON_ASSIGNMENT, YAML_ASSIGNMENT, EQUALS_ASSIGNMENT]) {
+      for (const m of part.matchAll(re)) {
+        if (m[0] === "") continue;
+        const g = m.indices?.groups;
+        const key = m.groups?.key;
+        const quoted = m.groups?.qv !== undefined;
+        const idx = quoted ? g?.qv : g?.v;
+        if (!key || !idx) continue;
+        if (!quoted && code) continue; // an expression, not a literal
+        if (!quoted && /^(?:true|false|null)$/.test(part.slice(idx[0], idx[1]))) continue; // `wheelNeedsPassword = false`: a boolean, not a secret
+        const start = offset + idx[0];
+        const end = offset + idx[1];
+        const id = `${start}:${end}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        out.push({ key, value: part.slice(idx[0], idx[1]), start, end, quoted });
+      }
     }
-  }
+  };
+  if (keyHint === undefined) scan(text, 0);
+  else forEachLineWith(text, keyHint, (start, end) => scan(text.slice(start, end), start));
+  // Stable: at one start, JSON's reading comes before YAML's and the `=` form's, line by line or not.
   return out.sort((a, b) => a.start - b.start);
+}
+
+const globalCopies = new WeakMap<RegExp, RegExp>();
+
+/** Calls `f` with the bounds (end exclusive, without the newline) of each line where `hint` matches, in order. */
+function forEachLineWith(text: string, hint: RegExp, f: (start: number, end: number) => void): void {
+  let re = globalCopies.get(hint);
+  if (!re) globalCopies.set(hint, (re = new RegExp(hint.source, hint.flags.replace(/[gy]/g, "") + "g")));
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const start = text.lastIndexOf("\n", m.index - 1) + 1;
+    let end = text.indexOf("\n", m.index);
+    if (end === -1) end = text.length;
+    f(start, end);
+    if (end >= text.length) break;
+    re.lastIndex = end + 1;
+  }
 }
 
 function resolve(text: string, candidates: Candidate[]): SecretMatch[] {
@@ -397,11 +489,35 @@ function resolve(text: string, candidates: Candidate[]): SecretMatch[] {
  */
 export function detectSecrets(text: string, ctx: DetectContext = {}): SecretMatch[] {
   if (text === "") return [];
+  if (text.length < RECENT_MIN_LENGTH) return detect(text, ctx);
+  // A whole file is judged twice in a row (committed-secret-file's classification, then
+  // hardcoded-secret's own look): the second time is the first one's answer, copied.
+  const ctxKey = JSON.stringify([ctx.key, ctx.optionPath, ctx.fileKind]);
+  let found = recent.get(text)?.get(ctxKey);
+  if (!found) {
+    found = detect(text, ctx);
+    let byCtx = recent.get(text);
+    if (byCtx) recent.delete(text);
+    else if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
+    recent.set(text, (byCtx ??= new Map()));
+    byCtx.set(ctxKey, found);
+  }
+  return found.map((m) => ({ ...m }));
+}
+
+/** Texts this long are remembered; shorter ones cost less to judge again than to look up. */
+const RECENT_MIN_LENGTH = 1024;
+const RECENT_MAX = 8;
+/** The last texts judged, oldest first, with their answers by context. */
+const recent = new Map<string, Map<string, SecretMatch[]>>();
+
+function detect(text: string, ctx: DetectContext): SecretMatch[] {
   const candidates: Candidate[] = [];
   tokenCandidates(text, candidates);
   const key = effectiveKey(ctx);
   if (key !== undefined || ctx.optionPath !== undefined) valueCandidates(text, 0, key, ctx.optionPath, candidates);
-  for (const a of findAssignments(text, ctx.fileKind)) {
+  // Only an assignment whose key the detectors can read is judged (see KEY_HINT).
+  for (const a of findAssignments(text, ctx.fileKind, KEY_HINT)) {
     if (key !== undefined && a.start === 0 && a.end === text.length) continue;
     valueCandidates(a.value, a.start, a.key, undefined, candidates);
   }

@@ -29,6 +29,18 @@ const SECRET_PAIRS: ReadonlyArray<[string, string]> = [
   ["api", "key"], ["private", "key"], ["access", "key"], ["secret", "key"], ["signing", "key"], ["encryption", "key"],
   ["master", "key"], ["shared", "key"], ["pre", "shared"], ["app", "key"],
 ];
+/**
+ * Every key `classifyKey` gives a kind, and every key a contextual detector reads, contains one of
+ * these (ASCII case-insensitive): pass/pw (password words and endings), secret, token, cred, auth,
+ * key, bearer, psk, shared (`pre_shared`). A line without any of them holds no assignment the
+ * key-dependent detectors could report: they skip it. Checked below against the word lists.
+ */
+export const KEY_HINT = /pass|pw|secret|token|cred|auth|key|bearer|psk|shared/i;
+// A word list growing past the hint would silently skip assignments: refuse to load instead.
+for (const w of [...PASSWORD_WORDS, ...PASSWORD_FINAL_WORDS, ...SECRET_WORDS, ...SECRET_PAIRS.map(([a, b]) => `${a} ${b}`)]) {
+  if (!KEY_HINT.test(w)) throw new Error(`keys.ts: KEY_HINT does not cover '${w}'`);
+}
+
 // A last word that makes the value something other than the secret itself.
 const NOT_THE_VALUE = new Set([
   "file", "files", "path", "paths", "dir", "directory", "command", "cmd", "url", "urls", "uri", "endpoint", "method",

@@ -20,6 +20,11 @@ export interface TokenPattern {
   keywords: string[];
   /** For a value whose key/option path matches `key`: the global `value` regex finds the secret in it. */
   contextual?: { key: RegExp; value: RegExp };
+  /**
+   * Every match holds one of the keywords and lies within one line, and the regex looks at no
+   * character beyond that line: it then runs on the lines holding a keyword only, not the whole text.
+   */
+  lineLocal?: boolean;
   /** Extra check on the secret span; false drops the match (an encrypted PEM, an alg=none JWT). */
   validate?: (secret: string) => boolean;
 }
@@ -366,6 +371,7 @@ export const TOKEN_PATTERNS: readonly TokenPattern[] = [
     description: "A password embedded in a URL (scheme://user:password@host): it leaks through logs, process lists and the Nix store.",
     reference: "https://www.rfc-editor.org/rfc/rfc3986#section-3.2.1",
     keywords: ["://"],
+    lineLocal: true,
     regex: /\b[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/[^\s:/@"'<>{}$]{1,100}:(?<secret>[^\s/@"'<>]{1,200})@(?=[A-Za-z0-9[_.-])/g,
   },
 ];
