@@ -27,7 +27,8 @@ export interface KnownModule {
   settings: ExternalSetting[];
 }
 
-const SRVOS = "nix-community/srvos";
+// srvos moved from numtide to nix-community (GitHub redirects the old name; flakes still use it).
+const SRVOS = ["nix-community/srvos", "numtide/srvos"];
 const NIXOS_WSL_REPO = "nix-community/nixos-wsl";
 const SRVOS_SOURCE = "github:nix-community/srvos@e49ccb0d84ed18444c7ba3243a63261001db4260";
 
@@ -69,9 +70,9 @@ const NEUTRAL_DESKTOP =
   "by purpose (compositors, editors, desktop and application settings, extra package sets and their binary caches, nix-ld, the VS Code server fix-up); not read option by option; not neutral for nix settings (some add substituters)";
 
 export const KNOWN_MODULES: KnownModule[] = [
-  { names: ["srvos.nixosModules.server", "srvos.nixosModules.roles-server"], repos: [SRVOS], source: `${SRVOS_SOURCE} nixos/server/default.nix, nixos/common/*.nix`, settings: SRVOS_SERVER },
-  { names: ["srvos.nixosModules.common", "srvos.nixosModules.desktop"], repos: [SRVOS], source: `${SRVOS_SOURCE} nixos/common/*.nix, nixos/desktop/default.nix`, settings: SRVOS_COMMON },
-  { names: ["srvos.nixosModules.*"], repos: [SRVOS], source: `${SRVOS_SOURCE} nixos/mixins and nixos/hardware read for sshd, firewall, sudo and users settings (none); roles-* not read`, settings: [] },
+  { names: ["srvos.nixosModules.server", "srvos.nixosModules.roles-server"], repos: SRVOS, source: `${SRVOS_SOURCE} nixos/server/default.nix, nixos/common/*.nix`, settings: SRVOS_SERVER },
+  { names: ["srvos.nixosModules.common", "srvos.nixosModules.desktop"], repos: SRVOS, source: `${SRVOS_SOURCE} nixos/common/*.nix, nixos/desktop/default.nix`, settings: SRVOS_COMMON },
+  { names: ["srvos.nixosModules.*"], repos: SRVOS, source: `${SRVOS_SOURCE} nixos/mixins and nixos/hardware read for sshd, firewall, sudo and users settings (none); roles-* not read`, settings: [] },
   { names: ["nixos-hardware.nixosModules.*", "hardware.nixosModules.*"], repos: ["nixos/nixos-hardware"], source: NEUTRAL, settings: [] },
   {
     names: ["disko.nixosModules.*", "impermanence.nixosModules.*", "agenix.nixosModules.*", "ragenix.nixosModules.*", "sops-nix.nixosModules.*"],
@@ -83,7 +84,7 @@ export const KNOWN_MODULES: KnownModule[] = [
   { names: ["nixos-wsl.nixosModules.*"], repos: [NIXOS_WSL_REPO], source: NEUTRAL, settings: [] },
   {
     names: ["home-manager.nixosModules.*", "stylix.nixosModules.*", "nix-index-database.nixosModules.*", "lanzaboote.nixosModules.*", "catppuccin.nixosModules.*"],
-    repos: ["nix-community/home-manager", "danth/stylix", "nix-community/stylix", "nix-community/nix-index-database", "mic92/nix-index-database", "nix-community/lanzaboote", "catppuccin/nix"],
+    repos: ["nix-community/home-manager", "rycee/home-manager", "danth/stylix", "nix-community/stylix", "nix-community/nix-index-database", "mic92/nix-index-database", "nix-community/lanzaboote", "catppuccin/nix"],
     source: NEUTRAL,
     settings: [],
   },

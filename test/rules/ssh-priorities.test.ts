@@ -146,9 +146,11 @@ ${inputs}
     expect(f.message).toContain("depends on module srvos.nixosModules.server");
   });
 
-  it("still reads srvos's settings when its input has another name", async () => {
-    const report = await scanFiles({ "flake.nix": flakeWith(`    sv.url = "github:nix-community/srvos";`, "inputs.sv.nixosModules.server"), "host.nix": HOST });
-    expect(report.findings.filter((x) => x.ruleId === "ssh-password-authentication")).toEqual([]);
+  it("still reads srvos's settings when its input has another name, or uses srvos's former owner", async () => {
+    for (const inputs of [`    sv.url = "github:nix-community/srvos";`, `    sv.url = "git+https://github.com/numtide/srvos?shallow=1";`]) {
+      const report = await scanFiles({ "flake.nix": flakeWith(inputs, "inputs.sv.nixosModules.server"), "host.nix": HOST });
+      expect(report.findings.filter((x) => x.ruleId === "ssh-password-authentication")).toEqual([]);
+    }
   });
 
   it("still names a module it does not know", async () => {
