@@ -1169,9 +1169,14 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       if (resolved) queue.push(resolved);
     }
     for (const f of h.builders ?? []) files.add(f);
+    // A flake.nix a module reaches (`flake = import "${self}/flake.nix"` to read its inputs) is read
+    // as a value, not imported as a module: neither it nor the flake's outputs it names (every
+    // flake-parts module, package, check) are the host's. The host's own declaration is queued.
+    const entries = new Set(queue);
     while (queue.length > 0) {
       const f = queue.pop()!;
       if (files.has(f)) continue;
+      if ((f === "flake.nix" || f.endsWith("/flake.nix")) && !entries.has(f)) continue;
       files.add(f);
       if (!f.endsWith(".nix") || declarationFiles.has(f)) continue;
       for (const r of references(f)) if (!files.has(r)) queue.push(r);
