@@ -166,3 +166,35 @@ describe("hardcoded-secret: references and documentation that look like assignme
     expect(JSON.stringify(report)).not.toContain(real);
   });
 });
+
+// clan-lol/clan-infra sops/secrets/<name>/secret: a sops file whose age stanza's base64 ends in
+// `\npPw=\n` read as "plaintext password under 'npPw'" (judged wrong at high). An encrypted file is
+// ciphertext and sops metadata; a sops file with a plaintext value is still reported (by
+// committed-secret-file, as a whole).
+describe("hardcoded-secret: encrypted secret files", () => {
+  const stanza = (tail: string) =>
+    `-----BEGIN AGE ENCRYPTED FILE-----\\nYWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSBOZTl5eWZvZHA5R3VOSFRp\\nI5EBvKbAmtohQ0HhEa9PSXUZIXkv3Rfib4\\n${tail}\\n-----END AGE ENCRYPTED FILE-----\\n`;
+  const sops = (data: string) => `{
+\t"data": ${JSON.stringify(data)},
+\t"sops": {
+\t\t"age": [
+\t\t\t{
+\t\t\t\t"recipient": "age1zwte859d9nvg6wy5dugjkf38dqe8w8qkt2as7xcc5pw3285833xs797uan",
+\t\t\t\t"enc": "${stanza("npPw=")}"
+\t\t\t}
+\t\t],
+\t\t"lastmodified": "2024-05-01T10:00:00Z",
+\t\t"mac": "ENC[AES256_GCM,data:q4k9U0rQ2nDqH1xO1m1gI6yBSeKx,iv:Xr3ZFk4SU+z1XPecVu4/IpH7QZqysaXMKuOp82naf3w=,tag:bYZ7IlDYC+MAvdn77qHObA==,type:str]",
+\t\t"unencrypted_suffix": "_unencrypted",
+\t\t"version": "3.8.1"
+\t}
+}
+`;
+  it("reads nothing in a sops file whose values are all encrypted; a plaintext value in one is still a finding", async () => {
+    const encrypted = sops("ENC[AES256_GCM,data:Ggt01QP6hYLo4iqRQ4yEJUK+G/HxOomb2th2WSctpfwy2KDV18Z2i1pt6y20bh,iv:Xr3ZFk4SU+z1XPecVu4/IpH7QZqysaXMKuOp82naf3w=,tag:bYZ7IlDYC+MAvdn77qHObA==,type:str]");
+    const quiet = await scanFiles({ "sops/secrets/harmonia/secret": encrypted });
+    expect(quiet.findings.filter((f) => f.category === "secrets")).toEqual([]);
+    const leaked = await scanFiles({ "sops/secrets/harmonia/secret": sops("hunter2-but-longer-Xq9") });
+    expect(leaked.findings.map((f) => f.ruleId)).toContain("committed-secret-file");
+  });
+});

@@ -15,6 +15,22 @@ export interface CommittedSecret {
 }
 
 const verdicts = new WeakMap<Buffer, CommittedSecret | null>();
+const classes = new WeakMap<Buffer, SecretFileClass>();
+
+/** What the file is (encrypted, a key, plain text...), memoised per content buffer. */
+function classOf(ctx: Pick<TextFileContext, "file" | "content" | "repoFile">): SecretFileClass {
+  let cls = classes.get(ctx.content);
+  if (!cls) classes.set(ctx.content, (cls = classifySecretFile(ctx.file, ctx.content, { sopsRules: sopsRulesFor(ctx.repoFile, ctx.file) })));
+  return cls;
+}
+
+/** The file is encrypted as a whole (sops with every value ENC[...], age, gpg): what reads like a
+ * key or a password in it is ciphertext or sops metadata (clan-infra's sops/secrets/<name>/secret
+ * gave "plaintext password under 'npPw'" from an age stanza's base64, judged wrong at high). */
+export function encryptedSecretFile(ctx: Pick<TextFileContext, "file" | "content" | "repoFile">): boolean {
+  const cls = classOf(ctx);
+  return cls.kind !== "plain" && cls.kind.endsWith("-encrypted") && !cls.secretLike;
+}
 
 /**
  * The file is secret material lying unencrypted in the repository, as a whole: a key, a token
@@ -25,9 +41,8 @@ const verdicts = new WeakMap<Buffer, CommittedSecret | null>();
 export function committedSecret(ctx: Pick<TextFileContext, "file" | "content" | "repoFile">): CommittedSecret | undefined {
   const cached = verdicts.get(ctx.content);
   if (cached !== undefined) return cached ?? undefined;
-  const sopsRules = sopsRulesFor(ctx.repoFile, ctx.file);
-  const cls = classifySecretFile(ctx.file, ctx.content, { sopsRules });
-  const location = isSecretLocation(ctx.file, { sopsRules });
+  const cls = classOf(ctx);
+  const location = isSecretLocation(ctx.file, { sopsRules: sopsRulesFor(ctx.repoFile, ctx.file) });
   const verdict = cls.secretLike && (cls.kind !== "plain" || location?.expectEncrypted) ? { cls, location } : null;
   verdicts.set(ctx.content, verdict);
   return verdict ?? undefined;

@@ -13,7 +13,7 @@ import { SyntaxKind as K, LineIndex, type SyntaxNode } from "../../nix/syntax.js
 import { detectSecrets, documentedAsPublicTestValue, isPlaceholder, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
 import { definitionOf, enclosingDefinition, inOptionDocumentation, rangeOf, redactedLine, stringSource, syntacticPath, valueSite } from "../nix-strings.js";
 import type { NixFileContext, Rule, TextFileContext } from "../types.js";
-import { committedSecret } from "./committed-secret-file.js";
+import { committedSecret, encryptedSecretFile } from "./committed-secret-file.js";
 import { AGENIX, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOPS_NIX } from "./compliance.js";
 import { environmentEntry } from "./environment.js";
 import { TEST_DATA_DIR } from "./material.js";
@@ -116,6 +116,7 @@ function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
   if (ctx.text === undefined || (ctx.file.endsWith(".nix") && !unparsedNix)) return;
   // committed-secret-file never judges .nix files: a whole-file verdict must not hide their secrets.
   if (!unparsedNix && committedSecret(ctx)) return; // the whole file is the finding
+  if (!unparsedNix && encryptedSecretFile(ctx)) return; // ciphertext and sops metadata
   const kind = fileKindOf(ctx.file);
   const doc = DOC_FILE.test(ctx.file) || PATCH_FILE.test(ctx.file);
   const matches = detectSecrets(ctx.text, { fileKind: kind }).filter((m) => {
