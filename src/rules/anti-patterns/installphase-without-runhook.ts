@@ -16,13 +16,16 @@ import { argumentSet, bindingsByName } from "./derivations.js";
  * Can anything hook into this derivation's phases? Hooks come from overrides (`overrideAttrs`, an
  * overlay's `postInstall`) and from setup hooks of its inputs. Nobody can reach a derivation
  * written inline as a list element or as another derivation's `src` (a helper built in passing),
- * a fixed-output derivation (its output is pinned by hash: a hook changing it breaks the build), or
- * a check that only aggregates other builds. Judged on public configurations: these were the
+ * a fixed-output derivation (its output is pinned by hash: a hook changing it breaks the build), a
+ * derivation that lists the phases it runs, or a check that only aggregates other builds. Judged on public configurations: these were the
  * findings NixOS admins called convention only, while packages under pkgs/ and overlays were right.
  */
 function hookable(app: SyntaxNode, set: SyntaxNode): boolean {
   const own = bindingsByName(set);
   if (own.has("outputHash") || own.has("outputHashAlgo") || own.has("outputHashMode")) return false;
+  // `phases = [ "installPhase" ]`: a one-off build step (what runCommand is for) that names the
+  // only phases it runs (Lillecarl kubenix/stage1/local-path-provisioner.nix's Helm chart copy).
+  if (own.has("phases")) return false;
   let n: SyntaxNode | undefined = app;
   while (n?.parent?.kind === K.NODE_PAREN) n = n.parent;
   const parent = n?.parent;

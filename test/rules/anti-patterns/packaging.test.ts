@@ -110,6 +110,7 @@ const PKGS = `{ stdenv, python3Packages, lib }:
     name = "inline-helpers";
     buildInputs = [ (stdenv.mkDerivation { name = "x"; installPhase = "cp x $out"; }) ];
     src = stdenv.mkDerivation { name = "src"; installPhase = "cp -r . $out"; outputHash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="; outputHashMode = "recursive"; };
+    chart = stdenv.mkDerivation { name = "chart"; phases = [ "installPhase" ]; installPhase = "mkdir $out; cp -r x/* $out"; };
   };
 }
 `;
@@ -117,8 +118,8 @@ const PKGS = `{ stdenv, python3Packages, lib }:
 describe(HOOK, () => {
   it("reports overridden phases without their runHook calls (comments and quoted text do not count)", async () => {
     const report = await scanWith(HOOK, { "pkgs.nix": PKGS });
-    // g only creates its output; h's helpers are inline (a list element, a fixed-output src): nobody
-    // can hook into them.
+    // g only creates its output; h's helpers are inline (a list element, a fixed-output src, one
+    // that names the only phase it runs): nobody can hook into them.
     expect(sites(report, HOOK)).toEqual([5, 12, 16, 24, lineOf(PKGS, "echo 'runHook")].map((l) => `pkgs.nix:${l}`));
     const [a, build, install, c, f] = findingsOf(report, HOOK);
     expect(a).toMatchObject({ severity: "low", column: 5, fix: { safety: "review" } });
