@@ -361,7 +361,10 @@ export function classifySecretFile(relPath: string, content: Buffer, opts: Class
 
   if (isBinary(content)) {
     if ([".p12", ".pfx", ".jks", ".keystore"].includes(ext)) {
-      return { kind: "private-key", secretLike: true, reason: `${location?.reason ?? "a keystore"}: it bundles private keys behind a password that is usually weak or empty` };
+      // A trust store (Java's truststore.jks/.p12, cacerts) holds the certificates a program
+      // trusts, not keys (Lillecarl resources/truststore.p12, judged wrong at critical).
+      if (/(?:^|[-_.])(?:trust[-_]?store|cacerts)(?:[-_.]|$)/i.test(posix.basename(relPath, ext))) return { kind: "certificate", secretLike: false, reason: "a trust store (certificates a program trusts)" };
+      return { kind: "private-key", secretLike: true, encrypted: true, reason: `${location?.reason ?? "a keystore"}: it bundles private keys behind a password that is usually weak or empty` };
     }
     if (expectAge) return { kind: "binary", secretLike: true, reason: "named .age but not age-encrypted (no age-encryption.org/v1 header)" };
     if (location?.expectEncrypted) return { kind: "binary", secretLike: true, reason: `${location.reason}, but not age/sops/gpg-encrypted` };

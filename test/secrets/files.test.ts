@@ -217,10 +217,12 @@ describe("classifySecretFile: keys, certificates, tokens", () => {
     const bin = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00]);
     expect(classifySecretFile("bin/tool", bin)).toMatchObject({ kind: "binary", secretLike: false });
     expect(classifySecretFile("secrets/blob", bin)).toMatchObject({ kind: "binary", secretLike: true });
-    expect(classifySecretFile("certs/client.p12", Buffer.from([0x30, 0x82, 0x0a, 0x00, 0x02, 0x01, 0x03, 0x00]))).toMatchObject({
-      kind: "private-key",
-      secretLike: true,
-    });
+    const pkcs12 = Buffer.from([0x30, 0x82, 0x0a, 0x00, 0x02, 0x01, 0x03, 0x00]);
+    // A keystore's keys sit behind its password; a trust store holds the certificates a program
+    // trusts (Lillecarl resources/truststore.p12 was "unencrypted private key committed", critical).
+    expect(classifySecretFile("certs/client.p12", pkcs12)).toMatchObject({ kind: "private-key", secretLike: true, encrypted: true });
+    for (const name of ["resources/truststore.p12", "java/cacerts.jks", "tls/client-truststore.jks"]) expect(classifySecretFile(name, pkcs12), name).toMatchObject({ kind: "certificate", secretLike: false });
+    expect(classifySecretFile("tls/trustworthy-client.p12", pkcs12)).toMatchObject({ kind: "private-key", secretLike: true });
     expect(classifySecretFile("empty", Buffer.alloc(0))).toMatchObject({ kind: "plain", secretLike: false, reason: "empty file" });
   });
 });

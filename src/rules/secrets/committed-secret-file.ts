@@ -111,7 +111,7 @@ export const committedSecretFile: Rule = {
     const lines = ctx.text === undefined ? 1 : Math.max(1, ctx.text.split(/\r\n|\r|\n/).length - (/(\r\n|\r|\n)$/.test(ctx.text) ? 1 : 0));
     ctx.report({
       range: { line: 1, column: 1, endLine: lines, endColumn: 1 },
-      title: cls.kind === "private-key" ? "unencrypted private key committed" : cls.kind === "sops-encrypted" ? "sops file with plaintext values" : "unencrypted secret file committed",
+      title: cls.kind === "private-key" ? (cls.encrypted ? "keystore with private keys committed" : "unencrypted private key committed") : cls.kind === "sops-encrypted" ? "sops file with plaintext values" : "unencrypted secret file committed",
       severity,
       message,
       // Never the content: what the file is.
