@@ -2,7 +2,10 @@
 // cannot read them (they are not in the repository, and nothing is fetched), so what the widely
 // used ones set for the few options that matter to security is written down here, from their
 // source, with the version read. A host importing a module not in this table gets findings that
-// say "depends on <module>" instead of assuming NixOS's default.
+// say "depends on <module>" instead of assuming NixOS's default. A module is recognised by the
+// repository its flake input points at (flake-inputs.ts: `hm.url = "github:nix-community/home-manager"`
+// makes `hm.nixosModules.default` home-manager's), and only by its conventional input name when the
+// input's location is not known (not declared in flake.nix, or through the flake registry).
 import { SyntaxKind as K, type SyntaxNode } from "./syntax.js";
 import { PRIORITY } from "./priority.js";
 import type { StaticValue } from "./values.js";
@@ -16,11 +19,17 @@ export interface ExternalSetting {
 export interface KnownModule {
   /** `srvos.nixosModules.server` (input name as usually spelled; `inputs.` is implied). */
   names: string[];
+  /** The repositories the modules come from (`nix-community/home-manager`, lower case; see
+   * FlakeInput.repo): an input pointing there is this project whatever its name. */
+  repos: string[];
   /** Where the settings were read: repository, commit, files. */
   source: string;
   settings: ExternalSetting[];
 }
 
+// srvos moved from numtide to nix-community (GitHub redirects the old name; flakes still use it).
+const SRVOS = ["nix-community/srvos", "numtide/srvos"];
+const NIXOS_WSL_REPO = "nix-community/nixos-wsl";
 const SRVOS_SOURCE = "github:nix-community/srvos@e49ccb0d84ed18444c7ba3243a63261001db4260";
 
 // srvos nixos/common/{openssh,sudo,nix,networking}.nix: imported by its common, server and desktop
@@ -53,16 +62,64 @@ const NIXOS_WSL: ExternalSetting[] = [{ path: "security.sudo.wheelNeedsPassword"
 // environment, hardware quirks. Known so that importing them does not make a finding "depend on"
 // them. Not re-read option by option: listed by what the projects are.
 const NEUTRAL = "by purpose (disk layout, persistence, secret decryption, user environment, hardware quirks); not read option by option";
+// Desktop, editor, package-set and binary-cache projects. Listed by purpose, not read option by
+// option. Some set nix settings (nyx and niri-flake add their binary cache to nix.settings.substituters):
+// "neutral" here means only the options judged through hostValue (sshd authentication and
+// enablement, sudo, users), which none of them touch by purpose.
+const NEUTRAL_DESKTOP =
+  "by purpose (compositors, editors, desktop and application settings, extra package sets and their binary caches, nix-ld, the VS Code server fix-up); not read option by option; not neutral for nix settings (some add substituters)";
 
 export const KNOWN_MODULES: KnownModule[] = [
-  { names: ["srvos.nixosModules.server", "srvos.nixosModules.roles-server"], source: `${SRVOS_SOURCE} nixos/server/default.nix, nixos/common/*.nix`, settings: SRVOS_SERVER },
-  { names: ["srvos.nixosModules.common", "srvos.nixosModules.desktop"], source: `${SRVOS_SOURCE} nixos/common/*.nix, nixos/desktop/default.nix`, settings: SRVOS_COMMON },
-  { names: ["srvos.nixosModules.*"], source: `${SRVOS_SOURCE} nixos/mixins and nixos/hardware read for sshd, firewall, sudo and users settings (none); roles-* not read`, settings: [] },
-  { names: ["nixos-hardware.nixosModules.*", "hardware.nixosModules.*"], source: NEUTRAL, settings: [] },
-  { names: ["disko.nixosModules.*", "impermanence.nixosModules.*", "agenix.nixosModules.*", "ragenix.nixosModules.*", "sops-nix.nixosModules.*"], source: NEUTRAL, settings: [] },
-  { names: ["nixos-wsl.nixosModules.wsl", "nixos-wsl.nixosModules.default"], source: NIXOS_WSL_SOURCE, settings: NIXOS_WSL },
-  { names: ["nixos-wsl.nixosModules.*"], source: NEUTRAL, settings: [] },
-  { names: ["home-manager.nixosModules.*", "stylix.nixosModules.*", "nix-index-database.nixosModules.*", "lanzaboote.nixosModules.*", "catppuccin.nixosModules.*"], source: NEUTRAL, settings: [] },
+  { names: ["srvos.nixosModules.server", "srvos.nixosModules.roles-server"], repos: SRVOS, source: `${SRVOS_SOURCE} nixos/server/default.nix, nixos/common/*.nix`, settings: SRVOS_SERVER },
+  { names: ["srvos.nixosModules.common", "srvos.nixosModules.desktop"], repos: SRVOS, source: `${SRVOS_SOURCE} nixos/common/*.nix, nixos/desktop/default.nix`, settings: SRVOS_COMMON },
+  { names: ["srvos.nixosModules.*"], repos: SRVOS, source: `${SRVOS_SOURCE} nixos/mixins and nixos/hardware read for sshd, firewall, sudo and users settings (none); roles-* not read`, settings: [] },
+  { names: ["nixos-hardware.nixosModules.*", "hardware.nixosModules.*"], repos: ["nixos/nixos-hardware"], source: NEUTRAL, settings: [] },
+  {
+    names: ["disko.nixosModules.*", "impermanence.nixosModules.*", "agenix.nixosModules.*", "ragenix.nixosModules.*", "sops-nix.nixosModules.*"],
+    repos: ["nix-community/disko", "nix-community/impermanence", "ryantm/agenix", "yaxitech/ragenix", "mic92/sops-nix"],
+    source: NEUTRAL,
+    settings: [],
+  },
+  { names: ["nixos-wsl.nixosModules.wsl", "nixos-wsl.nixosModules.default"], repos: [NIXOS_WSL_REPO], source: NIXOS_WSL_SOURCE, settings: NIXOS_WSL },
+  { names: ["nixos-wsl.nixosModules.*"], repos: [NIXOS_WSL_REPO], source: NEUTRAL, settings: [] },
+  {
+    names: ["home-manager.nixosModules.*", "stylix.nixosModules.*", "nix-index-database.nixosModules.*", "lanzaboote.nixosModules.*", "catppuccin.nixosModules.*"],
+    repos: ["nix-community/home-manager", "rycee/home-manager", "danth/stylix", "nix-community/stylix", "nix-community/nix-index-database", "mic92/nix-index-database", "nix-community/lanzaboote", "catppuccin/nix"],
+    source: NEUTRAL,
+    settings: [],
+  },
+  {
+    names: [
+      "hyprland.nixosModules.*",
+      "chaotic.nixosModules.*",
+      "nix-flatpak.nixosModules.*",
+      "niri.nixosModules.*",
+      "nixvim.nixosModules.*",
+      "plasma-manager.nixosModules.*",
+      "spicetify-nix.nixosModules.*",
+      "nix-ld.nixosModules.*",
+      "vscode-server.nixosModules.*",
+      "nur.nixosModules.*",
+    ],
+    repos: [
+      "hyprwm/hyprland",
+      "chaotic-cx/nyx",
+      "gmodena/nix-flatpak",
+      "sodiboo/niri-flake",
+      "nix-community/nixvim",
+      "nix-community/plasma-manager",
+      "pjones/plasma-manager",
+      "gerg-l/spicetify-nix",
+      "the-argus/spicetify-nix",
+      "mic92/nix-ld",
+      "nix-community/nix-ld",
+      "nix-community/nixos-vscode-server",
+      "msteen/nixos-vscode-server",
+      "nix-community/nur",
+    ],
+    source: NEUTRAL_DESKTOP,
+    settings: [],
+  },
 ];
 
 export interface ExternalImport {
@@ -77,7 +134,22 @@ const EXTERNAL = /^(?:inputs\.)?([A-Za-z_][A-Za-z0-9_'-]*)\.nixosModules\.([A-Za
 // srvos's older spelling, `srvos.server` / `inputs.srvos.server`.
 const SRVOS_OLD = /^(?:inputs\.)?srvos\.(server|desktop|common)$/;
 
-function knownModule(input: string, module: string): KnownModule | undefined {
+/** Input name -> repository, as the scan read it from flake.nix (flake-inputs.ts
+ * inputRepositories): a repository, or `null` for an input declared somewhere that is no
+ * recognisable repository. A name not in the map is matched by its conventional spelling. */
+export type InputRepositories = ReadonlyMap<string, string | null>;
+
+const moduleOf = (name: string) => name.slice(name.indexOf(".nixosModules.") + ".nixosModules.".length);
+
+function knownModule(input: string, module: string, repos?: InputRepositories): KnownModule | undefined {
+  if (repos?.has(input)) {
+    // The input's location decides: an input named `home-manager` that points at another
+    // repository is not home-manager, and `hm` pointing at home-manager is.
+    const repo = repos.get(input);
+    if (!repo) return undefined;
+    const here = KNOWN_MODULES.filter((k) => k.repos.includes(repo));
+    return here.find((k) => k.names.some((n) => moduleOf(n) === module)) ?? here.find((k) => k.names.some((n) => moduleOf(n) === "*"));
+  }
   const full = `${input}.nixosModules.${module}`;
   return (
     KNOWN_MODULES.find((k) => k.names.includes(full)) ??
@@ -86,27 +158,27 @@ function knownModule(input: string, module: string): KnownModule | undefined {
 }
 
 /** `inputs.X.nixosModules.Y` (or `X.nixosModules.Y`) as an element of an import or module list. */
-export function externalImportAt(node: SyntaxNode): ExternalImport | undefined {
+export function externalImportAt(node: SyntaxNode, repos?: InputRepositories): ExternalImport | undefined {
   if (node.kind !== K.NODE_SELECT) return undefined;
   let up = node.parent;
   while (up && up.kind === K.NODE_PAREN) up = up.parent;
   if (up?.kind !== K.NODE_LIST) return undefined;
   const text = node.text.replace(/\s+/g, "");
   const old = SRVOS_OLD.exec(text);
-  if (old) return { name: `srvos.nixosModules.${old[1]}`, node, known: knownModule("srvos", old[1]!) };
+  if (old) return { name: `srvos.nixosModules.${old[1]}`, node, known: knownModule("srvos", old[1]!, repos) };
   const m = EXTERNAL.exec(text);
   if (!m || m[1] === "self") return undefined;
   const name = `${m[1]}.nixosModules.${m[2]}`;
-  return { name, node, known: knownModule(m[1]!, m[2]!) };
+  return { name, node, known: knownModule(m[1]!, m[2]!, repos) };
 }
 
 /** The external modules imported anywhere under the given syntax trees. */
-export function externalImportsIn(parts: readonly SyntaxNode[]): ExternalImport[] {
+export function externalImportsIn(parts: readonly SyntaxNode[], repos?: InputRepositories): ExternalImport[] {
   const out: ExternalImport[] = [];
   for (const part of parts) {
     part.walk((n) => {
       if (n.kind !== K.NODE_SELECT) return;
-      const imp = externalImportAt(n);
+      const imp = externalImportAt(n, repos);
       if (imp) out.push(imp);
       return false;
     });

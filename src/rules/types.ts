@@ -179,6 +179,10 @@ export interface HostContext {
   /** Any parsed Nix file of the scan by its relative path, also outside the host's files (a module
    * the host graph could not attribute statically, e.g. `./home/${config.networking.hostName}.nix`). */
   lookup?(file: string): NixFileContext | undefined;
+  /** The inputs of the flake declaring the host, by name: the repository each points at, `null`
+   * for one declared somewhere that is no recognisable repository (nix/flake-inputs.ts). Absent
+   * (or a name missing): the modules of `inputs.X` are recognised by X's conventional name. */
+  inputRepositories?: ReadonlyMap<string, string | null>;
   now: Date;
   report(r: RuleReport & { file: string }): void;
 }

@@ -1183,10 +1183,15 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       if (resolved) queue.push(resolved);
     }
     for (const f of h.builders ?? []) files.add(f);
+    // A flake.nix a module reaches (`flake = import "${self}/flake.nix"` to read its inputs) is read
+    // as a value, not imported as a module: neither it nor the flake's outputs it names (every
+    // flake-parts module, package, check) are the host's. The host's own declaration is queued.
+    const entries = new Set(queue);
     const drain = (blocked?: ReadonlySet<string>): void => {
       while (queue.length > 0) {
         const f = queue.pop()!;
         if (files.has(f) || blocked?.has(f)) continue;
+        if ((f === "flake.nix" || f.endsWith("/flake.nix")) && !entries.has(f)) continue;
         files.add(f);
         if (!f.endsWith(".nix") || declarationFiles.has(f)) continue;
         for (const r of references(f)) if (!files.has(r)) queue.push(r);
@@ -1200,8 +1205,8 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     drain();
     // The repository's packages the host installs through an overlay it applies (host-packages.ts).
     if (packages) {
-      const entries = [h.file, posix.dirname(h.file), ...h.files].map((f) => posix.normalize(f));
-      const used = usedPackageFiles(files, entries, packages.builders, packages.layout, packages.flake);
+      const starts = [h.file, posix.dirname(h.file), ...h.files].map((f) => posix.normalize(f));
+      const used = usedPackageFiles(files, starts, packages.builders, packages.layout, packages.flake);
       for (const f of used.files) if (!files.has(f)) queue.push(f);
       drain(used.sources);
     }
@@ -1293,13 +1298,18 @@ interface ResolveContext {
 }
 
 // Outputs of the flake that hold modules its hosts import as `self.<output>.<name>`.
-const MODULE_OUTPUTS = new Set(["nixosModules", "homeManagerModules", "homeModules", "homeConfigurations"]);
+// `darwinModules` is an output of its own: a NixOS host never imports nix-darwin's modules, and a
+// Mac's `self.darwinModules.x` names one of them, not a `nixosModules.x` of the same name.
+const MODULE_OUTPUTS = new Set(["nixosModules", "darwinModules", "homeManagerModules", "homeModules", "homeConfigurations"]);
+// flake-parts' `flake.modules.<class>.<name>` registry: the classes that are module outputs above
+// (`flake.modules.terranix.x`, `flake.modules.flake.x` and others are not modules of a system).
+const MODULE_CLASSES = new Map([["nixos", "nixosModules"], ["darwin", "darwinModules"]]);
 // How a module names its own flake: `self`, `inputs.self`, `outputs` (passed in specialArgs as
 // `inherit (self) outputs`), `self.outputs`, `config.flake` (flake-parts).
 // nixos-unified hands its modules `flake = { self, inputs, config; }` (`flake.inputs.self.x`).
 // `flake-self` is a common specialArg name for the flake; `home-manager.users.me =
 // flake-self.homeConfigurations.desktop` uses an exported home configuration as the user's module.
-const SELF_OUTPUT = /^(?:inputs\.self|self|flake-self|outputs|inputs\.self\.outputs|self\.outputs|config\.flake|flake|flake\.self|flake\.inputs\.self)\.(nixosModules|homeManagerModules|homeModules|homeConfigurations|modules\.nixos)(?:\.("[^"]+"|[\w'-]+))?$/;
+const SELF_OUTPUT = /^(?:inputs\.self|self|flake-self|outputs|inputs\.self\.outputs|self\.outputs|config\.flake|flake|flake\.self|flake\.inputs\.self)\.(nixosModules|darwinModules|homeManagerModules|homeModules|homeConfigurations|modules\.nixos|modules\.darwin)(?:\.("[^"]+"|[\w'-]+))?$/;
 
 /** `self.nixosModules.name` (name undefined: the whole set, as in `attrValues outputs.nixosModules`). */
 function selfOutputRef(node: SyntaxNode): { output: string; name?: string } | undefined {
@@ -1307,7 +1317,7 @@ function selfOutputRef(node: SyntaxNode): { output: string; name?: string } | un
   const m = SELF_OUTPUT.exec(node.text.replace(/\s+/g, ""));
   if (!m) return undefined;
   // flake-parts' `flake.modules.nixos.<name>` registry holds the same modules as nixosModules.
-  const output = m[1] === "modules.nixos" ? "nixosModules" : m[1]!;
+  const output = m[1]!.startsWith("modules.") ? MODULE_CLASSES.get(m[1]!.slice("modules.".length))! : m[1]!;
   return m[2] === undefined ? { output } : { output, name: m[2].replace(/^"|"$/g, "") };
 }
 
@@ -1571,16 +1581,28 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
   };
   for (const file of sources) {
     const tree = layout.treeOf(file);
-    if (!tree || !/Modules|homeConfigurations/.test(tree.text)) continue;
+    if (!tree || !/Modules|homeConfigurations|modules\s*\.\s*(?:nixos|darwin)/.test(tree.text)) continue;
     const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
     for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
       const [path, value] = b.childNodes();
       if (!path || !value) continue;
       const segs = attrpathSegments(path).map((seg) => (seg.dynamic ? "*" : seg.name));
-      const at = segs.findIndex((seg) => MODULE_OUTPUTS.has(seg));
-      if (at < 0 || segs.slice(0, at).includes("inputs")) continue;
-      if (segs.length === at + 2 && segs[at + 1] !== "*") add(segs[at]!, segs[at + 1]!, exportedFiles(value, dir, root, layout));
-      else if (segs.length === at + 1) for (const [name, files] of exportedSet(value, dir, root, layout, 0)) add(segs[at]!, name, files);
+      // `nixosModules...` or flake-parts' `flake.modules.nixos...`.
+      let at = segs.findIndex((seg) => MODULE_OUTPUTS.has(seg));
+      let output: string | undefined = segs[at];
+      let width = 1;
+      if (at < 0) {
+        // (snowfall's `systems.modules.nixos = [ ... ]` is a list every system gets, not this registry).
+        at = segs.findIndex((seg, i) => seg === "modules" && (i === 0 || segs[i - 1] === "flake") && MODULE_CLASSES.has(segs[i + 1] ?? ""));
+        output = at < 0 ? undefined : MODULE_CLASSES.get(segs[at + 1]!);
+        width = 2;
+      }
+      if (at < 0 || output === undefined || segs.slice(0, at).includes("inputs")) continue;
+      const rest = segs.slice(at + width);
+      // `nixosModules.x = ./x.nix`, and flake-parts' `nixosModules.x.imports = [ ./a.nix ]` (a
+      // binding inside the module x: its paths are x's).
+      if (rest.length >= 1 && rest[0] !== "*") add(output, rest[0]!, exportedFiles(value, dir, root, layout));
+      else if (rest.length === 0) for (const [name, files] of exportedSet(value, dir, root, layout, 0)) add(output, name, files);
     }
   }
   // nixos-unified's autowiring exports modules/nixos/<name> as nixosModules.<name> (and
@@ -1590,15 +1612,34 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
       for (const [name, file] of autowiredEntries(layout.files, dir)) if (!out.get(output)?.has(name)) add(output, name, [file]);
     }
   }
-  for (const set of out.values()) {
-    for (const [name, files] of set) {
-      set.set(name, files.flatMap((f) => (f.startsWith(OUTPUT_REF) ? [...(out.get(f.slice(OUTPUT_REF.length))?.values() ?? [])].flat().filter((g) => !g.startsWith(OUTPUT_REF)) : [f])));
-    }
-  }
+  // An exported module made of others (`web01.imports = [ self.nixosModules.server ./web01 ]`) is
+  // their files too, followed through modules that name others in turn.
+  const resolved = new Map<string, string[]>();
+  const filesOf = (output: string, name: string, seen: Set<string>): string[] => {
+    const key = `${output}\0${name}`;
+    const done = resolved.get(key);
+    if (done) return done;
+    if (seen.has(key)) return [];
+    seen.add(key);
+    const files = (out.get(output)?.get(name) ?? []).flatMap((f) => {
+      if (!f.startsWith(OUTPUT_REF)) return [f];
+      const [o, n] = f.slice(OUTPUT_REF.length).split("\0") as [string, string | undefined];
+      if (n !== undefined) return filesOf(o, n, seen);
+      // The whole set (`attrValues self.homeManagerModules`): its modules' own files.
+      return [...(out.get(o)?.values() ?? [])].flat().filter((g) => !g.startsWith(OUTPUT_REF));
+    });
+    seen.delete(key);
+    const unique = [...new Set(files)];
+    if (seen.size === 0) resolved.set(key, unique);
+    return unique;
+  };
+  for (const [output, set] of out) for (const name of set.keys()) resolved.set(`${output}\0${name}`, filesOf(output, name, new Set()));
+  for (const [output, set] of out) for (const name of set.keys()) set.set(name, resolved.get(`${output}\0${name}`)!);
   return out;
 }
 
-// Marks, among an exported module's files, every module of another output (`\0output:name`).
+// Marks, among an exported module's files, every module of another output (`\0output:nixosModules`)
+// or one of them (`\0output:nixosModules\0server`).
 const OUTPUT_REF = "\0output:";
 
 /** The named modules of an exported set expression. */
@@ -1611,7 +1652,8 @@ function exportedSet(expr: SyntaxNode, dir: string, root: PathKinds, layout: Hos
       if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
       const [path, value] = b.childNodes();
       const segs = path ? attrpathSegments(path) : [];
-      if (segs.length === 1 && !segs[0]!.dynamic && value) out.set(segs[0]!.name, exportedFiles(value, dir, root, layout));
+      // `x = ./x.nix;`, and `x.imports = [ ./a.nix ./b.nix ];` (the module x written by its imports).
+      if (segs.length >= 1 && !segs[0]!.dynamic && value) out.set(segs[0]!.name, [...(out.get(segs[0]!.name) ?? []), ...exportedFiles(value, dir, root, layout)]);
     }
     return out;
   }
@@ -1711,6 +1753,12 @@ function exportedFiles(expr: SyntaxNode, dir: string, root: PathKinds, layout: H
     const p = pathValue(c, undefined, dir);
     const r = p === undefined ? undefined : resolveModuleFile(root, p);
     if (r) out.add(r);
+  }
+  // `self.nixosModules.server` in the module's imports: another exported module, resolved once
+  // every output is read.
+  for (const c of n.kind === K.NODE_SELECT ? [n, ...n.descendants(K.NODE_SELECT)] : n.descendants(K.NODE_SELECT)) {
+    const ref = selfOutputRef(c);
+    if (ref?.name !== undefined) out.add(`${OUTPUT_REF}${ref.output}\0${ref.name}`);
   }
   return [...out];
 }

@@ -3,6 +3,7 @@
 // are cached by content, so a repeated scan in the same process only redoes what changed.
 import { posix, resolve } from "node:path";
 import { calleeName, flattenApply, type OptionDefinition, type OptionIndex } from "../nix/options.js";
+import { flakeInputs, inputRepositories } from "../nix/flake-inputs.js";
 import { LineIndex, SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import type { Finding, ReportError, SecurityReport } from "../report/schema.js";
 import { atLeast, type Severity } from "../report/severity.js";
@@ -400,10 +401,28 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   // Host rules judge a host's whole configuration. A host guessed from a directory layout (clan's
   // machines/, snowfall's systems/, hosts/<name>/) is judged on what was found of it, marked
   // partial: rules about defaults and missing settings skip it, since a module not found may set them.
+  // The flake a host belongs to: the nearest flake.nix at or above the file declaring it. Its
+  // inputs tell which repository each `inputs.X` is (external modules are recognised by it).
+  const inputsByFlake = new Map<string, ReadonlyMap<string, string | null>>();
+  const flakeOf = (file: string): NixFileContext | undefined => {
+    const parts = file.split("/").slice(0, -1);
+    for (let n = parts.length; n >= 0; n--) {
+      const found = usableByFile.get([...parts.slice(0, n), "flake.nix"].join("/"));
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const inputRepositoriesOf = (flake: NixFileContext): ReadonlyMap<string, string | null> => {
+    let found = inputsByFlake.get(flake.file);
+    if (!found) inputsByFlake.set(flake.file, (found = inputRepositories(flakeInputs(flake.parsed.root))));
+    return found;
+  };
   for (const h of graph.hosts) {
     const files = usable.filter((c) => h.files.has(c.file));
+    const flake = flakeOf(h.file);
     const cacheKey = [
       h.name,
+      flake ? `${flake.file}\0${contentHash(flake.file)}` : "",
       h.source,
       h.file,
       contentHash(h.file),
@@ -443,6 +462,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       ...(h.source === "directory" ? { partial: true } : {}),
       declaration: { file: h.file, node: h.node },
       files,
+      ...(flake ? { inputRepositories: inputRepositoriesOf(flake) } : {}),
       applies: (file, node) => graph.declarationFiles.has(file) || !graph.hostsOf(file).includes(h.name) || hostsAt(file, node).includes(h.name),
       // Every host rule asks for the same few options across all of the host's files: each answer
       // is worked out once per host (a copy is handed out, so no rule can change another's).

@@ -97,3 +97,65 @@ describe("sshd settings by the winning definition", () => {
     expect(pw[0]!.message).toContain("depends on module corp.nixosModules.ssh");
   });
 });
+
+describe("external modules recognised by the repository their flake input points at", () => {
+  // A flake whose inputs are named by the user's choice, and whose hosts import their modules.
+  const flakeWith = (inputs: string, modules: string) => `{
+  inputs = {
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+${inputs}
+  };
+  outputs = inputs@{ self, nixpkgs, ... }: {
+    nixosConfigurations.a = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [ ./host.nix ${modules} ];
+    };
+  };
+}
+`;
+  const HOST = `{ ... }: { services.openssh.enable = true; }\n`;
+  const passwordFinding = async (inputs: string, modules: string) => {
+    const report = await scanFiles({ "flake.nix": flakeWith(inputs, modules), "host.nix": HOST });
+    const pw = report.findings.filter((x) => x.ruleId === "ssh-password-authentication");
+    expect(pw).toHaveLength(1);
+    return pw[0]!;
+  };
+
+  it("knows home-manager imported through an input named hm", async () => {
+    const f = await passwordFinding(`    hm = { url = "github:nix-community/home-manager"; inputs.nixpkgs.follows = "nixpkgs"; };`, "inputs.hm.nixosModules.default");
+    expect(f.message).not.toContain("depends on");
+    expect(f.severity).toBe("high");
+  });
+
+  it("knows modules listed by purpose under the names users give them (hyprland, chaotic's nyx)", async () => {
+    const f = await passwordFinding(
+      `    hypr.url = "git+https://github.com/hyprwm/Hyprland?submodules=1";\n    chaotic.url = "github:chaotic-cx/nyx/nyxpkgs-unstable";`,
+      "inputs.hypr.nixosModules.default inputs.chaotic.nixosModules.default",
+    );
+    expect(f.message).not.toContain("depends on");
+  });
+
+  it("does not take an input named home-manager that points at another repository for home-manager", async () => {
+    const f = await passwordFinding(`    home-manager.url = "github:someone/home-manager-ssh-presets";`, "inputs.home-manager.nixosModules.default");
+    expect(f.message).toContain("depends on module home-manager.nixosModules.default");
+    expect(f.severity).toBe("medium");
+  });
+
+  it("does not take srvos from a local path for srvos's settings", async () => {
+    const f = await passwordFinding(`    srvos.url = "path:/home/me/srvos";`, "inputs.srvos.nixosModules.server");
+    expect(f.message).toContain("depends on module srvos.nixosModules.server");
+  });
+
+  it("still reads srvos's settings when its input has another name, or uses srvos's former owner", async () => {
+    for (const inputs of [`    sv.url = "github:nix-community/srvos";`, `    sv.url = "git+https://github.com/numtide/srvos?shallow=1";`]) {
+      const report = await scanFiles({ "flake.nix": flakeWith(inputs, "inputs.sv.nixosModules.server"), "host.nix": HOST });
+      expect(report.findings.filter((x) => x.ruleId === "ssh-password-authentication")).toEqual([]);
+    }
+  });
+
+  it("still names a module it does not know", async () => {
+    const f = await passwordFinding(`    corp.url = "github:corp/nixos-modules";`, "inputs.corp.nixosModules.ssh");
+    expect(f.message).toContain("depends on module corp.nixosModules.ssh");
+    expect(f.severity).toBe("medium");
+  });
+});

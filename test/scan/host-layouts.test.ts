@@ -302,6 +302,58 @@ in { inherit desktop laptop server; }`,
     expect((await hostsOf(files, "system/server.nix")).hosts).toEqual([]);
   });
 
+  it("clan + flake-parts: `flake.nixosModules.<n>.imports`, `flake.darwinModules` and terranix modules (clan-lol/clan-infra)", async () => {
+    const files = {
+      "flake.nix": flake(`inputs.flake-parts.lib.mkFlake { inherit inputs; } {
+        imports = [ inputs.clan-core.flakeModules.default ./checks/flake-module.nix ./machines/flake-module.nix ./modules/flake-module.nix ];
+      }`),
+      "machines/flake-module.nix": `{ self, ... }: {
+  clan = { inherit self; inventory.machines = { alpha = { }; beta = { }; mac.machineClass = "darwin"; }; };
+  perSystem = { ... }: { terranix.terranixConfigurations.tf.modules = [ self.modules.terranix.alpha self.modules.terranix.beta ]; };
+}`,
+      "modules/flake-module.nix": `{ self, inputs, ... }: {
+  flake.nixosModules = {
+    server = { imports = [ ./shared.nix ./signing.nix ]; };
+    hetzner.imports = [ ./initrd.nix ];
+    alpha.imports = [ self.nixosModules.server ./web.nix ];
+  };
+  flake.darwinModules = {
+    base = ./darwin/base.nix;
+    mac.imports = [ self.darwinModules.base ];
+  };
+  flake.modules.terranix.alpha = ../machines/alpha/terraform-configuration.nix;
+  flake.modules.terranix.beta = ../machines/beta/terraform-configuration.nix;
+}`,
+      "checks/flake-module.nix": `{ perSystem = { pkgs, ... }: { checks.vm = pkgs.testers.runNixOSTest { nodes.m = ./vm.nix; }; }; }`,
+      "checks/vm.nix": ROOT_LOGIN,
+      // Reads the flake's inputs: flake.nix is a value here, not a module of the machines.
+      "modules/signing.nix": `{ self, ... }: let flake = import "\${self}/flake.nix"; in { nix.settings.trusted-users = [ "signer" ]; }`,
+      "modules/shared.nix": `{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = true; }`,
+      "modules/initrd.nix": `{ boot.initrd.network.ssh.enable = true; networking.firewall.enable = false; }`,
+      "modules/web.nix": ROOT_LOGIN,
+      "modules/darwin/base.nix": `{ nix.settings.trusted-users = [ "mac-admin" ]; }`,
+      "machines/alpha/configuration.nix": `{ self, ... }: { imports = [ self.nixosModules.alpha self.nixosModules.hetzner ]; }`,
+      "machines/alpha/terraform-configuration.nix": `{ resource.hcloud_server.alpha = { }; services.openssh.settings.PermitRootLogin = "yes"; }`,
+      "machines/beta/configuration.nix": `{ self, ... }: { imports = [ self.nixosModules.server ]; }`,
+      "machines/beta/terraform-configuration.nix": `{ resource.hcloud_server.beta = { }; services.openssh.settings.PermitRootLogin = "yes"; }`,
+      "machines/mac/configuration.nix": `{ self, ... }: { imports = [ self.darwinModules.mac ]; nixpkgs.hostPlatform = "aarch64-darwin"; }`,
+    };
+    const report = await scanMemory(files);
+    expect(report.hosts).toEqual(["alpha", "beta", "mac"]);
+    const at = (file: string, rule: string) => [...new Set(report.findings.filter((f) => f.file === file && f.ruleId === rule).flatMap((f) => f.host ?? []))].sort();
+    // Through `self.nixosModules.alpha` whose `alpha.imports` names `self.nixosModules.server`.
+    expect(at("modules/web.nix", "ssh-permit-root-login")).toEqual(["alpha"]);
+    expect(at("modules/shared.nix", "ssh-password-authentication")).toEqual(["alpha", "beta"]);
+    expect(at("modules/signing.nix", "nix-trusted-users")).toEqual(["alpha", "beta"]);
+    expect(at("modules/initrd.nix", "firewall-disabled")).toEqual(["alpha"]);
+    // Look-alikes: a darwin module is the Mac's only; the flake, its checks and the terranix
+    // modules (which name a machine but are not its configuration) are no NixOS machine's.
+    expect(at("modules/darwin/base.nix", "nix-trusted-users")).toEqual(["mac"]);
+    for (const f of report.findings.filter((x) => x.file === "flake.nix" || x.file.startsWith("checks/") || x.file.endsWith("terraform-configuration.nix"))) {
+      expect(f.host ?? [], `${f.ruleId} in ${f.file}`).toEqual([]);
+    }
+  });
+
   it("home-manager users per host: users = map (user: import (./Users + \"/${user}/${host}_home.nix\")) (olafkfreund/nixos_config)", async () => {
     const HM_MKIF = `{ lib, ... }: { programs.zoxide = lib.mkIf true { enable = true; }; }`;
     const files = {

@@ -33,6 +33,8 @@ export interface Scope {
   /** Does a definition act on the host (not behind the gate of a module it imports but does not
    * turn on)? Absent (file scopes): it does. */
   applies?(d: ScopedDef): boolean;
+  /** Host scope: what the flake's input names point at (HostContext.inputRepositories). */
+  inputRepositories?: ReadonlyMap<string, string | null>;
 }
 
 /** The scope restricted to the definitions that act on its host (HostContext.applies). */
@@ -123,6 +125,7 @@ export function hostScope(h: HostContext): Scope {
     matching: (pattern) => h.files.flatMap((file) => segmentsMatching(file.index, pattern).filter((def) => inHost(file, def)).map((def) => ({ file, def }))),
     report: (file, r) => h.report({ ...r, file: file.file }),
     ...(h.applies ? { applies: (d: ScopedDef) => h.applies!(d.file.file, d.def.binding) } : {}),
+    ...(h.inputRepositories ? { inputRepositories: h.inputRepositories } : {}),
   };
 }
 
@@ -185,17 +188,17 @@ type Origin = { def: ScopedDef } | { module: string; source: string };
 export function externalImports(scope: Scope): ExternalImport[] {
   // A host's scope is made again for each rule, over the same list of files: read them once.
   const known = importsByFiles.get(scope.files);
-  if (known && known.declaration === scope.declaration?.node) return known.imports;
+  if (known && known.declaration === scope.declaration?.node && known.repos === scope.inputRepositories) return known.imports;
   const out: ExternalImport[] = [];
   for (const f of scope.files) {
     if (!f.text.includes("nixosModules") && !f.text.includes("srvos")) continue;
-    out.push(...externalImportsIn(scopeParts(scope, f)));
+    out.push(...externalImportsIn(scopeParts(scope, f), scope.inputRepositories));
   }
-  importsByFiles.set(scope.files, { declaration: scope.declaration?.node, imports: out });
+  importsByFiles.set(scope.files, { declaration: scope.declaration?.node, repos: scope.inputRepositories, imports: out });
   return out;
 }
 
-const importsByFiles = new WeakMap<readonly NixFileContext[], { declaration: SyntaxNode | undefined; imports: ExternalImport[] }>();
+const importsByFiles = new WeakMap<readonly NixFileContext[], { declaration: SyntaxNode | undefined; repos: ReadonlyMap<string, string | null> | undefined; imports: ExternalImport[] }>();
 
 /** The winning value of an option for a scope, as `winningDefinition` decides it over the
  * repository's definitions and the settings of the known external modules it imports. */
