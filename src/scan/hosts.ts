@@ -11,6 +11,7 @@ import { parse as parseToml } from "smol-toml";
 import { diskSource } from "./source.js";
 import { autoWireImport, autowiredEntries, autowiredHosts, builderModules, clanAssignments, liteConfigHosts, type ClanFiles } from "./host-frameworks.js";
 import { falseGate, GateReader, gatesAt } from "./host-gates.js";
+import { flakeOverlays, systemBuilders, usedPackageFiles, type PackageLayout, type SystemBuilder } from "./host-packages.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
 import { resolveLexical } from "../nix/scope.js";
@@ -528,6 +529,11 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
     case K.NODE_LAMBDA:
       // An inline module: the paths it mentions (imports, `import ./x.nix`) are part of the host.
       n.walk((c) => {
+        // `import (./Users + "/${user}/${host}_home.nix")`: one path, known per host.
+        if (c.kind === K.NODE_BIN_OP && isPathConcat(c)) {
+          out.computed.push({ node: c, env, dir: flakeDir });
+          return false;
+        }
         if (c.kind === K.NODE_PATH) {
           const p = pathValue(c, env, flakeDir);
           if (p !== undefined) out.add(p);
@@ -1086,6 +1092,11 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
     }
     if (out.length) return out;
   }
+  const nixFiles = files.filter((f) => f.endsWith(".nix"));
+  const namedByNix = (file: string): boolean => {
+    const base = posix.basename(file);
+    return nixFiles.some((f) => parsedRoot(f)?.text.includes(base));
+  };
   for (const base of HOST_DIRS) {
     const names = new Set<string>();
     for (const f of files) {
@@ -1101,7 +1112,9 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
       // facter.json by convention, and its folder holds the machine's secrets and facts: those are
       // the machine's. Another module of the folder is the machine's only when something imports
       // it (the graph follows the entry's references); one nothing imports is dead code.
-      const own = base === "machines" ? under(`${base}/${name}/`).filter((f) => !f.endsWith(".nix") || CLAN_AUTOLOADED.has(f.slice(base.length + name.length + 2))) : [];
+      // A shell script of the folder that no Nix file names (`reboot.sh`, run from the admin's
+      // machine over ssh) is an operator's tool, not the machine's configuration.
+      const own = base === "machines" ? under(`${base}/${name}/`).filter((f) => (!f.endsWith(".nix") || CLAN_AUTOLOADED.has(f.slice(base.length + name.length + 2))) && !(f.endsWith(".sh") && !namedByNix(f))) : [];
       out.push({ name, file: entry, node: root, files: new Set([entry, ...own]), source: "directory" });
     }
     if (out.length) break;
@@ -1140,6 +1153,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
   const ctx: ResolveContext = { root, files: layout?.files ?? [], outputs };
   const shortNames = declared.map((h) => h.name.slice(h.name.lastIndexOf("#") + 1));
   const clan = layout ? clanAssignments(layout.files.filter((f) => f.endsWith(".nix")), layout.treeOf, shortNames, (rel) => resolveModuleFile(root, rel)) : new Map<string, ClanFiles>();
+  const packages = layout ? packageContext(root, layout) : undefined;
   for (const h of declared) {
     const files = new Set<string>();
     const queue: string[] = [];
@@ -1156,7 +1170,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     const argNodes = h.files instanceof HostFiles ? h.files.argNodes : new Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>();
     // `${configVars.username}` in a module path: a string attribute of a non-string specialArg.
     const hostEnv: Env = { values: new ArgValues(values, argNodes, layout) };
-    if (h.files instanceof HostFiles) for (const c of h.files.computed) queue.push(...computedTargets(c.node, { values: new Map(values), up: c.env }, c.dir, ctx));
+    if (h.files instanceof HostFiles) for (const c of h.files.computed) queue.push(...computedTargets(c.node, { values: new Map(values), up: c.env }, c.dir, ctx, shortName));
     // clan keeps a machine's generated secrets and facts in vars/per-machine/<host>/.
     const varsDir = `vars/per-machine/${shortName}/`;
     const sopsDir = `sops/machines/${shortName}/`;
@@ -1173,18 +1187,28 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     // as a value, not imported as a module: neither it nor the flake's outputs it names (every
     // flake-parts module, package, check) are the host's. The host's own declaration is queued.
     const entries = new Set(queue);
-    while (queue.length > 0) {
-      const f = queue.pop()!;
-      if (files.has(f)) continue;
-      if ((f === "flake.nix" || f.endsWith("/flake.nix")) && !entries.has(f)) continue;
-      files.add(f);
-      if (!f.endsWith(".nix") || declarationFiles.has(f)) continue;
-      for (const r of references(f)) if (!files.has(r)) queue.push(r);
-      const dir = posix.dirname(f) === "." ? "" : posix.dirname(f);
-      for (const node of hostPaths(f)) {
-        const targets = node.kind === K.NODE_SELECT && !selfOutputRef(node) ? argImports(node, argNodes, ctx, layout) : computedTargets(node, hostEnv, dir, ctx);
-        for (const t of targets) if (!files.has(t)) queue.push(t);
+    const drain = (blocked?: ReadonlySet<string>): void => {
+      while (queue.length > 0) {
+        const f = queue.pop()!;
+        if (files.has(f) || blocked?.has(f)) continue;
+        if ((f === "flake.nix" || f.endsWith("/flake.nix")) && !entries.has(f)) continue;
+        files.add(f);
+        if (!f.endsWith(".nix") || declarationFiles.has(f)) continue;
+        for (const r of references(f)) if (!files.has(r)) queue.push(r);
+        const dir = posix.dirname(f) === "." ? "" : posix.dirname(f);
+        for (const node of hostPaths(f)) {
+          const targets = node.kind === K.NODE_SELECT && !selfOutputRef(node) ? argImports(node, argNodes, ctx, layout) : computedTargets(node, hostEnv, dir, ctx, shortName);
+          for (const t of targets) if (!files.has(t)) queue.push(t);
+        }
       }
+    };
+    drain();
+    // The repository's packages the host installs through an overlay it applies (host-packages.ts).
+    if (packages) {
+      const starts = [h.file, posix.dirname(h.file), ...h.files].map((f) => posix.normalize(f));
+      const used = usedPackageFiles(files, starts, packages.builders, packages.layout, packages.flake);
+      for (const f of used.files) if (!files.has(f)) queue.push(f);
+      drain(used.sources);
     }
     hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source });
     for (const f of files) {
@@ -1246,6 +1270,12 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       return hosts.filter((h) => h.source === "flake" && h.file === file && node.start >= h.node.start && node.end <= h.node.end).map((h) => h.name).sort();
     },
   };
+}
+
+function packageContext(root: PathKinds, layout: HostLayout): { layout: PackageLayout; builders: SystemBuilder[]; flake: () => Map<string, string[]> } {
+  const pl: PackageLayout = { files: layout.files, treeOf: layout.treeOf, resolve: (rel) => resolveModuleFile(root, rel) };
+  let overlays: Map<string, string[]> | undefined;
+  return { layout: pl, builders: systemBuilders(pl), flake: () => (overlays ??= flakeOverlays(pl)) };
 }
 
 /** The innermost node of a tree holding a 1-based line and column. */
@@ -1445,7 +1475,7 @@ function dataFiles(files: readonly string[], dir: string): string[] {
 }
 
 /** The files a host-dependent or layout-dependent reference names for one host. */
-function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveContext): string[] {
+function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveContext, host?: string): string[] {
   const ref = selfOutputRef(node) ?? withOutputRef(node);
   if (ref) {
     const set = ctx.outputs.get(ref.output);
@@ -1477,7 +1507,46 @@ function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveCo
   }
   const p = node.kind === K.NODE_STRING ? rootString(node) : hostPathValue(node, env, dir);
   const resolved = p === undefined ? undefined : resolveModuleFile(ctx.root, p);
-  return resolved ? [resolved] : [];
+  if (resolved) return [resolved];
+  const pattern = p === undefined && host !== undefined && node.kind === K.NODE_BIN_OP ? hostPathPattern(node, env, dir, host) : undefined;
+  if (!pattern) return [];
+  return ctx.files.filter((f) => f.endsWith(".nix") && (pattern.test(f) || (f.endsWith("/default.nix") && pattern.test(f.slice(0, -"/default.nix".length)))));
+}
+
+/** `./Users + "/${user}/${host}_home.nix"` inside `map (user: ...) users`: the host's name is
+ * known, the other names are parameters of a function the scan does not call (one per user). The
+ * files the path can name, with those parameters standing for one path segment each, when the
+ * host's own name is part of the path (so every file matched is named for this host). */
+function hostPathPattern(node: SyntaxNode, env: Env, dir: string, host: string): RegExp | undefined {
+  const [left, right] = node.childNodes().map((c) => unparen(c));
+  if (left?.kind !== K.NODE_PATH || right?.kind !== K.NODE_STRING || left.firstChild(K.NODE_INTERPOL)) return undefined;
+  const base = pathValue(left, env, dir);
+  if (base === undefined || base.startsWith("..")) return undefined;
+  let out = escapeRegExp(base === "." ? "" : base);
+  let named = false;
+  let unknown = false;
+  for (const c of right.children) {
+    if (c.isToken) {
+      if (c.kind === K.TOKEN_STRING_CONTENT) out += escapeRegExp(c.text);
+      continue;
+    }
+    if (c.kind !== K.NODE_INTERPOL) continue;
+    const inner = unparen(c.firstChild());
+    const text = inner && inner.kind !== K.NODE_STRING ? interpolatedText(inner, env) : undefined;
+    if (text !== undefined) {
+      named ||= text === host;
+      out += escapeRegExp(text);
+      continue;
+    }
+    // Only a plain parameter of a lambda (`user:`), one path segment.
+    if (inner?.kind !== K.NODE_IDENT || resolveLexical(inner)?.kind !== "param") return undefined;
+    unknown = true;
+    out += "[^/]+";
+  }
+  if (!named || !unknown) return undefined;
+  const rel = out.startsWith("/") ? out.slice(1) : out;
+  if (rel.startsWith(".")) return undefined;
+  return new RegExp(`^${rel}$`);
 }
 
 /** A string's value with its interpolations of known names filled in (undefined when one is unknown). */

@@ -353,4 +353,112 @@ in { inherit desktop laptop server; }`,
       expect(f.host ?? [], `${f.ruleId} in ${f.file}`).toEqual([]);
     }
   });
+
+  it("home-manager users per host: users = map (user: import (./Users + \"/${user}/${host}_home.nix\")) (olafkfreund/nixos_config)", async () => {
+    const HM_MKIF = `{ lib, ... }: { programs.zoxide = lib.mkIf true { enable = true; }; }`;
+    const files = {
+      "flake.nix": flake(`let
+        makeNixosSystem = host: {
+          specialArgs = { inherit host; };
+          modules = [
+            ./hosts/\${host}/configuration.nix
+            {
+              home-manager.users = builtins.listToAttrs (map (user: { name = user; value = import (./Users + "/\${user}/\${host}_home.nix"); }) [ "olaf" ]);
+            }
+          ];
+        };
+      in {
+        nixosConfigurations = {
+          desk = nixpkgs.lib.nixosSystem (makeNixosSystem "desk");
+          laptop = nixpkgs.lib.nixosSystem (makeNixosSystem "laptop");
+          server = nixpkgs.lib.nixosSystem (makeNixosSystem "server");
+        };
+      }`),
+      "hosts/desk/configuration.nix": PLAIN,
+      "hosts/laptop/configuration.nix": PLAIN,
+      "hosts/server/configuration.nix": PLAIN,
+      "Users/olaf/desk_home.nix": `{ imports = [ ./profile.nix ]; }`,
+      "Users/olaf/laptop_home.nix": `{ imports = [ ./profile.nix ../../home/desktop/extra.nix ]; }`,
+      // server has no home file of its own: none of the home modules are its.
+      "Users/olaf/profile.nix": `{ imports = [ ../../home/desktop ]; }`,
+      "home/desktop/default.nix": `{ imports = [ ./proton ]; }`,
+      "home/desktop/proton/default.nix": HM_MKIF,
+      "home/desktop/extra.nix": HM_MKIF,
+      // Look-alike: a home file named for no host.
+      "Users/olaf/old_home.nix": `{ imports = [ ../../home/unused.nix ]; }`,
+      "home/unused.nix": HM_MKIF,
+    };
+    // Before: no host (the path names the user as a parameter of the function map calls).
+    expect((await hostsOf(files, "home/desktop/proton/default.nix", "mkif-trivial")).hosts).toEqual(["desk", "laptop"]);
+    expect((await hostsOf(files, "home/desktop/extra.nix", "mkif-trivial")).hosts).toEqual(["laptop"]);
+    expect((await hostsOf(files, "home/unused.nix", "mkif-trivial")).hosts).toEqual([]);
+  });
+
+  it("packages installed through an overlay the host applies: nixosSystem modules of a builder, outputs.overlays (oddlama, wimpysworld)", async () => {
+    const PKG = `{ stdenvNoCC }: stdenvNoCC.mkDerivation { pname = "font"; version = "1"; src = ./.; installPhase = ''
+      mkdir -p $out/share/fonts
+      cp *.ttf $out/share/fonts
+    ''; }`;
+    const RULE = "installphase-without-runhook";
+    // Hosts from hosts/<name>/, built by a flake-parts module whose nixosSystem applies ../pkgs as an overlay.
+    const builder = {
+      "flake.nix": flake(`inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./flake/hosts.nix ]; }`),
+      "flake/hosts.nix": `{ inputs, ... }: {
+        flake = let
+          mkHost = name: inputs.nixpkgs.lib.nixosSystem {
+            modules = [ { nixpkgs.overlays = (import ../pkgs/default.nix inputs); } ../hosts/\${name} ];
+          };
+        in { nixosConfigurations = inputs.nixpkgs.lib.genAttrs (builtins.attrNames (builtins.readDir ../hosts)) mkHost; };
+      }`,
+      "pkgs/default.nix": `inputs: [ (final: prev: { segoe-ui = prev.callPackage ./segoe-ui.nix { }; other-font = prev.callPackage ./other-font.nix { }; }) ]`,
+      "pkgs/segoe-ui.nix": PKG,
+      "pkgs/other-font.nix": PKG.replace('"font"', '"other-font"'),
+      "hosts/kroma/default.nix": `{ imports = [ ../../config/fonts.nix ]; }`,
+      "hosts/nom/default.nix": `{ pkgs, ... }: { users.users.malte.packages = [ pkgs.segoe-ui ]; }`,
+      "hosts/ward/default.nix": `{ pkgs, ... }: { environment.systemPackages = [ pkgs.htop ]; }`,
+      "config/fonts.nix": `{ pkgs, ... }: { fonts.packages = with pkgs; [ segoe-ui dejavu_fonts ]; }`,
+    };
+    // Before: no host (the overlay is applied outside the hosts' modules).
+    expect((await hostsOf(builder, "pkgs/segoe-ui.nix", RULE)).hosts).toEqual(["kroma", "nom"]);
+    // Look-alike: a package of the same overlay that no host installs.
+    expect((await hostsOf(builder, "pkgs/other-font.nix", RULE)).hosts).toEqual([]);
+
+    // The overlay named through the flake's overlays output, from a common module of the hosts.
+    const output = {
+      "flake.nix": flake(`{
+        overlays = import ./overlays { inherit inputs; };
+        nixosConfigurations.bane = nixpkgs.lib.nixosSystem { specialArgs = { outputs = self; }; modules = [ ./nixos/bane.nix ./common ]; };
+        nixosConfigurations.skrye = nixpkgs.lib.nixosSystem { specialArgs = { outputs = self; }; modules = [ ./nixos/skrye.nix ./common ]; };
+        nixosConfigurations.bare = nixpkgs.lib.nixosSystem { modules = [ ./nixos/bare.nix ]; };
+      }`),
+      "overlays/default.nix": `{ inputs, ... }: { localPackages = final: _prev: import ../pkgs final; modified = final: prev: { }; }`,
+      "pkgs/default.nix": `pkgs: { spaceport-font = pkgs.callPackage ./fonts/spaceport { }; unused-font = pkgs.callPackage ./fonts/unused { }; }`,
+      "pkgs/fonts/spaceport/default.nix": PKG,
+      "pkgs/fonts/unused/default.nix": PKG.replace('"font"', '"unused-font"'),
+      "common/default.nix": `{ outputs, ... }: { nixpkgs.overlays = [ outputs.overlays.localPackages outputs.overlays.modified ]; }`,
+      "nixos/bane.nix": `{ pkgs, ... }: { fonts.packages = [ pkgs.spaceport-font ]; }`,
+      "nixos/skrye.nix": PLAIN,
+      // Installs a package of the same name, but applies no overlay of the repository.
+      "nixos/bare.nix": `{ pkgs, ... }: { fonts.packages = [ pkgs.spaceport-font ]; }`,
+    };
+    expect((await hostsOf(output, "pkgs/fonts/spaceport/default.nix", RULE)).hosts).toEqual(["bane"]);
+    expect((await hostsOf(output, "pkgs/fonts/unused/default.nix", RULE)).hosts).toEqual([]);
+  });
+
+  it("clan layout: a shell script of a machine's folder that no Nix file names is an operator's tool, not the machine's", async () => {
+    const SCRIPT = `#!/usr/bin/env bash\nssh -o StrictHostKeyChecking=no root@alpha.example.org reboot\n`;
+    const files = {
+      "flake.nix": flake(`inputs.clan-core.lib.clan { inherit self; meta.name = "x"; }`),
+      "machines/alpha/configuration.nix": `{ pkgs, ... }: { environment.systemPackages = [ (pkgs.writeShellScriptBin "tunnel" (builtins.readFile ./tunnel.sh)) ]; }`,
+      "machines/alpha/reboot.sh": SCRIPT,
+      // Named by the machine's configuration: the machine runs it.
+      "machines/alpha/tunnel.sh": SCRIPT,
+      "machines/alpha/facter.json": `{ "version": 1 }`,
+    };
+    const report = await scanMemory(files);
+    const at = (file: string) => report.findings.filter((f) => f.file === file && f.ruleId === "ssh-host-key-checking-disabled").map((f) => f.host ?? []);
+    // Before: ["alpha"].
+    expect(at("machines/alpha/reboot.sh")).toEqual([[]]);
+    expect(at("machines/alpha/tunnel.sh")).toEqual([["alpha"]]);
+  });
 });
