@@ -2,7 +2,7 @@
 // attribute path as the module system sees it. `services.openssh = { settings.PermitRootLogin =
 // "yes"; }` defines `services.openssh.settings.PermitRootLogin`. The walk looks through the module
 // function and its `let`/`with`, the `config = ...` of the full module form, `lib.mkIf c {..}`,
-// `mkMerge [..]`, `optionalAttrs`, `if/then/else`, `//`, priorities (`mkForce`, `mkDefault`,
+// `mkMerge [..]`, `optionalAttrs`, `if/then/else`, `//`, `lib.recursiveUpdate a b`, priorities (`mkForce`, `mkDefault`,
 // `mkOverride n`, `mkBefore`...) and let-bound attribute sets, recording the conditions it passed.
 import { checkDeadline } from "./deadline.js";
 import { attrpathSegments, attrSegment, calleeName, flattenApply, unparen, type PathSegment } from "./read.js";
@@ -150,6 +150,13 @@ class IndexBuilder {
           let any = false;
           for (const el of list.childNodes()) any = this.walkValue(el, { ...state, via: [...state.via, "mkMerge"] }, out) || any;
           return any;
+        }
+        // `lib.recursiveUpdate a b`: both sides define, as with `a // b` (deeper, which the walk
+        // does anyway: it records definitions, not the merged value).
+        if (name === "recursiveUpdate" && args.length === 2) {
+          const x = this.walkValue(args[0], { ...state, via: [...state.via, "recursiveUpdate"] }, out);
+          const y = this.walkValue(args[1], { ...state, via: [...state.via, "recursiveUpdate"] }, out);
+          return x || y;
         }
         const prio = PRIORITY_FNS[name];
         if (prio && args.length >= 1) {

@@ -16,6 +16,8 @@ import { nfsNoRootSquash } from "./access/nfs-no-root-squash.js";
 import { nfsExportToEveryone } from "./access/nfs-export-to-everyone.js";
 import { worldWritablePath } from "./access/world-writable-path.js";
 import { nixSandboxDisabled } from "./access/nix-sandbox-disabled.js";
+import { nixUnsafeEvaluation } from "./access/nix-unsafe-evaluation.js";
+import { browserSandboxDisabled } from "./access/browser-sandbox-disabled.js";
 import { nixTrustedUsers } from "./access/nix-trusted-users.js";
 import { insecureBinaryCache } from "./access/insecure-binary-cache.js";
 import { rootEquivalentGroup } from "./access/root-equivalent-group.js";
@@ -117,6 +119,8 @@ export const ALL_RULES: Rule[] = [
   rootEquivalentGroup,
   nixTrustedUsers,
   nixSandboxDisabled,
+  nixUnsafeEvaluation,
+  browserSandboxDisabled,
   insecureBinaryCache,
   databaseTrustAuth,
   nfsNoRootSquash,

@@ -76,6 +76,24 @@ describe("option-path index", () => {
     expect(byPath["services.x.enable"]!.via).toContain("mkMerge");
   });
 
+  it("looks through lib.recursiveUpdate a b (both sides define), with the conditions of a let-bound side", () => {
+    const idx = paths(`{ config, lib, vars, ... }: let
+      full = lib.optionalAttrs (!vars.isMinimal) { users.users.alice.hashedPasswordFile = "/run/secrets/alice"; };
+    in {
+      config = lib.recursiveUpdate full {
+        users.users.alice = { isNormalUser = true; password = "changeme"; };
+      };
+    }`);
+    expect(idx.isModule).toBe(true);
+    const pw = idx.byPath.get("users.users.alice.password")![0]!;
+    expect(pw.via).toContain("recursiveUpdate");
+    expect(pw.conditions).toEqual([]);
+    const file = idx.byPath.get("users.users.alice.hashedPasswordFile")![0]!;
+    expect(file.conditions.map((c) => c.kind)).toEqual(["optionalAttrs"]);
+    // Look-alike: recursiveUpdate with one argument (a partial application) defines nothing.
+    expect(paths(`{ lib, ... }: { x = lib.recursiveUpdate { services.a.enable = true; }; }`).byPath.has("x.services.a.enable")).toBe(false);
+  });
+
   it("records priorities and unwraps the value", () => {
     const idx = paths(`{ lib, ... }: {
       services.openssh.settings.PermitRootLogin = lib.mkForce "yes";

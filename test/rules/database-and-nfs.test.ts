@@ -128,6 +128,32 @@ describe("nfs-no-root-squash", () => {
     expect(share.message).toContain("192.168.1.0/24");
   });
 
+  it("says when insecure makes no_root_squash worse (any client user, not only its root), high for one host too", async () => {
+    const files = {
+      "nfs.nix": `{ lib, ... }: {
+  services.nfs.server.enable = true;
+  services.nfs.server.exports = ''
+    /srv/a laptop.lan(rw,insecure,no_root_squash)
+    /srv/b laptop.lan(rw,no_root_squash) other.lan(rw,insecure)
+  '';
+  services.nfs.server.extraNfsdConfig = "";
+}
+`,
+      "computed.nix": `{ lib, ... }: {
+  services.nfs.server.exports = "/home \${lib.concatMapStringsSep " " (h: "\${h}(rw,insecure,no_root_squash)") [ "10.0.0.2" ]}";
+}
+`,
+    };
+    const report = await scanFiles(files);
+    expect(summary(report, "nfs-no-root-squash")).toEqual(["computed.nix:2 high", "nfs.nix:4 high", "nfs.nix:5 medium"]);
+    const f = (file: string, line: number) => report.findings.find((x) => x.ruleId === "nfs-no-root-squash" && x.file === file && x.line === line)!;
+    expect(f("nfs.nix", 4).message).toContain("any local user on an allowed client");
+    expect(f("nfs.nix", 4).fix?.description).toContain("Drop insecure");
+    expect(f("computed.nix", 2).message).toContain("unprivileged source ports");
+    // insecure on another client of the line, not with no_root_squash: no note.
+    expect(f("nfs.nix", 5).message).not.toContain("insecure");
+  });
+
   it.skipIf(!nixAvailable)("replaces it with root_squash", async () => {
     const report = await scanFiles(NFS);
     const f = report.findings.find((x) => x.ruleId === "nfs-no-root-squash" && x.line === 6)!;

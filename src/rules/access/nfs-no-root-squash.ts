@@ -19,6 +19,8 @@ interface ExportOption {
   /** Cooked index range of `no_root_squash` within the line. */
   start: number;
   end: number;
+  /** The same option list has `insecure`: requests from unprivileged source ports are accepted. */
+  insecure: boolean;
 }
 
 /** `no_root_squash` occurrences in one exports line, with the client they apply to. */
@@ -39,8 +41,9 @@ export function noRootSquash(line: string): { path: string; hits: ExportOption[]
     const client = w.startsWith("-") ? "the clients listed after it" : w.slice(0, paren) || "*";
     const optStart = w.startsWith("-") ? at + 1 : at + paren + 1;
     let offset = 0;
+    const insecure = opts.split(",").includes("insecure");
     for (const o of opts.split(",")) {
-      if (o === "no_root_squash") hits.push({ client, start: optStart + offset, end: optStart + offset + o.length });
+      if (o === "no_root_squash") hits.push({ client, start: optStart + offset, end: optStart + offset + o.length, insecure });
       offset += o.length + 1;
     }
   }
@@ -59,6 +62,7 @@ interface Hit {
   client: string;
   start: number;
   end: number;
+  insecure: boolean;
 }
 
 /** One finding per exports line (an export and its clients): the clients of all its
@@ -66,7 +70,13 @@ interface Hit {
 function report(ctx: NixFileContext, path: string, lineText: string, hits: Hit[]): void {
   const first = hits[0]!;
   const clients = [...new Set(hits.map((h) => showInterpolations(h.client)))];
-  const severity: Severity = hits.some((h) => clientSeverity(h.client) === "high") ? "high" : "medium";
+  const insecure = hits.some((h) => h.insecure);
+  // `insecure` lets any local user of an allowed client speak NFS from an unprivileged port and
+  // claim uid 0 itself: with no_root_squash that is root on the export for every account there.
+  const severity: Severity = insecure || hits.some((h) => clientSeverity(h.client) === "high") ? "high" : "medium";
+  const insecureNote = insecure
+    ? " With insecure as well, the server accepts requests from unprivileged source ports (1024 and above), so not only root: any local user on an allowed client can run a user-space NFS client, claim uid 0, and be root on the export."
+    : "";
   const anyClient = hits.some((h) => h.client === "*");
   const who = anyClient ? "any client" : clients.length === 1 && first.client.startsWith("the clients") ? "those clients" : clients.join(", ");
   const edits: TextEdit[] = [];
@@ -80,11 +90,11 @@ function report(ctx: NixFileContext, path: string, lineText: string, hits: Hit[]
     key: `${path} ${clients.join(" ")}`,
     severity,
     title: "NFS export without root squashing",
-    message: `services.nfs.server.exports exports ${showInterpolations(path)} to ${clients.join(", ")} with no_root_squash: root on ${who} is root on the export, owns every file in it and can plant setuid-root programs there.`,
+    message: `services.nfs.server.exports exports ${showInterpolations(path)} to ${clients.join(", ")} with no_root_squash: root on ${who} is root on the export, owns every file in it and can plant setuid-root programs there.${insecureNote}`,
     evidence: showInterpolations(lineText.trim()),
     fix: {
       safety: "review",
-      description: "Use root_squash (the default: drop no_root_squash); give the clients that need to write a dedicated uid/gid (anonuid/anongid with all_squash) instead of root.",
+      description: `Use root_squash (the default: drop no_root_squash); give the clients that need to write a dedicated uid/gid (anonuid/anongid with all_squash) instead of root.${insecure ? " Drop insecure too (secure, the default, takes requests from privileged ports only), unless a client really needs it (some macOS and user-space clients)." : ""}`,
       // Only when every occurrence can be edited: a partial fix would look complete.
       edits: edits.length === hits.length ? edits : undefined,
     },
@@ -118,7 +128,7 @@ function checkNix(ctx: NixFileContext): void {
         if (!parsed) continue;
         const from = s.offsets[line.start]!;
         const to = s.offsets[Math.min(line.start + line.text.length, s.offsets.length - 1)]!;
-        const hits = parsed.hits.map((h) => ({ s, client: h.client, start: line.start + h.start, end: line.start + h.end }));
+        const hits = parsed.hits.map((h) => ({ s, client: h.client, start: line.start + h.start, end: line.start + h.end, insecure: h.insecure }));
         lines.push({ path: parsed.path, text: line.text, hits, from, to, source: s.node.source.text.slice(from, to) });
       }
     }
@@ -133,8 +143,9 @@ function checkNix(ctx: NixFileContext): void {
       const found: Hit[] = [];
       for (const m of piece.text.matchAll(/([^\s(]*)\(([^()]*)\)/g)) {
         let offset = m.index! + m[1]!.length + 1;
+        const insecure = m[2]!.split(",").includes("insecure");
         for (const o of m[2]!.split(",")) {
-          if (o === "no_root_squash") found.push({ s: piece, client: m[1] || "*", start: offset, end: offset + o.length });
+          if (o === "no_root_squash") found.push({ s: piece, client: m[1] || "*", start: offset, end: offset + o.length, insecure });
           offset += o.length + 1;
         }
       }
@@ -155,7 +166,11 @@ function checkNix(ctx: NixFileContext): void {
 export const nfsNoRootSquash: Rule = {
   id: "nfs-no-root-squash",
   examples: {
-    fire: [hostExample(`{ services.nfs.server = { enable = true; exports = "/srv 192.168.1.0/24(rw,no_root_squash)"; }; }\n`)],
+    fire: [
+      hostExample(`{ services.nfs.server = { enable = true; exports = "/srv 192.168.1.0/24(rw,no_root_squash)"; }; }\n`),
+      // insecure makes it worse: any user on the client, not only its root (high for one host too).
+      hostExample(`{ services.nfs.server = { enable = true; exports = "/srv nas-client(rw,insecure,no_root_squash)"; }; }\n`),
+    ],
     silent: [hostExample(`{ services.nfs.server = { enable = true; exports = "/srv 192.168.1.0/24(rw,root_squash)"; }; }\n`)],
   },
   name: "NFS export with no_root_squash",

@@ -142,6 +142,12 @@ export const userPlaintextPassword: Rule = {
       hostExample(
         `{\n  users.users.media = { isNormalUser = true; hashedPassword = ""; extraGroups = [ "wheel" ]; };\n  services.openssh.enable = true;\n  services.openssh.settings.PasswordAuthentication = false;\n}\n`,
       ),
+      // Through lib.recursiveUpdate: the installer shape, where the secret file is only set for full
+      // hosts and the fixed password is what a minimal image ends up with. wheel is read from the
+      // literal list of a `++` (critical: the password is also sudo's).
+      hostExample(
+        `{ lib, minimal ? true, ... }:\nlet full = lib.optionalAttrs (!minimal) { users.users.alice.hashedPasswordFile = "/run/secrets/alice"; };\nin {\n  config = lib.recursiveUpdate full {\n    users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" ] ++ lib.optional (!minimal) "video"; password = "install"; };\n  };\n}\n`,
+      ),
     ],
     silent: [
       hostExample(`{ users.users.alice = { isNormalUser = true; hashedPasswordFile = "/run/secrets/alice-password"; }; }\n`),

@@ -4,6 +4,8 @@
 // in one place).
 import { staticValue } from "../../nix/values.js";
 import type { OptionDefinition } from "../../nix/options.js";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { unparen } from "../../nix/read.js";
 import { isDead } from "../shared/scope.js";
 import type { NixFileContext } from "../types.js";
 
@@ -37,7 +39,7 @@ export function usersIn(ctx: NixFileContext): Map<string, UserFacts> {
       const facts = get(u.user);
       if (u.rest[0] === "isSystemUser" && typeof v === "boolean") facts.systemUser = v;
       if (u.rest[0] === "isNormalUser" && typeof v === "boolean") facts.normalUser = v;
-      if (u.rest[0] === "extraGroups" && Array.isArray(v)) for (const g of v) if (typeof g === "string") facts.groups.add(g);
+      if (u.rest[0] === "extraGroups") for (const g of listedStrings(def.inner)) facts.groups.add(g);
       if (u.rest[0] === "group" && typeof v === "string") facts.groups.add(v);
     }
     const s = def.segments;
@@ -47,6 +49,17 @@ export function usersIn(ctx: NixFileContext): Map<string, UserFacts> {
     }
   }
   return users;
+}
+
+/** The literal strings of a list, also of the literal lists in a `++` concatenation
+ * (`[ "wheel" ] ++ ifTheyExist [ "docker" ]`: "wheel" is there whatever the call returns; the
+ * call's argument is not, since the function may filter it). */
+function listedStrings(node: SyntaxNode | undefined): string[] {
+  const n = unparen(node);
+  if (!n) return [];
+  if (n.kind === K.NODE_BIN_OP && n.childTokens()[0]?.kind === K.TOKEN_CONCAT) return n.childNodes().flatMap((c) => listedStrings(c));
+  const v = staticValue(n);
+  return Array.isArray(v) ? v.filter((g): g is string => typeof g === "string") : [];
 }
 
 /** An administrator: root, or a member of wheel. */

@@ -35,6 +35,23 @@ interface Hit {
   attached: boolean;
   /** A container's environment variable (`docker run -e TOKEN=value`): its name. */
   env?: string;
+  /** A URL argument of an HTTP client or git holding a secret-named variable (`https://api.example/bot$TOKEN/send`): its name. */
+  urlVar?: string;
+}
+
+// Programs whose URL argument is the request: a token in its path, query or user part is on the
+// command line like any other argument.
+const URL_CLIENTS = new Set(["curl", "wget", "http", "https", "xh", "curlie", "git"]);
+
+/** The secret-named shell variable (`$TG_TOKEN`, `${api_key}`) or Nix value (`${cfg.token}`) a URL argument expands. */
+function urlSecret(w: ShellWord): string | undefined {
+  const v = w.value;
+  if (!/^(?:https?|ftp):\/\//i.test(v)) return undefined;
+  for (const m of v.matchAll(/\$\{?([A-Za-z_]\w*)\}?/g)) {
+    const kind = classifyKey(m[1]!);
+    if (kind === "secret" || kind === "password") return m[1]!;
+  }
+  return undefined;
 }
 
 const CONTAINER_CLIS = new Set(["docker", "podman", "nerdctl"]);
@@ -78,6 +95,13 @@ function secretArguments(argv: ShellWord[]): Hit[] {
         continue;
       }
     }
+    if (URL_CLIENTS.has(name)) {
+      const urlVar = urlSecret(w);
+      if (urlVar) {
+        out.push({ word: w, value: v, flag: "URL", attached: false, urlVar });
+        continue;
+      }
+    }
     const eq = v.indexOf("=");
     const flag = eq > 0 ? v.slice(0, eq) : v;
     if (SECRET_FLAG.test(flag) && !BOOLEAN_FLAG.test(flag)) {
@@ -115,6 +139,7 @@ type Grade = { severity: Severity; how: string } | undefined;
 /** How bad a secret argument is, from what its value is made of. */
 function grade(hit: Hit, root: SyntaxNode | undefined): Grade {
   const v = hit.value;
+  if (hit.urlVar) return { severity: "low", how: `$${hit.urlVar} is expanded into the URL at run time (the Nix store stays clean), but the URL with it is on the command line` };
   if (v === "" || PLACEHOLDER.test(v)) return undefined;
   // `--secret "$dir/client_secret.json"` names a file; `--token "agents=$n"` is a key=value pair.
   if (/\//.test(v) && !/\$\(|`/.test(v)) return undefined;
@@ -150,15 +175,17 @@ function check(cmds: ScriptCommand[], { text, root, lines, report }: ScriptFile)
       report({
         ...(literal ? { evidence: commandEvidence(text, argv).split(hit.value).join("****"), secret: hit.value } : {}),
         range: rangeOf(lines, hit.word.start, hit.word.end),
-        key: `${what}: ${prog} ${hit.flag}`,
+        key: `${what}: ${prog} ${hit.flag}${hit.urlVar ? ` ${hit.urlVar}` : ""}`,
         severity: g.severity,
         title: `Secret passed on the command line (${prog} ${hit.flag})`,
-        message: `${what === "shell script" ? "This script" : `The script in ${what}`} passes a secret to ${prog} as an argument (${hit.flag}): ${g.how}. Every local user can read a running process's arguments in /proc/<pid>/cmdline (ps aux), and systemd logs the command line of a unit that fails.${hit.env ? ` The container's environment is also shown by \`${prog} inspect\` to everyone who may talk to the ${prog} daemon.` : ""}`,
+        message: `${what === "shell script" ? "This script" : `The script in ${what}`} passes a secret to ${prog} as an argument (${hit.urlVar ? `$${hit.urlVar} inside the URL` : hit.flag}): ${g.how}. Every local user can read a running process's arguments in /proc/<pid>/cmdline (ps aux), and systemd logs the command line of a unit that fails.${hit.env ? ` The container's environment is also shown by \`${prog} inspect\` to everyone who may talk to the ${prog} daemon.` : ""}`,
         fix: {
           safety: "manual",
           description: hit.env
             ? `Put ${hit.env}=... into a file only root can read (an agenix/sops-nix secret) and pass it with \`${prog} run --env-file <path>\` (with virtualisation.oci-containers: \`environmentFiles = [ config.sops.secrets.<name>.path ];\`), never as -e on the command line.`
-            : `Give ${prog} the secret through a file (a --password-file/--token-file option with a path from agenix/sops-nix or systemd LoadCredential), its standard input, or an environment variable set from an EnvironmentFile, never as an argument.`,
+            : hit.urlVar
+              ? `Keep the secret out of the URL: send it in a header or body read from a file (curl -H @file, --data @file, --config file; git: a credential helper), or, where the service wants it in the URL (a bot token), write the URL into a curl --config file only the service can read.`
+              : `Give ${prog} the secret through a file (a --password-file/--token-file option with a path from agenix/sops-nix or systemd LoadCredential), its standard input, or an environment variable set from an EnvironmentFile, never as an argument.`,
         },
       });
     }
@@ -175,12 +202,16 @@ export const secretOnCommandLine: Rule = {
       hostExample(`{ pkgs, ... }: {\n  systemd.services.push.script = ''\n    curl -u bot:"$(cat /run/secrets/bot)" https://example.org/push\n  '';\n}\n`),
       hostExample(`{ config, pkgs, ... }:\nlet cfg = config.services.runner; in {\n  systemd.services.runner.script = ''\n    \${pkgs.docker}/bin/docker run --rm -e TZ=UTC -e RUNNER_TOKEN=\${cfg.token} ghcr.io/org/runner\n  '';\n}\n`),
       hostExample(`{ pkgs, ... }: {\n  systemd.services.db.serviceConfig.ExecStart = "\${pkgs.podman}/bin/podman run --env=ADMIN_TOKEN=vaultwarden2024 vaultwarden/server";\n}\n`),
+      // A bot token in the URL of a request (low: read at run time, still in /proc/<pid>/cmdline).
+      { "notify.sh": '#!/usr/bin/env bash\ncurl -s -X POST -d "text=done" "https://api.telegram.org/bot${TG_TOKEN}/sendMessage"\n' },
     ],
     silent: [
       hostExample(`{ config, pkgs, ... }: {\n  systemd.services.app.serviceConfig = {\n    LoadCredential = "pw:\${config.sops.secrets.pw.path}";\n    ExecStart = "\${pkgs.app}/bin/app --password-file %d/pw";\n  };\n}\n`),
       hostExample(`{ pkgs, ... }: {\n  systemd.services.app.script = ''\n    export TOKEN="$(cat /run/secrets/token)"\n    exec app --ask-password --no-password-prompt serve\n    mysql -p mydb < /var/lib/init.sql\n  '';\n}\n`),
       hostExample(`{ config, pkgs, ... }: {\n  systemd.services.app.serviceConfig.ExecStart = "\${pkgs.app}/bin/app --token \${config.sops.secrets.token.path}";\n}\n`),
       hostExample(`{ config, pkgs, ... }: {\n  systemd.services.runner.script = ''\n    docker run --env-file \${config.sops.secrets.runner-env.path} -e TZ=UTC -e TOKEN_FILE=/run/secrets/token -e API_KEY -e PASSWORD=changeme -e SECRET= img\n  '';\n}\n`),
+      // Look-alikes: a URL with a chat id or a host variable, a token kept out of the URL (header from a file).
+      { "notify2.sh": '#!/usr/bin/env bash\ncurl -H @/run/secrets/auth-header "https://api.example.org/chats/${CHAT_ID}/send"\nwget "https://$HOST/download/$VERSION.tar.gz"\necho "https://example.org/?token=$TOKEN"\n' },
       { "sync.sh": '#!/usr/bin/env bash\ngphotos-sync --secret "$ROOT/client_secret.json" "$ROOT"\nherdr pane report --token "agents=$n" --clear-token agents\n' },
     ],
   },
