@@ -9,9 +9,8 @@
 //   no new root; it removes the password prompt and the sudo log on that path (any process of an
 //   admin, a compromised browser included, can become root through the daemon): low. On a host
 //   where wheel's sudo asks no password anyway (security.sudo.wheelNeedsPassword = false as the
-//   host ends up with it, NixOS-WSL's default included) there is no prompt to skip: the message
-//   says this adds no new way to root there. Judged per host (a host whose sudo asks keeps the
-//   prompt argument, in a finding of its own).
+//   host ends up with it, NixOS-WSL's default included) there is no prompt to skip and nothing is
+//   reported. Judged per host (a host whose sudo asks keeps the prompt argument).
 // - a named user or another group: medium; low when the same file puts the user in wheel, and in
 //   nix-darwin configurations (the user is the Mac's administrator): the same reasoning as @wheel
 //   (for a wheel member, the passwordless-sudo case too).
@@ -23,7 +22,7 @@ import { usersIn } from "./users.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { perHost } from "../shared/per-host.js";
-import { passwordlessHosts, passwordlessReason, wheelPasswordless } from "./wheel-sudo.js";
+import { wheelPasswordless } from "./wheel-sudo.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { isDead, type Scope } from "../shared/scope.js";
 import { staticBool } from "../../nix/values.js";
@@ -168,8 +167,8 @@ const checks = perHost(entries, (e, scope, _file, report) => {
     report({ ...e.report, message: e.report.message.replace(WHY, e.verdict.why) });
     return;
   }
-  const detail = passwordlessHosts(scope, via);
-  report({ ...e.report, severity: "low", message: e.report.message.replace(WHY, `${passwordlessReason(detail)}, only sudo's log misses it`), detail });
+  // Nothing to report there: NixOS admins judging samples of real findings called "adds no new way
+  // to root" findings noise (TUM-DSE, NobbZ, srid: wheel's sudo already asks no password).
 });
 
 export const nixTrustedUsers: Rule = {
@@ -185,8 +184,6 @@ export const nixTrustedUsers: Rule = {
       hostExample(
         `{ nix.settings.trusted-users = [ "root" "@nixers" ];\n  users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" "nixers" ]; };\n  users.users.carol = { isNormalUser = true; extraGroups = [ "nixers" ]; };\n}\n`,
       ),
-      // Low, and says so: wheel's sudo asks no password on this host, so there is no prompt to skip.
-      hostExample(`{ nix.settings.trusted-users = [ "root" "@wheel" ];\n  security.sudo.wheelNeedsPassword = false;\n}\n`),
       // Looks the same, but another module forces the prompt back (mkForce beats mkDefault): the
       // usual reason, sudo's prompt skipped.
       hostExample(
@@ -197,6 +194,8 @@ export const nixTrustedUsers: Rule = {
     ],
     silent: [
       hostExample(`{ nix.settings.trusted-users = [ "root" ]; }\n`),
+      // Wheel's sudo asks no password on this host: there is no prompt to skip, no new way to root.
+      hostExample(`{ nix.settings.trusted-users = [ "root" "@wheel" ];\n  security.sudo.wheelNeedsPassword = false;\n}\n`),
       // Nix not managed by this configuration (Determinate Nix): no nix.conf is written.
       hostExample(`{\n  nix.enable = false;\n  nix.settings.trusted-users = [ "@admin" "alice" ];\n}\n`),
     ],

@@ -23,7 +23,7 @@ import { userOption, usersIn, type UserFacts } from "./users.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { perHost } from "../shared/per-host.js";
-import { passwordlessHosts, passwordlessReason, wheelPasswordless } from "./wheel-sudo.js";
+import { wheelPasswordless } from "./wheel-sudo.js";
 import type { OptionDefinition } from "../../nix/options.js";
 
 interface GroupInfo {
@@ -140,24 +140,21 @@ const checks = perHost(memberships, (m, scope, _file, report) => {
   const info = GROUPS[m.group]!;
   const wheelMember = m.group !== "wheel" && m.who.endsWith(ALREADY_WHEEL);
   // Sudo without a password already makes a wheel member root: this group skips no prompt.
-  const via = wheelMember ? wheelPasswordless(scope) : undefined;
-  const detail = via === undefined ? undefined : passwordlessHosts(scope, via);
+  // There it adds no new way to root: nothing to report (judged noise on public configurations).
+  if (wheelMember && wheelPasswordless(scope) !== undefined) return;
   const tail =
     m.group === "wheel"
       ? ""
-      : detail
-        ? ` Already an administrator, and ${passwordlessReason(detail)}.`
-        : wheelMember
+      : wheelMember
           ? " Already an administrator, but this reaches root without sudo's password prompt or log."
           : " If this user is not meant to be an administrator, this makes them one.";
   report({
     node: m.node,
     optionPath: m.optionPath,
     key: `${m.user}:${m.group}`,
-    severity: detail ? "low" : m.severity,
+    severity: m.severity,
     title: `${m.user} is in the root-equivalent group ${m.group}`,
     message: `${m.who} is in ${m.group}, which ${info.why}.${tail}`,
-    ...(detail ? { detail } : {}),
     fix: {
       safety: "review",
       description:
@@ -176,11 +173,6 @@ export const rootEquivalentGroup: Rule = {
   examples: {
     fire: [
       hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "docker" ]; }; virtualisation.docker.enable = true; }\n`),
-      // A wheel member on a host whose sudo asks no password: low, and the message says docker
-      // adds no new way to root there.
-      hostExample(
-        `{\n  users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" "docker" ]; };\n  virtualisation.docker.enable = true;\n  security.sudo.wheelNeedsPassword = false;\n}\n`,
-      ),
       // Looks the same, but another module forces the prompt back: the docker group still skips it.
       hostExample(
         `{ lib, ... }: {\n  imports = [ ./strict.nix ];\n  users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" "docker" ]; };\n  virtualisation.docker.enable = true;\n  security.sudo.wheelNeedsPassword = false;\n}\n`,
@@ -190,6 +182,10 @@ export const rootEquivalentGroup: Rule = {
     ],
     silent: [
       hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "video" "audio" ]; }; }\n`),
+      // A wheel member on a host whose sudo asks no password: docker adds no new way to root.
+      hostExample(
+        `{\n  users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" "docker" ]; };\n  virtualisation.docker.enable = true;\n  security.sudo.wheelNeedsPassword = false;\n}\n`,
+      ),
       // The group of a daemon the host does not run (Podman in its place, rootless Docker only):
       // membership gives nothing.
       hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "docker" "lxd" ]; }; virtualisation.podman.enable = true; virtualisation.docker.rootless.enable = true; }\n`),

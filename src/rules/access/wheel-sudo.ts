@@ -3,11 +3,10 @@
 // over the host's files (mkDefault, mkForce as NixOS weighs them) and the known external modules
 // it imports (srvos's server module, NixOS-WSL's mkDefault false). There, another way for a wheel
 // member to reach root (a Nix trusted user, the docker group) skips no password prompt: it adds
-// no new way to root. Where sudo is turned off altogether the answer is no: such a way is then
-// the only one without a password.
+// no new way to root, and the rules asking report nothing there. Where sudo is turned off
+// altogether the answer is no: such a way is then the only one without a password.
 import type { StaticValue } from "../../nix/values.js";
 import { hostValue, isEnabled, type HostValue, type Scope } from "../shared/scope.js";
-import type { RuleReport } from "../types.js";
 
 function off(v: HostValue, scope: Scope): string | undefined {
   if (v.kind !== "known" || v.value !== false) return undefined;
@@ -29,30 +28,4 @@ export function wheelPasswordless(scope: Scope): string | undefined {
   }
   if (isTrue(hostValue(scope, "security.sudo-rs.enable"))) return off(hostValue(scope, "security.sudo-rs.wheelNeedsPassword"), scope);
   return undefined;
-}
-
-/** The per-host part of a message, merged by the scan over the hosts of one place: "a, b, and c
- * through nixos-wsl.nixosModules.wsl" (a host's own setting, or an external module's default). */
-export function passwordlessHosts(scope: Scope, via: string): NonNullable<RuleReport["detail"]> {
-  const name = scope.kind === "host" ? scope.host! : "the hosts using this module";
-  return { items: [via ? `${name}${VIA}${via}` : name], render };
-}
-
-const VIA = "\u0000";
-
-function render(items: string[]): string {
-  const own = items.filter((i) => !i.includes(VIA));
-  const byModule = new Map<string, string[]>();
-  for (const i of items) {
-    if (!i.includes(VIA)) continue;
-    const [name, via] = i.split(VIA) as [string, string];
-    byModule.set(via, [...(byModule.get(via) ?? []), name]);
-  }
-  const parts = [...(own.length ? [own.join(", ")] : []), ...[...byModule].map(([via, names]) => `${names.join(", ")} through ${via.replace(/^by /, "")}`)];
-  return parts.length > 1 ? `${parts.slice(0, -1).join(", ")}, and ${parts[parts.length - 1]}` : parts.join("");
-}
-
-/** "wheel already has passwordless sudo on <hosts>: ..." */
-export function passwordlessReason(detail: NonNullable<RuleReport["detail"]>): string {
-  return `wheel already has passwordless sudo on ${detail.render(detail.items)}: this adds no new way to root there`;
 }
