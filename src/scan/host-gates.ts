@@ -234,10 +234,13 @@ export class GateReader {
     const mention = new RegExp(`(?<![\\w'-])${name}\\s*(?:\\.\\s*enable\\b|=\\s*\\{)|"${name}"`, "g");
     const FALSE = String.raw`(?:lib\.)?(?:mkForce\s+|mkDefault\s+|mkOverride\s+\d+\s+)?false\s*;`;
     const offSetting = new RegExp(String.raw`^\s*=\s*${FALSE}|^\s*enable\s*=\s*${FALSE}\s*\}`);
+    // The regexes run only on files holding the names they look for (a plain search is far
+    // cheaper, and this runs for every gate off on every host, on every scan).
+    const parentName = option.split(".").at(-2);
     for (const file of this.nixFiles) {
       if (file === declaringFile) continue;
       const text = this.treeOf(file)?.text;
-      if (text && generated?.test(text)) return true;
+      if (text && generated && parentName !== undefined && text.includes(parentName) && generated.test(text)) return true;
       if (!text?.includes(owner)) continue;
       for (const m of text.matchAll(mention)) {
         // `<name>.enable = false;`, `<name> = { enable = false; }`: says it is off.
