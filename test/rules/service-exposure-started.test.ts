@@ -51,6 +51,11 @@ describe("units nothing starts", () => {
     expect(f!.message).not.toContain("reboots the machine");
   });
 
+  it("...while a scheduled job that runs `shutdown -r` inside `$( )` does reboot the machine (not reported)", async () => {
+    const text = `{ pkgs, ... }: {\n  systemd.services.auto-reboot = {\n    startAt = "Sat *-*~07/1";\n    script = ''\n      if [ "$(readlink /run/booted-system/kernel)" != "$(readlink /nix/var/nix/profiles/system/kernel)" ]; then\n        msg=$(shutdown -r +1440 2>&1)\n        echo "$msg" | wall\n      fi\n    '';\n  };\n}\n`;
+    expect(await exposure({ "reboot.nix": text })).toEqual([]);
+  });
+
   it("a unit named after a NixOS service the repository enables is kept (its module may start it)", async () => {
     const text = check("").replace(/disk-pre-check/g, "nginx-report");
     expect(await exposure({ "a.nix": text, "b.nix": `{ services.nginx.enable = true; }\n` })).toHaveLength(1);
