@@ -81,9 +81,11 @@ const ROOT_JOBS: Array<[RegExp, string]> = [
   [/\b(?:zpool|zfs|btrfs|mount|umount|cryptsetup|losetup|mkfs[\w.]*)\b/, "it manages file systems"],
   [/\bip\s+(?:link|route|addr|rule|netns)\b|\b(?:wg|tc|brctl)\s/, "it configures network interfaces"],
   [/\bsystemctl\s+(?:restart|start|stop|reload|kill|isolate)\b/, "it controls other units"],
-  [/\b(?:borg|borgmatic|restic|rsnapshot|duplicity|kopia|syncoid|sanoid|zrepl)\b/, "it backs up the system's files, so it must read them all"],
+  [/\b(?:borg|borgmatic|restic|rustic|rsnapshot|duplicity|kopia|syncoid|sanoid|zrepl)\b/, "it backs up the system's files, so it must read them all"],
   [/\bjournalctl\b[^\n]*--(?:vacuum-\w+|rotate|flush)\b/, "it maintains the system journal"],
-  [/\b(?:reboot|shutdown|poweroff)\b|\bsystemctl\s+(?:reboot|poweroff|kexec|halt)\b/, "it reboots the machine"],
+  // As a command (at a line's start, after `;`/`&&`/`||`/`$(`, or by its path), not a word in a
+  // message (`echo "will retry after reboot"`).
+  [/(?:^|[;&|(`]\s*|\/bin\/)\s*(?:reboot|shutdown|poweroff)\b|\bsystemctl\s+(?:reboot|poweroff|kexec|halt)\b/m, "it reboots the machine"],
   // Found in a judged sample: hardening patches on these would have broken the job.
   [/\bflatpak\b[^\n]*\b(?:remote-add|remote-modify|install|update|uninstall)\b/, "it manages system-wide Flatpak remotes and apps"],
   [/(?:^|[\s;&|(/])(?:chown|chgrp)\s|(?:^|[\s;&|(/])install\s(?:[^\n]*\s)?-(?:[a-zA-Z]*[og]|-owner|-group)\b/, "it sets files' owners"],

@@ -6,6 +6,7 @@
 import { resolveLexical } from "../nix/scope.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, flattenApply, calleeName, staticString, unparen } from "../nix/options.js";
+import { isTestPath } from "./classify.js";
 
 export interface GateHost {
   name: string;
@@ -206,7 +207,7 @@ export class GateReader {
   /** Is `option` off on every host: no host turns it on where it can be read, and no file but
    * `declaringFile` names it otherwise (`<name>.enable` or `<name> = {` not followed by a literal
    * false, or the name as a string, as a generated set of modules would)? Then settings gated on it
-   * act nowhere. */
+   * act nowhere. A test file no host includes does not count: it turns the option on in its test. */
   offEverywhere(option: string, declaringFile: string): boolean {
     const on = this.enabledOn(option);
     if (!on || on.size > 0) return false;
@@ -239,12 +240,17 @@ export class GateReader {
     const parentName = option.split(".").at(-2);
     for (const file of this.nixFiles) {
       if (file === declaringFile) continue;
+      // A test no host includes (`modules/hello/test.nix` turning the module on in a VM test's
+      // node) turns it on in that test only, not on a host.
+      if (isTestPath(file) && !this.hosts.some((h) => h.files.has(file))) continue;
       const text = this.treeOf(file)?.text;
       if (text && generated && parentName !== undefined && text.includes(parentName) && generated.test(text)) return true;
       if (!text?.includes(owner)) continue;
       for (const m of text.matchAll(mention)) {
         // `<name>.enable = false;`, `<name> = { enable = false; }`: says it is off.
         if (!m[0].startsWith('"') && offSetting.test(text.slice(m.index + m[0].length, m.index + m[0].length + 120))) continue;
+        // A package's `pname = "hello"` names a program, not the module.
+        if (m[0].startsWith('"') && /\bpname\s*=\s*$/.test(text.slice(Math.max(0, m.index - 40), m.index))) continue;
         return true;
       }
     }

@@ -20,12 +20,14 @@ in
   # must fire (high): root, no sandboxing
   systemd.services.rootjob = {
     description = "Runs as root";
+    wantedBy = [ "multi-user.target" ];
     script = "hello --loop";
   };
 
   # must fire (medium): a user, but otherwise open
   systemd.services.userjob = {
     description = "Runs as a user";
+    wantedBy = [ "multi-user.target" ];
     serviceConfig = {
       ExecStart = "\${pkgs.hello}/bin/hello";
       User = "nobody";
@@ -35,6 +37,7 @@ in
   # must fire: inside mkIf, through a let-bound set
   systemd.services.letjob = lib.mkIf config.services.openssh.enable (shared // {
     description = "From a let";
+    wantedBy = [ "multi-user.target" ];
     script = "hello --loop";
   });
 

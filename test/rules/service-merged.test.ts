@@ -77,11 +77,13 @@ in
       "svc.nix": `{ helpers, ... }: {
   networking.firewall.allowedTCPPorts = [ 8080 8081 ];
   systemd.services.web = {
+    wantedBy = [ "multi-user.target" ];
     script = "web --port 8080";
     serviceConfig = helpers.hardened // { Restart = "always"; };
   };
   # the same service without the helper: a measured score, rated by its surface
   systemd.services.web2 = {
+    wantedBy = [ "multi-user.target" ];
     script = "web --port 8081";
     serviceConfig = { Restart = "always"; };
   };
@@ -105,8 +107,8 @@ describe("severity by attack surface", () => {
     const report = await scanFiles({
       "m.nix": `{ pkgs, ... }: {
   networking.firewall.allowedTCPPorts = [ 8080 ];
-  systemd.services.api = { serviceConfig.ExecStart = "\${pkgs.api}/bin/api --listen 0.0.0.0:8080"; };
-  systemd.services.indexer = { script = "indexer --watch /srv"; };
+  systemd.services.api = { wantedBy = [ "multi-user.target" ]; serviceConfig.ExecStart = "\${pkgs.api}/bin/api --listen 0.0.0.0:8080"; };
+  systemd.services.indexer = { wantedBy = [ "multi-user.target" ]; script = "indexer --watch /srv"; };
   systemd.services.report = { script = "report --once"; startAt = "daily"; };
   systemd.services.fan = { serviceConfig.Type = "oneshot"; script = "echo 1 > /sys/class/hwmon/hwmon0/pwm1_enable"; };
   systemd.services.noop = { script = "true"; };
@@ -155,12 +157,12 @@ describe("oneshot and scheduled jobs", () => {
   it("one low finding per file for its jobs, with one patch; hardware setup jobs skipped; daemons stay their own findings", async () => {
     const files = {
       "jobs.nix": `{ pkgs, ... }: {
-  systemd.services.sync-a = { serviceConfig.Type = "oneshot"; script = "\${pkgs.rsync}/bin/rsync -a /srv/a /backup/a"; };
+  systemd.services.sync-a = { wantedBy = [ "multi-user.target" ]; serviceConfig.Type = "oneshot"; script = "\${pkgs.rsync}/bin/rsync -a /srv/a /backup/a"; };
   systemd.services.sync-b = { script = "\${pkgs.curl}/bin/curl -o /var/lib/b/feed.xml https://example.org/feed"; startAt = "hourly"; };
   systemd.services.sync-c = { script = "\${pkgs.curl}/bin/curl -o /var/lib/c/feed.xml https://example.org/c"; startAt = "daily"; };
   systemd.services.fan-curve = { serviceConfig.Type = "oneshot"; script = "\${pkgs.nvidia}/bin/nvidia-smi -pl 200"; };
-  systemd.services.watcher = { script = "watcher --watch /srv"; };
-  systemd.services.gpu-daemon = { script = "\${pkgs.nvidia}/bin/nvidia-smi daemon"; };
+  systemd.services.watcher = { wantedBy = [ "multi-user.target" ]; script = "watcher --watch /srv"; };
+  systemd.services.gpu-daemon = { wantedBy = [ "multi-user.target" ]; script = "\${pkgs.nvidia}/bin/nvidia-smi daemon"; };
 }
 `,
     };

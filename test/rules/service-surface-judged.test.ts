@@ -91,7 +91,7 @@ describe("trivial oneshots and jobs that change the system are not reported", ()
     });
     expect(quiet).toEqual([]);
     const loud = await exposure({
-      "job.nix": `{ pkgs, ... }: {\n  systemd.services.report = {\n    serviceConfig.Type = "oneshot";\n    script = "\${pkgs.python3}/bin/python3 /etc/report.py";\n  };\n}\n`,
+      "job.nix": `{ pkgs, ... }: {\n  systemd.services.report = {\n    startAt = "daily";\n    serviceConfig.Type = "oneshot";\n    script = "\${pkgs.python3}/bin/python3 /etc/report.py";\n  };\n}\n`,
     });
     expect(loud).toHaveLength(1);
   });

@@ -152,3 +152,17 @@ describe("modules no host enables", () => {
     expect(dead("machines/beta/modules/legacy.nix")).toEqual([]);
   });
 });
+
+describe("an enable set only in a test file", () => {
+  it("a NixOS test no host imports turning the module on does not make its settings run on a host; a host file setting it does", async () => {
+    const test = `{ pkgs, self, ... }:\n(import (pkgs + "/nixos/lib/testing-python.nix") { }).makeTest {\n  nodes.client = { ... }: { imports = [ self.nixosModules.share ]; my.share.enable = true; };\n  testScript = "start_all()";\n}\n`;
+    // A package of the same name (`pname = "share"`) does not name the module either.
+    const pkg = `{ stdenv }: stdenv.mkDerivation { pname = "share"; version = "1.0"; src = ./.; }\n`;
+    const report = await scanMemory({ ...FILES, "modules/share/test.nix": test, "packages/share/default.nix": pkg });
+    expect(report.findings.find((f) => f.ruleId === "nfs-no-root-squash" && f.file === "modules/share.nix")).toBeUndefined();
+    expect(report.suppressed.some((f) => f.ruleId === "nfs-no-root-squash" && f.file === "modules/share.nix")).toBe(true);
+    // Look-alike: the same setting in a file a host imports.
+    const onHost = await scanMemory({ ...FILES, "hosts/alpha.nix": `{ imports = [ ../modules/share.nix ./share-on.nix ]; }\n`, "hosts/share-on.nix": `{ my.share.enable = true; }\n` });
+    expect(onHost.findings.find((f) => f.ruleId === "nfs-no-root-squash" && f.file === "modules/share.nix")?.severity).toBe("high");
+  });
+});

@@ -92,6 +92,73 @@ function repoFacts(files: NixFileContext[]): RepoFacts {
   return { setOptions, homeUsers, files };
 }
 
+/** What starts units across the repository: timer, socket and path units by name, `wantedBy`,
+ * `requiredBy`, `upheldBy`, `startAt` set on a unit in any file; the files that build their timers
+ * (sockets, paths) with a function, whose names are then only text; the NixOS services it enables. */
+interface StartFacts {
+  starters: Map<string, string>;
+  generatedTriggers: NixFileContext[];
+  enabledServices: Set<string>;
+}
+
+function startFacts(files: NixFileContext[]): StartFacts {
+  const starters = new Map<string, string>();
+  const generatedTriggers: NixFileContext[] = [];
+  const enabledServices = new Set<string>();
+  // `services.<x>` the repository declares itself (a module of its own, NixOS or home-manager):
+  // their units are in the repository, not nixpkgs'.
+  const declared = new Set<string>();
+  for (const f of files) {
+    for (const d of f.index.declarations) {
+      const m = /^(?:options\.)?services\.([\w-]+)/.exec(d.path);
+      if (m) declared.add(m[1]!);
+    }
+  }
+  for (const f of files) {
+    let generated = false;
+    for (const d of f.index.definitions) {
+      const s = d.segments;
+      if (s[0]?.name === "services" && s.length === 3 && !s[1]!.dynamic && s[2]!.name === "enable" && staticValue(d.inner) !== false) enabledServices.add(s[1]!.name);
+      if (s[0]?.name !== "systemd" || s.length < 2 || s[1]!.dynamic) continue;
+      const kind = s[1]!.name;
+      if (kind !== "timers" && kind !== "sockets" && kind !== "paths" && kind !== "services") continue;
+      if (s.length === 2 || s[2]!.dynamic) {
+        if (kind !== "services") generated = true;
+        continue;
+      }
+      const name = s[2]!.name;
+      if (kind !== "services") starters.set(name, kind === "timers" ? "a timer of the same name" : kind === "sockets" ? "a socket of the same name" : "a path unit of the same name");
+      else if (s.length === 4 && /^(?:wantedBy|requiredBy|upheldBy|startAt)$/.test(s[3]!.name)) starters.set(name, `${s[3]!.name} (${f.file})`);
+    }
+    if (generated) generatedTriggers.push(f);
+  }
+  for (const x of declared) enabledServices.delete(x);
+  return { starters, generatedTriggers, enabledServices };
+}
+
+const escapeRe = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** The unit's name in a file's text outside its own definitions (`systemctl start x`, `"x.service"`
+ * in another unit's wants/requires/OnFailure, a udev rule's SYSTEMD_WANTS): the file, else undefined. */
+function namedElsewhere(svc: FoundService, files: NixFileContext[]): string | undefined {
+  const name = svc.name.replace(/^"|"$/g, "");
+  const re = new RegExp(`(?<![\\w.-])${escapeRe(name)}${name.endsWith("@") ? "" : "(?![\\w-])"}`);
+  for (const f of files) {
+    if (!f.text.includes(name)) continue;
+    let text = f.text;
+    if (f.file === svc.ctx.file) for (const [a, b] of svc.ownRanges) text = text.slice(0, a) + " ".repeat(b - a) + text.slice(b);
+    if (re.test(text)) return f.file;
+  }
+  return undefined;
+}
+
+/** The NixOS service (`services.<x>.enable` set in the repository) the unit's name belongs to:
+ * `<x>` or `<x>-<suffix>` (nixpkgs' roundcube module defines roundcube-setup). */
+function enabledServiceOf(name: string, enabled: Set<string>): string | undefined {
+  for (const x of enabled) if (name === x || name.startsWith(`${x}-`)) return x;
+  return undefined;
+}
+
 /** A reverse proxy of the service's hosts forwards to one of its ports: why, else undefined. The
  * unit's own definition (where it binds the port) does not count. */
 function proxiedTo(svc: FoundService, facts: RepoFacts): string | undefined {
@@ -278,11 +345,36 @@ export const serviceHardening: Rule = {
     if (services.length === 0) return;
     const outcomes = sink.exposures(services.map((s) => ({ name: s.name, def: s.def })));
     const facts = repoFacts(files);
+    const starts = startFacts(files);
+    // Units the scan does not judge: their command is another definition's (nixpkgs' module for a
+    // unit the repository only adds to), or nothing starts them.
+    const skipped = new Set<FoundService>();
+    const notStarted = new Set<FoundService>();
     // Complete each surface with what other files say: an option-gated firewall opening counts only
     // where a host sets the option; ports no firewall of the hosts opens make a local service.
     for (const svc of services) {
+      // `script = mkAfter ''...''` and nothing of its own to run: lines added to a unit defined
+      // elsewhere (nixpkgs' roundcube-setup, nextcloud-setup), whose user and sandboxing are that
+      // definition's. The same for a plain `script` (NixOS joins the lines of every definition) on
+      // a unit named after a NixOS service the repository enables, with no description or
+      // wantedBy of its own.
+      // Timers (sockets, paths) built by a function of a file that names the unit: it is scheduled.
+      const generatedTrigger = starts.generatedTriggers.find((f) => namedElsewhere(svc, [f]) !== undefined);
+      const repoStarter = starts.starters.get(svc.name);
+      const module = enabledServiceOf(svc.name, starts.enabledServices);
+      if (svc.noOwnCommand === "merged" || (svc.noOwnCommand === "script" && module !== undefined && svc.def.description === undefined && svc.startedBy === undefined && repoStarter === undefined && !generatedTrigger)) {
+        skipped.add(svc);
+        continue;
+      }
+      // Nothing starts it: no wantedBy/requiredBy/upheldBy/startAt anywhere, no trigger unit of the
+      // same name, no other file or unit naming it, and it is no enabled NixOS service's unit
+      // (whose module may set wantedBy). Such a unit runs only when an administrator starts it by
+      // hand: a job then runs once, as root by that administrator's choice, on no input a stranger
+      // controls (not reported); a daemon started by hand keeps running, so it stays, rated low.
+      if (svc.startedBy === undefined && repoStarter === undefined && !generatedTrigger && module === undefined && namedElsewhere(svc, files) === undefined) notStarted.add(svc);
       const gatesOpen = svc.firewallGates.some((g) => facts.setOptions.has(g) || (g.startsWith("?") && [...facts.setOptions].some((o) => o.endsWith(g.slice(1)))));
       const f = { ...svc.facts, opensFirewall: svc.facts.opensFirewall || gatesOpen };
+      if (generatedTrigger || /^a timer of the same name$/.test(starts.starters.get(svc.name) ?? "") || /^startAt /.test(starts.starters.get(svc.name) ?? "")) f.scheduled = true;
       f.proxied = proxiedTo(svc, facts);
       f.portsClosed = f.opensFirewall
         ? undefined
@@ -290,6 +382,7 @@ export const serviceHardening: Rule = {
           ? `its module opens the firewall only when ${svc.firewallGates.map((g) => g.replace(/^\?\./, "")).join(" or ")} is set, and no host of the repository sets it: only local users and services reach it`
           : portsClosed(svc, facts);
       svc.surface = serviceSurface(f);
+      if (notStarted.has(svc) && svc.surface.surface === "oneshot") skipped.add(svc);
     }
     const jobsByFile = new Map<string, Array<{ svc: FoundService; report: RuleReport; exposure: number }>>();
     const built = new Map<object, Array<{ svc: FoundService; report: RuleReport; exposure: number }>>();
@@ -301,8 +394,9 @@ export const serviceHardening: Rule = {
         return;
       }
       sink.addService({ name: svc.name, file: svc.ctx.file, line: anchorNode.line, node: anchorNode, exposure: o.exposure, verdict: o.verdict });
-      if (o.exposure < 7.0 || svc.surface.trivial || overridesStockUnit(svc)) return;
-      const severity = severityOf(svc, o.exposure);
+      if (o.exposure < 7.0 || skipped.has(svc) || svc.surface.trivial || overridesStockUnit(svc)) return;
+      const byHand = notStarted.has(svc);
+      const severity = byHand ? "low" : severityOf(svc, o.exposure);
       const needsRoot = svc.surface.needsRoot;
       // Its user's home, or paths the unit names, under /home: ProtectHome=true would hide them.
       const user = typeof svc.def.serviceConfig.User === "string" ? svc.def.serviceConfig.User : undefined;
@@ -333,7 +427,7 @@ export const serviceHardening: Rule = {
       const score = bound
         ? `an exposure of at most ${formatExposure(o.exposure)} ${o.verdict}: ${svc.partial.slice(0, 3).join(", ")} ${svc.partial.length > 1 ? "are" : "is"} merged into its serviceConfig and could not be read statically, so what ${svc.partial.length > 1 ? "they set" : "it sets"} is not counted and the unit may well be hardened (the score is a bound, not a measurement)`
         : `an exposure of ${formatExposure(o.exposure)} ${o.verdict} (${o.source === "systemd-analyze" ? "measured with systemd-analyze security" : "built-in scorer, same numbers as systemd-analyze security"})`;
-      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}.`;
+      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}.${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}`;
       const rootText = needsRoot ? ` It must run as root (${needsRoot}), so no DynamicUser or User= is proposed.` : "";
       // Unread parts may set the same keys (adding them could conflict), and a job that must run
       // as root needs a per-job choice (kernel tunables, devices, netlink): no patch for either.

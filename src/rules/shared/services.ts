@@ -53,6 +53,18 @@ export interface FoundService {
    * then an upper bound, not the unit's value. */
   partial: string[];
   surface: SurfaceVerdict;
+  /** What starts the unit, read from its own file (`wantedBy`, `requiredBy`, `upheldBy`,
+   * `startAt`, a timer, socket or path unit of the same name), else undefined; "unknown" when its
+   * definition could not be read whole (a function's result). The rule looks at the rest of the
+   * repository before calling a unit one nothing starts. */
+  startedBy?: string;
+  /** The repository's definition gives the unit no command of its own: its script is merged into
+   * another definition's (`script = mkAfter ...`), or it sets only `script`, which NixOS appends to
+   * the script of a module that defines the same unit. "merged" for the first, "script" for the
+   * second; undefined when it sets ExecStart or a whole script of its own. */
+  noOwnCommand?: "merged" | "script";
+  /** Where the unit's definitions are written in its file: [start, end) of each binding. */
+  ownRanges: Array<[number, number]>;
 }
 
 function toNixValue(v: StaticValue): NixValue {
@@ -115,14 +127,65 @@ const FINITE = new Set(["echo", "printf", "cat", "tee", "mkdir", "cp", "install"
 // Of those, the ones that only place files from the configuration.
 const PLACES_FILES = new Set(["echo", "printf", "cat", "tee", "mkdir", "cp", "install", "chmod", "chown", "chgrp", "ln", "rm", "rmdir", "touch", "mv", "test", "[", "[[", "true", "false", ":", "umask", "set", "export", "exit", "local", "cd", "if", "then", "fi", "else", "elif", "setfacl", "truncate"]);
 
-/** The programs a command text runs (a Nix string's source: quotes and `${...}` left as words). */
-function programsOf(text: string): string[] | undefined {
+/** `${concatMapStringsSep "\n" (x: ''BODY'') xs}` (or concatMapStrings, map): the lines it writes
+ * are BODY once per element, so BODY stands for them when the script's commands are read. */
+function inlineMappedBodies(text: string): string {
+  const head = /\$\{\s*(?:lib\.|builtins\.)?(?:concatMapStringsSep\s+"[^"]*"|concatMapStrings|concatStringsSep\s+"[^"]*"\s*\(\s*(?:lib\.|builtins\.)?map)\s*\(\s*[\w'-]+\s*:\s*''/g;
+  let out = "";
+  let from = 0;
+  for (let m = head.exec(text); m; m = head.exec(text)) {
+    // The body ends at a `''` that is no escape (`''$`, `'''`, `''\`), outside its interpolations.
+    let i = m.index + m[0].length;
+    let depth = 0;
+    let end = -1;
+    for (; i < text.length - 1; i++) {
+      if (text.startsWith("${", i) && text[i - 1] !== "$") {
+        depth++;
+        i++;
+      } else if (text[i] === "}" && depth > 0) depth--;
+      else if (depth === 0 && text.startsWith("''", i)) {
+        if (/['$\\]/.test(text[i + 2] ?? "")) {
+          i += 2;
+          continue;
+        }
+        end = i;
+        break;
+      }
+    }
+    // Then the closing brace of the outer interpolation.
+    const close = end < 0 ? -1 : text.indexOf("}", end);
+    if (close < 0) break;
+    out += text.slice(from, m.index) + text.slice(m.index + m[0].length, end);
+    from = close + 1;
+    head.lastIndex = from;
+  }
+  return out + text.slice(from);
+}
+
+/** The commands a command text runs (a Nix string's source: quotes and `${...}` left as words;
+ * `pkgs.writeShellScript "name" ''...''` read as its script). */
+function commandsOf(text: string): string[][] | undefined {
   try {
-    const body = text.replace(/^\s*''|''\s*$/g, "").replace(/^\s*"|"\s*$/g, "");
-    return effectiveCommands(sourceOf(body)).map((argv) => commandName(argv[0]).replace(/^\$\{[^}]*\}\/bin\//, ""));
+    const script = text.replace(/^\s*\(?\s*(?:pkgs\.)?write(?:ShellScript|Script|ShellScriptBin|ScriptBin)\s+"[^"]*"\s+/, "");
+    const body = inlineMappedBodies(script).replace(/^\s*''|''\s*\)?\s*$/g, "").replace(/^\s*"|"\s*$/g, "");
+    return effectiveCommands(sourceOf(body)).map((argv) => [commandName(argv[0]).replace(/^\$\{[^}]*\}\/bin\//, ""), ...argv.slice(1).map((w) => w.value)]);
   } catch {
     return undefined;
   }
+}
+
+// A command whose first argument is one of these does its work and exits (`zerotier-members allow
+// <id>`, `rustic forget`, `rclone sync`): a client's action, not a server waiting for input.
+const ACTION_VERB = /^(?:allow|deny|add|remove|delete|rm|set|unset|create|update|upgrade|sync|import|export|forget|prune|copy|backup|restore|check|verify|init|migrate|apply|push|pull|clone|fetch|generate|register|unregister|login|upload|download|send|refresh|renew|rotate|clean|cleanup|gc|vacuum|dump|compact|reindex|invite|accept|approve|revoke|enroll|provision|seed|bootstrap|install|uninstall|reload)$/;
+
+/** The last command of a script (what decides whether the unit keeps running) runs to completion:
+ * a finite program, `systemd-notify`, or a client's action verb. */
+function endsFinite(commands: string[][]): boolean {
+  const last = commands.filter((c) => c[0] !== "" && !/^[A-Za-z_]\w*=/.test(c[0]!)).at(-1);
+  if (!last) return false;
+  if (FINITE.has(last[0]!) || last[0] === "systemd-notify") return true;
+  const arg = last.slice(1).find((a) => !a.startsWith("-"));
+  return arg !== undefined && ACTION_VERB.test(arg);
 }
 
 /** Texts of the let-bound values a node's identifiers refer to (one level): the Caddyfile a
@@ -222,6 +285,7 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
   const byName = new Map<string, OptionDefinition[]>();
   const sockets = new Set<string>();
   const timers = new Set<string>();
+  const paths = new Set<string>();
   let opensFirewall = false;
   const firewallGates = new Set<string>();
   for (const d of ctx.index.definitions) {
@@ -236,6 +300,7 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     if (s.length < 3 || s[0]!.name !== "systemd" || s[0]!.dynamic || s[1]!.dynamic || s[2]!.dynamic) continue;
     if (s[1]!.name === "sockets") sockets.add(s[2]!.name);
     if (s[1]!.name === "timers") timers.add(s[2]!.name);
+    if (s[1]!.name === "paths") paths.add(s[2]!.name);
     if (s[1]!.name !== "services") continue;
     const name = s[2]!.name;
     const list = byName.get(name);
@@ -254,6 +319,10 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     const partial: string[] = [];
     const command: string[] = [];
     let scheduled = false;
+    let startedBy: string | undefined;
+    let ownExec = false;
+    let mergedScript = false;
+    let plainScript = false;
     let script: string | undefined;
     let scriptText: string | undefined;
     let builtAt: SyntaxNode | undefined;
@@ -286,7 +355,12 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
             partial.push(...v.partial);
             if (v.attrs.has("script")) definesService = true;
             if (v.attrs.has("script")) def.script = true;
+            if (v.attrs.has("script")) plainScript = true;
             if (v.attrs.has("startAt")) scheduled = true;
+            // A set read in part may start it in the part not read.
+            const starter = ["wantedBy", "requiredBy", "upheldBy", "startAt"].find((k) => v.attrs.has(k));
+            if (starter) startedBy ??= starter;
+            else if (v.partial.length) startedBy ??= "unknown";
             const sv = v.attrs.get("script");
             if (typeof sv === "string") script = scriptText = sv;
             else if (sv !== undefined) scriptText = textOf(sv);
@@ -298,7 +372,11 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
               const scBinding = v.node.childNodes().find((b) => b.kind === K.NODE_ATTRPATH_VALUE && b.firstChild()?.text === "serviceConfig");
               builtAt = scBinding ?? v.node;
             }
-          } else partial.push(d.value.text.slice(0, 60));
+          } else {
+            partial.push(d.value.text.slice(0, 60));
+            startedBy ??= "unknown";
+            ownExec = true;
+          }
           command.push(d.value.text);
         }
         continue;
@@ -318,16 +396,21 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
           // defined elsewhere (an upstream module's), it does not define one.
           const resets = Array.isArray(value) && value[0] === "";
           if (rest[1] === "ExecStart" && !resets) definesService = true;
+          if (rest[1] === "ExecStart" && !resets) ownExec = true;
           if (rest[1] === "ExecStart") {
             if (/^\(?\s*(?:lib\.)?mkForce\b/.test(d.value?.text ?? "")) forcedExec = true;
             command.push(d.value?.text ?? "");
-            execTexts.push(typeof value === "string" ? value : (d.value?.text ?? ""));
+            // `ExecStart = [ "" "cmd" ]`: its commands, one a line.
+            execTexts.push(typeof value === "string" ? value : Array.isArray(value) && value.every((x) => typeof x === "string") ? value.filter((x) => x !== "").join("\n") : (d.value?.text ?? "").replace(/^\s*\[|\]\s*$/g, ""));
             extra.push(...boundTexts(d.value));
           }
         }
       } else if (head === "script" && rest.length === 1) {
         def.script = true;
         definesService = true;
+        // `script = mkAfter ''...''` (also behind a let): lines added to a script defined elsewhere.
+        if (/^\s*(?:let\b[\s\S]*?\bin\s+)?\(?\s*(?:lib\.)?mk(?:After|Before|Order\s+\d+)\b/.test(d.value?.text ?? "")) mergedScript = true;
+        else plainScript = true;
         let v: unknown = staticValue(d.inner);
         // `inherit script;`, a let-bound script, `builtins.readFile ./job.bash`.
         if (typeof v !== "string" && d.value) {
@@ -347,10 +430,14 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
         tools.push(textOf(evaluator.evalAt(d.value, ctx.file)));
       } else if (head === "environment" && d.value) {
         extra.push(d.value.text);
-      } else if ((head === "before" || head === "wantedBy" || head === "requiredBy") && rest.length === 1 && d.value) {
+      } else if ((head === "before" || head === "wantedBy" || head === "requiredBy" || head === "upheldBy") && rest.length === 1 && d.value) {
         ordering.push(d.value.text);
+        if (head !== "before") startedBy ??= head;
       } else if (head === "startAt" && rest.length === 1) {
         scheduled = true;
+        startedBy ??= "startAt";
+      } else if (head === "unitConfig" && rest.length === 1 && d.value && needsEvaluation(d.value)) {
+        startedBy ??= "unknown";
       } else if (head === "description" && rest.length === 1) {
         const v = staticValue(d.value);
         if (typeof v === "string") def.description = v;
@@ -368,6 +455,15 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     for (const [k, v] of Object.entries(evaluated)) if (!(k in serviceConfig)) serviceConfig[k] = v;
     if (!execTexts.length && typeof serviceConfig.ExecStart === "string") execTexts.push(serviceConfig.ExecStart);
     if (typeof evaluated.ExecStart === "string" || Array.isArray(evaluated.ExecStart)) definesService = true;
+    if (evaluated.ExecStart !== undefined) ownExec = true;
+    if (timers.has(name)) startedBy ??= "a timer of the same name";
+    if (paths.has(name)) startedBy ??= "a path unit of the same name";
+    // `mkForce` on a part of it (`serviceConfig.ExecStart = lib.mkForce ...`): another definition
+    // of the unit exists (nixpkgs' or an input's module), which may well start it.
+    if (forcedExec || defs.some((d) => /^\(?\s*(?:lib\.)?mk(?:Force|Override)\b/.test(d.value?.text ?? ""))) startedBy ??= "unknown";
+    if (sockets.has(name)) startedBy ??= "a socket of the same name";
+    // `unitConfig.WantedBy`-like install keys, `wantedBy` read from an evaluated set.
+    if (def.unitConfig && Object.keys(def.unitConfig).some((k) => /^(?:WantedBy|RequiredBy|UpheldBy)$/.test(k))) startedBy ??= "its [Install] section";
     if (!definesService) continue;
     // `User = cfg.user` where this file declares that option with a literal default: the default.
     for (const k of ["User", "Group"]) {
@@ -389,10 +485,17 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     const runsAsRoot = !userUnread && (user === undefined || user === "root" || user === "0" || user === null) && !(dyn === true || dyn === "yes" || dyn === "true");
     const type = typeof serviceConfig.Type === "string" ? serviceConfig.Type : undefined;
     // What the unit runs: the script's commands, else ExecStart's (ExecStartPre/Post are setup).
-    const programs = scriptText !== undefined ? programsOf(scriptText) : execTexts.length ? execTexts.map(programsOf).reduce<string[] | undefined>((a, p) => (a && p ? [...a, ...p] : undefined), []) : undefined;
+    const commands = scriptText !== undefined ? commandsOf(scriptText) : execTexts.length ? execTexts.map(commandsOf).reduce<string[][] | undefined>((a, p) => (a && p ? [...a, ...p] : undefined), []) : undefined;
+    const programs = commands?.map((c) => c[0]!);
     const shellText = `${scriptText ?? ""}\n${execTexts.join("\n")}`;
     const loops = /(?:^|[\s;&|(])(?:while|until)\s|\bsleep\s+(?:infinity|inf)\b|\bexec\s/.test(shellText);
-    const runsOnce = type === undefined && scriptText !== undefined && !loops && programs !== undefined && programs.length > 0 && programs.every((p) => FINITE.has(p));
+    // A command sent to the background (`server &`) keeps running while the script goes on.
+    const background = /[^&>|<\s]\s*&\s*(?:$|\n|;|\bwait\b)/m.test(shellText.replace(/[0-9]?>&[0-9-]|&>>?|&&/g, " "));
+    // A script whose every command is a finite one, or a script or ExecStart whose last command
+    // runs to completion (with no loop, no `exec`, nothing sent to the background): NixOS runs
+    // it as Type=simple (or notify), but it is a job that exits, not a daemon.
+    const simpleType = type === undefined || type === "simple" || type === "exec" || type === "notify";
+    const runsOnce = simpleType && !loops && !background && commands !== undefined && commands.length > 0 && ((scriptText !== undefined && type === undefined && programs!.every((p) => FINITE.has(p))) || endsFinite(commands));
     const network = /\b(?:curl|wget|ssh|scp|rsync|git|nc|socat)\b|https?:\/\//.test(shellText);
     const placesFilesOnly = !network && !loops && programs !== undefined && programs.length > 0 && programs.every((p) => PLACES_FILES.has(p));
     const configText = [command.join("\n"), ...extra].join("\n");
@@ -430,7 +533,9 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     const surface = serviceSurface(facts);
     const devices = deviceNeeds(`${configText}\n${tools.join(" ")}`, serviceConfig);
     const writes = writtenPaths(configText, serviceConfig);
-    out.push({ name, def, anchor: defs[0]!, serviceConfigDef, serviceDef, runsAsRoot, userUnread, partial: [...new Set(partial)], surface, facts, builtAt, firewallGates: byName.size <= 2 ? [...firewallGates] : [], homePaths, devices, writePaths: writes.paths, writePathsUnknown: writes.unknown });
+    const noOwnCommand = ownExec || builtAt ? undefined : mergedScript && !plainScript ? "merged" : plainScript ? "script" : undefined;
+    const ownRanges = defs.map((d): [number, number] => [d.binding.start, d.binding.end]);
+    out.push({ name, def, anchor: defs[0]!, serviceConfigDef, serviceDef, runsAsRoot, userUnread, partial: [...new Set(partial)], surface, facts, builtAt, firewallGates: byName.size <= 2 ? [...firewallGates] : [], homePaths, devices, writePaths: writes.paths, writePathsUnknown: writes.unknown, startedBy: builtAt ? (startedBy ?? "unknown") : startedBy, noOwnCommand, ownRanges });
   }
   return out;
 }
