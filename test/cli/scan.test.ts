@@ -29,7 +29,7 @@ const REPO = {
 
 describe("nix-warden scan", () => {
   it("groups a rule's findings into one entry listing the places; --verbose prints each in full", async () => {
-    const services = Array.from({ length: 5 }, (_, i) => `  systemd.services.job${i} = { description = "Job ${i}"; serviceConfig.ExecStart = "/bin/true"; };`).join("\n");
+    const services = Array.from({ length: 5 }, (_, i) => `  systemd.services.job${i} = { description = "Job ${i}"; wantedBy = [ "multi-user.target" ]; serviceConfig.ExecStart = "/opt/app/bin/worker${i} --listen 127.0.0.1:808${i}"; };`).join("\n");
     await withRepo({ ...REPO, "box.nix": `{ ... }: {\n${services}\n}\n` }, async (root) => {
       const grouped = cli(["scan", root, "--quick"]);
       expect(grouped.code).toBe(0);
