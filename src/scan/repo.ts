@@ -51,6 +51,8 @@ export interface Repository {
 
 // Parse results by content hash and path (relative paths in a file resolve against its directory).
 const parseCache = new Map<string, ParsedFile>();
+/** The last host graph built, with what it was built from (see loadRepository). */
+let graphMemo: { key: string; stamps: unknown[]; graph: HostGraph } | undefined;
 // File contents by path and stamp (size, times, inode): an unchanged file is not read again.
 // A binary file's entry keeps no content (only its stamp, hash and kind).
 const contentCache = new Map<string, { stamp: FileStamp | undefined; content?: Buffer; text?: string; hash?: string; binary?: boolean }>();
@@ -81,6 +83,7 @@ export function budgetError(e: unknown): string | undefined {
 export function clearParseCache(): void {
   parseCache.clear();
   contentCache.clear();
+  graphMemo = undefined;
 }
 
 function sameStamp(a: FileStamp, b: FileStamp): boolean {
@@ -188,6 +191,22 @@ export async function loadRepository(
     options.onFile?.(++done, discovery.files.length);
   }
   const flakeFile = nixFiles.has("flake.nix") ? "flake.nix" : undefined;
+  const content = (file: string): Buffer | undefined => {
+    const held = contents.get(file);
+    if (held || !unheld.has(file)) return held;
+    try {
+      return source.read(file);
+    } catch {
+      return undefined;
+    }
+  };
+  // The same files with the same trees and contents: the same hosts (a repeat scan of an unchanged
+  // repository, as an agent makes them, builds the host graph once).
+  const stamps = discovery.files.map((f) => nixFiles.get(f)?.parsed ?? hashes.get(f));
+  const graphKey = `${source.cacheKey}\0${discovery.files.join("\0")}`;
+  if (graphMemo?.key === graphKey && graphMemo.stamps.length === stamps.length && graphMemo.stamps.every((st, i) => st === stamps[i])) {
+    return { root, discovery, texts, contents, content, hashes, nixFiles, otherFiles, flakeFile, graph: graphMemo.graph, errors };
+  }
   // Hosts: `nixosConfigurations.<host>` declared in flake.nix or in a flake-parts module; when
   // none can be read statically, a hosts/<name>/ layout.
   const declared: DeclaredHost[] = [];
@@ -239,14 +258,6 @@ export async function loadRepository(
     { files: discovery.files, treeOf },
   );
   if (framework.darwinModules.size > 0) graph.darwinModules = framework.darwinModules;
-  const content = (file: string): Buffer | undefined => {
-    const held = contents.get(file);
-    if (held || !unheld.has(file)) return held;
-    try {
-      return source.read(file);
-    } catch {
-      return undefined;
-    }
-  };
+  graphMemo = { key: graphKey, stamps, graph };
   return { root, discovery, texts, contents, content, hashes, nixFiles, otherFiles, flakeFile, graph, errors };
 }
