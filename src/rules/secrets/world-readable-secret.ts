@@ -135,10 +135,14 @@ export const worldReadableSecret: Rule = {
       hostExample(`{ config, ... }: {\n  sops.secrets.grafana = { mode = "0644"; };\n  services.grafana.settings.security.admin_password = "$__file{\${config.sops.secrets.grafana.path}}";\n}\n`),
       // "publish" and "pubtoken" are not public keys.
       hostExample(`{ sops.secrets.publish_token = { mode = "0644"; path = "/run/secrets/publish.pubtoken"; }; }\n`),
+      // A certificate alone may bundle its private key (HAProxy's PEM files): still judged.
+      hostExample(`{ age.secrets."haproxy-cert" = { file = ./haproxy.pem.age; mode = "0644"; }; }\n`),
     ],
     silent: [
       hostExample(`{ age.secrets.db = { file = ./db.age; mode = "0400"; owner = "postgres"; }; }\n`),
       // A public key kept with its private key: 0644 is its normal mode (by its name, or by its path).
+      // A certificate whose private key is its own secret beside it.
+      hostExample(`{\n  age.secrets."syncthing-cert" = { file = ./cert.age; mode = "644"; };\n  age.secrets."syncthing-key" = { file = ./key.age; mode = "600"; };\n}\n`),
       hostExample(
         `{\n  sops.secrets.initrd_ssh_host_ed25519_key = { mode = "0600"; path = "/etc/ssh/initrd_ssh_host_ed25519_key"; };\n  sops.secrets.initrd_ssh_host_ed25519_key_pub = { mode = "0644"; path = "/etc/ssh/initrd_ssh_host_ed25519_key.pub"; };\n  age.secrets."deploy.pub" = { file = ./deploy.pub.age; mode = "0444"; };\n  sops.secrets.host_key = { mode = "0644"; path = "/etc/ssh/ssh_host_ed25519_key.pub"; };\n}\n`,
       ),
@@ -175,6 +179,17 @@ export const worldReadableSecret: Rule = {
 export function isPublicKeySecret(ctx: NixFileContext, def: OptionDefinition): boolean {
   const nameSeg = def.segments[2]!;
   if (!nameSeg.dynamic && /(?:^|[_.-])(?:pub|pubkey|public[_-]?key)$/i.test(nameSeg.name)) return true;
+  // A certificate whose private key is a secret of its own beside it (`syncthing-cert` with
+  // `syncthing-key`, dustinlyons modules/darwin/secrets.nix, judged wrong at high): the certificate
+  // is public. A lone "cert" may bundle its key (HAProxy's PEM files do), so it is still judged.
+  const cert = nameSeg.dynamic ? null : /^(.*?)[_.-]?(?:cert|crt|certificate)$/i.exec(nameSeg.name);
+  if (cert?.[1]) {
+    const stem = cert[1];
+    const top = def.segments.slice(0, 2).map((x) => x.name).join(".");
+    for (const key of [`${stem}-key`, `${stem}_key`, `${stem}.key`, `${stem}-private-key`, `${stem}_private_key`]) {
+      if (ctx.index.definitions.some((d) => d.segments.length >= 3 && d.segments.slice(0, 2).map((x) => x.name).join(".") === top && !d.segments[2]!.dynamic && d.segments[2]!.name === key)) return true;
+    }
+  }
   const prefix = def.path.slice(0, -".mode".length);
   const path = (ctx.index.byPath.get(`${prefix}.path`) ?? []).map((d) => staticValue(d.value)).find((v) => typeof v === "string");
   return typeof path === "string" && /\.pub$/i.test(path);
