@@ -198,3 +198,15 @@ describe("hardcoded-secret: encrypted secret files", () => {
     expect(leaked.findings.map((f) => f.ruleId)).toContain("committed-secret-file");
   });
 });
+
+// wimpysworld home-manager/_mixins/agentic/hooks/.../dispatch.py: `EVENT_PASS = "pass"` among
+// EVENT_GATE = "gate", EVENT_FACING = "facing" (an event name), judged wrong at high.
+describe("hardcoded-secret: constants whose value is the last word of their name", () => {
+  it("are labels, not credentials; a real value under the same kind of name is still a finding", async () => {
+    const py = (value: string) => `EVENT_GATE = "gate"\nEVENT_PASS = "${value}"\nEVENT_FACING = "facing"\n`;
+    const quiet = await scanFiles({ "hooks/dispatch.py": py("pass") });
+    expect(sites(quiet, RULE)).toEqual([]);
+    const loud = await scanFiles({ "hooks/dispatch.py": py("Tr0ub4dor&3-horse") });
+    expect(sites(loud, RULE)).toEqual(["hooks/dispatch.py:2"]);
+  });
+});

@@ -108,6 +108,15 @@ function commentedOut(text: string, offset: number): boolean {
   return /^[ \t]*(?:#|;|\/\/)/.test(text.slice(start, offset));
 }
 
+/** An enum-like constant whose value is the last word of its own name (`EVENT_PASS = "pass"`,
+ * `AUTH_MODE_TOKEN = "token"`): a label, not a credential (wimpysworld's dispatch.py, judged wrong). */
+export function namesItself(key: string | undefined, value: string): boolean {
+  if (!key) return false;
+  const words = key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").split(/[^A-Za-z0-9]+/).filter(Boolean);
+  const v = value.trim().replace(/^["']|["']$/g, "").toLowerCase();
+  return words.length > 1 && v.length > 0 && v === words.at(-1)!.toLowerCase();
+}
+
 /**
  * A non-Nix text file, or (`unparsedNix`) a .nix file that does not parse, read line by line as
  * text: without a tree, its secrets are found where they stand, as in any other text file.
@@ -125,6 +134,7 @@ function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
     // As in parsed Nix: hashes are how NixOS takes passwords, and comments are not judged.
     if (unparsedNix && (m.kind === "password-hash" || commentedOut(ctx.text!, m.start))) return false;
     if (m.kind === "password-hash") return !HASH_FILE.test(ctx.file);
+    if (namesItself(m.key, ctx.text!.slice(m.start, m.end))) return false;
     // A placeholder is deployed as-is from a config file, but not from an example file or a line
     // commented out (`;password = mysecretpassword` documents the setting).
     if (m.detector === "plaintext-password" && (!ENV_KINDS.has(kind) || EXAMPLE_FILE.test(ctx.file) || commentedOut(ctx.text!, m.start)) && isPlaceholder(ctx.text!.slice(m.start, m.end))) return false;
