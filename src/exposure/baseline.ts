@@ -119,8 +119,13 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
   const rationale: Record<string, string> = {};
   const skipped: Record<string, string> = {};
   const ambient = sc.AmbientCapabilities;
+  // A unit that sets DynamicUser=true already has PrivateTmp, RemoveIPC, NoNewPrivileges,
+  // RestrictSUIDSGID and ProtectSystem=strict (systemd.exec(5)): they are not proposed again (judged
+  // redundant on pinpox, clan-infra and nix-community/infra units). Where the baseline proposes
+  // DynamicUser itself they stay written out, so that the unit keeps them if DynamicUser goes.
+  const implied = sc.DynamicUser === true ? new Set(["PrivateTmp", "RemoveIPC", "NoNewPrivileges", "RestrictSUIDSGID", ...(options.writePaths?.length ? [] : ["ProtectSystem"])]) : undefined;
   for (const c of CANDIDATES) {
-    if (present.has(c.key)) continue;
+    if (present.has(c.key) || implied?.has(c.key)) continue;
     if (c.key === "DynamicUser" && !addsDynamicUser) {
       if (keepsFiles && !options.keepUser && !isSet(sc, "User") && !isSet(sc, "DynamicUser")) skipped[c.key] = options.devices ? `${options.devices}: a dynamic user could not create its tap interfaces or open what root opens today` : "it writes directories outside StateDirectory, which a dynamic user would not own";
       continue;

@@ -20,6 +20,16 @@ describe("hardeningBaseline", () => {
     expect(score(b.after)).toBeLessThan(3);
   });
 
+  test("a unit with DynamicUser=true is not offered what DynamicUser already implies; one with a User= is", () => {
+    const implied = ["PrivateTmp", "RemoveIPC", "NoNewPrivileges", "RestrictSUIDSGID", "ProtectSystem"];
+    const dyn = hardeningBaseline("dyn", { serviceConfig: { DynamicUser: true, ExecStart: "/run/current-system/sw/bin/app" } });
+    for (const k of implied) expect(dyn.settings, k).not.toHaveProperty(k);
+    expect(dyn.settings).toHaveProperty("ProtectHome", true); // DynamicUser makes /home read-only; the baseline hides it
+    expect(dyn.after.ok && dyn.after.verdict).toBe("OK");
+    const user = hardeningBaseline("user", { serviceConfig: { User: "app", ExecStart: "/run/current-system/sw/bin/app" } });
+    for (const k of implied) expect(user.settings, k).toHaveProperty(k);
+  });
+
   test("never overrides a setting the service has, known or unknown", () => {
     const serviceConfig = { User: "web", ProtectSystem: "full", PrivateTmp: false, MemoryDenyWriteExecute: { unknown: true as const }, SystemCallFilter: [] };
     const b = hardeningBaseline("web", { serviceConfig });
