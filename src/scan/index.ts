@@ -15,11 +15,10 @@ import type { StyleMode } from "./config-schema.js";
 import { applyContextPolicy, isGeneratedFile, isTestPath, type TestContext } from "./classify.js";
 import { lowered, ModuleUsage } from "./enabled.js";
 import { nixosOnly, Platforms } from "./platform.js";
-import { homeManagerFiles } from "./home-manager.js";
 import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
 import { globMatch } from "../text/glob.js";
 import { withDeadline } from "../nix/deadline.js";
-import { budgetError, clearParseCache, DEFAULT_FILE_BUDGET_MS, eventLoopBreather, loadRepository, type ParsedFile } from "./repo.js";
+import { budgetError, clearParseCache, DEFAULT_FILE_BUDGET_MS, eventLoopBreather, loadRepository } from "./repo.js";
 import { diskSource, type RepoSource } from "./source.js";
 import { notScored, scoreRepositoryServices, serviceKey } from "./exposure.js";
 import { summarize } from "./score.js";
@@ -154,19 +153,6 @@ export function styleLints(mode: StyleMode, nixosConfiguration: boolean): { run:
   };
 }
 
-/** homeManagerFiles over the parsed files, once per set of trees (a repeat scan of an unchanged
- * repository asks again with the same ones). */
-let homeManagerMemo: { files: string[]; trees: unknown[]; value: Set<string> } | undefined;
-function homeManagerFilesOf(nixFiles: ReadonlyMap<string, ParsedFile>): Set<string> {
-  const files = [...nixFiles.keys()];
-  const trees = files.map((f) => nixFiles.get(f)!.parsed);
-  const m = homeManagerMemo;
-  if (m && m.files.length === files.length && m.files.every((f, i) => f === files[i] && m.trees[i] === trees[i])) return m.value;
-  const value = homeManagerFiles(new Map([...nixFiles].map(([file, pf]) => [file, { root: pf.parsed.error ? undefined : pf.parsed.root, index: pf.index }])));
-  homeManagerMemo = { files, trees, value };
-  return value;
-}
-
 export async function runScan(options: ScanOptions): Promise<SecurityReport> {
   return (await runScanWithFixes(options)).report;
 }
@@ -252,7 +238,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   }
   // Whose configuration each file belongs to: a user's home-manager configuration, nix-darwin's
   // (files only Macs use), or a NixOS host's. Rules about system settings read it (`moduleClass`).
-  const homeManager = homeManagerFilesOf(nixFiles);
+  const homeManager = repo.homeManager();
   const platforms = new Platforms(
     [...nixFiles].filter(([, pf]) => !pf.parsed.error).map(([file, pf]) => ({ file, index: pf.index })),
     (f) => graph.hostsOf(f),

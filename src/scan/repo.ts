@@ -11,6 +11,7 @@ import { isBinary, type Discovery, type FileStamp } from "./discover.js";
 import { buildHostGraph, declaredHosts, directoryHosts, frameworkHosts, hostDependentPaths, moduleReferences, registryHosts, type DeclaredHost, type HostGraph } from "./hosts.js";
 import type { SyntaxNode } from "../nix/syntax.js";
 import { diskSource, type RepoSource } from "./source.js";
+import { homeManagerFiles } from "./home-manager.js";
 
 // Hosts a file declares, per tree: valid while the file list and the trees of the other files it
 // read (helpers imported from ./lib) are the same.
@@ -46,13 +47,16 @@ export interface Repository {
   otherFiles: Map<string, Buffer | undefined>;
   flakeFile: string | undefined;
   graph: HostGraph;
+  /** The files that are home-manager modules (see home-manager.ts), computed when first asked and
+   * kept with the host graph (the same files and trees give the same answer). */
+  homeManager: () => Set<string>;
   errors: ReportError[];
 }
 
 // Parse results by content hash and path (relative paths in a file resolve against its directory).
 const parseCache = new Map<string, ParsedFile>();
 /** The last host graph built, with what it was built from (see loadRepository). */
-let graphMemo: { key: string; stamps: unknown[]; graph: HostGraph } | undefined;
+let graphMemo: { key: string; stamps: unknown[]; graph: HostGraph; homeManager?: Set<string> } | undefined;
 // File contents by path and stamp (size, times, inode): an unchanged file is not read again.
 // A binary file's entry keeps no content (only its stamp, hash and kind).
 const contentCache = new Map<string, { stamp: FileStamp | undefined; content?: Buffer; text?: string; hash?: string; binary?: boolean }>();
@@ -204,8 +208,10 @@ export async function loadRepository(
   // repository, as an agent makes them, builds the host graph once).
   const stamps = discovery.files.map((f) => nixFiles.get(f)?.parsed ?? hashes.get(f));
   const graphKey = `${source.cacheKey}\0${discovery.files.join("\0")}`;
+  const homeManagerOf = (memo: NonNullable<typeof graphMemo>) => () =>
+    (memo.homeManager ??= homeManagerFiles(new Map([...nixFiles].map(([file, pf]) => [file, { root: pf.parsed.error ? undefined : pf.parsed.root, index: pf.index }]))));
   if (graphMemo?.key === graphKey && graphMemo.stamps.length === stamps.length && graphMemo.stamps.every((st, i) => st === stamps[i])) {
-    return { root, discovery, texts, contents, content, hashes, nixFiles, otherFiles, flakeFile, graph: graphMemo.graph, errors };
+    return { root, discovery, texts, contents, content, hashes, nixFiles, otherFiles, flakeFile, graph: graphMemo.graph, homeManager: homeManagerOf(graphMemo), errors };
   }
   // Hosts: `nixosConfigurations.<host>` declared in flake.nix or in a flake-parts module; when
   // none can be read statically, a hosts/<name>/ layout.
@@ -259,5 +265,5 @@ export async function loadRepository(
   );
   if (framework.darwinModules.size > 0) graph.darwinModules = framework.darwinModules;
   graphMemo = { key: graphKey, stamps, graph };
-  return { root, discovery, texts, contents, content, hashes, nixFiles, otherFiles, flakeFile, graph, errors };
+  return { root, discovery, texts, contents, content, hashes, nixFiles, otherFiles, flakeFile, graph, homeManager: homeManagerOf(graphMemo), errors };
 }
