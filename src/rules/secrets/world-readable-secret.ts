@@ -185,10 +185,10 @@ export function isPublicKeySecret(ctx: NixFileContext, def: OptionDefinition): b
   const cert = nameSeg.dynamic ? null : /^(.*?)[_.-]?(?:cert|crt|certificate)$/i.exec(nameSeg.name);
   if (cert?.[1]) {
     const stem = cert[1];
-    const top = def.segments.slice(0, 2).map((x) => x.name).join(".");
-    for (const key of [`${stem}-key`, `${stem}_key`, `${stem}.key`, `${stem}-private-key`, `${stem}_private_key`]) {
-      if (ctx.index.definitions.some((d) => d.segments.length >= 3 && d.segments.slice(0, 2).map((x) => x.name).join(".") === top && !d.segments[2]!.dynamic && d.segments[2]!.name === key)) return true;
-    }
+    const keys = new Set([`${stem}-key`, `${stem}_key`, `${stem}.key`, `${stem}-private-key`, `${stem}_private_key`]);
+    const [manager, secrets] = def.segments;
+    const sibling = (d: OptionDefinition) => d.segments.length >= 3 && d.segments[0]!.name === manager!.name && d.segments[1]!.name === secrets!.name && !d.segments[2]!.dynamic && keys.has(d.segments[2]!.name);
+    if (ctx.index.definitions.some(sibling)) return true;
   }
   const prefix = def.path.slice(0, -".mode".length);
   const path = (ctx.index.byPath.get(`${prefix}.path`) ?? []).map((d) => staticValue(d.value)).find((v) => typeof v === "string");
