@@ -29,7 +29,7 @@ function classOf(ctx: Pick<TextFileContext, "file" | "content" | "repoFile">): S
  * gave "plaintext password under 'npPw'" from an age stanza's base64, judged wrong at high). */
 export function encryptedSecretFile(ctx: Pick<TextFileContext, "file" | "content" | "repoFile">): boolean {
   const cls = classOf(ctx);
-  return cls.kind !== "plain" && cls.kind.endsWith("-encrypted") && !cls.secretLike;
+  return cls.kind.endsWith("-encrypted") && !cls.secretLike;
 }
 
 /**
