@@ -8,6 +8,7 @@ import { parseDrvName } from "./parse/drv-name.js";
 import type { HistoryEntry, HistoryFacts, JournalEntry } from "./probes/history.js";
 import type { DriftItemX } from "./model.js";
 import { redactCommandLine, redactText } from "./redact.js";
+import { escapeRegExp } from "../text/regexp.js";
 
 type Matcher = (command: string, words: string[]) => boolean;
 
@@ -131,23 +132,20 @@ export function parseSudoMessage(message: string): { user: string; command: stri
 function shadowMatches(item: DriftItemX, e: JournalEntry): boolean {
   const s = item.subject;
   if (item.category === "user") {
-    return new RegExp(`^new user: name=${escapeRe(s)},`).test(e.message) || new RegExp(`^change user '${escapeRe(s)}' `).test(e.message);
+    return new RegExp(`^new user: name=${escapeRegExp(s)},`).test(e.message) || new RegExp(`^change user '${escapeRegExp(s)}' `).test(e.message);
   }
   if (item.category === "group") {
     const m = /^(.+) in (.+)$/.exec(s);
     if (m) {
       const [, user, group] = m as unknown as [string, string, string];
-      return e.message === `add '${user}' to group '${group}'` || new RegExp(`^user ${escapeRe(user)} added by \\S+ to group ${escapeRe(group)}$`).test(e.message);
+      return e.message === `add '${user}' to group '${group}'` || new RegExp(`^user ${escapeRegExp(user)} added by \\S+ to group ${escapeRegExp(group)}$`).test(e.message);
     }
-    return new RegExp(`^new group: name=${escapeRe(s)},`).test(e.message);
+    return new RegExp(`^new group: name=${escapeRegExp(s)},`).test(e.message);
   }
   if (item.category === "generation") return /^switching to system configuration /.test(e.message);
   return false;
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
 
 function fromJournal(item: DriftItemX, match: Matcher | undefined, journal: JournalEntry[]): Evidence | undefined {
   let best: Evidence | undefined;

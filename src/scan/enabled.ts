@@ -10,6 +10,7 @@ import { staticValue } from "../nix/values.js";
 import type { Severity } from "../report/severity.js";
 import type { NixFileContext } from "../rules/types.js";
 import { isTestPath } from "./classify.js";
+import { escapeRegExp } from "../text/regexp.js";
 
 const LISTS_DIRECTORY = /\b(?:readDir|scanPaths|listFilesRecursive|umport|importDir|import-tree|haumea|rakeLeaves|listModules|mapModules\w*)\b/;
 
@@ -132,7 +133,7 @@ function listsDirectory(f: NixFileContext): boolean {
 
 /** `${self}/dir`, `${inputs.self}/dir`, `self + "/dir"`, `self + /dir`: a path from the flake's root. */
 function selfRooted(dir: string): RegExp {
-  return new RegExp(`self\\}?\\s*(?:\\+\\s*"?)?/${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w.-])`);
+  return new RegExp(`self\\}?\\s*(?:\\+\\s*"?)?/${escapeRegExp(dir)}(?![\\w.-])`);
 }
 
 export class ModuleUsage {
@@ -185,7 +186,7 @@ export class ModuleUsage {
     if (this.defined.has(path)) return true;
     const segs = path.split(".");
     const owner = segs.at(-2);
-    const mention = owner ? new RegExp(`(?<![\\w'-])${owner.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*(?:\\.\\s*enable|=\\s*\\{)`) : undefined;
+    const mention = owner ? new RegExp(`(?<![\\w'-])${escapeRegExp(owner)}\\s*(?:\\.\\s*enable|=\\s*\\{)`) : undefined;
     for (const f of this.facts.files) {
       if (f.file !== declaringFile && mention?.test(f.text)) return true;
       for (const d of f.index.declarations) if (d.path === path && /\bdefault\s*=\s*true\b/.test(d.value?.text ?? "")) return true;

@@ -8,6 +8,7 @@ import { applyEdits, unifiedDiff } from "../text/diff.js";
 import type { Rule, RuleReport, TextEdit } from "../rules/types.js";
 import { detectSecrets, redactAll, type SecretMatch } from "../secrets/index.js";
 import { testNote, type TestContext } from "./classify.js";
+import { escapeRegExp } from "../text/regexp.js";
 
 export interface ReportSite {
   /** The file the report is about (relative), its text and line index. */
@@ -173,7 +174,6 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
   // Markers without letters, so that no host name can match inside them.
   const HOST = "\u0000\u0001\u0000";
   const DETAIL = "\u0000\u0002\u0000";
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   // Secrets rules recognised (in any file): a patch of another finding must not show them either.
   const known = [...new Set(raw.map((r) => r.report.secret).filter((v): v is string => v !== undefined && v.length >= 4))];
   const templateOf = (report: RuleReport, hosts: string[]) => {
@@ -186,7 +186,7 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
   const hostPattern = (h: string): RegExp => {
     let re = hostPatterns.get(h);
     if (hostPatterns.size >= 10_000) hostPatterns.clear();
-    if (!re) hostPatterns.set(h, (re = new RegExp(`(?<![\\w.-])${escape(h)}(?![\\w.-])`, "g")));
+    if (!re) hostPatterns.set(h, (re = new RegExp(`(?<![\\w.-])${escapeRegExp(h)}(?![\\w.-])`, "g")));
     return re;
   };
   for (const { rule, report, site } of raw) {

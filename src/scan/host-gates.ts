@@ -7,6 +7,7 @@ import { resolveLexical } from "../nix/scope.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, flattenApply, calleeName, staticString, unparen } from "../nix/options.js";
 import { isTestPath } from "./classify.js";
+import { escapeRegExp } from "../text/regexp.js";
 
 export interface GateHost {
   name: string;
@@ -222,14 +223,14 @@ export class GateReader {
   private namedElsewhere(option: string, declaringFile: string): boolean {
     const owner = option.split(".").at(-1);
     if (!owner) return true;
-    const name = owner.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const name = escapeRegExp(owner);
     // The set holding it written whole by a function (`my.services = genAttrs names (..)`), or a
     // member of it named at run time (`my.services.${n}.enable`): may well be this one.
     // Named by its last two names (`my.services`): a lone `services` is every module's systemd.services.
     const parent = option
       .split(".")
       .slice(-3, -1)
-      .map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .map((n) => escapeRegExp(n))
       .join("\\s*\\.\\s*");
     const generated = parent ? new RegExp(`(?<![\\w'-])${parent}\\s*(?:=\\s*(?![\\s{]|\\{)|\\.\\s*\\$\\{)`) : undefined;
     const mention = new RegExp(`(?<![\\w'-])${name}\\s*(?:\\.\\s*enable\\b|=\\s*\\{)|"${name}"`, "g");

@@ -16,6 +16,7 @@
 import { posix } from "node:path";
 import { attrpathSegments, calleeName, flattenApply, unparen } from "../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
+import { escapeRegExp } from "../text/regexp.js";
 
 export interface PackageLayout {
   files: readonly string[];
@@ -179,9 +180,6 @@ export interface SystemBuilder {
   overlays: SyntaxNode[];
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
 
 export function systemBuilders(layout: PackageLayout): SystemBuilder[] {
   const out: SystemBuilder[] = [];

@@ -15,6 +15,7 @@ import { flakeOverlays, systemBuilders, usedPackageFiles, type PackageLayout, ty
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
 import { resolveLexical } from "../nix/scope.js";
+import { escapeRegExp } from "../text/regexp.js";
 
 export interface HostDeclaration {
   name: string;
@@ -1128,9 +1129,6 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
   return out;
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
 
 /** What the host graph may read besides each file's references: every file of the repository (for
  * directory listings and per-machine folders) and parsed trees (for the modules the flake exports). */

@@ -17,6 +17,7 @@ import { classifyKey, effectiveKey, isPasswordByPath, KEY_HINT, type KeyKind } f
 import { CRYPT_HASH_VALUE, PASSWORD_HASH_PATTERN, TOKEN_PATTERNS, type Confidence, type TokenPattern } from "./patterns.js";
 import { redact } from "./redact.js";
 import { isPlaceholder, isProseAboutSecret, isSecretReference, isSingleWord, isWordLike, nonSecretShape } from "./values.js";
+import { escapeRegExp } from "../text/regexp.js";
 
 export interface DetectContext {
   /** The attribute / YAML / JSON key whose value `text` is. */
@@ -150,7 +151,7 @@ function linesHolding(p: TokenPattern): RegExp | undefined {
   // Matched as written: the same as in the lower-cased text for a keyword without letters (only
   // KELVIN SIGN and `İ` lower-case into ASCII, into letters), so letters are refused.
   if (p.keywords.some((k) => /[a-z]/i.test(k))) throw new Error(`detect.ts: line-local pattern ${p.id} has a keyword with letters`);
-  return new RegExp(p.keywords.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+  return new RegExp(p.keywords.map((k) => escapeRegExp(k)).join("|"), "g");
 }
 
 interface Keyword {

@@ -7,6 +7,7 @@ import { parseNixValue, type NixValue } from "../parse/nix-value.js";
 import { describeFsError, RootFs } from "../root.js";
 import type { ProbeContext, ProbeResult } from "./types.js";
 import type { ReportError } from "../../report/schema.js";
+import { escapeRegExp } from "../../text/regexp.js";
 
 export interface ProfilePackage {
   name: string;
@@ -108,7 +109,7 @@ async function findProfileLink(fs: RootFs, start: string): Promise<{ path: strin
 async function readProfile(fs: RootFs, path: string, name: string, owner: string, errors: ReportError[]): Promise<ProfileFacts | undefined> {
   const dir = posix.dirname(path);
   const entries = (await fs.readDir(dir)) ?? [];
-  const re = new RegExp(`^${escapeRe(name)}-(\\d+)-link$`);
+  const re = new RegExp(`^${escapeRegExp(name)}-(\\d+)-link$`);
   const numbers = entries
     .map((e) => re.exec(e.name))
     .filter((m): m is RegExpExecArray => m !== null)
@@ -212,9 +213,6 @@ function isObj(v: unknown): v is Record<string, NixValue> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
 
 async function safe<T>(f: () => Promise<T>, errors: ReportError[]): Promise<T | undefined> {
   try {

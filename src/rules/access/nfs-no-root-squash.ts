@@ -13,6 +13,7 @@ import type { Severity } from "../../report/schema.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import type { SyntaxNode } from "../../nix/syntax.js";
 import { hostExample } from "../shared/examples.js";
+import { escapeRegExp } from "../../text/regexp.js";
 
 interface ExportOption {
   client: string;
@@ -153,7 +154,7 @@ function checkNix(ctx: NixFileContext): void {
       const bound = letBoundName(n, def.inner!);
       const owner =
         lines.find((l) => n.start >= l.from && n.end <= l.to) ??
-        (bound ? lines.find((l) => new RegExp(`\\$\\{[^}]*(?<![\\w'-])${bound.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w'-])`).test(l.source)) : undefined);
+        (bound ? lines.find((l) => new RegExp(`\\$\\{[^}]*(?<![\\w'-])${escapeRegExp(bound)}(?![\\w'-])`).test(l.source)) : undefined);
       if (owner) owner.hits.push(...found);
       else computed.push(...found);
       return false;

@@ -26,6 +26,7 @@ import { wheelPasswordless } from "./wheel-sudo.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { isDead, type Scope } from "../shared/scope.js";
 import { staticBool } from "../../nix/values.js";
+import { escapeRegExp } from "../../text/regexp.js";
 
 interface Verdict {
   severity: Severity;
@@ -140,7 +141,7 @@ function remoteAccount(entry: string, scope: Scope, fileText: string): string | 
   const keys = scope.matching(`users.users.${entry}.openssh.authorizedKeys.*`).concat(scope.matching(`users.users.${entry}.openssh.authorizedKeys`));
   const system = scope.matching(`users.users.${entry}.isSystemUser`).some(({ def }) => staticValue(def.inner) === true);
   if (keys.length && system) return `${entry} is a system user that logs in over SSH (openssh.authorizedKeys), as remote builders and deploy tools do`;
-  const esc = entry.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const esc = escapeRegExp(entry);
   if (new RegExp(`sshUser\\s*=\\s*"${esc}"|ssh(?:-ng)?://${esc}@`).test(fileText)) return `the configuration logs in as ${entry} for builds or deployments (sshUser, ssh-ng://${entry}@)`;
   return undefined;
 }

@@ -9,6 +9,7 @@ import { isStaticallyDisabled, unwrapped } from "../nix-strings.js";
 import type { NixFileContext, Rule, RuleReport, TextEdit } from "../types.js";
 import { AGENIX, SOPS_NIX } from "./compliance.js";
 import { hostExample } from "../shared/examples.js";
+import { escapeRegExp } from "../../text/regexp.js";
 
 /** `age.secrets.<n>.mode`, `sops.secrets.<n>.mode`, `sops.templates.<n>.mode`. */
 function isSecretMode(def: OptionDefinition): boolean {
@@ -56,7 +57,7 @@ const MODULE_USERS: Record<string, string> = {
  * any of those files. `dynamic`: a DynamicUser service (no fixed account to own the file; it should
  * get the secret through LoadCredential). */
 export function secretConsumer(files: readonly NixFileContext[], manager: "age" | "sops", kind: string, name: string): { service: string; file: string; user?: string; group?: string; dynamic?: boolean } | undefined {
-  const quoted = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const quoted = escapeRegExp(name);
   const ref = new RegExp(`\\b${manager}\\.${kind}\\.(?:"${quoted}"|${quoted})\\.path\\b`);
   const defsOf = (path: string) => files.flatMap((f) => f.index.byPath.get(path) ?? []);
   const str = (path: string) => {

@@ -15,6 +15,7 @@ import { serviceConfigEdits } from "../shared/service-edits.js";
 import { servicesIn, type FoundService } from "../shared/services.js";
 import type { Rule, RuleReport, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { escapeRegExp } from "../../text/regexp.js";
 
 // Units that systemd, a package or a NixOS module defines; a repository that sets a key or two of
 // theirs (`systemd.services.NetworkManager-wait-online.serviceConfig.ExecStart = [ ... ]`) only
@@ -136,13 +137,12 @@ function startFacts(files: NixFileContext[]): StartFacts {
   return { starters, generatedTriggers, enabledServices };
 }
 
-const escapeRe = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** The unit's name in a file's text outside its own definitions (`systemctl start x`, `"x.service"`
  * in another unit's wants/requires/OnFailure, a udev rule's SYSTEMD_WANTS): the file, else undefined. */
 function namedElsewhere(svc: FoundService, files: NixFileContext[]): string | undefined {
   const name = svc.name.replace(/^"|"$/g, "");
-  const re = new RegExp(`(?<![\\w.-])${escapeRe(name)}${name.endsWith("@") ? "" : "(?![\\w-])"}`);
+  const re = new RegExp(`(?<![\\w.-])${escapeRegExp(name)}${name.endsWith("@") ? "" : "(?![\\w-])"}`);
   for (const f of files) {
     if (!f.text.includes(name)) continue;
     let text = f.text;
@@ -167,7 +167,7 @@ function proxiedTo(svc: FoundService, facts: RepoFacts): string | undefined {
   // `proxyPass = "http://127.0.0.1:${toString cfg.port}"` in its own module, the unit using
   // `toString cfg.port` too: the module's proxy forwards to it (the option is the file's own).
   for (const expr of svc.facts.portExprs ?? []) {
-    const e = expr.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const e = escapeRegExp(expr);
     const re = new RegExp(`(?:localhost|127\\.\\d+\\.\\d+\\.\\d+|\\[::1\\]):\\$\\{\\s*\\(?\\s*(?:builtins\\.|lib\\.)?toString\\s+${e}\\s*\\)?\\s*\\}`);
     let text = svc.ctx.text;
     for (const b of own) text = text.slice(0, b.start) + " ".repeat(b.end - b.start) + text.slice(b.end);
