@@ -21,6 +21,15 @@ async function showScan(root: string, what: string): Promise<void> {
   console.log(renderSecurityText(report, { color: process.stdout.isTTY === true }).split(root).join(shown));
 }
 
+/** How many findings the style lints (off unless asked for) would add: shown so that a new user
+ * learns they exist and how to ask for them. */
+async function showStyleLints(root: string): Promise<void> {
+  const shown = relative(process.cwd(), root) || ".";
+  const [plain, styled] = [await runScan({ root }), await runScan({ root, style: "on" })];
+  const more = styled.findings.length - plain.findings.length;
+  console.log(`Style lints (statix's checks of how Nix is written, option and package documentation) are off in a security scan: \`nix-warden scan ${shown} --style\` adds them (${more} more finding${more === 1 ? "" : "s"} here).`);
+}
+
 export async function run(argv: string[]): Promise<number> {
   const only = argv[0];
   if (only === "vulns") {
@@ -29,6 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (only !== "drift") {
     await showScan(EXAMPLE_REPO, "the bundled example repository (a NAS, a workstation, a laptop)");
+    await showStyleLints(EXAMPLE_REPO);
     console.log("");
     await showScan(SOPS_EXAMPLE_REPO, "hosts declared in a flake-parts module (mapAttrs over self.nixosModules), secrets kept with sops-nix");
   }
