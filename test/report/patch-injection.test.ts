@@ -12,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseUnifiedDiff } from "../../src/report/format.js";
 import { diffHeaders, escapeControls, gitQuotePath, gitUnquotePath, shellWord } from "../../src/text/safe-text.js";
 import { item, revert } from "../../src/drift/compare/common.js";
-import { summarize } from "../../src/drift/index.js";
 import { renderScript } from "../../src/drift/render/script.js";
 import { unifiedDiff } from "../../src/text/diff.js";
 import { renderPlanScript } from "../../src/remediate/script.js";
 import { runCli } from "../helpers/cli.js";
+import { driftReport } from "../helpers/drift-report.js";
 
 const INJECT = "q\n--- a/victim.txt\n+++ b/victim.txt\n@@ -1 +1 @@\n-safe\n+pwned";
 const ESC_DIR = "e\u001b[31mred\u001b]0;title\u0007";
@@ -256,22 +256,7 @@ describe("scripts with hostile names (bash -n, then run with fake commands)", ()
     const items = hostile.map((h) =>
       item({ category: "service", subject: h, severity: "high", declared: null, actual: null, evidence: `unit ${h}`, remediation: [revert("auto", `Stop ${h}`, [["systemctl", "stop", "--", h]], ["systemctl", "is-active", "--quiet", "--", h])] }),
     );
-    const script = renderScript({
-      tool: { name: "nix-warden", version: "0" },
-      generatedAt: "2026-01-01T00:00:00Z",
-      host: "h\u001b[2J",
-      declaredFrom: "d\nx",
-      actualFrom: "a",
-      drifted: true,
-      summary: summarize(items),
-      items,
-      suppressed: [],
-      belowThreshold: 0,
-      probes: [],
-      notes: [],
-      errors: [],
-      timing: { totalMs: 0, evalMs: 0, declaredFromCache: false, probesMs: 0 },
-    } as Parameters<typeof renderScript>[0]);
+    const script = renderScript(driftReport(items, { generatedAt: "2026-01-01T00:00:00Z", host: "h\u001b[2J", declaredFrom: "d\nx", actualFrom: "a" }));
     expect(script).not.toMatch(RAW_CONTROL);
     const { calls, dir } = runWithFakes(script, ["systemctl"]);
     try {
