@@ -23,6 +23,7 @@ import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { perHost } from "../shared/per-host.js";
 import { wheelPasswordless } from "./wheel-sudo.js";
+import { groupRootWay, groupsOf, membersOf, otherRootWays, trustedEntries } from "./root-paths.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { isDead, type Scope } from "../shared/scope.js";
 import { staticBool } from "../../nix/values.js";
@@ -163,13 +164,35 @@ const checks = perHost(entries, (e, scope, _file, report) => {
   }
   // A wheel member's root through the daemon skips sudo's password prompt, unless the host's sudo
   // asks none: then only the sudo log is missed, and this adds no new way to root.
-  const via = e.verdict.viaWheel ? wheelPasswordless(scope) : undefined;
-  if (via === undefined) {
-    report({ ...e.report, message: e.report.message.replace(WHY, e.verdict.why) });
-    return;
-  }
   // Nothing to report there: NixOS admins judging samples of real findings called "adds no new way
   // to root" findings noise (TUM-DSE, NobbZ, srid: wheel's sudo already asks no password).
+  if (e.verdict.viaWheel && wheelPasswordless(scope) !== undefined) return;
+  // Nor where the user (or every member of the group, through the group) already has root without
+  // a password another way on this host: NOPASSWD sudo for them or their group, wheel without a
+  // password (set in another file), their keys in root's authorized_keys (TUM-DSE's staff).
+  if (entry !== "*" && entry !== "@users") {
+    if (entry.startsWith("@") ? groupRootWay(scope, entry.slice(1)) : otherRootWays(scope, entry).length) return;
+  }
+  // The other entries that keep the same users trusted: removing this one alone changes nothing
+  // for them (nix-community-infra: admin is in @wheel and in @trusted).
+  const covered = entry === "*" || entry === "@users" ? [] : entry.startsWith("@") ? membersOf(scope, entry.slice(1)) : [entry];
+  const others = new Map<string, { entry: string; at: string; users: string[] }>();
+  if (covered.length) {
+    for (const o of trustedEntries(scope)) {
+      if (o.entry === entry || o.entry === "root") continue;
+      const users = covered.filter((u) => o.entry === u || o.entry === "*" || (o.entry.startsWith("@") && groupsOf(scope, u).has(o.entry.slice(1))));
+      if (users.length && !others.has(o.entry)) others.set(o.entry, { ...o, users });
+    }
+  }
+  const also = [...others.values()];
+  const alsoText = also.length
+    ? ` Removing "${entry}" alone changes nothing for ${[...new Set(also.flatMap((o) => o.users))].join(", ")}: also trusted through ${also.map((o) => `"${o.entry}" (${o.at})`).join(", ")}.`
+    : "";
+  report({
+    ...e.report,
+    message: e.report.message.replace(WHY, e.verdict.why) + alsoText,
+    fix: e.report.fix && also.length ? { ...e.report.fix, description: `${e.report.fix.description} Remove ${also.map((o) => `"${o.entry}" (${o.at})`).join(" and ")} too, or the users it covers stay trusted.` } : e.report.fix,
+  });
 });
 
 export const nixTrustedUsers: Rule = {

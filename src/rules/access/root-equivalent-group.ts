@@ -24,6 +24,7 @@ import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { perHost } from "../shared/per-host.js";
 import { wheelPasswordless } from "./wheel-sudo.js";
+import { otherRootWays, segmentName } from "./root-paths.js";
 import type { OptionDefinition } from "../../nix/options.js";
 
 interface GroupInfo {
@@ -142,6 +143,11 @@ const checks = perHost(memberships, (m, scope, _file, report) => {
   // Sudo without a password already makes a wheel member root: this group skips no prompt.
   // There it adds no new way to root: nothing to report (judged noise on public configurations).
   if (wheelMember && wheelPasswordless(scope) !== undefined) return;
+  // Nor where the user already has root without a password another way on this host (judged noise:
+  // fufexan's mihai, wheel with NOPASSWD in other files; dustinlyons' user, already a Nix trusted
+  // user): NOPASSWD sudo, wheel's passwordless sudo, their keys in root's, or (for a daemon's
+  // group) trusted-users. Not for wheel itself, whose sudo is the way.
+  if (m.group !== "wheel" && otherRootWays(scope, segmentName(m.user), { trusted: true }).length) return;
   const tail =
     m.group === "wheel"
       ? ""
