@@ -14,6 +14,9 @@
 // - a named user or another group: medium; low when the same file puts the user in wheel, and in
 //   nix-darwin configurations (the user is the Mac's administrator): the same reasoning as @wheel
 //   (for a wheel member, the passwordless-sudo case too).
+// Nothing is reported where the user (or the group, through the group) already has root without a
+// password another way on the host (root-paths.ts: NOPASSWD sudo, their keys in root's); an entry
+// whose users stay trusted through another entry names that entry in its message and fix.
 import { staticValue } from "../../nix/values.js";
 import type { Severity } from "../../report/schema.js";
 import { listOf, removeListElements } from "../shared/edits.js";
@@ -215,11 +218,15 @@ export const nixTrustedUsers: Rule = {
         "configuration.nix",
         { "strict.nix": `{ lib, ... }: { security.sudo.wheelNeedsPassword = lib.mkForce true; }\n` },
       ),
+      // The message and fix name "@trusted" too: admin stays trusted through it without "@wheel".
+      hostExample(`{ nix.settings.trusted-users = [ "root" "@wheel" "@trusted" ];\n  users.users.admin = { isNormalUser = true; extraGroups = [ "wheel" "trusted" ]; };\n}\n`),
     ],
     silent: [
       hostExample(`{ nix.settings.trusted-users = [ "root" ]; }\n`),
       // Wheel's sudo asks no password on this host: there is no prompt to skip, no new way to root.
       hostExample(`{ nix.settings.trusted-users = [ "root" "@wheel" ];\n  security.sudo.wheelNeedsPassword = false;\n}\n`),
+      // alice already has root without a password: a NOPASSWD sudo rule for every command.
+      hostExample(`{ nix.settings.trusted-users = [ "alice" ];\n  users.users.alice.isNormalUser = true;\n  security.sudo.extraRules = [ { users = [ "alice" ]; commands = [ { command = "ALL"; options = [ "NOPASSWD" ]; } ]; } ];\n}\n`),
       // Nix not managed by this configuration (Determinate Nix): no nix.conf is written.
       hostExample(`{\n  nix.enable = false;\n  nix.settings.trusted-users = [ "@admin" "alice" ];\n}\n`),
     ],

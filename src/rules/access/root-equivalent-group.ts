@@ -13,7 +13,9 @@
 // Both `users.users.<name>.extraGroups` (and `group`) and `users.groups.<group>.members` count.
 // A daemon's group (docker, lxd, incus-admin, libvirtd) counts only on hosts that run the daemon
 // (its enable on as the host ends up with it; rootless Docker alone is not it): elsewhere the group
-// controls nothing.
+// controls nothing. Nor where the user already has root without a password another way on the
+// host (root-paths.ts: NOPASSWD sudo, wheel's passwordless sudo, their keys in root's, and for a
+// daemon's group, being a Nix trusted user).
 import type { SyntaxNode } from "../../nix/syntax.js";
 import type { Severity } from "../../report/schema.js";
 import { staticValue } from "../../nix/values.js";
@@ -192,6 +194,8 @@ export const rootEquivalentGroup: Rule = {
       hostExample(
         `{\n  users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" "docker" ]; };\n  virtualisation.docker.enable = true;\n  security.sudo.wheelNeedsPassword = false;\n}\n`,
       ),
+      // alice is already a Nix trusted user: the docker group adds no new way to root.
+      hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "docker" ]; }; virtualisation.docker.enable = true; nix.settings.trusted-users = [ "alice" ]; }\n`),
       // The group of a daemon the host does not run (Podman in its place, rootless Docker only):
       // membership gives nothing.
       hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "docker" "lxd" ]; }; virtualisation.podman.enable = true; virtualisation.docker.rootless.enable = true; }\n`),

@@ -8,7 +8,8 @@
 //   restrictions (a shell, an editor, nixos-rebuild, systemctl...). A NOPASSWD rule for one
 //   narrow command (`systemctl restart foo`) is the intended use and stays silent, unless it also
 //   has SETENV: the caller's LD_PRELOAD or PATH then reaches the root command, whatever it is.
-// Rules that give this to everyone (ALL, %users) are high.
+// Rules that give this to everyone (ALL, %users) are high. Judged per host: where a user the grant
+// covers is also a Nix trusted user, the message says removing NOPASSWD alone leaves that way to root.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { attrpathSegments, unparen } from "../../nix/options.js";
 import { replaceNode } from "../../nix/edit.js";
@@ -300,6 +301,8 @@ export const sudoNopasswd: Rule = {
       hostExample(`{ pkgs, ... }: {\n  security.sudo.extraRules = [ { users = [ "backup" ]; commands = [ { command = "\${pkgs.restic}/bin/restic"; options = [ "NOPASSWD" "SETENV" ]; } ]; } ];\n  security.sudo.extraConfig = ''\n    clamav ALL = (ALL) NOPASSWD: SETENV: \${pkgs.libnotify}/bin/notify-send\n  '';\n}\n`),
       // Users given by an expression are named by it, not "nobody".
       hostExample(`{ config, ... }: {\n  security.sudo.extraRules = [ { users = [ config.me.username ]; commands = [ { command = "/run/current-system/sw/bin/nixos-rebuild switch *"; options = [ "NOPASSWD" ]; } ]; } ];\n}\n`),
+      // deploy is also a Nix trusted user: the message says NOPASSWD is not the only way to root.
+      hostExample(`{ nix.settings.trusted-users = [ "root" "deploy" ];\n  security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "NOPASSWD" ]; } ]; } ];\n}\n`),
     ],
     silent: [
       hostExample(`{ security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "SETENV" ]; } ]; } ]; }\n`),
