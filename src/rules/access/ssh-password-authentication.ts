@@ -8,7 +8,8 @@
 // (which sets it false), silence it.
 import { setOption } from "../../nix/edit.js";
 import { replaceNode } from "../../nix/edit.js";
-import { definitionsOf, effectiveValue, scoped, type Scope } from "../shared/scope.js";
+import { definitionsOf, effectiveValue, isDead, scoped, type Scope } from "../shared/scope.js";
+import { staticValue } from "../../nix/values.js";
 import { dependsOnText, INERT_NOTE, passwordAuthentication, sshdDisabled, sshdEnabled, sshdFirewallClosed, sshdNotEnabledOnHost, SSHD_ENABLE, SSHD_KBD, SSHD_REFERENCES, installerProfile } from "./sshd.js";
 import type { Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
@@ -59,7 +60,13 @@ function check(scope: Scope): void {
   const enabled = sshdEnabled(scope);
   // Not enabled in the repository, but by the nixpkgs installer profile the host imports
   // (installation-device.nix: `services.openssh.enable = mkDefault true`).
-  const profile = !enabled && effectiveValue(definitionsOf(scope, ...SSHD_ENABLE)).kind === "unset" ? installerProfile(scope) : undefined;
+  // The profile gives its accounts empty passwords, which sshd refuses: only an account the host
+  // gives a password (EmergentMind's ISO: "nixos") can be guessed there (knopki's iso-headless,
+  // keys only, stays silent).
+  const profile =
+    !enabled && effectiveValue(definitionsOf(scope, ...SSHD_ENABLE)).kind === "unset" && PASSWORD_OPTIONS.some((p) => scope.matching(p).some((d) => !isDead(d.def) && staticValue(d.def.inner) !== "" && staticValue(d.def.inner) !== null))
+      ? installerProfile(scope)
+      : undefined;
   if ((!enabled && !profile) || !scope.defaultsApply) return;
   const file = enabled ? enabled.file : profile!.file;
   // The default may be changed by an external module the scan cannot read: say so, one level lower.
