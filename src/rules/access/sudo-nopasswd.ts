@@ -85,7 +85,7 @@ interface Grant {
   users: string[];
   groups: string[];
   everyone: boolean;
-  /** What the fix takes away: `NOPASSWD`, `wheelNeedsPassword = false`. */
+  /** What the fix does, for the message: "removing NOPASSWD" unless said. */
   lever?: string;
 }
 
@@ -98,7 +98,7 @@ function checkWheelNeedsPassword(ctx: NixFileContext, out: Grant[]): void {
         ctx.report(wheelReport(ctx, def, tool));
         continue;
       }
-      out.push({ def, report: wheelReport(ctx, def, tool), users: [], groups: ["wheel"], everyone: false, lever: "wheelNeedsPassword = false" });
+      out.push({ def, report: wheelReport(ctx, def, tool), users: [], groups: ["wheel"], everyone: false, lever: "setting wheelNeedsPassword back to true" });
     }
   }
 }
@@ -285,11 +285,13 @@ const checks = perHost(grants, (g, scope, _file, report) => {
   if (g.everyone) for (const e of entries) if (e.entry !== "root") note(e.entry.startsWith("@") ? `every member of ${e.entry.slice(1)}` : e.entry, e);
   if (!trusted.size) return report(g.report);
   const list = [...trusted].map(([u, why]) => `${u} (${why})`);
-  const text = ` ${list.join(", ")} ${trusted.size > 1 ? "are" : "is"} also a Nix trusted user: root through the Nix daemon without any password, so removing ${g.lever ?? "NOPASSWD"} alone does not close the path to root.`;
+  const text = ` ${list.join(", ")} ${trusted.size > 1 ? "are" : "is"} also a Nix trusted user: root through the Nix daemon without any password, so ${g.lever ?? "removing NOPASSWD"} alone does not close the path to root.`;
   report({
     ...g.report,
     message: g.report.message + text,
-    fix: g.report.fix ? { ...g.report.fix, description: `${g.report.fix.description} Also take ${[...trusted.keys()].join(", ")} out of nix.settings.trusted-users, or the daemon stays a passwordless way to root.` } : g.report.fix,
+    fix: g.report.fix
+      ? { ...g.report.fix, description: `${g.report.fix.description} Also remove ${[...new Set([...trusted.values()].map((w) => w.replace(/^trusted-users /, "")))].join(", ")} from nix.settings.trusted-users, or the daemon stays a passwordless way to root.` }
+      : g.report.fix,
   });
 });
 
