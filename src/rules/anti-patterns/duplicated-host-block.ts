@@ -51,23 +51,26 @@ function eligible(f: NixFileContext): boolean {
   return !(defs.length > 0 && defs.every((d) => HARDWARE_TREES.has(d.segments[0]?.name ?? "")));
 }
 
-/** Lines of a file that configure something switched off there (`enable = false` beside them, or
- * `<path>.enable = false` for their option path): a copied block of dead configuration is no copy
- * to keep in sync. */
+/** Lines of a file that configure a service or program switched off there (`services.zrepl = {
+ * enable = false; settings = ...; }`): the settings of a disabled service are dead configuration,
+ * no copy to keep in sync. The `enable = false` line itself still counts (it may turn off what is
+ * on by default), and so do switched-off systemd units and targets (`systemd.targets.sleep.enable
+ * = false` is the setting, not dead code). */
 function disabledLines(f: NixFileContext): Set<number> {
-  const off = f.index.definitions.filter((d) => d.segments.at(-1)?.name === "enable" && staticValue(d.inner) === false).map((d) => d.path.slice(0, -".enable".length));
+  const off = f.index.definitions
+    .filter((d) => /^(services|programs)\./.test(d.path) && d.segments.at(-1)?.name === "enable" && staticValue(d.inner) === false)
+    .map((d) => d.path.slice(0, -".enable".length));
   const out = new Set<number>();
   if (off.length === 0) return out;
   const lineOf = (offset: number) => f.parsed.source.lines.position(offset).line;
+  const keep = new Set<number>();
   for (const d of f.index.definitions) {
-    if (!off.some((p) => d.path === `${p}.enable` || d.path.startsWith(`${p}.`))) continue;
+    if (off.some((p) => d.path === `${p}.enable`)) keep.add(lineOf(d.binding.start));
+    // The set holding the switch (`services.zrepl = { ... }`) and everything else under it.
+    if (!off.some((p) => d.path === p || d.path.startsWith(`${p}.`))) continue;
     for (let l = lineOf(d.binding.start); l <= lineOf(d.binding.end); l++) out.add(l);
   }
-  // The set holding `enable = false` (`services.zrepl = { enable = false; ... }`): all its lines.
-  for (const d of f.index.definitions) {
-    if (!off.includes(d.path) || d.inner?.kind === undefined) continue;
-    for (let l = lineOf(d.binding.start); l <= lineOf(d.binding.end); l++) out.add(l);
-  }
+  for (const l of keep) out.delete(l);
   return out;
 }
 

@@ -95,7 +95,7 @@ function checkHost(h: HostContext): void {
       key: "installed twice",
       message:
         `${uniq.join(", ")} ${uniq.length === 1 ? "is" : "are"} installed twice: in ${u.x.def.path}${user ? ` (user ${user})` : ""} and in environment.systemPackages (${places.slice(0, 3).join(", ")}${places.length > 3 ? ` and ${places.length - 3} more` : ""})` +
-        `${guards.length ? ` (this host turns on ${guards.slice(0, 3).map((g) => `\`${g}\``).join(", ")})` : ""}. ` +
+        `${guards.length ? ` (under \`mkIf ${guards.slice(0, 3).join("`, `mkIf ")}\`, which holds on this host)` : ""}. ` +
         (globalPkgs
           ? "With home-manager.useGlobalPkgs both are the same store path: nothing changes at run time, but removing or changing the package in one list does nothing."
           : "home-manager.useGlobalPkgs is not set in this host's modules, so the two copies may come from differently configured package sets: which version runs depends on PATH order, and updating one list may change nothing.") +
