@@ -98,7 +98,7 @@ function checkHost(h: HostContext): void {
         `${guards.length ? ` (under \`mkIf ${guards.slice(0, 3).join("`, `mkIf ")}\`, which holds on this host)` : ""}. ` +
         (globalPkgs
           ? "With home-manager.useGlobalPkgs both are the same store path: nothing changes at run time, but removing or changing the package in one list does nothing."
-          : "home-manager.useGlobalPkgs is not set in this host's modules, so the two copies may come from differently configured package sets: which version runs depends on PATH order, and updating one list may change nothing.") +
+          : "home-manager.useGlobalPkgs = true is not in this host's modules as nix-warden reads them (a helper building the host may still set it); without it the two copies may come from differently configured package sets: which version runs depends on PATH order, and updating one list may change nothing.") +
         " Maintenance, not security.",
       detail: { items: uniq, render: (items) => items.join(", ") },
       fix: ok

@@ -37,7 +37,7 @@ describe("package-managed-twice: only where a host gets both copies", () => {
     expect(f).toMatchObject({ file: "work.nix", host: ["kiosk"], severity: "info" });
     expect(f!.message).toContain("firefox is installed twice");
     expect(f!.message).toContain("which holds on this host");
-    expect(f!.message).toContain("home-manager.useGlobalPkgs is not set in this host's modules");
+    expect(f!.message).toContain("home-manager.useGlobalPkgs = true is not in this host's modules as nix-warden reads them");
     expect(f!.message).toContain("Maintenance, not security.");
   });
 
