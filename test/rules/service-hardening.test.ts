@@ -99,7 +99,7 @@ describe(RULE, () => {
     expect(sites(report, RULE)).toContain("services.nix:9");
   });
 
-  it("reports a service inside a VM test as low", async () => {
+  it("asks no hardening of a service inside a VM test (the machine is thrown away when the test ends)", async () => {
     const report = await scanFiles({
       "tests/vm.nix": `{ pkgs }: pkgs.testers.runNixOSTest {
         name = "t";
@@ -107,8 +107,7 @@ describe(RULE, () => {
         testScript = "";
       }`,
     });
-    const f = report.findings.find((x) => x.ruleId === RULE)!;
-    expect(f.severity).toBe("low");
+    expect(report.findings.filter((x) => x.ruleId === RULE)).toEqual([]);
   });
 
   it.skipIf(!nixAvailable)("offers a patch that applies with git apply and still parses with Nix", async () => {
