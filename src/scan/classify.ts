@@ -33,6 +33,12 @@ const SILENT_IN_TESTS = new Set(["systemd-service-exposure"]);
  * on one configuration), and none in a library or a library tree (`lib/`), whose options are
  * documented where the library is published, not judged here. */
 const PER_FILE = new Set(["mkoption-without-description"]);
+/** Bare URL literals: one finding per file listing them, with every quoting edit (a flake's inputs
+ * written the old way gave 29 findings for one habit). */
+function bareUrl(r: ContextFinding): boolean {
+  // A URL with credentials (shown redacted, "…") keeps its own finding: its patch is withheld.
+  return r.rule.id === "unquoted-url" && !(r.report.key ?? "").startsWith("shell-expansion:") && !(r.report.key ?? "").includes("…");
+}
 const LIBRARY_TREE = /(^|\/)lib\//;
 
 /** What the policy reads of a raw finding (the scan's RawFinding; structural, so that this module
@@ -100,7 +106,7 @@ export function applyContextPolicy<T extends ContextFinding>(raw: T[], repo: Rep
   );
   const merged = new Map<string, T[]>();
   for (const r of kept) {
-    if (!PER_FILE.has(r.rule.id) && !testPassword(r)) continue;
+    if (!PER_FILE.has(r.rule.id) && !testPassword(r) && !bareUrl(r)) continue;
     const key = `${r.rule.id}\0${r.report.file ?? r.site.file}`;
     const group = merged.get(key);
     if (group) group.push(r);
@@ -130,6 +136,22 @@ export function applyContextPolicy<T extends ContextFinding>(raw: T[], repo: Rep
       continue;
     }
     if (group.length < 2) continue;
+    if (bareUrl(first)) {
+      const urls = group.map((r) => r.report.key ?? "?");
+      const shown = urls.length > 5 ? `${urls.slice(0, 5).join(", ")} and ${urls.length - 5} more` : urls.join(", ");
+      const fix = (first.report as { fix?: { edits?: unknown[] } }).fix;
+      standIn.set(first, {
+        ...first,
+        report: {
+          ...first.report,
+          key: "per-file",
+          message: `${group.length} unquoted URL literals in this file (${shown}): deprecated, rejected with the no-url-literals feature; write each as a string.`,
+          fix: fix && { ...fix, description: "Quote the URLs (the values are the same strings).", edits: group.flatMap((r) => (r.report as { fix?: { edits?: unknown[] } }).fix?.edits ?? []) },
+        },
+      } as T);
+      for (const r of group.slice(1)) mergedAway.add(r);
+      continue;
+    }
     const names = group.map((r) => r.report.optionPath ?? r.report.node?.text ?? "?");
     const shown = names.length > 8 ? `${names.slice(0, 8).join(", ")} and ${names.length - 8} more` : names.join(", ");
     standIn.set(first, {

@@ -24,10 +24,20 @@ const FILE = `{
 describe(RULE, () => {
   it("reports URL literals (what Nix lexes as a URI), not strings, comments, lambdas or paths", async () => {
     const report = await scanWith(RULE, { "urls.nix": FILE });
-    expect(sites(report, RULE)).toEqual(["urls.nix:2", "urls.nix:3", "urls.nix:8"]);
+    // One finding for the file's bare URLs (a flake's inputs written the old way gave 29), with
+    // every quoting edit; the URL with a password keeps its own (its patch is withheld).
+    expect(sites(report, RULE)).toEqual(["urls.nix:2", "urls.nix:8"]);
     const [first] = findingsOf(report, RULE);
     expect(first).toMatchObject({ column: 13, endColumn: 45, severity: "info" });
+    expect(first!.message).toMatch(/^2 unquoted URL literals in this file \(github:NixOS\/nixpkgs\/nixos-24\.11, https:\/\/example\.org\/a\?b=c&d=e\)/);
     expect(first!.fix).toMatchObject({ safety: "auto" });
+  });
+
+  it("a file with one bare URL gets the one-URL message", async () => {
+    const report = await scanWith(RULE, { "one.nix": "{ nixpkgs = github:NixOS/nixpkgs; }\n" });
+    const found = findingsOf(report, RULE);
+    expect(found.length).toBe(1);
+    expect(found[0]!.message).toMatch(/^github:NixOS\/nixpkgs is an unquoted URL literal \(deprecated, rejected with the no-url-literals feature\); write it as a string: "github:NixOS\/nixpkgs"\./);
   });
 
   it("never puts a password from the URL in the message", async () => {
@@ -42,14 +52,13 @@ describe(RULE, () => {
     const report = await scanWith(RULE, files);
     const dir = await mkdtemp(join(tmpdir(), "nix-warden-url-"));
     try {
-      for (const f of findingsOf(report, RULE).filter((x) => x.line !== 8)) {
-        const patched = await applyFix(files, f);
-        expect(patched["urls.nix"]!.split("\n")[f.line - 1]).toMatch(/= "[a-z]+:[^"]+";$/);
-        await writeFile(join(dir, "before.nix"), FILE);
-        await writeFile(join(dir, "after.nix"), patched["urls.nix"]!);
-        expect(nixEval("builtins.removeAttrs (import ./after.nix) [ \"lambda\" \"path\" ]", dir)).toEqual(nixEval("builtins.removeAttrs (import ./before.nix) [ \"lambda\" \"path\" ]", dir));
-        expect(sites(await scanWith(RULE, patched), RULE)).not.toContain(`urls.nix:${f.line}`);
-      }
+      const [f] = findingsOf(report, RULE).filter((x) => x.line !== 8);
+      const patched = await applyFix(files, f);
+      for (const line of [2, 3]) expect(patched["urls.nix"]!.split("\n")[line - 1]).toMatch(/= "[a-z]+:[^"]+";$/);
+      await writeFile(join(dir, "before.nix"), FILE);
+      await writeFile(join(dir, "after.nix"), patched["urls.nix"]!);
+      expect(nixEval("builtins.removeAttrs (import ./after.nix) [ \"lambda\" \"path\" ]", dir)).toEqual(nixEval("builtins.removeAttrs (import ./before.nix) [ \"lambda\" \"path\" ]", dir));
+      expect(sites(await scanWith(RULE, patched), RULE)).toEqual(["urls.nix:8"]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
