@@ -14,7 +14,8 @@ const HELP = `usage: nix-warden scan [PATH] [options]
                                 SecurityReport; statix-json is the shape of statix check -o json)
   --output-dir DIR              also write security-report.md, security-issues.json, security.sarif
                                 and remediation-patches/*.patch there
-  --severity-threshold SEV      leave out findings below SEV (low, medium, high, critical)
+  --severity-threshold SEV      leave out findings below SEV (info, low, medium, high, critical;
+                                low leaves out the maintenance notes)
   --fail-on SEV                 exit 1 when a finding at or above SEV remains (the deployment gate)
   --quick                       no external programs (built-in exposure scorer)
   --style                       also run the style lints (statix's checks of how Nix is written;

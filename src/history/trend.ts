@@ -143,7 +143,7 @@ function rate(s: SeriesSummary): string {
   return `${s.newPerDay} new item(s)/day, net ${net}/day over ${describeDays(s.days)}`;
 }
 
-const SEV_SHORT: Record<string, string> = { critical: "crit", high: "high", medium: "med", low: "low" };
+const SEV_SHORT: Record<string, string> = { critical: "crit", high: "high", medium: "med", low: "low", info: "info" };
 
 export function renderHistoryText(summaries: readonly SeriesSummary[], titles?: Titles): string {
   if (!summaries.length) return "No runs recorded yet (nix-warden run writes them; the NixOS module's timers run it).\n";

@@ -6,7 +6,7 @@ import { gitUnquotePath } from "../text/safe-text.js";
 import type { Finding, SecurityReport } from "./schema.js";
 import { SEVERITIES, SEVERITY_RANK, type Severity } from "./severity.js";
 
-/** critical, high, medium, low: the order every renderer lists severities in. */
+/** critical, high, medium, low, info: the order every renderer lists severities in. */
 export const SEVERITY_ORDER: readonly Severity[] = [...SEVERITIES].sort((a, b) => SEVERITY_RANK[b] - SEVERITY_RANK[a]);
 
 /** Worst first, then by file, line and column, then id: stable across runs. */
@@ -33,7 +33,7 @@ export function location(f: Pick<Finding, "file" | "line" | "column">): string {
 }
 
 export function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
-  const counts: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0 };
+  const counts: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
   for (const f of findings) counts[f.severity]++;
   return counts;
 }
@@ -44,10 +44,21 @@ export function countByCategory(findings: readonly Finding[]): Array<[string, nu
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
-/** "2 critical, 1 high" (zero counts left out), or "none". */
+/** "2 critical, 1 high, 3 maintenance" (zero counts left out; info findings are named for what
+ * they are), or "none". */
 export function severityPhrase(counts: Record<Severity, number>): string {
-  const parts = SEVERITY_ORDER.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);
+  const parts = SEVERITY_ORDER.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s === "info" ? "maintenance" : s}`);
   return parts.length > 0 ? parts.join(", ") : "none";
+}
+
+/** The heading of a severity's section; info findings are maintenance notes, said as such. */
+export function severityHeading(severity: Severity): string {
+  return severity === "info" ? "INFO: maintenance, not security" : severity.toUpperCase();
+}
+
+/** The groups a report's "Fix first" lists: the worst three that are not maintenance notes. */
+export function fixFirst<T extends { severity: Severity }>(groups: readonly T[], n = 3): T[] {
+  return groups.filter((g) => g.severity !== "info").slice(0, n);
 }
 
 export interface HostSummary {

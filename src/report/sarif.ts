@@ -9,10 +9,10 @@ import { SEVERITY_RANK, type Severity } from "./severity.js";
 import { sortFindings } from "./format.js";
 
 /** GitHub maps security-severity >9.0 to critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low. */
-export const SECURITY_SEVERITY: Record<Severity, string> = { critical: "9.5", high: "8.0", medium: "5.5", low: "3.0" };
+export const SECURITY_SEVERITY: Record<Severity, string> = { critical: "9.5", high: "8.0", medium: "5.5", low: "3.0", info: "0.0" };
 
 export type SarifLevel = "error" | "warning" | "note";
-export const SARIF_LEVEL: Record<Severity, SarifLevel> = { critical: "error", high: "error", medium: "warning", low: "note" };
+export const SARIF_LEVEL: Record<Severity, SarifLevel> = { critical: "error", high: "error", medium: "warning", low: "note", info: "note" };
 
 /** GitHub rejects runs with more results than this. */
 export const GITHUB_MAX_RESULTS = 25_000;

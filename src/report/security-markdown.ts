@@ -16,13 +16,15 @@ import {
   location,
   plural,
   SEVERITY_ORDER,
+  severityHeading,
+  fixFirst,
   sortFindings,
   type FindingGroup,
   type RuleInfo,
 } from "./format.js";
 import { planPatches, withheldPatches } from "./patches.js";
 import { escapeControls } from "../text/safe-text.js";
-import type { Finding, SecurityReport } from "./schema.js";
+import type { Finding, SecurityReport, Severity } from "./schema.js";
 
 export interface MarkdownOptions {
   /** Directory the patch files are written to, relative to the report (default "remediation-patches"). */
@@ -90,7 +92,7 @@ export function renderSecurityMarkdown(report: SecurityReport, opts: MarkdownOpt
     out.push("**No findings.** Nothing insecure was found in the scanned files.", "");
   } else {
     out.push(
-      `**${plural(report.findings.length, "finding")}**: ${SEVERITY_ORDER.map((s) => `${counts[s]} ${s}`).join(", ")}.` +
+      `**${plural(report.findings.length, "finding")}**: ${SEVERITY_ORDER.filter((s) => s !== "info").map((s) => `${counts[s]} ${s}`).join(", ")}${counts.info ? `; ${counts.info} maintenance (info: no security impact, no effect on the scores)` : ""}.` +
         (report.suppressed.length > 0 ? ` ${report.suppressed.length} suppressed.` : "") +
         (report.errors.length > 0 ? ` ${plural(report.errors.length, "error")} (see [Errors](#errors)).` : ""),
       "",
@@ -99,23 +101,24 @@ export function renderSecurityMarkdown(report: SecurityReport, opts: MarkdownOpt
   // Worst score first; the rest summed up in one row.
   const hosts = hostSummaries(report).sort((a, b) => (a.score ?? 101) - (b.score ?? 101) || a.host.localeCompare(b.host));
   if (hosts.length > 0) {
-    out.push("| Host | Score | Critical | High | Medium | Low |", "|---|---:|---:|---:|---:|---:|");
+    out.push("| Host | Score | Critical | High | Medium | Low | Maintenance |", "|---|---:|---:|---:|---:|---:|---:|");
     const shown = hosts.length > HEAD_HOSTS ? hosts.slice(0, HEAD_HOSTS - 1) : hosts;
     for (const h of shown) {
       const score = h.score === undefined ? "–" : `${Math.round(h.score)}/100`;
-      out.push(`| ${cell(h.host)} | ${score} | ${h.counts.critical} | ${h.counts.high} | ${h.counts.medium} | ${h.counts.low} |`);
+      out.push(`| ${cell(h.host)} | ${score} | ${h.counts.critical} | ${h.counts.high} | ${h.counts.medium} | ${h.counts.low} | ${h.counts.info} |`);
     }
     const rest = hosts.slice(shown.length);
-    if (rest.length > 0) out.push(`| … and ${rest.length} more hosts | ≥ ${Math.round(Math.min(...rest.map((h) => h.score ?? 100)))}/100 | | | | |`);
+    if (rest.length > 0) out.push(`| … and ${rest.length} more hosts | ≥ ${Math.round(Math.min(...rest.map((h) => h.score ?? 100)))}/100 | | | | | |`);
     const none = unattributedSummary(report);
-    if (none) out.push(`| *no host* (modules not tied to a host; may apply to every host) | – | ${none.counts.critical} | ${none.counts.high} | ${none.counts.medium} | ${none.counts.low} |`);
+    if (none) out.push(`| *no host* (modules not tied to a host; may apply to every host) | – | ${none.counts.critical} | ${none.counts.high} | ${none.counts.medium} | ${none.counts.low} | ${none.counts.info} |`);
     out.push("");
   }
   const categories = countByCategory(report.findings);
   if (categories.length > 0) out.push(`By category: ${categories.map(([c, n]) => `${cell(c)} ${n}`).join(", ")}.`, "");
-  if (groups.length > 0) {
+  const first3 = fixFirst(groups);
+  if (first3.length > 0) {
     out.push("### Fix first", "");
-    groups.slice(0, 3).forEach((g, i) => {
+    first3.forEach((g, i) => {
       const first = g.findings[0]!;
       const more = g.findings.length > 1 ? ` and ${g.findings.length - 1} more` : "";
       const on = g.hosts.length > 0 ? ` (${listShort(g.hosts.map(text))})` : "";
@@ -129,7 +132,7 @@ export function renderSecurityMarkdown(report: SecurityReport, opts: MarkdownOpt
     out.push("## Findings", "");
     if (opts.verbose) {
       for (const group of groupBySeverity(report.findings)) {
-        out.push(`### ${group.severity[0]!.toUpperCase()}${group.severity.slice(1)} (${group.findings.length})`, "");
+        out.push(`### ${headingOf(group.severity)} (${group.findings.length})`, "");
         for (const f of group.findings) out.push(...renderFinding(f, number.get(f)!, patchName.get(f), patchDir));
       }
     } else {
@@ -137,7 +140,7 @@ export function renderSecurityMarkdown(report: SecurityReport, opts: MarkdownOpt
         const mine = groups.filter((g) => g.severity === severity);
         if (mine.length === 0) continue;
         const n = mine.reduce((sum, g) => sum + g.findings.length, 0);
-        out.push(`### ${severity[0]!.toUpperCase()}${severity.slice(1)} (${n})`, "");
+        out.push(`### ${headingOf(severity)} (${n})`, "");
         for (const g of mine) {
           if (g.findings.length === 1) out.push(...renderFinding(g.findings[0]!, number.get(g.findings[0]!)!, patchName.get(g.findings[0]!), patchDir));
           else out.push(...renderGroup(g, number, patchName, patchDir, opts.ruleInfo));
@@ -257,4 +260,10 @@ function renderFinding(f: Finding, n: number, patchName: string | undefined, pat
     out.push("References: " + referenceLinks(f), "");
   }
   return out;
+}
+
+/** "High", or "Info: maintenance, not security". */
+function headingOf(severity: Severity): string {
+  const h = severityHeading(severity);
+  return h[0]! + h.slice(1).replace(/^[A-Z]+/, (w) => w.toLowerCase());
 }

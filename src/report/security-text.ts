@@ -12,7 +12,9 @@ import {
   listShort,
   location,
   plural,
+  severityHeading,
   severityPhrase,
+  fixFirst,
   SEVERITY_ORDER,
   type FindingGroup,
   type RuleInfo,
@@ -41,6 +43,7 @@ const COLORS: Record<Severity | "bold" | "dim" | "ok", string> = {
   high: "\u001b[1;31m",
   medium: "\u001b[33m",
   low: "\u001b[36m",
+  info: "\u001b[2m",
   bold: "\u001b[1m",
   dim: "\u001b[2m",
   ok: "\u001b[32m",
@@ -66,7 +69,7 @@ export function renderSecurityText(report: SecurityReport, opts: TextOptions = {
 
   if (opts.verbose) {
     for (const group of groupBySeverity(report.findings)) {
-      out.push(paint(group.severity, `${group.severity.toUpperCase()} (${group.findings.length})`));
+      out.push(paint(group.severity, `${severityHeading(group.severity)} (${group.findings.length})`));
       for (const f of group.findings) {
         const hostsNote = f.host && f.host.length > 0 ? `  [${f.host.map(clean).join(", ")}]` : "";
         out.push(`  ${paint("bold", clean(location(f)))}  ${clean(f.title)}  ${paint("dim", `(${f.ruleId})`)}${hostsNote}`);
@@ -81,7 +84,7 @@ export function renderSecurityText(report: SecurityReport, opts: TextOptions = {
       const mine = groups.filter((g) => g.severity === severity);
       if (mine.length === 0) continue;
       const n = mine.reduce((sum, g) => sum + g.findings.length, 0);
-      out.push(paint(severity, `${severity.toUpperCase()} (${n})`));
+      out.push(paint(severity, `${severityHeading(severity)} (${n})`));
       for (const g of mine) out.push(...renderGroup(g, opts, showEvidence, paint));
       out.push("");
     }
@@ -138,10 +141,11 @@ function renderHead(report: SecurityReport, groups: FindingGroup[], paint: Paint
   if (autoFixable > 0) out.push(`  ${plural(autoFixable, "finding")} can be fixed automatically (nix-warden remediate).`);
   if (report.errors.length > 0) out.push(`  ${plural(report.errors.length, "part")} could not be fully scanned: see Errors at the end.`);
 
-  if (groups.length > 0) {
+  const first = fixFirst(groups);
+  if (first.length > 0) {
     out.push("");
     out.push(paint("bold", "Fix first:"));
-    groups.slice(0, 3).forEach((g, i) => {
+    first.forEach((g, i) => {
       const first = g.findings[0]!;
       const more = g.findings.length > 1 ? ` and ${g.findings.length - 1} more ${g.findings.length === 2 ? "place" : "places"}` : "";
       const on = g.hosts.length > 0 ? `; ${g.hosts.length === 1 ? "host" : "hosts"} ${listShort(g.hosts.map(clean))}` : "";

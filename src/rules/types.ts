@@ -95,6 +95,9 @@ export interface RuleReport {
    * then one finding, whose message holds the union of the items. */
   detail?: { items: string[]; render: (items: string[]) => string };
   fix?: RuleFix;
+  /** Hosts the finding also belongs to besides those of its node (a whole-repository rule: a
+   * block copied into several hosts' files belongs to every host holding a copy). */
+  alsoHosts?: string[];
 }
 
 /** Another file of the scanned repository, as the scan read it. */
@@ -176,6 +179,10 @@ export interface HostContext {
    * cfg.enable` of a module the host imports without turning that option on (scan/host-gates.ts),
    * while other hosts do. Absent: every node does. */
   applies?(file: string, node: SyntaxNode): boolean;
+  /** The option (`my.feature`) whose `enable` a node's settings are gated on (`mkIf cfg.enable`)
+   * that no host importing the module turns on where the scan can read it: then the settings act
+   * on no host, this one included, although applies() keeps them (scan/hosts.ts gateOff). */
+  gateOff?(file: string, node: SyntaxNode): string | undefined;
   /** Any parsed Nix file of the scan by its relative path, also outside the host's files (a module
    * the host graph could not attribute statically, e.g. `./home/${config.networking.hostName}.nix`). */
   lookup?(file: string): NixFileContext | undefined;

@@ -26,6 +26,8 @@ export function testNote(context: TestContext): string {
 
 /** Rules about how Nix code is written, not about what a host runs: silent in test code. */
 const CODE_QUALITY_CATEGORY = "anti-pattern";
+/** Hardening advice for a test's own units: the machine is thrown away when the test ends. */
+const SILENT_IN_TESTS = new Set(["systemd-service-exposure"]);
 
 /** Documentation lints: one finding per file naming what they found (one per declaration was 67
  * on one configuration), and none in a library or a library tree (`lib/`), whose options are
@@ -38,7 +40,23 @@ const LIBRARY_TREE = /(^|\/)lib\//;
 export interface ContextFinding {
   rule: { id: string; category: string };
   site: { file: string; test?: TestContext };
-  report: { file?: string; optionPath?: string; node?: { text: string }; key?: string; message: string };
+  report: { file?: string; optionPath?: string; node?: { text: string }; key?: string; message: string; severity?: string; title?: string };
+}
+
+/** Passwords a test sets for itself (a VM test's users, a service's admin password in a test
+ * machine): they exist only inside throwaway VMs, so each is not a secret; one low finding per
+ * file says they are there, in case one is reused on a real machine. Tokens a detector
+ * recognises by their shape (a GitHub token, an AWS key) stay: those are real wherever they are. */
+const TEST_PASSWORD_RULES = new Set(["user-plaintext-password", "plaintext-password-option", "committed-password-hash"]);
+function testPassword(r: ContextFinding): boolean {
+  if (!r.site.test) return false;
+  return TEST_PASSWORD_RULES.has(r.rule.id) || (r.rule.id === "hardcoded-secret" && /^(?:plaintext-password|generic-secret):/.test(r.report.key ?? ""));
+}
+
+/** The name a finding's value is set under: its option, or the key a secret detector read. */
+function nameOf(r: ContextFinding): string {
+  const detected = /^[\w-]+:([^:]*):/.exec(r.report.key ?? "")?.[1];
+  return r.report.optionPath ?? (detected || "in a string");
 }
 
 export interface RepositoryKind {
@@ -77,11 +95,12 @@ export function applyContextPolicy<T extends ContextFinding>(raw: T[], repo: Rep
   const kept = raw.filter(
     (r) =>
       !((r.site.test || repo.generated?.has(r.site.file)) && r.rule.category === CODE_QUALITY_CATEGORY) &&
+      !(r.site.test && SILENT_IN_TESTS.has(r.rule.id)) &&
       !(PER_FILE.has(r.rule.id) && (repo.library || LIBRARY_TREE.test(r.report.file ?? r.site.file))),
   );
   const merged = new Map<string, T[]>();
   for (const r of kept) {
-    if (!PER_FILE.has(r.rule.id)) continue;
+    if (!PER_FILE.has(r.rule.id) && !testPassword(r)) continue;
     const key = `${r.rule.id}\0${r.report.file ?? r.site.file}`;
     const group = merged.get(key);
     if (group) group.push(r);
@@ -92,6 +111,24 @@ export function applyContextPolicy<T extends ContextFinding>(raw: T[], repo: Rep
   const mergedAway = new Set<T>();
   for (const group of merged.values()) {
     const first = group[0]!;
+    if (testPassword(first)) {
+      const names = [...new Set(group.map(nameOf))];
+      const shown = names.length > 8 ? `${names.slice(0, 8).join(", ")} and ${names.length - 8} more` : names.join(", ");
+      const count = group.length === 1 ? "A password" : `${group.length} passwords`;
+      standIn.set(first, {
+        ...first,
+        report: {
+          ...first.report,
+          optionPath: group.length === 1 ? first.report.optionPath : undefined,
+          key: group.length === 1 ? first.report.key : "per-file",
+          severity: "low",
+          title: "passwords set by a test",
+          message: `${count} set in plaintext by this test (${shown}). ${first.site.test === "vm-test" ? "A NixOS VM test's" : "A test's"} credentials live only in its throwaway machines, so they are not secrets; make sure none of them is also used on a real machine.`,
+        },
+      } as T);
+      for (const r of group.slice(1)) mergedAway.add(r);
+      continue;
+    }
     if (group.length < 2) continue;
     const names = group.map((r) => r.report.optionPath ?? r.report.node?.text ?? "?");
     const shown = names.length > 8 ? `${names.slice(0, 8).join(", ")} and ${names.length - 8} more` : names.join(", ");

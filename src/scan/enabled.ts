@@ -14,7 +14,7 @@ import { escapeRegExp } from "../text/regexp.js";
 
 const LISTS_DIRECTORY = /\b(?:readDir|scanPaths|listFilesRecursive|umport|importDir|import-tree|haumea|rakeLeaves|listModules|mapModules\w*)\b/;
 
-const LOWER: Record<Severity, Severity> = { critical: "high", high: "medium", medium: "low", low: "low" };
+const LOWER: Record<Severity, Severity> = { critical: "high", high: "medium", medium: "low", low: "low", info: "info" };
 
 /** Rules whose problem exists only once a host runs the code (not code-quality lints, not secrets
  * already in the repository's history). */

@@ -10,6 +10,9 @@ import { detectSecrets, redactAll, type SecretMatch } from "../secrets/index.js"
 import { testNote, type TestContext } from "./classify.js";
 import { escapeRegExp } from "../text/regexp.js";
 
+/** What every info finding says: how the configuration is written or kept, not how secure it is. */
+export const MAINTENANCE_NOTE = "(Maintenance, not security: it does not lower the host's score.)";
+
 export interface ReportSite {
   /** The file the report is about (relative), its text and line index. */
   file: string;
@@ -221,9 +224,11 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
     let message = report.message;
     if (site.test) {
       // Relaxed settings inside a throwaway test are at most low.
-      if (severity !== "low") message += ` (${testNote(site.test)})`;
-      severity = "low";
+      if (severity !== "low" && severity !== "info") message += ` (${testNote(site.test)})`;
+      if (severity !== "info") severity = "low";
     }
+    // A maintenance note says so, whichever rule wrote it: it is not a security problem.
+    if (severity === "info" && !/\bmaintenance\b/i.test(message)) message += ` ${MAINTENANCE_NOTE}`;
     const finding: Finding = {
       id,
       ruleId: rule.id,

@@ -5,6 +5,7 @@
 import { posix } from "node:path";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, staticString, unparen } from "../nix/options.js";
+import { boundValue, resolveLexical } from "../nix/scope.js";
 
 /** A binding of a set flattened to its full path, for every level (`roles.x.machines.m = { }` and
  * `roles = { x = { machines = { m = { }; }; }; }` give the same paths). */
@@ -236,20 +237,85 @@ export function builderModules(nixFiles: readonly string[], treeOf: (file: strin
   for (const file of nixFiles) {
     if (hostEntries.has(file)) continue;
     const tree = treeOf(file);
-    if (!tree || !tree.text.includes("nixosSystem") || !tree.text.includes("mapAttrs")) continue;
+    if (!tree || !tree.text.includes("nixosSystem")) continue;
     const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
     for (const call of tree.descendants(K.NODE_APPLY)) {
       const fn = call.childNodes()[0];
-      if (!fn || !/(?:^|\.)nixosSystem$/.test(fn.text.replace(/\s+/g, "")) || !mappedOverHosts(call)) continue;
+      if (!fn || !/(?:^|\.)nixosSystem$/.test(fn.text.replace(/\s+/g, ""))) continue;
       const set = unparen(call.childNodes()[1]);
       if (set?.kind !== K.NODE_ATTR_SET) continue;
       const list = flatten(set).find((b) => b.path.length === 1 && b.path[0] === "modules");
-      if (!list) continue;
+      // Each host's builder: mapped over the hosts, naming the host's folder by interpolation, or a
+      // function given the host's module (`buildNixos = { system, module }: nixosSystem { modules =
+      // [ ... module ]; }`).
+      const givenModule = () => list!.value.descendants(K.NODE_IDENT).some((i) => ["formal", "param"].includes(resolveLexical(i)?.kind ?? ""));
+      if (!list || !(mappedOverHosts(call) || list.value.descendants(K.NODE_PATH).some((p) => INTERPOLATED_HOST.test(p.text)) || givenModule())) continue;
       builders.add(file);
-      for (const p of pathsIn(list.value, dir)) modules.add(p);
+      for (const p of modulesListed(list.value, dir, nixFiles)) modules.add(p);
     }
   }
   return { builders: [...builders], modules: [...modules] };
+}
+
+/** A folder of hosts that a helper builds with an interpolated path in a `nixosSystem` call's
+ * modules (`../../systems/${system}/${hostname}`, `../system/host/${host}`): the folder, how many
+ * interpolated segments name a host under it (one: `<folder>/<host>`, two: `<folder>/<system>/<host>`),
+ * and the files that build them: the helper and the sibling files it imports (`./common.nix`). */
+export interface HostFolder {
+  dir: string;
+  depth: 1 | 2;
+  builders: string[];
+}
+
+const INTERPOLATED_HOST = /^(\.{1,2}\/(?:[\w.+-]+\/)*)\$\{[^{}]+\}(\/\$\{[^{}]+\})?\/?$/;
+
+export function interpolatedHostFolders(nixFiles: readonly string[], treeOf: (file: string) => SyntaxNode | undefined): HostFolder[] {
+  const present = new Set(nixFiles);
+  const out: HostFolder[] = [];
+  for (const file of nixFiles) {
+    const tree = treeOf(file);
+    if (!tree || !tree.text.includes("nixosSystem") || !tree.text.includes("${")) continue;
+    const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+    for (const call of tree.descendants(K.NODE_APPLY)) {
+      const fn = call.childNodes()[0];
+      if (!fn || !/(?:^|\.)nixosSystem$/.test(fn.text.replace(/\s+/g, ""))) continue;
+      const set = unparen(call.childNodes()[1]);
+      const list = set?.kind === K.NODE_ATTR_SET ? flatten(set).find((b) => b.path.length === 1 && b.path[0] === "modules") : undefined;
+      if (!list) continue;
+      for (const p of list.value.descendants(K.NODE_PATH)) {
+        const m = INTERPOLATED_HOST.exec(p.text);
+        if (!m) continue;
+        const folder = posix.normalize(posix.join(dir, m[1]!)).replace(/\/$/, "");
+        if (folder.startsWith("..") || folder === ".") continue;
+        // The helper's own files: siblings it imports by a literal path.
+        const siblings = pathsIn(tree, dir).filter((f) => f.endsWith(".nix") && posix.dirname(f) === posix.dirname(file) && present.has(f) && f !== file);
+        out.push({ dir: folder, depth: m[2] ? 2 : 1, builders: [file, ...new Set(siblings)] });
+      }
+    }
+  }
+  return out;
+}
+
+/** The modules a builder's `modules` value names literally: its paths, those of the let bindings
+ * it refers to (`modules = shared ++ [ ... ]`), and every .nix file under a folder handed to a
+ * function (`{ imports = nixFiles ../platforms/nixos; }`, a recursive listing). */
+function modulesListed(value: SyntaxNode, dir: string, nixFiles: readonly string[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<SyntaxNode>();
+  const visit = (v: SyntaxNode, depth: number): void => {
+    if (seen.has(v) || depth > 4) return;
+    seen.add(v);
+    for (const p of pathsIn(v, dir)) {
+      const listed = nixFiles.includes(p) || nixFiles.includes(`${p}/default.nix`) ? [] : nixFiles.filter((f) => f.startsWith(`${p}/`));
+      out.push(...(listed.length ? listed : [p]));
+    }
+    for (const ident of v.kind === K.NODE_IDENT ? [v] : v.descendants(K.NODE_IDENT)) {
+      const bound = boundValue(ident);
+      if (bound) visit(bound, depth + 1);
+    }
+  };
+  visit(value, 0);
+  return out;
 }
 
 /** Is this call in the function a `mapAttrs` applies to a set (each host's builder)? */

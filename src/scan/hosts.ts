@@ -9,7 +9,7 @@
 import { dirname, normalize, posix } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { diskSource } from "./source.js";
-import { autoWireImport, autowiredEntries, autowiredHosts, builderModules, clanAssignments, liteConfigHosts, type ClanFiles } from "./host-frameworks.js";
+import { autoWireImport, autowiredEntries, autowiredHosts, builderModules, clanAssignments, interpolatedHostFolders, liteConfigHosts, type ClanFiles } from "./host-frameworks.js";
 import { falseGate, GateReader, gatesAt } from "./host-gates.js";
 import { flakeOverlays, systemBuilders, usedPackageFiles, type PackageLayout, type SystemBuilder } from "./host-packages.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
@@ -1067,8 +1067,11 @@ const HOST_ENTRIES = ["default.nix", "configuration.nix"];
 // The modules of `machines/<name>/` clan imports itself (besides configuration.nix).
 const CLAN_AUTOLOADED = new Set(["configuration.nix", "hardware-configuration.nix", "disko.nix"]);
 // snowfall-lib: `systems/<arch>/<host>/default.nix`, every module under modules/nixos/ imported into
-// every system, home configurations in `homes/<arch>/<user>@<host>/` with modules/home/.
-const SNOWFALL_SYSTEM = /^systems\/([a-z0-9_]+-linux)\/([^/]+)\/default\.nix$/;
+// every system, home configurations in `homes/<arch>/<user>@<host>/` with modules/home/. The folder
+// is a system double or one of snowfall's image formats (`x86_64-iso`, `x86_64-install-iso`,
+// `aarch64-sd-aarch64`): every one but darwin builds NixOS. Hand-written helpers that list
+// `hosts/<system>/<host>/` the same way are read alike, without snowfall's module convention.
+const SNOWFALL_SYSTEM = /^(systems|hosts)\/((?:x86_64|aarch64|i686|armv6l|armv7l|riscv64|powerpc64le)-(?!darwin\/)[a-z0-9_-]+)\/([^/]+)\/default\.nix$/;
 
 /** Hosts guessed from a `hosts/<name>/default.nix` (or configuration.nix) layout, a clan layout
  * (`machines/<name>/configuration.nix`) or a snowfall layout (`systems/<arch>/<name>/`). `files` is
@@ -1077,28 +1080,51 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
   const out: DeclaredHost[] = [];
   const present = new Set(files);
   const under = (prefix: string) => files.filter((f) => f.startsWith(prefix));
-  const snowfall = files.map((f) => SNOWFALL_SYSTEM.exec(f)).filter((m): m is RegExpExecArray => m !== null);
+  const bySystem = files.map((f) => SNOWFALL_SYSTEM.exec(f)).filter((m): m is RegExpExecArray => m !== null);
+  const snowfall = bySystem.filter((m) => m[1] === "systems");
+  const nixFiles = files.filter((f) => f.endsWith(".nix"));
+  const folders = interpolatedHostFolders(nixFiles, parsedRoot);
+  // The helpers that build the hosts of a folder: part of each of its hosts.
+  const buildersOf = (entry: string): string[] => folders.filter((h) => entry.startsWith(`${h.dir}/`)).flatMap((h) => h.builders);
   if (snowfall.length > 0) {
     const everySystem = files.filter((f) => /^modules\/nixos\/(?:.+\/)?default\.nix$/.test(f));
     const everyHome = files.filter((f) => /^modules\/home\/(?:.+\/)?default\.nix$/.test(f));
-    for (const m of snowfall.sort((a, b) => a[2]!.localeCompare(b[2]!))) {
+    for (const m of snowfall.sort((a, b) => a[3]!.localeCompare(b[3]!))) {
       const root = parsedRoot(m[0]);
       if (!root) continue;
-      const name = m[2]!;
+      const name = m[3]!;
       const homes = files.filter((f) => new RegExp(`^homes/[^/]+/[^/@]+@${escapeRegExp(name)}/`).test(f));
-      const own = new Set([m[0], ...under(`systems/${m[1]}/${name}/`), ...everySystem, ...homes, ...(homes.length ? everyHome : [])]);
+      const own = new Set([m[0], ...under(`systems/${m[2]}/${name}/`), ...everySystem, ...homes, ...(homes.length ? everyHome : [])]);
       // flake.nix's `mkFlake { channels-config = ...; systems.modules.nixos = [ ... ]; }` applies to
       // every system (its own path references are not the systems' modules).
-      out.push({ name, file: m[0], node: root, files: own, source: "directory", builders: present.has("flake.nix") ? new Set(["flake.nix"]) : undefined });
+      const builders = [...(present.has("flake.nix") ? ["flake.nix"] : []), ...buildersOf(m[0])];
+      out.push({ name, file: m[0], node: root, files: own, source: "directory", builders: builders.length ? new Set(builders) : undefined });
     }
     if (out.length) return out;
   }
-  const nixFiles = files.filter((f) => f.endsWith(".nix"));
+  // `hosts/<system>/<host>/default.nix`: the host's folder; what every host shares comes from the
+  // helper that builds them (below).
+  for (const m of bySystem.filter((b) => b[1] === "hosts").sort((a, b) => a[3]!.localeCompare(b[3]!))) {
+    const root = parsedRoot(m[0]);
+    if (root) out.push({ name: m[3]!, file: m[0], node: root, files: new Set([m[0]]), source: "directory" });
+  }
   const namedByNix = (file: string): boolean => {
     const base = posix.basename(file);
     return nixFiles.some((f) => parsedRoot(f)?.text.includes(base));
   };
-  for (const base of HOST_DIRS) {
+  // Folders a helper names with an interpolated path (`../system/host/${host}`): each entry of the
+  // folder it builds is a host.
+  for (const folder of out.length ? [] : folders) {
+    for (const f of files) {
+      if (!f.startsWith(`${folder.dir}/`)) continue;
+      const rest = f.slice(folder.dir.length + 1).split("/");
+      if (rest.length !== folder.depth + 1 || !HOST_ENTRIES.includes(rest[rest.length - 1]!) || (folder.depth === 2 && rest[0]!.endsWith("darwin"))) continue;
+      const root = parsedRoot(f);
+      const name = rest[rest.length - 2]!;
+      if (root && !out.some((h) => h.name === name)) out.push({ name, file: f, node: root, files: new Set([f]), source: "directory", builders: new Set(folder.builders) });
+    }
+  }
+  for (const base of out.length ? [] : HOST_DIRS) {
     const names = new Set<string>();
     for (const f of files) {
       if (!f.startsWith(`${base}/`)) continue;
@@ -1124,7 +1150,7 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
   const shared = out.length ? builderModules(files.filter((f) => f.endsWith(".nix")), parsedRoot, new Set(out.map((h) => h.file))) : undefined;
   for (const h of out) {
     for (const f of shared?.modules ?? []) h.files.add(f);
-    if (shared?.builders.length) h.builders = new Set(shared.builders);
+    if (shared?.builders.length) h.builders = new Set([...(h.builders ?? []), ...shared.builders]);
   }
   return out;
 }

@@ -463,6 +463,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       files,
       ...(flake ? { inputRepositories: inputRepositoriesOf(flake) } : {}),
       applies: (file, node) => graph.declarationFiles.has(file) || !graph.hostsOf(file).includes(h.name) || hostsAt(file, node).includes(h.name),
+      gateOff: (file, node) => (graph.declarationFiles.has(file) ? undefined : graph.gateOff?.(file, node)),
       // Every host rule asks for the same few options across all of the host's files: each answer
       // is worked out once per host (a copy is handed out, so no rule can change another's).
       definitions: (path) => {
@@ -527,7 +528,11 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     if (!rule.checkRepository) continue;
     progress({ stage: rule.id, done: 0, total: 1 });
     const replay = (event: RepositoryEvent) => {
-      if (event.kind === "report") raw.push({ rule, report: event.report, site: siteFor(event.report.file ?? event.file, event.report.node) });
+      if (event.kind === "report") {
+        const site = siteFor(event.report.file ?? event.file, event.report.node);
+        const also = event.report.alsoHosts;
+        raw.push({ rule, report: event.report, site: also?.length ? { ...site, hosts: [...new Set([...site.hosts, ...also])].sort() } : site });
+      }
       else {
         const e = event.entry;
         const host = hostsAt(e.file, e.node);
@@ -671,7 +676,7 @@ export function optionPathMatches(pattern: string, def: Pick<OptionDefinition, "
   });
 }
 
-const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 
 export function compareFindings(a: Finding, b: Finding): number {
   return RANK[a.severity] - RANK[b.severity] || a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId);

@@ -255,7 +255,9 @@ export async function loadRepository(
   // `nixosConfigurations.<name>` of the same name was read.
   const framework = frameworkHosts(source.kind, discovery.files, treeOf);
   for (const h of framework.hosts) if (!named.has(h.name)) unique.push(h);
-  const hosts = unique.length ? unique : directoryHosts(discovery.files, treeOf);
+  // Hosts of nested flakes alone (a template's `nixosConfigurations.container`) say nothing of the
+  // repository's own: its folders are read as when no host was declared at all.
+  const hosts = unique.some((h) => flakeDirOf(h.file) === ".") ? unique : [...unique, ...directoryHosts(discovery.files, treeOf)];
   const graph = buildHostGraph(
     source.kind,
     hosts,

@@ -1,10 +1,10 @@
 // The per-host security score (0-100) and the summary counts. A host starts at 100 and loses
 // points for each unsuppressed finding that applies to it: critical 20, high 10, medium 4, low 1,
-// never below 0. The same weights are in docs/scoring.md, with the reasoning.
+// info 0 (maintenance notes do not make a host less secure), never below 0. The same weights are in docs/scoring.md, with the reasoning.
 import type { Finding, Severity } from "../report/schema.js";
 import { FINDING_CATEGORIES, SEVERITIES } from "../report/severity.js";
 
-export const SEVERITY_DEDUCTION: Record<Severity, number> = { critical: 20, high: 10, medium: 4, low: 1 };
+export const SEVERITY_DEDUCTION: Record<Severity, number> = { critical: 20, high: 10, medium: 4, low: 1, info: 0 };
 
 export function hostScore(findings: readonly Finding[], host: string): number {
   let score = 100;

@@ -176,7 +176,6 @@ describe("shipped files", () => {
   });
 
   it("the plugin's and the extension's hook answer exactly like `nix-warden hook claude`", () => {
-    for (const script of [join(REPO_ROOT, PLUGIN_DIR, "hooks", "nix-warden-hook.mjs"), join(REPO_ROOT, EXTENSION_DIR, "hooks", "nix-warden-hook.mjs")]) {
     const inputsToTry = [
       { prompt: "harden the nginx box on nixos", cwd: "/nonexistent" },
       { prompt: "is my nixos laptop drifting? check the state and CVE-2024-1", cwd: "/nonexistent" },
@@ -185,19 +184,25 @@ describe("shipped files", () => {
       { prompt: "", cwd: "/" },
       { cwd: "/" },
     ];
-    for (const input of inputsToTry) {
-      const a = spawnSync(process.execPath, [script], { input: JSON.stringify(input), encoding: "utf8" });
-      const b = spawnSync(process.execPath, [CLI, "hook", "claude"], { input: JSON.stringify(input), encoding: "utf8" });
-      expect(a.status).toBe(0);
-      expect(b.status).toBe(0);
-      expect(a.stdout, JSON.stringify(input)).toBe(b.stdout);
-    }
-    for (const raw of ["not json", "[1,2]", "null"]) {
-      const alone = spawnSync(process.execPath, [script], { input: raw, encoding: "utf8" });
-      expect([alone.status, alone.stdout, alone.stderr]).toEqual([0, "", ""]);
-      const cli = spawnSync(process.execPath, [CLI, "hook", "claude"], { input: raw, encoding: "utf8" });
+    const raws = ["not json", "[1,2]", "null"];
+    // What the CLI answers, once per input (the same for both scripts).
+    const hookCli = (input: string) => spawnSync(process.execPath, [CLI, "hook", "claude"], { input, encoding: "utf8" });
+    const expected = inputsToTry.map((input) => hookCli(JSON.stringify(input)));
+    for (const b of expected) expect(b.status).toBe(0);
+    for (const raw of raws) {
+      const cli = hookCli(raw);
       expect([cli.status, cli.stdout]).toEqual([0, ""]);
     }
+    for (const script of [join(REPO_ROOT, PLUGIN_DIR, "hooks", "nix-warden-hook.mjs"), join(REPO_ROOT, EXTENSION_DIR, "hooks", "nix-warden-hook.mjs")]) {
+      for (const [i, input] of inputsToTry.entries()) {
+        const a = spawnSync(process.execPath, [script], { input: JSON.stringify(input), encoding: "utf8" });
+        expect(a.status).toBe(0);
+        expect(a.stdout, JSON.stringify(input)).toBe(expected[i]!.stdout);
+      }
+      for (const raw of raws) {
+        const alone = spawnSync(process.execPath, [script], { input: raw, encoding: "utf8" });
+        expect([alone.status, alone.stdout, alone.stderr]).toEqual([0, "", ""]);
+      }
     }
   });
 });

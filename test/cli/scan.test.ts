@@ -1,10 +1,11 @@
-// `nix-warden scan` as a user runs it: formats, output files, exit codes.
+// `nix-warden scan` as a user runs it: formats, output files (in this process), exit codes and a
+// closed pipe (the built CLI in its own process).
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SecurityReport } from "../../src/report/schema.js";
-import { cli } from "../helpers/cli.js";
+import { cli, runCli } from "../helpers/cli.js";
 import { withRepo } from "../helpers/scan.js";
 
 const REPO = {
@@ -31,12 +32,12 @@ describe("nix-warden scan", () => {
   it("groups a rule's findings into one entry listing the places; --verbose prints each in full", async () => {
     const services = Array.from({ length: 5 }, (_, i) => `  systemd.services.job${i} = { description = "Job ${i}"; wantedBy = [ "multi-user.target" ]; serviceConfig.ExecStart = "/opt/app/bin/worker${i} --listen 127.0.0.1:808${i}"; };`).join("\n");
     await withRepo({ ...REPO, "box.nix": `{ ... }: {\n${services}\n}\n` }, async (root) => {
-      const grouped = cli(["scan", root, "--quick"]);
+      const grouped = await runCli(["scan", root, "--quick"]);
       expect(grouped.code).toBe(0);
       const head = grouped.stdout.split("\n");
       expect(head.indexOf("Fix first:")).toBeGreaterThan(head.findIndex((l) => l.startsWith("Summary: 5 findings")));
       expect(grouped.stdout).toMatch(/\(systemd-service-exposure\) {2}5 places {2}\[box\]/);
-      const verbose = cli(["scan", root, "--quick", "--verbose"]);
+      const verbose = await runCli(["scan", root, "--quick", "--verbose"]);
       expect(verbose.stdout.match(/^ {2}box\.nix:\d+:\d+ .*\(systemd-service-exposure\)/gm)).toHaveLength(5);
       expect(verbose.stdout.length).toBeGreaterThan(grouped.stdout.length);
     });
@@ -45,25 +46,26 @@ describe("nix-warden scan", () => {
   it("runs the style lints only with --style (or the config's style: on)", async () => {
     const files = { ...REPO, "box.nix": `{ pkgs, ... }: {\n  programs.git.enable = (true);\n  services.openssh.settings.PermitRootLogin = "yes";\n}\n` };
     await withRepo(files, async (root) => {
-      const ids = (args: string[]) => (JSON.parse(cli(["scan", root, "--quick", "--no-cache", "--format", "json", ...args]).stdout) as { findings: { ruleId: string }[] }).findings.map((f) => f.ruleId);
-      expect(ids([])).toContain("ssh-permit-root-login");
-      expect(ids([])).not.toContain("useless-parens");
-      expect(ids(["--style"])).toEqual(expect.arrayContaining(["useless-parens", "ssh-permit-root-login"]));
+      const ids = async (args: string[]) => (JSON.parse((await runCli(["scan", root, "--quick", "--no-cache", "--format", "json", ...args])).stdout) as { findings: { ruleId: string }[] }).findings.map((f) => f.ruleId);
+      const security = await ids([]);
+      expect(security).toContain("ssh-permit-root-login");
+      expect(security).not.toContain("useless-parens");
+      expect(await ids(["--style"])).toEqual(expect.arrayContaining(["useless-parens", "ssh-permit-root-login"]));
     });
   });
 
   it("prints a text report, a JSON SecurityReport, markdown and SARIF", async () => {
     await withRepo(REPO, async (root) => {
-      const text = cli(["scan", root, "--quick"]);
+      const text = await runCli(["scan", root, "--quick"]);
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(/box\s+score\s+\d+\/100/);
       expect(text.stdout).toMatch(/box\.nix:2:\d+/);
-      const json = cli(["scan", root, "--quick", "--format", "json"]);
+      const json = await runCli(["scan", root, "--quick", "--format", "json"]);
       const report = SecurityReport.parse(JSON.parse(json.stdout));
       expect(report.hosts).toEqual(["box"]);
       expect(report.findings[0]!.host).toEqual(["box"]);
-      expect(cli(["scan", root, "--quick", "--format", "markdown"]).stdout).toMatch(/^# /m);
-      const sarif = JSON.parse(cli(["scan", root, "--quick", "--format", "sarif"]).stdout);
+      expect((await runCli(["scan", root, "--quick", "--format", "markdown"])).stdout).toMatch(/^# /m);
+      const sarif = JSON.parse((await runCli(["scan", root, "--quick", "--format", "sarif"])).stdout);
       expect(sarif.version).toBe("2.1.0");
     });
   });
@@ -86,7 +88,7 @@ describe("nix-warden scan", () => {
       REPO,
       async (root) => {
         const out = join(root, "out");
-        const r = cli(["scan", root, "--quick", "--output-dir", out]);
+        const r = await runCli(["scan", root, "--quick", "--output-dir", out]);
         expect(r.code).toBe(0);
         for (const f of ["security-report.md", "security-issues.json", "security.sarif"]) expect(existsSync(join(out, f))).toBe(true);
         const patches = readdirSync(join(out, "remediation-patches"));

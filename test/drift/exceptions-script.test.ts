@@ -11,7 +11,7 @@ import type { DriftReportX } from "../../src/drift/model.js";
 import { probePackages } from "../../src/drift/probes/packages.js";
 import { renderScript } from "../../src/drift/render/script.js";
 import { shellCommand, shellQuote } from "../../src/drift/render/shell.js";
-import { summarize } from "../../src/drift/index.js";
+import { driftReport } from "../helpers/drift-report.js";
 import { nixAvailable } from "../helpers/nix.js";
 import { CTX, declared, tempDir } from "./helpers.js";
 
@@ -89,22 +89,7 @@ describe("shell quoting", () => {
 });
 
 function report(list: ReturnType<typeof item>[]): DriftReportX {
-  return {
-    tool: { name: "nix-warden", version: "0" },
-    generatedAt: "2026-11-22T00:00:00Z",
-    host: "web1",
-    declaredFrom: "test",
-    actualFrom: "test",
-    drifted: list.length > 0,
-    summary: summarize(list),
-    items: list,
-    suppressed: [],
-    belowThreshold: 0,
-    probes: [],
-    notes: [],
-    errors: [],
-    timing: { totalMs: 0, evalMs: 0, declaredFromCache: false, probesMs: 0 },
-  };
+  return driftReport(list);
 }
 
 describe("remediation-script.sh", () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { materializeRoot } from "../../src/drift/root-spec.js";
 import { checkDrift } from "../../src/drift/index.js";
 import { assertSystemRoot, InvalidRootError } from "../../src/drift/root.js";
+import { runCli } from "../helpers/cli.js";
 import { CLI, connect } from "../mcp/helpers.js";
 import { EXAMPLE, fixture, makeRoot, tempDir } from "./helpers.js";
 
@@ -31,13 +32,17 @@ describe("a --root that is not a system root", () => {
     for (const [what, bad] of Object.entries(await badRoots(dir))) {
       // With --declared the check needs nothing else: before the fix this printed "no drift" and exited 0.
       for (const extra of [["--declared", join(EXAMPLE, "declared.json")], []]) {
-        const r = spawnSync(process.execPath, [CLI, "drift", "--root", bad.path, "--fail-on", "high", "--format", "json", ...extra], { cwd: dir, encoding: "utf8", timeout: 60_000 });
-        expect(r.status, `${what}: ${r.stdout}${r.stderr}`).toBe(2);
+        const r = await runCli(["drift", "--root", bad.path, "--fail-on", "high", "--format", "json", ...extra], { cwd: dir });
+        expect(r.code, `${what}: ${r.stdout}${r.stderr}`).toBe(2);
         expect(r.stderr, what).toMatch(/^nix-warden: --root: /);
         expect(r.stderr, what).toMatch(bad.message);
         expect(r.stdout, what).toBe(""); // no report that could be mistaken for a result
       }
     }
+    // The same in its own process: the exit status the shell sees.
+    const r = spawnSync(process.execPath, [CLI, "drift", "--root", "./does-not-exist", "--fail-on", "high", "--format", "json"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+    expect([r.status, r.stdout]).toEqual([2, ""]);
+    expect(r.stderr).toMatch(/^nix-warden: --root: .*does not exist/);
   });
 
   it("is an error of the library (InvalidRootError), before anything is probed or evaluated", async () => {

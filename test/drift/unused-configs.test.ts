@@ -1,11 +1,11 @@
 // Drift reports configuration files the flake does not use: a local-override.nix left in the
-// machine's /etc/nixos or in the checkout it is built from (the example machine, the real CLI).
+// machine's /etc/nixos or in the checkout it is built from (the example machine, the CLI in this process).
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXAMPLE_DIR, prepareExample, type ExampleWorkspace } from "../../src/drift/demo.js";
 import type { DriftReportX } from "../../src/drift/model.js";
-import { cli } from "../helpers/cli.js";
+import { runCli } from "../helpers/cli.js";
 
 describe("drift: configuration files the flake does not use", () => {
   let ws: ExampleWorkspace;
@@ -22,7 +22,7 @@ describe("drift: configuration files the flake does not use", () => {
     await writeFile(join(ws.repo, "local-override.nix"), "{ networking.firewall.enable = false; }\n");
     await mkdir(join(ws.repo, "hosts", "old"), { recursive: true });
     await writeFile(join(ws.repo, "hosts", "old", "default.nix"), "{ }\n");
-    const r = cli(["drift", "--flake", ws.repo, "--host", "web1", "--root", ws.root, "--declared", join(EXAMPLE_DIR, "declared.json"), "--format", "json"]);
+    const r = await runCli(["drift", "--flake", ws.repo, "--host", "web1", "--root", ws.root, "--declared", join(EXAMPLE_DIR, "declared.json"), "--format", "json"]);
     expect([0, 1], r.stderr).toContain(r.code);
     report = JSON.parse(r.stdout) as DriftReportX;
   });

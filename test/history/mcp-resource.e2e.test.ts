@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EXAMPLE_DIR, prepareExample } from "../../src/drift/demo.js";
-import { cli } from "../helpers/cli.js";
+import { runCli } from "../helpers/cli.js";
 import { connect, onCleanup, tempDir, workspace } from "../mcp/helpers.js";
 
 describe("MCP resource nix-warden://history", () => {
@@ -12,7 +12,7 @@ describe("MCP resource nix-warden://history", () => {
     onCleanup(() => ex.cleanup());
     const dir = join(await tempDir("nix-warden-history-mcp-"), "history");
     for (let i = 0; i < 2; i++) {
-      const r = cli(["run", "--flake", ex.repo, "--host", "web1", "--drift", "--root", ex.root, "--declared", join(EXAMPLE_DIR, "declared.json"), "--output-dir", dir]);
+      const r = await runCli(["run", "--flake", ex.repo, "--host", "web1", "--drift", "--root", ex.root, "--declared", join(EXAMPLE_DIR, "declared.json"), "--output-dir", dir]);
       expect(r.code, r.stderr).toBe(0);
     }
     const { repo } = await workspace();

@@ -1,5 +1,6 @@
-// The scheduled run as the timer starts it: the real built CLI, the bundled example repository
-// (security) and the recorded example machine (drift), several runs into one history directory.
+// The scheduled run as the timer starts it: the bundled example repository (security) and the
+// recorded example machine (drift), several runs into one history directory. The first run is the
+// real built CLI in its own process; the others run the same command in this process (runCli).
 import { chmod, cp, lstat, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +8,7 @@ import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXAMPLE_DIR, prepareExample, type ExampleWorkspace } from "../../src/drift/demo.js";
 import { readHistory } from "../../src/history/store.js";
-import { cli } from "../helpers/cli.js";
+import { cli, runCli } from "../helpers/cli.js";
 
 const HOMELAB = join(import.meta.dirname, "..", "..", "examples", "homelab");
 const DECLARED = join(EXAMPLE_DIR, "declared.json");
@@ -34,8 +35,12 @@ async function hookCalls(): Promise<Array<{ argv: string[]; host: string; kind: 
   }
 }
 
-function driftRun(threshold: string, extra: string[] = []) {
-  return cli(["run", "--flake", ws.repo, "--host", "web1", "--drift", "--root", ws.root, "--declared", DECLARED, "--output-dir", out, "--alert-threshold", threshold, "--notify", hook, ...extra]);
+function driftArgs(threshold: string, extra: string[] = []): string[] {
+  return ["run", "--flake", ws.repo, "--host", "web1", "--drift", "--root", ws.root, "--declared", DECLARED, "--output-dir", out, "--alert-threshold", threshold, "--notify", hook, ...extra];
+}
+
+function driftRun(threshold: string) {
+  return runCli(driftArgs(threshold));
 }
 
 async function editRoot(file: string, edit: (text: string) => string): Promise<void> {
@@ -57,7 +62,8 @@ afterAll(async () => {
 
 describe("nix-warden run (drift, as the timer starts it) and nix-warden history", () => {
   it("run 1: writes the report, the history entry, drift-metrics.json and the textfile; critical drift fires the hook at threshold critical", async () => {
-    const r = driftRun("critical");
+    // The one run here in its own process, as the timer starts it; the others run in this process.
+    const r = cli(driftArgs("critical"));
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const reports = await readdir(join(out, "reports"));
@@ -81,7 +87,7 @@ describe("nix-warden run (drift, as the timer starts it) and nix-warden history"
   it("run 2: mallory removed, no critical drift left: the hook does not fire at threshold critical", async () => {
     await editRoot("etc/passwd", (t) => t.replace(/^mallory:.*\n/m, ""));
     await editRoot("etc/group", (t) => t.replace("alice,mallory", "alice"));
-    const r = driftRun("critical");
+    const r = await driftRun("critical");
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain("notified");
     expect(await hookCalls()).toHaveLength(1);
@@ -94,15 +100,15 @@ describe("nix-warden run (drift, as the timer starts it) and nix-warden history"
 
   it("run 3: the same machine at threshold high fires (high drift is at the threshold)", async () => {
     await editRoot("etc/passwd", (t) => t + "eve:x:1003:100::/home/eve:/run/current-system/sw/bin/bash\n");
-    const r = driftRun("high");
+    const r = await driftRun("high");
     expect(r.code).toBe(0);
     const calls = await hookCalls();
     expect(calls).toHaveLength(2);
     expect(calls[1]!.argv[0]).toMatch(/-web1-drift\.json$/);
   });
 
-  it("history shows the trend, what is new since the last run (eve, high) and no made-up rate over minutes", () => {
-    const r = cli(["history", "--dir", out, "--host", "web1"]);
+  it("history shows the trend, what is new since the last run (eve, high) and no made-up rate over minutes", async () => {
+    const r = await runCli(["history", "--dir", out, "--host", "web1"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("drift · web1 · 3 run(s)");
     expect(r.stdout).toMatch(/trend {2}[▁-█]{3} {2}\(26 -> 2\d\)/);
@@ -111,7 +117,7 @@ describe("nix-warden run (drift, as the timer starts it) and nix-warden history"
     // Three runs within seconds: no per-day rate is made up from them (test/history/trend.test.ts has one).
     expect(r.stdout).toMatch(/drift rate: the runs span \d+ minute\(s\); a rate needs at least an hour/);
 
-    const json = JSON.parse(cli(["history", "--dir", out, "--format", "json"]).stdout);
+    const json = JSON.parse((await runCli(["history", "--dir", out, "--format", "json"])).stdout);
     const s = json.series[0];
     // Each run includes the example checkout's untracked hosts/web2.nix, which no host imports.
     expect(s.runs.map((x: { total: number }) => x.total)).toEqual([26, 24, 25]);
@@ -119,10 +125,10 @@ describe("nix-warden run (drift, as the timer starts it) and nix-warden history"
 
     // Between run 1 and run 2 mallory's two items were fixed: --since after run 1 keeps runs 2..3 only.
     const since = json.series[0].runs[1].time;
-    const later = JSON.parse(cli(["history", "--dir", out, "--since", since, "--format", "json"]).stdout);
+    const later = JSON.parse((await runCli(["history", "--dir", out, "--since", since, "--format", "json"])).stdout);
     expect(later.series[0].runs).toHaveLength(2);
 
-    const md = cli(["history", "--dir", out, "--format", "markdown"]).stdout;
+    const md = (await runCli(["history", "--dir", out, "--format", "markdown"])).stdout;
     expect(md).toContain("```mermaid\nxychart-beta");
     expect(md).toContain("line [26, 24, 25]");
   });
@@ -161,7 +167,7 @@ describe("nix-warden run (security scans of the example repository)", () => {
   });
 
   it("two scans of nas: findings and score in the textfile, a fixed finding shows as fixed", async () => {
-    const first = cli(["run", "--flake", repo, "--host", "nas", "--security", "--quick", "--output-dir", secOut, "--textfile-dir", join(tmp, "textfiles")]);
+    const first = await runCli(["run", "--flake", repo, "--host", "nas", "--security", "--quick", "--output-dir", secOut, "--textfile-dir", join(tmp, "textfiles")]);
     expect(first.code).toBe(0);
     const { entries } = await readHistory(secOut);
     expect(entries[0]).toMatchObject({ kind: "security", host: "nas", ok: true });
@@ -175,9 +181,9 @@ describe("nix-warden run (security scans of the example repository)", () => {
     lines[target.line - 1] = "";
     await writeFile(file, lines.join("\n"));
 
-    const second = cli(["run", "--flake", repo, "--host", "nas", "--security", "--quick", "--output-dir", secOut, "--textfile-dir", join(tmp, "textfiles")]);
+    const second = await runCli(["run", "--flake", repo, "--host", "nas", "--security", "--quick", "--output-dir", secOut, "--textfile-dir", join(tmp, "textfiles")]);
     expect(second.code).toBe(0);
-    const json = JSON.parse(cli(["history", "--dir", secOut, "--format", "json"]).stdout);
+    const json = JSON.parse((await runCli(["history", "--dir", secOut, "--format", "json"])).stdout);
     expect(json.series).toHaveLength(1);
     expect(json.series[0].fixedSinceLast).toContain(target.id);
 
@@ -189,16 +195,16 @@ describe("nix-warden run (security scans of the example repository)", () => {
     expect(score.metrics).toEqual([{ labels: { host: "nas" }, value: String(latest.score) }]);
   });
 
-  it("a remote flake reference for --security is an error entry, not a crash", () => {
-    const r = cli(["run", "--flake", "github:example/nowhere", "--host", "nas", "--security", "--output-dir", join(tmp, "remote")]);
+  it("a remote flake reference for --security is an error entry, not a crash", async () => {
+    const r = await runCli(["run", "--flake", "github:example/nowhere", "--host", "nas", "--security", "--output-dir", join(tmp, "remote")]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain("must be a local directory");
   });
 });
 
 describe("nix-warden run: what it refuses", () => {
-  it("--notify with arguments (a shell-style string) is a usage error: hooks are programs, not command lines", () => {
-    const r = cli(["run", "--flake", HOMELAB, "--security", "--output-dir", join(tmp, "x"), "--notify", "sh -c 'touch /tmp/pwned'"]);
+  it("--notify with arguments (a shell-style string) is a usage error: hooks are programs, not command lines", async () => {
+    const r = await runCli(["run", "--flake", HOMELAB, "--security", "--output-dir", join(tmp, "x"), "--notify", "sh -c 'touch /tmp/pwned'"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--notify takes a program");
   });
@@ -211,7 +217,7 @@ describe("nix-warden run: what it refuses", () => {
     await cp(HOMELAB, join(dir, "repo"), { recursive: true });
     await import("node:fs/promises").then((fs) => fs.mkdir(textfiles, { recursive: true }));
     await symlink(victim, join(textfiles, "nix-warden.prom"));
-    const r = cli(["run", "--flake", join(dir, "repo"), "--host", "nas", "--security", "--quick", "--output-dir", join(dir, "out"), "--textfile-dir", textfiles]);
+    const r = await runCli(["run", "--flake", join(dir, "repo"), "--host", "nas", "--security", "--quick", "--output-dir", join(dir, "out"), "--textfile-dir", textfiles]);
     expect(r.code).toBe(0);
     expect(await readFile(victim, "utf8")).toBe("untouched\n");
     expect((await lstat(join(textfiles, "nix-warden.prom"))).isFile()).toBe(true);
@@ -223,7 +229,7 @@ describe("nix-warden run: what it refuses", () => {
     await writeFile(victim, "untouched\n");
     await import("node:fs/promises").then((fs) => fs.mkdir(dir, { recursive: true, mode: 0o700 }));
     await symlink(victim, join(dir, "history.jsonl"));
-    const r = cli(["run", "--flake", HOMELAB, "--host", "nas", "--security", "--quick", "--output-dir", dir]);
+    const r = await runCli(["run", "--flake", HOMELAB, "--host", "nas", "--security", "--quick", "--output-dir", dir]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("symbolic link");
     expect(await readFile(victim, "utf8")).toBe("untouched\n");
@@ -233,7 +239,7 @@ describe("nix-warden run: what it refuses", () => {
     const dir = join(tmp, "shared");
     await import("node:fs/promises").then((fs) => fs.mkdir(dir, { recursive: true }));
     await chmod(dir, 0o777);
-    const r = cli(["run", "--flake", HOMELAB, "--host", "nas", "--security", "--quick", "--output-dir", dir]);
+    const r = await runCli(["run", "--flake", HOMELAB, "--host", "nas", "--security", "--quick", "--output-dir", dir]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("writable by group or others");
   });

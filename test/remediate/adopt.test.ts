@@ -9,6 +9,7 @@ import { adopt } from "../../src/drift/compare/common.js";
 import { applyPlan, planRemediation } from "../../src/remediate/index.js";
 import type { DriftReport } from "../../src/report/schema.js";
 import { clearScanCache } from "../../src/scan/index.js";
+import { driftReport } from "../helpers/drift-report.js";
 import { nixAvailable } from "../helpers/nix.js";
 
 const FILES: Record<string, string> = {
@@ -48,17 +49,10 @@ const FILES: Record<string, string> = {
 };
 
 function report(items: Array<{ id: string; category: DriftReport["items"][number]["category"]; subject: string; opt: ReturnType<typeof adopt> }>): DriftReport {
-  return {
-    tool: { name: "nix-warden", version: "test" },
-    generatedAt: "2026-11-22T00:00:00Z",
-    host: "web1",
-    declaredFrom: "test",
-    actualFrom: "test",
-    drifted: true,
-    summary: { total: items.length, bySeverity: {}, byCategory: {} },
-    items: items.map((i) => ({ id: i.id, category: i.category, subject: i.subject, severity: "high", declared: null, actual: null, evidence: "", remediation: [i.opt] })),
-    errors: [],
-  };
+  return driftReport(
+    items.map((i) => ({ id: i.id, category: i.category, subject: i.subject, severity: "high", declared: null, actual: null, evidence: "", remediation: [i.opt] })),
+    { tool: { name: "nix-warden", version: "test" } },
+  );
 }
 
 let root: string;

@@ -1,6 +1,8 @@
 // A killed apply can be undone exactly: the real CLI is killed (SIGKILL) at every step of apply,
 // then `--recover` or `--undo` must bring the repository back to its state before apply: branch,
-// HEAD, index, every file's bytes, uncommitted changes of an --allow-dirty run included.
+// HEAD, index, every file's bytes, uncommitted changes of an --allow-dirty run included. The killed
+// apply is a process of its own; the commands after it (refused re-apply, recover, undo) run the
+// same CLI in this process (runCli), as they test what the command does, not the process.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -10,7 +12,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { planRemediation } from "../../src/remediate/index.js";
 import { clearScanCache } from "../../src/scan/index.js";
-import { CLI, cli } from "../helpers/cli.js";
+import { CLI, runCli } from "../helpers/cli.js";
 import { commitRepo, gitIn, unhardenedService } from "../helpers/git.js";
 
 let root: string;
@@ -96,20 +98,20 @@ describe("remediate: an apply killed at any step is undone exactly", () => {
       await killApplyAt(step, plan.id, flags, step === "files-written" ? "SIGINT" : "SIGKILL");
       // Killed mid-apply: re-applying is refused until the repository is put back.
       if (step !== "intent") expect(await snapshot(), step).not.toEqual(before);
-      const again = cli(["remediate", root, "--apply", plan.id, "--yes", ...flags]);
+      const again = await runCli(["remediate", root, "--apply", plan.id, "--yes", ...flags]);
       expect(again.code, step).toBe(1);
       expect(again.stdout, step).toContain("--recover");
-      const back = i % 2 === 0 ? cli(["remediate", root, "--recover"]) : cli(["remediate", root, "--undo", plan.id]);
+      const back = await (i % 2 === 0 ? runCli(["remediate", root, "--recover"]) : runCli(["remediate", root, "--undo", plan.id]));
       expect(back.code, `${step}: ${back.stdout}${back.stderr}`).toBe(0);
       expect(back.stdout, step).toContain("undone");
       expect(await snapshot(), step).toEqual(before);
-      expect(cli(["remediate", root, "--recover"]).stdout, step).toContain("Nothing to recover");
+      expect((await runCli(["remediate", root, "--recover"])).stdout, step).toContain("Nothing to recover");
     }
     // And the plan still applies afterwards (nothing left half-done), and undoes to the same state.
-    const applied = cli(["remediate", root, "--apply", plan.id, "--yes", ...flags]);
+    const applied = await runCli(["remediate", root, "--apply", plan.id, "--yes", ...flags]);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
     expect(await readFile(join(root, "job.nix"), "utf8")).toContain("ProtectSystem");
-    const undone = cli(["remediate", root, "--undo", plan.id]);
+    const undone = await runCli(["remediate", root, "--undo", plan.id]);
     expect(undone.code, undone.stdout).toBe(0);
     expect(undone.stdout).toMatch(/deleted branch nix-warden\/fix-/);
     expect(await snapshot()).toEqual(before);

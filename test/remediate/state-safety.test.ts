@@ -14,7 +14,7 @@ import { assemblePlan } from "../../src/remediate/plan.js";
 import { journalPath, loadJournal, saveJournal, savePlan } from "../../src/remediate/store.js";
 import { clearScanCache } from "../../src/scan/index.js";
 import { repoStateDir } from "../../src/system/state.js";
-import { cli } from "../helpers/cli.js";
+import { runCli } from "../helpers/cli.js";
 import { commitRepo, gitIn, unhardenedService } from "../helpers/git.js";
 
 const MODULE = unhardenedService("job");
@@ -53,7 +53,7 @@ describe("journals", () => {
     await writeFile(join(root, ".nix-warden", "journal", `${id}.json`), JSON.stringify(evil));
     git(root, "add", "-A");
     git(root, "commit", "-qm", "journal");
-    const r = cli(["remediate", root, "--undo", id]);
+    const r = await runCli(["remediate", root, "--undo", id]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("it was not applied here");
     expect(r.stdout + r.stderr).not.toContain("rm -rf");
@@ -133,7 +133,7 @@ describe("plans", () => {
     await writeFile(join(root, ".nix-warden", "plans", `${id}.json`), JSON.stringify(evil));
     git(root, "add", "-A");
     git(root, "commit", "-qm", "plan");
-    const r = cli(["remediate", root, "--apply", id, "--yes", "--run-commands"]);
+    const r = await runCli(["remediate", root, "--apply", id, "--yes", "--run-commands"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("refused");
     expect(existsSync(marker)).toBe(false);
@@ -157,9 +157,9 @@ describe("plans", () => {
     expect(existsSync(marker)).toBe(false);
   });
 
-  it("--apply '' and --undo '' are usage errors, not a new plan", () => {
+  it("--apply '' and --undo '' are usage errors, not a new plan", async () => {
     for (const flag of ["--apply", "--undo"]) {
-      const r = cli(["remediate", root, flag, ""]);
+      const r = await runCli(["remediate", root, flag, ""]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain("needs a plan id");
     }
@@ -174,7 +174,7 @@ describe("a .nix-warden symlink in the repository", () => {
     await symlink("../outside-state", join(root, ".nix-warden"));
     git(root, "add", "-A");
     git(root, "commit", "-qm", "link");
-    const r = cli(["remediate", root, "--format", "json"]);
+    const r = await runCli(["remediate", root, "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(await readdir(outside)).toEqual([".gitignore"]);
     expect(await readFile(join(outside, ".gitignore"), "utf8")).toBe("mine\n");
@@ -182,8 +182,8 @@ describe("a .nix-warden symlink in the repository", () => {
     const plan = JSON.parse(r.stdout) as { id: string };
     expect(existsSync(join(await repoStateDir(root), "plans", plan.id, "remediation-script.sh"))).toBe(true);
     // And the plan applies and undoes without touching the link's target.
-    expect(cli(["remediate", root, "--apply", plan.id, "--yes"]).code).toBe(0);
-    expect(cli(["remediate", root, "--undo", plan.id]).code).toBe(0);
+    expect((await runCli(["remediate", root, "--apply", plan.id, "--yes"])).code).toBe(0);
+    expect((await runCli(["remediate", root, "--undo", plan.id])).code).toBe(0);
     expect(await readdir(outside)).toEqual([".gitignore"]);
   });
 

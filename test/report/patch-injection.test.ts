@@ -1,7 +1,7 @@
 // A file name is attacker-controlled text: a directory named
 // `q\n--- a/victim.txt\n+++ b/victim.txt\n@@ -1 +1 @@\n-safe\n+pwned` once injected a hunk into every
 // patch nix-warden wrote, and `patch -p1` then changed victim.txt. These tests perform that attack
-// against the real built CLI in a real git repository and apply every patch it produces with the
+// against the CLI (runCli, in this process) in a real git repository and apply every patch it produces with the
 // real `patch` and `git apply`; and they check that ESC and CR in names never reach the terminal or
 // markdown raw.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -12,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseUnifiedDiff } from "../../src/report/format.js";
 import { diffHeaders, escapeControls, gitQuotePath, gitUnquotePath, shellWord } from "../../src/text/safe-text.js";
 import { item, revert } from "../../src/drift/compare/common.js";
-import { summarize } from "../../src/drift/index.js";
 import { renderScript } from "../../src/drift/render/script.js";
 import { unifiedDiff } from "../../src/text/diff.js";
 import { renderPlanScript } from "../../src/remediate/script.js";
-import { cli } from "../helpers/cli.js";
+import { runCli } from "../helpers/cli.js";
+import { driftReport } from "../helpers/drift-report.js";
 
 const INJECT = "q\n--- a/victim.txt\n+++ b/victim.txt\n@@ -1 +1 @@\n-safe\n+pwned";
 const ESC_DIR = "e\u001b[31mred\u001b]0;title\u0007";
@@ -31,7 +31,7 @@ const git = (cwd: string, ...args: string[]) =>
 // eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\u001b\r\u0007\u009b]/;
 
-describe("patch injection through a file name (built CLI, real git, real patch)", () => {
+describe("patch injection through a file name (the CLI, real git, real patch)", () => {
   let base: string;
   let repo: string;
 
@@ -72,9 +72,9 @@ describe("patch injection through a file name (built CLI, real git, real patch)"
     return DIRS.filter((d) => readFileSync(join(clone, d, "ssh.nix"), "utf8").includes(FIXED));
   }
 
-  it("scan --output-dir: every patch file, and fix.patch in the JSON, leaves victim.txt alone and fixes its own file", () => {
+  it("scan --output-dir: every patch file, and fix.patch in the JSON, leaves victim.txt alone and fixes its own file", async () => {
     const out = join(base, "scan-out");
-    const r = cli(["scan", repo, "--quick", "--output-dir", out]);
+    const r = await runCli(["scan", repo, "--quick", "--output-dir", out]);
     expect(r.code, r.stderr).toBe(0);
     const patchDir = join(out, "remediation-patches");
     const names = readdirSync(patchDir).filter((n) => n.endsWith(".patch"));
@@ -99,9 +99,9 @@ describe("patch injection through a file name (built CLI, real git, real patch)"
     }
   });
 
-  it("scan: the markdown report, the text report and the SARIF carry no raw ESC, CR or BEL", () => {
+  it("scan: the markdown report, the text report and the SARIF carry no raw ESC, CR or BEL", async () => {
     const out = join(base, "scan-out-2");
-    const text = cli(["scan", repo, "--quick", "--output-dir", out]);
+    const text = await runCli(["scan", repo, "--quick", "--output-dir", out]);
     expect(text.stdout).toContain("e\\x1b[31mred\\x1b]0;title\\x07/ssh.nix");
     expect(text.stdout).toContain("q\\n--- a/victim.txt");
     expect(text.stdout).not.toMatch(RAW_CONTROL);
@@ -111,15 +111,15 @@ describe("patch injection through a file name (built CLI, real git, real patch)"
     expect(md).not.toMatch(RAW_CONTROL);
     expect(md).toContain("cr\\rfake/ssh.nix");
     expect(md.split("\n").some((l) => l.startsWith("--- a/victim.txt") || l.startsWith("+pwned"))).toBe(false);
-    const mdOut = cli(["scan", repo, "--quick", "--format", "markdown"]);
+    const mdOut = await runCli(["scan", repo, "--quick", "--format", "markdown"]);
     expect(mdOut.stdout).not.toMatch(RAW_CONTROL);
     // SARIF is JSON: control characters are \u escapes in its text.
     expect(readFileSync(join(out, "security.sarif"), "utf8")).not.toMatch(RAW_CONTROL);
   });
 
-  it("remediate --output-dir: every patch leaves victim.txt alone; the dry run shows no raw ESC or CR", () => {
+  it("remediate --output-dir: every patch leaves victim.txt alone; the dry run shows no raw ESC or CR", async () => {
     const out = join(base, "remediate-out");
-    const r = cli(["remediate", repo, "--output-dir", out]);
+    const r = await runCli(["remediate", repo, "--output-dir", out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(RAW_CONTROL);
     expect(r.stdout.split("\n").some((l) => l.startsWith("--- a/victim.txt") || l === "+pwned/ssh.nix:4)")).toBe(false);
@@ -256,22 +256,7 @@ describe("scripts with hostile names (bash -n, then run with fake commands)", ()
     const items = hostile.map((h) =>
       item({ category: "service", subject: h, severity: "high", declared: null, actual: null, evidence: `unit ${h}`, remediation: [revert("auto", `Stop ${h}`, [["systemctl", "stop", "--", h]], ["systemctl", "is-active", "--quiet", "--", h])] }),
     );
-    const script = renderScript({
-      tool: { name: "nix-warden", version: "0" },
-      generatedAt: "2026-01-01T00:00:00Z",
-      host: "h\u001b[2J",
-      declaredFrom: "d\nx",
-      actualFrom: "a",
-      drifted: true,
-      summary: summarize(items),
-      items,
-      suppressed: [],
-      belowThreshold: 0,
-      probes: [],
-      notes: [],
-      errors: [],
-      timing: { totalMs: 0, evalMs: 0, declaredFromCache: false, probesMs: 0 },
-    } as Parameters<typeof renderScript>[0]);
+    const script = renderScript(driftReport(items, { generatedAt: "2026-01-01T00:00:00Z", host: "h\u001b[2J", declaredFrom: "d\nx", actualFrom: "a" }));
     expect(script).not.toMatch(RAW_CONTROL);
     const { calls, dir } = runWithFakes(script, ["systemctl"]);
     try {

@@ -16,7 +16,7 @@ describe("renderSecurityMarkdown", () => {
   it("executive summary: totals, a score row per host (worst first), counts by category, what to fix first", () => {
     const summary = section(md, "## Executive summary");
     expect(summary).toContain("**7 findings**: 2 critical, 2 high, 2 medium, 1 low. 2 suppressed. 2 errors (see [Errors](#errors)).");
-    expect(summary).toContain("| web | 41/100 | 2 | 1 | 1 | 0 |\n| db | 58/100 | 1 | 1 | 0 | 1 |");
+    expect(summary).toContain("| web | 41/100 | 2 | 1 | 1 | 0 | 0 |\n| db | 58/100 | 1 | 1 | 0 | 1 | 0 |");
     expect(summary).toContain("By category: access 2, secrets 2, firewall 1, service-hardening 1, tls 1.");
     expect(summary).toContain("### Fix first\n\n1. **critical**: Hard-coded GitHub personal access token, `hosts/web/configuration.nix:23:40` (web) ([1](#finding-1))\n");
     expect(summary).toContain("3. **high**: SSH allows root login | with password, `hosts/web/odd name.nix:4:3` (web) ([3](#finding-3))");

@@ -1,8 +1,8 @@
-// `scan --format statix-json` through the built CLI: statix's `check -o json` shape (one pretty JSON
+// `scan --format statix-json` through the CLI (in this process): statix's `check -o json` shape (one pretty JSON
 // object per file, in file order), statix's lint codes for the rules that carry its lints, 1-based
 // spans, and the security findings alongside with code 0.
 import { describe, expect, it } from "vitest";
-import { cli } from "../helpers/cli.js";
+import { runCli } from "../helpers/cli.js";
 import { withRepo } from "../helpers/scan.js";
 
 /** statix prints JSON documents back to back: split the stream into them. */
@@ -21,7 +21,7 @@ describe("scan --format statix-json", () => {
         "b.nix": '{\n  services.openssh.settings.PermitRootLogin = "yes";\n}\n',
       },
       async (root) => {
-        const r = cli(["scan", root, "--quick", "--format", "statix-json"]);
+        const r = await runCli(["scan", root, "--quick", "--format", "statix-json"]);
         expect(r.code, r.stderr).toBe(0);
         const docs = documents(r.stdout) as Array<{ file: string; report: Array<{ note: string; code: number; severity: string; diagnostics: Array<{ at: unknown; message: string; suggestion: null }> }> }>;
         expect(docs.map((d) => d.file)).toEqual(["a.nix", "b.nix"]);

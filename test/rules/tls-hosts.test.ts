@@ -136,7 +136,7 @@ describe("certificate-expiry", () => {
   const root = readFileSync(join(CERTS, "fixture-root-ca.pem"), "utf8"); // valid for 100 years
   const indented = expiredLeaf.trimEnd().split("\n").map((l) => `    ${l}`).join("\n");
 
-  it("reports expired (high) and soon-expiring (medium) certificates in files and Nix strings, by the scan's date", async () => {
+  it("reports expired and soon-expiring certificates in files and Nix strings, by the scan's date, rated by their use", async () => {
     const files = {
       "certs/old.pem": expiredLeaf,
       "certs/root.crt": root,
@@ -152,10 +152,12 @@ ${indented}
     };
     const report = await scanFiles(files, { now: new Date("2020-03-20T00:00:00Z") });
     const got = report.findings.filter((f) => f.ruleId === RULE).map((f) => `${f.file}:${f.line} ${f.severity}`);
-    expect(got.sort()).toEqual(["certs/bundle.pem:" + (root.trimEnd().split("\n").length + 1) + " medium", "certs/old.pem:1 medium", "pki.nix:4 medium", "tests/fixtures/old.pem:1 low"].sort());
+    // No host here: the files are used by nothing (low), and the Nix string is a trust anchor (low).
+    expect(got.sort()).toEqual(["certs/bundle.pem:" + (root.trimEnd().split("\n").length + 1) + " low", "certs/old.pem:1 low", "pki.nix:4 low", "tests/fixtures/old.pem:1 low"].sort());
     const later = await scanFiles(files, { now: new Date("2024-01-01T00:00:00Z") });
     const f = later.findings.find((x) => x.ruleId === RULE && x.file === "certs/old.pem")!;
-    expect(f.severity).toBe("high");
+    expect(f.severity).toBe("low");
+    expect(f.message).toContain("Nothing uses it");
     expect(f.title).toBe("expired certificate in the repository");
     expect(f.message).toContain("'old.example.org'");
     expect(f.message).toContain("expired on 2020-04-01");

@@ -25,8 +25,16 @@ describe("wheel already has passwordless sudo", () => {
     });
     expect(summary(report, "nix-trusted-users")).toEqual(["common.nix:2 low [gamma]"]);
     expect(of(report, "nix-trusted-users")[0]!.message).toContain("without sudo's password prompt");
-    expect(summary(report, "root-equivalent-group")).toEqual(["common.nix:3 low [gamma]"]);
-    expect(of(report, "root-equivalent-group")[0]!.message).toContain("without sudo's password prompt");
+    // alice is also a Nix trusted user (through @wheel): the docker group adds no new way to root.
+    expect(summary(report, "root-equivalent-group")).toEqual([]);
+    // Without trusted-users, docker keeps the prompt argument where sudo asks.
+    const docker = await scanMemory({
+      "flake.nix": flake({ alpha: ["./common.nix", "./nopw.nix"], gamma: ["./common.nix"] }),
+      "common.nix": COMMON.replace(` "@wheel" ]`, " ]"),
+      "nopw.nix": `{ ... }: { security.sudo.wheelNeedsPassword = false; }\n`,
+    });
+    expect(summary(docker, "root-equivalent-group")).toEqual(["common.nix:3 low [gamma]"]);
+    expect(of(docker, "root-equivalent-group")[0]!.message).toContain("without sudo's password prompt");
   });
 
   it("weighs priorities: a mkForce true beats a mkDefault false, a mkForce false beats a plain true", async () => {
@@ -91,7 +99,8 @@ describe("wheel already has passwordless sudo", () => {
 `,
     });
     expect(of(asks, "nix-trusted-users")).toHaveLength(1);
-    expect(of(asks, "root-equivalent-group")).toHaveLength(1);
+    // alice is a Nix trusted user there (@wheel): lxd adds no new way to root.
+    expect(of(asks, "root-equivalent-group")).toHaveLength(0);
   });
 });
 

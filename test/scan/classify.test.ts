@@ -48,7 +48,7 @@ describe("test trees and libraries", () => {
     // the file (67 on one repository).
     const config = await scanFiles({ ".nix-warden.yaml": "style: on\n", "flake.nix": flake, "configuration.nix": "{ imports = [ ./modules/service.nix ./modules/one.nix ./lib/opts.nix ]; }\n", "modules/service.nix": moduleTest(20), "modules/one.nix": moduleTest(0), "lib/opts.nix": moduleTest(3) });
     const docs = config.findings.filter((f) => f.ruleId === "mkoption-without-description");
-    expect(docs.map((f) => [f.file, f.severity])).toEqual([["modules/one.nix", "low"], ["modules/service.nix", "low"]]);
+    expect(docs.map((f) => [f.file, f.severity])).toEqual([["modules/one.nix", "info"], ["modules/service.nix", "info"]]);
     expect(docs[1]!.message).toMatch(/^21 options in this file are declared without a description \(opt0, opt1, .* and 13 more\)/);
     // Documented options (the look-alike) give nothing.
     const documented = await scanFiles({ ".nix-warden.yaml": "style: on\n", "flake.nix": flake, "configuration.nix": "{ imports = [ ./m.nix ]; }\n", "m.nix": `{ lib, ... }: { options.x = lib.mkOption { type = lib.types.int; description = "x"; }; }\n` });
@@ -75,6 +75,54 @@ describe("test trees and libraries", () => {
     expect(f?.severity).toBe("critical");
     expect(f?.message).not.toContain("test");
     expect(f?.host).toEqual(["web"]);
+  });
+
+  it("passwords a test sets for its throwaway machines: one low finding per file naming them; a token recognised by its shape stays; a test unit's hardening is not asked for", async () => {
+    const token = ["ghp", "_", "R8x2QpL7mN4vK9sT1wZ5yB3cD6fG0hJ2kE8a"].join("");
+    const report = await scanFiles({
+      "flake.nix": flake,
+      "configuration.nix": "{ }\n",
+      "tests/login.nix": `{ pkgs, ... }: pkgs.testers.runNixOSTest {
+  name = "login";
+  nodes.m = {
+    services.app.settings.password = "correct-horse-battery";
+    services.app.settings.admin_password = "Tr0ub4dor&3x";
+    services.ci.githubToken = "${token}";
+    systemd.services.fixture = { wantedBy = [ "multi-user.target" ]; script = "sleep infinity"; };
+  };
+  testScript = ''
+    m.succeed("login --password='s3cr3t-Passw0rd'")
+  '';
+}
+`,
+    });
+    const inTest = report.findings.filter((f) => f.file === "tests/login.nix");
+    const options = inTest.filter((f) => f.ruleId === "plaintext-password-option");
+    expect(options.length, JSON.stringify(inTest.map((f) => [f.ruleId, f.message]))).toBe(1);
+    expect(options[0]!.title).toBe("passwords set by a test");
+    expect(options[0]!.message).toMatch(/^2 passwords set in plaintext by this test \(services\.app\.settings\.password, services\.app\.settings\.admin_password\)/);
+    expect(options[0]!.message).toContain("make sure none of them is also used on a real machine");
+    expect(options[0]!.severity).toBe("low");
+    const secrets = inTest.filter((f) => f.ruleId === "hardcoded-secret");
+    // The password in the test script: one finding for the file; the GitHub token on its own.
+    expect(secrets.filter((f) => f.title === "passwords set by a test").length).toBe(1);
+    const tokens = secrets.filter((f) => f.title !== "passwords set by a test");
+    expect(tokens.length).toBe(1);
+    expect(tokens[0]!.message).toMatch(/GitHub/i);
+    expect(report.findings.filter((f) => f.ruleId === "systemd-service-exposure" && f.file === "tests/login.nix")).toEqual([]);
+  });
+
+  it("the same passwords in a host's configuration are reported one by one at their own severity", async () => {
+    const report = await scanFiles({
+      "flake.nix": flake,
+      "configuration.nix": `{ services.app.settings.password = "correct-horse-battery"; services.app.settings.admin_password = "Tr0ub4dor&3x"; }\n`,
+    });
+    const secrets = report.findings.filter((f) => f.ruleId === "plaintext-password-option");
+    expect(secrets.length).toBe(2);
+    for (const f of secrets) {
+      expect(f.title).not.toBe("passwords set by a test");
+      expect(f.severity).toBe("high");
+    }
   });
 
   it("a NixOS VM test is still named as one", async () => {

@@ -230,7 +230,8 @@ describe("host attribution across layouts", () => {
       "modules/stale.nix": ROOT_LOGIN,
     });
     const text = renderSecurityText(report, { color: false });
-    expect(text).toMatch(/alpha\s+score {2}99\/100/);
+    // alpha's one finding is a maintenance note (no nix.gc): it costs the score nothing.
+    expect(text).toMatch(/alpha\s+score 100\/100 {2}1 finding \(1 maintenance\)/);
     expect(text).toMatch(/no host\s+score\s+-\s+1 finding \(1 high\) in modules not tied to a host/);
     expect(text).toContain("1 finding left out in modules no host imports (dead code; listed in the JSON report)");
   });
@@ -460,5 +461,68 @@ in { inherit desktop laptop server; }`,
     // Before: ["alpha"].
     expect(at("machines/alpha/reboot.sh")).toEqual([[]]);
     expect(at("machines/alpha/tunnel.sh")).toEqual([["alpha"]]);
+  });
+
+  it("helper-built hosts without a readable nixosConfigurations: a builder naming `../systems/${system}/${hostname}`, its sibling files, snowfall image formats; a template flake's host does not hide them (khaneliman-style)", async () => {
+    const files = {
+      "flake.nix": flake(`inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./flake/configs.nix ]; }`),
+      "flake/configs.nix": `{ self, lib, ... }: { flake.nixosConfigurations = lib.mapAttrs' (_: { system, hostname }: { name = hostname; value = self.lib.mkSystem { inherit system hostname; }; }) (self.lib.systems ../systems); }`,
+      "lib/system/mk-system.nix": `{ inputs }: { system, hostname }: let common = import ./common.nix { inherit inputs; }; in inputs.nixpkgs.lib.nixosSystem { inherit system; modules = [ { nixpkgs.config = common.nixpkgsConfig; } ../../systems/\${system}/\${hostname} ]; }`,
+      "lib/system/common.nix": `{ inputs }: { nixpkgsConfig.permittedInsecurePackages = [ "olm-3.2.16" ]; }`,
+      "lib/unrelated.nix": `{ }: { nixpkgs.config.permittedInsecurePackages = [ "openssl-1.1.1w" ]; }`,
+      "systems/x86_64-linux/alpha/default.nix": ROOT_LOGIN,
+      "systems/x86_64-iso/rescue/default.nix": PLAIN,
+      "systems/aarch64-darwin/mac/default.nix": ROOT_LOGIN,
+      "templates/container/flake.nix": flake(`{ nixosConfigurations.container = nixpkgs.lib.nixosSystem { modules = [ ./configuration.nix ]; }; }`),
+      "templates/container/configuration.nix": PLAIN,
+    };
+    const { hosts, report } = await hostsOf(files, "systems/x86_64-linux/alpha/default.nix");
+    expect(hosts).toEqual(["alpha"]);
+    expect(report.hosts).toEqual(["alpha", "rescue", "templates/container#container"]);
+    const insecure = report.findings.filter((f) => f.ruleId === "permitted-insecure-packages");
+    expect(insecure.find((f) => f.file === "lib/system/common.nix")?.host).toEqual(["alpha", "rescue"]);
+    // A file no builder reads stays unattributed.
+    expect(insecure.find((f) => f.file === "lib/unrelated.nix")?.host ?? []).toEqual([]);
+  });
+
+  it("hosts/<system>/<host>/ built by a function given the host's module, with shared modules listed from a folder (nmasur-style)", async () => {
+    const files = {
+      "flake.nix": flake(`let lib = import ./lib inputs; in { nixosConfigurations = lib.flatten (builtins.mapAttrs (system: hosts: builtins.mapAttrs (name: module: lib.buildNixos { inherit system module; }) hosts) lib.linuxHosts); }`),
+      "lib/default.nix": `inputs: rec {
+        nixFiles = dir: inputs.nixpkgs.lib.filesystem.listFilesRecursive dir;
+        buildNixos = { system, module }: inputs.nixpkgs.lib.nixosSystem { inherit system; modules = [ { imports = nixFiles ../platforms/nixos; } module ]; };
+      }`,
+      "platforms/nixos/modules/ssh.nix": ROOT_LOGIN,
+      "platforms/darwin/modules/ssh.nix": ROOT_LOGIN,
+      "hosts/x86_64-linux/arrow/default.nix": PLAIN,
+      "hosts/x86_64-linux/swan/default.nix": PLAIN,
+      "hosts/aarch64-darwin/mac/default.nix": PLAIN,
+    };
+    const { hosts, report } = await hostsOf(files, "platforms/nixos/modules/ssh.nix");
+    expect(report.hosts).toEqual(["arrow", "swan"]);
+    expect(hosts).toEqual(["arrow", "swan"]);
+    const darwin = report.findings.filter((f) => f.ruleId === "ssh-permit-root-login" && f.file === "platforms/darwin/modules/ssh.nix");
+    expect(darwin.flatMap((f) => f.host ?? [])).toEqual([]);
+  });
+
+  it("a folder of hosts named by an interpolated path in a builder, its shared modules a let binding (gvolpe-style: ../system/host/${host})", async () => {
+    const files = {
+      "flake.nix": flake(`{ nixosConfigurations = (import ./lib/overlays.nix inputs).mkNixos { }; }`),
+      "lib/overlays.nix": `inputs: { mkNixos = { }: import ../outputs/os.nix { inherit inputs; }; }`,
+      "outputs/os.nix": `{ inputs }: let
+        hosts = [ "alpha" "beta" ];
+        shared = [ ../system/configuration.nix ];
+        make = host: { \${host} = inputs.nixpkgs.lib.nixosSystem { modules = shared ++ [ ../system/host/\${host} ]; }; };
+      in inputs.nixpkgs.lib.mergeAttrsList (map make hosts)`,
+      "system/configuration.nix": ROOT_LOGIN,
+      "system/host/alpha/default.nix": PLAIN,
+      "system/host/beta/default.nix": PLAIN,
+      "system/wm/gnome.nix": ROOT_LOGIN,
+    };
+    const { hosts, report } = await hostsOf(files, "system/configuration.nix");
+    expect(report.hosts).toEqual(["alpha", "beta"]);
+    expect(hosts).toEqual(["alpha", "beta"]);
+    // A module nothing imports is nobody's.
+    expect(report.findings.filter((f) => f.file === "system/wm/gnome.nix").flatMap((f) => f.host ?? [])).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 // are error entries.
 import { describe, expect, it } from "vitest";
 import { SecurityReport } from "../../src/report/schema.js";
-import { cli } from "../helpers/cli.js";
+import { runCli } from "../helpers/cli.js";
 import { scanFiles, withRepo } from "../helpers/scan.js";
 import { scanMemory } from "../helpers/memory.js";
 
@@ -24,7 +24,7 @@ describe("a .nix file that does not parse", () => {
     await withRepo(
       { "flake.nix": "{ outputs = _: { }; }\n", "broken.nix": BROKEN },
       async (root) => {
-        const json = cli(["scan", root, "--quick", "--format", "json"]);
+        const json = await runCli(["scan", root, "--quick", "--format", "json"]);
         expect(json.code).toBe(0);
         const report = SecurityReport.parse(JSON.parse(json.stdout));
         expect(report.errors).toContainEqual({ source: "parse", file: "broken.nix", line: 6, column: 25, message: expect.stringMatching(/does not parse: syntax error/) });
@@ -37,7 +37,7 @@ describe("a .nix file that does not parse", () => {
         );
         expect(secrets).toHaveLength(2);
         for (const format of ["json", "text", "markdown", "sarif"]) {
-          const out = format === "json" ? json : cli(["scan", root, "--quick", "--format", format]);
+          const out = format === "json" ? json : await runCli(["scan", root, "--quick", "--format", format]);
           for (const value of [PASSWORD, STRIPE, COMMENTED]) expect(out.stdout, format).not.toContain(value);
         }
       },

@@ -1,11 +1,11 @@
 // `nix-warden demo vulns` (part of npm run demo): offline, on the bundled example flake, against the
 // recorded sample, which every line of the report marks as such.
 import { describe, expect, it } from "vitest";
-import { cli } from "../helpers/cli.js";
+import { runCli } from "../helpers/cli.js";
 
 describe("demo vulns", () => {
-  it("reports vim on web1 from the recorded sample and none of the look-alikes", () => {
-    const r = cli(["demo", "vulns"]);
+  it("reports vim on web1 from the recorded sample and none of the look-alikes", async () => {
+    const r = await runCli(["demo", "vulns"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/a RECORDED SAMPLE, not live data.*\(\d+ days? old\)/);
     expect(r.stdout).toMatch(/\[HIGH\] vim 9\.1\.0377: 2 known vulnerabilities \(CVE-2024-43802, CVE-2024-41957\)/);

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadCache } from "../../src/vulns/cache.js";
 import { updateAdvisories, type UpdateOptions } from "../../src/vulns/update.js";
 import { execFile } from "node:child_process";
-import { cli, CLI } from "../helpers/cli.js";
+import { CLI, runCli } from "../helpers/cli.js";
 
 /** The built CLI, asynchronously: this process's server must keep answering while it runs. */
 function cliAsync(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -182,7 +182,7 @@ describe("advisories update", () => {
     expect(requests).toHaveLength(0);
     expect(await readFile(path, "utf8")).toBe("this is not an advisory cache\n");
 
-    const status = cli(["advisories", "status", "--cache", path]);
+    const status = await runCli(["advisories", "status", "--cache", path]);
     expect(status.code).toBe(3);
     expect(status.stdout).toMatch(/unusable/);
     // --full replaces it, atomically, only once every page is in.

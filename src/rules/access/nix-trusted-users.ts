@@ -14,6 +14,9 @@
 // - a named user or another group: medium; low when the same file puts the user in wheel, and in
 //   nix-darwin configurations (the user is the Mac's administrator): the same reasoning as @wheel
 //   (for a wheel member, the passwordless-sudo case too).
+// Nothing is reported where the user (or the group, through the group) already has root without a
+// password another way on the host (root-paths.ts: NOPASSWD sudo, their keys in root's); an entry
+// whose users stay trusted through another entry names that entry in its message and fix.
 import { staticValue } from "../../nix/values.js";
 import type { Severity } from "../../report/schema.js";
 import { listOf, removeListElements } from "../shared/edits.js";
@@ -23,6 +26,7 @@ import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { perHost } from "../shared/per-host.js";
 import { wheelPasswordless } from "./wheel-sudo.js";
+import { groupRootWay, groupsOf, membersOf, otherRootWays, trustedEntries } from "./root-paths.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { isDead, type Scope } from "../shared/scope.js";
 import { staticBool } from "../../nix/values.js";
@@ -163,13 +167,35 @@ const checks = perHost(entries, (e, scope, _file, report) => {
   }
   // A wheel member's root through the daemon skips sudo's password prompt, unless the host's sudo
   // asks none: then only the sudo log is missed, and this adds no new way to root.
-  const via = e.verdict.viaWheel ? wheelPasswordless(scope) : undefined;
-  if (via === undefined) {
-    report({ ...e.report, message: e.report.message.replace(WHY, e.verdict.why) });
-    return;
-  }
   // Nothing to report there: NixOS admins judging samples of real findings called "adds no new way
   // to root" findings noise (TUM-DSE, NobbZ, srid: wheel's sudo already asks no password).
+  if (e.verdict.viaWheel && wheelPasswordless(scope) !== undefined) return;
+  // Nor where the user (or every member of the group, through the group) already has root without
+  // a password another way on this host: NOPASSWD sudo for them or their group, wheel without a
+  // password (set in another file), their keys in root's authorized_keys (TUM-DSE's staff).
+  if (entry !== "*" && entry !== "@users") {
+    if (entry.startsWith("@") ? groupRootWay(scope, entry.slice(1)) : otherRootWays(scope, entry).length) return;
+  }
+  // The other entries that keep the same users trusted: removing this one alone changes nothing
+  // for them (nix-community-infra: admin is in @wheel and in @trusted).
+  const covered = entry === "*" || entry === "@users" ? [] : entry.startsWith("@") ? membersOf(scope, entry.slice(1)) : [entry];
+  const others = new Map<string, { entry: string; at: string; users: string[] }>();
+  if (covered.length) {
+    for (const o of trustedEntries(scope)) {
+      if (o.entry === entry || o.entry === "root") continue;
+      const users = covered.filter((u) => o.entry === u || o.entry === "*" || (o.entry.startsWith("@") && groupsOf(scope, u).has(o.entry.slice(1))));
+      if (users.length && !others.has(o.entry)) others.set(o.entry, { ...o, users });
+    }
+  }
+  const also = [...others.values()];
+  const alsoText = also.length
+    ? ` Removing "${entry}" alone changes nothing for ${[...new Set(also.flatMap((o) => o.users))].join(", ")}: also trusted through ${also.map((o) => `"${o.entry}" (${o.at})`).join(", ")}.`
+    : "";
+  report({
+    ...e.report,
+    message: e.report.message.replace(WHY, e.verdict.why) + alsoText,
+    fix: e.report.fix && also.length ? { ...e.report.fix, description: `${e.report.fix.description} Remove ${also.map((o) => `"${o.entry}" (${o.at})`).join(" and ")} too, or the users it covers stay trusted.` } : e.report.fix,
+  });
 });
 
 export const nixTrustedUsers: Rule = {
@@ -192,11 +218,15 @@ export const nixTrustedUsers: Rule = {
         "configuration.nix",
         { "strict.nix": `{ lib, ... }: { security.sudo.wheelNeedsPassword = lib.mkForce true; }\n` },
       ),
+      // The message and fix name "@trusted" too: admin stays trusted through it without "@wheel".
+      hostExample(`{ nix.settings.trusted-users = [ "root" "@wheel" "@trusted" ];\n  users.users.admin = { isNormalUser = true; extraGroups = [ "wheel" "trusted" ]; };\n}\n`),
     ],
     silent: [
       hostExample(`{ nix.settings.trusted-users = [ "root" ]; }\n`),
       // Wheel's sudo asks no password on this host: there is no prompt to skip, no new way to root.
       hostExample(`{ nix.settings.trusted-users = [ "root" "@wheel" ];\n  security.sudo.wheelNeedsPassword = false;\n}\n`),
+      // alice already has root without a password: a NOPASSWD sudo rule for every command.
+      hostExample(`{ nix.settings.trusted-users = [ "alice" ];\n  users.users.alice.isNormalUser = true;\n  security.sudo.extraRules = [ { users = [ "alice" ]; commands = [ { command = "ALL"; options = [ "NOPASSWD" ]; } ]; } ];\n}\n`),
       // Nix not managed by this configuration (Determinate Nix): no nix.conf is written.
       hostExample(`{\n  nix.enable = false;\n  nix.settings.trusted-users = [ "@admin" "alice" ];\n}\n`),
     ],

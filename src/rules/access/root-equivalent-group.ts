@@ -13,7 +13,9 @@
 // Both `users.users.<name>.extraGroups` (and `group`) and `users.groups.<group>.members` count.
 // A daemon's group (docker, lxd, incus-admin, libvirtd) counts only on hosts that run the daemon
 // (its enable on as the host ends up with it; rootless Docker alone is not it): elsewhere the group
-// controls nothing.
+// controls nothing. Nor where the user already has root without a password another way on the
+// host (root-paths.ts: NOPASSWD sudo, wheel's passwordless sudo, their keys in root's, and for a
+// daemon's group, being a Nix trusted user).
 import type { SyntaxNode } from "../../nix/syntax.js";
 import type { Severity } from "../../report/schema.js";
 import { staticValue } from "../../nix/values.js";
@@ -24,6 +26,7 @@ import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { perHost } from "../shared/per-host.js";
 import { wheelPasswordless } from "./wheel-sudo.js";
+import { otherRootWays, segmentName } from "./root-paths.js";
 import type { OptionDefinition } from "../../nix/options.js";
 
 interface GroupInfo {
@@ -142,6 +145,11 @@ const checks = perHost(memberships, (m, scope, _file, report) => {
   // Sudo without a password already makes a wheel member root: this group skips no prompt.
   // There it adds no new way to root: nothing to report (judged noise on public configurations).
   if (wheelMember && wheelPasswordless(scope) !== undefined) return;
+  // Nor where the user already has root without a password another way on this host (judged noise:
+  // fufexan's mihai, wheel with NOPASSWD in other files; dustinlyons' user, already a Nix trusted
+  // user): NOPASSWD sudo, wheel's passwordless sudo, their keys in root's, or (for a daemon's
+  // group) trusted-users. Not for wheel itself, whose sudo is the way.
+  if (m.group !== "wheel" && otherRootWays(scope, segmentName(m.user), { trusted: true }).length) return;
   const tail =
     m.group === "wheel"
       ? ""
@@ -186,6 +194,8 @@ export const rootEquivalentGroup: Rule = {
       hostExample(
         `{\n  users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" "docker" ]; };\n  virtualisation.docker.enable = true;\n  security.sudo.wheelNeedsPassword = false;\n}\n`,
       ),
+      // alice is already a Nix trusted user: the docker group adds no new way to root.
+      hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "docker" ]; }; virtualisation.docker.enable = true; nix.settings.trusted-users = [ "alice" ]; }\n`),
       // The group of a daemon the host does not run (Podman in its place, rootless Docker only):
       // membership gives nothing.
       hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "docker" "lxd" ]; }; virtualisation.podman.enable = true; virtualisation.docker.rootless.enable = true; }\n`),

@@ -8,8 +8,9 @@
 // (which sets it false), silence it.
 import { setOption } from "../../nix/edit.js";
 import { replaceNode } from "../../nix/edit.js";
-import { definitionsOf, effectiveValue, scoped, type Scope } from "../shared/scope.js";
-import { dependsOnText, INERT_NOTE, passwordAuthentication, sshdDisabled, sshdEnabled, sshdFirewallClosed, sshdNotEnabledOnHost, SSHD_KBD, SSHD_REFERENCES } from "./sshd.js";
+import { definitionsOf, effectiveValue, isDead, scoped, type Scope } from "../shared/scope.js";
+import { staticValue } from "../../nix/values.js";
+import { dependsOnText, INERT_NOTE, passwordAuthentication, sshdDisabled, sshdEnabled, sshdFirewallClosed, sshdNotEnabledOnHost, SSHD_ENABLE, SSHD_KBD, SSHD_REFERENCES, installerProfile } from "./sshd.js";
 import type { Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 
@@ -57,8 +58,17 @@ function check(scope: Scope): void {
     return;
   }
   const enabled = sshdEnabled(scope);
-  if (!enabled || !scope.defaultsApply) return;
-  const { file, def } = enabled;
+  // Not enabled in the repository, but by the nixpkgs installer profile the host imports
+  // (installation-device.nix: `services.openssh.enable = mkDefault true`).
+  // The profile gives its accounts empty passwords, which sshd refuses: only an account the host
+  // gives a password (EmergentMind's ISO: "nixos") can be guessed there (knopki's iso-headless,
+  // keys only, stays silent).
+  const profile =
+    !enabled && effectiveValue(definitionsOf(scope, ...SSHD_ENABLE)).kind === "unset" && PASSWORD_OPTIONS.some((p) => scope.matching(p).some((d) => !isDead(d.def) && staticValue(d.def.inner) !== "" && staticValue(d.def.inner) !== null))
+      ? installerProfile(scope)
+      : undefined;
+  if ((!enabled && !profile) || !scope.defaultsApply) return;
+  const file = enabled ? enabled.file : profile!.file;
   // The default may be changed by an external module the scan cannot read: say so, one level lower.
   const depends = pw.dependsOn?.length ? dependsOnText(pw.dependsOn) : "";
   const defaultSeverity = depends && severity !== "low" ? (severity === "high" ? "medium" : "low") : severity;
@@ -68,14 +78,18 @@ function check(scope: Scope): void {
     const e = setOption(file.file, file.text, file.parsed.root, file.index, ["services", "openssh", "settings", name], "false");
     if (e) edits.push(e);
   };
-  add("PasswordAuthentication");
-  if (!kbdSet) add("KbdInteractiveAuthentication");
+  // The installer profile's import may sit in flake.nix's module list: no module to add it to there.
+  if (enabled) {
+    add("PasswordAuthentication");
+    if (!kbdSet) add("KbdInteractiveAuthentication");
+  }
+  const what = enabled ? `${enabled.def.path} is on` : `sshd is on (the imported installer profile ${profile!.name} enables it)`;
   scope.report(file, {
-    node: def.attrpath ?? def.binding,
+    node: enabled ? (enabled.def.attrpath ?? enabled.def.binding) : profile!.node,
     optionPath: "services.openssh.settings.PasswordAuthentication",
     severity: defaultSeverity,
     title: "SSH password authentication left at the NixOS default (on)",
-    message: `${def.path} is on and services.openssh.settings.PasswordAuthentication is not set anywhere in host ${scope.host}: NixOS defaults it to true${kbdSet ? "" : " (and KbdInteractiveAuthentication, which asks for the same password through PAM)"}, so sshd accepts passwords${exposure} and every account with a password can be brute-forced.${depends}${noPassword ?? ""}`,
+    message: `${what} and services.openssh.settings.PasswordAuthentication is not set anywhere in host ${scope.host}: NixOS defaults it to true${kbdSet ? "" : " (and KbdInteractiveAuthentication, which asks for the same password through PAM)"}, so sshd accepts passwords${exposure} and every account with a password can be brute-forced.${depends}${noPassword ?? ""}`,
     fix: {
       safety: "review",
       description: `Set services.openssh.settings.PasswordAuthentication = false${kbdSet ? "" : " and KbdInteractiveAuthentication = false"}, and log in with SSH keys. Make sure every user who needs SSH has a key first.`,

@@ -13,7 +13,8 @@
 // = false (plain priority) from its common module, and openssh.enable from its server module: see
 // src/nix/external-modules.ts. The host's value is the winning definition over both.
 import { staticValue } from "../../nix/values.js";
-import { appliedScope, definitionsOf, effectiveValue, externalImports, hostValue, isDead, opaquePrefix, type Scope, type ScopedDef } from "../shared/scope.js";
+import { appliedScope, definitionsOf, effectiveValue, externalImports, hostValue, isDead, opaquePrefix, scopeParts, type Scope, type ScopedDef } from "../shared/scope.js";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 
 export const SSHD_ENABLE = ["services.openssh.enable", "services.sshd.enable"];
 export const SSHD_PASSWORD = ["services.openssh.settings.PasswordAuthentication", "services.openssh.passwordAuthentication"];
@@ -104,10 +105,45 @@ export function sshdEnabled(scope: Scope): ScopedDef | undefined {
   return e.kind === "known" && e.value === true ? e.at : undefined;
 }
 
+// nixpkgs' installer profiles: installation-device.nix (imported by installation-cd-*.nix, the
+// sd-card installer images and netboot-minimal) sets `services.openssh.enable = mkDefault true` and
+// `settings.PermitRootLogin = mkDefault "yes"` (nixos/modules/profiles/installation-device.nix).
+const INSTALLER_PROFILE =
+  /(?:profiles\/installation-device|installer\/cd-dvd\/installation-cd-[\w.-]+|installer\/sd-card\/sd-image-[\w-]*installer[\w-]*|installer\/netboot\/netboot-(?:minimal|base))\.nix/;
+
+export interface InstallerProfile {
+  file: ScopedDef["file"];
+  node: SyntaxNode;
+  /** The profile's file name (`installation-cd-minimal.nix`). */
+  name: string;
+}
+
+/** The nixpkgs installer profile the scope imports (`(modulesPath + "/installer/cd-dvd/installation-cd-minimal.nix")`,
+ * `"${nixpkgs}/nixos/modules/profiles/installation-device.nix"` in the host's module list), which
+ * turns sshd on. Strings and paths only (a profile named in a comment is not imported). */
+export function installerProfile(scope: Scope): InstallerProfile | undefined {
+  for (const file of scope.files) {
+    if (!/installation-|sd-image|netboot/.test(file.text)) continue;
+    for (const part of scopeParts(scope, file)) {
+      let found: InstallerProfile | undefined;
+      part.walk((n) => {
+        if (found) return false;
+        if (n.kind !== K.NODE_STRING && n.kind !== K.NODE_PATH) return;
+        const m = INSTALLER_PROFILE.exec(n.text);
+        if (m) found = { file, node: n, name: m[0].slice(m[0].lastIndexOf("/") + 1) };
+        return false;
+      });
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 /** A host whose files never turn sshd on (NixOS's default is off): its settings are inert until a
- * module (maybe one from outside the repository) enables it. */
+ * module (maybe one from outside the repository) enables it. Not a host importing an installer
+ * profile, which turns it on (EmergentMind's ISO, judged: "sshd is not enabled" was false there). */
 export function sshdNotEnabledOnHost(scope: Scope): boolean {
-  return scope.kind === "host" && hostValue(scope, ...SSHD_ENABLE).kind === "unset";
+  return scope.kind === "host" && hostValue(scope, ...SSHD_ENABLE).kind === "unset" && !installerProfile(scope);
 }
 
 export const INERT_NOTE = " (sshd is not enabled in this host's files, so this applies once some module enables it; reported as low)";

@@ -8,7 +8,8 @@
 //   restrictions (a shell, an editor, nixos-rebuild, systemctl...). A NOPASSWD rule for one
 //   narrow command (`systemctl restart foo`) is the intended use and stays silent, unless it also
 //   has SETENV: the caller's LD_PRELOAD or PATH then reaches the root command, whatever it is.
-// Rules that give this to everyone (ALL, %users) are high.
+// Rules that give this to everyone (ALL, %users) are high. Judged per host: where a user the grant
+// covers is also a Nix trusted user, the message says removing NOPASSWD alone leaves that way to root.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { attrpathSegments, unparen } from "../../nix/options.js";
 import { replaceNode } from "../../nix/edit.js";
@@ -17,7 +18,10 @@ import { isDead } from "../shared/scope.js";
 import { cookString, logicalLines, sourceRange, INTERPOLATION } from "../shared/string-lines.js";
 import { listOf, removeListElements } from "../shared/edits.js";
 import { commandBase, doasLine, grantsRoot, sudoersLine } from "./sudoers.js";
-import type { NixFileContext, Rule } from "../types.js";
+import type { NixFileContext, Rule, RuleReport } from "../types.js";
+import type { OptionDefinition } from "../../nix/options.js";
+import { perHost } from "../shared/per-host.js";
+import { groupsOf, listedNames, membersOf, trustedEntries, trustedThrough } from "./root-paths.js";
 import { hostExample } from "../shared/examples.js";
 
 const SUDO_MODULES = ["security.sudo", "security.sudo-rs"];
@@ -74,28 +78,47 @@ function describe(grant: { all: boolean; program?: string }): string {
   return grant.all ? "every command" : `${grant.program}, which gives a root shell when run without argument restrictions`;
 }
 
-function checkWheelNeedsPassword(ctx: NixFileContext): void {
+/** One passwordless grant, found once per file; the host decides what its message adds. */
+interface Grant {
+  def: OptionDefinition;
+  report: RuleReport;
+  users: string[];
+  groups: string[];
+  everyone: boolean;
+  /** What the fix does, for the message: "removing NOPASSWD" unless said. */
+  lever?: string;
+}
+
+function checkWheelNeedsPassword(ctx: NixFileContext, out: Grant[]): void {
   for (const mod of [...SUDO_MODULES, "security.doas"]) {
     for (const def of ctx.index.byPath.get(`${mod}.wheelNeedsPassword`) ?? []) {
       if (isDead(def) || staticValue(def.inner) !== false) continue;
       const tool = mod.slice("security.".length);
-      ctx.report({
-        node: def.inner ?? def.binding,
-        optionPath: def.path,
-        severity: "medium",
-        title: `Passwordless ${tool} for wheel`,
-        message: `${def.path} = false: every member of wheel becomes root through ${tool} without typing a password, so any process running as such a user (a compromised browser, a malicious package, a stolen SSH key) is root too.`,
-        fix: {
-          safety: "review",
-          description: `Set ${def.path} = true (the default). Automation that needs root without a prompt should use a dedicated rule for its exact command, or deploy as root with a key.`,
-          edits: def.inner ? [replaceNode(ctx.file, def.inner, "true")] : undefined,
-        },
-      });
+      if (mod === "security.doas") {
+        ctx.report(wheelReport(ctx, def, tool));
+        continue;
+      }
+      out.push({ def, report: wheelReport(ctx, def, tool), users: [], groups: ["wheel"], everyone: false, lever: "setting wheelNeedsPassword back to true" });
     }
   }
 }
 
-function checkSudoExtraRules(ctx: NixFileContext): void {
+function wheelReport(ctx: NixFileContext, def: OptionDefinition, tool: string): RuleReport {
+  return {
+    node: def.inner ?? def.binding,
+    optionPath: def.path,
+    severity: "medium",
+    title: `Passwordless ${tool} for wheel`,
+    message: `${def.path} = false: every member of wheel becomes root through ${tool} without typing a password, so any process running as such a user (a compromised browser, a malicious package, a stolen SSH key) is root too.`,
+    fix: {
+      safety: "review",
+      description: `Set ${def.path} = true (the default). Automation that needs root without a prompt should use a dedicated rule for its exact command, or deploy as root with a key.`,
+      edits: def.inner ? [replaceNode(ctx.file, def.inner, "true")] : undefined,
+    },
+  };
+}
+
+function checkSudoExtraRules(ctx: NixFileContext, out: Grant[]): void {
   for (const mod of SUDO_MODULES) {
     for (const def of ctx.index.byPath.get(`${mod}.extraRules`) ?? []) {
       if (isDead(def)) continue;
@@ -123,7 +146,7 @@ function checkSudoExtraRules(ctx: NixFileContext): void {
           // env_reset and env_delete: any dynamically linked command then runs the caller's code.
           const grant = grantsRoot(text) ?? (setenv ? { all: false, program: commandBase(text) } : undefined);
           if (!grant) continue;
-          ctx.report({
+          out.push({ def, users: listedNames(bindingValue(rule, "users")), groups: listedNames(bindingValue(rule, "groups")), everyone, report: {
             node: nopass,
             optionPath: `${mod}.extraRules`,
             key: `${who}:${text}`,
@@ -140,14 +163,14 @@ function checkSudoExtraRules(ctx: NixFileContext): void {
                 : "Drop NOPASSWD, or restrict the rule to the exact command and arguments the automation needs.",
               edits: removeListElements(ctx.file, ctx.text, options, [nopass]),
             },
-          });
+          } });
         }
       }
     }
   }
 }
 
-function checkSudoersText(ctx: NixFileContext): void {
+function checkSudoersText(ctx: NixFileContext, out: Grant[]): void {
   for (const mod of SUDO_MODULES) {
     for (const def of ctx.index.byPath.get(`${mod}.extraConfig`) ?? []) {
       if (isDead(def)) continue;
@@ -160,7 +183,8 @@ function checkSudoersText(ctx: NixFileContext): void {
           if (f.kind === "nopasswd" && grants.length === 0 && !setenv) continue;
           const grant = f.kind === "no-authenticate" ? { all: true } : (grants.find((g) => g.all) ?? grants[0] ?? { all: false, program: f.commands.join(", ") });
           const range = sourceRange(s, line.start + f.at, line.start + f.at + f.length);
-          ctx.report({
+          const who = f.who.startsWith("%") ? { users: [], groups: [f.who.slice(1)] } : { users: [f.who], groups: [] };
+          out.push({ def, ...who, everyone: f.everyone, report: {
             range,
             optionPath: `${mod}.extraConfig`,
             key: line.text.trim(),
@@ -174,7 +198,7 @@ function checkSudoersText(ctx: NixFileContext): void {
                   : `${mod}.extraConfig line \`${line.text.trim()}\` lets ${f.everyone ? "every user" : f.who} run ${describe(grant)} as root with NOPASSWD.`,
             evidence: line.text.trim(),
             fix: { safety: "manual", description: "Remove NOPASSWD (or `!authenticate`), or restrict the rule to the exact command and arguments that need it." },
-          });
+          } });
         }
       }
     }
@@ -232,6 +256,45 @@ function checkDoas(ctx: NixFileContext): void {
   }
 }
 
+/** The grants of a file (the doas ones are reported directly: Nix trusted users are not asked there). */
+function grants(ctx: NixFileContext): Grant[] {
+  const out: Grant[] = [];
+  checkWheelNeedsPassword(ctx, out);
+  checkSudoExtraRules(ctx, out);
+  checkSudoersText(ctx, out);
+  return out;
+}
+
+// Judged per host: a user the rule covers may also be a Nix trusted user there (dustinlyons: the
+// NOPASSWD nixos-rebuild rule's user is in trusted-users), root through the daemon without any
+// password, so dropping NOPASSWD alone leaves a way to root open; the message says so.
+const checks = perHost(grants, (g, scope, _file, report) => {
+  const entries = trustedEntries(scope);
+  if (!entries.length) return report(g.report);
+  const trusted = new Map<string, string>();
+  const note = (user: string, e: { entry: string; at: string }) => {
+    // Named by the entry, not its place: hosts differing only in where it is set stay one finding.
+    if (!trusted.has(user)) trusted.set(user, `trusted-users "${e.entry}"`);
+  };
+  for (const u of g.users) for (const e of trustedThrough(scope, u, groupsOf(scope, u))) note(u, e);
+  for (const grp of g.groups) {
+    const whole = entries.find((e) => e.entry === `@${grp}`);
+    if (whole) note(`every member of ${grp}`, whole);
+    for (const u of membersOf(scope, grp)) for (const e of trustedThrough(scope, u, groupsOf(scope, u))) if (e !== whole && e.entry !== whole?.entry) note(u, e);
+  }
+  if (g.everyone) for (const e of entries) if (e.entry !== "root") note(e.entry.startsWith("@") ? `every member of ${e.entry.slice(1)}` : e.entry, e);
+  if (!trusted.size) return report(g.report);
+  const list = [...trusted].map(([u, why]) => `${u} (${why})`);
+  const text = ` ${list.join(", ")} ${trusted.size > 1 ? "are" : "is"} also a Nix trusted user: root through the Nix daemon without any password, so ${g.lever ?? "removing NOPASSWD"} alone does not close the path to root.`;
+  report({
+    ...g.report,
+    message: g.report.message + text,
+    fix: g.report.fix
+      ? { ...g.report.fix, description: `${g.report.fix.description} Also remove ${[...new Set([...trusted.values()].map((w) => w.replace(/^trusted-users /, "")))].join(", ")} from nix.settings.trusted-users, or the daemon stays a passwordless way to root.` }
+      : g.report.fix,
+  });
+});
+
 export const sudoNopasswd: Rule = {
   id: "sudo-nopasswd",
   examples: {
@@ -240,6 +303,8 @@ export const sudoNopasswd: Rule = {
       hostExample(`{ pkgs, ... }: {\n  security.sudo.extraRules = [ { users = [ "backup" ]; commands = [ { command = "\${pkgs.restic}/bin/restic"; options = [ "NOPASSWD" "SETENV" ]; } ]; } ];\n  security.sudo.extraConfig = ''\n    clamav ALL = (ALL) NOPASSWD: SETENV: \${pkgs.libnotify}/bin/notify-send\n  '';\n}\n`),
       // Users given by an expression are named by it, not "nobody".
       hostExample(`{ config, ... }: {\n  security.sudo.extraRules = [ { users = [ config.me.username ]; commands = [ { command = "/run/current-system/sw/bin/nixos-rebuild switch *"; options = [ "NOPASSWD" ]; } ]; } ];\n}\n`),
+      // deploy is also a Nix trusted user: the message says NOPASSWD is not the only way to root.
+      hostExample(`{ nix.settings.trusted-users = [ "root" "deploy" ];\n  security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "NOPASSWD" ]; } ]; } ];\n}\n`),
     ],
     silent: [
       hostExample(`{ security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "SETENV" ]; } ]; } ]; }\n`),
@@ -261,9 +326,8 @@ export const sudoNopasswd: Rule = {
   ],
   compliance: { cis: ["1.3 Configure sudo"], nist: ["PR.AA-05", "PR.AA-03"] },
   checkNix(ctx) {
-    checkWheelNeedsPassword(ctx);
-    checkSudoExtraRules(ctx);
-    checkSudoersText(ctx);
+    checks.checkNix(ctx);
     checkDoas(ctx);
   },
+  checkHost: checks.checkHost,
 };

@@ -4,10 +4,14 @@
 // something (`name = value`). Only a host's own files are compared (under a directory named after
 // the host, or `<host>.nix`), and only files of disjoint host sets (a module two hosts both import
 // is shared already); hardware scans and disk layouts (written per machine from the same examples
-// by nature) and templates (copies by design) are left out. Each file is reported once, against the first file it copies from,
-// with the other copies named: ten copies of one block are nine findings, not forty-five.
+// by nature) and templates (copies by design) are left out, and so are blocks switched off
+// (`enable = false`) in either copy: dead configuration drifts nowhere. Each file is reported
+// once, against the first file it copies from, with the other copies named and every host holding
+// a copy among the finding's hosts: ten copies of one block are nine findings, not forty-five.
+// Maintenance (info): copies are no security problem until one is changed alone.
 import { posix } from "node:path";
 import { flakeWith } from "../shared/examples.js";
+import { staticValue } from "../../nix/values.js";
 import type { NixFileContext, RepositorySink, Rule } from "../types.js";
 
 /** Definition lines a copied run must hold. */
@@ -45,6 +49,36 @@ function eligible(f: NixFileContext): boolean {
   if (!f.hosts.some((h) => parts.slice(0, -1).includes(h) || base === `${h}.nix`)) return false;
   const defs = f.index.definitions;
   return !(defs.length > 0 && defs.every((d) => HARDWARE_TREES.has(d.segments[0]?.name ?? "")));
+}
+
+/** Lines of a file that configure a service or program switched off there (`services.zrepl = {
+ * enable = false; settings = ...; }`): the settings of a disabled service are dead configuration,
+ * no copy to keep in sync. The `enable = false` line itself still counts (it may turn off what is
+ * on by default), and so do switched-off systemd units and targets (`systemd.targets.sleep.enable
+ * = false` is the setting, not dead code). */
+function disabledLines(f: NixFileContext): Set<number> {
+  const off = f.index.definitions
+    .filter((d) => /^(services|programs)\./.test(d.path) && d.segments.at(-1)?.name === "enable" && staticValue(d.inner) === false)
+    .map((d) => d.path.slice(0, -".enable".length));
+  const out = new Set<number>();
+  if (off.length === 0) return out;
+  const lineOf = (offset: number) => f.parsed.source.lines.position(offset).line;
+  const keep = new Set<number>();
+  for (const d of f.index.definitions) {
+    if (off.some((p) => d.path === `${p}.enable`)) keep.add(lineOf(d.binding.start));
+    // The set holding the switch (`services.zrepl = { ... }`) and everything else under it.
+    if (!off.some((p) => d.path === p || d.path.startsWith(`${p}.`))) continue;
+    for (let l = lineOf(d.binding.start); l <= lineOf(d.binding.end); l++) out.add(l);
+  }
+  for (const l of keep) out.delete(l);
+  return out;
+}
+
+/** Definition lines of a run that configure something switched on. */
+function liveDefinitions(ls: Line[], start: number, length: number, off: Set<number>): number {
+  let n = 0;
+  for (let i = start; i < start + length; i++) if (ls[i]!.defines && !off.has(ls[i]!.line)) n++;
+  return n;
 }
 
 interface Run {
@@ -109,12 +143,26 @@ function checkRepository(files: NixFileContext[], sink: RepositorySink): void {
       }
     }
   }
+  const offCache = new Map<NixFileContext, Set<number>>();
+  const offOf = (f: NixFileContext) => {
+    let off = offCache.get(f);
+    if (!off) offCache.set(f, (off = disabledLines(f)));
+    return off;
+  };
   for (const f of candidates) {
     const m = pairs.get(f);
     if (!m) continue;
     const found: Array<{ from: NixFileContext; run: Run }> = [];
     for (const from of [...m.keys()].sort((x, y) => (x.file < y.file ? -1 : 1))) {
       const run = longestRun(lines.get(from)!, lines.get(f)!, m.get(from)!);
+      // A block switched off (`enable = false`) in either copy is dead configuration, not a copy
+      // that drifts (Xe/nixos-configs' disabled zrepl blocks).
+      if (
+        run &&
+        (liveDefinitions(lines.get(f)!, run.b, run.length, offOf(f)) < DUPLICATE_DEFINITIONS ||
+          liveDefinitions(lines.get(from)!, run.a, run.length, offOf(from)) < DUPLICATE_DEFINITIONS)
+      )
+        continue;
       if (run) found.push({ from, run });
     }
     if (found.length === 0) continue;
@@ -127,12 +175,16 @@ function checkRepository(files: NixFileContext[], sink: RepositorySink): void {
     const endA = la[run.a + run.length - 1]!.line;
     const others = found.slice(1).map((x) => x.from.file);
     const endText = f.text.split("\n")[endB.line - 1] ?? "";
+    // Every host holding a copy: this file's, the first copy's and the other copies'.
+    const holders = [...new Set([...f.hosts, ...found.flatMap((x) => x.from.hosts)])].sort();
     sink.report(f, {
+      alsoHosts: holders,
       range: { line: startB.line, column: 1, endLine: endB.line, endColumn: endText.length + 1 },
       key: `copy of ${from.file}`,
       message:
         `Lines ${startB.line}-${endB.line} of ${f.file} (host ${f.hosts.join(", ")}) repeat lines ${startA}-${endA} of ${from.file} (host ${from.hosts.join(", ")}): ${run.defines} option definitions copied between hosts, which drift apart the first time one copy is changed` +
-        (others.length ? `; the file also repeats blocks of ${others.slice(0, 3).join(", ")}${others.length > 3 ? ` and ${others.length - 3} more` : ""}.` : "."),
+        (others.length ? `; the file also repeats blocks of ${others.slice(0, 3).join(", ")}${others.length > 3 ? ` and ${others.length - 3} more` : ""}` : "") +
+        `. Hosts holding a copy: ${holders.join(", ")}. Maintenance, not security.`,
       evidence: `${lb.slice(run.b, run.b + 3).map((l) => l.text).join("\n")}\n… (${run.length} lines, the same as ${from.file}:${startA})`,
       fix: { safety: "manual", description: `Move the block into a shared module (e.g. modules/common/<concern>.nix) imported by both hosts, keeping only what differs in each host.` },
     });
@@ -153,6 +205,23 @@ const BLOCK = `  services.openssh.enable = true;
   security.sudo.wheelNeedsPassword = true;
 `;
 
+/** A block switched off in both hosts: dead configuration, not a copy to keep in sync. */
+const DISABLED = `  services.zrepl = {
+    enable = false;
+    settings.global.logging = [ { type = "syslog"; level = "info"; format = "human"; } ];
+    settings.jobs.snap.type = "snap";
+    settings.jobs.snap.filesystems."rpool/safe<" = true;
+    settings.jobs.snap.snapshotting.type = "periodic";
+    settings.jobs.snap.snapshotting.prefix = "zrepl_";
+    settings.jobs.snap.snapshotting.interval = "15m";
+    settings.jobs.snap.pruning.keep_sender = [ { type = "last_n"; count = 10; } ];
+    settings.jobs.push.type = "push";
+    settings.jobs.push.connect.type = "tcp";
+    settings.jobs.push.connect.address = "backup.example.org:8888";
+    settings.jobs.push.send.encrypted = false;
+  };
+`;
+
 function twoHosts(a: string, b: string, extra: Record<string, string> = {}): Record<string, string> {
   const flake = flakeWith(["./hosts/alpha.nix"], "alpha").replace(
     "  };\n}",
@@ -165,9 +234,9 @@ export const duplicatedHostBlock: Rule = {
   id: "duplicated-host-block",
   name: "Option definitions copied between host files",
   category: "anti-pattern",
-  severity: "low",
+  severity: "info",
   rationale:
-    "Blocks of settings pasted from one host's configuration into another's drift apart the first time one copy is edited (a hardening or a security fix applied to one host only), and every change has to be made, and reviewed, several times.",
+    "Maintenance, not security: Blocks of settings pasted from one host's configuration into another's drift apart the first time one copy is edited (a hardening or a security fix applied to one host only), and every change has to be made, and reviewed, several times.",
   fix: "Move the shared block into a module that both hosts import, and keep only what differs in each host's own file.",
   references: [
     { title: "NixOS manual: Modularity", url: "https://nixos.org/manual/nixos/stable/#sec-modularity" },
@@ -184,6 +253,8 @@ export const duplicatedHostBlock: Rule = {
       twoHosts(`{ imports = [ ../common.nix ]; networking.hostName = "alpha"; }\n`, `{ imports = [ ../common.nix ]; networking.hostName = "beta"; }\n`, { "common.nix": `{ ... }:\n{\n${BLOCK}}\n` }),
       // A short common prefix (a few lines) is not a copied block.
       twoHosts(`{ ... }:\n{\n${BLOCK.split("\n").slice(0, 5).join("\n")}\n  networking.hostName = "alpha";\n}\n`, `{ ... }:\n{\n${BLOCK.split("\n").slice(0, 5).join("\n")}\n  networking.hostName = "beta";\n}\n`),
+      // The copied block is switched off (`enable = false`) in both hosts.
+      twoHosts(`{ ... }:\n{\n  networking.hostName = "alpha";\n${DISABLED}}\n`, `{ ... }:\n{\n  networking.hostName = "beta";\n${DISABLED}}\n`),
       // Generated hardware scans look alike by construction.
       twoHosts(`{ imports = [ ./alpha-hw/hardware-configuration.nix ]; }\n`, `{ imports = [ ./beta-hw/hardware-configuration.nix ]; }\n`, {
         "hosts/alpha-hw/hardware-configuration.nix": `{ ... }:\n{\n${BLOCK}}\n`,

@@ -1,6 +1,9 @@
 // installphase-without-runhook: a derivation (stdenv.mkDerivation, buildPythonPackage,
 // buildGoModule, buildRustPackage...) that overrides a phase with a script not running its
-// `runHook pre<Phase>` / `runHook post<Phase>`. The script is read as shell, so a runHook in a
+// `runHook pre<Phase>` / `runHook post<Phase>`. One finding per derivation, naming every such
+// phase. Info (maintenance: only hooks someone might add later are lost) unless the builder or a
+// hook among its inputs does setup work in that phase's hooks (buildRustPackage's patchPhase skips
+// cargoSetupPostPatchHook's Cargo.lock check): then low, saying what is skipped. The script is read as shell, so a runHook in a
 // comment does not count. No-op phases (`""`, `":"`, `"true"`) and phases built by functions (not
 // readable statically) are left alone. The fix adds the missing runHook lines to an indented
 // string.
@@ -78,13 +81,14 @@ export const installphaseWithoutRunhook: Rule = {
   id: "installphase-without-runhook",
   name: "Overridden build phase without runHook",
   category: "anti-pattern",
-  severity: "low",
+  severity: "info",
   rationale:
-    "A derivation that overrides a phase (installPhase, buildPhase, checkPhase...) replaces the standard one, including its `runHook preInstall` / `runHook postInstall` calls. Without them, hooks set by overrides (`postInstall` in an overlay), by setup hooks of inputs, and by the derivation itself silently never run: overlays and `overrideAttrs` stop working, and fixes applied that way (wrapping, removing files, patching) are skipped.",
+    "Maintenance, and a build-correctness problem only where a builder's setup hooks work in the phase (reported low there, info elsewhere). A derivation that overrides a phase (installPhase, buildPhase, checkPhase...) replaces the standard one, including its `runHook preInstall` / `runHook postInstall` calls. Without them, hooks set by overrides (`postInstall` in an overlay), by setup hooks of inputs, and by the derivation itself silently never run: overlays and `overrideAttrs` stop working, and fixes applied that way (wrapping, removing files, patching) are skipped.",
   fix: "Start the phase with `runHook pre<Phase>` and end it with `runHook post<Phase>` (`runHook preInstall` ... `runHook postInstall`).",
   references: [
     { title: "Nixpkgs manual: stdenv phases", url: "https://nixos.org/manual/nixpkgs/stable/#sec-stdenv-phases" },
     { title: "Nixpkgs manual: Controlling phases", url: "https://nixos.org/manual/nixpkgs/stable/#ssec-controlling-phases" },
+    { title: "Nixpkgs manual: Rust, cargoSetupHook", url: "https://nixos.org/manual/nixpkgs/stable/#hooks" },
   ],
   compliance: {
     cis: ["n/a: concerns how a package is built, not a setting of the running system, which is what the CIS Linux benchmark audits"],
@@ -99,6 +103,19 @@ stdenv.mkDerivation {
   installPhase = ''
     mkdir -p $out/bin
     cp backup-tool $out/bin/
+  '';
+}
+`,
+      // patchPhase of buildRustPackage without runHook postPatch: cargoSetupPostPatchHook, the
+      // check that Cargo.lock matches the vendored dependencies, never runs (reported low).
+      `{ rustPlatform }:
+rustPlatform.buildRustPackage {
+  pname = "sensor-exporter";
+  version = "0.3.1";
+  src = ./.;
+  cargoHash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+  patchPhase = ''
+    substituteInPlace src/main.rs --replace-fail /usr/bin/ip ip
   '';
 }
 `],
@@ -165,6 +182,8 @@ caddy.overrideAttrs (old: {
       if (!app.name || !BUILDERS.test(app.name) || app.args.length !== 1) continue;
       const set = argumentSet(app.args[0]);
       if (!set || !hookable(app.node, set)) continue;
+      // Every phase of this derivation that skips its hooks: one finding for the derivation.
+      const skipped: Array<{ path: SyntaxNode; phase: string; missing: string[]; edits?: TextEdit[] }> = [];
       for (const b of set.childNodes()) {
         if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
         const [path, value] = b.childNodes();
@@ -186,17 +205,54 @@ caddy.overrideAttrs (old: {
         const missing = [`pre${hook}`, `post${hook}`].filter((h) => !ran.has(h));
         if (missing.length === 0) continue;
         const edits = inner?.kind === K.NODE_STRING ? runHookEdits(ctx.file, ctx.text, inner, missing, hook) : undefined;
-        ctx.report({
-          node: path!,
-          key: `${app.name} ${phase}`,
-          message: `${phase} of this ${app.name} call replaces the standard phase without \`${missing.map((m) => `runHook ${m}`).join("` and `")}\`: ${missing.join("/")} hooks (from overrides, overlays and setup hooks) never run.`,
-          fix: {
-            safety: edits?.length ? "review" : "manual",
-            description: `Start the phase with \`runHook pre${hook}\` and end it with \`runHook post${hook}\`.`,
-            ...(edits?.length ? { edits } : {}),
-          },
-        });
+        skipped.push({ path: path!, phase, missing, ...(edits?.length ? { edits } : {}) });
       }
+      if (skipped.length === 0) continue;
+      const setupWork = builderHookWork(app.name, set, skipped);
+      const phases = skipped.map((s) => `${s.phase} (\`${s.missing.map((m) => `runHook ${m}`).join("`, `")}\`)`);
+      const what = `${phases.length === 1 ? phases[0] : `${phases.slice(0, -1).join(", ")} and ${phases.at(-1)}`} of this ${app.name} call ${skipped.length === 1 ? "replaces the standard phase" : "replace the standard phases"} without running ${skipped.length === 1 ? "its" : "their"} hooks`;
+      const message = setupWork.length
+        ? `${what}: ${setupWork.join("; ")}. Hooks added by overrides and overlays are skipped too.`
+        : `${what}, so pre/post hooks added later by an override or an overlay would not run. Maintenance, not security: nothing in this derivation or its builder hooks into ${skipped.length === 1 ? "that phase" : "those phases"} today.`;
+      const allEdits = skipped.flatMap((s) => s.edits ?? []);
+      const complete = skipped.every((s) => s.edits);
+      ctx.report({
+        node: skipped[0]!.path,
+        key: `${app.name} ${skipped[0]!.phase}`,
+        severity: setupWork.length ? "low" : "info",
+        message,
+        fix: {
+          safety: complete ? "review" : "manual",
+          description: skipped.map((s) => `${s.phase}: start it with \`runHook pre${PHASES[s.phase]!}\` and end it with \`runHook post${PHASES[s.phase]!}\``).join("; ") + ".",
+          ...(complete && allEdits.length ? { edits: allEdits } : {}),
+        },
+      });
     }
   },
 };
+
+/** Setup-hook work a builder (or a hook among the derivation's inputs) does in the hooks of a phase:
+ * skipping `runHook post<Phase>` there skips that work, a build-correctness problem and not only
+ * a lost extension point. From nixpkgs' setup hooks (cargo-setup-hook.sh: postUnpackHooks and
+ * postPatchHooks; npm-config-hook.sh: postPatchHooks; mk-python-derivation.nix: postFixup runs
+ * wrapPythonPrograms; auto-patchelf-hook: postFixupHooks; yarn and pnpm config hooks:
+ * postConfigureHooks). */
+const HOOK_WORK: Array<{ applies: (builder: string, inputs: string) => boolean; phase: string; hook: string; work: string }> = [
+  { applies: (b, i) => b === "buildRustPackage" || /\bcargoSetupHook\b/.test(i), phase: "unpackPhase", hook: "postUnpack", work: "cargoSetupPostUnpackHook (which sets up the vendored Cargo dependencies) never runs" },
+  { applies: (b, i) => b === "buildRustPackage" || /\bcargoSetupHook\b/.test(i), phase: "patchPhase", hook: "postPatch", work: "cargoSetupPostPatchHook (which checks that Cargo.lock matches the vendored dependencies) never runs" },
+  { applies: (b, i) => b === "buildNpmPackage" || /\bnpmConfigHook\b/.test(i), phase: "patchPhase", hook: "postPatch", work: "npmConfigHook (which installs node_modules from the fetched npm cache) never runs" },
+  { applies: (b) => b === "buildPythonPackage" || b === "buildPythonApplication", phase: "fixupPhase", hook: "postFixup", work: "the builder's postFixup (wrapPythonPrograms, which gives the scripts their Python path) never runs" },
+  { applies: (_b, i) => /\bautoPatchelfHook\b/.test(i), phase: "fixupPhase", hook: "postFixup", work: "autoPatchelfHook never patches the binaries' interpreter and RPATH" },
+  { applies: (_b, i) => /\b(yarnConfigHook|pnpm\.configHook)\b/.test(i), phase: "configurePhase", hook: "postConfigure", work: "the yarn/pnpm config hook never installs the fetched dependencies" },
+];
+
+function builderHookWork(builder: string, set: SyntaxNode, skipped: ReadonlyArray<{ phase: string; missing: string[] }>): string[] {
+  const own = bindingsByName(set);
+  const inputs = ["nativeBuildInputs", "buildInputs", "propagatedBuildInputs"].map((n) => own.get(n)?.value?.text ?? "").join(" ");
+  const out: string[] = [];
+  for (const w of HOOK_WORK) {
+    const s = skipped.find((x) => x.phase === w.phase);
+    if (s && s.missing.includes(w.hook) && w.applies(builder, inputs)) out.push(`in ${w.phase}, ${w.work}`);
+  }
+  return out;
+}

@@ -78,9 +78,9 @@ export const missingNixGc: Rule = {
   id: "missing-nix-gc",
   name: "No automatic garbage collection of the Nix store",
   category: "anti-pattern",
-  severity: "low",
+  severity: "info",
   rationale:
-    "Every rebuild adds a system generation, and nothing is deleted unless something collects garbage: the store grows until the disk is full (then builds, logs and services fail), and every old generation keeps its packages, including superseded vulnerable ones, on disk and bootable. NixOS does not collect garbage by default (`nix.gc.automatic` is false).",
+    "Maintenance, not security: Every rebuild adds a system generation, and nothing is deleted unless something collects garbage: the store grows until the disk is full (then builds, logs and services fail), and every old generation keeps its packages, including superseded vulnerable ones, on disk and bootable. NixOS does not collect garbage by default (`nix.gc.automatic` is false).",
   fix: "Enable `nix.gc.automatic` with a retention (`options = \"--delete-older-than 30d\"`), or `programs.nh.clean.enable`, or at least `nix.settings.min-free` so Nix collects garbage when the disk runs low.",
   references: [
     { title: "NixOS manual: Cleaning the Nix Store", url: "https://nixos.org/manual/nixos/stable/#sec-nix-gc" },

@@ -36,9 +36,9 @@ export const mkforceOverOwnDefinition: Rule = {
   id: "mkforce-over-own-definition",
   name: "Value written at normal priority, then forced with mkForce by another module",
   category: "anti-pattern",
-  severity: "low",
+  severity: "info",
   rationale:
-    "A shared module that sets `services.nginx.user = \"nginx\";` at normal priority leaves a host that wants another value no way but `lib.mkForce`: two normal definitions that differ are an evaluation error. The module meant a default; written with `lib.mkDefault`, the host sets its value plainly and `mkForce` stays reserved for what cannot be changed at the source. Each forced override of the repository's own module is a sign of the priority system ignored.",
+    "Maintenance, not security: A shared module that sets `services.nginx.user = \"nginx\";` at normal priority leaves a host that wants another value no way but `lib.mkForce`: two normal definitions that differ are an evaluation error. The module meant a default; written with `lib.mkDefault`, the host sets its value plainly and `mkForce` stays reserved for what cannot be changed at the source. Each forced override of the repository's own module is a sign of the priority system ignored.",
   fix: "Write the module's value as `lib.mkDefault <value>` and drop the host's `lib.mkForce`.",
   references: [
     { title: "NixOS manual: Option Definitions, setting priorities (mkDefault, mkForce)", url: "https://nixos.org/manual/nixos/stable/#sec-option-definitions-setting-priorities" },

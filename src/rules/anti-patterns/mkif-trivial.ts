@@ -39,9 +39,9 @@ export const mkifTrivial: Rule = {
   id: "mkif-trivial",
   name: "`mkIf` that decides nothing",
   category: "anti-pattern",
-  severity: "low",
+  severity: "info",
   rationale:
-    "`mkIf true x` is `x` with a layer of indirection; `mkIf false x` defines nothing, so the block reads like configuration while none of it applies (a disabled block that looks live); and an `mkIf c` inside an `mkIf c` with the same condition is always true where it is evaluated. Each hides what the module actually does and makes the reader re-derive a decision that was already made.",
+    "Maintenance, not security: `mkIf true x` is `x` with a layer of indirection; `mkIf false x` defines nothing, so the block reads like configuration while none of it applies (a disabled block that looks live); and an `mkIf c` inside an `mkIf c` with the same condition is always true where it is evaluated. Each hides what the module actually does and makes the reader re-derive a decision that was already made.",
   fix: "Write `x` for `mkIf true x`; delete (or comment out, saying why) a definition under `mkIf false`; drop the inner `mkIf c` whose condition an enclosing `mkIf c` already guarantees.",
   references: [
     { title: "NixOS manual: Option Definitions, conditional definitions (mkIf)", url: "https://nixos.org/manual/nixos/stable/#sec-option-definitions-delaying-conditionals" },

@@ -45,9 +45,9 @@ export const mkoptionWithoutDescription: Rule = {
   // A documentation lint: how a module is written, asked for with the style lints (issue: 315 of
   // one library's findings were this, and admins judged it a matter of taste in configurations).
   group: "style",
-  severity: "low",
+  severity: "info",
   rationale:
-    "An option is an interface: whoever sets it (another host, a colleague, you in a year) needs to know what it does, what values mean, and what it changes. Without `description` the option is undocumented in the generated manual and `nixos-option`, and its meaning lives only in the implementation.",
+    "Maintenance, not security: An option is an interface: whoever sets it (another host, a colleague, you in a year) needs to know what it does, what values mean, and what it changes. Without `description` the option is undocumented in the generated manual and `nixos-option`, and its meaning lives only in the implementation.",
   fix: "Add `description` saying what the option controls and what its values mean (or use mkEnableOption / mkPackageOption, which write it); mark internal plumbing `internal = true`.",
   references: [
     { title: "NixOS manual: Option Declarations", url: "https://nixos.org/manual/nixos/stable/#sec-option-declarations" },

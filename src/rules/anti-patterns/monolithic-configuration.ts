@@ -77,9 +77,9 @@ export const monolithicConfiguration: Rule = {
   id: "monolithic-configuration",
   name: "Monolithic host configuration file",
   category: "anti-pattern",
-  severity: "low",
+  severity: "info",
   rationale:
-    "A single host module of hundreds of lines that configures everything (boot, networking, users, services...) hides what each part does, cannot be shared with another host (so hosts drift apart by copy and paste), and makes every change a review of the whole file.",
+    "Maintenance, not security: A single host module of hundreds of lines that configures everything (boot, networking, users, services...) hides what each part does, cannot be shared with another host (so hosts drift apart by copy and paste), and makes every change a review of the whole file.",
   fix: "Split the file into modules by concern, imported from the host's configuration, and move what several hosts share into common modules.",
   references: [
     { title: "NixOS manual: Modularity", url: "https://nixos.org/manual/nixos/stable/#sec-modularity" },

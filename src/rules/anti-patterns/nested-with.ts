@@ -83,9 +83,9 @@ export const nestedWith: Rule = {
   id: "nested-with",
   name: "Nested `with` scopes",
   category: "anti-pattern",
-  severity: "low",
+  severity: "info",
   rationale:
-    "`with a; with b; expr` brings every attribute of both sets into scope at once. Which set a name comes from is then known only at evaluation (the inner `with` wins, and lexical bindings beat both), so a reader cannot tell, a new attribute in either set silently changes what a name means, and tools cannot check names statically.",
+    "Maintenance, not security: `with a; with b; expr` brings every attribute of both sets into scope at once. Which set a name comes from is then known only at evaluation (the inner `with` wins, and lexical bindings beat both), so a reader cannot tell, a new attribute in either set silently changes what a name means, and tools cannot check names statically.",
   fix: "Keep at most one `with` and name the rest explicitly: qualify the names (`pkgs.ripgrep`, `pkgs.python3Packages.requests`) or bring in just what is used with `inherit (set) a b;` in a `let`.",
   references: [
     { title: "nix.dev: Best practices, with scopes", url: "https://nix.dev/guides/best-practices#with-scopes" },

@@ -50,9 +50,9 @@ export const packageWithoutMeta: Rule = {
   // lint, asked for with the others. Judged on 24 public configurations: 7 sampled, none right
   // (private packages, a font without mainProgram, a licence on the repository's own docs site).
   group: "style",
-  severity: "low",
+  severity: "info",
   rationale:
-    "`meta` is what tools and people know a package by: `description` shows in search and `nix-env -qa`, `license` decides whether it may be built with `allowUnfree = false` and whether it may be redistributed (a binary cache), `mainProgram` makes `nix run` and `lib.getExe` work. A package without it is opaque to every check that reads it, including licence policy.",
+    "Maintenance, not security: `meta` is what tools and people know a package by: `description` shows in search and `nix-env -qa`, `license` decides whether it may be built with `allowUnfree = false` and whether it may be redistributed (a binary cache), `mainProgram` makes `nix run` and `lib.getExe` work. A package without it is opaque to every check that reads it, including licence policy.",
   fix: "Add `meta = { description = \"...\"; homepage = \"...\"; license = lib.licenses.<id>; mainProgram = \"...\"; };` (with `maintainers` and `platforms` for a package shared beyond this repository).",
   references: [
     { title: "Nixpkgs manual: Meta-attributes", url: "https://nixos.org/manual/nixpkgs/stable/#chap-meta" },

@@ -7,7 +7,8 @@
 import { attrpathSegments } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { NixFileContext, Rule } from "../types.js";
-import { applications, calleeName, contains, resolveVariable, unparen } from "../shared/syntax.js";
+import { applications, calleeName, contains, resolveValue, resolveVariable, unparen } from "../shared/syntax.js";
+import { posix } from "node:path";
 
 const LISTING_FUNCTIONS = new Set(["readDir", "listFilesRecursive"]);
 
@@ -118,9 +119,9 @@ export const readdirModuleDiscovery: Rule = {
   id: "readdir-module-discovery",
   name: "Modules imported by listing a directory (builtins.readDir)",
   category: "anti-pattern",
-  severity: "low",
+  severity: "info",
   rationale:
-    "`imports` built from `builtins.readDir` (directly or through a helper such as `scanPaths`) makes every .nix file that appears in the directory part of the system, unlisted. Adding a file (a stray experiment, a file from a merge, a backup copy) changes the machine without any line saying so; a reviewer cannot see from the host's configuration what it consists of, and removing a module needs deleting a file rather than a line.",
+    "Maintenance, not security: `imports` built from `builtins.readDir` (directly or through a helper such as `scanPaths`) makes every .nix file that appears in the directory part of the system, unlisted. Adding a file (a stray experiment, a file from a merge, a backup copy) changes the machine without any line saying so; a reviewer cannot see from the host's configuration what it consists of, and removing a module needs deleting a file rather than a line.",
   fix: "List the modules in `imports` explicitly; a new module is then a reviewed one-line change.",
   references: [
     { title: "NixOS manual: Writing NixOS Modules (imports)", url: "https://nixos.org/manual/nixos/stable/#sec-writing-modules" },
@@ -143,7 +144,31 @@ export const readdirModuleDiscovery: Rule = {
     ./modules/backup.nix
   ];
 }
-`],
+`,
+      // The module \`cachix use\` generates: every file of ./cachix adds one binary cache.
+      {
+        "cachix.nix": `# WARN: this file will get overwritten by $ cachix use <name>
+{ pkgs, lib, ... }:
+
+let
+  folder = ./cachix;
+  toImport = name: value: folder + ("/" + name);
+  filterCaches = key: value: value == "regular" && lib.hasSuffix ".nix" key;
+  imports = lib.mapAttrsToList toImport (lib.filterAttrs filterCaches (builtins.readDir folder));
+in {
+  inherit imports;
+  nix.settings.substituters = [ "https://cache.nixos.org/" ];
+}
+`,
+        "cachix/nix-community.nix": `{
+  nix.settings = {
+    substituters = [ "https://nix-community.cachix.org" ];
+    trusted-public-keys = [ "nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs=" ];
+  };
+}
+`,
+      },
+    ],
   },
 
   checkRepository(files, sink) {
@@ -226,6 +251,7 @@ export const readdirModuleDiscovery: Rule = {
 
     // 3. One finding per listing used to build module lists.
     for (const [l, list] of uses) {
+      if (listsBinaryCaches(l, files)) continue;
       const where = list.map((u) => `${u.ctx.file}:${u.binding.line}`);
       const shown = where.slice(0, 5).join(", ") + (where.length > 5 ? `, and ${where.length - 5} more` : "");
       const via = [...new Set(list.map((u) => u.via).filter((v): v is string => !!v))];
@@ -241,6 +267,28 @@ export const readdirModuleDiscovery: Rule = {
     }
   },
 };
+
+/** Options a `cachix use` cache file sets: a binary cache and its key, nothing else. */
+const CACHE_OPTIONS = /^nix\.(settings\.(extra-)?(substituters|trusted-public-keys)|binaryCaches|binaryCachePublicKeys|trustedBinaryCaches)$/;
+
+/**
+ * Is this the module `cachix use --mode nixos` writes (cachix.nix importing every file of
+ * ./cachix, one per cache), or a copy of it: a listing of a directory whose .nix files only add
+ * binary caches and their keys? Its files are generated one per cache, and each can only add a
+ * substituter, so nothing hides there that an `imports` line would show (NobbZ/nixos-config's
+ * nixos/modules/cachix). When the directory's files are not in the scan, the template's own shape
+ * (its `filterCaches` helper, a `cachix` path) decides.
+ */
+function listsBinaryCaches(l: Listing, files: readonly NixFileContext[]): boolean {
+  const app = l.call.kind === K.NODE_APPLY ? l.call : undefined;
+  const arg = app?.childNodes().at(-1);
+  const target = resolveValue(arg);
+  if (target?.kind !== K.NODE_PATH || !/^\.{1,2}\//.test(target.text)) return false;
+  const dir = posix.normalize(posix.join(posix.dirname(l.ctx.file), target.text));
+  const inside = files.filter((f) => f.file.startsWith(`${dir}/`) && !f.file.slice(dir.length + 1).includes("/"));
+  if (inside.length > 0) return inside.every((f) => f.index.definitions.length > 0 && f.index.definitions.every((d) => d.path === "nix" || d.path === "nix.settings" || CACHE_OPTIONS.test(d.path)));
+  return /\bfilterCaches\b/.test(l.ctx.text) && /cachix/i.test(`${l.ctx.file} ${target.text}`);
+}
 
 function flattenCallee(app: SyntaxNode): SyntaxNode {
   let n = app;

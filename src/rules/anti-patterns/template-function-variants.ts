@@ -80,9 +80,9 @@ export const templateFunctionVariants: Rule = {
   id: "template-function-variants",
   name: "Template functions that only fix one argument of another",
   category: "anti-pattern",
-  severity: "low",
+  severity: "info",
   rationale:
-    "`mkServer`, `mkWorkstation`, `mkGaming`... that each call `mkSystem` with their own arguments unchanged and one fixed value (`profile = \"server\"`) add a function per variant and save one line per call. Every new argument of the base function must be threaded through each of them, they drift apart, and a reader has to open each to learn that it does nothing of its own. Calling the base function with the value says the same, in the place where it matters.",
+    "Maintenance, not security: `mkServer`, `mkWorkstation`, `mkGaming`... that each call `mkSystem` with their own arguments unchanged and one fixed value (`profile = \"server\"`) add a function per variant and save one line per call. Every new argument of the base function must be threaded through each of them, they drift apart, and a reader has to open each to learn that it does nothing of its own. Calling the base function with the value says the same, in the place where it matters.",
   fix: "Call the base function directly with the fixed value (`mkSystem { hostname = \"web1\"; profile = \"server\"; }`) and remove the variants.",
   references: [
     { title: "nix.dev: Best practices", url: "https://nix.dev/guides/best-practices" },

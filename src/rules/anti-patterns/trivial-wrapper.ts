@@ -34,9 +34,9 @@ export const trivialWrapper: Rule = {
   id: "trivial-wrapper",
   name: "Trivial wrapper around a lib/builtins function",
   category: "anti-pattern",
-  severity: "low",
+  severity: "info",
   rationale:
-    "A named function that only passes its arguments on to a lib or builtins function (`f = x: lib.g x;`, `concat = a: b: lib.concatStrings [ a b ];`) adds a name to learn and a place for bugs without adding behaviour; readers must look it up to find it does nothing. Use the library function where it is needed.",
+    "Maintenance, not security: A named function that only passes its arguments on to a lib or builtins function (`f = x: lib.g x;`, `concat = a: b: lib.concatStrings [ a b ];`) adds a name to learn and a place for bugs without adding behaviour; readers must look it up to find it does nothing. Use the library function where it is needed.",
   fix: "Use the library function directly: `upper = s: lib.toUpper s;` is `upper = lib.toUpper;`, or call `lib.toUpper` at the call sites; for list-building wrappers pass the list at the call site.",
   references: [
     { title: "Nixpkgs manual: library functions", url: "https://nixos.org/manual/nixpkgs/stable/#sec-functions-library" },

@@ -14,9 +14,9 @@ export const unquotedUrl: Rule = {
   id: "unquoted-url",
   name: "Unquoted URL literal",
   category: "anti-pattern",
-  severity: "low",
+  severity: "info",
   rationale:
-    "Nix's bare URL literals (`https://example.org/x`) are deprecated (RFC 45) and rejected when the `no-url-literals` experimental feature is on; they also end silently at the first character outside the URL syntax, so a `#fragment` or `${...}` becomes something else. A quoted string means exactly the same, with none of these surprises.",
+    "Maintenance, not security: Nix's bare URL literals (`https://example.org/x`) are deprecated (RFC 45) and rejected when the `no-url-literals` experimental feature is on; they also end silently at the first character outside the URL syntax, so a `#fragment` or `${...}` becomes something else. A quoted string means exactly the same, with none of these surprises.",
   fix: "Quote the URL (`\"https://...\"`); the value is the same string.",
   references: [
     { title: "nix.dev: Best practices, URLs", url: "https://nix.dev/guides/best-practices#urls" },
@@ -53,6 +53,8 @@ export const unquotedUrl: Rule = {
         ctx.report({
           node: interpol,
           key: `shell-expansion:${tok.text}`,
+          // A real bug (the script never sees the variable), not a matter of style.
+          severity: "low",
           title: `shell parameter expansion read by Nix as an interpolation (\${${tok.text}})`,
           message: `\${${tok.text}} in this ${indented ? "indented ''string''" : "string"} is meant for the shell, but Nix reads it as an interpolation of the URL literal ${tok.text}: the script gets the text "${tok.text}" instead of the variable's value. Escape it as ${escaped}.`,
           fix: { safety: "review", description: `Escape the expansion (${escaped}) so that Nix leaves it to the shell.`, edits: [replaceNode(ctx.file, interpol, escaped)] },

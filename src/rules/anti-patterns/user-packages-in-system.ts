@@ -53,9 +53,9 @@ export const userPackagesInSystem: Rule = {
   id: "user-packages-in-system",
   name: "Personal desktop applications installed system-wide",
   category: "anti-pattern",
-  severity: "low",
+  severity: "info",
   rationale:
-    "environment.systemPackages is for what the system and every account need. A browser, chat client or editor there is installed for root and every service account too, and on a host that already keeps per-user package lists it splits one user's setup across two places.",
+    "Maintenance, not security: environment.systemPackages is for what the system and every account need. A browser, chat client or editor there is installed for root and every service account too, and on a host that already keeps per-user package lists it splits one user's setup across two places.",
   fix: "Install personal applications in users.users.<name>.packages or home-manager's home.packages; keep environment.systemPackages for system tools.",
   references: [
     { title: "NixOS manual: Declarative Package Management", url: "https://nixos.org/manual/nixos/stable/#sec-declarative-package-mgmt" },

@@ -7,7 +7,9 @@
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
 import { atLeast, type Severity } from "../../report/severity.js";
-import { isDead, segmentsMatch } from "../shared/scope.js";
+import { appliedScope, isDead, isEnabled, segmentsMatch, type Scope } from "../shared/scope.js";
+import { perHost } from "../shared/per-host.js";
+import type { OptionDefinition } from "../../nix/options.js";
 import { listOf, removeListElements } from "../shared/edits.js";
 import { SENSITIVE_PORTS, sensitivePort, sensitiveService, type SensitivePort } from "./ports.js";
 import { addInterfacePorts, privateInterface } from "./private-interface.js";
@@ -39,7 +41,26 @@ function authenticated(ctx: NixFileContext, row: SensitivePort): boolean {
   return ctx.index.definitions.some((d) => !isDead(d) && row.authenticatedBy!.some((p) => segmentsMatch(d, p)) && staticValue(d.inner) !== null && staticValue(d.inner) !== false);
 }
 
-function checkNix(ctx: NixFileContext): void {
+interface Hit {
+  el: SyntaxNode;
+  row: SensitivePort;
+  port: string;
+  /** The element names the service's own port option (`config.services.x.port`): a listener. */
+  byService: boolean;
+}
+
+/** One port list with sensitive ports in it, found once per file and judged per host. */
+interface PortList {
+  def: OptionDefinition;
+  path: string;
+  protocol: "tcp" | "udp";
+  option: string;
+  list: SyntaxNode;
+  hits: Hit[];
+}
+
+function portLists(ctx: NixFileContext): PortList[] {
+  const out: PortList[] = [];
   for (const path of ["networking.firewall.allowedTCPPorts", "networking.firewall.allowedUDPPorts"]) {
     const protocol = path.endsWith("TCPPorts") ? "tcp" : "udp";
     const option = path.split(".").at(-1)!;
@@ -47,44 +68,107 @@ function checkNix(ctx: NixFileContext): void {
       if (isDead(def)) continue;
       const list = listOf(def.inner);
       if (!list) continue;
-      const hits: Array<{ el: SyntaxNode; row: SensitivePort; port: string }> = [];
+      const hits: Hit[] = [];
       for (const el of list.childNodes()) {
         const c = classifyPortElement(el, protocol);
-        if (c && !authenticated(ctx, c.row)) hits.push({ el, ...c });
+        if (c && !authenticated(ctx, c.row)) hits.push({ el, ...c, byService: typeof staticValue(el) !== "number" });
       }
-      if (hits.length === 0) continue;
-      let severity: Severity = "medium";
-      for (const h of hits) if (atLeast(h.row.severity, severity)) severity = h.row.severity;
-      const iface = privateInterface([ctx]);
-      const described = hits.map((h) => `${h.port} (${h.row.service}: ${h.row.why})`);
-      const ports = hits.map((h) => h.port);
-      let edits: TextEdit[] | undefined;
-      if (def.conditions.length === 0) {
-        const add = addInterfacePorts(ctx, iface.name, option, ports);
-        if (add) edits = [...removeListElements(ctx.file, ctx.text, list, hits.map((h) => h.el)), add];
-      }
-      ctx.report({
-        node: hits[0]!.el,
-        optionPath: path,
-        key: `${protocol}:${ports.join(",")}`,
-        severity,
-        title: `Sensitive ${protocol.toUpperCase()} port${hits.length > 1 ? "s" : ""} open on every interface: ${hits.map((h) => h.row.service).filter((s, i, a) => a.indexOf(s) === i).join(", ")}`,
-        message: `${path} opens ${described.join("; ")} on every interface, so every network the host is on can reach ${hits.length > 1 ? "them" : "it"}.`,
-        evidence: `${path} = [ ... ${ports.join(" ")} ... ]`,
-        fix: {
-          safety: "review",
-          description: `Move ${ports.join(", ")} from ${option} to networking.firewall.interfaces."${iface.name}".${option} (${iface.why}), so only that network reaches ${hits.length > 1 ? "them" : "it"}. Clients on other networks lose access.`,
-          edits,
-        },
-      });
+      if (hits.length) out.push({ def, path, protocol, option, list, hits });
     }
   }
+  return out;
 }
+
+/**
+ * Is something in the host's configuration known to listen on the port: the row's NixOS service
+ * (or another module serving that port, `listenedBy`) enabled, or a definition outside the
+ * firewall naming the port (`services.x.port = 5555;`, `listenAddress = "0.0.0.0:5555"`,
+ * `ports = [ "5555:5555" ]`, `--port 5555` in a command line)?
+ */
+function knownListener(scope: Scope, hit: Hit): boolean {
+  if (hit.byService) return true;
+  const applied = appliedScope(scope);
+  for (const name of [...(hit.row.nixos ?? []), ...(hit.row.listenedBy ?? [])]) if (isEnabled(applied, `services.${name}.enable`)) return true;
+  const port = hit.port;
+  const exact = new RegExp(`(?<![\\w.])${port}(?![\\w.])`);
+  const inText = new RegExp(`(?:[:=]|\\bport\\b["']?\\s*[:=]?\\s*|--?[\\w-]*port[\\s=]+)${port}(?!\\d)|(?<![\\d.])${port}:\\d`, "i");
+  for (const f of scope.files) {
+    if (!f.text.includes(port)) continue;
+    for (const d of f.index.definitions) {
+      if (!d.isLeaf || isDead(d) || d.path.startsWith("networking.firewall.") || d.path.startsWith("networking.nftables.")) continue;
+      const text = d.inner?.text;
+      if (!text || !text.includes(port)) continue;
+      const last = d.segments.at(-1)?.name ?? "";
+      if (/port/i.test(last) && exact.test(text)) return true;
+      if (inText.test(text)) return true;
+    }
+  }
+  return false;
+}
+
+const checks = perHost(portLists, (pl, scope, ctx, report) => {
+  // On a whole host (every module known), a port whose meaning is only its number and that nothing
+  // configured listens on is an open port, not an exposed service (NobbZ's 5555, "adb" on a desktop
+  // with no adb anywhere, judged wrong at high). In a lone module the service may be elsewhere.
+  const whole = scope.kind === "host" && scope.defaultsApply;
+  const listened = pl.hits.filter((h) => !whole || knownListener(scope, h));
+  const idle = pl.hits.filter((h) => !listened.includes(h));
+  const iface = privateInterface(scope.files.length ? scope.files : [ctx]);
+  const move = (hits: Hit[]): TextEdit[] | undefined => {
+    if (pl.def.conditions.length !== 0) return undefined;
+    const add = addInterfacePorts(ctx, iface.name, pl.option, hits.map((h) => h.port));
+    return add ? [...removeListElements(ctx.file, ctx.text, pl.list, hits.map((h) => h.el)), add] : undefined;
+  };
+  const { path, protocol, option } = pl;
+  if (listened.length) {
+    const hits = listened;
+    let severity: Severity = "medium";
+    for (const h of hits) if (atLeast(h.row.severity, severity)) severity = h.row.severity;
+    const described = hits.map((h) => `${h.port} (${h.row.service}: ${h.row.why})`);
+    const ports = hits.map((h) => h.port);
+    report({
+      node: hits[0]!.el,
+      optionPath: path,
+      key: `${protocol}:${ports.join(",")}`,
+      severity,
+      title: `Sensitive ${protocol.toUpperCase()} port${hits.length > 1 ? "s" : ""} open on every interface: ${hits.map((h) => h.row.service).filter((s, i, a) => a.indexOf(s) === i).join(", ")}`,
+      message: `${path} opens ${described.join("; ")} on every interface, so every network the host is on can reach ${hits.length > 1 ? "them" : "it"}.`,
+      evidence: `${path} = [ ... ${ports.join(" ")} ... ]`,
+      fix: {
+        safety: "review",
+        description: `Move ${ports.join(", ")} from ${option} to networking.firewall.interfaces."${iface.name}".${option} (${iface.why}), so only that network reaches ${hits.length > 1 ? "them" : "it"}. Clients on other networks lose access.`,
+        edits: move(hits),
+      },
+    });
+  }
+  if (idle.length) {
+    const ports = idle.map((h) => h.port);
+    const guesses = idle.map((h) => `${h.port} (usually ${h.row.service})`);
+    report({
+      node: idle[0]!.el,
+      optionPath: path,
+      key: `${protocol}:${ports.join(",")}`,
+      severity: "low",
+      title: `Open ${protocol.toUpperCase()} port${idle.length > 1 ? "s" : ""} with no known listener: ${ports.join(", ")}`,
+      message: `${path} opens ${guesses.join("; ")} on every interface, but nothing in this host's configuration listens there (no such service is enabled, no option names the port). An open port with no known listener: either a leftover, or a program started outside NixOS's modules, which would then be reachable from every network.`,
+      evidence: `${path} = [ ... ${ports.join(" ")} ... ]`,
+      fix: {
+        safety: "review",
+        description: `Remove ${ports.join(", ")} from ${option} if nothing uses ${idle.length > 1 ? "them" : "it"}; if a program does listen there, open ${idle.length > 1 ? "them" : "it"} only on networking.firewall.interfaces."${iface.name}".${option} (${iface.why}).`,
+        edits: pl.def.conditions.length === 0 ? removeListElements(ctx.file, ctx.text, pl.list, idle.map((h) => h.el)) : undefined,
+      },
+    });
+  }
+});
 
 export const firewallSensitivePort: Rule = {
   id: "firewall-sensitive-port",
   examples: {
-    fire: [hostExample(`{ networking.firewall.allowedTCPPorts = [ 443 5432 ]; }\n`)],
+    fire: [
+      hostExample(`{ services.postgresql.enable = true;\n  networking.firewall.allowedTCPPorts = [ 443 5432 ];\n}\n`),
+      // Rated low, "no known listener": nothing on the host listens on 5555 (adb's usual port).
+      hostExample(`{ networking.firewall.allowedTCPPorts = [ 22 5555 ]; }\n`),
+    ],
     silent: [hostExample(`{ networking.firewall.allowedTCPPorts = [ 80 443 ]; }\n`)],
   },
   name: "Sensitive port open on every interface",
@@ -100,5 +184,5 @@ export const firewallSensitivePort: Rule = {
     { title: "Redis security", url: "https://redis.io/docs/latest/operate/oss_and_stack/management/security/" },
   ],
   compliance: { cis: ["3.5 Firewall Configuration", "2.2 Special Purpose Services"], nist: ["PR.IR-01", "PR.AA-05"] },
-  checkNix,
+  ...checks,
 };

@@ -56,7 +56,7 @@ function checkRange(ctx: NixFileContext, optionPath: string, el: SyntaxNode, pro
   const huge = size > HUGE_RANGE;
   if (!huge && !(size > WIDE_RANGE && sensitive.length > 0)) return;
   // The worst first: services that answer without authentication, databases before the rest.
-  const rank = { critical: 0, high: 1, medium: 2, low: 3 } as const;
+  const rank = { critical: 0, high: 1, medium: 2, low: 3, info: 4 } as const;
   const kinds = { database: 0, admin: 1, cluster: 2, metrics: 3 } as const;
   const byService = new Map<string, { row: (typeof sensitive)[number]["row"]; ports: number[] }>();
   for (const x of sensitive) {

@@ -14,6 +14,9 @@ export interface SensitivePort {
   severity: Severity;
   /** NixOS service option names whose `.port` is this service's (`services.<name>.port`). */
   nixos?: string[];
+  /** Other NixOS services (`services.<name>.enable`) that listen on these ports (k3s's embedded
+   * etcd, rpcbind started by the NFS server): with one enabled the port has a known listener. */
+  listenedBy?: string[];
   why: string;
   /** Options (in the file that opens the port) that configure the service's authentication:
    * when one is set, opening the port is an ordinary exposed-with-auth service and stays silent. */
@@ -38,7 +41,7 @@ export const SENSITIVE_PORTS: SensitivePort[] = [
   { service: "ArangoDB", ports: [8529], protocol: "tcp", kind: "database", severity: "medium", nixos: ["arangodb"], why: "database HTTP API" },
   { service: "Microsoft SQL Server", ports: [1433], protocol: "tcp", kind: "database", severity: "medium", why: "database server" },
   { service: "Oracle listener", ports: [1521], protocol: "tcp", kind: "database", severity: "medium", why: "database listener" },
-  { service: "etcd", ports: [2379, 2380], protocol: "tcp", kind: "cluster", severity: "high", nixos: ["etcd"], why: "without client certificate authentication anyone can read and write every key (cluster secrets included)" },
+  { service: "etcd", ports: [2379, 2380], protocol: "tcp", kind: "cluster", severity: "high", nixos: ["etcd"], listenedBy: ["k3s", "rke2"], why: "without client certificate authentication anyone can read and write every key (cluster secrets included)" },
   { service: "ZooKeeper", ports: [2181], protocol: "tcp", kind: "cluster", severity: "high", nixos: ["zookeeper"], why: "no authentication by default" },
   { service: "Consul", ports: [8500, 8501], protocol: "tcp", kind: "cluster", severity: "high", nixos: ["consul"], why: "ACLs are disabled by default; the HTTP API can register checks that run scripts" },
   { service: "Nomad", ports: [4646], protocol: "tcp", kind: "cluster", severity: "high", nixos: ["nomad"], why: "ACLs are disabled by default: anyone can submit jobs" },
@@ -47,11 +50,11 @@ export const SENSITIVE_PORTS: SensitivePort[] = [
   { service: "Erlang port mapper (epmd)", ports: [4369], protocol: "tcp", kind: "cluster", severity: "medium", why: "exposes Erlang distribution (cookie-authenticated, a single shared secret)" },
   { service: "MQTT (Mosquitto)", ports: [1883], protocol: "tcp", kind: "admin", severity: "medium", nixos: ["mosquitto"], why: "plaintext MQTT, often with anonymous access" },
   // Metrics and observability
-  { service: "Prometheus", ports: [9090], protocol: "tcp", kind: "metrics", severity: "medium", nixos: ["prometheus"], why: "no authentication by default; its API reveals every scrape target and metric (Cockpit also uses 9090)" },
-  { service: "Prometheus Pushgateway", ports: [9091], protocol: "tcp", kind: "metrics", severity: "medium", why: "anyone can push or delete metrics" },
-  { service: "Alertmanager", ports: [9093, 9094], protocol: "both", kind: "metrics", severity: "medium", why: "no authentication by default: anyone can silence alerts" },
+  { service: "Prometheus", ports: [9090], protocol: "tcp", kind: "metrics", severity: "medium", nixos: ["prometheus"], listenedBy: ["cockpit"], why: "no authentication by default; its API reveals every scrape target and metric (Cockpit also uses 9090)" },
+  { service: "Prometheus Pushgateway", ports: [9091], protocol: "tcp", kind: "metrics", severity: "medium", listenedBy: ["prometheus.pushgateway"], why: "anyone can push or delete metrics" },
+  { service: "Alertmanager", ports: [9093, 9094], protocol: "both", kind: "metrics", severity: "medium", listenedBy: ["prometheus.alertmanager"], why: "no authentication by default: anyone can silence alerts" },
   { service: "Prometheus node exporter", ports: [9100], protocol: "tcp", kind: "metrics", severity: "medium", nixos: ["prometheus.exporters.node"], why: "no authentication by default; reveals the host's software, mounts, network and load" },
-  { service: "Prometheus exporters", ports: [9113, 9115, 9117, 9121, 9134, 9187, 9256, 9558, 9633], protocol: "tcp", kind: "metrics", severity: "medium", why: "exporter endpoints have no authentication by default (the blackbox exporter, 9115, probes any target it is asked to)" },
+  { service: "Prometheus exporters", ports: [9113, 9115, 9117, 9121, 9134, 9187, 9256, 9558, 9633], protocol: "tcp", kind: "metrics", severity: "medium", listenedBy: ["prometheus.exporters.nginx", "prometheus.exporters.blackbox", "prometheus.exporters.apache", "prometheus.exporters.redis", "prometheus.exporters.zfs", "prometheus.exporters.postgres", "prometheus.exporters.process", "prometheus.exporters.systemd", "prometheus.exporters.smartctl"], why: "exporter endpoints have no authentication by default (the blackbox exporter, 9115, probes any target it is asked to)" },
   { service: "Loki", ports: [3100], protocol: "tcp", kind: "metrics", severity: "medium", nixos: ["loki"], why: "auth_enabled is off in single-tenant setups: anyone can read and push logs" },
   { service: "VictoriaMetrics", ports: [8428], protocol: "tcp", kind: "metrics", severity: "medium", nixos: ["victoriametrics"], why: "no authentication by default" },
   { service: "Netdata", ports: [19999], protocol: "tcp", kind: "metrics", severity: "medium", nixos: ["netdata"], why: "the dashboard has no authentication by default" },
@@ -60,12 +63,12 @@ export const SENSITIVE_PORTS: SensitivePort[] = [
   { service: "Zipkin", ports: [9411], protocol: "tcp", kind: "metrics", severity: "medium", why: "tracing UI and collector without authentication" },
   // Administration interfaces
   { service: "Docker API (plain TCP)", ports: [2375], protocol: "tcp", kind: "admin", severity: "high", why: "the unencrypted Docker API has no authentication and controls a root daemon" },
-  { service: "Kubelet API", ports: [10250, 10255], protocol: "tcp", kind: "admin", severity: "high", why: "runs commands in any pod on the node when anonymous auth is left on" },
+  { service: "Kubelet API", ports: [10250, 10255], protocol: "tcp", kind: "admin", severity: "high", listenedBy: ["kubernetes.kubelet", "k3s", "rke2"], why: "runs commands in any pod on the node when anonymous auth is left on" },
   { service: "Webmin", ports: [10000], protocol: "tcp", kind: "admin", severity: "medium", why: "root administration web interface" },
-  { service: "VNC", ports: [5900, 5901], protocol: "tcp", kind: "admin", severity: "medium", why: "remote desktop with weak (8-character) or no password authentication" },
+  { service: "VNC", ports: [5900, 5901], protocol: "tcp", kind: "admin", severity: "medium", listenedBy: ["gnome.gnome-remote-desktop", "x11vnc", "wayvnc"], why: "remote desktop with weak (8-character) or no password authentication" },
   { service: "X11", ports: [6000], protocol: "tcp", kind: "admin", severity: "high", why: "an open X server lets anyone read keystrokes and the screen" },
   { service: "IPMI", ports: [623], protocol: "udp", kind: "admin", severity: "high", why: "out-of-band management; IPMI 2.0 leaks password hashes (RAKP)" },
-  { service: "rpcbind", ports: [111], protocol: "both", kind: "admin", severity: "medium", nixos: ["rpcbind"], why: "lists the host's RPC services (NFS mountd, statd) and is a reflection vector" },
+  { service: "rpcbind", ports: [111], protocol: "both", kind: "admin", severity: "medium", nixos: ["rpcbind"], listenedBy: ["nfs.server"], why: "lists the host's RPC services (NFS mountd, statd) and is a reflection vector" },
   { service: "NFS", ports: [2049], protocol: "both", kind: "admin", severity: "medium", nixos: ["nfs.server"], why: "NFS authorises clients by IP address (AUTH_SYS): the export list is the only control" },
   { service: "rsync daemon", ports: [873], protocol: "tcp", kind: "admin", severity: "medium", nixos: ["rsyncd"], why: "modules without 'auth users' are world-readable (and writable when read only = false)", authenticatedBy: ["services.rsyncd.settings.sections.*.auth users", "services.rsyncd.settings.*.auth users"] },
   { service: "Ollama", ports: [11434], protocol: "tcp", kind: "admin", severity: "high", nixos: ["ollama"], why: "the API has no authentication: anyone can pull, delete and run models on your hardware" },

@@ -117,6 +117,49 @@ export function namesItself(key: string | undefined, value: string): boolean {
   return words.length > 1 && v.length > 0 && v === words.at(-1)!.toLowerCase();
 }
 
+/** Words of a key: `smtpPasswordKey` and `SMTP_PASSWORD_KEY` are smtp, password, key. */
+function keyWords(key: string): string[] {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
+}
+
+/**
+ * Why a literal under a password-like key in a non-Nix file (a script, YAML, Terraform, Python) is
+ * no secret, or undefined when it looks like one. There the key alone decides nothing: program
+ * source names constants, flags and the names of secret fields after passwords too. Silent:
+ * - a value with whitespace or starting with `-`: a command-line fragment or a list of words
+ *   (`LUKS_PASS=" --disk-encryption-keys /tmp/..."`);
+ * - code reading the secret from elsewhere (`os.environ["X"]`, `os.environ/X`, `process.env.X`);
+ * - a key naming the field a password is stored under (`passwordKey = "nextpass"`,
+ *   `existingSecretPasswordKey = "pass"`: Kubernetes secret keys);
+ * - a value equal to a word of its key or a suffix of it (`EVENT_PASS = "pass"`);
+ * - a short lowercase word (letters only, under 10 characters: `pass`, `demopass`), or a lowercase
+ *   word made from the key's own words (`smtppass`).
+ * Mixed case, digits or punctuation (`qwerty123`, `faetae1Dahn5`), and long lowercase runs that are
+ * not the key's words, stay findings.
+ */
+export function notSecretLooking(key: string | undefined, raw: string): string | undefined {
+  const v = raw.trim().replace(/^["'`]|["'`]$/g, "");
+  if (v === "") return "empty";
+  if (/\s/.test(v) || v.startsWith("-")) return "a command-line fragment or a list of words";
+  if (/^(?:os\.(?:environ|getenv)\b|process\.env\b|ENV\[|getenv\(|System\.getenv\b|env\()/.test(v)) return "code reading the secret from the environment";
+  const words = key ? keyWords(key) : [];
+  const last = words.at(-1);
+  if (last && words.length > 1 && /^(?:key|name|field|ref|attr|var|env|label|prompt)$/.test(last) && words.slice(0, -1).some((w) => /^(?:pass|passwd|password|pw|pwd)$/.test(w))) {
+    return "the key names the field a password is stored under";
+  }
+  const bare = v.toLowerCase().replace(/[^a-z0-9]/g, "");
+  if (words.includes(bare) || (bare.length > 0 && words.join("").endsWith(bare))) return "the value repeats its key";
+  if (/^[a-z]+$/.test(v)) {
+    if (v.length < 10) return "a short lowercase word";
+    if (words.some((w) => w.length >= 4 && v.includes(w.slice(0, 4)))) return "a lowercase word made from the key's words";
+  }
+  return undefined;
+}
+
 /**
  * A non-Nix text file, or (`unparsedNix`) a .nix file that does not parse, read line by line as
  * text: without a tree, its secrets are found where they stand, as in any other text file.
@@ -135,6 +178,9 @@ function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
     if (unparsedNix && (m.kind === "password-hash" || commentedOut(ctx.text!, m.start))) return false;
     if (m.kind === "password-hash") return !HASH_FILE.test(ctx.file);
     if (namesItself(m.key, ctx.text!.slice(m.start, m.end))) return false;
+    // Outside Nix a password key holds program constants and field names too: only a value that
+    // looks like a password counts (judged wrong: wimpysworld's `EVENT_PASS = "pass"`).
+    if (!unparsedNix && m.detector === "plaintext-password" && notSecretLooking(m.key, ctx.text!.slice(m.start, m.end))) return false;
     // A placeholder is deployed as-is from a config file, but not from an example file or a line
     // commented out (`;password = mysecretpassword` documents the setting).
     if (m.detector === "plaintext-password" && (!ENV_KINDS.has(kind) || EXAMPLE_FILE.test(ctx.file) || commentedOut(ctx.text!, m.start)) && isPlaceholder(ctx.text!.slice(m.start, m.end))) return false;

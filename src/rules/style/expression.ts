@@ -8,13 +8,13 @@ import type { NixFileContext, RuleExamples, RuleMeta, TextEdit } from "../types.
 
 const STATIX = { title: "statix: lints and suggestions for the Nix programming language", url: "https://github.com/oppiliappan/statix" };
 
-/** A style lint's metadata: low, anti-pattern, switchable off with `style: false`. */
+/** A style lint's metadata: info (maintenance, not security), anti-pattern, switchable off with `style: false`. */
 export function styleMeta(m: { id: string; name: string; rationale: string; fix: string; statix: string; examples: RuleExamples }): RuleMeta {
   return {
     id: m.id,
     name: m.name,
     category: "anti-pattern",
-    severity: "low",
+    severity: "info",
     group: "style",
     rationale: m.rationale,
     fix: m.fix,

@@ -1,5 +1,5 @@
 // What the statix-derived style rules of this folder share: their metadata frame (category
-// anti-pattern, low severity, the style group, statix's documentation as reference) and a few
+// anti-pattern, severity info (maintenance, not security), the style group, statix's documentation as reference) and a few
 // syntax questions their checks ask.
 import { SyntaxKind as K, isTrivia, type SyntaxNode } from "../../nix/syntax.js";
 import type { RuleExamples, RuleMeta } from "../types.js";
@@ -15,7 +15,7 @@ export function statixMeta(lint: string, meta: { id: string; name: string; ratio
     id: meta.id,
     name: meta.name,
     category: "anti-pattern",
-    severity: "low",
+    severity: "info",
     group: "style",
     rationale: meta.rationale,
     fix: meta.fix,

@@ -33,8 +33,15 @@ describe("catalogue patterns: registration and metadata", () => {
       expect(rule.examples!.silent.length, rule.id).toBeGreaterThanOrEqual(2);
       expect(rule.compliance.nist.length).toBeGreaterThan(0);
     }
-    // Only the binary-cache rule is a security matter; the rest are low anti-patterns.
-    expect(RULES.filter((r) => r.category === "anti-pattern").every((r) => r.severity === "low")).toBe(true);
+    // Only the binary-cache rule is a security matter; the rest are anti-patterns: low where the
+    // mistake breaks evaluation (options/config confusion), info (maintenance) otherwise.
+    expect(Object.fromEntries(RULES.filter((r) => r.category === "anti-pattern").map((r) => [r.id, r.severity]))).toEqual({
+      "config-options-confusion": "low",
+      "user-packages-in-system": "info",
+      "monolithic-configuration": "info",
+      "package-managed-twice": "info",
+      "duplicated-host-block": "info",
+    });
     expect(RULES.find((r) => r.id === "insecure-binary-cache")!.category).toBe("access");
   });
 });
@@ -135,7 +142,7 @@ describe("duplicated-host-block", () => {
   });
 });
 
-describe("the noise rules: grouped and low", () => {
+describe("the noise rules: grouped, and maintenance (info)", () => {
   it("a repository with many user apps in one list gets one finding naming them all", async () => {
     const report = await scanMemory({
       "flake.nix": flake({ desk: ["./desk.nix"] }),
@@ -143,7 +150,8 @@ describe("the noise rules: grouped and low", () => {
     });
     const mine = report.findings.filter((f) => f.ruleId === "user-packages-in-system");
     expect(mine).toHaveLength(1);
-    expect(mine[0]!.severity).toBe("low");
+    expect(mine[0]!.severity).toBe("info");
     expect(mine[0]!.message).toContain("discord, firefox, spotify, steam, thunderbird, vscode");
+    expect(mine[0]!.message).toContain("Maintenance, not security");
   });
 });

@@ -56,7 +56,7 @@ describe(GC, () => {
     const report = await scanWith(GC, GC_FILES);
     expect(sites(report, GC)).toEqual([`flake.nix:${lineOf(FLAKE, "nogc = mkHost")}`, `flake.nix:${lineOf(FLAKE, "disabled = mkHost")}`]);
     const [nogc, disabled] = findingsOf(report, GC);
-    expect(nogc).toMatchObject({ host: ["nogc"], severity: "low", column: 9, optionPath: "nix.gc.automatic", fix: { safety: "review" } });
+    expect(nogc).toMatchObject({ host: ["nogc"], severity: "info", column: 9, optionPath: "nix.gc.automatic", fix: { safety: "review" } });
     expect(nogc!.message).toContain("Host nogc never collects garbage");
     expect(nogc!.message).toContain("defaults to false");
     expect(disabled!.message).toContain("nix.gc.automatic is false in hosts/disabled/default.nix:3");

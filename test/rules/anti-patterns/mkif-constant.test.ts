@@ -35,7 +35,7 @@ describe(RULE, () => {
     // option whose default is not known.
     expect(sites(report, RULE)).toEqual(["module.nix:4", "module.nix:5", "module.nix:6", "module.nix:7"]);
     const [first] = findingsOf(report, RULE);
-    expect(first).toMatchObject({ severity: "low", optionPath: "services.fail2ban.enable", column: 30, category: "anti-pattern" });
+    expect(first).toMatchObject({ severity: "info", optionPath: "services.fail2ban.enable", column: 30, category: "anti-pattern" });
     expect(first!.message).toContain("`config.services.openssh.enable` says it directly");
     expect(first!.message).toContain("defaults to false (an enable option) and nothing else in host example defines it");
     expect(first!.fix?.safety).toBe("review");

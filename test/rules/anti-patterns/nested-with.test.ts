@@ -22,7 +22,7 @@ describe(RULE, () => {
     const report = await scanWith(RULE, { "module.nix": MODULE });
     expect(sites(report, RULE)).toEqual(["module.nix:4", "module.nix:8", "module.nix:9"]);
     const [a, , c] = findingsOf(report, RULE);
-    expect(a).toMatchObject({ column: 32, endColumn: 64, severity: "low", evidence: "with pkgs; with python3Packages;" });
+    expect(a).toMatchObject({ column: 32, endColumn: 64, severity: "info", evidence: "with pkgs; with python3Packages;" });
     expect(a!.message).toContain("2 nested `with` scopes (pkgs, python3Packages)");
     expect(c!.message).toContain("3 nested `with` scopes (pkgs, lib, builtins)");
     expect(a!.fix).toMatchObject({ safety: "manual" });

@@ -42,8 +42,8 @@ describe(NO_DESC, () => {
     const report = await scanWith(NO_DESC, { "decls.nix": DECLS, "flake.nix": flakeWith(["./decls.nix"]) });
     expect(sites(report, NO_DESC)).toEqual([`decls.nix:${lineOf(DECLS, "a = mkOption")}`]);
     const [all] = findingsOf(report, NO_DESC);
-    expect(all).toMatchObject({ column: 5, severity: "low", fix: { safety: "manual" } });
-    expect(all!.message).toBe("3 options in this file are declared without a description (my.a, options.g, users.users): what they control and what their values mean are documented nowhere.");
+    expect(all).toMatchObject({ column: 5, severity: "info", fix: { safety: "manual" } });
+    expect(all!.message).toBe("3 options in this file are declared without a description (my.a, options.g, users.users): what they control and what their values mean are documented nowhere. (Maintenance, not security: it does not lower the host's score.)");
   });
 });
 

@@ -55,7 +55,7 @@ describe(RULE, () => {
     expect(local!.message).toContain("The module list at line 3 is built by listing a directory (readDir)");
     expect(helper!.message).toContain("(through `scanPaths`) builds module lists in 2 places (modules/a/default.nix:3, modules/b/default.nix:3)");
     expect(viaLet!.message).toContain("The module list at line 10");
-    expect(helper).toMatchObject({ severity: "low", fix: { safety: "manual" } });
+    expect(helper).toMatchObject({ severity: "info", fix: { safety: "manual" } });
   });
 
   it("follows helpers that call helpers, and lib.filesystem.listFilesRecursive", async () => {

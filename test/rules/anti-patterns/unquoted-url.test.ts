@@ -26,7 +26,7 @@ describe(RULE, () => {
     const report = await scanWith(RULE, { "urls.nix": FILE });
     expect(sites(report, RULE)).toEqual(["urls.nix:2", "urls.nix:3", "urls.nix:8"]);
     const [first] = findingsOf(report, RULE);
-    expect(first).toMatchObject({ column: 13, endColumn: 45, severity: "low" });
+    expect(first).toMatchObject({ column: 13, endColumn: 45, severity: "info" });
     expect(first!.fix).toMatchObject({ safety: "auto" });
   });
 

@@ -7,9 +7,9 @@ const MODULE = `{ config, ... }:\n{\n  services.openssh.enable = (true);\n  serv
 const STYLE_IDS = new Set(ALL_RULES.filter((r) => r.group === "style").map((r) => r.id));
 
 describe("style: false in .nix-warden.yaml", () => {
-  it("every style lint is a low anti-pattern", () => {
+  it("every style lint is a maintenance (info) anti-pattern", () => {
     expect(STYLE_IDS.size).toBeGreaterThanOrEqual(10);
-    for (const r of ALL_RULES.filter((x) => x.group === "style")) expect([r.id, r.category, r.severity]).toEqual([r.id, "anti-pattern", "low"]);
+    for (const r of ALL_RULES.filter((x) => x.group === "style")) expect([r.id, r.category, r.severity]).toEqual([r.id, "anti-pattern", "info"]);
   });
 
   it("unsaid, style lints do not run in a security scan (the report says how to ask); style: on runs them beside the security findings", async () => {

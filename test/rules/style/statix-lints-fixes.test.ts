@@ -83,8 +83,8 @@ describe("style rules from statix: places, fixes that parse and keep the value",
   });
 
   for (const [ruleId, c] of Object.entries(CASES)) {
-    it(`${ruleId}: reports the expected lines with a low, style-group finding`, async () => {
-      expect(ruleById(ruleId)).toMatchObject({ category: "anti-pattern", severity: "low", group: "style" });
+    it(`${ruleId}: reports the expected lines with an info (maintenance), style-group finding`, async () => {
+      expect(ruleById(ruleId)).toMatchObject({ category: "anti-pattern", severity: "info", group: "style" });
       const report = await scanWith(ruleId, { "style.nix": c.file });
       expect(sites(report, ruleId)).toEqual(c.lines.map((l) => `style.nix:${l}`));
       expect(findingsOf(report, ruleId).map((f) => f.fix?.safety)).toEqual(c.safety);
