@@ -1,6 +1,6 @@
 // systemd-service-exposure, which services matter and which fixes they live with (issue 11 points
 // 4 and 5, from NixOS admins' verdicts on the judged sample): oneshot and timer jobs with no input
-// from the network are not findings, a unit whose User= comes from an option runs as that user,
+// from the network, or run as a user of their own, are info, a unit whose User= comes from an option runs as that user,
 // `--ssh-port` names no listener, a loopback daemon called by a local service is local, and
 // backups, virus scans and scripts working in $HOME keep their user, /home and the network.
 // Each case has a look-alike that must still be reported (or reported differently).
@@ -39,9 +39,11 @@ async function patchParses(files: Record<string, string>, patch: string): Promis
 const job = (body: string, extra = "") =>
   `{ pkgs, lib, config, ... }: {\n  systemd.services.nightly = {\n    startAt = "daily";\n${extra}    serviceConfig.Type = "oneshot";\n    script = ''\n${body}    '';\n  };\n}\n`;
 
-describe("oneshot and timer jobs: reported only when root and fed from the network", () => {
-  it("a root job on fixed arguments and local files is not reported", async () => {
-    expect(await exposure({ "job.nix": job("      find /var/lib/reports -mtime +30 -delete\n      report-tool compact /var/lib/reports\n") })).toEqual([]);
+describe("oneshot and timer jobs: low only when root and fed from the network, else info", () => {
+  it("a root job on fixed arguments and local files is info", async () => {
+    const fs = await exposure({ "job.nix": job("      find /var/lib/reports -mtime +30 -delete\n      report-tool compact /var/lib/reports\n") });
+    expect(fs.map((f) => f.severity)).toEqual(["info"]);
+    expect(fs[0]!.message).toContain("takes no input from the network");
   });
 
   it("...while the same job downloading its input is low, and says why", async () => {
@@ -57,9 +59,9 @@ describe("oneshot and timer jobs: reported only when root and fed from the netwo
     expect(fs[0]!.severity).toBe("low");
   });
 
-  it("a job run as another user is not reported, even when it downloads (phpldapadmin-setup, a toot poster)", async () => {
+  it("a job run as another user is info, even when it downloads (phpldapadmin-setup, a toot poster)", async () => {
     const text = job("      curl -fsS https://feeds.example.org/daily -o /var/lib/reports/feed.xml\n", '    serviceConfig.User = "reporter";\n');
-    expect(await exposure({ "job.nix": text })).toEqual([]);
+    expect((await exposure({ "job.nix": text })).map((f) => f.severity)).toEqual(["info"]);
   });
 
   it("a program told to update or clone (an opaque package) counts as fed from the network", async () => {
@@ -67,7 +69,7 @@ describe("oneshot and timer jobs: reported only when root and fed from the netwo
     const fs = await exposure({ "bot.nix": text });
     expect(fs).toHaveLength(1);
     expect(fs[0]!.severity).toBe("low");
-    expect(await exposure({ "bot.nix": text.replace(" update mybot", " check mybot") })).toEqual([]);
+    expect((await exposure({ "bot.nix": text.replace(" update mybot", " check mybot") })).map((f) => f.severity)).toEqual(["info"]);
   });
 });
 

@@ -88,10 +88,10 @@ describe("jobs are not daemons", () => {
     `{ lib, config, pkgs, ... }:\nlet members = [ "e3d6559697" "6688e8091d" ];\nin {\n  systemd.services.vpn-accept = {\n    wantedBy = [ "multi-user.target" ];\n    after = [ "vpn.service" ];\n    serviceConfig.ExecStart = pkgs.writeShellScript "vpn-accept" ''\n${body}    '';\n  };\n}\n`;
 
   it("a boot script whose commands are client actions (`members allow <id>`, one per element of a list) is a job", async () => {
-    // With fixed arguments and no input from the network it is not reported (clan-infra's
-    // zerotier-accept-external, judged "should be info"); reporting to a remote hook, it is.
+    // With fixed arguments and no input from the network it is info (clan-infra's
+    // zerotier-accept-external, judged "should be info"); fetching from a remote host, low.
     const body = `      \${lib.concatMapStringsSep "\\n" (id: ''\n        \${pkgs.vpn-members}/bin/vpn-members allow \${id}\n      '') members}\n`;
-    expect(await exposure({ "vpn.nix": autoaccept(body) })).toEqual([]);
+    expect((await exposure({ "vpn.nix": autoaccept(body) })).map((f) => f.severity)).toEqual(["info"]);
     const [f] = await exposure({ "vpn.nix": autoaccept(`      \${pkgs.curl}/bin/curl -fsS -o /run/vpn-members.json https://hooks.example.org/vpn\n${body}`) });
     expect(f).toBeDefined();
     expect(f!.severity).toBe("low");

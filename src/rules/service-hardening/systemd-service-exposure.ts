@@ -55,17 +55,17 @@ function cachedBaselineEdits(svc: FoundService, settings: Record<string, Baselin
   return byBaseline.get(key);
 }
 
-type Severity = "high" | "medium" | "low";
-const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
+type Severity = "high" | "medium" | "low" | "info";
+const SEVERITY_RANK: Record<Severity, number> = { info: -1, low: 0, medium: 1, high: 2 };
 
 /** Severity by attack surface first, then the exposure and whether it runs as root; one level
  * lower when part of its configuration could not be read (the score is then a bound). */
-function severityOf(svc: FoundService, exposure: number): Severity {
+function severityOf(svc: FoundService, exposure: number): Exclude<Severity, "info"> {
   // A user that could not be read may be root: the severity is a bound from above, lowered below.
   const rootOpen = (svc.runsAsRoot || svc.userUnread === true) && exposure >= 9.0;
   // Not root and no listener seen (only a server-like name): low at most.
   const network = svc.surface.surface === "network" && !(svc.surface.byNameOnly && !svc.runsAsRoot && !svc.userUnread);
-  let s: Severity = network ? (rootOpen ? "high" : "medium") : svc.surface.surface === "daemon" || svc.surface.surface === "network" ? (rootOpen ? "medium" : "low") : "low";
+  let s: Exclude<Severity, "info"> = network ? (rootOpen ? "high" : "medium") : svc.surface.surface === "daemon" || svc.surface.surface === "network" ? (rootOpen ? "medium" : "low") : "low";
   if (svc.partial.length) s = s === "high" ? "medium" : "low";
   return s;
 }
@@ -343,10 +343,6 @@ export const serviceHardening: Rule = {
       // An early-boot oneshot (before sysinit.target, no default dependencies): no input reaches it,
       // and a sandbox that fails to set up there can stop the boot.
       hostExample(`{ pkgs, ... }: {\n  systemd.services.pcr-extend = {\n    unitConfig = { DefaultDependencies = false; FailureAction = "halt-force"; };\n    before = [ "sysinit.target" ];\n    wantedBy = [ "sysinit.target" ];\n    serviceConfig = { Type = "oneshot"; RemainAfterExit = true; };\n    script = "\${pkgs.systemd}/lib/systemd/systemd-pcrextend --graceful sysinit";\n  };\n}\n`),
-      // A root oneshot on fixed arguments and local files, and a job that runs as a user of its
-      // own (`User = cfg.user`): no input a stranger controls, informational at most.
-      hostExample(`{ pkgs, ... }: {\n  systemd.services.prune-reports = {\n    startAt = "daily";\n    serviceConfig.Type = "oneshot";\n    script = "find /var/lib/reports -mtime +30 -delete";\n  };\n}\n`),
-      hostExample(`{ config, lib, pkgs, ... }:\nlet cfg = config.services.poster; in {\n  options.services.poster.user = lib.mkOption { type = lib.types.str; };\n  config.systemd.services.poster = {\n    startAt = "daily";\n    serviceConfig = { Type = "oneshot"; User = cfg.user; ExecStart = "\${pkgs.toot}/bin/toot post --using-config"; };\n  };\n}\n`),
       // An override of a unit NetworkManager ships: its sandboxing is not in the repository.
       hostExample(`{ pkgs, ... }: {\n  systemd.services.NetworkManager-wait-online.serviceConfig.ExecStart = [ "" "\${pkgs.networkmanager}/bin/nm-online -q" ];\n}\n`),
       hostExample(`{ systemd.services.myapp = { wantedBy = [ "multi-user.target" ]; serviceConfig = { ExecStart = "/run/current-system/sw/bin/myapp"; DynamicUser = true; ProtectSystem = "strict"; ProtectHome = true; PrivateTmp = true; PrivateDevices = true; PrivateNetwork = true; NoNewPrivileges = true; CapabilityBoundingSet = ""; RestrictAddressFamilies = "none"; ProtectKernelTunables = true; ProtectKernelModules = true; ProtectKernelLogs = true; ProtectControlGroups = true; ProtectClock = true; ProtectHostname = true; ProtectProc = "invisible"; ProcSubset = "pid"; RestrictNamespaces = true; LockPersonality = true; MemoryDenyWriteExecute = true; RestrictRealtime = true; RestrictSUIDSGID = true; SystemCallArchitectures = "native"; SystemCallFilter = [ "@system-service" "~@privileged" "~@resources" ]; UMask = "0077"; IPAddressDeny = "any"; DevicePolicy = "closed"; PrivateUsers = true; RemoveIPC = true; }; }; }\n`)],
@@ -379,6 +375,8 @@ export const serviceHardening: Rule = {
     const notStarted = new Set<FoundService>();
     // Root jobs that are reported: what reaches them.
     const jobInput = new Map<FoundService, string>();
+    // Jobs rated info, and why.
+    const infoJobs = new Map<FoundService, string>();
     // Complete each surface with what other files say: an option-gated firewall opening counts only
     // where a host sets the option; ports no firewall of the hosts opens make a local service.
     for (const svc of services) {
@@ -421,13 +419,13 @@ export const serviceHardening: Rule = {
       if (notStarted.has(svc) && svc.surface.surface === "oneshot") skipped.add(svc);
       // A oneshot or timer job is reached only through its input. One that takes none from the
       // network (fixed arguments, local files), or that already runs as another user, has
-      // nothing a stranger could use: informational at most, not reported (its score stays in
-      // the services inventory). A root job that downloads or talks to a remote host, or that
+      // nothing a stranger could use: info. A root job that downloads or talks to a remote host, or that
       // reads everyone's files (a backup, a virus scan), is low.
       if (svc.surface.surface === "oneshot" && !skipped.has(svc)) {
         const rootish = svc.runsAsRoot || svc.userUnread === true;
         const input = f.remoteInput ?? svc.surface.broadAccess;
-        if (!rootish || input === undefined) skipped.add(svc);
+        if (!rootish) infoJobs.set(svc, "it runs as a user of its own, not root");
+        else if (input === undefined) infoJobs.set(svc, "it takes no input from the network (fixed arguments, local files)");
         else jobInput.set(svc, input);
       }
     }
@@ -443,7 +441,8 @@ export const serviceHardening: Rule = {
       sink.addService({ name: svc.name, file: svc.ctx.file, line: anchorNode.line, node: anchorNode, exposure: o.exposure, verdict: o.verdict });
       if (o.exposure < 7.0 || skipped.has(svc) || svc.surface.trivial || overridesStockUnit(svc)) return;
       const byHand = notStarted.has(svc);
-      const severity = byHand ? "low" : severityOf(svc, o.exposure);
+      const info = infoJobs.get(svc);
+      const severity: Severity = info !== undefined ? "info" : byHand ? "low" : severityOf(svc, o.exposure);
       const needsRoot = svc.surface.needsRoot;
       // Its user's home, or paths the unit names, under /home: ProtectHome=true would hide them.
       const user = typeof svc.def.serviceConfig.User === "string" ? svc.def.serviceConfig.User : undefined;
@@ -477,7 +476,7 @@ export const serviceHardening: Rule = {
         ? `an exposure of at most ${formatExposure(o.exposure)} ${o.verdict}: ${svc.partial.slice(0, 3).join(", ")} ${svc.partial.length > 1 ? "are" : "is"} merged into its serviceConfig and could not be read statically, so what ${svc.partial.length > 1 ? "they set" : "it sets"} is not counted and the unit may well be hardened (the score is a bound, not a measurement)`
         : `an exposure of ${formatExposure(o.exposure)} ${o.verdict} (${o.source === "systemd-analyze" ? "measured with systemd-analyze security" : "built-in scorer, same numbers as systemd-analyze security"})`;
       const input = jobInput.get(svc);
-      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}${input ? ` that runs as root and ${input.replace(/^it /, "")}` : ""}.${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}`;
+      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}${input ? ` that runs as root and ${input.replace(/^it /, "")}` : ""}${info ? `, and ${info.replace(/^it /, "")}: nothing a stranger controls reaches it, so it is info` : ""}.${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}`;
       const rootText = needsRoot ? ` It must run as root (${needsRoot}), so no DynamicUser or User= is proposed.` : "";
       // Unread parts may set the same keys (adding them could conflict), and a job that must run
       // as root needs a per-job choice (kernel tunables, devices, netlink): no patch for either.
@@ -559,9 +558,9 @@ export const serviceHardening: Rule = {
       sink.report(first.svc.ctx, {
         node: first.report.node,
         key: `jobs ${jobs.map((j) => j.svc.name).join(" ")}`,
-        severity: "low",
+        severity: jobs.some((j) => j.report.severity === "low") ? "low" : "info",
         title: `${jobs.length} oneshot or scheduled systemd jobs without sandboxing`,
-        message: `${jobs.length} oneshot or scheduled jobs in this file run without sandboxing: ${names.join(", ")}. A job is reached only through what it reads, so each is rated low; ${first.report.message.replace(/^systemd\.services\.\S+ /, `the first, ${first.svc.name}, `)}`,
+        message: `${jobs.length} oneshot or scheduled jobs in this file run without sandboxing: ${names.join(", ")}. A job is reached only through what it reads, so each is rated low at most (info when it runs as its own user or takes nothing from the network); ${first.report.message.replace(/^systemd\.services\.\S+ /, `the first, ${first.svc.name}, `)}`,
         evidence: jobs.map((j) => j.report.evidence).join("; "),
         fix: {
           safety: "review",
