@@ -63,6 +63,7 @@ function runsAsNonRoot(sc: Record<string, NixValue>, addsDynamicUser: boolean): 
   const user = sc.User;
   const dyn = sc.DynamicUser;
   if (addsDynamicUser) return true;
+  if (isUnknown(user) && user.nonRoot && !isUnknown(dyn)) return true;
   if (isUnknown(user) || isUnknown(dyn)) return "unknown";
   if (user === "root" || user === "0") return false;
   if ( dyn === true || dyn === "yes" || dyn === "true") return true;
@@ -89,6 +90,14 @@ export interface BaselineOptions {
   jit?: string;
   /** It runs a container engine (podman, docker), which creates namespaces: no RestrictNamespaces. */
   containers?: boolean;
+  /** Why it must read everyone's files as root (a backup, a virus scan, a database dump): no
+   * DynamicUser, no ProtectHome, ProtectSystem=full unless the paths it writes are known, no
+   * denial of the privileged system calls that keep owners and modes, no SUID/SGID restriction,
+   * no private umask. */
+  broadAccess?: string;
+  /** What in its command works in its user's home (`$HOME`, `~/.config`): no ProtectHome, no
+   * DynamicUser (a dynamic user has no home). */
+  usesHome?: string;
 }
 
 // What a VM runner (QEMU, microvm, libvirt, virtiofsd) cannot live with: PrivateDevices hides
@@ -112,7 +121,8 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
   // A service that writes directories outside StateDirectory, or that opens host devices (a VM
   // runner creating tap interfaces), keeps its user: a dynamic one would own neither.
   const keepsFiles = (options.writePaths?.length ?? 0) > 0 || options.writePathsUnknown !== undefined || options.devices !== undefined;
-  const addsDynamicUser = !options.keepUser && !keepsFiles && ((!isSet(sc, "User") && !isSet(sc, "DynamicUser")) || (options.replaceRootUser === true && !isSet(sc, "DynamicUser")));
+  const keepsAccount = options.broadAccess !== undefined || options.usesHome !== undefined;
+  const addsDynamicUser = !options.keepUser && !keepsFiles && !keepsAccount && ((!isSet(sc, "User") && !isSet(sc, "DynamicUser")) || (options.replaceRootUser === true && !isSet(sc, "DynamicUser")));
   const nonRoot = runsAsNonRoot(sc, addsDynamicUser);
 
   const settings: Record<string, BaselineValue> = {};
@@ -127,7 +137,8 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
   for (const c of CANDIDATES) {
     if (present.has(c.key) || implied?.has(c.key)) continue;
     if (c.key === "DynamicUser" && !addsDynamicUser) {
-      if (keepsFiles && !options.keepUser && !isSet(sc, "User") && !isSet(sc, "DynamicUser")) skipped[c.key] = options.devices ? `${options.devices}: a dynamic user could not create its tap interfaces or open what root opens today` : "it writes directories outside StateDirectory, which a dynamic user would not own";
+      if (keepsAccount && !options.keepUser && !isSet(sc, "User") && !isSet(sc, "DynamicUser")) skipped[c.key] = options.broadAccess ? `${options.broadAccess}: a dynamic user could read none of it` : `it works in its user's home (${options.usesHome}), which a dynamic user does not have`;
+      else if (keepsFiles && !options.keepUser && !isSet(sc, "User") && !isSet(sc, "DynamicUser")) skipped[c.key] = options.devices ? `${options.devices}: a dynamic user could not create its tap interfaces or open what root opens today` : "it writes directories outside StateDirectory, which a dynamic user would not own";
       continue;
     }
     if (c.key === "MemoryDenyWriteExecute" && options.jit) {
@@ -140,6 +151,34 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
     }
     if (options.devices && c.key in DEVICE_SKIP) {
       skipped[c.key] = `${options.devices}: ${DEVICE_SKIP[c.key]}`;
+      continue;
+    }
+    if (c.key === "ProtectHome" && (options.broadAccess || options.usesHome)) {
+      skipped[c.key] = options.broadAccess ? `${options.broadAccess}, /home and /root included` : `it works in its user's home (${options.usesHome})`;
+      continue;
+    }
+    if (options.broadAccess && (c.key === "RestrictSUIDSGID" || c.key === "UMask" || (c.key === "PrivateTmp" && /viruses/.test(options.broadAccess)))) {
+      skipped[c.key] = c.key === "PrivateTmp" ? "it scans /tmp too, which a private /tmp would hide" : c.key === "UMask" ? "the files it writes keep the modes of what they copy" : "copying files keeps their setuid/setgid bits";
+      continue;
+    }
+    // Shared data trees (`/data/photos`, `/mnt/media`): others read what it writes there.
+    const shared = options.writePaths?.filter((p) => /^\/(?:data|mnt|media|storage|backup|share)(?:\/|$)/.test(p)) ?? [];
+    if (c.key === "UMask" && shared.length) {
+      skipped[c.key] = `the files it writes into ${shared.join(", ")} would become private to its user, which others reading them there may not expect`;
+      continue;
+    }
+    if (c.key === "SystemCallFilter" && options.broadAccess && /viruses/.test(options.broadAccess)) {
+      skipped[c.key] = "an on-access or fd-passing virus scanner uses fanotify and other privileged system calls";
+      continue;
+    }
+    if (c.key === "SystemCallFilter" && options.broadAccess) {
+      settings[c.key] = ["@system-service"];
+      rationale[c.key] = `allows the system calls ordinary services need; privileged ones (chown, setuid...) stay allowed because ${options.broadAccess.replace(/^it /, "it ")}`;
+      continue;
+    }
+    if (c.key === "ProtectSystem" && options.broadAccess && !options.writePaths?.length) {
+      settings[c.key] = "full";
+      rationale[c.key] = `makes /usr, /boot, /efi and /etc read-only; not "strict": ${options.broadAccess}, and the directories it writes (its repository, cache, quarantine) are not all named in the configuration`;
       continue;
     }
     if (c.key === "ProtectSystem" && options.writePathsUnknown) {

@@ -54,6 +54,14 @@ export interface ServiceFacts {
   earlyBoot?: string;
   /** The JIT runtime it runs (node, java, ...): MemoryDenyWriteExecute would kill it. */
   jit?: string;
+  /** Why it takes input from the network (it downloads, talks to a remote host, waits for
+   * network-online.target), else undefined. */
+  remoteInput?: string;
+  /** What in its command works in its user's home (`$HOME`, `~/.config`), else undefined. */
+  usesHome?: string;
+  /** Text that names what it runs without being its command: its name, description and the
+   * let-bound values its command refers to (`${backupTool}`). */
+  related?: string;
 }
 
 export interface SurfaceVerdict {
@@ -65,9 +73,13 @@ export interface SurfaceVerdict {
   needsRoot?: string;
   /** "network" read from its name alone (`*-server`, `*-web`): no listener was seen. */
   byNameOnly?: boolean;
+  /** It needs to read (or scan) everyone's files as root: a backup, an AV scan, a dump of another
+   * daemon's database. No DynamicUser, no ProtectHome, no ProtectSystem=strict without
+   * ReadWritePaths. */
+  broadAccess?: string;
 }
 
-const LISTENS = /--?(?:listen|port|bind|host|addr|address|http-addr|web\.listen-address)\b|\blisten(?:Address|Port)?\b|0\.0\.0\.0|\[::\]|(?:^|[\s=])(?:[\w.-]*):\d{2,5}\b/i;
+const LISTENS = /(?<![\w-])--?(?:(?:http|https|web|api|grpc|rpc|metrics|admin|p2p|public|server|local)[-.])?(?:listen|port|bind|host|addr|address|listen-address|listen-port)\b(?!-)|\blisten(?:Address|Port)?\b|0\.0\.0\.0|\[::\]|(?:^|[\s=])(?:[\w.-]*):\d{2,5}\b/i;
 const SERVER_NAME = /(?:^|[-_])(?:server|exporter|proxy|httpd|nginx|caddy|gateway|api|web|ui)(?:$|[-_])/i;
 
 // Programs and paths whose use means the job changes the system itself.
@@ -81,7 +93,6 @@ const ROOT_JOBS: Array<[RegExp, string]> = [
   [/\b(?:zpool|zfs|btrfs|mount|umount|cryptsetup|losetup|mkfs[\w.]*)\b/, "it manages file systems"],
   [/\bip\s+(?:link|route|addr|rule|netns)\b|\b(?:wg|tc|brctl)\s/, "it configures network interfaces"],
   [/\bsystemctl\s+(?:restart|start|stop|reload|kill|isolate)\b/, "it controls other units"],
-  [/\b(?:borg|borgmatic|restic|rustic|rsnapshot|duplicity|kopia|syncoid|sanoid|zrepl)\b/, "it backs up the system's files, so it must read them all"],
   [/\bjournalctl\b[^\n]*--(?:vacuum-\w+|rotate|flush)\b/, "it maintains the system journal"],
   // As a command (at a line's start, after `;`/`&&`/`||`/`$(`, or by its path), not a word in a
   // message (`echo "will retry after reboot"`).
@@ -96,6 +107,14 @@ const ROOT_JOBS: Array<[RegExp, string]> = [
   [/(?:\bnmcli\b|\$\{?nmcli\}?)[^\n]*\b(?:modify|up|down|connect|disconnect|add|delete|reload)\b/, "it configures network interfaces"],
   // Found in a judged sample: rootful podman needs namespaces and CAP_NET_ADMIN.
   [/\b(?:podman|docker|nerdctl|buildah)\s+(?:-{1,2}[\w-]+(?:[= ][^\s-]\S*)?\s+)*(?:network|volume|run|create|pull|load|import|build|image|images|tag|push|save|rm|rmi|pod|system|container|compose|start|stop|exec|kill|login|manifest|commit|play|kube)\b|\bdocker-compose\b/, "it manages rootful containers or their networks (namespaces, CAP_NET_ADMIN)"],
+];
+
+// Jobs that must read everyone's files as root, whatever else they do: backups, virus scans,
+// dumps of another daemon's database. They keep root, /home and the host's network.
+const BROAD_ACCESS: Array<[RegExp, string]> = [
+  [/\b(?:borg|borgbackup|borgmatic|restic|rustic|rsnapshot|duplicity|kopia|syncoid|sanoid|zrepl|btrbk|rclone|rsync)\b|\bzfs\s+send\b/, "it backs up files it must read as their owners' superuser"],
+  [/\b(?:clamdscan|clamscan|clamonacc)\b/, "it scans files for viruses, which needs read access to every file it scans"],
+  [/\b(?:pg_dump|pg_dumpall|mysqldump|mariadb-dump|mongodump)\b/, "it dumps another daemon's database, which needs that daemon's user or root"],
 ];
 
 // Jobs whose whole purpose is to change the system (rebuild it, load a kernel, write kernel
@@ -124,6 +143,15 @@ function onlyWritesKernelValues(script: string): boolean {
 }
 
 export function serviceSurface(f: ServiceFacts): SurfaceVerdict {
+  const v = surfaceOf(f);
+  // A long `path` is a toolbox (an agent's), not what the unit runs.
+  const tools = f.tools !== undefined && f.tools.length < 200 ? f.tools : "";
+  const related = `${f.command}\n${tools}\n${f.related ?? ""}`.replace(/^\s*#.*$/gm, "");
+  const broadAccess = BROAD_ACCESS.find(([re]) => re.test(related))?.[1];
+  return broadAccess && !v.needsRoot ? { ...v, broadAccess } : v;
+}
+
+function surfaceOf(f: ServiceFacts): SurfaceVerdict {
   // Comments say nothing about what runs ("... without a reboot").
   const command = f.command.replace(/^\s*#.*$/gm, "");
   const root = ROOT_JOBS.find(([re]) => re.test(command) || (f.tools !== undefined && re.test(f.tools)));

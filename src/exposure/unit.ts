@@ -10,6 +10,9 @@ export interface NixUnknown {
   unknown: true;
   /** The source text of the expression, for messages (e.g. "cfg.user"). */
   text?: string;
+  /** A `User =` read from an option (`cfg.user`): set, not root, its name unknown. Scored as a
+   * static non-root user. */
+  nonRoot?: true;
 }
 
 export type NixValue = string | number | boolean | null | NixValue[] | NixUnknown;
@@ -94,6 +97,8 @@ function jobScriptPath(name: string, suffix: string): string {
 }
 
 const PLACEHOLDER_EXEC = "/run/current-system/sw/bin/true";
+/** The account a `User = cfg.user` stands for in the rendered unit: some static non-root user. */
+export const OPTION_USER_PLACEHOLDER = "service-user";
 
 export interface ToUnitOptions {
   /**
@@ -148,6 +153,10 @@ export function toUnitSettings(name: string, def: NixServiceDef, options: ToUnit
   const known = (attrs: Record<string, NixValue>): Record<string, NixValue> => {
     const out: Record<string, NixValue> = {};
     for (const [k, v] of Object.entries(attrs)) {
+      if (k === "User" && isUnknown(v) && v.nonRoot) {
+        out[k] = OPTION_USER_PLACEHOLDER;
+        continue;
+      }
       if (containsUnknown(v)) {
         if (EXPOSURE_KEYS.has(k) && !k.startsWith("Exec")) unknown.push(k);
         // An unknown command still exists: keep the unit loadable with a placeholder path.

@@ -6,10 +6,38 @@ import { serviceSurface, type ServiceFacts } from "../../src/exposure/surface.js
 
 const job = (command: string): ServiceFacts => ({ name: "job", command, type: "oneshot", scheduled: true, socket: false, opensFirewall: false, privateNetwork: false });
 
-describe("jobs that must run as root", () => {
+describe("jobs that must read everyone's files keep their user and /home (a subset of the baseline, not none)", () => {
   it.each([
     ["borg create --stats /mnt/backup::{now} /home /etc /var/lib", /backs up/],
     ["${pkgs.restic}/bin/restic backup /", /backs up/],
+    ["${pkgs.clamav}/bin/clamdscan --quiet --recursive --fdpass /home", /viruses/],
+    ["${pkgs.postgresql}/bin/pg_dumpall > /var/backup/all.sql", /database/],
+  ])("%s", (command, why) => {
+    const v = serviceSurface(job(command));
+    expect(v.broadAccess).toMatch(why);
+    expect(v.needsRoot).toBeUndefined();
+  });
+
+  it("read from the unit's name or a short let-bound name when the command is an opaque package", () => {
+    expect(serviceSurface({ ...job("${lib.getBin backupTool}/bin/${backupToolName}"), related: 'borg-backup\nif impermanent then "borg-backup-btrfs" else "borg-backup-paths"' }).broadAccess).toMatch(/backs up/);
+    expect(serviceSurface({ ...job("${pkg}/bin/dashboard --port 9119"), tools: "pkgs.rsync" }).broadAccess).toMatch(/backs up/);
+    // ...not from a long `path` that is a toolbox.
+    expect(serviceSurface({ ...job("${pkg}/bin/dashboard --port 9119"), tools: `${"pkgs.ripgrep ".repeat(20)}pkgs.rsync` }).broadAccess).toBeUndefined();
+  });
+});
+
+describe("what counts as a listener", () => {
+  const daemon = (command: string): ServiceFacts => ({ name: "relay", command, socket: false, scheduled: false, opensFirewall: false, privateNetwork: false });
+  it.each([["relay --listen 0.0.0.0:4000"], ["relay --port 4000"], ["relay --http-port 8080"], ["relay --web.listen-address :9100"]])("%s listens", (command) => {
+    expect(serviceSurface(daemon(command)).surface).toBe("network");
+  });
+  it.each([["iroh-ssh server --persist --ssh-port 22"], ["relay --remote-port 22 --target example"]])("%s names a port it connects to: no listener", (command) => {
+    expect(serviceSurface(daemon(command)).surface).toBe("daemon");
+  });
+});
+
+describe("jobs that must run as root", () => {
+  it.each([
     ["journalctl --vacuum-time=7d", /journal/],
     ["systemctl reboot", /reboots/],
     ["nixos-rebuild switch --flake /etc/nixos", /rebuilds/],

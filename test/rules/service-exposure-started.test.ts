@@ -44,7 +44,9 @@ describe("units nothing starts", () => {
   });
 
   it("a unit whose ExecStart is set with mkForce is defined elsewhere too (nixpkgs' module may start it): kept as a bound", async () => {
-    const text = `{ lib, pkgs, ... }: {\n  systemd.services.cdi-generator.serviceConfig.ExecStart = lib.mkForce (pkgs.writeShellScript "cdi-safe" ''\n    \${pkgs.nvidia-container-toolkit}/bin/nvidia-ctk cdi generate --output=/var/run/cdi/nvidia.yaml || echo "skipped, will retry after reboot"\n  '');\n}\n`;
+    // A run-once job that reports to a remote hook (a local one with fixed arguments is not
+    // reported at all: see service-exposure-jobs.test.ts).
+    const text = `{ lib, pkgs, ... }: {\n  systemd.services.cdi-generator.serviceConfig.ExecStart = lib.mkForce (pkgs.writeShellScript "cdi-safe" ''\n    \${pkgs.nvidia-container-toolkit}/bin/nvidia-ctk cdi generate --output=/var/run/cdi/nvidia.yaml || curl -fsS -d "skipped, will retry after reboot" https://alerts.example.org/hook\n  '');\n}\n`;
     const [f] = await exposure({ "nvidia.nix": text });
     expect(f).toBeDefined();
     expect(f!.message).toContain("at most");
@@ -86,7 +88,11 @@ describe("jobs are not daemons", () => {
     `{ lib, config, pkgs, ... }:\nlet members = [ "e3d6559697" "6688e8091d" ];\nin {\n  systemd.services.vpn-accept = {\n    wantedBy = [ "multi-user.target" ];\n    after = [ "vpn.service" ];\n    serviceConfig.ExecStart = pkgs.writeShellScript "vpn-accept" ''\n${body}    '';\n  };\n}\n`;
 
   it("a boot script whose commands are client actions (`members allow <id>`, one per element of a list) is a job", async () => {
-    const [f] = await exposure({ "vpn.nix": autoaccept(`      \${lib.concatMapStringsSep "\\n" (id: ''\n        \${pkgs.vpn-members}/bin/vpn-members allow \${id}\n      '') members}\n`) });
+    // With fixed arguments and no input from the network it is info (clan-infra's
+    // zerotier-accept-external, judged "should be info"); fetching from a remote host, low.
+    const body = `      \${lib.concatMapStringsSep "\\n" (id: ''\n        \${pkgs.vpn-members}/bin/vpn-members allow \${id}\n      '') members}\n`;
+    expect((await exposure({ "vpn.nix": autoaccept(body) })).map((f) => f.severity)).toEqual(["info"]);
+    const [f] = await exposure({ "vpn.nix": autoaccept(`      \${pkgs.curl}/bin/curl -fsS -o /run/vpn-members.json https://hooks.example.org/vpn\n${body}`) });
     expect(f).toBeDefined();
     expect(f!.severity).toBe("low");
     expect(f!.message).not.toContain("long-running local daemon");
@@ -105,7 +111,7 @@ describe("jobs are not daemons", () => {
   });
 
   const rustic = (timers: string) =>
-    `{ pkgs, lib, ... }:\nlet\n  schedule = { backup-clean = "*-*-* 01:00:00"; };\n  mkTimer = name: calendar: { "\${name}" = { wantedBy = [ "timers.target" ]; timerConfig.OnCalendar = calendar; }; };\n  notify = lib.getExe' pkgs.systemd "systemd-notify";\nin {\n${timers}  systemd.services.backup-clean = {\n    path = [ pkgs.backup-tool pkgs.openssh ];\n    serviceConfig = { NotifyAccess = "all"; Type = "notify"; };\n    script = ''\n      \${notify} --ready\n      backup-tool forget -P /run/secrets/profile --keep-last 4\n      backup-tool serve-metrics --port 9000\n    '';\n  };\n}\n`;
+    `{ pkgs, lib, ... }:\nlet\n  schedule = { backup-clean = "*-*-* 01:00:00"; };\n  mkTimer = name: calendar: { "\${name}" = { wantedBy = [ "timers.target" ]; timerConfig.OnCalendar = calendar; }; };\n  notify = lib.getExe' pkgs.systemd "systemd-notify";\nin {\n${timers}  systemd.services.backup-clean = {\n    path = [ pkgs.backup-tool pkgs.openssh ];\n    serviceConfig = { NotifyAccess = "all"; Type = "notify"; };\n    script = ''\n      \${notify} --ready\n      backup-tool forget -r rest:https://backup.example.org/ -P /run/secrets/profile --keep-last 4\n      backup-tool serve-metrics --port 9000\n    '';\n  };\n}\n`;
 
   it("a unit whose timer a function of its file builds (`systemd.timers = mapAttrs' mkTimer schedule`) is a scheduled job", async () => {
     const [f] = await exposure({ "timers.nix": rustic(`  systemd.timers = lib.pipe schedule [ (lib.mapAttrsToList mkTimer) lib.mkMerge ];\n`) });

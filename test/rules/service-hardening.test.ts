@@ -34,11 +34,11 @@ in
     };
   };
 
-  # must fire: inside mkIf, through a let-bound set
+  # must fire: inside mkIf, through a let-bound set (a root job that downloads: low)
   systemd.services.letjob = lib.mkIf config.services.openssh.enable (shared // {
     description = "From a let";
     wantedBy = [ "multi-user.target" ];
-    script = "hello --loop";
+    script = "hello --loop --feed https://feeds.example.org/hello";
   });
 
   # silent: hardened

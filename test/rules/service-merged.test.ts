@@ -109,10 +109,14 @@ describe("severity by attack surface", () => {
   networking.firewall.allowedTCPPorts = [ 8080 ];
   systemd.services.api = { wantedBy = [ "multi-user.target" ]; serviceConfig.ExecStart = "\${pkgs.api}/bin/api --listen 0.0.0.0:8080"; };
   systemd.services.indexer = { wantedBy = [ "multi-user.target" ]; script = "indexer --watch /srv"; };
-  systemd.services.report = { script = "report --once"; startAt = "daily"; };
+  systemd.services.report = { script = "report --once --fetch https://feeds.example.org/daily"; startAt = "daily"; };
   systemd.services.fan = { serviceConfig.Type = "oneshot"; script = "echo 1 > /sys/class/hwmon/hwmon0/pwm1_enable"; };
   systemd.services.noop = { script = "true"; };
   systemd.services.kexec-load = { script = "kexec -l /run/current-system/kernel"; };
+}
+`,
+      "tidy.nix": `{ pkgs, ... }: {
+  systemd.services.tidy = { script = "tidy --once /var/lib/reports"; startAt = "daily"; };
 }
 `,
       "upgrade.nix": `{ pkgs, ... }: {
@@ -121,8 +125,11 @@ describe("severity by attack surface", () => {
 `,
     });
     const found = byService(report);
-    // upgrade: a oneshot whose purpose is to change the system (nixos-rebuild) is not reported.
-    expect(Object.keys(found).sort()).toEqual(["api", "indexer", "kexec-load", "report"]);
+    // upgrade: a oneshot whose purpose is to change the system (nixos-rebuild) is not reported;
+    // tidy: a root job on fixed arguments and local files, with no input from the network, is
+    // info; report, which downloads, is low.
+    expect(Object.keys(found).sort()).toEqual(["api", "indexer", "kexec-load", "report", "tidy"]);
+    expect(found.tidy!.severity).toBe("info");
     expect(found.api!.severity).toBe("high");
     expect(found.indexer!.severity).toBe("medium");
     expect(found.report!.severity).toBe("low");

@@ -81,8 +81,10 @@ describe("trivial oneshots and jobs that change the system are not reported", ()
       "backup.nix": `{ pkgs, ... }: {\n  systemd.services.backup = {\n    startAt = "daily";\n    script = "\${pkgs.restic}/bin/restic backup /var/lib";\n  };\n}\n`,
     });
     expect(loud).toHaveLength(1);
-    expect(loud[0]!.message).toMatch(/must run as root/);
-    expect(loud[0]!.fix?.patch ?? "").not.toMatch(/DynamicUser = true/);
+    // It keeps root, /home and the network: a patch with the subset a backup lives with.
+    expect(loud[0]!.message).toMatch(/keeps its user, \/home and the network/);
+    expect(loud[0]!.fix?.patch ?? "").not.toMatch(/DynamicUser|ProtectHome|PrivateNetwork|ProtectSystem = "strict"/);
+    expect(loud[0]!.fix?.patch ?? "").toMatch(/ProtectSystem = "full"/);
   });
 
   it("a oneshot assembling env files from agenix secrets and a rootful `podman network create` are silent; a oneshot running a Python script is reported", async () => {
@@ -91,7 +93,7 @@ describe("trivial oneshots and jobs that change the system are not reported", ()
     });
     expect(quiet).toEqual([]);
     const loud = await exposure({
-      "job.nix": `{ pkgs, ... }: {\n  systemd.services.report = {\n    startAt = "daily";\n    serviceConfig.Type = "oneshot";\n    script = "\${pkgs.python3}/bin/python3 /etc/report.py";\n  };\n}\n`,
+      "job.nix": `{ pkgs, ... }: {\n  systemd.services.report = {\n    startAt = "daily";\n    serviceConfig.Type = "oneshot";\n    script = "\${pkgs.python3}/bin/python3 /etc/report.py --post https://metrics.example.org/in";\n  };\n}\n`,
     });
     expect(loud).toHaveLength(1);
   });

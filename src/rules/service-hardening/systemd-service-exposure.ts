@@ -1,9 +1,12 @@
 // Service hardening: every `systemd.services.<name>` a repository defines gets the systemd sandbox
 // exposure score `systemd-analyze security --offline=yes` gives the unit NixOS generates from it
-// (the real tool when installed, else the built-in scorer with the same numbers). Services running
-// as root with no sandboxing are high, exposed ones medium; the fix adds a sound baseline, without
-// MemoryDenyWriteExecute for JIT runtimes and without DynamicUser/User=/RestrictNamespaces for jobs
-// that must run as root (container engines, the Nix store). Early-boot units are not reported.
+// (the real tool when installed, else the built-in scorer with the same numbers). Severity follows
+// attack surface: network-facing daemons above local daemons above jobs, root above a user of its
+// own; a oneshot or timer job is reported (low) only when it runs as root and takes input from the
+// network or reads everyone's files. The fix adds a sound baseline, without MemoryDenyWriteExecute
+// for JIT runtimes, without DynamicUser/User=/RestrictNamespaces for jobs that must run as root
+// (container engines, the Nix store), and without DynamicUser, ProtectHome or ProtectSystem=strict
+// for backups, virus scans and scripts working in $HOME. Early-boot units are not reported.
 import { baselineToNix, hardeningBaseline, type BaselineValue } from "../../exposure/baseline.js";
 import { formatExposure } from "../../exposure/score.js";
 import { serviceSurface } from "../../exposure/surface.js";
@@ -52,17 +55,17 @@ function cachedBaselineEdits(svc: FoundService, settings: Record<string, Baselin
   return byBaseline.get(key);
 }
 
-type Severity = "high" | "medium" | "low";
-const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
+type Severity = "high" | "medium" | "low" | "info";
+const SEVERITY_RANK: Record<Severity, number> = { info: -1, low: 0, medium: 1, high: 2 };
 
 /** Severity by attack surface first, then the exposure and whether it runs as root; one level
  * lower when part of its configuration could not be read (the score is then a bound). */
-function severityOf(svc: FoundService, exposure: number): Severity {
+function severityOf(svc: FoundService, exposure: number): Exclude<Severity, "info"> {
   // A user that could not be read may be root: the severity is a bound from above, lowered below.
   const rootOpen = (svc.runsAsRoot || svc.userUnread === true) && exposure >= 9.0;
   // Not root and no listener seen (only a server-like name): low at most.
   const network = svc.surface.surface === "network" && !(svc.surface.byNameOnly && !svc.runsAsRoot && !svc.userUnread);
-  let s: Severity = network ? (rootOpen ? "high" : "medium") : svc.surface.surface === "daemon" || svc.surface.surface === "network" ? (rootOpen ? "medium" : "low") : "low";
+  let s: Exclude<Severity, "info"> = network ? (rootOpen ? "high" : "medium") : svc.surface.surface === "daemon" || svc.surface.surface === "network" ? (rootOpen ? "medium" : "low") : "low";
   if (svc.partial.length) s = s === "high" ? "medium" : "low";
   return s;
 }
@@ -78,18 +81,26 @@ interface RepoFacts {
 function repoFacts(files: NixFileContext[]): RepoFacts {
   const setOptions = new Set<string>();
   const homeUsers = new Map<string, string>();
+  // users.users.<n>.home as set: a home outside /home (`/var/lib/vm-builder`) is the user's, even
+  // for a normal user; none is invented.
+  const homes = new Map<string, string>();
+  const normal = new Set<string>();
   for (const f of files) {
     for (const d of f.index.definitions) {
       const v = staticValue(d.inner);
       if (v !== false && /\.(?:openFirewall|openPorts?|firewall\w*)$/.test(d.path)) setOptions.add(d.path);
-      const u = /^users\.users\.([^.]+)\.(isNormalUser|home|createHome)$/.exec(d.path);
-      if (u && ((u[2] === "isNormalUser" && v === true) || (u[2] === "home" && typeof v === "string" && v.startsWith("/home/")))) homeUsers.set(u[1]!.replace(/^"|"$/g, ""), u[2] === "isNormalUser" ? "it is a normal user" : `its home is ${String(v)}`);
+      const u = /^users\.users\.([^.]+)\.(isNormalUser|home)$/.exec(d.path);
+      const who = u?.[1]!.replace(/^"|"$/g, "");
+      if (u && u[2] === "isNormalUser" && v === true) normal.add(who!);
+      if (u && u[2] === "home" && typeof v === "string") homes.set(who!, v);
     }
     for (const d of f.index.declarations) {
       // `openFirewall = mkOption { default = true; }`: the gate is open unless a host closes it.
       if (/\.openFirewall$/.test(d.path) && /\bdefault\s*=\s*true\b/.test(d.value?.text ?? "")) setOptions.add(d.path.replace(/^options\./, ""));
     }
   }
+  for (const [who, home] of homes) if (home.startsWith("/home/")) homeUsers.set(who, `its home is ${home}`);
+  for (const who of normal) if (!homes.has(who)) homeUsers.set(who, `it is a normal user, whose home is /home/${who}`);
   return { setOptions, homeUsers, files };
 }
 
@@ -181,6 +192,14 @@ function proxiedTo(svc: FoundService, facts: RepoFacts): string | undefined {
     for (const f of scope) {
       let text = f.text;
       if (f.file === svc.ctx.file) for (const b of own) text = text.slice(0, b.start) + " ".repeat(b.end - b.start) + text.slice(b.end);
+      // A unit bound to loopback only is reachable from outside through a reverse proxy, not
+      // through another local service that calls it (prosody's component URL): the line must proxy.
+      if (svc.facts.loopbackOnly) {
+        const m = re.exec(text);
+        if (!m) continue;
+        const line = text.slice(text.lastIndexOf("\n", m.index) + 1, text.indexOf("\n", m.index) < 0 ? undefined : text.indexOf("\n", m.index));
+        if (!/proxy|upstream|reverse|backend|locations?\b/i.test(line)) continue;
+      }
       if (re.test(text)) return `a reverse proxy or another service of its hosts points at its port ${p} (${f.file}), so it is as reachable as that proxy`;
     }
   }
@@ -311,6 +330,10 @@ export const serviceHardening: Rule = {
       // A root daemon with some sandboxing: "partly sandboxed", and User=root becomes DynamicUser
       // with its token file handed over as a credential.
       hostExample(`{ config, pkgs, ... }: {\n  systemd.services.tunnel = {\n    wantedBy = [ "multi-user.target" ];\n    serviceConfig = {\n      ExecStart = [ "\${pkgs.cloudflared}/bin/cloudflared tunnel run --token-file \${config.sops.secrets.tunnel.path}" ];\n      User = "root";\n      NoNewPrivileges = true;\n      ProtectSystem = "strict";\n    };\n  };\n}\n`),
+      // A root timer job that downloads and unpacks remote content: low, and a root backup keeps
+      // its user, /home and the network in the patch.
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.fetch-feeds = {\n    startAt = "hourly";\n    serviceConfig.Type = "oneshot";\n    script = "\${pkgs.curl}/bin/curl -fsS https://feeds.example.org/all.tar.gz | \${pkgs.gnutar}/bin/tar -xz -C /var/lib/feeds";\n  };\n}\n`),
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.backup = {\n    startAt = "daily";\n    serviceConfig.Type = "oneshot";\n    script = "\${pkgs.restic}/bin/restic -r sftp:backup@nas:/srv/restic backup /home /etc";\n  };\n}\n`),
     ],
     silent: [
       // A boot script that writes kernel settings and exits: it must be root, and has no input.
@@ -350,6 +373,10 @@ export const serviceHardening: Rule = {
     // unit the repository only adds to), or nothing starts them.
     const skipped = new Set<FoundService>();
     const notStarted = new Set<FoundService>();
+    // Root jobs that are reported: what reaches them.
+    const jobInput = new Map<FoundService, string>();
+    // Jobs rated info, and why.
+    const infoJobs = new Map<FoundService, string>();
     // Complete each surface with what other files say: an option-gated firewall opening counts only
     // where a host sets the option; ports no firewall of the hosts opens make a local service.
     for (const svc of services) {
@@ -390,6 +417,17 @@ export const serviceHardening: Rule = {
           : portsClosed(svc, facts);
       svc.surface = serviceSurface(f);
       if (notStarted.has(svc) && svc.surface.surface === "oneshot") skipped.add(svc);
+      // A oneshot or timer job is reached only through its input. One that takes none from the
+      // network (fixed arguments, local files), or that already runs as another user, has
+      // nothing a stranger could use: info. A root job that downloads or talks to a remote host, or that
+      // reads everyone's files (a backup, a virus scan), is low.
+      if (svc.surface.surface === "oneshot" && !skipped.has(svc)) {
+        const rootish = svc.runsAsRoot || svc.userUnread === true;
+        const input = f.remoteInput ?? svc.surface.broadAccess;
+        if (!rootish) infoJobs.set(svc, "it runs as a user of its own, not root");
+        else if (input === undefined) infoJobs.set(svc, "it takes no input from the network (fixed arguments, local files)");
+        else jobInput.set(svc, input);
+      }
     }
     const jobsByFile = new Map<string, Array<{ svc: FoundService; report: RuleReport; exposure: number }>>();
     const built = new Map<object, Array<{ svc: FoundService; report: RuleReport; exposure: number }>>();
@@ -403,7 +441,8 @@ export const serviceHardening: Rule = {
       sink.addService({ name: svc.name, file: svc.ctx.file, line: anchorNode.line, node: anchorNode, exposure: o.exposure, verdict: o.verdict });
       if (o.exposure < 7.0 || skipped.has(svc) || svc.surface.trivial || overridesStockUnit(svc)) return;
       const byHand = notStarted.has(svc);
-      const severity = byHand ? "low" : severityOf(svc, o.exposure);
+      const info = infoJobs.get(svc);
+      const severity: Severity = info !== undefined ? "info" : byHand ? "low" : severityOf(svc, o.exposure);
       const needsRoot = svc.surface.needsRoot;
       // Its user's home, or paths the unit names, under /home: ProtectHome=true would hide them.
       const user = typeof svc.def.serviceConfig.User === "string" ? svc.def.serviceConfig.User : undefined;
@@ -415,15 +454,17 @@ export const serviceHardening: Rule = {
           : undefined;
       // `User = "root"` that nothing needs: DynamicUser in its place, where the service can live
       // with it (a daemon, no home files, its secrets handed over with LoadCredential=).
-      const rootBindings = svc.runsAsRoot && !needsRoot && !svc.partial.length && !svc.builtAt && svc.surface.surface !== "oneshot" && !homeReason && !/CAP_(?:SYS_ADMIN|NET_ADMIN|NET_RAW|DAC_|CHOWN|SETUID|SETGID|FOWNER|SYS_PTRACE)/i.test(JSON.stringify(svc.def.serviceConfig)) ? rootUserBindings(svc) : {};
+      const broadAccess = svc.surface.broadAccess;
+      const usesHome = svc.facts.usesHome;
+      const rootBindings = svc.runsAsRoot && !needsRoot && !broadAccess && !usesHome && !svc.partial.length && !svc.builtAt && svc.surface.surface !== "oneshot" && !homeReason && !/CAP_(?:SYS_ADMIN|NET_ADMIN|NET_RAW|DAC_|CHOWN|SETUID|SETGID|FOWNER|SYS_PTRACE)/i.test(JSON.stringify(svc.def.serviceConfig)) ? rootUserBindings(svc) : {};
       const credentials = rootBindings.user ? secretArgs(svc) : undefined;
       const replaceRoot = rootBindings.user !== undefined && credentials !== undefined;
       const jit = svc.facts.jit;
       const containers = needsRoot !== undefined && /containers/.test(needsRoot);
       const fitOptions = { devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown };
-      const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? "", homeReason ?? "", replaceRoot, jit ?? "", fitOptions]);
+      const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? "", homeReason ?? "", replaceRoot, jit ?? "", fitOptions, broadAccess ?? "", usesHome ?? ""]);
       let baseline = baselineCache.get(baselineKey);
-      if (!baseline) baselineCache.set(baselineKey, (baseline = baselineSummary(hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot, jit, containers, ...fitOptions }))));
+      if (!baseline) baselineCache.set(baselineKey, (baseline = baselineSummary(hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot, jit, containers, broadAccess, usesHome, ...fitOptions }))));
       const failing = o.checks.filter((c) => c.passed === false && (c.exposure ?? 0) > 0).sort((a, b) => (b.exposure ?? 0) - (a.exposure ?? 0));
       const missing = [...new Set(failing.map((c) => c.setting))].slice(0, 8);
       const after = baseline.after.ok && !svc.partial.length ? ` With the baseline below it scores ${formatExposure(baseline.after.exposure)} ${baseline.after.verdict}.` : "";
@@ -434,7 +475,8 @@ export const serviceHardening: Rule = {
       const score = bound
         ? `an exposure of at most ${formatExposure(o.exposure)} ${o.verdict}: ${svc.partial.slice(0, 3).join(", ")} ${svc.partial.length > 1 ? "are" : "is"} merged into its serviceConfig and could not be read statically, so what ${svc.partial.length > 1 ? "they set" : "it sets"} is not counted and the unit may well be hardened (the score is a bound, not a measurement)`
         : `an exposure of ${formatExposure(o.exposure)} ${o.verdict} (${o.source === "systemd-analyze" ? "measured with systemd-analyze security" : "built-in scorer, same numbers as systemd-analyze security"})`;
-      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}.${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}`;
+      const input = jobInput.get(svc);
+      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}${input ? ` that runs as root and ${input.replace(/^it /, "")}` : ""}${info ? `, and ${info.replace(/^it /, "")}: nothing a stranger controls reaches it, so it is info` : ""}.${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}`;
       const rootText = needsRoot ? ` It must run as root (${needsRoot}), so no DynamicUser or User= is proposed.` : "";
       // Unread parts may set the same keys (adding them could conflict), and a job that must run
       // as root needs a per-job choice (kernel tunables, devices, netlink): no patch for either.
@@ -442,7 +484,13 @@ export const serviceHardening: Rule = {
       if (edits && replaceRoot) edits = replaceRootEdits(svc, edits, rootBindings, credentials!);
       const partlySandboxed = SANDBOX_KEYS.filter((k) => k in svc.def.serviceConfig);
       const jitText = jit && !bound && !needsRoot ? ` MemoryDenyWriteExecute is left out: it runs ${jit}, whose JIT compiler needs writable-and-executable memory.` : "";
-      const homeText = homeReason ? ` ProtectHome is proposed read-only, not true: ${homeReason}.` : "";
+      const homeText = broadAccess && !needsRoot
+        ? ` It keeps its user, /home and the network, and ProtectSystem is "full" unless the paths it writes are known: ${broadAccess}.`
+        : usesHome && !needsRoot
+          ? ` No ProtectHome or DynamicUser is proposed: it works in its user's home (${usesHome}).`
+          : homeReason
+            ? ` ProtectHome is proposed read-only, not true: ${homeReason}.`
+            : "";
       const userText = replaceRoot ? ` Nothing it runs needs root: the patch replaces User=root with DynamicUser${credentials!.length ? ` and hands it ${credentials!.map((c) => c.name).join(", ")} through LoadCredential= (read as %d/<name>)` : ""}.` : "";
       const r: RuleReport = {
         node: svc.builtAt ?? anchorNode,
@@ -510,9 +558,9 @@ export const serviceHardening: Rule = {
       sink.report(first.svc.ctx, {
         node: first.report.node,
         key: `jobs ${jobs.map((j) => j.svc.name).join(" ")}`,
-        severity: "low",
+        severity: jobs.some((j) => j.report.severity === "low") ? "low" : "info",
         title: `${jobs.length} oneshot or scheduled systemd jobs without sandboxing`,
-        message: `${jobs.length} oneshot or scheduled jobs in this file run without sandboxing: ${names.join(", ")}. A job is reached only through what it reads, so each is rated low; ${first.report.message.replace(/^systemd\.services\.\S+ /, `the first, ${first.svc.name}, `)}`,
+        message: `${jobs.length} oneshot or scheduled jobs in this file run without sandboxing: ${names.join(", ")}. A job is reached only through what it reads, so each is rated low at most (info when it runs as its own user or takes nothing from the network); ${first.report.message.replace(/^systemd\.services\.\S+ /, `the first, ${first.svc.name}, `)}`,
         evidence: jobs.map((j) => j.report.evidence).join("; "),
         fix: {
           safety: "review",

@@ -192,12 +192,21 @@ function endsFinite(commands: string[][]): boolean {
 
 /** Texts of the let-bound values a node's identifiers refer to (one level): the Caddyfile a
  * command names through `${conf}`. */
-function boundTexts(node: SyntaxNode | undefined): string[] {
+function boundTexts(node: SyntaxNode | undefined, file?: string, readText?: (file: string) => string | undefined): string[] {
   if (!node) return [];
   const out: string[] = [];
   for (const id of node.descendants(K.NODE_IDENT)) {
     const v = boundValue(id);
-    if (v && v.text.length < 20000) out.push(v.text);
+    if (v && v.text.length < 20000) {
+      out.push(v.text);
+      // `writeShellApplication { text = builtins.readFile ./job.sh; }`: the script it runs.
+      const rf = file && readText ? /\breadFile\s+\.\/([\w./-]+)/.exec(v.text) : null;
+      if (rf) {
+        const dir = file!.includes("/") ? file!.slice(0, file!.lastIndexOf("/") + 1) : "";
+        const t = readText!(`${dir}${rf[1]!}`.replace(/(?:^|\/)\.\//g, (m) => (m.startsWith("/") ? "/" : "")));
+        if (t !== undefined && t.length < 100000) out.push(t);
+      }
+    }
     if (out.length > 16) break;
   }
   return out;
@@ -206,7 +215,7 @@ function boundTexts(node: SyntaxNode | undefined): string[] {
 // Where a command or configuration says what it binds: `--listen 127.0.0.1:8080`, `--port 80`,
 // `listen 8080;`, a Caddyfile site `:8080` or `http://0.0.0.0:8080`. An address it connects to
 // (`proxy / 127.0.0.1:5000`, `https://api.example.org:443`) is not one.
-const BIND = /(?:--?(?:listen|bind|host|addr|address|http-addr|web\.listen-address|listen-address)[= ]\s*|\blisten\s+|\bbind\s+|(?:^|[\s"'=])(?:https?:\/\/)?)((?:\d{1,3}(?:\.\d{1,3}){3}|\[[\da-f:]*\]|localhost|\*)?):(\d{2,5})\b|--?(?:port|listen-port|http-port)[= ](\d{2,5})\b|\blisten\s+(\d{2,5})\b/gi;
+const BIND = /(?:(?<![\w-])--?(?:listen|bind|host|addr|address|http-addr|web\.listen-address|listen-address)[= ]\s*|\blisten\s+|\bbind\s+|(?:^|[\s"'=])(?:https?:\/\/)?)((?:\d{1,3}(?:\.\d{1,3}){3}|\[[\da-f:]*\]|localhost|\*)?):(\d{2,5})\b|(?<![\w-])--?(?:port|listen-port|http-port)[= ](\d{2,5})\b|\blisten\s+(\d{2,5})\b/gi;
 
 /** The addresses and ports a command or its configuration binds. */
 function bindings(text: string): Array<{ host: string; port: number }> {
@@ -229,6 +238,10 @@ function gateOption(cond: string, fileText: string): string | undefined {
   const bound = new RegExp(`\\b${head}\\s*=\\s*config\\.([\\w.'"-]+?)\\s*;`).exec(fileText);
   return bound ? `${bound[1]}${mid}.${last}` : `?${mid}.${last}`;
 }
+
+// An option or attribute naming a service's account: `cfg.user`, `config.services.x.user`,
+// `"${cfg.user}"`, `mkDefault cfg.owner`, `config.users.users.x.name`.
+const OPTION_USER = /^(?:\(?\s*(?:lib\.)?mk(?:Default|Force)\s+)?"?(?:\$\{\s*)?(?:[A-Za-z_][\w'-]*(?:\.[A-Za-z_][\w'-]*)*\.(?:user|owner|userName|username|runAs|name)|[A-Za-z_][\w'-]*(?:User|Owner|UserName))(?:\s*\})?"?\s*\)?$/;
 
 function isUnknownNix(v: NixValue): v is { unknown: true; text?: string } {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -334,6 +347,8 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     const execTexts: string[] = [];
     // `before`, `wantedBy`, `requiredBy` as written: where in the boot the unit runs.
     const ordering: string[] = [];
+    // `after`, `wants`, `requires` as written: what it waits for.
+    const waits: string[] = [];
     // `serviceConfig.ExecStart = lib.mkForce ...`: another definition of the unit exists.
     let forcedExec = false;
     // Keys read from values the index could not walk (filled in where the index has none).
@@ -405,7 +420,7 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
             command.push(d.value?.text ?? "");
             // `ExecStart = [ "" "cmd" ]`: its commands, one a line.
             execTexts.push(typeof value === "string" ? value : Array.isArray(value) && value.every((x) => typeof x === "string") ? value.filter((x) => x !== "").join("\n") : (d.value?.text ?? "").replace(/^\s*\[|\]\s*$/g, ""));
-            extra.push(...boundTexts(d.value));
+            extra.push(...boundTexts(d.value, ctx.file, readText));
           }
         }
       } else if (head === "script" && rest.length === 1) {
@@ -432,7 +447,10 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
       } else if (head === "path" && rest.length === 1 && d.value) {
         tools.push(textOf(evaluator.evalAt(d.value, ctx.file)));
       } else if (head === "environment" && d.value) {
-        extra.push(d.value.text);
+        // `environment.LISTEN_ADDRESS = "127.0.0.1:8228"`: the variable's name says what it binds.
+        extra.push(rest.length > 1 ? `${rest.slice(1).join(".")} = ${d.value.text}` : d.value.text);
+      } else if ((head === "after" || head === "wants" || head === "requires") && rest.length === 1 && d.value) {
+        waits.push(d.value.text);
       } else if ((head === "before" || head === "wantedBy" || head === "requiredBy" || head === "upheldBy") && rest.length === 1 && d.value) {
         ordering.push(d.value.text);
         if (head !== "before") startedBy ??= head;
@@ -478,6 +496,11 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
         if (d !== undefined) serviceConfig[k] = d;
       }
     }
+    // `User = cfg.user` (an option naming the account, not a literal "root"): set and not root,
+    // the way a module's own user option is meant (jakehamilton's toot poster, nix-community's
+    // builders). Scored as a static non-root user, never as "Missing: User".
+    const optUser = serviceConfig.User;
+    if (optUser !== undefined && isUnknownNix(optUser) && OPTION_USER.test((optUser.text ?? "").trim())) serviceConfig.User = { unknown: true, text: optUser.text, nonRoot: true };
     // Only `serviceConfig.ExecStart = mkForce ...` (and a key or two): the unit is defined by a
     // module elsewhere (nixpkgs' or an input's), whose user and sandboxing are not in the repository.
     if (forcedExec && !def.script && def.description === undefined && !ordering.length && Object.keys(serviceConfig).length <= 3)
@@ -507,11 +530,16 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     const settingsText = Object.entries(serviceConfig).map(([k, v]) => `${k}=${typeof v === "object" && v !== null && !Array.isArray(v) ? v.text : JSON.stringify(v)}`).join("\n");
     const bound = bindings(configText);
     // A loopback address in a bind position (`--listen 127.0.0.1:9000`) with no other bind.
-    const loopbackOnly = bound.length > 0 && bound.every((b) => isLoopback(b.host)) && /(?:--?(?:listen|bind|host|addr|address|http-addr|listen-address)[= ]\s*|\blisten\s+|\bbind\s+)(?:127\.|localhost|\[::1\])/i.test(configText);
+    const loopbackOnly = bound.length > 0 && bound.every((b) => isLoopback(b.host)) && /(?:--?(?:listen|bind|host|addr|address|http-addr|listen-address)[= ]\s*|\blisten\s+|\bbind\s+|\b[\w.]*(?:listen|bind)[\w.]*"?\s*[=:]\s*"?(?:https?:\/\/)?)(?:127\.|localhost|\[::1\])/i.test(configText);
     // Wildcard or unnamed binds only (`:8080`, `0.0.0.0:8080`, `--port 8080`): a named host is
     // more likely an address it connects to.
     const ports = [...new Set(bound.filter((b) => b.host === "" || b.host === "0.0.0.0" || b.host === "[::]" || b.host === "*").map((b) => b.port))];
     const homePaths = [...new Set([...`${configText}\n${settingsText}`.matchAll(/\/home\/[\w.-]+(?:\/[\w./-]*)?/g)].map((m) => m[0]))];
+    // What reaches it from the network: a download or a client of a remote host in what it runs,
+    // or it waits for the network to be online.
+    const allText = `${configText}\n${settingsText}\n${tools.join(" ")}`;
+    const remote = REMOTE_INPUT.find(([re]) => re.test(allText))?.[1] ?? (ordering.concat(waits).some((t) => /network-online\.target/.test(t)) ? "it waits for network-online.target" : undefined);
+    const homeUse = HOME_USE.exec(`${configText}\n${settingsText}`)?.[0];
     const facts: ServiceFacts = {
       name,
       command: command.join("\n"),
@@ -534,6 +562,11 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
       portExprs: [...new Set([...`${configText}\n${settingsText}`.matchAll(/(?:toString\s+|\$\{\s*)\(?([A-Za-z_][\w'-]*(?:\.[A-Za-z_][\w'-]*)*\.[\w-]*[pP]ort)\b/g)].map((m) => m[1]!))],
       earlyBoot: earlyBoot(def, ordering),
       jit: jitRuntime(`${configText}\n${settingsText}\n${tools.join(" ")}`),
+      remoteInput: remote,
+      usesHome: homeUse,
+      // Short let-bound values only (`backupToolName = "borg-backup-paths"`): a package's whole
+      // definition lists tools it merely carries (rsync among its dependencies).
+      related: [name, def.description ?? "", ...extra.filter((t) => t.length < 200)].join("\n"),
     };
     const surface = serviceSurface(facts);
     const devices = deviceNeeds(`${configText}\n${tools.join(" ")}`, serviceConfig);
@@ -545,8 +578,24 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
   return out;
 }
 
+// A job that takes input from the network: it downloads, fetches or syncs from a remote host, or
+// talks to a remote service (a bot posting, an API), read from what it runs.
+const REMOTE_INPUT: Array<[RegExp, string]> = [
+  [/\b(?:curl|wget|aria2c|xh|httpie)\b|https?:\/\/(?!(?:localhost|127\.|\[::1\]))/, "it downloads or posts to remote URLs"],
+  [/\bgit\s+(?:-C\s+\S+\s+)?(?:clone|pull|fetch|remote\s+update)\b|\b(?:icloudpd|gphotos-sync|yt-dlp|youtube-dl|gallery-dl|rclone|mbsync|offlineimap|fetchmail|getmail)\b/, "it fetches content from remote services"],
+  // `${lib.getExe flakelets} update nixbot`: a program told to update, sync or pull fetches
+  // from elsewhere, even when what it is cannot be read.
+  [/(?:^|[\s"'}])(?:update|upgrade|sync|pull|fetch|download|mirror|clone|join)(?=[\s"']|$)/m, "its command updates, syncs or pulls from elsewhere"],
+  [/\bnix-prefetch[\w-]*\b|\bnix\s+(?:flake\s+(?:update|lock|prefetch|archive)|copy|store\s+prefetch-file)\b|\bnix-channel\s+--update\b/, "it fetches Nix inputs from the network"],
+  [/\b(?:ssh|scp|sftp)\s|\brsync\b[^\n]*\s[\w.@-]+:[^\s/]|\b(?:borg|borgmatic|restic|rustic|kopia|duplicity|syncoid)\b/, "it talks to a remote host (ssh, rsync, a backup repository)"],
+];
+
+// A script that works in its user's home: `$HOME`, `~/`, `.config/` (a dynamic user has no home,
+// and ProtectHome would hide it).
+const HOME_USE = /\$\{?HOME\b|(?:^|[\s"'=(])~\/|\.home\s*\}\/\.(?:config|local|cache)\b/m;
+
 // Programs and device nodes of a unit that runs virtual machines or needs host devices.
-const VM_RUNNER = /\b(qemu-system-[\w-]+|qemu-kvm|virsh|libvirtd?|microvm(?:-run)?|cloud-hypervisor|firecracker|crosvm|kvmtool|lkvm)\b|(\/dev\/(?:kvm|net\/tun|vhost-[\w-]+|vfio\b[\w/-]*))/;
+const VM_RUNNER = /\b(qemu-system-[\w-]+|qemu-kvm|virsh|libvirtd?|microvm(?:-run)?|cloud-hypervisor|firecracker|crosvm|kvmtool|lkvm|system\.build\.vm|run-[\w-]+-vm)\b|(\/dev\/(?:kvm|net\/tun|vhost-[\w-]+|vfio\b[\w/-]*))/;
 
 /** Why the unit needs host devices, or undefined. */
 export function deviceNeeds(text: string, serviceConfig: Record<string, NixValue>): string | undefined {
@@ -560,8 +609,9 @@ export function deviceNeeds(text: string, serviceConfig: Record<string, NixValue
   return undefined;
 }
 
-// Directories a unit names that it may write: state, data, spool and web roots.
-const WRITE_PATH = /(?<![\w$}./-])(\/(?:var\/(?:lib|cache|log|spool|www|db|backup)|srv|data|mnt|opt|storage|persist|backup|var\/lib\/private)\/[\w.@+-]+)/g;
+// Directories a unit names that it may write: state, data, spool and web roots (not a remote
+// `host:/srv/x`).
+const WRITE_PATH = /(?<![\w$}./:-])(\/(?:var\/(?:lib|cache|log|spool|www|db|backup)|srv|data|mnt|opt|storage|persist|backup|var\/lib\/private)\/[\w.@+-]+)/g;
 // An option or variable naming a directory it writes, not known statically.
 const DATA_DIR_REF = /\$\{[^}]*\b(dataDir|stateDir|dataPath|dataDirectory|stateDirectory|workDir|workingDir|workingDirectory|storagePath|storageDir|dataFolder|baseDir|home)\}/;
 
