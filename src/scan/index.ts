@@ -114,7 +114,15 @@ function testNodeOracle(): (node: SyntaxNode) => boolean {
     if (name && TEST_FUNCTIONS.has(name)) return true;
     return /(^|\.)testers\.|nixosTests?\b/.test(fn.text);
   };
+  // A test call names one of TEST_FUNCTIONS, `testers.` or `nixosTest(s)`, all written out in the
+  // file's text: a file without any of them (most) has no node in a test, and its nodes are not
+  // walked and remembered one by one (3.8% of a cold scan of olafkfreund/nixos_config).
+  const mayHoldTests = new WeakMap<SyntaxNode["source"], boolean>();
+  const TEST_WORDS = /nixosTest|runNixOSTest|makeTest|runTest|testers\./;
   return (node) => {
+    let may = mayHoldTests.get(node.source);
+    if (may === undefined) mayHoldTests.set(node.source, (may = TEST_WORDS.test(node.source.text)));
+    if (!may) return false;
     const path: SyntaxNode[] = [];
     let answer = false;
     for (let p: SyntaxNode | null = node; p; p = p.parent) {
