@@ -99,14 +99,21 @@ function makeFileScope(ctx: NixFileContext): Scope | undefined {
     files: [ctx],
     defaultsApply: false,
     definitions: (path) => (byPath.get(path) ?? []).map((def) => ({ file: ctx, def })),
-    matching: (pattern) => defs.filter((def) => segmentsMatch(def, pattern)).map((def) => ({ file: ctx, def })),
+    matching: (pattern) => {
+      const parts = pattern.split(".");
+      return defs.filter((def) => partsMatch(def, parts)).map((def) => ({ file: ctx, def }));
+    },
     report: (_file, r) => ctx.report(r),
   };
 }
 
 /** `a.*.c` against a definition's segments (quoted names with dots inside match as one segment). */
 export function segmentsMatch(def: OptionDefinition, pattern: string): boolean {
-  const parts = pattern.split(".");
+  return partsMatch(def, pattern.split("."));
+}
+
+/** segmentsMatch with the pattern split once (filters over every definition of a file). */
+function partsMatch(def: OptionDefinition, parts: readonly string[]): boolean {
   if (parts.length !== def.segments.length) return false;
   return parts.every((p, i) => p === "*" || (!def.segments[i]!.dynamic && def.segments[i]!.name === p));
 }
@@ -118,7 +125,10 @@ function segmentsMatching(index: OptionIndex, pattern: string): OptionDefinition
   let byPattern = matchingByIndex.get(index);
   if (!byPattern) matchingByIndex.set(index, (byPattern = new Map()));
   let found = byPattern.get(pattern);
-  if (!found) byPattern.set(pattern, (found = index.definitions.filter((def) => segmentsMatch(def, pattern))));
+  if (!found) {
+    const parts = pattern.split(".");
+    byPattern.set(pattern, (found = index.definitions.filter((def) => partsMatch(def, parts))));
+  }
   return found;
 }
 
