@@ -34,15 +34,36 @@ function findGates(node: SyntaxNode): string[] {
   let child: SyntaxNode = node;
   for (let n = node.parent; n; child = n, n = n.parent) {
     if (n.kind !== K.NODE_APPLY || n.childNodes()[1] !== child) continue;
-    // `mkIf cond body`: the outer APPLY's argument is the body, its function `mkIf cond`.
-    const { fn, args } = flattenApply(n);
-    if (calleeName(fn) !== "mkIf" || args.length !== 2) continue;
-    for (const sel of enableSelects(args[0]!)) {
-      const p = optionPath(sel);
-      if (p) out.unshift(p);
-    }
+    const options = mkIfGates(n);
+    // Each unshifted in turn, as they were found: `mkIf (a.enable && b.enable)` gives b, a.
+    for (const o of options) out.unshift(o);
   }
   return out;
+}
+
+// What an application gates its body on, per application node: every setting inside one `mkIf`
+// asked again (the option index's bindings of a gated module, all of them, for the scan's cache
+// keys), and reading the condition (let lookups included) was most of gatesAt's time.
+const mkIfCache = new WeakMap<SyntaxNode, readonly string[]>();
+const NO_GATES: readonly string[] = Object.freeze([]);
+
+/** `mkIf cond body` (the outer APPLY, whose argument is the body): the options `cond` names, in
+ * order; none for any other application. */
+function mkIfGates(n: SyntaxNode): readonly string[] {
+  let known = mkIfCache.get(n);
+  if (known) return known;
+  const { fn, args } = flattenApply(n);
+  if (calleeName(fn) !== "mkIf" || args.length !== 2) known = NO_GATES;
+  else {
+    const found: string[] = [];
+    for (const sel of enableSelects(args[0]!)) {
+      const p = optionPath(sel);
+      if (p) found.push(p);
+    }
+    known = found.length ? found : NO_GATES;
+  }
+  mkIfCache.set(n, known);
+  return known;
 }
 
 /** The condition of an enclosing `mkIf cond` (or `optionalAttrs cond`) that is false whatever

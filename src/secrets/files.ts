@@ -184,7 +184,12 @@ function isBinary(buf: Buffer): boolean {
   const head = buf.subarray(0, 8192);
   if (head.includes(0)) return true;
   let control = 0;
-  for (const b of head) if (b < 0x09 || (b > 0x0d && b < 0x20) || b === 0x7f) control++;
+  // By index: `for (const b of head)` made an iterator result per byte (84 MB of garbage over
+  // the 527 other files of olafkfreund/nixos_config, the largest allocation of a cold scan).
+  for (let i = 0; i < head.length; i++) {
+    const b = head[i]!;
+    if (b < 0x09 || (b > 0x0d && b < 0x20) || b === 0x7f) control++;
+  }
   return head.length > 0 && control / head.length > 0.1;
 }
 

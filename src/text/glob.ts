@@ -18,6 +18,17 @@ export function globToRegExp(pattern: string, separator: "/" | "." = "/"): RegEx
   return new RegExp(`^${re}$`);
 }
 
+// Compiled patterns by separator and pattern: a scan asks the same few globs (suppressions, rule
+// paths) of every file, and compiling each time was 1.3% of a cold scan of olafkfreund/nixos_config.
+const compiled = new Map<string, RegExp>();
+
 export function globMatch(pattern: string, value: string, separator: "/" | "." = "/"): boolean {
-  return globToRegExp(pattern, separator).test(value);
+  const key = `${separator}${pattern}`;
+  let re = compiled.get(key);
+  if (!re) {
+    // A bound for a long-running server fed many configurations.
+    if (compiled.size >= 10_000) compiled.clear();
+    compiled.set(key, (re = globToRegExp(pattern, separator)));
+  }
+  return re.test(value);
 }

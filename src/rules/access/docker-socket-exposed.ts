@@ -57,6 +57,9 @@ function checkOptions(ctx: NixFileContext): void {
   for (const def of ctx.index.definitions) {
     if (isDead(def)) continue;
     const path = def.path;
+    // The value only of the options looked at below (every definition's value, whole sets at every
+    // level, was 1.2% of a cold scan of olafkfreund/nixos_config).
+    if (!/^virtualisation\.(?:docker|podman)\.|^systemd\.sockets\.|^systemd\.tmpfiles\.rules$/.test(path)) continue;
     const value = staticValue(def.inner);
     const strings = Array.isArray(value) ? value.filter((x): x is string => typeof x === "string") : typeof value === "string" ? [value] : [];
     if (/^virtualisation\.(?:docker|podman)\.(?:listenOptions|daemon\.settings\.hosts)$/.test(path) || /^virtualisation\.docker\.extraOptions$/.test(path)) {

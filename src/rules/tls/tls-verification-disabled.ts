@@ -153,6 +153,10 @@ function checkNix(ctx: NixFileContext): void {
   for (const b of ctx.parsed.root.descendants(K.NODE_ATTRPATH_VALUE)) {
     const name = bindingName(b);
     if (!name) continue;
+    // Only the names settingOff knows have their value read (every binding's value, whole sets at
+    // every level of nesting, was 1.7% of a cold scan of olafkfreund/nixos_config).
+    const n = normalise(name);
+    if (!OFF_WHEN_FALSE.has(n) && !OFF_WHEN_TRUE.has(n) && !OFF_WHEN_ZERO.has(n)) continue;
     const value = b.childNodes()[1];
     const off = settingOff(name, staticValue(value));
     if (!off || !value || ctx.inTest(b) || tlsOffBeside(b)) continue;
