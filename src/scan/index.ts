@@ -102,6 +102,15 @@ function holdsCertificate(hash: string, text: string | undefined): boolean {
   return v;
 }
 
+/** Did a tool write the file (isGeneratedFile, a regex over its first lines), by path and content. */
+const generatedFiles = new Map<string, boolean>();
+function generatedFile(file: string, hash: string, text: string): boolean {
+  const key = `${hash}\0${file}`;
+  let v = generatedFiles.get(key);
+  if (v === undefined) generatedFiles.set(key, (v = isGeneratedFile(file, text)));
+  return v;
+}
+
 /** The expiry dates (ms) of the certificates in a file holding some, by content hash. */
 const certificateExpiries = new Map<string, number[]>();
 function certificateDates(hash: string, text: string): number[] {
@@ -630,7 +639,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     if (!why) return r;
     return { ...r, report: { ...r.report, ...lowered(r.report.severity ?? r.rule.severity, r.report.message, why) } };
   });
-  const generated = new Set([...nixFiles.keys()].filter((f) => isGeneratedFile(f, texts.get(f) ?? "")));
+  const generated = new Set([...nixFiles].filter(([f, pf]) => generatedFile(f, pf.hash, texts.get(f) ?? "")).map(([f]) => f));
   const built = buildFindings(applyContextPolicy(used.filter((r) => !gatedOff.has(r)), { library: graph.hosts.length === 0, generated }), textOf);
   // Settings behind a gate no host turns on: listed apart, as dead code is, saying which gate.
   const offFindings = new Map<string, Finding & { suppressedBy: { kind: "unused"; reason: string; file: string } }>();
@@ -743,4 +752,5 @@ function clearRuleCaches(): void {
   repositoryRuleCache.clear();
   certificateFiles.clear();
   certificateExpiries.clear();
+  generatedFiles.clear();
 }
