@@ -21,6 +21,9 @@ import { CONFIG_FILE } from "./config.js";
 import { listFiles, type Discovery, type FileStamp } from "./discover.js";
 import type { ScanOptions } from "./index.js";
 import { diskSource } from "./source.js";
+import { nextCertificateChange } from "./certificates.js";
+
+export { nextCertificateChange };
 
 /** Bump when the layout of a cache file changes. */
 const FORMAT = 1;
@@ -81,19 +84,6 @@ function systemdId(): string {
 }
 
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** The first moment after `now` at which what the certificate-expiry rule says about a certificate
- * valid until `notAfter` changes: it enters the warning period, its days left or days since expiry
- * (counted in whole days) move on. */
-export function nextCertificateChange(notAfter: number, now: number, warnDays: number): number {
-  const days = (notAfter - now) / DAY_MS;
-  if (days >= warnDays) return notAfter - warnDays * DAY_MS;
-  // floor(days) stays k while days is in [k, k+1): it changes when days drops below k.
-  const next = notAfter - Math.floor(days) * DAY_MS;
-  return next > now ? next : next + DAY_MS;
-}
 
 /** The expiry dates (ms) of the certificates in a file's bytes, as the rule reads them. */
 async function certificateDates(content: Buffer): Promise<number[]> {

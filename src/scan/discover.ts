@@ -74,10 +74,13 @@ export async function listFiles(root: string, options: DiscoverOptions = {}): Pr
 
   const files: string[] = [];
   const stamps = new Map<string, FileStamp>();
+  // Paths from git and from the walk are already clean (no `.`, `..` or doubled slashes): on a
+  // POSIX system a file's path is the root and it joined, without normalising each of thousands.
+  const rootPrefix = sep === "/" ? (realRoot.endsWith("/") ? realRoot : `${realRoot}/`) : undefined;
   for (const rel of candidates) {
     const parts = rel.split("/");
     if (parts.some((p) => ALWAYS_SKIPPED_DIRS.has(p))) continue;
-    const abs = join(realRoot, ...parts);
+    const abs = rootPrefix !== undefined && !parts.some((p) => p === "" || p === "." || p === "..") ? rootPrefix + rel : join(realRoot, ...parts);
     let st;
     try {
       st = lstatSync(abs, { bigint: true });

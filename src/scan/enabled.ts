@@ -5,7 +5,7 @@
 // (they are leaked by the commit, whoever imports the file).
 import { posix } from "node:path";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
-import { calleeName, flattenApply, unparen } from "../nix/options.js";
+import { calleeName, flattenApply, unparen, type OptionIndex } from "../nix/options.js";
 import { staticValue } from "../nix/values.js";
 import type { Severity } from "../report/severity.js";
 import type { NixFileContext } from "../rules/types.js";
@@ -186,10 +186,21 @@ export class ModuleUsage {
     if (this.defined.has(path)) return true;
     const segs = path.split(".");
     const owner = segs.at(-2);
-    const mention = owner ? new RegExp(`(?<![\\w'-])${escapeRegExp(owner)}\\s*(?:\\.\\s*enable|=\\s*\\{)`) : undefined;
+    let mention: RegExp | undefined;
     for (const f of this.facts.files) {
-      if (f.file !== declaringFile && mention?.test(f.text)) return true;
-      for (const d of f.index.declarations) if (d.path === path && /\bdefault\s*=\s*true\b/.test(d.value?.text ?? "")) return true;
+      // What a file says of an option depends on its text alone: kept with its index, so that a
+      // scan after one file changed reads only that file again.
+      let known = enableMentions.get(f.index);
+      if (!known) enableMentions.set(f.index, (known = new Map()));
+      const key = `${owner ?? ""}\0${path}`;
+      let says = known.get(key);
+      if (says === undefined) {
+        mention ??= owner ? new RegExp(`(?<![\\w'-])${escapeRegExp(owner)}\\s*(?:\\.\\s*enable|=\\s*\\{)`) : undefined;
+        says = { names: !!mention?.test(f.text), onByDefault: f.index.declarations.some((d) => d.path === path && /\bdefault\s*=\s*true\b/.test(d.value?.text ?? "")) };
+        known.set(key, says);
+      }
+      if (f.file !== declaringFile && says.names) return true;
+      if (says.onByDefault) return true;
     }
     return false;
   }
@@ -276,6 +287,10 @@ export class ModuleUsage {
     return `it is behind ${path} and nothing in the repository sets that`;
   }
 }
+
+// Per file (by its option index): does its text name `<owner>.enable` or `<owner> = {`, and does it
+// declare the option on by default (findEnabled).
+const enableMentions = new WeakMap<OptionIndex, Map<string, { names: boolean; onByDefault: boolean }>>();
 
 /** The severity and message of a finding in a module no host uses. */
 export function lowered(severity: Severity, message: string, reason: string): { severity: Severity; message: string } {

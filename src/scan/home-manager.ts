@@ -36,7 +36,24 @@ const HOME_PATH = /(^|\/)(home\.nix$|(home|home-manager|homes|hm|home-modules)\/
 /** Top-level option namespaces home-manager does not have: a file defining them is a system module. */
 const SYSTEM_NAMESPACES = new Set(["home-manager", "boot", "fileSystems", "swapDevices", "networking", "users", "security", "hardware", "environment", "virtualisation", "powerManagement", "time", "console", "homebrew", "system"]);
 
+// Whether a file defines system or home options depends on its index alone (kept with its parse):
+// a repeat scan after one file changed asks again only of that file.
+const systemDefined = new WeakMap<OptionIndex, boolean>();
+const homeDefined = new WeakMap<OptionIndex, boolean>();
+
 function systemDefinitions(index: OptionIndex): boolean {
+  let known = systemDefined.get(index);
+  if (known === undefined) systemDefined.set(index, (known = definesSystemOptions(index)));
+  return known;
+}
+
+function homeDefinitions(index: OptionIndex): boolean {
+  let known = homeDefined.get(index);
+  if (known === undefined) homeDefined.set(index, (known = definesHomeOptions(index)));
+  return known;
+}
+
+function definesSystemOptions(index: OptionIndex): boolean {
   return index.definitions.some((d) => {
     const [a, b] = [d.segments[0]?.name, d.segments[1]?.name];
     if (a === undefined) return false;
@@ -44,7 +61,7 @@ function systemDefinitions(index: OptionIndex): boolean {
   });
 }
 
-function homeDefinitions(index: OptionIndex): boolean {
+function definesHomeOptions(index: OptionIndex): boolean {
   return index.definitions.some((d) => d.segments[0]?.name === "home" || d.path.startsWith("xdg.configFile") || d.path.startsWith("xdg.dataFile") || d.path.startsWith("programs.home-manager"));
 }
 
@@ -116,9 +133,15 @@ export function homeManagerFiles(files: ReadonlyMap<string, ModuleFile>): Set<st
     for (const v of named.home) for (const t of localFiles(v, file, files)) seeds.add(t);
     for (const v of named.system) for (const t of localFiles(v, file, files)) system.add(t);
   }
+  // Each file's imports are followed by up to three closures below: resolved once.
+  const importsOf = new Map<string, string[]>();
   const imports = (file: string): string[] => {
-    const f = files.get(file);
-    return f ? f.index.imports.flatMap((i) => localFiles(unparen(i) ?? i, file, files)) : [];
+    let found = importsOf.get(file);
+    if (found === undefined) {
+      const f = files.get(file);
+      importsOf.set(file, (found = f ? f.index.imports.flatMap((i) => localFiles(unparen(i) ?? i, file, files)) : []));
+    }
+    return found;
   };
   const closure = (from: Iterable<string>, blocked: ReadonlySet<string>): Set<string> => {
     const out = new Set<string>();

@@ -242,41 +242,29 @@ export class GateReader {
   private readonly offCache = new Map<string, boolean>();
 
   private namedElsewhere(option: string, declaringFile: string): boolean {
-    const owner = option.split(".").at(-1);
-    if (!owner) return true;
-    const name = escapeRegExp(owner);
-    // The set holding it written whole by a function (`my.services = genAttrs names (..)`), or a
-    // member of it named at run time (`my.services.${n}.enable`): may well be this one.
-    // Named by its last two names (`my.services`): a lone `services` is every module's systemd.services.
-    const parent = option
-      .split(".")
-      .slice(-3, -1)
-      .map((n) => escapeRegExp(n))
-      .join("\\s*\\.\\s*");
-    const generated = parent ? new RegExp(`(?<![\\w'-])${parent}\\s*(?:=\\s*(?![\\s{]|\\{)|\\.\\s*\\$\\{)`) : undefined;
-    const mention = new RegExp(`(?<![\\w'-])${name}\\s*(?:\\.\\s*enable\\b|=\\s*\\{)|"${name}"`, "g");
-    const FALSE = String.raw`(?:lib\.)?(?:mkForce\s+|mkDefault\s+|mkOverride\s+\d+\s+)?false\s*;`;
-    const offSetting = new RegExp(String.raw`^\s*=\s*${FALSE}|^\s*enable\s*=\s*${FALSE}\s*\}`);
-    // The regexes run only on files holding the names they look for (a plain search is far
-    // cheaper, and this runs for every gate off on every host, on every scan).
-    const parentName = option.split(".").at(-2);
-    for (const file of this.nixFiles) {
+    if (!option.split(".").at(-1)) return true;
+    // What a file's text says of an option depends on the text alone: kept with its tree, so that
+    // a scan after one file changed reads only that file again, not every file for every gate.
+    let names: ((text: string) => boolean) | undefined;
+    for (const file of this.namingFiles()) {
       if (file === declaringFile) continue;
-      // A test no host includes (`modules/hello/test.nix` turning the module on in a VM test's
-      // node) turns it on in that test only, not on a host.
-      if (isTestPath(file) && !this.hosts.some((h) => h.files.has(file))) continue;
-      const text = this.treeOf(file)?.text;
-      if (text && generated && parentName !== undefined && text.includes(parentName) && generated.test(text)) return true;
-      if (!text?.includes(owner)) continue;
-      for (const m of text.matchAll(mention)) {
-        // `<name>.enable = false;`, `<name> = { enable = false; }`: says it is off.
-        if (!m[0].startsWith('"') && offSetting.test(text.slice(m.index + m[0].length, m.index + m[0].length + 120))) continue;
-        // A package's `pname = "hello"` names a program, not the module.
-        if (m[0].startsWith('"') && /\bpname\s*=\s*$/.test(text.slice(Math.max(0, m.index - 40), m.index))) continue;
-        return true;
-      }
+      const tree = this.treeOf(file);
+      if (!tree) continue;
+      let known = namesCache.get(tree);
+      if (!known) namesCache.set(tree, (known = new Map()));
+      let named = known.get(option);
+      if (named === undefined) known.set(option, (named = (names ??= optionNamer(option))(tree.text)));
+      if (named) return true;
     }
     return false;
+  }
+
+  private naming: string[] | undefined;
+  /** The files that may turn an option on outside its module: all but a test no host includes
+   * (`modules/hello/test.nix` turning the module on in a VM test's node turns it on in that test
+   * only, not on a host). */
+  private namingFiles(): string[] {
+    return (this.naming ??= this.nixFiles.filter((file) => !(isTestPath(file) && !this.hosts.some((h) => h.files.has(file)))));
   }
 
   private holds(h: GateHost, file: string, node: SyntaxNode): boolean {
@@ -301,6 +289,42 @@ export class GateReader {
       }
     }
   }
+}
+
+// Whether a file's text names an option (optionNamer), by tree and option.
+const namesCache = new WeakMap<SyntaxNode, Map<string, boolean>>();
+
+/** Does a file's text name `option` otherwise than turning it off: `<name>.enable` or
+ * `<name> = {` not followed by a literal false, the name as a string (as a generated set of modules
+ * would), or the set holding it written whole by a function (`my.services = genAttrs names (..)`)
+ * or a member of it named at run time (`my.services.${n}.enable`)? */
+function optionNamer(option: string): (text: string) => boolean {
+  const owner = option.split(".").at(-1)!;
+  const name = escapeRegExp(owner);
+  // Named by its last two names (`my.services`): a lone `services` is every module's systemd.services.
+  const parent = option
+    .split(".")
+    .slice(-3, -1)
+    .map((n) => escapeRegExp(n))
+    .join("\\s*\\.\\s*");
+  const generated = parent ? new RegExp(`(?<![\\w'-])${parent}\\s*(?:=\\s*(?![\\s{]|\\{)|\\.\\s*\\$\\{)`) : undefined;
+  const mention = new RegExp(`(?<![\\w'-])${name}\\s*(?:\\.\\s*enable\\b|=\\s*\\{)|"${name}"`, "g");
+  const FALSE = String.raw`(?:lib\.)?(?:mkForce\s+|mkDefault\s+|mkOverride\s+\d+\s+)?false\s*;`;
+  const offSetting = new RegExp(String.raw`^\s*=\s*${FALSE}|^\s*enable\s*=\s*${FALSE}\s*\}`);
+  // The regexes run only on files holding the names they look for (a plain search is far cheaper).
+  const parentName = option.split(".").at(-2);
+  return (text) => {
+    if (generated && parentName !== undefined && text.includes(parentName) && generated.test(text)) return true;
+    if (!text.includes(owner)) return false;
+    for (const m of text.matchAll(mention)) {
+      // `<name>.enable = false;`, `<name> = { enable = false; }`: says it is off.
+      if (!m[0].startsWith('"') && offSetting.test(text.slice(m.index + m[0].length, m.index + m[0].length + 120))) continue;
+      // A package's `pname = "hello"` names a program, not the module.
+      if (m[0].startsWith('"') && /\bpname\s*=\s*$/.test(text.slice(Math.max(0, m.index - 40), m.index))) continue;
+      return true;
+    }
+    return false;
+  };
 }
 
 // A file's enables depend on its tree alone, and a tree is kept while the file is unchanged: read

@@ -58,6 +58,15 @@ function fullKey(binding: SyntaxNode): string[] {
 }
 
 /** Values of `nixpkgs.overlays` (written in any nesting) in an expression. */
+// A file's overlays depend on its tree alone: every host's files are asked on every host graph
+// built, and a graph is built again whenever one file changes.
+const overlaysCache = new WeakMap<SyntaxNode, SyntaxNode[]>();
+function overlaysIn(tree: SyntaxNode): SyntaxNode[] {
+  let found = overlaysCache.get(tree);
+  if (!found) overlaysCache.set(tree, (found = tree.text.includes("overlays") ? overlayValues(tree) : []));
+  return found;
+}
+
 function overlayValues(expr: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   for (const b of expr.descendants(K.NODE_ATTRPATH_VALUE)) {
@@ -231,7 +240,7 @@ export function usedPackageFiles(
   const overlays: Array<{ value: SyntaxNode; file: string }> = [];
   for (const f of hostFiles) {
     const tree = f.endsWith(".nix") ? layout.treeOf(f) : undefined;
-    if (tree && tree.text.includes("overlays")) for (const v of overlayValues(tree)) overlays.push({ value: v, file: f });
+    if (tree) for (const v of overlaysIn(tree)) overlays.push({ value: v, file: f });
   }
   for (const b of builders) if (entries.some((e) => b.patterns.some((p) => p.test(e)))) for (const v of b.overlays) overlays.push({ value: v, file: b.file });
   if (!overlays.length) return none;

@@ -1251,6 +1251,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     const option = gates ? gatesAt(node).find((o) => gates.offEverywhere(o, file)) : undefined;
     return option ? `it is behind ${option}.enable, which no host turns on` : undefined;
   };
+  const gateKeys = new Map<string, string>();
   const gated = (names: string[], node: SyntaxNode, file: string): string[] => {
     if (deadGate(file, node)) return [];
     let out = names;
@@ -1277,11 +1278,15 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       if (!node && at && file.endsWith(".nix")) node = nodeAt(layout?.treeOf(file), at);
       return node ? deadGate(file, node) : undefined;
     },
+    // Asked of every file for every rule cache key (per file, per host holding it, per repository
+    // rule): the same graph gives the same answer, worked out once per file.
     gateKey: (file) => {
+      let key = gateKeys.get(file);
+      if (key !== undefined) return key;
       const tree = gates && file.endsWith(".nix") ? layout!.treeOf(file) : undefined;
-      if (!tree || !tree.text.includes("mkIf")) return "";
-      const options = gatedOptions(tree);
-      return [...options].map((o) => `${o}=${[...(gates!.enabledOn(o) ?? [])].sort().join(",")}${gates!.offEverywhere(o, file) ? "!" : ""}`).join(";");
+      key = !tree || !tree.text.includes("mkIf") ? "" : [...gatedOptions(tree)].map((o) => `${o}=${[...(gates!.enabledOn(o) ?? [])].sort().join(",")}${gates!.offEverywhere(o, file) ? "!" : ""}`).join(";");
+      gateKeys.set(file, key);
+      return key;
     },
     hostsAt: (file, node, at) => {
       // A report with only a range (a line of a long string): the node there decides.

@@ -22,6 +22,8 @@ import { budgetError, clearParseCache, DEFAULT_FILE_BUDGET_MS, eventLoopBreather
 import { diskSource, type RepoSource } from "./source.js";
 import { notScored, scoreRepositoryServices, serviceKey } from "./exposure.js";
 import { summarize } from "./score.js";
+import { nextCertificateChange } from "./certificates.js";
+import { EXPIRY_WARNING_DAYS, parseCertificates } from "../secrets/certs.js";
 import { applySuppressions } from "./suppress.js";
 
 export interface ScanOptions {
@@ -98,6 +100,23 @@ function holdsCertificate(hash: string, text: string | undefined): boolean {
   let v = certificateFiles.get(hash);
   if (v === undefined) certificateFiles.set(hash, (v = text !== undefined && text.includes("-----BEGIN CERTIFICATE")));
   return v;
+}
+
+/** Did a tool write the file (isGeneratedFile, a regex over its first lines), by path and content. */
+const generatedFiles = new Map<string, boolean>();
+function generatedFile(file: string, hash: string, text: string): boolean {
+  const key = `${hash}\0${file}`;
+  let v = generatedFiles.get(key);
+  if (v === undefined) generatedFiles.set(key, (v = isGeneratedFile(file, text)));
+  return v;
+}
+
+/** The expiry dates (ms) of the certificates in a file holding some, by content hash. */
+const certificateExpiries = new Map<string, number[]>();
+function certificateDates(hash: string, text: string): number[] {
+  let dates = certificateExpiries.get(hash);
+  if (!dates) certificateExpiries.set(hash, (dates = parseCertificates(text).certificates.map((c) => Date.parse(c.notAfter))));
+  return dates;
 }
 
 /** Is a node inside a VM test (`nixosTest { ... }`)? Asked for every reported node and by rules,
@@ -206,6 +225,29 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     return true;
   };
   if (fileRuleCache.size + otherRuleCache.size + hostRuleCache.size + repositoryRuleCache.size > MAX_CACHE_ENTRIES) clearRuleCaches();
+  // The same files with the same contents, configuration, options and rules, on the same day: the
+  // same report as the last scan of this source, without replaying every file's, host's and
+  // repository rule's results (an agent's repeat scan of an unchanged repository).
+  const ruleKey = ruleSetKey(rules);
+  const memoKey = [
+    JSON.stringify([options.hosts ?? null, options.severityThreshold ?? null, options.quick === true, options.fileBudgetMs ?? null, options.style ?? null, ruleKey, now.toISOString().slice(0, 10)]),
+    JSON.stringify(config),
+    JSON.stringify(repo.discovery.skipped),
+    ...repo.discovery.files.map((f) => `${f}\0${hashes.get(f) ?? ""}`),
+  ].join("\n");
+  // A report holding certificates holds until what it says of one would change (its warning
+  // period begins, its count of days moves on), as in the persistent cache.
+  let validUntil = Infinity;
+  for (const f of repo.discovery.files) {
+    const h = hashes.get(f);
+    if (h === undefined || !holdsCertificate(h, texts.get(f))) continue;
+    for (const notAfter of certificateDates(h, texts.get(f)!)) validUntil = Math.min(validUntil, nextCertificateChange(notAfter, now.getTime(), EXPIRY_WARNING_DAYS));
+  }
+  const memo = reportMemo.get(source.cacheKey);
+  if (memo?.key === memoKey && now.getTime() >= memo.madeAt && now.getTime() < memo.validUntil) {
+    const { report, edits } = structuredClone({ report: memo.report, edits: memo.edits });
+    return { report: { ...report, generatedAt: now.toISOString() }, edits, texts };
+  }
   const normalizeRepoPath = (path: string): string | undefined => {
     const norm = posix.normalize(path.replace(/\\/g, "/")).replace(/^(\.\/)+/, "");
     if (norm === ".." || norm.startsWith("../") || posix.isAbsolute(norm)) return undefined;
@@ -235,7 +277,6 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   };
 
   // Per-file Nix rules (cached by content, hosts, host declarations and rule set).
-  const ruleKey = ruleSetKey(rules);
   // The nodes declaring hosts whose module lists were read, by file (flake.nix, flake-parts modules).
   const declarationsIn = new Map<string, SyntaxNode[]>();
   for (const h of graph.hosts) {
@@ -258,7 +299,8 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   // Files whose rules ran over the budget: their host-rule contexts are left out too.
   const overBudget = new Set<string>();
   for (const [file, pf] of nixFiles) {
-    await breathe();
+    const pause = breathe();
+    if (pause) await pause;
     signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
     const hostDeclarations = declarationsIn.get(file) ?? [];
@@ -339,7 +381,8 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
 
   // Other files (scripts, secrets, certificates, YAML...).
   for (const [file, held] of otherFiles) {
-    await breathe();
+    const pause = breathe();
+    if (pause) await pause;
     signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
     const cacheKey = `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${ruleKey}`;
@@ -609,7 +652,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     if (!why) return r;
     return { ...r, report: { ...r.report, ...lowered(r.report.severity ?? r.rule.severity, r.report.message, why) } };
   });
-  const generated = new Set([...nixFiles.keys()].filter((f) => isGeneratedFile(f, texts.get(f) ?? "")));
+  const generated = new Set([...nixFiles].filter(([f, pf]) => generatedFile(f, pf.hash, texts.get(f) ?? "")).map(([f]) => f));
   const built = buildFindings(applyContextPolicy(used.filter((r) => !gatedOff.has(r)), { library: graph.hosts.length === 0, generated }), textOf);
   // Settings behind a gate no host turns on: listed apart, as dead code is, saying which gate.
   const offFindings = new Map<string, Finding & { suppressedBy: { kind: "unused"; reason: string; file: string } }>();
@@ -652,7 +695,25 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     inventory: { services: inventory.services.sort((a, b) => b.exposure - a.exposure || a.name.localeCompare(b.name)), styleLints: style.said },
     errors,
   };
+  // Kept when the report holds only what the same inputs give again: no file that could not be
+  // read, no budget run out, no rule or program that failed.
+  if (!errors.some(transientError)) {
+    reportMemo.delete(source.cacheKey);
+    reportMemo.set(source.cacheKey, { key: memoKey, madeAt: now.getTime(), validUntil, ...structuredClone({ report, edits: built.edits }) });
+    if (reportMemo.size > MAX_REPORT_MEMOS) reportMemo.delete(reportMemo.keys().next().value!);
+  }
   return { report, edits: built.edits, texts };
+}
+
+// The last report of each source (root), with the key of everything it was made from (see
+// runScanWithFixes); the least recently scanned forgotten past a few repositories.
+const reportMemo = new Map<string, { key: string; madeAt: number; validUntil: number; report: SecurityReport; edits: Map<string, TextEdit[]> }>();
+const MAX_REPORT_MEMOS = 8;
+
+/** Errors the same inputs may not give again (a read that failed, a budget run out, a rule or a
+ * program that failed): a report holding one is not kept. */
+function transientError(e: ReportError): boolean {
+  return e.source === "read" || e.source === "rules" || e.source.startsWith("rule ") || (e.source === "parse" && !e.message.startsWith("does not parse"));
 }
 
 // A file's definitions of one option outside VM tests, per option index (kept with the parse).
@@ -710,9 +771,12 @@ export function clearScanCache(): void {
 }
 
 function clearRuleCaches(): void {
+  reportMemo.clear();
   fileRuleCache.clear();
   otherRuleCache.clear();
   hostRuleCache.clear();
   repositoryRuleCache.clear();
   certificateFiles.clear();
+  certificateExpiries.clear();
+  generatedFiles.clear();
 }

@@ -66,13 +66,16 @@ const contentCache = new Map<string, { stamp: FileStamp | undefined; content?: B
 export const DEFAULT_FILE_BUDGET_MS = 10_000;
 
 /** Let other work on the event loop (an MCP server's pings, a cancellation) run between files:
- * a scan is synchronous work file after file, and a long stretch of it would stall everything. */
-export function eventLoopBreather(everyMs = 20): () => Promise<void> {
+ * a scan is synchronous work file after file, and a long stretch of it would stall everything.
+ * The pause is a promise only when one is due (`const p = breathe(); if (p) await p;`): awaiting
+ * on every one of a thousand files costs a turn of the microtask queue each. */
+export function eventLoopBreather(everyMs = 20): () => Promise<void> | undefined {
   let last = performance.now();
-  return async () => {
-    if (performance.now() - last < everyMs) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    last = performance.now();
+  return () => {
+    if (performance.now() - last < everyMs) return undefined;
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      last = performance.now();
+    });
   };
 }
 
@@ -123,11 +126,14 @@ export async function loadRepository(
   const otherFiles = new Map<string, Buffer | undefined>();
   const unheld = new Set<string>();
   let done = 0;
+  // The content cache's key for a file (joined, not normalised: it is only a key).
+  const prefix = root.endsWith("/") ? root : `${root}/`;
   for (const file of discovery.files) {
-    await breathe();
+    const pause = breathe();
+    if (pause) await pause;
     signal?.throwIfAborted();
     let content: Buffer | undefined;
-    const abs = join(root, file);
+    const abs = prefix + file;
     const stamp = discovery.stamps.get(file);
     let entry = contentCache.get(abs);
     try {

@@ -230,4 +230,41 @@ describe("in-process caches", () => {
     const warm = body(await runScan({ root, quick: true }));
     expect(warm).toBe(await fresh(root));
   }, 120_000);
+
+  it("an unchanged repository's repeat scan is the last report, which a caller's changes to it do not reach", async () => {
+    const root = await repo();
+    clearScanCache();
+    const first = await runScan({ root, quick: true });
+    const expected = body(first);
+    first.findings.length = 0;
+    first.errors.push({ source: "test", message: "changed by the caller" });
+    const second = await runScan({ root, quick: true });
+    expect(body(second)).toBe(expected);
+    second.findings[0]!.message = "changed again";
+    expect(body(await runScan({ root, quick: true }))).toBe(expected);
+    // Other options, other .nix-warden.yaml, another day: not the last report.
+    expect(body(await runScan({ root, quick: true, severityThreshold: "high" }))).toBe(await fresh(root, { severityThreshold: "high" }));
+    await runScan({ root, quick: true });
+    await writeFile(join(root, ".nix-warden.yaml"), "style: on\n");
+    const styled = body(await runScan({ root, quick: true }));
+    expect(styled).not.toBe(expected);
+    expect(styled).toBe(await fresh(root));
+  }, 120_000);
+
+  it("a repeat scan of a repository holding a certificate is the last report only while its days stand still", async () => {
+    const root = await repo();
+    const pem = await readFile(join(REPO_ROOT, "test", "fixtures", "secrets", "certs", "expired-leaf.pem"), "utf8");
+    await writeFile(join(root, "ca.pem"), pem);
+    clearScanCache();
+    const t0 = new Date();
+    const first = await runScan({ root, quick: true, now: t0 });
+    expect(body(await runScan({ root, quick: true, now: new Date(t0.getTime() + 1000) }))).toBe(body(first));
+    for (const days of [1, 400]) {
+      const later = new Date(t0.getTime() + days * 24 * 60 * 60 * 1000);
+      const warm = body(await runScan({ root, quick: true, now: later }));
+      expect(warm).not.toBe(body(first));
+      clearScanCache();
+      expect(warm).toBe(body(await runScan({ root, quick: true, now: later })));
+    }
+  }, 120_000);
 });
