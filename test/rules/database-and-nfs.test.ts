@@ -236,3 +236,12 @@ describe("database-trust-auth: which role a trust record hands out", () => {
     expect(at(8)).toContain("whose members may include the postgres superuser");
   });
 });
+
+describe("database-trust-auth: replication records", () => {
+  it("says a replication record for all roles hands out a copy of every database", async () => {
+    const report = await scanFiles({ "rep.nix": `{ services.postgresql = { enable = true; authentication = "local replication all trust"; }; }\n` });
+    const f = report.findings.find((x) => x.ruleId === "database-trust-auth")!;
+    expect(f.title).toBe("PostgreSQL trust authentication for the superuser");
+    expect(f.message).toContain("open replication connections as role all, which includes the postgres superuser (a physical copy of every database");
+  });
+});

@@ -77,8 +77,11 @@ function checkPostgres(ctx: NixFileContext): void {
       const span = sourceSpan(s, start, end);
       const replacement = rec.type === "local" ? "peer" : "scram-sha-256";
       const roles = roleReach(rec.user.text, superUser);
+      const replication = rec.database.text === "replication";
       const gives =
-        roles === "superuser"
+        replication && roles !== "roles"
+          ? `role ${rec.user.text}${rec.user.text === superUser ? "" : `, which includes the ${superUser} superuser`} (a physical copy of every database of the server, with pg_basebackup)`
+          : roles === "superuser"
           ? `${rec.user.text === superUser ? "" : `role ${rec.user.text}, which includes `}the ${superUser} superuser, who can run commands as the ${superUser} system account (COPY ... FROM PROGRAM)`
           : roles === "maybe"
             ? `role ${rec.user.text}, whose members may include the ${superUser} superuser (who can run commands as the ${superUser} system account)`
@@ -90,7 +93,7 @@ function checkPostgres(ctx: NixFileContext): void {
         key: line.text.trim().replace(/\s+/g, " "),
         severity,
         title: roles === "superuser" ? "PostgreSQL trust authentication for the superuser" : "PostgreSQL trust authentication",
-        message: `services.postgresql.authentication line \`${line.text.trim()}\` lets ${who} connect to database ${rec.database.text} as ${gives}, without a password: with trust PostgreSQL believes whatever role name the client sends.${why}`,
+        message: `services.postgresql.authentication line \`${line.text.trim()}\` lets ${who} ${replication ? "open replication connections" : `connect to database ${rec.database.text}`} as ${gives}, without a password: with trust PostgreSQL believes whatever role name the client sends.${why}`,
         evidence: line.text.trim(),
         fix: {
           safety: "review",
