@@ -152,11 +152,11 @@ ${indented}
     };
     const report = await scanFiles(files, { now: new Date("2020-03-20T00:00:00Z") });
     const got = report.findings.filter((f) => f.ruleId === RULE).map((f) => `${f.file}:${f.line} ${f.severity}`);
-    // No host here: the files are used by nothing (low), and the Nix string is a trust anchor (low).
-    expect(got.sort()).toEqual(["certs/bundle.pem:" + (root.trimEnd().split("\n").length + 1) + " low", "certs/old.pem:1 low", "pki.nix:4 low", "tests/fixtures/old.pem:1 low"].sort());
+    // No host here: the files are used by nothing (info), and the Nix string is a trust anchor (low).
+    expect(got.sort()).toEqual(["certs/bundle.pem:" + (root.trimEnd().split("\n").length + 1) + " info", "certs/old.pem:1 info", "pki.nix:4 low", "tests/fixtures/old.pem:1 info"].sort());
     const later = await scanFiles(files, { now: new Date("2024-01-01T00:00:00Z") });
     const f = later.findings.find((x) => x.ruleId === RULE && x.file === "certs/old.pem")!;
-    expect(f.severity).toBe("low");
+    expect(f.severity).toBe("info");
     expect(f.message).toContain("Nothing uses it");
     expect(f.title).toBe("expired certificate in the repository");
     expect(f.message).toContain("'old.example.org'");

@@ -148,7 +148,8 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
       node: idle[0]!.el,
       optionPath: path,
       key: `${protocol}:${ports.join(",")}`,
-      severity: "low",
+      // Nothing to reach there today: hygiene, unless a program started outside NixOS listens.
+      severity: "info",
       title: `Open ${protocol.toUpperCase()} port${idle.length > 1 ? "s" : ""} with no known listener: ${ports.join(", ")}`,
       message: `${path} opens ${guesses.join("; ")} on every interface, but nothing in this host's configuration listens there (no such service is enabled, no option names the port). An open port with no known listener: either a leftover, or a program started outside NixOS's modules, which would then be reachable from every network.`,
       evidence: `${path} = [ ... ${ports.join(" ")} ... ]`,
@@ -166,7 +167,7 @@ export const firewallSensitivePort: Rule = {
   examples: {
     fire: [
       hostExample(`{ services.postgresql.enable = true;\n  networking.firewall.allowedTCPPorts = [ 443 5432 ];\n}\n`),
-      // Rated low, "no known listener": nothing on the host listens on 5555 (adb's usual port).
+      // Rated info, "no known listener": nothing on the host listens on 5555 (adb's usual port).
       hostExample(`{ networking.firewall.allowedTCPPorts = [ 22 5555 ]; }\n`),
     ],
     silent: [hostExample(`{ networking.firewall.allowedTCPPorts = [ 80 443 ]; }\n`)],

@@ -42,7 +42,9 @@ function reports(file: string, text: string, now: Date, lineOffset: number, node
     const days = daysUntilExpiry(c, now);
     const date = c.notAfter.slice(0, 10);
     const when = state === "expired" ? `expired on ${date} (${Math.floor(-days)} days ago)` : `expires on ${date} (in ${Math.max(0, Math.floor(days))} days)`;
-    let severity: RuleReport["severity"] = use?.kind === "unused" || use?.kind === "trust-anchor" ? "low" : "medium";
+    // Unused, its expiry breaks nothing (info); an expired trust anchor validates nothing, but hosts
+    // still carry it (low); in use, TLS fails: an outage (medium).
+    let severity: RuleReport["severity"] = use?.kind === "unused" ? "info" : use?.kind === "trust-anchor" ? "low" : "medium";
     let message = `${file}: ${describeCert(c)} ${when}; issuer '${c.issuer}'.`;
     if (use?.kind === "trust-anchor") {
       message += ` It is a trust anchor (${use.why}): ${state === "expired" ? "an expired one validates nothing, so it is inert" : "once expired it validates nothing"}; removing or renewing it is hygiene.`;
@@ -51,7 +53,7 @@ function reports(file: string, text: string, now: Date, lineOffset: number, node
     } else if (use) {
       message += ` It is in use (${use.why}): ${state === "expired" ? "TLS with it fails now" : "TLS with it fails on that date"}, an outage rather than an opening.`;
     }
-    if (TEST_DATA_DIR.test(file)) {
+    if (TEST_DATA_DIR.test(file) && severity !== "info") {
       severity = "low";
       message += " (In a test directory, so reported as low.)";
     }
