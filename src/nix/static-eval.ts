@@ -6,6 +6,7 @@
 // Reads only files of the scan (through `load`), never runs or fetches anything.
 import { checkDeadline } from "./deadline.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen } from "./options.js";
+import { unescapeString } from "./lower.js";
 import { resolveLexical } from "./scope.js";
 import { SyntaxKind as K, type SyntaxNode } from "./syntax.js";
 
@@ -48,7 +49,14 @@ export interface EvalContext {
   load(file: string): SyntaxNode | undefined;
   /** The text of another file of the scan (`builtins.readFile ./script.bash`), if given. */
   readText?(file: string): string | undefined;
+  /** Strings with interpolations are read too: each `${e}` whose value is a known string (or
+   * number) is spliced in, any other becomes INTERPOLATION_MARK (NUL). Indented strings keep their
+   * indentation. Off by default: a string holding a mark is not the option's value. */
+  interpolate?: boolean;
 }
+
+/** Stands for an interpolation whose value is not known, in strings read with `interpolate`. */
+export const INTERPOLATION_MARK = "\u0000";
 
 const MAX_DEPTH = 48;
 const WRAPPERS = new Set(["mkForce", "mkDefault", "mkOverride", "mkOptionDefault", "mkBefore", "mkAfter", "mkOrder", "mkVMOverride", "mkImageMediaOverride"]);
@@ -187,7 +195,8 @@ export class StaticEvaluator {
       }
       case K.NODE_STRING: {
         const s = staticString(n);
-        return s ?? unknown(n);
+        if (s !== undefined) return s;
+        return this.ctx.interpolate ? this.interpolated(n, env, file, depth) : unknown(n);
       }
       case K.NODE_PATH: {
         if (n.firstChild(K.NODE_INTERPOL)) return unknown(n);
@@ -249,6 +258,20 @@ export class StaticEvaluator {
       default:
         return unknown(n);
     }
+  }
+
+  private interpolated(n: SyntaxNode, env: Env | undefined, file: string, depth: number): string {
+    let out = "";
+    for (const c of n.children) {
+      if (!c.isToken) {
+        if (c.kind !== K.NODE_INTERPOL) continue;
+        const v = this.eval(c.firstChild(), env, file, depth + 1);
+        out += typeof v === "string" ? v : typeof v === "number" ? String(v) : INTERPOLATION_MARK;
+      } else if (c.kind === K.TOKEN_STRING_CONTENT) out += unescapeString(c.text);
+      else if (c.kind === K.TOKEN_IND_STRING_CONTENT) out += c.text;
+      else if (c.kind === K.TOKEN_IND_STRING_ESCAPE) out += c.text === "'''" ? "''" : c.text === "''$" || c.text === "$" ? "$" : c.text === "'" ? "'" : unescapeString(c.text.slice(2));
+    }
+    return out;
   }
 
   private attrSet(n: SyntaxNode, env: Env | undefined, file: string, depth: number): EvalValue {

@@ -12,6 +12,7 @@ import { packageWithoutMeta } from "./anti-patterns/package-without-meta.js";
 import { templateFunctionVariants } from "./anti-patterns/template-function-variants.js";
 import { appAuthDisabled } from "./access/app-auth-disabled.js";
 import { databaseTrustAuth } from "./access/database-trust-auth.js";
+import { exporterRunsAsSuperuser } from "./access/exporter-runs-as-superuser.js";
 import { nfsNoRootSquash } from "./access/nfs-no-root-squash.js";
 import { nfsExportToEveryone } from "./access/nfs-export-to-everyone.js";
 import { worldWritablePath } from "./access/world-writable-path.js";
@@ -123,6 +124,7 @@ export const ALL_RULES: Rule[] = [
   browserSandboxDisabled,
   insecureBinaryCache,
   databaseTrustAuth,
+  exporterRunsAsSuperuser,
   nfsNoRootSquash,
   nfsExportToEveryone,
   worldWritablePath,

@@ -134,12 +134,19 @@ export function effectiveKey(ctx: { key?: string; optionPath?: string } | undefi
   return ctx.optionPath?.split(".").filter((s) => s !== "").pop();
 }
 
+/** NixOS options whose value is a shared secret by definition, though their key (`token`) says
+ * nothing about its shape: the k3s/rke2 cluster join tokens (whoever has one joins a node to the
+ * cluster, or, with the server token, reads its secrets). A word-like value is still the token. */
+const SECRET_OPTIONS = new Set(["services.k3s.token", "services.k3s.agentToken", "services.rke2.token", "services.rke2.agentToken"]);
+
 /**
  * Option paths whose values are passwords though their last key is not: nginx's
- * `basicAuth.<user> = "<password>"` (an attribute set from user name to plaintext password).
+ * `basicAuth.<user> = "<password>"` (an attribute set from user name to plaintext password), and
+ * the options of SECRET_OPTIONS.
  */
 export function isPasswordByPath(optionPath: string | undefined): boolean {
   if (!optionPath) return false;
+  if (SECRET_OPTIONS.has(optionPath)) return true;
   const segments = optionPath.split(".").filter((s) => s !== "");
   return segments.length >= 2 && segments[segments.length - 2] === "basicAuth";
 }

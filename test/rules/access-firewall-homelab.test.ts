@@ -34,8 +34,8 @@ describe("access and firewall rules on examples/homelab", () => {
       // The docker group matters only where Docker runs: nas and workstation, not laptop.
       "root-equivalent-group modules/extras.nix:29 high [nas]",
       "ssh-keyboard-interactive flake.nix:37 medium [laptop]",
-      "ssh-password-authentication modules/common.nix:11 high [laptop]",
-      "ssh-password-authentication modules/common.nix:11 high [nas,workstation]",
+      "ssh-password-authentication modules/common.nix:11 critical [laptop]",
+      "ssh-password-authentication modules/common.nix:11 critical [nas,workstation]",
       "ssh-permit-root-login modules/common.nix:12 critical [laptop,nas,workstation]",
       "ssh-permit-root-login tests/web.nix:7 low []",
       "sudo-nopasswd modules/common.nix:15 medium [laptop,nas,workstation]",

@@ -202,3 +202,46 @@ describe("nfs-no-root-squash", () => {
     expect(noRootSquash("/a h(rw) # no_root_squash")!.hits).toEqual([]);
   });
 });
+
+describe("database-trust-auth: which role a trust record hands out", () => {
+  it("names the superuser's records as such and an application's role as only that role", async () => {
+    const report = await scanFiles({
+      "db.nix": `{
+  services.postgresql = {
+    enable = true;
+    authentication = ''
+      local   shop      shop        trust
+      local   shop      postgres    trust
+      local   postgres  postgres    trust
+      local   all       +admins     trust
+      local   all       postgres    peer
+    '';
+  };
+}
+`,
+      "custom.nix": `{ services.postgresql = { enable = true; superUser = "pgadmin"; authentication = "local all pgadmin trust"; }; }\n`,
+    });
+    const got = report.findings.filter((f) => f.ruleId === "database-trust-auth").map((f) => `${f.file}:${f.line} ${f.title}`).sort();
+    expect(got).toEqual([
+      "custom.nix:1 PostgreSQL trust authentication for the superuser",
+      "db.nix:5 PostgreSQL trust authentication",
+      "db.nix:6 PostgreSQL trust authentication for the superuser",
+      "db.nix:7 PostgreSQL trust authentication for the superuser",
+      "db.nix:8 PostgreSQL trust authentication",
+    ]);
+    const at = (line: number) => report.findings.find((f) => f.ruleId === "database-trust-auth" && f.file === "db.nix" && f.line === line)!.message;
+    expect(at(5)).toContain("as role shop (not the superuser");
+    expect(at(5)).not.toContain("superuser and so");
+    expect(at(6)).toContain("as the postgres superuser, who can run commands as the postgres system account");
+    expect(at(8)).toContain("whose members may include the postgres superuser");
+  });
+});
+
+describe("database-trust-auth: replication records", () => {
+  it("says a replication record for all roles hands out a copy of every database", async () => {
+    const report = await scanFiles({ "rep.nix": `{ services.postgresql = { enable = true; authentication = "local replication all trust"; }; }\n` });
+    const f = report.findings.find((x) => x.ruleId === "database-trust-auth")!;
+    expect(f.title).toBe("PostgreSQL trust authentication for the superuser");
+    expect(f.message).toContain("open replication connections as role all, which includes the postgres superuser (a physical copy of every database");
+  });
+});

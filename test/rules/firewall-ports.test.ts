@@ -148,3 +148,15 @@ describe("firewall-trusted-physical-interface", () => {
     expect(classifyInterface("br0")).toBe("unknown");
   });
 });
+
+describe("firewall-sensitive-port: telegraf's Prometheus output", () => {
+  it("reports 9273 opened on every interface, silent with basic auth on the output or on a private interface", async () => {
+    const report = await scanFiles({
+      "open.nix": `{\n  services.telegraf.enable = true;\n  services.telegraf.extraConfig.outputs.prometheus_client.listen = ":9273";\n  networking.firewall.allowedTCPPorts = [ 9273 ];\n}\n`,
+      "auth.nix": `{\n  services.telegraf.extraConfig.outputs.prometheus_client = { listen = ":9273"; basic_username = "scraper"; basic_password = "$SCRAPE_PW"; };\n  networking.firewall.allowedTCPPorts = [ 9273 ];\n}\n`,
+      "vpn.nix": `{ networking.firewall.interfaces.wg0.allowedTCPPorts = [ 9273 ]; }\n`,
+    });
+    expect(summary(report, "firewall-sensitive-port")).toEqual(["open.nix:4 medium"]);
+    expect(report.findings.find((f) => f.ruleId === "firewall-sensitive-port")!.message).toContain("Telegraf Prometheus output");
+  });
+});

@@ -132,3 +132,14 @@ describe("world-readable-secret", () => {
     expect(sites(rescan, RULE).sort()).toEqual(["secrets.nix:4", "secrets.nix:5", "secrets.nix:6"]);
   });
 });
+
+describe("cluster join tokens (services.k3s.token)", () => {
+  it("reports a literal token once, whatever it looks like, and not a token file", async () => {
+    const report = await scanFiles({
+      "k3s.nix": `{ config, ... }: {\n  services.k3s.enable = true;\n  services.k3s.token = "Lantern4.Orbit.Meadow";\n  services.rke2.agentTokenFile = config.age.secrets.rke2.path;\n}\n`,
+    });
+    const got = report.findings.filter((f) => f.category === "secrets").map((f) => `${f.ruleId} ${f.file}:${f.line}`);
+    expect(got).toEqual(["plaintext-password-option k3s.nix:3"]);
+    expect(report.findings.find((f) => f.ruleId === "plaintext-password-option")!.fix?.description).toContain("tokenFile");
+  });
+});

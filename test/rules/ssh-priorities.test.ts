@@ -36,7 +36,9 @@ describe("sshd settings by the winning definition", () => {
     // srvos enables sshd on these hosts (services.openssh.enable = true in its server module):
     // before, the hosts' files never enabled it and both came out "low" (inert).
     expect(summary(report, "ssh-permit-root-login")).toEqual(["common.nix:3 critical [a,b]"]);
-    expect(summary(report, "ssh-password-authentication")).toEqual(["common.nix:4 high [a]", "common.nix:4 high [b]"]);
+    // srvos's server module also makes wheel's sudo passwordless: a guessed password is root.
+    expect(summary(report, "ssh-password-authentication")).toEqual(["common.nix:4 critical [a]", "common.nix:4 critical [b]"]);
+    expect(report.findings.find((f) => f.ruleId === "ssh-password-authentication")!.message).toMatch(/Wheel's sudo is passwordless on host [ab] \(security.sudo.wheelNeedsPassword = false by srvos/);
   });
 
   it("stays silent where srvos's plain false beats the host's mkDefault true", async () => {

@@ -158,3 +158,37 @@ describe("ssh-keyboard-interactive", () => {
     expect(summary(report, "ssh-password-authentication")).toEqual(["h.nix:1 high [h]"]);
   });
 });
+
+describe("ssh-password-authentication: what one guessed password gives", () => {
+  it("is critical with passwordless sudo for wheel or a well-known default password, and says so; root's default counts only with PermitRootLogin yes", async () => {
+    const report = await scanFiles({
+      "flake.nix": flake({ sudo: ["./ssh.nix", "./sudo.nix"], dflt: ["./ssh.nix", "./dflt.nix"], rootonly: ["./ssh.nix", "./root.nix"], plain: ["./ssh.nix"], closed: ["./closed.nix", "./sudo.nix"] }),
+      "ssh.nix": `{ services.openssh.enable = true; }\n`,
+      "sudo.nix": `{ security.sudo.wheelNeedsPassword = false; }\n`,
+      "dflt.nix": `{ config, ... }: {\n  users.users.root.initialPassword = "Toor";\n  users.users.admin = { isNormalUser = true; inherit (config.users.users.root) initialPassword; };\n}\n`,
+      "root.nix": `{ users.users.root.initialPassword = "nixos"; users.users.me = { isNormalUser = true; initialPassword = "correct horse battery"; }; }\n`,
+      "closed.nix": `{ services.openssh = { enable = true; openFirewall = false; }; }\n`,
+    });
+    const ssh = report.findings.filter((f) => f.ruleId === "ssh-password-authentication");
+    const of = (host: string) => ssh.find((f) => f.host?.includes(host))!;
+    expect(of("sudo").severity).toBe("critical");
+    expect(of("sudo").message).toContain("Wheel's sudo is passwordless on host sudo");
+    expect(of("dflt").severity).toBe("critical");
+    expect(of("dflt").message).toContain('admin ("Toor", dflt.nix:3)');
+    expect(of("dflt").message).not.toContain("root (");
+    expect(of("rootonly").severity).toBe("high");
+    expect(of("plain").severity).toBe("high");
+    expect(of("plain").message).not.toContain("Wheel's sudo");
+    // openFirewall = false is medium; passwordless sudo raises it one level.
+    expect(of("closed").severity).toBe("high");
+  });
+
+  it("reports a lone module that enables sshd and gives a default password, critical; silent without one", async () => {
+    const report = await scanFiles({
+      "builder.nix": `{ services.openssh.enable = true; users.users.ci = { isNormalUser = true; password = "changeme"; }; }\n`,
+      "other.nix": `{ services.openssh.enable = true; users.users.ci = { isNormalUser = true; password = "x9!Lq-2vT"; }; }\n`,
+      "keys.nix": `{ services.openssh = { enable = true; settings.PasswordAuthentication = false; }; users.users.ci.password = "changeme"; }\n`,
+    });
+    expect(summary(report, "ssh-password-authentication")).toEqual(["builder.nix:1 critical"]);
+  });
+});

@@ -109,11 +109,53 @@ describe("sudo-nopasswd with SETENV", () => {
 }
 `,
     });
-    expect(summary(report, RULE)).toEqual(["setenv.nix:3 medium", "setenv.nix:7 medium"]);
+    expect(summary(report, RULE)).toEqual(["setenv.nix:3 high", "setenv.nix:7 high"]);
     const rule = report.findings.find((f) => f.ruleId === RULE && f.line === 3)!;
     expect(rule.title).toBe("Passwordless sudo rule with SETENV");
     expect(rule.message).toContain("LD_PRELOAD");
     expect(rule.fix?.description).toContain("Drop SETENV");
+  });
+});
+
+describe("sudo-nopasswd: commands the caller satisfies with a program of their own", () => {
+  it("reads rules built by a let-bound function and the strings they interpolate; reports store globs and writable programs, high", async () => {
+    const report = await scanFiles({
+      "switch.nix": `{ config, pkgs, ... }: {
+  security.sudo.extraRules = let
+    storeGlob = "/nix/store/*";
+    bin = "/run/current-system/sw/bin";
+    name = "nixos-system-\${config.networking.hostName}-*";
+    opts = [ "NOPASSWD" ];
+    grant = command: { groups = [ "wheel" ]; commands = [ { inherit command; options = opts; } ]; };
+  in [
+    (grant "\${bin}/nix-env -p /nix/var/nix/profiles/system --set \${storeGlob}-\${name}")
+    (grant "\${bin}/systemd-run --wait true")
+    (grant "\${bin}/systemd-run --wait \${storeGlob}-\${name}/bin/switch-to-configuration switch")
+    (grant "\${config.system.build.toplevel}/bin/switch-to-configuration boot")
+  ];
+}
+`,
+      "writable.nix": `{
+  security.sudo.extraRules = [
+    { users = [ "ci" ]; commands = [ { command = "/tmp/ci/deploy.sh"; options = [ "NOPASSWD" ]; } ]; }
+    { users = [ "ci" ]; commands = [ { command = "/run/current-system/sw/bin/bash /home/ci/job.sh"; options = [ "NOPASSWD" ]; } ]; }
+    { users = [ "ci" ]; commands = [ { command = "/nix/store/*-report/bin/report"; options = [ "NOPASSWD" ]; } ]; }
+    { users = [ "ci" ]; commands = [ { command = "/run/current-system/sw/bin/bash /etc/ci/job.sh"; options = [ "NOPASSWD" ]; } ]; }
+    { users = [ "ci" ]; commands = [ { command = "/run/current-system/sw/bin/du -sh /var/lib/*"; options = [ "NOPASSWD" ]; } ]; }
+  ];
+  security.sudo.extraConfig = ''
+    ops ALL = (root) NOPASSWD: /run/current-system/sw/bin/*
+    ops ALL = (root) NOPASSWD: /run/current-system/sw/bin/smartctl -a /dev/sd*
+  '';
+}
+`,
+    });
+    expect(summary(report, RULE)).toEqual(["switch.nix:9 high", "switch.nix:11 high", "writable.nix:10 high", "writable.nix:3 high", "writable.nix:4 high", "writable.nix:5 high"].sort());
+    const store = report.findings.find((f) => f.ruleId === RULE && f.line === 9)!;
+    expect(store.title).toBe("Passwordless sudo rule the caller can satisfy with their own program");
+    expect(store.message).toContain("glob over the Nix store");
+    expect(store.message).toContain("%wheel");
+    expect(report.findings.find((f) => f.ruleId === RULE && f.line === 3)!.message).toContain("user-writable directory");
   });
 });
 

@@ -1,6 +1,9 @@
 // app-auth-disabled: a web application configured to let visitors in without logging in: Grafana
 // anonymous access (worst with the Editor or Admin role) or open sign-up, PhotoPrism's public
-// mode, a Syncthing GUI listening on every interface without a GUI user. Prometheus exporters and
+// mode, a Syncthing GUI listening on every interface without a GUI user, Traefik's API and dashboard
+// served without authentication (`api.insecure = true`, which serves them on the `traefik`
+// entrypoint, :8080 unless set; or a router to `api@internal` with no middleware), medium when the
+// file opens that port in the firewall, else low. Prometheus exporters and
 // Redis opened on every interface are open-firewall-unauthenticated's; database ports opened on
 // every interface are firewall-sensitive-port's. The fixes turn the login back on (review: who
 // relied on the open access loses it).
@@ -76,6 +79,7 @@ function checkNix(ctx: NixFileContext): void {
       },
     });
   }
+  checkTraefik(ctx, live);
   for (const def of live) {
     if (def.path !== "services.syncthing.guiAddress" || !def.inner) continue;
     const v = staticValue(def.inner);
@@ -99,6 +103,79 @@ function checkNix(ctx: NixFileContext): void {
   }
 }
 
+/** The port of an entrypoint address (`":8080"`, `"0.0.0.0:8080/tcp"`). */
+function addressPort(address: unknown): number | undefined {
+  if (typeof address !== "string") return undefined;
+  const m = /:(\d+)(?:\/\w+)?$/.exec(address.trim());
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Traefik's API and dashboard without authentication. The ports this file opens on every
+ * interface (networking.firewall.allowedTCPPorts literals) decide medium or low. */
+function checkTraefik(ctx: NixFileContext, live: OptionDefinition[]): void {
+  const opened = new Set<number>();
+  for (const d of live) {
+    if (d.path !== "networking.firewall.allowedTCPPorts") continue;
+    const v = staticValue(d.inner);
+    if (Array.isArray(v)) for (const p of v) if (typeof p === "number") opened.add(p);
+  }
+  const staticOpt = (key: string) => live.filter((d) => below(d, ["services", "traefik", "staticConfigOptions"]) === key);
+  const entrypointPort = (name: string): number | undefined => {
+    const set = staticOpt(`entryPoints.${name}.address`).map((d) => addressPort(staticValue(d.inner))).find((p) => p !== undefined);
+    return set ?? (name === "traefik" ? 8080 : undefined);
+  };
+  const reach = (ports: number[]): { severity: Severity; text: string } => {
+    const open = ports.filter((p) => opened.has(p));
+    return open.length
+      ? { severity: "medium", text: `and this file opens port ${open.join(", ")} in the firewall on every interface, so anyone on any network the host is on reads it` }
+      : { severity: "low", text: `reachable by whoever reaches port ${ports.join(", ") || "(the entrypoint's)"} (this file does not open it in the firewall; a trusted interface or another module may)` };
+  };
+  for (const def of staticOpt("api.insecure")) {
+    if (!truthy(staticValue(def.inner)) || !def.inner) continue;
+    const port = entrypointPort("traefik")!;
+    const r = reach([port]);
+    ctx.report({
+      node: def.inner,
+      optionPath: def.path,
+      severity: r.severity,
+      title: "Traefik API and dashboard served without authentication",
+      message: `${def.path} = true serves Traefik's API and dashboard on the \`traefik\` entrypoint (port ${port}, every interface) with no authentication, ${r.text}: every router, service and backend address, the middlewares and the TLS setup, a map of what the host serves and where.`,
+      fix: {
+        safety: "review",
+        description: "Set api.insecure = false and expose the dashboard through a router to api@internal on a private entrypoint with an authentication middleware (basicAuth or forwardAuth).",
+        edits: [replaceNode(ctx.file, def.inner, "false")],
+      },
+    });
+  }
+  // A router to the API with no middleware: the API and dashboard on its entrypoints, no login.
+  const routers = new Map<string, OptionDefinition[]>();
+  for (const d of live) {
+    const key = below(d, ["services", "traefik", "dynamicConfigOptions", "http", "routers"]);
+    if (!key) continue;
+    const name = key.split(".")[0]!;
+    routers.set(name, [...(routers.get(name) ?? []), d]);
+  }
+  for (const [name, defs] of routers) {
+    const field = (f: string) => defs.find((d) => below(d, ["services", "traefik", "dynamicConfigOptions", "http", "routers", name]) === f);
+    const service = field("service");
+    if (!service?.inner || staticValue(service.inner) !== "api@internal") continue;
+    if (defs.some((d) => /^middlewares\b/.test(below(d, ["services", "traefik", "dynamicConfigOptions", "http", "routers", name]) ?? ""))) continue;
+    const eps = field("entryPoints") ?? field("entrypoints");
+    const names = eps ? staticValue(eps.inner) : undefined;
+    const list = Array.isArray(names) ? names.filter((n): n is string => typeof n === "string") : [];
+    const ports = list.map(entrypointPort).filter((p): p is number => p !== undefined);
+    const r = reach(ports);
+    ctx.report({
+      node: service.inner,
+      optionPath: service.path,
+      severity: r.severity,
+      title: "Traefik API and dashboard routed without authentication",
+      message: `Router ${name} sends ${list.length ? `entrypoint${list.length > 1 ? "s" : ""} ${list.join(", ")}` : "every entrypoint"} to api@internal with no middleware, so Traefik's API and dashboard answer without a login, ${r.text}.`,
+      fix: { safety: "review", description: `Add an authentication middleware to router ${name} (basicAuth with a usersFile, or forwardAuth), or route it only on a private entrypoint.` },
+    });
+  }
+}
+
 export const appAuthDisabled: Rule = {
   id: "app-auth-disabled",
   examples: {
@@ -108,6 +185,8 @@ export const appAuthDisabled: Rule = {
       hostExample(`{ services.photoprism = { enable = true; settings.PHOTOPRISM_AUTH_MODE = "public"; }; }\n`),
       hostExample(`{ services.syncthing = { enable = true; guiAddress = "0.0.0.0:8384"; }; }\n`),
       hostExample(`{ services.grafana.settings.auth.anonymous.enabled = true; }\n`),
+      hostExample(`{\n  networking.firewall.allowedTCPPorts = [ 80 443 8080 ];\n  services.traefik = { enable = true; staticConfigOptions.api = { dashboard = true; insecure = true; }; };\n}\n`),
+      hostExample(`{\n  services.traefik.staticConfigOptions.entryPoints.admin.address = ":9000";\n  networking.firewall.allowedTCPPorts = [ 9000 ];\n  services.traefik.dynamicConfigOptions.http.routers.dash = { entryPoints = [ "admin" ]; service = "api@internal"; };\n}\n`),
     ],
     silent: [
       hostExample(`{ services.grafana.settings = { "auth.anonymous".enabled = false; users.allow_sign_up = false; }; }\n`),
@@ -115,19 +194,21 @@ export const appAuthDisabled: Rule = {
       hostExample(`{ services.syncthing.guiAddress = "127.0.0.1:8384"; }\n`),
       hostExample(`{ services.syncthing = { guiAddress = "0.0.0.0:8384"; settings.gui = { user = "me"; password = "$2a$10$abcdefghijklmnopqrstuv"; }; }; }\n`),
       hostExample(`{ lib, ... }: { services.grafana.settings."auth.anonymous".enabled = lib.mkIf false true; }\n`),
+      hostExample(`{\n  services.traefik.staticConfigOptions.api = { dashboard = true; insecure = false; };\n  services.traefik.dynamicConfigOptions.http.routers.dash = { entryPoints = [ "websecure" ]; service = "api@internal"; middlewares = [ "auth" ]; };\n}\n`),
     ],
   },
   name: "Application authentication turned off",
   category: "access",
   severity: "medium",
   rationale:
-    "Self-hosted web applications protect their data with a login. Grafana's anonymous access and open sign-up, PhotoPrism's public mode and a Syncthing GUI on every interface without a GUI user let whoever reaches the port read (and often change) the data, from every network the host is on.",
+    "Self-hosted web applications protect their data with a login. Grafana's anonymous access and open sign-up, PhotoPrism's public mode and a Syncthing GUI on every interface without a GUI user and Traefik's API served without authentication let whoever reaches the port read (and often change) the data, from every network the host is on.",
   fix: "Turn the login back on (Grafana auth.anonymous.enabled = false and users.allow_sign_up = false; PhotoPrism AUTH_MODE = \"password\"; Syncthing GUI on 127.0.0.1 or with a GUI user and password), or keep the service on a private network only.",
   references: [
     { title: "Grafana: anonymous authentication", url: "https://grafana.com/docs/grafana/latest/setup-grafana/configure-security/configure-authentication/anonymous-auth/" },
     { title: "Grafana configuration: allow_sign_up", url: "https://grafana.com/docs/grafana/latest/setup-grafana/configure-grafana/#allow_sign_up" },
     { title: "PhotoPrism config options: PHOTOPRISM_AUTH_MODE", url: "https://docs.photoprism.app/getting-started/config-options/" },
     { title: "Syncthing: GUI listen address and authentication", url: "https://docs.syncthing.net/users/guilisten.html" },
+    { title: "Traefik: API and dashboard (api.insecure, securing with a router and middleware)", url: "https://doc.traefik.io/traefik/operations/api/" },
   ],
   compliance: { cis: ["2.2 Special Purpose Services"], nist: ["PR.AA-01", "PR.AA-03"] },
   checkNix,

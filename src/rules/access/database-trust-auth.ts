@@ -10,6 +10,10 @@
 // - a network (a subnet, samenet): high;
 // - anywhere (0.0.0.0/0, ::/0, all): critical when the server listens on the network in this file
 //   (enableTCPIP, or listen_addresses other than localhost), high otherwise.
+// The message says which role the record hands out: the superuser (the role column is `all`, the
+// superuser's name, `postgres` unless services.postgresql.superUser says otherwise, or a `+group`
+// or `@file` that may hold it), named as such, or only the roles it lists (their data, not the
+// server). The title says so too, so each superuser line stands out among the trust lines.
 // The fix replaces the method: scram-sha-256 for host records, peer for local ones (review: clients
 // then need a password or a matching OS user).
 import { staticValue } from "../../nix/values.js";
@@ -26,6 +30,15 @@ function listensOnNetwork(ctx: NixFileContext): boolean {
   return values("services.postgresql.settings.listen_addresses").some((v) => typeof v === "string" && v.split(",").some((a) => !/^\s*(localhost|127\.0\.0\.1|::1)\s*$/.test(a)));
 }
 
+/** What the role column of a trust record gives: the superuser, maybe the superuser, or named
+ * ordinary roles. */
+function roleReach(roles: string, superUser: string): "superuser" | "maybe" | "roles" {
+  const list = roles.split(",").map((r) => r.trim().replace(/^"(.*)"$/, "$1"));
+  if (list.some((r) => r === "all" || r === superUser)) return "superuser";
+  if (list.some((r) => r.startsWith("+") || r.startsWith("@") || r.startsWith("/"))) return "maybe";
+  return "roles";
+}
+
 function checkPostgres(ctx: NixFileContext): void {
   if ((ctx.index.byPath.get("services.postgresql.enable") ?? []).some((d) => !isDead(d) && staticValue(d.inner) === false)) return;
   for (const def of ctx.index.byPath.get("services.postgresql.authentication") ?? []) {
@@ -33,6 +46,8 @@ function checkPostgres(ctx: NixFileContext): void {
     const s = cookString(def.inner);
     if (!s) continue;
     const network = listensOnNetwork(ctx);
+    const configured = (ctx.index.byPath.get("services.postgresql.superUser") ?? []).map((d) => staticValue(d.inner)).find((v) => typeof v === "string");
+    const superUser = typeof configured === "string" ? configured : "postgres";
     for (const line of stringLines(s)) {
       const rec = parseHbaLine(line.text);
       if (!rec || rec.method.text !== "trust") continue;
@@ -61,13 +76,24 @@ function checkPostgres(ctx: NixFileContext): void {
       const end = line.start + rec.method.end;
       const span = sourceSpan(s, start, end);
       const replacement = rec.type === "local" ? "peer" : "scram-sha-256";
+      const roles = roleReach(rec.user.text, superUser);
+      const replication = rec.database.text === "replication";
+      const gives =
+        replication && roles !== "roles"
+          ? `role ${rec.user.text}${rec.user.text === superUser ? "" : `, which includes the ${superUser} superuser`} (a physical copy of every database of the server, with pg_basebackup)`
+          : roles === "superuser"
+          ? `${rec.user.text === superUser ? "" : `role ${rec.user.text}, which includes `}the ${superUser} superuser, who can run commands as the ${superUser} system account (COPY ... FROM PROGRAM)`
+          : roles === "maybe"
+            ? `role ${rec.user.text}, whose members may include the ${superUser} superuser (who can run commands as the ${superUser} system account)`
+            : `role ${rec.user.text} (not the superuser: that role's data and whatever it owns or is granted)`;
+      if (roles === "roles") why = why.replace("becomes the database superuser and so the postgres system account", `becomes role ${rec.user.text}`);
       ctx.report({
         range: sourceRange(s, start, end),
         optionPath: "services.postgresql.authentication",
         key: line.text.trim().replace(/\s+/g, " "),
         severity,
-        title: "PostgreSQL trust authentication",
-        message: `services.postgresql.authentication line \`${line.text.trim()}\` lets ${who} connect as database ${rec.database.text}, role ${rec.user.text}, without a password: with trust PostgreSQL believes any role name, including the postgres superuser, who can run commands as the postgres account.${why}`,
+        title: roles === "superuser" ? "PostgreSQL trust authentication for the superuser" : "PostgreSQL trust authentication",
+        message: `services.postgresql.authentication line \`${line.text.trim()}\` lets ${who} ${replication ? "open replication connections" : `connect to database ${rec.database.text}`} as ${gives}, without a password: with trust PostgreSQL believes whatever role name the client sends.${why}`,
         evidence: line.text.trim(),
         fix: {
           safety: "review",
@@ -105,8 +131,13 @@ export const databaseTrustAuth: Rule = {
       hostExample(`{ services.postgresql = { enable = true; authentication = "host all all 0.0.0.0/0 trust"; }; }\n`),
       // Medium, not low: local only, but any local account becomes the superuser.
       hostExample(`{ services.postgresql = { enable = true; authentication = "local all all trust"; }; }\n`),
+      // The superuser's own records, among records for an application's role.
+      hostExample(`{ services.postgresql = { enable = true; authentication = ''\n  local app app trust\n  local all postgres trust\n  local postgres postgres trust\n''; }; }\n`),
     ],
-    silent: [hostExample(`{ services.postgresql = { enable = true; authentication = "host all all 10.0.0.0/8 scram-sha-256"; }; }\n`)],
+    silent: [
+      hostExample(`{ services.postgresql = { enable = true; authentication = "host all all 10.0.0.0/8 scram-sha-256"; }; }\n`),
+      hostExample(`{ services.postgresql = { enable = true; authentication = "local all postgres peer"; }; }\n`),
+    ],
   },
   name: "Database trust authentication",
   category: "access",

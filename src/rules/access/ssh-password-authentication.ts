@@ -6,11 +6,20 @@
 // line that enables openssh; it is not reported for lone modules or VM test nodes, where other
 // modules may set it. AuthenticationMethods without password methods, and srvos's common module
 // (which sets it false), silence it.
+// What one guessed password gives raises it: on a host where wheel's sudo is passwordless, a
+// wheel member's password is root (one level up: high becomes critical); an account whose
+// plaintext password (or initialPassword) is a well-known default ("nixos", "changeme", "toor",
+// the user's own name...) is critical, since that password is the first one a bot tries. A lone
+// file that enables sshd, leaves PasswordAuthentication unset and gives such a password is
+// reported too (its other modules may turn passwords off, so the message says so).
 import { setOption } from "../../nix/edit.js";
 import { replaceNode } from "../../nix/edit.js";
-import { definitionsOf, effectiveValue, isDead, scoped, type Scope } from "../shared/scope.js";
+import { SyntaxKind as K } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
-import { dependsOnText, INERT_NOTE, passwordAuthentication, sshdDisabled, sshdEnabled, sshdFirewallClosed, sshdNotEnabledOnHost, SSHD_ENABLE, SSHD_KBD, SSHD_REFERENCES, installerProfile } from "./sshd.js";
+import type { Severity } from "../../report/schema.js";
+import { appliedScope, definitionsOf, effectiveValue, isDead, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
+import { dependsOnText, INERT_NOTE, installerProfile, passwordAuthentication, sshdDisabled, sshdEnabled, sshdFirewallClosed, sshdNotEnabledOnHost, SSHD_ENABLE, SSHD_KBD, SSHD_PASSWORD, SSHD_REFERENCES, SSHD_ROOT_LOGIN } from "./sshd.js";
+import { wheelPasswordless } from "./wheel-sudo.js";
 import type { Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 
@@ -33,12 +42,82 @@ function noPasswordToGuess(scope: Scope): string | undefined {
   return ` Rated low: users.mutableUsers = false and no account of host ${scope.host} is given a password (password, hashedPassword, initialPassword, hashedPasswordFile), so today nobody can log in with one and users cannot set one with passwd; it becomes high the day a password is added.`;
 }
 
+/** Passwords bots try first (and installers' defaults). Compared case-insensitively; a user's own
+ * name counts too. */
+const DEFAULT_PASSWORDS = new Set([
+  "nixos", "changeme", "change-me", "changeit", "toor", "root", "password", "passw0rd", "admin", "administrator", "default", "secret",
+  "guest", "test", "user", "demo", "letmein", "qwerty", "123456", "1234", "12345678", "hunter2", "raspberry", "ubuntu",
+]);
+
+interface DefaultPassword {
+  user: string;
+  password: string;
+  at: ScopedDef;
+}
+
+/** Accounts the scope gives a well-known default password in plaintext (`password`,
+ * `initialPassword`; `inherit (config.users.users.root) initialPassword;` reads root's). Root only
+ * counts where it may log in over SSH with a password (PermitRootLogin "yes"). */
+function defaultPasswords(host: Scope): DefaultPassword[] {
+  const scope = appliedScope(host);
+  const rootLogin = effectiveValue(definitionsOf(scope, ...SSHD_ROOT_LOGIN));
+  const rootByPassword = rootLogin.kind === "known" && rootLogin.value === "yes";
+  const out: DefaultPassword[] = [];
+  for (const table of ["users", "extraUsers"]) {
+    for (const opt of ["password", "initialPassword"]) {
+      for (const at of scope.matching(`users.${table}.*.${opt}`)) {
+        const { def } = at;
+        if (isDead(def)) continue;
+        const seg = def.segments[2]!;
+        const user = seg.name;
+        if (user === "root" && !rootByPassword) continue;
+        let value: unknown = staticValue(def.inner);
+        if (def.binding.kind === K.NODE_INHERIT) {
+          // `inherit (config.users.users.<other>) initialPassword;`: the other account's value.
+          const from = /^config\.users\.(?:users|extraUsers)\.("?)([\w.-]+)\1$/.exec(def.binding.firstChild(K.NODE_INHERIT_FROM)?.firstChild()?.text ?? "");
+          const other = from ? effectiveValue(scope.definitions(`users.${table}.${from[2]}.${opt}`)) : undefined;
+          value = other?.kind === "known" ? other.value : undefined;
+        }
+        if (typeof value !== "string") continue;
+        const lower = value.toLowerCase();
+        if (DEFAULT_PASSWORDS.has(lower) || (!seg.dynamic && lower === user.toLowerCase())) out.push({ user, password: value, at });
+      }
+    }
+  }
+  return out;
+}
+
+const SEVERITY_UP: Record<Severity, Severity> = { info: "info", low: "medium", medium: "high", high: "critical", critical: "critical" };
+
+/** What one guessed password gives on this scope, for the message, and the severity it makes. */
+function combination(scope: Scope, severity: Severity): { severity: Severity; text: string } {
+  const defaults = defaultPasswords(scope);
+  const sudo = wheelPasswordless(scope);
+  let text = "";
+  let out = severity;
+  if (defaults.length) {
+    const names = defaults.slice(0, 3).map((d) => `${d.user} ("${d.password}", ${d.at.file.file}:${d.at.def.line})`);
+    text += ` ${defaults.length > 1 ? "Accounts have" : `Account ${defaults[0]!.user} has`} a well-known default password (${names.join(", ")}${defaults.length > 3 ? `, and ${defaults.length - 3} more` : ""}): it is among the first a bot tries, so the account is open to anyone who reaches sshd.`;
+    out = "critical";
+  }
+  if (sudo !== undefined) {
+    text += ` Wheel's sudo is passwordless${scope.kind === "host" ? ` on host ${scope.host}` : ""} (security.sudo.wheelNeedsPassword = false${sudo ? ` ${sudo}` : ""}), so one guessed or leaked password of a wheel member is root.`;
+    if (!defaults.length) out = SEVERITY_UP[severity];
+  }
+  return { severity: out, text };
+}
+
 function check(scope: Scope): void {
   if (sshdDisabled(scope)) return;
   const pw = passwordAuthentication(scope);
-  if (pw.state !== "on") return;
+  if (pw.state !== "on") {
+    if (pw.state === "unknown" && scope.kind === "file") checkLoneFile(scope);
+    return;
+  }
   const noPassword = noPasswordToGuess(scope);
-  const severity = noPassword ? "low" : sshdFirewallClosed(scope) ? "medium" : "high";
+  const base = noPassword ? "low" : sshdFirewallClosed(scope) ? "medium" : "high";
+  const combo = noPassword ? { severity: base as Severity, text: "" } : combination(scope, base);
+  const severity = combo.severity;
   const exposure = sshdFirewallClosed(scope) ? " (openFirewall = false, so only networks the firewall lets in can try)" : "";
   if (pw.explicit) {
     const { file, def } = pw.explicit;
@@ -48,7 +127,7 @@ function check(scope: Scope): void {
       optionPath: def.path,
       severity: inert ? "low" : severity,
       title: "SSH password authentication enabled",
-      message: `${def.path} = ${def.inner?.text ?? "true"}: sshd accepts passwords${exposure}, so every account with a password can be brute-forced or logged into with a leaked or reused password.${inert ? INERT_NOTE : (noPassword ?? "")}`,
+      message: `${def.path} = ${def.inner?.text ?? "true"}: sshd accepts passwords${exposure}, so every account with a password can be brute-forced or logged into with a leaked or reused password.${inert ? INERT_NOTE : (noPassword ?? combo.text)}`,
       fix: {
         safety: "review",
         description: "Set it to false and log in with SSH keys (users.users.<name>.openssh.authorizedKeys.keys). Make sure every user who needs SSH has a key first.",
@@ -71,7 +150,9 @@ function check(scope: Scope): void {
   const file = enabled ? enabled.file : profile!.file;
   // The default may be changed by an external module the scan cannot read: say so, one level lower.
   const depends = pw.dependsOn?.length ? dependsOnText(pw.dependsOn) : "";
-  const defaultSeverity = depends && severity !== "low" ? (severity === "high" ? "medium" : "low") : severity;
+  const lowered = depends && base !== "low" ? (base === "high" ? "medium" : "low") : base;
+  const defaultCombo = noPassword ? undefined : combination(scope, lowered);
+  const defaultSeverity = defaultCombo ? defaultCombo.severity : lowered;
   const kbdSet = effectiveValue(definitionsOf(scope, ...SSHD_KBD)).kind !== "unset";
   const edits: TextEdit[] = [];
   const add = (name: string) => {
@@ -89,11 +170,37 @@ function check(scope: Scope): void {
     optionPath: "services.openssh.settings.PasswordAuthentication",
     severity: defaultSeverity,
     title: "SSH password authentication left at the NixOS default (on)",
-    message: `${what} and services.openssh.settings.PasswordAuthentication is not set anywhere in host ${scope.host}: NixOS defaults it to true${kbdSet ? "" : " (and KbdInteractiveAuthentication, which asks for the same password through PAM)"}, so sshd accepts passwords${exposure} and every account with a password can be brute-forced.${depends}${noPassword ?? ""}`,
+    message: `${what} and services.openssh.settings.PasswordAuthentication is not set anywhere in host ${scope.host}: NixOS defaults it to true${kbdSet ? "" : " (and KbdInteractiveAuthentication, which asks for the same password through PAM)"}, so sshd accepts passwords${exposure} and every account with a password can be brute-forced.${depends}${noPassword ?? defaultCombo?.text ?? ""}`,
     fix: {
       safety: "review",
       description: `Set services.openssh.settings.PasswordAuthentication = false${kbdSet ? "" : " and KbdInteractiveAuthentication = false"}, and log in with SSH keys. Make sure every user who needs SSH has a key first.`,
       edits: edits.length ? edits : undefined,
+    },
+  });
+}
+
+/** A lone module (no host known) that turns sshd on, leaves PasswordAuthentication unset and gives
+ * an account a well-known default password: whatever else the system imports, that file alone
+ * invites the guess. */
+function checkLoneFile(scope: Scope): void {
+  const enabled = sshdEnabled(scope);
+  if (!enabled) return;
+  if (effectiveValue(definitionsOf(scope, ...SSHD_PASSWORD)).kind !== "unset") return;
+  const defaults = defaultPasswords(scope);
+  if (!defaults.length) return;
+  const { file, def } = enabled;
+  // A VM test node's throwaway password is the test's business.
+  if (file.inTest(def.binding)) return;
+  const { text } = combination(scope, "critical");
+  scope.report(file, {
+    node: def.attrpath ?? def.binding,
+    optionPath: "services.openssh.settings.PasswordAuthentication",
+    severity: "critical",
+    title: "SSH password authentication left on with a default password",
+    message: `${def.path} is on in this module and services.openssh.settings.PasswordAuthentication is not set in it: NixOS defaults it to true, so unless another module of the system turns it off, sshd accepts passwords.${text}`,
+    fix: {
+      safety: "review",
+      description: "Set services.openssh.settings.PasswordAuthentication = false (and KbdInteractiveAuthentication = false) and log in with SSH keys; give the account a hashedPasswordFile from a secret manager (or none) instead of a default password.",
     },
   });
 }
@@ -107,8 +214,19 @@ export const sshPasswordAuthentication: Rule = {
       hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = true; users.mutableUsers = false;\n  users.users.alice = { isNormalUser = true; openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBdR7gF6L3Gc6Q8m0bH3 alice" ]; };\n}\n`),
       // Still high: immutable users, but one of them has a password hash.
       hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = true; users.mutableUsers = false;\n  users.users.alice = { isNormalUser = true; hashedPasswordFile = "/run/secrets/alice"; };\n}\n`),
+      // Critical: the default is on, and wheel's sudo is passwordless: one guessed password is root.
+      hostExample(`{ services.openssh.enable = true; security.sudo.wheelNeedsPassword = false; users.users.ops = { isNormalUser = true; extraGroups = [ "wheel" ]; }; }\n`),
+      // Critical: an account's password is an installer default.
+      hostExample(`{ services.openssh.enable = true; users.users.ops = { isNormalUser = true; initialPassword = "changeme"; }; }\n`),
+      // A lone module (no host) that turns sshd on and gives a default password.
+      `{ services.openssh.enable = true; users.users.builder = { isNormalUser = true; extraGroups = [ "wheel" ]; initialPassword = "toor"; }; }\n`,
     ],
-    silent: [hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = false; services.openssh.settings.KbdInteractiveAuthentication = false; }\n`)],
+    silent: [
+      hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = false; services.openssh.settings.KbdInteractiveAuthentication = false; }\n`),
+      // A default password, but sshd takes keys only; a lone module whose password is no default.
+      hostExample(`{ services.openssh.enable = true; services.openssh.settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; }; users.users.ops.initialPassword = "nixos"; }\n`),
+      `{ services.openssh.enable = true; users.users.builder = { isNormalUser = true; hashedPasswordFile = "/run/secrets/builder"; }; }\n`,
+    ],
   },
   name: "SSH password authentication",
   category: "access",

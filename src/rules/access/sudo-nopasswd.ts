@@ -7,17 +7,27 @@
 //   every command (ALL, or no doas `cmd`) or a root-equivalent program without argument
 //   restrictions (a shell, an editor, nixos-rebuild, systemctl...). A NOPASSWD rule for one
 //   narrow command (`systemctl restart foo`) is the intended use and stays silent, unless it also
-//   has SETENV: the caller's LD_PRELOAD or PATH then reaches the root command, whatever it is.
-// Rules that give this to everyone (ALL, %users) are high. Judged per host: where a user the grant
-// covers is also a Nix trusted user, the message says removing NOPASSWD alone leaves that way to root.
+//   has SETENV: the caller's LD_PRELOAD or PATH then reaches the root command, whatever it is;
+// - NOPASSWD commands the caller can satisfy with a program of their own, however narrow they
+//   look: a glob over the Nix store (`/nix/store/*-nixos-system-*`: anyone who can reach the
+//   Nix daemon builds a store path of that name), a glob in the program path, a program or the
+//   script an interpreter runs in a user-writable directory (sudoers.ts, hiddenRootGrant).
+// extraRules are read with the let-bound strings their commands interpolate and through functions
+// of the file that build them (`mkRule "${prefix}-${name}"`), as the static evaluator reads them.
+// Rules that give this to everyone (ALL, %users) are high, and so are the narrow-looking grants
+// above (SETENV, a satisfiable glob, a writable program): nobody compensates for a grant they
+// believe is narrow, and for a service account it turns a compromise of the service into root.
+// Judged per host: where a user the grant covers is also a Nix trusted user, the message says
+// removing NOPASSWD alone leaves that way to root.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { attrpathSegments, unparen } from "../../nix/options.js";
 import { replaceNode } from "../../nix/edit.js";
 import { staticValue } from "../../nix/values.js";
 import { isDead } from "../shared/scope.js";
-import { cookString, logicalLines, sourceRange, INTERPOLATION } from "../shared/string-lines.js";
+import { cookString, logicalLines, sourceRange, showInterpolations, INTERPOLATION } from "../shared/string-lines.js";
 import { listOf, removeListElements } from "../shared/edits.js";
-import { commandBase, doasLine, grantsRoot, sudoersLine } from "./sudoers.js";
+import { commandBase, doasLine, grantsRoot, hiddenRootGrant, sudoersLine } from "./sudoers.js";
+import { INTERPOLATION_MARK, isAttrs, StaticEvaluator, type EvalValue } from "../../nix/static-eval.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { perHost } from "../shared/per-host.js";
@@ -118,50 +128,137 @@ function wheelReport(ctx: NixFileContext, def: OptionDefinition, tool: string): 
   };
 }
 
+/** The elements of a list, through parentheses and `let ... in [ ... ]`. */
+function listElements(node: SyntaxNode | undefined): readonly SyntaxNode[] | undefined {
+  let n = unparen(node);
+  for (let i = 0; n?.kind === K.NODE_LET_IN && i < 8; i++) n = unparen(n.childNodes().at(-1));
+  return n?.kind === K.NODE_LIST ? n.childNodes() : undefined;
+}
+
+const strings = (v: EvalValue | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : []);
+
+/** One command of an extraRules rule, from its value (and its literal, when written in place). */
+interface RuleCommand {
+  /** The command, unknown interpolations left out (`${pkgs.x}/bin/x` reads `/bin/x`). */
+  text: string;
+  /** The command for the message, unknown interpolations shown as `${…}`. */
+  shown: string;
+  options: string[];
+  /** The "NOPASSWD" literal and the options list literal, when the command is written in place. */
+  nopass?: SyntaxNode;
+  optionsList?: SyntaxNode;
+}
+
+/** The commands of a rule literal: each command's text read with the let-bound strings it
+ * interpolates (`"${prefix}/bin/x"`), its options from the literal or their value. */
+function literalCommands(rule: SyntaxNode, evaluate: (n: SyntaxNode) => EvalValue): RuleCommand[] | undefined {
+  const commands = listOf(bindingValue(rule, "commands"));
+  if (!commands) return undefined;
+  const out: RuleCommand[] = [];
+  for (const cmdNode of commands.childNodes()) {
+    const cmd = unparen(cmdNode);
+    if (cmd?.kind === K.NODE_ATTR_SET) {
+      const commandNode = bindingValue(cmd, "command");
+      const optionsNode = bindingValue(cmd, "options");
+      const value = commandNode ? evaluate(commandNode) : undefined;
+      const raw = typeof value === "string" ? value : commandNode ? cookString(commandNode)?.text : undefined;
+      if (raw === undefined) continue;
+      const optionsList = listOf(optionsNode);
+      const options = optionsNode ? strings(evaluate(optionsNode)) : [];
+      const nopass = optionsList?.childNodes().find((o) => staticValue(o) === "NOPASSWD");
+      out.push({ ...commandOfText(raw), options, nopass, optionsList });
+    } else if (cmd) {
+      const v = evaluate(cmd);
+      const c = commandOfValue(v);
+      if (c) out.push(c);
+    }
+  }
+  return out;
+}
+
+const commandOfText = (raw: string) => ({ text: raw.replaceAll(INTERPOLATION_MARK, ""), shown: showInterpolations(raw) });
+
+function commandOfValue(v: EvalValue): RuleCommand | undefined {
+  if (typeof v === "string") return { ...commandOfText(v), options: [] };
+  if (!isAttrs(v)) return undefined;
+  const command = v.attrs.get("command");
+  return typeof command === "string" ? { ...commandOfText(command), options: strings(v.attrs.get("options")) } : undefined;
+}
+
 function checkSudoExtraRules(ctx: NixFileContext, out: Grant[]): void {
+  const evaluator = new StaticEvaluator({ load: () => undefined, interpolate: true });
+  const evaluate = (n: SyntaxNode) => evaluator.evalAt(n, ctx.file);
   for (const mod of SUDO_MODULES) {
     for (const def of ctx.index.byPath.get(`${mod}.extraRules`) ?? []) {
       if (isDead(def)) continue;
-      const rules = listOf(def.inner);
-      if (!rules) continue;
-      for (const ruleNode of rules.childNodes()) {
+      const elements = listElements(def.inner);
+      if (!elements) continue;
+      for (const ruleNode of elements) {
         const rule = unparen(ruleNode);
-        if (rule?.kind !== K.NODE_ATTR_SET) continue;
-        const users = stringsOf(bindingValue(rule, "users"));
-        const groups = stringsOf(bindingValue(rule, "groups"));
-        const everyone = users.includes("ALL") || groups.includes("users");
-        const who = whoOf(rule, "%");
-        const commands = listOf(bindingValue(rule, "commands"));
+        if (!rule) continue;
+        let users: string[];
+        let groups: string[];
+        // The names the rule lists, for the per-host trusted-user check (let-bound lists too).
+        let listedUsers: string[];
+        let listedGroups: string[];
+        let who: string;
+        let commands: RuleCommand[] | undefined;
+        if (rule.kind === K.NODE_ATTR_SET) {
+          users = stringsOf(bindingValue(rule, "users"));
+          groups = stringsOf(bindingValue(rule, "groups"));
+          listedUsers = listedNames(bindingValue(rule, "users"));
+          listedGroups = listedNames(bindingValue(rule, "groups"));
+          who = whoOf(rule, "%");
+          commands = literalCommands(rule, evaluate);
+        } else {
+          // A rule built by a function of the file (`mkRule "…"`) or bound to a name: its value.
+          const v = evaluate(rule);
+          if (!isAttrs(v)) continue;
+          users = strings(v.attrs.get("users"));
+          groups = strings(v.attrs.get("groups"));
+          listedUsers = users;
+          listedGroups = groups;
+          who = [...users, ...groups.map((g) => `%${g}`)].join(", ") || "(nobody listed)";
+          const list = v.attrs.get("commands");
+          commands = Array.isArray(list) ? list.map(commandOfValue).filter((c) => c !== undefined) : undefined;
+        }
         if (!commands) continue;
-        for (const cmdNode of commands.childNodes()) {
-          const cmd = unparen(cmdNode);
-          if (cmd?.kind !== K.NODE_ATTR_SET) continue;
-          const options = listOf(bindingValue(cmd, "options"));
-          const nopass = options?.childNodes().find((o) => staticValue(o) === "NOPASSWD");
-          if (!options || !nopass) continue;
-          const text = commandText(bindingValue(cmd, "command"));
-          if (text === undefined) continue;
-          const setenv = options.childNodes().some((o) => staticValue(o) === "SETENV");
+        const everyone = users.includes("ALL") || groups.includes("users");
+        for (const c of commands) {
+          if (!c.options.includes("NOPASSWD")) continue;
+          const { text, shown } = c;
+          const setenv = c.options.includes("SETENV");
+          const hidden = hiddenRootGrant(shown);
           // SETENV lets the caller set LD_PRELOAD, PATH, PYTHONPATH... for the command, past
           // env_reset and env_delete: any dynamically linked command then runs the caller's code.
-          const grant = grantsRoot(text) ?? (setenv ? { all: false, program: commandBase(text) } : undefined);
+          const grant = grantsRoot(text) ?? (setenv || hidden ? { all: false, program: commandBase(text) } : undefined);
           if (!grant) continue;
-          out.push({ def, users: listedNames(bindingValue(rule, "users")), groups: listedNames(bindingValue(rule, "groups")), everyone, report: {
-            node: nopass,
+          const whom = everyone ? "every user" : who;
+          // A rule that looks narrow but is root (a store glob, a writable program, SETENV) is high:
+          // nobody compensates for a grant they believe is narrow, and for a service account it
+          // turns a compromise of the service into root.
+          const severity = everyone || hidden || (setenv && !grantsRoot(text)) ? "high" : "medium";
+          const tags = `NOPASSWD${setenv ? " and SETENV" : ""}`;
+          out.push({ def, users: listedUsers, groups: listedGroups, everyone, report: {
+            node: c.nopass ?? ruleNode,
             optionPath: `${mod}.extraRules`,
             key: `${who}:${text}`,
-            severity: everyone ? "high" : "medium",
-            title: setenv ? "Passwordless sudo rule with SETENV" : "Passwordless sudo rule",
-            message: setenv
-              ? `${mod}.extraRules lets ${everyone ? "every user" : who} run ${grantsRoot(text) ? describe(grant) : grant.program} as root with NOPASSWD and SETENV: ${SETENV_WHY}`
-              : `${mod}.extraRules lets ${everyone ? "every user" : who} run ${describe(grant)} as root with NOPASSWD: root without re-authenticating.`,
-            evidence: `{ command = "${text}"; options = [ "NOPASSWD"${setenv ? ' "SETENV"' : ""} ]; } for ${who}`,
+            severity,
+            title: hidden ? "Passwordless sudo rule the caller can satisfy with their own program" : setenv ? "Passwordless sudo rule with SETENV" : "Passwordless sudo rule",
+            message: hidden
+              ? `${mod}.extraRules lets ${whom} run \`${shown}\` as root with ${tags}, and ${hidden}: root without a password for any process of ${whom}.${setenv ? ` Also, ${SETENV_WHY}` : ""}`
+              : setenv
+                ? `${mod}.extraRules lets ${whom} run ${grantsRoot(text) ? describe(grant) : grant.program} as root with NOPASSWD and SETENV: ${SETENV_WHY}`
+                : `${mod}.extraRules lets ${whom} run ${describe(grant)} as root with NOPASSWD: root without re-authenticating.`,
+            evidence: `{ command = "${text}"; options = [ ${c.options.map((o) => `"${o}"`).join(" ")} ]; } for ${who}`,
             fix: {
               safety: "review",
-              description: setenv
-                ? "Drop SETENV (and NOPASSWD where a person runs the command): with SETENV the caller's environment reaches the root command, so no command restriction holds."
-                : "Drop NOPASSWD, or restrict the rule to the exact command and arguments the automation needs.",
-              edits: removeListElements(ctx.file, ctx.text, options, [nopass]),
+              description: hidden
+                ? "Name the exact program and arguments (a fixed store path through interpolation, `${config.system.build.toplevel}`, not a glob; a root-owned program, not one in a home or temporary directory), or drop NOPASSWD."
+                : setenv
+                  ? "Drop SETENV (and NOPASSWD where a person runs the command): with SETENV the caller's environment reaches the root command, so no command restriction holds."
+                  : "Drop NOPASSWD, or restrict the rule to the exact command and arguments the automation needs.",
+              edits: c.nopass && c.optionsList ? removeListElements(ctx.file, ctx.text, c.optionsList, [c.nopass]) : undefined,
             },
           } });
         }
@@ -180,24 +277,37 @@ function checkSudoersText(ctx: NixFileContext, out: Grant[]): void {
         for (const f of sudoersLine(line.text)) {
           const grants = f.commands.map((c) => grantsRoot(c)).filter((g) => g !== undefined);
           const setenv = f.kind === "nopasswd" && /\bSETENV\s*:/.test(line.text);
-          if (f.kind === "nopasswd" && grants.length === 0 && !setenv) continue;
+          const hidden = f.kind === "nopasswd" ? f.commands.map((c) => hiddenRootGrant(showInterpolations(c))).find((h) => h !== undefined) : undefined;
+          if (f.kind === "nopasswd" && grants.length === 0 && !setenv && !hidden) continue;
           const grant = f.kind === "no-authenticate" ? { all: true } : (grants.find((g) => g.all) ?? grants[0] ?? { all: false, program: f.commands.join(", ") });
           const range = sourceRange(s, line.start + f.at, line.start + f.at + f.length);
+          const whom = f.everyone ? "every user" : f.who;
+          const shown = showInterpolations(line.text.trim());
           const who = f.who.startsWith("%") ? { users: [], groups: [f.who.slice(1)] } : { users: [f.who], groups: [] };
           out.push({ def, ...who, everyone: f.everyone, report: {
             range,
             optionPath: `${mod}.extraConfig`,
             key: line.text.trim(),
-            severity: f.everyone ? "high" : "medium",
-            title: f.kind === "no-authenticate" ? "sudo authentication disabled" : setenv ? "Passwordless sudo rule with SETENV" : "Passwordless sudo rule",
+            // SETENV and a grant the caller satisfies with their own program look narrow: high.
+            severity: f.everyone || hidden || (setenv && grants.length === 0) ? "high" : "medium",
+            title:
+              f.kind === "no-authenticate"
+                ? "sudo authentication disabled"
+                : hidden
+                  ? "Passwordless sudo rule the caller can satisfy with their own program"
+                  : setenv
+                    ? "Passwordless sudo rule with SETENV"
+                    : "Passwordless sudo rule",
             message:
               f.kind === "no-authenticate"
-                ? `${mod}.extraConfig has \`${line.text.trim()}\`: sudo asks ${f.everyone ? "nobody" : f.who} for a password, for every command.`
-                : setenv
-                  ? `${mod}.extraConfig line \`${line.text.trim()}\` lets ${f.everyone ? "every user" : f.who} run ${grants.length ? describe(grant) : "its commands"} as root with NOPASSWD and SETENV: ${SETENV_WHY}`
-                  : `${mod}.extraConfig line \`${line.text.trim()}\` lets ${f.everyone ? "every user" : f.who} run ${describe(grant)} as root with NOPASSWD.`,
-            evidence: line.text.trim(),
-            fix: { safety: "manual", description: "Remove NOPASSWD (or `!authenticate`), or restrict the rule to the exact command and arguments that need it." },
+                ? `${mod}.extraConfig has \`${shown}\`: sudo asks ${f.everyone ? "nobody" : f.who} for a password, for every command.`
+                : hidden
+                  ? `${mod}.extraConfig line \`${shown}\` lets ${whom} run its commands as root with NOPASSWD, and ${hidden}.${setenv ? ` Also, ${SETENV_WHY}` : ""}`
+                  : setenv
+                    ? `${mod}.extraConfig line \`${shown}\` lets ${whom} run ${grants.length ? describe(grant) : "its commands"} as root with NOPASSWD and SETENV: ${SETENV_WHY}`
+                    : `${mod}.extraConfig line \`${shown}\` lets ${whom} run ${describe(grant)} as root with NOPASSWD.`,
+            evidence: shown,
+            fix: { safety: "manual", description: "Remove NOPASSWD (or `!authenticate`) and SETENV, or restrict the rule to the exact command and arguments that need it (a fixed path, not a glob or a user-writable file)." },
           } });
         }
       }
@@ -303,12 +413,24 @@ export const sudoNopasswd: Rule = {
       hostExample(`{ pkgs, ... }: {\n  security.sudo.extraRules = [ { users = [ "backup" ]; commands = [ { command = "\${pkgs.restic}/bin/restic"; options = [ "NOPASSWD" "SETENV" ]; } ]; } ];\n  security.sudo.extraConfig = ''\n    clamav ALL = (ALL) NOPASSWD: SETENV: \${pkgs.libnotify}/bin/notify-send\n  '';\n}\n`),
       // Users given by an expression are named by it, not "nobody".
       hostExample(`{ config, ... }: {\n  security.sudo.extraRules = [ { users = [ config.me.username ]; commands = [ { command = "/run/current-system/sw/bin/nixos-rebuild switch *"; options = [ "NOPASSWD" ]; } ]; } ];\n}\n`),
+      // A rule built by a function of the file, its command a glob over the store: any user who can
+      // reach the Nix daemon builds a store path named like a system and switches to it as root.
+      hostExample(
+        `{ config, ... }: {\n  security.sudo.extraRules = let\n    store = "/nix/store/*";\n    sys = "-os-system-\${config.networking.hostName}-*";\n    allow = cmd: { groups = [ "wheel" ]; commands = [ { command = cmd; options = [ "NOPASSWD" ]; } ]; };\n  in [ (allow "/run/current-system/sw/bin/activate-system \${store}\${sys}") ];\n}\n`,
+      ),
+      // A program in a home directory: its owner rewrites it.
+      hostExample(`{\n  security.sudo.extraConfig = ''\n    backup ALL = (root) NOPASSWD: /home/backup/bin/run-backup.sh\n  '';\n}\n`),
       // deploy is also a Nix trusted user: the message says NOPASSWD is not the only way to root.
       hostExample(`{ nix.settings.trusted-users = [ "root" "deploy" ];\n  security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "NOPASSWD" ]; } ]; } ];\n}\n`),
     ],
     silent: [
       hostExample(`{ security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "SETENV" ]; } ]; } ]; }\n`),
       hostExample(`{ pkgs, ... }: {\n  security.sudo.extraRules = [ { users = [ "backup" ]; commands = [ { command = "\${pkgs.systemd}/bin/systemctl restart restic"; options = [ "NOPASSWD" ]; } ]; } ];\n  security.sudo.extraConfig = "monitor ALL = (root) NOPASSWD: /run/current-system/sw/bin/smartctl -a /dev/sda";\n}\n`),
+      // The exact system this configuration builds (an interpolation, not a glob), and a glob in
+      // the arguments of a program that only reads.
+      hostExample(
+        `{ config, ... }: {\n  security.sudo.extraRules = let\n    allow = cmd: { groups = [ "wheel" ]; commands = [ { command = cmd; options = [ "NOPASSWD" ]; } ]; };\n  in [ (allow "\${config.system.build.toplevel}/bin/switch-to-configuration switch") (allow "/run/current-system/sw/bin/smartctl -a /dev/sd*") ];\n}\n`,
+      ),
     ],
   },
   name: "Passwordless privilege escalation",

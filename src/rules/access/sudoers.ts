@@ -32,6 +32,38 @@ export function grantsRoot(command: string): { all: boolean; program?: string } 
   return undefined;
 }
 
+/** Directories any local user (or the user the rule is for) can write: a program or script there is
+ * whatever its owner puts in it. */
+const USER_WRITABLE = /^(?:~|\$HOME\b|\/home\/|\/tmp\/|\/var\/tmp\/|\/dev\/shm\/|\/run\/user\/)/;
+const GLOB = /[*?[]/;
+/** Programs that run the file they are given: a script argument is the command. */
+const INTERPRETERS = new Set(["sh", "bash", "zsh", "fish", "dash", "ksh", "python", "python3", "perl", "ruby", "node", "lua", "php", "nix-shell", "nix"]);
+
+/**
+ * A command that looks narrow but that the caller can satisfy with a program of their own: a glob
+ * in a Nix store path (any user who can reach the Nix daemon can build a store path of a matching
+ * name, `…-nixos-system-<host>-…` included, holding whatever they like), a glob in the program's
+ * own path, a program (or the script an interpreter runs) in a user-writable directory. The
+ * answer says why, for the message; undefined for anything else. Unknown interpolated parts (NUL)
+ * are read as non-globs.
+ */
+export function hiddenRootGrant(command: string): string | undefined {
+  const words = command.trim().split(/\s+/).filter((w) => w !== "");
+  const program = words[0];
+  if (!program || program === "ALL") return undefined;
+  const storeGlob = words.find((w) => w.startsWith("/nix/store/") && GLOB.test(w));
+  if (storeGlob === program)
+    return `the program path \`${program}\` is a glob over the Nix store: any user who can reach the Nix daemon can build a store path of a matching name holding their own program, and run it as root`;
+  if (storeGlob)
+    return `the argument \`${storeGlob}\` is a glob over the Nix store: any user who can reach the Nix daemon can build a store path of a matching name (a "system" of their own) and hand it to ${commandBase(program)} as root`;
+  if (GLOB.test(program)) return `the program path \`${program}\` is a glob: any program it matches runs as root`;
+  if (USER_WRITABLE.test(program)) return `the program \`${program}\` lives in a user-writable directory: whoever can write it (its owner, or anyone under /tmp) replaces it with their own code, which then runs as root`;
+  const script = words[1];
+  if (script && INTERPRETERS.has(commandBase(program)) && USER_WRITABLE.test(script))
+    return `${commandBase(program)} runs \`${script}\`, a file in a user-writable directory: whoever can write it decides what runs as root`;
+  return undefined;
+}
+
 export interface SudoersFinding {
   /** Index into the line text where the evidence starts (the tag), and its length. */
   at: number;

@@ -7,7 +7,7 @@
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
 import { atLeast, type Severity } from "../../report/severity.js";
-import { appliedScope, isDead, isEnabled, segmentsMatch, type Scope } from "../shared/scope.js";
+import { appliedScope, isDead, isDisabled, isEnabled, segmentsMatch, type Scope } from "../shared/scope.js";
 import { perHost } from "../shared/per-host.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { listOf, removeListElements } from "../shared/edits.js";
@@ -89,6 +89,10 @@ function knownListener(scope: Scope, hit: Hit): boolean {
   if (hit.byService) return true;
   const applied = appliedScope(scope);
   for (const name of [...(hit.row.nixos ?? []), ...(hit.row.listenedBy ?? [])]) if (isEnabled(applied, `services.${name}.enable`)) return true;
+  // The row's service configured but enabled by a module the scan cannot read (srvos's
+  // mixins-telegraf sets services.telegraf.enable; the repository only sets
+  // services.telegraf.extraConfig: nix-community-infra modules/nixos/common/telegraf.nix).
+  for (const name of hit.row.nixos ?? []) if (configuredService(applied, name)) return true;
   const port = hit.port;
   const exact = new RegExp(`(?<![\\w.])${port}(?![\\w.])`);
   const inText = new RegExp(`(?:[:=]|\\bport\\b["']?\\s*[:=]?\\s*|--?[\\w-]*port[\\s=]+)${port}(?!\\d)|(?<![\\d.])${port}:\\d`, "i");
@@ -101,6 +105,20 @@ function knownListener(scope: Scope, hit: Hit): boolean {
       const last = d.segments.at(-1)?.name ?? "";
       if (/port/i.test(last) && exact.test(text)) return true;
       if (inText.test(text)) return true;
+    }
+  }
+  return false;
+}
+
+/** Options of `services.<name>` set (other than enable) on the host and enable not turned off. */
+function configuredService(scope: Scope, name: string): boolean {
+  if (isDisabled(scope, `services.${name}.enable`)) return false;
+  const prefix = `services.${name}.`;
+  for (const f of scope.files) {
+    for (const d of f.index.definitions) {
+      if (!d.path.startsWith(prefix) || d.path === `${prefix}enable` || isDead(d)) continue;
+      if (scope.applies && !scope.applies({ file: f, def: d })) continue;
+      return true;
     }
   }
   return false;

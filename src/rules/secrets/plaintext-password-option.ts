@@ -2,6 +2,8 @@
 // in a service's settings, nginx `basicAuth.<user>`. Any literal counts, whatever its entropy: a
 // `changeme` is deployed as the real password. Not findings: `*File` / `passwordFile` options,
 // hashed passwords, references (`config.age.secrets.x.path`, interpolations, `$VAR`), sops values.
+// Options that hold a secret by definition though their key does not say so (services.k3s.token,
+// the cluster join token) count too (secrets/keys.ts, isPasswordByPath).
 // users.users.<name>.password / initialPassword are the users rules'.
 import { staticString } from "../../nix/options.js";
 import { SyntaxKind as K } from "../../nix/syntax.js";
@@ -24,8 +26,15 @@ function fileVariant(path: string, key: string): string {
 export const plaintextPasswordOption: Rule = {
   id: "plaintext-password-option",
   examples: {
-    fire: [hostExample(`{ services.grafana.settings.security.admin_password = "replaceme"; }\n`)],
-    silent: [hostExample(`{ services.grafana.settings.security.admin_password = "$__file{/run/secrets/grafana-admin}"; }\n`)],
+    fire: [
+      hostExample(`{ services.grafana.settings.security.admin_password = "replaceme"; }\n`),
+      // A cluster join token is a secret whatever it looks like (three words here).
+      hostExample(`{ services.k3s = { enable = true; role = "server"; token = "Lantern4.Orbit.Meadow"; }; }\n`),
+    ],
+    silent: [
+      hostExample(`{ services.grafana.settings.security.admin_password = "$__file{/run/secrets/grafana-admin}"; }\n`),
+      hostExample(`{ config, ... }: { services.k3s = { enable = true; tokenFile = config.sops.secrets.k3s-token.path; token = ""; }; }\n`),
+    ],
   },
   name: "plaintext password in an option",
   category: "secrets",
