@@ -20,6 +20,7 @@ import type { Severity } from "../../report/schema.js";
 import { appliedScope, definitionsOf, effectiveValue, isDead, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
 import { dependsOnText, INERT_NOTE, installerProfile, passwordAuthentication, sshdDisabled, sshdEnabled, sshdFirewallClosed, sshdNotEnabledOnHost, SSHD_ENABLE, SSHD_KBD, SSHD_PASSWORD, SSHD_REFERENCES, SSHD_ROOT_LOGIN } from "./sshd.js";
 import { wheelPasswordless } from "./wheel-sudo.js";
+import { redact } from "../../secrets/redact.js";
 import type { Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 
@@ -96,7 +97,8 @@ function combination(scope: Scope, severity: Severity): { severity: Severity; te
   let text = "";
   let out = severity;
   if (defaults.length) {
-    const names = defaults.slice(0, 3).map((d) => `${d.user} ("${d.password}", ${d.at.file.file}:${d.at.def.line})`);
+    // The password is never shown, even a well-known one: the line it is on says which.
+    const names = defaults.slice(0, 3).map((d) => `${d.user} (${redact(d.password)}, ${d.at.file.file}:${d.at.def.line})`);
     text += ` ${defaults.length > 1 ? "Accounts have" : `Account ${defaults[0]!.user} has`} a well-known default password (${names.join(", ")}${defaults.length > 3 ? `, and ${defaults.length - 3} more` : ""}): it is among the first a bot tries, so the account is open to anyone who reaches sshd.`;
     out = "critical";
   }
