@@ -1503,13 +1503,47 @@ function dataFiles(files: readonly string[], dir: string): string[] {
   return files.filter((f) => f.startsWith(prefix) && !f.endsWith(".nix") && !f.slice(prefix.length).includes("/"));
 }
 
+/** Where a flake keeps the modules of an output by convention, most specific first. */
+const MODULE_DIRS: Record<string, readonly string[]> = {
+  nixosModules: ["modules/nixos", "modules/shared", "nixos/modules", "modules"],
+  darwinModules: ["modules/darwin", "modules/shared", "darwin/modules", "modules"],
+  homeModules: ["modules/home", "modules/home-manager", "modules/shared", "home/modules"],
+  homeManagerModules: ["modules/home", "modules/home-manager", "modules/shared", "home/modules"],
+};
+const namedByPath = new WeakMap<readonly string[], Map<string, Map<string, string>>>();
+
+/**
+ * `self.nixosModules.hardware-no-mitigations` where the exported set is computed by a discovery
+ * function the scan does not evaluate (a readDir walk naming `hardware/no-mitigations.nix`
+ * `hardware-no-mitigations`): the module whose path under the output's conventional folder gives
+ * that name, its folders joined by `-` (`x/default.nix` is `x`). Nothing when no path gives it.
+ */
+function modulesNamedByPath(ctx: ResolveContext, output: string, name: string): string[] {
+  let byDir = namedByPath.get(ctx.files);
+  if (!byDir) namedByPath.set(ctx.files, (byDir = new Map()));
+  for (const dir of MODULE_DIRS[output] ?? []) {
+    let names = byDir.get(dir);
+    if (!names) {
+      byDir.set(dir, (names = new Map()));
+      for (const f of ctx.files) {
+        if (!f.startsWith(`${dir}/`) || !f.endsWith(".nix")) continue;
+        const key = f.slice(dir.length + 1).replace(/\.nix$/, "").replace(/\/default$/, "").split("/").join("-");
+        if (key !== "default" && !names.has(key)) names.set(key, f);
+      }
+    }
+    const found = names.get(name);
+    if (found) return [found];
+  }
+  return [];
+}
+
 /** The files a host-dependent or layout-dependent reference names for one host. */
 function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveContext, host?: string): string[] {
   const ref = selfOutputRef(node) ?? withOutputRef(node);
   if (ref) {
     const set = ctx.outputs.get(ref.output);
-    if (!set) return [];
-    return ref.name === undefined ? [...set.values()].flat() : (set.get(ref.name) ?? []);
+    if (ref.name === undefined) return set ? [...set.values()].flat() : [];
+    return set?.get(ref.name) ?? modulesNamedByPath(ctx, ref.output, ref.name);
   }
   const listing = directoryListing(node);
   if (listing) {

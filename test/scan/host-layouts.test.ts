@@ -525,4 +525,21 @@ in { inherit desktop laptop server; }`,
     // A module nothing imports is nobody's.
     expect(report.findings.filter((f) => f.file === "system/wm/gnome.nix").flatMap((f) => f.host ?? [])).toEqual([]);
   });
+
+  it("self.nixosModules.<name> of a set a discovery function computes: the module whose path under modules/nixos/ gives the name (hardware/no-mitigations.nix is hardware-no-mitigations; lovesegfault-style)", async () => {
+    const files = {
+      "flake.nix": flake(`{
+        nixosModules = (import ./lib/discover.nix) ./modules/nixos;
+        nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { modules = [ self.nixosModules.hardware-ssh ./hosts/alpha.nix ]; };
+        nixosConfigurations.beta = nixpkgs.lib.nixosSystem { modules = [ self.nixosModules.missing ./hosts/beta.nix ]; };
+      }`),
+      "lib/discover.nix": `dir: builtins.listToAttrs (map (f: { name = f; value = dir + "/\${f}"; }) (builtins.attrNames (builtins.readDir dir)))`,
+      "modules/nixos/hardware/ssh.nix": ROOT_LOGIN,
+      "modules/nixos/hardware-other.nix": PLAIN,
+      "hosts/alpha.nix": PLAIN,
+      "hosts/beta.nix": PLAIN,
+    };
+    const { hosts } = await hostsOf(files, "modules/nixos/hardware/ssh.nix");
+    expect(hosts).toEqual(["alpha"]);
+  });
 });
