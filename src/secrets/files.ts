@@ -25,6 +25,7 @@ export type SecretFileKind =
   | "age-encrypted"
   | "sops-encrypted"
   | "gpg-encrypted"
+  | "git-crypt-encrypted"
   | "public-key"
   | "certificate"
   | "token-file"
@@ -348,6 +349,8 @@ function fileKindOf(name: string): string {
 }
 
 /** Classifies one file of the repository. `relPath` is relative to the scanned root. */
+const GIT_CRYPT_HEADER = Buffer.from("\0GITCRYPT\0", "latin1");
+
 export function classifySecretFile(relPath: string, content: Buffer, opts: ClassifyOptions = {}): SecretFileClass {
   const path = relPath.replace(/\\/g, "/");
   const name = basename(path);
@@ -358,6 +361,9 @@ export function classifySecretFile(relPath: string, content: Buffer, opts: Class
   if (content.length === 0) return { kind: "plain", secretLike: false, reason: "empty file" };
 
   if (isAgeEncrypted(content)) return { kind: "age-encrypted", secretLike: false, reason: "age-encrypted (age-encryption.org/v1)" };
+  // git-crypt's smudge filter leaves encrypted blobs in the repository, each starting with
+  // "\0GITCRYPT\0" (then a nonce and AES-CTR data): only a clone with the key sees the plaintext.
+  if (content.length >= 10 && content.subarray(0, 10).equals(GIT_CRYPT_HEADER)) return { kind: "git-crypt-encrypted", secretLike: false, reason: "git-crypt-encrypted (\\0GITCRYPT\\0 header)" };
   if (isGpgEncrypted(content)) {
     return expectAge
       ? { kind: "gpg-encrypted", secretLike: false, reason: "named .age but OpenPGP-encrypted (still encrypted)" }

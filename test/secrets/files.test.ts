@@ -85,6 +85,16 @@ describe("classifySecretFile: encrypted files (recorded real age and GnuPG outpu
     expect(c.secretLike).toBe(false);
   });
 
+  it("a git-crypt blob (\\0GITCRYPT\\0, a 12-byte nonce, AES-CTR data, as git-crypt's clean filter writes it) is encrypted; the header elsewhere in a file is not", () => {
+    const blob = Buffer.concat([Buffer.from("\0GITCRYPT\0", "latin1"), Buffer.from("36e9c2a1b4d0f7e8a9c3b2d1", "hex"), Buffer.from("a3f1c9e2d8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1", "hex")]);
+    const c = classifySecretFile("home/secrets/github-token", blob);
+    expect(c).toMatchObject({ kind: "git-crypt-encrypted", secretLike: false });
+    const token = ["ghp", "_", "R8x2QpL7mN4vK9sT1wZ5yB3cD6fG0hJ2kE8a"].join("");
+    const plain = classifySecretFile("home/secrets/github-token", Buffer.from(`# was \0GITCRYPT\0 once\n${token}\n`, "latin1"));
+    expect(plain.kind).not.toBe("git-crypt-encrypted");
+    expect(plain.secretLike).toBe(true);
+  });
+
   it("an .age file that is not age-encrypted is a finding", () => {
     const c = classifySecretFile("secrets/db.age", fixture("not-really.age"));
     expect(c).toMatchObject({ kind: "token-file", secretLike: true });
