@@ -254,6 +254,9 @@ export function plaintextPassword(key: string, value: string, optionPath?: strin
   // a value without a letter or digit is syntax (`\`, `*`), and a lone digit is a switch (`pw = 0`).
   if (/^(?:true|false|null|nil|none|yes|no|on|off),?$/i.test(v) || !/[A-Za-z0-9]/.test(v) || /^\d$/.test(v)) return null;
   if (isSecretReference(v)) return null;
+  // A number under a key that names a parameter of passwords (PASSWORD_ITERATIONS = "2000000",
+  // password_min_length = "12"): a setting, not a password.
+  if (/^\d+$/.test(v) && keyWords(key).some((w) => PASSWORD_PARAMETER_WORDS.has(w))) return null;
   if (REDACTION.test(v)) return null; // already redacted (evidence passed through twice)
   if (CRYPT_HASH_VALUE.test(v)) return null; // reported as a password hash instead
   // A sops ENC[...] value or an age/PGP armored blob, an LDAP filter under `pass_filter`, KDF parameters.
@@ -272,6 +275,13 @@ export function plaintextPassword(key: string, value: string, optionPath?: strin
       ? `'${key}' is set to a placeholder-like literal, which is deployed as the real password`
       : `'${key}' holds a plaintext password literal`,
   };
+}
+
+/** Words of a key naming a parameter of passwords rather than one (`PASSWORD_ITERATIONS`, `passwordMaxAge`). */
+const PASSWORD_PARAMETER_WORDS = new Set(["iteration", "iterations", "round", "rounds", "length", "len", "count", "timeout", "min", "max", "ttl", "expiry", "expire", "expires", "expiration", "attempt", "attempts", "size", "limit", "cost", "bits", "age", "days"]);
+/** A key's words: split at separators and camelCase humps, lowercased. */
+function keyWords(key: string): string[] {
+  return key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
 }
 
 export type GenericVerdict = { secret: true; entropy: number } | { secret: false; why: string };

@@ -27,6 +27,7 @@ export function isSecretReference(value: string): boolean {
   if (/^%\{(?:file|env):[^{}\s]+\}%$/.test(v)) return true; // Stalwart: %{file:/run/secrets/x}%, %{env:ADMIN_SECRET}%
   if (/%(?:\d+\$)?[-+ #0]*\d*(?:\.\d+)?[sqd](?![A-Za-z0-9])/.test(v)) return true; // a printf format: printf 'TOKEN=%s\n' "$token"
   if (/^ext:[A-Za-z0-9_]+$/.test(v)) return true; // wpa_supplicant: psk=ext:name, resolved from a secrets file
+  if (/^\{(?:env\.|\$|file\.)[A-Za-z0-9_./-]+\}$/.test(v)) return true; // Caddy placeholders: {env.CLOUDFLARE_API_TOKEN}, {$TOKEN}, {file./run/x}
   if (/^%[dStTEhCL]\//.test(v)) return true; // systemd specifiers: %d/secret is $CREDENTIALS_DIRECTORY/secret
   if (/\//.test(v) && /\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/.test(v) && !/\s/.test(v)) return true; // a path through $VAR: /$CREDENTIALS_DIRECTORY/key
   if (isSecretVariableName(v)) return true;

@@ -18,6 +18,10 @@ describe("names that are not passwords", () => {
 describe("values that are not passwords or secrets", () => {
   it.each([["false"], ["off"], ["no"], ["false,"], ["\\"], ["0"], ["*"]])("plaintext password %j", (v) => expect(plaintextPassword("password", v)).toBeNull());
   it("a two-character password is still one", () => expect(plaintextPassword("password", "ab")).not.toBeNull());
+  it.each([["PASSWORD_ITERATIONS", "2000000"], ["password_min_length", "12"], ["passwordMaxAge", "90"], ["PASSWORD_ROUNDS", "100000"]])("a number under %s (a parameter of passwords) is not one", (k, v) => expect(plaintextPassword(k, v)).toBeNull());
+  it.each([["PASSWORD", "2000000"], ["admin_password", "123456"], ["PASSWORD_ITERATIONS", "hunter2x"]])("a number under %s, or words under a parameter name, still is", (k, v) => expect(plaintextPassword(k, v)).not.toBeNull());
+  it.each([["{env.CLOUDFLARE_API_TOKEN}"], ["{$CF_TOKEN}"], ["{file./run/secrets/token}"]])("Caddy placeholder %s is a reference", (v) => expect(isSecretReference(v)).toBe(true));
+  it.each([["{env.}"], ["{token-abc}"]])("%s is not a Caddy placeholder", (v) => expect(isSecretReference(v)).toBe(false));
 
   it.each([["%env(LDAP_PASSWORD)%"], ["ext:psk_home"], ["%d/secret"], ["/$CREDENTIALS_DIRECTORY/private_key"], ["${CREDENTIALS_DIRECTORY}/token"], ["github.com=%s\\n"], ["%s"]])("reference %s", (v) => expect(isSecretReference(v)).toBe(true));
 
