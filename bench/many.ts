@@ -132,7 +132,7 @@ export function generateTree(dir: string, n: number): number {
 const GNU_TIME = "/usr/bin/time";
 
 export async function benchMany(sizes: number[]): Promise<void> {
-  const cli = join(import.meta.dirname, "..", "src", "cli", "main.js");
+  const cli = join(import.meta.dirname, "..", "bundle", "main.js");
   const home = mkdtempSync(join(tmpdir(), "nix-warden-bench-many-"));
   const env = { ...process.env, NIX_WARDEN_CACHE_DIR: join(home, "cache"), NIX_WARDEN_STATE_DIR: join(home, "state") };
   const withTime = existsSync(GNU_TIME);

@@ -65,7 +65,8 @@ export async function benchScan(dir: string, rounds = 7): Promise<void> {
   const accepted = (await nixParse(nixFiles)).filter((v) => v.accepted).map((v) => v.file);
   let bytes = 0;
   for (const f of nixFiles) bytes += (await readFile(f)).length;
-  const cli = join(import.meta.dirname, "..", "src", "cli", "main.js");
+  // The CLI as users run it: the bundle (dist/bundle/main.js, package.json's bin).
+  const cli = join(import.meta.dirname, "..", "bundle", "main.js");
   // nix-warden's state and cache in directories of the benchmark's own, removed at the end.
   const cacheHome = mkdtempSync(join(tmpdir(), "nix-warden-bench-cache-"));
   const env = { ...process.env, NIX_WARDEN_CACHE_DIR: join(cacheHome, "cache"), NIX_WARDEN_STATE_DIR: join(cacheHome, "state") };

@@ -1,4 +1,5 @@
-// The package's root directory and version, found by walking up from this module (src/ or dist/src/).
+// The package's root directory and version, found by walking up from this module (src/, dist/src/
+// or the bundle in dist/bundle/), and the build of the bundle.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,3 +24,14 @@ export const TOOL = { name: "nix-warden", version: found.version };
 
 /** The package's root directory (holds prompts/, agent-definitions/, examples/). */
 export const PACKAGE_ROOT = found.root;
+
+/** What the bundler (scripts/bundle.ts) looks for in the bundle it made, exactly once, and replaces
+ * with the same prefix and the SHA-256 of the bundle's code. Built by concatenation so that only
+ * STAMP below holds it as a literal. */
+export const UNSTAMPED = `nix-warden-build:${"?".repeat(64)}`;
+const STAMP = "nix-warden-build:????????????????????????????????????????????????????????????????";
+const stampHash = STAMP.slice("nix-warden-build:".length);
+
+/** The hash of the bundle's code when running from the bundle (dist/bundle/); undefined when
+ * running the modules tsc wrote (dist/src/) or the sources. */
+export const BUILD: string | undefined = /^[0-9a-f]{64}$/.test(stampHash) ? stampHash : undefined;

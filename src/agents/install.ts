@@ -8,6 +8,7 @@ import { homedir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { PACKAGE_ROOT } from "../version.js";
 import { hasComments, parseJsonc, setJsoncProperty } from "./jsonc.js";
+import { CLI_MAIN_PATH } from "./paths.js";
 import {
   GENERATED,
   PORTABLE_COMMAND,
@@ -197,7 +198,7 @@ function whichAll(program: string): string[] {
 function pathIsThisInstall(): boolean | undefined {
   const found = whichAll("nix-warden");
   if (!found.length) return undefined;
-  const main = join(PACKAGE_ROOT, "dist", "src", "cli", "main.js");
+  const main = CLI_MAIN_PATH;
   if (!existsSync(main)) return false;
   const realMain = realpathSync(main);
   return found.some((p) => {
@@ -215,7 +216,7 @@ function pathIsThisInstall(): boolean | undefined {
  * installation's main.js run by this node otherwise. Project files always use PORTABLE_COMMAND.
  */
 export function serverCommandForInstall(): ServerCommand {
-  const main = join(PACKAGE_ROOT, "dist", "src", "cli", "main.js");
+  const main = CLI_MAIN_PATH;
   if (PACKAGE_ROOT.includes(`${"/"}_npx${"/"}`) || !existsSync(main)) return PORTABLE_COMMAND;
   if (pathIsThisInstall()) return PORTABLE_COMMAND;
   return { command: process.execPath, args: [realpathSync(main)] };

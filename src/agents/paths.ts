@@ -5,6 +5,9 @@ import { PACKAGE_ROOT } from "../version.js";
 
 export const AGENT_DEFINITIONS_DIR = join(PACKAGE_ROOT, "agent-definitions");
 
+/** The CLI as it is run: the bundle the build makes (scripts/bundle.ts), package.json's bin. */
+export const CLI_MAIN_PATH = join(PACKAGE_ROOT, "dist", "bundle", "main.js");
+
 /** The trigger specs of the shipped agents, as the build writes them (see src/built.ts). */
 export const TRIGGERS_JSON_PATH = join(PACKAGE_ROOT, "dist", "agent-triggers.json");
 

@@ -16,7 +16,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SecurityReport } from "../report/schema.js";
 import { cacheDir, writeFileAtomic } from "../system/state.js";
-import { TOOL } from "../version.js";
+import { BUILD, TOOL } from "../version.js";
 import { CONFIG_FILE } from "./config.js";
 import { listFiles, type Discovery, type FileStamp } from "./discover.js";
 import type { ScanOptions } from "./index.js";
@@ -58,8 +58,11 @@ interface CacheBody {
   report: SecurityReport;
 }
 
-// This build of the tool: a rebuilt tool with the same version number is another tool.
+// This build of the tool: a rebuilt tool with the same version number is another tool. The bundle
+// (dist/bundle/, what the CLI runs) carries the hash of its code; the modules tsc wrote (dist/src/)
+// are told apart by the scan's module file, which every build writes again.
 function buildId(): string {
+  if (BUILD) return `${TOOL.version}:bundle:${BUILD}`;
   try {
     const st = statSync(fileURLToPath(new URL("./index.js", import.meta.url)));
     return `${TOOL.version}:${st.size}:${st.mtimeMs}`;

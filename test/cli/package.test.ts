@@ -31,7 +31,7 @@ describe("the npm package", () => {
     const [tgz] = (await readdir(out)).filter((f) => f.endsWith(".tgz"));
     expect(tgz).toBeDefined();
     const listing = execFileSync("tar", ["-tzf", join(out, tgz!)], { encoding: "utf8" }).split("\n");
-    for (const f of ["package/dist/src/cli/main.js", "package/dist/agent-triggers.json", "package/agent-definitions/hook/nix-warden-hook.mjs", "package/agent-definitions/claude-plugin/bin/nix-warden.mjs", "package/prompts/nix-security.md"]) expect(listing).toContain(f);
+    for (const f of ["package/dist/bundle/main.js", "package/dist/src/cli/main.js", "package/dist/agent-triggers.json", "package/agent-definitions/hook/nix-warden-hook.mjs", "package/agent-definitions/claude-plugin/bin/nix-warden.mjs", "package/prompts/nix-security.md"]) expect(listing).toContain(f);
     expect(listing.filter((f) => f.startsWith("package/node_modules/") || f.startsWith("package/test/"))).toEqual([]);
 
     const pkg = JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as { version: string; dependencies: Record<string, string>; bin: Record<string, string>; engines: Record<string, string> };

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SecurityReport } from "../../src/report/schema.js";
-import { cli, runCli } from "../helpers/cli.js";
+import { CLI, cli, runCli } from "../helpers/cli.js";
 import { withRepo } from "../helpers/scan.js";
 
 const REPO = {
@@ -102,7 +102,7 @@ describe("nix-warden scan", () => {
 
   it("stops quietly with SIGPIPE's status when its reader goes away (`scan --format json | head`)", async () => {
     // The reader closes its end before the report is written: the write meets the closed end.
-    const child = spawn(process.execPath, [join(import.meta.dirname, "..", "..", "dist", "src", "cli", "main.js"), "scan", join(import.meta.dirname, "..", "..", "examples", "homelab"), "--format", "json", "--no-cache", "--quick"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, "scan", join(import.meta.dirname, "..", "..", "examples", "homelab"), "--format", "json", "--no-cache", "--quick"], { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.stdout.destroy();

@@ -9,7 +9,8 @@ import { format } from "node:util";
 import { exitCodeOf, main } from "../../src/cli/dispatch.js";
 import { clearScanCache } from "../../src/scan/index.js";
 
-export const CLI = join(import.meta.dirname, "..", "..", "dist", "src", "cli", "main.js");
+/** The CLI as users run it: the bundle `npm run build` makes (package.json's bin). */
+export const CLI = join(import.meta.dirname, "..", "..", "dist", "bundle", "main.js");
 
 export type CliResult = { code: number | null; stdout: string; stderr: string };
 

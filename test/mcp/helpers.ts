@@ -1,4 +1,4 @@
-// The MCP tests talk to the built server (`node dist/src/cli/main.js serve`, built by npm test) as a
+// The MCP tests talk to the built server (`node dist/bundle/main.js serve`, built by npm test) as a
 // client would: the SDK's Client over stdio (or HTTP), in a temporary workspace holding a fixture
 // repository. Everything a test starts is stopped, and its temp dirs removed, after the test.
 import { execFileSync, spawn } from "node:child_process";
@@ -20,7 +20,7 @@ import {
 import { onCleanup } from "../helpers/cleanup.js";
 
 export const REPO_ROOT = join(import.meta.dirname, "..", "..");
-export const CLI = join(REPO_ROOT, "dist", "src", "cli", "main.js");
+export const CLI = join(REPO_ROOT, "dist", "bundle", "main.js");
 export const FIXTURE_REPO = join(REPO_ROOT, "test", "fixtures", "mcp", "repo");
 
 // Stopped and removed after each test by test/setup-env.ts (see test/helpers/cleanup.ts).

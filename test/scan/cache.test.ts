@@ -13,7 +13,7 @@ import { clearScanCache, runScan } from "../../src/scan/index.js";
 import { cacheBase } from "../../src/system/state.js";
 
 const REPO_ROOT = join(import.meta.dirname, "..", "..");
-const CLI = join(REPO_ROOT, "dist", "src", "cli", "main.js");
+const CLI = join(REPO_ROOT, "dist", "bundle", "main.js");
 const EXAMPLE = join(REPO_ROOT, "examples", "homelab");
 
 const dirs: string[] = [];

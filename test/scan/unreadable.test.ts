@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { SecurityReport } from "../../src/report/schema.js";
 import { CLI } from "../helpers/cli.js";
@@ -74,7 +74,7 @@ function nobodyCli(): string {
   if (cliForNobody) return cliForNobody;
   const probe = spawnSync("setpriv", [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, "-e", `require("fs").accessSync(${JSON.stringify(CLI)}, require("fs").constants.R_OK)`], { cwd: "/", encoding: "utf8", timeout: 30_000 });
   if (probe.status === 0) return (cliForNobody = CLI);
-  const pkg = join(CLI, "..", "..", "..", "..");
+  const pkg = join(import.meta.dirname, "..", "..");
   const copy = mkdtempSync(join(tmpdir(), "nw-unreadable-pkg-"));
   chmodSync(copy, 0o755);
   for (const part of ["package.json", "dist", "src", "node_modules"]) {
@@ -82,7 +82,7 @@ function nobodyCli(): string {
     if (linked.status !== 0) execFileSync("cp", ["-a", join(pkg, part), copy], { timeout: 300_000 });
   }
   afterAllCleanups.push(() => rmSync(copy, { recursive: true, force: true }));
-  return (cliForNobody = join(copy, "dist", "src", "cli", "main.js"));
+  return (cliForNobody = join(copy, relative(pkg, CLI)));
 }
 
 /** `nix-warden scan --format json` as an unprivileged user: nobody under setpriv when we are root. */

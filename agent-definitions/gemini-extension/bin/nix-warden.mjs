@@ -17,7 +17,7 @@ function packageMain() {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
       if (pkg.name === "nix-warden") {
-        const main = join(dir, "dist", "src", "cli", "main.js");
+        const main = join(dir, "dist", "bundle", "main.js");
         return existsSync(main) ? main : undefined;
       }
     } catch {
