@@ -82,15 +82,22 @@ describe(RULE, () => {
     }
   });
 
-  it.skipIf(!nixAvailable)("closes the global opening and opens the port on a private interface", async () => {
-    const report = await scanFiles(FILES);
-    const f = report.findings.find((x) => x.ruleId === RULE && x.file === "monitoring.nix" && x.line === 4)!;
-    const fixed = await applyFix(FILES, f);
+  it.skipIf(!nixAvailable)("closes the global opening and opens the port on a private interface the module has; with none, edits nothing", async () => {
+    // Without a private interface in the module, moving the port to an example one would cut every
+    // client off: the fix describes the change and edits nothing.
+    const bare = (await scanFiles(FILES)).findings.find((x) => x.ruleId === RULE && x.file === "monitoring.nix" && x.line === 4)!;
+    expect(bare.fix?.patch).toBeUndefined();
+    expect(bare.fix?.description).toContain("example: replace tailscale0");
+    const withTailscale = { ...FILES, "monitoring.nix": FILES["monitoring.nix"].replace("{ config, ... }: {", "{ config, ... }: {\n  services.tailscale.enable = true;") };
+    const report = await scanFiles(withTailscale);
+    const f = report.findings.find((x) => x.ruleId === RULE && x.file === "monitoring.nix" && x.line === 5)!;
+    const fixed = await applyFix(withTailscale, f);
     expect(fixed.files["monitoring.nix"]).toContain("openFirewall = false;                       # medium");
     expect(fixed.files["monitoring.nix"]).toContain("networking.firewall.interfaces.tailscale0.allowedTCPPorts = [ config.services.prometheus.exporters.node.port ];");
-    expect(summary(fixed.rescan, RULE)).toEqual(["apps.nix:2 high", "apps.nix:3 medium", "monitoring.nix:24 medium", "redis.nix:5 high"]);
-    const o = report.findings.find((x) => x.ruleId === RULE && x.file === "apps.nix" && x.line === 2)!;
-    const fixed2 = await applyFix(FILES, o);
+    expect(summary(fixed.rescan, RULE)).toEqual(["apps.nix:2 high", "apps.nix:3 medium", "monitoring.nix:25 medium", "redis.nix:5 high"]);
+    const appsWithTailscale = { ...FILES, "apps.nix": FILES["apps.nix"].replace(/^\{([^\n]*)\n/, "{$1\n  services.tailscale.enable = true;\n") };
+    const o = (await scanFiles(appsWithTailscale)).findings.find((x) => x.ruleId === RULE && x.file === "apps.nix" && x.line === 3)!;
+    const fixed2 = await applyFix(appsWithTailscale, o);
     expect(fixed2.files["apps.nix"]).toContain("allowedTCPPorts = [ 11434 ]");
   });
 });

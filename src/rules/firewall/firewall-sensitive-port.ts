@@ -133,7 +133,9 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
   const idle = pl.hits.filter((h) => !listened.includes(h));
   const iface = privateInterface(scope.files.length ? scope.files : [ctx]);
   const move = (hits: Hit[]): TextEdit[] | undefined => {
-    if (pl.def.conditions.length !== 0) return undefined;
+    // No private interface on the host: moving the port to an example interface would cut every
+    // client off (NixOS-infra's builders have no tailscale0); the user picks the network.
+    if (pl.def.conditions.length !== 0 || !iface.known) return undefined;
     const add = addInterfacePorts(ctx, iface.name, pl.option, hits.map((h) => h.port));
     return add ? [...removeListElements(ctx.file, ctx.text, pl.list, hits.map((h) => h.el)), add] : undefined;
   };

@@ -85,7 +85,8 @@ function checkNix(ctx: NixFileContext): void {
     const iface = privateInterface([ctx]);
     const port = portText(ctx, prefix, entry);
     let edits: TextEdit[] | undefined;
-    if (def.inner && port) {
+    // Only to an interface the configuration has: an example one would cut every client off.
+    if (def.inner && port && iface.known) {
       const add = addInterfacePorts(ctx, iface.name, "allowedTCPPorts", [port]);
       if (add) edits = [replaceNode(ctx.file, def.inner, "false"), add];
     }
