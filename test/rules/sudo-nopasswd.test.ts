@@ -81,11 +81,16 @@ describe(RULE, () => {
     expect(uid.evidence).toBe("#1000 ALL=(ALL) NOPASSWD: ALL");
   });
 
-  it.skipIf(!nixAvailable)("fixes wheelNeedsPassword and drops NOPASSWD from a rule", async () => {
+  it.skipIf(!nixAvailable)("fixes wheelNeedsPassword where the file gives accounts passwords, and drops NOPASSWD from a rule", async () => {
     const report = await scanFiles(FILES);
-    const w = report.findings.find((x) => x.ruleId === RULE && x.file === "sudo.nix" && x.line === 2)!;
+    // Nothing here gives an admin a password: turning the prompt on would lock key-only admins out.
+    const bare = report.findings.find((x) => x.ruleId === RULE && x.file === "sudo.nix" && x.line === 2)!;
+    expect(bare.fix?.patch).toBeUndefined();
+    expect(bare.fix?.description).toContain("after giving every admin a password");
+    const withPassword = { ...FILES, "sudo.nix": FILES["sudo.nix"].replace("  security.sudo.wheelNeedsPassword = false;\n", "  security.sudo.wheelNeedsPassword = false;\n  users.users.alice.hashedPasswordFile = \"/run/secrets/alice\";\n") };
+    const w = (await scanFiles(withPassword)).findings.find((x) => x.ruleId === RULE && x.file === "sudo.nix" && x.line === 2)!;
     expect(w.fix?.patch).toContain("+  security.sudo.wheelNeedsPassword = true;");
-    const fixed = await applyFix(FILES, w);
+    const fixed = await applyFix(withPassword, w);
     expect(summary(fixed.rescan, RULE)).not.toContain("sudo.nix:2 medium");
     const r = report.findings.find((x) => x.ruleId === RULE && x.file === "sudo.nix" && x.line === 6)!;
     const fixed2 = await applyFix(FILES, r);

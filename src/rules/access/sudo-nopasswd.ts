@@ -113,7 +113,14 @@ function checkWheelNeedsPassword(ctx: NixFileContext, out: Grant[]): void {
   }
 }
 
+/** Does the file give some account a password (one sudo could ask for)? */
+const PASSWORD_OPTION = /^users\.users\.[^.]+\.(?:hashedPassword|hashedPasswordFile|passwordFile|initialHashedPassword|password|initialPassword)$/;
+
 function wheelReport(ctx: NixFileContext, def: OptionDefinition, tool: string): RuleReport {
+  // Admins who log in with keys only have no password for sudo to ask: turning the prompt back on
+  // without giving them one locks them out of sudo (srvos' servers, key-only containers). The edit
+  // is offered only where the file itself gives accounts passwords.
+  const passwords = ctx.index.definitions.some((d) => PASSWORD_OPTION.test(d.path));
   return {
     node: def.inner ?? def.binding,
     optionPath: def.path,
@@ -122,8 +129,8 @@ function wheelReport(ctx: NixFileContext, def: OptionDefinition, tool: string): 
     message: `${def.path} = false: every member of wheel becomes root through ${tool} without typing a password, so any process running as such a user (a compromised browser, a malicious package, a stolen SSH key) is root too.`,
     fix: {
       safety: "review",
-      description: `Set ${def.path} = true (the default). Automation that needs root without a prompt should use a dedicated rule for its exact command, or deploy as root with a key.`,
-      edits: def.inner ? [replaceNode(ctx.file, def.inner, "true")] : undefined,
+      description: `Set ${def.path} = true (the default)${passwords ? "" : ", after giving every admin a password (users.users.<name>.hashedPasswordFile from agenix/sops-nix): an admin who logs in with keys only has none, and would lose sudo"}. Automation that needs root without a prompt should use a dedicated rule for its exact command, or deploy as root with a key.`,
+      edits: def.inner && passwords ? [replaceNode(ctx.file, def.inner, "true")] : undefined,
     },
   };
 }
