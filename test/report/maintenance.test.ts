@@ -46,6 +46,19 @@ describe("maintenance notes (info)", () => {
     expect(text.indexOf("INFO: maintenance")).toBeGreaterThan(text.indexOf("MEDIUM (1)"));
   });
 
+  it("text: one line per maintenance rule (how many places, the first, the hosts); --verbose lists each with its message and fix", () => {
+    const text = renderSecurityText(report(), { color: false });
+    const info = text.slice(text.indexOf("INFO: maintenance"));
+    expect(info.split("\n").filter((l) => l.startsWith("  ")).map((l) => l.trim())).toEqual([
+      "Package installed by both the system and home-manager  (package-managed-twice)  5 places, first home/p0.nix:1:1  [web]",
+      "No automatic garbage collection  (missing-nix-gc)  flake.nix:1:1  [web]",
+      "(each place, message and fix: --verbose, or the JSON report)",
+    ]);
+    expect(info).not.toContain("at home/p0.nix");
+    const verbose = renderSecurityText(report(), { color: false, verbose: true });
+    for (let i = 0; i < 5; i++) expect(verbose).toContain(`Package installed by both the system and home-manager at home/p${i}.nix`);
+  });
+
   it("text: a report of maintenance notes only has nothing to fix first", () => {
     const r = report();
     const only = SecurityReport.parse({ ...r, findings: r.findings.filter((f) => f.severity === "info"), summary: summarize(r.findings.filter((f) => f.severity === "info"), ["web"]) });
