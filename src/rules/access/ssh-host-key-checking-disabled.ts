@@ -48,6 +48,19 @@ function lineReports(text: string, base: number, lines: LineIndex, sshConfig: bo
   let continued = false;
   // The command must be one that speaks ssh (an alias `sh -o StrictHostKeyChecking=no` runs sh).
   let sshSeen = false;
+  // Host blocks whose HostName is this machine (a demo VM forwarded to 127.0.0.1:2222): nobody can
+  // intercept loopback, and the VM's key changes with every rebuild. Counted by block, since the
+  // HostName line may come after the options.
+  const localBlocks = new Set<number>();
+  if (sshConfig) {
+    let b = 0;
+    for (const l of text.split("\n")) {
+      if (/^\s*(?:Host|Match)\s/i.test(l)) b++;
+      const hn = /^\s*HostName\s*=?\s*(\S+)/i.exec(l);
+      if (hn && LOCAL.test(` ${hn[1]}`)) localBlocks.add(b);
+    }
+  }
+  let block = 0;
   for (const raw of text.split("\n")) {
     const start = offset;
     offset += raw.length + 1;
@@ -65,13 +78,14 @@ function lineReports(text: string, base: number, lines: LineIndex, sshConfig: bo
       if (h) {
         host = h[1]!.trim();
         reportedBlock = undefined;
+        block++;
       }
     }
     const m = DISABLED.exec(raw);
     if (!m || LOCAL.test(raw) || (!sshConfig && (reportedCommand || !sshSeen))) continue;
     reportedCommand = true;
     const everyHost = !sshConfig || /^(?:\*|all)$/i.test(host);
-    if (sshConfig && (LOCAL.test(host) || reportedBlock === host)) continue;
+    if (sshConfig && (LOCAL.test(host) || localBlocks.has(block) || reportedBlock === host)) continue;
     reportedBlock = host;
     const severity: Severity = everyHost && unattended ? "medium" : "low";
     const at = base + start + m.index;
@@ -130,6 +144,8 @@ export const sshHostKeyCheckingDisabled: Rule = {
     ],
     silent: [
       hostExample(`{\n  programs.zsh.shellAliases.sk = "sh -o StrictHostKeyChecking=no";\n}\n`),
+      // A demo VM forwarded to this machine, named by an alias: its HostName is loopback.
+      hostExample(`{\n  programs.ssh.extraConfig = ''\n    Host demo\n      StrictHostKeyChecking no\n      UserKnownHostsFile /dev/null\n      HostName 127.0.0.1\n      Port 2222\n  '';\n}\n`),
       hostExample(
         `{ pkgs, ... }: {\n  systemd.services.backup.script = ''\n    # ssh -o StrictHostKeyChecking=no would accept anything\n    rsync -e "ssh -o StrictHostKeyChecking=accept-new" /srv backup@nas:/backup\n    ssh -o StrictHostKeyChecking=no -p 2222 root@localhost true\n  '';\n  programs.ssh.extraConfig = ''\n    Host 127.0.0.1\n      StrictHostKeyChecking no\n    Host *\n      UserKnownHostsFile ~/.ssh/known_hosts\n      StrictHostKeyChecking ask\n  '';\n}\n`,
       ),
