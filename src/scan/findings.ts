@@ -132,6 +132,10 @@ function fingerprint(ruleId: string, file: string, stable: string): string {
   return id;
 }
 
+/** Settings of the throwaway VMs `nixos-rebuild build-vm` builds (vmVariant, vmVariantWithBootLoader,
+ * disko's vmVariantWithDisko). */
+const VM_VARIANT = /^virtualisation\.vmVariant\w*\./;
+
 /** Group edits per file and render one unified diff for all of them. */
 export function patchFor(edits: TextEdit[], textOf: (file: string) => string | undefined): string | undefined {
   const byFile = new Map<string, TextEdit[]>();
@@ -226,6 +230,10 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
       // Relaxed settings inside a throwaway test are at most low.
       if (severity !== "low" && severity !== "info") message += ` (${testNote(site.test)})`;
       if (severity !== "info") severity = "low";
+    } else if (VM_VARIANT.test(report.optionPath ?? "") && severity !== "info" && severity !== "low") {
+      // `virtualisation.vmVariant*` configures the VM `nixos-rebuild build-vm` makes, not the host.
+      message += " (in virtualisation.vmVariant, the VM that `nixos-rebuild build-vm` makes for testing, not the real system, so reported as low)";
+      severity = "low";
     }
     // A maintenance note says so, whichever rule wrote it: it is not a security problem.
     if (severity === "info" && !/\bmaintenance\b/i.test(message)) message += ` ${MAINTENANCE_NOTE}`;

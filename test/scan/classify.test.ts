@@ -125,6 +125,24 @@ describe("test trees and libraries", () => {
     }
   });
 
+  it("a setting under virtualisation.vmVariant* (the build-vm VM, not the host) is at most low, and says why", async () => {
+    const report = await scanFiles({
+      "flake.nix": flake,
+      "configuration.nix": `{ pkgs, ... }: {
+  virtualisation.vmVariantWithDisko.disko.devices.mdadm.stripe.content.passwordFile = toString (pkgs.writeText "password" "apple-pie-42");
+  disko.devices.mdadm.stripe.content.passwordFile = toString (pkgs.writeText "password" "apple-pie-42");
+}
+`,
+    });
+    const all = JSON.stringify(report.findings.map((f) => [f.ruleId, f.optionPath, f.severity]));
+    const vm = report.findings.find((f) => f.optionPath?.startsWith("virtualisation.vmVariantWithDisko."));
+    expect(vm?.severity, all).toBe("low");
+    expect(vm?.message).toContain("not the real system");
+    const real = report.findings.find((f) => f.ruleId === vm?.ruleId && f.optionPath === "disko.devices.mdadm.stripe.content.passwordFile");
+    expect(real?.severity, all).not.toBe("low");
+    expect(real?.message).not.toContain("vmVariant");
+  });
+
   it("a NixOS VM test is still named as one", async () => {
     const report = await scanFiles({
       "flake.nix": flake,
