@@ -78,7 +78,7 @@ export const nixpkgsReinstantiatedInModule: Rule = {
   category: "anti-pattern",
   severity: "low",
   rationale:
-    "A module that calls `pkgs.extend`, `pkgs.appendOverlays` or `import nixpkgs { ... }` evaluates the whole package set a second time (slower evaluation, more memory), and the packages it gets ignore the host's `nixpkgs.config` (allowUnfree, permittedInsecurePackages) and `nixpkgs.overlays`: two versions of one package can end up on the system, and a security override in the overlays does not reach them. `import <nixpkgs>` also depends on the channel of whichever machine evaluates it, outside the flake lock.",
+    "A module that calls `pkgs.extend`, `pkgs.appendOverlays` or `import nixpkgs { ... }` evaluates the whole package set a second time (slower evaluation, more memory), and its packages are separate builds from the host's. `import nixpkgs { ... }` also ignores the host's `nixpkgs.config` (allowUnfree, permittedInsecurePackages) and `nixpkgs.overlays`: two versions of one package can end up on the system, and a security override in the overlays does not reach them (`pkgs.extend` keeps them, and is reported as maintenance). `import <nixpkgs>` also depends on the channel of whichever machine evaluates it, outside the flake lock.",
   fix: "Put the change in `nixpkgs.overlays` (or `nixpkgs.config`) and use the module's `pkgs`; for packages of another channel, take them from a flake input through an overlay (`unstable = import inputs.nixpkgs-unstable { inherit (final) system; config = final.config; }` once).",
   references: [
     { title: "NixOS manual: nixpkgs.overlays", url: "https://search.nixos.org/options?show=nixpkgs.overlays" },
@@ -127,13 +127,19 @@ export const nixpkgsReinstantiatedInModule: Rule = {
         if (target) what = `import ${target}`;
       }
       if (!what) continue;
+      // `pkgs.extend` / `appendOverlays` keep the host's config and overlays (they add one on top):
+      // the cost is a second evaluation of the package set, maintenance rather than a wrong set of
+      // packages (lovesegfault's linux-builder, judged wrong when told otherwise).
+      const extended = what.startsWith("pkgs.");
       ctx.report({
         node: a.node,
         key: what,
-        message:
-          `\`${shortText(a.node, 60)}\` makes a second nixpkgs inside a module: it is evaluated again and ignores the host's nixpkgs.config and nixpkgs.overlays` +
-          (what.includes("<nixpkgs>") ? `, and <nixpkgs> is the channel of whichever machine evaluates it, outside the flake lock.` : "."),
-        fix: { safety: "manual", description: "Move the change into `nixpkgs.overlays` / `nixpkgs.config` and use the module's `pkgs`." },
+        ...(extended ? { severity: "info" as const } : {}),
+        message: extended
+          ? `\`${shortText(a.node, 60)}\` builds a second package set inside a module: it keeps the host's nixpkgs.config and overlays, but the whole set is evaluated again (slower evaluation, more memory), and packages taken from it are separate builds from the host's.`
+          : `\`${shortText(a.node, 60)}\` makes a second nixpkgs inside a module: it is evaluated again and ignores the host's nixpkgs.config and nixpkgs.overlays` +
+            (what.includes("<nixpkgs>") ? `, and <nixpkgs> is the channel of whichever machine evaluates it, outside the flake lock.` : "."),
+        fix: { safety: "manual", description: extended ? "Where the change should apply to the host as a whole, put the overlay in `nixpkgs.overlays` and use the module's `pkgs`; where only this module needs it, keeping it here is a choice of evaluation cost." : "Move the change into `nixpkgs.overlays` / `nixpkgs.config` and use the module's `pkgs`." },
       });
     }
   },
