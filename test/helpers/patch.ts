@@ -2,7 +2,8 @@
 // finding's patch, parse every changed .nix file with the real `nix-instantiate --parse`, and scan
 // the patched files again.
 import { execFileSync } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Finding, SecurityReport } from "../../src/report/schema.js";
 import { scanFiles, withRepo } from "./scan.js";
@@ -36,4 +37,26 @@ export async function applyFix(files: Record<string, string>, finding: Finding, 
     { git: true },
   );
   return { files: patched, rescan: await scanFiles(patched, options.now ? { now: options.now } : {}) };
+}
+
+/** A bare patch (no finding) applied with `patch -p1` to the files in a temporary directory; every
+ * .nix file must still parse with the real `nix-instantiate --parse`. The files after the patch. */
+export async function patchAndParse(files: Record<string, string>, patch: string): Promise<Record<string, string>> {
+  const dir = await mkdtemp(join(tmpdir(), "nix-warden-patch-"));
+  try {
+    for (const [rel, text] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, rel)), { recursive: true });
+      await writeFile(join(dir, rel), text);
+    }
+    await writeFile(join(dir, "fix.patch"), patch);
+    execFileSync("patch", ["-p1", "-s", "-i", "fix.patch"], { cwd: dir, timeout: 10_000 });
+    const out: Record<string, string> = {};
+    for (const rel of Object.keys(files)) {
+      if (rel.endsWith(".nix")) execFileSync("nix-instantiate", ["--parse", join(dir, rel)], { stdio: "pipe", timeout: 10_000 });
+      out[rel] = await readFile(join(dir, rel), "utf8");
+    }
+    return out;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

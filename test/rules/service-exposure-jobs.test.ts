@@ -4,13 +4,10 @@
 // `--ssh-port` names no listener, a loopback daemon called by a local service is local, and
 // backups, virus scans and scripts working in $HOME keep their user, /home and the network.
 // Each case has a look-alike that must still be reported (or reported differently).
-import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scanMemory } from "../helpers/memory.js";
 import { nixAvailable } from "../helpers/nix.js";
+import { patchAndParse } from "../helpers/patch.js";
 import type { Finding } from "../../src/report/schema.js";
 
 const RULE = "systemd-service-exposure";
@@ -20,21 +17,6 @@ async function exposure(files: Record<string, string>): Promise<Finding[]> {
   return report.findings.filter((f) => f.ruleId === RULE);
 }
 
-/** The patch applies to the files and every patched file still parses. */
-async function patchParses(files: Record<string, string>, patch: string): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "nix-warden-jobs-"));
-  try {
-    for (const [rel, text] of Object.entries(files)) {
-      await mkdir(dirname(join(dir, rel)), { recursive: true });
-      await writeFile(join(dir, rel), text);
-    }
-    await writeFile(join(dir, "fix.patch"), patch);
-    execFileSync("patch", ["-p1", "-s", "-i", "fix.patch"], { cwd: dir, timeout: 10_000 });
-    for (const rel of Object.keys(files)) if (rel.endsWith(".nix")) execFileSync("nix-instantiate", ["--parse", join(dir, rel)], { stdio: "pipe", timeout: 10_000 });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 const job = (body: string, extra = "") =>
   `{ pkgs, lib, config, ... }: {\n  systemd.services.nightly = {\n    startAt = "daily";\n${extra}    serviceConfig.Type = "oneshot";\n    script = ''\n${body}    '';\n  };\n}\n`;
@@ -132,7 +114,7 @@ describe("fixes the service lives with", () => {
     const patch = f!.fix?.patch ?? "";
     expect(patch).toContain('ProtectSystem = "full";');
     expect(patch).not.toMatch(/DynamicUser|ProtectHome|PrivateNetwork|"~@privileged|RestrictSUIDSGID|UMask/);
-    if (nixAvailable) await patchParses(files, patch);
+    if (nixAvailable) await patchAndParse(files, patch);
   });
 
   it("the same backup named only by its package and unit name (an opaque script) gets the same subset", async () => {
@@ -147,7 +129,7 @@ describe("fixes the service lives with", () => {
     expect(f!.severity).toBe("low");
     const patch = f!.fix?.patch ?? "";
     expect(patch).not.toMatch(/DynamicUser|ProtectHome|PrivateTmp|SystemCallFilter/);
-    if (nixAvailable) await patchParses(files, patch);
+    if (nixAvailable) await patchAndParse(files, patch);
   });
 
   it("a daemon whose script works in $HOME gets no ProtectHome and no DynamicUser", async () => {
@@ -170,7 +152,7 @@ describe("fixes the service lives with", () => {
     const patch = f!.fix?.patch ?? "";
     expect(patch).not.toMatch(/DynamicUser|UMask/);
     expect(patch).toContain('ReadWritePaths = [ "/data/photos" ];');
-    if (nixAvailable) await patchParses(files, patch);
+    if (nixAvailable) await patchAndParse(files, patch);
   });
 
   it("a normal user whose users.users.<n>.home is /var/lib/<n> is not said to keep files under /home", async () => {

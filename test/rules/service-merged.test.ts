@@ -3,13 +3,10 @@
 // What stays unread makes the score a bound (said so, rated lower, no patch). Severity follows
 // attack surface; jobs that must run as root are not moved to another user; every patch merges
 // into the existing expression and parses.
-import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scanFiles } from "../helpers/scan.js";
 import { nixAvailable } from "../helpers/nix.js";
+import { patchAndParse } from "../helpers/patch.js";
 import type { SecurityReport } from "../../src/report/schema.js";
 
 const RULE = "systemd-service-exposure";
@@ -144,21 +141,6 @@ describe("severity by attack surface", () => {
   });
 });
 
-async function applyAndParse(files: Record<string, string>, patch: string, file: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "nix-warden-patch-"));
-  try {
-    for (const [rel, text] of Object.entries(files)) {
-      await mkdir(dirname(join(dir, rel)), { recursive: true });
-      await writeFile(join(dir, rel), text);
-    }
-    await writeFile(join(dir, "fix.patch"), patch);
-    execFileSync("patch", ["-p1", "-s", "-i", "fix.patch"], { cwd: dir, timeout: 10_000 });
-    execFileSync("nix-instantiate", ["--parse", join(dir, file)], { stdio: "pipe", timeout: 10_000 });
-    return await readFile(join(dir, file), "utf8");
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 describe("oneshot and scheduled jobs", () => {
   it("one low finding per file for its jobs, with one patch; hardware setup jobs skipped; daemons stay their own findings", async () => {
@@ -185,7 +167,7 @@ describe("oneshot and scheduled jobs", () => {
     expect(found.find((f) => f.optionPath === "systemd.services.gpu-daemon")!.severity).toBe("medium");
     if (!nixAvailable) return;
     expect(jobs.fix?.patch).toBeDefined();
-    const fixed = await applyAndParse(files, jobs.fix!.patch!, "jobs.nix");
+    const fixed = (await patchAndParse(files, jobs.fix!.patch!))["jobs.nix"]!;
     expect(fixed.match(/ProtectSystem = "strict";/g)).toHaveLength(3);
   });
 });
@@ -218,11 +200,11 @@ in
     const report = await scanFiles(FILES);
     const found = byService(report);
     expect(Object.keys(found).sort()).toEqual(["chained", "dotted", "flat"]);
-    const dotted = await applyAndParse(FILES, found.dotted!.fix!.patch!, "m.nix");
+    const dotted = (await patchAndParse(FILES, found.dotted!.fix!.patch!))["m.nix"]!;
     expect(dotted).toContain('serviceConfig.ProtectSystem = "strict";');
-    const chained = await applyAndParse(FILES, found.chained!.fix!.patch!, "m.nix");
+    const chained = (await patchAndParse(FILES, found.chained!.fix!.patch!))["m.nix"]!;
     expect(chained).toMatch(/User = "chained";\n\s+ProtectSystem = "strict";/);
-    const flat = await applyAndParse(FILES, found.flat!.fix!.patch!, "m.nix");
+    const flat = (await patchAndParse(FILES, found.flat!.fix!.patch!))["m.nix"]!;
     expect(flat).toContain('systemd.services.flat.serviceConfig.ProtectSystem = "strict";');
   });
 });
