@@ -236,25 +236,30 @@ export function builderModules(nixFiles: readonly string[], treeOf: (file: strin
   const modules = new Set<string>();
   for (const file of nixFiles) {
     if (hostEntries.has(file)) continue;
-    const tree = treeOf(file);
-    if (!tree || !tree.text.includes("nixosSystem")) continue;
-    const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
-    for (const call of tree.descendants(K.NODE_APPLY)) {
-      const fn = call.childNodes()[0];
-      if (!fn || !/(?:^|\.)nixosSystem$/.test(fn.text.replace(/\s+/g, ""))) continue;
-      const set = unparen(call.childNodes()[1]);
-      if (set?.kind !== K.NODE_ATTR_SET) continue;
-      const list = flatten(set).find((b) => b.path.length === 1 && b.path[0] === "modules");
+    for (const { call, list, dir } of nixosSystemModules(file, treeOf(file))) {
       // Each host's builder: mapped over the hosts, naming the host's folder by interpolation, or a
       // function given the host's module (`buildNixos = { system, module }: nixosSystem { modules =
       // [ ... module ]; }`).
-      const givenModule = () => list!.value.descendants(K.NODE_IDENT).some((i) => ["formal", "param"].includes(resolveLexical(i)?.kind ?? ""));
-      if (!list || !(mappedOverHosts(call) || list.value.descendants(K.NODE_PATH).some((p) => INTERPOLATED_HOST.test(p.text)) || givenModule())) continue;
+      const givenModule = () => list.descendants(K.NODE_IDENT).some((i) => ["formal", "param"].includes(resolveLexical(i)?.kind ?? ""));
+      if (!(mappedOverHosts(call) || list.descendants(K.NODE_PATH).some((p) => INTERPOLATED_HOST.test(p.text)) || givenModule())) continue;
       builders.add(file);
-      for (const p of modulesListed(list.value, dir, nixFiles)) modules.add(p);
+      for (const p of modulesListed(list, dir, nixFiles)) modules.add(p);
     }
   }
   return { builders: [...builders], modules: [...modules] };
+}
+
+/** Every `nixosSystem { modules = ...; }` call of a file: the call, its modules value, the file's folder. */
+function* nixosSystemModules(file: string, tree: SyntaxNode | undefined): Generator<{ call: SyntaxNode; list: SyntaxNode; dir: string }> {
+  if (!tree || !tree.text.includes("nixosSystem")) return;
+  const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+  for (const call of tree.descendants(K.NODE_APPLY)) {
+    const fn = call.childNodes()[0];
+    if (!fn || !/(?:^|\.)nixosSystem$/.test(fn.text.replace(/\s+/g, ""))) continue;
+    const set = unparen(call.childNodes()[1]);
+    const list = set?.kind === K.NODE_ATTR_SET ? flatten(set).find((b) => b.path.length === 1 && b.path[0] === "modules") : undefined;
+    if (list) yield { call, list: list.value, dir };
+  }
 }
 
 /** A folder of hosts that a helper builds with an interpolated path in a `nixosSystem` call's
@@ -274,22 +279,17 @@ export function interpolatedHostFolders(nixFiles: readonly string[], treeOf: (fi
   const out: HostFolder[] = [];
   for (const file of nixFiles) {
     const tree = treeOf(file);
-    if (!tree || !tree.text.includes("nixosSystem") || !tree.text.includes("${")) continue;
-    const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
-    for (const call of tree.descendants(K.NODE_APPLY)) {
-      const fn = call.childNodes()[0];
-      if (!fn || !/(?:^|\.)nixosSystem$/.test(fn.text.replace(/\s+/g, ""))) continue;
-      const set = unparen(call.childNodes()[1]);
-      const list = set?.kind === K.NODE_ATTR_SET ? flatten(set).find((b) => b.path.length === 1 && b.path[0] === "modules") : undefined;
-      if (!list) continue;
-      for (const p of list.value.descendants(K.NODE_PATH)) {
+    if (!tree?.text.includes("${")) continue;
+    let builders: string[] | undefined;
+    for (const { list, dir } of nixosSystemModules(file, tree)) {
+      for (const p of list.descendants(K.NODE_PATH)) {
         const m = INTERPOLATED_HOST.exec(p.text);
         if (!m) continue;
         const folder = posix.normalize(posix.join(dir, m[1]!)).replace(/\/$/, "");
         if (folder.startsWith("..") || folder === ".") continue;
         // The helper's own files: siblings it imports by a literal path.
-        const siblings = pathsIn(tree, dir).filter((f) => f.endsWith(".nix") && posix.dirname(f) === posix.dirname(file) && present.has(f) && f !== file);
-        out.push({ dir: folder, depth: m[2] ? 2 : 1, builders: [file, ...new Set(siblings)] });
+        builders ??= [file, ...new Set(pathsIn(tree, dir).filter((f) => f.endsWith(".nix") && posix.dirname(f) === posix.dirname(file) && present.has(f) && f !== file))];
+        out.push({ dir: folder, depth: m[2] ? 2 : 1, builders });
       }
     }
   }
