@@ -46,7 +46,7 @@ const LIBRARY_TREE = /(^|\/)lib\//;
 export interface ContextFinding {
   rule: { id: string; category: string };
   site: { file: string; test?: TestContext };
-  report: { file?: string; optionPath?: string; node?: { text: string }; key?: string; message: string; severity?: string; title?: string };
+  report: { file?: string; optionPath?: string; node?: { text: string }; key?: string; message: string; severity?: string; title?: string; fix?: { description: string; edits?: unknown[] } };
 }
 
 /** Passwords a test sets for itself (a VM test's users, a service's admin password in a test
@@ -92,6 +92,58 @@ export function isGeneratedFile(file: string, text: string): boolean {
   return head.some((l) => GENERATED_HEADER.test(l));
 }
 
+/** `a, b, c and 2 more`. */
+function listed(names: readonly string[], max: number): string {
+  return names.length > max ? `${names.slice(0, max).join(", ")} and ${names.length - max} more` : names.join(", ");
+}
+
+/** Findings of one rule in one file that become one: which, from how many on, and what the one says. */
+interface PerFileMerger {
+  matches(r: ContextFinding): boolean;
+  minimum: number;
+  report(group: readonly ContextFinding[]): Partial<ContextFinding["report"]>;
+}
+
+const PER_FILE_MERGERS: readonly PerFileMerger[] = [
+  {
+    // One at least: a single test password is still said to be a test's.
+    matches: testPassword,
+    minimum: 1,
+    report(group) {
+      const first = group[0]!;
+      const count = group.length === 1 ? "A password" : `${group.length} passwords`;
+      return {
+        optionPath: group.length === 1 ? first.report.optionPath : undefined,
+        key: group.length === 1 ? first.report.key : "per-file",
+        severity: "low",
+        title: "passwords set by a test",
+        message: `${count} set in plaintext by this test (${listed([...new Set(group.map(nameOf))], 8)}). ${first.site.test === "vm-test" ? "A NixOS VM test's" : "A test's"} credentials live only in its throwaway machines, so they are not secrets; make sure none of them is also used on a real machine.`,
+      };
+    },
+  },
+  {
+    matches: bareUrl,
+    minimum: 2,
+    report(group) {
+      const fix = group[0]!.report.fix;
+      return {
+        key: "per-file",
+        message: `${group.length} unquoted URL literals in this file (${listed(group.map((r) => r.report.key ?? "?"), 5)}): deprecated, rejected with the no-url-literals feature; write each as a string.`,
+        fix: fix && { ...fix, description: "Quote the URLs (the values are the same strings).", edits: group.flatMap((r) => r.report.fix?.edits ?? []) },
+      };
+    },
+  },
+  {
+    matches: (r) => PER_FILE.has(r.rule.id),
+    minimum: 2,
+    report: (group) => ({
+      optionPath: undefined,
+      key: "per-file",
+      message: `${group.length} options in this file are declared without a description (${listed(group.map((r) => r.report.optionPath ?? r.report.node?.text ?? "?"), 8)}): what they control and what their values mean are documented nowhere.`,
+    }),
+  },
+];
+
 /**
  * Applies the context policy to what rules reported: code-quality findings in test code and in
  * files a tool generated are dropped; documentation lints are merged into one per file naming what they found, and dropped in a
@@ -104,65 +156,22 @@ export function applyContextPolicy<T extends ContextFinding>(raw: T[], repo: Rep
       !(r.site.test && SILENT_IN_TESTS.has(r.rule.id)) &&
       !(PER_FILE.has(r.rule.id) && (repo.library || LIBRARY_TREE.test(r.report.file ?? r.site.file))),
   );
-  const merged = new Map<string, T[]>();
+  const merged = new Map<string, { merger: PerFileMerger; group: T[] }>();
   for (const r of kept) {
-    if (!PER_FILE.has(r.rule.id) && !testPassword(r) && !bareUrl(r)) continue;
+    const merger = PER_FILE_MERGERS.find((m) => m.matches(r));
+    if (!merger) continue;
     const key = `${r.rule.id}\0${r.report.file ?? r.site.file}`;
-    const group = merged.get(key);
-    if (group) group.push(r);
-    else merged.set(key, [r]);
+    const entry = merged.get(key);
+    if (entry) entry.group.push(r);
+    else merged.set(key, { merger, group: [r] });
   }
   // The first of a group stands for it, in its place; raw findings are cached, so it is copied.
   const standIn = new Map<T, T>();
   const mergedAway = new Set<T>();
-  for (const group of merged.values()) {
+  for (const { merger, group } of merged.values()) {
+    if (group.length < merger.minimum) continue;
     const first = group[0]!;
-    if (testPassword(first)) {
-      const names = [...new Set(group.map(nameOf))];
-      const shown = names.length > 8 ? `${names.slice(0, 8).join(", ")} and ${names.length - 8} more` : names.join(", ");
-      const count = group.length === 1 ? "A password" : `${group.length} passwords`;
-      standIn.set(first, {
-        ...first,
-        report: {
-          ...first.report,
-          optionPath: group.length === 1 ? first.report.optionPath : undefined,
-          key: group.length === 1 ? first.report.key : "per-file",
-          severity: "low",
-          title: "passwords set by a test",
-          message: `${count} set in plaintext by this test (${shown}). ${first.site.test === "vm-test" ? "A NixOS VM test's" : "A test's"} credentials live only in its throwaway machines, so they are not secrets; make sure none of them is also used on a real machine.`,
-        },
-      } as T);
-      for (const r of group.slice(1)) mergedAway.add(r);
-      continue;
-    }
-    if (group.length < 2) continue;
-    if (bareUrl(first)) {
-      const urls = group.map((r) => r.report.key ?? "?");
-      const shown = urls.length > 5 ? `${urls.slice(0, 5).join(", ")} and ${urls.length - 5} more` : urls.join(", ");
-      const fix = (first.report as { fix?: { edits?: unknown[] } }).fix;
-      standIn.set(first, {
-        ...first,
-        report: {
-          ...first.report,
-          key: "per-file",
-          message: `${group.length} unquoted URL literals in this file (${shown}): deprecated, rejected with the no-url-literals feature; write each as a string.`,
-          fix: fix && { ...fix, description: "Quote the URLs (the values are the same strings).", edits: group.flatMap((r) => (r.report as { fix?: { edits?: unknown[] } }).fix?.edits ?? []) },
-        },
-      } as T);
-      for (const r of group.slice(1)) mergedAway.add(r);
-      continue;
-    }
-    const names = group.map((r) => r.report.optionPath ?? r.report.node?.text ?? "?");
-    const shown = names.length > 8 ? `${names.slice(0, 8).join(", ")} and ${names.length - 8} more` : names.join(", ");
-    standIn.set(first, {
-      ...first,
-      report: {
-        ...first.report,
-        optionPath: undefined,
-        key: "per-file",
-        message: `${group.length} options in this file are declared without a description (${shown}): what they control and what their values mean are documented nowhere.`,
-      },
-    } as T);
+    standIn.set(first, { ...first, report: { ...first.report, ...merger.report(group) } });
     for (const r of group.slice(1)) mergedAway.add(r);
   }
   return kept.filter((r) => !mergedAway.has(r)).map((r) => standIn.get(r) ?? r);
