@@ -20,12 +20,13 @@ import type { Severity } from "../../report/schema.js";
 import { appliedScope, definitionsOf, effectiveValue, isDead, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
 import { dependsOnText, INERT_NOTE, installerProfile, passwordAuthentication, sshdDisabled, sshdEnabled, sshdFirewallClosed, sshdNotEnabledOnHost, SSHD_ENABLE, SSHD_KBD, SSHD_PASSWORD, SSHD_REFERENCES, SSHD_ROOT_LOGIN } from "./sshd.js";
 import { wheelPasswordless } from "./wheel-sudo.js";
+import { PASSWORD_OPTION_NAMES } from "./users.js";
 import { redact } from "../../secrets/redact.js";
 import type { Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 
 // Every way NixOS gives an account a password (the `*` is the user's name).
-const PASSWORD_OPTIONS = ["password", "hashedPassword", "initialPassword", "initialHashedPassword", "passwordFile", "hashedPasswordFile"].flatMap((o) => [
+const PASSWORD_OPTIONS = PASSWORD_OPTION_NAMES.flatMap((o) => [
   `users.users.*.${o}`,
   `users.extraUsers.*.${o}`,
 ]);

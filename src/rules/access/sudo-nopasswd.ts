@@ -26,6 +26,7 @@ import { staticValue } from "../../nix/values.js";
 import { isDead } from "../shared/scope.js";
 import { cookString, logicalLines, sourceRange, showInterpolations, INTERPOLATION } from "../shared/string-lines.js";
 import { listOf, removeListElements } from "../shared/edits.js";
+import { PASSWORD_OPTION_NAMES, userOption } from "./users.js";
 import { commandBase, doasLine, grantsRoot, hiddenRootGrant, sudoersLine } from "./sudoers.js";
 import { INTERPOLATION_MARK, isAttrs, StaticEvaluator, type EvalValue } from "../../nix/static-eval.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
@@ -113,14 +114,14 @@ function checkWheelNeedsPassword(ctx: NixFileContext, out: Grant[]): void {
   }
 }
 
-/** Does the file give some account a password (one sudo could ask for)? */
-const PASSWORD_OPTION = /^users\.users\.[^.]+\.(?:hashedPassword|hashedPasswordFile|passwordFile|initialHashedPassword|password|initialPassword)$/;
-
 function wheelReport(ctx: NixFileContext, def: OptionDefinition, tool: string): RuleReport {
   // Admins who log in with keys only have no password for sudo to ask: turning the prompt back on
   // without giving them one locks them out of sudo (srvos' servers, key-only containers). The edit
   // is offered only where the file itself gives accounts passwords.
-  const passwords = ctx.index.definitions.some((d) => PASSWORD_OPTION.test(d.path));
+  const passwords = ctx.index.definitions.some((d) => {
+    const u = userOption(d);
+    return u?.rest.length === 1 && PASSWORD_OPTION_NAMES.includes(u.rest[0]!);
+  });
   return {
     node: def.inner ?? def.binding,
     optionPath: def.path,

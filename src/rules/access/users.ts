@@ -17,6 +17,9 @@ export interface UserFacts {
   groups: Set<string>;
 }
 
+/** Every option of `users.users.<name>` that gives the account a password. */
+export const PASSWORD_OPTION_NAMES: readonly string[] = ["password", "hashedPassword", "initialPassword", "initialHashedPassword", "passwordFile", "hashedPasswordFile"];
+
 /** `users.users.<name>.<rest>` or `users.extraUsers.<name>.<rest>`: the user and the rest. */
 export function userOption(def: OptionDefinition): { user: string; rest: string[] } | undefined {
   const s = def.segments;
