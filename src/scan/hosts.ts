@@ -594,7 +594,9 @@ function readsDirectory(expr: SyntaxNode, env: Env | undefined, depth = 0, seen 
   let found = false;
   expr.walk((n) => {
     if (found) return false;
-    if (n.kind === K.NODE_IDENT) {
+    // `lib.exprsIn ./machines`: a listing helper of the repository's lib given a directory.
+    if (n.kind === K.NODE_APPLY && directoryListing(n)) found = true;
+    else if (n.kind === K.NODE_IDENT) {
       if (n.text === "readDir") found = true;
       else if (n.parent?.kind !== K.NODE_ATTRPATH) {
         const v = lookupRef(n, env);
@@ -689,6 +691,9 @@ function bindArguments(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env
       const text = a?.kind === K.NODE_STRING ? staticString(a) : undefined;
       values.set(param.childNodes()[0]!.text, typeof arg === "string" ? arg : (text ?? arg));
     } else if (param?.kind === K.NODE_PATTERN && typeof arg !== "string") {
+      // `args@{ modules, ... }`: the whole set is also a name (`args.modules`).
+      const at = param.childNodes().find((c) => c.kind === K.NODE_PAT_BIND)?.childNodes()[0];
+      if (at?.kind === K.NODE_IDENT) values.set(at.text, arg);
       const set = unparen(arg);
       if (set?.kind === K.NODE_ATTR_SET) {
         for (const [k, v] of setAttributes(set)) values.set(k, v);
@@ -696,7 +701,10 @@ function bindArguments(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env
         // (`darwin ? false`).
         for (const e of param.childNodes()) {
           const [id, dflt] = e.kind === K.NODE_PAT_ENTRY ? e.childNodes() : [];
-          if (id?.kind === K.NODE_IDENT && dflt && !values.has(id.text)) values.set(id.text, dflt);
+          if (id?.kind !== K.NODE_IDENT || !dflt || values.has(id.text)) continue;
+          // `configurationName ? name`: another parameter's value.
+          const other = unparen(dflt)?.kind === K.NODE_IDENT ? values.get(unparen(dflt)!.text) : undefined;
+          values.set(id.text, other ?? dflt);
         }
       }
     }
@@ -713,6 +721,8 @@ function staticSetBindings(expr: SyntaxNode | undefined, env: Env | undefined, f
   const n = deref(expr, env);
   if (!n || depth > 8) return [];
   if (n.kind === K.NODE_ATTR_SET) return n.childNodes().filter((b) => b.kind === K.NODE_ATTRPATH_VALUE);
+  // `hosts = let mkRouter = ...; in { router = mkRouter ...; nas = { ... }; }`
+  if (n.kind === K.NODE_LET_IN) return staticSetBindings(n.childNodes().at(-1), env, fileRoot, depth + 1);
   if (n.kind === K.NODE_BIN_OP) return n.childNodes().flatMap((c) => staticSetBindings(c, env, fileRoot, depth + 1));
   const output = n.kind === K.NODE_SELECT ? /^(?:inputs\.)?self\.([\w'-]+)$/.exec(n.text.replace(/\s+/g, ""))?.[1] : undefined;
   if (!output) return [];
@@ -752,11 +762,24 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     const before = hosts.length;
     for (const d of hostDirectories(apply, env, dir)) {
       const prefix = d === "." ? "" : `${d}/`;
-      for (const f of files) {
-        const rest = f.startsWith(prefix) ? f.slice(prefix.length).split("/") : [];
-        if (rest.length !== 2 || rest[1] !== "default.nix") continue;
+      const entries = [...files].map((f) => (f.startsWith(prefix) ? f.slice(prefix.length).split("/") : [])).filter((rest) => rest.length > 0);
+      const folders = entries.filter((rest) => rest.length === 2 && rest[1] === "default.nix");
+      // A directory of host files (`machines/nas.nix`) when it has no host folders.
+      const found = folders.length > 0 ? folders : entries.filter((rest) => rest.length === 1 && rest[0]!.endsWith(".nix") && rest[0] !== "default.nix");
+      // `mapAttrs (name: m: nixosSystem { modules = commonModules ++ [ m ]; }) (readDir ./hosts)`:
+      // the modules the function gives every host are theirs too.
+      const { fn, args } = flattenApply(apply);
+      const builder = calleeName(fn) === "mapAttrs" ? lambdaOf(args[0], env) : undefined;
+      for (const rest of found) {
+        const name = rest[0]!.replace(/\.nix$/, "");
+        const own = new HostFiles();
+        own.add(prefix + rest.join("/"));
+        if (builder) {
+          const call = bindArguments(builder, [name, ""], env);
+          collectHostFiles(call.body, call.env, dir, own, reader);
+        }
         // Its other modules are computed: rules about defaults skip it, as for a hosts/ layout.
-        hosts.push({ name: rest[0]!, file, node: apply, files: new Set([f]), source: "directory" });
+        hosts.push({ name, file, node: apply, files: own, source: "directory" });
       }
     }
     return hosts.length > before;
@@ -765,7 +788,12 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
    * and b, each made of the function's modules with its value; `genAttrs [ "a" "b" ] (name: ...)`
    * names a and b, made of the function's modules. */
   const fromComputedSet = (apply: SyntaxNode, env: Env | undefined): boolean => {
-    const { fn, args } = flattenApply(apply);
+    let { fn, args } = flattenApply(apply);
+    // `lib.flip mapAttrs hosts (name: args: ...)` is `mapAttrs (name: args: ...) hosts`.
+    if (calleeName(fn) === "flip" && args.length === 3 && calleeName(unparen(args[0]) ?? fn) === "mapAttrs") {
+      fn = unparen(args[0])!;
+      args = [args[2]!, args[1]!];
+    }
     const callee = calleeName(fn);
     const f = lambdaOf(args[0], env);
     if (callee === "mapAttrs" && args.length === 2) {
@@ -888,6 +916,13 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       if (fromDirectory(n, env) || fromComputedSet(n, env) || fromRegistryHelper(n, env)) return;
       const { fn, args } = flattenApply(n);
       if (calleeName(fn) === "import") return; // a file, and the arguments it is called with
+      // `mkHost { name = "nas"; ... }` with a helper that returns `{ ${name} = nixosSystem ...; }`:
+      // the host is named by what the helper's result is keyed by, not by the arguments.
+      const helper = lambdaOf(fn, env);
+      if (helper) {
+        const call = bindArguments(helper, args, env);
+        if (keyedByParameter(call.body)) return visit(call.body, call.env, prefix, depth + 1);
+      }
       // A helper given the host set (`mkHosts { nas = ./nas.nix; }`) or a merge of sets: its set
       // arguments name hosts. A call among them (`genAttrs names (mkHost { minimal = false; })`)
       // is given one host's arguments, not host names.
@@ -951,6 +986,18 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
   } else visit(body, undefined, [], 0);
   return hosts;
+}
+
+/** Is this (a function's result) a set keyed by a computed name: `{ ${name} = ...; }`? */
+function keyedByParameter(body: SyntaxNode): boolean {
+  let n = unparen(body);
+  while (n?.kind === K.NODE_LET_IN) n = unparen(n.childNodes().at(-1));
+  if (n?.kind !== K.NODE_ATTR_SET) return false;
+  return n.childNodes().some((b) => {
+    if (b.kind !== K.NODE_ATTRPATH_VALUE) return false;
+    const segs = b.childNodes()[0] ? attrpathSegments(b.childNodes()[0]!) : [];
+    return segs.length === 1 && segs[0]!.dynamic;
+  });
 }
 
 /** The full attribute path of a binding: its own path after those of the bindings it is nested in. */
@@ -1381,7 +1428,7 @@ const ROOT_NAMES = new Set(["self", "inputs.self", "src", "root", "flakeRoot"]);
 
 // Helpers that list a directory's modules (Nix has no standard one; these names are common).
 // `mapModules`/`mapModulesRec'` are hlissner's dotfiles loaders (copied into other configurations).
-const LISTING_HELPERS = /^(?:scanPaths|listModules|importDir|importModules|listNixFiles|listNixModules|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive|mapModules'?|mapModulesRec'?)$/;
+const LISTING_HELPERS = /^(?:scanPaths|listModules|importDir|importModules|modulesIn|exprsIn|listNixFiles|listNixModules|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive|mapModules'?|mapModulesRec'?)$/;
 const RECURSIVE_HELPERS = /^(?:umport|listFilesRecursive|mapModulesRec'?)$/;
 
 /** A host's values, also answering `name.attr` for a specialArg bound to a set of the flake

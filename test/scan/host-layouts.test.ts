@@ -542,4 +542,79 @@ in { inherit desktop laptop server; }`,
     const { hosts } = await hostsOf(files, "modules/nixos/hardware/ssh.nix");
     expect(hosts).toEqual(["alpha"]);
   });
+
+  it("hosts from a helper that returns `{ ${name} = nixosSystem ...; }`, merged with mkMerge in a flake-parts module; its arguments are not hosts (linyinfeng-style)", async () => {
+    const report = await scanMemory({
+      "flake.nix": flake(`inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./flake/hosts.nix ]; }`),
+      "flake/hosts.nix": `{ inputs, lib, ... }:
+let
+  mkHost = { name, system, extraModules ? [ ], configurationName ? name }: {
+    \${name} = inputs.nixpkgs.lib.nixosSystem {
+      modules = [ ../nixos/common.nix ] ++ extraModules ++ lib.optional (configurationName != null) ../nixos/hosts/\${configurationName};
+    };
+  };
+in
+{
+  flake.nixosConfigurations = lib.mkMerge [
+    (mkHost { name = "alpha"; system = "x86_64-linux"; extraModules = [ ]; })
+    (mkHost { name = "beta"; system = "x86_64-linux"; })
+  ];
+}`,
+      "nixos/common.nix": PLAIN,
+      "nixos/hosts/alpha/default.nix": ROOT_LOGIN,
+      "nixos/hosts/beta/default.nix": PLAIN,
+    });
+    expect([...report.hosts].sort()).toEqual(["alpha", "beta"]);
+    const f = report.findings.filter((x) => x.ruleId === "ssh-permit-root-login");
+    expect(f.map((x) => [x.file, x.host])).toEqual([["nixos/hosts/alpha/default.nix", ["alpha"]]]);
+  });
+
+  it("hosts of `lib.flip mapAttrs hosts (name: args@{ modules, ... }: nixosSystem { modules = common ++ args.modules; })` over a let-bound table (chayleaf-style)", async () => {
+    const { hosts, report } = await hostsOf(
+      {
+        "flake.nix": flake(`let
+          lib = nixpkgs.lib;
+          hosts = let mkRouter = variant: cfg: cfg // { modules = cfg.modules ++ [ ./devices/router-\${variant}.nix ]; }; in {
+            router = mkRouter "emmc" { system = "aarch64-linux"; modules = [ ]; };
+            server = { system = "aarch64-linux"; modules = [ ./devices/server.nix ]; };
+            desk = { system = "x86_64-linux"; modules = [ ./devices/desk.nix ]; };
+          };
+        in {
+          nixosConfigurations = lib.flip builtins.mapAttrs hosts (name: args@{ modules, ... }: lib.nixosSystem {
+            inherit (args) system;
+            modules = [ ./common.nix ] ++ args.modules;
+          });
+        }`),
+        "common.nix": PLAIN,
+        "devices/server.nix": ROOT_LOGIN,
+        "devices/desk.nix": PLAIN,
+        "devices/router-emmc.nix": PLAIN,
+      },
+      "devices/server.nix",
+    );
+    expect(hosts).toEqual(["server"]);
+    expect([...report.hosts].sort()).toEqual(["desk", "router", "server"]);
+  });
+
+  it("a folder of host files listed by a helper of the repository's lib (`mapAttrs (k: nixos: nixosSystem { modules = attrValues (modulesIn ./modules) ++ [ nixos ]; }) (catAttrs' \"nixos\" (exprsIn ./machines))`; ncfavier-style)", async () => {
+    const { hosts, report } = await hostsOf(
+      {
+        "flake.nix": flake(`let
+          lib = nixpkgs.lib.extend (import ./lib);
+          machines = lib.exprsIn ./machines;
+        in with lib; {
+          nixosConfigurations = mapAttrs (k: nixos: lib.nixosSystem {
+            modules = attrValues (modulesIn ./modules) ++ [ nixos ];
+          }) (catAttrs' "nixos" machines);
+        }`),
+        "lib/default.nix": `final: prev: { }`,
+        "machines/nas.nix": `{ nixos = { networking.hostName = "nas"; }; }`,
+        "machines/laptop.nix": `{ nixos = { networking.hostName = "laptop"; }; }`,
+        "modules/ssh.nix": ROOT_LOGIN,
+      },
+      "modules/ssh.nix",
+    );
+    expect([...report.hosts].sort()).toEqual(["laptop", "nas"]);
+    expect(hosts).toEqual(["laptop", "nas"]);
+  });
 });
