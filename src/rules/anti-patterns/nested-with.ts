@@ -7,7 +7,7 @@
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { NixFileContext, RuleReport } from "../types.js";
 import type { Rule } from "../types.js";
-import { shortText, unparen } from "../shared/syntax.js";
+import { resolveVariable, shortText, unparen } from "../shared/syntax.js";
 
 function withBody(w: SyntaxNode): SyntaxNode | undefined {
   return unparen(w.childNodes()[1]);
@@ -33,6 +33,25 @@ function opensFile(w: SyntaxNode): boolean {
   return false;
 }
 
+const PACKAGE_SET = /(?:^|\.)(?:pkgs\w*|\w*[pP]ackages|final|prev|self|super)$/;
+
+/** Does each `with` of the chain open a part of the one before (`with lib; with types;`, `with
+ * lib; with lib.types;`, `with dsl; with payload;`)? Names then come from one library and the
+ * inner scope is where the outer one's own namespace is read: the usual idiom, not two unrelated
+ * sets mixed. `types` is such a part when no lexical binding gives it (so the outer `with` does). */
+function opensNamespaces(chain: SyntaxNode[]): boolean {
+  return chain.slice(1).every((inner, i) => {
+    const outer = chain[i]!.childNodes()[0]!.text.replace(/\s+/g, "");
+    // A package set is no library: `with pkgs; with python3Packages;` mixes two sets of
+    // packages whose names collide (`requests`), the case nix.dev warns about.
+    if (PACKAGE_SET.test(outer)) return false;
+    const target = unparen(inner.childNodes()[0]);
+    if (!target) return false;
+    if (target.text.replace(/\s+/g, "").startsWith(`${outer}.`)) return true;
+    return target.kind === K.NODE_IDENT && !resolveVariable(target) && target.text !== "builtins";
+  });
+}
+
 interface Chain {
   head: SyntaxNode;
   scopes: string[];
@@ -55,6 +74,7 @@ function findChains(ctx: NixFileContext): Chain[] {
     const chain: SyntaxNode[] = [n];
     for (let b = withBody(n); b?.kind === K.NODE_WITH; b = withBody(b)) chain.push(b);
     if (chain.length < 2) continue;
+    if (opensNamespaces(chain)) continue;
     const scopes = chain.map((w) => shortText(w.childNodes()[0]!, 40));
     const last = chain.at(-1)!;
     const semi = last.firstToken(K.TOKEN_SEMICOLON);
@@ -100,10 +120,24 @@ export const nestedWith: Rule = {
 {
   environment.systemPackages = with pkgs; with python3Packages; [ ripgrep requests ];
 }
+`,
+      // Two unrelated sets: a module argument inside the library's scope.
+      `{ lib, config, ... }:
+with lib; with config.theme;
+{
+  services.xserver.enable = mkDefault enable;
+}
 `],
     silent: [`{ pkgs, ... }:
 {
   environment.systemPackages = [ pkgs.ripgrep pkgs.python3Packages.requests ];
+}
+`,
+      // The inner scope is a part of the outer library: one library's names.
+      `{ lib, ... }:
+with lib; with types;
+{
+  options.my.port = mkOption { type = port; default = 22; };
 }
 `],
   },
