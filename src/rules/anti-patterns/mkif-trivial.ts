@@ -35,6 +35,20 @@ function sameCondition(a: SyntaxNode, b: SyntaxNode): boolean {
   return ra.length === rb.length && ra.every((x, i) => x === rb[i]);
 }
 
+/** Is there a comment on the line of `mkIf false` or on the lines just above it (blank lines and
+ * the binding's own line aside)? */
+function saysWhyOff(lines: { lineText(line: number): string }, line: number): boolean {
+  if (/#/.test(lines.lineText(line).replace(/"(?:[^"\\]|\\.)*"/g, ""))) return true;
+  for (let l = line - 1, seen = 0; l >= 1 && seen < 2; l--) {
+    const t = lines.lineText(l).trim();
+    if (t === "") continue;
+    if (t.startsWith("#") || t.endsWith("*/")) return true;
+    // `services.x = lib.mkIf false {` on its own line: look above the binding once.
+    if (seen++ > 0 || !/=\s*\(?\s*$/.test(t)) return false;
+  }
+  return false;
+}
+
 export const mkifTrivial: Rule = {
   id: "mkif-trivial",
   name: "`mkIf` that decides nothing",
@@ -58,6 +72,8 @@ export const mkifTrivial: Rule = {
       "{ config, lib, ... }:\nwith lib;\n{\n  config = mkIf config.services.nginx.enable (mkIf config.services.nginx.enable {\n    networking.firewall.allowedTCPPorts = [ 443 ];\n  });\n}\n",
     ],
     silent: [
+      // Switched off on purpose, saying why.
+      "{ lib, ... }:\n{\n  imports = [ ];\n  config = lib.mkMerge [\n    { services.openssh.enable = true; }\n    # mautrix: disabled, broken upstream\n    (lib.mkIf false {\n      services.mautrix-telegram.enable = true;\n    })\n  ];\n}\n",
       // A real condition.
       "{ config, lib, ... }:\n{\n  services.fail2ban = lib.mkIf config.services.openssh.enable { enable = true; };\n}\n",
       // Nested mkIf with a different condition.
@@ -79,6 +95,9 @@ export const mkifTrivial: Rule = {
       const body = a.args[1]!;
       for (const constant of ["true", "false"]) {
         if (!isBuiltinConstant(cond, constant)) continue;
+        // A block switched off with a comment saying so (`# disabled: broken upstream`) is
+        // parked on purpose, which is what the fix asks for.
+        if (constant === "false" && saysWhyOff(ctx.parsed.source.lines, a.node.line)) continue;
         const edits = constant === "true" ? [replaceNode(ctx.file, a.node, body.text)] : [];
         ctx.report({
           node: a.node,
