@@ -149,6 +149,16 @@ function checkRepository(files: NixFileContext[], sink: RepositorySink): void {
     if (!off) offCache.set(f, (off = disabledLines(f)));
     return off;
   };
+  // Copies between several hosts form a group (enigma repeats atlas, lapa repeats both...): the
+  // group is one finding, at the file holding the largest copy, naming the other copies.
+  const records: Array<{ f: NixFileContext; from: NixFileContext; run: Run; copies: NixFileContext[] }> = [];
+  const parent = new Map<NixFileContext, NixFileContext>();
+  const root = (f: NixFileContext): NixFileContext => {
+    let r = f;
+    while (parent.get(r) && parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(f, r);
+    return r;
+  };
   for (const f of candidates) {
     const m = pairs.get(f);
     if (!m) continue;
@@ -166,27 +176,35 @@ function checkRepository(files: NixFileContext[], sink: RepositorySink): void {
       if (run) found.push({ from, run });
     }
     if (found.length === 0) continue;
-    const { from, run } = found[0]!;
+    const best = found.reduce((x, y) => (y.run.defines > x.run.defines ? y : x));
+    records.push({ f, ...best, copies: found.map((x) => x.from) });
+    for (const x of found) parent.set(root(x.from), root(f));
+  }
+  const groups = new Map<NixFileContext, typeof records>();
+  for (const r of records) groups.set(root(r.f), [...(groups.get(root(r.f)) ?? []), r]);
+  for (const group of groups.values()) {
+    const { f, from, run } = group.reduce((x, y) => (y.run.defines > x.run.defines ? y : x));
+    const members = [...new Set(group.flatMap((r) => [r.f, ...r.copies]))].sort((x, y) => (x.file < y.file ? -1 : 1));
     const la = lines.get(from)!;
     const lb = lines.get(f)!;
     const startB = lb[run.b]!;
     const endB = lb[run.b + run.length - 1]!;
     const startA = la[run.a]!.line;
     const endA = la[run.a + run.length - 1]!.line;
-    const others = found.slice(1).map((x) => x.from.file);
+    const others = members.filter((x) => x !== f && x !== from).map((x) => x.file);
     const endText = f.text.split("\n")[endB.line - 1] ?? "";
-    // Every host holding a copy: this file's, the first copy's and the other copies'.
-    const holders = [...new Set([...f.hosts, ...found.flatMap((x) => x.from.hosts)])].sort();
+    // Every host holding a copy.
+    const holders = [...new Set(members.flatMap((x) => x.hosts))].sort();
     sink.report(f, {
       alsoHosts: holders,
       range: { line: startB.line, column: 1, endLine: endB.line, endColumn: endText.length + 1 },
       key: `copy of ${from.file}`,
       message:
         `Lines ${startB.line}-${endB.line} of ${f.file} (host ${f.hosts.join(", ")}) repeat lines ${startA}-${endA} of ${from.file} (host ${from.hosts.join(", ")}): ${run.defines} option definitions copied between hosts, which drift apart the first time one copy is changed` +
-        (others.length ? `; the file also repeats blocks of ${others.slice(0, 3).join(", ")}${others.length > 3 ? ` and ${others.length - 3} more` : ""}` : "") +
+        (others.length ? `; blocks of them are copied in ${others.slice(0, 4).join(", ")}${others.length > 4 ? ` and ${others.length - 4} more` : ""} too` : "") +
         `. Hosts holding a copy: ${holders.join(", ")}. Maintenance, not security.`,
       evidence: `${lb.slice(run.b, run.b + 3).map((l) => l.text).join("\n")}\n… (${run.length} lines, the same as ${from.file}:${startA})`,
-      fix: { safety: "manual", description: `Move the block into a shared module (e.g. modules/common/<concern>.nix) imported by both hosts, keeping only what differs in each host.` },
+      fix: { safety: "manual", description: `Move the block into a shared module (e.g. modules/common/<concern>.nix) imported by the hosts, keeping only what differs in each host.` },
     });
   }
 }

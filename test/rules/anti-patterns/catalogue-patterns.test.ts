@@ -123,11 +123,11 @@ describe("duplicated-host-block", () => {
   const block = Array.from({ length: DUPLICATE_DEFINITIONS + 2 }, (_, i) => `  services.s${i}.enable = true;`).join("\n");
   const host = (name: string) => `{ ... }:\n{\n  networking.hostName = "${name}";\n${block}\n}\n`;
 
-  it("reports each copying file once, against the first copy, naming the others", async () => {
+  it("reports a group of copies once, at the largest copy, naming the other copies and every host", async () => {
     const files = { "flake.nix": flake({ a: ["./hosts/a/default.nix"], b: ["./hosts/b/default.nix"], c: ["./hosts/c/default.nix"] }), "hosts/a/default.nix": host("a"), "hosts/b/default.nix": host("b"), "hosts/c/default.nix": host("c") };
     const { findings } = await runExample(rule, files);
-    expect(findings.map((f) => f.file).sort()).toEqual(["hosts/b/default.nix", "hosts/c/default.nix"]);
-    expect(findings.find((f) => f.file === "hosts/c/default.nix")!.message).toMatch(/repeat lines 4-\d+ of hosts\/a\/default\.nix.*also repeats blocks of hosts\/b\/default\.nix/);
+    expect(findings.map((f) => f.file)).toEqual(["hosts/b/default.nix"]);
+    expect(findings[0]!.message).toMatch(/repeat lines 4-\d+ of hosts\/a\/default\.nix.*copied in hosts\/c\/default\.nix too\. Hosts holding a copy: a, b, c\./);
   });
 
   it("leaves shared modules (not a host's own file) and templates alone", async () => {
