@@ -40,6 +40,26 @@ function hookable(app: SyntaxNode, set: SyntaxNode): boolean {
   return true;
 }
 
+/** Is this call what its file evaluates to (through function heads, lets, withs and asserts), or
+ * a package of the set the file evaluates to (`{ a = mkDerivation ...; }`, an overlay's result)? */
+function isFileResult(node: SyntaxNode): boolean {
+  let child = node;
+  let inSet = false;
+  for (let p = node.parent; p; child = p, p = p.parent) {
+    if (p.kind === K.NODE_ROOT) return true;
+    if (p.kind === K.NODE_PAREN) continue;
+    // One name (`hello = ...`): a package; a dotted path (`environment.etc.x.source`) is an option.
+    if (!inSet && p.kind === K.NODE_ATTRPATH_VALUE && p.childNodes()[1] === child && p.childNodes()[0]?.childNodes().length === 1 && p.parent?.kind === K.NODE_ATTR_SET) {
+      inSet = true;
+      p = p.parent;
+      continue;
+    }
+    if ((p.kind === K.NODE_LAMBDA || p.kind === K.NODE_LET_IN || p.kind === K.NODE_WITH || p.kind === K.NODE_ASSERT) && p.childNodes().at(-1) === child) continue;
+    return false;
+  }
+  return false;
+}
+
 /** A phase that only creates the output (`mkdir -p $out`, `touch $out`): nothing to hook around. */
 const CREATES_OUTPUT_ONLY = /^\s*(mkdir -p "?\$out"?|touch "?\$out"?)\s*;?\s*$/;
 
@@ -132,6 +152,22 @@ stdenv.mkDerivation {
   '';
 }
 `,
+      // Written in passing inside a module, with no hook work lost: convention only.
+      `{ pkgs, ... }:
+let
+  theme = pkgs.stdenv.mkDerivation {
+    name = "waybar-theme";
+    src = ./theme;
+    installPhase = ''
+      mkdir -p $out/share
+      cp -r . $out/share/theme
+    '';
+  };
+in
+{
+  environment.systemPackages = [ theme ];
+}
+`,
       // A helper derivation inline in a list: nothing can override it or hook into it.
       `{ pkgs, ... }:
 {
@@ -209,6 +245,10 @@ caddy.overrideAttrs (old: {
       }
       if (skipped.length === 0) continue;
       const setupWork = builderHookWork(app.name, set, skipped);
+      // With no hook work lost today, only a package file (the derivation is what the file
+      // returns, as callPackage reads it) is where others hook in later; a derivation written in
+      // passing inside a module or an overlay was judged convention only on fresh repositories.
+      if (setupWork.length === 0 && !isFileResult(app.node)) continue;
       const phases = skipped.map((s) => `${s.phase} (\`${s.missing.map((m) => `runHook ${m}`).join("`, `")}\`)`);
       const what = `${phases.length === 1 ? phases[0] : `${phases.slice(0, -1).join(", ")} and ${phases.at(-1)}`} of this ${app.name} call ${skipped.length === 1 ? "replaces the standard phase" : "replace the standard phases"} without running ${skipped.length === 1 ? "its" : "their"} hooks`;
       const message = setupWork.length
