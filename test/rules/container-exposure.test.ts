@@ -47,6 +47,11 @@ in
         ports = [ "3001:3000" ];
         environment = { CUSTOM_USER = "me"; PASSWORD = "Vq8#mT2!xLp9"; };
       };
+      desktop-host = {
+        image = "lscr.io/linuxserver/webtop:latest";
+        ports = [ "3002:3000" ];
+        extraOptions = [ "--network=host" ];
+      };
       npm = {
         image = "jlesage/nginx-proxy-manager";
         ports = [ "1880:8080" ];
@@ -146,13 +151,13 @@ describe("containers and application logins", () => {
     expect(summary(report, "container-exposed-unauthenticated")).toEqual([
       "suite.nix:13 high [lab]", // MYSQL_ROOT_PASSWORD placeholder, published
       "suite.nix:28 high [lab]", // calibre without PASSWORD
-      "suite.nix:55 high [lab]", // timemachine placeholder, own LAN address
+      "suite.nix:60 high [lab]", // timemachine placeholder, own LAN address
       "wrapped.nix:13 medium [lab]", // MCP server through the wrapper
     ]);
-    expect(summary(report, "docker-socket-exposed")).toEqual(["suite.nix:46 critical [lab]"]);
+    expect(summary(report, "docker-socket-exposed")).toEqual(["suite.nix:51 critical [lab]"]);
     // 3306 is the MariaDB container's (kept); 2375 is published on loopback only and 8088 is a web
     // app's: both dropped. Loki through a let binding; MQTT with a password file silent, anonymous MQTT kept.
-    expect(summary(report, "firewall-sensitive-port")).toEqual(["monitoring.nix:7 medium [lab]", "mqtt.nix:3 medium [lab]", "suite.nix:59 medium [lab]"]);
+    expect(summary(report, "firewall-sensitive-port")).toEqual(["monitoring.nix:7 medium [lab]", "mqtt.nix:3 medium [lab]", "suite.nix:64 medium [lab]"]);
     const sp = report.findings.filter((f) => f.ruleId === "firewall-sensitive-port" && f.file === "suite.nix");
     expect(sp.map((f) => f.title)).toEqual(["Sensitive TCP port open on every interface: MySQL/MariaDB"]);
     expect(summary(report, "plaintext-password-option")).toEqual(["monitoring.nix:10 low [lab]"]);

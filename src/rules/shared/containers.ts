@@ -224,6 +224,7 @@ export function reachableFrom(c: Container): string | undefined {
   if (all.length) return `published on every interface (${all.map((p) => p.spec).join(", ")}; container port publishing bypasses the NixOS firewall)`;
   const ip = ownAddress(c);
   if (ip) return `given its own address ${ip} on the network`;
-  if (c.extraOptions.some((o) => /^--(?:network|net)[= ]host$/.test(o))) return "on the host's network (--network=host)";
+  // --network=host: the container listens on the host's interfaces, behind the NixOS firewall
+  // like any service (firewall-sensitive-port judges the openings).
   return undefined;
 }
