@@ -18,6 +18,7 @@ const USERS = /(?:^|\.)users\.(?:users|extraUsers)\./;
 
 /** How the option's service usually takes the password from a file. */
 function fileVariant(path: string, key: string): string {
+  if (/^services\.searxn?g?\.settings\.server\.secret_key$/.test(path)) return '`services.searx.environmentFile` (a file holding `SEARX_SECRET_KEY=...`, from agenix/sops) with `secret_key = "@SEARX_SECRET_KEY@"`';
   if (/^services\.grafana\.settings\./.test(path)) return `\`${key} = "$__file{\${config.age.secrets.<name>.path}}";\` (Grafana reads the value from the file)`;
   if (/\.settings\./.test(path)) return `the service's file variant of \`${key}\` (often \`${key}_file\`, \`${key}File\`, or a separate \`environmentFile\`/\`secretFile\` option) pointing at \`config.age.secrets.<name>.path\``;
   return `\`${key}File\` (or the module's \`passwordFile\`) set to \`config.age.secrets.<name>.path\``;
@@ -79,7 +80,7 @@ export const plaintextPasswordOption: Rule = {
         evidence: redactedLine(ctx.text, lines, start, secret),
         fix: {
           safety: "manual",
-          description: `Store the password with agenix or sops-nix and use ${fileVariant(def.path, key)}; then rotate it (it is in git history).`,
+          description: `Store the ${isAppSecretKeyOption(def.path) ? "key" : "password"} with agenix or sops-nix and use ${fileVariant(def.path, key)}; then rotate it (it is in git history).`,
         },
       });
     }
