@@ -27,6 +27,7 @@ import { sshPasswordAuthentication } from "./access/ssh-password-authentication.
 import { sshPermitRootLogin } from "./access/ssh-permit-root-login.js";
 import { sudoNopasswd } from "./access/sudo-nopasswd.js";
 import { dockerSocketExposed } from "./access/docker-socket-exposed.js";
+import { containerExposedUnauthenticated } from "./access/container-exposed-unauthenticated.js";
 import { ciRunnerPrivileged } from "./access/ci-runner-privileged.js";
 import { sambaGuestWritable } from "./access/samba-guest-writable.js";
 import { sshGatewayPorts } from "./access/ssh-gateway-ports.js";
@@ -130,6 +131,7 @@ export const ALL_RULES: Rule[] = [
   worldWritablePath,
   appAuthDisabled,
   dockerSocketExposed,
+  containerExposedUnauthenticated,
   ciRunnerPrivileged,
   sambaGuestWritable,
   sshGatewayPorts,

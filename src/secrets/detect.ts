@@ -13,7 +13,7 @@
 //      placeholder, digest, UUID or public key.
 import type { Severity } from "../report/schema.js";
 import { shannonEntropy } from "./entropy.js";
-import { classifyKey, effectiveKey, isPasswordByPath, KEY_HINT, type KeyKind } from "./keys.js";
+import { classifyKey, effectiveKey, isAppSecretKeyOption, isPasswordByPath, KEY_HINT, type KeyKind } from "./keys.js";
 import { CRYPT_HASH_VALUE, PASSWORD_HASH_PATTERN, TOKEN_PATTERNS, type Confidence, type TokenPattern } from "./patterns.js";
 import { redact } from "./redact.js";
 import { isPlaceholder, isProseAboutSecret, isSecretReference, isSingleWord, isWordLike, nonSecretShape } from "./values.js";
@@ -264,6 +264,11 @@ export function plaintextPassword(key: string, value: string, optionPath?: strin
   if (shape === "encrypted" || shape === "ldap-filter" || shape === "kdf-parameters") return null;
   if (isProseAboutSecret(v)) return null; // a description: `The admin password for the web UI`
   const placeholderLike = isPlaceholder(v);
+  if (isAppSecretKeyOption(optionPath)) {
+    // `@SEARX_SECRET_KEY@`: substituted from environmentFile when the service starts.
+    if (/^@[A-Za-z0-9_]+@$/.test(v)) return null;
+    return { key, severity: "low", placeholderLike, redacted: redact(v), reason: `'${key}' is the application's secret key, committed in plaintext: whoever reads it can forge this instance's signed cookies and URLs or decrypt what it encrypts with it` };
+  }
   return {
     key,
     // An example's value left in place ("changeme", "mynickserv_key") is still the password, and

@@ -139,6 +139,20 @@ export function effectiveKey(ctx: { key?: string; optionPath?: string } | undefi
  * cluster, or, with the server token, reads its secrets). A word-like value is still the token. */
 const SECRET_OPTIONS = new Set(["services.k3s.token", "services.k3s.agentToken", "services.rke2.token", "services.rke2.agentToken"]);
 
+/** Applications' signing/encryption keys set in their settings (`secret_key`): a committed value
+ * lets anyone forge the sessions, cookies or signed URLs of that instance (SearXNG) or decrypt the
+ * credentials its database stores (Grafana's security.secret_key). Judged low: the instance's
+ * data, not a login. */
+const APP_SECRET_KEY_OPTIONS = new Set([
+  "services.searx.settings.server.secret_key",
+  "services.searxng.settings.server.secret_key",
+  "services.grafana.settings.security.secret_key",
+]);
+
+export function isAppSecretKeyOption(optionPath: string | undefined): boolean {
+  return !!optionPath && APP_SECRET_KEY_OPTIONS.has(optionPath);
+}
+
 /**
  * Option paths whose values are passwords though their last key is not: nginx's
  * `basicAuth.<user> = "<password>"` (an attribute set from user name to plaintext password), and
@@ -146,7 +160,7 @@ const SECRET_OPTIONS = new Set(["services.k3s.token", "services.k3s.agentToken",
  */
 export function isPasswordByPath(optionPath: string | undefined): boolean {
   if (!optionPath) return false;
-  if (SECRET_OPTIONS.has(optionPath)) return true;
+  if (SECRET_OPTIONS.has(optionPath) || APP_SECRET_KEY_OPTIONS.has(optionPath)) return true;
   const segments = optionPath.split(".").filter((s) => s !== "");
   return segments.length >= 2 && segments[segments.length - 2] === "basicAuth";
 }

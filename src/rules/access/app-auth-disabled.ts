@@ -1,6 +1,8 @@
 // app-auth-disabled: a web application configured to let visitors in without logging in: Grafana
 // anonymous access (worst with the Editor or Admin role) or open sign-up, PhotoPrism's public
-// mode, a Syncthing GUI listening on every interface without a GUI user, Traefik's API and dashboard
+// mode, a Syncthing GUI listening on every interface without a GUI user, code-server with
+// `auth = "none"` (critical when it listens beyond loopback or an nginx virtual host of the file
+// proxies to it without authentication: its terminal is a shell), Traefik's API and dashboard
 // served without authentication (`api.insecure = true`, which serves them on the `traefik`
 // entrypoint, :8080 unless set; or a router to `api@internal` with no middleware), medium when the
 // file opens that port in the firewall, else low. Prometheus exporters and
@@ -80,6 +82,7 @@ function checkNix(ctx: NixFileContext): void {
     });
   }
   checkTraefik(ctx, live);
+  checkCodeServer(ctx, live);
   for (const def of live) {
     if (def.path !== "services.syncthing.guiAddress" || !def.inner) continue;
     const v = staticValue(def.inner);
@@ -98,6 +101,75 @@ function checkNix(ctx: NixFileContext): void {
         safety: "review",
         description: `Listen on loopback (guiAddress = "127.0.0.1:${port}") and reach the GUI through an SSH tunnel, or set services.syncthing.settings.gui.user and a password.`,
         edits: [replaceNode(ctx.file, def.inner, `"127.0.0.1:${port}"`)],
+      },
+    });
+  }
+}
+
+/** An nginx virtual host's setting: the host's name as written (interpolations kept) and the
+ * static path below it (`locations./.proxyPass`). */
+function vhostKey(def: OptionDefinition): { name: string; key: string } | undefined {
+  const s = def.segments;
+  if (s.length < 5 || s[0]!.name !== "services" || s[1]!.name !== "nginx" || s[2]!.name !== "virtualHosts") return undefined;
+  if (s.slice(4).some((x) => x.dynamic)) return undefined;
+  return { name: s[3]!.name, key: s.slice(4).map((x) => x.name).join(".") };
+}
+
+const LOOPBACK_HOST = /^(?:127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/;
+
+/** code-server (and openvscode-server) without authentication: its terminal is a shell as the
+ * service's user. Critical when it listens beyond loopback or an nginx virtual host of the same
+ * file proxies to it with no authentication in front (basicAuth, auth_request, oauth2-proxy); else
+ * medium (every local user, and whatever proxy another file puts in front). */
+function checkCodeServer(ctx: NixFileContext, live: OptionDefinition[]): void {
+  const value = (path: string) => live.filter((d) => d.path === path).map((d) => staticValue(d.inner)).find((v) => v !== undefined && !(typeof v === "object" && v !== null));
+  const targets: Array<{ def: OptionDefinition; service: string; edit?: string }> = [];
+  for (const d of live) {
+    if (d.path === "services.code-server.auth" && staticValue(d.inner) === "none") targets.push({ def: d, service: "code-server", edit: '"password"' });
+    if (d.path === "services.openvscode-server.withoutConnectionToken" && truthy(staticValue(d.inner))) targets.push({ def: d, service: "openvscode-server", edit: "false" });
+  }
+  for (const { def, service, edit } of targets) {
+    if (!def.inner) continue;
+    const host = value(`services.${service}.host`);
+    const port = value(`services.${service}.port`) ?? (service === "code-server" ? 4444 : 3000);
+    const user = value(`services.${service}.user`);
+    const hostText = typeof host === "string" ? host : service === "code-server" ? "127.0.0.1" : "localhost";
+    const network = !LOOPBACK_HOST.test(hostText.trim());
+    // nginx locations of this file that proxy to it, and whether their virtual host authenticates.
+    const portRef = new RegExp(`services\\.${service.replace("-", "\\-")}\\.port|:${port}(?!\\d)`);
+    const vhosts = new Map<string, boolean>();
+    for (const d of live) {
+      const v = vhostKey(d);
+      if (!v || !/\.proxyPass$/.test(v.key) || !portRef.test(d.inner?.text ?? "")) continue;
+      vhosts.set(v.name, false);
+    }
+    for (const d of live) {
+      const v = vhostKey(d);
+      if (!v || !vhosts.has(v.name)) continue;
+      const key = v.key;
+      if (/(?:^|\.)basicAuth(?:File)?$/.test(key) || (/extraConfig$/.test(key) && /\bauth_(?:request|basic)\b|ssl_verify_client\s+on/.test(d.inner?.text ?? ""))) vhosts.set(v.name, true);
+    }
+    if (live.some((d) => d.path.startsWith("services.oauth2-proxy.nginx.virtualHosts"))) for (const k of vhosts.keys()) vhosts.set(k, true);
+    const open = [...vhosts].filter(([, authed]) => !authed).map(([name]) => name);
+    const severity: Severity = network || open.length ? "critical" : "medium";
+    const asUser = typeof user === "string" ? ` as ${user}` : " as its user";
+    const reach = network
+      ? `it listens on ${hostText}:${port}, so anyone who reaches that port`
+      : open.length
+        ? `nginx proxies ${open.map((n) => `virtual host ${n}`).join(", ")} to it with no authentication in front, so anyone who reaches nginx with that Host name`
+        : `it listens on ${hostText}:${port}: every local user and every process of the host (and whoever reaches a proxy another file may put in front)`;
+    ctx.report({
+      node: def.inner,
+      optionPath: def.path,
+      severity,
+      title: `${service} without authentication${severity === "critical" ? " reachable from the network" : ""}`,
+      message: `${def.path} turns ${service}'s login off, and ${reach} gets the IDE with its terminal: a shell${asUser}${severity === "critical" ? " (root, if that user may sudo without a password)" : ""}.`,
+      fix: {
+        safety: "review",
+        description: service === "code-server"
+          ? `Set services.code-server.auth = "password" with hashedPassword (or put an authenticating proxy, basicAuth or oauth2-proxy, in front of the virtual host), and keep host = "127.0.0.1".`
+          : "Set withoutConnectionToken = false and use the connection token (connectionTokenFile), or put an authenticating proxy in front.",
+        edits: edit ? [replaceNode(ctx.file, def.inner, edit)] : undefined,
       },
     });
   }
@@ -187,6 +259,7 @@ export const appAuthDisabled: Rule = {
       hostExample(`{ services.grafana.settings.auth.anonymous.enabled = true; }\n`),
       hostExample(`{\n  networking.firewall.allowedTCPPorts = [ 80 443 8080 ];\n  services.traefik = { enable = true; staticConfigOptions.api = { dashboard = true; insecure = true; }; };\n}\n`),
       hostExample(`{\n  services.traefik.staticConfigOptions.entryPoints.admin.address = ":9000";\n  networking.firewall.allowedTCPPorts = [ 9000 ];\n  services.traefik.dynamicConfigOptions.http.routers.dash = { entryPoints = [ "admin" ]; service = "api@internal"; };\n}\n`),
+      hostExample(`{ config, ... }: {\n  services.code-server = { enable = true; auth = "none"; user = "alice"; };\n  services.nginx.virtualHosts."code.example.org".locations."/".proxyPass = "http://127.0.0.1:\${toString config.services.code-server.port}";\n}\n`),
     ],
     silent: [
       hostExample(`{ services.grafana.settings = { "auth.anonymous".enabled = false; users.allow_sign_up = false; }; }\n`),
@@ -194,6 +267,7 @@ export const appAuthDisabled: Rule = {
       hostExample(`{ services.syncthing.guiAddress = "127.0.0.1:8384"; }\n`),
       hostExample(`{ services.syncthing = { guiAddress = "0.0.0.0:8384"; settings.gui = { user = "me"; password = "$2a$10$abcdefghijklmnopqrstuv"; }; }; }\n`),
       hostExample(`{ lib, ... }: { services.grafana.settings."auth.anonymous".enabled = lib.mkIf false true; }\n`),
+      hostExample(`{ config, ... }: {\n  services.code-server = { enable = true; auth = "password"; hashedPassword = "$argon2i$v=19$m=4096,t=3,p=1$c2FsdA$aGFzaA"; };\n  services.nginx.virtualHosts."code.example.org".locations."/".proxyPass = "http://127.0.0.1:4444";\n}\n`),
       hostExample(`{\n  services.traefik.staticConfigOptions.api = { dashboard = true; insecure = false; };\n  services.traefik.dynamicConfigOptions.http.routers.dash = { entryPoints = [ "websecure" ]; service = "api@internal"; middlewares = [ "auth" ]; };\n}\n`),
     ],
   },

@@ -6,7 +6,14 @@
 //   - the daemon listening on TCP (`virtualisation.docker.listenOptions`, `daemon.settings.hosts`,
 //     `-H tcp://`) on an address other than loopback: the API has no authentication without TLS
 //     client certificates, so everyone who reaches the port is root (critical).
-// Not reported: `chmod 660`/`chgrp docker` on the socket, a loopback TCP listener, other sockets.
+//   - a container (virtualisation.oci-containers) that mounts the engine's socket and is reachable
+//     from the network (a port published on every interface, its own LAN address): its web UI or
+//     API drives the engine, so whoever gets into it is root on the host; critical for container
+//     management UIs and socket proxies (Yacht, Portainer, Dockge, docker-socket-proxy), whose
+//     purpose is to hand that API out, high for other images. A `:ro` mount changes nothing (the
+//     API is used through connect(), not by writing the file).
+// Not reported: `chmod 660`/`chgrp docker` on the socket, a loopback TCP listener, other sockets,
+// a container with the socket published only on 127.0.0.1 or not published.
 import { commandName, type ShellWord } from "../../shell/parse.js";
 import { staticValue } from "../../nix/values.js";
 import { rangeOf, scriptCommandHooks, type ScriptCommand, type ScriptFile } from "../anti-patterns/scripts.js";
@@ -15,6 +22,7 @@ import { isDead } from "../shared/scope.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { worldWritableMode } from "../shared/file-mode.js";
 import { showInterpolations } from "../shared/string-lines.js";
+import { containersOf, reachableFrom } from "../shared/containers.js";
 
 /** The container engines' API sockets, which this rule judges. */
 export const SOCKET = /(?:docker|podman|containerd)\.sock\b/;
@@ -53,7 +61,33 @@ function publicTcp(address: string): boolean {
   return !/^(?:127\.|localhost$|::1$)/.test(host);
 }
 
+/** Container management UIs and socket proxies: their job is to hand out the engine's API. */
+const MANAGER_IMAGE = /(?:^|\/)(?:yacht|portainer(?:-ce|-ee)?|portainer\/agent|dockge|komodo|arcane|dockpeek|docker-socket-proxy|socket-proxy|dockerproxy|swarmpit|lazydocker|dockcheck-web|watchtower)(?::|@|$)/i;
+
+function checkContainers(ctx: NixFileContext): void {
+  for (const c of containersOf(ctx.index.definitions)) {
+    const mount = c.volumes.find((v) => SOCKET.test(v.spec.split(":")[0] ?? ""));
+    if (!mount) continue;
+    const reach = reachableFrom(c);
+    if (!reach) continue;
+    const manager = MANAGER_IMAGE.test(c.image ?? "");
+    ctx.report({
+      node: mount.node,
+      optionPath: c.def.path,
+      key: `container:${c.name}`,
+      severity: manager ? "critical" : "high",
+      title: manager ? "Container management UI with the engine socket on the network" : "Container with the engine socket reachable from the network",
+      message: `Container ${c.name}${c.image ? ` (${c.image})` : ""} mounts ${mount.spec.split(":")[0]} and is ${reach}. ${manager ? "It exists to drive the container engine: whoever gets past its login (often a default one) or its API" : "Whoever gets into it (its web UI, a vulnerability)"} can use the engine's API, and ${ROOT_NOTE}.${/:ro$/.test(mount.spec) ? " Mounting the socket read-only does not restrict the API." : ""}`,
+      fix: {
+        safety: "review",
+        description: 'Publish the port on loopback only ("127.0.0.1:<port>:<port>") and reach the UI through an SSH tunnel or an authenticating reverse proxy; give the container a socket proxy that allows only the API calls it needs instead of the socket itself.',
+      },
+    });
+  }
+}
+
 function checkOptions(ctx: NixFileContext): void {
+  checkContainers(ctx);
   for (const def of ctx.index.definitions) {
     if (isDead(def)) continue;
     const path = def.path;
@@ -114,9 +148,11 @@ export const dockerSocketExposed: Rule = {
       hostExample(`{ pkgs, ... }: {\n  systemd.services.docker-permissions = {\n    after = [ "docker.service" ];\n    serviceConfig.ExecStart = pkgs.writeShellScript "fix" ''\n      chmod 666 /var/run/docker.sock\n    '';\n  };\n}\n`),
       hostExample(`{\n  virtualisation.docker.enable = true;\n  virtualisation.docker.listenOptions = [ "/run/docker.sock" "0.0.0.0:2375" ];\n}\n`),
       hostExample(`{\n  systemd.tmpfiles.rules = [ "z /run/docker.sock 0666 root docker -" ];\n  system.activationScripts.sock.text = "chmod a+rw /run/podman/podman.sock";\n}\n`),
+      hostExample(`{\n  virtualisation.oci-containers.containers.yacht = {\n    image = "selfhostedpro/yacht";\n    ports = [ "8000:8000" ];\n    volumes = [ "/srv/yacht:/config" "/var/run/docker.sock:/var/run/docker.sock" ];\n  };\n}\n`),
     ],
     silent: [
       hostExample(`{ pkgs, ... }: {\n  systemd.services.fix.script = ''\n    chmod 660 /var/run/docker.sock\n    chgrp docker /var/run/docker.sock\n    chmod 666 /var/lib/app/app.sock\n    chmod o+r /srv/docker.sock.md\n  '';\n  virtualisation.docker.listenOptions = [ "/run/docker.sock" "127.0.0.1:2375" ];\n}\n`),
+      hostExample(`{\n  virtualisation.oci-containers.containers.proxy = {\n    image = "ghcr.io/tecnativa/docker-socket-proxy:latest";\n    ports = [ "127.0.0.1:2375:2375" ];\n    volumes = [ "/var/run/docker.sock:/var/run/docker.sock:ro" ];\n  };\n}\n`),
     ],
   },
   name: "Container engine API open to everyone",

@@ -15,12 +15,16 @@ import { SENSITIVE_PORTS, sensitivePort, sensitiveService, type SensitivePort } 
 import { addInterfacePorts, privateInterface } from "./private-interface.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { resolveValue } from "../shared/syntax.js";
+import { containersOf, type Container } from "../shared/containers.js";
 
 const EXPORTERS = SENSITIVE_PORTS.find((r) => r.service === "Prometheus exporters")!;
 
 /** What a port list element opens, if it is a sensitive port. */
 export function classifyPortElement(el: SyntaxNode, protocol: "tcp" | "udp"): { row: SensitivePort; port: string } | undefined {
-  const v = staticValue(el);
+  // A let-bound name (`port = 3100;` ... `allowedTCPPorts = [ port ];`, the shape of a module per
+  // service: truxnell nixos/modules/applications/monitoring/loki) stands for its number.
+  const v = staticValue(el.kind === K.NODE_IDENT ? resolveValue(el) : el);
   if (typeof v === "number") {
     const row = sensitivePort(v, protocol);
     return row ? { row, port: String(v) } : undefined;
@@ -37,6 +41,13 @@ export function classifyPortElement(el: SyntaxNode, protocol: "tcp" | "udp"): { 
 
 /** The file configures the service's authentication (the row's authenticatedBy options). */
 function authenticated(ctx: NixFileContext, row: SensitivePort): boolean {
+  const byDefault = row.authenticatedByDefault;
+  if (byDefault) {
+    const defs = (ctx.index.byPath.get(byDefault.option) ?? []).filter((d) => !isDead(d));
+    // NixOS's mosquitto module: users with passwords and no anonymous access unless asked for
+    // (LongerHV nixos/nasgul/selfhosted/smarthome.nix: users with passwordFile on 1883).
+    if (defs.length && !defs.some((d) => byDefault.unless.test(d.inner?.text ?? ""))) return true;
+  }
   if (!row.authenticatedBy) return false;
   return ctx.index.definitions.some((d) => !isDead(d) && row.authenticatedBy!.some((p) => segmentsMatch(d, p)) && staticValue(d.inner) !== null && staticValue(d.inner) !== false);
 }
@@ -59,8 +70,21 @@ interface PortList {
   hits: Hit[];
 }
 
+/** A container of the file publishes the port: then the port is that container's. Not this row's
+ * service when it publishes only on loopback (the opening reaches nothing) or its image is another
+ * program (khaneliman's self-hosted suite: 127.0.0.1:2375 for a socket proxy, 8088 for a web app,
+ * not the Docker API or InfluxDB). */
+function publishedByOtherContainer(containers: Container[], hit: { row: SensitivePort; port: string }): boolean {
+  const pubs = containers.flatMap((c) => c.ports.filter((p) => p.hostPort === hit.port).map((p) => ({ c, p })));
+  if (pubs.length === 0) return false;
+  if (pubs.every(({ p }) => p.address === "loopback")) return true;
+  const words = [...(hit.row.nixos ?? []), ...hit.row.service.toLowerCase().split(/[^a-z0-9]+/)].filter((w) => w.length >= 4).map((w) => w.slice(0, 5));
+  return pubs.every(({ c }) => c.image !== undefined && !words.some((w) => c.image!.toLowerCase().includes(w)));
+}
+
 function portLists(ctx: NixFileContext): PortList[] {
   const out: PortList[] = [];
+  let containers: Container[] | undefined;
   for (const path of ["networking.firewall.allowedTCPPorts", "networking.firewall.allowedUDPPorts"]) {
     const protocol = path.endsWith("TCPPorts") ? "tcp" : "udp";
     const option = path.split(".").at(-1)!;
@@ -71,7 +95,7 @@ function portLists(ctx: NixFileContext): PortList[] {
       const hits: Hit[] = [];
       for (const el of list.childNodes()) {
         const c = classifyPortElement(el, protocol);
-        if (c && !authenticated(ctx, c.row)) hits.push({ el, ...c, byService: typeof staticValue(el) !== "number" });
+        if (c && !authenticated(ctx, c.row) && !publishedByOtherContainer((containers ??= containersOf(ctx.index.definitions)), c)) hits.push({ el, ...c, byService: el.kind !== K.NODE_IDENT && typeof staticValue(el) !== "number" });
       }
       if (hits.length) out.push({ def, path, protocol, option, list, hits });
     }
@@ -189,6 +213,8 @@ export const firewallSensitivePort: Rule = {
       hostExample(`{ services.postgresql.enable = true;\n  networking.firewall.allowedTCPPorts = [ 443 5432 ];\n}\n`),
       // Rated info, "no known listener": nothing on the host listens on 5555 (adb's usual port).
       hostExample(`{ networking.firewall.allowedTCPPorts = [ 22 5555 ]; }\n`),
+      // The port through a let binding.
+      hostExample(`let\n  port = 3100;\nin\n{\n  services.loki = { enable = true; configuration.server.http_listen_port = port; };\n  networking.firewall.allowedTCPPorts = [ port ];\n}\n`),
     ],
     silent: [hostExample(`{ networking.firewall.allowedTCPPorts = [ 80 443 ]; }\n`)],
   },

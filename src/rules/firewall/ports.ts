@@ -21,6 +21,10 @@ export interface SensitivePort {
   /** Options (in the file that opens the port) that configure the service's authentication:
    * when one is set, opening the port is an ordinary exposed-with-auth service and stays silent. */
   authenticatedBy?: string[];
+  /** The NixOS module authenticates by default once `option` is configured in the file, unless
+   * its text turns that off (mosquitto's listeners: password auth unless omitPasswordAuth or
+   * allow_anonymous). */
+  authenticatedByDefault?: { option: string; unless: RegExp };
 }
 
 export const SENSITIVE_PORTS: SensitivePort[] = [
@@ -48,7 +52,7 @@ export const SENSITIVE_PORTS: SensitivePort[] = [
   { service: "Kafka", ports: [9092], protocol: "tcp", kind: "database", severity: "medium", nixos: ["apache-kafka"], why: "PLAINTEXT listener without authentication by default" },
   { service: "RabbitMQ", ports: [5672, 15672], protocol: "tcp", kind: "database", severity: "medium", nixos: ["rabbitmq"], why: "message broker and its management UI" },
   { service: "Erlang port mapper (epmd)", ports: [4369], protocol: "tcp", kind: "cluster", severity: "medium", why: "exposes Erlang distribution (cookie-authenticated, a single shared secret)" },
-  { service: "MQTT (Mosquitto)", ports: [1883], protocol: "tcp", kind: "admin", severity: "medium", nixos: ["mosquitto"], why: "plaintext MQTT, often with anonymous access" },
+  { service: "MQTT (Mosquitto)", ports: [1883], protocol: "tcp", kind: "admin", severity: "medium", nixos: ["mosquitto"], why: "plaintext MQTT, often with anonymous access", authenticatedByDefault: { option: "services.mosquitto.listeners", unless: /\ballow_anonymous\b[^;]*\btrue\b|\bomitPasswordAuth\s*=\s*true\b/ } },
   // Metrics and observability
   { service: "Prometheus", ports: [9090], protocol: "tcp", kind: "metrics", severity: "medium", nixos: ["prometheus"], listenedBy: ["cockpit"], why: "no authentication by default; its API reveals every scrape target and metric (Cockpit also uses 9090)" },
   { service: "Prometheus Pushgateway", ports: [9091], protocol: "tcp", kind: "metrics", severity: "medium", listenedBy: ["prometheus.pushgateway"], why: "anyone can push or delete metrics" },

@@ -7,7 +7,7 @@
 // users.users.<name>.password / initialPassword are the users rules'.
 import { staticString } from "../../nix/options.js";
 import { SyntaxKind as K } from "../../nix/syntax.js";
-import { plaintextPassword } from "../../secrets/index.js";
+import { isAppSecretKeyOption, plaintextPassword } from "../../secrets/index.js";
 import { rangeOf, redactedLine, stringSource, unwrapped } from "../nix-strings.js";
 import type { Rule } from "../types.js";
 import { AGENIX, NIXOS_WIKI_SECRETS, SOPS_NIX } from "./compliance.js";
@@ -18,6 +18,7 @@ const USERS = /(?:^|\.)users\.(?:users|extraUsers)\./;
 
 /** How the option's service usually takes the password from a file. */
 function fileVariant(path: string, key: string): string {
+  if (/^services\.searxn?g?\.settings\.server\.secret_key$/.test(path)) return '`services.searx.environmentFile` (a file holding `SEARX_SECRET_KEY=...`, from agenix/sops) with `secret_key = "@SEARX_SECRET_KEY@"`';
   if (/^services\.grafana\.settings\./.test(path)) return `\`${key} = "$__file{\${config.age.secrets.<name>.path}}";\` (Grafana reads the value from the file)`;
   if (/\.settings\./.test(path)) return `the service's file variant of \`${key}\` (often \`${key}_file\`, \`${key}File\`, or a separate \`environmentFile\`/\`secretFile\` option) pointing at \`config.age.secrets.<name>.path\``;
   return `\`${key}File\` (or the module's \`passwordFile\`) set to \`config.age.secrets.<name>.path\``;
@@ -30,10 +31,13 @@ export const plaintextPasswordOption: Rule = {
       hostExample(`{ services.grafana.settings.security.admin_password = "replaceme"; }\n`),
       // A cluster join token is a secret whatever it looks like (three words here).
       hostExample(`{ services.k3s = { enable = true; role = "server"; token = "Lantern4.Orbit.Meadow"; }; }\n`),
+      // An application's secret key (low: forged cookies and signed URLs).
+      hostExample(`{ services.searx = { enable = true; settings.server.secret_key = "notsosecret"; }; }\n`),
     ],
     silent: [
       hostExample(`{ services.grafana.settings.security.admin_password = "$__file{/run/secrets/grafana-admin}"; }\n`),
       hostExample(`{ config, ... }: { services.k3s = { enable = true; tokenFile = config.sops.secrets.k3s-token.path; token = ""; }; }\n`),
+      hostExample(`{ config, ... }: { services.searx = { enable = true; environmentFile = config.sops.secrets.searx.path; settings.server.secret_key = "@SEARX_SECRET_KEY@"; }; }\n`),
     ],
   },
   name: "plaintext password in an option",
@@ -68,13 +72,15 @@ export const plaintextPasswordOption: Rule = {
         range: rangeOf(lines, start, end),
         severity: pw.severity,
         optionPath: def.path,
-        message:
+        message: isAppSecretKeyOption(def.path)
+          ? `${def.path} holds the application's secret key in plaintext (${pw.redacted}): it is readable in the repository and in the world-readable Nix store, so anyone can forge this instance's signed cookies and URLs or decrypt the credentials it stores encrypted with it.`
+          :
           `${def.path} holds a plaintext password (${pw.redacted})${pw.placeholderLike ? ", a placeholder-like value that is deployed as the real password" : ""}: ` +
           "it is readable in the repository and in the world-readable Nix store.",
         evidence: redactedLine(ctx.text, lines, start, secret),
         fix: {
           safety: "manual",
-          description: `Store the password with agenix or sops-nix and use ${fileVariant(def.path, key)}; then rotate it (it is in git history).`,
+          description: `Store the ${isAppSecretKeyOption(def.path) ? "key" : "password"} with agenix or sops-nix and use ${fileVariant(def.path, key)}; then rotate it (it is in git history).`,
         },
       });
     }
