@@ -12,7 +12,7 @@ export { TOKEN_PATTERNS, PASSWORD_HASH_PATTERN, isUnencryptedPrivateKeyBlock, op
 export type { Confidence, TokenPattern } from "./patterns.js";
 export { classifyKey, keyWords, isPasswordByPath } from "./keys.js";
 export type { KeyKind } from "./keys.js";
-export { documentedAsPublicTestValue, isPlaceholder, isSecretReference, nonSecretShape } from "./values.js";
+export { besideTestEndpoint, documentedAsPublicTestValue, isPlaceholder, isSecretReference, nonSecretShape } from "./values.js";
 export { redact, redactAll, REDACT_MIN_VISIBLE_LENGTH } from "./redact.js";
 export { shannonEntropy } from "./entropy.js";
 export { classifySecretFile, isSecretLocation, parseSopsConfig } from "./files.js";
