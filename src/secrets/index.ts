@@ -19,3 +19,4 @@ export { classifySecretFile, isSecretLocation, parseSopsConfig } from "./files.j
 export type { ClassifyOptions, SecretFileClass, SecretFileKind, SecretLocation, SopsCreationRule } from "./files.js";
 export { certificateExpiry, daysUntilExpiry, parseCertificates, EXPIRY_WARNING_DAYS } from "./certs.js";
 export type { CertificateExpiry, CertificateParseError, CertificateParseResult, ParsedCertificate } from "./certs.js";
+export { cryptMatches, isEmptyPasswordHash } from "./crypt.js";

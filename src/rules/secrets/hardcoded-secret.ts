@@ -10,7 +10,7 @@
 // (committed-secret-file).
 import { extname, posix } from "node:path";
 import { SyntaxKind as K, LineIndex, type SyntaxNode } from "../../nix/syntax.js";
-import { besideTestEndpoint, detectSecrets, documentedAsPublicTestValue, isPlaceholder, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
+import { besideTestEndpoint, detectSecrets, documentedAsPublicTestValue, isEmptyPasswordHash, isPlaceholder, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
 import { definitionOf, enclosingDefinition, inOptionDocumentation, rangeOf, redactedLine, stringSource, syntacticPath, valueSite } from "../nix-strings.js";
 import type { NixFileContext, Rule, TextFileContext } from "../types.js";
 import { committedSecret, encryptedSecretFile } from "./committed-secret-file.js";
@@ -180,7 +180,7 @@ function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
     if (doc) return TOKEN_IDS.has(m.detector);
     // As in parsed Nix: hashes are how NixOS takes passwords, and comments are not judged.
     if (unparsedNix && (m.kind === "password-hash" || commentedOut(ctx.text!, m.start))) return false;
-    if (m.kind === "password-hash") return !HASH_FILE.test(ctx.file);
+    if (m.kind === "password-hash") return !HASH_FILE.test(ctx.file) && !isEmptyPasswordHash(ctx.text!.slice(m.start, m.end));
     if (namesItself(m.key, ctx.text!.slice(m.start, m.end))) return false;
     // Outside Nix a password key holds program constants and field names too: only a value that
     // looks like a password counts (judged wrong: wimpysworld's `EVENT_PASS = "pass"`).
