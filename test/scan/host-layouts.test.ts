@@ -175,6 +175,19 @@ describe("host attribution across layouts", () => {
     expect(fw[0]!.severity).toBe("high");
   });
 
+  it("snowfall layout: a module of the system's folder that default.nix does not import (a bootstrap template copied by hand) is not the system's; one it imports is", async () => {
+    const files = {
+      "flake.nix": flake(`inputs.snowfall-lib.mkFlake { inherit inputs; src = ./.; }`),
+      "systems/x86_64-linux/gamma/default.nix": `{ imports = [ ./hardware.nix ]; }`,
+      "systems/x86_64-linux/gamma/hardware.nix": ROOT_LOGIN,
+      "systems/x86_64-linux/gamma/templates/bootstrap.nix": ROOT_LOGIN,
+    };
+    const { hosts, report } = await hostsOf(files, "systems/x86_64-linux/gamma/hardware.nix");
+    expect(hosts).toEqual(["gamma"]);
+    const template = report.findings.filter((f) => f.ruleId === "ssh-permit-root-login" && f.file === "systems/x86_64-linux/gamma/templates/bootstrap.nix");
+    expect(template.flatMap((f) => f.host ?? [])).toEqual([]);
+  });
+
   it("modules every host of a type imports through a specialArg (imports = hostTypes.workstation.imports)", async () => {
     const files = {
       "flake.nix": flake(`let
