@@ -111,7 +111,9 @@ export const importFromDerivation: Rule = {
   id: "import-from-derivation",
   name: "Import from derivation (evaluation builds a derivation)",
   category: "anti-pattern",
-  severity: "medium",
+  // Evaluation time and where evaluation may run, not an attack surface: a maintenance note (NixOS
+  // admins judging samples of real findings: hlissner/dotfiles, oddlama/nix-config "should be info").
+  severity: "info",
   rationale:
     "`import`, `readFile`, `readDir` or `callPackage` of a derivation's output (a `runCommand`, a `fetchFromGitHub`, `\"${pkgs.foo}/x.nix\"`) makes evaluation stop and build it first. Merely evaluating the configuration (`nix flake show`, `nix flake check`, an editor's language server, a reviewer's `nix eval`) then downloads and runs build steps; evaluation becomes slow and serial, fails where builds are not allowed (`allow-import-from-derivation = false`, Hydra, restricted evaluation) and for other systems, and what the configuration means depends on a build's output instead of the source.",
   fix: "Fetch Nix code with a flake input (or builtins.fetchTarball/fetchGit with a hash) instead of a fetcher derivation, commit generated Nix files instead of generating them at evaluation, and read a package's files at build time (in the derivation) instead of at evaluation.",
