@@ -1141,7 +1141,13 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
       if (!root) continue;
       const name = m[3]!;
       const homes = files.filter((f) => new RegExp(`^homes/[^/]+/[^/@]+@${escapeRegExp(name)}/`).test(f));
-      const own = new Set([m[0], ...under(`systems/${m[2]}/${name}/`), ...everySystem, ...homes, ...(homes.length ? everyHome : [])]);
+      // snowfall loads the folder's default.nix only: its other modules are the system's when
+      // default.nix imports them (the graph follows its references); one nothing imports, such as
+      // a bootstrap template copied to /etc/nixos by hand before installing, is not
+      // (kenanpelit/nixosc systems/x86_64-linux/hay/templates/bootstrap.nix, judged wrong). The
+      // folder's other files (secrets, keys) are the system's.
+      const folder = under(`systems/${m[2]}/${name}/`).filter((f) => !f.endsWith(".nix"));
+      const own = new Set([m[0], ...folder, ...everySystem, ...homes, ...(homes.length ? everyHome : [])]);
       // flake.nix's `mkFlake { channels-config = ...; systems.modules.nixos = [ ... ]; }` applies to
       // every system (its own path references are not the systems' modules).
       const builders = [...(present.has("flake.nix") ? ["flake.nix"] : []), ...buildersOf(m[0])];

@@ -263,6 +263,9 @@ export function plaintextPassword(key: string, value: string, optionPath?: strin
   const shape = nonSecretShape(v);
   if (shape === "encrypted" || shape === "ldap-filter" || shape === "kdf-parameters") return null;
   if (isProseAboutSecret(v)) return null; // a description: `The admin password for the web UI`
+  // nsswitch.conf's passwd database and its sources (`passwd: files mymachines systemd`, written by a
+  // script building a container's /etc: clan-lol/clan-infra actions-runner.nix, reported as a password).
+  if (key === "passwd" && NSS_SOURCES.test(v)) return null;
   const placeholderLike = isPlaceholder(v);
   if (isAppSecretKeyOption(optionPath)) {
     // `@SEARX_SECRET_KEY@`: substituted from environmentFile when the service starts.
@@ -282,6 +285,8 @@ export function plaintextPassword(key: string, value: string, optionPath?: strin
   };
 }
 
+/** The sources of an nsswitch.conf line, with optional actions (`[NOTFOUND=return]`). */
+const NSS_SOURCES = /^(?:(?:files|compat|systemd|mymachines|myhostname|resolve|dns|nis|nisplus|ldap|sss|winbind|db|cache|altfiles|usrfiles|extrausers|wins|mdns[46]?(?:_minimal)?|\[[!A-Za-z=\s]+\])(?:\s+|$))+$/;
 /** Words of a key naming a parameter of passwords rather than one (`PASSWORD_ITERATIONS`, `passwordMaxAge`). */
 const PASSWORD_PARAMETER_WORDS = new Set(["iteration", "iterations", "round", "rounds", "length", "len", "count", "timeout", "min", "max", "ttl", "expiry", "expire", "expires", "expiration", "attempt", "attempts", "size", "limit", "cost", "bits", "age", "days"]);
 /** A key's words: split at separators and camelCase humps, lowercased. */

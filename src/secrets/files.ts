@@ -162,6 +162,9 @@ export function isSecretLocation(relPath: string, opts: { sopsRules?: readonly S
   const dirs = path.split("/").slice(0, -1).map((d) => d.toLowerCase());
 
   if (ext === ".age") return { reason: "an .age file is expected to be age-encrypted", expectEncrypted: true, expected: "age" };
+  // .sops.yaml is sops' configuration (public recipients, path rules), never a secret, even when a
+  // creation rule's path_regex (`.*\.sops\.yaml$`) also matches its own name (truxnell/nix-config).
+  if (/^\.sops\.ya?ml$/.test(name)) return null;
   if (opts.sopsRules && sopsRuleMatches(path, opts.sopsRules, { catchAll: false })) {
     return { reason: "matched by a .sops.yaml creation rule", expectEncrypted: true, expected: "sops" };
   }

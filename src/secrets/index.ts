@@ -12,10 +12,11 @@ export { TOKEN_PATTERNS, PASSWORD_HASH_PATTERN, isUnencryptedPrivateKeyBlock, op
 export type { Confidence, TokenPattern } from "./patterns.js";
 export { classifyKey, keyWords, isPasswordByPath, isAppSecretKeyOption } from "./keys.js";
 export type { KeyKind } from "./keys.js";
-export { documentedAsPublicTestValue, isPlaceholder, isSecretReference, nonSecretShape } from "./values.js";
+export { besideTestEndpoint, documentedAsPublicTestValue, isPlaceholder, isSecretReference, nonSecretShape } from "./values.js";
 export { redact, redactAll, REDACT_MIN_VISIBLE_LENGTH } from "./redact.js";
 export { shannonEntropy } from "./entropy.js";
 export { classifySecretFile, isSecretLocation, parseSopsConfig } from "./files.js";
 export type { ClassifyOptions, SecretFileClass, SecretFileKind, SecretLocation, SopsCreationRule } from "./files.js";
 export { certificateExpiry, daysUntilExpiry, parseCertificates, EXPIRY_WARNING_DAYS } from "./certs.js";
 export type { CertificateExpiry, CertificateParseError, CertificateParseResult, ParsedCertificate } from "./certs.js";
+export { cryptMatches, isEmptyPasswordHash } from "./crypt.js";

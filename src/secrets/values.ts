@@ -261,3 +261,46 @@ export function documentedAsPublicTestValue(text: string, offset: number): boole
   }
   return false;
 }
+
+/** A host name of a vendor's public test environment: a label `test`, `sandbox` or `demo`, alone or
+ * joined by a dash or a digit (`appapi2.test.bankid.com`, `api-sandbox.example.com`, `sandbox2.x.org`).
+ * `staging` and `dev` are the user's own environments, not public ones. */
+const TEST_ENDPOINT = /https?:\/\/(?:[A-Za-z0-9-]+\.)*(?:[A-Za-z0-9]+-)?(?:test|sandbox|demo)(?:-[A-Za-z0-9]+|\d+)?\.(?:[A-Za-z0-9-]+\.)*[A-Za-z]{2,}(?![A-Za-z0-9.-])/i;
+
+/** A password a person typed, not one generated: a word (or keyboard run) with at most a few digits
+ * and one mark at the end (`qwerty123`, `Test1234!`); random ones mix digits into letters. */
+export function isHumanChosenPassword(value: string): boolean {
+  const v = value.trim().replace(/^["'`]|["'`]$/g, "");
+  return v.length <= 16 && /^[A-Za-z]{3,12}[0-9]{0,6}[!.#]?$/.test(v);
+}
+
+/**
+ * Whether the literal at `offset` is a credential of a vendor's public test environment: the block
+ * of lines it stands in (no blank line between, at most 8 lines either way) names a test or sandbox
+ * endpoint (`https://appapi2.test.bankid.com/`), and the value is a typed word, not a generated
+ * secret. Vendors publish such passwords with their test certificates (BankID's `qwerty123`); a
+ * random value beside a sandbox URL is the user's own sandbox key and stays a finding.
+ */
+export function besideTestEndpoint(text: string, offset: number, value: string): boolean {
+  if (!isHumanChosenPassword(value)) return false;
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  const lineEnd = text.indexOf("\n", offset);
+  const lines = [text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd)];
+  let up = lineStart - 1;
+  for (let n = 0; n < 8 && up > 0; n++) {
+    const start = text.lastIndexOf("\n", up - 1) + 1;
+    const line = text.slice(start, up);
+    if (line.trim() === "") break;
+    lines.push(line);
+    up = start - 1;
+  }
+  let down = lineEnd;
+  for (let n = 0; n < 8 && down >= 0 && down < text.length; n++) {
+    const end = text.indexOf("\n", down + 1);
+    const line = text.slice(down + 1, end < 0 ? text.length : end);
+    if (line.trim() === "") break;
+    lines.push(line);
+    down = end;
+  }
+  return lines.some((l) => TEST_ENDPOINT.test(l));
+}

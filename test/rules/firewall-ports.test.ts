@@ -160,3 +160,56 @@ describe("firewall-sensitive-port: telegraf's Prometheus output", () => {
     expect(report.findings.find((f) => f.ruleId === "firewall-sensitive-port")!.message).toContain("Telegraf Prometheus output");
   });
 });
+
+describe("firewall-sensitive-port: the move to a private interface never cuts clients off", () => {
+  const FLAKE = `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.11";
+  outputs = { nixpkgs, ... }: {
+    nixosConfigurations.nas = nixpkgs.lib.nixosSystem { system = "x86_64-linux"; modules = [ ./nas.nix ./object-store.nix ]; };
+  };
+}
+`;
+  // A module the NAS enables opens its own ports on wg0; the NAS itself defines no wg0, and its NFS
+  // clients are LAN subnets (the shape of a home NAS judged harmful to "fix").
+  const OBJECT_STORE = `{ config, lib, ... }: {
+  options.my.objectStore.enable = lib.mkEnableOption "object store";
+  config = lib.mkIf config.my.objectStore.enable {
+    networking.firewall.interfaces.wg0.allowedTCPPorts = [ 9000 ];
+  };
+}
+`;
+  const nas = (extra: string, clients: string) => `{ ... }: {
+  my.objectStore.enable = true;
+  services.nfs.server.enable = true;
+  services.nfs.server.exports = ''
+    /export ${clients}
+  '';
+  networking.firewall.allowedTCPPorts = [ 2049 111 ];
+${extra}}
+`;
+
+  it("offers no edit to an interface only firewall rules name, and says so", async () => {
+    const report = await scanFiles({ "flake.nix": FLAKE, "object-store.nix": OBJECT_STORE, "nas.nix": nas("", "192.168.10.0/24(rw,all_squash) 192.168.20.0/24(rw,all_squash)") });
+    const f = report.findings.find((x) => x.ruleId === "firewall-sensitive-port" && x.file === "nas.nix")!;
+    expect(f).toBeDefined();
+    expect(f.fix?.patch).toBeUndefined();
+    expect(f.fix?.description).toContain("192.168.10.0/24, 192.168.20.0/24");
+    expect(f.fix?.description).toContain("would cut those clients off");
+  });
+
+  it("offers no edit when the interface exists but the NFS clients are on another network", async () => {
+    const wg = `  networking.wireguard.interfaces.wg0 = { ips = [ "10.100.0.1/24" ]; listenPort = 51820; };\n`;
+    const report = await scanFiles({ "flake.nix": FLAKE, "object-store.nix": OBJECT_STORE, "nas.nix": nas(wg, "192.168.10.0/24(rw)") });
+    const f = report.findings.find((x) => x.ruleId === "firewall-sensitive-port" && x.file === "nas.nix")!;
+    expect(f.fix?.patch).toBeUndefined();
+    expect(f.fix?.description).toContain("192.168.10.0/24");
+  });
+
+  it("moves the ports to a WireGuard interface the host defines when its clients are on that network", async () => {
+    const wg = `  networking.wireguard.interfaces.wg0 = { ips = [ "10.100.0.1/24" ]; listenPort = 51820; };\n`;
+    const report = await scanFiles({ "flake.nix": FLAKE, "object-store.nix": OBJECT_STORE, "nas.nix": nas(wg, "10.100.0.0/24(rw)") });
+    const f = report.findings.find((x) => x.ruleId === "firewall-sensitive-port" && x.file === "nas.nix")!;
+    expect(f.fix?.patch).toContain("networking.firewall.interfaces.wg0.allowedTCPPorts");
+    expect(f.fix?.description).toContain("the WireGuard interface wg0 is defined");
+  });
+});

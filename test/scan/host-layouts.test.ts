@@ -175,6 +175,24 @@ describe("host attribution across layouts", () => {
     expect(fw[0]!.severity).toBe("high");
   });
 
+  it("snowfall layout: a module of the system's folder that default.nix does not import (a bootstrap template copied by hand) is not the system's; one it imports is", async () => {
+    const files = {
+      "flake.nix": flake(`inputs.snowfall-lib.mkFlake { inherit inputs; src = ./.; }`),
+      "systems/x86_64-linux/gamma/default.nix": `{ imports = [ ./hardware.nix ]; }`,
+      "systems/x86_64-linux/gamma/hardware.nix": `{ services.openssh.enable = true; }`,
+      "systems/x86_64-linux/gamma/templates/bootstrap.nix": ROOT_LOGIN,
+    };
+    const report = await scanMemory(files);
+    expect(report.hosts).toEqual(["gamma"]);
+    const template = "systems/x86_64-linux/gamma/templates/bootstrap.nix";
+    // Not a finding of gamma: listed apart, as a module no host uses.
+    expect(report.findings.filter((f) => f.file === template)).toEqual([]);
+    expect(report.suppressed.some((f) => f.file === template && f.ruleId === "ssh-permit-root-login")).toBe(true);
+    // The module default.nix imports is gamma's.
+    const imported = await scanMemory({ ...files, "systems/x86_64-linux/gamma/hardware.nix": ROOT_LOGIN });
+    expect(imported.findings.find((f) => f.file === "systems/x86_64-linux/gamma/hardware.nix" && f.ruleId === "ssh-permit-root-login")?.host).toEqual(["gamma"]);
+  });
+
   it("modules every host of a type imports through a specialArg (imports = hostTypes.workstation.imports)", async () => {
     const files = {
       "flake.nix": flake(`let

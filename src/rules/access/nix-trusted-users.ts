@@ -38,6 +38,9 @@ interface Verdict {
   /** Its root comes through wheel membership: where wheel's sudo asks no password, the prompt it
    * skips does not exist. */
   viaWheel?: boolean;
+  /** A group NixOS does not create (`admin`, nix-darwin's administrators): on a NixOS host it exists
+   * only if the configuration declares it or gives it members. */
+  undeclaredGroup?: string;
 }
 
 function judge(entry: string, inWheel: (u: string) => boolean, darwin: boolean, membersOf: (g: string) => string[] = () => []): Verdict | undefined {
@@ -45,7 +48,12 @@ function judge(entry: string, inWheel: (u: string) => boolean, darwin: boolean, 
   if (entry === "*") return { severity: "high", why: "every user of the host is root-equivalent" };
   if (entry === "@users") return { severity: "high", why: "every normal user is root-equivalent" };
   if (entry === "@wheel" || entry === "@admin") {
-    return { severity: "low", why: `its members can already sudo, but through the Nix daemon they become root without sudo's password prompt or log`, viaWheel: entry === "@wheel" };
+    return {
+      severity: "low",
+      why: `its members can already sudo, but through the Nix daemon they become root without sudo's password prompt or log`,
+      viaWheel: entry === "@wheel",
+      ...(entry === "@admin" && !darwin ? { undeclaredGroup: "admin" } : {}),
+    };
   }
   if (entry.startsWith("@")) {
     // A group whose every declared member is in wheel (often a "nix" or "deploy" group of the
@@ -150,6 +158,12 @@ function remoteAccount(entry: string, scope: Scope, fileText: string): string | 
   return undefined;
 }
 
+/** The configuration creates the group or puts someone in it. */
+function groupDeclared(scope: Scope, group: string): boolean {
+  if (membersOf(scope, group).length) return true;
+  return ["groups", "extraGroups"].some((set) => scope.definitions(`users.${set}.${group}`).length > 0 || scope.matching(`users.${set}.${group}.*`).length > 0);
+}
+
 const checks = perHost(entries, (e, scope, _file, report) => {
   const entry = (e.report.key ?? "").replace(/^trusted-users:/, "");
   const remote = remoteAccount(entry, scope, _file.text);
@@ -170,6 +184,11 @@ const checks = perHost(entries, (e, scope, _file, report) => {
   // Nothing to report there: NixOS admins judging samples of real findings called "adds no new way
   // to root" findings noise (TUM-DSE, NobbZ, srid: wheel's sudo already asks no password).
   if (e.verdict.viaWheel && wheelPasswordless(scope) !== undefined) return;
+  // "@admin" copied from a nix-darwin configuration (where admin is the Mac's administrators) into
+  // a NixOS one: NixOS has no admin group unless the configuration makes one, so the entry trusts
+  // no one (dustinlyons/nixos-config hosts/nixos, judged wrong).
+  // Judged on whole hosts: a lone module's host may declare the group elsewhere.
+  if (e.verdict.undeclaredGroup && scope.kind === "host" && !groupDeclared(scope, e.verdict.undeclaredGroup)) return;
   // Nor where the user (or every member of the group, through the group) already has root without
   // a password another way on this host: NOPASSWD sudo for them or their group, wheel without a
   // password (set in another file), their keys in root's authorized_keys (TUM-DSE's staff).

@@ -12,7 +12,8 @@ import { perHost } from "../shared/per-host.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { listOf, removeListElements } from "../shared/edits.js";
 import { SENSITIVE_PORTS, sensitivePort, sensitiveService, type SensitivePort } from "./ports.js";
-import { addInterfacePorts, privateInterface } from "./private-interface.js";
+import { addInterfacePorts, privateInterface, withinRange } from "./private-interface.js";
+import { staticString, unparen } from "../../nix/options.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { resolveValue } from "../shared/syntax.js";
@@ -148,6 +149,25 @@ function configuredService(scope: Scope, name: string): boolean {
   return false;
 }
 
+/** The clients `services.nfs.server.exports` names by IPv4 address or subnet (`10.8.10.0/24(rw)`). */
+function nfsClients(scope: Scope): string[] {
+  const out = new Set<string>();
+  for (const { def } of appliedScope(scope).definitions("services.nfs.server.exports")) {
+    if (isDead(def) || !def.inner) continue;
+    const text = staticString(unparen(def.inner)!);
+    if (text === undefined) continue;
+    for (const line of text.split("\n")) {
+      const t = line.trim();
+      if (t === "" || t.startsWith("#")) continue;
+      for (const word of t.split(/\s+/).slice(1)) {
+        const m = /^(\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2})?)(?:\(|$)/.exec(word);
+        if (m) out.add(m[1]!);
+      }
+    }
+  }
+  return [...out];
+}
+
 const checks = perHost(portLists, (pl, scope, ctx, report) => {
   // On a whole host (every module known), a port whose meaning is only its number and that nothing
   // configured listens on is an open port, not an exposed service (NobbZ's 5555, "adb" on a desktop
@@ -155,11 +175,16 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
   const whole = scope.kind === "host" && scope.defaultsApply;
   const listened = pl.hits.filter((h) => !whole || knownListener(scope, h));
   const idle = pl.hits.filter((h) => !listened.includes(h));
-  const iface = privateInterface(scope.files.length ? scope.files : [ctx]);
+  const applies = scope.applies;
+  const iface = privateInterface(scope.files.length ? scope.files : [ctx], applies ? (file, def) => applies({ file, def }) : undefined);
+  // The clients the NFS exports name by address: those outside the interface's network would be cut
+  // off by the move (truxnell/nix-config daedalus exports to its LAN subnets, judged harmful).
+  const nfs = pl.hits.some((h) => h.row.service === "NFS" || h.row.service === "rpcbind");
+  const cutOff = nfs ? nfsClients(scope).filter((c) => !iface.ranges?.some((r) => withinRange(c, r))) : [];
   const move = (hits: Hit[]): TextEdit[] | undefined => {
     // No private interface on the host: moving the port to an example interface would cut every
     // client off (NixOS-infra's builders have no tailscale0); the user picks the network.
-    if (pl.def.conditions.length !== 0 || !iface.known) return undefined;
+    if (pl.def.conditions.length !== 0 || !iface.known || cutOff.length) return undefined;
     const add = addInterfacePorts(ctx, iface.name, pl.option, hits.map((h) => h.port));
     return add ? [...removeListElements(ctx.file, ctx.text, pl.list, hits.map((h) => h.el)), add] : undefined;
   };
@@ -180,7 +205,9 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
       evidence: `${path} = [ ... ${ports.join(" ")} ... ]`,
       fix: {
         safety: "review",
-        description: `Move ${ports.join(", ")} from ${option} to networking.firewall.interfaces."${iface.name}".${option} (${iface.why}), so only that network reaches ${hits.length > 1 ? "them" : "it"}. Clients on other networks lose access.`,
+        description: cutOff.length
+          ? `Open ${ports.join(", ")} only on the interface that faces the clients the NFS exports name (${cutOff.join(", ")}): networking.firewall.interfaces."<that interface>".${option}. No edit is offered: moving ${hits.length > 1 ? "them" : "it"} to ${iface.name} (${iface.why}) would cut those clients off.`
+          : `Move ${ports.join(", ")} from ${option} to networking.firewall.interfaces."${iface.name}".${option} (${iface.why}), so only that network reaches ${hits.length > 1 ? "them" : "it"}. Clients on other networks lose access.`,
         edits: move(hits),
       },
     });

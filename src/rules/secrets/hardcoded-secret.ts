@@ -10,7 +10,7 @@
 // (committed-secret-file).
 import { extname, posix } from "node:path";
 import { SyntaxKind as K, LineIndex, type SyntaxNode } from "../../nix/syntax.js";
-import { detectSecrets, documentedAsPublicTestValue, isPlaceholder, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
+import { besideTestEndpoint, detectSecrets, documentedAsPublicTestValue, isEmptyPasswordHash, isPlaceholder, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
 import { definitionOf, enclosingDefinition, inOptionDocumentation, rangeOf, redactedLine, stringSource, syntacticPath, valueSite } from "../nix-strings.js";
 import type { NixFileContext, Rule, TextFileContext } from "../types.js";
 import { committedSecret, encryptedSecretFile } from "./committed-secret-file.js";
@@ -74,6 +74,7 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
     // emergencyAccess, rspamd's controller password): not reported in Nix.
     if (m.kind === "password-hash") continue;
     if (documentedAsPublicTestValue(ctx.text, m.start)) continue;
+    if (m.detector === "plaintext-password" && besideTestEndpoint(ctx.text, m.start, ctx.text.slice(m.start, m.end))) continue;
     if (m.detector === "plaintext-password" && judgedByKey(m, key)) {
       // A password literal as an option's whole value: plaintext-password-option's; under
       // users.users (even where the index cannot follow, e.g. inside recursiveUpdate): the users rules'.
@@ -173,10 +174,13 @@ function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
   const doc = DOC_FILE.test(ctx.file) || PATCH_FILE.test(ctx.file);
   const matches = detectSecrets(ctx.text, { fileKind: kind }).filter((m) => {
     if (documentedAsPublicTestValue(ctx.text!, m.start)) return false;
+    // The vendor's published password of its test environment, named in the same block (BankID's
+    // test certificate password beside appapi2.test.bankid.com: Lillecarl/nixos kc.tf, judged wrong).
+    if (m.detector === "plaintext-password" && besideTestEndpoint(ctx.text!, m.start, ctx.text!.slice(m.start, m.end))) return false;
     if (doc) return TOKEN_IDS.has(m.detector);
     // As in parsed Nix: hashes are how NixOS takes passwords, and comments are not judged.
     if (unparsedNix && (m.kind === "password-hash" || commentedOut(ctx.text!, m.start))) return false;
-    if (m.kind === "password-hash") return !HASH_FILE.test(ctx.file);
+    if (m.kind === "password-hash") return !HASH_FILE.test(ctx.file) && !isEmptyPasswordHash(ctx.text!.slice(m.start, m.end));
     if (namesItself(m.key, ctx.text!.slice(m.start, m.end))) return false;
     // Outside Nix a password key holds program constants and field names too: only a value that
     // looks like a password counts (judged wrong: wimpysworld's `EVENT_PASS = "pass"`).

@@ -64,6 +64,20 @@ function credentialIn(name: string, text: string): { secret: string; line: strin
   return undefined;
 }
 
+/** The passwords of a file made only of `user:password[:more]` account lines (comments and blank
+ * lines aside), or undefined when it has another shape. */
+function accountRecords(content: string): string[] | undefined {
+  const out: string[] = [];
+  for (const line of content.split("\n")) {
+    const t = line.trim();
+    if (t === "" || t.startsWith("#")) continue;
+    const m = /^[A-Za-z0-9_.@-]+:([^:\s]*)(?::[^\s]*)?$/.exec(t);
+    if (!m) return undefined;
+    out.push(m[1]!);
+  }
+  return out.length ? out : undefined;
+}
+
 const TEXT_FILES = [/^environment\.etc\.[^.]+\.text$/, /^(?:home-manager\.users\.[^.]+\.)?(?:home\.file|xdg\.configFile)\.[^.]+\.text$/];
 
 function checkNix(ctx: NixFileContext): void {
@@ -95,13 +109,18 @@ function checkNix(ctx: NixFileContext): void {
       const envFile = /environment|env/i.test(last.name);
       const secretLine = envFile ? content.split("\n").find((l) => { const m = /^\s*(?:export\s+)?([A-Za-z_]\w*)=(.+)$/.exec(l); return !!m && ENV_SECRET_KEY.test(m[1]!) && !PLACEHOLDER.test(m[2]!.replace(/^["']|["']$/g, "")); }) : content;
       if (!secretLine || PLACEHOLDER.test(content)) continue;
+      // An accounts file of `user:password[:level]` lines (deluge's authFile, htpasswd-like files):
+      // the passwords are the secret, and one with none written (`localclient::10`, deluge's local
+      // client: LongerHV/nixos-configuration, judged wrong) puts nothing secret in the store.
+      const records = envFile ? undefined : accountRecords(content);
+      if (records && records.every((pw) => PLACEHOLDER.test(pw))) continue;
       ctx.report({
         node: w.str,
         optionPath: def.path,
         severity: "high",
         title: `Secret written into the Nix store for ${last.name}`,
         evidence: `${def.path} = ${w.fn} … "****";`,
-        secret: envFile ? secretLine.replace(/^\s*(?:export\s+)?[A-Za-z_]\w*=/, "").replace(/^["']|["']$/g, "") : content,
+        secret: envFile ? secretLine.replace(/^\s*(?:export\s+)?[A-Za-z_]\w*=/, "").replace(/^["']|["']$/g, "") : (records?.find((pw) => !PLACEHOLDER.test(pw)) ?? content),
         message: `${def.path} is given a file made by ${w.fn} with the secret inside: the file is in the world-readable Nix store (and the secret in the repository), which is exactly what a ${last.name} option exists to avoid.`,
         fix: { safety: "manual", description: `Store the secret with agenix or sops-nix and give ${last.name} the decrypted file's path (config.age.secrets.<name>.path / config.sops.secrets.<name>.path).` },
       });

@@ -44,7 +44,7 @@ describe(RULE, () => {
     const want = ['(import "${upstream}', "a = import", "b = builtins", "c = lib", "j = pkgs", "m = builtins", "n = builtins"].map((n) => `module.nix:${lineOf(FILE, n)}`);
     expect(sites(report, RULE)).toEqual(want);
     const [first] = findingsOf(report, RULE);
-    expect(first).toMatchObject({ severity: "medium", column: 6 });
+    expect(first).toMatchObject({ severity: "info", column: 6 });
     expect(first!.message).toContain("upstream = pkgs.fetchFromGitHub { … } (line 3)");
     expect(first!.fix).toMatchObject({ safety: "manual" });
     expect(findingsOf(report, RULE)[2]!.message).toContain("(pkgs.hello)");
