@@ -140,32 +140,23 @@ export function extractFirstWord(input: string | null, separators: string = WHIT
       i++;
       continue;
     }
-    if (quote !== null) {
-      if (i >= input.length) return { word: null, rest: null, error: true };
-      const c = input[i]!;
-      if (c === quote) {
-        quote = null;
-        i++;
-        continue;
-      }
-      if (c === "\\") {
-        backslash = true;
-        i++;
-        continue;
-      }
-      word += c;
-      i++;
-      continue;
-    }
-    if (i >= input.length) return { word, rest: null };
+    // The input ends inside quotes: an error; outside them, the word is complete.
+    if (i >= input.length) return quote !== null ? { word: null, rest: null, error: true } : { word, rest: null };
     const c = input[i]!;
-    if (unquote && (c === "'" || c === '"')) {
-      quote = c;
-      i++;
-      continue;
-    }
+    // A backslash escapes the next character, inside quotes and outside.
     if (c === "\\") {
       backslash = true;
+      i++;
+      continue;
+    }
+    if (quote !== null) {
+      if (c === quote) quote = null;
+      else word += c;
+      i++;
+      continue;
+    }
+    if (unquote && (c === "'" || c === '"')) {
+      quote = c;
       i++;
       continue;
     }
