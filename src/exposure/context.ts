@@ -10,7 +10,7 @@ import {
   SYSCALL_CANONICAL,
   SYSCALL_GROUPS,
   SYSCALL_NUMBERS,
-} from "./tables.generated.js";
+} from "./tables.js";
 import {
   type AddressPrefix,
   type Assignment,
