@@ -372,6 +372,24 @@ export interface SpecifierHost {
   [letter: string]: string | undefined;
 }
 
+/** Host-dependent specifiers that do not name the unit, and the neutral placeholder each resolves to
+ * when the host does not say. */
+const HOST_PLACEHOLDERS: Readonly<Record<string, string>> = {
+  a: "x86-64",
+  A: "",
+  b: "00000000000000000000000000000000",
+  B: "",
+  H: "localhost",
+  l: "localhost",
+  q: "",
+  m: "00000000000000000000000000000000",
+  M: "",
+  o: "nixos",
+  v: "6.1.0",
+  w: "",
+  W: "",
+};
+
 /**
  * unit_full_printf()/unit_path_printf() for a system-manager unit. Unit-name specifiers are exact;
  * the credential specifiers of the system manager are root's; host-dependent ones use `host` or a
@@ -408,20 +426,8 @@ export function expandSpecifiers(text: string, unit: UnitName, host: SpecifierHo
     U: "0",
     T: "/tmp",
     V: "/var/tmp",
-    a: host.a ?? "x86-64",
-    A: host.A ?? "",
-    b: host.b ?? "00000000000000000000000000000000",
-    B: host.B ?? "",
-    H: host.H ?? "localhost",
-    l: host.l ?? "localhost",
-    q: host.q ?? "",
-    m: host.m ?? "00000000000000000000000000000000",
-    M: host.M ?? "",
-    o: host.o ?? "nixos",
-    v: host.v ?? "6.1.0",
-    w: host.w ?? "",
-    W: host.W ?? "",
   };
+  for (const [letter, placeholder] of Object.entries(HOST_PLACEHOLDERS)) table[letter] = host[letter] ?? placeholder;
   let out = "";
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
