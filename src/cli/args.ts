@@ -21,6 +21,26 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"
   }
 }
 
+const HELP_OPTION = { help: { type: "boolean", short: "h" } } as const;
+
+/**
+ * A command's arguments, with -h/--help added to its options. Undefined when help was asked for:
+ * `help` has then been printed, and the command returns EXIT_OK.
+ */
+export function parseCommandOrHelp<T extends NonNullable<ParseArgsConfig["options"]>>(
+  argv: string[],
+  help: string,
+  options: T,
+  allowPositionals = true,
+) {
+  const parsed = parseCommandArgs(argv, { ...options, ...HELP_OPTION }, allowPositionals);
+  if ((parsed.values as { help?: boolean }).help) {
+    console.log(help);
+    return undefined;
+  }
+  return parsed;
+}
+
 export function parseSeverity(value: string | undefined, flag: string): Severity | undefined {
   if (value === undefined) return undefined;
   if ((SEVERITIES as readonly string[]).includes(value)) return value as Severity;

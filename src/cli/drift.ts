@@ -10,7 +10,7 @@ import type { DriftReportX } from "../drift/model.js";
 import { InvalidRootError } from "../drift/root.js";
 import { parseFlakeRef } from "../drift/declared/flake-ref.js";
 import { driftTargetProblem } from "../drift/target.js";
-import { EXIT_FAIL_ON, EXIT_OK, parseChoice, parseCommandArgs, parseSeverity, UsageError } from "./args.js";
+import { EXIT_FAIL_ON, EXIT_OK, parseChoice, parseCommandOrHelp, parseSeverity, UsageError } from "./args.js";
 import { flakeConfigUsage } from "../scan/config-usage.js";
 
 export const summary = "compare what the repository declares with what the machine actually runs";
@@ -52,8 +52,9 @@ root included), 3 the check could not run
 export async function run(argv: string[]): Promise<number> {
   // Several hosts over SSH: the fleet form (src/fleet/) takes over.
   if (argv.some((a) => a === "--hosts" || a.startsWith("--hosts="))) return (await import("./fleet.js")).run(argv);
-  const { values } = parseCommandArgs(
+  const args = parseCommandOrHelp(
     argv,
+    HELP,
     {
       flake: { type: "string" },
       host: { type: "string" },
@@ -67,14 +68,11 @@ export async function run(argv: string[]): Promise<number> {
       "no-cache": { type: "boolean" },
       "eval-timeout": { type: "string" },
       force: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     },
     false,
   );
-  if (values.help) {
-    console.log(HELP);
-    return EXIT_OK;
-  }
+  if (!args) return EXIT_OK;
+  const { values } = args;
   const format = parseChoice(values.format, "--format", ["text", "json", "markdown"] as const, "text");
   const alertThreshold = parseSeverity(values["alert-threshold"], "--alert-threshold");
   const failOn = parseSeverity(values["fail-on"], "--fail-on");

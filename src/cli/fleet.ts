@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { renderMarkdown } from "../drift/render/markdown.js";
 import { renderMetrics } from "../drift/render/metrics.js";
 import { atLeast } from "../report/severity.js";
-import { EXIT_FAIL_ON, EXIT_OK, parseChoice, parseCommandArgs, parseSeverity, UsageError } from "./args.js";
+import { EXIT_FAIL_ON, EXIT_OK, parseChoice, parseCommandOrHelp, parseSeverity, UsageError } from "./args.js";
 import { renderFleetText, runFleet } from "../fleet/index.js";
 import { parseHostList } from "../fleet/targets.js";
 
@@ -41,8 +41,9 @@ function seconds(v: string | undefined, flag: string): number | undefined {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(
+  const args = parseCommandOrHelp(
     argv,
+    HELP,
     {
       hosts: { type: "string" },
       flake: { type: "string" },
@@ -54,14 +55,11 @@ export async function run(argv: string[]): Promise<number> {
       format: { type: "string" },
       "output-dir": { type: "string" },
       "fail-on": { type: "string" },
-      help: { type: "boolean", short: "h" },
     },
     false,
   );
-  if (values.help) {
-    console.log(HELP);
-    return EXIT_OK;
-  }
+  if (!args) return EXIT_OK;
+  const { values } = args;
   if (!values.hosts) throw new UsageError("--hosts needs 'all' or a list of hosts");
   if (values.hosts !== "all") {
     const parsed = parseHostList(values.hosts);

@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { defaultHistoryDir, readHistory, renderHistoryMarkdown, renderHistoryText, summarizeHistory, HISTORY_KINDS } from "../history/index.js";
 import { loadTitles } from "../history/titles.js";
-import { EXIT_OK, parseChoice, parseCommandArgs, UsageError } from "./args.js";
+import { EXIT_OK, parseChoice, parseCommandOrHelp, UsageError } from "./args.js";
 
 export const summary = "show the trend of the kept runs: counts over time, new and fixed since the last run, the drift rate";
 
@@ -25,22 +25,20 @@ export function parseSince(value: string, now = new Date()): Date {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(
+  const args = parseCommandOrHelp(
     argv,
+    HELP,
     {
       dir: { type: "string" },
       host: { type: "string" },
       kind: { type: "string" },
       since: { type: "string" },
       format: { type: "string" },
-      help: { type: "boolean", short: "h" },
     },
     false,
   );
-  if (values.help) {
-    console.log(HELP);
-    return EXIT_OK;
-  }
+  if (!args) return EXIT_OK;
+  const { values } = args;
   const format = parseChoice(values.format, "--format", ["text", "json", "markdown"] as const, "text");
   const kind = values.kind === undefined ? undefined : parseChoice(values.kind, "--kind", HISTORY_KINDS, "drift");
   const since = values.since === undefined ? undefined : parseSince(values.since);

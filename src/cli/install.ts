@@ -2,7 +2,7 @@
 import { relative, resolve } from "node:path";
 import { homedir } from "node:os";
 import { install, type Client, type Operation } from "../agents/install.js";
-import { EXIT_OK, parseChoice, parseCommandArgs, UsageError } from "./args.js";
+import { EXIT_OK, parseChoice, parseCommandOrHelp, UsageError } from "./args.js";
 
 export const summary = "add nix-warden to Claude Code or Gemini CLI (agents, commands, hook, MCP server)";
 
@@ -44,16 +44,13 @@ function show(ops: Operation[], base: string, dryRun: boolean): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, {
+  const args = parseCommandOrHelp(argv, HELP, {
     scope: { type: "string" },
     dir: { type: "string" },
     "dry-run": { type: "boolean" },
-    help: { type: "boolean", short: "h" },
   });
-  if (values.help) {
-    console.log(HELP);
-    return EXIT_OK;
-  }
+  if (!args) return EXIT_OK;
+  const { values, positionals } = args;
   if (positionals.length !== 1) throw new UsageError(`install needs one client: claude or gemini\n\n${HELP}`);
   const client = parseChoice(positionals[0], "client", ["claude", "gemini"] as const, "claude") as Client;
   const scope = parseChoice(values.scope, "--scope", ["project", "user"] as const, "project");

@@ -5,7 +5,7 @@ import { parseNix, showParsed, type ParsedNix } from "../nix/index.js";
 import { readRegularFile, resolveNixFile } from "../nix/files.js";
 import { treeToJson } from "../nix/json.js";
 import { buildOptionIndex } from "../nix/options.js";
-import { EXIT_USAGE, parseChoice, parseCommandArgs } from "./args.js";
+import { EXIT_OK, EXIT_USAGE, parseChoice, parseCommandOrHelp } from "./args.js";
 
 export const summary = "print what the parser sees in Nix files (nix-instantiate --parse format, JSON tree, option paths)";
 
@@ -19,15 +19,12 @@ const HELP = `usage: nix-warden parse [--format nix|json|paths] [--dialect curre
 Exit code 1 when a file does not parse.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, {
+  const args = parseCommandOrHelp(argv, HELP, {
     format: { type: "string" },
     dialect: { type: "string" },
-    help: { type: "boolean", short: "h" },
   });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  if (!args) return EXIT_OK;
+  const { values, positionals } = args;
   const format = parseChoice(values.format, "--format", ["nix", "json", "paths"] as const, "nix");
   const dialect = parseChoice(values.dialect, "--dialect", ["current", "nix-2.8"] as const, "current");
   if (positionals.length === 0) {

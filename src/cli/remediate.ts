@@ -9,7 +9,7 @@ import { ensureOwnDirectory } from "../system/state.js";
 import { escapeControls } from "../text/safe-text.js";
 import { DriftReport, FINDING_CATEGORIES, DRIFT_CATEGORIES } from "../report/schema.js";
 import { redactDiffSecrets } from "../scan/findings.js";
-import { EXIT_OK, EXIT_USAGE, UsageError, parseChoice, parseCommandArgs, parseSeverity } from "./args.js";
+import { EXIT_OK, EXIT_USAGE, UsageError, parseChoice, parseCommandOrHelp, parseSeverity } from "./args.js";
 
 export const summary = "plan fixes for findings and drift, apply a plan after confirmation, or undo it";
 
@@ -47,7 +47,7 @@ async function ask(question: string): Promise<boolean> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, {
+  const args = parseCommandOrHelp(argv, HELP, {
     "from-report": { type: "string" },
     "drift-report": { type: "string" },
     ids: { type: "string" },
@@ -64,12 +64,9 @@ export async function run(argv: string[]): Promise<number> {
     undo: { type: "string" },
     recover: { type: "boolean" },
     format: { type: "string" },
-    help: { type: "boolean", short: "h" },
   });
-  if (values.help) {
-    console.log(HELP);
-    return EXIT_OK;
-  }
+  if (!args) return EXIT_OK;
+  const { values, positionals } = args;
   const format = parseChoice(values.format, "--format", ["text", "json"] as const, "text");
   const root = resolve(positionals[0] ?? ".");
   // `--apply ''` is a mistake (an empty variable), not a request for a new plan.

@@ -3,7 +3,7 @@ import { scheduledRun } from "../history/run.js";
 import { autoRemediateDrift } from "../remediate/auto.js";
 import { defaultHistoryDir } from "../history/index.js";
 import type { HistoryKind } from "../history/store.js";
-import { EXIT_OK, parseCommandArgs, parseSeverity, UsageError } from "./args.js";
+import { EXIT_OK, parseCommandOrHelp, parseSeverity, UsageError } from "./args.js";
 import { hostname } from "node:os";
 
 export const summary = "run the checks as the timer does: keep the reports, the history and the metrics, notify on alerts";
@@ -40,8 +40,9 @@ options:
 exit codes: 0 the checks ran (whatever they found), 2 usage error, 3 a check could not run.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(
+  const args = parseCommandOrHelp(
     argv,
+    HELP,
     {
       flake: { type: "string" },
       host: { type: "string" },
@@ -57,14 +58,11 @@ export async function run(argv: string[]): Promise<number> {
       "eval-timeout": { type: "string" },
       quick: { type: "boolean" },
       "auto-remediate": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     },
     false,
   );
-  if (values.help) {
-    console.log(HELP);
-    return EXIT_OK;
-  }
+  if (!args) return EXIT_OK;
+  const { values } = args;
   if (!values.flake) throw new UsageError("run needs --flake REF (the configuration flake)");
   const alertThreshold = parseSeverity(values["alert-threshold"], "--alert-threshold") ?? "high";
   let evalTimeoutMs: number | undefined;

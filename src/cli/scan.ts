@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { atLeast } from "../report/severity.js";
 import { cachedScan } from "../scan/cache.js";
-import { EXIT_FAIL_ON, EXIT_OK, parseChoice, parseCommandArgs, parseSeverity } from "./args.js";
+import { EXIT_FAIL_ON, EXIT_OK, parseChoice, parseCommandOrHelp, parseSeverity } from "./args.js";
 
 export const summary = "scan a NixOS configuration repository for security problems and anti-patterns";
 
@@ -30,7 +30,7 @@ const HELP = `usage: nix-warden scan [PATH] [options]
 Exit codes: 0 ok, 1 --fail-on triggered, 2 usage error.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, {
+  const args = parseCommandOrHelp(argv, HELP, {
     host: { type: "string", multiple: true },
     format: { type: "string" },
     "output-dir": { type: "string" },
@@ -41,12 +41,9 @@ export async function run(argv: string[]): Promise<number> {
     "no-cache": { type: "boolean" },
     vulns: { type: "boolean" },
     verbose: { type: "boolean", short: "v" },
-    help: { type: "boolean", short: "h" },
   });
-  if (values.help) {
-    console.log(HELP);
-    return EXIT_OK;
-  }
+  if (!args) return EXIT_OK;
+  const { values, positionals } = args;
   const format = parseChoice(values.format, "--format", ["text", "json", "markdown", "sarif", "statix-json"] as const, "text");
   const threshold = parseSeverity(values["severity-threshold"], "--severity-threshold");
   const failOn = parseSeverity(values["fail-on"], "--fail-on");

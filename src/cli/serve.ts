@@ -1,6 +1,6 @@
 // `nix-warden serve`: the MCP server, on stdio (what agents start) or streamable HTTP on loopback
 // or a Unix socket, where every request needs the bearer token.
-import { EXIT_OK, UsageError, parseCommandArgs } from "./args.js";
+import { EXIT_OK, UsageError, parseCommandOrHelp } from "./args.js";
 
 export const summary = "run the MCP server for AI agents (stdio, or --http PORT on 127.0.0.1 with a token)";
 
@@ -35,8 +35,9 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(
+  const args = parseCommandOrHelp(
     argv,
+    HELP,
     {
       http: { type: "string" },
       socket: { type: "string" },
@@ -45,14 +46,11 @@ export async function run(argv: string[]): Promise<number> {
       "idle-timeout": { type: "string" },
       root: { type: "string", multiple: true },
       "no-prompts": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     },
     false,
   );
-  if (values.help) {
-    console.log(HELP);
-    return EXIT_OK;
-  }
+  if (!args) return EXIT_OK;
+  const { values } = args;
   const options = { cwd: process.cwd(), roots: values.root, prompts: !values["no-prompts"] };
   const httpOnly = ["token-file", "max-sessions", "idle-timeout"] as const;
   if (values.http === undefined && values.socket === undefined) {

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { atLeast } from "../report/severity.js";
 import { runVulns } from "../vulns/index.js";
 import { renderVulnsText } from "../vulns/render.js";
-import { EXIT_FAIL_ON, EXIT_OK, parseChoice, parseCommandArgs, parseSeverity, UsageError } from "./args.js";
+import { EXIT_FAIL_ON, EXIT_OK, parseChoice, parseCommandOrHelp, parseSeverity, UsageError } from "./args.js";
 
 export const summary = "match the packages of hosts or a machine against known vulnerabilities (NVD, offline cache)";
 
@@ -36,8 +36,9 @@ exit codes: 0 ok, 1 --fail-on triggered, 2 usage error, 3 no usable advisory dat
 checked) or no packages could be read.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(
+  const args = parseCommandOrHelp(
     argv,
+    HELP,
     {
       flake: { type: "string" },
       host: { type: "string", multiple: true },
@@ -50,14 +51,11 @@ export async function run(argv: string[]): Promise<number> {
       "fail-on": { type: "string" },
       "no-track": { type: "boolean" },
       "eval-timeout": { type: "string" },
-      help: { type: "boolean", short: "h" },
     },
     false,
   );
-  if (values.help) {
-    console.log(HELP);
-    return EXIT_OK;
-  }
+  if (!args) return EXIT_OK;
+  const { values } = args;
   const format = parseChoice(values.format, "--format", ["text", "json"] as const, "text");
   const failOn = parseSeverity(values["fail-on"], "--fail-on");
   if ((values.root !== undefined || values.system) && values.flake !== undefined) throw new UsageError("--flake and --root/--system are alternatives: give one");

@@ -10,7 +10,7 @@ import {
   SYSCALL_CANONICAL,
   SYSCALL_GROUPS,
   SYSCALL_NUMBERS,
-} from "./tables.generated.js";
+} from "./tables.js";
 import {
   type AddressPrefix,
   type Assignment,
@@ -201,6 +201,8 @@ type BoolField =
   | "protectKernelModules" | "protectKernelTunables" | "protectKernelLogs" | "protectClock" | "removeIPC"
   | "restrictRealtime" | "restrictSUIDSGID";
 
+type WordField = "keyringMode" | "protectProc" | "procSubset" | "devicePolicy" | "notifyAccess";
+
 const BOOL_KEYS: Record<string, BoolField> = {
   LockPersonality: "lockPersonality",
   MemoryDenyWriteExecute: "memoryDenyWriteExecute",
@@ -233,6 +235,21 @@ export const EXPOSURE_SERVICE_KEYS: readonly string[] = [
 ];
 /** The [Unit] keys the score depends on. */
 export const EXPOSURE_UNIT_KEYS: readonly string[] = ["DefaultDependencies", "SuccessAction"];
+
+/** A list's leading `~`: the list names what is taken away (denied) instead of what is kept. */
+function splitInvert(value: string): { invert: boolean; rest: string } {
+  return value.startsWith("~") ? { invert: true, rest: value.slice(1) } : { invert: false, rest: value };
+}
+
+/** [Service] keys whose value is one word of a fixed set (systemd's *_from_string() parsers); any
+ * other word is warned about and ignored. */
+const WORD_KEYS: Record<string, { field: WordField; words: readonly string[]; what: string }> = {
+  KeyringMode: { field: "keyringMode", words: ["inherit", "private", "shared"], what: "keyring mode" },
+  ProtectProc: { field: "protectProc", words: ["default", "noaccess", "invisible", "ptraceable"], what: "/proc/ protection mode" },
+  ProcSubset: { field: "procSubset", words: ["all", "pid"], what: "/proc/ subset mode" },
+  DevicePolicy: { field: "devicePolicy", words: ["auto", "closed", "strict"], what: "device policy" },
+  NotifyAccess: { field: "notifyAccess", words: ["none", "main", "exec", "all"], what: "notify access specifier" },
+};
 
 function capabilityFromName(word: string): number | null {
   const n = safeAtoi(word);
@@ -343,6 +360,20 @@ function applyServiceKey(
     else m[boolField] = b;
     return;
   }
+  /** Specifiers (%i, %u...) expanded; one that cannot be fails the unit. */
+  const expandOrFail = (s: string): string => printf(a, s) ?? fatal(a, "failed to resolve unit specifiers");
+  /** A name of User=, Group= or SupplementaryGroups=, expanded; an invalid one fails the unit. */
+  const userOrGroupName = (s: string): string => {
+    const k = expandOrFail(s);
+    if (!validUserGroupNameRelaxed(k)) fatal(a, "invalid user/group name or numeric ID");
+    return k;
+  };
+  const word = WORD_KEYS[a.key];
+  if (word) {
+    if (word.words.includes(v)) (m as Record<WordField, string>)[word.field] = v;
+    else warn(a, `failed to parse ${word.what}, ignoring`);
+    return;
+  }
   switch (a.key) {
     case "DynamicUser": {
       const b = parseBoolean(v);
@@ -357,9 +388,7 @@ function applyServiceKey(
         else m.group = null;
         return;
       }
-      const k = printf(a, v);
-      if (k === null) fatal(a, "failed to resolve unit specifiers");
-      if (!validUserGroupNameRelaxed(k as string)) fatal(a, "invalid user/group name or numeric ID");
+      const k = userOrGroupName(v);
       if (a.key === "User") m.user = k;
       else m.group = k;
       return;
@@ -370,12 +399,7 @@ function applyServiceKey(
         return;
       }
       const { words, error } = splitWords(v);
-      for (const w of words) {
-        const k = printf(a, w);
-        if (k === null) fatal(a, "failed to resolve unit specifiers");
-        if (!validUserGroupNameRelaxed(k as string)) fatal(a, "invalid user/group name or numeric ID");
-        m.supplementaryGroups.push(k as string);
-      }
+      for (const w of words) m.supplementaryGroups.push(userOrGroupName(w));
       if (error) fatal(a, "invalid syntax");
       return;
     }
@@ -387,12 +411,7 @@ function applyServiceKey(
     }
     case "CapabilityBoundingSet":
     case "AmbientCapabilities": {
-      let rv = v;
-      let invert = false;
-      if (rv.startsWith("~")) {
-        invert = true;
-        rv = rv.slice(1);
-      }
+      const { invert, rest: rv } = splitInvert(v);
       const initial = a.key === "CapabilityBoundingSet" ? CAP_ALL : 0n;
       let sum = 0n;
       const { words } = splitWords(rv, EXTRACT_UNQUOTE);
@@ -408,18 +427,6 @@ function applyServiceKey(
       else m.ambientCapabilities = next;
       return;
     }
-    case "KeyringMode":
-      if (v === "inherit" || v === "private" || v === "shared") m.keyringMode = v;
-      else warn(a, "failed to parse keyring mode, ignoring");
-      return;
-    case "ProtectProc":
-      if (v === "default" || v === "noaccess" || v === "invisible" || v === "ptraceable") m.protectProc = v;
-      else warn(a, "failed to parse /proc/ protection mode, ignoring");
-      return;
-    case "ProcSubset":
-      if (v === "all" || v === "pid") m.procSubset = v;
-      else warn(a, "failed to parse /proc/ subset mode, ignoring");
-      return;
     case "ProtectSystem": {
       const b = parseBoolean(v);
       if (b !== null) m.protectSystem = b ? "yes" : "no";
@@ -436,11 +443,10 @@ function applyServiceKey(
     }
     case "RootDirectory":
     case "RootImage": {
-      const k = printf(a, v);
-      if (k === null) fatal(a, "failed to resolve unit specifiers");
+      const k = expandOrFail(v);
       let path: string | null = null;
       if (k !== "") {
-        path = simplifyPath(k as string, true);
+        path = simplifyPath(k, true);
         if (path === null) fatal(a, "path is not absolute or not normalized");
       }
       if (a.key === "RootDirectory") m.rootDirectory = path;
@@ -473,12 +479,7 @@ function applyServiceKey(
         m.restrictNamespaces = b ? 0n : NAMESPACE_FLAGS_ALL;
         return;
       }
-      let rv = v;
-      let invert = false;
-      if (rv.startsWith("~")) {
-        invert = true;
-        rv = rv.slice(1);
-      }
+      const { invert, rest: rv } = splitInvert(v);
       const { words, error } = splitWords(rv);
       let flags = 0n;
       let bad = error;
@@ -507,12 +508,7 @@ function applyServiceKey(
         m.addressFamiliesAllowList = true;
         return;
       }
-      let rv = v;
-      let invert = false;
-      if (rv.startsWith("~")) {
-        invert = true;
-        rv = rv.slice(1);
-      }
+      const { invert, rest: rv } = splitInvert(v);
       if (!m.addressFamilies) {
         m.addressFamilies = new Set();
         m.addressFamiliesAllowList = !invert;
@@ -535,10 +531,6 @@ function applyServiceKey(
     case "SetCredential":
     case "SetCredentialEncrypted":
       applyCredential(m, a, unit, warn);
-      return;
-    case "DevicePolicy":
-      if (v === "auto" || v === "closed" || v === "strict") m.devicePolicy = v;
-      else warn(a, "failed to parse device policy, ignoring");
       return;
     case "DeviceAllow": {
       if (v === "") {
@@ -637,10 +629,6 @@ function applyServiceKey(
       if (!m[list].includes(p)) m[list].push(p);
       return;
     }
-    case "NotifyAccess":
-      if (v === "none" || v === "main" || v === "exec" || v === "all") m.notifyAccess = v;
-      else warn(a, "failed to parse notify access specifier, ignoring");
-      return;
     case "Type":
       if (["simple", "exec", "forking", "oneshot", "dbus", "notify", "idle"].includes(v)) st.type = v;
       else warn(a, "failed to parse service type, ignoring");
@@ -717,17 +705,12 @@ function countExecCommands(a: Assignment, fatal: (a: Assignment, msg: string) =>
 }
 
 function applySystemCallFilter(m: ServiceModel, a: Assignment, warn: (a: Assignment, msg: string) => void): void {
-  let rv = a.value;
-  if (rv === "") {
+  if (a.value === "") {
     m.syscallFilter = null;
     m.syscallAllowList = false;
     return;
   }
-  let invert = false;
-  if (rv.startsWith("~")) {
-    invert = true;
-    rv = rv.slice(1);
-  }
+  const { invert, rest: rv } = splitInvert(a.value);
   if (!m.syscallFilter) {
     m.syscallFilter = new Map();
     if (invert) m.syscallAllowList = false;

@@ -7,4 +7,4 @@ export type { AnalyzeOptions, AnalyzeRun, ExposureForOptions, ExposureSource, So
 export { analyzeUnits, exposureFor, exposureForMany, parseSecurityOutput } from "./analyze.js";
 export type { BaselineValue, HardeningBaseline } from "./baseline.js";
 export { baselineToNix, hardeningBaseline } from "./baseline.js";
-export { SYSTEMD_VERSION } from "./tables.generated.js";
+export { SYSTEMD_VERSION } from "./tables.js";

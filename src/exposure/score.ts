@@ -6,7 +6,7 @@
 // of generated units against the real systemd-analyze.
 import { AF, CAP_ALL, CLONE, type LoadResult, type ServiceModel, loadService, syscallName } from "./context.js";
 import { type Assignment, addressIsLocalhost, parseUnitFile } from "./syntax.js";
-import { CAPABILITIES, SYSCALL_GROUPS, SYSCALL_NUMBERS } from "./tables.generated.js";
+import { CAPABILITIES, SYSCALL_GROUPS, SYSCALL_NUMBERS } from "./tables.js";
 
 export type Verdict = "PERFECT" | "SAFE" | "OK" | "MEDIUM" | "EXPOSED" | "UNSAFE" | "DANGEROUS";
 

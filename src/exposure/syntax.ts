@@ -140,32 +140,23 @@ export function extractFirstWord(input: string | null, separators: string = WHIT
       i++;
       continue;
     }
-    if (quote !== null) {
-      if (i >= input.length) return { word: null, rest: null, error: true };
-      const c = input[i]!;
-      if (c === quote) {
-        quote = null;
-        i++;
-        continue;
-      }
-      if (c === "\\") {
-        backslash = true;
-        i++;
-        continue;
-      }
-      word += c;
-      i++;
-      continue;
-    }
-    if (i >= input.length) return { word, rest: null };
+    // The input ends inside quotes: an error; outside them, the word is complete.
+    if (i >= input.length) return quote !== null ? { word: null, rest: null, error: true } : { word, rest: null };
     const c = input[i]!;
-    if (unquote && (c === "'" || c === '"')) {
-      quote = c;
-      i++;
-      continue;
-    }
+    // A backslash escapes the next character, inside quotes and outside.
     if (c === "\\") {
       backslash = true;
+      i++;
+      continue;
+    }
+    if (quote !== null) {
+      if (c === quote) quote = null;
+      else word += c;
+      i++;
+      continue;
+    }
+    if (unquote && (c === "'" || c === '"')) {
+      quote = c;
       i++;
       continue;
     }
@@ -381,6 +372,24 @@ export interface SpecifierHost {
   [letter: string]: string | undefined;
 }
 
+/** Host-dependent specifiers that do not name the unit, and the neutral placeholder each resolves to
+ * when the host does not say. */
+const HOST_PLACEHOLDERS: Readonly<Record<string, string>> = {
+  a: "x86-64",
+  A: "",
+  b: "00000000000000000000000000000000",
+  B: "",
+  H: "localhost",
+  l: "localhost",
+  q: "",
+  m: "00000000000000000000000000000000",
+  M: "",
+  o: "nixos",
+  v: "6.1.0",
+  w: "",
+  W: "",
+};
+
 /**
  * unit_full_printf()/unit_path_printf() for a system-manager unit. Unit-name specifiers are exact;
  * the credential specifiers of the system manager are root's; host-dependent ones use `host` or a
@@ -417,20 +426,8 @@ export function expandSpecifiers(text: string, unit: UnitName, host: SpecifierHo
     U: "0",
     T: "/tmp",
     V: "/var/tmp",
-    a: host.a ?? "x86-64",
-    A: host.A ?? "",
-    b: host.b ?? "00000000000000000000000000000000",
-    B: host.B ?? "",
-    H: host.H ?? "localhost",
-    l: host.l ?? "localhost",
-    q: host.q ?? "",
-    m: host.m ?? "00000000000000000000000000000000",
-    M: host.M ?? "",
-    o: host.o ?? "nixos",
-    v: host.v ?? "6.1.0",
-    w: host.w ?? "",
-    W: host.W ?? "",
   };
+  for (const [letter, placeholder] of Object.entries(HOST_PLACEHOLDERS)) table[letter] = host[letter] ?? placeholder;
   let out = "";
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;

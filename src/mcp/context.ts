@@ -2,7 +2,7 @@
 // store, the remediation core, MCP logging, and helpers for progress and error results.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import type { CallToolResult, LoggingLevel, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, LoggingLevel, ServerNotification, ServerRequest, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import type { RemediationApi } from "../remediate/api.js";
 import type { ReportStore } from "./report-store.js";
 import { PathArgumentError, type AllowedRoots } from "./roots.js";
@@ -20,6 +20,11 @@ export interface ServerContext {
   log(level: LoggingLevel, message: string, data?: Record<string, unknown>): void;
   /** The `nix` binary for drift evaluation (tests, unusual installs). */
   nix?: string;
+}
+
+/** The annotations of a tool that only reads: it changes nothing, and calling it again answers alike. */
+export function readOnlyTool(title: string): ToolAnnotations {
+  return { title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 }
 
 /** A tool result that tells the agent what went wrong and what to do (isError: the call failed). */

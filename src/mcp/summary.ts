@@ -89,21 +89,22 @@ export const SecurityAnswer = z.object({
 });
 export type SecurityAnswer = z.infer<typeof SecurityAnswer>;
 
+/**
+ * Items grouped (`group`), the groups by their worst severity and then by name, so that each group
+ * is contiguous; within a group by severity, then `within`.
+ */
+function orderByWorstGroup<T extends { severity: Severity }>(items: readonly T[], group: (t: T) => string, within: (a: T, b: T) => number): T[] {
+  const worst = new Map<string, number>();
+  for (const t of items) worst.set(group(t), Math.max(worst.get(group(t)) ?? 0, rank(t.severity)));
+  return [...items].sort(
+    (a, b) => worst.get(group(b))! - worst.get(group(a))! || group(a).localeCompare(group(b)) || rank(b.severity) - rank(a.severity) || within(a, b),
+  );
+}
+
 /** The report's findings in the order pages list them: rules by their worst severity, then id;
  * within a rule by severity, file, line, column, id. Every rule's findings are contiguous. */
 export function orderFindings(findings: readonly Finding[]): Finding[] {
-  const worst = new Map<string, number>();
-  for (const f of findings) worst.set(f.ruleId, Math.max(worst.get(f.ruleId) ?? 0, rank(f.severity)));
-  return [...findings].sort(
-    (a, b) =>
-      worst.get(b.ruleId)! - worst.get(a.ruleId)! ||
-      a.ruleId.localeCompare(b.ruleId) ||
-      rank(b.severity) - rank(a.severity) ||
-      a.file.localeCompare(b.file) ||
-      a.line - b.line ||
-      a.column - b.column ||
-      a.id.localeCompare(b.id),
-  );
+  return orderByWorstGroup(findings, (f) => f.ruleId, (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.id.localeCompare(b.id));
 }
 
 function worstOf(findings: readonly Finding[], n = 3): z.infer<typeof WorstFinding>[] {
@@ -264,11 +265,7 @@ export type DriftAnswer = z.infer<typeof DriftAnswer>;
 /** Drift items in page order: categories by their worst severity, then name; within one by
  * severity, subject, id. */
 export function orderDriftItems(items: readonly DriftItemX[]): DriftItemX[] {
-  const worst = new Map<string, number>();
-  for (const i of items) worst.set(i.category, Math.max(worst.get(i.category) ?? 0, rank(i.severity)));
-  return [...items].sort(
-    (a, b) => worst.get(b.category)! - worst.get(a.category)! || a.category.localeCompare(b.category) || rank(b.severity) - rank(a.severity) || a.subject.localeCompare(b.subject) || a.id.localeCompare(b.id),
-  );
+  return orderByWorstGroup(items, (i) => i.category, (a, b) => a.subject.localeCompare(b.subject) || a.id.localeCompare(b.id));
 }
 
 /** A declared or actual value, cut when large (a whole unit file, a long package list). */

@@ -198,6 +198,17 @@ class Lexer {
     return c >= 0 && c < 128 && table[c] === 1;
   }
 
+  /**
+   * `${` at the cursor: pushes the interpolation's start and the default mode its expression is lexed
+   * in (until its `}` pops it). Strings, indented strings and paths all open one the same way.
+   */
+  lexInterpolationStart(): boolean {
+    if (this.code(this.i) !== CH_DOLLAR || this.code(this.i + 1) !== CH_LBRACE) return false;
+    this.push(K.TOKEN_INTERPOL_START, this.i + 2);
+    this.modes.push(Mode.DEFAULT);
+    return true;
+  }
+
   push(kind: K, end: number): void {
     this.steps++;
     checkDeadline();
@@ -417,11 +428,7 @@ class Lexer {
 
     switch (c) {
       case CH_DOLLAR:
-        if (this.code(this.i + 1) === CH_LBRACE) {
-          this.push(K.TOKEN_INTERPOL_START, this.i + 2);
-          this.modes.push(Mode.DEFAULT);
-          return;
-        }
+        if (this.lexInterpolationStart()) return;
         break;
       case CH_LBRACE:
         this.push(K.TOKEN_L_BRACE, this.i + 1);
@@ -511,11 +518,7 @@ class Lexer {
       this.modes.pop();
       return;
     }
-    if (c === CH_DOLLAR && this.code(this.i + 1) === CH_LBRACE) {
-      this.push(K.TOKEN_INTERPOL_START, this.i + 2);
-      this.modes.push(Mode.DEFAULT);
-      return;
-    }
+    if (this.lexInterpolationStart()) return;
     // ([^\$\"\\]|\$[^\{\"\\]|\\{ANY}|\$\\{ANY})+  and the same ending in `$` before `"`.
     let k = this.i;
     while (k < this.n) {
@@ -569,11 +572,7 @@ class Lexer {
       this.modes.pop();
       return;
     }
-    if (c === CH_DOLLAR && this.code(this.i + 1) === CH_LBRACE) {
-      this.push(K.TOKEN_INTERPOL_START, this.i + 2);
-      this.modes.push(Mode.DEFAULT);
-      return;
-    }
+    if (this.lexInterpolationStart()) return;
     // ([^\$\']|\$[^\{\']|\'[^\'\$])+
     let k = this.i;
     while (k < this.n) {
@@ -601,11 +600,11 @@ class Lexer {
   }
 
   lexInPath(mode: Mode): void {
-    if (this.i < this.n && this.src.charCodeAt(this.i) === CH_DOLLAR && this.code(this.i + 1) === CH_LBRACE) {
-      this.push(K.TOKEN_INTERPOL_START, this.i + 2);
+    if (this.code(this.i) === CH_DOLLAR && this.code(this.i + 1) === CH_LBRACE) {
+      // Back in this path (no longer after a slash) once the interpolation closes.
       this.modes.pop();
       this.modes.push(Mode.INPATH);
-      this.modes.push(Mode.DEFAULT);
+      this.lexInterpolationStart();
       return;
     }
     if (this.i < this.n) {

@@ -190,18 +190,12 @@ export type SyntaxElement = SyntaxNode | SyntaxToken;
 const NO_CHILD_NODES: readonly SyntaxNode[] = Object.freeze([]);
 const NO_CHILD_TOKENS: readonly SyntaxToken[] = Object.freeze([]);
 
-export class SyntaxToken {
-  parent: SyntaxNode | null = null;
-  constructor(
-    readonly kind: SyntaxKind,
-    readonly start: number,
-    readonly end: number,
-    readonly source: SourceText,
-  ) {}
+/** What tokens and nodes share: a span of the source, its text and the position it starts at. */
+abstract class SyntaxSpan {
+  abstract readonly source: SourceText;
+  abstract readonly start: number;
+  abstract readonly end: number;
 
-  get isToken(): true {
-    return true;
-  }
   get text(): string {
     return this.source.text.slice(this.start, this.end);
   }
@@ -216,7 +210,23 @@ export class SyntaxToken {
   }
 }
 
-export class SyntaxNode {
+export class SyntaxToken extends SyntaxSpan {
+  parent: SyntaxNode | null = null;
+  constructor(
+    readonly kind: SyntaxKind,
+    readonly start: number,
+    readonly end: number,
+    readonly source: SourceText,
+  ) {
+    super();
+  }
+
+  get isToken(): true {
+    return true;
+  }
+}
+
+export class SyntaxNode extends SyntaxSpan {
   parent: SyntaxNode | null = null;
   start = 0;
   end = 0;
@@ -226,25 +236,15 @@ export class SyntaxNode {
   constructor(
     readonly kind: SyntaxKind,
     readonly source: SourceText,
-  ) {}
+  ) {
+    super();
+  }
 
   get isToken(): false {
     return false;
   }
-  get text(): string {
-    return this.source.text.slice(this.start, this.end);
-  }
-  get line(): number {
-    return this.source.lines.position(this.start).line;
-  }
-  get column(): number {
-    return this.source.lines.position(this.start).column;
-  }
   get endPosition(): { line: number; column: number } {
     return this.source.lines.position(this.end);
-  }
-  toString(): string {
-    return this.text;
   }
 
   private nodesCache: readonly SyntaxNode[] | undefined;

@@ -3,7 +3,7 @@
 // scripts/gen-exposure-tables.ts.
 import { execFileSync } from "node:child_process";
 import { describe, expect, test } from "vitest";
-import { CAPABILITIES, SYSCALL_GROUPS, SYSTEMD_VERSION } from "../../src/exposure/tables.generated.js";
+import { CAPABILITIES, SYSCALL_GROUPS, SYSTEMD_VERSION } from "../../src/exposure/tables.js";
 import { systemdAnalyzeAvailable } from "../helpers/systemd.js";
 
 const sa = (...args: string[]): string => execFileSync("systemd-analyze", args, { encoding: "utf8", timeout: 30_000 });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scanFiles, sites } from "../helpers/scan.js";
 import { nixAvailable } from "../helpers/nix.js";
+import { HARDENED_SERVICE_CONFIG } from "../helpers/hardening.js";
 
 const RULE = "systemd-service-exposure";
 
@@ -45,32 +46,7 @@ in
   systemd.services.hardened = {
     description = "Well sandboxed";
     script = "true";
-    serviceConfig = {
-      DynamicUser = true;
-      ProtectSystem = "strict";
-      ProtectHome = true;
-      PrivateTmp = true;
-      PrivateDevices = true;
-      PrivateNetwork = true;
-      NoNewPrivileges = true;
-      ProtectKernelTunables = true;
-      ProtectKernelModules = true;
-      ProtectKernelLogs = true;
-      ProtectControlGroups = true;
-      ProtectClock = true;
-      ProtectHostname = true;
-      RestrictNamespaces = true;
-      RestrictSUIDSGID = true;
-      RestrictRealtime = true;
-      LockPersonality = true;
-      MemoryDenyWriteExecute = true;
-      SystemCallArchitectures = "native";
-      SystemCallFilter = [ "@system-service" "~@privileged" ];
-      CapabilityBoundingSet = "";
-      RestrictAddressFamilies = [ "AF_UNIX" ];
-      IPAddressDeny = "any";
-      UMask = "0077";
-    };
+    serviceConfig = ${HARDENED_SERVICE_CONFIG};
   };
 
   # silent: only adjusts the upstream nginx unit

@@ -7,34 +7,10 @@ import { describe, expect, it } from "vitest";
 import { scanFiles } from "../helpers/scan.js";
 import { nixAvailable } from "../helpers/nix.js";
 import { patchAndParse } from "../helpers/patch.js";
+import { HARDENED_SERVICE_CONFIG as HARDENING } from "../helpers/hardening.js";
 import type { SecurityReport } from "../../src/report/schema.js";
 
 const RULE = "systemd-service-exposure";
-
-const HARDENING = `{
-    ProtectSystem = "strict";
-    ProtectHome = true;
-    PrivateTmp = true;
-    PrivateDevices = true;
-    NoNewPrivileges = true;
-    ProtectKernelTunables = true;
-    ProtectKernelModules = true;
-    ProtectKernelLogs = true;
-    ProtectControlGroups = true;
-    ProtectClock = true;
-    ProtectHostname = true;
-    RestrictNamespaces = true;
-    RestrictSUIDSGID = true;
-    RestrictRealtime = true;
-    LockPersonality = true;
-    MemoryDenyWriteExecute = true;
-    SystemCallArchitectures = "native";
-    SystemCallFilter = [ "@system-service" "~@privileged" ];
-    CapabilityBoundingSet = "";
-    RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" ];
-    UMask = "0077";
-    DynamicUser = true;
-  }`;
 
 const byService = (r: SecurityReport) => Object.fromEntries(r.findings.filter((f) => f.ruleId === RULE).map((f) => [f.optionPath!.replace("systemd.services.", ""), f]));
 const exposureOf = (r: SecurityReport, name: string) => r.inventory.services.find((s) => s.name === name)?.exposure;

@@ -90,6 +90,11 @@ export function adopt(optionPath: string, nix: string, description: string): Dri
   return { strategy: "adopt", safety: "review", description, optionPath, nix };
 }
 
+/** Adopting the value the machine has now: `<optionPath> = <value>;` declared. */
+export function adoptValue(optionPath: string, value: string, description: string): DriftRemediationX {
+  return adopt(optionPath, `${optionPath} = ${value};`, description);
+}
+
 function acceptOption(category: string, subject: string): DriftRemediationX {
   return {
     strategy: "accept",

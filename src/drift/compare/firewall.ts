@@ -6,7 +6,7 @@ import type { DeclaredFirewall, DeclaredState, FirewallInterface } from "../decl
 import type { OpenPort } from "../parse/firewall.js";
 import type { FirewallFacts } from "../probes/firewall.js";
 import type { DriftItemX } from "../model.js";
-import { adopt, item, nixString, optionPath, rebuildCommand, revert, type CompareContext } from "./common.js";
+import { adopt, adoptValue, item, nixString, optionPath, rebuildCommand, revert, type CompareContext } from "./common.js";
 
 /** Openings NixOS's firewall makes itself, whatever the configuration says. */
 function nixosImplicit(p: OpenPort): boolean {
@@ -140,5 +140,5 @@ function adoptOption(p: OpenPort) {
   const key = `allowed${p.proto.toUpperCase()}Port${single ? "s" : "Ranges"}`;
   const base = p.iface ? optionPath("networking", "firewall", "interfaces", p.iface, key) : optionPath("networking", "firewall", key);
   const value = single ? `[ ${p.from} ]` : `[ { from = ${p.from}; to = ${p.to}; } ]`;
-  return adopt(base, `${base} = ${value};`, "If the port should be open, declare it.");
+  return adoptValue(base, value, "If the port should be open, declare it.");
 }

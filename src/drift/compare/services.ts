@@ -6,7 +6,7 @@ import type { DeclaredState } from "../declared/schema.js";
 import { execWords, mergeUnitFiles, parseUnitFile } from "../parse/unit-file.js";
 import type { ServicesFacts, UnitFileFact } from "../probes/services.js";
 import type { DriftItemX } from "../model.js";
-import { adopt, item, nixString, nixStrings, optionPath, revert, type CompareContext } from "./common.js";
+import { adopt, adoptValue, item, nixString, nixStrings, optionPath, revert, type CompareContext } from "./common.js";
 
 /** Settings whose change alters what a service runs, as whom, or what it can reach. */
 const SECURITY_KEYS = new Set([
@@ -278,7 +278,7 @@ function enabledByHand(f: UnitFileFact, managed: boolean, running: boolean): Dri
     cause: f.modifiedAt ? { description: "enabled", when: f.modifiedAt, source: "link mtime" } : undefined,
     remediation: [
       revert("auto", "Stop and disable the manually enabled unit.", [["systemctl", "disable", ...(runtime ? ["--runtime"] : []), "--now", "--", f.unit]], ["test", "-L", f.path]),
-      adopt(path, `${path} = [ ${nixString(f.wantedBy ?? "multi-user.target")} ];`, managed ? "Declare that it should start with this target." : "Declare the unit and its target (systemd.services.<name> with serviceConfig as well)."),
+      adoptValue(path, `[ ${nixString(f.wantedBy ?? "multi-user.target")} ]`, managed ? "Declare that it should start with this target." : "Declare the unit and its target (systemd.services.<name> with serviceConfig as well)."),
     ],
   });
 }
@@ -302,7 +302,7 @@ function masked(f: UnitFileFact, d: DeclaredState["services"][string] | undefine
     cause: f.modifiedAt ? { description: "masked", when: f.modifiedAt, source: "link mtime" } : undefined,
     remediation: [
       revert("review", `Unmask it${wanted ? " and start it" : ""}.`, cmds, ["test", "-L", f.path]),
-      adopt(path, `${path} = false;`, "If it should stay off, declare it (NixOS masks a unit whose enable is false)."),
+      adoptValue(path, "false", "If it should stay off, declare it (NixOS masks a unit whose enable is false)."),
     ],
   });
 }

@@ -4,7 +4,7 @@ import type { Severity } from "../../report/schema.js";
 import type { DeclaredState } from "../declared/schema.js";
 import type { SysctlFacts } from "../probes/sysctl.js";
 import type { DriftItemX } from "../model.js";
-import { adopt, item, nixString, revert, type CompareContext } from "./common.js";
+import { adoptValue, item, nixString, revert, type CompareContext } from "./common.js";
 
 const SECURITY_SYSCTLS = new Set(["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "kernel.kptr_restrict", "kernel.dmesg_restrict", "kernel.unprivileged_bpf_disabled", "kernel.yama.ptrace_scope", "kernel.kexec_load_disabled", "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.all.accept_redirects", "net.ipv4.conf.all.send_redirects", "fs.protected_symlinks", "fs.protected_hardlinks", "kernel.sysrq", "user.max_user_namespaces", "kernel.unprivileged_userns_clone"]);
 
@@ -35,7 +35,7 @@ export function compareSysctl(declared: DeclaredState, actual: SysctlFacts, _ctx
         evidence: `${key} is ${have} in the running kernel; boot.kernel.sysctl sets ${want} (changed with sysctl -w after boot).`,
         remediation: [
           revert(severity === "high" ? "review" : "auto", "Set the declared value again.", [["sysctl", "-w", `${key}=${want}`]], ["sh", "-c", '[ "$(sysctl -n "$1" | tr -s "[:space:]" " " | sed "s/ $//")" != "$2" ]', "sh", key, want]),
-          adopt(path, `${path} = ${numeric ? have : nixString(have)};`, "Declare the value the kernel has now."),
+          adoptValue(path, numeric ? have : nixString(have), "Declare the value the kernel has now."),
         ],
       }),
     );

@@ -6,7 +6,7 @@ import type { Severity } from "../../report/schema.js";
 import type { DeclaredState, DeclaredUser } from "../declared/schema.js";
 import type { GroupEntry, PasswdEntry, UsersFacts } from "../probes/users.js";
 import type { DriftItemX } from "../model.js";
-import { adopt, item, nixString, nixStrings, operand, optionPath, rebuildCommand, revert, shGuard, type CompareContext } from "./common.js";
+import { adoptValue, item, nixString, nixStrings, operand, optionPath, rebuildCommand, revert, shGuard, type CompareContext } from "./common.js";
 
 /** Membership in these is root-equivalent. */
 export const ADMIN_GROUPS = new Set(["wheel", "root", "sudo", "admin"]);
@@ -48,7 +48,7 @@ export function compareUsers(declared: DeclaredState, actual: UsersFacts, ctx: C
           evidence: `${p.name} has uid ${p.uid} in /etc/passwd (line ${p.line}); the configuration declares uid ${d.uid}. Files the user owns now belong to another uid.${resetNote}`,
           remediation: [
             revert("manual", `Give ${p.name} back uid ${d.uid} and re-own their files (find / -uid ${p.uid} -exec chown ${d.uid} {} +); check no other account uses ${d.uid}.`, [["usermod", "-u", String(d.uid), ...operand(p.name)]]),
-            adopt(optionPath("users", "users", p.name, "uid"), `${optionPath("users", "users", p.name, "uid")} = ${p.uid};`, `Declare the uid the account has now.`),
+            adoptValue(optionPath("users", "users", p.name, "uid"), String(p.uid), `Declare the uid the account has now.`),
           ],
         }),
       );
@@ -65,7 +65,7 @@ export function compareUsers(declared: DeclaredState, actual: UsersFacts, ctx: C
           evidence: `${p.name}'s shell is ${p.shell} in /etc/passwd; the configuration declares ${d.shell}.${NO_LOGIN.test(d.shell) && !NO_LOGIN.test(p.shell) ? " A no-login account can now log in." : ""}${resetNote}`,
           remediation: [
             revert("review", `Set the declared shell back.`, [["usermod", "-s", d.shell, ...operand(p.name)]], ["sh", "-c", '[ "$(getent passwd -- "$1" | cut -d: -f7)" != "$2" ]', "sh", p.name, d.shell]),
-            adopt(optionPath("users", "users", p.name, "shell"), `${optionPath("users", "users", p.name, "shell")} = ${nixString(p.shell)};`, `Declare the shell the account uses now (a package such as pkgs.zsh is better than a path; enable programs.zsh too).`),
+            adoptValue(optionPath("users", "users", p.name, "shell"), nixString(p.shell), `Declare the shell the account uses now (a package such as pkgs.zsh is better than a path; enable programs.zsh too).`),
           ],
         }),
       );
@@ -82,7 +82,7 @@ export function compareUsers(declared: DeclaredState, actual: UsersFacts, ctx: C
           evidence: `${p.name}'s home is ${p.home} in /etc/passwd; the configuration declares ${d.home}.${resetNote}`,
           remediation: [
             revert("review", `Set the declared home back.`, [["usermod", "-d", d.home, ...operand(p.name)]]),
-            adopt(optionPath("users", "users", p.name, "home"), `${optionPath("users", "users", p.name, "home")} = ${nixString(p.home)};`, `Declare the home the account has now.`),
+            adoptValue(optionPath("users", "users", p.name, "home"), nixString(p.home), `Declare the home the account has now.`),
           ],
         }),
       );
@@ -100,7 +100,7 @@ export function compareUsers(declared: DeclaredState, actual: UsersFacts, ctx: C
           evidence: `${p.name}'s primary group is ${primary} (gid ${p.gid}); the configuration declares ${d.group}.${resetNote}`,
           remediation: [
             revert("review", `Set the declared primary group back.`, [["usermod", "-g", d.group, ...operand(p.name)]]),
-            adopt(optionPath("users", "users", p.name, "group"), `${optionPath("users", "users", p.name, "group")} = ${nixString(primary)};`, `Declare the primary group the account has now.`),
+            adoptValue(optionPath("users", "users", p.name, "group"), nixString(primary), `Declare the primary group the account has now.`),
           ],
         }),
       );
@@ -120,7 +120,7 @@ export function compareUsers(declared: DeclaredState, actual: UsersFacts, ctx: C
         evidence: `${d.name} is declared (users.users.${d.name}) but has no line in /etc/passwd: removed by hand (userdel), or the configuration was never activated.`,
         remediation: [
           revert("review", `Re-activate the declared configuration; it creates the account.`, [rebuildCommand(ctx)]),
-          adopt(optionPath("users", "users", d.name, "enable"), `${optionPath("users", "users", d.name, "enable")} = false;`, `If the account should be gone, stop declaring it.`),
+          adoptValue(optionPath("users", "users", d.name, "enable"), "false", `If the account should be gone, stop declaring it.`),
         ],
       }),
     );
@@ -143,7 +143,7 @@ export function compareUsers(declared: DeclaredState, actual: UsersFacts, ctx: C
           evidence: `group ${g.name} has gid ${g.gid} in /etc/group (line ${g.line}); the configuration declares ${dg.gid}.${resetNote}`,
           remediation: [
             revert("manual", `Give the group back gid ${dg.gid} and re-own its files.`, [["groupmod", "-g", String(dg.gid), g.name]]),
-            adopt(optionPath("users", "groups", g.name, "gid"), `${optionPath("users", "groups", g.name, "gid")} = ${g.gid};`, `Declare the gid the group has now.`),
+            adoptValue(optionPath("users", "groups", g.name, "gid"), String(g.gid), `Declare the gid the group has now.`),
           ],
         }),
       );
@@ -167,7 +167,7 @@ export function compareUsers(declared: DeclaredState, actual: UsersFacts, ctx: C
           declared: { member: m, group: g.name },
           actual: { members: g.members },
           evidence: `${m} is declared a member of ${g.name} but /etc/group (line ${g.line}) does not list them: removed by hand (gpasswd -d), or not activated yet.`,
-          remediation: [revert("review", `Add the membership back.`, [["gpasswd", "-a", m, ...operand(g.name)]]), adopt(optionPath("users", "users", m, "extraGroups"), `${optionPath("users", "users", m, "extraGroups")} = lib.mkForce ${nixStrings((declaredUsers.get(m)?.extraGroups ?? []).filter((x) => x !== g.name))};`, `If ${m} should not be in ${g.name}, stop declaring it (remove it from the list where it is set; mkForce shown for completeness).`)],
+          remediation: [revert("review", `Add the membership back.`, [["gpasswd", "-a", m, ...operand(g.name)]]), adoptValue(optionPath("users", "users", m, "extraGroups"), `lib.mkForce ${nixStrings((declaredUsers.get(m)?.extraGroups ?? []).filter((x) => x !== g.name))}`, `If ${m} should not be in ${g.name}, stop declaring it (remove it from the list where it is set; mkForce shown for completeness).`)],
         }),
       );
     }
@@ -223,7 +223,7 @@ function extraUser(p: PasswdEntry, groups: GroupEntry[], byGid: Map<number, Grou
       immutable
         ? revert("review", `Re-activate the declared configuration: with users.mutableUsers = false that removes the account (its files stay).`, [rebuildCommand(ctx)])
         : revert("manual", `Delete the account (its home and files stay; archive them first if they matter). Check who uses it before.`, [["userdel", "--", p.name]], ["getent", "passwd", "--", p.name]),
-      adopt(path, `${path} = {\n  ${attrs.join("\n  ")}\n};`, `Declare the account as it exists now.`),
+      adoptValue(path, `{\n  ${attrs.join("\n  ")}\n}`, `Declare the account as it exists now.`),
     ],
   });
 }
@@ -242,7 +242,7 @@ function extraGroup(g: GroupEntry, resetNote: string, immutable: boolean, ctx: C
       immutable
         ? revert("review", `Re-activate the declared configuration: with users.mutableUsers = false that removes the group.`, [rebuildCommand(ctx)])
         : revert("review", `Delete the group (files owned by its gid keep the number).`, [["groupdel", "--", g.name]], ["getent", "group", "--", g.name]),
-      adopt(path, `${path} = { gid = ${g.gid}; };`, `Declare the group as it exists now (members go in users.users.<name>.extraGroups).`),
+      adoptValue(path, `{ gid = ${g.gid}; }`, `Declare the group as it exists now (members go in users.users.<name>.extraGroups).`),
     ],
   });
 }
@@ -266,7 +266,7 @@ function extraMembership(user: string, g: GroupEntry, d: DeclaredUser | undefine
       immutable
         ? revert("review", `Re-activate the declared configuration: with users.mutableUsers = false that drops the membership.`, [rebuildCommand(ctx)])
         : revert(severity === "medium" ? "review" : "manual", `Remove ${user} from ${g.name}${severity !== "medium" ? " (security-sensitive: confirm who added it and why first)" : ""}.`, [["gpasswd", "-d", user, ...operand(g.name)]], shGuard('getent group -- "$1" | cut -d: -f4 | tr , "\\n" | grep -qx -- "$2"', g.name, user)),
-      adopt(path, `${path} = ${nixStrings(extra)};`, d ? `Declare the membership (the list already holds ${d.extraGroups.length ? d.extraGroups.join(", ") : "nothing"}).` : `Declare the membership (and the account).`),
+      adoptValue(path, nixStrings(extra), d ? `Declare the membership (the list already holds ${d.extraGroups.length ? d.extraGroups.join(", ") : "nothing"}).` : `Declare the membership (and the account).`),
     ],
   });
 }

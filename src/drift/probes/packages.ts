@@ -138,21 +138,20 @@ async function readProfile(fs: RootFs, path: string, name: string, owner: string
   return { path, owner, format, currentGeneration, packages: current?.packages ?? [], generations, seenAs: [] };
 }
 
+/** The manifests a profile generation may hold, newest format first. */
+const MANIFESTS = [
+  { file: "manifest.json", parse: parseProfileManifestJson, format: "nix-profile" },
+  { file: "manifest.nix", parse: parseNixEnvManifest, format: "nix-env" },
+] as const;
+
 async function readManifest(fs: RootFs, generationLink: string): Promise<{ packages: ProfilePackage[]; format?: ProfileFacts["format"]; error?: string }> {
-  const json = await fs.readText(`${generationLink}/manifest.json`);
-  if (json !== undefined) {
+  for (const { file, parse, format } of MANIFESTS) {
+    const text = await fs.readText(`${generationLink}/${file}`);
+    if (text === undefined) continue;
     try {
-      return { packages: parseProfileManifestJson(json), format: "nix-profile" };
+      return { packages: parse(text), format };
     } catch (e) {
-      return { packages: [], error: `manifest.json unreadable: ${(e as Error).message}` };
-    }
-  }
-  const nix = await fs.readText(`${generationLink}/manifest.nix`);
-  if (nix !== undefined) {
-    try {
-      return { packages: parseNixEnvManifest(nix), format: "nix-env" };
-    } catch (e) {
-      return { packages: [], error: `manifest.nix unreadable: ${(e as Error).message}` };
+      return { packages: [], error: `${file} unreadable: ${(e as Error).message}` };
     }
   }
   return { packages: [], error: "no manifest.nix or manifest.json (store path missing from this root?)" };

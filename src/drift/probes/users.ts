@@ -29,33 +29,41 @@ export interface UsersFacts {
   groupModifiedAt?: string;
 }
 
-export function parsePasswd(text: string): PasswdEntry[] {
-  const out: PasswdEntry[] = [];
+/**
+ * The records of a colon-separated database (/etc/passwd, /etc/group): each line's fields and its
+ * 1-based number. Blank lines, comments, NIS compat entries (+/-) and lines of fewer than
+ * `minFields` fields are skipped.
+ */
+function colonRecords(text: string, minFields: number): { f: string[]; line: number }[] {
+  const out: { f: string[]; line: number }[] = [];
   text.split("\n").forEach((raw, i) => {
     const line = raw.replace(/\r$/, "");
     if (line === "" || line.startsWith("#") || line.startsWith("+") || line.startsWith("-")) return;
     const f = line.split(":");
-    if (f.length < 7) return;
+    if (f.length >= minFields) out.push({ f, line: i + 1 });
+  });
+  return out;
+}
+
+export function parsePasswd(text: string): PasswdEntry[] {
+  const out: PasswdEntry[] = [];
+  for (const { f, line } of colonRecords(text, 7)) {
     const uid = Number(f[2]);
     const gid = Number(f[3]);
-    if (!Number.isInteger(uid) || !Number.isInteger(gid)) return;
-    out.push({ name: f[0] as string, uid, gid, gecos: f[4] as string, home: f[5] as string, shell: f.slice(6).join(":"), line: i + 1 });
-  });
+    if (!Number.isInteger(uid) || !Number.isInteger(gid)) continue;
+    out.push({ name: f[0] as string, uid, gid, gecos: f[4] as string, home: f[5] as string, shell: f.slice(6).join(":"), line });
+  }
   return out;
 }
 
 export function parseGroup(text: string): GroupEntry[] {
   const out: GroupEntry[] = [];
-  text.split("\n").forEach((raw, i) => {
-    const line = raw.replace(/\r$/, "");
-    if (line === "" || line.startsWith("#") || line.startsWith("+") || line.startsWith("-")) return;
-    const f = line.split(":");
-    if (f.length < 4) return;
+  for (const { f, line } of colonRecords(text, 4)) {
     const gid = Number(f[2]);
-    if (!Number.isInteger(gid)) return;
+    if (!Number.isInteger(gid)) continue;
     const members = (f[3] as string).split(",").map((m) => m.trim()).filter(Boolean);
-    out.push({ name: f[0] as string, gid, members, line: i + 1 });
-  });
+    out.push({ name: f[0] as string, gid, members, line });
+  }
   return out;
 }
 

@@ -7,7 +7,7 @@ import type { DriftReportX } from "../../drift/model.js";
 import { Severity } from "../../report/schema.js";
 import { isValidHostKey, type StoredReport } from "../report-store.js";
 import { contractAnswer, CursorError, decodeCursor, DEFAULT_LIMIT, PagingInput, unknownHostsMessage, type Detail } from "../answer.js";
-import { checkHostNames, errorResult, progressReporter, toolError, type ServerContext } from "../context.js";
+import { checkHostNames, errorResult, progressReporter, readOnlyTool, toolError, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
 import { driftTargetProblem } from "../../drift/target.js";
 import { DriftAnswer, driftAnswer } from "../summary.js";
@@ -53,7 +53,7 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
       description: CHECK_DRIFT_DESCRIPTION,
       inputSchema: CheckDriftInput,
       outputSchema: DriftAnswer,
-      annotations: { title: "NixOS drift check", readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      annotations: readOnlyTool("NixOS drift check"),
     },
     async (args, extra) => {
       try {

@@ -6,7 +6,7 @@ import { ruleDocumentationMarkdown, ruleExamples } from "../../report/rule-docs.
 import { ALL_RULES } from "../../rules/index.js";
 import type { Rule } from "../../rules/types.js";
 import { answer, fitPage } from "../answer.js";
-import { toolError, type ServerContext } from "../context.js";
+import { readOnlyTool, toolError, type ServerContext } from "../context.js";
 import { ruleUri } from "../links.js";
 
 export const EXPLAIN_RULE_DESCRIPTION = `Explain a nix-warden rule: what it checks, why it matters, how to fix it, its default severity and category, references, and the CIS / NIST CSF controls it serves. Read-only.
@@ -77,7 +77,7 @@ export function registerExplainRuleTool(ctx: ServerContext): void {
         category: FindingCategory.optional().describe("Or: every rule of this category."),
       },
       outputSchema: ExplainRuleOutput,
-      annotations: { title: "Explain a rule", readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      annotations: readOnlyTool("Explain a rule"),
     },
     async (args) => {
       if (!args.ruleId && !args.category) return toolError(`explain_rule: give ruleId or category. Rules: ${ALL_RULES.map((r) => r.id).join(", ")}.`);

@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { ReportStore, StoredReport } from "../report-store.js";
 import { answer, fitPage } from "../answer.js";
 import { repositoryHosts } from "../../scan/host-list.js";
-import { errorResult, type ServerContext } from "../context.js";
+import { errorResult, readOnlyTool, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
 
 export const LIST_HOSTS_DESCRIPTION = `List the NixOS hosts (nixosConfigurations) a flake repository declares, where each is declared, and the latest security and drift reports nix-warden holds for it. Read-only and fast (reads the repository's Nix files as security_scan does, evaluates nothing). A flake nested in the repository names its hosts dir#host, the form check_drift's flake argument takes.
@@ -68,7 +68,7 @@ export function registerListHostsTool(ctx: ServerContext): void {
       description: LIST_HOSTS_DESCRIPTION,
       inputSchema: { path: z.string().max(4096).optional().describe("The repository (flake directory). Default: the first allowed root.") },
       outputSchema: ListHostsOutput,
-      annotations: { title: "List NixOS hosts", readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      annotations: readOnlyTool("List NixOS hosts"),
     },
     async (args) => {
       try {

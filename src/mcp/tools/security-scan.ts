@@ -10,7 +10,7 @@ import { cachedScan } from "../../scan/cache.js";
 import { PathArgumentError } from "../roots.js";
 import { repoStateSubdir } from "../../system/state.js";
 import { contractAnswer, CursorError, decodeCursor, DEFAULT_LIMIT, PagingInput, unknownHostsMessage } from "../answer.js";
-import { checkHostNames, errorResult, progressReporter, toolError, type ServerContext } from "../context.js";
+import { checkHostNames, errorResult, progressReporter, readOnlyTool, toolError, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
 import { SecurityAnswer, securityAnswer } from "../summary.js";
 import { repositoryHosts } from "../../scan/host-list.js";
@@ -65,7 +65,7 @@ export function registerSecurityScanTool(ctx: ServerContext): void {
       description: SECURITY_SCAN_DESCRIPTION,
       inputSchema: SecurityScanInput,
       outputSchema: SecurityAnswer,
-      annotations: { title: "NixOS security scan", readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      annotations: readOnlyTool("NixOS security scan"),
     },
     async (args, extra) => {
       try {

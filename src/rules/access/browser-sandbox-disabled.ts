@@ -19,6 +19,7 @@ import { enclosingDefinition, inOptionDocumentation, rangeOf, stringSource, valu
 import { isDead } from "../shared/scope.js";
 import { hostExample } from "../shared/examples.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { nixosOption } from "../shared/references.js";
 
 const ENV = /^(MOZ_DISABLE_([A-Z_]+)_SANDBOX|ELECTRON_DISABLE_SANDBOX)$/;
 const ENV_IN_TEXT = /(?<![\w-])(MOZ_DISABLE_([A-Z_]+)_SANDBOX|ELECTRON_DISABLE_SANDBOX)=["']?(1|true)(?![\w])/g;
@@ -142,7 +143,7 @@ export const browserSandboxDisabled: Rule = {
   references: [
     { title: "Chromium: Linux sandboxing", url: "https://chromium.googlesource.com/chromium/src/+/main/docs/linux/sandboxing.md" },
     { title: "Mozilla wiki: Security/Sandbox (MOZ_DISABLE_*_SANDBOX)", url: "https://wiki.mozilla.org/Security/Sandbox" },
-    { title: "NixOS option security.chromiumSuidSandbox.enable", url: "https://search.nixos.org/options?query=security.chromiumSuidSandbox.enable" },
+    nixosOption("security.chromiumSuidSandbox.enable"),
   ],
   compliance: { cis: ["1.5 Additional Process Hardening"], nist: ["PR.PS-01"] },
   checkNix,

@@ -23,6 +23,7 @@ import { cookString, sourceRange, sourceSpan, stringLines } from "../shared/stri
 import { parseHbaLine, reachOf } from "./pg-hba.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { nixosOption } from "../shared/references.js";
 
 function listensOnNetwork(ctx: NixFileContext): boolean {
   const values = (path: string) => (ctx.index.byPath.get(path) ?? []).filter((d) => !isDead(d)).map((d) => staticValue(d.inner));
@@ -148,7 +149,7 @@ export const databaseTrustAuth: Rule = {
   references: [
     { title: "PostgreSQL: trust authentication", url: "https://www.postgresql.org/docs/current/auth-trust.html" },
     { title: "PostgreSQL: the pg_hba.conf file", url: "https://www.postgresql.org/docs/current/auth-pg-hba-conf.html" },
-    { title: "NixOS option services.postgresql.authentication", url: "https://search.nixos.org/options?query=services.postgresql.authentication" },
+    nixosOption("services.postgresql.authentication"),
     { title: "PgBouncer: auth_type", url: "https://www.pgbouncer.org/config.html#auth_type" },
   ],
   compliance: { cis: ["5 Access, Authentication and Authorization"], nist: ["PR.AA-03", "PR.AA-05"] },

@@ -23,6 +23,7 @@ import type { NixFileContext, Rule } from "../types.js";
 import { worldWritableMode } from "../shared/file-mode.js";
 import { showInterpolations } from "../shared/string-lines.js";
 import { containersOf, reachableFrom } from "../shared/containers.js";
+import { nixosOption } from "../shared/references.js";
 
 /** The container engines' API sockets, which this rule judges. */
 export const SOCKET = /(?:docker|podman|containerd)\.sock\b/;
@@ -164,7 +165,7 @@ export const dockerSocketExposed: Rule = {
   references: [
     { title: "Docker docs: Docker daemon attack surface", url: "https://docs.docker.com/engine/security/#docker-daemon-attack-surface" },
     { title: "Docker docs: Protect the Docker daemon socket", url: "https://docs.docker.com/engine/security/protect-access/" },
-    { title: "NixOS option virtualisation.docker.listenOptions", url: "https://search.nixos.org/options?query=virtualisation.docker.listenOptions" },
+    nixosOption("virtualisation.docker.listenOptions"),
   ],
   compliance: { cis: [], nist: ["PR.AA-05", "PR.PS-01"] },
   ...scriptCommandHooks(checkCommands, checkOptions, "commands-first"),

@@ -11,6 +11,7 @@ import { staticValue } from "../../nix/values.js";
 import { hostExample } from "../shared/examples.js";
 import { isDead } from "../shared/scope.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { nixosOption } from "../shared/references.js";
 
 const OPTION = "services.prometheus.exporters.postgres.runAsLocalSuperUser";
 
@@ -51,7 +52,7 @@ export const exporterRunsAsSuperuser: Rule = {
     "An exporter answers on the network for anyone allowed to scrape it. Run as the database superuser, any flaw in it, or a query it is configured to run, has every privilege of the server, which for PostgreSQL includes running commands as the postgres account. Statistics need only the pg_monitor role.",
   fix: "Set services.prometheus.exporters.postgres.runAsLocalSuperUser = false and connect the exporter as a role granted pg_monitor.",
   references: [
-    { title: "NixOS option services.prometheus.exporters.postgres.runAsLocalSuperUser", url: "https://search.nixos.org/options?query=services.prometheus.exporters.postgres.runAsLocalSuperUser" },
+    nixosOption("services.prometheus.exporters.postgres.runAsLocalSuperUser"),
     { title: "postgres_exporter: running as non-superuser (pg_monitor)", url: "https://github.com/prometheus-community/postgres_exporter#running-as-non-superuser" },
     { title: "PostgreSQL: predefined roles (pg_monitor)", url: "https://www.postgresql.org/docs/current/predefined-roles.html" },
   ],

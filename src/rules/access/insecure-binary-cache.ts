@@ -24,6 +24,7 @@ import { unparen } from "../shared/syntax.js";
 import type { HostContext, NixFileContext, Rule, RuleReport } from "../types.js";
 import { hostOpacity } from "../anti-patterns/host.js";
 import { nixSettingSites } from "./nix-settings.js";
+import { nixConfSetting } from "../shared/references.js";
 
 type Range = NonNullable<RuleReport["range"]>;
 
@@ -196,8 +197,8 @@ export const insecureBinaryCache: Rule = {
     "Every binary cache a host substitutes from supplies the programs it runs. Nix protects that chain with signatures checked against trusted public keys; turning the check off (require-sigs = false) lets any cache, or anyone between the host and it, decide what runs as root. Plain http exposes what the host fetches and lets an attacker on the path withhold updates; a cache without its key is refused entirely.",
   fix: "Keep require-sigs on, fetch from caches over https, and list each cache's public key in nix.settings.trusted-public-keys.",
   references: [
-    { title: "Nix manual: require-sigs", url: "https://nix.dev/manual/nix/stable/command-ref/conf-file.html#conf-require-sigs" },
-    { title: "Nix manual: substituters and trusted-public-keys", url: "https://nix.dev/manual/nix/stable/command-ref/conf-file.html#conf-substituters" },
+    nixConfSetting("require-sigs"),
+    nixConfSetting("substituters", "substituters and trusted-public-keys"),
     { title: "NixOS wiki: Binary Cache", url: "https://wiki.nixos.org/wiki/Binary_Cache" },
   ],
   compliance: { cis: ["1.2 Configure Software Updates"], nist: ["PR.PS-02", "GV.SC-07", "PR.DS-02"] },

@@ -9,6 +9,7 @@ import { isDead } from "../shared/scope.js";
 import { cookString, INTERPOLATION, logicalLines, showInterpolations, sourceRange, type CookedString } from "../shared/string-lines.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { nixosOption } from "../shared/references.js";
 
 export interface WorldExport {
   path: string;
@@ -108,7 +109,7 @@ export const nfsExportToEveryone: Rule = {
   fix: "Write each client with its options attached (`10.0.0.0/8(rw,...)`), and name the clients instead of `*`.",
   references: [
     { title: "exports(5): the space between host and options", url: "https://man7.org/linux/man-pages/man5/exports.5.html" },
-    { title: "NixOS option services.nfs.server.exports", url: "https://search.nixos.org/options?query=services.nfs.server.exports" },
+    nixosOption("services.nfs.server.exports"),
   ],
   compliance: { cis: ["2.2 Special Purpose Services"], nist: ["PR.AA-05", "PR.DS-01"] },
   examples: {

@@ -14,6 +14,7 @@ import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import type { SyntaxNode } from "../../nix/syntax.js";
 import { hostExample } from "../shared/examples.js";
 import { escapeRegExp } from "../../text/regexp.js";
+import { nixosOption } from "../shared/references.js";
 
 interface ExportOption {
   client: string;
@@ -182,7 +183,7 @@ export const nfsNoRootSquash: Rule = {
   fix: "Keep the default root_squash; map writers to a dedicated account (all_squash, anonuid, anongid) or use Kerberos (sec=krb5p).",
   references: [
     { title: "exports(5): root_squash / no_root_squash", url: "https://man7.org/linux/man-pages/man5/exports.5.html" },
-    { title: "NixOS option services.nfs.server.exports", url: "https://search.nixos.org/options?query=services.nfs.server.exports" },
+    nixosOption("services.nfs.server.exports"),
   ],
   compliance: { cis: ["2.2 Special Purpose Services"], nist: ["PR.AA-05", "PR.DS-01"] },
   checkNix,

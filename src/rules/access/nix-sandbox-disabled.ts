@@ -13,6 +13,7 @@ import type { Severity } from "../../report/schema.js";
 import { isDarwin, nixSettingSites } from "./nix-settings.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { nixConfSetting, nixosOption } from "../shared/references.js";
 
 
 function checkNix(ctx: NixFileContext): void {
@@ -70,8 +71,8 @@ export const nixSandboxDisabled: Rule = {
     "The Nix sandbox isolates each build in its own namespaces with only its declared inputs. Without it builds run in the host's filesystem and network, so one malicious derivation or compromised input can read data, reach the network and contaminate other builds.",
   fix: "Leave nix.settings.sandbox at its default (true on Linux).",
   references: [
-    { title: "Nix manual: sandbox", url: "https://nix.dev/manual/nix/stable/command-ref/conf-file.html#conf-sandbox" },
-    { title: "NixOS option nix.settings.sandbox", url: "https://search.nixos.org/options?query=nix.settings.sandbox" },
+    nixConfSetting("sandbox"),
+    nixosOption("nix.settings.sandbox"),
   ],
   compliance: { cis: ["1.5 Additional Process Hardening"], nist: ["PR.PS-01", "PR.IR-01"] },
   checkNix,

@@ -31,6 +31,7 @@ import type { OptionDefinition } from "../../nix/options.js";
 import { isDead, type Scope } from "../shared/scope.js";
 import { staticBool } from "../../nix/values.js";
 import { escapeRegExp } from "../../text/regexp.js";
+import { nixConfSetting, nixosOption } from "../shared/references.js";
 
 interface Verdict {
   severity: Severity;
@@ -92,23 +93,19 @@ function entries(ctx: NixFileContext): Entry[] {
   const inWheel = (u: string) => (users ??= usersIn(ctx)).get(u)?.groups.has("wheel") ?? false;
   const membersOf = (g: string) => [...(users ??= usersIn(ctx)).values()].filter((u) => u.groups.has(g)).map((u) => u.name).sort();
   const darwin = isDarwin(ctx);
+  /** Judges one entry; a judged entry becomes a report at `at` (its place, message and fix). */
+  const add = (def: OptionDefinition, entry: string, at: Omit<RuleReport, "key" | "severity" | "title">): void => {
+    const verdict = judge(entry, inWheel, darwin, membersOf);
+    if (verdict) out.push({ def, verdict, report: { ...at, key: `trusted-users:${entry}`, severity: verdict.severity, title: `Nix trusted user: ${entry}` } });
+  };
   for (const site of nixSettingSites(ctx, "trusted-users", ["nix.trustedUsers"])) {
     if (site.kind === "line") {
       for (const entry of site.value.split(/\s+/)) {
-        const j = judge(entry, inWheel, darwin, membersOf);
-        if (!j) continue;
-        out.push({
-          def: site.def,
-          verdict: j,
-          report: {
-            range: site.range,
-            optionPath: "nix.extraOptions",
-            key: `trusted-users:${entry}`,
-            severity: j.severity,
-            title: `Nix trusted user: ${entry}`,
-            message: `nix.extraOptions sets trusted-users to include "${entry}": ${WHY} (a trusted user can make the Nix daemon import unsigned store paths).`,
-            fix: { safety: "manual", description: `Remove "${entry}" from trusted-users; use nixos-rebuild --use-remote-sudo (or sudo) for deployments, and nix.settings.allowed-users for who may use the daemon.` },
-          },
+        add(site.def, entry, {
+          range: site.range,
+          optionPath: "nix.extraOptions",
+          message: `nix.extraOptions sets trusted-users to include "${entry}": ${WHY} (a trusted user can make the Nix daemon import unsigned store paths).`,
+          fix: { safety: "manual", description: `Remove "${entry}" from trusted-users; use nixos-rebuild --use-remote-sudo (or sudo) for deployments, and nix.settings.allowed-users for who may use the daemon.` },
         });
       }
       continue;
@@ -118,23 +115,14 @@ function entries(ctx: NixFileContext): Entry[] {
     for (const el of list.childNodes()) {
       const entry = staticValue(el);
       if (typeof entry !== "string") continue;
-      const j = judge(entry, inWheel, darwin, membersOf);
-      if (!j) continue;
-      out.push({
-        def: site.def,
-        verdict: j,
-        report: {
-          node: el,
-          optionPath: site.optionPath,
-          key: `trusted-users:${entry}`,
-          severity: j.severity,
-          title: `Nix trusted user: ${entry}`,
-          message: `${site.optionPath} includes "${entry}": ${WHY} (a trusted user can make the Nix daemon import unsigned store paths and use any substituter).`,
-          fix: {
-            safety: "review",
-            description: `Remove "${entry}"; deploy with nixos-rebuild --use-remote-sudo (or as root with a key), and use nix.settings.allowed-users for who may use the daemon. Remote builds and pushes by this user need another route (a signing key and trusted-public-keys).`,
-            edits: removeListElements(ctx.file, ctx.text, list, [el]),
-          },
+      add(site.def, entry, {
+        node: el,
+        optionPath: site.optionPath,
+        message: `${site.optionPath} includes "${entry}": ${WHY} (a trusted user can make the Nix daemon import unsigned store paths and use any substituter).`,
+        fix: {
+          safety: "review",
+          description: `Remove "${entry}"; deploy with nixos-rebuild --use-remote-sudo (or as root with a key), and use nix.settings.allowed-users for who may use the daemon. Remote builds and pushes by this user need another route (a signing key and trusted-public-keys).`,
+          edits: removeListElements(ctx.file, ctx.text, list, [el]),
         },
       });
     }
@@ -257,8 +245,8 @@ export const nixTrustedUsers: Rule = {
     "A Nix trusted user can configure substituters, skip signature checks and import arbitrary store paths into the daemon's store; the Nix manual calls it essentially equivalent to root. Each entry is a root account that sudo does not see.",
   fix: "Keep trusted-users to root; deploy with sudo (nixos-rebuild --use-remote-sudo), sign store paths you copy, and use allowed-users to control who may use the daemon.",
   references: [
-    { title: "Nix manual: trusted-users (\"essentially equivalent to giving that user root access\")", url: "https://nix.dev/manual/nix/stable/command-ref/conf-file.html#conf-trusted-users" },
-    { title: "NixOS option nix.settings.trusted-users", url: "https://search.nixos.org/options?query=nix.settings.trusted-users" },
+    nixConfSetting("trusted-users", "trusted-users (\"essentially equivalent to giving that user root access\")"),
+    nixosOption("nix.settings.trusted-users"),
   ],
   compliance: { cis: ["5.4 User Accounts and Environment"], nist: ["PR.AA-05"] },
   ...checks,

@@ -11,6 +11,7 @@ import { staticValue } from "../../nix/values.js";
 import { nixSettingSites } from "./nix-settings.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { nixConfSetting, nixosOption } from "../shared/references.js";
 
 const NAME = "allow-unsafe-native-code-during-evaluation";
 
@@ -59,8 +60,8 @@ export const nixUnsafeEvaluation: Rule = {
     "allow-unsafe-native-code-during-evaluation enables builtins.exec and builtins.importNative, so evaluating Nix code runs arbitrary programs as the evaluating user, outside the build sandbox. Evaluating a configuration, a flake or a reviewed pull request is then the same as running it.",
   fix: "Leave allow-unsafe-native-code-during-evaluation at its default (false); pass it with --option for the one command that needs it.",
   references: [
-    { title: "Nix manual: allow-unsafe-native-code-during-evaluation", url: "https://nix.dev/manual/nix/stable/command-ref/conf-file.html#conf-allow-unsafe-native-code-during-evaluation" },
-    { title: "NixOS option nix.settings", url: "https://search.nixos.org/options?query=nix.settings" },
+    nixConfSetting("allow-unsafe-native-code-during-evaluation"),
+    nixosOption("nix.settings"),
   ],
   compliance: { cis: ["1.5 Additional Process Hardening"], nist: ["PR.PS-01"] },
   checkNix,

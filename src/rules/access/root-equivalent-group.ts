@@ -28,6 +28,7 @@ import { perHost } from "../shared/per-host.js";
 import { wheelPasswordless } from "./wheel-sudo.js";
 import { otherRootWays, segmentName } from "./root-paths.js";
 import type { OptionDefinition } from "../../nix/options.js";
+import { nixosOption } from "../shared/references.js";
 
 interface GroupInfo {
   why: string;
@@ -210,8 +211,8 @@ export const rootEquivalentGroup: Rule = {
   references: [
     { title: "Docker: daemon attack surface (only trusted users should control the daemon)", url: "https://docs.docker.com/engine/security/#docker-daemon-attack-surface" },
     { title: "LXD security: access to the LXD socket is root-equivalent", url: "https://documentation.ubuntu.com/lxd/en/latest/explanation/security/" },
-    { title: "NixOS option users.users.<name>.extraGroups", url: "https://search.nixos.org/options?query=users.users.%3Cname%3E.extraGroups" },
-    { title: "NixOS option virtualisation.docker.rootless.enable", url: "https://search.nixos.org/options?query=virtualisation.docker.rootless.enable" },
+    nixosOption("users.users.<name>.extraGroups"),
+    nixosOption("virtualisation.docker.rootless.enable"),
   ],
   compliance: { cis: ["5.4 User Accounts and Environment", "6.2 User and Group Settings"], nist: ["PR.AA-05"] },
   ...checks,

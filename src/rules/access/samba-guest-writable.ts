@@ -13,6 +13,7 @@ import { hostExample } from "../shared/examples.js";
 import { isDead } from "../shared/scope.js";
 import { cookString, sourceRange, stringLines } from "../shared/string-lines.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { nixosOption } from "../shared/references.js";
 
 type Share = Map<string, { value: unknown; node: SyntaxNode | undefined }>;
 
@@ -128,7 +129,7 @@ export const sambaGuestWritable: Rule = {
   fix: "Keep guest shares read-only; give writers Samba accounts and list them in `valid users` or `write list`; restrict `hosts allow`.",
   references: [
     { title: "smb.conf(5): guest ok, read only, hosts allow", url: "https://www.samba.org/samba/docs/current/man-html/smb.conf.5.html" },
-    { title: "NixOS option services.samba.settings", url: "https://search.nixos.org/options?query=services.samba.settings" },
+    nixosOption("services.samba.settings"),
   ],
   compliance: { cis: [], nist: ["PR.AA-05", "PR.DS-01"] },
   checkNix,

@@ -18,6 +18,7 @@ import { isShellScriptFile } from "../anti-patterns/scripts.js";
 import { hostExample } from "../shared/examples.js";
 import { isDead } from "../shared/scope.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
+import { nixosOption } from "../shared/references.js";
 
 const DISABLED = /StrictHostKeyChecking["']?\s*[= ]\s*["']?(?:no|off|false)\b|UserKnownHostsFile["']?\s*[= ]\s*["']?\/dev\/null\b/i;
 // A destination on this machine (`root@localhost`, `-p 2222 127.0.0.1`), not a forwarding spec
@@ -159,7 +160,7 @@ export const sshHostKeyCheckingDisabled: Rule = {
   fix: "Pin host keys (programs.ssh.knownHosts) or use StrictHostKeyChecking=accept-new.",
   references: [
     { title: "ssh_config(5): StrictHostKeyChecking, UserKnownHostsFile", url: "https://man.openbsd.org/ssh_config#StrictHostKeyChecking" },
-    { title: "NixOS option programs.ssh.knownHosts", url: "https://search.nixos.org/options?query=programs.ssh.knownHosts" },
+    nixosOption("programs.ssh.knownHosts"),
   ],
   compliance: { cis: [], nist: ["PR.AA-03", "PR.DS-02"] },
   checkNix,

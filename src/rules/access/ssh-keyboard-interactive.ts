@@ -16,6 +16,7 @@ import { hostValue, scoped, type Scope } from "../shared/scope.js";
 import { INERT_NOTE, methodsExclude, passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost, sshdPamModules, SSHD_KBD, SSHD_REFERENCES } from "./sshd.js";
 import type { Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { nixosOption } from "../shared/references.js";
 
 function check(scope: Scope): void {
   // The winning definition: srvos's plain `false` beats the host's mkDefault `true`.
@@ -71,8 +72,8 @@ export const sshKeyboardInteractive: Rule = {
     "Keyboard-interactive authentication is a password prompt run by PAM: turning PasswordAuthentication off does not stop it when a PAM module that checks passwords is in sshd's stack, so it quietly keeps password logins possible.",
   fix: "Set services.openssh.settings.KbdInteractiveAuthentication = false, unless it carries a second factor.",
   references: [
-    { title: "NixOS option services.openssh.settings.KbdInteractiveAuthentication (default true)", url: "https://search.nixos.org/options?query=services.openssh.settings.KbdInteractiveAuthentication" },
-    { title: "NixOS option security.pam.services.<name>.unixAuth", url: "https://search.nixos.org/options?query=security.pam.services.%3Cname%3E.unixAuth" },
+    nixosOption("services.openssh.settings.KbdInteractiveAuthentication", { note: "default true" }),
+    nixosOption("security.pam.services.<name>.unixAuth"),
     ...SSHD_REFERENCES,
   ],
   compliance: { cis: ["5.2 SSH Server Configuration", "5.3 Configure PAM"], nist: ["PR.AA-03"] },

@@ -24,6 +24,7 @@ import { PASSWORD_OPTION_NAMES } from "./users.js";
 import { redact } from "../../secrets/redact.js";
 import type { Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { nixosOption } from "../shared/references.js";
 
 // Every way NixOS gives an account a password (the `*` is the user's name).
 const PASSWORD_OPTIONS = PASSWORD_OPTION_NAMES.flatMap((o) => [
@@ -238,7 +239,7 @@ export const sshPasswordAuthentication: Rule = {
     "With password authentication sshd lets anyone on the network guess passwords (bots try continuously on port 22) and accepts leaked or reused ones. NixOS leaves it on by default: services.openssh.settings.PasswordAuthentication defaults to true.",
   fix: "Set services.openssh.settings.PasswordAuthentication = false and KbdInteractiveAuthentication = false; use SSH keys (or certificates) for every account.",
   references: [
-    { title: "NixOS option services.openssh.settings.PasswordAuthentication (default true)", url: "https://search.nixos.org/options?query=services.openssh.settings.PasswordAuthentication" },
+    nixosOption("services.openssh.settings.PasswordAuthentication", { note: "default true" }),
     ...SSHD_REFERENCES,
   ],
   compliance: { cis: ["5.2 SSH Server Configuration", "5.3 Configure PAM"], nist: ["PR.AA-03", "PR.AA-01"] },

@@ -17,6 +17,7 @@ import { appliedScope, definitionsOf, effectiveValue, scoped, type Scope, type S
 import { dependsOnText, INERT_NOTE, kbdInteractiveAuthentication, passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost, sshdPamModules, SSHD_REFERENCES, SSHD_ROOT_LOGIN } from "./sshd.js";
 import type { Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { nixosOption } from "../shared/references.js";
 
 function check(scope: Scope): void {
   // The winning definition for the host (`lib.mkForce "yes"` beats a hardening module's mkDefault).
@@ -103,7 +104,7 @@ export const sshPermitRootLogin: Rule = {
     'PermitRootLogin "yes" lets root authenticate over SSH with every enabled method, passwords included: root is the one account every attacker knows the name of, and a guessed or reused root password is a full compromise.',
   fix: 'Use PermitRootLogin "prohibit-password" (NixOS default) or "no", with key-based logins.',
   references: [
-    { title: "NixOS option services.openssh.settings.PermitRootLogin", url: "https://search.nixos.org/options?query=services.openssh.settings.PermitRootLogin" },
+    nixosOption("services.openssh.settings.PermitRootLogin"),
     ...SSHD_REFERENCES,
   ],
   compliance: { cis: ["5.2.10 Ensure SSH root login is disabled"], nist: ["PR.AA-05", "PR.AA-03"] },

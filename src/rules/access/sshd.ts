@@ -15,6 +15,7 @@
 import { staticValue } from "../../nix/values.js";
 import { appliedScope, definitionsOf, effectiveValue, externalImports, hostValue, isDead, opaquePrefix, scopeParts, type Scope, type ScopedDef } from "../shared/scope.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { nixosOption } from "../shared/references.js";
 
 export const SSHD_ENABLE = ["services.openssh.enable", "services.sshd.enable"];
 export const SSHD_PASSWORD = ["services.openssh.settings.PasswordAuthentication", "services.openssh.passwordAuthentication"];
@@ -27,7 +28,7 @@ export const SSHD_KBD = [
 export const SSHD_ROOT_LOGIN = ["services.openssh.settings.PermitRootLogin", "services.openssh.permitRootLogin"];
 
 export const SSHD_REFERENCES = [
-  { title: "NixOS option services.openssh.settings", url: "https://search.nixos.org/options?query=services.openssh.settings" },
+  nixosOption("services.openssh.settings"),
   { title: "nixpkgs: nixos/modules/services/networking/ssh/sshd.nix", url: "https://github.com/NixOS/nixpkgs/blob/master/nixos/modules/services/networking/ssh/sshd.nix" },
   { title: "sshd_config(5)", url: "https://man.openbsd.org/sshd_config" },
 ];

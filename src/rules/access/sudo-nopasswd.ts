@@ -34,6 +34,7 @@ import type { OptionDefinition } from "../../nix/options.js";
 import { perHost } from "../shared/per-host.js";
 import { groupsOf, listedNames, membersOf, trustedEntries, trustedThrough } from "./root-paths.js";
 import { hostExample } from "../shared/examples.js";
+import { nixosOption } from "../shared/references.js";
 
 const SUDO_MODULES = ["security.sudo", "security.sudo-rs"];
 
@@ -448,9 +449,9 @@ export const sudoNopasswd: Rule = {
     "Requiring the user's password for sudo/doas keeps a compromised user session (a browser exploit, a malicious package, a stolen SSH key) from becoming root. Without it, every process of an admin user is root.",
   fix: "Keep security.sudo.wheelNeedsPassword = true; give automation NOPASSWD only for the exact commands it runs.",
   references: [
-    { title: "NixOS option security.sudo.wheelNeedsPassword", url: "https://search.nixos.org/options?query=security.sudo.wheelNeedsPassword" },
-    { title: "NixOS option security.sudo.extraRules", url: "https://search.nixos.org/options?query=security.sudo.extraRules" },
-    { title: "NixOS option security.doas.extraRules", url: "https://search.nixos.org/options?query=security.doas.extraRules" },
+    nixosOption("security.sudo.wheelNeedsPassword"),
+    nixosOption("security.sudo.extraRules"),
+    nixosOption("security.doas.extraRules"),
     { title: "sudoers(5): NOPASSWD and authenticate", url: "https://www.sudo.ws/docs/man/sudoers.man/" },
     { title: "GTFOBins: programs that escape to a shell under sudo", url: "https://gtfobins.github.io/#+sudo" },
   ],

@@ -24,6 +24,7 @@ import { hostExample } from "../shared/examples.js";
 import { perHost } from "../shared/per-host.js";
 import { passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost } from "./sshd.js";
 import type { OptionDefinition } from "../../nix/options.js";
+import { nixosManual, nixosOption } from "../shared/references.js";
 
 const OPTIONS = new Set(["password", "initialPassword", "hashedPassword", "initialHashedPassword"]);
 
@@ -162,10 +163,10 @@ export const userPlaintextPassword: Rule = {
     "users.users.<name>.password and initialPassword put the password in plaintext in the repository and in the world-readable Nix store; a committed hash can be cracked offline. Anyone who reads either can log in as that user (and, for an admin, become root).",
   fix: "Use users.users.<name>.hashedPasswordFile pointing at a secret managed by agenix or sops-nix, and rotate any password that was committed.",
   references: [
-    { title: "NixOS option users.users.<name>.password (stored in the Nix store)", url: "https://search.nixos.org/options?query=users.users.%3Cname%3E.password" },
-    { title: "NixOS option users.users.<name>.hashedPasswordFile", url: "https://search.nixos.org/options?query=users.users.%3Cname%3E.hashedPasswordFile" },
-    { title: "NixOS option users.users.<name>.hashedPassword (\"\" allows passwordless console login)", url: "https://search.nixos.org/options?query=users.users.%3Cname%3E.hashedPassword" },
-    { title: "NixOS manual: User Management", url: "https://nixos.org/manual/nixos/stable/#sec-user-management" },
+    nixosOption("users.users.<name>.password", { note: "stored in the Nix store" }),
+    nixosOption("users.users.<name>.hashedPasswordFile"),
+    nixosOption("users.users.<name>.hashedPassword", { note: "\"\" allows passwordless console login" }),
+    nixosManual("User Management", "sec-user-management"),
   ],
   compliance: { cis: ["5.4 User Accounts and Environment", "6.2.1 Ensure password fields are not empty"], nist: ["PR.AA-01", "PR.DS-01"] },
   ...checks,

@@ -11,6 +11,7 @@ import { fixParses } from "../style/expression.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { applications, dottedName, unparen } from "../shared/syntax.js";
 import { PACKAGE_BUILDERS, argumentSet, bindingsByName } from "./derivations.js";
+import { nixpkgsManual } from "../shared/references.js";
 
 const BUILD_TOOLS = new Set([
   "cmake", "pkg-config", "pkgconfig", "meson", "ninja", "makeWrapper", "makeBinaryWrapper", "autoreconfHook", "autoconf", "automake",
@@ -103,8 +104,8 @@ export const buildToolsInBuildInputs: Rule = {
     "`nativeBuildInputs` are programs that run during the build (built for the build platform, their setup hooks run); `buildInputs` are libraries for the platform the package runs on. Putting cmake, pkg-config, meson or makeWrapper in `buildInputs` only works because stdenv without `strictDeps` mixes the two: with `strictDeps = true` (the default of several builders) or when cross-compiling, the tool is built for the wrong platform, is missing from PATH, or its setup hook never runs, and it also ends up as a runtime dependency candidate of the package.",
   fix: "Move the build tools to `nativeBuildInputs` (and set `strictDeps = true;` so the next mix-up fails at once).",
   references: [
-    { title: "Nixpkgs manual: Specifying dependencies (nativeBuildInputs, buildInputs)", url: "https://nixos.org/manual/nixpkgs/stable/#ssec-stdenv-dependencies" },
-    { title: "Nixpkgs manual: strictDeps", url: "https://nixos.org/manual/nixpkgs/stable/#var-stdenv-strictDeps" },
+    nixpkgsManual("Specifying dependencies (nativeBuildInputs, buildInputs)", "ssec-stdenv-dependencies"),
+    nixpkgsManual("strictDeps", "var-stdenv-strictDeps"),
   ],
   compliance: {
     cis: ["n/a: concerns how a package is written, not a setting of the running system, which is what the CIS Linux benchmark audits"],

@@ -17,6 +17,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { isUnknownValue, staticValue } from "../../nix/values.js";
 import { calleeName, flattenApply, resolveVariable, unparen } from "../shared/syntax.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { nixosManual } from "../shared/references.js";
 
 /** Attributes of an option record (what `options.<path>` legitimately ends in). */
 const OPTION_ATTRS = new Set([
@@ -168,8 +169,8 @@ export const configOptionsConfusion: Rule = {
     "A module's `options` declares what can be set (option records made by mkOption) and `config` holds the values. Reading `options.x.y` where the value of x.y is meant, declaring an option under `config`, or writing a value inside `options` does not do what it says: evaluation fails, or a condition tests an attribute set instead of the setting.",
   fix: "Read values from `config.<path>` (`options.<path>.isDefined` / `.value` when the declaration itself is what matters); declare options only under `options`, and define values only under `config`.",
   references: [
-    { title: "NixOS manual: Writing NixOS Modules", url: "https://nixos.org/manual/nixos/stable/#sec-writing-modules" },
-    { title: "NixOS manual: Option Declarations", url: "https://nixos.org/manual/nixos/stable/#sec-option-declarations" },
+    nixosManual("Writing NixOS Modules", "sec-writing-modules"),
+    nixosManual("Option Declarations", "sec-option-declarations"),
   ],
   compliance: {
     cis: ["n/a: concerns how a module is written, not a setting of the running system, which is what the CIS Linux benchmark audits"],

@@ -13,6 +13,7 @@ import { posix } from "node:path";
 import { flakeWith } from "../shared/examples.js";
 import { staticValue } from "../../nix/values.js";
 import type { NixFileContext, RepositorySink, Rule } from "../types.js";
+import { nixosManual } from "../shared/references.js";
 
 /** Definition lines a copied run must hold. */
 export const DUPLICATE_DEFINITIONS = 10;
@@ -257,7 +258,7 @@ export const duplicatedHostBlock: Rule = {
     "Maintenance, not security: Blocks of settings pasted from one host's configuration into another's drift apart the first time one copy is edited (a hardening or a security fix applied to one host only), and every change has to be made, and reviewed, several times.",
   fix: "Move the shared block into a module that both hosts import, and keep only what differs in each host's own file.",
   references: [
-    { title: "NixOS manual: Modularity", url: "https://nixos.org/manual/nixos/stable/#sec-modularity" },
+    nixosManual("Modularity", "sec-modularity"),
     { title: "NixOS wiki: NixOS modules", url: "https://wiki.nixos.org/wiki/NixOS_modules" },
   ],
   compliance: {

@@ -17,6 +17,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import { applications, calleeName, contains, dottedName, flattenApply, resolveVariable, shortText, unparen } from "../shared/syntax.js";
 import { escapeRegExp } from "../../text/regexp.js";
+import { nixManual } from "../shared/references.js";
 
 const IMPORTERS = new Set(["import", "readFile", "readDir", "importJSON", "importTOML", "fileContents", "callPackage", "callPackages", "scopedImport"]);
 
@@ -118,8 +119,8 @@ export const importFromDerivation: Rule = {
     "`import`, `readFile`, `readDir` or `callPackage` of a derivation's output (a `runCommand`, a `fetchFromGitHub`, `\"${pkgs.foo}/x.nix\"`) makes evaluation stop and build it first. Merely evaluating the configuration (`nix flake show`, `nix flake check`, an editor's language server, a reviewer's `nix eval`) then downloads and runs build steps; evaluation becomes slow and serial, fails where builds are not allowed (`allow-import-from-derivation = false`, Hydra, restricted evaluation) and for other systems, and what the configuration means depends on a build's output instead of the source.",
   fix: "Fetch Nix code with a flake input (or builtins.fetchTarball/fetchGit with a hash) instead of a fetcher derivation, commit generated Nix files instead of generating them at evaluation, and read a package's files at build time (in the derivation) instead of at evaluation.",
   references: [
-    { title: "Nix manual: Import From Derivation", url: "https://nix.dev/manual/nix/stable/language/import-from-derivation" },
-    { title: "Nix manual: allow-import-from-derivation", url: "https://nix.dev/manual/nix/stable/command-ref/conf-file#conf-allow-import-from-derivation" },
+    nixManual("Import From Derivation", "language/import-from-derivation"),
+    nixManual("allow-import-from-derivation", "command-ref/conf-file#conf-allow-import-from-derivation"),
   ],
   compliance: {
     cis: ["n/a: concerns how the configuration is evaluated, not a setting of the running system, which is what the CIS Linux benchmark audits"],

@@ -14,6 +14,7 @@ import { stringPieces, stringSource } from "./scripts.js";
 import { parseShell } from "../../shell/parse.js";
 import { applications, unparen } from "../shared/syntax.js";
 import { argumentSet, bindingsByName } from "./derivations.js";
+import { nixpkgsManual } from "../shared/references.js";
 
 /**
  * Can anything hook into this derivation's phases? Hooks come from overrides (`overrideAttrs`, an
@@ -106,9 +107,9 @@ export const installphaseWithoutRunhook: Rule = {
     "Maintenance, and a build-correctness problem only where a builder's setup hooks work in the phase (reported low there, info elsewhere). A derivation that overrides a phase (installPhase, buildPhase, checkPhase...) replaces the standard one, including its `runHook preInstall` / `runHook postInstall` calls. Without them, hooks set by overrides (`postInstall` in an overlay), by setup hooks of inputs, and by the derivation itself silently never run: overlays and `overrideAttrs` stop working, and fixes applied that way (wrapping, removing files, patching) are skipped.",
   fix: "Start the phase with `runHook pre<Phase>` and end it with `runHook post<Phase>` (`runHook preInstall` ... `runHook postInstall`).",
   references: [
-    { title: "Nixpkgs manual: stdenv phases", url: "https://nixos.org/manual/nixpkgs/stable/#sec-stdenv-phases" },
-    { title: "Nixpkgs manual: Controlling phases", url: "https://nixos.org/manual/nixpkgs/stable/#ssec-controlling-phases" },
-    { title: "Nixpkgs manual: Rust, cargoSetupHook", url: "https://nixos.org/manual/nixpkgs/stable/#hooks" },
+    nixpkgsManual("stdenv phases", "sec-stdenv-phases"),
+    nixpkgsManual("Controlling phases", "ssec-controlling-phases"),
+    nixpkgsManual("Rust, cargoSetupHook", "hooks"),
   ],
   compliance: {
     cis: ["n/a: concerns how a package is built, not a setting of the running system, which is what the CIS Linux benchmark audits"],

@@ -12,6 +12,7 @@ import { replaceNode } from "../../nix/edit.js";
 import { fixParses, operatorOf } from "../style/expression.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { isVariableReference, resolveVariable, scopeBindings } from "../shared/syntax.js";
+import { nixManual } from "../shared/references.js";
 
 /** Does evaluating `parent` force the value of its child `child`? */
 function forces(parent: SyntaxNode, child: SyntaxNode): boolean {
@@ -141,8 +142,8 @@ export const letSelfReference: Rule = {
     "In `let x = x + 1; in ...` the `x` on the right is the binding being defined, not an outer `x`: a let is recursive, every binding sees itself and its siblings. Computing it needs its own value, so evaluation fails with \"infinite recursion encountered\", often only when a rarely used branch finally forces it. The author meant an outer binding (a function argument, a let further out) or a previous value.",
   fix: "`x = x;` meant to take the outer x becomes `inherit x;` (inherit reads the enclosing scope). Otherwise rename one of the two bindings and refer to the one meant.",
   references: [
-    { title: "Nix manual: let-expressions", url: "https://nix.dev/manual/nix/stable/language/syntax#let-expressions" },
-    { title: "Nix manual: inheriting attributes", url: "https://nix.dev/manual/nix/stable/language/syntax#inheriting-attributes" },
+    nixManual("let-expressions", "language/syntax#let-expressions"),
+    nixManual("inheriting attributes", "language/syntax#inheriting-attributes"),
   ],
   compliance: {
     cis: ["n/a: a defect of the Nix language code (it fails to evaluate), not a setting of the running system, which is what the CIS Linux benchmark audits"],

@@ -16,6 +16,7 @@ import type { HostContext, NixFileContext, Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { hostDefinitions, hostMatching, hostOpacity } from "./host.js";
 import { dottedName } from "../shared/syntax.js";
+import { nixosManual } from "../shared/references.js";
 
 const SRVOS_GC = /(^|\.)srvos\.nixosModules\.(common|server|desktop|roles-nix-remote-builder)$/;
 const GC_SERVICE = /^(.*-)?nix-gc$|^angrr$/;
@@ -83,7 +84,7 @@ export const missingNixGc: Rule = {
     "Maintenance, not security: Every rebuild adds a system generation, and nothing is deleted unless something collects garbage: the store grows until the disk is full (then builds, logs and services fail), and every old generation keeps its packages, including superseded vulnerable ones, on disk and bootable. NixOS does not collect garbage by default (`nix.gc.automatic` is false).",
   fix: "Enable `nix.gc.automatic` with a retention (`options = \"--delete-older-than 30d\"`), or `programs.nh.clean.enable`, or at least `nix.settings.min-free` so Nix collects garbage when the disk runs low.",
   references: [
-    { title: "NixOS manual: Cleaning the Nix Store", url: "https://nixos.org/manual/nixos/stable/#sec-nix-gc" },
+    nixosManual("Cleaning the Nix Store", "sec-nix-gc"),
     { title: "NixOS options: nix.gc.automatic", url: "https://search.nixos.org/options?query=nix.gc.automatic" },
   ],
   compliance: {

@@ -18,6 +18,7 @@ import { hostExample } from "../shared/examples.js";
 import type { Rule } from "../types.js";
 import { applications, contains, dottedName } from "../shared/syntax.js";
 import { externalImports } from "../shared/external-modules.js";
+import { nixosManual } from "../shared/references.js";
 
 const THRESHOLD = 5;
 const MIN_DECISIONS = 3;
@@ -31,7 +32,7 @@ export const mkforceHabit: Rule = {
     "Maintenance, not security: `mkForce` makes a definition win over every normal one. Needed once in a while against a definition one cannot change, it is a smell when a file forces many values: the conflicts it papers over are not visible, the next module that needs a different value must force harder (`mkOverride 49`), and defaults meant to be overridable were written at normal priority instead of with `mkDefault`. A file that forces most of what it sets is fighting the module system instead of using it.",
   fix: "Find the definitions the forced values conflict with: make those `mkDefault` (in your own modules), or drop the conflicting import; keep `mkForce` only where a module you do not control sets the value, with a comment saying which.",
   references: [
-    { title: "NixOS manual: Option Definitions, setting priorities (mkForce, mkDefault)", url: "https://nixos.org/manual/nixos/stable/#sec-option-definitions-setting-priorities" },
+    nixosManual("Option Definitions, setting priorities (mkForce, mkDefault)", "sec-option-definitions-setting-priorities"),
   ],
   compliance: {
     cis: ["n/a: concerns how the configuration is assembled, not a setting of the running system, which is what the CIS Linux benchmark audits"],

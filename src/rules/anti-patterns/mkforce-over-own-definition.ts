@@ -20,6 +20,7 @@ import type { NixFileContext, Rule } from "../types.js";
 import { scopeBindings, unparen } from "../shared/syntax.js";
 import { staticValue } from "../../nix/values.js";
 import { externalImports } from "../shared/external-modules.js";
+import { nixosManual } from "../shared/references.js";
 
 /** Does the file's own function take `lib`? */
 function takesLib(ctx: NixFileContext): boolean {
@@ -41,7 +42,7 @@ export const mkforceOverOwnDefinition: Rule = {
     "Maintenance, not security: A shared module that sets `services.nginx.user = \"nginx\";` at normal priority leaves a host that wants another value no way but `lib.mkForce`: two normal definitions that differ are an evaluation error. The module meant a default; written with `lib.mkDefault`, the host sets its value plainly and `mkForce` stays reserved for what cannot be changed at the source. Each forced override of the repository's own module is a sign of the priority system ignored.",
   fix: "Write the module's value as `lib.mkDefault <value>` and drop the host's `lib.mkForce`.",
   references: [
-    { title: "NixOS manual: Option Definitions, setting priorities (mkDefault, mkForce)", url: "https://nixos.org/manual/nixos/stable/#sec-option-definitions-setting-priorities" },
+    nixosManual("Option Definitions, setting priorities (mkDefault, mkForce)", "sec-option-definitions-setting-priorities"),
   ],
   compliance: {
     cis: ["n/a: concerns how the configuration is assembled, not a setting of the running system, which is what the CIS Linux benchmark audits"],

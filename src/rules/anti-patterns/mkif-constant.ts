@@ -11,6 +11,7 @@ import { scoped, segmentsMatch, type Scope } from "../shared/scope.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { applications, shortText, unparen } from "../shared/syntax.js";
 import { hostExample } from "../shared/examples.js";
+import { nixosManual } from "../shared/references.js";
 
 /** The definition whose value the application is (or is a leaf part of). */
 function definitionOf(ctx: NixFileContext, app: SyntaxNode): OptionDefinition | undefined {
@@ -159,8 +160,8 @@ export const mkifConstant: Rule = {
     "Maintenance, not security: `option = mkIf cond true` says the same as `option = cond` in a roundabout way and hides the intent. They are NOT equivalent in every case: when cond is false, the mkIf form defines nothing, so the option keeps its default (which may be true, or computed from other options) and other modules may set it freely, while `option = cond` defines false, which overrides a true default and conflicts with another module's `true` at the same priority. So the rewrite is right when the option defaults to false (true for `mkIf cond false`) and no other module sets it; otherwise say what is meant (`mkDefault cond`, or a comment). nix-warden reports it only there: an `enable` option (assumed to default to false, except a table of ones that default to true or are set by other NixOS modules) that no other file of a NixOS host defines, the host's modules all known. A module no host includes is not judged (whoever imports it may define the option), nor a module that tests the platform (`stdenv.isLinux`, `isDarwin`): it is shared with nix-darwin, whose defaults differ (programs.zsh.enable defaults to true there). Elsewhere `mkIf cond true` is the right idiom and nothing is said.",
   fix: "Write the condition itself (`option = cond;`, or `option = !cond;` for `mkIf cond false`) after checking that the option's default is the opposite constant and that no other module defines it; keep the mkIf, with a comment, when leaving the option undefined is intended.",
   references: [
-    { title: "NixOS manual: Option Definitions, conditional definitions (mkIf)", url: "https://nixos.org/manual/nixos/stable/#sec-option-definitions-delaying-conditionals" },
-    { title: "NixOS manual: Writing NixOS Modules", url: "https://nixos.org/manual/nixos/stable/#sec-writing-modules" },
+    nixosManual("Option Definitions, conditional definitions (mkIf)", "sec-option-definitions-delaying-conditionals"),
+    nixosManual("Writing NixOS Modules", "sec-writing-modules"),
   ],
   compliance: {
     cis: ["n/a: concerns how the Nix source says something, not a setting of the running system, which is what the CIS Linux benchmark audits"],

@@ -9,6 +9,7 @@ import { replaceNode } from "../../nix/edit.js";
 import { fixParses, isBuiltinConstant } from "../style/expression.js";
 import type { Rule } from "../types.js";
 import { applications, isVariableReference, resolveVariable, shortText, unparen } from "../shared/syntax.js";
+import { nixosManual } from "../shared/references.js";
 
 type App = ReturnType<typeof applications>[number];
 
@@ -58,7 +59,7 @@ export const mkifTrivial: Rule = {
     "Maintenance, not security: `mkIf true x` is `x` with a layer of indirection; `mkIf false x` defines nothing, so the block reads like configuration while none of it applies (a disabled block that looks live); and an `mkIf c` inside an `mkIf c` with the same condition is always true where it is evaluated. Each hides what the module actually does and makes the reader re-derive a decision that was already made.",
   fix: "Write `x` for `mkIf true x`; delete (or comment out, saying why) a definition under `mkIf false`; drop the inner `mkIf c` whose condition an enclosing `mkIf c` already guarantees.",
   references: [
-    { title: "NixOS manual: Option Definitions, conditional definitions (mkIf)", url: "https://nixos.org/manual/nixos/stable/#sec-option-definitions-delaying-conditionals" },
+    nixosManual("Option Definitions, conditional definitions (mkIf)", "sec-option-definitions-delaying-conditionals"),
   ],
   compliance: {
     cis: ["n/a: concerns how the Nix source says something, not a setting of the running system, which is what the CIS Linux benchmark audits"],

@@ -10,6 +10,7 @@ import { staticBool } from "../../nix/values.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { applications, unparen } from "../shared/syntax.js";
+import { nixosManual } from "../shared/references.js";
 
 /** The set's attributes by name (first segment), with their value when written `name = value;`. */
 export function attrsOf(set: SyntaxNode): Map<string, SyntaxNode | undefined> {
@@ -50,7 +51,7 @@ export const mkoptionWithoutDescription: Rule = {
     "Maintenance, not security: An option is an interface: whoever sets it (another host, a colleague, you in a year) needs to know what it does, what values mean, and what it changes. Without `description` the option is undocumented in the generated manual and `nixos-option`, and its meaning lives only in the implementation.",
   fix: "Add `description` saying what the option controls and what its values mean (or use mkEnableOption / mkPackageOption, which write it); mark internal plumbing `internal = true`.",
   references: [
-    { title: "NixOS manual: Option Declarations", url: "https://nixos.org/manual/nixos/stable/#sec-option-declarations" },
+    nixosManual("Option Declarations", "sec-option-declarations"),
   ],
   compliance: {
     cis: ["n/a: documentation of the Nix source, not a setting of the running system, which is what the CIS Linux benchmark audits"],

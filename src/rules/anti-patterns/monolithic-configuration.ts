@@ -7,6 +7,7 @@
 import { posix } from "node:path";
 import { hostExample } from "../shared/examples.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { nixosManual } from "../shared/references.js";
 
 /** Non-blank, non-comment lines a module must reach. */
 export const MONOLITH_LINES = 400;
@@ -82,7 +83,7 @@ export const monolithicConfiguration: Rule = {
     "Maintenance, not security: A single host module of hundreds of lines that configures everything (boot, networking, users, services...) hides what each part does, cannot be shared with another host (so hosts drift apart by copy and paste), and makes every change a review of the whole file.",
   fix: "Split the file into modules by concern, imported from the host's configuration, and move what several hosts share into common modules.",
   references: [
-    { title: "NixOS manual: Modularity", url: "https://nixos.org/manual/nixos/stable/#sec-modularity" },
+    nixosManual("Modularity", "sec-modularity"),
     { title: "nix.dev: Module system deep dive", url: "https://nix.dev/tutorials/module-system/deep-dive" },
   ],
   compliance: {

@@ -8,6 +8,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { NixFileContext, RuleReport } from "../types.js";
 import type { Rule } from "../types.js";
 import { resolveVariable, shortText, unparen } from "../shared/syntax.js";
+import { nixManual } from "../shared/references.js";
 
 function withBody(w: SyntaxNode): SyntaxNode | undefined {
   return unparen(w.childNodes()[1]);
@@ -109,7 +110,7 @@ export const nestedWith: Rule = {
   fix: "Keep at most one `with` and name the rest explicitly: qualify the names (`pkgs.ripgrep`, `pkgs.python3Packages.requests`) or bring in just what is used with `inherit (set) a b;` in a `let`.",
   references: [
     { title: "nix.dev: Best practices, with scopes", url: "https://nix.dev/guides/best-practices#with-scopes" },
-    { title: "Nix manual: with-expressions", url: "https://nix.dev/manual/nix/stable/language/syntax#with-expressions" },
+    nixManual("with-expressions", "language/syntax#with-expressions"),
   ],
   compliance: {
     cis: ["n/a: a property of the Nix language code, not a setting of the running system, which is what the CIS Linux benchmark audits"],

@@ -5,6 +5,7 @@
 import type { Rule } from "../types.js";
 import { commandEvidence, rangeOf, scriptCommandHooks, type ScriptCommand, type ScriptFile } from "./scripts.js";
 import { commandName, type ShellWord } from "../../shell/parse.js";
+import { nixosManual } from "../shared/references.js";
 
 /** The word that makes a nix-env call an installation, if it is one. Nix expands compound short
  * options (`-iA` is `-i -A`), so any `-letters` word holding `i` counts. */
@@ -48,8 +49,8 @@ export const nixEnvInstallInScript: Rule = {
     "`nix-env -i` installs into a user or root profile, outside the declared configuration: the package is not in the repository, does not change with `nixos-rebuild`, keeps whatever version the channel had that day (no security updates), and survives unnoticed. A script that does it on every run (a deploy script, a systemd unit, an activation script) turns the machine into something the configuration no longer describes.",
   fix: "Declare the package (`environment.systemPackages`, `users.users.<name>.packages`, or home-manager's `home.packages`) and deploy; for a one-off tool use `nix shell` / `nix run`, which leave no profile behind.",
   references: [
-    { title: "NixOS manual: Ad-Hoc Package Management", url: "https://nixos.org/manual/nixos/stable/#sec-ad-hoc-packages" },
-    { title: "NixOS manual: Declarative Package Management", url: "https://nixos.org/manual/nixos/stable/#sec-declarative-package-mgmt" },
+    nixosManual("Ad-Hoc Package Management", "sec-ad-hoc-packages"),
+    nixosManual("Declarative Package Management", "sec-declarative-package-mgmt"),
   ],
   compliance: {
     cis: ["1.8 Ensure updates, patches, and additional security software are installed"],

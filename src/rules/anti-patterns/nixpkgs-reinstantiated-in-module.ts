@@ -12,6 +12,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { attrpathSegments } from "../../nix/options.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { applications, dottedName, resolveVariable, shortText, unparen } from "../shared/syntax.js";
+import { nixpkgsManual } from "../shared/references.js";
 
 const MODULE_ARGS = new Set(["config", "pkgs", "lib", "options", "modulesPath"]);
 /** Top-level attributes a NixOS or home-manager module sets. */
@@ -82,7 +83,7 @@ export const nixpkgsReinstantiatedInModule: Rule = {
   fix: "Put the change in `nixpkgs.overlays` (or `nixpkgs.config`) and use the module's `pkgs`; for packages of another channel, take them from a flake input through an overlay (`unstable = import inputs.nixpkgs-unstable { inherit (final) system; config = final.config; }` once).",
   references: [
     { title: "NixOS manual: nixpkgs.overlays", url: "https://search.nixos.org/options?show=nixpkgs.overlays" },
-    { title: "Nixpkgs manual: Overlays", url: "https://nixos.org/manual/nixpkgs/stable/#chap-overlays" },
+    nixpkgsManual("Overlays", "chap-overlays"),
     { title: "nix.dev: Best practices, reproducible Nixpkgs configuration", url: "https://nix.dev/guides/best-practices#reproducible-nixpkgs-configuration" },
   ],
   compliance: {

@@ -13,6 +13,7 @@ import { fixParses } from "../style/expression.js";
 import type { Rule, TextEdit } from "../types.js";
 import { applications, unparen } from "../shared/syntax.js";
 import { argumentSet } from "./derivations.js";
+import { nixpkgsManual } from "../shared/references.js";
 
 /** Attributes only a derivation has: no package function takes them as arguments. */
 const DERIVATION_ONLY =
@@ -31,8 +32,8 @@ export const overrideDerivationAttrs: Rule = {
     "`pkg.override { ... }` calls the function that made the package again with other arguments (`stdenv`, `withX = true`, a dependency). Phases, hooks (`postPatch`), dependency lists, flags, `src` and `version` are not arguments of that function but attributes of the derivation: a function without `...` rejects them (\"called with unexpected argument\"), and one with `...` silently ignores them, so the package is built unchanged. `overrideAttrs` is the function that changes derivation attributes.",
   fix: "Use `pkg.overrideAttrs (old: { ... })` for derivation attributes (`patches = (old.patches or [ ]) ++ [ ./fix.patch ];`); keep `override` for the package function's arguments, and chain the two when both change.",
   references: [
-    { title: "Nixpkgs manual: overrideAttrs", url: "https://nixos.org/manual/nixpkgs/stable/#sec-pkg-overrideAttrs" },
-    { title: "Nixpkgs manual: override", url: "https://nixos.org/manual/nixpkgs/stable/#sec-pkg-override" },
+    nixpkgsManual("overrideAttrs", "sec-pkg-overrideAttrs"),
+    nixpkgsManual("override", "sec-pkg-override"),
   ],
   compliance: {
     cis: ["n/a: concerns how a package is customised in Nix code, not a setting of the running system, which is what the CIS Linux benchmark audits"],

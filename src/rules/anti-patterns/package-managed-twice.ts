@@ -17,6 +17,7 @@ import { staticValue } from "../../nix/values.js";
 import type { HostContext, NixFileContext, Rule } from "../types.js";
 import { hostDefinitions } from "./host.js";
 import { homePackageDefinitions, packagesOf, type PackageRef } from "./package-lists.js";
+import { nixosManual } from "../shared/references.js";
 
 type Def = { file: NixFileContext; def: OptionDefinition };
 
@@ -121,7 +122,7 @@ export const packageManagedTwice: Rule = {
   fix: "Install each package in one place: environment.systemPackages for what every user (and root) needs, home.packages for one user's tools.",
   references: [
     { title: "home-manager manual: NixOS module (useGlobalPkgs, useUserPackages)", url: "https://nix-community.github.io/home-manager/index.xhtml#sec-install-nixos-module" },
-    { title: "NixOS manual: Declarative Package Management", url: "https://nixos.org/manual/nixos/stable/#sec-declarative-package-mgmt" },
+    nixosManual("Declarative Package Management", "sec-declarative-package-mgmt"),
   ],
   compliance: {
     cis: ["n/a: the CIS Linux benchmark audits which software is installed, not how many declarations install it"],

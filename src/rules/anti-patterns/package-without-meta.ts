@@ -10,6 +10,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { Rule } from "../types.js";
 import { applications, calleeName, flattenApply, unparen } from "../shared/syntax.js";
 import { PACKAGE_BUILDERS, argumentSet, bindingsByName } from "./derivations.js";
+import { nixpkgsManual } from "../shared/references.js";
 
 const PACKAGE_DIRS = /(^|\/)(pkgs|packages|overlays|overlay)\//;
 
@@ -55,8 +56,8 @@ export const packageWithoutMeta: Rule = {
     "Maintenance, not security: `meta` is what tools and people know a package by: `description` shows in search and `nix-env -qa`, `license` decides whether it may be built with `allowUnfree = false` and whether it may be redistributed (a binary cache), `mainProgram` makes `nix run` and `lib.getExe` work. A package without it is opaque to every check that reads it, including licence policy.",
   fix: "Add `meta = { description = \"...\"; homepage = \"...\"; license = lib.licenses.<id>; mainProgram = \"...\"; };` (with `maintainers` and `platforms` for a package shared beyond this repository).",
   references: [
-    { title: "Nixpkgs manual: Meta-attributes", url: "https://nixos.org/manual/nixpkgs/stable/#chap-meta" },
-    { title: "Nixpkgs manual: Licenses", url: "https://nixos.org/manual/nixpkgs/stable/#sec-meta-license" },
+    nixpkgsManual("Meta-attributes", "chap-meta"),
+    nixpkgsManual("Licenses", "sec-meta-license"),
   ],
   compliance: {
     cis: ["n/a: package documentation in the Nix source, not a setting of the running system, which is what the CIS Linux benchmark audits"],

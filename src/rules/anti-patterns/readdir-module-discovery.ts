@@ -9,6 +9,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { applications, calleeName, contains, resolveValue, resolveVariable, unparen } from "../shared/syntax.js";
 import { posix } from "node:path";
+import { nixManual, nixosManual } from "../shared/references.js";
 
 const LISTING_FUNCTIONS = new Set(["readDir", "listFilesRecursive"]);
 
@@ -124,8 +125,8 @@ export const readdirModuleDiscovery: Rule = {
     "Maintenance, not security: `imports` built from `builtins.readDir` (directly or through a helper such as `scanPaths`) makes every .nix file that appears in the directory part of the system, unlisted. Adding a file (a stray experiment, a file from a merge, a backup copy) changes the machine without any line saying so; a reviewer cannot see from the host's configuration what it consists of, and removing a module needs deleting a file rather than a line.",
   fix: "List the modules in `imports` explicitly; a new module is then a reviewed one-line change.",
   references: [
-    { title: "NixOS manual: Writing NixOS Modules (imports)", url: "https://nixos.org/manual/nixos/stable/#sec-writing-modules" },
-    { title: "Nix manual: builtins.readDir", url: "https://nix.dev/manual/nix/stable/language/builtins#builtins-readDir" },
+    nixosManual("Writing NixOS Modules (imports)", "sec-writing-modules"),
+    nixManual("builtins.readDir", "language/builtins#builtins-readDir"),
   ],
   compliance: {
     cis: ["n/a: concerns how the configuration source is assembled, not a setting of the running system, which is what the CIS Linux benchmark audits"],

@@ -4,6 +4,7 @@
 import type { Rule, TextEdit } from "../types.js";
 import { commandEvidence, rangeOf, removeWordEdit, scriptCommandHooks, type ScriptCommand, type ScriptFile } from "./scripts.js";
 import { commandName } from "../../shell/parse.js";
+import { nixosManual } from "../shared/references.js";
 
 function check(cmds: ScriptCommand[], { file, text, lines, report }: ScriptFile): void {
   for (const { argv, what } of cmds) {
@@ -37,8 +38,8 @@ export const rebuildUpgradeInScript: Rule = {
     "`nixos-rebuild switch --upgrade` first updates the root user's channels, so what is deployed is whatever the channel holds at that moment: not pinned, not reviewed, not the same on two machines deployed a minute apart, and not reproducible from the repository. For a flake the channel update is unrelated work with the same side effects on the hosts' channels.",
   fix: "Pin the inputs (flake.lock, updated by a reviewed commit) and deploy exactly those (`nixos-rebuild switch --flake .#host`), or use `system.autoUpgrade` with a flake; drop `--upgrade` from scripts.",
   references: [
-    { title: "NixOS manual: Upgrading NixOS", url: "https://nixos.org/manual/nixos/stable/#sec-upgrading" },
-    { title: "NixOS manual: Automatic Upgrades", url: "https://nixos.org/manual/nixos/stable/#sec-upgrading-automatic" },
+    nixosManual("Upgrading NixOS", "sec-upgrading"),
+    nixosManual("Automatic Upgrades", "sec-upgrading-automatic"),
   ],
   compliance: {
     cis: ["1.2 Configure Software Updates"],

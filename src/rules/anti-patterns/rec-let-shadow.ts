@@ -7,6 +7,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { replaceNode } from "../../nix/edit.js";
 import type { Rule } from "../types.js";
 import { isVariableReference, resolveVariable, unparen } from "../shared/syntax.js";
+import { nixManual } from "../shared/references.js";
 
 /** Is `node` under a lambda, looking up to `stop` (the attribute's value) included? */
 function underLambda(node: SyntaxNode, stop: SyntaxNode): boolean {
@@ -39,7 +40,7 @@ export const recLetShadow: Rule = {
     "Inside `rec { ... }` an attribute's own name refers to the attribute, not to an enclosing `let` binding or function argument of the same name. `let version = \"1.0\"; in rec { version = version; }` therefore defines version as itself, and evaluating it fails with \"infinite recursion encountered\" (possibly only when some rarely used attribute is finally forced). The author meant the outer binding.",
   fix: "`name = name;` becomes `inherit name;` (inherit reads the enclosing scope, never the rec set itself). Otherwise rename the outer binding, or drop `rec` and refer to the outer name.",
   references: [
-    { title: "Nix manual: Recursive sets", url: "https://nix.dev/manual/nix/stable/language/syntax#recursive-sets" },
+    nixManual("Recursive sets", "language/syntax#recursive-sets"),
     { title: "nix.dev: Best practices, recursive attribute set rec", url: "https://nix.dev/guides/best-practices#recursive-attribute-set-rec" },
   ],
   compliance: {

@@ -9,6 +9,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { replaceNode } from "../../nix/edit.js";
 import type { Rule } from "../types.js";
 import { dottedName, flattenApply, unparen } from "../shared/syntax.js";
+import { nixpkgsManual } from "../shared/references.js";
 
 const IMPOSED_NAMES = new Set(["apply", "check", "merge", "__functor", "__toString", "functor", "postprocess", "type"]);
 
@@ -39,7 +40,7 @@ export const trivialWrapper: Rule = {
     "Maintenance, not security: A named function that only passes its arguments on to a lib or builtins function (`f = x: lib.g x;`, `concat = a: b: lib.concatStrings [ a b ];`) adds a name to learn and a place for bugs without adding behaviour; readers must look it up to find it does nothing. Use the library function where it is needed.",
   fix: "Use the library function directly: `upper = s: lib.toUpper s;` is `upper = lib.toUpper;`, or call `lib.toUpper` at the call sites; for list-building wrappers pass the list at the call site.",
   references: [
-    { title: "Nixpkgs manual: library functions", url: "https://nixos.org/manual/nixpkgs/stable/#sec-functions-library" },
+    nixpkgsManual("library functions", "sec-functions-library"),
     { title: "statix: eta_reduction lint", url: "https://github.com/oppiliappan/statix" },
   ],
   compliance: {

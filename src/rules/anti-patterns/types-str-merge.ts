@@ -14,6 +14,7 @@ import { attrsOf, declarationAnchor } from "./mkoption-without-description.js";
 import { hostDefinitions } from "./host.js";
 import { stringSource } from "./scripts.js";
 import { applications, calleeName, dottedName, flattenApply, resolveVariable, unparen } from "../shared/syntax.js";
+import { nixosManual } from "../shared/references.js";
 
 const LINE_WISE = /\bone\s+(?:\w+\s+)?per\s+line\b|\bnewline[- ]separated\b|\bseparated\s+by\s+(?:a\s+)?new[- ]?lines?\b|\bline[- ]separated\b/i;
 
@@ -108,7 +109,7 @@ export const typesStrMerge: Rule = {
     "`types.str` accepts one value: two definitions that differ at the same priority make evaluation fail with \"conflicting definition values\". Options holding multi-line text (lists of lines, configuration snippets) are meant to be added to by several modules, which is what `types.lines` does (definitions are joined with newlines, and mkBefore/mkAfter order them). nix-warden reports a `types.str` option whose description says it holds one item per line, whose default is multi-line text, or that a host defines more than once at the same priority without conditions.",
   fix: "Declare the option with `types.lines` (or `types.separatedString \",\"`, `types.commas`, `types.listOf` for real lists) so that definitions from several modules are merged.",
   references: [
-    { title: "NixOS manual: Option Types (str, lines, separatedString)", url: "https://nixos.org/manual/nixos/stable/#sec-option-types-basic" },
+    nixosManual("Option Types (str, lines, separatedString)", "sec-option-types-basic"),
   ],
   compliance: {
     cis: ["n/a: concerns an option declaration in the Nix source, not a setting of the running system, which is what the CIS Linux benchmark audits"],

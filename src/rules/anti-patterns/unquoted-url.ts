@@ -6,6 +6,7 @@
 import { SyntaxKind as K } from "../../nix/syntax.js";
 import { nixString, replaceNode } from "../../nix/edit.js";
 import type { Rule } from "../types.js";
+import { nixManual } from "../shared/references.js";
 
 /** `NAME:-default`, `NAME:=x`, `NAME:+x`, `NAME:?msg`: the shell's `${...}` forms a URL can look like. */
 const SHELL_EXPANSION = /^[A-Za-z_][A-Za-z0-9_]*:[-=+?]/;
@@ -21,7 +22,7 @@ export const unquotedUrl: Rule = {
   references: [
     { title: "nix.dev: Best practices, URLs", url: "https://nix.dev/guides/best-practices#urls" },
     { title: "RFC 45: deprecate URL syntax", url: "https://github.com/NixOS/rfcs/pull/45" },
-    { title: "Nix manual: experimental feature no-url-literals", url: "https://nix.dev/manual/nix/stable/development/experimental-features#xp-feature-no-url-literals" },
+    nixManual("experimental feature no-url-literals", "development/experimental-features#xp-feature-no-url-literals"),
   ],
   compliance: {
     cis: ["n/a: a property of the Nix language code, not a setting of the running system, which is what the CIS Linux benchmark audits"],

@@ -10,6 +10,7 @@ import { isDead } from "../shared/scope.js";
 import type { HostContext, Rule } from "../types.js";
 import { hostDefinitions, hostMatching } from "./host.js";
 import { homePackageDefinitions, packagesOf } from "./package-lists.js";
+import { nixosManual } from "../shared/references.js";
 
 /** Well-known desktop applications one person uses (attribute names in nixpkgs). */
 export const USER_APPS = new Set([
@@ -58,7 +59,7 @@ export const userPackagesInSystem: Rule = {
     "Maintenance, not security: environment.systemPackages is for what the system and every account need. A browser, chat client or editor there is installed for root and every service account too, and on a host that already keeps per-user package lists it splits one user's setup across two places.",
   fix: "Install personal applications in users.users.<name>.packages or home-manager's home.packages; keep environment.systemPackages for system tools.",
   references: [
-    { title: "NixOS manual: Declarative Package Management", url: "https://nixos.org/manual/nixos/stable/#sec-declarative-package-mgmt" },
+    nixosManual("Declarative Package Management", "sec-declarative-package-mgmt"),
     { title: "NixOS options: users.users.<name>.packages", url: "https://search.nixos.org/options?query=users.users.%3Cname%3E.packages" },
   ],
   compliance: {

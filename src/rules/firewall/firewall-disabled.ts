@@ -15,6 +15,7 @@ import { effectiveValue, isDead, scoped, type Scope, type ScopedDef } from "../s
 import type { Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { nftInputFilter } from "./firewall-raw-ruleset.js";
+import { nixosManual, nixosOption } from "../shared/references.js";
 
 /** NixOS services that listen for clients on the network (`services.<name>.enable`). */
 export const NETWORK_SERVICES = new Set([
@@ -265,8 +266,8 @@ export const firewallDisabled: Rule = {
     "NixOS's firewall drops incoming connections to every port not explicitly opened. With it off, every service that listens on all addresses (many do by default) is reachable from every network the host joins, including ones added later.",
   fix: "Keep networking.firewall.enable = true and open ports deliberately: globally only for public services, per interface (a VPN such as tailscale0) for the rest.",
   references: [
-    { title: "NixOS manual: Firewall", url: "https://nixos.org/manual/nixos/stable/#sec-firewall" },
-    { title: "NixOS option networking.firewall.enable", url: "https://search.nixos.org/options?query=networking.firewall.enable" },
+    nixosManual("Firewall", "sec-firewall"),
+    nixosOption("networking.firewall.enable"),
     { title: "nixpkgs: nixos/modules/services/networking/firewall.nix", url: "https://github.com/NixOS/nixpkgs/blob/master/nixos/modules/services/networking/firewall.nix" },
   ],
   compliance: { cis: ["3.5 Firewall Configuration"], nist: ["PR.IR-01", "PR.PS-01"] },

@@ -27,6 +27,7 @@ import { effectiveValue, isDead, scoped, type Scope } from "../shared/scope.js";
 import { cookString, sourceRange, type CookedString } from "../shared/string-lines.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import { sensitivePort, type SensitivePort } from "./ports.js";
+import { nixosOption } from "../shared/references.js";
 
 export interface NftChain {
   name: string;
@@ -343,8 +344,8 @@ export const firewallRawRuleset: Rule = {
   fix: "Give hand-written input chains `policy drop`, accept established connections, loopback and the public ports, and restrict every other port by source address or interface.",
   references: [
     { title: "nftables wiki: simple ruleset for a server", url: "https://wiki.nftables.org/wiki-nftables/index.php/Simple_ruleset_for_a_server" },
-    { title: "NixOS option networking.nftables.ruleset", url: "https://search.nixos.org/options?query=networking.nftables.ruleset" },
-    { title: "NixOS option networking.firewall.extraCommands", url: "https://search.nixos.org/options?query=networking.firewall.extraCommands" },
+    nixosOption("networking.nftables.ruleset"),
+    nixosOption("networking.firewall.extraCommands"),
     { title: "nixpkgs: nixos/modules/services/networking/firewall-iptables.nix", url: "https://github.com/NixOS/nixpkgs/blob/master/nixos/modules/services/networking/firewall-iptables.nix" },
   ],
   compliance: { cis: ["3.5 Firewall Configuration"], nist: ["PR.IR-01", "PR.PS-01"] },

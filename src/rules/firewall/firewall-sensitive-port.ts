@@ -18,6 +18,7 @@ import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { resolveValue } from "../shared/syntax.js";
 import { containersOf, type Container } from "../shared/containers.js";
+import { nixosManual, nixosOption } from "../shared/references.js";
 
 const EXPORTERS = SENSITIVE_PORTS.find((r) => r.service === "Prometheus exporters")!;
 
@@ -252,8 +253,8 @@ export const firewallSensitivePort: Rule = {
     "Databases, metrics endpoints and administration interfaces often have no authentication by default or hand whoever reaches them the data or the host. Ports opened with networking.firewall.allowedTCPPorts are open on every interface, the public one included.",
   fix: 'Open such ports only on a private interface: networking.firewall.interfaces."tailscale0".allowedTCPPorts (or your VPN or management interface); put a web UI behind an authenticating reverse proxy.',
   references: [
-    { title: "NixOS option networking.firewall.interfaces.<name>.allowedTCPPorts", url: "https://search.nixos.org/options?query=networking.firewall.interfaces" },
-    { title: "NixOS manual: Firewall", url: "https://nixos.org/manual/nixos/stable/#sec-firewall" },
+    nixosOption("networking.firewall.interfaces.<name>.allowedTCPPorts", { query: "networking.firewall.interfaces" }),
+    nixosManual("Firewall", "sec-firewall"),
     { title: "Prometheus security model", url: "https://prometheus.io/docs/operating/security/" },
     { title: "Redis security", url: "https://redis.io/docs/latest/operate/oss_and_stack/management/security/" },
   ],

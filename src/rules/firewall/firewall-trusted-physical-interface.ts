@@ -9,6 +9,7 @@ import { listOf, removeListElements } from "../shared/edits.js";
 import { classifyInterface } from "./interfaces.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { nixosOption } from "../shared/references.js";
 
 function checkNix(ctx: NixFileContext): void {
   for (const def of ctx.index.byPath.get("networking.firewall.trustedInterfaces") ?? []) {
@@ -51,8 +52,8 @@ export const firewallTrustedPhysicalInterface: Rule = {
     "Traffic from a trusted interface bypasses the firewall entirely. On a physical interface that is the whole LAN or Wi-Fi network: every device on it, compromised ones included, reaches every port of the host.",
   fix: 'Trust only overlay and local virtual interfaces (tailscale0, wg0, virbr0); for a LAN, open the needed ports with networking.firewall.interfaces."<name>".allowedTCPPorts.',
   references: [
-    { title: "NixOS option networking.firewall.trustedInterfaces", url: "https://search.nixos.org/options?query=networking.firewall.trustedInterfaces" },
-    { title: "NixOS option networking.firewall.interfaces", url: "https://search.nixos.org/options?query=networking.firewall.interfaces" },
+    nixosOption("networking.firewall.trustedInterfaces"),
+    nixosOption("networking.firewall.interfaces"),
     { title: "systemd.net-naming-scheme(7): predictable interface names", url: "https://www.freedesktop.org/software/systemd/man/latest/systemd.net-naming-scheme.html" },
   ],
   compliance: { cis: ["3.5 Firewall Configuration"], nist: ["PR.IR-01"] },

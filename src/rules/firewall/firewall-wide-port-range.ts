@@ -19,6 +19,7 @@ import { isPhysical } from "./interfaces.js";
 import { sensitiveInRange } from "./ports.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { nixosOption } from "../shared/references.js";
 
 /** More ports than this in one range is never one service's need. */
 export const HUGE_RANGE = 16384;
@@ -99,8 +100,8 @@ export const firewallWidePortRange: Rule = {
     "A wide port range opens ports nobody chose: any service that later listens inside it (a database, a debug endpoint, a development server bound to 0.0.0.0) is reachable without a firewall change anyone reviews.",
   fix: "Open the specific ports a service needs, or restrict the range to a private interface with networking.firewall.interfaces.<name>.allowedTCPPortRanges.",
   references: [
-    { title: "NixOS option networking.firewall.allowedTCPPortRanges", url: "https://search.nixos.org/options?query=networking.firewall.allowedTCPPortRanges" },
-    { title: "NixOS option networking.firewall.interfaces", url: "https://search.nixos.org/options?query=networking.firewall.interfaces" },
+    nixosOption("networking.firewall.allowedTCPPortRanges"),
+    nixosOption("networking.firewall.interfaces"),
     { title: "RFC 6335: port number ranges (dynamic ports 49152-65535)", url: "https://www.rfc-editor.org/rfc/rfc6335#section-6" },
   ],
   compliance: { cis: ["3.5 Firewall Configuration"], nist: ["PR.IR-01", "PR.PS-01"] },

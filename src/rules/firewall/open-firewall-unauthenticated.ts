@@ -12,6 +12,7 @@ import { addInterfacePorts, privateInterface } from "./private-interface.js";
 import { UNAUTHENTICATED_SERVICES, type UnauthenticatedService } from "./unauthenticated-services.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { nixosManual } from "../shared/references.js";
 
 const LOOPBACK = /^(?:127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost|unix:.*|\/.*)$/;
 // Tailscale's address ranges (CGNAT 100.64.0.0/10, fd7a:115c:a1e0::/48): only the tailnet routes there.
@@ -127,7 +128,7 @@ export const openFirewallUnauthenticated: Rule = {
     "A service's openFirewall option opens its port on every interface. For services that answer without authentication by default (Prometheus exporters, Alertmanager, Redis without a password, Ollama, Scrutiny, Glances) that hands the service to anyone on any network the host reaches.",
   fix: 'Leave openFirewall off and open the port on a private interface (networking.firewall.interfaces."tailscale0".allowedTCPPorts), or configure the service\'s authentication first.',
   references: [
-    { title: "NixOS manual: Firewall", url: "https://nixos.org/manual/nixos/stable/#sec-firewall" },
+    nixosManual("Firewall", "sec-firewall"),
     ...UNAUTHENTICATED_SERVICES.flatMap((e) => e.references).filter((r, i, all) => all.findIndex((x) => x.url === r.url) === i),
   ],
   compliance: { cis: ["3.5 Firewall Configuration", "2.2 Special Purpose Services"], nist: ["PR.IR-01", "PR.AA-03"] },

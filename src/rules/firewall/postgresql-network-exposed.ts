@@ -16,6 +16,7 @@ import { parseHbaLine, reachOf } from "../access/pg-hba.js";
 import { classifyPortElement } from "./firewall-sensitive-port.js";
 import { hostExample } from "../shared/examples.js";
 import type { Rule } from "../types.js";
+import { nixosOption } from "../shared/references.js";
 
 const WILDCARD = /^(?:\*|0\.0\.0\.0|::)$/;
 
@@ -158,8 +159,8 @@ export const postgresqlNetworkExposed: Rule = {
   references: [
     { title: "PostgreSQL: the pg_hba.conf file", url: "https://www.postgresql.org/docs/current/auth-pg-hba-conf.html" },
     { title: "PostgreSQL: listen_addresses", url: "https://www.postgresql.org/docs/current/runtime-config-connection.html#GUC-LISTEN-ADDRESSES" },
-    { title: "NixOS option services.postgresql.enableTCPIP", url: "https://search.nixos.org/options?query=services.postgresql.enableTCPIP" },
-    { title: "NixOS option networking.firewall.interfaces.<name>.allowedTCPPorts", url: "https://search.nixos.org/options?query=networking.firewall.interfaces" },
+    nixosOption("services.postgresql.enableTCPIP"),
+    nixosOption("networking.firewall.interfaces.<name>.allowedTCPPorts", { query: "networking.firewall.interfaces" }),
   ],
   compliance: { cis: ["3.5 Firewall Configuration", "2.2 Special Purpose Services"], nist: ["PR.IR-01", "PR.AA-05"] },
   ...scoped(check),

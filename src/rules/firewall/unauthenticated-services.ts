@@ -4,6 +4,7 @@
 // elasticsearch) are caught when their port is opened by hand (firewall-sensitive-port).
 import type { Severity } from "../../report/schema.js";
 import type { Reference } from "../types.js";
+import { nixosOption } from "../shared/references.js";
 
 export interface UnauthenticatedService {
   /** The openFirewall option, `*` for one segment (an exporter's or a redis server's name). */
@@ -39,7 +40,7 @@ export const UNAUTHENTICATED_SERVICES: UnauthenticatedService[] = [
     service: "Prometheus exporter",
     severity: "medium",
     why: "exporters serve their metrics to anyone without authentication (nixpkgs' exporters module adds none); metrics reveal software versions, users, mounts and network layout, and some exporters (blackbox, snmp) probe whatever target a request names",
-    references: [PROMETHEUS_SECURITY, EXPORTER_TOOLKIT, { title: "NixOS option services.prometheus.exporters.<name>.openFirewall", url: "https://search.nixos.org/options?query=services.prometheus.exporters" }],
+    references: [PROMETHEUS_SECURITY, EXPORTER_TOOLKIT, nixosOption("services.prometheus.exporters.<name>.openFirewall", { query: "services.prometheus.exporters" })],
     portOption: "port",
     authFlag: { option: "extraFlags", pattern: WEB_CONFIG },
     scopeOptions: ["firewallFilter", "firewallRules"],
@@ -50,7 +51,7 @@ export const UNAUTHENTICATED_SERVICES: UnauthenticatedService[] = [
     service: "Alertmanager",
     severity: "medium",
     why: "the Alertmanager API and UI have no authentication by default: anyone who reaches it can read alerts and create silences that hide an attack",
-    references: [PROMETHEUS_SECURITY, EXPORTER_TOOLKIT, { title: "NixOS option services.prometheus.alertmanager.openFirewall", url: "https://search.nixos.org/options?query=services.prometheus.alertmanager.openFirewall" }],
+    references: [PROMETHEUS_SECURITY, EXPORTER_TOOLKIT, nixosOption("services.prometheus.alertmanager.openFirewall")],
     portOption: "port",
     defaultPort: 9093,
     authFlag: { option: "extraFlags", pattern: WEB_CONFIG },
@@ -63,7 +64,7 @@ export const UNAUTHENTICATED_SERVICES: UnauthenticatedService[] = [
     why: "Redis has no password unless requirePass/requirePassFile is set (the NixOS default is null), and an unauthenticated client can rewrite its configuration (CONFIG SET dir/dbfilename) or load a module: code execution as the redis user",
     references: [
       { title: "Redis security: Redis is designed to be accessed by trusted clients", url: "https://redis.io/docs/latest/operate/oss_and_stack/management/security/" },
-      { title: "NixOS option services.redis.servers.<name>.requirePassFile", url: "https://search.nixos.org/options?query=services.redis.servers" },
+      nixosOption("services.redis.servers.<name>.requirePassFile", { query: "services.redis.servers" }),
     ],
     portOption: "port",
     authOptions: ["requirePass", "requirePassFile", "settings.requirepass"],
@@ -90,7 +91,7 @@ export const UNAUTHENTICATED_SERVICES: UnauthenticatedService[] = [
     references: [
       { title: "Ollama FAQ: exposing Ollama on the network (no built-in authentication)", url: "https://github.com/ollama/ollama/blob/main/docs/faq.md" },
       { title: "CVE-2024-37032 (Probllama)", url: "https://nvd.nist.gov/vuln/detail/CVE-2024-37032" },
-      { title: "NixOS option services.ollama.openFirewall", url: "https://search.nixos.org/options?query=services.ollama.openFirewall" },
+      nixosOption("services.ollama.openFirewall"),
     ],
     portOption: "port",
     defaultPort: 11434,
@@ -104,7 +105,7 @@ export const UNAUTHENTICATED_SERVICES: UnauthenticatedService[] = [
     why: "the Scrutiny web UI and API have no authentication (it binds 0.0.0.0 by default in NixOS): anyone can read the disks' SMART data and manage the device list",
     references: [
       { title: "Scrutiny issue #34: no built-in authentication, a reverse proxy is the advice", url: "https://github.com/AnalogJ/scrutiny/issues/34" },
-      { title: "NixOS option services.scrutiny.openFirewall", url: "https://search.nixos.org/options?query=services.scrutiny.openFirewall" },
+      nixosOption("services.scrutiny.openFirewall"),
     ],
     portOption: "settings.web.listen.port",
     defaultPort: 8080,
@@ -117,7 +118,7 @@ export const UNAUTHENTICATED_SERVICES: UnauthenticatedService[] = [
     why: "the Glances web server runs without a password unless --password is passed (nixpkgs passes only --webserver): anyone can see every process with its command line, users and network connections",
     references: [
       { title: "Glances: web server mode and --password", url: "https://glances.readthedocs.io/en/latest/quickstart.html" },
-      { title: "NixOS option services.glances.openFirewall", url: "https://search.nixos.org/options?query=services.glances.openFirewall" },
+      nixosOption("services.glances.openFirewall"),
     ],
     portOption: "port",
     defaultPort: 61208,
@@ -130,7 +131,7 @@ export const UNAUTHENTICATED_SERVICES: UnauthenticatedService[] = [
     why: "the iperf3 server accepts tests from anyone unless authorizedUsersFile is set: anyone can use the host to generate or absorb traffic",
     references: [
       { title: "iperf3: authentication (--rsa-private-key-path, --authorized-users-path)", url: "https://software.es.net/iperf/invoking.html" },
-      { title: "NixOS option services.iperf3.openFirewall", url: "https://search.nixos.org/options?query=services.iperf3" },
+      nixosOption("services.iperf3.openFirewall", { query: "services.iperf3" }),
     ],
     portOption: "port",
     defaultPort: 5201,

@@ -14,6 +14,7 @@ import { cookString, fields, sourceRange, stringLines } from "../shared/string-l
 import { isDead } from "../shared/scope.js";
 import { hostExample } from "../shared/examples.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { nixosOption } from "../shared/references.js";
 
 /** Parameter (before `=`, lower case) -> the values that turn a mitigation off (`*`: the bare word). */
 const OFF: Record<string, string[]> = {
@@ -223,7 +224,7 @@ export const kernelMitigationsDisabled: Rule = {
   references: [
     { title: "Linux kernel documentation: hardware vulnerabilities", url: "https://docs.kernel.org/admin-guide/hw-vuln/index.html" },
     { title: "Linux kernel parameters: mitigations=", url: "https://docs.kernel.org/admin-guide/kernel-parameters.html" },
-    { title: "NixOS option boot.kernelParams", url: "https://search.nixos.org/options?query=boot.kernelParams" },
+    nixosOption("boot.kernelParams"),
   ],
   compliance: { cis: ["1.5 Additional Process Hardening"], nist: ["PR.PS-01", "PR.IR-01"] },
   checkNix,

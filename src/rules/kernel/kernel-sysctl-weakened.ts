@@ -12,6 +12,7 @@ import type { Severity } from "../../report/schema.js";
 import { isDead } from "../shared/scope.js";
 import { hostExample } from "../shared/examples.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { nixosOption } from "../shared/references.js";
 
 interface Weakening {
   /** The value is weaker than the protective default. */
@@ -92,7 +93,7 @@ export const kernelSysctlWeakened: Rule = {
     { title: "Linux kernel documentation: /proc/sys/kernel", url: "https://docs.kernel.org/admin-guide/sysctl/kernel.html" },
     { title: "Linux kernel documentation: /proc/sys/fs (protected_symlinks, protected_hardlinks)", url: "https://docs.kernel.org/admin-guide/sysctl/fs.html" },
     { title: "Kernel Self Protection Project: recommended settings", url: "https://kspp.github.io/Recommended_Settings" },
-    { title: "NixOS option boot.kernel.sysctl", url: "https://search.nixos.org/options?query=boot.kernel.sysctl" },
+    nixosOption("boot.kernel.sysctl"),
   ],
   compliance: { cis: ["1.5 Additional Process Hardening"], nist: ["PR.PS-01", "PR.IR-01"] },
   checkNix,

@@ -15,6 +15,7 @@ import { resolveValue } from "../shared/syntax.js";
 import { hostExample } from "../shared/examples.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { NIX_STORE_READABLE, SECRETS_COMPLIANCE } from "./compliance.js";
+import { nixosOption } from "../shared/references.js";
 
 const PLACEHOLDER = /^(?:<[^>]*>|\.\.\.|x+|\*+|changeme|password|secret|none|null|)$/i;
 const SECRET_FILE_OPTION = /(?:password|passwd|pass|token|secret|key|credentials?|psk|auth|environment|env)s?File$/i;
@@ -170,7 +171,7 @@ export const secretInConfigText: Rule = {
   rationale:
     "Some secrets escape key/value detection: Wi-Fi passphrases made of words, a password written into a store file with writeText and handed to a passwordFile option, and credentials files (netrc, .pgpass, msmtp) written as text. All of them end up in the repository and in the world-readable Nix store.",
   fix: "Keep the secret out of the repository and the store: agenix or sops-nix, with the option's file or secrets-file variant pointing at the decrypted path.",
-  references: [NIX_STORE_READABLE, { title: "NixOS option networking.wireless.secretsFile", url: "https://search.nixos.org/options?query=networking.wireless.secretsFile" }, { title: "PostgreSQL: the password file (.pgpass)", url: "https://www.postgresql.org/docs/current/libpq-pgpass.html" }],
+  references: [NIX_STORE_READABLE, nixosOption("networking.wireless.secretsFile"), { title: "PostgreSQL: the password file (.pgpass)", url: "https://www.postgresql.org/docs/current/libpq-pgpass.html" }],
   compliance: SECRETS_COMPLIANCE,
   checkNix,
 };

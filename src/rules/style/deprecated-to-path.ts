@@ -11,6 +11,7 @@ import { staticString } from "../../nix/options.js";
 import type { Rule } from "../types.js";
 import { resolveVariable, unparen } from "../shared/syntax.js";
 import { statixMeta, tokenText } from "./statix-lint.js";
+import { nixManual } from "../shared/references.js";
 
 /** What Nix's canonPath makes of an absolute path string (no symlinks resolved). */
 export function canonicalAbsolute(path: string): string {
@@ -36,7 +37,7 @@ export const deprecatedToPath: Rule = {
     rationale:
       "`builtins.toPath` is deprecated: despite its name it returns a string (the absolute path, with `.` and `..` resolved), not a path, which misleads readers. statix reports it as deprecated_to_path.",
     fix: "Use the string itself when a string is wanted, or `/. + \"/abs/path\"` (a path) when a path is; the fix writes the resolved string for a literal argument.",
-    references: [{ title: "Nix manual: builtins.toPath", url: "https://nix.dev/manual/nix/stable/language/builtins.html#builtins-toPath" }],
+    references: [nixManual("builtins.toPath", "language/builtins.html#builtins-toPath")],
     examples: {
       fire: ["{\n  etc = builtins.toPath \"/etc/./nixos/\";\n}\n", "{ dir }:\nwith builtins;\n{\n  abs = toPath dir;\n}\n"],
       silent: ["{\n  etc = /. + \"/etc/nixos\";\n  str = builtins.toString ./.;\n  fn = builtins.toPath;\n}\n"],

@@ -10,6 +10,7 @@ import { setOption } from "../../nix/edit.js";
 import { isStaticallyDisabled } from "../nix-strings.js";
 import type { HostContext, NixFileContext, Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { nixosManual } from "../shared/references.js";
 
 type Found = Array<{ file: NixFileContext; def: OptionDefinition }>;
 
@@ -38,7 +39,7 @@ export const acmeTermsAndContact: Rule = {
     "NixOS's ACME module refuses to build unless the CA's terms are accepted and a contact address is set; the contact is where the CA reports revoked certificates and account problems. Found here, it fails before a deployment instead of during one.",
   fix: "Set `security.acme.acceptTerms = true;` (after reading the CA's terms) and `security.acme.defaults.email` to an address someone reads.",
   references: [
-    { title: "NixOS manual: SSL/TLS Certificates with ACME", url: "https://nixos.org/manual/nixos/stable/#module-security-acme" },
+    nixosManual("SSL/TLS Certificates with ACME", "module-security-acme"),
     { title: "Let's Encrypt: Policy and Legal Repository", url: "https://letsencrypt.org/repository/" },
   ],
   compliance: { cis: ["CIS NGINX Benchmark 4.1.2 Ensure a trusted certificate and trust chain is installed"], nist: ["PR.DS-02", "PR.PS-01"] },

@@ -21,6 +21,7 @@ import { posix } from "node:path";
 import { enclosingDefinition } from "../nix-strings.js";
 import { hostScope, isDead, isDisabled, type Scope } from "../shared/scope.js";
 import { hostExample } from "../shared/examples.js";
+import { nixosManual } from "../shared/references.js";
 
 
 function describeCert(c: ParsedCertificate): string {
@@ -164,7 +165,7 @@ export const certificateExpiryRule: Rule = {
   fix: "Renew or replace the certificate before it expires (prefer ACME for server certificates), or remove it if unused.",
   references: [
     { title: "RFC 5280 4.1.2.5: Validity", url: "https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5" },
-    { title: "NixOS manual: SSL/TLS Certificates with ACME", url: "https://nixos.org/manual/nixos/stable/#module-security-acme" },
+    nixosManual("SSL/TLS Certificates with ACME", "module-security-acme"),
   ],
   compliance: { cis: ["CIS NGINX Benchmark 4.1.2 Ensure a trusted certificate and trust chain is installed"], nist: ["PR.DS-02", "ID.AM-08"] },
 

@@ -9,6 +9,7 @@ import { replaceNode } from "../../nix/edit.js";
 import { isStaticallyDisabled, isTrue, serviceDisabledInFile } from "../nix-strings.js";
 import type { Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
+import { nixosOption } from "../shared/references.js";
 
 /** `services.nginx.virtualHosts.<n>.addSSL` -> { service, vhost, prefix }. */
 function vhostOf(def: OptionDefinition): { service: string; vhost: string; prefix: string } | undefined {
@@ -72,8 +73,8 @@ export const nginxAddSslWithoutForceSsl: Rule = {
     "With `addSSL = true` the virtual host answers on HTTP as well as HTTPS and does not redirect: links, bookmarks and typed addresses use the plain-HTTP site, where pages, cookies and credentials travel unencrypted and can be altered in transit.",
   fix: "Use `forceSSL = true` (HTTP redirects to HTTPS) instead of `addSSL`, or `onlySSL = true` to listen on HTTPS only.",
   references: [
-    { title: "NixOS option services.nginx.virtualHosts.<name>.forceSSL", url: "https://search.nixos.org/options?query=services.nginx.virtualHosts.%3Cname%3E.forceSSL" },
-    { title: "NixOS option services.nginx.virtualHosts.<name>.addSSL", url: "https://search.nixos.org/options?query=services.nginx.virtualHosts.%3Cname%3E.addSSL" },
+    nixosOption("services.nginx.virtualHosts.<name>.forceSSL"),
+    nixosOption("services.nginx.virtualHosts.<name>.addSSL"),
     { title: "OWASP: Transport Layer Security Cheat Sheet", url: "https://cheatsheetseries.owasp.org/cheatsheets/Transport_Layer_Security_Cheat_Sheet.html" },
   ],
   compliance: { cis: ["CIS NGINX Benchmark 4.1.1 Ensure HTTP is redirected to HTTPS"], nist: ["PR.DS-02"] },

@@ -3,6 +3,7 @@ import { LineIndex } from "../../nix/syntax.js";
 import type { Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { checkProtocols, fileSettings, nixSettings, TLS_COMPLIANCE } from "./tls-config.js";
+import { nixosOption } from "../shared/references.js";
 
 export const tlsOldProtocol: Rule = {
   id: "tls-old-protocol",
@@ -19,7 +20,7 @@ export const tlsOldProtocol: Rule = {
   references: [
     { title: "RFC 8996: Deprecating TLS 1.0 and TLS 1.1", url: "https://www.rfc-editor.org/rfc/rfc8996" },
     { title: "Mozilla Server Side TLS recommendations", url: "https://wiki.mozilla.org/Security/Server_Side_TLS" },
-    { title: "NixOS option services.nginx.sslProtocols", url: "https://search.nixos.org/options?query=services.nginx.sslProtocols" },
+    nixosOption("services.nginx.sslProtocols"),
   ],
   compliance: TLS_COMPLIANCE,
   checkNix(ctx) {

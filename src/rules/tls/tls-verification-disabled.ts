@@ -14,6 +14,7 @@ import { commandName, type ShellWord } from "../../shell/parse.js";
 import { commandEvidence, commandsInNix, commandsInTextFile, isShellScriptFile, rangeOf, removeWordEdit, type ScriptCommand } from "../anti-patterns/scripts.js";
 import { hostExample } from "../shared/examples.js";
 import type { NixFileContext, Rule, RuleReport, TextEdit } from "../types.js";
+import { nixosOption } from "../shared/references.js";
 
 /** Setting names (lower case, without `_ - .`) that turn verification off when false. */
 const OFF_WHEN_FALSE = new Set(["sslverify", "verifyssl", "tlsverify", "verifytls", "sslverifypeer", "verifypeer", "verifycertificate", "verifycertificates", "verifycert", "verifycerts", "strictssl", "checkcertificate", "validatecerts"]);
@@ -237,7 +238,7 @@ export const tlsVerificationDisabled: Rule = {
   references: [
     { title: "OWASP: Transport Layer Security cheat sheet (certificate validation)", url: "https://cheatsheetseries.owasp.org/cheatsheets/Transport_Layer_Security_Cheat_Sheet.html" },
     { title: "CWE-295: Improper Certificate Validation", url: "https://cwe.mitre.org/data/definitions/295.html" },
-    { title: "NixOS option security.pki.certificateFiles", url: "https://search.nixos.org/options?query=security.pki.certificateFiles" },
+    nixosOption("security.pki.certificateFiles"),
   ],
   compliance: { cis: [], nist: ["PR.DS-02", "PR.AA-03"] },
   checkNix,
