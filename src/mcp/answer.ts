@@ -88,8 +88,10 @@ export function oneLine(s: string, max = 200): string {
 
 /**
  * The longest run of `items` from `offset` (at most `limit`, at least one) whose page, built by
- * `build`, keeps the structured answer within the budget. Sizes grow with the count, so a binary
- * search finds it with a handful of renderings.
+ * `build`, keeps the structured answer within the budget. Sizes grow with the count, so the count
+ * doubles until a page is too large (or every item fits), then a binary search between the last
+ * count that fit and the first that did not finds it: a handful of renderings, none much larger
+ * than the page (a page of `full` detail holds a few items of a limit of 200).
  */
 export function fitPage<T, P>(items: readonly T[], offset: number, limit: number, build: (page: readonly T[]) => P, budget = PAGE_BUDGET_BYTES): { page: P; count: number } {
   const max = Math.max(0, Math.min(limit, items.length - offset));
@@ -97,10 +99,19 @@ export function fitPage<T, P>(items: readonly T[], offset: number, limit: number
   let best = at(Math.min(1, max));
   let count = Math.min(1, max);
   if (max <= 1) return { page: best, count };
-  const whole = at(max);
-  if (jsonBytes(whole) <= budget) return { page: whole, count: max };
-  let lo = 1;
-  let hi = max - 1;
+  let hi: number;
+  for (let n = 2; ; n *= 2) {
+    const k = Math.min(n, max);
+    const p = at(k);
+    if (jsonBytes(p) > budget) {
+      hi = k - 1;
+      break;
+    }
+    best = p;
+    count = k;
+    if (k === max) return { page: best, count };
+  }
+  let lo = count + 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     const p = at(mid);

@@ -183,11 +183,26 @@ export interface AnswerOptions {
   report: z.infer<typeof ReportRef>;
 }
 
-export function securityAnswer(report: SecurityReport, o: AnswerOptions & { filesWritten?: string[] }): SecurityAnswer {
+/** What every page of one report shares: its findings in page order, each rule's count, the
+ * summary. Worked out once per report (an agent paging a report of thousands of findings asks for
+ * hundreds of pages), again only if the report's findings are another array or another length. */
+const pagingOf = new WeakMap<SecurityReport, { findings: readonly Finding[]; length: number; ordered: Finding[]; totals: Map<string, number>; summary: SecurityAnswer["summary"] }>();
+
+function reportPaging(report: SecurityReport) {
+  const known = pagingOf.get(report);
+  if (known && known.findings === report.findings && known.length === report.findings.length) return known;
   const ordered = orderFindings(report.findings);
   const totals = new Map<string, number>();
   for (const f of ordered) totals.set(f.ruleId, (totals.get(f.ruleId) ?? 0) + 1);
-  const summary = securitySummary(report);
+  const paging = { findings: report.findings, length: report.findings.length, ordered, totals, summary: securitySummary(report) };
+  pagingOf.set(report, paging);
+  return paging;
+}
+
+export function securityAnswer(report: SecurityReport, o: AnswerOptions & { filesWritten?: string[] }): SecurityAnswer {
+  const { ordered, totals, summary: shared } = reportPaging(report);
+  // A copy per answer: the answer's summary may be changed by its caller, the shared one must not.
+  const summary = structuredClone(shared);
   const offset = Math.min(o.offset, ordered.length);
   const build = (page: readonly Finding[]): SecurityAnswer => {
     const end = offset + page.length;

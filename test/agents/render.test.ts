@@ -3,7 +3,7 @@
 // extension manifest and TOML commands (parsed by a real TOML parser, Python's tomllib). The files
 // shipped in agent-definitions/ must be what the definitions render, and the plugin's standalone
 // hook must answer exactly like `nix-warden hook claude`.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -15,6 +15,20 @@ import { loadPromptTemplates } from "../../src/mcp/prompt-templates.js";
 import { CLI, REPO_ROOT } from "../mcp/helpers.js";
 
 const inputs = loadRenderInputs();
+
+/** `node <args>` with `input` on stdin: its exit status and output. */
+function run(args: string[], input: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
 const agents = loadAgentDefinitions();
 
 // Front matter fields each client documents (Claude Code subagents and slash commands).
@@ -158,9 +172,10 @@ describe("Gemini CLI extension", () => {
   });
 
   it("TOML strings survive any text, including quotes, backslashes and control characters", () => {
-    for (const s of ["plain", "it's \"quoted\" \\ back", "has ''' inside", "tab\tnew\nline", "bell\u0007 del\u007f"]) {
-      expect(parseToml(`x = ${tomlString(s)}\n`).x).toBe(s);
-    }
+    // One document (one python3), a key per string.
+    const strings = ["plain", "it's \"quoted\" \\ back", "has ''' inside", "tab\tnew\nline", "bell\u0007 del\u007f"];
+    const parsed = parseToml(strings.map((s, i) => `x${i} = ${tomlString(s)}\n`).join(""));
+    for (const [i, s] of strings.entries()) expect(parsed[`x${i}`]).toBe(s);
   });
 });
 
@@ -175,7 +190,7 @@ describe("shipped files", () => {
     expect(EXTENSION_DIR).toBe("agent-definitions/gemini-extension");
   });
 
-  it("the plugin's and the extension's hook answer exactly like `nix-warden hook claude`", () => {
+  it("the plugin's and the extension's hook answer exactly like `nix-warden hook claude`", async () => {
     const inputsToTry = [
       { prompt: "harden the nginx box on nixos", cwd: "/nonexistent" },
       { prompt: "is my nixos laptop drifting? check the state and CVE-2024-1", cwd: "/nonexistent" },
@@ -185,24 +200,24 @@ describe("shipped files", () => {
       { cwd: "/" },
     ];
     const raws = ["not json", "[1,2]", "null"];
-    // What the CLI answers, once per input (the same for both scripts).
-    const hookCli = (input: string) => spawnSync(process.execPath, [CLI, "hook", "claude"], { input, encoding: "utf8" });
-    const expected = inputsToTry.map((input) => hookCli(JSON.stringify(input)));
+    const scripts = [join(REPO_ROOT, PLUGIN_DIR, "hooks", "nix-warden-hook.mjs"), join(REPO_ROOT, EXTENSION_DIR, "hooks", "nix-warden-hook.mjs")];
+    // Every process at once (each is its own node, answering one input on stdin).
+    const hookCli = (input: string) => run([CLI, "hook", "claude"], input);
+    const [expected, cliRaw, byScript] = await Promise.all([
+      // What the CLI answers, once per input (the same for both scripts).
+      Promise.all(inputsToTry.map((input) => hookCli(JSON.stringify(input)))),
+      Promise.all(raws.map(hookCli)),
+      Promise.all(scripts.map(async (script) => ({ answers: await Promise.all(inputsToTry.map((input) => run([script], JSON.stringify(input)))), raw: await Promise.all(raws.map((raw) => run([script], raw))) }))),
+    ]);
     for (const b of expected) expect(b.status).toBe(0);
-    for (const raw of raws) {
-      const cli = hookCli(raw);
-      expect([cli.status, cli.stdout]).toEqual([0, ""]);
-    }
-    for (const script of [join(REPO_ROOT, PLUGIN_DIR, "hooks", "nix-warden-hook.mjs"), join(REPO_ROOT, EXTENSION_DIR, "hooks", "nix-warden-hook.mjs")]) {
+    for (const cli of cliRaw) expect([cli.status, cli.stdout]).toEqual([0, ""]);
+    for (const { answers, raw } of byScript) {
       for (const [i, input] of inputsToTry.entries()) {
-        const a = spawnSync(process.execPath, [script], { input: JSON.stringify(input), encoding: "utf8" });
+        const a = answers[i]!;
         expect(a.status).toBe(0);
         expect(a.stdout, JSON.stringify(input)).toBe(expected[i]!.stdout);
       }
-      for (const raw of raws) {
-        const alone = spawnSync(process.execPath, [script], { input: raw, encoding: "utf8" });
-        expect([alone.status, alone.stdout, alone.stderr]).toEqual([0, "", ""]);
-      }
+      for (const alone of raw) expect([alone.status, alone.stdout, alone.stderr]).toEqual([0, "", ""]);
     }
   });
 });

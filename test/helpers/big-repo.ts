@@ -17,18 +17,18 @@ export async function writeBigRepository(dir: string, hosts = 20, modulesPerHost
     "",
   ].join("\n");
   await writeFile(join(dir, "flake.nix"), flake);
-  let nixFiles = 1;
-  for (const h of names) {
-    const hostDir = join(dir, "hosts", h);
-    await mkdir(join(hostDir, "modules"), { recursive: true });
-    const mods = Array.from({ length: modulesPerHost }, (_, i) => `./modules/m${String(i).padStart(2, "0")}.nix`);
-    await writeFile(join(hostDir, "default.nix"), `{ ... }: {\n  imports = [ ${mods.join(" ")} ];\n  networking.hostName = "${h}";\n}\n`);
-    nixFiles++;
-    for (let i = 0; i < modulesPerHost; i++) {
-      const svc = `${h}-svc${i}`;
-      await writeFile(
-        join(hostDir, "modules", `m${String(i).padStart(2, "0")}.nix`),
-        `{ pkgs, lib, ... }: {
+  // The hosts side by side (each host's files one after another).
+  const perHost = await Promise.all(
+    names.map(async (h) => {
+      const hostDir = join(dir, "hosts", h);
+      await mkdir(join(hostDir, "modules"), { recursive: true });
+      const mods = Array.from({ length: modulesPerHost }, (_, i) => `./modules/m${String(i).padStart(2, "0")}.nix`);
+      await writeFile(join(hostDir, "default.nix"), `{ ... }: {\n  imports = [ ${mods.join(" ")} ];\n  networking.hostName = "${h}";\n}\n`);
+      for (let i = 0; i < modulesPerHost; i++) {
+        const svc = `${h}-svc${i}`;
+        await writeFile(
+          join(hostDir, "modules", `m${String(i).padStart(2, "0")}.nix`),
+          `{ pkgs, lib, ... }: {
   services.openssh.enable = true;
   services.openssh.settings.PermitRootLogin = "yes";
   services.openssh.settings.PasswordAuthentication = true;
@@ -42,10 +42,12 @@ export async function writeBigRepository(dir: string, hosts = 20, modulesPerHost
   };
 }
 `,
-      );
-      nixFiles++;
-    }
-  }
+        );
+      }
+      return 1 + modulesPerHost;
+    }),
+  );
+  const nixFiles = 1 + perHost.reduce((a, b) => a + b, 0);
   const git = (...args: string[]) =>
     execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "init.defaultBranch=main", ...args], { cwd: dir, stdio: "pipe", timeout: 60_000 });
   git("init", "-q");

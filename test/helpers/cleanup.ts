@@ -13,3 +13,20 @@ export function onCleanup(fn: () => Promise<unknown>): void {
 export async function runCleanups(): Promise<void> {
   while (cleanups.length) await cleanups.pop()!().catch(() => {});
 }
+
+/**
+ * Run `setup` for a whole test file (in its beforeAll): what it registers is not stopped after the
+ * file's first test but by the function returned with its value, for the file's afterAll. For a
+ * server or fixture the file's tests only read.
+ */
+export async function fileScoped<T>(setup: () => Promise<T>): Promise<[T, () => Promise<void>]> {
+  const from = cleanups.length;
+  const value = await setup();
+  const mine = cleanups.splice(from);
+  return [
+    value,
+    async () => {
+      while (mine.length) await mine.pop()!().catch(() => {});
+    },
+  ];
+}

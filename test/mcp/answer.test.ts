@@ -35,6 +35,19 @@ describe("fitPage", () => {
     expect(fitPage(items, 0, 5, build, 1_000_000).count).toBe(5);
     expect(fitPage(items, 0, 50, build, 10).count).toBe(1);
   });
+
+  it("finds the count that trying every count finds, for any offset, limit and budget", () => {
+    const items = Array.from({ length: 60 }, (_, i) => "y".repeat((i * 37) % 50) + i);
+    const build = (page: readonly string[]) => ({ page: [...page] });
+    for (const budget of [10, 200, 700, 3000, 100_000])
+      for (const offset of [0, 7, 59, 60])
+        for (const limit of [1, 2, 3, 17, 60, 200]) {
+          const max = Math.max(0, Math.min(limit, items.length - offset));
+          let want = Math.min(1, max);
+          for (let n = 1; n <= max; n++) if (jsonBytes(build(items.slice(offset, offset + n))) <= budget) want = n;
+          expect(fitPage(items, offset, limit, build, budget).count, `${budget} ${offset} ${limit}`).toBe(want);
+        }
+  });
 });
 
 describe("redactDiffSecrets", () => {

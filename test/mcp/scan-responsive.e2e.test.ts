@@ -13,7 +13,7 @@ describe("security_scan and the event loop", () => {
     // Many files of ordinary module code plus one large one: seconds of scanning (240 files: 60 became
     // too quick for the assertion below once the scan got faster).
     const module = (i: number) => `{ config, lib, ... }: {\n${Array.from({ length: 300 }, (_, j) => `  services.s${i}x${j}.enable = lib.mkDefault true;\n`).join("")}}\n`;
-    for (let i = 0; i < 240; i++) await writeFile(join(repo, `m${i}.nix`), module(i));
+    await Promise.all(Array.from({ length: 240 }, (_, i) => writeFile(join(repo, `m${i}.nix`), module(i))));
     await writeFile(join(repo, "big.nix"), `{ ... }: { environment.etc.x.text = a${".b".repeat(500_000)}; }\n`);
     const c = await connect({ cwd: ws });
     await c.client.ping();

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CallToolResultSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { DriftReportX } from "../../src/drift/model.js";
@@ -17,7 +17,8 @@ import { ALL_RULES } from "../../src/rules/index.js";
 import { cacheBase, repoKey, stateBase } from "../../src/system/state.js";
 import { gitIn } from "../helpers/git.js";
 import { nixAvailable } from "../helpers/nix.js";
-import { connect, driftExampleWorkspace, linkedReport, tempDir, workspace } from "./helpers.js";
+import { fileScoped } from "../helpers/cleanup.js";
+import { connect, driftExampleWorkspace, linkedReport, tempDir, workspace, type Connected } from "./helpers.js";
 
 type Result = CallToolResult & { structuredContent?: Record<string, unknown> };
 
@@ -31,10 +32,21 @@ async function call(c: Awaited<ReturnType<typeof connect>>, name: string, args: 
 
 const TOOLS = ["check_drift", "explain_rule", "list_hosts", "remediate", "security_scan"];
 
+// The tests that only read what a server offers (its tools, prompts, rule explanations, refusals of
+// bad arguments, none of which stores anything) ask one server in one workspace; the others start
+// their own.
+let reader: Connected;
+let stopReader: (() => Promise<void>) | undefined;
+beforeAll(async () => {
+  [reader, stopReader] = await fileScoped(async () => connect({ cwd: (await workspace()).repo }));
+});
+afterAll(async () => {
+  await stopReader?.();
+});
+
 describe("tools/list", () => {
   it("offers five tools, each with a title, an actionable description under 2 KB, flat inputs, the report contract as outputSchema, and annotations", async () => {
-    const { repo } = await workspace();
-    const c = await connect({ cwd: repo });
+    const c = reader;
     const { tools } = await c.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
     for (const t of tools) {
@@ -131,8 +143,7 @@ describe("security_scan", () => {
   });
 
   it("refuses bad arguments with a clear error result", async () => {
-    const { repo } = await workspace();
-    const c = await connect({ cwd: repo });
+    const c = reader;
     const bad = await call(c, "security_scan", { hosts: ["web1; rm -rf /"] });
     expect(bad.isError).toBe(true);
     expect(text(bad)).toContain("not a valid host name");
@@ -239,8 +250,7 @@ describe("list_hosts and explain_rule", () => {
   });
 
   it("explains rules from the registry, by id or category, and suggests ids for typos", async () => {
-    const { repo } = await workspace();
-    const c = await connect({ cwd: repo });
+    const c = reader;
     const r = ExplainRuleOutput.parse((await call(c, "explain_rule", { ruleId: "systemd-service-exposure" })).structuredContent);
     expect(r.rules).toHaveLength(1);
     expect(r.rules[0]!.documentation).toContain("Why it matters");
@@ -325,8 +335,7 @@ describe("resources and completion", () => {
 
 describe("prompts", () => {
   it("offers nix-check-drift, nix-security and nix-remediate, each telling the agent which tools to call and how to present results", async () => {
-    const { repo } = await workspace();
-    const c = await connect({ cwd: repo });
+    const c = reader;
     const { prompts } = await c.client.listPrompts();
     expect(prompts.map((p) => p.name)).toEqual(["nix-check-drift", "nix-remediate", "nix-security"]);
     expect(prompts.find((p) => p.name === "nix-security")!.arguments!.map((a) => a.name)).toEqual(["host", "quick"]);

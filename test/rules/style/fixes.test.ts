@@ -31,8 +31,10 @@ async function fileWith(text: string): Promise<string> {
   return path;
 }
 
-function parses(path: string): void {
-  execFileSync("nix-instantiate", ["--parse", path], { stdio: "pipe", timeout: 30_000 });
+/** Every file parses: one `nix-instantiate --parse` over all of them, which fails naming the
+ * first that does not. */
+function parses(...paths: string[]): void {
+  if (paths.length) execFileSync("nix-instantiate", ["--parse", ...paths], { stdio: "pipe", timeout: 30_000 });
 }
 
 /** What the expression evaluates to, or undefined when it does not evaluate (a module function
@@ -44,6 +46,25 @@ function evaluate(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `evaluate` of the original and of the files made from it, the latter only where the original
+ * evaluates (undefined otherwise): one `nix-instantiate --eval --strict` over all of them, which
+ * prints one line per file, when every one evaluates; file by file when one does not. */
+function evaluateAll(original: string, made: string[]): { before: string | undefined; after: Array<string | undefined> } {
+  if (made.length) {
+    try {
+      const lines = execFileSync("nix-instantiate", ["--eval", "--strict", original, ...made], { stdio: "pipe", timeout: 30_000 }).toString().split("\n");
+      if (lines.pop() === "" && lines.length === made.length + 1) {
+        const [before, ...after] = lines.map((l) => (l.includes("<LAMBDA>") ? undefined : `${l}\n`));
+        return { before, after };
+      }
+    } catch {
+      // One of them does not evaluate: ask for each.
+    }
+  }
+  const before = evaluate(original);
+  return { before, after: made.map((p) => (before === undefined ? undefined : evaluate(p))) };
 }
 
 let evaluated = 0;
@@ -58,8 +79,9 @@ describe.skipIf(!nixAvailable)("style lint fixes parse and keep the meaning", ()
         const findings = report.findings.filter((f) => f.ruleId === rule.id);
         expect(findings.length).toBeGreaterThan(0);
         for (const [file, text] of Object.entries(files)) {
-          const before = evaluate(await fileWith(text));
+          const original = await fileWith(text);
           // Each fix alone, as the patch a user gets.
+          const alone: Array<{ path: string; what: string }> = [];
           for (const f of findings.filter((x) => x.file === file && x.fix?.patch)) {
             const repo = await mkdtemp(join(dir, "repo-"));
             await writeFile(join(repo, file), text);
@@ -67,19 +89,21 @@ describe.skipIf(!nixAvailable)("style lint fixes parse and keep the meaning", ()
             execFileSync("git", ["apply", "fix.patch"], { cwd: repo, stdio: "pipe", timeout: 30_000 });
             const fixedPath = join(repo, file);
             expect((await readFile(fixedPath, "utf8")) !== text, `${rule.id} ${file}:${f.line} changes the file`).toBe(true);
-            parses(fixedPath);
+            alone.push({ path: fixedPath, what: `${rule.id} ${file}:${f.line}: ${f.fix!.patch}` });
             fixesApplied++;
-            if (before !== undefined) {
-              expect(evaluate(fixedPath), `${rule.id} ${file}:${f.line}: ${f.fix!.patch}`).toBe(before);
-              evaluated++;
-            }
           }
           // All of them at once, as remediate applies the edits.
           const all = findings.filter((x) => x.file === file).flatMap((x) => (edits.get(x.id) ?? []).filter((e) => e.file === file));
-          if (all.length === 0) continue;
-          const together = await fileWith(applyEdits(text, all));
-          parses(together);
-          if (before !== undefined) expect(evaluate(together)).toBe(before);
+          const together = all.length ? [await fileWith(applyEdits(text, all))] : [];
+          // Every fixed file parses, and evaluates as the original does where that evaluates.
+          parses(...alone.map((a) => a.path), ...together);
+          const { before, after } = evaluateAll(original, [...alone.map((a) => a.path), ...together]);
+          if (before === undefined) continue;
+          for (const [i, a] of alone.entries()) {
+            expect(after[i], a.what).toBe(before);
+            evaluated++;
+          }
+          if (together.length) expect(after[alone.length]).toBe(before);
         }
       });
     });
@@ -115,11 +139,11 @@ describe.skipIf(!nixAvailable)("style lint fixes on corner cases", () => {
     it(c.name, async () => {
       const { report } = await runScanWithFixes({ quick: true, now: EXAMPLE_NOW, root: "/memory", source: memorySource({ "example.nix": c.text }), rules: STYLE });
       for (const id of c.silent ?? []) expect(report.findings.filter((f) => f.ruleId === id)).toEqual([]);
-      const before = evaluate(await fileWith(c.text));
-      expect(before, "the corner case itself evaluates").toBeDefined();
+      const original = await fileWith(c.text);
       // Fixes of different lints may touch the same place (`!(a == b) == true`): apply them one
       // lint at a time, each on the text the previous one left, as repeated `remediate` runs would.
       let text = c.text;
+      const steps: Array<{ path: string; what: string }> = [];
       for (const rule of STYLE) {
         const mine = report.findings.filter((f) => f.ruleId === rule.id && f.fix?.safety === "auto");
         if (mine.length === 0) continue;
@@ -127,10 +151,13 @@ describe.skipIf(!nixAvailable)("style lint fixes on corner cases", () => {
         const all = again.report.findings.filter((f) => f.fix?.safety === "auto").flatMap((f) => again.edits.get(f.id) ?? []);
         if (all.length === 0) continue;
         text = applyEdits(text, all);
-        const path = await fileWith(text);
-        parses(path);
-        expect(evaluate(path), `after ${rule.id}:\n${text}`).toBe(before);
+        steps.push({ path: await fileWith(text), what: `after ${rule.id}:\n${text}` });
       }
+      // Each step's text parses and evaluates as the corner case itself does.
+      parses(...steps.map((s) => s.path));
+      const { before, after } = evaluateAll(original, steps.map((s) => s.path));
+      expect(before, "the corner case itself evaluates").toBeDefined();
+      for (const [i, s] of steps.entries()) expect(after[i], s.what).toBe(before);
     });
   }
 });
