@@ -10,7 +10,7 @@
 // (committed-secret-file).
 import { extname, posix } from "node:path";
 import { SyntaxKind as K, LineIndex, type SyntaxNode } from "../../nix/syntax.js";
-import { detectSecrets, documentedAsPublicTestValue, isPlaceholder, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
+import { detectSecrets, documentedAsDeliberatelyWeak, documentedAsPublicTestValue, isPlaceholder, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
 import { definitionOf, enclosingDefinition, inOptionDocumentation, rangeOf, redactedLine, stringSource, syntacticPath, valueSite } from "../nix-strings.js";
 import type { NixFileContext, Rule, TextFileContext } from "../types.js";
 import { committedSecret, encryptedSecretFile } from "./committed-secret-file.js";
@@ -80,16 +80,23 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
       if (def || USERS.test(syntacticPath(site!.binding).join("."))) continue;
     }
     const where = optionPath ? `in ${optionPath}` : key ? `in '${key}'` : "in a string literal";
+    // A comment by it says it is shared on purpose ("not meant to be secure"): still deployed, so
+    // reported, as info (ncfavier's game-server password, judged high wrongly).
+    const weak = documentedAsDeliberatelyWeak(ctx.text, m.start);
+    // A let-binding or a string's own assignment is no option: the description must not say so.
+    const description = !optionPath && m.detector === "plaintext-password" ? "A password written as a literal: it is readable in the repository history and, once used in the configuration, in the world-readable Nix store." : m.description;
     ctx.report({
       node: str,
       range: rangeOf(lines, m.start, m.end),
       title: titleOf(m),
-      severity: m.severity,
-      message: describe(m, where),
+      severity: weak ? "info" : m.severity,
+      message:
+        `${m.name} (${m.redacted})${m.key ? ` under '${m.key}'` : ""} ${where}. ${description}` +
+        (weak ? " A comment beside it says it is not meant to be secret (a value shared on purpose), so it is reported as info: make sure nothing that needs a real secret reuses it." : ""),
       optionPath,
       key: `${m.detector}:${key ?? ""}:${m.redacted}`,
       evidence: redactedLine(ctx.text, lines, m.start, abs),
-      fix: { safety: "manual", description: fixText(m) },
+      fix: { safety: "manual", description: weak ? "Nothing to rotate if it is shared on purpose; keep it out of anything that needs a real secret, and move it to agenix or sops-nix if it ever guards more than that." : fixText(m) },
     });
   }
 }
