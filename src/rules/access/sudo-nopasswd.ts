@@ -154,6 +154,8 @@ interface RuleCommand {
   options: string[];
   /** The "NOPASSWD" literal and the options list literal, when the command is written in place. */
   nopass?: SyntaxNode;
+  /** The "SETENV" literal, when the command is written in place. */
+  setenv?: SyntaxNode;
   optionsList?: SyntaxNode;
 }
 
@@ -174,7 +176,8 @@ function literalCommands(rule: SyntaxNode, evaluate: (n: SyntaxNode) => EvalValu
       const optionsList = listOf(optionsNode);
       const options = optionsNode ? strings(evaluate(optionsNode)) : [];
       const nopass = optionsList?.childNodes().find((o) => staticValue(o) === "NOPASSWD");
-      out.push({ ...commandOfText(raw), options, nopass, optionsList });
+      const setenv = optionsList?.childNodes().find((o) => staticValue(o) === "SETENV");
+      out.push({ ...commandOfText(raw), options, nopass, setenv, optionsList });
     } else if (cmd) {
       const v = evaluate(cmd);
       const c = commandOfValue(v);
@@ -191,6 +194,12 @@ function commandOfValue(v: EvalValue): RuleCommand | undefined {
   if (!isAttrs(v)) return undefined;
   const command = v.attrs.get("command");
   return typeof command === "string" ? { ...commandOfText(command), options: strings(v.attrs.get("options")) } : undefined;
+}
+
+/** Removes the given option literals of a command's options list; none when one of them is not written in place. */
+function optionEdits(ctx: NixFileContext, c: RuleCommand, remove: Array<SyntaxNode | undefined>): ReturnType<typeof removeListElements> | undefined {
+  if (!c.optionsList || remove.some((n) => n === undefined)) return undefined;
+  return removeListElements(ctx.file, ctx.text, c.optionsList, remove as SyntaxNode[]);
 }
 
 function checkSudoExtraRules(ctx: NixFileContext, out: Grant[]): void {
@@ -263,10 +272,15 @@ function checkSudoExtraRules(ctx: NixFileContext, out: Grant[]): void {
               safety: "review",
               description: hidden
                 ? "Name the exact program and arguments (a fixed store path through interpolation, `${config.system.build.toplevel}`, not a glob; a root-owned program, not one in a home or temporary directory), or drop NOPASSWD."
-                : setenv
-                  ? "Drop SETENV (and NOPASSWD where a person runs the command): with SETENV the caller's environment reaches the root command, so no command restriction holds."
-                  : "Drop NOPASSWD, or restrict the rule to the exact command and arguments the automation needs.",
-              edits: c.nopass && c.optionsList ? removeListElements(ctx.file, ctx.text, c.optionsList, [c.nopass]) : undefined,
+                : setenv && !grantsRoot(text)
+                  ? "Drop SETENV: with it the caller's environment reaches the root command, so no command restriction holds. Without it the rule grants this one command without a password, which is what NOPASSWD rules are for, so NOPASSWD may stay (give the command fixed arguments where its options could reach other files)."
+                  : setenv
+                    ? "Drop SETENV and NOPASSWD: with SETENV the caller's environment reaches the root command, and the command itself is already root-equivalent."
+                    : "Drop NOPASSWD, or restrict the rule to the exact command and arguments the automation needs.",
+              // SETENV is the dangerous part of a narrow rule (chayleaf's buffyboard systemctl rule:
+              // the patch that removed NOPASSWD and kept SETENV was judged harmful); a root-equivalent
+              // command loses both.
+              edits: optionEdits(ctx, c, setenv && !grantsRoot(text) ? [c.setenv] : setenv ? [c.nopass, c.setenv] : [c.nopass]),
             },
           } });
         }
