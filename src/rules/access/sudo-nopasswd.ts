@@ -32,6 +32,8 @@ import { INTERPOLATION_MARK, isAttrs, StaticEvaluator, type EvalValue } from "..
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { perHost } from "../shared/per-host.js";
+import type { Scope } from "../shared/scope.js";
+import { machineKind } from "./machine.js";
 import { groupsOf, listedNames, membersOf, trustedEntries, trustedThrough } from "./root-paths.js";
 import { hostExample } from "../shared/examples.js";
 
@@ -98,6 +100,8 @@ interface Grant {
   everyone: boolean;
   /** What the fix does, for the message: "removing NOPASSWD" unless said. */
   lever?: string;
+  /** security.sudo(-rs).wheelNeedsPassword = false. */
+  wheel?: boolean;
 }
 
 function checkWheelNeedsPassword(ctx: NixFileContext, out: Grant[]): void {
@@ -109,7 +113,7 @@ function checkWheelNeedsPassword(ctx: NixFileContext, out: Grant[]): void {
         ctx.report(wheelReport(ctx, def, tool));
         continue;
       }
-      out.push({ def, report: wheelReport(ctx, def, tool), users: [], groups: ["wheel"], everyone: false, lever: "setting wheelNeedsPassword back to true" });
+      out.push({ def, report: wheelReport(ctx, def, tool), users: [], groups: ["wheel"], everyone: false, lever: "setting wheelNeedsPassword back to true", wheel: true });
     }
   }
 }
@@ -400,7 +404,71 @@ function grants(ctx: NixFileContext): Grant[] {
 // Judged per host: a user the rule covers may also be a Nix trusted user there (dustinlyons: the
 // NOPASSWD nixos-rebuild rule's user is in trusted-users), root through the daemon without any
 // password, so dropping NOPASSWD alone leaves a way to root open; the message says so.
-const checks = perHost(grants, (g, scope, _file, report) => {
+/**
+ * wheelNeedsPassword = false judged with the machine it lands on: a live installer image (the
+ * nixpkgs profile sets it itself, with mkImageMediaOverride, which beats a plain definition, and
+ * its nixos account has no password: info, no patch; eh8-chenglab's iso1chng), NixOS-WSL (Windows
+ * is root in the guest without a password: info, no fix; eh8-chenglab's win1chng), a qemu-vm test
+ * machine (low), and a host whose wheel members all have an empty password, which sudo refuses
+ * (setting it true leaves them without root: no patch; nyx's artemis).
+ */
+function wheelInContext(g: Grant, scope: Scope): RuleReport {
+  const r = g.report;
+  const where = scope.kind === "host" ? `host ${scope.host}` : "this module";
+  const machine = machineKind(scope);
+  if (machine?.kind === "installer") {
+    return {
+      ...r,
+      severity: "info",
+      message:
+        `${r.message.replace(/, so any process.*$/, ".")} On ${where}, a live installer image (it imports ${machine.profile}), this is the nixpkgs installer's own setting: ` +
+        "installation-device.nix sets wheelNeedsPassword = false with mkImageMediaOverride, which wins over a plain definition, and its nixos account has an empty password that sudo could not ask for anyway. (The image's default, not a weakness of an installed host.)",
+      fix: { safety: "manual", description: "Nothing to change on the image: the line is redundant with the installer profile, and a plain `true` here would lose to its mkImageMediaOverride. Keep the installed system's own configuration asking for a password." },
+    };
+  }
+  if (machine?.kind === "wsl") {
+    return {
+      ...r,
+      severity: "info",
+      message:
+        `${r.message.replace(/, so any process.*$/, ".")} On ${where}, a NixOS-WSL guest (wsl.enable), a sudo password is no boundary: Windows runs \`wsl -u root\` without any password, ` +
+        "and whatever runs as the Windows user can do that, so a password prompt here protects nothing (NixOS-WSL itself defaults wheelNeedsPassword to false).",
+      fix: { safety: "manual", description: "Nothing to change inside the guest: root in it is guarded by the Windows account. Protect the Windows account instead." },
+    };
+  }
+  const empty = wheelWithEmptyPasswords(scope);
+  const lowered = machine?.kind === "vm-test" ? "low" : r.severity;
+  const vmNote = machine?.kind === "vm-test" ? ` ${where} is a qemu-vm test machine (it imports ${machine.profile}), a throwaway, so it is reported as low.` : "";
+  if (empty.length) {
+    return {
+      ...r,
+      severity: lowered,
+      message:
+        r.message +
+        vmNote +
+        ` Every wheel member here (${empty.join(", ")}) has an empty password, which sudo does not accept: with wheelNeedsPassword = true they would lose root altogether.`,
+      fix: {
+        safety: "manual",
+        description: `No patch: first give ${empty.join(", ")} a real password (users.users.<name>.hashedPasswordFile from agenix or sops-nix), or lock the account and reach root another way; only then set wheelNeedsPassword = true.`,
+      },
+    };
+  }
+  return vmNote ? { ...r, severity: lowered, message: r.message + vmNote } : r;
+}
+
+/** The members of wheel on this scope when every one of them is given an empty password (`password = ""`, `hashedPassword = ""`). */
+function wheelWithEmptyPasswords(scope: Scope): string[] {
+  const members = membersOf(scope, "wheel");
+  if (!members.length) return [];
+  for (const u of members) {
+    const defs = PASSWORD_OPTION_NAMES.flatMap((o) => [...scope.definitions(`users.users.${u}.${o}`), ...scope.definitions(`users.users."${u}".${o}`)]).filter((d) => !isDead(d.def));
+    if (!defs.length || !defs.every((d) => staticValue(d.def.inner) === "")) return [];
+  }
+  return members;
+}
+
+const checks = perHost(grants, (g0, scope, _file, report) => {
+  const g = g0.wheel ? { ...g0, report: wheelInContext(g0, scope) } : g0;
   const entries = trustedEntries(scope);
   if (!entries.length) return report(g.report);
   const trusted = new Map<string, string>();
