@@ -84,7 +84,10 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
     // reported, as info (ncfavier's game-server password, judged high wrongly).
     const weak = documentedAsDeliberatelyWeak(ctx.text, m.start);
     // A let-binding or a string's own assignment is no option: the description must not say so.
-    const description = !optionPath && m.detector === "plaintext-password" ? "A password written as a literal: it is readable in the repository history and, once used in the configuration, in the world-readable Nix store." : m.description;
+    const description =
+      !optionPath && m.detector === "plaintext-password"
+        ? m.description.replace("A password option holds a plaintext literal", "A plaintext password literal").replace("A password option is set to a placeholder-like literal", "A placeholder-like password literal").replace("Use the option's hashed or *File variant with agenix/sops-nix.", "Keep it in agenix or sops-nix and hand it to the program as a file at run time.")
+        : m.description;
     ctx.report({
       node: str,
       range: rangeOf(lines, m.start, m.end),
