@@ -98,6 +98,10 @@ export interface BaselineOptions {
   /** What in its command works in its user's home (`$HOME`, `~/.config`): no ProtectHome, no
    * DynamicUser (a dynamic user has no home). */
   usesHome?: string;
+  /** The setuid/setgid program it runs (sendmail's wrapper, sudo, ping from /run/wrappers):
+   * NoNewPrivileges would stop it from gaining its privileges, so neither it nor RestrictSUIDSGID
+   * is proposed. */
+  setuid?: string;
 }
 
 // What a VM runner (QEMU, microvm, libvirt, virtiofsd) cannot live with: PrivateDevices hides
@@ -139,6 +143,13 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
     if (c.key === "DynamicUser" && !addsDynamicUser) {
       if (keepsAccount && !options.keepUser && !isSet(sc, "User") && !isSet(sc, "DynamicUser")) skipped[c.key] = options.broadAccess ? `${options.broadAccess}: a dynamic user could read none of it` : `it works in its user's home (${options.usesHome}), which a dynamic user does not have`;
       else if (keepsFiles && !options.keepUser && !isSet(sc, "User") && !isSet(sc, "DynamicUser")) skipped[c.key] = options.devices ? `${options.devices}: a dynamic user could not create its tap interfaces or open what root opens today` : "it writes directories outside StateDirectory, which a dynamic user would not own";
+      continue;
+    }
+    if ((c.key === "NoNewPrivileges" || c.key === "RestrictSUIDSGID") && options.setuid) {
+      skipped[c.key] =
+        c.key === "NoNewPrivileges"
+          ? `it runs ${options.setuid}, a setuid/setgid wrapper from /run/wrappers, which would lose its privileges and fail`
+          : `left with NoNewPrivileges: it runs ${options.setuid}, a setuid/setgid wrapper`;
       continue;
     }
     if (c.key === "MemoryDenyWriteExecute" && options.jit) {

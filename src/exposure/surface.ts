@@ -5,6 +5,7 @@
 // oneshot writing one sysfs value) are not worth a finding, and jobs that must run as root
 // (rebuilding the system, kexec, firewall and sysctl writers, hardware tools) must never be told to
 // run as another user.
+import { escapeRegExp } from "../text/regexp.js";
 
 export type Surface = "network" | "daemon" | "oneshot";
 
@@ -62,6 +63,8 @@ export interface ServiceFacts {
   /** Text that names what it runs without being its command: its name, description and the
    * let-bound values its command refers to (`${backupTool}`). */
   related?: string;
+  /** Files under /etc its module links to decrypted agenix/sops secrets (root-only). */
+  etcSecrets?: string[];
 }
 
 export interface SurfaceVerdict {
@@ -160,6 +163,12 @@ function surfaceOf(f: ServiceFacts): SurfaceVerdict {
   // one the scan cannot read, drives rootful containers.
   if (!needsRoot && f.tools !== undefined && /\b(?:podman|docker|nerdctl|buildah)\b/.test(f.tools)) needsRoot = "it manages rootful containers or their networks (namespaces, CAP_NET_ADMIN)";
   if (!needsRoot && f.scriptText !== undefined && READS_ROOT_SECRETS.test(f.scriptText)) needsRoot = "it reads agenix/sops secrets, which only root can read";
+  // A secret its module links into /etc (`/etc/cloudflared/cert.pem` from sops), read by path or
+  // by the program whose configuration directory it is (`cloudflared` reads /etc/cloudflared/):
+  // root-only, so the job keeps root (eh8-chenglab's cloudflared-route-tunnel, where a
+  // DynamicUser patch was judged harmful).
+  const etcRead = needsRoot ? undefined : f.etcSecrets?.find((p) => command.includes(p) || new RegExp(`(?:^|[\\s/"'.])${escapeRegExp(p.split("/")[2] ?? "")}(?:$|[\\s"'}])`).test(command));
+  if (etcRead) needsRoot = `it reads ${etcRead}, a decrypted secret its module links into /etc, which only root can read`;
   let trivial: string | undefined;
   const script = f.script?.trim();
   if (script !== undefined && /^(?:true|:|exit 0)?$/.test(script) && !/ExecStart/.test(f.command)) trivial = "its script does nothing";

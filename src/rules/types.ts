@@ -154,6 +154,9 @@ export interface TextFileContext {
   /** The content as UTF-8 text, unless binary. */
   text: string | undefined;
   hosts: string[];
+  /** The Nix files naming this file with a path literal (`lib.importJSON ./data.json`), with the
+   * line and the function it is handed to; absent when none does. */
+  readBy?: ReadonlyArray<{ file: string; line: number; how?: string }>;
   now: Date;
   /** Other files of the repository (the `.sops.yaml` whose rules say where secrets live). */
   repoFile: RepoFileLookup;

@@ -380,12 +380,14 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   }
 
   // Other files (scripts, secrets, certificates, YAML...).
+  const readers = nixReaders(nixFiles, otherFiles);
   for (const [file, held] of otherFiles) {
     const pause = breathe();
     if (pause) await pause;
     signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
-    const cacheKey = `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${ruleKey}`;
+    const readBy = readers.get(file);
+    const cacheKey = `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${ruleKey}\0${readBy?.map((r) => `${r.file}:${r.line}`).join(",") ?? ""}`;
     const cached = otherRuleCache.get(cacheKey);
     if (cached && depsHold(cached.deps)) {
       raw.push(...cached.findings);
@@ -410,6 +412,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       content,
       text: texts.get(file),
       hosts: fileHosts,
+      ...(readBy ? { readBy } : {}),
       now,
       repoFile: (path) => {
         const norm = normalizeRepoPath(path);
@@ -779,4 +782,36 @@ function clearRuleCaches(): void {
   certificateFiles.clear();
   certificateExpiries.clear();
   generatedFiles.clear();
+}
+
+/**
+ * The Nix files that name each non-Nix file of the scan with a path literal (`lib.importJSON
+ * ./data/data.json`, `fromJSON (readFile ./hosts.json)`, `./scripts/x.sh`), with the line and the
+ * function reading it when there is one. A file named so is used by the code even when no host's
+ * module list includes it (linyinfeng's lib/data/data.json, read by lib/default.nix).
+ */
+function nixReaders(nixFiles: ReadonlyMap<string, { parsed: { root: SyntaxNode; error?: unknown } }>, otherFiles: ReadonlyMap<string, unknown>): Map<string, Array<{ file: string; line: number; how?: string }>> {
+  const out = new Map<string, Array<{ file: string; line: number; how?: string }>>();
+  if (otherFiles.size === 0) return out;
+  for (const [file, pf] of nixFiles) {
+    const dir = posix.dirname(file);
+    pf.parsed.root.walk((n) => {
+      if (n.kind !== K.NODE_PATH) return undefined;
+      const t = n.text;
+      if (!/^\.\.?\//.test(t) || t.includes("${")) return false;
+      const target = posix.normalize(posix.join(dir === "." ? "" : dir, t));
+      if (!otherFiles.has(target)) return false;
+      // The function it is handed to: `importJSON ./x`, `readFile ./x` (inside `fromJSON (...)`).
+      let how: string | undefined;
+      const apply = n.parent?.kind === K.NODE_APPLY ? n.parent : undefined;
+      const fn = apply?.childNodes()[0];
+      if (fn && fn !== n) how = /([A-Za-z_][\w'-]*)\s*$/.exec(fn.text)?.[1];
+      const list = out.get(target);
+      const entry = { file, line: n.line, ...(how ? { how } : {}) };
+      if (list) list.push(entry);
+      else out.set(target, [entry]);
+      return false;
+    });
+  }
+  return out;
 }

@@ -14,7 +14,7 @@
 import type { Severity } from "../report/schema.js";
 import { shannonEntropy } from "./entropy.js";
 import { classifyKey, effectiveKey, isAppSecretKeyOption, isPasswordByPath, KEY_HINT, type KeyKind } from "./keys.js";
-import { CRYPT_HASH_VALUE, PASSWORD_HASH_PATTERN, TOKEN_PATTERNS, type Confidence, type TokenPattern } from "./patterns.js";
+import { appPasswordHashScheme, CRYPT_HASH_VALUE, keyNamesHash, PASSWORD_HASH_PATTERN, TOKEN_PATTERNS, type Confidence, type TokenPattern } from "./patterns.js";
 import { redact } from "./redact.js";
 import { isPlaceholder, isProseAboutSecret, isSecretReference, isSingleWord, isWordLike, nonSecretShape } from "./values.js";
 import { escapeRegExp } from "../text/regexp.js";
@@ -259,6 +259,10 @@ export function plaintextPassword(key: string, value: string, optionPath?: strin
   if (/^\d+$/.test(v) && keyWords(key).some((w) => PASSWORD_PARAMETER_WORDS.has(w))) return null;
   if (REDACTION.test(v)) return null; // already redacted (evidence passed through twice)
   if (CRYPT_HASH_VALUE.test(v)) return null; // reported as a password hash instead
+  // An application's own hash format (Transmission's `{sha1…salt}`, qBittorrent's `@ByteArray(…)`),
+  // or a key that says it holds a hash (`Password_PBKDF2`, `passwordHash`): a hash, not the password
+  // (committed-password-hash's).
+  if (appPasswordHashScheme(v) !== undefined || keyNamesHash(key)) return null;
   // A sops ENC[...] value or an age/PGP armored blob, an LDAP filter under `pass_filter`, KDF parameters.
   const shape = nonSecretShape(v);
   if (shape === "encrypted" || shape === "ldap-filter" || shape === "kdf-parameters") return null;
@@ -405,8 +409,11 @@ export interface Assignment {
 }
 
 // `key = value`, `export KEY=value`, `--password=value`, `key := value`, `'key' => 'value'` anywhere.
+// An unquoted value is taken whole or not at all: it must end where a value ends (a space, a quote,
+// `;`, `,`, `)`...), so `password = sys.env("TOKEN")` (an Alloy/River call reading the environment)
+// is no value `sys`, and `token = read_file[0]` no value `read_file`.
 const EQUALS_ASSIGNMENT =
-  /(?<![A-Za-z0-9_.$])(?<key>[A-Za-z_][A-Za-z0-9_.-]{0,100})["']?[ \t]*(?::=|=>|=(?![=~]))[ \t]*(?:(?<q>["'`])(?<qv>(?:\\.|(?!\k<q>)[^\\\n])*)\k<q>|(?<v>[^\s"'`#;,()[\]<>]+)(?![(\w]))/dg;
+  /(?<![A-Za-z0-9_.$])(?<key>[A-Za-z_][A-Za-z0-9_.-]{0,100})["']?[ \t]*(?::=|=>|=(?![=~]))[ \t]*(?:(?<q>["'`])(?<qv>(?:\\.|(?!\k<q>)[^\\\n])*)\k<q>|(?<v>[^\s"'`#;,()[\]<>]+)(?![^\s"'`#;,)\]<>]))/dg;
 // YAML `key: value` at the start of a line (so prose like "note: see docs" inside a sentence is not).
 const YAML_ASSIGNMENT =
   /^[ \t]*(?:-[ \t]+)?(?<kq>["']?)(?<key>[A-Za-z_][A-Za-z0-9_.-]{0,100})\k<kq>[ \t]*:[ \t]+(?:(?<q>["'])(?<qv>(?:\\.|(?!\k<q>)[^\\\n])*)\k<q>|(?<v>[^\s"'#|>&*{[][^\n]*?))[ \t]*(?:[ \t]#[^\n]*)?$/dgm;

@@ -8,11 +8,11 @@ export {
   GENERIC_MIN_LENGTH,
   GENERIC_SINGLE_WORD_ENTROPY_THRESHOLD,
 } from "./detect.js";
-export { TOKEN_PATTERNS, PASSWORD_HASH_PATTERN, isUnencryptedPrivateKeyBlock, openSshCipher } from "./patterns.js";
+export { TOKEN_PATTERNS, PASSWORD_HASH_PATTERN, APP_PASSWORD_HASHES, appPasswordHashScheme, keyNamesHash, isUnencryptedPrivateKeyBlock, openSshCipher } from "./patterns.js";
 export type { Confidence, TokenPattern } from "./patterns.js";
 export { classifyKey, keyWords, isPasswordByPath, isAppSecretKeyOption } from "./keys.js";
 export type { KeyKind } from "./keys.js";
-export { besideTestEndpoint, documentedAsPublicTestValue, isPlaceholder, isSecretReference, nonSecretShape } from "./values.js";
+export { besideTestEndpoint, documentedAsDeliberatelyWeak, documentedAsPublicTestValue, isPlaceholder, isSecretReference, nonSecretShape } from "./values.js";
 export { redact, redactAll, REDACT_MIN_VISIBLE_LENGTH } from "./redact.js";
 export { shannonEntropy } from "./entropy.js";
 export { classifySecretFile, isSecretLocation, parseSopsConfig } from "./files.js";

@@ -391,3 +391,30 @@ export const PASSWORD_HASH_PATTERN: TokenPattern = {
 
 /** Crypt hash as a whole value (hashedPassword = "..."). */
 export const CRYPT_HASH_VALUE = /^\$(?:1|2[abxy]?|5|6|y|gy|7|apr1|argon2(?:id|i|d)|pbkdf2(?:-sha\d+)?|sha1|md5)\$[A-Za-z0-9./+=,$-]{8,}$/;
+
+/**
+ * Applications' own password-hash formats, written where the application expects the hash (not the
+ * password): not plaintext, though crackable offline.
+ * - Transmission's `rpc-password`: `{` + SHA-1 hex of password+salt (40) + the 8-character salt.
+ * - qBittorrent's `Password_PBKDF2`: `@ByteArray(<base64 salt>:<base64 PBKDF2-SHA512 digest>)`.
+ */
+export const APP_PASSWORD_HASHES: Array<{ re: RegExp; scheme: string; slow: boolean }> = [
+  { re: /(?<![\w{])\{[0-9a-f]{40}[A-Za-z0-9./]{8}(?![\w./])/g, scheme: "Transmission salted SHA-1", slow: false },
+  { re: /@ByteArray\([A-Za-z0-9+/]{16,}={0,2}:[A-Za-z0-9+/]{40,}={0,2}\)/g, scheme: "qBittorrent PBKDF2-SHA512", slow: true },
+];
+
+/** A whole value in one of APP_PASSWORD_HASHES' formats. */
+export function appPasswordHashScheme(value: string): string | undefined {
+  const v = value.trim();
+  for (const h of APP_PASSWORD_HASHES) {
+    const m = new RegExp(h.re.source).exec(v);
+    if (m && m.index === 0 && m[0].length === v.length) return h.scheme;
+  }
+  return undefined;
+}
+
+/** A key that says its value is a hash, not the password (`Password_PBKDF2`, `passwordHash`, `admin_password_hash`). */
+export function keyNamesHash(key: string): boolean {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  return words.some((w) => /^(?:hash|hashed|digest|pbkdf2|bcrypt|argon2(?:id|i|d)?|scrypt|sha(?:1|256|512)|crypt)$/.test(w));
+}

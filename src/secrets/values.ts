@@ -246,17 +246,33 @@ const COMMENT_LINE = /^[ \t]*(?:#|\/\/|;|--|\/?\*)(.*)$/;
  * its line, or the block of comment lines right above it (a blank line or code ends the block).
  */
 export function documentedAsPublicTestValue(text: string, offset: number): boolean {
+  return commentSays(text, offset, PUBLIC_TEST_NOTE);
+}
+
+// What a comment says to call a shared value deliberately weak: "not meant to be secure", "not
+// supposed to be secret", "insecure on purpose", "doesn't need to be secret". Still a password that
+// is deployed, so it is reported, as info.
+const DELIBERATELY_WEAK_NOTE =
+  /\bnot (?:meant|supposed|intended|required|needed) to be (?:secure|secret|private|safe)\b|\b(?:insecure|weak|public) (?:on purpose|by design|deliberately|intentionally)\b|\b(?:deliberately|intentionally) (?:insecure|weak|public)\b|\b(?:does ?n[o']t|need ?n[o']t) (?:need to |have to )?be (?:secure|secret)\b/i;
+
+/** Whether a comment by the literal at `offset` says the value is not meant to be secret (see DELIBERATELY_WEAK_NOTE). */
+export function documentedAsDeliberatelyWeak(text: string, offset: number): boolean {
+  return commentSays(text, offset, DELIBERATELY_WEAK_NOTE);
+}
+
+/** A trailing comment on the line of `offset`, or the block of comment lines right above it, matching `note`. */
+function commentSays(text: string, offset: number, note: RegExp): boolean {
   const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
   const lineEnd = text.indexOf("\n", offset);
   const line = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd);
   const trailing = /(?:\s#|\s\/\/|\/\*)(.*)$/.exec(line.slice(offset - lineStart));
-  if (trailing && PUBLIC_TEST_NOTE.test(trailing[1]!)) return true;
+  if (trailing && note.test(trailing[1]!)) return true;
   let end = lineStart - 1;
   for (let n = 0; n < 6 && end > 0; n++) {
     const start = text.lastIndexOf("\n", end - 1) + 1;
     const m = COMMENT_LINE.exec(text.slice(start, end));
     if (!m) return false;
-    if (PUBLIC_TEST_NOTE.test(m[1]!)) return true;
+    if (note.test(m[1]!)) return true;
     end = start - 1;
   }
   return false;

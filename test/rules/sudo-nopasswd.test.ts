@@ -94,7 +94,8 @@ describe(RULE, () => {
     expect(summary(fixed.rescan, RULE)).not.toContain("sudo.nix:2 medium");
     const r = report.findings.find((x) => x.ruleId === RULE && x.file === "sudo.nix" && x.line === 6)!;
     const fixed2 = await applyFix(FILES, r);
-    expect(fixed2.files["sudo.nix"]).toContain('{ command = "ALL"; options = [ "SETENV" ]; }');
+    // SETENV on a root-equivalent command: both options go (keeping SETENV was judged harmful).
+    expect(fixed2.files["sudo.nix"]).toMatch(/\{ command = "ALL"; options = \[\s*\]; \}/);
     expect(summary(fixed2.rescan, RULE)).not.toContain("sudo.nix:6 medium");
   });
 });
@@ -119,6 +120,29 @@ describe("sudo-nopasswd with SETENV", () => {
     expect(rule.title).toBe("Passwordless sudo rule with SETENV");
     expect(rule.message).toContain("LD_PRELOAD");
     expect(rule.fix?.description).toContain("Drop SETENV");
+  });
+
+  it.skipIf(!nixAvailable)("removes SETENV and keeps NOPASSWD on a narrow command (chayleaf's systemctl rule: dropping NOPASSWD and keeping SETENV was judged harmful)", async () => {
+    const files = {
+      "kiosk.nix": `{ pkgs, ... }: {
+  security.sudo.extraRules = [
+    {
+      groups = [ "users" ];
+      commands = [
+        { command = "\${pkgs.systemd}/bin/systemctl start onscreen-keyboard"; options = [ "SETENV" "NOPASSWD" ]; }
+      ];
+    }
+  ];
+}
+`,
+    };
+    const report = await scanFiles(files);
+    const f = report.findings.find((x) => x.ruleId === RULE)!;
+    expect(f.fix?.patch).toContain('-        { command = "${pkgs.systemd}/bin/systemctl start onscreen-keyboard"; options = [ "SETENV" "NOPASSWD" ]; }');
+    const fixed = await applyFix(files, f);
+    expect(fixed.files["kiosk.nix"]).toContain('options = [ "NOPASSWD" ]');
+    expect(fixed.files["kiosk.nix"]).not.toContain("SETENV");
+    expect(summary(fixed.rescan, RULE)).toEqual([]);
   });
 });
 

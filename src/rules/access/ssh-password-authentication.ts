@@ -37,12 +37,25 @@ const PASSWORD_OPTIONS = PASSWORD_OPTION_NAMES.flatMap((o) => [
  * from the configuration). Only a whole host can tell: a lone module's host may set one elsewhere. */
 function noPasswordToGuess(scope: Scope): string | undefined {
   if (scope.kind !== "host" || !scope.defaultsApply) return undefined;
+  // A live installer image (eh8-chenglab's iso1chng, judged critical wrongly): the profile gives
+  // nixos and root empty passwords, which sshd refuses; unless the host gives an account one, a
+  // password exists only if the operator sets one with passwd on the running image.
+  const installer = installerProfile(scope);
+  if (installer && !givesAPassword(scope)) {
+    return ` Rated low: host ${scope.host} is a live installer image (it imports ${installer.name}), whose accounts (nixos, root) have empty passwords, which sshd refuses, and no account of it is given one here: there is no password to guess unless someone sets one with passwd on the running image.`;
+  }
   const mutable = effectiveValue(scope.definitions("users.mutableUsers"));
   if (mutable.kind !== "known" || mutable.value !== false) return undefined;
   if (PASSWORD_OPTIONS.some((p) => scope.matching(p).length > 0)) return undefined;
   // A user set written as a whole (`users.users = import ./users.nix`) may hold passwords unseen.
   if (scope.definitions("users.users").length > 0 || scope.matching("users.users.*").some((d) => !d.def.inner?.text.trimStart().startsWith("{"))) return undefined;
   return ` Rated low: users.mutableUsers = false and no account of host ${scope.host} is given a password (password, hashedPassword, initialPassword, hashedPasswordFile), so today nobody can log in with one and users cannot set one with passwd; it becomes high the day a password is added.`;
+}
+
+/** Whether the host gives any account a non-empty password (or a users set it cannot read). */
+function givesAPassword(scope: Scope): boolean {
+  const given = PASSWORD_OPTIONS.some((p) => scope.matching(p).some((d) => !isDead(d.def) && staticValue(d.def.inner) !== "" && staticValue(d.def.inner) !== null));
+  return given || scope.definitions("users.users").length > 0 || scope.matching("users.users.*").some((d) => !d.def.inner?.text.trimStart().startsWith("{"));
 }
 
 /** Passwords bots try first (and installers' defaults). Compared case-insensitively; a user's own

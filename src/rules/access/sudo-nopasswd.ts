@@ -32,6 +32,8 @@ import { INTERPOLATION_MARK, isAttrs, StaticEvaluator, type EvalValue } from "..
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { perHost } from "../shared/per-host.js";
+import type { Scope } from "../shared/scope.js";
+import { machineKind } from "./machine.js";
 import { groupsOf, listedNames, membersOf, trustedEntries, trustedThrough } from "./root-paths.js";
 import { hostExample } from "../shared/examples.js";
 import { nixosOption } from "../shared/references.js";
@@ -99,6 +101,8 @@ interface Grant {
   everyone: boolean;
   /** What the fix does, for the message: "removing NOPASSWD" unless said. */
   lever?: string;
+  /** security.sudo(-rs).wheelNeedsPassword = false. */
+  wheel?: boolean;
 }
 
 function checkWheelNeedsPassword(ctx: NixFileContext, out: Grant[]): void {
@@ -110,7 +114,7 @@ function checkWheelNeedsPassword(ctx: NixFileContext, out: Grant[]): void {
         ctx.report(wheelReport(ctx, def, tool));
         continue;
       }
-      out.push({ def, report: wheelReport(ctx, def, tool), users: [], groups: ["wheel"], everyone: false, lever: "setting wheelNeedsPassword back to true" });
+      out.push({ def, report: wheelReport(ctx, def, tool), users: [], groups: ["wheel"], everyone: false, lever: "setting wheelNeedsPassword back to true", wheel: true });
     }
   }
 }
@@ -155,6 +159,8 @@ interface RuleCommand {
   options: string[];
   /** The "NOPASSWD" literal and the options list literal, when the command is written in place. */
   nopass?: SyntaxNode;
+  /** The "SETENV" literal, when the command is written in place. */
+  setenv?: SyntaxNode;
   optionsList?: SyntaxNode;
 }
 
@@ -175,7 +181,8 @@ function literalCommands(rule: SyntaxNode, evaluate: (n: SyntaxNode) => EvalValu
       const optionsList = listOf(optionsNode);
       const options = optionsNode ? strings(evaluate(optionsNode)) : [];
       const nopass = optionsList?.childNodes().find((o) => staticValue(o) === "NOPASSWD");
-      out.push({ ...commandOfText(raw), options, nopass, optionsList });
+      const setenv = optionsList?.childNodes().find((o) => staticValue(o) === "SETENV");
+      out.push({ ...commandOfText(raw), options, nopass, setenv, optionsList });
     } else if (cmd) {
       const v = evaluate(cmd);
       const c = commandOfValue(v);
@@ -192,6 +199,12 @@ function commandOfValue(v: EvalValue): RuleCommand | undefined {
   if (!isAttrs(v)) return undefined;
   const command = v.attrs.get("command");
   return typeof command === "string" ? { ...commandOfText(command), options: strings(v.attrs.get("options")) } : undefined;
+}
+
+/** Removes the given option literals of a command's options list; none when one of them is not written in place. */
+function optionEdits(ctx: NixFileContext, c: RuleCommand, remove: Array<SyntaxNode | undefined>): ReturnType<typeof removeListElements> | undefined {
+  if (!c.optionsList || remove.some((n) => n === undefined)) return undefined;
+  return removeListElements(ctx.file, ctx.text, c.optionsList, remove as SyntaxNode[]);
 }
 
 function checkSudoExtraRules(ctx: NixFileContext, out: Grant[]): void {
@@ -264,10 +277,15 @@ function checkSudoExtraRules(ctx: NixFileContext, out: Grant[]): void {
               safety: "review",
               description: hidden
                 ? "Name the exact program and arguments (a fixed store path through interpolation, `${config.system.build.toplevel}`, not a glob; a root-owned program, not one in a home or temporary directory), or drop NOPASSWD."
-                : setenv
-                  ? "Drop SETENV (and NOPASSWD where a person runs the command): with SETENV the caller's environment reaches the root command, so no command restriction holds."
-                  : "Drop NOPASSWD, or restrict the rule to the exact command and arguments the automation needs.",
-              edits: c.nopass && c.optionsList ? removeListElements(ctx.file, ctx.text, c.optionsList, [c.nopass]) : undefined,
+                : setenv && !grantsRoot(text)
+                  ? "Drop SETENV: with it the caller's environment reaches the root command, so no command restriction holds. Without it the rule grants this one command without a password, which is what NOPASSWD rules are for, so NOPASSWD may stay (give the command fixed arguments where its options could reach other files)."
+                  : setenv
+                    ? "Drop SETENV and NOPASSWD: with SETENV the caller's environment reaches the root command, and the command itself is already root-equivalent."
+                    : "Drop NOPASSWD, or restrict the rule to the exact command and arguments the automation needs.",
+              // SETENV is the dangerous part of a narrow rule (chayleaf's buffyboard systemctl rule:
+              // the patch that removed NOPASSWD and kept SETENV was judged harmful); a root-equivalent
+              // command loses both.
+              edits: optionEdits(ctx, c, setenv && !grantsRoot(text) ? [c.setenv] : setenv ? [c.nopass, c.setenv] : [c.nopass]),
             },
           } });
         }
@@ -387,7 +405,71 @@ function grants(ctx: NixFileContext): Grant[] {
 // Judged per host: a user the rule covers may also be a Nix trusted user there (dustinlyons: the
 // NOPASSWD nixos-rebuild rule's user is in trusted-users), root through the daemon without any
 // password, so dropping NOPASSWD alone leaves a way to root open; the message says so.
-const checks = perHost(grants, (g, scope, _file, report) => {
+/**
+ * wheelNeedsPassword = false judged with the machine it lands on: a live installer image (the
+ * nixpkgs profile sets it itself, with mkImageMediaOverride, which beats a plain definition, and
+ * its nixos account has no password: info, no patch; eh8-chenglab's iso1chng), NixOS-WSL (Windows
+ * is root in the guest without a password: info, no fix; eh8-chenglab's win1chng), a qemu-vm test
+ * machine (low), and a host whose wheel members all have an empty password, which sudo refuses
+ * (setting it true leaves them without root: no patch; nyx's artemis).
+ */
+function wheelInContext(g: Grant, scope: Scope): RuleReport {
+  const r = g.report;
+  const where = scope.kind === "host" ? `host ${scope.host}` : "this module";
+  const machine = machineKind(scope);
+  if (machine?.kind === "installer") {
+    return {
+      ...r,
+      severity: "info",
+      message:
+        `${r.message.replace(/, so any process.*$/, ".")} On ${where}, a live installer image (it imports ${machine.profile}), this is the nixpkgs installer's own setting: ` +
+        "installation-device.nix sets wheelNeedsPassword = false with mkImageMediaOverride, which wins over a plain definition, and its nixos account has an empty password that sudo could not ask for anyway. (The image's default, not a weakness of an installed host.)",
+      fix: { safety: "manual", description: "Nothing to change on the image: the line is redundant with the installer profile, and a plain `true` here would lose to its mkImageMediaOverride. Keep the installed system's own configuration asking for a password." },
+    };
+  }
+  if (machine?.kind === "wsl") {
+    return {
+      ...r,
+      severity: "info",
+      message:
+        `${r.message.replace(/, so any process.*$/, ".")} On ${where}, a NixOS-WSL guest (wsl.enable), a sudo password is no boundary: Windows runs \`wsl -u root\` without any password, ` +
+        "and whatever runs as the Windows user can do that, so a password prompt here protects nothing (NixOS-WSL itself defaults wheelNeedsPassword to false).",
+      fix: { safety: "manual", description: "Nothing to change inside the guest: root in it is guarded by the Windows account. Protect the Windows account instead." },
+    };
+  }
+  const empty = wheelWithEmptyPasswords(scope);
+  const lowered = machine?.kind === "vm-test" ? "low" : r.severity;
+  const vmNote = machine?.kind === "vm-test" ? ` ${where} is a qemu-vm test machine (it imports ${machine.profile}), a throwaway, so it is reported as low.` : "";
+  if (empty.length) {
+    return {
+      ...r,
+      severity: lowered,
+      message:
+        r.message +
+        vmNote +
+        ` Every wheel member here (${empty.join(", ")}) has an empty password, which sudo does not accept: with wheelNeedsPassword = true they would lose root altogether.`,
+      fix: {
+        safety: "manual",
+        description: `No patch: first give ${empty.join(", ")} a real password (users.users.<name>.hashedPasswordFile from agenix or sops-nix), or lock the account and reach root another way; only then set wheelNeedsPassword = true.`,
+      },
+    };
+  }
+  return vmNote ? { ...r, severity: lowered, message: r.message + vmNote } : r;
+}
+
+/** The members of wheel on this scope when every one of them is given an empty password (`password = ""`, `hashedPassword = ""`). */
+function wheelWithEmptyPasswords(scope: Scope): string[] {
+  const members = membersOf(scope, "wheel");
+  if (!members.length) return [];
+  for (const u of members) {
+    const defs = PASSWORD_OPTION_NAMES.flatMap((o) => [...scope.definitions(`users.users.${u}.${o}`), ...scope.definitions(`users.users."${u}".${o}`)]).filter((d) => !isDead(d.def));
+    if (!defs.length || !defs.every((d) => staticValue(d.def.inner) === "")) return [];
+  }
+  return members;
+}
+
+const checks = perHost(grants, (g0, scope, _file, report) => {
+  const g = g0.wheel ? { ...g0, report: wheelInContext(g0, scope) } : g0;
   const entries = trustedEntries(scope);
   if (!entries.length) return report(g.report);
   const trusted = new Map<string, string>();

@@ -12,7 +12,7 @@
 // bound to a name ending in `hashedPassword` outside any option (they are such user hashes, shared
 // through a variables file), and hashes in non-Nix files (hardcoded-secret).
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
-import { detectSecrets, isEmptyPasswordHash, PASSWORD_HASH_PATTERN, redact } from "../../secrets/index.js";
+import { APP_PASSWORD_HASHES, detectSecrets, isEmptyPasswordHash, PASSWORD_HASH_PATTERN, redact } from "../../secrets/index.js";
 import { definitionOf, enclosingDefinition, inOptionDocumentation, rangeOf, stringSource, syntacticPath, valueSite } from "../nix-strings.js";
 import { hostExample } from "../shared/examples.js";
 import type { NixFileContext, Rule } from "../types.js";
@@ -24,6 +24,8 @@ const HASHES: Array<{ re: RegExp; scheme: (m: string) => string }> = [
   { re: /(?<![\w$])pbkdf2_sha(?:1|256|512)\$\d{3,7}\$[A-Za-z0-9./+=]{4,}\$[A-Za-z0-9./+=]{20,}/g, scheme: () => "PBKDF2 (Django)" },
   // LDAP userPassword schemes (OpenLDAP olcRootPW, Dovecot passdb).
   { re: /\{(?:SSHA|SHA|SSHA256|SSHA512|SHA256|SHA512|SMD5|MD5|PBKDF2(?:-SHA\d+)?|ARGON2|CRYPT|BLF-CRYPT|SHA512-CRYPT)\}[A-Za-z0-9./+=$]{16,}/gi, scheme: (m) => `LDAP ${m.slice(0, m.indexOf("}") + 1)}` },
+  // Applications' own formats (Transmission's `{sha1…salt}`, qBittorrent's `@ByteArray(salt:digest)`).
+  ...APP_PASSWORD_HASHES.map((h) => ({ re: new RegExp(h.re.source, "g"), scheme: () => h.scheme })),
 ];
 
 function cryptScheme(m: string): string {
@@ -58,7 +60,7 @@ function isUserHash(str: SyntaxNode, ctx: NixFileContext): boolean {
 
 function checkString(ctx: NixFileContext, str: SyntaxNode): void {
   const src = stringSource(str);
-  if (!src || !/[$}]/.test(src.text) || inOptionDocumentation(str)) return;
+  if (!src || !/[${]|@ByteArray\(/.test(src.text) || inOptionDocumentation(str)) return;
   const found: Array<{ start: number; end: number; scheme: string }> = [];
   for (const { re, scheme } of HASHES) {
     re.lastIndex = 0;
@@ -66,7 +68,7 @@ function checkString(ctx: NixFileContext, str: SyntaxNode): void {
       if (m[0].includes("${")) continue; // built from an interpolation: not a literal hash
       // The digest (after the last `$`) of a real hash is long; `$argon2id$v=19$m=65540,t=3,p=4$...`
       // (the NixOS manual's example, parameters only) is a placeholder.
-      if (!m[0].startsWith("{") && !/[A-Za-z0-9./+=]{16,}$/.test(m[0].slice(m[0].lastIndexOf("$") + 1))) continue;
+      if (!/^[{@]/.test(m[0]) && !/[A-Za-z0-9./+=]{16,}$/.test(m[0].slice(m[0].lastIndexOf("$") + 1))) continue;
       if (found.some((f) => m!.index < f.end && m!.index + m![0].length > f.start)) continue;
       found.push({ start: m.index, end: m.index + m[0].length, scheme: scheme(m[0]) });
     }
@@ -120,6 +122,11 @@ function checkString(ctx: NixFileContext, str: SyntaxNode): void {
       });
       continue;
     }
+    const app = appHashReport(f.scheme, where);
+    if (app) {
+      ctx.report({ ...at, ...app, title: `Committed ${f.scheme} password hash` });
+      continue;
+    }
     ctx.report({
       ...at,
       severity: "medium",
@@ -134,6 +141,42 @@ function checkString(ctx: NixFileContext, str: SyntaxNode): void {
       },
     });
   }
+}
+
+/**
+ * The report of an application's own hash format: what the hash costs an attacker and the one file
+ * option known to take it, never an invented one. Transmission's salted SHA-1 is fast (low: a web
+ * UI password of a torrent client, attacked offline at GPU speed); qBittorrent's PBKDF2-SHA512 with
+ * 100,000 iterations is slow, and its NixOS module has no option reading it from a file (info).
+ */
+function appHashReport(scheme: string, where: string): { severity: "low" | "info"; message: string; fix: { safety: "manual"; description: string } } | undefined {
+  if (scheme === "Transmission salted SHA-1") {
+    return {
+      severity: "low",
+      message:
+        `A Transmission salted SHA-1 password hash (\`{\` + SHA-1 + salt, the form Transmission itself writes in settings.json) is written in ${where}: not the password itself, ` +
+        "but SHA-1 is a fast hash, so anyone reading the repository or the world-readable Nix store can try passwords against it offline at GPU speed.",
+      fix: {
+        safety: "manual",
+        description:
+          "Move rpc-password out of the settings into services.transmission.credentialsFile: a JSON file (a sops-nix template or an agenix secret) such as {\"rpc-password\": \"…\"} that the module merges into settings.json when Transmission starts. Use a long random password, and change it if the repository is or was public.",
+      },
+    };
+  }
+  if (scheme === "qBittorrent PBKDF2-SHA512") {
+    return {
+      severity: "info",
+      message:
+        `A qBittorrent PBKDF2-SHA512 password hash (salt:digest, 100,000 iterations) is written in ${where}: it is a hash, not the password, and a slow one, ` +
+        "so a long random password behind it stays out of reach of an offline attack. (Hygiene, not a plaintext leak.)",
+      fix: {
+        safety: "manual",
+        description:
+          "Nothing to move if the password behind it is long and random (the NixOS qBittorrent module reads this setting from serverConfig only, with no file option). Otherwise change the password in the Web UI and write the new hash.",
+      },
+    };
+  }
+  return undefined;
 }
 
 export const committedPasswordHash: Rule = {

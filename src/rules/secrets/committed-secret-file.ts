@@ -101,12 +101,21 @@ export const committedSecretFile: Rule = {
     if (!verdict) return;
     const { cls } = verdict;
     const inTests = TEST_DATA_DIR.test(ctx.file);
-    let severity: "critical" | "high" | "low" = cls.kind === "private-key" && cls.encrypted !== true ? "critical" : "high";
+    let severity: "critical" | "high" | "low" | "info" = cls.kind === "private-key" && cls.encrypted !== true ? "critical" : "high";
     const flake = ctx.repoFile("flake.nix") ? " Because the repository is a flake, the file is also copied into the world-readable Nix store with the rest of the source." : "";
     let message = `${ctx.file}: ${cls.reason}.${flake}`;
     if (inTests) {
       severity = "low";
       message += " (In a test directory: probably a test key, so reported as low; make sure it is used nowhere else.)";
+    }
+    // A key named as a throwaway (`test-key.txt`, `fake-secrets/`, `dummy.key`) whose public half
+    // is a recipient of no sops rule: a deliberately public test identity, which decrypts only test
+    // files (linyinfeng's make-fake-secrets/test-key.txt, judged wrong at critical with a harmful
+    // "encrypt it" fix: the tool needs it readable).
+    const throwaway = cls.kind === "private-key" && !inTests ? throwawayKey(ctx) : undefined;
+    if (throwaway) {
+      severity = "info";
+      message += ` ${throwaway}`;
     }
     const lines = ctx.text === undefined ? 1 : Math.max(1, ctx.text.split(/\r\n|\r|\n/).length - (/(\r\n|\r|\n)$/.test(ctx.text) ? 1 : 0));
     ctx.report({
@@ -117,7 +126,38 @@ export const committedSecretFile: Rule = {
       // Never the content: what the file is.
       evidence: `${ctx.file}: ${cls.kind}${cls.plaintextKeys?.length ? ` (plaintext keys: ${cls.plaintextKeys.join(", ")})` : ""}`,
       key: cls.kind,
-      fix: { safety: "manual", description: fixFor(ctx.file, cls) },
+      fix: {
+        safety: "manual",
+        description: throwaway
+          ? "Nothing to encrypt: a test identity must stay readable for the tools and tests that use it. Keep its public key out of .sops.yaml and secrets.nix, so that no real secret is ever encrypted to it."
+          : fixFor(ctx.file, cls),
+      },
     });
   },
 };
+
+/** A file or folder name that marks a throwaway: test, fake, dummy, example, sample, demo, insecure. */
+const THROWAWAY_NAME = /(?:^|[-_./])(?:tests?|testing|fake|dummy|example|sample|demo|insecure)(?:[-_./]|$)/i;
+/** The public key an age identity file states in its header (`# public key: age1…`). */
+const AGE_PUBLIC_KEY = /^#\s*public key:\s*(age1[0-9a-z]{50,})\s*$/m;
+/** Where a repository lists the recipients its secrets are encrypted to. */
+const RECIPIENT_FILES = [".sops.yaml", ".sops.yml", "secrets.nix", "secrets/secrets.nix"];
+
+/**
+ * Why a committed private key is a throwaway test identity, or undefined: its path names it one,
+ * and its public key (when the file states it) is a recipient in none of the repository's
+ * recipient lists.
+ */
+function throwawayKey(ctx: Pick<TextFileContext, "file" | "text" | "repoFile">): string | undefined {
+  if (!THROWAWAY_NAME.test(ctx.file)) return undefined;
+  const pub = ctx.text === undefined ? undefined : AGE_PUBLIC_KEY.exec(ctx.text)?.[1];
+  if (pub) {
+    for (const f of RECIPIENT_FILES) if (ctx.repoFile(f)?.text?.includes(pub)) return undefined;
+  } else if (ctx.text !== undefined && !/AGE-SECRET-KEY-/.test(ctx.text)) {
+    return undefined; // an SSH or TLS key named "test": its use cannot be told from here
+  }
+  return (
+    "Its name marks it a test identity, and its public key is a recipient of no secret in the repository's recipient lists (.sops.yaml, secrets.nix): " +
+    "a throwaway key that decrypts only test or placeholder files, so it is reported as info."
+  );
+}

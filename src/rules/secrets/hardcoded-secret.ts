@@ -10,7 +10,7 @@
 // (committed-secret-file).
 import { extname, posix } from "node:path";
 import { SyntaxKind as K, LineIndex, type SyntaxNode } from "../../nix/syntax.js";
-import { besideTestEndpoint, detectSecrets, documentedAsPublicTestValue, isEmptyPasswordHash, isPlaceholder, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
+import { besideTestEndpoint, detectSecrets, documentedAsDeliberatelyWeak, documentedAsPublicTestValue, isEmptyPasswordHash, isPlaceholder, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
 import { definitionOf, enclosingDefinition, inOptionDocumentation, rangeOf, redactedLine, stringSource, syntacticPath, valueSite } from "../nix-strings.js";
 import type { NixFileContext, Rule, TextFileContext } from "../types.js";
 import { committedSecret, encryptedSecretFile } from "./committed-secret-file.js";
@@ -81,16 +81,26 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
       if (def || USERS.test(syntacticPath(site!.binding).join("."))) continue;
     }
     const where = optionPath ? `in ${optionPath}` : key ? `in '${key}'` : "in a string literal";
+    // A comment by it says it is shared on purpose ("not meant to be secure"): still deployed, so
+    // reported, as info (ncfavier's game-server password, judged high wrongly).
+    const weak = documentedAsDeliberatelyWeak(ctx.text, m.start);
+    // A let-binding or a string's own assignment is no option: the description must not say so.
+    const description =
+      !optionPath && m.detector === "plaintext-password"
+        ? m.description.replace("A password option holds a plaintext literal", "A plaintext password literal").replace("A password option is set to a placeholder-like literal", "A placeholder-like password literal").replace("Use the option's hashed or *File variant with agenix/sops-nix.", "Keep it in agenix or sops-nix and hand it to the program as a file at run time.")
+        : m.description;
     ctx.report({
       node: str,
       range: rangeOf(lines, m.start, m.end),
       title: titleOf(m),
-      severity: m.severity,
-      message: describe(m, where),
+      severity: weak ? "info" : m.severity,
+      message:
+        `${m.name} (${m.redacted})${m.key ? ` under '${m.key}'` : ""} ${where}. ${description}` +
+        (weak ? " A comment beside it says it is not meant to be secret (a value shared on purpose), so it is reported as info: make sure nothing that needs a real secret reuses it." : ""),
       optionPath,
       key: `${m.detector}:${key ?? ""}:${m.redacted}`,
       evidence: redactedLine(ctx.text, lines, m.start, abs),
-      fix: { safety: "manual", description: fixText(m) },
+      fix: { safety: "manual", description: weak ? "Nothing to rotate if it is shared on purpose; keep it out of anything that needs a real secret, and move it to agenix or sops-nix if it ever guards more than that." : fixText(m) },
     });
   }
 }

@@ -5,7 +5,7 @@
 // Options that hold a secret by definition though their key does not say so (services.k3s.token,
 // the cluster join token) count too (secrets/keys.ts, isPasswordByPath).
 // users.users.<name>.password / initialPassword are the users rules'.
-import { staticString } from "../../nix/options.js";
+import { staticString, type OptionIndex } from "../../nix/options.js";
 import { SyntaxKind as K } from "../../nix/syntax.js";
 import { isAppSecretKeyOption, plaintextPassword } from "../../secrets/index.js";
 import { rangeOf, redactedLine, stringSource, unwrapped } from "../nix-strings.js";
@@ -16,12 +16,48 @@ import { hostExample } from "../shared/examples.js";
 
 const USERS = /(?:^|\.)users\.(?:users|extraUsers)\./;
 
-/** How the option's service usually takes the password from a file. */
+/** Options whose file variant is known to exist (the NixOS module declares it). */
+const KNOWN_FILE_OPTIONS: Array<[RegExp, string]> = [
+  [/^services\.k3s\.token$/, "`services.k3s.tokenFile`"],
+  [/^services\.k3s\.agentToken$/, "`services.k3s.agentTokenFile`"],
+  [/^services\.rke2\.token$/, "`services.rke2.tokenFile`"],
+];
+
+/** How the option's service takes the password from a file: a file option named only where it is
+ * known to exist; elsewhere the ways every service has (an environment file, a systemd credential),
+ * never a guessed `<key>File`. */
 function fileVariant(path: string, key: string): string {
   if (/^services\.searxn?g?\.settings\.server\.secret_key$/.test(path)) return '`services.searx.environmentFile` (a file holding `SEARX_SECRET_KEY=...`, from agenix/sops) with `secret_key = "@SEARX_SECRET_KEY@"`';
   if (/^services\.grafana\.settings\./.test(path)) return `\`${key} = "$__file{\${config.age.secrets.<name>.path}}";\` (Grafana reads the value from the file)`;
-  if (/\.settings\./.test(path)) return `the service's file variant of \`${key}\` (often \`${key}_file\`, \`${key}File\`, or a separate \`environmentFile\`/\`secretFile\` option) pointing at \`config.age.secrets.<name>.path\``;
-  return `\`${key}File\` (or the module's \`passwordFile\`) set to \`config.age.secrets.<name>.path\``;
+  const known = KNOWN_FILE_OPTIONS.find(([re]) => re.test(path));
+  if (known) return `${known[1]} set to \`config.age.secrets.<name>.path\``;
+  if (/(?:^|\.)transmission\./.test(path)) return "services.transmission.credentialsFile (a JSON file of secret settings, e.g. {\"rpc-password\": \"…\"}, that the module merges into settings.json at start) from agenix or sops-nix";
+  return `a file read at run time instead of \`${key}\`: the module's own file option if it has one (check its documented options: not every service has one), or else an environment file or a systemd credential (\`LoadCredential=\`) from \`config.age.secrets.<name>.path\``;
+}
+
+/** A sibling `host`/`HOST`/`socket` that is a path: the client connects over a Unix socket. */
+const SOCKET_HOST_KEY = /^(?:host|socket|unix_socket|unixSocket)$/i;
+/** Keys of a database connection's password (`PASSWD` in Forgejo/Gitea, `password`, `DB_PASSWORD`). */
+const DB_PASSWORD_KEY = /^(?:passwd|password|pass|db_?pass(?:word|wd)?)$/i;
+
+/**
+ * The Unix socket a database password's connection uses, when its sibling `HOST` is a path
+ * (`HOST = "/run/postgresql"`): NixOS's PostgreSQL (and MariaDB's unix_socket plugin) authenticate
+ * local socket connections by the system user (peer), so the password is never checked.
+ */
+function socketConnection(index: OptionIndex, path: string, key: string): string | undefined {
+  if (!DB_PASSWORD_KEY.test(key)) return undefined;
+  const parent = path.slice(0, path.length - key.length - 1);
+  if (parent === "") return undefined;
+  for (const [p, defs] of index.byPath) {
+    if (!p.startsWith(parent + ".") || !SOCKET_HOST_KEY.test(p.slice(parent.length + 1))) continue;
+    for (const d of defs) {
+      const inner = unwrapped(d.value);
+      const v = inner?.kind === K.NODE_STRING ? staticString(inner) : undefined;
+      if (v !== undefined && /^\/(?:run|var\/run|tmp)\//.test(v)) return v;
+    }
+  }
+  return undefined;
 }
 
 export const plaintextPasswordOption: Rule = {
@@ -67,6 +103,24 @@ export const plaintextPasswordOption: Rule = {
       const start = src.offset + lead;
       const end = src.offset + src.text.trimEnd().length;
       const secret = [{ start, end }];
+      const socket = socketConnection(ctx.index, def.path, key);
+      if (socket) {
+        ctx.report({
+          node: inner,
+          range: rangeOf(lines, start, end),
+          severity: "info",
+          optionPath: def.path,
+          message:
+            `${def.path} holds a plaintext password (${pw.redacted}), but the connection goes through the Unix socket in ${socket} (its HOST is a path): ` +
+            "NixOS's PostgreSQL authenticates local socket connections by the system user (peer), so this password is never checked and protects nothing. (Hygiene, not a leaked credential.)",
+          evidence: redactedLine(ctx.text, lines, start, secret),
+          fix: {
+            safety: "manual",
+            description: `Remove \`${key}\` (an unused placeholder invites reuse), or, if the database is ever reached over TCP, give the password from a file read at run time and change it.`,
+          },
+        });
+        continue;
+      }
       ctx.report({
         node: inner,
         range: rangeOf(lines, start, end),

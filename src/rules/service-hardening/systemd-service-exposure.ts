@@ -32,6 +32,14 @@ function overridesStockUnit(svc: FoundService): boolean {
 
 // What the rule reads of a baseline: its settings and the score after it (the whole baseline holds
 // both scores with every check, kept per service for as long as the process lives).
+/** The setuid/setgid wrapper a unit runs (NixOS puts them in /run/wrappers): sendmail (postfix's,
+ * exim's, `services.mail.sendmailSetuidWrapper`), mail, sudo, doas, pkexec, fusermount, newuidmap.
+ * ncfavier's notify-failure@ mails through sendmail: NoNewPrivileges there was judged harmful. */
+export function setuidProgram(text: string): string | undefined {
+  const m = /\/run\/wrappers\/bin\/([\w.-]+)|\b(sendmail)(?:SetuidWrapper)?\b|(?:^|[\s;&|(])(mailx?|sudo|doas|pkexec|fusermount3?|newuidmap|newgidmap)(?=\s|$)/m.exec(text);
+  return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
+}
+
 type BaselineSummary = { settings: Record<string, BaselineValue>; skipped: Record<string, string>; after: { ok: boolean; exposure: number; verdict: string } };
 const baselineCache = new Map<string, BaselineSummary>();
 function baselineSummary(full: ReturnType<typeof hardeningBaseline>): BaselineSummary {
@@ -465,10 +473,11 @@ export const serviceHardening: Rule = {
       const replaceRoot = rootBindings.user !== undefined && credentials !== undefined;
       const jit = svc.facts.jit;
       const containers = needsRoot !== undefined && /containers/.test(needsRoot);
+      const setuid = setuidProgram(`${svc.facts.command}\n${svc.facts.tools ?? ""}`);
       const fitOptions = { devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown };
-      const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? "", homeReason ?? "", replaceRoot, jit ?? "", fitOptions, broadAccess ?? "", usesHome ?? ""]);
+      const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? "", homeReason ?? "", replaceRoot, jit ?? "", fitOptions, broadAccess ?? "", usesHome ?? "", setuid ?? ""]);
       let baseline = baselineCache.get(baselineKey);
-      if (!baseline) baselineCache.set(baselineKey, (baseline = baselineSummary(hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot, jit, containers, broadAccess, usesHome, ...fitOptions }))));
+      if (!baseline) baselineCache.set(baselineKey, (baseline = baselineSummary(hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot, jit, containers, broadAccess, usesHome, setuid, ...fitOptions }))));
       const failing = o.checks.filter((c) => c.passed === false && (c.exposure ?? 0) > 0).sort((a, b) => (b.exposure ?? 0) - (a.exposure ?? 0));
       const missing = [...new Set(failing.map((c) => c.setting))].slice(0, 8);
       const after = baseline.after.ok && !svc.partial.length ? ` With the baseline below it scores ${formatExposure(baseline.after.exposure)} ${baseline.after.verdict}.` : "";
@@ -487,7 +496,9 @@ export const serviceHardening: Rule = {
       let edits = !bound && !needsRoot && !svc.builtAt && Object.keys(baseline.settings).length ? cachedBaselineEdits(svc, replaceRoot ? withoutDynamicUser(baseline.settings, credentials!) : baseline.settings) : undefined;
       if (edits && replaceRoot) edits = replaceRootEdits(svc, edits, rootBindings, credentials!);
       const partlySandboxed = SANDBOX_KEYS.filter((k) => k in svc.def.serviceConfig);
-      const jitText = jit && !bound && !needsRoot ? ` MemoryDenyWriteExecute is left out: it runs ${jit}, whose JIT compiler needs writable-and-executable memory.` : "";
+      const jitText =
+        (jit && !bound && !needsRoot ? ` MemoryDenyWriteExecute is left out: it runs ${jit}, whose JIT compiler needs writable-and-executable memory.` : "") +
+        (setuid && !bound && !needsRoot ? ` NoNewPrivileges and RestrictSUIDSGID are left out: it runs ${setuid}, a setuid/setgid wrapper that NoNewPrivileges would stop from gaining its privileges.` : "");
       const homeText = broadAccess && !needsRoot
         ? ` It keeps its user, /home and the network, and ProtectSystem is "full" unless the paths it writes are known: ${broadAccess}.`
         : usesHome && !needsRoot

@@ -296,7 +296,23 @@ function jitRuntime(text: string): string | undefined {
   return JIT.find(([re]) => re.test(text))?.[1];
 }
 
+/** A secret manager's run-time path as written in Nix (`config.sops.secrets."x".path`, `/run/agenix/x`). */
+const SECRET_SOURCE = /\b(?:age|sops)\.(?:secrets|templates)\b|\/run\/(?:agenix|secrets)\//;
+
+/** Files under /etc the module links to a decrypted secret (`environment.etc."app/cert.pem".source
+ * = config.sops.secrets.cert.path`): root-only, like the secret itself. */
+function etcSecretFiles(ctx: NixFileContext): string[] {
+  const out: string[] = [];
+  for (const d of ctx.index.definitions) {
+    const segs = d.segments;
+    if (segs.length !== 4 || segs[0]!.name !== "environment" || segs[1]!.name !== "etc" || segs[3]!.name !== "source" || segs[2]!.dynamic) continue;
+    if (d.value && SECRET_SOURCE.test(d.value.text)) out.push(`/etc/${segs[2]!.name.replace(/^\/+/, "")}`);
+  }
+  return out;
+}
+
 function readServices(ctx: NixFileContext, load: Loader, readText: (file: string) => string | undefined): Omit<FoundService, "ctx">[] {
+  const etcSecrets = etcSecretFiles(ctx);
   const byName = new Map<string, OptionDefinition[]>();
   const sockets = new Set<string>();
   const timers = new Set<string>();
@@ -567,6 +583,7 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
       // Short let-bound values only (`backupToolName = "borg-backup-paths"`): a package's whole
       // definition lists tools it merely carries (rsync among its dependencies).
       related: [name, def.description ?? "", ...extra.filter((t) => t.length < 200)].join("\n"),
+      etcSecrets: etcSecrets.length ? etcSecrets : undefined,
     };
     const surface = serviceSurface(facts);
     const devices = deviceNeeds(`${configText}\n${tools.join(" ")}`, serviceConfig);

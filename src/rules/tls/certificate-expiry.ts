@@ -30,14 +30,19 @@ function describeCert(c: ParsedCertificate): string {
 }
 
 /** What the certificate is used for, where that is known. */
-type Use = { kind: "in-use"; why: string } | { kind: "trust-anchor"; why: string } | { kind: "unused"; why: string };
+type Use = { kind: "in-use"; why: string } | { kind: "trust-anchor"; why: string } | { kind: "unused"; why: string } | { kind: "data"; why: string };
 
 const TRUST_STORE = /^security\.pki\.certificate(?:File)?s\b/;
 
 function reports(file: string, text: string, now: Date, lineOffset: number, node?: SyntaxNode, use?: Use): RuleReport[] {
   if (!text.includes("-----BEGIN CERTIFICATE-----")) return [];
   const out: RuleReport[] = [];
+  // One certificate once per file: a leaf and the chain beginning with it (`cert_pem` and
+  // `full_chain_pem` of one JSON file) are the same expiry (linyinfeng's data.json, reported twice).
+  const seen = new Set<string>();
   for (const c of parseCertificates(text).certificates) {
+    if (seen.has(c.fingerprint256)) continue;
+    seen.add(c.fingerprint256);
     const state = certificateExpiry(c, now);
     if (state === "ok") continue;
     const days = daysUntilExpiry(c, now);
@@ -45,10 +50,12 @@ function reports(file: string, text: string, now: Date, lineOffset: number, node
     const when = state === "expired" ? `expired on ${date} (${Math.floor(-days)} days ago)` : `expires on ${date} (in ${Math.max(0, Math.floor(days))} days)`;
     // Unused, its expiry breaks nothing (info); an expired trust anchor validates nothing, but hosts
     // still carry it (low); in use, TLS fails: an outage (medium).
-    let severity: RuleReport["severity"] = use?.kind === "unused" ? "info" : use?.kind === "trust-anchor" ? "low" : "medium";
+    let severity: RuleReport["severity"] = use?.kind === "unused" ? "info" : use?.kind === "trust-anchor" || use?.kind === "data" ? "low" : "medium";
     let message = `${file}: ${describeCert(c)} ${when}; issuer '${c.issuer}'.`;
     if (use?.kind === "trust-anchor") {
       message += ` It is a trust anchor (${use.why}): ${state === "expired" ? "an expired one validates nothing, so it is inert" : "once expired it validates nothing"}; removing or renewing it is hygiene.`;
+    } else if (use?.kind === "data") {
+      message += ` The file is read by Nix code (${use.why}), so hosts may use the certificate through what reads it, which cannot be followed statically: if one serves or trusts it, ${state === "expired" ? "TLS with it fails now" : "TLS with it fails on that date"} (an outage).`;
     } else if (use?.kind === "unused") {
       message += ` Nothing uses it (${use.why}): ${state === "expired" ? "its expiry breaks nothing" : "its expiry will break nothing"}; remove it or renew it before it is used.`;
     } else if (use) {
@@ -70,7 +77,9 @@ function reports(file: string, text: string, now: Date, lineOffset: number, node
         safety: "manual",
         description: c.isCA
           ? "Replace the CA certificate with its renewed one (and re-issue what it signed), or remove it from the trusted set if it is no longer used."
-          : "Renew the certificate (or switch the service to ACME: `enableACME = true`), replace the file, and deploy.",
+          : use?.kind === "data"
+            ? "Renew it where this data file is produced (the tool or pipeline that writes it, e.g. a Terraform output or a CA) and commit the new file, or remove the entry if no host uses it any more."
+            : "Renew the certificate (or switch the service to ACME: `enableACME = true`), replace the file, and deploy.",
       },
     });
   }
@@ -174,7 +183,12 @@ export const certificateExpiryRule: Rule = {
     if (ctx.text === undefined) return;
     // A file some host includes is judged with that host's reference to it (checkHost).
     if (ctx.hosts.length > 0) return;
-    const use: Use = { kind: "unused", why: "no host's configuration refers to this file" };
+    // Named by Nix code that no host's module list includes (`lib.importJSON ./data/data.json` in
+    // a library): read as data, its use cannot be followed, so never "nothing uses it".
+    const readers = ctx.readBy ?? [];
+    const use: Use = readers.length
+      ? { kind: "data", why: readers.slice(0, 2).map((r) => `${r.file}:${r.line}${r.how ? ` (${r.how})` : ""}`).join(", ") + (readers.length > 2 ? ` and ${readers.length - 2} more` : "") }
+      : { kind: "unused", why: "no host's configuration refers to this file" };
     for (const r of reports(ctx.file, ctx.text, ctx.now, 0, undefined, use)) ctx.report(r);
   },
 
