@@ -23,7 +23,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { attrpathSegments, unparen } from "../../nix/options.js";
 import { replaceNode } from "../../nix/edit.js";
 import { staticValue } from "../../nix/values.js";
-import { isDead } from "../shared/scope.js";
+import { effectiveValue, isDead } from "../shared/scope.js";
 import { cookString, logicalLines, sourceRange, showInterpolations, INTERPOLATION } from "../shared/string-lines.js";
 import { listOf, removeListElements } from "../shared/edits.js";
 import { PASSWORD_OPTION_NAMES, userOption } from "./users.js";
@@ -387,6 +387,12 @@ function grants(ctx: NixFileContext): Grant[] {
 // NOPASSWD nixos-rebuild rule's user is in trusted-users), root through the daemon without any
 // password, so dropping NOPASSWD alone leaves a way to root open; the message says so.
 const checks = perHost(grants, (g, scope, _file, report) => {
+  // `wheelNeedsPassword = mkDefault false` that a host sets back to true (lovesegfault/nix-config:
+  // spinoza over modules/nixos/core.nix): no passwordless sudo there.
+  if (g.def.path.endsWith(".wheelNeedsPassword")) {
+    const won = effectiveValue(scope.definitions(g.def.path));
+    if (won.kind === "known" && won.value !== false) return;
+  }
   const entries = trustedEntries(scope);
   if (!entries.length) return report(g.report);
   const trusted = new Map<string, string>();
@@ -439,6 +445,8 @@ export const sudoNopasswd: Rule = {
       hostExample(
         `{ config, ... }: {\n  security.sudo.extraRules = let\n    allow = cmd: { groups = [ "wheel" ]; commands = [ { command = cmd; options = [ "NOPASSWD" ]; } ]; };\n  in [ (allow "\${config.system.build.toplevel}/bin/switch-to-configuration switch") (allow "/run/current-system/sw/bin/smartctl -a /dev/sd*") ];\n}\n`,
       ),
+      // A shared module's `mkDefault false` that the host sets back to true.
+      hostExample(`{\n  imports = [ ./core.nix ];\n  security.sudo-rs.wheelNeedsPassword = true;\n}\n`, "configuration.nix", { "core.nix": `{ lib, ... }: { security.sudo-rs = { enable = true; wheelNeedsPassword = lib.mkDefault false; }; }\n` }),
     ],
   },
   name: "Passwordless privilege escalation",
