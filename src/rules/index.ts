@@ -38,6 +38,7 @@ import { firewallRawRuleset } from "./firewall/firewall-raw-ruleset.js";
 import { firewallSensitivePort } from "./firewall/firewall-sensitive-port.js";
 import { firewallTrustedPhysicalInterface } from "./firewall/firewall-trusted-physical-interface.js";
 import { firewallWidePortRange } from "./firewall/firewall-wide-port-range.js";
+import { resolvedLlmnrExposed } from "./firewall/resolved-llmnr-exposed.js";
 import { openFirewallUnauthenticated } from "./firewall/open-firewall-unauthenticated.js";
 import { postgresqlNetworkExposed } from "./firewall/postgresql-network-exposed.js";
 import { committedSecretFile } from "./secrets/committed-secret-file.js";
@@ -109,6 +110,7 @@ export const ALL_RULES: Rule[] = [
   firewallWidePortRange,
   firewallSensitivePort,
   firewallTrustedPhysicalInterface,
+  resolvedLlmnrExposed,
   openFirewallUnauthenticated,
   postgresqlNetworkExposed,
   firewallRawRuleset,

@@ -195,7 +195,8 @@ export class ModuleUsage {
       const key = `${owner ?? ""}\0${path}`;
       let says = known.get(key);
       if (says === undefined) {
-        mention ??= owner ? new RegExp(`(?<![\\w'-])${escapeRegExp(owner)}\\s*(?:\\.\\s*enable|=\\s*\\{)`) : undefined;
+        // `<owner> = enabled;`: the snowfall-lib set `{ enable = true; }` (host-gates.ts isEnabledSet).
+        mention ??= owner ? new RegExp(`(?<![\\w'-])${escapeRegExp(owner)}\\s*(?:\\.\\s*enable|=\\s*\\{|=\\s*(?:[\\w'-]+\\.)*enabled\\s*;)`) : undefined;
         says = { names: !!mention?.test(f.text), onByDefault: f.index.declarations.some((d) => d.path === path && /\bdefault\s*=\s*true\b/.test(d.value?.text ?? "")) };
         known.set(key, says);
       }

@@ -184,6 +184,22 @@ function isFalse(value: SyntaxNode | undefined): boolean {
   return v?.kind === K.NODE_IDENT && v.text === "false";
 }
 
+/** `enabled` or `lib.<ns>.enabled` (a set `{ enable = true; }` by the snowfall-lib convention), or
+ * a let-bound name whose value is `{ enable = true; }`. */
+function isEnabledSet(value: SyntaxNode | undefined, at: SyntaxNode): boolean {
+  const v = unparen(value);
+  if (!v) return false;
+  if (v.kind === K.NODE_SELECT) return /(?:^|\.)enabled$/.test(v.text.replace(/\s+/g, ""));
+  if (v.kind !== K.NODE_IDENT) return false;
+  const bound = letBound(at, v.text);
+  if (bound) {
+    const set = unparen(bound.value);
+    return set?.kind === K.NODE_ATTR_SET && /^\{\s*enable\s*=\s*true\s*;\s*\}$/.test(set.text);
+  }
+  // `inherit (lib.khanelinix) enabled;` (no value to read) or a module argument.
+  return v.text === "enabled";
+}
+
 /** An `enable` that is off unless set (mkEnableOption, mkBoolOpt false, mkOption { default = false; }). */
 const OFF_BY_DEFAULT = /mkEnableOption|mkBoolOpt\s+false|default\s*=\s*false/;
 
@@ -355,7 +371,14 @@ function enableFacts(tree: SyntaxNode): { declaredOff: string[]; settings: Array
         if (helper && !/^mk(?:Enable|Package)?Option$/.test(helper) && inner === undefined && !/default\s*=\s*true/.test(v!.text)) declaredOff.push(full.slice(1).join("."));
       }
     }
-    if (!isEnable) continue;
+    if (!isEnable) {
+      // `my.security.doas = enabled;`: the snowfall-lib convention (`enabled = { enable = true; }`
+      // in the repository's lib, a let or `inherit (lib.<ns>) enabled`) turns the module on.
+      if (!isEnabledSet(value, b)) continue;
+      const full = fullPath(b);
+      if (full && full.length >= 1 && full[0] !== "options") settings.push({ option: full.join("."), node: b });
+      continue;
+    }
     const full = fullPath(b);
     if (!full || full.length < 2 || full[0] === "options" || isFalse(value)) continue;
     settings.push({ option: full.slice(0, -1).join("."), node: b });

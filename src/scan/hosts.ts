@@ -1569,7 +1569,8 @@ const namedByPath = new WeakMap<readonly string[], Map<string, Map<string, strin
  * `self.nixosModules.hardware-no-mitigations` where the exported set is computed by a discovery
  * function the scan does not evaluate (a readDir walk naming `hardware/no-mitigations.nix`
  * `hardware-no-mitigations`): the module whose path under the output's conventional folder gives
- * that name, its folders joined by `-` (`x/default.nix` is `x`). Nothing when no path gives it.
+ * that name, its folders joined by `-` (`x/default.nix` is `x`, the folder's own default.nix is
+ * `default`). Nothing when no path gives it.
  */
 function modulesNamedByPath(ctx: ResolveContext, output: string, name: string): string[] {
   let byDir = namedByPath.get(ctx.files);
@@ -1581,7 +1582,10 @@ function modulesNamedByPath(ctx: ResolveContext, output: string, name: string): 
       for (const f of ctx.files) {
         if (!f.startsWith(`${dir}/`) || !f.endsWith(".nix")) continue;
         const key = f.slice(dir.length + 1).replace(/\.nix$/, "").replace(/\/default$/, "").split("/").join("-");
-        if (key !== "default" && !names.has(key)) names.set(key, f);
+        // `<dir>/default.nix` is `default` (lovesegfault/nix-config: `self.nixosModules.default` is
+        // modules/nixos/default.nix, the aggregator importing core.nix, resolved.nix...), except in
+        // a bare `modules/`, whose default.nix is as often a set of modules or a flake-parts module.
+        if ((key !== "default" || dir !== "modules") && !names.has(key)) names.set(key, f);
       }
     }
     const found = names.get(name);

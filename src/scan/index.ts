@@ -1,6 +1,7 @@
 // security_scan: discover the repository's files, parse and index the Nix ones, attribute files to
 // hosts, run every rule, and assemble the SecurityReport. Parse results and per-file rule results
 // are cached by content, so a repeated scan in the same process only redoes what changed.
+import { completeClassicHost } from "./host-complete.js";
 import { posix, resolve } from "node:path";
 import { calleeName, flattenApply, type OptionDefinition, type OptionIndex } from "../nix/options.js";
 import { flakeInputs, inputRepositories } from "../nix/flake-inputs.js";
@@ -512,7 +513,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     const matchingAsked = new Map<string, Array<{ file: NixFileContext; def: OptionDefinition }>>();
     const hctx: HostContext = {
       host: h.name,
-      ...(h.source === "directory" ? { partial: true } : {}),
+      ...(h.source === "directory" && !completeClassicHost(h.file, files, flake !== undefined) ? { partial: true } : {}),
       declaration: { file: h.file, node: h.node },
       files,
       ...(flake ? { inputRepositories: inputRepositoriesOf(flake) } : {}),

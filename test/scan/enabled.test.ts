@@ -166,3 +166,24 @@ describe("an enable set only in a test file", () => {
     expect(onHost.findings.find((f) => f.ruleId === "nfs-no-root-squash" && f.file === "modules/share.nix")?.severity).toBe("high");
   });
 });
+
+describe("a module turned on with the snowfall-lib `enabled` set", () => {
+  // khaneliman/khanelinix: `inherit (lib.khanelinix) enabled;` then `security = { doas = enabled; };`
+  // in the host; the doas module's passwordless rule sat behind an enable no host seemed to turn on.
+  it("`my.share = enabled;` (inherited from lib, or a let `{ enable = true; }`) turns the module on; `= disabled` does not", async () => {
+    const inherited = await scanMemory({ ...FILES, "hosts/alpha.nix": `{ lib, ... }: let inherit (lib.my) enabled; in { imports = [ ../modules/share.nix ]; my = { share = enabled; }; }\n` });
+    expect(inherited.findings.find((f) => f.ruleId === "nfs-no-root-squash" && f.file === "modules/share.nix")?.severity).toBe("high");
+    const local = await scanMemory({ ...FILES, "hosts/alpha.nix": `let on = { enable = true; }; in { imports = [ ../modules/share.nix ]; my.share = on; }\n` });
+    expect(local.findings.find((f) => f.ruleId === "nfs-no-root-squash" && f.file === "modules/share.nix")?.severity).toBe("high");
+    const selected = await scanMemory({ ...FILES, "hosts/alpha.nix": `{ lib, ... }: { imports = [ ../modules/share.nix ]; my.share = lib.my.enabled; }\n` });
+    expect(selected.findings.find((f) => f.ruleId === "nfs-no-root-squash" && f.file === "modules/share.nix")?.severity).toBe("high");
+    // Look-alikes: `disabled`, and a let named `enabled` that is not `{ enable = true; }`.
+    for (const host of [
+      `{ lib, ... }: let inherit (lib.my) disabled; in { imports = [ ../modules/share.nix ]; my.share = disabled; }\n`,
+      `let enabled = { enable = false; }; in { imports = [ ../modules/share.nix ]; my.share = enabled; }\n`,
+    ]) {
+      const off = await scanMemory({ ...FILES, "hosts/alpha.nix": host });
+      expect(off.findings.find((f) => f.ruleId === "nfs-no-root-squash" && f.file === "modules/share.nix")).toBeUndefined();
+    }
+  });
+});

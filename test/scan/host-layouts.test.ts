@@ -635,4 +635,19 @@ in
     expect([...report.hosts].sort()).toEqual(["laptop", "nas"]);
     expect(hosts).toEqual(["laptop", "nas"]);
   });
+
+  it("self.nixosModules.default of such a set is the folder's own default.nix, and `with self.nixosModules; [ core ]` inside it is modules/nixos/core.nix (lovesegfault: core.nix and resolved.nix were no host's)", async () => {
+    const files = {
+      "flake.nix": flake(`{
+        nixosModules = (import ./lib/discover.nix) ./modules/nixos;
+        nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { modules = [ ./hosts/alpha.nix ]; };
+      }`),
+      "lib/discover.nix": `dir: builtins.listToAttrs (map (f: { name = f; value = dir + "/\${f}"; }) (builtins.attrNames (builtins.readDir dir)))`,
+      "modules/nixos/default.nix": `{ self, ... }: { imports = with self.nixosModules; [ core ]; }\n`,
+      "modules/nixos/core.nix": ROOT_LOGIN,
+      "hosts/alpha.nix": `{ self, ... }: { imports = [ self.nixosModules.default ]; }\n`,
+    };
+    const { hosts } = await hostsOf(files, "modules/nixos/core.nix");
+    expect(hosts).toEqual(["alpha"]);
+  });
 });

@@ -10,7 +10,8 @@
 // - libvirtd: manages system VMs, which can be given host disks and devices: review, medium for
 //   service users and for declared non-wheel users; silent otherwise (the usual admin setup).
 // - wheel for a system (service) user: a compromise of the service becomes sudo access. High.
-// Both `users.users.<name>.extraGroups` (and `group`) and `users.groups.<group>.members` count.
+// Both `users.users.<name>.extraGroups` (and `group`) and `users.groups.<group>.members` count, and
+// a service's group (`services.<name>.group`, `serviceConfig.Group`/`SupplementaryGroups`): high.
 // A daemon's group (docker, lxd, incus-admin, libvirtd) counts only on hosts that run the daemon
 // (its enable on as the host ends up with it; rootless Docker alone is not it): elsewhere the group
 // controls nothing. Nor where the user already has root without a password another way on the
@@ -98,6 +99,8 @@ interface Membership {
   severity: Severity;
   who: string;
   edits: TextEdit[] | undefined;
+  /** The account of a service (its group option or unit groups), not a user. */
+  service?: boolean;
 }
 
 function memberships(ctx: NixFileContext): Membership[] {
@@ -125,6 +128,29 @@ function memberships(ctx: NixFileContext): Membership[] {
       continue;
     }
     const s = def.segments;
+    // A service's own group option (`services.traefik.group = "docker"`, the group its user runs
+    // with) or its unit's groups (`serviceConfig.Group` / `SupplementaryGroups`): the service's
+    // account is in the group, so whoever compromises the service has what the group gives
+    // (LongerHV/nixos-configuration homelab/traefik.nix: the Internet-facing proxy reading the
+    // Docker socket through the docker group).
+    const unitGroups = s.length === 5 && s[0]!.name === "systemd" && s[1]!.name === "services" && s[3]!.name === "serviceConfig" && (s[4]!.name === "Group" || s[4]!.name === "SupplementaryGroups");
+    const serviceGroup = s.length === 3 && s[0]!.name === "services" && s[2]!.name === "group";
+    if ((unitGroups || serviceGroup) && !s[1]!.dynamic && !s[2]!.dynamic) {
+      const service = s[unitGroups ? 2 : 1]!.name;
+      const v = staticValue(def.inner);
+      const list = listOf(def.inner);
+      const els: Array<{ node: SyntaxNode; group: unknown }> = typeof v === "string" ? [{ node: def.inner!, group: v }] : list ? list.childNodes().map((el) => ({ node: el, group: staticValue(el) })) : [];
+      for (const { node, group } of els) {
+        if (typeof group !== "string") continue;
+        // Several groups in one string (`SupplementaryGroups = "docker video"`).
+        for (const g of group.split(/\s+/)) {
+          const sev = GROUPS[g]?.severity.system;
+          if (!sev) continue;
+          out.push({ def, node, optionPath: def.path, group: g, user: service, severity: sev, who: `the service ${service} (its account runs with group ${g})`, edits: undefined, service: true });
+        }
+      }
+      continue;
+    }
     if (s.length === 4 && s[0]!.name === "users" && (s[1]!.name === "groups" || s[1]!.name === "extraGroups") && s[3]!.name === "members" && GROUPS[s[2]!.name]) {
       const list = listOf(def.inner);
       if (!list) continue;
@@ -154,7 +180,9 @@ const checks = perHost(memberships, (m, scope, _file, report) => {
   const tail =
     m.group === "wheel"
       ? ""
-      : wheelMember
+      : m.service
+        ? " Whoever takes over the service (a flaw in how it handles what it is sent) gets this too."
+        : wheelMember
           ? " Already an administrator, but this reaches root without sudo's password prompt or log."
           : " If this user is not meant to be an administrator, this makes them one.";
   report({
@@ -188,9 +216,13 @@ export const rootEquivalentGroup: Rule = {
         "configuration.nix",
         { "strict.nix": `{ lib, ... }: { security.sudo.wheelNeedsPassword = lib.mkForce true; }\n` },
       ),
+      // A network-facing service given the docker group to read the Docker socket.
+      hostExample(`{\n  virtualisation.docker.enable = true;\n  services.traefik = { enable = true; group = "docker"; };\n  systemd.services.exporter.serviceConfig.SupplementaryGroups = [ "docker" ];\n}\n`),
     ],
     silent: [
       hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "video" "audio" ]; }; }\n`),
+      // A service's own group, or one that is not root-equivalent; docker's group where Docker does not run.
+      hostExample(`{\n  services.traefik = { enable = true; group = "traefik"; };\n  systemd.services.backup.serviceConfig.SupplementaryGroups = [ "video" ];\n  services.jellyfin.group = "docker";\n  virtualisation.podman.enable = true;\n}\n`),
       // A wheel member on a host whose sudo asks no password: docker adds no new way to root.
       hostExample(
         `{\n  users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" "docker" ]; };\n  virtualisation.docker.enable = true;\n  security.sudo.wheelNeedsPassword = false;\n}\n`,

@@ -7,12 +7,14 @@
 // Both the `services.samba.settings` form (NixOS 24.11+) and the older `services.samba.shares` are
 // read; `extraConfig` INI text too.
 import { staticValue } from "../../nix/values.js";
-import type { SyntaxNode } from "../../nix/syntax.js";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { calleeName, flattenApply, staticString, unparen, type OptionDefinition } from "../../nix/options.js";
+import { boundValue } from "../../nix/scope.js";
 import type { Severity } from "../../report/schema.js";
 import { hostExample } from "../shared/examples.js";
 import { isDead } from "../shared/scope.js";
 import { cookString, sourceRange, stringLines } from "../shared/string-lines.js";
-import type { NixFileContext, Rule } from "../types.js";
+import type { HostContext, NixFileContext, Rule } from "../types.js";
 import { nixosOption } from "../shared/references.js";
 
 type Share = Map<string, { value: unknown; node: SyntaxNode | undefined }>;
@@ -114,11 +116,15 @@ export const sambaGuestWritable: Rule = {
     fire: [
       hostExample(`{\n  services.samba = {\n    enable = true;\n    openFirewall = true;\n    settings.public = {\n      path = "/srv/public";\n      "guest ok" = "yes";\n      "read only" = "no";\n    };\n  };\n}\n`),
       hostExample(`{\n  services.samba.enable = true;\n  services.samba.shares.drop = { path = "/srv/drop"; public = true; writable = true; };\n}\n`),
+      // A wrapper option rendered into services.samba.settings; the host sets public and leaves read-only at its default (false).
+      hostExample(`{\n  imports = [ ./samba.nix ];\n  my.samba.shares.data = { path = "/srv/data"; public = true; };\n}\n`, "configuration.nix", { "samba.nix": `{ config, lib, ... }:\nlet\n  cfg = config.my.samba;\n  yesNo = v: if v then "yes" else "no";\nin {\n  options.my.samba.shares = lib.mkOption {\n    type = lib.types.attrsOf (lib.types.submodule { options = {\n      path = lib.mkOption { type = lib.types.str; };\n      public = lib.mkOption { type = lib.types.bool; default = false; };\n      read-only = lib.mkOption { type = lib.types.bool; default = false; };\n    }; });\n    default = { };\n  };\n  config.services.samba = {\n    enable = true;\n    openFirewall = true;\n    settings = lib.mapAttrs (_name: value: {\n      inherit (value) path;\n      public = yesNo value.public;\n      "read only" = yesNo value.read-only;\n    }) cfg.shares;\n  };\n}\n` }),
     ],
     silent: [
       hostExample(
         `{\n  services.samba = {\n    enable = true;\n    openFirewall = true;\n    settings = {\n      global."map to guest" = "bad user";\n      media = { path = "/srv/media"; "guest ok" = "yes"; "read only" = "yes"; };\n      home = { path = "/srv/home"; "read only" = "no"; "valid users" = "alice"; };\n    };\n  };\n}\n`,
       ),
+      // The same wrapper: a public share made read-only, and a private writable one.
+      hostExample(`{\n  imports = [ ./samba.nix ];\n  my.samba.shares.media = { path = "/srv/media"; public = true; read-only = true; };\n  my.samba.shares.home = { path = "/srv/home"; public = false; };\n}\n`, "configuration.nix", { "samba.nix": `{ config, lib, ... }:\nlet\n  cfg = config.my.samba;\n  yesNo = v: if v then "yes" else "no";\nin {\n  options.my.samba.shares = lib.mkOption {\n    type = lib.types.attrsOf (lib.types.submodule { options = {\n      path = lib.mkOption { type = lib.types.str; };\n      public = lib.mkOption { type = lib.types.bool; default = false; };\n      read-only = lib.mkOption { type = lib.types.bool; default = false; };\n    }; });\n    default = { };\n  };\n  config.services.samba = {\n    enable = true;\n    openFirewall = true;\n    settings = lib.mapAttrs (_name: value: {\n      inherit (value) path;\n      public = yesNo value.public;\n      "read only" = yesNo value.read-only;\n    }) cfg.shares;\n  };\n}\n` }),
     ],
   },
   name: "Samba share writable by guests",
@@ -133,4 +139,190 @@ export const sambaGuestWritable: Rule = {
   ],
   compliance: { cis: [], nist: ["PR.AA-05", "PR.DS-01"] },
   checkNix,
+  checkHost: checkHostWrappers,
 };
+
+// ---------------------------------------------------------------------------------------------
+// Shares declared through the repository's own option (khaneliman/khanelinix: a samba module maps
+// `khanelinix.services.samba.shares.<n>.{public,read-only}` into services.samba.settings with
+// `mapAttrs (_: value: { public = bool-to-yes-no value.public; "read only" = bool-to-yes-no
+// value.read-only; }) cfg.shares`, and the NAS suite sets `public = true; read-only = false;`).
+
+/** How a share key of the generated settings reads the wrapper option's field. */
+interface FieldMap {
+  field: string;
+  negate: boolean;
+}
+
+/** `value.f`, `!value.f`, `toYesNo value.f` (a let-bound `v: if v then "yes" else "no"`, or its
+ * inverse), `if value.f then "yes" else "no"`. */
+function fieldOf(expr: SyntaxNode | undefined, param: string, depth = 0): FieldMap | undefined {
+  const n = unparen(expr);
+  if (!n || depth > 4) return undefined;
+  const sel = (x: SyntaxNode | undefined) => {
+    const m = unparen(x);
+    const t = m?.kind === K.NODE_SELECT ? m.text.replace(/\s+/g, "") : "";
+    return t.startsWith(`${param}.`) && /^[\w'-]+$/.test(t.slice(param.length + 1)) ? t.slice(param.length + 1) : undefined;
+  };
+  const direct = sel(n);
+  if (direct) return { field: direct, negate: false };
+  if (n.kind === K.NODE_UNARY_OP && n.text.trim().startsWith("!")) {
+    const f = fieldOf(n.childNodes()[0], param, depth + 1);
+    return f && { field: f.field, negate: !f.negate };
+  }
+  if (n.kind === K.NODE_IF_ELSE) {
+    const [cond, then, other] = n.childNodes();
+    const f = fieldOf(cond, param, depth + 1);
+    const a = staticValue(then);
+    const b = staticValue(other);
+    if (!f || !((yes(a) && no(b)) || (no(a) && yes(b)))) return undefined;
+    return { field: f.field, negate: yes(a) ? f.negate : !f.negate };
+  }
+  if (n.kind === K.NODE_APPLY) {
+    const { fn, args } = flattenApply(n);
+    if (args.length !== 1) return undefined;
+    const f = fieldOf(args[0], param, depth + 1);
+    if (!f) return undefined;
+    const name = calleeName(fn) ?? "";
+    if (/^(?:boolToString|boolToYesNo|yesNo|toYesNo)$/.test(name)) return f;
+    // A let-bound converter: its body must say which way it maps.
+    const lam = fn.kind === K.NODE_IDENT ? unparen(boundValue(fn)) : undefined;
+    if (lam?.kind !== K.NODE_LAMBDA) return undefined;
+    const p = lam.childNodes()[0];
+    const conv = p?.kind === K.NODE_IDENT_PARAM ? fieldOfParam(lam.childNodes().at(-1), p.text.trim()) : undefined;
+    return conv === undefined ? undefined : { field: f.field, negate: conv !== f.negate };
+  }
+  return undefined;
+}
+
+/** `if v then "yes" else "no"` is false (no negation), the inverse true; undefined otherwise. */
+function fieldOfParam(body: SyntaxNode | undefined, v: string): boolean | undefined {
+  const n = unparen(body);
+  if (n?.kind !== K.NODE_IF_ELSE) return undefined;
+  const [cond, then, other] = n.childNodes();
+  if (unparen(cond)?.text.trim() !== v) return undefined;
+  const a = staticValue(then);
+  const b = staticValue(other);
+  if (yes(a) && no(b)) return false;
+  if (no(a) && yes(b)) return true;
+  return undefined;
+}
+
+interface Wrapper {
+  /** The option holding the shares (`khanelinix.services.samba.shares`). */
+  option: string;
+  guest?: { key: string; map: FieldMap };
+  writable?: { key: string; map: FieldMap };
+  readOnly?: { key: string; map: FieldMap };
+  /** Field defaults from the submodule (`read-only = mkBoolOpt false ".."`), by field. */
+  defaults: Map<string, boolean>;
+  openFirewall: boolean;
+  hostsAllow: boolean;
+}
+
+function wrappersIn(ctx: NixFileContext): Wrapper[] {
+  const out: Wrapper[] = [];
+  for (const path of ["services.samba.settings", "services.samba.shares"]) {
+    for (const def of ctx.index.byPath.get(path) ?? []) {
+      if (isDead(def) || !def.inner) continue;
+      for (const app of [def.inner, ...def.inner.descendants(K.NODE_APPLY)]) {
+        if (app.kind !== K.NODE_APPLY || app.parent?.kind === K.NODE_APPLY) continue;
+        const { fn, args } = flattenApply(app);
+        if (calleeName(fn) !== "mapAttrs" || args.length !== 2) continue;
+        const option = optionOf(args[1]!);
+        const lam = unparen(args[0]);
+        if (!option || lam?.kind !== K.NODE_LAMBDA) continue;
+        const inner = unparen(lam.childNodes().at(-1));
+        const param = inner?.kind === K.NODE_LAMBDA ? inner.childNodes()[0] : undefined;
+        if (param?.kind !== K.NODE_IDENT_PARAM) continue;
+        const body = unparen(inner!.childNodes().at(-1));
+        const sets = body ? [body, ...body.descendants(K.NODE_ATTR_SET)].filter((s) => s.kind === K.NODE_ATTR_SET && s.parent?.kind !== K.NODE_APPLY) : [];
+        const w: Wrapper = { option, defaults: new Map(), openFirewall: false, hostsAllow: false };
+        for (const set of sets) {
+          for (const b of set.childNodes()) {
+            if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+            const [k, v] = b.childNodes();
+            const key = k ? staticString(k) ?? k.text.replace(/^"|"$/g, "") : "";
+            const lower = key.toLowerCase();
+            const map = fieldOf(v, param.text.trim());
+            if (/^(?:hosts allow|allow hosts)$/.test(lower)) w.hostsAllow = true;
+            if (!map) continue;
+            if (["guest ok", "public", "guest only"].includes(lower)) w.guest ??= { key, map };
+            else if (["writable", "writeable", "write ok"].includes(lower)) w.writable ??= { key, map };
+            else if (lower === "read only") w.readOnly ??= { key, map };
+          }
+        }
+        if (!w.guest || (!w.writable && !w.readOnly)) continue;
+        for (const f of [w.guest.map.field, w.writable?.map.field, w.readOnly?.map.field]) {
+          if (!f) continue;
+          const m = new RegExp(`(?<![\\w'-])${f.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*=\\s*(?:lib\\.)?(?:[\\w.]*\\.)?(?:mkBoolOpt|mkBoolOpt'|mkOpt\\s+(?:types\\.)?bool)\\s+(true|false)\\b|(?<![\\w'-])${f.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*=\\s*(?:lib\\.)?mkOption\\s*\\{[^}]*?default\\s*=\\s*(true|false)\\s*;`).exec(ctx.text);
+          if (m) w.defaults.set(f, (m[1] ?? m[2]) === "true");
+        }
+        w.openFirewall = (ctx.index.byPath.get("services.samba.openFirewall") ?? []).some((d) => !isDead(d) && staticValue(d.inner) === true);
+        out.push(w);
+      }
+    }
+  }
+  return out;
+}
+
+/** `cfg.shares` (with `cfg = config.a.b;`) or `config.a.b.shares`: the option path. */
+function optionOf(ref: SyntaxNode): string | undefined {
+  const n = unparen(ref);
+  if (n?.kind !== K.NODE_SELECT) return undefined;
+  const text = n.text.replace(/\s+/g, "");
+  if (text.startsWith("config.")) return text.slice("config.".length);
+  const base = n.childNodes()[0];
+  if (base?.kind !== K.NODE_IDENT) return undefined;
+  const bound = unparen(boundValue(base))?.text.replace(/\s+/g, "");
+  if (!bound?.startsWith("config.") || !/^[\w.'-]+$/.test(bound)) return undefined;
+  return `${bound.slice("config.".length)}${text.slice(base.text.length)}`;
+}
+
+function checkHostWrappers(h: HostContext): void {
+  for (const file of h.files) {
+    if (!file.text.includes("samba") || !file.text.includes("mapAttrs")) continue;
+    for (const w of wrappersIn(file)) {
+      const value = (field: string, share: string): { v: boolean | undefined; at?: { file: NixFileContext; def: OptionDefinition } } => {
+        const defs = h.definitions(`${w.option}.${share}.${field}`).filter((d) => !isDead(d.def) && (!h.applies || h.applies(d.file.file, d.def.binding)));
+        if (defs.length === 0) return { v: w.defaults.get(field) };
+        const vals = defs.map((d) => staticValue(d.def.inner));
+        return vals.every((x) => x === vals[0]) && typeof vals[0] === "boolean" ? { v: vals[0], at: defs[0] } : { v: undefined };
+      };
+      const shares = new Set(h.matching(`${w.option}.*.${w.guest!.map.field}`).map((d) => d.def.segments.at(-2)!).filter((s) => !s.dynamic).map((s) => s.name));
+      const open: Array<{ share: string; at: { file: NixFileContext; def: OptionDefinition } }> = [];
+      for (const share of [...shares].sort()) {
+        const g = value(w.guest!.map.field, share);
+        if (g.v === undefined || !g.at || g.v === w.guest!.map.negate) continue;
+        let writable: boolean | undefined;
+        if (w.writable) {
+          const x = value(w.writable.map.field, share).v;
+          writable = x === undefined ? undefined : x !== w.writable.map.negate;
+        }
+        if (!writable && w.readOnly) {
+          const x = value(w.readOnly.map.field, share).v;
+          if (x !== undefined) writable = (x !== w.readOnly.map.negate) === false;
+        }
+        if (writable) open.push({ share, at: g.at });
+      }
+      if (!open.length) continue;
+      // One finding for the wrapper on this host, at its first share: one problem, one fix.
+      const first = open[0]!;
+      const names = open.map((o) => `"${o.share}"`);
+      const severity: Severity = w.hostsAllow ? "low" : w.openFirewall ? "high" : "medium";
+      const note = w.hostsAllow ? " The module sets `hosts allow`, which limits who may connect." : w.openFirewall ? ` ${file.file} sets services.samba.openFirewall = true, opening port 445 on every interface, and no \`hosts allow\` limits who connects.` : "";
+      h.report({
+        file: first.at.file.file,
+        node: first.at.def.inner ?? first.at.def.binding,
+        key: `wrapper:${w.option}`,
+        severity,
+        title: open.length === 1 ? `Samba share ${names[0]} is writable by guests` : `${open.length} Samba shares are writable by guests`,
+        message: `The Samba share${open.length === 1 ? "" : "s"} ${names.join(", ")} of ${w.option} (rendered into services.samba.settings by ${file.file}) allow${open.length === 1 ? "s" : ""} guests ("${w.guest!.key}") and ${open.length === 1 ? "is" : "are"} writable: anyone who reaches the server reads, changes, encrypts or deletes their files without an account.${note}`,
+        fix: {
+          safety: "manual",
+          description: `Make the shares read-only for guests, or set ${w.guest!.map.field} = ${w.guest!.map.negate ? "true" : "false"} and give the people who write to them Samba accounts (smbpasswd -a) with "valid users".`,
+        },
+      });
+    }
+  }
+}

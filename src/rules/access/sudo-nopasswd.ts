@@ -23,7 +23,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { attrpathSegments, unparen } from "../../nix/options.js";
 import { replaceNode } from "../../nix/edit.js";
 import { staticValue } from "../../nix/values.js";
-import { isDead } from "../shared/scope.js";
+import { effectiveValue, isDead } from "../shared/scope.js";
 import { cookString, logicalLines, sourceRange, showInterpolations, INTERPOLATION } from "../shared/string-lines.js";
 import { listOf, removeListElements } from "../shared/edits.js";
 import { PASSWORD_OPTION_NAMES, userOption } from "./users.js";
@@ -469,6 +469,12 @@ function wheelWithEmptyPasswords(scope: Scope): string[] {
 }
 
 const checks = perHost(grants, (g0, scope, _file, report) => {
+  // `wheelNeedsPassword = mkDefault false` that a host sets back to true (lovesegfault/nix-config:
+  // spinoza over modules/nixos/core.nix): no passwordless sudo there.
+  if (g0.def.path.endsWith(".wheelNeedsPassword")) {
+    const won = effectiveValue(scope.definitions(g0.def.path));
+    if (won.kind === "known" && won.value !== false) return;
+  }
   const g = g0.wheel ? { ...g0, report: wheelInContext(g0, scope) } : g0;
   const entries = trustedEntries(scope);
   if (!entries.length) return report(g.report);
@@ -522,6 +528,8 @@ export const sudoNopasswd: Rule = {
       hostExample(
         `{ config, ... }: {\n  security.sudo.extraRules = let\n    allow = cmd: { groups = [ "wheel" ]; commands = [ { command = cmd; options = [ "NOPASSWD" ]; } ]; };\n  in [ (allow "\${config.system.build.toplevel}/bin/switch-to-configuration switch") (allow "/run/current-system/sw/bin/smartctl -a /dev/sd*") ];\n}\n`,
       ),
+      // A shared module's `mkDefault false` that the host sets back to true.
+      hostExample(`{\n  imports = [ ./core.nix ];\n  security.sudo-rs.wheelNeedsPassword = true;\n}\n`, "configuration.nix", { "core.nix": `{ lib, ... }: { security.sudo-rs = { enable = true; wheelNeedsPassword = lib.mkDefault false; }; }\n` }),
     ],
   },
   name: "Passwordless privilege escalation",

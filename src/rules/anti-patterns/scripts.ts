@@ -131,8 +131,24 @@ export function stringPieces(node: SyntaxNode | undefined, depth = 0): SyntaxNod
     const { fn, args } = flattenApply(n);
     const name = calleeName(fn) ?? "";
     if (/^(mkBefore|mkAfter|mkOrder|mkForce|mkDefault|mkOverride|entryAfter|entryBefore|entryAnywhere|entryBetween)$/.test(name)) return stringPieces(args.at(-1), depth + 1);
+    // Lines generated per item: `concatMapStringsSep "\n" (u: ''cmd ${u.name}'') users`, `concatStrings
+    // (map (u: ''...'') xs)`, `optionalString cond ''...''` (ibizaman/selfhostblocks forgejo.nix:
+    // the `--password "$(tr ... < file)"` lines of preStart are such a template).
+    if (/^(concatMapStrings|concatMapStringsSep|concatImapStrings|concatImapStringsSep|map|forEach)$/.test(name) && args.length >= 2) {
+      const f = unparen(args[name === "forEach" ? 1 : name.endsWith("Sep") ? 1 : 0]);
+      return f?.kind === K.NODE_LAMBDA ? stringPieces(lambdaBody(f), depth + 1) : [];
+    }
+    if (/^(concatStrings|concatStringsSep|concatLines)$/.test(name) && args.length >= 1) return stringPieces(args.at(-1), depth + 1);
+    if (name === "optionalString" && args.length === 2) return stringPieces(args[1], depth + 1);
   }
   return [];
+}
+
+/** The body of a (possibly curried) function: `u: i: ''...''` gives the string. */
+function lambdaBody(f: SyntaxNode): SyntaxNode | undefined {
+  let b: SyntaxNode | undefined = f;
+  while (b?.kind === K.NODE_LAMBDA) b = unparen(b.childNodes().at(-1));
+  return b;
 }
 
 /** Does this string start with a shell shebang? */
