@@ -14,6 +14,7 @@
 // chains, so the NixOS INPUT firewall does not apply), the container's own LAN address (--ip), or
 // the host network. A port published on 127.0.0.1 or on a named address is not reported.
 import { isPlaceholder } from "../../secrets/index.js";
+import { nixosOption } from "../shared/references.js";
 import type { Severity } from "../../report/schema.js";
 import { containersOf, reachableFrom, type Container } from "../shared/containers.js";
 import { hostExample } from "../shared/examples.js";
@@ -117,7 +118,7 @@ export const containerExposedUnauthenticated: Rule = {
     { title: "Docker docs: packet filtering and firewalls (published ports bypass INPUT rules)", url: "https://docs.docker.com/engine/network/packet-filtering-firewalls/" },
     { title: "linuxserver baseimage-kasmvnc: CUSTOM_USER and PASSWORD (no authentication unless set)", url: "https://github.com/linuxserver/docker-baseimage-kasmvnc#options" },
     { title: "Model Context Protocol: security best practices", url: "https://modelcontextprotocol.io/specification/draft/basic/security_best_practices" },
-    { title: "NixOS option virtualisation.oci-containers.containers.<name>.environmentFiles", url: "https://search.nixos.org/options?query=virtualisation.oci-containers.containers" },
+    nixosOption("virtualisation.oci-containers.containers.<name>.environmentFiles", { query: "virtualisation.oci-containers.containers" }),
   ],
   compliance: { cis: ["2.2 Special Purpose Services"], nist: ["PR.AA-01", "PR.AA-03", "PR.IR-01"] },
   checkNix: check,
