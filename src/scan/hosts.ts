@@ -26,6 +26,9 @@ export interface HostDeclaration {
   /** Files (relative to the root) the host's configuration is made of. */
   files: Set<string>;
   source: "flake" | "directory";
+  /** Module arguments the host's builder gives that are not plain strings (`specialArgs = { LT =
+   * import ./helpers { ... }; }`): each name's value expression as written. */
+  args?: ReadonlyMap<string, SyntaxNode>;
 }
 
 export interface HostGraph {
@@ -522,7 +525,17 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
         const [path, value] = b.childNodes();
         const segs = path ? attrpathSegments(path) : [];
         // Arguments of nixosSystem that are not modules.
-        if (segs[0]?.name === "specialArgs") collectArgs(deref(value, env), env, out, flakeDir);
+        if (segs[0]?.name === "specialArgs") {
+          // `specialArgs = specialArgsFor name;`: a let-bound function's set, read with its
+          // parameters bound.
+          const v = deref(value, env);
+          const f = v?.kind === K.NODE_APPLY ? flattenApply(v) : undefined;
+          const lam = f && f.fn.kind === K.NODE_IDENT ? lambdaOf(f.fn, env) : undefined;
+          if (lam && f) {
+            const bound = bindArguments(lam, f.args, env);
+            collectArgs(deref(bound.body, bound.env), bound.env, out, flakeDir);
+          } else collectArgs(v, env, out, flakeDir);
+        }
         if (segs[0]?.name === "specialArgs" || segs[0]?.name === "system" || segs[0]?.name === "pkgs") continue;
         if (value) collectHostFiles(value, env, flakeDir, out, reader, depth + 1);
       }
@@ -686,7 +699,10 @@ function bindArguments(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env
     const [param, body] = lam.childNodes();
     if (param?.kind === K.NODE_IDENT_PARAM) {
       const a = typeof arg === "string" ? undefined : unparen(arg);
-      const text = a?.kind === K.NODE_STRING ? staticString(a) : undefined;
+      // A name bound to a string where the call is (`modulesFor n` inside `n: ...` read for one
+      // host): that string.
+      const passed = a?.kind === K.NODE_IDENT ? lookupRef(a, env) : undefined;
+      const text = a?.kind === K.NODE_STRING ? staticString(a) : typeof passed === "string" ? passed : undefined;
       values.set(param.childNodes()[0]!.text, typeof arg === "string" ? arg : (text ?? arg));
     } else if (param?.kind === K.NODE_PATTERN && typeof arg !== "string") {
       const set = unparen(arg);
@@ -750,11 +766,30 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
   const fromDirectory = (apply: SyntaxNode, env: Env | undefined): boolean => {
     if (!files || !readsDirectory(apply, env)) return false;
     const before = hosts.length;
+    // `mapAttrs (name: _: <builder> { modules = ...; specialArgs = ...; }) (readDir ./hosts)`: the
+    // function builds each host of the directory; read with the entry's name, it gives the host's
+    // modules and arguments (when it names some, the host's module list is known).
+    const call = unparen(apply)?.kind === K.NODE_APPLY ? flattenApply(unparen(apply)!) : undefined;
+    const builder = call && calleeName(call.fn) === "mapAttrs" && call.args.length === 2 ? lambdaOf(call.args[0], env) : undefined;
     for (const d of hostDirectories(apply, env, dir)) {
       const prefix = d === "." ? "" : `${d}/`;
+      const seen = new Set<string>();
       for (const f of files) {
         const rest = f.startsWith(prefix) ? f.slice(prefix.length).split("/") : [];
-        if (rest.length !== 2 || rest[1] !== "default.nix") continue;
+        if (rest.length !== 2 || !rest[1]!.endsWith(".nix") || seen.has(rest[0]!)) continue;
+        if (rest[1] !== "default.nix" && !builder) continue;
+        if (builder) {
+          const read = new HostFiles();
+          const bound = bindArguments(builder, [rest[0]!, ""], env);
+          collectHostFiles(bound.body, bound.env, dir, read, reader);
+          if (read.size > 0 || read.computed.length > 0) {
+            seen.add(rest[0]!);
+            hosts.push({ name: rest[0]!, file, node: apply, files: read, source: "flake" });
+            continue;
+          }
+          if (rest[1] !== "default.nix") continue;
+        }
+        seen.add(rest[0]!);
         // Its other modules are computed: rules about defaults skip it, as for a hosts/ layout.
         hosts.push({ name: rest[0]!, file, node: apply, files: new Set([f]), source: "directory" });
       }
@@ -1234,7 +1269,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       for (const f of used.files) if (!files.has(f)) queue.push(f);
       drain(used.sources);
     }
-    hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source });
+    hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source, ...(argNodes.size ? { args: new Map([...argNodes].map(([k, v]) => [k, v.node])) } : {}) });
     for (const f of files) {
       let set = byFile.get(f);
       if (!set) byFile.set(f, (set = new Set()));
@@ -1429,6 +1464,21 @@ function argImports(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env:
   return [...found].map((p) => resolveModuleFile(ctx.root, p)).filter((p): p is string => p !== undefined);
 }
 
+/** `dir: ... readDir dir ...`: a function listing the directory it is given. */
+function listsParameter(lam: SyntaxNode): boolean {
+  const param = lam.childNodes()[0];
+  if (param?.kind !== K.NODE_IDENT_PARAM || !lam.text.includes("readDir")) return false;
+  const name = param.firstChild()?.text;
+  return lam.descendants(K.NODE_IDENT).some((id) => {
+    if (id.text !== "readDir") return false;
+    let call: SyntaxNode | null | undefined = id.parent;
+    if (call?.kind === K.NODE_ATTRPATH) call = call.parent;
+    if (call?.kind === K.NODE_SELECT) call = call.parent;
+    const arg = call?.kind === K.NODE_APPLY ? unparen(call.childNodes()[1]) : undefined;
+    return arg?.kind === K.NODE_IDENT && arg.text === name;
+  });
+}
+
 /** A call listing a directory (`scanPaths ./.`, `map (f: ./. + "/${f}") (attrNames (readDir ./.))`):
  * the directory and whether the listing is recursive. */
 function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: boolean; readDir?: boolean; loader?: boolean } | undefined {
@@ -1443,6 +1493,13 @@ function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: bool
     const p = set?.descendants(K.NODE_PATH)[0];
     if (p) return { path: p, recursive: true };
     return undefined;
+  }
+  // `ls ./common-apps` with `ls = dir: map (f: dir + "/${f}") (attrNames (readDir dir))` in a let:
+  // a helper of the file listing the directory it is given.
+  if (fn.kind === K.NODE_IDENT && args.length >= 1) {
+    const path = unparen(args[0]);
+    const lam = unparen(resolveLexical(fn)?.value);
+    if (path?.kind === K.NODE_PATH && lam?.kind === K.NODE_LAMBDA && listsParameter(lam)) return { path, recursive: false, readDir: true };
   }
   if (!node.text.includes("readDir")) return undefined;
   // The `readDir <path>` inside: its path is the directory listed.
