@@ -62,6 +62,9 @@ export interface ServiceFacts {
   /** Text that names what it runs without being its command: its name, description and the
    * let-bound values its command refers to (`${backupTool}`). */
   related?: string;
+  /** It runs as an account other than root (`User=` of its own, or DynamicUser): whatever its
+   * command, it does not run as root, so no "must run as root" is said of it. */
+  runsAsOwnUser?: boolean;
 }
 
 export interface SurfaceVerdict {
@@ -155,11 +158,11 @@ function surfaceOf(f: ServiceFacts): SurfaceVerdict {
   // Comments say nothing about what runs ("... without a reboot").
   const command = f.command.replace(/^\s*#.*$/gm, "");
   const root = ROOT_JOBS.find(([re]) => re.test(command) || (f.tools !== undefined && re.test(f.tools)));
-  let needsRoot = root?.[1];
+  let needsRoot = f.runsAsOwnUser ? undefined : root?.[1];
   // A container engine on its `path` (`config.virtualisation.podman.package`): its script, maybe
   // one the scan cannot read, drives rootful containers.
-  if (!needsRoot && f.tools !== undefined && /\b(?:podman|docker|nerdctl|buildah)\b/.test(f.tools)) needsRoot = "it manages rootful containers or their networks (namespaces, CAP_NET_ADMIN)";
-  if (!needsRoot && f.scriptText !== undefined && READS_ROOT_SECRETS.test(f.scriptText)) needsRoot = "it reads agenix/sops secrets, which only root can read";
+  if (!needsRoot && !f.runsAsOwnUser && f.tools !== undefined && /\b(?:podman|docker|nerdctl|buildah)\b/.test(f.tools)) needsRoot = "it manages rootful containers or their networks (namespaces, CAP_NET_ADMIN)";
+  if (!needsRoot && !f.runsAsOwnUser && f.scriptText !== undefined && READS_ROOT_SECRETS.test(f.scriptText)) needsRoot = "it reads agenix/sops secrets, which only root can read";
   let trivial: string | undefined;
   const script = f.script?.trim();
   if (script !== undefined && /^(?:true|:|exit 0)?$/.test(script) && !/ExecStart/.test(f.command)) trivial = "its script does nothing";
