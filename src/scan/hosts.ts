@@ -1220,6 +1220,9 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     for (const f of h.files) {
       const resolved = resolveModuleFile(root, f) ?? (h.source === "directory" && kindsOf(root)(f) === "file" ? f : undefined);
       if (resolved) queue.push(resolved);
+      // A directory without a default.nix in a host's module list is handed to a helper that
+      // computes the imports from it (`mkModuleTree' { path = ./modules/common; }`): a module tree.
+      else if (h.source === "flake" && kindsOf(root)(f) === "directory") queue.push(...moduleTree(ctx.files, f));
     }
     // What the host hands its modules: its specialArgs strings and, by convention, its name as
     // networking.hostName (the name a nested flake's host has after its `dir#`).
@@ -1551,6 +1554,16 @@ function listModules(files: readonly string[], dir: string, recursive: boolean, 
     else if (rest.length === 2 && rest[1] === "default.nix") out.push(f);
   }
   return out;
+}
+
+/** The modules of a directory handed whole to an import helper: its `module.nix` files at any
+ * depth when it marks modules that way (each imports its siblings), else every .nix file below it
+ * (a recursive listing, as `listFilesRecursive` helpers do). */
+function moduleTree(files: readonly string[], dir: string): string[] {
+  const prefix = `${dir}/`;
+  const below = files.filter((f) => f.startsWith(prefix) && f.endsWith(".nix"));
+  const marked = below.filter((f) => f === `${prefix}module.nix` || f.endsWith("/module.nix"));
+  return marked.length ? marked : below;
 }
 
 /** The files other than .nix directly in a directory (not the repository's root). */
