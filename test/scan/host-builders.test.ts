@@ -63,3 +63,54 @@ describe("hosts built over a directory listing", () => {
     expect(rd("nixos/server.nix")).toEqual(["srv"]);
   });
 });
+
+describe("settings gated on an option only some hosts turn on", () => {
+  it("follows let-bound aliases of config and option sets made by the repository's helpers", async () => {
+    const host = (name: string, on: boolean) => `{ config.networking.hostName = "${name}";${on ? " config.modules.system.services.repo.enable = true;" : ""} }\n`;
+    const report = await scanMemory({
+      "flake.nix": `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  outputs = { nixpkgs, ... }: {
+    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./options.nix ./server.nix ./repo.nix ./hosts/a.nix ]; };
+    nixosConfigurations.b = nixpkgs.lib.nixosSystem { modules = [ ./options.nix ./server.nix ./repo.nix ./hosts/b.nix ]; };
+    nixosConfigurations.c = nixpkgs.lib.nixosSystem { modules = [ ./options.nix ./server.nix ./repo.nix ./hosts/c.nix ]; };
+  };
+}
+`,
+      "options.nix": `{ lib, ... }:
+let mkService = { name, port ? 0 }: { enable = lib.mkEnableOption name; port = lib.mkOption { default = port; }; };
+in {
+  options.modules.system = {
+    services = {
+      mail.enable = lib.mkEnableOption "mail";
+      repo = mkService { name = "repo"; port = 8084; };
+    };
+  };
+}
+`,
+      "server.nix": `{ config, lib, ... }:
+let
+  sys = config.modules.system;
+  cfg = sys.services;
+in {
+  config = lib.mkIf sys.services.repo.enable { services.repod.enable = true; services.repod.port = cfg.repo.port; };
+}
+`,
+      "repo.nix": `{ config, lib, ... }:
+let cfg = config.services.repod;
+in {
+  options.services.repod = { enable = lib.mkEnableOption "repod"; port = lib.mkOption { default = 80; }; };
+  config = lib.mkIf cfg.enable {
+    services.openssh.enable = true;
+    services.openssh.settings.PermitRootLogin = "yes";
+  };
+}
+`,
+      "hosts/a.nix": host("a", true),
+      "hosts/b.nix": host("b", true),
+      "hosts/c.nix": host("c", false),
+    });
+    const hosts = [...new Set(report.findings.filter((f) => f.ruleId === "ssh-permit-root-login" && f.file === "repo.nix").flatMap((f) => f.host ?? []))].sort();
+    expect(hosts).toEqual(["a", "b"]);
+  });
+});
