@@ -129,18 +129,30 @@ function optionPath(sel: SyntaxNode): string | undefined {
   let at: SyntaxNode = sel;
   let name = base.text;
   for (let hops = 0; hops < 4; hops++) {
-    const v = unparen(letBound(at, name)?.value);
-    if (v?.kind !== K.NODE_SELECT || v.firstToken(K.TOKEN_OR_KW)) return undefined;
-    const [vb, vp] = v.childNodes();
-    const inner = vb?.kind === K.NODE_IDENT && vp ? names(vp, v) : undefined;
-    if (!inner?.length) return undefined;
+    const r = resolveLexical(at, name);
+    if (r?.kind !== "let" && r?.kind !== "rec") return undefined;
+    let vb: SyntaxNode | undefined;
+    let inner: string[] | undefined;
+    const from = unparen(r.inheritFrom);
+    if (from) {
+      // `inherit (config) modules;`: `config.modules`.
+      vb = from;
+      inner = [name];
+    } else {
+      const v = unparen(r.value);
+      if (v?.kind !== K.NODE_SELECT || v.firstToken(K.TOKEN_OR_KW)) return undefined;
+      const [b, vp] = v.childNodes();
+      vb = b;
+      inner = vp ? names(vp, v) : undefined;
+    }
+    if (vb?.kind !== K.NODE_IDENT || !inner?.length) return undefined;
     prefix = [...inner, ...prefix];
-    if (vb!.text === "config") {
+    if (vb.text === "config") {
       const full = [...prefix, ...segs.slice(0, -1)];
       return full.length ? full.join(".") : undefined;
     }
-    at = v;
-    name = vb!.text;
+    at = vb;
+    name = vb.text;
   }
   return undefined;
 }

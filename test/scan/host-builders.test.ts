@@ -97,7 +97,9 @@ in {
 }
 `,
       "repo.nix": `{ config, lib, ... }:
-let cfg = config.services.repod;
+let
+  inherit (config) services;
+  cfg = services.repod;
 in {
   options.services.repod = { enable = lib.mkEnableOption "repod"; port = lib.mkOption { default = 80; }; };
   config = lib.mkIf cfg.enable {
