@@ -65,6 +65,9 @@ export interface ServiceFacts {
   related?: string;
   /** Files under /etc its module links to decrypted agenix/sops secrets (root-only). */
   etcSecrets?: string[];
+  /** It runs as an account other than root (`User=` of its own, or DynamicUser): whatever its
+   * command, it does not run as root, so no "must run as root" is said of it. */
+  runsAsOwnUser?: boolean;
 }
 
 export interface SurfaceVerdict {
@@ -158,16 +161,16 @@ function surfaceOf(f: ServiceFacts): SurfaceVerdict {
   // Comments say nothing about what runs ("... without a reboot").
   const command = f.command.replace(/^\s*#.*$/gm, "");
   const root = ROOT_JOBS.find(([re]) => re.test(command) || (f.tools !== undefined && re.test(f.tools)));
-  let needsRoot = root?.[1];
+  let needsRoot = f.runsAsOwnUser ? undefined : root?.[1];
   // A container engine on its `path` (`config.virtualisation.podman.package`): its script, maybe
   // one the scan cannot read, drives rootful containers.
-  if (!needsRoot && f.tools !== undefined && /\b(?:podman|docker|nerdctl|buildah)\b/.test(f.tools)) needsRoot = "it manages rootful containers or their networks (namespaces, CAP_NET_ADMIN)";
-  if (!needsRoot && f.scriptText !== undefined && READS_ROOT_SECRETS.test(f.scriptText)) needsRoot = "it reads agenix/sops secrets, which only root can read";
+  if (!needsRoot && !f.runsAsOwnUser && f.tools !== undefined && /\b(?:podman|docker|nerdctl|buildah)\b/.test(f.tools)) needsRoot = "it manages rootful containers or their networks (namespaces, CAP_NET_ADMIN)";
+  if (!needsRoot && !f.runsAsOwnUser && f.scriptText !== undefined && READS_ROOT_SECRETS.test(f.scriptText)) needsRoot = "it reads agenix/sops secrets, which only root can read";
   // A secret its module links into /etc (`/etc/cloudflared/cert.pem` from sops), read by path or
   // by the program whose configuration directory it is (`cloudflared` reads /etc/cloudflared/):
   // root-only, so the job keeps root (eh8-chenglab's cloudflared-route-tunnel, where a
   // DynamicUser patch was judged harmful).
-  const etcRead = needsRoot ? undefined : f.etcSecrets?.find((p) => command.includes(p) || new RegExp(`(?:^|[\\s/"'.])${escapeRegExp(p.split("/")[2] ?? "")}(?:$|[\\s"'}])`).test(command));
+  const etcRead = needsRoot || f.runsAsOwnUser ? undefined : f.etcSecrets?.find((p) => command.includes(p) || new RegExp(`(?:^|[\\s/"'.])${escapeRegExp(p.split("/")[2] ?? "")}(?:$|[\\s"'}])`).test(command));
   if (etcRead) needsRoot = `it reads ${etcRead}, a decrypted secret its module links into /etc, which only root can read`;
   let trivial: string | undefined;
   const script = f.script?.trim();

@@ -327,6 +327,25 @@ export function indexModule(node: SyntaxNode): OptionIndex {
   return { definitions: builder.definitions, byPath, imports: builder.imports, declarations: builder.declarations, isModule };
 }
 
+/** Is this binding inside the value of an `options` attribute (`options = { ... }`,
+ * `options.a = { ... }`, `{ options.b = ...; }` of a submodule), at any depth? */
+function inOptionsTree(binding: SyntaxNode): boolean {
+  for (let p = binding.parent; p; p = p.parent) {
+    if (p.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const path = p.childNodes()[0];
+    if (path?.kind === K.NODE_ATTRPATH && path.childNodes().some((a) => a.kind === K.NODE_IDENT && a.text === "options")) return true;
+  }
+  return false;
+}
+
+/** A NixOS VM test's arguments (`{ name; nodes = ...; testScript = ...; }`; the old single-machine
+ * form `{ machine = ...; testScript = ...; }`): where `machine` and `defaults` are modules. A set
+ * without `testScript` or `nodes` is not one, so its `defaults = { ... }` is just a name. */
+function isTestSet(set: SyntaxNode | undefined): boolean {
+  if (set?.kind !== K.NODE_ATTR_SET) return false;
+  return topLevelKeys(set).some((k) => k === "testScript" || k === "nodes");
+}
+
 /** Index a whole file: the file as a module, plus every inline module in a `modules = [ ... ]`
  * list (flake.nix's `nixosSystem { modules = [ ... ]; }`) and every node of a NixOS VM test
  * (`nodes.<name> = { ... }: { ... }`, `nodes = { a = ...; }`, `machine = ...`, `defaults = ...`). */
@@ -354,6 +373,10 @@ export function buildOptionIndex(root: SyntaxNode): OptionIndex {
       continue;
     }
     const [attrpath, value] = node.childNodes();
+    // Anything inside an option declaration (`options = { ... }` of a module, a let-bound
+    // submodule's `options`, `types.submodule { options = ...; }`) declares: a `nodes`, `machine`
+    // or `modules` there is an option's name, not a module.
+    if (inOptionsTree(node)) continue;
     const names = attrpath?.childNodes().map((a) => (a.kind === K.NODE_IDENT ? a.text : "")) ?? [];
     const last = names[names.length - 1];
     const list = unparen(value);
@@ -364,7 +387,7 @@ export function buildOptionIndex(root: SyntaxNode): OptionIndex {
     } else if ((last === "nodes" || last === "nixosModules") && list?.kind === K.NODE_ATTR_SET) {
       // VM test nodes, and a flake's own NixOS modules (`flake.nixosModules.web = { ... };`).
       for (const b of list.childNodes()) if (b.kind === K.NODE_ATTRPATH_VALUE) addModule(b.childNodes()[1]);
-    } else if ((last === "machine" || last === "defaults") && names.length === 1) {
+    } else if ((last === "machine" || last === "defaults") && names.length === 1 && isTestSet(node.parent ?? undefined)) {
       addModule(value);
     }
   }

@@ -1,7 +1,9 @@
 // A small static evaluator for the attribute sets services are built from: let-bound and imported
 // hardening sets, `a // b`, `lib.recursiveUpdate`, `mkMerge`, `optionalAttrs`/`mkIf` (taken as
-// applying, as the option index does), priority wrappers, and functions of the repository called
-// with known arguments. Everything else stays unknown, and an attribute set that merges an unknown
+// applying, as the option index does), priority wrappers, functions of the repository called
+// with known arguments (`callPackage`-style helpers, `mapAttrs`, `removeAttrs` included), and the
+// module arguments a host builder hands its modules (`specialArgs = { helpers = import ./lib { }; }`,
+// `_module.args`) when the caller knows them. Everything else stays unknown, and an attribute set that merges an unknown
 // part records it in `partial`, so a caller can say its result is a bound, not the whole value.
 // Reads only files of the scan (through `load`), never runs or fetches anything.
 import { checkDeadline } from "./deadline.js";
@@ -53,6 +55,16 @@ export interface EvalContext {
    * number) is spliced in, any other becomes INTERPOLATION_MARK (NUL). Indented strings keep their
    * indentation. Off by default: a string holding a mark is not the option's value. */
   interpolate?: boolean;
+  /** The module arguments a file's module function is called with, as far as the hosts that use
+   * it give them statically (`specialArgs = { LT = import ./helpers { ... }; }`): each name's value
+   * expression and the file it is written in. Unknown names stay unknown. */
+  moduleArgs?(file: string): ReadonlyMap<string, ModuleArg> | undefined;
+}
+
+/** A module argument's value as a host builder writes it. */
+export interface ModuleArg {
+  node: SyntaxNode;
+  file: string;
 }
 
 /** Stands for an interpolation whose value is not known, in strings read with `interpolate`. */
@@ -60,6 +72,27 @@ export const INTERPOLATION_MARK = "\u0000";
 
 const MAX_DEPTH = 48;
 const WRAPPERS = new Set(["mkForce", "mkDefault", "mkOverride", "mkOptionDefault", "mkBefore", "mkAfter", "mkOrder", "mkVMOverride", "mkImageMediaOverride"]);
+
+// `lib.mkDefault`, `mkOptionDefault`... named alone, as a function value.
+const WRAPPER_REF = /^(?:(?:lib|pkgs\.lib|builtins)\.)?(?:mkForce|mkDefault|mkOptionDefault|mkVMOverride|mkImageMediaOverride|mkBefore|mkAfter)$/;
+
+/** An attribute map whose values are computed on first read (module arguments: only the names a
+ * module reads are evaluated). */
+class LazyAttrs extends Map<string, EvalValue> {
+  constructor(
+    init: Map<string, EvalValue>,
+    private readonly thunks: Map<string, () => EvalValue>,
+  ) {
+    super(init);
+  }
+  override get(key: string): EvalValue | undefined {
+    const t = this.thunks.get(key);
+    return t ? t() : super.get(key);
+  }
+  override has(key: string): boolean {
+    return this.thunks.has(key) || super.has(key);
+  }
+}
 
 const unknown = (n: SyntaxNode | undefined): EvalUnknown => ({ kind: "unknown", text: (n?.text ?? "").replace(/\s+/g, " ").slice(0, 80) });
 export const isAttrs = (v: EvalValue): v is EvalAttrs => typeof v === "object" && v !== null && !Array.isArray(v) && v.kind === "attrs";
@@ -109,16 +142,40 @@ export class StaticEvaluator {
     return this.eval(node, this.envAround(node, file), file, 0);
   }
 
-  /** The lexical environment of a node: enclosing `let`s and `rec` sets (outermost first). */
-  private envAround(node: SyntaxNode, file: string): Env | undefined {
+  /** The lexical environment of a node: enclosing `let`s and `rec` sets (outermost first). The
+   * file's module function (its outermost lambda) gets the module arguments the caller knows. */
+  private envAround(node: SyntaxNode, file: string, depth = 0): Env | undefined {
     const chain = node.ancestors().reverse();
     let env: Env | undefined;
+    let outermost = true;
     for (const a of chain) {
-      if (a.kind === K.NODE_LET_IN || (a.kind === K.NODE_ATTR_SET && a.firstToken(K.TOKEN_REC))) env = this.bindingsEnv(a, env, file, 0);
-      else if (a.kind === K.NODE_LAMBDA) env = this.paramEnv(a, undefined, env, file, 0);
+      if (a.kind === K.NODE_LET_IN || (a.kind === K.NODE_ATTR_SET && a.firstToken(K.TOKEN_REC))) env = this.bindingsEnv(a, env, file, depth);
+      else if (a.kind === K.NODE_LAMBDA) {
+        const fileFunction = outermost && (a.parent?.kind === K.NODE_ROOT || (a.parent?.kind === K.NODE_PAREN && a.parent.parent?.kind === K.NODE_ROOT));
+        env = this.paramEnv(a, fileFunction ? this.moduleArgsFor(file, depth) : undefined, env, file, depth);
+        outermost = false;
+      }
     }
     return env;
   }
+
+  /** The module arguments of a file, as a set of lazily evaluated values (each in its own file). */
+  private moduleArgsFor(file: string, depth: number): EvalAttrs | undefined {
+    const given = this.ctx.moduleArgs?.(file);
+    if (!given?.size || depth > MAX_DEPTH / 2) return undefined;
+    let cached = this.argCache.get(file);
+    if (!cached) {
+      const attrs = new Map<string, EvalValue>();
+      const thunks = new Map<string, () => EvalValue>();
+      for (const [name, arg] of given) thunks.set(name, lazy(() => this.eval(arg.node, this.envAround(arg.node, arg.file, depth + 8), arg.file, depth + 8)));
+      // A set whose values are computed when read: a Map with a getter per name.
+      cached = { kind: "attrs", attrs: new LazyAttrs(attrs, thunks), partial: ["(module arguments the hosts do not give)"] };
+      this.argCache.set(file, cached);
+    }
+    return cached;
+  }
+
+  private readonly argCache = new Map<string, EvalAttrs>();
 
   private bindingsEnv(set: SyntaxNode, up: Env | undefined, file: string, depth: number): Env {
     const env: Env = { scope: set, names: new Map(), up };
@@ -329,14 +386,45 @@ export class StaticEvaluator {
       return this.ctx.readText(target.file) ?? unknown(n);
     }
     if (name === "recursiveUpdate" && args.length === 2) return merge(ev(args[0]), ev(args[1]), true, args[0], args[1]);
+    // `removeAttrs set [ "a" ]`: the set without those names (an unknown list removes nothing
+    // known: the result is then partial).
+    if (name === "removeAttrs" && args.length === 2) {
+      const set = ev(args[0]);
+      const names = ev(args[1]);
+      if (!isAttrs(set)) return unknown(n);
+      const out: EvalAttrs = { kind: "attrs", attrs: new Map(set.attrs), partial: [...set.partial] };
+      if (Array.isArray(names)) {
+        for (const x of names) {
+          if (typeof x === "string") out.attrs.delete(x);
+          else out.partial.push(args[1]!.text.slice(0, 60));
+        }
+      }
+      else out.partial.push(args[1]!.text.slice(0, 60));
+      return out;
+    }
+    // `mapAttrs f set`: f applied to each name and value (`mapAttrs (k: lib.mkOptionDefault) s`).
+    if (name === "mapAttrs" && args.length === 2) {
+      const f = ev(args[0]);
+      const set = ev(args[1]);
+      if (!isAttrs(set) || typeof f !== "object" || f === null || Array.isArray(f) || f.kind !== "lambda") return unknown(n);
+      const out: EvalAttrs = { kind: "attrs", attrs: new Map(), partial: [...set.partial] };
+      for (const [k, v] of set.attrs) out.attrs.set(k, this.call(this.call(f, k, n, depth), v, n, depth));
+      return out;
+    }
+    // `callPackageWith autoArgs path overrides` (and `callPackage path overrides` when `pkgs` is
+    // not known): the file's function called with autoArgs and the overrides.
+    if ((name === "callPackageWith" && args.length === 3) || (name === "callPackage" && args.length === 2)) {
+      const [auto, path, overrides] = name === "callPackageWith" ? [ev(args[0]), args[1], args[2]] : [undefined, args[0], args[1]];
+      const target = ev(path);
+      const f = typeof target === "object" && target !== null && !Array.isArray(target) && target.kind === "path" ? this.importFile(target.file, depth) : target;
+      const given = merge(auto ?? unknown(fn), ev(overrides), false, fn, overrides);
+      return this.call(f, given, n, depth);
+    }
     if (name === "import" && fn.kind === K.NODE_IDENT && args.length >= 1) {
       const target = ev(args[0]);
       if (typeof target !== "object" || target === null || Array.isArray(target) || target.kind !== "path") return unknown(n);
-      const root = this.ctx.load(target.file) ?? this.ctx.load(`${target.file}/default.nix`.replace(/^\//, ""));
-      if (!root) return unknown(n);
-      const file2 = this.ctx.load(target.file) ? target.file : `${target.file}/default.nix`;
-      const body = root.kind === K.NODE_ROOT ? root.childNodes().find((c) => c.kind !== K.NODE_ERROR) : root;
-      let v = this.eval(body, undefined, file2, depth + 1);
+      let v = this.importFile(target.file, depth);
+      if (isEvalUnknown(v)) return unknown(n);
       for (const a of args.slice(1)) v = this.call(v, ev(a), n, depth);
       return v;
     }
@@ -345,7 +433,20 @@ export class StaticEvaluator {
     return v;
   }
 
+  /** The value of a file of the scan (a directory's default.nix), unknown when not loaded. */
+  private importFile(file: string, depth: number): EvalValue {
+    const direct = this.ctx.load(file);
+    const root = direct ?? this.ctx.load(`${file}/default.nix`.replace(/^\//, ""));
+    if (!root) return { kind: "unknown", text: file };
+    const file2 = direct ? file : `${file}/default.nix`;
+    const body = root.kind === K.NODE_ROOT ? root.childNodes().find((c) => c.kind !== K.NODE_ERROR) : root;
+    return this.eval(body, undefined, file2, depth + 1);
+  }
+
   private call(f: EvalValue, arg: EvalValue, at: SyntaxNode, depth: number): EvalValue {
+    // A priority wrapper of an unknown library (`lib.mkOptionDefault` passed as a function): it
+    // gives its argument, at a priority.
+    if (isEvalUnknown(f) && WRAPPER_REF.test(f.text)) return arg;
     if (typeof f !== "object" || f === null || Array.isArray(f) || f.kind !== "lambda") return unknown(at);
     const env = this.paramEnv(f.node, arg, f.env, f.file, depth + 1);
     return this.eval(f.node.childNodes()[1], env, f.file, depth + 1);

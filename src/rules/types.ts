@@ -8,6 +8,7 @@
 import type { OptionDefinition, OptionIndex } from "../nix/options.js";
 import type { ParsedNix } from "../nix/index.js";
 import type { SyntaxNode } from "../nix/syntax.js";
+import type { ModuleArg } from "../nix/static-eval.js";
 import type { FindingCategory, FixSafety, Severity } from "../report/schema.js";
 import type { NixServiceDef } from "../exposure/unit.js";
 import type { SourcedOutcome } from "../exposure/analyze.js";
@@ -141,6 +142,10 @@ export interface NixFileContext {
   now: Date;
   /** Other files of the repository (a path this file reads with `builtins.readFile`). */
   repoFile: RepoFileLookup;
+  /** Module arguments every host using this file gives it with one same expression
+   * (`specialArgs = { LT = import ./helpers { ... }; }`, `_module.args.LT = ...`): the value
+   * expression and its file, for reading helper sets statically. Absent when none is known. */
+  moduleArgs?: ReadonlyMap<string, ModuleArg>;
   report(r: RuleReport): void;
 }
 

@@ -123,14 +123,38 @@ function optionPath(sel: SyntaxNode): string | undefined {
   const segs = names(path, sel);
   if (!segs || segs.at(-1) !== "enable") return undefined;
   if (base.text === "config") return segs.length > 1 ? segs.slice(0, -1).join(".") : undefined;
-  if (segs.length !== 1) return undefined;
-  const bound = letBound(sel, base.text);
-  const v = unparen(bound?.value);
-  if (v?.kind !== K.NODE_SELECT) return undefined;
-  const [vb, vp] = v.childNodes();
-  if (vb?.kind !== K.NODE_IDENT || vb.text !== "config" || !vp) return undefined;
-  const inner = names(vp, v);
-  return inner?.length ? inner.join(".") : undefined;
+  // `cfg.enable` with `cfg = config.services.x`, `sys.services.x.enable` with `sys =
+  // config.modules.system`, through a few let-bound aliases (`cfg = sys.services;`).
+  let prefix: string[] = [];
+  let at: SyntaxNode = sel;
+  let name = base.text;
+  for (let hops = 0; hops < 4; hops++) {
+    const r = resolveLexical(at, name);
+    if (r?.kind !== "let" && r?.kind !== "rec") return undefined;
+    let vb: SyntaxNode | undefined;
+    let inner: string[] | undefined;
+    const from = unparen(r.inheritFrom);
+    if (from) {
+      // `inherit (config) modules;`: `config.modules`.
+      vb = from;
+      inner = [name];
+    } else {
+      const v = unparen(r.value);
+      if (v?.kind !== K.NODE_SELECT || v.firstToken(K.TOKEN_OR_KW)) return undefined;
+      const [b, vp] = v.childNodes();
+      vb = b;
+      inner = vp ? names(vp, v) : undefined;
+    }
+    if (vb?.kind !== K.NODE_IDENT || !inner?.length) return undefined;
+    prefix = [...inner, ...prefix];
+    if (vb.text === "config") {
+      const full = [...prefix, ...segs.slice(0, -1)];
+      return full.length ? full.join(".") : undefined;
+    }
+    at = vb;
+    name = vb.text;
+  }
+  return undefined;
 }
 
 /** Static names of an attrpath, `${appName}` filled from a let-bound string of the file. */
@@ -199,6 +223,9 @@ function isEnabledSet(value: SyntaxNode | undefined, at: SyntaxNode): boolean {
   // `inherit (lib.khanelinix) enabled;` (no value to read) or a module argument.
   return v.text === "enabled";
 }
+
+// Library functions that build a value or a single option, not a set of options with an `enable`.
+const NOT_OPTION_HELPERS = /^mk(?:Enable|Package|PackageOption|)Option(?:MD)?$|^mk(?:If|Merge|Default|Force|Override|OptionDefault|Before|After|Order|VMOverride|ImageMediaOverride|Derivation|ShellScript|RenamedOptionModule|RemovedOptionModule|AliasOptionModule|ChangedOptionModule|MergedOptionModule|SinkUndeclaredOptions)$/;
 
 /** An `enable` that is off unless set (mkEnableOption, mkBoolOpt false, mkOption { default = false; }). */
 const OFF_BY_DEFAULT = /mkEnableOption|mkBoolOpt\s+false|default\s*=\s*false/;
@@ -357,7 +384,11 @@ function enableFacts(tree: SyntaxNode): { declaredOff: string[]; settings: Array
     const [path, value] = b.childNodes();
     if (!path) continue;
     const isEnable = /\benable$/.test(path.text);
-    if (isEnable || path.text.startsWith("options")) {
+    // `reposilite = mkService { ... };` inside `options.x = { services = { ... }; }`: a set of
+    // options made by the repository's own helper, at any depth of the options tree.
+    const called = unparen(value)?.kind === K.NODE_APPLY ? calleeName(flattenApply(unparen(value)!).fn) : undefined;
+    const helperSet = called !== undefined && /^mk[A-Z]/.test(called) && !NOT_OPTION_HELPERS.test(called);
+    if (isEnable || path.text.startsWith("options") || helperSet) {
       // `options.a.b.enable = mkEnableOption ..;`, `options.a.b = { enable = ..; }`
       const full = fullPath(b);
       if (full?.[0] === "options" && full.length > 1) {

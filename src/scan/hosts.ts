@@ -26,6 +26,9 @@ export interface HostDeclaration {
   /** Files (relative to the root) the host's configuration is made of. */
   files: Set<string>;
   source: "flake" | "directory";
+  /** Module arguments the host's builder gives that are not plain strings (`specialArgs = { LT =
+   * import ./helpers { ... }; }`): each name's value expression as written. */
+  args?: ReadonlyMap<string, SyntaxNode>;
 }
 
 export interface HostGraph {
@@ -522,7 +525,17 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
         const [path, value] = b.childNodes();
         const segs = path ? attrpathSegments(path) : [];
         // Arguments of nixosSystem that are not modules.
-        if (segs[0]?.name === "specialArgs") collectArgs(deref(value, env), env, out, flakeDir);
+        if (segs[0]?.name === "specialArgs") {
+          // `specialArgs = specialArgsFor name;`: a let-bound function's set, read with its
+          // parameters bound.
+          const v = deref(value, env);
+          const f = v?.kind === K.NODE_APPLY ? flattenApply(v) : undefined;
+          const lam = f && f.fn.kind === K.NODE_IDENT ? lambdaOf(f.fn, env) : undefined;
+          if (lam && f) {
+            const bound = bindArguments(lam, f.args, env);
+            collectArgs(deref(bound.body, bound.env), bound.env, out, flakeDir);
+          } else collectArgs(v, env, out, flakeDir);
+        }
         if (segs[0]?.name === "specialArgs" || segs[0]?.name === "system" || segs[0]?.name === "pkgs") continue;
         if (value) collectHostFiles(value, env, flakeDir, out, reader, depth + 1);
       }
@@ -688,7 +701,10 @@ function bindArguments(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env
     const [param, body] = lam.childNodes();
     if (param?.kind === K.NODE_IDENT_PARAM) {
       const a = typeof arg === "string" ? undefined : unparen(arg);
-      const text = a?.kind === K.NODE_STRING ? staticString(a) : undefined;
+      // A name bound to a string where the call is (`modulesFor n` inside `n: ...` read for one
+      // host): that string.
+      const passed = a?.kind === K.NODE_IDENT ? lookupRef(a, env) : undefined;
+      const text = a?.kind === K.NODE_STRING ? staticString(a) : typeof passed === "string" ? passed : undefined;
       values.set(param.childNodes()[0]!.text, typeof arg === "string" ? arg : (text ?? arg));
     } else if (param?.kind === K.NODE_PATTERN && typeof arg !== "string") {
       // `args@{ modules, ... }`: the whole set is also a name (`args.modules`).
@@ -760,25 +776,46 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
   const fromDirectory = (apply: SyntaxNode, env: Env | undefined): boolean => {
     if (!files || !readsDirectory(apply, env)) return false;
     const before = hosts.length;
+    // `mapAttrs (name: _: <builder> { modules = ...; specialArgs = ...; }) (readDir ./hosts)`: the
+    // function builds each host of the directory; read with the entry's name, it gives the host's
+    // modules and arguments (when it names some, the host's module list is known).
+    const call = unparen(apply)?.kind === K.NODE_APPLY ? flattenApply(unparen(apply)!) : undefined;
+    const builder = call && calleeName(call.fn) === "mapAttrs" && call.args.length === 2 ? lambdaOf(call.args[0], env) : undefined;
     for (const d of hostDirectories(apply, env, dir)) {
       const prefix = d === "." ? "" : `${d}/`;
-      const entries = [...files].map((f) => (f.startsWith(prefix) ? f.slice(prefix.length).split("/") : [])).filter((rest) => rest.length > 0);
-      const folders = entries.filter((rest) => rest.length === 2 && rest[1] === "default.nix");
-      // A directory of host files (`machines/nas.nix`) when it has no host folders.
-      const found = folders.length > 0 ? folders : entries.filter((rest) => rest.length === 1 && rest[0]!.endsWith(".nix") && rest[0] !== "default.nix");
-      // `mapAttrs (name: m: nixosSystem { modules = commonModules ++ [ m ]; }) (readDir ./hosts)`:
-      // the modules the function gives every host are theirs too.
-      const { fn, args } = flattenApply(apply);
-      const builder = calleeName(fn) === "mapAttrs" ? lambdaOf(args[0], env) : undefined;
-      for (const rest of found) {
+      const seen = new Set<string>();
+      for (const f of files) {
+        const rest = f.startsWith(prefix) ? f.slice(prefix.length).split("/") : [];
+        if (rest.length !== 2 || !rest[1]!.endsWith(".nix") || seen.has(rest[0]!)) continue;
+        if (rest[1] !== "default.nix" && !builder) continue;
+        if (builder) {
+          const read = new HostFiles();
+          const bound = bindArguments(builder, [rest[0]!, ""], env);
+          collectHostFiles(bound.body, bound.env, dir, read, reader);
+          if (read.size > 0 || read.computed.length > 0) {
+            seen.add(rest[0]!);
+            hosts.push({ name: rest[0]!, file, node: apply, files: read, source: "flake" });
+            continue;
+          }
+          if (rest[1] !== "default.nix") continue;
+        }
+        seen.add(rest[0]!);
+        // Its other modules are computed: rules about defaults skip it, as for a hosts/ layout.
+        hosts.push({ name: rest[0]!, file, node: apply, files: new Set([f]), source: "directory" });
+      }
+      if (seen.size > 0) continue;
+      // A directory of host files (`machines/nas.nix`, listed by `exprsIn ./machines`) when it
+      // has no host folders: each file is a host, with what the builder gives every host.
+      for (const f of files) {
+        const rest = f.startsWith(prefix) ? f.slice(prefix.length).split("/") : [];
+        if (rest.length !== 1 || !rest[0]!.endsWith(".nix") || rest[0] === "default.nix") continue;
         const name = rest[0]!.replace(/\.nix$/, "");
         const own = new HostFiles();
-        own.add(prefix + rest.join("/"));
+        own.add(f);
         if (builder) {
-          const call = bindArguments(builder, [name, ""], env);
-          collectHostFiles(call.body, call.env, dir, own, reader);
+          const bound = bindArguments(builder, [name, ""], env);
+          collectHostFiles(bound.body, bound.env, dir, own, reader);
         }
-        // Its other modules are computed: rules about defaults skip it, as for a hosts/ layout.
         hosts.push({ name, file, node: apply, files: own, source: "directory" });
       }
     }
@@ -1238,6 +1275,9 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     for (const f of h.files) {
       const resolved = resolveModuleFile(root, f) ?? (h.source === "directory" && kindsOf(root)(f) === "file" ? f : undefined);
       if (resolved) queue.push(resolved);
+      // A directory without a default.nix in a host's module list is handed to a helper that
+      // computes the imports from it (`mkModuleTree' { path = ./modules/common; }`): a module tree.
+      else if (h.source === "flake" && kindsOf(root)(f) === "directory") queue.push(...moduleTree(ctx.files, f));
     }
     // What the host hands its modules: its specialArgs strings and, by convention, its name as
     // networking.hostName (the name a nested flake's host has after its `dir#`).
@@ -1287,7 +1327,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       for (const f of used.files) if (!files.has(f)) queue.push(f);
       drain(used.sources);
     }
-    hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source });
+    hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source, ...(argNodes.size ? { args: new Map([...argNodes].map(([k, v]) => [k, v.node])) } : {}) });
     for (const f of files) {
       let set = byFile.get(f);
       if (!set) byFile.set(f, (set = new Set()));
@@ -1482,6 +1522,21 @@ function argImports(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env:
   return [...found].map((p) => resolveModuleFile(ctx.root, p)).filter((p): p is string => p !== undefined);
 }
 
+/** `dir: ... readDir dir ...`: a function listing the directory it is given. */
+function listsParameter(lam: SyntaxNode): boolean {
+  const param = lam.childNodes()[0];
+  if (param?.kind !== K.NODE_IDENT_PARAM || !lam.text.includes("readDir")) return false;
+  const name = param.firstChild()?.text;
+  return lam.descendants(K.NODE_IDENT).some((id) => {
+    if (id.text !== "readDir") return false;
+    let call: SyntaxNode | null | undefined = id.parent;
+    if (call?.kind === K.NODE_ATTRPATH) call = call.parent;
+    if (call?.kind === K.NODE_SELECT) call = call.parent;
+    const arg = call?.kind === K.NODE_APPLY ? unparen(call.childNodes()[1]) : undefined;
+    return arg?.kind === K.NODE_IDENT && arg.text === name;
+  });
+}
+
 /** A call listing a directory (`scanPaths ./.`, `map (f: ./. + "/${f}") (attrNames (readDir ./.))`):
  * the directory and whether the listing is recursive. */
 function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: boolean; readDir?: boolean; loader?: boolean } | undefined {
@@ -1496,6 +1551,13 @@ function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: bool
     const p = set?.descendants(K.NODE_PATH)[0];
     if (p) return { path: p, recursive: true };
     return undefined;
+  }
+  // `ls ./common-apps` with `ls = dir: map (f: dir + "/${f}") (attrNames (readDir dir))` in a let:
+  // a helper of the file listing the directory it is given.
+  if (fn.kind === K.NODE_IDENT && args.length >= 1) {
+    const path = unparen(args[0]);
+    const lam = unparen(resolveLexical(fn)?.value);
+    if (path?.kind === K.NODE_PATH && lam?.kind === K.NODE_LAMBDA && listsParameter(lam)) return { path, recursive: false, readDir: true };
   }
   if (!node.text.includes("readDir")) return undefined;
   // The `readDir <path>` inside: its path is the directory listed.
@@ -1547,6 +1609,16 @@ function listModules(files: readonly string[], dir: string, recursive: boolean, 
     else if (rest.length === 2 && rest[1] === "default.nix") out.push(f);
   }
   return out;
+}
+
+/** The modules of a directory handed whole to an import helper: its `module.nix` files at any
+ * depth when it marks modules that way (each imports its siblings), else every .nix file below it
+ * (a recursive listing, as `listFilesRecursive` helpers do). */
+function moduleTree(files: readonly string[], dir: string): string[] {
+  const prefix = `${dir}/`;
+  const below = files.filter((f) => f.startsWith(prefix) && f.endsWith(".nix"));
+  const marked = below.filter((f) => f === `${prefix}module.nix` || f.endsWith("/module.nix"));
+  return marked.length ? marked : below;
 }
 
 /** The files other than .nix directly in a directory (not the repository's root). */

@@ -26,6 +26,7 @@ import { summarize } from "./score.js";
 import { nextCertificateChange } from "./certificates.js";
 import { EXPIRY_WARNING_DAYS, parseCertificates } from "../secrets/certs.js";
 import { applySuppressions } from "./suppress.js";
+import { moduleArgsReader } from "./module-args.js";
 
 export interface ScanOptions {
   /** The repository to scan. */
@@ -295,6 +296,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     graph.darwinModules,
   );
   const moduleClassOf = (file: string): NixFileContext["moduleClass"] => (homeManager.has(file) ? "home-manager" : platforms.darwinOnly(file, graph.hostsOf(file)) ? "darwin" : undefined);
+  const moduleArgsOf = moduleArgsReader(graph, nixFiles);
   const contexts: NixFileContext[] = [];
   let done = 0;
   // Files whose rules ran over the budget: their host-rule contexts are left out too.
@@ -306,6 +308,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     const fileHosts = graph.hostsOf(file);
     const hostDeclarations = declarationsIn.get(file) ?? [];
     const moduleClass = moduleClassOf(file);
+    const moduleArgs = graph.declarationFiles.has(file) ? undefined : moduleArgsOf(fileHosts);
     const collected: RawFinding[] = [];
     const deps = new Map<string, string>();
     const ctx: NixFileContext = {
@@ -324,6 +327,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
         if (norm !== undefined && repositoryReads) repositoryReads.set(norm, contentHash(norm));
         return repoFile(path);
       },
+      ...(moduleArgs ? { moduleArgs } : {}),
       report: (r: RuleReport) => collected.push({ rule: current!, report: r, site: siteFor(r.file ?? file, r.node, r.range) }),
     };
     let current: Rule | undefined;

@@ -7,7 +7,8 @@
 // Hosts with modules that cannot be followed statically (imports computed by functions, files
 // that are not in the repository) are left alone. Reported once per host, at its declaration in
 // flake.nix; the fix adds nix.gc to the host's own
-// module when there is one (hosts/<name>/..., <name>.nix).
+// module when there is one (hosts/<name>/..., <name>.nix). A live installer image (nixpkgs'
+// installation-cd/iso-image/netboot modules, or isoImage.* set) keeps no generations: not reported.
 import { posix } from "node:path";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticBool, staticValue } from "../../nix/values.js";
@@ -20,6 +21,22 @@ import { nixosManual } from "../shared/references.js";
 
 const SRVOS_GC = /(^|\.)srvos\.nixosModules\.(common|server|desktop|roles-nix-remote-builder)$/;
 const GC_SERVICE = /^(.*-)?nix-gc$|^angrr$/;
+
+// nixpkgs' installer and live-image modules: an ISO, a netboot image or an SD installer boots a
+// read-only squashfs store with a tmpfs on top and keeps no generations, so there is nothing to collect.
+const LIVE_IMAGE = /\/installer\/(?:cd-dvd|netboot|sd-card)\/|installation-(?:cd|device)[\w-]*\.nix|iso-image\.nix|netboot[\w-]*\.nix/;
+
+/** Why the host is a live installer image, or undefined. */
+function liveImage(h: HostContext): string | undefined {
+  const declared = h.declaration?.node.text;
+  if (declared && LIVE_IMAGE.test(declared)) return `it is built from nixpkgs' installer modules (${LIVE_IMAGE.exec(declared)![0]}, in ${h.declaration!.file})`;
+  for (const f of h.files) {
+    const m = LIVE_IMAGE.exec(f.text);
+    if (m && f.index.imports.some((i) => LIVE_IMAGE.test(i.text))) return `it imports nixpkgs' installer modules (${m[0]}, in ${f.file})`;
+  }
+  const iso = hostMatching(h, "isoImage.*")[0];
+  return iso ? `it is a live ISO image (isoImage.* set in ${iso.file.file}:${iso.def.line})` : undefined;
+}
 
 /** How the host collects garbage, or undefined. */
 function gcMechanism(h: HostContext): string | undefined {
@@ -136,7 +153,7 @@ export const missingNixGc: Rule = {
   checkHost(h) {
     // Only a host whose every module can be seen can be said to lack something.
     if (!h.declaration || h.partial || hostOpacity(h)) return;
-    if (gcMechanism(h)) return;
+    if (gcMechanism(h) || liveImage(h)) return;
     const disabled = hostDefinitions(h, "nix.gc.automatic")[0];
     const own = hostModuleFile(h);
     const edit = own ? setOption(own.file, own.text, own.parsed.root, own.index, ["nix", "gc"], `{ automatic = true; dates = "weekly"; options = "--delete-older-than 30d"; }`) : undefined;

@@ -86,13 +86,19 @@ type Loader = (file: string) => NixFileContext | undefined;
 
 // The option index of an unchanged file is kept between scans: its services are read once (again
 // when a file its services' values were read from changed).
-const servicesCache = new WeakMap<object, { found: Omit<FoundService, "ctx">[]; deps: Map<string, object | undefined>; texts: Map<string, string | undefined> }>();
+const servicesCache = new WeakMap<object, { found: Omit<FoundService, "ctx">[]; deps: Map<string, object | undefined>; texts: Map<string, string | undefined>; args: string }>();
+
+/** Which module arguments a file was read with (their expressions, by file and position). */
+function argsKey(ctx: NixFileContext): string {
+  return [...(ctx.moduleArgs ?? [])].map(([n, a]) => `${n}\0${a.file}\0${a.node.start}`).join("\n");
+}
 
 /** The services a file defines (not those it only adjusts: an upstream module's unit with a few
  * serviceConfig overrides is that module's service, and its hardening is upstream's). */
 export function servicesIn(ctx: NixFileContext, load: Loader = () => undefined): FoundService[] {
   let entry = servicesCache.get(ctx.index);
-  if (!entry || [...entry.deps].some(([f, idx]) => load(f)?.index !== idx) || [...entry.texts].some(([f, t]) => ctx.repoFile(f)?.text !== t)) {
+  const args = argsKey(ctx);
+  if (!entry || entry.args !== args || [...entry.deps].some(([f, idx]) => load(f)?.index !== idx) || [...entry.texts].some(([f, t]) => ctx.repoFile(f)?.text !== t)) {
     const deps = new Map<string, object | undefined>();
     const texts = new Map<string, string | undefined>();
     const tracked: Loader = (f) => {
@@ -105,7 +111,7 @@ export function servicesIn(ctx: NixFileContext, load: Loader = () => undefined):
       texts.set(f, t);
       return t;
     };
-    servicesCache.set(ctx.index, (entry = { found: readServices(ctx, tracked, readText), deps, texts }));
+    servicesCache.set(ctx.index, (entry = { found: readServices(ctx, tracked, readText), deps, texts, args }));
   }
   return entry.found.map((s) => ({ ...s, ctx }));
 }
@@ -338,7 +344,14 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     if (list) list.push(d);
     else byName.set(name, [d]);
   }
-  const evaluator = new StaticEvaluator({ load: (f) => load(f)?.parsed.root, readText });
+  // The module arguments its hosts give (`LT = import ./helpers { ... }`): the files they are
+  // written in are dependencies of what is read here.
+  const moduleArgs = (f: string) => {
+    if (f !== ctx.file || !ctx.moduleArgs) return undefined;
+    for (const a of ctx.moduleArgs.values()) load(a.file);
+    return ctx.moduleArgs;
+  };
+  const evaluator = new StaticEvaluator({ load: (f) => load(f)?.parsed.root, readText, moduleArgs });
   const textOf = (v: EvalValue): string => (typeof v === "string" ? v : Array.isArray(v) ? v.map(textOf).join(" ") : isEvalUnknown(v) ? v.text : typeof v === "number" ? String(v) : "");
   const out: Omit<FoundService, "ctx">[] = [];
   for (const [name, defs] of byName) {
@@ -584,6 +597,7 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
       // definition lists tools it merely carries (rsync among its dependencies).
       related: [name, def.description ?? "", ...extra.filter((t) => t.length < 200)].join("\n"),
       etcSecrets: etcSecrets.length ? etcSecrets : undefined,
+      ...(!runsAsRoot && !userUnread ? { runsAsOwnUser: true } : {}),
     };
     const surface = serviceSurface(facts);
     const devices = deviceNeeds(`${configText}\n${tools.join(" ")}`, serviceConfig);
