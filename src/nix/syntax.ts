@@ -191,13 +191,19 @@ const NO_CHILD_NODES: readonly SyntaxNode[] = Object.freeze([]);
 const NO_CHILD_TOKENS: readonly SyntaxToken[] = Object.freeze([]);
 
 export class SyntaxToken {
-  parent: SyntaxNode | null = null;
   constructor(
     readonly kind: SyntaxKind,
     readonly start: number,
     readonly end: number,
-    readonly source: SourceText,
+    /** The node the token belongs to: every token of a tree has one. */
+    readonly parent: SyntaxNode,
   ) {}
+
+  /** The file's text, through the parent: a field of its own was 8 bytes on each of a scan's
+   * 200,000 tokens (olafkfreund/nixos_config), all alive to its end. */
+  get source(): SourceText {
+    return this.parent.source;
+  }
 
   get isToken(): true {
     return true;
