@@ -51,7 +51,8 @@ export async function run(argv: string[]): Promise<number> {
   const threshold = parseSeverity(values["severity-threshold"], "--severity-threshold");
   const failOn = parseSeverity(values["fail-on"], "--fail-on");
   const root = resolve(positionals[0] ?? ".");
-  const report = await cachedScan({ root, hosts: values.host, severityThreshold: threshold, quick: values.quick, cache: values["no-cache"] !== true, ...(format === "statix-json" || values.style ? { style: "on" as const } : {}) });
+  // One scan in this process: nothing is kept for a next one (`once`).
+  const report = await cachedScan({ root, hosts: values.host, severityThreshold: threshold, quick: values.quick, cache: values["no-cache"] !== true, once: true, ...(format === "statix-json" || values.style ? { style: "on" as const } : {}) });
   if (values.vulns) await (await import("../vulns/scan.js")).addVulnerabilities(report, { hosts: values.host, severityThreshold: threshold });
   // The renderers load every rule's metadata: a JSON report answered from the cache needs none.
   if (format === "json" && !values["output-dir"]) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
