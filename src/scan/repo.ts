@@ -38,8 +38,8 @@ export interface Repository {
    * them again when asked; nor are the bytes of a text that encodes back to them (most): `content`
    * encodes the text again. */
   contents: Map<string, Buffer>;
-  /** A file's bytes: held for text files, read again for binary ones; undefined when not a file of
-   * the repository or no longer readable. */
+  /** A file's bytes: a text file's text encoded again (or its bytes, when held), a binary file's
+   * read again; undefined when not a file of the repository or no longer readable. */
   content: (file: string) => Buffer | undefined;
   /** Every file's content hash (sha256, hex), kept across scans with the content. */
   hashes: Map<string, string>;
@@ -64,8 +64,8 @@ let graphMemo: { key: string; stamps: unknown[]; graph: HostGraph; homeManager?:
 const contentCache = new Map<string, { stamp: FileStamp | undefined; content?: Buffer; text?: string; exact?: boolean; hash?: string; binary?: boolean }>();
 
 /** Does a file's text, decoded from UTF-8, encode back to exactly its bytes? Node decodes every
- * invalid sequence as U+FFFD, so a text without one decoded from valid UTF-8 and gives its bytes
- * back (a text holding a U+FFFD of its own keeps its bytes too: the test is cheap and safe). Held
+ * invalid sequence as U+FFFD, so a text without one was decoded from valid UTF-8 and gives its
+ * bytes back (a text holding a U+FFFD of its own keeps its bytes too: the test is cheap and safe). Held
  * as text alone, a file's bytes are not kept twice (5 MB of olafkfreund/nixos_config's scan). */
 function encodesBack(text: string): boolean {
   return !text.includes("\uFFFD");
