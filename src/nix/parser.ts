@@ -889,9 +889,7 @@ function buildTree(events: number[], tokens: LexResult, source: SourceText): Syn
   let tokenIndex = 0;
 
   const attach = (parent: SyntaxNode, i: number) => {
-    const t = new SyntaxToken(kinds[i]!, starts[i]!, ends[i]!, source);
-    t.parent = parent;
-    parent.children.push(t);
+    parent.children.push(new SyntaxToken(kinds[i]!, starts[i]!, ends[i]!, parent));
   };
   const flushTrivia = (parent: SyntaxNode) => {
     while (tokenIndex < count) {

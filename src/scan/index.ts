@@ -51,6 +51,11 @@ export interface ScanOptions {
   /** The style lints when `.nix-warden.yaml` leaves them unsaid (`--format statix-json` asks for
    * them: a caller that reads statix's output wants statix's lints). */
   style?: "on" | "all";
+  /** The process scans once (the CLI): keep no rule results or report for a next scan in this
+   * process. Within one scan no cache entry is ever read back (every key names its file, host or
+   * rule), so the report is the same; what the caches held (3 MB on olafkfreund/nixos_config, and
+   * a copy of the report made at the end) stays off the peak of the process's memory. */
+  once?: boolean;
 }
 
 export interface ServiceInventoryEntry {
@@ -377,7 +382,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       }
       // An interrupted run's findings are partial: report none for the file, cache nothing.
       if (complete) {
-        fileRuleCache.set(cacheKey, { findings: collected, deps });
+        if (!options.once) fileRuleCache.set(cacheKey, { findings: collected, deps });
         raw.push(...collected);
       } else overBudget.add(file);
     }
@@ -445,7 +450,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     });
     raw.push(...collected);
     // A run that failed is not kept: its error entry has to be reported again next time.
-    if (complete) otherRuleCache.set(cacheKey, { findings: collected, deps });
+    if (complete && !options.once) otherRuleCache.set(cacheKey, { findings: collected, deps });
   }
 
   // Host rules.
@@ -575,7 +580,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
         errors.push({ source: `rule ${rule.id}`, message: `internal error on host ${h.name}: ${(e as Error).message}` });
       }
     }
-    if (complete) hostRuleCache.set(cacheKey, { reports, deps });
+    if (complete && !options.once) hostRuleCache.set(cacheKey, { reports, deps });
   }
 
   // Rules over the whole repository, all files at once; what they need from outside (exposure
@@ -624,7 +629,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
           errors.push({ source: `rule ${rule.id}`, file, message });
         },
       });
-      if (!failed) repositoryRuleCache.set(cacheKey, { events, deps: reads });
+      if (!failed && !options.once) repositoryRuleCache.set(cacheKey, { events, deps: reads });
     } catch (e) {
       if (signal?.aborted) throw e;
       errors.push({ source: `rule ${rule.id}`, message: `internal error: ${(e as Error).message}` });
@@ -705,7 +710,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   };
   // Kept when the report holds only what the same inputs give again: no file that could not be
   // read, no budget run out, no rule or program that failed.
-  if (!errors.some(transientError)) {
+  if (!errors.some(transientError) && !options.once) {
     reportMemo.delete(source.cacheKey);
     reportMemo.set(source.cacheKey, { key: memoKey, madeAt: now.getTime(), validUntil, ...structuredClone({ report, edits: built.edits }) });
     if (reportMemo.size > MAX_REPORT_MEMOS) reportMemo.delete(reportMemo.keys().next().value!);

@@ -33,12 +33,13 @@ export interface Repository {
   root: string;
   discovery: Discovery;
   texts: Map<string, string>;
-  /** Every text file's bytes (for rules that look at another file: `readFile ./x`, .sops.yaml).
-   * Binary files are not held (images and archives were most of the memory of a scan): `content`
-   * reads them again when asked. */
+  /** Text files' bytes where their text does not give them back exactly (invalid UTF-8). Binary
+   * files are not held (images and archives were most of the memory of a scan): `content` reads
+   * them again when asked; nor are the bytes of a text that encodes back to them (most): `content`
+   * encodes the text again. */
   contents: Map<string, Buffer>;
-  /** A file's bytes: held for text files, read again for binary ones; undefined when not a file of
-   * the repository or no longer readable. */
+  /** A file's bytes: a text file's text encoded again (or its bytes, when held), a binary file's
+   * read again; undefined when not a file of the repository or no longer readable. */
   content: (file: string) => Buffer | undefined;
   /** Every file's content hash (sha256, hex), kept across scans with the content. */
   hashes: Map<string, string>;
@@ -58,8 +59,17 @@ const parseCache = new Map<string, ParsedFile>();
 /** The last host graph built, with what it was built from (see loadRepository). */
 let graphMemo: { key: string; stamps: unknown[]; graph: HostGraph; homeManager?: Set<string> } | undefined;
 // File contents by path and stamp (size, times, inode): an unchanged file is not read again.
-// A binary file's entry keeps no content (only its stamp, hash and kind).
-const contentCache = new Map<string, { stamp: FileStamp | undefined; content?: Buffer; text?: string; hash?: string; binary?: boolean }>();
+// A binary file's entry keeps no content (only its stamp, hash and kind); a text file's keeps its
+// text, and its bytes only when the text does not encode back to them (`exact` false).
+const contentCache = new Map<string, { stamp: FileStamp | undefined; content?: Buffer; text?: string; exact?: boolean; hash?: string; binary?: boolean }>();
+
+/** Does a file's text, decoded from UTF-8, encode back to exactly its bytes? Node decodes every
+ * invalid sequence as U+FFFD, so a text without one was decoded from valid UTF-8 and gives its
+ * bytes back (a text holding a U+FFFD of its own keeps its bytes too: the test is cheap and safe). Held
+ * as text alone, a file's bytes are not kept twice (5 MB of olafkfreund/nixos_config's scan). */
+function encodesBack(text: string): boolean {
+  return !text.includes("\uFFFD");
+}
 
 /** How long the work on one file may take by default (parsing and indexing it; then, in the
  * scan, running the rules on it). Past it the file gets an error entry and the scan goes on. */
@@ -137,7 +147,7 @@ export async function loadRepository(
     const stamp = discovery.stamps.get(file);
     let entry = contentCache.get(abs);
     try {
-      if (entry?.stamp && stamp && sameStamp(entry.stamp, stamp) && (entry.content || (entry.binary && entry.hash !== undefined))) content = entry.content;
+      if (entry?.stamp && stamp && sameStamp(entry.stamp, stamp) && (entry.content || (entry.hash !== undefined && (entry.binary || entry.exact)))) content = entry.content;
       else {
         // Synchronous reads: hundreds of small files read in sequence, each awaited through the
         // thread pool, spend most of their time waiting; read directly they take milliseconds.
@@ -152,6 +162,17 @@ export async function loadRepository(
     // Hashed once per content: the rule caches key on it and check their dependencies with it.
     const hash = (entry!.hash ??= hashOf(content!));
     hashes.set(file, hash);
+    // A text file's text, and its bytes only when the text does not give them back.
+    const holdText = (): string => {
+      const e = entry!;
+      if (e.text === undefined) {
+        e.text = content!.toString("utf8");
+        e.exact = encodesBack(e.text);
+        if (e.exact) delete e.content;
+      }
+      if (!e.exact) contents.set(file, e.content!);
+      return e.text;
+    };
     if (file.endsWith(".nix")) {
       if ((entry!.binary ??= isBinary(content!))) {
         unheld.add(file);
@@ -159,8 +180,7 @@ export async function loadRepository(
         errors.push({ source: "read", file, message: "skipped: binary content in a .nix file" });
         continue;
       }
-      contents.set(file, content!);
-      const text = (entry!.text ??= content!.toString("utf8"));
+      const text = holdText();
       const key = `${hash}\0${source.cacheKey}\0${file}`;
       let pf = parseCache.get(key);
       if (!pf) {
@@ -189,9 +209,8 @@ export async function loadRepository(
       }
     } else {
       if (!(entry!.binary ??= isBinary(content!))) {
-        contents.set(file, content!);
-        otherFiles.set(file, content);
-        texts.set(file, (entry!.text ??= content!.toString("utf8")));
+        texts.set(file, holdText());
+        otherFiles.set(file, contents.get(file));
       } else {
         otherFiles.set(file, undefined);
         unheld.add(file);
@@ -203,7 +222,12 @@ export async function loadRepository(
   const flakeFile = nixFiles.has("flake.nix") ? "flake.nix" : undefined;
   const content = (file: string): Buffer | undefined => {
     const held = contents.get(file);
-    if (held || !unheld.has(file)) return held;
+    if (held) return held;
+    // A text held alone gives its bytes back encoded (a .nix file that ran over its parse budget
+    // is among the texts too).
+    const text = texts.get(file);
+    if (text !== undefined) return Buffer.from(text, "utf8");
+    if (!unheld.has(file)) return undefined;
     try {
       return source.read(file);
     } catch {

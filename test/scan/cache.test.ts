@@ -231,6 +231,43 @@ describe("in-process caches", () => {
     expect(warm).toBe(await fresh(root));
   }, 120_000);
 
+  it("a repeat scan after each kind of change equals a fresh scan: a module every host imports, a file of one host, a file a rule reads, .nix-warden.yaml", async () => {
+    const root = await repo();
+    clearScanCache();
+    await runScan({ root, quick: true });
+    const edit = async (file: string, change: (text: string) => string) => {
+      const path = join(root, file);
+      await writeFile(path, change(await readFile(path, "utf8")));
+    };
+    const steps: Array<[string, string, (text: string) => string]> = [
+      // Shared by every host: a comment only (the benchmark's edit), then a setting each host has.
+      ["modules/common.nix", "modules/common.nix", (t) => `${t}\n# an edit that changes no setting\n`],
+      ["modules/common.nix", "modules/common.nix", (t) => t.replace('PermitRootLogin = "yes"', 'PermitRootLogin = "prohibit-password"').replace("wheelNeedsPassword = false", "wheelNeedsPassword = true")],
+      ["modules/common.nix", "modules/common.nix", (t) => t.replace("  time.timeZone", "  networking.firewall.enable = false;\n  time.timeZone")],
+      // One host's file: a setting moves lines, another appears.
+      ["hosts/nas/default.nix", "hosts/nas/default.nix", (t) => t.replace("{", "{\n  # moved down a line\n")],
+      ["hosts/laptop/default.nix", "hosts/laptop/default.nix", (t) => t.replace(/\}\s*$/, "  nix.settings.sandbox = false;\n  boot.kernelParams = [ \"mitigations=off\" ];\n}\n")],
+      // A file no rule parses but one reads (`builtins.readFile ../../secrets/smtp-password.txt`):
+      // encrypted now.
+      ["secrets/smtp-password.txt", "secrets/smtp-password.txt", () => "-----BEGIN AGE ENCRYPTED FILE-----\nYWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSBzb21ldGhpbmcK\n-----END AGE ENCRYPTED FILE-----\n"],
+      // The settings: an exception added, then the style lints turned on.
+      [".nix-warden.yaml", ".nix-warden.yaml", (t) => `${t}  - rule: firewall-disabled\n    path: "modules/**"\n    reason: "testing an exception"\n`],
+      [".nix-warden.yaml", ".nix-warden.yaml", (t) => `style: on\n${t}`],
+    ];
+    const changed: boolean[] = [];
+    for (const [what, file, change] of steps) {
+      const before = body(await runScan({ root, quick: true }));
+      await edit(file, change);
+      const warm = body(await runScan({ root, quick: true }));
+      changed.push(warm !== before);
+      expect(warm, `after changing ${what}`).toBe(await fresh(root));
+      // The caches again filled (fresh cleared them) before the next change.
+      await runScan({ root, quick: true });
+    }
+    // Every change but the comment changes the report (so the comparisons above compare something).
+    expect(changed).toEqual([false, true, true, true, true, true, true, true]);
+  }, 180_000);
+
   it("an unchanged repository's repeat scan is the last report, which a caller's changes to it do not reach", async () => {
     const root = await repo();
     clearScanCache();

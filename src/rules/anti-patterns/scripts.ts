@@ -204,21 +204,28 @@ export interface ScriptCommand {
   what: string;
 }
 
-// Both script rules read the same commands; contexts are made afresh by every scan.
-const commandCache = new WeakMap<NixFileContext | TextFileContext, ScriptCommand[]>();
+// Both script rules read the same commands, one after the other while the scan runs the rules of
+// one file: the commands of the file being checked are kept, and let go when the next file's are
+// asked for. (Kept per context for the whole scan, every word with its source map, they were 4 MB
+// of a cold scan's peak on olafkfreund/nixos_config; no host or repository rule reads them.)
+// The one entry is held in a WeakMap made afresh for each file, so it does not hold the context
+// (and through its closures the whole scan) once the scan is over.
+let lastCommands = new WeakMap<NixFileContext | TextFileContext, ScriptCommand[]>();
+function commandsOf(ctx: NixFileContext | TextFileContext, compute: () => ScriptCommand[]): ScriptCommand[] {
+  let cmds = lastCommands.get(ctx);
+  if (!cmds) (lastCommands = new WeakMap()).set(ctx, (cmds = compute()));
+  return cmds;
+}
 
 /** Every command the scripts of a file run (after looking through sudo, ssh, sh -c ...). */
 export function commandsInNix(ctx: NixFileContext): ScriptCommand[] {
-  let cmds = commandCache.get(ctx);
-  if (!cmds) commandCache.set(ctx, (cmds = nixScripts(ctx).flatMap((s) => effectiveCommands(s.source).map((argv) => ({ argv, what: s.what })))));
-  return cmds;
+  return commandsOf(ctx, () => nixScripts(ctx).flatMap((s) => effectiveCommands(s.source).map((argv) => ({ argv, what: s.what }))));
 }
 
 export function commandsInTextFile(ctx: TextFileContext): ScriptCommand[] {
   if (ctx.text === undefined || !isShellScriptFile(ctx.file, ctx.text)) return [];
-  let cmds = commandCache.get(ctx);
-  if (!cmds) commandCache.set(ctx, (cmds = effectiveCommands(sourceOf(ctx.text)).map((argv) => ({ argv, what: "shell script" }))));
-  return cmds;
+  const text = ctx.text;
+  return commandsOf(ctx, () => effectiveCommands(sourceOf(text)).map((argv) => ({ argv, what: "shell script" })));
 }
 
 /** The file a script-command check reads the commands of. */
