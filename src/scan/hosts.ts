@@ -279,6 +279,8 @@ function repoPath(expr: SyntaxNode | undefined, env: Env | undefined, dir: strin
   let base: string | undefined;
   let tail: string | undefined;
   if (n.kind === K.NODE_PATH) return pathValue(n, env, dir);
+  // `configPath = self;` (self inherited from the flake's inputs): the repository's root.
+  if (n.kind === K.NODE_IDENT && depth > 0 && ROOT_NAMES.has(n.text)) return "";
   if (n.kind === K.NODE_STRING) {
     const root = rootString(n);
     if (root !== undefined) return root;
@@ -355,6 +357,17 @@ function resolveAttr(expr: SyntaxNode | undefined, name: string, env: Env | unde
     default:
       return undefined;
   }
+}
+
+/** What the innermost `with` around `ref` that has it gives for its name, when the `with` opens a
+ * set that can be read (`with import ./lib.nix { ... };`, a let-bound set). */
+function withProvided(ref: SyntaxNode, env: Env | undefined, dir: string, reader: Reader | undefined): { value: SyntaxNode; env: Env | undefined; dir: string } | undefined {
+  for (let p = ref.parent, child: SyntaxNode = ref; p; child = p, p = p.parent) {
+    if (p.kind !== K.NODE_WITH || p.childNodes()[1] !== child) continue;
+    const found = resolveAttr(p.childNodes()[0], ref.text, env, dir, reader);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** The files a host's expression names, and the string arguments it hands its modules
@@ -455,6 +468,14 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
         return;
       }
       const { fn, args } = flattenApply(n);
+      // `addModules ./modules [ "secrets" "sysconfig" ]`: a folder and names in it, the modules
+      // `<folder>/<name>` (not the whole folder).
+      const folder = args.length === 2 ? repoPath(args[0], env, flakeDir) : undefined;
+      const names = folder !== undefined && !folder.endsWith(".nix") ? staticStrings(args[1], env) : undefined;
+      if (names?.length && names.every((x) => /^[\w.@-][\w./@-]*$/.test(x) && !x.includes(".."))) {
+        for (const x of names) out.add(posix.normalize(posix.join(folder!, x)));
+        return;
+      }
       // A helper defined in a let: bind its parameters to the arguments and read its body.
       const callee = fn.kind === K.NODE_IDENT ? lookupRef(fn, env) : undefined;
       if (callee && typeof callee !== "string" && unparen(callee)?.kind === K.NODE_LAMBDA) {
@@ -475,6 +496,16 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
         return;
       }
       if (calleeName(fn) === "import") {
+        for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
+        return;
+      }
+      // A helper a `with` brings into scope (`with import ./lib/output.nix { ... }; ...
+      // mkConfiguration { name = "nas"; }`): read its body in that file.
+      const given = fn.kind === K.NODE_IDENT && callee === undefined ? withProvided(fn, env, flakeDir, reader) : undefined;
+      const givenLambda = unparen(given?.value);
+      if (given && givenLambda?.kind === K.NODE_LAMBDA) {
+        const call = bindArguments(givenLambda, args, given.env);
+        collectHostFiles(call.body, call.env, given.dir, out, reader, depth + 1);
         for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
         return;
       }
@@ -1474,8 +1505,8 @@ const ROOT_NAMES = new Set(["self", "inputs.self", "src", "root", "flakeRoot"]);
 
 // Helpers that list a directory's modules (Nix has no standard one; these names are common).
 // `mapModules`/`mapModulesRec'` are hlissner's dotfiles loaders (copied into other configurations).
-const LISTING_HELPERS = /^(?:scanPaths|listModules|importDir|importModules|modulesIn|exprsIn|listNixFiles|listNixModules|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive|mapModules'?|mapModulesRec'?)$/;
-const RECURSIVE_HELPERS = /^(?:umport|listFilesRecursive|mapModulesRec'?)$/;
+const LISTING_HELPERS = /^(?:scanPaths|listModules|importDir|importModules|modulesIn|exprsIn|addModulesRecursive|listNixFiles|listNixModules|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive|mapModules'?|mapModulesRec'?)$/;
+const RECURSIVE_HELPERS = /^(?:umport|listFilesRecursive|addModulesRecursive|mapModulesRec'?)$/;
 
 /** A host's values, also answering `name.attr` for a specialArg bound to a set of the flake
  * (`configVars = import ./vars { }`) whose attribute is a literal string. */
@@ -1986,7 +2017,7 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
       if (n.kind === K.NODE_SELECT && base?.kind === K.NODE_IDENT && !NOT_ARGS.has(base.text) && !selfOutputRef(n) && !n.inside(K.NODE_SELECT)) out.push(n);
     }
   }
-  const listings = /readDir|scanPaths|listModules|import(?:Dir|Modules)|listNix|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive|mapModules|relativeToRoot/.test(tree.text);
+  const listings = /readDir|scanPaths|listModules|import(?:Dir|Modules)|listNix|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive|mapModules|relativeToRoot|addModulesRecursive/.test(tree.text);
   if (listings) {
     for (const n of tree.descendants(K.NODE_APPLY)) {
       if (n.parent?.kind === K.NODE_APPLY && n.parent.childNodes()[0] === n) continue; // not the whole call
@@ -2035,6 +2066,26 @@ export function moduleReferences(root: PathKinds, file: string, tree: SyntaxNode
     if (p === undefined) continue;
     const resolved = resolveModuleFile(root, p);
     if (resolved) out.add(resolved);
+    // `addModules ../../modules [ "management/ssh" "www/httpd.nix" ]`: a folder handed to a
+    // function with the names of modules in it.
+    for (const name of namesGivenWith(n)) {
+      const named = resolveModuleFile(root, posix.normalize(posix.join(p, name)));
+      if (named) out.add(named);
+    }
   }
   return [...out];
+}
+
+/** The strings of the list a path is handed with to a function (`f ./dir [ "a" "b/c.nix" ]`). */
+function namesGivenWith(path: SyntaxNode): string[] {
+  let arg: SyntaxNode = path;
+  while (arg.parent?.kind === K.NODE_PAREN) arg = arg.parent;
+  const call = arg.parent;
+  if (call?.kind !== K.NODE_APPLY || call.childNodes()[1] !== arg) return [];
+  // The list is the next argument: `(f ./dir) [ ... ]`.
+  const outer = call.parent;
+  const list = outer?.kind === K.NODE_APPLY && outer.childNodes()[0] === call ? unparen(outer.childNodes()[1]) : undefined;
+  if (list?.kind !== K.NODE_LIST) return [];
+  const names = staticStrings(list, undefined) ?? [];
+  return names.filter((x) => /^[\w.@-][\w./@-]*$/.test(x) && !x.includes(".."));
 }

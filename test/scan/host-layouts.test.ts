@@ -650,4 +650,45 @@ in
     const { hosts } = await hostsOf(files, "modules/nixos/core.nix");
     expect(hosts).toEqual(["alpha"]);
   });
+
+  it("hosts built by a helper a `with import ./lib/output.nix { ... };` brings into scope, its paths from `configPath = self`; a host's modules named by `addModules <folder> [ names ]` and listed by `addModulesRecursive ./modules` (m1cr0man-style)", async () => {
+    const report = await scanMemory({
+      "flake.nix": `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  outputs = { self, nixpkgs, ... }@inputs:
+    with import ./lib/output.nix { inherit inputs; };
+    {
+      nixosConfigurations = {
+        nas = mkConfiguration { name = "nas"; };
+        desk = mkConfiguration { name = "desk"; };
+      };
+    };
+}`,
+      "lib/output.nix": `{ inputs }:
+let
+  inherit (inputs) self nixpkgs;
+  configPath = self;
+  myModulesPath = "\${configPath}/modules";
+in
+rec {
+  nixosSystem = modules: import "\${nixpkgs.outPath}/nixos/lib/eval-config.nix" { inherit modules; };
+  addModules = dir: names: map (n: "\${dir}/\${n}") names;
+  mkConfiguration = { name, modules ? [ ] }: nixosSystem (modules ++ [ "\${configPath}/hosts/\${name}/configuration.nix" ] ++ addModules myModulesPath [ "base.nix" ]);
+}`,
+      "lib/module.nix": `{ addModulesRecursive = dir: builtins.attrNames (builtins.readDir dir); }`,
+      "hosts/nas/configuration.nix": `{ lib, ... }: { imports = lib.my.addModules ../../modules [ "ssh" ] ++ lib.my.addModulesRecursive ./modules; }`,
+      "hosts/nas/modules/db.nix": `{ services.postgresql.enable = true; services.postgresql.authentication = "host all all 0.0.0.0/0 trust"; }`,
+      "hosts/desk/configuration.nix": `{ networking.hostName = "desk"; }`,
+      "modules/base.nix": `{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = true; }`,
+      "modules/ssh/default.nix": ROOT_LOGIN,
+      "modules/unused.nix": `{ services.openssh.settings.PermitRootLogin = "yes"; }`,
+    });
+    const hostsOfFile = (file: string) => [...new Set(report.findings.filter((f) => f.file === file).flatMap((f) => f.host ?? []))].sort();
+    expect([...report.hosts].sort()).toEqual(["desk", "nas"]);
+    expect(hostsOfFile("modules/base.nix")).toEqual(["desk", "nas"]);
+    expect(hostsOfFile("modules/ssh/default.nix")).toEqual(["nas"]);
+    expect(hostsOfFile("hosts/nas/modules/db.nix")).toEqual(["nas"]);
+    // Named by no host: no host.
+    expect(hostsOfFile("modules/unused.nix")).toEqual([]);
+  });
 });
