@@ -18,6 +18,7 @@ import { nfsExportToEveryone } from "./access/nfs-export-to-everyone.js";
 import { worldWritablePath } from "./access/world-writable-path.js";
 import { nixSandboxDisabled } from "./access/nix-sandbox-disabled.js";
 import { nixUnsafeEvaluation } from "./access/nix-unsafe-evaluation.js";
+import { nixAcceptFlakeConfig } from "./access/nix-accept-flake-config.js";
 import { browserSandboxDisabled } from "./access/browser-sandbox-disabled.js";
 import { nixTrustedUsers } from "./access/nix-trusted-users.js";
 import { insecureBinaryCache } from "./access/insecure-binary-cache.js";
@@ -124,6 +125,7 @@ export const ALL_RULES: Rule[] = [
   nixTrustedUsers,
   nixSandboxDisabled,
   nixUnsafeEvaluation,
+  nixAcceptFlakeConfig,
   browserSandboxDisabled,
   insecureBinaryCache,
   databaseTrustAuth,
