@@ -11,6 +11,7 @@ import { overrideDerivationAttrs } from "./anti-patterns/override-derivation-att
 import { packageWithoutMeta } from "./anti-patterns/package-without-meta.js";
 import { templateFunctionVariants } from "./anti-patterns/template-function-variants.js";
 import { appAuthDisabled } from "./access/app-auth-disabled.js";
+import { grafanaDefaultAdmin } from "./access/grafana-default-admin.js";
 import { databaseTrustAuth } from "./access/database-trust-auth.js";
 import { exporterRunsAsSuperuser } from "./access/exporter-runs-as-superuser.js";
 import { nfsNoRootSquash } from "./access/nfs-no-root-squash.js";
@@ -134,6 +135,7 @@ export const ALL_RULES: Rule[] = [
   nfsExportToEveryone,
   worldWritablePath,
   appAuthDisabled,
+  grafanaDefaultAdmin,
   dockerSocketExposed,
   containerExposedUnauthenticated,
   ciRunnerPrivileged,
