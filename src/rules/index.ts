@@ -12,6 +12,7 @@ import { packageWithoutMeta } from "./anti-patterns/package-without-meta.js";
 import { templateFunctionVariants } from "./anti-patterns/template-function-variants.js";
 import { appAuthDisabled } from "./access/app-auth-disabled.js";
 import { grafanaDefaultAdmin } from "./access/grafana-default-admin.js";
+import { polkitWheelAllowAll } from "./access/polkit-wheel-allow-all.js";
 import { databaseTrustAuth } from "./access/database-trust-auth.js";
 import { exporterRunsAsSuperuser } from "./access/exporter-runs-as-superuser.js";
 import { nfsNoRootSquash } from "./access/nfs-no-root-squash.js";
@@ -136,6 +137,7 @@ export const ALL_RULES: Rule[] = [
   worldWritablePath,
   appAuthDisabled,
   grafanaDefaultAdmin,
+  polkitWheelAllowAll,
   dockerSocketExposed,
   containerExposedUnauthenticated,
   ciRunnerPrivileged,
