@@ -11,6 +11,8 @@ import { overrideDerivationAttrs } from "./anti-patterns/override-derivation-att
 import { packageWithoutMeta } from "./anti-patterns/package-without-meta.js";
 import { templateFunctionVariants } from "./anti-patterns/template-function-variants.js";
 import { appAuthDisabled } from "./access/app-auth-disabled.js";
+import { grafanaDefaultAdmin } from "./access/grafana-default-admin.js";
+import { polkitWheelAllowAll } from "./access/polkit-wheel-allow-all.js";
 import { databaseTrustAuth } from "./access/database-trust-auth.js";
 import { exporterRunsAsSuperuser } from "./access/exporter-runs-as-superuser.js";
 import { nfsNoRootSquash } from "./access/nfs-no-root-squash.js";
@@ -18,6 +20,7 @@ import { nfsExportToEveryone } from "./access/nfs-export-to-everyone.js";
 import { worldWritablePath } from "./access/world-writable-path.js";
 import { nixSandboxDisabled } from "./access/nix-sandbox-disabled.js";
 import { nixUnsafeEvaluation } from "./access/nix-unsafe-evaluation.js";
+import { nixAcceptFlakeConfig } from "./access/nix-accept-flake-config.js";
 import { browserSandboxDisabled } from "./access/browser-sandbox-disabled.js";
 import { nixTrustedUsers } from "./access/nix-trusted-users.js";
 import { insecureBinaryCache } from "./access/insecure-binary-cache.js";
@@ -124,6 +127,7 @@ export const ALL_RULES: Rule[] = [
   nixTrustedUsers,
   nixSandboxDisabled,
   nixUnsafeEvaluation,
+  nixAcceptFlakeConfig,
   browserSandboxDisabled,
   insecureBinaryCache,
   databaseTrustAuth,
@@ -132,6 +136,8 @@ export const ALL_RULES: Rule[] = [
   nfsExportToEveryone,
   worldWritablePath,
   appAuthDisabled,
+  grafanaDefaultAdmin,
+  polkitWheelAllowAll,
   dockerSocketExposed,
   containerExposedUnauthenticated,
   ciRunnerPrivileged,

@@ -156,11 +156,15 @@ export function isAppSecretKeyOption(optionPath: string | undefined): boolean {
 /**
  * Option paths whose values are passwords though their last key is not: nginx's
  * `basicAuth.<user> = "<password>"` (an attribute set from user name to plaintext password), and
- * the options of SECRET_OPTIONS.
+ * the options of SECRET_OPTIONS, Redis's `requirePass`.
  */
+const REDIS_PASSWORD = /^services\.redis\.(?:servers\.[^.]+\.)?requirePass$/;
+
 export function isPasswordByPath(optionPath: string | undefined): boolean {
   if (!optionPath) return false;
   if (SECRET_OPTIONS.has(optionPath) || APP_SECRET_KEY_OPTIONS.has(optionPath)) return true;
+  // Redis's password (`requirePass`, written into the generated redis.conf in the store).
+  if (REDIS_PASSWORD.test(optionPath)) return true;
   const segments = optionPath.split(".").filter((s) => s !== "");
   return segments.length >= 2 && segments[segments.length - 2] === "basicAuth";
 }

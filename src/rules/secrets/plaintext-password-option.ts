@@ -21,6 +21,7 @@ const KNOWN_FILE_OPTIONS: Array<[RegExp, string]> = [
   [/^services\.k3s\.token$/, "`services.k3s.tokenFile`"],
   [/^services\.k3s\.agentToken$/, "`services.k3s.agentTokenFile`"],
   [/^services\.rke2\.token$/, "`services.rke2.tokenFile`"],
+  [/^services\.redis\.servers\.[^.]+\.requirePass$/, "`requirePassFile` (services.redis.servers.<name>.requirePassFile)"],
 ];
 
 /** How the option's service takes the password from a file: a file option named only where it is
@@ -69,11 +70,14 @@ export const plaintextPasswordOption: Rule = {
       hostExample(`{ services.k3s = { enable = true; role = "server"; token = "Lantern4.Orbit.Meadow"; }; }\n`),
       // An application's secret key (low: forged cookies and signed URLs).
       hostExample(`{ services.searx = { enable = true; settings.server.secret_key = "notsosecret"; }; }\n`),
+      // Redis's password lands in redis.conf in the store.
+      hostExample(`{ services.redis.servers.forgejo = { enable = true; port = 6371; requirePass = "forgejo"; }; }\n`),
     ],
     silent: [
       hostExample(`{ services.grafana.settings.security.admin_password = "$__file{/run/secrets/grafana-admin}"; }\n`),
       hostExample(`{ config, ... }: { services.k3s = { enable = true; tokenFile = config.sops.secrets.k3s-token.path; token = ""; }; }\n`),
       hostExample(`{ config, ... }: { services.searx = { enable = true; environmentFile = config.sops.secrets.searx.path; settings.server.secret_key = "@SEARX_SECRET_KEY@"; }; }\n`),
+      hostExample(`{ config, ... }: { services.redis.servers.forgejo = { enable = true; requirePassFile = config.age.secrets.redis.path; }; }\n`),
     ],
   },
   name: "plaintext password in an option",

@@ -1,0 +1,129 @@
+// grafana-default-admin: Grafana listening beyond loopback (`services.grafana.settings.server.
+// http_addr` = "0.0.0.0", "::" or "", every interface) with its port opened in the firewall (or the
+// firewall off), and no admin password given (`settings.security.admin_password`, a
+// `$__file{...}` reference or any value, nor an environment file of the unit that could hold
+// GF_SECURITY_ADMIN_PASSWORD). Grafana then creates its admin account as admin/admin on first start:
+// whoever reaches the port first logs in as the server admin (every dashboard and data source,
+// the credentials Grafana keeps for them and queries through them, users and API keys). High;
+// no password login at all (the login form and basic authentication off) is silent too;
+// the message says the password may have been changed in the web UI since, which the repository
+// cannot show. NixOS's default http_addr is 127.0.0.1 (silent), as is a Unix socket
+// (`protocol = "socket"`), a port left closed (a proxy in front), or a password given.
+import { replaceNode } from "../../nix/edit.js";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { staticValue } from "../../nix/values.js";
+import { effectiveValue, isDead, isDisabled, scoped, type Scope } from "../shared/scope.js";
+import { resolveValue } from "../shared/syntax.js";
+import { hostExample } from "../shared/examples.js";
+import type { Rule } from "../types.js";
+import { nixosOption } from "../shared/references.js";
+
+const EVERY_INTERFACE = /^(?:0\.0\.0\.0|::|\[::\]|\*|)$/;
+const SERVER = "services.grafana.settings.server";
+
+/** Every list literal inside a value (`[ 22 ] ++ lib.optionals x [ 3000 ]`). */
+function lists(value: SyntaxNode | undefined): SyntaxNode[] {
+  if (!value) return [];
+  return [...(value.kind === K.NODE_LIST ? [value] : []), ...value.descendants(K.NODE_LIST)];
+}
+
+/** How Grafana's port is reachable from every network, or undefined. */
+function opened(scope: Scope, port: number): string | undefined {
+  const fw = effectiveValue(scope.definitions("networking.firewall.enable"));
+  if (fw.kind === "known" && fw.value === false) {
+    if (scope.definitions("networking.nftables.ruleset").some((d) => !isDead(d.def))) return undefined;
+    return "the firewall is off (networking.firewall.enable = false)";
+  }
+  for (const { def } of scope.definitions("networking.firewall.allowedTCPPorts")) {
+    if (isDead(def)) continue;
+    for (const list of lists(def.inner)) {
+      for (const el of list.childNodes()) {
+        const v = staticValue(el.kind === K.NODE_IDENT ? resolveValue(el) : el);
+        if (v === port) return `networking.firewall.allowedTCPPorts contains ${port}`;
+        if (el.kind === K.NODE_SELECT && /^config\.services\.grafana\.settings\.server\.http_port$/.test(el.text.replace(/\s+/g, ""))) return `networking.firewall.allowedTCPPorts contains ${el.text}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** An admin password is given some way (a value, a file reference, an environment file). */
+function passwordGiven(scope: Scope): boolean {
+  const defs = [
+    ...scope.definitions("services.grafana.settings.security.admin_password"),
+    ...scope.definitions('services.grafana.settings."security".admin_password'),
+    ...scope.definitions("systemd.services.grafana.serviceConfig.EnvironmentFile"),
+    ...scope.definitions("systemd.services.grafana.environment.GF_SECURITY_ADMIN_PASSWORD"),
+    ...scope.definitions("systemd.services.grafana.environment.GF_SECURITY_ADMIN_PASSWORD__FILE"),
+  ];
+  if (defs.some((d) => !isDead(d.def) && staticValue(d.def.inner) !== null)) return true;
+  // No password login at all: the login form off and HTTP basic authentication off (an SSO
+  // provider logs people in).
+  const is = (value: unknown, ...paths: string[]) => paths.some((p) => { const e = effectiveValue(scope.definitions(p)); return e.kind === "known" && (e.value === value || e.value === String(value)); });
+  return is(true, "services.grafana.settings.auth.disable_login_form", 'services.grafana.settings."auth".disable_login_form') &&
+    is(false, "services.grafana.settings.auth.basic.enabled", 'services.grafana.settings."auth.basic".enabled');
+}
+
+function check(scope: Scope): void {
+  if (isDisabled(scope, "services.grafana.enable")) return;
+  const addr = effectiveValue(scope.definitions(`${SERVER}.http_addr`));
+  if (addr.kind !== "known" || typeof addr.value !== "string" || !EVERY_INTERFACE.test(addr.value.trim())) return;
+  const protocol = effectiveValue(scope.definitions(`${SERVER}.protocol`));
+  if (protocol.kind !== "unset" && !(protocol.kind === "known" && (protocol.value === "http" || protocol.value === "https"))) return;
+  const portDef = effectiveValue(scope.definitions(`${SERVER}.http_port`));
+  const port = portDef.kind === "known" && typeof portDef.value === "number" ? portDef.value : portDef.kind === "unset" ? 3000 : undefined;
+  if (port === undefined) return;
+  const open = opened(scope, port);
+  if (!open || passwordGiven(scope)) return;
+  const def = addr.at.def;
+  const where = scope.kind === "host" ? ` on host ${scope.host}` : "";
+  scope.report(addr.at.file, {
+    node: def.inner ?? def.binding,
+    optionPath: def.path,
+    severity: "high",
+    key: `grafana:${port}`,
+    title: "Grafana reachable from the network with the default admin password",
+    message:
+      `Grafana${where} listens on every interface (${def.path} = "${addr.value}") and ${open}, and no admin password is set (settings.security.admin_password): ` +
+      `Grafana creates its admin account as admin/admin on first start, so whoever reaches port ${port} can log in as the server admin (every dashboard and data source, the credentials it keeps for them, users and API keys), unless the password was changed in the web UI since (the repository cannot show that).`,
+    fix: {
+      safety: "review",
+      description:
+        'Set services.grafana.settings.security.admin_password = "$__file{${config.age.secrets.grafana-admin.path}}" (a file from agenix or sops-nix, readable by grafana), and listen on loopback (http_addr = "127.0.0.1") behind a reverse proxy, or open the port only on a private interface (networking.firewall.interfaces.<name>.allowedTCPPorts). The edit below keeps Grafana on loopback: direct clients on other machines lose access.',
+      edits: def.inner ? [replaceNode(addr.at.file.file, def.inner, '"127.0.0.1"')] : undefined,
+    },
+  });
+}
+
+export const grafanaDefaultAdmin: Rule = {
+  id: "grafana-default-admin",
+  examples: {
+    fire: [
+      hostExample(`{\n  services.grafana = {\n    enable = true;\n    settings.server = { http_addr = "0.0.0.0"; http_port = 3000; };\n  };\n  networking.firewall.allowedTCPPorts = [ 3000 ];\n}\n`),
+      // The port through the option, the address empty (every interface).
+      hostExample(`{ config, ... }: {\n  services.grafana = { enable = true; settings.server.http_addr = ""; settings.server.http_port = 3001; };\n  networking.firewall.allowedTCPPorts = [ 22 config.services.grafana.settings.server.http_port ];\n}\n`),
+    ],
+    silent: [
+      // Loopback behind a proxy: the NixOS default address.
+      hostExample(`{\n  services.grafana = { enable = true; settings.server.http_addr = "127.0.0.1"; };\n  networking.firewall.allowedTCPPorts = [ 80 443 3000 ];\n}\n`),
+      // An admin password from a file.
+      hostExample(`{\n  services.grafana = {\n    enable = true;\n    settings.server.http_addr = "0.0.0.0";\n    settings.security.admin_password = "$__file{/run/secrets/grafana-admin}";\n  };\n  networking.firewall.allowedTCPPorts = [ 3000 ];\n}\n`),
+      // Every interface, but the port stays closed (a proxy on the host in front).
+      hostExample(`{\n  services.grafana = { enable = true; settings.server.http_addr = "0.0.0.0"; };\n  networking.firewall.allowedTCPPorts = [ 80 443 ];\n}\n`),
+      // No password login at all: single sign-on only.
+      hostExample(`{\n  services.grafana = {\n    enable = true;\n    settings.server.http_addr = "0.0.0.0";\n    settings.auth.disable_login_form = true;\n    settings."auth.basic".enabled = false;\n  };\n  networking.firewall.allowedTCPPorts = [ 3000 ];\n}\n`),
+    ],
+  },
+  name: "Grafana reachable with the default admin password",
+  category: "access",
+  severity: "high",
+  rationale:
+    "Without security.admin_password Grafana creates its admin account as admin/admin on first start. Listening on every interface with the port open, anyone on the network can log in as the server admin before the password is changed, and read every data source through it.",
+  fix: "Give the admin password from a file (admin_password = \"$__file{...}\" with agenix or sops-nix), and keep Grafana on loopback behind a reverse proxy or open its port only on a private interface.",
+  references: [
+    nixosOption("services.grafana.settings.security.admin_password"),
+    { title: "Grafana configuration: admin_password", url: "https://grafana.com/docs/grafana/latest/setup-grafana/configure-grafana/#admin_password" },
+  ],
+  compliance: { cis: ["5.4 User Accounts and Environment"], nist: ["PR.AA-01"] },
+  ...scoped(check),
+};
