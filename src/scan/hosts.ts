@@ -290,6 +290,8 @@ function repoPath(expr: SyntaxNode | undefined, env: Env | undefined, dir: strin
     const inner = unparen((head as SyntaxNode).firstChild());
     if (inner?.kind !== K.NODE_IDENT) return undefined;
     base = repoPath(inner, env, dir, depth + 1);
+    // `"${self}/systems/${name}/default.nix"` with `inherit (inputs) self;`: the flake's root.
+    if (base === undefined && ROOT_NAMES.has(inner.text) && typeof lookupRef(inner, env) !== "string") base = "";
     let text = "";
     for (const c of rest) {
       if (c.isToken) text += c.text;
@@ -327,6 +329,9 @@ function importedFile(apply: SyntaxNode, env: Env | undefined, dir: string, read
   return body ? { body, dir: posix.dirname(file) === "." ? "" : posix.dirname(file) } : undefined;
 }
 
+// Functions returning the set their function argument returns (given the set itself).
+const FIXED_POINTS = new Set(["fix", "makeExtensible", "fix'"]);
+
 /** The value of attribute `name` of a set expression, through let-bound names, `import`ed files and
  * `inherit (x) name;`, with the environment and directory it is to be read in. */
 function resolveAttr(expr: SyntaxNode | undefined, name: string, env: Env | undefined, dir: string, reader: Reader | undefined, depth = 0): { value: SyntaxNode; env: Env | undefined; dir: string } | undefined {
@@ -335,7 +340,11 @@ function resolveAttr(expr: SyntaxNode | undefined, name: string, env: Env | unde
   switch (n.kind) {
     case K.NODE_APPLY: {
       const file = importedFile(n, env, dir, reader);
-      return file ? resolveAttr(file.body, name, undefined, file.dir, reader, depth + 1) : undefined;
+      if (file) return resolveAttr(file.body, name, undefined, file.dir, reader, depth + 1);
+      // `lib.makeExtensible (final: { ... })`, `lib.fix (self: { ... })`: the set the function returns.
+      const { fn, args } = flattenApply(n);
+      const f = FIXED_POINTS.has(calleeName(fn) ?? "") && args.length === 1 ? unparen(args[0]) : undefined;
+      return f?.kind === K.NODE_LAMBDA ? resolveAttr(f.childNodes()[1], name, env, dir, reader, depth + 1) : undefined;
     }
     case K.NODE_LET_IN:
       return resolveAttr(n.childNodes().at(-1), name, env, dir, reader, depth + 1);
@@ -857,13 +866,24 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
    * names a and b, made of the function's modules. */
   const fromComputedSet = (apply: SyntaxNode, env: Env | undefined): boolean => {
     let { fn, args } = flattenApply(apply);
+    // `mkHosts { a = { }; }` with `mkHosts = mapAttrs mkHost` in a let: the partial application's
+    // function, given its arguments then this call's.
+    const partial = fn.kind === K.NODE_IDENT ? deref(fn, env) : undefined;
+    if (partial?.kind === K.NODE_APPLY) {
+      const inner = flattenApply(partial);
+      fn = inner.fn;
+      args = [...inner.args, ...args];
+    }
     // `lib.flip mapAttrs hosts (name: args: ...)` is `mapAttrs (name: args: ...) hosts`.
     if (calleeName(fn) === "flip" && args.length === 3 && calleeName(unparen(args[0]) ?? fn) === "mapAttrs") {
       fn = unparen(args[0])!;
       args = [args[2]!, args[1]!];
     }
     const callee = calleeName(fn);
-    const f = lambdaOf(args[0], env);
+    const helper = callee === "mapAttrs" ? helperFunction(args[0], env, apply) : undefined;
+    const f = helper?.lam ?? lambdaOf(args[0], env);
+    const fEnv = helper ? helper.env : env;
+    const fDir = helper ? helper.dir : dir;
     if (callee === "mapAttrs" && args.length === 2) {
       // The set may live in another file (`mapAttrs load (import ../hosts.nix)`, a set of host
       // name = path): its paths are relative to that file.
@@ -879,8 +899,8 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         if (!linuxEntry(entry)) continue;
         const files = new HostFiles();
         if (f) {
-          const call = bindArguments(f, [name, ""], env);
-          collectHostFiles(call.body, call.env, dir, files, reader);
+          const call = bindArguments(f, [name, ""], fEnv);
+          collectHostFiles(call.body, call.env, fDir, files, reader);
         }
         if (registry!.filtered && !(files && namesOwnModule(files, name, nixFiles))) continue;
         hosts.push({ name, file, node: apply, files, source: "flake" });
@@ -896,8 +916,8 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         if (f) {
           // A path from the other file is added above; the function must not read it again
           // relative to this file.
-          const call = bindArguments(f, [name, importedPath !== undefined ? "" : value], env);
-          collectHostFiles(call.body, call.env, dir, files, reader);
+          const call = bindArguments(f, [name, importedPath !== undefined ? "" : value], fEnv);
+          collectHostFiles(call.body, call.env, fDir, files, reader);
         } else collectHostFiles(value, env, dir, files, reader);
         hosts.push({ name, file, node: b, files, source: "flake" });
       }
@@ -916,6 +936,41 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       return true;
     }
     return false;
+  };
+  /** The function a host set is mapped with: a lambda (through let-bound names), or a helper of the
+   * flake's own outputs (`self.lib.mkHost`, with `lib = import ./lib { ... }` beside the hosts and
+   * `mkHost = import ./mkhost.nix { ... }` there): the file's function, read where it is. */
+  const helperFunction = (expr: SyntaxNode | undefined, env: Env | undefined, at: SyntaxNode): { lam: SyntaxNode; env: Env | undefined; dir: string } | undefined => {
+    const n = deref(expr, env);
+    if (n?.kind !== K.NODE_SELECT || n.firstToken(K.TOKEN_OR)) return undefined;
+    const [base, path] = n.childNodes();
+    const segs = path ? attrpathSegments(path) : [];
+    if (base?.kind !== K.NODE_IDENT || segs.length === 0 || segs.some((seg) => seg.dynamic)) return undefined;
+    const names = segs.map((seg) => seg.name);
+    if (base.text === "inputs" && names[0] === "self") names.shift();
+    else if (base.text !== "self") return undefined;
+    // The output's binding in a set holding the host declaration (the flake's outputs).
+    const output = names.shift();
+    let start: SyntaxNode | undefined;
+    for (let p = at.parent; p && !start; p = p.parent) {
+      if (p.kind !== K.NODE_ATTR_SET) continue;
+      for (const b of p.childNodes()) {
+        const [bp, value] = b.kind === K.NODE_ATTRPATH_VALUE ? b.childNodes() : [];
+        const key = bp ? attrpathSegments(bp).map((seg) => (seg.dynamic ? "*" : seg.name)).join(".") : "";
+        if (value && (key === output || key === `flake.${output}`)) start = value;
+      }
+    }
+    if (!start) return undefined;
+    let cur: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: start, env, dir };
+    for (const name of names) cur = cur && resolveAttr(cur.value, name, cur.env, cur.dir, reader);
+    let v = cur ? deref(cur.value, cur.env) : undefined;
+    if (!cur || !v) return undefined;
+    if (v.kind === K.NODE_LAMBDA) return { lam: v, env: cur.env, dir: cur.dir };
+    // `import ./mkhost.nix { inherit inputs lib; }`: the file's function after those arguments.
+    const file = v.kind === K.NODE_APPLY ? importedFile(v, cur.env, cur.dir, reader) : undefined;
+    v = file?.body;
+    for (let i = 0; v?.kind === K.NODE_LET_IN && i < 4; i++) v = unparen(v.childNodes().at(-1));
+    return file && v?.kind === K.NODE_LAMBDA ? { lam: v, env: undefined, dir: file.dir } : undefined;
   };
   /** A registry given to mapAttrs, directly or through `filterAttrs`. */
   const registryArgument = (expr: SyntaxNode | undefined, env: Env | undefined): { entries: Map<string, Record<string, unknown>>; filtered: boolean } | undefined => {

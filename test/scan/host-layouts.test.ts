@@ -691,4 +691,39 @@ rec {
     // Named by no host: no host.
     expect(hostsOfFile("modules/unused.nix")).toEqual([]);
   });
+
+  it("hosts of `mkHosts = mapAttrs self.lib.mkHost` with `lib = import ./lib { }` a makeExtensible set and mkHost a file's function using `class ? \"nixos\"` in its module paths (isabelroses-style)", async () => {
+    const files = {
+      "flake.nix": `{ inputs.nixpkgs.url = "github:NixOS/nixpkgs"; outputs = inputs: import ./modules/flake inputs; }`,
+      "modules/flake/default.nix": `inputs:
+let
+  inherit (inputs) nixpkgs self;
+  inherit (nixpkgs) lib;
+  mkHosts = lib.attrsets.mapAttrs self.lib.mkHost;
+in {
+  lib = import ./lib { inherit lib inputs; };
+  nixosConfigurations = mkHosts {
+    alpha = { };
+    beta = { class = "iso"; };
+  };
+}`,
+      "modules/flake/lib/default.nix": `{ lib, inputs }: lib.fixedPoints.makeExtensible (final: { mkHost = import ./mkhost.nix { inherit inputs lib; }; })`,
+      "modules/flake/lib/mkhost.nix": `{ lib, inputs }:
+let inherit (inputs) self; in
+name: { arch ? "x86_64", class ? "nixos" }:
+let evalHost = if class == "darwin" then inputs.darwin.lib.darwinSystem else inputs.nixpkgs.lib.nixosSystem; in
+evalHost {
+  specialArgs = { inherit inputs self; };
+  modules = [ "\${self}/systems/\${name}/default.nix" "\${self}/modules/\${class}/default.nix" { networking.hostName = name; } ];
+}`,
+      "modules/nixos/default.nix": `{ imports = [ ./ssh.nix ]; }`,
+      "modules/nixos/ssh.nix": ROOT_LOGIN,
+      "modules/iso/default.nix": PLAIN,
+      "systems/alpha/default.nix": PLAIN,
+      "systems/beta/default.nix": PLAIN,
+    };
+    const { hosts, report } = await hostsOf(files, "modules/nixos/ssh.nix");
+    expect([...report.hosts].sort()).toEqual(["alpha", "beta"]);
+    expect(hosts).toEqual(["alpha"]);
+  });
 });
