@@ -1400,7 +1400,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
         for (const r of references(f)) if (!files.has(r)) queue.push(r);
         const dir = posix.dirname(f) === "." ? "" : posix.dirname(f);
         for (const node of hostPaths(f)) {
-          const targets = node.kind === K.NODE_SELECT && !selfOutputRef(node) ? argImports(node, argNodes, ctx, layout) : computedTargets(node, hostEnv, dir, ctx, shortName);
+          const targets = (node.kind === K.NODE_SELECT && !selfOutputRef(node)) || node.kind === K.NODE_WITH ? argImports(node, argNodes, ctx, layout) : computedTargets(node, hostEnv, dir, ctx, shortName);
           for (const t of targets) if (!files.has(t)) queue.push(t);
         }
       }
@@ -1593,6 +1593,9 @@ class ArgValues extends Map<string, SyntaxNode | string> {
  * bound to an expression of the flake: the modules that list names, read through let, import and
  * helpers called with literal arguments. */
 function argImports(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>, ctx: ResolveContext, layout: HostLayout | undefined): string[] {
+  const digga = diggaImports(node, args, ctx);
+  if (digga) return digga;
+  if (node.kind !== K.NODE_SELECT) return [];
   const [base, path] = node.childNodes();
   const arg = base?.kind === K.NODE_IDENT ? args.get(base.text) : undefined;
   if (!arg || !path || !layout) return [];
@@ -1606,6 +1609,135 @@ function argImports(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env:
   const found = new HostFiles();
   collectHostFiles(at.value, at.env, at.dir, found, reader);
   return [...found].map((p) => resolveModuleFile(ctx.root, p)).filter((p): p is string => p !== undefined);
+}
+
+/** A digga-style namespace of modules: `profiles = rakeLeaves ./profiles` (a directory tree as
+ * nested attributes, a leaf being `<path>.nix` or `<path>/default.nix`), or suites built from it
+ * (`buildSuites profiles (profiles: suites: { base = with profiles; [ a.b ]; server = suites.base
+ * ++ [ ... ]; })`): named lists of profiles. */
+type DiggaSpace = { kind: "profiles"; dir: string; prefix: string[] } | { kind: "suites"; set: SyntaxNode; names: Map<string, { ns: DiggaSpace; scope: SyntaxNode }> };
+
+function rakedDirectory(expr: SyntaxNode | undefined, env: Env | undefined, dir: string): string | undefined {
+  const n = deref(expr, env);
+  const call = n?.kind === K.NODE_APPLY ? flattenApply(n) : undefined;
+  if (!call || calleeName(call.fn) !== "rakeLeaves" || call.args.length !== 1) return undefined;
+  const p = unparen(call.args[0]);
+  return p?.kind === K.NODE_PATH ? pathValue(p, env, dir) : undefined;
+}
+
+function diggaSpace(arg: { node: SyntaxNode; env: Env | undefined; dir: string }): DiggaSpace | undefined {
+  const raked = rakedDirectory(arg.node, arg.env, arg.dir);
+  if (raked !== undefined) return { kind: "profiles", dir: raked, prefix: [] };
+  const n = deref(arg.node, arg.env);
+  if (n?.kind !== K.NODE_APPLY) return undefined;
+  const { args } = flattenApply(n);
+  const profilesDir = args.map((a) => rakedDirectory(a, arg.env, arg.dir)).find((d) => d !== undefined);
+  const outer = args.map((a) => lambdaOf(a, arg.env)).find((l) => unparen(l?.childNodes()[1])?.kind === K.NODE_LAMBDA);
+  if (profilesDir === undefined || !outer) return undefined;
+  const [p1, inner] = outer.childNodes();
+  const lam2 = unparen(inner);
+  const [p2, body] = lam2?.kind === K.NODE_LAMBDA ? lam2.childNodes() : [];
+  const set = unparen(body);
+  if (p1?.kind !== K.NODE_IDENT_PARAM || p2?.kind !== K.NODE_IDENT_PARAM || set?.kind !== K.NODE_ATTR_SET) return undefined;
+  const names = new Map<string, { ns: DiggaSpace; scope: SyntaxNode }>();
+  const suites: DiggaSpace = { kind: "suites", set, names };
+  names.set(p1.text, { ns: { kind: "profiles", dir: profilesDir, prefix: [] }, scope: outer });
+  names.set(p2.text, { ns: suites, scope: lam2! });
+  return suites;
+}
+
+/** The profile files an expression of profiles and suites names (`suites.server ++ (with profiles;
+ * [ services.openssh ])`): `names` are the parameters bound to namespaces (only as bound by their
+ * own lambda), `withs` the namespaces a `with` opened (innermost last). */
+function diggaFiles(expr: SyntaxNode | undefined, names: Map<string, { ns: DiggaSpace; scope: SyntaxNode }>, withs: DiggaSpace[], ctx: ResolveContext, seen: Set<SyntaxNode>, depth = 0): string[] {
+  const n = unparen(expr);
+  if (!n || depth > 40) return [];
+  const named = (id: SyntaxNode): DiggaSpace | undefined => {
+    const e = names.get(id.text);
+    return e && resolveLexical(id)?.scope === e.scope ? e.ns : undefined;
+  };
+  const leaf = (ns: DiggaSpace, path: string[]): string[] => {
+    if (ns.kind === "suites") {
+      if (path.length !== 1) return [];
+      const v = setAttributes(ns.set).get(path[0]!);
+      if (!v || seen.has(v)) return [];
+      seen.add(v);
+      return diggaFiles(v, ns.names, [], ctx, seen, depth + 1);
+    }
+    const rel = posix.join(ns.dir, ...ns.prefix, ...path);
+    const kinds = kindsOf(ctx.root);
+    if (kinds(`${rel}.nix`) === "file") return [`${rel}.nix`];
+    return kinds(posix.join(rel, "default.nix")) === "file" ? [posix.join(rel, "default.nix")] : [];
+  };
+  // A name a `with` gives: the innermost namespace holding it.
+  const fromWith = (path: string[]): string[] => {
+    for (let i = withs.length - 1; i >= 0; i--) {
+      const got = leaf(withs[i]!, path);
+      if (got.length > 0) return got;
+    }
+    return [];
+  };
+  switch (n.kind) {
+    case K.NODE_LIST:
+      return n.childNodes().flatMap((c) => diggaFiles(c, names, withs, ctx, seen, depth + 1));
+    case K.NODE_BIN_OP:
+      return n.firstToken(K.TOKEN_CONCAT) ? n.childNodes().flatMap((c) => diggaFiles(c, names, withs, ctx, seen, depth + 1)) : [];
+    case K.NODE_WITH: {
+      const [space, body] = n.childNodes();
+      const ns = namespaceOf(space);
+      return diggaFiles(body, names, ns ? [...withs, ns] : withs, ctx, seen, depth + 1);
+    }
+    case K.NODE_APPLY: {
+      const { fn, args } = flattenApply(n);
+      return /^(?:optional|optionals|flatten)$/.test(calleeName(fn) ?? "") ? diggaFiles(args.at(-1), names, withs, ctx, seen, depth + 1) : [];
+    }
+    case K.NODE_SELECT: {
+      if (n.firstToken(K.TOKEN_OR)) return [];
+      const [base, path] = n.childNodes();
+      const segs = path ? attrpathSegments(path) : [];
+      if (base?.kind !== K.NODE_IDENT || segs.some((seg) => seg.dynamic)) return [];
+      const ns = named(base);
+      if (ns) return leaf(ns, segs.map((seg) => seg.name));
+      return resolveLexical(base) ? [] : fromWith([base.text, ...segs.map((seg) => seg.name)]);
+    }
+    case K.NODE_IDENT: {
+      const ns = named(n);
+      if (ns?.kind === "suites") return [];
+      return resolveLexical(n) ? [] : fromWith([n.text]);
+    }
+    default:
+      return [];
+  }
+  function namespaceOf(space: SyntaxNode | undefined): DiggaSpace | undefined {
+    const u = unparen(space);
+    if (u?.kind === K.NODE_IDENT) return named(u);
+    if (u?.kind !== K.NODE_SELECT || u.firstToken(K.TOKEN_OR)) return undefined;
+    const [base, path] = u.childNodes();
+    const ns = base?.kind === K.NODE_IDENT ? named(base) : undefined;
+    const segs = path ? attrpathSegments(path) : [];
+    if (ns?.kind !== "profiles" || segs.some((seg) => seg.dynamic)) return undefined;
+    return { kind: "profiles", dir: ns.dir, prefix: [...ns.prefix, ...segs.map((seg) => seg.name)] };
+  }
+}
+
+/** `suites.server`, `profiles.services.openssh` or `with profiles; [ ... ]` in a module's imports,
+ * with `suites`/`profiles` specialArgs of the host bound to digga-style namespaces: the profile
+ * files named. Undefined when no specialArg the node uses is such a namespace. */
+function diggaImports(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>, ctx: ResolveContext): string[] | undefined {
+  const head = node.kind === K.NODE_WITH ? unparen(node.childNodes()[0]) : node;
+  const base = head?.kind === K.NODE_SELECT ? head.childNodes()[0] : head;
+  const arg = base?.kind === K.NODE_IDENT ? args.get(base.text) : undefined;
+  const scope = base ? resolveLexical(base)?.scope : undefined;
+  // Only the module's own parameter (`{ suites, profiles, ... }:` of the file): a function inside
+  // it (a home-manager user's module) is given other suites.
+  let top: SyntaxNode = node;
+  while (top.parent) top = top.parent;
+  const fileFunction = unparen(top.childNodes().find((c) => c.kind !== K.NODE_ERROR));
+  if (!arg || !base || !scope || scope !== fileFunction) return undefined;
+  const ns = diggaSpace(arg);
+  if (!ns) return undefined;
+  const names = new Map([[base.text, { ns, scope }]]);
+  return [...new Set(diggaFiles(node, names, [], ctx, new Set()))];
 }
 
 /** `dir: ... readDir dir ...`: a function listing the directory it is given. */
@@ -2070,6 +2202,11 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
     for (const n of [value, ...value.descendants(K.NODE_SELECT)]) {
       const [base] = n.childNodes();
       if (n.kind === K.NODE_SELECT && base?.kind === K.NODE_IDENT && !NOT_ARGS.has(base.text) && !selfOutputRef(n) && !n.inside(K.NODE_SELECT)) out.push(n);
+    }
+    // `with profiles; [ services.openssh ]`: names of a specialArg namespace (digga profiles).
+    for (const n of [value, ...value.descendants(K.NODE_WITH)]) {
+      const space = n.kind === K.NODE_WITH ? unparen(n.childNodes()[0]) : undefined;
+      if (space?.kind === K.NODE_IDENT && !NOT_ARGS.has(space.text) && !n.parent?.inside(K.NODE_WITH)) out.push(n);
     }
   }
   const listings = /readDir|scanPaths|listModules|import(?:Dir|Modules)|listNix|nixFilesIn|filesIn|getModules|allModules|umport|listFilesRecursive|mapModules|relativeToRoot|addModulesRecursive/.test(tree.text);

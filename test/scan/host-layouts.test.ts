@@ -726,4 +726,32 @@ evalHost {
     expect([...report.hosts].sort()).toEqual(["alpha", "beta"]);
     expect(hosts).toEqual(["alpha"]);
   });
+  it("digga-style profiles and suites as specialArgs: `imports = suites.server ++ (with profiles; [ services.x ])`, profiles from rakeLeaves; a home-manager user's own `suites` is not the host's (linyinfeng-style)", async () => {
+    const files = {
+      "flake.nix": flake(`let
+        lib = nixpkgs.lib;
+        profiles = self.lib.rakeLeaves ./nixos/profiles;
+        buildSuites = profiles: f: lib.mapAttrs (_: lib.flatten) (lib.fix (f profiles));
+        suites = buildSuites profiles (profiles: suites: {
+          base = with profiles; [ users.root ];
+          server = suites.base ++ (with profiles.services; [ openssh ]);
+          desktop = suites.base ++ [ profiles.graphical ];
+        });
+        specialArgs = { inherit inputs self profiles suites; };
+      in {
+        nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { inherit specialArgs; modules = [ ./nixos/hosts/alpha ]; };
+        nixosConfigurations.beta = nixpkgs.lib.nixosSystem { inherit specialArgs; modules = [ ./nixos/hosts/beta ]; };
+        nixosConfigurations.gamma = nixpkgs.lib.nixosSystem { inherit specialArgs; modules = [ ./nixos/hosts/gamma ]; };
+      }`),
+      "nixos/profiles/users/root.nix": PLAIN,
+      "nixos/profiles/services/openssh/default.nix": ROOT_LOGIN,
+      "nixos/profiles/services/fail2ban.nix": ROOT_LOGIN,
+      "nixos/profiles/graphical.nix": PLAIN,
+      "nixos/hosts/alpha/default.nix": `{ suites, profiles, ... }: { imports = suites.server; }`,
+      "nixos/hosts/beta/default.nix": `{ suites, profiles, ... }: { imports = suites.desktop ++ (with profiles; [ services.fail2ban ]); }`,
+      "nixos/hosts/gamma/default.nix": `{ suites, ... }: { imports = suites.desktop; home-manager.users.me = { suites, ... }: { imports = suites.server; }; }`,
+    };
+    expect((await hostsOf(files, "nixos/profiles/services/openssh/default.nix")).hosts).toEqual(["alpha"]);
+    expect((await hostsOf(files, "nixos/profiles/services/fail2ban.nix")).hosts).toEqual(["beta"]);
+  });
 });
