@@ -925,12 +925,13 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     if (callee === "genAttrs" && args.length === 2) {
       const names = staticStrings(args[0], env);
-      const g = lambdaOf(args[1], env);
+      const gHelper = helperFunction(args[1], env, apply);
+      const g = gHelper?.lam ?? lambdaOf(args[1], env);
       if (!names?.length || !g) return false;
       for (const name of names) {
         const files = new HostFiles();
-        const call = bindArguments(g, [name], env);
-        collectHostFiles(call.body, call.env, dir, files, reader);
+        const call = bindArguments(g, [name], gHelper ? gHelper.env : env);
+        collectHostFiles(call.body, call.env, gHelper ? gHelper.dir : dir, files, reader);
         hosts.push({ name, file, node: apply, files, source: "flake" });
       }
       return true;
@@ -1615,7 +1616,7 @@ function argImports(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env:
  * nested attributes, a leaf being `<path>.nix` or `<path>/default.nix`), or suites built from it
  * (`buildSuites profiles (profiles: suites: { base = with profiles; [ a.b ]; server = suites.base
  * ++ [ ... ]; })`): named lists of profiles. */
-type DiggaSpace = { kind: "profiles"; dir: string; prefix: string[] } | { kind: "suites"; set: SyntaxNode; names: Map<string, { ns: DiggaSpace; scope: SyntaxNode }> };
+type DiggaSpace = { kind: "profiles"; dir: string; prefix: string[] } | { kind: "suites"; set: SyntaxNode; names: Map<string, { ns: DiggaSpace; scope: SyntaxNode }>; withs: DiggaSpace[]; dir: string };
 
 function rakedDirectory(expr: SyntaxNode | undefined, env: Env | undefined, dir: string): string | undefined {
   const n = deref(expr, env);
@@ -1629,6 +1630,14 @@ function diggaSpace(arg: { node: SyntaxNode; env: Env | undefined; dir: string }
   const raked = rakedDirectory(arg.node, arg.env, arg.dir);
   if (raked !== undefined) return { kind: "profiles", dir: raked, prefix: [] };
   const n = deref(arg.node, arg.env);
+  // `with profiles; rec { base = [ core ]; server = base ++ [ services.openssh ]; }`
+  if (n?.kind === K.NODE_WITH) {
+    const [space, body] = n.childNodes();
+    const dir = rakedDirectory(space, arg.env, arg.dir);
+    const set = unparen(body);
+    if (dir === undefined || set?.kind !== K.NODE_ATTR_SET) return undefined;
+    return { kind: "suites", set, names: new Map(), withs: [{ kind: "profiles", dir, prefix: [] }], dir: arg.dir };
+  }
   if (n?.kind !== K.NODE_APPLY) return undefined;
   const { args } = flattenApply(n);
   const profilesDir = args.map((a) => rakedDirectory(a, arg.env, arg.dir)).find((d) => d !== undefined);
@@ -1640,7 +1649,7 @@ function diggaSpace(arg: { node: SyntaxNode; env: Env | undefined; dir: string }
   const set = unparen(body);
   if (p1?.kind !== K.NODE_IDENT_PARAM || p2?.kind !== K.NODE_IDENT_PARAM || set?.kind !== K.NODE_ATTR_SET) return undefined;
   const names = new Map<string, { ns: DiggaSpace; scope: SyntaxNode }>();
-  const suites: DiggaSpace = { kind: "suites", set, names };
+  const suites: DiggaSpace = { kind: "suites", set, names, withs: [], dir: arg.dir };
   names.set(p1.text, { ns: { kind: "profiles", dir: profilesDir, prefix: [] }, scope: outer });
   names.set(p2.text, { ns: suites, scope: lam2! });
   return suites;
@@ -1649,12 +1658,18 @@ function diggaSpace(arg: { node: SyntaxNode; env: Env | undefined; dir: string }
 /** The profile files an expression of profiles and suites names (`suites.server ++ (with profiles;
  * [ services.openssh ])`): `names` are the parameters bound to namespaces (only as bound by their
  * own lambda), `withs` the namespaces a `with` opened (innermost last). */
-function diggaFiles(expr: SyntaxNode | undefined, names: Map<string, { ns: DiggaSpace; scope: SyntaxNode }>, withs: DiggaSpace[], ctx: ResolveContext, seen: Set<SyntaxNode>, depth = 0): string[] {
+function diggaFiles(expr: SyntaxNode | undefined, names: Map<string, { ns: DiggaSpace; scope: SyntaxNode }>, withs: DiggaSpace[], ctx: ResolveContext, seen: Set<SyntaxNode>, dir: string | undefined, depth = 0): string[] {
   const n = unparen(expr);
   if (!n || depth > 40) return [];
   const named = (id: SyntaxNode): DiggaSpace | undefined => {
     const e = names.get(id.text);
     return e && resolveLexical(id)?.scope === e.scope ? e.ns : undefined;
+  };
+  // A let-bound `profiles = rakeLeaves ./profiles` of the file being read.
+  const raked = (id: SyntaxNode): DiggaSpace | undefined => {
+    const v = resolveLexical(id)?.value;
+    const d = v && dir !== undefined ? rakedDirectory(v, undefined, dir) : undefined;
+    return d === undefined ? undefined : { kind: "profiles", dir: d, prefix: [] };
   };
   const leaf = (ns: DiggaSpace, path: string[]): string[] => {
     if (ns.kind === "suites") {
@@ -1662,7 +1677,7 @@ function diggaFiles(expr: SyntaxNode | undefined, names: Map<string, { ns: Digga
       const v = setAttributes(ns.set).get(path[0]!);
       if (!v || seen.has(v)) return [];
       seen.add(v);
-      return diggaFiles(v, ns.names, [], ctx, seen, depth + 1);
+      return diggaFiles(v, ns.names, ns.withs, ctx, seen, ns.dir, depth + 1);
     }
     const rel = posix.join(ns.dir, ...ns.prefix, ...path);
     const kinds = kindsOf(ctx.root);
@@ -1679,41 +1694,47 @@ function diggaFiles(expr: SyntaxNode | undefined, names: Map<string, { ns: Digga
   };
   switch (n.kind) {
     case K.NODE_LIST:
-      return n.childNodes().flatMap((c) => diggaFiles(c, names, withs, ctx, seen, depth + 1));
+      return n.childNodes().flatMap((c) => diggaFiles(c, names, withs, ctx, seen, dir, depth + 1));
     case K.NODE_BIN_OP:
-      return n.firstToken(K.TOKEN_CONCAT) ? n.childNodes().flatMap((c) => diggaFiles(c, names, withs, ctx, seen, depth + 1)) : [];
+      return n.firstToken(K.TOKEN_CONCAT) ? n.childNodes().flatMap((c) => diggaFiles(c, names, withs, ctx, seen, dir, depth + 1)) : [];
     case K.NODE_WITH: {
       const [space, body] = n.childNodes();
       const ns = namespaceOf(space);
-      return diggaFiles(body, names, ns ? [...withs, ns] : withs, ctx, seen, depth + 1);
+      return diggaFiles(body, names, ns ? [...withs, ns] : withs, ctx, seen, dir, depth + 1);
     }
     case K.NODE_APPLY: {
       const { fn, args } = flattenApply(n);
-      return /^(?:optional|optionals|flatten)$/.test(calleeName(fn) ?? "") ? diggaFiles(args.at(-1), names, withs, ctx, seen, depth + 1) : [];
+      return /^(?:optional|optionals|flatten)$/.test(calleeName(fn) ?? "") ? diggaFiles(args.at(-1), names, withs, ctx, seen, dir, depth + 1) : [];
     }
     case K.NODE_SELECT: {
       if (n.firstToken(K.TOKEN_OR)) return [];
       const [base, path] = n.childNodes();
       const segs = path ? attrpathSegments(path) : [];
       if (base?.kind !== K.NODE_IDENT || segs.some((seg) => seg.dynamic)) return [];
-      const ns = named(base);
+      const ns = named(base) ?? raked(base);
       if (ns) return leaf(ns, segs.map((seg) => seg.name));
       return resolveLexical(base) ? [] : fromWith([base.text, ...segs.map((seg) => seg.name)]);
     }
     case K.NODE_IDENT: {
       const ns = named(n);
       if (ns?.kind === "suites") return [];
-      return resolveLexical(n) ? [] : fromWith([n.text]);
+      // A let or rec binding (`server = base ++ [ ... ]` in a rec set of suites): its value.
+      const b = resolveLexical(n);
+      if (b?.value && !seen.has(b.value)) {
+        seen.add(b.value);
+        return diggaFiles(b.value, names, withs, ctx, seen, dir, depth + 1);
+      }
+      return b ? [] : fromWith([n.text]);
     }
     default:
       return [];
   }
   function namespaceOf(space: SyntaxNode | undefined): DiggaSpace | undefined {
     const u = unparen(space);
-    if (u?.kind === K.NODE_IDENT) return named(u);
+    if (u?.kind === K.NODE_IDENT) return named(u) ?? raked(u);
     if (u?.kind !== K.NODE_SELECT || u.firstToken(K.TOKEN_OR)) return undefined;
     const [base, path] = u.childNodes();
-    const ns = base?.kind === K.NODE_IDENT ? named(base) : undefined;
+    const ns = base?.kind === K.NODE_IDENT ? (named(base) ?? raked(base)) : undefined;
     const segs = path ? attrpathSegments(path) : [];
     if (ns?.kind !== "profiles" || segs.some((seg) => seg.dynamic)) return undefined;
     return { kind: "profiles", dir: ns.dir, prefix: [...ns.prefix, ...segs.map((seg) => seg.name)] };
@@ -1737,7 +1758,8 @@ function diggaImports(node: SyntaxNode, args: Map<string, { node: SyntaxNode; en
   const ns = diggaSpace(arg);
   if (!ns) return undefined;
   const names = new Map([[base.text, { ns, scope }]]);
-  return [...new Set(diggaFiles(node, names, [], ctx, new Set()))];
+  // (The module's own directory is not known here: its let-bound namespaces are not read.)
+  return [...new Set(diggaFiles(node, names, [], ctx, new Set(), undefined))];
 }
 
 /** `dir: ... readDir dir ...`: a function listing the directory it is given. */

@@ -754,4 +754,38 @@ evalHost {
     expect((await hostsOf(files, "nixos/profiles/services/openssh/default.nix")).hosts).toEqual(["alpha"]);
     expect((await hostsOf(files, "nixos/profiles/services/fail2ban.nix")).hosts).toEqual(["beta"]);
   });
+  it("digga importables: `suites = with profiles; rec { base = [ core ]; server = base ++ [ services.openssh ]; }` given as a specialArg; a host importing only suites.base does not get the server's profiles", async () => {
+    const files = {
+      "flake.nix": flake(`let
+        profiles = inputs.digga.lib.rakeLeaves ./profiles;
+        suites = with profiles; rec { base = [ core ]; server = base ++ [ services.openssh ]; };
+      in {
+        nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { specialArgs = { inherit suites profiles; }; modules = [ ./hosts/alpha.nix ]; };
+        nixosConfigurations.beta = nixpkgs.lib.nixosSystem { specialArgs = { inherit suites profiles; }; modules = [ ./hosts/beta.nix ]; };
+      }`),
+      "profiles/core/default.nix": `{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = true; }`,
+      "profiles/services/openssh.nix": `{ services.openssh.settings.PermitRootLogin = "yes"; }`,
+      "hosts/alpha.nix": `{ suites, ... }: { imports = suites.server; }`,
+      "hosts/beta.nix": `{ suites, profiles, ... }: { imports = suites.base ++ [ profiles.core ]; }`,
+    };
+    expect((await hostsOf(files, "profiles/services/openssh.nix")).hosts).toEqual(["alpha"]);
+    expect((await hostsOf(files, "profiles/core/default.nix", "ssh-password-authentication")).hosts).toEqual(["alpha", "beta"]);
+  });
+
+  it("hosts of `genAttrs [ ... ] self.lib.mkHost` with mkHost a file's function of the flake's lib", async () => {
+    const files = {
+      "flake.nix": flake(`{
+        lib = import ./lib { inherit inputs; };
+        nixosConfigurations = nixpkgs.lib.genAttrs [ "alpha" "beta" ] self.lib.mkHost;
+      }`),
+      "lib/default.nix": `{ inputs }: { mkHost = import ./mkhost.nix { inherit inputs; }; }`,
+      "lib/mkhost.nix": `{ inputs }: name: inputs.nixpkgs.lib.nixosSystem { modules = [ ../hosts/\${name}.nix ]; }`,
+      "hosts/alpha.nix": `{ imports = [ ../modules/ssh.nix ]; }`,
+      "hosts/beta.nix": PLAIN,
+      "modules/ssh.nix": ROOT_LOGIN,
+    };
+    const { hosts, report } = await hostsOf(files, "modules/ssh.nix");
+    expect([...report.hosts].sort()).toEqual(["alpha", "beta"]);
+    expect(hosts).toEqual(["alpha"]);
+  });
 });
