@@ -518,6 +518,14 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
         for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
         return;
       }
+      // `self.lib.mkHost "nas" { }`: a helper of the flake's own outputs.
+      const own = fn.kind === K.NODE_SELECT ? helperFunction(fn, env, n, flakeDir, reader) : undefined;
+      if (own) {
+        const call = bindArguments(own.lam, args, own.env);
+        collectHostFiles(call.body, call.env, own.dir, out, reader, depth + 1);
+        for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
+        return;
+      }
       // A helper of a set defined elsewhere (`libx.mkHost { hostname = "kara"; }`, libx imported
       // from ./lib): read its body there, with its parameters bound to the arguments.
       const sel = fn.kind === K.NODE_SELECT ? fn.childNodes() : [];
@@ -601,6 +609,47 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
     default:
       return;
   }
+}
+
+/** A helper of the flake's own outputs (`self.lib.mkHost`, with `lib = import ./lib { ... }` beside
+ * the hosts and `mkHost = import ./mkhost.nix { ... }` there): the file's function, read where it
+ * is. The output is looked up in a set around `at` that also declares nixosConfigurations (the
+ * flake's outputs), not in any set of a helper's file. */
+function helperFunction(expr: SyntaxNode | undefined, env: Env | undefined, at: SyntaxNode, dir: string, reader: Reader | undefined): { lam: SyntaxNode; env: Env | undefined; dir: string } | undefined {
+  const n = deref(expr, env);
+  if (n?.kind !== K.NODE_SELECT || n.firstToken(K.TOKEN_OR)) return undefined;
+  const [base, path] = n.childNodes();
+  const segs = path ? attrpathSegments(path) : [];
+  if (base?.kind !== K.NODE_IDENT || segs.length === 0 || segs.some((seg) => seg.dynamic)) return undefined;
+  const names = segs.map((seg) => seg.name);
+  if (base.text === "inputs" && names[0] === "self") names.shift();
+  else if (base.text !== "self") return undefined;
+  // The output's binding in a set holding the host declaration (the flake's outputs).
+  const output = names.shift();
+  let start: SyntaxNode | undefined;
+  for (let p = at.parent; p && !start; p = p.parent) {
+    if (p.kind !== K.NODE_ATTR_SET) continue;
+    let found: SyntaxNode | undefined;
+    let outputs = false;
+    for (const b of p.childNodes()) {
+      const [bp, value] = b.kind === K.NODE_ATTRPATH_VALUE ? b.childNodes() : [];
+      const key = bp ? attrpathSegments(bp).map((seg) => (seg.dynamic ? "*" : seg.name)).join(".") : "";
+      if (value && (key === output || key === `flake.${output}`)) found = value;
+      if (/^(?:flake\.)?nixosConfigurations(?:\.|$)/.test(key)) outputs = true;
+    }
+    if (outputs) start = found;
+  }
+  if (!start) return undefined;
+  let cur: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: start, env, dir };
+  for (const name of names) cur = cur && resolveAttr(cur.value, name, cur.env, cur.dir, reader);
+  let v = cur ? deref(cur.value, cur.env) : undefined;
+  if (!cur || !v) return undefined;
+  if (v.kind === K.NODE_LAMBDA) return { lam: v, env: cur.env, dir: cur.dir };
+  // `import ./mkhost.nix { inherit inputs lib; }`: the file's function after those arguments.
+  const file = v.kind === K.NODE_APPLY ? importedFile(v, cur.env, cur.dir, reader) : undefined;
+  v = file?.body;
+  for (let i = 0; v?.kind === K.NODE_LET_IN && i < 4; i++) v = unparen(v.childNodes().at(-1));
+  return file && v?.kind === K.NODE_LAMBDA ? { lam: v, env: undefined, dir: file.dir } : undefined;
 }
 
 export interface DeclaredHost {
@@ -880,7 +929,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       args = [args[2]!, args[1]!];
     }
     const callee = calleeName(fn);
-    const helper = callee === "mapAttrs" ? helperFunction(args[0], env, apply) : undefined;
+    const helper = callee === "mapAttrs" ? helperFunction(args[0], env, apply, dir, reader) : undefined;
     const f = helper?.lam ?? lambdaOf(args[0], env);
     const fEnv = helper ? helper.env : env;
     const fDir = helper ? helper.dir : dir;
@@ -925,7 +974,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     if (callee === "genAttrs" && args.length === 2) {
       const names = staticStrings(args[0], env);
-      const gHelper = helperFunction(args[1], env, apply);
+      const gHelper = helperFunction(args[1], env, apply, dir, reader);
       const g = gHelper?.lam ?? lambdaOf(args[1], env);
       if (!names?.length || !g) return false;
       for (const name of names) {
@@ -937,41 +986,6 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       return true;
     }
     return false;
-  };
-  /** The function a host set is mapped with: a lambda (through let-bound names), or a helper of the
-   * flake's own outputs (`self.lib.mkHost`, with `lib = import ./lib { ... }` beside the hosts and
-   * `mkHost = import ./mkhost.nix { ... }` there): the file's function, read where it is. */
-  const helperFunction = (expr: SyntaxNode | undefined, env: Env | undefined, at: SyntaxNode): { lam: SyntaxNode; env: Env | undefined; dir: string } | undefined => {
-    const n = deref(expr, env);
-    if (n?.kind !== K.NODE_SELECT || n.firstToken(K.TOKEN_OR)) return undefined;
-    const [base, path] = n.childNodes();
-    const segs = path ? attrpathSegments(path) : [];
-    if (base?.kind !== K.NODE_IDENT || segs.length === 0 || segs.some((seg) => seg.dynamic)) return undefined;
-    const names = segs.map((seg) => seg.name);
-    if (base.text === "inputs" && names[0] === "self") names.shift();
-    else if (base.text !== "self") return undefined;
-    // The output's binding in a set holding the host declaration (the flake's outputs).
-    const output = names.shift();
-    let start: SyntaxNode | undefined;
-    for (let p = at.parent; p && !start; p = p.parent) {
-      if (p.kind !== K.NODE_ATTR_SET) continue;
-      for (const b of p.childNodes()) {
-        const [bp, value] = b.kind === K.NODE_ATTRPATH_VALUE ? b.childNodes() : [];
-        const key = bp ? attrpathSegments(bp).map((seg) => (seg.dynamic ? "*" : seg.name)).join(".") : "";
-        if (value && (key === output || key === `flake.${output}`)) start = value;
-      }
-    }
-    if (!start) return undefined;
-    let cur: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: start, env, dir };
-    for (const name of names) cur = cur && resolveAttr(cur.value, name, cur.env, cur.dir, reader);
-    let v = cur ? deref(cur.value, cur.env) : undefined;
-    if (!cur || !v) return undefined;
-    if (v.kind === K.NODE_LAMBDA) return { lam: v, env: cur.env, dir: cur.dir };
-    // `import ./mkhost.nix { inherit inputs lib; }`: the file's function after those arguments.
-    const file = v.kind === K.NODE_APPLY ? importedFile(v, cur.env, cur.dir, reader) : undefined;
-    v = file?.body;
-    for (let i = 0; v?.kind === K.NODE_LET_IN && i < 4; i++) v = unparen(v.childNodes().at(-1));
-    return file && v?.kind === K.NODE_LAMBDA ? { lam: v, env: undefined, dir: file.dir } : undefined;
   };
   /** A registry given to mapAttrs, directly or through `filterAttrs`. */
   const registryArgument = (expr: SyntaxNode | undefined, env: Env | undefined): { entries: Map<string, Record<string, unknown>>; filtered: boolean } | undefined => {

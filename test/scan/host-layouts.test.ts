@@ -788,4 +788,22 @@ evalHost {
     expect([...report.hosts].sort()).toEqual(["alpha", "beta"]);
     expect(hosts).toEqual(["alpha"]);
   });
+  it("hosts declared one by one with a helper of the flake's own outputs (`nixosConfigurations.alpha = self.lib.mkHost \"alpha\" { }`), its `class ? \"nixos\"` default in a module path", async () => {
+    const files = {
+      "flake.nix": flake(`{
+        lib = import ./lib { inherit inputs; };
+        nixosConfigurations.alpha = self.lib.mkHost "alpha" { };
+        nixosConfigurations.beta = self.lib.mkHost "beta" { class = "iso"; };
+      }`),
+      "lib/default.nix": `{ inputs }: inputs.nixpkgs.lib.fix (final: { mkHost = import ./mkhost.nix { inherit inputs; }; })`,
+      "lib/mkhost.nix": `{ inputs }: name: { class ? "nixos" }: inputs.nixpkgs.lib.nixosSystem { modules = [ ../hosts/\${name}.nix ../modules/\${class} ]; }`,
+      "hosts/alpha.nix": PLAIN,
+      "hosts/beta.nix": PLAIN,
+      "modules/nixos/default.nix": ROOT_LOGIN,
+      "modules/iso/default.nix": PLAIN,
+    };
+    const { hosts, report } = await hostsOf(files, "modules/nixos/default.nix");
+    expect([...report.hosts].sort()).toEqual(["alpha", "beta"]);
+    expect(hosts).toEqual(["alpha"]);
+  });
 });
