@@ -16,6 +16,7 @@ import type { Severity } from "../../report/schema.js";
 import { isDead } from "../shared/scope.js";
 import { hostExample } from "../shared/examples.js";
 import type { NixFileContext, Rule } from "../types.js";
+import { nixosOption } from "../shared/references.js";
 
 /** The path below a prefix, with quoted segments split at dots (`"auth.anonymous".enabled` and
  * `auth.anonymous.enabled` are the same Grafana setting). */
@@ -83,6 +84,7 @@ function checkNix(ctx: NixFileContext): void {
   }
   checkTraefik(ctx, live);
   checkCodeServer(ctx, live);
+  checkQbittorrent(ctx, live);
   for (const def of live) {
     if (def.path !== "services.syncthing.guiAddress" || !def.inner) continue;
     const v = staticValue(def.inner);
@@ -102,6 +104,29 @@ function checkNix(ctx: NixFileContext): void {
         description: `Listen on loopback (guiAddress = "127.0.0.1:${port}") and reach the GUI through an SSH tunnel, or set services.syncthing.settings.gui.user and a password.`,
         edits: [replaceNode(ctx.file, def.inner, `"127.0.0.1:${port}"`)],
       },
+    });
+  }
+}
+
+/** qBittorrent's WebUI with `LocalHostAuth = false`: clients from 127.0.0.1 skip the login, and a
+ * reverse proxy on the same host (how the WebUI is usually published) connects from 127.0.0.1,
+ * so everyone who reaches the proxy is let in, as is every local process and user. */
+function checkQbittorrent(ctx: NixFileContext, live: OptionDefinition[]): void {
+  for (const def of live) {
+    const key = def.path.replace(/^services\.qbittorrent\.serverConfig\.Preferences\./, "");
+    // `WebUI.LocalHostAuth`, or the ini key written whole: `"WebUI\\LocalHostAuth"`.
+    if (!def.inner || key === def.path || key.replace(/\\+/g, ".") !== "WebUI.LocalHostAuth") continue;
+    if (staticValue(def.inner) !== false) continue;
+    const proxied = live.some((d) => vhostKey(d)?.key.endsWith("proxyPass") && /127\.0\.0\.1|localhost|\[::1\]/.test(d.inner?.text ?? ""));
+    ctx.report({
+      node: def.inner,
+      optionPath: def.path,
+      severity: "medium",
+      title: "qBittorrent WebUI lets local clients in without a login",
+      message:
+        "Preferences.WebUI.LocalHostAuth = false: connections from 127.0.0.1 skip qBittorrent's login. Every local user and process can drive the client (add torrents that write anywhere the qbittorrent account can, read its settings), and a reverse proxy on this host connects from 127.0.0.1 too, so whoever reaches the proxy is let in without the password" +
+        (proxied ? " (this file proxies an nginx virtual host to a local address)." : "."),
+      fix: { safety: "review", description: "Set LocalHostAuth = true (the default) so the WebUI asks for its password from every client; keep a whitelist (AuthSubnetWhitelist) only for networks you trust.", edits: [replaceNode(ctx.file, def.inner, "true")] },
     });
   }
 }
@@ -259,11 +284,13 @@ export const appAuthDisabled: Rule = {
       hostExample(`{ services.grafana.settings.auth.anonymous.enabled = true; }\n`),
       hostExample(`{\n  networking.firewall.allowedTCPPorts = [ 80 443 8080 ];\n  services.traefik = { enable = true; staticConfigOptions.api = { dashboard = true; insecure = true; }; };\n}\n`),
       hostExample(`{\n  services.traefik.staticConfigOptions.entryPoints.admin.address = ":9000";\n  networking.firewall.allowedTCPPorts = [ 9000 ];\n  services.traefik.dynamicConfigOptions.http.routers.dash = { entryPoints = [ "admin" ]; service = "api@internal"; };\n}\n`),
+      hostExample(`{\n  services.qbittorrent = { enable = true; serverConfig.Preferences.WebUI = { LocalHostAuth = false; Password_PBKDF2 = "@ByteArray(c2FsdA==:aGFzaA==)"; }; };\n  services.nginx.virtualHosts."torrent.example.org".locations."/".proxyPass = "http://127.0.0.1:8080";\n}\n`),
       hostExample(`{ config, ... }: {\n  services.code-server = { enable = true; auth = "none"; user = "alice"; };\n  services.nginx.virtualHosts."code.example.org".locations."/".proxyPass = "http://127.0.0.1:\${toString config.services.code-server.port}";\n}\n`),
     ],
     silent: [
       hostExample(`{ services.grafana.settings = { "auth.anonymous".enabled = false; users.allow_sign_up = false; }; }\n`),
       hostExample(`{ services.photoprism.settings.PHOTOPRISM_AUTH_MODE = "password"; }\n`),
+      hostExample(`{ services.qbittorrent = { enable = true; serverConfig.Preferences.WebUI.LocalHostAuth = true; }; }\n`),
       hostExample(`{ services.syncthing.guiAddress = "127.0.0.1:8384"; }\n`),
       hostExample(`{ services.syncthing = { guiAddress = "0.0.0.0:8384"; settings.gui = { user = "me"; password = "$2a$10$abcdefghijklmnopqrstuv"; }; }; }\n`),
       hostExample(`{ lib, ... }: { services.grafana.settings."auth.anonymous".enabled = lib.mkIf false true; }\n`),
@@ -275,7 +302,7 @@ export const appAuthDisabled: Rule = {
   category: "access",
   severity: "medium",
   rationale:
-    "Self-hosted web applications protect their data with a login. Grafana's anonymous access and open sign-up, PhotoPrism's public mode and a Syncthing GUI on every interface without a GUI user and Traefik's API served without authentication let whoever reaches the port read (and often change) the data, from every network the host is on.",
+    "Self-hosted web applications protect their data with a login. Grafana's anonymous access and open sign-up, PhotoPrism's public mode and a Syncthing GUI on every interface without a GUI user Traefik's API served without authentication, and qBittorrent's WebUI with LocalHostAuth off behind a local reverse proxy let whoever reaches the port read (and often change) the data, from every network the host is on.",
   fix: "Turn the login back on (Grafana auth.anonymous.enabled = false and users.allow_sign_up = false; PhotoPrism AUTH_MODE = \"password\"; Syncthing GUI on 127.0.0.1 or with a GUI user and password), or keep the service on a private network only.",
   references: [
     { title: "Grafana: anonymous authentication", url: "https://grafana.com/docs/grafana/latest/setup-grafana/configure-security/configure-authentication/anonymous-auth/" },
@@ -283,6 +310,7 @@ export const appAuthDisabled: Rule = {
     { title: "PhotoPrism config options: PHOTOPRISM_AUTH_MODE", url: "https://docs.photoprism.app/getting-started/config-options/" },
     { title: "Syncthing: GUI listen address and authentication", url: "https://docs.syncthing.net/users/guilisten.html" },
     { title: "Traefik: API and dashboard (api.insecure, securing with a router and middleware)", url: "https://doc.traefik.io/traefik/operations/api/" },
+    nixosOption("services.qbittorrent.serverConfig"),
   ],
   compliance: { cis: ["2.2 Special Purpose Services"], nist: ["PR.AA-01", "PR.AA-03"] },
   checkNix,
