@@ -100,6 +100,18 @@ describe("sshd settings by the winning definition", () => {
   });
 });
 
+describe("one finding for hosts importing different unknown modules", () => {
+  it("lists every host and every module the default depends on in one finding", async () => {
+    const report = await scanFiles({
+      "flake.nix": flake({ alpha: ["./host.nix", "inputs.corp.nixosModules.ssh"], beta: ["./host.nix", "inputs.vpn.nixosModules.default"] }),
+      "host.nix": `{ ... }: { services.openssh.enable = true; }\n`,
+    });
+    const pw = report.findings.filter((x) => x.ruleId === "ssh-password-authentication");
+    expect(pw.map((x) => x.host)).toEqual([["alpha", "beta"]]);
+    expect(pw[0]!.message).toContain("depends on modules corp.nixosModules.ssh, vpn.nixosModules.default, imported from outside the repository");
+  });
+});
+
 describe("external modules recognised by the repository their flake input points at", () => {
   // A flake whose inputs are named by the user's choice, and whose hosts import their modules.
   const flakeWith = (inputs: string, modules: string) => `{

@@ -186,6 +186,9 @@ function check(scope: Scope): void {
     node: enabled ? (enabled.def.attrpath ?? enabled.def.binding) : profile!.node,
     optionPath: "services.openssh.settings.PasswordAuthentication",
     severity: defaultSeverity,
+    // Hosts importing different external modules are still one finding: the modules are listed
+    // together (the scan merges the lists of hosts judged the same).
+    ...(pw.dependsOn?.length ? { detail: { items: [...pw.dependsOn], render: dependsOnText } } : {}),
     title: "SSH password authentication left at the NixOS default (on)",
     message: `${what} and services.openssh.settings.PasswordAuthentication is not set anywhere in host ${scope.host}: NixOS defaults it to true${kbdSet ? "" : " (and KbdInteractiveAuthentication, which asks for the same password through PAM)"}, so sshd accepts passwords${exposure} and every account with a password can be brute-forced.${depends}${noPassword ?? defaultCombo?.text ?? ""}`,
     fix: {
