@@ -481,64 +481,16 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       // `<folder>/<name>` (not the whole folder).
       const folder = args.length === 2 ? repoPath(args[0], env, flakeDir) : undefined;
       const names = folder !== undefined && !folder.endsWith(".nix") ? staticStrings(args[1], env) : undefined;
-      if (names?.length && names.every((x) => /^[\w.@-][\w./@-]*$/.test(x) && !x.includes(".."))) {
+      if (names?.length && names.every(namesInFolder)) {
         for (const x of names) out.add(posix.normalize(posix.join(folder!, x)));
         return;
       }
-      // A helper defined in a let: bind its parameters to the arguments and read its body.
-      const callee = fn.kind === K.NODE_IDENT ? lookupRef(fn, env) : undefined;
-      if (callee && typeof callee !== "string" && unparen(callee)?.kind === K.NODE_LAMBDA) {
-        const call = bindArguments(unparen(callee)!, args, env);
-        collectHostFiles(call.body, call.env, flakeDir, out, reader, depth + 1);
-        for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
-        return;
-      }
-      // A helper that is a file's function (`mkSystem = import ./lib/mksystem.nix { inherit
-      // nixpkgs; }; ... mkSystem "vm-aarch64" { user = "me"; }`): its body there, with the
-      // parameters left after the import's own arguments bound to this call's.
-      const imported = callee && typeof callee !== "string" ? deref(callee, env) : undefined;
-      const helperFile = imported?.kind === K.NODE_APPLY ? importedFile(imported, env, flakeDir, reader) : undefined;
-      if (helperFile?.body.kind === K.NODE_LAMBDA) {
-        const call = bindArguments(helperFile.body, args, undefined);
-        collectHostFiles(call.body, call.env, helperFile.dir, out, reader, depth + 1);
-        for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
-        return;
-      }
-      if (calleeName(fn) === "import") {
-        for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
-        return;
-      }
-      // A helper a `with` brings into scope (`with import ./lib/output.nix { ... }; ...
-      // mkConfiguration { name = "nas"; }`): read its body in that file.
-      const given = fn.kind === K.NODE_IDENT && callee === undefined ? withProvided(fn, env, flakeDir, reader) : undefined;
-      const givenLambda = unparen(given?.value);
-      if (given && givenLambda?.kind === K.NODE_LAMBDA) {
-        const call = bindArguments(givenLambda, args, given.env);
-        collectHostFiles(call.body, call.env, given.dir, out, reader, depth + 1);
-        for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
-        return;
-      }
-      // `self.lib.mkHost "nas" { }`: a helper of the flake's own outputs.
-      const own = fn.kind === K.NODE_SELECT ? helperFunction(fn, env, n, flakeDir, reader) : undefined;
-      if (own) {
-        const call = bindArguments(own.lam, args, own.env);
-        collectHostFiles(call.body, call.env, own.dir, out, reader, depth + 1);
-        for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
-        return;
-      }
-      // A helper of a set defined elsewhere (`libx.mkHost { hostname = "kara"; }`, libx imported
-      // from ./lib): read its body there, with its parameters bound to the arguments.
-      const sel = fn.kind === K.NODE_SELECT ? fn.childNodes() : [];
-      const attrs = sel[1] ? attrpathSegments(sel[1]) : [];
-      if (sel[0]?.kind === K.NODE_IDENT && attrs.length === 1 && !attrs[0]!.dynamic) {
-        const helper = resolveAttr(sel[0], attrs[0]!.name, env, flakeDir, reader);
-        const lam = unparen(helper?.value);
-        if (helper && lam?.kind === K.NODE_LAMBDA) {
-          const call = bindArguments(lam, args, helper.env);
-          collectHostFiles(call.body, call.env, helper.dir, out, reader, depth + 1);
-          for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
-          return;
-        }
+      // A helper (bound in a let, a file's function, from a `with`, of the flake's outputs): its
+      // body with its parameters bound to the arguments, read where it is written.
+      const helper = calledHelper(fn, n, env, flakeDir, reader);
+      if (helper) {
+        const call = bindArguments(helper.lam, args, helper.env);
+        collectHostFiles(call.body, call.env, helper.dir, out, reader, depth + 1);
       }
       for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
       return;
@@ -609,6 +561,40 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
     default:
       return;
   }
+}
+
+/** A name a helper joins to a folder (`"management/ssh"`, `"www/httpd.nix"`): a path inside it. */
+function namesInFolder(name: string): boolean {
+  return /^[\w.@-][\w./@-]*$/.test(name) && !name.includes("..");
+}
+
+/** The function a call applies when the scan can read it, with the environment and directory its
+ * body is read in (undefined for `import`, whose arguments are all there is to read):
+ * - bound in a let: `mkHost = name: ...; mkHost "nas"`;
+ * - a file's function: `mkSystem = import ./lib/mksystem.nix { inherit nixpkgs; }; ... mkSystem
+ *   "vm-aarch64" { user = "me"; }` (the parameters left after the import's own arguments);
+ * - brought into scope by a `with`: `with import ./lib/output.nix { ... }; ... mkConfiguration {
+ *   name = "nas"; }`;
+ * - of the flake's own outputs: `self.lib.mkHost "nas" { }`;
+ * - of a set defined elsewhere: `libx.mkHost { hostname = "kara"; }`, libx imported from ./lib. */
+function calledHelper(fn: SyntaxNode, at: SyntaxNode, env: Env | undefined, dir: string, reader: Reader | undefined): { lam: SyntaxNode; env: Env | undefined; dir: string } | undefined {
+  const callee = fn.kind === K.NODE_IDENT ? lookupRef(fn, env) : undefined;
+  if (callee && typeof callee !== "string" && unparen(callee)?.kind === K.NODE_LAMBDA) return { lam: unparen(callee)!, env, dir };
+  const imported = callee && typeof callee !== "string" ? deref(callee, env) : undefined;
+  const helperFile = imported?.kind === K.NODE_APPLY ? importedFile(imported, env, dir, reader) : undefined;
+  if (helperFile?.body.kind === K.NODE_LAMBDA) return { lam: helperFile.body, env: undefined, dir: helperFile.dir };
+  if (calleeName(fn) === "import") return undefined;
+  const given = fn.kind === K.NODE_IDENT && callee === undefined ? withProvided(fn, env, dir, reader) : undefined;
+  const givenLambda = unparen(given?.value);
+  if (given && givenLambda?.kind === K.NODE_LAMBDA) return { lam: givenLambda, env: given.env, dir: given.dir };
+  const own = fn.kind === K.NODE_SELECT ? helperFunction(fn, env, at, dir, reader) : undefined;
+  if (own) return own;
+  const sel = fn.kind === K.NODE_SELECT ? fn.childNodes() : [];
+  const attrs = sel[1] ? attrpathSegments(sel[1]) : [];
+  if (sel[0]?.kind !== K.NODE_IDENT || attrs.length !== 1 || attrs[0]!.dynamic) return undefined;
+  const elsewhere = resolveAttr(sel[0], attrs[0]!.name, env, dir, reader);
+  const lam = unparen(elsewhere?.value);
+  return elsewhere && lam?.kind === K.NODE_LAMBDA ? { lam, env: elsewhere.env, dir: elsewhere.dir } : undefined;
 }
 
 /** A helper of the flake's own outputs (`self.lib.mkHost`, with `lib = import ./lib { ... }` beside
@@ -2315,5 +2301,5 @@ function namesGivenWith(path: SyntaxNode): string[] {
   const list = outer?.kind === K.NODE_APPLY && outer.childNodes()[0] === call ? unparen(outer.childNodes()[1]) : undefined;
   if (list?.kind !== K.NODE_LIST) return [];
   const names = staticStrings(list, undefined) ?? [];
-  return names.filter((x) => /^[\w.@-][\w./@-]*$/.test(x) && !x.includes(".."));
+  return names.filter(namesInFolder);
 }
