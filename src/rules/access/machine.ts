@@ -3,9 +3,8 @@
 // passwords, passwordless sudo set by the profile with mkImageMediaOverride), a NixOS-WSL guest
 // (`wsl.enable`: Windows enters it as root with `wsl -u root`, no password, so the user and root
 // are no boundary), or a throwaway qemu-vm test machine (it imports virtualisation/qemu-vm.nix).
-import { SyntaxKind as K } from "../../nix/syntax.js";
-import { hostValue, scopeParts, type Scope } from "../shared/scope.js";
-import { installerProfile } from "./sshd.js";
+import { hostValue, type Scope } from "../shared/scope.js";
+import { installerProfile, namedModule } from "./sshd.js";
 
 export type MachineKind =
   | { kind: "installer"; profile: string }
@@ -16,20 +15,7 @@ const QEMU_VM = /virtualisation\/qemu-vm\.nix/;
 
 /** The qemu-vm module the scope imports (a string or path naming it, not a comment). */
 function qemuVmImport(scope: Scope): string | undefined {
-  for (const file of scope.files) {
-    if (!file.text.includes("qemu-vm")) continue;
-    for (const part of scopeParts(scope, file)) {
-      let found: string | undefined;
-      part.walk((n) => {
-        if (found) return false;
-        if (n.kind !== K.NODE_STRING && n.kind !== K.NODE_PATH) return;
-        if (QEMU_VM.test(n.text)) found = "qemu-vm.nix";
-        return false;
-      });
-      if (found) return found;
-    }
-  }
-  return undefined;
+  return namedModule(scope, /qemu-vm/, QEMU_VM) ? "qemu-vm.nix" : undefined;
 }
 
 /** The kind of machine, when it is one of those; undefined for an ordinary host or module. */

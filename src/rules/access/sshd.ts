@@ -123,15 +123,22 @@ export interface InstallerProfile {
  * `"${nixpkgs}/nixos/modules/profiles/installation-device.nix"` in the host's module list), which
  * turns sshd on. Strings and paths only (a profile named in a comment is not imported). */
 export function installerProfile(scope: Scope): InstallerProfile | undefined {
+  const found = namedModule(scope, /installation-|sd-image|netboot/, INSTALLER_PROFILE);
+  return found && { file: found.file, node: found.node, name: found.match.slice(found.match.lastIndexOf("/") + 1) };
+}
+
+/** The first string or path of the scope's parts that names a module matching `module` (a module
+ * named in a comment is not imported); `hint` is a cheap test of a file's text first. */
+export function namedModule(scope: Scope, hint: RegExp, module: RegExp): { file: ScopedDef["file"]; node: SyntaxNode; match: string } | undefined {
   for (const file of scope.files) {
-    if (!/installation-|sd-image|netboot/.test(file.text)) continue;
+    if (!hint.test(file.text)) continue;
     for (const part of scopeParts(scope, file)) {
-      let found: InstallerProfile | undefined;
+      let found: { file: ScopedDef["file"]; node: SyntaxNode; match: string } | undefined;
       part.walk((n) => {
         if (found) return false;
         if (n.kind !== K.NODE_STRING && n.kind !== K.NODE_PATH) return;
-        const m = INSTALLER_PROFILE.exec(n.text);
-        if (m) found = { file, node: n, name: m[0].slice(m[0].lastIndexOf("/") + 1) };
+        const m = module.exec(n.text);
+        if (m) found = { file, node: n, match: m[0] };
         return false;
       });
       if (found) return found;
