@@ -896,6 +896,14 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     return hosts.length > before;
   };
+  /** The function that builds each host of a computed set: a helper of the flake's own outputs
+   * (`self.lib.mkHost`, read in its file) or a lambda written here or bound by a let. */
+  const hostBuilder = (expr: SyntaxNode | undefined, env: Env | undefined, at: SyntaxNode): { lam: SyntaxNode; env: Env | undefined; dir: string } | undefined => {
+    const own = helperFunction(expr, env, at, dir, reader);
+    if (own) return own;
+    const lam = lambdaOf(expr, env);
+    return lam ? { lam, env, dir } : undefined;
+  };
   /** `mapAttrs (name: m: nixosSystem { modules = [ m ]; }) { a = ...; b = ...; }` names hosts a
    * and b, each made of the function's modules with its value; `genAttrs [ "a" "b" ] (name: ...)`
    * names a and b, made of the function's modules. */
@@ -915,11 +923,8 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       args = [args[2]!, args[1]!];
     }
     const callee = calleeName(fn);
-    const helper = callee === "mapAttrs" ? helperFunction(args[0], env, apply, dir, reader) : undefined;
-    const f = helper?.lam ?? lambdaOf(args[0], env);
-    const fEnv = helper ? helper.env : env;
-    const fDir = helper ? helper.dir : dir;
     if (callee === "mapAttrs" && args.length === 2) {
+      const builder = hostBuilder(args[0], env, apply);
       // The set may live in another file (`mapAttrs load (import ../hosts.nix)`, a set of host
       // name = path): its paths are relative to that file.
       const setArg = deref(args[1], env);
@@ -933,9 +938,9 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       for (const [name, entry] of registry?.entries ?? []) {
         if (!linuxEntry(entry)) continue;
         const files = new HostFiles();
-        if (f) {
-          const call = bindArguments(f, [name, ""], fEnv);
-          collectHostFiles(call.body, call.env, fDir, files, reader);
+        if (builder) {
+          const call = bindArguments(builder.lam, [name, ""], builder.env);
+          collectHostFiles(call.body, call.env, builder.dir, files, reader);
         }
         if (registry!.filtered && !(files && namesOwnModule(files, name, nixFiles))) continue;
         hosts.push({ name, file, node: apply, files, source: "flake" });
@@ -948,11 +953,11 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         const files = new HostFiles();
         const importedPath = imported && unparen(value)?.kind === K.NODE_PATH ? pathValue(unparen(value)!, undefined, imported.dir) : undefined;
         if (importedPath !== undefined) files.add(importedPath);
-        if (f) {
+        if (builder) {
           // A path from the other file is added above; the function must not read it again
           // relative to this file.
-          const call = bindArguments(f, [name, importedPath !== undefined ? "" : value], fEnv);
-          collectHostFiles(call.body, call.env, fDir, files, reader);
+          const call = bindArguments(builder.lam, [name, importedPath !== undefined ? "" : value], builder.env);
+          collectHostFiles(call.body, call.env, builder.dir, files, reader);
         } else collectHostFiles(value, env, dir, files, reader);
         hosts.push({ name, file, node: b, files, source: "flake" });
       }
@@ -960,13 +965,12 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     if (callee === "genAttrs" && args.length === 2) {
       const names = staticStrings(args[0], env);
-      const gHelper = helperFunction(args[1], env, apply, dir, reader);
-      const g = gHelper?.lam ?? lambdaOf(args[1], env);
-      if (!names?.length || !g) return false;
+      const builder = hostBuilder(args[1], env, apply);
+      if (!names?.length || !builder) return false;
       for (const name of names) {
         const files = new HostFiles();
-        const call = bindArguments(g, [name], gHelper ? gHelper.env : env);
-        collectHostFiles(call.body, call.env, gHelper ? gHelper.dir : dir, files, reader);
+        const call = bindArguments(builder.lam, [name], builder.env);
+        collectHostFiles(call.body, call.env, builder.dir, files, reader);
         hosts.push({ name, file, node: apply, files, source: "flake" });
       }
       return true;
