@@ -10,33 +10,25 @@
 // cannot show. NixOS's default http_addr is 127.0.0.1 (silent), as is a Unix socket
 // (`protocol = "socket"`), a port left closed (a proxy in front), or a password given.
 import { replaceNode } from "../../nix/edit.js";
-import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { SyntaxKind as K } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
 import { effectiveValue, isDead, isDisabled, scoped, type Scope } from "../shared/scope.js";
 import { resolveValue } from "../shared/syntax.js";
 import { hostExample } from "../shared/examples.js";
 import type { Rule } from "../types.js";
 import { nixosOption } from "../shared/references.js";
+import { firewallOff, listLiterals } from "../shared/open-ports.js";
 
 const EVERY_INTERFACE = /^(?:0\.0\.0\.0|::|\[::\]|\*|)$/;
 const SERVER = "services.grafana.settings.server";
 
-/** Every list literal inside a value (`[ 22 ] ++ lib.optionals x [ 3000 ]`). */
-function lists(value: SyntaxNode | undefined): SyntaxNode[] {
-  if (!value) return [];
-  return [...(value.kind === K.NODE_LIST ? [value] : []), ...value.descendants(K.NODE_LIST)];
-}
-
 /** How Grafana's port is reachable from every network, or undefined. */
 function opened(scope: Scope, port: number): string | undefined {
-  const fw = effectiveValue(scope.definitions("networking.firewall.enable"));
-  if (fw.kind === "known" && fw.value === false) {
-    if (scope.definitions("networking.nftables.ruleset").some((d) => !isDead(d.def))) return undefined;
-    return "the firewall is off (networking.firewall.enable = false)";
-  }
+  const off = firewallOff(scope);
+  if (off) return off === "open" ? "the firewall is off (networking.firewall.enable = false)" : undefined;
   for (const { def } of scope.definitions("networking.firewall.allowedTCPPorts")) {
     if (isDead(def)) continue;
-    for (const list of lists(def.inner)) {
+    for (const list of listLiterals(def.inner)) {
       for (const el of list.childNodes()) {
         const v = staticValue(el.kind === K.NODE_IDENT ? resolveValue(el) : el);
         if (v === port) return `networking.firewall.allowedTCPPorts contains ${port}`;

@@ -7,7 +7,6 @@
 // login at all. Silent when the port is opened only on an interface (a VPN such as wg0), when the
 // firewall keeps it closed, when PostgreSQL listens on specific addresses, or when no record
 // admits the whole network. Per host: the pieces are usually in different files.
-import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
 import type { Severity } from "../../report/schema.js";
 import { effectiveValue, isDead, isDisabled, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
@@ -17,6 +16,7 @@ import { classifyPortElement } from "./firewall-sensitive-port.js";
 import { hostExample } from "../shared/examples.js";
 import type { Rule } from "../types.js";
 import { nixosOption } from "../shared/references.js";
+import { firewallOff, listLiterals } from "../shared/open-ports.js";
 
 const WILDCARD = /^(?:\*|0\.0\.0\.0|::)$/;
 
@@ -41,24 +41,15 @@ function configuredPort(scope: Scope): number {
   return 5432;
 }
 
-/** Every list literal inside a value (`[ 22 ] ++ lib.optionals x [ 5432 ]`). */
-function lists(value: SyntaxNode | undefined): SyntaxNode[] {
-  if (!value) return [];
-  return [...(value.kind === K.NODE_LIST ? [value] : []), ...value.descendants(K.NODE_LIST)];
-}
-
 /** How the port is reachable from every network, or undefined. */
 function globallyOpen(scope: Scope, port: number): string | undefined {
-  const fw = effectiveValue(scope.definitions("networking.firewall.enable"));
-  if (fw.kind === "known" && fw.value === false) {
-    if (scope.definitions("networking.nftables.ruleset").some((d) => !isDead(d.def))) return undefined;
-    return "the firewall is turned off (networking.firewall.enable = false)";
-  }
+  const off = firewallOff(scope);
+  if (off) return off === "open" ? "the firewall is turned off (networking.firewall.enable = false)" : undefined;
   const open = effectiveValue(scope.definitions("services.postgresql.openFirewall"));
   if (open.kind === "known" && open.value === true) return "services.postgresql.openFirewall = true";
   for (const { def } of scope.definitions("networking.firewall.allowedTCPPorts")) {
     if (isDead(def)) continue;
-    for (const list of lists(def.inner)) {
+    for (const list of listLiterals(def.inner)) {
       for (const el of list.childNodes()) {
         const v = staticValue(el);
         if (v === port) return `networking.firewall.allowedTCPPorts contains ${port}`;
@@ -69,7 +60,7 @@ function globallyOpen(scope: Scope, port: number): string | undefined {
   }
   for (const { def } of scope.definitions("networking.firewall.allowedTCPPortRanges")) {
     if (isDead(def)) continue;
-    for (const list of lists(def.inner)) {
+    for (const list of listLiterals(def.inner)) {
       for (const el of list.childNodes()) {
         const v = staticValue(el);
         if (v && typeof v === "object" && !Array.isArray(v)) {

@@ -6,19 +6,14 @@
 // host's name and addresses. srvos turns it off for this reason. Low: a LAN attack. Silent when
 // LLMNR is off ("false", false, "no") or resolver-only ("resolve"), or when 5355 is not opened
 // (lovesegfault/nix-config modules/nixos/resolved.nix: LLMNR = "true" with 5355 TCP and UDP open).
-import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import type { SyntaxNode } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
 import { hostValue, isDead, isDisabled, isEnabled, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
 import { hostExample } from "../shared/examples.js";
 import type { Rule } from "../types.js";
+import { listLiterals } from "../shared/open-ports.js";
 
 const LLMNR_PATHS = ["services.resolved.llmnr", "services.resolved.settings.Resolve.LLMNR"];
-
-/** Every list literal inside a value (`[ 22 ] ++ lib.optionals x [ 5355 ]`). */
-function lists(value: SyntaxNode | undefined): SyntaxNode[] {
-  if (!value) return [];
-  return [...(value.kind === K.NODE_LIST ? [value] : []), ...value.descendants(K.NODE_LIST)];
-}
 
 /** The 5355 elements of the global port lists (opened on every interface). */
 function openedPorts(scope: Scope): Array<{ at: ScopedDef; el: SyntaxNode; option: string }> {
@@ -26,7 +21,7 @@ function openedPorts(scope: Scope): Array<{ at: ScopedDef; el: SyntaxNode; optio
   for (const option of ["allowedUDPPorts", "allowedTCPPorts"]) {
     for (const d of scope.definitions(`networking.firewall.${option}`)) {
       if (isDead(d.def) || (scope.applies && !scope.applies(d))) continue;
-      for (const list of lists(d.def.inner)) for (const el of list.childNodes()) if (staticValue(el) === 5355) out.push({ at: d, el, option });
+      for (const list of listLiterals(d.def.inner)) for (const el of list.childNodes()) if (staticValue(el) === 5355) out.push({ at: d, el, option });
     }
   }
   return out;
