@@ -75,4 +75,11 @@ in
 
   homelab.monitoring.enable = true;
   virtualisation.docker.enable = true;
+
+  # An e-book desktop in the browser (KasmVNC): no PASSWORD set, published on every interface.
+  virtualisation.oci-containers.containers.calibre = {
+    image = "lscr.io/linuxserver/calibre:latest";
+    ports = [ "8081:8080" ];
+    volumes = [ "/srv/books:/config" ];
+  };
 }
