@@ -13,7 +13,7 @@
 //      placeholder, digest, UUID or public key.
 import type { Severity } from "../report/schema.js";
 import { shannonEntropy } from "./entropy.js";
-import { classifyKey, effectiveKey, isAppSecretKeyOption, isPasswordByPath, KEY_HINT, type KeyKind } from "./keys.js";
+import { classifyKey, effectiveKey, isAppSecretKeyOption, isPasswordByPath, KEY_HINT, namesCommand, type KeyKind } from "./keys.js";
 import { appPasswordHashScheme, CRYPT_HASH_VALUE, keyNamesHash, PASSWORD_HASH_PATTERN, TOKEN_PATTERNS, type Confidence, type TokenPattern } from "./patterns.js";
 import { redact } from "./redact.js";
 import { isPlaceholder, isProseAboutSecret, isSecretReference, isSingleWord, isWordLike, nonSecretShape } from "./values.js";
@@ -246,10 +246,14 @@ export interface PlaintextPassword {
  * options, references (paths, `config.age.secrets.*.path`, interpolations, `$VAR`), crypt hashes.
  */
 export function plaintextPassword(key: string, value: string, optionPath?: string): PlaintextPassword | null {
+  if (namesCommand(optionPath)) return null; // `environment.shellAliases.pass = "gopass"`: an alias
   const kind = classifyKey(key);
   if (kind !== "password" && !isPasswordByPath(optionPath ?? "")) return null;
   const v = value.trim();
   if (v === "") return null;
+  // How something looks, not a password: a colour, a CSS length, a negative number (greeter themes'
+  // `password-border-color = "#000000"`, `password-border-radius = 0.341125em`, `password-character = -1`).
+  if (/^#(?:[0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/i.test(v) || /^-?\d*\.?\d+(?:em|rem|px|pt|ex|ch|vh|vw|%)$/.test(v) || /^-\d+$/.test(v)) return null;
   // Booleans and empty-ish literals are switches (`PasswordAuth = "off"`, `"allowPassword": false`),
   // a value without a letter or digit is syntax (`\`, `*`), and a lone digit is a switch (`pw = 0`).
   if (/^(?:true|false|null|nil|none|yes|no|on|off),?$/i.test(v) || !/[A-Za-z0-9]/.test(v) || /^\d$/.test(v)) return null;

@@ -56,6 +56,10 @@ const NOT_THE_VALUE = new Set([
   // Settings about a secret rather than the secret: `passwordChars`, `PASSWORD_STORE_CLIP_TIME`.
   "time", "times", "interval", "delay", "duration", "char", "chars", "characters", "charset", "alphabet", "strength",
   "retries", "attempts", "tries",
+  // How a password field looks on screen (lightdm-mini-greeter's `password-character = -1`,
+  // `password-border-color = "#000000"`, `password-border-radius = 0.3em`: Gerg-L/nixos, judged wrong).
+  "character", "color", "colour", "background", "foreground", "border", "radius", "width", "height", "font",
+  "alignment", "align", "margin", "padding", "icon", "theme", "opacity", "shadow", "cursor", "placeholder",
 ]);
 
 // `proxyPass`, `proxy_pass`, `fastcgi_pass`: nginx upstream directives, not passwords.
@@ -104,7 +108,19 @@ export function classifyKey(key: string | undefined): KeyKind | undefined {
 const KIND_CACHE_MAX = 50_000;
 const kindCache = new Map<string, KeyKind | null>();
 
+/** Attribute sets whose names are commands, not settings: `environment.shellAliases.pass = "gopass"`
+ * is an alias named `pass` (IogaMaster/dotfiles, judged wrong), `programs.fish.shellAbbrs.pw`, git's
+ * `aliases`, a shell's `functions`. */
+const COMMAND_SETS = new Set(["shellAliases", "shellAbbrs", "shellGlobalAliases", "aliases", "alias", "functions", "shellFunctions"]);
+
+/** Whether the last segment of a dotted path names a command (a shell alias or function), not a setting. */
+export function namesCommand(path: readonly string[] | string | undefined): boolean {
+  const segs = typeof path === "string" ? path.split(".").filter((s) => s !== "") : (path ?? []);
+  return segs.length >= 2 && COMMAND_SETS.has(segs[segs.length - 2]!.replace(/^["']|["']$/g, ""));
+}
+
 function computeKeyKind(key: string): KeyKind | undefined {
+  if (namesCommand(key)) return undefined;
   const last = key.split(".").filter((s) => s !== "").pop()?.replace(/^["']|["']$/g, "") ?? "";
   // A key with spaces, glob characters or an @ is a pattern, a label or an address (`"pwd *": "allow"`,
   // `"iam@lach.pw": "lach"`), not a setting name.
@@ -151,6 +167,22 @@ const APP_SECRET_KEY_OPTIONS = new Set([
 
 export function isAppSecretKeyOption(optionPath: string | undefined): boolean {
   return !!optionPath && APP_SECRET_KEY_OPTIONS.has(optionPath);
+}
+
+/** The secret keys an application ships as its default, published in its documentation and source:
+ * a configuration that writes one in has the key every attacker already has. */
+const PUBLIC_DEFAULT_SECRET_KEYS: ReadonlyArray<[RegExp, string, string]> = [
+  // Grafana's defaults.ini `secret_key = SW2YcwTIb9zpOOhoPsMm` (MayNiklas/nixos, judged: worse than reported).
+  [/^services\.grafana\.settings\.security\.secret_key$/, "SW2YcwTIb9zpOOhoPsMm", "Grafana's published default secret_key (conf/defaults.ini)"],
+  // SearXNG's settings.yml `secret_key: "ultrasecretkey"`.
+  [/^services\.searx(?:ng)?\.settings\.server\.secret_key$/, "ultrasecretkey", "SearXNG's published default secret_key (settings.yml)"],
+];
+
+/** What the value is when it is the application's public default secret key, else undefined. */
+export function publicDefaultSecretKey(optionPath: string | undefined, value: string): string | undefined {
+  if (!optionPath) return undefined;
+  const hit = PUBLIC_DEFAULT_SECRET_KEYS.find(([re, v]) => re.test(optionPath) && value.trim() === v);
+  return hit?.[2];
 }
 
 /**

@@ -10,7 +10,7 @@
 // (committed-secret-file).
 import { extname, posix } from "node:path";
 import { SyntaxKind as K, LineIndex, type SyntaxNode } from "../../nix/syntax.js";
-import { besideTestEndpoint, detectSecrets, documentedAsDeliberatelyWeak, documentedAsPublicTestValue, isEmptyPasswordHash, isPlaceholder, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
+import { besideTestEndpoint, detectSecrets, documentedAsDeliberatelyWeak, documentedAsPublicTestValue, isEmptyPasswordHash, isPlaceholder, namesCommand, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
 import { definitionOf, enclosingDefinition, inOptionDocumentation, rangeOf, redactedLine, stringSource, syntacticPath, valueSite } from "../nix-strings.js";
 import type { NixFileContext, Rule, TextFileContext } from "../types.js";
 import { committedSecret, encryptedSecretFile } from "./committed-secret-file.js";
@@ -63,7 +63,8 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
   const def = site ? definitionOf(ctx.index, site.binding) : undefined;
   const around = def ?? enclosingDefinition(ctx.index, str);
   if (around && environmentEntry(around)) return; // secret-in-environment's
-  const key = site && !site.partial ? site.key : undefined;
+  // A shell alias's name is a command (`environment.shellAliases.pass = "gopass"`), not a setting.
+  const key = site && !site.partial && !namesCommand(syntacticPath(site.binding)) ? site.key : undefined;
   const optionPath = def && !site!.partial ? def.path : undefined;
   // The content of a string is data in the target's language (INI, shell...), not Nix: no fileKind.
   const matches = detectSecrets(src.text, { key, optionPath });
@@ -223,7 +224,11 @@ export const hardcodedSecret: Rule = {
   id: "hardcoded-secret",
   examples: {
     fire: [hostExample(`{ services.myapp.githubToken = "ghp_R8dK2mQ9vL4xT7wN1bZ5cH3jP6fY0sA2eU8i"; }\n`)],
-    silent: [hostExample(`{ services.myapp.githubTokenFile = "/run/secrets/github-token"; }\n`)],
+    silent: [
+      hostExample(`{ services.myapp.githubTokenFile = "/run/secrets/github-token"; }\n`),
+      // Keys that style the password field, and an alias named after a password manager.
+      hostExample(`{\n  services.xserver.displayManager.lightdm.greeters.mini.extraConfig = ''\n    password-character = -1\n    password-border-color = "#000000"\n    password-border-radius = 0.3em\n  '';\n  environment.shellAliases.pass = "gopass";\n}\n`),
+    ],
   },
   name: "hard-coded secret",
   category: "secrets",
