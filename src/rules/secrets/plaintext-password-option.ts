@@ -7,7 +7,7 @@
 // users.users.<name>.password / initialPassword are the users rules'.
 import { staticString, type OptionIndex } from "../../nix/options.js";
 import { SyntaxKind as K } from "../../nix/syntax.js";
-import { isAppSecretKeyOption, plaintextPassword } from "../../secrets/index.js";
+import { isAppSecretKeyOption, plaintextPassword, publicDefaultSecretKey } from "../../secrets/index.js";
 import { rangeOf, redactedLine, stringSource, unwrapped } from "../nix-strings.js";
 import type { Rule } from "../types.js";
 import { AGENIX, NIXOS_WIKI_SECRETS, SOPS_NIX } from "./compliance.js";
@@ -72,6 +72,8 @@ export const plaintextPasswordOption: Rule = {
       hostExample(`{ services.searx = { enable = true; settings.server.secret_key = "notsosecret"; }; }\n`),
       // Redis's password lands in redis.conf in the store.
       hostExample(`{ services.redis.servers.forgejo = { enable = true; port = 6371; requirePass = "forgejo"; }; }\n`),
+      // Grafana's published default key: public whoever reads the repository.
+      hostExample(`{ services.grafana = { enable = true; settings.security.secret_key = "SW2YcwTIb9zpOOhoPsMm"; }; }\n`),
     ],
     silent: [
       hostExample(`{ services.grafana.settings.security.admin_password = "$__file{/run/secrets/grafana-admin}"; }\n`),
@@ -125,12 +127,15 @@ export const plaintextPasswordOption: Rule = {
         });
         continue;
       }
+      const publicDefault = publicDefaultSecretKey(def.path, value);
       ctx.report({
         node: inner,
         range: rangeOf(lines, start, end),
         severity: pw.severity,
         optionPath: def.path,
-        message: isAppSecretKeyOption(def.path)
+        message: publicDefault
+          ? `${def.path} is set to ${publicDefault} (${pw.redacted}): the key is public, known to everyone whether or not they can read this repository or the Nix store, so anyone can forge this instance's signed cookies and URLs or decrypt the credentials it stores encrypted with it. Writing it in explicitly changes nothing from leaving the default.`
+          : isAppSecretKeyOption(def.path)
           ? `${def.path} holds the application's secret key in plaintext (${pw.redacted}): it is readable in the repository and in the world-readable Nix store, so anyone can forge this instance's signed cookies and URLs or decrypt the credentials it stores encrypted with it.`
           :
           `${def.path} holds a plaintext password (${pw.redacted})${pw.placeholderLike ? ", a placeholder-like value that is deployed as the real password" : ""}: ` +
@@ -138,7 +143,9 @@ export const plaintextPasswordOption: Rule = {
         evidence: redactedLine(ctx.text, lines, start, secret),
         fix: {
           safety: "manual",
-          description: `Store the ${isAppSecretKeyOption(def.path) ? "key" : "password"} with agenix or sops-nix and use ${fileVariant(def.path, key)}; then rotate it (it is in git history).`,
+          description: publicDefault
+            ? `Generate a random key (e.g. \`openssl rand -base64 32\`), store it with agenix or sops-nix and use ${fileVariant(def.path, key)}. Secrets it already stored encrypted with the old key (Grafana's data-source passwords) must be entered again or migrated as its documentation on database encryption describes.`
+            : `Store the ${isAppSecretKeyOption(def.path) ? "key" : "password"} with agenix or sops-nix and use ${fileVariant(def.path, key)}; then rotate it (it is in git history).`,
         },
       });
     }
