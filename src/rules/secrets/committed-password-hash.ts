@@ -36,13 +36,31 @@ function cryptScheme(m: string): string {
   if (/^2[abxy]?$/.test(id)) return "bcrypt";
   if (id.startsWith("argon2")) return id;
   if (id.startsWith("pbkdf2")) return "PBKDF2";
+  // mosquitto_passwd's `$7$<iterations>$<salt>$<digest>` is PBKDF2-SHA512 with the iteration count
+  // in clear (101 by default), not crypt's scrypt `$7$<encoded parameters><salt>$…` (diogotcorreia's
+  // homeassistant.nix, judged: weaker than the "scrypt" it was called); its `$6$<salt>$<digest>` in
+  // base64 (`+`, `=`) is one round of salted SHA-512, not SHA-512-crypt's 5000.
+  if (id === "7" && /^\$7\$\d+\$/.test(m)) return "PBKDF2-SHA512 (mosquitto)";
+  if (id === "6" && /^\$6\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/.test(m) && /[+=]/.test(m)) return "salted SHA-512 (mosquitto)";
   return (
     ({ "1": "MD5-crypt", apr1: "Apache MD5 (apr1)", md5: "MD5", sha1: "SHA1-crypt", "5": "SHA-256-crypt", "6": "SHA-512-crypt", y: "yescrypt", gy: "gost-yescrypt", "7": "scrypt" } as Record<string, string>)[id] ?? `crypt $${id}$`
   );
 }
 
 /** Schemes a GPU tries billions (MD5) or millions (SHA) of passwords a second against. */
-const FAST = /MD5|apr1|SHA1|LDAP \{S?(?:SHA|MD5|SHA256|SHA512)\}/i;
+const FAST = /MD5|apr1|SHA1|LDAP \{S?(?:SHA|MD5|SHA256|SHA512)\}|salted SHA-512/i;
+/** Below this many PBKDF2 iterations a GPU tries passwords by the million a second (OWASP asks
+ * 210,000 for PBKDF2-SHA512). */
+const FEW_ITERATIONS = 10_000;
+
+/** What the hash costs an attacker beyond its scheme's name: a PBKDF2 iteration count written in it. */
+function costNote(scheme: string, value: string): string {
+  const iterations = scheme.startsWith("PBKDF2-SHA512 (mosquitto)") ? Number(/^\$7\$(\d+)\$/.exec(value)?.[1]) : NaN;
+  if (!Number.isFinite(iterations)) return "";
+  return iterations < FEW_ITERATIONS
+    ? ` Its iteration count is written in it: ${iterations}, far below the 210,000 OWASP asks of PBKDF2-SHA512, so it is cheap to attack: a GPU tries millions of passwords a second against it.`
+    : ` Its iteration count is written in it: ${iterations}.`;
+}
 
 const USER_PASSWORD = /(?:^|\.)users\.(?:users|extraUsers)\./;
 const HASHED_PASSWORD_KEY = /hashedpassword$/i;
@@ -133,7 +151,7 @@ function checkString(ctx: NixFileContext, str: SyntaxNode): void {
       title: `Committed ${f.scheme} password hash`,
       message:
         `${article} ${f.scheme} password hash is written in ${where}: it is in the repository's history and in the world-readable Nix store, where anyone can try passwords against it offline, without rate limits or logs.` +
-        (fast ? ` ${f.scheme} is a fast hash: a GPU tries billions of passwords a second against it.` : ""),
+        (fast ? ` ${f.scheme} is a fast hash: a GPU tries billions of passwords a second against it.` : costNote(f.scheme, value)),
       fix: {
         safety: "manual",
         description:
@@ -191,6 +209,8 @@ export const committedPasswordHash: Rule = {
       hostExample(`{\n  boot.initrd.systemd.emergencyAccess = "$6$rounds=100000$c2FsdHNhbHQ$Xq3vN8mR2kP7wL5tY9hB1cD4fG6jK0zA3sE8uI2oP5rT7yW9qM1nV4bX6cZ8dF0gH2jL4kS6aQ8wE0rT2yU4iO";\n}\n`),
       // rspamd's \`rspamadm pw\` hash ($2$: Catena, not PBKDF2).
       hostExample(`{\n  services.rspamd.workers.controller.extraConfig = ''\n    password = "$2$x5mbn1j9ctffz3fq8cr1h5mtnm5f9hwt$9hhx5hx1gbz3xbh5gqmbkt5bbj8pnqjfejbrzcxnfm5tfzh1nhsy";\n  '';\n}\n`),
+      // mosquitto_passwd's PBKDF2-SHA512 with its iteration count (101), not scrypt.
+      hostExample(`{\n  services.mosquitto.listeners = [ { users.iot = { acl = [ "readwrite #" ]; hashedPassword = "$7$101$Qm9sZFNhbHRWYWx1ZTE2$Xq3vN8mR2kP7wL5tY9hB1cD4fG6jK0zA3sE8uI2oP5rT7yW9qM1nV4bX6cZ8dF0gH2jL4kS6aQ8wE0rT2yU4iA=="; }; } ];\n}\n`),
     ],
     silent: [
       hostExample(`{\n  users.users.alice.hashedPassword = "$6$rounds=65536$abcdefghijklmnop$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567";\n  users.users.root.initialHashedPassword = "$y$j9T$Nb1KVJ2Eu7ZaGkxDWRHrD/$nDtonEpKjk.bkYXDWDzbbs9o7ElEmTcrXIncFHaarc/";\n}\n`),
