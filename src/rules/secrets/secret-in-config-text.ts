@@ -21,6 +21,34 @@ const PLACEHOLDER = /^(?:<[^>]*>|\.\.\.|x+|\*+|changeme|password|secret|none|nul
 const SECRET_FILE_OPTION = /(?:password|passwd|pass|token|secret|key|credentials?|psk|auth|environment|env)s?File$/i;
 const ENV_SECRET_KEY = /(?:PASS|TOKEN|SECRET|KEY|CREDENTIAL)/i;
 
+/** Settings of the throwaway VMs `nixos-rebuild build-vm` and disko's `vmWithDisko` build
+ * (vmVariant, vmVariantWithBootLoader, vmVariantWithDisko). */
+const VM_VARIANT = /^virtualisation\.vmVariant\w*\./;
+
+/** File options whose content is public by design: pam_u2f's authfile (key handles and public keys). */
+const PUBLIC_FILE_OPTION = /^security\.pam\.u2f\.(?:authFile|settings\.authfile)$/;
+
+/**
+ * The content is public key material, not a secret: pam_u2f mappings (`user:<key handle>,<public
+ * key>,es256,+presence[:…]`: Enzime/dotfiles-nix's authfile, judged wrong), SSH public keys, PEM
+ * certificates and public keys.
+ */
+function publicMaterial(content: string): boolean {
+  const lines = content.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  if (lines.length === 0) return false;
+  const U2F = /^[A-Za-z0-9_.@-]+(?::[A-Za-z0-9+/=_-]+,[A-Za-z0-9+/=_-]+,(?:es256|rs256|eddsa)(?:,[+\w%-]*)?)+%?$/i;
+  const SSH_PUB = /^(?:[\w,="-]+\s+)?(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)\s+AAAA[A-Za-z0-9+/=]+/;
+  if (lines.every((l) => U2F.test(l) || SSH_PUB.test(l))) return true;
+  return /^-----BEGIN (?:CERTIFICATE|PUBLIC KEY|PGP PUBLIC KEY BLOCK)-----/.test(lines[0]!) && !/PRIVATE KEY/.test(content);
+}
+
+/** The value says it is a placeholder to be changed (`changeMeAfterFirstInstallPlease`,
+ * `change-this-password`): a first-install value, whose risk is that it was never changed. */
+function selfDescribedPlaceholder(value: string): boolean {
+  const bare = value.toLowerCase().replace(/[^a-z]/g, "");
+  return /changeme|changethis|changeit|replaceme|replacethis|setme|firstinstall|tochange|pleasechange/.test(bare) && value.length <= 64 && !/\n/.test(value.trim());
+}
+
 function mask(line: string, secret: string): string {
   return line.split(secret).join("****");
 }
@@ -110,19 +138,32 @@ function checkNix(ctx: NixFileContext): void {
       const envFile = /environment|env/i.test(last.name);
       const secretLine = envFile ? content.split("\n").find((l) => { const m = /^\s*(?:export\s+)?([A-Za-z_]\w*)=(.+)$/.exec(l); return !!m && ENV_SECRET_KEY.test(m[1]!) && !PLACEHOLDER.test(m[2]!.replace(/^["']|["']$/g, "")); }) : content;
       if (!secretLine || PLACEHOLDER.test(content)) continue;
+      // Public key material in a file option that takes it (pam_u2f's authfile, authorized keys).
+      if (!envFile && (PUBLIC_FILE_OPTION.test(def.path) || publicMaterial(content))) continue;
       // An accounts file of `user:password[:level]` lines (deluge's authFile, htpasswd-like files):
       // the passwords are the secret, and one with none written (`localclient::10`, deluge's local
       // client: LongerHV/nixos-configuration, judged wrong) puts nothing secret in the store.
       const records = envFile ? undefined : accountRecords(content);
       if (records && records.every((pw) => PLACEHOLDER.test(pw))) continue;
+      const secret = envFile ? secretLine.replace(/^\s*(?:export\s+)?[A-Za-z_]\w*=/, "").replace(/^["']|["']$/g, "") : (records?.find((pw) => !PLACEHOLDER.test(pw)) ?? content);
+      // Only in the test VM (`virtualisation.vmVariantWithDisko`'s LUKS password): it guards a
+      // throwaway disk image, not the host (Enzime/dotfiles-nix, judged debatable: info).
+      const vmOnly = VM_VARIANT.test(def.path);
+      const placeholder = !vmOnly && selfDescribedPlaceholder(secret);
       ctx.report({
         node: w.str,
         optionPath: def.path,
-        severity: "high",
+        severity: vmOnly ? "info" : placeholder ? "low" : "high",
         title: `Secret written into the Nix store for ${last.name}`,
         evidence: `${def.path} = ${w.fn} … "****";`,
-        secret: envFile ? secretLine.replace(/^\s*(?:export\s+)?[A-Za-z_]\w*=/, "").replace(/^["']|["']$/g, "") : (records?.find((pw) => !PLACEHOLDER.test(pw)) ?? content),
-        message: `${def.path} is given a file made by ${w.fn} with the secret inside: the file is in the world-readable Nix store (and the secret in the repository), which is exactly what a ${last.name} option exists to avoid.`,
+        secret,
+        message:
+          `${def.path} is given a file made by ${w.fn} with the secret inside: the file is in the world-readable Nix store (and the secret in the repository), which is exactly what a ${last.name} option exists to avoid.` +
+          (vmOnly
+            ? " It is set only for the throwaway VM that `nixos-rebuild build-vm` (or disko's vmWithDisko) builds for testing, so it protects a test disk, not the host: reported as info. Make sure the real system's value is not the same."
+            : placeholder
+              ? " The value describes itself as a placeholder to change after installation: the risk is that it never was (the initial password is public in the repository). Options read only at first install (Nextcloud's adminpassFile) ignore later edits, so check the live password was changed, then point the option at a secret file anyway."
+              : ""),
         fix: { safety: "manual", description: `Store the secret with agenix or sops-nix and give ${last.name} the decrypted file's path (config.age.secrets.<name>.path / config.sops.secrets.<name>.path).` },
       });
       continue;
@@ -163,6 +204,8 @@ export const secretInConfigText: Rule = {
       hostExample(`{ config, pkgs, ... }: {\n  services.restic.backups.home.passwordFile = config.sops.secrets.restic.path;\n  services.foo.configFile = pkgs.writeText "foo.conf" "port = 80";\n}\n`),
       hostExample(`{\n  environment.etc."netrc".text = ''\n    # machine example.org login me password <password>\n  '';\n  home-manager.users.me.xdg.configFile."msmtp/config".text = ''\n    passwordeval "cat /run/secrets/mail"\n  '';\n}\n`),
       hostExample(`{ environment.etc."pgpass".text = "db.example.org:5432:app:app:*"; }\n`),
+      // pam_u2f mappings: a key handle and a public key, public by design.
+      hostExample(`{ pkgs, ... }: {\n  security.pam.u2f.settings.authfile = pkgs.writeText "u2f-mappings" ''\n    alice:Zm9vYmFyS2V5SGFuZGxlMTIzNDU2Nzg5MA==,cHVibGljS2V5MTIzNDU2Nzg5MGFiY2RlZg==,es256,+presence\n  '';\n}\n`),
     ],
   },
   name: "Secret in a passphrase, store file or credentials file",
