@@ -90,10 +90,58 @@ function insecureWords(argv: ShellWord[]): ShellWord[] {
   return out;
 }
 
+/** A server on this host, written as a command's argument: loopback, the unspecified address
+ * (`0.0.0.0:8384` connects to this host), or the listen address of a service the configuration
+ * itself sets (`${cfg.guiAddress}/rest/config`, `http://${cfg.listenAddress}`): whatever it is, a
+ * host connecting to an address it listens on never leaves the host. */
+const LOCAL_TARGET = /^(?:[a-z][\w+.-]*:\/\/)?(?:[^@/\s]*@)?(?:localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0|\[::\]|\$\{[\w.'"-]*\.(?:gui|listen|bind)\w*\})(?::[\w${}.]+)?(?:[/?#]|$)/i;
+/** A word naming a server: a URL, `host:port[/path]`, or an address built from an interpolation. */
+const TARGET_LIKE = /^(?:[a-z][\w+.-]*:\/\/|\$\{[^}]*\}(?::|\/|$)|[\w.-]+:\d+(?:\/|$)|\[[0-9a-f:]+\](?::\d+)?(?:\/|$))/i;
+
+/** The servers a command's words name, as written in the file (quotes taken off). */
+function targetsOf(argv: ShellWord[], text: string): string[] {
+  return argv
+    .slice(1)
+    .map((w) => text.slice(w.start, w.end).replace(/^["']|["']$/g, ""))
+    .filter((raw) => !raw.startsWith("-") && TARGET_LIKE.test(raw));
+}
+
+/** The shell function a command is the body of (`curl() { command curl -k "$@"; }`), by name. */
+function enclosingFunction(text: string, offset: number): string | undefined {
+  const before = text.slice(Math.max(0, offset - 400), offset);
+  const m = /(?:^|[\s;])(?:function\s+)?([A-Za-z_][\w-]*)\s*\(\s*\)\s*\{[^{}]*$/.exec(before);
+  return m?.[1];
+}
+
+/**
+ * Whether every server the command talks to is this host (loopback, 0.0.0.0, a listen address of
+ * the configuration's own service): no network path, nobody to impersonate the server (kradalby's
+ * Syncthing config updater, `curl -k` to its own GUI: judged wrong). A wrapper passing on its
+ * arguments (`curl() { …curl -k "$@"; }`) is judged by the calls of the wrapper in the same script.
+ */
+function localOnly(cmd: ScriptCommand, cmds: ScriptCommand[], text: string): boolean {
+  let targets = targetsOf(cmd.argv, text);
+  if (targets.length === 0 && cmd.argv.some((w) => /^\$(?:@|\*|\{@\}|\{\*\})$/.test(w.value) || /"\$@"/.test(text.slice(w.start, w.end)))) {
+    const fn = enclosingFunction(text, cmd.argv[0]!.start);
+    if (!fn) return false;
+    // Its calls, not its definition (`api() {` reads as a command named api).
+    const calls = cmds.filter((c) => c !== cmd && c.what === cmd.what && text.slice(c.argv[0]!.start, c.argv[0]!.end) === fn && !/^\s*\(\s*\)/.test(text.slice(c.argv[0]!.end, c.argv[0]!.end + 8)));
+    if (calls.length === 0) return false;
+    targets = calls.flatMap((c) => {
+      const t = targetsOf(c.argv, text);
+      return t.length ? t : ["?"]; // a call naming no server: unknown
+    });
+  }
+  return targets.length > 0 && targets.every((t) => LOCAL_TARGET.test(t));
+}
+
 function checkCommands(cmds: ScriptCommand[], file: string, text: string, lines: LineIndex, report: (r: RuleReport) => void, skip: (offset: number) => boolean): void {
-  for (const { argv, what } of cmds) {
+  for (const cmd of cmds) {
+    const { argv, what } = cmd;
     const words = insecureWords(argv);
     if (words.length === 0 || skip(argv[0]!.start)) continue;
+    // A server on this host: no network path to sit on.
+    if (localOnly(cmd, cmds, text)) continue;
     const evidence = commandEvidence(text, argv);
     const name = commandName(argv[0]);
     const edits = words.map((w) => (w.value === "--insecure" || w.value === "-k" || w.value === "--no-check-certificate" ? removeWordEdit(file, text, w) : undefined));
@@ -224,6 +272,8 @@ export const tlsVerificationDisabled: Rule = {
       // TLS itself is off beside it: verifying certificates is moot there.
       hostExample(`{ services.home-assistant.config.mqtt = { broker = "10.0.0.5"; ssl = false; verify_ssl = false; }; }\n`),
       hostExample(`{\n  # sslVerify = false;  (was needed for the old proxy)\n  programs.git.config.user.name = "me";\n}\n`),
+      // A server on this host: loopback, or a wrapper called only with the service's own listen address.
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.probe.script = ''\n    curl -fsk https://127.0.0.1:8443/health\n  '';\n}\n`),
       hostExample(`{ pkgs, ... }: {\n  systemd.services.fetch.script = ''\n    # curl -k https://example.org  (never again)\n    curl -fsSL https://example.org/data -o /var/lib/data\n    ssh-keygen -k -f /tmp/krl\n  '';\n}\n`),
       hostExample(`{ pkgs, ... }: {\n  checks.x86_64-linux.web = pkgs.testers.runNixOSTest {\n    name = "web";\n    nodes.machine = { environment.variables.NODE_TLS_REJECT_UNAUTHORIZED = "0"; };\n    testScript = "machine.succeed('true')";\n  };\n}\n`),
       hostExample(`{ nixpkgs.config.allowInsecure = true; security.acme.acceptTerms = true; }\n`),
