@@ -15,6 +15,7 @@ import { commandEvidence, commandsInNix, commandsInTextFile, isShellScriptFile, 
 import { hostExample } from "../shared/examples.js";
 import type { NixFileContext, Rule, RuleReport, TextEdit } from "../types.js";
 import { nixosOption } from "../shared/references.js";
+import { escapeRegExp } from "../../text/regexp.js";
 
 /** Setting names (lower case, without `_ - .`) that turn verification off when false. */
 const OFF_WHEN_FALSE = new Set(["sslverify", "verifyssl", "tlsverify", "verifytls", "sslverifypeer", "verifypeer", "verifycertificate", "verifycertificates", "verifycert", "verifycerts", "strictssl", "checkcertificate", "validatecerts"]);
@@ -96,19 +97,79 @@ function insecureWords(argv: ShellWord[]): ShellWord[] {
  * host connecting to an address it listens on never leaves the host. */
 const LOCAL_TARGET = /^(?:[a-z][\w+.-]*:\/\/)?(?:[^@/\s]*@)?(?:localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0|\[::\]|\$\{[\w.'"-]*\.(?:gui|listen|bind)\w*\})(?::[\w${}.]+)?(?:[/?#]|$)/i;
 /** A word naming a server: a URL, `host:port[/path]`, or an address built from an interpolation. */
-const TARGET_LIKE = /^(?:[a-z][\w+.-]*:\/\/|\$\{[^}]*\}(?::|\/|$)|[\w.-]+:\d+(?:\/|$)|\[[0-9a-f:]+\](?::\d+)?(?:\/|$))/i;
+const TARGET_LIKE = /^(?:[a-z][\w+.-]*:\/\/|\$\{|[\w.-]+:\d+(?:\/|$)|\[[0-9a-f:]+\](?::\d+)?(?:\/|$))/i;
+/** An expression naming a listen address (`cfg.guiAddress`, `config.services.x.listenAddress`). */
+const LISTEN_ADDRESS_NAME = /\b(?:gui|listen|bind)\w*(?:Address|Addr)\b|\.(?:gui|listen|bind)\w*$/i;
+
+/** The expression of a word's leading interpolation (`${curlAddr "/rest/${x}"}/y` gives `curlAddr "/rest/${x}"`). */
+function leadingInterpolation(raw: string): string | undefined {
+  if (!raw.startsWith("${")) return undefined;
+  let depth = 0;
+  for (let i = 1; i < raw.length; i++) {
+    if (raw[i] === "{") depth++;
+    else if (raw[i] === "}" && --depth === 0) return raw.slice(2, i);
+  }
+  return undefined;
+}
+
+/** Whether an interpolated address is a listen address of this configuration: named so, or bound
+ * (in the same file, through at most three names) to an expression that is (`curlAddr =
+ * curlAddressArgs cfg.guiAddress;` … `${curlAddr "/rest/config"}`, `baseAddress = curlAddr "…";`
+ * … `${s.baseAddress}`: the upstream Syncthing module's config updater). */
+function listenAddressExpr(expr: string, text: string, depth = 0): boolean {
+  if (LISTEN_ADDRESS_NAME.test(expr.trim().split(/\s/)[0]!) || LISTEN_ADDRESS_NAME.test(expr)) return true;
+  if (depth >= 3) return false;
+  const head = /^[\w.'-]+/.exec(expr.trim())?.[0].split(".").pop();
+  if (!head || !/^[A-Za-z_][\w'-]*$/.test(head)) return false;
+  const binding = new RegExp(`(?:^|[\\s{;.])${escapeRegExp(head)}\\s*=\\s*([^;]*);`, "m").exec(text);
+  return !!binding && listenAddressExpr(binding[1]!, text, depth + 1);
+}
+
+/** A target on this host: loopback, the unspecified address, or a listen address of the configuration. */
+function localTarget(raw: string, text: string): boolean {
+  if (LOCAL_TARGET.test(raw)) return true;
+  const expr = leadingInterpolation(raw);
+  return expr !== undefined && listenAddressExpr(expr, text);
+}
+
+/** Nix interpolations taken out of a stretch of script (`${pkgs.curl}`), so braces left are the shell's. */
+function withoutInterpolations(s: string): string {
+  let prev;
+  do {
+    prev = s;
+    s = s.replace(/\$\{[^{}]*\}/g, "X");
+  } while (s !== prev);
+  return s;
+}
+
+/** A word as written in the file. A word ending in a Nix interpolation ends, in the word's offsets,
+ * at the interpolation's `$` (all its characters map there): the interpolation is taken whole. */
+function rawWord(w: ShellWord, text: string): string {
+  let end = w.end;
+  if (text.slice(end - 1, end + 1) === "${") {
+    let depth = 0;
+    for (let i = end; i < text.length; i++) {
+      if (text[i] === "{") depth++;
+      else if (text[i] === "}" && --depth === 0) {
+        end = i + 1;
+        break;
+      }
+    }
+  }
+  return text.slice(w.start, end);
+}
 
 /** The servers a command's words name, as written in the file (quotes taken off). */
 function targetsOf(argv: ShellWord[], text: string): string[] {
   return argv
     .slice(1)
-    .map((w) => text.slice(w.start, w.end).replace(/^["']|["']$/g, ""))
+    .map((w) => rawWord(w, text).replace(/^["']|["']$/g, ""))
     .filter((raw) => !raw.startsWith("-") && TARGET_LIKE.test(raw));
 }
 
 /** The shell function a command is the body of (`curl() { command curl -k "$@"; }`), by name. */
 function enclosingFunction(text: string, offset: number): string | undefined {
-  const before = text.slice(Math.max(0, offset - 400), offset);
+  const before = withoutInterpolations(text.slice(Math.max(0, offset - 600), offset));
   const m = /(?:^|[\s;])(?:function\s+)?([A-Za-z_][\w-]*)\s*\(\s*\)\s*\{[^{}]*$/.exec(before);
   return m?.[1];
 }
@@ -132,7 +193,7 @@ function localOnly(cmd: ScriptCommand, cmds: ScriptCommand[], text: string): boo
       return t.length ? t : ["?"]; // a call naming no server: unknown
     });
   }
-  return targets.length > 0 && targets.every((t) => LOCAL_TARGET.test(t));
+  return targets.length > 0 && targets.every((t) => localTarget(t, text));
 }
 
 function checkCommands(cmds: ScriptCommand[], file: string, text: string, lines: LineIndex, report: (r: RuleReport) => void, skip: (offset: number) => boolean): void {
