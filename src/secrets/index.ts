@@ -10,7 +10,7 @@ export {
 } from "./detect.js";
 export { TOKEN_PATTERNS, PASSWORD_HASH_PATTERN, APP_PASSWORD_HASHES, appPasswordHashScheme, keyNamesHash, isUnencryptedPrivateKeyBlock, openSshCipher } from "./patterns.js";
 export type { Confidence, TokenPattern } from "./patterns.js";
-export { classifyKey, keyWords, isPasswordByPath, isAppSecretKeyOption, namesCommand, publicDefaultSecretKey } from "./keys.js";
+export { classifyKey, keyWords, isPasswordByPath, isAppSecretKeyOption, namesCommand, namesNonSecretValue, publicDefaultSecretKey } from "./keys.js";
 export type { KeyKind } from "./keys.js";
 export { besideTestEndpoint, documentedAsDeliberatelyWeak, documentedAsPublicTestValue, isPlaceholder, isSecretReference, nonSecretShape } from "./values.js";
 export { redact, redactAll, REDACT_MIN_VISIBLE_LENGTH } from "./redact.js";

@@ -27,7 +27,7 @@ const HASH_WORDS = new Set(["hash", "hashed", "sha", "sha1", "sha256", "sha512",
 // Compound two-word names that mean a secret: api key, private key, access key, secret key.
 const SECRET_PAIRS: ReadonlyArray<[string, string]> = [
   ["api", "key"], ["private", "key"], ["access", "key"], ["secret", "key"], ["signing", "key"], ["encryption", "key"],
-  ["master", "key"], ["shared", "key"], ["pre", "shared"], ["app", "key"],
+  ["master", "key"], ["shared", "key"], ["pre", "shared"], ["app", "key"], ["priv", "key"],
 ];
 /**
  * Every key `classifyKey` gives a kind, and every key a contextual detector reads, contains one of
@@ -141,6 +141,13 @@ function computeKeyKind(key: string): KeyKind | undefined {
   if (words.some((w) => SECRET_WORDS.has(w)) || hasPair(words)) return "secret";
   if (words.length === 1) return compoundKind(words[0]!);
   return undefined;
+}
+
+/** The name says its value is about a secret or public, not the secret (`path`, `file`, `user`,
+ * `region`, `pubKey`, `ssh-public`). */
+export function namesNonSecretValue(key: string): boolean {
+  const words = keyWords(key);
+  return words.length === 0 || NOT_THE_VALUE.has(words[words.length - 1]!) || words.includes("public") || words.includes("pub");
 }
 
 /** The attribute key to judge: the explicit key, else the option path's last segment. */

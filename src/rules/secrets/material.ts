@@ -4,7 +4,7 @@
 // `config.age.secrets.<n>.path`) that must never be read while evaluating.
 import { posix } from "node:path";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
-import { classifySecretFile, isSecretLocation, parseSopsConfig, type SecretFileClass, type SopsCreationRule } from "../../secrets/index.js";
+import { classifyKey, classifySecretFile, isSecretLocation, namesNonSecretValue, parseSopsConfig, type SecretFileClass, type SopsCreationRule } from "../../secrets/index.js";
 import type { RepoFileLookup } from "../types.js";
 
 export type PathTarget =
@@ -102,4 +102,29 @@ export function secretNameFor(path: string): string {
   const base = posix.basename(path).replace(/\.(?:txt|key|pem|age|env|json|ya?ml|conf|secret)$/i, "");
   const name = base.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "");
   return name === "" ? "secret" : name;
+}
+
+/**
+ * A value taken from the repository's own set of secrets (`secrets.nixCache.privKey`,
+ * `secrets.wireguard.privateKeys.host`: an attribute of a name `secrets` or `secret`, such as a
+ * git-crypt'ed `secrets.nix` imported at evaluation): evaluated, the secret is a string, and
+ * wherever it goes into the store it is readable by every local user. Returns the expression as
+ * written, when it is one and says (by its last name or by `context`, the variable or option it is
+ * given to) that it holds the secret rather than a path, user name, region or public key.
+ * delroth/infra.delroth.net common/nix.nix (S3 credentials in nix-daemon's environment, the cache
+ * signing key in writeText), judged missed.
+ */
+export function repositorySecretValue(node: SyntaxNode | undefined, context?: string): string | undefined {
+  let n = node;
+  while (n?.kind === K.NODE_PAREN) n = n.childNodes()[0];
+  if (n?.kind !== K.NODE_SELECT) return undefined;
+  const text = n.text.replace(/\s+/g, "");
+  const m = /^secrets?\.((?:[\w-]+|"[^"$]*")(?:\.(?:[\w-]+|"[^"$]*"))*)$/.exec(text);
+  if (!m) return undefined;
+  const last = m[1]!.split(".").pop()!.replace(/^"|"$/g, "");
+  if (namesNonSecretValue(last)) return undefined;
+  const kind = classifyKey(last);
+  const contextKind = context === undefined ? undefined : classifyKey(context);
+  if (kind !== "secret" && kind !== "password" && contextKind !== "secret" && contextKind !== "password") return undefined;
+  return text;
 }

@@ -16,9 +16,11 @@ import { hostExample } from "../shared/examples.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { NIX_STORE_READABLE, SECRETS_COMPLIANCE } from "./compliance.js";
 import { nixosOption } from "../shared/references.js";
+import { repositorySecretValue } from "./material.js";
 
 const PLACEHOLDER = /^(?:<[^>]*>|\.\.\.|x+|\*+|changeme|password|secret|none|null|)$/i;
-const SECRET_FILE_OPTION = /(?:password|passwd|pass|token|secret|key|credentials?|psk|auth|environment|env)s?File$/i;
+// `passwordFile`, `tokenFile`, `environmentFile`; nix.conf's `secret-key-files` (the binary-cache signing key).
+const SECRET_FILE_OPTION = /(?:password|passwd|pass|token|secret|key|credentials?|psk|auth|environment|env)s?(?:File|[-_]files?)$/i;
 const ENV_SECRET_KEY = /(?:PASS|TOKEN|SECRET|KEY|CREDENTIAL)/i;
 
 /** Settings of the throwaway VMs `nixos-rebuild build-vm` and disko's `vmWithDisko` build
@@ -74,6 +76,24 @@ function writtenText(node: SyntaxNode | undefined): { text: string; str: SyntaxN
   return text !== undefined && str && name ? { text, str, fn: name } : undefined;
 }
 
+/** A store-writer call given an expression instead of a literal (`writeText "k" secrets.cache.privKey`):
+ * the call's name and the expression. */
+function writtenExpression(node: SyntaxNode | undefined): { expr: SyntaxNode; call: SyntaxNode; fn: string } | undefined {
+  let n = unparen(resolveValue(node) ?? node);
+  const only = n?.kind === K.NODE_STRING && n.childNodes().length === 1 && n.childTokens().length === 2 ? n.firstChild(K.NODE_INTERPOL) : undefined;
+  if (only) n = unparen(resolveValue(only.firstChild()) ?? only.firstChild());
+  // `toString (writeText …)`
+  if (n?.kind === K.NODE_APPLY && calleeName(flattenApply(n).fn) === "toString" && flattenApply(n).args.length === 1) n = unparen(flattenApply(n).args[0]);
+  if (n?.kind !== K.NODE_APPLY) return undefined;
+  const { fn, args } = flattenApply(n);
+  const name = calleeName(fn);
+  if ((name === "writeText" || name === "toFile") && args.length === 2) {
+    const expr = unparen(args[1]);
+    if (expr && expr.kind !== K.NODE_STRING) return { expr, call: n, fn: name };
+  }
+  return undefined;
+}
+
 /** A credential in a known text format: the secret, and the line it is on. */
 function credentialIn(name: string, text: string): { secret: string; line: string; format: string } | undefined {
   for (const line of text.split("\n")) {
@@ -109,6 +129,31 @@ function accountRecords(content: string): string[] | undefined {
 
 const TEXT_FILES = [/^environment\.etc\.[^.]+\.text$/, /^(?:home-manager\.users\.[^.]+\.)?(?:home\.file|xdg\.configFile)\.[^.]+\.text$/];
 
+/** A file written into the store from a value of the repository's secrets set, given to a file option. */
+function reportSecretSetFile(ctx: NixFileContext, path: string, option: string, value: SyntaxNode | undefined): void {
+  const w = writtenExpression(value);
+  const from = w ? repositorySecretValue(w.expr, option.replace(/[-_]?files?$/i, "")) : undefined;
+  if (!w || !from) return;
+  const signing = /(?:^|\.)nix\.settings\.secret-key-files$/.test(path) || /(?:^|\.)nix\.settings\."secret-key-files"$/.test(path);
+  const vmOnly = VM_VARIANT.test(path);
+  ctx.report({
+    node: w.call,
+    optionPath: path,
+    severity: vmOnly ? "info" : "high",
+    title: `Secret written into the Nix store for ${option}`,
+    message:
+      `${path} is given a file made by ${w.fn} from ${from}, a value of the repository's secrets: evaluated, the secret is written into the world-readable Nix store, which is exactly what a file option exists to avoid.` +
+      (signing
+        ? " It is the binary-cache signing key: every local user (and anything that copies this system's closure, a cache it is pushed to included) can read it and sign store paths that every machine trusting its public key accepts."
+        : "") +
+      (vmOnly ? " It is set only for the throwaway test VM: reported as info." : ""),
+    fix: {
+      safety: "manual",
+      description: `Keep the secret out of the evaluation: an agenix or sops-nix secret, and give ${option} its decrypted path (config.age.secrets.<name>.path / config.sops.secrets.<name>.path). The copy already in the store stays there until garbage-collected everywhere: ${signing ? "generate a new signing key (nix key generate-secret), replace the public key in trusted-public-keys, and re-sign what must stay trusted" : "rotate the secret"}.`,
+    },
+  });
+}
+
 function checkNix(ctx: NixFileContext): void {
   for (const def of ctx.index.definitions) {
     if (isDead(def) || !def.inner) continue;
@@ -133,7 +178,10 @@ function checkNix(ctx: NixFileContext): void {
     // A store file handed to a *File option.
     if (!last.dynamic && SECRET_FILE_OPTION.test(last.name)) {
       const w = writtenText(def.inner);
-      if (!w) continue;
+      if (!w) {
+        reportSecretSetFile(ctx, def.path, last.name, def.inner);
+        continue;
+      }
       const content = w.text.trim();
       const envFile = /environment|env/i.test(last.name);
       const secretLine = envFile ? content.split("\n").find((l) => { const m = /^\s*(?:export\s+)?([A-Za-z_]\w*)=(.+)$/.exec(l); return !!m && ENV_SECRET_KEY.test(m[1]!) && !PLACEHOLDER.test(m[2]!.replace(/^["']|["']$/g, "")); }) : content;

@@ -15,7 +15,7 @@ import { isStaticallyDisabled, rangeOf, redactedLine, stringSource, unwrapped } 
 import type { NixFileContext, Rule } from "../types.js";
 import { AGENIX, SECRETS_COMPLIANCE, SOPS_NIX, SYSTEMD_CREDENTIALS } from "./compliance.js";
 import { environmentEntry, type EnvironmentEntry } from "./environment.js";
-import { pathLiteralTarget, secretMaterial } from "./material.js";
+import { pathLiteralTarget, repositorySecretValue, secretMaterial } from "./material.js";
 import { hostExample } from "../shared/examples.js";
 
 const READERS = new Set(["readFile", "fileContents"]);
@@ -132,6 +132,8 @@ export const secretInEnvironment: Rule = {
       hostExample(`{ systemd.services.app.environment.DB_PASSWORD = "Kq8#vTz2!mWp9xLr"; }\n`),
       hostExample(`{\n  virtualisation.oci-containers.containers.vaultwarden = {\n    image = "vaultwarden/server";\n    environment = {\n      DOMAIN = "https://vault.example.org";\n      ADMIN_TOKEN = "vaultwarden2024";\n    };\n  };\n}\n`),
       hostExample(`{\n  virtualisation.oci-containers.containers.ci.environment.RUNNER_API_KEY = "runner-key-01";\n}\n`),
+      // The repository's own (git-crypt'ed) secrets set, evaluated into the unit.
+      hostExample(`{ pkgs, ... }:\nlet secrets = import ./secrets.nix; in {\n  systemd.services.nix-daemon.environment = {\n    AWS_ACCESS_KEY_ID = secrets.cache.s3.accessKeyId;\n    AWS_SECRET_ACCESS_KEY = secrets.cache.s3.accessKeySecret;\n  };\n}\n`),
     ],
     silent: [
       hostExample(`{ systemd.services.app.environment.DB_PASSWORD_FILE = "/run/secrets/db-password"; }\n`),
@@ -172,6 +174,19 @@ export const secretInEnvironment: Rule = {
         inner.walk((n) => {
           if (n.kind === K.NODE_STRING) reportMatches(ctx, lines, def, entry, n, undefined);
           return n.kind !== K.NODE_STRING;
+        });
+        continue;
+      }
+      // A value of the repository's own secrets set (`secrets.s3.accessKeySecret`, a git-crypt'ed
+      // secrets.nix imported at evaluation): the evaluated secret is written into the unit.
+      const fromSet = name ? repositorySecretValue(inner, name) : undefined;
+      if (fromSet && name) {
+        ctx.report({
+          node: inner,
+          severity: "high",
+          optionPath: def.path,
+          message: `${name} is set to ${fromSet}, a value of the repository's secrets evaluated into the configuration, and exported through ${scopeText(entry)}: the secret is written into the world-readable Nix store and visible to other users (systemctl show, /proc/<pid>/environ).`,
+          fix: { safety: "manual", description: fixFor(def, entry, name) },
         });
         continue;
       }
