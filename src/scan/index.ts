@@ -646,7 +646,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   const unusedFiles = new Set<string>();
   const usesMatter = new Set<string>();
   const gatedOff = new Map<RawFinding, string>();
-  const used = raw.filter((r) => !(nixosOnly(r.rule) && platforms.darwinOnly(r.report.file ?? r.site.file, r.site.hosts))).map((r) => {
+  const used = raw.filter((r) => !(nixosOnly(r.rule, r.report.optionPath) && platforms.darwinOnly(r.report.file ?? r.site.file, r.site.hosts))).map((r) => {
     const file = r.report.file ?? r.site.file;
     // A darwin module is used by a Mac, which is not among the (NixOS) hosts.
     if (platforms.darwinOnly(file, r.site.hosts)) return r;

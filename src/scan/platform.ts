@@ -24,7 +24,13 @@ const NIXOS_ONLY_RULES = new Set([
   "nginx-addssl-without-forcessl",
 ]);
 
-export function nixosOnly(rule: { id: string; category: string }): boolean {
+/** Options that exist on Macs too: Syncthing (home-manager's module, and repositories' own darwin
+ * modules of it): a GUI there on every interface is reachable from every network the laptop joins
+ * (kradalby/dotfiles common/darwin/syncthing.nix, judged missed). */
+const DARWIN_TOO_OPTIONS = /^services\.syncthing\./;
+
+export function nixosOnly(rule: { id: string; category: string }, optionPath?: string): boolean {
+  if (optionPath !== undefined && DARWIN_TOO_OPTIONS.test(optionPath)) return false;
   return NIXOS_ONLY_CATEGORIES.has(rule.category) || NIXOS_ONLY_RULES.has(rule.id);
 }
 

@@ -17,6 +17,8 @@ import { isDead } from "../shared/scope.js";
 import { hostExample } from "../shared/examples.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { nixosOption } from "../shared/references.js";
+import { SyntaxKind as K } from "../../nix/syntax.js";
+import { escapeRegExp } from "../../text/regexp.js";
 
 /** The path below a prefix, with quoted segments split at dots (`"auth.anonymous".enabled` and
  * `auth.anonymous.enabled` are the same Grafana setting). */
@@ -85,24 +87,69 @@ function checkNix(ctx: NixFileContext): void {
   checkTraefik(ctx, live);
   checkCodeServer(ctx, live);
   checkQbittorrent(ctx, live);
+  checkResticServer(ctx, live);
   for (const def of live) {
     if (def.path !== "services.syncthing.guiAddress" || !def.inner) continue;
     const v = staticValue(def.inner);
     if (typeof v !== "string" || !ALL_INTERFACES.test(v.trim())) continue;
-    const guiAuth = live.some((d) => /^services\.syncthing\.(?:settings|extraOptions)\.gui\.(?:user|password)$/.test(d.path) && staticValue(d.inner) !== null);
+    const guiAuth = live.some((d) => (/^services\.syncthing\.(?:settings|extraOptions)\.gui\.(?:user|password)$/.test(d.path) || d.path === "services.syncthing.guiPasswordFile") && staticValue(d.inner) !== null);
     if (guiAuth) continue;
     const port = /:(\d+)$/.exec(v.trim())?.[1] ?? "8384";
     const severity: Severity = "medium";
+    // `gui.insecureAdminAccess = true`: Syncthing's own switch for GUI access from other machines without authentication.
+    const insecure = live.some((d) => /^services\.syncthing\.(?:settings|extraOptions)\.gui\.insecureAdminAccess$/.test(d.path) && truthy(staticValue(d.inner)));
+    const mac = ctx.moduleClass === "darwin";
     ctx.report({
       node: def.inner,
       optionPath: def.path,
       severity,
       title: "Syncthing GUI on every interface without a login",
-      message: `services.syncthing.guiAddress = "${v}" makes the Syncthing GUI and REST API listen on every interface, and no GUI user or password is set: anyone who reaches port ${port} (on an interface the firewall trusts, or when it is opened) can share any folder the syncthing user can read with their own device, or write into it.`,
+      message:
+        `services.syncthing.guiAddress = "${v}" makes the Syncthing GUI and REST API listen on every interface, and no GUI user or password is set${insecure ? " (and gui.insecureAdminAccess = true lets other machines use it without authentication)" : ""}: ` +
+        `anyone who reaches port ${port} ${mac ? "(nix-darwin has no firewall of its own: on a Mac, from every network it joins, a café Wi-Fi included, unless the macOS application firewall blocks it)" : "(on an interface the firewall trusts, or when it is opened)"} can share any folder the syncthing user can read with their own device, or write into it.`,
       fix: {
         safety: "review",
         description: `Listen on loopback (guiAddress = "127.0.0.1:${port}") and reach the GUI through an SSH tunnel, or set services.syncthing.settings.gui.user and a password.`,
         edits: [replaceNode(ctx.file, def.inner, `"127.0.0.1:${port}"`)],
+      },
+    });
+  }
+}
+
+/**
+ * The restic REST server with `--no-auth` in extraFlags: no login at all, so whoever reaches it reads
+ * every repository's (encrypted) data, and, without appendOnly, deletes or overwrites the backups
+ * (kradalby/dotfiles machines/core.terra/rest-server.nix and two more hosts, judged missed). Medium on every interface (the
+ * module's default `:8000`) or on loopback published by another definition of the file (a proxy or
+ * a Tailscale service naming the same `127.0.0.1:<port>`); low on loopback alone (local users only).
+ */
+function checkResticServer(ctx: NixFileContext, live: OptionDefinition[]): void {
+  for (const def of live) {
+    if (def.path !== "services.restic.server.extraFlags" || !def.inner) continue;
+    const flag = def.inner.descendants(K.NODE_STRING).find((n) => staticValue(n) === "--no-auth");
+    if (!flag) continue;
+    const listen = live.find((d) => d.path === "services.restic.server.listenAddress" && d.inner);
+    const text = listen?.inner?.kind === K.NODE_STRING ? listen.inner.text.slice(1, -1) : ":8000";
+    const loopback = /^(?:127\.\d+\.\d+\.\d+|localhost|\[::1\]|unix:)/.test(text);
+    const port = text.slice(text.lastIndexOf(":") + 1);
+    // Another definition naming the same local address (a reverse proxy, a Tailscale service endpoint).
+    const published = loopback
+      ? live.find((d) => d !== listen && d.isLeaf && d.inner && !d.path.startsWith("services.restic.server") && new RegExp(`(?:127\\.0\\.0\\.1|localhost):${escapeRegExp(port)}(?![\\w}])`).test(d.inner.text))
+      : undefined;
+    const appendOnly = live.some((d) => d.path === "services.restic.server.appendOnly" && staticValue(d.inner) === true);
+    const severity: Severity = !loopback || published ? "medium" : "low";
+    ctx.report({
+      node: flag,
+      optionPath: def.path,
+      severity,
+      title: "restic REST server without authentication (--no-auth)",
+      message:
+        `services.restic.server runs with --no-auth: there is no login, so whoever reaches ${loopback ? `${text}` : `it (listenAddress ${JSON.stringify(text)}: every interface)`}${published ? `, published through ${published.path}` : loopback ? " (only local users and processes)" : ""} can list and download every repository's backups` +
+        (appendOnly ? " (appendOnly keeps them from deleting or overwriting existing data)." : ", and delete or overwrite them: appendOnly is not set.") +
+        " The data is encrypted by each repository's password, but deleted backups are gone.",
+      fix: {
+        safety: "manual",
+        description: "Remove --no-auth and give the server an htpasswd file kept by agenix/sops-nix (`--htpasswd-file <path>` in extraFlags, or services.restic.server.htpasswd-file where the NixOS release has it; by default rest-server reads .htpasswd in dataDir; clients then use rest:https://user:pass@host/...), set appendOnly = true for backup-only clients, and privateRepos = true so each user reaches only their own repository.",
       },
     });
   }
@@ -286,6 +333,8 @@ export const appAuthDisabled: Rule = {
       hostExample(`{\n  services.traefik.staticConfigOptions.entryPoints.admin.address = ":9000";\n  networking.firewall.allowedTCPPorts = [ 9000 ];\n  services.traefik.dynamicConfigOptions.http.routers.dash = { entryPoints = [ "admin" ]; service = "api@internal"; };\n}\n`),
       hostExample(`{\n  services.qbittorrent = { enable = true; serverConfig.Preferences.WebUI = { LocalHostAuth = false; Password_PBKDF2 = "@ByteArray(c2FsdA==:aGFzaA==)"; }; };\n  services.nginx.virtualHosts."torrent.example.org".locations."/".proxyPass = "http://127.0.0.1:8080";\n}\n`),
       hostExample(`{ config, ... }: {\n  services.code-server = { enable = true; auth = "none"; user = "alice"; };\n  services.nginx.virtualHosts."code.example.org".locations."/".proxyPass = "http://127.0.0.1:\${toString config.services.code-server.port}";\n}\n`),
+      // restic's REST server without a login, on loopback but published by a reverse proxy.
+      hostExample(`{\n  services.restic.server = { enable = true; listenAddress = "127.0.0.1:8000"; extraFlags = [ "--no-auth" ]; };\n  services.nginx.virtualHosts."backup.example.org".locations."/".proxyPass = "http://127.0.0.1:8000";\n}\n`),
     ],
     silent: [
       hostExample(`{ services.grafana.settings = { "auth.anonymous".enabled = false; users.allow_sign_up = false; }; }\n`),
@@ -295,6 +344,7 @@ export const appAuthDisabled: Rule = {
       hostExample(`{ services.syncthing = { guiAddress = "0.0.0.0:8384"; settings.gui = { user = "me"; password = "$2a$10$abcdefghijklmnopqrstuv"; }; }; }\n`),
       hostExample(`{ lib, ... }: { services.grafana.settings."auth.anonymous".enabled = lib.mkIf false true; }\n`),
       hostExample(`{ config, ... }: {\n  services.code-server = { enable = true; auth = "password"; hashedPassword = "$argon2i$v=19$m=4096,t=3,p=1$c2FsdA$aGFzaA"; };\n  services.nginx.virtualHosts."code.example.org".locations."/".proxyPass = "http://127.0.0.1:4444";\n}\n`),
+      hostExample(`{ config, ... }: {\n  services.restic.server = { enable = true; appendOnly = true; htpasswd-file = config.age.secrets.restic-htpasswd.path; extraFlags = [ "--prometheus-no-auth" ]; };\n}\n`),
       hostExample(`{\n  services.traefik.staticConfigOptions.api = { dashboard = true; insecure = false; };\n  services.traefik.dynamicConfigOptions.http.routers.dash = { entryPoints = [ "websecure" ]; service = "api@internal"; middlewares = [ "auth" ]; };\n}\n`),
     ],
   },
