@@ -119,9 +119,12 @@ export function repositorySecretValue(node: SyntaxNode | undefined, context?: st
   while (n?.kind === K.NODE_PAREN) n = n.childNodes()[0];
   if (n?.kind !== K.NODE_SELECT) return undefined;
   const text = n.text.replace(/\s+/g, "");
-  const m = /^secrets?\.((?:[\w-]+|"[^"$]*")(?:\.(?:[\w-]+|"[^"$]*"))*)$/.exec(text);
+  const m = /^secrets?((?:\.(?:[\w-]+|"[^"]*"))+)$/.exec(text);
   if (!m) return undefined;
-  const last = m[1]!.split(".").pop()!.replace(/^"|"$/g, "");
+  // `secrets.wireguard.privateKeys."${machineName}"`: a per-host entry is judged by the set it is in.
+  const segments = [...m[1]!.matchAll(/\.([\w-]+|"[^"]*")/g)].map((x) => x[1]!.replace(/^"|"$/g, "")).filter((x) => !x.includes("${"));
+  const last = segments.at(-1);
+  if (last === undefined) return undefined;
   if (namesNonSecretValue(last)) return undefined;
   const kind = classifyKey(last);
   const contextKind = context === undefined ? undefined : classifyKey(context);
