@@ -58,7 +58,7 @@ function costNote(scheme: string, value: string): string {
   const iterations = scheme.startsWith("PBKDF2-SHA512 (mosquitto)") ? Number(/^\$7\$(\d+)\$/.exec(value)?.[1]) : NaN;
   if (!Number.isFinite(iterations)) return "";
   return iterations < FEW_ITERATIONS
-    ? ` Its iteration count is written in it: ${iterations}, far below the 210,000 OWASP asks of PBKDF2-SHA512, so it is cheap to attack: a GPU tries millions of passwords a second against it.`
+    ? ` Its iteration count is written in it: ${iterations}, far below the 210,000 OWASP recommends for PBKDF2-SHA512, so it is cheap to attack: a GPU tries millions of passwords a second against it.`
     : ` Its iteration count is written in it: ${iterations}.`;
 }
 
