@@ -208,7 +208,7 @@ function checkNix(ctx: NixFileContext): void {
         message:
           `${def.path} is given a file made by ${w.fn} with the secret inside: the file is in the world-readable Nix store (and the secret in the repository), which is exactly what a ${last.name} option exists to avoid.` +
           (vmOnly
-            ? " It is set only for the throwaway VM that `nixos-rebuild build-vm` (or disko's vmWithDisko) builds for testing, so it protects a test disk, not the host: reported as info. Make sure the real system's value is not the same."
+            ? " It is set only for the throwaway VM that `nixos-rebuild build-vm` (or disko's vmWithDisko) builds for testing, so it protects a test disk, not the real system: reported as info. Make sure the real system's value is not the same."
             : placeholder
               ? " The value describes itself as a placeholder to change after installation: the risk is that it never was (the initial password is public in the repository). Options read only at first install (Nextcloud's adminpassFile) ignore later edits, so check the live password was changed, then point the option at a secret file anyway."
               : ""),
