@@ -137,6 +137,10 @@ function checkResticServer(ctx: NixFileContext, live: OptionDefinition[]): void 
       ? live.find((d) => d !== listen && d.isLeaf && d.inner && !d.path.startsWith("services.restic.server") && new RegExp(`(?:127\\.0\\.0\\.1|localhost):${escapeRegExp(port)}(?![\\w}])`).test(d.inner.text))
       : undefined;
     const appendOnly = live.some((d) => d.path === "services.restic.server.appendOnly" && staticValue(d.inner) === true);
+    // `127.0.0.1:${toString port}` with `port = 56899;` in the file: say the number.
+    const portName = /^\$\{(?:toString\s+)?([A-Za-z_][\w'-]*)\}$/.exec(port)?.[1];
+    const portNumber = portName ? new RegExp(`(?:^|[\\s{;])${escapeRegExp(portName)}\\s*=\\s*(\\d+)\\s*;`, "m").exec(ctx.text)?.[1] : undefined;
+    const shown = portNumber ? text.slice(0, text.lastIndexOf(":") + 1) + portNumber : text;
     const severity: Severity = !loopback || published ? "medium" : "low";
     ctx.report({
       node: flag,
@@ -144,7 +148,7 @@ function checkResticServer(ctx: NixFileContext, live: OptionDefinition[]): void 
       severity,
       title: "restic REST server without authentication (--no-auth)",
       message:
-        `services.restic.server runs with --no-auth: there is no login, so whoever reaches ${loopback ? `${text}` : `it (listenAddress ${JSON.stringify(text)}: every interface)`}${published ? `, published through ${published.path}` : loopback ? " (only local users and processes)" : ""} can list and download every repository's backups` +
+        `services.restic.server runs with --no-auth: there is no login, so whoever reaches ${loopback ? shown : `it (listenAddress ${JSON.stringify(shown)}: every interface)`}${published ? `, published through ${published.path}` : loopback ? " (only local users and processes)" : ""} can list and download every repository's backups` +
         (appendOnly ? " (appendOnly keeps them from deleting or overwriting existing data)." : ", and delete or overwrite them: appendOnly is not set.") +
         " The data is encrypted by each repository's password, but deleted backups are gone.",
       fix: {
