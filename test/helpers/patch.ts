@@ -15,27 +15,22 @@ export interface Applied {
   rescan: SecurityReport;
 }
 
-export async function applyFix(files: Record<string, string>, finding: Finding, options: { now?: Date } = {}): Promise<Applied> {
-  const patch = finding.fix?.patch;
-  if (!patch) throw new Error(`finding ${finding.ruleId} at ${finding.file}:${finding.line} has no patch`);
-  const patched = await withRepo(
-    files,
-    async (root) => {
-      await mkdir(join(root, ".patches"), { recursive: true });
-      await writeFile(join(root, ".patches/fix.patch"), patch);
-      execFileSync("git", ["apply", "--check", ".patches/fix.patch"], { cwd: root, stdio: "pipe" });
-      execFileSync("git", ["apply", ".patches/fix.patch"], { cwd: root, stdio: "pipe" });
-      const out: Record<string, string> = {};
-      for (const rel of Object.keys(files)) {
-        out[rel] = await readFile(join(root, rel), "utf8");
-        if (rel.endsWith(".nix") && out[rel] !== files[rel]) {
-          execFileSync("nix-instantiate", ["--parse", join(root, rel)], { stdio: "pipe", cwd: dirname(join(root, rel)) });
-        }
-      }
-      return out;
-    },
-    { git: true },
-  );
+export async function applyFix(files: Record<string, string>, finding: Finding | undefined, options: { now?: Date } = {}): Promise<Applied> {
+  const patch = finding?.fix?.patch;
+  if (!patch) throw new Error(`finding ${finding?.ruleId} at ${finding?.file}:${finding?.line} has no patch`);
+  const patched = await withRepo(files, async (root) => {
+    // `git apply` applies the whole patch or nothing (it fails when any hunk does not apply).
+    execFileSync("git", ["init", "-q"], { cwd: root, stdio: "pipe" });
+    await mkdir(join(root, ".patches"), { recursive: true });
+    await writeFile(join(root, ".patches/fix.patch"), patch);
+    execFileSync("git", ["apply", ".patches/fix.patch"], { cwd: root, stdio: "pipe" });
+    const out: Record<string, string> = {};
+    for (const rel of Object.keys(files)) out[rel] = await readFile(join(root, rel), "utf8");
+    // Every changed .nix file in one nix-instantiate, which fails when any of them does not parse.
+    const changed = Object.keys(files).filter((rel) => rel.endsWith(".nix") && out[rel] !== files[rel]);
+    if (changed.length) execFileSync("nix-instantiate", ["--parse", ...changed.map((rel) => join(root, rel))], { stdio: "pipe" });
+    return out;
+  });
   return { files: patched, rescan: await scanFiles(patched, options.now ? { now: options.now } : {}) };
 }
 
