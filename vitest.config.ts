@@ -23,6 +23,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Nix in tests must never reach the network (see test/setup-env.ts).
     setupFiles: ["test/setup-env.ts"],
+    // The run's TMPDIR (on tmpfs where there is one), removed at the end: see test/global-setup.ts.
+    globalSetup: ["test/global-setup.ts"],
     // Test files share their worker's module graph instead of each starting a fresh process and
     // importing src/ again (that import was ~1-3 s per file, the largest single cost of the suite).
     // A test file that changes process-wide state (environment, spies, caches) puts it back.

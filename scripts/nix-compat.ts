@@ -19,21 +19,31 @@ export interface NixVerdict {
   errorColumn?: number;
 }
 
-/** Run nix-instantiate --parse on files, in batches (one process per batch; a batch with a
- * rejected file is re-run file by file, since Nix stops at the first error). */
+/** Run nix-instantiate --parse on files, in batches (one process per batch). Nix prints each file's
+ * expression on a line of its own and stops at the first file it rejects: the files it printed are
+ * accepted, the rejected one's error is what the batch said (asked again alone when the batch
+ * ended otherwise: a timeout, an error that names no place in that file), and the batch goes on
+ * after it. */
 export async function nixParse(files: string[], options: { batchSize?: number; signal?: AbortSignal } = {}): Promise<NixVerdict[]> {
   const batchSize = options.batchSize ?? 200;
   const out: NixVerdict[] = [];
-  for (let i = 0; i < files.length; i += batchSize) {
+  for (let i = 0; i < files.length; ) {
     const batch = files.slice(i, i + batchSize);
     const r = await run("nix-instantiate", ["--parse", ...batch], { timeoutMs: 120_000, signal: options.signal });
     if (r.notFound) throw new Error("nix-instantiate is not installed");
     const lines = r.stdout.split("\n");
     if (r.ok && lines.length >= batch.length) {
       batch.forEach((file, k) => out.push({ file, accepted: true, output: lines[k]! }));
+      i += batch.length;
       continue;
     }
-    for (const file of batch) out.push(await nixParseOne(file, options.signal));
+    // Only whole lines count: a line without its newline was cut short.
+    const printed = Math.min(lines.length - 1, batch.length - 1);
+    batch.slice(0, printed).forEach((file, k) => out.push({ file, accepted: true, output: lines[k]! }));
+    const failed = batch[printed]!;
+    const verdict = r.timedOut || r.cancelled ? undefined : rejected(failed, r.stderr);
+    out.push(verdict?.errorLine !== undefined && r.stderr.includes(failed) ? verdict : await nixParseOne(failed, options.signal));
+    i += printed + 1;
   }
   return out;
 }
@@ -41,9 +51,14 @@ export async function nixParse(files: string[], options: { batchSize?: number; s
 async function nixParseOne(file: string, signal?: AbortSignal): Promise<NixVerdict> {
   const r = await run("nix-instantiate", ["--parse", file], { timeoutMs: 60_000, signal });
   if (r.ok) return { file, accepted: true, output: r.stdout.replace(/\n$/, "") };
+  return rejected(file, r.stderr, r.error);
+}
+
+/** The verdict on a file Nix rejected, from what it wrote to stderr. */
+function rejected(file: string, stderrText: string, runError?: string): NixVerdict {
   // eslint-disable-next-line no-control-regex
-  const stderr = r.stderr.replace(/\x1b\[[0-9;]*m/g, "");
-  const msg = /error: (.*)/.exec(stderr)?.[1] ?? (r.error ?? "failed");
+  const stderr = stderrText.replace(/\x1b\[[0-9;]*m/g, "");
+  const msg = /error: (.*)/.exec(stderr)?.[1] ?? (runError ?? "failed");
   const at = /at (?:«[^»]*»|.*?):(\d+):(\d+):/.exec(stderr);
   return { file, accepted: false, output: msg, errorLine: at ? Number(at[1]) : undefined, errorColumn: at ? Number(at[2]) : undefined };
 }

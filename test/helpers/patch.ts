@@ -15,28 +15,28 @@ export interface Applied {
   rescan: SecurityReport;
 }
 
-export async function applyFix(files: Record<string, string>, finding: Finding, options: { now?: Date } = {}): Promise<Applied> {
-  const patch = finding.fix?.patch;
-  if (!patch) throw new Error(`finding ${finding.ruleId} at ${finding.file}:${finding.line} has no patch`);
-  const patched = await withRepo(
-    files,
-    async (root) => {
-      await mkdir(join(root, ".patches"), { recursive: true });
-      await writeFile(join(root, ".patches/fix.patch"), patch);
-      execFileSync("git", ["apply", "--check", ".patches/fix.patch"], { cwd: root, stdio: "pipe" });
-      execFileSync("git", ["apply", ".patches/fix.patch"], { cwd: root, stdio: "pipe" });
-      const out: Record<string, string> = {};
-      for (const rel of Object.keys(files)) {
-        out[rel] = await readFile(join(root, rel), "utf8");
-        if (rel.endsWith(".nix") && out[rel] !== files[rel]) {
-          execFileSync("nix-instantiate", ["--parse", join(root, rel)], { stdio: "pipe", cwd: dirname(join(root, rel)) });
-        }
-      }
-      return out;
-    },
-    { git: true },
-  );
+export async function applyFix(files: Record<string, string>, finding: Finding | undefined, options: { now?: Date } = {}): Promise<Applied> {
+  const patch = finding?.fix?.patch;
+  if (!patch) throw new Error(`finding ${finding?.ruleId} at ${finding?.file}:${finding?.line} has no patch`);
+  const patched = await applyPatch(files, patch, { parse: true });
   return { files: patched, rescan: await scanFiles(patched, options.now ? { now: options.now } : {}) };
+}
+
+/** Apply a patch to the files with `git apply` (in a temporary git repository; it applies the whole
+ * patch or throws) and return every file's new content. With `parse`, the changed .nix files must
+ * parse with the real `nix-instantiate --parse` (one process for them all, which fails if any does
+ * not). */
+export async function applyPatch(files: Record<string, string>, patch: string, options: { parse?: boolean } = {}): Promise<Record<string, string>> {
+  return withRepo(files, async (root) => {
+    execFileSync("git", ["init", "-q"], { cwd: root, stdio: "pipe" });
+    await writeFile(join(root, ".fix.patch"), patch);
+    execFileSync("git", ["apply", "--whitespace=nowarn", ".fix.patch"], { cwd: root, stdio: "pipe" });
+    const out: Record<string, string> = {};
+    for (const rel of Object.keys(files)) out[rel] = await readFile(join(root, rel), "utf8");
+    const changed = Object.keys(files).filter((rel) => rel.endsWith(".nix") && out[rel] !== files[rel]);
+    if (options.parse && changed.length) execFileSync("nix-instantiate", ["--parse", ...changed.map((rel) => join(root, rel))], { stdio: "pipe" });
+    return out;
+  });
 }
 
 /** A bare patch (no finding) applied with `patch -p1` to the files in a temporary directory; every

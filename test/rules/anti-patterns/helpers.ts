@@ -1,12 +1,15 @@
 // Helpers for the anti-pattern rule tests: scan fixtures with one rule, apply a finding's patch with
 // the real `git apply`, and check the result with the real `nix-instantiate --parse`.
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { Finding, SecurityReport } from "../../../src/report/schema.js";
 import { ruleById } from "../../../src/rules/index.js";
+import { applyPatch } from "../../helpers/patch.js";
 import { scanFiles } from "../../helpers/scan.js";
+
+export { applyPatch };
 
 /** Scan files with only the given rule. */
 export async function scanWith(ruleId: string, files: Record<string, string>): Promise<SecurityReport> {
@@ -20,26 +23,6 @@ export function findingsOf(report: SecurityReport, ruleId: string): Finding[] {
 }
 
 export { flakeWith } from "../../../src/rules/shared/examples.js";
-
-/** Apply a patch to the files with `git apply` (in a temporary directory) and return every file's
- * new content. Throws when the patch does not apply. */
-export async function applyPatch(files: Record<string, string>, patch: string): Promise<Record<string, string>> {
-  const dir = await mkdtemp(join(tmpdir(), "nix-warden-anti-"));
-  try {
-    for (const [rel, content] of Object.entries(files)) {
-      await mkdir(dirname(join(dir, rel)), { recursive: true });
-      await writeFile(join(dir, rel), content);
-    }
-    execFileSync("git", ["init", "-q"], { cwd: dir });
-    await writeFile(join(dir, ".fix.patch"), patch);
-    execFileSync("git", ["apply", "--whitespace=nowarn", ".fix.patch"], { cwd: dir, stdio: "pipe" });
-    const out: Record<string, string> = {};
-    for (const rel of Object.keys(files)) out[rel] = await readFile(join(dir, rel), "utf8");
-    return out;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 /** Does the real nix-instantiate accept this Nix text? (Returns its error message otherwise.) */
 export async function nixParseError(text: string): Promise<string | undefined> {
