@@ -1341,7 +1341,17 @@ function submoduleConfig(decl: SyntaxNode): SyntaxNode | undefined {
  */
 export function registryHosts(root: PathKinds, declared: DeclaredHost[], files: readonly string[], treeOf: (file: string) => SyntaxNode | undefined): DeclaredHost[] {
   const registries = new Set(declared.flatMap((h) => (h.registry ? [h.registry] : [])));
-  if (registries.size === 0) return declared;
+  // Entries written as hosts (`config.fp-lib.nixosConfigurations.tank = { ... }`) that a module of
+  // the repository builds (registryBuilders): what the builder gives each is theirs.
+  const entryRegistry = (h: DeclaredHost): string | undefined => {
+    if (h.registry || h.source !== "flake" || h.node.kind !== K.NODE_ATTRPATH_VALUE) return undefined;
+    const full = bindingPath(h.node);
+    const at = full.indexOf("nixosConfigurations");
+    const reg = at === full.length - 2 ? full.slice(full[0] === "config" ? 1 : 0, at).join(".") : "";
+    return reg !== "" && reg !== "flake" ? reg : undefined;
+  };
+  const entries = new Set(declared.flatMap((h) => entryRegistry(h) ?? []));
+  if (registries.size === 0 && entries.size === 0) return declared;
   const configs = new Map<string, { config: SyntaxNode; file: string }>();
   for (const file of files) {
     const tree = file.endsWith(".nix") ? treeOf(file) : undefined;
@@ -1355,8 +1365,19 @@ export function registryHosts(root: PathKinds, declared: DeclaredHost[], files: 
       if (config) configs.set(registry, { config, file });
     }
   }
+  const reader: Reader = { treeOf, read: new Set() };
+  const builders = registryBuilders(files, treeOf, new Set([...registries, ...entries]));
   const out: DeclaredHost[] = [];
   for (const h of declared) {
+    const entry = entryRegistry(h);
+    if (entry && builders.has(entry)) {
+      const files = new HostFiles();
+      for (const f of h.files) files.add(f);
+      if (h.files instanceof HostFiles) files.computed.push(...h.files.computed);
+      for (const b of builders.get(entry)!) registryBuilt(b, h.name, files, reader);
+      out.push({ ...h, files });
+      continue;
+    }
     if (!h.registry) {
       out.push(h);
       continue;
@@ -1392,9 +1413,54 @@ export function registryHosts(root: PathKinds, declared: DeclaredHost[], files: 
       if (p !== undefined && resolveModuleFile(root, p)) files.add(p);
     }
     for (const n of decl.config.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && selfOutputRef(n)) files.computed.push({ node: n, env: undefined, dir });
+    for (const b of builders.get(h.registry) ?? []) registryBuilt(b, h.name, files, reader);
     out.push({ ...h, files });
   }
   return out;
+}
+
+/** A flake-parts module building the registry's systems itself: `flake.nixosConfigurations =
+ * generateSystem cfg` with `cfg = config.<registry>.nixosConfigurations` and `generateSystem =
+ * mapAttrs (name: conf: ... nixosSystem { ... })` in its let: the function, by registry. */
+function registryBuilders(files: readonly string[], treeOf: (file: string) => SyntaxNode | undefined, registries: ReadonlySet<string>): Map<string, Array<{ lam: SyntaxNode; dir: string }>> {
+  const out = new Map<string, Array<{ lam: SyntaxNode; dir: string }>>();
+  for (const file of files) {
+    const tree = file.endsWith(".nix") ? treeOf(file) : undefined;
+    if (!tree || !tree.text.includes("nixosConfigurations") || !tree.text.includes("mapAttrs")) continue;
+    for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+      const full = bindingPath(b);
+      if (full[0] === "options" || full.at(-1) !== "nixosConfigurations" || full.includes("*")) continue;
+      const call = deref(b.childNodes()[1], undefined);
+      if (call?.kind !== K.NODE_APPLY) continue;
+      let { fn, args } = flattenApply(call);
+      const partial = fn.kind === K.NODE_IDENT ? deref(fn, undefined) : undefined;
+      if (partial?.kind === K.NODE_APPLY) ({ fn, args } = { fn: flattenApply(partial).fn, args: [...flattenApply(partial).args, ...args] });
+      if (calleeName(fn) !== "mapAttrs" || args.length !== 2) continue;
+      const set = deref(args[1], undefined);
+      const path = set?.kind === K.NODE_SELECT && !set.firstToken(K.TOKEN_OR_KW) ? set.text.replace(/\s+/g, "") : "";
+      const m = /^config\.(.+)\.nixosConfigurations$/.exec(path);
+      const lam = m && registries.has(m[1]!) ? lambdaOf(args[0], undefined) : undefined;
+      if (!lam) continue;
+      const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+      out.set(m![1]!, [...(out.get(m![1]!) ?? []), { lam, dir }]);
+    }
+  }
+  return out;
+}
+
+/** The modules a registry builder gives one entry: its function read with the entry's name, inside
+ * flake-parts' `withSystem system (args: ...)`. What the entry's own set gives (`conf.extraModules`)
+ * is read where the entry is written. */
+function registryBuilt(builder: { lam: SyntaxNode; dir: string }, name: string, files: HostFiles, reader: Reader): void {
+  const bound = bindArguments(builder.lam, [name, ""], undefined);
+  let body: SyntaxNode | undefined = bound.body;
+  for (let i = 0; i < 4 && body?.kind === K.NODE_APPLY; i++) {
+    const { fn, args } = flattenApply(body);
+    const last = unparen(args.at(-1));
+    if (calleeName(fn) !== "withSystem" || last?.kind !== K.NODE_LAMBDA) break;
+    body = unparen(last.childNodes()[1]);
+  }
+  if (body) collectHostFiles(body, bound.env, builder.dir, files, reader);
 }
 
 /** Hosts that flake-parts frameworks declare without a `nixosConfigurations` binding the scan can

@@ -157,4 +157,27 @@ describe("host attribution: directory listings, folder helpers, gates", () => {
     const on = await hostsOf({ ...files, "hosts/alpha.nix": `{ my.ssh = { port = 2222; enable = true; }; }` }, "modules/ssh.nix");
     expect(on.hosts).toEqual(["alpha"]);
   });
+  it("entries of a repository's registry (`config.fp-lib.nixosConfigurations.tank = { }`) built by a flake-parts module (`flake.nixosConfigurations = generateSystem cfg`, `generateSystem = mapAttrs (name: conf: withSystem ... (_: nixosSystem { modules = [ \"${configDir}/configuration.nix\" ]; }))`): machines/<name>/ is that entry's", async () => {
+    const files = {
+      "flake.nix": flake(`inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./parts/types.nix ./parts/system.nix ./machines ]; }`),
+      "parts/types.nix": `{ lib, ... }: {
+        options.fp-lib.nixosConfigurations = lib.mkOption {
+          default = { };
+          type = lib.types.attrsOf (lib.types.submodule ({ name, ... }: { options.extraModules = lib.mkOption { default = [ ]; }; }));
+        };
+      }`,
+      "parts/system.nix": `{ self, config, inputs, lib, withSystem, ... }:
+      let
+        cfg = config.fp-lib.nixosConfigurations;
+        generateSystem = lib.mapAttrs (name: conf: withSystem "x86_64-linux" ({ system, ... }:
+          let configDir = "\${self}/machines/\${name}"; in
+          lib.nixosSystem { modules = [ "\${configDir}/configuration.nix" ../modules/base.nix ] ++ conf.extraModules; }));
+      in { flake.nixosConfigurations = generateSystem cfg; }`,
+      "machines/default.nix": `{ config.fp-lib.nixosConfigurations = { tank = { }; zenbook = { }; }; }`,
+      "machines/tank/configuration.nix": ROOT_LOGIN,
+      "machines/zenbook/configuration.nix": PLAIN,
+      "modules/base.nix": `{ services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "without-password"; services.openssh.settings.PasswordAuthentication = true; }`,
+    };
+    expect((await hostsOf(files, "machines/tank/configuration.nix")).hosts).toEqual(["tank"]);
+  });
 });
