@@ -29,6 +29,9 @@ export interface HostDeclaration {
   /** Module arguments the host's builder gives that are not plain strings (`specialArgs = { LT =
    * import ./helpers { ... }; }`): each name's value expression as written. */
   args?: ReadonlyMap<string, SyntaxNode>;
+  /** A module the host's list names could not be found (`attrValues config.flake.nixosModules` of
+   * an output the scan does not read): rules about defaults skip it, as for a directory host. */
+  partial?: boolean;
 }
 
 export interface HostGraph {
@@ -1615,6 +1618,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     // `${configVars.username}` in a module path: a string attribute of a non-string specialArg.
     const hostEnv: Env = { values: new ArgValues(values, argNodes, layout) };
     if (h.files instanceof HostFiles) for (const c of h.files.computed) queue.push(...computedTargets(c.node, { values: new Map(values), up: c.env }, c.dir, ctx, shortName));
+    const unread = h.files instanceof HostFiles && h.files.computed.some((c) => unreadOutput(c.node, ctx));
     // clan keeps a machine's generated secrets and facts in vars/per-machine/<host>/.
     const varsDir = `vars/per-machine/${shortName}/`;
     const sopsDir = `sops/machines/${shortName}/`;
@@ -1654,7 +1658,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       for (const f of used.files) if (!files.has(f)) queue.push(f);
       drain(used.sources);
     }
-    hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source, ...(argNodes.size ? { args: new Map([...argNodes].map(([k, v]) => [k, v.node])) } : {}) });
+    hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source, ...(argNodes.size ? { args: new Map([...argNodes].map(([k, v]) => [k, v.node])) } : {}), ...(unread ? { partial: true } : {}) });
     for (const f of files) {
       let set = byFile.get(f);
       if (!set) byFile.set(f, (set = new Set()));
@@ -2185,6 +2189,13 @@ function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveCo
   const pattern = p === undefined && host !== undefined && node.kind === K.NODE_BIN_OP ? hostPathPattern(node, env, dir, host) : undefined;
   if (!pattern) return [];
   return ctx.files.filter((f) => f.endsWith(".nix") && (pattern.test(f) || (f.endsWith("/default.nix") && pattern.test(f.slice(0, -"/default.nix".length)))));
+}
+
+/** A reference to the flake's modules (`self.nixosModules`, `config.flake.nixosModules`) whose
+ * output the scan found nowhere: the modules it names are unknown. */
+function unreadOutput(node: SyntaxNode, ctx: ResolveContext): boolean {
+  const ref = selfOutputRef(node);
+  return ref !== undefined && ref.output === "nixosModules" && !ctx.outputs.has(ref.output);
 }
 
 /** `listNixFilesRecursive (./. + "/${x}")`: a host's folder (with no default.nix) given to a

@@ -178,6 +178,15 @@ describe("host attribution: directory listings, folder helpers, gates", () => {
       "machines/zenbook/configuration.nix": PLAIN,
       "modules/base.nix": `{ services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "without-password"; services.openssh.settings.PasswordAuthentication = true; }`,
     };
-    expect((await hostsOf(files, "machines/tank/configuration.nix")).hosts).toEqual(["tank"]);
+    const { hosts, report } = await hostsOf(files, "machines/tank/configuration.nix");
+    expect(hosts).toEqual(["tank"]);
+    // Its module list is read whole: a rule about a missing setting (nix.gc) speaks for it.
+    expect(report.findings.filter((f) => f.ruleId === "missing-nix-gc").flatMap((f) => f.host ?? [])).toContain("tank");
+    // The look-alike: the list also names the flake's modules through an output the scan does not
+    // read (`attrValues config.flake.nixosModules`, built from option values): one of them may set
+    // it, so the host is partial and no such finding is made.
+    const partial = await scanMemory({ ...files, "parts/system.nix": files["parts/system.nix"].replace("++ conf.extraModules", "++ (lib.attrValues config.flake.nixosModules) ++ conf.extraModules") });
+    expect(partial.findings.filter((f) => f.ruleId === "missing-nix-gc").map((f) => [f.file, f.host])).toEqual([]);
+    expect(partial.findings.filter((f) => f.ruleId === "ssh-permit-root-login").flatMap((f) => f.host ?? [])).toEqual(["tank"]);
   });
 });
