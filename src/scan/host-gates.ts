@@ -33,8 +33,7 @@ function findGates(node: SyntaxNode): string[] {
   const out: string[] = [];
   let child: SyntaxNode = node;
   for (let n = node.parent; n; child = n, n = n.parent) {
-    if (n.kind !== K.NODE_APPLY || n.childNodes()[1] !== child) continue;
-    const options = mkIfGates(n);
+    const options = n.kind === K.NODE_IF_ELSE ? ifThenGates(n, child) : n.kind === K.NODE_APPLY && n.childNodes()[1] === child ? mkIfGates(n) : NO_GATES;
     // Each unshifted in turn, as they were found: `mkIf (a.enable && b.enable)` gives b, a.
     for (const o of options) out.unshift(o);
   }
@@ -46,6 +45,19 @@ function findGates(node: SyntaxNode): string[] {
 // keys), and reading the condition (let lookups included) was most of gatesAt's time.
 const mkIfCache = new WeakMap<SyntaxNode, readonly string[]>();
 const NO_GATES: readonly string[] = Object.freeze([]);
+
+/** `if cond then body else ...` (a module writing `systemd.services = if cfg.enable then { ... }
+ * else { }`): for a node of the `then` branch, the options `cond` names, as mkIf's. */
+function ifThenGates(n: SyntaxNode, child: SyntaxNode): readonly string[] {
+  const [cond, then] = n.childNodes();
+  if (!cond || then !== child) return NO_GATES;
+  const found: string[] = [];
+  for (const sel of enableSelects(cond)) {
+    const p = optionPath(sel);
+    if (p) found.push(p);
+  }
+  return found.length ? found : NO_GATES;
+}
 
 /** `mkIf cond body` (the outer APPLY, whose argument is the body): the options `cond` names, in
  * order; none for any other application. */
@@ -350,10 +362,14 @@ function optionNamer(option: string): (text: string) => boolean {
     .slice(-3, -1)
     .map((n) => escapeRegExp(n))
     .join("\\s*\\.\\s*");
-  const generated = parent ? new RegExp(`(?<![\\w'-])${parent}\\s*(?:=\\s*(?![\\s{]|\\{)|\\.\\s*\\$\\{)`) : undefined;
+  // (Not a binding under another set: `overlays.mayniklas = final: prev: ...` is no option set; only
+  // `config.` may come before.)
+  const generated = parent ? new RegExp(`(?<![\\w'-])(?<!(?<!\\bconfig\\s*)\\.\\s*)${parent}\\s*(?:=\\s*(?![\\s{]|\\{)|\\.\\s*\\$\\{)`) : undefined;
   const mention = new RegExp(`(?<![\\w'-])${name}\\s*(?:\\.\\s*enable\\b|=\\s*\\{)|"${name}"`, "g");
   const FALSE = String.raw`(?:lib\.)?(?:mkForce\s+|mkDefault\s+|mkOverride\s+\d+\s+)?false\s*;`;
-  const offSetting = new RegExp(String.raw`^\s*=\s*${FALSE}|^\s*enable\s*=\s*${FALSE}\s*\}`);
+  // (`<name> = { enable = false; port = 8989; }`: the set's first attribute turns it off, the others
+  // are settings of a module left off.)
+  const offSetting = new RegExp(String.raw`^\s*=\s*${FALSE}|^\s*enable\s*=\s*${FALSE}`);
   // The regexes run only on files holding the names they look for (a plain search is far cheaper).
   const parentName = option.split(".").at(-2);
   return (text) => {
@@ -362,8 +378,9 @@ function optionNamer(option: string): (text: string) => boolean {
     for (const m of text.matchAll(mention)) {
       // `<name>.enable = false;`, `<name> = { enable = false; }`: says it is off.
       if (!m[0].startsWith('"') && offSetting.test(text.slice(m.index + m[0].length, m.index + m[0].length + 120))) continue;
-      // A package's `pname = "hello"` names a program, not the module.
-      if (m[0].startsWith('"') && /\bpname\s*=\s*$/.test(text.slice(Math.max(0, m.index - 40), m.index))) continue;
+      // A package's `pname = "hello"` (its source's `owner`/`repo`, its `mainProgram`) names a
+      // program, not the module.
+      if (m[0].startsWith('"') && /\b(?:pname|owner|repo|mainProgram)\s*=\s*$/.test(text.slice(Math.max(0, m.index - 40), m.index))) continue;
       return true;
     }
     return false;

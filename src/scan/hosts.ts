@@ -29,6 +29,9 @@ export interface HostDeclaration {
   /** Module arguments the host's builder gives that are not plain strings (`specialArgs = { LT =
    * import ./helpers { ... }; }`): each name's value expression as written. */
   args?: ReadonlyMap<string, SyntaxNode>;
+  /** A module the host's list names could not be found (`attrValues config.flake.nixosModules` of
+   * an output the scan does not read): rules about defaults skip it, as for a directory host. */
+  partial?: boolean;
 }
 
 export interface HostGraph {
@@ -765,6 +768,37 @@ function lambdaOf(expr: SyntaxNode | undefined, env: Env | undefined): SyntaxNod
   return n?.kind === K.NODE_LAMBDA ? n : undefined;
 }
 
+/** The function that builds each entry of a directory listing's host set when it is not written
+ * `mapAttrs f (readDir ./hosts)`:
+ * - `listToAttrs (map (x: { name = x; value = nixosSystem { ... }; }) (attrNames (readDir ./machines)))`,
+ *   also with `forEach names (x: ...)`: the function, whose set is named by its parameter;
+ * - `pipe ./. [ readDir (filterAttrs ...) (mapAttrs (x: _: evalModules { ... })) ]`: the function of
+ *   the last step. */
+function entryBuilder(apply: SyntaxNode, env: Env | undefined): SyntaxNode | undefined {
+  const n = unparen(apply);
+  if (n?.kind !== K.NODE_APPLY) return undefined;
+  const { fn, args } = flattenApply(n);
+  const callee = calleeName(fn);
+  if (callee === "pipe" && args.length === 2) {
+    const steps = deref(args[1], env);
+    const last = steps?.kind === K.NODE_LIST ? deref(steps.childNodes().at(-1), env) : undefined;
+    const step = last?.kind === K.NODE_APPLY ? flattenApply(last) : undefined;
+    return step && calleeName(step.fn) === "mapAttrs" && step.args.length === 1 ? lambdaOf(step.args[0], env) : undefined;
+  }
+  if (callee !== "listToAttrs" || args.length !== 1) return undefined;
+  const inner = deref(args[0], env);
+  const each = inner?.kind === K.NODE_APPLY ? flattenApply(inner) : undefined;
+  if (!each || each.args.length !== 2) return undefined;
+  const f = calleeName(each.fn) === "map" ? lambdaOf(each.args[0], env) : calleeName(each.fn) === "forEach" ? lambdaOf(each.args[1], env) : undefined;
+  const param = f?.childNodes()[0];
+  if (param?.kind !== K.NODE_IDENT_PARAM) return undefined;
+  // The entry's `name` is the function's parameter: the set is keyed by the listing's names.
+  let body = unparen(f!.childNodes()[1]);
+  if (body?.kind === K.NODE_LET_IN) body = unparen(body.childNodes().at(-1));
+  const name = body?.kind === K.NODE_ATTR_SET ? setAttributes(body).get("name") : undefined;
+  return unparen(name)?.text === param.childNodes()[0]?.text ? f : undefined;
+}
+
 /** The body of `f a b ...` with the lambda's parameters bound to the arguments: a plain parameter
  * to its argument (a string literal as its text), a `{ a, b, ... }` pattern to the attributes of a
  * set given literally. */
@@ -844,7 +878,7 @@ function staticStrings(expr: SyntaxNode | undefined, env: Env | undefined): stri
  * host set computed from a directory (`mapAttrs mkHost (builtins.readDir ./hosts)`) name its
  * hosts: the subdirectories holding a default.nix.
  */
-export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: ReadonlySet<string>, reader?: Reader): DeclaredHost[] {
+export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: ReadonlySet<string>, reader?: Reader, within: string[] = []): DeclaredHost[] {
   const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
   const nixFiles = files ?? new Set<string>();
   const hosts: DeclaredHost[] = [];
@@ -855,7 +889,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     // function builds each host of the directory; read with the entry's name, it gives the host's
     // modules and arguments (when it names some, the host's module list is known).
     const call = unparen(apply)?.kind === K.NODE_APPLY ? flattenApply(unparen(apply)!) : undefined;
-    const builder = call && calleeName(call.fn) === "mapAttrs" && call.args.length === 2 ? lambdaOf(call.args[0], env) : undefined;
+    const builder = call && calleeName(call.fn) === "mapAttrs" && call.args.length === 2 ? lambdaOf(call.args[0], env) : entryBuilder(apply, env);
     for (const d of hostDirectories(apply, env, dir)) {
       const prefix = d === "." ? "" : `${d}/`;
       const seen = new Set<string>();
@@ -1024,6 +1058,47 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     return hosts.length > before;
   };
+  /** `makeSystems ./hosts { extraModules = ...; specialArgs = ...; }`: a helper given a folder of
+   * host folders and the arguments every host gets. Each folder is a host (its set arguments are
+   * arguments, not hosts), made of the files the helper loads from it (folderHostFiles) and the
+   * modules the arguments list. */
+  const fromFolderHelper = (apply: SyntaxNode, env: Env | undefined): boolean => {
+    if (!files || !reader) return false;
+    const { fn, args } = flattenApply(apply);
+    const paths = args.map((a) => unparen(a)).filter((a) => a?.kind === K.NODE_PATH);
+    const sets = args.map((a) => deref(a, env)).filter((a) => a?.kind === K.NODE_ATTR_SET);
+    if (paths.length !== 1 || sets.length + paths.length !== args.length) return false;
+    const folder = pathValue(paths[0]!, env, dir);
+    if (folder === undefined || folder === "." || folder.startsWith("..")) return false;
+    const names = hostFolders(nixFiles, folder);
+    // A set keyed by the folders' names is the host set itself (`mkHosts ./hosts { nas = ...; }`).
+    if (names.length === 0 || sets.some((set) => names.some((name) => setAttributes(set!).has(name)))) return false;
+    const loads = folderHelperLoads(calleeName(fn), nixFiles, reader);
+    const before = hosts.length;
+    for (const name of names) {
+      const own = folderHostFiles(nixFiles, `${folder}/${name}`, loads);
+      const root = own[0] ? reader.treeOf(own[0]) : undefined;
+      if (!root) continue;
+      const read = new HostFiles();
+      for (const f of own) read.add(f);
+      for (const set of sets) collectHostFiles(set!, env, dir, read, reader);
+      // A folder the arguments hand over (`extraModules = findModules ./modules`): its module tree.
+      for (const f of [...read]) {
+        if (f.endsWith(".nix") || nixFiles.has(`${f}/default.nix`) || ![...nixFiles].some((g) => g.startsWith(`${f}/`))) continue;
+        read.delete(f);
+        for (const g of moduleTree([...nixFiles], f)) read.add(g);
+      }
+      hosts.push({ name, file: own[0]!, node: root, files: read, source: "directory" });
+    }
+    // The helper's file and the modules its `nixosSystem` call lists for every host.
+    const shared = loads ? builderModules([...nixFiles].filter((f) => f.endsWith(".nix")), reader.treeOf, new Set(hosts.slice(before).map((h) => h.file))) : undefined;
+    for (const f of loads ? nixFiles : []) if (f.endsWith(".nix") && reader.treeOf(f)?.text.includes("nixosSystem")) reader.read.add(f);
+    for (const h of shared?.builders.length ? hosts.slice(before) : []) {
+      for (const f of shared!.modules) h.files.add(f);
+      h.builders = new Set(shared!.builders);
+    }
+    return true;
+  };
   const visit = (node: SyntaxNode, env: Env | undefined, prefix: string[], depth: number): void => {
     const n = unparen(node);
     if (!n || depth > 64) return;
@@ -1041,9 +1116,10 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       // `options.x.nixosConfigurations = mkOption { type = ...; default = ...; }` declares an
       // option: its arguments (type, default, description...) are no hosts.
       if (OPTION_DECLARATORS.test(calleeName(flattenApply(n).fn) ?? "")) return;
-      if (fromDirectory(n, env) || fromComputedSet(n, env) || fromRegistryHelper(n, env)) return;
+      if (fromDirectory(n, env) || fromComputedSet(n, env) || fromRegistryHelper(n, env) || fromFolderHelper(n, env)) return;
       const { fn, args } = flattenApply(n);
-      if (calleeName(fn) === "import") return; // a file, and the arguments it is called with
+      // `nixosConfigurations = import ./hosts/entry.nix { ... }`: the file's value is the host set.
+      if (calleeName(fn) === "import") return void hosts.push(...importedHostSet(n, env, prefix, depth));
       // `mkHost { name = "nas"; ... }` with a helper that returns `{ ${name} = nixosSystem ...; }`:
       // the host is named by what the helper's result is keyed by, not by the arguments.
       const helper = lambdaOf(fn, env);
@@ -1075,6 +1151,8 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     if (n.kind !== K.NODE_ATTR_SET) return;
     for (const b of n.childNodes()) {
+      const inherited = inheritedHostSet(b, prefix);
+      if (inherited) visit(inherited, env, [...prefix, "nixosConfigurations"], depth + 1);
       if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
       const [path, value] = b.childNodes();
       if (!path || !value) continue;
@@ -1103,9 +1181,33 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       } else if (at < 0) visit(value, env, full, depth + 1);
     }
   };
+  /** The hosts of an imported file whose value is the host set, read there. */
+  const importedHostSet = (apply: SyntaxNode, env: Env | undefined, prefix: string[], depth: number): DeclaredHost[] => {
+    const rel = reader && depth < 32 ? repoPath(flattenApply(apply).args[0], env, dir) : undefined;
+    const target = rel === undefined ? undefined : rel.endsWith(".nix") ? rel : posix.join(rel, "default.nix");
+    const tree = target && target !== file ? reader!.treeOf(target) : undefined;
+    if (!tree) return [];
+    reader!.read.add(target!);
+    return declaredHosts(tree, target!, files, reader, prefix);
+  };
   const body = unparen(fileRoot.childNodes().find((c) => c.kind !== K.NODE_ERROR));
   if (!body) return hosts;
-  if (file === "flake.nix" && body.kind === K.NODE_ATTR_SET) {
+  // A flake whose outputs are its folders (`mapAttrs (n: _: import (./. + "/${n}/_default.nix"))
+  // (readDir ./.)`): nixosConfigurations/_default.nix is the host set.
+  const entry = file === "flake.nix" && files && reader ? folderOutputEntry(body) : undefined;
+  const outputFile = entry ? `nixosConfigurations/${entry}` : undefined;
+  const outputTree = outputFile && files!.has(outputFile) ? reader!.treeOf(outputFile) : undefined;
+  if (outputTree) {
+    reader!.read.add(outputFile!);
+    hosts.push(...declaredHosts(outputTree, outputFile!, files, reader, ["nixosConfigurations"]));
+  }
+  if (within.length > 0) {
+    // The file's function (`{ self, ... }: ...`) returns the host set.
+    let value: SyntaxNode | undefined = body;
+    while (value?.kind === K.NODE_LAMBDA) value = unparen(value.childNodes()[1]);
+    if (value) visit(value, undefined, within, 0);
+  }
+  else if (file === "flake.nix" && body.kind === K.NODE_ATTR_SET) {
     for (const b of body.childNodes()) {
       if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
       const [path, value] = b.childNodes();
@@ -1114,6 +1216,77 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
   } else visit(body, undefined, [], 0);
   return hosts;
+}
+
+/** `inherit nixosConfigurations;` in the outputs, with `nixosConfigurations = mkHosts ./hosts { }`
+ * bound by a let around them: the host set's expression. */
+function inheritedHostSet(b: SyntaxNode, prefix: string[]): SyntaxNode | undefined {
+  if (b.kind !== K.NODE_INHERIT || b.firstChild(K.NODE_INHERIT_FROM) || prefix.includes("nixosConfigurations")) return undefined;
+  const id = b.childNodes().find((c) => c.kind === K.NODE_IDENT && c.text === "nixosConfigurations");
+  const r = id ? resolveLexical(id) : undefined;
+  return r?.kind === "let" || r?.kind === "rec" ? r.value : undefined;
+}
+
+/** The folders of `folder` holding Nix files, by name (not `_name` or `.name`, which host helpers
+ * skip by convention). */
+function hostFolders(nixFiles: ReadonlySet<string>, folder: string): string[] {
+  const names = new Set<string>();
+  for (const f of nixFiles) {
+    if (!f.startsWith(`${folder}/`)) continue;
+    const rest = f.slice(folder.length + 1).split("/");
+    if (rest.length >= 2 && !/^[_.]/.test(rest[0]!)) names.add(rest[0]!);
+  }
+  return [...names].sort();
+}
+
+/** What a folder helper loads from each host's folder, read from its definition (a binding of its
+ * name to a function that lists a directory, in any file of the repository): the file names its
+ * strings give (`"${dir}/${name}/config.nix"`), and whether it lists the folder's modules
+ * recursively (`listModulesRecursive hostPath`). Undefined when it is not found. */
+function folderHelperLoads(name: string | undefined, nixFiles: ReadonlySet<string>, reader: Reader): { entries: string[]; recursive: boolean; file: string } | undefined {
+  if (!name || !/^[\w'-]+$/.test(name)) return undefined;
+  const binding = new RegExp(`(?<![\\w'.-])${escapeRegExp(name)}\\s*=`);
+  for (const file of nixFiles) {
+    const tree = file.endsWith(".nix") ? reader.treeOf(file) : undefined;
+    if (!tree || !tree.text.includes(name) || !binding.test(tree.text)) continue;
+    for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+      const [path, value] = b.childNodes();
+      const lam = unparen(value);
+      if (path?.text.trim() !== name || lam?.kind !== K.NODE_LAMBDA || !lam.text.includes("readDir")) continue;
+      reader.read.add(file);
+      const entries = new Set<string>();
+      for (const c of lam.descendants(K.NODE_STRING)) for (const m of c.text.matchAll(/\/([\w.-]+\.nix)\b/g)) entries.add(m[1]!);
+      const recursive = lam.descendants(K.NODE_IDENT).some((id) => /Recursive|^rakeLeaves$/.test(id.text));
+      return { entries: [...entries], recursive, file };
+    }
+  }
+  return undefined;
+}
+
+/** A host folder's files as its helper loads them: every module under it for a recursive listing,
+ * else the entries the helper names (or, when it cannot be read, default.nix / configuration.nix,
+ * else the folder's top-level Nix files). The entry first. */
+function folderHostFiles(nixFiles: ReadonlySet<string>, folder: string, loads: { entries: string[]; recursive: boolean; file: string } | undefined): string[] {
+  const all = [...nixFiles].filter((f) => f.startsWith(`${folder}/`) && f.endsWith(".nix")).sort();
+  const top = all.filter((f) => !f.slice(folder.length + 1).includes("/"));
+  const named = [...(loads?.entries ?? []), ...HOST_ENTRIES].map((e) => `${folder}/${e}`).filter((f) => nixFiles.has(f));
+  const own = loads?.recursive ? [...named, ...all] : named.length ? named : loads ? [] : top;
+  return [...new Set(own.length ? own : loads?.recursive ? all : [])];
+}
+
+/** A flake whose outputs are its own folders: its outputs read the root (`readDir ./.`) and
+ * import `./. + "/${n}/<entry>"` for a name n of it; the entry's file name (`_default.nix`). */
+export function folderOutputEntry(flakeBody: SyntaxNode): string | undefined {
+  if (!flakeBody.text.includes("readDir")) return undefined;
+  const readsRoot = flakeBody.descendants(K.NODE_PATH).some((p) => p.text === "./." || p.text === "./");
+  if (!readsRoot) return undefined;
+  for (const str of flakeBody.descendants(K.NODE_STRING)) {
+    const m = /^"\/\$\{\s*([\w'-]+)\s*\}\/([\w.-]+\.nix)"$/.exec(str.text);
+    const inner = m ? str.descendants(K.NODE_IDENT)[0] : undefined;
+    const r = inner ? resolveLexical(inner) : undefined;
+    if (m && (r?.kind === "param" || r?.kind === "formal")) return m[2];
+  }
+  return undefined;
 }
 
 /** Is this (a function's result) a set keyed by a computed name: `{ ${name} = ...; }`? */
@@ -1171,7 +1344,17 @@ function submoduleConfig(decl: SyntaxNode): SyntaxNode | undefined {
  */
 export function registryHosts(root: PathKinds, declared: DeclaredHost[], files: readonly string[], treeOf: (file: string) => SyntaxNode | undefined): DeclaredHost[] {
   const registries = new Set(declared.flatMap((h) => (h.registry ? [h.registry] : [])));
-  if (registries.size === 0) return declared;
+  // Entries written as hosts (`config.fp-lib.nixosConfigurations.tank = { ... }`) that a module of
+  // the repository builds (registryBuilders): what the builder gives each is theirs.
+  const entryRegistry = (h: DeclaredHost): string | undefined => {
+    if (h.registry || h.source !== "flake" || h.node.kind !== K.NODE_ATTRPATH_VALUE) return undefined;
+    const full = bindingPath(h.node);
+    const at = full.indexOf("nixosConfigurations");
+    const reg = at === full.length - 2 ? full.slice(full[0] === "config" ? 1 : 0, at).join(".") : "";
+    return reg !== "" && reg !== "flake" ? reg : undefined;
+  };
+  const entries = new Set(declared.flatMap((h) => entryRegistry(h) ?? []));
+  if (registries.size === 0 && entries.size === 0) return declared;
   const configs = new Map<string, { config: SyntaxNode; file: string }>();
   for (const file of files) {
     const tree = file.endsWith(".nix") ? treeOf(file) : undefined;
@@ -1185,8 +1368,19 @@ export function registryHosts(root: PathKinds, declared: DeclaredHost[], files: 
       if (config) configs.set(registry, { config, file });
     }
   }
+  const reader: Reader = { treeOf, read: new Set() };
+  const builders = registryBuilders(files, treeOf, new Set([...registries, ...entries]));
   const out: DeclaredHost[] = [];
   for (const h of declared) {
+    const entry = entryRegistry(h);
+    if (entry && builders.has(entry)) {
+      const files = new HostFiles();
+      for (const f of h.files) files.add(f);
+      if (h.files instanceof HostFiles) files.computed.push(...h.files.computed);
+      for (const b of builders.get(entry)!) registryBuilt(b, h.name, files, reader);
+      out.push({ ...h, files });
+      continue;
+    }
     if (!h.registry) {
       out.push(h);
       continue;
@@ -1222,9 +1416,54 @@ export function registryHosts(root: PathKinds, declared: DeclaredHost[], files: 
       if (p !== undefined && resolveModuleFile(root, p)) files.add(p);
     }
     for (const n of decl.config.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && selfOutputRef(n)) files.computed.push({ node: n, env: undefined, dir });
+    for (const b of builders.get(h.registry) ?? []) registryBuilt(b, h.name, files, reader);
     out.push({ ...h, files });
   }
   return out;
+}
+
+/** A flake-parts module building the registry's systems itself: `flake.nixosConfigurations =
+ * generateSystem cfg` with `cfg = config.<registry>.nixosConfigurations` and `generateSystem =
+ * mapAttrs (name: conf: ... nixosSystem { ... })` in its let: the function, by registry. */
+function registryBuilders(files: readonly string[], treeOf: (file: string) => SyntaxNode | undefined, registries: ReadonlySet<string>): Map<string, Array<{ lam: SyntaxNode; dir: string }>> {
+  const out = new Map<string, Array<{ lam: SyntaxNode; dir: string }>>();
+  for (const file of files) {
+    const tree = file.endsWith(".nix") ? treeOf(file) : undefined;
+    if (!tree || !tree.text.includes("nixosConfigurations") || !tree.text.includes("mapAttrs")) continue;
+    for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+      const full = bindingPath(b);
+      if (full[0] === "options" || full.at(-1) !== "nixosConfigurations" || full.includes("*")) continue;
+      const call = deref(b.childNodes()[1], undefined);
+      if (call?.kind !== K.NODE_APPLY) continue;
+      let { fn, args } = flattenApply(call);
+      const partial = fn.kind === K.NODE_IDENT ? deref(fn, undefined) : undefined;
+      if (partial?.kind === K.NODE_APPLY) ({ fn, args } = { fn: flattenApply(partial).fn, args: [...flattenApply(partial).args, ...args] });
+      if (calleeName(fn) !== "mapAttrs" || args.length !== 2) continue;
+      const set = deref(args[1], undefined);
+      const path = set?.kind === K.NODE_SELECT && !set.firstToken(K.TOKEN_OR_KW) ? set.text.replace(/\s+/g, "") : "";
+      const m = /^config\.(.+)\.nixosConfigurations$/.exec(path);
+      const lam = m && registries.has(m[1]!) ? lambdaOf(args[0], undefined) : undefined;
+      if (!lam) continue;
+      const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+      out.set(m![1]!, [...(out.get(m![1]!) ?? []), { lam, dir }]);
+    }
+  }
+  return out;
+}
+
+/** The modules a registry builder gives one entry: its function read with the entry's name, inside
+ * flake-parts' `withSystem system (args: ...)`. What the entry's own set gives (`conf.extraModules`)
+ * is read where the entry is written. */
+function registryBuilt(builder: { lam: SyntaxNode; dir: string }, name: string, files: HostFiles, reader: Reader): void {
+  const bound = bindArguments(builder.lam, [name, ""], undefined);
+  let body: SyntaxNode | undefined = bound.body;
+  for (let i = 0; i < 4 && body?.kind === K.NODE_APPLY; i++) {
+    const { fn, args } = flattenApply(body);
+    const last = unparen(args.at(-1));
+    if (calleeName(fn) !== "withSystem" || last?.kind !== K.NODE_LAMBDA) break;
+    body = unparen(last.childNodes()[1]);
+  }
+  if (body) collectHostFiles(body, bound.env, builder.dir, files, reader);
 }
 
 /** Hosts that flake-parts frameworks declare without a `nixosConfigurations` binding the scan can
@@ -1379,6 +1618,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     // `${configVars.username}` in a module path: a string attribute of a non-string specialArg.
     const hostEnv: Env = { values: new ArgValues(values, argNodes, layout) };
     if (h.files instanceof HostFiles) for (const c of h.files.computed) queue.push(...computedTargets(c.node, { values: new Map(values), up: c.env }, c.dir, ctx, shortName));
+    const unread = h.files instanceof HostFiles && h.files.computed.some((c) => unreadOutput(c.node, ctx));
     // clan keeps a machine's generated secrets and facts in vars/per-machine/<host>/.
     const varsDir = `vars/per-machine/${shortName}/`;
     const sopsDir = `sops/machines/${shortName}/`;
@@ -1418,7 +1658,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       for (const f of used.files) if (!files.has(f)) queue.push(f);
       drain(used.sources);
     }
-    hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source, ...(argNodes.size ? { args: new Map([...argNodes].map(([k, v]) => [k, v.node])) } : {}) });
+    hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source, ...(argNodes.size ? { args: new Map([...argNodes].map(([k, v]) => [k, v.node])) } : {}), ...(unread ? { partial: true } : {}) });
     for (const f of files) {
       let set = byFile.get(f);
       if (!set) byFile.set(f, (set = new Set()));
@@ -1944,9 +2184,33 @@ function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveCo
   const p = node.kind === K.NODE_STRING ? rootString(node) : hostPathValue(node, env, dir);
   const resolved = p === undefined ? undefined : resolveModuleFile(ctx.root, p);
   if (resolved) return [resolved];
+  const listed = p === undefined ? undefined : listedFolder(node, p, ctx.files);
+  if (listed) return listed;
   const pattern = p === undefined && host !== undefined && node.kind === K.NODE_BIN_OP ? hostPathPattern(node, env, dir, host) : undefined;
   if (!pattern) return [];
   return ctx.files.filter((f) => f.endsWith(".nix") && (pattern.test(f) || (f.endsWith("/default.nix") && pattern.test(f.slice(0, -"/default.nix".length)))));
+}
+
+/** A reference to the flake's modules (`self.nixosModules`, `config.flake.nixosModules`) whose
+ * output the scan found nowhere: the modules it names are unknown. */
+function unreadOutput(node: SyntaxNode, ctx: ResolveContext): boolean {
+  const ref = selfOutputRef(node);
+  return ref !== undefined && ref.output === "nixosModules" && !ctx.outputs.has(ref.output);
+}
+
+/** `listNixFilesRecursive (./. + "/${x}")`: a host's folder (with no default.nix) given to a
+ * helper whose name says it lists files: the folder's Nix files, at any depth for a recursive
+ * one (not those named `_x.nix`, which such helpers skip by convention). */
+function listedFolder(node: SyntaxNode, folder: string, files: readonly string[]): string[] | undefined {
+  let up = node.parent;
+  while (up?.kind === K.NODE_PAREN) up = up.parent;
+  if (up?.kind !== K.NODE_APPLY || unparen(up.childNodes()[1]) !== node) return undefined;
+  const name = calleeName(flattenApply(up).fn) ?? "";
+  if (!/^(?:list|find|scan|collect|get)\w*(?:Files|Modules|Paths|Nix)\w*$/.test(name)) return undefined;
+  const recursive = /Recursive/.test(name);
+  const prefix = folder === "." || folder === "" ? "" : `${folder}/`;
+  const out = files.filter((f) => f.startsWith(prefix) && f.endsWith(".nix") && !posix.basename(f).startsWith("_") && (recursive || !f.slice(prefix.length).includes("/")));
+  return out.length ? out : undefined;
 }
 
 /** `./Users + "/${user}/${host}_home.nix"` inside `map (user: ...) users`: the host's name is
@@ -2041,6 +2305,9 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
       else if (rest.length === 0) for (const [name, files] of exportedSet(value, dir, root, layout, 0)) add(output, name, files);
     }
   }
+  // A flake whose outputs are its folders: nixosModules/_default.nix listing its folder exports
+  // the folder's modules.
+  for (const [output, files] of folderOutputModules(flake, layout.files, layout.treeOf)) for (const [name, file] of files) add(output, name, [file]);
   // nixos-unified's autowiring exports modules/nixos/<name> as nixosModules.<name> (and
   // modules/home as homeModules, modules/darwin as darwinModules).
   if (autoWireImport(layout.files.filter((f) => f.endsWith(".nix")), layout.treeOf)) {
@@ -2074,6 +2341,27 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
   return out;
 }
 
+/** The modules a flake whose outputs are its folders exports: for an output folder of modules
+ * (`nixosModules/`) whose entry lists the folder (`listNixFilesRecursive ./.`, `readDir ./.`), every
+ * other Nix file below it, named by its path (`DM/lightDM.nix` is `DM-lightDM`). */
+function folderOutputModules(flake: SyntaxNode, files: readonly string[], treeOf: (file: string) => SyntaxNode | undefined): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>();
+  const body = unparen(flake.childNodes().find((c) => c.kind !== K.NODE_ERROR));
+  const entry = body ? folderOutputEntry(body) : undefined;
+  if (!entry) return out;
+  for (const output of MODULE_OUTPUTS) {
+    const text = treeOf(`${output}/${entry}`)?.text;
+    if (!text || !/readDir|list\w*Files|Recursive|find\w*Modules/.test(text)) continue;
+    const set = new Map<string, string>();
+    for (const f of files) {
+      if (!f.startsWith(`${output}/`) || !f.endsWith(".nix") || f === `${output}/${entry}` || posix.basename(f).startsWith("_")) continue;
+      set.set(f.slice(output.length + 1, -".nix".length).replace(/\/default$/, "").replace(/\//g, "-"), f);
+    }
+    out.set(output, set);
+  }
+  return out;
+}
+
 // Marks, among an exported module's files, every module of another output (`\0output:nixosModules`)
 // or one of them (`\0output:nixosModules\0server`).
 const OUTPUT_REF = "\0output:";
@@ -2093,6 +2381,8 @@ function exportedSet(expr: SyntaxNode, dir: string, root: PathKinds, layout: Hos
     }
     return out;
   }
+  // `listToAttrs (map ...) (readDir ./modules)) // { home-manager = ...; }`: both sets' modules.
+  if (n.kind === K.NODE_BIN_OP && n.firstToken(K.TOKEN_UPDATE)) return mergedExports(n.childNodes().map((c) => exportedSet(c, dir, root, layout, depth + 1)));
   const listing = directoryListing(n);
   if (listing) {
     const d = pathValue(listing.path, undefined, dir);
@@ -2130,6 +2420,13 @@ function exportedSet(expr: SyntaxNode, dir: string, root: PathKinds, layout: Hos
   }
   const files = exportedFiles(n, dir, root, layout);
   if (files.length) out.set("*", files);
+  return out;
+}
+
+/** The modules of sets merged with `//`: a name the right set gives again is the right set's. */
+function mergedExports(sets: Array<Map<string, string[]>>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const set of sets) for (const [name, files] of set) out.set(name, files);
   return out;
 }
 

@@ -487,6 +487,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       h.name,
       flake ? `${flake.file}\0${contentHash(flake.file)}` : "",
       h.source,
+      h.partial ? "partial" : "",
       h.file,
       contentHash(h.file),
       h.node.start,
@@ -522,7 +523,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     const matchingAsked = new Map<string, Array<{ file: NixFileContext; def: OptionDefinition }>>();
     const hctx: HostContext = {
       host: h.name,
-      ...(h.source === "directory" && !completeClassicHost(h.file, files, flake !== undefined) ? { partial: true } : {}),
+      ...((h.source === "directory" && !completeClassicHost(h.file, files, flake !== undefined)) || h.partial ? { partial: true } : {}),
       declaration: { file: h.file, node: h.node },
       files,
       ...(flake ? { inputRepositories: inputRepositoriesOf(flake) } : {}),
