@@ -196,7 +196,9 @@ function surfaceOf(f: ServiceFacts): SurfaceVerdict {
   if (!f.privateNetwork && !oneshot) {
     if (f.proxied) return { surface: "network", why: f.proxied, trivial, needsRoot };
     const listens = LISTENS.test(f.command) || (f.ports?.length ?? 0) > 0;
-    if (listens || f.opensFirewall || SERVER_NAME.test(f.name)) {
+    // Bound to loopback only, firewall or not: said so (a unit whose only opening was another
+    // service's openFirewall kept this reason before).
+    if (listens || f.opensFirewall || SERVER_NAME.test(f.name) || f.loopbackOnly) {
       if (f.loopbackOnly) return { surface: "daemon", why: "it listens on loopback addresses only, so only local users and services reach it", trivial, needsRoot };
       if (f.portsClosed && !f.opensFirewall) return { surface: "daemon", why: f.portsClosed, trivial, needsRoot };
     }

@@ -102,7 +102,7 @@ function hardenedAlready(svc: FoundService): string[] {
 interface RepoFacts {
   setOptions: Set<string>;
   homeUsers: Map<string, string>;
-  /** Accounts of people (isNormalUser), with "in wheel" for administrators. */
+  /** Normal login accounts (isNormalUser, or in wheel), with wheel membership. */
   people: Map<string, { wheel: boolean }>;
   files: NixFileContext[];
 }
@@ -243,13 +243,14 @@ function proxiedTo(svc: FoundService, facts: RepoFacts): string | undefined {
   return undefined;
 }
 
-/** Who a job that is not root runs as: a dedicated account, DynamicUser, or a person's login
+/** Who a job that is not root runs as: a dedicated account, DynamicUser, nobody, or a normal login
  * account (bjornfor-nixos-config's archive job runs as bf, the admin: not "a user of its own"). */
 function ownUserText(svc: FoundService, facts: RepoFacts): string {
   const sc = svc.def.serviceConfig;
   const user = typeof sc.User === "string" ? sc.User : undefined;
   const person = user !== undefined ? facts.people.get(user) : undefined;
-  if (person) return `it runs as ${user}, a person's login account${person.wheel ? " (an administrator, in wheel)" : ""}, not as root`;
+  if (person) return `it runs as ${user}, ${person.wheel ? "a login account in wheel (an administrator)" : "a normal login account (isNormalUser)"}, not a service account and not root`;
+  if (user === "nobody") return "it runs as nobody (the shared unprivileged account), not root";
   if (user === undefined && (sc.DynamicUser === true || sc.DynamicUser === "yes" || sc.DynamicUser === "true")) return "it runs as a dynamic user of its own, not root";
   return user !== undefined ? `it runs as ${user}, a user of its own, not root` : "it runs as a user of its own, not root";
 }
