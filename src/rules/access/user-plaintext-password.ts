@@ -206,12 +206,15 @@ function allowsUser(patterns: string[], user: string): boolean {
  * where wheelNeedsPassword = false. */
 function inContext(p: PasswordDef, scope: Scope): RuleReport {
   let message = p.report.message;
+  // A lone module (no host includes it) is judged with what the file itself sets. "this host", not
+  // its name: hosts judged alike stay one finding.
+  const here = scope.kind === "host" ? "on this host" : "in this module";
   let severity: Severity = p.report.severity ?? "high";
   // Not sudo's password where wheel's sudo asks none.
   const nopasswd = p.admin && p.user !== "root" ? wheelPasswordless(scope) : undefined;
   if (nopasswd !== undefined && p.who !== p.user && message.includes(p.who)) {
     message = message.replace(p.who, `${p.user} (a wheel member)`);
-    message += ` It is no sudo password: wheel's sudo asks none on this host (security.sudo.wheelNeedsPassword = false${nopasswd ? `, ${nopasswd}` : ""}), so whoever logs in as ${p.user} is root without it.`;
+    message += ` It is no sudo password: wheel's sudo asks none ${here} (security.sudo.wheelNeedsPassword = false${nopasswd ? `, ${nopasswd}` : ""}), so whoever logs in as ${p.user} is root without it.`;
   }
   if (!p.plaintext) return { ...p.report, message };
   // `password` with mutable users: NixOS sets it when it creates the account and never again, the
@@ -219,7 +222,7 @@ function inContext(p: PasswordDef, scope: Scope): RuleReport {
   if (p.option === "password") {
     const m = hostValue(appliedScope(scope), "users.mutableUsers");
     if ((m.kind === "unset" && scope.kind === "host" && scope.defaultsApply) || (m.kind === "known" && m.value === true)) {
-      message = message.replace(/, and with users\.mutableUsers = false it is set again on every activation\./, `. users.mutableUsers is not false on this host, so NixOS sets it only when it creates the account: it is the first password, kept until someone changes it.`);
+      message = message.replace(/, and with users\.mutableUsers = false it is set again on every activation\./, `. users.mutableUsers is not false ${here}, so NixOS sets it only when it creates the account: it is the first password, kept until someone changes it.`);
       severity = p.admin ? "high" : "medium";
     }
   }
@@ -232,7 +235,7 @@ function inContext(p: PasswordDef, scope: Scope): RuleReport {
   }
   if (offSsh !== undefined) {
     severity = LOWER[severity];
-    message += ` Over SSH it is no use on this host: ${offSsh}. Only the console, or su from an account already on the machine, takes it, so it is rated one level lower.`;
+    message += ` Over SSH it is no use ${here}: ${offSsh}. Only the console, or su from an account already on the machine, takes it, so it is rated one level lower.`;
     const auto = autologinOf(scope, p.user);
     if (auto) {
       severity = LOWER[severity];
