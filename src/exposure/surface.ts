@@ -35,6 +35,9 @@ export interface ServiceFacts {
   /** Every command only places local files from the configuration (install, cp, mkdir, chmod,
    * cat into a file...): no network, no input a stranger controls. */
   placesFilesOnly?: boolean;
+  /** A shell loop that sleeps between rounds and runs nothing that talks to the network: a
+   * watchdog polling local state. */
+  poller?: boolean;
   /** TCP/UDP ports its command or configuration names as listening ones. */
   ports?: number[];
   /** It binds only loopback addresses (127.0.0.1, ::1, localhost). */
@@ -77,6 +80,8 @@ export interface SurfaceVerdict {
   trivial?: string;
   /** Must run as root, and why: never propose DynamicUser/User= for it. */
   needsRoot?: string;
+  /** A watchdog loop over local state: its only input is what it looks at on the machine. */
+  poller?: boolean;
   /** "network" read from its name alone (`*-server`, `*-web`): no listener was seen. */
   byNameOnly?: boolean;
   /** It needs to read (or scan) everyone's files as root: a backup, an AV scan, a dump of another
@@ -191,7 +196,9 @@ function surfaceOf(f: ServiceFacts): SurfaceVerdict {
   if (!f.privateNetwork && !oneshot) {
     if (f.proxied) return { surface: "network", why: f.proxied, trivial, needsRoot };
     const listens = LISTENS.test(f.command) || (f.ports?.length ?? 0) > 0;
-    if (listens || f.opensFirewall || SERVER_NAME.test(f.name)) {
+    // Bound to loopback only, firewall or not: said so (a unit whose only opening was another
+    // service's openFirewall kept this reason before).
+    if (listens || f.opensFirewall || SERVER_NAME.test(f.name) || f.loopbackOnly) {
       if (f.loopbackOnly) return { surface: "daemon", why: "it listens on loopback addresses only, so only local users and services reach it", trivial, needsRoot };
       if (f.portsClosed && !f.opensFirewall) return { surface: "daemon", why: f.portsClosed, trivial, needsRoot };
     }
@@ -200,5 +207,6 @@ function surfaceOf(f: ServiceFacts): SurfaceVerdict {
     if (SERVER_NAME.test(f.name)) return { surface: "network", why: "it is named as a server", trivial, needsRoot, byNameOnly: true };
   }
   if (oneshot) return { surface: "oneshot", why: f.scheduled ? "it is a scheduled job" : f.type === "oneshot" ? "it is a oneshot job" : "it is a script that runs once and exits (a setup job, not a daemon)", trivial, needsRoot };
+  if (f.poller) return { surface: "daemon", why: "it is a shell loop polling local state (it sleeps between rounds, listens on nothing and talks to no remote host)", trivial, needsRoot, poller: true };
   return { surface: "daemon", why: "it is a long-running local daemon", trivial, needsRoot };
 }

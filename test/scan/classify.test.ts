@@ -68,7 +68,8 @@ describe("test trees and libraries", () => {
   it("a file under tests/ that a host includes is configuration: its findings keep their severity", async () => {
     const report = await scanFiles({
       "flake.nix": flake,
-      "configuration.nix": "{ imports = [ ./tests/users.nix ]; }\n",
+      // Immutable users and an sshd taking passwords: nothing in the host lowers the password's rating.
+      "configuration.nix": "{ imports = [ ./tests/users.nix ]; users.mutableUsers = false; services.openssh.enable = true; }\n",
       "tests/users.nix": `{ users.users.root.password = "hunter2"; }\n`,
     });
     const f = report.findings.find((x) => x.ruleId === "user-plaintext-password");

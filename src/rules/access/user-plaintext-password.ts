@@ -13,11 +13,17 @@
 // - `hashedPassword` / `initialHashedPassword` with a crypt hash: low. Fine in a private
 //   repository, but in a public one (or once it leaks) weak passwords fall to offline cracking;
 //   hashedPasswordFile with a secret keeps it out. Locked values ("!", "*") are silent.
+// Judged per host (inContext): a wheel member's password is no sudo password where wheel's sudo
+// asks none (said so, never "also their sudo password"); `password` with users.mutableUsers not
+// false is set only when the account is created (rated as initialPassword); a plaintext password
+// sshd does not take (sshd off, PasswordAuthentication off, AllowUsers leaving the user out) is one
+// level lower, and one more where the console logs the user in automatically.
 // The evidence never shows the value: only its redaction (`redact` from src/secrets).
 import { staticValue } from "../../nix/values.js";
 import { isPlaceholder, nonSecretShape, redact } from "../../secrets/index.js";
 import type { Severity } from "../../report/schema.js";
-import { externalImports, isDead, type Scope } from "../shared/scope.js";
+import { appliedScope, externalImports, hostValue, isDead, type Scope } from "../shared/scope.js";
+import { wheelPasswordless } from "./wheel-sudo.js";
 import { isAdmin, userOption, usersIn } from "./users.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import { hostExample } from "../shared/examples.js";
@@ -38,6 +44,12 @@ interface PasswordDef {
   emptyHash: boolean;
   /** `password = ""` (or initialPassword). */
   emptyPlain: boolean;
+  /** Which option: password, initialPassword, hashedPassword, initialHashedPassword. */
+  option: string;
+  /** A non-empty plaintext (password or initialPassword). */
+  plaintext: boolean;
+  /** How the message names the user (with the wheel note). */
+  who: string;
   report: RuleReport;
 }
 
@@ -105,6 +117,9 @@ function passwords(ctx: NixFileContext): PasswordDef[] {
       admin,
       emptyHash: hashed && value === "",
       emptyPlain: !hashed && value === "",
+      option,
+      plaintext: !hashed && value !== "",
+      who,
       report: { node: def.inner ?? def.binding, optionPath: def.path, severity, title, message, evidence, fix: { safety: "manual", description: fix } },
     });
   }
@@ -119,6 +134,115 @@ function consoleOnly(scope: Scope): string | undefined {
   if (scope.kind === "host" && scope.defaultsApply && sshdNotEnabledOnHost(scope) && !externalImports(scope).some((i) => !i.known)) return "sshd is not enabled";
   const pw = passwordAuthentication(scope);
   return pw.state === "off" ? `sshd's password authentication is off (${pw.why})` : undefined;
+}
+
+const LOWER: Record<Severity, Severity> = { critical: "high", high: "medium", medium: "low", low: "low", info: "info" };
+
+// Options that log a user in at the console without a password (display managers, getty).
+const AUTOLOGIN = [
+  "services.displayManager.autoLogin.user",
+  "services.xserver.displayManager.autoLogin.user",
+  "services.xserver.displayManager.gdm.autoLogin.user",
+  "services.xserver.displayManager.lightdm.autoLogin.user",
+  "services.getty.autologinUser",
+];
+
+/** The autologin option that logs `user` in on this host, else undefined. */
+function autologinOf(scope: Scope, user: string): string | undefined {
+  const s = appliedScope(scope);
+  for (const path of AUTOLOGIN) {
+    const v = hostValue(s, path);
+    if (v.kind !== "known" || v.value !== user) continue;
+    // `autoLogin.enable = false` next to the user turns it off.
+    const en = path.endsWith(".user") ? hostValue(s, path.replace(/\.user$/, ".enable")) : undefined;
+    if (en?.kind === "known" && en.value === false) continue;
+    return path;
+  }
+  return undefined;
+}
+
+/** sshd's AllowUsers as the host has it (settings.AllowUsers, `AllowUsers` lines of extraConfig
+ * before any Match block; several lines add up), or undefined when it sets none or it cannot be
+ * read. */
+export function sshAllowUsers(scope: Scope): string[] | undefined {
+  const s = appliedScope(scope);
+  let out: string[] | undefined;
+  const v = hostValue(s, "services.openssh.settings.AllowUsers");
+  if (v.kind === "unknown") return undefined;
+  if (v.kind === "known" && Array.isArray(v.value)) {
+    if (!v.value.every((x) => typeof x === "string")) return undefined;
+    out = [...(v.value as string[])];
+  }
+  for (const d of s.definitions("services.openssh.extraConfig")) {
+    const text = staticValue(d.def.inner);
+    if (typeof text !== "string") {
+      if (/AllowUsers/.test(d.def.inner?.text ?? "")) return undefined;
+      continue;
+    }
+    for (const line of text.split("\n")) {
+      const l = line.trim();
+      if (/^Match\s/i.test(l)) break;
+      const m = /^AllowUsers\s+(.+)$/i.exec(l);
+      if (m) out = [...(out ?? []), ...m[1]!.split(/\s+/).filter((x) => x && !x.startsWith("#"))];
+    }
+  }
+  return out;
+}
+
+/** Does an AllowUsers pattern (`bob`, `b*`, `bob@10.0.0.0/8`) admit the user? */
+function allowsUser(patterns: string[], user: string): boolean {
+  return patterns.some((p) => {
+    const name = p.split("@")[0]!;
+    const re = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+    return re.test(user);
+  });
+}
+
+/** A committed password judged with its host: whether wheel's sudo asks for it at all, whether
+ * users.mutableUsers = false sets it again on every activation, whether sshd would take it, and
+ * whether the console already logs the user in. bjornfor-nixos-config's media account (a
+ * plaintext first password, wheel without a sudo password, keys-only sshd that does not allow
+ * media, GDM autologin) and colemickens-nixcfg's hashes were called "also their sudo password"
+ * where wheelNeedsPassword = false. */
+function inContext(p: PasswordDef, scope: Scope): RuleReport {
+  let message = p.report.message;
+  // A lone module (no host includes it) is judged with what the file itself sets. "this host", not
+  // its name: hosts judged alike stay one finding.
+  const here = scope.kind === "host" ? "on this host" : "in this module";
+  let severity: Severity = p.report.severity ?? "high";
+  // Not sudo's password where wheel's sudo asks none.
+  const nopasswd = p.admin && p.user !== "root" ? wheelPasswordless(scope) : undefined;
+  if (nopasswd !== undefined && p.who !== p.user && message.includes(p.who)) {
+    message = message.replace(p.who, `${p.user} (a wheel member)`);
+    message += ` It is no sudo password: wheel's sudo asks none ${here} (security.sudo.wheelNeedsPassword = false${nopasswd ? `, ${nopasswd}` : ""}), so whoever logs in as ${p.user} is root without it.`;
+  }
+  if (!p.plaintext) return { ...p.report, message };
+  // `password` with mutable users: NixOS sets it when it creates the account and never again, the
+  // way it treats initialPassword.
+  if (p.option === "password") {
+    const m = hostValue(appliedScope(scope), "users.mutableUsers");
+    if ((m.kind === "unset" && scope.kind === "host" && scope.defaultsApply) || (m.kind === "known" && m.value === true)) {
+      message = message.replace(/, and with users\.mutableUsers = false it is set again on every activation\./, `. users.mutableUsers is not false ${here}, so NixOS sets it only when it creates the account: it is the first password, kept until someone changes it.`);
+      severity = p.admin ? "high" : "medium";
+    }
+  }
+  // Whether the password is any use over SSH (consoleOnly tells "sshd is not enabled" only where
+  // NixOS's defaults apply; an explicit setting counts everywhere).
+  let offSsh = consoleOnly(scope);
+  if (offSsh === undefined) {
+    const allow = sshAllowUsers(scope);
+    if (allow && !allowsUser(allow, p.user)) offSsh = `sshd's AllowUsers (${allow.slice(0, 4).join(" ")}${allow.length > 4 ? " ..." : ""}) leaves out ${p.user}`;
+  }
+  if (offSsh !== undefined) {
+    severity = LOWER[severity];
+    message += ` Over SSH it is no use ${here}: ${offSsh}. Only the console, or su from an account already on the machine, takes it, so it is rated one level lower.`;
+    const auto = autologinOf(scope, p.user);
+    if (auto) {
+      severity = LOWER[severity];
+      message += ` The console logs ${p.user} in without it (${auto}), so the password guards little there either: one more level lower.`;
+    }
+  }
+  return { ...p.report, severity, message };
 }
 
 const checks = perHost(passwords, (p, scope, _file, report) => {
@@ -139,7 +263,7 @@ const checks = perHost(passwords, (p, scope, _file, report) => {
       fix: { safety: "manual", description: `Nothing to rotate: there is no secret. If the VM is ever reachable by others, lock the account (hashedPassword = "!") and log it in with services.getty.autologinUser instead.` },
     });
   }
-  if (why === undefined) return report(p.report);
+  if (why === undefined) return report(p.plaintext || p.who !== p.user ? inContext(p, scope) : p.report);
   const where = scope.kind === "host" ? `on host ${scope.host}` : "in this module";
   report({
     ...p.report,
@@ -152,7 +276,7 @@ export const userPlaintextPassword: Rule = {
   id: "user-plaintext-password",
   examples: {
     fire: [
-      hostExample(`{ users.users.alice = { isNormalUser = true; password = "correct-horse"; }; }\n`),
+      hostExample(`{\n  users.mutableUsers = false;\n  users.users.alice = { isNormalUser = true; password = "correct-horse"; };\n  services.openssh.enable = true;\n}\n`),
       // A kiosk user with an empty password, not in wheel, on a host whose sshd takes no
       // passwords: "User with an empty password", low (a console login only).
       hostExample(
@@ -166,8 +290,11 @@ export const userPlaintextPassword: Rule = {
       // hosts and the fixed password is what a minimal image ends up with. wheel is read from the
       // literal list of a `++` (critical: the password is also sudo's).
       hostExample(
-        `{ lib, minimal ? true, ... }:\nlet full = lib.optionalAttrs (!minimal) { users.users.alice.hashedPasswordFile = "/run/secrets/alice"; };\nin {\n  config = lib.recursiveUpdate full {\n    users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" ] ++ lib.optional (!minimal) "video"; password = "install"; };\n  };\n}\n`,
+        `{ lib, minimal ? true, ... }:\nlet full = lib.optionalAttrs (!minimal) { users.users.alice.hashedPasswordFile = "/run/secrets/alice"; };\nin {\n  config = lib.recursiveUpdate full {\n    users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" ] ++ lib.optional (!minimal) "video"; password = "install"; };\n    users.mutableUsers = false;\n    services.openssh.enable = true;\n  };\n}\n`,
       ),
+      // A wheel member's first password on a host whose sshd takes keys only and whose wheel needs
+      // no sudo password: it is no sudo password and no use over SSH, so high becomes medium.
+      hostExample(`{\n  users.users.bob = { isNormalUser = true; extraGroups = [ "wheel" ]; initialPassword = "bob"; };\n  services.openssh = { enable = true; settings.PasswordAuthentication = false; };\n  security.sudo.wheelNeedsPassword = false;\n}\n`),
     ],
     silent: [
       hostExample(`{ users.users.alice = { isNormalUser = true; hashedPasswordFile = "/run/secrets/alice-password"; }; }\n`),

@@ -68,14 +68,33 @@ const SEVERITY_RANK: Record<Severity, number> = { info: -1, low: 0, medium: 1, h
 
 /** Severity by attack surface first, then the exposure and whether it runs as root; one level
  * lower when part of its configuration could not be read (the score is then a bound). */
-function severityOf(svc: FoundService, exposure: number): Exclude<Severity, "info"> {
+function severityOf(svc: FoundService, exposure: number, creditHardening = true): Exclude<Severity, "info"> {
   // A user that could not be read may be root: the severity is a bound from above, lowered below.
   const rootOpen = (svc.runsAsRoot || svc.userUnread === true) && exposure >= 9.0;
   // Not root and no listener seen (only a server-like name): low at most.
   const network = svc.surface.surface === "network" && !(svc.surface.byNameOnly && !svc.runsAsRoot && !svc.userUnread);
-  let s: Exclude<Severity, "info"> = network ? (rootOpen ? "high" : "medium") : svc.surface.surface === "daemon" || svc.surface.surface === "network" ? (rootOpen ? "medium" : "low") : "low";
+  let s: Exclude<Severity, "info"> = network ? (rootOpen ? "high" : "medium") : svc.surface.surface === "daemon" || svc.surface.surface === "network" ? (rootOpen && !svc.surface.poller ? "medium" : "low") : "low";
   if (svc.partial.length) s = s === "high" ? "medium" : "low";
+  // Deliberately sandboxed already (three or more sandboxing settings of its own): what is left is
+  // an improvement of existing hardening, one level lower (bjornfor-nixos-config's popwk, a root
+  // daemon with ProtectSystem=strict, ProtectHome, PrivateTmp and NoNewPrivileges, was rated
+  // medium like a unit with none).
+  else if (creditHardening && hardenedAlready(svc).length >= 3) s = s === "high" ? "medium" : "low";
   return s;
+}
+
+/** The sandboxing settings the unit sets itself (DynamicUser's implied ones are not counted: a
+ * network daemon with DynamicUser alone stays medium). */
+function hardenedAlready(svc: FoundService): string[] {
+  // Set to a value that sandboxes: `ProtectSystem = false` (Lillecarl-nixos's kubelet, "kubelet
+  // needs privileges") is the opposite.
+  const sc = svc.def.serviceConfig;
+  return SANDBOX_KEYS.filter((k) => {
+    const v = sc[k];
+    if (typeof v === "boolean") return v;
+    if (typeof v === "string") return v !== "" && !/^(?:no|false|off|0)$/i.test(v);
+    return Array.isArray(v) && v.length > 0;
+  });
 }
 
 /** What the repository says around its services: options its hosts set (firewall gates), users
@@ -83,6 +102,8 @@ function severityOf(svc: FoundService, exposure: number): Exclude<Severity, "inf
 interface RepoFacts {
   setOptions: Set<string>;
   homeUsers: Map<string, string>;
+  /** Normal login accounts (isNormalUser, or in wheel), with wheel membership. */
+  people: Map<string, { wheel: boolean }>;
   files: NixFileContext[];
 }
 
@@ -93,18 +114,20 @@ function repoFacts(files: NixFileContext[]): RepoFacts {
   // for a normal user; none is invented.
   const homes = new Map<string, string>();
   const normal = new Set<string>();
+  const wheel = new Set<string>();
   for (const f of files) {
     for (const d of f.index.definitions) {
       // The value only of the options looked at (every definition's value was 1% of a cold scan of
       // olafkfreund/nixos_config).
       const gate = /\.(?:openFirewall|openPorts?|firewall\w*)$/.test(d.path);
-      const u = /^users\.users\.([^.]+)\.(isNormalUser|home)$/.exec(d.path);
+      const u = /^users\.(?:users|extraUsers)\.([^.]+)\.(isNormalUser|home|extraGroups)$/.exec(d.path);
       if (!gate && !u) continue;
       const v = staticValue(d.inner);
       if (v !== false && gate) setOptions.add(d.path);
       const who = u?.[1]!.replace(/^"|"$/g, "");
       if (u && u[2] === "isNormalUser" && v === true) normal.add(who!);
       if (u && u[2] === "home" && typeof v === "string") homes.set(who!, v);
+      if (u && u[2] === "extraGroups" && (d.inner?.text ?? "").includes('"wheel"')) wheel.add(who!);
     }
     for (const d of f.index.declarations) {
       // `openFirewall = mkOption { default = true; }`: the gate is open unless a host closes it.
@@ -113,7 +136,9 @@ function repoFacts(files: NixFileContext[]): RepoFacts {
   }
   for (const [who, home] of homes) if (home.startsWith("/home/")) homeUsers.set(who, `its home is ${home}`);
   for (const who of normal) if (!homes.has(who)) homeUsers.set(who, `it is a normal user, whose home is /home/${who}`);
-  return { setOptions, homeUsers, files };
+  const people = new Map<string, { wheel: boolean }>();
+  for (const who of new Set([...normal, ...wheel])) people.set(who, { wheel: wheel.has(who) });
+  return { setOptions, homeUsers, people, files };
 }
 
 /** What starts units across the repository: timer, socket and path units by name, `wantedBy`,
@@ -216,6 +241,18 @@ function proxiedTo(svc: FoundService, facts: RepoFacts): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Who a job that is not root runs as: a dedicated account, DynamicUser, nobody, or a normal login
+ * account (bjornfor-nixos-config's archive job runs as bf, the admin: not "a user of its own"). */
+function ownUserText(svc: FoundService, facts: RepoFacts): string {
+  const sc = svc.def.serviceConfig;
+  const user = typeof sc.User === "string" ? sc.User : undefined;
+  const person = user !== undefined ? facts.people.get(user) : undefined;
+  if (person) return `it runs as ${user}, ${person.wheel ? "a login account in wheel (an administrator)" : "a normal login account (isNormalUser)"}, not a service account and not root`;
+  if (user === "nobody") return "it runs as nobody (the shared unprivileged account), not root";
+  if (user === undefined && (sc.DynamicUser === true || sc.DynamicUser === "yes" || sc.DynamicUser === "true")) return "it runs as a dynamic user of its own, not root";
+  return user !== undefined ? `it runs as ${user}, a user of its own, not root` : "it runs as a user of its own, not root";
 }
 
 /** The hosts' firewall says nothing opens the service's ports: why, or undefined when it may. */
@@ -436,7 +473,7 @@ export const serviceHardening: Rule = {
       if (svc.surface.surface === "oneshot" && !skipped.has(svc)) {
         const rootish = svc.runsAsRoot || svc.userUnread === true;
         const input = f.remoteInput ?? svc.surface.broadAccess;
-        if (!rootish) infoJobs.set(svc, "it runs as a user of its own, not root");
+        if (!rootish) infoJobs.set(svc, ownUserText(svc, facts));
         else if (input === undefined) infoJobs.set(svc, "it takes no input from the network (fixed arguments, local files)");
         else jobInput.set(svc, input);
       }
@@ -490,12 +527,13 @@ export const serviceHardening: Rule = {
         : `an exposure of ${formatExposure(o.exposure)} ${o.verdict} (${o.source === "systemd-analyze" ? "measured with systemd-analyze security" : "built-in scorer, same numbers as systemd-analyze security"})`;
       const input = jobInput.get(svc);
       const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}${input ? ` that runs as root and ${input.replace(/^it /, "")}` : ""}${info ? `, and ${info.replace(/^it /, "")}: nothing a stranger controls reaches it, so it is info` : ""}.${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}`;
+      const lowered = info === undefined && !byHand && severity !== severityOf(svc, o.exposure, false) ? ` It is already sandboxed in part on purpose (${hardenedAlready(svc).slice(0, 4).join(", ")}${hardenedAlready(svc).length > 4 ? "..." : ""}): what is left improves existing hardening, so it is rated one level lower.` : "";
       const rootText = needsRoot ? ` It must run as root (${needsRoot}), so no DynamicUser or User= is proposed.` : "";
       // Unread parts may set the same keys (adding them could conflict), and a job that must run
       // as root needs a per-job choice (kernel tunables, devices, netlink): no patch for either.
       let edits = !bound && !needsRoot && !svc.builtAt && Object.keys(baseline.settings).length ? cachedBaselineEdits(svc, replaceRoot ? withoutDynamicUser(baseline.settings, credentials!) : baseline.settings) : undefined;
       if (edits && replaceRoot) edits = replaceRootEdits(svc, edits, rootBindings, credentials!);
-      const partlySandboxed = SANDBOX_KEYS.filter((k) => k in svc.def.serviceConfig);
+      const partlySandboxed = hardenedAlready(svc);
       const jitText =
         (jit && !bound && !needsRoot ? ` MemoryDenyWriteExecute is left out: it runs ${jit}, whose JIT compiler needs writable-and-executable memory.` : "") +
         (setuid && !bound && !needsRoot ? ` NoNewPrivileges and RestrictSUIDSGID are left out: it runs ${setuid}, a setuid/setgid wrapper that NoNewPrivileges would stop from gaining its privileges.` : "");
@@ -513,7 +551,7 @@ export const serviceHardening: Rule = {
         optionPath: `systemd.services.${svc.name}`,
         severity,
         title: `systemd service '${svc.name}' ${svc.runsAsRoot ? (partlySandboxed.length >= 2 ? "runs as root, partly sandboxed" : "runs as root without sandboxing") : "is poorly sandboxed"}`,
-        message: `systemd.services.${svc.name} ${who} with ${score}.${partlySandboxed.length >= 2 ? ` It sets ${partlySandboxed.slice(0, 4).join(", ")}${partlySandboxed.length > 4 ? "..." : ""}; still missing` : " Missing"}: ${missing.join(", ") || "(see checks)"}.${after}${unknown}${surfaceText}${rootText}${homeText}${jitText}${userText}${svc.builtAt ? ` Its settings are written in the attribute set a function returns (line ${svc.builtAt.line}): harden them there.` : ""}`,
+        message: `systemd.services.${svc.name} ${who} with ${score}.${partlySandboxed.length >= 2 ? ` It sets ${partlySandboxed.slice(0, 4).join(", ")}${partlySandboxed.length > 4 ? "..." : ""}; still missing` : " Missing"}: ${missing.join(", ") || "(see checks)"}.${after}${unknown}${surfaceText}${lowered}${rootText}${homeText}${jitText}${userText}${svc.builtAt ? ` Its settings are written in the attribute set a function returns (line ${svc.builtAt.line}): harden them there.` : ""}`,
         evidence: `systemd.services.${svc.name}: exposure ${bound ? "at most " : ""}${formatExposure(o.exposure)} ${o.verdict}`,
         fix: {
           safety: "review",

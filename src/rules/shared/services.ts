@@ -131,7 +131,7 @@ function needsEvaluation(value: SyntaxNode | undefined): boolean {
 }
 
 // Commands that run to completion: a script made only of them is a run-once setup job.
-const FINITE = new Set(["echo", "printf", "cat", "tee", "mkdir", "cp", "install", "chmod", "chown", "chgrp", "ln", "rm", "rmdir", "touch", "mv", "test", "[", "[[", "true", "false", ":", "umask", "set", "export", "exit", "return", "local", "cd", "sysctl", "modprobe", "sed", "grep", "head", "tail", "cut", "tr", "basename", "dirname", "realpath", "readlink", "stat", "id", "date", "setfacl", "for", "do", "done", "if", "then", "fi", "else", "elif", "in", "case", "esac", "ethtool", "hdparm", "cpupower", "iw", "rfkill", "udevadm", "ip", "wg", "systemctl", "chattr", "mount", "truncate"]);
+const FINITE = new Set(["curl", "wget", "zpool", "zfs", "logger", "echo", "printf", "cat", "tee", "mkdir", "cp", "install", "chmod", "chown", "chgrp", "ln", "rm", "rmdir", "touch", "mv", "test", "[", "[[", "true", "false", ":", "umask", "set", "export", "exit", "return", "local", "cd", "sysctl", "modprobe", "sed", "grep", "head", "tail", "cut", "tr", "basename", "dirname", "realpath", "readlink", "stat", "id", "date", "setfacl", "for", "do", "done", "if", "then", "fi", "else", "elif", "in", "case", "esac", "ethtool", "hdparm", "cpupower", "iw", "rfkill", "udevadm", "ip", "wg", "systemctl", "chattr", "mount", "truncate"]);
 // Of those, the ones that only place files from the configuration.
 const PLACES_FILES = new Set(["echo", "printf", "cat", "tee", "mkdir", "cp", "install", "chmod", "chown", "chgrp", "ln", "rm", "rmdir", "touch", "mv", "test", "[", "[[", "true", "false", ":", "umask", "set", "export", "exit", "local", "cd", "if", "then", "fi", "else", "elif", "setfacl", "truncate"]);
 
@@ -249,6 +249,45 @@ function gateOption(cond: string, fileText: string): string | undefined {
 // `"${cfg.user}"`, `mkDefault cfg.owner`, `config.users.users.x.name`.
 const OPTION_USER = /^(?:\(?\s*(?:lib\.)?mk(?:Default|Force)\s+)?"?(?:\$\{\s*)?(?:[A-Za-z_][\w'-]*(?:\.[A-Za-z_][\w'-]*)*\.(?:user|owner|userName|username|runAs|name)|[A-Za-z_][\w'-]*(?:User|Owner|UserName))(?:\s*\})?"?\s*\)?$/;
 
+/** The account a `User =` / `Group =` value names, through let bindings (`user =
+ * config.users.users.murmur.name;` then `User = user;`), `"${x}"` and priority wrappers: a literal
+ * name, `config.users.users.<x>.name` (its attribute name, "<x>"), or an option naming the account
+ * (non-root, name unknown). Undefined when it cannot be read. Infinisil-system's murmur module was
+ * scored as if User were unset ("Missing: User") though it runs as murmur. */
+function accountOf(node: SyntaxNode | undefined, depth = 0): NixValue | undefined {
+  const n = unparen(node);
+  if (!n || depth > 4) return undefined;
+  const v = staticValue(n);
+  if (typeof v === "string") return v;
+  if (n.kind === K.NODE_APPLY) {
+    const { fn, args } = flattenApply(n);
+    if (/^mk(?:Default|Force|Override|OptionDefault)$/.test(calleeName(fn) ?? "") && args.length) return accountOf(args[args.length - 1], depth + 1);
+    return undefined;
+  }
+  if (n.kind === K.NODE_IDENT) {
+    const bound = boundValue(n);
+    return bound ? accountOf(bound, depth + 1) : undefined;
+  }
+  if (n.kind === K.NODE_STRING) {
+    // `"${user}"`: the string is its one interpolation.
+    const parts = n.childNodes();
+    if (parts.length === 1 && parts[0]!.kind === K.NODE_INTERPOL && /^"\$\{[^}]*\}"$/.test(n.text.trim())) return accountOf(parts[0]!.firstChild(), depth + 1);
+    return undefined;
+  }
+  const named = /^config\.users\.(?:users|groups)\.(?:"([\w.@-]+)"|([A-Za-z_][\w'-]*))\.name$/.exec(n.text.trim());
+  if (named) return named[1] ?? named[2];
+  if (OPTION_USER.test(n.text.trim())) return { unknown: true, text: n.text, nonRoot: true };
+  return undefined;
+}
+
+/** The file's firewall opens only literal ports, the file enables a NixOS service other than this
+ * unit, and the unit names none of those ports: they are that service's, not this unit's. */
+function portsOfAnother(name: string, text: string, ports: number[] | undefined, enabled: Set<string>): boolean {
+  if (!ports?.length) return false;
+  if (![...enabled].some((x) => x !== name && !name.startsWith(`${x}-`))) return false;
+  return !ports.some((p) => new RegExp(`(?<![\\w.])${p}(?![\\w.])`).test(text));
+}
+
 function isUnknownNix(v: NixValue): v is { unknown: true; text?: string } {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -325,14 +364,33 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
   const paths = new Set<string>();
   let opensFirewall = false;
   const firewallGates = new Set<string>();
+  // `services.<x>.openFirewall = true` opens the ports of NixOS service <x>: they are that
+  // service's (its units are named <x>, <x>-setup, <x>d as deluge's deluged), not those of the
+  // file's other units (Infinisil-system's minecraft image, whose
+  // watchdog units were rated high because minecraft-server's openFirewall sat in the same file).
+  const serviceOpenings = new Set<string>();
+  // The literal ports the file's firewall opens (undefined once one is computed), and the NixOS
+  // services the file enables: a literal port next to an enabled service may well be its.
+  let literalPorts: number[] | undefined = [];
+  const enabledHere = new Set<string>();
   for (const d of ctx.index.definitions) {
     const s = d.segments;
-    if (/^networking\.firewall\.(?:interfaces\.[^.]+\.)?(allowedTCPPorts|allowedUDPPorts|allowedTCPPortRanges)$/.test(d.path) || (/\.openFirewall$/.test(d.path) && staticValue(d.inner) !== false)) {
+    if (s.length === 3 && s[0]!.name === "services" && !s[1]!.dynamic && s[2]!.name === "enable" && staticValue(d.inner) === true) enabledHere.add(s[1]!.name);
+    const portList = /^networking\.firewall\.(?:interfaces\.[^.]+\.)?(allowedTCPPorts|allowedUDPPorts|allowedTCPPortRanges)$/.test(d.path);
+    const openOption = /\.openFirewall$/.test(d.path) && staticValue(d.inner) !== false;
+    if (portList || openOption) {
       // An opening behind `mkIf cfg.openFirewall` opens only where a host sets that option.
       const gates = d.conditions.filter((c) => c.kind === "mkIf" || c.kind === "optionalAttrs" || c.kind === "if").map((c) => gateOption(c.text, ctx.text));
       const gate = gates.find((g) => g !== undefined);
+      const owner = openOption && s[0]?.name === "services" && s.length >= 3 && !s[1]!.dynamic ? s[1]!.name : undefined;
       if (gate) firewallGates.add(gate);
-      else opensFirewall = true;
+      else if (owner !== undefined) serviceOpenings.add(owner);
+      else {
+        opensFirewall = true;
+        const v = portList ? staticValue(d.inner) : undefined;
+        if (literalPorts && Array.isArray(v) && v.every((x) => typeof x === "number")) literalPorts.push(...(v as number[]));
+        else literalPorts = undefined;
+      }
     }
     if (s.length < 3 || s[0]!.name !== "systemd" || s[0]!.dynamic || s[1]!.dynamic || s[2]!.dynamic) continue;
     if (s[1]!.name === "sockets") sockets.add(s[2]!.name);
@@ -437,7 +495,8 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
           continue;
         }
         if (rest.length === 2 && d.isLeaf) {
-          const value = toNixValue(staticValue(d.value));
+          let value = toNixValue(staticValue(d.value));
+          if ((rest[1] === "User" || rest[1] === "Group") && isUnknownNix(value)) value = accountOf(d.value) ?? value;
           serviceConfig[rest[1]!] = value;
           // `ExecStart = [ "" "..." ]` resets another definition's command: this adjusts a unit
           // defined elsewhere (an upstream module's), it does not define one.
@@ -555,6 +614,10 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     const runsOnce = simpleType && !loops && !background && commands !== undefined && commands.length > 0 && ((scriptText !== undefined && type === undefined && programs!.every((p) => FINITE.has(p))) || endsFinite(commands));
     const network = /\b(?:curl|wget|ssh|scp|rsync|git|nc|socat)\b|https?:\/\//.test(shellText);
     const placesFilesOnly = !network && !loops && programs !== undefined && programs.length > 0 && programs.every((p) => PLACES_FILES.has(p));
+    // A script that loops, sleeping between rounds, and runs nothing that talks to the network or
+    // serves: a watchdog polling local state (a port's connections, a file, a unit), whose only
+    // input is what it looks at on the machine.
+    const poller = scriptText !== undefined && !execTexts.length && /(?:^|[\s;&|(])(?:while|until)\s/.test(scriptText) && /(?:^|[\s;&|(])sleep\s+\d/.test(scriptText) && !network && !/\b(?:nc|ncat|socat|python3?|node|perl|ruby|exec)\b/.test(scriptText);
     const configText = [command.join("\n"), ...extra].join("\n");
     const settingsText = Object.entries(serviceConfig).map(([k, v]) => `${k}=${typeof v === "object" && v !== null && !Array.isArray(v) ? v.text : JSON.stringify(v)}`).join("\n");
     const bound = bindings(configText);
@@ -578,13 +641,14 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
       socket: sockets.has(name),
       // Ports a file opens are its service's only when the file is that service's module: in a
       // host's configuration with many units they cannot be pinned on any one of them.
-      opensFirewall: opensFirewall && byName.size <= 2,
+      opensFirewall: byName.size <= 2 && ([...serviceOpenings].some((x) => name.startsWith(x)) || (opensFirewall && !portsOfAnother(name, configText, literalPorts, enabledHere))),
       privateNetwork: serviceConfig.PrivateNetwork === true,
       script,
       scriptText,
       tools: tools.join(" ") || undefined,
       runsOnce,
       placesFilesOnly,
+      ...(poller ? { poller } : {}),
       ports,
       loopbackOnly,
       boundPorts: [...new Set(bound.map((b) => b.port))],
