@@ -348,6 +348,12 @@ function resolveAttr(expr: SyntaxNode | undefined, name: string, env: Env | unde
     }
     case K.NODE_LET_IN:
       return resolveAttr(n.childNodes().at(-1), name, env, dir, reader, depth + 1);
+    case K.NODE_BIN_OP: {
+      // `defaults // given`: the right side's attribute when it has one, else the left's.
+      if (!n.firstToken(K.TOKEN_UPDATE)) return undefined;
+      const [left, right] = n.childNodes();
+      return resolveAttr(right, name, env, dir, reader, depth + 1) ?? resolveAttr(left, name, env, dir, reader, depth + 1);
+    }
     case K.NODE_ATTR_SET: {
       for (const b of n.childNodes()) {
         if (b.kind === K.NODE_ATTRPATH_VALUE) {
@@ -806,6 +812,19 @@ function bindArguments(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env
   return { body: lam, env: { values, up: env } };
 }
 
+// Functions merging a list of sets into one (`foldl' (a: b: a // b) { }` merges too).
+const SET_FOLDS = new Set(["foldl'", "foldl", "foldr", "mergeAttrsList"]);
+
+/** Is a fold's function a merge of two sets (`a: b: a // b`, `recursiveUpdate`)? */
+function mergesSets(f: SyntaxNode | undefined, env: Env | undefined): boolean {
+  const n = deref(f, env);
+  if (!n) return false;
+  if (MERGE_FUNCTIONS.has(calleeName(n) ?? "")) return true;
+  let body = n;
+  for (let i = 0; i < 2 && body.kind === K.NODE_LAMBDA; i++) body = unparen(body.childNodes()[1]) ?? body;
+  return body !== n && body.kind === K.NODE_BIN_OP && !!body.firstToken(K.TOKEN_UPDATE);
+}
+
 /** The bindings of an attribute set expression that can be read without evaluating: a literal, a
  * let-bound name, `a // b`, or `self.<output>` defined in the same file (`flake.<output> = {...}`). */
 function staticSetBindings(expr: SyntaxNode | undefined, env: Env | undefined, fileRoot: SyntaxNode, depth = 0): SyntaxNode[] {
@@ -815,6 +834,19 @@ function staticSetBindings(expr: SyntaxNode | undefined, env: Env | undefined, f
   // `hosts = let mkRouter = ...; in { router = mkRouter ...; nas = { ... }; }`
   if (n.kind === K.NODE_LET_IN) return staticSetBindings(n.childNodes().at(-1), env, fileRoot, depth + 1);
   if (n.kind === K.NODE_BIN_OP) return n.childNodes().flatMap((c) => staticSetBindings(c, env, fileRoot, depth + 1));
+  // `foldl' (a: b: a // b) { } (attrValues bySystem)`, `mergeAttrsList [ x y ]`: the sets merged
+  // (a set of sets flattened one level: its values' bindings).
+  if (n.kind === K.NODE_APPLY) {
+    const { fn, args } = flattenApply(n);
+    const callee = calleeName(fn) ?? "";
+    if (!SET_FOLDS.has(callee) || args.length === 0 || (callee !== "mergeAttrsList" && !mergesSets(args[0], env))) return [];
+    const sets = deref(args.at(-1), env);
+    const call = sets?.kind === K.NODE_APPLY ? flattenApply(sets) : undefined;
+    if (call && calleeName(call.fn) === "attrValues" && call.args.length === 1)
+      return staticSetBindings(call.args[0], env, fileRoot, depth + 1).flatMap((b) => staticSetBindings(b.childNodes()[1], env, fileRoot, depth + 1));
+    if (sets?.kind === K.NODE_LIST) return sets.childNodes().flatMap((c) => staticSetBindings(c, env, fileRoot, depth + 1));
+    return [];
+  }
   const output = n.kind === K.NODE_SELECT ? /^(?:inputs\.)?self\.([\w'-]+)$/.exec(n.text.replace(/\s+/g, ""))?.[1] : undefined;
   if (!output) return [];
   for (const b of fileRoot.descendants(K.NODE_ATTRPATH_VALUE)) {
@@ -1075,6 +1107,13 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     if (n.kind !== K.NODE_ATTR_SET) return;
     for (const b of n.childNodes()) {
+      // `inherit nixosConfigurations;` with the set bound in a let of the outputs.
+      if (b.kind === K.NODE_INHERIT && !b.firstChild(K.NODE_INHERIT_FROM) && (prefix.length === 0 || prefix.join(".") === "flake")) {
+        const id = b.childNodes().find((c) => c.kind === K.NODE_IDENT && c.text === "nixosConfigurations");
+        const bound = id ? lookupRef(id, env) : undefined;
+        if (bound && typeof bound !== "string") visit(bound, env, [...prefix, "nixosConfigurations"], depth + 1);
+        continue;
+      }
       if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
       const [path, value] = b.childNodes();
       if (!path || !value) continue;

@@ -1,0 +1,45 @@
+// Host attribution for repository shapes read from test/fixtures/hosts/<shape>/ (issue 11,
+// point 3): each fixture reproduces a layout whose hosts were missed, with look-alikes (a module
+// no host imports, a system built outside the host set) that must name no host or fewer hosts.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { SecurityReport } from "../../src/report/schema.js";
+import { scanMemory } from "../helpers/memory.js";
+
+const FIXTURES = join(import.meta.dirname, "..", "fixtures", "hosts");
+
+function readTree(dir: string, prefix = "", out: Record<string, string> = {}): Record<string, string> {
+  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) readTree(dir, rel, out);
+    else out[rel] = readFileSync(join(dir, rel), "utf8");
+  }
+  return out;
+}
+
+async function scanShape(shape: string): Promise<SecurityReport> {
+  return scanMemory(readTree(join(FIXTURES, shape)));
+}
+
+/** The hosts named by the findings of `rule` in `file` (the rule must report there). */
+function hostsOf(report: SecurityReport, file: string, rule: string): string[] {
+  const f = report.findings.filter((x) => x.ruleId === rule && x.file === file);
+  expect(f.length, `${rule} in ${file}: ${JSON.stringify(report.findings.map((x) => [x.ruleId, x.file, x.host]))}`).toBeGreaterThan(0);
+  return [...new Set(f.flatMap((x) => x.host ?? []))].sort();
+}
+
+describe("host sets merged from sets of sets", () => {
+  it("reads mapAttrs over foldl' (a // b) of attrValues, a helper's `defaults // given`, and `inherit nixosConfigurations`", async () => {
+    const report = await scanShape("folded-host-sets");
+    // The image built with the same helper outside nixosConfigurations is no host.
+    expect([...report.hosts].sort()).toEqual(["alder", "birch", "setup-arm"]);
+    // A shared mixin reached through profiles by every host, whichever entry module the host's
+    // set names (the helper's default `./hosts/${name}/configuration.nix` or its own).
+    expect(hostsOf(report, "mixins/common.nix", "sudo-nopasswd")).toEqual(["alder", "birch", "setup-arm"]);
+    // A file of images/ that a host of the set is built from names that host.
+    expect(hostsOf(report, "images/setup/common.nix", "mkforce-habit")).toEqual(["setup-arm"]);
+    // A module of a host's folder that nothing imports, and the image's own entry, name no host.
+    for (const file of ["hosts/birch/unused.nix", "images/setup/iso.nix"]) expect(report.findings.filter((x) => x.file === file).flatMap((x) => x.host ?? [])).toEqual([]);
+  });
+});
