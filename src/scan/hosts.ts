@@ -1276,6 +1276,80 @@ export function frameworkHosts(root: PathKinds, files: readonly string[], treeOf
   return { hosts, darwinModules: new Set(found.filter((h) => h.darwin).flatMap((h) => h.modules)) };
 }
 
+/** The bindings of a set under their full paths, through nested sets and functions returning one
+ * (`nodes.b = { lib, ... }: { configuration = ...; }`). */
+function flatBindings(set: SyntaxNode, prefix: string[], out: Array<{ path: string[]; value: SyntaxNode }>, depth = 0): void {
+  if (depth > 6) return;
+  for (const b of set.childNodes()) {
+    if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const [path, raw] = b.childNodes();
+    const segs = path ? attrpathSegments(path) : [];
+    if (!raw || segs.length === 0 || segs.some((seg) => seg.dynamic)) continue;
+    const full = [...prefix, ...segs.map((seg) => seg.name)];
+    out.push({ path: full, value: raw });
+    let value = unparen(raw);
+    if (value?.kind === K.NODE_LAMBDA) value = unparen(value.childNodes()[1]);
+    if (value?.kind === K.NODE_ATTR_SET && full.length < 4) flatBindings(value, full, out, depth + 1);
+  }
+}
+
+/** The module files a NixOS module value names through its imports (a set or a function returning
+ * one), or the paths of another expression (a list, a let-bound module). */
+function moduleImports(value: SyntaxNode, dir: string, out: HostFiles, reader: Reader | undefined): void {
+  let n = unparen(value);
+  if (n?.kind === K.NODE_LAMBDA) n = unparen(n.childNodes()[1]);
+  if (n?.kind !== K.NODE_ATTR_SET) {
+    if (n) collectHostFiles(n, undefined, dir, out, reader);
+    return;
+  }
+  for (const b of n.childNodes()) {
+    const [path, v] = b.kind === K.NODE_ATTRPATH_VALUE ? b.childNodes() : [];
+    const segs = path ? attrpathSegments(path) : [];
+    if (v && segs.length === 1 && segs[0]!.name === "imports") collectHostFiles(v, undefined, dir, out, reader);
+  }
+}
+
+/**
+ * Machines of a deployment network that is not a flake (nixus: `nodes.<name>.configuration = {
+ * imports = [ ... ]; }`, with `defaults.configuration` given to every node): each node is a host
+ * whose modules are its configuration's imports and the defaults'. A NixOS test's `nodes.<name> =
+ * { ... }` (a module, without `configuration`) is no host. The network's file builds the hosts
+ * without being their module: the paths of its other options (deployment modules, secrets) are
+ * not theirs.
+ */
+export function networkHosts(files: readonly string[], reader: Reader): DeclaredHost[] {
+  const out: DeclaredHost[] = [];
+  for (const file of files) {
+    if (!file.endsWith(".nix")) continue;
+    const root = reader.treeOf(file);
+    if (!root || !/\bnodes\b/.test(root.text) || !root.text.includes("configuration")) continue;
+    const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+    const sets: SyntaxNode[] = [];
+    root.walk((n) => {
+      if (n.kind === K.NODE_ATTR_SET && n.childNodes().some((b) => b.kind === K.NODE_ATTRPATH_VALUE && b.childNodes()[0]?.text.replace(/\s+/g, "").split(".")[0] === "nodes")) sets.push(n);
+      return undefined;
+    });
+    for (const set of sets) {
+      const flat: Array<{ path: string[]; value: SyntaxNode }> = [];
+      flatBindings(set, [], flat);
+      // `<...>.configuration = { imports = ...; }` or `<...>.configuration.imports = [ ... ]`.
+      const configured = (b: { path: string[] }, at: number): boolean => b.path[at] === "configuration" && (b.path.length === at + 1 || (b.path.length === at + 2 && b.path[at + 1] === "imports"));
+      const read = (b: { path: string[]; value: SyntaxNode }, own: HostFiles): void => (b.path.at(-1) === "imports" ? collectHostFiles(b.value, undefined, dir, own, reader) : moduleImports(b.value, dir, own, reader));
+      const nodes = new Map<string, Array<{ path: string[]; value: SyntaxNode }>>();
+      for (const b of flat) if (b.path[0] === "nodes" && b.path.length >= 3 && configured(b, 2)) nodes.set(b.path[1]!, [...(nodes.get(b.path[1]!) ?? []), b]);
+      if (nodes.size === 0) continue;
+      const defaults = flat.filter((b) => b.path[0] === "defaults" && configured(b, 1));
+      for (const [name, configs] of nodes) {
+        if (out.some((h) => h.name === name)) continue;
+        const own = new HostFiles();
+        for (const c of [...configs, ...defaults]) read(c, own);
+        out.push({ name, file, node: configs[0]!.value, files: own, source: "directory", builders: new Set([file]) });
+      }
+    }
+  }
+  return out;
+}
+
 const HOST_DIRS = ["hosts", "machines", "systems", "nixos/hosts", "hosts/nixos", "nixos/machines"];
 const HOST_ENTRIES = ["default.nix", "configuration.nix"];
 // The modules of `machines/<name>/` clan imports itself (besides configuration.nix).
@@ -1820,9 +1894,40 @@ function listsParameter(lam: SyntaxNode): boolean {
   });
 }
 
+/** A let-bound helper of the file that lists the directory it is given, itself or through the
+ * helpers it hands the directory to (`validFiles = dir: map (f: ./. + "/${f}") (filter (f: ... )
+ * (files dir))`, `files = dir: ... (getDir dir)`, `getDir = dir: mapAttrs (...) (readDir dir)`):
+ * whether the listing recurses (a helper of the chain calls itself), and the relative paths a
+ * negated `hasPrefix "x/" f` filter of the chain leaves out. */
+function listingHelper(lam: SyntaxNode, depth = 0, seen = new Set<SyntaxNode>()): { recursive: boolean; excluded: string[] } | undefined {
+  const param = lam.childNodes()[0];
+  if (depth > 6 || seen.has(lam) || param?.kind !== K.NODE_IDENT_PARAM) return undefined;
+  seen.add(lam);
+  const name = param.firstChild()?.text;
+  const selfCall = lam.descendants(K.NODE_IDENT).some((id) => id.parent?.kind !== K.NODE_ATTRPATH && unparen(resolveLexical(id)?.value) === lam);
+  const excluded: string[] = [];
+  for (const call of lam.descendants(K.NODE_APPLY)) {
+    const { fn, args } = flattenApply(call);
+    const prefix = calleeName(fn) === "hasPrefix" && args.length >= 1 ? unparen(args[0]) : undefined;
+    const negated = call.parent?.kind === K.NODE_UNARY_OP || (call.parent?.kind === K.NODE_PAREN && call.parent.parent?.kind === K.NODE_UNARY_OP);
+    const text = prefix?.kind === K.NODE_STRING ? staticString(prefix) : undefined;
+    if (text && negated) excluded.push(text);
+  }
+  if (listsParameter(lam)) return { recursive: selfCall, excluded };
+  for (const call of lam.descendants(K.NODE_APPLY)) {
+    const { fn, args } = flattenApply(call);
+    const arg = unparen(args[0]);
+    if (fn.kind !== K.NODE_IDENT || arg?.kind !== K.NODE_IDENT || arg.text !== name) continue;
+    const inner = unparen(resolveLexical(fn)?.value);
+    const found = inner?.kind === K.NODE_LAMBDA && inner !== lam ? listingHelper(inner, depth + 1, seen) : undefined;
+    if (found) return { recursive: found.recursive || selfCall, excluded: [...excluded, ...found.excluded] };
+  }
+  return undefined;
+}
+
 /** A call listing a directory (`scanPaths ./.`, `map (f: ./. + "/${f}") (attrNames (readDir ./.))`):
  * the directory and whether the listing is recursive. */
-function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: boolean; readDir?: boolean; loader?: boolean } | undefined {
+function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: boolean; readDir?: boolean; loader?: boolean; excluded?: string[] } | undefined {
   if (node.kind !== K.NODE_APPLY) return undefined;
   const { fn, args } = flattenApply(node);
   const name = calleeName(fn) ?? "";
@@ -1841,6 +1946,8 @@ function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: bool
     const path = unparen(args[0]);
     const lam = unparen(resolveLexical(fn)?.value);
     if (path?.kind === K.NODE_PATH && lam?.kind === K.NODE_LAMBDA && listsParameter(lam)) return { path, recursive: false, readDir: true };
+    const chain = path?.kind === K.NODE_PATH && lam?.kind === K.NODE_LAMBDA ? listingHelper(lam) : undefined;
+    if (chain && path) return { path, recursive: chain.recursive, readDir: true, ...(chain.excluded.length ? { excluded: chain.excluded } : {}) };
   }
   if (!node.text.includes("readDir")) return undefined;
   // The `readDir <path>` inside: its path is the directory listed.
@@ -1961,7 +2068,8 @@ function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveCo
   if (listing) {
     const d = pathValue(listing.path, env, dir);
     if (d === undefined) return [];
-    const modules = listModules(ctx.files, d === "." ? "" : d, listing.recursive, listing.loader);
+    const prefix = d === "." ? "" : `${d}/`;
+    const modules = listModules(ctx.files, d === "." ? "" : d, listing.recursive, listing.loader).filter((f) => !listing.excluded?.some((x) => f.slice(prefix.length).startsWith(x)));
     // `readDir ./bin` read for scripts (`writeShellScriptBin name (readFile (./bin + "/${f}"))`):
     // the files listed are the module's too.
     return listing.readDir ? [...modules, ...dataFiles(ctx.files, d === "." ? "" : d)] : modules;

@@ -43,3 +43,19 @@ describe("host sets merged from sets of sets", () => {
     for (const file of ["hosts/birch/unused.nix", "images/setup/iso.nix"]) expect(report.findings.filter((x) => x.file === file).flatMap((x) => x.host ?? [])).toEqual([]);
   });
 });
+
+describe("a deployment network that is not a flake", () => {
+  it("names the nodes with a configuration, gives each the defaults' modules, and reads a file's chain of listing helpers", async () => {
+    const report = await scanShape("deploy-network");
+    // The NixOS test's machine (a module, no configuration) is no host.
+    expect([...report.hosts].sort()).toEqual(["east", "north", "south"]);
+    // Imported by the defaults' configuration, through `imports = modules ./.` whose helpers list
+    // the folder recursively: every node.
+    expect(hostsOf(report, "sys/features/admin.nix", "sudo-nopasswd")).toEqual(["east", "north", "south"]);
+    // Gated on an option only north and east turn on.
+    expect(hostsOf(report, "sys/features/extra/remote.nix", "ssh-permit-root-login")).toEqual(["east", "north"]);
+    // Left out by the listing's `! hasPrefix "extra/widget/"` filter; a path of a network module
+    // (not of a node's configuration).
+    for (const file of ["sys/features/extra/widget/default.nix", "sys/image.nix"]) expect(report.findings.filter((x) => x.file === file).flatMap((x) => x.host ?? [])).toEqual([]);
+  });
+});
