@@ -314,6 +314,17 @@ function repoPath(expr: SyntaxNode | undefined, env: Env | undefined, dir: strin
   return joined === ".." || joined.startsWith("../") || joined.startsWith("/") ? undefined : joined;
 }
 
+// The directory of each file whose tree the host walk read: a path literal is relative to the file
+// it is written in, also when a helper's body is read with a caller's argument (`configuration =
+// ./hosts/${hostName}` given in flake.nix to a helper of lib/).
+const fileDirs = new WeakMap<SyntaxNode, string>();
+
+function writtenIn(n: SyntaxNode): string | undefined {
+  let r = n;
+  while (r.parent) r = r.parent;
+  return fileDirs.get(r);
+}
+
 /** The top expression of a repository file `import`ed by path (a path literal, or a path from the
  * flake's root: `import "${self}/system"`, through let-bound names), with its directory. */
 function importedFile(apply: SyntaxNode, env: Env | undefined, dir: string, reader: Reader | undefined): { body: SyntaxNode; dir: string } | undefined {
@@ -323,7 +334,9 @@ function importedFile(apply: SyntaxNode, env: Env | undefined, dir: string, read
   const file = rel === undefined ? undefined : rel.endsWith(".nix") ? rel : posix.join(rel, "default.nix");
   if (!file) return undefined;
   reader.read.add(file);
-  let body = unparen(reader.treeOf(file)?.childNodes().find((c) => c.kind !== K.NODE_ERROR));
+  const tree = reader.treeOf(file);
+  if (tree) fileDirs.set(tree, posix.dirname(file) === "." ? "" : posix.dirname(file));
+  let body = unparen(tree?.childNodes().find((c) => c.kind !== K.NODE_ERROR));
   // `import ./lib { inherit inputs; }`: the file's function applied to the arguments given.
   for (let i = 1; i < args.length && body?.kind === K.NODE_LAMBDA; i++) body = unparen(body.childNodes()[1]);
   return body ? { body, dir: posix.dirname(file) === "." ? "" : posix.dirname(file) } : undefined;
@@ -343,6 +356,17 @@ function resolveAttr(expr: SyntaxNode | undefined, name: string, env: Env | unde
       if (file) return resolveAttr(file.body, name, undefined, file.dir, reader, depth + 1);
       // `lib.makeExtensible (final: { ... })`, `lib.fix (self: { ... })`: the set the function returns.
       const { fn, args } = flattenApply(n);
+      // `mergeAttrsList [ (import ./a.nix x) (import ./b.nix x) ]`, `recursiveUpdate a b`: the last
+      // set that has it.
+      const merge = calleeName(fn) ?? "";
+      if (merge === "mergeAttrsList" || ((merge === "recursiveUpdate" || merge === "mergeAttrs") && args.length === 2)) {
+        const sets = merge === "mergeAttrsList" ? (deref(args[0], env)?.kind === K.NODE_LIST ? deref(args[0], env)!.childNodes() : []) : args;
+        for (const set of [...sets].reverse()) {
+          const found = resolveAttr(set, name, env, dir, reader, depth + 1);
+          if (found) return found;
+        }
+        return undefined;
+      }
       const f = FIXED_POINTS.has(calleeName(fn) ?? "") && args.length === 1 ? unparen(args[0]) : undefined;
       return f?.kind === K.NODE_LAMBDA ? resolveAttr(f.childNodes()[1], name, env, dir, reader, depth + 1) : undefined;
     }
@@ -433,7 +457,7 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
   if (!n) return;
   switch (n.kind) {
     case K.NODE_PATH: {
-      const p = pathValue(n, env, flakeDir);
+      const p = pathValue(n, env, writtenIn(n) ?? flakeDir);
       if (p !== undefined) out.add(p);
       return;
     }
@@ -794,6 +818,14 @@ function bindArguments(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env
       const set = unparen(arg);
       if (set?.kind === K.NODE_ATTR_SET) {
         for (const [k, v] of setAttributes(set)) values.set(k, v);
+        // `{ inherit hostName; }`: what the name is where the set is written.
+        for (const b of set.childNodes()) {
+          if (b.kind !== K.NODE_INHERIT || b.firstChild(K.NODE_INHERIT_FROM)) continue;
+          for (const id of b.childNodes()) {
+            const v = id.kind === K.NODE_IDENT && !values.has(id.text) ? lookupRef(id, env) : undefined;
+            if (v !== undefined) values.set(id.text, v);
+          }
+        }
         // The set is read whole: what it does not give takes the pattern's default
         // (`darwin ? false`).
         for (const e of param.childNodes()) {
@@ -878,6 +910,7 @@ function staticStrings(expr: SyntaxNode | undefined, env: Env | undefined): stri
  */
 export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: ReadonlySet<string>, reader?: Reader): DeclaredHost[] {
   const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+  fileDirs.set(fileRoot, dir);
   const nixFiles = files ?? new Set<string>();
   const hosts: DeclaredHost[] = [];
   const fromDirectory = (apply: SyntaxNode, env: Env | undefined): boolean => {
@@ -1056,6 +1089,59 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     return hosts.length > before;
   };
+  /** The `nixosConfigurations.<name> = <system>` a function's result gives for one name (`{
+   * nixosConfigurations.${hostName} = nixosSystem { ... }; apps = ...; }`), through the helpers it
+   * calls (bound to their arguments, read where they are written). */
+  const madeHost = (expr: SyntaxNode | undefined, env: Env | undefined, at: string, name: string, depth = 0): { value: SyntaxNode; env: Env | undefined; dir: string } | undefined => {
+    const n = deref(expr, env);
+    if (!n || depth > 6) return undefined;
+    if (n.kind === K.NODE_LET_IN) return madeHost(n.childNodes().at(-1), env, at, name, depth + 1);
+    if (n.kind === K.NODE_APPLY) {
+      const { fn, args } = flattenApply(n);
+      const helper = calledHelper(fn, n, env, at, reader);
+      if (!helper) return undefined;
+      const call = bindArguments(helper.lam, args, env);
+      return madeHost(call.body, call.env, helper.dir, name, depth + 1);
+    }
+    if (n.kind !== K.NODE_ATTR_SET) return undefined;
+    for (const b of n.childNodes()) {
+      const [path, value] = b.kind === K.NODE_ATTRPATH_VALUE ? b.childNodes() : [];
+      const segs = path ? attrpathSegments(path).map((seg) => segmentName(seg, env)) : [];
+      if (value && segs.length === 2 && segs[0] === "nixosConfigurations" && segs[1] === name) return { value, env, dir: at };
+    }
+    return undefined;
+  };
+  /** `mapDir (hostName: mkHost { inherit hostName; configuration = ./hosts/${hostName}; })
+   * ./hosts`: a function called for each folder of a directory, whose result declares
+   * `nixosConfigurations.<folder>`. Each folder is a host, with the modules its system is given
+   * and the folder itself when the function names a path with the folder's name. */
+  const fromEntryMapper = (apply: SyntaxNode, env: Env | undefined): boolean => {
+    if (!files) return false;
+    const { args } = flattenApply(apply);
+    const lam = args.map((a) => unparen(a)).find((a) => a?.kind === K.NODE_LAMBDA && a.childNodes()[0]?.kind === K.NODE_IDENT_PARAM);
+    const folder = args.map((a) => unparen(a)).find((a) => a?.kind === K.NODE_PATH);
+    const d = folder ? pathValue(folder, env, dir) : undefined;
+    if (!lam || d === undefined) return false;
+    const prefix = d === "." || d === "" ? "" : `${d}/`;
+    const names = new Set<string>();
+    for (const f of files) {
+      const rest = f.startsWith(prefix) ? f.slice(prefix.length).split("/") : [];
+      if (rest.length >= 2) names.add(rest[0]!);
+    }
+    const param = lam.childNodes()[0]!.childNodes()[0]!.text;
+    const namesFolder = interpolatedParameters(lam).includes(param);
+    const before = hosts.length;
+    for (const name of [...names].sort()) {
+      const call = bindArguments(lam, [name], env);
+      const made = madeHost(call.body, call.env, dir, name);
+      if (!made) continue;
+      const own = new HostFiles();
+      if (namesFolder) own.add(`${prefix}${name}`);
+      collectHostFiles(made.value, made.env, made.dir, own, reader);
+      hosts.push({ name, file, node: apply, files: own, source: "flake" });
+    }
+    return hosts.length > before;
+  };
   const visit = (node: SyntaxNode, env: Env | undefined, prefix: string[], depth: number): void => {
     const n = unparen(node);
     if (!n || depth > 64) return;
@@ -1101,8 +1187,14 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       return;
     }
     if (n.kind === K.NODE_APPLY) {
+      if (fromEntryMapper(n, env)) return;
       // flake-utils / flake-parts wrappers: look into their arguments.
       for (const a of flattenApply(n).args) visit(a, env, prefix, depth + 1);
+      return;
+    }
+    // `recursiveMergeAttrs ([ { ... } ] ++ (mapDir mkHost ./hosts))`: a list of output sets merged.
+    if (n.kind === K.NODE_LIST && !hostSet && prefix.length === 0) {
+      for (const c of n.childNodes()) visit(c, env, prefix, depth + 1);
       return;
     }
     if (n.kind !== K.NODE_ATTR_SET) return;

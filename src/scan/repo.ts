@@ -188,7 +188,7 @@ export async function loadRepository(
           pf = withDeadline(budgetMs, () => {
             const parsed = parseNix(text, { path: join(root, file), keepAst: false });
             const index = buildOptionIndex(parsed.root);
-            return { hash, text, parsed, index, references: moduleReferences(source.kind, file, parsed.root), hostPaths: hostDependentPaths(parsed.root), mentionsHosts: text.includes("nixosConfigurations") };
+            return { hash, text, parsed, index, references: moduleReferences(source.kind, file, parsed.root), hostPaths: hostDependentPaths(parsed.root), mentionsHosts: text.includes("nixosConfigurations") || file === "flake.nix" || file.endsWith("/flake.nix") };
           });
         } catch (e) {
           const message = budgetError(e);

@@ -59,3 +59,17 @@ describe("a deployment network that is not a flake", () => {
     for (const file of ["sys/features/extra/widget/default.nix", "sys/image.nix"]) expect(report.findings.filter((x) => x.file === file).flatMap((x) => x.host ?? [])).toEqual([]);
   });
 });
+
+describe("a function called for each folder of a directory", () => {
+  it("names a host per folder when the function's result (through the repository's helpers) declares nixosConfigurations.<folder>", async () => {
+    const report = await scanShape("folder-mapper");
+    // machines/mac/ is mapped to darwinConfigurations: no NixOS host.
+    expect([...report.hosts].sort()).toEqual(["oak", "pine"]);
+    // `self.outputs.nixosModules.default`, which every system of the helper gets.
+    expect(hostsOf(report, "modules/nixos/admin.nix", "sudo-nopasswd")).toEqual(["oak", "pine"]);
+    // The folder given as the entry module (`./machines/linux/${name}`, read where it is written,
+    // not in lib/) turns the server on for oak only.
+    expect(hostsOf(report, "modules/nixos/server.nix", "ssh-permit-root-login")).toEqual(["oak"]);
+    expect(report.findings.filter((x) => x.file === "modules/darwin/default.nix").flatMap((x) => x.host ?? [])).toEqual([]);
+  });
+});
