@@ -11,7 +11,7 @@ import { parse as parseToml } from "smol-toml";
 import { diskSource } from "./source.js";
 import { autoWireImport, autowiredEntries, autowiredHosts, builderModules, clanAssignments, interpolatedHostFolders, liteConfigHosts, type ClanFiles } from "./host-frameworks.js";
 import { falseGate, GateReader, gatesAt } from "./host-gates.js";
-import { flakeOverlays, systemBuilders, usedPackageFiles, type PackageLayout, type SystemBuilder } from "./host-packages.js";
+import { flakeOverlays, packageFilesOf, systemBuilders, usedPackageFiles, type PackageLayout, type SystemBuilder } from "./host-packages.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
 import { resolveLexical } from "../nix/scope.js";
@@ -1600,6 +1600,9 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     // as a value, not imported as a module: neither it nor the flake's outputs it names (every
     // flake-parts module, package, check) are the host's. The host's own declaration is queued.
     const entries = new Set(queue);
+    // The packages of a package set the host reaches (an overlay's `name = callPackage ./path { }`)
+    // are the host's when it installs them (below), not all of them by reaching the set.
+    const packageSets = new Map<string, string[]>();
     const drain = (blocked?: ReadonlySet<string>): void => {
       while (queue.length > 0) {
         const f = queue.pop()!;
@@ -1607,7 +1610,12 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
         if ((f === "flake.nix" || f.endsWith("/flake.nix")) && !entries.has(f)) continue;
         files.add(f);
         if (!f.endsWith(".nix") || declarationFiles.has(f)) continue;
-        for (const r of references(f)) if (!files.has(r)) queue.push(r);
+        const defined = packages && !blocked ? packageFilesOf(f, packages.layout) : undefined;
+        for (const r of references(f)) {
+          if (files.has(r)) continue;
+          if (defined?.has(r)) packageSets.set(f, [...(packageSets.get(f) ?? []), r]);
+          else queue.push(r);
+        }
         const dir = posix.dirname(f) === "." ? "" : posix.dirname(f);
         for (const node of hostPaths(f)) {
           const targets = (node.kind === K.NODE_SELECT && !selfOutputRef(node)) || node.kind === K.NODE_WITH ? argImports(node, argNodes, ctx, layout) : computedTargets(node, hostEnv, dir, ctx, shortName);
@@ -1621,6 +1629,9 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       const starts = [h.file, posix.dirname(h.file), ...h.files].map((f) => posix.normalize(f));
       const used = usedPackageFiles(files, starts, packages.builders, packages.layout, packages.flake);
       for (const f of used.files) if (!files.has(f)) queue.push(f);
+      // A package set not read as an overlay the host applies (reached some other way): all its
+      // packages, as before.
+      for (const [set, defined] of packageSets) if (!used.read.has(set)) for (const f of defined) if (!files.has(f)) queue.push(f);
       drain(used.sources);
     }
     hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source, ...(argNodes.size ? { args: new Map([...argNodes].map(([k, v]) => [k, v.node])) } : {}) });

@@ -73,3 +73,17 @@ describe("a function called for each folder of a directory", () => {
     expect(report.findings.filter((x) => x.file === "modules/darwin/default.nix").flatMap((x) => x.host ?? [])).toEqual([]);
   });
 });
+
+describe("packages of an overlay", () => {
+  it("names the hosts that install a package, not every host that applies the overlay", async () => {
+    const report = await scanShape("overlay-packages");
+    const of = (file: string) => hostsOf(report, file, "unquoted-url");
+    expect(of("pkgs/alpha/default.nix")).toEqual(["red"]); // `with pkgs; [ alpha ]`
+    expect(of("pkgs/beta/default.nix")).toEqual(["blue"]); // `pkgs.mine.beta`, a nested set
+    expect(of("pkgs/gamma/default.nix")).toEqual([]); // installed by no host
+    // Look-alikes: a let-bound callPackage a module installs itself, and a package set the host
+    // imports as a value (not an overlay it applies): the host's, as before.
+    expect(of("local/tool.nix")).toEqual(["blue"]);
+    expect(of("extra/delta.nix")).toEqual(["blue"]);
+  });
+});
