@@ -142,6 +142,32 @@ function staticBoolean(node: SyntaxNode | undefined, env: Env | undefined, depth
   return undefined;
 }
 
+/** The string attribute `attr` of a set a name is bound to (`host.name` with `host = { inherit
+ * name; ... }` and `name` known), through `inherit (x) attr;`. */
+function stringAttr(expr: SyntaxNode | undefined, attr: string, env: Env | undefined, depth = 0): string | undefined {
+  const n = deref(expr, env);
+  if (n?.kind !== K.NODE_ATTR_SET || depth > 6) return undefined;
+  for (const b of n.childNodes()) {
+    if (b.kind === K.NODE_ATTRPATH_VALUE) {
+      const [path, value] = b.childNodes();
+      const segs = path ? attrpathSegments(path) : [];
+      if (segs.length !== 1 || segs[0]!.dynamic || segs[0]!.name !== attr) continue;
+      const v = unparen(value);
+      if (v?.kind === K.NODE_STRING) return staticString(v);
+      const bound = v?.kind === K.NODE_IDENT ? lookupRef(v, env) : undefined;
+      return typeof bound === "string" ? bound : undefined;
+    }
+    if (b.kind !== K.NODE_INHERIT) continue;
+    const id = b.childNodes().find((c) => c.kind === K.NODE_IDENT && c.text === attr);
+    if (!id) continue;
+    const from = b.firstChild(K.NODE_INHERIT_FROM);
+    if (from) return stringAttr(from.firstChild() ?? undefined, attr, env, depth + 1);
+    const bound = lookupRef(id, env);
+    return typeof bound === "string" ? bound : undefined;
+  }
+  return undefined;
+}
+
 /** The text an interpolation gives: a known name or `config.networking.hostName`, a string
  * literal, or `if <known boolean> then "a" else "b"` (`../users/${user}/${if darwin then
  * "darwin" else "nixos"}.nix`). */
@@ -150,6 +176,13 @@ function interpolatedText(inner: SyntaxNode | undefined, env: Env | undefined, d
   if (inner.kind === K.NODE_IDENT || inner.kind === K.NODE_SELECT) {
     const v = lookupInterpolated(inner, env);
     if (typeof v === "string") return v;
+    // `${host.name}` with `host` bound to a set that gives its name.
+    const [base, path] = inner.kind === K.NODE_SELECT && !inner.firstToken(K.TOKEN_OR) ? inner.childNodes() : [];
+    const segs = path ? attrpathSegments(path) : [];
+    if (base?.kind === K.NODE_IDENT && segs.length === 1 && !segs[0]!.dynamic) {
+      const s = stringAttr(base, segs[0]!.name, env);
+      if (s !== undefined) return s;
+    }
     const u = v ? unparen(v) : undefined;
     return u?.kind === K.NODE_STRING ? staticString(u) : undefined;
   }
@@ -521,6 +554,15 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       if (helper) {
         const call = bindArguments(helper.lam, args, helper.env);
         collectHostFiles(call.body, call.env, helper.dir, out, reader, depth + 1);
+      }
+      // `concatMap (name: optional (pathExists ./hosts/${name}/shared.nix) ./hosts/${name}/shared.nix)
+      // hostNames`: the function names the modules (a file of each entry, when it exists), the
+      // listing only the entries: their default.nix are not modules of the host.
+      const mapper = calleeName(fn);
+      const fnArg = unparen(args[0]);
+      if ((mapper === "map" || mapper === "concatMap") && args.length === 2 && fnArg?.kind === K.NODE_LAMBDA && fnArg.text.includes("pathExists")) {
+        collectHostFiles(fnArg, env, flakeDir, out, reader, depth + 1);
+        return;
       }
       for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
       return;
@@ -1111,6 +1153,100 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     return undefined;
   };
+  /** Does a path exist in the repository (a file, or a directory holding one)? */
+  const exists = (p: string): boolean => [...(files ?? [])].some((f) => f === p || f.startsWith(`${p}/`));
+  /** A condition known without evaluating: `builtins.pathExists ./hosts/${name}/hardware.nix` with
+   * the name known, or a known boolean. */
+  const knownCondition = (c: SyntaxNode | undefined, env: Env | undefined): boolean | undefined => {
+    const n = unparen(c);
+    if (n?.kind === K.NODE_APPLY) {
+      const { fn, args } = flattenApply(n);
+      const arg = unparen(args[0]);
+      if (calleeName(fn) === "pathExists" && args.length === 1 && arg?.kind === K.NODE_PATH) {
+        const p = pathValue(arg, env, writtenIn(arg) ?? dir);
+        return p === undefined ? undefined : exists(p);
+      }
+    }
+    return staticBoolean(n, env);
+  };
+  type Item = { node: SyntaxNode | string; env: Env | undefined };
+  /** The elements of a list expression, each with what its names are bound to: a literal list,
+   * `attrNames (readDir ./hosts)` (the directory's entries), `map f xs` and `concatMap f xs` (f
+   * read for each element), `optional c x`, `optionals c xs`, `if c then a else b` and `a ++ b`
+   * (a condition known without evaluating picks its branch). */
+  const listItems = (expr: SyntaxNode | string, env: Env | undefined, depth = 0): Item[] | undefined => {
+    if (typeof expr === "string" || depth > 8) return undefined;
+    const n = deref(expr, env);
+    if (!n) return undefined;
+    if (n.kind === K.NODE_LIST) return n.childNodes().map((c) => ({ node: c, env }));
+    if (n.kind === K.NODE_BIN_OP && n.firstToken(K.TOKEN_CONCAT)) {
+      const parts = n.childNodes().map((c) => listItems(c, env, depth + 1));
+      return parts.every(Boolean) ? parts.flatMap((p) => p!) : undefined;
+    }
+    if (n.kind === K.NODE_IF_ELSE) {
+      const [cond, yes, no] = n.childNodes();
+      const b = knownCondition(cond, env);
+      if (b !== undefined) return listItems((b ? yes : no)!, env, depth + 1);
+      const both = [yes, no].map((c) => (c ? listItems(c, env, depth + 1) : undefined));
+      return both.every(Boolean) ? both.flatMap((p) => p!) : undefined;
+    }
+    if (n.kind !== K.NODE_APPLY) return undefined;
+    const { fn, args } = flattenApply(n);
+    const callee = calleeName(fn);
+    if (callee === "attrNames" && args.length === 1 && files) {
+      const inner = deref(args[0], env);
+      const call = inner?.kind === K.NODE_APPLY ? flattenApply(inner) : undefined;
+      const path = call && calleeName(call.fn) === "readDir" ? unparen(call.args[0]) : undefined;
+      const d = path?.kind === K.NODE_PATH ? pathValue(path, env, writtenIn(path) ?? dir) : undefined;
+      if (d === undefined) return undefined;
+      const prefix = d === "." || d === "" ? "" : `${d}/`;
+      const names = new Set<string>();
+      for (const f of files) if (f.startsWith(prefix)) names.add(f.slice(prefix.length).split("/")[0]!);
+      return [...names].sort().map((name) => ({ node: name, env }));
+    }
+    if ((callee === "optional" || callee === "optionals") && args.length === 2) {
+      if (knownCondition(args[0], env) === false) return [];
+      return callee === "optional" ? [{ node: args[1]!, env }] : listItems(args[1]!, env, depth + 1);
+    }
+    if ((callee === "map" || callee === "concatMap") && args.length === 2) {
+      const lam = lambdaOf(args[0], env);
+      const items = lam ? listItems(args[1]!, env, depth + 1) : undefined;
+      if (!lam || !items) return undefined;
+      const out: Item[] = [];
+      for (const it of items) {
+        const bound = bindArguments(lam, [it.node], it.env);
+        if (callee === "map") out.push({ node: bound.body, env: bound.env });
+        else {
+          const inner = listItems(bound.body, bound.env, depth + 1);
+          if (!inner) return undefined;
+          out.push(...inner);
+        }
+      }
+      return out;
+    }
+    return undefined;
+  };
+  /** `listToAttrs (concatMap (host: if pathExists ./hosts/${host.name}/hardware.nix then [ {
+   * inherit (host) name; value = nixosSystem { ... }; } ] else [ ]) hosts)`: each element whose
+   * name is known is a host, made of what its value names. */
+  const fromNameValueList = (apply: SyntaxNode, env: Env | undefined): boolean => {
+    const { fn, args } = flattenApply(apply);
+    if (calleeName(fn) !== "listToAttrs" || args.length !== 1) return false;
+    const items = listItems(args[0]!, env);
+    if (!items) return false;
+    const before = hosts.length;
+    for (const it of items) {
+      const set = typeof it.node === "string" ? undefined : deref(it.node, it.env);
+      if (set?.kind !== K.NODE_ATTR_SET) continue;
+      const name = stringAttr(set, "name", it.env);
+      const value = setAttributes(set).get("value");
+      if (name === undefined || !value || hosts.some((h) => h.name === name)) continue;
+      const own = new HostFiles();
+      collectHostFiles(value, it.env, dir, own, reader);
+      hosts.push({ name, file, node: set, files: own, source: "flake" });
+    }
+    return hosts.length > before;
+  };
   /** `mapDir (hostName: mkHost { inherit hostName; configuration = ./hosts/${hostName}; })
    * ./hosts`: a function called for each folder of a directory, whose result declares
    * `nixosConfigurations.<folder>`. Each folder is a host, with the modules its system is given
@@ -1159,7 +1295,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       // `options.x.nixosConfigurations = mkOption { type = ...; default = ...; }` declares an
       // option: its arguments (type, default, description...) are no hosts.
       if (OPTION_DECLARATORS.test(calleeName(flattenApply(n).fn) ?? "")) return;
-      if (fromDirectory(n, env) || fromComputedSet(n, env) || fromRegistryHelper(n, env)) return;
+      if (fromNameValueList(n, env) || fromDirectory(n, env) || fromComputedSet(n, env) || fromRegistryHelper(n, env)) return;
       const { fn, args } = flattenApply(n);
       if (calleeName(fn) === "import") return; // a file, and the arguments it is called with
       // `mkHost { name = "nas"; ... }` with a helper that returns `{ ${name} = nixosSystem ...; }`:

@@ -87,3 +87,14 @@ describe("packages of an overlay", () => {
     expect(of("extra/delta.nix")).toEqual(["blue"]);
   });
 });
+
+describe("a host set from listToAttrs over a directory's entries", () => {
+  it("keeps the entries whose pathExists conditions hold, reads each element's name and value, and does not take the listed entries for modules", async () => {
+    const report = await scanShape("name-value-list");
+    // fir has no disks.nix: the condition leaves it out.
+    expect([...report.hosts].sort()).toEqual(["ash", "elm", "yew"]);
+    expect(hostsOf(report, "common/default.nix", "sudo-nopasswd")).toEqual(["ash", "elm", "yew"]);
+    expect(hostsOf(report, "machines/ash/default.nix", "ssh-permit-root-login")).toEqual(["ash"]);
+    expect(report.findings.filter((x) => x.file === "machines/fir/default.nix").flatMap((x) => x.host ?? [])).toEqual([]);
+  });
+});
