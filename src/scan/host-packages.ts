@@ -164,7 +164,7 @@ export function packageFilesOf(file: string, layout: PackageLayout): Set<string>
 }
 
 /** Package names a file installs or refers to from pkgs: `pkgs.name`, `name` under `with pkgs;`
- * (and a package of a nested set: `pkgs.my.tool` names `my` and `tool`). */
+ * (and a package of a nested set: `pkgs.github.com.me.tool` names each of its keys). */
 const usedCache = new WeakMap<SyntaxNode, Set<string>>();
 function usedNames(tree: SyntaxNode): Set<string> {
   let used = usedCache.get(tree);
@@ -173,9 +173,7 @@ function usedNames(tree: SyntaxNode): Set<string> {
   for (const s of tree.descendants(K.NODE_SELECT)) {
     const [base, path] = s.childNodes();
     if (base?.kind !== K.NODE_IDENT || base.text !== "pkgs" || path?.kind !== K.NODE_ATTRPATH) continue;
-    const [first, second] = attrpathSegments(path);
-    if (first && !first.dynamic) used.add(first.name);
-    if (second && !second.dynamic) used.add(second.name);
+    for (const seg of attrpathSegments(path)) if (!seg.dynamic) used.add(seg.name);
   }
   for (const w of tree.descendants(K.NODE_WITH)) {
     const [ns, body] = w.childNodes();
