@@ -144,7 +144,8 @@ function definedPackages(file: string, layout: PackageLayout): Array<[string, st
       const [path, v] = b.childNodes();
       const segs = path?.kind === K.NODE_ATTRPATH ? attrpathSegments(path) : [];
       const value = unparen(v);
-      if (segs.length !== 1 || segs[0]!.dynamic || value?.kind !== K.NODE_APPLY) continue;
+      // A binding of a set (not a let's name a module installs itself).
+      if (segs.length !== 1 || segs[0]!.dynamic || value?.kind !== K.NODE_APPLY || b.parent?.kind !== K.NODE_ATTR_SET) continue;
       const { fn, args } = flattenApply(value);
       if (calleeName(fn) !== "callPackage") continue;
       const target = unparen(args[0]);
@@ -156,7 +157,14 @@ function definedPackages(file: string, layout: PackageLayout): Array<[string, st
   return found;
 }
 
-/** Package names a file installs or refers to from pkgs: `pkgs.name`, `name` under `with pkgs;`. */
+/** The files a file's package set defines (`name = callPackage ./path { }`): a host uses them when
+ * it names the package, not by reaching the set. */
+export function packageFilesOf(file: string, layout: PackageLayout): Set<string> {
+  return new Set(definedPackages(file, layout).map(([, f]) => f));
+}
+
+/** Package names a file installs or refers to from pkgs: `pkgs.name`, `name` under `with pkgs;`
+ * (and a package of a nested set: `pkgs.github.com.me.tool` names each of its keys). */
 const usedCache = new WeakMap<SyntaxNode, Set<string>>();
 function usedNames(tree: SyntaxNode): Set<string> {
   let used = usedCache.get(tree);
@@ -165,8 +173,7 @@ function usedNames(tree: SyntaxNode): Set<string> {
   for (const s of tree.descendants(K.NODE_SELECT)) {
     const [base, path] = s.childNodes();
     if (base?.kind !== K.NODE_IDENT || base.text !== "pkgs" || path?.kind !== K.NODE_ATTRPATH) continue;
-    const first = attrpathSegments(path)[0];
-    if (first && !first.dynamic) used.add(first.name);
+    for (const seg of attrpathSegments(path)) if (!seg.dynamic) used.add(seg.name);
   }
   for (const w of tree.descendants(K.NODE_WITH)) {
     const [ns, body] = w.childNodes();
@@ -235,8 +242,8 @@ export function usedPackageFiles(
   builders: readonly SystemBuilder[],
   layout: PackageLayout,
   flake: () => Map<string, string[]>,
-): { files: string[]; sources: ReadonlySet<string> } {
-  const none = { files: [], sources: new Set<string>() };
+): { files: string[]; sources: ReadonlySet<string>; read: ReadonlySet<string> } {
+  const none = { files: [], sources: new Set<string>(), read: new Set<string>() };
   const overlays: Array<{ value: SyntaxNode; file: string }> = [];
   for (const f of hostFiles) {
     const tree = f.endsWith(".nix") ? layout.treeOf(f) : undefined;
@@ -267,5 +274,5 @@ export function usedPackageFiles(
     if (!tree) continue;
     for (const name of usedNames(tree)) for (const file of defined.get(name) ?? []) out.add(file);
   }
-  return { files: [...out], sources: new Set([...sources].filter((f) => !out.has(f))) };
+  return { files: [...out], sources: new Set([...sources].filter((f) => !out.has(f))), read: sources };
 }

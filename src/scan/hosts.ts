@@ -11,7 +11,7 @@ import { parse as parseToml } from "smol-toml";
 import { diskSource } from "./source.js";
 import { autoWireImport, autowiredEntries, autowiredHosts, builderModules, clanAssignments, interpolatedHostFolders, liteConfigHosts, type ClanFiles } from "./host-frameworks.js";
 import { falseGate, GateReader, gatesAt } from "./host-gates.js";
-import { flakeOverlays, systemBuilders, usedPackageFiles, type PackageLayout, type SystemBuilder } from "./host-packages.js";
+import { flakeOverlays, packageFilesOf, systemBuilders, usedPackageFiles, type PackageLayout, type SystemBuilder } from "./host-packages.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
 import { resolveLexical } from "../nix/scope.js";
@@ -145,6 +145,32 @@ function staticBoolean(node: SyntaxNode | undefined, env: Env | undefined, depth
   return undefined;
 }
 
+/** The string attribute `attr` of a set a name is bound to (`host.name` with `host = { inherit
+ * name; ... }` and `name` known), through `inherit (x) attr;`. */
+function stringAttr(expr: SyntaxNode | undefined, attr: string, env: Env | undefined, depth = 0): string | undefined {
+  const n = deref(expr, env);
+  if (n?.kind !== K.NODE_ATTR_SET || depth > 6) return undefined;
+  for (const b of n.childNodes()) {
+    if (b.kind === K.NODE_ATTRPATH_VALUE) {
+      const [path, value] = b.childNodes();
+      const segs = path ? attrpathSegments(path) : [];
+      if (segs.length !== 1 || segs[0]!.dynamic || segs[0]!.name !== attr) continue;
+      const v = unparen(value);
+      if (v?.kind === K.NODE_STRING) return staticString(v);
+      const bound = v?.kind === K.NODE_IDENT ? lookupRef(v, env) : undefined;
+      return typeof bound === "string" ? bound : undefined;
+    }
+    if (b.kind !== K.NODE_INHERIT) continue;
+    const id = b.childNodes().find((c) => c.kind === K.NODE_IDENT && c.text === attr);
+    if (!id) continue;
+    const from = b.firstChild(K.NODE_INHERIT_FROM);
+    if (from) return stringAttr(from.firstChild() ?? undefined, attr, env, depth + 1);
+    const bound = lookupRef(id, env);
+    return typeof bound === "string" ? bound : undefined;
+  }
+  return undefined;
+}
+
 /** The text an interpolation gives: a known name or `config.networking.hostName`, a string
  * literal, or `if <known boolean> then "a" else "b"` (`../users/${user}/${if darwin then
  * "darwin" else "nixos"}.nix`). */
@@ -153,6 +179,13 @@ function interpolatedText(inner: SyntaxNode | undefined, env: Env | undefined, d
   if (inner.kind === K.NODE_IDENT || inner.kind === K.NODE_SELECT) {
     const v = lookupInterpolated(inner, env);
     if (typeof v === "string") return v;
+    // `${host.name}` with `host` bound to a set that gives its name.
+    const [base, path] = inner.kind === K.NODE_SELECT && !inner.firstToken(K.TOKEN_OR) ? inner.childNodes() : [];
+    const segs = path ? attrpathSegments(path) : [];
+    if (base?.kind === K.NODE_IDENT && segs.length === 1 && !segs[0]!.dynamic) {
+      const s = stringAttr(base, segs[0]!.name, env);
+      if (s !== undefined) return s;
+    }
     const u = v ? unparen(v) : undefined;
     return u?.kind === K.NODE_STRING ? staticString(u) : undefined;
   }
@@ -317,6 +350,17 @@ function repoPath(expr: SyntaxNode | undefined, env: Env | undefined, dir: strin
   return joined === ".." || joined.startsWith("../") || joined.startsWith("/") ? undefined : joined;
 }
 
+// The directory of each file whose tree the host walk read: a path literal is relative to the file
+// it is written in, also when a helper's body is read with a caller's argument (`configuration =
+// ./hosts/${hostName}` given in flake.nix to a helper of lib/).
+const fileDirs = new WeakMap<SyntaxNode, string>();
+
+function writtenIn(n: SyntaxNode): string | undefined {
+  let r = n;
+  while (r.parent) r = r.parent;
+  return fileDirs.get(r);
+}
+
 /** The top expression of a repository file `import`ed by path (a path literal, or a path from the
  * flake's root: `import "${self}/system"`, through let-bound names), with its directory. */
 function importedFile(apply: SyntaxNode, env: Env | undefined, dir: string, reader: Reader | undefined): { body: SyntaxNode; dir: string } | undefined {
@@ -326,7 +370,9 @@ function importedFile(apply: SyntaxNode, env: Env | undefined, dir: string, read
   const file = rel === undefined ? undefined : rel.endsWith(".nix") ? rel : posix.join(rel, "default.nix");
   if (!file) return undefined;
   reader.read.add(file);
-  let body = unparen(reader.treeOf(file)?.childNodes().find((c) => c.kind !== K.NODE_ERROR));
+  const tree = reader.treeOf(file);
+  if (tree) fileDirs.set(tree, posix.dirname(file) === "." ? "" : posix.dirname(file));
+  let body = unparen(tree?.childNodes().find((c) => c.kind !== K.NODE_ERROR));
   // `import ./lib { inherit inputs; }`: the file's function applied to the arguments given.
   for (let i = 1; i < args.length && body?.kind === K.NODE_LAMBDA; i++) body = unparen(body.childNodes()[1]);
   return body ? { body, dir: posix.dirname(file) === "." ? "" : posix.dirname(file) } : undefined;
@@ -346,11 +392,28 @@ function resolveAttr(expr: SyntaxNode | undefined, name: string, env: Env | unde
       if (file) return resolveAttr(file.body, name, undefined, file.dir, reader, depth + 1);
       // `lib.makeExtensible (final: { ... })`, `lib.fix (self: { ... })`: the set the function returns.
       const { fn, args } = flattenApply(n);
+      // `mergeAttrsList [ (import ./a.nix x) (import ./b.nix x) ]`, `recursiveUpdate a b`: the last
+      // set that has it.
+      const merge = calleeName(fn) ?? "";
+      if (merge === "mergeAttrsList" || ((merge === "recursiveUpdate" || merge === "mergeAttrs") && args.length === 2)) {
+        const sets = merge === "mergeAttrsList" ? (deref(args[0], env)?.kind === K.NODE_LIST ? deref(args[0], env)!.childNodes() : []) : args;
+        for (const set of [...sets].reverse()) {
+          const found = resolveAttr(set, name, env, dir, reader, depth + 1);
+          if (found) return found;
+        }
+        return undefined;
+      }
       const f = FIXED_POINTS.has(calleeName(fn) ?? "") && args.length === 1 ? unparen(args[0]) : undefined;
       return f?.kind === K.NODE_LAMBDA ? resolveAttr(f.childNodes()[1], name, env, dir, reader, depth + 1) : undefined;
     }
     case K.NODE_LET_IN:
       return resolveAttr(n.childNodes().at(-1), name, env, dir, reader, depth + 1);
+    case K.NODE_BIN_OP: {
+      // `defaults // given`: the right side's attribute when it has one, else the left's.
+      if (!n.firstToken(K.TOKEN_UPDATE)) return undefined;
+      const [left, right] = n.childNodes();
+      return resolveAttr(right, name, env, dir, reader, depth + 1) ?? resolveAttr(left, name, env, dir, reader, depth + 1);
+    }
     case K.NODE_ATTR_SET: {
       for (const b of n.childNodes()) {
         if (b.kind === K.NODE_ATTRPATH_VALUE) {
@@ -430,7 +493,7 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
   if (!n) return;
   switch (n.kind) {
     case K.NODE_PATH: {
-      const p = pathValue(n, env, flakeDir);
+      const p = pathValue(n, env, writtenIn(n) ?? flakeDir);
       if (p !== undefined) out.add(p);
       return;
     }
@@ -494,6 +557,15 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       if (helper) {
         const call = bindArguments(helper.lam, args, helper.env);
         collectHostFiles(call.body, call.env, helper.dir, out, reader, depth + 1);
+      }
+      // `concatMap (name: optional (pathExists ./hosts/${name}/shared.nix) ./hosts/${name}/shared.nix)
+      // hostNames`: the function names the modules (a file of each entry, when it exists), the
+      // listing only the entries: their default.nix are not modules of the host.
+      const mapper = calleeName(fn);
+      const fnArg = unparen(args[0]);
+      if ((mapper === "map" || mapper === "concatMap") && args.length === 2 && fnArg?.kind === K.NODE_LAMBDA && fnArg.text.includes("pathExists")) {
+        collectHostFiles(fnArg, env, flakeDir, out, reader, depth + 1);
+        return;
       }
       for (const arg of args) collectHostFiles(arg, env, flakeDir, out, reader, depth + 1);
       return;
@@ -822,6 +894,14 @@ function bindArguments(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env
       const set = unparen(arg);
       if (set?.kind === K.NODE_ATTR_SET) {
         for (const [k, v] of setAttributes(set)) values.set(k, v);
+        // `{ inherit hostName; }`: what the name is where the set is written.
+        for (const b of set.childNodes()) {
+          if (b.kind !== K.NODE_INHERIT || b.firstChild(K.NODE_INHERIT_FROM)) continue;
+          for (const id of b.childNodes()) {
+            const v = id.kind === K.NODE_IDENT && !values.has(id.text) ? lookupRef(id, env) : undefined;
+            if (v !== undefined) values.set(id.text, v);
+          }
+        }
         // The set is read whole: what it does not give takes the pattern's default
         // (`darwin ? false`).
         for (const e of param.childNodes()) {
@@ -840,6 +920,19 @@ function bindArguments(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env
   return { body: lam, env: { values, up: env } };
 }
 
+// Functions merging a list of sets into one (`foldl' (a: b: a // b) { }` merges too).
+const SET_FOLDS = new Set(["foldl'", "foldl", "foldr", "mergeAttrsList"]);
+
+/** Is a fold's function a merge of two sets (`a: b: a // b`, `recursiveUpdate`)? */
+function mergesSets(f: SyntaxNode | undefined, env: Env | undefined): boolean {
+  const n = deref(f, env);
+  if (!n) return false;
+  if (MERGE_FUNCTIONS.has(calleeName(n) ?? "")) return true;
+  let body = n;
+  for (let i = 0; i < 2 && body.kind === K.NODE_LAMBDA; i++) body = unparen(body.childNodes()[1]) ?? body;
+  return body !== n && body.kind === K.NODE_BIN_OP && !!body.firstToken(K.TOKEN_UPDATE);
+}
+
 /** The bindings of an attribute set expression that can be read without evaluating: a literal, a
  * let-bound name, `a // b`, or `self.<output>` defined in the same file (`flake.<output> = {...}`). */
 function staticSetBindings(expr: SyntaxNode | undefined, env: Env | undefined, fileRoot: SyntaxNode, depth = 0): SyntaxNode[] {
@@ -849,6 +942,19 @@ function staticSetBindings(expr: SyntaxNode | undefined, env: Env | undefined, f
   // `hosts = let mkRouter = ...; in { router = mkRouter ...; nas = { ... }; }`
   if (n.kind === K.NODE_LET_IN) return staticSetBindings(n.childNodes().at(-1), env, fileRoot, depth + 1);
   if (n.kind === K.NODE_BIN_OP) return n.childNodes().flatMap((c) => staticSetBindings(c, env, fileRoot, depth + 1));
+  // `foldl' (a: b: a // b) { } (attrValues bySystem)`, `mergeAttrsList [ x y ]`: the sets merged
+  // (a set of sets flattened one level: its values' bindings).
+  if (n.kind === K.NODE_APPLY) {
+    const { fn, args } = flattenApply(n);
+    const callee = calleeName(fn) ?? "";
+    if (!SET_FOLDS.has(callee) || args.length === 0 || (callee !== "mergeAttrsList" && !mergesSets(args[0], env))) return [];
+    const sets = deref(args.at(-1), env);
+    const call = sets?.kind === K.NODE_APPLY ? flattenApply(sets) : undefined;
+    if (call && calleeName(call.fn) === "attrValues" && call.args.length === 1)
+      return staticSetBindings(call.args[0], env, fileRoot, depth + 1).flatMap((b) => staticSetBindings(b.childNodes()[1], env, fileRoot, depth + 1));
+    if (sets?.kind === K.NODE_LIST) return sets.childNodes().flatMap((c) => staticSetBindings(c, env, fileRoot, depth + 1));
+    return [];
+  }
   const output = n.kind === K.NODE_SELECT ? /^(?:inputs\.)?self\.([\w'-]+)$/.exec(n.text.replace(/\s+/g, ""))?.[1] : undefined;
   if (!output) return [];
   for (const b of fileRoot.descendants(K.NODE_ATTRPATH_VALUE)) {
@@ -880,6 +986,7 @@ function staticStrings(expr: SyntaxNode | undefined, env: Env | undefined): stri
  */
 export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: ReadonlySet<string>, reader?: Reader, within: string[] = []): DeclaredHost[] {
   const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+  fileDirs.set(fileRoot, dir);
   const nixFiles = files ?? new Set<string>();
   const hosts: DeclaredHost[] = [];
   const fromDirectory = (apply: SyntaxNode, env: Env | undefined): boolean => {
@@ -1099,6 +1206,153 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     return true;
   };
+  /** The `nixosConfigurations.<name> = <system>` a function's result gives for one name (`{
+   * nixosConfigurations.${hostName} = nixosSystem { ... }; apps = ...; }`), through the helpers it
+   * calls (bound to their arguments, read where they are written). */
+  const madeHost = (expr: SyntaxNode | undefined, env: Env | undefined, at: string, name: string, depth = 0): { value: SyntaxNode; env: Env | undefined; dir: string } | undefined => {
+    const n = deref(expr, env);
+    if (!n || depth > 6) return undefined;
+    if (n.kind === K.NODE_LET_IN) return madeHost(n.childNodes().at(-1), env, at, name, depth + 1);
+    if (n.kind === K.NODE_APPLY) {
+      const { fn, args } = flattenApply(n);
+      const helper = calledHelper(fn, n, env, at, reader);
+      if (!helper) return undefined;
+      const call = bindArguments(helper.lam, args, env);
+      return madeHost(call.body, call.env, helper.dir, name, depth + 1);
+    }
+    if (n.kind !== K.NODE_ATTR_SET) return undefined;
+    for (const b of n.childNodes()) {
+      const [path, value] = b.kind === K.NODE_ATTRPATH_VALUE ? b.childNodes() : [];
+      const segs = path ? attrpathSegments(path).map((seg) => segmentName(seg, env)) : [];
+      if (value && segs.length === 2 && segs[0] === "nixosConfigurations" && segs[1] === name) return { value, env, dir: at };
+    }
+    return undefined;
+  };
+  /** Does a path exist in the repository (a file, or a directory holding one)? */
+  const exists = (p: string): boolean => [...(files ?? [])].some((f) => f === p || f.startsWith(`${p}/`));
+  /** A condition known without evaluating: `builtins.pathExists ./hosts/${name}/hardware.nix` with
+   * the name known, or a known boolean. */
+  const knownCondition = (c: SyntaxNode | undefined, env: Env | undefined): boolean | undefined => {
+    const n = unparen(c);
+    if (n?.kind === K.NODE_APPLY) {
+      const { fn, args } = flattenApply(n);
+      const arg = unparen(args[0]);
+      if (calleeName(fn) === "pathExists" && args.length === 1 && arg?.kind === K.NODE_PATH) {
+        const p = pathValue(arg, env, writtenIn(arg) ?? dir);
+        return p === undefined ? undefined : exists(p);
+      }
+    }
+    return staticBoolean(n, env);
+  };
+  type Item = { node: SyntaxNode | string; env: Env | undefined };
+  /** The elements of a list expression, each with what its names are bound to: a literal list,
+   * `attrNames (readDir ./hosts)` (the directory's entries), `map f xs` and `concatMap f xs` (f
+   * read for each element), `optional c x`, `optionals c xs`, `if c then a else b` and `a ++ b`
+   * (a condition known without evaluating picks its branch). */
+  const listItems = (expr: SyntaxNode | string, env: Env | undefined, depth = 0): Item[] | undefined => {
+    if (typeof expr === "string" || depth > 8) return undefined;
+    const n = deref(expr, env);
+    if (!n) return undefined;
+    if (n.kind === K.NODE_LIST) return n.childNodes().map((c) => ({ node: c, env }));
+    if (n.kind === K.NODE_BIN_OP && n.firstToken(K.TOKEN_CONCAT)) {
+      const parts = n.childNodes().map((c) => listItems(c, env, depth + 1));
+      return parts.every(Boolean) ? parts.flatMap((p) => p!) : undefined;
+    }
+    if (n.kind === K.NODE_IF_ELSE) {
+      const [cond, yes, no] = n.childNodes();
+      const b = knownCondition(cond, env);
+      if (b !== undefined) return listItems((b ? yes : no)!, env, depth + 1);
+      const both = [yes, no].map((c) => (c ? listItems(c, env, depth + 1) : undefined));
+      return both.every(Boolean) ? both.flatMap((p) => p!) : undefined;
+    }
+    if (n.kind !== K.NODE_APPLY) return undefined;
+    const { fn, args } = flattenApply(n);
+    const callee = calleeName(fn);
+    if (callee === "attrNames" && args.length === 1 && files) {
+      const inner = deref(args[0], env);
+      const call = inner?.kind === K.NODE_APPLY ? flattenApply(inner) : undefined;
+      const path = call && calleeName(call.fn) === "readDir" ? unparen(call.args[0]) : undefined;
+      const d = path?.kind === K.NODE_PATH ? pathValue(path, env, writtenIn(path) ?? dir) : undefined;
+      if (d === undefined) return undefined;
+      const prefix = d === "." || d === "" ? "" : `${d}/`;
+      const names = new Set<string>();
+      for (const f of files) if (f.startsWith(prefix)) names.add(f.slice(prefix.length).split("/")[0]!);
+      return [...names].sort().map((name) => ({ node: name, env }));
+    }
+    if ((callee === "optional" || callee === "optionals") && args.length === 2) {
+      if (knownCondition(args[0], env) === false) return [];
+      return callee === "optional" ? [{ node: args[1]!, env }] : listItems(args[1]!, env, depth + 1);
+    }
+    if ((callee === "map" || callee === "concatMap") && args.length === 2) {
+      const lam = lambdaOf(args[0], env);
+      const items = lam ? listItems(args[1]!, env, depth + 1) : undefined;
+      if (!lam || !items) return undefined;
+      const out: Item[] = [];
+      for (const it of items) {
+        const bound = bindArguments(lam, [it.node], it.env);
+        if (callee === "map") out.push({ node: bound.body, env: bound.env });
+        else {
+          const inner = listItems(bound.body, bound.env, depth + 1);
+          if (!inner) return undefined;
+          out.push(...inner);
+        }
+      }
+      return out;
+    }
+    return undefined;
+  };
+  /** `listToAttrs (concatMap (host: if pathExists ./hosts/${host.name}/hardware.nix then [ {
+   * inherit (host) name; value = nixosSystem { ... }; } ] else [ ]) hosts)`: each element whose
+   * name is known is a host, made of what its value names. */
+  const fromNameValueList = (apply: SyntaxNode, env: Env | undefined): boolean => {
+    const { fn, args } = flattenApply(apply);
+    if (calleeName(fn) !== "listToAttrs" || args.length !== 1) return false;
+    const items = listItems(args[0]!, env);
+    if (!items) return false;
+    const before = hosts.length;
+    for (const it of items) {
+      const set = typeof it.node === "string" ? undefined : deref(it.node, it.env);
+      if (set?.kind !== K.NODE_ATTR_SET) continue;
+      const name = stringAttr(set, "name", it.env);
+      const value = setAttributes(set).get("value");
+      if (name === undefined || !value || hosts.some((h) => h.name === name)) continue;
+      const own = new HostFiles();
+      collectHostFiles(value, it.env, dir, own, reader);
+      hosts.push({ name, file, node: set, files: own, source: "flake" });
+    }
+    return hosts.length > before;
+  };
+  /** `mapDir (hostName: mkHost { inherit hostName; configuration = ./hosts/${hostName}; })
+   * ./hosts`: a function called for each folder of a directory, whose result declares
+   * `nixosConfigurations.<folder>`. Each folder is a host, with the modules its system is given
+   * and the folder itself when the function names a path with the folder's name. */
+  const fromEntryMapper = (apply: SyntaxNode, env: Env | undefined): boolean => {
+    if (!files) return false;
+    const { args } = flattenApply(apply);
+    const lam = args.map((a) => unparen(a)).find((a) => a?.kind === K.NODE_LAMBDA && a.childNodes()[0]?.kind === K.NODE_IDENT_PARAM);
+    const folder = args.map((a) => unparen(a)).find((a) => a?.kind === K.NODE_PATH);
+    const d = folder ? pathValue(folder, env, dir) : undefined;
+    if (!lam || d === undefined) return false;
+    const prefix = d === "." || d === "" ? "" : `${d}/`;
+    const names = new Set<string>();
+    for (const f of files) {
+      const rest = f.startsWith(prefix) ? f.slice(prefix.length).split("/") : [];
+      if (rest.length >= 2) names.add(rest[0]!);
+    }
+    const param = lam.childNodes()[0]!.childNodes()[0]!.text;
+    const namesFolder = interpolatedParameters(lam).includes(param);
+    const before = hosts.length;
+    for (const name of [...names].sort()) {
+      const call = bindArguments(lam, [name], env);
+      const made = madeHost(call.body, call.env, dir, name);
+      if (!made) continue;
+      const own = new HostFiles();
+      if (namesFolder) own.add(`${prefix}${name}`);
+      collectHostFiles(made.value, made.env, made.dir, own, reader);
+      hosts.push({ name, file, node: apply, files: own, source: "flake" });
+    }
+    return hosts.length > before;
+  };
   const visit = (node: SyntaxNode, env: Env | undefined, prefix: string[], depth: number): void => {
     const n = unparen(node);
     if (!n || depth > 64) return;
@@ -1116,7 +1370,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       // `options.x.nixosConfigurations = mkOption { type = ...; default = ...; }` declares an
       // option: its arguments (type, default, description...) are no hosts.
       if (OPTION_DECLARATORS.test(calleeName(flattenApply(n).fn) ?? "")) return;
-      if (fromDirectory(n, env) || fromComputedSet(n, env) || fromRegistryHelper(n, env) || fromFolderHelper(n, env)) return;
+      if (fromNameValueList(n, env) || fromDirectory(n, env) || fromComputedSet(n, env) || fromRegistryHelper(n, env) || fromFolderHelper(n, env)) return;
       const { fn, args } = flattenApply(n);
       // `nixosConfigurations = import ./hosts/entry.nix { ... }`: the file's value is the host set.
       if (calleeName(fn) === "import") return void hosts.push(...importedHostSet(n, env, prefix, depth));
@@ -1145,8 +1399,14 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       return;
     }
     if (n.kind === K.NODE_APPLY) {
+      if (fromEntryMapper(n, env)) return;
       // flake-utils / flake-parts wrappers: look into their arguments.
       for (const a of flattenApply(n).args) visit(a, env, prefix, depth + 1);
+      return;
+    }
+    // `recursiveMergeAttrs ([ { ... } ] ++ (mapDir mkHost ./hosts))`: a list of output sets merged.
+    if (n.kind === K.NODE_LIST && !hostSet && prefix.length === 0) {
+      for (const c of n.childNodes()) visit(c, env, prefix, depth + 1);
       return;
     }
     if (n.kind !== K.NODE_ATTR_SET) return;
@@ -1476,6 +1736,80 @@ export function frameworkHosts(root: PathKinds, files: readonly string[], treeOf
   return { hosts, darwinModules: new Set(found.filter((h) => h.darwin).flatMap((h) => h.modules)) };
 }
 
+/** The bindings of a set under their full paths, through nested sets and functions returning one
+ * (`nodes.b = { lib, ... }: { configuration = ...; }`). */
+function flatBindings(set: SyntaxNode, prefix: string[], out: Array<{ path: string[]; value: SyntaxNode }>, depth = 0): void {
+  if (depth > 6) return;
+  for (const b of set.childNodes()) {
+    if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const [path, raw] = b.childNodes();
+    const segs = path ? attrpathSegments(path) : [];
+    if (!raw || segs.length === 0 || segs.some((seg) => seg.dynamic)) continue;
+    const full = [...prefix, ...segs.map((seg) => seg.name)];
+    out.push({ path: full, value: raw });
+    let value = unparen(raw);
+    if (value?.kind === K.NODE_LAMBDA) value = unparen(value.childNodes()[1]);
+    if (value?.kind === K.NODE_ATTR_SET && full.length < 4) flatBindings(value, full, out, depth + 1);
+  }
+}
+
+/** The module files a NixOS module value names through its imports (a set or a function returning
+ * one), or the paths of another expression (a list, a let-bound module). */
+function moduleImports(value: SyntaxNode, dir: string, out: HostFiles, reader: Reader | undefined): void {
+  let n = unparen(value);
+  if (n?.kind === K.NODE_LAMBDA) n = unparen(n.childNodes()[1]);
+  if (n?.kind !== K.NODE_ATTR_SET) {
+    if (n) collectHostFiles(n, undefined, dir, out, reader);
+    return;
+  }
+  for (const b of n.childNodes()) {
+    const [path, v] = b.kind === K.NODE_ATTRPATH_VALUE ? b.childNodes() : [];
+    const segs = path ? attrpathSegments(path) : [];
+    if (v && segs.length === 1 && segs[0]!.name === "imports") collectHostFiles(v, undefined, dir, out, reader);
+  }
+}
+
+/**
+ * Machines of a deployment network that is not a flake (nixus: `nodes.<name>.configuration = {
+ * imports = [ ... ]; }`, with `defaults.configuration` given to every node): each node is a host
+ * whose modules are its configuration's imports and the defaults'. A NixOS test's `nodes.<name> =
+ * { ... }` (a module, without `configuration`) is no host. The network's file builds the hosts
+ * without being their module: the paths of its other options (deployment modules, secrets) are
+ * not theirs.
+ */
+export function networkHosts(files: readonly string[], reader: Reader): DeclaredHost[] {
+  const out: DeclaredHost[] = [];
+  for (const file of files) {
+    if (!file.endsWith(".nix")) continue;
+    const root = reader.treeOf(file);
+    if (!root || !/\bnodes\b/.test(root.text) || !root.text.includes("configuration")) continue;
+    const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+    const sets: SyntaxNode[] = [];
+    root.walk((n) => {
+      if (n.kind === K.NODE_ATTR_SET && n.childNodes().some((b) => b.kind === K.NODE_ATTRPATH_VALUE && b.childNodes()[0]?.text.replace(/\s+/g, "").split(".")[0] === "nodes")) sets.push(n);
+      return undefined;
+    });
+    for (const set of sets) {
+      const flat: Array<{ path: string[]; value: SyntaxNode }> = [];
+      flatBindings(set, [], flat);
+      // `<...>.configuration = { imports = ...; }` or `<...>.configuration.imports = [ ... ]`.
+      const configured = (b: { path: string[] }, at: number): boolean => b.path[at] === "configuration" && (b.path.length === at + 1 || (b.path.length === at + 2 && b.path[at + 1] === "imports"));
+      const read = (b: { path: string[]; value: SyntaxNode }, own: HostFiles): void => (b.path.at(-1) === "imports" ? collectHostFiles(b.value, undefined, dir, own, reader) : moduleImports(b.value, dir, own, reader));
+      const nodes = new Map<string, Array<{ path: string[]; value: SyntaxNode }>>();
+      for (const b of flat) if (b.path[0] === "nodes" && b.path.length >= 3 && configured(b, 2)) nodes.set(b.path[1]!, [...(nodes.get(b.path[1]!) ?? []), b]);
+      if (nodes.size === 0) continue;
+      const defaults = flat.filter((b) => b.path[0] === "defaults" && configured(b, 1));
+      for (const [name, configs] of nodes) {
+        if (out.some((h) => h.name === name)) continue;
+        const own = new HostFiles();
+        for (const c of [...configs, ...defaults]) read(c, own);
+        out.push({ name, file, node: configs[0]!.value, files: own, source: "directory", builders: new Set([file]) });
+      }
+    }
+  }
+  return out;
+}
+
 const HOST_DIRS = ["hosts", "machines", "systems", "nixos/hosts", "hosts/nixos", "nixos/machines"];
 const HOST_ENTRIES = ["default.nix", "configuration.nix"];
 // The modules of `machines/<name>/` clan imports itself (besides configuration.nix).
@@ -1635,6 +1969,9 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     // as a value, not imported as a module: neither it nor the flake's outputs it names (every
     // flake-parts module, package, check) are the host's. The host's own declaration is queued.
     const entries = new Set(queue);
+    // The packages of a package set the host reaches (an overlay's `name = callPackage ./path { }`)
+    // are the host's when it installs them (below), not all of them by reaching the set.
+    const packageSets = new Map<string, string[]>();
     const drain = (blocked?: ReadonlySet<string>): void => {
       while (queue.length > 0) {
         const f = queue.pop()!;
@@ -1642,7 +1979,12 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
         if ((f === "flake.nix" || f.endsWith("/flake.nix")) && !entries.has(f)) continue;
         files.add(f);
         if (!f.endsWith(".nix") || declarationFiles.has(f)) continue;
-        for (const r of references(f)) if (!files.has(r)) queue.push(r);
+        const defined = packages && !blocked ? packageFilesOf(f, packages.layout) : undefined;
+        for (const r of references(f)) {
+          if (files.has(r)) continue;
+          if (defined?.has(r)) packageSets.set(f, [...(packageSets.get(f) ?? []), r]);
+          else queue.push(r);
+        }
         const dir = posix.dirname(f) === "." ? "" : posix.dirname(f);
         for (const node of hostPaths(f)) {
           const targets = (node.kind === K.NODE_SELECT && !selfOutputRef(node)) || node.kind === K.NODE_WITH ? argImports(node, argNodes, ctx, layout) : computedTargets(node, hostEnv, dir, ctx, shortName);
@@ -1656,6 +1998,9 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       const starts = [h.file, posix.dirname(h.file), ...h.files].map((f) => posix.normalize(f));
       const used = usedPackageFiles(files, starts, packages.builders, packages.layout, packages.flake);
       for (const f of used.files) if (!files.has(f)) queue.push(f);
+      // A package set not read as an overlay the host applies (reached some other way): all its
+      // packages, as before.
+      for (const [set, defined] of packageSets) if (!used.read.has(set)) for (const f of defined) if (!files.has(f)) queue.push(f);
       drain(used.sources);
     }
     hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source, ...(argNodes.size ? { args: new Map([...argNodes].map(([k, v]) => [k, v.node])) } : {}), ...(unread ? { partial: true } : {}) });
@@ -2021,9 +2366,40 @@ function listsParameter(lam: SyntaxNode): boolean {
   });
 }
 
+/** A let-bound helper of the file that lists the directory it is given, itself or through the
+ * helpers it hands the directory to (`validFiles = dir: map (f: ./. + "/${f}") (filter (f: ... )
+ * (files dir))`, `files = dir: ... (getDir dir)`, `getDir = dir: mapAttrs (...) (readDir dir)`):
+ * whether the listing recurses (a helper of the chain calls itself), and the relative paths a
+ * negated `hasPrefix "x/" f` filter of the chain leaves out. */
+function listingHelper(lam: SyntaxNode, depth = 0, seen = new Set<SyntaxNode>()): { recursive: boolean; excluded: string[] } | undefined {
+  const param = lam.childNodes()[0];
+  if (depth > 6 || seen.has(lam) || param?.kind !== K.NODE_IDENT_PARAM) return undefined;
+  seen.add(lam);
+  const name = param.firstChild()?.text;
+  const selfCall = lam.descendants(K.NODE_IDENT).some((id) => id.parent?.kind !== K.NODE_ATTRPATH && unparen(resolveLexical(id)?.value) === lam);
+  const excluded: string[] = [];
+  for (const call of lam.descendants(K.NODE_APPLY)) {
+    const { fn, args } = flattenApply(call);
+    const prefix = calleeName(fn) === "hasPrefix" && args.length >= 1 ? unparen(args[0]) : undefined;
+    const negated = call.parent?.kind === K.NODE_UNARY_OP || (call.parent?.kind === K.NODE_PAREN && call.parent.parent?.kind === K.NODE_UNARY_OP);
+    const text = prefix?.kind === K.NODE_STRING ? staticString(prefix) : undefined;
+    if (text && negated) excluded.push(text);
+  }
+  if (listsParameter(lam)) return { recursive: selfCall, excluded };
+  for (const call of lam.descendants(K.NODE_APPLY)) {
+    const { fn, args } = flattenApply(call);
+    const arg = unparen(args[0]);
+    if (fn.kind !== K.NODE_IDENT || arg?.kind !== K.NODE_IDENT || arg.text !== name) continue;
+    const inner = unparen(resolveLexical(fn)?.value);
+    const found = inner?.kind === K.NODE_LAMBDA && inner !== lam ? listingHelper(inner, depth + 1, seen) : undefined;
+    if (found) return { recursive: found.recursive || selfCall, excluded: [...excluded, ...found.excluded] };
+  }
+  return undefined;
+}
+
 /** A call listing a directory (`scanPaths ./.`, `map (f: ./. + "/${f}") (attrNames (readDir ./.))`):
  * the directory and whether the listing is recursive. */
-function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: boolean; readDir?: boolean; loader?: boolean } | undefined {
+function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: boolean; readDir?: boolean; loader?: boolean; excluded?: string[] } | undefined {
   if (node.kind !== K.NODE_APPLY) return undefined;
   const { fn, args } = flattenApply(node);
   const name = calleeName(fn) ?? "";
@@ -2042,6 +2418,8 @@ function directoryListing(node: SyntaxNode): { path: SyntaxNode; recursive: bool
     const path = unparen(args[0]);
     const lam = unparen(resolveLexical(fn)?.value);
     if (path?.kind === K.NODE_PATH && lam?.kind === K.NODE_LAMBDA && listsParameter(lam)) return { path, recursive: false, readDir: true };
+    const chain = path?.kind === K.NODE_PATH && lam?.kind === K.NODE_LAMBDA ? listingHelper(lam) : undefined;
+    if (chain && path) return { path, recursive: chain.recursive, readDir: true, ...(chain.excluded.length ? { excluded: chain.excluded } : {}) };
   }
   if (!node.text.includes("readDir")) return undefined;
   // The `readDir <path>` inside: its path is the directory listed.
@@ -2162,7 +2540,8 @@ function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveCo
   if (listing) {
     const d = pathValue(listing.path, env, dir);
     if (d === undefined) return [];
-    const modules = listModules(ctx.files, d === "." ? "" : d, listing.recursive, listing.loader);
+    const prefix = d === "." ? "" : `${d}/`;
+    const modules = listModules(ctx.files, d === "." ? "" : d, listing.recursive, listing.loader).filter((f) => !listing.excluded?.some((x) => f.slice(prefix.length).startsWith(x)));
     // `readDir ./bin` read for scripts (`writeShellScriptBin name (readFile (./bin + "/${f}"))`):
     // the files listed are the module's too.
     return listing.readDir ? [...modules, ...dataFiles(ctx.files, d === "." ? "" : d)] : modules;

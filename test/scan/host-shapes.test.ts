@@ -1,0 +1,100 @@
+// Host attribution for repository shapes read from test/fixtures/hosts/<shape>/ (issue 11,
+// point 3): each fixture reproduces a layout whose hosts were missed, with look-alikes (a module
+// no host imports, a system built outside the host set) that must name no host or fewer hosts.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { SecurityReport } from "../../src/report/schema.js";
+import { scanMemory } from "../helpers/memory.js";
+
+const FIXTURES = join(import.meta.dirname, "..", "fixtures", "hosts");
+
+function readTree(dir: string, prefix = "", out: Record<string, string> = {}): Record<string, string> {
+  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) readTree(dir, rel, out);
+    else out[rel] = readFileSync(join(dir, rel), "utf8");
+  }
+  return out;
+}
+
+async function scanShape(shape: string): Promise<SecurityReport> {
+  return scanMemory(readTree(join(FIXTURES, shape)));
+}
+
+/** The hosts named by the findings of `rule` in `file` (the rule must report there). */
+function hostsOf(report: SecurityReport, file: string, rule: string): string[] {
+  const f = report.findings.filter((x) => x.ruleId === rule && x.file === file);
+  expect(f.length, `${rule} in ${file}: ${JSON.stringify(report.findings.map((x) => [x.ruleId, x.file, x.host]))}`).toBeGreaterThan(0);
+  return [...new Set(f.flatMap((x) => x.host ?? []))].sort();
+}
+
+describe("host sets merged from sets of sets", () => {
+  it("reads mapAttrs over foldl' (a // b) of attrValues, a helper's `defaults // given`, and `inherit nixosConfigurations`", async () => {
+    const report = await scanShape("folded-host-sets");
+    // The image built with the same helper outside nixosConfigurations is no host.
+    expect([...report.hosts].sort()).toEqual(["alder", "birch", "setup-arm"]);
+    // A shared mixin reached through profiles by every host, whichever entry module the host's
+    // set names (the helper's default `./hosts/${name}/configuration.nix` or its own).
+    expect(hostsOf(report, "mixins/common.nix", "sudo-nopasswd")).toEqual(["alder", "birch", "setup-arm"]);
+    // A file of images/ that a host of the set is built from names that host.
+    expect(hostsOf(report, "images/setup/common.nix", "mkforce-habit")).toEqual(["setup-arm"]);
+    // A module of a host's folder that nothing imports, and the image's own entry, name no host.
+    for (const file of ["hosts/birch/unused.nix", "images/setup/iso.nix"]) expect(report.findings.filter((x) => x.file === file).flatMap((x) => x.host ?? [])).toEqual([]);
+  });
+});
+
+describe("a deployment network that is not a flake", () => {
+  it("names the nodes with a configuration, gives each the defaults' modules, and reads a file's chain of listing helpers", async () => {
+    const report = await scanShape("deploy-network");
+    // The NixOS test's machine (a module, no configuration) is no host.
+    expect([...report.hosts].sort()).toEqual(["east", "north", "south"]);
+    // Imported by the defaults' configuration, through `imports = modules ./.` whose helpers list
+    // the folder recursively: every node.
+    expect(hostsOf(report, "sys/features/admin.nix", "sudo-nopasswd")).toEqual(["east", "north", "south"]);
+    // Gated on an option only north and east turn on.
+    expect(hostsOf(report, "sys/features/extra/remote.nix", "ssh-permit-root-login")).toEqual(["east", "north"]);
+    // Left out by the listing's `! hasPrefix "extra/widget/"` filter; a path of a network module
+    // (not of a node's configuration).
+    for (const file of ["sys/features/extra/widget/default.nix", "sys/image.nix"]) expect(report.findings.filter((x) => x.file === file).flatMap((x) => x.host ?? [])).toEqual([]);
+  });
+});
+
+describe("a function called for each folder of a directory", () => {
+  it("names a host per folder when the function's result (through the repository's helpers) declares nixosConfigurations.<folder>", async () => {
+    const report = await scanShape("folder-mapper");
+    // machines/mac/ is mapped to darwinConfigurations: no NixOS host.
+    expect([...report.hosts].sort()).toEqual(["oak", "pine"]);
+    // `self.outputs.nixosModules.default`, which every system of the helper gets.
+    expect(hostsOf(report, "modules/nixos/admin.nix", "sudo-nopasswd")).toEqual(["oak", "pine"]);
+    // The folder given as the entry module (`./machines/linux/${name}`, read where it is written,
+    // not in lib/) turns the server on for oak only.
+    expect(hostsOf(report, "modules/nixos/server.nix", "ssh-permit-root-login")).toEqual(["oak"]);
+    expect(report.findings.filter((x) => x.file === "modules/darwin/default.nix").flatMap((x) => x.host ?? [])).toEqual([]);
+  });
+});
+
+describe("packages of an overlay", () => {
+  it("names the hosts that install a package, not every host that applies the overlay", async () => {
+    const report = await scanShape("overlay-packages");
+    const of = (file: string) => hostsOf(report, file, "unquoted-url");
+    expect(of("pkgs/alpha/default.nix")).toEqual(["red"]); // `with pkgs; [ alpha ]`
+    expect(of("pkgs/beta/default.nix")).toEqual(["blue"]); // `pkgs.mine.beta`, a nested set
+    expect(of("pkgs/gamma/default.nix")).toEqual([]); // installed by no host
+    // Look-alikes: a let-bound callPackage a module installs itself, and a package set the host
+    // imports as a value (not an overlay it applies): the host's, as before.
+    expect(of("local/tool.nix")).toEqual(["blue"]);
+    expect(of("extra/delta.nix")).toEqual(["blue"]);
+  });
+});
+
+describe("a host set from listToAttrs over a directory's entries", () => {
+  it("keeps the entries whose pathExists conditions hold, reads each element's name and value, and does not take the listed entries for modules", async () => {
+    const report = await scanShape("name-value-list");
+    // fir has no disks.nix: the condition leaves it out.
+    expect([...report.hosts].sort()).toEqual(["ash", "elm", "yew"]);
+    expect(hostsOf(report, "common/default.nix", "sudo-nopasswd")).toEqual(["ash", "elm", "yew"]);
+    expect(hostsOf(report, "machines/ash/default.nix", "ssh-permit-root-login")).toEqual(["ash"]);
+    expect(report.findings.filter((x) => x.file === "machines/fir/default.nix").flatMap((x) => x.host ?? [])).toEqual([]);
+  });
+});
