@@ -27,6 +27,7 @@ import { nextCertificateChange } from "./certificates.js";
 import { EXPIRY_WARNING_DAYS, parseCertificates } from "../secrets/certs.js";
 import { applySuppressions } from "./suppress.js";
 import { moduleArgsReader } from "./module-args.js";
+import { READ_LOG, UNTRACKED, type ReadLog } from "../rules/shared/track.js";
 
 export interface ScanOptions {
   /** The repository to scan. */
@@ -76,10 +77,22 @@ const fileRuleCache = new Map<string, { findings: RawFinding[]; deps: Map<string
 // The same for other files (scripts, YAML, keys): what the rules report there depends on the file,
 // its hosts and the files it looks up, not on any syntax tree.
 const otherRuleCache = new Map<string, { findings: RawFinding[]; deps: Map<string, string> }>();
-// Host rules by host, its declaration and the files it is made of (content, hosts, whether the file
-// declares hosts), with the files looked up beyond those. What they reported is kept without its
+// Host rules, per shape of the repository's hosts (each host's declaration, flake and files with
+// their hosts, module class and gates) and rule: what the rule reported on each host, with what it
+// read (rules/shared/track.ts): the files whose content it read and those it looked up, with their
+// content hashes, and the questions it asked of every file. What they reported is kept without its
 // site: the site (hosts at a node, test context) is worked out again from this scan's host graph.
-const hostRuleCache = new Map<string, { reports: Array<{ rule: Rule; report: RuleReport }>; deps: Map<string, string> }>();
+interface HostRuleEntry {
+  reports: Map<string, Array<{ rule: Rule; report: RuleReport }>>;
+  read: Map<string, string>;
+  lookedUp: Map<string, string>;
+  questions: Map<string, (file: NixFileContext) => boolean>;
+  /** Every host file's content hash when the result was last known to hold. */
+  seen: Map<string, string>;
+}
+const hostRuleCache = new Map<string, Map<string, HostRuleEntry>>();
+// Shapes of the hosts kept: an edit that adds a host or an import makes another shape.
+const MAX_HOST_SHAPES = 4;
 // Repository rules by rule and the whole set of usable files: everything they did, replayed.
 type RepositoryEvent =
   | { kind: "report"; file: string; report: RuleReport }
@@ -480,10 +493,14 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     if (!found) inputsByFlake.set(flake.file, (found = inputRepositories(flakeInputs(flake.parsed.root))));
     return found;
   };
-  for (const h of graph.hosts) {
+  // Each host's files and what the rules are told of it besides their content: the shape of the
+  // host (its files with their hosts, module class, gates), its declaration and its flake, whose
+  // content counts whole.
+  const hostsInfo = graph.hosts.map((h) => {
     const files = usable.filter((c) => h.files.has(c.file));
     const flake = flakeOf(h.file);
-    const cacheKey = [
+    const partial = h.source === "directory" && !completeClassicHost(h.file, files, flake !== undefined);
+    const shape = [
       h.name,
       flake ? `${flake.file}\0${contentHash(flake.file)}` : "",
       h.source,
@@ -491,96 +508,205 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       contentHash(h.file),
       h.node.start,
       h.node.end,
-      ruleKey,
+      partial ? "partial" : "",
       // applies() reads the gates of the host's files, which other hosts' files decide.
-      ...files.map((c) => `${c.file}\0${contentHash(c.file)}\0${c.hosts.join(",")}\0${c.moduleClass ?? ""}\0${graph.declarationFiles.has(c.file) ? 1 : 0}\0${graph.gateKey?.(c.file) ?? ""}`),
+      ...files.map((c) => `${c.file}\0${c.hosts.join(",")}\0${c.moduleClass ?? ""}\0${graph.declarationFiles.has(c.file) ? 1 : 0}\0${graph.gateKey?.(c.file) ?? ""}`),
     ].join("\n");
+    return { h, files, flake, partial, shape };
+  });
+  const hostRules = rules.filter((r) => r.checkHost);
+  const hostsShape = `${ruleKey}\n\n${hostsInfo.map((i) => i.shape).join("\n\n")}`;
+  // The content of every file of every host, as this scan sees it.
+  const hostFiles = new Map<string, string>();
+  for (const { files } of hostsInfo) for (const c of files) if (!hostFiles.has(c.file)) hostFiles.set(c.file, contentHash(c.file));
+  let byRule = options.once ? undefined : hostRuleCache.get(hostsShape);
+  if (!options.once && !byRule) {
+    hostRuleCache.set(hostsShape, (byRule = new Map()));
+    // Older shapes of the repository's hosts are forgotten past a few.
+    if (hostRuleCache.size > MAX_HOST_SHAPES) hostRuleCache.delete(hostRuleCache.keys().next().value!);
+  }
+  // The files whose content changed since a rule's result was last known to hold.
+  const changedSinceMemo = new Map<Map<string, string>, string[]>();
+  const changedSince = (seen: Map<string, string>): string[] => {
+    let changed = changedSinceMemo.get(seen);
+    if (!changed) {
+      changed = [];
+      for (const [f, hash] of hostFiles) if (seen.get(f) !== hash) changed.push(f);
+      changedSinceMemo.set(seen, changed);
+    }
+    return changed;
+  };
+  // A rule's result holds while every file it read, or looked up, is unchanged, and no file that
+  // changed may answer one of the questions it asked of every file (rules/shared/track.ts).
+  const holds = (entry: HostRuleEntry): boolean => {
+    for (const [f, hash] of entry.read) if (contentHash(f) !== hash) return false;
+    for (const [f, v] of entry.lookedUp) if (lookedUp(f) !== v) return false;
+    for (const f of changedSince(entry.seen)) {
+      const c = usableByFile.get(f);
+      if (!c) return false;
+      for (const test of entry.questions.values()) if (test(c)) return false;
+    }
+    return true;
+  };
+
+  const valid = new Set<Rule>();
+  if (byRule) {
+    for (const rule of hostRules) {
+      const entry = byRule.get(rule.id);
+      if (!entry) continue;
+      if (holds(entry)) {
+        entry.seen = hostFiles;
+        valid.add(rule);
+      } else byRule.delete(rule.id);
+    }
+  }
+  // The rules that run again: each with its own views of the files (a cache a rule keeps per file
+  // or per host then never answers another rule, whose reads it would hide) and its read log.
+  const runs = new Map<Rule, { entry: HostRuleEntry; reads: Set<string>; view: (c: NixFileContext) => NixFileContext; complete: boolean }>();
+  const runOf = (rule: Rule) => {
+    let run = runs.get(rule);
+    if (run) return run;
+    const entry: HostRuleEntry = { reports: new Map(), read: new Map(), lookedUp: new Map(), questions: new Map(), seen: hostFiles };
+    const reads = new Set<string>();
+    let view = (c: NixFileContext) => c;
+    if (!options.once) {
+      const log: ReadLog = { read: (f) => reads.add(f), ask: (key, test) => entry.questions.set(key, test) };
+      const views = new Map<NixFileContext, NixFileContext>();
+      const handler: ProxyHandler<NixFileContext> = {
+        get(t, p) {
+          if (p === UNTRACKED) return t;
+          if (p === READ_LOG) return log;
+          if (p === "file" || p === "hosts" || p === "moduleClass") return t[p];
+          reads.add(t.file);
+          if (p === "repoFile") {
+            return (path: string) => {
+              const norm = normalizeRepoPath(path);
+              if (norm !== undefined) reads.add(norm);
+              return t.repoFile(path);
+            };
+          }
+          return Reflect.get(t, p);
+        },
+      };
+      view = (c) => {
+        let v = views.get(c);
+        if (!v) views.set(c, (v = new Proxy(c, handler)));
+        return v;
+      };
+    }
+    runs.set(rule, (run = { entry, reads, view, complete: true }));
+    return run;
+  };
+  // Every host rule asks for the same few options across all of a host's files: each answer is
+  // worked out once per host (and handed to each rule in its own views of the files).
+  const inHostOf = (h: (typeof graph.hosts)[number]) => (c: NixFileContext, d: OptionDefinition) =>
+    !c.inTest(d.binding) && (!graph.declarationFiles.has(c.file) || (c.file === h.file && d.binding.start >= h.node.start && d.binding.end <= h.node.end));
+  const outsideTests = (file: NixFileContext, path: string, defs: OptionDefinition[]): OptionDefinition[] => {
+    const key = `${file.hosts.length === 0 ? 1 : 0}${file.file}\0${path}`;
+    let byPath = outsideTestsCache.get(file.index);
+    if (!byPath) outsideTestsCache.set(file.index, (byPath = new Map()));
+    let kept = byPath.get(key);
+    if (!kept) byPath.set(key, (kept = defs.filter((def) => !file.inTest(def.binding))));
+    return kept;
+  };
+  type Answer = Array<{ file: NixFileContext; def: OptionDefinition }>;
+  for (const { h, files, flake, partial } of hostsInfo) {
     const siteOf = (r: RuleReport & { file: string }) => ({ ...siteFor(r.file, r.node), hosts: [h.name] });
     // Settings behind `mkIf cfg.enable` of a module this host imports but does not turn on (while
     // others do) are not this host's (hosts.ts hostsAt).
     const gatedOff = (r: RuleReport & { file: string }) => !graph.declarationFiles.has(r.file) && graph.hostsOf(r.file).includes(h.name) && !hostsAt(r.file, r.node, r.range).includes(h.name);
-    const cached = hostRuleCache.get(cacheKey);
-    if (cached && [...cached.deps].every(([f, v]) => lookedUp(f) === v)) {
-      for (const { rule, report } of cached.reports) if (!gatedOff(report as RuleReport & { file: string })) raw.push({ rule, report, site: siteOf(report as RuleReport & { file: string }) });
-      continue;
-    }
-    const reports: Array<{ rule: Rule; report: RuleReport }> = [];
-    const deps = new Map<string, string>();
-    let complete = true;
-    const inHost = (c: NixFileContext, d: OptionDefinition) =>
-      !c.inTest(d.binding) && (!graph.declarationFiles.has(c.file) || (c.file === h.file && d.binding.start >= h.node.start && d.binding.end <= h.node.end));
-    const outsideTests = (file: NixFileContext, path: string, defs: OptionDefinition[]): OptionDefinition[] => {
-      const key = `${file.hosts.length === 0 ? 1 : 0}${file.file}\0${path}`;
-      let byPath = outsideTestsCache.get(file.index);
-      if (!byPath) outsideTestsCache.set(file.index, (byPath = new Map()));
-      let kept = byPath.get(key);
-      if (!kept) byPath.set(key, (kept = defs.filter((def) => !file.inTest(def.binding))));
-      return kept;
+    const inHost = inHostOf(h);
+    const definitionsAsked = new Map<string, Answer>();
+    const definitionsOf = (path: string): Answer => {
+      let found = definitionsAsked.get(path);
+      if (!found) {
+        found = [];
+        for (const file of files) {
+          const defs = file.index.byPath.get(path);
+          if (!defs) continue;
+          // Outside the files declaring hosts, which definitions count depends on the tree alone
+          // (not in a VM test; the file's test path when no host has it): kept with the index.
+          const kept = graph.declarationFiles.has(file.file) ? defs.filter((def) => inHost(file, def)) : outsideTests(file, path, defs);
+          for (const def of kept) found.push({ file, def });
+        }
+        definitionsAsked.set(path, found);
+      }
+      return found;
     };
-    let current: Rule | undefined;
-    const definitionsAsked = new Map<string, Array<{ file: NixFileContext; def: OptionDefinition }>>();
-    const matchingAsked = new Map<string, Array<{ file: NixFileContext; def: OptionDefinition }>>();
-    const hctx: HostContext = {
-      host: h.name,
-      ...(h.source === "directory" && !completeClassicHost(h.file, files, flake !== undefined) ? { partial: true } : {}),
-      declaration: { file: h.file, node: h.node },
-      files,
-      ...(flake ? { inputRepositories: inputRepositoriesOf(flake) } : {}),
-      applies: (file, node) => graph.declarationFiles.has(file) || !graph.hostsOf(file).includes(h.name) || hostsAt(file, node).includes(h.name),
-      gateOff: (file, node) => (graph.declarationFiles.has(file) ? undefined : graph.gateOff?.(file, node)),
-      // Every host rule asks for the same few options across all of the host's files: each answer
-      // is worked out once per host (a copy is handed out, so no rule can change another's).
-      definitions: (path) => {
-        let found = definitionsAsked.get(path);
+    const matchingAsked = new Map<string, Answer>();
+    const matchingOf = (pattern: string): Answer => {
+      let found = matchingAsked.get(pattern);
+      if (!found) {
+        found = [];
+        for (const file of files) {
+          const defs = definitionsMatching(file.index, pattern);
+          if (!defs.length) continue;
+          const kept = graph.declarationFiles.has(file.file) ? defs.filter((def) => inHost(file, def)) : outsideTests(file, `*${pattern}`, defs);
+          for (const def of kept) found.push({ file, def });
+        }
+        matchingAsked.set(pattern, found);
+      }
+      return found;
+    };
+    for (const rule of hostRules) {
+      if (valid.has(rule)) {
+        for (const { rule: r, report } of byRule!.get(rule.id)!.reports.get(h.name) ?? []) {
+          if (!gatedOff(report as RuleReport & { file: string })) raw.push({ rule: r, report, site: siteOf(report as RuleReport & { file: string }) });
+        }
+        continue;
+      }
+      const run = runOf(rule);
+      const { entry, view } = run;
+      const reports: Array<{ rule: Rule; report: RuleReport }> = [];
+      entry.reports.set(h.name, reports);
+      // The questions of every file the scan answers: a file that defines nothing at the path (the
+      // pattern) has no part in the answer (files that do are read).
+      const mine = new Map<string, Answer>();
+      const answered = (key: string, test: (c: NixFileContext) => boolean, answer: () => Answer) => {
+        let found = mine.get(key);
         if (!found) {
-          found = [];
-          for (const file of files) {
-            const defs = file.index.byPath.get(path);
-            if (!defs) continue;
-            // Outside the files declaring hosts, which definitions count depends on the tree alone
-            // (not in a VM test; the file's test path when no host has it): kept with the index.
-            const kept = graph.declarationFiles.has(file.file) ? defs.filter((def) => inHost(file, def)) : outsideTests(file, path, defs);
-            for (const def of kept) found.push({ file, def });
-          }
-          definitionsAsked.set(path, found);
+          entry.questions.set(key, test);
+          found = answer();
+          for (const { file } of found) run.reads.add(file.file);
+          mine.set(key, (found = found.map(({ file, def }) => ({ file: view(file), def }))));
         }
         return found.slice();
-      },
-      matching: (pattern) => {
-        let found = matchingAsked.get(pattern);
-        if (!found) {
-          found = [];
-          for (const file of files) {
-            const defs = definitionsMatching(file.index, pattern);
-            if (!defs.length) continue;
-            const kept = graph.declarationFiles.has(file.file) ? defs.filter((def) => inHost(file, def)) : outsideTests(file, `*${pattern}`, defs);
-            for (const def of kept) found.push({ file, def });
-          }
-          matchingAsked.set(pattern, found);
-        }
-        return found.slice();
-      },
-      lookup: (file) => {
-        deps.set(file, lookedUp(file));
-        return usableByFile.get(file);
-      },
-      now,
-      report: (r) => {
-        reports.push({ rule: current!, report: r });
-        if (!gatedOff(r)) raw.push({ rule: current!, report: r, site: siteOf(r) });
-      },
-    };
-    for (const rule of rules) {
-      if (!rule.checkHost) continue;
-      current = rule;
+      };
+      const hctx: HostContext = {
+        host: h.name,
+        ...(partial ? { partial: true } : {}),
+        declaration: { file: h.file, node: h.node },
+        files: files.map(view),
+        ...(flake ? { inputRepositories: inputRepositoriesOf(flake) } : {}),
+        applies: (file, node) => graph.declarationFiles.has(file) || !graph.hostsOf(file).includes(h.name) || hostsAt(file, node).includes(h.name),
+        gateOff: (file, node) => (graph.declarationFiles.has(file) ? undefined : graph.gateOff?.(file, node)),
+        definitions: (path) => answered(`definitions\0${path}`, (c) => c.index.byPath.has(path), () => definitionsOf(path)),
+        matching: (pattern) => answered(`matching\0${pattern}`, (c) => definitionsMatching(c.index, pattern).length > 0, () => matchingOf(pattern)),
+        lookup: (file) => {
+          entry.lookedUp.set(file, lookedUp(file));
+          const found = usableByFile.get(file);
+          return found && view(found);
+        },
+        now,
+        report: (r) => {
+          reports.push({ rule, report: r });
+          if (!gatedOff(r)) raw.push({ rule, report: r, site: siteOf(r) });
+        },
+      };
       try {
-        rule.checkHost(hctx);
+        rule.checkHost!(hctx);
       } catch (e) {
-        complete = false;
+        run.complete = false;
         errors.push({ source: `rule ${rule.id}`, message: `internal error on host ${h.name}: ${(e as Error).message}` });
       }
     }
-    if (complete && !options.once) hostRuleCache.set(cacheKey, { reports, deps });
+  }
+  if (byRule) {
+    for (const [rule, run] of runs) {
+      if (!run.complete) continue;
+      for (const f of run.reads) run.entry.read.set(f, contentHash(f));
+      byRule.set(rule.id, run.entry);
+    }
   }
 
   // Rules over the whole repository, all files at once; what they need from outside (exposure
@@ -804,24 +930,40 @@ function nixReaders(nixFiles: ReadonlyMap<string, { parsed: { root: SyntaxNode; 
   const out = new Map<string, Array<{ file: string; line: number; how?: string }>>();
   if (otherFiles.size === 0) return out;
   for (const [file, pf] of nixFiles) {
-    const dir = posix.dirname(file);
-    pf.parsed.root.walk((n) => {
-      if (n.kind !== K.NODE_PATH) return undefined;
-      const t = n.text;
-      if (!/^\.\.?\//.test(t) || t.includes("${")) return false;
-      const target = posix.normalize(posix.join(dir === "." ? "" : dir, t));
-      if (!otherFiles.has(target)) return false;
-      // The function it is handed to: `importJSON ./x`, `readFile ./x` (inside `fromJSON (...)`).
-      let how: string | undefined;
-      const apply = n.parent?.kind === K.NODE_APPLY ? n.parent : undefined;
-      const fn = apply?.childNodes()[0];
-      if (fn && fn !== n) how = /([A-Za-z_][\w'-]*)\s*$/.exec(fn.text)?.[1];
+    for (const { target, line, how } of relativePaths(file, pf.parsed.root)) {
+      if (!otherFiles.has(target)) continue;
       const list = out.get(target);
-      const entry = { file, line: n.line, ...(how ? { how } : {}) };
+      const entry = { file, line, ...(how ? { how } : {}) };
       if (list) list.push(entry);
       else out.set(target, [entry]);
-      return false;
-    });
+    }
   }
   return out;
+}
+
+// The relative path literals of a file's tree, per tree and path (a repeat scan walks no tree again).
+const relativePathsCache = new WeakMap<SyntaxNode, { file: string; paths: Array<{ target: string; line: number; how?: string }> }>();
+
+/** A file's path literals (`./x`, `../x`, no interpolation), resolved against its directory, with
+ * the line and the function each is handed to. */
+function relativePaths(file: string, root: SyntaxNode): Array<{ target: string; line: number; how?: string }> {
+  const known = relativePathsCache.get(root);
+  if (known?.file === file) return known.paths;
+  const dir = posix.dirname(file);
+  const paths: Array<{ target: string; line: number; how?: string }> = [];
+  root.walk((n) => {
+    if (n.kind !== K.NODE_PATH) return undefined;
+    const t = n.text;
+    if (!/^\.\.?\//.test(t) || t.includes("${")) return false;
+    const target = posix.normalize(posix.join(dir === "." ? "" : dir, t));
+    // The function it is handed to: `importJSON ./x`, `readFile ./x` (inside `fromJSON (...)`).
+    let how: string | undefined;
+    const apply = n.parent?.kind === K.NODE_APPLY ? n.parent : undefined;
+    const fn = apply?.childNodes()[0];
+    if (fn && fn !== n) how = /([A-Za-z_][\w'-]*)\s*$/.exec(fn.text)?.[1];
+    paths.push({ target, line: n.line, ...(how ? { how } : {}) });
+    return false;
+  });
+  relativePathsCache.set(root, { file, paths });
+  return paths;
 }
