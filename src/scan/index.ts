@@ -93,13 +93,21 @@ interface HostRuleEntry {
 const hostRuleCache = new Map<string, Map<string, HostRuleEntry>>();
 // Shapes of the hosts kept: an edit that adds a host or an import makes another shape.
 const MAX_HOST_SHAPES = 4;
-// Repository rules by rule and the whole set of usable files: everything they did, replayed.
+// Repository rules, per shape of the usable files (names, hosts, module class, gates, host
+// declarations) and rule: everything they did, replayed.
 type RepositoryEvent =
   | { kind: "report"; file: string; report: RuleReport }
   | { kind: "service"; entry: Parameters<Parameters<NonNullable<Rule["checkRepository"]>>[1]["addService"]>[0] };
-// With the files other than Nix files a repository rule read (`builtins.readFile ./job.bash`) and
-// their content hashes: a changed script changes what the rule decides.
-const repositoryRuleCache = new Map<string, { events: RepositoryEvent[]; deps: Map<string, string> }>();
+// With the files a repository rule read (its views of the Nix files, rules/shared/track.ts, and
+// the other files read through them, `builtins.readFile ./job.bash`) and their content hashes, and
+// the questions it asked of every file: a changed script changes what the rule decides.
+interface RepositoryRuleEntry {
+  events: RepositoryEvent[];
+  read: Map<string, string>;
+  questions: Map<string, (file: NixFileContext) => boolean>;
+  seen: Map<string, string>;
+}
+const repositoryRuleCache = new Map<string, Map<string, RepositoryRuleEntry>>();
 // The caches hold every version of a file seen; a long-running server scanning many repositories
 // forgets them all past this many entries rather than grow without bound.
 const MAX_CACHE_ENTRIES = 50_000;
@@ -466,6 +474,46 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     if (complete && !options.once) otherRuleCache.set(cacheKey, { findings: collected, deps });
   }
 
+  // A rule's views of the files (rules/shared/track.ts): each read of a file's content is noted
+  // in `reads`, each question asked of every file in `questions`. A rule gets views of its own (a
+  // cache it keeps per file or per host then never answers another rule, whose reads it would hide).
+  const viewsNoting = (reads: Set<string>, questions: Map<string, (file: NixFileContext) => boolean>): ((c: NixFileContext) => NixFileContext) => {
+    const log: ReadLog = { read: (f) => reads.add(f), ask: (key, test) => questions.set(key, test) };
+    const views = new Map<NixFileContext, NixFileContext>();
+    const handler: ProxyHandler<NixFileContext> = {
+      get(t, p) {
+        if (p === UNTRACKED) return t;
+        if (p === READ_LOG) return log;
+        if (p === "file" || p === "hosts" || p === "moduleClass") return t[p];
+        reads.add(t.file);
+        if (p === "repoFile") {
+          return (path: string) => {
+            const norm = normalizeRepoPath(path);
+            if (norm !== undefined) reads.add(norm);
+            return t.repoFile(path);
+          };
+        }
+        return Reflect.get(t, p);
+      },
+    };
+    return (c) => {
+      let v = views.get(c);
+      if (!v) views.set(c, (v = new Proxy(c, handler)));
+      return v;
+    };
+  };
+  // The files whose content changed since a rule's result was last known to hold, among `current`.
+  const changedSinceMemo = new Map<Map<string, string>, string[]>();
+  const changedSince = (seen: Map<string, string>, current: Map<string, string>): string[] => {
+    let changed = changedSinceMemo.get(seen);
+    if (!changed) {
+      changed = [];
+      for (const [f, hash] of current) if (seen.get(f) !== hash) changed.push(f);
+      changedSinceMemo.set(seen, changed);
+    }
+    return changed;
+  };
+
   // Host rules.
   const usable = contexts.filter((c) => !c.parsed.error && !overBudget.has(c.file));
   const usableByFile = new Map(usable.map((c) => [c.file, c]));
@@ -525,23 +573,12 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     // Older shapes of the repository's hosts are forgotten past a few.
     if (hostRuleCache.size > MAX_HOST_SHAPES) hostRuleCache.delete(hostRuleCache.keys().next().value!);
   }
-  // The files whose content changed since a rule's result was last known to hold.
-  const changedSinceMemo = new Map<Map<string, string>, string[]>();
-  const changedSince = (seen: Map<string, string>): string[] => {
-    let changed = changedSinceMemo.get(seen);
-    if (!changed) {
-      changed = [];
-      for (const [f, hash] of hostFiles) if (seen.get(f) !== hash) changed.push(f);
-      changedSinceMemo.set(seen, changed);
-    }
-    return changed;
-  };
   // A rule's result holds while every file it read, or looked up, is unchanged, and no file that
   // changed may answer one of the questions it asked of every file (rules/shared/track.ts).
   const holds = (entry: HostRuleEntry): boolean => {
     for (const [f, hash] of entry.read) if (contentHash(f) !== hash) return false;
     for (const [f, v] of entry.lookedUp) if (lookedUp(f) !== v) return false;
-    for (const f of changedSince(entry.seen)) {
+    for (const f of changedSince(entry.seen, hostFiles)) {
       const c = usableByFile.get(f);
       if (!c) return false;
       for (const test of entry.questions.values()) if (test(c)) return false;
@@ -568,33 +605,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     if (run) return run;
     const entry: HostRuleEntry = { reports: new Map(), read: new Map(), lookedUp: new Map(), questions: new Map(), seen: hostFiles };
     const reads = new Set<string>();
-    let view = (c: NixFileContext) => c;
-    if (!options.once) {
-      const log: ReadLog = { read: (f) => reads.add(f), ask: (key, test) => entry.questions.set(key, test) };
-      const views = new Map<NixFileContext, NixFileContext>();
-      const handler: ProxyHandler<NixFileContext> = {
-        get(t, p) {
-          if (p === UNTRACKED) return t;
-          if (p === READ_LOG) return log;
-          if (p === "file" || p === "hosts" || p === "moduleClass") return t[p];
-          reads.add(t.file);
-          if (p === "repoFile") {
-            return (path: string) => {
-              const norm = normalizeRepoPath(path);
-              if (norm !== undefined) reads.add(norm);
-              return t.repoFile(path);
-            };
-          }
-          return Reflect.get(t, p);
-        },
-      };
-      view = (c) => {
-        let v = views.get(c);
-        if (!v) views.set(c, (v = new Proxy(c, handler)));
-        return v;
-      };
-    }
-    runs.set(rule, (run = { entry, reads, view, complete: true }));
+    runs.set(rule, (run = { entry, reads, view: options.once ? (c) => c : viewsNoting(reads, entry.questions), complete: true }));
     return run;
   };
   // Every host rule asks for the same few options across all of a host's files: each answer is
@@ -712,8 +723,25 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   // Rules over the whole repository, all files at once; what they need from outside (exposure
   // scores from systemd-analyze) the scan computes for them first: the rules themselves never wait.
   const inventory: { services: ServiceInventoryEntry[] } = { services: [] };
-  // The same usable files with the same hosts: the repository rules did (and would do) the same.
-  const usableKey = usable.map((c) => `${c.file}\0${contentHash(c.file)}\0${c.hosts.join(",")}\0${c.moduleClass ?? ""}\0${graph.gateKey?.(c.file) ?? ""}\0${c.hostDeclarations.map((n) => n.start).join(",")}`).join("\n");
+  // The shape of the usable files (names, hosts, module class, gates, host declarations) and their
+  // contents: a repository rule's result is kept per shape, and reused while the files it read are
+  // unchanged and no changed file passes a question it asked of every file (as host rules above).
+  const usableShape = `${options.quick ? "quick" : "systemd"}\0${ruleKey}\n${usable.map((c) => `${c.file}\0${c.hosts.join(",")}\0${c.moduleClass ?? ""}\0${graph.gateKey?.(c.file) ?? ""}\0${c.hostDeclarations.map((n) => n.start).join(",")}`).join("\n")}`;
+  const usableHashes = new Map(usable.map((c) => [c.file, contentHash(c.file)]));
+  let repoByRule = options.once ? undefined : repositoryRuleCache.get(usableShape);
+  if (!options.once && !repoByRule) {
+    repositoryRuleCache.set(usableShape, (repoByRule = new Map()));
+    if (repositoryRuleCache.size > MAX_HOST_SHAPES) repositoryRuleCache.delete(repositoryRuleCache.keys().next().value!);
+  }
+  const repositoryHolds = (entry: RepositoryRuleEntry): boolean => {
+    for (const [f, hash] of entry.read) if (contentHash(f) !== hash) return false;
+    for (const f of changedSince(entry.seen, usableHashes)) {
+      const c = usableByFile.get(f);
+      if (!c) return false;
+      for (const test of entry.questions.values()) if (test(c)) return false;
+    }
+    return true;
+  };
   for (const rule of rules) {
     if (!rule.checkRepository) continue;
     progress({ stage: rule.id, done: 0, total: 1 });
@@ -729,33 +757,43 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
         inventory.services.push({ name: e.name, file: e.file, line: e.line, exposure: e.exposure, verdict: e.verdict, ...(host.length ? { host } : {}) });
       }
     };
-    const cacheKey = `${rule.id}\0${options.quick ? "quick" : "systemd"}\0${ruleKey}\0${usableKey}`;
-    const cached = repositoryRuleCache.get(cacheKey);
-    if (cached && depsHold(cached.deps)) {
+    const cached = repoByRule?.get(rule.id);
+    if (cached && repositoryHolds(cached)) {
+      cached.seen = usableHashes;
       cached.events.forEach(replay);
       continue;
     }
-    const events: RepositoryEvent[] = [];
+    repoByRule?.delete(rule.id);
+    const entry: RepositoryRuleEntry = { events: [], read: new Map(), questions: new Map(), seen: usableHashes };
     let failed = false;
     const record = (event: RepositoryEvent) => {
-      events.push(event);
+      entry.events.push(event);
       replay(event);
     };
+    // Files read through a file's repoFile (by the scoring, or by a rule), and through the views.
     const reads = new Map<string, string>();
+    const viewReads = new Set<string>();
+    const view = options.once ? (c: NixFileContext) => c : viewsNoting(viewReads, entry.questions);
     repositoryReads = reads;
     try {
+      // The scores are worked out from every file's services: a rule that needs them read them all.
+      if (rule.needs?.exposures) for (const c of usable) viewReads.add(c.file);
       const scores = rule.needs?.exposures ? await scoreRepositoryServices(usable, { preferSystemd: !options.quick, signal }) : undefined;
-      rule.checkRepository(usable, {
+      rule.checkRepository(usable.map(view), {
         exposures: (services) => services.map((s) => scores?.get(serviceKey(s)) ?? notScored(s.name)),
         report: (ctx, r) => record({ kind: "report", file: ctx.file, report: r }),
-        addService: (entry) => record({ kind: "service", entry }),
+        addService: (e) => record({ kind: "service", entry: e }),
         // Errors (systemd-analyze failing, say) may not happen next time: not kept.
         error: (message, file) => {
           failed = true;
           errors.push({ source: `rule ${rule.id}`, file, message });
         },
       });
-      if (!failed && !options.once) repositoryRuleCache.set(cacheKey, { events, deps: reads });
+      if (!failed && repoByRule) {
+        for (const [f, hash] of reads) entry.read.set(f, hash);
+        for (const f of viewReads) if (!entry.read.has(f)) entry.read.set(f, contentHash(f));
+        repoByRule.set(rule.id, entry);
+      }
     } catch (e) {
       if (signal?.aborted) throw e;
       errors.push({ source: `rule ${rule.id}`, message: `internal error: ${(e as Error).message}` });

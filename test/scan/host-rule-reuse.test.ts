@@ -150,4 +150,51 @@ describe("host rules on a repeat scan", () => {
       expect(changed.length, changed.join("; ")).toBeGreaterThanOrEqual(4);
     });
   }, 300_000);
+
+  it("repository rules too: run again only when a changed file was read by them or may answer what they asked", async () => {
+    clearScanCache();
+    await withRepo(REPO, async (root) => {
+      const runs = { question: 0, reads: 0 };
+      const base = { category: "anti-pattern", severity: "low", rationale: "test", fix: "test", references: [] } as unknown as Omit<Rule, "id" | "name">;
+      const rules: Rule[] = [
+        {
+          ...base,
+          id: "test-repo-question",
+          name: "asks every file",
+          checkRepository(files, sink) {
+            runs.question++;
+            for (const f of filesAnswering(files, "test-repo-question", (c) => c.text.includes("openssh"))) sink.report(f, { node: f.parsed.root, message: `openssh in ${f.file}` });
+          },
+        },
+        {
+          ...base,
+          id: "test-repo-reads",
+          name: "reads every file",
+          checkRepository(files, sink) {
+            runs.reads++;
+            sink.report(files[0]!, { node: files[0]!.parsed.root, message: `${files.reduce((n, f) => n + f.text.length, 0)} bytes` });
+          },
+        },
+      ];
+      const scan = async () => body(await runScan({ root, quick: true, rules }));
+      const fresh = async () => {
+        clearScanCache();
+        return body(await runScan({ root, quick: true, rules }));
+      };
+      const edit = async (file: string, change: (t: string) => string) => writeFile(join(root, file), change(await readFile(join(root, file), "utf8")));
+      await scan();
+      expect(runs).toEqual({ question: 1, reads: 1 });
+      await edit("modules/desktop.nix", (t) => `${t}# a comment\n`);
+      const afterComment = await scan();
+      // The comment is read by the rule reading every file, and answers no question of the other.
+      expect(runs).toEqual({ question: 1, reads: 2 });
+      expect(afterComment).toBe(await fresh());
+      await scan();
+      await edit("modules/desktop.nix", (t) => `${t}# openssh as well\n`);
+      const warm = await scan();
+      expect(runs).toEqual({ question: 3, reads: 4 });
+      expect(warm).toContain("openssh in modules/desktop.nix");
+      expect(warm).toBe(await fresh());
+    });
+  }, 120_000);
 });
