@@ -548,25 +548,28 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     const files = usable.filter((c) => h.files.has(c.file));
     const flake = flakeOf(h.file);
     const partial = h.source === "directory" && !completeClassicHost(h.file, files, flake !== undefined);
-    const shape = [
-      h.name,
-      flake ? `${flake.file}\0${contentHash(flake.file)}` : "",
-      h.source,
-      h.file,
-      contentHash(h.file),
-      h.node.start,
-      h.node.end,
-      partial ? "partial" : "",
-      // applies() reads the gates of the host's files, which other hosts' files decide.
-      ...files.map((c) => `${c.file}\0${c.hosts.join(",")}\0${c.moduleClass ?? ""}\0${graph.declarationFiles.has(c.file) ? 1 : 0}\0${graph.gateKey?.(c.file) ?? ""}`),
-    ].join("\n");
+    // Only a scan that keeps its results needs the shape.
+    const shape = options.once
+      ? ""
+      : [
+          h.name,
+          flake ? `${flake.file}\0${contentHash(flake.file)}` : "",
+          h.source,
+          h.file,
+          contentHash(h.file),
+          h.node.start,
+          h.node.end,
+          partial ? "partial" : "",
+          // applies() reads the gates of the host's files, which other hosts' files decide.
+          ...files.map((c) => `${c.file}\0${c.hosts.join(",")}\0${c.moduleClass ?? ""}\0${graph.declarationFiles.has(c.file) ? 1 : 0}\0${graph.gateKey?.(c.file) ?? ""}`),
+        ].join("\n");
     return { h, files, flake, partial, shape };
   });
   const hostRules = rules.filter((r) => r.checkHost);
-  const hostsShape = `${ruleKey}\n\n${hostsInfo.map((i) => i.shape).join("\n\n")}`;
+  const hostsShape = options.once ? "" : `${ruleKey}\n\n${hostsInfo.map((i) => i.shape).join("\n\n")}`;
   // The content of every file of every host, as this scan sees it.
   const hostFiles = new Map<string, string>();
-  for (const { files } of hostsInfo) for (const c of files) if (!hostFiles.has(c.file)) hostFiles.set(c.file, contentHash(c.file));
+  if (!options.once) for (const { files } of hostsInfo) for (const c of files) if (!hostFiles.has(c.file)) hostFiles.set(c.file, contentHash(c.file));
   let byRule = options.once ? undefined : hostRuleCache.get(hostsShape);
   if (!options.once && !byRule) {
     hostRuleCache.set(hostsShape, (byRule = new Map()));
@@ -679,7 +682,8 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
           entry.questions.set(key, test);
           found = answer();
           for (const { file } of found) run.reads.add(file.file);
-          mine.set(key, (found = found.map(({ file, def }) => ({ file: view(file), def }))));
+          // Without views (a scan that keeps nothing), the host's answer itself, as it is shared.
+          mine.set(key, (found = options.once ? found : found.map(({ file, def }) => ({ file: view(file), def }))));
         }
         return found.slice();
       };
@@ -726,8 +730,8 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   // The shape of the usable files (names, hosts, module class, gates, host declarations) and their
   // contents: a repository rule's result is kept per shape, and reused while the files it read are
   // unchanged and no changed file passes a question it asked of every file (as host rules above).
-  const usableShape = `${options.quick ? "quick" : "systemd"}\0${ruleKey}\n${usable.map((c) => `${c.file}\0${c.hosts.join(",")}\0${c.moduleClass ?? ""}\0${graph.gateKey?.(c.file) ?? ""}\0${c.hostDeclarations.map((n) => n.start).join(",")}`).join("\n")}`;
-  const usableHashes = new Map(usable.map((c) => [c.file, contentHash(c.file)]));
+  const usableShape = options.once ? "" : `${options.quick ? "quick" : "systemd"}\0${ruleKey}\n${usable.map((c) => `${c.file}\0${c.hosts.join(",")}\0${c.moduleClass ?? ""}\0${graph.gateKey?.(c.file) ?? ""}\0${c.hostDeclarations.map((n) => n.start).join(",")}`).join("\n")}`;
+  const usableHashes = new Map(options.once ? [] : usable.map((c) => [c.file, contentHash(c.file)]));
   let repoByRule = options.once ? undefined : repositoryRuleCache.get(usableShape);
   if (!options.once && !repoByRule) {
     repositoryRuleCache.set(usableShape, (repoByRule = new Map()));
