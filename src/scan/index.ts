@@ -474,6 +474,15 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     if (complete && !options.once) otherRuleCache.set(cacheKey, { findings: collected, deps });
   }
 
+  // A question's test on a changed file: one that fails may be answered (the rule runs again and
+  // reports its own error).
+  const mayAnswer = (test: (file: NixFileContext) => boolean, c: NixFileContext): boolean => {
+    try {
+      return test(c);
+    } catch {
+      return true;
+    }
+  };
   // A rule's views of the files (rules/shared/track.ts): each read of a file's content is noted
   // in `reads`, each question asked of every file in `questions`. A rule gets views of its own (a
   // cache it keeps per file or per host then never answers another rule, whose reads it would hide).
@@ -584,7 +593,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     for (const f of changedSince(entry.seen, hostFiles)) {
       const c = usableByFile.get(f);
       if (!c) return false;
-      for (const test of entry.questions.values()) if (test(c)) return false;
+      for (const test of entry.questions.values()) if (mayAnswer(test, c)) return false;
     }
     return true;
   };
@@ -742,7 +751,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     for (const f of changedSince(entry.seen, usableHashes)) {
       const c = usableByFile.get(f);
       if (!c) return false;
-      for (const test of entry.questions.values()) if (test(c)) return false;
+      for (const test of entry.questions.values()) if (mayAnswer(test, c)) return false;
     }
     return true;
   };

@@ -197,4 +197,31 @@ describe("host rules on a repeat scan", () => {
       expect(warm).toBe(await fresh());
     });
   }, 120_000);
+
+  it("a question whose test fails on a changed file runs the rule again, which reports the error", async () => {
+    clearScanCache();
+    await withRepo(REPO, async (root) => {
+      const base = { category: "anti-pattern", severity: "low", rationale: "test", fix: "test", references: [] } as unknown as Omit<Rule, "id" | "name">;
+      const rules: Rule[] = [
+        {
+          ...base,
+          id: "test-fragile",
+          name: "a test that throws",
+          checkHost(h) {
+            filesAnswering(h.files, "test-fragile", (c) => {
+              if (c.text.includes("boom")) throw new Error("boom");
+              return false;
+            });
+          },
+        },
+      ];
+      await runScan({ root, quick: true, rules });
+      const path = join(root, "hosts/hardware.nix");
+      await writeFile(path, `${await readFile(path, "utf8")}# boom\n`);
+      const warm = body(await runScan({ root, quick: true, rules }));
+      expect(warm).toContain("internal error on host");
+      clearScanCache();
+      expect(warm).toBe(body(await runScan({ root, quick: true, rules })));
+    });
+  }, 120_000);
 });
