@@ -27,6 +27,7 @@ import { nextCertificateChange } from "./certificates.js";
 import { EXPIRY_WARNING_DAYS, parseCertificates } from "../secrets/certs.js";
 import { applySuppressions } from "./suppress.js";
 import { moduleArgsReader } from "./module-args.js";
+import { READ_LOG, UNTRACKED, type ReadLog } from "../rules/shared/track.js";
 
 export interface ScanOptions {
   /** The repository to scan. */
@@ -76,17 +77,37 @@ const fileRuleCache = new Map<string, { findings: RawFinding[]; deps: Map<string
 // The same for other files (scripts, YAML, keys): what the rules report there depends on the file,
 // its hosts and the files it looks up, not on any syntax tree.
 const otherRuleCache = new Map<string, { findings: RawFinding[]; deps: Map<string, string> }>();
-// Host rules by host, its declaration and the files it is made of (content, hosts, whether the file
-// declares hosts), with the files looked up beyond those. What they reported is kept without its
+// Host rules, per shape of the repository's hosts (each host's declaration, flake and files with
+// their hosts, module class and gates) and rule: what the rule reported on each host, with what it
+// read (rules/shared/track.ts): the files whose content it read and those it looked up, with their
+// content hashes, and the questions it asked of every file. What they reported is kept without its
 // site: the site (hosts at a node, test context) is worked out again from this scan's host graph.
-const hostRuleCache = new Map<string, { reports: Array<{ rule: Rule; report: RuleReport }>; deps: Map<string, string> }>();
-// Repository rules by rule and the whole set of usable files: everything they did, replayed.
+interface HostRuleEntry {
+  reports: Map<string, Array<{ rule: Rule; report: RuleReport }>>;
+  read: Map<string, string>;
+  lookedUp: Map<string, string>;
+  questions: Map<string, (file: NixFileContext) => boolean>;
+  /** Every host file's content hash when the result was last known to hold. */
+  seen: Map<string, string>;
+}
+const hostRuleCache = new Map<string, Map<string, HostRuleEntry>>();
+// Shapes of the hosts kept: an edit that adds a host or an import makes another shape.
+const MAX_HOST_SHAPES = 4;
+// Repository rules, per shape of the usable files (names, hosts, module class, gates, host
+// declarations) and rule: everything they did, replayed.
 type RepositoryEvent =
   | { kind: "report"; file: string; report: RuleReport }
   | { kind: "service"; entry: Parameters<Parameters<NonNullable<Rule["checkRepository"]>>[1]["addService"]>[0] };
-// With the files other than Nix files a repository rule read (`builtins.readFile ./job.bash`) and
-// their content hashes: a changed script changes what the rule decides.
-const repositoryRuleCache = new Map<string, { events: RepositoryEvent[]; deps: Map<string, string> }>();
+// With the files a repository rule read (its views of the Nix files, rules/shared/track.ts, and
+// the other files read through them, `builtins.readFile ./job.bash`) and their content hashes, and
+// the questions it asked of every file: a changed script changes what the rule decides.
+interface RepositoryRuleEntry {
+  events: RepositoryEvent[];
+  read: Map<string, string>;
+  questions: Map<string, (file: NixFileContext) => boolean>;
+  seen: Map<string, string>;
+}
+const repositoryRuleCache = new Map<string, Map<string, RepositoryRuleEntry>>();
 // The caches hold every version of a file seen; a long-running server scanning many repositories
 // forgets them all past this many entries rather than grow without bound.
 const MAX_CACHE_ENTRIES = 50_000;
@@ -453,6 +474,55 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     if (complete && !options.once) otherRuleCache.set(cacheKey, { findings: collected, deps });
   }
 
+  // A question's test on a changed file: one that fails may be answered (the rule runs again and
+  // reports its own error).
+  const mayAnswer = (test: (file: NixFileContext) => boolean, c: NixFileContext): boolean => {
+    try {
+      return test(c);
+    } catch {
+      return true;
+    }
+  };
+  // A rule's views of the files (rules/shared/track.ts): each read of a file's content is noted
+  // in `reads`, each question asked of every file in `questions`. A rule gets views of its own (a
+  // cache it keeps per file or per host then never answers another rule, whose reads it would hide).
+  const viewsNoting = (reads: Set<string>, questions: Map<string, (file: NixFileContext) => boolean>): ((c: NixFileContext) => NixFileContext) => {
+    const log: ReadLog = { read: (f) => reads.add(f), ask: (key, test) => questions.set(key, test) };
+    const views = new Map<NixFileContext, NixFileContext>();
+    const handler: ProxyHandler<NixFileContext> = {
+      get(t, p) {
+        if (p === UNTRACKED) return t;
+        if (p === READ_LOG) return log;
+        if (p === "file" || p === "hosts" || p === "moduleClass") return t[p];
+        reads.add(t.file);
+        if (p === "repoFile") {
+          return (path: string) => {
+            const norm = normalizeRepoPath(path);
+            if (norm !== undefined) reads.add(norm);
+            return t.repoFile(path);
+          };
+        }
+        return Reflect.get(t, p);
+      },
+    };
+    return (c) => {
+      let v = views.get(c);
+      if (!v) views.set(c, (v = new Proxy(c, handler)));
+      return v;
+    };
+  };
+  // The files whose content changed since a rule's result was last known to hold, among `current`.
+  const changedSinceMemo = new Map<Map<string, string>, string[]>();
+  const changedSince = (seen: Map<string, string>, current: Map<string, string>): string[] => {
+    let changed = changedSinceMemo.get(seen);
+    if (!changed) {
+      changed = [];
+      for (const [f, hash] of current) if (seen.get(f) !== hash) changed.push(f);
+      changedSinceMemo.set(seen, changed);
+    }
+    return changed;
+  };
+
   // Host rules.
   const usable = contexts.filter((c) => !c.parsed.error && !overBudget.has(c.file));
   const usableByFile = new Map(usable.map((c) => [c.file, c]));
@@ -480,115 +550,213 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     if (!found) inputsByFlake.set(flake.file, (found = inputRepositories(flakeInputs(flake.parsed.root))));
     return found;
   };
-  for (const h of graph.hosts) {
+  // Each host's files and what the rules are told of it besides their content: the shape of the
+  // host (its files with their hosts, module class, gates), its declaration and its flake, whose
+  // content counts whole.
+  const hostsInfo = graph.hosts.map((h) => {
     const files = usable.filter((c) => h.files.has(c.file));
     const flake = flakeOf(h.file);
-    const cacheKey = [
-      h.name,
-      flake ? `${flake.file}\0${contentHash(flake.file)}` : "",
-      h.source,
-      h.partial ? "partial" : "",
-      h.file,
-      contentHash(h.file),
-      h.node.start,
-      h.node.end,
-      ruleKey,
-      // applies() reads the gates of the host's files, which other hosts' files decide.
-      ...files.map((c) => `${c.file}\0${contentHash(c.file)}\0${c.hosts.join(",")}\0${c.moduleClass ?? ""}\0${graph.declarationFiles.has(c.file) ? 1 : 0}\0${graph.gateKey?.(c.file) ?? ""}`),
-    ].join("\n");
+    // A classic host whose files are not all known, or one whose modules name an output the scan
+    // could not read (hosts.ts), is partial: rules about missing settings skip it.
+    const partial = (h.source === "directory" && !completeClassicHost(h.file, files, flake !== undefined)) || h.partial === true;
+    // Only a scan that keeps its results needs the shape.
+    const shape = options.once
+      ? ""
+      : [
+          h.name,
+          flake ? `${flake.file}\0${contentHash(flake.file)}` : "",
+          h.source,
+          h.file,
+          contentHash(h.file),
+          h.node.start,
+          h.node.end,
+          partial ? "partial" : "",
+          // applies() reads the gates of the host's files, which other hosts' files decide.
+          ...files.map((c) => `${c.file}\0${c.hosts.join(",")}\0${c.moduleClass ?? ""}\0${graph.declarationFiles.has(c.file) ? 1 : 0}\0${graph.gateKey?.(c.file) ?? ""}`),
+        ].join("\n");
+    return { h, files, flake, partial, shape };
+  });
+  const hostRules = rules.filter((r) => r.checkHost);
+  const hostsShape = options.once ? "" : `${ruleKey}\n\n${hostsInfo.map((i) => i.shape).join("\n\n")}`;
+  // The content of every file of every host, as this scan sees it.
+  const hostFiles = new Map<string, string>();
+  if (!options.once) for (const { files } of hostsInfo) for (const c of files) if (!hostFiles.has(c.file)) hostFiles.set(c.file, contentHash(c.file));
+  let byRule = options.once ? undefined : hostRuleCache.get(hostsShape);
+  if (!options.once && !byRule) {
+    hostRuleCache.set(hostsShape, (byRule = new Map()));
+    // Older shapes of the repository's hosts are forgotten past a few.
+    if (hostRuleCache.size > MAX_HOST_SHAPES) hostRuleCache.delete(hostRuleCache.keys().next().value!);
+  }
+  // A rule's result holds while every file it read, or looked up, is unchanged, and no file that
+  // changed may answer one of the questions it asked of every file (rules/shared/track.ts).
+  const holds = (entry: HostRuleEntry): boolean => {
+    for (const [f, hash] of entry.read) if (contentHash(f) !== hash) return false;
+    for (const [f, v] of entry.lookedUp) if (lookedUp(f) !== v) return false;
+    for (const f of changedSince(entry.seen, hostFiles)) {
+      const c = usableByFile.get(f);
+      if (!c) return false;
+      for (const test of entry.questions.values()) if (mayAnswer(test, c)) return false;
+    }
+    return true;
+  };
+
+  const valid = new Set<Rule>();
+  if (byRule) {
+    for (const rule of hostRules) {
+      const entry = byRule.get(rule.id);
+      if (!entry) continue;
+      if (holds(entry)) {
+        entry.seen = hostFiles;
+        valid.add(rule);
+      } else byRule.delete(rule.id);
+    }
+  }
+  // The rules that run again: each with its own views of the files (a cache a rule keeps per file
+  // or per host then never answers another rule, whose reads it would hide) and its read log.
+  const runs = new Map<Rule, { entry: HostRuleEntry; reads: Set<string>; view: (c: NixFileContext) => NixFileContext; complete: boolean }>();
+  const runOf = (rule: Rule) => {
+    let run = runs.get(rule);
+    if (run) return run;
+    const entry: HostRuleEntry = { reports: new Map(), read: new Map(), lookedUp: new Map(), questions: new Map(), seen: hostFiles };
+    const reads = new Set<string>();
+    runs.set(rule, (run = { entry, reads, view: options.once ? (c) => c : viewsNoting(reads, entry.questions), complete: true }));
+    return run;
+  };
+  // Every host rule asks for the same few options across all of a host's files: each answer is
+  // worked out once per host (and handed to each rule in its own views of the files).
+  const inHostOf = (h: (typeof graph.hosts)[number]) => (c: NixFileContext, d: OptionDefinition) =>
+    !c.inTest(d.binding) && (!graph.declarationFiles.has(c.file) || (c.file === h.file && d.binding.start >= h.node.start && d.binding.end <= h.node.end));
+  const outsideTests = (file: NixFileContext, path: string, defs: OptionDefinition[]): OptionDefinition[] => {
+    const key = `${file.hosts.length === 0 ? 1 : 0}${file.file}\0${path}`;
+    let byPath = outsideTestsCache.get(file.index);
+    if (!byPath) outsideTestsCache.set(file.index, (byPath = new Map()));
+    let kept = byPath.get(key);
+    if (!kept) byPath.set(key, (kept = defs.filter((def) => !file.inTest(def.binding))));
+    return kept;
+  };
+  type Answer = Array<{ file: NixFileContext; def: OptionDefinition }>;
+  for (const { h, files, flake, partial } of hostsInfo) {
     const siteOf = (r: RuleReport & { file: string }) => ({ ...siteFor(r.file, r.node), hosts: [h.name] });
     // Settings behind `mkIf cfg.enable` of a module this host imports but does not turn on (while
     // others do) are not this host's (hosts.ts hostsAt).
     const gatedOff = (r: RuleReport & { file: string }) => !graph.declarationFiles.has(r.file) && graph.hostsOf(r.file).includes(h.name) && !hostsAt(r.file, r.node, r.range).includes(h.name);
-    const cached = hostRuleCache.get(cacheKey);
-    if (cached && [...cached.deps].every(([f, v]) => lookedUp(f) === v)) {
-      for (const { rule, report } of cached.reports) if (!gatedOff(report as RuleReport & { file: string })) raw.push({ rule, report, site: siteOf(report as RuleReport & { file: string }) });
-      continue;
-    }
-    const reports: Array<{ rule: Rule; report: RuleReport }> = [];
-    const deps = new Map<string, string>();
-    let complete = true;
-    const inHost = (c: NixFileContext, d: OptionDefinition) =>
-      !c.inTest(d.binding) && (!graph.declarationFiles.has(c.file) || (c.file === h.file && d.binding.start >= h.node.start && d.binding.end <= h.node.end));
-    const outsideTests = (file: NixFileContext, path: string, defs: OptionDefinition[]): OptionDefinition[] => {
-      const key = `${file.hosts.length === 0 ? 1 : 0}${file.file}\0${path}`;
-      let byPath = outsideTestsCache.get(file.index);
-      if (!byPath) outsideTestsCache.set(file.index, (byPath = new Map()));
-      let kept = byPath.get(key);
-      if (!kept) byPath.set(key, (kept = defs.filter((def) => !file.inTest(def.binding))));
-      return kept;
+    const inHost = inHostOf(h);
+    const definitionsAsked = new Map<string, Answer>();
+    const definitionsOf = (path: string): Answer => {
+      let found = definitionsAsked.get(path);
+      if (!found) {
+        found = [];
+        for (const file of files) {
+          const defs = file.index.byPath.get(path);
+          if (!defs) continue;
+          // Outside the files declaring hosts, which definitions count depends on the tree alone
+          // (not in a VM test; the file's test path when no host has it): kept with the index.
+          const kept = graph.declarationFiles.has(file.file) ? defs.filter((def) => inHost(file, def)) : outsideTests(file, path, defs);
+          for (const def of kept) found.push({ file, def });
+        }
+        definitionsAsked.set(path, found);
+      }
+      return found;
     };
-    let current: Rule | undefined;
-    const definitionsAsked = new Map<string, Array<{ file: NixFileContext; def: OptionDefinition }>>();
-    const matchingAsked = new Map<string, Array<{ file: NixFileContext; def: OptionDefinition }>>();
-    const hctx: HostContext = {
-      host: h.name,
-      ...((h.source === "directory" && !completeClassicHost(h.file, files, flake !== undefined)) || h.partial ? { partial: true } : {}),
-      declaration: { file: h.file, node: h.node },
-      files,
-      ...(flake ? { inputRepositories: inputRepositoriesOf(flake) } : {}),
-      applies: (file, node) => graph.declarationFiles.has(file) || !graph.hostsOf(file).includes(h.name) || hostsAt(file, node).includes(h.name),
-      gateOff: (file, node) => (graph.declarationFiles.has(file) ? undefined : graph.gateOff?.(file, node)),
-      // Every host rule asks for the same few options across all of the host's files: each answer
-      // is worked out once per host (a copy is handed out, so no rule can change another's).
-      definitions: (path) => {
-        let found = definitionsAsked.get(path);
+    const matchingAsked = new Map<string, Answer>();
+    const matchingOf = (pattern: string): Answer => {
+      let found = matchingAsked.get(pattern);
+      if (!found) {
+        found = [];
+        for (const file of files) {
+          const defs = definitionsMatching(file.index, pattern);
+          if (!defs.length) continue;
+          const kept = graph.declarationFiles.has(file.file) ? defs.filter((def) => inHost(file, def)) : outsideTests(file, `*${pattern}`, defs);
+          for (const def of kept) found.push({ file, def });
+        }
+        matchingAsked.set(pattern, found);
+      }
+      return found;
+    };
+    for (const rule of hostRules) {
+      if (valid.has(rule)) {
+        for (const { rule: r, report } of byRule!.get(rule.id)!.reports.get(h.name) ?? []) {
+          if (!gatedOff(report as RuleReport & { file: string })) raw.push({ rule: r, report, site: siteOf(report as RuleReport & { file: string }) });
+        }
+        continue;
+      }
+      const run = runOf(rule);
+      const { entry, view } = run;
+      const reports: Array<{ rule: Rule; report: RuleReport }> = [];
+      entry.reports.set(h.name, reports);
+      // The questions of every file the scan answers: a file that defines nothing at the path (the
+      // pattern) has no part in the answer (files that do are read).
+      const mine = new Map<string, Answer>();
+      const answered = (key: string, test: (c: NixFileContext) => boolean, answer: () => Answer) => {
+        let found = mine.get(key);
         if (!found) {
-          found = [];
-          for (const file of files) {
-            const defs = file.index.byPath.get(path);
-            if (!defs) continue;
-            // Outside the files declaring hosts, which definitions count depends on the tree alone
-            // (not in a VM test; the file's test path when no host has it): kept with the index.
-            const kept = graph.declarationFiles.has(file.file) ? defs.filter((def) => inHost(file, def)) : outsideTests(file, path, defs);
-            for (const def of kept) found.push({ file, def });
-          }
-          definitionsAsked.set(path, found);
+          entry.questions.set(key, test);
+          found = answer();
+          for (const { file } of found) run.reads.add(file.file);
+          // Without views (a scan that keeps nothing), the host's answer itself, as it is shared.
+          mine.set(key, (found = options.once ? found : found.map(({ file, def }) => ({ file: view(file), def }))));
         }
         return found.slice();
-      },
-      matching: (pattern) => {
-        let found = matchingAsked.get(pattern);
-        if (!found) {
-          found = [];
-          for (const file of files) {
-            const defs = definitionsMatching(file.index, pattern);
-            if (!defs.length) continue;
-            const kept = graph.declarationFiles.has(file.file) ? defs.filter((def) => inHost(file, def)) : outsideTests(file, `*${pattern}`, defs);
-            for (const def of kept) found.push({ file, def });
-          }
-          matchingAsked.set(pattern, found);
-        }
-        return found.slice();
-      },
-      lookup: (file) => {
-        deps.set(file, lookedUp(file));
-        return usableByFile.get(file);
-      },
-      now,
-      report: (r) => {
-        reports.push({ rule: current!, report: r });
-        if (!gatedOff(r)) raw.push({ rule: current!, report: r, site: siteOf(r) });
-      },
-    };
-    for (const rule of rules) {
-      if (!rule.checkHost) continue;
-      current = rule;
+      };
+      const hctx: HostContext = {
+        host: h.name,
+        ...(partial ? { partial: true } : {}),
+        declaration: { file: h.file, node: h.node },
+        files: files.map(view),
+        ...(flake ? { inputRepositories: inputRepositoriesOf(flake) } : {}),
+        applies: (file, node) => graph.declarationFiles.has(file) || !graph.hostsOf(file).includes(h.name) || hostsAt(file, node).includes(h.name),
+        gateOff: (file, node) => (graph.declarationFiles.has(file) ? undefined : graph.gateOff?.(file, node)),
+        definitions: (path) => answered(`definitions\0${path}`, (c) => c.index.byPath.has(path), () => definitionsOf(path)),
+        matching: (pattern) => answered(`matching\0${pattern}`, (c) => definitionsMatching(c.index, pattern).length > 0, () => matchingOf(pattern)),
+        lookup: (file) => {
+          entry.lookedUp.set(file, lookedUp(file));
+          const found = usableByFile.get(file);
+          return found && view(found);
+        },
+        now,
+        report: (r) => {
+          reports.push({ rule, report: r });
+          if (!gatedOff(r)) raw.push({ rule, report: r, site: siteOf(r) });
+        },
+      };
       try {
-        rule.checkHost(hctx);
+        rule.checkHost!(hctx);
       } catch (e) {
-        complete = false;
+        run.complete = false;
         errors.push({ source: `rule ${rule.id}`, message: `internal error on host ${h.name}: ${(e as Error).message}` });
       }
     }
-    if (complete && !options.once) hostRuleCache.set(cacheKey, { reports, deps });
+  }
+  if (byRule) {
+    for (const [rule, run] of runs) {
+      if (!run.complete) continue;
+      for (const f of run.reads) run.entry.read.set(f, contentHash(f));
+      byRule.set(rule.id, run.entry);
+    }
   }
 
   // Rules over the whole repository, all files at once; what they need from outside (exposure
   // scores from systemd-analyze) the scan computes for them first: the rules themselves never wait.
   const inventory: { services: ServiceInventoryEntry[] } = { services: [] };
-  // The same usable files with the same hosts: the repository rules did (and would do) the same.
-  const usableKey = usable.map((c) => `${c.file}\0${contentHash(c.file)}\0${c.hosts.join(",")}\0${c.moduleClass ?? ""}\0${graph.gateKey?.(c.file) ?? ""}\0${c.hostDeclarations.map((n) => n.start).join(",")}`).join("\n");
+  // The shape of the usable files (names, hosts, module class, gates, host declarations) and their
+  // contents: a repository rule's result is kept per shape, and reused while the files it read are
+  // unchanged and no changed file passes a question it asked of every file (as host rules above).
+  const usableShape = options.once ? "" : `${options.quick ? "quick" : "systemd"}\0${ruleKey}\n${usable.map((c) => `${c.file}\0${c.hosts.join(",")}\0${c.moduleClass ?? ""}\0${graph.gateKey?.(c.file) ?? ""}\0${c.hostDeclarations.map((n) => n.start).join(",")}`).join("\n")}`;
+  const usableHashes = new Map(options.once ? [] : usable.map((c) => [c.file, contentHash(c.file)]));
+  let repoByRule = options.once ? undefined : repositoryRuleCache.get(usableShape);
+  if (!options.once && !repoByRule) {
+    repositoryRuleCache.set(usableShape, (repoByRule = new Map()));
+    if (repositoryRuleCache.size > MAX_HOST_SHAPES) repositoryRuleCache.delete(repositoryRuleCache.keys().next().value!);
+  }
+  const repositoryHolds = (entry: RepositoryRuleEntry): boolean => {
+    for (const [f, hash] of entry.read) if (contentHash(f) !== hash) return false;
+    for (const f of changedSince(entry.seen, usableHashes)) {
+      const c = usableByFile.get(f);
+      if (!c) return false;
+      for (const test of entry.questions.values()) if (mayAnswer(test, c)) return false;
+    }
+    return true;
+  };
   for (const rule of rules) {
     if (!rule.checkRepository) continue;
     progress({ stage: rule.id, done: 0, total: 1 });
@@ -604,33 +772,43 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
         inventory.services.push({ name: e.name, file: e.file, line: e.line, exposure: e.exposure, verdict: e.verdict, ...(host.length ? { host } : {}) });
       }
     };
-    const cacheKey = `${rule.id}\0${options.quick ? "quick" : "systemd"}\0${ruleKey}\0${usableKey}`;
-    const cached = repositoryRuleCache.get(cacheKey);
-    if (cached && depsHold(cached.deps)) {
+    const cached = repoByRule?.get(rule.id);
+    if (cached && repositoryHolds(cached)) {
+      cached.seen = usableHashes;
       cached.events.forEach(replay);
       continue;
     }
-    const events: RepositoryEvent[] = [];
+    repoByRule?.delete(rule.id);
+    const entry: RepositoryRuleEntry = { events: [], read: new Map(), questions: new Map(), seen: usableHashes };
     let failed = false;
     const record = (event: RepositoryEvent) => {
-      events.push(event);
+      entry.events.push(event);
       replay(event);
     };
+    // Files read through a file's repoFile (by the scoring, or by a rule), and through the views.
     const reads = new Map<string, string>();
+    const viewReads = new Set<string>();
+    const view = options.once ? (c: NixFileContext) => c : viewsNoting(viewReads, entry.questions);
     repositoryReads = reads;
     try {
+      // The scores are worked out from every file's services: a rule that needs them read them all.
+      if (rule.needs?.exposures) for (const c of usable) viewReads.add(c.file);
       const scores = rule.needs?.exposures ? await scoreRepositoryServices(usable, { preferSystemd: !options.quick, signal }) : undefined;
-      rule.checkRepository(usable, {
+      rule.checkRepository(usable.map(view), {
         exposures: (services) => services.map((s) => scores?.get(serviceKey(s)) ?? notScored(s.name)),
         report: (ctx, r) => record({ kind: "report", file: ctx.file, report: r }),
-        addService: (entry) => record({ kind: "service", entry }),
+        addService: (e) => record({ kind: "service", entry: e }),
         // Errors (systemd-analyze failing, say) may not happen next time: not kept.
         error: (message, file) => {
           failed = true;
           errors.push({ source: `rule ${rule.id}`, file, message });
         },
       });
-      if (!failed && !options.once) repositoryRuleCache.set(cacheKey, { events, deps: reads });
+      if (!failed && repoByRule) {
+        for (const [f, hash] of reads) entry.read.set(f, hash);
+        for (const f of viewReads) if (!entry.read.has(f)) entry.read.set(f, contentHash(f));
+        repoByRule.set(rule.id, entry);
+      }
     } catch (e) {
       if (signal?.aborted) throw e;
       errors.push({ source: `rule ${rule.id}`, message: `internal error: ${(e as Error).message}` });
@@ -805,24 +983,40 @@ function nixReaders(nixFiles: ReadonlyMap<string, { parsed: { root: SyntaxNode; 
   const out = new Map<string, Array<{ file: string; line: number; how?: string }>>();
   if (otherFiles.size === 0) return out;
   for (const [file, pf] of nixFiles) {
-    const dir = posix.dirname(file);
-    pf.parsed.root.walk((n) => {
-      if (n.kind !== K.NODE_PATH) return undefined;
-      const t = n.text;
-      if (!/^\.\.?\//.test(t) || t.includes("${")) return false;
-      const target = posix.normalize(posix.join(dir === "." ? "" : dir, t));
-      if (!otherFiles.has(target)) return false;
-      // The function it is handed to: `importJSON ./x`, `readFile ./x` (inside `fromJSON (...)`).
-      let how: string | undefined;
-      const apply = n.parent?.kind === K.NODE_APPLY ? n.parent : undefined;
-      const fn = apply?.childNodes()[0];
-      if (fn && fn !== n) how = /([A-Za-z_][\w'-]*)\s*$/.exec(fn.text)?.[1];
+    for (const { target, line, how } of relativePaths(file, pf.parsed.root)) {
+      if (!otherFiles.has(target)) continue;
       const list = out.get(target);
-      const entry = { file, line: n.line, ...(how ? { how } : {}) };
+      const entry = { file, line, ...(how ? { how } : {}) };
       if (list) list.push(entry);
       else out.set(target, [entry]);
-      return false;
-    });
+    }
   }
   return out;
+}
+
+// The relative path literals of a file's tree, per tree and path (a repeat scan walks no tree again).
+const relativePathsCache = new WeakMap<SyntaxNode, { file: string; paths: Array<{ target: string; line: number; how?: string }> }>();
+
+/** A file's path literals (`./x`, `../x`, no interpolation), resolved against its directory, with
+ * the line and the function each is handed to. */
+function relativePaths(file: string, root: SyntaxNode): Array<{ target: string; line: number; how?: string }> {
+  const known = relativePathsCache.get(root);
+  if (known?.file === file) return known.paths;
+  const dir = posix.dirname(file);
+  const paths: Array<{ target: string; line: number; how?: string }> = [];
+  root.walk((n) => {
+    if (n.kind !== K.NODE_PATH) return undefined;
+    const t = n.text;
+    if (!/^\.\.?\//.test(t) || t.includes("${")) return false;
+    const target = posix.normalize(posix.join(dir === "." ? "" : dir, t));
+    // The function it is handed to: `importJSON ./x`, `readFile ./x` (inside `fromJSON (...)`).
+    let how: string | undefined;
+    const apply = n.parent?.kind === K.NODE_APPLY ? n.parent : undefined;
+    const fn = apply?.childNodes()[0];
+    if (fn && fn !== n) how = /([A-Za-z_][\w'-]*)\s*$/.exec(fn.text)?.[1];
+    paths.push({ target, line: n.line, ...(how ? { how } : {}) });
+    return false;
+  });
+  relativePathsCache.set(root, { file, paths });
+  return paths;
 }

@@ -25,6 +25,7 @@ import type { HostContext, NixFileContext, Rule, RuleReport } from "../types.js"
 import { hostOpacity } from "../anti-patterns/host.js";
 import { nixSettingSites } from "./nix-settings.js";
 import { nixConfSetting } from "../shared/references.js";
+import { fileAnswers } from "../shared/track.js";
 
 type Range = NonNullable<RuleReport["range"]>;
 
@@ -158,6 +159,8 @@ function checkHost(h: HostContext): void {
   const subs: Array<{ file: NixFileContext; site: UrlSite }> = [];
   const keys: string[] = [];
   for (const f of h.files) {
+    // A file setting neither has no part in the host's result.
+    if (!fileAnswers(f, "binaryCacheSettings", (c) => settingEntries(c, SUBSTITUTER_SETTINGS).length > 0 || settingEntries(c, KEY_SETTINGS).length > 0)) continue;
     for (const site of settingEntries(f, SUBSTITUTER_SETTINGS)) subs.push({ file: f, site });
     for (const k of settingEntries(f, KEY_SETTINGS)) keys.push(k.url);
   }

@@ -16,6 +16,7 @@ import { isDead } from "../shared/scope.js";
 import { cookString, sourceRange, stringLines } from "../shared/string-lines.js";
 import type { HostContext, NixFileContext, Rule } from "../types.js";
 import { nixosOption } from "../shared/references.js";
+import { fileAnswers } from "../shared/track.js";
 
 type Share = Map<string, { value: unknown; node: SyntaxNode | undefined }>;
 
@@ -281,7 +282,7 @@ function optionOf(ref: SyntaxNode): string | undefined {
 
 function checkHostWrappers(h: HostContext): void {
   for (const file of h.files) {
-    if (!file.text.includes("samba") || !file.text.includes("mapAttrs")) continue;
+    if (!fileAnswers(file, "sambaWrappers", (c) => c.text.includes("samba") && c.text.includes("mapAttrs"))) continue;
     for (const w of wrappersIn(file)) {
       const value = (field: string, share: string): { v: boolean | undefined; at?: { file: NixFileContext; def: OptionDefinition } } => {
         const defs = h.definitions(`${w.option}.${share}.${field}`).filter((d) => !isDead(d.def) && (!h.applies || h.applies(d.file.file, d.def.binding)));

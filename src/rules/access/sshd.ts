@@ -16,6 +16,8 @@ import { staticValue } from "../../nix/values.js";
 import { appliedScope, definitionsOf, effectiveValue, externalImports, hostValue, isDead, opaquePrefix, scopeParts, type Scope, type ScopedDef } from "../shared/scope.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { nixosOption } from "../shared/references.js";
+import { filesAnswering } from "../shared/track.js";
+import type { NixFileContext } from "../types.js";
 
 export const SSHD_ENABLE = ["services.openssh.enable", "services.sshd.enable"];
 export const SSHD_PASSWORD = ["services.openssh.settings.PasswordAuthentication", "services.openssh.passwordAuthentication"];
@@ -127,11 +129,21 @@ export function installerProfile(scope: Scope): InstallerProfile | undefined {
   return found && { file: found.file, node: found.node, name: found.match.slice(found.match.lastIndexOf("/") + 1) };
 }
 
+// The hint's answer per parse of a file: every host rule asking for a module tests every file.
+const hints = new WeakMap<object, Map<string, boolean>>();
+function hinted(c: NixFileContext, key: string, hint: RegExp): boolean {
+  let byKey = hints.get(c.parsed);
+  if (!byKey) hints.set(c.parsed, (byKey = new Map()));
+  let yes = byKey.get(key);
+  if (yes === undefined) byKey.set(key, (yes = hint.test(c.text)));
+  return yes;
+}
+
 /** The first string or path of the scope's parts that names a module matching `module` (a module
  * named in a comment is not imported); `hint` is a cheap test of a file's text first. */
 export function namedModule(scope: Scope, hint: RegExp, module: RegExp): { file: ScopedDef["file"]; node: SyntaxNode; match: string } | undefined {
-  for (const file of scope.files) {
-    if (!hint.test(file.text)) continue;
+  const key = `namedModule\0${hint.source}\0${hint.flags}`;
+  for (const file of filesAnswering(scope.files, key, (c) => hinted(c, key, hint))) {
     for (const part of scopeParts(scope, file)) {
       let found: { file: ScopedDef["file"]; node: SyntaxNode; match: string } | undefined;
       part.walk((n) => {

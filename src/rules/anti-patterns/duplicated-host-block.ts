@@ -14,6 +14,7 @@ import { flakeWith } from "../shared/examples.js";
 import { staticValue } from "../../nix/values.js";
 import type { NixFileContext, RepositorySink, Rule } from "../types.js";
 import { nixosManual } from "../shared/references.js";
+import { filesAnswering } from "../shared/track.js";
 
 /** Definition lines a copied run must hold. */
 export const DUPLICATE_DEFINITIONS = 10;
@@ -114,7 +115,8 @@ function longestRun(la: Line[], lb: Line[], seeds: Array<[number, number]>): Run
 }
 
 function checkRepository(files: NixFileContext[], sink: RepositorySink): void {
-  const candidates = files.filter(eligible).sort((x, y) => (x.file < y.file ? -1 : 1));
+  // Only eligible files take part (a changed file that is none leaves the result as it was).
+  const candidates = filesAnswering(files, "duplicated-host-block", eligible).sort((x, y) => (x.file < y.file ? -1 : 1));
   const lines = new Map<NixFileContext, Line[]>(candidates.map((f) => [f, normalisedLines(f.text)]));
   // Seeds: windows of SEED lines that hold a definition, by their text.
   const windows = new Map<string, Array<[NixFileContext, number]>>();

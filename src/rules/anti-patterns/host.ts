@@ -8,6 +8,7 @@ import { posix } from "node:path";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { HostContext, NixFileContext } from "../types.js";
 import { calleeName, dottedName, flattenApply, resolveValue, unparen } from "../shared/syntax.js";
+import { filesAnswering } from "../shared/track.js";
 
 type Def = { file: NixFileContext; def: OptionDefinition };
 
@@ -67,10 +68,13 @@ const opacityCache = new WeakMap<HostContext, string | null>();
 
 function computeOpacity(h: HostContext): string | undefined {
   const flakeFile = h.declaration?.file;
-  const modules = h.files.filter((f) => f.file !== flakeFile && f.index.isModule);
-  if (modules.length === 0) return "none of its modules could be followed from flake.nix";
+  // The files that may decide: the flake's, those that are no module, and those naming imports
+  // (a file of none of these is a module without imports, and has no part in the answer).
+  const deciding = filesAnswering(h.files, `hostOpacity\0${flakeFile ?? ""}`, (c) => c.file === flakeFile || !c.index.isModule || c.text.includes("imports"));
+  const modules = deciding.length < h.files.length || deciding.some((f) => f.file !== flakeFile && f.index.isModule);
+  if (!modules) return "none of its modules could be followed from flake.nix";
   const byPath = new Set(h.files.map((f) => f.file));
-  for (const f of h.files) {
+  for (const f of deciding) {
     const scope = f.file === flakeFile ? h.declaration?.node : f.parsed.root;
     if (!scope) continue;
     // The bindings of the tree in pre-order (kept per tree): the first `imports` that cannot be

@@ -18,6 +18,7 @@ import { hostExample } from "../shared/examples.js";
 import { hostDefinitions, hostMatching, hostOpacity } from "./host.js";
 import { dottedName } from "../shared/syntax.js";
 import { nixosManual } from "../shared/references.js";
+import { fileAnswers, untracked } from "../shared/track.js";
 
 const SRVOS_GC = /(^|\.)srvos\.nixosModules\.(common|server|desktop|roles-nix-remote-builder)$/;
 const GC_SERVICE = /^(.*-)?nix-gc$|^angrr$/;
@@ -31,6 +32,7 @@ function liveImage(h: HostContext): string | undefined {
   const declared = h.declaration?.node.text;
   if (declared && LIVE_IMAGE.test(declared)) return `it is built from nixpkgs' installer modules (${LIVE_IMAGE.exec(declared)![0]}, in ${h.declaration!.file})`;
   for (const f of h.files) {
+    if (!fileAnswers(f, "liveImage", (c) => LIVE_IMAGE.test(c.text))) continue;
     const m = LIVE_IMAGE.exec(f.text);
     if (m && f.index.imports.some((i) => LIVE_IMAGE.test(i.text))) return `it imports nixpkgs' installer modules (${m[0]}, in ${f.file})`;
   }
@@ -64,7 +66,8 @@ function gcMechanism(h: HostContext): string | undefined {
     if (GC_SERVICE.test(x.def.segments[1]!.name) && staticBool(x.def.inner) !== false) return `${x.def.path} in ${x.file.file}:${x.def.line}`;
   }
   for (const f of h.files) {
-    const found = srvosProfile(f);
+    if (!fileAnswers(f, "srvosProfile", (c) => srvosProfile(c) !== undefined)) continue;
+    const found = srvosProfile(untracked(f));
     if (found) return `${dottedName(found)} in ${f.file}:${found.line}`;
   }
   return undefined;
@@ -83,10 +86,11 @@ function srvosProfile(f: NixFileContext): SyntaxNode | undefined {
 
 /** The host's own module: a file under a directory named after the host, or `<host>.nix`. */
 export function hostModuleFile(h: HostContext): NixFileContext | undefined {
+  // By name first: only the files named so are read.
   const own = h.files.filter((f) => {
-    if (!f.index.isModule || f.file === h.declaration?.file) return false;
+    if (f.file === h.declaration?.file) return false;
     const parts = f.file.split("/");
-    return parts.slice(0, -1).includes(h.host) || posix.basename(f.file) === `${h.host}.nix`;
+    return (parts.slice(0, -1).includes(h.host) || posix.basename(f.file) === `${h.host}.nix`) && f.index.isModule;
   });
   const rank = (f: NixFileContext) => (/\/(default|configuration)\.nix$/.test(f.file) ? 0 : 1) + f.file.split("/").length / 100;
   return own.sort((a, b) => rank(a) - rank(b))[0];

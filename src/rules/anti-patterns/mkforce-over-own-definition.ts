@@ -21,6 +21,7 @@ import { scopeBindings, unparen } from "../shared/syntax.js";
 import { staticValue } from "../../nix/values.js";
 import { externalImports } from "../shared/external-modules.js";
 import { nixosManual } from "../shared/references.js";
+import { fileAnswers } from "../shared/track.js";
 
 /** Does the file's own function take `lib`? */
 function takesLib(ctx: NixFileContext): boolean {
@@ -99,11 +100,13 @@ export const mkforceOverOwnDefinition: Rule = {
     // the file importing each: a forced value is aimed at one the forcing file imports itself, or
     // at a nixpkgs profile imported wherever the forcing file is (a profile one host imports says
     // nothing of a value a module of all hosts forces).
-    const externals = h.files.flatMap((f) => externalImports(f.index).map((e) => ({ e, file: f, hosts: new Set(f.hosts) })));
+    // Only files importing an external module or forcing a value take part (rules/shared/track.ts).
+    const taking = h.files.filter((f) => fileAnswers(f, "externalsOrForced", (c) => externalImports(c.index).length > 0 || c.index.definitions.some((d) => d.priority === "mkForce")));
+    const externals = taking.flatMap((f) => externalImports(f.index).map((e) => ({ e, file: f, hosts: new Set(f.hosts) })));
     // Per module file: its normal-priority definitions that some other file of the host forces.
     const byFile = new Map<NixFileContext, Map<OptionDefinition, string[]>>();
     const forcers = new Map<NixFileContext, Set<NixFileContext>>();
-    for (const f of h.files) {
+    for (const f of taking) {
       for (const forced of f.index.definitions) {
         if (forced.priority !== "mkForce" || !forced.isLeaf || isDead(forced) || !forced.inner || f.inTest(forced.binding)) continue;
         if (lanzaboote && forced.path === "boot.loader.systemd-boot.enable" && staticValue(forced.inner) === false) continue;

@@ -12,6 +12,7 @@ import type { NixFileContext, Rule } from "../types.js";
 import { applications, shortText, unparen } from "../shared/syntax.js";
 import { hostExample } from "../shared/examples.js";
 import { nixosManual } from "../shared/references.js";
+import { fileAnswers } from "../shared/track.js";
 
 /** The definition whose value the application is (or is a leaf part of). */
 function definitionOf(ctx: NixFileContext, app: SyntaxNode): OptionDefinition | undefined {
@@ -107,17 +108,25 @@ function negated(cond: SyntaxNode): string {
  * "defaults to false and nothing else defines it" cannot be known for it. */
 const PLATFORM_TEST = /\b(?:isLinux|isDarwin|(?:host|build|target)Platform\.is[A-Z]\w*)\b/;
 
+/** `mkIf c true`, `mkIf c false` applications of a file. */
+function constantMkIfs(ctx: NixFileContext): ReturnType<typeof applications> {
+  return applications(ctx.parsed.root).filter((app) => {
+    if (app.name !== "mkIf" || app.args.length !== 2) return false;
+    const value = unparen(app.args[1]);
+    return value?.kind === K.NODE_IDENT && (value.text === "true" || value.text === "false");
+  });
+}
+
 function check(scope: Scope): void {
   // Only where every module of the host is known: a file no host includes (or a host whose modules
   // are partly unknown) may be imported next to a module that defines the option, and then the
   // rewrite's `false` conflicts with it or overrides its `true`.
   if (!scope.defaultsApply) return;
   for (const ctx of scope.files) {
-    if (PLATFORM_TEST.test(ctx.text)) continue;
-    for (const app of applications(ctx.parsed.root)) {
-      if (app.name !== "mkIf" || app.args.length !== 2) continue;
-      const value = unparen(app.args[1]);
-      if (value?.kind !== K.NODE_IDENT || (value.text !== "true" && value.text !== "false")) continue;
+    // A file without a constant mkIf (or testing the platform) has no part in the result.
+    if (!fileAnswers(ctx, "constantMkIfs", (c) => !PLATFORM_TEST.test(c.text) && constantMkIfs(c).length > 0)) continue;
+    for (const app of constantMkIfs(ctx)) {
+      const value = unparen(app.args[1])!;
       const def = definitionOf(ctx, app.node);
       if (!def) continue;
       // Judged once, by the scope that sees the definition (the host's, or the file's).

@@ -15,6 +15,7 @@ import { hostDefinitions } from "./host.js";
 import { stringSource } from "./scripts.js";
 import { applications, calleeName, dottedName, flattenApply, resolveVariable, unparen } from "../shared/syntax.js";
 import { nixosManual } from "../shared/references.js";
+import { fileAnswers, untracked } from "../shared/track.js";
 
 const LINE_WISE = /\bone\s+(?:\w+\s+)?per\s+line\b|\bnewline[- ]separated\b|\bseparated\s+by\s+(?:a\s+)?new[- ]?lines?\b|\bline[- ]separated\b/i;
 
@@ -145,7 +146,9 @@ export const typesStrMerge: Rule = {
 
   checkHost(hctx) {
     for (const file of hctx.files) {
-      for (const o of strOptions(file)) {
+      // A file declaring no str option has no part in the host's result.
+      if (!fileAnswers(file, "strOptions", (c) => strOptions(c).length > 0)) continue;
+      for (const o of strOptions(untracked(file))) {
         if (!o.path || lineWiseReason(o)) continue;
         const defs = unconditional(hostDefinitions(hctx, o.path).map((x) => x.def));
         if (defs.length < 2) continue;

@@ -10,6 +10,7 @@ import type { NixFileContext, Rule, RuleReport, TextEdit } from "../types.js";
 import { AGENIX, SOPS_NIX } from "./compliance.js";
 import { hostExample } from "../shared/examples.js";
 import { escapeRegExp } from "../../text/regexp.js";
+import { filesAnswering } from "../shared/track.js";
 
 /** `age.secrets.<n>.mode`, `sops.secrets.<n>.mode`, `sops.templates.<n>.mode`. */
 function isSecretMode(def: OptionDefinition): boolean {
@@ -167,8 +168,7 @@ export const worldReadableSecret: Rule = {
   checkRepository(files, sink) {
     const byHost = new Map<string, NixFileContext[]>();
     for (const f of files) for (const h of f.hosts) (byHost.get(h) ?? byHost.set(h, []).get(h)!).push(f);
-    for (const ctx of files) {
-      if (!/\b(?:age|sops)\b/.test(ctx.text)) continue;
+    for (const ctx of filesAnswering(files, "world-readable-secret", (c) => /\b(?:age|sops)\b/.test(c.text))) {
       const others = () => [...new Set(ctx.hosts.flatMap((h) => byHost.get(h) ?? []))].filter((f) => f !== ctx).sort((a, b) => (a.file < b.file ? -1 : 1));
       checkFile(ctx, others, (r) => sink.report(ctx, r));
     }

@@ -7,6 +7,9 @@
 import type { OptionDefinition } from "../../nix/options.js";
 import type { HostContext, NixFileContext, RuleReport } from "../types.js";
 import { fileScope, hostScope, isFileScoped, type Scope } from "./scope.js";
+import { fileAnswers, untracked } from "./track.js";
+
+let perHostCount = 0;
 
 export interface Place {
   /** The definition the place belongs to (decides which scope sees it). */
@@ -17,8 +20,10 @@ export function perHost<P extends Place>(
   collect: (ctx: NixFileContext) => P[],
   judge: (place: P, scope: Scope, file: NixFileContext, report: (r: RuleReport) => void) => void,
 ): { checkNix(ctx: NixFileContext): void; checkHost(h: HostContext): void } {
-  // Each file is part of many hosts: its places are found once (per parse of the file).
+  // Each file is part of many hosts: its places are found once (per parse of the file), in the
+  // file's own context (a host rule's view of it notes reads, rules/shared/track.ts).
   const memo = new WeakMap<NixFileContext, P[]>();
+  const question = `perHost#${++perHostCount}`;
   const placesOf = (ctx: NixFileContext) => {
     let found = memo.get(ctx);
     if (!found) memo.set(ctx, (found = collect(ctx)));
@@ -34,8 +39,9 @@ export function perHost<P extends Place>(
     checkHost(h) {
       let scope: Scope | undefined;
       for (const file of h.files) {
-        const places = placesOf(file);
-        if (!places.length) continue;
+        // A file without places has no part in the host's result.
+        if (!fileAnswers(file, question, (c) => placesOf(c).length > 0)) continue;
+        const places = placesOf(untracked(file));
         for (const p of places) {
           if (isFileScoped(file, p.def)) continue;
           // In the file declaring the hosts, only this host's declaration is this host's.

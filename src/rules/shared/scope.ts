@@ -10,6 +10,7 @@ import { priorityName, priorityNumber, winningDefinition, type Candidate } from 
 import type { SyntaxNode } from "../../nix/syntax.js";
 import { staticValue, type StaticValue } from "../../nix/values.js";
 import type { HostContext, NixFileContext, RuleReport } from "../types.js";
+import { filesAnswering } from "./track.js";
 
 export interface ScopedDef {
   file: NixFileContext;
@@ -143,7 +144,13 @@ export function hostScope(h: HostContext): Scope {
     files: h.files,
     defaultsApply: !h.partial,
     definitions: (path) => h.definitions(path),
-    matching: (pattern) => h.files.flatMap((file) => segmentsMatching(file.index, pattern).filter((def) => inHost(file, def)).map((def) => ({ file, def }))),
+    // A file none of whose definitions matches has no part in the answer (rules/shared/track.ts).
+    matching: (pattern) =>
+      filesAnswering(h.files, `segmentsMatching\0${pattern}`, (c) => segmentsMatching(c.index, pattern).length > 0).flatMap((file) =>
+        segmentsMatching(file.index, pattern)
+          .filter((def) => inHost(file, def))
+          .map((def) => ({ file, def })),
+      ),
     report: (file, r) => h.report({ ...r, file: file.file }),
     ...(h.applies ? { applies: (d: ScopedDef) => h.applies!(d.file.file, d.def.binding) } : {}),
     ...(h.inputRepositories ? { inputRepositories: h.inputRepositories } : {}),
@@ -211,8 +218,7 @@ export function externalImports(scope: Scope): ExternalImport[] {
   const known = importsByFiles.get(scope.files);
   if (known && known.declaration === scope.declaration?.node && known.repos === scope.inputRepositories) return known.imports;
   const out: ExternalImport[] = [];
-  for (const f of scope.files) {
-    if (!f.text.includes("nixosModules") && !f.text.includes("srvos")) continue;
+  for (const f of filesAnswering(scope.files, "externalImports", (c) => c.text.includes("nixosModules") || c.text.includes("srvos"))) {
     out.push(...externalImportsIn(scopeParts(scope, f), scope.inputRepositories));
   }
   importsByFiles.set(scope.files, { declaration: scope.declaration?.node, repos: scope.inputRepositories, imports: out });

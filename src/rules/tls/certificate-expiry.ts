@@ -22,6 +22,7 @@ import { enclosingDefinition } from "../nix-strings.js";
 import { hostScope, isDead, isDisabled, type Scope } from "../shared/scope.js";
 import { hostExample } from "../shared/examples.js";
 import { nixosManual } from "../shared/references.js";
+import { fileAnswers } from "../shared/track.js";
 
 
 function describeCert(c: ParsedCertificate): string {
@@ -87,6 +88,8 @@ function reports(file: string, text: string, now: Date, lineOffset: number, node
 }
 
 const CERT_FILE = /\.(?:pem|crt|cer|cert)$/i;
+// What a file naming a certificate file (or a clan var's file) holds somewhere in its text.
+const CERT_REFERENCE = /\.(?:pem|crt|cer|cert)\b|\.files\./i;
 // A clan var: `config.clan.core.vars.generators."step-ca".files."ca.crt".path`.
 const CLAN_VAR = /generators\.("?)([\w.-]+)\1\.files\.("?)([\w.-]+)\3/;
 
@@ -94,7 +97,7 @@ const CLAN_VAR = /generators\.("?)([\w.-]+)\1\.files\.("?)([\w.-]+)\3/;
  * the repository (`"${self}/resources/ca.pem"`), and clan vars (for the host's machine or shared),
  * each with the node that refers to it and the certificate text. */
 function certificateReferences(file: NixFileContext, host: string): Array<{ path: string; text: string; node: SyntaxNode }> {
-  if (!/\.(?:pem|crt|cer|cert)\b|\.files\./i.test(file.text)) return [];
+  if (!CERT_REFERENCE.test(file.text)) return [];
   const out: Array<{ path: string; text: string; node: SyntaxNode }> = [];
   const dir = posix.dirname(file.file);
   const tryPath = (path: string, node: SyntaxNode) => {
@@ -196,6 +199,8 @@ export const certificateExpiryRule: Rule = {
     const scope = hostScope(h);
     const found = new Map<string, { text: string; use: Use }>();
     for (const file of h.files) {
+      // The test of certificateReferences, on the file's own text (what it names is read after).
+      if (!fileAnswers(file, "certificateReferences", (c) => CERT_REFERENCE.test(c.text))) continue;
       for (const ref of certificateReferences(file, h.host)) {
         if (found.get(ref.path)?.use.kind === "in-use") continue;
         const use = useOf(scope, file, ref.node);
