@@ -16,6 +16,7 @@ import type { StyleMode } from "./config-schema.js";
 import { applyContextPolicy, isGeneratedFile, isTestPath, type TestContext } from "./classify.js";
 import { lowered, ModuleUsage } from "./enabled.js";
 import { nixosOnly, Platforms } from "./platform.js";
+import { platformBranch } from "../nix/platform-branch.js";
 import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
 import { globMatch } from "../text/glob.js";
 import { withDeadline } from "../nix/deadline.js";
@@ -79,6 +80,8 @@ const otherRuleCache = new Map<string, { findings: RawFinding[]; deps: Map<strin
 // Host rules by host, its declaration and the files it is made of (content, hosts, whether the file
 // declares hosts), with the files looked up beyond those. What they reported is kept without its
 // site: the site (hosts at a node, test context) is worked out again from this scan's host graph.
+// A file read through repoFile is kept among the deps under this prefix, with its content hash.
+const READ = "\0read\0";
 const hostRuleCache = new Map<string, { reports: Array<{ rule: Rule; report: RuleReport }>; deps: Map<string, string> }>();
 // Repository rules by rule and the whole set of usable files: everything they did, replayed.
 type RepositoryEvent =
@@ -500,7 +503,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     // others do) are not this host's (hosts.ts hostsAt).
     const gatedOff = (r: RuleReport & { file: string }) => !graph.declarationFiles.has(r.file) && graph.hostsOf(r.file).includes(h.name) && !hostsAt(r.file, r.node, r.range).includes(h.name);
     const cached = hostRuleCache.get(cacheKey);
-    if (cached && [...cached.deps].every(([f, v]) => lookedUp(f) === v)) {
+    if (cached && [...cached.deps].every(([f, v]) => (f.startsWith(READ) ? contentHash(f.slice(READ.length)) : lookedUp(f)) === v)) {
       for (const { rule, report } of cached.reports) if (!gatedOff(report as RuleReport & { file: string })) raw.push({ rule, report, site: siteOf(report as RuleReport & { file: string }) });
       continue;
     }
@@ -570,6 +573,9 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
         if (!gatedOff(r)) raw.push({ rule: current!, report: r, site: siteOf(r) });
       },
     };
+    // Other files the host's rules read through a file's repoFile (a ruleset file, a script).
+    const reads = new Map<string, string>();
+    repositoryReads = reads;
     for (const rule of rules) {
       if (!rule.checkHost) continue;
       current = rule;
@@ -580,6 +586,8 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
         errors.push({ source: `rule ${rule.id}`, message: `internal error on host ${h.name}: ${(e as Error).message}` });
       }
     }
+    repositoryReads = undefined;
+    for (const [f, v] of reads) deps.set(READ + f, v);
     if (complete && !options.once) hostRuleCache.set(cacheKey, { reports, deps });
   }
 
@@ -646,7 +654,9 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   const unusedFiles = new Set<string>();
   const usesMatter = new Set<string>();
   const gatedOff = new Map<RawFinding, string>();
-  const used = raw.filter((r) => !(nixosOnly(r.rule) && platforms.darwinOnly(r.report.file ?? r.site.file, r.site.hosts))).map((r) => {
+  // So is a darwin-only branch of a module NixOS hosts share (`lib.optionalAttrs isDarwin { … }`).
+  const darwinBranch = (r: RawFinding) => r.report.node !== undefined && platformBranch(r.report.node) === "darwin";
+  const used = raw.filter((r) => !(nixosOnly(r.rule) && (platforms.darwinOnly(r.report.file ?? r.site.file, r.site.hosts) || darwinBranch(r)))).map((r) => {
     const file = r.report.file ?? r.site.file;
     // A darwin module is used by a Mac, which is not among the (NixOS) hosts.
     if (platforms.darwinOnly(file, r.site.hosts)) return r;
