@@ -17,6 +17,7 @@ import { applyContextPolicy, isGeneratedFile, isTestPath, type TestContext } fro
 import { lowered, ModuleUsage } from "./enabled.js";
 import { nixosOnly, Platforms } from "./platform.js";
 import { platformBranch } from "../nix/platform-branch.js";
+import { enclosingDefinition } from "../rules/nix-strings.js";
 import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
 import { globMatch } from "../text/glob.js";
 import { withDeadline } from "../nix/deadline.js";
@@ -400,7 +401,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
     const readBy = readers.get(file);
-    const cacheKey = `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${ruleKey}\0${readBy?.map((r) => `${r.file}:${r.line}`).join(",") ?? ""}`;
+    const cacheKey = `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${ruleKey}\0${readBy?.map((r) => `${r.file}:${r.line}:${r.option ?? ""}`).join(",") ?? ""}`;
     const cached = otherRuleCache.get(cacheKey);
     if (cached && depsHold(cached.deps)) {
       raw.push(...cached.findings);
@@ -810,8 +811,8 @@ function clearRuleCaches(): void {
  * function reading it when there is one. A file named so is used by the code even when no host's
  * module list includes it (linyinfeng's lib/data/data.json, read by lib/default.nix).
  */
-function nixReaders(nixFiles: ReadonlyMap<string, { parsed: { root: SyntaxNode; error?: unknown } }>, otherFiles: ReadonlyMap<string, unknown>): Map<string, Array<{ file: string; line: number; how?: string }>> {
-  const out = new Map<string, Array<{ file: string; line: number; how?: string }>>();
+function nixReaders(nixFiles: ReadonlyMap<string, { parsed: { root: SyntaxNode; error?: unknown }; index: OptionIndex }>, otherFiles: ReadonlyMap<string, unknown>): Map<string, Array<{ file: string; line: number; how?: string; option?: string }>> {
+  const out = new Map<string, Array<{ file: string; line: number; how?: string; option?: string }>>();
   if (otherFiles.size === 0) return out;
   for (const [file, pf] of nixFiles) {
     const dir = posix.dirname(file);
@@ -827,7 +828,9 @@ function nixReaders(nixFiles: ReadonlyMap<string, { parsed: { root: SyntaxNode; 
       const fn = apply?.childNodes()[0];
       if (fn && fn !== n) how = /([A-Za-z_][\w'-]*)\s*$/.exec(fn.text)?.[1];
       const list = out.get(target);
-      const entry = { file, line: n.line, ...(how ? { how } : {}) };
+      // The option it is the value of (`services.zrepl.settings.jobs…ca = ./ca.crt;`).
+      const option = how ? undefined : enclosingDefinition(pf.index, n)?.path;
+      const entry = { file, line: n.line, ...(how ? { how } : {}), ...(option ? { option } : {}) };
       if (list) list.push(entry);
       else out.set(target, [entry]);
       return false;
