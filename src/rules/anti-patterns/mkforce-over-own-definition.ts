@@ -45,6 +45,8 @@ function explained(text: string, start: number, end: number): boolean {
   if (eol < 0) eol = text.length;
   let lineStart = text.lastIndexOf("\n", start - 1) + 1;
   if (/#/.test(text.slice(end, eol))) return true;
+  // A comment inside the forced value saying why it is forced.
+  if (/#[^\n]*\b(?:mkForce|forc|overrid)/i.test(text.slice(start, end))) return true;
   for (let n = 0; n < 60 && lineStart > 0; n++) {
     const prevStart = text.lastIndexOf("\n", lineStart - 2) + 1;
     const line = text.slice(prevStart, lineStart - 1).trim();
