@@ -35,27 +35,45 @@ function isAtom(n: SyntaxNode): boolean {
   return [K.NODE_IDENT, K.NODE_LITERAL, K.NODE_STRING, K.NODE_LIST, K.NODE_ATTR_SET, K.NODE_PAREN, K.NODE_PATH].includes(n.kind) || (n.kind === K.NODE_SELECT && !n.firstToken(K.TOKEN_OR_KW));
 }
 
-/** Is the override explained where it is written: a comment on its line, or heading the paragraph
- * (the lines up to the previous blank one) it belongs to? A commented, deliberate per-host
- * override (kradalby-dotfiles machines/storage.bassan/syncthing.nix, bbigras-nix-config's ncro.nix
- * following ncro's documented advice) was judged a matter of taste, not worth a finding: the
- * reader already knows why it is forced. An override nobody explained still is. */
+/** Is the override explained where it is written: a comment on its line, inside its value, or
+ * heading the paragraph (the lines up to the previous blank one) it belongs to, that gives a
+ * reason? A commented, deliberate per-host override (kradalby-dotfiles
+ * machines/storage.bassan/syncthing.nix, bbigras-nix-config's ncro.nix following ncro's documented
+ * advice) was judged a matter of taste, not worth a finding: the reader already knows why it is
+ * forced. An override nobody explained still is, and so is one under a mere heading (`# Samba`). */
 function explained(text: string, start: number, end: number): boolean {
   let eol = text.indexOf("\n", end);
   if (eol < 0) eol = text.length;
   let lineStart = text.lastIndexOf("\n", start - 1) + 1;
-  if (/#/.test(text.slice(end, eol))) return true;
+  const trailing = /#(.*)$/.exec(text.slice(end, eol));
+  if (trailing && REASON.test(trailing[1]!)) return true;
   // A comment inside the forced value saying why it is forced.
   if (/#[^\n]*\b(?:mkForce|forc|overrid)/i.test(text.slice(start, end))) return true;
   for (let n = 0; n < 60 && lineStart > 0; n++) {
     const prevStart = text.lastIndexOf("\n", lineStart - 2) + 1;
     const line = text.slice(prevStart, lineStart - 1).trim();
     if (line === "") return false;
-    if (line.startsWith("#") || line.startsWith("/*") || line.endsWith("*/")) return true;
+    if (line.startsWith("#")) {
+      // The whole comment block this line ends.
+      const block = [line];
+      let at = prevStart;
+      while (at > 0 && block.length < 20) {
+        const s = text.lastIndexOf("\n", at - 2) + 1;
+        const l = text.slice(s, at - 1).trim();
+        if (!l.startsWith("#")) break;
+        block.unshift(l);
+        at = s;
+      }
+      return REASON.test(block.map((l) => l.replace(/^#+/, "")).join(" "));
+    }
     lineStart = prevStart;
   }
   return false;
 }
+
+/** Words of a comment that gives a reason, as opposed to a heading (`# Samba`, `# network manager`). */
+const REASON =
+  /\b(?:because|since|so that|so the|instead|rather than|needs?|needed|requires?|required|don'?t|doesn'?t|does not|do not|isn'?t|not|never|only|avoid|prevents?|breaks?|broken|fix(?:es)?|work-?around|conflicts?|overrid\w*|forc\w*|mkForce|replaces?|otherwise|this (?:host|machine|system)|per[- ]host|was causing|causes?|issue|bug|crash\w*|fails?|slow|speed up|too (?:big|large|slow)|is not small)\b/i;
 
 export const mkforceOverOwnDefinition: Rule = {
   id: "mkforce-over-own-definition",
@@ -92,6 +110,10 @@ export const mkforceOverOwnDefinition: Rule = {
       // elsewhere, which is what mkDefault says (bbigras-nix-config dconf.enable, judged right).
       hostExample("{ lib, ... }:\n{\n  imports = [ ./home.nix ];\n  home.packages = [ ];\n\n  dconf.enable = lib.mkForce true;\n}\n", "configuration.nix", {
         "home.nix": "{ ... }:\n{\n  # XXX: Manually enabled in the graphic module\n  dconf.enable = false;\n}\n",
+      }),
+      // A heading is no reason.
+      hostExample("{ lib, ... }:\n{\n  imports = [ ./common.nix ];\n\n  # network manager\n  networking.networkmanager.enable = lib.mkForce false;\n}\n", "configuration.nix", {
+        "common.nix": "{ ... }:\n{\n  networking.networkmanager.enable = true;\n}\n",
       }),
     ],
     silent: [
