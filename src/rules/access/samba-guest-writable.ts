@@ -174,13 +174,13 @@ export const sambaGuestWritable: Rule = {
       hostExample(`{\n  services.samba.enable = true;\n  services.samba.openFirewall = true;\n  services.samba.settings.hopfelde = { path = "/media/hopfelde"; public = "yes"; writeable = "yes"; "guest ok" = "yes"; "valid users" = "nologin"; };\n}\n`),
     ],
     silent: [
-      // `"guest ok" = "no"` wins over the `public` synonym written beside it.
-      hostExample(`{\n  services.samba.enable = true;\n  services.samba.settings.data = { path = "/srv/data"; "guest ok" = "no"; public = "yes"; writeable = "yes"; };\n}\n`),
       hostExample(
         `{\n  services.samba = {\n    enable = true;\n    openFirewall = true;\n    settings = {\n      global."map to guest" = "bad user";\n      media = { path = "/srv/media"; "guest ok" = "yes"; "read only" = "yes"; };\n      home = { path = "/srv/home"; "read only" = "no"; "valid users" = "alice"; };\n    };\n  };\n}\n`,
       ),
       // The same wrapper: a public share made read-only, and a private writable one.
       hostExample(`{\n  imports = [ ./samba.nix ];\n  my.samba.shares.media = { path = "/srv/media"; public = true; read-only = true; };\n  my.samba.shares.home = { path = "/srv/home"; public = false; };\n}\n`, "configuration.nix", { "samba.nix": `{ config, lib, ... }:\nlet\n  cfg = config.my.samba;\n  yesNo = v: if v then "yes" else "no";\nin {\n  options.my.samba.shares = lib.mkOption {\n    type = lib.types.attrsOf (lib.types.submodule { options = {\n      path = lib.mkOption { type = lib.types.str; };\n      public = lib.mkOption { type = lib.types.bool; default = false; };\n      read-only = lib.mkOption { type = lib.types.bool; default = false; };\n    }; });\n    default = { };\n  };\n  config.services.samba = {\n    enable = true;\n    openFirewall = true;\n    settings = lib.mapAttrs (_name: value: {\n      inherit (value) path;\n      public = yesNo value.public;\n      "read only" = yesNo value.read-only;\n    }) cfg.shares;\n  };\n}\n` }),
+      // `"guest ok" = "no"` wins over the `public` synonym written beside it.
+      hostExample(`{\n  services.samba.enable = true;\n  services.samba.settings.data = { path = "/srv/data"; "guest ok" = "no"; public = "yes"; writeable = "yes"; };\n}\n`),
     ],
   },
   name: "Samba share writable by guests",

@@ -399,9 +399,6 @@ export const firewallRawRuleset: Rule = {
       }),
     ],
     silent: [
-      hostExample(`{\n  networking.firewall.enable = false;\n  networking.nftables = { enable = true; rulesetFile = ./ruleset.nft; };\n}\n`, "configuration.nix", {
-        "ruleset.nft": `define VPN_IFC = { wg0, wg1 }\ntable inet filter {\n  chain input {\n    type filter hook input priority 0;\n    iifname lo accept\n    ct state {established, related} accept\n    tcp dport 22 accept\n    tcp dport {http,https} accept\n    iifname { "wg0", "wg1" } tcp dport {53} accept\n    iifname { "wg0"} tcp dport {3100,5201,9100,9115 } accept\n    counter drop\n  }\n  chain output { type filter hook output priority 0; accept }\n}\n`,
-      }),
       hostExample(
         `{\n  networking.firewall.enable = false;\n  networking.nftables.ruleset = ''\n    table inet filter {\n      chain input {\n        type filter hook input priority 0; policy drop;\n        iifname "lo" accept\n        ct state { established, related } accept\n        tcp dport { 22, 443 } accept\n        ip saddr 10.0.0.0/8 tcp dport 5432 accept\n        iifname "wg0" accept\n      }\n      chain output { type filter hook output priority 0; policy accept; }\n    }\n  '';\n}\n`,
       ),
@@ -415,6 +412,9 @@ export const firewallRawRuleset: Rule = {
         `{\n  networking.firewall.enable = false;\n  networking.nftables.ruleset = ''\n    table inet edge {\n      chain from_lan { accept }\n      chain input {\n        type filter hook input priority filter; policy drop;\n        ct state vmap {\n          established : accept,\n          related : accept,\n          invalid : drop\n        }\n        iifname vmap {\n          lo : accept,\n          br0 : jump from_lan\n        }\n        iifname "ppp0" tcp dport 22 ct state new limit rate 3/minute accept\n        udp dport 67 accept\n      }\n    }\n  '';\n}\n`,
       ),
       hostExample(`{\n  networking.nftables.tables.nat = {\n    family = "ip";\n    content = ''\n      chain postrouting { type nat hook postrouting priority 100; policy accept; oifname "eth0" masquerade }\n    '';\n  };\n}\n`),
+      hostExample(`{\n  networking.firewall.enable = false;\n  networking.nftables = { enable = true; rulesetFile = ./ruleset.nft; };\n}\n`, "configuration.nix", {
+        "ruleset.nft": `define VPN_IFC = { wg0, wg1 }\ntable inet filter {\n  chain input {\n    type filter hook input priority 0;\n    iifname lo accept\n    ct state {established, related} accept\n    tcp dport 22 accept\n    tcp dport {http,https} accept\n    iifname { "wg0", "wg1" } tcp dport {53} accept\n    iifname { "wg0"} tcp dport {3100,5201,9100,9115 } accept\n    counter drop\n  }\n  chain output { type filter hook output priority 0; accept }\n}\n`,
+      }),
     ],
   },
   name: "Raw firewall rules accept too much",
