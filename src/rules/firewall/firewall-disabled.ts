@@ -139,7 +139,10 @@ function imageContext(scope: Scope, file: string): string | undefined {
     if (d) return `it sets ${d.def.path}`;
   }
   const m = IMAGE_PATH.exec(file);
-  if (m) return `${file} is kept with the images (${m[0].replace(/^\/|\/$/g, "")})`;
+  if (m) {
+    const name = m[0].replace(/^\//, "");
+    return name.endsWith("/") ? `${file} lies in ${name}, where images are kept` : `${file} is named like an image (${name.replace(/[-_.][^/]*\.nix$|\.nix$/, "")})`;
+  }
   return undefined;
 }
 
@@ -215,7 +218,7 @@ function check(scope: Scope): void {
     const sshd = services.includes("openssh") || services.includes("sshd") || machineKind(scope)?.kind === "installer" || scope.matching("systemd.services.sshd.*").some(({ def }) => !isDead(def));
     if (services.length === 0 && ports.length === 0) what = `this is an installer or rescue image (${image})`;
     else what += `. This is an installer or rescue image (${image})`;
-    what += `, booted for a while to install or repair a machine, where a firewall off is a usual choice.${sshd ? " sshd runs on it and would be reachable with the firewall on too (openssh opens its own port), so what protects the image is that its accounts take keys only" : " What it runs then is reachable from the network it boots on"}`;
+    what += `, booted for a while to install or repair a machine, where a firewall off is a usual choice.${sshd ? " sshd runs on it and would be reachable with the firewall on too (openssh opens its own port), so what protects the image is how it lets people log in (keys only, no passwords)" : " What it runs then is reachable from the network it boots on"}`;
   }
   const node = at.def.inner ?? at.def.binding;
   // Turning it back on must not cut off what the host serves: a cluster's node ports, the ports of

@@ -57,7 +57,7 @@ function reports(file: string, text: string, now: Date, lineOffset: number, node
     } else if (use?.kind === "data") {
       message += ` The file is read by Nix code (${use.why}), so hosts may use the certificate through what reads it, which cannot be followed statically: if one serves or trusts it, ${state === "expired" ? "TLS with it fails now" : "TLS with it fails on that date"} (an outage).`;
     } else if (use?.kind === "named") {
-      message += ` It is given to ${use.why}, in a file the scan could not place on a host: where that configuration runs, ${state === "expired" ? "TLS with it fails now" : "TLS with it fails on that date"}, an outage rather than an opening.`;
+      message += ` It is given to ${use.why}, in code the scan could not place on a host: where that configuration runs, ${state === "expired" ? "TLS with it fails now" : "TLS with it fails on that date"}, an outage rather than an opening.`;
     } else if (use?.kind === "unused") {
       message += ` Nothing uses it (${use.why}): ${state === "expired" ? "its expiry breaks nothing" : "its expiry will break nothing"}; remove it or renew it before it is used.`;
     } else if (use) {
