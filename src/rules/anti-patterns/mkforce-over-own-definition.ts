@@ -35,40 +35,39 @@ function isAtom(n: SyntaxNode): boolean {
   return [K.NODE_IDENT, K.NODE_LITERAL, K.NODE_STRING, K.NODE_LIST, K.NODE_ATTR_SET, K.NODE_PAREN, K.NODE_PATH].includes(n.kind) || (n.kind === K.NODE_SELECT && !n.firstToken(K.TOKEN_OR_KW));
 }
 
-/** Is the override explained where it is written: a comment on its line, inside its value, or
- * heading the paragraph (the lines up to the previous blank one) it belongs to, that gives a
- * reason? A commented, deliberate per-host override (kradalby-dotfiles
- * machines/storage.bassan/syncthing.nix, bbigras-nix-config's ncro.nix following ncro's documented
- * advice) was judged a matter of taste, not worth a finding: the reader already knows why it is
- * forced. An override nobody explained still is, and so is one under a mere heading (`# Samba`). */
-function explained(text: string, start: number, end: number): boolean {
+/** Is the override explained where it is written: a comment giving a reason on its line, inside
+ * its value, or just above it (or just above the attribute set holding it, up to three levels)?
+ * A commented, deliberate per-host override (kradalby-dotfiles machines/storage.bassan/syncthing.nix,
+ * bbigras-nix-config's ncro.nix following ncro's documented advice) was judged a matter of taste,
+ * not worth a finding: the reader already knows why it is forced. An override nobody explained
+ * still is, and so is one under a mere heading (`# Samba`) or one whose neighbour's comment is
+ * about the neighbour. */
+function explained(text: string, binding: SyntaxNode): boolean {
+  const { start, end } = binding;
   let eol = text.indexOf("\n", end);
   if (eol < 0) eol = text.length;
-  let lineStart = text.lastIndexOf("\n", start - 1) + 1;
   const trailing = /#(.*)$/.exec(text.slice(end, eol));
   if (trailing && REASON.test(trailing[1]!)) return true;
   // A comment inside the forced value saying why it is forced.
   if (/#[^\n]*\b(?:mkForce|forc|overrid)/i.test(text.slice(start, end))) return true;
-  for (let n = 0; n < 60 && lineStart > 0; n++) {
-    const prevStart = text.lastIndexOf("\n", lineStart - 2) + 1;
-    const line = text.slice(prevStart, lineStart - 1).trim();
-    if (line === "") return false;
-    if (line.startsWith("#")) {
-      // The whole comment block this line ends.
-      const block = [line];
-      let at = prevStart;
-      while (at > 0 && block.length < 20) {
-        const s = text.lastIndexOf("\n", at - 2) + 1;
-        const l = text.slice(s, at - 1).trim();
-        if (!l.startsWith("#")) break;
-        block.unshift(l);
-        at = s;
-      }
-      return REASON.test(block.map((l) => l.replace(/^#+/, "")).join(" "));
+  const above = (at: number): boolean => {
+    const block: string[] = [];
+    let lineStart = text.lastIndexOf("\n", at - 1) + 1;
+    while (lineStart > 0 && block.length < 20) {
+      const s = text.lastIndexOf("\n", lineStart - 2) + 1;
+      const l = text.slice(s, lineStart - 1).trim();
+      if (!l.startsWith("#")) break;
+      block.unshift(l.replace(/^#+/, ""));
+      lineStart = s;
     }
-    lineStart = prevStart;
-  }
-  return false;
+    return block.length > 0 && REASON.test(block.join(" "));
+  };
+  if (above(start)) return true;
+  return binding
+    .ancestors()
+    .filter((a) => a.kind === K.NODE_ATTRPATH_VALUE)
+    .slice(0, 3)
+    .some((a) => above(a.start));
 }
 
 /** Words of a comment that gives a reason, as opposed to a heading (`# Samba`, `# network manager`). */
@@ -162,7 +161,7 @@ export const mkforceOverOwnDefinition: Rule = {
       for (const forced of f.index.definitions) {
         if (forced.priority !== "mkForce" || !forced.isLeaf || isDead(forced) || !forced.inner || f.inTest(forced.binding)) continue;
         if (lanzaboote && forced.path === "boot.loader.systemd-boot.enable" && staticValue(forced.inner) === false) continue;
-        if (explained(f.text, forced.binding.start, forced.binding.end)) continue;
+        if (explained(f.text, forced.binding)) continue;
         if (externals.some(({ e, file, hosts }) => e.sets(forced) && (file === f || (e.profile && f.hosts.every((x) => hosts.has(x)))))) continue;
         for (const { file, def } of h.definitions(forced.path)) {
           if (file === f || def.priority || def.conditions.length || !def.isLeaf || !def.value || !def.inner || isDead(def)) continue;
