@@ -160,8 +160,9 @@ export interface TextFileContext {
   text: string | undefined;
   hosts: string[];
   /** The Nix files naming this file with a path literal (`lib.importJSON ./data.json`), with the
-   * line and the function it is handed to; absent when none does. */
-  readBy?: ReadonlyArray<{ file: string; line: number; how?: string }>;
+   * line and the function it is handed to, or the option it is the value of (`option`, for a
+   * path given straight to an option: `tls.ca = ./ca.crt;`); absent when none does. */
+  readBy?: ReadonlyArray<{ file: string; line: number; how?: string; option?: string }>;
   now: Date;
   /** Other files of the repository (the `.sops.yaml` whose rules say where secrets live). */
   repoFile: RepoFileLookup;

@@ -16,6 +16,8 @@ import type { StyleMode } from "./config-schema.js";
 import { applyContextPolicy, isGeneratedFile, isTestPath, type TestContext } from "./classify.js";
 import { lowered, ModuleUsage } from "./enabled.js";
 import { nixosOnly, Platforms } from "./platform.js";
+import { platformBranch } from "../nix/platform-branch.js";
+import { enclosingDefinition } from "../rules/nix-strings.js";
 import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
 import { globMatch } from "../text/glob.js";
 import { withDeadline } from "../nix/deadline.js";
@@ -418,7 +420,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
     const readBy = readers.get(file);
-    const cacheKey = `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${ruleKey}\0${readBy?.map((r) => `${r.file}:${r.line}`).join(",") ?? ""}`;
+    const cacheKey = `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${ruleKey}\0${readBy?.map((r) => `${r.file}:${r.line}:${r.option ?? ""}`).join(",") ?? ""}`;
     const cached = otherRuleCache.get(cacheKey);
     if (cached && depsHold(cached.deps)) {
       raw.push(...cached.findings);
@@ -825,7 +827,9 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   const unusedFiles = new Set<string>();
   const usesMatter = new Set<string>();
   const gatedOff = new Map<RawFinding, string>();
-  const used = raw.filter((r) => !(nixosOnly(r.rule, r.report.optionPath) && platforms.darwinOnly(r.report.file ?? r.site.file, r.site.hosts))).map((r) => {
+  // So is a darwin-only branch of a module NixOS hosts share (`lib.optionalAttrs isDarwin { … }`).
+  const darwinBranch = (r: RawFinding) => r.report.node !== undefined && platformBranch(r.report.node) === "darwin";
+  const used = raw.filter((r) => !(nixosOnly(r.rule, r.report.optionPath) && (platforms.darwinOnly(r.report.file ?? r.site.file, r.site.hosts) || darwinBranch(r)))).map((r) => {
     const file = r.report.file ?? r.site.file;
     // A darwin module is used by a Mac, which is not among the (NixOS) hosts.
     if (platforms.darwinOnly(file, r.site.hosts)) return r;
@@ -979,14 +983,14 @@ function clearRuleCaches(): void {
  * function reading it when there is one. A file named so is used by the code even when no host's
  * module list includes it (linyinfeng's lib/data/data.json, read by lib/default.nix).
  */
-function nixReaders(nixFiles: ReadonlyMap<string, { parsed: { root: SyntaxNode; error?: unknown } }>, otherFiles: ReadonlyMap<string, unknown>): Map<string, Array<{ file: string; line: number; how?: string }>> {
-  const out = new Map<string, Array<{ file: string; line: number; how?: string }>>();
+function nixReaders(nixFiles: ReadonlyMap<string, { parsed: { root: SyntaxNode; error?: unknown }; index: OptionIndex }>, otherFiles: ReadonlyMap<string, unknown>): Map<string, Array<{ file: string; line: number; how?: string; option?: string }>> {
+  const out = new Map<string, Array<{ file: string; line: number; how?: string; option?: string }>>();
   if (otherFiles.size === 0) return out;
   for (const [file, pf] of nixFiles) {
-    for (const { target, line, how } of relativePaths(file, pf.parsed.root)) {
+    for (const { target, line, how, option } of relativePaths(file, pf.parsed.root, pf.index)) {
       if (!otherFiles.has(target)) continue;
       const list = out.get(target);
-      const entry = { file, line, ...(how ? { how } : {}) };
+      const entry = { file, line, ...(how ? { how } : {}), ...(option ? { option } : {}) };
       if (list) list.push(entry);
       else out.set(target, [entry]);
     }
@@ -995,15 +999,15 @@ function nixReaders(nixFiles: ReadonlyMap<string, { parsed: { root: SyntaxNode; 
 }
 
 // The relative path literals of a file's tree, per tree and path (a repeat scan walks no tree again).
-const relativePathsCache = new WeakMap<SyntaxNode, { file: string; paths: Array<{ target: string; line: number; how?: string }> }>();
+const relativePathsCache = new WeakMap<SyntaxNode, { file: string; paths: Array<{ target: string; line: number; how?: string; option?: string }> }>();
 
 /** A file's path literals (`./x`, `../x`, no interpolation), resolved against its directory, with
  * the line and the function each is handed to. */
-function relativePaths(file: string, root: SyntaxNode): Array<{ target: string; line: number; how?: string }> {
+function relativePaths(file: string, root: SyntaxNode, index: OptionIndex): Array<{ target: string; line: number; how?: string; option?: string }> {
   const known = relativePathsCache.get(root);
   if (known?.file === file) return known.paths;
   const dir = posix.dirname(file);
-  const paths: Array<{ target: string; line: number; how?: string }> = [];
+  const paths: Array<{ target: string; line: number; how?: string; option?: string }> = [];
   root.walk((n) => {
     if (n.kind !== K.NODE_PATH) return undefined;
     const t = n.text;
@@ -1014,7 +1018,9 @@ function relativePaths(file: string, root: SyntaxNode): Array<{ target: string; 
     const apply = n.parent?.kind === K.NODE_APPLY ? n.parent : undefined;
     const fn = apply?.childNodes()[0];
     if (fn && fn !== n) how = /([A-Za-z_][\w'-]*)\s*$/.exec(fn.text)?.[1];
-    paths.push({ target, line: n.line, ...(how ? { how } : {}) });
+    // The option it is the value of (`services.zrepl.settings.jobs…ca = ./ca.crt;`).
+    const option = how ? undefined : enclosingDefinition(index, n)?.path;
+    paths.push({ target, line: n.line, ...(how ? { how } : {}), ...(option ? { option } : {}) });
     return false;
   });
   relativePathsCache.set(root, { file, paths });

@@ -164,3 +164,21 @@ describe("firewall-disabled in a module shared by hosts that run different servi
     );
   });
 });
+
+describe("firewall-disabled with a ruleset kept in a file", () => {
+  // The host's rules read ruleset.nft through repoFile: a changed ruleset with the same Nix files
+  // must not replay the host rules' cached result.
+  const conf = `{ ... }: {\n  services.nginx.enable = true;\n  networking.firewall.enable = false;\n  networking.nftables = { enable = true; rulesetFile = ./ruleset.nft; };\n}\n`;
+  const dropping = `table inet filter {\n  chain input {\n    type filter hook input priority 0;\n    ct state {established, related} accept\n    tcp dport {http,https} accept\n    counter drop\n  }\n}\n`;
+  const natOnly = `table ip nat {\n  chain postrouting { type nat hook postrouting priority 100; oifname "eth0" masquerade; }\n}\n`;
+  it("is silent when the file's input chain drops, and reports when it only masquerades, scan after scan", async () => {
+    const { scanMemory } = await import("../helpers/memory.js");
+    const files = (nft: string) => ({ "flake.nix": flake({ hub: ["./configuration.nix"] }), "configuration.nix": conf, "ruleset.nft": nft });
+    const a = await scanMemory(files(dropping));
+    expect(a.findings.filter((f) => f.ruleId === RULE)).toEqual([]);
+    const b = await scanMemory(files(natOnly));
+    expect(b.findings.filter((f) => f.ruleId === RULE).map((f) => f.severity)).toEqual(["high"]);
+    const c = await scanMemory(files(dropping));
+    expect(c.findings.filter((f) => f.ruleId === RULE)).toEqual([]);
+  });
+});

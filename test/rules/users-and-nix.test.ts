@@ -75,7 +75,7 @@ describe("root-equivalent-group", () => {
       "users.nix:16 high", // svc: wheel
       "users.nix:16 high", // svc: disk
       "users.nix:19 high", // ci (system user) via users.groups.docker.members
-      "users.nix:5 low", // alice: docker, already in wheel (libvirtd silent)
+      "users.nix:5 info", // alice: docker, already in wheel (libvirtd silent): a note
     ]);
   });
 

@@ -33,7 +33,7 @@ describe("wheel already has passwordless sudo", () => {
       "common.nix": COMMON.replace(` "@wheel" ]`, " ]"),
       "nopw.nix": `{ ... }: { security.sudo.wheelNeedsPassword = false; }\n`,
     });
-    expect(summary(docker, "root-equivalent-group")).toEqual(["common.nix:3 low [gamma]"]);
+    expect(summary(docker, "root-equivalent-group")).toEqual(["common.nix:3 info [gamma]"]);
     expect(of(docker, "root-equivalent-group")[0]!.message).toContain("without sudo's password prompt");
   });
 

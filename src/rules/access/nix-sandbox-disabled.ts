@@ -5,7 +5,9 @@
 // taints other builds. "relaxed" keeps the sandbox except for derivations that opt out
 // (__noChroot): low. Not reported where it is no Linux system's setting: on nix-darwin (files only
 // Macs use, by the hosts that include them) the sandbox is off by default and turning it off is
-// usual, and a home-manager module writes the user's nix.conf, where the daemon ignores it. The
+// usual (so is a darwin-only branch of a module NixOS hosts share: `lib.optionalAttrs isDarwin`,
+// `mkIf pkgs.stdenv.isDarwin`, the else of `if isLinux`), and a home-manager module writes the
+// user's nix.conf, where the daemon ignores it. The
 // NixOS builder VM a Mac runs (`nix.linux-builder.config`) is a Linux system: its setting is read.
 import { replaceNode } from "../../nix/edit.js";
 import { staticValue } from "../../nix/values.js";
@@ -17,7 +19,9 @@ import { nixConfSetting, nixosOption } from "../shared/references.js";
 
 
 function checkNix(ctx: NixFileContext): void {
-  const sites = [...(isDarwin(ctx) ? [] : nixSettingSites(ctx, "sandbox", ["nix.useSandbox"])), ...nixSettingSites(ctx, "sandbox", ["nix.useSandbox"], "nix.linux-builder.config.")];
+  // A shared module's darwin-only branch (`optionalAttrs isDarwin { sandbox = false; }`) is the Macs'
+  // setting, as a darwin file is.
+  const sites = [...(isDarwin(ctx) ? [] : nixSettingSites(ctx, "sandbox", ["nix.useSandbox"]).filter((s) => s.platform !== "darwin")), ...nixSettingSites(ctx, "sandbox", ["nix.useSandbox"], "nix.linux-builder.config.")];
   for (const site of sites) {
     const value = site.kind === "line" ? (site.value === "false" ? false : site.value === "relaxed" ? "relaxed" : site.value === "true" ? true : undefined) : staticValue(site.def.inner);
     if (value !== false && value !== "relaxed") continue;
@@ -52,9 +56,17 @@ export const nixSandboxDisabled: Rule = {
         "flake.nix": `{\n  outputs = { nix-darwin, ... }: {\n    darwinConfigurations.mbp = nix-darwin.lib.darwinSystem { modules = [ ./darwin/mbp.nix ]; };\n  };\n}\n`,
         "darwin/mbp.nix": `{\n  nix.linux-builder = {\n    enable = true;\n    config = { nix.settings.sandbox = false; };\n  };\n}\n`,
       },
+      // The Linux branch of a shared module is the NixOS hosts' setting.
+      hostExample(`{ lib, pkgs, ... }: {\n  nix.settings = lib.optionalAttrs pkgs.stdenv.isLinux { sandbox = false; };\n}\n`),
     ],
     silent: [
       hostExample(`{ nix.settings.sandbox = true; }\n`),
+      // A module shared by NixOS and nix-darwin: the false is the Macs' only.
+      hostExample(
+        `{ lib, pkgs, ... }:\nlet inherit (pkgs.stdenv) isDarwin; in {\n  nix = lib.mkMerge [\n    (lib.optionalAttrs (!isDarwin) { settings.sandbox = true; })\n    (lib.optionalAttrs isDarwin { settings.sandbox = false; })\n  ];\n}\n`,
+      ),
+      hostExample(`{ lib, pkgs, ... }: {\n  nix.settings.sandbox = lib.mkIf pkgs.stdenv.hostPlatform.isDarwin false;\n}\n`),
+      hostExample(`{ pkgs, ... }: {\n  nix.settings = if pkgs.stdenv.isLinux then { sandbox = true; } else { sandbox = false; };\n}\n`),
       // nix-darwin: the sandbox is off by default on macOS.
       {
         "flake.nix": `{\n  outputs = { nix-darwin, ... }: {\n    darwinConfigurations.mbp = nix-darwin.lib.darwinSystem { modules = [ ./darwin/mbp.nix ]; };\n  };\n}\n`,

@@ -5,11 +5,14 @@ import type { SyntaxNode } from "../../nix/syntax.js";
 import { isDead } from "../shared/scope.js";
 import { cookString, sourceRange, stringLines } from "../shared/string-lines.js";
 import type { OptionDefinition } from "../../nix/options.js";
+import { definitionPlatform, type Platform } from "../../nix/platform-branch.js";
 import type { NixFileContext } from "../types.js";
 
+/** `platform`: the site is inside a branch only that platform evaluates (`optionalAttrs isDarwin`):
+ * a darwin branch of a shared module is nix-darwin's setting, not the NixOS hosts'. */
 export type NixSettingSite =
-  | { kind: "option"; def: OptionDefinition; optionPath: string }
-  | { kind: "line"; def: OptionDefinition; optionPath: string; value: string; range: { line: number; column: number; endLine: number; endColumn: number }; node: SyntaxNode };
+  | { kind: "option"; def: OptionDefinition; optionPath: string; platform?: Platform }
+  | { kind: "line"; def: OptionDefinition; optionPath: string; value: string; range: { line: number; column: number; endLine: number; endColumn: number }; node: SyntaxNode; platform?: Platform };
 
 /** Every place a file sets a setting of the system's nix.conf. A home-manager module's
  * `nix.settings` write the user's ~/.config/nix/nix.conf instead, where the daemon ignores trusted
@@ -20,7 +23,7 @@ export function nixSettingSites(ctx: NixFileContext, name: string, legacy: strin
   const out: NixSettingSite[] = [];
   if (ctx.moduleClass === "home-manager") return out;
   for (const path of [`nix.settings.${name}`, `nix.settings."${name}"`, ...legacy].map((p) => prefix + p)) {
-    for (const def of ctx.index.byPath.get(path) ?? []) if (!isDead(def)) out.push({ kind: "option", def, optionPath: def.path });
+    for (const def of ctx.index.byPath.get(path) ?? []) if (!isDead(def)) out.push({ kind: "option", def, optionPath: def.path, ...platformOf(def) });
   }
   for (const def of ctx.index.byPath.get(`${prefix}nix.extraOptions`) ?? []) {
     if (isDead(def)) continue;
@@ -30,10 +33,15 @@ export function nixSettingSites(ctx: NixFileContext, name: string, legacy: strin
       const m = /^(\s*)([\w-]+)\s*=\s*(.*?)\s*(?:#.*)?$/.exec(line.text);
       if (!m || m[2] !== name) continue;
       const start = line.start + m[1]!.length;
-      out.push({ kind: "line", def, optionPath: `${prefix}nix.extraOptions`, value: m[3]!, range: sourceRange(s, start, line.start + line.text.trimEnd().length), node: s.node });
+      out.push({ kind: "line", def, optionPath: `${prefix}nix.extraOptions`, value: m[3]!, range: sourceRange(s, start, line.start + line.text.trimEnd().length), node: s.node, ...platformOf(def) });
     }
   }
   return out;
+}
+
+function platformOf(def: OptionDefinition): { platform?: Platform } {
+  const p = definitionPlatform(def.conditions);
+  return p ? { platform: p } : {};
 }
 
 /** A nix-darwin configuration. Decided by the scan (`moduleClass`: every host that includes the file

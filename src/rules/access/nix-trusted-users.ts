@@ -94,11 +94,14 @@ function entries(ctx: NixFileContext): Entry[] {
   const membersOf = (g: string) => [...(users ??= usersIn(ctx)).values()].filter((u) => u.groups.has(g)).map((u) => u.name).sort();
   const darwin = isDarwin(ctx);
   /** Judges one entry; a judged entry becomes a report at `at` (its place, message and fix). */
+  // A darwin-only branch of a shared module (`optionalAttrs isDarwin`) is judged as nix-darwin's.
+  let siteDarwin = darwin;
   const add = (def: OptionDefinition, entry: string, at: Omit<RuleReport, "key" | "severity" | "title">): void => {
-    const verdict = judge(entry, inWheel, darwin, membersOf);
+    const verdict = judge(entry, inWheel, siteDarwin, membersOf);
     if (verdict) out.push({ def, verdict, report: { ...at, key: `trusted-users:${entry}`, severity: verdict.severity, title: `Nix trusted user: ${entry}` } });
   };
   for (const site of nixSettingSites(ctx, "trusted-users", ["nix.trustedUsers"])) {
+    siteDarwin = darwin || site.platform === "darwin";
     if (site.kind === "line") {
       for (const entry of site.value.split(/\s+/)) {
         add(site.def, entry, {

@@ -1,7 +1,9 @@
 // root-equivalent-group: membership in a group that is root in all but name.
 // - docker, lxd, incus-admin, disk: the group controls a root daemon (`docker run -v /:/host`,
-//   a privileged LXD/Incus container) or the raw block devices. For a wheel member this only
-//   bypasses sudo's password and log: low; on a host where wheel's sudo asks no password
+//   a privileged LXD/Incus container) or the raw block devices. For a wheel member (in this file
+//   or anywhere on the host, the user named as written or through an option such as
+//   `${config.my.mainUser}` and its default) this only bypasses sudo's password and log: info, a
+//   note that makes nobody an administrator who was not one; on a host where wheel's sudo asks no password
 //   (security.sudo.wheelNeedsPassword = false as the host ends up with it) not even that, which
 //   the message says (judged per host). For a system (service) user it is root for whoever
 //   compromises the service: high. For a user the file declares (isNormalUser) with their groups
@@ -27,7 +29,7 @@ import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { perHost } from "../shared/per-host.js";
 import { wheelPasswordless } from "./wheel-sudo.js";
-import { otherRootWays, segmentName } from "./root-paths.js";
+import { groupsOf, otherRootWays, segmentName } from "./root-paths.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { nixosOption } from "../shared/references.js";
 
@@ -49,6 +51,8 @@ const GROUPS: Record<string, GroupInfo> = {
 };
 
 const ALREADY_WHEEL = " (already in wheel)";
+/** Groups that are root through a daemon or the disks: for a wheel member, only sudo's prompt is skipped. */
+const ROOT_DAEMON_GROUPS = new Set(["docker", "lxd", "incus-admin", "disk"]);
 
 /** The daemon a group controls: membership is root-equivalent only on a host that runs it. */
 const DAEMON: Record<string, string> = {
@@ -165,10 +169,33 @@ function memberships(ctx: NixFileContext): Membership[] {
   return out;
 }
 
+/** A user named by an option (`users.users.${config.my.mainUser}`): the option's value as the
+ * host ends up with it, or the default its declaration gives (MayNiklas-nixos: mainUser defaults
+ * to "nik", who is in wheel and a Nix trusted user). */
+function resolvedUser(scope: Scope, user: string): string | undefined {
+  const m = /^\$\{config\.([\w.'-]+)\}$/.exec(segmentName(user));
+  if (!m) return undefined;
+  const path = m[1]!;
+  const v = hostValue(appliedScope(scope), path);
+  if (v.kind === "known") return typeof v.value === "string" ? v.value : undefined;
+  if (v.kind !== "unset") return undefined;
+  for (const f of scope.files) {
+    const decl = f.index.declarations.find((d) => d.path === path || d.path === `options.${path}`);
+    const def = decl?.value && /\bdefault\s*=\s*"([\w.@-]+)"\s*;/.exec(decl.value.text);
+    if (def) return def[1];
+  }
+  return undefined;
+}
+
 const checks = perHost(memberships, (m, scope, _file, report) => {
   if (daemonOff(m.group, scope)) return;
   const info = GROUPS[m.group]!;
-  const wheelMember = m.group !== "wheel" && m.who.endsWith(ALREADY_WHEEL);
+  const resolved = m.service ? undefined : resolvedUser(scope, m.user);
+  const names = [segmentName(m.user), ...(resolved ? [resolved] : [])];
+  // In wheel on the host, maybe in another file than the one adding the group (TLATER-dotfiles:
+  // tlater's wheel in nixos-config/default.nix, docker in hosts/rin): already an administrator.
+  const wheelOnHost = m.group !== "wheel" && !m.service && !m.who.endsWith(ALREADY_WHEEL) && scope.kind === "host" && names.some((n) => groupsOf(scope, n).has("wheel"));
+  const wheelMember = m.group !== "wheel" && (m.who.endsWith(ALREADY_WHEEL) || wheelOnHost);
   // Sudo without a password already makes a wheel member root: this group skips no prompt.
   // There it adds no new way to root: nothing to report (judged noise on public configurations).
   if (wheelMember && wheelPasswordless(scope) !== undefined) return;
@@ -176,22 +203,22 @@ const checks = perHost(memberships, (m, scope, _file, report) => {
   // fufexan's mihai, wheel with NOPASSWD in other files; dustinlyons' user, already a Nix trusted
   // user): NOPASSWD sudo, wheel's passwordless sudo, their keys in root's, or (for a daemon's
   // group) trusted-users. Not for wheel itself, whose sudo is the way.
-  if (m.group !== "wheel" && otherRootWays(scope, segmentName(m.user), { trusted: true }).length) return;
+  if (m.group !== "wheel" && names.some((n) => otherRootWays(scope, n, { trusted: true }).length)) return;
   const tail =
     m.group === "wheel"
       ? ""
       : m.service
         ? " Whoever takes over the service (a flaw in how it handles what it is sent) gets this too."
         : wheelMember
-          ? " Already an administrator, but this reaches root without sudo's password prompt or log."
+          ? ` ${resolved ? `${m.user} is ${resolved}, who is` : "Already"} in wheel${wheelOnHost ? " on this host" : ""}: the group makes nobody an administrator who was not one, and only reaches root without sudo's password prompt or log, so this is a note (info).`
           : " If this user is not meant to be an administrator, this makes them one.";
   report({
     node: m.node,
     optionPath: m.optionPath,
     key: `${m.user}:${m.group}`,
-    severity: m.severity,
+    severity: wheelMember && ROOT_DAEMON_GROUPS.has(m.group) ? "info" : m.severity,
     title: `${m.user} is in the root-equivalent group ${m.group}`,
-    message: `${m.who} is in ${m.group}, which ${info.why}.${tail}`,
+    message: `${wheelOnHost ? segmentName(m.user) : m.who.replace(ALREADY_WHEEL, "")} is in ${m.group}, which ${info.why}.${tail}`,
     fix: {
       safety: "review",
       description:

@@ -35,6 +35,31 @@ function guestWritable(share: Share): boolean {
   return guest && writable;
 }
 
+/** Names of a user list (`"alice @staff"`, `[ "alice" "bob" ]`); undefined when computed. */
+function users(v: unknown): string[] | undefined {
+  if (typeof v === "string") return v.split(/[\s,]+/).filter(Boolean);
+  if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v as string[];
+  return undefined;
+}
+
+/** Why Samba refuses guests on the share although it says `guest ok`: a guest session is the guest
+ * account (`guest account`, nobody by default), so `valid users` without it (or `invalid users`
+ * with it) turns guests away (Shawn8901 nix-configuration, tank's hopfelde share:
+ * `"guest ok" = "yes"` with `"valid users" = "nologin"`, judged wrong as guest-writable). Groups
+ * (`@staff`, `+staff`) are not resolved: a list with one is not taken to refuse guests. */
+function guestRefused(share: Share, global: Share | undefined): string | undefined {
+  const at = (...keys: string[]) => get(share, ...keys) ?? (global ? get(global, ...keys) : undefined);
+  const guestAccount = typeof at("guest account") === "string" ? (at("guest account") as string).trim() : "nobody";
+  const valid = users(at("valid users"));
+  if (valid && valid.length && !valid.some((u) => /^[@+&]/.test(u)) && !valid.includes(guestAccount))
+    return `\`valid users\` (${valid.join(" ")}) does not name the guest account (${guestAccount}), so Samba turns guest sessions away`;
+  const invalid = users(at("invalid users"));
+  if (invalid?.includes(guestAccount)) return `\`invalid users\` names the guest account (${guestAccount}), so Samba turns guest sessions away`;
+  return undefined;
+}
+
+const REFUSED_FIX = `Drop "guest ok"/"public" from the share: it admits no guest today, and the contradiction invites a later "fix" (adding the guest account to "valid users") that would make it writable by anyone.`;
+
 function sharesIn(ctx: NixFileContext): Map<string, Share> {
   const shares = new Map<string, Share>();
   for (const def of ctx.index.definitions) {
@@ -65,8 +90,20 @@ function checkNix(ctx: NixFileContext): void {
   const global = shares.get("global");
   for (const [name, share] of shares) {
     if (name === "global" || !guestWritable(share)) continue;
-    const { severity, note } = exposure(ctx, global, share);
     const guestKey = ["guest ok", "public", "guest only"].find((k) => share.has(k))!;
+    const refused = guestRefused(share, global);
+    if (refused) {
+      ctx.report({
+        node: share.get(guestKey)!.node,
+        key: `share:${name}`,
+        severity: "low",
+        title: `Samba share "${name}" says guests may write but refuses them`,
+        message: `The Samba share "${name}" is writable and sets "${guestKey}", but ${refused}: only the accounts it lists can write. The settings contradict each other, which is why this is low.`,
+        fix: { safety: "manual", description: REFUSED_FIX },
+      });
+      continue;
+    }
+    const { severity, note } = exposure(ctx, global, share);
     ctx.report({
       node: share.get(guestKey)!.node,
       key: `share:${name}`,
@@ -84,8 +121,23 @@ function checkNix(ctx: NixFileContext): void {
     const s = cookString(def.inner);
     if (!s || isDead(def)) continue;
     let section: { name: string; share: Share; start: number } | undefined;
+    let iniGlobal: Share | undefined;
     const flush = () => {
+      if (section?.name === "global") iniGlobal = section.share;
       if (!section || section.name === "global" || !guestWritable(section.share)) return;
+      const refused = guestRefused(section.share, iniGlobal ?? global);
+      if (refused) {
+        ctx.report({
+          range: sourceRange(s, section.start, section.start + section.name.length + 2),
+          optionPath: "services.samba.extraConfig",
+          key: `share:${section.name}`,
+          severity: "low",
+          title: `Samba share "${section.name}" says guests may write but refuses them`,
+          message: `The Samba share [${section.name}] in services.samba.extraConfig is writable and allows guests, but ${refused}: only the accounts it lists can write. The settings contradict each other, which is why this is low.`,
+          fix: { safety: "manual", description: REFUSED_FIX },
+        });
+        return;
+      }
       ctx.report({
         range: sourceRange(s, section.start, section.start + section.name.length + 2),
         optionPath: "services.samba.extraConfig",
@@ -119,6 +171,8 @@ export const sambaGuestWritable: Rule = {
       hostExample(`{\n  services.samba.enable = true;\n  services.samba.shares.drop = { path = "/srv/drop"; public = true; writable = true; };\n}\n`),
       // A wrapper option rendered into services.samba.settings; the host sets public and leaves read-only at its default (false).
       hostExample(`{\n  imports = [ ./samba.nix ];\n  my.samba.shares.data = { path = "/srv/data"; public = true; };\n}\n`, "configuration.nix", { "samba.nix": `{ config, lib, ... }:\nlet\n  cfg = config.my.samba;\n  yesNo = v: if v then "yes" else "no";\nin {\n  options.my.samba.shares = lib.mkOption {\n    type = lib.types.attrsOf (lib.types.submodule { options = {\n      path = lib.mkOption { type = lib.types.str; };\n      public = lib.mkOption { type = lib.types.bool; default = false; };\n      read-only = lib.mkOption { type = lib.types.bool; default = false; };\n    }; });\n    default = { };\n  };\n  config.services.samba = {\n    enable = true;\n    openFirewall = true;\n    settings = lib.mapAttrs (_name: value: {\n      inherit (value) path;\n      public = yesNo value.public;\n      "read only" = yesNo value.read-only;\n    }) cfg.shares;\n  };\n}\n` }),
+      // Guests allowed, but `valid users` leaves the guest account out: contradictory, low.
+      hostExample(`{\n  services.samba.enable = true;\n  services.samba.openFirewall = true;\n  services.samba.settings.hopfelde = { path = "/media/hopfelde"; public = "yes"; writeable = "yes"; "guest ok" = "yes"; "valid users" = "nologin"; };\n}\n`),
     ],
     silent: [
       hostExample(
@@ -126,6 +180,8 @@ export const sambaGuestWritable: Rule = {
       ),
       // The same wrapper: a public share made read-only, and a private writable one.
       hostExample(`{\n  imports = [ ./samba.nix ];\n  my.samba.shares.media = { path = "/srv/media"; public = true; read-only = true; };\n  my.samba.shares.home = { path = "/srv/home"; public = false; };\n}\n`, "configuration.nix", { "samba.nix": `{ config, lib, ... }:\nlet\n  cfg = config.my.samba;\n  yesNo = v: if v then "yes" else "no";\nin {\n  options.my.samba.shares = lib.mkOption {\n    type = lib.types.attrsOf (lib.types.submodule { options = {\n      path = lib.mkOption { type = lib.types.str; };\n      public = lib.mkOption { type = lib.types.bool; default = false; };\n      read-only = lib.mkOption { type = lib.types.bool; default = false; };\n    }; });\n    default = { };\n  };\n  config.services.samba = {\n    enable = true;\n    openFirewall = true;\n    settings = lib.mapAttrs (_name: value: {\n      inherit (value) path;\n      public = yesNo value.public;\n      "read only" = yesNo value.read-only;\n    }) cfg.shares;\n  };\n}\n` }),
+      // `"guest ok" = "no"` wins over the `public` synonym written beside it.
+      hostExample(`{\n  services.samba.enable = true;\n  services.samba.settings.data = { path = "/srv/data"; "guest ok" = "no"; public = "yes"; writeable = "yes"; };\n}\n`),
     ],
   },
   name: "Samba share writable by guests",

@@ -9,7 +9,9 @@
 // the host imports from outside the repository may set (a nixpkgs profile, nixos-hardware, srvos,
 // disko, a flake input's module: shared/external-modules.ts) imported by the forcing file itself
 // (or a nixpkgs profile imported wherever it is) is left alone: that module sets it too, at normal
-// priority, so mkForce is needed whatever the repository's own module writes.
+// priority, so mkForce is needed whatever the repository's own module writes. Nor is an override
+// explained where it is forced (a comment on its line or heading its paragraph): deliberate and
+// documented, judged a matter of taste.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { replaceNode } from "../../nix/edit.js";
 import { hostExample } from "../shared/examples.js";
@@ -33,6 +35,45 @@ function takesLib(ctx: NixFileContext): boolean {
 function isAtom(n: SyntaxNode): boolean {
   return [K.NODE_IDENT, K.NODE_LITERAL, K.NODE_STRING, K.NODE_LIST, K.NODE_ATTR_SET, K.NODE_PAREN, K.NODE_PATH].includes(n.kind) || (n.kind === K.NODE_SELECT && !n.firstToken(K.TOKEN_OR_KW));
 }
+
+/** Is the override explained where it is written: a comment giving a reason on its line, inside
+ * its value, or just above it (or just above the attribute set holding it, up to three levels)?
+ * A commented, deliberate per-host override (kradalby-dotfiles machines/storage.bassan/syncthing.nix,
+ * bbigras-nix-config's ncro.nix following ncro's documented advice) was judged a matter of taste,
+ * not worth a finding: the reader already knows why it is forced. An override nobody explained
+ * still is, and so is one under a mere heading (`# Samba`) or one whose neighbour's comment is
+ * about the neighbour. */
+function explained(text: string, binding: SyntaxNode): boolean {
+  const { start, end } = binding;
+  let eol = text.indexOf("\n", end);
+  if (eol < 0) eol = text.length;
+  const trailing = /#(.*)$/.exec(text.slice(end, eol));
+  if (trailing && REASON.test(trailing[1]!)) return true;
+  // A comment inside the forced value saying why it is forced.
+  if (/#[^\n]*\b(?:mkForce|forc|overrid)/i.test(text.slice(start, end))) return true;
+  const above = (at: number): boolean => {
+    const block: string[] = [];
+    let lineStart = text.lastIndexOf("\n", at - 1) + 1;
+    while (lineStart > 0 && block.length < 20) {
+      const s = text.lastIndexOf("\n", lineStart - 2) + 1;
+      const l = text.slice(s, lineStart - 1).trim();
+      if (!l.startsWith("#")) break;
+      block.unshift(l.replace(/^#+/, ""));
+      lineStart = s;
+    }
+    return block.length > 0 && REASON.test(block.join(" "));
+  };
+  if (above(start)) return true;
+  return binding
+    .ancestors()
+    .filter((a) => a.kind === K.NODE_ATTRPATH_VALUE)
+    .slice(0, 3)
+    .some((a) => above(a.start));
+}
+
+/** Words of a comment that gives a reason, as opposed to a heading (`# Samba`, `# network manager`). */
+const REASON =
+  /\b(?:because|since|so that|so the|instead|rather than|needs?|needed|requires?|required|don'?t|doesn'?t|does not|do not|isn'?t|not|never|only|avoid|prevents?|breaks?|broken|fix(?:es)?|work-?around|conflicts?|overrid\w*|forc\w*|mkForce|replaces?|otherwise|this (?:host|machine|system)|per[- ]host|was causing|causes?|issue|bug|crash\w*|fails?|slow|speed up|too (?:big|large|slow)|is not small)\b/i;
 
 export const mkforceOverOwnDefinition: Rule = {
   id: "mkforce-over-own-definition",
@@ -65,6 +106,15 @@ export const mkforceOverOwnDefinition: Rule = {
       hostExample("{ lib, disko, ... }:\n{\n  imports = [ disko.nixosModules.default ./base.nix ];\n  zramSwap.enable = lib.mkForce false;\n}\n", "configuration.nix", {
         "base.nix": "{ ... }:\n{\n  zramSwap.enable = true;\n}\n",
       }),
+      // The comment is the module's, not the override's: its author knows the value is forced
+      // elsewhere, which is what mkDefault says (bbigras-nix-config dconf.enable, judged right).
+      hostExample("{ lib, ... }:\n{\n  imports = [ ./home.nix ];\n  home.packages = [ ];\n\n  dconf.enable = lib.mkForce true;\n}\n", "configuration.nix", {
+        "home.nix": "{ ... }:\n{\n  # XXX: Manually enabled in the graphic module\n  dconf.enable = false;\n}\n",
+      }),
+      // A heading is no reason.
+      hostExample("{ lib, ... }:\n{\n  imports = [ ./common.nix ];\n\n  # network manager\n  networking.networkmanager.enable = lib.mkForce false;\n}\n", "configuration.nix", {
+        "common.nix": "{ ... }:\n{\n  networking.networkmanager.enable = true;\n}\n",
+      }),
     ],
     silent: [
       // The installer profile the host imports sets it too: mkForce is needed whatever common.nix says.
@@ -84,6 +134,10 @@ export const mkforceOverOwnDefinition: Rule = {
       // lanzaboote's documented idiom: systemd-boot forced off where lanzaboote is enabled.
       hostExample("{ lib, ... }:\n{\n  imports = [ ./hardware.nix ];\n  boot.lanzaboote.enable = true;\n  boot.loader.systemd-boot.enable = lib.mkForce false;\n}\n", "configuration.nix", {
         "hardware.nix": "{ ... }:\n{\n  boot.loader.systemd-boot.enable = true;\n}\n",
+      }),
+      // A deliberate override, explained where it is forced (a comment heading its paragraph).
+      hostExample("{ lib, ... }:\n{\n  imports = [ ./common.nix ];\n\n  # Untrusted offsite mirror: receive the folders encrypted. If a folder is added to\n  # common.nix, add its mkForce line here too.\n  services.syncthing.settings.folders = {\n    \"/storage/software\".type = lib.mkForce \"receiveencrypted\";\n    \"/storage/pictures\".type = lib.mkForce \"receiveencrypted\";\n  };\n}\n", "configuration.nix", {
+        "common.nix": "{ ... }:\n{\n  services.syncthing.settings.folders = {\n    \"/storage/software\".type = \"sendreceive\";\n    \"/storage/pictures\".type = \"sendreceive\";\n  };\n}\n",
       }),
       // A conditional definition in the module is not a default.
       hostExample("{ lib, ... }:\n{\n  imports = [ ./common.nix ];\n  services.nginx.user = lib.mkForce \"www\";\n}\n", "configuration.nix", {
@@ -110,6 +164,7 @@ export const mkforceOverOwnDefinition: Rule = {
       for (const forced of f.index.definitions) {
         if (forced.priority !== "mkForce" || !forced.isLeaf || isDead(forced) || !forced.inner || f.inTest(forced.binding)) continue;
         if (lanzaboote && forced.path === "boot.loader.systemd-boot.enable" && staticValue(forced.inner) === false) continue;
+        if (explained(f.text, forced.binding)) continue;
         if (externals.some(({ e, file, hosts }) => e.sets(forced) && (file === f || (e.profile && f.hosts.every((x) => hosts.has(x)))))) continue;
         for (const { file, def } of h.definitions(forced.path)) {
           if (file === f || def.priority || def.conditions.length || !def.isLeaf || !def.value || !def.inner || isDead(def)) continue;

@@ -8,6 +8,8 @@
 // `_module.args.pkgs = ...`, flake-parts' `perSystem`), the flake itself and files that declare
 // hosts, defaults of a function's arguments (`{ pkgs ? import <nixpkgs> { } }:`), calls inside a helper
 // function (a library's `mkHost`), files no host includes that set no module attribute, and VM tests.
+// A set made to cross-compile (`crossSystem`, `buildPlatform`, `hostPlatform`) is deliberate: info,
+// nothing to change.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { attrpathSegments } from "../../nix/options.js";
 import type { NixFileContext, Rule } from "../types.js";
@@ -73,6 +75,19 @@ function sameNixpkgs(target: SyntaxNode | undefined): string | undefined {
   return undefined;
 }
 
+/** The cross-compilation argument of `import nixpkgs { ... }`, if it has one. */
+function crossArgument(arg: SyntaxNode | undefined): string | undefined {
+  const set = unparen(arg);
+  if (set?.kind !== K.NODE_ATTR_SET) return undefined;
+  for (const b of set.childNodes()) {
+    if (b.kind === K.NODE_ATTRPATH_VALUE) {
+      const name = b.childNodes()[0]?.childNodes()[0]?.text;
+      if (name === "crossSystem" || name === "buildPlatform" || name === "hostPlatform") return `\`${name}\``;
+    } else if (b.kind === K.NODE_INHERIT && b.childNodes().some((c) => c.kind === K.NODE_IDENT && c.text === "crossSystem")) return "`crossSystem`";
+  }
+  return undefined;
+}
+
 export const nixpkgsReinstantiatedInModule: Rule = {
   id: "nixpkgs-reinstantiated-in-module",
   name: "Module makes its own nixpkgs (`pkgs.extend`, `import nixpkgs { }`)",
@@ -95,6 +110,8 @@ export const nixpkgsReinstantiatedInModule: Rule = {
       "{ pkgs, ... }:\nlet\n  customPkgs = pkgs.extend (final: prev: {\n    htop = prev.htop.overrideAttrs (old: { pname = \"htop-custom\"; });\n  });\nin\n{\n  environment.systemPackages = [ customPkgs.htop ];\n}\n",
       "{ config, ... }:\nlet\n  pkgs = import <nixpkgs> { config.allowUnfree = true; };\nin\n{\n  environment.systemPackages = [ pkgs.vscode ];\n}\n",
       "{ inputs, pkgs, ... }:\nlet\n  unfree = import inputs.nixpkgs {\n    inherit (pkgs) system;\n    config.allowUnfree = true;\n  };\nin\n{\n  environment.systemPackages = [ unfree.steam ];\n}\n",
+      // A deliberate cross-compiling set: reported as a note (info), with nothing to change.
+      "{ config, lib, nixpkgs, ... }:\nlet\n  kernelPackages = import ./kernel.nix {\n    pkgs = import nixpkgs {\n      system = \"x86_64-linux\";\n      crossSystem = config.nixpkgs.localSystem;\n    };\n  };\nin\n{\n  nixpkgs.localSystem = lib.systems.examples.aarch64-multiplatform;\n  boot.kernelPackages = lib.mkForce kernelPackages;\n}\n",
     ],
     silent: [
       // Another channel on purpose.
@@ -128,6 +145,21 @@ export const nixpkgsReinstantiatedInModule: Rule = {
         if (target) what = `import ${target}`;
       }
       if (!what) continue;
+      // A set for cross-compiling (`crossSystem`, or a `localSystem`/`buildPlatform` set apart
+      // from the host's): a second nixpkgs is the point, the module's pkgs cannot stand in
+      // (delroth infra machines/smol/hardware.nix builds the aarch64 kernel from x86_64, judged
+      // debatable with a harmful fix).
+      const cross = what.startsWith("import") ? crossArgument(a.args[1]) : undefined;
+      if (cross) {
+        ctx.report({
+          node: a.node,
+          key: what,
+          severity: "info",
+          message: `\`${shortText(a.node, 60)}\` makes a second nixpkgs to cross-compile (it sets ${cross}): that is deliberate, and the module's own pkgs cannot replace it. A note only: this set does not see the host's nixpkgs.config and nixpkgs.overlays, so a package that needs them (unfree, an overlay's patch) must be given them here.`,
+          fix: { safety: "manual", description: "Nothing to change for the cross-compilation itself. If packages from this set need the host's settings, pass them along (`config = config.nixpkgs.config; overlays = config.nixpkgs.overlays;`)." },
+        });
+        continue;
+      }
       // `pkgs.extend` / `appendOverlays` keep the host's config and overlays (they add one on top):
       // the cost is a second evaluation of the package set, maintenance rather than a wrong set of
       // packages (lovesegfault's linux-builder, judged wrong when told otherwise).

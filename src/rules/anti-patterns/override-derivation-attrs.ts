@@ -5,7 +5,8 @@
 // unexpected argument") or, when it takes `...`, ignores it silently. `overrideAttrs` changes the
 // attributes given to mkDerivation, which is what was meant. `patches`, `src` or `version` alone are
 // left alone: some packages take them as arguments (dwm, st and dmenu take `patches`; kernels
-// `argsOverride`). The fix renames `override` to `overrideAttrs` when every attribute given is a
+// `argsOverride`); neither are the hashes a builder takes with the source description it fetches
+// (`rev`, `owner`, `hash`: terraform-providers' makeOverridable mkProvider takes `vendorHash`). The fix renames `override` to `overrideAttrs` when every attribute given is a
 // derivation attribute (overrideAttrs takes a set or a function of the old attributes).
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { attrpathSegments } from "../../nix/options.js";
@@ -22,6 +23,11 @@ const DERIVATION_ONLY =
 /** Attributes that are a derivation's when given with another one of the kind (a package that takes
  * `src` rarely takes `version` too). */
 const DERIVATION_TOGETHER = new Set(["src", "version", "patches", "name"]);
+
+/** Arguments of a builder that fetches the source itself (no derivation attribute). */
+const SOURCE_ARGS = new Set(["rev", "owner", "repo", "hash", "sha256", "tag"]);
+/** What such a builder takes as arguments beside its source (mkProvider's `vendorHash`). */
+const BUILDER_ARGS = /^(vendorHash|cargoHash|npmDepsHash|cargoSha256|vendorSha256|pname)$/;
 
 export const overrideDerivationAttrs: Rule = {
   id: "override-derivation-attrs",
@@ -44,12 +50,18 @@ export const overrideDerivationAttrs: Rule = {
       "{ pkgs, ... }:\n{\n  environment.systemPackages = [\n    (pkgs.htop.override {\n      postPatch = ''\n        substituteInPlace Makefile --replace-fail -O2 -O3\n      '';\n    })\n  ];\n}\n",
       "{ pkgs, ... }:\nlet\n  myTmux = pkgs.tmux.override {\n    version = \"3.5\";\n    src = pkgs.fetchurl {\n      url = \"https://github.com/tmux/tmux/releases/download/3.5/tmux-3.5.tar.gz\";\n      hash = \"sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\";\n    };\n  };\nin\n{\n  environment.systemPackages = [ myTmux ];\n}\n",
       "final: prev: {\n  mpv = prev.mpv.override (old: {\n    buildInputs = old.buildInputs ++ [ final.libsixel ];\n  });\n}\n",
+      // buildGoModule's vendorHash is no argument of an ordinary package's function.
+      "final: prev: {\n  lazygit = prev.lazygit.override { vendorHash = \"sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"; };\n}\n",
     ],
     silent: [
       // Arguments of the package function.
       "{ pkgs, ... }:\n{\n  environment.systemPackages = [ (pkgs.mpv.override { scripts = [ pkgs.mpvScripts.mpris ]; }) (pkgs.discord.override { withOpenASAR = true; }) ];\n}\n",
       // dwm takes `patches` as an argument.
       "{ pkgs, ... }:\n{\n  services.xserver.windowManager.dwm.package = pkgs.dwm.override { patches = [ ./dwm-gaps.patch ]; };\n}\n",
+      // terraform-providers entries are `lib.makeOverridable mkProvider`: vendorHash is its argument.
+      "final: prev: {\n  terraform-providers = prev.terraform-providers // {\n    \"1password_onepassword\" = prev.terraform-providers.\"1password_onepassword\".override (old: {\n      rev = \"v2.2.1\";\n      hash = \"sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\";\n      vendorHash = \"sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\";\n    });\n  };\n}\n",
+      // Another builder of the kind, taking its source description and vendorHash.
+      "{ pkgs, ... }:\nlet\n  myTool = pkgs.myGoTools.example.override { owner = \"me\"; rev = \"v1.2\"; hash = \"sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"; vendorHash = null; };\nin { environment.systemPackages = [ myTool ]; }\n",
       // overrideAttrs, as meant.
       "{ pkgs, ... }:\n{\n  environment.systemPackages = [ (pkgs.htop.overrideAttrs (old: { postPatch = \"true\"; })) ];\n}\n",
       // A kernel's argsOverride carries version and src into the builder.
@@ -69,8 +81,12 @@ export const overrideDerivationAttrs: Rule = {
           keys.push(seg && !seg.dynamic ? seg.name : "\0");
         } else if (b.kind === K.NODE_INHERIT) for (const id of b.childNodes()) if (id.kind === K.NODE_IDENT) keys.push(id.text);
       }
-      const strong = keys.filter((k) => DERIVATION_ONLY.test(k));
-      const together = keys.filter((k) => DERIVATION_TOGETHER.has(k));
+      // A builder that fetches its own source from a description (`rev`, `owner`, `hash`: terraform's
+      // mkProvider, wrapped in makeOverridable) takes the dependency hashes and version as
+      // arguments too: `.override { rev = …; vendorHash = …; }` is right there.
+      const builderArgs = keys.some((k) => SOURCE_ARGS.has(k)) || /\bterraform-providers\b/.test(a.fn.text);
+      const strong = keys.filter((k) => DERIVATION_ONLY.test(k) && !(builderArgs && BUILDER_ARGS.test(k)));
+      const together = builderArgs ? [] : keys.filter((k) => DERIVATION_TOGETHER.has(k));
       const derivational = strong.length > 0 || together.length >= 2 ? [...strong, ...together] : [];
       if (derivational.length === 0) continue;
       const all = keys.every((k) => DERIVATION_ONLY.test(k) || DERIVATION_TOGETHER.has(k));

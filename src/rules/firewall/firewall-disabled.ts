@@ -4,7 +4,8 @@
 // listens: a host that enables network services (or opens ports, which says something listens) is
 // high, one that runs none is medium (the next service enabled will be exposed without anyone
 // deciding it). Hosts that replace the NixOS firewall with their own nftables ruleset that filters
-// input (firewall-raw-ruleset judges what it accepts), and NixOS containers (filtered by their
+// input, written inline or kept in a file (`rulesetFile = ./ruleset.nft`, `ruleset = builtins.readFile
+// ./ruleset.nft`; firewall-raw-ruleset judges what it accepts), and NixOS containers (filtered by their
 // host), are not reported; a ruleset with only NAT or output chains filters nothing coming in,
 // and the host is still reported.
 import { lineIndent, replaceNode } from "../../nix/edit.js";
@@ -14,8 +15,9 @@ import { staticValue } from "../../nix/values.js";
 import { effectiveValue, isDead, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
 import type { Rule } from "../types.js";
 import { hostExample } from "../shared/examples.js";
-import { nftInputFilter } from "./firewall-raw-ruleset.js";
+import { nftInputFilter, rulesetFiles } from "./firewall-raw-ruleset.js";
 import { nixosManual, nixosOption } from "../shared/references.js";
+import { machineKind } from "../access/machine.js";
 
 /** NixOS services that listen for clients on the network (`services.<name>.enable`). */
 export const NETWORK_SERVICES = new Set([
@@ -74,7 +76,7 @@ function ownRuleset(scope: Scope): "input" | "none" | "unknown" | undefined {
   let unknown = false;
   const ruleset = effectiveValue(scope.definitions("networking.nftables.ruleset"));
   if (ruleset.kind === "known" && typeof ruleset.value === "string" && ruleset.value.trim() !== "") texts.push(ruleset.value);
-  else if (ruleset.kind === "unknown") unknown = true;
+  else if (ruleset.kind === "unknown" && !/\breadFile\b/.test(ruleset.at.def.inner?.text ?? "")) unknown = true;
   for (const { def } of scope.matching("networking.nftables.tables.*.content")) {
     if (isDead(def)) continue;
     const v = staticValue(def.inner);
@@ -83,6 +85,10 @@ function ownRuleset(scope: Scope): "input" | "none" | "unknown" | undefined {
   }
   // A table defined as a whole attribute set from an expression: its content is not known.
   if (scope.matching("networking.nftables.tables.*").some(({ def }) => !isDead(def) && def.isLeaf)) unknown = true;
+  // `rulesetFile = ./ruleset.nft`, `ruleset = builtins.readFile ./ruleset.nft`: read from the repository.
+  const files = rulesetFiles(scope);
+  texts.push(...files.files.map((f) => f.text));
+  if (files.unknown) unknown = true;
   if (texts.some((t) => nftInputFilter(t) !== "none")) return "input";
   if (unknown) return "unknown";
   return texts.length > 0 ? "none" : undefined;
@@ -115,6 +121,28 @@ function cluster(scope: Scope): { name: string; tcp: string[]; udp: string[]; in
   const swarmAt = ["virtualisation.docker.*", "virtualisation.docker.*.*", "systemd.services.*.script", "systemd.services.*.serviceConfig.ExecStart", "systemd.services.*.serviceConfig.ExecStartPost"];
   const swarm = swarmAt.some((p) => scope.matching(p).some(({ def }) => !isDead(def) && /\bswarm\s+(?:init|join)\b/.test(def.value?.text ?? "")));
   if (swarm) return { name: "docker swarm", tcp: ["2377 (cluster management)", "7946 (node communication)"], udp: ["7946 (node communication)", "4789 (overlay network)"], interfaces: ["docker_gwbridge"] };
+  return undefined;
+}
+
+/** Where installer, rescue and netboot images live (`images/`, `iso/`, `installer/`, `netboot/`,
+ * `rescue.nix`, `live-iso/`). */
+const IMAGE_PATH = /(?:^|\/)(?:images?|isos?|install-iso|(?:nixos-)?installer|rescue|netboot|live-?(?:iso|usb|cd|image|system))(?:\/|[-_.][^/]*\.nix$|\.nix$)/i;
+
+/** Why the scope is an installer or rescue image, booted briefly to install or repair a machine:
+ * it imports nixpkgs' installer profile, sets the options of an image (isoImage, sdImage,
+ * netboot), or the file turning the firewall off lies where images are kept. */
+function imageContext(scope: Scope, file: string): string | undefined {
+  const machine = machineKind(scope);
+  if (machine?.kind === "installer") return `it imports nixpkgs' ${machine.profile}`;
+  for (const p of ["isoImage.*", "sdImage.*", "netboot.*"]) {
+    const d = scope.matching(p).find(({ def }) => !isDead(def));
+    if (d) return `it sets ${d.def.path}`;
+  }
+  const m = IMAGE_PATH.exec(file);
+  if (m) {
+    const name = m[0].replace(/^\//, "");
+    return name.endsWith("/") ? `${file} lies in ${name}, where images are kept` : `${file} is named like an image (${name.replace(/[-_.][^/]*\.nix$|\.nix$/, "")})`;
+  }
   return undefined;
 }
 
@@ -164,7 +192,7 @@ function check(scope: Scope): void {
   const services = enabledNetworkServices(scope);
   const ports = openedPorts(scope);
   const where = scope.kind === "host" ? `host ${scope.host}` : "this configuration";
-  let severity: "high" | "medium" = "medium";
+  let severity: "high" | "medium" | "low" = "medium";
   let what: string;
   // What listens differs from host to host: the list is a detail, so that a shared module turning
   // the firewall off is one finding for all its hosts, naming everything they run.
@@ -181,6 +209,17 @@ function check(scope: Scope): void {
     what = `no network service is enabled in ${where} today, but the next one will be reachable from every network the host is on without anyone deciding it`;
   }
   if (own === "none") what += "; the host's own nftables ruleset has no chain hooked on input, so it does not filter incoming traffic either";
+  // An installer or rescue image runs for minutes, to install or repair a machine, with sshd on (the
+  // installer profile turns it on; it opens its own port anyway): a firewall off is the usual
+  // choice there, and what matters is who can log in (Stunkymonkey/nixos images/base-config.nix).
+  const image = imageContext(scope, at.file.file);
+  if (image) {
+    severity = "low";
+    const sshd = services.includes("openssh") || services.includes("sshd") || machineKind(scope)?.kind === "installer" || scope.matching("systemd.services.sshd.*").some(({ def }) => !isDead(def));
+    if (services.length === 0 && ports.length === 0) what = `this is an installer or rescue image (${image})`;
+    else what += `. This is an installer or rescue image (${image})`;
+    what += `, booted for a while to install or repair a machine, where a firewall off is a usual choice.${sshd ? " sshd runs on it and would be reachable with the firewall on too (openssh opens its own port), so what protects the image is how it lets people log in (keys only, no passwords)" : " What it runs then is reachable from the network it boots on"}`;
+  }
   const node = at.def.inner ?? at.def.binding;
   // Turning it back on must not cut off what the host serves: a cluster's node ports, the ports of
   // the services it runs. Known ports are opened by the patch; otherwise the fix is manual.
@@ -251,9 +290,20 @@ export const firewallDisabled: Rule = {
       hostExample(
         `{\n  networking.firewall.enable = false;\n  services.nginx.enable = true;\n  networking.nftables.ruleset = ''\n    table ip nat {\n      chain postrouting { type nat hook postrouting priority 100; oifname "eth0" masquerade; }\n    }\n  '';\n}\n`,
       ),
+      // A ruleset file that only masquerades filters nothing coming in.
+      hostExample(`{\n  networking.firewall.enable = false;\n  services.nginx.enable = true;\n  networking.nftables = { enable = true; rulesetFile = ./nat.nft; };\n}\n`, "configuration.nix", {
+        "nat.nft": `table ip nat {\n  chain postrouting { type nat hook postrouting priority 100; oifname "eth0" masquerade; }\n}\n`,
+      }),
     ],
     silent: [
       hostExample(`{ networking.firewall.enable = true; }\n`),
+      // The host's own ruleset, kept in a file: its input chain drops what it does not accept.
+      hostExample(`{\n  networking.firewall.enable = false;\n  services.gitea.enable = true;\n  networking.nftables = { enable = true; rulesetFile = ./ruleset.nft; };\n}\n`, "configuration.nix", {
+        "ruleset.nft": `table inet filter {\n  chain input {\n    type filter hook input priority 0;\n    iifname lo accept\n    ct state {established, related} accept\n    tcp dport 22 accept\n    iifname { "wg0" } tcp dport { 3000 } accept\n    counter drop\n  }\n}\n`,
+      }),
+      hostExample(`{\n  networking.firewall.enable = false;\n  networking.nftables.ruleset = builtins.readFile ./fw/rules.nft;\n}\n`, "configuration.nix", {
+        "fw/rules.nft": `table inet filter {\n  chain input { type filter hook input priority 0; policy drop; tcp dport 443 accept; }\n}\n`,
+      }),
       hostExample(
         `{\n  networking.firewall.enable = false;\n  networking.nftables.ruleset = ''\n    table inet filter {\n      chain input { type filter hook input priority 0; policy drop; tcp dport 22 accept; }\n    }\n  '';\n}\n`,
       ),

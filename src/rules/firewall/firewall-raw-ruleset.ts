@@ -18,7 +18,10 @@
 // (`ct state established,related accept`, `iifname "wg0" accept`, `-s 10.0.0.0/24`), ordinary
 // public ports (`tcp dport 22 accept`), output and forward chains, and `iptables -P INPUT ACCEPT`
 // alone (NixOS leaves INPUT's policy at ACCEPT and filters in its own nixos-fw chain).
-import type { SyntaxNode } from "../../nix/syntax.js";
+import type { OptionDefinition } from "../../nix/options.js";
+import { calleeName, flattenApply, unparen } from "../../nix/read.js";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { pathLiteralTarget } from "../secrets/material.js";
 import type { Severity } from "../../report/schema.js";
 import { commandName, effectiveCommands, type ShellWord } from "../../shell/parse.js";
 import { rangeOf, stringPieces, stringSource as shellSource } from "../anti-patterns/scripts.js";
@@ -159,6 +162,45 @@ function judgeNftRule(text: string): Verdict | undefined {
   return { severity: hit.row!.severity, row: hit.row, what: `accepts ${hit.row!.service} (${hit.p.protocol} port ${hit.p.port}) from every address: ${hit.row!.why}` };
 }
 
+/** A ruleset kept in a file of its own: `networking.nftables.rulesetFile = ./ruleset.nft` or
+ * `ruleset = builtins.readFile ./ruleset.nft` (a path literal, read from the repository). */
+export interface RulesetFile {
+  file: NixFileContext;
+  def: OptionDefinition;
+  /** The ruleset file, relative to the scanned root. */
+  path: string;
+  text: string;
+}
+
+/** The ruleset files of a scope; `unknown`: one is named that could not be read. */
+export function rulesetFiles(scope: Scope): { files: RulesetFile[]; unknown: boolean } {
+  const files: RulesetFile[] = [];
+  let unknown = false;
+  const defs = [...scope.definitions("networking.nftables.rulesetFile"), ...scope.definitions("networking.nftables.ruleset")];
+  for (const { file, def } of defs) {
+    if (isDead(def) || !def.inner) continue;
+    let pathNode: SyntaxNode | undefined;
+    if (def.path.endsWith("rulesetFile")) pathNode = unparen(def.inner);
+    else if (def.inner.kind === K.NODE_APPLY) {
+      const { fn, args } = flattenApply(def.inner);
+      if (calleeName(fn) !== "readFile" || args.length !== 1) continue;
+      pathNode = unparen(args[0]);
+    } else continue;
+    const target = pathNode ? pathLiteralTarget(file.file, pathNode) : undefined;
+    const text = target?.kind === "repo" ? file.repoFile(target.path)?.text : undefined;
+    if (target?.kind === "repo" && text !== undefined) files.push({ file, def, path: target.path, text });
+    else unknown = true;
+  }
+  return { files, unknown };
+}
+
+/** Line (1-based) of an offset in a text. */
+function lineAt(text: string, offset: number): number {
+  let n = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) n++;
+  return n;
+}
+
 const NFT_INPUT_RULES = /^networking\.firewall\.extraInputRules$/;
 const IPTABLES_OPTIONS = /^networking\.firewall\.extraCommands$/;
 
@@ -283,7 +325,39 @@ function checkRulesets(scope: Scope): void {
   for (const pattern of ["networking.nftables.ruleset", "networking.nftables.tables.*.content"]) {
     for (const { file, def } of scope.matching(pattern)) if (!isDead(def)) for (const s of pieces(def)) texts.push({ file, path: def.path, s });
   }
-  const filtering = texts.some((t) => nftInputFilter(t.s.text) === "filters");
+  const external = rulesetFiles(scope).files;
+  const filtering = texts.some((t) => nftInputFilter(t.s.text) === "filters") || external.some((f) => nftInputFilter(f.text) === "filters");
+  // A ruleset file: judged as a ruleset written inline, reported at the option naming the file
+  // (its line in the ruleset file is in the message).
+  for (const f of external) {
+    const node = f.def.inner ?? f.def.binding;
+    const report = (key: string, v: Verdict, offset: number, context: string) =>
+      scope.report(f.file, {
+        node,
+        optionPath: f.def.path,
+        key,
+        severity: v.severity,
+        title: v.row ? `Raw firewall rule opens ${v.row.service} to everyone` : "Raw firewall accepts all incoming traffic",
+        message: `${f.def.path}: ${context} (${f.path}:${lineAt(f.text, offset)}) ${v.what}.`,
+        fix: {
+          safety: "manual",
+          description: v.row
+            ? `Restrict the rule in ${f.path} to the networks that need the service (\`ip saddr 10.0.0.0/8\`, \`iifname "wg0"\`).`
+            : `Make the input chain of ${f.path} drop by default (\`policy drop;\`) and accept only established connections, loopback and the ports the host serves.`,
+        },
+      });
+    for (const chain of nftChains(f.text)) {
+      if (chain.hook !== "input") continue;
+      if (chainIsOpen(chain)) {
+        if (!filtering) report(`open-chain:${chain.name}`, { severity: "high", what: "has policy accept and drops or rejects no new connection, and no other input chain filters, so the host accepts every connection to every port" }, chain.start, `the input chain ${chain.name}`);
+        continue;
+      }
+      for (const line of ruleLines(chain.body, chain.bodyStart)) {
+        const v = judgeNftRule(line.text);
+        if (v) report(`${chain.name}:${line.text}`, v, line.start, `the rule \`${line.text}\` of input chain ${chain.name}`);
+      }
+    }
+  }
   for (const { file, path, s } of texts) {
     const report = (r: RuleReport) => scope.report(file, r);
     for (const chain of nftChains(s.text)) {
@@ -319,6 +393,10 @@ export const firewallRawRuleset: Rule = {
       hostExample(
         `{\n  networking.firewall.enable = false;\n  networking.nftables.ruleset = ''\n    table inet stateful {\n      chain INPUT {\n        type filter hook input priority filter - 20\n        policy accept\n        ct state vmap { established : accept, related : accept, invalid : drop }\n      }\n    }\n  '';\n}\n`,
       ),
+      // A ruleset kept in a file: judged as one written inline.
+      hostExample(`{\n  networking.firewall.enable = false;\n  networking.nftables = { enable = true; rulesetFile = ./ruleset.nft; };\n}\n`, "configuration.nix", {
+        "ruleset.nft": `table inet filter {\n  chain input {\n    type filter hook input priority 0; policy drop;\n    ct state established,related accept\n    tcp dport { 22, 5432 } accept\n  }\n}\n`,
+      }),
     ],
     silent: [
       hostExample(
@@ -334,6 +412,9 @@ export const firewallRawRuleset: Rule = {
         `{\n  networking.firewall.enable = false;\n  networking.nftables.ruleset = ''\n    table inet edge {\n      chain from_lan { accept }\n      chain input {\n        type filter hook input priority filter; policy drop;\n        ct state vmap {\n          established : accept,\n          related : accept,\n          invalid : drop\n        }\n        iifname vmap {\n          lo : accept,\n          br0 : jump from_lan\n        }\n        iifname "ppp0" tcp dport 22 ct state new limit rate 3/minute accept\n        udp dport 67 accept\n      }\n    }\n  '';\n}\n`,
       ),
       hostExample(`{\n  networking.nftables.tables.nat = {\n    family = "ip";\n    content = ''\n      chain postrouting { type nat hook postrouting priority 100; policy accept; oifname "eth0" masquerade }\n    '';\n  };\n}\n`),
+      hostExample(`{\n  networking.firewall.enable = false;\n  networking.nftables = { enable = true; rulesetFile = ./ruleset.nft; };\n}\n`, "configuration.nix", {
+        "ruleset.nft": `define VPN_IFC = { wg0, wg1 }\ntable inet filter {\n  chain input {\n    type filter hook input priority 0;\n    iifname lo accept\n    ct state {established, related} accept\n    tcp dport 22 accept\n    tcp dport {http,https} accept\n    iifname { "wg0", "wg1" } tcp dport {53} accept\n    iifname { "wg0"} tcp dport {3100,5201,9100,9115 } accept\n    counter drop\n  }\n  chain output { type filter hook output priority 0; accept }\n}\n`,
+      }),
     ],
   },
   name: "Raw firewall rules accept too much",

@@ -31,7 +31,7 @@ function describeCert(c: ParsedCertificate): string {
 }
 
 /** What the certificate is used for, where that is known. */
-type Use = { kind: "in-use"; why: string } | { kind: "trust-anchor"; why: string } | { kind: "unused"; why: string } | { kind: "data"; why: string };
+type Use = { kind: "in-use"; why: string } | { kind: "trust-anchor"; why: string } | { kind: "unused"; why: string } | { kind: "data"; why: string } | { kind: "named"; why: string };
 
 const TRUST_STORE = /^security\.pki\.certificate(?:File)?s\b/;
 
@@ -51,12 +51,14 @@ function reports(file: string, text: string, now: Date, lineOffset: number, node
     const when = state === "expired" ? `expired on ${date} (${Math.floor(-days)} days ago)` : `expires on ${date} (in ${Math.max(0, Math.floor(days))} days)`;
     // Unused, its expiry breaks nothing (info); an expired trust anchor validates nothing, but hosts
     // still carry it (low); in use, TLS fails: an outage (medium).
-    let severity: RuleReport["severity"] = use?.kind === "unused" ? "info" : use?.kind === "trust-anchor" || use?.kind === "data" ? "low" : "medium";
+    let severity: RuleReport["severity"] = use?.kind === "unused" ? "info" : use?.kind === "trust-anchor" || use?.kind === "data" || use?.kind === "named" ? "low" : "medium";
     let message = `${file}: ${describeCert(c)} ${when}; issuer '${c.issuer}'.`;
     if (use?.kind === "trust-anchor") {
       message += ` It is a trust anchor (${use.why}): ${state === "expired" ? "an expired one validates nothing, so it is inert" : "once expired it validates nothing"}; removing or renewing it is hygiene.`;
     } else if (use?.kind === "data") {
       message += ` The file is read by Nix code (${use.why}), so hosts may use the certificate through what reads it, which cannot be followed statically: if one serves or trusts it, ${state === "expired" ? "TLS with it fails now" : "TLS with it fails on that date"} (an outage).`;
+    } else if (use?.kind === "named") {
+      message += ` It is given to ${use.why}, in code the scan could not place on a host: where that configuration runs, ${state === "expired" ? "TLS with it fails now" : "TLS with it fails on that date"}, an outage rather than an opening.`;
     } else if (use?.kind === "unused") {
       message += ` Nothing uses it (${use.why}): ${state === "expired" ? "its expiry breaks nothing" : "its expiry will break nothing"}; remove it or renew it before it is used.`;
     } else if (use) {
@@ -189,7 +191,15 @@ export const certificateExpiryRule: Rule = {
     // Named by Nix code that no host's module list includes (`lib.importJSON ./data/data.json` in
     // a library): read as data, its use cannot be followed, so never "nothing uses it".
     const readers = ctx.readBy ?? [];
-    const use: Use = readers.length
+    // Given straight to an option (`tls.ca = ../../files/zrepl/ca.crt;`): the use is visible, not
+    // something that "cannot be followed" (Shawn8901 nix-configuration's zrepl CA, judged so).
+    const options = readers.filter((r) => r.option);
+    const shown = (rs: typeof readers) => rs.slice(0, 2).map((r) => `${r.option} (${r.file}:${r.line})`).join(", ") + (rs.length > 2 ? ` and ${rs.length - 2} more` : "");
+    const use: Use = options.length
+      ? options.every((r) => TRUST_STORE.test(r.option!))
+        ? { kind: "trust-anchor", why: `in ${shown(options)}` }
+        : { kind: "named", why: shown(options.filter((r) => !TRUST_STORE.test(r.option!))) }
+      : readers.length
       ? { kind: "data", why: readers.slice(0, 2).map((r) => `${r.file}:${r.line}${r.how ? ` (${r.how})` : ""}`).join(", ") + (readers.length > 2 ? ` and ${readers.length - 2} more` : "") }
       : { kind: "unused", why: "no host's configuration refers to this file" };
     for (const r of reports(ctx.file, ctx.text, ctx.now, 0, undefined, use)) ctx.report(r);
