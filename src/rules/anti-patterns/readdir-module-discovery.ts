@@ -189,8 +189,15 @@ function handExclusions(exprs: Iterable<SyntaxNode>): string[] {
 function recursesItself(binding: SyntaxNode): boolean {
   const [path, value] = binding.childNodes();
   const name = path ? attrpathSegments(path).at(-1)?.name : undefined;
-  if (!name || !value) return false;
+  if (!name || !value || !smallHelper(binding)) return false;
   return value.descendants(K.NODE_APPLY).some((a) => calleeName(flattenCallee(a)) === name);
+}
+
+/** A binding small enough to be a listing helper (a few lines), not a host builder that also
+ * lists a directory somewhere in its body (chayleaf/dotfiles flake.nix): only there do a
+ * self-call and compared names speak of the listing. */
+function smallHelper(binding: SyntaxNode): boolean {
+  return binding.end - binding.start <= 1200;
 }
 
 export const readdirModuleDiscovery: Rule = {
@@ -365,7 +372,11 @@ in {
       const own = helperOf(l);
       const recursive = calleeName(flattenCallee(l.call)) === "listFilesRecursive" || own.some((h) => recursesItself(h.binding));
       if (!recursive) continue;
-      const excluded = handExclusions([...own.map((h) => h.binding), ...list.flatMap((u) => u.exprs)]);
+      // Where names are kept out: the listing's own small helpers, and the small functions of the
+      // listing's file that its module lists reach (Infinisil's validFiles). Not the rest of what a
+      // module list reaches: a platform test (`== "linux"`) elsewhere is no exclusion.
+      const near = list.flatMap((u) => u.exprs.filter((e) => sameSource(e, l.call) && (unparen(e)?.kind === K.NODE_LAMBDA || e === u.binding.childNodes()[1]) && e.end - e.start <= 1200));
+      const excluded = handExclusions([...own.filter((h) => smallHelper(h.binding)).map((h) => h.binding), ...near]);
       if (!excluded.length) continue;
       const where = list.map((u) => `${u.ctx.file}:${u.binding.line}`);
       const shown = where.slice(0, 5).join(", ") + (where.length > 5 ? `, and ${where.length - 5} more` : "");
@@ -380,6 +391,14 @@ in {
     }
   },
 };
+
+function sameSource(a: SyntaxNode, b: SyntaxNode): boolean {
+  let ra = a;
+  while (ra.parent) ra = ra.parent;
+  let rb = b;
+  while (rb.parent) rb = rb.parent;
+  return ra === rb;
+}
 
 function flattenCallee(app: SyntaxNode): SyntaxNode {
   let n = app;
