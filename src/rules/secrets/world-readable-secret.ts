@@ -204,7 +204,13 @@ function secretReaders(files: readonly NixFileContext[], manager: string, kind: 
   const out: string[] = [];
   for (const f of files) {
     if (!f.text.includes(name)) continue;
-    for (const m of f.text.matchAll(ref)) out.push(`${f.file}:${f.text.slice(0, m.index).split("\n").length}`);
+    for (const m of f.text.matchAll(ref)) {
+      const lineStart = f.text.lastIndexOf("\n", m.index) + 1;
+      const line = f.text.slice(lineStart, f.text.indexOf("\n", m.index) >>> 0);
+      // An option's documented example (`example = literalExpression ''config.age.secrets.x.path''`) reads nothing.
+      if (/literalExpression|literalExample|\bexample\s*=|^\s*#/.test(line)) continue;
+      out.push(`${f.file}:${f.text.slice(0, m.index).split("\n").length}`);
+    }
   }
   return out;
 }
