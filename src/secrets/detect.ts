@@ -302,7 +302,15 @@ function keyWords(key: string): string[] {
   return key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
 }
 
-export type GenericVerdict = { secret: true; entropy: number } | { secret: false; why: string };
+/** A readable name segment: letters, digits, dots, dashes, underscores, starting with a letter,
+ * with a vowel in it (`infinisil`, `my-org`), not a random run. */
+const READABLE_NAME = /^(?=[A-Za-z][\w.-]{0,40}$)(?=.*[aeiouy])/i;
+
+export type GenericVerdict = { secret: true; entropy: number; uuidKey?: true } | { secret: false; why: string };
+
+/** Readable segments (`private`, `my-org`, `user.name`) then a UUID, joined by `/` (or `\\/`), `:`
+ * or `@`: a user key in a UUID's shape, the only random part (taskd's `org/user/key`). */
+const PREFIXED_UUID = /^((?:[A-Za-z][\w.-]*(?:\\?\/|:|@))+)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Whether a value under a secret-ish key (`client_secret`, `apiKey`, `auth_token`) looks like a real
@@ -321,6 +329,10 @@ export function judgeGenericValue(value: string): GenericVerdict {
   if (isPlaceholder(v)) return { secret: false, why: "placeholder" };
   if (/^-?[0-9]+$/.test(v)) return { secret: false, why: "number" };
   const entropy = shannonEntropy(v);
+  // Its entropy is the UUID's: a weak credential (a UUID alone is not judged one at all), which
+  // Infinisil/system's taskd.credentials showed at high on entropy alone (judged: low).
+  const prefixed = PREFIXED_UUID.exec(v);
+  if (prefixed && prefixed[1]!.split(/\\?\/|:|@/).every((seg) => seg === "" || isWordLike(seg) || READABLE_NAME.test(seg))) return { secret: true, entropy, uuidKey: true };
   if (/^(?:[0-9a-f]+|[0-9A-F]+)$/.test(v)) {
     if (v.length < GENERIC_HEX_MIN_LENGTH) return { secret: false, why: "short hex" };
     return entropy >= GENERIC_HEX_ENTROPY_THRESHOLD ? { secret: true, entropy } : { secret: false, why: "low entropy" };
@@ -391,8 +403,10 @@ function valueCandidates(
     out.push({
       detector: "generic-secret",
       name: "Hard-coded secret",
-      description: `A random-looking literal (entropy ${verdict.entropy.toFixed(1)} bits/char) under the secret-like key '${key}'. Move it to a secret manager (agenix/sops-nix) and reference the file.`,
-      severity: "high",
+      description: verdict.uuidKey
+        ? `A key in a UUID's shape under the secret-like key '${key}' (its only random part is the UUID): a weak secret, usually one half of a credential (a taskd user key works only with the client certificate's key), so reported as low; still, move it to a secret manager (agenix/sops-nix) and reference the file.`
+        : `A random-looking literal (entropy ${verdict.entropy.toFixed(1)} bits/char) under the secret-like key '${key}'. Move it to a secret manager (agenix/sops-nix) and reference the file.`,
+      severity: verdict.uuidKey ? "low" : "high",
       start: span.start,
       end: span.end,
       confidence: "medium",

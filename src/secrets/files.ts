@@ -125,6 +125,10 @@ export function sopsRuleMatches(relPath: string, rules: readonly SopsCreationRul
 
 // Files that live in secrets folders but are not secret material: agenix's recipients file,
 // documentation, tooling configuration, public keys.
+/** A file named as a key fingerprint: `*.fp`, `*.fpr`, `fingerprint`, `*.fingerprint`. */
+const FINGERPRINT_NAME = /(?:\.fpr?|(?:^|[._-])fingerprint(?:\.txt)?)$/i;
+/** An OpenPGP fingerprint: 40 (v4) or 64 (v5) hex digits, optionally `0x` and groups of four. */
+const FINGERPRINT = /^(?:0x)?(?:[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}|(?:[0-9A-Fa-f]{4} {1,2}){9}[0-9A-Fa-f]{4})$/;
 const NOT_SECRET_MATERIAL = /(?:\.nix|\.md|\.txt\.example|\.pub|^\.gitignore|^\.gitattributes|^\.sops\.ya?ml|^\.keep|^\.gitkeep|^README[^/]*)$/i;
 const ENV_EXAMPLE = /^\.env\.(?:example|sample|template|dist|defaults?)$/i;
 
@@ -437,6 +441,14 @@ export function classifySecretFile(relPath: string, content: Buffer, opts: Class
     (lines.length > 0 && lines.every((l) => PUBLIC_KEY_LINE.test(l)) && lines.some((l) => !l.startsWith("#")))
   ) {
     return { kind: "public-key", secretLike: expectAge, reason: `${notAge}public key material` };
+  }
+
+  // A key fingerprint (`colemickens.gpg.fp`, `key.fpr`, `fingerprint`): an OpenPGP v4 (40 hex) or
+  // v5 (64 hex) fingerprint, bare or in groups of four, is the public name of a key that tools read
+  // to pick sops recipients (colemickens/nixcfg secrets/keys/*.gpg.fp beside *.pub, judged wrong at
+  // high with a harmful "encrypt it" fix: secrets/util.sh reads it).
+  if (FINGERPRINT_NAME.test(name) && lines.length === 1 && FINGERPRINT.test(lines[0]!)) {
+    return { kind: "public-key", secretLike: expectAge, reason: `${notAge}a public key fingerprint` };
   }
 
   const matches = detectSecrets(text, { fileKind: fileKindOf(name) });

@@ -5,11 +5,20 @@
 // later writes (the classic /tmp race, without /tmp's sticky bit to stop deletion and renaming).
 // Not reported: the sticky-bit modes (`1777`, as /tmp), the container engines' sockets
 // (docker-socket-exposed says more), modes that give others only read or execute.
+//
+// Also a service's Unix socket made world-writable by its own setting (Grafana's
+// `server.socket_mode = "0777"`, xddxdd-nixos-config; Jellyfin's
+// `JELLYFIN_kestrel__socketPermissions = "0666"`, kira-bruneau quartz; Redis `unixSocketPerm`,
+// php-fpm `listen.mode`): every local account can then talk to the service directly, past the
+// reverse proxy in front of it. Not a systemd socket unit's SocketMode (0666 is systemd's own
+// default, the daemons behind such sockets check their peers) nor PostgreSQL's
+// unix_socket_permissions (0777 by default, pg_hba decides).
 import { commandName } from "../../shell/parse.js";
 import { staticValue } from "../../nix/values.js";
 import { rangeOf, scriptCommandHooks, type ScriptCommand, type ScriptFile } from "../anti-patterns/scripts.js";
 import { SyntaxKind as K } from "../../nix/syntax.js";
-import { unparen } from "../../nix/read.js";
+import { staticString, unparen } from "../../nix/read.js";
+import { syntacticPath } from "../nix-strings.js";
 import { cookString, showInterpolations } from "../shared/string-lines.js";
 import { hostExample } from "../shared/examples.js";
 import { isDead } from "../shared/scope.js";
@@ -60,7 +69,92 @@ function checkCommands(cmds: ScriptCommand[], { lines, report }: ScriptFile): vo
   }
 }
 
+/** Settings that set the mode of a service's own Unix socket, what connecting gives, and how bad. */
+const SOCKET_MODES: Array<{ option: RegExp; service: (m: RegExpExecArray) => string; gives: string; severity: "low" | "medium" }> = [
+  {
+    option: /^services\.grafana\.settings\.server\.socket_mode$/,
+    service: () => "Grafana",
+    gives: "reach Grafana directly, past the reverse proxy in front of it (its TLS, access rules and rate limits), with only Grafana's own login left",
+    severity: "low",
+  },
+  {
+    option: /^services\.redis\.servers\.([^.]+)\.unixSocketPerm$/,
+    service: (m) => `Redis (${m[1]!.replace(/^"|"$/g, "") || "default"})`,
+    gives: "read and rewrite the whole database (and, with CONFIG SET, files the redis user can write), unless requirePass is set",
+    severity: "medium",
+  },
+  {
+    option: /^services\.phpfpm\.pools\.([^.]+)\.settings\."listen\.mode"$/,
+    service: (m) => `the php-fpm pool ${m[1]!.replace(/^"|"$/g, "")}`,
+    gives: "send FastCGI requests and have any PHP file the pool's user can read run as that user (a script they write to /tmp included)",
+    severity: "medium",
+  },
+];
+
+/** An octal socket mode as written (`"0777"`, `777`, `"666"`), when it lets others write (connect). */
+function worldWritableSocketMode(value: unknown): string | undefined {
+  const mode = typeof value === "number" ? String(value) : typeof value === "string" ? value.trim() : undefined;
+  return mode !== undefined && /^0?[0-7]{3}$/.test(mode) && worldWritableMode(mode) ? mode : undefined;
+}
+
+/** A unit's environment variable that sets its socket's mode: JELLYFIN_kestrel__socketPermissions,
+ * APP_SOCKET_MODE, SOCKET_PERMISSIONS. */
+const SOCKET_MODE_VARIABLE = /^(?:[A-Za-z0-9]+_+)*(?:kestrel_+)?socket_?(?:mode|perm(?:ission)?s?)$/i;
+
+/** The environment variables, read from the syntax (a unit's set is often wrapped in a helper,
+ * `systemd.services.jellyfin = netns.bind { environment = …; }` in xddxdd-nixos-config, where the
+ * option index does not follow). */
+function checkSocketVariables(ctx: NixFileContext): void {
+  for (const b of ctx.parsed.root.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const path = syntacticPath(b);
+    const name = path.at(-1);
+    const env = path.lastIndexOf("environment");
+    if (!name || !SOCKET_MODE_VARIABLE.test(name) || env !== path.length - 2) continue;
+    const value = unparen(b.childNodes()[1]);
+    const mode = worldWritableSocketMode(value?.kind === K.NODE_STRING ? staticString(value) : undefined);
+    if (!mode || !value) continue;
+    const unit = path[0] === "systemd" && path[1] === "services" && path[2] && path[2] !== "*" ? path[2] : undefined;
+    ctx.report({
+      node: value,
+      optionPath: path.join("."),
+      key: `socket:${path.join(".")}`,
+      severity: "low",
+      title: "World-writable Unix socket",
+      message: `${name} = "${mode}"${unit ? ` in ${unit}'s environment` : ""} makes ${unit ?? "the service"}'s Unix socket writable by every local account: any user or compromised service on the machine can connect to it and reach the service directly, past the reverse proxy in front of it (its TLS, access rules and rate limits), with only the service's own login left.`,
+      fix: { safety: "manual", description: SOCKET_FIX },
+    });
+  }
+}
+
+const SOCKET_FIX = "Set the mode to \"0660\" (or \"0770\") and let only the socket's group connect: put the reverse proxy's account in it (`users.users.nginx.extraGroups = [ \"<the service's group>\" ];`) instead of opening the socket to everyone.";
+
+function checkSocketModes(ctx: NixFileContext): void {
+  if (!/socket|listen\.mode/i.test(ctx.text)) return;
+  checkSocketVariables(ctx);
+  for (const def of ctx.index.definitions) {
+    if (isDead(def)) continue;
+    for (const s of SOCKET_MODES) {
+      const m = s.option.exec(def.path);
+      if (!m) continue;
+      const mode = worldWritableSocketMode(staticValue(def.inner));
+      if (!mode) continue;
+      const service = s.service(m);
+      ctx.report({
+        node: def.inner ?? def.binding,
+        optionPath: def.path,
+        key: `socket:${def.path}`,
+        severity: s.severity,
+        title: "World-writable Unix socket",
+        message: `${def.path} = "${mode}" makes ${service}'s Unix socket writable by every local account: any user or compromised service on the machine can connect to it and ${s.gives}.`,
+        fix: { safety: "manual", description: SOCKET_FIX },
+      });
+      break;
+    }
+  }
+}
+
 function checkOptions(ctx: NixFileContext): void {
+  checkSocketModes(ctx);
   for (const def of ctx.index.definitions) {
     if (isDead(def)) continue;
     if (def.path === "systemd.tmpfiles.rules") {
@@ -108,7 +202,7 @@ export const worldWritablePath: Rule = {
   category: "access",
   severity: "medium",
   rationale:
-    "A path every local account may write is a path any compromised service or user can tamper with: forged input for the service that reads it, and, in a directory without the sticky bit, symlinks planted where root later writes.",
+    "A path every local account may write is a path any compromised service or user can tamper with: forged input for the service that reads it, and, in a directory without the sticky bit, symlinks planted where root later writes. A service's Unix socket opened to everyone (Grafana's socket_mode, Jellyfin's socketPermissions, Redis unixSocketPerm, php-fpm listen.mode) lets every local account talk to the service past the reverse proxy in front of it.",
   fix: FIX,
   references: [
     { title: "tmpfiles.d(5): type, path, mode", url: "https://www.freedesktop.org/software/systemd/man/latest/tmpfiles.d.html" },
@@ -120,10 +214,15 @@ export const worldWritablePath: Rule = {
       hostExample(`{\n  systemd.tmpfiles.rules = [ "d /var/lib/node_exporter/textfile_collector 0777 root root -" ];\n}\n`),
       hostExample(`{ pkgs, ... }: {\n  systemd.services.runner-dirs.script = ''\n    for i in 1 2; do\n      mkdir -p /srv/runner-work-$i\n      chmod 777 /srv/runner-work-$i\n    done\n  '';\n}\n`),
       hostExample(`{\n  systemd.tmpfiles.settings."10-inbox"."/var/lib/agent/inbox".d = { mode = "0777"; user = "root"; group = "root"; };\n}\n`),
+      // A service's own socket opened to every local account, behind nginx.
+      hostExample(`{\n  services.grafana.settings.server = { protocol = "socket"; socket = "/run/grafana/grafana.sock"; socket_mode = "0777"; };\n}\n`),
+      hostExample(`{\n  systemd.services.jellyfin.environment = {\n    JELLYFIN_kestrel__socket = "true";\n    JELLYFIN_kestrel__socketPath = "/run/jellyfin/socket";\n    JELLYFIN_kestrel__socketPermissions = "0666";\n  };\n}\n`),
     ],
     silent: [
       hostExample(`{\n  systemd.tmpfiles.rules = [\n    "d /var/lib/shared 1777 root root -"\n    "d /var/lib/app 0750 app app -"\n    "d /srv/public 0755 root root -"\n    "z /run/docker.sock 0660 root docker -"\n  ];\n}\n`),
       hostExample(`{ pkgs, ... }: {\n  systemd.services.fix.script = ''\n    chmod 755 /srv/www\n    chmod o+r /srv/www/index.html\n    chmod 1777 /srv/drop\n    chmod g+w /srv/shared\n  '';\n}\n`),
+      // A socket for the proxy's group only; systemd's default socket mode; PostgreSQL's (pg_hba decides).
+      hostExample(`{\n  services.grafana.settings.server = { protocol = "socket"; socket_mode = "0660"; };\n  systemd.sockets.app.socketConfig.SocketMode = "0666";\n  services.postgresql.settings.unix_socket_permissions = "0777";\n  services.redis.servers.cache.unixSocketPerm = 660;\n}\n`),
     ],
   },
   ...scriptCommandHooks(checkCommands, checkOptions),

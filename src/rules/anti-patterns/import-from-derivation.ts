@@ -12,11 +12,18 @@
 // nothing is reported there (hlissner/dotfiles lib/pkgs.nix, judged wrong). A helper that is a
 // module (its argument set takes config, pkgs, lib or `...`) or lives in flake.nix (an output others
 // may call) is called by what consumes it, and stays reported.
+//
+// Reachability: an import no host's evaluation reaches is said to be so (it stays info, the
+// rule's severity): a helper called only from test trees (foo-dogsquared lib/data.nix importYAML,
+// called from tests/lib/data alone), or a file the repository refers to only from test trees or
+// under `mkIf config.X.enable` of an option it declares off (mkEnableOption) and never sets to
+// anything but false (Infinisil/system new-modules/x/taffybar: `import ./taffybar {}` under `mkIf
+// config.mine.taffybar.enable`, which only xmonad.nix sets, to false).
 import { attrpathSegments } from "../../nix/options.js";
+import { posix } from "node:path";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import { applications, calleeName, contains, dottedName, flattenApply, resolveVariable, shortText, unparen } from "../shared/syntax.js";
-import { escapeRegExp } from "../../text/regexp.js";
 import { nixManual } from "../shared/references.js";
 
 const IMPORTERS = new Set(["import", "readFile", "readDir", "importJSON", "importTOML", "fileContents", "callPackage", "callPackages", "scopedImport"]);
@@ -140,7 +147,27 @@ in
 {
   users.motd = settings.motd;
 }
-`],
+`,
+      // Said to be unreached: the only import is under mkIf of an option declared off and never
+      // turned on (still reported, at info, for whoever turns it on).
+      {
+        "bar.nix": `{ config, lib, ... }:
+{
+  options.my.bar.enable = lib.mkEnableOption "the status bar";
+  config = lib.mkIf config.my.bar.enable {
+    systemd.user.services.bar.serviceConfig.ExecStart = "\${(import ./bar { }).bar}/bin/bar";
+  };
+}
+`,
+        "bar/default.nix": `let
+  src = (import <nixpkgs> { }).fetchFromGitHub { owner = "example"; repo = "bar"; rev = "v1"; hash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="; };
+in
+{ pkgs ? import src { } }:
+{ bar = pkgs.hello; }
+`,
+        "configuration.nix": `{ imports = [ ./bar.nix ]; my.bar.enable = false; }
+`,
+      }],
     silent: [`{ inputs, ... }:
 let
   # A flake input is fetched by evaluation itself: no build step runs.
@@ -155,33 +182,185 @@ in
   checkRepository(files, sink) {
     const found = files.map((ctx) => ({ ctx, reports: importsFromDerivation(ctx) }));
     if (!found.some((f) => f.reports.length)) return;
-    const used = new Map<string, boolean>();
-    const calledSomewhere = (helper: { name: string; binding: SyntaxNode; file: string }): boolean => {
-      let u = used.get(helper.name);
-      if (u === undefined) {
-        const word = new RegExp(`(?<![\\w'-])${escapeRegExp(helper.name)}(?![\\w'-])`, "g");
-        // Every occurrence but the helper's own name in its binding.
-        u = files.some((f) => {
-          for (const m of f.text.matchAll(word)) {
-            const key = helper.binding.childNodes()[0]!;
-            if (f.file === helper.file && m.index >= key.start && m.index < key.end) continue;
-            return true;
-          }
-          return false;
-        });
-        used.set(helper.name, u);
+    // Helpers by name, each occurrence of the name (an identifier, not a comment or a string)
+    // given to the helper of that name nearest to it (the longest common folder): a subproject's
+    // own helper of the same name takes the subproject's calls.
+    const helperFiles = new Map<string, Set<string>>();
+    for (const { ctx, reports } of found) {
+      if (ctx.file === "flake.nix") continue;
+      for (const { app } of reports) {
+        const h = uncalledCandidate(app);
+        if (h) helperFiles.set(h.name, (helperFiles.get(h.name) ?? new Set()).add(ctx.file));
       }
-      return u;
-    };
+    }
+    const callers = new Map<string, string[]>();
+    if (helperFiles.size) {
+      for (const f of files) {
+        if (![...helperFiles.keys()].some((name) => f.text.includes(name))) continue;
+        for (const t of f.parsed.root.tokens()) {
+          if (t.kind !== K.TOKEN_IDENT) continue;
+          const homes = helperFiles.get(t.text);
+          if (!homes) continue;
+          // A re-export (`inherit (self.data) importYAML;`) is no call: calls name it anyway.
+          if (t.parent?.parent?.kind === K.NODE_INHERIT) continue;
+          // The helper's own name where it is bound is no call.
+          const binding = t.parent?.parent?.kind === K.NODE_ATTRPATH ? t.parent.parent.parent : undefined;
+          if (binding?.kind === K.NODE_ATTRPATH_VALUE && homes.has(f.file) && unparen(binding.childNodes()[1])?.kind === K.NODE_LAMBDA) continue;
+          for (const home of nearest(f.file, homes)) {
+            const key = `${home}\0${t.text}`;
+            callers.set(key, [...(callers.get(key) ?? []), f.file]);
+          }
+        }
+      }
+    }
+    const gates = new EnableGates(files);
     for (const { ctx, reports } of found) {
       for (const { report, app } of reports) {
         const helper = ctx.file === "flake.nix" ? undefined : uncalledCandidate(app);
-        if (helper && !calledSomewhere({ ...helper, file: ctx.file })) continue;
-        sink.report(ctx, report);
+        let unreached: string | undefined;
+        if (helper) {
+          const from = [...new Set(callers.get(`${ctx.file}\0${helper.name}`) ?? [])];
+          if (!from.length) continue;
+          if (from.every(isTestFile)) unreached = `\`${helper.name}\` is called only from tests (${listed(from)})`;
+        }
+        unreached ??= gates.unreachedFile(ctx.file);
+        sink.report(ctx, unreached ? { ...report, message: `${report.message.replace("evaluating this configuration must first build it", "whatever evaluates it must first build it")} No host's evaluation reaches it, though: ${unreached}.` } : report);
       }
     }
   },
 };
+
+const TEST_FILE = /(?:^|\/)(?:tests?|checks?|fixtures?)\//;
+
+/** `nix-shell`'s file: what a developer enters, not what a host evaluates. */
+const DEV_SHELL = /(?:^|\/)(?:shell|devshell)\.nix$/;
+
+function isTestFile(file: string): boolean {
+  return TEST_FILE.test(file);
+}
+
+function listed(files: string[]): string {
+  return files.slice(0, 3).join(", ") + (files.length > 3 ? `, and ${files.length - 3} more` : "");
+}
+
+/** The files among `homes` nearest to `file`: sharing the longest folder prefix with it. */
+function nearest(file: string, homes: ReadonlySet<string>): string[] {
+  const depth = (home: string): number => {
+    const a = posix.dirname(file).split("/");
+    const b = posix.dirname(home).split("/");
+    let i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i] && a[i] !== ".") i++;
+    return i;
+  };
+  const all = [...homes];
+  const best = Math.max(...all.map(depth));
+  return all.filter((h) => depth(h) === best);
+}
+
+/**
+ * Which files the repository refers to by a path literal only where no evaluation goes: from test
+ * trees, or under `mkIf <x>.enable` of an option the repository declares off by default
+ * (`mkEnableOption`) and never defines as anything but `false`.
+ */
+class EnableGates {
+  private refs: Map<string, Array<{ file: string; node: SyntaxNode }>> | undefined;
+  private enabled = new Map<string, boolean>();
+  constructor(private readonly files: readonly NixFileContext[]) {}
+
+  unreachedFile(file: string): string | undefined {
+    const refs = this.references().get(file);
+    if (!refs?.length) return undefined;
+    const why: string[] = [];
+    for (const r of refs) {
+      if (isTestFile(r.file)) {
+        why.push(`${r.file}:${r.node.line} is a test`);
+        continue;
+      }
+      if (DEV_SHELL.test(r.file)) {
+        why.push(`${r.file}:${r.node.line} is a development shell`);
+        continue;
+      }
+      const off = this.offGate(r.node);
+      if (!off) return undefined;
+      why.push(`${r.file}:${r.node.line} imports it under \`mkIf\` of ${off}, which the repository declares off and never turns on`);
+    }
+    return why.slice(0, 3).join("; ");
+  }
+
+  /** Path literals of every file, resolved to the file they name (a folder to its default.nix). */
+  private references(): Map<string, Array<{ file: string; node: SyntaxNode }>> {
+    if (this.refs) return this.refs;
+    const known = new Set(this.files.map((f) => f.file));
+    const refs = new Map<string, Array<{ file: string; node: SyntaxNode }>>();
+    for (const f of this.files) {
+      for (const p of f.parsed.root.descendants(K.NODE_PATH)) {
+        if (!/^\.{1,2}\/[^$]*$/.test(p.text)) continue;
+        const target = posix.normalize(posix.join(posix.dirname(f.file), p.text));
+        const file = known.has(target) ? target : known.has(`${target}/default.nix`) ? `${target}/default.nix` : undefined;
+        if (!file || file === f.file) continue;
+        refs.set(file, [...(refs.get(file) ?? []), { file: f.file, node: p }]);
+      }
+    }
+    return (this.refs = refs);
+  }
+
+  /** The option (`a.b.enable`) of an enclosing `mkIf` that the repository never turns on. */
+  private offGate(node: SyntaxNode): string | undefined {
+    let child: SyntaxNode = node;
+    for (let n = node.parent; n; child = n, n = n.parent) {
+      if (n.kind !== K.NODE_APPLY || n.childNodes()[1] !== child) continue;
+      const { fn, args } = flattenApply(n);
+      if (calleeName(fn) !== "mkIf" || args.length !== 2) continue;
+      const option = enableOption(args[0]!);
+      if (option && !this.turnedOn(option)) return `\`${option}\``;
+    }
+    return undefined;
+  }
+
+  /** Is the option turned on somewhere, or not known to be off by default? */
+  private turnedOn(option: string): boolean {
+    let on = this.enabled.get(option);
+    if (on === undefined) {
+      let declaredOff = false;
+      on = false;
+      for (const f of this.files) {
+        for (const d of f.index.declarations) {
+          if (d.path !== option) continue;
+          const v = unparen(d.inner);
+          const maker = v?.kind === K.NODE_APPLY ? calleeName(flattenApply(v).fn) : undefined;
+          if (maker === "mkEnableOption") declaredOff = true;
+          else on = true;
+        }
+        for (const d of f.index.byPath.get(option) ?? []) {
+          if (unparen(d.inner)?.text.trim() !== "false") on = true;
+        }
+      }
+      if (!declaredOff) on = true;
+      this.enabled.set(option, on);
+    }
+    return on;
+  }
+}
+
+/** `config.a.b.enable`, or `cfg.enable` with `cfg = config.a.b` bound in a let: `a.b.enable`. */
+function enableOption(cond: SyntaxNode): string | undefined {
+  const c = unparen(cond);
+  if (c?.kind !== K.NODE_SELECT) return undefined;
+  const [base, path] = c.childNodes();
+  if (base?.kind !== K.NODE_IDENT || !path) return undefined;
+  const segs = attrpathSegments(path);
+  if (segs.some((x) => x.dynamic) || segs.at(-1)?.name !== "enable") return undefined;
+  let prefix: string[] | undefined;
+  if (base.text === "config") prefix = [];
+  else {
+    const bound = unparen(resolveVariable(base)?.value);
+    const d = bound?.kind === K.NODE_SELECT ? dottedName(bound) : undefined;
+    if (d?.startsWith("config.")) prefix = d.split(".").slice(1);
+  }
+  if (!prefix) return undefined;
+  const full = [...prefix, ...segs.map((x) => x.name)];
+  return full.length > 1 ? full.join(".") : undefined;
+}
 
 /** The named helper function a node is inside, when the helper's name is the only way to call it:
  * a binding `name = arg: …` whose lambda is not a module (`{ config, pkgs, lib, ... }:`). */

@@ -53,6 +53,19 @@ function opensNamespaces(chain: SyntaxNode[]): boolean {
   });
 }
 
+/** A scope whose names nobody can list by reading the file: a package set, a library, builtins.
+ * Two of them chained is where a name can really resolve to either (`with pkgs; with
+ * python3Packages;`, `with pkgs; with config.boot.kernelPackages;` both have `perf`). */
+const LARGE_SCOPE = /(?:^|\.)(?:pkgs\w*|\w*[pP]ackages|final|prev|self|super|lib|builtins)$/;
+
+/** Does the chain open at least two large scopes? A package set (or library) with a small set of
+ * the repository's own (`with pkgs; with config.theme.fonts;`, `with theme.colors; with
+ * theme.fonts;`, two let-bound attrsets of constants) names a handful of attributes a reader sees
+ * in context: judged style, not ambiguity (thiagokokada/nix-configs, three findings). */
+function opensLargeScopes(chain: SyntaxNode[]): boolean {
+  return chain.filter((w) => LARGE_SCOPE.test(w.childNodes()[0]!.text.replace(/\s+/g, ""))).length >= 2;
+}
+
 interface Chain {
   head: SyntaxNode;
   scopes: string[];
@@ -76,6 +89,7 @@ function findChains(ctx: NixFileContext): Chain[] {
     for (let b = withBody(n); b?.kind === K.NODE_WITH; b = withBody(b)) chain.push(b);
     if (chain.length < 2) continue;
     if (opensNamespaces(chain)) continue;
+    if (!opensLargeScopes(chain)) continue;
     const scopes = chain.map((w) => shortText(w.childNodes()[0]!, 40));
     const last = chain.at(-1)!;
     const semi = last.firstToken(K.TOKEN_SEMICOLON);
@@ -122,11 +136,10 @@ export const nestedWith: Rule = {
   environment.systemPackages = with pkgs; with python3Packages; [ ripgrep requests ];
 }
 `,
-      // Two unrelated sets: a module argument inside the library's scope.
-      `{ lib, config, ... }:
-with lib; with config.theme;
+      // Two package sets that share names (\`perf\`, \`cpupower\`): which one is installed?
+      `{ pkgs, config, ... }:
 {
-  services.xserver.enable = mkDefault enable;
+  environment.systemPackages = with pkgs; with config.boot.kernelPackages; [ perf cpupower htop ];
 }
 `],
     silent: [`{ pkgs, ... }:
@@ -139,6 +152,21 @@ with lib; with config.theme;
 with lib; with types;
 {
   options.my.port = mkOption { type = port; default = 22; };
+}
+`,
+      // A package set and a small set of the repository's own: the few names are seen in context.
+      `{ pkgs, config, ... }:
+{
+  fonts.packages = with pkgs; with config.theme.fonts; [ noto-fonts gui.package icons.package ];
+}
+`,
+      // Two small let-bound sets of constants around a template.
+      `{ config, ... }:
+let theme = config.theme; in
+{
+  environment.etc."bar.css".text = with theme.colors; with theme.fonts; ''
+    * { color: \${base05}; font-family: \${gui.name}; }
+  '';
 }
 `],
   },

@@ -4,11 +4,22 @@
 // repository is read at once, so helpers are followed across files: a helper is a named function
 // (let-bound, or an attribute such as a lib's `scanPaths`) that lists a directory or calls such a
 // helper. One finding per directory listing, at the listing, naming every place it builds imports.
+//
+// Only where the discovery is shown to be a hazard. Judges on nine repositories called the plain
+// forms a deliberate convention, never a defect: a module folder importing its own files
+// (kira-bruneau's modules/default.nix), a library's scanPaths or addModulesRecursive (m1cr0man),
+// a folder of one file per admin (nix-community-infra), directories of mixins. It is reported when
+// a recursive discovery keeps out by hand parts of the tree it lists (Infinisil/system's
+// new-modules: `! hasPrefix "x/taffybar/" file`): the tree then holds .nix files that are not
+// modules, and each new one anywhere below it is imported unless someone extends that list. A
+// listing whose entries are not imported themselves is never reported: an attribute set of
+// modules picked by key (`formats.${format}`, `hasAttr n official`, foo-dogsquared), or host
+// directories of which only fixed files are imported (`./hosts/${name}/hardware.nix`).
 import { attrpathSegments } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { NixFileContext, Rule } from "../types.js";
-import { applications, calleeName, contains, resolveValue, resolveVariable, unparen } from "../shared/syntax.js";
-import { posix } from "node:path";
+import { applications, calleeName, contains, resolveVariable, unparen } from "../shared/syntax.js";
+import { staticString } from "../../nix/options.js";
 import { nixManual, nixosManual } from "../shared/references.js";
 
 const LISTING_FUNCTIONS = new Set(["readDir", "listFilesRecursive"]);
@@ -72,7 +83,12 @@ function findModuleListBindings(root: SyntaxNode): SyntaxNode[] {
 // What a module list reaches depends on its own file only (names resolve lexically): found once
 // per tree, which is kept between scans while the file is unchanged.
 type App = ReturnType<typeof applications>[number];
-const reachedCache = new WeakMap<SyntaxNode, App[]>();
+interface Reached {
+  apps: App[];
+  /** The expressions walked: the list's value and the let-bound values it uses. */
+  exprs: SyntaxNode[];
+}
+const reachedCache = new WeakMap<SyntaxNode, Reached>();
 const byNameCache = new WeakMap<SyntaxNode, Map<string, App[]>>();
 
 /** A tree's applications whose callee has one of these names. */
@@ -88,9 +104,30 @@ function applicationsNamed(root: SyntaxNode, names: ReadonlySet<string>): App[] 
   return out;
 }
 
+/**
+ * Is this use of a name a pick by key, not the whole value: `set.${key}`, `set.${key} or d`,
+ * `hasAttr key set`, `set ? ${key}`, `getAttr key set`? An attribute set of modules built from a
+ * listing and read one entry at a time imports the entry asked for, not every file.
+ */
+function pickedByKey(ident: SyntaxNode): boolean {
+  let n = ident;
+  while (n.parent?.kind === K.NODE_PAREN) n = n.parent;
+  const p = n.parent;
+  if (!p) return false;
+  if ((p.kind === K.NODE_SELECT || p.kind === K.NODE_HAS_ATTR) && p.childNodes()[0] === n) {
+    const path = p.childNodes()[1];
+    return !!path && attrpathSegments(path).some((seg) => seg.dynamic);
+  }
+  if (p.kind === K.NODE_APPLY && p.childNodes()[1] === n) {
+    const name = calleeName(flattenCallee(p));
+    return name === "hasAttr" || name === "getAttr" || name === "attrByPath";
+  }
+  return false;
+}
+
 /** The applications (outermost `f a ...` nodes) a module list's value reaches, in order, directly
- * or through the let/rec-bound values of the names it uses. */
-function reachedApplications(root: SyntaxNode, binding: SyntaxNode): App[] {
+ * or through the let/rec-bound values of the names it uses (not through a pick by key). */
+function reachedApplications(root: SyntaxNode, binding: SyntaxNode): Reached {
   const cached = reachedCache.get(binding);
   if (cached) return cached;
   const outermost = new Map(applications(root).map((a) => [a.node, a]));
@@ -104,6 +141,7 @@ function reachedApplications(root: SyntaxNode, binding: SyntaxNode): App[] {
     seen.add(expr);
     expr.walk((n) => {
       if (n.kind === K.NODE_IDENT) {
+        if (pickedByKey(n)) return;
         const b = resolveVariable(n);
         if (b?.value && !contains(b.value, binding)) queue.push(b.value);
         return;
@@ -112,18 +150,64 @@ function reachedApplications(root: SyntaxNode, binding: SyntaxNode): App[] {
       if (a) out.push(a);
     });
   }
-  reachedCache.set(binding, out);
-  return out;
+  const reached = { apps: out, exprs: [...seen] };
+  reachedCache.set(binding, reached);
+  return reached;
+}
+
+/** Names a discovery compares entries with that are conventions, not a hand-kept exclusion:
+ * the folder's own default.nix, the .nix suffix, entry types, hidden and `_`-prefixed entries. */
+const CONVENTIONAL_NAME = /^(?:|\.|_|\.nix|default\.nix|flake\.nix|shell\.nix|directory|regular|symlink|unknown|\.noload|\..*)$/;
+const NAME_TESTS = new Set(["hasPrefix", "hasSuffix", "hasInfix", "elem", "match"]);
+
+/**
+ * The names an expression keeps out of a listing by hand: string literals compared with `==` or
+ * `!=`, or tested with hasPrefix/hasSuffix/hasInfix/elem/match, that are not conventions
+ * (`"x/taffybar/"`, `"lib.nix"`).
+ */
+function handExclusions(exprs: Iterable<SyntaxNode>): string[] {
+  const out = new Set<string>();
+  for (const e of exprs) {
+    e.walk((n) => {
+      if (n.kind !== K.NODE_STRING) return;
+      const v = staticString(n);
+      if (v === undefined || CONVENTIONAL_NAME.test(v)) return;
+      let c = n;
+      while (c.parent?.kind === K.NODE_PAREN || c.parent?.kind === K.NODE_LIST) c = c.parent;
+      const p = c.parent;
+      if (!p) return;
+      const compared = p.kind === K.NODE_BIN_OP && p.childTokens().some((t) => t.text === "==" || t.text === "!=");
+      const tested = p.kind === K.NODE_APPLY && NAME_TESTS.has(calleeName(flattenCallee(p)) ?? "");
+      if (compared || tested) out.add(v);
+    });
+  }
+  return [...out];
+}
+
+/** Does the helper (a named function's binding) call itself: a discovery that recurses into
+ * subdirectories? */
+function recursesItself(binding: SyntaxNode): boolean {
+  const [path, value] = binding.childNodes();
+  const name = path ? attrpathSegments(path).at(-1)?.name : undefined;
+  if (!name || !value || !smallHelper(binding)) return false;
+  return value.descendants(K.NODE_APPLY).some((a) => calleeName(flattenCallee(a)) === name);
+}
+
+/** A binding small enough to be a listing helper (a few lines), not a host builder that also
+ * lists a directory somewhere in its body (chayleaf/dotfiles flake.nix): only there do a
+ * self-call and compared names speak of the listing. */
+function smallHelper(binding: SyntaxNode): boolean {
+  return binding.end - binding.start <= 1200;
 }
 
 export const readdirModuleDiscovery: Rule = {
   id: "readdir-module-discovery",
-  name: "Modules imported by listing a directory (builtins.readDir)",
+  name: "Modules discovered by listing a directory tree that holds non-modules",
   category: "anti-pattern",
   severity: "info",
   rationale:
-    "Maintenance, not security: `imports` built from `builtins.readDir` (directly or through a helper such as `scanPaths`) makes every .nix file that appears in the directory part of the system, unlisted. Adding a file (a stray experiment, a file from a merge, a backup copy) changes the machine without any line saying so; a reviewer cannot see from the host's configuration what it consists of, and removing a module needs deleting a file rather than a line.",
-  fix: "List the modules in `imports` explicitly; a new module is then a reviewed one-line change.",
+    "Maintenance, not security. Importing a folder's modules by listing it (builtins.readDir, listFilesRecursive, a library's scanPaths) is a common, deliberate convention and is not reported by itself. It becomes a hazard when a recursive discovery has to keep parts of its tree out by hand (`! hasPrefix \"x/taffybar/\" file`): the tree then holds .nix files that are not modules of the system (a package, a helper, an experiment), and each new one anywhere below it silently becomes part of the configuration, or breaks evaluation, unless someone remembers to extend the exclusion list. Listings whose entries are not imported themselves (modules picked by key, fixed files of host directories) are not reported.",
+  fix: "Move what is not a module out of the discovered tree (or mark it with the discovery's convention, such as a leading `_`), or list that part's modules explicitly in `imports`.",
   references: [
     nixosManual("Writing NixOS Modules (imports)", "sec-writing-modules"),
     nixManual("builtins.readDir", "language/builtins#builtins-readDir"),
@@ -133,17 +217,47 @@ export const readdirModuleDiscovery: Rule = {
     nist: ["ID.AM-02", "PR.PS-01"],
   },
   examples: {
-    fire: [`{ lib, ... }:
+    fire: [{
+      // A recursive discovery with a subtree kept out by hand.
+      "modules/default.nix": `{ lib, ... }:
+let
+  tree = dir: lib.mapAttrs (name: type: if type == "directory" then tree "\${dir}/\${name}" else type) (builtins.readDir dir);
+  files = dir: lib.collect lib.isString (lib.mapAttrsRecursive (path: _: lib.concatStringsSep "/" path) (tree dir));
+  modules = dir: map (f: ./. + "/\${f}") (lib.filter (f: lib.hasSuffix ".nix" f && f != "default.nix" && !lib.hasPrefix "desktop/bar/" f) (files dir));
+in
 {
-  imports = map (name: ./modules + "/\${name}") (builtins.attrNames (builtins.readDir ./modules));
+  imports = modules ./.;
 }
-`],
+`,
+      "modules/desktop/bar/default.nix": "{ stdenv }: stdenv.mkDerivation { pname = \"bar\"; version = \"1\"; src = ./.; }\n",
+    }],
     silent: [`{ ... }:
 {
   imports = [
     ./modules/ssh.nix
     ./modules/backup.nix
   ];
+}
+`,
+      // A module folder importing its own files: the convention, not reported.
+      `{
+  imports = builtins.concatMap (m: if m != "default.nix" then [ ./\${m} ] else [ ]) (builtins.attrNames (builtins.readDir ./.));
+}
+`,
+      // Host directories: only fixed files of each are imported, never the entries themselves.
+      `{ lib, ... }:
+let hostNames = builtins.attrNames (builtins.readDir ./hosts);
+in {
+  imports = lib.concatMap (name: lib.optional (builtins.pathExists ./hosts/\${name}/shared.nix) ./hosts/\${name}/shared.nix) hostNames;
+}
+`,
+      // An attribute set of modules read by key: only the chosen one is imported.
+      `{ lib, format, ... }:
+let
+  formats = builtins.readDir ./formats;
+  formatModules = lib.mapAttrs' (n: _: lib.nameValuePair (lib.removeSuffix ".nix" n) (./formats + "/\${n}")) formats;
+in {
+  imports = [ formatModules.\${format} ];
 }
 `,
       // The module \`cachix use\` generates: every file of ./cachix adds one binary cache.
@@ -232,11 +346,12 @@ in {
     }
 
     // 2. Module lists that reach a listing (directly, through let-bound values, or via a helper).
-    const uses = new Map<Listing, Array<{ ctx: NixFileContext; binding: SyntaxNode; via?: string }>>();
+    const uses = new Map<Listing, Array<{ ctx: NixFileContext; binding: SyntaxNode; via?: string; exprs: SyntaxNode[] }>>();
     for (const ctx of files) {
       for (const binding of moduleListBindings(ctx.parsed.root)) {
         const found = new Map<Listing, string | undefined>();
-        for (const a of reachedApplications(ctx.parsed.root, binding)) {
+        const reached = reachedApplications(ctx.parsed.root, binding);
+        for (const a of reached.apps) {
           const l = listingByCall.get(a.node);
           if (l) found.set(l, undefined);
           const h = helperCalled(a);
@@ -244,51 +359,45 @@ in {
         }
         for (const [l, via] of found) {
           const list = uses.get(l) ?? [];
-          list.push({ ctx, binding, via });
+          list.push({ ctx, binding, via, exprs: reached.exprs });
           uses.set(l, list);
         }
       }
     }
 
-    // 3. One finding per listing used to build module lists.
+    // 3. One finding per listing used to build module lists, where the discovery is recursive and
+    // keeps parts of its tree out by hand.
+    const helperOf = (l: Listing): Helper[] => [...helpers.values()].filter((h) => h.listings.has(l));
     for (const [l, list] of uses) {
-      if (listsBinaryCaches(l, files)) continue;
+      const own = helperOf(l);
+      const recursive = calleeName(flattenCallee(l.call)) === "listFilesRecursive" || own.some((h) => recursesItself(h.binding));
+      if (!recursive) continue;
+      // Where names are kept out: the listing's own small helpers, and the small functions of the
+      // listing's file that its module lists reach (Infinisil's validFiles). Not the rest of what a
+      // module list reaches: a platform test (`== "linux"`) elsewhere is no exclusion.
+      const near = list.flatMap((u) => u.exprs.filter((e) => sameSource(e, l.call) && (unparen(e)?.kind === K.NODE_LAMBDA || e === u.binding.childNodes()[1]) && e.end - e.start <= 1200));
+      const excluded = handExclusions([...own.filter((h) => smallHelper(h.binding)).map((h) => h.binding), ...near]);
+      if (!excluded.length) continue;
       const where = list.map((u) => `${u.ctx.file}:${u.binding.line}`);
       const shown = where.slice(0, 5).join(", ") + (where.length > 5 ? `, and ${where.length - 5} more` : "");
       const via = [...new Set(list.map((u) => u.via).filter((v): v is string => !!v))];
-      const local = list.length === 1 && list[0]!.ctx === l.ctx && !list[0]!.via;
+      const names = excluded.slice(0, 4).map((x) => `"${x}"`).join(", ") + (excluded.length > 4 ? `, and ${excluded.length - 4} more` : "");
       sink.report(l.ctx, {
         node: l.call,
         key: `listing ${l.call.text.replace(/\s+/g, " ")}`,
-        message: local
-          ? `The module list at line ${list[0]!.binding.line} is built by listing a directory (${calleeName(flattenCallee(l.call)) ?? "readDir"}): every .nix file that appears there becomes part of the configuration without being named.`
-          : `This directory listing${via.length ? ` (through ${via.map((v) => `\`${v}\``).join(", ")})` : ""} builds module lists in ${list.length} place${list.length > 1 ? "s" : ""} (${shown}): every .nix file that appears in those directories becomes part of the configuration without being named.`,
-        fix: { safety: "manual", description: "List the modules explicitly in `imports` (one reviewed line per module)." },
+        message: `This recursive directory listing${via.length ? ` (through ${via.map((v) => `\`${v}\``).join(", ")})` : ""} builds the module list${list.length > 1 ? "s" : ""} at ${shown}, and keeps out by hand what must not be imported (${names}): the tree holds .nix files that are not modules, and a new one anywhere below it becomes part of the configuration unless someone remembers to extend that list.`,
+        fix: { safety: "manual", description: "Move what is not a module out of the discovered tree, or list the modules of that part explicitly in `imports` instead of excluding the rest by name." },
       });
     }
   },
 };
 
-/** Options a `cachix use` cache file sets: a binary cache and its key, nothing else. */
-const CACHE_OPTIONS = /^nix\.(settings\.(extra-)?(substituters|trusted-public-keys)|binaryCaches|binaryCachePublicKeys|trustedBinaryCaches)$/;
-
-/**
- * Is this the module `cachix use --mode nixos` writes (cachix.nix importing every file of
- * ./cachix, one per cache), or a copy of it: a listing of a directory whose .nix files only add
- * binary caches and their keys? Its files are generated one per cache, and each can only add a
- * substituter, so nothing hides there that an `imports` line would show (NobbZ/nixos-config's
- * nixos/modules/cachix). When the directory's files are not in the scan, the template's own shape
- * (its `filterCaches` helper, a `cachix` path) decides.
- */
-function listsBinaryCaches(l: Listing, files: readonly NixFileContext[]): boolean {
-  const app = l.call.kind === K.NODE_APPLY ? l.call : undefined;
-  const arg = app?.childNodes().at(-1);
-  const target = resolveValue(arg);
-  if (target?.kind !== K.NODE_PATH || !/^\.{1,2}\//.test(target.text)) return false;
-  const dir = posix.normalize(posix.join(posix.dirname(l.ctx.file), target.text));
-  const inside = files.filter((f) => f.file.startsWith(`${dir}/`) && !f.file.slice(dir.length + 1).includes("/"));
-  if (inside.length > 0) return inside.every((f) => f.index.definitions.length > 0 && f.index.definitions.every((d) => d.path === "nix" || d.path === "nix.settings" || CACHE_OPTIONS.test(d.path)));
-  return /\bfilterCaches\b/.test(l.ctx.text) && /cachix/i.test(`${l.ctx.file} ${target.text}`);
+function sameSource(a: SyntaxNode, b: SyntaxNode): boolean {
+  let ra = a;
+  while (ra.parent) ra = ra.parent;
+  let rb = b;
+  while (rb.parent) rb = rb.parent;
+  return ra === rb;
 }
 
 function flattenCallee(app: SyntaxNode): SyntaxNode {

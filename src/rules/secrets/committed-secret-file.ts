@@ -84,6 +84,8 @@ export const committedSecretFile: Rule = {
       { "secrets/rotate": "#!/usr/bin/env bash\nset -eu\nagenix -e \"$1\"\n" },
       { "secrets/api-jira-pat.placeholder": "# Jira Personal Access Token placeholder\n# Encrypt the real one: agenix -e secrets/api-jira-pat.age\n\nYOUR_JIRA_PAT_HERE\n" },
       { "secrets/README": "Secrets are age-encrypted; edit them with agenix -e <name>.age.\n" },
+      // A GPG key's fingerprint beside the public keys: what sops recipients are built from.
+      { "secrets/keys/alice.gpg.fp": "3F2A9C41D7E08B56A1C4E9F2730B8D16E5A4C927\n", "secrets/keys/laptop.age.pub": "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n" },
     ],
   },
   name: "unencrypted secret file committed",

@@ -223,11 +223,17 @@ function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
 export const hardcodedSecret: Rule = {
   id: "hardcoded-secret",
   examples: {
-    fire: [hostExample(`{ services.myapp.githubToken = "ghp_R8dK2mQ9vL4xT7wN1bZ5cH3jP6fY0sA2eU8i"; }\n`)],
+    fire: [
+      hostExample(`{ services.myapp.githubToken = "ghp_R8dK2mQ9vL4xT7wN1bZ5cH3jP6fY0sA2eU8i"; }\n`),
+      // A taskd user key (org/user/UUID): reported, as low, one half of the credential.
+      hostExample(`{ environment.etc."taskrc".text = "taskd.credentials=household/alice/0b2f6a1e-5c3d-4e7f-8a9b-1c2d3e4f5a6b"; }\n`),
+    ],
     silent: [
       hostExample(`{ services.myapp.githubTokenFile = "/run/secrets/github-token"; }\n`),
       // Keys that style the password field, and an alias named after a password manager.
       hostExample(`{\n  services.xserver.displayManager.lightdm.greeters.mini.extraConfig = ''\n    password-character = -1\n    password-border-color = "#000000"\n    password-border-radius = 0.3em\n  '';\n  environment.shellAliases.pass = "gopass";\n}\n`),
+      // A UUID alone under a client-id key: an identifier.
+      hostExample(`{ services.myapp.settings.client_id = "0b2f6a1e-5c3d-4e7f-8a9b-1c2d3e4f5a6b"; }\n`),
     ],
   },
   name: "hard-coded secret",

@@ -13,6 +13,7 @@ import { AGENIX, NIX_STORE_READABLE, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOP
 import { secretManagerEdit, secretManagerFor, type SecretManager } from "./secret-manager-edit.js";
 import { pathLiteralTarget, runtimeSecretReference, secretMaterial, secretNameFor } from "./material.js";
 import { hostExample } from "../shared/examples.js";
+import { judgeGenericValue } from "../../secrets/index.js";
 
 /** Functions that read a file's content into the evaluation (or, `toString`, name its store copy). */
 const READERS = new Set(["readFile", "fileContents", "toString", "importJSON", "importTOML", "readLines", "copyPathToStore"]);
@@ -21,6 +22,20 @@ const READERS = new Set(["readFile", "fileContents", "toString", "importJSON", "
 const PATH_REPLACEABLE = new Set(["readFile", "fileContents", "toString", "copyPathToStore", "path"]);
 /** Option namespaces that take encrypted files by design (the file itself is judged elsewhere). */
 const ENCRYPTED_FILE_OPTIONS = /^(?:age|sops|vault-secrets|clan)\./;
+/** Options of deployment tools that take a local secret file and ship it out of band, never through
+ * the store: their type `apply`s `toString` to the path (nixus `secrets.files.<n>.file`, rsynced to
+ * /var/keys: Infinisil/system's syncplay secret, judged wrong at critical; nixops
+ * `deployment.keys.<n>.keyFile`). */
+const OUT_OF_BAND_FILE_OPTIONS = /^(?:secrets\.files\.[^.]+\.file|deployment\.keys\.[^.]+\.keyFile)$/;
+/** Readers that give a file's content as a string. */
+const CONTENT_READERS = new Set(["readFile", "fileContents", "readLines"]);
+/** Words of a path that name a secret: `private/`, `doauth`, `api-token`, `smtp.password`. A file
+ * named for public material (authorized_keys, known_hosts, `*.pub`) is none. */
+const SECRET_WORD = /^(?:private|secrets?|tokens?|keys?|passw(?:or)?ds?|passwd|pass|credentials?|creds|api[-_]?keys?|\w*auth|auth(?:key|token)s?)$/i;
+const PUBLIC_FILE = /(?:^|\/)(?:authorized_keys\w*|known_hosts|[^/]*\.(?:pub|crt|cert|cer|nix|md|json|ya?ml|toml|conf|cfg|ini|txt\.example))$/i;
+/** What a string says right before an interpolation that makes it a credential: `Bearer `,
+ * `Authorization: `, `token=`, `--password `, `PASSWORD=`. */
+const CREDENTIAL_BEFORE = /(?:bearer|basic|authorization:|token|password|passwd|secret|api[-_]?key)["']?\s*[=:]?\s*["']?$/i;
 
 type Use =
   | { kind: "read"; fn: string; node: SyntaxNode }
@@ -56,11 +71,59 @@ function useOf(ctx: NixFileContext, pathNode: SyntaxNode): Use | undefined {
   const site = valueSite(pathNode);
   if (site) {
     const def = definitionOf(ctx.index, site.binding);
-    if (def && !ENCRYPTED_FILE_OPTIONS.test(def.path) && def.path !== "imports" && !def.path.endsWith(".imports")) {
+    if (def && !ENCRYPTED_FILE_OPTIONS.test(def.path) && !OUT_OF_BAND_FILE_OPTIONS.test(def.path) && def.path !== "imports" && !def.path.endsWith(".imports")) {
       return { kind: "option", path: def.path, node: pathNode };
     }
   }
   return undefined;
+}
+
+/**
+ * A file read into a string while evaluating, that its name or the string shows to be a secret,
+ * when the file's content is not among the scanned files (a private submodule, a git-ignored
+ * file) or is one token: `"Authorization: Bearer ${lib.fileContents ../../external/private/doauth}"`
+ * in a systemd script (Infinisil/system config/multimods/minecraft.nix, a DigitalOcean token
+ * baked into the store and the image). The content interpolated into a script, a unit, an
+ * environment or a configuration text is in the store with it.
+ */
+function secretReadIntoString(ctx: NixFileContext, use: Use, path: string): string | undefined {
+  if (use.kind !== "read" || !CONTENT_READERS.has(use.fn.split(".").pop()!)) return undefined;
+  if (PUBLIC_FILE.test(path)) return undefined;
+  const interpol = interpolationOf(use.node);
+  if (!interpol) return undefined;
+  const f = path.startsWith("../") ? undefined : ctx.repoFile(path);
+  if (f) {
+    // In the scan: only a file that is one token (a config file holds more than a secret).
+    const lines = (f.text ?? "").trim().split(/\r?\n/);
+    if (f.text === undefined || lines.length !== 1 || !judgeGenericValue(lines[0]!).secret) return undefined;
+  }
+  const words = path.split(/[/._-]+/).filter(Boolean);
+  const named = words.find((w) => SECRET_WORD.test(w));
+  const before = textBefore(interpol);
+  const credential = CREDENTIAL_BEFORE.test(before) ? (/(?:authorization:\s*)?(?:bearer|basic)\s*$|[\w-]*(?:token|password|passwd|secret|api[-_]?key)["']?\s*[=:]?\s*["']?$/i.exec(before)?.[0] ?? before.trim().slice(-30)) : undefined;
+  if (!named && !credential) return undefined;
+  const where = f ? "" : ", not among the scanned files (a private submodule or an ignored file)";
+  return credential
+    ? `interpolated as a credential: \`${credential}\${…}\`${where}`
+    : `named like a secret ('${named}')${where}, interpolated into a string`;
+}
+
+/** The interpolation a value is written into directly (through parentheses), if any. */
+function interpolationOf(node: SyntaxNode): SyntaxNode | undefined {
+  let n = node;
+  while (n.parent?.kind === K.NODE_PAREN) n = n.parent;
+  return n.parent?.kind === K.NODE_INTERPOL && n.parent.parent?.kind === K.NODE_STRING ? n.parent : undefined;
+}
+
+/** The string's literal text on the interpolation's line, before it. */
+function textBefore(interpol: SyntaxNode): string {
+  const str = interpol.parent!;
+  let text = "";
+  for (const c of str.children) {
+    if (c === interpol) break;
+    text = c.isToken && (c.kind === K.TOKEN_STRING_CONTENT || c.kind === K.TOKEN_IND_STRING_CONTENT) ? text + c.text : c.isToken ? text : "";
+  }
+  return text.split("\n").pop() ?? "";
 }
 
 function unparenTop(n: SyntaxNode): SyntaxNode {
@@ -166,8 +229,24 @@ function fixFor(ctx: NixFileContext, use: Use, pathNode: SyntaxNode, name: strin
 export const secretInNixStore: Rule = {
   id: "secret-in-nix-store",
   examples: {
-    fire: [hostExample(`{ services.myapp.password = builtins.readFile ./secrets/myapp-password; }\n`)],
-    silent: [hostExample(`{ services.myapp.passwordFile = "/run/secrets/myapp-password"; }\n`)],
+    fire: [
+      hostExample(`{ services.myapp.password = builtins.readFile ./secrets/myapp-password; }\n`),
+      // A token from a private submodule (not among the scanned files) interpolated into a script.
+      hostExample(`{ lib, ... }:
+{
+  systemd.services.destroy-droplet.script = ''
+    curl -X DELETE -H "Authorization: Bearer \${lib.fileContents ./external/private/do-api}" "https://api.digitalocean.com/v2/droplets/$id"
+  '';
+}
+`),
+    ],
+    silent: [
+      hostExample(`{ services.myapp.passwordFile = "/run/secrets/myapp-password"; }\n`),
+      // nixus: the option applies toString to the path and the file is rsynced to /var/keys.
+      hostExample(`{ secrets.files.syncplay.file = ./external/private/secrets/syncplay; }\n`),
+      // A public key and a banner interpolated into text: nothing secret in the store.
+      hostExample(`{ environment.etc.motd.text = "\${builtins.readFile ./motd}\\nadmin key: \${builtins.readFile ./keys/admin.pub}"; }\n`),
+    ],
   },
   name: "secret copied into the Nix store at evaluation",
   category: "secrets",
@@ -219,9 +298,25 @@ export const secretInNixStore: Rule = {
         reason = "a run-time secret location";
       } else {
         const material = secretMaterial(ctx.repoFile, target.path);
-        if (!material) continue;
+        const byUse = material ? undefined : secretReadIntoString(ctx, use, target.path);
+        if (!material && !byUse) continue;
         what = target.path;
-        reason = material.reason;
+        reason = material?.reason ?? byUse!;
+        if (byUse && use.kind === "read") {
+          reported.add(use.node);
+          ctx.report({
+            node: use.node,
+            key: `${use.kind}:${what}`,
+            message: `${use.fn} reads ${what} (${reason}) while evaluating: its content ends up in the world-readable Nix store, on every machine the configuration is deployed to, and in every image or cache built from it.`,
+            fix: {
+              safety: "manual",
+              description:
+                `Read it at run time instead: deploy ${posix.basename(what)} outside the store (the repository's secret mechanism, agenix or sops-nix, or systemd \`LoadCredential=\`) and have the script or service read the file (\`$(cat "$CREDENTIALS_DIRECTORY/${secretNameFor(what)}")\`). ` +
+                "Then rotate it: it is already in the Nix store of every machine that built this.",
+            },
+          });
+          continue;
+        }
       }
       reported.add(use.node);
       const name = secretNameFor(what);

@@ -170,7 +170,7 @@ export const worldReadableSecret: Rule = {
     for (const f of files) for (const h of f.hosts) (byHost.get(h) ?? byHost.set(h, []).get(h)!).push(f);
     for (const ctx of filesAnswering(files, "world-readable-secret", (c) => /\b(?:age|sops)\b/.test(c.text))) {
       const others = () => [...new Set(ctx.hosts.flatMap((h) => byHost.get(h) ?? []))].filter((f) => f !== ctx).sort((a, b) => (a.file < b.file ? -1 : 1));
-      checkFile(ctx, others, (r) => sink.report(ctx, r));
+      checkFile(ctx, others, (r) => sink.report(ctx, r), files);
     }
   },
 };
@@ -196,7 +196,26 @@ export function isPublicKeySecret(ctx: NixFileContext, def: OptionDefinition): b
   return typeof path === "string" && /\.pub$/i.test(path);
 }
 
-function checkFile(ctx: NixFileContext, hostFiles: () => NixFileContext[], report: (r: RuleReport) => void): void {
+/** The places of the repository that read a secret (`<manager>.<kind>.<name>.path`, sops-nix's
+ * `config.sops.placeholder.<name>` in a template), as `file:line`, the secret's own file first. */
+function secretReaders(files: readonly NixFileContext[], manager: string, kind: string, name: string): string[] {
+  const quoted = escapeRegExp(name);
+  const ref = new RegExp(`\\b${manager}\\.(?:${kind}\\.(?:"${quoted}"|${quoted})\\.path|placeholder\\.(?:"${quoted}"|${quoted}))\\b`, "g");
+  const out: string[] = [];
+  for (const f of files) {
+    if (!f.text.includes(name)) continue;
+    for (const m of f.text.matchAll(ref)) {
+      const lineStart = f.text.lastIndexOf("\n", m.index) + 1;
+      const line = f.text.slice(lineStart, f.text.indexOf("\n", m.index) >>> 0);
+      // An option's documented example (`example = literalExpression ''config.age.secrets.x.path''`) reads nothing.
+      if (/literalExpression|literalExample|\bexample\s*=|^\s*#/.test(line)) continue;
+      out.push(`${f.file}:${f.text.slice(0, m.index).split("\n").length}`);
+    }
+  }
+  return out;
+}
+
+function checkFile(ctx: NixFileContext, hostFiles: () => NixFileContext[], report: (r: RuleReport) => void, allFiles: readonly NixFileContext[] = []): void {
   {
     for (const def of ctx.index.definitions) {
       if (def.segments.length !== 4 || !isSecretMode(def) || isStaticallyDisabled(def)) continue;
@@ -209,14 +228,30 @@ function checkFile(ctx: NixFileContext, hostFiles: () => NixFileContext[], repor
       const modeText = (staticValue(def.value) as string).padStart(4, "0");
       if (mode & 0o004) {
         const fixed = (mode & ~0o007).toString(8).padStart(4, "0");
+        // One secret read by services in several files: a password shared between them
+        // (xddxdd-nixos-config's default-pw, 0444 on every host, is Hydra's password, an admin
+        // token of two services and a CalDAV password). Narrowing the mode for one reader would
+        // lock the others out: no patch, the readers named.
+        const nameSeg = def.segments[2]!;
+        const readers = nameSeg.dynamic ? [] : secretReaders(allFiles, def.segments[0]!.name, def.segments[1]!.name, nameSeg.name);
+        const readerFiles = new Set(readers.map((r) => r.replace(/:\d+$/, "")));
+        const shared = readerFiles.size >= 2;
+        const shown = readers.slice(0, 5).join(", ") + (readers.length > 5 ? `, and ${readers.length - 5} more` : "");
         report({
           node: valueNode,
           optionPath: def.path,
-          message: `${def.path} = "${modeText}" lets every local user read the decrypted secret${mode & 0o002 ? " (and write it)" : ""}.`,
-          fix: (() => {
-            const f = modeFix(ctx, def, fixed, hostFiles());
-            return { safety: "review" as const, description: `Set the mode to "${fixed}" (no access for others).${f.note}`, edits: f.edits };
-          })(),
+          message:
+            `${def.path} = "${modeText}" lets every local user read the decrypted secret${mode & 0o002 ? " (and write it)" : ""}.` +
+            (shared ? ` It is used in ${readers.length} places (${shown}): several services share it, so every local account can use it as any of them does.` : ""),
+          fix: shared
+            ? {
+                safety: "manual" as const,
+                description: `Set the mode to "${fixed}" with a group that every account reading it is in (the services at ${shown}); better, give each service its own secret, owned by the account that reads it with mode "0400", so one leak is not a leak of all. No patch: narrowing the mode for one reader would lock the others out.`,
+              }
+            : (() => {
+                const f = modeFix(ctx, def, fixed, hostFiles());
+                return { safety: "review" as const, description: `Set the mode to "${fixed}" (no access for others).${f.note}`, edits: f.edits };
+              })(),
         });
       } else if (mode & 0o040 && group === "users") {
         const fixed = (mode & ~0o070).toString(8).padStart(4, "0");

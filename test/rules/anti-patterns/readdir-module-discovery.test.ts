@@ -1,4 +1,6 @@
-// readdir-module-discovery: module lists built by listing directories, helpers followed across files.
+// readdir-module-discovery: module lists built by listing directories, helpers followed across
+// files. Reported only for a recursive discovery that keeps parts of its tree out by hand; the flat
+// and self-importing listings judges called a convention stay silent.
 import { describe, expect, it } from "vitest";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -9,10 +11,13 @@ import { findingsOf, lineOf, scanWith } from "./helpers.js";
 
 const RULE = "readdir-module-discovery";
 
+// A library's recursive scanPaths with a subtree kept out by hand, and a flat one without.
 const LIB = `{ lib }:
-{
+rec {
   scanPaths = path:
-    map (f: path + "/\${f}") (builtins.attrNames (builtins.readDir path));
+    lib.concatMap (f: if lib.hasPrefix "wip-" f then [ ] else if lib.hasSuffix ".nix" f then [ (path + "/\${f}") ] else scanPaths (path + "/\${f}"))
+      (builtins.attrNames (builtins.readDir path));
+  flatPaths = path: map (f: path + "/\${f}") (builtins.attrNames (builtins.readDir path));
   listKeys = dir: builtins.attrNames (builtins.readDir dir);
 }
 `;
@@ -22,7 +27,7 @@ let
     let
       entries = builtins.readDir ./users;
     in
-    map (n: ./users + "/\${n}") (lib.attrNames entries);
+    map (n: ./users + "/\${n}") (lib.filter (n: n != "lib.nix") (lib.attrNames entries));
 in
 {
   imports = userImports;
@@ -33,9 +38,11 @@ const FILES = {
   "lib/default.nix": LIB,
   "modules/a/default.nix": "{ configLib, ... }:\n{\n  imports = configLib.scanPaths ./.;\n}\n",
   "modules/b/default.nix": "{ configLib, ... }:\n{\n  imports = [ ./x.nix ] ++ (configLib.scanPaths ./.);\n}\n",
-  "hosts/x.nix": "{ ... }:\n{\n  imports = map (n: ./dir + \"/${n}\") (builtins.attrNames (builtins.readDir ./dir));\n}\n",
+  "modules/c/default.nix": "{ configLib, ... }:\n{\n  imports = configLib.flatPaths ./.;\n}\n",
+  "hosts/x.nix": "{ lib, ... }:\n{\n  imports = builtins.filter (f: !lib.hasSuffix \"/broken.nix\" (toString f)) (lib.filesystem.listFilesRecursive ./dir);\n}\n",
+  // silent: a flat listing, even with a file kept out by name (one file per admin), and listings
+  // that do not build module lists
   "users.nix": USERS,
-  // silent: listings that do not build module lists
   "keys.nix": "{ configLib, ... }:\n{\n  users.users.a.openssh.authorizedKeys.keyFiles = map (k: ./keys + \"/${k}\") (configLib.listKeys ./keys);\n}\n",
   "etc.nix": "{ lib, ... }:\n{\n  environment.etc = lib.mapAttrs (n: _: { source = ./etc + \"/${n}\"; }) (builtins.readDir ./etc);\n  # imports = builtins.readDir ./.;\n}\n",
   "flake.nix": `{
@@ -48,41 +55,66 @@ const FILES = {
 };
 
 describe(RULE, () => {
-  it("reports each directory listing that builds module lists, through helpers in other files, once", async () => {
+  it("reports recursive listings with hand-kept exclusions that build module lists, through helpers in other files, once", async () => {
     const report = await scanWith(RULE, FILES);
-    expect(sites(report, RULE)).toEqual(["hosts/x.nix:3", `lib/default.nix:${lineOf(LIB, "builtins.readDir path")}`, `users.nix:${lineOf(USERS, "builtins.readDir")}`]);
-    const [local, helper, viaLet] = findingsOf(report, RULE);
-    expect(local!.message).toContain("The module list at line 3 is built by listing a directory (readDir)");
-    expect(helper!.message).toContain("(through `scanPaths`) builds module lists in 2 places (modules/a/default.nix:3, modules/b/default.nix:3)");
-    expect(viaLet!.message).toContain("The module list at line 10");
+    expect(sites(report, RULE)).toEqual(["hosts/x.nix:3", `lib/default.nix:${lineOf(LIB, "(builtins.readDir path));")}`]);
+    const [local, helper] = findingsOf(report, RULE);
+    expect(local!.message).toContain("builds the module list at hosts/x.nix:3, and keeps out by hand what must not be imported (\"/broken.nix\")");
+    expect(helper!.message).toContain("(through `scanPaths`) builds the module lists at modules/a/default.nix:3, modules/b/default.nix:3");
+    expect(helper!.message).toContain('"wip-"');
     expect(helper).toMatchObject({ severity: "info", fix: { safety: "manual" } });
   });
 
-  it("follows helpers that call helpers, and lib.filesystem.listFilesRecursive", async () => {
+  it("is silent on the conventions: a folder importing its own files, a library's flat scanPaths, a recursive one with no exclusions", async () => {
     const report = await scanWith(RULE, {
-      "lib/modules.nix": "{ lib }:\nrec {\n  mapModules = dir: fn: map fn (builtins.attrNames (builtins.readDir dir));\n  mapModules' = dir: mapModules dir (x: x);\n}\n",
-      "default.nix": "{ lib, ... }:\nwith lib.my;\n{\n  imports = mapModules' ./modules;\n}\n",
-      "host.nix": "{ lib, ... }:\n{\n  imports = lib.filesystem.listFilesRecursive ./services;\n}\n",
+      "modules/default.nix": `{\n  imports = builtins.concatMap (m: if m != "default.nix" then [ ./\${m} ] else [ ]) (builtins.attrNames (builtins.readDir ./.));\n}\n`,
+      "lib/modules.nix": "{ lib }:\nrec {\n  mapModulesRec = dir: lib.concatMap (n: if n == \"default.nix\" || lib.hasPrefix \"_\" n then [ ] else if lib.hasSuffix \".nix\" n then [ (dir + \"/${n}\") ] else mapModulesRec (dir + \"/${n}\")) (builtins.attrNames (builtins.readDir dir));\n}\n",
+      "default.nix": "{ lib, ... }:\nwith lib.my;\n{\n  imports = mapModulesRec ./modules;\n}\n",
+      "home.nix": "{ lib, ... }:\n{\n  imports = lib.filesystem.listFilesRecursive ./config;\n}\n",
     });
-    expect(sites(report, RULE)).toEqual(["host.nix:3", "lib/modules.nix:3"]);
-    expect(findingsOf(report, RULE)[1]!.message).toContain("default.nix:4");
+    expect(sites(report, RULE)).toEqual([]);
+  });
+
+  it("is silent when the entries are not imported themselves: modules picked by key, fixed files of host directories", async () => {
+    const report = await scanWith(RULE, {
+      "lib/builders.nix": `{ lib }:
+let
+  official = builtins.readDir ./formats;
+  formatModules = lib.mapAttrs (n: _: { imports = [ (if lib.hasAttr n official then ./formats + "/\${n}" else ./extra-formats + "/\${n}") ]; }) (official // builtins.readDir ./extra-formats);
+in {
+  mkImage = format: lib.nixosSystem { modules = [ formatModules.\${format} ]; };
+}
+`,
+      "flake.nix": `{
+  outputs = { nixpkgs, ... }: let
+    lib = nixpkgs.lib;
+    hostNames = builtins.attrNames (builtins.readDir ./hosts);
+    shared = lib.concatMap (name: lib.optional (builtins.pathExists ./hosts/\${name}/shared.nix) ./hosts/\${name}/shared.nix) hostNames;
+  in {
+    nixosConfigurations = lib.genAttrs hostNames (name: lib.nixosSystem { modules = [ ./hosts/\${name}/default.nix ] ++ shared; });
+  };
+}
+`,
+    });
+    expect(sites(report, RULE)).toEqual([]);
   });
 
   it("follows a helper's file changing between scans in one process (results kept per tree are redone)", async () => {
     await withRepo(FILES, async (root) => {
       const rules = [ruleById(RULE)!];
       const first = await runScan({ root, quick: true, rules });
-      expect(sites(first, RULE)).toContain(`lib/default.nix:${lineOf(LIB, "builtins.readDir path")}`);
+      const at = `lib/default.nix:${lineOf(LIB, "(builtins.readDir path));")}`;
+      expect(sites(first, RULE)).toContain(at);
       // The helper no longer lists a directory: modules/a and modules/b stop being reported through it.
-      await writeFile(join(root, "lib/default.nix"), LIB.replace("(builtins.readDir path)", "(import (path + \"/list.nix\"))"));
+      await writeFile(join(root, "lib/default.nix"), LIB.replace("(builtins.readDir path));", "(import (path + \"/list.nix\")));"));
       const second = await runScan({ root, quick: true, rules });
-      expect(sites(second, RULE)).toEqual(["hosts/x.nix:3", `users.nix:${lineOf(USERS, "builtins.readDir")}`]);
+      expect(sites(second, RULE)).toEqual(["hosts/x.nix:3"]);
       // A module's own list changes from a helper call to a plain list: the helper's finding names one place.
       await writeFile(join(root, "lib/default.nix"), LIB);
       await writeFile(join(root, "modules/b/default.nix"), "{ configLib, ... }:\n{\n  imports = [ ./x.nix ];\n}\n");
       const third = await runScan({ root, quick: true, rules });
       const helper = findingsOf(third, RULE).find((f) => f.file === "lib/default.nix")!;
-      expect(helper.message).toContain("builds module lists in 1 place (modules/a/default.nix:3)");
+      expect(helper.message).toContain("builds the module list at modules/a/default.nix:3,");
     });
   });
 });
