@@ -23,7 +23,7 @@ import { escapeRegExp } from "../../text/regexp.js";
 // Units that systemd, a package or a NixOS module defines; a repository that sets a key or two of
 // theirs (`systemd.services.NetworkManager-wait-online.serviceConfig.ExecStart = [ ... ]`) only
 // overrides them, and the sandboxing of the unit it overrides is not in the repository.
-const STOCK_UNIT = /^(?:systemd-[\w-]+|NetworkManager(?:-[\w-]+)?|nix-daemon|nix-gc|nix-optimise|dbus|dbus-broker|getty@[\w-]*|serial-getty@[\w-]*|autovt@[\w-]*|sshd|display-manager|polkit|udisks2|upower|bluetooth|docker|podman|containerd|cups|avahi-daemon|tailscaled|libvirtd|accounts-daemon|wpa_supplicant|nscd|firewall|network-setup|resolvconf|reload-systemd-vconsole-setup|user@|user-runtime-dir@)$/;
+const STOCK_UNIT = /^(?:systemd-[\w-]+|NetworkManager(?:-[\w-]+)?|nix-daemon|nix-gc|nix-optimise|dbus|dbus-broker|getty@[\w-]*|serial-getty@[\w-]*|autovt@[\w-]*|sshd|display-manager|polkit|udisks2|upower|bluetooth|docker|podman|containerd|cups|avahi-daemon|tailscaled|libvirtd|accounts-daemon|wpa_supplicant|nscd|firewall|network-setup|resolvconf|reload-systemd-vconsole-setup|user@|user-runtime-dir@|zfs-(?:mount|import|import-[\w@-]+|share|zed|load-key[\w@-]*|volumes|volume-wait|snapshot-[\w-]+|scrub|trim[\w@-]*))$/;
 
 /** Only a few settings of a unit defined elsewhere: no script, no description, at most three keys. */
 function overridesStockUnit(svc: FoundService): boolean {
@@ -455,6 +455,15 @@ export const serviceHardening: Rule = {
       // hand: a job then runs once, as root by that administrator's choice, on no input a stranger
       // controls (not reported); a daemon started by hand keeps running, so it stays, rated low.
       if (svc.startedBy === undefined && repoStarter === undefined && !generatedTrigger && module === undefined && namedElsewhere(svc, files) === undefined) notStarted.add(svc);
+      // Nothing of the repository starts it, and all it sets is a command or two (`ExecStart`):
+      // it replaces the command of a unit a package or a module defines and starts
+      // (Enzime-dotfiles-nix's zfs-mount, the zfs package's unit pulled in by zfs.target, was
+      // called "a long-running daemon that nothing starts"). Its sandboxing is that definition's.
+      const sc = Object.keys(svc.def.serviceConfig);
+      if (notStarted.has(svc) && !svc.def.script && svc.def.description === undefined && sc.length > 0 && sc.length <= 2 && sc.every((k) => /^Exec/.test(k))) {
+        skipped.add(svc);
+        continue;
+      }
       const gatesOpen = svc.firewallGates.some((g) => facts.setOptions.has(g) || (g.startsWith("?") && [...facts.setOptions].some((o) => o.endsWith(g.slice(1)))));
       const f = { ...svc.facts, opensFirewall: svc.facts.opensFirewall || gatesOpen };
       if (generatedTrigger || /^a timer of the same name$/.test(starts.starters.get(svc.name) ?? "") || /^startAt /.test(starts.starters.get(svc.name) ?? "")) f.scheduled = true;
@@ -511,7 +520,8 @@ export const serviceHardening: Rule = {
       const jit = svc.facts.jit;
       const containers = needsRoot !== undefined && /containers/.test(needsRoot);
       const setuid = setuidProgram(`${svc.facts.command}\n${svc.facts.tools ?? ""}`);
-      const fitOptions = { devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown };
+      const readsJournal = /\bjournalctl\b/.test(`${svc.facts.command}\n${svc.facts.scriptText ?? ""}`) && !/\bjournalctl\b[^\n]*--(?:vacuum-\w+|rotate|flush)\b/.test(svc.facts.command);
+      const fitOptions = { devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown, readsJournal };
       const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? "", homeReason ?? "", replaceRoot, jit ?? "", fitOptions, broadAccess ?? "", usesHome ?? "", setuid ?? ""]);
       let baseline = baselineCache.get(baselineKey);
       if (!baseline) baselineCache.set(baselineKey, (baseline = baselineSummary(hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot, jit, containers, broadAccess, usesHome, setuid, ...fitOptions }))));
@@ -544,6 +554,7 @@ export const serviceHardening: Rule = {
           : homeReason
             ? ` ProtectHome is proposed read-only, not true: ${homeReason}.`
             : "";
+      const journalText = Array.isArray(baseline.settings.SupplementaryGroups) && readsJournal ? " SupplementaryGroups=systemd-journal is part of the patch: it reads the journal with journalctl, which shows a dynamic user outside that group nothing." : "";
       const userText = replaceRoot ? ` Nothing it runs needs root: the patch replaces User=root with DynamicUser${credentials!.length ? ` and hands it ${credentials!.map((c) => c.name).join(", ")} through LoadCredential= (read as %d/<name>)` : ""}.` : "";
       const r: RuleReport = {
         node: svc.builtAt ?? anchorNode,
@@ -551,7 +562,7 @@ export const serviceHardening: Rule = {
         optionPath: `systemd.services.${svc.name}`,
         severity,
         title: `systemd service '${svc.name}' ${svc.runsAsRoot ? (partlySandboxed.length >= 2 ? "runs as root, partly sandboxed" : "runs as root without sandboxing") : "is poorly sandboxed"}`,
-        message: `systemd.services.${svc.name} ${who} with ${score}.${partlySandboxed.length >= 2 ? ` It sets ${partlySandboxed.slice(0, 4).join(", ")}${partlySandboxed.length > 4 ? "..." : ""}; still missing` : " Missing"}: ${missing.join(", ") || "(see checks)"}.${after}${unknown}${surfaceText}${lowered}${rootText}${homeText}${jitText}${userText}${svc.builtAt ? ` Its settings are written in the attribute set a function returns (line ${svc.builtAt.line}): harden them there.` : ""}`,
+        message: `systemd.services.${svc.name} ${who} with ${score}.${partlySandboxed.length >= 2 ? ` It sets ${partlySandboxed.slice(0, 4).join(", ")}${partlySandboxed.length > 4 ? "..." : ""}; still missing` : " Missing"}: ${missing.join(", ") || "(see checks)"}.${after}${unknown}${surfaceText}${lowered}${rootText}${homeText}${jitText}${journalText}${userText}${svc.builtAt ? ` Its settings are written in the attribute set a function returns (line ${svc.builtAt.line}): harden them there.` : ""}`,
         evidence: `systemd.services.${svc.name}: exposure ${bound ? "at most " : ""}${formatExposure(o.exposure)} ${o.verdict}`,
         fix: {
           safety: "review",
