@@ -147,12 +147,16 @@ function repoFacts(files: NixFileContext[]): RepoFacts {
 interface StartFacts {
   starters: Map<string, string>;
   generatedTriggers: NixFileContext[];
+  /** Of those, the files that build timers: a unit they name is scheduled (one that builds only
+   * sockets or paths starts it on a connection or a file, not on a schedule). */
+  generatedTimers: Set<NixFileContext>;
   enabledServices: Set<string>;
 }
 
 function startFacts(files: NixFileContext[]): StartFacts {
   const starters = new Map<string, string>();
   const generatedTriggers: NixFileContext[] = [];
+  const generatedTimers = new Set<NixFileContext>();
   const enabledServices = new Set<string>();
   // `services.<x>` the repository declares itself (a module of its own, NixOS or home-manager):
   // their units are in the repository, not nixpkgs'.
@@ -173,6 +177,7 @@ function startFacts(files: NixFileContext[]): StartFacts {
       if (kind !== "timers" && kind !== "sockets" && kind !== "paths" && kind !== "services") continue;
       if (s.length === 2 || s[2]!.dynamic) {
         if (kind !== "services") generated = true;
+        if (kind === "timers") generatedTimers.add(f);
         continue;
       }
       const name = s[2]!.name;
@@ -182,7 +187,7 @@ function startFacts(files: NixFileContext[]): StartFacts {
     if (generated) generatedTriggers.push(f);
   }
   for (const x of declared) enabledServices.delete(x);
-  return { starters, generatedTriggers, enabledServices };
+  return { starters, generatedTriggers, generatedTimers, enabledServices };
 }
 
 
@@ -466,7 +471,9 @@ export const serviceHardening: Rule = {
       }
       const gatesOpen = svc.firewallGates.some((g) => facts.setOptions.has(g) || (g.startsWith("?") && [...facts.setOptions].some((o) => o.endsWith(g.slice(1)))));
       const f = { ...svc.facts, opensFirewall: svc.facts.opensFirewall || gatesOpen };
-      if (generatedTrigger || /^a timer of the same name$/.test(starts.starters.get(svc.name) ?? "") || /^startAt /.test(starts.starters.get(svc.name) ?? "")) f.scheduled = true;
+      // delroth-infra.delroth.net services/wg-netns.nix builds forwarding sockets with a function
+      // and names wireguard-netns (a boot-time netns setup oneshot), which was "a scheduled job".
+      if ((generatedTrigger && starts.generatedTimers.has(generatedTrigger)) || /^a timer of the same name$/.test(starts.starters.get(svc.name) ?? "") || /^startAt /.test(starts.starters.get(svc.name) ?? "")) f.scheduled = true;
       f.proxied = proxiedTo(svc, facts);
       f.portsClosed = f.opensFirewall
         ? undefined
