@@ -205,6 +205,18 @@ function namedElsewhere(svc: FoundService, files: NixFileContext[]): string | un
   return undefined;
 }
 
+/** A module that gives the units a list names their own network namespace (a function over a list
+ * writing PrivateNetwork = true with JoinsNamespaceOf= or NetworkNamespacePath=), when a list in
+ * another file names this unit: what that module merges, else undefined. */
+function namespacedByList(svc: FoundService, files: NixFileContext[]): string | undefined {
+  const name = svc.name.replace(/^"|"$/g, "");
+  const patcher = files.find((f) => f.file !== svc.ctx.file && /\bgenAttrs\b|\blistToAttrs\b|\bmap\b/.test(f.text) && /\bPrivateNetwork\s*=\s*(?:true|lib\.mkForce\s+true)\b/.test(f.text) && /\b(?:JoinsNamespaceOf|NetworkNamespacePath)\b/.test(f.text));
+  if (!patcher) return undefined;
+  const listed = new RegExp(`\\[[^\\]]*"${escapeRegExp(name)}"[^\\]]*\\]`);
+  const naming = files.find((f) => f !== patcher && listed.test(f.text));
+  return naming ? `the network namespace ${patcher.file} gives the units a list names (${naming.file} names it: PrivateNetwork, JoinsNamespaceOf)` : undefined;
+}
+
 /** The NixOS service (`services.<x>.enable` set in the repository) the unit's name belongs to:
  * `<x>` or `<x>-<suffix>` (nixpkgs' roundcube module defines roundcube-setup). */
 function enabledServiceOf(name: string, enabled: Set<string>): string | undefined {
@@ -469,8 +481,16 @@ export const serviceHardening: Rule = {
         skipped.add(svc);
         continue;
       }
+      // Another module puts the units a list names into a network namespace (`genAttrs
+      // cfg.isolateServices (n: { serviceConfig.PrivateNetwork = true; unitConfig.JoinsNamespaceOf
+      // = ...; })`), and a list of the repository names this unit: what it merges is not measured
+      // (delroth-infra.delroth.net roles/seedbox.nix's protonvpn-pmp-transmission, isolated by
+      // services/wg-netns.nix, was rated as reachable through another service's openFirewall).
+      const netns = svc.def.serviceConfig.PrivateNetwork === undefined ? namespacedByList(svc, files) : undefined;
+      // A new array: the found service's fields are shared with the cached scan of its file.
+      if (netns) svc.partial = [...svc.partial, netns];
       const gatesOpen = svc.firewallGates.some((g) => facts.setOptions.has(g) || (g.startsWith("?") && [...facts.setOptions].some((o) => o.endsWith(g.slice(1)))));
-      const f = { ...svc.facts, opensFirewall: svc.facts.opensFirewall || gatesOpen };
+      const f = { ...svc.facts, opensFirewall: !netns && (svc.facts.opensFirewall || gatesOpen), ...(netns ? { privateNetwork: true } : {}) };
       // delroth-infra.delroth.net services/wg-netns.nix builds forwarding sockets with a function
       // and names wireguard-netns (a boot-time netns setup oneshot), which was "a scheduled job".
       if ((generatedTrigger && starts.generatedTimers.has(generatedTrigger)) || /^a timer of the same name$/.test(starts.starters.get(svc.name) ?? "") || /^startAt /.test(starts.starters.get(svc.name) ?? "")) f.scheduled = true;
@@ -533,7 +553,9 @@ export const serviceHardening: Rule = {
       let baseline = baselineCache.get(baselineKey);
       if (!baseline) baselineCache.set(baselineKey, (baseline = baselineSummary(hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot, jit, containers, broadAccess, usesHome, setuid, ...fitOptions }))));
       const failing = o.checks.filter((c) => c.passed === false && (c.exposure ?? 0) > 0).sort((a, b) => (b.exposure ?? 0) - (a.exposure ?? 0));
-      const missing = [...new Set(failing.map((c) => c.setting))].slice(0, 8);
+      // PrivateNetwork merged by a namespace module is not missing, only unmeasured.
+      const merged = svc.partial.some((p) => p.startsWith("the network namespace ")) ? new Set(["PrivateNetwork"]) : new Set<string>();
+      const missing = [...new Set(failing.map((c) => c.setting))].filter((k) => !merged.has(k)).slice(0, 8);
       const after = baseline.after.ok && !svc.partial.length ? ` With the baseline below it scores ${formatExposure(baseline.after.exposure)} ${baseline.after.verdict}.` : "";
       const unknown = o.unknown.length ? ` (${o.unknown.join(", ")} could not be read statically and were scored as unset.)` : "";
       const who = svc.runsAsRoot ? "runs as root" : "runs";
