@@ -102,6 +102,9 @@ export interface BaselineOptions {
    * NoNewPrivileges would stop it from gaining its privileges, so neither it nor RestrictSUIDSGID
    * is proposed. */
   setuid?: string;
+  /** It reads the journal (journalctl): a user it is moved to needs the systemd-journal group,
+   * or journalctl prints nothing (and a check built on it fails open). */
+  readsJournal?: boolean;
 }
 
 // What a VM runner (QEMU, microvm, libvirt, virtiofsd) cannot live with: PrivateDevices hides
@@ -237,6 +240,12 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
     rationale[c.key] = c.why;
   }
 
+  // Moved to a dynamic user, a journal reader keeps its view of the journal: kradalby-dotfiles'
+  // sfiber-proxy-check reads proxies' states with journalctl and reports "up" on an empty answer.
+  if (options.readsJournal && addsDynamicUser && !isSet(sc, "SupplementaryGroups")) {
+    settings.SupplementaryGroups = ["systemd-journal"];
+    rationale.SupplementaryGroups = "it reads the system journal with journalctl, which shows a user outside systemd-journal nothing";
+  }
   const before = assessExposure(rendered);
   const hardened: NixServiceDef = { ...def, serviceConfig: { ...def.serviceConfig, ...settings } };
   const after = assessExposure(toUnitSettings(name, addsDynamicUser && isSet(sc, "User") ? { ...hardened, serviceConfig: Object.fromEntries(Object.entries(hardened.serviceConfig).filter(([k]) => k !== "User" && k !== "Group")) } : hardened));

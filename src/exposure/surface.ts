@@ -176,6 +176,12 @@ function surfaceOf(f: ServiceFacts): SurfaceVerdict {
   // root-only, so the job keeps root (eh8-chenglab's cloudflared-route-tunnel, where a
   // DynamicUser patch was judged harmful).
   const etcRead = needsRoot || f.runsAsOwnUser ? undefined : f.etcSecrets?.find((p) => command.includes(p) || new RegExp(`(?:^|[\\s/"'.])${escapeRegExp(p.split("/")[2] ?? "")}(?:$|[\\s"'}])`).test(command));
+  // A secret file an option names (`${cfg.checkUrlFile}`, `cfg.passwordFile`; not `cfg.configFile`),
+  // usually a root-only agenix or sops secret: a dynamic user could not read it
+  // (diogotcorreia-dotfiles' ping-healthchecks, where DynamicUser was judged harmful: every ping
+  // would fail).
+  const fileOption = needsRoot || f.runsAsOwnUser ? undefined : /(?<![\w.])(?:cfg|config(?:\.[\w-]+)+)\.(?:\w*(?:[pP]assword|[sS]ecret|[tT]oken|[kK]ey|[cC]redentials?|[aA]uth|[uU]rl|[eE]nvironment|[eE]nv))File\b/.exec(command)?.[0];
+  if (fileOption) needsRoot = `it reads ${fileOption}, a file an option names (usually a root-only secret), which a dynamic user could not read; hand it over with LoadCredential= before dropping root`;
   if (etcRead) needsRoot = `it reads ${etcRead}, a decrypted secret its module links into /etc, which only root can read`;
   let trivial: string | undefined;
   const script = f.script?.trim();

@@ -23,7 +23,7 @@ import { escapeRegExp } from "../../text/regexp.js";
 // Units that systemd, a package or a NixOS module defines; a repository that sets a key or two of
 // theirs (`systemd.services.NetworkManager-wait-online.serviceConfig.ExecStart = [ ... ]`) only
 // overrides them, and the sandboxing of the unit it overrides is not in the repository.
-const STOCK_UNIT = /^(?:systemd-[\w-]+|NetworkManager(?:-[\w-]+)?|nix-daemon|nix-gc|nix-optimise|dbus|dbus-broker|getty@[\w-]*|serial-getty@[\w-]*|autovt@[\w-]*|sshd|display-manager|polkit|udisks2|upower|bluetooth|docker|podman|containerd|cups|avahi-daemon|tailscaled|libvirtd|accounts-daemon|wpa_supplicant|nscd|firewall|network-setup|resolvconf|reload-systemd-vconsole-setup|user@|user-runtime-dir@)$/;
+const STOCK_UNIT = /^(?:systemd-[\w-]+|NetworkManager(?:-[\w-]+)?|nix-daemon|nix-gc|nix-optimise|dbus|dbus-broker|getty@[\w-]*|serial-getty@[\w-]*|autovt@[\w-]*|sshd|display-manager|polkit|udisks2|upower|bluetooth|docker|podman|containerd|cups|avahi-daemon|tailscaled|libvirtd|accounts-daemon|wpa_supplicant|nscd|firewall|network-setup|resolvconf|reload-systemd-vconsole-setup|user@|user-runtime-dir@|zfs-(?:mount|import|import-[\w@-]+|share|zed|load-key[\w@-]*|volumes|volume-wait|snapshot-[\w-]+|scrub|trim[\w@-]*))$/;
 
 /** Only a few settings of a unit defined elsewhere: no script, no description, at most three keys. */
 function overridesStockUnit(svc: FoundService): boolean {
@@ -147,12 +147,16 @@ function repoFacts(files: NixFileContext[]): RepoFacts {
 interface StartFacts {
   starters: Map<string, string>;
   generatedTriggers: NixFileContext[];
+  /** Of those, the files that build timers: a unit they name is scheduled (one that builds only
+   * sockets or paths starts it on a connection or a file, not on a schedule). */
+  generatedTimers: Set<NixFileContext>;
   enabledServices: Set<string>;
 }
 
 function startFacts(files: NixFileContext[]): StartFacts {
   const starters = new Map<string, string>();
   const generatedTriggers: NixFileContext[] = [];
+  const generatedTimers = new Set<NixFileContext>();
   const enabledServices = new Set<string>();
   // `services.<x>` the repository declares itself (a module of its own, NixOS or home-manager):
   // their units are in the repository, not nixpkgs'.
@@ -173,6 +177,7 @@ function startFacts(files: NixFileContext[]): StartFacts {
       if (kind !== "timers" && kind !== "sockets" && kind !== "paths" && kind !== "services") continue;
       if (s.length === 2 || s[2]!.dynamic) {
         if (kind !== "services") generated = true;
+        if (kind === "timers") generatedTimers.add(f);
         continue;
       }
       const name = s[2]!.name;
@@ -182,7 +187,7 @@ function startFacts(files: NixFileContext[]): StartFacts {
     if (generated) generatedTriggers.push(f);
   }
   for (const x of declared) enabledServices.delete(x);
-  return { starters, generatedTriggers, enabledServices };
+  return { starters, generatedTriggers, generatedTimers, enabledServices };
 }
 
 
@@ -198,6 +203,18 @@ function namedElsewhere(svc: FoundService, files: NixFileContext[]): string | un
     if (re.test(text)) return f.file;
   }
   return undefined;
+}
+
+/** A module that gives the units a list names their own network namespace (a function over a list
+ * writing PrivateNetwork = true with JoinsNamespaceOf= or NetworkNamespacePath=), when a list in
+ * another file names this unit: what that module merges, else undefined. */
+function namespacedByList(svc: FoundService, files: NixFileContext[]): string | undefined {
+  const name = svc.name.replace(/^"|"$/g, "");
+  const patcher = files.find((f) => f.file !== svc.ctx.file && /\bgenAttrs\b|\blistToAttrs\b|\bmap\b/.test(f.text) && /\bPrivateNetwork\s*=\s*(?:true|lib\.mkForce\s+true)\b/.test(f.text) && /\b(?:JoinsNamespaceOf|NetworkNamespacePath)\b/.test(f.text));
+  if (!patcher) return undefined;
+  const listed = new RegExp(`\\[[^\\]]*"${escapeRegExp(name)}"[^\\]]*\\]`);
+  const naming = files.find((f) => f !== patcher && listed.test(f.text));
+  return naming ? `the network namespace ${patcher.file} gives the units a list names (${naming.file} names it: PrivateNetwork, JoinsNamespaceOf)` : undefined;
 }
 
 /** The NixOS service (`services.<x>.enable` set in the repository) the unit's name belongs to:
@@ -455,9 +472,28 @@ export const serviceHardening: Rule = {
       // hand: a job then runs once, as root by that administrator's choice, on no input a stranger
       // controls (not reported); a daemon started by hand keeps running, so it stays, rated low.
       if (svc.startedBy === undefined && repoStarter === undefined && !generatedTrigger && module === undefined && namedElsewhere(svc, files) === undefined) notStarted.add(svc);
+      // Nothing of the repository starts it, and all it sets is a command or two (`ExecStart`):
+      // it replaces the command of a unit a package or a module defines and starts
+      // (Enzime-dotfiles-nix's zfs-mount, the zfs package's unit pulled in by zfs.target, was
+      // called "a long-running daemon that nothing starts"). Its sandboxing is that definition's.
+      const sc = Object.keys(svc.def.serviceConfig);
+      if (notStarted.has(svc) && !svc.def.script && svc.def.description === undefined && sc.length > 0 && sc.length <= 2 && sc.every((k) => /^Exec/.test(k))) {
+        skipped.add(svc);
+        continue;
+      }
+      // Another module puts the units a list names into a network namespace (`genAttrs
+      // cfg.isolateServices (n: { serviceConfig.PrivateNetwork = true; unitConfig.JoinsNamespaceOf
+      // = ...; })`), and a list of the repository names this unit: what it merges is not measured
+      // (delroth-infra.delroth.net roles/seedbox.nix's protonvpn-pmp-transmission, isolated by
+      // services/wg-netns.nix, was rated as reachable through another service's openFirewall).
+      const netns = svc.def.serviceConfig.PrivateNetwork === undefined ? namespacedByList(svc, files) : undefined;
+      // A new array: the found service's fields are shared with the cached scan of its file.
+      if (netns) svc.partial = [...svc.partial, netns];
       const gatesOpen = svc.firewallGates.some((g) => facts.setOptions.has(g) || (g.startsWith("?") && [...facts.setOptions].some((o) => o.endsWith(g.slice(1)))));
-      const f = { ...svc.facts, opensFirewall: svc.facts.opensFirewall || gatesOpen };
-      if (generatedTrigger || /^a timer of the same name$/.test(starts.starters.get(svc.name) ?? "") || /^startAt /.test(starts.starters.get(svc.name) ?? "")) f.scheduled = true;
+      const f = { ...svc.facts, opensFirewall: !netns && (svc.facts.opensFirewall || gatesOpen), ...(netns ? { privateNetwork: true } : {}) };
+      // delroth-infra.delroth.net services/wg-netns.nix builds forwarding sockets with a function
+      // and names wireguard-netns (a boot-time netns setup oneshot), which was "a scheduled job".
+      if ((generatedTrigger && starts.generatedTimers.has(generatedTrigger)) || /^a timer of the same name$/.test(starts.starters.get(svc.name) ?? "") || /^startAt /.test(starts.starters.get(svc.name) ?? "")) f.scheduled = true;
       f.proxied = proxiedTo(svc, facts);
       f.portsClosed = f.opensFirewall
         ? undefined
@@ -511,12 +547,15 @@ export const serviceHardening: Rule = {
       const jit = svc.facts.jit;
       const containers = needsRoot !== undefined && /containers/.test(needsRoot);
       const setuid = setuidProgram(`${svc.facts.command}\n${svc.facts.tools ?? ""}`);
-      const fitOptions = { devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown };
+      const readsJournal = /\bjournalctl\b/.test(`${svc.facts.command}\n${svc.facts.scriptText ?? ""}`) && !/\bjournalctl\b[^\n]*--(?:vacuum-\w+|rotate|flush)\b/.test(svc.facts.command);
+      const fitOptions = { devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown, readsJournal };
       const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? "", homeReason ?? "", replaceRoot, jit ?? "", fitOptions, broadAccess ?? "", usesHome ?? "", setuid ?? ""]);
       let baseline = baselineCache.get(baselineKey);
       if (!baseline) baselineCache.set(baselineKey, (baseline = baselineSummary(hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot, jit, containers, broadAccess, usesHome, setuid, ...fitOptions }))));
       const failing = o.checks.filter((c) => c.passed === false && (c.exposure ?? 0) > 0).sort((a, b) => (b.exposure ?? 0) - (a.exposure ?? 0));
-      const missing = [...new Set(failing.map((c) => c.setting))].slice(0, 8);
+      // PrivateNetwork merged by a namespace module is not missing, only unmeasured.
+      const merged = svc.partial.some((p) => p.startsWith("the network namespace ")) ? new Set(["PrivateNetwork"]) : new Set<string>();
+      const missing = [...new Set(failing.map((c) => c.setting))].filter((k) => !merged.has(k)).slice(0, 8);
       const after = baseline.after.ok && !svc.partial.length ? ` With the baseline below it scores ${formatExposure(baseline.after.exposure)} ${baseline.after.verdict}.` : "";
       const unknown = o.unknown.length ? ` (${o.unknown.join(", ")} could not be read statically and were scored as unset.)` : "";
       const who = svc.runsAsRoot ? "runs as root" : "runs";
@@ -544,6 +583,7 @@ export const serviceHardening: Rule = {
           : homeReason
             ? ` ProtectHome is proposed read-only, not true: ${homeReason}.`
             : "";
+      const journalText = Array.isArray(baseline.settings.SupplementaryGroups) && readsJournal ? " SupplementaryGroups=systemd-journal is part of the patch: it reads the journal with journalctl, which shows a dynamic user outside that group nothing." : "";
       const userText = replaceRoot ? ` Nothing it runs needs root: the patch replaces User=root with DynamicUser${credentials!.length ? ` and hands it ${credentials!.map((c) => c.name).join(", ")} through LoadCredential= (read as %d/<name>)` : ""}.` : "";
       const r: RuleReport = {
         node: svc.builtAt ?? anchorNode,
@@ -551,7 +591,7 @@ export const serviceHardening: Rule = {
         optionPath: `systemd.services.${svc.name}`,
         severity,
         title: `systemd service '${svc.name}' ${svc.runsAsRoot ? (partlySandboxed.length >= 2 ? "runs as root, partly sandboxed" : "runs as root without sandboxing") : "is poorly sandboxed"}`,
-        message: `systemd.services.${svc.name} ${who} with ${score}.${partlySandboxed.length >= 2 ? ` It sets ${partlySandboxed.slice(0, 4).join(", ")}${partlySandboxed.length > 4 ? "..." : ""}; still missing` : " Missing"}: ${missing.join(", ") || "(see checks)"}.${after}${unknown}${surfaceText}${lowered}${rootText}${homeText}${jitText}${userText}${svc.builtAt ? ` Its settings are written in the attribute set a function returns (line ${svc.builtAt.line}): harden them there.` : ""}`,
+        message: `systemd.services.${svc.name} ${who} with ${score}.${partlySandboxed.length >= 2 ? ` It sets ${partlySandboxed.slice(0, 4).join(", ")}${partlySandboxed.length > 4 ? "..." : ""}; still missing` : " Missing"}: ${missing.join(", ") || "(see checks)"}.${after}${unknown}${surfaceText}${lowered}${rootText}${homeText}${jitText}${journalText}${userText}${svc.builtAt ? ` Its settings are written in the attribute set a function returns (line ${svc.builtAt.line}): harden them there.` : ""}`,
         evidence: `systemd.services.${svc.name}: exposure ${bound ? "at most " : ""}${formatExposure(o.exposure)} ${o.verdict}`,
         fix: {
           safety: "review",

@@ -131,7 +131,7 @@ function needsEvaluation(value: SyntaxNode | undefined): boolean {
 }
 
 // Commands that run to completion: a script made only of them is a run-once setup job.
-const FINITE = new Set(["curl", "wget", "zpool", "zfs", "logger", "echo", "printf", "cat", "tee", "mkdir", "cp", "install", "chmod", "chown", "chgrp", "ln", "rm", "rmdir", "touch", "mv", "test", "[", "[[", "true", "false", ":", "umask", "set", "export", "exit", "return", "local", "cd", "sysctl", "modprobe", "sed", "grep", "head", "tail", "cut", "tr", "basename", "dirname", "realpath", "readlink", "stat", "id", "date", "setfacl", "for", "do", "done", "if", "then", "fi", "else", "elif", "in", "case", "esac", "ethtool", "hdparm", "cpupower", "iw", "rfkill", "udevadm", "ip", "wg", "systemctl", "chattr", "mount", "truncate"]);
+const FINITE = new Set(["curl", "wget", "zpool", "zfs", "logger", "echo", "printf", "cat", "tee", "mkdir", "cp", "install", "chmod", "chown", "chgrp", "ln", "rm", "rmdir", "touch", "mv", "test", "[", "[[", "true", "false", ":", "umask", "set", "export", "exit", "return", "local", "cd", "sysctl", "modprobe", "sed", "grep", "head", "tail", "cut", "tr", "basename", "dirname", "realpath", "readlink", "stat", "id", "date", "setfacl", "for", "do", "done", "if", "then", "fi", "else", "elif", "in", "case", "esac", "ethtool", "hdparm", "cpupower", "iw", "rfkill", "udevadm", "ip", "wg", "systemctl", "chattr", "mount", "truncate", "gpgconf", "gpg-connect-agent", "kill", "pkill", "killall"]);
 // Of those, the ones that only place files from the configuration.
 const PLACES_FILES = new Set(["echo", "printf", "cat", "tee", "mkdir", "cp", "install", "chmod", "chown", "chgrp", "ln", "rm", "rmdir", "touch", "mv", "test", "[", "[[", "true", "false", ":", "umask", "set", "export", "exit", "local", "cd", "if", "then", "fi", "else", "elif", "setfacl", "truncate"]);
 
@@ -192,6 +192,9 @@ function endsFinite(commands: string[][]): boolean {
   const last = commands.filter((c) => c[0] !== "" && !/^[A-Za-z_]\w*=/.test(c[0]!)).at(-1);
   if (!last) return false;
   if (FINITE.has(last[0]!) || last[0] === "systemd-notify") return true;
+  // `gpgconf --homedir /var/lib/sops --kill gpg-agent`: an option that asks a tool to do one thing
+  // and exit (TLATER-dotfiles' shutdownSopsGpg was called "a long-running local daemon").
+  if (last.slice(1).some((a) => /^--(?:kill|reload|stop|shutdown|terminate)(?:$|=)/.test(a))) return true;
   const arg = last.slice(1).find((a) => !a.startsWith("-"));
   return arg !== undefined && ACTION_VERB.test(arg);
 }
@@ -326,7 +329,9 @@ const JIT: Array<[RegExp, string]> = [
   [/\/bin\/node\b|\bnodejs(?:[-_][\w.]+)?\b|(?:^|[\s"'])node\s+(?:--?[\w-]+(?:=\S+)?\s+)*[\w./${}-]+\.(?:m?js|cjs|ts)\b|\bNODE_(?:ENV|OPTIONS|PATH|PORT|EXTRA_CA_CERTS)\b|\b(?:npm|yarn|pnpm)\s+(?:run|start|exec)\b|\bnpx\s/, "Node.js"],
   [/\/bin\/deno\b|\bpkgs\.deno\b|\bdeno\s+(?:run|serve|task)\b/, "Deno"],
   [/\/bin\/bun\b|\bpkgs\.bun\b|\bbun\s+(?:run|start)\b/, "Bun"],
-  [/\/bin\/java\b|\bjava\s+-|\b(?:jre|jdk|openjdk|temurin[\w-]*|zulu|graalvm)[\w-]*\b|\bJAVA_(?:HOME|OPTS|TOOL_OPTIONS)\b|\.jar\b/, "Java"],
+  // A JVM server started by its package's wrapper: the JVM options it passes (`${cfg.jvmOpts}`),
+  // or a Minecraft server (MayNiklas-nixos's minecraft-server: MemoryDenyWriteExecute was judged harmful).
+  [/\bjvm(?:Opts|Options|Args|Flags)\b|\bminecraft-server\b|\bpapermc\b|\/bin\/java\b|\bjava\s+-|\b(?:jre|jdk|openjdk|temurin[\w-]*|zulu|graalvm)[\w-]*\b|\bJAVA_(?:HOME|OPTS|TOOL_OPTIONS)\b|\.jar\b/, "Java"],
   [/\bdotnet[\w-]*\b|\bDOTNET_\w+|\baspnetcore[\w-]*\b/, ".NET"],
   [/\bluajit\b|\bopenresty\b/, "LuaJIT"],
   [/\bpypy[\w.]*\b/, "PyPy"],
@@ -611,7 +616,10 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     // runs to completion (with no loop, no `exec`, nothing sent to the background): NixOS runs
     // it as Type=simple (or notify), but it is a job that exits, not a daemon.
     const simpleType = type === undefined || type === "simple" || type === "exec" || type === "notify";
-    const runsOnce = simpleType && !loops && !background && commands !== undefined && commands.length > 0 && ((scriptText !== undefined && type === undefined && programs!.every((p) => FINITE.has(p))) || endsFinite(commands));
+    // Restart=always: systemd starts it again whenever it exits, so it is kept running, a daemon
+    // (kradalby-dotfiles' tailscale-restic-proxy, a tsnet proxy, was called "a script that runs once").
+    const restartsAlways = serviceConfig.Restart === "always";
+    const runsOnce = simpleType && !restartsAlways && !loops && !background && commands !== undefined && commands.length > 0 && ((scriptText !== undefined && type === undefined && programs!.every((p) => FINITE.has(p))) || endsFinite(commands));
     const network = /\b(?:curl|wget|ssh|scp|rsync|git|nc|socat)\b|https?:\/\//.test(shellText);
     const placesFilesOnly = !network && !loops && programs !== undefined && programs.length > 0 && programs.every((p) => PLACES_FILES.has(p));
     // A script that loops, sleeping between rounds, and runs nothing that talks to the network or
