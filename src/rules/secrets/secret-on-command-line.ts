@@ -37,7 +37,26 @@ interface Hit {
   env?: string;
   /** A URL argument of an HTTP client or git holding a secret-named variable (`https://api.example/bot$TOKEN/send`): its name. */
   urlVar?: string;
+  /** Where the secret starts in the word (a URL's password part). */
+  valueAt?: number;
+  /** Found by the value alone (`-t ${cfg.githubToken}`, a URL's `user:${password}@`): a literal is not enough. */
+  byValue?: boolean;
 }
+
+// The last part of a Nix value that names a secret itself, not a file or a key's name
+// (`settings.githubToken`, `cfg.password`, `secrets.transmissionPassword`).
+const SECRET_VALUE = /(?:^|[._])(?:[A-Za-z]*(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Ss]ecret|[Aa]pi[Kk]ey|api_key)|password|passwd|token|secret|apikey)$/;
+
+/** The Nix value an argument consists of (`${settings.githubToken}`), when it is a plain attribute path. */
+function soleInterpolation(w: ShellWord, root: SyntaxNode | undefined): string | undefined {
+  if (!root || w.value !== INTERPOLATION) return undefined;
+  const interp = interpolationAt(root, w.source.offsets[0]!);
+  const expr = interp?.text.slice(2, -1).trim() ?? "";
+  return /^[A-Za-z_][\w'-]*(?:\.[A-Za-z_][\w'-]*)*$/.test(expr) ? expr : undefined;
+}
+
+// `scheme://user:password@host`: the password part of a URL argument.
+const URL_USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^\s/@:]+:([^\s/@]+)@/i;
 
 // Programs whose URL argument is the request: a token in its path, query or user part is on the
 // command line like any other argument.
@@ -80,7 +99,7 @@ function containerEnv(argv: ShellWord[], i: number): { hit: Hit; next: number } 
 }
 
 /** The arguments of a command that carry a secret. */
-function secretArguments(argv: ShellWord[]): Hit[] {
+function secretArguments(argv: ShellWord[], root?: SyntaxNode): Hit[] {
   const name = commandName(argv[0]);
   const out: Hit[] = [];
   for (let i = 1; i < argv.length; i++) {
@@ -104,6 +123,14 @@ function secretArguments(argv: ShellWord[]): Hit[] {
     }
     const eq = v.indexOf("=");
     const flag = eq > 0 ? v.slice(0, eq) : v;
+    // A URL with a password in its user part, whichever option takes it
+    // (`--transmission_url http://user:${cfg.password}@127.0.0.1:9091`).
+    const userinfo = URL_USERINFO.exec(eq > 0 && /^-/.test(v) ? v.slice(eq + 1) : v);
+    if (userinfo) {
+      const at = v.indexOf(userinfo[0]) + userinfo[0].length - 1 - userinfo[1]!.length;
+      out.push({ word: w, value: userinfo[1]!, flag: "URL password", attached: false, valueAt: at, byValue: true });
+      continue;
+    }
     if (SECRET_FLAG.test(flag) && !BOOLEAN_FLAG.test(flag)) {
       if (eq > 0) out.push({ word: w, value: v.slice(eq + 1), flag, attached: true });
       else if (argv[i + 1] && !argv[i + 1]!.value.startsWith("-")) out.push({ word: argv[++i]!, value: argv[i]!.value, flag, attached: false });
@@ -118,6 +145,14 @@ function secretArguments(argv: ShellWord[]): Hit[] {
       const cred = argv[++i]!;
       const colon = cred.value.indexOf(":");
       if (colon > 0 && colon < cred.value.length - 1) out.push({ word: cred, value: cred.value.slice(colon + 1), flag: v, attached: false });
+    } else if (!/^-/.test(v)) {
+      // An argument that is a Nix value naming a secret, after any option (`-t ${settings.githubToken}`):
+      // the option's name says nothing, the value says what it is.
+      const expr = soleInterpolation(w, root);
+      if (expr && SECRET_VALUE.test(expr)) {
+        const prev = argv[i - 1]!.value;
+        out.push({ word: w, value: v, flag: /^-/.test(prev) && i > 1 ? prev : "argument", attached: false, byValue: true });
+      }
     }
   }
   return out;
@@ -146,7 +181,7 @@ function grade(hit: Hit, root: SyntaxNode | undefined): Grade {
   if (/^[A-Za-z_][\w-]*=/.test(v)) return undefined;
   if (v.includes(INTERPOLATION)) {
     if (!root) return undefined;
-    const at = hit.word.source.text.indexOf(INTERPOLATION);
+    const at = hit.word.source.text.indexOf(INTERPOLATION, hit.valueAt ?? 0);
     const interp = at >= 0 ? interpolationAt(root, hit.word.source.offsets[at]!) : undefined;
     const expr = interp?.text.slice(2, -1).trim() ?? "";
     if (/\breadFile\b/.test(expr)) return { severity: "high", how: `\`${expr}\` reads the file when Nix evaluates, so its content is copied into the world-readable Nix store and onto the command line` };
@@ -162,6 +197,9 @@ function grade(hit: Hit, root: SyntaxNode | undefined): Grade {
   }
   if (/\$\(|`|\$\{?[A-Za-z_]/.test(v)) return { severity: "low", how: "the value is read at run time (the Nix store stays clean), but the expanded argument is still on the command line" };
   if (hit.attached) return undefined; // a literal `--password=value`: hardcoded-secret reports it
+  // A literal password in a URL is hardcoded-secret's (its detectors know URL credentials).
+  if (hit.flag === "URL password") return undefined;
+  if (hit.byValue && (isPlaceholder(v) || v.length < 6 || /^(?:pass(?:word)?|secret|token)$/i.test(v))) return undefined;
   if (hit.env) {
     // `-e TOKEN=literal`: hardcoded-secret reports the literals its detectors recognise in the word.
     if (isPlaceholder(v) || v.length < 6) return undefined;
@@ -172,7 +210,7 @@ function grade(hit: Hit, root: SyntaxNode | undefined): Grade {
 
 function check(cmds: ScriptCommand[], { text, root, lines, report }: ScriptFile): void {
   for (const { argv, what } of cmds) {
-    for (const hit of secretArguments(argv)) {
+    for (const hit of secretArguments(argv, root)) {
       const g = grade(hit, root);
       if (!g) continue;
       const prog = commandName(argv[0]);
@@ -214,6 +252,10 @@ export const secretOnCommandLine: Rule = {
       hostExample(
         `{ config, lib, ... }:\nlet cfg = config.my.forgejo; in {\n  systemd.services.forgejo.preStart = lib.concatMapStringsSep "\\n" (u: ''\n    forgejo admin user create --username \${u.name} --password "$(tr -d '\\n' < \${u.passwordFile})"\n  '') cfg.users;\n}\n`,
       ),
+      // A short option whose name says nothing, with a Nix value naming a token (medium).
+      hostExample(`{ pkgs, ... }:\nlet settings = import ./settings.nix; in {\n  systemd.services.notifier.serviceConfig.ExecStart = ''\n    \${pkgs.notifier}/bin/notify \\\n        -r \${settings.repository} \\\n        -t \${settings.githubToken}\n  '';\n}\n`),
+      // A password in the user part of a URL given to any option.
+      hostExample(`{ pkgs, ... }:\nlet secrets = import ./secrets.nix; in {\n  systemd.services.pmp.serviceConfig.ExecStart = "\${pkgs.pmp}/bin/pmp --rpc_url http://admin:\${secrets.rpcPassword}@127.0.0.1:9091 --gateway 10.2.0.1";\n}\n`),
     ],
     silent: [
       // The file's path, not its content, on the command line.
@@ -224,6 +266,8 @@ export const secretOnCommandLine: Rule = {
       hostExample(`{ config, pkgs, ... }: {\n  systemd.services.runner.script = ''\n    docker run --env-file \${config.sops.secrets.runner-env.path} -e TZ=UTC -e TOKEN_FILE=/run/secrets/token -e API_KEY -e PASSWORD=changeme -e SECRET= img\n  '';\n}\n`),
       // Look-alikes: a URL with a chat id or a host variable, a token kept out of the URL (header from a file).
       { "notify2.sh": '#!/usr/bin/env bash\ncurl -H @/run/secrets/auth-header "https://api.example.org/chats/${CHAT_ID}/send"\nwget "https://$HOST/download/$VERSION.tar.gz"\necho "https://example.org/?token=$TOKEN"\n' },
+      // Look-alikes: values that name a file, a user or a path; a URL with a user and no password; a URL password read from a file.
+      hostExample(`{ config, pkgs, ... }:\nlet cfg = config.services.notifier; in {\n  systemd.services.notifier.serviceConfig.ExecStart = "\${pkgs.notifier}/bin/notify -t \${cfg.tokenFile} -i \${cfg.sshKey} -u \${cfg.user} -k \${config.sops.secrets.token.path} --url http://\${cfg.user}@127.0.0.1:9091 --db postgres://app:\${cfg.passwordFile}@db/app";\n}\n`),
       { "sync.sh": '#!/usr/bin/env bash\ngphotos-sync --secret "$ROOT/client_secret.json" "$ROOT"\nherdr pane report --token "agents=$n" --clear-token agents\n' },
     ],
   },
