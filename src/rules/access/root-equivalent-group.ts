@@ -1,5 +1,5 @@
 // root-equivalent-group: membership in a group that is root in all but name.
-// - docker, lxd, incus-admin, disk: the group controls a root daemon (`docker run -v /:/host`,
+// - docker, podman, lxd, incus-admin, disk: the group controls a root daemon (`docker run -v /:/host`,
 //   a privileged LXD/Incus container) or the raw block devices. For a wheel member (in this file
 //   or anywhere on the host, the user named as written or through an option such as
 //   `${config.my.mainUser}` and its default) this only bypasses sudo's password and log: info, a
@@ -14,7 +14,7 @@
 // - wheel for a system (service) user: a compromise of the service becomes sudo access. High.
 // Both `users.users.<name>.extraGroups` (and `group`) and `users.groups.<group>.members` count, and
 // a service's group (`services.<name>.group`, `serviceConfig.Group`/`SupplementaryGroups`): high.
-// A daemon's group (docker, lxd, incus-admin, libvirtd) counts only on hosts that run the daemon
+// A daemon's group (docker, podman, lxd, incus-admin, libvirtd) counts only on hosts that run the daemon
 // (its enable on as the host ends up with it; rootless Docker alone is not it): elsewhere the group
 // controls nothing. Nor where the user already has root without a password another way on the
 // host (root-paths.ts: NOPASSWD sudo, wheel's passwordless sudo, their keys in root's, and for a
@@ -45,6 +45,7 @@ const GROUPS: Record<string, GroupInfo> = {
   docker: { why: "controls the Docker daemon, which runs as root: `docker run -v /:/host` is a root shell", severity: ROOT_DAEMON },
   lxd: { why: "controls LXD, which can start privileged containers with the host's filesystem mounted: LXD documents the group as root-equivalent", severity: ROOT_DAEMON },
   "incus-admin": { why: "controls Incus, which can start privileged containers with the host's filesystem mounted: root-equivalent", severity: ROOT_DAEMON },
+  podman: { why: "controls rootful Podman through its API socket (NixOS gives /run/podman/podman.sock to the podman group), which runs containers as root: `podman run -v /:/host` is a root shell", severity: ROOT_DAEMON },
   disk: { why: "has raw read/write access to the block devices, so it can read /etc/shadow or rewrite any file", severity: ROOT_DAEMON },
   libvirtd: { why: "manages system VMs (qemu:///system), which can be given host disks and devices", severity: { system: "medium", declared: "medium" } },
   wheel: { why: "can use sudo: a compromise of the service becomes administrator access", severity: { system: "high" } },
@@ -58,6 +59,7 @@ const ROOT_DAEMON_GROUPS = new Set(["docker", "lxd", "incus-admin", "disk"]);
 const DAEMON: Record<string, string> = {
   docker: "virtualisation.docker.enable",
   lxd: "virtualisation.lxd.enable",
+  podman: "virtualisation.podman.enable",
   "incus-admin": "virtualisation.incus.enable",
   libvirtd: "virtualisation.libvirtd.enable",
 };
@@ -245,11 +247,15 @@ export const rootEquivalentGroup: Rule = {
       ),
       // A network-facing service given the docker group to read the Docker socket.
       hostExample(`{\n  virtualisation.docker.enable = true;\n  services.traefik = { enable = true; group = "docker"; };\n  systemd.services.exporter.serviceConfig.SupplementaryGroups = [ "docker" ];\n}\n`),
+      // The podman group owns the rootful Podman socket on NixOS.
+      hostExample(`{ users.users.bob = { isNormalUser = true; extraGroups = [ "podman" "video" ]; }; virtualisation.podman.enable = true; }\n`),
     ],
     silent: [
       hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "video" "audio" ]; }; }\n`),
       // A service's own group, or one that is not root-equivalent; docker's group where Docker does not run.
       hostExample(`{\n  services.traefik = { enable = true; group = "traefik"; };\n  systemd.services.backup.serviceConfig.SupplementaryGroups = [ "video" ];\n  services.jellyfin.group = "docker";\n  virtualisation.podman.enable = true;\n}\n`),
+      // The podman group where Podman does not run (rootless containers of the user only).
+      hostExample(`{ users.users.bob = { isNormalUser = true; extraGroups = [ "podman" ]; }; virtualisation.docker.rootless.enable = true; }\n`),
       // A wheel member on a host whose sudo asks no password: docker adds no new way to root.
       hostExample(
         `{\n  users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" "docker" ]; };\n  virtualisation.docker.enable = true;\n  security.sudo.wheelNeedsPassword = false;\n}\n`,
