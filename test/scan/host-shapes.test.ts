@@ -98,3 +98,28 @@ describe("a host set from listToAttrs over a directory's entries", () => {
     expect(report.findings.filter((x) => x.file === "machines/fir/default.nix").flatMap((x) => x.host ?? [])).toEqual([]);
   });
 });
+
+// thiagokokada/nix-configs (a sway option whose default is computed from `device.type`, one host
+// getting it in a specialisation), ncfavier/config (`mkIf config.<x>.isServer`, `optionalAttrs
+// (!isServer)`): gates that are per-host values, read from the hosts' own settings and the options'
+// declared defaults.
+describe("gates that are per-host values", () => {
+  it("names the hosts whose value makes the gate true: a computed default, a setting by hand, a specialisation", async () => {
+    const report = await scanShape("value-gates");
+    expect([...report.hosts].sort()).toEqual(["elm", "fern", "ivy", "moss", "oak"]);
+    // box.compositor.enable defaults to box.panel.enable, which defaults to kind being workstation
+    // or notebook: oak (workstation); not elm (a notebook that turns the panel off), not fern/moss
+    // (racks, fern by the option's default); ivy is a console whose specialisation is a workstation.
+    expect(hostsOf(report, "modules/compositor.nix", "mkif-trivial")).toEqual(["ivy", "oak"]);
+    // `mkIf config.box.isServer`: the servers, one set in a nested set and one by a dotted path.
+    expect(hostsOf(report, "modules/relay.nix", "ssh-permit-root-login")).toEqual(["fern", "moss"]);
+    // `optionalAttrs (!box.isServer)` through `box = config.box`: the others (ivy's mkDefault false,
+    // elm by the default).
+    expect(hostsOf(report, "modules/mirror.nix", "firewall-disabled")).toEqual(["elm", "ivy", "oak"]);
+  });
+
+  it("look-alike: a value one host sets from something not read statically keeps every host", async () => {
+    const report = await scanShape("value-gates");
+    expect(hostsOf(report, "modules/guess.nix", "sudo-nopasswd")).toEqual(["elm", "fern", "ivy", "moss", "oak"]);
+  });
+});
