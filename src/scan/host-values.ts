@@ -37,14 +37,16 @@ export class HostValues {
   private readonly memo = new Map<string, Eval>();
 
   constructor(
-    private readonly hosts: readonly GateHost[],
+    private readonly hosts: ReadonlyArray<GateHost & { partial?: boolean }>,
     private readonly treeOf: (file: string) => SyntaxNode | undefined,
     private readonly nixFiles: readonly string[],
     private readonly declarationFiles: ReadonlySet<string>,
   ) {}
 
   /** The value of a condition on `host`, undefined when it cannot be told. */
-  condition(host: GateHost, cond: SyntaxNode, variant?: string): boolean | undefined {
+  condition(host: GateHost & { partial?: boolean }, cond: SyntaxNode, variant?: string): boolean | undefined {
+    // A host whose module list is not all read may set the value in a file not seen.
+    if (host.partial) return undefined;
     this.scan();
     const v = this.eval(host, cond, 0, variant);
     return typeof v === "boolean" ? v : undefined;
