@@ -440,8 +440,9 @@ function fullPath(b: SyntaxNode): string[] | "dynamic" | undefined {
  * the sets it is nested in); undefined when that cannot be read. */
 function staticPrefix(b: SyntaxNode): string[] | undefined {
   const chain: SyntaxNode[] = [];
-  for (let n: SyntaxNode | null = b; n; n = n.parent) {
-    if (n.kind === K.NODE_LET_IN || n.kind === K.NODE_LEGACY_LET) return undefined;
+  let child: SyntaxNode = b;
+  for (let n: SyntaxNode | null = b; n; child = n, n = n.parent) {
+    if ((n.kind === K.NODE_LET_IN || n.kind === K.NODE_LEGACY_LET) && child.kind === K.NODE_ATTRPATH_VALUE) return undefined;
     if (n.kind === K.NODE_ATTRPATH_VALUE) chain.unshift(n);
   }
   const out: string[] = [];

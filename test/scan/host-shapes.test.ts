@@ -123,3 +123,28 @@ describe("gates that are per-host values", () => {
     expect(hostsOf(report, "modules/guess.nix", "sudo-nopasswd")).toEqual(["elm", "fern", "ivy", "moss", "oak"]);
   });
 });
+
+describe("per-host value gates: look-alikes that keep every host", () => {
+  const flake = `{ inputs.nixpkgs.url = "github:NixOS/nixpkgs"; outputs = { nixpkgs, ... }: {
+    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./relay.nix ./a.nix ]; };
+    nixosConfigurations.b = nixpkgs.lib.nixosSystem { modules = [ ./relay.nix ./b.nix ]; };
+  }; }`;
+  const relay = `{ config, lib, ... }: {
+    options.role.isServer = lib.mkOption { type = lib.types.bool; default = false; };
+    config = lib.mkIf config.role.isServer { services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "yes"; };
+  }`;
+  for (const [what, b] of [
+    ["a setting behind a condition that cannot be told", `{ lib, ... }: { config = lib.mkIf (builtins.pathExists ./x) { role.isServer = true; }; }`],
+    ["a set of the option written by a name computed at run time", `{ lib, ... }: let k = "isServer"; in { role.\${k} = true; }`],
+    ["the option's set written whole from elsewhere", `{ lib, ... }: { role = import ./role.nix; }`],
+  ] as const) {
+    it(`${what}: both hosts`, async () => {
+      const report = await scanMemory({ "flake.nix": flake, "relay.nix": relay, "a.nix": `{ role.isServer = true; }`, "b.nix": b, "role.nix": `{ isServer = true; }` });
+      expect(hostsOf(report, "relay.nix", "ssh-permit-root-login")).toEqual(["a", "b"]);
+    });
+  }
+  it("both known: only the server", async () => {
+    const report = await scanMemory({ "flake.nix": flake, "relay.nix": relay, "a.nix": `{ role.isServer = true; }`, "b.nix": `{ role.isServer = false; }` });
+    expect(hostsOf(report, "relay.nix", "ssh-permit-root-login")).toEqual(["a"]);
+  });
+});
