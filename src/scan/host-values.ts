@@ -302,6 +302,28 @@ export function enclosingConditions(node: SyntaxNode): Condition[] {
   return out;
 }
 
+// A file's conditions depend on its tree alone (kept while the file is unchanged).
+const conditionsCache = new WeakMap<SyntaxNode, Condition[]>();
+
+/** Every condition of a file a host's value could decide (`mkIf c`, `optionalAttrs c`, `if c`). */
+export function conditionsIn(tree: SyntaxNode): Condition[] {
+  let known = conditionsCache.get(tree);
+  if (known) return known;
+  known = [];
+  for (const n of tree.descendants(K.NODE_IF_ELSE)) {
+    const cond = n.childNodes()[0];
+    if (cond && mentionsConfigOrArg(cond)) known.push({ cond, negate: false });
+  }
+  for (const n of tree.descendants(K.NODE_APPLY)) {
+    if (n.parent?.kind === K.NODE_APPLY && n.parent.childNodes()[0] === n) continue;
+    const { fn, args } = flattenApply(n);
+    const name = calleeName(fn);
+    if ((name === "mkIf" || name === "optionalAttrs" || name === "optionals" || name === "optionalString") && args.length === 2 && mentionsConfigOrArg(args[0]!)) known.push({ cond: args[0]!, negate: false });
+  }
+  conditionsCache.set(tree, known);
+  return known;
+}
+
 /** A set (or `mkIf c { .. }`, `mkMerge [ .. ]`) whose bindings are read one by one. */
 function transparent(value: SyntaxNode | undefined): boolean {
   const v = unparen(value);

@@ -11,7 +11,7 @@ import { parse as parseToml } from "smol-toml";
 import { diskSource } from "./source.js";
 import { autoWireImport, autowiredEntries, autowiredHosts, builderModules, clanAssignments, interpolatedHostFolders, liteConfigHosts, type ClanFiles } from "./host-frameworks.js";
 import { falseGate, GateReader, gatesAt } from "./host-gates.js";
-import { enclosingConditions, HostValues } from "./host-values.js";
+import { conditionsIn, HostValues } from "./host-values.js";
 import { flakeOverlays, packageFilesOf, systemBuilders, usedPackageFiles, type PackageLayout, type SystemBuilder } from "./host-packages.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
@@ -2038,17 +2038,11 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
   /** Per condition of a file's settings, the hosts holding the file on which it holds (a rule cache key). */
   const valueKey = (file: string, tree: SyntaxNode): string => {
     if (!values) return "";
+    const conditions = conditionsIn(tree);
+    if (conditions.length === 0) return "";
     const holders = hosts.filter((h) => h.files.has(file));
     if (holders.length < 2) return "";
-    const seen = new Set<SyntaxNode>();
-    const parts: string[] = [];
-    for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
-      for (const c of enclosingConditions(b)) {
-        if (seen.has(c.cond)) continue;
-        seen.add(c.cond);
-        parts.push(holders.map((h) => String(values.holdsOn(h, c) ?? "?")).join(","));
-      }
-    }
+    const parts = conditions.map((c) => holders.map((h) => String(values.holdsOn(h, c) ?? "?")).join(","));
     return parts.join(";");
   };
   return {
