@@ -11,6 +11,7 @@ import { parse as parseToml } from "smol-toml";
 import { diskSource } from "./source.js";
 import { autoWireImport, autowiredEntries, autowiredHosts, builderModules, clanAssignments, interpolatedHostFolders, liteConfigHosts, type ClanFiles } from "./host-frameworks.js";
 import { falseGate, GateReader, gatesAt } from "./host-gates.js";
+import { conditionsIn, HostValues } from "./host-values.js";
 import { flakeOverlays, packageFilesOf, systemBuilders, usedPackageFiles, type PackageLayout, type SystemBuilder } from "./host-packages.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
@@ -2020,6 +2021,9 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     const option = gates ? gatesAt(node).find((o) => gates.offEverywhere(o, file)) : undefined;
     return option ? `it is behind ${option}.enable, which no host turns on` : undefined;
   };
+  // Gates that are per-host values (`mkIf config.my.isServer`, an enable whose default is computed
+  // from `config.device.type`): the hosts on which the condition holds, when known on every one.
+  const values = layout ? new HostValues(hosts, layout.treeOf, layout.files.filter((f) => f.endsWith(".nix")), declarationFiles) : undefined;
   const gateKeys = new Map<string, string>();
   const gated = (names: string[], node: SyntaxNode, file: string): string[] => {
     if (deadGate(file, node)) return [];
@@ -2029,7 +2033,17 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       const kept = on ? out.filter((h) => on.has(h)) : out;
       if (kept.length > 0) out = kept;
     }
-    return out;
+    return values && out.length > 1 ? values.filter(out, node) : out;
+  };
+  /** Per condition of a file's settings, the hosts holding the file on which it holds (a rule cache key). */
+  const valueKey = (file: string, tree: SyntaxNode): string => {
+    if (!values) return "";
+    const conditions = conditionsIn(tree);
+    if (conditions.length === 0) return "";
+    const holders = hosts.filter((h) => h.files.has(file));
+    if (holders.length < 2) return "";
+    const parts = conditions.map((c) => holders.map((h) => String(values.holdsOn(h, c) ?? "?")).join(","));
+    return parts.join(";");
   };
   return {
     hosts,
@@ -2054,6 +2068,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       if (key !== undefined) return key;
       const tree = gates && file.endsWith(".nix") ? layout!.treeOf(file) : undefined;
       key = !tree || !tree.text.includes("mkIf") ? "" : [...gatedOptions(tree)].map((o) => `${o}=${[...(gates!.enabledOn(o) ?? [])].sort().join(",")}${gates!.offEverywhere(o, file) ? "!" : ""}`).join(";");
+      if (tree && /\b(?:mkIf|optionalAttrs|optionals|optionalString|if)\b/.test(tree.text)) key += `|${valueKey(file, tree)}`;
       gateKeys.set(file, key);
       return key;
     },

@@ -98,3 +98,53 @@ describe("a host set from listToAttrs over a directory's entries", () => {
     expect(report.findings.filter((x) => x.file === "machines/fir/default.nix").flatMap((x) => x.host ?? [])).toEqual([]);
   });
 });
+
+// thiagokokada/nix-configs (a sway option whose default is computed from `device.type`, one host
+// getting it in a specialisation), ncfavier/config (`mkIf config.<x>.isServer`, `optionalAttrs
+// (!isServer)`): gates that are per-host values, read from the hosts' own settings and the options'
+// declared defaults.
+describe("gates that are per-host values", () => {
+  it("names the hosts whose value makes the gate true: a computed default, a setting by hand, a specialisation", async () => {
+    const report = await scanShape("value-gates");
+    expect([...report.hosts].sort()).toEqual(["elm", "fern", "ivy", "moss", "oak"]);
+    // box.compositor.enable defaults to box.panel.enable, which defaults to kind being workstation
+    // or notebook: oak (workstation); not elm (a notebook that turns the panel off), not fern/moss
+    // (racks, fern by the option's default); ivy is a console whose specialisation is a workstation.
+    expect(hostsOf(report, "modules/compositor.nix", "mkif-trivial")).toEqual(["ivy", "oak"]);
+    // `mkIf config.box.isServer`: the servers, one set in a nested set and one by a dotted path.
+    expect(hostsOf(report, "modules/relay.nix", "ssh-permit-root-login")).toEqual(["fern", "moss"]);
+    // `optionalAttrs (!box.isServer)` through `box = config.box`: the others (ivy's mkDefault false,
+    // elm by the default).
+    expect(hostsOf(report, "modules/mirror.nix", "firewall-disabled")).toEqual(["elm", "ivy", "oak"]);
+  });
+
+  it("look-alike: a value one host sets from something not read statically keeps every host", async () => {
+    const report = await scanShape("value-gates");
+    expect(hostsOf(report, "modules/guess.nix", "sudo-nopasswd")).toEqual(["elm", "fern", "ivy", "moss", "oak"]);
+  });
+});
+
+describe("per-host value gates: look-alikes that keep every host", () => {
+  const flake = `{ inputs.nixpkgs.url = "github:NixOS/nixpkgs"; outputs = { nixpkgs, ... }: {
+    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./relay.nix ./a.nix ]; };
+    nixosConfigurations.b = nixpkgs.lib.nixosSystem { modules = [ ./relay.nix ./b.nix ]; };
+  }; }`;
+  const relay = `{ config, lib, ... }: {
+    options.role.isServer = lib.mkOption { type = lib.types.bool; default = false; };
+    config = lib.mkIf config.role.isServer { services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "yes"; };
+  }`;
+  for (const [what, b] of [
+    ["a setting behind a condition that cannot be told", `{ lib, ... }: { config = lib.mkIf (builtins.pathExists ./x) { role.isServer = true; }; }`],
+    ["a set of the option written by a name computed at run time", `{ lib, ... }: let k = "isServer"; in { role.\${k} = true; }`],
+    ["the option's set written whole from elsewhere", `{ lib, ... }: { role = import ./role.nix; }`],
+  ] as const) {
+    it(`${what}: both hosts`, async () => {
+      const report = await scanMemory({ "flake.nix": flake, "relay.nix": relay, "a.nix": `{ role.isServer = true; }`, "b.nix": b, "role.nix": `{ isServer = true; }` });
+      expect(hostsOf(report, "relay.nix", "ssh-permit-root-login")).toEqual(["a", "b"]);
+    });
+  }
+  it("both known: only the server", async () => {
+    const report = await scanMemory({ "flake.nix": flake, "relay.nix": relay, "a.nix": `{ role.isServer = true; }`, "b.nix": `{ role.isServer = false; }` });
+    expect(hostsOf(report, "relay.nix", "ssh-permit-root-login")).toEqual(["a"]);
+  });
+});

@@ -1,0 +1,480 @@
+// Per-host values of the repository's own options, read statically, for gates that are values
+// rather than `enable` switches (issue 11, point 3): `mkIf config.my.isServer`, `mkIf (!cfg.laptop)`,
+// an `enable` whose default is computed from another option (`default = config.device.type ==
+// "laptop"`). A host's value of an option is the highest-priority literal its files set
+// (`mkForce` over a plain setting over `mkDefault`), else the option's declared default, evaluated
+// for that host. Anything that cannot be read (a setting that is not a literal, a set written whole,
+// a setting behind a condition that cannot be told, two settings that disagree) makes the value
+// unknown, and an unknown value never drops a host.
+import { resolveLexical } from "../nix/scope.js";
+import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
+import { attrpathSegments, flattenApply, calleeName, staticString, unparen } from "../nix/options.js";
+import type { GateHost } from "./host-gates.js";
+
+export type Value = boolean | string | number | null;
+
+interface Setting {
+  file: string;
+  node: SyntaxNode;
+  /** The literal set, or undefined when it cannot be read. */
+  value: Value | undefined;
+  known: boolean;
+  priority: number;
+  /** Set under `specialisation.<name>.configuration`: holds in that variant of the host only. */
+  variant?: string;
+}
+
+const UNKNOWN = Symbol("unknown");
+type Eval = Value | typeof UNKNOWN;
+
+/** The hosts' values of options and conditions. `treeOf` gives parsed files. */
+export class HostValues {
+  private scanned = false;
+  private readonly settings = new Map<string, Setting[]>();
+  /** Options whose whole set or parent is written in a way that cannot be read (`device = x;`). */
+  private readonly opaque: Array<{ path: string; file: string; node: SyntaxNode }> = [];
+  private readonly defaults = new Map<string, SyntaxNode | "false" | "none">();
+  private readonly memo = new Map<string, Eval>();
+
+  constructor(
+    private readonly hosts: ReadonlyArray<GateHost & { partial?: boolean }>,
+    private readonly treeOf: (file: string) => SyntaxNode | undefined,
+    private readonly nixFiles: readonly string[],
+    private readonly declarationFiles: ReadonlySet<string>,
+  ) {}
+
+  /** The value of a condition on `host`, undefined when it cannot be told. */
+  condition(host: GateHost & { partial?: boolean }, cond: SyntaxNode, variant?: string): boolean | undefined {
+    // A host whose module list is not all read may set the value in a file not seen.
+    if (host.partial) return undefined;
+    this.scan();
+    const v = this.eval(host, cond, 0, variant);
+    return typeof v === "boolean" ? v : undefined;
+  }
+
+  /** The specialisations a host's files declare settings for. */
+  private variantsOf(host: GateHost): string[] {
+    this.scan();
+    let known = this.variantCache.get(host.name);
+    if (!known) {
+      const found = new Set<string>();
+      for (const list of this.settings.values()) for (const s of list) if (s.variant !== undefined && this.holds(host, s.file, s.node)) found.add(s.variant);
+      this.variantCache.set(host.name, (known = [...found]));
+    }
+    return known;
+  }
+
+  private readonly variantCache = new Map<string, string[]>();
+
+  /** Does an enclosing condition hold on `host` (undefined: cannot be told)? */
+  holdsOn(host: GateHost, c: Condition): boolean | undefined {
+    // A host with specialisations takes effect in each: the code is the host's when it holds in one.
+    let unknown = false;
+    for (const variant of [undefined, ...this.variantsOf(host)]) {
+      const v = this.condition(host, c.cond, variant);
+      if (v === undefined) unknown = true;
+      else if (v !== c.negate) return true;
+    }
+    return unknown ? undefined : false;
+  }
+
+  /** The hosts (of `names`) on which the conditions enclosing `node` hold; `names` unchanged for a
+   * condition not known on every one of them. */
+  filter(names: string[], node: SyntaxNode): string[] {
+    let out = names;
+    for (const c of enclosingConditions(node)) {
+      if (!mentionsConfigOrArg(c.cond)) continue;
+      const hosts = out.map((n) => this.hosts.find((h) => h.name === n));
+      if (hosts.some((h) => !h)) return out;
+      const values = hosts.map((h) => this.holdsOn(h!, c));
+      if (values.some((v) => v === undefined)) continue;
+      const kept = out.filter((_, i) => values[i]);
+      if (kept.length > 0) out = kept;
+    }
+    return out;
+  }
+
+  private eval(host: GateHost, node: SyntaxNode | undefined, depth: number, variant?: string): Eval {
+    const c = unparen(node);
+    if (!c || depth > 12) return UNKNOWN;
+    switch (c.kind) {
+      case K.NODE_STRING: {
+        const s = staticString(c);
+        return s === undefined ? UNKNOWN : s;
+      }
+      case K.NODE_LITERAL: {
+        const n = Number(c.text);
+        return Number.isFinite(n) ? n : UNKNOWN;
+      }
+      case K.NODE_IDENT: {
+        const r = resolveLexical(c);
+        if (!r && (c.text === "true" || c.text === "false")) return c.text === "true";
+        if (!r && c.text === "null") return null;
+        if ((r?.kind === "let" || r?.kind === "rec") && r.value && !r.inheritFrom) return this.eval(host, r.value, depth + 1, variant);
+        return UNKNOWN;
+      }
+      case K.NODE_SELECT: {
+        const path = configPath(c);
+        return path ? this.optionValue(host, path.join("."), depth + 1, variant) : UNKNOWN;
+      }
+      case K.NODE_UNARY_OP: {
+        if (!c.text.trimStart().startsWith("!")) return UNKNOWN;
+        const v = this.eval(host, c.childNodes()[0], depth + 1, variant);
+        return typeof v === "boolean" ? !v : UNKNOWN;
+      }
+      case K.NODE_BIN_OP: {
+        const op = c.childTokens().find((t) => ["&&", "||", "==", "!="].includes(t.text))?.text;
+        const [a, b] = c.childNodes();
+        if (!op || !a || !b) return UNKNOWN;
+        const x = this.eval(host, a, depth + 1, variant);
+        if (op === "&&" && x === false) return false;
+        if (op === "||" && x === true) return true;
+        const y = this.eval(host, b, depth + 1, variant);
+        if (op === "&&") return y === false ? false : x === true && y === true ? true : UNKNOWN;
+        if (op === "||") return y === true ? true : x === false && y === false ? false : UNKNOWN;
+        if (x === UNKNOWN || y === UNKNOWN) return UNKNOWN;
+        return op === "==" ? x === y : x !== y;
+      }
+      case K.NODE_APPLY:
+        return this.evalApply(host, c, depth, variant);
+      default:
+        return UNKNOWN;
+    }
+  }
+
+  /** `elem v [ .. ]`, `builtins.any (x: v == x) [ .. ]`. */
+  private evalApply(host: GateHost, c: SyntaxNode, depth: number, variant?: string): Eval {
+    const { fn, args } = flattenApply(c);
+    const name = calleeName(fn);
+    if (args.length !== 2) return UNKNOWN;
+    const list = unparen(args[1]);
+    if (list?.kind !== K.NODE_LIST) return UNKNOWN;
+    const items: Value[] = [];
+    for (const item of list.childNodes()) {
+      const v = this.eval(host, item, depth + 1, variant);
+      if (v === UNKNOWN) return UNKNOWN;
+      items.push(v);
+    }
+    if (name === "elem") {
+      const v = this.eval(host, args[0], depth + 1, variant);
+      return v === UNKNOWN ? UNKNOWN : items.includes(v);
+    }
+    if (name === "any") {
+      // `x: <expr> == x` (either side): the other side is the value sought.
+      const lambda = unparen(args[0]);
+      if (lambda?.kind !== K.NODE_LAMBDA) return UNKNOWN;
+      const [param, body] = lambda.childNodes();
+      const p = param?.kind === K.NODE_IDENT_PARAM ? param.text.trim() : undefined;
+      const eq = unparen(body);
+      if (!p || eq?.kind !== K.NODE_BIN_OP || !eq.childTokens().some((t) => t.text === "==")) return UNKNOWN;
+      const [a, b] = eq.childNodes().map((n) => unparen(n));
+      const other = a?.kind === K.NODE_IDENT && a.text === p ? b : b?.kind === K.NODE_IDENT && b.text === p ? a : undefined;
+      if (!other || other.descendants(K.NODE_IDENT).some((n) => n.text === p && !(n.parent?.kind === K.NODE_ATTRPATH))) return UNKNOWN;
+      const v = this.eval(host, other, depth + 1, variant);
+      return v === UNKNOWN ? UNKNOWN : items.includes(v);
+    }
+    return UNKNOWN;
+  }
+
+  /** The host's value of the repository's option `path`. */
+  private optionValue(host: GateHost, path: string, depth: number, variant?: string): Eval {
+    const key = `${host.name}\0${path}\0${variant ?? ""}`;
+    if (this.memo.has(key)) return this.memo.get(key)!;
+    this.memo.set(key, UNKNOWN); // a cycle reads as unknown
+    const v = this.computeOption(host, path, depth, variant);
+    this.memo.set(key, v);
+    return v;
+  }
+
+  private computeOption(host: GateHost, path: string, depth: number, variant?: string): Eval {
+    // Only options the repository declares: a nixpkgs option's default is not read here.
+    const def = this.defaults.get(path);
+    if (def === undefined || def === "none") return UNKNOWN;
+    if (this.opaque.some((o) => (path === o.path || path.startsWith(`${o.path}.`)) && this.holds(host, o.file, o.node))) return UNKNOWN;
+    let best: { priority: number; value: Value } | undefined;
+    let conflict = false;
+    for (const s of this.settings.get(path) ?? []) {
+      if (!this.holds(host, s.file, s.node) || (s.variant !== undefined && s.variant !== variant)) continue;
+      if (!s.known) return UNKNOWN;
+      // A setting behind a condition counts where the condition holds; unknown when it cannot be told.
+      let applies = true;
+      for (const c of enclosingConditions(s.node)) {
+        const v = this.eval(host, c.cond, depth + 1, variant);
+        if (typeof v !== "boolean") return UNKNOWN;
+        if (v === c.negate) applies = false;
+      }
+      if (!applies) continue;
+      if (!best || s.priority < best.priority) {
+        best = { priority: s.priority, value: s.value! };
+        conflict = false;
+      } else if (s.priority === best.priority && s.value !== best.value) conflict = true;
+    }
+    if (conflict) return UNKNOWN;
+    if (best) return best.value;
+    return def === "false" ? false : this.eval(host, def, depth + 1, variant);
+  }
+
+  private holds(h: GateHost, file: string, node: SyntaxNode): boolean {
+    if (!h.files.has(file)) return false;
+    if (!this.declarationFiles.has(file) || h.file !== file || !h.node) return true;
+    return node.start >= h.node.start && node.end <= h.node.end;
+  }
+
+  private scan(): void {
+    if (this.scanned) return;
+    this.scanned = true;
+    for (const file of this.nixFiles) {
+      const tree = this.treeOf(file);
+      if (!tree) continue;
+      for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+        const full = fullPath(b);
+        if (full === "dynamic") {
+          // `${name}.enable = true;`: any option under the names read before it may be set here.
+          const prefix = staticPrefix(b);
+          if (prefix) this.opaque.push({ path: prefix.join("."), file, node: b });
+          continue;
+        }
+        if (!full || full.length === 0) continue;
+        const value = unparen(b.childNodes()[1]);
+        if (full[0] === "options") {
+          const decl = declaredDefault(value);
+          if (decl !== undefined && full.length > 1) {
+            const path = full.slice(1).join(".");
+            // Declared twice: its default is not one place to read.
+            this.defaults.set(path, this.defaults.has(path) ? "none" : decl);
+          }
+          continue;
+        }
+        if (transparent(value)) continue;
+        // `specialisation.<name>.configuration.<path>`: a setting of that variant of the host.
+        const special = full[0] === "specialisation" && full[2] === "configuration" && full.length > 3 ? full[1] : undefined;
+        const path = (special !== undefined ? full.slice(3) : full).join(".");
+        const variant = special !== undefined ? { variant: special } : {};
+        const lit = literal(value);
+        if (lit) {
+          let list = this.settings.get(path);
+          if (!list) this.settings.set(path, (list = []));
+          list.push({ file, node: b, value: lit.value, known: true, priority: lit.priority, ...variant });
+        } else {
+          // Not a literal: unknown as an option's value, and as any option under it.
+          let list = this.settings.get(path);
+          if (!list) this.settings.set(path, (list = []));
+          list.push({ file, node: b, value: undefined, known: false, priority: 0, ...variant });
+          this.opaque.push({ path, file, node: b });
+        }
+      }
+      // `inherit (x) type;` inside a set: a value not read here.
+      for (const inh of tree.descendants(K.NODE_INHERIT)) {
+        const at = inh.parent?.kind === K.NODE_ATTRPATH_VALUE ? inh.parent : inh.parent?.parent?.kind === K.NODE_ATTRPATH_VALUE ? inh.parent.parent : undefined;
+        const base = at ? fullPath(at) : [];
+        if (!base || base === "dynamic") continue;
+        for (const name of inh.childNodes().filter((n) => n.kind === K.NODE_IDENT)) {
+          const path = [...base, name.text].join(".");
+          this.opaque.push({ path, file, node: inh });
+        }
+      }
+    }
+  }
+}
+
+export interface Condition {
+  cond: SyntaxNode;
+  /** The `else` branch: holds where `cond` is false. */
+  negate: boolean;
+}
+
+/** The conditions enclosing a node: `mkIf cond body`, `optionalAttrs cond set`, `if cond then`. */
+export function enclosingConditions(node: SyntaxNode): Condition[] {
+  const out: Condition[] = [];
+  let child: SyntaxNode = node;
+  for (let n = node.parent; n; child = n, n = n.parent) {
+    if (n.kind === K.NODE_IF_ELSE) {
+      const [cond, then, otherwise] = n.childNodes();
+      if (cond && then === child) out.unshift({ cond, negate: false });
+      else if (cond && otherwise === child) out.unshift({ cond, negate: true });
+      continue;
+    }
+    if (n.kind !== K.NODE_APPLY || n.childNodes()[1] !== child) continue;
+    const { fn, args } = flattenApply(n);
+    const name = calleeName(fn);
+    if ((name === "mkIf" || name === "optionalAttrs" || name === "optionals" || name === "optionalString") && args.length === 2 && args[1] === child) out.unshift({ cond: args[0]!, negate: false });
+  }
+  return out;
+}
+
+// A file's conditions depend on its tree alone (kept while the file is unchanged).
+const conditionsCache = new WeakMap<SyntaxNode, Condition[]>();
+
+/** Every condition of a file a host's value could decide (`mkIf c`, `optionalAttrs c`, `if c`). */
+export function conditionsIn(tree: SyntaxNode): Condition[] {
+  let known = conditionsCache.get(tree);
+  if (known) return known;
+  known = [];
+  for (const n of tree.descendants(K.NODE_IF_ELSE)) {
+    const cond = n.childNodes()[0];
+    if (cond && mentionsConfigOrArg(cond)) known.push({ cond, negate: false });
+  }
+  for (const n of tree.descendants(K.NODE_APPLY)) {
+    if (n.parent?.kind === K.NODE_APPLY && n.parent.childNodes()[0] === n) continue;
+    const { fn, args } = flattenApply(n);
+    const name = calleeName(fn);
+    if ((name === "mkIf" || name === "optionalAttrs" || name === "optionals" || name === "optionalString") && args.length === 2 && mentionsConfigOrArg(args[0]!)) known.push({ cond: args[0]!, negate: false });
+  }
+  conditionsCache.set(tree, known);
+  return known;
+}
+
+/** A set (or `mkIf c { .. }`, `mkMerge [ .. ]`) whose bindings are read one by one. */
+function transparent(value: SyntaxNode | undefined): boolean {
+  const v = unparen(value);
+  if (v?.kind === K.NODE_ATTR_SET) return true;
+  if (v?.kind !== K.NODE_APPLY) return false;
+  const { fn, args } = flattenApply(v);
+  const name = calleeName(fn);
+  const last = unparen(args.at(-1));
+  if (name === "mkMerge") return last?.kind === K.NODE_LIST && last.childNodes().every((n) => transparent(n));
+  return /^(?:mkIf|mkDefault|mkForce|mkOverride|optionalAttrs)$/.test(name ?? "") && transparent(last);
+}
+
+/** Does a condition read anything a host could set (a `config.` path, a let alias of one)? */
+function mentionsConfigOrArg(cond: SyntaxNode): boolean {
+  return /\b(?:config|cfg)\b|\w\.\w/.test(cond.text);
+}
+
+/** `true`/`false`/a string/a number, also through mkDefault (lower priority) / mkForce (higher). */
+function literal(value: SyntaxNode | undefined): { value: Value; priority: number } | undefined {
+  let v = unparen(value);
+  let priority = 100;
+  while (v?.kind === K.NODE_APPLY) {
+    const { fn, args } = flattenApply(v);
+    const name = calleeName(fn);
+    if (name === "mkDefault") priority = 1000;
+    else if (name === "mkForce") priority = 50;
+    else if (name === "mkOverride" && args.length === 2 && /^\d+$/.test(args[0]!.text.trim())) priority = Number(args[0]!.text.trim());
+    else return undefined;
+    v = unparen(args.at(-1));
+  }
+  if (!v) return undefined;
+  if (v.kind === K.NODE_IDENT && (v.text === "true" || v.text === "false") && !resolveLexical(v)) return { value: v.text === "true", priority };
+  if (v.kind === K.NODE_STRING) {
+    const s = staticString(v);
+    return s === undefined ? undefined : { value: s, priority };
+  }
+  if (v.kind === K.NODE_LITERAL && Number.isFinite(Number(v.text))) return { value: Number(v.text), priority };
+  return undefined;
+}
+
+/** The default an option declaration gives: its `default = ..` node, "false" for mkEnableOption
+ * alone, undefined for anything that is not a declaration read here. */
+function declaredDefault(value: SyntaxNode | undefined): SyntaxNode | "false" | "none" | undefined {
+  const v = unparen(value);
+  if (!v) return undefined;
+  // `mkEnableOption ".." // { default = x; }`
+  if (v.kind === K.NODE_BIN_OP && v.childTokens().some((t) => t.text === "//")) {
+    const [a, b] = v.childNodes().map((n) => unparen(n));
+    const left = a?.kind === K.NODE_APPLY ? calleeName(flattenApply(a).fn) : undefined;
+    if (left === "mkEnableOption" && b?.kind === K.NODE_ATTR_SET) return defaultIn(b) ?? "false";
+    return left?.startsWith("mk") ? "none" : undefined;
+  }
+  if (v.kind !== K.NODE_APPLY) return undefined;
+  const { fn, args } = flattenApply(v);
+  const name = calleeName(fn);
+  if (name === "mkEnableOption") return "false";
+  if (name === "mkOption" && args.length === 1 && unparen(args[0])?.kind === K.NODE_ATTR_SET) return defaultIn(unparen(args[0])!) ?? "none";
+  return name && /^mk\w*Opt/.test(name) ? "none" : undefined;
+}
+
+function defaultIn(set: SyntaxNode): SyntaxNode | undefined {
+  for (const b of set.childNodes()) {
+    if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const [p, v] = b.childNodes();
+    if (p?.text.trim() === "default") return v;
+  }
+  return undefined;
+}
+
+/** The option path a selection names under `config`: `config.a.b` gives a.b; `cfg.b` with `cfg =
+ * config.a` (a let of the same file) too. */
+export function configPath(sel: SyntaxNode): string[] | undefined {
+  if (sel.firstToken(K.TOKEN_OR_KW)) return undefined;
+  const [base, path] = sel.childNodes();
+  if (!base || !path || base.kind !== K.NODE_IDENT) return undefined;
+  const segs = names(path);
+  if (!segs) return undefined;
+  let prefix: string[] = [];
+  let at: SyntaxNode = sel;
+  let name = base.text;
+  for (let hops = 0; hops < 5; hops++) {
+    if (name === "config" && !resolveLexical(at, name)?.value) return [...prefix, ...segs];
+    const r = resolveLexical(at, name);
+    if (r?.kind !== "let" && r?.kind !== "rec") return undefined;
+    const from = unparen(r.inheritFrom);
+    let vb: SyntaxNode | undefined;
+    let inner: string[] | undefined;
+    if (from) {
+      vb = from;
+      inner = [name];
+    } else {
+      const v = unparen(r.value);
+      if (v?.kind !== K.NODE_SELECT || v.firstToken(K.TOKEN_OR_KW)) return undefined;
+      const [b, vp] = v.childNodes();
+      vb = b;
+      inner = vp ? names(vp) : undefined;
+    }
+    if (vb?.kind !== K.NODE_IDENT || !inner?.length) return undefined;
+    prefix = [...inner, ...prefix];
+    at = vb;
+    name = vb.text;
+  }
+  return undefined;
+}
+
+function names(attrpath: SyntaxNode): string[] | undefined {
+  const out: string[] = [];
+  for (const seg of attrpathSegments(attrpath)) {
+    if (seg.dynamic) return undefined;
+    out.push(seg.name);
+  }
+  return out;
+}
+
+const MODULE_LISTS = /(?:^|\.)(?:modules|imports|sharedModules|extraModules)$/;
+
+/** The option path a binding sets, through the sets it is nested in (`config.` dropped). */
+function fullPath(b: SyntaxNode): string[] | "dynamic" | undefined {
+  const parts: string[][] = [];
+  let child: SyntaxNode = b;
+  for (let n: SyntaxNode | null = b; n; child = n, n = n.parent) {
+    // A let's binding (or one in a set a let binds) is no setting; a let's body is.
+    if ((n.kind === K.NODE_LET_IN || n.kind === K.NODE_LEGACY_LET) && child.kind === K.NODE_ATTRPATH_VALUE) return undefined;
+    if (n.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const path = n.childNodes()[0];
+    if (n !== b && path && MODULE_LISTS.test(path.text) && unparen(n.childNodes()[1])?.kind !== K.NODE_ATTR_SET) break;
+    const segs = path ? names(path) : undefined;
+    if (!segs) return "dynamic";
+    parts.unshift(segs);
+  }
+  const flat = parts.flat();
+  return flat[0] === "config" ? flat.slice(1) : flat;
+}
+
+/** For a binding whose path has a name computed at run time, the static names before it (through
+ * the sets it is nested in); undefined when that cannot be read. */
+function staticPrefix(b: SyntaxNode): string[] | undefined {
+  const chain: SyntaxNode[] = [];
+  let child: SyntaxNode = b;
+  for (let n: SyntaxNode | null = b; n; child = n, n = n.parent) {
+    if ((n.kind === K.NODE_LET_IN || n.kind === K.NODE_LEGACY_LET) && child.kind === K.NODE_ATTRPATH_VALUE) return undefined;
+    if (n.kind === K.NODE_ATTRPATH_VALUE) chain.unshift(n);
+  }
+  const out: string[] = [];
+  for (const n of chain) {
+    const path = n.childNodes()[0];
+    if (!path) return undefined;
+    for (const seg of attrpathSegments(path)) {
+      if (seg.dynamic) return out[0] === "config" ? out.slice(1) : out;
+      out.push(seg.name);
+    }
+  }
+  return undefined;
+}
