@@ -32,7 +32,8 @@ export class HostValues {
   private scanned = false;
   private readonly settings = new Map<string, Setting[]>();
   /** Options whose whole set or parent is written in a way that cannot be read (`device = x;`). */
-  private readonly opaque: Array<{ path: string; file: string; node: SyntaxNode }> = [];
+  // Settings that may set any option under a path (a computed name, a set written whole), by path.
+  private readonly opaque = new Map<string, Array<{ file: string; node: SyntaxNode }>>();
   private readonly defaults = new Map<string, SyntaxNode | "false" | "none">();
   private readonly memo = new Map<string, Eval>();
 
@@ -48,9 +49,19 @@ export class HostValues {
     // A host whose module list is not all read may set the value in a file not seen.
     if (host.partial) return undefined;
     this.scan();
+    // The same condition is asked of each host for the rule cache keys and again for the hosts of
+    // each finding under it: worked out once per host and variant.
+    let byHost = this.conditionMemo.get(cond);
+    if (!byHost) this.conditionMemo.set(cond, (byHost = new Map()));
+    const key = `${host.name}\0${variant ?? ""}`;
+    if (byHost.has(key)) return byHost.get(key);
     const v = this.eval(host, cond, 0, variant);
-    return typeof v === "boolean" ? v : undefined;
+    const out = typeof v === "boolean" ? v : undefined;
+    byHost.set(key, out);
+    return out;
   }
+
+  private readonly conditionMemo = new WeakMap<SyntaxNode, Map<string, boolean | undefined>>();
 
   /** The specialisations a host's files declare settings for. */
   private variantsOf(host: GateHost): string[] {
@@ -58,13 +69,23 @@ export class HostValues {
     let known = this.variantCache.get(host.name);
     if (!known) {
       const found = new Set<string>();
-      for (const list of this.settings.values()) for (const s of list) if (s.variant !== undefined && this.holds(host, s.file, s.node)) found.add(s.variant);
+      for (const s of this.variantSettings()) if (this.holds(host, s.file, s.node)) found.add(s.variant!);
       this.variantCache.set(host.name, (known = [...found]));
     }
     return known;
   }
 
   private readonly variantCache = new Map<string, string[]>();
+  private variantList: Setting[] | undefined;
+
+  /** The settings made for a specialisation, of all files (few, and asked of every host). */
+  private variantSettings(): Setting[] {
+    if (!this.variantList) {
+      this.variantList = [];
+      for (const list of this.settings.values()) for (const s of list) if (s.variant !== undefined) this.variantList.push(s);
+    }
+    return this.variantList;
+  }
 
   /** Does an enclosing condition hold on `host` (undefined: cannot be told)? */
   holdsOn(host: GateHost, c: Condition): boolean | undefined {
@@ -190,7 +211,11 @@ export class HostValues {
     // Only options the repository declares: a nixpkgs option's default is not read here.
     const def = this.defaults.get(path);
     if (def === undefined || def === "none") return UNKNOWN;
-    if (this.opaque.some((o) => (path === o.path || path.startsWith(`${o.path}.`)) && this.holds(host, o.file, o.node))) return UNKNOWN;
+    // Looked up by each prefix of the path: the list of opaque settings is long in large repositories.
+    const parts = path.split(".");
+    for (let i = 1; i <= parts.length; i++) {
+      for (const o of this.opaque.get(parts.slice(0, i).join(".")) ?? []) if (this.holds(host, o.file, o.node)) return UNKNOWN;
+    }
     let best: { priority: number; value: Value } | undefined;
     let conflict = false;
     for (const s of this.settings.get(path) ?? []) {
@@ -214,6 +239,12 @@ export class HostValues {
     return def === "false" ? false : this.eval(host, def, depth + 1, variant);
   }
 
+  private addOpaque(path: string, file: string, node: SyntaxNode): void {
+    const list = this.opaque.get(path);
+    if (list) list.push({ file, node });
+    else this.opaque.set(path, [{ file, node }]);
+  }
+
   private holds(h: GateHost, file: string, node: SyntaxNode): boolean {
     if (!h.files.has(file)) return false;
     if (!this.declarationFiles.has(file) || h.file !== file || !h.node) return true;
@@ -231,7 +262,7 @@ export class HostValues {
         if (full === "dynamic") {
           // `${name}.enable = true;`: any option under the names read before it may be set here.
           const prefix = staticPrefix(b);
-          if (prefix) this.opaque.push({ path: prefix.join("."), file, node: b });
+          if (prefix) this.addOpaque(prefix.join("."), file, b);
           continue;
         }
         if (!full || full.length === 0) continue;
@@ -260,7 +291,7 @@ export class HostValues {
           let list = this.settings.get(path);
           if (!list) this.settings.set(path, (list = []));
           list.push({ file, node: b, value: undefined, known: false, priority: 0, ...variant });
-          this.opaque.push({ path, file, node: b });
+          this.addOpaque(path, file, b);
         }
       }
       // `inherit (x) type;` inside a set: a value not read here.
@@ -270,7 +301,7 @@ export class HostValues {
         if (!base || base === "dynamic") continue;
         for (const name of inh.childNodes().filter((n) => n.kind === K.NODE_IDENT)) {
           const path = [...base, name.text].join(".");
-          this.opaque.push({ path, file, node: inh });
+          this.addOpaque(path, file, inh);
         }
       }
     }
