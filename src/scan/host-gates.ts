@@ -323,9 +323,7 @@ export class GateReader {
   }
 
   private holds(h: GateHost, file: string, node: SyntaxNode): boolean {
-    if (!h.files.has(file)) return false;
-    if (!this.declarationFiles.has(file) || h.file !== file || !h.node) return true;
-    return node.start >= h.node.start && node.end <= h.node.end;
+    return settingOnHost(h, file, node, this.declarationFiles);
   }
 
   /** Every `<path>.enable = <not false>` in the repository's files, by path. */
@@ -434,4 +432,12 @@ function enableFacts(tree: SyntaxNode): { declaredOff: string[]; settings: Array
   const facts = { declaredOff, settings };
   enableFactsCache.set(tree, facts);
   return facts;
+}
+
+/** Is a setting at `node` of `file` part of host `h`: in one of its files, and in a file declaring
+ * hosts only inside the host's own declaration. */
+export function settingOnHost(h: GateHost, file: string, node: SyntaxNode, declarationFiles: ReadonlySet<string>): boolean {
+  if (!h.files.has(file)) return false;
+  if (!declarationFiles.has(file) || h.file !== file || !h.node) return true;
+  return node.start >= h.node.start && node.end <= h.node.end;
 }

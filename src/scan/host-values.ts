@@ -9,7 +9,7 @@
 import { resolveLexical } from "../nix/scope.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, flattenApply, calleeName, staticString, unparen } from "../nix/options.js";
-import type { GateHost } from "./host-gates.js";
+import { settingOnHost, type GateHost } from "./host-gates.js";
 
 export type Value = boolean | string | number | null;
 
@@ -246,9 +246,7 @@ export class HostValues {
   }
 
   private holds(h: GateHost, file: string, node: SyntaxNode): boolean {
-    if (!h.files.has(file)) return false;
-    if (!this.declarationFiles.has(file) || h.file !== file || !h.node) return true;
-    return node.start >= h.node.start && node.end <= h.node.end;
+    return settingOnHost(h, file, node, this.declarationFiles);
   }
 
   private scan(): void {
