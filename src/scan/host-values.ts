@@ -255,55 +255,70 @@ export class HostValues {
     for (const file of this.nixFiles) {
       const tree = this.treeOf(file);
       if (!tree) continue;
-      for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
-        const full = fullPath(b);
-        if (full === "dynamic") {
-          // `${name}.enable = true;`: any option under the names read before it may be set here.
-          const prefix = staticPrefix(b);
-          if (prefix) this.addOpaque(prefix.join("."), file, b);
-          continue;
-        }
-        if (!full || full.length === 0) continue;
-        const value = unparen(b.childNodes()[1]);
-        if (full[0] === "options") {
-          const decl = declaredDefault(value);
-          if (decl !== undefined && full.length > 1) {
-            const path = full.slice(1).join(".");
-            // Declared twice: its default is not one place to read.
-            this.defaults.set(path, this.defaults.has(path) ? "none" : decl);
-          }
-          continue;
-        }
-        if (transparent(value)) continue;
-        // `specialisation.<name>.configuration.<path>`: a setting of that variant of the host.
-        const special = full[0] === "specialisation" && full[2] === "configuration" && full.length > 3 ? full[1] : undefined;
-        const path = (special !== undefined ? full.slice(3) : full).join(".");
-        const variant = special !== undefined ? { variant: special } : {};
-        const lit = literal(value);
-        if (lit) {
-          let list = this.settings.get(path);
-          if (!list) this.settings.set(path, (list = []));
-          list.push({ file, node: b, value: lit.value, known: true, priority: lit.priority, ...variant });
-        } else {
-          // Not a literal: unknown as an option's value, and as any option under it.
-          let list = this.settings.get(path);
-          if (!list) this.settings.set(path, (list = []));
-          list.push({ file, node: b, value: undefined, known: false, priority: 0, ...variant });
-          this.addOpaque(path, file, b);
-        }
-      }
-      // `inherit (x) type;` inside a set: a value not read here.
-      for (const inh of tree.descendants(K.NODE_INHERIT)) {
-        const at = inh.parent?.kind === K.NODE_ATTRPATH_VALUE ? inh.parent : inh.parent?.parent?.kind === K.NODE_ATTRPATH_VALUE ? inh.parent.parent : undefined;
-        const base = at ? fullPath(at) : [];
-        if (!base || base === "dynamic") continue;
-        for (const name of inh.childNodes().filter((n) => n.kind === K.NODE_IDENT)) {
-          const path = [...base, name.text].join(".");
-          this.addOpaque(path, file, inh);
+      for (const f of treeFacts(tree)) {
+        if (f.kind === "opaque") this.addOpaque(f.path, file, f.node);
+        else if (f.kind === "default") this.defaults.set(f.path, this.defaults.has(f.path) ? "none" : f.decl);
+        else {
+          let list = this.settings.get(f.path);
+          if (!list) this.settings.set(f.path, (list = []));
+          list.push({ file, ...f.setting });
         }
       }
     }
   }
+}
+
+type TreeFact =
+  | { kind: "opaque"; path: string; node: SyntaxNode }
+  | { kind: "default"; path: string; decl: SyntaxNode | "false" | "none" }
+  | { kind: "setting"; path: string; setting: Omit<Setting, "file"> };
+
+// What a file's tree says of the repository's options, per tree: a repeat scan reads no unchanged
+// tree again (the host graph, and with it HostValues, is made anew after any change).
+const treeFactsCache = new WeakMap<SyntaxNode, TreeFact[]>();
+
+function treeFacts(tree: SyntaxNode): TreeFact[] {
+  const known = treeFactsCache.get(tree);
+  if (known) return known;
+  const out: TreeFact[] = [];
+  for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const full = fullPath(b);
+    if (full === "dynamic") {
+      // `${name}.enable = true;`: any option under the names read before it may be set here.
+      const prefix = staticPrefix(b);
+      if (prefix) out.push({ kind: "opaque", path: prefix.join("."), node: b });
+      continue;
+    }
+    if (!full || full.length === 0) continue;
+    const value = unparen(b.childNodes()[1]);
+    if (full[0] === "options") {
+      const decl = declaredDefault(value);
+      // Declared twice: its default is not one place to read (scan() keeps "none" then).
+      if (decl !== undefined && full.length > 1) out.push({ kind: "default", path: full.slice(1).join("."), decl });
+      continue;
+    }
+    if (transparent(value)) continue;
+    // `specialisation.<name>.configuration.<path>`: a setting of that variant of the host.
+    const special = full[0] === "specialisation" && full[2] === "configuration" && full.length > 3 ? full[1] : undefined;
+    const path = (special !== undefined ? full.slice(3) : full).join(".");
+    const variant = special !== undefined ? { variant: special } : {};
+    const lit = literal(value);
+    if (lit) out.push({ kind: "setting", path, setting: { node: b, value: lit.value, known: true, priority: lit.priority, ...variant } });
+    else {
+      // Not a literal: unknown as an option's value, and as any option under it.
+      out.push({ kind: "setting", path, setting: { node: b, value: undefined, known: false, priority: 0, ...variant } });
+      out.push({ kind: "opaque", path, node: b });
+    }
+  }
+  // `inherit (x) type;` inside a set: a value not read here.
+  for (const inh of tree.descendants(K.NODE_INHERIT)) {
+    const at = inh.parent?.kind === K.NODE_ATTRPATH_VALUE ? inh.parent : inh.parent?.parent?.kind === K.NODE_ATTRPATH_VALUE ? inh.parent.parent : undefined;
+    const base = at ? fullPath(at) : [];
+    if (!base || base === "dynamic") continue;
+    for (const name of inh.childNodes().filter((n) => n.kind === K.NODE_IDENT)) out.push({ kind: "opaque", path: [...base, name.text].join("."), node: inh });
+  }
+  treeFactsCache.set(tree, out);
+  return out;
 }
 
 export interface Condition {

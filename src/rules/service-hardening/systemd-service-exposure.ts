@@ -210,11 +210,23 @@ function namedElsewhere(svc: FoundService, files: NixFileContext[]): string | un
  * another file names this unit: what that module merges, else undefined. */
 function namespacedByList(svc: FoundService, files: NixFileContext[]): string | undefined {
   const name = svc.name.replace(/^"|"$/g, "");
-  const patcher = files.find((f) => f.file !== svc.ctx.file && /\bgenAttrs\b|\blistToAttrs\b|\bmap\b/.test(f.text) && /\bPrivateNetwork\s*=\s*(?:true|lib\.mkForce\s+true)\b/.test(f.text) && /\b(?:JoinsNamespaceOf|NetworkNamespacePath)\b/.test(f.text));
+  const patcher = namespacePatchers(files).find((f) => f.file !== svc.ctx.file);
   if (!patcher) return undefined;
   const listed = new RegExp(`\\[[^\\]]*"${escapeRegExp(name)}"[^\\]]*\\]`);
   const naming = files.find((f) => f !== patcher && listed.test(f.text));
   return naming ? `the network namespace ${patcher.file} gives the units a list names (${naming.file} names it: PrivateNetwork, JoinsNamespaceOf)` : undefined;
+}
+
+// The files that put a list of units in a network namespace, per scan's list of files: looked for
+// once, not once per service (the three regular expressions over every file were most of a repeat scan).
+const patchersOf = new WeakMap<NixFileContext[], NixFileContext[]>();
+function namespacePatchers(files: NixFileContext[]): NixFileContext[] {
+  let found = patchersOf.get(files);
+  if (!found) {
+    found = files.filter((f) => /\bgenAttrs\b|\blistToAttrs\b|\bmap\b/.test(f.text) && /\bPrivateNetwork\s*=\s*(?:true|lib\.mkForce\s+true)\b/.test(f.text) && /\b(?:JoinsNamespaceOf|NetworkNamespacePath)\b/.test(f.text));
+    patchersOf.set(files, found);
+  }
+  return found;
 }
 
 /** The NixOS service (`services.<x>.enable` set in the repository) the unit's name belongs to:
