@@ -360,8 +360,10 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     };
     let current: Rule | undefined;
     contexts.push(ctx);
-    const cacheKey = `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${moduleClass ?? ""}\0${graph.gateKey?.(file) ?? ""}\0${hostDeclarations.map((n) => n.start).join(",")}\0${ruleKey}`;
-    const cached = fileRuleCache.get(cacheKey);
+    // A scan that keeps nothing (the CLI's single scan) needs no key: the gates' part of it asks every
+    // condition of the file on every host.
+    const cacheKey = options.once ? "" : `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${moduleClass ?? ""}\0${graph.gateKey?.(file) ?? ""}\0${hostDeclarations.map((n) => n.start).join(",")}\0${ruleKey}`;
+    const cached = options.once ? undefined : fileRuleCache.get(cacheKey);
     if (cached && depsHold(cached.deps)) raw.push(...cached.findings);
     else {
       let complete = true;
