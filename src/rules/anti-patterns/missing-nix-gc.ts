@@ -160,7 +160,9 @@ export const missingNixGc: Rule = {
     if (gcMechanism(h) || liveImage(h)) return;
     const disabled = hostDefinitions(h, "nix.gc.automatic")[0];
     const own = hostModuleFile(h);
-    const edit = own ? setOption(own.file, own.text, own.parsed.root, own.index, ["nix", "gc"], `{ automatic = true; dates = "weekly"; options = "--delete-older-than 30d"; }`) : undefined;
+    // Switched off by a definition of its own: a second definition `= true` beside it would not
+    // evaluate (two values of one priority), and the off may be deliberate: no patch, say where.
+    const edit = own && !disabled ? setOption(own.file, own.text, own.parsed.root, own.index, ["nix", "gc"], `{ automatic = true; dates = "weekly"; options = "--delete-older-than 30d"; }`) : undefined;
     const anchor = h.declaration.node.childNodes()[0] ?? h.declaration.node;
     h.report({
       file: h.declaration.file,
@@ -173,7 +175,9 @@ export const missingNixGc: Rule = {
         ": every generation and its packages stay on disk until it is full, and old, possibly vulnerable, generations stay bootable.",
       fix: {
         safety: edit ? "review" : "manual",
-        description: `Enable nix.gc.automatic with a retention${own ? ` in ${own.file}` : " in the host's configuration"} (or programs.nh.clean, or nix.settings.min-free).`,
+        description: disabled
+          ? `nix.gc.automatic is switched off at ${disabled.file.file}:${disabled.def.line}: if that is deliberate, set nix.settings.min-free so Nix collects garbage only when the disk runs low; otherwise enable it there, with a retention (options = "--delete-older-than 30d").`
+          : `Enable nix.gc.automatic with a retention${own ? ` in ${own.file}` : " in the host's configuration"} (or programs.nh.clean, or nix.settings.min-free).`,
         ...(edit ? { edits: [edit] } : {}),
       },
     });

@@ -60,6 +60,10 @@ describe(GC, () => {
     expect(nogc!.message).toContain("Host nogc never collects garbage");
     expect(nogc!.message).toContain("defaults to false");
     expect(disabled!.message).toContain("nix.gc.automatic is false in hosts/disabled/default.nix:3");
+    // A patch setting it true beside the host's own `false` would not evaluate: none, and where to look.
+    expect(disabled!.fix).toMatchObject({ safety: "manual" });
+    expect(disabled!.fix?.patch).toBeUndefined();
+    expect(disabled!.fix?.description).toContain("switched off at hosts/disabled/default.nix:3");
   });
 
   it.skipIf(!nixAvailable)("adds nix.gc to the host's own module; the patch applies, parses, and the host is then clean", async () => {
