@@ -376,7 +376,10 @@ in {
       // listing's file that its module lists reach (Infinisil's validFiles). Not the rest of what a
       // module list reaches: a platform test (`== "linux"`) elsewhere is no exclusion.
       const near = list.flatMap((u) => u.exprs.filter((e) => sameSource(e, l.call) && (unparen(e)?.kind === K.NODE_LAMBDA || e === u.binding.childNodes()[1]) && e.end - e.start <= 1200));
-      const excluded = handExclusions([...own.filter((h) => smallHelper(h.binding)).map((h) => h.binding), ...near]);
+      // An exclusion only keeps something out when a .nix file of the repository lies there: one
+      // copied from another configuration that names nothing here (`"x/taffybar/"`) leaves a
+      // listing that imports every file below it, which is all modules.
+      const excluded = handExclusions([...own.filter((h) => smallHelper(h.binding)).map((h) => h.binding), ...near]).filter((x) => namesARepositoryFile(x, files));
       if (!excluded.length) continue;
       const where = list.map((u) => `${u.ctx.file}:${u.binding.line}`);
       const shown = where.slice(0, 5).join(", ") + (where.length > 5 ? `, and ${where.length - 5} more` : "");
@@ -391,6 +394,15 @@ in {
     }
   },
 };
+
+/** Does some .nix file of the repository lie at the excluded name (a path prefix or a file name,
+ * relative to wherever the listing starts)? */
+function namesARepositoryFile(excluded: string, files: readonly NixFileContext[]): boolean {
+  // Loosely (a name prefix, suffix or path part anywhere): a listing is dropped only when nothing matches.
+  const part = excluded.replace(/^\.\//, "");
+  if (!part) return true;
+  return files.some((f) => `/${f.file}`.includes(part));
+}
 
 function sameSource(a: SyntaxNode, b: SyntaxNode): boolean {
   let ra = a;

@@ -40,6 +40,9 @@ const FILES = {
   "modules/b/default.nix": "{ configLib, ... }:\n{\n  imports = [ ./x.nix ] ++ (configLib.scanPaths ./.);\n}\n",
   "modules/c/default.nix": "{ configLib, ... }:\n{\n  imports = configLib.flatPaths ./.;\n}\n",
   "hosts/x.nix": "{ lib, ... }:\n{\n  imports = builtins.filter (f: !lib.hasSuffix \"/broken.nix\" (toString f)) (lib.filesystem.listFilesRecursive ./dir);\n}\n",
+  // What the exclusions keep out: .nix files in the discovered trees that are not modules.
+  "hosts/dir/broken.nix": "{ pkgs }: pkgs.hello\n",
+  "modules/a/wip-draft.nix": "{ pkgs }: pkgs.hello\n",
   // silent: a flat listing, even with a file kept out by name (one file per admin), and listings
   // that do not build module lists
   "users.nix": USERS,
@@ -63,6 +66,21 @@ describe(RULE, () => {
     expect(helper!.message).toContain("(through `scanPaths`) builds the module lists at modules/a/default.nix:3, modules/b/default.nix:3");
     expect(helper!.message).toContain('"wip-"');
     expect(helper).toMatchObject({ severity: "info", fix: { safety: "manual" } });
+  });
+
+  it("is silent on an exclusion that names no file of the repository (copied from another configuration)", async () => {
+    const report = await scanWith(RULE, {
+      "modules/default.nix": `{ lib, ... }:\nlet\n  getDir = dir: lib.mapAttrs (file: type: if type == "directory" then getDir "\${dir}/\${file}" else type) (builtins.readDir dir);\n  files = dir: lib.collect lib.isString (lib.mapAttrsRecursive (path: type: lib.concatStringsSep "/" path) (getDir dir));\n  validFiles = dir: map (file: ./. + "/\${file}") (lib.filter (file: lib.hasSuffix ".nix" file && file != "default.nix" && !lib.hasPrefix "x/taffybar/" file) (files dir));\nin\n{\n  imports = validFiles ./.;\n}\n`,
+      "modules/docker.nix": "{ ... }:\n{\n  virtualisation.docker.enable = true;\n}\n",
+    });
+    expect(sites(report, RULE)).toEqual([]);
+    // The same listing with a file where the exclusion points is reported.
+    const kept = await scanWith(RULE, {
+      "modules/default.nix": `{ lib, ... }:\nlet\n  getDir = dir: lib.mapAttrs (file: type: if type == "directory" then getDir "\${dir}/\${file}" else type) (builtins.readDir dir);\n  files = dir: lib.collect lib.isString (lib.mapAttrsRecursive (path: type: lib.concatStringsSep "/" path) (getDir dir));\n  validFiles = dir: map (file: ./. + "/\${file}") (lib.filter (file: lib.hasSuffix ".nix" file && file != "default.nix" && !lib.hasPrefix "x/taffybar/" file) (files dir));\nin\n{\n  imports = validFiles ./.;\n}\n`,
+      "modules/docker.nix": "{ ... }:\n{\n  virtualisation.docker.enable = true;\n}\n",
+      "modules/x/taffybar/default.nix": "{ pkgs }: pkgs.hello\n",
+    });
+    expect(sites(kept, RULE)).toHaveLength(1);
   });
 
   it("is silent on the conventions: a folder importing its own files, a library's flat scanPaths, a recursive one with no exclusions", async () => {
