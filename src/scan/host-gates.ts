@@ -141,24 +141,10 @@ function optionPath(sel: SyntaxNode): string | undefined {
   let at: SyntaxNode = sel;
   let name = base.text;
   for (let hops = 0; hops < 4; hops++) {
-    const r = resolveLexical(at, name);
-    if (r?.kind !== "let" && r?.kind !== "rec") return undefined;
-    let vb: SyntaxNode | undefined;
-    let inner: string[] | undefined;
-    const from = unparen(r.inheritFrom);
-    if (from) {
-      // `inherit (config) modules;`: `config.modules`.
-      vb = from;
-      inner = [name];
-    } else {
-      const v = unparen(r.value);
-      if (v?.kind !== K.NODE_SELECT || v.firstToken(K.TOKEN_OR_KW)) return undefined;
-      const [b, vp] = v.childNodes();
-      vb = b;
-      inner = vp ? names(vp, v) : undefined;
-    }
-    if (vb?.kind !== K.NODE_IDENT || !inner?.length) return undefined;
-    prefix = [...inner, ...prefix];
+    const step = aliasStep(at, name, names);
+    if (!step) return undefined;
+    const vb = step.base;
+    prefix = [...step.inner, ...prefix];
     if (vb.text === "config") {
       const full = [...prefix, ...segs.slice(0, -1)];
       return full.length ? full.join(".") : undefined;
@@ -167,6 +153,28 @@ function optionPath(sel: SyntaxNode): string | undefined {
     name = vb.text;
   }
   return undefined;
+}
+
+/** One step back through a let-bound alias of a selection's base: `cfg = sys.services;` gives the
+ * base `sys` and the names `services`, `inherit (config) modules;` the base `config` and `modules`.
+ * Undefined when `name` is not let-bound to such a selection. `namesOf` reads the alias's path. */
+export function aliasStep(at: SyntaxNode, name: string, namesOf: (attrpath: SyntaxNode, sel: SyntaxNode) => string[] | undefined): { base: SyntaxNode; inner: string[] } | undefined {
+  const r = resolveLexical(at, name);
+  if (r?.kind !== "let" && r?.kind !== "rec") return undefined;
+  let base: SyntaxNode | undefined;
+  let inner: string[] | undefined;
+  const from = unparen(r.inheritFrom);
+  if (from) {
+    base = from;
+    inner = [name];
+  } else {
+    const v = unparen(r.value);
+    if (v?.kind !== K.NODE_SELECT || v.firstToken(K.TOKEN_OR_KW)) return undefined;
+    const [b, vp] = v.childNodes();
+    base = b;
+    inner = vp ? namesOf(vp, v) : undefined;
+  }
+  return base?.kind === K.NODE_IDENT && inner?.length ? { base, inner } : undefined;
 }
 
 /** Static names of an attrpath, `${appName}` filled from a let-bound string of the file. */

@@ -9,7 +9,7 @@
 import { resolveLexical } from "../nix/scope.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, flattenApply, calleeName, staticString, unparen } from "../nix/options.js";
-import { settingOnHost, type GateHost } from "./host-gates.js";
+import { aliasStep, settingOnHost, type GateHost } from "./host-gates.js";
 
 export type Value = boolean | string | number | null;
 
@@ -450,25 +450,11 @@ export function configPath(sel: SyntaxNode): string[] | undefined {
   let name = base.text;
   for (let hops = 0; hops < 5; hops++) {
     if (name === "config" && !resolveLexical(at, name)?.value) return [...prefix, ...segs];
-    const r = resolveLexical(at, name);
-    if (r?.kind !== "let" && r?.kind !== "rec") return undefined;
-    const from = unparen(r.inheritFrom);
-    let vb: SyntaxNode | undefined;
-    let inner: string[] | undefined;
-    if (from) {
-      vb = from;
-      inner = [name];
-    } else {
-      const v = unparen(r.value);
-      if (v?.kind !== K.NODE_SELECT || v.firstToken(K.TOKEN_OR_KW)) return undefined;
-      const [b, vp] = v.childNodes();
-      vb = b;
-      inner = vp ? names(vp) : undefined;
-    }
-    if (vb?.kind !== K.NODE_IDENT || !inner?.length) return undefined;
-    prefix = [...inner, ...prefix];
-    at = vb;
-    name = vb.text;
+    const step = aliasStep(at, name, names);
+    if (!step) return undefined;
+    prefix = [...step.inner, ...prefix];
+    at = step.base;
+    name = step.base.text;
   }
   return undefined;
 }
