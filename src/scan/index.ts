@@ -110,6 +110,17 @@ interface RepositoryRuleEntry {
   seen: Map<string, string>;
 }
 const repositoryRuleCache = new Map<string, Map<string, RepositoryRuleEntry>>();
+
+/** The results kept per rule for one shape of the repository (hosts, or usable files); older
+ * shapes are forgotten past a few. */
+function resultsForShape<E>(cache: Map<string, Map<string, E>>, shape: string): Map<string, E> {
+  let byRule = cache.get(shape);
+  if (!byRule) {
+    cache.set(shape, (byRule = new Map()));
+    if (cache.size > MAX_HOST_SHAPES) cache.delete(cache.keys().next().value!);
+  }
+  return byRule;
+}
 // The caches hold every version of a file seen; a long-running server scanning many repositories
 // forgets them all past this many entries rather than grow without bound.
 const MAX_CACHE_ENTRIES = 50_000;
@@ -585,23 +596,22 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   // The content of every file of every host, as this scan sees it.
   const hostFiles = new Map<string, string>();
   if (!options.once) for (const { files } of hostsInfo) for (const c of files) if (!hostFiles.has(c.file)) hostFiles.set(c.file, contentHash(c.file));
-  let byRule = options.once ? undefined : hostRuleCache.get(hostsShape);
-  if (!options.once && !byRule) {
-    hostRuleCache.set(hostsShape, (byRule = new Map()));
-    // Older shapes of the repository's hosts are forgotten past a few.
-    if (hostRuleCache.size > MAX_HOST_SHAPES) hostRuleCache.delete(hostRuleCache.keys().next().value!);
-  }
-  // A rule's result holds while every file it read, or looked up, is unchanged, and no file that
-  // changed may answer one of the questions it asked of every file (rules/shared/track.ts).
-  const holds = (entry: HostRuleEntry): boolean => {
+  const byRule = options.once ? undefined : resultsForShape(hostRuleCache, hostsShape);
+  // A rule's result holds while every file it read is unchanged, and no file that changed may
+  // answer one of the questions it asked of every file (rules/shared/track.ts).
+  const readsHold = (entry: HostRuleEntry | RepositoryRuleEntry, current: Map<string, string>): boolean => {
     for (const [f, hash] of entry.read) if (contentHash(f) !== hash) return false;
-    for (const [f, v] of entry.lookedUp) if (lookedUp(f) !== v) return false;
-    for (const f of changedSince(entry.seen, hostFiles)) {
+    for (const f of changedSince(entry.seen, current)) {
       const c = usableByFile.get(f);
       if (!c) return false;
       for (const test of entry.questions.values()) if (mayAnswer(test, c)) return false;
     }
     return true;
+  };
+  // A host rule's, also while every file it looked up is as it was.
+  const holds = (entry: HostRuleEntry): boolean => {
+    for (const [f, v] of entry.lookedUp) if (lookedUp(f) !== v) return false;
+    return readsHold(entry, hostFiles);
   };
 
   const valid = new Set<Rule>();
@@ -747,20 +757,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   // unchanged and no changed file passes a question it asked of every file (as host rules above).
   const usableShape = options.once ? "" : `${options.quick ? "quick" : "systemd"}\0${ruleKey}\n${usable.map((c) => `${c.file}\0${c.hosts.join(",")}\0${c.moduleClass ?? ""}\0${graph.gateKey?.(c.file) ?? ""}\0${c.hostDeclarations.map((n) => n.start).join(",")}`).join("\n")}`;
   const usableHashes = new Map(options.once ? [] : usable.map((c) => [c.file, contentHash(c.file)]));
-  let repoByRule = options.once ? undefined : repositoryRuleCache.get(usableShape);
-  if (!options.once && !repoByRule) {
-    repositoryRuleCache.set(usableShape, (repoByRule = new Map()));
-    if (repositoryRuleCache.size > MAX_HOST_SHAPES) repositoryRuleCache.delete(repositoryRuleCache.keys().next().value!);
-  }
-  const repositoryHolds = (entry: RepositoryRuleEntry): boolean => {
-    for (const [f, hash] of entry.read) if (contentHash(f) !== hash) return false;
-    for (const f of changedSince(entry.seen, usableHashes)) {
-      const c = usableByFile.get(f);
-      if (!c) return false;
-      for (const test of entry.questions.values()) if (mayAnswer(test, c)) return false;
-    }
-    return true;
-  };
+  const repoByRule = options.once ? undefined : resultsForShape(repositoryRuleCache, usableShape);
   for (const rule of rules) {
     if (!rule.checkRepository) continue;
     progress({ stage: rule.id, done: 0, total: 1 });
@@ -777,7 +774,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       }
     };
     const cached = repoByRule?.get(rule.id);
-    if (cached && repositoryHolds(cached)) {
+    if (cached && readsHold(cached, usableHashes)) {
       cached.seen = usableHashes;
       cached.events.forEach(replay);
       continue;
