@@ -3,17 +3,8 @@
 // arguments every host gets, modules gated with `if cfg.enable then`, modules left off by every
 // host. Each case has a look-alike that must not be named.
 import { describe, expect, it } from "vitest";
+import { hostsOf, PLAIN, ROOT_LOGIN } from "../helpers/hosts.js";
 import { scanMemory } from "../helpers/memory.js";
-
-const ROOT_LOGIN = `{ services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "yes"; }`;
-const PLAIN = `{ networking.hostName = "x"; }`;
-
-async function hostsOf(files: Record<string, string>, file: string, rule = "ssh-permit-root-login") {
-  const report = await scanMemory(files);
-  const f = report.findings.filter((x) => x.ruleId === rule && x.file === file);
-  expect(f.length, `${rule} in ${file}: ${JSON.stringify(report.findings.map((x) => [x.ruleId, x.file, x.host]))}`).toBeGreaterThan(0);
-  return { hosts: [...new Set(f.flatMap((x) => x.host ?? []))].sort(), report };
-}
 
 const flake = (outputs: string, args = "{ self, nixpkgs, ... }@inputs") => `{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs";
