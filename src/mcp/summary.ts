@@ -20,6 +20,10 @@ const briefErrors = (errors: readonly { source: string; file?: string; message: 
 
 // ---------------------------------------------------------------- security
 
+/** What both answers start with: the tool, the stored report they page, and the detail asked for. */
+const answerHead = <T extends string>(tool: T) => ({ tool: z.literal(tool), report: ReportRef, detail: Detail });
+/** The counts both answers' summaries give of the whole report. */
+const COUNTS = { total: z.number().int(), bySeverity: z.record(z.string(), z.number().int()), byCategory: z.record(z.string(), z.number().int()) };
 const WorstFinding = z.object({ ruleId: z.string(), severity: Severity, file: z.string(), line: z.number().int() });
 
 export const SecurityPlace = z.object({
@@ -54,17 +58,13 @@ export const SecurityGroup = z.object({
 });
 
 export const SecurityAnswer = z.object({
-  tool: z.literal("security_scan"),
-  report: ReportRef,
-  detail: Detail,
+  ...answerHead("security_scan"),
   summary: z.object({
     root: z.string(),
     /** The scanned hosts (the first 50 when there are more; hostCount says how many). */
     hosts: z.array(z.string()),
     hostCount: z.number().int(),
-    total: z.number().int(),
-    bySeverity: z.record(z.string(), z.number().int()),
-    byCategory: z.record(z.string(), z.number().int()),
+    ...COUNTS,
     /** The 10 hosts worst off (lowest score, most findings), and findings tied to no host. */
     perHost: z.array(
       z.object({
@@ -252,17 +252,13 @@ export const DriftGroup = z.object({
 });
 
 export const DriftAnswer = z.object({
-  tool: z.literal("check_drift"),
-  report: ReportRef,
-  detail: Detail,
+  ...answerHead("check_drift"),
   summary: z.object({
     host: z.string(),
     declaredFrom: z.string(),
     actualFrom: z.string(),
     drifted: z.boolean(),
-    total: z.number().int(),
-    bySeverity: z.record(z.string(), z.number().int()),
-    byCategory: z.record(z.string(), z.number().int()),
+    ...COUNTS,
     worst: z.array(z.object({ category: z.string(), subject: z.string(), severity: Severity })),
     belowThreshold: z.number().int(),
     suppressed: z.number().int(),

@@ -318,13 +318,19 @@ export function indexModule(node: SyntaxNode): OptionIndex {
       isModule = builder.definitions.length > before;
     }
   }
+  const byPath = definitionsByPath(builder.definitions);
+  return { definitions: builder.definitions, byPath, imports: builder.imports, declarations: builder.declarations, isModule };
+}
+
+/** Definitions grouped by option path, each group in the order given. */
+export function definitionsByPath(definitions: readonly OptionDefinition[]): Map<string, OptionDefinition[]> {
   const byPath = new Map<string, OptionDefinition[]>();
-  for (const d of builder.definitions) {
+  for (const d of definitions) {
     const list = byPath.get(d.path);
     if (list) list.push(d);
     else byPath.set(d.path, [d]);
   }
-  return { definitions: builder.definitions, byPath, imports: builder.imports, declarations: builder.declarations, isModule };
+  return byPath;
 }
 
 /** Is this binding inside the value of an `options` attribute (`options = { ... }`,
@@ -393,12 +399,7 @@ export function buildOptionIndex(root: SyntaxNode): OptionIndex {
   }
   if (inline.length === 0) return main;
   const definitions = [...main.definitions, ...inline.flatMap((i) => i.definitions)];
-  const byPath = new Map<string, OptionDefinition[]>();
-  for (const d of definitions) {
-    const list = byPath.get(d.path);
-    if (list) list.push(d);
-    else byPath.set(d.path, [d]);
-  }
+  const byPath = definitionsByPath(definitions);
   return {
     definitions,
     byPath,

@@ -3,25 +3,7 @@
 // its places (why it matters and the fix said once), a finding alone is shown with the code before
 // and after its fix and the command that deploys it; then the quick fixes (patch files), suppressed
 // findings and errors. `verbose` shows every finding in full.
-import {
-  beforeAfter,
-  countByCategory,
-  countBySeverity,
-  deployCommand,
-  groupBySeverity,
-  groupFindings,
-  hostSummaries,
-  unattributedSummary,
-  listShort,
-  location,
-  plural,
-  SEVERITY_ORDER,
-  severityHeading,
-  fixFirst,
-  sortFindings,
-  type FindingGroup,
-  type RuleInfo,
-} from "./format.js";
+import { beforeAfter, countByCategory, countBySeverity, deployCommand, groupBySeverity, groupFindings, hostSummaries, unattributedSummary, listShort, location, plural, SEVERITY_ORDER, severityHeading, fixFirst, sortFindings, type FindingGroup, type RuleInfo } from "./format.js";
 import { planPatches, withheldPatches } from "./patches.js";
 import { escapeControls } from "../text/safe-text.js";
 import type { Finding, SecurityReport, Severity } from "./schema.js";

@@ -2,23 +2,7 @@
 // the three worst things to fix), then the findings by severity, those of one rule grouped into one
 // entry that lists the places (a hardening fix is printed once, not 94 times), then the errors.
 // `verbose` lists every finding with its own message, evidence and fix, as the JSON report has them.
-import {
-  countByCategory,
-  countBySeverity,
-  groupBySeverity,
-  groupFindings,
-  hostSummaries,
-  unattributedSummary,
-  listShort,
-  location,
-  plural,
-  severityHeading,
-  severityPhrase,
-  fixFirst,
-  SEVERITY_ORDER,
-  type FindingGroup,
-  type RuleInfo,
-} from "./format.js";
+import { countByCategory, countBySeverity, groupBySeverity, groupFindings, hostSummaries, unattributedSummary, listShort, location, plural, severityHeading, severityPhrase, fixFirst, SEVERITY_ORDER, type FindingGroup, type RuleInfo } from "./format.js";
 import { escapeControls } from "../text/safe-text.js";
 import type { SecurityReport, Severity } from "./schema.js";
 

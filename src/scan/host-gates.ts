@@ -278,7 +278,7 @@ export class GateReader {
     const on = new Set<string>();
     for (const s of this.settings.get(option) ?? []) {
       // A setting behind another gate counts on the hosts where that gate is on.
-      let where: Set<string> | undefined = new Set(this.hosts.filter((h) => this.holds(h, s.file, s.node)).map((h) => h.name));
+      let where: Set<string> | undefined = new Set(this.hosts.filter((h) => settingOnHost(h, s.file, s.node, this.declarationFiles)).map((h) => h.name));
       for (const g of gatesAt(s.node)) {
         const inner = this.enabledOn(g, depth + 1);
         if (inner) where = new Set([...where].filter((h) => inner.has(h)));
@@ -328,10 +328,6 @@ export class GateReader {
    * only, not on a host). */
   private namingFiles(): string[] {
     return (this.naming ??= this.nixFiles.filter((file) => !(isTestPath(file) && !this.hosts.some((h) => h.files.has(file)))));
-  }
-
-  private holds(h: GateHost, file: string, node: SyntaxNode): boolean {
-    return settingOnHost(h, file, node, this.declarationFiles);
   }
 
   /** Every `<path>.enable = <not false>` in the repository's files, by path. */

@@ -73,6 +73,12 @@ function isSignedJwt(token: string): boolean {
   }
 }
 
+/** Stripe's secret (sk_) and restricted (rk_) keys of one mode: the same format, live or test. */
+function stripeKey(mode: "live" | "test", severity: Severity, name: string, description: string): TokenPattern {
+  const keywords = [`sk_${mode}_`, `rk_${mode}_`];
+  return { id: `stripe-${mode}-key`, name, severity, confidence: "high", description, reference: "https://docs.stripe.com/keys", keywords, regex: new RegExp(`\\b[sr]k_${mode}_[A-Za-z0-9]{20,247}\\b`, "g") };
+}
+
 export const TOKEN_PATTERNS: readonly TokenPattern[] = [
   {
     id: "private-key",
@@ -180,26 +186,8 @@ export const TOKEN_PATTERNS: readonly TokenPattern[] = [
       value: /^(?<secret>[A-Za-z0-9/+]{40})$/g,
     },
   },
-  {
-    id: "stripe-live-key",
-    name: "Stripe live secret or restricted key",
-    severity: "critical",
-    confidence: "high",
-    description: "A Stripe live-mode secret (sk_live_) or restricted (rk_live_) key: it moves real money.",
-    reference: "https://docs.stripe.com/keys",
-    keywords: ["sk_live_", "rk_live_"],
-    regex: /\b[sr]k_live_[A-Za-z0-9]{20,247}\b/g,
-  },
-  {
-    id: "stripe-test-key",
-    name: "Stripe test secret key",
-    severity: "low",
-    confidence: "high",
-    description: "A Stripe test-mode key: no real money, but it exposes the account's test data and shows the habit.",
-    reference: "https://docs.stripe.com/keys",
-    keywords: ["sk_test_", "rk_test_"],
-    regex: /\b[sr]k_test_[A-Za-z0-9]{20,247}\b/g,
-  },
+  stripeKey("live", "critical", "Stripe live secret or restricted key", "A Stripe live-mode secret (sk_live_) or restricted (rk_live_) key: it moves real money."),
+  stripeKey("test", "low", "Stripe test secret key", "A Stripe test-mode key: no real money, but it exposes the account's test data and shows the habit."),
   {
     id: "stripe-webhook-secret",
     name: "Stripe webhook signing secret",

@@ -38,3 +38,8 @@ export function snapshotOf(findings: Finding[]): unknown[] {
     ...(f.fix ? { fix: { safety: f.fix.safety, description: f.fix.description, ...(f.fix.patch ? { patch: f.fix.patch } : {}) } } : {}),
   }));
 }
+
+/** The findings of one rule when `files` are scanned in memory. */
+export async function ruleFindings(files: Readonly<Record<string, string | Buffer>>, ruleId: string): Promise<Finding[]> {
+  return (await scanMemory(files)).findings.filter((f) => f.ruleId === ruleId);
+}

@@ -5,17 +5,13 @@
 // backups, virus scans and scripts working in $HOME keep their user, /home and the network.
 // Each case has a look-alike that must still be reported (or reported differently).
 import { describe, expect, it } from "vitest";
-import { scanMemory } from "../helpers/memory.js";
+import { ruleFindings } from "../helpers/memory.js";
 import { nixAvailable } from "../helpers/nix.js";
 import { patchAndParse } from "../helpers/patch.js";
-import type { Finding } from "../../src/report/schema.js";
 
 const RULE = "systemd-service-exposure";
 
-async function exposure(files: Record<string, string>): Promise<Finding[]> {
-  const report = await scanMemory(files);
-  return report.findings.filter((f) => f.ruleId === RULE);
-}
+const exposure = (files: Record<string, string>) => ruleFindings(files, RULE);
 
 
 const job = (body: string, extra = "") =>

@@ -4,15 +4,11 @@
 // and jobs that were called daemons (a script of client actions started at boot, units whose timers
 // a function builds). Each case has a look-alike that must still be reported.
 import { describe, expect, it } from "vitest";
-import { scanMemory } from "../helpers/memory.js";
-import type { Finding } from "../../src/report/schema.js";
+import { ruleFindings } from "../helpers/memory.js";
 
 const RULE = "systemd-service-exposure";
 
-async function exposure(files: Record<string, string>): Promise<Finding[]> {
-  const report = await scanMemory(files);
-  return report.findings.filter((f) => f.ruleId === RULE);
-}
+const exposure = (files: Record<string, string>) => ruleFindings(files, RULE);
 
 // A root job that reports the disk usage: not trivial, not a system job.
 const check = (extra: string) =>

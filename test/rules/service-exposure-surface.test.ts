@@ -3,15 +3,11 @@
 // whose user comes from an option or from a definition the scan cannot read, and severity by attack
 // surface. Each case has a look-alike that must still be reported (or reported differently).
 import { describe, expect, it } from "vitest";
-import { scanMemory } from "../helpers/memory.js";
-import type { Finding } from "../../src/report/schema.js";
+import { ruleFindings } from "../helpers/memory.js";
 
 const RULE = "systemd-service-exposure";
 
-async function exposure(files: Record<string, string>): Promise<Finding[]> {
-  const report = await scanMemory(files);
-  return report.findings.filter((f) => f.ruleId === RULE);
-}
+const exposure = (files: Record<string, string>) => ruleFindings(files, RULE);
 
 describe("early-boot units", () => {
   const unit = (extra: string) =>

@@ -5,6 +5,7 @@
 // into the existing expression and parses.
 import { describe, expect, it } from "vitest";
 import { scanFiles } from "../helpers/scan.js";
+import { byService, exposureOf } from "../helpers/service-exposure.js";
 import { nixAvailable } from "../helpers/nix.js";
 import { patchAndParse } from "../helpers/patch.js";
 import { HARDENED_SERVICE_CONFIG as HARDENING } from "../helpers/hardening.js";
@@ -12,8 +13,6 @@ import type { SecurityReport } from "../../src/report/schema.js";
 
 const RULE = "systemd-service-exposure";
 
-const byService = (r: SecurityReport) => Object.fromEntries(r.findings.filter((f) => f.ruleId === RULE).map((f) => [f.optionPath!.replace("systemd.services.", ""), f]));
-const exposureOf = (r: SecurityReport, name: string) => r.inventory.services.find((s) => s.name === name)?.exposure;
 
 describe("merged serviceConfig values", () => {
   it("reads imported, let-bound, recursiveUpdate, mkMerge and function-built hardening sets", async () => {

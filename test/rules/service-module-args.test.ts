@@ -6,11 +6,8 @@
 // User= of its own is never said to "run as root".
 import { describe, expect, it } from "vitest";
 import { scanFiles } from "../helpers/scan.js";
-import type { SecurityReport } from "../../src/report/schema.js";
+import { byService, exposureOf } from "../helpers/service-exposure.js";
 
-const RULE = "systemd-service-exposure";
-const byService = (r: SecurityReport) => Object.fromEntries(r.findings.filter((f) => f.ruleId === RULE).map((f) => [f.optionPath!.replace("systemd.services.", ""), f]));
-const exposureOf = (r: SecurityReport, name: string) => r.inventory.services.find((s) => s.name === name)?.exposure;
 
 const HARDEN_FILE = `{ lib, ... }:
 let

@@ -6,16 +6,13 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { scanMemory } from "../helpers/memory.js";
+import { ruleFindings } from "../helpers/memory.js";
 import { hasNix } from "../helpers/nix.js";
 import type { Finding } from "../../src/report/schema.js";
 
 const RULE = "systemd-service-exposure";
 
-async function exposure(files: Record<string, string>): Promise<Finding[]> {
-  const report = await scanMemory(files);
-  return report.findings.filter((f) => f.ruleId === RULE);
-}
+const exposure = (files: Record<string, string>) => ruleFindings(files, RULE);
 
 /** The files with the finding's patch applied by `git apply`. */
 async function patched(files: Record<string, string>, f: Finding): Promise<Record<string, string>> {

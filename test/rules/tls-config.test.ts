@@ -5,17 +5,10 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { apacheProtocols, findDirectives, fixedProtocols, minimumProtocols, nginxProtocols, oldIn, weakCiphers, withoutWeakCiphers } from "../../src/rules/tls/syntax.js";
 import { nixAvailable } from "../helpers/nix.js";
+import { hasOpenssl } from "../helpers/openssl.js";
 import { applyFix } from "../helpers/patch.js";
 import { scanFiles, sites } from "../helpers/scan.js";
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync("openssl", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Weak suites OpenSSL itself enables for a cipher string (at security level 0, so nothing is hidden). */
 function opensslWeak(cipherString: string): string[] {

@@ -3,19 +3,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { hasOpenssl } from "../helpers/openssl.js";
 import { certificateExpiry, daysUntilExpiry, parseCertificates } from "../../src/secrets/certs.js";
 
 const CERTS = join(import.meta.dirname, "../fixtures/secrets/certs");
 const read = (name: string) => readFileSync(join(CERTS, name), "utf8");
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync("openssl", ["version"], { stdio: "ignore", timeout: 10_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("parseCertificates (recorded OpenSSL certificates)", () => {
   it("reads subject, issuer, validity and self-signedness", () => {

@@ -1,14 +1,13 @@
 // Values that look like secrets and are not, found on public repositories (issue 12), each beside a
 // look-alike that is a secret and must keep firing.
 import { describe, expect, it } from "vitest";
-import { detectSecrets } from "../../src/secrets/index.js";
 import { plaintextPassword } from "../../src/secrets/detect.js";
 import { isSequentialOrRepeated } from "../../src/secrets/values.js";
 import { scanFiles, sites } from "../helpers/scan.js";
+import { detectors } from "../helpers/secrets.js";
 import { B62, Gen, HEX } from "./gen.js";
 
 const gen = new Gen(1212);
-const detectors = (text: string, ctx: Parameters<typeof detectSecrets>[1] = {}) => detectSecrets(text, ctx).map((m) => m.detector);
 const RULE = "hardcoded-secret";
 
 describe("secret detection noise", () => {

@@ -1,10 +1,10 @@
 // Look-alikes from real NixOS configurations (the corpus noise check) that the detectors must not
 // take for secrets, beside the real ones they must still find.
 import { describe, expect, it } from "vitest";
-import { classifySecretFile, classifyKey, detectSecrets, isSecretReference, nonSecretShape, plaintextPassword } from "../../src/secrets/index.js";
+import { classifySecretFile, classifyKey, isSecretReference, nonSecretShape, plaintextPassword } from "../../src/secrets/index.js";
+import { detectors } from "../helpers/secrets.js";
 import { Gen } from "./gen.js";
 
-const detectors = (text: string, ctx: Parameters<typeof detectSecrets>[1] = {}) => detectSecrets(text, ctx).map((m) => m.detector);
 
 describe("names that are not passwords", () => {
   it.each([

@@ -6,7 +6,7 @@ import type { Severity } from "../../report/schema.js";
 import type { DeclaredState, DeclaredUser } from "../declared/schema.js";
 import type { GroupEntry, PasswdEntry, UsersFacts } from "../probes/users.js";
 import type { DriftItemX } from "../model.js";
-import { adoptValue, item, nixString, nixStrings, operand, optionPath, rebuildCommand, revert, shGuard, type CompareContext } from "./common.js";
+import { adoptValue, item, nixString, nixStrings, operand, optionPath, rebuildCommand, revert, shGuard, type CompareContext, type ItemInput } from "./common.js";
 
 /** Membership in these is root-equivalent. */
 export const ADMIN_GROUPS = new Set(["wheel", "root", "sudo", "admin"]);
@@ -36,74 +36,33 @@ export function compareUsers(declared: DeclaredState, actual: UsersFacts, ctx: C
       items.push(extraUser(p, actual.group, groupsByGid, resetNote, ctx, immutable));
       continue;
     }
+    /** A field of /etc/passwd that is not what the configuration declares. */
+    const changed = (key: "uid" | "shell" | "home" | "group", severity: Severity, now: Record<string, unknown>, evidence: string, remediation: ItemInput["remediation"]) =>
+      items.push(item({ category: "user", subject: p.name, key, severity, declared: { [key]: d[key] }, actual: now, evidence, remediation }));
     if (d.uid !== null && d.uid !== p.uid) {
-      items.push(
-        item({
-          category: "user",
-          subject: p.name,
-          key: "uid",
-          severity: "high",
-          declared: { uid: d.uid },
-          actual: { uid: p.uid },
-          evidence: `${p.name} has uid ${p.uid} in /etc/passwd (line ${p.line}); the configuration declares uid ${d.uid}. Files the user owns now belong to another uid.${resetNote}`,
-          remediation: [
-            revert("manual", `Give ${p.name} back uid ${d.uid} and re-own their files (find / -uid ${p.uid} -exec chown ${d.uid} {} +); check no other account uses ${d.uid}.`, [["usermod", "-u", String(d.uid), ...operand(p.name)]]),
-            adoptValue(optionPath("users", "users", p.name, "uid"), String(p.uid), `Declare the uid the account has now.`),
-          ],
-        }),
-      );
+      changed("uid", "high", { uid: p.uid }, `${p.name} has uid ${p.uid} in /etc/passwd (line ${p.line}); the configuration declares uid ${d.uid}. Files the user owns now belong to another uid.${resetNote}`, [
+        revert("manual", `Give ${p.name} back uid ${d.uid} and re-own their files (find / -uid ${p.uid} -exec chown ${d.uid} {} +); check no other account uses ${d.uid}.`, [["usermod", "-u", String(d.uid), ...operand(p.name)]]),
+        adoptValue(optionPath("users", "users", p.name, "uid"), String(p.uid), `Declare the uid the account has now.`),
+      ]);
     }
     if (d.shell !== null && d.shell !== p.shell) {
-      items.push(
-        item({
-          category: "user",
-          subject: p.name,
-          key: "shell",
-          severity: NO_LOGIN.test(d.shell) && !NO_LOGIN.test(p.shell) ? "high" : "medium",
-          declared: { shell: d.shell },
-          actual: { shell: p.shell },
-          evidence: `${p.name}'s shell is ${p.shell} in /etc/passwd; the configuration declares ${d.shell}.${NO_LOGIN.test(d.shell) && !NO_LOGIN.test(p.shell) ? " A no-login account can now log in." : ""}${resetNote}`,
-          remediation: [
-            revert("review", `Set the declared shell back.`, [["usermod", "-s", d.shell, ...operand(p.name)]], ["sh", "-c", '[ "$(getent passwd -- "$1" | cut -d: -f7)" != "$2" ]', "sh", p.name, d.shell]),
-            adoptValue(optionPath("users", "users", p.name, "shell"), nixString(p.shell), `Declare the shell the account uses now (a package such as pkgs.zsh is better than a path; enable programs.zsh too).`),
-          ],
-        }),
-      );
+      changed("shell", NO_LOGIN.test(d.shell) && !NO_LOGIN.test(p.shell) ? "high" : "medium", { shell: p.shell }, `${p.name}'s shell is ${p.shell} in /etc/passwd; the configuration declares ${d.shell}.${NO_LOGIN.test(d.shell) && !NO_LOGIN.test(p.shell) ? " A no-login account can now log in." : ""}${resetNote}`, [
+        revert("review", `Set the declared shell back.`, [["usermod", "-s", d.shell, ...operand(p.name)]], ["sh", "-c", '[ "$(getent passwd -- "$1" | cut -d: -f7)" != "$2" ]', "sh", p.name, d.shell]),
+        adoptValue(optionPath("users", "users", p.name, "shell"), nixString(p.shell), `Declare the shell the account uses now (a package such as pkgs.zsh is better than a path; enable programs.zsh too).`),
+      ]);
     }
     if (d.home !== null && d.home !== p.home) {
-      items.push(
-        item({
-          category: "user",
-          subject: p.name,
-          key: "home",
-          severity: "low",
-          declared: { home: d.home },
-          actual: { home: p.home },
-          evidence: `${p.name}'s home is ${p.home} in /etc/passwd; the configuration declares ${d.home}.${resetNote}`,
-          remediation: [
-            revert("review", `Set the declared home back.`, [["usermod", "-d", d.home, ...operand(p.name)]]),
-            adoptValue(optionPath("users", "users", p.name, "home"), nixString(p.home), `Declare the home the account has now.`),
-          ],
-        }),
-      );
+      changed("home", "low", { home: p.home }, `${p.name}'s home is ${p.home} in /etc/passwd; the configuration declares ${d.home}.${resetNote}`, [
+        revert("review", `Set the declared home back.`, [["usermod", "-d", d.home, ...operand(p.name)]]),
+        adoptValue(optionPath("users", "users", p.name, "home"), nixString(p.home), `Declare the home the account has now.`),
+      ]);
     }
     const primary = groupsByGid.get(p.gid)?.name;
     if (d.group && primary && d.group !== primary) {
-      items.push(
-        item({
-          category: "user",
-          subject: p.name,
-          key: "group",
-          severity: membershipSeverity(primary) === "critical" ? "critical" : "medium",
-          declared: { group: d.group },
-          actual: { group: primary, gid: p.gid },
-          evidence: `${p.name}'s primary group is ${primary} (gid ${p.gid}); the configuration declares ${d.group}.${resetNote}`,
-          remediation: [
-            revert("review", `Set the declared primary group back.`, [["usermod", "-g", d.group, ...operand(p.name)]]),
-            adoptValue(optionPath("users", "users", p.name, "group"), nixString(primary), `Declare the primary group the account has now.`),
-          ],
-        }),
-      );
+      changed("group", membershipSeverity(primary) === "critical" ? "critical" : "medium", { group: primary, gid: p.gid }, `${p.name}'s primary group is ${primary} (gid ${p.gid}); the configuration declares ${d.group}.${resetNote}`, [
+        revert("review", `Set the declared primary group back.`, [["usermod", "-g", d.group, ...operand(p.name)]]),
+        adoptValue(optionPath("users", "users", p.name, "group"), nixString(primary), `Declare the primary group the account has now.`),
+      ]);
     }
   }
 

@@ -6,7 +6,7 @@ import { parseFlakeRef } from "../../drift/declared/flake-ref.js";
 import type { DriftReportX } from "../../drift/model.js";
 import { Severity } from "../../report/schema.js";
 import { isValidHostKey, type StoredReport } from "../report-store.js";
-import { contractAnswer, CursorError, decodeCursor, DEFAULT_LIMIT, PagingInput, unknownHostsMessage, type Detail } from "../answer.js";
+import { contractAnswer, DEFAULT_LIMIT, PagingInput, unknownHostsMessage, type Detail } from "../answer.js";
 import { checkHostNames, errorResult, progressReporter, readOnlyTool, toolError, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
 import { driftTargetProblem } from "../../drift/target.js";
@@ -15,6 +15,7 @@ import { repositoryHosts } from "../../scan/host-list.js";
 import { flakeConfigUsage } from "../../scan/config-usage.js";
 import { fleetAsDriftReport, runFleet } from "../../fleet/index.js";
 import { parseHostList } from "../../fleet/targets.js";
+import { pagedReport, reportResourceLinks } from "./stored-report.js";
 
 export const CHECK_DRIFT_DESCRIPTION = `Check whether a NixOS machine still matches what its flake declares: packages installed imperatively (nix-env), services started or changed by hand, users and groups, files in /etc, firewall and listening ports, mounts, the running generation, and the config repository's git state (uncommitted or unpushed changes). Read-only: it changes nothing on the machine or in the repository (the report and the evaluation cache are kept in nix-warden's own state and cache directories).
 
@@ -116,7 +117,7 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
         for (const e of report.errors.slice(0, 20)) ctx.log("warning", `check_drift: ${e.source}: ${e.message}`);
         ctx.log("info", `check_drift: ${report.summary.total} drift item(s) on ${report.host}; report ${links.json}`);
         progress("done", "done");
-        return contractAnswer(DriftAnswer, firstPage(report, stored, paging), driftLinks(stored.id, links));
+        return contractAnswer(DriftAnswer, firstPage(report, stored, paging), reportResourceLinks("drift", stored.id, links));
       } catch (e) {
         if (extra.signal.aborted) throw e;
         return errorResult("check_drift", e);
@@ -175,7 +176,7 @@ async function checkFleet(
   progress("done", "done");
   const answer = firstPage(combined, stored, paging);
   answer.summary.notes = combined.notes.slice(0, 2 + Math.min(fleet.hosts.length, 20)).map((n) => n.slice(0, 300));
-  return contractAnswer(DriftAnswer, answer, driftLinks(stored.id, links));
+  return contractAnswer(DriftAnswer, answer, reportResourceLinks("drift", stored.id, links));
 }
 
 /** The flake argument (`.` by default) when it names a local directory, else the error answer. */
@@ -210,30 +211,17 @@ function firstPage(report: DriftReportX, stored: StoredReport, paging: { detail:
   return driftAnswer(report, { ...paging, offset: 0, cursorRef: `drift/${stored.host}/${stored.id}`, report: { id: stored.id, uri: links.json, markdown: links.markdown, generatedAt: stored.generatedAt } });
 }
 
-function driftLinks(id: string, links: { json: string; markdown: string }) {
-  return [
-    { uri: links.json, name: `drift report ${id}`, mimeType: "application/json", description: "The full DriftReport (JSON): every item with every field" },
-    { uri: links.markdown, name: `drift report ${id} (markdown)`, mimeType: "text/markdown", description: "The full report as markdown" },
-  ];
-}
 
 /** The next page of a stored drift report (no new check). */
 async function nextPage(ctx: ServerContext, cursor: string, host: string | undefined, paging: { detail: Detail; limit: number }) {
-  let target;
-  try {
-    target = decodeCursor(cursor, "drift");
-  } catch (e) {
-    if (e instanceof CursorError) return toolError(`check_drift: ${e.message}. Call check_drift without cursor for a new check.`);
-    throw e;
-  }
-  const [, reportHost = "", id = ""] = target.ref.split("/");
-  if (host !== undefined && host !== reportHost) return toolError(`check_drift: this cursor pages the drift report of ${reportHost}, not of ${host}; leave host out when passing a cursor.`);
-  const found = await ctx.store.get("drift", reportHost, id);
-  if (!found) return toolError(`check_drift: the report this cursor pages (${id}) is no longer kept; call check_drift without cursor for a new check.`);
-  const links = reportLinks(found.meta);
+  const paged = await pagedReport(ctx, "drift", cursor, (reportHost) =>
+    host !== undefined && host !== reportHost ? `this cursor pages the drift report of ${reportHost}, not of ${host}; leave host out when passing a cursor.` : undefined,
+  );
+  if ("error" in paged) return paged.error;
+  const { target, id, found, links } = paged;
   return contractAnswer(
     DriftAnswer,
     driftAnswer(found.report as DriftReportX, { ...paging, offset: target.offset, cursorRef: target.ref, report: { id, uri: links.json, markdown: links.markdown, generatedAt: found.meta.generatedAt } }),
-    driftLinks(id, links),
+    reportResourceLinks("drift", id, links),
   );
 }

@@ -9,11 +9,12 @@ import { securityHostKey } from "../report-store.js";
 import { cachedScan } from "../../scan/cache.js";
 import { PathArgumentError } from "../roots.js";
 import { repoStateSubdir } from "../../system/state.js";
-import { contractAnswer, CursorError, decodeCursor, DEFAULT_LIMIT, PagingInput, unknownHostsMessage } from "../answer.js";
+import { contractAnswer, DEFAULT_LIMIT, PagingInput, unknownHostsMessage } from "../answer.js";
 import { checkHostNames, errorResult, progressReporter, readOnlyTool, toolError, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
 import { SecurityAnswer, securityAnswer } from "../summary.js";
 import { repositoryHosts } from "../../scan/host-list.js";
+import { pagedReport, reportResourceLinks } from "./stored-report.js";
 
 export const SECURITY_SCAN_DESCRIPTION = `Scan a NixOS flake repository for security problems and anti-patterns: SSH and sudo access, firewall, secrets committed in plain text (shown redacted), systemd service hardening (exposure as measured by systemd-analyze security), TLS, vulnerable packages, compliance. Read-only: it changes nothing in the repository (the report is kept in nix-warden's own state directory).
 
@@ -108,7 +109,7 @@ export function registerSecurityScanTool(ctx: ServerContext): void {
         for (const e of report.errors.slice(0, 20)) ctx.log("warning", `security_scan: ${e.source}${e.file ? ` ${e.file}` : ""}: ${e.message}`);
         ctx.log("info", `security_scan: ${report.summary.total} finding(s) in ${root}; report ${links.json}`);
         progress("done", "done");
-        return contractAnswer(SecurityAnswer, securityAnswer(report, { ...paging, offset: 0, cursorRef: `security/${stored.host}/${stored.id}`, report: { id: stored.id, uri: links.json, markdown: links.markdown, generatedAt: stored.generatedAt }, filesWritten: written }), reportResourceLinks(stored.id, links));
+        return contractAnswer(SecurityAnswer, securityAnswer(report, { ...paging, offset: 0, cursorRef: `security/${stored.host}/${stored.id}`, report: { id: stored.id, uri: links.json, markdown: links.markdown, generatedAt: stored.generatedAt }, filesWritten: written }), reportResourceLinks("security", stored.id, links));
       } catch (e) {
         if (extra.signal.aborted) throw e;
         return errorResult("security_scan", e);
@@ -117,31 +118,16 @@ export function registerSecurityScanTool(ctx: ServerContext): void {
   );
 }
 
-function reportResourceLinks(id: string, links: { json: string; markdown: string }) {
-  return [
-    { uri: links.json, name: `security report ${id}`, mimeType: "application/json", description: "The full SecurityReport (JSON): every finding with every field" },
-    { uri: links.markdown, name: `security report ${id} (markdown)`, mimeType: "text/markdown", description: "The full report as markdown" },
-  ];
-}
-
 /** The next page of a stored report: no new scan, so pages of one report never shift. */
 async function nextPage(ctx: ServerContext, cursor: string, hosts: string[] | undefined, paging: { detail: "summary" | "findings" | "full"; limit: number }) {
-  let target;
-  try {
-    target = decodeCursor(cursor, "security");
-  } catch (e) {
-    if (e instanceof CursorError) return toolError(`security_scan: ${e.message}. Call security_scan without cursor for a new scan.`);
-    throw e;
-  }
-  const [, host = "", id = ""] = target.ref.split("/");
-  if (hosts?.length && securityHostKey(hosts) !== host)
-    return toolError(`security_scan: this cursor pages the report of ${host === "all" ? "every host" : `hosts ${host.split("+").join(", ")}`}, not of ${hosts.join(", ")}; leave hosts out when passing a cursor.`);
-  const found = await ctx.store.get("security", host, id);
-  if (!found) return toolError(`security_scan: the report this cursor pages (${id}) is no longer kept; call security_scan without cursor for a new scan.`);
-  const links = reportLinks(found.meta);
+  const paged = await pagedReport(ctx, "security", cursor, (host) =>
+    hosts?.length && securityHostKey(hosts) !== host ? `this cursor pages the report of ${host === "all" ? "every host" : `hosts ${host.split("+").join(", ")}`}, not of ${hosts.join(", ")}; leave hosts out when passing a cursor.` : undefined,
+  );
+  if ("error" in paged) return paged.error;
+  const { target, id, found, links } = paged;
   return contractAnswer(
     SecurityAnswer,
     securityAnswer(found.report as SecurityReport, { ...paging, offset: target.offset, cursorRef: target.ref, report: { id, uri: links.json, markdown: links.markdown, generatedAt: found.meta.generatedAt } }),
-    reportResourceLinks(id, links),
+    reportResourceLinks("security", id, links),
   );
 }

@@ -8,6 +8,7 @@ import { globToRegExp } from "../../text/glob.js";
 import type { NixFileContext, Rule, RuleReport, TextEdit, TextFileContext } from "../types.js";
 import { effectiveCommands, sourceOf, type ShellSource, type ShellWord } from "../../shell/parse.js";
 import { applications, calleeName, dottedName, flattenApply, unparen } from "../shared/syntax.js";
+import { cookLiteral } from "../shared/string-lines.js";
 
 export interface ScriptSite {
   source: ShellSource;
@@ -86,36 +87,7 @@ function interpolationWord(interpol: SyntaxNode): string {
 
 /** The text of a Nix string literal as the shell will see it, with each character's offset. */
 export function stringSource(str: SyntaxNode): ShellSource {
-  let text = "";
-  const offsets: number[] = [];
-  const add = (s: string, at: number) => {
-    for (let i = 0; i < s.length; i++) {
-      text += s[i];
-      offsets.push(at);
-    }
-  };
-  for (const c of str.children) {
-    if (c.isToken) {
-      if (c.kind === K.TOKEN_IND_STRING_CONTENT) {
-        for (let i = 0; i < c.end - c.start; i++) add(c.source.text[c.start + i]!, c.start + i);
-      } else if (c.kind === K.TOKEN_STRING_CONTENT) {
-        const raw = c.text;
-        for (let i = 0; i < raw.length; i++) {
-          if (raw[i] === "\\" && i + 1 < raw.length) {
-            const e = raw[i + 1]!;
-            add(e === "n" ? "\n" : e === "t" ? "\t" : e === "r" ? "\r" : e, c.start + i);
-            i++;
-          } else add(raw[i]!, c.start + i);
-        }
-      } else if (c.kind === K.TOKEN_IND_STRING_ESCAPE) {
-        const t = c.text;
-        const v = t === "''$" ? "$" : t === "'''" ? "''" : t === "$" || t === "'" ? t : t.startsWith("''\\") ? ({ n: "\n", t: "\t", r: "\r" } as Record<string, string>)[t.slice(3)] ?? t.slice(3) : t;
-        add(v, c.start);
-      }
-    } else if (c.kind === K.NODE_INTERPOL) {
-      add(interpolationWord(c), c.start);
-    }
-  }
+  const { text, offsets } = cookLiteral(str, interpolationWord, false);
   offsets.push(str.end);
   return { text, offsets };
 }

@@ -4,7 +4,7 @@
 // modules outside any host, NixOS VM test nodes), the one file. A rule written against `Scope`
 // runs both ways: `checkHost` for host files, `checkNix` for the rest, never twice for one
 // definition.
-import type { OptionDefinition, OptionIndex } from "../../nix/options.js";
+import { definitionsByPath, type OptionDefinition, type OptionIndex } from "../../nix/options.js";
 import { externalImportsIn, type ExternalImport } from "../../nix/external-modules.js";
 import { priorityName, priorityNumber, winningDefinition, type Candidate } from "../../nix/priority.js";
 import type { SyntaxNode } from "../../nix/syntax.js";
@@ -89,12 +89,7 @@ export function fileScope(ctx: NixFileContext): Scope | undefined {
 function makeFileScope(ctx: NixFileContext): Scope | undefined {
   const defs = ctx.index.definitions.filter((d) => isFileScoped(ctx, d));
   if (defs.length === 0) return undefined;
-  const byPath = new Map<string, OptionDefinition[]>();
-  for (const d of defs) {
-    const list = byPath.get(d.path);
-    if (list) list.push(d);
-    else byPath.set(d.path, [d]);
-  }
+  const byPath = definitionsByPath(defs);
   return {
     kind: "file",
     files: [ctx],

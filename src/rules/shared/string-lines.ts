@@ -38,6 +38,19 @@ export interface StringLine {
 export function cookString(value: SyntaxNode | undefined): CookedString | undefined {
   const node = unparen(value);
   if (!node || node.kind !== K.NODE_STRING) return undefined;
+  const { text, offsets } = cookLiteral(node, () => INTERPOLATION, true);
+  const close = node.childTokens().at(-1);
+  offsets.push(close && (close.kind === K.TOKEN_STRING_END || close.kind === K.TOKEN_IND_STRING_END) ? close.start : node.end);
+  return { text, offsets, node };
+}
+
+/**
+ * The value of a string literal `node` with the source offset of each character (escapes
+ * unescaped, `\n` mapped to its backslash): cookString's for configuration text, the shell reader's
+ * for scripts. Each interpolation becomes `interpolation(node)`; `foldCr` reads a CR or CRLF of the
+ * source as one newline, else a CR stays. The caller adds the end offset.
+ */
+export function cookLiteral(node: SyntaxNode, interpolation: (interpol: SyntaxNode) => string, foldCr: boolean): { text: string; offsets: number[] } {
   const src = node.source.text;
   let text = "";
   const offsets: number[] = [];
@@ -49,7 +62,7 @@ export function cookString(value: SyntaxNode | undefined): CookedString | undefi
   };
   for (const c of node.children) {
     if (!c.isToken) {
-      if (c.kind === K.NODE_INTERPOL) push(INTERPOLATION, c.start);
+      if (c.kind === K.NODE_INTERPOL) push(interpolation(c), c.start);
       continue;
     }
     if (c.kind === K.TOKEN_STRING_CONTENT) {
@@ -60,7 +73,7 @@ export function cookString(value: SyntaxNode | undefined): CookedString | undefi
           const e = src[i + 1]!;
           push(e === "n" ? "\n" : e === "r" ? "\r" : e === "t" ? "\t" : e, i);
           i++;
-        } else if (ch === "\r") {
+        } else if (ch === "\r" && foldCr) {
           push("\n", i);
           if (src[i + 1] === "\n") i++;
         } else push(ch, i);
@@ -68,7 +81,7 @@ export function cookString(value: SyntaxNode | undefined): CookedString | undefi
     } else if (c.kind === K.TOKEN_IND_STRING_CONTENT) {
       for (let i = c.start; i < c.end; i++) {
         const ch = src[i]!;
-        if (ch === "\r") {
+        if (ch === "\r" && foldCr) {
           push("\n", i);
           if (src[i + 1] === "\n") i++;
         } else push(ch, i);
@@ -79,9 +92,7 @@ export function cookString(value: SyntaxNode | undefined): CookedString | undefi
       push(v, c.start);
     }
   }
-  const close = node.childTokens().at(-1);
-  offsets.push(close && (close.kind === K.TOKEN_STRING_END || close.kind === K.TOKEN_IND_STRING_END) ? close.start : node.end);
-  return { text, offsets, node };
+  return { text, offsets };
 }
 
 function unescapeOne(c: string): string {
