@@ -128,6 +128,22 @@ const BROAD_ACCESS: Array<[RegExp, string]> = [
   [/\b(?:pg_dump|pg_dumpall|mysqldump|mariadb-dump|mongodump)\b/, "it dumps another daemon's database, which needs that daemon's user or root"],
 ];
 
+// Daemons whose work is the machine's own devices (seat, input, sensors, fans, power, RGB, GPU):
+// their inputs are those devices and a fixed configuration, and they need root and the devices by
+// design (nixpkgs' own modules run seatd, thinkfan or keyd as root, unsandboxed). Judged noise or
+// harmful to sandbox on public repositories (sioodmy-dotfiles' seatd, Stunkymonkey-nixos'
+// illuminanced).
+const DEVICE_DAEMON = /(?:^|[\s/"'}])(seatd|illuminanced|thinkfan|fancontrol|mbpfan|auto-cpufreq|thermald|throttled|intel-undervolt|undervolt|ryzenadj|nbfc_service|fw-fanctrl|acpid|actkbd|thd|keyd|kanata|kmonad|evremap|input-remapper-service|ydotoold|logid|ratbagd|openrgb|ckb-next-daemon|asusd|supergfxd|system76-power|power-profiles-daemon|iio-sensor-proxy|clightd|nvidia-persistenced|coolercontrold|liquidctl|wluma)(?=\s|$|["'])/m;
+
+// VPN daemons: they manage the host's interfaces, routes, firewall and /dev/net/tun, as root by
+// design; a sandbox baseline (DynamicUser, PrivateDevices, an empty CapabilityBoundingSet,
+// RestrictAddressFamilies) breaks them (cole-h-nixos-config's mullvad-daemon, judged so).
+const VPN_DAEMON = /(?:^|[\s/"'}])(mullvad-daemon|openvpn|wg-quick|tailscaled|zerotier-one|netbird|nebula|wireguard-go|boringtun(?:-cli)?|openconnect|charon-systemd|charon|nordvpnd|expressvpnd|warp-svc|ivpn-service|yggdrasil|tincd|vpnc|openfortivpn|sshuttle)(?=\s|$|["'])/m;
+
+// Control commands of a backup tool to its own local daemon (`zrepl signal wakeup`): they read no
+// files themselves (cole-h-nixos-config's zrepl-replicate was called a backup reading everyone's files).
+const BACKUP_CONTROL = /\bzrepl\b[^\n]*?\s(?:signal|status|version|configcheck)\b[^\n]*/g;
+
 // Jobs whose whole purpose is to change the system (rebuild it, load a kernel, write kernel
 // settings or firewall rules, configure hardware or interfaces): a oneshot or timer job of this
 // kind has no attack surface a sandbox would reduce, and the sandbox would stop it working.
@@ -157,7 +173,10 @@ export function serviceSurface(f: ServiceFacts): SurfaceVerdict {
   const v = surfaceOf(f);
   // A long `path` is a toolbox (an agent's), not what the unit runs.
   const tools = f.tools !== undefined && f.tools.length < 200 ? f.tools : "";
-  const related = `${f.command}\n${tools}\n${f.related ?? ""}`.replace(/^\s*#.*$/gm, "");
+  // A command that only signals the backup daemon says what the unit does: its name (zrepl-replicate)
+  // then says nothing more.
+  const control = new RegExp(BACKUP_CONTROL.source).test(f.command);
+  const related = (control ? f.command : `${f.command}\n${tools}\n${f.related ?? ""}`).replace(/^\s*#.*$/gm, "").replace(BACKUP_CONTROL, "");
   const broadAccess = BROAD_ACCESS.find(([re]) => re.test(related))?.[1];
   return broadAccess && !v.needsRoot ? { ...v, broadAccess } : v;
 }
@@ -197,6 +216,18 @@ function surfaceOf(f: ServiceFacts): SurfaceVerdict {
   if (!trivial && oneshotJob && !f.socket && needsRoot === "it configures hardware") trivial = "it is a oneshot job that configures hardware";
   else if (!trivial && oneshotJob && !f.socket && needsRoot && SYSTEM_JOBS.has(needsRoot)) trivial = `it is a ${f.scheduled ? "scheduled" : "oneshot"} job whose purpose is to change the system (${needsRoot.replace(/^it /, "")}): that needs root and what a sandbox takes away, and it reads no input a stranger controls`;
   else if (!trivial && oneshotJob && !f.socket && f.placesFilesOnly) trivial = "it is a oneshot job that only places local files from the configuration (no network, no input a stranger controls)";
+  // Read from what it runs (its command), not from its `path` or name.
+  const vpn = f.runsAsOwnUser ? undefined : VPN_DAEMON.exec(command)?.[1];
+  if (!trivial && vpn) {
+    needsRoot ??= `it is a VPN daemon (${vpn}): it manages the host's interfaces, routes, firewall and /dev/net/tun`;
+    trivial = `it is a VPN daemon (${vpn}), which must manage the host's interfaces, routes, firewall and /dev/net/tun as root: a sandbox baseline would break it, and nixpkgs runs these unsandboxed as root too`;
+  }
+  const device = f.runsAsOwnUser || f.socket ? undefined : (DEVICE_DAEMON.exec(command)?.[1] ?? (needsRoot === "it configures hardware" ? "it configures hardware" : undefined));
+  if (!trivial && device && !LISTENS.test(command) && !f.opensFirewall && !f.remoteInput) {
+    needsRoot ??= `it drives the machine's devices (${device})`;
+    const what = device === "it configures hardware" ? "it configures the machine's hardware" : `it is a local device daemon (${device})`;
+    trivial = `${what}: its inputs are the machine's devices and a fixed configuration, nothing a stranger controls, and it needs root and those devices by design`;
+  }
   if (f.socket) return { surface: "network", why: "it has a listening socket", trivial, needsRoot };
   const oneshot = oneshotJob;
   if (!f.privateNetwork && !oneshot) {

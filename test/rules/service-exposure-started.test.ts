@@ -30,7 +30,8 @@ describe("units nothing starts", () => {
   });
 
   it("a daemon nothing starts is still reported (it keeps running once started by hand), at low, saying so", async () => {
-    const vpn = `{ pkgs, ... }: {\n  systemd.services."vpn-client@" = {\n    description = "VPN tunnel for %I";\n    after = [ "network-online.target" ];\n    serviceConfig = { Type = "notify"; ExecStart = "\${pkgs.openvpn}/bin/openvpn --config %i.ovpn"; };\n  };\n}\n`;
+    // (A relay, not a VPN daemon: those manage routes as root by design and are not reported.)
+    const vpn = `{ pkgs, ... }: {\n  systemd.services."vpn-client@" = {\n    description = "Mail relay for %I";\n    after = [ "network-online.target" ];\n    serviceConfig = { Type = "notify"; ExecStart = "\${pkgs.relayd}/bin/relayd --config %i.conf"; };\n  };\n}\n`;
     const [f] = await exposure({ "vpn.nix": vpn });
     expect(f!.severity).toBe("low");
     expect(f!.message).toContain("runs only when started by hand");
@@ -84,10 +85,11 @@ describe("jobs are not daemons", () => {
     `{ lib, config, pkgs, ... }:\nlet members = [ "e3d6559697" "6688e8091d" ];\nin {\n  systemd.services.vpn-accept = {\n    wantedBy = [ "multi-user.target" ];\n    after = [ "vpn.service" ];\n    serviceConfig.ExecStart = pkgs.writeShellScript "vpn-accept" ''\n${body}    '';\n  };\n}\n`;
 
   it("a boot script whose commands are client actions (`members allow <id>`, one per element of a list) is a job", async () => {
-    // With fixed arguments and no input from the network it is info (clan-infra's
-    // zerotier-accept-external, judged "should be info"); fetching from a remote host, low.
+    // With fixed arguments and no input from the network it is not reported (clan-infra's
+    // zerotier-accept-external, judged "should be info", then such jobs noise even at info);
+    // fetching from a remote host, low.
     const body = `      \${lib.concatMapStringsSep "\\n" (id: ''\n        \${pkgs.vpn-members}/bin/vpn-members allow \${id}\n      '') members}\n`;
-    expect((await exposure({ "vpn.nix": autoaccept(body) })).map((f) => f.severity)).toEqual(["info"]);
+    expect(await exposure({ "vpn.nix": autoaccept(body) })).toEqual([]);
     const [f] = await exposure({ "vpn.nix": autoaccept(`      \${pkgs.curl}/bin/curl -fsS -o /run/vpn-members.json https://hooks.example.org/vpn\n${body}`) });
     expect(f).toBeDefined();
     expect(f!.severity).toBe("low");

@@ -175,27 +175,27 @@ let theme = config.theme; in
     for (const c of chainsIn(ctx)) if (!opensFile(c.head)) ctx.report({ ...c.report });
   },
 
-  // File-opening chains, grouped across the repository.
+  // File-opening chains are one house habit, whatever their order or members (wiltaylor-dotfiles'
+  // `with pkgs; with lib;`, `with lib; with builtins;`... were five findings for one habit): one
+  // finding for the repository, at the first file of its most common chain, naming the others.
   checkRepository(files, sink) {
-    const groups = new Map<string, Array<{ ctx: NixFileContext; chain: Chain }>>();
-    for (const ctx of files) {
-      for (const chain of chainsIn(ctx)) {
-        if (!opensFile(chain.head)) continue;
-        const key = chain.scopes.join("; ");
-        groups.set(key, [...(groups.get(key) ?? []), { ctx, chain }]);
-      }
-    }
-    for (const list of groups.values()) {
-      list.sort((x, y) => x.ctx.file.localeCompare(y.ctx.file));
-      const [first, ...others] = list;
-      if (!first) continue;
-      const r = first.chain.report;
-      const also = others.map((o) => `${o.ctx.file}:${o.chain.head.line}`);
-      const shown = also.slice(0, 8).join(", ") + (also.length > 8 ? `, and ${also.length - 8} more` : "");
-      sink.report(first.ctx, {
-        ...r,
-        message: others.length ? `${r.message} The same chain opens ${others.length} other file${others.length > 1 ? "s" : ""} (${shown}); reported once here.` : r.message,
-      });
-    }
+    const list: Array<{ ctx: NixFileContext; chain: Chain }> = [];
+    for (const ctx of files) for (const chain of chainsIn(ctx)) if (opensFile(chain.head)) list.push({ ctx, chain });
+    if (!list.length) return;
+    const variants = new Map<string, number>();
+    for (const { chain } of list) variants.set(chain.scopes.join("; "), (variants.get(chain.scopes.join("; ")) ?? 0) + 1);
+    const ranked = [...variants].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    list.sort((x, y) => x.ctx.file.localeCompare(y.ctx.file));
+    const first = list.find((x) => x.chain.scopes.join("; ") === ranked[0]![0])!;
+    const others = list.filter((x) => x !== first);
+    const r = first.chain.report;
+    const also = others.map((o) => `${o.ctx.file}:${o.chain.head.line}`);
+    const shown = also.slice(0, 8).join(", ") + (also.length > 8 ? `, and ${also.length - 8} more` : "");
+    const kinds = ranked.length > 1 ? ` (${ranked.length} variants: ${ranked.slice(0, 4).map(([k, n]) => `\`with ${k.replaceAll("; ", "; with ")};\` ${n}x`).join(", ")}${ranked.length > 4 ? ", ..." : ""})` : "";
+    sink.report(first.ctx, {
+      ...r,
+      key: "file-opening chains",
+      message: others.length ? `${r.message} ${others.length} other file${others.length > 1 ? "s" : ""} open the same way${kinds} (${shown}); reported once here, as one habit of the repository.` : r.message,
+    });
   },
 };

@@ -102,8 +102,6 @@ function hardenedAlready(svc: FoundService): string[] {
 interface RepoFacts {
   setOptions: Set<string>;
   homeUsers: Map<string, string>;
-  /** Normal login accounts (isNormalUser, or in wheel), with wheel membership. */
-  people: Map<string, { wheel: boolean }>;
   files: NixFileContext[];
 }
 
@@ -114,20 +112,18 @@ function repoFacts(files: NixFileContext[]): RepoFacts {
   // for a normal user; none is invented.
   const homes = new Map<string, string>();
   const normal = new Set<string>();
-  const wheel = new Set<string>();
   for (const f of files) {
     for (const d of f.index.definitions) {
       // The value only of the options looked at (every definition's value was 1% of a cold scan of
       // olafkfreund/nixos_config).
       const gate = /\.(?:openFirewall|openPorts?|firewall\w*)$/.test(d.path);
-      const u = /^users\.(?:users|extraUsers)\.([^.]+)\.(isNormalUser|home|extraGroups)$/.exec(d.path);
+      const u = /^users\.(?:users|extraUsers)\.([^.]+)\.(isNormalUser|home)$/.exec(d.path);
       if (!gate && !u) continue;
       const v = staticValue(d.inner);
       if (v !== false && gate) setOptions.add(d.path);
       const who = u?.[1]!.replace(/^"|"$/g, "");
       if (u && u[2] === "isNormalUser" && v === true) normal.add(who!);
       if (u && u[2] === "home" && typeof v === "string") homes.set(who!, v);
-      if (u && u[2] === "extraGroups" && (d.inner?.text ?? "").includes('"wheel"')) wheel.add(who!);
     }
     for (const d of f.index.declarations) {
       // `openFirewall = mkOption { default = true; }`: the gate is open unless a host closes it.
@@ -136,9 +132,7 @@ function repoFacts(files: NixFileContext[]): RepoFacts {
   }
   for (const [who, home] of homes) if (home.startsWith("/home/")) homeUsers.set(who, `its home is ${home}`);
   for (const who of normal) if (!homes.has(who)) homeUsers.set(who, `it is a normal user, whose home is /home/${who}`);
-  const people = new Map<string, { wheel: boolean }>();
-  for (const who of new Set([...normal, ...wheel])) people.set(who, { wheel: wheel.has(who) });
-  return { setOptions, homeUsers, people, files };
+  return { setOptions, homeUsers, files };
 }
 
 /** What starts units across the repository: timer, socket and path units by name, `wantedBy`,
@@ -270,18 +264,6 @@ function proxiedTo(svc: FoundService, facts: RepoFacts): string | undefined {
     }
   }
   return undefined;
-}
-
-/** Who a job that is not root runs as: a dedicated account, DynamicUser, nobody, or a normal login
- * account (bjornfor-nixos-config's archive job runs as bf, the admin: not "a user of its own"). */
-function ownUserText(svc: FoundService, facts: RepoFacts): string {
-  const sc = svc.def.serviceConfig;
-  const user = typeof sc.User === "string" ? sc.User : undefined;
-  const person = user !== undefined ? facts.people.get(user) : undefined;
-  if (person) return `it runs as ${user}, ${person.wheel ? "a login account in wheel (an administrator)" : "a normal login account (isNormalUser)"}, not a service account and not root`;
-  if (user === "nobody") return "it runs as nobody (the shared unprivileged account), not root";
-  if (user === undefined && (sc.DynamicUser === true || sc.DynamicUser === "yes" || sc.DynamicUser === "true")) return "it runs as a dynamic user of its own, not root";
-  return user !== undefined ? `it runs as ${user}, a user of its own, not root` : "it runs as a user of its own, not root";
 }
 
 /** The hosts' firewall says nothing opens the service's ports: why, or undefined when it may. */
@@ -453,8 +435,6 @@ export const serviceHardening: Rule = {
     const notStarted = new Set<FoundService>();
     // Root jobs that are reported: what reaches them.
     const jobInput = new Map<FoundService, string>();
-    // Jobs rated info, and why.
-    const infoJobs = new Map<FoundService, string>();
     // Complete each surface with what other files say: an option-gated firewall opening counts only
     // where a host sets the option; ports no firewall of the hosts opens make a local service.
     for (const svc of services) {
@@ -516,13 +496,15 @@ export const serviceHardening: Rule = {
       if (notStarted.has(svc) && svc.surface.surface === "oneshot") skipped.add(svc);
       // A oneshot or timer job is reached only through its input. One that takes none from the
       // network (fixed arguments, local files), or that already runs as another user, has
-      // nothing a stranger could use: info. A root job that downloads or talks to a remote host, or that
+      // nothing a stranger could use: not reported. A root job that downloads or talks to a remote host, or that
       // reads everyone's files (a backup, a virus scan), is low.
       if (svc.surface.surface === "oneshot" && !skipped.has(svc)) {
         const rootish = svc.runsAsRoot || svc.userUnread === true;
         const input = f.remoteInput ?? svc.surface.broadAccess;
-        if (!rootish) infoJobs.set(svc, ownUserText(svc, facts));
-        else if (input === undefined) infoJobs.set(svc, "it takes no input from the network (fixed arguments, local files)");
+        // Judged noise even at info on every public repository tried (a boot-time `gpgconf --kill`,
+        // a `pamixer --mute` before suspend, a setup script): such jobs stay in the exposure table
+        // (sink.addService) but are no finding.
+        if (!rootish || input === undefined) skipped.add(svc);
         else jobInput.set(svc, input);
       }
     }
@@ -538,8 +520,7 @@ export const serviceHardening: Rule = {
       sink.addService({ name: svc.name, file: svc.ctx.file, line: anchorNode.line, node: anchorNode, exposure: o.exposure, verdict: o.verdict });
       if (o.exposure < 7.0 || skipped.has(svc) || svc.surface.trivial || overridesStockUnit(svc)) return;
       const byHand = notStarted.has(svc);
-      const info = infoJobs.get(svc);
-      const severity: Severity = info !== undefined ? "info" : byHand ? "low" : severityOf(svc, o.exposure);
+      const severity: Severity = byHand ? "low" : severityOf(svc, o.exposure);
       const needsRoot = svc.surface.needsRoot;
       // Its user's home, or paths the unit names, under /home: ProtectHome=true would hide them.
       const user = typeof svc.def.serviceConfig.User === "string" ? svc.def.serviceConfig.User : undefined;
@@ -577,8 +558,8 @@ export const serviceHardening: Rule = {
         ? `an exposure of at most ${formatExposure(o.exposure)} ${o.verdict}: ${svc.partial.slice(0, 3).join(", ")} ${svc.partial.length > 1 ? "are" : "is"} merged into its serviceConfig and could not be read statically, so what ${svc.partial.length > 1 ? "they set" : "it sets"} is not counted and the unit may well be hardened (the score is a bound, not a measurement)`
         : `an exposure of ${formatExposure(o.exposure)} ${o.verdict} (${o.source === "systemd-analyze" ? "measured with systemd-analyze security" : "built-in scorer, same numbers as systemd-analyze security"})`;
       const input = jobInput.get(svc);
-      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}${input ? ` that runs as root and ${input.replace(/^it /, "")}` : ""}${info ? `, and ${info.replace(/^it /, "")}: nothing a stranger controls reaches it, so it is info` : ""}.${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}`;
-      const lowered = info === undefined && !byHand && severity !== severityOf(svc, o.exposure, false) ? ` It is already sandboxed in part on purpose (${hardenedAlready(svc).slice(0, 4).join(", ")}${hardenedAlready(svc).length > 4 ? "..." : ""}): what is left improves existing hardening, so it is rated one level lower.` : "";
+      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}${input ? ` that runs as root and ${input.replace(/^it /, "")}` : ""}.${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}`;
+      const lowered = !byHand && severity !== severityOf(svc, o.exposure, false) ? ` It is already sandboxed in part on purpose (${hardenedAlready(svc).slice(0, 4).join(", ")}${hardenedAlready(svc).length > 4 ? "..." : ""}): what is left improves existing hardening, so it is rated one level lower.` : "";
       const rootText = needsRoot ? ` It must run as root (${needsRoot}), so no DynamicUser or User= is proposed.` : "";
       // Unread parts may set the same keys (adding them could conflict), and a job that must run
       // as root needs a per-job choice (kernel tunables, devices, netlink): no patch for either.
@@ -665,7 +646,7 @@ export const serviceHardening: Rule = {
         key: `jobs ${jobs.map((j) => j.svc.name).join(" ")}`,
         severity: jobs.some((j) => j.report.severity === "low") ? "low" : "info",
         title: `${jobs.length} oneshot or scheduled systemd jobs without sandboxing`,
-        message: `${jobs.length} oneshot or scheduled jobs in this file run without sandboxing: ${names.join(", ")}. A job is reached only through what it reads, so each is rated low at most (info when it runs as its own user or takes nothing from the network); ${first.report.message.replace(/^systemd\.services\.\S+ /, `the first, ${first.svc.name}, `)}`,
+        message: `${jobs.length} oneshot or scheduled jobs in this file run without sandboxing: ${names.join(", ")}. A job is reached only through what it reads, so each is rated low at most (and one that runs as its own user or takes nothing from the network is not reported); ${first.report.message.replace(/^systemd\.services\.\S+ /, `the first, ${first.svc.name}, `)}`,
         evidence: jobs.map((j) => j.report.evidence).join("; "),
         fix: {
           safety: "review",

@@ -685,7 +685,7 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
 // talks to a remote service (a bot posting, an API), read from what it runs.
 const REMOTE_INPUT: Array<[RegExp, string]> = [
   [/\b(?:curl|wget|aria2c|xh|httpie)\b|https?:\/\/(?!(?:localhost|127\.|\[::1\]))/, "it downloads or posts to remote URLs"],
-  [/\bgit\s+(?:-C\s+\S+\s+)?(?:clone|pull|fetch|remote\s+update)\b|\b(?:icloudpd|gphotos-sync|yt-dlp|youtube-dl|gallery-dl|rclone|mbsync|offlineimap|fetchmail|getmail)\b/, "it fetches content from remote services"],
+  [/\bgit\s+(?:-C\s+\S+\s+)?(?:clone|pull|fetch|remote\s+update)\b|\b(?:icloudpd|gphotos-sync|yt-dlp|youtube-dl|gallery-dl|rclone|mbsync|offlineimap|fetchmail|getmail|lychee|linkchecker|muffet)\b/, "it fetches content from remote services"],
   // `${lib.getExe flakelets} update nixbot`: a program told to update, sync or pull fetches
   // from elsewhere, even when what it is cannot be read.
   [/(?:^|[\s"'}])(?:update|upgrade|sync|pull|fetch|download|mirror|clone|join)(?=[\s"']|$)/m, "its command updates, syncs or pulls from elsewhere"],
