@@ -76,10 +76,46 @@ export function rootActionsGranted(body: string): Array<{ id: string; at: number
   for (const m of mentions) {
     const ids = [...ROOT_EQUIVALENT_ACTIONS.keys()].filter((id) => (m.how === "prefix" ? id.startsWith(m.text) : m.how === "part" ? id.includes(m.text) : id === m.text));
     if (!ids.length) continue;
-    // The answer the rule gives next after the comparison.
+    // The answer the rule gives next after the comparison is YES, and the wheel test is among the
+    // conditions since the answer before it (a YES for another group beside a wheel rule for
+    // another action is not wheel's).
     const answer = /\bpolkit\s*\.\s*Result\s*\.\s*(\w+)/.exec(body.slice(m.at));
     if (answer?.[1] !== "YES") continue;
+    const before = [...body.slice(0, m.at).matchAll(/\bpolkit\s*\.\s*Result\s*\.\s*\w+/g)].at(-1);
+    const from = before ? before.index + before[0].length : 0;
+    if (!WHEEL.test(body.slice(from, m.at + answer.index))) continue;
     for (const id of ids) if (!out.some((o) => o.id === id)) out.push({ id, at: m.at });
+  }
+  return out;
+}
+
+/** The rules text with comments blanked out (same length, newlines kept): `/* … *\/`, `// …`, and
+ * lines starting with `#` (not JavaScript, but written in Nix-minded configurations to turn a rule
+ * off: knopki-devops-at-home comments out a manage-units rule that way). Quotes are followed, so a
+ * `//` in a string stays. */
+export function blankComments(text: string): string {
+  let out = "";
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      out += c;
+      if (c === "\\" && i + 1 < text.length) out += text[++i];
+      else if (c === quote || c === "\n") quote = undefined;
+      continue;
+    }
+    const lineStart = out.lastIndexOf("\n") + 1;
+    const block = c === "/" && text[i + 1] === "*";
+    const line = (c === "/" && text[i + 1] === "/") || (c === "#" && out.slice(lineStart).trim() === "");
+    if (block || line) {
+      const end = block ? text.indexOf("*/", i + 2) : text.indexOf("\n", i);
+      const stop = end === -1 ? text.length : block ? end + 2 : end;
+      out += text.slice(i, stop).replace(/[^\n]/g, " ");
+      i = stop - 1;
+      continue;
+    }
+    if (c === '"' || c === "'" || c === "`") quote = c;
+    out += c;
   }
   return out;
 }
@@ -91,9 +127,10 @@ function places(ctx: NixFileContext): Place[] {
     if (isDead(def)) continue;
     const s = cookString(def.inner);
     if (!s) continue;
-    const starts = [...s.text.matchAll(/polkit\s*\.\s*addRule\s*\(/g)].map((m) => m.index);
+    const text = blankComments(s.text);
+    const starts = [...text.matchAll(/polkit\s*\.\s*addRule\s*\(/g)].map((m) => m.index);
     starts.forEach((start, i) => {
-      const body = s.text.slice(start, starts[i + 1] ?? s.text.length);
+      const body = text.slice(start, starts[i + 1] ?? text.length);
       if (!WHEEL.test(body) || !YES.test(body)) return;
       const firstLine = body.indexOf("\n") === -1 ? body.length : body.indexOf("\n");
       if (ACTION_FILTER.test(body)) {
