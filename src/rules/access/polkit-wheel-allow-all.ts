@@ -46,6 +46,8 @@ export const ROOT_EQUIVALENT_ACTIONS: ReadonlyMap<string, string> = new Map([
 const ID_EQUALS = /\baction\s*\.\s*id\s*===?\s*(["'])([\w.-]+)\1|(["'])([\w.-]+)\3\s*===?\s*action\s*\.\s*id\b/g;
 /** `action.id.indexOf("p") == 0` (or `>= 0`, `!= -1`, `> -1`), `action.id.startsWith("p")`, `.includes("p")`. */
 const ID_PREFIX = /\baction\s*\.\s*id\s*\.\s*(indexOf|startsWith|includes)\s*\(\s*(["'])([\w.-]+)\2\s*\)(\s*(?:===?\s*0|>=\s*0|>\s*-1|!==?\s*-1))?/g;
+/** A regular expression literal tested against the id. */
+const ID_REGEX = /\/((?:\\.|[^/\n\\])+)\/[gimsuy]*\s*\.\s*test\s*\(\s*action\s*\.\s*id\s*\)|\baction\s*\.\s*id\s*\.\s*match\s*\(\s*\/((?:\\.|[^/\n\\])+)\/[gimsuy]*\s*\)/g;
 /** A list of ids the action is looked up in: `[ ... ].indexOf(action.id) >= 0`, `ids.includes(action.id)`. */
 const ID_IN_LIST = /\.\s*(?:indexOf|includes)\s*\(\s*action\s*\.\s*id\s*\)/;
 const ACTION_LITERAL = /(["'])((?:org|com|net|io)\.[\w-]+(?:\.[\w-]+)+)\1/g;
@@ -70,6 +72,16 @@ export function rootActionsGranted(body: string): Array<{ id: string; at: number
     if (how === "indexOf" && cmp === "") continue;
     // indexOf(p) == 0 and startsWith are prefixes; includes, >= 0, != -1 and > -1 any part.
     mentions.push({ text: m[3]!, at: m.index, how: how === "startsWith" || /^===?0$/.test(cmp) ? "prefix" : "part" });
+  }
+  // `/^org\.freedesktop\.systemd1\./.test(action.id)`, `action.id.match(/.../)`: a literal pattern.
+  for (const m of body.matchAll(ID_REGEX)) {
+    const pattern = m[1] ?? m[2]!;
+    if (/!\s*$/.test(body.slice(0, m.index))) continue;
+    const anchored = pattern.startsWith("^");
+    const text = pattern.replace(/^\^/, "").replace(/\$$/, "").replace(/\\\./g, ".");
+    // Only plain text (dots escaped): a pattern with alternatives or classes is not read.
+    if (!/^[\w.-]+$/.test(text)) continue;
+    mentions.push({ text, at: m.index, how: pattern.endsWith("$") && anchored ? "exact" : anchored ? "prefix" : "part" });
   }
   if (ID_IN_LIST.test(body)) for (const m of body.matchAll(ACTION_LITERAL)) mentions.push({ text: m[2]!, at: m.index, how: "exact" });
   const out: Array<{ id: string; at: number }> = [];
