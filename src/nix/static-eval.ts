@@ -1,6 +1,7 @@
 // A small static evaluator for the attribute sets services are built from: let-bound and imported
 // hardening sets, `a // b`, `lib.recursiveUpdate`, `mkMerge`, `optionalAttrs`/`mkIf` (taken as
-// applying, as the option index does), priority wrappers, functions of the repository called
+// applying, as the option index does), priority wrappers, `map`/`forEach`/`concatMap` over a list
+// it reads, functions of the repository called
 // with known arguments (`callPackage`-style helpers, `mapAttrs`, `removeAttrs` included), and the
 // module arguments a host builder hands its modules (`specialArgs = { helpers = import ./lib { }; }`,
 // `_module.args`) when the caller knows them. Everything else stays unknown, and an attribute set that merges an unknown
@@ -411,6 +412,18 @@ export class StaticEvaluator {
       for (const [k, v] of set.attrs) out.attrs.set(k, this.call(this.call(f, k, n, depth), v, n, depth));
       return out;
     }
+    // `map f list` (`builtins.map`, `lib.map`, `lib.lists.map`), `lib.forEach list f` and
+    // `concatMap f list`: f applied to each element of a list the evaluator reads (sudo rules
+    // built with `map (c: { command = "/run/current-system/sw/bin/${c}"; ... }) [ ... ]`).
+    if ((name === "map" || name === "forEach" || name === "concatMap") && args.length === 2 && isListLibrary(fn)) {
+      const [fNode, listNode] = name === "forEach" ? [args[1], args[0]] : [args[0], args[1]];
+      const list = ev(listNode);
+      const f = ev(fNode);
+      if (!Array.isArray(list) || list.length > MAX_LIST || !isCallable(f)) return unknown(n);
+      const mapped = list.map((x) => this.call(f, x, n, depth));
+      if (name !== "concatMap") return mapped;
+      return mapped.every(Array.isArray) ? mapped.flat() : unknown(n);
+    }
     // `callPackageWith autoArgs path overrides` (and `callPackage path overrides` when `pkgs` is
     // not known): the file's function called with autoArgs and the overrides.
     if ((name === "callPackageWith" && args.length === 3) || (name === "callPackage" && args.length === 2)) {
@@ -452,6 +465,25 @@ export class StaticEvaluator {
     return this.eval(f.node.childNodes()[1], env, f.file, depth + 1);
   }
 }
+
+/** The longest list `map` is applied over. */
+const MAX_LIST = 1000;
+
+/** The callee of `map`/`forEach`/`concatMap` is the library's: `builtins.map`, `lib.map`,
+ * `lib.lists.forEach`, `pkgs.lib.concatMap`, or a bare `map` no let, rec set or parameter binds
+ * (the builtin, or the one a `with lib;` gives). A function of the repository named `map`, or an
+ * attribute of something else (`cfg.map`), is not. */
+function isListLibrary(fn: SyntaxNode): boolean {
+  if (fn.kind === K.NODE_IDENT) return resolveLexical(fn) === undefined;
+  if (fn.kind !== K.NODE_SELECT) return false;
+  const [base, path] = fn.childNodes();
+  const segs = path ? attrpathSegments(path).map((s) => s.name) : [];
+  const prefix = [base?.text ?? "", ...segs.slice(0, -1)].join(".");
+  return /^(?:builtins|(?:pkgs\.)?lib(?:\.lists)?)$/.test(prefix);
+}
+
+const isCallable = (f: EvalValue): boolean =>
+  (typeof f === "object" && f !== null && !Array.isArray(f) && f.kind === "lambda") || (isEvalUnknown(f) && WRAPPER_REF.test(f.text));
 
 /** `a // b` (shallow) or recursiveUpdate/module merge (deep): an unknown side makes the result
  * partial, with the keys of the known side. */

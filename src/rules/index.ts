@@ -29,6 +29,7 @@ import { sshKeyboardInteractive } from "./access/ssh-keyboard-interactive.js";
 import { sshPasswordAuthentication } from "./access/ssh-password-authentication.js";
 import { sshPermitRootLogin } from "./access/ssh-permit-root-login.js";
 import { sudoNopasswd } from "./access/sudo-nopasswd.js";
+import { sudoCredentialCache } from "./access/sudo-credential-cache.js";
 import { dockerSocketExposed } from "./access/docker-socket-exposed.js";
 import { containerExposedUnauthenticated } from "./access/container-exposed-unauthenticated.js";
 import { ciRunnerPrivileged } from "./access/ci-runner-privileged.js";
@@ -122,6 +123,7 @@ export const ALL_RULES: Rule[] = [
   sshPasswordAuthentication,
   sshKeyboardInteractive,
   sudoNopasswd,
+  sudoCredentialCache,
   userPlaintextPassword,
   rootEquivalentGroup,
   nixTrustedUsers,

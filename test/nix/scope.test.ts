@@ -204,4 +204,13 @@ describe("the static evaluator asks the resolver which scope binds a name", () =
     expect(await evalBody("let a = 1; in ({ a }: a) { a = 5; }")).toBe(5);
     expect(await evalBody("let a = 1; in ({ a ? 3 }: a) { }")).toBe(3);
   });
+  it("`map`, `lib.forEach` and `concatMap` apply a lambda over a list it reads; a `map` of the file is not the builtin", async () => {
+    expect(await evalBody('builtins.map (x: { c = x; }) [ "a" "b" ]')).toMatchObject([{ kind: "attrs" }, { kind: "attrs" }]);
+    expect(await evalBody('let xs = [ 1 2 ]; in lib.forEach xs (x: x)')).toEqual([1, 2]);
+    expect(await evalBody('with lib; concatMap (x: [ x x ]) [ 1 2 ]')).toEqual([1, 1, 2, 2]);
+    expect(await evalBody('map ({ n, ... }: n) [ { n = "a"; } ]')).toEqual(["a"]);
+    expect(await evalBody('let map = f: xs: [ ]; in map (x: x) [ 1 ]')).toEqual([]);
+    expect(await evalBody("cfg.map (x: x) [ 1 ]")).toMatchObject({ kind: "unknown" });
+    expect(await evalBody("map (x: x) unknownList")).toMatchObject({ kind: "unknown" });
+  });
 });

@@ -9,7 +9,7 @@
 // - wheel membership where wheel's sudo asks no password (wheel-sudo.ts);
 // - a NOPASSWD sudo rule (security.sudo.extraRules or a sudoers line of extraConfig) for the user,
 //   one of their groups or everyone, for ALL commands or a root-equivalent program without
-//   argument restrictions (sudoers.ts grantsRoot);
+//   argument restrictions (sudoers.ts grantsRoot), commands built with `map` included;
 // - their SSH keys also in root's openssh.authorizedKeys (the same key list, the same literal key,
 //   or root's list built from the users of one of their groups), while sshd lets root log in;
 // - for the daemon groups: being a Nix trusted user (by name, one of their groups, or "*").
@@ -19,6 +19,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { unparen } from "../../nix/read.js";
 import { staticValue } from "../../nix/values.js";
 import { boundValue } from "../../nix/scope.js";
+import { INTERPOLATION_MARK, isAttrs, StaticEvaluator } from "../../nix/static-eval.js";
 import { appliedScope, hostValue, isDead, type Scope, type ScopedDef } from "../shared/scope.js";
 import { listOf } from "../shared/edits.js";
 import { cookString, INTERPOLATION, logicalLines } from "../shared/string-lines.js";
@@ -114,7 +115,20 @@ export function passwordlessSudoGrants(scope: Scope): SudoGrant[] {
         const field = (name: string) => rule.childNodes().find((b) => b.kind === K.NODE_ATTRPATH_VALUE && b.childNodes()[0]?.text === name)?.childNodes()[1];
         const users = listedNames(field("users"));
         const groups = listedNames(field("groups"));
-        for (const cmdNode of listOf(field("commands"))?.childNodes() ?? []) {
+        const commandsNode = field("commands");
+        if (commandsNode && !listOf(commandsNode)) {
+          // Commands built by an expression (`map (c: { command = ...; }) [ ... ]`): their values.
+          const v = new StaticEvaluator({ load: () => undefined, interpolate: true }).evalAt(commandsNode, d.file.file);
+          for (const c of Array.isArray(v) ? v : []) {
+            if (!isAttrs(c)) continue;
+            const command = c.attrs.get("command");
+            const options = c.attrs.get("options");
+            if (typeof command !== "string" || !Array.isArray(options) || !options.includes("NOPASSWD")) continue;
+            const grant = grantsRoot(command.replaceAll(INTERPOLATION_MARK, ""));
+            if (grant) out.push({ users, groups, everyone: users.includes("ALL") || groups.includes("users"), what: `a NOPASSWD sudo rule for ${grant.all ? "every command" : grant.program} (${mod}.extraRules, ${at(d)})` });
+          }
+        }
+        for (const cmdNode of listOf(commandsNode)?.childNodes() ?? []) {
           const cmd = unparen(cmdNode);
           if (cmd?.kind !== K.NODE_ATTR_SET) continue;
           const cfield = (name: string) => cmd.childNodes().find((b) => b.kind === K.NODE_ATTRPATH_VALUE && b.childNodes()[0]?.text === name)?.childNodes()[1];

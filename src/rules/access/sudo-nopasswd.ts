@@ -13,7 +13,8 @@
 //   Nix daemon builds a store path of that name), a glob in the program path, a program or the
 //   script an interpreter runs in a user-writable directory (sudoers.ts, hiddenRootGrant).
 // extraRules are read with the let-bound strings their commands interpolate and through functions
-// of the file that build them (`mkRule "${prefix}-${name}"`), as the static evaluator reads them.
+// of the file that build them (`mkRule "${prefix}-${name}"`, `map (c: { command = ...; }) [ ... ]`),
+// as the static evaluator reads them.
 // Rules that give this to everyone (ALL, %users) are high, and so are the narrow-looking grants
 // above (SETENV, a satisfiable glob, a writable program): nobody compensates for a grant they
 // believe is narrow, and for a service account it turns a compromise of the service into root.
@@ -167,8 +168,13 @@ interface RuleCommand {
 /** The commands of a rule literal: each command's text read with the let-bound strings it
  * interpolates (`"${prefix}/bin/x"`), its options from the literal or their value. */
 function literalCommands(rule: SyntaxNode, evaluate: (n: SyntaxNode) => EvalValue): RuleCommand[] | undefined {
-  const commands = listOf(bindingValue(rule, "commands"));
-  if (!commands) return undefined;
+  const commandsNode = bindingValue(rule, "commands");
+  const commands = listOf(commandsNode);
+  if (!commands) {
+    // A list built by an expression (`map (c: { command = ...; }) [ ... ]`): its value.
+    const v = commandsNode ? evaluate(commandsNode) : undefined;
+    return Array.isArray(v) ? v.map(commandOfValue).filter((c) => c !== undefined) : undefined;
+  }
   const out: RuleCommand[] = [];
   for (const cmdNode of commands.childNodes()) {
     const cmd = unparen(cmdNode);
@@ -519,6 +525,10 @@ export const sudoNopasswd: Rule = {
       hostExample(`{\n  security.sudo.extraConfig = ''\n    backup ALL = (root) NOPASSWD: /home/backup/bin/run-backup.sh\n  '';\n}\n`),
       // deploy is also a Nix trusted user: the message says NOPASSWD is not the only way to root.
       hostExample(`{ nix.settings.trusted-users = [ "root" "deploy" ];\n  security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "NOPASSWD" ]; } ]; } ];\n}\n`),
+      // Commands built with map over a list: nixos-rebuild and systemctl without arguments are root.
+      hostExample(`{\n  security.sudo.extraRules = [ {\n    groups = [ "wheel" ];\n    commands = builtins.map (c: { command = "/run/current-system/sw/bin/\${c}"; options = [ "NOPASSWD" ]; }) [ "poweroff" "nixos-rebuild" "systemctl" ];\n  } ];\n}\n`),
+      // virsh against qemu:///system defines a domain with the host's disk: root.
+      hostExample(`{\n  security.doas.extraRules = [ { groups = [ "wheel" ]; keepEnv = true; noPass = true; cmd = "virsh"; } ];\n}\n`),
     ],
     silent: [
       hostExample(`{ security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "SETENV" ]; } ]; } ]; }\n`),
@@ -528,6 +538,8 @@ export const sudoNopasswd: Rule = {
       hostExample(
         `{ config, ... }: {\n  security.sudo.extraRules = let\n    allow = cmd: { groups = [ "wheel" ]; commands = [ { command = cmd; options = [ "NOPASSWD" ]; } ]; };\n  in [ (allow "\${config.system.build.toplevel}/bin/switch-to-configuration switch") (allow "/run/current-system/sw/bin/smartctl -a /dev/sd*") ];\n}\n`,
       ),
+      // map producing only narrow commands; virsh restricted to `list`.
+      hostExample(`{ lib, ... }: {\n  security.sudo.extraRules = [ {\n    groups = [ "wheel" ];\n    commands = lib.forEach [ "poweroff" "reboot" ] (c: { command = "/run/current-system/sw/bin/\${c}"; options = [ "NOPASSWD" ]; });\n  } ];\n  security.doas.extraRules = [ { groups = [ "wheel" ]; noPass = true; cmd = "virsh"; args = [ "list" ]; } ];\n}\n`),
       // A shared module's `mkDefault false` that the host sets back to true.
       hostExample(`{\n  imports = [ ./core.nix ];\n  security.sudo-rs.wheelNeedsPassword = true;\n}\n`, "configuration.nix", { "core.nix": `{ lib, ... }: { security.sudo-rs = { enable = true; wheelNeedsPassword = lib.mkDefault false; }; }\n` }),
     ],

@@ -3,16 +3,29 @@
 // sudoers grammar: aliases are not expanded, and a line the reader does not understand is skipped.
 
 /** Commands that give a root shell (or arbitrary root file writes) when run as root without
- * arguments restricting them: shells, editors and pagers with shell escapes, interpreters, file
- * copiers, and the tools that switch NixOS to any configuration. */
+ * arguments restricting them: shells and the programs that run another command (`timeout sh`,
+ * `watch -x sh`, `ip netns exec`, `tcpdump -z`), editors, pagers and clients with shell escapes
+ * (`psql \!`, `sqlite3 .shell`, `ssh -o ProxyCommand=`), interpreters and package managers that run
+ * install scripts, file copiers and writers (`curl -o`, `sponge`, `patch`), the kernel's own doors
+ * (`insmod`, `modprobe -C`, `sysctl kernel.core_pattern=|…`, `kexec`, `setcap`), containers and
+ * virtual machines that mount the host (`virsh` against qemu:///system defines a domain with the
+ * host's disk or a filesystem passthrough, `systemd-nspawn -D /`, `bwrap --bind / /`), the
+ * systemd manager over D-Bus (`busctl call … StartTransientUnit`), and the tools that switch NixOS
+ * to any configuration or evaluate Nix with `--option` as root. */
 export const ROOT_EQUIVALENT_COMMANDS = new Set([
-  "sh", "bash", "zsh", "fish", "dash", "ksh", "csh", "tcsh", "nu", "xonsh", "su", "sudo", "doas", "env", "nohup", "setsid", "script",
-  "nix", "nix-env", "nix-store", "nix-shell", "nix-build", "nixos-rebuild", "nixos-rebuild-ng", "switch-to-configuration", "nh", "darwin-rebuild", "home-manager",
-  "systemd-run", "systemctl", "journalctl", "machinectl", "nsenter", "unshare", "chroot", "busybox",
-  "vi", "vim", "nvim", "nano", "emacs", "ed", "less", "more", "man", "most", "view",
-  "tee", "cp", "mv", "dd", "chmod", "chown", "chgrp", "install", "ln", "rsync", "tar", "zip", "unzip", "find", "xargs", "sed",
-  "awk", "gawk", "perl", "python", "python3", "ruby", "node", "lua", "php", "tclsh", "expect",
-  "docker", "podman", "kubectl", "mount", "crontab", "passwd", "chpasswd", "useradd", "usermod", "visudo", "git", "make", "gdb", "strace",
+  "sh", "bash", "zsh", "fish", "dash", "ksh", "csh", "tcsh", "nu", "xonsh", "su", "sudo", "sudoedit", "doas", "run0", "pkexec", "runuser", "login", "setpriv", "capsh",
+  "env", "nohup", "setsid", "script", "timeout", "nice", "ionice", "chrt", "taskset", "stdbuf", "flock", "watch", "time", "at", "systemd-cat", "tmux", "screen", "socat",
+  "nix", "nix-env", "nix-store", "nix-shell", "nix-build", "nix-instantiate", "nixos-rebuild", "nixos-rebuild-ng", "switch-to-configuration", "nh", "darwin-rebuild", "home-manager",
+  "nixos-install", "nixos-enter", "nixos-container", "colmena",
+  "systemd-run", "systemctl", "journalctl", "dmesg", "busctl", "machinectl", "systemd-nspawn", "nsenter", "unshare", "chroot", "bwrap", "busybox",
+  "vi", "vim", "nvim", "nano", "emacs", "ed", "hx", "kak", "vis", "mc", "less", "more", "man", "most", "view",
+  "tee", "cp", "mv", "dd", "chmod", "chown", "chgrp", "setfacl", "setcap", "install", "ln", "rsync", "tar", "cpio", "zip", "unzip", "patch", "sponge", "find", "xargs", "sed",
+  "curl", "wget", "ssh", "scp", "ip", "tcpdump",
+  "awk", "gawk", "perl", "python", "python3", "ruby", "node", "lua", "php", "tclsh", "expect", "deno", "bun", "psql", "sqlite3", "mysql",
+  "pip", "pip3", "npm", "npx", "gem", "cargo", "go",
+  "insmod", "modprobe", "kexec", "sysctl",
+  "docker", "docker-compose", "podman", "nerdctl", "ctr", "crictl", "runc", "lxc", "incus", "kubectl", "k3s", "virsh", "virt-install",
+  "mount", "crontab", "passwd", "chpasswd", "useradd", "usermod", "visudo", "git", "make", "gdb", "strace", "ltrace",
 ]);
 
 export function commandBase(command: string): string {
@@ -155,4 +168,48 @@ export function doasLine(raw: string): DoasFinding | undefined {
   const command = cmdAt > 0 ? words[cmdAt + 1] : undefined;
   const hasArgs = cmdAt > 0 && words.indexOf("args", cmdAt) > 0;
   return { at, length: "nopass".length, who, command, hasArgs, everyone: who === ":users" };
+}
+
+/** One setting of a `Defaults` line: `name`, `!name`, `name=value` (`+=`, `-=`). */
+export interface SudoersDefault {
+  /** `Defaults:alice` → `:alice`, `Defaults@host` → `@host`; "" for every user. */
+  scope: string;
+  name: string;
+  negated: boolean;
+  value?: string;
+  /** Index into the line of the setting, and its length. */
+  at: number;
+  length: number;
+}
+
+/** The settings of a `Defaults` line (none for any other line). */
+export function sudoersDefaults(raw: string): SudoersDefault[] {
+  const line = stripComment(raw);
+  if (line === undefined) return [];
+  const m = /^(\s*)Defaults([:@!>][^\s,]+)?\s+/.exec(line);
+  if (!m) return [];
+  const scope = m[2] ?? "";
+  const out: SudoersDefault[] = [];
+  // Comma-separated, commas inside double quotes (and escaped ones) kept.
+  let start = m[0].length;
+  let quoted = false;
+  for (let i = start; i <= line.length; i++) {
+    const c = line[i];
+    if (c === "\\") {
+      i++;
+      continue;
+    }
+    if (c === '"') quoted = !quoted;
+    if (i < line.length && (quoted || c !== ",")) continue;
+    const part = line.slice(start, i);
+    const lead = part.length - part.trimStart().length;
+    const text = part.trim();
+    const p = /^(!*)\s*([A-Za-z_]+)\s*(?:[+-]?=\s*(.*))?$/.exec(text);
+    if (p) {
+      const value = p[3]?.trim().replace(/^"(.*)"$/, "$1");
+      out.push({ scope, name: p[2]!, negated: p[1]!.length % 2 === 1, value, at: start + lead, length: text.length });
+    }
+    start = i + 1;
+  }
+  return out;
 }
