@@ -76,13 +76,17 @@ function check(host: Scope): void {
     ? ` Its flags (${flags.join(", ")}) also move the flake's locked inputs to their newest revisions on every run, which no one reviewed before they run as root.`
     : "";
   const shown = typeof defValue(at) === "string" ? `"${ref}"` : `"${ref}…"`;
+  // A lone module (no host of the scan imports it): what it does to the systems that use it, and
+  // under which of its conditions (`mkIf cfg.auto-upgrade.enable`).
+  const conditions = enable.at.def.conditions.map((c) => (c.kind === "else" ? `!(${c.text})` : c.text).replace(/\s+/g, " ").trim());
+  const subject = scope.kind === "host" ? `host ${scope.host}` : `a system using this module${conditions.length ? ` (when ${conditions.join(" and ")})` : ""}`;
   scope.report(at.file, {
     node: at.def.inner ?? at.def.binding,
     optionPath: FLAKE,
     severity: "low",
     title: "Automatic upgrade from a remote flake, unpinned",
     message:
-      `system.autoUpgrade rebuilds ${scope.kind === "host" ? `host ${scope.host}` : "the system"} as root from ${shown}, fetched anew on every run: whatever that branch holds when the timer fires becomes the system, with no signature check and no review on the host${rebootText}. ` +
+      `system.autoUpgrade rebuilds ${subject} as root from ${shown}, fetched anew on every run: whatever that branch holds when the timer fires becomes the system, with no signature check and no review on the host${rebootText}. ` +
       `Whoever can push to that repository (or takes over the account or a token that can) is root here within a day.${flagsText}`,
     fix: {
       safety: "manual",
@@ -102,6 +106,8 @@ export const autoUpgradeRemoteFlake: Rule = {
       hostExample(`{\n  system.autoUpgrade.enable = true;\n  system.autoUpgrade.flake = "git+https://git.example.org/infra.git";\n  system.autoUpgrade.flags = [ "--update-input" "nixpkgs" "-L" ];\n}\n`),
       // The host's name filled in at evaluation: the scheme is known.
       hostExample(`{ config, ... }: {\n  system.autoUpgrade = { enable = true; flake = "github:example/infra#\${config.networking.hostName}"; };\n}\n`),
+      // A lone module: the message names the condition it is under.
+      `{ config, lib, ... }: {\n  options.suite.updates.enable = lib.mkEnableOption "updates";\n  config = lib.mkIf config.suite.updates.enable { system.autoUpgrade = { enable = true; flake = "gitlab:example/infra"; }; };\n}\n`,
     ],
     silent: [
       // A local flake: the host builds what is on its own disk.
