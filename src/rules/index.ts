@@ -21,6 +21,7 @@ import { worldWritablePath } from "./access/world-writable-path.js";
 import { nixSandboxDisabled } from "./access/nix-sandbox-disabled.js";
 import { nixUnsafeEvaluation } from "./access/nix-unsafe-evaluation.js";
 import { nixAcceptFlakeConfig } from "./access/nix-accept-flake-config.js";
+import { autoUpgradeRemoteFlake } from "./access/auto-upgrade-remote-flake.js";
 import { browserSandboxDisabled } from "./access/browser-sandbox-disabled.js";
 import { nixTrustedUsers } from "./access/nix-trusted-users.js";
 import { insecureBinaryCache } from "./access/insecure-binary-cache.js";
@@ -130,6 +131,7 @@ export const ALL_RULES: Rule[] = [
   nixSandboxDisabled,
   nixUnsafeEvaluation,
   nixAcceptFlakeConfig,
+  autoUpgradeRemoteFlake,
   browserSandboxDisabled,
   insecureBinaryCache,
   databaseTrustAuth,

@@ -171,6 +171,14 @@ export interface TextFileContext {
 
 /** A host's configuration: every file its modules come from, for rules that need the whole host
  * (defaults that apply unless some file changes them, options that must be set somewhere). */
+/** A host's value of an expression the source alone does not decide (HostContext.definitions). */
+export interface ResolvedValue {
+  value: string | number | boolean | null;
+  /** Where it comes from: `sys.security.sshd.enable = true, the default its declaration in
+   * modules/base/security.nix:9 gives, which no file of host titan sets`. */
+  why: string;
+}
+
 export interface HostContext {
   host: string;
   /** The host was guessed from a directory layout (clan, snowfall, hosts/<name>/): its module list
@@ -180,10 +188,13 @@ export interface HostContext {
   /** Where the host is declared (the flake's `nixosConfigurations.<host>`), if known. */
   declaration?: { file: string; node: SyntaxNode };
   files: NixFileContext[];
-  /** Every definition of an option path (exact match) in the host's files, outside VM tests. */
-  definitions(path: string): Array<{ file: NixFileContext; def: OptionDefinition }>;
+  /** Every definition of an option path (exact match) in the host's files, outside VM tests.
+   * `resolved`: the host's value of a definition whose expression reads the repository's own
+   * options (`services.openssh.enable = cfg.sshd.enable;` with the option declared `default =
+   * true` and set by no file of the host), where the scan can tell it; `why` says whence. */
+  definitions(path: string): Array<{ file: NixFileContext; def: OptionDefinition; resolved?: ResolvedValue }>;
   /** Definitions whose path matches a pattern (`*` matches one segment). */
-  matching(pattern: string): Array<{ file: NixFileContext; def: OptionDefinition }>;
+  matching(pattern: string): Array<{ file: NixFileContext; def: OptionDefinition; resolved?: ResolvedValue }>;
   /** Does a node of one of the host's files act on this host? False for settings behind `mkIf
    * cfg.enable` of a module the host imports without turning that option on (scan/host-gates.ts),
    * while other hosts do. Absent: every node does. */

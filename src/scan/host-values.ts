@@ -8,7 +8,7 @@
 // unknown, and an unknown value never drops a host.
 import { resolveLexical } from "../nix/scope.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
-import { attrpathSegments, flattenApply, calleeName, staticString, unparen } from "../nix/options.js";
+import { attrpathSegments, flattenApply, calleeName, staticString, unparen, unwrapValue } from "../nix/options.js";
 import { aliasStep, settingOnHost, type GateHost } from "./host-gates.js";
 
 export type Value = boolean | string | number | null;
@@ -35,6 +35,8 @@ export class HostValues {
   // Settings that may set any option under a path (a computed name, a set written whole), by path.
   private readonly opaque = new Map<string, Array<{ file: string; node: SyntaxNode }>>();
   private readonly defaults = new Map<string, SyntaxNode | "false" | "none">();
+  /** Where each option with one declaration is declared (`file:line`), for messages. */
+  private readonly declaredAt = new Map<string, string>();
   private readonly memo = new Map<string, Eval>();
 
   constructor(
@@ -62,6 +64,47 @@ export class HostValues {
   }
 
   private readonly conditionMemo = new WeakMap<SyntaxNode, Map<string, boolean | undefined>>();
+
+  /** The host's value of an expression that reads the repository's own options (`cfg.sshd.enable`
+   * with `cfg = config.sys.security`, `!config.my.isServer`): the same in the host and each of its
+   * specialisations, else undefined; undefined too when it cannot be told (a partial host, an
+   * option of nixpkgs, a setting not read). `why` says where the value comes from. */
+  valueOf(host: GateHost & { partial?: boolean }, expr: SyntaxNode): { value: Value; why: string } | undefined {
+    const e = unparen(expr);
+    if (host.partial || !e || !EXPRESSION_KINDS.has(e.kind) || !readsOptions(e)) return undefined;
+    expr = e;
+    this.scan();
+    let byHost = this.valueMemo.get(expr);
+    if (!byHost) this.valueMemo.set(expr, (byHost = new Map()));
+    if (byHost.has(host.name)) return byHost.get(host.name);
+    let out: { value: Value; why: string } | undefined;
+    const base = this.eval(host, expr, 0);
+    if (base !== UNKNOWN && this.variantsOf(host).every((v) => this.eval(host, expr, 0, v) === base)) {
+      const read = optionsRead(expr).map((path) => this.origin(host, path)).filter((w): w is string => w !== undefined);
+      out = { value: base, why: read.join("; ") };
+    }
+    byHost.set(host.name, out);
+    return out;
+  }
+
+  private readonly valueMemo = new WeakMap<SyntaxNode, Map<string, { value: Value; why: string } | undefined>>();
+
+  /** Where a host's value of the repository's option comes from, for a message: the setting that
+   * wins, or the declared default no file of the host overrides. */
+  private origin(host: GateHost, path: string): string | undefined {
+    const v = this.optionValue(host, path, 0);
+    if (v === UNKNOWN) return undefined;
+    const shown = JSON.stringify(v);
+    let best: Setting | undefined;
+    for (const s of this.settingsOf(path)) {
+      if (!s.known || s.variant !== undefined || !this.holds(host, s.file, s.node) || s.value !== v) continue;
+      if (enclosingConditions(s.node).some((c) => this.eval(host, c.cond, 1) !== !c.negate)) continue;
+      if (!best || s.priority < best.priority) best = s;
+    }
+    if (best) return `${path} = ${shown}, set in ${best.file}:${best.node.line}`;
+    const decl = this.declaredAt.get(path);
+    return `${path} = ${shown}, the default its declaration${decl ? ` in ${decl}` : ""} gives, which no file of host ${host.name} sets`;
+  }
 
   /** The specialisations a host's files declare settings for. */
   private variantsOf(host: GateHost): string[] {
@@ -218,7 +261,7 @@ export class HostValues {
     }
     let best: { priority: number; value: Value } | undefined;
     let conflict = false;
-    for (const s of this.settings.get(path) ?? []) {
+    for (const s of this.settingsOf(path)) {
       if (!this.holds(host, s.file, s.node) || (s.variant !== undefined && s.variant !== variant)) continue;
       if (!s.known) return UNKNOWN;
       // A setting behind a condition counts where the condition holds; unknown when it cannot be told.
@@ -239,6 +282,19 @@ export class HostValues {
     return def === "false" ? false : this.eval(host, def, depth + 1, variant);
   }
 
+  /** The settings of an option: by its path, and by a longer path ending with it (a host's module
+   * written as a helper's argument in flake.nix, `red = mkMachine { config = { site.x = false; };
+   * }`, whose path the scan reads as `outputs.nixosConfigurations.red.config.site.x`). */
+  private settingsOf(path: string): Setting[] {
+    const last = path.slice(path.lastIndexOf(".") + 1);
+    const longer = (this.byLast.get(last) ?? []).filter((s) => s.path.endsWith(`.${path}`) && !s.path.startsWith("options."));
+    const exact = this.settings.get(path) ?? [];
+    return longer.length ? [...exact, ...longer] : exact;
+  }
+
+  /** Settings by the last name of their path. */
+  private readonly byLast = new Map<string, Array<Setting & { path: string }>>();
+
   private addOpaque(path: string, file: string, node: SyntaxNode): void {
     const list = this.opaque.get(path);
     if (list) list.push({ file, node });
@@ -257,11 +313,18 @@ export class HostValues {
       if (!tree) continue;
       for (const f of treeFacts(tree)) {
         if (f.kind === "opaque") this.addOpaque(f.path, file, f.node);
-        else if (f.kind === "default") this.defaults.set(f.path, this.defaults.has(f.path) ? "none" : f.decl);
+        else if (f.kind === "default") {
+          this.defaults.set(f.path, this.defaults.has(f.path) ? "none" : f.decl);
+          this.declaredAt.set(f.path, `${file}:${f.at.line}`);
+        }
         else {
           let list = this.settings.get(f.path);
           if (!list) this.settings.set(f.path, (list = []));
           list.push({ file, ...f.setting });
+          const last = f.path.slice(f.path.lastIndexOf(".") + 1);
+          let named = this.byLast.get(last);
+          if (!named) this.byLast.set(last, (named = []));
+          named.push({ file, path: f.path, ...f.setting });
         }
       }
     }
@@ -270,7 +333,7 @@ export class HostValues {
 
 type TreeFact =
   | { kind: "opaque"; path: string; node: SyntaxNode }
-  | { kind: "default"; path: string; decl: SyntaxNode | "false" | "none" }
+  | { kind: "default"; path: string; decl: SyntaxNode | "false" | "none"; at: SyntaxNode }
   | { kind: "setting"; path: string; setting: Omit<Setting, "file"> };
 
 // What a file's tree says of the repository's options, per tree: a repeat scan reads no unchanged
@@ -294,7 +357,7 @@ function treeFacts(tree: SyntaxNode): TreeFact[] {
     if (full[0] === "options") {
       const decl = declaredDefault(value);
       // Declared twice: its default is not one place to read (scan() keeps "none" then).
-      if (decl !== undefined && full.length > 1) out.push({ kind: "default", path: full.slice(1).join("."), decl });
+      if (decl !== undefined && full.length > 1) out.push({ kind: "default", path: full.slice(1).join("."), decl, at: b });
       continue;
     }
     if (transparent(value)) continue;
@@ -378,6 +441,48 @@ function transparent(value: SyntaxNode | undefined): boolean {
   const last = unparen(args.at(-1));
   if (name === "mkMerge") return last?.kind === K.NODE_LIST && last.childNodes().every((n) => transparent(n));
   return /^(?:mkIf|mkDefault|mkForce|mkOverride|optionalAttrs)$/.test(name ?? "") && transparent(last);
+}
+
+// Per tree: the settings' expressions that read the repository's options.
+const readingCache = new WeakMap<SyntaxNode, SyntaxNode[]>();
+
+/** The values of a tree's settings (unwrapped as the option index does: mkIf, mkDefault..) that
+ * are expressions reading options of `config` (`cfg.sshd.enable`, `!config.my.isServer`), whose
+ * per-host value HostValues.valueOf may tell. */
+export function settingsReadingOptions(tree: SyntaxNode): SyntaxNode[] {
+  let known = readingCache.get(tree);
+  if (known) return known;
+  known = [];
+  if (/\b(?:config|cfg)\b/.test(tree.text)) {
+    for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+      const inner = unparen(unwrapValue(b.childNodes()[1]).inner);
+      if (inner && EXPRESSION_KINDS.has(inner.kind) && readsOptions(inner)) known.push(inner);
+    }
+  }
+  readingCache.set(tree, known);
+  return known;
+}
+
+const EXPRESSION_KINDS: ReadonlySet<K> = new Set([K.NODE_SELECT, K.NODE_UNARY_OP, K.NODE_BIN_OP, K.NODE_APPLY]);
+
+/** The options of `config` an expression reads (`cfg.x` through a let alias too), in order. */
+function optionsRead(expr: SyntaxNode): string[] {
+  const out: string[] = [];
+  const visit = (n: SyntaxNode) => {
+    if (n.kind === K.NODE_SELECT) {
+      const p = configPath(n);
+      if (p && !out.includes(p.join("."))) out.push(p.join("."));
+      return;
+    }
+    for (const c of n.childNodes()) visit(c);
+  };
+  visit(expr);
+  return out;
+}
+
+/** Does an expression read an option of `config` (the only values a host's files decide)? */
+function readsOptions(expr: SyntaxNode): boolean {
+  return mentionsConfigOrArg(expr) && optionsRead(expr).length > 0;
 }
 
 /** Does a condition read anything a host could set (a `config.` path, a let alias of one)? */

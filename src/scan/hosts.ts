@@ -11,7 +11,7 @@ import { parse as parseToml } from "smol-toml";
 import { diskSource } from "./source.js";
 import { autoWireImport, autowiredEntries, autowiredHosts, builderModules, clanAssignments, interpolatedHostFolders, liteConfigHosts, type ClanFiles } from "./host-frameworks.js";
 import { falseGate, GateReader, gatesAt } from "./host-gates.js";
-import { conditionsIn, HostValues } from "./host-values.js";
+import { conditionsIn, HostValues, settingsReadingOptions } from "./host-values.js";
 import { flakeOverlays, packageFilesOf, systemBuilders, usedPackageFiles, type PackageLayout, type SystemBuilder } from "./host-packages.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
@@ -55,9 +55,14 @@ export interface HostGraph {
   /** Entry modules of nix-darwin systems a framework builds (lite-config, nixos-unified): used by
    * a system, though by no NixOS host. */
   darwinModules?: ReadonlySet<string>;
-  /** What hostsAt's narrowing of a file depends on (its gates and the hosts turning them on), for
-   * caches keyed by a file's hosts. */
+  /** What hostsAt's narrowing of a file depends on (its gates and the hosts turning them on), and
+   * the hosts' values of the repository's options its settings read (valueOf), for caches keyed by
+   * a file's hosts. */
   gateKey?(file: string): string;
+  /** A host's value of a setting's expression that reads the repository's own options
+   * (`services.openssh.enable = cfg.sshd.enable;`, the option declared with `default = true` and
+   * set by no file of the host): host-values.ts. Undefined when it cannot be told. */
+  valueOf?(host: string, file: string, expr: SyntaxNode): { value: string | number | boolean | null; why: string } | undefined;
 }
 
 /** What a module file refers to: its imports and other local files (relative to the root). */
@@ -68,6 +73,10 @@ export type ReferencesOf = (file: string) => string[];
 interface Env {
   values: Map<string, SyntaxNode | string>;
   up?: Env;
+  /** The functions whose parameters `values` binds (bindArguments): a parameter is looked up in
+   * the environment of its own function first, so that a helper's `hostname` and the `hostname`
+   * of the function it is handed to stay apart. */
+  binders?: Set<SyntaxNode>;
 }
 
 function lookup(env: Env | undefined, name: string): SyntaxNode | string | undefined {
@@ -86,6 +95,9 @@ function lookupRef(ref: SyntaxNode, env: Env | undefined, depth = 0): SyntaxNode
   if (b && b.binder.kind === K.NODE_INHERIT && !b.inheritFrom && depth < 8) {
     const id = b.binder.childNodes().find((c) => c.kind === K.NODE_IDENT && c.text === ref.text);
     if (id) return lookupRef(id, env, depth + 1);
+  }
+  if (b && (b.kind === "param" || b.kind === "formal")) {
+    for (let e = env; e; e = e.up) if (e.binders?.has(b.scope) && e.values.has(ref.text)) return e.values.get(ref.text);
   }
   return lookup(env, ref.text);
 }
@@ -143,7 +155,29 @@ function staticBoolean(node: SyntaxNode | undefined, env: Env | undefined, depth
     const b = staticBoolean(n.childNodes()[0], env, depth + 1);
     return b === undefined ? undefined : !b;
   }
+  // `hostname != null` with `hostname ? null` a helper's parameter, given or not.
+  if (n.kind === K.NODE_BIN_OP) {
+    const op = n.childTokens().find((t) => t.text === "==" || t.text === "!=")?.text;
+    const sides = n.childNodes().map((c) => unparen(c));
+    const other = sides.length === 2 && sides[1]?.kind === K.NODE_IDENT && sides[1].text === "null" && !resolveLexical(sides[1]) ? sides[0] : undefined;
+    if (!op || !other) return undefined;
+    const isNull = nullness(other, env, depth + 1);
+    return isNull === undefined ? undefined : isNull === (op === "==");
+  }
   return undefined;
+}
+
+/** Is an expression `null` (true), something else known (false), or unknown? A name bound to a
+ * string or a literal is not null. */
+function nullness(node: SyntaxNode | undefined, env: Env | undefined, depth: number): boolean | undefined {
+  const n = unparen(node);
+  if (!n || depth > 8) return undefined;
+  if (n.kind === K.NODE_STRING || n.kind === K.NODE_PATH || n.kind === K.NODE_LITERAL) return false;
+  if (n.kind !== K.NODE_IDENT) return undefined;
+  if (n.text === "null" && !resolveLexical(n)) return true;
+  const v = lookupRef(n, env);
+  if (typeof v === "string") return false;
+  return v ? nullness(v, env, depth + 1) : undefined;
 }
 
 /** The string attribute `attr` of a set a name is bound to (`host.name` with `host = { inherit
@@ -188,6 +222,8 @@ function interpolatedText(inner: SyntaxNode | undefined, env: Env | undefined, d
       if (s !== undefined) return s;
     }
     const u = v ? unparen(v) : undefined;
+    // `host = if hostname != null then hostname else hostname';` in a let: its branch's text.
+    if (u?.kind === K.NODE_IF_ELSE || (u?.kind === K.NODE_IDENT && u !== inner)) return interpolatedText(u, env, depth + 1);
     return u?.kind === K.NODE_STRING ? staticString(u) : undefined;
   }
   if (inner.kind === K.NODE_STRING) return staticString(inner);
@@ -364,7 +400,7 @@ function writtenIn(n: SyntaxNode): string | undefined {
 
 /** The top expression of a repository file `import`ed by path (a path literal, or a path from the
  * flake's root: `import "${self}/system"`, through let-bound names), with its directory. */
-function importedFile(apply: SyntaxNode, env: Env | undefined, dir: string, reader: Reader | undefined): { body: SyntaxNode; dir: string } | undefined {
+function importedFile(apply: SyntaxNode, env: Env | undefined, dir: string, reader: Reader | undefined): { body: SyntaxNode; dir: string; file: string } | undefined {
   const { fn, args } = flattenApply(apply);
   if (!reader || calleeName(fn) !== "import" || args.length === 0) return undefined;
   const rel = repoPath(args[0], env, dir);
@@ -376,7 +412,7 @@ function importedFile(apply: SyntaxNode, env: Env | undefined, dir: string, read
   let body = unparen(tree?.childNodes().find((c) => c.kind !== K.NODE_ERROR));
   // `import ./lib { inherit inputs; }`: the file's function applied to the arguments given.
   for (let i = 1; i < args.length && body?.kind === K.NODE_LAMBDA; i++) body = unparen(body.childNodes()[1]);
-  return body ? { body, dir: posix.dirname(file) === "." ? "" : posix.dirname(file) } : undefined;
+  return body ? { body, dir: posix.dirname(file) === "." ? "" : posix.dirname(file), file } : undefined;
 }
 
 // Functions returning the set their function argument returns (given the set itself).
@@ -409,6 +445,9 @@ function resolveAttr(expr: SyntaxNode | undefined, name: string, env: Env | unde
     }
     case K.NODE_LET_IN:
       return resolveAttr(n.childNodes().at(-1), name, env, dir, reader, depth + 1);
+    case K.NODE_WITH:
+      // `with builtins; rec { mkHost = ...; }` (a helper library's file): the set of its body.
+      return resolveAttr(n.childNodes()[1], name, env, dir, reader, depth + 1);
     case K.NODE_BIN_OP: {
       // `defaults // given`: the right side's attribute when it has one, else the left's.
       if (!n.firstToken(K.TOKEN_UPDATE)) return undefined;
@@ -574,7 +613,8 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
     case K.NODE_BIN_OP: {
       // `./. + "/hosts/${name}"`, `self + "/machines/${name}"`: one path, known per host.
       if (isPathConcat(n)) {
-        out.computed.push({ node: n, env, dir: flakeDir });
+        // (`./.` is the directory of the file it is written in, also in a helper's body.)
+        out.computed.push({ node: n, env, dir: writtenIn(n) ?? flakeDir });
         return;
       }
       // `mod + "/core"` with `mod = "${self}/system"`: one path.
@@ -596,6 +636,14 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
         if (inherited) {
           const bound = lookupRef(inherited, env);
           if (bound && typeof bound !== "string") collectArgs(deref(bound, env), env, out, flakeDir);
+        }
+        // `nixosSystem { inherit system modules; }` in a helper whose `modules` the walk bound to
+        // the caller's list (a let-bound or lexically known list is read where it is written).
+        if (b.kind === K.NODE_INHERIT && !b.firstChild(K.NODE_INHERIT_FROM)) {
+          const mods = b.childNodes().find((c) => c.kind === K.NODE_IDENT && (c.text === "modules" || c.text === "imports"));
+          const r = mods ? resolveLexical(mods) : undefined;
+          const bound = mods && (r?.kind === "param" || r?.kind === "formal") ? lookup(env, mods.text) : undefined;
+          if (bound && typeof bound !== "string") collectHostFiles(bound, env, flakeDir, out, reader, depth + 1);
         }
         if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
         const [path, value] = b.childNodes();
@@ -621,11 +669,11 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       n.walk((c) => {
         // `import (./Users + "/${user}/${host}_home.nix")`: one path, known per host.
         if (c.kind === K.NODE_BIN_OP && isPathConcat(c)) {
-          out.computed.push({ node: c, env, dir: flakeDir });
+          out.computed.push({ node: c, env, dir: writtenIn(c) ?? flakeDir });
           return false;
         }
         if (c.kind === K.NODE_PATH) {
-          const p = pathValue(c, env, flakeDir);
+          const p = pathValue(c, env, writtenIn(c) ?? flakeDir);
           if (p !== undefined) out.add(p);
           return false;
         }
@@ -877,9 +925,11 @@ function entryBuilder(apply: SyntaxNode, env: Env | undefined): SyntaxNode | und
  * set given literally. */
 function bindArguments(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env | undefined): { body: SyntaxNode; env: Env } {
   const values = new Map<string, SyntaxNode | string>();
+  const binders = new Set<SyntaxNode>();
   let lam: SyntaxNode = f;
   for (const arg of args) {
     if (lam.kind !== K.NODE_LAMBDA) break;
+    binders.add(lam);
     const [param, body] = lam.childNodes();
     if (param?.kind === K.NODE_IDENT_PARAM) {
       const a = typeof arg === "string" ? undefined : unparen(arg);
@@ -893,6 +943,16 @@ function bindArguments(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env
       const at = param.childNodes().find((c) => c.kind === K.NODE_PAT_BIND)?.childNodes()[0];
       if (at?.kind === K.NODE_IDENT) values.set(at.text, arg);
       const set = unparen(arg);
+      // `removeAttrs value [ "extraModules" ] // { modules = ..; }` (a set made of another): its
+      // attributes, read through the names bound where it is written.
+      const merged = set?.kind === K.NODE_ATTR_SET ? undefined : mergedAttributes(set, env);
+      if (merged) {
+        for (const [k, v] of merged) values.set(k, v);
+        for (const e of param.childNodes()) {
+          const [id, dflt] = e.kind === K.NODE_PAT_ENTRY ? e.childNodes() : [];
+          if (id?.kind === K.NODE_IDENT && dflt && !values.has(id.text)) values.set(id.text, dflt);
+        }
+      }
       if (set?.kind === K.NODE_ATTR_SET) {
         for (const [k, v] of setAttributes(set)) values.set(k, v);
         // `{ inherit hostName; }`: what the name is where the set is written.
@@ -918,7 +978,36 @@ function bindArguments(f: SyntaxNode, args: Array<SyntaxNode | string>, env: Env
     if (!next) break;
     lam = next;
   }
-  return { body: lam, env: { values, up: env } };
+  return { body: lam, env: { values, up: env, binders } };
+}
+
+/** The attributes of a set expression that is not a literal: `a // b` (b's over a's), `removeAttrs
+ * x [ "n" ]` (x's but those), a name bound to one; undefined when a part cannot be read. */
+function mergedAttributes(expr: SyntaxNode | undefined, env: Env | undefined, depth = 0): Map<string, SyntaxNode> | undefined {
+  const n = deref(expr, env);
+  if (!n || depth > 6) return undefined;
+  if (n.kind === K.NODE_ATTR_SET) return setAttributes(n);
+  if (n.kind === K.NODE_LET_IN) return mergedAttributes(n.childNodes().at(-1), env, depth + 1);
+  if (n.kind === K.NODE_BIN_OP && n.firstToken(K.TOKEN_UPDATE)) {
+    const [a, b] = n.childNodes().map((c) => mergedAttributes(c, env, depth + 1));
+    return a && b ? new Map([...a, ...b]) : undefined;
+  }
+  if (n.kind !== K.NODE_APPLY) return undefined;
+  const { fn, args } = flattenApply(n);
+  if (calleeName(fn) !== "removeAttrs" || args.length !== 2) return undefined;
+  const names = staticStrings(args[1], env);
+  const from = mergedAttributes(args[0], env, depth + 1);
+  if (!names || !from) return undefined;
+  for (const name of names) from.delete(name);
+  return from;
+}
+
+/** `f` of `flip f` (`lib.flip`): a function given its two arguments the other way round. */
+function flippedFunction(expr: SyntaxNode | undefined, env: Env | undefined): SyntaxNode | undefined {
+  const n = deref(expr, env);
+  if (n?.kind !== K.NODE_APPLY) return undefined;
+  const { fn, args } = flattenApply(n);
+  return calleeName(fn) === "flip" && args.length === 1 ? args[0] : undefined;
 }
 
 // Functions merging a list of sets into one (`foldl' (a: b: a // b) { }` merges too).
@@ -1066,7 +1155,10 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     const callee = calleeName(fn);
     if (callee === "mapAttrs" && args.length === 2) {
-      const builder = hostBuilder(args[0], env, apply);
+      // `mapAttrs (flip (value: name: ...))`: the function takes the entry's value first.
+      const flipped = flippedFunction(args[0], env);
+      const builder = hostBuilder(flipped ?? args[0], env, apply);
+      const order = <T,>(name: string, value: T): Array<string | T> => (flipped ? [value, name] : [name, value]);
       // The set may live in another file (`mapAttrs load (import ../hosts.nix)`, a set of host
       // name = path): its paths are relative to that file.
       const setArg = deref(args[1], env);
@@ -1081,7 +1173,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         if (!linuxEntry(entry)) continue;
         const files = new HostFiles();
         if (builder) {
-          const call = bindArguments(builder.lam, [name, ""], builder.env);
+          const call = bindArguments(builder.lam, order(name, ""), builder.env);
           collectHostFiles(call.body, call.env, builder.dir, files, reader);
         }
         if (registry!.filtered && !(files && namesOwnModule(files, name, nixFiles))) continue;
@@ -1098,10 +1190,23 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         if (builder) {
           // A path from the other file is added above; the function must not read it again
           // relative to this file.
-          const call = bindArguments(builder.lam, [name, importedPath !== undefined ? "" : value], builder.env);
+          const call = bindArguments(builder.lam, order<SyntaxNode | string>(name, importedPath !== undefined ? "" : value), builder.env);
           collectHostFiles(call.body, call.env, builder.dir, files, reader);
         } else collectHostFiles(value, env, dir, files, reader);
         hosts.push({ name, file, node: b, files, source: "flake" });
+      }
+      // `mapAttrs f (import ./hosts/nixos { })` whose file gives `mapAttrs g machines`: the hosts
+      // are the entries of `machines`, each the value g makes of it (read where g is written),
+      // handed to f. The file is part of every host (its inline modules), its paths read by f.
+      const nested = bindings.length === 0 && !registry ? nestedHostSet(imported ? imported.body : args[1], imported ? undefined : env) : undefined;
+      for (const entry of nested?.entries ?? []) {
+        const files = new HostFiles();
+        const made = bindArguments(nested!.lam, nested!.flipped ? [entry.value, entry.name] : [entry.name, entry.value], nested!.env);
+        if (builder) {
+          const call = bindArguments(builder.lam, order(entry.name, made.body), { values: made.env.values, up: builder.env, binders: made.env.binders });
+          collectHostFiles(call.body, call.env, builder.dir, files, reader);
+        } else collectHostFiles(made.body, made.env, imported?.dir ?? dir, files, reader);
+        hosts.push({ name: entry.name, file, node: apply, files, source: "flake", ...(imported ? { builders: new Set([imported.file]) } : {}) });
       }
       return hosts.length > before;
     }
@@ -1118,6 +1223,27 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       return true;
     }
     return false;
+  };
+  /** `mapAttrs g set` (after a let, `flip g` too) whose set's entries can be read: g, and the
+   * entries with their values. */
+  const nestedHostSet = (expr: SyntaxNode | undefined, env: Env | undefined, depth = 0): { lam: SyntaxNode; flipped: boolean; env: Env | undefined; entries: Array<{ name: string; value: SyntaxNode }> } | undefined => {
+    let n = deref(expr, env);
+    for (let i = 0; n?.kind === K.NODE_LET_IN && i < 4; i++) n = deref(n.childNodes().at(-1), env);
+    if (n?.kind !== K.NODE_APPLY || depth > 2) return undefined;
+    const { fn, args } = flattenApply(n);
+    if (calleeName(fn) !== "mapAttrs" || args.length !== 2) return undefined;
+    const flipped = flippedFunction(args[0], env);
+    const lam = lambdaOf(flipped ?? args[0], env);
+    if (!lam) return undefined;
+    let root: SyntaxNode = n;
+    while (root.parent) root = root.parent;
+    const entries: Array<{ name: string; value: SyntaxNode }> = [];
+    for (const b of staticSetBindings(args[1], env, root)) {
+      const [path, value] = b.childNodes();
+      const segs = path ? attrpathSegments(path) : [];
+      if (segs.length === 1 && !segs[0]!.dynamic && value) entries.push({ name: segs[0]!.name, value });
+    }
+    return entries.length ? { lam, flipped: flipped !== undefined, env, entries } : undefined;
   };
   /** A registry given to mapAttrs, directly or through `filterAttrs`. */
   const registryArgument = (expr: SyntaxNode | undefined, env: Env | undefined): { entries: Map<string, Record<string, unknown>>; filtered: boolean } | undefined => {
@@ -2045,9 +2171,22 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     const parts = conditions.map((c) => holders.map((h) => String(values.holdsOn(h, c) ?? "?")).join(","));
     return parts.join(";");
   };
+  /** Per setting of a file whose value reads the repository's options, each holding host's value
+   * of it (a rule cache key: the value is decided by other files). */
+  const readKey = (file: string, tree: SyntaxNode): string => {
+    const settings = settingsReadingOptions(tree);
+    if (settings.length === 0) return "";
+    const holders = hosts.filter((h) => h.files.has(file));
+    return settings.map((e) => holders.map((h) => JSON.stringify(values!.valueOf(h, e)?.value ?? "?")).join(",")).join(";");
+  };
+  const hostByName = new Map(hosts.map((h) => [h.name, h]));
   return {
     hosts,
     declarationFiles,
+    valueOf: (host, file, expr) => {
+      const h = hostByName.get(host);
+      return h && values && h.files.has(file) ? values.valueOf(h, expr) : undefined;
+    },
     hostsOf: (file) => [...(byFile.get(file) ?? [])].sort(),
     gateOff: (file, node) => {
       const importers = new Set(byFile.get(file) ?? []);
@@ -2069,6 +2208,8 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       const tree = gates && file.endsWith(".nix") ? layout!.treeOf(file) : undefined;
       key = !tree || !tree.text.includes("mkIf") ? "" : [...gatedOptions(tree)].map((o) => `${o}=${[...(gates!.enabledOn(o) ?? [])].sort().join(",")}${gates!.offEverywhere(o, file) ? "!" : ""}`).join(";");
       if (tree && /\b(?:mkIf|optionalAttrs|optionals|optionalString|if)\b/.test(tree.text)) key += `|${valueKey(file, tree)}`;
+      const read = tree && values ? readKey(file, tree) : "";
+      if (read) key += `|${read}`;
       gateKeys.set(file, key);
       return key;
     },

@@ -9,7 +9,8 @@ import { LineIndex, SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import type { Finding, ReportError, SecurityReport } from "../report/schema.js";
 import { atLeast, type Severity } from "../report/severity.js";
 import { ALL_RULES } from "../rules/index.js";
-import type { HostContext, NixFileContext, RepoFile, Rule, RuleReport, TextEdit, TextFileContext } from "../rules/types.js";
+import type { HostContext, NixFileContext, RepoFile, ResolvedValue, Rule, RuleReport, TextEdit, TextFileContext } from "../rules/types.js";
+import { isUnknownValue, staticValue } from "../nix/values.js";
 import { TOOL } from "../version.js";
 import { loadProjectConfig } from "./config.js";
 import type { StyleMode } from "./config-schema.js";
@@ -648,8 +649,15 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     if (!kept) byPath.set(key, (kept = defs.filter((def) => !file.inTest(def.binding))));
     return kept;
   };
-  type Answer = Array<{ file: NixFileContext; def: OptionDefinition }>;
+  type Answer = Array<{ file: NixFileContext; def: OptionDefinition; resolved?: ResolvedValue }>;
   for (const { h, files, flake, partial } of hostsInfo) {
+    // A definition whose expression reads the repository's own options gets the host's value of
+    // it (hosts.ts valueOf), where it can be told: not on a host whose files are not all known.
+    const withValue = (file: NixFileContext, def: OptionDefinition): Answer[number] => {
+      if (partial || !def.inner || !isUnknownValue(staticValue(def.inner))) return { file, def };
+      const resolved = graph.valueOf?.(h.name, file.file, def.inner);
+      return resolved ? { file, def, resolved } : { file, def };
+    };
     const siteOf = (r: RuleReport & { file: string }) => ({ ...siteFor(r.file, r.node), hosts: [h.name] });
     // Settings behind `mkIf cfg.enable` of a module this host imports but does not turn on (while
     // others do) are not this host's (hosts.ts hostsAt).
@@ -666,7 +674,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
           // Outside the files declaring hosts, which definitions count depends on the tree alone
           // (not in a VM test; the file's test path when no host has it): kept with the index.
           const kept = graph.declarationFiles.has(file.file) ? defs.filter((def) => inHost(file, def)) : outsideTests(file, path, defs);
-          for (const def of kept) found.push({ file, def });
+          for (const def of kept) found.push(withValue(file, def));
         }
         definitionsAsked.set(path, found);
       }
@@ -681,7 +689,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
           const defs = definitionsMatching(file.index, pattern);
           if (!defs.length) continue;
           const kept = graph.declarationFiles.has(file.file) ? defs.filter((def) => inHost(file, def)) : outsideTests(file, `*${pattern}`, defs);
-          for (const def of kept) found.push({ file, def });
+          for (const def of kept) found.push(withValue(file, def));
         }
         matchingAsked.set(pattern, found);
       }
@@ -708,7 +716,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
           found = answer();
           for (const { file } of found) run.reads.add(file.file);
           // Without views (a scan that keeps nothing), the host's answer itself, as it is shared.
-          mine.set(key, (found = options.once ? found : found.map(({ file, def }) => ({ file: view(file), def }))));
+          mine.set(key, (found = options.once ? found : found.map((d) => ({ ...d, file: view(d.file) }))));
         }
         return found.slice();
       };

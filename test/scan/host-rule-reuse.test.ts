@@ -224,4 +224,26 @@ describe("host rules on a repeat scan", () => {
       expect(warm).toBe(body(await runScan({ root, quick: true, rules })));
     });
   }, 120_000);
+
+  // A setting reading the repository's own option (`services.openssh.enable = cfg.sshd.enable;`)
+  // takes the host's value of it, which another file decides: a change there is a change of the
+  // rule's answer although the rule read no such file.
+  it("runs again when a host file changes the value of an option a read setting depends on", async () => {
+    clearScanCache();
+    const files = {
+      "flake.nix": flakeWith(["./hosts/a.nix", "./modules/access.nix"]),
+      "hosts/a.nix": `{ ... }:\n{\n  networking.hostName = "a";\n}\n`,
+      "modules/access.nix": `{ config, lib, ... }:\nlet cfg = config.site.access; in\n{\n  options.site.access.sshd.enable = lib.mkOption { type = lib.types.bool; default = true; };\n  config.services.openssh.enable = cfg.sshd.enable;\n}\n`,
+    };
+    await withRepo(files, async (root) => {
+      const rules = ALL_RULES.filter((r) => r.id === "ssh-password-authentication");
+      const first = await runScan({ root, quick: true, rules });
+      expect(first.findings.map((f) => [f.ruleId, f.file, f.host])).toEqual([["ssh-password-authentication", "modules/access.nix", ["example"]]]);
+      await writeFile(join(root, "hosts/a.nix"), `{ ... }:\n{\n  networking.hostName = "a";\n  site.access.sshd.enable = false;\n}\n`);
+      const warm = await runScan({ root, quick: true, rules });
+      expect(warm.findings).toEqual([]);
+      clearScanCache();
+      expect(body(warm)).toBe(body(await runScan({ root, quick: true, rules })));
+    });
+  }, 120_000);
 });

@@ -148,3 +148,42 @@ describe("per-host value gates: look-alikes that keep every host", () => {
     expect(hostsOf(report, "relay.nix", "ssh-permit-root-login")).toEqual(["a"]);
   });
 });
+
+// cole-h/nixos-config (judged: the folder `nixos` of hosts/nixos/ was reported as a host): the
+// flake maps the set a machines file returns, and that file maps its own set with `flip`, each
+// entry's modules naming `./. + "/${own}/configuration.nix"`, `own` an entry's `machine` or its key.
+describe("a host set mapped twice (mapAttrs over an imported file's mapAttrs)", () => {
+  it("names the entries of the inner set, each made of its own configuration, not the folder", async () => {
+    const report = await scanShape("nested-host-set");
+    expect([...report.hosts].sort()).toEqual(["fir", "rescue", "yew"]);
+    // fir's configuration: fir, and rescue, which builds fir's configuration.
+    expect(hostsOf(report, "machines/linux/fir/configuration.nix", "ssh-password-authentication")).toEqual(["fir", "rescue"]);
+    // Shared modules of the inner function: every machine.
+    expect(hostsOf(report, "machines/common/default.nix", "sudo-nopasswd")).toEqual(["fir", "rescue", "yew"]);
+    // fir's own extraModules: fir only (the helper's `inherit modules;` is the list made for it).
+    expect(hostsOf(report, "machines/extra/default.nix", "ssh-permit-root-login")).toEqual(["fir"]);
+    // A module gated on an option only yew turns on.
+    expect(hostsOf(report, "machines/linux/_mods/default.nix", "firewall-disabled")).toEqual(["yew"]);
+    // sshd is on in yew without PasswordAuthentication: a host check, reported now that yew is known.
+    expect(hostsOf(report, "machines/linux/yew/configuration.nix", "ssh-password-authentication")).toEqual(["yew"]);
+  });
+});
+
+// wiltaylor/dotfiles (sshd on every host through `services.openssh.enable = cfg.sshd.enable;`, the
+// repository's own option declared `default = true` and set by no host; judged missed): a host's
+// value of such an option is its declared default, or the literal a file of the host sets.
+describe("settings that read the repository's own options", () => {
+  it("take the host's value: the declared default where no file of the host sets it, else the host's literal", async () => {
+    const report = await scanShape("own-option-values");
+    // The hosts' modules come from the helper's default argument (`modules ? [ ../parts ]`) in a
+    // helper file whose set is inside `with builtins;`.
+    expect([...report.hosts].sort()).toEqual(["blue", "green", "red"]);
+    // red: on by the default (PasswordAuthentication left at NixOS's default); blue turns it off;
+    // green sets it from something not read, so nothing is concluded there.
+    expect(hostsOf(report, "parts/access.nix", "ssh-password-authentication")).toEqual(["red"]);
+    const f = report.findings.find((x) => x.ruleId === "ssh-password-authentication" && x.file === "parts/access.nix")!;
+    expect(f.message).toContain("services.openssh.enable = cfg.sshd.enable, and site.access.sshd.enable = true, the default its declaration in parts/access.nix:8 gives, which no file of host red sets");
+    // A look-alike: X11Forwarding from an option declared off that no host sets is off.
+    expect(report.findings.filter((x) => x.ruleId === "ssh-x11-forwarding")).toEqual([]);
+  });
+});

@@ -181,7 +181,10 @@ function check(scope: Scope): void {
     add("PasswordAuthentication");
     if (!kbdSet) add("KbdInteractiveAuthentication");
   }
-  const what = enabled ? `${enabled.def.path} is on` : `sshd is on (the imported installer profile ${profile!.name} enables it)`;
+  // `services.openssh.enable = cfg.sshd.enable;`: on through the host's value of the repository's
+  // own option, which the message names with where it comes from.
+  const via = enabled?.resolved ? ` (${enabled.def.path} = ${enabled.def.inner?.text.replace(/\s+/g, " ")}, and ${enabled.resolved.why})` : "";
+  const what = enabled ? `${enabled.def.path} is on${via}` : `sshd is on (the imported installer profile ${profile!.name} enables it)`;
   scope.report(file, {
     node: enabled ? (enabled.def.attrpath ?? enabled.def.binding) : profile!.node,
     optionPath: "services.openssh.settings.PasswordAuthentication",

@@ -8,13 +8,22 @@ import { definitionsByPath, type OptionDefinition, type OptionIndex } from "../.
 import { externalImportsIn, type ExternalImport } from "../../nix/external-modules.js";
 import { priorityName, priorityNumber, winningDefinition, type Candidate } from "../../nix/priority.js";
 import type { SyntaxNode } from "../../nix/syntax.js";
-import { staticValue, type StaticValue } from "../../nix/values.js";
-import type { HostContext, NixFileContext, RuleReport } from "../types.js";
+import { isUnknownValue, staticValue, type StaticValue } from "../../nix/values.js";
+import type { HostContext, NixFileContext, ResolvedValue, RuleReport } from "../types.js";
 import { filesAnswering } from "./track.js";
 
 export interface ScopedDef {
   file: NixFileContext;
   def: OptionDefinition;
+  /** Host scope: the host's value of a definition whose expression reads the repository's own
+   * options (HostContext.definitions), which then counts as its value. */
+  resolved?: ResolvedValue;
+}
+
+/** A definition's value as far as the scope tells: the literal, else the host's value of it. */
+export function defValue(d: ScopedDef): StaticValue {
+  const v = staticValue(d.def.inner);
+  return d.resolved && isUnknownValue(v) ? d.resolved.value : v;
 }
 
 export interface Scope {
@@ -182,7 +191,7 @@ export type Effective =
   | { kind: "unknown"; at: ScopedDef; conflict?: StaticValue[] };
 
 function candidates(defs: ScopedDef[]): Candidate<ScopedDef>[] {
-  return defs.filter((d) => !isDead(d.def) && d.def.isLeaf).map((d) => ({ priority: priorityNumber(d.def), value: staticValue(d.def.inner), origin: d }));
+  return defs.filter((d) => !isDead(d.def) && d.def.isLeaf).map((d) => ({ priority: priorityNumber(d.def), value: defValue(d), origin: d }));
 }
 
 /**
