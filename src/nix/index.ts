@@ -67,6 +67,7 @@ export function parseNix(text: string, options: ParseNixOptions = {}): ParsedNix
       baseDir: options.path ? posix.dirname(posix.resolve(options.path)) : process.cwd(),
       home: options.home,
       formatPosition,
+      diagnosticsOnly: options.keepAst === false,
     });
     ast = lowered.expr;
     const globals = options.extraGlobals ? new Set(options.extraGlobals) : undefined;

@@ -27,6 +27,12 @@ export interface LowerOptions {
   dialect?: Dialect;
   /** How messages name a position ("already defined at ..."); defaults to the raw offset. */
   formatPosition?: (offset: number) => string;
+  /** Only the diagnostics are wanted (the expression is thrown away): the values of strings and
+   * paths are not worked out (unescaping, stripping indentation, resolving paths), except in
+   * attribute names, whose values decide what Nix reports. Their interpolations are still lowered,
+   * in the same order, for the errors inside them. The scan lowers every file only for its
+   * diagnostics; values were most of the lowering's work and garbage (olafkfreund/nixos_config). */
+  diagnosticsOnly?: boolean;
 }
 
 export interface SemanticDiagnostic {
@@ -44,6 +50,9 @@ export interface LowerResult {
 }
 
 const STATIC_ERROR: Expr = { type: "error" };
+// What a string or path stands for when only diagnostics are wanted: never an attribute set or a
+// call (the only values the lowering looks into or changes), as the real value is not either.
+const UNVALUED_STRING: Expr = Object.freeze({ type: "string", value: "" }) as Expr;
 
 export function lower(root: SyntaxNode, options: LowerOptions = {}): LowerResult {
   const lowerer = new Lowerer(options);
@@ -65,8 +74,11 @@ class Lowerer {
   private readonly home: string;
   private readonly dialect: Dialect;
   private readonly at: (offset: number) => string;
+  /** diagnosticsOnly, and not inside an attribute name: strings and paths are not valued. */
+  private unvalued: boolean;
 
   constructor(options: LowerOptions) {
+    this.unvalued = options.diagnosticsOnly === true;
     this.at = options.formatPosition ?? ((o) => `offset ${o}`);
     this.baseDir = options.baseDir ?? "/";
     this.home = options.home ?? process.env.HOME ?? "/";
@@ -199,6 +211,7 @@ class Lowerer {
   }
 
   private string(node: SyntaxNode): Expr {
+    if (this.unvalued) return this.interpolationsOnly(node);
     const kids = significant(node);
     const indented = kids[0]?.kind === K.TOKEN_IND_STRING_START;
     const inner = kids.slice(1, kids[kids.length - 1]?.kind === (indented ? K.TOKEN_IND_STRING_END : K.TOKEN_STRING_END) ? -1 : undefined);
@@ -295,6 +308,7 @@ class Lowerer {
   }
 
   private path(node: SyntaxNode): Expr {
+    if (this.unvalued) return this.interpolationsOnly(node);
     const kids = significant(node);
     const head = kids[0] as SyntaxToken;
     const text = head.text;
@@ -314,6 +328,13 @@ class Lowerer {
       else parts.push(this.expr(k.firstChild()));
     }
     return { type: "concat", forceString: false, parts };
+  }
+
+  /** A string or path when its value is not wanted: its interpolations lowered in order (as
+   * string() and path() lower them) for their diagnostics. */
+  private interpolationsOnly(node: SyntaxNode): Expr {
+    for (const k of node.children) if (!k.isToken) this.expr(k.firstChild());
+    return UNVALUED_STRING;
   }
 
   private lambda(node: SyntaxNode): Expr {
@@ -410,6 +431,18 @@ class Lowerer {
 
   private attrName(node: SyntaxNode): AttrName {
     if (node.kind === K.NODE_IDENT) return { name: node.text };
+    // An attribute name's value decides what Nix reports (a static name or a dynamic one, and
+    // which): valued in full, whatever is inside it.
+    const unvalued = this.unvalued;
+    this.unvalued = false;
+    try {
+      return this.attrNameValued(node);
+    } finally {
+      this.unvalued = unvalued;
+    }
+  }
+
+  private attrNameValued(node: SyntaxNode): AttrName {
     if (node.kind === K.NODE_STRING) {
       const e = this.expr(node);
       return e.type === "string" ? { name: e.value } : { expr: e };

@@ -253,16 +253,13 @@ export class SyntaxNode extends SyntaxSpan {
     return this.source.lines.position(this.end);
   }
 
-  private nodesCache: readonly SyntaxNode[] | undefined;
-
-  /** Child nodes, skipping tokens. (Trees are never mutated, so this is computed once; do not
-   * modify the returned array.) */
+  /** Child nodes, skipping tokens (do not modify the returned array). Worked out on each call,
+   * not kept: kept on every node asked (76,000 of a scan of olafkfreund/nixos_config), each an
+   * array alive to the end of the scan, they were 3.4 MB of its peak, for 2% of its CPU time saved. */
   childNodes(): readonly SyntaxNode[] {
-    if (this.nodesCache) return this.nodesCache;
-    const out: SyntaxNode[] = [];
-    for (const c of this.children) if (!c.isToken) out.push(c);
-    // Exact copies (push leaves room for more): kept as long as the tree.
-    return (this.nodesCache = out.length ? out.slice() : NO_CHILD_NODES);
+    let out: SyntaxNode[] | undefined;
+    for (const c of this.children) if (!c.isToken) (out ??= []).push(c);
+    return out ?? NO_CHILD_NODES;
   }
 
   /** Significant child tokens (no trivia). Worked out on each call, not kept: asked of few nodes

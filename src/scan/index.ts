@@ -238,7 +238,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   const breathe = eventLoopBreather();
 
   progress({ stage: "discover", done: 0, total: 1 });
-  const repo = await loadRepository(root, { source, signal, fileBudgetMs: options.fileBudgetMs, onFile: (done, total) => progress({ stage: "read", done, total }) });
+  const repo = await loadRepository(root, { source, signal, fileBudgetMs: options.fileBudgetMs, holdOtherTexts: !options.once, onFile: (done, total) => progress({ stage: "read", done, total }) });
   errors.push(...repo.errors);
   const config = await loadProjectConfig(source);
   for (const e of config.errors) errors.push({ source: "config", file: ".nix-warden.yaml", message: e });
@@ -271,21 +271,27 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   // same report as the last scan of this source, without replaying every file's, host's and
   // repository rule's results (an agent's repeat scan of an unchanged repository).
   const ruleKey = ruleSetKey(rules);
-  const memoKey = [
-    JSON.stringify([options.hosts ?? null, options.severityThreshold ?? null, options.quick === true, options.fileBudgetMs ?? null, options.style ?? null, ruleKey, now.toISOString().slice(0, 10)]),
-    JSON.stringify(config),
-    JSON.stringify(repo.discovery.skipped),
-    ...repo.discovery.files.map((f) => `${f}\0${hashes.get(f) ?? ""}`),
-  ].join("\n");
+  // A scan that keeps nothing neither makes nor looks up a report to keep (the key names every
+  // file's content and is checked against a certificate in each).
+  const memoKey = options.once
+    ? ""
+    : [
+        JSON.stringify([options.hosts ?? null, options.severityThreshold ?? null, options.quick === true, options.fileBudgetMs ?? null, options.style ?? null, ruleKey, now.toISOString().slice(0, 10)]),
+        JSON.stringify(config),
+        JSON.stringify(repo.discovery.skipped),
+        ...repo.discovery.files.map((f) => `${f}\0${hashes.get(f) ?? ""}`),
+      ].join("\n");
   // A report holding certificates holds until what it says of one would change (its warning
   // period begins, its count of days moves on), as in the persistent cache.
   let validUntil = Infinity;
-  for (const f of repo.discovery.files) {
-    const h = hashes.get(f);
-    if (h === undefined || !holdsCertificate(h, texts.get(f))) continue;
-    for (const notAfter of certificateDates(h, texts.get(f)!)) validUntil = Math.min(validUntil, nextCertificateChange(notAfter, now.getTime(), EXPIRY_WARNING_DAYS));
+  if (!options.once) {
+    for (const f of repo.discovery.files) {
+      const h = hashes.get(f);
+      if (h === undefined || !holdsCertificate(h, texts.get(f))) continue;
+      for (const notAfter of certificateDates(h, texts.get(f)!)) validUntil = Math.min(validUntil, nextCertificateChange(notAfter, now.getTime(), EXPIRY_WARNING_DAYS));
+    }
   }
-  const memo = reportMemo.get(source.cacheKey);
+  const memo = options.once ? undefined : reportMemo.get(source.cacheKey);
   if (memo?.key === memoKey && now.getTime() >= memo.madeAt && now.getTime() < memo.validUntil) {
     const { report, edits } = structuredClone({ report: memo.report, edits: memo.edits });
     return { report: { ...report, generatedAt: now.toISOString() }, edits, texts };
@@ -434,8 +440,8 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
     const readBy = readers.get(file);
-    const cacheKey = `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${ruleKey}\0${readBy?.map((r) => `${r.file}:${r.line}:${r.option ?? ""}`).join(",") ?? ""}`;
-    const cached = otherRuleCache.get(cacheKey);
+    const cacheKey = options.once ? "" : `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${ruleKey}\0${readBy?.map((r) => `${r.file}:${r.line}:${r.option ?? ""}`).join(",") ?? ""}`;
+    const cached = options.once ? undefined : otherRuleCache.get(cacheKey);
     if (cached && depsHold(cached.deps)) {
       raw.push(...cached.findings);
       continue;
