@@ -634,6 +634,28 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
     case K.NODE_IF_ELSE:
       for (const c of n.childNodes().slice(1)) collectHostFiles(c, env, flakeDir, out, reader, depth + 1);
       return;
+    case K.NODE_WITH: {
+      // `with inputs.self.nixosModules; [ base ssh ]`: names of the flake's exported modules,
+      // found in buildHostGraph; any other `with` (`with pkgs; [ ... ]`): the paths of its body.
+      const [space, body] = n.childNodes();
+      const ref = space ? selfOutputRef(unparen(space)!) : undefined;
+      if (ref && ref.name === undefined && body) {
+        const walk = (e: SyntaxNode | undefined): void => {
+          const u = unparen(e);
+          if (u?.kind === K.NODE_LIST) {
+            for (const c of u.childNodes()) {
+              if (c.kind === K.NODE_IDENT && withOutputRef(c)) out.computed.push({ node: c, env, dir: flakeDir });
+              else collectHostFiles(c, env, flakeDir, out, reader, depth + 1);
+            }
+          } else if (u?.kind === K.NODE_BIN_OP && u.firstToken(K.TOKEN_CONCAT)) for (const c of u.childNodes()) walk(c);
+          else if (u) collectHostFiles(u, env, flakeDir, out, reader, depth + 1);
+        };
+        walk(body);
+        return;
+      }
+      if (body) collectHostFiles(body, env, flakeDir, out, reader, depth + 1);
+      return;
+    }
     default:
       return;
   }
@@ -2667,7 +2689,16 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
   const out = new Map<string, Map<string, string[]>>();
   const flake = layout.treeOf("flake.nix");
   if (!flake) return out;
-  const sources = ["flake.nix", ...moduleReferences(root, "flake.nix", flake).filter((f) => f.endsWith(".nix"))];
+  const direct = ["flake.nix", ...moduleReferences(root, "flake.nix", flake).filter((f) => f.endsWith(".nix"))];
+  // flake-parts modules anywhere in the repository (imported through folders of parts, not by
+  // flake.nix itself) that write `flake.nixosModules...` or `flake = { nixosModules = ...; }`.
+  const sources = [...direct];
+  for (const f of layout.files) {
+    if (!f.endsWith(".nix") || direct.includes(f) || (f !== "flake.nix" && f.endsWith("/flake.nix"))) continue;
+    const text = layout.treeOf(f)?.text;
+    if (text && FLAKE_PARTS_OUTPUT.test(text)) sources.push(f);
+  }
+  const directSet = new Set(direct);
   const add = (output: string, name: string, files: string[]) => {
     let set = out.get(output);
     if (!set) out.set(output, (set = new Map()));
@@ -2692,6 +2723,8 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
         width = 2;
       }
       if (at < 0 || output === undefined || segs.slice(0, at).includes("inputs")) continue;
+      // In a file flake.nix does not import itself: only flake-parts' `flake.<output>`.
+      if (!directSet.has(file) && (at > 0 ? segs[at - 1] : enclosingPath(b).at(-1)) !== "flake") continue;
       const rest = segs.slice(at + width);
       // `nixosModules.x = ./x.nix`, and flake-parts' `nixosModules.x.imports = [ ./a.nix ]` (a
       // binding inside the module x: its paths are x's).
@@ -2732,6 +2765,21 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
   };
   for (const [output, set] of out) for (const name of set.keys()) resolved.set(`${output}\0${name}`, filesOf(output, name, new Set()));
   for (const [output, set] of out) for (const name of set.keys()) set.set(name, resolved.get(`${output}\0${name}`)!);
+  return out;
+}
+
+// `flake.nixosModules`, `flake.modules.nixos`, `flake = {`: a flake-parts module's outputs.
+const FLAKE_PARTS_OUTPUT = /\bflake\s*(?:\.\s*(?:nixosModules|darwinModules|homeManagerModules|homeModules|modules\s*\.\s*(?:nixos|darwin))\b|=\s*\{)/;
+
+/** The attribute path of the bindings a binding is written in (`flake = { nixosModules = ...; }`
+ * gives `flake` for the inner one). */
+function enclosingPath(b: SyntaxNode): string[] {
+  const out: string[] = [];
+  for (let p = b.parent; p; p = p.parent) {
+    if (p.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const path = p.childNodes()[0];
+    if (path) out.unshift(...attrpathSegments(path).map((seg) => (seg.dynamic ? "*" : seg.name)));
+  }
   return out;
 }
 
@@ -2786,9 +2834,12 @@ function exportedSet(expr: SyntaxNode, dir: string, root: PathKinds, layout: Hos
       const ref = selfOutputRef(s);
       return ref && ref.name === undefined ? [`${OUTPUT_REF}${ref.output}`] : [];
     });
+    // `nameValuePair "role-${removeSuffix ".nix" name}" ...`: each entry's name with the same
+    // literal text around it.
+    const [before, after] = nameTemplate(n);
     for (const f of d === undefined ? [] : listModules(layout.files, d === "." ? "" : d, false)) {
       const name = f.endsWith("/default.nix") ? posix.basename(posix.dirname(f)) : posix.basename(f, ".nix");
-      out.set(name, [f, ...more]);
+      out.set(`${before}${name}${after}`, [f, ...more]);
     }
     return out;
   }
@@ -2815,6 +2866,36 @@ function exportedSet(expr: SyntaxNode, dir: string, root: PathKinds, layout: Hos
   const files = exportedFiles(n, dir, root, layout);
   if (files.length) out.set("*", files);
   return out;
+}
+
+/** The literal text a listing's mapping function puts around each entry's name (`"role-${name}"`,
+ * `nameValuePair "${n}-module"`): the one string with a single interpolation and text beside it,
+ * given as a name (nameValuePair's first argument, `name = ...`). */
+function nameTemplate(listing: SyntaxNode): [string, string] {
+  const found: Array<[string, string]> = [];
+  for (const str of listing.descendants(K.NODE_STRING)) {
+    if (str.inside(K.NODE_STRING)) continue;
+    const parts = str.children.filter((c) => !(c.isToken && c.kind !== K.TOKEN_STRING_CONTENT));
+    const interpolations = parts.filter((c) => !c.isToken);
+    if (interpolations.length !== 1) continue;
+    const at = parts.indexOf(interpolations[0]!);
+    const before = parts.slice(0, at).map((c) => c.text).join("");
+    const after = parts.slice(at + 1).map((c) => c.text).join("");
+    if ((!before && !after) || /[/"\\$]/.test(before + after)) continue;
+    let up = str;
+    while (up.parent?.kind === K.NODE_PAREN) up = up.parent;
+    const call = up.parent?.kind === K.NODE_APPLY ? flattenApply(outermostApply(up.parent)) : undefined;
+    const named = (call && calleeName(call.fn) === "nameValuePair" && call.args[0] === up) || (up.parent?.kind === K.NODE_ATTRPATH_VALUE && up.parent.childNodes()[0]?.text === "name");
+    if (named) found.push([before, after]);
+  }
+  return found.length === 1 ? found[0]! : ["", ""];
+}
+
+/** The whole call a function application is the head of (`f a b`, from `f a`). */
+function outermostApply(apply: SyntaxNode): SyntaxNode {
+  let at = apply;
+  while (at.parent?.kind === K.NODE_APPLY && at.parent.childNodes()[0] === at) at = at.parent;
+  return at;
 }
 
 /** The modules of sets merged with `//`: a name the right set gives again is the right set's. */

@@ -1,0 +1,33 @@
+// Host attribution for layouts admins found wrong in round 9 (issue 11, point 3): inline modules
+// of a list a host's declaration names through a let binding, hosts commented out, per-host values
+// a builder passes as literals. Each case has a look-alike.
+import { describe, expect, it } from "vitest";
+import { scanMemory } from "../helpers/memory.js";
+
+const flake = (outputs: string, args = "{ self, nixpkgs, ... }@inputs") => `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  outputs = ${args}: ${outputs};
+}`;
+
+describe("inline modules of a let-bound list a host takes", () => {
+  const files = (home: string) => ({
+    "flake.nix": flake(`let
+      withHome = [ { home-manager.useGlobalPkgs = true; home-manager.users.al = import ./home.nix; } ];
+    in {
+      nixosConfigurations.desk = nixpkgs.lib.nixosSystem { modules = [ ./desk.nix ] ++ withHome; };
+    }`),
+    "desk.nix": `{ networking.hostName = "desk"; system.stateVersion = "24.05"; home-manager.users.al = { imports = [ ./extra.nix ]; }; }`,
+    "extra.nix": `{ programs.git.enable = true; }`,
+    "home.nix": home,
+  });
+
+  it("reads home-manager.users.<user> from the list: home.stateVersion set there is seen", async () => {
+    const report = await scanMemory(files(`{ home.stateVersion = "24.05"; }`));
+    expect(report.findings.filter((f) => f.ruleId === "missing-home-stateversion")).toEqual([]);
+  });
+
+  it("look-alike: the list's module without home.stateVersion is reported", async () => {
+    const report = await scanMemory(files(`{ programs.bash.enable = true; }`));
+    expect(report.findings.filter((f) => f.ruleId === "missing-home-stateversion").length).toBeGreaterThan(0);
+  });
+});
