@@ -1923,6 +1923,11 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
     }
     if (out.length) break;
   }
+  // flake.nix writes its nixosConfigurations as a list of names the scan could not read through
+  // (`listToAttrs [ (mkHost "desk" ...) ]` with a helper of an extended lib): a folder host it does
+  // not name there (commented out, or built as another kind of configuration) is no host.
+  const named = flakeHostNames(parsedRoot("flake.nix"));
+  if (named && out.some((h) => named.has(h.name))) for (let i = out.length - 1; i >= 0; i--) if (!named.has(out[i]!.name)) out.splice(i, 1);
   // A helper library that builds every host of the directory gives each its shared modules.
   const shared = out.length ? builderModules(files.filter((f) => f.endsWith(".nix")), parsedRoot, new Set(out.map((h) => h.file))) : undefined;
   for (const h of out) {
@@ -1932,6 +1937,25 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
   return out;
 }
 
+
+/** The strings flake.nix's `nixosConfigurations = ...` value writes (`mkHost "desk" "me"`), when
+ * it lists no directory (no path, no readDir): the names it may give hosts. */
+function flakeHostNames(flake: SyntaxNode | undefined): Set<string> | undefined {
+  if (!flake || !flake.text.includes("nixosConfigurations")) return undefined;
+  let found: Set<string> | undefined;
+  for (const b of flake.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const [path, value] = b.childNodes();
+    if (!path || !value || attrpathSegments(path).at(-1)?.name !== "nixosConfigurations") continue;
+    if (value.kind === K.NODE_PATH || value.descendants(K.NODE_PATH).length > 0 || /readDir|listDir|Directory|import\b/.test(value.text)) return undefined;
+    found ??= new Set();
+    for (const str of value.descendants(K.NODE_STRING)) {
+      const v = staticString(str);
+      if (v !== undefined) found.add(v);
+    }
+    for (const seg of value.descendants(K.NODE_ATTRPATH).flatMap((a) => attrpathSegments(a))) if (!seg.dynamic) found.add(seg.name);
+  }
+  return found;
+}
 
 /** What the host graph may read besides each file's references: every file of the repository (for
  * directory listings and per-machine folders) and parsed trees (for the modules the flake exports). */

@@ -31,3 +31,36 @@ describe("inline modules of a let-bound list a host takes", () => {
     expect(report.findings.filter((f) => f.ruleId === "missing-home-stateversion").length).toBeGreaterThan(0);
   });
 });
+
+describe("folder hosts of a flake whose host list is not read", () => {
+  // The helper comes from a lib extended through a dynamic attribute: the scan falls back to
+  // hosts/<name>/ folders, and keeps those the flake names in its nixosConfigurations.
+  const files = (configurations: string) => ({
+    "flake.nix": flake(`let
+      ns = "me";
+      lib = nixpkgs.lib.extend (final: _: import ./lib self final ns);
+      inherit (lib.\${ns}) mkHost;
+    in {
+      nixosConfigurations = ${configurations};
+      nixOnDroidConfigurations = builtins.listToAttrs [ (lib.\${ns}.mkDroid "phone") ];
+    }`),
+    "lib/default.nix": `self: lib: ns: { \${ns}.mkHost = name: { inherit name; value = lib.nixosSystem { modules = [ ../shared.nix ../hosts/\${name} ]; }; }; }`,
+    "shared.nix": `{ services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "yes"; }`,
+    "hosts/desk/default.nix": `{ networking.hostName = "desk"; }`,
+    "hosts/tablet/default.nix": `{ networking.hostName = "tablet"; }`,
+    "hosts/phone/default.nix": `{ environment.packages = [ ]; }`,
+  });
+
+  it("a host commented out of the list, and one built as another kind of configuration, are no hosts", async () => {
+    const report = await scanMemory(files(`builtins.listToAttrs [
+        (mkHost "desk")
+        # (mkHost "tablet")
+      ]`));
+    expect([...report.hosts].sort()).toEqual(["desk"]);
+  });
+
+  it("look-alike: a list read from the folder keeps every folder host", async () => {
+    const report = await scanMemory(files(`builtins.listToAttrs (map mkHost (builtins.attrNames (builtins.readDir ./hosts)))`));
+    expect([...report.hosts].sort()).toEqual(["desk", "phone", "tablet"]);
+  });
+});

@@ -89,6 +89,20 @@ function computeOpacity(h: HostContext): string | undefined {
   const modules = deciding.length < h.files.length || deciding.some((f) => f.file !== flakeFile && f.index.isModule);
   if (!modules) return "none of its modules could be followed from flake.nix";
   const byPath = new Set(h.files.map((f) => f.file));
+  // A module the declaration lists by path that is not in the repository (`./hosts/vamp/configuration.nix`
+  // missing from the checkout): the host cannot be seen whole.
+  const declared = h.declaration?.node;
+  if (declared && flakeFile) {
+    const dir = posix.dirname(flakeFile) === "." ? "" : posix.dirname(flakeFile);
+    for (const p of declared.descendants(K.NODE_PATH)) {
+      let el = p;
+      while (el.parent?.kind === K.NODE_PAREN) el = el.parent;
+      if (el.parent?.kind !== K.NODE_LIST || p.firstChild(K.NODE_INTERPOL) || !/^\.\.?\//.test(p.text)) continue;
+      const rel = posix.normalize(posix.join(dir, p.text));
+      if (rel.startsWith("../") || byPath.has(rel) || byPath.has(posix.join(rel, "default.nix")) || [...byPath].some((f) => f.startsWith(`${rel}/`))) continue;
+      return `${flakeFile}:${p.line} names ${rel}, which is not in the repository`;
+    }
+  }
   for (const f of deciding) {
     const scope = f.file === flakeFile ? h.declaration?.node : f.parsed.root;
     if (!scope) continue;
