@@ -33,6 +33,10 @@ export interface HostDeclaration {
   /** A module the host's list names could not be found (`attrValues config.flake.nixosModules` of
    * an output the scan does not read): rules about defaults skip it, as for a directory host. */
   partial?: boolean;
+  /** The literal (boolean, string, number, null) a module argument the host's builder gives holds
+   * at an attribute path (`configVars.isMinimal`, `this.isServer`, `withSwap`): undefined when the
+   * host gives no such argument or its value is not a literal that can be read. */
+  argLiteral?(path: string): boolean | string | number | null | undefined;
 }
 
 export interface HostGraph {
@@ -611,6 +615,16 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
             const bound = bindArguments(lam, f.args, env);
             collectArgs(deref(bound.body, bound.env), bound.env, out, flakeDir);
           } else collectArgs(v, env, out, flakeDir);
+        }
+        // An inline module's `_module.args = { inherit disk withSwap; }`: arguments of every module
+        // of the host, as specialArgs are.
+        if (segs[0]?.name === "_module" && value) {
+          if (segs.length === 2 && segs[1]!.name === "args") collectArgs(deref(value, env), env, out, flakeDir);
+          else if (segs.length === 1) {
+            const inner = deref(value, env);
+            if (inner?.kind === K.NODE_ATTR_SET) for (const [k, v] of setAttributes(inner)) if (k === "args") collectArgs(deref(v, env), env, out, flakeDir);
+          }
+          continue;
         }
         if (segs[0]?.name === "specialArgs" || segs[0]?.name === "system" || segs[0]?.name === "pkgs") continue;
         if (value) collectHostFiles(value, env, flakeDir, out, reader, depth + 1);
@@ -2050,7 +2064,8 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       for (const [set, defined] of packageSets) if (!used.read.has(set)) for (const f of defined) if (!files.has(f)) queue.push(f);
       drain(used.sources);
     }
-    hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source, ...(argNodes.size ? { args: new Map([...argNodes].map(([k, v]) => [k, v.node])) } : {}), ...(unread ? { partial: true } : {}) });
+    const argLiteral = layout && (values.size > 0 || argNodes.size > 0) ? literalArgs(values, argNodes, layout) : undefined;
+    hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source, ...(argNodes.size ? { args: new Map([...argNodes].map(([k, v]) => [k, v.node])) } : {}), ...(unread ? { partial: true } : {}), ...(argLiteral ? { argLiteral } : {}) });
     for (const f of files) {
       let set = byFile.get(f);
       if (!set) byFile.set(f, (set = new Set()));
@@ -2238,6 +2253,46 @@ class ArgValues extends Map<string, SyntaxNode | string> {
     if (str !== undefined) super.set(key, str);
     return str;
   }
+}
+
+/** A host's module arguments read as literals at attribute paths (`configVars.isMinimal` with
+ * `configVars = recursiveUpdate (import ./vars { }) { isMinimal = true; }`): through let, import,
+ * `//` and merge functions; undefined when not a literal. The host's name (`config.networking.hostName`)
+ * is no argument. */
+function literalArgs(values: Map<string, string>, args: Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>, layout: HostLayout): (path: string) => boolean | string | number | null | undefined {
+  const memo = new Map<string, boolean | string | number | null | undefined>();
+  const reader: Reader = { treeOf: layout.treeOf, read: new Set() };
+  return (path) => {
+    if (memo.has(path)) return memo.get(path);
+    const [base, ...attrs] = path.split(".");
+    let out: boolean | string | number | null | undefined;
+    if (attrs.length === 0 && base !== "config" && values.has(base!)) out = values.get(base!);
+    const arg = args.get(base!);
+    if (out === undefined && arg) {
+      let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: arg.node, env: arg.env, dir: arg.dir };
+      for (const a of attrs) at = at && resolveAttr(at.value, a, at.env, at.dir, reader);
+      out = at ? literalOf(at.value, at.env) : undefined;
+    }
+    memo.set(path, out);
+    return out;
+  };
+}
+
+/** `true`, `false`, `null`, a string or a number, through names bound to one. */
+function literalOf(node: SyntaxNode | undefined, env: Env | undefined, depth = 0): boolean | string | number | null | undefined {
+  const n = unparen(node);
+  if (!n || depth > 8) return undefined;
+  if (n.kind === K.NODE_STRING) return staticString(n);
+  if (n.kind === K.NODE_LITERAL) {
+    const x = Number(n.text);
+    return Number.isFinite(x) ? x : undefined;
+  }
+  if (n.kind !== K.NODE_IDENT) return undefined;
+  const v = lookupRef(n, env);
+  if (typeof v === "string") return v;
+  if (v) return literalOf(v, env, depth + 1);
+  if (resolveLexical(n)) return undefined;
+  return n.text === "true" ? true : n.text === "false" ? false : n.text === "null" ? null : undefined;
 }
 
 /** `hostTypes.workstation.imports` in a module's imports, with `hostTypes` a specialArg of the host

@@ -64,3 +64,49 @@ describe("folder hosts of a flake whose host list is not read", () => {
     expect([...report.hosts].sort()).toEqual(["desk", "phone", "tablet"]);
   });
 });
+
+describe("per-host values a builder passes as literal module arguments", () => {
+  const files = {
+    "flake.nix": flake(`let
+      lib = nixpkgs.lib;
+      vars = import ./vars { inherit lib; };
+      full = { inherit vars; };
+      small = { vars = lib.recursiveUpdate vars { isMinimal = true; }; };
+      mk = name: args: extra: lib.nixosSystem {
+        specialArgs = args;
+        modules = [ ./common.nix ./hosts/\${name} { _module.args = { inherit extra; }; } ];
+      };
+    in {
+      nixosConfigurations = {
+        desk = mk "desk" full false;
+        boot = mk "boot" small false;
+        nas = mk "nas" full true;
+      };
+    }`),
+    "vars/default.nix": `{ lib }: { user = "al"; isMinimal = false; }`,
+    "common.nix": `{ lib, vars, extra, ... }: {
+      config = lib.mkMerge [
+        (lib.mkIf vars.isMinimal { services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "yes"; })
+        (lib.mkIf (!vars.isMinimal) { security.sudo.wheelNeedsPassword = false; })
+        (lib.mkIf extra { networking.firewall.enable = false; })
+      ];
+    }`,
+    "hosts/desk/default.nix": `{ networking.hostName = "desk"; }`,
+    "hosts/boot/default.nix": `{ networking.hostName = "boot"; }`,
+    "hosts/nas/default.nix": `{ networking.hostName = "nas"; }`,
+  };
+  const hostsOfRule = (report: Awaited<ReturnType<typeof scanMemory>>, rule: string) => [...new Set(report.findings.filter((f) => f.ruleId === rule && f.file === "common.nix").flatMap((f) => f.host ?? []))].sort();
+
+  it("`mkIf vars.isMinimal` names the hosts whose specialArgs set make it true, `mkIf extra` those passing `_module.args.extra = true`", async () => {
+    const report = await scanMemory(files);
+    expect([...report.hosts].sort()).toEqual(["boot", "desk", "nas"]);
+    expect(hostsOfRule(report, "ssh-permit-root-login")).toEqual(["boot"]);
+    expect(hostsOfRule(report, "sudo-nopasswd")).toEqual(["desk", "nas"]);
+    expect(hostsOfRule(report, "firewall-disabled")).toEqual(["nas"]);
+  });
+
+  it("look-alike: a value one host computes keeps every host", async () => {
+    const report = await scanMemory({ ...files, "flake.nix": files["flake.nix"].replace("desk = mk \"desk\" full false;", "desk = mk \"desk\" { vars = vars // { isMinimal = builtins.pathExists ./x; }; } false;") });
+    expect(hostsOfRule(report, "ssh-permit-root-login")).toEqual(["boot", "desk", "nas"]);
+  });
+});
