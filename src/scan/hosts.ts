@@ -413,6 +413,10 @@ function resolveAttr(expr: SyntaxNode | undefined, name: string, env: Env | unde
     }
     case K.NODE_LET_IN:
       return resolveAttr(n.childNodes().at(-1), name, env, dir, reader, depth + 1);
+    // `with builtins; rec { ... }` (a library file's set opened in a scope): the set's attribute.
+    case K.NODE_WITH:
+    case K.NODE_ASSERT:
+      return resolveAttr(n.childNodes().at(-1), name, env, dir, reader, depth + 1);
     case K.NODE_BIN_OP: {
       // `defaults // given`: the right side's attribute when it has one, else the left's.
       if (!n.firstToken(K.TOKEN_UPDATE)) return undefined;

@@ -110,3 +110,25 @@ describe("per-host values a builder passes as literal module arguments", () => {
     expect(hostsOfRule(report, "ssh-permit-root-login")).toEqual(["boot", "desk", "nas"]);
   });
 });
+
+describe("a helper of a library file written `with builtins; rec { ... }`", () => {
+  it("reads the helper and its default module list (`modules ? [ ../modules ]`)", async () => {
+    const report = await scanMemory({
+      "flake.nix": flake(`let lib = import ./lib; in {
+        nixosConfigurations.alpha = lib.mkSystem { name = "alpha"; inherit nixpkgs; };
+        nixosConfigurations.beta = lib.mkSystem { name = "beta"; inherit nixpkgs; modules = [ ./other ]; };
+      }`),
+      "lib/default.nix": `with builtins; rec {
+        mkSystem = { name, nixpkgs, modules ? [ ../modules ], ... }: nixpkgs.lib.nixosSystem {
+          modules = [ { imports = modules; networking.hostName = name; } ];
+        };
+      }`,
+      "modules/default.nix": `{ imports = [ ./ssh.nix ]; }`,
+      "modules/ssh.nix": `{ services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "yes"; }`,
+      "other/default.nix": `{ security.sudo.wheelNeedsPassword = false; }`,
+    });
+    const of = (file: string) => [...new Set(report.findings.filter((f) => f.file === file).flatMap((f) => f.host ?? []))].sort();
+    expect(of("modules/ssh.nix")).toEqual(["alpha"]);
+    expect(of("other/default.nix")).toEqual(["beta"]);
+  });
+});
