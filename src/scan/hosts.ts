@@ -1975,6 +1975,32 @@ function flakeHostNames(flake: SyntaxNode | undefined): Set<string> | undefined 
   return found;
 }
 
+/** The packages an overlay file adds, when that is all it does: `final: prev: { a = ...; b = ...; }`
+ * (through a let) whose bindings are plain names none of which it reads from `prev`/`final`
+ * (`a = prev.a.override ...` changes a package of nixpkgs a service may use unnamed). */
+function addedPackages(tree: SyntaxNode): string[] | undefined {
+  const outer = unparen(tree.childNodes().find((c) => c.kind !== K.NODE_ERROR));
+  if (outer?.kind !== K.NODE_LAMBDA) return undefined;
+  const [p1, inner] = outer.childNodes();
+  const lam = unparen(inner);
+  if (p1?.kind !== K.NODE_IDENT_PARAM || lam?.kind !== K.NODE_LAMBDA) return undefined;
+  const [p2, body] = lam.childNodes();
+  if (p2?.kind !== K.NODE_IDENT_PARAM) return undefined;
+  let set = unparen(body);
+  for (let i = 0; set?.kind === K.NODE_LET_IN && i < 4; i++) set = unparen(set.childNodes().at(-1));
+  if (set?.kind !== K.NODE_ATTR_SET || set.firstToken(K.TOKEN_REC)) return undefined;
+  const params = [p1.text.trim(), p2.text.trim()];
+  const names: string[] = [];
+  for (const b of set.childNodes()) {
+    if (b.kind !== K.NODE_ATTRPATH_VALUE) return undefined;
+    const segs = attrpathSegments(b.childNodes()[0]!);
+    if (segs.length !== 1 || segs[0]!.dynamic) return undefined;
+    names.push(segs[0]!.name);
+  }
+  const reads = new RegExp(`(?:${params.map(escapeRegExp).join("|")})\\s*\\.\\s*"?(?:${names.map(escapeRegExp).join("|")})(?![\\w'-])`);
+  return names.length > 0 && !reads.test(tree.text) ? names : undefined;
+}
+
 /** What the host graph may read besides each file's references: every file of the repository (for
  * directory listings and per-machine folders) and parsed trees (for the modules the flake exports). */
 export interface HostLayout {
@@ -2074,6 +2100,25 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       let set = byFile.get(f);
       if (!set) byFile.set(f, (set = new Set()));
       set.add(h.name);
+    }
+  }
+  // An overlay file that only adds packages of its own (`self: super: { sprites = ...; }`, no
+  // `super.sprites`), applied to every host through a listing of the overlays: the hosts whose
+  // files mention one of its packages by name; the others never build it.
+  if (layout) {
+    for (const [f, holders] of byFile) {
+      if (holders.size === 0 || !f.endsWith(".nix") || declarationFiles.has(f)) continue;
+      const tree = layout.treeOf(f);
+      const names = tree && /:\s*\w+\s*:/.test(tree.text) ? addedPackages(tree) : undefined;
+      if (!names?.length) continue;
+      const mention = new RegExp(`(?<![\\w'-])(?:${names.map(escapeRegExp).join("|")})(?![\\w'-])`);
+      for (const h of hosts) {
+        if (!holders.has(h.name)) continue;
+        const uses = [...h.files].some((g) => g !== f && g.endsWith(".nix") && mention.test(layout.treeOf(g)?.text ?? ""));
+        if (uses) continue;
+        holders.delete(h.name);
+        h.files.delete(f);
+      }
     }
   }
   const gates = layout ? new GateReader(hosts, layout.treeOf, layout.files.filter((f) => f.endsWith(".nix")), declarationFiles) : undefined;

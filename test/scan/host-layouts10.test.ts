@@ -132,3 +132,29 @@ describe("a helper of a library file written `with builtins; rec { ... }`", () =
     expect(of("other/default.nix")).toEqual(["beta"]);
   });
 });
+
+describe("overlay files that add packages, applied to every host", () => {
+  it("names the hosts that mention the package; an overlay that also changes a nixpkgs package keeps every host", async () => {
+    const drv = (name: string, from: string) => `${from}.stdenv.mkDerivation { pname = "${name}"; version = "1"; src = ./.; installPhase = ''
+      mkdir -p $out/bin
+    ''; }`;
+    const report = await scanMemory({
+      "flake.nix": flake(`let
+        overlays = map (f: import (./overlays + "/\${f}")) (builtins.attrNames (builtins.readDir ./overlays));
+        mk = host: nixpkgs.lib.nixosSystem { modules = [ { nixpkgs.overlays = overlays; } ./hosts/\${host}.nix ]; };
+      in { nixosConfigurations = { red = mk "red"; blue = mk "blue"; }; }`),
+      "overlays/tool.nix": `final: prev: { tool = ${drv("tool", "prev")}; }`,
+      // Also changes nixpkgs' jq (a module may use it without naming it): read as before.
+      "overlays/htop.nix": `final: prev: { jq = prev.jq.override { }; htop-extra = ${drv("htop-extra", "prev")}; }`,
+      "hosts/red.nix": `{ pkgs, ... }: { environment.systemPackages = [ pkgs.tool ]; }`,
+      "hosts/blue.nix": `{ pkgs, ... }: { environment.systemPackages = [ pkgs.git ]; }`,
+    });
+    const of = (file: string) => {
+      const f = report.findings.filter((x) => x.ruleId === "installphase-without-runhook" && x.file === file);
+      expect(f.length, file).toBeGreaterThan(0);
+      return [...new Set(f.flatMap((x) => x.host ?? []))].sort();
+    };
+    expect(of("overlays/tool.nix")).toEqual(["red"]);
+    expect(of("overlays/htop.nix")).toEqual(["blue", "red"]);
+  });
+});
