@@ -1956,21 +1956,33 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
 }
 
 
-/** The strings flake.nix's `nixosConfigurations = ...` value writes (`mkHost "desk" "me"`), when
- * it lists no directory (no path, no readDir): the names it may give hosts. */
+/** The names flake.nix's configurations write (`mkHost "desk" "me"`, `kratail2 = darwinSystem ...`,
+ * `"me@box" = homeManagerConfiguration ...`), when its `nixosConfigurations` value lists no
+ * directory (no path, no readDir): the names a folder host may have. nix-on-droid's
+ * configurations are not systems the scan judges. */
 function flakeHostNames(flake: SyntaxNode | undefined): Set<string> | undefined {
   if (!flake || !flake.text.includes("nixosConfigurations")) return undefined;
   let found: Set<string> | undefined;
-  for (const b of flake.descendants(K.NODE_ATTRPATH_VALUE)) {
-    const [path, value] = b.childNodes();
-    if (!path || !value || attrpathSegments(path).at(-1)?.name !== "nixosConfigurations") continue;
+  const bindings = flake.descendants(K.NODE_ATTRPATH_VALUE).map((b) => ({ b, kind: attrpathSegments(b.childNodes()[0]!).at(-1)?.name ?? "" }));
+  for (const { b, kind } of bindings) {
+    const value = b.childNodes()[1];
+    if (!value || kind !== "nixosConfigurations") continue;
     if (value.kind === K.NODE_PATH || value.descendants(K.NODE_PATH).length > 0 || /readDir|listDir|Directory|import\b/.test(value.text)) return undefined;
     found ??= new Set();
+  }
+  if (!found) return undefined;
+  for (const { b, kind } of bindings) {
+    const value = b.childNodes()[1];
+    if (!value || !/Configurations$/.test(kind) || kind === "nixOnDroidConfigurations") continue;
+    const add = (name: string) => {
+      found!.add(name);
+      if (name.includes("@")) found!.add(name.slice(name.lastIndexOf("@") + 1));
+    };
     for (const str of value.descendants(K.NODE_STRING)) {
       const v = staticString(str);
-      if (v !== undefined) found.add(v);
+      if (v !== undefined) add(v);
     }
-    for (const seg of value.descendants(K.NODE_ATTRPATH).flatMap((a) => attrpathSegments(a))) if (!seg.dynamic) found.add(seg.name);
+    for (const seg of value.descendants(K.NODE_ATTRPATH).flatMap((a) => attrpathSegments(a))) if (!seg.dynamic) add(seg.name);
   }
   return found;
 }
@@ -2738,8 +2750,13 @@ function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveCo
 /** A reference to the flake's modules (`self.nixosModules`, `config.flake.nixosModules`) whose
  * output the scan found nowhere: the modules it names are unknown. */
 function unreadOutput(node: SyntaxNode, ctx: ResolveContext): boolean {
-  const ref = selfOutputRef(node);
-  return ref !== undefined && ref.output === "nixosModules" && !ctx.outputs.has(ref.output);
+  const ref = selfOutputRef(node) ?? withOutputRef(node);
+  if (ref?.output !== "nixosModules") return false;
+  const set = ctx.outputs.get(ref.output);
+  if (!set) return true;
+  // An output written where none of its names could be read (`flake.nixosModules = discovered //
+  // more` of a function the scan does not run): a name no file's path gives is unknown too.
+  return set.size === 0 && ref.name !== undefined && modulesNamedByPath(ctx, ref.output, ref.name).length === 0;
 }
 
 /** `listNixFilesRecursive (./. + "/${x}")`: a host's folder (with no default.nix) given to a
