@@ -1963,21 +1963,27 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
 function flakeHostNames(flake: SyntaxNode | undefined): Set<string> | undefined {
   if (!flake || !flake.text.includes("nixosConfigurations")) return undefined;
   let found: Set<string> | undefined;
-  const bindings = flake.descendants(K.NODE_ATTRPATH_VALUE).map((b) => ({ b, kind: attrpathSegments(b.childNodes()[0]!).at(-1)?.name ?? "" }));
-  for (const { b, kind } of bindings) {
+  // `nixosConfigurations = ...`, `darwinConfigurations.mac = ...` (the names after it are hosts' too).
+  const bindings = flake.descendants(K.NODE_ATTRPATH_VALUE).map((b) => {
+    const segs = attrpathSegments(b.childNodes()[0]!);
+    const at = segs.findIndex((seg) => !seg.dynamic && /Configurations$/.test(seg.name));
+    return { b, kind: at < 0 ? "" : segs[at]!.name, after: at < 0 ? [] : segs.slice(at + 1).filter((seg) => !seg.dynamic).map((seg) => seg.name) };
+  });
+  for (const { b, kind, after } of bindings) {
     const value = b.childNodes()[1];
-    if (!value || kind !== "nixosConfigurations") continue;
+    if (!value || kind !== "nixosConfigurations" || after.length > 0) continue;
     if (value.kind === K.NODE_PATH || value.descendants(K.NODE_PATH).length > 0 || /readDir|listDir|Directory|import\b/.test(value.text)) return undefined;
     found ??= new Set();
   }
   if (!found) return undefined;
-  for (const { b, kind } of bindings) {
+  for (const { b, kind, after } of bindings) {
     const value = b.childNodes()[1];
-    if (!value || !/Configurations$/.test(kind) || kind === "nixOnDroidConfigurations") continue;
+    if (!value || !kind || kind === "nixOnDroidConfigurations") continue;
     const add = (name: string) => {
       found!.add(name);
       if (name.includes("@")) found!.add(name.slice(name.lastIndexOf("@") + 1));
     };
+    for (const name of after) add(name);
     for (const str of value.descendants(K.NODE_STRING)) {
       const v = staticString(str);
       if (v !== undefined) add(v);

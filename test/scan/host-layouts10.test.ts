@@ -43,25 +43,27 @@ describe("folder hosts of a flake whose host list is not read", () => {
     in {
       nixosConfigurations = ${configurations};
       nixOnDroidConfigurations = builtins.listToAttrs [ (lib.\${ns}.mkDroid "phone") ];
+      darwinConfigurations.mac = lib.\${ns}.mkMac "mac";
     }`),
     "lib/default.nix": `self: lib: ns: { \${ns}.mkHost = name: { inherit name; value = lib.nixosSystem { modules = [ ../shared.nix ../hosts/\${name} ]; }; }; }`,
     "shared.nix": `{ services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "yes"; }`,
     "hosts/desk/default.nix": `{ networking.hostName = "desk"; }`,
     "hosts/tablet/default.nix": `{ networking.hostName = "tablet"; }`,
     "hosts/phone/default.nix": `{ environment.packages = [ ]; }`,
+    "hosts/mac/default.nix": `{ networking.hostName = "mac"; }`,
   });
 
-  it("a host commented out of the list, and one built as another kind of configuration, are no hosts", async () => {
+  it("a host commented out of the list, and a nix-on-droid one, are no hosts; one another configuration names stays", async () => {
     const report = await scanMemory(files(`builtins.listToAttrs [
         (mkHost "desk")
         # (mkHost "tablet")
       ]`));
-    expect([...report.hosts].sort()).toEqual(["desk"]);
+    expect([...report.hosts].sort()).toEqual(["desk", "mac"]);
   });
 
   it("look-alike: a list read from the folder keeps every folder host", async () => {
     const report = await scanMemory(files(`builtins.listToAttrs (map mkHost (builtins.attrNames (builtins.readDir ./hosts)))`));
-    expect([...report.hosts].sort()).toEqual(["desk", "phone", "tablet"]);
+    expect([...report.hosts].sort()).toEqual(["desk", "mac", "phone", "tablet"]);
   });
 });
 
@@ -156,5 +158,19 @@ describe("overlay files that add packages, applied to every host", () => {
     };
     expect(of("overlays/tool.nix")).toEqual(["red"]);
     expect(of("overlays/htop.nix")).toEqual(["blue", "red"]);
+  });
+});
+
+describe("a host whose declared module is missing from the checkout", () => {
+  it("is not reported as never collecting garbage; a host whose modules are all there is", async () => {
+    const report = await scanMemory({
+      "flake.nix": flake(`{
+        nixosConfigurations.here = nixpkgs.lib.nixosSystem { modules = [ ./hosts/here/configuration.nix ]; };
+        nixosConfigurations.gone = nixpkgs.lib.nixosSystem { modules = [ ./hosts/gone/configuration.nix ]; };
+      }`),
+      "hosts/here/configuration.nix": `{ networking.hostName = "here"; system.stateVersion = "24.05"; }`,
+    });
+    const gc = report.findings.filter((f) => f.ruleId === "missing-nix-gc").flatMap((f) => f.host ?? []);
+    expect(gc).toEqual(["here"]);
   });
 });
