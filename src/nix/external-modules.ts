@@ -43,6 +43,13 @@ const SRVOS_COMMON: ExternalSetting[] = [
   { path: "networking.firewall.allowPing", value: true, priority: PRIORITY.plain },
 ];
 
+// One file of srvos's common folder, imported alone (`inputs.srvos.nixosModules.common +
+// "/openssh.nix"`): only its own settings.
+const SRVOS_COMMON_FILES: Record<string, ExternalSetting[]> = {
+  "openssh.nix": SRVOS_COMMON.filter((x) => x.path.startsWith("services.openssh.")),
+  "networking.nix": SRVOS_COMMON.filter((x) => x.path === "networking.firewall.allowPing"),
+};
+
 // srvos nixos/server/default.nix (imports ../common).
 const SRVOS_SERVER: ExternalSetting[] = [
   ...SRVOS_COMMON,
@@ -72,6 +79,7 @@ const NEUTRAL_DESKTOP =
 export const KNOWN_MODULES: KnownModule[] = [
   { names: ["srvos.nixosModules.server", "srvos.nixosModules.roles-server"], repos: SRVOS, source: `${SRVOS_SOURCE} nixos/server/default.nix, nixos/common/*.nix`, settings: SRVOS_SERVER },
   { names: ["srvos.nixosModules.common", "srvos.nixosModules.desktop"], repos: SRVOS, source: `${SRVOS_SOURCE} nixos/common/*.nix, nixos/desktop/default.nix`, settings: SRVOS_COMMON },
+  ...Object.entries(SRVOS_COMMON_FILES).map(([file, settings]) => ({ names: [`srvos.nixosModules.common/${file}`], repos: SRVOS, source: `${SRVOS_SOURCE} nixos/common/${file}`, settings })),
   { names: ["srvos.nixosModules.*"], repos: SRVOS, source: `${SRVOS_SOURCE} nixos/mixins and nixos/hardware read for sshd, firewall, sudo and users settings (none); roles-* not read`, settings: [] },
   { names: ["nixos-hardware.nixosModules.*", "hardware.nixosModules.*"], repos: ["nixos/nixos-hardware"], source: NEUTRAL, settings: [] },
   {
@@ -162,14 +170,40 @@ export function externalImportAt(node: SyntaxNode, repos?: InputRepositories): E
   if (node.kind !== K.NODE_SELECT) return undefined;
   let up = node.parent;
   while (up && up.kind === K.NODE_PAREN) up = up.parent;
+  // `inputs.srvos.nixosModules.common + "/openssh.nix"`: a file of an input's module folder.
+  const file = up?.kind === K.NODE_BIN_OP && up.firstToken(K.TOKEN_PLUS) && up.childNodes()[0] && inner(up.childNodes()[0]!) === node ? fileJoined(up) : undefined;
+  if (file !== undefined) {
+    up = up!.parent;
+    while (up && up.kind === K.NODE_PAREN) up = up.parent;
+  }
   if (up?.kind !== K.NODE_LIST) return undefined;
   const text = node.text.replace(/\s+/g, "");
+  if (file !== undefined) {
+    const m = EXTERNAL.exec(text);
+    if (!m || m[1] === "self") return undefined;
+    const name = `${m[1]}.nixosModules.${m[2]}/${file}`;
+    return { name, node, known: knownModule(m[1]!, `${m[2]}/${file}`, repos) };
+  }
   const old = SRVOS_OLD.exec(text);
   if (old) return { name: `srvos.nixosModules.${old[1]}`, node, known: knownModule("srvos", old[1]!, repos) };
   const m = EXTERNAL.exec(text);
   if (!m || m[1] === "self") return undefined;
   const name = `${m[1]}.nixosModules.${m[2]}`;
   return { name, node, known: knownModule(m[1]!, m[2]!, repos) };
+}
+
+function inner(n: SyntaxNode): SyntaxNode {
+  let at = n;
+  while (at.kind === K.NODE_PAREN && at.childNodes()[0]) at = at.childNodes()[0]!;
+  return at;
+}
+
+/** The file a `+ "/x.nix"` appends (without its leading slash), when the string is literal. */
+function fileJoined(plus: SyntaxNode): string | undefined {
+  const right = plus.childNodes()[1] ? inner(plus.childNodes()[1]!) : undefined;
+  if (right?.kind !== K.NODE_STRING || right.firstChild(K.NODE_INTERPOL)) return undefined;
+  const m = /^"\/([\w./-]+)"$/.exec(right.text);
+  return m && !m[1]!.includes("..") ? m[1] : undefined;
 }
 
 /** The external modules imported anywhere under the given syntax trees. */

@@ -15,6 +15,8 @@ export interface GateHost {
   /** For hosts declared in a file with others (flake.nix), the declaration's node. */
   node?: SyntaxNode;
   file: string;
+  /** A literal the host's builder passes as a module argument, at an attribute path. */
+  argLiteral?(path: string): boolean | string | number | null | undefined;
 }
 
 /** The options a node's settings are gated on (`mkIf cfg.enable`, `mkIf config.x.y.enable`), as

@@ -175,11 +175,13 @@ export class HostValues {
         if (!r && (c.text === "true" || c.text === "false")) return c.text === "true";
         if (!r && c.text === "null") return null;
         if ((r?.kind === "let" || r?.kind === "rec") && r.value && !r.inheritFrom) return this.eval(host, r.value, depth + 1, variant);
-        return UNKNOWN;
+        // `mkIf withSwap`: a module argument the host's builder passes as a literal.
+        return r?.kind === "formal" ? this.argValue(host, c.text) : UNKNOWN;
       }
       case K.NODE_SELECT: {
         const path = configPath(c);
-        return path ? this.optionValue(host, path.join("."), depth + 1, variant) : UNKNOWN;
+        if (path) return this.optionValue(host, path.join("."), depth + 1, variant);
+        return this.argValue(host, argPath(c));
       }
       case K.NODE_UNARY_OP: {
         if (!c.text.trimStart().startsWith("!")) return UNKNOWN;
@@ -204,6 +206,12 @@ export class HostValues {
       default:
         return UNKNOWN;
     }
+  }
+
+  /** The literal the host's builder passes at an argument path (`configVars.isMinimal`). */
+  private argValue(host: GateHost, path: string | undefined): Eval {
+    const v = path === undefined ? undefined : host.argLiteral?.(path);
+    return v === undefined ? UNKNOWN : v;
   }
 
   /** `elem v [ .. ]`, `builtins.any (x: v == x) [ .. ]`. */
@@ -487,7 +495,10 @@ function readsOptions(expr: SyntaxNode): boolean {
 
 /** Does a condition read anything a host could set (a `config.` path, a let alias of one)? */
 function mentionsConfigOrArg(cond: SyntaxNode): boolean {
-  return /\b(?:config|cfg)\b|\w\.\w/.test(cond.text);
+  if (/\b(?:config|cfg)\b|\w\.\w/.test(cond.text)) return true;
+  // `mkIf withSwap`: a module argument (a host's builder may pass it as a literal).
+  const u = unparen(cond);
+  return [...(u?.kind === K.NODE_IDENT ? [u] : []), ...cond.descendants(K.NODE_IDENT)].some((n) => n.parent?.kind !== K.NODE_ATTRPATH && resolveLexical(n)?.kind === "formal");
 }
 
 /** `true`/`false`/a string/a number, also through mkDefault (lower priority) / mkForce (higher). */
@@ -562,6 +573,17 @@ export function configPath(sel: SyntaxNode): string[] | undefined {
     name = step.base.text;
   }
   return undefined;
+}
+
+/** `configVars.isMinimal` with `configVars` a formal of the module's function (`{ configVars,
+ * ... }:`): the argument's dotted path; undefined for anything else (a let-bound set, `config`). */
+function argPath(sel: SyntaxNode): string | undefined {
+  if (sel.firstToken(K.TOKEN_OR_KW)) return undefined;
+  const [base, path] = sel.childNodes();
+  if (!base || !path || base.kind !== K.NODE_IDENT || base.text === "config" || base.text === "lib" || base.text === "pkgs") return undefined;
+  if (resolveLexical(base)?.kind !== "formal") return undefined;
+  const segs = names(path);
+  return segs ? [base.text, ...segs].join(".") : undefined;
 }
 
 function names(attrpath: SyntaxNode): string[] | undefined {

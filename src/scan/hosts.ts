@@ -33,6 +33,10 @@ export interface HostDeclaration {
   /** A module the host's list names could not be found (`attrValues config.flake.nixosModules` of
    * an output the scan does not read): rules about defaults skip it, as for a directory host. */
   partial?: boolean;
+  /** The literal (boolean, string, number, null) a module argument the host's builder gives holds
+   * at an attribute path (`configVars.isMinimal`, `this.isServer`, `withSwap`): undefined when the
+   * host gives no such argument or its value is not a literal that can be read. */
+  argLiteral?(path: string): boolean | string | number | null | undefined;
 }
 
 export interface HostGraph {
@@ -445,9 +449,10 @@ function resolveAttr(expr: SyntaxNode | undefined, name: string, env: Env | unde
     }
     case K.NODE_LET_IN:
       return resolveAttr(n.childNodes().at(-1), name, env, dir, reader, depth + 1);
+    // `with builtins; rec { mkHost = ...; }` (a helper library's file): the set of its body.
     case K.NODE_WITH:
-      // `with builtins; rec { mkHost = ...; }` (a helper library's file): the set of its body.
-      return resolveAttr(n.childNodes()[1], name, env, dir, reader, depth + 1);
+    case K.NODE_ASSERT:
+      return resolveAttr(n.childNodes().at(-1), name, env, dir, reader, depth + 1);
     case K.NODE_BIN_OP: {
       // `defaults // given`: the right side's attribute when it has one, else the left's.
       if (!n.firstToken(K.TOKEN_UPDATE)) return undefined;
@@ -660,6 +665,16 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
             collectArgs(deref(bound.body, bound.env), bound.env, out, flakeDir);
           } else collectArgs(v, env, out, flakeDir);
         }
+        // An inline module's `_module.args = { inherit disk withSwap; }`: arguments of every module
+        // of the host, as specialArgs are.
+        if (segs[0]?.name === "_module" && value) {
+          if (segs.length === 2 && segs[1]!.name === "args") collectArgs(deref(value, env), env, out, flakeDir);
+          else if (segs.length === 1) {
+            const inner = deref(value, env);
+            if (inner?.kind === K.NODE_ATTR_SET) for (const [k, v] of setAttributes(inner)) if (k === "args") collectArgs(deref(v, env), env, out, flakeDir);
+          }
+          continue;
+        }
         if (segs[0]?.name === "specialArgs" || segs[0]?.name === "system" || segs[0]?.name === "pkgs") continue;
         if (value) collectHostFiles(value, env, flakeDir, out, reader, depth + 1);
       }
@@ -682,6 +697,28 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
     case K.NODE_IF_ELSE:
       for (const c of n.childNodes().slice(1)) collectHostFiles(c, env, flakeDir, out, reader, depth + 1);
       return;
+    case K.NODE_WITH: {
+      // `with inputs.self.nixosModules; [ base ssh ]`: names of the flake's exported modules,
+      // found in buildHostGraph; any other `with` (`with pkgs; [ ... ]`): the paths of its body.
+      const [space, body] = n.childNodes();
+      const ref = space ? selfOutputRef(unparen(space)!) : undefined;
+      if (ref && ref.name === undefined && body) {
+        const walk = (e: SyntaxNode | undefined): void => {
+          const u = unparen(e);
+          if (u?.kind === K.NODE_LIST) {
+            for (const c of u.childNodes()) {
+              if (c.kind === K.NODE_IDENT && withOutputRef(c)) out.computed.push({ node: c, env, dir: flakeDir });
+              else collectHostFiles(c, env, flakeDir, out, reader, depth + 1);
+            }
+          } else if (u?.kind === K.NODE_BIN_OP && u.firstToken(K.TOKEN_CONCAT)) for (const c of u.childNodes()) walk(c);
+          else if (u) collectHostFiles(u, env, flakeDir, out, reader, depth + 1);
+        };
+        walk(body);
+        return;
+      }
+      if (body) collectHostFiles(body, env, flakeDir, out, reader, depth + 1);
+      return;
+    }
     default:
       return;
   }
@@ -2027,6 +2064,11 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
     }
     if (out.length) break;
   }
+  // flake.nix writes its nixosConfigurations as a list of names the scan could not read through
+  // (`listToAttrs [ (mkHost "desk" ...) ]` with a helper of an extended lib): a folder host it does
+  // not name there (commented out, or built as another kind of configuration) is no host.
+  const named = flakeHostNames(parsedRoot("flake.nix"));
+  if (named && out.some((h) => named.has(h.name))) for (let i = out.length - 1; i >= 0; i--) if (!named.has(out[i]!.name)) out.splice(i, 1);
   // A helper library that builds every host of the directory gives each its shared modules.
   const shared = out.length ? builderModules(files.filter((f) => f.endsWith(".nix")), parsedRoot, new Set(out.map((h) => h.file))) : undefined;
   for (const h of out) {
@@ -2036,6 +2078,69 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
   return out;
 }
 
+
+/** The names flake.nix's configurations write (`mkHost "desk" "me"`, `kratail2 = darwinSystem ...`,
+ * `"me@box" = homeManagerConfiguration ...`), when its `nixosConfigurations` value lists no
+ * directory (no path, no readDir): the names a folder host may have. nix-on-droid's
+ * configurations are not systems the scan judges. */
+function flakeHostNames(flake: SyntaxNode | undefined): Set<string> | undefined {
+  if (!flake || !flake.text.includes("nixosConfigurations")) return undefined;
+  let found: Set<string> | undefined;
+  // `nixosConfigurations = ...`, `darwinConfigurations.mac = ...` (the names after it are hosts' too).
+  const bindings = flake.descendants(K.NODE_ATTRPATH_VALUE).map((b) => {
+    const segs = attrpathSegments(b.childNodes()[0]!);
+    const at = segs.findIndex((seg) => !seg.dynamic && /Configurations$/.test(seg.name));
+    return { b, kind: at < 0 ? "" : segs[at]!.name, after: at < 0 ? [] : segs.slice(at + 1).filter((seg) => !seg.dynamic).map((seg) => seg.name) };
+  });
+  for (const { b, kind, after } of bindings) {
+    const value = b.childNodes()[1];
+    if (!value || kind !== "nixosConfigurations" || after.length > 0) continue;
+    if (value.kind === K.NODE_PATH || value.descendants(K.NODE_PATH).length > 0 || /readDir|listDir|Directory|import\b/.test(value.text)) return undefined;
+    found ??= new Set();
+  }
+  if (!found) return undefined;
+  for (const { b, kind, after } of bindings) {
+    const value = b.childNodes()[1];
+    if (!value || !kind || kind === "nixOnDroidConfigurations") continue;
+    const add = (name: string) => {
+      found!.add(name);
+      if (name.includes("@")) found!.add(name.slice(name.lastIndexOf("@") + 1));
+    };
+    for (const name of after) add(name);
+    for (const str of value.descendants(K.NODE_STRING)) {
+      const v = staticString(str);
+      if (v !== undefined) add(v);
+    }
+    for (const seg of value.descendants(K.NODE_ATTRPATH).flatMap((a) => attrpathSegments(a))) if (!seg.dynamic) add(seg.name);
+  }
+  return found;
+}
+
+/** The packages an overlay file adds, when that is all it does: `final: prev: { a = ...; b = ...; }`
+ * (through a let) whose bindings are plain names none of which it reads from `prev`/`final`
+ * (`a = prev.a.override ...` changes a package of nixpkgs a service may use unnamed). */
+function addedPackages(tree: SyntaxNode): string[] | undefined {
+  const outer = unparen(tree.childNodes().find((c) => c.kind !== K.NODE_ERROR));
+  if (outer?.kind !== K.NODE_LAMBDA) return undefined;
+  const [p1, inner] = outer.childNodes();
+  const lam = unparen(inner);
+  if (p1?.kind !== K.NODE_IDENT_PARAM || lam?.kind !== K.NODE_LAMBDA) return undefined;
+  const [p2, body] = lam.childNodes();
+  if (p2?.kind !== K.NODE_IDENT_PARAM) return undefined;
+  let set = unparen(body);
+  for (let i = 0; set?.kind === K.NODE_LET_IN && i < 4; i++) set = unparen(set.childNodes().at(-1));
+  if (set?.kind !== K.NODE_ATTR_SET || set.firstToken(K.TOKEN_REC)) return undefined;
+  const params = [p1.text.trim(), p2.text.trim()];
+  const names: string[] = [];
+  for (const b of set.childNodes()) {
+    if (b.kind !== K.NODE_ATTRPATH_VALUE) return undefined;
+    const segs = attrpathSegments(b.childNodes()[0]!);
+    if (segs.length !== 1 || segs[0]!.dynamic) return undefined;
+    names.push(segs[0]!.name);
+  }
+  const reads = new RegExp(`(?:${params.map(escapeRegExp).join("|")})\\s*\\.\\s*"?(?:${names.map(escapeRegExp).join("|")})(?![\\w'-])`);
+  return names.length > 0 && !reads.test(tree.text) ? names : undefined;
+}
 
 /** What the host graph may read besides each file's references: every file of the repository (for
  * directory listings and per-machine folders) and parsed trees (for the modules the flake exports). */
@@ -2130,11 +2235,31 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       for (const [set, defined] of packageSets) if (!used.read.has(set)) for (const f of defined) if (!files.has(f)) queue.push(f);
       drain(used.sources);
     }
-    hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source, ...(argNodes.size ? { args: new Map([...argNodes].map(([k, v]) => [k, v.node])) } : {}), ...(unread ? { partial: true } : {}) });
+    const argLiteral = layout && (values.size > 0 || argNodes.size > 0) ? literalArgs(values, argNodes, layout) : undefined;
+    hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source, ...(argNodes.size ? { args: new Map([...argNodes].map(([k, v]) => [k, v.node])) } : {}), ...(unread ? { partial: true } : {}), ...(argLiteral ? { argLiteral } : {}) });
     for (const f of files) {
       let set = byFile.get(f);
       if (!set) byFile.set(f, (set = new Set()));
       set.add(h.name);
+    }
+  }
+  // An overlay file that only adds packages of its own (`self: super: { sprites = ...; }`, no
+  // `super.sprites`), applied to every host through a listing of the overlays: the hosts whose
+  // files mention one of its packages by name; the others never build it.
+  if (layout) {
+    for (const [f, holders] of byFile) {
+      if (holders.size === 0 || !f.endsWith(".nix") || declarationFiles.has(f)) continue;
+      const tree = layout.treeOf(f);
+      const names = tree && /:\s*\w+\s*:/.test(tree.text) ? addedPackages(tree) : undefined;
+      if (!names?.length) continue;
+      const mention = new RegExp(`(?<![\\w'-])(?:${names.map(escapeRegExp).join("|")})(?![\\w'-])`);
+      for (const h of hosts) {
+        if (!holders.has(h.name)) continue;
+        const uses = [...h.files].some((g) => g !== f && g.endsWith(".nix") && mention.test(layout.treeOf(g)?.text ?? ""));
+        if (uses) continue;
+        holders.delete(h.name);
+        h.files.delete(f);
+      }
     }
   }
   const gates = layout ? new GateReader(hosts, layout.treeOf, layout.files.filter((f) => f.endsWith(".nix")), declarationFiles) : undefined;
@@ -2333,6 +2458,46 @@ class ArgValues extends Map<string, SyntaxNode | string> {
     if (str !== undefined) super.set(key, str);
     return str;
   }
+}
+
+/** A host's module arguments read as literals at attribute paths (`configVars.isMinimal` with
+ * `configVars = recursiveUpdate (import ./vars { }) { isMinimal = true; }`): through let, import,
+ * `//` and merge functions; undefined when not a literal. The host's name (`config.networking.hostName`)
+ * is no argument. */
+function literalArgs(values: Map<string, string>, args: Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>, layout: HostLayout): (path: string) => boolean | string | number | null | undefined {
+  const memo = new Map<string, boolean | string | number | null | undefined>();
+  const reader: Reader = { treeOf: layout.treeOf, read: new Set() };
+  return (path) => {
+    if (memo.has(path)) return memo.get(path);
+    const [base, ...attrs] = path.split(".");
+    let out: boolean | string | number | null | undefined;
+    if (attrs.length === 0 && base !== "config" && values.has(base!)) out = values.get(base!);
+    const arg = args.get(base!);
+    if (out === undefined && arg) {
+      let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: arg.node, env: arg.env, dir: arg.dir };
+      for (const a of attrs) at = at && resolveAttr(at.value, a, at.env, at.dir, reader);
+      out = at ? literalOf(at.value, at.env) : undefined;
+    }
+    memo.set(path, out);
+    return out;
+  };
+}
+
+/** `true`, `false`, `null`, a string or a number, through names bound to one. */
+function literalOf(node: SyntaxNode | undefined, env: Env | undefined, depth = 0): boolean | string | number | null | undefined {
+  const n = unparen(node);
+  if (!n || depth > 8) return undefined;
+  if (n.kind === K.NODE_STRING) return staticString(n);
+  if (n.kind === K.NODE_LITERAL) {
+    const x = Number(n.text);
+    return Number.isFinite(x) ? x : undefined;
+  }
+  if (n.kind !== K.NODE_IDENT) return undefined;
+  const v = lookupRef(n, env);
+  if (typeof v === "string") return v;
+  if (v) return literalOf(v, env, depth + 1);
+  if (resolveLexical(n)) return undefined;
+  return n.text === "true" ? true : n.text === "false" ? false : n.text === "null" ? null : undefined;
 }
 
 /** `hostTypes.workstation.imports` in a module's imports, with `hostTypes` a specialArg of the host
@@ -2729,8 +2894,13 @@ function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveCo
 /** A reference to the flake's modules (`self.nixosModules`, `config.flake.nixosModules`) whose
  * output the scan found nowhere: the modules it names are unknown. */
 function unreadOutput(node: SyntaxNode, ctx: ResolveContext): boolean {
-  const ref = selfOutputRef(node);
-  return ref !== undefined && ref.output === "nixosModules" && !ctx.outputs.has(ref.output);
+  const ref = selfOutputRef(node) ?? withOutputRef(node);
+  if (ref?.output !== "nixosModules") return false;
+  const set = ctx.outputs.get(ref.output);
+  if (!set) return true;
+  // An output written where none of its names could be read (`flake.nixosModules = discovered //
+  // more` of a function the scan does not run): a name no file's path gives is unknown too.
+  return set.size === 0 && ref.name !== undefined && modulesNamedByPath(ctx, ref.output, ref.name).length === 0;
 }
 
 /** `listNixFilesRecursive (./. + "/${x}")`: a host's folder (with no default.nix) given to a
@@ -2808,7 +2978,16 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
   const out = new Map<string, Map<string, string[]>>();
   const flake = layout.treeOf("flake.nix");
   if (!flake) return out;
-  const sources = ["flake.nix", ...moduleReferences(root, "flake.nix", flake).filter((f) => f.endsWith(".nix"))];
+  const direct = ["flake.nix", ...moduleReferences(root, "flake.nix", flake).filter((f) => f.endsWith(".nix"))];
+  // flake-parts modules anywhere in the repository (imported through folders of parts, not by
+  // flake.nix itself) that write `flake.nixosModules...` or `flake = { nixosModules = ...; }`.
+  const sources = [...direct];
+  for (const f of layout.files) {
+    if (!f.endsWith(".nix") || direct.includes(f) || (f !== "flake.nix" && f.endsWith("/flake.nix"))) continue;
+    const text = layout.treeOf(f)?.text;
+    if (text && FLAKE_PARTS_OUTPUT.test(text)) sources.push(f);
+  }
+  const directSet = new Set(direct);
   const add = (output: string, name: string, files: string[]) => {
     let set = out.get(output);
     if (!set) out.set(output, (set = new Map()));
@@ -2833,6 +3012,8 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
         width = 2;
       }
       if (at < 0 || output === undefined || segs.slice(0, at).includes("inputs")) continue;
+      // In a file flake.nix does not import itself: only flake-parts' `flake.<output>`.
+      if (!directSet.has(file) && (at > 0 ? segs[at - 1] : enclosingPath(b).at(-1)) !== "flake") continue;
       const rest = segs.slice(at + width);
       // `nixosModules.x = ./x.nix`, and flake-parts' `nixosModules.x.imports = [ ./a.nix ]` (a
       // binding inside the module x: its paths are x's).
@@ -2873,6 +3054,21 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
   };
   for (const [output, set] of out) for (const name of set.keys()) resolved.set(`${output}\0${name}`, filesOf(output, name, new Set()));
   for (const [output, set] of out) for (const name of set.keys()) set.set(name, resolved.get(`${output}\0${name}`)!);
+  return out;
+}
+
+// `flake.nixosModules`, `flake.modules.nixos`, `flake = {`: a flake-parts module's outputs.
+const FLAKE_PARTS_OUTPUT = /\bflake\s*(?:\.\s*(?:nixosModules|darwinModules|homeManagerModules|homeModules|modules\s*\.\s*(?:nixos|darwin))\b|=\s*\{)/;
+
+/** The attribute path of the bindings a binding is written in (`flake = { nixosModules = ...; }`
+ * gives `flake` for the inner one). */
+function enclosingPath(b: SyntaxNode): string[] {
+  const out: string[] = [];
+  for (let p = b.parent; p; p = p.parent) {
+    if (p.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const path = p.childNodes()[0];
+    if (path) out.unshift(...attrpathSegments(path).map((seg) => (seg.dynamic ? "*" : seg.name)));
+  }
   return out;
 }
 
@@ -2927,9 +3123,12 @@ function exportedSet(expr: SyntaxNode, dir: string, root: PathKinds, layout: Hos
       const ref = selfOutputRef(s);
       return ref && ref.name === undefined ? [`${OUTPUT_REF}${ref.output}`] : [];
     });
+    // `nameValuePair "role-${removeSuffix ".nix" name}" ...`: each entry's name with the same
+    // literal text around it.
+    const [before, after] = nameTemplate(n);
     for (const f of d === undefined ? [] : listModules(layout.files, d === "." ? "" : d, false)) {
       const name = f.endsWith("/default.nix") ? posix.basename(posix.dirname(f)) : posix.basename(f, ".nix");
-      out.set(name, [f, ...more]);
+      out.set(`${before}${name}${after}`, [f, ...more]);
     }
     return out;
   }
@@ -2956,6 +3155,36 @@ function exportedSet(expr: SyntaxNode, dir: string, root: PathKinds, layout: Hos
   const files = exportedFiles(n, dir, root, layout);
   if (files.length) out.set("*", files);
   return out;
+}
+
+/** The literal text a listing's mapping function puts around each entry's name (`"role-${name}"`,
+ * `nameValuePair "${n}-module"`): the one string with a single interpolation and text beside it,
+ * given as a name (nameValuePair's first argument, `name = ...`). */
+function nameTemplate(listing: SyntaxNode): [string, string] {
+  const found: Array<[string, string]> = [];
+  for (const str of listing.descendants(K.NODE_STRING)) {
+    if (str.inside(K.NODE_STRING)) continue;
+    const parts = str.children.filter((c) => !(c.isToken && c.kind !== K.TOKEN_STRING_CONTENT));
+    const interpolations = parts.filter((c) => !c.isToken);
+    if (interpolations.length !== 1) continue;
+    const at = parts.indexOf(interpolations[0]!);
+    const before = parts.slice(0, at).map((c) => c.text).join("");
+    const after = parts.slice(at + 1).map((c) => c.text).join("");
+    if ((!before && !after) || /[/"\\$]/.test(before + after)) continue;
+    let up = str;
+    while (up.parent?.kind === K.NODE_PAREN) up = up.parent;
+    const call = up.parent?.kind === K.NODE_APPLY ? flattenApply(outermostApply(up.parent)) : undefined;
+    const named = (call && calleeName(call.fn) === "nameValuePair" && call.args[0] === up) || (up.parent?.kind === K.NODE_ATTRPATH_VALUE && up.parent.childNodes()[0]?.text === "name");
+    if (named) found.push([before, after]);
+  }
+  return found.length === 1 ? found[0]! : ["", ""];
+}
+
+/** The whole call a function application is the head of (`f a b`, from `f a`). */
+function outermostApply(apply: SyntaxNode): SyntaxNode {
+  let at = apply;
+  while (at.parent?.kind === K.NODE_APPLY && at.parent.childNodes()[0] === at) at = at.parent;
+  return at;
 }
 
 /** The modules of sets merged with `//`: a name the right set gives again is the right set's. */

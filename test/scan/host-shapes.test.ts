@@ -187,3 +187,22 @@ describe("settings that read the repository's own options", () => {
     expect(report.findings.filter((x) => x.ruleId === "ssh-x11-forwarding")).toEqual([]);
   });
 });
+
+// A flake-parts flake whose hosts take modules of its own `flake.nixosModules` (defined in
+// flake-parts modules imported through a folder): `with inputs.self.nixosModules; [ ... ]` in a
+// let-bound list every host gets, `config.flake.nixosModules.x`, a set, `flake.nixosModules.x =
+// ./x.nix` and `mapAttrs'` over `readDir`.
+describe("modules a flake-parts flake exports as flake.nixosModules", () => {
+  it("names every host of a shared `with inputs.self.nixosModules; [ ... ]` list, and a host's own exported module for that host", async () => {
+    const report = await scanShape("flake-parts-exports");
+    expect([...report.hosts].sort()).toEqual(["ash", "elm", "oak"]);
+    expect(hostsOf(report, "features/baseline.nix", "nix-trusted-users")).toEqual(["ash", "elm", "oak"]);
+    expect(hostsOf(report, "features/admins.nix", "sudo-nopasswd")).toEqual(["ash", "elm", "oak"]);
+    // `config.flake.nixosModules.webserver`, a binding of its own; `with ...; [ role-builder ]`
+    // from the readDir listing.
+    expect(hostsOf(report, "features/webserver.nix", "ssh-permit-root-login")).toEqual(["oak"]);
+    expect(hostsOf(report, "roles/builder.nix", "ssh-permit-root-login")).toEqual(["elm"]);
+    // Exported but taken by no host.
+    for (const file of ["features/spare.nix", "roles/unused.nix"]) expect(report.findings.filter((x) => x.file === file).flatMap((x) => x.host ?? [])).toEqual([]);
+  });
+});

@@ -249,6 +249,8 @@ export const sshPasswordAuthentication: Rule = {
       // A default password, but sshd takes keys only; a lone module whose password is no default.
       hostExample(`{ services.openssh.enable = true; services.openssh.settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; }; users.users.ops.initialPassword = "nixos"; }\n`),
       `{ services.openssh.enable = true; users.users.builder = { isNormalUser = true; hashedPasswordFile = "/run/secrets/builder"; }; }\n`,
+      // srvos's common/openssh.nix imported alone turns passwords off.
+      hostExample(`{ inputs, ... }: { imports = [ (inputs.srvos.nixosModules.common + "/openssh.nix") ]; services.openssh.enable = true; }\n`),
     ],
   },
   name: "SSH password authentication",

@@ -22,16 +22,31 @@ function declarationExtras(h: HostContext): Def[] {
   const flake = decl ? h.files.find((f) => f.file === decl.file) : undefined;
   if (decl && flake) {
     const known = new Set(flake.index.definitions.map((d) => d.binding));
-    decl.node.walk((n) => {
-      if (n.kind !== K.NODE_LIST) return;
-      for (const el of n.childNodes()) {
-        const m = unparen(el);
-        if (m?.kind !== K.NODE_ATTR_SET && m?.kind !== K.NODE_LAMBDA) continue;
-        const idx = indexModule(m);
-        if (!idx.isModule) continue;
-        for (const def of idx.definitions) if (!known.has(def.binding)) out.push({ file: flake, def });
-      }
-    });
+    // `modules = commonHome;` with `commonHome = [ { home-manager.users.x = ...; } ]` bound in a
+    // let of the file: that list's inline modules are the host's too.
+    const lists: SyntaxNode[] = [decl.node];
+    const seen = new Set<SyntaxNode>();
+    for (let i = 0; i < lists.length && i < 16; i++) {
+      lists[i]!.walk((n) => {
+        if (n.kind === K.NODE_IDENT) {
+          const v = resolveValue(n);
+          const list = v?.kind === K.NODE_LIST && v !== n && !seen.has(v) && !(v.start >= decl.node.start && v.end <= decl.node.end) ? v : undefined;
+          if (list) {
+            seen.add(list);
+            lists.push(list);
+          }
+          return;
+        }
+        if (n.kind !== K.NODE_LIST) return;
+        for (const el of n.childNodes()) {
+          const m = unparen(el);
+          if (m?.kind !== K.NODE_ATTR_SET && m?.kind !== K.NODE_LAMBDA) continue;
+          const idx = indexModule(m);
+          if (!idx.isModule) continue;
+          for (const def of idx.definitions) if (!known.has(def.binding) || lists[i] !== decl.node) out.push({ file: flake, def });
+        }
+      });
+    }
   }
   extraCache.set(h, out);
   return out;
@@ -74,6 +89,20 @@ function computeOpacity(h: HostContext): string | undefined {
   const modules = deciding.length < h.files.length || deciding.some((f) => f.file !== flakeFile && f.index.isModule);
   if (!modules) return "none of its modules could be followed from flake.nix";
   const byPath = new Set(h.files.map((f) => f.file));
+  // A module the declaration lists by path that is not in the repository (`./hosts/vamp/configuration.nix`
+  // missing from the checkout): the host cannot be seen whole.
+  const declared = h.declaration?.node;
+  if (declared && flakeFile) {
+    const dir = posix.dirname(flakeFile) === "." ? "" : posix.dirname(flakeFile);
+    for (const p of declared.descendants(K.NODE_PATH)) {
+      let el = p;
+      while (el.parent?.kind === K.NODE_PAREN) el = el.parent;
+      if (el.parent?.kind !== K.NODE_LIST || p.firstChild(K.NODE_INTERPOL) || !/^\.\.?\//.test(p.text)) continue;
+      const rel = posix.normalize(posix.join(dir, p.text));
+      if (rel.startsWith("../") || byPath.has(rel) || byPath.has(posix.join(rel, "default.nix")) || [...byPath].some((f) => f.startsWith(`${rel}/`))) continue;
+      return `${flakeFile}:${p.line} names ${rel}, which is not in the repository`;
+    }
+  }
   for (const f of deciding) {
     const scope = f.file === flakeFile ? h.declaration?.node : f.parsed.root;
     if (!scope) continue;
@@ -93,6 +122,14 @@ function followableList(node: SyntaxNode | undefined, from: NixFileContext, file
   const n = resolveValue(node);
   if (!n || depth > 16) return false;
   if (n.kind === K.NODE_LIST) return n.childNodes().every((e) => followableModule(e, from, files, depth + 1));
+  // `with inputs.self.nixosModules; [ a b ]`: modules the flake exports, named in its namespace
+  // (the host graph follows them like `self.nixosModules.a`).
+  if (n.kind === K.NODE_WITH) {
+    const [space, body] = n.childNodes();
+    const list = body ? unparen(body) : undefined;
+    if (!MODULE_SET.test(dottedName(space) ?? "") || list?.kind !== K.NODE_LIST) return false;
+    return list.childNodes().every((e) => e.kind === K.NODE_IDENT || followableModule(e, from, files, depth + 1));
+  }
   if (n.kind === K.NODE_BIN_OP && n.childTokens()[0]?.kind === K.TOKEN_CONCAT) return n.childNodes().every((c) => followableList(c, from, files, depth + 1));
   if (n.kind === K.NODE_APPLY) {
     const { fn, args } = flattenApply(n);
@@ -127,7 +164,14 @@ function followableModule(node: SyntaxNode, from: NixFileContext, files: Set<str
     case K.NODE_STRING:
     case K.NODE_BIN_OP:
       // `"${modulesPath}/profiles/x.nix"`, `modulesPath + "/profiles/x.nix"`: nixpkgs' own modules.
-      return /^\(?"?\$?\{?modulesPath\b/.test(n.text);
+      if (/^\(?"?\$?\{?modulesPath\b/.test(n.text)) return true;
+      // `inputs.srvos.nixosModules.common + "/openssh.nix"`: a file of a flake input's module
+      // folder, like the input's modules themselves.
+      if (n.kind === K.NODE_BIN_OP && n.firstToken(K.TOKEN_PLUS)) {
+        const [left, right] = n.childNodes().map((c) => unparen(c));
+        return left?.kind === K.NODE_SELECT && /^inputs\.[\w-]+\.(nixosModules|modules)\b/.test(dottedName(left) ?? "") && right?.kind === K.NODE_STRING && !right.firstChild(K.NODE_INTERPOL);
+      }
+      return false;
     case K.NODE_APPLY: {
       const { fn, args } = flattenApply(n);
       return calleeName(fn) === "import" && !!args[0] && unparen(args[0])?.kind === K.NODE_PATH && followableModule(args[0], from, files, depth + 1);

@@ -204,6 +204,13 @@ export const missingHomeStateVersion: Rule = {
     home.stateVersion = "24.11";
   };
 }
+`, "example.nix"),
+    // The users' set written whole from a file the scan does not follow as modules.
+    hostExample(`{ inputs, ... }:
+{
+  imports = [ { home-manager.users.alice = { programs.git.enable = true; }; } ];
+  home-manager.users = import "\${inputs.self}/users";
+}
 `, "example.nix")],
   },
 
@@ -218,6 +225,9 @@ export const missingHomeStateVersion: Rule = {
     }
     // Another, unseen module of the host could set it.
     if (users.size === 0 || h.partial || hostOpacity(h)) return;
+    // `home-manager.users = import "${inputs.self}/users";`: the users' modules written whole,
+    // elsewhere: one of them may set it.
+    if (hostDefinitions(h, "home-manager.users").some((x) => unparen(x.def.inner)?.kind !== K.NODE_ATTR_SET)) return;
     const hostName = hostDefinitions(h, "networking.hostName").map((x) => staticValue(x.def.inner)).filter((v): v is string => typeof v === "string");
     const known = new Map<string, string>();
     if (hostName.length === 1) known.set("config.networking.hostName", hostName[0]!);

@@ -79,9 +79,19 @@ const srvosCache = new WeakMap<NixFileContext, SyntaxNode | null>();
 function srvosProfile(f: NixFileContext): SyntaxNode | undefined {
   const cached = srvosCache.get(f);
   if (cached !== undefined) return cached ?? undefined;
-  const found = f.parsed.root.descendants(K.NODE_SELECT).find((n) => SRVOS_GC.test(dottedName(n) ?? ""));
+  // `inputs.srvos.nixosModules.common + "/openssh.nix"`: one file of the profile's folder, not the
+  // profile (its nix.nix, which sets min-free, is not imported).
+  const found = f.parsed.root.descendants(K.NODE_SELECT).find((n) => SRVOS_GC.test(dottedName(n) ?? "") && !joinedToPath(n));
   srvosCache.set(f, found ?? null);
   return found;
+}
+
+/** A node that is the left side of `+` (a path inside it): `srvos.nixosModules.common + "/x.nix"`. */
+function joinedToPath(n: SyntaxNode): boolean {
+  let at = n;
+  while (at.parent?.kind === K.NODE_PAREN) at = at.parent;
+  const up = at.parent;
+  return up?.kind === K.NODE_BIN_OP && up.firstToken(K.TOKEN_PLUS) !== undefined && up.childNodes()[0] === at;
 }
 
 /** The host's own module: a file under a directory named after the host, or `<host>.nix`. */
@@ -125,6 +135,14 @@ export const missingNixGc: Rule = {
 {
   microvm.shares = [ { tag = "ro-store"; source = "/nix/store"; mountPoint = "/nix/.ro-store"; } ];
   microvm.writableStoreOverlay = "/nix/.rw-store";
+}
+`, "example.nix"),
+      // One file of srvos's common folder (its openssh settings), not the common profile whose
+      // nix.nix sets min-free.
+      hostExample(`{ inputs, ... }:
+{
+  imports = [ (inputs.srvos.nixosModules.common + "/openssh.nix") ];
+  networking.hostName = "nas";
 }
 `, "example.nix"),
     ],
