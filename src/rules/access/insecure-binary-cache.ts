@@ -222,11 +222,11 @@ export const insecureBinaryCache: Rule = {
       hostExample(`{ nix.settings.require-sigs = false; }\n`),
       hostExample(`{\n  nix.settings.substituters = [ "http://cache.example.com" ];\n  nix.settings.trusted-public-keys = [ "cache.example.com-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" ];\n}\n`),
       hostExample(`${CACHIX}  };\n}\n`),
-      hostExample(`let\n  cacheKey = "cache.example.org-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";\nin {\n  nix.settings.substituters = [ "https://cache.example.org?priority=30" ];\n  nix.settings.trusted-public-keys = [ ];\n}\n`),
       hostExample(`{\n  nix.extraOptions = ''\n    extra-substituters = http://binarycache.example.org\n  '';\n}\n`),
       {
         "flake.nix": `{\n  nixConfig.extra-substituters = [ "http://cache.example.net" ];\n  outputs = { nixpkgs, ... }: { };\n}\n`,
       },
+      hostExample(`let\n  cacheKey = "cache.example.org-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";\nin {\n  nix.settings.substituters = [ "https://cache.example.org?priority=30" ];\n  nix.settings.trusted-public-keys = [ ];\n}\n`),
     ],
     silent: [
       hostExample(`{ nix.settings.require-sigs = true; }\n`),
