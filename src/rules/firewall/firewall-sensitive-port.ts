@@ -136,6 +136,44 @@ function knownListener(scope: Scope, hit: Hit): boolean {
   return false;
 }
 
+/** Well-known programs other than the row's product that use the same port by default, each
+ * recognised by words in the host's option paths or container images: a port the host gives to one
+ * of them is that program's, not the row's guess (TheMaxMur-NixOS-Configuration vpntwvm: 10000 is
+ * NetBird's signal port next to its management and TURN ports, not Webmin; kmein-niveum zaatar: 8123
+ * is Home Assistant in a host-network container, not ClickHouse; both judged wrong). */
+const OTHER_OWNERS: Record<string, Array<{ name: string; words: RegExp }>> = {
+  "10000": [{ name: "NetBird's signal server", words: /netbird[\w.-]*(?:server|signal|management)|netbirdio\/(?:signal|management)/i }],
+  "8123": [{ name: "Home Assistant", words: /home-?assistant|\bhass\b/i }],
+};
+
+/** The program other than the row's product that the host's configuration gives the port to. */
+function otherOwner(scope: Scope, hit: Hit): string | undefined {
+  const owners = OTHER_OWNERS[hit.port];
+  if (!owners) return undefined;
+  const applied = appliedScope(scope);
+  for (const o of owners) {
+    for (const f of applied.files) {
+      if (!o.words.test(f.text)) continue;
+      for (const d of f.index.definitions) {
+        if (isDead(d) || (applied.applies && !applied.applies({ file: f, def: d }))) continue;
+        if (o.words.test(d.path) || (/\bimage$/.test(d.path) && o.words.test(d.inner?.text ?? ""))) return o.name;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A container of the host shares the host's network (`--network=host`): whatever it runs listens
+ * on the host's ports, unseen by the options the scan reads. */
+function hostNetworkContainer(scope: Scope): string | undefined {
+  for (const f of appliedScope(scope).files) {
+    if (!/--net(?:work)?[= ]host\b|networkMode\s*=\s*"host"/.test(f.text)) continue;
+    const c = containersOf(f.index.definitions).find((x) => x.extraOptions.some((o) => /^--net(?:work)?[= ]host$/.test(o)));
+    if (c) return `${c.name} (${f.file})`;
+  }
+  return undefined;
+}
+
 /** Options of `services.<name>` set (other than enable) on the host and enable not turned off. */
 function configuredService(scope: Scope, name: string): boolean {
   if (isDisabled(scope, `services.${name}.enable`)) return false;
@@ -174,8 +212,11 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
   // configured listens on is an open port, not an exposed service (NobbZ's 5555, "adb" on a desktop
   // with no adb anywhere, judged wrong at high). In a lone module the service may be elsewhere.
   const whole = scope.kind === "host" && scope.defaultsApply;
-  const listened = pl.hits.filter((h) => !whole || knownListener(scope, h));
-  const idle = pl.hits.filter((h) => !listened.includes(h));
+  // A port another well-known program of the host uses by default is that program's.
+  const own = pl.hits.filter((h) => !otherOwner(scope, h));
+  const listened = own.filter((h) => !whole || knownListener(scope, h));
+  // "Nothing listens" is not known where a container shares the host's network: it may.
+  const idle = whole && hostNetworkContainer(scope) ? [] : own.filter((h) => !listened.includes(h));
   const applies = scope.applies;
   const iface = privateInterface(scope.files.length ? scope.files : [ctx], applies ? (file, def) => applies({ file, def }) : undefined);
   // The clients the NFS exports name by address: those outside the interface's network would be cut
