@@ -146,7 +146,7 @@ function check(scope: Scope): void {
       // The rewrite edits a file other hosts import too: each host is judged alone, so another
       // host's module may define the option (librephoenix-nixos-config modules/user/editor: two of
       // the six hosts set userSettings.emacs.enable = true, where the rewrite's false conflicts,
-      // judged harmful). There the edit is not offered, and the message names who else uses it.
+      // judged harmful). There the edit is not offered, and the message says so.
       const shared = ctx.hosts.filter((h) => h !== scope.host);
       scope.report(ctx, {
         node: app.node,
@@ -155,11 +155,11 @@ function check(scope: Scope): void {
           `${optionPath} = ${shortText(app.node)} is the condition ${constant ? "itself" : "negated"} written as a conditional definition: ` +
           `\`${replacement}\` says it directly. The forms differ only when ${shortText(cond, 60)} is ${constant ? "false" : "true"}, and then both give ` +
           `${constant ? "false" : "true"} here: ${optionPath} ${constant ? "defaults to false (an enable option)" : "defaults to true"} and nothing else in ${where} defines it.` +
-          (shared.length ? ` The file is also part of ${shared.length === 1 ? "host" : "hosts"} ${shared.join(", ")}, each judged on its own: where another of their modules defines ${optionPath}, the mkIf is what keeps the two definitions from conflicting.` : ""),
+          (shared.length ? ` The file is part of ${ctx.hosts.length} hosts, each judged on its own: where another module of one of them defines ${optionPath}, the mkIf is what keeps the two definitions from conflicting.` : ""),
         fix: shared.length
           ? {
               safety: "manual",
-              description: `Only if no module of ${["host " + scope.host, ...shared].join(", ")} (nor one outside the repository) defines ${optionPath}: replace with \`${replacement}\`. Otherwise keep the mkIf: leaving the option undefined is what it is for.`,
+              description: `Only if no module of any of the ${ctx.hosts.length} hosts this file is part of (nor one outside the repository) defines ${optionPath}: replace with \`${replacement}\`. Otherwise keep the mkIf: leaving the option undefined is what it is for.`,
             }
           : {
               safety: "review",
