@@ -532,6 +532,23 @@ function collectArgs(set: SyntaxNode | undefined, env: Env | undefined, out: Hos
 }
 
 /** The files a host expression in flake.nix names, following helpers and lists. */
+/** The value of `name.a.b = value;` in the let (or rec set) that binds `name` in pieces, for a
+ * reference `name.a.b` (kmein-niveum flake.nix: `modules = profiles.default ++ profiles.server ++
+ * [ ... ]` with `profiles.server = [ configs/save-space.nix ... ];` in the let). */
+function splitBinding(base: SyntaxNode, segs: PathSegment[]): SyntaxNode | undefined {
+  if (base.kind !== K.NODE_IDENT || segs.some((x) => x.dynamic)) return undefined;
+  const b = resolveLexical(base);
+  if (!b || b.value || b.binder.kind !== K.NODE_ATTRPATH_VALUE) return undefined;
+  const want = [base.text, ...segs.map((x) => x.name)].join(".");
+  for (const c of b.scope.childNodes()) {
+    if (c.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const [p, value] = c.childNodes();
+    const names = p ? attrpathSegments(p) : [];
+    if (value && !names.some((x) => x.dynamic) && names.map((x) => x.name).join(".") === want) return value;
+  }
+  return undefined;
+}
+
 function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: string, out: HostFiles, reader: Reader | undefined, depth = 0): void {
   if (depth > 40) return;
   const n = unparen(expr);
@@ -574,6 +591,10 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       if ((base?.kind !== K.NODE_IDENT && !imports) || !base || !path || n.firstToken(K.TOKEN_OR)) return;
       let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: base, env, dir: flakeDir };
       for (const seg of attrpathSegments(path)) at = at && !seg.dynamic ? resolveAttr(at.value, seg.name, at.env, at.dir, reader) : undefined;
+      // `profiles.server` with `let profiles.minimal = [ ... ]; profiles.server = [ ... ]; in`: the
+      // let binds the set in pieces, each written with its full attribute path.
+      const split = at ? undefined : splitBinding(base, attrpathSegments(path));
+      if (split) at = { value: split, env, dir: flakeDir };
       if (at) collectHostFiles(at.value, at.env, at.dir, out, reader, depth + 1);
       return;
     }

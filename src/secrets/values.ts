@@ -86,6 +86,9 @@ const PLACEHOLDER_WORDS = new Set([
   "tbd", "example", "dummy", "placeholder", "secret", "password", "passwd", "token", "apikey", "api_key",
   "api-key", "none", "null", "nil", "undefined", "true", "false", "yes", "no", "on", "off", "redacted",
   "hidden", "test", "testing", "foo", "bar", "baz", "foobar", "xxx", "empty", "default", "required", "unset",
+  // A value that says the setting does nothing (yomaq-nix-config linkwarden: AUTH0_CLIENT_SECRET =
+  // "unused" beside AUTH0_CLIENT_ID = "unused", judged wrong).
+  "unused", "not-used", "not_used", "notused", "disabled", "n/a",
 ]);
 
 /** Obvious placeholders and documentation examples. (The plaintext-password rule ignores this.) */

@@ -40,7 +40,7 @@ describe("access and firewall rules on examples/homelab", () => {
       "ssh-permit-root-login tests/web.nix:7 low []",
       "sudo-nopasswd modules/common.nix:15 medium [laptop,nas,workstation]",
       "user-plaintext-password modules/common.nix:20 high [laptop,nas,workstation]",
-      "user-plaintext-password tests/web.nix:9 low []",
+      "user-plaintext-password tests/web.nix:9 info []",
       "world-writable-path hosts/nas/default.nix:47 medium [nas]",
     ]);
     expect(JSON.stringify(report)).not.toContain("hunter2hunter2");

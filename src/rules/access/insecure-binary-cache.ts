@@ -48,29 +48,39 @@ const KEY_SETTINGS: Array<[string, string[]]> = [
   ["extra-trusted-public-keys", []],
 ];
 
-/** The URLs (or keys) a list or a space-separated string holds, each with its node. */
-function entriesOf(value: SyntaxNode | undefined): Array<{ text: string; node: SyntaxNode }> {
+/** Stands for an entry whose value cannot be read statically (a variable, a function call). */
+const OPAQUE = "<opaque>";
+
+/** The URLs (or keys) a list or a space-separated string holds, each with its node. With `opaque`,
+ * an entry (or the whole value) that is not a literal counts as one entry of unknown text: a key
+ * held in a variable (`trusted-public-keys = [ cachePublicKey ]`) is still a key. */
+function entriesOf(value: SyntaxNode | undefined, opaque = false): Array<{ text: string; node: SyntaxNode }> {
   const n = unparen(value);
   if (!n) return [];
   const out: Array<{ text: string; node: SyntaxNode }> = [];
   const add = (node: SyntaxNode) => {
     const s = staticStringValue(node);
-    if (s !== undefined) for (const w of s.split(/\s+/)) if (w) out.push({ text: w, node });
+    if (s === undefined) {
+      if (opaque) out.push({ text: OPAQUE, node });
+      return;
+    }
+    for (const w of s.split(/\s+/)) if (w) out.push({ text: w, node });
   };
   if (n.kind === K.NODE_LIST) for (const el of n.childNodes()) add(el);
   else if (n.kind === K.NODE_STRING) add(n);
-  else if (n.kind === K.NODE_BIN_OP) for (const c of n.childNodes()) out.push(...entriesOf(c));
+  else if (n.kind === K.NODE_BIN_OP) for (const c of n.childNodes()) out.push(...entriesOf(c, opaque));
+  else if (opaque) out.push({ text: OPAQUE, node: n });
   return out;
 }
 
-function settingEntries(ctx: NixFileContext, settings: Array<[string, string[]]>): UrlSite[] {
+function settingEntries(ctx: NixFileContext, settings: Array<[string, string[]]>, opaque = false): UrlSite[] {
   const out: UrlSite[] = [];
   for (const [name, legacy] of settings) {
     for (const site of nixSettingSites(ctx, name, legacy)) {
       if (site.kind === "line") {
         for (const w of site.value.split(/\s+/)) if (w) out.push({ url: w, optionPath: `${site.optionPath} (${name})`, node: site.node, range: site.range });
       } else {
-        for (const e of entriesOf(site.def.inner)) out.push({ url: e.text, optionPath: site.optionPath, node: e.node });
+        for (const e of entriesOf(site.def.inner, opaque)) out.push({ url: e.text, optionPath: site.optionPath, node: e.node });
       }
     }
   }
@@ -162,8 +172,10 @@ function checkHost(h: HostContext): void {
     // A file setting neither has no part in the host's result.
     if (!fileAnswers(f, "binaryCacheSettings", (c) => settingEntries(c, SUBSTITUTER_SETTINGS).length > 0 || settingEntries(c, KEY_SETTINGS).length > 0)) continue;
     for (const site of settingEntries(f, SUBSTITUTER_SETTINGS)) subs.push({ file: f, site });
-    for (const k of settingEntries(f, KEY_SETTINGS)) keys.push(k.url);
+    for (const k of settingEntries(f, KEY_SETTINGS, true)) keys.push(k.url);
   }
+  // A key that cannot be read (a variable, an import) may be any cache's key: say nothing.
+  if (keys.includes(OPAQUE)) return;
   // Keys claimed by a cache of their own name; the rest may belong to any self-hosted cache.
   const hosts = new Set(subs.map((s) => hostOf(s.site.url)).filter((x): x is string => !!x));
   const unclaimed = keys.filter((k) => ![...hosts].some((host) => keyNamed(host, k)));
@@ -214,12 +226,14 @@ export const insecureBinaryCache: Rule = {
       {
         "flake.nix": `{\n  nixConfig.extra-substituters = [ "http://cache.example.net" ];\n  outputs = { nixpkgs, ... }: { };\n}\n`,
       },
+      hostExample(`let\n  cacheKey = "cache.example.org-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";\nin {\n  nix.settings.substituters = [ "https://cache.example.org?priority=30" ];\n  nix.settings.trusted-public-keys = [ ];\n}\n`),
     ],
     silent: [
       hostExample(`{ nix.settings.require-sigs = true; }\n`),
       hostExample(`${CACHIX}    trusted-public-keys = [ "nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs=" ];\n  };\n}\n`),
       hostExample(`{\n  nix.settings.substituters = [ "http://localhost:5000" "http://127.0.0.1:8080" ];\n}\n`),
       hostExample(`{\n  nix.settings.substituters = [ "https://attic.example.org/main" ];\n  nix.settings.trusted-public-keys = [ "main:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" ];\n}\n`),
+      hostExample(`let\n  cacheKey = "cache.example.org-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";\nin {\n  nix.settings.substituters = [ "https://cache.example.org?priority=30" ];\n  nix.settings.trusted-public-keys = [ cacheKey ];\n}\n`),
       hostExample(`{\n  # https://example.org documents http://cache.example.com\n  services.nginx.virtualHosts."cache.example.com".locations."/".proxyPass = "http://127.0.0.1:5000";\n}\n`),
     ],
   },

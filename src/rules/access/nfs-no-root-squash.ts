@@ -4,7 +4,9 @@
 // address) owns every file of the export and can plant setuid-root programs in it. The exports
 // text is read line by line as exportfs reads /etc/exports (exports(5)): `#` comments, backslash
 // continuations, `path [-defaults] client(options) ...`; the finding points at the option. High for
-// wildcard, network and `*` clients, medium for a single named host.
+// wildcard, network and `*` clients, medium for a single named host. An option list that also has
+// all_squash is left alone: all_squash maps root to anonuid too, so no_root_squash has no effect
+// there (ners-NixOS nixos/rocinante/gold.nix, judged wrong).
 import { staticValue } from "../../nix/values.js";
 import { isDead } from "../shared/scope.js";
 import { SyntaxKind as K } from "../../nix/syntax.js";
@@ -44,6 +46,8 @@ export function noRootSquash(line: string): { path: string; hits: ExportOption[]
     const optStart = w.startsWith("-") ? at + 1 : at + paren + 1;
     let offset = 0;
     const insecure = opts.split(",").includes("insecure");
+    // all_squash maps every uid, root's too, to anonuid: no_root_squash then changes nothing.
+    if (opts.split(",").includes("all_squash")) continue;
     for (const o of opts.split(",")) {
       if (o === "no_root_squash") hits.push({ client, start: optStart + offset, end: optStart + offset + o.length, insecure });
       offset += o.length + 1;
@@ -146,6 +150,7 @@ function checkNix(ctx: NixFileContext): void {
       for (const m of piece.text.matchAll(/([^\s(]*)\(([^()]*)\)/g)) {
         let offset = m.index! + m[1]!.length + 1;
         const insecure = m[2]!.split(",").includes("insecure");
+        if (m[2]!.split(",").includes("all_squash")) continue;
         for (const o of m[2]!.split(",")) {
           if (o === "no_root_squash") found.push({ s: piece, client: m[1] || "*", start: offset, end: offset + o.length, insecure });
           offset += o.length + 1;
@@ -173,7 +178,10 @@ export const nfsNoRootSquash: Rule = {
       // insecure makes it worse: any user on the client, not only its root (high for one host too).
       hostExample(`{ services.nfs.server = { enable = true; exports = "/srv nas-client(rw,insecure,no_root_squash)"; }; }\n`),
     ],
-    silent: [hostExample(`{ services.nfs.server = { enable = true; exports = "/srv 192.168.1.0/24(rw,root_squash)"; }; }\n`)],
+    silent: [
+      hostExample(`{ services.nfs.server = { enable = true; exports = "/srv 192.168.1.0/24(rw,root_squash)"; }; }\n`),
+      hostExample(`{ services.nfs.server = { enable = true; exports = "/srv 192.168.1.0/24(rw,no_root_squash,all_squash,anonuid=1000,anongid=100)"; }; }\n`),
+    ],
   },
   name: "NFS export with no_root_squash",
   category: "access",

@@ -124,9 +124,10 @@ function wheelReport(ctx: NixFileContext, def: OptionDefinition, tool: string): 
   // Admins who log in with keys only have no password for sudo to ask: turning the prompt back on
   // without giving them one locks them out of sudo (srvos' servers, key-only containers). The edit
   // is offered only where the file itself gives accounts passwords.
+  // A locked one (`hashedPassword = "!"`) is no password (dc-tec-nixos-config server/default.nix).
   const passwords = ctx.index.definitions.some((d) => {
     const u = userOption(d);
-    return u?.rest.length === 1 && PASSWORD_OPTION_NAMES.includes(u.rest[0]!);
+    return u?.rest.length === 1 && PASSWORD_OPTION_NAMES.includes(u.rest[0]!) && !lockedValue(d);
   });
   return {
     node: def.inner ?? def.binding,
@@ -443,6 +444,20 @@ function wheelInContext(g: Grant, scope: Scope): RuleReport {
       fix: { safety: "manual", description: "Nothing to change inside the guest: root in it is guarded by the Windows account. Protect the Windows account instead." },
     };
   }
+  const locked = wheelAndRootLocked(scope);
+  if (locked.length) {
+    return {
+      ...r,
+      severity: "low",
+      message:
+        `${r.message} On ${where} every wheel member (${locked.join(", ")}) and root have a locked password or none (hashedPassword = "!", or users.mutableUsers = false with no password given): ` +
+        "sudo has no password to ask for, so wheelNeedsPassword = true would leave no way to root at all. Passwordless sudo for key-only admins is the usual setup there: what guards root is the admins' SSH keys (low).",
+      fix: {
+        safety: "manual",
+        description: `No patch: setting wheelNeedsPassword = true here locks every admin out of root. Keep it false and guard the admins' SSH keys; to require a password, first give ${locked.join(", ")} a real one (users.users.<name>.hashedPasswordFile from agenix or sops-nix).`,
+      },
+    };
+  }
   const empty = wheelWithEmptyPasswords(scope);
   const lowered = machine?.kind === "vm-test" ? "low" : r.severity;
   const vmNote = machine?.kind === "vm-test" ? ` ${where} is a qemu-vm test machine (it imports ${machine.profile}), a throwaway, so it is reported as low.` : "";
@@ -461,6 +476,26 @@ function wheelInContext(g: Grant, scope: Scope): RuleReport {
     };
   }
   return vmNote ? { ...r, severity: lowered, message: r.message + vmNote } : r;
+}
+
+/** A password definition that locks the account: a hash starting with `!` or `*`. */
+function lockedValue(d: OptionDefinition): boolean {
+  const v = staticValue(d.inner);
+  return typeof v === "string" && /^[!*]/.test(v);
+}
+
+/** The members of wheel on this scope when each of them, and root, has a locked password or none
+ * at all with users.mutableUsers = false (nobody can set one on the machine). */
+function wheelAndRootLocked(scope: Scope): string[] {
+  const members = membersOf(scope, "wheel");
+  if (!members.length) return [];
+  const immutable = effectiveValue(scope.definitions("users.mutableUsers"));
+  const frozen = immutable.kind === "known" && immutable.value === false;
+  for (const u of [...members, "root"]) {
+    const defs = PASSWORD_OPTION_NAMES.flatMap((o) => [...scope.definitions(`users.users.${u}.${o}`), ...scope.definitions(`users.users."${u}".${o}`)]).filter((d) => !isDead(d.def));
+    if (defs.length ? !defs.every((d) => lockedValue(d.def)) : !frozen) return [];
+  }
+  return members;
 }
 
 /** The members of wheel on this scope when every one of them is given an empty password (`password = ""`, `hashedPassword = ""`). */

@@ -25,6 +25,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import { applications, calleeName, contains, dottedName, flattenApply, resolveVariable, shortText, unparen } from "../shared/syntax.js";
 import { nixManual } from "../shared/references.js";
+import { staticStringValue } from "../../nix/values.js";
 
 const IMPORTERS = new Set(["import", "readFile", "readDir", "importJSON", "importTOML", "fileContents", "callPackage", "callPackages", "scopedImport"]);
 
@@ -70,6 +71,35 @@ const DERIVATION_FUNCTIONS = new Set([
 // `pkgs.<name>` that are not derivations.
 const PKGS_NON_DERIVATIONS = new Set(["path", "lib", "system", "config", "buildPlatform", "hostPlatform", "targetPlatform", "overlays", "formats", "callPackage", "writers", "pkgs"]);
 
+/**
+ * `applyPatches { src; patches = [ ]; }` with no patches and no prePatch/postPatch returns `src`
+ * itself (nixpkgs' applyPatches), no derivation (librephoenix-nixos-config flake.nix: a patched
+ * nixpkgs whose patch list is all comments, judged wrong). Returns the `src` expression (null when
+ * it is not written) in that case, undefined when the call does patch something or cannot be read.
+ */
+function unpatchedSource(args: SyntaxNode[]): SyntaxNode | null | undefined {
+  const set = unparen(args.at(-1));
+  if (set?.kind !== K.NODE_ATTR_SET) return undefined;
+  let src: SyntaxNode | null = null;
+  for (const b of set.childNodes()) {
+    if (b.kind === K.NODE_INHERIT) {
+      if (b.childNodes().some((c) => /\b(patches|prePatch|postPatch)\b/.test(c.text))) return undefined;
+      continue;
+    }
+    if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const [path, value] = b.childNodes();
+    const name = path ? attrpathSegments(path).map((x) => x.name).join(".") : "";
+    const v = unparen(value);
+    if (name === "src") src = value ?? null;
+    else if (name === "patches") {
+      if (v?.kind !== K.NODE_LIST || v.childNodes().length > 0) return undefined;
+    } else if (name === "prePatch" || name === "postPatch") {
+      if (staticStringValue(v) !== "") return undefined;
+    }
+  }
+  return src;
+}
+
 /** Why an expression is a derivation's output, or undefined when the source does not show it. */
 export function derivationOrigin(node: SyntaxNode | undefined, depth = 0): string | undefined {
   const n = unparen(node);
@@ -86,6 +116,10 @@ export function derivationOrigin(node: SyntaxNode | undefined, depth = 0): strin
       const dotted = dottedName(fn) ?? "";
       if (dotted.startsWith("builtins.")) return undefined;
       const name = calleeName(fn);
+      if (name === "applyPatches") {
+        const src = unpatchedSource(flattenApply(n).args);
+        if (src !== undefined) return src ? derivationOrigin(src, depth + 1) : undefined;
+      }
       if (name && DERIVATION_FUNCTIONS.has(name)) return `${shortText(fn, 50)} { … } (line ${n.line})`;
       return undefined;
     }
@@ -176,7 +210,24 @@ in
 {
   users.motd = settings.motd;
 }
-`],
+`, {
+      "flake.nix": `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+  outputs = inputs@{ self, ... }:
+    let
+      system = "x86_64-linux";
+      # No patches yet: applyPatches returns src itself, nothing is built.
+      nixpkgs-patched = (import inputs.nixpkgs { inherit system; }).applyPatches {
+        name = "nixpkgs-patched";
+        src = inputs.nixpkgs;
+        patches = [ ];
+      };
+      pkgs = import nixpkgs-patched { inherit system; };
+    in
+    { packages.\${system}.default = pkgs.hello; };
+}
+`,
+    }],
   },
 
   checkRepository(files, sink) {

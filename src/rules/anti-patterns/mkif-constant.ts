@@ -143,18 +143,29 @@ function check(scope: Scope): void {
       if (!standalone && !constant) replacement = `(${replacement})`;
       const optionPath = def.path;
       const where = `host ${scope.host}`;
+      // The rewrite edits a file other hosts import too: each host is judged alone, so another
+      // host's module may define the option (librephoenix-nixos-config modules/user/editor: two of
+      // the six hosts set userSettings.emacs.enable = true, where the rewrite's false conflicts,
+      // judged harmful). There the edit is not offered, and the message says so.
+      const shared = ctx.hosts.filter((h) => h !== scope.host);
       scope.report(ctx, {
         node: app.node,
         optionPath,
         message:
           `${optionPath} = ${shortText(app.node)} is the condition ${constant ? "itself" : "negated"} written as a conditional definition: ` +
           `\`${replacement}\` says it directly. The forms differ only when ${shortText(cond, 60)} is ${constant ? "false" : "true"}, and then both give ` +
-          `${constant ? "false" : "true"} here: ${optionPath} ${constant ? "defaults to false (an enable option)" : "defaults to true"} and nothing else in ${where} defines it.`,
-        fix: {
-          safety: "review",
-          description: `Replace with \`${replacement}\`. Keep the mkIf instead if a module outside the repository (or added later) defines ${optionPath}: then leaving it undefined is what the mkIf is for.`,
-          edits: [replaceNode(ctx.file, app.node, replacement)],
-        },
+          `${constant ? "false" : "true"} here: ${optionPath} ${constant ? "defaults to false (an enable option)" : "defaults to true"} and nothing else in ${where} defines it.` +
+          (shared.length ? ` The file is part of ${ctx.hosts.length} hosts, each judged on its own: where another module of one of them defines ${optionPath}, the mkIf is what keeps the two definitions from conflicting.` : ""),
+        fix: shared.length
+          ? {
+              safety: "manual",
+              description: `Only if no module of any of the ${ctx.hosts.length} hosts this file is part of (nor one outside the repository) defines ${optionPath}: replace with \`${replacement}\`. Otherwise keep the mkIf: leaving the option undefined is what it is for.`,
+            }
+          : {
+              safety: "review",
+              description: `Replace with \`${replacement}\`. Keep the mkIf instead if a module outside the repository (or added later) defines ${optionPath}: then leaving it undefined is what the mkIf is for.`,
+              edits: [replaceNode(ctx.file, app.node, replacement)],
+            },
       });
     }
   }

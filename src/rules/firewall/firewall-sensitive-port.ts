@@ -12,7 +12,7 @@ import { perHost } from "../shared/per-host.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { listOf, removeListElements } from "../shared/edits.js";
 import { SENSITIVE_PORTS, sensitivePort, sensitiveService, type SensitivePort } from "./ports.js";
-import { addInterfacePorts, privateInterface, withinRange } from "./private-interface.js";
+import { addInterfacePorts, privateInterface, TAILSCALE_RANGES, withinRange } from "./private-interface.js";
 import { staticString, unparen } from "../../nix/options.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
@@ -136,6 +136,44 @@ function knownListener(scope: Scope, hit: Hit): boolean {
   return false;
 }
 
+/** Well-known programs other than the row's product that use the same port by default, each
+ * recognised by words in the host's option paths or container images: a port the host gives to one
+ * of them is that program's, not the row's guess (TheMaxMur-NixOS-Configuration vpntwvm: 10000 is
+ * NetBird's signal port next to its management and TURN ports, not Webmin; kmein-niveum zaatar: 8123
+ * is Home Assistant in a host-network container, not ClickHouse; both judged wrong). */
+const OTHER_OWNERS: Record<string, Array<{ name: string; words: RegExp }>> = {
+  "10000": [{ name: "NetBird's signal server", words: /netbird[\w.-]*(?:server|signal|management)|netbirdio\/(?:signal|management)/i }],
+  "8123": [{ name: "Home Assistant", words: /home-?assistant|\bhass\b/i }],
+};
+
+/** The program other than the row's product that the host's configuration gives the port to. */
+function otherOwner(scope: Scope, hit: Hit): string | undefined {
+  const owners = OTHER_OWNERS[hit.port];
+  if (!owners) return undefined;
+  const applied = appliedScope(scope);
+  for (const o of owners) {
+    for (const f of applied.files) {
+      if (!o.words.test(f.text)) continue;
+      for (const d of f.index.definitions) {
+        if (isDead(d) || (applied.applies && !applied.applies({ file: f, def: d }))) continue;
+        if (o.words.test(d.path) || (/\bimage$/.test(d.path) && o.words.test(d.inner?.text ?? ""))) return o.name;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A container of the host shares the host's network (`--network=host`): whatever it runs listens
+ * on the host's ports, unseen by the options the scan reads. */
+function hostNetworkContainer(scope: Scope): string | undefined {
+  for (const f of appliedScope(scope).files) {
+    if (!/--net(?:work)?[= ]host\b|networkMode\s*=\s*"host"/.test(f.text)) continue;
+    const c = containersOf(f.index.definitions).find((x) => x.extraOptions.some((o) => /^--net(?:work)?[= ]host$/.test(o)));
+    if (c) return `${c.name} (${f.file})`;
+  }
+  return undefined;
+}
+
 /** Options of `services.<name>` set (other than enable) on the host and enable not turned off. */
 function configuredService(scope: Scope, name: string): boolean {
   if (isDisabled(scope, `services.${name}.enable`)) return false;
@@ -148,6 +186,35 @@ function configuredService(scope: Scope, name: string): boolean {
     }
   }
   return false;
+}
+
+/** A client of an export on the tailnet: in Tailscale's CGNAT range, or a MagicDNS-style name. */
+function tailnetClient(c: string): boolean {
+  return TAILSCALE_RANGES.some((r) => withinRange(c, r)) || /(^|\.)tailnet(\.|$)|\.ts\.net$/i.test(c);
+}
+
+/** A client only a private network reaches: an RFC 1918 or CGNAT address or subnet, or a tailnet name. */
+function privateClient(c: string): boolean {
+  return tailnetClient(c) || ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].some((r) => withinRange(c, r));
+}
+
+/** Every client word of the exports (addresses, subnets, names, wildcards), for the rating. */
+function nfsClientWords(scope: Scope): string[] {
+  const out = new Set<string>();
+  for (const { def } of appliedScope(scope).definitions("services.nfs.server.exports")) {
+    if (isDead(def) || !def.inner) continue;
+    const text = staticString(unparen(def.inner)!);
+    if (text === undefined) return ["?"];
+    for (const line of text.split("\n")) {
+      const t = line.trim();
+      if (t === "" || t.startsWith("#")) continue;
+      for (const word of t.split(/\s+/).slice(1)) {
+        if (word.startsWith("-")) continue;
+        out.add(word.split("(")[0] || "*");
+      }
+    }
+  }
+  return [...out];
 }
 
 /** The clients `services.nfs.server.exports` names by IPv4 address or subnet (`10.8.10.0/24(rw)`). */
@@ -174,14 +241,30 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
   // configured listens on is an open port, not an exposed service (NobbZ's 5555, "adb" on a desktop
   // with no adb anywhere, judged wrong at high). In a lone module the service may be elsewhere.
   const whole = scope.kind === "host" && scope.defaultsApply;
-  const listened = pl.hits.filter((h) => !whole || knownListener(scope, h));
-  const idle = pl.hits.filter((h) => !listened.includes(h));
+  // A port another well-known program of the host uses by default is that program's.
+  const own = pl.hits.filter((h) => !otherOwner(scope, h));
+  const listened = own.filter((h) => !whole || knownListener(scope, h));
+  // "Nothing listens" is not known where a container shares the host's network: it may.
+  const idle = whole && hostNetworkContainer(scope) ? [] : own.filter((h) => !listened.includes(h));
   const applies = scope.applies;
-  const iface = privateInterface(scope.files.length ? scope.files : [ctx], applies ? (file, def) => applies({ file, def }) : undefined);
+  let iface = privateInterface(scope.files.length ? scope.files : [ctx], applies ? (file, def) => applies({ file, def }) : undefined);
   // The clients the NFS exports name by address: those outside the interface's network would be cut
   // off by the move (truxnell/nix-config daedalus exports to its LAN subnets, judged harmful).
   const nfs = pl.hits.some((h) => h.row.service === "NFS" || h.row.service === "rpcbind");
+  const words = nfs ? nfsClientWords(scope) : [];
+  // Exports to Tailscale addresses only (100.64.0.0/10) belong on the Tailscale interface, even
+  // where the module that turns Tailscale on is not seen (alyraffauf-nixcfg mauville/nfs.nix: the
+  // fix said tailscale0 "would cut those clients off", judged useless).
+  if (!iface.known && words.length && words.every(tailnetClient)) {
+    iface = { name: "tailscale0", known: true, why: "the NFS exports name only tailnet clients (100.64.0.0/10 is the range Tailscale gives its nodes)", ranges: TAILSCALE_RANGES };
+  }
   const cutOff = nfs ? nfsClients(scope).filter((c) => !iface.ranges?.some((r) => withinRange(c, r))) : [];
+  // Tailnet clients reach the host through Tailscale's interface: a fix must keep that one open too
+  // (Electrostasy-dots luna/nfs.nix exports to *.sol.tailnet... names and a LAN subnet, judged harmful).
+  const tailnet = words.filter(tailnetClient);
+  // Every client the exports admit is on a private network (LAN subnets, the tailnet): "every
+  // interface" then mostly means the client networks themselves, a small hardening (low).
+  const privateOnly = nfs && words.length > 0 && words.every(privateClient) && pl.hits.every((h) => h.row.service === "NFS" || h.row.service === "rpcbind");
   const move = (hits: Hit[]): TextEdit[] | undefined => {
     // No private interface on the host: moving the port to an example interface would cut every
     // client off (NixOS-infra's builders have no tailscale0); the user picks the network.
@@ -194,6 +277,7 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
     const hits = listened;
     let severity: Severity = "medium";
     for (const h of hits) if (atLeast(h.row.severity, severity)) severity = h.row.severity;
+    if (privateOnly) severity = "low";
     const described = hits.map((h) => `${h.port} (${h.row.service}: ${h.row.why})`);
     const ports = hits.map((h) => h.port);
     report({
@@ -202,12 +286,14 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
       key: `${protocol}:${ports.join(",")}`,
       severity,
       title: `Sensitive ${protocol.toUpperCase()} port${hits.length > 1 ? "s" : ""} open on every interface: ${hits.map((h) => h.row.service).filter((s, i, a) => a.indexOf(s) === i).join(", ")}`,
-      message: `${path} opens ${described.join("; ")} on every interface, so every network the host is on can reach ${hits.length > 1 ? "them" : "it"}.`,
+      message:
+        `${path} opens ${described.join("; ")} on every interface, so every network the host is on can reach ${hits.length > 1 ? "them" : "it"}.` +
+        (privateOnly ? ` The exports admit only clients on private networks (${words.join(", ")}): a host whose only networks are those loses little, so this is a small hardening (low).` : ""),
       evidence: `${path} = [ ... ${ports.join(" ")} ... ]`,
       fix: {
         safety: "review",
         description: cutOff.length
-          ? `Open ${ports.join(", ")} only on the interface that faces the clients the NFS exports name (${cutOff.join(", ")}): networking.firewall.interfaces."<that interface>".${option}. No edit is offered: moving ${hits.length > 1 ? "them" : "it"} to ${iface.name} (${iface.why}) would cut those clients off.`
+          ? `Open ${ports.join(", ")} only on the interface${tailnet.length ? "s" : ""} that face${tailnet.length ? "" : "s"} the clients the NFS exports name: networking.firewall.interfaces."<that interface>".${option} for ${cutOff.join(", ")}${tailnet.length ? `, and networking.firewall.interfaces."${iface.known && iface.ranges === TAILSCALE_RANGES ? iface.name : "tailscale0"}".${option} for the tailnet clients (${tailnet.join(", ")})` : ""}. No edit is offered: moving ${hits.length > 1 ? "them" : "it"} to ${iface.name} alone (${iface.why}) would cut those clients off.`
           : `Move ${ports.join(", ")} from ${option} to networking.firewall.interfaces."${iface.name}".${option} (${iface.why}), so only that network reaches ${hits.length > 1 ? "them" : "it"}. Clients on other networks lose access.`,
         edits: move(hits),
       },

@@ -27,7 +27,7 @@ export interface PrivateInterface {
 /** Does a definition of a file act on the host (absent: every live one does)? */
 export type Acts = (file: NixFileContext, def: OptionDefinition) => boolean;
 
-const TAILSCALE_RANGES = ["100.64.0.0/10", "fd7a:115c:a1e0::/48"];
+export const TAILSCALE_RANGES = ["100.64.0.0/10", "fd7a:115c:a1e0::/48"];
 
 export function privateInterface(files: NixFileContext[], acts: Acts = () => true): PrivateInterface {
   const live = (f: NixFileContext, d: OptionDefinition) => !isDead(d) && acts(f, d);

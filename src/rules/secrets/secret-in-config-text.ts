@@ -154,13 +154,37 @@ function reportSecretSetFile(ctx: NixFileContext, path: string, option: string, 
   });
 }
 
+/** A Wi-Fi passphrase option: this rule's, so hardcoded-secret leaves its literal alone. */
+export function wifiPskOption(path: string): boolean {
+  return /^networking\.wireless\.networks\..+\.psk$/.test(path) || /^networking\.networkmanager\.ensureProfiles\.profiles\..+\.wifi-security\.psk$/.test(path);
+}
+
+/** Is the node on the right of a `//` (so it replaces what the left side sets at the same name)? */
+function updatesLeft(node: SyntaxNode): boolean {
+  for (let n: SyntaxNode | null = node; n?.parent; n = n.parent) {
+    const p: SyntaxNode = n.parent;
+    if (p.kind === K.NODE_BIN_OP && p.firstToken(K.TOKEN_UPDATE) && p.childNodes()[1] === n) return true;
+  }
+  return false;
+}
+
 function checkNix(ctx: NixFileContext): void {
+  // One Wi-Fi literal shared by several networks (`PIWC = work; PIWC-5G = work;`) is one finding,
+  // and a network whose psk a `//` replaces does not keep the left side's (Lehmanator-nix-configs
+  // piwc/network.nix:16 was reported three times, once for a network that overrides it).
+  const pskSeen = new Set<SyntaxNode>();
+  const pskDefs = ctx.index.definitions.filter((d) => !isDead(d) && d.inner && d.segments.at(-1)?.name === "psk" && wifiPskOption(d.path));
   for (const def of ctx.index.definitions) {
+    if (def.inner && pskDefs.includes(def)) {
+      if (pskSeen.has(def.inner)) continue;
+      if (!updatesLeft(def.inner) && pskDefs.some((o) => o !== def && o.path === def.path && o.inner && updatesLeft(o.inner))) continue;
+      pskSeen.add(def.inner);
+    }
     if (isDead(def) || !def.inner) continue;
     const segs = def.segments;
     const last = segs.at(-1)!;
     // Wi-Fi passphrases.
-    if (!last.dynamic && last.name === "psk" && (def.path.startsWith("networking.wireless.networks.") || /^networking\.networkmanager\.ensureProfiles\.profiles\..+\.wifi-security\.psk$/.test(def.path))) {
+    if (!last.dynamic && last.name === "psk" && wifiPskOption(def.path)) {
       const v = staticString(unparen(def.inner)!);
       if (v === undefined || PLACEHOLDER.test(v) || /^(?:@|\$)/.test(v)) continue; // `@PSK_HOME@` / `$PSK` come from an environment file
       ctx.report({
