@@ -1929,7 +1929,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
   const byFile = new Map<string, Set<string>>();
   const declarationFiles = new Set(declared.filter((h) => h.source === "flake").map((h) => h.file));
   const outputs = layout ? flakeModuleOutputs(root, layout) : new Map<string, Map<string, string[]>>();
-  const ctx: ResolveContext = { root, files: layout?.files ?? [], outputs };
+  const ctx: ResolveContext = { root, files: layout?.files ?? [], outputs, dirOutputs: layout ? flakeDirectoryOutputs(root, layout) : undefined };
   const shortNames = declared.map((h) => h.name.slice(h.name.lastIndexOf("#") + 1));
   const clan = layout ? clanAssignments(layout.files.filter((f) => f.endsWith(".nix")), layout.treeOf, shortNames, (rel) => resolveModuleFile(root, rel)) : new Map<string, ClanFiles>();
   const packages = layout ? packageContext(root, layout) : undefined;
@@ -1988,7 +1988,8 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
         }
         const dir = posix.dirname(f) === "." ? "" : posix.dirname(f);
         for (const node of hostPaths(f)) {
-          const targets = (node.kind === K.NODE_SELECT && !selfOutputRef(node)) || node.kind === K.NODE_WITH ? argImports(node, argNodes, ctx, layout) : computedTargets(node, hostEnv, dir, ctx, shortName);
+          const custom = dirOutputTargets(node, ctx);
+          const targets = custom ?? ((node.kind === K.NODE_SELECT && !selfOutputRef(node)) || node.kind === K.NODE_WITH ? argImports(node, argNodes, ctx, layout) : computedTargets(node, hostEnv, dir, ctx, shortName));
           for (const t of targets) if (!files.has(t)) queue.push(t);
         }
       }
@@ -2108,6 +2109,9 @@ interface ResolveContext {
   files: readonly string[];
   /** The module sets the flake exports (`nixosModules`, `homeManagerModules`): name to files. */
   outputs: Map<string, Map<string, string[]>>;
+  /** Outputs the flake builds by listing a directory (`profiles = lib.findModules ./profiles`):
+   * output name to the directory. */
+  dirOutputs?: Map<string, string>;
 }
 
 // Outputs of the flake that hold modules its hosts import as `self.<output>.<name>`.
@@ -2123,6 +2127,68 @@ const MODULE_CLASSES = new Map([["nixos", "nixosModules"], ["darwin", "darwinMod
 // `flake-self` is a common specialArg name for the flake; `home-manager.users.me =
 // flake-self.homeConfigurations.desktop` uses an exported home configuration as the user's module.
 const SELF_OUTPUT = /^(?:inputs\.self|self|flake-self|outputs|inputs\.self\.outputs|self\.outputs|config\.flake|flake|flake\.self|flake\.inputs\.self)\.(nixosModules|darwinModules|homeManagerModules|homeModules|homeConfigurations|modules\.nixos|modules\.darwin)(?:\.("[^"]+"|[\w'-]+))?$/;
+
+// A flake output made by listing a directory into a set of modules (`profiles = lib.findModules
+// ./profiles;`, `roles = importDir ./roles;`): the helper's name says it collects modules or a tree.
+const DIRECTORY_OUTPUT_HELPER = /^(?:find|rake|import|load|collect|list|scan|get|map)\w*(?:Modules|Leaves|Dir|Tree)'?$/;
+// Outputs that are not module sets, whatever builds them.
+const NOT_MODULE_OUTPUTS = new Set(["packages", "legacyPackages", "devShells", "checks", "apps", "formatter", "overlays", "lib", "templates", "nixosConfigurations", "darwinConfigurations", "homeConfigurations", "deploy", "hydraJobs"]);
+
+/** The outputs flake.nix builds by listing a directory of modules (`profiles = lib.findModules
+ * ./profiles;`): their names and directories (ners/NixOS: `self.roles.server`, `self.profiles.network`,
+ * `with inputs.self; [ roles.nixos ]` in the hosts' imports). */
+function flakeDirectoryOutputs(root: PathKinds, layout: HostLayout): Map<string, string> {
+  const out = new Map<string, string>();
+  const flake = layout.treeOf("flake.nix");
+  if (!flake || !/self/.test(flake.text)) return out;
+  for (const b of flake.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const [path, value] = b.childNodes();
+    const segs = path ? attrpathSegments(path) : [];
+    if (segs.length !== 1 || segs[0]!.dynamic || !value) continue;
+    const name = segs[0]!.name;
+    if (MODULE_OUTPUTS.has(name) || NOT_MODULE_OUTPUTS.has(name) || b.ancestors().some((a) => a.kind === K.NODE_ATTRPATH_VALUE && /^inputs\b/.test(a.firstChild()?.text ?? ""))) continue;
+    const v = unparen(value);
+    if (v?.kind !== K.NODE_APPLY) continue;
+    const { fn, args } = flattenApply(v);
+    const arg = unparen(args[0]);
+    if (args.length !== 1 || arg?.kind !== K.NODE_PATH || !DIRECTORY_OUTPUT_HELPER.test(calleeName(fn) ?? "")) continue;
+    const dir = pathValue(arg, undefined, "");
+    if (dir === undefined || dir === "." || dir.startsWith("..") || kindsOf(root)(dir) !== "directory") continue;
+    out.set(name, dir);
+  }
+  return out;
+}
+
+const SELF_NAMES = /^(?:inputs\.self|self|flake-self)$/;
+
+/** The module a reference to a directory output names: `self.profiles.users.x` (or
+ * `inputs.self...`), or `roles.nixos` inside `with inputs.self;` is `<dir>/users/x.nix` or
+ * `<dir>/users/x/default.nix`. Undefined when the node is no such reference. */
+function dirOutputTargets(node: SyntaxNode, ctx: ResolveContext): string[] | undefined {
+  if (!ctx.dirOutputs?.size || node.kind !== K.NODE_SELECT || node.firstToken(K.TOKEN_OR_KW)) return undefined;
+  const text = node.text.replace(/\s+/g, "");
+  let names: string[] | undefined;
+  const m = /^(?:inputs\.self|self|flake-self)\.([\w'-]+(?:\.[\w'-]+)+)$/.exec(text);
+  if (m) names = m[1]!.split(".");
+  else if (/^[\w'-]+(?:\.[\w'-]+)+$/.test(text)) {
+    // `with inputs.self; [ roles.nixos ]`: the base name comes from the `with` (no binding of it).
+    const [base] = node.childNodes();
+    if (base?.kind !== K.NODE_IDENT || resolveLexical(base)) return undefined;
+    for (let p: SyntaxNode | null = node.parent; p; p = p.parent) {
+      if (p.kind !== K.NODE_WITH) continue;
+      const space = unparen(p.childNodes()[0]);
+      if (space && p.childNodes()[0] !== node && SELF_NAMES.test(space.text.replace(/\s+/g, ""))) {
+        names = text.split(".");
+        break;
+      }
+    }
+  }
+  const dir = names ? ctx.dirOutputs.get(names[0]!) : undefined;
+  if (!names || dir === undefined) return undefined;
+  const at = posix.join(dir, ...names.slice(1));
+  const found = resolveModuleFile(ctx.root, `${at}.nix`) ?? resolveModuleFile(ctx.root, at);
+  return found ? [found] : [];
+}
 
 /** `self.nixosModules.name` (name undefined: the whole set, as in `attrValues outputs.nixosModules`). */
 function selfOutputRef(node: SyntaxNode): { output: string; name?: string } | undefined {
@@ -2912,6 +2978,14 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
   if (/\$\{\s*(?:inputs\.)?self\s*\}\//.test(tree.text)) for (const n of tree.descendants(K.NODE_STRING)) if (!n.inside(K.NODE_STRING) && rootString(n) !== undefined) out.push(n);
   if (/Modules|homeConfigurations|modules\.nixos/.test(tree.text)) for (const n of tree.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && !isWithNamespace(n) && selfOutputRef(n)) out.push(n);
   if (/modules\.nixos|nixosModules/.test(tree.text)) for (const n of tree.descendants(K.NODE_IDENT)) if (withOutputRef(n)) out.push(n);
+  // `self.profiles.network`: a module of an output the flake builds from a directory listing
+  // (resolved when the flake has such an output).
+  if (/\bself\b/.test(tree.text)) {
+    for (const n of tree.descendants(K.NODE_SELECT)) {
+      if (n.inside(K.NODE_SELECT) || selfOutputRef(n) || out.includes(n)) continue;
+      if (n.parent?.kind === K.NODE_LIST && /^(?:inputs\.self|self|flake-self)\.[\w'-]+\.[\w'-]+/.test(n.text.replace(/\s+/g, ""))) out.push(n);
+    }
+  }
   // `imports = hostTypes.workstation.imports ++ [ ... ]`: modules reached through a specialArg.
   for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
     const [path, value] = b.childNodes();
