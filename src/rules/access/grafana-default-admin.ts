@@ -7,7 +7,8 @@
 // the credentials Grafana keeps for them and queries through them, users and API keys). High;
 // no password login at all (the login form and basic authentication off) is silent too;
 // the message says the password may have been changed in the web UI since, which the repository
-// cannot show. NixOS's default http_addr is 127.0.0.1 (silent), as is a Unix socket
+// cannot show. NixOS's default http_addr is 127.0.0.1 (silent, unless an nginx virtual host on an
+// open port 80/443 proxies to it with no login in front: medium), as is a Unix socket
 // (`protocol = "socket"`), a port left closed (a proxy in front), or a password given.
 import { replaceNode } from "../../nix/edit.js";
 import { SyntaxKind as K } from "../../nix/syntax.js";
@@ -56,10 +57,42 @@ function passwordGiven(scope: Scope): boolean {
     is(false, "services.grafana.settings.auth.basic.enabled", 'services.grafana.settings."auth.basic".enabled');
 }
 
+const VHOSTS = "services.nginx.virtualHosts";
+
+/**
+ * An nginx virtual host that proxies to Grafana's port on loopback with nothing asking for a login
+ * first (basicAuth, auth_request, auth_basic, allow/deny, a client certificate), nor listening only
+ * on chosen addresses, on a host that opens 80 or 443 on every interface: Grafana's login page is
+ * public through it (any Host header reaches a name-based virtual host, a VPN-looking name
+ * included). Electrostasy/dots hosts/phobos/prometheus.nix, judged missed.
+ */
+function publishedByNginx(scope: Scope, port: number): { at: ReturnType<Scope["matching"]>[number]; vhost: string; open: string } | undefined {
+  if (isDisabled(scope, "services.nginx.enable")) return undefined;
+  const target = new RegExp(`^https?://(?:127\\.0\\.0\\.1|localhost|\\[::1\\]):(?:${port}|\\$\\{\\s*toString\\s+config\\.services\\.grafana\\.settings\\.server\\.http_port\\s*\\})(?:/|$)`);
+  for (const at of scope.matching(`${VHOSTS}.*.locations.*.proxyPass`)) {
+    if (isDead(at.def) || !at.def.inner) continue;
+    const text = at.def.inner.kind === K.NODE_STRING ? at.def.inner.text.slice(1, -1) : "";
+    if (!target.test(text)) continue;
+    const vhost = at.def.segments[3]!;
+    const same = (d: { segments: readonly { name: string; dynamic?: boolean }[] }) => d.segments.length > 4 && d.segments[3]!.name === vhost.name;
+    const guarded = [`${VHOSTS}.*.basicAuth`, `${VHOSTS}.*.basicAuthFile`, `${VHOSTS}.*.listen`, `${VHOSTS}.*.listenAddresses`, `${VHOSTS}.*.extraConfig`, `${VHOSTS}.*.locations.*.basicAuth`, `${VHOSTS}.*.locations.*.basicAuthFile`, `${VHOSTS}.*.locations.*.extraConfig`]
+      .flatMap((p) => scope.matching(p))
+      .some(({ def }) => !isDead(def) && same(def) && (!/extraConfig$/.test(def.path) || /\b(?:auth_request|auth_basic|allow|deny|ssl_verify_client)\b/.test(def.inner?.text ?? "")));
+    if (guarded) continue;
+    const open = opened(scope, 80) ?? opened(scope, 443);
+    if (!open) continue;
+    return { at, vhost: vhost.dynamic ? vhost.name.replace(/^"|"$/g, "") : vhost.name, open };
+  }
+  return undefined;
+}
+
 function check(scope: Scope): void {
   if (isDisabled(scope, "services.grafana.enable")) return;
   const addr = effectiveValue(scope.definitions(`${SERVER}.http_addr`));
-  if (addr.kind !== "known" || typeof addr.value !== "string" || !EVERY_INTERFACE.test(addr.value.trim())) return;
+  if (addr.kind !== "known" || typeof addr.value !== "string" || !EVERY_INTERFACE.test(addr.value.trim())) {
+    checkProxied(scope, addr.kind === "known" && typeof addr.value === "string" ? addr.value : undefined);
+    return;
+  }
   const protocol = effectiveValue(scope.definitions(`${SERVER}.protocol`));
   if (protocol.kind !== "unset" && !(protocol.kind === "known" && (protocol.value === "http" || protocol.value === "https"))) return;
   const portDef = effectiveValue(scope.definitions(`${SERVER}.http_port`));
@@ -87,6 +120,39 @@ function check(scope: Scope): void {
   });
 }
 
+/** Grafana on loopback (its NixOS default) published by an nginx virtual host without a login in
+ * front: medium (the password may have been changed in the web UI since; the name of the virtual
+ * host may only resolve on a private network, but the Host header is the client's to choose). */
+function checkProxied(scope: Scope, addr: string | undefined): void {
+  if (addr !== undefined && !/^(?:127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/.test(addr.trim())) return;
+  const enabled = effectiveValue(scope.definitions("services.grafana.enable"));
+  if (enabled.kind !== "known" || enabled.value !== true) return;
+  const protocol = effectiveValue(scope.definitions(`${SERVER}.protocol`));
+  if (protocol.kind !== "unset" && !(protocol.kind === "known" && (protocol.value === "http" || protocol.value === "https"))) return;
+  const portDef = effectiveValue(scope.definitions(`${SERVER}.http_port`));
+  const port = portDef.kind === "known" && typeof portDef.value === "number" ? portDef.value : portDef.kind === "unset" ? 3000 : undefined;
+  if (port === undefined || passwordGiven(scope)) return;
+  const pub = publishedByNginx(scope, port);
+  if (!pub) return;
+  const def = pub.at.def;
+  const where = scope.kind === "host" ? ` on host ${scope.host}` : "";
+  scope.report(pub.at.file, {
+    node: def.inner ?? def.binding,
+    optionPath: def.path,
+    severity: "medium",
+    key: `grafana-proxied:${port}`,
+    title: "Grafana published by nginx with the default admin password",
+    message:
+      `Grafana${where} has no admin password set (settings.security.admin_password), so it created its admin account as admin/admin, and nginx's virtual host ${pub.vhost} proxies to it with no login in front (no basicAuth, auth_request, allow/deny or listen restriction) while ${pub.open}: ` +
+      `whoever sends a request with that Host name to port 80 or 443 (any name, a VPN-looking one included, reaches a name-based virtual host) gets Grafana's login page and can log in as the server admin, unless the password was changed in the web UI since (the repository cannot show that).`,
+    fix: {
+      safety: "manual",
+      description:
+        'Set services.grafana.settings.security.admin_password = "$__file{${config.age.secrets.grafana-admin.path}}" (a file from agenix or sops-nix, readable by grafana); and keep the virtual host to the private network (listenAddresses on the VPN address, or allow/deny in its extraConfig) or put an authenticating proxy in front.',
+    },
+  });
+}
+
 export const grafanaDefaultAdmin: Rule = {
   id: "grafana-default-admin",
   examples: {
@@ -94,6 +160,8 @@ export const grafanaDefaultAdmin: Rule = {
       hostExample(`{\n  services.grafana = {\n    enable = true;\n    settings.server = { http_addr = "0.0.0.0"; http_port = 3000; };\n  };\n  networking.firewall.allowedTCPPorts = [ 3000 ];\n}\n`),
       // The port through the option, the address empty (every interface).
       hostExample(`{ config, ... }: {\n  services.grafana = { enable = true; settings.server.http_addr = ""; settings.server.http_port = 3001; };\n  networking.firewall.allowedTCPPorts = [ 22 config.services.grafana.settings.server.http_port ];\n}\n`),
+      // On loopback, but a virtual host on the open port 80 proxies to it with no login in front.
+      hostExample(`{ config, ... }: {\n  services.grafana.enable = true;\n  services.nginx = {\n    enable = true;\n    virtualHosts."\${config.networking.hostName}.vpn.example.org".locations."/grafana/".proxyPass = "http://localhost:\${toString config.services.grafana.settings.server.http_port}";\n  };\n  networking.firewall.allowedTCPPorts = [ 80 443 ];\n}\n`),
     ],
     silent: [
       // Loopback behind a proxy: the NixOS default address.
@@ -102,6 +170,9 @@ export const grafanaDefaultAdmin: Rule = {
       hostExample(`{\n  services.grafana = {\n    enable = true;\n    settings.server.http_addr = "0.0.0.0";\n    settings.security.admin_password = "$__file{/run/secrets/grafana-admin}";\n  };\n  networking.firewall.allowedTCPPorts = [ 3000 ];\n}\n`),
       // Every interface, but the port stays closed (a proxy on the host in front).
       hostExample(`{\n  services.grafana = { enable = true; settings.server.http_addr = "0.0.0.0"; };\n  networking.firewall.allowedTCPPorts = [ 80 443 ];\n}\n`),
+      // Published by nginx, but only to the VPN's clients (allow/deny), or with an admin password.
+      hostExample(`{ config, ... }: {\n  services.grafana.enable = true;\n  services.nginx = {\n    enable = true;\n    virtualHosts."grafana.example.org" = {\n      locations."/".proxyPass = "http://127.0.0.1:3000";\n      extraConfig = "allow 100.64.0.0/10; deny all;";\n    };\n  };\n  networking.firewall.allowedTCPPorts = [ 80 443 ];\n}\n`),
+      hostExample(`{\n  services.grafana = { enable = true; settings.security.admin_password = "$__file{/run/secrets/grafana-admin}"; };\n  services.nginx = { enable = true; virtualHosts."grafana.example.org".locations."/".proxyPass = "http://127.0.0.1:3000"; };\n  networking.firewall.allowedTCPPorts = [ 80 443 ];\n}\n`),
       // No password login at all: single sign-on only.
       hostExample(`{\n  services.grafana = {\n    enable = true;\n    settings.server.http_addr = "0.0.0.0";\n    settings.auth.disable_login_form = true;\n    settings."auth.basic".enabled = false;\n  };\n  networking.firewall.allowedTCPPorts = [ 3000 ];\n}\n`),
     ],
