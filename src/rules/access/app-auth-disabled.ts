@@ -14,7 +14,8 @@ import { replaceNode } from "../../nix/edit.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { staticValue } from "../../nix/values.js";
 import type { Severity } from "../../report/schema.js";
-import { isDead } from "../shared/scope.js";
+import { effectiveValue, isDead, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
+import { publishedByNginx } from "../shared/open-ports.js";
 import { hostExample } from "../shared/examples.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { nixosOption } from "../shared/references.js";
@@ -396,6 +397,58 @@ function checkTraefik(ctx: NixFileContext, live: OptionDefinition[]): void {
   }
 }
 
+// Services that answer without a login, published by a local reverse proxy: what the proxyPass
+// targets, and what whoever reaches them gets.
+const PROXIED_UNAUTHENTICATED = [
+  {
+    service: "Alertmanager",
+    enable: "services.prometheus.alertmanager.enable",
+    target: /^https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):(?:9093|\$\{\s*toString\s+config\.services\.prometheus\.alertmanager\.port\s*\})(?:\/|$)/,
+    port: /\bconfig\.services\.prometheus\.alertmanager\.port\b/,
+    what: "reads every alert and creates silences that mute alerting (an intruder's first step), with no login: Alertmanager has no authentication of its own",
+  },
+  {
+    service: "Prometheus",
+    enable: "services.prometheus.enable",
+    target: /^https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):(?:9090|\$\{\s*toString\s+config\.services\.prometheus\.port\s*\})(?:\/|$)/,
+    port: /\bconfig\.services\.prometheus\.port\b/,
+    what: "reads every metric and scrape target of the fleet (hosts, addresses, software versions, users) with no login: Prometheus has no authentication of its own",
+  },
+];
+
+/**
+ * Prometheus or Alertmanager published by an nginx virtual host with nothing asking for a login in
+ * front, on a host that opens 80 or 443 on every interface (a name-based virtual host answers any
+ * client that sends its name, a private-looking one included): medium. kmein/niveum
+ * systems/makanek/monitoring/default.nix, alertmanager and prometheus vhosts on a public port 80,
+ * judged missed.
+ */
+function checkProxiedMetrics(scope: Scope): void {
+  for (const svc of PROXIED_UNAUTHENTICATED) {
+    // The literal port alone is not enough (Cockpit also listens on 9090): the service is on.
+    const on = effectiveValue(scope.definitions(svc.enable));
+    const byOption = (at: ScopedDef) => svc.port.test(at.def.inner?.text ?? "");
+    const pub = publishedByNginx(scope, svc.target, on.kind === "known" && on.value === true ? undefined : byOption);
+    if (!pub) continue;
+    const def = pub.at.def;
+    const where = scope.kind === "host" ? ` on host ${scope.host}` : "";
+    scope.report(pub.at.file, {
+      node: def.inner ?? def.binding,
+      optionPath: def.path,
+      severity: "medium",
+      key: `proxied:${svc.service}`,
+      title: `${svc.service} published by nginx without authentication`,
+      message: `nginx's virtual host ${pub.vhost}${where} proxies to ${svc.service} with no login in front (no basicAuth, auth_request, allow/deny or listen restriction) while ${pub.open}: whoever sends a request with that Host name to port 80 or 443 ${svc.what}.`,
+      fix: {
+        safety: "manual",
+        description: `Keep the virtual host to the private network (listenAddresses on the VPN address, or "allow <vpn range>; deny all;" in its extraConfig), or put a login in front (basicAuthFile, or auth_request to an SSO proxy such as oauth2-proxy).`,
+      },
+    });
+  }
+}
+
+const proxiedMetrics = scoped(checkProxiedMetrics);
+
 export const appAuthDisabled: Rule = {
   id: "app-auth-disabled",
   examples: {
@@ -413,6 +466,8 @@ export const appAuthDisabled: Rule = {
       hostExample(`{\n  services.restic.server = { enable = true; listenAddress = "127.0.0.1:8000"; extraFlags = [ "--no-auth" ]; };\n  services.nginx.virtualHosts."backup.example.org".locations."/".proxyPass = "http://127.0.0.1:8000";\n}\n`),
       // A Mosquitto listener letting anonymous clients read and write every topic.
       hostExample(`{\n  services.mosquitto = {\n    enable = true;\n    listeners = [ { omitPasswordAuth = true; settings.allow_anonymous = true; acl = [ "pattern readwrite #" ]; } ];\n  };\n}\n`),
+      // Alertmanager behind a virtual host on the open port 80, with no login in front.
+      hostExample(`{ config, ... }: {\n  services.prometheus.alertmanager = { enable = true; webExternalUrl = "http://alerts.internal.example"; };\n  services.nginx = { enable = true; virtualHosts."alerts.internal.example".locations."/".proxyPass = "http://127.0.0.1:\${toString config.services.prometheus.alertmanager.port}"; };\n  networking.firewall.allowedTCPPorts = [ 80 443 ];\n}\n`),
     ],
     silent: [
       hostExample(`{ services.grafana.settings = { "auth.anonymous".enabled = false; users.allow_sign_up = false; }; }\n`),
@@ -423,6 +478,9 @@ export const appAuthDisabled: Rule = {
       hostExample(`{ lib, ... }: { services.grafana.settings."auth.anonymous".enabled = lib.mkIf false true; }\n`),
       hostExample(`{ config, ... }: {\n  services.code-server = { enable = true; auth = "password"; hashedPassword = "$argon2i$v=19$m=4096,t=3,p=1$c2FsdA$aGFzaA"; };\n  services.nginx.virtualHosts."code.example.org".locations."/".proxyPass = "http://127.0.0.1:4444";\n}\n`),
       hostExample(`{ config, ... }: {\n  services.restic.server = { enable = true; appendOnly = true; htpasswd-file = config.age.secrets.restic-htpasswd.path; extraFlags = [ "--prometheus-no-auth" ]; };\n}\n`),
+      // Prometheus behind a virtual host with basic authentication, and one on a port the firewall keeps closed.
+      hostExample(`{ config, ... }: {\n  services.prometheus.enable = true;\n  services.nginx = { enable = true; virtualHosts."metrics.example.org" = { basicAuthFile = "/run/secrets/htpasswd"; locations."/".proxyPass = "http://127.0.0.1:\${toString config.services.prometheus.port}"; }; };\n  networking.firewall.allowedTCPPorts = [ 80 443 ];\n}\n`),
+      hostExample(`{ config, ... }: {\n  services.prometheus.enable = true;\n  services.nginx = { enable = true; virtualHosts."metrics.example.org".locations."/".proxyPass = "http://127.0.0.1:9090"; };\n  networking.firewall.interfaces.wg0.allowedTCPPorts = [ 80 ];\n}\n`),
       // Anonymous clients without an ACL line (NixOS writes an ACL file: they get nothing), and a loopback listener.
       hostExample(`{\n  services.mosquitto.listeners = [\n    { settings.allow_anonymous = true; users.ha = { acl = [ "readwrite #" ]; hashedPasswordFile = "/run/secrets/ha"; }; }\n    { address = "127.0.0.1"; settings.allow_anonymous = true; acl = [ "pattern readwrite #" ]; }\n  ];\n}\n`),
       hostExample(`{\n  services.traefik.staticConfigOptions.api = { dashboard = true; insecure = false; };\n  services.traefik.dynamicConfigOptions.http.routers.dash = { entryPoints = [ "websecure" ]; service = "api@internal"; middlewares = [ "auth" ]; };\n}\n`),
@@ -443,5 +501,9 @@ export const appAuthDisabled: Rule = {
     nixosOption("services.qbittorrent.serverConfig"),
   ],
   compliance: { cis: ["2.2 Special Purpose Services"], nist: ["PR.AA-01", "PR.AA-03"] },
-  checkNix,
+  checkNix(ctx) {
+    checkNix(ctx);
+    proxiedMetrics.checkNix(ctx);
+  },
+  checkHost: proxiedMetrics.checkHost,
 };

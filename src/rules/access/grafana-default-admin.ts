@@ -11,34 +11,15 @@
 // open port 80/443 proxies to it with no login in front: medium), as is a Unix socket
 // (`protocol = "socket"`), a port left closed (a proxy in front), or a password given.
 import { replaceNode } from "../../nix/edit.js";
-import { SyntaxKind as K } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
 import { effectiveValue, isDead, isDisabled, scoped, type Scope } from "../shared/scope.js";
-import { resolveValue } from "../shared/syntax.js";
 import { hostExample } from "../shared/examples.js";
 import type { Rule } from "../types.js";
 import { nixosOption } from "../shared/references.js";
-import { firewallOff, listLiterals } from "../shared/open-ports.js";
+import { opened, publishedByNginx } from "../shared/open-ports.js";
 
 const EVERY_INTERFACE = /^(?:0\.0\.0\.0|::|\[::\]|\*|)$/;
 const SERVER = "services.grafana.settings.server";
-
-/** How Grafana's port is reachable from every network, or undefined. */
-function opened(scope: Scope, port: number): string | undefined {
-  const off = firewallOff(scope);
-  if (off) return off === "open" ? "the firewall is off (networking.firewall.enable = false)" : undefined;
-  for (const { def } of scope.definitions("networking.firewall.allowedTCPPorts")) {
-    if (isDead(def)) continue;
-    for (const list of listLiterals(def.inner)) {
-      for (const el of list.childNodes()) {
-        const v = staticValue(el.kind === K.NODE_IDENT ? resolveValue(el) : el);
-        if (v === port) return `networking.firewall.allowedTCPPorts contains ${port}`;
-        if (el.kind === K.NODE_SELECT && /^config\.services\.grafana\.settings\.server\.http_port$/.test(el.text.replace(/\s+/g, ""))) return `networking.firewall.allowedTCPPorts contains ${el.text}`;
-      }
-    }
-  }
-  return undefined;
-}
 
 /** An admin password is given some way (a value, a file reference, an environment file). */
 function passwordGiven(scope: Scope): boolean {
@@ -55,35 +36,6 @@ function passwordGiven(scope: Scope): boolean {
   const is = (value: unknown, ...paths: string[]) => paths.some((p) => { const e = effectiveValue(scope.definitions(p)); return e.kind === "known" && (e.value === value || e.value === String(value)); });
   return is(true, "services.grafana.settings.auth.disable_login_form", 'services.grafana.settings."auth".disable_login_form') &&
     is(false, "services.grafana.settings.auth.basic.enabled", 'services.grafana.settings."auth.basic".enabled');
-}
-
-const VHOSTS = "services.nginx.virtualHosts";
-
-/**
- * An nginx virtual host that proxies to Grafana's port on loopback with nothing asking for a login
- * first (basicAuth, auth_request, auth_basic, allow/deny, a client certificate), nor listening only
- * on chosen addresses, on a host that opens 80 or 443 on every interface: Grafana's login page is
- * public through it (any Host header reaches a name-based virtual host, a VPN-looking name
- * included). Electrostasy/dots hosts/phobos/prometheus.nix, judged missed.
- */
-function publishedByNginx(scope: Scope, port: number): { at: ReturnType<Scope["matching"]>[number]; vhost: string; open: string } | undefined {
-  if (isDisabled(scope, "services.nginx.enable")) return undefined;
-  const target = new RegExp(`^https?://(?:127\\.0\\.0\\.1|localhost|\\[::1\\]):(?:${port}|\\$\\{\\s*toString\\s+config\\.services\\.grafana\\.settings\\.server\\.http_port\\s*\\})(?:/|$)`);
-  for (const at of scope.matching(`${VHOSTS}.*.locations.*.proxyPass`)) {
-    if (isDead(at.def) || !at.def.inner) continue;
-    const text = at.def.inner.kind === K.NODE_STRING ? at.def.inner.text.slice(1, -1) : "";
-    if (!target.test(text)) continue;
-    const vhost = at.def.segments[3]!;
-    const same = (d: { segments: readonly { name: string; dynamic?: boolean }[] }) => d.segments.length > 4 && d.segments[3]!.name === vhost.name;
-    const guarded = [`${VHOSTS}.*.basicAuth`, `${VHOSTS}.*.basicAuthFile`, `${VHOSTS}.*.listen`, `${VHOSTS}.*.listenAddresses`, `${VHOSTS}.*.extraConfig`, `${VHOSTS}.*.locations.*.basicAuth`, `${VHOSTS}.*.locations.*.basicAuthFile`, `${VHOSTS}.*.locations.*.extraConfig`]
-      .flatMap((p) => scope.matching(p))
-      .some(({ def }) => !isDead(def) && same(def) && (!/extraConfig$/.test(def.path) || /\b(?:auth_request|auth_basic|allow|deny|ssl_verify_client)\b/.test(def.inner?.text ?? "")));
-    if (guarded) continue;
-    const open = opened(scope, 80) ?? opened(scope, 443);
-    if (!open) continue;
-    return { at, vhost: vhost.dynamic ? vhost.name.replace(/^"|"$/g, "") : vhost.name, open };
-  }
-  return undefined;
 }
 
 function check(scope: Scope): void {
@@ -120,6 +72,11 @@ function check(scope: Scope): void {
   });
 }
 
+/** proxyPass targets reaching Grafana on loopback. */
+function grafanaTarget(port: number): RegExp {
+  return new RegExp(`^https?://(?:127\\.0\\.0\\.1|localhost|\\[::1\\]):(?:${port}|\\$\\{\\s*toString\\s+config\\.services\\.grafana\\.settings\\.server\\.http_port\\s*\\})(?:/|$)`);
+}
+
 /** Grafana on loopback (its NixOS default) published by an nginx virtual host without a login in
  * front: medium (the password may have been changed in the web UI since; the name of the virtual
  * host may only resolve on a private network, but the Host header is the client's to choose). */
@@ -132,7 +89,7 @@ function checkProxied(scope: Scope, addr: string | undefined): void {
   const portDef = effectiveValue(scope.definitions(`${SERVER}.http_port`));
   const port = portDef.kind === "known" && typeof portDef.value === "number" ? portDef.value : portDef.kind === "unset" ? 3000 : undefined;
   if (port === undefined || passwordGiven(scope)) return;
-  const pub = publishedByNginx(scope, port);
+  const pub = publishedByNginx(scope, grafanaTarget(port));
   if (!pub) return;
   const def = pub.at.def;
   const where = scope.kind === "host" ? ` on host ${scope.host}` : "";
