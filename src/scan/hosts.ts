@@ -101,6 +101,23 @@ function inheritedFrom(ref: SyntaxNode, depth = 0): SyntaxNode | undefined {
   return id && id !== ref ? inheritedFrom(id, depth + 1) : undefined;
 }
 
+/** `a.b` where a `let` (or `rec` set) binds `a` by dotted paths (`a.b = [ ... ];`): the value of the
+ * binding whose whole path is the selection. */
+function dottedLetValue(base: SyntaxNode, segs: PathSegment[]): SyntaxNode | undefined {
+  const b = resolveLexical(base);
+  if (!b || b.value || b.binder.kind !== K.NODE_ATTRPATH_VALUE || segs.some((x) => x.dynamic)) return undefined;
+  const holder = b.binder.parent;
+  if (!holder) return undefined;
+  const want = [base.text, ...segs.map((x) => x.name)];
+  for (const c of holder.childNodes()) {
+    if (c.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const [path, value] = c.childNodes();
+    const got = path ? attrpathSegments(path) : [];
+    if (value && got.length === want.length && got.every((g, i) => !g.dynamic && g.name === want[i])) return value;
+  }
+  return undefined;
+}
+
 /** The expression a let-bound name stands for (followed a few times), parentheses off; the
  * expression itself when it is not a name bound to one. */
 function deref(expr: SyntaxNode | undefined, env: Env | undefined): SyntaxNode | undefined {
@@ -528,6 +545,14 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       const ub = unparen(base);
       const imports = ub?.kind === K.NODE_APPLY && calleeName(flattenApply(ub).fn) === "import";
       if ((base?.kind !== K.NODE_IDENT && !imports) || !base || !path || n.firstToken(K.TOKEN_OR)) return;
+      // `profiles.server` with `let profiles.minimal = [ ... ]; profiles.server = [ ... ]; in`: the
+      // let binds the name by dotted paths, so the name has no one value; the binding whose path is
+      // the selection is the list (kmein/niveum flake.nix: its profiles of modules).
+      const dotted = base.kind === K.NODE_IDENT ? dottedLetValue(base, attrpathSegments(path)) : undefined;
+      if (dotted) {
+        collectHostFiles(dotted, env, flakeDir, out, reader, depth + 1);
+        return;
+      }
       let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: base, env, dir: flakeDir };
       for (const seg of attrpathSegments(path)) at = at && !seg.dynamic ? resolveAttr(at.value, seg.name, at.env, at.dir, reader) : undefined;
       if (at) collectHostFiles(at.value, at.env, at.dir, out, reader, depth + 1);

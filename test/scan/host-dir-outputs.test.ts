@@ -45,3 +45,32 @@ describe("host attribution: outputs listing a directory of modules", () => {
     for (const f of unused) expect(f.host ?? []).toEqual([]);
   });
 });
+
+describe("host attribution: module lists a let binds by dotted paths", () => {
+  it("`let profiles.base = [ ... ]; profiles.server = profiles.base ++ [ ... ]; in` names the modules of each list, for the hosts that use it", async () => {
+    const files = {
+      "flake.nix": `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  outputs = { self, nixpkgs, ... }: {
+    nixosConfigurations =
+      let
+        profiles.base = [ configs/base.nix ];
+        profiles.server = [ configs/monitoring.nix ];
+        profiles.desktop = [ configs/desktop.nix ];
+      in
+      {
+        web = nixpkgs.lib.nixosSystem { modules = profiles.base ++ profiles.server ++ [ systems/web.nix ]; };
+        laptop = nixpkgs.lib.nixosSystem { modules = profiles.base ++ profiles.desktop ++ [ systems/laptop.nix ]; };
+      };
+  };
+}`,
+      "configs/base.nix": `{ networking.firewall.enable = false; }`,
+      "configs/monitoring.nix": ROOT_LOGIN,
+      "configs/desktop.nix": PLAIN,
+      "systems/web.nix": PLAIN,
+      "systems/laptop.nix": PLAIN,
+    };
+    expect((await hostsOf(files, "configs/monitoring.nix")).hosts).toEqual(["web"]);
+    expect((await hostsOf(files, "configs/base.nix", "firewall-disabled")).hosts).toEqual(["laptop", "web"]);
+  });
+});
