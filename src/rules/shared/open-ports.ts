@@ -43,7 +43,7 @@ const VHOSTS = "services.nginx.virtualHosts";
 
 /**
  * An nginx virtual host that proxies to a local service (`target` matches its proxyPass) with nothing asking for a login
- * first (basicAuth, auth_request, auth_basic, allow/deny, a client certificate), nor listening only
+ * first (basicAuth, auth_request, auth_basic, allow/deny, a client certificate, oauth2-proxy's nginx integration), nor listening only
  * on chosen addresses, on a host that opens 80 or 443 on every interface: the service is public
  * through it (any Host header reaches a name-based virtual host, a VPN-looking name
  * included). Electrostasy/dots hosts/phobos/prometheus.nix, judged missed.
@@ -59,7 +59,11 @@ export function publishedByNginx(scope: Scope, target: RegExp, accept?: (at: Sco
     const guarded = [`${VHOSTS}.*.basicAuth`, `${VHOSTS}.*.basicAuthFile`, `${VHOSTS}.*.listen`, `${VHOSTS}.*.listenAddresses`, `${VHOSTS}.*.extraConfig`, `${VHOSTS}.*.locations.*.basicAuth`, `${VHOSTS}.*.locations.*.basicAuthFile`, `${VHOSTS}.*.locations.*.extraConfig`]
       .flatMap((p) => scope.matching(p))
       .some(({ def }) => !isDead(def) && same(def) && (!/extraConfig$/.test(def.path) || /\b(?:auth_request|auth_basic|allow|deny|ssl_verify_client)\b/.test(def.inner?.text ?? "")));
-    if (guarded) continue;
+    // oauth2-proxy's nginx integration puts auth_request on the virtual hosts it names.
+    const sso = ["services.oauth2-proxy.nginx.virtualHosts", "services.oauth2-proxy.nginx.virtualHosts.*", "services.oauth2-proxy.nginx.virtualHosts.*.*"]
+      .flatMap((p) => scope.matching(p))
+      .some(({ def }) => !isDead(def) && (def.segments[4]?.name === vhost.name || (def.segments.length === 4 && (def.inner?.text ?? "").includes(vhost.name.replace(/^"|"$/g, "")))));
+    if (guarded || sso) continue;
     const open = opened(scope, 80) ?? opened(scope, 443);
     if (!open) continue;
     return { at, vhost: vhost.dynamic ? vhost.name.replace(/^"|"$/g, "") : vhost.name, open };
