@@ -1781,17 +1781,17 @@ function flatBindings(set: SyntaxNode, prefix: string[], out: Array<{ path: stri
 
 /** The module files a NixOS module value names through its imports (a set or a function returning
  * one), or the paths of another expression (a list, a let-bound module). */
-function moduleImports(value: SyntaxNode, dir: string, out: HostFiles, reader: Reader | undefined): void {
+function moduleImports(value: SyntaxNode, dir: string, out: HostFiles, reader: Reader | undefined, env?: Env): void {
   let n = unparen(value);
   if (n?.kind === K.NODE_LAMBDA) n = unparen(n.childNodes()[1]);
   if (n?.kind !== K.NODE_ATTR_SET) {
-    if (n) collectHostFiles(n, undefined, dir, out, reader);
+    if (n) collectHostFiles(n, env, dir, out, reader);
     return;
   }
   for (const b of n.childNodes()) {
     const [path, v] = b.kind === K.NODE_ATTRPATH_VALUE ? b.childNodes() : [];
     const segs = path ? attrpathSegments(path) : [];
-    if (v && segs.length === 1 && segs[0]!.name === "imports") collectHostFiles(v, undefined, dir, out, reader);
+    if (v && segs.length === 1 && segs[0]!.name === "imports") collectHostFiles(v, env, dir, out, reader);
   }
 }
 
@@ -1830,6 +1830,47 @@ export function networkHosts(files: readonly string[], reader: Reader): Declared
         const own = new HostFiles();
         for (const c of [...configs, ...defaults]) read(c, own);
         out.push({ name, file, node: configs[0]!.value, files: own, source: "directory", builders: new Set([file]) });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The nodes of a colmena hive (`colmena = { meta = ...; defaults = <module>; web = <module>; }` in
+ * a flake, or `colmena.lib.makeHive { ... }`): each node is a host made of its own module and the
+ * defaults, which colmena calls with the node's `name` (`imports = [ ./machines/${name}.nix ]`).
+ * emilylange/nixos-config: five servers built only by the hive, their modules reported as dead code.
+ */
+export function colmenaHosts(files: readonly string[], reader: Reader): DeclaredHost[] {
+  const out: DeclaredHost[] = [];
+  for (const file of files) {
+    if (!file.endsWith(".nix")) continue;
+    const root = reader.treeOf(file);
+    if (!root || !/\bcolmena\b|\bmakeHive\b/.test(root.text)) continue;
+    const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+    const hives: SyntaxNode[] = [];
+    for (const b of root.descendants(K.NODE_ATTRPATH_VALUE)) {
+      const [path, value] = b.childNodes();
+      const v = unparen(value);
+      if (path?.text.replace(/\s+/g, "") === "colmena" && v?.kind === K.NODE_ATTR_SET) hives.push(v);
+    }
+    for (const a of root.descendants(K.NODE_APPLY)) {
+      const { fn, args } = flattenApply(a);
+      const arg = unparen(args[0]);
+      if (calleeName(fn) === "makeHive" && args.length === 1 && arg?.kind === K.NODE_ATTR_SET) hives.push(arg);
+    }
+    for (const hive of hives) {
+      const attrs = setAttributes(hive);
+      const defaults = attrs.get("defaults");
+      for (const [name, value] of attrs) {
+        if (name === "meta" || name === "defaults" || out.some((h) => h.name === name)) continue;
+        const own = new HostFiles();
+        own.args.set("name", name);
+        const env: Env = { values: new Map([["name", name]]) };
+        moduleImports(value, dir, own, reader, env);
+        if (defaults) moduleImports(defaults, dir, own, reader, env);
+        out.push({ name, file, node: value, files: own, source: "directory", builders: new Set([file]) });
       }
     }
   }

@@ -74,3 +74,32 @@ describe("host attribution: module lists a let binds by dotted paths", () => {
     expect((await hostsOf(files, "configs/base.nix", "firewall-disabled")).hosts).toEqual(["laptop", "web"]);
   });
 });
+
+describe("host attribution: colmena hives", () => {
+  it("each node of `colmena.lib.makeHive { defaults = { name, ... }: { imports = [ ./machines/${name}.nix ]; }; web = { }; }` is a host made of its module and the defaults", async () => {
+    const files = {
+      "flake.nix": `{
+  inputs.colmena.url = "github:zhaofengli/colmena";
+  outputs = { self, nixpkgs, colmena, ... }@inputs: rec {
+    colmenaHive = colmena.lib.makeHive {
+      meta.nixpkgs = import nixpkgs { system = "x86_64-linux"; };
+      defaults = { name, ... }: { imports = [ ./machines/\${name}.nix ./presets/server ]; };
+      web = { };
+      db = { imports = [ ./extra/db.nix ]; };
+    };
+    nixosConfigurations = colmenaHive.nodes;
+  };
+}`,
+      "machines/web.nix": ROOT_LOGIN,
+      "machines/db.nix": PLAIN,
+      "machines/old.nix": `{ networking.firewall.enable = false; }`,
+      "presets/server/default.nix": `{ networking.firewall.enable = false; }`,
+      "extra/db.nix": PLAIN,
+    };
+    expect((await hostsOf(files, "machines/web.nix")).hosts).toEqual(["web"]);
+    expect((await hostsOf(files, "presets/server/default.nix", "firewall-disabled")).hosts).toEqual(["db", "web"]);
+    // A machine file no node is named for stays no host's.
+    const { report } = await hostsOf(files, "machines/web.nix");
+    for (const f of [...report.findings, ...report.suppressed].filter((x) => x.file === "machines/old.nix")) expect(f.host ?? []).toEqual([]);
+  });
+});
