@@ -117,6 +117,23 @@ function inheritedFrom(ref: SyntaxNode, depth = 0): SyntaxNode | undefined {
   return id && id !== ref ? inheritedFrom(id, depth + 1) : undefined;
 }
 
+/** `a.b` where a `let` (or `rec` set) binds `a` by dotted paths (`a.b = [ ... ];`): the value of the
+ * binding whose whole path is the selection. */
+function dottedLetValue(base: SyntaxNode, segs: PathSegment[]): SyntaxNode | undefined {
+  const b = resolveLexical(base);
+  if (!b || b.value || b.binder.kind !== K.NODE_ATTRPATH_VALUE || segs.some((x) => x.dynamic)) return undefined;
+  const holder = b.binder.parent;
+  if (!holder) return undefined;
+  const want = [base.text, ...segs.map((x) => x.name)];
+  for (const c of holder.childNodes()) {
+    if (c.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const [path, value] = c.childNodes();
+    const got = path ? attrpathSegments(path) : [];
+    if (value && got.length === want.length && got.every((g, i) => !g.dynamic && g.name === want[i])) return value;
+  }
+  return undefined;
+}
+
 /** The expression a let-bound name stands for (followed a few times), parentheses off; the
  * expression itself when it is not a name bound to one. */
 function deref(expr: SyntaxNode | undefined, env: Env | undefined): SyntaxNode | undefined {
@@ -589,6 +606,14 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       const ub = unparen(base);
       const imports = ub?.kind === K.NODE_APPLY && calleeName(flattenApply(ub).fn) === "import";
       if ((base?.kind !== K.NODE_IDENT && !imports) || !base || !path || n.firstToken(K.TOKEN_OR)) return;
+      // `profiles.server` with `let profiles.minimal = [ ... ]; profiles.server = [ ... ]; in`: the
+      // let binds the name by dotted paths, so the name has no one value; the binding whose path is
+      // the selection is the list (kmein/niveum flake.nix: its profiles of modules).
+      const dotted = base.kind === K.NODE_IDENT ? dottedLetValue(base, attrpathSegments(path)) : undefined;
+      if (dotted) {
+        collectHostFiles(dotted, env, flakeDir, out, reader, depth + 1);
+        return;
+      }
       let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: base, env, dir: flakeDir };
       for (const seg of attrpathSegments(path)) at = at && !seg.dynamic ? resolveAttr(at.value, seg.name, at.env, at.dir, reader) : undefined;
       // `profiles.server` with `let profiles.minimal = [ ... ]; profiles.server = [ ... ]; in`: the
@@ -1940,17 +1965,17 @@ function flatBindings(set: SyntaxNode, prefix: string[], out: Array<{ path: stri
 
 /** The module files a NixOS module value names through its imports (a set or a function returning
  * one), or the paths of another expression (a list, a let-bound module). */
-function moduleImports(value: SyntaxNode, dir: string, out: HostFiles, reader: Reader | undefined): void {
+function moduleImports(value: SyntaxNode, dir: string, out: HostFiles, reader: Reader | undefined, env?: Env): void {
   let n = unparen(value);
   if (n?.kind === K.NODE_LAMBDA) n = unparen(n.childNodes()[1]);
   if (n?.kind !== K.NODE_ATTR_SET) {
-    if (n) collectHostFiles(n, undefined, dir, out, reader);
+    if (n) collectHostFiles(n, env, dir, out, reader);
     return;
   }
   for (const b of n.childNodes()) {
     const [path, v] = b.kind === K.NODE_ATTRPATH_VALUE ? b.childNodes() : [];
     const segs = path ? attrpathSegments(path) : [];
-    if (v && segs.length === 1 && segs[0]!.name === "imports") collectHostFiles(v, undefined, dir, out, reader);
+    if (v && segs.length === 1 && segs[0]!.name === "imports") collectHostFiles(v, env, dir, out, reader);
   }
 }
 
@@ -1989,6 +2014,47 @@ export function networkHosts(files: readonly string[], reader: Reader): Declared
         const own = new HostFiles();
         for (const c of [...configs, ...defaults]) read(c, own);
         out.push({ name, file, node: configs[0]!.value, files: own, source: "directory", builders: new Set([file]) });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The nodes of a colmena hive (`colmena = { meta = ...; defaults = <module>; web = <module>; }` in
+ * a flake, or `colmena.lib.makeHive { ... }`): each node is a host made of its own module and the
+ * defaults, which colmena calls with the node's `name` (`imports = [ ./machines/${name}.nix ]`).
+ * emilylange/nixos-config: five servers built only by the hive, their modules reported as dead code.
+ */
+export function colmenaHosts(files: readonly string[], reader: Reader): DeclaredHost[] {
+  const out: DeclaredHost[] = [];
+  for (const file of files) {
+    if (!file.endsWith(".nix")) continue;
+    const root = reader.treeOf(file);
+    if (!root || !/\bcolmena\b|\bmakeHive\b/.test(root.text)) continue;
+    const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+    const hives: SyntaxNode[] = [];
+    for (const b of root.descendants(K.NODE_ATTRPATH_VALUE)) {
+      const [path, value] = b.childNodes();
+      const v = unparen(value);
+      if (path?.text.replace(/\s+/g, "") === "colmena" && v?.kind === K.NODE_ATTR_SET) hives.push(v);
+    }
+    for (const a of root.descendants(K.NODE_APPLY)) {
+      const { fn, args } = flattenApply(a);
+      const arg = unparen(args[0]);
+      if (calleeName(fn) === "makeHive" && args.length === 1 && arg?.kind === K.NODE_ATTR_SET) hives.push(arg);
+    }
+    for (const hive of hives) {
+      const attrs = setAttributes(hive);
+      const defaults = attrs.get("defaults");
+      for (const [name, value] of attrs) {
+        if (name === "meta" || name === "defaults" || out.some((h) => h.name === name)) continue;
+        const own = new HostFiles();
+        own.args.set("name", name);
+        const env: Env = { values: new Map([["name", name]]) };
+        moduleImports(value, dir, own, reader, env);
+        if (defaults) moduleImports(defaults, dir, own, reader, env);
+        out.push({ name, file, node: value, files: own, source: "directory", builders: new Set([file]) });
       }
     }
   }
@@ -2181,7 +2247,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
   const byFile = new Map<string, Set<string>>();
   const declarationFiles = new Set(declared.filter((h) => h.source === "flake").map((h) => h.file));
   const outputs = layout ? flakeModuleOutputs(root, layout) : new Map<string, Map<string, string[]>>();
-  const ctx: ResolveContext = { root, files: layout?.files ?? [], outputs };
+  const ctx: ResolveContext = { root, files: layout?.files ?? [], outputs, dirOutputs: layout ? flakeDirectoryOutputs(root, layout) : undefined };
   const shortNames = declared.map((h) => h.name.slice(h.name.lastIndexOf("#") + 1));
   const clan = layout ? clanAssignments(layout.files.filter((f) => f.endsWith(".nix")), layout.treeOf, shortNames, (rel) => resolveModuleFile(root, rel)) : new Map<string, ClanFiles>();
   const packages = layout ? packageContext(root, layout) : undefined;
@@ -2240,7 +2306,8 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
         }
         const dir = posix.dirname(f) === "." ? "" : posix.dirname(f);
         for (const node of hostPaths(f)) {
-          const targets = (node.kind === K.NODE_SELECT && !selfOutputRef(node)) || node.kind === K.NODE_WITH ? argImports(node, argNodes, ctx, layout) : computedTargets(node, hostEnv, dir, ctx, shortName);
+          const custom = dirOutputTargets(node, ctx);
+          const targets = custom ?? ((node.kind === K.NODE_SELECT && !selfOutputRef(node)) || node.kind === K.NODE_WITH ? argImports(node, argNodes, ctx, layout) : computedTargets(node, hostEnv, dir, ctx, shortName));
           for (const t of targets) if (!files.has(t)) queue.push(t);
         }
       }
@@ -2395,6 +2462,9 @@ interface ResolveContext {
   files: readonly string[];
   /** The module sets the flake exports (`nixosModules`, `homeManagerModules`): name to files. */
   outputs: Map<string, Map<string, string[]>>;
+  /** Outputs the flake builds by listing a directory (`profiles = lib.findModules ./profiles`):
+   * output name to the directory. */
+  dirOutputs?: Map<string, string>;
 }
 
 // Outputs of the flake that hold modules its hosts import as `self.<output>.<name>`.
@@ -2410,6 +2480,68 @@ const MODULE_CLASSES = new Map([["nixos", "nixosModules"], ["darwin", "darwinMod
 // `flake-self` is a common specialArg name for the flake; `home-manager.users.me =
 // flake-self.homeConfigurations.desktop` uses an exported home configuration as the user's module.
 const SELF_OUTPUT = /^(?:inputs\.self|self|flake-self|outputs|inputs\.self\.outputs|self\.outputs|config\.flake|flake|flake\.self|flake\.inputs\.self)\.(nixosModules|darwinModules|homeManagerModules|homeModules|homeConfigurations|modules\.nixos|modules\.darwin)(?:\.("[^"]+"|[\w'-]+))?$/;
+
+// A flake output made by listing a directory into a set of modules (`profiles = lib.findModules
+// ./profiles;`, `roles = importDir ./roles;`): the helper's name says it collects modules or a tree.
+const DIRECTORY_OUTPUT_HELPER = /^(?:find|rake|import|load|collect|list|scan|get|map)\w*(?:Modules|Leaves|Dir|Tree)'?$/;
+// Outputs that are not module sets, whatever builds them.
+const NOT_MODULE_OUTPUTS = new Set(["packages", "legacyPackages", "devShells", "checks", "apps", "formatter", "overlays", "lib", "templates", "nixosConfigurations", "darwinConfigurations", "homeConfigurations", "deploy", "hydraJobs"]);
+
+/** The outputs flake.nix builds by listing a directory of modules (`profiles = lib.findModules
+ * ./profiles;`): their names and directories (ners/NixOS: `self.roles.server`, `self.profiles.network`,
+ * `with inputs.self; [ roles.nixos ]` in the hosts' imports). */
+function flakeDirectoryOutputs(root: PathKinds, layout: HostLayout): Map<string, string> {
+  const out = new Map<string, string>();
+  const flake = layout.treeOf("flake.nix");
+  if (!flake || !/self/.test(flake.text)) return out;
+  for (const b of flake.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const [path, value] = b.childNodes();
+    const segs = path ? attrpathSegments(path) : [];
+    if (segs.length !== 1 || segs[0]!.dynamic || !value) continue;
+    const name = segs[0]!.name;
+    if (MODULE_OUTPUTS.has(name) || NOT_MODULE_OUTPUTS.has(name) || b.ancestors().some((a) => a.kind === K.NODE_ATTRPATH_VALUE && /^inputs\b/.test(a.firstChild()?.text ?? ""))) continue;
+    const v = unparen(value);
+    if (v?.kind !== K.NODE_APPLY) continue;
+    const { fn, args } = flattenApply(v);
+    const arg = unparen(args[0]);
+    if (args.length !== 1 || arg?.kind !== K.NODE_PATH || !DIRECTORY_OUTPUT_HELPER.test(calleeName(fn) ?? "")) continue;
+    const dir = pathValue(arg, undefined, "");
+    if (dir === undefined || dir === "." || dir.startsWith("..") || kindsOf(root)(dir) !== "directory") continue;
+    out.set(name, dir);
+  }
+  return out;
+}
+
+const SELF_NAMES = /^(?:inputs\.self|self|flake-self)$/;
+
+/** The module a reference to a directory output names: `self.profiles.users.x` (or
+ * `inputs.self...`), or `roles.nixos` inside `with inputs.self;` is `<dir>/users/x.nix` or
+ * `<dir>/users/x/default.nix`. Undefined when the node is no such reference. */
+function dirOutputTargets(node: SyntaxNode, ctx: ResolveContext): string[] | undefined {
+  if (!ctx.dirOutputs?.size || node.kind !== K.NODE_SELECT || node.firstToken(K.TOKEN_OR_KW)) return undefined;
+  const text = node.text.replace(/\s+/g, "");
+  let names: string[] | undefined;
+  const m = /^(?:inputs\.self|self|flake-self)\.([\w'-]+(?:\.[\w'-]+)+)$/.exec(text);
+  if (m) names = m[1]!.split(".");
+  else if (/^[\w'-]+(?:\.[\w'-]+)+$/.test(text)) {
+    // `with inputs.self; [ roles.nixos ]`: the base name comes from the `with` (no binding of it).
+    const [base] = node.childNodes();
+    if (base?.kind !== K.NODE_IDENT || resolveLexical(base)) return undefined;
+    for (let p: SyntaxNode | null = node.parent; p; p = p.parent) {
+      if (p.kind !== K.NODE_WITH) continue;
+      const space = unparen(p.childNodes()[0]);
+      if (space && p.childNodes()[0] !== node && SELF_NAMES.test(space.text.replace(/\s+/g, ""))) {
+        names = text.split(".");
+        break;
+      }
+    }
+  }
+  const dir = names ? ctx.dirOutputs.get(names[0]!) : undefined;
+  if (!names || dir === undefined) return undefined;
+  const at = posix.join(dir, ...names.slice(1));
+  const found = resolveModuleFile(ctx.root, `${at}.nix`) ?? resolveModuleFile(ctx.root, at);
+  return found ? [found] : [];
+}
 
 /** `self.nixosModules.name` (name undefined: the whole set, as in `attrValues outputs.nixosModules`). */
 function selfOutputRef(node: SyntaxNode): { output: string; name?: string } | undefined {
@@ -3303,6 +3435,14 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
   if (/\$\{\s*(?:inputs\.)?self\s*\}\//.test(tree.text)) for (const n of tree.descendants(K.NODE_STRING)) if (!n.inside(K.NODE_STRING) && rootString(n) !== undefined) out.push(n);
   if (/Modules|homeConfigurations|modules\.nixos/.test(tree.text)) for (const n of tree.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && !isWithNamespace(n) && selfOutputRef(n)) out.push(n);
   if (/modules\.nixos|nixosModules/.test(tree.text)) for (const n of tree.descendants(K.NODE_IDENT)) if (withOutputRef(n)) out.push(n);
+  // `self.profiles.network`: a module of an output the flake builds from a directory listing
+  // (resolved when the flake has such an output).
+  if (/\bself\b/.test(tree.text)) {
+    for (const n of tree.descendants(K.NODE_SELECT)) {
+      if (n.inside(K.NODE_SELECT) || selfOutputRef(n) || out.includes(n)) continue;
+      if (n.parent?.kind === K.NODE_LIST && /^(?:inputs\.self|self|flake-self)\.[\w'-]+\.[\w'-]+/.test(n.text.replace(/\s+/g, ""))) out.push(n);
+    }
+  }
   // `imports = hostTypes.workstation.imports ++ [ ... ]`: modules reached through a specialArg.
   for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
     const [path, value] = b.childNodes();

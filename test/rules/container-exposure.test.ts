@@ -161,7 +161,8 @@ describe("containers and application logins", () => {
     const sp = report.findings.filter((f) => f.ruleId === "firewall-sensitive-port" && f.file === "suite.nix");
     expect(sp.map((f) => f.title)).toEqual(["Sensitive TCP port open on every interface: MySQL/MariaDB"]);
     expect(summary(report, "plaintext-password-option")).toEqual(["monitoring.nix:10 low [lab]"]);
-    expect(summary(report, "app-auth-disabled")).toEqual(["code-authed.nix:3 medium [lab]", "code.nix:3 critical [lab]"]);
+    // The anonymous Mosquitto listener that grants readwrite # (its port is firewall-sensitive-port's).
+    expect(summary(report, "app-auth-disabled")).toEqual(["code-authed.nix:3 medium [lab]", "code.nix:3 critical [lab]", "mqtt.nix:2 medium [lab]"]);
   });
 
   it("a suite imported but enabled by no host acts nowhere: no container findings", async () => {

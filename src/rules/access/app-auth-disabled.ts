@@ -5,7 +5,8 @@
 // proxies to it without authentication: its terminal is a shell), Traefik's API and dashboard
 // served without authentication (`api.insecure = true`, which serves them on the `traefik`
 // entrypoint, :8080 unless set; or a router to `api@internal` with no middleware), medium when the
-// file opens that port in the firewall, else low. Prometheus exporters and
+// file opens that port in the firewall, else low; a Mosquitto listener letting clients in without a
+// password with an ACL that grants them topics (medium when they may publish). Prometheus exporters and
 // Redis opened on every interface are open-firewall-unauthenticated's; database ports opened on
 // every interface are firewall-sensitive-port's. The fixes turn the login back on (review: who
 // relied on the open access loses it).
@@ -13,11 +14,13 @@ import { replaceNode } from "../../nix/edit.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { staticValue } from "../../nix/values.js";
 import type { Severity } from "../../report/schema.js";
-import { isDead } from "../shared/scope.js";
+import { effectiveValue, isDead, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
+import { publishedByNginx } from "../shared/open-ports.js";
 import { hostExample } from "../shared/examples.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { nixosOption } from "../shared/references.js";
-import { SyntaxKind as K } from "../../nix/syntax.js";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { attrpathSegments, unparen } from "../../nix/options.js";
 import { escapeRegExp } from "../../text/regexp.js";
 
 /** The path below a prefix, with quoted segments split at dots (`"auth.anonymous".enabled` and
@@ -85,6 +88,7 @@ function checkNix(ctx: NixFileContext): void {
     });
   }
   checkTraefik(ctx, live);
+  checkMosquitto(ctx, live);
   checkCodeServer(ctx, live);
   checkQbittorrent(ctx, live);
   checkResticServer(ctx, live);
@@ -156,6 +160,75 @@ function checkResticServer(ctx: NixFileContext, live: OptionDefinition[]): void 
         description: "Remove --no-auth and give the server an htpasswd file kept by agenix/sops-nix (`--htpasswd-file <path>` in extraFlags, or services.restic.server.htpasswd-file where the NixOS release has it; by default rest-server reads .htpasswd in dataDir; clients then use rest:https://user:pass@host/...), set appendOnly = true for backup-only clients, and privateRepos = true so each user reaches only their own repository.",
       },
     });
+  }
+}
+
+/** The bindings of an attribute set literal by dotted path (`settings.allow_anonymous`, nested sets
+ * flattened), static names only. */
+function setBindings(set: SyntaxNode, prefix = "", out = new Map<string, SyntaxNode>()): Map<string, SyntaxNode> {
+  for (const b of set.childNodes()) {
+    if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const [path, value] = b.childNodes();
+    const segs = path ? attrpathSegments(path) : [];
+    if (!value || segs.length === 0 || segs.some((x) => x.dynamic)) continue;
+    const key = prefix + segs.map((x) => x.name).join(".");
+    const v = unparen(value);
+    if (v?.kind === K.NODE_ATTR_SET && !v.firstToken(K.TOKEN_REC)) setBindings(v, `${key}.`, out);
+    else if (v) out.set(key, v);
+  }
+  return out;
+}
+
+/**
+ * A Mosquitto listener that lets clients in without a password (`settings.allow_anonymous = true`,
+ * or `omitPasswordAuth = true`: any user name, no password) with an ACL granting them topics
+ * (`pattern readwrite #`, `topic write x`). NixOS writes every listener an ACL file, so without such
+ * a line the anonymous clients get nothing and nothing is reported. Medium when they may publish
+ * (commands to every device behind the broker: Home Assistant, zigbee2mqtt), low when they may only
+ * read; silent on a loopback listener (emilylange/nixos-config presets/server/home-assistant/mqtt.nix,
+ * anonymous readwrite on 1883 opened to the LAN, missed).
+ */
+function checkMosquitto(ctx: NixFileContext, live: OptionDefinition[]): void {
+  for (const def of live) {
+    if (def.path !== "services.mosquitto.listeners") continue;
+    const list = unparen(def.inner);
+    if (list?.kind !== K.NODE_LIST) continue;
+    for (const el of list.childNodes()) {
+      const set = unparen(el);
+      if (set?.kind !== K.NODE_ATTR_SET) continue;
+      const b = setBindings(set);
+      const anonymous = b.get("settings.allow_anonymous");
+      const omit = b.get("omitPasswordAuth");
+      const open = [anonymous, omit].filter((n): n is SyntaxNode => n !== undefined && truthy(staticValue(n)));
+      if (open.length === 0) continue;
+      const address = staticValue(b.get("address"));
+      if (typeof address === "string" && LOOPBACK_HOST.test(address.trim())) continue;
+      const acl = staticValue(b.get("acl"));
+      const lines = Array.isArray(acl) ? acl.filter((x): x is string => typeof x === "string") : [];
+      // `topic x` alone grants readwrite; `pattern|topic <access> <topic>` otherwise.
+      const grants = lines.map((l) => /^\s*(?:topic|pattern)\s+(?:(read|write|readwrite|deny)\s+)?(\S.*)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null && m[1] !== "deny");
+      if (grants.length === 0) continue;
+      const writes = grants.filter((m) => m[1] === undefined || m[1] === "write" || m[1] === "readwrite");
+      const port = staticValue(b.get("port"));
+      const shown = (writes.length ? writes : grants).map((m) => m[0].trim()).slice(0, 3);
+      const how = anonymous && open.includes(anonymous) ? "settings.allow_anonymous = true lets clients connect without a user name or password" : "omitPasswordAuth = true lets clients log in under any user name without a password";
+      const node = open[0]!;
+      ctx.report({
+        node,
+        optionPath: def.path,
+        severity: writes.length ? "medium" : "low",
+        title: `Mosquitto lets clients ${writes.length ? "publish and subscribe" : "subscribe"} without a password`,
+        message:
+          `A listener of services.mosquitto (port ${typeof port === "number" ? port : 1883}, ${typeof address === "string" ? `address ${address}` : "every interface"}): ${how}, and its ACL grants them ${shown.map((x) => `"${x}"`).join(", ")}` +
+          (writes.length
+            ? ". Whoever reaches the port reads every message of those topics and publishes commands to whatever listens to the broker (Home Assistant, zigbee2mqtt's bridge, devices)."
+            : ". Whoever reaches the port reads every message of those topics (sensor data, presence, device state)."),
+        fix: {
+          safety: "review",
+          description: "Give each client a user with a password (listeners.*.users.<name>.passwordFile or hashedPasswordFile) and an ACL of its own topics, and set settings.allow_anonymous = false / omitPasswordAuth = false; or bind the listener to loopback (address = \"127.0.0.1\") when only local clients use it.",
+        },
+      });
+    }
   }
 }
 
@@ -324,6 +397,58 @@ function checkTraefik(ctx: NixFileContext, live: OptionDefinition[]): void {
   }
 }
 
+// Services that answer without a login, published by a local reverse proxy: what the proxyPass
+// targets, and what whoever reaches them gets.
+const PROXIED_UNAUTHENTICATED = [
+  {
+    service: "Alertmanager",
+    enable: "services.prometheus.alertmanager.enable",
+    target: /^https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):(?:9093|\$\{\s*toString\s+config\.services\.prometheus\.alertmanager\.port\s*\})(?:\/|$)/,
+    port: /\bconfig\.services\.prometheus\.alertmanager\.port\b/,
+    what: "reads every alert and creates silences that mute alerting (an intruder's first step), with no login: Alertmanager has no authentication of its own",
+  },
+  {
+    service: "Prometheus",
+    enable: "services.prometheus.enable",
+    target: /^https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):(?:9090|\$\{\s*toString\s+config\.services\.prometheus\.port\s*\})(?:\/|$)/,
+    port: /\bconfig\.services\.prometheus\.port\b/,
+    what: "reads every metric and scrape target of the fleet (hosts, addresses, software versions, users) with no login: Prometheus has no authentication of its own",
+  },
+];
+
+/**
+ * Prometheus or Alertmanager published by an nginx virtual host with nothing asking for a login in
+ * front, on a host that opens 80 or 443 on every interface (a name-based virtual host answers any
+ * client that sends its name, a private-looking one included): medium. kmein/niveum
+ * systems/makanek/monitoring/default.nix, alertmanager and prometheus vhosts on a public port 80,
+ * judged missed.
+ */
+function checkProxiedMetrics(scope: Scope): void {
+  for (const svc of PROXIED_UNAUTHENTICATED) {
+    // The literal port alone is not enough (Cockpit also listens on 9090): the service is on.
+    const on = effectiveValue(scope.definitions(svc.enable));
+    const byOption = (at: ScopedDef) => svc.port.test(at.def.inner?.text ?? "");
+    const pub = publishedByNginx(scope, svc.target, on.kind === "known" && on.value === true ? undefined : byOption);
+    if (!pub) continue;
+    const def = pub.at.def;
+    const where = scope.kind === "host" ? ` on host ${scope.host}` : "";
+    scope.report(pub.at.file, {
+      node: def.inner ?? def.binding,
+      optionPath: def.path,
+      severity: "medium",
+      key: `proxied:${svc.service}`,
+      title: `${svc.service} published by nginx without authentication`,
+      message: `nginx's virtual host ${pub.vhost}${where} proxies to ${svc.service} with no login in front (no basicAuth, auth_request, allow/deny or listen restriction) while ${pub.open}: whoever sends a request with that Host name to port 80 or 443 ${svc.what}.`,
+      fix: {
+        safety: "manual",
+        description: `Keep the virtual host to the private network (listenAddresses on the VPN address, or "allow <vpn range>; deny all;" in its extraConfig), or put a login in front (basicAuthFile, or auth_request to an SSO proxy such as oauth2-proxy).`,
+      },
+    });
+  }
+}
+
+const proxiedMetrics = scoped(checkProxiedMetrics);
+
 export const appAuthDisabled: Rule = {
   id: "app-auth-disabled",
   examples: {
@@ -339,6 +464,10 @@ export const appAuthDisabled: Rule = {
       hostExample(`{ config, ... }: {\n  services.code-server = { enable = true; auth = "none"; user = "alice"; };\n  services.nginx.virtualHosts."code.example.org".locations."/".proxyPass = "http://127.0.0.1:\${toString config.services.code-server.port}";\n}\n`),
       // restic's REST server without a login, on loopback but published by a reverse proxy.
       hostExample(`{\n  services.restic.server = { enable = true; listenAddress = "127.0.0.1:8000"; extraFlags = [ "--no-auth" ]; };\n  services.nginx.virtualHosts."backup.example.org".locations."/".proxyPass = "http://127.0.0.1:8000";\n}\n`),
+      // A Mosquitto listener letting anonymous clients read and write every topic.
+      hostExample(`{\n  services.mosquitto = {\n    enable = true;\n    listeners = [ { omitPasswordAuth = true; settings.allow_anonymous = true; acl = [ "pattern readwrite #" ]; } ];\n  };\n}\n`),
+      // Alertmanager behind a virtual host on the open port 80, with no login in front.
+      hostExample(`{ config, ... }: {\n  services.prometheus.alertmanager = { enable = true; webExternalUrl = "http://alerts.internal.example"; };\n  services.nginx = { enable = true; virtualHosts."alerts.internal.example".locations."/".proxyPass = "http://127.0.0.1:\${toString config.services.prometheus.alertmanager.port}"; };\n  networking.firewall.allowedTCPPorts = [ 80 443 ];\n}\n`),
     ],
     silent: [
       hostExample(`{ services.grafana.settings = { "auth.anonymous".enabled = false; users.allow_sign_up = false; }; }\n`),
@@ -349,6 +478,13 @@ export const appAuthDisabled: Rule = {
       hostExample(`{ lib, ... }: { services.grafana.settings."auth.anonymous".enabled = lib.mkIf false true; }\n`),
       hostExample(`{ config, ... }: {\n  services.code-server = { enable = true; auth = "password"; hashedPassword = "$argon2i$v=19$m=4096,t=3,p=1$c2FsdA$aGFzaA"; };\n  services.nginx.virtualHosts."code.example.org".locations."/".proxyPass = "http://127.0.0.1:4444";\n}\n`),
       hostExample(`{ config, ... }: {\n  services.restic.server = { enable = true; appendOnly = true; htpasswd-file = config.age.secrets.restic-htpasswd.path; extraFlags = [ "--prometheus-no-auth" ]; };\n}\n`),
+      // Prometheus behind a virtual host with basic authentication, and one on a port the firewall keeps closed.
+      hostExample(`{ config, ... }: {\n  services.prometheus.enable = true;\n  services.nginx = { enable = true; virtualHosts."metrics.example.org" = { basicAuthFile = "/run/secrets/htpasswd"; locations."/".proxyPass = "http://127.0.0.1:\${toString config.services.prometheus.port}"; }; };\n  networking.firewall.allowedTCPPorts = [ 80 443 ];\n}\n`),
+      hostExample(`{ config, ... }: {\n  services.prometheus.enable = true;\n  services.nginx = { enable = true; virtualHosts."metrics.example.org".locations."/".proxyPass = "http://127.0.0.1:9090"; };\n  networking.firewall.interfaces.wg0.allowedTCPPorts = [ 80 ];\n}\n`),
+      // Alertmanager behind oauth2-proxy's nginx integration (auth_request on the virtual host).
+      hostExample(`{\n  services.prometheus.alertmanager.enable = true;\n  services.nginx = { enable = true; virtualHosts."alerts.example.org".locations."/".proxyPass = "http://localhost:9093"; };\n  services.oauth2-proxy = { enable = true; nginx = { domain = "alerts.example.org"; virtualHosts."alerts.example.org" = { }; }; };\n  networking.firewall.allowedTCPPorts = [ 80 443 ];\n}\n`),
+      // Anonymous clients without an ACL line (NixOS writes an ACL file: they get nothing), and a loopback listener.
+      hostExample(`{\n  services.mosquitto.listeners = [\n    { settings.allow_anonymous = true; users.ha = { acl = [ "readwrite #" ]; hashedPasswordFile = "/run/secrets/ha"; }; }\n    { address = "127.0.0.1"; settings.allow_anonymous = true; acl = [ "pattern readwrite #" ]; }\n  ];\n}\n`),
       hostExample(`{\n  services.traefik.staticConfigOptions.api = { dashboard = true; insecure = false; };\n  services.traefik.dynamicConfigOptions.http.routers.dash = { entryPoints = [ "websecure" ]; service = "api@internal"; middlewares = [ "auth" ]; };\n}\n`),
     ],
   },
@@ -356,7 +492,7 @@ export const appAuthDisabled: Rule = {
   category: "access",
   severity: "medium",
   rationale:
-    "Self-hosted web applications protect their data with a login. Grafana's anonymous access and open sign-up, PhotoPrism's public mode and a Syncthing GUI on every interface without a GUI user Traefik's API served without authentication, and qBittorrent's WebUI with LocalHostAuth off behind a local reverse proxy let whoever reaches the port read (and often change) the data, from every network the host is on.",
+    "Self-hosted web applications protect their data with a login. Grafana's anonymous access and open sign-up, PhotoPrism's public mode and a Syncthing GUI on every interface without a GUI user Traefik's API served without authentication, a Mosquitto listener granting topics to clients without a password, and qBittorrent's WebUI with LocalHostAuth off behind a local reverse proxy let whoever reaches the port read (and often change) the data, from every network the host is on.",
   fix: "Turn the login back on (Grafana auth.anonymous.enabled = false and users.allow_sign_up = false; PhotoPrism AUTH_MODE = \"password\"; Syncthing GUI on 127.0.0.1 or with a GUI user and password), or keep the service on a private network only.",
   references: [
     { title: "Grafana: anonymous authentication", url: "https://grafana.com/docs/grafana/latest/setup-grafana/configure-security/configure-authentication/anonymous-auth/" },
@@ -367,5 +503,9 @@ export const appAuthDisabled: Rule = {
     nixosOption("services.qbittorrent.serverConfig"),
   ],
   compliance: { cis: ["2.2 Special Purpose Services"], nist: ["PR.AA-01", "PR.AA-03"] },
-  checkNix,
+  checkNix(ctx) {
+    checkNix(ctx);
+    proxiedMetrics.checkNix(ctx);
+  },
+  checkHost: proxiedMetrics.checkHost,
 };

@@ -7,37 +7,19 @@
 // the credentials Grafana keeps for them and queries through them, users and API keys). High;
 // no password login at all (the login form and basic authentication off) is silent too;
 // the message says the password may have been changed in the web UI since, which the repository
-// cannot show. NixOS's default http_addr is 127.0.0.1 (silent), as is a Unix socket
+// cannot show. NixOS's default http_addr is 127.0.0.1 (silent, unless an nginx virtual host on an
+// open port 80/443 proxies to it with no login in front: medium), as is a Unix socket
 // (`protocol = "socket"`), a port left closed (a proxy in front), or a password given.
 import { replaceNode } from "../../nix/edit.js";
-import { SyntaxKind as K } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
 import { effectiveValue, isDead, isDisabled, scoped, type Scope } from "../shared/scope.js";
-import { resolveValue } from "../shared/syntax.js";
 import { hostExample } from "../shared/examples.js";
 import type { Rule } from "../types.js";
 import { nixosOption } from "../shared/references.js";
-import { firewallOff, listLiterals } from "../shared/open-ports.js";
+import { opened, publishedByNginx } from "../shared/open-ports.js";
 
 const EVERY_INTERFACE = /^(?:0\.0\.0\.0|::|\[::\]|\*|)$/;
 const SERVER = "services.grafana.settings.server";
-
-/** How Grafana's port is reachable from every network, or undefined. */
-function opened(scope: Scope, port: number): string | undefined {
-  const off = firewallOff(scope);
-  if (off) return off === "open" ? "the firewall is off (networking.firewall.enable = false)" : undefined;
-  for (const { def } of scope.definitions("networking.firewall.allowedTCPPorts")) {
-    if (isDead(def)) continue;
-    for (const list of listLiterals(def.inner)) {
-      for (const el of list.childNodes()) {
-        const v = staticValue(el.kind === K.NODE_IDENT ? resolveValue(el) : el);
-        if (v === port) return `networking.firewall.allowedTCPPorts contains ${port}`;
-        if (el.kind === K.NODE_SELECT && /^config\.services\.grafana\.settings\.server\.http_port$/.test(el.text.replace(/\s+/g, ""))) return `networking.firewall.allowedTCPPorts contains ${el.text}`;
-      }
-    }
-  }
-  return undefined;
-}
 
 /** An admin password is given some way (a value, a file reference, an environment file). */
 function passwordGiven(scope: Scope): boolean {
@@ -59,7 +41,10 @@ function passwordGiven(scope: Scope): boolean {
 function check(scope: Scope): void {
   if (isDisabled(scope, "services.grafana.enable")) return;
   const addr = effectiveValue(scope.definitions(`${SERVER}.http_addr`));
-  if (addr.kind !== "known" || typeof addr.value !== "string" || !EVERY_INTERFACE.test(addr.value.trim())) return;
+  if (addr.kind !== "known" || typeof addr.value !== "string" || !EVERY_INTERFACE.test(addr.value.trim())) {
+    checkProxied(scope, addr.kind === "known" && typeof addr.value === "string" ? addr.value : undefined);
+    return;
+  }
   const protocol = effectiveValue(scope.definitions(`${SERVER}.protocol`));
   if (protocol.kind !== "unset" && !(protocol.kind === "known" && (protocol.value === "http" || protocol.value === "https"))) return;
   const portDef = effectiveValue(scope.definitions(`${SERVER}.http_port`));
@@ -87,6 +72,44 @@ function check(scope: Scope): void {
   });
 }
 
+/** proxyPass targets reaching Grafana on loopback. */
+function grafanaTarget(port: number): RegExp {
+  return new RegExp(`^https?://(?:127\\.0\\.0\\.1|localhost|\\[::1\\]):(?:${port}|\\$\\{\\s*toString\\s+config\\.services\\.grafana\\.settings\\.server\\.http_port\\s*\\})(?:/|$)`);
+}
+
+/** Grafana on loopback (its NixOS default) published by an nginx virtual host without a login in
+ * front: medium (the password may have been changed in the web UI since; the name of the virtual
+ * host may only resolve on a private network, but the Host header is the client's to choose). */
+function checkProxied(scope: Scope, addr: string | undefined): void {
+  if (addr !== undefined && !/^(?:127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/.test(addr.trim())) return;
+  const enabled = effectiveValue(scope.definitions("services.grafana.enable"));
+  if (enabled.kind !== "known" || enabled.value !== true) return;
+  const protocol = effectiveValue(scope.definitions(`${SERVER}.protocol`));
+  if (protocol.kind !== "unset" && !(protocol.kind === "known" && (protocol.value === "http" || protocol.value === "https"))) return;
+  const portDef = effectiveValue(scope.definitions(`${SERVER}.http_port`));
+  const port = portDef.kind === "known" && typeof portDef.value === "number" ? portDef.value : portDef.kind === "unset" ? 3000 : undefined;
+  if (port === undefined || passwordGiven(scope)) return;
+  const pub = publishedByNginx(scope, grafanaTarget(port));
+  if (!pub) return;
+  const def = pub.at.def;
+  const where = scope.kind === "host" ? ` on host ${scope.host}` : "";
+  scope.report(pub.at.file, {
+    node: def.inner ?? def.binding,
+    optionPath: def.path,
+    severity: "medium",
+    key: `grafana-proxied:${port}`,
+    title: "Grafana published by nginx with the default admin password",
+    message:
+      `Grafana${where} has no admin password set (settings.security.admin_password), so it created its admin account as admin/admin, and nginx's virtual host ${pub.vhost} proxies to it with no login in front (no basicAuth, auth_request, allow/deny or listen restriction) while ${pub.open}: ` +
+      `whoever sends a request with that Host name to port 80 or 443 (any name, a VPN-looking one included, reaches a name-based virtual host) gets Grafana's login page and can log in as the server admin, unless the password was changed in the web UI since (the repository cannot show that).`,
+    fix: {
+      safety: "manual",
+      description:
+        'Set services.grafana.settings.security.admin_password = "$__file{${config.age.secrets.grafana-admin.path}}" (a file from agenix or sops-nix, readable by grafana); and keep the virtual host to the private network (listenAddresses on the VPN address, or allow/deny in its extraConfig) or put an authenticating proxy in front.',
+    },
+  });
+}
+
 export const grafanaDefaultAdmin: Rule = {
   id: "grafana-default-admin",
   examples: {
@@ -94,6 +117,8 @@ export const grafanaDefaultAdmin: Rule = {
       hostExample(`{\n  services.grafana = {\n    enable = true;\n    settings.server = { http_addr = "0.0.0.0"; http_port = 3000; };\n  };\n  networking.firewall.allowedTCPPorts = [ 3000 ];\n}\n`),
       // The port through the option, the address empty (every interface).
       hostExample(`{ config, ... }: {\n  services.grafana = { enable = true; settings.server.http_addr = ""; settings.server.http_port = 3001; };\n  networking.firewall.allowedTCPPorts = [ 22 config.services.grafana.settings.server.http_port ];\n}\n`),
+      // On loopback, but a virtual host on the open port 80 proxies to it with no login in front.
+      hostExample(`{ config, ... }: {\n  services.grafana.enable = true;\n  services.nginx = {\n    enable = true;\n    virtualHosts."\${config.networking.hostName}.vpn.example.org".locations."/grafana/".proxyPass = "http://localhost:\${toString config.services.grafana.settings.server.http_port}";\n  };\n  networking.firewall.allowedTCPPorts = [ 80 443 ];\n}\n`),
     ],
     silent: [
       // Loopback behind a proxy: the NixOS default address.
@@ -102,6 +127,9 @@ export const grafanaDefaultAdmin: Rule = {
       hostExample(`{\n  services.grafana = {\n    enable = true;\n    settings.server.http_addr = "0.0.0.0";\n    settings.security.admin_password = "$__file{/run/secrets/grafana-admin}";\n  };\n  networking.firewall.allowedTCPPorts = [ 3000 ];\n}\n`),
       // Every interface, but the port stays closed (a proxy on the host in front).
       hostExample(`{\n  services.grafana = { enable = true; settings.server.http_addr = "0.0.0.0"; };\n  networking.firewall.allowedTCPPorts = [ 80 443 ];\n}\n`),
+      // Published by nginx, but only to the VPN's clients (allow/deny), or with an admin password.
+      hostExample(`{ config, ... }: {\n  services.grafana.enable = true;\n  services.nginx = {\n    enable = true;\n    virtualHosts."grafana.example.org" = {\n      locations."/".proxyPass = "http://127.0.0.1:3000";\n      extraConfig = "allow 100.64.0.0/10; deny all;";\n    };\n  };\n  networking.firewall.allowedTCPPorts = [ 80 443 ];\n}\n`),
+      hostExample(`{\n  services.grafana = { enable = true; settings.security.admin_password = "$__file{/run/secrets/grafana-admin}"; };\n  services.nginx = { enable = true; virtualHosts."grafana.example.org".locations."/".proxyPass = "http://127.0.0.1:3000"; };\n  networking.firewall.allowedTCPPorts = [ 80 443 ];\n}\n`),
       // No password login at all: single sign-on only.
       hostExample(`{\n  services.grafana = {\n    enable = true;\n    settings.server.http_addr = "0.0.0.0";\n    settings.auth.disable_login_form = true;\n    settings."auth.basic".enabled = false;\n  };\n  networking.firewall.allowedTCPPorts = [ 3000 ];\n}\n`),
     ],

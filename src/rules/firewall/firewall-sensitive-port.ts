@@ -19,6 +19,7 @@ import { hostExample } from "../shared/examples.js";
 import { resolveValue } from "../shared/syntax.js";
 import { containersOf, type Container } from "../shared/containers.js";
 import { nixosManual, nixosOption } from "../shared/references.js";
+import { escapeRegExp } from "../../text/regexp.js";
 
 const EXPORTERS = SENSITIVE_PORTS.find((r) => r.service === "Prometheus exporters")!;
 
@@ -32,10 +33,37 @@ export function classifyPortElement(el: SyntaxNode, protocol: "tcp" | "udp"): { 
     return row ? { row, port: String(v) } : undefined;
   }
   if (el.kind === K.NODE_SELECT) {
-    const m = /^config\.services\.([\w.-]+?)\.(?:settings\.)?(?:port|listenPort)$/.exec(el.text.replace(/\s+/g, ""));
+    const text = el.text.replace(/\s+/g, "");
+    // The service's own listen port in its structured configuration
+    // (`config.services.loki.configuration.server.http_listen_port`).
+    const own = /^config\.services\.([\w.-]+?)\.(?:configuration|settings)\.server\.http_listen_port$/.exec(text);
+    const ownRow = own ? sensitiveService(own[1]!) : undefined;
+    if (ownRow && (ownRow.protocol === "both" || ownRow.protocol === protocol)) return { row: ownRow, port: el.text };
+    const m = /^config\.services\.([\w.-]+?)\.(?:settings\.)?(?:port|listenPort)$/.exec(text);
     if (!m) return undefined;
     const name = m[1]!;
     const row = sensitiveService(name) ?? (name.startsWith("prometheus.exporters.") ? EXPORTERS : undefined);
+    if (row && (row.protocol === "both" || row.protocol === protocol)) return { row, port: el.text };
+  }
+  return undefined;
+}
+
+/**
+ * A port list element reading the listen port out of a configuration the file hands to a service
+ * (`lokiConfig.server.http_listen_port`, with `lokiConfig = import ./loki.nix` and
+ * `services.loki.configFile = format.generate "loki.yaml" lokiConfig`): that service's port. The
+ * name must be what the service's configuration (or configFile) is made from, in the same file.
+ */
+function configPortElement(ctx: NixFileContext, el: SyntaxNode, protocol: "tcp" | "udp"): { row: SensitivePort; port: string } | undefined {
+  if (el.kind !== K.NODE_SELECT || el.firstToken(K.TOKEN_OR_KW)) return undefined;
+  const m = /^([A-Za-z_][\w'-]*)\.server\.http_listen_port$/.exec(el.text.replace(/\s+/g, ""));
+  if (!m) return undefined;
+  const name = new RegExp(`(?<![\\w.'-])${escapeRegExp(m[1]!)}(?![\\w'-])`);
+  for (const d of ctx.index.definitions) {
+    const s = d.segments;
+    if (isDead(d) || s.length !== 3 || s[0]!.name !== "services" || s[1]!.dynamic || !/^(?:configuration|configFile|settings)$/.test(s[2]!.name)) continue;
+    if (!name.test(d.inner?.text ?? "")) continue;
+    const row = sensitiveService(s[1]!.name);
     if (row && (row.protocol === "both" || row.protocol === protocol)) return { row, port: el.text };
   }
   return undefined;
@@ -96,7 +124,7 @@ function portLists(ctx: NixFileContext): PortList[] {
       if (!list) continue;
       const hits: Hit[] = [];
       for (const el of list.childNodes()) {
-        const c = classifyPortElement(el, protocol);
+        const c = classifyPortElement(el, protocol) ?? configPortElement(ctx, el, protocol);
         if (c && !authenticated(ctx, c.row) && !publishedByOtherContainer((containers ??= containersOf(ctx.index.definitions)), c)) hits.push({ el, ...c, byService: el.kind !== K.NODE_IDENT && typeof staticValue(el) !== "number" });
       }
       if (hits.length) out.push({ def, path, protocol, option, list, hits });
@@ -329,8 +357,16 @@ export const firewallSensitivePort: Rule = {
       hostExample(`{ networking.firewall.allowedTCPPorts = [ 22 5555 ]; }\n`),
       // The port through a let binding.
       hostExample(`let\n  port = 3100;\nin\n{\n  services.loki = { enable = true; configuration.server.http_listen_port = port; };\n  networking.firewall.allowedTCPPorts = [ port ];\n}\n`),
+      // Loki's port read out of the configuration its configFile is generated from, kept in another file.
+      hostExample(`{ pkgs, ... }:\nlet\n  lokiConfig = import ./loki.nix;\nin\n{\n  services.loki = { enable = true; configFile = (pkgs.formats.yaml { }).generate "loki.yaml" lokiConfig; };\n  networking.firewall.allowedTCPPorts = [ lokiConfig.server.http_listen_port ];\n}\n`, "configuration.nix", {
+        "loki.nix": `{\n  auth_enabled = false;\n  server.http_listen_port = 3100;\n}\n`,
+      }),
     ],
-    silent: [hostExample(`{ networking.firewall.allowedTCPPorts = [ 80 443 ]; }\n`)],
+    silent: [
+      hostExample(`{ networking.firewall.allowedTCPPorts = [ 80 443 ]; }\n`),
+      // The same shape for a configuration no service of the file is made from.
+      hostExample(`{ pkgs, ... }:\nlet\n  appConfig = import ./app.nix;\nin\n{\n  environment.etc."app.yaml".source = (pkgs.formats.yaml { }).generate "app.yaml" appConfig;\n  networking.firewall.allowedTCPPorts = [ appConfig.server.http_listen_port ];\n}\n`),
+    ],
   },
   name: "Sensitive port open on every interface",
   category: "firewall",
