@@ -74,6 +74,8 @@ function computeOpacity(h: HostContext): string | undefined {
   const modules = deciding.length < h.files.length || deciding.some((f) => f.file !== flakeFile && f.index.isModule);
   if (!modules) return "none of its modules could be followed from flake.nix";
   const byPath = new Set(h.files.map((f) => f.file));
+  const missing = missingModuleFile(h, byPath);
+  if (missing) return missing;
   for (const f of deciding) {
     const scope = f.file === flakeFile ? h.declaration?.node : f.parsed.root;
     if (!scope) continue;
@@ -85,6 +87,27 @@ function computeOpacity(h: HostContext): string | undefined {
       if (path?.text !== "imports") continue;
       if (!followableList(value, f, byPath, 0)) return `${f.file}:${n.line} computes its imports`;
     }
+  }
+  return undefined;
+}
+
+/**
+ * A Nix file the host's declaration names (`modules = [ ./hosts/vamp/configuration.nix ]`) that is
+ * not in the repository (git-ignored, never committed): the host cannot be evaluated from it, so
+ * nothing can be said about what it lacks (reckenrode-nixos-configs vamp, judged wrong for
+ * missing-nix-gc).
+ */
+function missingModuleFile(h: HostContext, byPath: ReadonlySet<string>): string | undefined {
+  const decl = h.declaration;
+  if (!decl) return undefined;
+  const dir = posix.dirname(decl.file);
+  for (const p of decl.node.descendants(K.NODE_PATH)) {
+    if (p.inside(K.NODE_PATH) || p.firstChild(K.NODE_INTERPOL) || !/^\.\.?\//.test(p.text)) continue;
+    const rel = posix.normalize(posix.join(dir === "." ? "" : dir, p.text)).replace(/\/$/, "");
+    if (rel.startsWith("..")) continue;
+    // Only a `.nix` file: a directory or another file (`./keys/host.pub`) may not be Nix at all.
+    if (posix.extname(rel) !== ".nix" || byPath.has(rel) || h.lookup?.(rel)) continue;
+    return `${decl.file}:${p.line} names ${rel}, which is not in the repository`;
   }
   return undefined;
 }
