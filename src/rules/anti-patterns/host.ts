@@ -102,7 +102,7 @@ function missingModuleFile(h: HostContext, byPath: ReadonlySet<string>): string 
   if (!decl) return undefined;
   const dir = posix.dirname(decl.file);
   for (const p of decl.node.descendants(K.NODE_PATH)) {
-    if (p.inside(K.NODE_PATH) || p.firstChild(K.NODE_INTERPOL) || !/^\.\.?\//.test(p.text)) continue;
+    if (p.inside(K.NODE_PATH) || p.firstChild(K.NODE_INTERPOL) || !/^\.\.?\//.test(p.text) || !moduleListElement(p)) continue;
     const rel = posix.normalize(posix.join(dir === "." ? "" : dir, p.text)).replace(/\/$/, "");
     if (rel.startsWith("..")) continue;
     // Only a `.nix` file: a directory or another file (`./keys/host.pub`) may not be Nix at all.
@@ -110,6 +110,19 @@ function missingModuleFile(h: HostContext, byPath: ReadonlySet<string>): string 
     return `${decl.file}:${p.line} names ${rel}, which is not in the repository`;
   }
   return undefined;
+}
+
+/** Is the path an element of a module list (`modules = [ ./x.nix ]`, `imports = [ ... ] ++ ...`),
+ * not a value read by the configuration (`config = import ./secret/znc.nix`)? */
+function moduleListElement(path: SyntaxNode): boolean {
+  let n: SyntaxNode | null = path.parent;
+  while (n?.kind === K.NODE_PAREN) n = n.parent;
+  if (n?.kind !== K.NODE_LIST) return false;
+  while (n.parent && (n.parent.kind === K.NODE_BIN_OP || n.parent.kind === K.NODE_PAREN)) n = n.parent;
+  const b = n.parent;
+  if (b?.kind !== K.NODE_ATTRPATH_VALUE) return false;
+  const last = b.childNodes()[0]?.childNodes().at(-1)?.text;
+  return last === "modules" || last === "imports";
 }
 
 function followableList(node: SyntaxNode | undefined, from: NixFileContext, files: Set<string>, depth: number): boolean {
