@@ -131,8 +131,10 @@ export interface NixFileContext {
    *   `home-manager.users.<user>` or `sharedModules`, `homeConfigurations`, a home tree, or using
    *   home-manager-only options): its `nix.settings` write the user's ~/.config/nix/nix.conf;
    * - "darwin": only nix-darwin systems use it (every host that includes it is a Mac, or no host
-   *   does and it is a darwin module by its options or its path). */
-  moduleClass?: "home-manager" | "darwin";
+   *   does and it is a darwin module by its options or its path);
+   * - "nix-maid": a nix-maid module (`users.users.<user>.maid`, `maid.sharedModules`): evaluated per
+   *   user, its `systemd.services` are the user's systemd user units. */
+  moduleClass?: "home-manager" | "darwin" | "nix-maid";
   /** The nodes that declare hosts in this file (flake.nix or a flake-parts module), as the scan's
    * host graph has them; empty in other files. */
   hostDeclarations: readonly SyntaxNode[];

@@ -161,3 +161,56 @@ export function homeManagerFiles(files: ReadonlyMap<string, ModuleFile>): Set<st
   const blocked = new Set([...systemModules, ...closure(system, new Set())]);
   return closure(seeds, blocked);
 }
+
+/** Bindings whose full attribute path holds a nix-maid module (nix-maid's NixOS module: per user,
+ * `users.users.<user>.maid`, and for every user, `maid.sharedModules`). */
+const MAID_KEY = /(^|\.)(maid\.sharedModules|users\.users\.[^.]+\.maid|users\.[^.]+\.maid)(\.|$)/;
+const maidCache = new WeakMap<SyntaxNode, SyntaxNode[]>();
+function maidModules(root: SyntaxNode): SyntaxNode[] {
+  let found = maidCache.get(root);
+  if (found) return found;
+  found = [];
+  for (const b of root.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const ap = b.childNodes().find((c) => c.kind === K.NODE_ATTRPATH);
+    if (!ap || !/\bmaid\b|sharedModules/.test(ap.text)) continue;
+    const value = b.childNodes().at(-1);
+    if (value && value !== ap && MAID_KEY.test(fullKey(b))) found.push(value);
+  }
+  maidCache.set(root, found);
+  return found;
+}
+
+/**
+ * The files of a repository that are nix-maid modules (github:viperML/nix-maid): named as the value
+ * of `users.users.<user>.maid` or `maid.sharedModules`, and what they import. nix-maid evaluates
+ * them per user: their `systemd.services` are the user's systemd user units, their `packages` the
+ * user's. Left out: a file a system module imports or a `nixosSystem` call lists.
+ */
+export function nixMaidFiles(files: ReadonlyMap<string, ModuleFile>): Set<string> {
+  const seeds = new Set<string>();
+  const system = new Set<string>();
+  for (const [file, f] of files) {
+    if (!f.root) continue;
+    for (const v of maidModules(f.root)) for (const t of localFiles(v, file, files)) seeds.add(t);
+    for (const v of namedModules(f.root).system) for (const t of localFiles(v, file, files)) system.add(t);
+  }
+  if (seeds.size === 0) return seeds;
+  const imports = (file: string): string[] => {
+    const f = files.get(file);
+    return f ? f.index.imports.flatMap((i) => localFiles(unparen(i) ?? i, file, files)) : [];
+  };
+  const closure = (from: Iterable<string>, blocked: ReadonlySet<string>): Set<string> => {
+    const out = new Set<string>();
+    const todo = [...from].filter((f) => !blocked.has(f));
+    while (todo.length) {
+      const f = todo.pop()!;
+      if (out.has(f)) continue;
+      out.add(f);
+      for (const t of imports(f)) if (!blocked.has(t) && !out.has(t)) todo.push(t);
+    }
+    return out;
+  };
+  const first = closure(seeds, new Set());
+  for (const [file, f] of files) if (f.index.isModule && !first.has(file)) for (const t of imports(file)) system.add(t);
+  return closure(seeds, closure(system, new Set()));
+}

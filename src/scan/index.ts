@@ -17,6 +17,7 @@ import type { StyleMode } from "./config-schema.js";
 import { applyContextPolicy, isGeneratedFile, isTestPath, type TestContext } from "./classify.js";
 import { lowered, ModuleUsage } from "./enabled.js";
 import { nixosOnly, Platforms } from "./platform.js";
+import { nixMaidFiles } from "./home-manager.js";
 import { platformBranch } from "../nix/platform-branch.js";
 import { enclosingDefinition } from "../rules/nix-strings.js";
 import { buildFindings, type RawFinding, type ReportSite } from "./findings.js";
@@ -341,7 +342,9 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     (f) => graph.hostsOf(f),
     graph.darwinModules,
   );
-  const moduleClassOf = (file: string): NixFileContext["moduleClass"] => (homeManager.has(file) ? "home-manager" : platforms.darwinOnly(file, graph.hostsOf(file)) ? "darwin" : undefined);
+  const maid = nixMaidFiles(new Map([...nixFiles].map(([file, pf]) => [file, { root: pf.parsed.error ? undefined : pf.parsed.root, index: pf.index }])));
+  const moduleClassOf = (file: string): NixFileContext["moduleClass"] =>
+    homeManager.has(file) ? "home-manager" : maid.has(file) ? "nix-maid" : platforms.darwinOnly(file, graph.hostsOf(file)) ? "darwin" : undefined;
   const moduleArgsOf = moduleArgsReader(graph, nixFiles);
   const contexts: NixFileContext[] = [];
   let done = 0;

@@ -417,6 +417,44 @@ function valueCandidates(
   }
 }
 
+/** A shell expansion: `$name`, `${...}`, `$(...)`, `$$` (not `$1` or a crypt hash's `$6$`). */
+const SHELL_EXPANSION = /\$(?:\{[^}]*\}|\([^)]*\)|[A-Za-z_][A-Za-z0-9_]*|\$)/g;
+
+/**
+ * A `key=value` whose value the shell builds when it runs (`token="gsnap$$x$RANDOM"`, a request id
+ * from the PID and $RANDOM): double-quoted or bare, with an expansion in it, and what is left
+ * between the expansions is no secret on its own. (Single quotes, JSON and YAML keep `$` literal.)
+ */
+function computedByShell(a: Assignment): boolean {
+  if (a.form !== "equals" || (a.quote !== undefined && a.quote !== '"')) return false;
+  if (!a.value.match(SHELL_EXPANSION)) return false;
+  const literal = a.value.replace(SHELL_EXPANSION, "");
+  return !judgeGenericValue(literal).secret;
+}
+
+/**
+ * `key=.*` read out of a sed (or any regex) substitution, `s|^rcon.password=.*|rcon.password=$pw|`:
+ * the key is anchored (`^key=`) or the value is a regex (`.*` then the separator). Gives the
+ * replacement's own `key=value`, if the expression has one.
+ */
+function sedPattern(text: string, a: Assignment): { replacement?: { key: string; value: string; start: number } } | undefined {
+  const keyStart = text.lastIndexOf(a.key, a.start);
+  const anchored = keyStart > 0 && text[keyStart - 1] === "^";
+  const m = /^\.\*\$?([|/#,@:!%])/.exec(a.value);
+  if (!m && !anchored) return undefined;
+  if (!m) return {};
+  const sep = m[1]!;
+  const restStart = a.start + m[0].length;
+  const rest = a.value.slice(m[0].length);
+  const r = /^([A-Za-z_][A-Za-z0-9_.-]{0,100})[ \t]*=[ \t]*/.exec(rest);
+  if (!r) return {};
+  const valueStart = r[0].length;
+  const sepAt = rest.indexOf(sep, valueStart);
+  const value = rest.slice(valueStart, sepAt < 0 ? undefined : sepAt);
+  if (value === "" || value.match(SHELL_EXPANSION)) return {};
+  return { replacement: { key: r[1]!, value, start: restStart + valueStart } };
+}
+
 export interface Assignment {
   key: string;
   /** The raw value (without quotes) and its offsets in the text. */
@@ -424,6 +462,10 @@ export interface Assignment {
   start: number;
   end: number;
   quoted: boolean;
+  /** The quote around the value (`"`, `'`, a backquote), absent when unquoted. */
+  quote?: string;
+  /** Which form found it: `key = value` (shell, INI, .env, Nix...), YAML, JSON. */
+  form?: "equals" | "yaml" | "json";
 }
 
 // `key = value`, `export KEY=value`, `--password=value`, `key := value`, `'key' => 'value'` anywhere.
@@ -465,7 +507,8 @@ export function findAssignments(text: string, fileKind?: string, keyHint?: RegEx
         const id = `${start}:${end}`;
         if (seen.has(id)) continue;
         seen.add(id);
-        out.push({ key, value: part.slice(idx[0], idx[1]), start, end, quoted });
+        const form = re === JSON_ASSIGNMENT ? "json" : re === YAML_ASSIGNMENT ? "yaml" : "equals";
+        out.push({ key, value: part.slice(idx[0], idx[1]), start, end, quoted, quote: quoted ? (m.groups?.q ?? '"') : undefined, form });
       }
     }
   };
@@ -565,6 +608,14 @@ function detect(text: string, ctx: DetectContext): SecretMatch[] {
   // Only an assignment whose key the detectors can read is judged (see KEY_HINT).
   for (const a of findAssignments(text, ctx.fileKind, KEY_HINT)) {
     if (key !== undefined && a.start === 0 && a.end === text.length) continue;
+    const pattern = a.form === "equals" ? sedPattern(text, a) : undefined;
+    if (pattern) {
+      // `s|^password=.*|password=$pw|`: the part before the separator matches the line to replace;
+      // what the line becomes is the replacement, judged as an assignment of its own.
+      if (pattern.replacement) valueCandidates(pattern.replacement.value, pattern.replacement.start, pattern.replacement.key, undefined, candidates);
+      continue;
+    }
+    if (computedByShell(a)) continue;
     valueCandidates(a.value, a.start, a.key, undefined, candidates);
   }
   return resolve(text, candidates);

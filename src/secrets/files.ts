@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { basename, extname, posix } from "node:path";
 import { detectSecrets, judgeGenericValue, type SecretMatch } from "./detect.js";
 import { isPlaceholder } from "./values.js";
-import { isUnencryptedPrivateKeyBlock, TOKEN_PATTERNS } from "./patterns.js";
+import { isSecurityKeyHandle, isUnencryptedPrivateKeyBlock, SECURITY_KEY_HANDLE_NOTE, TOKEN_PATTERNS } from "./patterns.js";
 
 // yaml is loaded on the first YAML file met (most Nix-only scans meet none): keeps start-up fast.
 let yamlModule: typeof import("yaml") | undefined;
@@ -40,6 +40,8 @@ export interface SecretFileClass {
   reason: string;
   /** Private keys: protected by a passphrase. */
   encrypted?: boolean;
+  /** Private keys: OpenSSH FIDO2 security-key handles only, useless without the hardware token. */
+  securityKeyHandle?: boolean;
   /** sops files: key paths (a.b.c) whose values should be `ENC[...]` but are plaintext. */
   plaintextKeys?: string[];
   /** Plain text files: what the detectors found (redacted; offsets into the file's text). */
@@ -338,15 +340,17 @@ const WIREGUARD_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 const PUBLIC_KEY_LINE =
   /^(?:(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA[A-Za-z0-9+/=]+(?: .*)?|age1[02-9ac-hj-np-z]{58}|#.*)$/;
 
-function privateKeyBlocks(text: string): { unencrypted: number; encrypted: number } {
+function privateKeyBlocks(text: string): { unencrypted: number; encrypted: number; handles: number } {
   let unencrypted = 0;
   let encrypted = 0;
+  let handles = 0;
   const re = new RegExp(PRIVATE_KEY_PATTERN.regex!.source, PRIVATE_KEY_PATTERN.regex!.flags);
   for (const m of text.matchAll(re)) {
-    if (isUnencryptedPrivateKeyBlock(m[0])) unencrypted++;
-    else encrypted++;
+    if (!isUnencryptedPrivateKeyBlock(m[0])) encrypted++;
+    else if (isSecurityKeyHandle(m[0])) handles++;
+    else unencrypted++;
   }
-  return { unencrypted, encrypted };
+  return { unencrypted, encrypted, handles };
 }
 
 function fileKindOf(name: string): string {
@@ -414,6 +418,9 @@ export function classifySecretFile(relPath: string, content: Buffer, opts: Class
   const keys = privateKeyBlocks(text);
   if (keys.unencrypted > 0) {
     return { kind: "private-key", secretLike: true, reason: `${notAge}unencrypted private key${keys.unencrypted > 1 ? "s" : ""} (PEM/OpenSSH/PGP block)`, encrypted: false };
+  }
+  if (keys.handles > 0) {
+    return { kind: "private-key", secretLike: true, reason: `${notAge}${SECURITY_KEY_HANDLE_NOTE}`, encrypted: false, securityKeyHandle: true };
   }
   const trimmed = text.trim();
   if (/AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}/.test(text)) {

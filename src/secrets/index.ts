@@ -8,7 +8,7 @@ export {
   GENERIC_MIN_LENGTH,
   GENERIC_SINGLE_WORD_ENTROPY_THRESHOLD,
 } from "./detect.js";
-export { TOKEN_PATTERNS, PASSWORD_HASH_PATTERN, APP_PASSWORD_HASHES, appPasswordHashScheme, keyNamesHash, isUnencryptedPrivateKeyBlock, openSshCipher } from "./patterns.js";
+export { TOKEN_PATTERNS, PASSWORD_HASH_PATTERN, APP_PASSWORD_HASHES, appPasswordHashScheme, keyNamesHash, isUnencryptedPrivateKeyBlock, isSecurityKeyHandle, openSshCipher, openSshKeyType, SECURITY_KEY_HANDLE_NOTE } from "./patterns.js";
 export type { Confidence, TokenPattern } from "./patterns.js";
 export { classifyKey, keyWords, isPasswordByPath, isAppSecretKeyOption, namesCommand, namesNonSecretValue, publicDefaultSecretKey } from "./keys.js";
 export type { KeyKind } from "./keys.js";

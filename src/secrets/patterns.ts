@@ -61,6 +61,50 @@ export function openSshCipher(block: string): string | undefined {
   return bytes.subarray(start, start + len).toString("latin1");
 }
 
+/**
+ * The key type an OpenSSH private key names in its public part (`ssh-ed25519`,
+ * `sk-ssh-ed25519@openssh.com`), readable whether or not the key is encrypted: after the magic come
+ * the cipher name, the KDF name and options (strings), the number of keys (uint32), then the first
+ * public key as a string that starts with its type string (PROTOCOL.key in OpenSSH).
+ */
+export function openSshKeyType(block: string): string | undefined {
+  const body = block
+    .replace(/-----(?:BEGIN|END) OPENSSH PRIVATE KEY-----/g, "")
+    .replace(/\\[nr]/g, "")
+    .replace(/[^A-Za-z0-9+/=]/g, "");
+  const bytes = Buffer.from(body, "base64");
+  const magic = "openssh-key-v1\0";
+  if (bytes.length < magic.length + 4 || bytes.subarray(0, magic.length).toString("latin1") !== magic) return undefined;
+  let at = magic.length;
+  for (let i = 0; i < 3; i++) {
+    if (at + 4 > bytes.length) return undefined;
+    const len = bytes.readUInt32BE(at);
+    at += 4 + len;
+  }
+  at += 4; // number of keys
+  if (at + 8 > bytes.length) return undefined;
+  at += 4; // length of the public key blob
+  const len = bytes.readUInt32BE(at);
+  at += 4;
+  if (len > 64 || at + len > bytes.length) return undefined;
+  const type = bytes.subarray(at, at + len).toString("latin1");
+  return /^[\x21-\x7e]+$/.test(type) ? type : undefined;
+}
+
+/**
+ * An OpenSSH FIDO2 security-key handle (`sk-ssh-ed25519@openssh.com`,
+ * `sk-ecdsa-sha2-nistp256@openssh.com`): the private key lives on the hardware token, and the file
+ * only names it (a credential id and the public key), so it is useless without the token.
+ */
+export function isSecurityKeyHandle(block: string): boolean {
+  if (!/-----BEGIN OPENSSH PRIVATE KEY-----/.test(block)) return false;
+  return /^sk-/.test(openSshKeyType(block) ?? "");
+}
+
+/** What a committed security-key handle is, for messages: one sentence, no key material. */
+export const SECURITY_KEY_HANDLE_NOTE =
+  "an OpenSSH FIDO2 security-key handle (sk-ssh-ed25519/sk-ecdsa key type): the private key stays on the hardware token (a YubiKey or similar), and this file is useless without it, so committing it is common practice and there is nothing to rotate";
+
 /** A JWT whose header decodes to JSON with an `alg` other than "none" (so it carries a signature). */
 function isSignedJwt(token: string): boolean {
   const [header, , signature] = token.split(".");
@@ -89,7 +133,18 @@ export const TOKEN_PATTERNS: readonly TokenPattern[] = [
     reference: "https://www.rfc-editor.org/rfc/rfc7468",
     keywords: ["PRIVATE KEY"],
     regex: /-----BEGIN ([A-Z0-9 _-]{0,40}?)PRIVATE KEY( BLOCK)?-----(?:(?!-----BEGIN )[\s\S]){64,}?-----END \1PRIVATE KEY\2-----/g,
-    validate: isUnencryptedPrivateKeyBlock,
+    validate: (block) => isUnencryptedPrivateKeyBlock(block) && !isSecurityKeyHandle(block),
+  },
+  {
+    id: "security-key-handle",
+    name: "FIDO2 security-key handle",
+    severity: "info",
+    confidence: "high",
+    description: `An OpenSSH private key file whose key type is a FIDO2 security key: ${SECURITY_KEY_HANDLE_NOTE}.`,
+    reference: "https://man.openbsd.org/ssh-keygen#FIDO_AUTHENTICATOR",
+    keywords: ["OPENSSH PRIVATE KEY"],
+    regex: /-----BEGIN OPENSSH PRIVATE KEY-----(?:(?!-----BEGIN )[\s\S]){64,}?-----END OPENSSH PRIVATE KEY-----/g,
+    validate: (block) => isSecurityKeyHandle(block) && openSshCipher(block) === "none",
   },
   {
     id: "age-secret-key",

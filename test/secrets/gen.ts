@@ -40,6 +40,33 @@ export class Gen {
     const id = "1" + this.chars(18, DIGITS);
     return `${Buffer.from(id).toString("base64url")}.${this.chars(6, B64URL)}.${this.chars(38, B64URL)}`;
   }
+  /**
+   * An unencrypted OpenSSH private key file (openssh-key-v1, PROTOCOL.key) of the given key type,
+   * with random key bytes: `ssh-ed25519`, or a FIDO2 security-key handle
+   * (`sk-ssh-ed25519@openssh.com`, `sk-ecdsa-sha2-nistp256@openssh.com`) as `ssh-keygen -t
+   * ed25519-sk` writes it: public key, application "ssh:", flags, the token's key handle.
+   */
+  opensshKey(type = "ssh-ed25519", comment = "alice@laptop"): string {
+    const str = (b: Buffer): Buffer => Buffer.concat([u32(b.length), b]);
+    const s = (t: string): Buffer => str(Buffer.from(t, "latin1"));
+    const u32 = (n: number): Buffer => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b; };
+    let pub: Buffer;
+    let priv: Buffer;
+    if (type === "ssh-ed25519") {
+      const pk = this.bytes(32);
+      pub = Buffer.concat([s(type), str(pk)]);
+      priv = Buffer.concat([s(type), str(pk), str(Buffer.concat([this.bytes(32), pk]))]);
+    } else {
+      const point = type.startsWith("sk-ecdsa") ? Buffer.concat([s("nistp256"), str(Buffer.concat([Buffer.from([4]), this.bytes(64)]))]) : str(this.bytes(32));
+      pub = Buffer.concat([s(type), point, s("ssh:")]);
+      priv = Buffer.concat([s(type), point, s("ssh:"), Buffer.from([1]), str(this.bytes(64)), s("")]);
+    }
+    const check = this.bytes(4);
+    let body = Buffer.concat([check, check, priv, s(comment)]);
+    for (let pad = 1; body.length % 8 !== 0; pad++) body = Buffer.concat([body, Buffer.from([pad])]);
+    const blob = Buffer.concat([Buffer.from("openssh-key-v1\0", "latin1"), s("none"), s("none"), s(""), u32(1), str(pub), str(body)]);
+    return `-----BEGIN OPENSSH PRIVATE KEY-----\n${blob.toString("base64").match(/.{1,70}/g)!.join("\n")}\n-----END OPENSSH PRIVATE KEY-----`;
+  }
   /** Makes the secret for a detector id (see TOKEN_PATTERNS). */
   secretFor(detector: string): string {
     switch (detector) {
@@ -72,6 +99,7 @@ export class Gen {
       case "url-credentials": return this.chars(18);
       case "generic-secret": return this.chars(32);
       case "private-key": return rsaPkcs1Pem();
+      case "security-key-handle": return this.opensshKey("sk-ssh-ed25519@openssh.com", "alice@yubikey");
       default: throw new Error(`no generator for ${detector}`);
     }
   }

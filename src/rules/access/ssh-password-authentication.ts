@@ -243,6 +243,8 @@ export const sshPasswordAuthentication: Rule = {
       hostExample(`{ services.openssh.enable = true; users.users.ops = { isNormalUser = true; initialPassword = "changeme"; }; }\n`),
       // A lone module (no host) that turns sshd on and gives a default password.
       `{ services.openssh.enable = true; users.users.builder = { isNormalUser = true; extraGroups = [ "wheel" ]; initialPassword = "toor"; }; }\n`,
+      // The host declares its own openssh option in a file the scan reads, and it leaves passwords on.
+      hostExample(`{ lib, config, ... }:\n{\n  options.services.openssh.banner2 = lib.mkEnableOption "a second banner";\n  config.services.openssh = { enable = true; banner2 = true; };\n}\n`),
     ],
     silent: [
       hostExample(`{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = false; services.openssh.settings.KbdInteractiveAuthentication = false; }\n`),
@@ -251,6 +253,22 @@ export const sshPasswordAuthentication: Rule = {
       `{ services.openssh.enable = true; users.users.builder = { isNormalUser = true; hashedPasswordFile = "/run/secrets/builder"; }; }\n`,
       // srvos's common/openssh.nix imported alone turns passwords off.
       hostExample(`{ inputs, ... }: { imports = [ (inputs.srvos.nixosModules.common + "/openssh.nix") ]; services.openssh.enable = true; }\n`),
+      // The host turns on an option of the repository's own (`services.openssh.hardening`), declared
+      // by a module the flake loads through readDir, which the scan cannot follow: that module may
+      // turn passwords off.
+      {
+        "flake.nix": `{
+  outputs = { nixpkgs, ... }:
+    let modules = import ./modules/all-modules.nix { inherit (nixpkgs) lib; };
+    in {
+      nixosConfigurations.box = nixpkgs.lib.nixosSystem { modules = [ ./configuration.nix ] ++ modules; };
+    };
+}
+`,
+        "modules/all-modules.nix": `{ lib }:\nmap (name: ./by-name + "/\${name}/module.nix") (builtins.attrNames (builtins.readDir ./by-name))\n`,
+        "modules/by-name/openssh/module.nix": `{ lib, config, ... }:\n{\n  options.services.openssh.hardening = lib.mkEnableOption "sshd hardening";\n  config = lib.mkIf config.services.openssh.hardening { services.openssh.settings.PasswordAuthentication = false; };\n}\n`,
+        "configuration.nix": `{ ... }:\n{\n  services.openssh = { enable = true; hardening = true; };\n}\n`,
+      },
     ],
   },
   name: "SSH password authentication",

@@ -79,8 +79,38 @@ export function passwordAuthentication(host: Scope): Tristate {
   if (v.kind === "unknown") return v.conflict ? { state: "unknown", why: v.why, conflict: true } : { state: "unknown", why: "PasswordAuthentication is computed" };
   if (opaquePrefix(scope, SSHD_PASSWORD[0]!)) return { state: "unknown", why: "services.openssh is set from an expression" };
   if (!scope.defaultsApply) return { state: "unknown", why: "PasswordAuthentication is not set in this file" };
+  const own = repositoryOpensshOption(scope);
+  if (own) return { state: "unknown", why: `${own} is no option of NixOS's openssh module: a module of the repository the scan cannot follow declares it and may set PasswordAuthentication` };
   if (v.dependsOn.length) return { state: "on", why: "PasswordAuthentication is not set in the repository, and NixOS defaults it to true", dependsOn: v.dependsOn };
   return { state: "on", why: "PasswordAuthentication is not set, and NixOS defaults it to true" };
+}
+
+/** The options of nixpkgs' openssh module (services.openssh.<name>), current and renamed ones. */
+const NIXOS_OPENSSH_OPTIONS = new Set([
+  "enable", "package", "ports", "openFirewall", "listenAddresses", "settings", "extraConfig", "hostKeys", "banner", "authorizedKeysFiles",
+  "authorizedKeysCommand", "authorizedKeysCommandUser", "authorizedKeysInHomedir", "allowSFTP", "sftpServerExecutable", "sftpFlags",
+  "startWhenNeeded", "knownHosts", "moduliFile", "generateHostKeys", "logLevel", "macs", "kexAlgorithms", "ciphers", "passwordAuthentication",
+  "permitRootLogin", "kbdInteractiveAuthentication", "challengeResponseAuthentication", "forwardX11", "gatewayPorts", "useDns",
+  "usePAM", "hostKeyAlgorithms", "listenAddress", "extraModules", "enableDefaultConfig", "systemdSocket", "socketActivation",
+]);
+
+/**
+ * A `services.openssh.<name>` the host sets that nixpkgs' openssh module does not declare
+ * (`services.openssh.hardening = true`): the host evaluates, so a module of the repository declares
+ * it, one the scan could not attribute to the host (loaded through readDir: reckenrode-nixos-configs
+ * modules/by-name/op/openssh sets PasswordAuthentication = false under it, judged wrong as "not set
+ * anywhere"). Only settings that are on count (`= false` turns nothing on).
+ */
+function repositoryOpensshOption(scope: Scope): string | undefined {
+  for (const { def } of scope.matching("services.openssh.*")) {
+    const name = def.segments[2]?.name;
+    if (!name || def.segments[2]!.dynamic || NIXOS_OPENSSH_OPTIONS.has(name)) continue;
+    if (staticValue(def.inner) === false) continue;
+    // Declared by one of the host's own files: the scan reads what that module sets.
+    if (scope.files.some((f) => f.index.declarations.some((d) => d.path === def.path || d.path.startsWith(`${def.path}.`)))) continue;
+    return def.path;
+  }
+  return undefined;
 }
 
 /** KbdInteractiveAuthentication (and its legacy names) for the scope, as NixOS ends up with it:

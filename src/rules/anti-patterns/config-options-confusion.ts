@@ -11,12 +11,18 @@
 //   `services.x.port = mkOption { ... }` defines the value of an option with an option record.
 // - a value written inside `options = { ... }` (`options.x.config.y = true;`, `options.x.y =
 //   mkDefault 1;`): a definition where only declarations belong.
+// The second shape is left alone for a top-level key the repository's own code takes out of module
+// values before handing them to the module system (`removeAttrs m [ "opts" ]`, `removeAttrs m
+// (attrNames defaults)` or `intersectAttrs defaults m` with `opts` among the defaults, `m ? opts`,
+// `inherit (m) opts`, `m.opts` on a function's argument): a module wrapper of the repository's own,
+// which turns `opts.x = mkOption` into a real declaration under `options`.
 import { replaceNode } from "../../nix/edit.js";
 import { attrpathSegments, type OptionDefinition } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
-import { isUnknownValue, staticValue } from "../../nix/values.js";
+import { isUnknownValue, staticStringValue, staticValue } from "../../nix/values.js";
 import { calleeName, flattenApply, resolveVariable, unparen } from "../shared/syntax.js";
-import type { NixFileContext, Rule } from "../types.js";
+import { resolveValue } from "../shared/syntax.js";
+import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import { nixosManual } from "../shared/references.js";
 
 /** Attributes of an option record (what `options.<path>` legitimately ends in). */
@@ -128,13 +134,93 @@ function insideExpression(d: OptionDefinition): boolean {
   return false;
 }
 
-function checkDeclarations(ctx: NixFileContext): void {
+/** Top-level names of NixOS and home-manager option trees: never a wrapper's own key. */
+const OPTION_TREES = new Set([
+  "services", "networking", "boot", "systemd", "environment", "users", "programs", "security", "nix", "nixpkgs", "hardware", "virtualisation", "fileSystems",
+  "swapDevices", "system", "home", "xdg", "i18n", "time", "fonts", "documentation", "console", "powerManagement", "sound", "location", "wayland", "gtk", "qt",
+  "home-manager", "homebrew", "launchd", "assertions", "warnings", "containers", "zramSwap", "specialisation", "config", "options", "imports", "_module",
+]);
+/** Too common a field of any attribute set for `m.<name>` on a function argument to say anything. */
+const COMMON_FIELDS = new Set(["enable", "name", "value", "package", "path", "type", "default", "description", "config", "options", "imports", "outPath"]);
+
+/** Static names of an attribute set expression (`{ a = ...; }`, a let-bound one, `x // y`). */
+function setKeys(node: SyntaxNode | undefined, depth = 0): string[] {
+  const n = resolveValue(node);
+  if (!n || depth > 6) return [];
+  if (n.kind === K.NODE_BIN_OP && n.childTokens().some((t) => t.kind === K.TOKEN_UPDATE)) return n.childNodes().flatMap((c) => setKeys(c, depth + 1));
+  if (n.kind !== K.NODE_ATTR_SET) return [];
+  const keys: string[] = [];
+  for (const c of n.childNodes()) {
+    if (c.kind === K.NODE_ATTRPATH_VALUE) {
+      const first = c.childNodes()[0]?.childNodes()[0];
+      if (first?.kind === K.NODE_IDENT) keys.push(first.text);
+      else if (first?.kind === K.NODE_STRING) { const v = staticStringValue(first); if (v) keys.push(v); }
+    } else if (c.kind === K.NODE_INHERIT) {
+      for (const i of c.childNodes()) if (i.kind === K.NODE_IDENT) keys.push(i.text);
+    }
+  }
+  return keys;
+}
+
+/** Names listed by `[ "a" "b" ]` or `attrNames <set>`. */
+function listedNames(node: SyntaxNode | undefined): string[] {
+  const n = resolveValue(node);
+  if (!n) return [];
+  if (n.kind === K.NODE_LIST) return n.childNodes().map((c) => staticStringValue(unparen(c))).filter((v): v is string => !!v);
+  if (n.kind === K.NODE_APPLY) {
+    const { fn, args } = flattenApply(n);
+    if (calleeName(fn) === "attrNames" && args.length === 1) return setKeys(args[0]);
+  }
+  return [];
+}
+
+/** Is this a plain function argument (`m: ...`), the shape of a wrapper walking module values? */
+function plainParam(node: SyntaxNode | undefined): boolean {
+  const n = unparen(node);
+  return n?.kind === K.NODE_IDENT && resolveVariable(n)?.kind === "param";
+}
+
+/** Keys the repository's own code takes out of module values (see the header). */
+export function wrapperKeys(files: readonly NixFileContext[]): Set<string> {
+  const keys = new Set<string>();
+  const add = (k: string | undefined): void => {
+    if (k && !OPTION_TREES.has(k)) keys.add(k);
+  };
+  for (const ctx of files) {
+    const root = ctx.parsed.root;
+    for (const app of root.descendants(K.NODE_APPLY)) {
+      if (app.parent?.kind === K.NODE_APPLY && app.parent.childNodes()[0] === app) continue;
+      const { fn, args } = flattenApply(app);
+      const name = calleeName(fn);
+      if (name === "removeAttrs" && args.length >= 2) listedNames(args[1]).forEach(add);
+      else if (name === "intersectAttrs" && args.length >= 2) setKeys(args[0]).forEach(add);
+    }
+    for (const has of root.descendants(K.NODE_HAS_ATTR)) {
+      const [base, path] = has.childNodes();
+      const first = path?.childNodes()[0];
+      if (plainParam(base) && first?.kind === K.NODE_IDENT && !COMMON_FIELDS.has(first.text)) add(first.text);
+    }
+    for (const from of root.descendants(K.NODE_INHERIT_FROM)) {
+      if (!plainParam(from.childNodes()[0])) continue;
+      for (const i of from.parent?.childNodes() ?? []) if (i.kind === K.NODE_IDENT && !COMMON_FIELDS.has(i.text)) add(i.text);
+    }
+    for (const sel of root.descendants(K.NODE_SELECT)) {
+      const [base, path] = sel.childNodes();
+      const first = path?.childNodes()[0];
+      if (plainParam(base) && first?.kind === K.NODE_IDENT && !COMMON_FIELDS.has(first.text)) add(first.text);
+    }
+  }
+  return keys;
+}
+
+function checkDeclarations(ctx: NixFileContext, keys: ReadonlySet<string>, report: (r: RuleReport) => void): void {
   if (!ctx.index.isModule) return;
   for (const d of ctx.index.definitions) {
     if (d.segments.some((s) => s.name === "options" || s.name === "imports")) continue;
+    if (keys.has(d.segments[0]!.name) && !d.via.includes("config")) continue;
     const maker = makerName(d.inner ?? d.value);
     if (!maker || ctx.inTest(d.binding)) continue;
-    ctx.report({
+    report({
       node: d.attrpath ?? d.binding,
       optionPath: d.path,
       key: `declared under config ${d.path}`,
@@ -142,6 +228,10 @@ function checkDeclarations(ctx: NixFileContext): void {
       fix: { safety: "manual", description: `Move the declaration to \`options.${d.path} = ${maker} { ... };\` and keep only values under \`config\`.` },
     });
   }
+}
+
+function checkValuesUnderOptions(ctx: NixFileContext): void {
+  if (!ctx.index.isModule) return;
   for (const d of ctx.index.declarations) {
     if (!d.isLeaf || d.segments.some((s) => s.name === "options") || insideExpression(d)) continue;
     const what = isDefinitionValue(d);
@@ -181,6 +271,18 @@ export const configOptionsConfusion: Rule = {
       `{ config, lib, options, ... }:\n{\n  config = lib.mkIf options.services.nginx.enable {\n    networking.firewall.allowedTCPPorts = [ 80 ];\n  };\n}\n`,
       `{ lib, ... }:\n{\n  services.myapp.port = lib.mkOption {\n    type = lib.types.port;\n    default = 8080;\n    description = "Port of myapp.";\n  };\n}\n`,
       `{ lib, ... }:\n{\n  options.services.myapp = {\n    enable = lib.mkEnableOption "myapp";\n    config.services.nginx.enable = true;\n  };\n}\n`,
+      // The repository has a module wrapper taking `opts` out of its modules, but this module
+      // declares under a real option tree: still a value given an option record.
+      {
+        "lib/wrapper.nix": `lib:\nlet\n  defaults = { opts = { }; enableOpt = true; };\nin\nmodule: {\n  options.my = module.opts or { };\n  config = removeAttrs module (builtins.attrNames defaults);\n}\n`,
+        "modules/app.nix": `{ lib, cfg }:\n{\n  opts.port = lib.mkOption { type = lib.types.port; default = 80; description = "Port."; };\n  services.myapp.port = lib.mkOption { type = lib.types.port; default = 8080; description = "Port of myapp."; };\n}\n`,
+      },
+      // A function's argument read for \`enable\` says nothing about module values: a top-level
+      // \`enable = mkEnableOption\` is still a value.
+      {
+        "lib/enabled.nix": `lib: instances: lib.filterAttrs (name: inst: inst.enable) instances\n`,
+        "modules/app.nix": `{ lib, ... }:\n{\n  enable = lib.mkEnableOption "myapp";\n}\n`,
+      },
     ],
     silent: [
       `{ config, lib, options, ... }:\n{\n  config = lib.mkIf (options.services.nginx.enable.isDefined && config.services.nginx.enable) {\n    networking.firewall.allowedTCPPorts = [ 80 ];\n  };\n}\n`,
@@ -188,10 +290,26 @@ export const configOptionsConfusion: Rule = {
       `{ lib, ... }:\n{\n  options.services.myapp = {\n    enable = lib.mkEnableOption "myapp";\n    config = lib.mkOption { type = lib.types.attrs; default = { }; description = "Extra configuration of myapp."; };\n  };\n}\n`,
       `{ lib, ... }:\n{\n  options.services.myapp.settings = lib.mkOption {\n    type = lib.types.submodule {\n      options.port = lib.mkOption { type = lib.types.port; default = 80; description = "Port."; };\n      config.port = lib.mkDefault 8080;\n    };\n    description = "Settings.";\n  };\n}\n`,
       `{ lib, ... }:\nlet\n  options = { web.enable = true; };\nin\n{\n  services.nginx.enable = lib.mkIf options.web.enable true;\n}\n`,
+      // The repository's own module wrapper turns each module's top-level `opts` into declarations
+      // under `options.<ns>.<category>` and strips its keys (`removeAttrs ... (attrNames defaults)`)
+      // from what it hands the module system: `opts.port = mkOption` declares an option.
+      {
+        "lib/wrapper.nix": `lib: ns:\nlet\n  defaults = { opts = { }; enableOpt = true; conditions = [ ]; };\nin\npath: module:\nlet\n  moduleOpts = defaults // builtins.intersectAttrs defaults module;\nin\n{\n  options.\${ns}.\${baseNameOf path} = moduleOpts.opts;\n  config = removeAttrs module (builtins.attrNames defaults);\n}\n`,
+        "modules/app.nix": `{ lib, cfg }:\n{\n  enableOpt = false;\n  opts.port = lib.mkOption { type = lib.types.port; default = 8080; description = "Port of myapp."; };\n  services.myapp.port = cfg.port;\n}\n`,
+      },
+      // The same convention read from the module values (\`m ? opts\`).
+      {
+        "lib/wrapper.nix": `{ lib }:\nmodules: map (m: { options.my = if m ? opts then m.opts else { }; config = m.config or { }; }) modules\n`,
+        "modules/app.nix": `{ lib, ... }:\n{\n  opts.enableFoo = lib.mkEnableOption "foo";\n}\n`,
+      },
     ],
   },
   checkNix(ctx) {
     checkReads(ctx);
-    checkDeclarations(ctx);
+    checkValuesUnderOptions(ctx);
+  },
+  checkRepository(files, sink) {
+    const keys = wrapperKeys(files);
+    for (const ctx of files) checkDeclarations(ctx, keys, (r) => sink.report(ctx, r));
   },
 };

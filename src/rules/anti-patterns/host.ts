@@ -89,20 +89,8 @@ function computeOpacity(h: HostContext): string | undefined {
   const modules = deciding.length < h.files.length || deciding.some((f) => f.file !== flakeFile && f.index.isModule);
   if (!modules) return "none of its modules could be followed from flake.nix";
   const byPath = new Set(h.files.map((f) => f.file));
-  // A module the declaration lists by path that is not in the repository (`./hosts/vamp/configuration.nix`
-  // missing from the checkout): the host cannot be seen whole.
-  const declared = h.declaration?.node;
-  if (declared && flakeFile) {
-    const dir = posix.dirname(flakeFile) === "." ? "" : posix.dirname(flakeFile);
-    for (const p of declared.descendants(K.NODE_PATH)) {
-      let el = p;
-      while (el.parent?.kind === K.NODE_PAREN) el = el.parent;
-      if (el.parent?.kind !== K.NODE_LIST || p.firstChild(K.NODE_INTERPOL) || !/^\.\.?\//.test(p.text)) continue;
-      const rel = posix.normalize(posix.join(dir, p.text));
-      if (rel.startsWith("../") || byPath.has(rel) || byPath.has(posix.join(rel, "default.nix")) || [...byPath].some((f) => f.startsWith(`${rel}/`))) continue;
-      return `${flakeFile}:${p.line} names ${rel}, which is not in the repository`;
-    }
-  }
+  const missing = missingModuleFile(h, byPath);
+  if (missing) return missing;
   for (const f of deciding) {
     const scope = f.file === flakeFile ? h.declaration?.node : f.parsed.root;
     if (!scope) continue;
@@ -116,6 +104,40 @@ function computeOpacity(h: HostContext): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * A Nix file the host's declaration names (`modules = [ ./hosts/vamp/configuration.nix ]`) that is
+ * not in the repository (git-ignored, never committed): the host cannot be evaluated from it, so
+ * nothing can be said about what it lacks (reckenrode-nixos-configs vamp, judged wrong for
+ * missing-nix-gc).
+ */
+function missingModuleFile(h: HostContext, byPath: ReadonlySet<string>): string | undefined {
+  const decl = h.declaration;
+  if (!decl) return undefined;
+  const dir = posix.dirname(decl.file);
+  for (const p of decl.node.descendants(K.NODE_PATH)) {
+    if (p.inside(K.NODE_PATH) || p.firstChild(K.NODE_INTERPOL) || !/^\.\.?\//.test(p.text) || !moduleListElement(p)) continue;
+    const rel = posix.normalize(posix.join(dir === "." ? "" : dir, p.text)).replace(/\/$/, "");
+    if (rel.startsWith("..")) continue;
+    // Only a `.nix` file: a directory or another file (`./keys/host.pub`) may not be Nix at all.
+    if (posix.extname(rel) !== ".nix" || byPath.has(rel) || h.lookup?.(rel)) continue;
+    return `${decl.file}:${p.line} names ${rel}, which is not in the repository`;
+  }
+  return undefined;
+}
+
+/** Is the path an element of a module list (`modules = [ ./x.nix ]`, `imports = [ ... ] ++ ...`),
+ * not a value read by the configuration (`config = import ./secret/znc.nix`)? */
+function moduleListElement(path: SyntaxNode): boolean {
+  let n: SyntaxNode | null = path.parent;
+  while (n?.kind === K.NODE_PAREN) n = n.parent;
+  if (n?.kind !== K.NODE_LIST) return false;
+  while (n.parent && (n.parent.kind === K.NODE_BIN_OP || n.parent.kind === K.NODE_PAREN)) n = n.parent;
+  const b = n.parent;
+  if (b?.kind !== K.NODE_ATTRPATH_VALUE) return false;
+  const last = b.childNodes()[0]?.childNodes().at(-1)?.text;
+  return last === "modules" || last === "imports";
 }
 
 function followableList(node: SyntaxNode | undefined, from: NixFileContext, files: Set<string>, depth: number): boolean {

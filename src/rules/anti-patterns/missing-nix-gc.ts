@@ -145,8 +145,32 @@ export const missingNixGc: Rule = {
   networking.hostName = "nas";
 }
 `, "example.nix"),
+      // Every file the host names is in the repository, and none collects garbage.
+      {
+        "flake.nix": `{
+  outputs = { nixpkgs, ... }: {
+    nixosConfigurations.pi = nixpkgs.lib.nixosSystem { system = "aarch64-linux"; modules = [ ./hosts/pi/configuration.nix ./common.nix ]; };
+  };
+}
+`,
+        "hosts/pi/configuration.nix": `{ ... }:\n{\n  networking.hostName = "pi";\n}\n`,
+        "common.nix": `{ ... }:\n{\n  services.openssh.enable = true;\n}\n`,
+      },
     ],
     silent: [
+      // The host's configuration file is not in the repository (git-ignored, never committed):
+      // nothing can be said about what it sets. The host beside it collects garbage.
+      {
+        "flake.nix": `{
+  outputs = { nixpkgs, ... }: {
+    nixosConfigurations.web = nixpkgs.lib.nixosSystem { system = "x86_64-linux"; modules = [ ./hosts/web/configuration.nix ]; };
+    nixosConfigurations.pi = nixpkgs.lib.nixosSystem { system = "aarch64-linux"; modules = [ ./hosts/pi/configuration.nix ./common.nix ]; };
+  };
+}
+`,
+        "hosts/web/configuration.nix": `{ ... }:\n{\n  imports = [ ../../common.nix ];\n  networking.hostName = "web";\n}\n`,
+        "common.nix": `{ ... }:\n{\n  nix.gc.automatic = true;\n}\n`,
+      },
       hostExample(`{ ... }:
 {
   networking.hostName = "nas";

@@ -115,8 +115,25 @@ export const mkforceOverOwnDefinition: Rule = {
       hostExample("{ lib, ... }:\n{\n  imports = [ ./common.nix ];\n\n  # network manager\n  networking.networkmanager.enable = lib.mkForce false;\n}\n", "configuration.nix", {
         "common.nix": "{ ... }:\n{\n  networking.networkmanager.enable = true;\n}\n",
       }),
+      // The same module, turned on by the host: the force acts and the host's value is dead weight.
+      {
+        "flake.nix": `{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.daisy = nixpkgs.lib.nixosSystem { modules = [ ./modules ./daisy.nix ]; };\n  };\n}\n`,
+        "modules/default.nix": "{ ... }:\n{\n  imports = [ ./sway.nix ./kde.nix ];\n}\n",
+        "modules/sway.nix": "{ lib, config, ... }:\nlet cfg = config.my.sway;\nin\n{\n  options.my.sway.enable = lib.mkEnableOption \"sway\";\n  config = lib.mkIf cfg.enable {\n    my.kde.enable = lib.mkForce false;\n  };\n}\n",
+        "modules/kde.nix": "{ lib, ... }:\n{\n  options.my.kde.enable = lib.mkEnableOption \"kde\";\n}\n",
+        "daisy.nix": "{ ... }:\n{\n  my.sway.enable = true;\n  my.kde.enable = true;\n}\n",
+      },
     ],
     silent: [
+      // The force sits behind `mkIf cfg.enable` of a module this host does not turn on: the host's
+      // own value is live.
+      {
+        "flake.nix": `{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.water = nixpkgs.lib.nixosSystem { modules = [ ./modules ./water.nix ]; };\n  };\n}\n`,
+        "modules/default.nix": "{ ... }:\n{\n  imports = [ ./sway.nix ./kde.nix ];\n}\n",
+        "modules/sway.nix": "{ lib, config, ... }:\nlet cfg = config.my.sway;\nin\n{\n  options.my.sway.enable = lib.mkEnableOption \"sway\";\n  config = lib.mkIf cfg.enable {\n    my.kde.enable = lib.mkForce false;\n  };\n}\n",
+        "modules/kde.nix": "{ lib, ... }:\n{\n  options.my.kde.enable = lib.mkEnableOption \"kde\";\n}\n",
+        "water.nix": "{ ... }:\n{\n  my.kde.enable = true;\n}\n",
+      },
       // The installer profile the host imports sets it too: mkForce is needed whatever common.nix says.
       hostExample("{ lib, modulesPath, ... }:\n{\n  imports = [ \"${modulesPath}/installer/cd-dvd/installation-cd-minimal.nix\" ./common.nix ];\n  networking.wireless.enable = lib.mkForce false;\n}\n", "configuration.nix", {
         "common.nix": "{ ... }:\n{\n  networking.wireless.enable = true;\n}\n",
@@ -165,6 +182,11 @@ export const mkforceOverOwnDefinition: Rule = {
         if (forced.priority !== "mkForce" || !forced.isLeaf || isDead(forced) || !forced.inner || f.inTest(forced.binding)) continue;
         if (lanzaboote && forced.path === "boot.loader.systemd-boot.enable" && staticValue(forced.inner) === false) continue;
         if (explained(f.text, forced.binding)) continue;
+        // Behind `mkIf cfg.enable` of a module this host does not turn on: the force does not act
+        // here, and the host's own value is live (MayNiklas-nixos modules/sway forces kde.enable
+        // off, which only hosts enabling mayniklas.sway get: judged wrong on water-on-fire).
+        if (h.applies && !h.applies(f.file, forced.binding)) continue;
+        if (h.gateOff?.(f.file, forced.binding)) continue;
         if (externals.some(({ e, file, hosts }) => e.sets(forced) && (file === f || (e.profile && f.hosts.every((x) => hosts.has(x)))))) continue;
         for (const { file, def } of h.definitions(forced.path)) {
           if (file === f || def.priority || def.conditions.length || !def.isLeaf || !def.value || !def.inner || isDead(def)) continue;

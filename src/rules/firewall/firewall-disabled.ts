@@ -96,7 +96,7 @@ function ownRuleset(scope: Scope): "input" | "none" | "unknown" | undefined {
 
 // The TCP ports NixOS services listen on by default and do not open themselves (openssh opens its
 // own; services with an openFirewall option set to true are counted as opened).
-const KNOWN_TCP_PORTS: Record<string, number[]> = {
+export const KNOWN_TCP_PORTS: Readonly<Record<string, number[]>> = {
   nginx: [80, 443], httpd: [80, 443], caddy: [80, 443], traefik: [80, 443], haproxy: [80, 443], lighttpd: [80],
   postgresql: [5432], mysql: [3306], grafana: [3000], prometheus: [9090], loki: [3100], jellyfin: [8096],
   "home-assistant": [8123], gitea: [3000], forgejo: [3000], vaultwarden: [8222], syncthing: [8384, 22000],

@@ -20,6 +20,7 @@ import { resolveValue } from "../shared/syntax.js";
 import { containersOf, type Container } from "../shared/containers.js";
 import { nixosManual, nixosOption } from "../shared/references.js";
 import { escapeRegExp } from "../../text/regexp.js";
+import { KNOWN_TCP_PORTS } from "./firewall-disabled.js";
 
 const EXPORTERS = SENSITIVE_PORTS.find((r) => r.service === "Prometheus exporters")!;
 
@@ -179,6 +180,8 @@ function otherOwner(scope: Scope, hit: Hit): string | undefined {
   const owners = OTHER_OWNERS[hit.port];
   if (!owners) return undefined;
   const applied = appliedScope(scope);
+  // The row's own service runs on the host too: the port stays its (ClickHouse next to Home Assistant).
+  if ([...(hit.row.nixos ?? []), ...(hit.row.listenedBy ?? [])].some((name) => isEnabled(applied, `services.${name}.enable`) || configuredService(applied, name))) return undefined;
   for (const o of owners) {
     for (const f of applied.files) {
       if (!o.words.test(f.text)) continue;
@@ -200,6 +203,35 @@ function hostNetworkContainer(scope: Scope): string | undefined {
     if (c) return `${c.name} (${f.file})`;
   }
   return undefined;
+}
+
+/**
+ * The number is another service's default port, and that service runs on the host while the row's
+ * does not: 8123 opened next to `services.home-assistant.enable` is Home Assistant's web UI with its
+ * own login, not ClickHouse's HTTP interface (diogotcorreia-dotfiles hera `allowedTCPPorts = [ hassPort ]`,
+ * judged wrong: "the default user has an empty password" was false).
+ */
+function portOfOtherService(scope: Scope, hit: Hit): boolean {
+  if (hit.byService) return false;
+  if (namedForOther(hit)) return true;
+  const applied = appliedScope(scope);
+  const own = [...(hit.row.nixos ?? []), ...(hit.row.listenedBy ?? [])];
+  if (own.some((name) => isEnabled(applied, `services.${name}.enable`) || configuredService(applied, name))) return false;
+  const port = Number(hit.port);
+  return Object.entries(KNOWN_TCP_PORTS).some(([name, ports]) => !own.includes(name) && ports.includes(port) && isEnabled(applied, `services.${name}.enable`));
+}
+
+/** Stems of a port variable's name that say nothing about which program listens. */
+const GENERIC_STEMS = new Set(["", "db", "database", "sql", "server", "service", "http", "https", "web", "api", "app", "admin", "metrics", "main", "default", "listen", "local", "public", "internal", "external", "my", "tcp", "udp", "ui", "gui", "host", "base"]);
+
+/** The port is a let-bound name that names another program (`hassPort = 8123`: Home Assistant, not
+ * ClickHouse): its stem shares no word with the row's service. */
+function namedForOther(hit: Hit): boolean {
+  if (hit.el.kind !== K.NODE_IDENT) return false;
+  const stem = hit.el.text.replace(/[-_]?port$/i, "").toLowerCase();
+  if (GENERIC_STEMS.has(stem) || stem.length < 3) return false;
+  const words = [...(hit.row.nixos ?? []), ...(hit.row.listenedBy ?? []), ...hit.row.service.toLowerCase().split(/[^a-z0-9]+/)].map((w) => w.toLowerCase().replace(/[^a-z0-9]/g, "")).filter((w) => w.length >= 3);
+  return !words.some((w) => w.startsWith(stem.slice(0, 4)) || stem.includes(w.slice(0, 4)));
 }
 
 /** Options of `services.<name>` set (other than enable) on the host and enable not turned off. */
@@ -269,8 +301,10 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
   // configured listens on is an open port, not an exposed service (NobbZ's 5555, "adb" on a desktop
   // with no adb anywhere, judged wrong at high). In a lone module the service may be elsewhere.
   const whole = scope.kind === "host" && scope.defaultsApply;
+  const hits = pl.hits.filter((h) => scope.kind !== "host" || !portOfOtherService(scope, h));
+  if (hits.length === 0) return;
   // A port another well-known program of the host uses by default is that program's.
-  const own = pl.hits.filter((h) => !otherOwner(scope, h));
+  const own = hits.filter((h) => !otherOwner(scope, h));
   const listened = own.filter((h) => !whole || knownListener(scope, h));
   // "Nothing listens" is not known where a container shares the host's network: it may.
   const idle = whole && hostNetworkContainer(scope) ? [] : own.filter((h) => !listened.includes(h));
@@ -278,7 +312,7 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
   let iface = privateInterface(scope.files.length ? scope.files : [ctx], applies ? (file, def) => applies({ file, def }) : undefined);
   // The clients the NFS exports name by address: those outside the interface's network would be cut
   // off by the move (truxnell/nix-config daedalus exports to its LAN subnets, judged harmful).
-  const nfs = pl.hits.some((h) => h.row.service === "NFS" || h.row.service === "rpcbind");
+  const nfs = hits.some((h) => h.row.service === "NFS" || h.row.service === "rpcbind");
   const words = nfs ? nfsClientWords(scope) : [];
   // Exports to Tailscale addresses only (100.64.0.0/10) belong on the Tailscale interface, even
   // where the module that turns Tailscale on is not seen (alyraffauf-nixcfg mauville/nfs.nix: the
@@ -361,11 +395,20 @@ export const firewallSensitivePort: Rule = {
       hostExample(`{ pkgs, ... }:\nlet\n  lokiConfig = import ./loki.nix;\nin\n{\n  services.loki = { enable = true; configFile = (pkgs.formats.yaml { }).generate "loki.yaml" lokiConfig; };\n  networking.firewall.allowedTCPPorts = [ lokiConfig.server.http_listen_port ];\n}\n`, "configuration.nix", {
         "loki.nix": `{\n  auth_enabled = false;\n  server.http_listen_port = 3100;\n}\n`,
       }),
+      // A generic name says nothing: 5432 with PostgreSQL on the host.
+      hostExample(`let\n  dbPort = 5432;\nin\n{\n  services.postgresql = { enable = true; settings.port = dbPort; };\n  networking.firewall.allowedTCPPorts = [ dbPort ];\n}\n`),
+      // 8123 with ClickHouse itself on the host (Home Assistant too): still ClickHouse's port.
+      hostExample(`{\n  services.clickhouse.enable = true;\n  services.home-assistant.enable = true;\n  networking.firewall.allowedTCPPorts = [ 8123 ];\n}\n`),
     ],
     silent: [
       hostExample(`{ networking.firewall.allowedTCPPorts = [ 80 443 ]; }\n`),
       // The same shape for a configuration no service of the file is made from.
       hostExample(`{ pkgs, ... }:\nlet\n  appConfig = import ./app.nix;\nin\n{\n  environment.etc."app.yaml".source = (pkgs.formats.yaml { }).generate "app.yaml" appConfig;\n  networking.firewall.allowedTCPPorts = [ appConfig.server.http_listen_port ];\n}\n`),
+      // 8123 is also Home Assistant's default port, and Home Assistant (with its own login) is what
+      // the host runs: not ClickHouse's HTTP interface.
+      // A port named for another program (Home Assistant in a container the repository does not declare).
+      hostExample(`let\n  hassPort = 8123;\nin\n{\n  services.caddy.virtualHosts."ha.example.org".extraConfig = "reverse_proxy localhost:\${toString hassPort}";\n  networking.firewall.allowedTCPPorts = [ hassPort ];\n}\n`),
+      hostExample(`let\n  hassPort = 8123;\nin\n{\n  services.home-assistant = { enable = true; config.http.server_port = hassPort; };\n  services.caddy.virtualHosts."ha.example.org".extraConfig = "reverse_proxy localhost:8123";\n  networking.firewall.allowedTCPPorts = [ 8095 hassPort ];\n}\n`),
     ],
   },
   name: "Sensitive port open on every interface",

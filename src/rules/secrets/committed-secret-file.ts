@@ -119,10 +119,17 @@ export const committedSecretFile: Rule = {
       severity = "info";
       message += ` ${throwaway}`;
     }
+    // A FIDO2 security-key handle (`ssh-keygen -t ed25519-sk`) names a key that never leaves its
+    // hardware token (MatthewCroughan-nixcfg id_ed25519_sk-*, judged wrong at critical).
+    const handle = cls.securityKeyHandle === true;
+    if (handle) {
+      severity = "info";
+      message = `${ctx.file}: ${cls.reason}.`;
+    }
     const lines = ctx.text === undefined ? 1 : Math.max(1, ctx.text.split(/\r\n|\r|\n/).length - (/(\r\n|\r|\n)$/.test(ctx.text) ? 1 : 0));
     ctx.report({
       range: { line: 1, column: 1, endLine: lines, endColumn: 1 },
-      title: cls.kind === "private-key" ? (cls.encrypted ? "keystore with private keys committed" : "unencrypted private key committed") : cls.kind === "sops-encrypted" ? "sops file with plaintext values" : "unencrypted secret file committed",
+      title: handle ? "FIDO2 security-key handle committed" : cls.kind === "private-key" ? (cls.encrypted ? "keystore with private keys committed" : "unencrypted private key committed") : cls.kind === "sops-encrypted" ? "sops file with plaintext values" : "unencrypted secret file committed",
       severity,
       message,
       // Never the content: what the file is.
@@ -130,7 +137,9 @@ export const committedSecretFile: Rule = {
       key: cls.kind,
       fix: {
         safety: "manual",
-        description: throwaway
+        description: handle
+          ? "Nothing to rotate or encrypt: the handle works only with the security key it names. Keep it if ssh should find it on every machine; revoke the key (remove its public half from authorized_keys) only if the token itself is lost."
+          : throwaway
           ? "Nothing to encrypt: a test identity must stay readable for the tools and tests that use it. Keep its public key out of .sops.yaml and secrets.nix, so that no real secret is ever encrypted to it."
           : fixFor(ctx.file, cls),
       },

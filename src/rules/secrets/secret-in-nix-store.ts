@@ -13,7 +13,7 @@ import { AGENIX, NIX_STORE_READABLE, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOP
 import { secretManagerEdit, secretManagerFor, type SecretManager } from "./secret-manager-edit.js";
 import { pathLiteralTarget, runtimeSecretReference, secretMaterial, secretNameFor } from "./material.js";
 import { hostExample } from "../shared/examples.js";
-import { judgeGenericValue } from "../../secrets/index.js";
+import { judgeGenericValue, SECURITY_KEY_HANDLE_NOTE } from "../../secrets/index.js";
 
 /** Functions that read a file's content into the evaluation (or, `toString`, name its store copy). */
 const READERS = new Set(["readFile", "fileContents", "toString", "importJSON", "importTOML", "readLines", "copyPathToStore"]);
@@ -291,6 +291,7 @@ export const secretInNixStore: Rule = {
       if (!use || reported.has(use.node)) continue;
       let what: string;
       let reason: string;
+      let handle = false;
       if (target.kind === "absolute") {
         // An option pointing at /run/agenix/x is the right way; reading or copying it is not.
         if (use.kind === "option" || !runtimeSecretReference(target.path)) continue;
@@ -302,6 +303,7 @@ export const secretInNixStore: Rule = {
         if (!material && !byUse) continue;
         what = target.path;
         reason = material?.reason ?? byUse!;
+        handle = material?.cls?.securityKeyHandle === true;
         if (byUse && use.kind === "read") {
           reported.add(use.node);
           ctx.report({
@@ -327,6 +329,23 @@ export const secretInNixStore: Rule = {
           : use.kind === "interpolated"
             ? `interpolating ${what} (${reason}) into a string copies the file into the Nix store`
             : `${use.path} is given ${what} (${reason}) as a path, which is copied into the Nix store when the configuration is built`;
+      // A FIDO2 security-key handle in the store discloses nothing usable without the token
+      // (MatthewCroughan-nixcfg home.file.".ssh/id_ed25519_sk".source, judged wrong at critical).
+      if (handle) {
+        ctx.report({
+          node: use.node,
+          optionPath: use.kind === "option" ? use.path : undefined,
+          key: `${use.kind}:${what}`,
+          severity: "info",
+          title: "FIDO2 security-key handle in the Nix store",
+          message:
+            `${what} is ${SECURITY_KEY_HANDLE_NOTE}. ` +
+            (use.kind === "read" ? `${use.fn} reads it while evaluating` : use.kind === "interpolated" ? "Interpolating it into a string copies it into the Nix store" : `${use.path} is given it as a path, which copies it into the Nix store`) +
+            ": there it discloses only which token the key lives on.",
+          fix: { safety: "manual", description: "Nothing to rotate: the handle works only with the security key it names. Deploy it outside the store only if even the key's public identity should stay private." },
+        });
+        continue;
+      }
       ctx.report({
         node: use.node,
         optionPath: use.kind === "option" ? use.path : undefined,

@@ -96,6 +96,10 @@ function argsKey(ctx: NixFileContext): string {
 /** The services a file defines (not those it only adjusts: an upstream module's unit with a few
  * serviceConfig overrides is that module's service, and its hardening is upstream's). */
 export function servicesIn(ctx: NixFileContext, load: Loader = () => undefined): FoundService[] {
+  // A nix-maid module's `systemd.services` are the user's systemd user units, run as the user in
+  // their session, not system services (viperML-dotfiles modules/maid/noctalia, judged wrong as
+  // "runs as root").
+  if (ctx.moduleClass === "nix-maid") return [];
   let entry = servicesCache.get(ctx.index);
   const args = argsKey(ctx);
   if (!entry || entry.args !== args || [...entry.deps].some(([f, idx]) => load(f)?.index !== idx) || [...entry.texts].some(([f, t]) => ctx.repoFile(f)?.text !== t)) {
