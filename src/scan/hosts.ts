@@ -436,6 +436,18 @@ function importedFile(apply: SyntaxNode, env: Env | undefined, dir: string, read
   return body ? { body, dir: posix.dirname(file) === "." ? "" : posix.dirname(file), file } : undefined;
 }
 
+/** The value `a.b.c` selects when `a` is a let-bound set or an imported file (`libx.genNixos` with
+ * `libx = import ./lib { ... }`), with where it is to be read. */
+function selectedValue(node: SyntaxNode, env: Env | undefined, dir: string, reader: Reader | undefined): { value: SyntaxNode; env: Env | undefined; dir: string } | undefined {
+  const [base, path] = node.childNodes();
+  if (!base || !path || node.firstToken(K.TOKEN_OR)) return undefined;
+  const ub = unparen(base);
+  if (ub?.kind !== K.NODE_IDENT && !(ub?.kind === K.NODE_APPLY && calleeName(flattenApply(ub).fn) === "import")) return undefined;
+  let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: base, env, dir };
+  for (const seg of attrpathSegments(path)) at = at && !seg.dynamic ? resolveAttr(at.value, seg.name, at.env, at.dir, reader) : undefined;
+  return at;
+}
+
 // Functions returning the set their function argument returns (given the set itself).
 const FIXED_POINTS = new Set(["fix", "makeExtensible", "fix'"]);
 
@@ -745,7 +757,8 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       return;
     case K.NODE_WITH: {
       // `with inputs.self.nixosModules; [ base ssh ]`: names of the flake's exported modules,
-      // found in buildHostGraph; any other `with` (`with pkgs; [ ... ]`): the paths of its body.
+      // found in buildHostGraph; any other `with` (`with pkgs; [ ... ]`, `modules = with inputs; [
+      // disko.nixosModules.disko ] ++ constructors;`): the paths of its body.
       const [space, body] = n.childNodes();
       const ref = space ? selfOutputRef(unparen(space)!) : undefined;
       if (ref && ref.name === undefined && body) {
@@ -976,8 +989,9 @@ function lambdaOf(expr: SyntaxNode | undefined, env: Env | undefined): SyntaxNod
  * `mapAttrs f (readDir ./hosts)`:
  * - `listToAttrs (map (x: { name = x; value = nixosSystem { ... }; }) (attrNames (readDir ./machines)))`,
  *   also with `forEach names (x: ...)`: the function, whose set is named by its parameter;
- * - `pipe ./. [ readDir (filterAttrs ...) (mapAttrs (x: _: evalModules { ... })) ]`: the function of
- *   the last step. */
+ * - `pipe ./. [ readDir (filterAttrs ...) (mapAttrs (x: _: evalModules { ... })) ]`, or
+ *   `pipe ./. [ readDir attrNames (flip genAttrs (x: nixosSystem { ... })) ]`: the function of the
+ *   last step. */
 function entryBuilder(apply: SyntaxNode, env: Env | undefined): SyntaxNode | undefined {
   const n = unparen(apply);
   if (n?.kind !== K.NODE_APPLY) return undefined;
@@ -987,7 +1001,10 @@ function entryBuilder(apply: SyntaxNode, env: Env | undefined): SyntaxNode | und
     const steps = deref(args[1], env);
     const last = steps?.kind === K.NODE_LIST ? deref(steps.childNodes().at(-1), env) : undefined;
     const step = last?.kind === K.NODE_APPLY ? flattenApply(last) : undefined;
-    return step && calleeName(step.fn) === "mapAttrs" && step.args.length === 1 ? lambdaOf(step.args[0], env) : undefined;
+    if (step && calleeName(step.fn) === "mapAttrs" && step.args.length === 1) return lambdaOf(step.args[0], env);
+    // `(flip genAttrs (host: nixosSystem { ... }))` after `attrNames`: the function of each name.
+    if (step && calleeName(step.fn) === "flip" && step.args.length === 2 && calleeName(unparen(step.args[0]) ?? step.fn) === "genAttrs") return lambdaOf(step.args[1], env);
+    return undefined;
   }
   if (callee !== "listToAttrs" || args.length !== 1) return undefined;
   const inner = deref(args[0], env);
@@ -1225,11 +1242,16 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     let { fn, args } = flattenApply(apply);
     // `mkHosts { a = { }; }` with `mkHosts = mapAttrs mkHost` in a let: the partial application's
     // function, given its arguments then this call's.
-    const partial = fn.kind === K.NODE_IDENT ? deref(fn, env) : undefined;
+    // `libx.genNixos hosts.nixos` with `libx = import ./lib { ... }` and `genNixos = mapAttrs
+    // mkHost` in that file: the same, its function read where it is written.
+    const library = fn.kind === K.NODE_SELECT ? selectedValue(fn, env, dir, reader) : undefined;
+    const partial = fn.kind === K.NODE_IDENT ? deref(fn, env) : library ? deref(library.value, library.env) : undefined;
+    let builderDir = dir;
     if (partial?.kind === K.NODE_APPLY) {
       const inner = flattenApply(partial);
       fn = inner.fn;
       args = [...inner.args, ...args];
+      if (library) builderDir = library.dir;
     }
     // `lib.flip mapAttrs hosts (name: args: ...)` is `mapAttrs (name: args: ...) hosts`.
     if (calleeName(fn) === "flip" && args.length === 3 && calleeName(unparen(args[0]) ?? fn) === "mapAttrs") {
@@ -1240,12 +1262,16 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     if (callee === "mapAttrs" && args.length === 2) {
       // `mapAttrs (flip (value: name: ...))`: the function takes the entry's value first.
       const flipped = flippedFunction(args[0], env);
-      const builder = hostBuilder(flipped ?? args[0], env, apply);
+      const found = hostBuilder(flipped ?? args[0], env, apply);
+      const builder = found && builderDir !== dir && found.dir === dir ? { ...found, dir: builderDir } : found;
       const order = <T,>(name: string, value: T): Array<string | T> => (flipped ? [value, name] : [name, value]);
       // The set may live in another file (`mapAttrs load (import ../hosts.nix)`, a set of host
-      // name = path): its paths are relative to that file.
+      // name = path, or `hosts.nixos` with `hosts = import ./hosts.nix`): its paths are relative
+      // to that file.
       const setArg = deref(args[1], env);
-      const imported = setArg?.kind === K.NODE_APPLY ? importedFile(setArg, env, dir, reader) : undefined;
+      const chosen = setArg?.kind === K.NODE_SELECT ? selectedValue(setArg, env, dir, reader) : undefined;
+      const chosenSet = chosen ? deref(chosen.value, chosen.env) : undefined;
+      const imported = setArg?.kind === K.NODE_APPLY ? importedFile(setArg, env, dir, reader) : chosenSet?.kind === K.NODE_ATTR_SET ? { body: chosenSet, dir: chosen!.dir } : undefined;
       const bindings = imported ? staticSetBindings(imported.body, undefined, imported.body) : staticSetBindings(args[1], env, fileRoot);
       const before = hosts.length;
       // `mapAttrs (name: data: nixosSystem { ... }) (fromJSON (readFile ./hosts.json))`: the
@@ -1289,7 +1315,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
           const call = bindArguments(builder.lam, order(entry.name, made.body), { values: made.env.values, up: builder.env, binders: made.env.binders });
           collectHostFiles(call.body, call.env, builder.dir, files, reader);
         } else collectHostFiles(made.body, made.env, imported?.dir ?? dir, files, reader);
-        hosts.push({ name: entry.name, file, node: apply, files, source: "flake", ...(imported ? { builders: new Set([imported.file]) } : {}) });
+        hosts.push({ name: entry.name, file, node: apply, files, source: "flake", ...(imported && "file" in imported ? { builders: new Set([imported.file]) } : {}) });
       }
       return hosts.length > before;
     }
@@ -2307,7 +2333,11 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
         const dir = posix.dirname(f) === "." ? "" : posix.dirname(f);
         for (const node of hostPaths(f)) {
           const custom = dirOutputTargets(node, ctx);
-          const targets = custom ?? ((node.kind === K.NODE_SELECT && !selfOutputRef(node)) || node.kind === K.NODE_WITH ? argImports(node, argNodes, ctx, layout) : computedTargets(node, hostEnv, dir, ctx, shortName));
+          const targets =
+            custom ??
+            ((node.kind === K.NODE_SELECT && !selfOutputRef(node)) || node.kind === K.NODE_WITH
+              ? argImports(node, argNodes, ctx, layout)
+              : (argListing(node, argNodes, hostEnv, dir, ctx) ?? computedTargets(node, hostEnv, dir, ctx, shortName)));
           for (const t of targets) if (!files.has(t)) queue.push(t);
         }
       }
@@ -2675,6 +2705,23 @@ function argImports(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env:
   return [...found].map((p) => resolveModuleFile(ctx.root, p)).filter((p): p is string => p !== undefined);
 }
 
+/** `imports = allDirs "${self}/modules"` with `allDirs = dir: ... (readDir dir)` handed to the
+ * modules in specialArgs: the modules of the folder the host's listing helper is given (undefined
+ * when the call is not of a specialArg). */
+function argListing(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>, env: Env, dir: string, ctx: ResolveContext): string[] | undefined {
+  if (node.kind !== K.NODE_APPLY) return undefined;
+  const { fn, args: given } = flattenApply(node);
+  const arg = fn.kind === K.NODE_IDENT ? args.get(fn.text) : undefined;
+  if (!arg || given.length !== 1) return undefined;
+  const lam = lambdaOf(arg.node, arg.env);
+  const listing = lam ? (listsParameter(lam) ? { recursive: false } : listingHelper(lam)) : undefined;
+  if (!listing) return [];
+  // The folder: a path, a string from the flake's root, or a let-bound one (`modules = "${self}/x"`).
+  const target = deref(given[0], env);
+  const d = target?.kind === K.NODE_STRING ? (rootString(target) ?? hostRootString(target, env)) : target?.kind === K.NODE_PATH ? pathValue(target, env, dir) : undefined;
+  return d === undefined ? [] : listModules(ctx.files, d === "." ? "" : d, listing.recursive);
+}
+
 /** A digga-style namespace of modules: `profiles = rakeLeaves ./profiles` (a directory tree as
  * nested attributes, a leaf being `<path>.nix` or `<path>/default.nix`), or suites built from it
  * (`buildSuites profiles (profiles: suites: { base = with profiles; [ a.b ]; server = suites.base
@@ -3034,7 +3081,7 @@ function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveCo
     }
     return out;
   }
-  const p = node.kind === K.NODE_STRING ? rootString(node) : hostPathValue(node, env, dir);
+  const p = node.kind === K.NODE_STRING ? (rootString(node) ?? hostRootString(node, env)) : hostPathValue(node, env, dir);
   const resolved = p === undefined ? undefined : resolveModuleFile(ctx.root, p);
   if (resolved) return [resolved];
   const listed = p === undefined ? undefined : listedFolder(node, p, ctx.files);
@@ -3374,6 +3421,33 @@ function rootString(str: SyntaxNode): string | undefined {
   return posix.normalize(tail.slice(1) || ".");
 }
 
+/** A string from the flake's root with more interpolations (`"${self}/hosts/${hostname}"`). */
+function rootInterpolated(str: SyntaxNode): boolean {
+  const parts = str.children.filter((c) => !(c.isToken && c.kind !== K.TOKEN_STRING_CONTENT));
+  const [head, next] = parts;
+  return !!head && !head.isToken && head.kind === K.NODE_INTERPOL && ROOT_NAMES.has(unparen((head as SyntaxNode).firstChild())?.text.replace(/\s+/g, "") ?? "") && !!next?.isToken && next.text.startsWith("/") && parts.length > 2;
+}
+
+/** `"${self}/system/machine/${machineDir}"`: a string from the flake's root with the host's
+ * arguments filled in. */
+function hostRootString(str: SyntaxNode, env: Env): string | undefined {
+  const parts = str.children.filter((c) => !(c.isToken && c.kind !== K.TOKEN_STRING_CONTENT));
+  const [head, ...rest] = parts;
+  if (!head || head.isToken || head.kind !== K.NODE_INTERPOL || !ROOT_NAMES.has(unparen((head as SyntaxNode).firstChild())?.text.replace(/\s+/g, "") ?? "")) return undefined;
+  let tail = "";
+  for (const c of rest) {
+    if (c.isToken) tail += c.text;
+    else {
+      const inner = c.kind === K.NODE_INTERPOL ? unparen((c as SyntaxNode).firstChild()) : undefined;
+      const text = inner && inner.kind !== K.NODE_STRING ? interpolatedText(inner, env) : undefined;
+      if (text === undefined || text.includes("/..") || text.startsWith("..")) return undefined;
+      tail += text;
+    }
+  }
+  if (!tail.startsWith("/")) return undefined;
+  return posix.normalize(tail.slice(1) || ".");
+}
+
 /** A set that is a module (options, imports, config) rather than a set of modules. */
 function looksLikeModule(set: SyntaxNode): boolean {
   return set.childNodes().some((b) => {
@@ -3432,7 +3506,7 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
     if (right?.firstChild(K.NODE_INTERPOL) || left?.kind !== K.NODE_PATH) out.push(n);
   }
   // `"${inputs.self}/modules/shared/x.nix"`: a file from the flake's root, as a string.
-  if (/\$\{\s*(?:inputs\.)?self\s*\}\//.test(tree.text)) for (const n of tree.descendants(K.NODE_STRING)) if (!n.inside(K.NODE_STRING) && rootString(n) !== undefined) out.push(n);
+  if (/\$\{\s*(?:inputs\.)?self\s*\}\//.test(tree.text)) for (const n of tree.descendants(K.NODE_STRING)) if (!n.inside(K.NODE_STRING) && (rootString(n) !== undefined || rootInterpolated(n))) out.push(n);
   if (/Modules|homeConfigurations|modules\.nixos/.test(tree.text)) for (const n of tree.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && !isWithNamespace(n) && selfOutputRef(n)) out.push(n);
   if (/modules\.nixos|nixosModules/.test(tree.text)) for (const n of tree.descendants(K.NODE_IDENT)) if (withOutputRef(n)) out.push(n);
   // `self.profiles.network`: a module of an output the flake builds from a directory listing
@@ -3450,6 +3524,14 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
     for (const n of [value, ...value.descendants(K.NODE_SELECT)]) {
       const [base] = n.childNodes();
       if (n.kind === K.NODE_SELECT && base?.kind === K.NODE_IDENT && !NOT_ARGS.has(base.text) && !selfOutputRef(n) && !n.inside(K.NODE_SELECT)) out.push(n);
+    }
+    // `imports = allDirs "${self}/modules"`: a listing helper given as a specialArg.
+    for (const n of [value, ...value.descendants(K.NODE_APPLY)]) {
+      const call = unparen(n);
+      if (call?.kind !== K.NODE_APPLY || (call.parent?.kind === K.NODE_APPLY && call.parent.childNodes()[0] === call)) continue;
+      const { fn, args } = flattenApply(call);
+      const bound = fn.kind === K.NODE_IDENT ? resolveLexical(fn) : undefined;
+      if (fn.kind === K.NODE_IDENT && args.length === 1 && !NOT_ARGS.has(fn.text) && bound && !bound.value && bound.binder.kind === K.NODE_PAT_ENTRY && !out.includes(call)) out.push(call);
     }
     // `with profiles; [ services.openssh ]`: names of a specialArg namespace (digga profiles).
     for (const n of [value, ...value.descendants(K.NODE_WITH)]) {
