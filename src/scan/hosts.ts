@@ -1589,6 +1589,33 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     return hosts.length > before;
   };
+  /** Host records given to a helper in a list (`[ { hostName = "a"; modules = [ ./a ]; } ]`): each
+   * a host named by its string `hostName` (or `hostname`, `name`), made of its modules and of the
+   * modules the helper's `nixosSystem` calls give every host. */
+  const fromHostRecords = (apply: SyntaxNode, env: Env | undefined): boolean => {
+    const { fn, args } = flattenApply(apply);
+    const list = args.map((a) => deref(a, env)).find((a) => a?.kind === K.NODE_LIST);
+    const records = list?.childNodes().map((c) => deref(c, env)) ?? [];
+    const named = records.map((r) => {
+      const attrs = r?.kind === K.NODE_ATTR_SET ? setAttributes(r) : undefined;
+      const key = ["hostName", "hostname", "name"].find((k) => unparen(attrs?.get(k))?.kind === K.NODE_STRING);
+      const name = key ? staticString(unparen(attrs!.get(key))!) : undefined;
+      return name && /^[\w.-]+$/.test(name) ? { name, record: r!, attrs: attrs! } : undefined;
+    });
+    if (named.length === 0 || named.some((x) => x === undefined)) return false;
+    const helper = hostBuilder(fn, env, apply);
+    const before = hosts.length;
+    for (const x of named) {
+      const files = new HostFiles();
+      const modules = x!.attrs.get("modules");
+      if (modules) collectHostFiles(modules, env, dir, files, reader);
+      const given = x!.attrs.get("specialArgs");
+      if (given) collectArgs(deref(given, env), env, files, dir);
+      for (const call of helper ? reachableBuilders(helper.lam) : []) collectHostFiles(call.childNodes()[1]!, helper!.env, helper!.dir, files, reader);
+      hosts.push({ name: x!.name, file, node: x!.record, files, source: "flake" });
+    }
+    return hosts.length > before;
+  };
   const visit = (node: SyntaxNode, env: Env | undefined, prefix: string[], depth: number): void => {
     const n = unparen(node);
     if (!n || depth > 64) return;
@@ -1617,6 +1644,9 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         const call = bindArguments(helper, args, env);
         if (keyedByParameter(call.body)) return visit(call.body, call.env, prefix, depth + 1);
       }
+      // `mkConfigurations "x86_64-linux" [ { hostName = "laptop"; modules = [ ./hosts/laptop ]; } ]`:
+      // a list of host records, each named by its `hostName` (not a set of hosts).
+      if (fromHostRecords(n, env)) return;
       // A helper given the host set (`mkHosts { nas = ./nas.nix; }`) or a merge of sets: its set
       // arguments name hosts. A call among them (`genAttrs names (mkHost { minimal = false; })`)
       // is given one host's arguments, not host names.

@@ -130,4 +130,29 @@ describe("host attribution: colmena hives, builder-added modules, enable flags",
     // The look-alike: blue's folder file that its default.nix does not import is no host's.
     expect(report.findings.filter((x) => x.file === "system/machine/blue/web.nix").flatMap((x) => x.host ?? [])).toEqual([]);
   });
+
+  it("host records given to a helper in a list (`mkConfigurations \"x86_64-linux\" [ { hostName = \"LAPTOP-1\"; modules = [ ./hosts/laptop ]; } ]`): each record is a host named by its hostName, not its attributes", async () => {
+    const files = {
+      "flake.nix": flake(`{
+        lib = import ./lib { inherit (nixpkgs) lib; };
+        nixosConfigurations = self.lib.mkConfigurations "x86_64-linux" [
+          { hostName = "LAPTOP-1"; modules = [ ./hosts/laptop ]; }
+          { hostName = "ISO-1"; modules = [ ./hosts/iso ]; specialArgs = { flavour = "iso"; }; }
+        ];
+      }`),
+      "lib/default.nix": `{ lib }: {
+        mkConfigurations = system: list: lib.listToAttrs (map ({ hostName, modules, ... }: {
+          name = hostName;
+          value = lib.nixosSystem { modules = [ ../common.nix { networking.hostName = hostName; } ] ++ modules; };
+        }) list);
+      }`,
+      "common.nix": PASSWORDS,
+      "hosts/laptop/default.nix": ROOT_LOGIN,
+      "hosts/iso/default.nix": PLAIN,
+    };
+    const { hosts, report } = await hostsOf(files, "hosts/laptop/default.nix");
+    expect(hosts).toEqual(["LAPTOP-1"]);
+    expect(report.hosts).toEqual(["ISO-1", "LAPTOP-1"]);
+    expect((await hostsOf(files, "common.nix", "ssh-password-authentication")).hosts).toEqual(["ISO-1", "LAPTOP-1"]);
+  });
 });
