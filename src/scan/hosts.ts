@@ -478,6 +478,12 @@ function resolveAttr(expr: SyntaxNode | undefined, name: string, env: Env | unde
     }
     case K.NODE_LET_IN:
       return resolveAttr(n.childNodes().at(-1), name, env, dir, reader, depth + 1);
+    // `inherit (util) host;` in a let: the attribute of the set it is taken from.
+    case K.NODE_IDENT: {
+      const from = inheritedFrom(n);
+      const v = from ? resolveAttr(from, n.text, env, dir, reader, depth + 1) : undefined;
+      return v ? resolveAttr(v.value, name, v.env, v.dir, reader, depth + 1) : undefined;
+    }
     // `with builtins; rec { mkHost = ...; }` (a helper library's file): the set of its body.
     case K.NODE_WITH:
     case K.NODE_ASSERT:

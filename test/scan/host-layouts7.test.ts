@@ -155,4 +155,48 @@ describe("host attribution: colmena hives, builder-added modules, enable flags",
     expect(report.hosts).toEqual(["ISO-1", "LAPTOP-1"]);
     expect((await hostsOf(files, "common.nix", "ssh-password-authentication")).hosts).toEqual(["ISO-1", "LAPTOP-1"]);
   });
+
+  it("modules of a folder the flake exports (`roles = lib.findModules ./roles;`) imported as `self.roles.desktop` or `with inputs.self; [ profiles.base ]`: the folder's module is the importing hosts'", async () => {
+    const files = {
+      "flake.nix": flake(`let lib = import ./lib.nix; in {
+        roles = lib.findModules ./roles;
+        profiles = lib.findModules ./profiles;
+        nixosConfigurations.desk = nixpkgs.lib.nixosSystem { specialArgs = { inherit inputs; }; modules = [ ./hosts/desk.nix ]; };
+        nixosConfigurations.nas = nixpkgs.lib.nixosSystem { specialArgs = { inherit inputs; }; modules = [ ./hosts/nas.nix ]; };
+      }`),
+      "lib.nix": `{ findModules = dir: builtins.mapAttrs (n: _: dir + "/\${n}") (builtins.readDir dir); }`,
+      "hosts/desk.nix": `{ inputs, ... }: { imports = with inputs; [ self.roles.desktop ]; }`,
+      "hosts/nas.nix": `{ inputs, ... }: { imports = with inputs.self; [ profiles.base ]; }`,
+      "roles/desktop.nix": `{ inputs, ... }: { imports = with inputs.self; [ profiles.base profiles.users.alice ]; }`,
+      "profiles/base.nix": PASSWORDS,
+      "profiles/users/alice/default.nix": ROOT_LOGIN,
+      "profiles/unused.nix": ROOT_LOGIN,
+    };
+    expect((await hostsOf(files, "profiles/base.nix", "ssh-password-authentication")).hosts).toEqual(["desk", "nas"]);
+    const { hosts, report } = await hostsOf(files, "profiles/users/alice/default.nix");
+    expect(hosts).toEqual(["desk"]);
+    // The look-alike: a module of the folder that nothing imports is no host's.
+    expect(report.findings.filter((x) => x.file === "profiles/unused.nix").flatMap((x) => x.host ?? [])).toEqual([]);
+  });
+
+  it("a helper of a library taken with `inherit (util) host;` (`util = import ./lib { ... }`, `host = import ./host.nix { ... }`, a file whose body is `with builtins; { mkHost = ...; }`): each host has the helper's modules", async () => {
+    const files = {
+      "flake.nix": flake(`let
+        util = import ./lib { inherit inputs; };
+        inherit (util) host;
+      in {
+        nixosConfigurations.lift = host.mkHost { name = "lift"; };
+        nixosConfigurations.cabin = host.mkHost { name = "cabin"; };
+      }`),
+      "lib/default.nix": `{ inputs }: rec { host = import ./host.nix { inherit inputs; }; }`,
+      "lib/host.nix": `{ inputs }: with builtins; { mkHost = { name }: inputs.nixpkgs.lib.nixosSystem { modules = [ ../modules/system { networking.hostName = name; } ]; }; }`,
+      "modules/system/default.nix": `{ imports = [ ./ssh.nix ]; }`,
+      "modules/system/ssh.nix": PASSWORDS,
+      "modules/other.nix": ROOT_LOGIN,
+    };
+    const { hosts, report } = await hostsOf(files, "modules/system/ssh.nix", "ssh-password-authentication");
+    expect(hosts).toEqual(["cabin", "lift"]);
+    // The look-alike: a module the helper does not import is no host's.
+    expect(report.findings.filter((x) => x.file === "modules/other.nix").flatMap((x) => x.host ?? [])).toEqual([]);
+  });
 });
