@@ -32,7 +32,9 @@ export function exportsToEveryone(line: string): WorldExport[] {
   const words = [...text.matchAll(/"[^"]*"|\S+/g)].map((m) => ({ w: m[0], at: m.index }));
   if (words.length === 0) return [];
   const path = words[0]!.w;
-  if (!path.startsWith("/") && !path.startsWith('"/')) return [];
+  // A path written as an interpolation (`${mountPoint} *(rw,...)`, ners-NixOS rocinante's gold.nix)
+  // is a path too.
+  if (!path.startsWith("/") && !path.startsWith('"/') && !path.startsWith(INTERPOLATION)) return [];
   const out: WorldExport[] = [];
   const clients = words.slice(1).filter(({ w }) => !w.startsWith("-"));
   if (clients.length === 0 && !path.includes(INTERPOLATION)) out.push({ path, how: "no-client", options: "", start: words[0]!.at, end: words[0]!.at + path.length });
@@ -116,6 +118,8 @@ export const nfsExportToEveryone: Rule = {
     fire: [
       hostExample(`{ services.nfs.server = { enable = true; exports = ''\n  /data  100.64.0.0/10 (rw,fsid=0,no_subtree_check)\n''; }; }\n`),
       hostExample(`{ services.nfs.server = { enable = true; exports = "/srv/media *(ro,all_squash)"; }; }\n`),
+      // The path from a let binding.
+      hostExample(`let\n  mountPoint = "/mnt/gold";\nin\n{\n  services.nfs.server = { enable = true; exports = "\${mountPoint} *(rw,sync,all_squash,anonuid=1000)"; };\n}\n`),
     ],
     silent: [
       hostExample(`{ services.nfs.server = { enable = true; exports = ''\n  /data  100.64.0.0/10(rw,fsid=0,no_subtree_check) 192.168.1.5(ro)\n  # /old *(rw)\n''; }; }\n`),
