@@ -239,7 +239,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   const breathe = eventLoopBreather();
 
   progress({ stage: "discover", done: 0, total: 1 });
-  const repo = await loadRepository(root, { source, signal, fileBudgetMs: options.fileBudgetMs, holdOtherTexts: !options.once, onFile: (done, total) => progress({ stage: "read", done, total }) });
+  const repo = await loadRepository(root, { source, signal, fileBudgetMs: options.fileBudgetMs, onFile: (done, total) => progress({ stage: "read", done, total }) });
   errors.push(...repo.errors);
   const config = await loadProjectConfig(source);
   for (const e of config.errors) errors.push({ source: "config", file: ".nix-warden.yaml", message: e });

@@ -111,57 +111,9 @@ function hashOf(content: Buffer | string): string {
   return createHash("sha256").update(content).digest("hex");
 }
 
-/** The texts of a repository's files where those of files other than Nix are not held: each is
- * read again when asked (the last few are kept), and is missing when its bytes are no longer those
- * hashed (it changed during the scan). Iterating gives the held texts only. */
-class RereadTexts extends Map<string, string> {
-  private readonly recent = new Map<string, string>();
-  constructor(
-    private readonly unheld: ReadonlyMap<string, string>,
-    private readonly read: (file: string) => Buffer,
-  ) {
-    super();
-  }
-  override get(file: string): string | undefined {
-    const held = super.get(file);
-    if (held !== undefined) return held;
-    const hash = this.unheld.get(file);
-    if (hash === undefined) return undefined;
-    let text = this.recent.get(file);
-    if (text === undefined) {
-      let bytes: Buffer;
-      try {
-        bytes = this.read(file);
-      } catch {
-        return undefined;
-      }
-      if (hashOf(bytes) !== hash) return undefined;
-      text = bytes.toString("utf8");
-      // Findings in one file ask for its text one after another.
-      this.recent.set(file, text);
-      if (this.recent.size > 4) this.recent.delete(this.recent.keys().next().value!);
-    }
-    return text;
-  }
-  override has(file: string): boolean {
-    return super.has(file) || this.unheld.has(file);
-  }
-}
-
 export async function loadRepository(
   root: string,
-  options: {
-    signal?: AbortSignal;
-    onFile?: (done: number, total: number) => void;
-    fileBudgetMs?: number;
-    source?: RepoSource;
-    /** false (a scan that keeps nothing, the CLI's): the texts of files other than Nix are not
-     * held, here or in the content cache; `texts.get` reads such a file again (and gives nothing
-     * when its content is no longer what was hashed). Markdown, scripts and lock files were 7 MB
-     * of olafkfreund/nixos_config's scan, alive to its end, though each file's own rules read it
-     * once and other rules look up a few. */
-    holdOtherTexts?: boolean;
-  } = {},
+  options: { signal?: AbortSignal; onFile?: (done: number, total: number) => void; fileBudgetMs?: number; source?: RepoSource } = {},
 ): Promise<Repository> {
   const { signal } = options;
   const source = options.source ?? diskSource(root);
@@ -177,10 +129,8 @@ export async function loadRepository(
     const shown = broken.slice(0, 5).map((s) => s.file).join(", ");
     errors.push({ source: "discovery", message: `skipped ${broken.length} broken symbolic links: ${shown}${broken.length > 5 ? ", ..." : ""}` });
   }
+  const texts = new Map<string, string>();
   const contents = new Map<string, Buffer>();
-  // Text files other than Nix whose text is not held (holdOtherTexts false), with their hashes.
-  const unheldTexts = new Map<string, string>();
-  const texts = options.holdOtherTexts === false ? new RereadTexts(unheldTexts, (file) => contents.get(file) ?? source.read(file)) : new Map<string, string>();
   const hashes = new Map<string, string>();
   const nixFiles = new Map<string, ParsedFile>();
   const otherFiles = new Map<string, Buffer | undefined>();
@@ -259,13 +209,7 @@ export async function loadRepository(
       }
     } else {
       if (!(entry!.binary ??= isBinary(content!))) {
-        if (options.holdOtherTexts === false) {
-          // Its bytes only when its text does not give them back; nothing kept for a next scan.
-          if (entry!.text === undefined && (entry!.exact ??= encodesBack(content!.toString("utf8")))) delete entry!.content;
-          if (!entry!.exact) contents.set(file, (entry!.content ??= content!));
-          if (entry!.text === undefined) contentCache.delete(abs);
-          unheldTexts.set(file, hash);
-        } else texts.set(file, holdText());
+        texts.set(file, holdText());
         otherFiles.set(file, contents.get(file));
       } else {
         otherFiles.set(file, undefined);
@@ -279,16 +223,6 @@ export async function loadRepository(
   const content = (file: string): Buffer | undefined => {
     const held = contents.get(file);
     if (held) return held;
-    // A text not held: its bytes read again, while they are what was hashed.
-    const hash = unheldTexts.get(file);
-    if (hash !== undefined) {
-      try {
-        const bytes = source.read(file);
-        return hashOf(bytes) === hash ? bytes : undefined;
-      } catch {
-        return undefined;
-      }
-    }
     // A text held alone gives its bytes back encoded (a .nix file that ran over its parse budget
     // is among the texts too).
     const text = texts.get(file);
