@@ -98,19 +98,26 @@ function localFiles(expr: SyntaxNode, from: string, known: ReadonlyMap<string, M
   return out;
 }
 
+/** The values of the bindings whose full attribute path matches `key` (`words`, a cheap test of
+ * the binding's own attribute path, comes first). */
+function valuesUnder(root: SyntaxNode, words: RegExp, key: RegExp): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (const b of root.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const ap = b.childNodes().find((c) => c.kind === K.NODE_ATTRPATH);
+    if (!ap || !words.test(ap.text)) continue;
+    const value = b.childNodes().at(-1);
+    if (value && value !== ap && key.test(fullKey(b))) out.push(value);
+  }
+  return out;
+}
+
 /** What one file says, kept with its parse: the files it names as home-manager modules, and as
  * system modules (`nixosSystem { modules = [ ... ]; }`). */
 const namedCache = new WeakMap<SyntaxNode, { home: SyntaxNode[]; system: SyntaxNode[] }>();
 function namedModules(root: SyntaxNode): { home: SyntaxNode[]; system: SyntaxNode[] } {
   let found = namedCache.get(root);
   if (found) return found;
-  found = { home: [], system: [] };
-  for (const b of root.descendants(K.NODE_ATTRPATH_VALUE)) {
-    const ap = b.childNodes().find((c) => c.kind === K.NODE_ATTRPATH);
-    if (!ap || !HM_KEY_WORDS.test(ap.text)) continue;
-    const value = b.childNodes().at(-1);
-    if (value && value !== ap && HM_KEY.test(fullKey(b))) found.home.push(value);
-  }
+  found = { home: valuesUnder(root, HM_KEY_WORDS, HM_KEY), system: [] };
   for (const a of root.descendants(K.NODE_APPLY)) {
     if (a.parent?.kind === K.NODE_APPLY && a.parent.firstChild() === a) continue;
     const { fn, args } = flattenApply(a);
@@ -122,18 +129,9 @@ function namedModules(root: SyntaxNode): { home: SyntaxNode[]; system: SyntaxNod
   return found;
 }
 
-/** The files of a repository that are home-manager modules (see above). */
-export function homeManagerFiles(files: ReadonlyMap<string, ModuleFile>): Set<string> {
-  const seeds = new Set<string>();
-  const system = new Set<string>();
-  for (const [file, f] of files) {
-    if (f.index.isModule && (homeDefinitions(f.index) || HOME_PATH.test(file))) seeds.add(file);
-    if (!f.root) continue;
-    const named = namedModules(f.root);
-    for (const v of named.home) for (const t of localFiles(v, file, files)) seeds.add(t);
-    for (const v of named.system) for (const t of localFiles(v, file, files)) system.add(t);
-  }
-  // Each file's imports are followed by up to three closures below: resolved once.
+/** The repository's files' local imports (each resolved once: several closures follow them), and
+ * the files reached from some through imports without entering blocked ones. */
+function importGraph(files: ReadonlyMap<string, ModuleFile>): { imports: (file: string) => string[]; closure: (from: Iterable<string>, blocked: ReadonlySet<string>) => Set<string> } {
   const importsOf = new Map<string, string[]>();
   const imports = (file: string): string[] => {
     let found = importsOf.get(file);
@@ -154,6 +152,21 @@ export function homeManagerFiles(files: ReadonlyMap<string, ModuleFile>): Set<st
     }
     return out;
   };
+  return { imports, closure };
+}
+
+/** The files of a repository that are home-manager modules (see above). */
+export function homeManagerFiles(files: ReadonlyMap<string, ModuleFile>): Set<string> {
+  const seeds = new Set<string>();
+  const system = new Set<string>();
+  for (const [file, f] of files) {
+    if (f.index.isModule && (homeDefinitions(f.index) || HOME_PATH.test(file))) seeds.add(file);
+    if (!f.root) continue;
+    const named = namedModules(f.root);
+    for (const v of named.home) for (const t of localFiles(v, file, files)) seeds.add(t);
+    for (const v of named.system) for (const t of localFiles(v, file, files)) system.add(t);
+  }
+  const { imports, closure } = importGraph(files);
   const systemModules = new Set([...files].filter(([, f]) => systemDefinitions(f.index)).map(([file]) => file));
   // What system modules import, and what those import: system code, wherever it lives.
   const first = closure(seeds, systemModules);
@@ -169,13 +182,7 @@ const maidCache = new WeakMap<SyntaxNode, SyntaxNode[]>();
 function maidModules(root: SyntaxNode): SyntaxNode[] {
   let found = maidCache.get(root);
   if (found) return found;
-  found = [];
-  for (const b of root.descendants(K.NODE_ATTRPATH_VALUE)) {
-    const ap = b.childNodes().find((c) => c.kind === K.NODE_ATTRPATH);
-    if (!ap || !/\bmaid\b|sharedModules/.test(ap.text)) continue;
-    const value = b.childNodes().at(-1);
-    if (value && value !== ap && MAID_KEY.test(fullKey(b))) found.push(value);
-  }
+  found = valuesUnder(root, /\bmaid\b|sharedModules/, MAID_KEY);
   maidCache.set(root, found);
   return found;
 }
@@ -195,21 +202,7 @@ export function nixMaidFiles(files: ReadonlyMap<string, ModuleFile>): Set<string
     for (const v of namedModules(f.root).system) for (const t of localFiles(v, file, files)) system.add(t);
   }
   if (seeds.size === 0) return seeds;
-  const imports = (file: string): string[] => {
-    const f = files.get(file);
-    return f ? f.index.imports.flatMap((i) => localFiles(unparen(i) ?? i, file, files)) : [];
-  };
-  const closure = (from: Iterable<string>, blocked: ReadonlySet<string>): Set<string> => {
-    const out = new Set<string>();
-    const todo = [...from].filter((f) => !blocked.has(f));
-    while (todo.length) {
-      const f = todo.pop()!;
-      if (out.has(f)) continue;
-      out.add(f);
-      for (const t of imports(f)) if (!blocked.has(t) && !out.has(t)) todo.push(t);
-    }
-    return out;
-  };
+  const { imports, closure } = importGraph(files);
   const first = closure(seeds, new Set());
   for (const [file, f] of files) if (f.index.isModule && !first.has(file)) for (const t of imports(file)) system.add(t);
   return closure(seeds, closure(system, new Set()));
