@@ -15,7 +15,7 @@ import type { OptionDefinition } from "../../nix/options.js";
 import { staticValue } from "../../nix/values.js";
 import type { Severity } from "../../report/schema.js";
 import { effectiveValue, isDead, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
-import { publishedByNginx } from "../shared/open-ports.js";
+import { publishedByNginx, unguardedProxyText } from "../shared/open-ports.js";
 import { hostExample } from "../shared/examples.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { nixosOption } from "../shared/references.js";
@@ -438,7 +438,7 @@ function checkProxiedMetrics(scope: Scope): void {
       severity: "medium",
       key: `proxied:${svc.service}`,
       title: `${svc.service} published by nginx without authentication`,
-      message: `nginx's virtual host ${pub.vhost}${where} proxies to ${svc.service} with no login in front (no basicAuth, auth_request, allow/deny or listen restriction) while ${pub.open}: whoever sends a request with that Host name to port 80 or 443 ${svc.what}.`,
+      message: `${unguardedProxyText(pub, svc.service, where)}: whoever sends a request with that Host name to port 80 or 443 ${svc.what}.`,
       fix: {
         safety: "manual",
         description: `Keep the virtual host to the private network (listenAddresses on the VPN address, or "allow <vpn range>; deny all;" in its extraConfig), or put a login in front (basicAuthFile, or auth_request to an SSO proxy such as oauth2-proxy).`,

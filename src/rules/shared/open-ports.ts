@@ -41,6 +41,12 @@ export function opened(scope: Scope, port: number): string | undefined {
 
 const VHOSTS = "services.nginx.virtualHosts";
 
+/** What a virtual host publishedByNginx found does, for a finding's message: `nginx's virtual host
+ * V<where> proxies to <target> with no login in front (...) while <what opens it>`. */
+export function unguardedProxyText(pub: { vhost: string; open: string }, target: string, where = ""): string {
+  return `nginx's virtual host ${pub.vhost}${where} proxies to ${target} with no login in front (no basicAuth, auth_request, allow/deny or listen restriction) while ${pub.open}`;
+}
+
 /**
  * An nginx virtual host that proxies to a local service (`target` matches its proxyPass) with nothing asking for a login
  * first (basicAuth, auth_request, auth_basic, allow/deny, a client certificate, oauth2-proxy's nginx integration), nor listening only
