@@ -143,7 +143,7 @@ function portLists(ctx: NixFileContext): PortList[] {
 function knownListener(scope: Scope, hit: Hit): boolean {
   if (hit.byService) return true;
   const applied = appliedScope(scope);
-  for (const name of [...(hit.row.nixos ?? []), ...(hit.row.listenedBy ?? [])]) if (isEnabled(applied, `services.${name}.enable`)) return true;
+  for (const name of rowServices(hit)) if (isEnabled(applied, `services.${name}.enable`)) return true;
   // The row's service configured but enabled by a module the scan cannot read (srvos's
   // mixins-telegraf sets services.telegraf.enable; the repository only sets
   // services.telegraf.extraConfig: nix-community-infra modules/nixos/common/telegraf.nix).
@@ -181,7 +181,7 @@ function otherOwner(scope: Scope, hit: Hit): string | undefined {
   if (!owners) return undefined;
   const applied = appliedScope(scope);
   // The row's own service runs on the host too: the port stays its (ClickHouse next to Home Assistant).
-  if ([...(hit.row.nixos ?? []), ...(hit.row.listenedBy ?? [])].some((name) => isEnabled(applied, `services.${name}.enable`) || configuredService(applied, name))) return undefined;
+  if (rowServiceRuns(applied, hit)) return undefined;
   for (const o of owners) {
     for (const f of applied.files) {
       if (!o.words.test(f.text)) continue;
@@ -215,10 +215,20 @@ function portOfOtherService(scope: Scope, hit: Hit): boolean {
   if (hit.byService) return false;
   if (namedForOther(hit)) return true;
   const applied = appliedScope(scope);
-  const own = [...(hit.row.nixos ?? []), ...(hit.row.listenedBy ?? [])];
-  if (own.some((name) => isEnabled(applied, `services.${name}.enable`) || configuredService(applied, name))) return false;
+  if (rowServiceRuns(applied, hit)) return false;
+  const own = rowServices(hit);
   const port = Number(hit.port);
   return Object.entries(KNOWN_TCP_PORTS).some(([name, ports]) => !own.includes(name) && ports.includes(port) && isEnabled(applied, `services.${name}.enable`));
+}
+
+/** The NixOS services that are the row's own product. */
+function rowServices(hit: Hit): string[] {
+  return [...(hit.row.nixos ?? []), ...(hit.row.listenedBy ?? [])];
+}
+
+/** One of the row's own services is enabled or configured where the scope applies. */
+function rowServiceRuns(applied: Scope, hit: Hit): boolean {
+  return rowServices(hit).some((name) => isEnabled(applied, `services.${name}.enable`) || configuredService(applied, name));
 }
 
 /** Stems of a port variable's name that say nothing about which program listens. */
@@ -230,7 +240,7 @@ function namedForOther(hit: Hit): boolean {
   if (hit.el.kind !== K.NODE_IDENT) return false;
   const stem = hit.el.text.replace(/[-_]?port$/i, "").toLowerCase();
   if (GENERIC_STEMS.has(stem) || stem.length < 3) return false;
-  const words = [...(hit.row.nixos ?? []), ...(hit.row.listenedBy ?? []), ...hit.row.service.toLowerCase().split(/[^a-z0-9]+/)].map((w) => w.toLowerCase().replace(/[^a-z0-9]/g, "")).filter((w) => w.length >= 3);
+  const words = [...rowServices(hit), ...hit.row.service.toLowerCase().split(/[^a-z0-9]+/)].map((w) => w.toLowerCase().replace(/[^a-z0-9]/g, "")).filter((w) => w.length >= 3);
   return !words.some((w) => w.startsWith(stem.slice(0, 4)) || stem.includes(w.slice(0, 4)));
 }
 
