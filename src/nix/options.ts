@@ -352,6 +352,14 @@ function isTestSet(set: SyntaxNode | undefined): boolean {
   return topLevelKeys(set).some((k) => k === "testScript" || k === "nodes");
 }
 
+/** Where a flake-parts module keeps a NixOS module of its own: `flake.nixosModules.<name>`, the
+ * dendritic registry `flake.modules.nixos.<name>` (import-tree layouts: AlexNabokikh-nix-config's
+ * modules/users.nix), and den's aspects, `den.aspects.<name>.nixos` (hmajid2301-nixicle). Their
+ * values are modules, so what they set are NixOS options (not `flake.modules.nixos.users.security...`).
+ * Only the NixOS class: `flake.modules.darwin.*` and `den.aspects.<name>.darwin` are nix-darwin's,
+ * `.homeManager` home-manager's. */
+const NIXOS_MODULE_SLOT = /^(?:flake\.nixosModules\.[^.]+|flake\.modules\.nixos\.[^.]+|den\.aspects\.[^.]+\.nixos)$/;
+
 /** Index a whole file: the file as a module, plus every inline module in a `modules = [ ... ]`
  * list (flake.nix's `nixosSystem { modules = [ ... ]; }`) and every node of a NixOS VM test
  * (`nodes.<name> = { ... }: { ... }`, `nodes = { a = ...; }`, `machine = ...`, `defaults = ...`). */
@@ -375,7 +383,7 @@ export function buildOptionIndex(root: SyntaxNode): OptionIndex {
       const set = unparen(node.childNodes()[1]);
       if (mainPath === "flake.nixosModules" && set?.kind === K.NODE_ATTR_SET) {
         for (const b of set.childNodes()) if (b.kind === K.NODE_ATTRPATH_VALUE && b.childNodes()[0]?.childNodes().length === 1) addModule(b.childNodes()[1]);
-      } else if (/^flake\.nixosModules\.[^.]+$/.test(mainPath)) addModule(set);
+      } else if (NIXOS_MODULE_SLOT.test(mainPath)) addModule(set);
       continue;
     }
     const [attrpath, value] = node.childNodes();
