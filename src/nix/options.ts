@@ -366,9 +366,14 @@ const NIXOS_MODULE_SLOT = /^(?:flake\.nixosModules\.[^.]+|flake\.modules\.nixos\
 export function buildOptionIndex(root: SyntaxNode): OptionIndex {
   const main = indexModule(root);
   const inline: OptionIndex[] = [];
+  const added = new Set<SyntaxNode>();
   const addModule = (el: SyntaxNode | undefined) => {
-    const m = unparen(el);
-    if (m && (m.kind === K.NODE_LAMBDA || m.kind === K.NODE_ATTR_SET)) {
+    let m = unparen(el);
+    // A module kept in a let binding (`let module = { ... }; in { flake.nixosModules.default =
+    // module; }`: alyraffauf-nixcfg's shared programs), read where it is written, once.
+    for (let hop = 0; m?.kind === K.NODE_IDENT && hop < 4; hop++) m = unparen(resolveLexical(m)?.value);
+    if (m && (m.kind === K.NODE_LAMBDA || m.kind === K.NODE_ATTR_SET) && !added.has(m)) {
+      added.add(m);
       const idx = indexModule(m);
       if (idx.isModule) inline.push(idx);
     }

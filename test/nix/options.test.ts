@@ -206,6 +206,23 @@ describe("option-path index", () => {
     expect(denLeaves).not.toContain("security.pam.enableSudoTouchIdAuth");
   });
 
+  it("indexes a flake's NixOS module kept in a let binding (`nixosModules.default = module`), once however often it is named", () => {
+    const idx = paths(`_: let
+      module = { security.sudo.wheelNeedsPassword = false; };
+      alias = module;
+    in {
+      flake = {
+        nixosModules.default = module;
+        nixosModules.again = alias;
+        systemModules.default = module;
+        darwinModules.default = { security.sudo.extraConfig = "%admin ALL=(ALL) NOPASSWD: ALL"; };
+      };
+    }`);
+    const leaves = idx.definitions.filter((d) => d.isLeaf).map((d) => d.path);
+    expect(leaves.filter((p) => p === "security.sudo.wheelNeedsPassword")).toHaveLength(1);
+    expect(leaves).not.toContain("security.sudo.extraConfig");
+  });
+
   it("says a package expression is not a module", () => {
     const p = parseNix("{ stdenv }: stdenv.mkDerivation { pname = \"x\"; }");
     expect(indexModule(p.root).isModule).toBe(false);
