@@ -226,6 +226,47 @@ function fixFor(ctx: NixFileContext, use: Use, pathNode: SyntaxNode, name: strin
   };
 }
 
+/** Options that take the location of a secret (`hashedPasswordFile`, `environmentFile`,
+ * `tokenFile`, `keyFile`...): what they point at should be a run-time file outside the store. */
+const SECRET_LOCATION_OPTION = /(?:password|passwd|hashedPassword|token|secret|key|credentials?|psk|auth|environment|env)s?File$/i;
+
+/**
+ * A secret-file option given a file of the flake's own source by name: `"${self}/secrets/root.hash"`,
+ * `"${inputs.self}/..."`, `"${./.}/..."`. The flake's source is a store path, so the file is in
+ * the world-readable store whatever the option does with it (TheMaxMur-NixOS-Configuration's root
+ * and user password hashes). A path literal (`./secrets/x`) is the check above's; this is the
+ * string spelling of the same thing. Medium for a password hash (cracked offline), high otherwise.
+ */
+function checkSourcePaths(ctx: NixFileContext): void {
+  for (const def of ctx.index.definitions) {
+    const last = def.segments.at(-1);
+    if (!last || last.dynamic || !SECRET_LOCATION_OPTION.test(last.name) || ENCRYPTED_FILE_OPTIONS.test(def.path) || OUT_OF_BAND_FILE_OPTIONS.test(def.path)) continue;
+    const str = unparen(def.inner);
+    if (str?.kind !== K.NODE_STRING) continue;
+    const first = str.children.find((c) => !(c.isToken && (c.kind === K.TOKEN_STRING_START || c.kind === K.TOKEN_IND_STRING_START)));
+    if (!first || first.isToken || first.kind !== K.NODE_INTERPOL) continue;
+    const base = unparen(first.firstChild())?.text.replace(/\s+/g, "");
+    if (!base || !/^(?:self|inputs\.self|\.{1,2}(?:\/\.\.)*\/?\.?)$/.test(base)) continue;
+    const rest = str.text.slice(first.end - str.start).replace(/["']+$/, "");
+    // Public files, and encrypted ones (the option is then misused, but nothing is disclosed).
+    if (!rest.startsWith("/") || PUBLIC_FILE.test(rest) || /\.(?:age|gpg|asc|enc)$/i.test(rest)) continue;
+    const hash = /hashedPassword/i.test(last.name);
+    ctx.report({
+      node: str,
+      optionPath: def.path,
+      severity: hash ? "medium" : "high",
+      key: `source:${def.path}`,
+      message:
+        `${def.path} is given \`${str.text.replace(/\s+/g, " ")}\`, a file of the flake's own source: the source is copied into the Nix store, so the ${hash ? "password hash" : "secret"} is world-readable there on every machine it is built for (and in binary caches), whatever the option does with it` +
+        (hash ? "; a hash is cracked offline, so a weak password falls." : "."),
+      fix: {
+        safety: "manual",
+        description: `Keep the file encrypted (agenix or sops-nix; for a password hash, sops.secrets.<name>.neededForUsers = true) and set ${def.path} to its decrypted path (config.age.secrets.<name>.path / config.sops.secrets.<name>.path); then rotate it.`,
+      },
+    });
+  }
+}
+
 export const secretInNixStore: Rule = {
   id: "secret-in-nix-store",
   examples: {
@@ -239,6 +280,8 @@ export const secretInNixStore: Rule = {
   '';
 }
 `),
+      // A password hash named inside the flake's source: the source is a store path.
+      hostExample(`{ self, ... }: { users.users.root.hashedPasswordFile = "\${self}/secrets/hashes/root.hash"; }\n`),
     ],
     silent: [
       hostExample(`{ services.myapp.passwordFile = "/run/secrets/myapp-password"; }\n`),
@@ -246,6 +289,8 @@ export const secretInNixStore: Rule = {
       hostExample(`{ secrets.files.syncplay.file = ./external/private/secrets/syncplay; }\n`),
       // A public key and a banner interpolated into text: nothing secret in the store.
       hostExample(`{ environment.etc.motd.text = "\${builtins.readFile ./motd}\\nadmin key: \${builtins.readFile ./keys/admin.pub}"; }\n`),
+      // A sops secret's path, and a non-secret file of the source.
+      hostExample(`{ self, config, ... }: {\n  users.users.root.hashedPasswordFile = config.sops.secrets.root-hash.path;\n  services.foo.configFile = "\${self}/config/foo.conf";\n  services.bar.keyFile = "\${self}/keys/bar.pub";\n}\n`),
     ],
   },
   name: "secret copied into the Nix store at evaluation",
@@ -258,6 +303,7 @@ export const secretInNixStore: Rule = {
   compliance: SECRETS_COMPLIANCE,
 
   checkNix(ctx) {
+    checkSourcePaths(ctx);
     const reported = new Set<SyntaxNode>();
     // Names given to secrets by this file's fixes (two files named `token` need two names).
     const secretNames = new Map<string, string>();
