@@ -4,10 +4,6 @@
 //   - a file written into the store with the secret inside (`pkgs.writeText`, `writeTextFile`,
 //     `builtins.toFile`) and handed to a `passwordFile`/`tokenFile`/`environmentFile` option: the
 //     option exists to keep the secret out of the store, and the file is in it;
-//   - Nix's own access tokens given in the configuration (`nix.settings.access-tokens`, an
-//     `access-tokens =` line of `nix.extraOptions`): NixOS (and home-manager) write them into
-//     nix.conf, a store file every local user reads, whatever the value is made from (a literal, a
-//     git-crypt'd set evaluated at build time); `!include` of a run-time secret file is the way;
 //   - credentials files written as text (`environment.etc`, home-manager `home.file`/`xdg.configFile`)
 //     in formats whose password is not a `key = value` line: netrc (`machine h login u password p`),
 //     .pgpass (`host:port:db:user:password`), msmtp (`password p`).
@@ -172,62 +168,7 @@ function updatesLeft(node: SyntaxNode): boolean {
   return false;
 }
 
-/** Is an interpolated expression a run-time reference (a sops placeholder, a secret's path), not
- * the token itself? */
-function runtimeReference(text: string): boolean {
-  return /(?:\.placeholder\b|\.path$|^config\.(?:age|sops)\.)/.test(text.replace(/\s+/g, ""));
-}
-
-/** Nix access tokens written into nix.conf from a computed value: nix.settings.access-tokens (a
- * string or a list), or an `access-tokens = ...` line of nix.extraOptions that is not an
- * `!include`, interpolating something that is not a run-time reference. A literal token is
- * hardcoded-secret's (one finding for it). */
-function checkAccessTokens(ctx: NixFileContext): void {
-  for (const def of ctx.index.definitions) {
-    if (isDead(def) || !def.inner) continue;
-    const settings = /^(?:home-manager\.users\.[^.]+\.)?nix\.settings\.(?:access-tokens|"access-tokens")$/.test(def.path);
-    const extra = /^(?:home-manager\.users\.[^.]+\.)?nix\.extraOptions$/.test(def.path);
-    if (!settings && !extra) continue;
-    const value = unparen(def.inner)!;
-    for (const str of value.kind === K.NODE_LIST ? value.childNodes() : [value]) {
-      let made: string | undefined;
-      let shown: string;
-      if (str.kind === K.NODE_STRING) {
-        if (staticString(str) !== undefined) continue;
-        const raw = str.text.replace(/^(?:''|")|(?:''|")$/g, "");
-        const line = extra ? raw.split("\n").find((l) => /^\s*(?:extra-)?access-tokens\s*=/.test(l)) : raw;
-        if (!line) continue;
-        const interps = [...line.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]!.trim());
-        made = interps.find((i) => !runtimeReference(i));
-        if (!made) continue;
-        shown = line.trim().replace(/^(?:extra-)?access-tokens\s*=\s*/, "");
-      } else {
-        // A whole value given by an expression: only one naming a secret set's entry.
-        if (!settings || !/(?:^|\.)(?:secrets?|tokens?)\b/i.test(str.text) || runtimeReference(str.text)) continue;
-        made = str.text.replace(/\s+/g, " ");
-        shown = `\${${made}}`;
-      }
-      const where = settings ? def.path : `an access-tokens line of ${def.path}`;
-      ctx.report({
-        node: str,
-        optionPath: def.path,
-        severity: "high",
-        title: "Nix access token written into nix.conf",
-        evidence: `${settings ? def.path : "access-tokens"} = ${shown.slice(0, 100)}`,
-        message:
-          `${where} gives Nix an access token (for fetching private flakes, raising API limits) made from \`${made}\` at evaluation: ` +
-          "the value is written into nix.conf, a file of the world-readable Nix store (/etc/nix/nix.conf links there), so every local user and process can read the token, whatever protects it in the repository (git-crypt, a private input).",
-        fix: {
-          safety: "manual",
-          description: 'Keep the token in a run-time secret and include it: nix.extraOptions = "!include ${config.age.secrets.nix-access-tokens.path}" (or sops-nix), the file holding `access-tokens = github.com=<token>`, readable by root (and the users that need it). Revoke the token that is in the store.',
-        },
-      });
-    }
-  }
-}
-
 function checkNix(ctx: NixFileContext): void {
-  checkAccessTokens(ctx);
   // One Wi-Fi literal shared by several networks (`PIWC = work; PIWC-5G = work;`) is one finding,
   // and a network whose psk a `//` replaces does not keep the left side's (Lehmanator-nix-configs
   // piwc/network.nix:16 was reported three times, once for a network that overrides it).
@@ -329,8 +270,6 @@ export const secretInConfigText: Rule = {
       hostExample(`{\n  environment.etc."netrc".text = ''\n    machine example.org login me password Zq8mN2pL5x\n  '';\n}\n`),
       hostExample(`{ environment.etc."pgpass".text = "db.example.org:5432:app:app:Xk29dkfjQ83j"; }\n`),
       hostExample(`{ home-manager.users.me.xdg.configFile."msmtp/config".text = ''\n  account default\n  host smtp.example.org\n  password Mz83kdJd82ks\n''; }\n`),
-      // A token from a git-crypt'd set evaluated at build time: nix.conf is in the store all the same.
-      hostExample(`{ lib, ... }:\nlet secrets = import ./secrets.nix; in {\n  nix.settings.access-tokens = "github.com=\${secrets.github_access_token}";\n}\n`, "configuration.nix", { "secrets.nix": "{ github_access_token = \"ghp_replace_me_with_a_token\"; }\n" }),
     ],
     silent: [
       hostExample(`{ networking.wireless = { secretsFile = "/run/secrets/wifi"; networks."HomeNet".pskRaw = "ext:psk_home"; networks.Work.psk = "@PSK_WORK@"; }; }\n`),
@@ -339,8 +278,6 @@ export const secretInConfigText: Rule = {
       hostExample(`{ environment.etc."pgpass".text = "db.example.org:5432:app:app:*"; }\n`),
       // pam_u2f mappings: a key handle and a public key, public by design.
       hostExample(`{ pkgs, ... }: {\n  security.pam.u2f.settings.authfile = pkgs.writeText "u2f-mappings" ''\n    alice:Zm9vYmFyS2V5SGFuZGxlMTIzNDU2Nzg5MA==,cHVibGljS2V5MTIzNDU2Nzg5MGFiY2RlZg==,es256,+presence\n  '';\n}\n`),
-      // The token included from a run-time secret file, or rendered by sops at activation.
-      hostExample(`{ config, ... }: {\n  nix.extraOptions = "!include \${config.age.secrets.nix-access-tokens.path}";\n  sops.templates."nix-tokens.conf".content = "access-tokens = github.com=\${config.sops.placeholder.github-token}";\n}\n`),
     ],
   },
   name: "Secret in a passphrase, store file or credentials file",
