@@ -352,15 +352,28 @@ function isTestSet(set: SyntaxNode | undefined): boolean {
   return topLevelKeys(set).some((k) => k === "testScript" || k === "nodes");
 }
 
+/** Where a flake-parts module keeps a NixOS module of its own: `flake.nixosModules.<name>`, the
+ * dendritic registry `flake.modules.nixos.<name>` (import-tree layouts: AlexNabokikh-nix-config's
+ * modules/users.nix), and den's aspects, `den.aspects.<name>.nixos` (hmajid2301-nixicle). Their
+ * values are modules, so what they set are NixOS options (not `flake.modules.nixos.users.security...`).
+ * Only the NixOS class: `flake.modules.darwin.*` and `den.aspects.<name>.darwin` are nix-darwin's,
+ * `.homeManager` home-manager's. */
+const NIXOS_MODULE_SLOT = /^(?:flake\.nixosModules\.[^.]+|flake\.modules\.nixos\.[^.]+|den\.aspects\.[^.]+\.nixos)$/;
+
 /** Index a whole file: the file as a module, plus every inline module in a `modules = [ ... ]`
  * list (flake.nix's `nixosSystem { modules = [ ... ]; }`) and every node of a NixOS VM test
  * (`nodes.<name> = { ... }: { ... }`, `nodes = { a = ...; }`, `machine = ...`, `defaults = ...`). */
 export function buildOptionIndex(root: SyntaxNode): OptionIndex {
   const main = indexModule(root);
   const inline: OptionIndex[] = [];
+  const added = new Set<SyntaxNode>();
   const addModule = (el: SyntaxNode | undefined) => {
-    const m = unparen(el);
-    if (m && (m.kind === K.NODE_LAMBDA || m.kind === K.NODE_ATTR_SET)) {
+    let m = unparen(el);
+    // A module kept in a let binding (`let module = { ... }; in { flake.nixosModules.default =
+    // module; }`: alyraffauf-nixcfg's shared programs), read where it is written, once.
+    for (let hop = 0; m?.kind === K.NODE_IDENT && hop < 4; hop++) m = unparen(resolveLexical(m)?.value);
+    if (m && (m.kind === K.NODE_LAMBDA || m.kind === K.NODE_ATTR_SET) && !added.has(m)) {
+      added.add(m);
       const idx = indexModule(m);
       if (idx.isModule) inline.push(idx);
     }
@@ -375,7 +388,7 @@ export function buildOptionIndex(root: SyntaxNode): OptionIndex {
       const set = unparen(node.childNodes()[1]);
       if (mainPath === "flake.nixosModules" && set?.kind === K.NODE_ATTR_SET) {
         for (const b of set.childNodes()) if (b.kind === K.NODE_ATTRPATH_VALUE && b.childNodes()[0]?.childNodes().length === 1) addModule(b.childNodes()[1]);
-      } else if (/^flake\.nixosModules\.[^.]+$/.test(mainPath)) addModule(set);
+      } else if (NIXOS_MODULE_SLOT.test(mainPath)) addModule(set);
       continue;
     }
     const [attrpath, value] = node.childNodes();

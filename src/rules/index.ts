@@ -54,6 +54,7 @@ import { secretInEnvironment } from "./secrets/secret-in-environment.js";
 import { secretInConfigText } from "./secrets/secret-in-config-text.js";
 import { secretOnCommandLine } from "./secrets/secret-on-command-line.js";
 import { secretInNixStore } from "./secrets/secret-in-nix-store.js";
+import { sandboxSecretExposure } from "./secrets/sandbox-secret-exposure.js";
 import { worldReadableSecret } from "./secrets/world-readable-secret.js";
 import { kernelMitigationsDisabled } from "./kernel/kernel-mitigations-disabled.js";
 import { kernelSysctlWeakened } from "./kernel/kernel-sysctl-weakened.js";
@@ -153,6 +154,7 @@ export const ALL_RULES: Rule[] = [
   kernelSysctlWeakened,
   // secrets
   secretInNixStore,
+  sandboxSecretExposure,
   hardcodedSecret,
   plaintextPasswordOption,
   secretInEnvironment,

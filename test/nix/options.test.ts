@@ -180,6 +180,49 @@ describe("option-path index", () => {
     expect(leaves).toContain("perSystem.packages.x");
   });
 
+  it("indexes the dendritic flake.modules.nixos.<name> and den's den.aspects.<name>.nixos as NixOS modules, not their darwin or home-manager siblings", () => {
+    const dendritic = paths(`{
+      flake.modules.nixos.users = { config, ... }: { security.sudo.wheelNeedsPassword = false; };
+      flake.modules.nixos = { nix = { nix.settings.sandbox = false; }; };
+      flake.modules.darwin.users = { config, ... }: { security.sudo.extraConfig = "me ALL = (ALL) NOPASSWD: ALL"; };
+      flake.modules.homeManager.shell = { programs.fish.enable = true; };
+    }`);
+    const leaves = dendritic.definitions.filter((d) => d.isLeaf).map((d) => d.path);
+    expect(leaves).toContain("security.sudo.wheelNeedsPassword");
+    expect(leaves).toContain("nix.settings.sandbox");
+    expect(leaves).not.toContain("security.sudo.extraConfig");
+    expect(leaves).not.toContain("programs.fish.enable");
+    const den = paths(`{ den, ... }: {
+      den.aspects.vps = {
+        includes = [ den.aspects.server ];
+        nixos = { lib, ... }: { security.sudo.wheelNeedsPassword = lib.mkForce false; };
+        darwin = { security.pam.enableSudoTouchIdAuth = true; };
+      };
+      den.aspects.redis.nixos = { services.redis.servers.main.openFirewall = true; };
+    }`);
+    const denLeaves = den.definitions.filter((d) => d.isLeaf).map((d) => d.path);
+    expect(denLeaves).toContain("security.sudo.wheelNeedsPassword");
+    expect(denLeaves).toContain("services.redis.servers.main.openFirewall");
+    expect(denLeaves).not.toContain("security.pam.enableSudoTouchIdAuth");
+  });
+
+  it("indexes a flake's NixOS module kept in a let binding (`nixosModules.default = module`), once however often it is named", () => {
+    const idx = paths(`_: let
+      module = { security.sudo.wheelNeedsPassword = false; };
+      alias = module;
+    in {
+      flake = {
+        nixosModules.default = module;
+        nixosModules.again = alias;
+        systemModules.default = module;
+        darwinModules.default = { security.sudo.extraConfig = "%admin ALL=(ALL) NOPASSWD: ALL"; };
+      };
+    }`);
+    const leaves = idx.definitions.filter((d) => d.isLeaf).map((d) => d.path);
+    expect(leaves.filter((p) => p === "security.sudo.wheelNeedsPassword")).toHaveLength(1);
+    expect(leaves).not.toContain("security.sudo.extraConfig");
+  });
+
   it("says a package expression is not a module", () => {
     const p = parseNix("{ stdenv }: stdenv.mkDerivation { pname = \"x\"; }");
     expect(indexModule(p.root).isModule).toBe(false);

@@ -1,5 +1,6 @@
 // app-auth-disabled: a web application configured to let visitors in without logging in: Grafana
-// anonymous access (worst with the Editor or Admin role) or open sign-up, PhotoPrism's public
+// anonymous access (worst with the Editor or Admin role) or open sign-up, its auth.proxy trusting a
+// login header from any address while listening on every interface, PhotoPrism's public
 // mode, a Syncthing GUI listening on every interface without a GUI user, code-server with
 // `auth = "none"` (critical when it listens beyond loopback or an nginx virtual host of the file
 // proxies to it without authentication: its terminal is a shell), Traefik's API and dashboard
@@ -53,6 +54,7 @@ function checkNix(ctx: NixFileContext): void {
       fix: { safety: "review", description: 'Set services.grafana.settings."auth.anonymous".enabled = false (or keep the instance reachable only from a private network). Public dashboards can be shared one by one instead.', edits: [replaceNode(ctx.file, def.inner, "false")] },
     });
   }
+  checkGrafanaAuthProxy(ctx, grafana, live);
   for (const def of grafana("users.allow_sign_up")) {
     if (!truthy(staticValue(def.inner)) || !def.inner) continue;
     ctx.report({
@@ -118,6 +120,42 @@ function checkNix(ctx: NixFileContext): void {
       },
     });
   }
+}
+
+/**
+ * Grafana's auth.proxy on without a whitelist while Grafana listens on every interface: it takes
+ * whoever the header (`Remote-User`, X-WEBAUTH-USER) names as logged in, so anyone who reaches
+ * Grafana directly rather than through the authenticating proxy sends the header and is that user,
+ * the admin included (auto_sign_up creates any other). High when the file opens Grafana's port;
+ * else low: local processes, containers on the host's bridges and trusted interfaces reach it
+ * (pborzenkov-nix-config rock grafana.nix: Authelia in front, http_addr 0.0.0.0, no whitelist).
+ * Silent on loopback (the proxy's host is the only way in) or with a whitelist.
+ */
+function checkGrafanaAuthProxy(ctx: NixFileContext, grafana: (key: string) => OptionDefinition[], live: OptionDefinition[]): void {
+  const on = grafana("auth.proxy.enabled").find((d) => truthy(staticValue(d.inner)) && d.inner);
+  if (!on?.inner) return;
+  if (grafana("auth.proxy.whitelist").some((d) => { const v = staticValue(d.inner); return v === null || (typeof v === "string" ? v.trim() !== "" : true); })) return;
+  const addr = grafana("server.http_addr").map((d) => staticValue(d.inner)).find((v) => typeof v === "string");
+  if (typeof addr !== "string" || !ALL_INTERFACES.test(addr.trim())) return;
+  const portValue = grafana("server.http_port").map((d) => staticValue(d.inner)).find((v) => typeof v === "number");
+  const port = typeof portValue === "number" ? portValue : 3000;
+  const opened = live.some((d) => /^networking\.firewall\.(?:interfaces\.[^.]+\.)?allowedTCPPorts$/.test(d.path) && (() => { const v = staticValue(d.inner); return Array.isArray(v) && v.includes(port); })());
+  const header = grafana("auth.proxy.header_name").map((d) => staticValue(d.inner)).find((v) => typeof v === "string") ?? "X-WEBAUTH-USER";
+  ctx.report({
+    node: on.inner,
+    optionPath: on.path,
+    severity: opened ? "high" : "low",
+    title: "Grafana trusts a login header from anyone who reaches it",
+    message:
+      `Grafana's auth.proxy is on without a whitelist and Grafana listens on every interface (http_addr = "${addr}"): it logs in whoever the ${header} header names, so a client that reaches port ${port} directly, past the authenticating proxy, sends the header and is that user, the admin included. ` +
+      (opened
+        ? `This file opens port ${port} in the firewall, so that is every network the host is on.`
+        : `The port is not opened here, so that is every local process and container of the host and every interface the firewall trusts.`),
+    fix: {
+      safety: "review",
+      description: `Listen on loopback (services.grafana.settings.server.http_addr = "127.0.0.1") when the proxy runs on the same host, or set services.grafana.settings."auth.proxy".whitelist to the proxy's address.`,
+    },
+  });
 }
 
 /**
@@ -468,6 +506,8 @@ export const appAuthDisabled: Rule = {
       hostExample(`{\n  services.mosquitto = {\n    enable = true;\n    listeners = [ { omitPasswordAuth = true; settings.allow_anonymous = true; acl = [ "pattern readwrite #" ]; } ];\n  };\n}\n`),
       // Alertmanager behind a virtual host on the open port 80, with no login in front.
       hostExample(`{ config, ... }: {\n  services.prometheus.alertmanager = { enable = true; webExternalUrl = "http://alerts.internal.example"; };\n  services.nginx = { enable = true; virtualHosts."alerts.internal.example".locations."/".proxyPass = "http://127.0.0.1:\${toString config.services.prometheus.alertmanager.port}"; };\n  networking.firewall.allowedTCPPorts = [ 80 443 ];\n}\n`),
+      // auth.proxy without a whitelist on every interface, its port open: anyone sends Remote-User.
+      hostExample(`{\n  services.grafana.settings = {\n    server = { http_addr = "0.0.0.0"; http_port = 3000; };\n    "auth.proxy" = { enabled = true; header_name = "Remote-User"; auto_sign_up = true; };\n  };\n  networking.firewall.allowedTCPPorts = [ 3000 ];\n}\n`),
     ],
     silent: [
       hostExample(`{ services.grafana.settings = { "auth.anonymous".enabled = false; users.allow_sign_up = false; }; }\n`),
@@ -486,6 +526,9 @@ export const appAuthDisabled: Rule = {
       // Anonymous clients without an ACL line (NixOS writes an ACL file: they get nothing), and a loopback listener.
       hostExample(`{\n  services.mosquitto.listeners = [\n    { settings.allow_anonymous = true; users.ha = { acl = [ "readwrite #" ]; hashedPasswordFile = "/run/secrets/ha"; }; }\n    { address = "127.0.0.1"; settings.allow_anonymous = true; acl = [ "pattern readwrite #" ]; }\n  ];\n}\n`),
       hostExample(`{\n  services.traefik.staticConfigOptions.api = { dashboard = true; insecure = false; };\n  services.traefik.dynamicConfigOptions.http.routers.dash = { entryPoints = [ "websecure" ]; service = "api@internal"; middlewares = [ "auth" ]; };\n}\n`),
+      // auth.proxy from the proxy's address only, or on loopback behind a proxy on the same host.
+      hostExample(`{\n  services.grafana.settings = {\n    server.http_addr = "0.0.0.0";\n    "auth.proxy" = { enabled = true; header_name = "Remote-User"; whitelist = "10.0.0.2"; };\n  };\n}\n`),
+      hostExample(`{\n  services.grafana.settings = {\n    server.http_addr = "127.0.0.1";\n    "auth.proxy" = { enabled = true; header_name = "X-Email"; header_property = "email"; };\n  };\n}\n`),
     ],
   },
   name: "Application authentication turned off",

@@ -5,7 +5,9 @@
 //   - gitlab-runner: `dockerPrivileged = true`, `dockerVolumes` with docker.sock, and the same as
 //     `registrationFlags` (`--docker-privileged`, `--docker-volumes /var/run/docker.sock:…`);
 //   - Gitea/Forgejo act_runner: `settings.container.privileged = true`, docker.sock in
-//     `settings.container.options` or `valid_volumes`;
+//     `settings.container.options` or `valid_volumes`, Forgejo's `container.docker_host =
+//     "automount"` (the socket in every job); instances named by an expression
+//     (`instances.${config.networking.hostName}`) too;
 //   - Woodpecker agents: docker.sock in WOODPECKER_BACKEND_DOCKER_VOLUMES;
 //   - GitHub runners running as root or with the docker group;
 //   - a runner started by hand in a script (`docker run --privileged -v /var/run/docker.sock:…`
@@ -35,7 +37,7 @@ function stringsOf(v: unknown): string[] {
 /** What a runner option gives its jobs, if too much. */
 function judgeOption(path: string, value: unknown): Hit | undefined {
   const s = stringsOf(value);
-  let m = /^services\.gitlab-runner\.services\.([^.]+)\.(dockerPrivileged|dockerVolumes|registrationFlags)$/.exec(path);
+  let m = /^services\.gitlab-runner\.services\.(\$\{[^}]*\}|[^.]+)\.(dockerPrivileged|dockerVolumes|registrationFlags)$/.exec(path);
   if (m) {
     const runner = `gitlab-runner ${m[1]}`;
     if (m[2] === "dockerPrivileged" && value === true) return { runner, what: "runs its jobs' containers privileged (dockerPrivileged = true)" };
@@ -47,10 +49,13 @@ function judgeOption(path: string, value: unknown): Hit | undefined {
     }
     return undefined;
   }
-  m = /^services\.(gitea-actions-runner|forgejo-runner)\.instances\.([^.]+)\.settings\.container\.(privileged|options|valid_volumes)$/.exec(path);
+  m = /^services\.(gitea-actions-runner|forgejo-runner)\.instances\.(\$\{[^}]*\}|[^.]+)\.settings\.container\.(privileged|options|valid_volumes|docker_host)$/.exec(path);
   if (m) {
     const runner = `${m[1]} ${m[2]}`;
     if (m[3] === "privileged" && value === true) return { runner, what: "runs its jobs' containers privileged (container.privileged = true)" };
+    // Forgejo runner: "automount" finds the host's engine socket and mounts it into every job and
+    // service container ("" or "-" finds it without mounting it; wrmilling-nixos-configuration's bob).
+    if (m[3] === "docker_host") return value === "automount" ? { runner, what: 'mounts the host\'s Docker socket into every job container (container.docker_host = "automount")' } : undefined;
     if (m[3] === "options" && s.some((x) => /--privileged\b/.test(x))) return { runner, what: "starts its jobs' containers with --privileged (container.options)" };
     if (s.some((x) => SOCKET.test(x))) return { runner, what: `lets its jobs mount the host's Docker socket (container.${m[3]})` };
     return undefined;
@@ -118,9 +123,11 @@ export const ciRunnerPrivileged: Rule = {
       hostExample(`{\n  services.gitlab-runner.enable = true;\n  services.gitlab-runner.services.docker = {\n    executor = "docker";\n    dockerImage = "alpine";\n    dockerPrivileged = true;\n    dockerVolumes = [ "/var/run/docker.sock:/var/run/docker.sock" ];\n  };\n}\n`),
       hostExample(`{ pkgs, ... }: {\n  systemd.services.gh-runner.script = ''\n    docker run --rm --name github-runner-1 --privileged \\\n      -v /var/run/docker.sock:/var/run/docker.sock myoung34/github-runner:latest\n  '';\n}\n`),
       hostExample(`{\n  services.woodpecker-agents.agents.docker.environment.WOODPECKER_BACKEND_DOCKER_VOLUMES = "/var/run/docker.sock:/var/run/docker.sock";\n  services.github-runners.ci.serviceOverrides.SupplementaryGroups = [ "docker" ];\n}\n`),
+      // An instance named after the host, jobs given the host's socket by Forgejo's automount.
+      hostExample(`{ config, pkgs, ... }: {\n  services.gitea-actions-runner.package = pkgs.forgejo-runner;\n  services.gitea-actions-runner.instances.\${config.networking.hostName}.settings.container.docker_host = "automount";\n}\n`),
     ],
     silent: [
-      hostExample(`{\n  services.gitlab-runner.services.docker = {\n    executor = "docker";\n    dockerImage = "alpine";\n    dockerVolumes = [ "/cache" ];\n    registrationFlags = [ "--docker-privileged=false" ];\n  };\n  services.gitea-actions-runner.instances.main.settings.container.privileged = false;\n}\n`),
+      hostExample(`{ config, ... }: {\n  services.gitlab-runner.services.docker = {\n    executor = "docker";\n    dockerImage = "alpine";\n    dockerVolumes = [ "/cache" ];\n    registrationFlags = [ "--docker-privileged=false" ];\n  };\n  services.gitea-actions-runner.instances.main.settings.container.privileged = false;\n  services.gitea-actions-runner.instances.\${config.networking.hostName}.settings.container.docker_host = "-";\n}\n`),
       hostExample(`{ pkgs, ... }: {\n  systemd.services.portainer.script = ''\n    docker run -d --name portainer -v /var/run/docker.sock:/var/run/docker.sock portainer/portainer-ce\n  '';\n}\n`),
     ],
   },

@@ -4,6 +4,9 @@
 //     noVNC images) with no password in its environment and no environmentFiles that could hold
 //     one, reachable from the network: a remote desktop with a terminal and the mounted folders
 //     (high);
+//   - a dockur VM image (dockurr/windows, dockurr/macos) whose web viewer (noVNC on 8006, no login
+//     of its own) is published on every interface: the VM's screen and keyboard, signed in or at
+//     its login, and every folder shared into it (high; gytis-ivaskevicius-nixfiles winapps.nix);
 //   - an MCP server image (SSE/HTTP transport) reachable from the network: MCP servers have no
 //     authentication of their own and act with the token they are given (medium);
 //   - an auto-started container whose own login is set to a placeholder in its environment
@@ -23,6 +26,8 @@ import type { NixFileContext, Rule } from "../types.js";
 /** linuxserver images built on baseimage-kasmvnc, and jlesage's GUI images (noVNC web access). */
 const KASM_IMAGE = /(?:^|\/)linuxserver\/(?:calibre|webtop|digikam|firefox|chromium|obsidian|libreoffice|kicad|krita|blender|freecad|filezilla|mullvad-browser|opera|brave|vivaldi|remmina|rdesktop|msedge|kasm|pycharm|wireshark|doublecommander|inkscape|gimp|audacity|darktable|steam|zotero|signal|telegram)(?::|@|$)/i;
 const JLESAGE_IMAGE = /(?:^|\/)jlesage\/(?!nginx-proxy-manager\b)[\w.-]+(?::|@|$)/i;
+/** dockur's VM images: QEMU with a noVNC viewer on 8006 and no authentication in front of it. */
+const DOCKUR_VM_IMAGE = /(?:^|\/)dockurr?\/(?:windows|macos)(?::|@|$)/i;
 const MCP_IMAGE = /(?:^|[/_-])mcp(?:[/_:.@-]|$)/i;
 /** Environment names through which an image sets its own login's password (not a client's
  * credential for another service, not a salt). */
@@ -64,6 +69,26 @@ function check(ctx: NixFileContext): void {
         },
       });
     }
+    if (DOCKUR_VM_IMAGE.test(image)) {
+      // The viewer's port: published on every interface, or the container's own LAN address.
+      const viewer = c.ports.find((p) => p.address === "all" && /(?:^|:)8006(?:\/tcp)?$/.test(p.spec));
+      const own = reach?.startsWith("given its own address") ? reach : undefined;
+      if (viewer || own) {
+        const rdp = c.ports.find((p) => p.address === "all" && /(?:^|:)3389(?:\/(?:tcp|udp))?$/.test(p.spec));
+        ctx.report({
+          node: viewer?.node ?? where,
+          optionPath: c.def.path,
+          key: `vm-viewer:${c.name}`,
+          severity: c.autoStart ? "high" : "medium",
+          title: "VM web viewer on the network without a login",
+          message:
+            `Container ${c.name} (${image}) runs a virtual machine whose web viewer (noVNC on port 8006) has no authentication, and it is ${viewer ? `published on every interface (${viewer.spec}; container port publishing bypasses the NixOS firewall)` : own}: anyone who reaches it gets the VM's screen and keyboard, a signed-in session included, and every folder shared into the VM.` +
+            (rdp ? ` RDP (${rdp.spec}) is published the same way and accepts the account the environment sets.` : "") +
+            (c.autoStart ? "" : " (autoStart = false: exposed while someone has started it, medium.)"),
+          fix: { safety: "review", description: 'Publish 8006 (and 3389) on loopback only ("127.0.0.1:8006:8006") and reach the viewer through an SSH tunnel, a VPN address or an authenticating reverse proxy.' },
+        });
+      }
+    }
     if (reach && MCP_IMAGE.test(image)) {
       ctx.report({
         node: where,
@@ -101,11 +126,14 @@ export const containerExposedUnauthenticated: Rule = {
       hostExample(
         `{ config, ... }:\nlet\n  port = 9092;\n  image = "mcp/grafana:latest";\nin\n{\n  virtualisation.oci-containers.containers = config.lib.my.mkContainer {\n    app = "mcp-grafana";\n    inherit image;\n    envFiles = [ "/run/secrets/grafana-token" ];\n    ports = [ "\${toString port}:\${toString port}" ];\n  };\n}\n`,
       ),
+      hostExample(`{\n  virtualisation.oci-containers.containers.windows = {\n    image = "dockurr/windows";\n    ports = [ "8006:8006" "3389:3389" ];\n    environment = { VERSION = "11"; USERNAME = "me"; PASSWORD_FILE = "/run/secrets/win"; };\n    extraOptions = [ "--device=/dev/kvm" "--cap-add=NET_ADMIN" ];\n  };\n}\n`),
     ],
     silent: [
       hostExample(`{\n  virtualisation.oci-containers.containers.calibre = {\n    image = "lscr.io/linuxserver/calibre:latest";\n    ports = [ "127.0.0.1:8080:8080" ];\n  };\n  virtualisation.oci-containers.containers.webtop = {\n    image = "lscr.io/linuxserver/webtop";\n    ports = [ "3000:3000" ];\n    environmentFiles = [ "/run/secrets/webtop-env" ];\n  };\n}\n`),
       hostExample(`{\n  virtualisation.oci-containers.containers.pg = {\n    image = "postgres:11";\n    autoStart = false;\n    ports = [ "5432:5432" ];\n    environment.POSTGRES_PASSWORD = "REPLACE_ME_POSTGRES_PASSWORD";\n  };\n  virtualisation.oci-containers.containers.app = {\n    image = "app";\n    ports = [ "8080:8080" ];\n    environment = { SMTP_PASSWORD = "changeme"; PASSWORD_SALT = "REPLACE_ME"; };\n  };\n}\n`),
       hostExample(`{\n  virtualisation.oci-containers.containers.mcp = {\n    image = "mcp/grafana";\n    ports = [ "127.0.0.1:9092:9092" ];\n  };\n}\n`),
+      // The viewer on loopback, and a VM behind a Tailscale sidecar's network namespace.
+      hostExample(`{\n  virtualisation.oci-containers.containers.windows = {\n    image = "dockurr/windows";\n    ports = [ "127.0.0.1:8006:8006" ];\n  };\n  virtualisation.oci-containers.containers.win-ts = {\n    image = "docker.io/dockurr/windows:latest";\n    extraOptions = [ "--network=container:TSwin" "--device=/dev/kvm" ];\n  };\n}\n`),
     ],
   },
   name: "Container reachable without a login",

@@ -5,7 +5,9 @@
 //     user and every service, however confined, is root (high);
 //   - the daemon listening on TCP (`virtualisation.docker.listenOptions`, `daemon.settings.hosts`,
 //     `-H tcp://`) on an address other than loopback: the API has no authentication without TLS
-//     client certificates, so everyone who reaches the port is root (critical).
+//     client certificates, so everyone who reaches the port is root (critical); the same for a
+//     container running its own daemon (docker:dind) on the host's network (high) or published on
+//     every interface (critical);
 //   - a container (virtualisation.oci-containers) that mounts the engine's socket and is reachable
 //     from the network (a port published on every interface, its own LAN address): its web UI or
 //     API drives the engine, so whoever gets into it is root on the host; critical for container
@@ -65,8 +67,55 @@ function publicTcp(address: string): boolean {
 /** Container management UIs and socket proxies: their job is to hand out the engine's API. */
 const MANAGER_IMAGE = /(?:^|\/)(?:yacht|portainer(?:-ce|-ee)?|portainer\/agent|dockge|komodo|arcane|dockpeek|docker-socket-proxy|socket-proxy|dockerproxy|swarmpit|lazydocker|dockcheck-web|watchtower)(?::|@|$)/i;
 
+/** The container shares the host's network namespace (`--network=host`, `--net host`). */
+function hostNetwork(opts: readonly string[]): boolean {
+  return opts.some((o, i) => /^--net(?:work)?=host$/.test(o) || (/^--net(?:work)?$/.test(o) && opts[i + 1] === "host"));
+}
+
+/** A container that runs a Docker daemon itself (docker:dind, `dockerd` as its command) listening
+ * on TCP beyond loopback without TLS client verification: the daemon's API, with no
+ * authentication, is as good as root on whatever it controls, and a dind container is privileged.
+ * Reported when the container shares the host's network (it listens on the host's interfaces:
+ * every local user and process, every container on the host's bridges and every interface the
+ * firewall trusts reach it; hmajid2301-nixicle's forgejo.nix) or publishes the port on every
+ * interface; silent on a container network only its neighbours share, or with --tlsverify. */
+function checkDaemonContainer(ctx: NixFileContext, c: ReturnType<typeof containersOf>[number]): void {
+  const words = [...c.cmd, ...c.extraOptions];
+  if (!c.cmd.some((w) => /(?:^|\/)dockerd$/.test(w)) && !/(?:^|\/)docker:[^/]*dind/.test(c.image ?? "")) return;
+  if (words.some((w) => /^--tlsverify(?:=true)?$/.test(w))) return;
+  const hosts = c.cmd.flatMap((w, i) => {
+    const m = /^(?:-H|--host)=?(tcp:\/\/\S+)$/.exec(w);
+    if (m) return [m[1]!];
+    return (w === "-H" || w === "--host") && c.cmd[i + 1]?.startsWith("tcp://") ? [c.cmd[i + 1]!] : [];
+  });
+  const open = hosts.find(publicTcp);
+  if (!open) return;
+  const port = /:(\d+)$/.exec(open)?.[1];
+  const shared = hostNetwork(c.extraOptions);
+  const published = c.ports.filter((p) => p.address === "all" && (!port || p.hostPort === port || p.spec.split(":").at(-1)?.split("/")[0] === port));
+  if (!shared && !published.length) return;
+  const reach = shared
+    ? `shares the host's network (--network=host), so it listens on the host's own interfaces: every local user and process, every container on the host's bridges and every interface the firewall trusts reach it, and the network too if the port is opened`
+    : `publishes it on every interface (${published.map((p) => p.spec).join(", ")}; container port publishing bypasses the NixOS firewall)`;
+  // At the listen address itself, where the container's set writes it.
+  const at = c.cmdNodes[c.cmd.findIndex((w) => w.includes(open))];
+  ctx.report({
+    node: at ?? c.node,
+    optionPath: c.def.path,
+    key: `daemon:${c.name}:${open}`,
+    severity: shared ? "high" : "critical",
+    title: "Docker API listening on the network",
+    message: `Container ${c.name}${c.image ? ` (${c.image})` : ""} runs a Docker daemon listening on ${open} without TLS client verification and ${reach}. The API has no authentication: a client can start a privileged container with the host's / mounted (a dind daemon runs privileged), which is root on the host.`,
+    fix: {
+      safety: "manual",
+      description: "Make the daemon listen on a Unix socket shared with its clients (a volume), or on 127.0.0.1 inside a network only its clients share; if TCP is needed, require TLS client certificates (--tlsverify with DOCKER_TLS_CERTDIR).",
+    },
+  });
+}
+
 function checkContainers(ctx: NixFileContext): void {
   for (const c of containersOf(ctx.index.definitions)) {
+    checkDaemonContainer(ctx, c);
     const mount = c.volumes.find((v) => SOCKET.test(v.spec.split(":")[0] ?? ""));
     if (!mount) continue;
     const reach = reachableFrom(c);
@@ -150,10 +199,14 @@ export const dockerSocketExposed: Rule = {
       hostExample(`{\n  virtualisation.docker.enable = true;\n  virtualisation.docker.listenOptions = [ "/run/docker.sock" "0.0.0.0:2375" ];\n}\n`),
       hostExample(`{\n  systemd.tmpfiles.rules = [ "z /run/docker.sock 0666 root docker -" ];\n  system.activationScripts.sock.text = "chmod a+rw /run/podman/podman.sock";\n}\n`),
       hostExample(`{\n  virtualisation.oci-containers.containers.yacht = {\n    image = "selfhostedpro/yacht";\n    ports = [ "8000:8000" ];\n    volumes = [ "/srv/yacht:/config" "/var/run/docker.sock:/var/run/docker.sock" ];\n  };\n}\n`),
+      // A privileged docker:dind on the host's network, its API on every address without TLS.
+      hostExample(`{\n  virtualisation.oci-containers.containers.dind = {\n    image = "docker:dind";\n    extraOptions = [ "--privileged" "--network" "host" ];\n    cmd = [ "dockerd" "-H" "tcp://0.0.0.0:2376" "--tls=false" ];\n  };\n}\n`),
     ],
     silent: [
       hostExample(`{ pkgs, ... }: {\n  systemd.services.fix.script = ''\n    chmod 660 /var/run/docker.sock\n    chgrp docker /var/run/docker.sock\n    chmod 666 /var/lib/app/app.sock\n    chmod o+r /srv/docker.sock.md\n  '';\n  virtualisation.docker.listenOptions = [ "/run/docker.sock" "127.0.0.1:2375" ];\n}\n`),
       hostExample(`{\n  virtualisation.oci-containers.containers.proxy = {\n    image = "ghcr.io/tecnativa/docker-socket-proxy:latest";\n    ports = [ "127.0.0.1:2375:2375" ];\n    volumes = [ "/var/run/docker.sock:/var/run/docker.sock:ro" ];\n  };\n}\n`),
+      // dind on its own container network (only its neighbours reach it), or with client certificates.
+      hostExample(`{\n  virtualisation.oci-containers.containers.dind = {\n    image = "docker:27-dind";\n    extraOptions = [ "--privileged" "--network=ci" ];\n    cmd = [ "dockerd" "-H" "tcp://0.0.0.0:2375" ];\n  };\n  virtualisation.oci-containers.containers.dind-tls = {\n    image = "docker:dind";\n    extraOptions = [ "--privileged" "--network=host" ];\n    cmd = [ "dockerd" "--host=tcp://0.0.0.0:2376" "--tlsverify" ];\n  };\n}\n`),
     ],
   },
   name: "Container engine API open to everyone",

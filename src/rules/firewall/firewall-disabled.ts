@@ -24,7 +24,7 @@ export const NETWORK_SERVICES = new Set([
   "openssh", "sshd", "nginx", "httpd", "caddy", "traefik", "haproxy", "lighttpd", "postgresql", "mysql", "mongodb",
   "elasticsearch", "opensearch", "memcached", "couchdb", "clickhouse", "influxdb", "influxdb2", "cassandra", "neo4j",
   "cockroachdb", "rabbitmq", "apache-kafka", "zookeeper", "etcd", "consul", "nomad", "vault", "grafana", "prometheus",
-  "loki", "tempo", "victoriametrics", "netdata", "samba", "nfs.server", "rpcbind", "rsyncd", "vsftpd", "proftpd",
+  "loki", "tempo", "victoriametrics", "victorialogs", "netdata", "samba", "nfs.server", "rpcbind", "rsyncd", "vsftpd", "proftpd",
   "jellyfin", "plex", "emby", "navidrome", "immich", "photoprism", "home-assistant", "nextcloud", "gitea", "forgejo",
   "gitlab", "vaultwarden", "adguardhome", "blocky", "dnsmasq", "bind", "unbound", "coredns", "kresd", "knot", "nsd",
   "coturn", "matrix-synapse", "dendrite", "conduit", "mosquitto", "minio", "garage", "transmission", "deluge",
@@ -102,7 +102,7 @@ export const KNOWN_TCP_PORTS: Readonly<Record<string, number[]>> = {
   "home-assistant": [8123], gitea: [3000], forgejo: [3000], vaultwarden: [8222], syncthing: [8384, 22000],
   minio: [9000, 9001], mosquitto: [1883], samba: [139, 445], "nix-serve": [5000], harmonia: [5000],
   "matrix-synapse": [8008], postfix: [25], dovecot2: [143, 993], ollama: [11434], "node-red": [1880],
-  "uptime-kuma": [3001], rsyncd: [873], vsftpd: [21], mpd: [6600], netdata: [19999], cockpit: [9090],
+  "uptime-kuma": [3001], rsyncd: [873], vsftpd: [21], mpd: [6600], netdata: [19999], cockpit: [9090], victorialogs: [9428],
 };
 // Services that open their firewall port themselves by default.
 const SELF_OPENING = new Set(["openssh", "sshd"]);

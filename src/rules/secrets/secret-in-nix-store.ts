@@ -2,7 +2,12 @@
 // `toString ./key`, `"${./key}"`, a secret file given directly as an option's value, or a run-time
 // secret (`/run/agenix/x`, `config.age.secrets.x.path`) read at evaluation. Whatever evaluation
 // reads or copies ends up in /nix/store, which every local user can read and which is copied to
-// every machine the configuration is deployed to (and to binary caches).
+// every machine the configuration is deployed to (and to binary caches). Also values of the
+// repository's secrets computed at evaluation and written into a store file by NixOS itself: Nix's
+// access tokens (`nix.settings.access-tokens`, an `access-tokens =` line of nix.extraOptions, into
+// nix.conf) and the Wi-Fi networks of a secrets set (`networking.wireless.networks =
+// secrets.wifi_networks`, into wpa_supplicant's configuration) (Baitinq-nixos-config: git-crypt
+// protects the file in the repository, not the built system).
 import { posix } from "node:path";
 import { calleeName, flattenApply, staticString, unparen } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
@@ -13,6 +18,7 @@ import { AGENIX, NIX_STORE_READABLE, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOP
 import { secretManagerEdit, secretManagerFor, type SecretManager } from "./secret-manager-edit.js";
 import { pathLiteralTarget, runtimeSecretReference, secretMaterial, secretNameFor } from "./material.js";
 import { hostExample } from "../shared/examples.js";
+import { isDead } from "../shared/scope.js";
 import { judgeGenericValue, SECURITY_KEY_HANDLE_NOTE } from "../../secrets/index.js";
 
 /** Functions that read a file's content into the evaluation (or, `toString`, name its store copy). */
@@ -226,6 +232,125 @@ function fixFor(ctx: NixFileContext, use: Use, pathNode: SyntaxNode, name: strin
   };
 }
 
+/** Options that take the location of a secret (`hashedPasswordFile`, `environmentFile`,
+ * `tokenFile`, `keyFile`...): what they point at should be a run-time file outside the store. */
+const SECRET_LOCATION_OPTION = /(?:password|passwd|hashedPassword|token|secret|key|credentials?|psk|auth|environment|env)s?File$/i;
+
+/**
+ * A secret-file option given a file of the flake's own source by name: `"${self}/secrets/root.hash"`,
+ * `"${inputs.self}/..."`, `"${./.}/..."`. The flake's source is a store path, so the file is in
+ * the world-readable store whatever the option does with it (TheMaxMur-NixOS-Configuration's root
+ * and user password hashes). A path literal (`./secrets/x`) is the check above's; this is the
+ * string spelling of the same thing. Medium for a password hash (cracked offline), high otherwise.
+ */
+function checkSourcePaths(ctx: NixFileContext): void {
+  for (const def of ctx.index.definitions) {
+    const last = def.segments.at(-1);
+    if (!last || last.dynamic || !SECRET_LOCATION_OPTION.test(last.name) || ENCRYPTED_FILE_OPTIONS.test(def.path) || OUT_OF_BAND_FILE_OPTIONS.test(def.path)) continue;
+    const str = unparen(def.inner);
+    if (str?.kind !== K.NODE_STRING) continue;
+    const first = str.children.find((c) => !(c.isToken && (c.kind === K.TOKEN_STRING_START || c.kind === K.TOKEN_IND_STRING_START)));
+    if (!first || first.isToken || first.kind !== K.NODE_INTERPOL) continue;
+    const base = unparen(first.firstChild())?.text.replace(/\s+/g, "");
+    if (!base || !/^(?:self|inputs\.self|\.{1,2}(?:\/\.\.)*\/?\.?)$/.test(base)) continue;
+    const rest = str.text.slice(first.end - str.start).replace(/["']+$/, "");
+    // Public files, and encrypted ones (the option is then misused, but nothing is disclosed).
+    if (!rest.startsWith("/") || PUBLIC_FILE.test(rest) || /\.(?:age|gpg|asc|enc)$/i.test(rest)) continue;
+    const hash = /hashedPassword/i.test(last.name);
+    ctx.report({
+      node: str,
+      optionPath: def.path,
+      severity: hash ? "medium" : "high",
+      key: `source:${def.path}`,
+      message:
+        `${def.path} is given \`${str.text.replace(/\s+/g, " ")}\`, a file of the flake's own source: the source is copied into the Nix store, so the ${hash ? "password hash" : "secret"} is world-readable there on every machine it is built for (and in binary caches), whatever the option does with it` +
+        (hash ? "; a hash is cracked offline, so a weak password falls." : "."),
+      fix: {
+        safety: "manual",
+        description: `Keep the file encrypted (agenix or sops-nix; for a password hash, sops.secrets.<name>.neededForUsers = true) and set ${def.path} to its decrypted path (config.age.secrets.<name>.path / config.sops.secrets.<name>.path); then rotate it.`,
+      },
+    });
+  }
+}
+
+/** Is an interpolated expression a run-time reference (a sops placeholder, a secret's path), not
+ * the token itself? */
+function runtimeReference(text: string): boolean {
+  return /(?:\.placeholder\b|\.path$|^config\.(?:age|sops)\.)/.test(text.replace(/\s+/g, ""));
+}
+
+/** Nix access tokens written into nix.conf from a computed value: nix.settings.access-tokens (a
+ * string or a list), or an `access-tokens = ...` line of nix.extraOptions that is not an
+ * `!include`, interpolating something that is not a run-time reference. A literal token is
+ * hardcoded-secret's (one finding for it). */
+function checkAccessTokens(ctx: NixFileContext): void {
+  for (const def of ctx.index.definitions) {
+    if (isDead(def) || !def.inner) continue;
+    const settings = /^(?:home-manager\.users\.[^.]+\.)?nix\.settings\.(?:access-tokens|"access-tokens")$/.test(def.path);
+    const extra = /^(?:home-manager\.users\.[^.]+\.)?nix\.extraOptions$/.test(def.path);
+    if (!settings && !extra) continue;
+    const value = unparen(def.inner)!;
+    for (const str of value.kind === K.NODE_LIST ? value.childNodes() : [value]) {
+      let made: string | undefined;
+      let shown: string;
+      if (str.kind === K.NODE_STRING) {
+        if (staticString(str) !== undefined) continue;
+        const raw = str.text.replace(/^(?:''|")|(?:''|")$/g, "");
+        const line = extra ? raw.split("\n").find((l) => /^\s*(?:extra-)?access-tokens\s*=/.test(l)) : raw;
+        if (!line) continue;
+        const interps = [...line.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]!.trim());
+        made = interps.find((i) => !runtimeReference(i));
+        if (!made) continue;
+        shown = line.trim().replace(/^(?:extra-)?access-tokens\s*=\s*/, "");
+      } else {
+        // A whole value given by an expression: only one naming a secret set's entry.
+        if (!settings || !/(?:^|\.)(?:secrets?|tokens?)\b/i.test(str.text) || runtimeReference(str.text)) continue;
+        made = str.text.replace(/\s+/g, " ");
+        shown = `\${${made}}`;
+      }
+      const where = settings ? def.path : `an access-tokens line of ${def.path}`;
+      ctx.report({
+        node: str,
+        optionPath: def.path,
+        severity: "high",
+        title: "Nix access token written into nix.conf",
+        evidence: `${settings ? def.path : "access-tokens"} = ${shown.slice(0, 100)}`,
+        message:
+          `${where} gives Nix an access token (for fetching private flakes, raising API limits) made from \`${made}\` at evaluation: ` +
+          "the value is written into nix.conf, a file of the world-readable Nix store (/etc/nix/nix.conf links there), so every local user and process can read the token, whatever protects it in the repository (git-crypt, a private input).",
+        fix: {
+          safety: "manual",
+          description: 'Keep the token in a run-time secret and include it: nix.extraOptions = "!include ${config.age.secrets.nix-access-tokens.path}" (or sops-nix), the file holding `access-tokens = github.com=<token>`, readable by root (and the users that need it). Revoke the token that is in the store.',
+        },
+      });
+    }
+  }
+}
+
+/** `networking.wireless.networks` given as a whole by an entry of the repository's secrets set
+ * (`secrets.wifi_networks`, `secrets.wifi.networks`): the passphrases come from evaluation, so
+ * wpa_supplicant's generated configuration in the store holds them. Silent when the file gives
+ * wpa_supplicant a run-time secrets file (the set may then hold only `ext:` references). */
+function checkWifiFromSecrets(ctx: NixFileContext): void {
+  const live = ctx.index.definitions.filter((d) => !isDead(d));
+  if (live.some((d) => /^networking\.wireless\.(?:secretsFile|environmentFile)$/.test(d.path))) return;
+  for (const def of live) {
+    if (def.path !== "networking.wireless.networks" || !def.inner) continue;
+    const v = unparen(def.inner);
+    if (v?.kind !== K.NODE_SELECT || !/^secrets?\./.test(v.text.replace(/\s+/g, ""))) continue;
+    ctx.report({
+      node: v,
+      optionPath: def.path,
+      severity: "medium",
+      title: "Wi-Fi passphrases from an evaluated secrets set",
+      evidence: `${def.path} = ${v.text};`,
+      message:
+        `${def.path} takes every network from \`${v.text}\`, a value of the repository's secrets evaluated at build time: the passphrases it holds (psk) are written into wpa_supplicant's generated configuration in the world-readable Nix store, whatever protects the file in the repository (git-crypt, a private input). Anyone with a local account reads them.`,
+      fix: { safety: "manual", description: 'Keep the passphrases in a run-time secret: networking.wireless.secretsFile (from agenix/sops-nix) with pskRaw = "ext:psk_<name>" in each network (older NixOS: environmentFile with psk = "@PSK_NAME@").' },
+    });
+  }
+}
+
 export const secretInNixStore: Rule = {
   id: "secret-in-nix-store",
   examples: {
@@ -239,6 +364,11 @@ export const secretInNixStore: Rule = {
   '';
 }
 `),
+      // A password hash named inside the flake's source: the source is a store path.
+      hostExample(`{ self, ... }: { users.users.root.hashedPasswordFile = "\${self}/secrets/hashes/root.hash"; }\n`),
+      // A token from a git-crypt'd set evaluated at build time: nix.conf is in the store all the same.
+      hostExample(`{ lib, ... }:\nlet secrets = import ./secrets.nix; in {\n  nix.settings.access-tokens = "github.com=\${secrets.github_access_token}";\n}\n`, "configuration.nix", { "secrets.nix": "{ github_access_token = \"ghp_replace_me_with_a_token\"; }\n" }),
+      hostExample(`{ secrets, ... }: {\n  networking.wireless = { enable = true; networks = secrets.wifi_networks; };\n}\n`),
     ],
     silent: [
       hostExample(`{ services.myapp.passwordFile = "/run/secrets/myapp-password"; }\n`),
@@ -246,6 +376,12 @@ export const secretInNixStore: Rule = {
       hostExample(`{ secrets.files.syncplay.file = ./external/private/secrets/syncplay; }\n`),
       // A public key and a banner interpolated into text: nothing secret in the store.
       hostExample(`{ environment.etc.motd.text = "\${builtins.readFile ./motd}\\nadmin key: \${builtins.readFile ./keys/admin.pub}"; }\n`),
+      // A sops secret's path, and a non-secret file of the source.
+      hostExample(`{ self, config, ... }: {\n  users.users.root.hashedPasswordFile = config.sops.secrets.root-hash.path;\n  services.foo.configFile = "\${self}/config/foo.conf";\n  services.bar.keyFile = "\${self}/keys/bar.pub";\n}\n`),
+      // The token included from a run-time secret file, or rendered by sops at activation.
+      hostExample(`{ config, ... }: {\n  nix.extraOptions = "!include \${config.age.secrets.nix-access-tokens.path}";\n  sops.templates."nix-tokens.conf".content = "access-tokens = github.com=\${config.sops.placeholder.github-token}";\n}\n`),
+      // The set holds only ext: references, resolved from a run-time secrets file.
+      hostExample(`{ secrets, config, ... }: {\n  networking.wireless = { enable = true; secretsFile = config.sops.secrets.wifi.path; networks = secrets.wifi_networks; };\n}\n`),
     ],
   },
   name: "secret copied into the Nix store at evaluation",
@@ -258,6 +394,9 @@ export const secretInNixStore: Rule = {
   compliance: SECRETS_COMPLIANCE,
 
   checkNix(ctx) {
+    checkSourcePaths(ctx);
+    checkAccessTokens(ctx);
+    checkWifiFromSecrets(ctx);
     const reported = new Set<SyntaxNode>();
     // Names given to secrets by this file's fixes (two files named `token` need two names).
     const secretNames = new Map<string, string>();

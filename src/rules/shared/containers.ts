@@ -49,6 +49,8 @@ export interface Container {
   autoStart: boolean;
   extraOptions: string[];
   cmd: string[];
+  /** The nodes of cmd's words, in order. */
+  cmdNodes: SyntaxNode[];
 }
 
 const PREFIX = /^virtualisation\.(?:oci-containers|docker-containers)$/;
@@ -157,6 +159,7 @@ function finish(d: Draft): Container {
     autoStart: autoStartValue !== false,
     extraOptions: strings("extraOptions").map((s) => s.spec ?? "?"),
     cmd: strings("cmd").map((s) => s.spec ?? "?"),
+    cmdNodes: strings("cmd").map((s) => s.node),
   };
 }
 
