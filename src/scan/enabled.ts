@@ -14,6 +14,10 @@ import { escapeRegExp } from "../text/regexp.js";
 
 const LISTS_DIRECTORY = /\b(?:readDir|scanPaths|listFilesRecursive|umport|importDir|import-tree|haumea|rakeLeaves|listModules|mapModules\w*)\b/;
 
+/** A declared default that may be on: `true`, or another expression (`default = config.my.enable;`,
+ * on where that is), not a literal false. */
+const ON_BY_DEFAULT = /\bdefault\s*=\s*(?!(?:lib\.)?(?:mkDefault\s+)?false\s*;)[^;\s]/;
+
 const LOWER: Record<Severity, Severity> = { critical: "high", high: "medium", medium: "low", low: "low", info: "info" };
 
 /** Rules whose problem exists only once a host runs the code (not code-quality lints, not secrets
@@ -197,7 +201,7 @@ export class ModuleUsage {
       if (says === undefined) {
         // `<owner> = enabled;`: the snowfall-lib set `{ enable = true; }` (host-gates.ts isEnabledSet).
         mention ??= owner ? new RegExp(`(?<![\\w'-])${escapeRegExp(owner)}\\s*(?:\\.\\s*enable|=\\s*\\{|=\\s*(?:[\\w'-]+\\.)*enabled\\s*;)`) : undefined;
-        says = { names: !!mention?.test(f.text), onByDefault: f.index.declarations.some((d) => d.path === path && /\bdefault\s*=\s*true\b/.test(d.value?.text ?? "")) };
+        says = { names: !!mention?.test(f.text), onByDefault: f.index.declarations.some((d) => d.path === path && ON_BY_DEFAULT.test(d.value?.text ?? "")) };
         known.set(key, says);
       }
       if (f.file !== declaringFile && says.names) return true;

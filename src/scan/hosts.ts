@@ -1258,6 +1258,20 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       fn = inner.fn;
       args = [...inner.args, ...args];
       if (library) builderDir = library.dir;
+    } else if (partial?.kind === K.NODE_LAMBDA && args.length >= 1) {
+      // `lib.makeConfigurations systems` with `makeConfigurations = systems: mapAttrs (host:
+      // cfg: makeHost { ... }) systems;` in the helper's file: its body with the call's arguments
+      // bound, read where the helper is written.
+      const call = bindArguments(partial, args, env);
+      let body = deref(call.body, call.env);
+      for (let i = 0; body?.kind === K.NODE_LET_IN && i < 4; i++) body = deref(body.childNodes().at(-1), call.env);
+      const inner = body?.kind === K.NODE_APPLY ? flattenApply(body) : undefined;
+      if (inner && calleeName(inner.fn) === "mapAttrs" && inner.args.length === 2) {
+        fn = inner.fn;
+        args = inner.args;
+        env = call.env;
+        if (library) builderDir = library.dir;
+      }
     }
     // `lib.flip mapAttrs hosts (name: args: ...)` is `mapAttrs (name: args: ...) hosts`.
     if (calleeName(fn) === "flip" && args.length === 3 && calleeName(unparen(args[0]) ?? fn) === "mapAttrs") {
@@ -2373,7 +2387,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
             custom ??
             ((node.kind === K.NODE_SELECT && !selfOutputRef(node)) || node.kind === K.NODE_WITH
               ? argImports(node, argNodes, ctx, layout)
-              : (argListing(node, argNodes, hostEnv, dir, ctx) ?? computedTargets(node, hostEnv, dir, ctx, shortName)));
+              : (argListing(node, argNodes, hostEnv, dir, ctx, layout) ?? computedTargets(node, hostEnv, dir, ctx, shortName)));
           for (const t of targets) if (!files.has(t)) queue.push(t);
         }
       }
@@ -2711,6 +2725,20 @@ function literalOf(node: SyntaxNode | undefined, env: Env | undefined, depth = 0
     const x = Number(n.text);
     return Number.isFinite(x) ? x : undefined;
   }
+  // `config.isDesktop or true` with `config` bound to a host's literal set (`{ isDesktop = false; }`):
+  // its attribute, else the default when the set has none.
+  if (n.kind === K.NODE_SELECT) {
+    const [base, path, dflt] = n.childNodes();
+    let set = deref(base, env);
+    for (const seg of path ? attrpathSegments(path) : []) {
+      if (set?.kind !== K.NODE_ATTR_SET || seg.dynamic || set.childNodes().some((b) => b.kind !== K.NODE_ATTRPATH_VALUE)) return undefined;
+      const value = setAttributes(set).get(seg.name);
+      if (value === undefined && set.childNodes().some((b) => b.childNodes()[0]?.text.startsWith(`${seg.name}.`))) return undefined;
+      if (value === undefined) return dflt && n.firstToken(K.TOKEN_OR_KW) ? literalOf(dflt, env, depth + 1) : undefined;
+      set = deref(value, env);
+    }
+    return set ? literalOf(set, env, depth + 1) : undefined;
+  }
   if (n.kind !== K.NODE_IDENT) return undefined;
   const v = lookupRef(n, env);
   if (typeof v === "string") return v;
@@ -2744,10 +2772,20 @@ function argImports(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env:
 /** `imports = allDirs "${self}/modules"` with `allDirs = dir: ... (readDir dir)` handed to the
  * modules in specialArgs: the modules of the folder the host's listing helper is given (undefined
  * when the call is not of a specialArg). */
-function argListing(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>, env: Env, dir: string, ctx: ResolveContext): string[] | undefined {
+function argListing(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>, env: Env, dir: string, ctx: ResolveContext, layout?: HostLayout): string[] | undefined {
   if (node.kind !== K.NODE_APPLY) return undefined;
   const { fn, args: given } = flattenApply(node);
-  const arg = fn.kind === K.NODE_IDENT ? args.get(fn.text) : undefined;
+  let arg = fn.kind === K.NODE_IDENT ? args.get(fn.text) : undefined;
+  // `pborlib.allDirs ./.` with `pborlib = { inherit allDirs; }` given in specialArgs: the helper
+  // the argument's attribute is.
+  const [base, path] = fn.kind === K.NODE_SELECT && !fn.firstToken(K.TOKEN_OR) ? fn.childNodes() : [];
+  const held = base?.kind === K.NODE_IDENT ? args.get(base.text) : undefined;
+  if (held && path) {
+    const reader: Reader | undefined = layout ? { treeOf: layout.treeOf, read: new Set() } : undefined;
+    let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: held.node, env: held.env, dir: held.dir };
+    for (const seg of attrpathSegments(path)) at = at && !seg.dynamic ? resolveAttr(at.value, seg.name, at.env, at.dir, reader) : undefined;
+    if (at) arg = { node: at.value, env: at.env, dir: at.dir };
+  }
   if (!arg || given.length !== 1) return undefined;
   const lam = lambdaOf(arg.node, arg.env);
   const listing = lam ? (listsParameter(lam) ? { recursive: false } : listingHelper(lam)) : undefined;
@@ -3566,8 +3604,13 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
       const call = unparen(n);
       if (call?.kind !== K.NODE_APPLY || (call.parent?.kind === K.NODE_APPLY && call.parent.childNodes()[0] === call)) continue;
       const { fn, args } = flattenApply(call);
-      const bound = fn.kind === K.NODE_IDENT ? resolveLexical(fn) : undefined;
-      if (fn.kind === K.NODE_IDENT && args.length === 1 && !NOT_ARGS.has(fn.text) && bound && !bound.value && bound.binder.kind === K.NODE_PAT_ENTRY && !out.includes(call)) out.push(call);
+      // `pborlib.allDirs ./.`: a helper held in an attribute of a specialArg.
+      const head = fn.kind === K.NODE_SELECT && !fn.firstToken(K.TOKEN_OR) ? fn.childNodes()[0] : fn;
+      const bound = head?.kind === K.NODE_IDENT ? resolveLexical(head) : undefined;
+      if (head?.kind === K.NODE_IDENT && args.length === 1 && !NOT_ARGS.has(head.text) && bound && !bound.value && bound.binder.kind === K.NODE_PAT_ENTRY && !out.includes(call)) {
+        if (fn !== head) out.splice(out.indexOf(fn) >>> 0, out.includes(fn) ? 1 : 0);
+        out.push(call);
+      }
     }
     // `with profiles; [ services.openssh ]`: names of a specialArg namespace (digga profiles).
     for (const n of [value, ...value.descendants(K.NODE_WITH)]) {

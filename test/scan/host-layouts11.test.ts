@@ -1,0 +1,85 @@
+// Host attribution for layouts admins found wrong in round 10 (issue 11, point 3): a helper of an
+// imported library that maps a set of hosts to nixosSystem calls, per-host folders it loads by the
+// host's name, a listing helper handed to modules inside a specialArg set, options whose default
+// follows another option, per-host arguments read with `or` defaults. Each case has a look-alike.
+import { describe, expect, it } from "vitest";
+import { hostsOf, PLAIN, ROOT_LOGIN } from "../helpers/hosts.js";
+
+const flake = (outputs: string, args = "{ self, nixpkgs, ... }@inputs") => `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  outputs = ${args}: ${outputs};
+}`;
+
+// `lib/default.nix`: `makeConfigurations systems` maps each entry to `makeHost`, which loads the
+// host's folder, its configs/*.nix and the shared modules, and hands the modules `mylib`.
+const library = `{ inputs }:
+let lib = inputs.nixpkgs.lib; in
+rec {
+  allNixFiles = dir: builtins.map (n: "\${dir}/\${n}") (builtins.attrNames (lib.filterAttrs (n: v: lib.hasSuffix ".nix" n && v == "regular") (builtins.readDir dir)));
+  allDirs = dir: builtins.map (n: "\${dir}/\${n}") (builtins.attrNames (lib.filterAttrs (n: v: v == "directory") (builtins.readDir dir)));
+  makeConfigurations = systems: lib.mapAttrs (host: config: makeHost { hostname = host; isDesktop = config.isDesktop or true; }) systems;
+  makeHost = { hostname, isDesktop }: lib.nixosSystem {
+    specialArgs = { inherit isDesktop; mylib = { inherit allNixFiles allDirs; }; };
+    modules =
+      let
+        machineDir = ../machines + "/\${hostname}";
+        custom = machineDir + "/configs";
+      in
+      [ ../modules machineDir ] ++ lib.optionals (builtins.pathExists custom) (allNixFiles custom);
+  };
+}`;
+
+const files = (extra: Record<string, string> = {}) => ({
+  "flake.nix": flake(`let
+      lib = import ./lib { inherit inputs; };
+      systems = {
+        desk = { };
+        nas = { isDesktop = false; };
+        stick = { isDesktop = false; };
+      };
+    in { nixosConfigurations = lib.makeConfigurations systems; }`),
+  "lib/default.nix": library,
+  "modules/default.nix": `{ config, lib, mylib, isDesktop, ... }: {
+    imports = mylib.allDirs ./.;
+    options.my.enable = (lib.mkEnableOption "my modules") // { default = true; };
+    config = lib.mkIf config.my.enable {
+      services.openssh.enable = true;
+      services.openssh.settings.PasswordAuthentication = lib.mkIf isDesktop true;
+    };
+  }`,
+  "modules/sudo/default.nix": `{ config, lib, ... }:
+let cfg = config.my.sudo; in {
+  options.my.sudo.enable = (lib.mkEnableOption "sudo") // { default = config.my.enable; };
+  config = lib.mkIf cfg.enable { security.sudo.wheelNeedsPassword = false; };
+}`,
+  "machines/desk/default.nix": PLAIN,
+  "machines/nas/default.nix": PLAIN,
+  "machines/nas/configs/share.nix": ROOT_LOGIN,
+  "machines/stick/default.nix": `{ my.enable = false; }`,
+  ...extra,
+});
+
+describe("hosts a library helper maps from a set, with per-host folders", () => {
+  it("lists the set's entries as hosts; a file of machines/<host>/configs is that host's alone", async () => {
+    const { hosts, report } = await hostsOf(files(), "machines/nas/configs/share.nix");
+    expect(report.hosts).toEqual(["desk", "nas", "stick"]);
+    expect(hosts).toEqual(["nas"]);
+  });
+
+  it("look-alike: a configs file of another host names that host, not nas", async () => {
+    const { hosts } = await hostsOf(files({ "machines/desk/configs/share.nix": ROOT_LOGIN }), "machines/desk/configs/share.nix");
+    expect(hosts).toEqual(["desk"]);
+  });
+
+  it("a module listed by a helper inside a specialArg set (`mylib.allDirs ./.`) is every host's where its default-following gate holds", async () => {
+    // my.sudo.enable defaults to my.enable (on by default, off on stick): reported at its severity.
+    const { hosts, report } = await hostsOf(files(), "modules/sudo/default.nix", "sudo-nopasswd");
+    expect(hosts).toEqual(["desk", "nas"]);
+    expect(report.findings.find((f) => f.file === "modules/sudo/default.nix")?.message).not.toContain("no host enables this module");
+  });
+
+  it("a setting behind a per-host argument read with `or` (`config.isDesktop or true`) names the hosts where it holds", async () => {
+    const { hosts } = await hostsOf(files(), "modules/default.nix", "ssh-password-authentication");
+    expect(hosts).toEqual(["desk"]);
+  });
+});
