@@ -37,6 +37,9 @@ export interface UsageFacts {
   files: readonly NixFileContext[];
   /** Modules a nix-darwin system uses (no NixOS host does): not unused. */
   darwinModules?: ReadonlySet<string>;
+  /** Folders a host listing's filter leaves out (hosts.ts passedOver): listing their parent does
+   * not name them. */
+  passedOver?: ReadonlySet<string>;
 }
 
 /** The option path a condition such as `cfg.enable` or `config.services.x.enable && y` tests,
@@ -227,7 +230,10 @@ export class ModuleUsage {
     const parts = file.split("/");
     const base = parts.at(-1) === "default.nix" ? parts.at(-2) : parts.at(-1)?.replace(/\.nix$/, "");
     if (!base) return false;
-    const dirs = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
+    let dirs = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
+    // Below a folder the host listing filters out, the listings of its ancestors do not name it.
+    const passed = dirs.findIndex((d) => this.facts.passedOver?.has(d));
+    if (passed >= 0) dirs = dirs.slice(passed + 1);
     // `./users/joe.nix`, `../modules/nats`: a path in another file whose last part is the name.
     // The naming file must be live itself: modules/installer/default.nix importing live-system.nix
     // keeps it alive only if something uses the installer.

@@ -59,6 +59,9 @@ export interface HostGraph {
   /** Entry modules of nix-darwin systems a framework builds (lite-config, nixos-unified): used by
    * a system, though by no NixOS host. */
   darwinModules?: ReadonlySet<string>;
+  /** Folders a host listing's filter leaves out (`configurations/nixos/retired`): their files are
+   * built by no host, though their parent is listed. */
+  passedOver?: ReadonlySet<string>;
   /** What hostsAt's narrowing of a file depends on (its gates and the hosts turning them on), and
    * the hosts' values of the repository's options its settings read (valueOf), for caches keyed by
    * a file's hosts. */
@@ -535,6 +538,28 @@ export class HostFiles extends Set<string> {
   /** specialArgs that are not strings (`hostTypes = import ./lib/hostTypes.nix { }`), for modules
    * that import from them (`imports = hostTypes.workstation.imports`). */
   readonly argNodes = new Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>();
+  /** Folders a helper lists as modules (`discoverModules { dir = root + /modules/nixos; }` reading
+   * `readDir dir`): their .nix files and subfolders with a default.nix. */
+  readonly listed = new Set<string>();
+}
+
+/** The parameter of a helper whose directory it lists (`{ dir }: ... (safeReadDir dir)` with
+ * `safeReadDir = dir: ... readDir dir`, or `readDir dir` itself). */
+function listedParameter(lam: SyntaxNode): string | undefined {
+  const param = lam.childNodes()[0];
+  const names = new Set<string>();
+  if (param?.kind === K.NODE_IDENT_PARAM) names.add(param.firstChild()?.text ?? "");
+  else if (param?.kind === K.NODE_PATTERN) for (const e of param.childNodes()) if (e.kind === K.NODE_PAT_ENTRY && e.firstChild()?.kind === K.NODE_IDENT) names.add(e.firstChild()!.text);
+  if (names.size === 0 || !lam.text.includes("readDir")) return undefined;
+  for (const call of lam.descendants(K.NODE_APPLY)) {
+    const [fn, arg] = call.childNodes();
+    const a = unparen(arg);
+    if (a?.kind !== K.NODE_IDENT || !names.has(a.text) || !fn) continue;
+    if (/(?:^|\.)readDir$/.test(fn.text.replace(/\s+/g, ""))) return a.text;
+    const helper = fn.kind === K.NODE_IDENT ? unparen(resolveLexical(fn)?.value) : undefined;
+    if (helper?.kind === K.NODE_LAMBDA && helper !== lam && listsParameter(helper)) return a.text;
+  }
+  return undefined;
 }
 
 /** The string arguments in a `specialArgs = { ... }` set, as far as they are known. */
@@ -665,6 +690,14 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       const helper = calledHelper(fn, n, env, flakeDir, reader);
       if (helper) {
         const call = bindArguments(helper.lam, args, helper.env);
+        // `autowire.discoverModules { dir = root + /modules/nixos; }`: the folder it lists.
+        const listed = listedParameter(helper.lam);
+        const given = listed !== undefined ? call.env.values.get(listed) : undefined;
+        const folder = given !== undefined && typeof given !== "string" ? repoPath(given, env, flakeDir) : undefined;
+        if (folder !== undefined) {
+          out.listed.add(folder);
+          return;
+        }
         collectHostFiles(call.body, call.env, helper.dir, out, reader, depth + 1);
       }
       // `concatMap (name: optional (pathExists ./hosts/${name}/shared.nix) ./hosts/${name}/shared.nix)
@@ -882,6 +915,9 @@ export interface DeclaredHost {
    * turned into nixosSystem calls by the module declaring `options.my.nixosConfigurations`): the
    * option's path before `nixosConfigurations` (`my`). Its modules are found by registryHosts. */
   registry?: string;
+  /** Folders of the listing the host was found in that its filter leaves out (`filterAttrs (n: _:
+   * n != "retired")`): no host is built from them, whatever lists their parent. */
+  passedOver?: readonly string[];
 }
 
 /** The name of an attribute, resolving `${name}` through let-bound strings. */
@@ -931,12 +967,47 @@ function hostDirectories(apply: SyntaxNode, env: Env | undefined, baseDir: strin
     if (n.kind === K.NODE_PATH) {
       const p = pathValue(n, env, baseDir);
       if (p !== undefined) out.push(p);
+    } else if (n.kind === K.NODE_BIN_OP && n.firstToken(K.TOKEN_PLUS)) {
+      // `readDir (root + /configurations/nixos)` with `root = ./.;`.
+      const p = repoPath(n, env, baseDir);
+      if (p !== undefined) out.push(p);
     } else if (n.kind === K.NODE_APPLY) for (const a of flattenApply(n).args) visit(a, depth + 1);
     else if (n.kind === K.NODE_IDENT) {
       // `genAttrs hosts mkHost` with `hosts = attrNames (readDir ../hosts)` in a let.
       const v = lookupRef(n, env);
       if (v && typeof v !== "string") visit(v, depth + 1);
     }
+  };
+  visit(apply, 0);
+  return out;
+}
+
+/** The entry names a computed host set's filter leaves out (`filterAttrs (name: type: type ==
+ * "directory" && name != "retired")`, `!(elem name [ "a" "b" ])`), through let-bound names. */
+function excludedEntries(apply: SyntaxNode, env: Env | undefined): Set<string> {
+  const out = new Set<string>();
+  const seen = new Set<SyntaxNode>();
+  const visit = (n: SyntaxNode | undefined, depth: number): void => {
+    n = unparen(n);
+    if (!n || depth > 8 || seen.has(n)) return;
+    seen.add(n);
+    n.walk((c) => {
+      if (c.kind === K.NODE_BIN_OP && c.childTokens().some((t) => t.text === "!=")) {
+        for (const side of c.childNodes()) {
+          const str = unparen(side)?.kind === K.NODE_STRING ? staticString(unparen(side)!) : undefined;
+          if (str) out.add(str);
+        }
+      } else if (c.kind === K.NODE_UNARY_OP && c.text.trimStart().startsWith("!")) {
+        const inner = unparen(c.childNodes()[0]);
+        const call = inner?.kind === K.NODE_APPLY ? flattenApply(inner) : undefined;
+        if (call && calleeName(call.fn) === "elem" && call.args.length === 2) for (const str of staticStrings(call.args[1], env) ?? []) out.add(str);
+      } else if (c.kind === K.NODE_IDENT && c.parent?.kind !== K.NODE_ATTRPATH) {
+        const v = lookupRef(c, env);
+        // A let-bound step of the listing (`hosts = pipe (readDir ./x) [ ... ]`), not a builder.
+        if (v && typeof v !== "string" && unparen(v)?.kind !== K.NODE_LAMBDA) visit(v, depth + 1);
+      }
+      return undefined;
+    });
   };
   visit(apply, 0);
   return out;
@@ -1022,6 +1093,9 @@ function entryBuilder(apply: SyntaxNode, env: Env | undefined): SyntaxNode | und
   // The entry's `name` is the function's parameter: the set is keyed by the listing's names.
   let body = unparen(f!.childNodes()[1]);
   if (body?.kind === K.NODE_LET_IN) body = unparen(body.childNodes().at(-1));
+  // `nameValuePair host (mkNixos [ ./hosts/${host} ])`.
+  const pair = body?.kind === K.NODE_APPLY ? flattenApply(body) : undefined;
+  if (pair && calleeName(pair.fn) === "nameValuePair" && pair.args.length === 2) return unparen(pair.args[0])?.text === param.childNodes()[0]?.text ? f : undefined;
   const name = body?.kind === K.NODE_ATTR_SET ? setAttributes(body).get("name") : undefined;
   return unparen(name)?.text === param.childNodes()[0]?.text ? f : undefined;
 }
@@ -1193,12 +1267,13 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     // modules and arguments (when it names some, the host's module list is known).
     const call = unparen(apply)?.kind === K.NODE_APPLY ? flattenApply(unparen(apply)!) : undefined;
     const builder = call && calleeName(call.fn) === "mapAttrs" && call.args.length === 2 ? lambdaOf(call.args[0], env) : entryBuilder(apply, env);
+    const excluded = excludedEntries(apply, env);
     for (const d of hostDirectories(apply, env, dir)) {
       const prefix = d === "." ? "" : `${d}/`;
       const seen = new Set<string>();
       for (const f of files) {
         const rest = f.startsWith(prefix) ? f.slice(prefix.length).split("/") : [];
-        if (rest.length !== 2 || !rest[1]!.endsWith(".nix") || seen.has(rest[0]!)) continue;
+        if (rest.length !== 2 || !rest[1]!.endsWith(".nix") || seen.has(rest[0]!) || excluded.has(rest[0]!)) continue;
         if (rest[1] !== "default.nix" && !builder) continue;
         if (builder) {
           const read = new HostFiles();
@@ -1215,13 +1290,18 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         // Its other modules are computed: rules about defaults skip it, as for a hosts/ layout.
         hosts.push({ name: rest[0]!, file, node: apply, files: new Set([f]), source: "directory" });
       }
-      if (seen.size > 0) continue;
+      if (seen.size > 0) {
+        const passed = [...excluded].filter((x) => [...files].some((f) => f.startsWith(`${prefix}${x}/`))).map((x) => `${prefix}${x}`);
+        if (passed.length) for (const h of hosts.slice(before)) h.passedOver = passed;
+        continue;
+      }
       // A directory of host files (`machines/nas.nix`, listed by `exprsIn ./machines`) when it
       // has no host folders: each file is a host, with what the builder gives every host.
       for (const f of files) {
         const rest = f.startsWith(prefix) ? f.slice(prefix.length).split("/") : [];
         if (rest.length !== 1 || !rest[0]!.endsWith(".nix") || rest[0] === "default.nix") continue;
         const name = rest[0]!.replace(/\.nix$/, "");
+        if (excluded.has(name) || excluded.has(rest[0]!)) continue;
         const own = new HostFiles();
         own.add(f);
         if (builder) {
@@ -2347,6 +2427,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     // `${configVars.username}` in a module path: a string attribute of a non-string specialArg.
     const hostEnv: Env = { values: new ArgValues(values, argNodes, layout) };
     if (h.files instanceof HostFiles) for (const c of h.files.computed) queue.push(...computedTargets(c.node, { values: new Map(values), up: c.env }, c.dir, ctx, shortName));
+    if (h.files instanceof HostFiles) for (const d of h.files.listed) queue.push(...listModules(ctx.files, d === "." ? "" : d, false));
     const unread = h.files instanceof HostFiles && h.files.computed.some((c) => unreadOutput(c.node, ctx));
     // clan keeps a machine's generated secrets and facts in vars/per-machine/<host>/.
     const varsDir = `vars/per-machine/${shortName}/`;
@@ -2473,9 +2554,11 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     return settings.map((e) => holders.map((h) => JSON.stringify(values!.valueOf(h, e)?.value ?? "?")).join(",")).join(";");
   };
   const hostByName = new Map(hosts.map((h) => [h.name, h]));
+  const passedOver = new Set(declared.flatMap((h) => h.passedOver ?? []));
   return {
     hosts,
     declarationFiles,
+    ...(passedOver.size ? { passedOver } : {}),
     valueOf: (host, file, expr) => {
       const h = hostByName.get(host);
       return h && values && h.files.has(file) ? values.valueOf(h, expr) : undefined;

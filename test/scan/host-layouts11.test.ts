@@ -83,3 +83,48 @@ describe("hosts a library helper maps from a set, with per-host folders", () => 
     expect(hosts).toEqual(["desk"]);
   });
 });
+
+describe("host folders listed with readDir, one filtered out, and modules a helper of lib/ lists", () => {
+  const autowire = `{ lib }:
+let safeReadDir = dir: if builtins.pathExists dir then builtins.readDir dir else { }; in {
+  discoverModules = { dir }: lib.mapAttrs' (name: type: lib.nameValuePair (lib.removeSuffix ".nix" name) (import (dir + "/\${name}"))) (safeReadDir dir);
+}`;
+  const files = (filter: string) => ({
+    "flake.nix": flake(`let
+      lib = nixpkgs.lib;
+      root = ./.;
+      autowire = import ./lib/autowire.nix { inherit lib; };
+      nixosModules = autowire.discoverModules { dir = root + /modules/nixos; };
+      mkNixos = modules: nixpkgs.lib.nixosSystem { modules = modules ++ [ { imports = builtins.attrValues nixosModules; } ]; };
+    in {
+      nixosConfigurations =
+        let
+          hosts = lib.pipe (builtins.readDir (root + /configurations/nixos)) [
+            (lib.filterAttrs (name: type: ${filter}))
+            lib.attrNames
+          ];
+          mkHost = host: lib.nameValuePair host (mkNixos [ ./configurations/nixos/\${host} ]);
+        in
+        lib.listToAttrs (map mkHost hosts);
+    }`),
+    "lib/autowire.nix": autowire,
+    "modules/nixos/sshd.nix": ROOT_LOGIN,
+    "configurations/nixos/web/default.nix": PLAIN,
+    "configurations/nixos/db/default.nix": PLAIN,
+    "configurations/nixos/retired/default.nix": PLAIN,
+    "configurations/nixos/retired/old/default.nix": `{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = true; }`,
+  });
+
+  it("the folders are hosts but the one the filter leaves out; the listed modules are every host's; a retired host's file is built by none", async () => {
+    const { hosts, report } = await hostsOf(files(`type == "directory" && name != "retired"`), "modules/nixos/sshd.nix");
+    expect(report.hosts).toEqual(["db", "web"]);
+    expect(hosts).toEqual(["db", "web"]);
+    expect(report.findings.filter((f) => f.file.startsWith("configurations/nixos/retired/"))).toEqual([]);
+    expect(report.suppressed.filter((f) => f.file === "configurations/nixos/retired/old/default.nix").map((f) => f.suppressedBy.kind)).toContain("unused");
+  });
+
+  it("look-alike: a filter leaving out another name keeps the folder a host of its own", async () => {
+    const { report } = await hostsOf(files(`type == "directory" && name != "legacy"`), "modules/nixos/sshd.nix");
+    expect(report.hosts).toEqual(["db", "retired", "web"]);
+  });
+});
