@@ -853,6 +853,10 @@ function calledHelper(fn: SyntaxNode, at: SyntaxNode, env: Env | undefined, dir:
   if (sel[0]?.kind !== K.NODE_IDENT || attrs.length !== 1 || attrs[0]!.dynamic) return undefined;
   const elsewhere = resolveAttr(sel[0], attrs[0]!.name, env, dir, reader);
   const lam = unparen(elsewhere?.value);
+  // `utils.setUpNixOS { ... }` with `utils.setUpNixOS = import ./lib/setup-nixos.nix { inherit self; }`:
+  // the file's function after the import's arguments.
+  const file = elsewhere && lam?.kind === K.NODE_APPLY ? importedFile(lam, elsewhere.env, elsewhere.dir, reader) : undefined;
+  if (file?.body.kind === K.NODE_LAMBDA) return { lam: file.body, env: undefined, dir: file.dir };
   return elsewhere && lam?.kind === K.NODE_LAMBDA ? { lam, env: elsewhere.env, dir: elsewhere.dir } : undefined;
 }
 
@@ -872,20 +876,39 @@ function helperFunction(expr: SyntaxNode | undefined, env: Env | undefined, at: 
   // The output's binding in a set holding the host declaration (the flake's outputs).
   const output = names.shift();
   let start: SyntaxNode | undefined;
-  for (let p = at.parent; p && !start; p = p.parent) {
-    if (p.kind !== K.NODE_ATTR_SET) continue;
+  let startDir = dir;
+  const outputOf = (p: SyntaxNode): SyntaxNode | undefined => {
     let found: SyntaxNode | undefined;
     let outputs = false;
     for (const b of p.childNodes()) {
+      // `inherit sources utils vars;` among the outputs: the let-bound set.
+      if (b.kind === K.NODE_INHERIT && !b.firstChild(K.NODE_INHERIT_FROM)) {
+        const id = b.childNodes().find((c) => c.kind === K.NODE_IDENT && c.text === output);
+        const v = id ? resolveLexical(id)?.value : undefined;
+        if (v) found = v;
+        continue;
+      }
       const [bp, value] = b.kind === K.NODE_ATTRPATH_VALUE ? b.childNodes() : [];
       const key = bp ? attrpathSegments(bp).map((seg) => (seg.dynamic ? "*" : seg.name)).join(".") : "";
       if (value && (key === output || key === `flake.${output}`)) found = value;
       if (/^(?:flake\.)?nixosConfigurations(?:\.|$)/.test(key)) outputs = true;
     }
-    if (outputs) start = found;
+    return outputs ? found : undefined;
+  };
+  for (let p = at.parent; p && !start; p = p.parent) if (p.kind === K.NODE_ATTR_SET) start = outputOf(p);
+  // In a helper's file (`self.utils.mkModules { ... }` in lib/setup.nix, `self` handed over by
+  // flake.nix): the outputs of the repository's flake.
+  if (!start && reader && writtenIn(at) !== undefined) {
+    const flake = reader.treeOf("flake.nix");
+    reader.read.add("flake.nix");
+    for (const set of flake?.descendants(K.NODE_ATTR_SET) ?? []) if ((start = outputOf(set))) break;
+    if (start) {
+      startDir = "";
+      env = undefined;
+    }
   }
   if (!start) return undefined;
-  let cur: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: start, env, dir };
+  let cur: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: start, env, dir: startDir };
   for (const name of names) cur = cur && resolveAttr(cur.value, name, cur.env, cur.dir, reader);
   let v = cur ? deref(cur.value, cur.env) : undefined;
   if (!cur || !v) return undefined;
@@ -3755,6 +3778,19 @@ export function moduleReferences(root: PathKinds, file: string, tree: SyntaxNode
     for (const name of namesGivenWith(n)) {
       const named = resolveModuleFile(root, posix.normalize(posix.join(p, name)));
       if (named) out.add(named);
+    }
+  }
+  // `./. + "/../../users/me@home/home.nix"`: a path and a string known without evaluating.
+  if (tree.text.includes("+")) {
+    for (const n of tree.descendants(K.NODE_BIN_OP)) {
+      const [left, right] = n.childNodes().map((c) => unparen(c));
+      if (!isPathConcat(n) || left?.kind !== K.NODE_PATH || left.firstChild(K.NODE_INTERPOL) || right?.kind !== K.NODE_STRING) continue;
+      const base = pathValue(left, undefined, dir);
+      const tail = staticString(right);
+      if (base === undefined || tail === undefined || !tail.startsWith("/")) continue;
+      const joined = posix.normalize(posix.join(base, tail));
+      const resolved = joined.startsWith("..") ? undefined : resolveModuleFile(root, joined);
+      if (resolved) out.add(resolved);
     }
   }
   return [...out];

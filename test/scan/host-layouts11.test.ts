@@ -128,3 +128,41 @@ let safeReadDir = dir: if builtins.pathExists dir then builtins.readDir dir else
     expect(report.hosts).toEqual(["db", "retired", "web"]);
   });
 });
+
+describe("hosts built by a helper file a let-bound set imports, reaching the flake's outputs through self", () => {
+  const files = (hostModule: string) => ({
+    "flake.nix": flake(`let
+      utils = {
+        toValues = attrs: nixpkgs.lib.attrValues attrs;
+        mkModules = import ./lib/make-modules.nix { inherit self nixpkgs; };
+        setUp = import ./lib/setup.nix { inherit self nixpkgs; };
+      };
+    in {
+      inherit utils;
+      nixosModules = { sshd = import ./modules/sshd.nix; };
+      nixosConfigurations = {
+        "laptop@home" = utils.setUp { name = "laptop@home"; };
+        "desk@work" = utils.setUp { name = "desk@work"; };
+      };
+    }`),
+    "lib/setup.nix": `{ self, nixpkgs }: { name }: nixpkgs.lib.nixosSystem {
+      modules = self.utils.mkModules { extraModules = [ (../hosts + "/\${name}" + /configuration.nix) ]; };
+    }`,
+    "lib/make-modules.nix": `{ self, nixpkgs }: { extraModules ? [ ] }: [ { networking.firewall.enable = true; } ] ++ self.utils.toValues self.nixosModules ++ extraModules`,
+    "modules/sshd.nix": `{ config, lib, ... }: { options.my.sshd.enable = lib.mkEnableOption "sshd"; config = lib.mkIf config.my.sshd.enable ${ROOT_LOGIN}; }`,
+    "hosts/laptop@home/configuration.nix": hostModule,
+    "hosts/desk@work/configuration.nix": PLAIN,
+    "users/me@home/home.nix": `{ home.stateVersion = "24.05"; programs.git.enable = true; }`,
+  });
+
+  it("a host's folder with '@' in its name is that host's; the outputs' modules the helper adds are every host's, gated per host", async () => {
+    const { hosts, report } = await hostsOf(files(`{ my.sshd.enable = true; home-manager.users.me = ./. + "/../../users/me@home/home.nix"; }`), "modules/sshd.nix");
+    expect([...report.hosts].sort()).toEqual(["desk@work", "laptop@home"]);
+    expect(hosts).toEqual(["laptop@home"]);
+  });
+
+  it("look-alike: the host file with a finding of its own names its host only", async () => {
+    const { hosts } = await hostsOf(files(ROOT_LOGIN), "hosts/laptop@home/configuration.nix");
+    expect(hosts).toEqual(["laptop@home"]);
+  });
+});
