@@ -2330,13 +2330,36 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
     }
     if (out.length) break;
   }
+  // A readTree depot (TVL's layout, no flake): a list of machines named in the depot's tree
+  // (`with depot.ops.machines; [ web db ]`, `depot.ops.machines.web`), each the folder
+  // `ops/machines/<name>/default.nix`.
+  for (const f of out.length ? [] : nixFiles) {
+    const tree = parsedRoot(f);
+    if (!tree || !tree.text.includes("depot.")) continue;
+    for (const w of tree.descendants(K.NODE_WITH)) {
+      const [space, body] = w.childNodes().map((c) => unparen(c));
+      const path = space?.kind === K.NODE_SELECT ? space.text.replace(/\s+/g, "") : "";
+      const list = body?.kind === K.NODE_LIST ? body.childNodes().map((c) => unparen(c)) : [];
+      if (!/^depot(?:\.[\w-]+)+$/.test(path) || list.length === 0 || list.some((c) => c?.kind !== K.NODE_IDENT)) continue;
+      const dir = path.split(".").slice(1).join("/");
+      const entries = list.map((c) => `${dir}/${c!.text}/default.nix`);
+      if (!entries.every((e) => present.has(e))) continue;
+      for (const entry of entries) {
+        const root = parsedRoot(entry);
+        const name = posix.basename(posix.dirname(entry));
+        if (root && !out.some((h) => h.name === name)) out.push({ name, file: entry, node: root, files: new Set([entry]), source: "directory" });
+      }
+    }
+  }
   // flake.nix writes its nixosConfigurations as a list of names the scan could not read through
   // (`listToAttrs [ (mkHost "desk" ...) ]` with a helper of an extended lib): a folder host it does
   // not name there (commented out, or built as another kind of configuration) is no host.
   const named = flakeHostNames(parsedRoot("flake.nix"));
   if (named && out.some((h) => named.has(h.name))) for (let i = out.length - 1; i >= 0; i--) if (!named.has(out[i]!.name)) out.splice(i, 1);
   // A helper library that builds every host of the directory gives each its shared modules.
-  const shared = out.length ? builderModules(files.filter((f) => f.endsWith(".nix")), parsedRoot, new Set(out.map((h) => h.file))) : undefined;
+  // (Not a nested flake's builder: `patterns/microvm/flake.nix` builds that flake's hosts.)
+  const nestedFlakes = nixFiles.filter((f) => f.endsWith("/flake.nix")).map((f) => `${posix.dirname(f)}/`);
+  const shared = out.length ? builderModules(nixFiles.filter((f) => !nestedFlakes.some((d) => f.startsWith(d))), parsedRoot, new Set(out.map((h) => h.file))) : undefined;
   for (const h of out) {
     for (const f of shared?.modules ?? []) h.files.add(f);
     if (shared?.builders.length) h.builders = new Set([...(h.builders ?? []), ...shared.builders]);
@@ -3780,6 +3803,19 @@ export function moduleReferences(root: PathKinds, file: string, tree: SyntaxNode
       if (named) out.add(named);
     }
   }
+  // `mod "sshd.nix"` with `mod = name: depot.path.origSrc + ("/ops/nixos-modules/" + name)` (a
+  // readTree depot's root) or `self + "/modules/${name}"`: the module under the root.
+  if (/\bdepot\.path\b|\bself\b/.test(tree.text)) {
+    for (const n of tree.descendants(K.NODE_APPLY)) {
+      const [fn, arg] = n.childNodes().map((c) => unparen(c));
+      const name = arg?.kind === K.NODE_STRING ? staticString(arg) : undefined;
+      const lam = fn?.kind === K.NODE_IDENT && name !== undefined ? unparen(resolveLexical(fn)?.value) : undefined;
+      const under = lam?.kind === K.NODE_LAMBDA ? rootedFolder(lam) : undefined;
+      if (under === undefined) continue;
+      const resolved = resolveModuleFile(root, posix.normalize(posix.join(under, name!)));
+      if (resolved) out.add(resolved);
+    }
+  }
   // `./. + "/../../users/me@home/home.nix"`: a path and a string known without evaluating.
   if (tree.text.includes("+")) {
     for (const n of tree.descendants(K.NODE_BIN_OP)) {
@@ -3794,6 +3830,32 @@ export function moduleReferences(root: PathKinds, file: string, tree: SyntaxNode
     }
   }
   return [...out];
+}
+
+/** The folder below the root a function `name: <root> + ("/dir/" + name)` (or `<root> + "/dir/${name}"`)
+ * puts its argument in, `<root>` being a readTree depot's `depot.path.origSrc` / `depot.path` or
+ * the flake's `self`. */
+function rootedFolder(lam: SyntaxNode): string | undefined {
+  const param = lam.childNodes()[0];
+  const name = param?.kind === K.NODE_IDENT_PARAM ? param.firstChild()?.text : undefined;
+  const body = unparen(lam.childNodes()[1]);
+  if (!name || body?.kind !== K.NODE_BIN_OP || !body.firstToken(K.TOKEN_PLUS)) return undefined;
+  const [left, right] = body.childNodes().map((c) => unparen(c));
+  if (!left || !/^(?:depot\.path(?:\.origSrc)?|self|inputs\.self)$/.test(left.text.replace(/\s+/g, ""))) return undefined;
+  let folder: string | undefined;
+  if (right?.kind === K.NODE_BIN_OP && right.firstToken(K.TOKEN_PLUS)) {
+    const [a, b] = right.childNodes().map((c) => unparen(c));
+    if (a?.kind === K.NODE_STRING && b?.kind === K.NODE_IDENT && b.text === name) folder = staticString(a);
+  } else if (right?.kind === K.NODE_STRING) {
+    // `"/dir/${name}"`: the text before the one interpolation, which is the parameter.
+    const parts = right.children.filter((c) => !(c.isToken && c.kind !== K.TOKEN_STRING_CONTENT));
+    const last = parts.at(-1);
+    const inner = last && !last.isToken && last.kind === K.NODE_INTERPOL ? unparen((last as SyntaxNode).firstChild()) : undefined;
+    if (inner?.kind === K.NODE_IDENT && inner.text === name && parts.slice(0, -1).every((c) => c.isToken)) folder = parts.slice(0, -1).map((c) => c.text).join("");
+  }
+  if (folder === undefined || !folder.startsWith("/")) return undefined;
+  const rel = posix.normalize(folder.slice(1) || ".");
+  return rel.startsWith("..") ? undefined : rel;
 }
 
 /** The strings of the list a path is handed with to a function (`f ./dir [ "a" "b/c.nix" ]`). */

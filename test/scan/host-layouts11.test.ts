@@ -166,3 +166,36 @@ describe("hosts built by a helper file a let-bound set imports, reaching the fla
     expect(hosts).toEqual(["laptop@home"]);
   });
 });
+
+describe("a readTree depot (no flake): machines listed from the depot's tree, modules named under its root", () => {
+  const files = (list: string) => ({
+    "default.nix": `{ ... }: let readTree = import ./nix/readTree { }; in readTree.fix (self: readTree { args = { depot = self; }; path = ./.; })`,
+    "nix/readTree/default.nix": `{ }: { fix = f: let x = f x; in x; }`,
+    "ops/machines/all-systems.nix": `{ depot, ... }: (with depot.ops.machines; [ ${list} ])`,
+    "ops/machines/web/default.nix": `{ depot, lib, ... }: { config, ... }:
+let mod = name: depot.path.origSrc + ("/ops/modules/" + name); in {
+  imports = [ (mod "defaults.nix") (mod "tunnel.nix") ];
+}`,
+    "ops/machines/db/default.nix": `{ depot, lib, ... }: { config, ... }:
+let mod = name: depot.path.origSrc + ("/ops/modules/" + name); in {
+  imports = [ (mod "defaults.nix") ];
+}`,
+    "ops/modules/defaults.nix": `{ depot, ... }: let mod = name: depot.path.origSrc + "/ops/modules/\${name}"; in { imports = [ (mod "sshd.nix") ]; }`,
+    "ops/modules/sshd.nix": ROOT_LOGIN,
+    "ops/modules/tunnel.nix": `{ services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = true; }`,
+    "patterns/vm/flake.nix": flake(`{ nixosConfigurations.vm = nixpkgs.lib.nixosSystem { modules = [ ({ name, ... }: { }) ./vm.nix ]; }; }`),
+    "patterns/vm/vm.nix": PLAIN,
+  });
+
+  it("the listed machines are hosts; a module reached through a chain of defaults is each machine's that imports it", async () => {
+    const { hosts, report } = await hostsOf(files("web db"), "ops/modules/sshd.nix");
+    expect(report.hosts).toEqual(["db", "patterns/vm#vm", "web"]);
+    expect(hosts).toEqual(["db", "web"]);
+    expect((await hostsOf(files("web db"), "ops/modules/tunnel.nix", "ssh-password-authentication")).hosts).toEqual(["web"]);
+  });
+
+  it("look-alike: a machine the list does not name is no host", async () => {
+    const { report } = await hostsOf(files("web"), "ops/modules/sshd.nix");
+    expect(report.hosts).toEqual(["patterns/vm#vm", "web"]);
+  });
+});
