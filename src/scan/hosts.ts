@@ -476,11 +476,30 @@ function resolveAttr(expr: SyntaxNode | undefined, name: string, env: Env | unde
         }
         return undefined;
       }
+      // flake-utils-plus' `exportModules [ ./modules/a.nix ./config/b.nix ]`: modules named by
+      // their files' names.
+      if (merge === "exportModules" && args.length === 1) {
+        const list = deref(args[0], env);
+        for (const c of list?.kind === K.NODE_LIST ? list.childNodes() : []) {
+          const p = unparen(c);
+          const base = p?.kind === K.NODE_PATH ? posix.basename(p.text).replace(/\.nix$/, "") : undefined;
+          if (base === name) return { value: p!, env, dir: writtenIn(p!) ?? dir };
+        }
+        return undefined;
+      }
       const f = FIXED_POINTS.has(calleeName(fn) ?? "") && args.length === 1 ? unparen(args[0]) : undefined;
       return f?.kind === K.NODE_LAMBDA ? resolveAttr(f.childNodes()[1], name, env, dir, reader, depth + 1) : undefined;
     }
     case K.NODE_LET_IN:
       return resolveAttr(n.childNodes().at(-1), name, env, dir, reader, depth + 1);
+    // `with suites.nixosModules; [ containers ]`: the set the selection names, then its attribute.
+    case K.NODE_SELECT: {
+      if (n.firstToken(K.TOKEN_OR_KW)) return undefined;
+      const [base, path] = n.childNodes();
+      let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = base ? { value: base, env, dir } : undefined;
+      for (const seg of path ? attrpathSegments(path) : []) at = at && !seg.dynamic ? resolveAttr(at.value, seg.name, at.env, at.dir, reader, depth + 1) : undefined;
+      return at ? resolveAttr(at.value, name, at.env, at.dir, reader, depth + 1) : undefined;
+    }
     // `inherit (util) host;` in a let: the attribute of the set it is taken from.
     case K.NODE_IDENT: {
       const from = inheritedFrom(n);
@@ -626,7 +645,8 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
         // `inherit (import mod) laptop;`: the attribute of the set it is selected from, read
         // where that set is (a list of an imported file holds paths relative to that file).
         const from = inheritedFrom(n);
-        const at = from ? resolveAttr(from, n.text, env, flakeDir, reader) : undefined;
+        // `with nixosModules; [ personal ]` (flake-utils-plus' `exportModules [ ./config/personal.nix ]`).
+        const at = from ? resolveAttr(from, n.text, env, flakeDir, reader) : resolveLexical(n) ? undefined : withProvided(n, env, writtenIn(n) ?? flakeDir, reader);
         if (at) collectHostFiles(at.value, at.env, at.dir, out, reader, depth + 1);
       }
       return;
@@ -1739,6 +1759,37 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     return hosts.length > before;
   };
+  /** flake-utils-plus: `mkFlake { hosts.<name>.modules = [ ... ]; hostDefaults.modules = [ ... ]; }`,
+   * each host made of its modules and the defaults. */
+  const fromMkFlakeHosts = (apply: SyntaxNode, env: Env | undefined): boolean => {
+    const { fn, args } = flattenApply(apply);
+    const set = calleeName(fn) === "mkFlake" && args.length === 1 ? deref(args[0], env) : undefined;
+    if (set?.kind !== K.NODE_ATTR_SET) return false;
+    const bindings: Array<{ path: string[]; value: SyntaxNode }> = [];
+    flatBindings(set, [], bindings);
+    const defaults = bindings.filter((b) => b.path.join(".") === "hostDefaults.modules");
+    const own = bindings.filter((b) => b.path.length === 3 && b.path[0] === "hosts" && b.path[2] === "modules" && b.path[1] !== "*");
+    if (own.length === 0) return false;
+    const names = [...new Set(own.map((b) => b.path[1]!))];
+    // A host whose own module list names a file the repository does not hold cannot be built (its
+    // host file was removed or never committed): no host.
+    const missing = (value: SyntaxNode): boolean =>
+      !!files &&
+      value.descendants(K.NODE_PATH).some((p) => {
+        if (p.firstChild(K.NODE_INTERPOL)) return false;
+        for (let a = p.parent; a && a !== value; a = a.parent) if (a.kind === K.NODE_LAMBDA) return false;
+        const rel = pathValue(p, undefined, dir);
+        return rel !== undefined && !rel.startsWith("..") && !files.has(rel) && ![...files].some((f) => f.startsWith(`${rel}/`));
+      });
+    for (const name of names) {
+      if (own.some((x) => x.path[1] === name && missing(x.value))) continue;
+      const files = new HostFiles();
+      for (const b of [...own.filter((x) => x.path[1] === name), ...defaults]) collectHostFiles(b.value, env, dir, files, reader);
+      const node = own.find((x) => x.path[1] === name)!.value.parent ?? apply;
+      hosts.push({ name, file, node, files, source: "flake" });
+    }
+    return true;
+  };
   const visit = (node: SyntaxNode, env: Env | undefined, prefix: string[], depth: number): void => {
     const n = unparen(node);
     if (!n || depth > 64) return;
@@ -1788,7 +1839,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       return;
     }
     if (n.kind === K.NODE_APPLY) {
-      if (fromEntryMapper(n, env)) return;
+      if (fromEntryMapper(n, env) || fromMkFlakeHosts(n, env)) return;
       // flake-utils / flake-parts wrappers: look into their arguments.
       for (const a of flattenApply(n).args) visit(a, env, prefix, depth + 1);
       return;
@@ -2918,7 +2969,9 @@ function argListing(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env:
   if (!arg || given.length !== 1) return undefined;
   const lam = lambdaOf(arg.node, arg.env);
   const listing = lam ? (listsParameter(lam) ? { recursive: false } : listingHelper(lam)) : undefined;
-  if (!listing) return [];
+  // An attribute of a specialArg that lists nothing (`configLib.relativeToRoot "hosts/x"`): read
+  // as any other computed path.
+  if (!listing) return held ? undefined : [];
   // The folder: a path, a string from the flake's root, or a let-bound one (`modules = "${self}/x"`).
   const target = deref(given[0], env);
   const d = target?.kind === K.NODE_STRING ? (rootString(target) ?? hostRootString(target, env)) : target?.kind === K.NODE_PATH ? pathValue(target, env, dir) : undefined;

@@ -199,3 +199,64 @@ let mod = name: depot.path.origSrc + ("/ops/modules/" + name); in {
     expect(report.hosts).toEqual(["patterns/vm#vm", "web"]);
   });
 });
+
+describe("flake-utils-plus: mkFlake { hosts.<name>.modules; hostDefaults.modules } with exportModules", () => {
+  const files = (extra: Record<string, string> = {}) => ({
+    "flake.nix": flake(
+      `let suites = import ./suites.nix { inherit utils; }; in
+      with suites.nixosModules;
+      utils.lib.mkFlake {
+        inherit self inputs;
+        hosts.desk.modules = suites.desktopModules ++ [ ./hosts/desk.host.nix ];
+        hosts.server.modules = [ containers ./hosts/server.host.nix ];
+        hosts.gone.modules = suites.desktopModules ++ [ ./hosts/gone.host.nix ];
+        hostDefaults.modules = suites.sharedModules;
+      }`,
+      "{ self, nixpkgs, utils, ... }@inputs",
+    ),
+    "suites.nix": `{ utils }:
+let
+  nixosModules = utils.lib.exportModules [ ./config/personal.nix ./config/desktop.nix ./config/containers.nix ];
+  sharedModules = with nixosModules; [ personal ];
+  desktopModules = with nixosModules; [ desktop ];
+in { inherit nixosModules sharedModules desktopModules; }`,
+    "config/personal.nix": `{ security.sudo.wheelNeedsPassword = false; }`,
+    "config/desktop.nix": ROOT_LOGIN,
+    "config/containers.nix": PLAIN,
+    "hosts/desk.host.nix": PLAIN,
+    "hosts/server.host.nix": PLAIN,
+    ...extra,
+  });
+
+  it("hostDefaults' modules are every host's, a suite's those of the hosts listing it; a host whose own file is missing is no host", async () => {
+    const { hosts, report } = await hostsOf(files(), "config/personal.nix", "sudo-nopasswd");
+    expect([...report.hosts].sort()).toEqual(["desk", "server"]);
+    expect(hosts).toEqual(["desk", "server"]);
+    expect((await hostsOf(files(), "config/desktop.nix")).hosts).toEqual(["desk"]);
+  });
+
+  it("look-alike: once the host's file exists, it is a host", async () => {
+    const { hosts } = await hostsOf(files({ "hosts/gone.host.nix": PLAIN }), "config/desktop.nix");
+    expect(hosts).toEqual(["desk", "gone"]);
+  });
+});
+
+describe("look-alike: a specialArg's helper that lists nothing (`configLib.relativeToRoot`)", () => {
+  it("still resolves its path with the host's values", async () => {
+    const { hosts } = await hostsOf(
+      {
+        "flake.nix": flake(`let
+          configLib = import ./lib { lib = nixpkgs.lib; };
+          configVars = { username = "ta"; };
+          mk = name: nixpkgs.lib.nixosSystem { specialArgs = { inherit configLib configVars; }; modules = [ ./hosts/\${name} ]; };
+        in { nixosConfigurations = { a = mk "a"; b = mk "b"; }; }`),
+        "lib/default.nix": `{ lib }: { relativeToRoot = lib.path.append ../.; }`,
+        "hosts/a/default.nix": `{ configLib, configVars, ... }: { imports = [ (configLib.relativeToRoot "users/\${configVars.username}") ]; }`,
+        "hosts/b/default.nix": PLAIN,
+        "users/ta/default.nix": ROOT_LOGIN,
+      },
+      "users/ta/default.nix",
+    );
+    expect(hosts).toEqual(["a"]);
+  });
+});
