@@ -11,6 +11,7 @@ import { parse as parseToml } from "smol-toml";
 import { diskSource } from "./source.js";
 import { autoWireImport, autowiredEntries, autowiredHosts, builderModules, clanAssignments, interpolatedHostFolders, liteConfigHosts, type ClanFiles } from "./host-frameworks.js";
 import { falseGate, GateReader, gatesAt } from "./host-gates.js";
+import { denHostFiles } from "./host-aspects.js";
 import { conditionsIn, HostValues, settingsReadingOptions } from "./host-values.js";
 import { flakeOverlays, packageFilesOf, systemBuilders, usedPackageFiles, type PackageLayout, type SystemBuilder } from "./host-packages.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
@@ -2504,6 +2505,8 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
   const shortNames = declared.map((h) => h.name.slice(h.name.lastIndexOf("#") + 1));
   const clan = layout ? clanAssignments(layout.files.filter((f) => f.endsWith(".nix")), layout.treeOf, shortNames, (rel) => resolveModuleFile(root, rel)) : new Map<string, ClanFiles>();
   const packages = layout ? packageContext(root, layout) : undefined;
+  // den's aspects each host reaches (host-aspects.ts).
+  const aspects = layout && layout.files.some((f) => f.endsWith(".nix") && layout.treeOf(f)?.text.includes("den.")) ? denHostFiles(layout.files.filter((f) => f.endsWith(".nix")), layout.treeOf) : undefined;
   for (const h of declared) {
     const files = new Set<string>();
     const queue: string[] = [];
@@ -2525,6 +2528,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     const hostEnv: Env = { values: new ArgValues(values, argNodes, layout) };
     if (h.files instanceof HostFiles) for (const c of h.files.computed) queue.push(...computedTargets(c.node, { values: new Map(values), up: c.env }, c.dir, ctx, shortName));
     if (h.files instanceof HostFiles) for (const d of h.files.listed) queue.push(...listModules(ctx.files, d === "." ? "" : d, false));
+    for (const f of aspects?.get(shortName) ?? []) queue.push(f);
     const unread = h.files instanceof HostFiles && h.files.computed.some((c) => unreadOutput(c.node, ctx));
     // clan keeps a machine's generated secrets and facts in vars/per-machine/<host>/.
     const varsDir = `vars/per-machine/${shortName}/`;

@@ -4,6 +4,7 @@
 // follows another option, per-host arguments read with `or` defaults. Each case has a look-alike.
 import { describe, expect, it } from "vitest";
 import { hostsOf, PLAIN, ROOT_LOGIN } from "../helpers/hosts.js";
+import { scanMemory } from "../helpers/memory.js";
 
 const flake = (outputs: string, args = "{ self, nixpkgs, ... }@inputs") => `{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs";
@@ -258,5 +259,32 @@ describe("look-alike: a specialArg's helper that lists nothing (`configLib.relat
       "users/ta/default.nix",
     );
     expect(hosts).toEqual(["a"]);
+  });
+});
+
+describe("den aspects: hosts made of the aspects they include", () => {
+  const HASH = "$argon2id$v=19$m=65540,t=3,p=4$bXlzYWx0bXlzYWx0$Pq4Vw1dYPkTpGxJx4qdu3rKiWJ0DhzEBOYp3Zx9Qk9I";
+  const files = (boxIncludes: string) => ({
+    "flake.nix": flake(`inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ (inputs.import-tree ./modules) ]; }`),
+    "modules/hosts.nix": `{ ... }: { den.hosts.x86_64-linux = { box = { users.al = { }; }; laptop = { users.al = { }; }; }; }`,
+    "modules/defaults.nix": `{ den, ... }: { den.default.includes = [ den.aspects.base ]; }`,
+    "modules/aspects/base.nix": `{ ... }: { den.aspects.base.nixos = { services.other.settings.admin_hash = "${HASH}"; }; }`,
+    "modules/aspects/media.nix": `{ ... }: { den.aspects.media.nixos = { services.vaultwarden.config.ADMIN_TOKEN = "${HASH}"; }; }`,
+    "modules/aspects/unused.nix": `{ ... }: { den.aspects.unused.nixos = { services.openssh.enable = true; services.openssh.settings.PasswordAuthentication = true; }; }`,
+    "hosts/box/default.nix": `{ den, ... }: { den.aspects = { al.provides.box = { includes = [ ${boxIncludes} ]; }; box = { nixos = { networking.hostName = "box"; }; }; }; }`,
+    "hosts/laptop/default.nix": `{ den, ... }: { den.aspects.laptop = { nixos = { networking.hostName = "laptop"; }; }; }`,
+  });
+
+  it("an aspect a host's user provides for it is that host's; den.default's are every host's", async () => {
+    const { hosts, report } = await hostsOf(files("den.aspects.media"), "modules/aspects/media.nix", "committed-password-hash");
+    expect([...report.hosts].sort()).toEqual(["box", "laptop"]);
+    expect(hosts).toEqual(["box"]);
+    expect((await hostsOf(files("den.aspects.media"), "modules/aspects/base.nix", "committed-password-hash")).hosts).toEqual(["box", "laptop"]);
+    expect(report.findings.filter((f) => f.file === "modules/aspects/unused.nix" && (f.host ?? []).length > 0)).toEqual([]);
+  });
+
+  it("look-alike: an aspect no host includes names no host", async () => {
+    const report = await scanMemory(files(""));
+    expect(report.findings.filter((f) => f.file === "modules/aspects/media.nix" && (f.host ?? []).length > 0)).toEqual([]);
   });
 });
