@@ -2501,7 +2501,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
   const byFile = new Map<string, Set<string>>();
   const declarationFiles = new Set(declared.filter((h) => h.source === "flake").map((h) => h.file));
   const outputs = layout ? flakeModuleOutputs(root, layout) : new Map<string, Map<string, string[]>>();
-  const ctx: ResolveContext = { root, files: layout?.files ?? [], outputs, dirOutputs: layout ? flakeDirectoryOutputs(root, layout) : undefined };
+  const ctx: ResolveContext = { root, files: layout?.files ?? [], outputs, dirOutputs: layout ? flakeDirectoryOutputs(root, layout) : undefined, treeOf: layout?.treeOf };
   const shortNames = declared.map((h) => h.name.slice(h.name.lastIndexOf("#") + 1));
   const clan = layout ? clanAssignments(layout.files.filter((f) => f.endsWith(".nix")), layout.treeOf, shortNames, (rel) => resolveModuleFile(root, rel)) : new Map<string, ClanFiles>();
   const packages = layout ? packageContext(root, layout) : undefined;
@@ -2729,6 +2729,45 @@ interface ResolveContext {
   /** Outputs the flake builds by listing a directory (`profiles = lib.findModules ./profiles`):
    * output name to the directory. */
   dirOutputs?: Map<string, string>;
+  /** The repository's parsed files, to read a listing helper's definition (`importDir`). */
+  treeOf?: (file: string) => SyntaxNode | undefined;
+  /** Listing helpers' definitions found so far, by name (listingDefinition). */
+  helpers?: Map<string, SyntaxNode | null>;
+}
+
+/** The definition of a listing helper called by name (`lib.my.importDir ./. { ... }`) in the
+ * repository: a binding `<name> = <function>` or `<name> = import ./<file>.nix { ... }`, the
+ * function the file holds after the import's arguments. Looked up once per name. */
+function listingDefinition(name: string, ctx: ResolveContext): SyntaxNode | undefined {
+  ctx.helpers ??= new Map();
+  const known = ctx.helpers.get(name);
+  if (known !== undefined) return known ?? undefined;
+  let found: SyntaxNode | undefined;
+  for (const f of ctx.files) {
+    const tree = f.endsWith(".nix") ? ctx.treeOf?.(f) : undefined;
+    if (!tree || !tree.text.includes(name)) continue;
+    for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+      const [path, value] = b.childNodes();
+      const segs = path ? attrpathSegments(path) : [];
+      if (segs.at(-1)?.name !== name || !value) continue;
+      let v = unparen(value);
+      if (v?.kind === K.NODE_APPLY && calleeName(flattenApply(v).fn) === "import") {
+        const { args } = flattenApply(v);
+        const target = unparen(args[0]);
+        const rel = target?.kind === K.NODE_PATH ? pathValue(target, undefined, posix.dirname(f) === "." ? "" : posix.dirname(f)) : undefined;
+        const file = rel === undefined ? undefined : rel.endsWith(".nix") ? rel : posix.join(rel, "default.nix");
+        v = file ? unparen(ctx.treeOf?.(file)?.childNodes().find((c) => c.kind !== K.NODE_ERROR)) : undefined;
+        for (let i = 1; i < args.length && v?.kind === K.NODE_LAMBDA; i++) v = unparen(v.childNodes()[1]);
+      }
+      if (v?.kind === K.NODE_LAMBDA) {
+        found = v;
+        break;
+      }
+    }
+    if (found) break;
+  }
+  ctx.helpers.set(name, found ?? null);
+  return found;
 }
 
 // Outputs of the flake that hold modules its hosts import as `self.<output>.<name>`.
@@ -2810,7 +2849,10 @@ function dirOutputTargets(node: SyntaxNode, ctx: ResolveContext): string[] | und
 /** `self.nixosModules.name` (name undefined: the whole set, as in `attrValues outputs.nixosModules`). */
 function selfOutputRef(node: SyntaxNode): { output: string; name?: string } | undefined {
   if (node.kind !== K.NODE_SELECT || node.firstToken(K.TOKEN_OR)) return undefined;
-  const m = SELF_OUTPUT.exec(node.text.replace(/\s+/g, ""));
+  // `self.nixosModules.default or { }`: the module when the flake exports it (the default is none).
+  const [base, path] = node.childNodes();
+  const text = node.firstToken(K.TOKEN_OR_KW) && base && path ? `${base.text}.${path.text}` : node.text;
+  const m = SELF_OUTPUT.exec(text.replace(/\s+/g, ""));
   if (!m) return undefined;
   // flake-parts' `flake.modules.nixos.<name>` registry holds the same modules as nixosModules.
   const output = m[1]!.startsWith("modules.") ? MODULE_CLASSES.get(m[1]!.slice("modules.".length))! : m[1]!;
@@ -3322,7 +3364,24 @@ function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveCo
     const d = pathValue(listing.path, env, dir);
     if (d === undefined) return [];
     const prefix = d === "." ? "" : `${d}/`;
-    const modules = listModules(ctx.files, d === "." ? "" : d, listing.recursive, listing.loader).filter((f) => !listing.excluded?.some((x) => f.slice(prefix.length).startsWith(x)));
+    // A helper called by name whose definition the repository holds: recursive when it lists the
+    // tree (`listFilesRecursive dir`), and the names its `exclude`/`excludeExact` arguments leave out.
+    const name = node.kind === K.NODE_APPLY ? calleeName(flattenApply(node).fn) : undefined;
+    const def = name && LISTING_HELPERS.test(name) ? listingDefinition(name, ctx) : undefined;
+    const recursive = listing.recursive || (def !== undefined && /\blistFilesRecursive\b/.test(def.text));
+    // (`excludeExact`: whole relative paths; another `exclude…`: a prefix or a suffix of one.)
+    const dropped: Array<{ text: string; exact: boolean }> = [];
+    if (def && node.kind === K.NODE_APPLY) {
+      for (const a of flattenApply(node).args) {
+        const set = unparen(a);
+        if (set?.kind !== K.NODE_ATTR_SET) continue;
+        for (const [k, v] of setAttributes(set)) if (/^exclude/.test(k) && def.text.includes(k)) for (const text of staticStrings(v, undefined) ?? []) dropped.push({ text, exact: /exact/i.test(k) });
+      }
+    }
+    const modules = listModules(ctx.files, d === "." ? "" : d, recursive, listing.loader).filter((f) => {
+      const rel = f.slice(prefix.length);
+      return !listing.excluded?.some((x) => rel.startsWith(x)) && !dropped.some((x) => rel === x.text || (!x.exact && (rel.startsWith(x.text) || rel.endsWith(x.text))));
+    });
     // `readDir ./bin` read for scripts (`writeShellScriptBin name (readFile (./bin + "/${f}"))`):
     // the files listed are the module's too.
     return listing.readDir ? [...modules, ...dataFiles(ctx.files, d === "." ? "" : d)] : modules;
@@ -3477,7 +3536,13 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
       const rest = segs.slice(at + width);
       // `nixosModules.x = ./x.nix`, and flake-parts' `nixosModules.x.imports = [ ./a.nix ]` (a
       // binding inside the module x: its paths are x's).
-      if (rest.length >= 1 && rest[0] !== "*") add(output, rest[0]!, exportedFiles(value, dir, root, layout));
+      // A module written here (`nixosModules.mauville = { services.nfs... }`, or a let-bound
+      // `module = { ... }` given as `nixosModules.default = module;`) in a flake-parts file: the
+      // file is part of it.
+      let inline = unparen(value);
+      if (inline?.kind === K.NODE_IDENT) inline = unparen(resolveLexical(inline)?.value) ?? inline;
+      const written = file !== "flake.nix" && (rest.length > 1 || inline?.kind === K.NODE_ATTR_SET || inline?.kind === K.NODE_LAMBDA);
+      if (rest.length >= 1 && rest[0] !== "*") add(output, rest[0]!, [...(written ? [file] : []), ...exportedFiles(value, dir, root, layout)]);
       else if (rest.length === 0) for (const [name, files] of exportedSet(value, dir, root, layout, 0)) add(output, name, files);
     }
   }

@@ -288,3 +288,53 @@ describe("den aspects: hosts made of the aspects they include", () => {
     expect(report.findings.filter((f) => f.file === "modules/aspects/media.nix" && (f.host ?? []).length > 0)).toEqual([]);
   });
 });
+
+describe("flake-parts files writing a module inline: flake.nixosModules.<name> = { ... } or a let-bound module", () => {
+  const files = (hostModules: string) => ({
+    "flake.nix": flake(`inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ (inputs.import-tree ./nix) ]; }`),
+    "nix/hosts/nas/default.nix": `{ inputs, self, ... }: { flake.nixosConfigurations.nas = inputs.nixpkgs.lib.nixosSystem { modules = [ ${hostModules} ]; }; }`,
+    "nix/hosts/web/default.nix": `{ inputs, self, ... }: { flake.nixosConfigurations.web = inputs.nixpkgs.lib.nixosSystem { modules = [ self.nixosModules.default ]; }; }`,
+    "nix/hosts/nas/nfs.nix": `_: { flake.nixosModules.nas = ${ROOT_LOGIN}; }`,
+    "nix/shared/sudo.nix": `_: let module = { services.vaultwarden.config.ADMIN_TOKEN = "$argon2id$v=19$m=65540,t=3,p=4$bXlzYWx0bXlzYWx0$Pq4Vw1dYPkTpGxJx4qdu3rKiWJ0DhzEBOYp3Zx9Qk9I"; }; in { flake = { nixosModules.default = module; }; }`,
+    "nix/shared/state.nix": `_: { flake.nixosModules.nas.system.stateVersion = "25.05"; }`,
+  });
+
+  it("the file is part of the module: nas's own file is nas's, the default module's every host's", async () => {
+    const f = files("self.nixosModules.default self.nixosModules.nas");
+    expect((await hostsOf(f, "nix/hosts/nas/nfs.nix")).hosts).toEqual(["nas"]);
+    expect((await hostsOf(f, "nix/shared/sudo.nix", "committed-password-hash")).hosts).toEqual(["nas", "web"]);
+  });
+
+  it("`self.nixosModules.default or { }` names the module as plainly; look-alike: a host not listing nas's module does not take its file", async () => {
+    const f = files("(self.nixosModules.default or { })");
+    expect((await hostsOf(f, "nix/shared/sudo.nix", "committed-password-hash")).hosts).toEqual(["nas", "web"]);
+    const report = await scanMemory(f);
+    expect(report.findings.filter((x) => x.file === "nix/hosts/nas/nfs.nix" && (x.host ?? []).length > 0)).toEqual([]);
+  });
+});
+
+describe("a listing helper called by name whose definition the repository holds (`lib.my.importDir ./. { exclude...; }`)", () => {
+  const files = (definition: string) => ({
+    "flake.nix": flake(`let lib = nixpkgs.lib.extend (final: prev: { my = import ./lib { lib = final; }; }); in {
+      nixosConfigurations.box = lib.nixosSystem { specialArgs = { inherit lib; }; modules = [ ./modules/nixos.nix ./hosts/box.nix ]; };
+    }`),
+    "lib/default.nix": `{ lib }: { importDir = import ./importDir.nix { inherit lib; }; }`,
+    "lib/importDir.nix": definition,
+    "modules/nixos.nix": `{ lib, ... }: { imports = lib.my.importDir ./. { exclude = [ "darwin.nix" ]; excludeExact = [ "nixos.nix" ]; }; }`,
+    "modules/upgrade/nixos.nix": ROOT_LOGIN,
+    "modules/upgrade/darwin.nix": `{ system.defaults.dock.autohide = true; services.openssh.enable = true; services.openssh.settings.PermitRootLogin = "yes"; }`,
+    "hosts/box.nix": PLAIN,
+  });
+  const RECURSIVE = `{ lib }: dir: { exclude ? [ ], excludeExact ? [ ] }: lib.filter (f: !(lib.any (p: lib.hasSuffix p (toString f)) exclude) && !(lib.elem (baseNameOf f) excludeExact)) (lib.filesystem.listFilesRecursive dir)`;
+
+  it("lists the folder's tree when the helper recurses, leaving out what its exclude arguments name", async () => {
+    const report = await scanMemory(files(RECURSIVE));
+    expect(report.findings.filter((f) => f.file === "modules/upgrade/nixos.nix" && f.ruleId === "ssh-permit-root-login").flatMap((f) => f.host ?? [])).toEqual(["box"]);
+    expect(report.findings.filter((f) => f.file === "modules/upgrade/darwin.nix").flatMap((f) => f.host ?? [])).toEqual([]);
+  });
+
+  it("look-alike: a helper listing one level leaves nested folders' files to no host", async () => {
+    const report = await scanMemory(files(`{ lib }: dir: { exclude ? [ ], excludeExact ? [ ] }: map (n: dir + "/\${n}") (builtins.attrNames (builtins.readDir dir))`));
+    expect(report.findings.filter((f) => f.file === "modules/upgrade/nixos.nix").flatMap((f) => f.host ?? [])).toEqual([]);
+  });
+});
