@@ -363,6 +363,9 @@ export class GateReader {
   }
 }
 
+// The text before an option's name when it is read from `config` (`config.a.b.` right before it).
+const READ_BEFORE = /\bconfig(?:\s*\.\s*[\w'-]+)*\s*\.\s*$/;
+
 // Whether a file's text names an option (optionNamer), by tree and option.
 const namesCache = new WeakMap<SyntaxNode, Map<string, boolean>>();
 
@@ -395,6 +398,8 @@ function optionNamer(option: string): (text: string) => boolean {
     for (const m of text.matchAll(mention)) {
       // `<name>.enable = false;`, `<name> = { enable = false; }`: says it is off.
       if (!m[0].startsWith('"') && offSetting.test(text.slice(m.index + m[0].length, m.index + m[0].length + 120))) continue;
+      // `hasMonitoring = config.jd.monitoring.enable;`: a read of the option, which turns nothing on.
+      if (m[0].endsWith("enable") && READ_BEFORE.test(text.slice(Math.max(0, m.index - 120), m.index)) && !/^\s*=(?!=)/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 8))) continue;
       // A package's `pname = "hello"` (its source's `owner`/`repo`, its `mainProgram`) names a
       // program, not the module.
       if (m[0].startsWith('"') && /\b(?:pname|owner|repo|mainProgram)\s*=\s*$/.test(text.slice(Math.max(0, m.index - 40), m.index))) continue;

@@ -338,3 +338,29 @@ describe("a listing helper called by name whose definition the repository holds 
     expect(report.findings.filter((f) => f.file === "modules/upgrade/nixos.nix").flatMap((f) => f.host ?? [])).toEqual([]);
   });
 });
+
+describe("a module off by default that no host turns on, whose option another module reads", () => {
+  const files = (deskModule: string) => ({
+    "flake.nix": flake(`{
+      nixosConfigurations.desk = nixpkgs.lib.nixosSystem { modules = [ ./modules/monitoring.nix ./modules/dns.nix ./hosts/desk.nix ]; };
+      nixosConfigurations.nas = nixpkgs.lib.nixosSystem { modules = [ ./modules/monitoring.nix ./modules/dns.nix ./hosts/nas.nix ]; };
+    }`),
+    "modules/monitoring.nix": `{ config, lib, ... }: let cfg = config.jd.monitoring; in {
+      options.jd.monitoring.enable = lib.mkOption { type = lib.types.bool; default = false; };
+      config = lib.mkIf cfg.enable ${ROOT_LOGIN};
+    }`,
+    "modules/dns.nix": `{ config, lib, ... }: let hasMonitoring = config.jd.monitoring.enable; in { services.unbound.enable = lib.mkDefault hasMonitoring; }`,
+    "hosts/desk.nix": deskModule,
+    "hosts/nas.nix": PLAIN,
+  });
+
+  it("names no host: a read of the option (config.jd.monitoring.enable) turns nothing on", async () => {
+    const report = await scanMemory(files(PLAIN));
+    expect(report.findings.filter((f) => f.file === "modules/monitoring.nix" && (f.host ?? []).length > 0)).toEqual([]);
+  });
+
+  it("look-alike: a host turning it on (config.jd.monitoring.enable = true) is named", async () => {
+    const { hosts } = await hostsOf(files(`{ config, ... }: { config.jd.monitoring.enable = true; }`), "modules/monitoring.nix");
+    expect(hosts).toEqual(["desk"]);
+  });
+});
