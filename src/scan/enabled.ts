@@ -14,6 +14,10 @@ import { escapeRegExp } from "../text/regexp.js";
 
 const LISTS_DIRECTORY = /\b(?:readDir|scanPaths|listFilesRecursive|umport|importDir|import-tree|haumea|rakeLeaves|listModules|mapModules\w*)\b/;
 
+/** A declared default that may be on: `true`, or another expression (`default = config.my.enable;`,
+ * on where that is), not a literal false. */
+const ON_BY_DEFAULT = /\bdefault\s*=\s*(?!(?:lib\.)?(?:mkDefault\s+)?false\s*;)[^;\s]/;
+
 const LOWER: Record<Severity, Severity> = { critical: "high", high: "medium", medium: "low", low: "low", info: "info" };
 
 /** Rules whose problem exists only once a host runs the code (not code-quality lints, not secrets
@@ -33,6 +37,9 @@ export interface UsageFacts {
   files: readonly NixFileContext[];
   /** Modules a nix-darwin system uses (no NixOS host does): not unused. */
   darwinModules?: ReadonlySet<string>;
+  /** Folders a host listing's filter leaves out (hosts.ts passedOver): listing their parent does
+   * not name them. */
+  passedOver?: ReadonlySet<string>;
 }
 
 /** The option path a condition such as `cfg.enable` or `config.services.x.enable && y` tests,
@@ -197,7 +204,7 @@ export class ModuleUsage {
       if (says === undefined) {
         // `<owner> = enabled;`: the snowfall-lib set `{ enable = true; }` (host-gates.ts isEnabledSet).
         mention ??= owner ? new RegExp(`(?<![\\w'-])${escapeRegExp(owner)}\\s*(?:\\.\\s*enable|=\\s*\\{|=\\s*(?:[\\w'-]+\\.)*enabled\\s*;)`) : undefined;
-        says = { names: !!mention?.test(f.text), onByDefault: f.index.declarations.some((d) => d.path === path && /\bdefault\s*=\s*true\b/.test(d.value?.text ?? "")) };
+        says = { names: !!mention?.test(f.text), onByDefault: f.index.declarations.some((d) => d.path === path && ON_BY_DEFAULT.test(d.value?.text ?? "")) };
         known.set(key, says);
       }
       if (f.file !== declaringFile && says.names) return true;
@@ -223,7 +230,10 @@ export class ModuleUsage {
     const parts = file.split("/");
     const base = parts.at(-1) === "default.nix" ? parts.at(-2) : parts.at(-1)?.replace(/\.nix$/, "");
     if (!base) return false;
-    const dirs = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
+    let dirs = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
+    // Below a folder the host listing filters out, the listings of its ancestors do not name it.
+    const passed = dirs.findIndex((d) => this.facts.passedOver?.has(d));
+    if (passed >= 0) dirs = dirs.slice(passed + 1);
     // `./users/joe.nix`, `../modules/nats`: a path in another file whose last part is the name.
     // The naming file must be live itself: modules/installer/default.nix importing live-system.nix
     // keeps it alive only if something uses the installer.

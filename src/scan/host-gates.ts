@@ -251,6 +251,12 @@ const NOT_OPTION_HELPERS = /^mk(?:Enable|Package|PackageOption|)Option(?:MD)?$|^
 
 /** An `enable` that is off unless set (mkEnableOption, mkBoolOpt false, mkOption { default = false; }). */
 const OFF_BY_DEFAULT = /mkEnableOption|mkBoolOpt\s+false|default\s*=\s*false/;
+/** A default other than false (`mkEnableOption "x" // { default = config.my.enable; }`, `default =
+ * true`): the option is on wherever that default holds, not off unless set. */
+const OTHER_DEFAULT = /\bdefault\s*=\s*(?!(?:lib\.)?(?:mkDefault\s+)?false\s*;)[^;\s]/;
+function offByDefault(text: string): boolean {
+  return OFF_BY_DEFAULT.test(text) && !OTHER_DEFAULT.test(text);
+}
 
 /**
  * For each gate, the hosts (among `hosts`) that turn its option on. `treeOf` gives parsed files.
@@ -261,6 +267,8 @@ export class GateReader {
   private readonly settings = new Map<string, Array<{ file: string; node: SyntaxNode }>>();
   /** Options the repository declares with an `enable` off by default. */
   private readonly declaredOff = new Set<string>();
+  /** Options whose default is another option's enable (`default = config.my.enable;`). */
+  private readonly follows = new Map<string, string>();
   private scanned = false;
 
   constructor(
@@ -276,8 +284,12 @@ export class GateReader {
     this.enablers.set(option, undefined); // a cycle reads as unknown
     this.scan();
     // Options of nixpkgs are not narrowed: they may be turned on where this scan cannot see.
-    if (depth > 4 || !this.declaredOff.has(option)) return undefined;
-    const on = new Set<string>();
+    if (depth > 4) return undefined;
+    // `default = config.<other>.enable`: on where the other option is on (and where set).
+    const follows = this.declaredOff.has(option) ? undefined : this.follows.get(option);
+    const base = follows !== undefined && follows !== option ? this.enabledOn(follows, depth + 1) : undefined;
+    if (!this.declaredOff.has(option) && !base) return undefined;
+    const on = new Set<string>(base ?? []);
     for (const s of this.settings.get(option) ?? []) {
       // A setting behind another gate counts on the hosts where that gate is on.
       let where: Set<string> | undefined = new Set(this.hosts.filter((h) => settingOnHost(h, s.file, s.node, this.declarationFiles)).map((h) => h.name));
@@ -341,6 +353,7 @@ export class GateReader {
       if (!tree || !tree.text.includes("enable")) continue;
       const facts = enableFacts(tree);
       for (const o of facts.declaredOff) this.declaredOff.add(o);
+      for (const [o, other] of facts.follows) this.follows.set(o, other);
       for (const { option, node } of facts.settings) {
         let list = this.settings.get(option);
         if (!list) this.settings.set(option, (list = []));
@@ -349,6 +362,9 @@ export class GateReader {
     }
   }
 }
+
+// The text before an option's name when it is read from `config` (`config.a.b.` right before it).
+const READ_BEFORE = /\bconfig(?:\s*\.\s*[\w'-]+)*\s*\.\s*$/;
 
 // Whether a file's text names an option (optionNamer), by tree and option.
 const namesCache = new WeakMap<SyntaxNode, Map<string, boolean>>();
@@ -382,6 +398,8 @@ function optionNamer(option: string): (text: string) => boolean {
     for (const m of text.matchAll(mention)) {
       // `<name>.enable = false;`, `<name> = { enable = false; }`: says it is off.
       if (!m[0].startsWith('"') && offSetting.test(text.slice(m.index + m[0].length, m.index + m[0].length + 120))) continue;
+      // `hasMonitoring = config.jd.monitoring.enable;`: a read of the option, which turns nothing on.
+      if (m[0].endsWith("enable") && READ_BEFORE.test(text.slice(Math.max(0, m.index - 120), m.index)) && !/^\s*=(?!=)/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 8))) continue;
       // A package's `pname = "hello"` (its source's `owner`/`repo`, its `mainProgram`) names a
       // program, not the module.
       if (m[0].startsWith('"') && /\b(?:pname|owner|repo|mainProgram)\s*=\s*$/.test(text.slice(Math.max(0, m.index - 40), m.index))) continue;
@@ -393,13 +411,21 @@ function optionNamer(option: string): (text: string) => boolean {
 
 // A file's enables depend on its tree alone, and a tree is kept while the file is unchanged: read
 // once, not on every scan.
-const enableFactsCache = new WeakMap<SyntaxNode, { declaredOff: string[]; settings: Array<{ option: string; node: SyntaxNode }> }>();
+interface EnableFacts {
+  declaredOff: string[];
+  settings: Array<{ option: string; node: SyntaxNode }>;
+  /** Options whose default is another option's `enable`: the option, the other. */
+  follows: Array<[string, string]>;
+}
+const enableFactsCache = new WeakMap<SyntaxNode, EnableFacts>();
+const DEFAULT_FOLLOWS = /\bdefault\s*=\s*config\s*\.\s*([\w'-]+(?:\s*\.\s*[\w'-]+)*?)\s*\.\s*enable\s*;/;
 
 /** The options a file declares off by default, and the `<path>.enable = <not false>` it sets. */
-function enableFacts(tree: SyntaxNode): { declaredOff: string[]; settings: Array<{ option: string; node: SyntaxNode }> } {
+function enableFacts(tree: SyntaxNode): EnableFacts {
   const cached = enableFactsCache.get(tree);
   if (cached) return cached;
   const declaredOff: string[] = [];
+  const follows: Array<[string, string]> = [];
   const settings: Array<{ option: string; node: SyntaxNode }> = [];
   for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
     const [path, value] = b.childNodes();
@@ -413,9 +439,11 @@ function enableFacts(tree: SyntaxNode): { declaredOff: string[]; settings: Array
       // `options.a.b.enable = mkEnableOption ..;`, `options.a.b = { enable = ..; }`
       const full = fullPath(b);
       if (full?.[0] === "options" && full.length > 1) {
-        if (full.at(-1) === "enable" && OFF_BY_DEFAULT.test(value?.text ?? "")) declaredOff.push(full.slice(1, -1).join("."));
+        if (full.at(-1) === "enable" && offByDefault(value?.text ?? "")) declaredOff.push(full.slice(1, -1).join("."));
+        const other = full.at(-1) === "enable" ? DEFAULT_FOLLOWS.exec(value?.text ?? "")?.[1] : undefined;
+        if (other) follows.push([full.slice(1, -1).join("."), other.replace(/\s+/g, "")]);
         const inner = /\benable\s*=\s*([^;]*)/.exec(value?.text ?? "")?.[1];
-        if (inner !== undefined && OFF_BY_DEFAULT.test(inner)) declaredOff.push(full.slice(1).join("."));
+        if (inner !== undefined && offByDefault(inner)) declaredOff.push(full.slice(1).join("."));
         // `options.x.${appName} = mkFeatureOptions { ... }`: a set of options made by the
         // repository's own helper, which declares `enable` (off unless it says otherwise).
         const v = unparen(value);
@@ -435,7 +463,7 @@ function enableFacts(tree: SyntaxNode): { declaredOff: string[]; settings: Array
     if (!full || full.length < 2 || full[0] === "options" || isFalse(value)) continue;
     settings.push({ option: full.slice(0, -1).join("."), node: b });
   }
-  const facts = { declaredOff, settings };
+  const facts = { declaredOff, settings, follows };
   enableFactsCache.set(tree, facts);
   return facts;
 }

@@ -11,6 +11,7 @@ import { parse as parseToml } from "smol-toml";
 import { diskSource } from "./source.js";
 import { autoWireImport, autowiredEntries, autowiredHosts, builderModules, clanAssignments, interpolatedHostFolders, liteConfigHosts, type ClanFiles } from "./host-frameworks.js";
 import { falseGate, GateReader, gatesAt } from "./host-gates.js";
+import { denHostFiles } from "./host-aspects.js";
 import { conditionsIn, HostValues, settingsReadingOptions } from "./host-values.js";
 import { flakeOverlays, packageFilesOf, systemBuilders, usedPackageFiles, type PackageLayout, type SystemBuilder } from "./host-packages.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
@@ -59,6 +60,9 @@ export interface HostGraph {
   /** Entry modules of nix-darwin systems a framework builds (lite-config, nixos-unified): used by
    * a system, though by no NixOS host. */
   darwinModules?: ReadonlySet<string>;
+  /** Folders a host listing's filter leaves out (`configurations/nixos/retired`): their files are
+   * built by no host, though their parent is listed. */
+  passedOver?: ReadonlySet<string>;
   /** What hostsAt's narrowing of a file depends on (its gates and the hosts turning them on), and
    * the hosts' values of the repository's options its settings read (valueOf), for caches keyed by
    * a file's hosts. */
@@ -473,11 +477,30 @@ function resolveAttr(expr: SyntaxNode | undefined, name: string, env: Env | unde
         }
         return undefined;
       }
+      // flake-utils-plus' `exportModules [ ./modules/a.nix ./config/b.nix ]`: modules named by
+      // their files' names.
+      if (merge === "exportModules" && args.length === 1) {
+        const list = deref(args[0], env);
+        for (const c of list?.kind === K.NODE_LIST ? list.childNodes() : []) {
+          const p = unparen(c);
+          const base = p?.kind === K.NODE_PATH ? posix.basename(p.text).replace(/\.nix$/, "") : undefined;
+          if (base === name) return { value: p!, env, dir: writtenIn(p!) ?? dir };
+        }
+        return undefined;
+      }
       const f = FIXED_POINTS.has(calleeName(fn) ?? "") && args.length === 1 ? unparen(args[0]) : undefined;
       return f?.kind === K.NODE_LAMBDA ? resolveAttr(f.childNodes()[1], name, env, dir, reader, depth + 1) : undefined;
     }
     case K.NODE_LET_IN:
       return resolveAttr(n.childNodes().at(-1), name, env, dir, reader, depth + 1);
+    // `with suites.nixosModules; [ containers ]`: the set the selection names, then its attribute.
+    case K.NODE_SELECT: {
+      if (n.firstToken(K.TOKEN_OR_KW)) return undefined;
+      const [base, path] = n.childNodes();
+      let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = base ? { value: base, env, dir } : undefined;
+      for (const seg of path ? attrpathSegments(path) : []) at = at && !seg.dynamic ? resolveAttr(at.value, seg.name, at.env, at.dir, reader, depth + 1) : undefined;
+      return at ? resolveAttr(at.value, name, at.env, at.dir, reader, depth + 1) : undefined;
+    }
     // `inherit (util) host;` in a let: the attribute of the set it is taken from.
     case K.NODE_IDENT: {
       const from = inheritedFrom(n);
@@ -535,6 +558,28 @@ export class HostFiles extends Set<string> {
   /** specialArgs that are not strings (`hostTypes = import ./lib/hostTypes.nix { }`), for modules
    * that import from them (`imports = hostTypes.workstation.imports`). */
   readonly argNodes = new Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>();
+  /** Folders a helper lists as modules (`discoverModules { dir = root + /modules/nixos; }` reading
+   * `readDir dir`): their .nix files and subfolders with a default.nix. */
+  readonly listed = new Set<string>();
+}
+
+/** The parameter of a helper whose directory it lists (`{ dir }: ... (safeReadDir dir)` with
+ * `safeReadDir = dir: ... readDir dir`, or `readDir dir` itself). */
+function listedParameter(lam: SyntaxNode): string | undefined {
+  const param = lam.childNodes()[0];
+  const names = new Set<string>();
+  if (param?.kind === K.NODE_IDENT_PARAM) names.add(param.firstChild()?.text ?? "");
+  else if (param?.kind === K.NODE_PATTERN) for (const e of param.childNodes()) if (e.kind === K.NODE_PAT_ENTRY && e.firstChild()?.kind === K.NODE_IDENT) names.add(e.firstChild()!.text);
+  if (names.size === 0 || !lam.text.includes("readDir")) return undefined;
+  for (const call of lam.descendants(K.NODE_APPLY)) {
+    const [fn, arg] = call.childNodes();
+    const a = unparen(arg);
+    if (a?.kind !== K.NODE_IDENT || !names.has(a.text) || !fn) continue;
+    if (/(?:^|\.)readDir$/.test(fn.text.replace(/\s+/g, ""))) return a.text;
+    const helper = fn.kind === K.NODE_IDENT ? unparen(resolveLexical(fn)?.value) : undefined;
+    if (helper?.kind === K.NODE_LAMBDA && helper !== lam && listsParameter(helper)) return a.text;
+  }
+  return undefined;
 }
 
 /** The string arguments in a `specialArgs = { ... }` set, as far as they are known. */
@@ -601,7 +646,8 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
         // `inherit (import mod) laptop;`: the attribute of the set it is selected from, read
         // where that set is (a list of an imported file holds paths relative to that file).
         const from = inheritedFrom(n);
-        const at = from ? resolveAttr(from, n.text, env, flakeDir, reader) : undefined;
+        // `with nixosModules; [ personal ]` (flake-utils-plus' `exportModules [ ./config/personal.nix ]`).
+        const at = from ? resolveAttr(from, n.text, env, flakeDir, reader) : resolveLexical(n) ? undefined : withProvided(n, env, writtenIn(n) ?? flakeDir, reader);
         if (at) collectHostFiles(at.value, at.env, at.dir, out, reader, depth + 1);
       }
       return;
@@ -665,6 +711,14 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
       const helper = calledHelper(fn, n, env, flakeDir, reader);
       if (helper) {
         const call = bindArguments(helper.lam, args, helper.env);
+        // `autowire.discoverModules { dir = root + /modules/nixos; }`: the folder it lists.
+        const listed = listedParameter(helper.lam);
+        const given = listed !== undefined ? call.env.values.get(listed) : undefined;
+        const folder = given !== undefined && typeof given !== "string" ? repoPath(given, env, flakeDir) : undefined;
+        if (folder !== undefined) {
+          out.listed.add(folder);
+          return;
+        }
         collectHostFiles(call.body, call.env, helper.dir, out, reader, depth + 1);
       }
       // `concatMap (name: optional (pathExists ./hosts/${name}/shared.nix) ./hosts/${name}/shared.nix)
@@ -820,6 +874,10 @@ function calledHelper(fn: SyntaxNode, at: SyntaxNode, env: Env | undefined, dir:
   if (sel[0]?.kind !== K.NODE_IDENT || attrs.length !== 1 || attrs[0]!.dynamic) return undefined;
   const elsewhere = resolveAttr(sel[0], attrs[0]!.name, env, dir, reader);
   const lam = unparen(elsewhere?.value);
+  // `utils.setUpNixOS { ... }` with `utils.setUpNixOS = import ./lib/setup-nixos.nix { inherit self; }`:
+  // the file's function after the import's arguments.
+  const file = elsewhere && lam?.kind === K.NODE_APPLY ? importedFile(lam, elsewhere.env, elsewhere.dir, reader) : undefined;
+  if (file?.body.kind === K.NODE_LAMBDA) return { lam: file.body, env: undefined, dir: file.dir };
   return elsewhere && lam?.kind === K.NODE_LAMBDA ? { lam, env: elsewhere.env, dir: elsewhere.dir } : undefined;
 }
 
@@ -839,20 +897,39 @@ function helperFunction(expr: SyntaxNode | undefined, env: Env | undefined, at: 
   // The output's binding in a set holding the host declaration (the flake's outputs).
   const output = names.shift();
   let start: SyntaxNode | undefined;
-  for (let p = at.parent; p && !start; p = p.parent) {
-    if (p.kind !== K.NODE_ATTR_SET) continue;
+  let startDir = dir;
+  const outputOf = (p: SyntaxNode): SyntaxNode | undefined => {
     let found: SyntaxNode | undefined;
     let outputs = false;
     for (const b of p.childNodes()) {
+      // `inherit sources utils vars;` among the outputs: the let-bound set.
+      if (b.kind === K.NODE_INHERIT && !b.firstChild(K.NODE_INHERIT_FROM)) {
+        const id = b.childNodes().find((c) => c.kind === K.NODE_IDENT && c.text === output);
+        const v = id ? resolveLexical(id)?.value : undefined;
+        if (v) found = v;
+        continue;
+      }
       const [bp, value] = b.kind === K.NODE_ATTRPATH_VALUE ? b.childNodes() : [];
       const key = bp ? attrpathSegments(bp).map((seg) => (seg.dynamic ? "*" : seg.name)).join(".") : "";
       if (value && (key === output || key === `flake.${output}`)) found = value;
       if (/^(?:flake\.)?nixosConfigurations(?:\.|$)/.test(key)) outputs = true;
     }
-    if (outputs) start = found;
+    return outputs ? found : undefined;
+  };
+  for (let p = at.parent; p && !start; p = p.parent) if (p.kind === K.NODE_ATTR_SET) start = outputOf(p);
+  // In a helper's file (`self.utils.mkModules { ... }` in lib/setup.nix, `self` handed over by
+  // flake.nix): the outputs of the repository's flake.
+  if (!start && reader && writtenIn(at) !== undefined) {
+    const flake = reader.treeOf("flake.nix");
+    reader.read.add("flake.nix");
+    for (const set of flake?.descendants(K.NODE_ATTR_SET) ?? []) if ((start = outputOf(set))) break;
+    if (start) {
+      startDir = "";
+      env = undefined;
+    }
   }
   if (!start) return undefined;
-  let cur: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: start, env, dir };
+  let cur: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: start, env, dir: startDir };
   for (const name of names) cur = cur && resolveAttr(cur.value, name, cur.env, cur.dir, reader);
   let v = cur ? deref(cur.value, cur.env) : undefined;
   if (!cur || !v) return undefined;
@@ -882,6 +959,9 @@ export interface DeclaredHost {
    * turned into nixosSystem calls by the module declaring `options.my.nixosConfigurations`): the
    * option's path before `nixosConfigurations` (`my`). Its modules are found by registryHosts. */
   registry?: string;
+  /** Folders of the listing the host was found in that its filter leaves out (`filterAttrs (n: _:
+   * n != "retired")`): no host is built from them, whatever lists their parent. */
+  passedOver?: readonly string[];
 }
 
 /** The name of an attribute, resolving `${name}` through let-bound strings. */
@@ -931,12 +1011,47 @@ function hostDirectories(apply: SyntaxNode, env: Env | undefined, baseDir: strin
     if (n.kind === K.NODE_PATH) {
       const p = pathValue(n, env, baseDir);
       if (p !== undefined) out.push(p);
+    } else if (n.kind === K.NODE_BIN_OP && n.firstToken(K.TOKEN_PLUS)) {
+      // `readDir (root + /configurations/nixos)` with `root = ./.;`.
+      const p = repoPath(n, env, baseDir);
+      if (p !== undefined) out.push(p);
     } else if (n.kind === K.NODE_APPLY) for (const a of flattenApply(n).args) visit(a, depth + 1);
     else if (n.kind === K.NODE_IDENT) {
       // `genAttrs hosts mkHost` with `hosts = attrNames (readDir ../hosts)` in a let.
       const v = lookupRef(n, env);
       if (v && typeof v !== "string") visit(v, depth + 1);
     }
+  };
+  visit(apply, 0);
+  return out;
+}
+
+/** The entry names a computed host set's filter leaves out (`filterAttrs (name: type: type ==
+ * "directory" && name != "retired")`, `!(elem name [ "a" "b" ])`), through let-bound names. */
+function excludedEntries(apply: SyntaxNode, env: Env | undefined): Set<string> {
+  const out = new Set<string>();
+  const seen = new Set<SyntaxNode>();
+  const visit = (n: SyntaxNode | undefined, depth: number): void => {
+    n = unparen(n);
+    if (!n || depth > 8 || seen.has(n)) return;
+    seen.add(n);
+    n.walk((c) => {
+      if (c.kind === K.NODE_BIN_OP && c.childTokens().some((t) => t.text === "!=")) {
+        for (const side of c.childNodes()) {
+          const str = unparen(side)?.kind === K.NODE_STRING ? staticString(unparen(side)!) : undefined;
+          if (str) out.add(str);
+        }
+      } else if (c.kind === K.NODE_UNARY_OP && c.text.trimStart().startsWith("!")) {
+        const inner = unparen(c.childNodes()[0]);
+        const call = inner?.kind === K.NODE_APPLY ? flattenApply(inner) : undefined;
+        if (call && calleeName(call.fn) === "elem" && call.args.length === 2) for (const str of staticStrings(call.args[1], env) ?? []) out.add(str);
+      } else if (c.kind === K.NODE_IDENT && c.parent?.kind !== K.NODE_ATTRPATH) {
+        const v = lookupRef(c, env);
+        // A let-bound step of the listing (`hosts = pipe (readDir ./x) [ ... ]`), not a builder.
+        if (v && typeof v !== "string" && unparen(v)?.kind !== K.NODE_LAMBDA) visit(v, depth + 1);
+      }
+      return undefined;
+    });
   };
   visit(apply, 0);
   return out;
@@ -1022,6 +1137,9 @@ function entryBuilder(apply: SyntaxNode, env: Env | undefined): SyntaxNode | und
   // The entry's `name` is the function's parameter: the set is keyed by the listing's names.
   let body = unparen(f!.childNodes()[1]);
   if (body?.kind === K.NODE_LET_IN) body = unparen(body.childNodes().at(-1));
+  // `nameValuePair host (mkNixos [ ./hosts/${host} ])`.
+  const pair = body?.kind === K.NODE_APPLY ? flattenApply(body) : undefined;
+  if (pair && calleeName(pair.fn) === "nameValuePair" && pair.args.length === 2) return unparen(pair.args[0])?.text === param.childNodes()[0]?.text ? f : undefined;
   const name = body?.kind === K.NODE_ATTR_SET ? setAttributes(body).get("name") : undefined;
   return unparen(name)?.text === param.childNodes()[0]?.text ? f : undefined;
 }
@@ -1193,12 +1311,13 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     // modules and arguments (when it names some, the host's module list is known).
     const call = unparen(apply)?.kind === K.NODE_APPLY ? flattenApply(unparen(apply)!) : undefined;
     const builder = call && calleeName(call.fn) === "mapAttrs" && call.args.length === 2 ? lambdaOf(call.args[0], env) : entryBuilder(apply, env);
+    const excluded = excludedEntries(apply, env);
     for (const d of hostDirectories(apply, env, dir)) {
       const prefix = d === "." ? "" : `${d}/`;
       const seen = new Set<string>();
       for (const f of files) {
         const rest = f.startsWith(prefix) ? f.slice(prefix.length).split("/") : [];
-        if (rest.length !== 2 || !rest[1]!.endsWith(".nix") || seen.has(rest[0]!)) continue;
+        if (rest.length !== 2 || !rest[1]!.endsWith(".nix") || seen.has(rest[0]!) || excluded.has(rest[0]!)) continue;
         if (rest[1] !== "default.nix" && !builder) continue;
         if (builder) {
           const read = new HostFiles();
@@ -1215,13 +1334,18 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         // Its other modules are computed: rules about defaults skip it, as for a hosts/ layout.
         hosts.push({ name: rest[0]!, file, node: apply, files: new Set([f]), source: "directory" });
       }
-      if (seen.size > 0) continue;
+      if (seen.size > 0) {
+        const passed = [...excluded].filter((x) => [...files].some((f) => f.startsWith(`${prefix}${x}/`))).map((x) => `${prefix}${x}`);
+        if (passed.length) for (const h of hosts.slice(before)) h.passedOver = passed;
+        continue;
+      }
       // A directory of host files (`machines/nas.nix`, listed by `exprsIn ./machines`) when it
       // has no host folders: each file is a host, with what the builder gives every host.
       for (const f of files) {
         const rest = f.startsWith(prefix) ? f.slice(prefix.length).split("/") : [];
         if (rest.length !== 1 || !rest[0]!.endsWith(".nix") || rest[0] === "default.nix") continue;
         const name = rest[0]!.replace(/\.nix$/, "");
+        if (excluded.has(name) || excluded.has(rest[0]!)) continue;
         const own = new HostFiles();
         own.add(f);
         if (builder) {
@@ -1258,6 +1382,20 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       fn = inner.fn;
       args = [...inner.args, ...args];
       if (library) builderDir = library.dir;
+    } else if (partial?.kind === K.NODE_LAMBDA && args.length >= 1) {
+      // `lib.makeConfigurations systems` with `makeConfigurations = systems: mapAttrs (host:
+      // cfg: makeHost { ... }) systems;` in the helper's file: its body with the call's arguments
+      // bound, read where the helper is written.
+      const call = bindArguments(partial, args, env);
+      let body = deref(call.body, call.env);
+      for (let i = 0; body?.kind === K.NODE_LET_IN && i < 4; i++) body = deref(body.childNodes().at(-1), call.env);
+      const inner = body?.kind === K.NODE_APPLY ? flattenApply(body) : undefined;
+      if (inner && calleeName(inner.fn) === "mapAttrs" && inner.args.length === 2) {
+        fn = inner.fn;
+        args = inner.args;
+        env = call.env;
+        if (library) builderDir = library.dir;
+      }
     }
     // `lib.flip mapAttrs hosts (name: args: ...)` is `mapAttrs (name: args: ...) hosts`.
     if (calleeName(fn) === "flip" && args.length === 3 && calleeName(unparen(args[0]) ?? fn) === "mapAttrs") {
@@ -1622,6 +1760,37 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     return hosts.length > before;
   };
+  /** flake-utils-plus: `mkFlake { hosts.<name>.modules = [ ... ]; hostDefaults.modules = [ ... ]; }`,
+   * each host made of its modules and the defaults. */
+  const fromMkFlakeHosts = (apply: SyntaxNode, env: Env | undefined): boolean => {
+    const { fn, args } = flattenApply(apply);
+    const set = calleeName(fn) === "mkFlake" && args.length === 1 ? deref(args[0], env) : undefined;
+    if (set?.kind !== K.NODE_ATTR_SET) return false;
+    const bindings: Array<{ path: string[]; value: SyntaxNode }> = [];
+    flatBindings(set, [], bindings);
+    const defaults = bindings.filter((b) => b.path.join(".") === "hostDefaults.modules");
+    const own = bindings.filter((b) => b.path.length === 3 && b.path[0] === "hosts" && b.path[2] === "modules" && b.path[1] !== "*");
+    if (own.length === 0) return false;
+    const names = [...new Set(own.map((b) => b.path[1]!))];
+    // A host whose own module list names a file the repository does not hold cannot be built (its
+    // host file was removed or never committed): no host.
+    const missing = (value: SyntaxNode): boolean =>
+      !!files &&
+      value.descendants(K.NODE_PATH).some((p) => {
+        if (p.firstChild(K.NODE_INTERPOL)) return false;
+        for (let a = p.parent; a && a !== value; a = a.parent) if (a.kind === K.NODE_LAMBDA) return false;
+        const rel = pathValue(p, undefined, dir);
+        return rel !== undefined && !rel.startsWith("..") && !files.has(rel) && ![...files].some((f) => f.startsWith(`${rel}/`));
+      });
+    for (const name of names) {
+      if (own.some((x) => x.path[1] === name && missing(x.value))) continue;
+      const files = new HostFiles();
+      for (const b of [...own.filter((x) => x.path[1] === name), ...defaults]) collectHostFiles(b.value, env, dir, files, reader);
+      const node = own.find((x) => x.path[1] === name)!.value.parent ?? apply;
+      hosts.push({ name, file, node, files, source: "flake" });
+    }
+    return true;
+  };
   const visit = (node: SyntaxNode, env: Env | undefined, prefix: string[], depth: number): void => {
     const n = unparen(node);
     if (!n || depth > 64) return;
@@ -1671,7 +1840,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       return;
     }
     if (n.kind === K.NODE_APPLY) {
-      if (fromEntryMapper(n, env)) return;
+      if (fromEntryMapper(n, env) || fromMkFlakeHosts(n, env)) return;
       // flake-utils / flake-parts wrappers: look into their arguments.
       for (const a of flattenApply(n).args) visit(a, env, prefix, depth + 1);
       return;
@@ -2213,13 +2382,36 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
     }
     if (out.length) break;
   }
+  // A readTree depot (TVL's layout, no flake): a list of machines named in the depot's tree
+  // (`with depot.ops.machines; [ web db ]`, `depot.ops.machines.web`), each the folder
+  // `ops/machines/<name>/default.nix`.
+  for (const f of out.length ? [] : nixFiles) {
+    const tree = parsedRoot(f);
+    if (!tree || !tree.text.includes("depot.")) continue;
+    for (const w of tree.descendants(K.NODE_WITH)) {
+      const [space, body] = w.childNodes().map((c) => unparen(c));
+      const path = space?.kind === K.NODE_SELECT ? space.text.replace(/\s+/g, "") : "";
+      const list = body?.kind === K.NODE_LIST ? body.childNodes().map((c) => unparen(c)) : [];
+      if (!/^depot(?:\.[\w-]+)+$/.test(path) || list.length === 0 || list.some((c) => c?.kind !== K.NODE_IDENT)) continue;
+      const dir = path.split(".").slice(1).join("/");
+      const entries = list.map((c) => `${dir}/${c!.text}/default.nix`);
+      if (!entries.every((e) => present.has(e))) continue;
+      for (const entry of entries) {
+        const root = parsedRoot(entry);
+        const name = posix.basename(posix.dirname(entry));
+        if (root && !out.some((h) => h.name === name)) out.push({ name, file: entry, node: root, files: new Set([entry]), source: "directory" });
+      }
+    }
+  }
   // flake.nix writes its nixosConfigurations as a list of names the scan could not read through
   // (`listToAttrs [ (mkHost "desk" ...) ]` with a helper of an extended lib): a folder host it does
   // not name there (commented out, or built as another kind of configuration) is no host.
   const named = flakeHostNames(parsedRoot("flake.nix"));
   if (named && out.some((h) => named.has(h.name))) for (let i = out.length - 1; i >= 0; i--) if (!named.has(out[i]!.name)) out.splice(i, 1);
   // A helper library that builds every host of the directory gives each its shared modules.
-  const shared = out.length ? builderModules(files.filter((f) => f.endsWith(".nix")), parsedRoot, new Set(out.map((h) => h.file))) : undefined;
+  // (Not a nested flake's builder: `patterns/microvm/flake.nix` builds that flake's hosts.)
+  const nestedFlakes = nixFiles.filter((f) => f.endsWith("/flake.nix")).map((f) => `${posix.dirname(f)}/`);
+  const shared = out.length ? builderModules(nixFiles.filter((f) => !nestedFlakes.some((d) => f.startsWith(d))), parsedRoot, new Set(out.map((h) => h.file))) : undefined;
   for (const h of out) {
     for (const f of shared?.modules ?? []) h.files.add(f);
     if (shared?.builders.length) h.builders = new Set([...(h.builders ?? []), ...shared.builders]);
@@ -2309,10 +2501,12 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
   const byFile = new Map<string, Set<string>>();
   const declarationFiles = new Set(declared.filter((h) => h.source === "flake").map((h) => h.file));
   const outputs = layout ? flakeModuleOutputs(root, layout) : new Map<string, Map<string, string[]>>();
-  const ctx: ResolveContext = { root, files: layout?.files ?? [], outputs, dirOutputs: layout ? flakeDirectoryOutputs(root, layout) : undefined };
+  const ctx: ResolveContext = { root, files: layout?.files ?? [], outputs, dirOutputs: layout ? flakeDirectoryOutputs(root, layout) : undefined, treeOf: layout?.treeOf };
   const shortNames = declared.map((h) => h.name.slice(h.name.lastIndexOf("#") + 1));
   const clan = layout ? clanAssignments(layout.files.filter((f) => f.endsWith(".nix")), layout.treeOf, shortNames, (rel) => resolveModuleFile(root, rel)) : new Map<string, ClanFiles>();
   const packages = layout ? packageContext(root, layout) : undefined;
+  // den's aspects each host reaches (host-aspects.ts).
+  const aspects = layout && layout.files.some((f) => f.endsWith(".nix") && layout.treeOf(f)?.text.includes("den.")) ? denHostFiles(layout.files.filter((f) => f.endsWith(".nix")), layout.treeOf) : undefined;
   for (const h of declared) {
     const files = new Set<string>();
     const queue: string[] = [];
@@ -2333,6 +2527,8 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     // `${configVars.username}` in a module path: a string attribute of a non-string specialArg.
     const hostEnv: Env = { values: new ArgValues(values, argNodes, layout) };
     if (h.files instanceof HostFiles) for (const c of h.files.computed) queue.push(...computedTargets(c.node, { values: new Map(values), up: c.env }, c.dir, ctx, shortName));
+    if (h.files instanceof HostFiles) for (const d of h.files.listed) queue.push(...listModules(ctx.files, d === "." ? "" : d, false));
+    for (const f of aspects?.get(shortName) ?? []) queue.push(f);
     const unread = h.files instanceof HostFiles && h.files.computed.some((c) => unreadOutput(c.node, ctx));
     // clan keeps a machine's generated secrets and facts in vars/per-machine/<host>/.
     const varsDir = `vars/per-machine/${shortName}/`;
@@ -2373,7 +2569,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
             custom ??
             ((node.kind === K.NODE_SELECT && !selfOutputRef(node)) || node.kind === K.NODE_WITH
               ? argImports(node, argNodes, ctx, layout)
-              : (argListing(node, argNodes, hostEnv, dir, ctx) ?? computedTargets(node, hostEnv, dir, ctx, shortName)));
+              : (argListing(node, argNodes, hostEnv, dir, ctx, layout) ?? computedTargets(node, hostEnv, dir, ctx, shortName)));
           for (const t of targets) if (!files.has(t)) queue.push(t);
         }
       }
@@ -2459,9 +2655,11 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     return settings.map((e) => holders.map((h) => JSON.stringify(values!.valueOf(h, e)?.value ?? "?")).join(",")).join(";");
   };
   const hostByName = new Map(hosts.map((h) => [h.name, h]));
+  const passedOver = new Set(declared.flatMap((h) => h.passedOver ?? []));
   return {
     hosts,
     declarationFiles,
+    ...(passedOver.size ? { passedOver } : {}),
     valueOf: (host, file, expr) => {
       const h = hostByName.get(host);
       return h && values && h.files.has(file) ? values.valueOf(h, expr) : undefined;
@@ -2531,6 +2729,45 @@ interface ResolveContext {
   /** Outputs the flake builds by listing a directory (`profiles = lib.findModules ./profiles`):
    * output name to the directory. */
   dirOutputs?: Map<string, string>;
+  /** The repository's parsed files, to read a listing helper's definition (`importDir`). */
+  treeOf?: (file: string) => SyntaxNode | undefined;
+  /** Listing helpers' definitions found so far, by name (listingDefinition). */
+  helpers?: Map<string, SyntaxNode | null>;
+}
+
+/** The definition of a listing helper called by name (`lib.my.importDir ./. { ... }`) in the
+ * repository: a binding `<name> = <function>` or `<name> = import ./<file>.nix { ... }`, the
+ * function the file holds after the import's arguments. Looked up once per name. */
+function listingDefinition(name: string, ctx: ResolveContext): SyntaxNode | undefined {
+  ctx.helpers ??= new Map();
+  const known = ctx.helpers.get(name);
+  if (known !== undefined) return known ?? undefined;
+  let found: SyntaxNode | undefined;
+  for (const f of ctx.files) {
+    const tree = f.endsWith(".nix") ? ctx.treeOf?.(f) : undefined;
+    if (!tree || !tree.text.includes(name)) continue;
+    for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+      const [path, value] = b.childNodes();
+      const segs = path ? attrpathSegments(path) : [];
+      if (segs.at(-1)?.name !== name || !value) continue;
+      let v = unparen(value);
+      if (v?.kind === K.NODE_APPLY && calleeName(flattenApply(v).fn) === "import") {
+        const { args } = flattenApply(v);
+        const target = unparen(args[0]);
+        const rel = target?.kind === K.NODE_PATH ? pathValue(target, undefined, posix.dirname(f) === "." ? "" : posix.dirname(f)) : undefined;
+        const file = rel === undefined ? undefined : rel.endsWith(".nix") ? rel : posix.join(rel, "default.nix");
+        v = file ? unparen(ctx.treeOf?.(file)?.childNodes().find((c) => c.kind !== K.NODE_ERROR)) : undefined;
+        for (let i = 1; i < args.length && v?.kind === K.NODE_LAMBDA; i++) v = unparen(v.childNodes()[1]);
+      }
+      if (v?.kind === K.NODE_LAMBDA) {
+        found = v;
+        break;
+      }
+    }
+    if (found) break;
+  }
+  ctx.helpers.set(name, found ?? null);
+  return found;
 }
 
 // Outputs of the flake that hold modules its hosts import as `self.<output>.<name>`.
@@ -2612,7 +2849,10 @@ function dirOutputTargets(node: SyntaxNode, ctx: ResolveContext): string[] | und
 /** `self.nixosModules.name` (name undefined: the whole set, as in `attrValues outputs.nixosModules`). */
 function selfOutputRef(node: SyntaxNode): { output: string; name?: string } | undefined {
   if (node.kind !== K.NODE_SELECT || node.firstToken(K.TOKEN_OR)) return undefined;
-  const m = SELF_OUTPUT.exec(node.text.replace(/\s+/g, ""));
+  // `self.nixosModules.default or { }`: the module when the flake exports it (the default is none).
+  const [base, path] = node.childNodes();
+  const text = node.firstToken(K.TOKEN_OR_KW) && base && path ? `${base.text}.${path.text}` : node.text;
+  const m = SELF_OUTPUT.exec(text.replace(/\s+/g, ""));
   if (!m) return undefined;
   // flake-parts' `flake.modules.nixos.<name>` registry holds the same modules as nixosModules.
   const output = m[1]!.startsWith("modules.") ? MODULE_CLASSES.get(m[1]!.slice("modules.".length))! : m[1]!;
@@ -2711,6 +2951,20 @@ function literalOf(node: SyntaxNode | undefined, env: Env | undefined, depth = 0
     const x = Number(n.text);
     return Number.isFinite(x) ? x : undefined;
   }
+  // `config.isDesktop or true` with `config` bound to a host's literal set (`{ isDesktop = false; }`):
+  // its attribute, else the default when the set has none.
+  if (n.kind === K.NODE_SELECT) {
+    const [base, path, dflt] = n.childNodes();
+    let set = deref(base, env);
+    for (const seg of path ? attrpathSegments(path) : []) {
+      if (set?.kind !== K.NODE_ATTR_SET || seg.dynamic || set.childNodes().some((b) => b.kind !== K.NODE_ATTRPATH_VALUE)) return undefined;
+      const value = setAttributes(set).get(seg.name);
+      if (value === undefined && set.childNodes().some((b) => b.childNodes()[0]?.text.startsWith(`${seg.name}.`))) return undefined;
+      if (value === undefined) return dflt && n.firstToken(K.TOKEN_OR_KW) ? literalOf(dflt, env, depth + 1) : undefined;
+      set = deref(value, env);
+    }
+    return set ? literalOf(set, env, depth + 1) : undefined;
+  }
   if (n.kind !== K.NODE_IDENT) return undefined;
   const v = lookupRef(n, env);
   if (typeof v === "string") return v;
@@ -2744,14 +2998,26 @@ function argImports(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env:
 /** `imports = allDirs "${self}/modules"` with `allDirs = dir: ... (readDir dir)` handed to the
  * modules in specialArgs: the modules of the folder the host's listing helper is given (undefined
  * when the call is not of a specialArg). */
-function argListing(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>, env: Env, dir: string, ctx: ResolveContext): string[] | undefined {
+function argListing(node: SyntaxNode, args: Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>, env: Env, dir: string, ctx: ResolveContext, layout?: HostLayout): string[] | undefined {
   if (node.kind !== K.NODE_APPLY) return undefined;
   const { fn, args: given } = flattenApply(node);
-  const arg = fn.kind === K.NODE_IDENT ? args.get(fn.text) : undefined;
+  let arg = fn.kind === K.NODE_IDENT ? args.get(fn.text) : undefined;
+  // `pborlib.allDirs ./.` with `pborlib = { inherit allDirs; }` given in specialArgs: the helper
+  // the argument's attribute is.
+  const [base, path] = fn.kind === K.NODE_SELECT && !fn.firstToken(K.TOKEN_OR) ? fn.childNodes() : [];
+  const held = base?.kind === K.NODE_IDENT ? args.get(base.text) : undefined;
+  if (held && path) {
+    const reader: Reader | undefined = layout ? { treeOf: layout.treeOf, read: new Set() } : undefined;
+    let at: { value: SyntaxNode; env: Env | undefined; dir: string } | undefined = { value: held.node, env: held.env, dir: held.dir };
+    for (const seg of attrpathSegments(path)) at = at && !seg.dynamic ? resolveAttr(at.value, seg.name, at.env, at.dir, reader) : undefined;
+    if (at) arg = { node: at.value, env: at.env, dir: at.dir };
+  }
   if (!arg || given.length !== 1) return undefined;
   const lam = lambdaOf(arg.node, arg.env);
   const listing = lam ? (listsParameter(lam) ? { recursive: false } : listingHelper(lam)) : undefined;
-  if (!listing) return [];
+  // An attribute of a specialArg that lists nothing (`configLib.relativeToRoot "hosts/x"`): read
+  // as any other computed path.
+  if (!listing) return held ? undefined : [];
   // The folder: a path, a string from the flake's root, or a let-bound one (`modules = "${self}/x"`).
   const target = deref(given[0], env);
   const d = target?.kind === K.NODE_STRING ? (rootString(target) ?? hostRootString(target, env)) : target?.kind === K.NODE_PATH ? pathValue(target, env, dir) : undefined;
@@ -3098,7 +3364,24 @@ function computedTargets(node: SyntaxNode, env: Env, dir: string, ctx: ResolveCo
     const d = pathValue(listing.path, env, dir);
     if (d === undefined) return [];
     const prefix = d === "." ? "" : `${d}/`;
-    const modules = listModules(ctx.files, d === "." ? "" : d, listing.recursive, listing.loader).filter((f) => !listing.excluded?.some((x) => f.slice(prefix.length).startsWith(x)));
+    // A helper called by name whose definition the repository holds: recursive when it lists the
+    // tree (`listFilesRecursive dir`), and the names its `exclude`/`excludeExact` arguments leave out.
+    const name = node.kind === K.NODE_APPLY ? calleeName(flattenApply(node).fn) : undefined;
+    const def = name && LISTING_HELPERS.test(name) ? listingDefinition(name, ctx) : undefined;
+    const recursive = listing.recursive || (def !== undefined && /\blistFilesRecursive\b/.test(def.text));
+    // (`excludeExact`: whole relative paths; another `exclude…`: a prefix or a suffix of one.)
+    const dropped: Array<{ text: string; exact: boolean }> = [];
+    if (def && node.kind === K.NODE_APPLY) {
+      for (const a of flattenApply(node).args) {
+        const set = unparen(a);
+        if (set?.kind !== K.NODE_ATTR_SET) continue;
+        for (const [k, v] of setAttributes(set)) if (/^exclude/.test(k) && def.text.includes(k)) for (const text of staticStrings(v, undefined) ?? []) dropped.push({ text, exact: /exact/i.test(k) });
+      }
+    }
+    const modules = listModules(ctx.files, d === "." ? "" : d, recursive, listing.loader).filter((f) => {
+      const rel = f.slice(prefix.length);
+      return !listing.excluded?.some((x) => rel.startsWith(x)) && !dropped.some((x) => rel === x.text || (!x.exact && (rel.startsWith(x.text) || rel.endsWith(x.text))));
+    });
     // `readDir ./bin` read for scripts (`writeShellScriptBin name (readFile (./bin + "/${f}"))`):
     // the files listed are the module's too.
     return listing.readDir ? [...modules, ...dataFiles(ctx.files, d === "." ? "" : d)] : modules;
@@ -3253,7 +3536,13 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
       const rest = segs.slice(at + width);
       // `nixosModules.x = ./x.nix`, and flake-parts' `nixosModules.x.imports = [ ./a.nix ]` (a
       // binding inside the module x: its paths are x's).
-      if (rest.length >= 1 && rest[0] !== "*") add(output, rest[0]!, exportedFiles(value, dir, root, layout));
+      // A module written here (`nixosModules.mauville = { services.nfs... }`, or a let-bound
+      // `module = { ... }` given as `nixosModules.default = module;`) in a flake-parts file: the
+      // file is part of it.
+      let inline = unparen(value);
+      if (inline?.kind === K.NODE_IDENT) inline = unparen(resolveLexical(inline)?.value) ?? inline;
+      const written = file !== "flake.nix" && (rest.length > 1 || inline?.kind === K.NODE_ATTR_SET || inline?.kind === K.NODE_LAMBDA);
+      if (rest.length >= 1 && rest[0] !== "*") add(output, rest[0]!, [...(written ? [file] : []), ...exportedFiles(value, dir, root, layout)]);
       else if (rest.length === 0) for (const [name, files] of exportedSet(value, dir, root, layout, 0)) add(output, name, files);
     }
   }
@@ -3566,8 +3855,13 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
       const call = unparen(n);
       if (call?.kind !== K.NODE_APPLY || (call.parent?.kind === K.NODE_APPLY && call.parent.childNodes()[0] === call)) continue;
       const { fn, args } = flattenApply(call);
-      const bound = fn.kind === K.NODE_IDENT ? resolveLexical(fn) : undefined;
-      if (fn.kind === K.NODE_IDENT && args.length === 1 && !NOT_ARGS.has(fn.text) && bound && !bound.value && bound.binder.kind === K.NODE_PAT_ENTRY && !out.includes(call)) out.push(call);
+      // `pborlib.allDirs ./.`: a helper held in an attribute of a specialArg.
+      const head = fn.kind === K.NODE_SELECT && !fn.firstToken(K.TOKEN_OR) ? fn.childNodes()[0] : fn;
+      const bound = head?.kind === K.NODE_IDENT ? resolveLexical(head) : undefined;
+      if (head?.kind === K.NODE_IDENT && args.length === 1 && !NOT_ARGS.has(head.text) && bound && !bound.value && bound.binder.kind === K.NODE_PAT_ENTRY && !out.includes(call)) {
+        if (fn !== head) out.splice(out.indexOf(fn) >>> 0, out.includes(fn) ? 1 : 0);
+        out.push(call);
+      }
     }
     // `with profiles; [ services.openssh ]`: names of a specialArg namespace (digga profiles).
     for (const n of [value, ...value.descendants(K.NODE_WITH)]) {
@@ -3631,7 +3925,59 @@ export function moduleReferences(root: PathKinds, file: string, tree: SyntaxNode
       if (named) out.add(named);
     }
   }
+  // `mod "sshd.nix"` with `mod = name: depot.path.origSrc + ("/ops/nixos-modules/" + name)` (a
+  // readTree depot's root) or `self + "/modules/${name}"`: the module under the root.
+  if (/\bdepot\.path\b|\bself\b/.test(tree.text)) {
+    for (const n of tree.descendants(K.NODE_APPLY)) {
+      const [fn, arg] = n.childNodes().map((c) => unparen(c));
+      const name = arg?.kind === K.NODE_STRING ? staticString(arg) : undefined;
+      const lam = fn?.kind === K.NODE_IDENT && name !== undefined ? unparen(resolveLexical(fn)?.value) : undefined;
+      const under = lam?.kind === K.NODE_LAMBDA ? rootedFolder(lam) : undefined;
+      if (under === undefined) continue;
+      const resolved = resolveModuleFile(root, posix.normalize(posix.join(under, name!)));
+      if (resolved) out.add(resolved);
+    }
+  }
+  // `./. + "/../../users/me@home/home.nix"`: a path and a string known without evaluating.
+  if (tree.text.includes("+")) {
+    for (const n of tree.descendants(K.NODE_BIN_OP)) {
+      const [left, right] = n.childNodes().map((c) => unparen(c));
+      if (!isPathConcat(n) || left?.kind !== K.NODE_PATH || left.firstChild(K.NODE_INTERPOL) || right?.kind !== K.NODE_STRING) continue;
+      const base = pathValue(left, undefined, dir);
+      const tail = staticString(right);
+      if (base === undefined || tail === undefined || !tail.startsWith("/")) continue;
+      const joined = posix.normalize(posix.join(base, tail));
+      const resolved = joined.startsWith("..") ? undefined : resolveModuleFile(root, joined);
+      if (resolved) out.add(resolved);
+    }
+  }
   return [...out];
+}
+
+/** The folder below the root a function `name: <root> + ("/dir/" + name)` (or `<root> + "/dir/${name}"`)
+ * puts its argument in, `<root>` being a readTree depot's `depot.path.origSrc` / `depot.path` or
+ * the flake's `self`. */
+function rootedFolder(lam: SyntaxNode): string | undefined {
+  const param = lam.childNodes()[0];
+  const name = param?.kind === K.NODE_IDENT_PARAM ? param.firstChild()?.text : undefined;
+  const body = unparen(lam.childNodes()[1]);
+  if (!name || body?.kind !== K.NODE_BIN_OP || !body.firstToken(K.TOKEN_PLUS)) return undefined;
+  const [left, right] = body.childNodes().map((c) => unparen(c));
+  if (!left || !/^(?:depot\.path(?:\.origSrc)?|self|inputs\.self)$/.test(left.text.replace(/\s+/g, ""))) return undefined;
+  let folder: string | undefined;
+  if (right?.kind === K.NODE_BIN_OP && right.firstToken(K.TOKEN_PLUS)) {
+    const [a, b] = right.childNodes().map((c) => unparen(c));
+    if (a?.kind === K.NODE_STRING && b?.kind === K.NODE_IDENT && b.text === name) folder = staticString(a);
+  } else if (right?.kind === K.NODE_STRING) {
+    // `"/dir/${name}"`: the text before the one interpolation, which is the parameter.
+    const parts = right.children.filter((c) => !(c.isToken && c.kind !== K.TOKEN_STRING_CONTENT));
+    const last = parts.at(-1);
+    const inner = last && !last.isToken && last.kind === K.NODE_INTERPOL ? unparen((last as SyntaxNode).firstChild()) : undefined;
+    if (inner?.kind === K.NODE_IDENT && inner.text === name && parts.slice(0, -1).every((c) => c.isToken)) folder = parts.slice(0, -1).map((c) => c.text).join("");
+  }
+  if (folder === undefined || !folder.startsWith("/")) return undefined;
+  const rel = posix.normalize(folder.slice(1) || ".");
+  return rel.startsWith("..") ? undefined : rel;
 }
 
 /** The strings of the list a path is handed with to a function (`f ./dir [ "a" "b/c.nix" ]`). */
