@@ -40,6 +40,8 @@ export interface ServiceFacts {
   poller?: boolean;
   /** TCP/UDP ports its command or configuration names as listening ones. */
   ports?: number[];
+  /** The literal ports the file's firewall opens, when the module is the unit's own (opensFirewall). */
+  firewallPorts?: number[];
   /** It binds only loopback addresses (127.0.0.1, ::1, localhost). */
   loopbackOnly?: boolean;
   /** Of `ports`, none is opened by the firewall of the hosts it runs on, none is forwarded to by

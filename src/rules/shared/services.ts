@@ -654,6 +654,7 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
       // Ports a file opens are its service's only when the file is that service's module: in a
       // host's configuration with many units they cannot be pinned on any one of them.
       opensFirewall: byName.size <= 2 && ([...serviceOpenings].some((x) => name.startsWith(x)) || (opensFirewall && !portsOfAnother(name, configText, literalPorts, enabledHere))),
+      ...(byName.size <= 2 && opensFirewall && literalPorts?.length && !portsOfAnother(name, configText, literalPorts, enabledHere) ? { firewallPorts: [...new Set(literalPorts)] } : {}),
       privateNetwork: serviceConfig.PrivateNetwork === true,
       script,
       scriptText,
