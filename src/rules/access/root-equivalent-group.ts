@@ -94,6 +94,17 @@ function daemonOff(group: string, scope: Scope): boolean {
  * judged wrong twice). */
 function daemonsOffInRepository(files: readonly NixFileContext[]): Set<string> {
   const off = new Set<string>();
+  // OCI containers or Arion anywhere, and the backends the repository names for them (one file may
+  // set the backend, another declare the containers: ghuntley's podman.nix and services/*).
+  let containers = false;
+  const backends: unknown[] = [];
+  for (const ctx of files) {
+    for (const d of ctx.index.definitions) {
+      if (isDead(d) || !/^virtualisation\.(?:oci-containers|arion)\./.test(d.path)) continue;
+      if (d.path === "virtualisation.oci-containers.backend" || d.path === "virtualisation.arion.backend") backends.push(staticValue(d.inner));
+      else containers = true;
+    }
+  }
   for (const [group, path] of Object.entries(DAEMON)) {
     let sawFalse = false;
     let on = false;
@@ -105,11 +116,11 @@ function daemonsOffInRepository(files: readonly NixFileContext[]): Set<string> {
         else on = true;
       }
       if (prefixes.some((p) => (ctx.index.byPath.get(p) ?? []).some((d) => d.isLeaf && !isDead(d)))) on = true;
-      if ((group === "docker" || group === "podman") && ctx.index.definitions.some((d) => !isDead(d) && /^virtualisation\.(?:oci-containers|arion)\./.test(d.path))) {
-        const backends = ["virtualisation.oci-containers.backend", "virtualisation.arion.backend"].flatMap((b) => ctx.index.byPath.get(b) ?? []);
-        const other = group === "docker" ? "podman" : "docker";
-        if (!backends.length || backends.some((b) => staticValue(b.inner) !== other)) on = true;
-      }
+    }
+    // Containers run on the backend the repository names everywhere it names one; none named: Podman.
+    if (containers && (group === "docker" || group === "podman")) {
+      const other = group === "docker" ? "podman" : "docker";
+      if (backends.length === 0 ? group === "podman" : backends.some((b) => b !== other)) on = true;
     }
     if (sawFalse && !on) off.add(group);
   }
