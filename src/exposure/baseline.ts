@@ -79,7 +79,19 @@ const MOUNT_NAMESPACE_KEYS = new Set([
 ]);
 
 /** The baseline for `systemd.services.<name>` as the scan sees it. */
+/** What a system monitor must see: every process, the kernel's /proc files, the devices and the
+ * mounts (/home among them). */
+const MONITOR_SKIP: Record<string, string> = {
+  ProtectProc: "would hide other users' processes from its process list",
+  ProcSubset: "would hide /proc/meminfo, /proc/stat and the other kernel files its memory, CPU and load views read",
+  PrivateDevices: "would hide the disks whose I/O and sensors it reports",
+  ProtectHome: "would hide /home, whose file system and usage it reports",
+};
+
 export interface BaselineOptions {
+  /** The system monitor it runs (glances, netdata, a node exporter): it must see every process,
+   * /proc, the devices and the mounts, so none of those is hidden. */
+  monitor?: string;
   /** Ports below 1024 it listens on: the capability to bind them stays (CAP_NET_BIND_SERVICE in the
    * bounding set, and as an ambient capability once it runs as another user than root). */
   privilegedPorts?: number[];
@@ -175,6 +187,12 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
         settings.AmbientCapabilities = ["CAP_NET_BIND_SERVICE"];
         rationale.AmbientCapabilities = "gives a service that does not run as root the capability to bind ports below 1024";
       }
+      continue;
+    }
+    // yomaq-nix-config's glances (judged harmful: ProtectProc, ProcSubset, PrivateDevices and
+    // ProtectHome blind it).
+    if (options.monitor && c.key in MONITOR_SKIP) {
+      skipped[c.key] = `it runs ${options.monitor}, a system monitor: it ${MONITOR_SKIP[c.key]}`;
       continue;
     }
     if ((c.key === "NoNewPrivileges" || c.key === "RestrictSUIDSGID") && options.setuid) {

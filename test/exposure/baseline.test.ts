@@ -51,6 +51,15 @@ describe("hardeningBaseline", () => {
     expect(high.settings).not.toHaveProperty("AmbientCapabilities");
   });
 
+  test("a system monitor keeps its view of processes, /proc, devices and mounts", () => {
+    const b = hardeningBaseline("glances", { serviceConfig: { DynamicUser: true, ExecStart: "/run/current-system/sw/bin/glances -w" } }, { monitor: "glances" });
+    for (const k of ["ProtectProc", "ProcSubset", "PrivateDevices", "ProtectHome"]) expect(b.settings, k).not.toHaveProperty(k);
+    expect(b.skipped.ProtectProc).toMatch(/system monitor/);
+    // Look-alike: another daemon gets them.
+    const other = hardeningBaseline("web", { serviceConfig: { DynamicUser: true, ExecStart: "/run/current-system/sw/bin/web" } });
+    expect(other.settings).toHaveProperty("ProtectProc", "invisible");
+  });
+
   test("never overrides a setting the service has, known or unknown", () => {
     const serviceConfig = { User: "web", ProtectSystem: "full", PrivateTmp: false, MemoryDenyWriteExecute: { unknown: true as const }, SystemCallFilter: [] };
     const b = hardeningBaseline("web", { serviceConfig });

@@ -68,6 +68,9 @@ const SEVERITY_RANK: Record<Severity, number> = { info: -1, low: 0, medium: 1, h
 
 /** Severity by attack surface first, then the exposure and whether it runs as root; one level
  * lower when part of its configuration could not be read (the score is then a bound). */
+/** System monitors, by the program a unit runs: they read every process, /proc, devices and mounts. */
+const MONITOR = /(?:^|[\s/])(glances|netdata|node_exporter|btop|htop|collectd|telegraf|bottom|nmon|atop)(?=\s|$|")/;
+
 function severityOf(svc: FoundService, exposure: number, creditHardening = true): Exclude<Severity, "info"> {
   // A user that could not be read may be root: the severity is a bound from above, lowered below.
   const rootOpen = (svc.runsAsRoot || svc.userUnread === true) && exposure >= 9.0;
@@ -551,7 +554,8 @@ export const serviceHardening: Rule = {
       const setuid = setuidProgram(`${svc.facts.command}\n${svc.facts.tools ?? ""}`);
       const readsJournal = /\bjournalctl\b/.test(`${svc.facts.command}\n${svc.facts.scriptText ?? ""}`) && !/\bjournalctl\b[^\n]*--(?:vacuum-\w+|rotate|flush)\b/.test(svc.facts.command);
       const privilegedPorts = [...new Set([...(svc.facts.ports ?? []), ...(svc.facts.firewallPorts ?? [])])].filter((p) => p > 0 && p < 1024).sort((a, b) => a - b);
-      const fitOptions = { devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown, readsJournal, ...(privilegedPorts.length ? { privilegedPorts } : {}) };
+      const monitor = MONITOR.exec(`${svc.name}\n${svc.facts.command}`)?.[1];
+      const fitOptions = { devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown, readsJournal, ...(privilegedPorts.length ? { privilegedPorts } : {}), ...(monitor ? { monitor } : {}) };
       const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? "", homeReason ?? "", replaceRoot, jit ?? "", fitOptions, broadAccess ?? "", usesHome ?? "", setuid ?? ""]);
       let baseline = baselineCache.get(baselineKey);
       if (!baseline) baselineCache.set(baselineKey, (baseline = baselineSummary(hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot, jit, containers, broadAccess, usesHome, setuid, ...fitOptions }))));
@@ -581,6 +585,7 @@ export const serviceHardening: Rule = {
       const partlySandboxed = hardenedAlready(svc);
       const jitText =
         (jit && !bound && !needsRoot ? ` MemoryDenyWriteExecute is left out: it runs ${jit}, whose JIT compiler needs writable-and-executable memory.` : "") +
+        (monitor && !bound && !needsRoot ? ` ProtectProc, ProcSubset, PrivateDevices and ProtectHome are left out: it runs ${monitor}, a system monitor, which must see every process, /proc, the devices and the mounts.` : "") +
         (setuid && !bound && !needsRoot ? ` NoNewPrivileges and RestrictSUIDSGID are left out: it runs ${setuid}, a setuid/setgid wrapper that NoNewPrivileges would stop from gaining its privileges.` : "");
       const homeText = broadAccess && !needsRoot
         ? ` It keeps its user, /home and the network, and ProtectSystem is "full" unless the paths it writes are known: ${broadAccess}.`
