@@ -565,6 +565,8 @@ export const serviceHardening: Rule = {
       // PrivateNetwork is no gap for a unit that uses the network, which the baseline leaves it
       // (pborzenkov-nix-config's xray proxy, emilylange's Terraform backend: judged noise).
       if (!("PrivateNetwork" in baseline.settings)) merged.add("PrivateNetwork");
+      // Nor is what a system monitor must not have (the baseline leaves it out, and says why).
+      if (monitor) for (const k of ["ProtectProc", "ProcSubset", "PrivateDevices", "ProtectHome"]) merged.add(k);
       const missing = [...new Set(failing.map((c) => c.setting))].filter((k) => !merged.has(k)).slice(0, 8);
       const after = baseline.after.ok && !svc.partial.length ? ` With the baseline below it scores ${formatExposure(baseline.after.exposure)} ${baseline.after.verdict}.` : "";
       const unknown = o.unknown.length ? ` (${o.unknown.join(", ")} could not be read statically and were scored as unset.)` : "";
