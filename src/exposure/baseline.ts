@@ -70,8 +70,31 @@ function runsAsNonRoot(sc: Record<string, NixValue>, addsDynamicUser: boolean): 
   return typeof user === "string" && user !== "";
 }
 
+/** Settings that give the unit a mount namespace of its own (systemd.exec(5)): a unit that sets
+ * PrivateMounts=false on purpose (a netns@ template bind-mounting onto /run/netns) loses its
+ * effect on the host with any of them. */
+const MOUNT_NAMESPACE_KEYS = new Set([
+  "DynamicUser", "ProtectSystem", "ProtectHome", "PrivateTmp", "PrivateDevices", "PrivateMounts", "ProtectKernelTunables",
+  "ProtectKernelModules", "ProtectKernelLogs", "ProtectControlGroups", "ProtectProc", "ProcSubset", "ReadWritePaths",
+]);
+
 /** The baseline for `systemd.services.<name>` as the scan sees it. */
+/** What a system monitor must see: every process, the kernel's /proc files, the devices and the
+ * mounts (/home among them). */
+const MONITOR_SKIP: Record<string, string> = {
+  ProtectProc: "would hide other users' processes from its process list",
+  ProcSubset: "would hide /proc/meminfo, /proc/stat and the other kernel files its memory, CPU and load views read",
+  PrivateDevices: "would hide the disks whose I/O and sensors it reports",
+  ProtectHome: "would hide /home, whose file system and usage it reports",
+};
+
 export interface BaselineOptions {
+  /** The system monitor it runs (glances, netdata, a node exporter): it must see every process,
+   * /proc, the devices and the mounts, so none of those is hidden. */
+  monitor?: string;
+  /** Ports below 1024 it listens on: the capability to bind them stays (CAP_NET_BIND_SERVICE in the
+   * bounding set, and as an ambient capability once it runs as another user than root). */
+  privilegedPorts?: number[];
   /** A job that must run as root: never moved to another user. */
   keepUser?: boolean;
   /** `User = "root"` is written but nothing needs it: propose DynamicUser in its place. */
@@ -146,6 +169,30 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
     if (c.key === "DynamicUser" && !addsDynamicUser) {
       if (keepsAccount && !options.keepUser && !isSet(sc, "User") && !isSet(sc, "DynamicUser")) skipped[c.key] = options.broadAccess ? `${options.broadAccess}: a dynamic user could read none of it` : `it works in its user's home (${options.usesHome}), which a dynamic user does not have`;
       else if (keepsFiles && !options.keepUser && !isSet(sc, "User") && !isSet(sc, "DynamicUser")) skipped[c.key] = options.devices ? `${options.devices}: a dynamic user could not create its tap interfaces or open what root opens today` : "it writes directories outside StateDirectory, which a dynamic user would not own";
+      continue;
+    }
+    // PrivateMounts=false written out: it must act on the host's mount namespace (pborzenkov-nix-config
+    // rock's netns@, bind-mounting onto /var/run/netns/%I: PrivateTmp or ProtectHome would keep the
+    // mount from the host, judged harmful).
+    if (sc.PrivateMounts === false && MOUNT_NAMESPACE_KEYS.has(c.key)) {
+      skipped[c.key] = "it sets PrivateMounts=false: its mounts must reach the host, and this setting would give it a mount namespace of its own";
+      continue;
+    }
+    // A port below 1024 (pborzenkov-nix-config techno's xray on 443, judged: the fix must keep
+    // CAP_NET_BIND_SERVICE): the bounding set keeps that one capability.
+    if (c.key === "CapabilityBoundingSet" && options.privilegedPorts?.length && ambient === undefined && nonRoot === true) {
+      settings[c.key] = ["CAP_NET_BIND_SERVICE"];
+      rationale[c.key] = `keeps only CAP_NET_BIND_SERVICE, which it needs to listen on port ${options.privilegedPorts.join(", ")} (below 1024), and drops every other capability`;
+      if (!present.has("AmbientCapabilities")) {
+        settings.AmbientCapabilities = ["CAP_NET_BIND_SERVICE"];
+        rationale.AmbientCapabilities = "gives a service that does not run as root the capability to bind ports below 1024";
+      }
+      continue;
+    }
+    // yomaq-nix-config's glances (judged harmful: ProtectProc, ProcSubset, PrivateDevices and
+    // ProtectHome blind it).
+    if (options.monitor && c.key in MONITOR_SKIP) {
+      skipped[c.key] = `it runs ${options.monitor}, a system monitor: it ${MONITOR_SKIP[c.key]}`;
       continue;
     }
     if ((c.key === "NoNewPrivileges" || c.key === "RestrictSUIDSGID") && options.setuid) {

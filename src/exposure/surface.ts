@@ -40,6 +40,10 @@ export interface ServiceFacts {
   poller?: boolean;
   /** TCP/UDP ports its command or configuration names as listening ones. */
   ports?: number[];
+  /** The literal ports the file's firewall opens, when the module is the unit's own (opensFirewall). */
+  firewallPorts?: number[];
+  /** The texts of the let-bound names its ExecStart runs (a writeShellScript bound in a let). */
+  execScripts?: string;
   /** It binds only loopback addresses (127.0.0.1, ::1, localhost). */
   loopbackOnly?: boolean;
   /** Of `ports`, none is opened by the firewall of the hosts it runs on, none is forwarded to by
@@ -93,6 +97,14 @@ export interface SurfaceVerdict {
 const LISTENS = /(?<![\w-])--?(?:(?:http|https|web|api|grpc|rpc|metrics|admin|p2p|public|server|local)[-.])?(?:listen|port|bind|host|addr|address|listen-address|listen-port)\b(?!-)|\blisten(?:Address|Port)?\b|0\.0\.0\.0|\[::\]|(?:^|[\s=])(?:[\w.-]*):\d{2,5}\b/i;
 const SERVER_NAME = /(?:^|[-_])(?:server|exporter|proxy|httpd|nginx|caddy|gateway|api|web|ui)(?:$|[-_])/i;
 
+// A root daemon's client: its control socket is root's (LXD's unix.socket is root:lxd, tailscaled's
+// and libvirtd's are root's), so a dynamic user could not talk to it (mrkuz-nixos lxd.nix's
+// `lxc config set`, wrmilling-nixos-configuration owen's `tailscale cert`: judged harmful to sandbox).
+const ROOT_DAEMON_CLIENT: [RegExp, string] = [
+  /\b(?:lxc|incus)\s+(?:config|launch|start|stop|restart|exec|profile|network|storage|image|init|delete|project|file|snapshot|copy|move)\b|\btailscale\s+(?:cert|up|down|set|serve|funnel|login|logout|file)\b|\bvirsh\s/,
+  "it drives a root daemon through its control socket (LXD/Incus, tailscaled, libvirtd)",
+];
+
 // Programs and paths whose use means the job changes the system itself.
 const ROOT_JOBS: Array<[RegExp, string]> = [
   [/\bnixos-rebuild\b|\bswitch-to-configuration\b|\bnix-env\b[^\n]*(?:--profile\s+\/nix\/var|--delete-generations)|\bnix-collect-garbage\b|\bnix\s+store\s+(?:gc|optimise|delete|repair)\b|\bnix-store\s+(?:--gc|--delete|--optimise|--repair|--verify)\b|\bnix\s+profile\s+wipe-history\b/, "it rebuilds or garbage-collects the system"],
@@ -105,6 +117,7 @@ const ROOT_JOBS: Array<[RegExp, string]> = [
   [/\bip\s+(?:link|route|addr|rule|netns)\b|\b(?:wg|tc|brctl)\s/, "it configures network interfaces"],
   [/\bsystemctl\s+(?:restart|start|stop|reload|kill|isolate)\b/, "it controls other units"],
   [/\bjournalctl\b[^\n]*--(?:vacuum-\w+|rotate|flush)\b/, "it maintains the system journal"],
+  ROOT_DAEMON_CLIENT,
   // As a command (at a line's start, after `;`/`&&`/`||`/`$(`, or by its path), not a word in a
   // message (`echo "will retry after reboot"`).
   [/(?:^|[;&|(`]\s*|\/bin\/)\s*(?:reboot|shutdown|poweroff)\b|\bsystemctl\s+(?:reboot|poweroff|kexec|halt)\b/m, "it reboots the machine"],
@@ -133,7 +146,7 @@ const BROAD_ACCESS: Array<[RegExp, string]> = [
 // design (nixpkgs' own modules run seatd, thinkfan or keyd as root, unsandboxed). Judged noise or
 // harmful to sandbox on public repositories (sioodmy-dotfiles' seatd, Stunkymonkey-nixos'
 // illuminanced).
-const DEVICE_DAEMON = /(?:^|[\s/"'}])(seatd|illuminanced|thinkfan|fancontrol|mbpfan|auto-cpufreq|thermald|throttled|intel-undervolt|undervolt|ryzenadj|nbfc_service|fw-fanctrl|acpid|actkbd|thd|keyd|kanata|kmonad|evremap|input-remapper-service|ydotoold|logid|ratbagd|openrgb|ckb-next-daemon|asusd|supergfxd|system76-power|power-profiles-daemon|iio-sensor-proxy|clightd|nvidia-persistenced|coolercontrold|liquidctl|wluma)(?=\s|$|["'])/m;
+const DEVICE_DAEMON = /(?:^|[\s/"'}])(seatd|illuminanced|thinkfan|fancontrol|fan2go|mbpfan|auto-cpufreq|thermald|throttled|intel-undervolt|undervolt|ryzenadj|nbfc_service|fw-fanctrl|acpid|actkbd|thd|keyd|kanata|kmonad|evremap|input-remapper-service|ydotoold|logid|ratbagd|openrgb|ckb-next-daemon|asusd|supergfxd|system76-power|power-profiles-daemon|iio-sensor-proxy|clightd|nvidia-persistenced|coolercontrold|liquidctl|wluma)(?=\s|$|["'])/m;
 
 // VPN daemons: they manage the host's interfaces, routes, firewall and /dev/net/tun, as root by
 // design; a sandbox baseline (DynamicUser, PrivateDevices, an empty CapabilityBoundingSet,
@@ -157,6 +170,7 @@ const SYSTEM_JOBS = new Set([
   "it configures network interfaces",
   "it reboots the machine",
   "it manages rootful containers or their networks (namespaces, CAP_NET_ADMIN)",
+  "it drives a root daemon through its control socket (LXD/Incus, tailscaled, libvirtd)",
 ]);
 
 // Reading agenix or sops files from a root script: they are root's, so the job cannot move to
@@ -186,6 +200,9 @@ function surfaceOf(f: ServiceFacts): SurfaceVerdict {
   const command = f.command.replace(/^\s*#.*$/gm, "");
   const root = ROOT_JOBS.find(([re]) => re.test(command) || (f.tools !== undefined && re.test(f.tools)));
   let needsRoot = f.runsAsOwnUser ? undefined : root?.[1];
+  // A root daemon's client in the script ExecStart names through a let binding (wrmilling's
+  // `ExecStart = updateFilebrowserTlsCertificate;` running `tailscale cert`).
+  if (!needsRoot && !f.runsAsOwnUser && f.execScripts !== undefined && ROOT_DAEMON_CLIENT[0].test(f.execScripts.replace(/^\s*#.*$/gm, ""))) needsRoot = ROOT_DAEMON_CLIENT[1];
   // A container engine on its `path` (`config.virtualisation.podman.package`): its script, maybe
   // one the scan cannot read, drives rootful containers.
   if (!needsRoot && !f.runsAsOwnUser && f.tools !== undefined && /\b(?:podman|docker|nerdctl|buildah)\b/.test(f.tools)) needsRoot = "it manages rootful containers or their networks (namespaces, CAP_NET_ADMIN)";

@@ -99,6 +99,9 @@ export interface RuleReport {
   /** Hosts the finding also belongs to besides those of its node (a whole-repository rule: a
    * block copied into several hosts' files belongs to every host holding a copy). */
   alsoHosts?: string[];
+  /** Report only if every one of these hosts reports the same finding (a per-host judgement of a
+   * change to a file they share: the change is safe only where it is safe for each of them). */
+  everyHost?: string[];
 }
 
 /** Another file of the scanned repository, as the scan read it. */

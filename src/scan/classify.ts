@@ -7,7 +7,7 @@
 // low severity, with a note that says which kind of test it is.
 
 /** Where a finding's code runs, when it is not a host's configuration. */
-export type TestContext = "vm-test" | "test-file";
+export type TestContext = "vm-test" | "test-file" | "example";
 
 /** Directories holding tests or their data, anywhere in the path. */
 const TEST_DIRS = /(^|\/)(tests?|checks|fixtures?|__fixtures__|testdata|test-data|testcases)\//;
@@ -21,7 +21,11 @@ export function isTestPath(file: string): boolean {
 
 /** The note a finding's message gets when it is lowered because of its context. */
 export function testNote(context: TestContext): string {
-  return context === "vm-test" ? "inside a NixOS VM test, so reported as low" : "in a test file no host includes, so reported as low";
+  return context === "vm-test"
+    ? "inside a NixOS VM test, so reported as low"
+    : context === "example"
+      ? "in an example configuration no host includes (under examples/, or used only by such files), so reported as low"
+      : "in a test file no host includes, so reported as low";
 }
 
 /** Rules about how Nix code is written, not about what a host runs: silent in test code. */
@@ -55,7 +59,8 @@ export interface ContextFinding {
  * recognises by their shape (a GitHub token, an AWS key) stay: those are real wherever they are. */
 const TEST_PASSWORD_RULES = new Set(["user-plaintext-password", "plaintext-password-option", "committed-password-hash"]);
 function testPassword(r: ContextFinding): boolean {
-  if (!r.site.test) return false;
+  // An example's password is lowered, not merged: someone may copy the example as it is.
+  if (!r.site.test || r.site.test === "example") return false;
   return TEST_PASSWORD_RULES.has(r.rule.id) || (r.rule.id === "hardcoded-secret" && /^(?:plaintext-password|generic-secret):/.test(r.report.key ?? ""));
 }
 
@@ -155,8 +160,9 @@ const PER_FILE_MERGERS: readonly PerFileMerger[] = [
 export function applyContextPolicy<T extends ContextFinding>(raw: T[], repo: RepositoryKind): T[] {
   const kept = raw.filter(
     (r) =>
-      !((r.site.test || repo.generated?.has(r.site.file)) && r.rule.category === CODE_QUALITY_CATEGORY) &&
-      !(r.site.test && SILENT_IN_TESTS.has(r.rule.id)) &&
+      // Examples are code to copy: how they are written still matters.
+      !(((r.site.test && r.site.test !== "example") || repo.generated?.has(r.site.file)) && r.rule.category === CODE_QUALITY_CATEGORY) &&
+      !(r.site.test && r.site.test !== "example" && SILENT_IN_TESTS.has(r.rule.id)) &&
       !(PER_FILE.has(r.rule.id) && (repo.library || LIBRARY_TREE.test(r.report.file ?? r.site.file))),
   );
   const merged = new Map<string, { merger: PerFileMerger; group: T[] }>();

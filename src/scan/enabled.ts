@@ -118,7 +118,7 @@ function pathEndsOf(f: NixFileContext): WrittenPath[] {
  * file it resolves to from `from`'s directory; any other (`/bin/caddy` after `${pkgs.caddy}`,
  * `${self}/modules/caddy.nix`) only a file whose path ends with the same parts, or whose path the
  * written one ends with (`/etc/nixos/modules/caddy.nix`). */
-function mayName(written: string, from: string, file: string): boolean {
+export function mayName(written: string, from: string, file: string): boolean {
   const target = file.endsWith("/default.nix") ? file.slice(0, -"/default.nix".length) : file.replace(/\.nix$/, "");
   const strip = (p: string) => p.replace(/\/default\.nix$/, "").replace(/\.nix$/, "").replace(/\/+$/, "");
   if (written.startsWith("./") || written.startsWith("../")) {

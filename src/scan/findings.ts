@@ -196,6 +196,8 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
     if (!re) hostPatterns.set(h, (re = new RegExp(`(?<![\\w.-])${escapeRegExp(h)}(?![\\w.-])`, "g")));
     return re;
   };
+  // Findings that stand only if every host they name reported them (RuleReport.everyHost).
+  const needAll = new Map<Finding, string[]>();
   for (const { rule, report, site } of raw) {
     const range = rangeOf(report, site);
     const file = report.file ?? site.file;
@@ -250,6 +252,7 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
       references: rule.references,
     };
     if (site.hosts.length) finding.host = [...site.hosts].sort();
+    if (report.everyHost?.length) needAll.set(finding, report.everyHost);
     sameSpot.set(spot, { finding, template, ...(report.detail ? { detail: { items: new Set(report.detail.items), render: report.detail.render } } : {}) });
     if (report.optionPath) finding.optionPath = report.optionPath;
     if (report.fix) {
@@ -264,6 +267,13 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
       if (report.fix.edits?.length) editsById.set(id, report.fix.edits);
     }
     out.push(finding);
+  }
+  if (needAll.size) {
+    const dropped = new Set([...needAll].filter(([f, all]) => !all.every((h) => f.host?.includes(h))).map(([f]) => f));
+    if (dropped.size) {
+      for (const f of dropped) editsById.delete(f.id);
+      out.splice(0, out.length, ...out.filter((f) => !dropped.has(f)));
+    }
   }
   // A secret some rule recognised must not come back through another finding's words (a rule that
   // quotes the expression it is about, and the expression holds the password).

@@ -16,6 +16,7 @@ import { loadProjectConfig } from "./config.js";
 import type { StyleMode } from "./config-schema.js";
 import { applyContextPolicy, isGeneratedFile, isTestPath, type TestContext } from "./classify.js";
 import { lowered, ModuleUsage } from "./enabled.js";
+import { Reach } from "./reach.js";
 import { nixosOnly, Platforms } from "./platform.js";
 import { nixMaidFiles } from "./home-manager.js";
 import { platformBranch } from "../nix/platform-branch.js";
@@ -845,8 +846,13 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   const gatedOff = new Map<RawFinding, string>();
   // So is a darwin-only branch of a module NixOS hosts share (`lib.optionalAttrs isDarwin { … }`).
   const darwinBranch = (r: RawFinding) => r.report.node !== undefined && platformBranch(r.report.node) === "darwin";
-  const used = raw.filter((r) => !(nixosOnly(r.rule, r.report.optionPath) && (platforms.darwinOnly(r.report.file ?? r.site.file, r.site.hosts) || darwinBranch(r)))).map((r) => {
-    const file = r.report.file ?? r.site.file;
+  // Files no host includes that only tests or examples use (reach.ts): test code or examples, as a
+  // test tree's files are.
+  const reach = new Reach(usable.map((c) => ({ file: c.file, text: c.text, root: c.parsed.root, hosts: c.hosts })), isTestNode, isTestPath);
+  const used = raw.filter((r) => !(nixosOnly(r.rule, r.report.optionPath) && (platforms.darwinOnly(r.report.file ?? r.site.file, r.site.hosts) || darwinBranch(r)))).map((r0) => {
+    const file = r0.report.file ?? r0.site.file;
+    const reached = !r0.site.test && r0.site.hosts.length === 0 && file.endsWith(".nix") ? reach.of(file) : undefined;
+    const r = reached ? { ...r0, site: { ...r0.site, test: reached } } : r0;
     // A darwin module is used by a Mac, which is not among the (NixOS) hosts.
     if (platforms.darwinOnly(file, r.site.hosts)) return r;
     // Hosts import the module, but its settings here are behind a gate none of them turns on.

@@ -269,7 +269,16 @@ export function plaintextPassword(key: string, value: string, optionPath?: strin
   if (appPasswordHashScheme(v) !== undefined || keyNamesHash(key)) return null;
   // A sops ENC[...] value or an age/PGP armored blob, an LDAP filter under `pass_filter`, KDF parameters.
   const shape = nonSecretShape(v);
-  if (shape === "encrypted" || shape === "ldap-filter" || shape === "kdf-parameters") return null;
+  // An SSH/age public key is a public name whatever its key says (ghuntley-ghuntley's
+  // `one-password = "ssh-ed25519 AAAA…"`, the key 1Password's agent holds, was called a password).
+  if (shape === "encrypted" || shape === "ldap-filter" || shape === "kdf-parameters" || shape === "public-key") return null;
+  // A value repeating its whole key names an entry rather than a password: a Kerberos
+  // domain-to-realm map (`"redstone.pw" = "REDSTONE.PW"`, Lehmanator-nix-configs, judged harmful).
+  const bareKey = key.replace(/^["']|["']$/g, "");
+  if (v.toLowerCase() === bareKey.toLowerCase()) return null;
+  // A domain name mapped to a domain or realm (`"corp.example.pw" = "EXAMPLE.PW"`): the key is a
+  // host name whose last label happens to read as `pw`, not a setting.
+  if (DOMAIN_NAME.test(bareKey) && DOMAIN_NAME.test(v)) return null;
   if (isProseAboutSecret(v)) return null; // a description: `The admin password for the web UI`
   // nsswitch.conf's passwd database and its sources (`passwd: files mymachines systemd`, written by a
   // script building a container's /etc: clan-lol/clan-infra actions-runner.nix, reported as a password).
@@ -293,6 +302,8 @@ export function plaintextPassword(key: string, value: string, optionPath?: strin
   };
 }
 
+/** A domain name of two or more labels, the last alphabetic (`corp.example.pw`, `EXAMPLE.PW`). */
+const DOMAIN_NAME = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$/;
 /** The sources of an nsswitch.conf line, with optional actions (`[NOTFOUND=return]`). */
 const NSS_SOURCES = /^(?:(?:files|compat|systemd|mymachines|myhostname|resolve|dns|nis|nisplus|ldap|sss|winbind|db|cache|altfiles|usrfiles|extrausers|wins|mdns[46]?(?:_minimal)?|\[[!A-Za-z=\s]+\])(?:\s+|$))+$/;
 /** Words of a key naming a parameter of passwords rather than one (`PASSWORD_ITERATIONS`, `passwordMaxAge`). */

@@ -154,10 +154,29 @@ export function notSecretMaterialByContent(name: string, text: string): string |
   // Recipes: a head line at column 0, and each head followed by indented commands.
   const heads = lines.filter((l, i) => RECIPE_HEAD.test(l) && /^(?:\t| {2,})\S/.test(lines[i + 1] ?? ""));
   if (heads.length >= 2 && lines.filter((l) => /^(?:\t| {2,})\S/.test(l)).length >= heads.length) return "a recipe file (justfile/Makefile)";
+  // A note in sentences (`The Nix configuration in here is read by agenix …`, ghuntley-ghuntley's
+  // readTree marker ops/secrets/.skip-subtree, judged at high): prose, not a value.
+  if (isProse(code.join(" "))) return "a note in prose";
   // A commented placeholder: every value in it is a placeholder (`YOUR_JIRA_PAT_HERE`, `token = <token>`).
   const values = code.map((l) => /^[\w.-]+\s*[=:]\s*(.*)$/.exec(l)?.[1]?.replace(/^["']|["']$/g, "") ?? l);
   if (lines.some((l) => /^\s*#/.test(l)) && values.every((v) => isPlaceholder(v))) return "a placeholder (its values are placeholders)";
   return undefined;
+}
+
+/** A YAML or JSON document with no value in it: an empty map or list (`{}`, `---\n[]`). */
+const EMPTY_DOCUMENT = /^\s*(?:---\s*)?(?:\{\s*\}|\[\s*\])\s*$/;
+/** Words that sentences have and passphrases and tokens rarely do. */
+const FUNCTION_WORDS = new Set(["the", "is", "are", "in", "and", "or", "not", "by", "with", "of", "to", "this", "here", "for", "be", "it", "that", "from", "only"]);
+
+/** Sentences: six or more words of letters, two or more different function words among them, and
+ * sentence punctuation at the end. A diceware passphrase has no full stop and seldom two of them. */
+function isProse(text: string): boolean {
+  const t = text.trim();
+  if (!/[.!?]$/.test(t)) return false;
+  const words = t.split(/\s+/);
+  if (words.length < 6 || !words.every((w) => /^\(?[A-Za-z]/.test(w))) return false;
+  const fn = new Set(words.map((w) => w.toLowerCase().replace(/[^a-z]/g, "")).filter((w) => FUNCTION_WORDS.has(w)));
+  return fn.size >= 2;
 }
 
 /** Whether a path is where secrets are kept, by name alone (content is judged by classifySecretFile). */
@@ -414,6 +433,10 @@ export function classifySecretFile(relPath: string, content: Buffer, opts: Class
     if (expectAge) result.secretLike = true;
     return result;
   }
+
+  // An empty YAML/JSON document (`{}`: hmajid2301-nixicle hosts/gateway/secrets.yaml, judged wrong
+  // at high as "a single value"): nothing in it to leak.
+  if (EMPTY_DOCUMENT.test(text)) return { kind: "plain", secretLike: false, reason: `${location ? location.reason + ", but " : ""}an empty document: it holds no value` };
 
   const keys = privateKeyBlocks(text);
   if (keys.unencrypted > 0) {

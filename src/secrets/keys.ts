@@ -62,6 +62,9 @@ const NOT_THE_VALUE = new Set([
   "alignment", "align", "margin", "padding", "icon", "theme", "opacity", "shadow", "cursor", "placeholder",
 ]);
 
+// The word after "password" that makes it a program's name: a password store, manager, safe.
+const PASSWORD_PROGRAM_WORDS = new Set(["store", "manager", "safe", "vault", "keeper"]);
+
 // `proxyPass`, `proxy_pass`, `fastcgi_pass`: nginx upstream directives, not passwords.
 const UPSTREAM_PASS = new Set(["proxy", "fastcgi", "uwsgi", "scgi", "grpc", "memcached"]);
 // A first word that makes the name a switch about a secret, not the secret: `allowPasswordWithFprintd`,
@@ -131,6 +134,9 @@ function computeKeyKind(key: string): KeyKind | undefined {
   if (words.includes("public") || words.includes("pub")) return undefined;
   if (final === "pass" && words.length >= 2 && UPSTREAM_PASS.has(words[words.length - 2]!)) return undefined;
   if (words.length >= 2 && FLAG_FIRST_WORDS.has(words[0]!)) return undefined;
+  // A password store or manager names a program (pass's PASSWORD_STORE_KEY is the GPG key id it
+  // encrypts to, PASSWORD_STORE_DIR its folder: Baitinq-nixos-config, judged wrong), not a password.
+  if (words.some((w, i) => (w === "password" || w === "passwords") && PASSWORD_PROGRAM_WORDS.has(words[i + 1] ?? ""))) return undefined;
   const hasPassword =
     words.some((w) => PASSWORD_WORDS.has(w) || /(?:password|passwd)$/.test(w)) || PASSWORD_FINAL_WORDS.has(final);
   const hasHash = words.some((w) => HASH_WORDS.has(w));

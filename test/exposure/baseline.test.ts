@@ -30,6 +30,36 @@ describe("hardeningBaseline", () => {
     for (const k of implied) expect(user.settings, k).toHaveProperty(k);
   });
 
+  test("PrivateMounts=false written out: nothing that gives the unit a mount namespace of its own", () => {
+    // A netns@ template bind-mounting onto /run/netns (its mounts must reach the host).
+    const b = hardeningBaseline("netns@", { serviceConfig: { Type: "oneshot", PrivateNetwork: true, PrivateMounts: false, ExecStart: "/run/current-system/sw/bin/mount --bind /proc/self/ns/net /run/netns/%I" } });
+    for (const k of ["DynamicUser", "ProtectSystem", "ProtectHome", "PrivateTmp", "PrivateDevices", "ProtectKernelTunables", "ProtectControlGroups"]) expect(b.settings, k).not.toHaveProperty(k);
+    expect(b.skipped.PrivateTmp).toMatch(/PrivateMounts=false/);
+    expect(b.settings).toHaveProperty("NoNewPrivileges", true);
+    // Look-alike: PrivateMounts left unset gets the usual mount-namespace settings.
+    const plain = hardeningBaseline("netns@", { serviceConfig: { Type: "oneshot", PrivateNetwork: true, ExecStart: "/run/current-system/sw/bin/mount --bind /proc/self/ns/net /run/netns/%I" } });
+    expect(plain.settings).toHaveProperty("PrivateTmp", true);
+  });
+
+  test("a service listening below 1024 keeps CAP_NET_BIND_SERVICE, ambient once it leaves root", () => {
+    const b = hardeningBaseline("proxy", { serviceConfig: { ExecStart: "/run/current-system/sw/bin/proxy" } }, { privilegedPorts: [443] });
+    expect(b.settings).toMatchObject({ DynamicUser: true, CapabilityBoundingSet: ["CAP_NET_BIND_SERVICE"], AmbientCapabilities: ["CAP_NET_BIND_SERVICE"] });
+    expect(b.rationale.CapabilityBoundingSet).toMatch(/443/);
+    // Look-alike: a port above 1024 drops every capability.
+    const high = hardeningBaseline("proxy", { serviceConfig: { ExecStart: "/run/current-system/sw/bin/proxy" } }, { privilegedPorts: [] });
+    expect(high.settings).toHaveProperty("CapabilityBoundingSet", "");
+    expect(high.settings).not.toHaveProperty("AmbientCapabilities");
+  });
+
+  test("a system monitor keeps its view of processes, /proc, devices and mounts", () => {
+    const b = hardeningBaseline("glances", { serviceConfig: { DynamicUser: true, ExecStart: "/run/current-system/sw/bin/glances -w" } }, { monitor: "glances" });
+    for (const k of ["ProtectProc", "ProcSubset", "PrivateDevices", "ProtectHome"]) expect(b.settings, k).not.toHaveProperty(k);
+    expect(b.skipped.ProtectProc).toMatch(/system monitor/);
+    // Look-alike: another daemon gets them.
+    const other = hardeningBaseline("web", { serviceConfig: { DynamicUser: true, ExecStart: "/run/current-system/sw/bin/web" } });
+    expect(other.settings).toHaveProperty("ProtectProc", "invisible");
+  });
+
   test("never overrides a setting the service has, known or unknown", () => {
     const serviceConfig = { User: "web", ProtectSystem: "full", PrivateTmp: false, MemoryDenyWriteExecute: { unknown: true as const }, SystemCallFilter: [] };
     const b = hardeningBaseline("web", { serviceConfig });

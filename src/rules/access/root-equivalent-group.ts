@@ -22,10 +22,10 @@
 import type { SyntaxNode } from "../../nix/syntax.js";
 import type { Severity } from "../../report/schema.js";
 import { staticValue } from "../../nix/values.js";
-import { appliedScope, hostValue, isDead, opaquePrefix, type Scope } from "../shared/scope.js";
+import { appliedScope, fileScope, hostValue, isDead, isFileScoped, opaquePrefix, type Scope } from "../shared/scope.js";
 import { listOf, removeListElements } from "../shared/edits.js";
 import { userOption, usersIn, type UserFacts } from "./users.js";
-import type { NixFileContext, Rule, TextEdit } from "../types.js";
+import type { NixFileContext, Rule, RuleReport, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { perHost } from "../shared/per-host.js";
 import { wheelPasswordless } from "./wheel-sudo.js";
@@ -52,8 +52,10 @@ const GROUPS: Record<string, GroupInfo> = {
 };
 
 const ALREADY_WHEEL = " (already in wheel)";
+/** A file that may name one of the groups. */
+const ROOT_GROUP_HINT = /docker|lxd|incus-admin|podman|disk|libvirtd|wheel/;
 /** Groups that are root through a daemon or the disks: for a wheel member, only sudo's prompt is skipped. */
-const ROOT_DAEMON_GROUPS = new Set(["docker", "lxd", "incus-admin", "disk"]);
+const ROOT_DAEMON_GROUPS = new Set(["docker", "lxd", "incus-admin", "podman", "disk"]);
 
 /** The daemon a group controls: membership is root-equivalent only on a host that runs it. */
 const DAEMON: Record<string, string> = {
@@ -82,6 +84,47 @@ function daemonOff(group: string, scope: Scope): boolean {
     }
   }
   return true;
+}
+
+/** The daemons no file of the repository can turn on: every definition of the enable is a literal
+ * false (at least one, so the repository says so), nothing sets `virtualisation.<daemon>` or a parent
+ * to an expression, and (docker, podman) no OCI containers or Arion may run on it. Used for places
+ * no host sees (a lone module: ghuntley-ghuntley's users.nix gives podman to its admins while
+ * ops/nixos-modules/podman.nix sets `virtualisation.podman.enable = false` for every machine,
+ * judged wrong twice). */
+function daemonsOffInRepository(files: readonly NixFileContext[]): Set<string> {
+  const off = new Set<string>();
+  // OCI containers or Arion anywhere, and the backends the repository names for them (one file may
+  // set the backend, another declare the containers: ghuntley's podman.nix and services/*).
+  let containers = false;
+  const backends: unknown[] = [];
+  for (const ctx of files) {
+    for (const d of ctx.index.definitions) {
+      if (isDead(d) || !/^virtualisation\.(?:oci-containers|arion)\./.test(d.path)) continue;
+      if (d.path === "virtualisation.oci-containers.backend" || d.path === "virtualisation.arion.backend") backends.push(staticValue(d.inner));
+      else containers = true;
+    }
+  }
+  for (const [group, path] of Object.entries(DAEMON)) {
+    let sawFalse = false;
+    let on = false;
+    const prefixes = path.split(".").map((_, i, parts) => parts.slice(0, i + 1).join(".")).slice(0, -1);
+    for (const ctx of files) {
+      for (const def of ctx.index.byPath.get(path) ?? []) {
+        if (isDead(def)) continue;
+        if (staticValue(def.inner) === false) sawFalse = true;
+        else on = true;
+      }
+      if (prefixes.some((p) => (ctx.index.byPath.get(p) ?? []).some((d) => d.isLeaf && !isDead(d)))) on = true;
+    }
+    // Containers run on the backend the repository names everywhere it names one; none named: Podman.
+    if (containers && (group === "docker" || group === "podman")) {
+      const other = group === "docker" ? "podman" : "docker";
+      if (backends.length === 0 ? group === "podman" : backends.some((b) => b !== other)) on = true;
+    }
+    if (sawFalse && !on) off.add(group);
+  }
+  return off;
 }
 
 function verdict(group: string, facts: UserFacts | undefined, user: string): { severity: Severity; who: string } | undefined {
@@ -189,8 +232,10 @@ function resolvedUser(scope: Scope, user: string): string | undefined {
   return undefined;
 }
 
-const checks = perHost(memberships, (m, scope, _file, report) => {
-  if (daemonOff(m.group, scope)) return;
+/** Judges one membership in a scope; `offInRepository`: the daemons no file of the repository turns
+ * on (for places no host sees). */
+function judge(m: Membership, scope: Scope, report: (r: RuleReport) => void, offInRepository?: ReadonlySet<string>): void {
+  if (daemonOff(m.group, scope) || (scope.kind === "file" && offInRepository?.has(m.group))) return;
   const info = GROUPS[m.group]!;
   const resolved = m.service ? undefined : resolvedUser(scope, m.user);
   const names = [segmentName(m.user), ...(resolved ? [resolved] : [])];
@@ -232,7 +277,9 @@ const checks = perHost(memberships, (m, scope, _file, report) => {
       edits: m.edits,
     },
   });
-});
+}
+
+const checks = perHost(memberships, (m, scope, _file, report) => judge(m, scope, report));
 
 export const rootEquivalentGroup: Rule = {
   id: "root-equivalent-group",
@@ -265,6 +312,11 @@ export const rootEquivalentGroup: Rule = {
       // The group of a daemon the host does not run (Podman in its place, rootless Docker only):
       // membership gives nothing.
       hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "docker" "lxd" ]; }; virtualisation.podman.enable = true; virtualisation.docker.rootless.enable = true; }\n`),
+      // Modules no host is known for, in a repository that switches Podman off and never on.
+      {
+        "modules/users.nix": `{ ... }: { users.users.ops = { isNormalUser = true; extraGroups = [ "podman" ]; }; }\n`,
+        "modules/containers.nix": `{ ... }: { virtualisation.podman.enable = false; virtualisation.docker.enable = true; virtualisation.oci-containers.backend = "docker"; }\n`,
+      },
     ],
   },
   name: "Root-equivalent group membership",
@@ -280,5 +332,18 @@ export const rootEquivalentGroup: Rule = {
     nixosOption("virtualisation.docker.rootless.enable"),
   ],
   compliance: { cis: ["5.4 User Accounts and Environment", "6.2 User and Group Settings"], nist: ["PR.AA-05"] },
-  ...checks,
+  checkHost: checks.checkHost,
+  // Places no host sees (a lone module, a VM test node) are judged with their file's scope, knowing
+  // which daemons no file of the repository turns on.
+  checkRepository(files, sink) {
+    let off: Set<string> | undefined;
+    for (const ctx of files) {
+      if (!ROOT_GROUP_HINT.test(ctx.text)) continue;
+      const own = memberships(ctx).filter((p) => isFileScoped(ctx, p.def));
+      if (!own.length) continue;
+      off ??= daemonsOffInRepository(files);
+      const scope = fileScope(ctx)!;
+      for (const p of own) judge(p, scope, (r) => sink.report(ctx, r), off);
+    }
+  },
 };

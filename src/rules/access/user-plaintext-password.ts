@@ -32,6 +32,9 @@ import { passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost } from "./ss
 import { machineKind } from "./machine.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { nixosManual, nixosOption } from "../shared/references.js";
+import { SyntaxKind as K } from "../../nix/syntax.js";
+import { staticString, unparen } from "../../nix/read.js";
+import { definitionOf, enclosingDefinition } from "../nix-strings.js";
 
 const OPTIONS = new Set(["password", "initialPassword", "hashedPassword", "initialHashedPassword"]);
 
@@ -121,6 +124,58 @@ function passwords(ctx: NixFileContext): PasswordDef[] {
       plaintext: !hashed && value !== "",
       who,
       report: { node: def.inner ?? def.binding, optionPath: def.path, severity, title, message, evidence, fix: { safety: "manual", description: fix } },
+    });
+  }
+  out.push(...argumentHashes(ctx));
+  return out;
+}
+
+/** `{ username = "ners"; initialHashedPassword = "$6$…"; }` handed to a function (a profile that
+ * builds users.users from its arguments: ners-NixOS profiles/users/*, `import common (args // {
+ * … })`): the same committed hash as the option, which the options alone did not show. */
+function argumentHashes(ctx: NixFileContext): PasswordDef[] {
+  if (!/hashedPassword/i.test(ctx.text)) return [];
+  const out: PasswordDef[] = [];
+  for (const b of ctx.parsed.root.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const path = b.childNodes()[0];
+    const key = path?.kind === K.NODE_ATTRPATH ? path.text.trim() : "";
+    if (key !== "hashedPassword" && key !== "initialHashedPassword") continue;
+    const set = b.parent;
+    // An argument: the set is applied to a function, or merged into one (`args // { … }`).
+    if (set?.kind !== K.NODE_ATTR_SET || !(set.parent?.kind === K.NODE_APPLY || set.parent?.kind === K.NODE_BIN_OP)) continue;
+    if (definitionOf(ctx.index, b)) continue; // an option of its own: the loop above judges it
+    const value = unparen(b.childNodes()[1]);
+    const hash = value?.kind === K.NODE_STRING ? staticString(value) : undefined;
+    if (hash === undefined || nonSecretShape(hash) !== "crypt-hash") continue;
+    // Inside a definition (`imports = [ (import ./common (args // { … })) ]` is none): that one;
+    // else the binding stands for itself (where it is decides which hosts judge it).
+    const around = enclosingDefinition(ctx.index, b);
+    if (around && isDead(around)) continue;
+    const at = ctx.parsed.source.lines.position(b.start);
+    const def: OptionDefinition = around ?? { path: `users.users.<${key}>`, segments: [], binding: b, attrpath: path, value: value!, inner: value!, conditions: [], via: [], isLeaf: true, line: at.line, column: at.column };
+    const nameNode = set.childNodes().find((c) => c.kind === K.NODE_ATTRPATH_VALUE && /^(?:username|userName|user|name)$/.test(c.childNodes()[0]?.text.trim() ?? ""));
+    const nameValue = nameNode ? unparen(nameNode.childNodes()[1]) : undefined;
+    const user = (nameValue?.kind === K.NODE_STRING ? staticString(nameValue) : undefined) ?? "a user";
+    const admin = /"wheel"/.test(set.text);
+    const who = admin ? `${user} (a wheel member, so this is also their sudo password)` : user;
+    out.push({
+      def,
+      user,
+      admin,
+      emptyHash: false,
+      emptyPlain: false,
+      option: key,
+      plaintext: false,
+      who,
+      report: {
+        node: value!,
+        key: `argument:${user}:${key}`,
+        severity: "low",
+        title: "User password hash in the repository",
+        message: `${key} is passed to a function that makes the user ${user}: it commits ${who}'s password hash to the repository, as the option itself would, and in a public repository (or once it leaks) a weak password falls to offline cracking.`,
+        evidence: `${key} = <redacted: ${redact(hash)}>`,
+        fix: { safety: "manual", description: `Move the hash to a secret (agenix, sops-nix) and have the function set users.users.<name>.hashedPasswordFile from it; use a long random password.` },
+      },
     });
   }
   return out;

@@ -47,7 +47,22 @@ function message(where: string, path: string, mode: string, directory: boolean):
 
 const FIX = "Give the directory an owner and a group (the services that write it) and mode 0770 or 0750; where every user must drop files, use the sticky bit (1777) as /tmp does.";
 
+/** Paths the script tests for being a socket (`[ -S "$path" ]`, `test -S path`): what it then
+ * chmods is a Unix socket, not a directory. */
+function testedSockets(cmds: ScriptCommand[]): Set<string> {
+  const out = new Set<string>();
+  for (const { argv } of cmds) {
+    const name = commandName(argv[0]);
+    if (name !== "[" && name !== "test" && name !== "[[") continue;
+    argv.forEach((w, i) => {
+      if (w.value === "-S" && argv[i + 1]) out.add(argv[i + 1]!.value);
+    });
+  }
+  return out;
+}
+
 function checkCommands(cmds: ScriptCommand[], { lines, report }: ScriptFile): void {
+  const sockets = testedSockets(cmds);
   for (const { argv, what } of cmds) {
     if (commandName(argv[0]) !== "chmod") continue;
     const args = argv.slice(1).filter((w) => !/^-[A-Za-z]+$/.test(w.value) && !w.value.startsWith("--"));
@@ -56,6 +71,21 @@ function checkCommands(cmds: ScriptCommand[], { lines, report }: ScriptFile): vo
     const targets = args.slice(1).filter((w) => !SOCKET.test(w.value));
     if (targets.length === 0) continue;
     const path = targets[0]!.value;
+    // A Unix socket (the script waits for it with `-S`: emilylange-nixos-config's hedgedoc
+    // postStart, called "create, replace and delete files"): writing it means connecting to it.
+    if (sockets.has(path)) {
+      const where = what === "shell script" ? "This script" : `The script in ${what}`;
+      report({
+        range: rangeOf(lines, argv[0]!.start, targets[0]!.end),
+        key: `chmod:${what}:${path}`,
+        severity: "low",
+        title: "World-writable Unix socket",
+        message: `${where} runs \`chmod ${mode.value} ${showInterpolations(path)}\` on a Unix socket (it waits for it with \`-S\`): every local account and service can connect to it and reach the service directly, past the reverse proxy in front of it (its TLS, access rules and rate limits), with only the service's own login left.`,
+        evidence: `chmod ${mode.value} ${showInterpolations(path)}`,
+        fix: { safety: "manual", description: SOCKET_FIX },
+      });
+      continue;
+    }
     report({
       range: rangeOf(lines, argv[0]!.start, targets[0]!.end),
       key: `chmod:${what}:${path}`,
@@ -217,6 +247,8 @@ export const worldWritablePath: Rule = {
       // A service's own socket opened to every local account, behind nginx.
       hostExample(`{\n  services.grafana.settings.server = { protocol = "socket"; socket = "/run/grafana/grafana.sock"; socket_mode = "0777"; };\n}\n`),
       hostExample(`{\n  systemd.services.jellyfin.environment = {\n    JELLYFIN_kestrel__socket = "true";\n    JELLYFIN_kestrel__socketPath = "/run/jellyfin/socket";\n    JELLYFIN_kestrel__socketPermissions = "0666";\n  };\n}\n`),
+      // A Unix socket the script waits for (`-S`) and then opens to everyone: low, and said as a socket.
+      hostExample(`{\n  systemd.services.web.postStart = ''\n    until [ -S /run/web/web.sock ]; do sleep 0.5; done\n    chmod 777 /run/web/web.sock\n  '';\n}\n`),
     ],
     silent: [
       hostExample(`{\n  systemd.tmpfiles.rules = [\n    "d /var/lib/shared 1777 root root -"\n    "d /var/lib/app 0750 app app -"\n    "d /srv/public 0755 root root -"\n    "z /run/docker.sock 0660 root docker -"\n  ];\n}\n`),

@@ -143,29 +143,25 @@ function check(scope: Scope): void {
       if (!standalone && !constant) replacement = `(${replacement})`;
       const optionPath = def.path;
       const where = `host ${scope.host}`;
-      // The rewrite edits a file other hosts import too: each host is judged alone, so another
-      // host's module may define the option (librephoenix-nixos-config modules/user/editor: two of
-      // the six hosts set userSettings.emacs.enable = true, where the rewrite's false conflicts,
-      // judged harmful). There the edit is not offered, and the message says so.
-      const shared = ctx.hosts.filter((h) => h !== scope.host);
+      // The rewrite edits a file other hosts import too, and each host is judged alone: it is safe
+      // only if it is safe for every host the file is part of, so the finding stands only where
+      // each of them reports it (RuleReport.everyHost). librephoenix-nixos-config modules/user/editor:
+      // two of the six hosts set userSettings.emacs.enable = true, where the rewrite's false
+      // conflicts (judged wrong: reported for the other four, with a rewrite that breaks two).
+      const shared = ctx.hosts.length > 1 && scope.kind === "host";
       scope.report(ctx, {
         node: app.node,
         optionPath,
+        ...(shared ? { everyHost: [...ctx.hosts] } : {}),
         message:
           `${optionPath} = ${shortText(app.node)} is the condition ${constant ? "itself" : "negated"} written as a conditional definition: ` +
           `\`${replacement}\` says it directly. The forms differ only when ${shortText(cond, 60)} is ${constant ? "false" : "true"}, and then both give ` +
-          `${constant ? "false" : "true"} here: ${optionPath} ${constant ? "defaults to false (an enable option)" : "defaults to true"} and nothing else in ${where} defines it.` +
-          (shared.length ? ` The file is part of ${ctx.hosts.length} hosts, each judged on its own: where another module of one of them defines ${optionPath}, the mkIf is what keeps the two definitions from conflicting.` : ""),
-        fix: shared.length
-          ? {
-              safety: "manual",
-              description: `Only if no module of any of the ${ctx.hosts.length} hosts this file is part of (nor one outside the repository) defines ${optionPath}: replace with \`${replacement}\`. Otherwise keep the mkIf: leaving the option undefined is what it is for.`,
-            }
-          : {
-              safety: "review",
-              description: `Replace with \`${replacement}\`. Keep the mkIf instead if a module outside the repository (or added later) defines ${optionPath}: then leaving it undefined is what the mkIf is for.`,
-              edits: [replaceNode(ctx.file, app.node, replacement)],
-            },
+          `${constant ? "false" : "true"} here: ${optionPath} ${constant ? "defaults to false (an enable option)" : "defaults to true"} and nothing else in ${where} defines it.`,
+        fix: {
+          safety: "review",
+          description: `Replace with \`${replacement}\`. Keep the mkIf instead if a module outside the repository (or added later) defines ${optionPath}: then leaving it undefined is what the mkIf is for.`,
+          edits: [replaceNode(ctx.file, app.node, replacement)],
+        },
       });
     }
   }
@@ -226,6 +222,13 @@ export const mkifConstant: Rule = {
 }
 `),
         "ids.nix": `{ lib, ... }: { services.fail2ban.enable = lib.mkDefault true; }\n`,
+      },
+      // A module two hosts share, and one of them defines the option: the rewrite would conflict
+      // there, so it is not offered to the other either.
+      {
+        "flake.nix": `{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { modules = [ ./fail2ban.nix ]; };\n    nixosConfigurations.beta = nixpkgs.lib.nixosSystem { modules = [ ./fail2ban.nix ./beta.nix ]; };\n  };\n}\n`,
+        "fail2ban.nix": `{ config, lib, ... }:\n{\n  services.fail2ban.enable = lib.mkIf config.services.openssh.enable true;\n}\n`,
+        "beta.nix": `{ ... }: { services.fail2ban.enable = true; }\n`,
       },
     ],
   },

@@ -226,6 +226,39 @@ function rowServices(hit: Hit): string[] {
   return [...(hit.row.nixos ?? []), ...(hit.row.listenedBy ?? [])];
 }
 
+/** Words of a port's comment that name no program: protocols, kinds of endpoint, filler. */
+const GENERIC_COMMENT_WORDS = new Set([
+  "tcp", "udp", "port", "ports", "server", "servers", "service", "services", "listener", "listeners", "listen", "metrics",
+  "metric", "api", "web", "http", "https", "grpc", "for", "the", "and", "plus", "open", "opened", "access", "default",
+  "interface", "local", "lan", "only", "via", "from", "with", "endpoint", "exporter", "export", "daemon", "dashboard",
+  "admin", "database", "socket", "traffic", "allow", "allowed", "needed", "required", "used", "use",
+]);
+
+/**
+ * The comment on the port's own line names a program that is not the row's product, and the
+ * row's own service does not run where the scope applies: the port is that program's. The number
+ * alone was taken for the usual owner: pborzenkov-nix-config `9090 # Calibre sync server` (not
+ * Prometheus), wrmilling-nixos-configuration k3s-firewall.nix `8123 # Home Assistant` (not
+ * ClickHouse) and `9090 # CSI RBD Plugin GRPC Metrics` (both judged wrong, with a harmful move).
+ * A comment naming the row's product (`9100 # Node Exporter Metrics`, `10250 # K3s Metrics
+ * Server`) or only generic words keeps the port.
+ */
+function commentNamesOther(ctx: NixFileContext, scope: Scope, hit: Hit): boolean {
+  const text = ctx.text;
+  const lineEnd = text.indexOf("\n", hit.el.end);
+  const m = /^[ \t]*#\s*(.*)$/.exec(text.slice(hit.el.end, lineEnd < 0 ? text.length : lineEnd));
+  if (!m) return false;
+  // The element is the only one on its line: the comment is about it, not the whole list.
+  const lineStart = text.lastIndexOf("\n", hit.el.start - 1) + 1;
+  if (!/^\s*(?:[\w."]+\s*=\s*)?\[?\s*$/.test(text.slice(lineStart, hit.el.start))) return false;
+  const words = m[1]!.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length >= 3 && !/^\d+$/.test(w));
+  const named = words.filter((w) => !GENERIC_COMMENT_WORDS.has(w));
+  if (named.length === 0) return false;
+  const own = [...rowServices(hit), ...(hit.row.aka ?? []), ...hit.row.service.toLowerCase().split(/[^a-z0-9]+/)].map((w) => w.toLowerCase().replace(/[^a-z0-9]/g, "")).filter((w) => w.length >= 3);
+  if (words.some((w) => own.some((o) => o.startsWith(w.slice(0, 4)) || w.startsWith(o.slice(0, 4))))) return false;
+  return !rowServiceRuns(appliedScope(scope), hit);
+}
+
 /** One of the row's own services is enabled or configured where the scope applies. */
 function rowServiceRuns(applied: Scope, hit: Hit): boolean {
   return rowServices(hit).some((name) => isEnabled(applied, `services.${name}.enable`) || configuredService(applied, name));
@@ -311,7 +344,7 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
   // configured listens on is an open port, not an exposed service (NobbZ's 5555, "adb" on a desktop
   // with no adb anywhere, judged wrong at high). In a lone module the service may be elsewhere.
   const whole = scope.kind === "host" && scope.defaultsApply;
-  const hits = pl.hits.filter((h) => scope.kind !== "host" || !portOfOtherService(scope, h));
+  const hits = pl.hits.filter((h) => (scope.kind !== "host" || !portOfOtherService(scope, h)) && !commentNamesOther(ctx, scope, h));
   if (hits.length === 0) return;
   // A port another well-known program of the host uses by default is that program's.
   const own = hits.filter((h) => !otherOwner(scope, h));
@@ -418,6 +451,8 @@ export const firewallSensitivePort: Rule = {
       // the host runs: not ClickHouse's HTTP interface.
       // A port named for another program (Home Assistant in a container the repository does not declare).
       hostExample(`let\n  hassPort = 8123;\nin\n{\n  services.caddy.virtualHosts."ha.example.org".extraConfig = "reverse_proxy localhost:\${toString hassPort}";\n  networking.firewall.allowedTCPPorts = [ hassPort ];\n}\n`),
+      // Ports whose comments name the programs that use them, none of them the usual owner.
+      hostExample(`{\n  networking.firewall.allowedTCPPorts = [\n    8123 # Home Assistant\n    9090 # Calibre sync server\n  ];\n}\n`),
       hostExample(`let\n  hassPort = 8123;\nin\n{\n  services.home-assistant = { enable = true; config.http.server_port = hassPort; };\n  services.caddy.virtualHosts."ha.example.org".extraConfig = "reverse_proxy localhost:8123";\n  networking.firewall.allowedTCPPorts = [ 8095 hassPort ];\n}\n`),
     ],
   },

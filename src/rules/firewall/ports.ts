@@ -25,6 +25,9 @@ export interface SensitivePort {
    * its text turns that off (mosquitto's listeners: password auth unless omitPasswordAuth or
    * allow_anonymous). */
   authenticatedByDefault?: { option: string; unless: RegExp };
+  /** Other programs of the same kind on the same port (other MQTT brokers): a comment naming one
+   * does not make the port another program's. */
+  aka?: string[];
 }
 
 export const SENSITIVE_PORTS: SensitivePort[] = [
@@ -52,7 +55,7 @@ export const SENSITIVE_PORTS: SensitivePort[] = [
   { service: "Kafka", ports: [9092], protocol: "tcp", kind: "database", severity: "medium", nixos: ["apache-kafka"], why: "PLAINTEXT listener without authentication by default" },
   { service: "RabbitMQ", ports: [5672, 15672], protocol: "tcp", kind: "database", severity: "medium", nixos: ["rabbitmq"], why: "message broker and its management UI" },
   { service: "Erlang port mapper (epmd)", ports: [4369], protocol: "tcp", kind: "cluster", severity: "medium", why: "exposes Erlang distribution (cookie-authenticated, a single shared secret)" },
-  { service: "MQTT (Mosquitto)", ports: [1883], protocol: "tcp", kind: "admin", severity: "medium", nixos: ["mosquitto"], why: "plaintext MQTT, often with anonymous access", authenticatedByDefault: { option: "services.mosquitto.listeners", unless: /\ballow_anonymous\b[^;]*\btrue\b|\bomitPasswordAuth\s*=\s*true\b/ } },
+  { service: "MQTT (Mosquitto)", ports: [1883], protocol: "tcp", kind: "admin", severity: "medium", nixos: ["mosquitto"], why: "plaintext MQTT, often with anonymous access", aka: ["emqx", "hivemq", "vernemq", "nanomq", "broker"], authenticatedByDefault: { option: "services.mosquitto.listeners", unless: /\ballow_anonymous\b[^;]*\btrue\b|\bomitPasswordAuth\s*=\s*true\b/ } },
   // Metrics and observability
   { service: "Prometheus", ports: [9090], protocol: "tcp", kind: "metrics", severity: "medium", nixos: ["prometheus"], listenedBy: ["cockpit"], why: "no authentication by default; its API reveals every scrape target and metric (Cockpit also uses 9090)" },
   { service: "Prometheus Pushgateway", ports: [9091], protocol: "tcp", kind: "metrics", severity: "medium", listenedBy: ["prometheus.pushgateway"], why: "anyone can push or delete metrics" },

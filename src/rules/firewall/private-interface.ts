@@ -45,6 +45,7 @@ export function privateInterface(files: NixFileContext[], acts: Acts = () => tru
       if (s.length >= 4 && s[0]!.name === "networking" && (s[1]!.name === "wireguard" || s[1]!.name === "wg-quick") && s[2]!.name === "interfaces" && !s[3]!.dynamic && live(f, d)) {
         const name = s[3]!.name;
         const prefix = `networking.${s[1]!.name}.interfaces.${name}.`;
+        if (egressTunnel(files, prefix, live)) continue;
         const ranges = files.flatMap((g) => g.index.definitions.filter((x) => (x.path === `${prefix}ips` || x.path === `${prefix}address`) && live(g, x)).flatMap((x) => {
           const v = staticValue(x.inner);
           return Array.isArray(v) ? v.filter((r): r is string => typeof r === "string") : [];
@@ -84,6 +85,29 @@ export function privateInterface(files: NixFileContext[], acts: Acts = () => tru
     }
   }
   return { name: "tailscale0", known: false, why: "example: replace tailscale0 with your VPN or management interface" };
+}
+
+/**
+ * A WireGuard interface that is not the host's private network: moved into another network
+ * namespace (`interfaceNamespace`: the host's firewall never sees it), or a tunnel out to a VPN
+ * provider (a peer whose allowedIPs is the whole Internet, 0.0.0.0/0 or ::/0). pborzenkov-nix-config
+ * rock's `amsterdam`, a ProtonVPN tunnel in its own netns, was offered as the place for PostgreSQL's
+ * port, which would cut off the LAN clients pg_hba admits (judged harmful).
+ */
+function egressTunnel(files: NixFileContext[], prefix: string, live: (f: NixFileContext, d: OptionDefinition) => boolean): boolean {
+  for (const g of files) {
+    for (const x of g.index.definitions) {
+      if (!x.path.startsWith(prefix) || !live(g, x)) continue;
+      const rest = x.path.slice(prefix.length);
+      if (rest === "interfaceNamespace" && typeof staticValue(x.inner) === "string") return true;
+      if (/(?:^|\.)allowedIPs$/.test(rest) || /^peers\b/.test(rest)) {
+        const v = staticValue(x.inner);
+        const all = (xs: unknown): boolean => (Array.isArray(xs) ? xs.some(all) : typeof xs === "string" ? xs === "0.0.0.0/0" || xs === "::/0" : xs !== null && typeof xs === "object" ? Object.values(xs).some(all) : false);
+        if (all(v)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 /** An IPv4 address (or a subnet's address) inside a CIDR range. */

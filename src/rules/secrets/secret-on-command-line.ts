@@ -208,12 +208,36 @@ function grade(hit: Hit, root: SyntaxNode | undefined): Grade {
   return { severity: "high", how: "the literal is in the repository, in the world-readable Nix store and on the command line" };
 }
 
+/** Commands every shell runs itself (bash, dash and zsh have them built in): no process is started,
+ * so their arguments never reach /proc/<pid>/cmdline (bobvanderlinden-nixos-config's
+ * `printf '${password}' | gnome-keyring-daemon --unlock` in a writeShellApplication, judged wrong). */
+const SHELL_BUILTINS = new Set(["printf", "echo"]);
+const LOWER = { critical: "high", high: "medium", medium: "low", low: "low", info: "info" } as const;
+
 function check(cmds: ScriptCommand[], { text, root, lines, report }: ScriptFile): void {
   for (const { argv, what } of cmds) {
     for (const hit of secretArguments(argv, root)) {
-      const g = grade(hit, root);
-      if (!g) continue;
+      const g0 = grade(hit, root);
+      if (!g0) continue;
       const prog = commandName(argv[0]);
+      let g = g0;
+      const builtin = SHELL_BUILTINS.has(prog);
+      if (builtin) {
+        // Read at run time: nothing is left, neither in the store nor on a command line.
+        if (!/Nix store and|in the repository/.test(g0.how) || /stays clean/.test(g0.how)) continue;
+        // Written into the script by Nix: the copy in the store stays.
+        g = { severity: LOWER[g0.severity], how: `${g0.how.replace(/ and (?:onto|on) the command line$/, "").replace(/, in the world-readable Nix store and on the command line$/, " and in the world-readable Nix store")}; ${prog} is a shell builtin, so the value is on no process's command line, only in the script` };
+        report({
+          ...(g0.severity === "high" && !hit.value.includes(INTERPOLATION) ? { evidence: commandEvidence(text, argv).split(hit.value).join("****"), secret: hit.value } : {}),
+          range: rangeOf(lines, hit.word.start, hit.word.end),
+          key: `${what}: ${prog} ${hit.flag}`,
+          severity: g.severity,
+          title: `Secret written into a script (${prog} ${hit.flag})`,
+          message: `${what === "shell script" ? "This script" : `The script in ${what}`} gives a secret to ${prog}: ${g.how}. Whoever reads the script (every local user, in the store) has it.`,
+          fix: { safety: "manual", description: `Read the secret at run time from a file only the service can read (an agenix/sops-nix secret, or systemd LoadCredential) instead of writing it into the script: \`${prog} '%s' "$(cat "$CREDENTIALS_DIRECTORY/<name>")"\` or a redirect from the file.` },
+        });
+        continue;
+      }
       // The scan's redaction knows secret shapes, not `-pVALUE`: a literal is masked here.
       const literal = g.severity === "high" && !hit.value.includes(INTERPOLATION);
       report({

@@ -179,7 +179,9 @@ export const worldReadableSecret: Rule = {
  * `"ssh_host.pub"`, or a `path` ending in `.pub`): nothing in it is secret, and 0644 is its normal mode. */
 export function isPublicKeySecret(ctx: NixFileContext, def: OptionDefinition): boolean {
   const nameSeg = def.segments[2]!;
-  if (!nameSeg.dynamic && /(?:^|[_.-])(?:pub|pubkey|public[_-]?key)$/i.test(nameSeg.name)) return true;
+  // Also a path-like name (`gpg/public_key`, dc-tec-nixos-config's GPG public key at 0644, judged
+  // harmful at high: narrowing it gains nothing).
+  if (!nameSeg.dynamic && /(?:^|[/_.-])(?:pub|pubkey|public[_-]?key)$/i.test(nameSeg.name)) return true;
   // A certificate whose private key is a secret of its own beside it (`syncthing-cert` with
   // `syncthing-key`, dustinlyons modules/darwin/secrets.nix, judged wrong at high): the certificate
   // is public. A lone "cert" may bundle its key (HAProxy's PEM files do), so it is still judged.
@@ -193,7 +195,7 @@ export function isPublicKeySecret(ctx: NixFileContext, def: OptionDefinition): b
   }
   const prefix = def.path.slice(0, -".mode".length);
   const path = (ctx.index.byPath.get(`${prefix}.path`) ?? []).map((d) => staticValue(d.value)).find((v) => typeof v === "string");
-  return typeof path === "string" && /\.pub$/i.test(path);
+  return typeof path === "string" && (/\.pub$/i.test(path) || /(?:^|[/_.-])public[_-]?key\.(?:asc|gpg|pem)$/i.test(path));
 }
 
 /** The places of the repository that read a secret (`<manager>.<kind>.<name>.path`, sops-nix's

@@ -68,6 +68,9 @@ const SEVERITY_RANK: Record<Severity, number> = { info: -1, low: 0, medium: 1, h
 
 /** Severity by attack surface first, then the exposure and whether it runs as root; one level
  * lower when part of its configuration could not be read (the score is then a bound). */
+/** System monitors, by the program a unit runs: they read every process, /proc, devices and mounts. */
+const MONITOR = /(?:^|[\s/])(glances|netdata|node_exporter|btop|htop|collectd|telegraf|bottom|nmon|atop)(?=\s|$|")/;
+
 function severityOf(svc: FoundService, exposure: number, creditHardening = true): Exclude<Severity, "info"> {
   // A user that could not be read may be root: the severity is a bound from above, lowered below.
   const rootOpen = (svc.runsAsRoot || svc.userUnread === true) && exposure >= 9.0;
@@ -394,6 +397,10 @@ export const serviceHardening: Rule = {
       // its user, /home and the network in the patch.
       hostExample(`{ pkgs, ... }: {\n  systemd.services.fetch-feeds = {\n    startAt = "hourly";\n    serviceConfig.Type = "oneshot";\n    script = "\${pkgs.curl}/bin/curl -fsS https://feeds.example.org/all.tar.gz | \${pkgs.gnutar}/bin/tar -xz -C /var/lib/feeds";\n  };\n}\n`),
       hostExample(`{ pkgs, ... }: {\n  systemd.services.backup = {\n    startAt = "daily";\n    serviceConfig.Type = "oneshot";\n    script = "\${pkgs.restic}/bin/restic -r sftp:backup@nas:/srv/restic backup /home /etc";\n  };\n}\n`),
+      // A root proxy on port 443: the patch keeps CAP_NET_BIND_SERVICE (bounding and ambient).
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.edge-proxy = {\n    wantedBy = [ "multi-user.target" ];\n    serviceConfig.ExecStart = "\${pkgs.xray}/bin/xray run -config /etc/xray/config.json";\n  };\n  networking.firewall.allowedTCPPorts = [ 443 ];\n}\n`),
+      // A dynamic user in a network namespace of its own, listening on nothing: a note (info).
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.vpn-port-forward = {\n    wantedBy = [ "multi-user.target" ];\n    serviceConfig = { DynamicUser = true; PrivateNetwork = true; Restart = "always"; ExecStart = "\${pkgs.natpmpc}/bin/natpmp-loop -g 10.2.0.1"; };\n  };\n}\n`),
     ],
     silent: [
       // A boot script that writes kernel settings and exits: it must be root, and has no input.
@@ -520,7 +527,12 @@ export const serviceHardening: Rule = {
       sink.addService({ name: svc.name, file: svc.ctx.file, line: anchorNode.line, node: anchorNode, exposure: o.exposure, verdict: o.verdict });
       if (o.exposure < 7.0 || skipped.has(svc) || svc.surface.trivial || overridesStockUnit(svc)) return;
       const byHand = notStarted.has(svc);
-      const severity: Severity = byHand ? "low" : severityOf(svc, o.exposure);
+      // Already a dynamic user in a network namespace of its own, with nothing listening: no
+      // account to take over and no socket a stranger reaches (pborzenkov-nix-config rock's
+      // transmission-protonvpn-nat-pmp helper, rated low like a daemon, judged: info).
+      const sc0 = svc.def.serviceConfig;
+      const contained = !svc.runsAsRoot && !svc.userUnread && sc0.DynamicUser === true && (sc0.PrivateNetwork === true || svc.facts.privateNetwork === true) && svc.surface.surface !== "network" && !(svc.facts.boundPorts?.length);
+      const severity: Severity = contained ? "info" : byHand ? "low" : severityOf(svc, o.exposure);
       const needsRoot = svc.surface.needsRoot;
       // Its user's home, or paths the unit names, under /home: ProtectHome=true would hide them.
       const user = typeof svc.def.serviceConfig.User === "string" ? svc.def.serviceConfig.User : undefined;
@@ -541,13 +553,20 @@ export const serviceHardening: Rule = {
       const containers = needsRoot !== undefined && /containers/.test(needsRoot);
       const setuid = setuidProgram(`${svc.facts.command}\n${svc.facts.tools ?? ""}`);
       const readsJournal = /\bjournalctl\b/.test(`${svc.facts.command}\n${svc.facts.scriptText ?? ""}`) && !/\bjournalctl\b[^\n]*--(?:vacuum-\w+|rotate|flush)\b/.test(svc.facts.command);
-      const fitOptions = { devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown, readsJournal };
+      const privilegedPorts = [...new Set([...(svc.facts.ports ?? []), ...(svc.facts.firewallPorts ?? [])])].filter((p) => p > 0 && p < 1024).sort((a, b) => a - b);
+      const monitor = MONITOR.exec(`${svc.name}\n${svc.facts.command}`)?.[1];
+      const fitOptions = { devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown, readsJournal, ...(privilegedPorts.length ? { privilegedPorts } : {}), ...(monitor ? { monitor } : {}) };
       const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? "", homeReason ?? "", replaceRoot, jit ?? "", fitOptions, broadAccess ?? "", usesHome ?? "", setuid ?? ""]);
       let baseline = baselineCache.get(baselineKey);
       if (!baseline) baselineCache.set(baselineKey, (baseline = baselineSummary(hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot, jit, containers, broadAccess, usesHome, setuid, ...fitOptions }))));
       const failing = o.checks.filter((c) => c.passed === false && (c.exposure ?? 0) > 0).sort((a, b) => (b.exposure ?? 0) - (a.exposure ?? 0));
       // PrivateNetwork merged by a namespace module is not missing, only unmeasured.
       const merged = svc.partial.some((p) => p.startsWith("the network namespace ")) ? new Set(["PrivateNetwork"]) : new Set<string>();
+      // PrivateNetwork is no gap for a unit that uses the network, which the baseline leaves it
+      // (pborzenkov-nix-config's xray proxy, emilylange's Terraform backend: judged noise).
+      if (!("PrivateNetwork" in baseline.settings)) merged.add("PrivateNetwork");
+      // Nor is what a system monitor must not have (the baseline leaves it out, and says why).
+      if (monitor) for (const k of ["ProtectProc", "ProcSubset", "PrivateDevices", "ProtectHome"]) merged.add(k);
       const missing = [...new Set(failing.map((c) => c.setting))].filter((k) => !merged.has(k)).slice(0, 8);
       const after = baseline.after.ok && !svc.partial.length ? ` With the baseline below it scores ${formatExposure(baseline.after.exposure)} ${baseline.after.verdict}.` : "";
       const unknown = o.unknown.length ? ` (${o.unknown.join(", ")} could not be read statically and were scored as unset.)` : "";
@@ -558,8 +577,8 @@ export const serviceHardening: Rule = {
         ? `an exposure of at most ${formatExposure(o.exposure)} ${o.verdict}: ${svc.partial.slice(0, 3).join(", ")} ${svc.partial.length > 1 ? "are" : "is"} merged into its serviceConfig and could not be read statically, so what ${svc.partial.length > 1 ? "they set" : "it sets"} is not counted and the unit may well be hardened (the score is a bound, not a measurement)`
         : `an exposure of ${formatExposure(o.exposure)} ${o.verdict} (${o.source === "systemd-analyze" ? "measured with systemd-analyze security" : "built-in scorer, same numbers as systemd-analyze security"})`;
       const input = jobInput.get(svc);
-      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}${input ? ` that runs as root and ${input.replace(/^it /, "")}` : ""}.${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}`;
-      const lowered = !byHand && severity !== severityOf(svc, o.exposure, false) ? ` It is already sandboxed in part on purpose (${hardenedAlready(svc).slice(0, 4).join(", ")}${hardenedAlready(svc).length > 4 ? "..." : ""}): what is left improves existing hardening, so it is rated one level lower.` : "";
+      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}${input ? ` that runs as root and ${input.replace(/^it /, "")}` : ""}.${contained ? " It already runs as a dynamic user (which brings ProtectSystem=strict, PrivateTmp, NoNewPrivileges and RemoveIPC) in a network namespace of its own and listens on nothing: what is left is fine-tuning, so this is a note (info)." : ""}${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}`;
+      const lowered = !byHand && !contained && severity !== severityOf(svc, o.exposure, false) ? ` It is already sandboxed in part on purpose (${hardenedAlready(svc).slice(0, 4).join(", ")}${hardenedAlready(svc).length > 4 ? "..." : ""}): what is left improves existing hardening, so it is rated one level lower.` : "";
       const rootText = needsRoot ? ` It must run as root (${needsRoot}), so no DynamicUser or User= is proposed.` : "";
       // Unread parts may set the same keys (adding them could conflict), and a job that must run
       // as root needs a per-job choice (kernel tunables, devices, netlink): no patch for either.
@@ -568,6 +587,7 @@ export const serviceHardening: Rule = {
       const partlySandboxed = hardenedAlready(svc);
       const jitText =
         (jit && !bound && !needsRoot ? ` MemoryDenyWriteExecute is left out: it runs ${jit}, whose JIT compiler needs writable-and-executable memory.` : "") +
+        (monitor && !bound && !needsRoot ? ` ProtectProc, ProcSubset, PrivateDevices and ProtectHome are left out: it runs ${monitor}, a system monitor, which must see every process, /proc, the devices and the mounts.` : "") +
         (setuid && !bound && !needsRoot ? ` NoNewPrivileges and RestrictSUIDSGID are left out: it runs ${setuid}, a setuid/setgid wrapper that NoNewPrivileges would stop from gaining its privileges.` : "");
       const homeText = broadAccess && !needsRoot
         ? ` It keeps its user, /home and the network, and ProtectSystem is "full" unless the paths it writes are known: ${broadAccess}.`

@@ -440,6 +440,8 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     let builtAt: SyntaxNode | undefined;
     const tools: string[] = [];
     const extra: string[] = [];
+    // What ExecStart's let-bound names are (`ExecStart = renewCert;` with a writeShellScript).
+    const execBound: string[] = [];
     const execTexts: string[] = [];
     // `before`, `wantedBy`, `requiredBy` as written: where in the boot the unit runs.
     const ordering: string[] = [];
@@ -517,7 +519,9 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
             command.push(d.value?.text ?? "");
             // `ExecStart = [ "" "cmd" ]`: its commands, one a line.
             execTexts.push(typeof value === "string" ? value : Array.isArray(value) && value.every((x) => typeof x === "string") ? value.filter((x) => x !== "").join("\n") : (d.value?.text ?? "").replace(/^\s*\[|\]\s*$/g, ""));
-            extra.push(...boundTexts(d.value, ctx.file, readText));
+            const bound = boundTexts(d.value, ctx.file, readText);
+            extra.push(...bound);
+            execBound.push(...bound);
           }
         }
       } else if (head === "script" && rest.length === 1) {
@@ -654,6 +658,7 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
       // Ports a file opens are its service's only when the file is that service's module: in a
       // host's configuration with many units they cannot be pinned on any one of them.
       opensFirewall: byName.size <= 2 && ([...serviceOpenings].some((x) => name.startsWith(x)) || (opensFirewall && !portsOfAnother(name, configText, literalPorts, enabledHere))),
+      ...(byName.size <= 2 && opensFirewall && literalPorts?.length && !portsOfAnother(name, configText, literalPorts, enabledHere) ? { firewallPorts: [...new Set(literalPorts)] } : {}),
       privateNetwork: serviceConfig.PrivateNetwork === true,
       script,
       scriptText,
@@ -664,6 +669,7 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
       ports,
       loopbackOnly,
       boundPorts: [...new Set(bound.map((b) => b.port))],
+      ...(execBound.length ? { execScripts: execBound.join("\n") } : {}),
       portExprs: [...new Set([...`${configText}\n${settingsText}`.matchAll(/(?:toString\s+|\$\{\s*)\(?([A-Za-z_][\w'-]*(?:\.[A-Za-z_][\w'-]*)*\.[\w-]*[pP]ort)\b/g)].map((m) => m[1]!))],
       earlyBoot: earlyBoot(def, ordering),
       jit: jitRuntime(`${configText}\n${settingsText}\n${tools.join(" ")}`),

@@ -80,11 +80,15 @@ describe(RULE, () => {
   const gaming = `{ config, lib, ... }: { programs.steam.enable = lib.mkIf config.my.gaming true; }\n`;
   const desktop = `{ ... }: { programs.steam.enable = true; }\n`;
 
-  it("is silent where another module of the host defines the option (the rewrite would conflict), and reports it for a host where nothing else does", async () => {
+  it("is silent where another module of a host sharing the file defines the option: the rewrite of the shared file would conflict there (issue 12)", async () => {
     const report = await scanWith(RULE, { "flake.nix": flake, "gaming.nix": gaming, "desktop.nix": desktop });
-    const found = findingsOf(report, RULE);
-    expect(found.map((f) => [f.file, f.line, f.host])).toEqual([["gaming.nix", 1, ["server"]]]);
-    expect(found[0]!.message).toContain("nothing else in host server defines it");
+    expect(findingsOf(report, RULE)).toEqual([]);
+    // Look-alike: no host defines it elsewhere; one finding for both hosts, with the rewrite.
+    const neither = flake.replace("./gaming.nix ./desktop.nix", "./gaming.nix");
+    const found = findingsOf(await scanWith(RULE, { "flake.nix": neither, "gaming.nix": gaming }), RULE);
+    expect(found.map((f) => [f.file, f.line, f.host])).toEqual([["gaming.nix", 1, ["laptop", "server"]]]);
+    expect(found[0]!.message).toContain("nothing else in hosts laptop, server defines it");
+    expect(found[0]!.fix?.patch).toContain("programs.steam.enable = config.my.gaming;");
   });
 
   it("never offers the rewrite when every host has another definition", async () => {
