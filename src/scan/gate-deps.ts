@@ -17,6 +17,9 @@ import type { SyntaxNode } from "../nix/syntax.js";
 
 export class DepFrames {
   private readonly stack: Set<string>[] = [];
+  /** Off until a graph's gate keys are asked for (a scan that keeps nothing never asks): answers
+   * worked out before have no keys, and are never carried over. */
+  tracking = false;
 
   note(key: string): void {
     const top = this.stack[this.stack.length - 1];
@@ -31,8 +34,9 @@ export class DepFrames {
   }
 
   /** Runs `fn` noting what it reads, for the caller's memo; the keys are noted in the enclosing
-   * frame too. */
-  run<T>(fn: () => T): [T, Set<string>] {
+   * frame too. Undefined keys when not tracking. */
+  run<T>(fn: () => T): [T, Set<string> | undefined] {
+    if (!this.tracking) return [fn(), undefined];
     const deps = new Set<string>();
     this.stack.push(deps);
     let value: T;
@@ -121,7 +125,7 @@ export class GateKeys<Reader, Values> {
   }
 
   /** Whether an answer that read `deps` holds in this graph (see holds). */
-  readonly keeps = (deps: ReadonlySet<string>): boolean => this.holds(deps);
+  readonly keeps = (deps: ReadonlySet<string> | undefined): boolean => deps !== undefined && this.holds(deps);
   /** Is a node of a tree no longer there? */
   readonly gone = (node: SyntaxNode): boolean => this.goneSources.has(node.source);
   /** Does a changed file name `option` otherwise than it did? */
@@ -136,6 +140,8 @@ export class GateKeys<Reader, Values> {
 
   /** The key of `file`: kept from the last graph when nothing it read changed, else computed. */
   get(file: string, compute: () => string): string {
+    // A scan keeping its results asks: from now on the answers note what they read.
+    this.frames.tracking = true;
     const known = this.keys.get(file);
     if (known) return known.key;
     const old = this.carried?.get(file);
@@ -144,7 +150,7 @@ export class GateKeys<Reader, Values> {
       return old.key;
     }
     const [key, deps] = this.frames.run(compute);
-    this.keys.set(file, { key, deps });
+    this.keys.set(file, { key, deps: deps! });
     return key;
   }
 

@@ -277,7 +277,7 @@ export class GateReader {
 
   /** Takes over the answers of the last graph's GateReader (the same hosts) that nothing read
    * changed under (`keeps`; `names(option)`: a changed file names the option otherwise). */
-  carryFrom(prev: GateReader, keeps: (deps: ReadonlySet<string>) => boolean, names: (option: string) => boolean): void {
+  carryFrom(prev: GateReader, keeps: (deps: ReadonlySet<string> | undefined) => boolean, names: (option: string) => boolean): void {
     for (const [option, deps] of prev.enablerDeps) {
       if (!keeps(deps)) continue;
       this.enablers.set(option, prev.enablers.get(option));
@@ -296,7 +296,7 @@ export class GateReader {
     this.enablers.set(option, undefined); // a cycle reads as unknown
     const [on, deps] = this.deps.run(() => this.enablersOf(option, depth));
     // Cut short by the depth: the answer depends on where it was first asked.
-    if (on !== undefined || depth <= 4) this.enablerDeps.set(option, deps);
+    if (deps && (on !== undefined || depth <= 4)) this.enablerDeps.set(option, deps);
     return on;
   }
 

@@ -74,7 +74,7 @@ export class HostValues {
   }
 
   // (Maps, not weak: a graph built next carries the answers over, see carryFrom.)
-  private readonly conditionMemo = new Map<SyntaxNode, Map<string, { out: boolean | undefined; deps: Set<string> }>>();
+  private readonly conditionMemo = new Map<SyntaxNode, Map<string, { out: boolean | undefined; deps: Set<string> | undefined }>>();
 
   /** The host's value of an expression that reads the repository's own options (`cfg.sshd.enable`
    * with `cfg = config.sys.security`, `!config.my.isServer`): the same in the host and each of its
@@ -102,12 +102,12 @@ export class HostValues {
     return out;
   }
 
-  private readonly valueMemo = new Map<SyntaxNode, Map<string, { out: { value: Value; why: string } | undefined; deps: Set<string> }>>();
+  private readonly valueMemo = new Map<SyntaxNode, Map<string, { out: { value: Value; why: string } | undefined; deps: Set<string> | undefined }>>();
 
   /** Takes over the answers of the last graph's HostValues (the same hosts) that nothing read
    * changed under (`keeps`), but for nodes of trees no longer there (`gone`). */
-  carryFrom(prev: HostValues, keeps: (deps: ReadonlySet<string>) => boolean, gone: (node: SyntaxNode) => boolean): void {
-    const carry = <T extends { deps: Set<string> }>(from: Map<SyntaxNode, Map<string, T>>, to: Map<SyntaxNode, Map<string, T>>) => {
+  carryFrom(prev: HostValues, keeps: (deps: ReadonlySet<string> | undefined) => boolean, gone: (node: SyntaxNode) => boolean): void {
+    const carry = <T extends { deps: Set<string> | undefined }>(from: Map<SyntaxNode, Map<string, T>>, to: Map<SyntaxNode, Map<string, T>>) => {
       for (const [node, byHost] of from) {
         if (gone(node)) continue;
         let kept: Map<string, T> | undefined;
@@ -304,7 +304,7 @@ export class HostValues {
     this.memo.set(key, UNKNOWN); // a cycle reads as unknown
     const [v, deps] = this.deps.run(() => this.computeOption(host, path, depth, variant));
     this.memo.set(key, v);
-    this.memoDeps.set(key, deps);
+    if (deps) this.memoDeps.set(key, deps);
     return v;
   }
 
