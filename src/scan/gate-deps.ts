@@ -65,8 +65,10 @@ export interface GateShape {
   treeOf: (file: string) => SyntaxNode | undefined;
   signature: string;
   identities: readonly unknown[];
-  /** Files read for the hosts' module arguments (argLiteral), filled as they are read. */
-  argReads: ReadonlySet<string>;
+  /** Files read for the hosts' module arguments (argLiteral), filled as they are read; with those
+   * of the graphs before whose answers this one carries (an answer kept was not worked out again,
+   * and read its files then). */
+  argReads: Set<string>;
   hostNames: readonly string[];
 }
 
@@ -119,6 +121,7 @@ export class GateKeys<Reader, Values> {
       this.changedTrees.push([a, b]);
       if (previous.shape.argReads.has(f)) for (const h of shape.hostNames) this.changed.add(`arg:${h}`);
     }
+    for (const f of previous.shape.argReads) shape.argReads.add(f);
     this.carried = new Map();
     for (const [f, entry] of previous.keys) if (before(f) === shape.treeOf(f)) this.carried.set(f, entry);
     this.previous = { reader: previous.reader, values: previous.values };

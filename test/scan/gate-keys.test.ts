@@ -76,3 +76,43 @@ describe("gate keys and host values on a repeat scan", () => {
     });
   }, 120_000);
 });
+
+describe("gate keys that read a host's module arguments", () => {
+  it("follow a change to the file the argument's value is imported from, several scans later", async () => {
+    clearScanCache();
+    const files = {
+      "flake.nix": `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.11";
+  outputs = { self, nixpkgs, ... }: {
+    nixosConfigurations.a = nixpkgs.lib.nixosSystem { system = "x86_64-linux"; specialArgs = { vars = import ./vars-a.nix; }; modules = [ ./hosts/a.nix ./modules/server.nix ]; };
+    nixosConfigurations.b = nixpkgs.lib.nixosSystem { system = "x86_64-linux"; specialArgs = { vars = import ./vars-b.nix; }; modules = [ ./hosts/b.nix ./modules/server.nix ]; };
+  };
+}
+`,
+      "vars-a.nix": `{ isServer = true; }\n`,
+      "vars-b.nix": `{ isServer = false; }\n`,
+      "hosts/a.nix": `{ ... }:\n{\n  networking.hostName = "a";\n}\n`,
+      "hosts/b.nix": `{ ... }:\n{\n  networking.hostName = "b";\n}\n`,
+      "modules/server.nix": `{ lib, vars, ... }:\n{\n  config = lib.mkIf vars.isServer {\n    security.sudo.wheelNeedsPassword = false;\n  };\n}\n`,
+    };
+    await withRepo(files, async (root) => {
+      const edit = async (file: string, change: (text: string) => string) => {
+        const path = join(root, file);
+        await writeFile(path, change(await readFile(path, "utf8")));
+      };
+      const hostsOf = (r: SecurityReport) => r.findings.filter((f) => f.ruleId === "sudo-nopasswd").map((f) => f.host);
+      expect(hostsOf(await runScan({ root, quick: true }))).toEqual([["a"]]);
+      // Scans in between that keep the gate keys (no argument read again), then the argument changes.
+      await edit("hosts/a.nix", (t) => `${t}# one\n`);
+      await runScan({ root, quick: true });
+      await edit("hosts/b.nix", (t) => `${t}# two\n`);
+      await runScan({ root, quick: true });
+      await edit("vars-b.nix", () => `{ isServer = true; }\n`);
+      const warm = await runScan({ root, quick: true });
+      clearScanCache();
+      const fresh = await runScan({ root, quick: true });
+      expect(body(warm)).toBe(body(fresh));
+      expect(hostsOf(fresh)).toEqual([["a"], ["b"]]);
+    });
+  }, 120_000);
+});
