@@ -8,6 +8,7 @@ import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, flattenApply, calleeName, staticString, unparen } from "../nix/options.js";
 import { isTestPath } from "./classify.js";
 import { escapeRegExp } from "../text/regexp.js";
+import { DepFrames } from "./gate-deps.js";
 
 export interface GateHost {
   name: string;
@@ -264,6 +265,8 @@ function offByDefault(text: string): boolean {
  */
 export class GateReader {
   private readonly enablers = new Map<string, Set<string> | undefined>();
+  /** What each answer of enablers read (gate-deps.ts). */
+  private readonly enablerDeps = new Map<string, Set<string>>();
   private readonly settings = new Map<string, Array<{ file: string; node: SyntaxNode }>>();
   /** Options the repository declares with an `enable` off by default. */
   private readonly declaredOff = new Set<string>();
@@ -276,19 +279,49 @@ export class GateReader {
     private readonly treeOf: (file: string) => SyntaxNode | undefined,
     private readonly nixFiles: readonly string[],
     private readonly declarationFiles: ReadonlySet<string>,
+    /** Notes what each answer reads (gate-deps.ts). */
+    private readonly deps: DepFrames = new DepFrames(),
   ) {}
+
+  /** Takes over the answers of the last graph's GateReader (the same hosts) that nothing read
+   * changed under (`keeps`; `names(option)`: a changed file names the option otherwise). */
+  carryFrom(prev: GateReader, keeps: (deps: ReadonlySet<string> | undefined) => boolean, names: (option: string) => boolean): void {
+    for (const [option, deps] of prev.enablerDeps) {
+      if (!keeps(deps)) continue;
+      this.enablers.set(option, prev.enablers.get(option));
+      this.enablerDeps.set(option, deps);
+    }
+    for (const [key, v] of prev.offCache) if (!names(key.slice(0, key.indexOf("\0")))) this.offCache.set(key, v);
+  }
 
   /** The hosts that turn `option` on, or undefined when that cannot be told. */
   enabledOn(option: string, depth = 0): Set<string> | undefined {
-    if (this.enablers.has(option)) return this.enablers.get(option);
+    if (this.enablers.has(option)) {
+      // No keys: a cycle, or an answer cut short by the depth (never carried over).
+      this.deps.noteAll(this.enablerDeps.get(option));
+      return this.enablers.get(option);
+    }
     this.enablers.set(option, undefined); // a cycle reads as unknown
+    const [on, deps] = this.deps.run(() => this.enablersOf(option, depth));
+    // Cut short by the depth: the answer depends on where it was first asked.
+    if (deps && (on !== undefined || depth <= 4)) this.enablerDeps.set(option, deps);
+    return on;
+  }
+
+  private enablersOf(option: string, depth: number): Set<string> | undefined {
     this.scan();
     // Options of nixpkgs are not narrowed: they may be turned on where this scan cannot see.
-    if (depth > 4) return undefined;
+    if (depth > 4) {
+      this.deps.note("*");
+      return undefined;
+    }
+    // go: the option's declarations (off by default, or following another option's enable).
+    this.deps.note(`go:${option}`);
     // `default = config.<other>.enable`: on where the other option is on (and where set).
     const follows = this.declaredOff.has(option) ? undefined : this.follows.get(option);
     const base = follows !== undefined && follows !== option ? this.enabledOn(follows, depth + 1) : undefined;
     if (!this.declaredOff.has(option) && !base) return undefined;
+    this.deps.note(`gs:${option}`);
     const on = new Set<string>(base ?? []);
     for (const s of this.settings.get(option) ?? []) {
       // A setting behind another gate counts on the hosts where that gate is on.
@@ -310,6 +343,9 @@ export class GateReader {
   offEverywhere(option: string, declaringFile: string): boolean {
     const on = this.enabledOn(option);
     if (!on || on.size > 0) return false;
+    // Read from the text of every file (namesOption).
+    this.deps.note("n");
+    this.deps.note(`n:${option}`);
     const key = `${option}\0${declaringFile}`;
     let known = this.offCache.get(key);
     if (known === undefined) this.offCache.set(key, (known = !this.namedElsewhere(option, declaringFile)));
@@ -368,6 +404,25 @@ const READ_BEFORE = /\bconfig(?:\s*\.\s*[\w'-]+)*\s*\.\s*$/;
 
 // Whether a file's text names an option (optionNamer), by tree and option.
 const namesCache = new WeakMap<SyntaxNode, Map<string, boolean>>();
+
+/** Does a tree's text name `option` (as GateReader.offEverywhere reads every file)? */
+export function namesOption(tree: SyntaxNode, option: string): boolean {
+  if (!option.split(".").at(-1)) return true;
+  let known = namesCache.get(tree);
+  if (!known) namesCache.set(tree, (known = new Map()));
+  let named = known.get(option);
+  if (named === undefined) known.set(option, (named = optionNamer(option)(tree.text)));
+  return named;
+}
+
+/** The keys a tree's enables are looked up by (gate-deps.ts). */
+export function gateFactKeys(tree: SyntaxNode, out: Set<string>): void {
+  if (!tree.text.includes("enable")) return;
+  const facts = enableFacts(tree);
+  for (const o of facts.declaredOff) out.add(`go:${o}`);
+  for (const [o] of facts.follows) out.add(`go:${o}`);
+  for (const { option } of facts.settings) out.add(`gs:${option}`);
+}
 
 /** Does a file's text name `option` otherwise than turning it off: `<name>.enable` or
  * `<name> = {` not followed by a literal false, the name as a string (as a generated set of modules

@@ -10,6 +10,7 @@ import { resolveLexical } from "../nix/scope.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, flattenApply, calleeName, staticString, unparen, unwrapValue } from "../nix/options.js";
 import { aliasStep, settingOnHost, type GateHost } from "./host-gates.js";
+import { DepFrames, settingKeys } from "./gate-deps.js";
 
 export type Value = boolean | string | number | null;
 
@@ -25,45 +26,55 @@ interface Setting {
 }
 
 const UNKNOWN = Symbol("unknown");
+const VARIANTS: ReadonlySet<string> = new Set(["v"]);
 type Eval = Value | typeof UNKNOWN;
 
 /** The hosts' values of options and conditions. `treeOf` gives parsed files. */
 export class HostValues {
   private scanned = false;
-  private readonly settings = new Map<string, Setting[]>();
+  private settings = new Map<string, Setting[]>();
   /** Options whose whole set or parent is written in a way that cannot be read (`device = x;`). */
   // Settings that may set any option under a path (a computed name, a set written whole), by path.
-  private readonly opaque = new Map<string, Array<{ file: string; node: SyntaxNode }>>();
-  private readonly defaults = new Map<string, SyntaxNode | "false" | "none">();
+  private opaque = new Map<string, Array<{ file: string; node: SyntaxNode }>>();
+  private defaults = new Map<string, SyntaxNode | "false" | "none">();
   /** Where each option with one declaration is declared (`file:line`), for messages. */
-  private readonly declaredAt = new Map<string, string>();
+  private declaredAt = new Map<string, string>();
   private readonly memo = new Map<string, Eval>();
+  /** What each memoised option value read (gate-deps.ts). */
+  private readonly memoDeps = new Map<string, Set<string>>();
 
   constructor(
     private readonly hosts: ReadonlyArray<GateHost & { partial?: boolean }>,
     private readonly treeOf: (file: string) => SyntaxNode | undefined,
     private readonly nixFiles: readonly string[],
     private readonly declarationFiles: ReadonlySet<string>,
+    /** Notes what each answer reads (gate-deps.ts). */
+    private readonly deps: DepFrames = new DepFrames(),
   ) {}
 
   /** The value of a condition on `host`, undefined when it cannot be told. */
   condition(host: GateHost & { partial?: boolean }, cond: SyntaxNode, variant?: string): boolean | undefined {
     // A host whose module list is not all read may set the value in a file not seen.
     if (host.partial) return undefined;
-    this.scan();
     // The same condition is asked of each host for the rule cache keys and again for the hosts of
     // each finding under it: worked out once per host and variant.
     let byHost = this.conditionMemo.get(cond);
     if (!byHost) this.conditionMemo.set(cond, (byHost = new Map()));
     const key = `${host.name}\0${variant ?? ""}`;
-    if (byHost.has(key)) return byHost.get(key);
-    const v = this.eval(host, cond, 0, variant);
+    const known = byHost.get(key);
+    if (known) {
+      this.deps.noteAll(known.deps);
+      return known.out;
+    }
+    this.scan();
+    const [v, deps] = this.deps.run(() => this.eval(host, cond, 0, variant));
     const out = typeof v === "boolean" ? v : undefined;
-    byHost.set(key, out);
+    byHost.set(key, { out, deps });
     return out;
   }
 
-  private readonly conditionMemo = new WeakMap<SyntaxNode, Map<string, boolean | undefined>>();
+  // (Maps, not weak: a graph built next carries the answers over, see carryFrom.)
+  private readonly conditionMemo = new Map<SyntaxNode, Map<string, { out: boolean | undefined; deps: Set<string> | undefined }>>();
 
   /** The host's value of an expression that reads the repository's own options (`cfg.sshd.enable`
    * with `cfg = config.sys.security`, `!config.my.isServer`): the same in the host and each of its
@@ -73,21 +84,46 @@ export class HostValues {
     const e = unparen(expr);
     if (host.partial || !e || !EXPRESSION_KINDS.has(e.kind) || !readsOptions(e)) return undefined;
     expr = e;
-    this.scan();
     let byHost = this.valueMemo.get(expr);
     if (!byHost) this.valueMemo.set(expr, (byHost = new Map()));
-    if (byHost.has(host.name)) return byHost.get(host.name);
-    let out: { value: Value; why: string } | undefined;
-    const base = this.eval(host, expr, 0);
-    if (base !== UNKNOWN && this.variantsOf(host).every((v) => this.eval(host, expr, 0, v) === base)) {
-      const read = optionsRead(expr).map((path) => this.origin(host, path)).filter((w): w is string => w !== undefined);
-      out = { value: base, why: read.join("; ") };
+    const known = byHost.get(host.name);
+    if (known) {
+      this.deps.noteAll(known.deps);
+      return known.out;
     }
-    byHost.set(host.name, out);
+    this.scan();
+    const [out, deps] = this.deps.run(() => {
+      const base = this.eval(host, expr, 0);
+      if (base === UNKNOWN || !this.variantsOf(host).every((v) => this.eval(host, expr, 0, v) === base)) return undefined;
+      const read = optionsRead(expr).map((path) => this.origin(host, path)).filter((w): w is string => w !== undefined);
+      return { value: base, why: read.join("; ") };
+    });
+    byHost.set(host.name, { out, deps });
     return out;
   }
 
-  private readonly valueMemo = new WeakMap<SyntaxNode, Map<string, { value: Value; why: string } | undefined>>();
+  private readonly valueMemo = new Map<SyntaxNode, Map<string, { out: { value: Value; why: string } | undefined; deps: Set<string> | undefined }>>();
+
+  /** Takes over the answers of the last graph's HostValues (the same hosts) that nothing read
+   * changed under (`keeps`), but for nodes of trees no longer there (`gone`). */
+  carryFrom(prev: HostValues, keeps: (deps: ReadonlySet<string> | undefined) => boolean, gone: (node: SyntaxNode) => boolean): void {
+    const carry = <T extends { deps: Set<string> | undefined }>(from: Map<SyntaxNode, Map<string, T>>, to: Map<SyntaxNode, Map<string, T>>) => {
+      for (const [node, byHost] of from) {
+        if (gone(node)) continue;
+        let kept: Map<string, T> | undefined;
+        for (const [k, v] of byHost) if (keeps(v.deps)) (kept ??= new Map()).set(k, v);
+        if (kept) to.set(node, kept);
+      }
+    };
+    carry(prev.conditionMemo, this.conditionMemo);
+    carry(prev.valueMemo, this.valueMemo);
+    for (const [key, deps] of prev.memoDeps) {
+      if (!keeps(deps)) continue;
+      this.memo.set(key, prev.memo.get(key)!);
+      this.memoDeps.set(key, deps);
+    }
+    if (keeps(VARIANTS)) for (const [h, v] of prev.variantCache) this.variantCache.set(h, v);
+  }
 
   /** Where a host's value of the repository's option comes from, for a message: the setting that
    * wins, or the declared default no file of the host overrides. */
@@ -102,15 +138,18 @@ export class HostValues {
       if (!best || s.priority < best.priority) best = s;
     }
     if (best) return `${path} = ${shown}, set in ${best.file}:${best.node.line}`;
+    this.deps.note(`d:${path}`);
     const decl = this.declaredAt.get(path);
     return `${path} = ${shown}, the default its declaration${decl ? ` in ${decl}` : ""} gives, which no file of host ${host.name} sets`;
   }
 
   /** The specialisations a host's files declare settings for. */
   private variantsOf(host: GateHost): string[] {
-    this.scan();
+    // Which settings are a specialisation's is read from every file's facts (key "v").
+    this.deps.note("v");
     let known = this.variantCache.get(host.name);
     if (!known) {
+      this.scan();
       const found = new Set<string>();
       for (const s of this.variantSettings()) if (this.holds(host, s.file, s.node)) found.add(s.variant!);
       this.variantCache.set(host.name, (known = [...found]));
@@ -160,7 +199,12 @@ export class HostValues {
 
   private eval(host: GateHost, node: SyntaxNode | undefined, depth: number, variant?: string): Eval {
     const c = unparen(node);
-    if (!c || depth > 12) return UNKNOWN;
+    if (!c) return UNKNOWN;
+    if (depth > 12) {
+      // Cut short: an answer that depends on where it was first asked is never carried over.
+      this.deps.note("*");
+      return UNKNOWN;
+    }
     switch (c.kind) {
       case K.NODE_STRING: {
         const s = staticString(c);
@@ -210,6 +254,7 @@ export class HostValues {
 
   /** The literal the host's builder passes at an argument path (`configVars.isMinimal`). */
   private argValue(host: GateHost, path: string | undefined): Eval {
+    this.deps.note(`arg:${host.name}`);
     const v = path === undefined ? undefined : host.argLiteral?.(path);
     return v === undefined ? UNKNOWN : v;
   }
@@ -251,21 +296,29 @@ export class HostValues {
   /** The host's value of the repository's option `path`. */
   private optionValue(host: GateHost, path: string, depth: number, variant?: string): Eval {
     const key = `${host.name}\0${path}\0${variant ?? ""}`;
-    if (this.memo.has(key)) return this.memo.get(key)!;
+    if (this.memo.has(key)) {
+      // No keys yet: a cycle, which reads as unknown (and is never carried over).
+      this.deps.noteAll(this.memoDeps.get(key));
+      return this.memo.get(key)!;
+    }
     this.memo.set(key, UNKNOWN); // a cycle reads as unknown
-    const v = this.computeOption(host, path, depth, variant);
+    const [v, deps] = this.deps.run(() => this.computeOption(host, path, depth, variant));
     this.memo.set(key, v);
+    if (deps) this.memoDeps.set(key, deps);
     return v;
   }
 
   private computeOption(host: GateHost, path: string, depth: number, variant?: string): Eval {
     // Only options the repository declares: a nixpkgs option's default is not read here.
+    this.deps.note(`d:${path}`);
     const def = this.defaults.get(path);
     if (def === undefined || def === "none") return UNKNOWN;
     // Looked up by each prefix of the path: the list of opaque settings is long in large repositories.
     const parts = path.split(".");
     for (let i = 1; i <= parts.length; i++) {
-      for (const o of this.opaque.get(parts.slice(0, i).join(".")) ?? []) if (this.holds(host, o.file, o.node)) return UNKNOWN;
+      const prefix = parts.slice(0, i).join(".");
+      this.deps.note(`o:${prefix}`);
+      for (const o of this.opaque.get(prefix) ?? []) if (this.holds(host, o.file, o.node)) return UNKNOWN;
     }
     let best: { priority: number; value: Value } | undefined;
     let conflict = false;
@@ -294,6 +347,8 @@ export class HostValues {
    * written as a helper's argument in flake.nix, `red = mkMachine { config = { site.x = false; };
    * }`, whose path the scan reads as `outputs.nixosConfigurations.red.config.site.x`). */
   private settingsOf(path: string): Setting[] {
+    this.deps.note(`s:${path}`);
+    this.deps.note(`e:${path}`);
     const last = path.slice(path.lastIndexOf(".") + 1);
     const longer = (this.byLast.get(last) ?? []).filter((s) => s.path.endsWith(`.${path}`) && !s.path.startsWith("options."));
     const exact = this.settings.get(path) ?? [];
@@ -301,13 +356,7 @@ export class HostValues {
   }
 
   /** Settings by the last name of their path. */
-  private readonly byLast = new Map<string, Array<Setting & { path: string }>>();
-
-  private addOpaque(path: string, file: string, node: SyntaxNode): void {
-    const list = this.opaque.get(path);
-    if (list) list.push({ file, node });
-    else this.opaque.set(path, [{ file, node }]);
-  }
+  private byLast = new Map<string, Array<Setting & { path: string }>>();
 
   private holds(h: GateHost, file: string, node: SyntaxNode): boolean {
     return settingOnHost(h, file, node, this.declarationFiles);
@@ -316,25 +365,141 @@ export class HostValues {
   private scan(): void {
     if (this.scanned) return;
     this.scanned = true;
-    for (const file of this.nixFiles) {
-      const tree = this.treeOf(file);
+    const index = factIndex(this.nixFiles, this.treeOf);
+    this.settings = index.settings;
+    this.opaque = index.opaque;
+    this.defaults = index.defaults;
+    this.declaredAt = index.declaredAt;
+    this.byLast = index.byLast;
+  }
+}
+
+/** Every file's facts, by path (HostValues reads them; never changed once made). */
+interface FactIndex {
+  settings: Map<string, Setting[]>;
+  opaque: Map<string, Array<{ file: string; node: SyntaxNode }>>;
+  /** The declarations of each option, in file order (defaults and declaredAt are made from them). */
+  declarations: Map<string, Array<{ file: string; decl: SyntaxNode | "false" | "none"; at: SyntaxNode }>>;
+  defaults: Map<string, SyntaxNode | "false" | "none">;
+  declaredAt: Map<string, string>;
+  byLast: Map<string, Array<Setting & { path: string }>>;
+}
+
+// The index of the last files read, with their trees: a graph built after one file changed (a
+// repeat scan) updates the lists that file's facts are in, rather than reading every file again.
+let lastIndex: { files: readonly string[]; trees: Array<SyntaxNode | undefined>; index: FactIndex } | undefined;
+
+/** Forget the last index (with the parse cache: its trees are let go). */
+export function clearFactIndex(): void {
+  lastIndex = undefined;
+}
+
+function factIndex(files: readonly string[], treeOf: (file: string) => SyntaxNode | undefined): FactIndex {
+  const trees = files.map((f) => treeOf(f));
+  const prev = lastIndex;
+  let index: FactIndex | undefined;
+  if (prev && prev.files.length === files.length && prev.files.every((f, i) => f === files[i])) {
+    const changed: number[] = [];
+    for (let i = 0; i < files.length; i++) if (prev.trees[i] !== trees[i]) changed.push(i);
+    if (changed.length === 0) index = prev.index;
+    else if (changed.length <= 16) index = updatedIndex(prev.index, files, changed, prev.trees, trees);
+  }
+  index ??= updatedIndex(undefined, files, files.map((_, i) => i), [], trees);
+  lastIndex = { files, trees, index };
+  return index;
+}
+
+/** The index with the facts of the files at `changed` (in `before`) replaced by those in `after`;
+ * every list in file order, as reading the files one by one gives. A new index: `prev` is shared. */
+function updatedIndex(prev: FactIndex | undefined, files: readonly string[], changed: number[], before: ReadonlyArray<SyntaxNode | undefined>, after: ReadonlyArray<SyntaxNode | undefined>): FactIndex {
+  const index: FactIndex = {
+    settings: new Map(prev?.settings),
+    opaque: new Map(prev?.opaque),
+    declarations: new Map(prev?.declarations),
+    defaults: new Map(prev?.defaults),
+    declaredAt: new Map(prev?.declaredAt),
+    byLast: new Map(prev?.byLast),
+  };
+  const gone = new Set(prev ? changed.map((i) => files[i]!) : []);
+  // The lists a changed file's facts were or are in: the others' entries kept, its own added.
+  const touched = { settings: new Set<string>(), opaque: new Set<string>(), declarations: new Set<string>(), byLast: new Set<string>() };
+  const entries = <T>(map: Map<string, T[]>, key: string, mark: Set<string>): T[] => {
+    let list = map.get(key);
+    if (!mark.has(key)) {
+      mark.add(key);
+      list = (list ?? []).filter((e) => !gone.has((e as { file: string }).file));
+      map.set(key, list);
+    }
+    return list!;
+  };
+  const lastOf = (path: string) => path.slice(path.lastIndexOf(".") + 1);
+  if (prev) {
+    for (const i of changed) {
+      const tree = before[i];
       if (!tree) continue;
       for (const f of treeFacts(tree)) {
-        if (f.kind === "opaque") this.addOpaque(f.path, file, f.node);
-        else if (f.kind === "default") {
-          this.defaults.set(f.path, this.defaults.has(f.path) ? "none" : f.decl);
-          this.declaredAt.set(f.path, `${file}:${f.at.line}`);
-        }
+        if (f.kind === "opaque") entries(index.opaque, f.path, touched.opaque);
+        else if (f.kind === "default") entries(index.declarations, f.path, touched.declarations);
         else {
-          let list = this.settings.get(f.path);
-          if (!list) this.settings.set(f.path, (list = []));
-          list.push({ file, ...f.setting });
-          const last = f.path.slice(f.path.lastIndexOf(".") + 1);
-          let named = this.byLast.get(last);
-          if (!named) this.byLast.set(last, (named = []));
-          named.push({ file, path: f.path, ...f.setting });
+          entries(index.settings, f.path, touched.settings);
+          entries(index.byLast, lastOf(f.path), touched.byLast);
         }
       }
+    }
+  }
+  for (const i of changed) {
+    const tree = after[i];
+    if (!tree) continue;
+    const file = files[i]!;
+    for (const f of treeFacts(tree)) {
+      if (f.kind === "opaque") entries(index.opaque, f.path, touched.opaque).push({ file, node: f.node });
+      else if (f.kind === "default") entries(index.declarations, f.path, touched.declarations).push({ file, decl: f.decl, at: f.at });
+      else {
+        entries(index.settings, f.path, touched.settings).push({ file, ...f.setting });
+        entries(index.byLast, lastOf(f.path), touched.byLast).push({ file, path: f.path, ...f.setting });
+      }
+    }
+  }
+  // In file order (a stable sort keeps each file's facts in their order); empty lists dropped.
+  let order: Map<string, number> | undefined;
+  const settle = <T extends { file: string }>(map: Map<string, T[]>, keys: Set<string>) => {
+    for (const key of keys) {
+      const list = map.get(key)!;
+      if (list.length === 0) map.delete(key);
+      else if (prev && list.some((e) => gone.has(e.file))) {
+        order ??= new Map(files.map((f, i) => [f, i]));
+        list.sort((a, b) => order!.get(a.file)! - order!.get(b.file)!);
+      }
+    }
+  };
+  settle(index.settings, touched.settings);
+  settle(index.opaque, touched.opaque);
+  settle(index.declarations, touched.declarations);
+  settle(index.byLast, touched.byLast);
+  // An option declared twice has no one default to read ("none"); its place is the last one's.
+  for (const path of touched.declarations) {
+    const list = index.declarations.get(path);
+    if (!list) {
+      index.defaults.delete(path);
+      index.declaredAt.delete(path);
+      continue;
+    }
+    index.defaults.set(path, list.length > 1 ? "none" : list[0]!.decl);
+    const last = list[list.length - 1]!;
+    index.declaredAt.set(path, `${last.file}:${last.at.line}`);
+  }
+  return index;
+}
+
+/** The keys a tree's facts are looked up by (gate-deps.ts): a file changing from one tree to
+ * another changes the answers that read one of its keys, before or after. */
+export function valueFactKeys(tree: SyntaxNode, out: Set<string>): void {
+  for (const f of treeFacts(tree)) {
+    if (f.kind === "opaque") out.add(`o:${f.path}`);
+    else if (f.kind === "default") out.add(`d:${f.path}`);
+    else {
+      settingKeys(f.path, out);
+      if (f.setting.variant !== undefined) out.add("v");
     }
   }
 }
@@ -490,8 +655,13 @@ function optionsRead(expr: SyntaxNode): string[] {
 
 /** Does an expression read an option of `config` (the only values a host's files decide)? */
 function readsOptions(expr: SyntaxNode): boolean {
-  return mentionsConfigOrArg(expr) && optionsRead(expr).length > 0;
+  // Asked of a setting's expression each time a host's value of it is (kept with the tree).
+  let known = readsCache.get(expr);
+  if (known === undefined) readsCache.set(expr, (known = mentionsConfigOrArg(expr) && optionsRead(expr).length > 0));
+  return known;
 }
+
+const readsCache = new WeakMap<SyntaxNode, boolean>();
 
 /** Does a condition read anything a host could set (a `config.` path, a let alias of one)? */
 function mentionsConfigOrArg(cond: SyntaxNode): boolean {

@@ -10,9 +10,10 @@ import { dirname, normalize, posix } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { diskSource } from "./source.js";
 import { autoWireImport, autowiredEntries, autowiredHosts, builderModules, clanAssignments, interpolatedHostFolders, liteConfigHosts, type ClanFiles } from "./host-frameworks.js";
-import { falseGate, GateReader, gatesAt } from "./host-gates.js";
+import { falseGate, gateFactKeys, GateReader, gatesAt, namesOption } from "./host-gates.js";
+import { conditionsIn, HostValues, settingsReadingOptions, valueFactKeys } from "./host-values.js";
 import { denHostFiles } from "./host-aspects.js";
-import { conditionsIn, HostValues, settingsReadingOptions } from "./host-values.js";
+import { DepFrames, GateKeys } from "./gate-deps.js";
 import { flakeOverlays, packageFilesOf, systemBuilders, usedPackageFiles, type PackageLayout, type SystemBuilder } from "./host-packages.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, calleeName, flattenApply, staticString, unparen, type PathSegment } from "../nix/options.js";
@@ -71,6 +72,9 @@ export interface HostGraph {
    * (`services.openssh.enable = cfg.sshd.enable;`, the option declared with `default = true` and
    * set by no file of the host): host-values.ts. Undefined when it cannot be told. */
   valueOf?(host: string, file: string, expr: SyntaxNode): { value: string | number | boolean | null; why: string } | undefined;
+  /** The gate keys worked out so far, with what each read: a graph built next keeps those that
+   * nothing changed under (gate-deps.ts). */
+  gateKeys?: GateKeys<GateReader, HostValues>;
 }
 
 /** What a module file refers to: its imports and other local files (relative to the root). */
@@ -2496,7 +2500,7 @@ export interface HostLayout {
  * known only per host or with the repository's layout (hostDependentPaths); `layout` the files
  * and trees those need.
  */
-export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], references: ReferencesOf, hostPaths: (file: string) => readonly SyntaxNode[] = () => [], layout?: HostLayout): HostGraph {
+export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], references: ReferencesOf, hostPaths: (file: string) => readonly SyntaxNode[] = () => [], layout?: HostLayout, previous?: HostGraph): HostGraph {
   const hosts: HostDeclaration[] = [];
   const byFile = new Map<string, Set<string>>();
   const declarationFiles = new Set(declared.filter((h) => h.source === "flake").map((h) => h.file));
@@ -2507,6 +2511,11 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
   const packages = layout ? packageContext(root, layout) : undefined;
   // den's aspects each host reaches (host-aspects.ts).
   const aspects = layout && layout.files.some((f) => f.endsWith(".nix") && layout.treeOf(f)?.text.includes("den.")) ? denHostFiles(layout.files.filter((f) => f.endsWith(".nix")), layout.treeOf) : undefined;
+  // What the gate keys read of the hosts besides their files (gate-deps.ts): their arguments, as
+  // text and by identity, and the files read for them.
+  const argShape: string[] = [];
+  const argIdentities: unknown[] = [];
+  const argReads = new Set<string>();
   for (const h of declared) {
     const files = new Set<string>();
     const queue: string[] = [];
@@ -2585,7 +2594,9 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       for (const [set, defined] of packageSets) if (!used.read.has(set)) for (const f of defined) if (!files.has(f)) queue.push(f);
       drain(used.sources);
     }
-    const argLiteral = layout && (values.size > 0 || argNodes.size > 0) ? literalArgs(values, argNodes, layout) : undefined;
+    const argLiteral = layout && (values.size > 0 || argNodes.size > 0) ? literalArgs(values, argNodes, layout, argReads) : undefined;
+    argShape.push(JSON.stringify([h.name, [...values], [...argNodes].map(([k, v]) => [k, v.dir])]));
+    argIdentities.push(h.node, ...[...argNodes.values()].flatMap((v) => [v.node, v.env]));
     hosts.push({ name: h.name, file: h.file, node: h.node, files, source: h.source, ...(argNodes.size ? { args: new Map([...argNodes].map(([k, v]) => [k, v.node])) } : {}), ...(unread ? { partial: true } : {}), ...(argLiteral ? { argLiteral } : {}) });
     for (const f of files) {
       let set = byFile.get(f);
@@ -2612,7 +2623,8 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       }
     }
   }
-  const gates = layout ? new GateReader(hosts, layout.treeOf, layout.files.filter((f) => f.endsWith(".nix")), declarationFiles) : undefined;
+  const frames = new DepFrames();
+  const gates = layout ? new GateReader(hosts, layout.treeOf, layout.files.filter((f) => f.endsWith(".nix")), declarationFiles, frames) : undefined;
   /** Of a module's hosts, those that turn on the options its node is gated on (`mkIf
    * cfg.enable`); all of them when no host turns one on where it can be read. */
   const deadGate = (file: string, node: SyntaxNode): string | undefined => {
@@ -2624,8 +2636,31 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
   };
   // Gates that are per-host values (`mkIf config.my.isServer`, an enable whose default is computed
   // from `config.device.type`): the hosts on which the condition holds, when known on every one.
-  const values = layout ? new HostValues(hosts, layout.treeOf, layout.files.filter((f) => f.endsWith(".nix")), declarationFiles) : undefined;
-  const gateKeys = new Map<string, string>();
+  const values = layout ? new HostValues(hosts, layout.treeOf, layout.files.filter((f) => f.endsWith(".nix")), declarationFiles, frames) : undefined;
+  // The keys of the last graph that nothing changed under are kept (gate-deps.ts).
+  const gateKeys = layout
+    ? new GateKeys<GateReader, HostValues>(
+        frames,
+        {
+          files: layout.files,
+          treeOf: layout.treeOf,
+          signature: JSON.stringify([[...declarationFiles].sort(), argShape, hosts.map((h) => [h.name, h.file, h.source ?? "", h.partial === true, [...h.files].sort()])]),
+          identities: [...argIdentities, ...hosts.map((h) => h.node)],
+          argReads,
+          hostNames: hosts.map((h) => h.name),
+        },
+        previous?.gateKeys,
+        { keys: (tree, out) => (valueFactKeys(tree, out), gateFactKeys(tree, out)), names: namesOption },
+      )
+    : undefined;
+  if (gateKeys) {
+    // The last graph's answers that nothing changed under, taken over.
+    const last = gateKeys.takePrevious();
+    if (last?.reader && gates) gates.carryFrom(last.reader, gateKeys.keeps, gateKeys.renames);
+    if (last?.values && values) values.carryFrom(last.values, gateKeys.keeps, gateKeys.gone);
+    gateKeys.reader = gates;
+    gateKeys.values = values;
+  }
   const gated = (names: string[], node: SyntaxNode, file: string): string[] => {
     if (deadGate(file, node)) return [];
     let out = names;
@@ -2680,16 +2715,17 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     // Asked of every file for every rule cache key (per file, per host holding it, per repository
     // rule): the same graph gives the same answer, worked out once per file.
     gateKey: (file) => {
-      let key = gateKeys.get(file);
-      if (key !== undefined) return key;
-      const tree = gates && file.endsWith(".nix") ? layout!.treeOf(file) : undefined;
-      key = !tree || !tree.text.includes("mkIf") ? "" : [...gatedOptions(tree)].map((o) => `${o}=${[...(gates!.enabledOn(o) ?? [])].sort().join(",")}${gates!.offEverywhere(o, file) ? "!" : ""}`).join(";");
-      if (tree && /\b(?:mkIf|optionalAttrs|optionals|optionalString|if)\b/.test(tree.text)) key += `|${valueKey(file, tree)}`;
-      const read = tree && values ? readKey(file, tree) : "";
-      if (read) key += `|${read}`;
-      gateKeys.set(file, key);
-      return key;
+      const compute = () => {
+        const tree = gates && file.endsWith(".nix") ? layout!.treeOf(file) : undefined;
+        let key = !tree || !tree.text.includes("mkIf") ? "" : [...gatedOptions(tree)].map((o) => `${o}=${[...(gates!.enabledOn(o) ?? [])].sort().join(",")}${gates!.offEverywhere(o, file) ? "!" : ""}`).join(";");
+        if (tree && /\b(?:mkIf|optionalAttrs|optionals|optionalString|if)\b/.test(tree.text)) key += `|${valueKey(file, tree)}`;
+        const read = tree && values ? readKey(file, tree) : "";
+        if (read) key += `|${read}`;
+        return key;
+      };
+      return gateKeys ? gateKeys.get(file, compute) : compute();
     },
+    ...(gateKeys ? { gateKeys } : {}),
     hostsAt: (file, node, at) => {
       // A report with only a range (a line of a long string): the node there decides.
       if (!node && at && file.endsWith(".nix")) node = nodeAt(layout?.treeOf(file), at);
@@ -2923,9 +2959,16 @@ class ArgValues extends Map<string, SyntaxNode | string> {
  * `configVars = recursiveUpdate (import ./vars { }) { isMinimal = true; }`): through let, import,
  * `//` and merge functions; undefined when not a literal. The host's name (`config.networking.hostName`)
  * is no argument. */
-function literalArgs(values: Map<string, string>, args: Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>, layout: HostLayout): (path: string) => boolean | string | number | null | undefined {
+function literalArgs(values: Map<string, string>, args: Map<string, { node: SyntaxNode; env: Env | undefined; dir: string }>, layout: HostLayout, read: Set<string>): (path: string) => boolean | string | number | null | undefined {
   const memo = new Map<string, boolean | string | number | null | undefined>();
-  const reader: Reader = { treeOf: layout.treeOf, read: new Set() };
+  // Every tree read is noted in `read` (the gate keys that read a host's arguments depend on them).
+  const reader: Reader = {
+    treeOf: (f) => {
+      read.add(f);
+      return layout.treeOf(f);
+    },
+    read,
+  };
   return (path) => {
     if (memo.has(path)) return memo.get(path);
     const [base, ...attrs] = path.split(".");

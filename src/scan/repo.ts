@@ -12,6 +12,7 @@ import { buildHostGraph, colmenaHosts, declaredHosts, directoryHosts, frameworkH
 import type { SyntaxNode } from "../nix/syntax.js";
 import { diskSource, type RepoSource } from "./source.js";
 import { homeManagerFiles } from "./home-manager.js";
+import { clearFactIndex } from "./host-values.js";
 
 // Hosts a file declares, per tree: valid while the file list and the trees of the other files it
 // read (helpers imported from ./lib) are the same.
@@ -101,6 +102,7 @@ export function clearParseCache(): void {
   parseCache.clear();
   contentCache.clear();
   graphMemo = undefined;
+  clearFactIndex();
 }
 
 function sameStamp(a: FileStamp, b: FileStamp): boolean {
@@ -299,6 +301,8 @@ export async function loadRepository(
     (f) => nixFiles.get(f)?.references ?? [],
     (f) => nixFiles.get(f)?.hostPaths ?? [],
     { files: discovery.files, treeOf },
+    // The last graph's gate keys that nothing changed under are kept (gate-deps.ts).
+    graphMemo?.graph,
   );
   if (framework.darwinModules.size > 0) graph.darwinModules = framework.darwinModules;
   graphMemo = { key: graphKey, stamps, graph };
