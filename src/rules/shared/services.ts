@@ -300,7 +300,12 @@ function accountOf(node: SyntaxNode | undefined, depth = 0): NixValue | undefine
 function portsOfAnother(name: string, text: string, ports: number[] | undefined, enabled: Set<string>): boolean {
   if (!ports?.length) return false;
   if (![...enabled].some((x) => x !== name && !name.startsWith(`${x}-`))) return false;
-  return !ports.some((p) => new RegExp(`(?<![\\w.])${p}(?![\\w.])`).test(text));
+  // A loopback address with the port (`mpd.address = "127.0.0.1:6600"`) is where the unit connects
+  // to the other service, not a port it serves (pborzenkov-nix-config's listenbrainz-mpd, an MPD
+  // client in the file that opens mpd's 6600, was "its module opens firewall ports"; judged: the
+  // port is mpd's, low).
+  const own = text.replace(/(?:127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+/g, " ");
+  return !ports.some((p) => new RegExp(`(?<![\\w.])${p}(?![\\w.])`).test(own));
 }
 
 function isUnknownNix(v: NixValue): v is { unknown: true; text?: string } {
