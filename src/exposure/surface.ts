@@ -65,6 +65,8 @@ export interface ServiceFacts {
   /** Why it takes input from the network (it downloads, talks to a remote host, waits for
    * network-online.target), else undefined. */
   remoteInput?: string;
+  /** All it sends to the network is a status posted to a URL, its response unused (a notification). */
+  postsStatusOnly?: boolean;
   /** What in its command works in its user's home (`$HOME`, `~/.config`), else undefined. */
   usesHome?: string;
   /** Text that names what it runs without being its command: its name, description and the

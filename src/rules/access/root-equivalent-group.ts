@@ -263,7 +263,9 @@ function judge(m: Membership, scope: Scope, report: (r: RuleReport) => void, off
     node: m.node,
     optionPath: m.optionPath,
     key: `${m.user}:${m.group}`,
-    severity: wheelMember && ROOT_DAEMON_GROUPS.has(m.group) ? "info" : m.severity,
+    // libvirtd as well (TheMaxMur-NixOS-Configuration: an account with wheel and libvirtd in one
+    // list, taken for a system user by its isSystemUser, was rated medium; judged info).
+    severity: wheelMember && (ROOT_DAEMON_GROUPS.has(m.group) || m.group === "libvirtd") ? "info" : m.severity,
     title: `${m.user} is in the root-equivalent group ${m.group}`,
     message: `${wheelOnHost ? segmentName(m.user) : m.who.replace(ALREADY_WHEEL, "")} is in ${m.group}, which ${info.why}.${tail}`,
     fix: {
@@ -296,6 +298,8 @@ export const rootEquivalentGroup: Rule = {
       hostExample(`{\n  virtualisation.docker.enable = true;\n  services.traefik = { enable = true; group = "docker"; };\n  systemd.services.exporter.serviceConfig.SupplementaryGroups = [ "docker" ];\n}\n`),
       // The podman group owns the rootful Podman socket on NixOS.
       hostExample(`{ users.users.bob = { isNormalUser = true; extraGroups = [ "podman" "video" ]; }; virtualisation.podman.enable = true; }\n`),
+      // An account set up as a system user with wheel and libvirtd: already an administrator, a note (info).
+      hostExample(`{ users.users.ops = { isSystemUser = true; group = "ops"; extraGroups = [ "wheel" "libvirtd" ]; }; virtualisation.libvirtd.enable = true; }\n`),
     ],
     silent: [
       hostExample(`{ users.users.alice = { isNormalUser = true; extraGroups = [ "video" "audio" ]; }; }\n`),

@@ -28,7 +28,7 @@ import { isAdmin, userOption, usersIn } from "./users.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { perHost } from "../shared/per-host.js";
-import { passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost } from "./sshd.js";
+import { passwordAuthentication, SSHD_ENABLE, sshdDisabled, sshdNotEnabledOnHost } from "./sshd.js";
 import { machineKind } from "./machine.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { nixosManual, nixosOption } from "../shared/references.js";
@@ -181,6 +181,21 @@ function argumentHashes(ctx: NixFileContext): PasswordDef[] {
   return out;
 }
 
+/** The microvm.nix guest options the scope sets (`microvm.volumes`, `microvm.hypervisor`; not the
+ * host module's microvm.vms), when no file of it enables sshd: which, else undefined. */
+function microvmGuest(scope: Scope): string | undefined {
+  const e = hostValue(appliedScope(scope), ...SSHD_ENABLE);
+  if (e.kind !== "unset" && !(e.kind === "known" && e.value === false)) return undefined;
+  for (const f of scope.files) {
+    for (const d of f.index.definitions) {
+      if (isDead(d)) continue;
+      const m = /^microvm\.(?!vms\b|host\b|autostart\b|stateDir\b)([\w-]+)/.exec(d.path);
+      if (m) return `it sets microvm.${m[1]}`;
+    }
+  }
+  return undefined;
+}
+
 /** Why nobody reaches the account but at the console on this host, if so: sshd takes no passwords
  * (or does not run). NixOS itself accepts an empty hash only for console logins (not SSH, su or
  * sudo); this is the host's own lock on top of that. */
@@ -318,6 +333,19 @@ const checks = perHost(passwords, (p, scope, _file, report) => {
       fix: { safety: "manual", description: `Nothing to rotate: there is no secret. If the VM is ever reachable by others, lock the account (hashedPassword = "!") and log it in with services.getty.autologinUser instead.` },
     });
   }
+  // A microvm.nix guest (it sets the guest's microvm.* options) with sshd enabled in none of its
+  // files: an empty password opens only the VM's console, which its hypervisor gives to whoever
+  // already runs it on the host (ghuntley-ghuntley's patterns/*/flake.nix examples, an empty root
+  // password rated high; judged low twice).
+  const guest = why === undefined && machine === undefined && (p.emptyPlain || p.emptyHash) ? microvmGuest(scope) : undefined;
+  if (guest) {
+    return report({
+      ...p.report,
+      severity: "low",
+      message: `${p.report.message} ${scope.kind === "host" ? `Host ${scope.host}` : "This module"} is a microvm.nix guest (${guest}) and enables no sshd: the empty password opens only the VM's console, which its hypervisor gives to whoever already runs the VM on the host, so it is reported as low.`,
+      fix: { safety: "manual", description: `Nothing to rotate: there is no secret. If the VM is ever given sshd or a network console, lock the account (hashedPassword = "!") and log it in with services.getty.autologinUser instead.` },
+    });
+  }
   if (why === undefined) return report(p.plaintext || p.who !== p.user ? inContext(p, scope) : p.report);
   const where = scope.kind === "host" ? `on host ${scope.host}` : "in this module";
   report({
@@ -350,6 +378,8 @@ export const userPlaintextPassword: Rule = {
       // A wheel member's first password on a host whose sshd takes keys only and whose wheel needs
       // no sudo password: it is no sudo password and no use over SSH, so high becomes medium.
       hostExample(`{\n  users.users.bob = { isNormalUser = true; extraGroups = [ "wheel" ]; initialPassword = "bob"; };\n  services.openssh = { enable = true; settings.PasswordAuthentication = false; };\n  security.sudo.wheelNeedsPassword = false;\n}\n`),
+      // An empty root password in a microvm.nix guest without sshd: its console only (low).
+      hostExample(`{ ... }: {\n  users.users.root.password = "";\n  microvm = { hypervisor = "cloud-hypervisor"; volumes = [ { mountPoint = "/var"; image = "var.img"; size = 256; } ]; };\n}\n`),
     ],
     silent: [
       hostExample(`{ users.users.alice = { isNormalUser = true; hashedPasswordFile = "/run/secrets/alice-password"; }; }\n`),

@@ -140,6 +140,25 @@ function checkString(ctx: NixFileContext, str: SyntaxNode): void {
       });
       continue;
     }
+    // The hash of an OAuth/OIDC client secret (Authelia's `client_secret = "$pbkdf2-sha512$…"`):
+    // the secret behind it is generated at random, not chosen, so trying candidates offline finds
+    // nothing, and storing it hashed is what Authelia recommends (pborzenkov-nix-config's immich
+    // client, rated medium like a person's password: judged info). A fast hash stays medium.
+    if (!fast && [where, site?.key ?? ""].some((w) => /(?:^|[._'"])client_?secret['"]?$/i.test(w))) {
+      ctx.report({
+        ...at,
+        severity: "info",
+        title: `Committed ${f.scheme} hash of an OIDC client secret`,
+        message:
+          `${article} ${f.scheme} hash of an OAuth/OIDC client secret is written in ${where}. The identity provider keeps client secrets hashed as recommended (Authelia does), and the secret behind it is generated at random rather than chosen, so guessing it offline is hopeless: a note, not a leak. ` +
+          "The plaintext secret the client holds is the one to keep out of the repository.",
+        fix: {
+          safety: "manual",
+          description: "Nothing to move as long as the client secret is long and random (as `authelia crypto rand` makes it); keep the plaintext secret on the client side in agenix or sops-nix.",
+        },
+      });
+      continue;
+    }
     const app = appHashReport(f.scheme, where);
     if (app) {
       ctx.report({ ...at, ...app, title: `Committed ${f.scheme} password hash` });
@@ -211,6 +230,8 @@ export const committedPasswordHash: Rule = {
       hostExample(`{\n  services.rspamd.workers.controller.extraConfig = ''\n    password = "$2$x5mbn1j9ctffz3fq8cr1h5mtnm5f9hwt$9hhx5hx1gbz3xbh5gqmbkt5bbj8pnqjfejbrzcxnfm5tfzh1nhsy";\n  '';\n}\n`),
       // mosquitto_passwd's PBKDF2-SHA512 with its iteration count (101), not scrypt.
       hostExample(`{\n  services.mosquitto.listeners = [ { users.iot = { acl = [ "readwrite #" ]; hashedPassword = "$7$101$Qm9sZFNhbHRWYWx1ZTE2$Xq3vN8mR2kP7wL5tY9hB1cD4fG6jK0zA3sE8uI2oP5rT7yW9qM1nV4bX6cZ8dF0gH2jL4kS6aQ8wE0rT2yU4iA=="; }; } ];\n}\n`),
+      // The hash of a generated OIDC client secret (Authelia keeps them hashed): a note (info).
+      hostExample(`{\n  services.authelia.instances.main.settings.identity_providers.oidc.clients = [ { client_id = "photos"; client_secret = "$pbkdf2-sha512$310000$c8p78n7pUMln0jzvd4aK4Q$JNRBzwAo0ek5qKn50cFzzvE9RXV88h1wJn5KGiHrD0YKtZaR/nCb2CJPOsKaPK0hjf.9yHxzQGZziziccp6Yng"; } ];\n}\n`),
     ],
     silent: [
       hostExample(`{\n  users.users.alice.hashedPassword = "$6$rounds=65536$abcdefghijklmnop$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567";\n  users.users.root.initialHashedPassword = "$y$j9T$Nb1KVJ2Eu7ZaGkxDWRHrD/$nDtonEpKjk.bkYXDWDzbbs9o7ElEmTcrXIncFHaarc/";\n}\n`),

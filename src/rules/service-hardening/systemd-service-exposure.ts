@@ -401,8 +401,15 @@ export const serviceHardening: Rule = {
       hostExample(`{ pkgs, ... }: {\n  systemd.services.edge-proxy = {\n    wantedBy = [ "multi-user.target" ];\n    serviceConfig.ExecStart = "\${pkgs.xray}/bin/xray run -config /etc/xray/config.json";\n  };\n  networking.firewall.allowedTCPPorts = [ 443 ];\n}\n`),
       // A dynamic user in a network namespace of its own, listening on nothing: a note (info).
       hostExample(`{ pkgs, ... }: {\n  systemd.services.vpn-port-forward = {\n    wantedBy = [ "multi-user.target" ];\n    serviceConfig = { DynamicUser = true; PrivateNetwork = true; Restart = "always"; ExecStart = "\${pkgs.natpmpc}/bin/natpmp-loop -g 10.2.0.1"; };\n  };\n}\n`),
+      // A root job fired on another unit's success that only posts a status, and a root timer job
+      // sandboxed on purpose already: notes (info).
+      hostExample(`{ lib, pkgs, ... }: {\n  systemd.services.nixos-upgrade.onSuccess = [ "upgrade-ok.service" ];\n  systemd.services.upgrade-ok.script = "\${lib.getExe pkgs.curl} -X POST https://status.example.org/api/v1/updates?success=true";\n}\n`),
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.cache-metrics = {\n    startAt = "*:0/5";\n    serviceConfig = { Type = "oneshot"; ExecStart = "\${pkgs.curl}/bin/curl -fsS -o /var/lib/metrics/cache.prom https://cache.example.org/nix-cache-info"; NoNewPrivileges = true; PrivateTmp = true; ProtectHome = true; ProtectSystem = "strict"; ReadWritePaths = [ "/var/lib/metrics" ]; };\n  };\n}\n`),
     ],
     silent: [
+      // A fan loop whose program the same file writes to /etc: it drives the board's GPIO through
+      // /sys as root by design, with no input a stranger controls.
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.fan-control = {\n    wantedBy = [ "multi-user.target" ];\n    serviceConfig = { ExecStart = "\${pkgs.python3}/bin/python /etc/fan-control/fan.py"; Restart = "always"; };\n  };\n  environment.etc."fan-control/fan.py".text = ''\n    import time\n    while True:\n        open("/sys/class/gpio/gpio14/value", "w").write("1")\n        time.sleep(5)\n  '';\n}\n`),
       // A boot script that writes kernel settings and exits: it must be root, and has no input.
       hostExample(`{\n  systemd.services.powersave = {\n    wantedBy = [ "multi-user.target" ];\n    script = ''\n      echo 1500 > /proc/sys/vm/dirty_writeback_centisecs\n      for i in /sys/bus/pci/devices/*; do echo auto > "$i/power/control"; done\n    '';\n  };\n}\n`),
       // A oneshot that only installs a secret file from the configuration.
@@ -532,7 +539,17 @@ export const serviceHardening: Rule = {
       // transmission-protonvpn-nat-pmp helper, rated low like a daemon, judged: info).
       const sc0 = svc.def.serviceConfig;
       const contained = !svc.runsAsRoot && !svc.userUnread && sc0.DynamicUser === true && (sc0.PrivateNetwork === true || svc.facts.privateNetwork === true) && svc.surface.surface !== "network" && !(svc.facts.boundPorts?.length);
-      const severity: Severity = contained ? "info" : byHand ? "low" : severityOf(svc, o.exposure);
+      // A job deliberately sandboxed already (three or more settings of its own), reached by no
+      // listener and rated low: what is left is fine-tuning of that sandbox, a note (dc-tec-nixos-config's
+      // forge-*-metrics jobs, with ProtectSystem=strict, PrivateTmp, PrivateDevices, ProtectHome,
+      // NoNewPrivileges and RestrictAddressFamilies, curling their own host: judged info).
+      // A daemon keeps its low (bjornfor-nixos-config's popwk, judged low): it runs all the time.
+      const sandboxedLow = !contained && !byHand && svc.surface.surface === "oneshot" && !svc.partial.length && hardenedAlready(svc).length >= 3 && severityOf(svc, o.exposure) === "low";
+      // A root job whose only network use is posting a status (a notification fired by onSuccess or
+      // onFailure, its response unused): nothing a stranger controls comes back, a note
+      // (yomaq-nix-config's nixos-upgrade-success/-fail curling gatus: judged info).
+      const notifies = svc.surface.surface === "oneshot" && svc.facts.postsStatusOnly === true && !svc.surface.broadAccess;
+      const severity: Severity = contained || sandboxedLow || notifies ? "info" : byHand ? "low" : severityOf(svc, o.exposure);
       const needsRoot = svc.surface.needsRoot;
       // Its user's home, or paths the unit names, under /home: ProtectHome=true would hide them.
       const user = typeof svc.def.serviceConfig.User === "string" ? svc.def.serviceConfig.User : undefined;
@@ -577,8 +594,8 @@ export const serviceHardening: Rule = {
         ? `an exposure of at most ${formatExposure(o.exposure)} ${o.verdict}: ${svc.partial.slice(0, 3).join(", ")} ${svc.partial.length > 1 ? "are" : "is"} merged into its serviceConfig and could not be read statically, so what ${svc.partial.length > 1 ? "they set" : "it sets"} is not counted and the unit may well be hardened (the score is a bound, not a measurement)`
         : `an exposure of ${formatExposure(o.exposure)} ${o.verdict} (${o.source === "systemd-analyze" ? "measured with systemd-analyze security" : "built-in scorer, same numbers as systemd-analyze security"})`;
       const input = jobInput.get(svc);
-      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}${input ? ` that runs as root and ${input.replace(/^it /, "")}` : ""}.${contained ? " It already runs as a dynamic user (which brings ProtectSystem=strict, PrivateTmp, NoNewPrivileges and RemoveIPC) in a network namespace of its own and listens on nothing: what is left is fine-tuning, so this is a note (info)." : ""}${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}`;
-      const lowered = !byHand && !contained && severity !== severityOf(svc, o.exposure, false) ? ` It is already sandboxed in part on purpose (${hardenedAlready(svc).slice(0, 4).join(", ")}${hardenedAlready(svc).length > 4 ? "..." : ""}): what is left improves existing hardening, so it is rated one level lower.` : "";
+      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}${input ? ` that runs as root and ${input.replace(/^it /, "")}` : ""}.${contained ? " It already runs as a dynamic user (which brings ProtectSystem=strict, PrivateTmp, NoNewPrivileges and RemoveIPC) in a network namespace of its own and listens on nothing: what is left is fine-tuning, so this is a note (info)." : ""}${notifies ? " All it sends to the network is a status posted to a URL whose response it does not use (a notification): nothing a stranger controls comes back, so this is a note (info)." : ""}${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}`;
+      const lowered = !byHand && !contained && !notifies && severity !== severityOf(svc, o.exposure, false) ? ` It is already sandboxed in part on purpose (${hardenedAlready(svc).slice(0, 4).join(", ")}${hardenedAlready(svc).length > 4 ? "..." : ""}): what is left improves existing hardening, so it is rated one level lower${sandboxedLow ? " (a note, info: a job that listens on nothing)" : ""}.` : "";
       const rootText = needsRoot ? ` It must run as root (${needsRoot}), so no DynamicUser or User= is proposed.` : "";
       // Unread parts may set the same keys (adding them could conflict), and a job that must run
       // as root needs a per-job choice (kernel tunables, devices, netlink): no patch for either.

@@ -176,11 +176,19 @@ function inlineMappedBodies(text: string): string {
 
 /** The commands a command text runs (a Nix string's source: quotes and `${...}` left as words;
  * `pkgs.writeShellScript "name" ''...''` read as its script). */
+/** The program a command word names: `${pkgs.curl}/bin/curl`, `${lib.getExe pkgs.curl}` and
+ * `${lib.getExe' pkgs.curl "curl"}` are curl (yomaq-nix-config's nixos-upgrade-success runs
+ * `${lib.getExe pkgs.curl} -X POST ...` and exits, and was called a long-running daemon). */
+function programOf(word: string): string {
+  const exe = /^\$\{\s*(?:lib\.)?getExe'\s+[\w.'-]+\s+"([\w.+-]+)"\s*\}$/.exec(word) ?? /^\$\{\s*(?:lib\.)?getExe\s+(?:[\w'-]+\.)*([\w'-]+)\s*\}$/.exec(word);
+  return exe ? exe[1]! : word.replace(/^\$\{[^}]*\}\/bin\//, "");
+}
+
 function commandsOf(text: string): string[][] | undefined {
   try {
     const script = text.replace(/^\s*\(?\s*(?:pkgs\.)?write(?:ShellScript|Script|ShellScriptBin|ScriptBin)\s+"[^"]*"\s+/, "");
     const body = inlineMappedBodies(script).replace(/^\s*''|''\s*\)?\s*$/g, "").replace(/^\s*"|"\s*$/g, "");
-    return effectiveCommands(sourceOf(body)).map((argv) => [commandName(argv[0]).replace(/^\$\{[^}]*\}\/bin\//, ""), ...argv.slice(1).map((w) => w.value)]);
+    return effectiveCommands(sourceOf(body)).map((argv) => [programOf(commandName(argv[0])), ...argv.slice(1).map((w) => w.value)]);
   } catch {
     return undefined;
   }
@@ -292,7 +300,12 @@ function accountOf(node: SyntaxNode | undefined, depth = 0): NixValue | undefine
 function portsOfAnother(name: string, text: string, ports: number[] | undefined, enabled: Set<string>): boolean {
   if (!ports?.length) return false;
   if (![...enabled].some((x) => x !== name && !name.startsWith(`${x}-`))) return false;
-  return !ports.some((p) => new RegExp(`(?<![\\w.])${p}(?![\\w.])`).test(text));
+  // A loopback address with the port (`mpd.address = "127.0.0.1:6600"`) is where the unit connects
+  // to the other service, not a port it serves (pborzenkov-nix-config's listenbrainz-mpd, an MPD
+  // client in the file that opens mpd's 6600, was "its module opens firewall ports"; judged: the
+  // port is mpd's, low).
+  const own = text.replace(/(?:127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+/g, " ");
+  return !ports.some((p) => new RegExp(`(?<![\\w.])${p}(?![\\w.])`).test(own));
 }
 
 function isUnknownNix(v: NixValue): v is { unknown: true; text?: string } {
@@ -634,6 +647,15 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     // serves: a watchdog polling local state (a port's connections, a file, a unit), whose only
     // input is what it looks at on the machine.
     const poller = scriptText !== undefined && !execTexts.length && /(?:^|[\s;&|(])(?:while|until)\s/.test(scriptText) && /(?:^|[\s;&|(])sleep\s+\d/.test(scriptText) && !network && !/\b(?:nc|ncat|socat|python3?|node|perl|ruby|exec)\b/.test(scriptText);
+    // A program ExecStart runs from /etc that this file writes (`ExecStart = "python
+    // /etc/temp-control/temp-control.py"` with `environment.etc."temp-control/temp-control.py".text`):
+    // its text is what the unit does (TheMaxMur-NixOS-Configuration's temp-control, a fan loop
+    // writing /sys/class/gpio, was called "a long-running local daemon" with nothing needing root).
+    for (const m of execTexts.join("\n").matchAll(/\/etc\/([\w.+-]+(?:\/[\w.+-]+)*)/g)) {
+      const file = m[1]!;
+      const written = ctx.index.definitions.find((d) => d.path.replace(/"/g, "") === `environment.etc.${file}.text` && d.value !== undefined);
+      if (written?.value) command.push(written.value.text);
+    }
     const configText = [command.join("\n"), ...extra].join("\n");
     const settingsText = Object.entries(serviceConfig).map(([k, v]) => `${k}=${typeof v === "object" && v !== null && !Array.isArray(v) ? v.text : JSON.stringify(v)}`).join("\n");
     const bound = bindings(configText);
@@ -646,7 +668,9 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     // What reaches it from the network: a download or a client of a remote host in what it runs,
     // or it waits for the network to be online.
     const allText = `${configText}\n${settingsText}\n${tools.join(" ")}`;
-    const remote = REMOTE_INPUT.find(([re]) => re.test(allText))?.[1] ?? (ordering.concat(waits).some((t) => /network-online\.target/.test(t)) ? "it waits for network-online.target" : undefined);
+    const fetches = (text: string) => REMOTE_INPUT.find(([re]) => re.test(text))?.[1];
+    const postsStatusOnly = /\bcurl\b/.test(allText) && fetches(allText) !== undefined && fetches(withoutStatusPosts(allText)) === undefined;
+    const remote = fetches(allText) ?? (ordering.concat(waits).some((t) => /network-online\.target/.test(t)) ? "it waits for network-online.target" : undefined);
     const homeUse = HOME_USE.exec(`${configText}\n${settingsText}`)?.[0];
     const facts: ServiceFacts = {
       name,
@@ -674,6 +698,7 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
       earlyBoot: earlyBoot(def, ordering),
       jit: jitRuntime(`${configText}\n${settingsText}\n${tools.join(" ")}`),
       remoteInput: remote,
+      ...(postsStatusOnly ? { postsStatusOnly } : {}),
       usesHome: homeUse,
       // Short let-bound values only (`backupToolName = "borg-backup-paths"`): a package's whole
       // definition lists tools it merely carries (rsync among its dependencies).
@@ -689,6 +714,24 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     out.push({ name, def, anchor: defs[0]!, serviceConfigDef, serviceDef, runsAsRoot, userUnread, partial: [...new Set(partial)], surface, facts, builtAt, firewallGates: byName.size <= 2 ? [...firewallGates] : [], homePaths, devices, writePaths: writes.paths, writePathsUnknown: writes.unknown, startedBy: builtAt ? (startedBy ?? "unknown") : startedBy, noOwnCommand, ownRanges, ...(disabled ? { disabled } : {}) });
   }
   return out;
+}
+
+/** The text without the commands that only post a status to a URL and read nothing back (`curl
+ * -X POST https://status/api/...`, its output not piped, captured or saved): a notification, which
+ * sends and reads nothing a stranger controls back (yomaq-nix-config's nixos-upgrade-success/-fail,
+ * fired by onSuccess/onFailure to tell gatus, were rated like a download; judged: info). A response
+ * that is used (`| jq`, `$(curl ...)`, `-o file`) still counts. */
+export function withoutStatusPosts(text: string): string {
+  return text
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .filter((line) => {
+      if (!/\bcurl\b/.test(line) || /\b(?:wget|aria2c|xh|httpie)\b/.test(line)) return true;
+      const posts = /\s(?:-X\s*POST|--request\s+POST|-d\s|--data(?:-\w+)?[\s=]|-F\s|--form[\s=])/.test(line);
+      const used = /(?<!\|)\|(?!\|)|\$\(|`|\s(?:-o|--output|-O|--remote-name)(?:\s|=|$)|>(?!\s*\/dev\/null)(?!&)/.test(line.replace(/[0-9]?>&[0-9]|&>\s*\/dev\/null|2>\s*\/dev\/null/g, " "));
+      return !posts || used;
+    })
+    .join("\n");
 }
 
 // A job that takes input from the network: it downloads, fetches or syncs from a remote host, or
