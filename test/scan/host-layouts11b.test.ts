@@ -3,7 +3,7 @@
 // chairliftConfig;` in flake.nix), and a module's name as a plain string that turns nothing on.
 // Each case has a look-alike.
 import { describe, expect, it } from "vitest";
-import { PLAIN, ROOT_LOGIN } from "../helpers/hosts.js";
+import { hostsOf, PLAIN, ROOT_LOGIN } from "../helpers/hosts.js";
 import { scanMemory } from "../helpers/memory.js";
 
 const flake = (outputs: string) => `{
@@ -23,7 +23,6 @@ describe("per-host settings handed to a builder that writes them as a module's s
         enable = false; }; ${serverExtra} } ];
       deskConfig = ${desk};
     in {
-      homeConfigurations.jd = util.user.mkUser { userConfig = { }; };
       nixosConfigurations = {
         server = host.mkHost { name = "server"; systemConfig = serverConfig; };
         desk = host.mkHost { name = "desk"; systemConfig = deskConfig; };
@@ -46,13 +45,27 @@ describe("per-host settings handed to a builder that writes them as a module's s
     }`,
     "modules/metrics.nix": `{ config, lib, ... }: let cfg = config.jd.metrics; in {
       options.jd.metrics.enable = lib.mkOption { type = lib.types.bool; default = false; };
-      config = lib.mkIf cfg.enable ${ROOT_LOGIN};
+      config = lib.mkIf cfg.enable { security.sudo.wheelNeedsPassword = false; };
     }`,
+  });
+
+  it("a module the host's own set turns on names that host only", async () => {
+    const { report, hosts } = await hostsOf(files(), "modules/pastebin.nix");
+    expect(report.hosts).toEqual(["desk", "server"]);
+    expect(hosts).toEqual(["server"]);
+  });
+
+  it("look-alike: the other host's set turning it on names that host too", async () => {
+    const { hosts } = await hostsOf(files("", "{ pastebin.enable = true; }"), "modules/pastebin.nix");
+    expect(hosts).toEqual(["desk", "server"]);
   });
 
   it("a module every host's set leaves off (enable = false after a comment) names no host", async () => {
     const report = await scanMemory(files());
     expect(report.findings.filter((f) => f.file === "modules/metrics.nix" && (f.host ?? []).length > 0)).toEqual([]);
+    // Look-alike: the desk's set turning it on names the desk.
+    const on = await hostsOf(files("", "{ metrics.enable = true; }"), "modules/metrics.nix", "sudo-nopasswd");
+    expect(on.hosts).toEqual(["desk"]);
   });
 
   it("look-alike: a module whose set another module writes from a function (jd = genAttrs ..) is not taken as off", async () => {
