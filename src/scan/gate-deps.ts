@@ -11,6 +11,7 @@
 //   go:<path>  the declarations of <path>.enable off by default;  gs:<path>  the settings turning it on
 //   n:<path>   which files name the option in their text (GateReader.offEverywhere; with it "n")
 //   arg:<host> the literals the host's builder passes as module arguments
+//   pt:<fn>    the settings a builder function <fn> makes from its arguments (`jd = systemConfig`)
 //   *          something that is not kept (a cycle, a depth limit): never carried over
 // Each memoised answer keeps the keys it read, and hands them to whatever asks it again.
 import type { SyntaxNode } from "../nix/syntax.js";

@@ -3,7 +3,7 @@
 // that set `<path>.enable`; naming every importer over-reports. Read statically: a host turns it on
 // when one of its files sets `<path>.enable` to anything but `false` (itself behind another such
 // gate only when that gate's option is on for the host too).
-import { resolveLexical } from "../nix/scope.js";
+import { isVariableReference, resolveLexical } from "../nix/scope.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, flattenApply, calleeName, staticString, unparen } from "../nix/options.js";
 import { isTestPath } from "./classify.js";
@@ -332,6 +332,7 @@ export class GateReader {
       }
       for (const h of where) on.add(h);
     }
+    for (const h of this.hosts) if (!on.has(h.name) && this.dataSetEnables(h, option)) on.add(h.name);
     this.enablers.set(option, on);
     return on;
   }
@@ -366,7 +367,7 @@ export class GateReader {
       let known = namesCache.get(tree);
       if (!known) namesCache.set(tree, (known = new Map()));
       let named = known.get(option);
-      if (named === undefined) known.set(option, (named = (names ??= optionNamer(option))(tree.text)));
+      if (named === undefined) known.set(option, (named = (names ??= optionNamer(option))(tree.text, tree)));
       if (named) return true;
     }
     return false;
@@ -378,6 +379,15 @@ export class GateReader {
    * only, not on a host). */
   private namingFiles(): string[] {
     return (this.naming ??= this.nixFiles.filter((file) => !(isTestPath(file) && !this.hosts.some((h) => h.files.has(file)))));
+  }
+
+  /** Does the host's own data set turn `option` on: a builder's module writing a set whole from
+   * one of the builder's arguments (`jd = finalConfig.config;` with `finalConfig` made from the
+   * formal `systemConfig`), and the host's call giving that argument a set of the flake (`systemConfig
+   * = chairliftConfig;` with `chairliftConfig = { microbin.enable = true; }`)? */
+  private dataSetEnables(h: GateHost, option: string): boolean {
+    const v = builderDataSetting(h, `${option}.enable`, this.nixFiles, this.treeOf, (k) => this.deps.note(k));
+    return v !== undefined && v !== "unset" && !isFalse(v);
   }
 
   /** Every `<path>.enable = <not false>` in the repository's files, by path. */
@@ -402,6 +412,10 @@ export class GateReader {
 // The text before an option's name when it is read from `config` (`config.a.b.` right before it).
 const READ_BEFORE = /\bconfig(?:\s*\.\s*[\w'-]+)*\s*\.\s*$/;
 
+// What makes attributes (or modules) out of names: a file holding none of these uses a module's
+// name as a string for something else.
+const GENERATES = /\$\{|\b(?:genAttrs|listToAttrs|nameValuePair|setAttrByPath|mapAttrs\w*|forEach|map|concatMap|foldl'?|foldr|imap[01]?|filter|elem|attrByPath|getAttr|hasAttr|builtins)\b/;
+
 // Whether a file's text names an option (optionNamer), by tree and option.
 const namesCache = new WeakMap<SyntaxNode, Map<string, boolean>>();
 
@@ -417,6 +431,7 @@ export function namesOption(tree: SyntaxNode, option: string): boolean {
 
 /** The keys a tree's enables are looked up by (gate-deps.ts). */
 export function gateFactKeys(tree: SyntaxNode, out: Set<string>): void {
+  for (const p of passThroughs(tree)) for (const builder of p.formals.values()) out.add(`pt:${builder}`);
   if (!tree.text.includes("enable")) return;
   const facts = enableFacts(tree);
   for (const o of facts.declaredOff) out.add(`go:${o}`);
@@ -428,7 +443,7 @@ export function gateFactKeys(tree: SyntaxNode, out: Set<string>): void {
  * `<name> = {` not followed by a literal false, the name as a string (as a generated set of modules
  * would), or the set holding it written whole by a function (`my.services = genAttrs names (..)`)
  * or a member of it named at run time (`my.services.${n}.enable`)? */
-function optionNamer(option: string): (text: string) => boolean {
+function optionNamer(option: string): (text: string, tree?: SyntaxNode) => boolean {
   const owner = option.split(".").at(-1)!;
   const name = escapeRegExp(owner);
   // Named by its last two names (`my.services`): a lone `services` is every module's systemd.services.
@@ -443,25 +458,56 @@ function optionNamer(option: string): (text: string) => boolean {
   const mention = new RegExp(`(?<![\\w'-])${name}\\s*(?:\\.\\s*enable\\b|=\\s*\\{)|"${name}"`, "g");
   const FALSE = String.raw`(?:lib\.)?(?:mkForce\s+|mkDefault\s+|mkOverride\s+\d+\s+)?false\s*;`;
   // (`<name> = { enable = false; port = 8989; }`: the set's first attribute turns it off, the others
-  // are settings of a module left off.)
+  // are settings of a module left off; comments before it are passed over.)
   const offSetting = new RegExp(String.raw`^\s*=\s*${FALSE}|^\s*enable\s*=\s*${FALSE}`);
   // The regexes run only on files holding the names they look for (a plain search is far cheaper).
   const parentName = option.split(".").at(-2);
-  return (text) => {
-    if (generated && parentName !== undefined && text.includes(parentName) && generated.test(text)) return true;
+  return (text, tree) => {
+    let generates: boolean | undefined;
+    if (generated && parentName !== undefined && text.includes(parentName) && generated.test(text) && (!tree || writtenWhole(tree, option))) return true;
     if (!text.includes(owner)) return false;
     for (const m of text.matchAll(mention)) {
       // `<name>.enable = false;`, `<name> = { enable = false; }`: says it is off.
-      if (!m[0].startsWith('"') && offSetting.test(text.slice(m.index + m[0].length, m.index + m[0].length + 120))) continue;
+      if (!m[0].startsWith('"') && offSetting.test(text.slice(m.index + m[0].length, m.index + m[0].length + 200).replace(/#[^\n]*/g, ""))) continue;
       // `hasMonitoring = config.jd.monitoring.enable;`: a read of the option, which turns nothing on.
       if (m[0].endsWith("enable") && READ_BEFORE.test(text.slice(Math.max(0, m.index - 120), m.index)) && !/^\s*=(?!=)/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 8))) continue;
       // A package's `pname = "hello"` (its source's `owner`/`repo`, its `mainProgram`) names a
       // program, not the module.
       if (m[0].startsWith('"') && /\b(?:pname|owner|repo|mainProgram)\s*=\s*$/.test(text.slice(Math.max(0, m.index - 40), m.index))) continue;
+      // A plain string in a file that makes no attribute from a name (no `${..}`, genAttrs,
+      // listToAttrs, ...) names something else: the `"paperless"` of a host's list of PostgreSQL
+      // databases (`postgresql.configurations = [ "forgejo" "paperless" ]`) turns no module on.
+      if (m[0].startsWith('"') && !(generates ??= GENERATES.test(text))) continue;
       return true;
     }
     return false;
   };
+}
+
+/** Does a file write the set holding `option` whole (`my.services = genAttrs names f;`), as far as
+ * its tree tells: not when each binding of that name is under another set (a flake's
+ * `homeConfigurations.jd = mkHMUser { .. }` for the option jd.monitoring) or hands on a builder's
+ * argument (`jd = finalConfig.config;` in mkHost), whose per-host sets the gate reader reads. */
+function writtenWhole(tree: SyntaxNode, option: string): boolean {
+  const parent = option.split(".").slice(0, -1);
+  const last = parent.at(-1);
+  if (!last) return true;
+  const through = passThroughs(tree);
+  let seen = false;
+  for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const path = b.childNodes()[0];
+    const segs = path ? attrpathSegments(path) : [];
+    // (`users.users.${name}` is no binding of the option's set; `${x} = ..` may be.)
+    if (!segs.some((x) => !x.dynamic && x.name === last) && !segs[0]?.dynamic) continue;
+    seen = true;
+    const full = fullPath(b);
+    if (!full) return true;
+    if (full.length > parent.length || full.some((x, i) => x !== parent[parent.length - full.length + i])) continue;
+    if (unparen(b.childNodes()[1])?.kind === K.NODE_ATTR_SET) continue;
+    if (through.some((p) => p.path.join(".") === full.join(".") && [...p.formals.values()].length > 0)) continue;
+    return true;
+  }
+  return !seen;
 }
 
 // A file's enables depend on its tree alone, and a tree is kept while the file is unchanged: read
@@ -529,4 +575,132 @@ export function settingOnHost(h: GateHost, file: string, node: SyntaxNode, decla
   if (!h.files.has(file)) return false;
   if (!declarationFiles.has(file) || h.file !== file || !h.node) return true;
   return node.start >= h.node.start && node.end <= h.node.end;
+}
+
+const callCache = new WeakMap<GateHost, { callee: string; args: Map<string, SyntaxNode[]> }>();
+
+/** A setting of `path` in a set the host's builder writes whole from one of its arguments (`jd =
+ * finalConfig.config;` in `mkHost = { systemConfig, ... }: ..`, with `systemConfig =
+ * chairliftConfig;` in the host's call): the value the host's set gives, "unset" when such a set
+ * covers the path but does not set it, undefined when no such set covers it. */
+export function builderDataSetting(h: GateHost, path: string, nixFiles: readonly string[], treeOf: (file: string) => SyntaxNode | undefined, note?: (key: string) => void): SyntaxNode | "unset" | undefined {
+  if (!h.node) return undefined;
+  const segs = path.split(".");
+  let call = callCache.get(h);
+  if (!call) callCache.set(h, (call = callArguments(h.node)));
+  if (call.args.size === 0) return undefined;
+  // Read from every file passing one of the builder's arguments on (gate-deps.ts: pt:<builder>).
+  note?.(`pt:${call.callee}`);
+  let covered = false;
+  // The builder is wherever the repository defines the function the host calls (lib/host.nix's
+  // mkHost is not among the host's modules).
+  for (const file of nixFiles) {
+    const tree = treeOf(file);
+    if (!tree || !tree.text.includes(call.callee) || !tree.text.includes(segs[0]!)) continue;
+    for (const p of passThroughs(tree)) {
+      if (p.path.length >= segs.length || p.path.some((x, i) => x !== segs[i])) continue;
+      for (const [formal, builder] of p.formals) {
+        const sets = builder === call.callee ? call.args.get(formal) : undefined;
+        if (!sets) continue;
+        covered = true;
+        const v = lookupIn(sets, segs.slice(p.path.length), 0);
+        if (v) return v;
+      }
+    }
+  }
+  return covered ? "unset" : undefined;
+}
+
+/** The attribute sets a host's call hands its builder (`host.mkHost { systemConfig = laptopConfig; }`
+ * with `laptopConfig = { ... }` in a let): by argument name, the set. */
+function callArguments(node: SyntaxNode): { callee: string; args: Map<string, SyntaxNode[]> } {
+  const out = new Map<string, SyntaxNode[]>();
+  for (const call of [node, ...node.descendants(K.NODE_APPLY)]) {
+    if (call.kind !== K.NODE_APPLY) continue;
+    const arg = unparen(call.childNodes()[1]);
+    const callee = calleeName(call.childNodes()[0]);
+    if (arg?.kind !== K.NODE_ATTR_SET || !callee) continue;
+    for (const b of arg.childNodes()) {
+      if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+      const [path, value] = b.childNodes();
+      const segs = path ? attrpathSegments(path) : [];
+      const sets = segs.length === 1 && !segs[0]!.dynamic ? derefSets(value) : [];
+      if (sets.length) out.set(segs[0]!.name, sets);
+    }
+    return { callee, args: out };
+  }
+  return { callee: "", args: out };
+}
+
+/** The attribute sets a value is made of, later ones overriding: through let-bound names, `a // b`
+ * and a merge of a list (`recursiveMerge [ defaultServerConfig { microbin.enable = true; } ]`). */
+function derefSets(value: SyntaxNode | undefined, depth = 0): SyntaxNode[] {
+  let v = unparen(value);
+  if (!v || depth > 6) return [];
+  if (v.kind === K.NODE_IDENT) v = unparen(letBound(v, v.text)?.value);
+  if (!v) return [];
+  if (v.kind === K.NODE_ATTR_SET) return [v];
+  if (v.kind === K.NODE_BIN_OP && v.childTokens().some((t) => t.text === "//")) return v.childNodes().flatMap((c) => derefSets(c, depth + 1));
+  if (v.kind === K.NODE_APPLY) {
+    const last = unparen(flattenApply(v).args.at(-1));
+    if (last?.kind === K.NODE_LIST) return last.childNodes().flatMap((c) => derefSets(c, depth + 1));
+  }
+  return [];
+}
+
+/** The value at `segs` in sets merged in order (`a.b.enable = x;` or `a = { b = { enable = x; }; }`):
+ * the last set's that gives one. */
+function lookupIn(sets: SyntaxNode[], segs: string[], depth: number): SyntaxNode | undefined {
+  if (depth > 6) return undefined;
+  let found: SyntaxNode | undefined;
+  for (const set of sets) {
+    for (const b of set.childNodes()) {
+      if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+      const [path, value] = b.childNodes();
+      const names = path ? attrpathSegments(path).map((x) => (x.dynamic ? undefined : x.name)) : [];
+      if (names.length > segs.length || names.some((n, i) => n !== segs[i])) continue;
+      const v = names.length === segs.length ? value : lookupIn(derefSets(value), segs.slice(names.length), depth + 1);
+      if (v) found = v;
+    }
+  }
+  return found;
+}
+
+// A file's pass-throughs depend on its tree alone.
+const passCache = new WeakMap<SyntaxNode, Array<{ path: string[]; formals: Map<string, string> }>>();
+
+/** Settings of a module that write a set whole from a function's formal argument, through lets
+ * (`jd = finalConfig.config;` with `finalConfig = foldl' f { config = systemConfig; } ..` in
+ * `mkHost = { systemConfig, ... }: ...`): the option path, and each formal reached with the name
+ * its function is bound to. */
+function passThroughs(tree: SyntaxNode): Array<{ path: string[]; formals: Map<string, string> }> {
+  let known = passCache.get(tree);
+  if (known) return known;
+  known = [];
+  for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const v = unparen(b.childNodes()[1]);
+    if (v?.kind !== K.NODE_SELECT && v?.kind !== K.NODE_IDENT) continue;
+    const full = fullPath(b);
+    if (!full?.length || full[0] === "options") continue;
+    const formals = new Map<string, string>();
+    reachedFormals(v, formals, 0, new Set());
+    if (formals.size) known.push({ path: full, formals });
+  }
+  passCache.set(tree, known);
+  return known;
+}
+
+function reachedFormals(v: SyntaxNode, out: Map<string, string>, depth: number, seen: Set<SyntaxNode>): void {
+  if (depth > 4 || seen.has(v)) return;
+  seen.add(v);
+  for (const id of v.kind === K.NODE_IDENT ? [v] : v.descendants(K.NODE_IDENT)) {
+    if (!isVariableReference(id)) continue;
+    const r = resolveLexical(id);
+    if (r?.kind === "formal") {
+      // The name the function is bound to: `mkHost = { systemConfig, ... }: ...`.
+      const binding = r.scope.parent?.kind === K.NODE_ATTRPATH_VALUE ? r.scope.parent.childNodes()[0] : undefined;
+      const name = binding ? attrpathSegments(binding).at(-1) : undefined;
+      if (name && !name.dynamic) out.set(r.name, name.name);
+    } else if ((r?.kind === "let" || r?.kind === "rec") && r.value) reachedFormals(r.value, out, depth + 1, seen);
+  }
 }

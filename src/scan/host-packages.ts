@@ -15,6 +15,7 @@
 // - a package is used when a file of the host names it: `pkgs.name`, or `name` under `with pkgs;`.
 import { posix } from "node:path";
 import { attrpathSegments, calleeName, flattenApply, unparen } from "../nix/options.js";
+import { resolveLexical } from "../nix/scope.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { escapeRegExp } from "../text/regexp.js";
 
@@ -197,6 +198,25 @@ export interface SystemBuilder {
 }
 
 
+/** The text of a module path naming a host's folder by interpolation, each interpolation as
+ * `placeholder`: `../hosts/${name}`, or a let-bound `machineDir = ../machines + "/${hostname}"`
+ * (pborzenkov-nix-config lib/default.nix). Undefined for anything else. */
+function hostPathPattern(p: SyntaxNode | undefined, placeholder: string): string | undefined {
+  if (p?.kind === K.NODE_IDENT) {
+    const v = unparen(resolveLexical(p)?.value);
+    if (v?.kind !== K.NODE_BIN_OP || !v.childTokens().some((t) => t.text === "+")) return undefined;
+    const [a, b] = v.childNodes().map((n) => unparen(n));
+    if (a?.kind !== K.NODE_PATH || a.firstChild(K.NODE_INTERPOL) || b?.kind !== K.NODE_STRING || !b.firstChild(K.NODE_INTERPOL)) return undefined;
+    let rest = "";
+    for (const c of b.children) rest += c.isToken ? (c.text === '"' ? "" : c.text) : placeholder;
+    return rest.startsWith("/") ? a.text.replace(/\/$/, "") + rest : undefined;
+  }
+  if (p?.kind !== K.NODE_PATH || !p.firstChild(K.NODE_INTERPOL)) return undefined;
+  let text = "";
+  for (const c of p.children) text += c.isToken ? c.text : placeholder;
+  return text;
+}
+
 export function systemBuilders(layout: PackageLayout): SystemBuilder[] {
   const out: SystemBuilder[] = [];
   for (const file of layout.files) {
@@ -215,15 +235,17 @@ export function systemBuilders(layout: PackageLayout): SystemBuilder[] {
       for (const list of [modules, ...modules.descendants(K.NODE_LIST)]) {
         if (list.kind !== K.NODE_LIST) continue;
         for (const el of list.childNodes()) {
-          const p = unparen(el);
-          if (p?.kind !== K.NODE_PATH || !p.firstChild(K.NODE_INTERPOL)) continue;
           const placeholder = "\0";
-          let text = "";
-          for (const c of p.children) text += c.isToken ? c.text : placeholder;
+          const text = hostPathPattern(unparen(el), placeholder);
+          const folderForm = unparen(el)?.kind === K.NODE_IDENT;
+          if (text === undefined) continue;
           if (!text.startsWith("./") && !text.startsWith("../")) continue;
           const rel = posix.normalize(posix.join(dirOf(file), text));
           if (rel.startsWith("..") || rel.startsWith(placeholder)) continue;
+          // (The folder's default.nix, or any file in it: a folder with no default.nix is imported
+          // through files of its own, machineDir + "/hardware-configuration.nix".)
           patterns.push(new RegExp(`^${rel.split(placeholder).map(escapeRegExp).join("[^/]+")}(?:/default\\.nix)?$`));
+          if (folderForm) patterns.push(new RegExp(`^${rel.split(placeholder).map(escapeRegExp).join("[^/]+")}/`));
         }
       }
       const overlays = overlayValues(modules);

@@ -9,7 +9,7 @@
 import { resolveLexical } from "../nix/scope.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
 import { attrpathSegments, flattenApply, calleeName, staticString, unparen, unwrapValue } from "../nix/options.js";
-import { aliasStep, settingOnHost, type GateHost } from "./host-gates.js";
+import { aliasStep, builderDataSetting, settingOnHost, type GateHost } from "./host-gates.js";
 import { DepFrames, settingKeys } from "./gate-deps.js";
 
 export type Value = boolean | string | number | null;
@@ -320,6 +320,9 @@ export class HostValues {
       this.deps.note(`o:${prefix}`);
       for (const o of this.opaque.get(prefix) ?? []) if (this.holds(host, o.file, o.node)) return UNKNOWN;
     }
+    // A set the host's builder writes whole from the host's own argument (`jd = systemConfig`):
+    // what it gives is read by the gate reader; here unknown unless it leaves the option unset.
+    if (builderDataSetting(host, path, this.nixFiles, this.treeOf, (k) => this.deps.note(k)) instanceof Object) return UNKNOWN;
     let best: { priority: number; value: Value } | undefined;
     let conflict = false;
     for (const s of this.settingsOf(path)) {
