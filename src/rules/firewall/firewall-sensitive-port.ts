@@ -234,6 +234,8 @@ function k3sKubelet(scope: Scope, hit: Hit): boolean {
 /** Option names that say where a service listens (an address, or an address with its port). */
 const LISTEN_KEY = /^(?:listenAddress(?:es)?|listen_address(?:es)?|listen|bind|address|addr|host|http_addr|listenHost)$/i;
 
+const OTHER_LISTEN_KEY = /^(?:listenAddress(?:es)?|listen_address(?:es)?|listen|bind|http_addr|listenHost)$/i;
+
 /** A NixOS service is the row's own (`prometheus.exporters.node` for the node exporter). */
 function ownService(hit: Hit, name: string): boolean {
   return rowServices(hit).some((r) => name === r || name.startsWith(`${r}.`) || r.startsWith(`${name}.`));
@@ -259,7 +261,9 @@ function otherListener(scope: Scope, hit: Hit): string | undefined {
       const text = d.inner?.text.trim() ?? "";
       if (!text.includes(port)) continue;
       const last = s.at(-1)!.name;
-      const byAddress = LISTEN_KEY.test(last) && listen.test(text);
+      // `host`/`address` are as often where a client connects (grafana's database.host =
+      // "/run/postgresql:5432"): only names that say "listen" or "bind" count here.
+      const byAddress = OTHER_LISTEN_KEY.test(last) && listen.test(text) && !/^"\//.test(text);
       const byFlag = /(?:flags|args|arguments|options)$/i.test(last) && flag.test(text);
       if (!byAddress && !byFlag) continue;
       const name = s.slice(1, -1).map((x) => x.name).join(".");
@@ -276,7 +280,12 @@ function otherListener(scope: Scope, hit: Hit): string | undefined {
  */
 function boundAddress(scope: Scope, hit: Hit): string | undefined {
   const applied = appliedScope(scope);
-  for (const name of rowServices(hit)) {
+  // The service whose port it is: the one the element names (`config.services.prometheus.exporters.nginxlog.port`),
+  // else the row's one service that runs here (a row of several exporters says nothing of which).
+  const named = /^config\.services\.([\w.-]+?)\.(?:settings\.)?(?:port|listenPort|configuration\.server\.http_listen_port|settings\.server\.http_listen_port)$/.exec(hit.el.text.replace(/\s+/g, ""))?.[1];
+  const running = rowServices(hit).filter((name) => isEnabled(applied, `services.${name}.enable`) || configuredService(applied, name));
+  const candidates = hit.byService ? (named ? [named] : []) : running.length === 1 ? running : [];
+  for (const name of candidates) {
     const prefix = `services.${name}.`;
     for (const f of applied.files) {
       for (const d of f.index.definitions) {
@@ -327,7 +336,7 @@ function pgHbaPrivate(scope: Scope): string[] | undefined {
       if (!/^(?:127\.|::1)/.test(addr)) out.push(addr);
     }
   }
-  return out.length ? out : undefined;
+  return out.length ? [...new Set(out)] : undefined;
 }
 
 /**
