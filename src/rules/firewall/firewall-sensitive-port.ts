@@ -569,7 +569,7 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
       fix: {
         safety: "review",
         description: cutOff.length
-          ? `Open ${ports.join(", ")} only on the interface${tailnet.length ? "s" : ""} that face${tailnet.length ? "" : "s"} the clients the NFS exports name: networking.firewall.interfaces."<that interface>".${option} for ${cutOff.join(", ")}${tailnet.length ? `, and networking.firewall.interfaces."${iface.ranges === TAILSCALE_RANGES ? iface.name : "tailscale0"}".${option} for the tailnet clients (${tailnet.join(", ")})` : ""}. No edit is offered: moving ${hits.length > 1 ? "them" : "it"} to ${iface.name} alone (${iface.why}) would cut those clients off.`
+          ? `Open ${ports.join(", ")} only on the interface${tailnet.length ? "s" : ""} that face${tailnet.length ? "" : "s"} the clients the NFS exports name: networking.firewall.interfaces."<that interface>".${option} for ${cutOff.join(", ")}${tailnet.length ? `, and networking.firewall.interfaces."${iface.ranges === TAILSCALE_RANGES ? iface.name : "tailscale0"}".${option} for the tailnet clients (${tailnet.join(", ")})` : ""}. ${udpToo.length ? `The same for ${udpToo.join(", ")} in ${partner!.option}. ` : ""}No edit is offered: moving ${hits.length > 1 ? "them" : "it"} to ${iface.name} alone (${iface.why}) would cut those clients off.`
           : `Move ${ports.join(", ")} from ${option} to networking.firewall.interfaces."${iface.name}".${option}${udpToo.length ? ` (and ${udpToo.join(", ")} from ${partner!.option} to its ${partner!.option})` : ""} (${iface.why}), so only that network reaches ${hits.length > 1 ? "them" : "it"}. Clients on other networks lose access.`,
         edits: move(hits),
       },
