@@ -161,6 +161,46 @@ describe("firewall-sensitive-port: telegraf's Prometheus output", () => {
   });
 });
 
+describe("firewall-sensitive-port: the same ports in the TCP and the UDP list", () => {
+  const FLAKE = `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.11";
+  outputs = { nixpkgs, ... }: {
+    nixosConfigurations.nas = nixpkgs.lib.nixosSystem { system = "x86_64-linux"; modules = [ ./nas.nix ]; };
+  };
+}
+`;
+  const NAS = `{ ... }: {
+  services.tailscale.enable = true;
+  services.nfs.server.enable = true;
+  services.nfs.server.exports = ''
+    /export 100.64.0.0/10(rw,all_squash)
+  '';
+  networking.firewall.allowedTCPPorts = [ 22 2049 111 ];
+  networking.firewall.allowedUDPPorts = [ 2049 111 ];
+}
+`;
+  const files = { "flake.nix": FLAKE, "nas.nix": NAS };
+
+  it("reports them once, on the TCP list, naming the UDP ports too", async () => {
+    const report = await scanFiles(files);
+    expect(summary(report, "firewall-sensitive-port")).toEqual(["nas.nix:7 low [nas]"]);
+    const f = report.findings.find((x) => x.ruleId === "firewall-sensitive-port")!;
+    expect(f.message).toContain("networking.firewall.allowedUDPPorts the same UDP ports 2049, 111");
+    expect(f.fix?.description).toContain("and 2049, 111 from allowedUDPPorts to its allowedUDPPorts");
+  });
+
+  it.skipIf(!nixAvailable)("moves both lists with one patch that applies and parses", async () => {
+    const report = await scanFiles(files);
+    const f = report.findings.find((x) => x.ruleId === "firewall-sensitive-port")!;
+    const fixed = await applyFix(files, f);
+    expect(fixed.files["nas.nix"]).toContain("networking.firewall.allowedTCPPorts = [ 22 ];");
+    expect(fixed.files["nas.nix"]).toMatch(/networking\.firewall\.allowedUDPPorts = \[\s*\];/);
+    expect(fixed.files["nas.nix"]).toContain("networking.firewall.interfaces.tailscale0.allowedTCPPorts = [ 2049 111 ];");
+    expect(fixed.files["nas.nix"]).toContain("networking.firewall.interfaces.tailscale0.allowedUDPPorts = [ 2049 111 ];");
+    expect(summary(fixed.rescan, "firewall-sensitive-port")).toEqual([]);
+  });
+});
+
 describe("firewall-sensitive-port: the move to a private interface never cuts clients off", () => {
   const FLAKE = `{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.11";

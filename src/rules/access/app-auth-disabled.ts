@@ -173,6 +173,8 @@ function checkResticServer(ctx: NixFileContext, live: OptionDefinition[]): void 
     const listen = live.find((d) => d.path === "services.restic.server.listenAddress" && d.inner);
     const text = listen?.inner?.kind === K.NODE_STRING ? listen.inner.text.slice(1, -1) : ":8000";
     const loopback = /^(?:127\.\d+\.\d+\.\d+|localhost|\[::1\]|unix:)/.test(text);
+    // `"${wgIp}:8123"`, `"10.0.0.1:8000"`: one address of the host, not every interface.
+    const everywhere = ALL_INTERFACES.test(text);
     const port = text.slice(text.lastIndexOf(":") + 1);
     // Another definition naming the same local address (a reverse proxy, a Tailscale service endpoint).
     const published = loopback
@@ -190,7 +192,7 @@ function checkResticServer(ctx: NixFileContext, live: OptionDefinition[]): void 
       severity,
       title: "restic REST server without authentication (--no-auth)",
       message:
-        `services.restic.server runs with --no-auth: there is no login, so whoever reaches ${loopback ? shown : `it (listenAddress ${JSON.stringify(shown)}: every interface)`}${published ? `, published through ${published.path}` : loopback ? " (only local users and processes)" : ""} can list and download every repository's backups` +
+        `services.restic.server runs with --no-auth: there is no login, so whoever reaches ${loopback ? shown : `it (listenAddress ${JSON.stringify(shown)}: ${everywhere ? "every interface" : "that address only, so the networks that route to it"})`}${published ? `, published through ${published.path}` : loopback ? " (only local users and processes)" : ""} can list and download every repository's backups` +
         (appendOnly ? " (appendOnly keeps them from deleting or overwriting existing data)." : ", and delete or overwrite them: appendOnly is not set.") +
         " The data is encrypted by each repository's password, but deleted backups are gone.",
       fix: {

@@ -205,6 +205,140 @@ function hostNetworkContainer(scope: Scope): string | undefined {
   return undefined;
 }
 
+/** What pairs a UDP port list with the file's TCP list of the same ports (the leader reports both). */
+const pairs = new WeakMap<NixFileContext, PortList[]>();
+
+function pairedList(ctx: NixFileContext, pl: PortList): { role: "leader" | "follower"; other: PortList } | undefined {
+  let lists = pairs.get(ctx);
+  if (!lists) pairs.set(ctx, (lists = portLists(ctx)));
+  const same = (a: PortList, b: PortList) => a.def.conditions.map((c) => c.text).join("\0") === b.def.conditions.map((c) => c.text).join("\0");
+  const covers = (tcp: PortList, udp: PortList) => udp.hits.every((u) => tcp.hits.some((t) => t.port === u.port && t.row === u.row));
+  if (pl.protocol === "tcp") {
+    const udp = lists.find((o) => o.protocol === "udp" && same(o, pl) && covers(pl, o));
+    return udp ? { role: "leader", other: udp } : undefined;
+  }
+  // Only the UDP list the TCP list leads (the first it covers) follows it.
+  const tcp = lists.find((o) => o.protocol === "tcp" && same(o, pl) && covers(o, pl) && lists!.find((u) => u.protocol === "udp" && same(u, o) && covers(o, u))?.def === pl.def);
+  return tcp ? { role: "follower", other: tcp } : undefined;
+}
+
+/** k3s and RKE2 start their kubelet with anonymous authentication off and webhook authorisation:
+ * 10250 is how the server reaches the node (logs, exec), not an open door (wrmilling-nixos-configuration
+ * k3s-firewall.nix `10250 # K3s Metrics Server`, judged wrong at high). */
+function k3sKubelet(scope: Scope, hit: Hit): boolean {
+  if (hit.row.service !== "Kubelet API") return false;
+  const applied = appliedScope(scope);
+  return !isEnabled(applied, "services.kubernetes.kubelet.enable") && !!isEnabled(applied, "services.k3s.enable", "services.rke2.enable");
+}
+
+/** Option names that say where a service listens (an address, or an address with its port). */
+const LISTEN_KEY = /^(?:listenAddress(?:es)?|listen_address(?:es)?|listen|bind|address|addr|host|http_addr|listenHost)$/i;
+
+const OTHER_LISTEN_KEY = /^(?:listenAddress(?:es)?|listen_address(?:es)?|listen|bind|http_addr|listenHost)$/i;
+
+/** A NixOS service is the row's own (`prometheus.exporters.node` for the node exporter). */
+function ownService(hit: Hit, name: string): boolean {
+  return rowServices(hit).some((r) => name === r || name.startsWith(`${r}.`) || r.startsWith(`${name}.`));
+}
+
+/**
+ * Another NixOS service of the host is set up to listen on the port (`services.restic.server.listenAddress
+ * = "${wgIp}:8123"`, `--listen 0.0.0.0:9090` in its flags): the port is that program's, not the
+ * row's guess from the number (a restic REST server on 8123 is not ClickHouse). Its name, or undefined.
+ */
+function otherListener(scope: Scope, hit: Hit): string | undefined {
+  if (hit.byService) return undefined;
+  const port = hit.port;
+  const listen = new RegExp(`:${port}"?$`);
+  const flag = new RegExp(`--?(?:listen|bind|addr(?:ess)?|http-addr|web\\.listen-address)[\\w-]*[=\\s"]+[^\\s"]*:${port}(?!\\d)`, "i");
+  const applied = appliedScope(scope);
+  for (const f of applied.files) {
+    if (!f.text.includes(port)) continue;
+    for (const d of f.index.definitions) {
+      const s = d.segments;
+      if (!d.isLeaf || isDead(d) || s.length < 3 || s[0]!.name !== "services" || s.some((x) => x.dynamic)) continue;
+      if (applied.applies && !applied.applies({ file: f, def: d })) continue;
+      const text = d.inner?.text.trim() ?? "";
+      if (!text.includes(port)) continue;
+      const last = s.at(-1)!.name;
+      // `host`/`address` are as often where a client connects (grafana's database.host =
+      // "/run/postgresql:5432"): only names that say "listen" or "bind" count here.
+      const byAddress = OTHER_LISTEN_KEY.test(last) && listen.test(text) && !/^"\//.test(text);
+      const byFlag = /(?:flags|args|arguments|options)$/i.test(last) && flag.test(text);
+      if (!byAddress && !byFlag) continue;
+      const name = s.slice(1, -1).map((x) => x.name).join(".");
+      if (!ownService(hit, name)) return name;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The row's own service listens on one address, not on every interface (`listenAddress =
+ * "10.100.0.1:9100"`, `settings.listen_addresses = "192.168.1.2"`, `bind = "${wgIp}"`): only the
+ * networks that route to that address reach it, whatever the firewall opens. The address as written.
+ */
+function boundAddress(scope: Scope, hit: Hit): string | undefined {
+  const applied = appliedScope(scope);
+  // The service whose port it is: the one the element names (`config.services.prometheus.exporters.nginxlog.port`),
+  // else the row's one service that runs here (a row of several exporters says nothing of which).
+  const named = /^config\.services\.([\w.-]+?)\.(?:settings\.)?(?:port|listenPort|configuration\.server\.http_listen_port|settings\.server\.http_listen_port)$/.exec(hit.el.text.replace(/\s+/g, ""))?.[1];
+  const running = rowServices(hit).filter((name) => isEnabled(applied, `services.${name}.enable`) || configuredService(applied, name));
+  const candidates = hit.byService ? (named ? [named] : []) : running.length === 1 ? running : [];
+  for (const name of candidates) {
+    const prefix = `services.${name}.`;
+    for (const f of applied.files) {
+      for (const d of f.index.definitions) {
+        if (!d.isLeaf || isDead(d) || !d.path.startsWith(prefix) || !LISTEN_KEY.test(d.segments.at(-1)!.name)) continue;
+        if (applied.applies && !applied.applies({ file: f, def: d })) continue;
+        // A path below another service (`prometheus.exporters.x` under `prometheus`) is not this one's.
+        const rest = d.segments.slice(name.split(".").length + 1, -1).map((x) => x.name);
+        if (rest.length > 1 || (rest.length === 1 && !/^(?:settings|server|servers|config|listen)$/.test(rest[0]!))) continue;
+        if (d.inner?.kind !== K.NODE_STRING) return undefined;
+        const text = d.inner.text.slice(1, -1).trim();
+        const hosts = text.split(/[\s,]+/).map((h) => h.replace(/:\d+$/, "").replace(/^\[|\]$/g, "")).filter((h) => h !== "");
+        if (hosts.length === 0 || hosts.some((h) => /^(?:0\.0\.0\.0|::|\*|0)$/.test(h))) return undefined;
+        return text;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Private addresses: RFC 1918, CGNAT (Tailscale), loopback, IPv6 unique-local and link-local. */
+function privateAddress(a: string): boolean {
+  if (/^(?:::1|fe80:|f[cd][0-9a-f]{2}:)/i.test(a)) return true;
+  return ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8"].some((r) => withinRange(a, r));
+}
+
+/**
+ * PostgreSQL's pg_hba (`services.postgresql.authentication`) admits network clients only from
+ * private networks (`host all all 192.168.88.0/24 md5`): other networks reach the port but are
+ * refused before a password is asked for. The subnets, or undefined when a line admits any address
+ * (`all`, `0.0.0.0/0`, a host name) or the text is not read (pborzenkov-nix-config rock's Terraform
+ * state database, LAN-only by design, judged low).
+ */
+function pgHbaPrivate(scope: Scope): string[] | undefined {
+  const out: string[] = [];
+  for (const { def } of appliedScope(scope).definitions("services.postgresql.authentication")) {
+    if (isDead(def) || !def.inner) continue;
+    const inner = unparen(def.inner)!;
+    const text = staticString(inner.kind === K.NODE_APPLY ? (inner.childNodes().at(-1) ?? inner) : inner);
+    if (text === undefined) return undefined;
+    for (const line of text.split("\n")) {
+      const f = line.trim().split(/\s+/);
+      if (!/^host(?:ssl|nossl|gssenc|nogssenc)?$/.test(f[0] ?? "")) continue;
+      const addr = f[3] ?? "";
+      if (f[4] && /^\d+\.\d+\.\d+\.\d+$/.test(f[4]) && /^\d+\.\d+\.\d+\.\d+$/.test(addr)) {
+        // address and netmask in two columns
+        if (!privateAddress(addr)) return undefined;
+      } else if (!privateAddress(addr.split("/")[0]!) || !/\//.test(addr)) return undefined;
+      if (!/^(?:127\.|::1)/.test(addr)) out.push(addr);
+    }
+  }
+  return out.length ? [...new Set(out)] : undefined;
+}
+
 /**
  * The number is another service's default port, and that service runs on the host while the row's
  * does not: 8123 opened next to `services.home-assistant.enable` is Home Assistant's web UI with its
@@ -344,8 +478,13 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
   // configured listens on is an open port, not an exposed service (NobbZ's 5555, "adb" on a desktop
   // with no adb anywhere, judged wrong at high). In a lone module the service may be elsewhere.
   const whole = scope.kind === "host" && scope.defaultsApply;
-  const hits = pl.hits.filter((h) => (scope.kind !== "host" || !portOfOtherService(scope, h)) && !commentNamesOther(ctx, scope, h));
+  const hits = pl.hits.filter((h) => (scope.kind !== "host" || !portOfOtherService(scope, h)) && !commentNamesOther(ctx, scope, h) && !otherListener(scope, h) && !k3sKubelet(scope, h));
   if (hits.length === 0) return;
+  // The same ports in the file's UDP list as in its TCP list: one finding (the TCP one) whose fix
+  // moves both, not two that each move half (Electrostasy-dots luna/nfs.nix 111 and 2049 reported
+  // once per protocol, judged a duplicate).
+  const twin = pairedList(ctx, pl);
+  if (twin?.role === "follower") return;
   // A port another well-known program of the host uses by default is that program's.
   const own = hits.filter((h) => !otherOwner(scope, h));
   const listened = own.filter((h) => !whole || knownListener(scope, h));
@@ -361,7 +500,9 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
   // where the module that turns Tailscale on is not seen (alyraffauf-nixcfg mauville/nfs.nix: the
   // fix said tailscale0 "would cut those clients off", judged useless).
   if (!iface.known && words.length && words.every(tailnetClient)) {
-    iface = { name: "tailscale0", known: true, why: "the NFS exports name only tailnet clients (100.64.0.0/10 is the range Tailscale gives its nodes)", ranges: TAILSCALE_RANGES };
+    // Only a description: the interface is tailscale0 only where Tailscale runs, and nothing seen
+    // turns it on here (a patch to an interface the host lacks cuts every client off).
+    iface = { name: "tailscale0", known: false, why: "the NFS exports name only tailnet clients (100.64.0.0/10 is the range Tailscale gives its nodes), but nothing in the configuration turns Tailscale on: check that the host runs it", ranges: TAILSCALE_RANGES };
   }
   const cutOff = nfs ? nfsClients(scope).filter((c) => !iface.ranges?.some((r) => withinRange(c, r))) : [];
   // Tailnet clients reach the host through Tailscale's interface: a fix must keep that one open too
@@ -370,12 +511,30 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
   // Every client the exports admit is on a private network (LAN subnets, the tailnet): "every
   // interface" then mostly means the client networks themselves, a small hardening (low).
   const privateOnly = nfs && words.length > 0 && words.every(privateClient) && pl.hits.every((h) => h.row.service === "NFS" || h.row.service === "rpcbind");
+  // The UDP list's same ports, moved with the TCP ones.
+  const partner = twin?.role === "leader" ? twin.other : undefined;
   const move = (hits: Hit[]): TextEdit[] | undefined => {
     // No private interface on the host: moving the port to an example interface would cut every
     // client off (NixOS-infra's builders have no tailscale0); the user picks the network.
     if (pl.def.conditions.length !== 0 || !iface.known || cutOff.length) return undefined;
-    const add = addInterfacePorts(ctx, iface.name, pl.option, hits.map((h) => h.port));
-    return add ? [...removeListElements(ctx.file, ctx.text, pl.list, hits.map((h) => h.el)), add] : undefined;
+    const ports = hits.map((h) => h.port);
+    const add = addInterfacePorts(ctx, iface.name, pl.option, ports);
+    if (!add) return undefined;
+    const edits = [...removeListElements(ctx.file, ctx.text, pl.list, hits.map((h) => h.el)), add];
+    if (partner) {
+      const theirs = partner.hits.filter((h) => ports.includes(h.port));
+      if (theirs.length === 0) return edits;
+      const addUdp = addInterfacePorts(ctx, iface.name, partner.option, theirs.map((h) => h.port));
+      // Both new options go in at the same place: write them as one insertion.
+      if (!addUdp) return undefined;
+      // Two insertions at one place (both options new, next to the same set): one after the other.
+      if (addUdp.start === add.start && addUdp.end === add.end) {
+        if (add.end !== add.start) return undefined;
+        edits[edits.length - 1] = { ...add, text: add.text + addUdp.text };
+      } else edits.push(addUdp);
+      edits.push(...removeListElements(ctx.file, ctx.text, partner.list, theirs.map((h) => h.el)));
+    }
+    return edits;
   };
   const { path, protocol, option } = pl;
   if (listened.length) {
@@ -383,8 +542,15 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
     let severity: Severity = "medium";
     for (const h of hits) if (atLeast(h.row.severity, severity)) severity = h.row.severity;
     if (privateOnly) severity = "low";
+    // The service listens on one address only, or (PostgreSQL) admits network clients only from
+    // private subnets: not every network reaches it, whatever the firewall opens.
+    const bound = hits.map((h) => ({ h, at: boundAddress(scope, h) })).filter((x) => x.at !== undefined);
+    const hba = hits.every((h) => h.row.service === "PostgreSQL") ? pgHbaPrivate(scope) : undefined;
+    const narrowed = bound.length === hits.length || hba !== undefined;
+    if (narrowed) severity = "low";
     const described = hits.map((h) => `${h.port} (${h.row.service}: ${h.row.why})`);
     const ports = hits.map((h) => h.port);
+    const udpToo = (partner?.hits ?? []).filter((h) => ports.includes(h.port)).map((h) => h.port);
     report({
       node: hits[0]!.el,
       optionPath: path,
@@ -392,14 +558,19 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
       severity,
       title: `Sensitive ${protocol.toUpperCase()} port${hits.length > 1 ? "s" : ""} open on every interface: ${hits.map((h) => h.row.service).filter((s, i, a) => a.indexOf(s) === i).join(", ")}`,
       message:
-        `${path} opens ${described.join("; ")} on every interface, so every network the host is on can reach ${hits.length > 1 ? "them" : "it"}.` +
+        `${path} opens ${described.join("; ")}${udpToo.length ? ` (and ${partner!.path} the same UDP port${udpToo.length > 1 ? "s" : ""} ${udpToo.join(", ")})` : ""} on every interface` +
+        (narrowed
+          ? bound.length === hits.length
+            ? `, but the service listens only on ${[...new Set(bound.map((x) => JSON.stringify(x.at)))].join(", ")}, so only the networks that route to that address reach it: a small hardening (low).`
+            : `, but pg_hba (services.postgresql.authentication) admits network clients only from private networks (${hba!.join(", ")}): others reach the port and are refused, so this is a small hardening (low).`
+          : `, so every network the host is on can reach ${hits.length > 1 ? "them" : "it"}.`) +
         (privateOnly ? ` The exports admit only clients on private networks (${words.join(", ")}): a host whose only networks are those loses little, so this is a small hardening (low).` : ""),
       evidence: `${path} = [ ... ${ports.join(" ")} ... ]`,
       fix: {
         safety: "review",
         description: cutOff.length
-          ? `Open ${ports.join(", ")} only on the interface${tailnet.length ? "s" : ""} that face${tailnet.length ? "" : "s"} the clients the NFS exports name: networking.firewall.interfaces."<that interface>".${option} for ${cutOff.join(", ")}${tailnet.length ? `, and networking.firewall.interfaces."${iface.known && iface.ranges === TAILSCALE_RANGES ? iface.name : "tailscale0"}".${option} for the tailnet clients (${tailnet.join(", ")})` : ""}. No edit is offered: moving ${hits.length > 1 ? "them" : "it"} to ${iface.name} alone (${iface.why}) would cut those clients off.`
-          : `Move ${ports.join(", ")} from ${option} to networking.firewall.interfaces."${iface.name}".${option} (${iface.why}), so only that network reaches ${hits.length > 1 ? "them" : "it"}. Clients on other networks lose access.`,
+          ? `Open ${ports.join(", ")} only on the interface${tailnet.length ? "s" : ""} that face${tailnet.length ? "" : "s"} the clients the NFS exports name: networking.firewall.interfaces."<that interface>".${option} for ${cutOff.join(", ")}${tailnet.length ? `, and networking.firewall.interfaces."${iface.ranges === TAILSCALE_RANGES ? iface.name : "tailscale0"}".${option} for the tailnet clients (${tailnet.join(", ")})` : ""}. ${udpToo.length ? `The same for ${udpToo.join(", ")} in ${partner!.option}. ` : ""}No edit is offered: moving ${hits.length > 1 ? "them" : "it"} to ${iface.name} alone (${iface.why}) would cut those clients off.`
+          : `Move ${ports.join(", ")} from ${option} to networking.firewall.interfaces."${iface.name}".${option}${udpToo.length ? ` (and ${udpToo.join(", ")} from ${partner!.option} to its ${partner!.option})` : ""} (${iface.why}), so only that network reaches ${hits.length > 1 ? "them" : "it"}. Clients on other networks lose access.`,
         edits: move(hits),
       },
     });
@@ -407,6 +578,8 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
   if (idle.length) {
     const ports = idle.map((h) => h.port);
     const guesses = idle.map((h) => `${h.port} (usually ${h.row.service})`);
+    // The UDP list's same ports go with them (a removal from one list leaves the other open).
+    const udp = partner?.hits.filter((h) => ports.includes(h.port)) ?? [];
     report({
       node: idle[0]!.el,
       optionPath: path,
@@ -414,12 +587,12 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
       // Nothing to reach there today: hygiene, unless a program started outside NixOS listens.
       severity: "info",
       title: `Open ${protocol.toUpperCase()} port${idle.length > 1 ? "s" : ""} with no known listener: ${ports.join(", ")}`,
-      message: `${path} opens ${guesses.join("; ")} on every interface, but nothing in this host's configuration listens there (no such service is enabled, no option names the port). An open port with no known listener: either a leftover, or a program started outside NixOS's modules, which would then be reachable from every network.`,
+      message: `${path} opens ${guesses.join("; ")}${udp.length ? ` (and ${partner!.path} the same UDP port${udp.length > 1 ? "s" : ""} ${udp.map((h) => h.port).join(", ")})` : ""} on every interface, but nothing in this host's configuration listens there (no such service is enabled, no option names the port). An open port with no known listener: either a leftover, or a program started outside NixOS's modules, which would then be reachable from every network.`,
       evidence: `${path} = [ ... ${ports.join(" ")} ... ]`,
       fix: {
         safety: "review",
-        description: `Remove ${ports.join(", ")} from ${option} if nothing uses ${idle.length > 1 ? "them" : "it"}; if a program does listen there, open ${idle.length > 1 ? "them" : "it"} only on networking.firewall.interfaces."${iface.name}".${option} (${iface.why}).`,
-        edits: pl.def.conditions.length === 0 ? removeListElements(ctx.file, ctx.text, pl.list, idle.map((h) => h.el)) : undefined,
+        description: `Remove ${ports.join(", ")} from ${option}${udp.length ? ` (and ${udp.map((h) => h.port).join(", ")} from ${partner!.option})` : ""} if nothing uses ${idle.length > 1 ? "them" : "it"}; if a program does listen there, open ${idle.length > 1 ? "them" : "it"} only on networking.firewall.interfaces."${iface.name}".${option} (${iface.why}).`,
+        edits: pl.def.conditions.length === 0 ? [...removeListElements(ctx.file, ctx.text, pl.list, idle.map((h) => h.el)), ...(udp.length ? removeListElements(ctx.file, ctx.text, partner!.list, udp.map((h) => h.el)) : [])] : undefined,
       },
     });
   }
@@ -442,6 +615,10 @@ export const firewallSensitivePort: Rule = {
       hostExample(`let\n  dbPort = 5432;\nin\n{\n  services.postgresql = { enable = true; settings.port = dbPort; };\n  networking.firewall.allowedTCPPorts = [ dbPort ];\n}\n`),
       // 8123 with ClickHouse itself on the host (Home Assistant too): still ClickHouse's port.
       hostExample(`{\n  services.clickhouse.enable = true;\n  services.home-assistant.enable = true;\n  networking.firewall.allowedTCPPorts = [ 8123 ];\n}\n`),
+      // Rated low: the exporter listens on its WireGuard address only.
+      hostExample(`{\n  services.prometheus.exporters.node = { enable = true; listenAddress = "10.100.0.1"; };\n  networking.firewall.allowedTCPPorts = [ 9100 ];\n}\n`),
+      // Rated low: pg_hba admits network clients from the LAN subnet only.
+      hostExample(`{\n  services.postgresql = { enable = true; enableTCPIP = true; authentication = "host all all 192.168.88.0/24 scram-sha-256"; };\n  networking.firewall.allowedTCPPorts = [ 5432 ];\n}\n`),
     ],
     silent: [
       hostExample(`{ networking.firewall.allowedTCPPorts = [ 80 443 ]; }\n`),
@@ -453,6 +630,10 @@ export const firewallSensitivePort: Rule = {
       hostExample(`let\n  hassPort = 8123;\nin\n{\n  services.caddy.virtualHosts."ha.example.org".extraConfig = "reverse_proxy localhost:\${toString hassPort}";\n  networking.firewall.allowedTCPPorts = [ hassPort ];\n}\n`),
       // Ports whose comments name the programs that use them, none of them the usual owner.
       hostExample(`{\n  networking.firewall.allowedTCPPorts = [\n    8123 # Home Assistant\n    9090 # Calibre sync server\n  ];\n}\n`),
+      // 8123 is where the file's restic REST server listens (on a WireGuard address): not ClickHouse.
+      hostExample(`{\n  services.restic.server = { enable = true; listenAddress = "10.70.0.1:8123"; };\n  networking.firewall.allowedTCPPorts = [ 8123 ];\n}\n`),
+      // k3s's kubelet runs with anonymous authentication off.
+      hostExample(`{\n  services.k3s = { enable = true; role = "agent"; };\n  networking.firewall.allowedTCPPorts = [ 10250 ];\n}\n`),
       hostExample(`let\n  hassPort = 8123;\nin\n{\n  services.home-assistant = { enable = true; config.http.server_port = hassPort; };\n  services.caddy.virtualHosts."ha.example.org".extraConfig = "reverse_proxy localhost:8123";\n  networking.firewall.allowedTCPPorts = [ 8095 hassPort ];\n}\n`),
     ],
   },
