@@ -242,7 +242,9 @@ export class ModuleUsage {
     for (const [f, paths] of this.pathEnds().get(base) ?? []) if (f !== file && [...paths].some((p) => mayName(p, f, file)) && this.live(f)) return true;
     // `rimport { path = [ ./. ]; }`, `myLib.importAll ./.`: a file outside the root handing its own
     // directory to a function (the repository's own importer, whatever its name) may list it.
-    this.ownDirs ??= new Set(this.facts.files.filter((f) => f.file.includes("/") && /(?<![\w./])\.\/\.(?![\w./])/.test(f.text)).map((f) => f.file.slice(0, f.file.lastIndexOf("/"))));
+    // (Not `file = ./. + "/${name}"`: an agenix or sops secret's encrypted file, built from the
+    // folder's path, names a secret, not a module to import.)
+    this.ownDirs ??= new Set(this.facts.files.filter((f) => f.file.includes("/") && /(?<![\w./])(?<!\bfile\s*=\s*)\.\/\.(?![\w./])/.test(f.text)).map((f) => f.file.slice(0, f.file.lastIndexOf("/"))));
     for (const a of dirs) if (this.ownDirs.has(a)) return true;
     this.listing ??= this.facts.files.filter(listsDirectory);
     for (const f of this.listing) {

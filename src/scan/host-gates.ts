@@ -367,7 +367,7 @@ export class GateReader {
       if (!known) namesCache.set(tree, (known = new Map()));
       let named = known.get(option);
       if (named === undefined) known.set(option, (named = (names ??= optionNamer(option))(tree.text)));
-      if (named) return true;
+      if (named && namedOutsideOwnGate(tree, option, (names ??= optionNamer(option)))) return true;
     }
     return false;
   }
@@ -424,11 +424,51 @@ export function gateFactKeys(tree: SyntaxNode, out: Set<string>): void {
   for (const { option } of facts.settings) out.add(`gs:${option}`);
 }
 
+// Whether a file names an option outside the settings gated on that option itself, by tree and option.
+const ownGateCache = new WeakMap<SyntaxNode, Map<string, boolean>>();
+
+/** Does a file that names `option` (optionNamer) name it somewhere other than inside settings gated
+ * on that same option, or inside option declarations? A module's sibling files (`drone/server/default.nix` with `users.users.drone
+ * = { ... }` and `User = "drone"` under `mkIf cfg.enable`, cfg = config.my.services.drone) name the
+ * option's last name only where it is already on: that turns nothing on. */
+function namedOutsideOwnGate(tree: SyntaxNode, option: string, namer: (text: string, skip?: (at: number) => boolean) => boolean): boolean {
+  let known = ownGateCache.get(tree);
+  if (!known) ownGateCache.set(tree, (known = new Map()));
+  let named = known.get(option);
+  if (named === undefined) {
+    const own = (at: number): boolean => {
+      const node = innermostAt(tree, at);
+      return node !== undefined && (gatesAt(node).includes(option) || inOptionDeclarations(node));
+    };
+    known.set(option, (named = namer(tree.text, own)));
+  }
+  return named;
+}
+
+/** Inside `options.<path> = ...` (a declaration, which turns nothing on). */
+function inOptionDeclarations(node: SyntaxNode): boolean {
+  for (let n: SyntaxNode | null = node; n; n = n.parent) {
+    if (n.kind === K.NODE_ATTRPATH_VALUE && /^options\b/.test(n.childNodes()[0]?.text ?? "")) return true;
+  }
+  return false;
+}
+
+/** The innermost node holding an offset. */
+function innermostAt(root: SyntaxNode, offset: number): SyntaxNode | undefined {
+  let found: SyntaxNode | undefined;
+  root.walk((n) => {
+    if (n.start > offset || n.end <= offset) return false;
+    found = n;
+    return undefined;
+  });
+  return found;
+}
+
 /** Does a file's text name `option` otherwise than turning it off: `<name>.enable` or
  * `<name> = {` not followed by a literal false, the name as a string (as a generated set of modules
  * would), or the set holding it written whole by a function (`my.services = genAttrs names (..)`)
  * or a member of it named at run time (`my.services.${n}.enable`)? */
-function optionNamer(option: string): (text: string) => boolean {
+function optionNamer(option: string): (text: string, skip?: (at: number) => boolean) => boolean {
   const owner = option.split(".").at(-1)!;
   const name = escapeRegExp(owner);
   // Named by its last two names (`my.services`): a lone `services` is every module's systemd.services.
@@ -447,10 +487,14 @@ function optionNamer(option: string): (text: string) => boolean {
   const offSetting = new RegExp(String.raw`^\s*=\s*${FALSE}|^\s*enable\s*=\s*${FALSE}`);
   // The regexes run only on files holding the names they look for (a plain search is far cheaper).
   const parentName = option.split(".").at(-2);
-  return (text) => {
-    if (generated && parentName !== undefined && text.includes(parentName) && generated.test(text)) return true;
+  // `skip(at)`: a mention at that offset does not count (namedOutsideOwnGate).
+  return (text, skip) => {
+    if (generated && parentName !== undefined && text.includes(parentName)) {
+      if (!skip ? generated.test(text) : [...text.matchAll(new RegExp(generated.source, "g"))].some((m) => !skip(m.index))) return true;
+    }
     if (!text.includes(owner)) return false;
     for (const m of text.matchAll(mention)) {
+      if (skip?.(m.index)) continue;
       // `<name>.enable = false;`, `<name> = { enable = false; }`: says it is off.
       if (!m[0].startsWith('"') && offSetting.test(text.slice(m.index + m[0].length, m.index + m[0].length + 120))) continue;
       // `hasMonitoring = config.jd.monitoring.enable;`: a read of the option, which turns nothing on.
