@@ -217,10 +217,12 @@ describe("a module's own files naming it inside its own gate (issue 11, corpus9 
 
 describe("an agenix secrets file built from the folder's path (`file = ./. + \"/${name}\"`)", () => {
   // ambroisie-nix-config hosts/nixos/porthos/secrets: default.nix maps secrets.nix's "sso/auth-key.age"
-  // to `file = ./. + "/${name}"`; the stale sso/default.nix beside them is imported by nothing.
+  // to `file = ./. + "/${name}"`; the stale sso/default.nix beside them is imported by nothing (and
+  // reads its own folder's files with `./. + "/${user}/password-hash.txt"`).
   it("does not keep the folder's stale modules alive; handing `./.` to an importer does", async () => {
     const secrets = `{ lib, ... }: { age.secrets = lib.mapAttrs (name: _: { file = ./. + "/\${name}"; }) (import ./secrets.nix); }\n`;
-    const stale = `{ services.nfs.server.exports = "/srv/sso *(rw,no_root_squash)"; }\n`;
+    // The stale module reads files beside itself with `./. + "/..."` too.
+    const stale = `{ lib, ... }: { services.nfs.server.exports = "/srv/sso *(rw,no_root_squash)"; environment.etc.sso.text = lib.fileContents (./. + "/alice/hash.txt"); }\n`;
     const report = await scanMemory({
       ...FILES,
       "hosts/alpha.nix": `{ imports = [ ../modules/share.nix ../modules/backup.nix ../modules/direct.nix ./secrets ]; my.backup.enable = true; }\n`,

@@ -111,8 +111,10 @@ interface Run {
   defines: number;
 }
 
-/** The longest qualifying run two files share (from seed positions), or undefined. */
-function longestRun(la: Line[], lb: Line[], seeds: Array<[number, number]>): Run | undefined {
+/** The longest qualifying run two files share (from seed positions), or undefined. Definitions
+ * count when they configure something switched on and describe no machine in both copies (`offA`,
+ * `offB`): a run of mounts beside a shorter copied block does not hide the block. */
+function longestRun(la: Line[], lb: Line[], seeds: Array<[number, number]>, offA: Set<number>, offB: Set<number>): Run | undefined {
   let best: Run | undefined;
   const covered = new Set<string>();
   for (const [i0, j0] of seeds) {
@@ -127,7 +129,7 @@ function longestRun(la: Line[], lb: Line[], seeds: Array<[number, number]>): Run
     let defines = 0;
     while (i + length < la.length && j + length < lb.length && la[i + length]!.text === lb[j + length]!.text) {
       covered.add(`${i + length}:${j + length}`);
-      if (la[i + length]!.defines) defines++;
+      if (la[i + length]!.defines && !offA.has(la[i + length]!.line) && !offB.has(lb[j + length]!.line)) defines++;
       length++;
     }
     if (defines >= DUPLICATE_DEFINITIONS && (!best || defines > best.defines)) best = { a: i, b: j, length, defines };
@@ -188,7 +190,7 @@ function checkRepository(files: NixFileContext[], sink: RepositorySink): void {
     if (!m) continue;
     const found: Array<{ from: NixFileContext; run: Run }> = [];
     for (const from of [...m.keys()].sort((x, y) => (x.file < y.file ? -1 : 1))) {
-      const run = longestRun(lines.get(from)!, lines.get(f)!, m.get(from)!);
+      const run = longestRun(lines.get(from)!, lines.get(f)!, m.get(from)!, offOf(from), offOf(f));
       // A block switched off (`enable = false`) in either copy is dead configuration, not a copy
       // that drifts (Xe/nixos-configs' disabled zrepl blocks); the machine's own disks, mounts and
       // hardware facts do not count either (machineLines).
