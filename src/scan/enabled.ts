@@ -153,7 +153,7 @@ export class ModuleUsage {
   /** The files that list a directory (readDir, scanPaths...). */
   private listing?: NixFileContext[];
   /** The directories (below the root) of files that write `./.`. */
-  private ownDirs?: Set<string>;
+  private ownDirs?: Map<string, string[]>;
 
   /** Every relative or absolute path written in a file, by its last part (`.nix` dropped): which
    * files write it, and how. One pass over the texts instead of one per question. */
@@ -242,8 +242,19 @@ export class ModuleUsage {
     for (const [f, paths] of this.pathEnds().get(base) ?? []) if (f !== file && [...paths].some((p) => mayName(p, f, file)) && this.live(f)) return true;
     // `rimport { path = [ ./. ]; }`, `myLib.importAll ./.`: a file outside the root handing its own
     // directory to a function (the repository's own importer, whatever its name) may list it.
-    this.ownDirs ??= new Set(this.facts.files.filter((f) => f.file.includes("/") && /(?<![\w./])\.\/\.(?![\w./])/.test(f.text)).map((f) => f.file.slice(0, f.file.lastIndexOf("/"))));
-    for (const a of dirs) if (this.ownDirs.has(a)) return true;
+    // (Not `file = ./. + "/${name}"`: an agenix or sops secret's encrypted file, built from the
+    // folder's path, names a secret, not a module to import.)
+    if (!this.ownDirs) {
+      this.ownDirs = new Map();
+      for (const f of this.facts.files) {
+        if (!f.file.includes("/") || !/(?<![\w./])(?<!\bfile\s*=\s*)\.\/\.(?![\w./])/.test(f.text)) continue;
+        const dir = f.file.slice(0, f.file.lastIndexOf("/"));
+        this.ownDirs.set(dir, [...(this.ownDirs.get(dir) ?? []), f.file]);
+      }
+    }
+    // (Another file: one reading files beside itself, `fileContents (./. + "/${user}/hash.txt")`,
+    // lists nothing that would use it.)
+    for (const a of dirs) if ((this.ownDirs.get(a) ?? []).some((f) => f !== file)) return true;
     this.listing ??= this.facts.files.filter(listsDirectory);
     for (const f of this.listing) {
       if (f.file === file) continue;

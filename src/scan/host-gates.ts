@@ -359,7 +359,7 @@ export class GateReader {
     if (!option.split(".").at(-1)) return true;
     // What a file's text says of an option depends on the text alone: kept with its tree, so that
     // a scan after one file changed reads only that file again, not every file for every gate.
-    let names: ((text: string) => boolean) | undefined;
+    let names: Namer | undefined;
     for (const file of this.namingFiles()) {
       if (file === declaringFile) continue;
       const tree = this.treeOf(file);
@@ -368,7 +368,7 @@ export class GateReader {
       if (!known) namesCache.set(tree, (known = new Map()));
       let named = known.get(option);
       if (named === undefined) known.set(option, (named = (names ??= optionNamer(option))(tree.text, tree)));
-      if (named) return true;
+      if (named && namedOutsideOwnGate(tree, option, (names ??= optionNamer(option)))) return true;
     }
     return false;
   }
@@ -425,8 +425,10 @@ export function namesOption(tree: SyntaxNode, option: string): boolean {
   let known = namesCache.get(tree);
   if (!known) namesCache.set(tree, (known = new Map()));
   let named = known.get(option);
-  if (named === undefined) known.set(option, (named = optionNamer(option)(tree.text)));
-  return named;
+  // As GateReader.namedElsewhere reads it: what the repeat scan compares must be what was read.
+  const namer = optionNamer(option);
+  if (named === undefined) known.set(option, (named = namer(tree.text, tree)));
+  return named && namedOutsideOwnGate(tree, option, namer);
 }
 
 /** The keys a tree's enables are looked up by (gate-deps.ts). */
@@ -439,11 +441,55 @@ export function gateFactKeys(tree: SyntaxNode, out: Set<string>): void {
   for (const { option } of facts.settings) out.add(`gs:${option}`);
 }
 
+// Whether a file names an option outside the settings gated on that option itself, by tree and option.
+const ownGateCache = new WeakMap<SyntaxNode, Map<string, boolean>>();
+
+/** Does a file that names `option` (optionNamer) name it somewhere other than inside settings gated
+ * on that same option, or inside option declarations? A module's sibling files (`drone/server/default.nix` with `users.users.drone
+ * = { ... }` and `User = "drone"` under `mkIf cfg.enable`, cfg = config.my.services.drone) name the
+ * option's last name only where it is already on: that turns nothing on. */
+function namedOutsideOwnGate(tree: SyntaxNode, option: string, namer: Namer): boolean {
+  let known = ownGateCache.get(tree);
+  if (!known) ownGateCache.set(tree, (known = new Map()));
+  let named = known.get(option);
+  if (named === undefined) {
+    const own = (at: number): boolean => {
+      const node = innermostAt(tree, at);
+      return node !== undefined && (gatesAt(node).includes(option) || inOptionDeclarations(node));
+    };
+    known.set(option, (named = namer(tree.text, tree, own)));
+  }
+  return named;
+}
+
+/** Inside `options.<path> = ...` (a declaration, which turns nothing on). */
+function inOptionDeclarations(node: SyntaxNode): boolean {
+  for (let n: SyntaxNode | null = node; n; n = n.parent) {
+    if (n.kind === K.NODE_ATTRPATH_VALUE && /^options\b/.test(n.childNodes()[0]?.text ?? "")) return true;
+  }
+  return false;
+}
+
+/** The innermost node holding an offset. */
+function innermostAt(root: SyntaxNode, offset: number): SyntaxNode | undefined {
+  let found: SyntaxNode | undefined;
+  root.walk((n) => {
+    if (n.start > offset || n.end <= offset) return false;
+    found = n;
+    return undefined;
+  });
+  return found;
+}
+
 /** Does a file's text name `option` otherwise than turning it off: `<name>.enable` or
  * `<name> = {` not followed by a literal false, the name as a string (as a generated set of modules
  * would), or the set holding it written whole by a function (`my.services = genAttrs names (..)`)
  * or a member of it named at run time (`my.services.${n}.enable`)? */
-function optionNamer(option: string): (text: string, tree?: SyntaxNode) => boolean {
+/** Does a text (of `tree`, when given) name the option; `skip(at)`: a mention at that offset does
+ * not count (namedOutsideOwnGate). */
+type Namer = (text: string, tree?: SyntaxNode, skip?: (at: number) => boolean) => boolean;
+
+function optionNamer(option: string): Namer {
   const owner = option.split(".").at(-1)!;
   const name = escapeRegExp(owner);
   // Named by its last two names (`my.services`): a lone `services` is every module's systemd.services.
@@ -462,11 +508,15 @@ function optionNamer(option: string): (text: string, tree?: SyntaxNode) => boole
   const offSetting = new RegExp(String.raw`^\s*=\s*${FALSE}|^\s*enable\s*=\s*${FALSE}`);
   // The regexes run only on files holding the names they look for (a plain search is far cheaper).
   const parentName = option.split(".").at(-2);
-  return (text, tree) => {
+  return (text, tree, skip) => {
     let generates: boolean | undefined;
-    if (generated && parentName !== undefined && text.includes(parentName) && generated.test(text) && (!tree || writtenWhole(tree, option))) return true;
+    if (generated && parentName !== undefined && text.includes(parentName)) {
+      const hit = !skip ? generated.test(text) : [...text.matchAll(new RegExp(generated.source, "g"))].some((m) => !skip(m.index));
+      if (hit && (!tree || writtenWhole(tree, option))) return true;
+    }
     if (!text.includes(owner)) return false;
     for (const m of text.matchAll(mention)) {
+      if (skip?.(m.index)) continue;
       // `<name>.enable = false;`, `<name> = { enable = false; }`: says it is off.
       if (!m[0].startsWith('"') && offSetting.test(text.slice(m.index + m[0].length, m.index + m[0].length + 200).replace(/#[^\n]*/g, ""))) continue;
       // `hasMonitoring = config.jd.monitoring.enable;`: a read of the option, which turns nothing on.

@@ -101,6 +101,8 @@ export function isPlaceholder(value: string): boolean {
   if (/^[x*•#._-]+$/i.test(v)) return true; // ****, xxxx-xxxx, ....
   if (/^(.)\1+$/.test(v)) return true; // all the same character
   if (/(.)\1{5,}/.test(v) && /(?:x{6,}|X{6,}|0{8,}|\*{4,}|\.{4,})/.test(v)) return true; // padded sample: sk_live_xxxxxxxx
+  // A token's prefix with X's for the rest: `github_pat_XXX`, `ghp_xxxx` (mirkolenz-nixos README).
+  if (/^[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)*[_-](?:X{3,}|x{3,})$/.test(v)) return true;
   // Marker words in one consistent case, so random mixed-case text ("...PFakExm...") is not caught.
   const marker = /example|dummy|placeholder|changeme|change_me|replace_?me|your[_-]|_here\b|fake|sample|redacted/;
   const folded = v.replace(/[A-Z]{4,}|[A-Z][a-z]{3,}/g, (w) => w.toLowerCase()); // EXAMPLE, Example

@@ -187,3 +187,57 @@ describe("a module turned on with the snowfall-lib `enabled` set", () => {
     }
   });
 });
+
+describe("a module's own files naming it inside its own gate (issue 11, corpus9 judging)", () => {
+  // ambroisie-nix-config: my.services.drone, enabled on no host; its server part creates
+  // `users.users.drone = { ... }` and runs `User = "drone"` under `mkIf cfg.enable`, which read as
+  // "another file names drone" and kept the runner's findings on the hosts.
+  const drone = {
+    "modules/drone/default.nix": `{ lib, ... }: { imports = [ ./runner.nix ./server.nix ]; options.my.drone = { enable = lib.mkEnableOption "drone"; }; }\n`,
+    "modules/drone/runner.nix": `{ config, lib, ... }: let cfg = config.my.drone; in { config = lib.mkIf (cfg.enable && cfg.port > 0) { services.nfs.server.exports = "/srv/ci *(rw,no_root_squash)"; }; }\n`,
+    "modules/drone/server.nix": `{ config, lib, ... }: let cfg = config.my.drone; in { config = lib.mkIf cfg.enable { users.users.drone = { isSystemUser = true; group = "drone"; }; systemd.services.drone.serviceConfig.User = "drone"; }; }\n`,
+  };
+  const hosts = (extra: string) => `{ imports = [ ../modules/drone ]; ${extra} }\n`;
+
+  it("a sibling file naming it only where it is already on does not turn it on: listed apart", async () => {
+    const report = await scanMemory({ ...FILES, ...drone, "hosts/alpha.nix": hosts("") });
+    expect(report.findings.filter((f) => f.file === "modules/drone/runner.nix" && f.ruleId === "nfs-no-root-squash")).toEqual([]);
+    const off = report.suppressed.filter((f) => f.file === "modules/drone/runner.nix" && f.ruleId === "nfs-no-root-squash");
+    expect(off.map((f) => f.suppressedBy.reason)).toEqual(["no host runs this part of modules/drone/runner.nix: it is behind my.drone.enable, which no host turns on"]);
+  });
+
+  it("look-alikes: a host turning it on, or a file naming it outside the gate, keep the finding", async () => {
+    const on = await scanMemory({ ...FILES, ...drone, "hosts/alpha.nix": hosts("my.drone.enable = true;") });
+    expect(on.findings.find((f) => f.file === "modules/drone/runner.nix" && f.ruleId === "nfs-no-root-squash")?.host).toEqual(["alpha"]);
+    // An unread route (a generated set of modules naming "drone") may turn it on: not dead.
+    const named = await scanMemory({ ...FILES, ...drone, "hosts/alpha.nix": hosts(""), "roles.nix": `{ ci = [ "drone" ]; }\n` });
+    expect(named.suppressed.filter((f) => f.file === "modules/drone/runner.nix" && f.suppressedBy.reason.includes("no host turns on"))).toEqual([]);
+  });
+});
+
+describe("an agenix secrets file built from the folder's path (`file = ./. + \"/${name}\"`)", () => {
+  // ambroisie-nix-config hosts/nixos/porthos/secrets: default.nix maps secrets.nix's "sso/auth-key.age"
+  // to `file = ./. + "/${name}"`; the stale sso/default.nix beside them is imported by nothing (and
+  // reads its own folder's files with `./. + "/${user}/password-hash.txt"`).
+  it("does not keep the folder's stale modules alive; handing `./.` to an importer does", async () => {
+    const secrets = `{ lib, ... }: { age.secrets = lib.mapAttrs (name: _: { file = ./. + "/\${name}"; }) (import ./secrets.nix); }\n`;
+    // The stale module reads files beside itself with `./. + "/..."` too.
+    const stale = `{ lib, ... }: { services.nfs.server.exports = "/srv/sso *(rw,no_root_squash)"; environment.etc.sso.text = lib.fileContents (./. + "/alice/hash.txt"); }\n`;
+    const report = await scanMemory({
+      ...FILES,
+      "hosts/alpha.nix": `{ imports = [ ../modules/share.nix ../modules/backup.nix ../modules/direct.nix ./secrets ]; my.backup.enable = true; }\n`,
+      "hosts/secrets/default.nix": secrets,
+      "hosts/secrets/secrets.nix": `{ "sso/key.age".publicKeys = [ ]; }\n`,
+      "hosts/secrets/sso/default.nix": stale,
+    });
+    expect(report.findings.filter((f) => f.file === "hosts/secrets/sso/default.nix")).toEqual([]);
+    expect(report.suppressed.some((f) => f.file === "hosts/secrets/sso/default.nix" && f.suppressedBy.kind === "unused")).toBe(true);
+    const listed = await scanMemory({
+      ...FILES,
+      "hosts/alpha.nix": `{ imports = [ ../modules/share.nix ./secrets ]; }\n`,
+      "hosts/secrets/default.nix": `{ lib, ... }: { imports = lib.filesystem.listFilesRecursive ./.; }\n`,
+      "hosts/secrets/sso/default.nix": stale,
+    });
+    expect(listed.findings.filter((f) => f.file === "hosts/secrets/sso/default.nix" && f.ruleId === "nfs-no-root-squash")).toHaveLength(1);
+  });
+});

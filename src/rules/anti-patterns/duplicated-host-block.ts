@@ -76,6 +76,27 @@ function disabledLines(f: NixFileContext): Set<number> {
   return out;
 }
 
+/** A definition describing the machine itself: its disks and mounts (`fileSystems`, `disko`,
+ * `swapDevices`, LUKS devices) or a set the repository keeps its hardware facts in
+ * (`deviceSpecific.devInfo = { cpu = ...; ram = 8; }`). Hosts with the same disk layout or the
+ * same model repeat these by nature (chvp-nixos-config's per-machine ZFS datasets, NickCao-flakes'
+ * disko ESP partition): they are facts about each machine, not shared configuration to factor out. */
+const HARDWARE_FACTS = /^(?:dev|device|hardware|machine)[-_]?(?:info|specs?|facts)$/i;
+function describesMachine(path: string, segments: ReadonlyArray<{ name?: string }>): boolean {
+  return HARDWARE_TREES.has(segments[0]?.name ?? "") || /^boot\.initrd\.luks\.devices\b/.test(path) || segments.some((s) => HARDWARE_FACTS.test(s.name ?? ""));
+}
+
+/** Lines of a file that describe the machine (describesMachine): they do not count toward a copy. */
+function machineLines(f: NixFileContext): Set<number> {
+  const out = new Set<number>();
+  const lineOf = (offset: number) => f.parsed.source.lines.position(offset).line;
+  for (const d of f.index.definitions) {
+    if (!describesMachine(d.path, d.segments)) continue;
+    for (let l = lineOf(d.binding.start); l <= lineOf(d.binding.end); l++) out.add(l);
+  }
+  return out;
+}
+
 /** Definition lines of a run that configure something switched on. */
 function liveDefinitions(ls: Line[], start: number, length: number, off: Set<number>): number {
   let n = 0;
@@ -90,8 +111,10 @@ interface Run {
   defines: number;
 }
 
-/** The longest qualifying run two files share (from seed positions), or undefined. */
-function longestRun(la: Line[], lb: Line[], seeds: Array<[number, number]>): Run | undefined {
+/** The longest qualifying run two files share (from seed positions), or undefined. Definitions
+ * count when they configure something switched on and describe no machine in both copies (`offA`,
+ * `offB`): a run of mounts beside a shorter copied block does not hide the block. */
+function longestRun(la: Line[], lb: Line[], seeds: Array<[number, number]>, offA: Set<number>, offB: Set<number>): Run | undefined {
   let best: Run | undefined;
   const covered = new Set<string>();
   for (const [i0, j0] of seeds) {
@@ -106,7 +129,7 @@ function longestRun(la: Line[], lb: Line[], seeds: Array<[number, number]>): Run
     let defines = 0;
     while (i + length < la.length && j + length < lb.length && la[i + length]!.text === lb[j + length]!.text) {
       covered.add(`${i + length}:${j + length}`);
-      if (la[i + length]!.defines) defines++;
+      if (la[i + length]!.defines && !offA.has(la[i + length]!.line) && !offB.has(lb[j + length]!.line)) defines++;
       length++;
     }
     if (defines >= DUPLICATE_DEFINITIONS && (!best || defines > best.defines)) best = { a: i, b: j, length, defines };
@@ -149,7 +172,7 @@ function checkRepository(files: NixFileContext[], sink: RepositorySink): void {
   const offCache = new Map<NixFileContext, Set<number>>();
   const offOf = (f: NixFileContext) => {
     let off = offCache.get(f);
-    if (!off) offCache.set(f, (off = disabledLines(f)));
+    if (!off) offCache.set(f, (off = new Set([...disabledLines(f), ...machineLines(f)])));
     return off;
   };
   // Copies between several hosts form a group (enigma repeats atlas, lapa repeats both...): the
@@ -167,9 +190,10 @@ function checkRepository(files: NixFileContext[], sink: RepositorySink): void {
     if (!m) continue;
     const found: Array<{ from: NixFileContext; run: Run }> = [];
     for (const from of [...m.keys()].sort((x, y) => (x.file < y.file ? -1 : 1))) {
-      const run = longestRun(lines.get(from)!, lines.get(f)!, m.get(from)!);
+      const run = longestRun(lines.get(from)!, lines.get(f)!, m.get(from)!, offOf(from), offOf(f));
       // A block switched off (`enable = false`) in either copy is dead configuration, not a copy
-      // that drifts (Xe/nixos-configs' disabled zrepl blocks).
+      // that drifts (Xe/nixos-configs' disabled zrepl blocks); the machine's own disks, mounts and
+      // hardware facts do not count either (machineLines).
       if (
         run &&
         (liveDefinitions(lines.get(f)!, run.b, run.length, offOf(f)) < DUPLICATE_DEFINITIONS ||
@@ -243,6 +267,22 @@ const DISABLED = `  services.zrepl = {
   };
 `;
 
+/** Two machines on the same ZFS layout and model: per-machine facts, alike by nature. */
+const ZFS = ["root", "nix", "nix/store", "data", "cache"].map((d) => `  fileSystems."/${d === "root" ? "" : d}" = {\n    device = "rpool/local/${d}";\n    fsType = "zfs";\n    neededForBoot = true;\n  };\n`).join("");
+const DEV_INFO = `  deviceSpecific.devInfo = {
+    legacy = true;
+    cpu = { vendor = "intel"; clock = 2500; cores = 2; };
+    drive = { type = "ssd"; speed = 1000; size = 120; };
+    ram = 8;
+  };
+  boot.initrd.availableKernelModules = [ "nvme" "xhci_pci" ];
+  boot.initrd.luks.devices.crypt = {
+    device = "/dev/disk/by-partlabel/ROOT";
+    allowDiscards = true;
+    bypassWorkqueues = true;
+  };
+`;
+
 function twoHosts(a: string, b: string, extra: Record<string, string> = {}): Record<string, string> {
   const flake = flakeWith(["./hosts/alpha.nix"], "alpha").replace(
     "  };\n}",
@@ -268,7 +308,11 @@ export const duplicatedHostBlock: Rule = {
     nist: ["PR.PS-01"],
   },
   examples: {
-    fire: [twoHosts(`{ ... }:\n{\n  networking.hostName = "alpha";\n${BLOCK}}\n`, `{ ... }:\n{\n  networking.hostName = "beta";\n\n  # copied from alpha\n${BLOCK.replace(/^ {2}/gm, "    ")}  boot.loader.systemd-boot.enable = true;\n}\n`)],
+    fire: [
+      twoHosts(`{ ... }:\n{\n  networking.hostName = "alpha";\n${BLOCK}}\n`, `{ ... }:\n{\n  networking.hostName = "beta";\n\n  # copied from alpha\n${BLOCK.replace(/^ {2}/gm, "    ")}  boot.loader.systemd-boot.enable = true;\n}\n`),
+      // Copied settings next to the machine's mounts still count (the mounts alone would not).
+      twoHosts(`{ ... }:\n{\n  networking.hostName = "alpha";\n${ZFS}${BLOCK}}\n`, `{ ... }:\n{\n  networking.hostName = "beta";\n${ZFS}${BLOCK}}\n`),
+    ],
     silent: [
       // Both hosts import one shared module: nothing is copied.
       twoHosts(`{ imports = [ ../common.nix ]; networking.hostName = "alpha"; }\n`, `{ imports = [ ../common.nix ]; networking.hostName = "beta"; }\n`, { "common.nix": `{ ... }:\n{\n${BLOCK}}\n` }),
@@ -276,6 +320,11 @@ export const duplicatedHostBlock: Rule = {
       twoHosts(`{ ... }:\n{\n${BLOCK.split("\n").slice(0, 5).join("\n")}\n  networking.hostName = "alpha";\n}\n`, `{ ... }:\n{\n${BLOCK.split("\n").slice(0, 5).join("\n")}\n  networking.hostName = "beta";\n}\n`),
       // The copied block is switched off (`enable = false`) in both hosts.
       twoHosts(`{ ... }:\n{\n  networking.hostName = "alpha";\n${DISABLED}}\n`, `{ ... }:\n{\n  networking.hostName = "beta";\n${DISABLED}}\n`),
+      // Two machines on the same ZFS dataset layout (a per-host hardware.nix): facts about each
+      // machine, not configuration to share.
+      twoHosts(`{ ... }:\n{\n  networking.hostName = "alpha";\n  boot.kernelModules = [ "kvm-amd" ];\n${ZFS}}\n`, `{ ... }:\n{\n  networking.hostName = "beta";\n  boot.kernelModules = [ "kvm-amd" ];\n${ZFS}}\n`),
+      // The same model described twice (a repository's hardware-facts set, LUKS devices).
+      twoHosts(`{ ... }:\n{\n  networking.hostName = "alpha";\n${DEV_INFO}}\n`, `{ ... }:\n{\n  networking.hostName = "beta";\n${DEV_INFO}}\n`),
       // Generated hardware scans look alike by construction.
       twoHosts(`{ imports = [ ./alpha-hw/hardware-configuration.nix ]; }\n`, `{ imports = [ ./beta-hw/hardware-configuration.nix ]; }\n`, {
         "hosts/alpha-hw/hardware-configuration.nix": `{ ... }:\n{\n${BLOCK}}\n`,

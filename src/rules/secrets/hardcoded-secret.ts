@@ -10,6 +10,7 @@
 // (committed-secret-file).
 import { extname, posix } from "node:path";
 import { SyntaxKind as K, LineIndex, type SyntaxNode } from "../../nix/syntax.js";
+import { calleeName, flattenApply } from "../../nix/options.js";
 import { besideTestEndpoint, detectSecrets, documentedAsDeliberatelyWeak, documentedAsPublicTestValue, isEmptyPasswordHash, isPlaceholder, namesCommand, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
 import { definitionOf, enclosingDefinition, inOptionDocumentation, rangeOf, redactedLine, stringSource, syntacticPath, valueSite } from "../nix-strings.js";
 import type { NixFileContext, Rule, TextFileContext } from "../types.js";
@@ -83,6 +84,7 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
     if (m.kind === "password-hash") continue;
     if (documentedAsPublicTestValue(ctx.text, m.start)) continue;
     if (m.detector === "plaintext-password" && besideTestEndpoint(ctx.text, m.start, ctx.text.slice(m.start, m.end))) continue;
+    if (m.detector === "url-credentials" && loopbackDevShellUrl(ctx, str, m.end)) continue;
     if (m.detector === "plaintext-password" && judgedByKey(m, key)) {
       // A password literal as an option's whole value: plaintext-password-option's; under
       // users.users (even where the index cannot follow, e.g. inside recursiveUpdate): the users rules'.
@@ -111,6 +113,29 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
       fix: { safety: "manual", description: weak ? "Nothing to rotate if it is shared on purpose; keep it out of anything that needs a real secret, and move it to agenix or sops-nix if it ever guards more than that." : fixText(m) },
     });
   }
+}
+
+/** A development shell: a file under `shells/`, `devshells/` or `devenv/`, or a string inside
+ * `mkShell { ... }`, numtide's `devshell.mkShell`, `devShells.<system>.<name> = ...` or a devenv
+ * module. */
+const DEV_SHELL_FILE = /(?:^|\/)(?:dev-?)?shells?(?:\/|\.nix$)|(?:^|\/)devenv(?:\/|\.nix$)/i;
+const DEV_SHELL_CALL = /^(?:mkShell\w*|mkDevShell|mkDevenv|mkDevenvShell)$/;
+function inDevShell(ctx: NixFileContext, node: SyntaxNode): boolean {
+  if (DEV_SHELL_FILE.test(ctx.file)) return true;
+  for (let n: SyntaxNode | null = node.parent; n; n = n.parent) {
+    if (n.kind === K.NODE_APPLY && DEV_SHELL_CALL.test(calleeName(flattenApply(n).fn) ?? "")) return true;
+    if (n.kind === K.NODE_ATTRPATH_VALUE && /^(?:[\w.]*\.)?(?:devShells?|devenv)\b/.test(n.childNodes()[0]?.text ?? "")) return true;
+  }
+  return false;
+}
+
+/** A URL's credentials for a database or service on the machine itself (`mysql://root:dodona@
+ * 127.0.0.1:3306/app`) in a development shell: the throwaway password of a local development
+ * database, on no host (chvp-nixos-config shells/dodona.nix, judged wrong three times). `end` is
+ * where the password ends (the `@` follows). */
+function loopbackDevShellUrl(ctx: NixFileContext, str: SyntaxNode, end: number): boolean {
+  if (!/^@(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])(?![\w.-])/.test(ctx.text.slice(end, end + 40))) return false;
+  return inDevShell(ctx, str);
 }
 
 /** What the detectors call a file's kind (its extension; `.env` files). */

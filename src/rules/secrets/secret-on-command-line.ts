@@ -23,6 +23,9 @@ const INTERPOLATION = "__nix_interpolation__";
 const SECRET_FLAG = /^--(?:[\w-]*-)?(?:password|passwd|pass|token|secret|api-?key|passphrase|client-secret|secret-key|auth-key)$/i;
 // Switches that name a secret but take no value (`--ask-password`, `--no-password`).
 const BOOLEAN_FLAG = /^--(?:no|clear|unset|remove|delete|revoke|ask|prompt|read|use|require|change|reset|generate|random|empty|with|without|show|hide|print|stdin)-/i;
+// Options that take the path of a file holding the secret (`--password-file`, `--token-path`,
+// `--passwordFile`), not the secret.
+const FILE_FLAG = /^-{1,2}[\w-]*(?:[-_](?:file|path|dir)|File|Path)$/i;
 const MYSQL = new Set(["mysql", "mysqldump", "mysqladmin", "mysqlcheck", "mysqlimport", "mariadb", "mariadb-dump", "mariadb-admin"]);
 const PLACEHOLDER = /^(?:<[^>]*>|\.\.\.|x+|\*+|changeme|secret|password|-)$/i;
 
@@ -149,8 +152,10 @@ function secretArguments(argv: ShellWord[], root?: SyntaxNode): Hit[] {
       // An argument that is a Nix value naming a secret, after any option (`-t ${settings.githubToken}`):
       // the option's name says nothing, the value says what it is.
       const expr = soleInterpolation(w, root);
-      if (expr && SECRET_VALUE.test(expr)) {
-        const prev = argv[i - 1]!.value;
+      const prev = argv[i - 1]!.value;
+      // After an option that takes a file (`--password-file ${resticPassword}`, the Nix value an
+      // agenix path: Nebucatnetzer-nixos restic): the argument is the path, the safe way.
+      if (expr && SECRET_VALUE.test(expr) && !FILE_FLAG.test(prev)) {
         out.push({ word: w, value: v, flag: /^-/.test(prev) && i > 1 ? prev : "argument", attached: false, byValue: true });
       }
     }
