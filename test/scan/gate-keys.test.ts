@@ -116,3 +116,35 @@ describe("gate keys that read a host's module arguments", () => {
     });
   }, 120_000);
 });
+
+describe("gate keys that read a builder writing a module's set from the host's argument", () => {
+  it("follow a change to the builder's file, which no host imports (pt:<builder>)", async () => {
+    clearScanCache();
+    const files = {
+      "flake.nix": `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.11";
+  outputs = { self, nixpkgs, ... }: let
+    host = import ./lib/host.nix { lib = nixpkgs.lib; };
+  in {
+    nixosConfigurations.server = host.mkHost { name = "server"; systemConfig = { pastebin.enable = true; }; };
+    nixosConfigurations.desk = host.mkHost { name = "desk"; systemConfig = { }; };
+  };
+}
+`,
+      "lib/host.nix": `{ lib }: {\n  mkHost = { name, systemConfig }:\n    lib.nixosSystem {\n      modules = [ ../modules/pastebin.nix { jd = systemConfig; networking.hostName = name; } ];\n    };\n}\n`,
+      "modules/pastebin.nix": `{ config, lib, ... }: let cfg = config.jd.pastebin; in {\n  options.jd.pastebin.enable = lib.mkEnableOption "pastebin";\n  config = lib.mkIf cfg.enable { security.sudo.wheelNeedsPassword = false; };\n}\n`,
+    };
+    await withRepo(files, async (root) => {
+      const hostsOf = (r: SecurityReport) => r.findings.filter((f) => f.ruleId === "sudo-nopasswd").map((f) => f.host);
+      expect(hostsOf(await runScan({ root, quick: true }))).toEqual([["server"]]);
+      // The builder no longer hands the host's set to the module: which hosts turn it on is unknown.
+      const path = join(root, "lib/host.nix");
+      await writeFile(path, (await readFile(path, "utf8")).replace("jd = systemConfig;", "jd = { };"));
+      const warm = await runScan({ root, quick: true });
+      clearScanCache();
+      const fresh = await runScan({ root, quick: true });
+      expect(body(warm)).toBe(body(fresh));
+      expect(hostsOf(fresh)).not.toEqual([["server"]]);
+    });
+  }, 120_000);
+});
