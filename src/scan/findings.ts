@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import type { Finding } from "../report/schema.js";
 import { LineIndex, type SyntaxNode } from "../nix/syntax.js";
 import { applyEdits, unifiedDiff } from "../text/diff.js";
+import { parseNix } from "../nix/index.js";
 import type { Rule, RuleReport, TextEdit } from "../rules/types.js";
 import { detectSecrets, redactAll, type SecretMatch } from "../secrets/index.js";
 import { testNote, type TestContext } from "./classify.js";
@@ -166,6 +167,31 @@ function fileDiff(file: string, text: string, edits: TextEdit[]): string {
   return diff;
 }
 
+// A fix's edits are offered only where each edited Nix file still parses as Nix 2.8 reads it (as
+// service-edits.ts checks its own): an insertion can clash with a definition elsewhere in the file
+// (`services.openssh.enable = true;` beside `services = { openssh.settings.X = ..; }`: "attribute
+// 'openssh' already defined"). A file that did not parse before is not judged.
+const breakCache = new Map<string, { text: string; breaks: boolean }>();
+
+function editsBreakNix(edits: TextEdit[], textOf: (file: string) => string | undefined): boolean {
+  const byFile = new Map<string, TextEdit[]>();
+  for (const e of edits) if (e.file.endsWith(".nix")) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+  for (const [file, list] of byFile) {
+    const text = textOf(file);
+    if (text === undefined) continue;
+    const key = `${file}\0${JSON.stringify(list.map((e) => [e.start, e.end, e.text]))}`;
+    let hit = breakCache.get(key);
+    if (!hit || hit.text !== text) {
+      const after = parseNix(applyEdits(text, list), { dialect: "nix-2.8", keepAst: false }).error;
+      hit = { text, breaks: after !== undefined && parseNix(text, { dialect: "nix-2.8", keepAst: false }).error === undefined };
+      if (breakCache.size >= 5_000) breakCache.clear();
+      breakCache.set(key, hit);
+    }
+    if (hit.breaks) return true;
+  }
+  return false;
+}
+
 // A host name as a whole word, one pattern per name (asked for every finding and host).
 const hostPatterns = new Map<string, RegExp>();
 
@@ -256,15 +282,20 @@ export function buildFindings(raw: RawFinding[], textOf: (file: string) => strin
     sameSpot.set(spot, { finding, template, ...(report.detail ? { detail: { items: new Set(report.detail.items), render: report.detail.render } } : {}) });
     if (report.optionPath) finding.optionPath = report.optionPath;
     if (report.fix) {
-      let patch = report.fix.edits?.length ? patchFor(report.fix.edits, textOf) : undefined;
+      let fixEdits = report.fix.edits;
       let description = report.fix.description;
+      if (fixEdits?.length && editsBreakNix(fixEdits, textOf)) {
+        fixEdits = undefined;
+        description += " (No patch: the edit would not parse in this file, where another definition of the same set clashes with it; make the change by hand.)";
+      }
+      let patch = fixEdits?.length ? patchFor(fixEdits, textOf) : undefined;
       // Context lines count too: a fix next to a password would otherwise print it.
       if (patch && patchHoldsSecret(patch, known)) {
         patch = undefined;
         description += " (The patch is withheld from the report because it would show a secret; `nix-warden remediate` applies it.)";
       }
       finding.fix = { safety: report.fix.safety, description, ...(patch ? { patch } : {}) };
-      if (report.fix.edits?.length) editsById.set(id, report.fix.edits);
+      if (fixEdits?.length) editsById.set(id, fixEdits);
     }
     out.push(finding);
   }
