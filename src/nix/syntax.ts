@@ -301,6 +301,18 @@ export class SyntaxNode extends SyntaxSpan {
     }
   }
 
+  /** The innermost node of this subtree holding `offset` (this node when no child does). */
+  nodeAt(offset: number): SyntaxNode {
+    // A loop, not recursion: trees can be 100,000 levels deep.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    let n: SyntaxNode = this;
+    for (;;) {
+      const next = n.childNodes().find((c) => c.start <= offset && offset < c.end);
+      if (!next) return n;
+      n = next;
+    }
+  }
+
   /** The nodes of one kind in this subtree (this node included), in pre-order; do not modify.
    * Most rules look for one kind of node (strings, applications, bindings): one pass per tree
    * sorts all nodes by kind, where a walk per rule visited every node each time. */

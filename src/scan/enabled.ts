@@ -80,17 +80,6 @@ function guardOf(node: SyntaxNode): SyntaxNode | undefined {
   return undefined;
 }
 
-/** The innermost node holding an offset (a report that gives a range, not a node). */
-function nodeAt(root: SyntaxNode, offset: number): SyntaxNode | undefined {
-  let found: SyntaxNode | undefined;
-  root.walk((n) => {
-    if (n.start > offset || n.end <= offset) return false;
-    found = n;
-    return undefined;
-  });
-  return found;
-}
-
 // The option paths a file sets to something other than a literal false: they depend on its option
 // index alone, which is kept while the file is unchanged.
 const definedCache = new WeakMap<object, string[]>();
@@ -302,7 +291,7 @@ export class ModuleUsage {
   reason(rule: { id: string; category: string }, file: string, at: SyntaxNode | { line: number; column: number } | undefined, hosts: readonly string[]): string | undefined {
     if (!this.applies(rule, file) || hosts.length === 0) return undefined;
     const ctx = this.byFile.get(file);
-    const node = at && ctx ? ("kind" in at ? at : nodeAt(ctx.parsed.root, ctx.parsed.root.source.lines.lineStart(at.line) + at.column - 1)) : undefined;
+    const node = at && ctx ? ("kind" in at ? at : ctx.parsed.root.nodeAt(ctx.parsed.root.source.lines.lineStart(at.line) + at.column - 1)) : undefined;
     const cond = node ? guardOf(node) : undefined;
     const path = cond && ctx ? enableOptionOf(cond, ctx) : undefined;
     if (!path || this.enabledSomewhere(path, file)) return undefined;

@@ -454,7 +454,7 @@ function namedOutsideOwnGate(tree: SyntaxNode, option: string, namer: Namer): bo
   let named = known.get(option);
   if (named === undefined) {
     const own = (at: number): boolean => {
-      const node = innermostAt(tree, at);
+      const node = tree.nodeAt(at);
       return node !== undefined && (gatesAt(node).includes(option) || inOptionDeclarations(node));
     };
     known.set(option, (named = namer(tree.text, tree, own)));
@@ -468,17 +468,6 @@ function inOptionDeclarations(node: SyntaxNode): boolean {
     if (n.kind === K.NODE_ATTRPATH_VALUE && /^options\b/.test(n.childNodes()[0]?.text ?? "")) return true;
   }
   return false;
-}
-
-/** The innermost node holding an offset. */
-function innermostAt(root: SyntaxNode, offset: number): SyntaxNode | undefined {
-  let found: SyntaxNode | undefined;
-  root.walk((n) => {
-    if (n.start > offset || n.end <= offset) return false;
-    found = n;
-    return undefined;
-  });
-  return found;
 }
 
 /** Does a file's text name `option` otherwise than turning it off: `<name>.enable` or

@@ -32,16 +32,6 @@ interface Mention {
   offset: number;
 }
 
-/** The innermost node around an offset. */
-function nodeAt(root: SyntaxNode, offset: number): SyntaxNode {
-  let n = root;
-  for (;;) {
-    const c = n.childNodes().find((x) => x.start <= offset && offset < x.end);
-    if (!c) return n;
-    n = c;
-  }
-}
-
 export class Reach {
   private byEnd?: Map<string, Mention[]>;
   private readonly known = new Map<string, ReachContext | null>();
@@ -92,7 +82,7 @@ export class Reach {
     let allTests = true;
     for (const m of naming) {
       if (m.from.hosts.length) return undefined;
-      const kind = this.isTestPath(m.from.file) || (m.from.root && this.isTestNode(nodeAt(m.from.root, m.offset))) ? "test-file" : this.of(m.from.file);
+      const kind = this.isTestPath(m.from.file) || (m.from.root && this.isTestNode(m.from.root.nodeAt(m.offset))) ? "test-file" : this.of(m.from.file);
       if (kind === undefined) return undefined;
       if (kind !== "test-file") allTests = false;
     }

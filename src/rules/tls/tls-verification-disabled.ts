@@ -301,19 +301,9 @@ function checkNix(ctx: NixFileContext): void {
     }
   }
   checkCommands(commandsInNix(ctx), ctx.file, ctx.text, ctx.parsed.source.lines, ctx.report, (offset) => {
-    const node = nodeAt(ctx.parsed.root, offset);
+    const node = ctx.parsed.root.nodeAt(offset);
     return !!node && ctx.inTest(node);
   });
-}
-
-/** The innermost node at an offset. */
-function nodeAt(root: SyntaxNode, offset: number): SyntaxNode | undefined {
-  let n: SyntaxNode | undefined = root;
-  for (;;) {
-    const next: SyntaxNode | undefined = n.childNodes().find((c) => c.start <= offset && offset < c.end);
-    if (!next) return n;
-    n = next;
-  }
 }
 
 export const tlsVerificationDisabled: Rule = {
