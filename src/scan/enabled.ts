@@ -115,6 +115,8 @@ export function mayName(written: string, from: string, file: string): boolean {
     return strip(posix.normalize(posix.join(dir, written))) === target;
   }
   const a = strip(written).split("/").filter((x) => x !== "" && x !== ".");
+  // `${src}/default.nix` written bare: no folder, so it names no file of the repository.
+  if (a.length === 0) return false;
   const b = target.split("/");
   const [short, long] = a.length <= b.length ? [a, b] : [b, a];
   return short.every((seg, i) => seg === long[long.length - short.length + i]);
@@ -125,6 +127,35 @@ function listsDirectory(f: NixFileContext): boolean {
   let lists = listsCache.get(f.parsed.root);
   if (lists === undefined) listsCache.set(f.parsed.root, (lists = LISTS_DIRECTORY.test(f.text)));
   return lists;
+}
+
+/** Does a listing file write the directory `./<rel>` itself (`readDir ./modules`, `./modules + "/x"`,
+ * `./modules/${name}`), not only a file below it? arianvp-nixos-stuff flake.nix lists `./modules`
+ * for its tests and imports `./modules/monitoring.nix`: the file's path named every file under
+ * hosts/ and modules/ (modules/old/*, hosts/ryzen) as listed. */
+function namesDirectory(text: string, rel: string): boolean {
+  return new RegExp(`\\./${escapeRegExp(rel)}(?![\\w.@-]|/[\\w.@-])`).test(text);
+}
+
+/** The suffixes a file's one directory listing keeps (`lib.hasSuffix "_test.nix" name`), when every
+ * suffix it tests is narrower than `.nix`: the listing takes only files ending so. undefined when
+ * the file lists more than once or keeps any `.nix` file. */
+const suffixCache = new WeakMap<object, string[] | null>();
+function listingSuffixes(f: NixFileContext): string[] | undefined {
+  let known = suffixCache.get(f.parsed.root);
+  if (known === undefined) {
+    const listings = f.text.match(new RegExp(LISTS_DIRECTORY.source, "g")) ?? [];
+    const suffixes = [...f.text.matchAll(/\bhasSuffix\s+"([^"$\\]*)"/g)].map((m) => m[1]!);
+    known = listings.length === 1 && suffixes.length > 0 && suffixes.every((x) => /^.+\.nix$/.test(x) && x !== ".nix") ? suffixes : null;
+    suffixCache.set(f.parsed.root, known);
+  }
+  return known ?? undefined;
+}
+
+/** May the directory listing of `f` take `file` (no suffix filter leaves it out)? */
+function listingTakes(f: NixFileContext, file: string): boolean {
+  const suffixes = listingSuffixes(f);
+  return !suffixes || suffixes.some((x) => file.endsWith(x));
 }
 
 /** `${self}/dir`, `${inputs.self}/dir`, `self + "/dir"`, `self + /dir`: a path from the flake's root. */
@@ -228,7 +259,11 @@ export class ModuleUsage {
     // keeps it alive only if something uses the installer.
     // A path that resolves to another file (`./modules/caddy.nix` of another machine's folder) or
     // whose other parts differ (`${pkgs.reaction}/bin/reaction`) does not name this one.
-    for (const [f, paths] of this.pathEnds().get(base) ?? []) if (f !== file && [...paths].some((p) => mayName(p, f, file)) && this.live(f)) return true;
+    // A default.nix is named by its folder (`./modules/nats`) or in full (`./devShell/default.nix`,
+    // yomaq-nix-config flake.nix), whose last part is `default`.
+    for (const end of parts.at(-1) === "default.nix" ? [base, "default"] : [base]) {
+      for (const [f, paths] of this.pathEnds().get(end) ?? []) if (f !== file && [...paths].some((p) => mayName(p, f, file)) && this.live(f)) return true;
+    }
     // `rimport { path = [ ./. ]; }`, `myLib.importAll ./.`: a file outside the root handing its own
     // directory to a function (the repository's own importer, whatever its name) may list it.
     // (Not `file = ./. + "/${name}"`: an agenix or sops secret's encrypted file, built from the
@@ -252,10 +287,12 @@ export class ModuleUsage {
       for (const a of dirs) {
         if (dir !== "" && a !== dir && !a.startsWith(`${dir}/`)) continue;
         const rel = dir === "" ? a : a.slice(dir.length + 1);
-        if (rel === "" ? /\.\/\.(?![\w.])|\.\/(?=[\s;)\]])/.test(f.text) : f.text.includes(`./${rel}`)) return true;
+        if (rel === "" ? /\.\/\.(?![\w.])|\.\/(?=[\s;)\]])/.test(f.text) : namesDirectory(f.text, rel)) {
+          if (listingTakes(f, file)) return true;
+        }
       }
       // `readDir "${inputs.self}/modules/nixos"`, `self + "/modules"`: a listing rooted at the flake.
-      for (const a of dirs) if (selfRooted(a).test(f.text)) return true;
+      for (const a of dirs) if (selfRooted(a).test(f.text) && listingTakes(f, file)) return true;
     }
     return false;
   }

@@ -242,3 +242,69 @@ describe("an agenix secrets file built from the folder's path (`file = ./. + \"/
     expect(listed.findings.filter((f) => f.file === "hosts/secrets/sso/default.nix" && f.ruleId === "nfs-no-root-squash")).toHaveLength(1);
   });
 });
+
+describe("a flake listing one directory for its tests (issue 11, corpus10 judging)", () => {
+  // arianvp-nixos-stuff flake.nix: `findTestsIn ./modules ""` walks modules/ with readDir keeping
+  // only `hasSuffix "_test.nix"` files, and the same file imports `./modules/monitoring.nix`. Neither
+  // the listing (tests only) nor the path of one file under modules/ names modules/old/*.
+  const shared = `{ services.nfs.server.exports = "/srv/x *(rw,no_root_squash)"; }\n`;
+  const testsFlake = (extra: string) => `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  outputs = { self, nixpkgs, ... }: let
+    lib = nixpkgs.lib;
+    findTests = dir: lib.concatLists (lib.mapAttrsToList (name: type:
+      if type == "directory" then findTests (dir + "/\${name}")
+      else if lib.hasSuffix "_test.nix" name then [ (dir + "/\${name}") ] else [ ]) (builtins.readDir dir));
+  in {
+    nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { modules = [ ./hosts/alpha.nix ./modules/live.nix ${extra} ]; };
+    checks = map import (findTests ./modules);
+  };
+}
+`;
+
+  it("a module under the listed directory that no host imports is listed apart; the imported one and a test stay", async () => {
+    const report = await scanMemory({
+      "flake.nix": testsFlake(""),
+      "hosts/alpha.nix": `{ networking.hostName = "alpha"; }\n`,
+      "modules/live.nix": shared,
+      "modules/old/stale.nix": shared,
+      "hosts/retired/configuration.nix": shared,
+    });
+    const live = report.findings.filter((f) => f.ruleId === "nfs-no-root-squash").map((f) => f.file);
+    expect(live).toEqual(["modules/live.nix"]);
+    for (const file of ["modules/old/stale.nix", "hosts/retired/configuration.nix"]) {
+      expect(report.suppressed.some((f) => f.file === file && f.suppressedBy.kind === "unused"), file).toBe(true);
+    }
+  });
+
+  it("look-alikes: the module imported by a host, or a listing that keeps every `.nix` file, keep it live", async () => {
+    const imported = await scanMemory({
+      "flake.nix": testsFlake("./modules/old/stale.nix"),
+      "hosts/alpha.nix": `{ networking.hostName = "alpha"; }\n`,
+      "modules/live.nix": shared,
+      "modules/old/stale.nix": shared,
+    });
+    expect(imported.findings.filter((f) => f.file === "modules/old/stale.nix" && f.ruleId === "nfs-no-root-squash")).toHaveLength(1);
+    const allNix = await scanMemory({
+      "flake.nix": testsFlake("").replace('"_test.nix"', '".nix"'),
+      "hosts/alpha.nix": `{ networking.hostName = "alpha"; }\n`,
+      "modules/live.nix": shared,
+      "modules/old/stale.nix": shared,
+    });
+    expect(allNix.findings.filter((f) => f.file === "modules/old/stale.nix" && f.ruleId === "nfs-no-root-squash")).toHaveLength(1);
+  });
+});
+
+describe("a default.nix named in full (`import ./shell/default.nix`)", () => {
+  it("is used; a default.nix nothing names is listed apart", async () => {
+    const shared = `{ services.nfs.server.exports = "/srv/x *(rw,no_root_squash)"; }\n`;
+    const report = await scanMemory({
+      ...FILES,
+      "flake.nix": flake.replace("outputs = {", "devShells = import ./tools/shell/default.nix { };\n  outputs = {"),
+      "tools/shell/default.nix": shared,
+      "tools/stale/default.nix": shared,
+    });
+    expect(report.findings.filter((f) => f.file === "tools/shell/default.nix" && f.ruleId === "nfs-no-root-squash")).toHaveLength(1);
+    expect(report.suppressed.some((f) => f.file === "tools/stale/default.nix" && f.suppressedBy.kind === "unused")).toBe(true);
+  });
+});
