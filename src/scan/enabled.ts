@@ -95,11 +95,30 @@ interface WrittenPath {
   path: string;
 }
 
-// Every relative or absolute path a file writes; kept per tree.
+/** The file's text with its comments blanked: a commented-out import (`# ./happy-server.nix` in
+ * JRMurr-NixOsConfig hosts/thicc-server/default.nix) names nothing a host uses. */
+function withoutComments(f: NixFileContext): string {
+  const spans: SyntaxNode["children"] = [];
+  f.parsed.root.walk((n) => {
+    for (const c of n.children) if (c.isToken && c.kind === K.TOKEN_COMMENT) spans.push(c);
+  });
+  if (spans.length === 0) return f.text;
+  spans.sort((a, b) => a.start - b.start);
+  let out = "";
+  let at = 0;
+  for (const c of spans) {
+    if (c.start < at) continue;
+    out += f.text.slice(at, c.start) + f.text.slice(c.start, c.end).replace(/[^\n]/g, " ");
+    at = c.end;
+  }
+  return out + f.text.slice(at);
+}
+
+// Every relative or absolute path a file writes (outside comments); kept per tree.
 const pathEndsCache = new WeakMap<object, WrittenPath[]>();
 function pathEndsOf(f: NixFileContext): WrittenPath[] {
   let ends = pathEndsCache.get(f.parsed.root);
-  if (!ends) pathEndsCache.set(f.parsed.root, (ends = [...f.text.matchAll(/(?:^|[^\w.-])((?:\.{1,2}\/|\/)(?:[\w.@-]+\/)*([\w.@-]+))/g)].map((m) => ({ end: m[2]!.replace(/\.nix$/, ""), path: m[1]! }))));
+  if (!ends) pathEndsCache.set(f.parsed.root, (ends = [...withoutComments(f).matchAll(/(?:^|[^\w.-])((?:\.{1,2}\/|\/)(?:[\w.@-]+\/)*([\w.@-]+))/g)].map((m) => ({ end: m[2]!.replace(/\.nix$/, ""), path: m[1]! }))));
   return ends;
 }
 

@@ -308,3 +308,22 @@ describe("a default.nix named in full (`import ./shell/default.nix`)", () => {
     expect(report.suppressed.some((f) => f.file === "tools/stale/default.nix" && f.suppressedBy.kind === "unused")).toBe(true);
   });
 });
+
+describe("an import commented out (issue 11, corpus10 judging)", () => {
+  // JRMurr-NixOsConfig hosts/thicc-server/default.nix: `# ./happy-server.nix` in its imports.
+  const shared = `{ services.nfs.server.exports = "/srv/x *(rw,no_root_squash)"; }\n`;
+  it("a module named only in a comment is listed apart; one imported on the next line stays live", async () => {
+    const report = await scanMemory({
+      ...FILES,
+      "hosts/alpha.nix": `{\n  imports = [\n    ../modules/share.nix\n    # ./happy.nix\n    /* ./block.nix */\n    ./kept.nix # was ./old-kept.nix\n  ];\n}\n`,
+      "hosts/happy.nix": shared,
+      "hosts/block.nix": shared,
+      "hosts/kept.nix": shared,
+    });
+    for (const file of ["hosts/happy.nix", "hosts/block.nix"]) {
+      expect(report.findings.filter((f) => f.file === file), file).toEqual([]);
+      expect(report.suppressed.some((f) => f.file === file && f.suppressedBy.kind === "unused"), file).toBe(true);
+    }
+    expect(report.findings.filter((f) => f.file === "hosts/kept.nix" && f.ruleId === "nfs-no-root-squash")).toHaveLength(1);
+  });
+});
