@@ -71,6 +71,16 @@ function enableOptionOf(cond: SyntaxNode, file: NixFileContext): string | undefi
 /** The `mkIf <cond>` (or `optionalAttrs`, `if`) whose body holds the node: its condition. */
 function guardOf(node: SyntaxNode): SyntaxNode | undefined {
   for (let child: SyntaxNode = node, p = node.parent; p; child = p, p = p.parent) {
+    // A finding at the name of `systemd.services.x = lib.mkIf cfg.enable { ... };` (arianvp-nixos-stuff
+    // modules/tailscale.nix): the binding's whole value is guarded.
+    if (p.kind === K.NODE_ATTRPATH_VALUE && p.childNodes()[0] === child) {
+      const value = unparen(p.childNodes()[1]);
+      if (value?.kind === K.NODE_APPLY) {
+        const { fn, args } = flattenApply(value);
+        const name = calleeName(fn);
+        if ((name === "mkIf" || name === "optionalAttrs") && args.length === 2) return args[0];
+      }
+    }
     if (p.kind === K.NODE_APPLY) {
       const { fn, args } = flattenApply(p);
       const name = calleeName(fn);

@@ -327,3 +327,35 @@ describe("an import commented out (issue 11, corpus10 judging)", () => {
     expect(report.findings.filter((f) => f.file === "hosts/kept.nix" && f.ruleId === "nfs-no-root-squash")).toHaveLength(1);
   });
 });
+
+describe("a unit whose whole value is `mkIf cfg.enable { ... }` (issue 11, corpus10 judging)", () => {
+  // arianvp-nixos-stuff modules/tailscale.nix: `systemd.services.tailscale-funnel = lib.mkIf cfg.enable {`
+  // with cfg.enable (services.tailscale.funnel.enable) set by no host; the finding sits at the name.
+  const unit = (name: string) => `{ config, lib, pkgs, ... }:
+let cfg = config.my.${name}; in
+{
+  options.my.${name}.enable = lib.mkEnableOption "${name}";
+  config.systemd.services.${name} = lib.mkIf cfg.enable {
+    wantedBy = [ "multi-user.target" ];
+    serviceConfig.ExecStart = "\${pkgs.hello}/bin/hello";
+  };
+}
+`;
+  it("is lowered one step when nothing sets the option; a unit whose option a host sets keeps its severity", async () => {
+    const report = await scanMemory({
+      ...FILES,
+      "hosts/alpha.nix": `{ imports = [ ../modules/funnel.nix ../modules/relay.nix ]; my.relay.enable = true; }\n`,
+      "modules/funnel.nix": unit("funnel"),
+      "modules/relay.nix": unit("relay"),
+    });
+    const of = (file: string) => report.findings.find((f) => f.file === file && f.ruleId === "systemd-service-exposure");
+    const on = of("modules/relay.nix");
+    const off = of("modules/funnel.nix");
+    expect(on).toBeDefined();
+    expect(off).toBeDefined();
+    expect(off!.message).toContain("behind my.funnel.enable");
+    expect(on!.message).not.toContain("no host enables");
+    const order = ["info", "low", "medium", "high", "critical"];
+    expect(order.indexOf(off!.severity)).toBe(order.indexOf(on!.severity) - 1);
+  });
+});
