@@ -50,9 +50,13 @@ function enableOptionOf(cond: SyntaxNode, file: NixFileContext): string | undefi
   while (n?.kind === K.NODE_BIN_OP && n.childTokens().some((t) => t.text === "&&")) n = unparen(n.childNodes()[0]);
   if (n?.kind !== K.NODE_SELECT) return undefined;
   const text = n.text.replace(/\s+/g, "");
-  const m = /^([A-Za-z_][\w'-]*)((?:\.[A-Za-z_][\w'-]*)*)\.enable$/.exec(text);
+  const m = /^([A-Za-z_][\w'-]*)((?:\.[A-Za-z_][\w'-]*)*)\.([A-Za-z_][\w'-]*)$/.exec(text);
   if (!m) return undefined;
-  if (m[1] === "config") return m[2] ? `${m[2].slice(1)}.enable` : undefined;
+  // `cfg.enable`, or another switch the file declares with mkEnableOption (`cfg.canDisableGlegionKbd`,
+  // wochap-nix-config modules/nixos/desktop/wm-addons/udev-rules).
+  const leaf = m[3]!;
+  if (leaf !== "enable" && !new RegExp(`(?<![\\w'-])${escapeRegExp(leaf)}\\s*=\\s*(?:lib\\.)?mkEnableOption\\b`).test(file.text)) return undefined;
+  if (m[1] === "config") return m[2] ? `${m[2].slice(1)}.${leaf}` : undefined;
   // `cfg = config.services.foo;` (a let binding or a `with`-less alias anywhere in the file).
   let base: string | undefined;
   file.parsed.root.walk((b) => {
@@ -65,7 +69,7 @@ function enableOptionOf(cond: SyntaxNode, file: NixFileContext): string | undefi
     base = c ? c[1]!.slice(1) : "";
     return false;
   });
-  return base ? `${base}${m[2]}.enable` : undefined;
+  return base ? `${base}${m[2]}.${leaf}` : undefined;
 }
 
 /** The `mkIf <cond>` (or `optionalAttrs`, `if`) whose body holds the node: its condition. */
@@ -252,6 +256,10 @@ export class ModuleUsage {
       let says = known.get(key);
       if (says === undefined) {
         // `<owner> = enabled;`: the snowfall-lib set `{ enable = true; }` (host-gates.ts isEnabledSet).
+        // A switch other than `enable` (`canDisableGlegionKbd = true;` in a host): its own name set to
+        // anything but a literal false.
+        const leaf = segs.at(-1)!;
+        if (leaf !== "enable") mention ??= new RegExp(`(?<![\\w'-])${escapeRegExp(leaf)}\\s*=(?!\\s*(?:lib\\.)?(?:mkDefault\\s+|mkForce\\s+)?false\\s*;)`);
         mention ??= owner ? new RegExp(`(?<![\\w'-])${escapeRegExp(owner)}\\s*(?:\\.\\s*enable|=\\s*\\{|=\\s*(?:[\\w'-]+\\.)*enabled\\s*;)`) : undefined;
         says = { names: !!mention?.test(f.text), onByDefault: f.index.declarations.some((d) => d.path === path && ON_BY_DEFAULT.test(d.value?.text ?? "")) };
         known.set(key, says);

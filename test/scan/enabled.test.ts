@@ -359,3 +359,34 @@ let cfg = config.my.${name}; in
     expect(order.indexOf(off!.severity)).toBe(order.indexOf(on!.severity) - 1);
   });
 });
+
+describe("a unit behind another mkEnableOption switch a host sets to false (issue 11, corpus10 judging)", () => {
+  // wochap-nix-config udev-rules: `systemd.services.x = lib.mkIf cfg.canDisableGlegionKbd { ... }`,
+  // declared `canDisableGlegionKbd = lib.mkEnableOption { };`, the one host setting it `= false;`.
+  const kbd = `{ config, lib, pkgs, ... }:
+let cfg = config._custom.kbd; in
+{
+  options._custom.kbd = { enable = lib.mkEnableOption { }; canDisable = lib.mkEnableOption { }; };
+  config = lib.mkIf cfg.enable {
+    systemd.services.kbd = lib.mkIf cfg.canDisable {
+      bindsTo = [ "x.device" ];
+      serviceConfig.ExecStart = "\${pkgs.evtest}/bin/evtest --grab /dev/input/event17";
+    };
+  };
+}
+`;
+  const scan = (value: string) =>
+    scanMemory({
+      ...FILES,
+      "hosts/alpha.nix": `{ imports = [ ../modules/kbd.nix ]; _custom.kbd.enable = true; _custom.kbd.canDisable = ${value}; }\n`,
+      "modules/kbd.nix": kbd,
+    });
+  it("is lowered one step, saying so; a host turning the switch on keeps its severity", async () => {
+    const off = (await scan("false")).findings.find((f) => f.file === "modules/kbd.nix" && f.ruleId === "systemd-service-exposure");
+    const on = (await scan("true")).findings.find((f) => f.file === "modules/kbd.nix" && f.ruleId === "systemd-service-exposure");
+    expect(off?.message).toContain("behind _custom.kbd.canDisable");
+    expect(on?.message).not.toContain("no host enables");
+    const order = ["info", "low", "medium", "high", "critical"];
+    expect(order.indexOf(off!.severity)).toBe(order.indexOf(on!.severity) - 1);
+  });
+});
