@@ -50,9 +50,13 @@ function enableOptionOf(cond: SyntaxNode, file: NixFileContext): string | undefi
   while (n?.kind === K.NODE_BIN_OP && n.childTokens().some((t) => t.text === "&&")) n = unparen(n.childNodes()[0]);
   if (n?.kind !== K.NODE_SELECT) return undefined;
   const text = n.text.replace(/\s+/g, "");
-  const m = /^([A-Za-z_][\w'-]*)((?:\.[A-Za-z_][\w'-]*)*)\.enable$/.exec(text);
+  const m = /^([A-Za-z_][\w'-]*)((?:\.[A-Za-z_][\w'-]*)*)\.([A-Za-z_][\w'-]*)$/.exec(text);
   if (!m) return undefined;
-  if (m[1] === "config") return m[2] ? `${m[2].slice(1)}.enable` : undefined;
+  // `cfg.enable`, or another switch the file declares with mkEnableOption (`cfg.canDisableGlegionKbd`,
+  // wochap-nix-config modules/nixos/desktop/wm-addons/udev-rules).
+  const leaf = m[3]!;
+  if (leaf !== "enable" && !new RegExp(`(?<![\\w'-])${escapeRegExp(leaf)}\\s*=\\s*(?:lib\\.)?mkEnableOption\\b`).test(file.text)) return undefined;
+  if (m[1] === "config") return m[2] ? `${m[2].slice(1)}.${leaf}` : undefined;
   // `cfg = config.services.foo;` (a let binding or a `with`-less alias anywhere in the file).
   let base: string | undefined;
   file.parsed.root.walk((b) => {
@@ -65,12 +69,22 @@ function enableOptionOf(cond: SyntaxNode, file: NixFileContext): string | undefi
     base = c ? c[1]!.slice(1) : "";
     return false;
   });
-  return base ? `${base}${m[2]}.enable` : undefined;
+  return base ? `${base}${m[2]}.${leaf}` : undefined;
 }
 
 /** The `mkIf <cond>` (or `optionalAttrs`, `if`) whose body holds the node: its condition. */
 function guardOf(node: SyntaxNode): SyntaxNode | undefined {
   for (let child: SyntaxNode = node, p = node.parent; p; child = p, p = p.parent) {
+    // A finding at the name of `systemd.services.x = lib.mkIf cfg.enable { ... };` (arianvp-nixos-stuff
+    // modules/tailscale.nix): the binding's whole value is guarded.
+    if (p.kind === K.NODE_ATTRPATH_VALUE && p.childNodes()[0] === child) {
+      const value = unparen(p.childNodes()[1]);
+      if (value?.kind === K.NODE_APPLY) {
+        const { fn, args } = flattenApply(value);
+        const name = calleeName(fn);
+        if ((name === "mkIf" || name === "optionalAttrs") && args.length === 2) return args[0];
+      }
+    }
     if (p.kind === K.NODE_APPLY) {
       const { fn, args } = flattenApply(p);
       const name = calleeName(fn);
@@ -95,11 +109,30 @@ interface WrittenPath {
   path: string;
 }
 
-// Every relative or absolute path a file writes; kept per tree.
+/** The file's text with its comments blanked: a commented-out import (`# ./happy-server.nix` in
+ * JRMurr-NixOsConfig hosts/thicc-server/default.nix) names nothing a host uses. */
+function withoutComments(f: NixFileContext): string {
+  const spans: SyntaxNode["children"] = [];
+  f.parsed.root.walk((n) => {
+    for (const c of n.children) if (c.isToken && c.kind === K.TOKEN_COMMENT) spans.push(c);
+  });
+  if (spans.length === 0) return f.text;
+  spans.sort((a, b) => a.start - b.start);
+  let out = "";
+  let at = 0;
+  for (const c of spans) {
+    if (c.start < at) continue;
+    out += f.text.slice(at, c.start) + f.text.slice(c.start, c.end).replace(/[^\n]/g, " ");
+    at = c.end;
+  }
+  return out + f.text.slice(at);
+}
+
+// Every relative or absolute path a file writes (outside comments); kept per tree.
 const pathEndsCache = new WeakMap<object, WrittenPath[]>();
 function pathEndsOf(f: NixFileContext): WrittenPath[] {
   let ends = pathEndsCache.get(f.parsed.root);
-  if (!ends) pathEndsCache.set(f.parsed.root, (ends = [...f.text.matchAll(/(?:^|[^\w.-])((?:\.{1,2}\/|\/)(?:[\w.@-]+\/)*([\w.@-]+))/g)].map((m) => ({ end: m[2]!.replace(/\.nix$/, ""), path: m[1]! }))));
+  if (!ends) pathEndsCache.set(f.parsed.root, (ends = [...withoutComments(f).matchAll(/(?:^|[^\w.-])((?:\.{1,2}\/|\/)(?:[\w.@-]+\/)*([\w.@-]+))/g)].map((m) => ({ end: m[2]!.replace(/\.nix$/, ""), path: m[1]! }))));
   return ends;
 }
 
@@ -115,6 +148,8 @@ export function mayName(written: string, from: string, file: string): boolean {
     return strip(posix.normalize(posix.join(dir, written))) === target;
   }
   const a = strip(written).split("/").filter((x) => x !== "" && x !== ".");
+  // `${src}/default.nix` written bare: no folder, so it names no file of the repository.
+  if (a.length === 0) return false;
   const b = target.split("/");
   const [short, long] = a.length <= b.length ? [a, b] : [b, a];
   return short.every((seg, i) => seg === long[long.length - short.length + i]);
@@ -125,6 +160,35 @@ function listsDirectory(f: NixFileContext): boolean {
   let lists = listsCache.get(f.parsed.root);
   if (lists === undefined) listsCache.set(f.parsed.root, (lists = LISTS_DIRECTORY.test(f.text)));
   return lists;
+}
+
+/** Does a listing file write the directory `./<rel>` itself (`readDir ./modules`, `./modules + "/x"`,
+ * `./modules/${name}`), not only a file below it? arianvp-nixos-stuff flake.nix lists `./modules`
+ * for its tests and imports `./modules/monitoring.nix`: the file's path named every file under
+ * hosts/ and modules/ (modules/old/*, hosts/ryzen) as listed. */
+function namesDirectory(text: string, rel: string): boolean {
+  return new RegExp(`\\./${escapeRegExp(rel)}(?![\\w.@-]|/[\\w.@-])`).test(text);
+}
+
+/** The suffixes a file's one directory listing keeps (`lib.hasSuffix "_test.nix" name`), when every
+ * suffix it tests is narrower than `.nix`: the listing takes only files ending so. undefined when
+ * the file lists more than once or keeps any `.nix` file. */
+const suffixCache = new WeakMap<object, string[] | null>();
+function listingSuffixes(f: NixFileContext): string[] | undefined {
+  let known = suffixCache.get(f.parsed.root);
+  if (known === undefined) {
+    const listings = f.text.match(new RegExp(LISTS_DIRECTORY.source, "g")) ?? [];
+    const suffixes = [...f.text.matchAll(/\bhasSuffix\s+"([^"$\\]*)"/g)].map((m) => m[1]!);
+    known = listings.length === 1 && suffixes.length > 0 && suffixes.every((x) => /^.+\.nix$/.test(x) && x !== ".nix") ? suffixes : null;
+    suffixCache.set(f.parsed.root, known);
+  }
+  return known ?? undefined;
+}
+
+/** May the directory listing of `f` take `file` (no suffix filter leaves it out)? */
+function listingTakes(f: NixFileContext, file: string): boolean {
+  const suffixes = listingSuffixes(f);
+  return !suffixes || suffixes.some((x) => file.endsWith(x));
 }
 
 /** `${self}/dir`, `${inputs.self}/dir`, `self + "/dir"`, `self + /dir`: a path from the flake's root. */
@@ -192,6 +256,10 @@ export class ModuleUsage {
       let says = known.get(key);
       if (says === undefined) {
         // `<owner> = enabled;`: the snowfall-lib set `{ enable = true; }` (host-gates.ts isEnabledSet).
+        // A switch other than `enable` (`canDisableGlegionKbd = true;` in a host): its own name set to
+        // anything but a literal false.
+        const leaf = segs.at(-1)!;
+        if (leaf !== "enable") mention ??= new RegExp(`(?<![\\w'-])${escapeRegExp(leaf)}\\s*=(?!\\s*(?:lib\\.)?(?:mkDefault\\s+|mkForce\\s+)?false\\s*;)`);
         mention ??= owner ? new RegExp(`(?<![\\w'-])${escapeRegExp(owner)}\\s*(?:\\.\\s*enable|=\\s*\\{|=\\s*(?:[\\w'-]+\\.)*enabled\\s*;)`) : undefined;
         says = { names: !!mention?.test(f.text), onByDefault: f.index.declarations.some((d) => d.path === path && ON_BY_DEFAULT.test(d.value?.text ?? "")) };
         known.set(key, says);
@@ -228,7 +296,11 @@ export class ModuleUsage {
     // keeps it alive only if something uses the installer.
     // A path that resolves to another file (`./modules/caddy.nix` of another machine's folder) or
     // whose other parts differ (`${pkgs.reaction}/bin/reaction`) does not name this one.
-    for (const [f, paths] of this.pathEnds().get(base) ?? []) if (f !== file && [...paths].some((p) => mayName(p, f, file)) && this.live(f)) return true;
+    // A default.nix is named by its folder (`./modules/nats`) or in full (`./devShell/default.nix`,
+    // yomaq-nix-config flake.nix), whose last part is `default`.
+    for (const end of parts.at(-1) === "default.nix" ? [base, "default"] : [base]) {
+      for (const [f, paths] of this.pathEnds().get(end) ?? []) if (f !== file && [...paths].some((p) => mayName(p, f, file)) && this.live(f)) return true;
+    }
     // `rimport { path = [ ./. ]; }`, `myLib.importAll ./.`: a file outside the root handing its own
     // directory to a function (the repository's own importer, whatever its name) may list it.
     // (Not `file = ./. + "/${name}"`: an agenix or sops secret's encrypted file, built from the
@@ -252,10 +324,12 @@ export class ModuleUsage {
       for (const a of dirs) {
         if (dir !== "" && a !== dir && !a.startsWith(`${dir}/`)) continue;
         const rel = dir === "" ? a : a.slice(dir.length + 1);
-        if (rel === "" ? /\.\/\.(?![\w.])|\.\/(?=[\s;)\]])/.test(f.text) : f.text.includes(`./${rel}`)) return true;
+        if (rel === "" ? /\.\/\.(?![\w.])|\.\/(?=[\s;)\]])/.test(f.text) : namesDirectory(f.text, rel)) {
+          if (listingTakes(f, file)) return true;
+        }
       }
       // `readDir "${inputs.self}/modules/nixos"`, `self + "/modules"`: a listing rooted at the flake.
-      for (const a of dirs) if (selfRooted(a).test(f.text)) return true;
+      for (const a of dirs) if (selfRooted(a).test(f.text) && listingTakes(f, file)) return true;
     }
     return false;
   }
