@@ -7,6 +7,8 @@ import { parse as parseTree, type SyntaxDiagnostic } from "./parser.js";
 import { unboundReferences } from "./scope.js";
 import { showExpr } from "./show.js";
 import type { SourceText, SyntaxNode } from "./syntax.js";
+import { applyEdits } from "../text/diff.js";
+import type { TextEdit } from "../text/edit.js";
 
 export { SyntaxKind, SyntaxNode, SyntaxToken, SourceText, LineIndex, kindName, isTrivia } from "./syntax.js";
 export type { SyntaxElement } from "./syntax.js";
@@ -100,4 +102,12 @@ export function parseNix(text: string, options: ParseNixOptions = {}): ParsedNix
 export function showParsed(parsed: ParsedNix): string {
   if (!parsed.ast) throw new Error("showParsed: the file was parsed without keeping its AST");
   return showExpr(parsed.ast);
+}
+
+/** Would these edits make a file Nix 2.8 accepts one it rejects (a second `serviceConfig = ...` in
+ * a set, an inserted `openssh.settings` beside a dotted `services.openssh`: "attribute already
+ * defined")? A file rejected before is not judged. */
+export function editsBreakParse(text: string, edits: readonly Pick<TextEdit, "start" | "end" | "text">[]): boolean {
+  if (parseNix(applyEdits(text, edits), { dialect: "nix-2.8", keepAst: false }).error === undefined) return false;
+  return parseNix(text, { dialect: "nix-2.8", keepAst: false }).error === undefined;
 }

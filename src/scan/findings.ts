@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import type { Finding } from "../report/schema.js";
 import { LineIndex, type SyntaxNode } from "../nix/syntax.js";
 import { applyEdits, unifiedDiff } from "../text/diff.js";
-import { parseNix } from "../nix/index.js";
+import { editsBreakParse } from "../nix/index.js";
 import type { Rule, RuleReport, TextEdit } from "../rules/types.js";
 import { detectSecrets, redactAll, type SecretMatch } from "../secrets/index.js";
 import { testNote, type TestContext } from "./classify.js";
@@ -139,14 +139,8 @@ const VM_VARIANT = /^virtualisation\.vmVariant\w*\./;
 
 /** Group edits per file and render one unified diff for all of them. */
 export function patchFor(edits: TextEdit[], textOf: (file: string) => string | undefined): string | undefined {
-  const byFile = new Map<string, TextEdit[]>();
-  for (const e of edits) {
-    const list = byFile.get(e.file);
-    if (list) list.push(e);
-    else byFile.set(e.file, [e]);
-  }
   let patch = "";
-  for (const [file, list] of [...byFile].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [file, list] of [...editsByFile(edits)].sort(([a], [b]) => a.localeCompare(b))) {
     const text = textOf(file);
     if (text === undefined) return undefined;
     patch += fileDiff(file, text, list);
@@ -157,8 +151,24 @@ export function patchFor(edits: TextEdit[], textOf: (file: string) => string | u
 // A repeat scan proposes the same edits to the same unchanged text: the diff is computed once.
 const diffCache = new Map<string, { text: string; diff: string }>();
 
+/** A fix's edits, by file. */
+function editsByFile(edits: readonly TextEdit[]): Map<string, TextEdit[]> {
+  const byFile = new Map<string, TextEdit[]>();
+  for (const e of edits) {
+    const list = byFile.get(e.file);
+    if (list) list.push(e);
+    else byFile.set(e.file, [e]);
+  }
+  return byFile;
+}
+
+/** The key of one file's edits in the caches below. */
+function editsKey(file: string, edits: readonly TextEdit[]): string {
+  return `${file}\0${JSON.stringify(edits.map((e) => [e.start, e.end, e.text]))}`;
+}
+
 function fileDiff(file: string, text: string, edits: TextEdit[]): string {
-  const key = `${file}\0${JSON.stringify(edits.map((e) => [e.start, e.end, e.text]))}`;
+  const key = editsKey(file, edits);
   const hit = diffCache.get(key);
   if (hit && hit.text === text) return hit.diff;
   const diff = unifiedDiff(file, text, applyEdits(text, edits));
@@ -174,16 +184,13 @@ function fileDiff(file: string, text: string, edits: TextEdit[]): string {
 const breakCache = new Map<string, { text: string; breaks: boolean }>();
 
 function editsBreakNix(edits: TextEdit[], textOf: (file: string) => string | undefined): boolean {
-  const byFile = new Map<string, TextEdit[]>();
-  for (const e of edits) if (e.file.endsWith(".nix")) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
-  for (const [file, list] of byFile) {
-    const text = textOf(file);
+  for (const [file, list] of editsByFile(edits)) {
+    const text = file.endsWith(".nix") ? textOf(file) : undefined;
     if (text === undefined) continue;
-    const key = `${file}\0${JSON.stringify(list.map((e) => [e.start, e.end, e.text]))}`;
+    const key = editsKey(file, list);
     let hit = breakCache.get(key);
     if (!hit || hit.text !== text) {
-      const after = parseNix(applyEdits(text, list), { dialect: "nix-2.8", keepAst: false }).error;
-      hit = { text, breaks: after !== undefined && parseNix(text, { dialect: "nix-2.8", keepAst: false }).error === undefined };
+      hit = { text, breaks: editsBreakParse(text, list) };
       if (breakCache.size >= 5_000) breakCache.clear();
       breakCache.set(key, hit);
     }

@@ -38,6 +38,15 @@ function passwordGiven(scope: Scope): boolean {
     is(false, "services.grafana.settings.auth.basic.enabled", 'services.grafana.settings."auth.basic".enabled');
 }
 
+/** The port Grafana serves HTTP(S) on: its http_port (3000 unset), or undefined when it serves
+ * another protocol (h2, a socket) or the port is not a literal. */
+function httpPort(scope: Scope): number | undefined {
+  const protocol = effectiveValue(scope.definitions(`${SERVER}.protocol`));
+  if (protocol.kind !== "unset" && !(protocol.kind === "known" && (protocol.value === "http" || protocol.value === "https"))) return undefined;
+  const portDef = effectiveValue(scope.definitions(`${SERVER}.http_port`));
+  return portDef.kind === "known" && typeof portDef.value === "number" ? portDef.value : portDef.kind === "unset" ? 3000 : undefined;
+}
+
 function check(scope: Scope): void {
   if (isDisabled(scope, "services.grafana.enable")) return;
   const addr = effectiveValue(scope.definitions(`${SERVER}.http_addr`));
@@ -45,10 +54,7 @@ function check(scope: Scope): void {
     checkProxied(scope, addr.kind === "known" && typeof addr.value === "string" ? addr.value : undefined);
     return;
   }
-  const protocol = effectiveValue(scope.definitions(`${SERVER}.protocol`));
-  if (protocol.kind !== "unset" && !(protocol.kind === "known" && (protocol.value === "http" || protocol.value === "https"))) return;
-  const portDef = effectiveValue(scope.definitions(`${SERVER}.http_port`));
-  const port = portDef.kind === "known" && typeof portDef.value === "number" ? portDef.value : portDef.kind === "unset" ? 3000 : undefined;
+  const port = httpPort(scope);
   if (port === undefined) return;
   const open = opened(scope, port);
   if (!open || passwordGiven(scope)) return;
@@ -84,10 +90,7 @@ function checkProxied(scope: Scope, addr: string | undefined): void {
   if (addr !== undefined && !/^(?:127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/.test(addr.trim())) return;
   const enabled = effectiveValue(scope.definitions("services.grafana.enable"));
   if (enabled.kind !== "known" || enabled.value !== true) return;
-  const protocol = effectiveValue(scope.definitions(`${SERVER}.protocol`));
-  if (protocol.kind !== "unset" && !(protocol.kind === "known" && (protocol.value === "http" || protocol.value === "https"))) return;
-  const portDef = effectiveValue(scope.definitions(`${SERVER}.http_port`));
-  const port = portDef.kind === "known" && typeof portDef.value === "number" ? portDef.value : portDef.kind === "unset" ? 3000 : undefined;
+  const port = httpPort(scope);
   if (port === undefined || passwordGiven(scope)) return;
   const pub = publishedByNginx(scope, grafanaTarget(port));
   if (!pub) return;

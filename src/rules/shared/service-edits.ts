@@ -6,7 +6,7 @@
 // Nix 2.8 does before the edit is offered; an edit that does not parse is dropped.
 import type { OptionDefinition } from "../../nix/options.js";
 import { attrpathSegments, formatPath, unparen } from "../../nix/options.js";
-import { parseNix } from "../../nix/index.js";
+import { editsBreakParse } from "../../nix/index.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { addBindings, bindingsOf, indentUnit, setOf } from "../../nix/edit.js";
 import type { TextEdit } from "../types.js";
@@ -97,20 +97,11 @@ function candidateEdits(site: ServiceSite, settings: Record<string, string>): Te
   return undefined;
 }
 
-function applyEdits(text: string, edits: TextEdit[]): string {
-  let out = text;
-  for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-  return out;
-}
-
 /** Edits adding `settings` (key -> Nix value text) to the service's serviceConfig, or undefined
  * when there is no place they merge into, or the result would not parse. */
 export function serviceConfigEdits(site: ServiceSite, settings: Record<string, string>): TextEdit[] | undefined {
   if (Object.keys(settings).length === 0) return undefined;
   const edits = candidateEdits(site, settings);
   if (!edits) return undefined;
-  const before = parseNix(site.text, { dialect: "nix-2.8" }).error;
-  const after = parseNix(applyEdits(site.text, edits), { dialect: "nix-2.8" }).error;
-  if (after && !before) return undefined;
-  return edits;
+  return editsBreakParse(site.text, edits) ? undefined : edits;
 }
