@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { scanFiles } from "../helpers/scan.js";
 import { applyFix, summary } from "../helpers/fix.js";
 import { nixAvailable } from "../helpers/nix.js";
-import { doasLine, grantsRoot, sudoersLine } from "../../src/rules/access/sudoers.js";
+import { doasLine, grantsRoot, runsAsRoot, sudoersLine } from "../../src/rules/access/sudoers.js";
 
 const RULE = "sudo-nopasswd";
 
@@ -197,6 +197,17 @@ describe("sudoers and doas.conf lines", () => {
     expect(sudoersLine("#includedir /etc/sudoers.d")).toEqual([]);
     expect(sudoersLine("Cmnd_Alias NOPASSWD_CMDS = /bin/ls")).toEqual([]);
     expect(sudoersLine("Defaults !authenticate")[0]).toMatchObject({ kind: "no-authenticate", everyone: true });
+    // Runas: another account is not root; a later `(root)` in the list is.
+    expect(sudoersLine("alice ALL=(ableton) NOPASSWD: ALL")).toEqual([]);
+    expect(sudoersLine("alice ALL=(:audio) NOPASSWD: /bin/play")).toEqual([]);
+    expect(sudoersLine("alice ALL=(bob) NOPASSWD: /bin/a, (root) /bin/b")[0]!.commands).toEqual(["/bin/b"]);
+    expect(sudoersLine("alice ALL=(bob, root) NOPASSWD: ALL")[0]!.commands).toEqual(["ALL"]);
+    expect(sudoersLine("alice ALL=(#0) NOPASSWD: ALL")[0]!.commands).toEqual(["ALL"]);
+    expect(sudoersLine("alice ALL=(ADMINS) NOPASSWD: ALL")[0]!.commands).toEqual(["ALL"]);
+    expect(runsAsRoot("ALL:ALL")).toBe(true);
+    expect(runsAsRoot("postgres")).toBe(false);
+    expect(doasLine("permit nopass alice as wine cmd wine")).toBeUndefined();
+    expect(doasLine("permit nopass alice as root")).toMatchObject({ who: "alice" });
     expect(grantsRoot("ALL")).toEqual({ all: true });
     expect(grantsRoot("/run/current-system/sw/bin/systemctl")).toEqual({ all: false, program: "systemctl" });
     expect(grantsRoot("/run/current-system/sw/bin/systemctl restart foo")).toBeUndefined();

@@ -23,7 +23,7 @@ import { INTERPOLATION_MARK, isAttrs, StaticEvaluator } from "../../nix/static-e
 import { appliedScope, hostValue, isDead, type Scope, type ScopedDef } from "../shared/scope.js";
 import { listOf } from "../shared/edits.js";
 import { cookString, INTERPOLATION, logicalLines } from "../shared/string-lines.js";
-import { grantsRoot, sudoersLine } from "./sudoers.js";
+import { grantsRoot, runsAsRoot, sudoersLine } from "./sudoers.js";
 import { wheelPasswordless } from "./wheel-sudo.js";
 import { SSHD_ROOT_LOGIN } from "./sshd.js";
 
@@ -113,6 +113,8 @@ export function passwordlessSudoGrants(scope: Scope): SudoGrant[] {
         const rule = unparen(ruleNode);
         if (rule?.kind !== K.NODE_ATTR_SET) continue;
         const field = (name: string) => rule.childNodes().find((b) => b.kind === K.NODE_ATTRPATH_VALUE && b.childNodes()[0]?.text === name)?.childNodes()[1];
+        const runAs = staticValue(field("runAs"));
+        if (typeof runAs === "string" && !runsAsRoot(runAs)) continue;
         const users = listedNames(field("users"));
         const groups = listedNames(field("groups"));
         const commandsNode = field("commands");

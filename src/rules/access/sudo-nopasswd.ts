@@ -28,7 +28,7 @@ import { effectiveValue, isDead } from "../shared/scope.js";
 import { cookString, logicalLines, sourceRange, showInterpolations, INTERPOLATION } from "../shared/string-lines.js";
 import { listOf, removeListElements } from "../shared/edits.js";
 import { PASSWORD_OPTION_NAMES, userOption } from "./users.js";
-import { commandBase, doasLine, grantsRoot, hiddenRootGrant, sudoersLine } from "./sudoers.js";
+import { commandBase, doasLine, grantsRoot, hiddenRootGrant, runsAsRoot, sudoersLine } from "./sudoers.js";
 import { INTERPOLATION_MARK, isAttrs, StaticEvaluator, type EvalValue } from "../../nix/static-eval.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import type { OptionDefinition } from "../../nix/options.js";
@@ -232,7 +232,9 @@ function checkSudoExtraRules(ctx: NixFileContext, out: Grant[]): void {
         let listedGroups: string[];
         let who: string;
         let commands: RuleCommand[] | undefined;
+        let runAs: unknown;
         if (rule.kind === K.NODE_ATTR_SET) {
+          runAs = staticValue(bindingValue(rule, "runAs"));
           users = stringsOf(bindingValue(rule, "users"));
           groups = stringsOf(bindingValue(rule, "groups"));
           listedUsers = listedNames(bindingValue(rule, "users"));
@@ -243,6 +245,7 @@ function checkSudoExtraRules(ctx: NixFileContext, out: Grant[]): void {
           // A rule built by a function of the file (`mkRule "…"`) or bound to a name: its value.
           const v = evaluate(rule);
           if (!isAttrs(v)) continue;
+          runAs = v.attrs.get("runAs");
           users = strings(v.attrs.get("users"));
           groups = strings(v.attrs.get("groups"));
           listedUsers = users;
@@ -252,6 +255,8 @@ function checkSudoExtraRules(ctx: NixFileContext, out: Grant[]): void {
           commands = Array.isArray(list) ? list.map(commandOfValue).filter((c) => c !== undefined) : undefined;
         }
         if (!commands) continue;
+        // `runAs = "ableton"` lets the rule's users become ableton, not root (NixOS: "ALL:ALL").
+        if (typeof runAs === "string" && !runsAsRoot(runAs)) continue;
         const everyone = users.includes("ALL") || groups.includes("users");
         for (const c of commands) {
           if (!c.options.includes("NOPASSWD")) continue;
@@ -315,7 +320,7 @@ function checkSudoersText(ctx: NixFileContext, out: Grant[]): void {
           if (f.kind === "nopasswd" && grants.length === 0 && !setenv && !hidden) continue;
           const grant = f.kind === "no-authenticate" ? { all: true } : (grants.find((g) => g.all) ?? grants[0] ?? { all: false, program: f.commands.join(", ") });
           const range = sourceRange(s, line.start + f.at, line.start + f.at + f.length);
-          const whom = f.everyone ? "every user" : f.who;
+          const whom = f.everyone ? "every user" : showInterpolations(f.who);
           const shown = showInterpolations(line.text.trim());
           const who = f.who.startsWith("%") ? { users: [], groups: [f.who.slice(1)] } : { users: [f.who], groups: [] };
           out.push({ def, ...who, everyone: f.everyone, report: {
@@ -334,7 +339,7 @@ function checkSudoersText(ctx: NixFileContext, out: Grant[]): void {
                     : "Passwordless sudo rule",
             message:
               f.kind === "no-authenticate"
-                ? `${mod}.extraConfig has \`${shown}\`: sudo asks ${f.everyone ? "nobody" : f.who} for a password, for every command.`
+                ? `${mod}.extraConfig has \`${shown}\`: sudo asks ${f.everyone ? "nobody" : whom} for a password, for every command.`
                 : hidden
                   ? `${mod}.extraConfig line \`${shown}\` lets ${whom} run its commands as root with NOPASSWD, and ${hidden}.${setenv ? ` Also, ${SETENV_WHY}` : ""}`
                   : setenv
@@ -359,6 +364,8 @@ function checkDoas(ctx: NixFileContext): void {
       if (rule?.kind !== K.NODE_ATTR_SET) continue;
       const noPass = bindingValue(rule, "noPass");
       if (staticValue(noPass) !== true) continue;
+      const runAs = staticValue(bindingValue(rule, "runAs"));
+      if (typeof runAs === "string" && runAs !== "root") continue;
       const cmd = commandText(bindingValue(rule, "cmd"));
       const hasArgs = bindingValue(rule, "args") !== undefined;
       const grant = cmd === undefined ? { all: true } : hasArgs ? undefined : grantsRoot(cmd);
@@ -392,7 +399,7 @@ function checkDoas(ctx: NixFileContext): void {
         key: line.text.trim(),
         severity: f.everyone ? "high" : "medium",
         title: "Passwordless doas rule",
-        message: `security.doas.extraConfig line \`${line.text.trim()}\` lets ${f.who} run ${describe(grant)} as root without a password.`,
+        message: `security.doas.extraConfig line \`${showInterpolations(line.text.trim())}\` lets ${showInterpolations(f.who)} run ${describe(grant)} as root without a password.`,
         evidence: line.text.trim(),
         fix: { safety: "manual", description: "Remove nopass (persist keeps the prompt rare), or restrict the rule with cmd and args." },
       });
@@ -564,6 +571,8 @@ export const sudoNopasswd: Rule = {
       hostExample(`{\n  security.sudo.extraRules = [ {\n    groups = [ "wheel" ];\n    commands = builtins.map (c: { command = "/run/current-system/sw/bin/\${c}"; options = [ "NOPASSWD" ]; }) [ "poweroff" "nixos-rebuild" "systemctl" ];\n  } ];\n}\n`),
       // virsh against qemu:///system defines a domain with the host's disk: root.
       hostExample(`{\n  security.doas.extraRules = [ { groups = [ "wheel" ]; keepEnv = true; noPass = true; cmd = "virsh"; } ];\n}\n`),
+      // A user named by an interpolation, Runas ALL: root, named as written.
+      hostExample(`{ config, ... }: {\n  security.sudo.extraConfig = ''\n    \${config.users.users.alice.name} ALL=(ALL:ALL) NOPASSWD: ALL\n  '';\n}\n`),
     ],
     silent: [
       hostExample(`{ security.sudo.extraRules = [ { users = [ "deploy" ]; commands = [ { command = "ALL"; options = [ "SETENV" ]; } ]; } ]; }\n`),
@@ -575,6 +584,8 @@ export const sudoNopasswd: Rule = {
       ),
       // map producing only narrow commands; virsh restricted to `list`.
       hostExample(`{ lib, ... }: {\n  security.sudo.extraRules = [ {\n    groups = [ "wheel" ];\n    commands = lib.forEach [ "poweroff" "reboot" ] (c: { command = "/run/current-system/sw/bin/\${c}"; options = [ "NOPASSWD" ]; });\n  } ];\n  security.doas.extraRules = [ { groups = [ "wheel" ]; noPass = true; cmd = "virsh"; args = [ "list" ]; } ];\n}\n`),
+      // Runas another account, not root: the caller becomes ableton or postgres, nothing more.
+      hostExample(`{ config, ... }: {\n  security.sudo.extraConfig = ''\n    \${config.users.users.alice.name} ALL=(ableton) NOPASSWD: ALL\n  '';\n  security.sudo.extraRules = [ { users = [ "backup" ]; runAs = "postgres"; commands = [ { command = "ALL"; options = [ "NOPASSWD" ]; } ]; } ];\n  security.doas.extraRules = [ { users = [ "alice" ]; noPass = true; runAs = "wine"; } ];\n}\n`),
       // A shared module's `mkDefault false` that the host sets back to true.
       hostExample(`{\n  imports = [ ./core.nix ];\n  security.sudo-rs.wheelNeedsPassword = true;\n}\n`, "configuration.nix", { "core.nix": `{ lib, ... }: { security.sudo-rs = { enable = true; wheelNeedsPassword = lib.mkDefault false; }; }\n` }),
     ],

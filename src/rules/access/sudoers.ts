@@ -97,6 +97,18 @@ function stripComment(line: string): string | undefined {
   return m ? line.slice(0, m.index) : line;
 }
 
+/** Whether a Runas spec (`root`, `ALL:ALL`, `bob, root`, `:wheel`; "" when the line has none) may
+ * run the command as root. With only a group (`:wheel`) the command runs as the caller. A name the
+ * scan cannot see through (ALL, an alias, `#uid`, `%group`, an interpolation) counts as root. */
+export function runsAsRoot(spec: string): boolean {
+  const s = spec.trim();
+  if (s === "") return true;
+  const colon = s.indexOf(":");
+  const users = (colon < 0 ? s : s.slice(0, colon)).trim();
+  if (users === "") return colon < 0;
+  return users.split(",").some((u) => u.trim() === "root" || !/^[a-z_][a-z0-9_.-]*\$?$/.test(u.trim()));
+}
+
 /** Passwordless grants in one sudoers line. */
 export function sudoersLine(raw: string): SudoersFinding[] {
   const line = stripComment(raw);
@@ -129,12 +141,20 @@ export function sudoersLine(raw: string): SudoersFinding[] {
       }
     }
     const text = line.slice(tag.index! + tag[0].length, end).replace(TAG, " ");
+    // The Runas spec in force: the last `(…)` between the host's `=` and this tag; a command
+    // that starts with its own `(…)` changes it for itself and the commands after it.
+    const eq = line.indexOf("=");
+    let runAs = [...line.slice(eq < 0 ? 0 : eq, tag.index).matchAll(/\(([^)]*)\)/g)].at(-1)?.[1] ?? "";
     // A `:` followed by a host spec starts another grant; keep this one's commands.
-    const cmds = text
-      .split(/:\s*[\w.-]+\s*=/)[0]!
-      .split(",")
-      .map((c) => c.replace(/^\s*\([^)]*\)\s*/, "").trim())
-      .filter((c) => c !== "");
+    const cmds: string[] = [];
+    for (const part of text.split(/:\s*[\w.-]+\s*=/)[0]!.split(",")) {
+      const spec = /^\s*\(([^)]*)\)\s*/.exec(part);
+      if (spec) runAs = spec[1]!;
+      const c = part.slice(spec?.[0].length ?? 0).trim();
+      if (c !== "" && runsAsRoot(runAs)) cmds.push(c);
+    }
+    // `alice ALL=(ableton) NOPASSWD: ALL` lets alice become ableton, not root.
+    if (cmds.length === 0) continue;
     out.push({ at: tag.index!, length: tag[0].length, kind: "nopasswd", who, commands: cmds, everyone });
   }
   return out;
@@ -164,6 +184,9 @@ export function doasLine(raw: string): DoasFinding | undefined {
     i++;
   }
   const who = words[i] ?? "";
+  // `permit nopass alice as bob` makes alice bob, not root.
+  const asAt = words.indexOf("as", i);
+  if (asAt > 0 && words[asAt + 1] !== "root") return undefined;
   const cmdAt = words.indexOf("cmd", i);
   const command = cmdAt > 0 ? words[cmdAt + 1] : undefined;
   const hasArgs = cmdAt > 0 && words.indexOf("args", cmdAt) > 0;
