@@ -202,6 +202,13 @@ function namedElsewhere(svc: FoundService, files: NixFileContext[]): string | un
   return undefined;
 }
 
+/** Another unit's onFailure/onSuccess (OnFailure=/OnSuccess=) names this unit. */
+function firedByAnotherUnit(svc: FoundService, files: NixFileContext[]): boolean {
+  const name = svc.name.replace(/^"|"$/g, "");
+  const re = new RegExp(`\\b(?:onFailure|onSuccess|OnFailure|OnSuccess)\\b[^;]*?"${escapeRegExp(name)}${name.endsWith("@") ? "" : "(?:\\.service)?\""}`);
+  return files.some((f) => f.text.includes(name) && re.test(f.text));
+}
+
 /** A module that gives the units a list names their own network namespace (a function over a list
  * writing PrivateNetwork = true with JoinsNamespaceOf= or NetworkNamespacePath=), when a list in
  * another file names this unit: what that module merges, else undefined. */
@@ -436,6 +443,8 @@ export const serviceHardening: Rule = {
 
   // The scores come from the scan, computed before this runs (sink.exposures): no program is run here.
   needs: { exposures: true },
+  // A unit behind an enable switch no host turns on exists on no machine (the scan lists it apart).
+  absentWhenGatedOff: true,
   checkRepository(files, sink) {
     const byFile = new Map(files.map((f) => [f.file, f]));
     const services = files.flatMap((ctx) => servicesIn(ctx, (f) => byFile.get(f)));
@@ -447,6 +456,8 @@ export const serviceHardening: Rule = {
     // unit the repository only adds to), or nothing starts them.
     const skipped = new Set<FoundService>();
     const notStarted = new Set<FoundService>();
+    // Daemon-looking units another unit fires on its failure or success: jobs, rated low.
+    const fired = new Set<FoundService>();
     // Root jobs that are reported: what reaches them.
     const jobInput = new Map<FoundService, string>();
     // Complete each surface with what other files say: an option-gated firewall opening counts only
@@ -483,7 +494,12 @@ export const serviceHardening: Rule = {
       // (Enzime-dotfiles-nix's zfs-mount, the zfs package's unit pulled in by zfs.target, was
       // called "a long-running daemon that nothing starts"). Its sandboxing is that definition's.
       const sc = Object.keys(svc.def.serviceConfig);
-      if (notStarted.has(svc) && !svc.def.script && svc.def.description === undefined && sc.length > 0 && sc.length <= 2 && sc.every((k) => /^Exec/.test(k))) {
+      // The same when its command is set with mkForce (so another definition exists) and that is
+      // all the repository writes of it: kclejeune-system's plymouth-quit (`plymouth quit
+      // --retain-splash`) and tailscale-serve (`tailscale serve` lines), upstream oneshots whose
+      // user and sandboxing are their module's, were rated as "long-running local daemons".
+      const forcedOnly = svc.partial.some((p) => p.startsWith("the module that defines this unit")) && sc.length > 0 && sc.every((k) => /^Exec/.test(k));
+      if (forcedOnly || (notStarted.has(svc) && !svc.def.script && svc.def.description === undefined && sc.length > 0 && sc.length <= 2 && sc.every((k) => /^Exec/.test(k)))) {
         skipped.add(svc);
         continue;
       }
@@ -507,6 +523,11 @@ export const serviceHardening: Rule = {
           ? `its module opens the firewall only when ${svc.firewallGates.map((g) => g.replace(/^\?\./, "")).join(" or ")} is set, and no host of the repository sets it: only local users and services reach it`
           : portsClosed(svc, facts);
       svc.surface = serviceSurface(f);
+      // Fired by another unit's failure or success (`onFailure = [ "notify@%N.service" ]`), not kept
+      // running and listening on nothing: it runs once per event and exits, low at most
+      // (Nebucatnetzer-nixos's unit-status-telegram@, a status notifier, was rated medium as "a
+      // long-running local daemon"; judged low).
+      if (svc.surface.surface === "daemon" && !svc.surface.poller && !f.socket && svc.def.serviceConfig.Restart !== "always" && (f.type === undefined || /^(?:simple|exec|oneshot)$/.test(f.type)) && firedByAnotherUnit(svc, files)) fired.add(svc);
       if (notStarted.has(svc) && svc.surface.surface === "oneshot") skipped.add(svc);
       // A oneshot or timer job is reached only through its input. One that takes none from the
       // network (fixed arguments, local files), or that already runs as another user, has
@@ -549,7 +570,7 @@ export const serviceHardening: Rule = {
       // onFailure, its response unused): nothing a stranger controls comes back, a note
       // (yomaq-nix-config's nixos-upgrade-success/-fail curling gatus: judged info).
       const notifies = svc.surface.surface === "oneshot" && svc.facts.postsStatusOnly === true && !svc.surface.broadAccess;
-      const severity: Severity = contained || sandboxedLow || notifies ? "info" : byHand ? "low" : severityOf(svc, o.exposure);
+      const severity: Severity = contained || sandboxedLow || notifies ? "info" : byHand || fired.has(svc) ? "low" : severityOf(svc, o.exposure);
       const needsRoot = svc.surface.needsRoot;
       // Its user's home, or paths the unit names, under /home: ProtectHome=true would hide them.
       const user = typeof svc.def.serviceConfig.User === "string" ? svc.def.serviceConfig.User : undefined;
@@ -594,8 +615,8 @@ export const serviceHardening: Rule = {
         ? `an exposure of at most ${formatExposure(o.exposure)} ${o.verdict}: ${svc.partial.slice(0, 3).join(", ")} ${svc.partial.length > 1 ? "are" : "is"} merged into its serviceConfig and could not be read statically, so what ${svc.partial.length > 1 ? "they set" : "it sets"} is not counted and the unit may well be hardened (the score is a bound, not a measurement)`
         : `an exposure of ${formatExposure(o.exposure)} ${o.verdict} (${o.source === "systemd-analyze" ? "measured with systemd-analyze security" : "built-in scorer, same numbers as systemd-analyze security"})`;
       const input = jobInput.get(svc);
-      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}${input ? ` that runs as root and ${input.replace(/^it /, "")}` : ""}.${contained ? " It already runs as a dynamic user (which brings ProtectSystem=strict, PrivateTmp, NoNewPrivileges and RemoveIPC) in a network namespace of its own and listens on nothing: what is left is fine-tuning, so this is a note (info)." : ""}${notifies ? " All it sends to the network is a status posted to a URL whose response it does not use (a notification): nothing a stranger controls comes back, so this is a note (info)." : ""}${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}`;
-      const lowered = !byHand && !contained && !notifies && severity !== severityOf(svc, o.exposure, false) ? ` It is already sandboxed in part on purpose (${hardenedAlready(svc).slice(0, 4).join(", ")}${hardenedAlready(svc).length > 4 ? "..." : ""}): what is left improves existing hardening, so it is rated one level lower${sandboxedLow ? " (a note, info: a job that listens on nothing)" : ""}.` : "";
+      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}${input ? ` that runs as root and ${input.replace(/^it /, "")}` : ""}.${contained ? " It already runs as a dynamic user (which brings ProtectSystem=strict, PrivateTmp, NoNewPrivileges and RemoveIPC) in a network namespace of its own and listens on nothing: what is left is fine-tuning, so this is a note (info)." : ""}${notifies ? " All it sends to the network is a status posted to a URL whose response it does not use (a notification): nothing a stranger controls comes back, so this is a note (info)." : ""}${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}${fired.has(svc) ? " Another unit starts it on its failure or success (onFailure/onSuccess), and it is not kept running: it runs once per event and exits, a job rather than a daemon, so it is rated low." : ""}`;
+      const lowered = !byHand && !fired.has(svc) && !contained && !notifies && severity !== severityOf(svc, o.exposure, false) ? ` It is already sandboxed in part on purpose (${hardenedAlready(svc).slice(0, 4).join(", ")}${hardenedAlready(svc).length > 4 ? "..." : ""}): what is left improves existing hardening, so it is rated one level lower${sandboxedLow ? " (a note, info: a job that listens on nothing)" : ""}.` : "";
       const rootText = needsRoot ? ` It must run as root (${needsRoot}), so no DynamicUser or User= is proposed.` : "";
       // Unread parts may set the same keys (adding them could conflict), and a job that must run
       // as root needs a per-job choice (kernel tunables, devices, netlink): no patch for either.
