@@ -71,6 +71,10 @@ const SEVERITY_RANK: Record<Severity, number> = { info: -1, low: 0, medium: 1, h
 /** System monitors, by the program a unit runs: they read every process, /proc, devices and mounts. */
 const MONITOR = /(?:^|[\s/])(glances|netdata|node_exporter|btop|htop|collectd|telegraf|bottom|nmon|atop)(?=\s|$|")/;
 
+/** A command told which interface to watch (`-interface bond0`, `--iface eth0`) or reading
+ * addresses and routes (`ip monitor`, `ip -j addr`): it needs netlink sockets. */
+const NETLINK_USE = /(?:^|\s)--?(?:interface|iface|watch-interface|netdev)[= ]\s*[\w.$"{-]|\bip\s+(?:-[\w-]+\s+)*(?:monitor|addr|address|a|route|r|link|l)\s+(?:show|s|list|ls|get)?\b|\bip\s+(?:-[\w-]+\s+)*monitor\b/;
+
 function severityOf(svc: FoundService, exposure: number, creditHardening = true): Exclude<Severity, "info"> {
   // A user that could not be read may be root: the severity is a bound from above, lowered below.
   const rootOpen = (svc.runsAsRoot || svc.userUnread === true) && exposure >= 9.0;
@@ -594,7 +598,8 @@ export const serviceHardening: Rule = {
       const readsJournal = /\bjournalctl\b/.test(`${svc.facts.command}\n${svc.facts.scriptText ?? ""}`) && !/\bjournalctl\b[^\n]*--(?:vacuum-\w+|rotate|flush)\b/.test(svc.facts.command);
       const privilegedPorts = [...new Set([...(svc.facts.ports ?? []), ...(svc.facts.firewallPorts ?? [])])].filter((p) => p > 0 && p < 1024).sort((a, b) => a - b);
       const monitor = MONITOR.exec(`${svc.name}\n${svc.facts.command}`)?.[1];
-      const fitOptions = { devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown, readsJournal, ...(privilegedPorts.length ? { privilegedPorts } : {}), ...(monitor ? { monitor } : {}) };
+      const netlink = NETLINK_USE.test(svc.facts.command) ? "it watches or reads a network interface's addresses or routes (netlink)" : undefined;
+      const fitOptions = { ...(netlink ? { netlink } : {}), devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown, readsJournal, ...(privilegedPorts.length ? { privilegedPorts } : {}), ...(monitor ? { monitor } : {}) };
       const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? "", homeReason ?? "", replaceRoot, jit ?? "", fitOptions, broadAccess ?? "", usesHome ?? "", setuid ?? ""]);
       let baseline = baselineCache.get(baselineKey);
       if (!baseline) baselineCache.set(baselineKey, (baseline = baselineSummary(hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot, jit, containers, broadAccess, usesHome, setuid, ...fitOptions }))));
