@@ -502,8 +502,9 @@ export const serviceHardening: Rule = {
       // all the repository writes of it: kclejeune-system's plymouth-quit (`plymouth quit
       // --retain-splash`) and tailscale-serve (`tailscale serve` lines), upstream oneshots whose
       // user and sandboxing are their module's, were rated as "long-running local daemons". A
-      // forced command that takes input from the network stays (reported as a bound).
-      const forcedOnly = svc.partial.some((p) => p.startsWith("the module that defines this unit")) && sc.length > 0 && sc.every((k) => /^Exec/.test(k)) && svc.facts.remoteInput === undefined;
+      // forced command that takes input from the network, or a network-facing unit (JManch-nixos's
+      // minecraft-server running msh), stays (reported as a bound).
+      const forcedOnly = svc.partial.some((p) => p.startsWith("the module that defines this unit")) && sc.length > 0 && sc.every((k) => /^Exec/.test(k)) && svc.facts.remoteInput === undefined && svc.surface.surface !== "network";
       if (forcedOnly || (notStarted.has(svc) && !svc.def.script && svc.def.description === undefined && sc.length > 0 && sc.length <= 2 && sc.every((k) => /^Exec/.test(k)))) {
         skipped.add(svc);
         continue;
