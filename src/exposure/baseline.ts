@@ -128,6 +128,9 @@ export interface BaselineOptions {
   /** It reads the journal (journalctl): a user it is moved to needs the systemd-journal group,
    * or journalctl prints nothing (and a check built on it fails open). */
   readsJournal?: boolean;
+  /** Why it reads the host's interfaces or routes over netlink (an interface it is told to
+   * watch, `ip monitor`): RestrictAddressFamilies keeps AF_NETLINK. */
+  netlink?: string;
 }
 
 // What a VM runner (QEMU, microvm, libvirt, virtiofsd) cannot live with: PrivateDevices hides
@@ -200,6 +203,13 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
         c.key === "NoNewPrivileges"
           ? `it runs ${options.setuid}, a setuid/setgid wrapper from /run/wrappers, which would lose its privileges and fail`
           : `left with NoNewPrivileges: it runs ${options.setuid}, a setuid/setgid wrapper`;
+      continue;
+    }
+    // arianvp-nixos-stuff's he-ddns (`-interface bond0`, watching its addresses): the fix without
+    // AF_NETLINK was judged harmful.
+    if (c.key === "RestrictAddressFamilies" && options.netlink) {
+      settings[c.key] = ["AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK"];
+      rationale[c.key] = `allows only local, IP and netlink sockets: ${options.netlink}`;
       continue;
     }
     if (c.key === "MemoryDenyWriteExecute" && options.jit) {

@@ -116,7 +116,9 @@ const ROOT_JOBS: Array<[RegExp, string]> = [
   [/\b(?:modprobe|insmod|rmmod)\b/, "it loads kernel modules"],
   [/\/sys\/|\b(?:hdparm|ethtool|nvidia-smi|cpupower|setpci|rfkill|smartctl|powertop|udevadm|i2cset|ectool|fwupdmgr|tlp)\b/, "it configures hardware"],
   [/\b(?:zpool|zfs|btrfs|mount|umount|cryptsetup|losetup|mkfs[\w.]*)\b/, "it manages file systems"],
-  [/\bip\s+(?:link|route|addr|rule|netns)\b|\b(?:wg|tc|brctl)\s/, "it configures network interfaces"],
+  // iproute2 objects abbreviated and after options (`ip -6 r add`, `ip sr tunsrc set`: NickCao-flakes'
+  // gravity-srv6, whose DynamicUser patch was judged harmful).
+  [/\bip\s+(?:link|route|addr|rule|netns)\b|\bip\s+(?:-[\w-]+\s+)*(?:l|li|link|r|ro|route|a|addr|address|ru|rule|sr|neigh|neighbour|n|nexthop|nh|tunnel|tuntap|xfrm|vrf|maddr|mroute|mrule)\s+(?:a|add|d|del|delete|set|change|replace|append|flush|prepend)\b|\b(?:wg|tc|brctl)\s/, "it configures network interfaces"],
   [/\bsystemctl\s+(?:restart|start|stop|reload|kill|isolate)\b/, "it controls other units"],
   [/\bjournalctl\b[^\n]*--(?:vacuum-\w+|rotate|flush)\b/, "it maintains the system journal"],
   ROOT_DAEMON_CLIENT,
@@ -154,6 +156,12 @@ const DEVICE_DAEMON = /(?:^|[\s/"'}])(seatd|illuminanced|thinkfan|fancontrol|fan
 // design; a sandbox baseline (DynamicUser, PrivateDevices, an empty CapabilityBoundingSet,
 // RestrictAddressFamilies) breaks them (cole-h-nixos-config's mullvad-daemon, judged so).
 const VPN_DAEMON = /(?:^|[\s/"'}])(mullvad-daemon|openvpn|wg-quick|tailscaled|zerotier-one|netbird|nebula|wireguard-go|boringtun(?:-cli)?|openconnect|charon-systemd|charon|nordvpnd|expressvpnd|warp-svc|ivpn-service|yggdrasil|tincd|vpnc|openfortivpn|sshuttle)(?=\s|$|["'])/m;
+
+// Cluster node agents and container runtimes: they run every workload's containers, so they
+// manage cgroups, mounts, namespaces and devices as root by design (nixpkgs runs kubelet, k3s and
+// nomad's client unsandboxed as root). A DynamicUser/PrivateDevices baseline breaks them
+// (arianvp-nixos-stuff's kubelet module, judged harmful to sandbox).
+const CLUSTER_AGENT = /(?:^|[\s/"'}])(kubelet|kube-proxy|k3s|rke2|containerd|crio|cri-o|nomad(?=\s+agent\b)|flanneld|calico-node|cilium-agent)(?=\s|$|["'])/m;
 
 // Control commands of a backup tool to its own local daemon (`zrepl signal wakeup`): they read no
 // files themselves (cole-h-nixos-config's zrepl-replicate was called a backup reading everyone's files).
@@ -240,6 +248,11 @@ function surfaceOf(f: ServiceFacts): SurfaceVerdict {
   if (!trivial && vpn) {
     needsRoot ??= `it is a VPN daemon (${vpn}): it manages the host's interfaces, routes, firewall and /dev/net/tun`;
     trivial = `it is a VPN daemon (${vpn}), which must manage the host's interfaces, routes, firewall and /dev/net/tun as root: a sandbox baseline would break it, and nixpkgs runs these unsandboxed as root too`;
+  }
+  const agent = f.runsAsOwnUser ? undefined : CLUSTER_AGENT.exec(command)?.[1];
+  if (!trivial && agent) {
+    needsRoot ??= `it is a cluster node agent or container runtime (${agent}): it manages cgroups, mounts, namespaces and devices for its workloads`;
+    trivial = `it is a cluster node agent or container runtime (${agent}), which must manage cgroups, mounts, namespaces and devices as root: a sandbox baseline would break it, and nixpkgs runs it unsandboxed as root too`;
   }
   const device = f.runsAsOwnUser || f.socket ? undefined : (DEVICE_DAEMON.exec(command)?.[1] ?? (needsRoot === "it configures hardware" ? "it configures hardware" : undefined));
   if (!trivial && device && !LISTENS.test(command) && !f.opensFirewall && !f.remoteInput) {

@@ -48,6 +48,10 @@ export interface RuleMeta {
    * a program): `exposures`, the systemd exposure score of every service the repository defines
    * (`servicesIn` of rules/shared/services.ts), read through `RepositorySink.exposures`. */
   needs?: { exposures?: boolean };
+  /** Its findings are about a thing that exists only when the code runs (a systemd unit): behind
+   * an enable switch no host turns on, that thing is not built on any machine, so the scan lists
+   * the finding apart (suppressed, "unused") instead of one severity lower. */
+  absentWhenGatedOff?: boolean;
 }
 
 export type RuleGroup = "style";

@@ -260,7 +260,9 @@ export class ModuleUsage {
         // anything but a literal false.
         const leaf = segs.at(-1)!;
         if (leaf !== "enable") mention ??= new RegExp(`(?<![\\w'-])${escapeRegExp(leaf)}\\s*=(?!\\s*(?:lib\\.)?(?:mkDefault\\s+|mkForce\\s+)?false\\s*;)`);
-        mention ??= owner ? new RegExp(`(?<![\\w'-])${escapeRegExp(owner)}\\s*(?:\\.\\s*enable|=\\s*\\{|=\\s*(?:[\\w'-]+\\.)*enabled\\s*;)`) : undefined;
+        // Not a unit of the same name (`systemd.services.kube-scheduler = {` in an old copy of the
+        // module, arianvp-nixos-stuff modules/old/kubernetes.nix) nor the option's declaration.
+        mention ??= owner ? new RegExp(`(?<![\\w'-])(?<!\\bsystemd\\.(?:user\\.)?(?:services|timers|sockets|paths|targets|mounts|slices)\\.)(?<!\\boptions\\.[\\w'.-]*)${escapeRegExp(owner)}\\s*(?:\\.\\s*enable|=\\s*\\{|=\\s*(?:[\\w'-]+\\.)*enabled\\s*;)`) : undefined;
         says = { names: !!mention?.test(f.text), onByDefault: f.index.declarations.some((d) => d.path === path && ON_BY_DEFAULT.test(d.value?.text ?? "")) };
         known.set(key, says);
       }

@@ -868,6 +868,13 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     }
     const why = usage.reason(r.rule, file, r.report.node ?? r.report.range, r.site.hosts);
     if (!why) return r;
+    // A unit behind a switch no host turns on is built on no machine: apart, as dead code is
+    // (wochap-nix-config's keyboard-grab units behind canDisableGlegionKbd, false on its one host;
+    // arianvp-nixos-stuff's tailscale-funnel behind a funnel.enable nothing sets: judged none).
+    if (r.rule.absentWhenGatedOff) {
+      gatedOff.set(r, why);
+      return r;
+    }
     return { ...r, report: { ...r.report, ...lowered(r.report.severity ?? r.rule.severity, r.report.message, why) } };
   });
   const generated = new Set([...nixFiles].filter(([f, pf]) => generatedFile(f, pf.hash, texts.get(f) ?? "")).map(([f]) => f));

@@ -71,6 +71,10 @@ const SEVERITY_RANK: Record<Severity, number> = { info: -1, low: 0, medium: 1, h
 /** System monitors, by the program a unit runs: they read every process, /proc, devices and mounts. */
 const MONITOR = /(?:^|[\s/])(glances|netdata|node_exporter|btop|htop|collectd|telegraf|bottom|nmon|atop)(?=\s|$|")/;
 
+/** A command told which interface to watch (`-interface bond0`, `--iface eth0`) or reading
+ * addresses and routes (`ip monitor`, `ip -j addr`): it needs netlink sockets. */
+const NETLINK_USE = /(?:^|\s)--?(?:interface|iface|watch-interface|netdev)[= ]\s*[\w.$"{-]|\bip\s+(?:-[\w-]+\s+)*(?:monitor|addr|address|a|route|r|link|l)\s+(?:show|s|list|ls|get)?\b|\bip\s+(?:-[\w-]+\s+)*monitor\b/;
+
 function severityOf(svc: FoundService, exposure: number, creditHardening = true): Exclude<Severity, "info"> {
   // A user that could not be read may be root: the severity is a bound from above, lowered below.
   const rootOpen = (svc.runsAsRoot || svc.userUnread === true) && exposure >= 9.0;
@@ -200,6 +204,13 @@ function namedElsewhere(svc: FoundService, files: NixFileContext[]): string | un
     if (re.test(text)) return f.file;
   }
   return undefined;
+}
+
+/** Another unit's onFailure/onSuccess (OnFailure=/OnSuccess=) names this unit. */
+function firedByAnotherUnit(svc: FoundService, files: NixFileContext[]): boolean {
+  const name = svc.name.replace(/^"|"$/g, "");
+  const re = new RegExp(`\\b(?:onFailure|onSuccess|OnFailure|OnSuccess)\\b[^;]*?"${escapeRegExp(name)}${name.endsWith("@") ? "" : "(?:\\.service)?\""}`);
+  return files.some((f) => f.text.includes(name) && re.test(f.text));
 }
 
 /** A module that gives the units a list names their own network namespace (a function over a list
@@ -436,6 +447,8 @@ export const serviceHardening: Rule = {
 
   // The scores come from the scan, computed before this runs (sink.exposures): no program is run here.
   needs: { exposures: true },
+  // A unit behind an enable switch no host turns on exists on no machine (the scan lists it apart).
+  absentWhenGatedOff: true,
   checkRepository(files, sink) {
     const byFile = new Map(files.map((f) => [f.file, f]));
     const services = files.flatMap((ctx) => servicesIn(ctx, (f) => byFile.get(f)));
@@ -447,6 +460,8 @@ export const serviceHardening: Rule = {
     // unit the repository only adds to), or nothing starts them.
     const skipped = new Set<FoundService>();
     const notStarted = new Set<FoundService>();
+    // Daemon-looking units another unit fires on its failure or success: jobs, rated low.
+    const fired = new Set<FoundService>();
     // Root jobs that are reported: what reaches them.
     const jobInput = new Map<FoundService, string>();
     // Complete each surface with what other files say: an option-gated firewall opening counts only
@@ -483,7 +498,14 @@ export const serviceHardening: Rule = {
       // (Enzime-dotfiles-nix's zfs-mount, the zfs package's unit pulled in by zfs.target, was
       // called "a long-running daemon that nothing starts"). Its sandboxing is that definition's.
       const sc = Object.keys(svc.def.serviceConfig);
-      if (notStarted.has(svc) && !svc.def.script && svc.def.description === undefined && sc.length > 0 && sc.length <= 2 && sc.every((k) => /^Exec/.test(k))) {
+      // The same when its command is set with mkForce (so another definition exists) and that is
+      // all the repository writes of it: kclejeune-system's plymouth-quit (`plymouth quit
+      // --retain-splash`) and tailscale-serve (`tailscale serve` lines), upstream oneshots whose
+      // user and sandboxing are their module's, were rated as "long-running local daemons". A
+      // forced command that takes input from the network, or a network-facing unit (JManch-nixos's
+      // minecraft-server running msh), stays (reported as a bound).
+      const forcedOnly = svc.partial.some((p) => p.startsWith("the module that defines this unit")) && sc.length > 0 && sc.every((k) => /^Exec/.test(k)) && svc.facts.remoteInput === undefined && svc.surface.surface !== "network";
+      if (forcedOnly || (notStarted.has(svc) && !svc.def.script && svc.def.description === undefined && sc.length > 0 && sc.length <= 2 && sc.every((k) => /^Exec/.test(k)))) {
         skipped.add(svc);
         continue;
       }
@@ -507,6 +529,11 @@ export const serviceHardening: Rule = {
           ? `its module opens the firewall only when ${svc.firewallGates.map((g) => g.replace(/^\?\./, "")).join(" or ")} is set, and no host of the repository sets it: only local users and services reach it`
           : portsClosed(svc, facts);
       svc.surface = serviceSurface(f);
+      // Fired by another unit's failure or success (`onFailure = [ "notify@%N.service" ]`), not kept
+      // running and listening on nothing: it runs once per event and exits, low at most
+      // (Nebucatnetzer-nixos's unit-status-telegram@, a status notifier, was rated medium as "a
+      // long-running local daemon"; judged low).
+      if (svc.surface.surface === "daemon" && !svc.surface.poller && !f.socket && svc.def.serviceConfig.Restart !== "always" && (f.type === undefined || /^(?:simple|exec|oneshot)$/.test(f.type)) && firedByAnotherUnit(svc, files)) fired.add(svc);
       if (notStarted.has(svc) && svc.surface.surface === "oneshot") skipped.add(svc);
       // A oneshot or timer job is reached only through its input. One that takes none from the
       // network (fixed arguments, local files), or that already runs as another user, has
@@ -549,7 +576,7 @@ export const serviceHardening: Rule = {
       // onFailure, its response unused): nothing a stranger controls comes back, a note
       // (yomaq-nix-config's nixos-upgrade-success/-fail curling gatus: judged info).
       const notifies = svc.surface.surface === "oneshot" && svc.facts.postsStatusOnly === true && !svc.surface.broadAccess;
-      const severity: Severity = contained || sandboxedLow || notifies ? "info" : byHand ? "low" : severityOf(svc, o.exposure);
+      const severity: Severity = contained || sandboxedLow || notifies ? "info" : byHand || fired.has(svc) ? "low" : severityOf(svc, o.exposure);
       const needsRoot = svc.surface.needsRoot;
       // Its user's home, or paths the unit names, under /home: ProtectHome=true would hide them.
       const user = typeof svc.def.serviceConfig.User === "string" ? svc.def.serviceConfig.User : undefined;
@@ -572,7 +599,8 @@ export const serviceHardening: Rule = {
       const readsJournal = /\bjournalctl\b/.test(`${svc.facts.command}\n${svc.facts.scriptText ?? ""}`) && !/\bjournalctl\b[^\n]*--(?:vacuum-\w+|rotate|flush)\b/.test(svc.facts.command);
       const privilegedPorts = [...new Set([...(svc.facts.ports ?? []), ...(svc.facts.firewallPorts ?? [])])].filter((p) => p > 0 && p < 1024).sort((a, b) => a - b);
       const monitor = MONITOR.exec(`${svc.name}\n${svc.facts.command}`)?.[1];
-      const fitOptions = { devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown, readsJournal, ...(privilegedPorts.length ? { privilegedPorts } : {}), ...(monitor ? { monitor } : {}) };
+      const netlink = NETLINK_USE.test(svc.facts.command) ? "it watches or reads a network interface's addresses or routes (netlink)" : undefined;
+      const fitOptions = { ...(netlink ? { netlink } : {}), devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown, readsJournal, ...(privilegedPorts.length ? { privilegedPorts } : {}), ...(monitor ? { monitor } : {}) };
       const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? "", homeReason ?? "", replaceRoot, jit ?? "", fitOptions, broadAccess ?? "", usesHome ?? "", setuid ?? ""]);
       let baseline = baselineCache.get(baselineKey);
       if (!baseline) baselineCache.set(baselineKey, (baseline = baselineSummary(hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot, jit, containers, broadAccess, usesHome, setuid, ...fitOptions }))));
@@ -594,8 +622,8 @@ export const serviceHardening: Rule = {
         ? `an exposure of at most ${formatExposure(o.exposure)} ${o.verdict}: ${svc.partial.slice(0, 3).join(", ")} ${svc.partial.length > 1 ? "are" : "is"} merged into its serviceConfig and could not be read statically, so what ${svc.partial.length > 1 ? "they set" : "it sets"} is not counted and the unit may well be hardened (the score is a bound, not a measurement)`
         : `an exposure of ${formatExposure(o.exposure)} ${o.verdict} (${o.source === "systemd-analyze" ? "measured with systemd-analyze security" : "built-in scorer, same numbers as systemd-analyze security"})`;
       const input = jobInput.get(svc);
-      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}${input ? ` that runs as root and ${input.replace(/^it /, "")}` : ""}.${contained ? " It already runs as a dynamic user (which brings ProtectSystem=strict, PrivateTmp, NoNewPrivileges and RemoveIPC) in a network namespace of its own and listens on nothing: what is left is fine-tuning, so this is a note (info)." : ""}${notifies ? " All it sends to the network is a status posted to a URL whose response it does not use (a notification): nothing a stranger controls comes back, so this is a note (info)." : ""}${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}`;
-      const lowered = !byHand && !contained && !notifies && severity !== severityOf(svc, o.exposure, false) ? ` It is already sandboxed in part on purpose (${hardenedAlready(svc).slice(0, 4).join(", ")}${hardenedAlready(svc).length > 4 ? "..." : ""}): what is left improves existing hardening, so it is rated one level lower${sandboxedLow ? " (a note, info: a job that listens on nothing)" : ""}.` : "";
+      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}${input ? ` that runs as root and ${input.replace(/^it /, "")}` : ""}.${contained ? " It already runs as a dynamic user (which brings ProtectSystem=strict, PrivateTmp, NoNewPrivileges and RemoveIPC) in a network namespace of its own and listens on nothing: what is left is fine-tuning, so this is a note (info)." : ""}${notifies ? " All it sends to the network is a status posted to a URL whose response it does not use (a notification): nothing a stranger controls comes back, so this is a note (info)." : ""}${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}${fired.has(svc) ? " Another unit starts it on its failure or success (onFailure/onSuccess), and it is not kept running: it runs once per event and exits, a job rather than a daemon, so it is rated low." : ""}`;
+      const lowered = !byHand && !fired.has(svc) && !contained && !notifies && severity !== severityOf(svc, o.exposure, false) ? ` It is already sandboxed in part on purpose (${hardenedAlready(svc).slice(0, 4).join(", ")}${hardenedAlready(svc).length > 4 ? "..." : ""}): what is left improves existing hardening, so it is rated one level lower${sandboxedLow ? " (a note, info: a job that listens on nothing)" : ""}.` : "";
       const rootText = needsRoot ? ` It must run as root (${needsRoot}), so no DynamicUser or User= is proposed.` : "";
       // Unread parts may set the same keys (adding them could conflict), and a job that must run
       // as root needs a per-job choice (kernel tunables, devices, netlink): no patch for either.

@@ -314,14 +314,14 @@ function isUnknownNix(v: NixValue): v is { unknown: true; text?: string } {
 
 /** `cfg.user` where `cfg = config.a.b;` and this file declares `options.a.b.user` with a literal
  * string default (`default = "site";`): that default. */
-function optionDefault(text: string, ctx: NixFileContext): string | undefined {
+function optionDefault(text: string, ctx: NixFileContext, anyString = false): string | undefined {
   const m = /^([A-Za-z_][\w'-]*)\.([A-Za-z_][\w-]*)$/.exec(text.trim());
   if (!m) return undefined;
   const bound = new RegExp(`\\b${m[1]}\\s*=\\s*config\\.([\\w.'"-]+?)\\s*;`).exec(ctx.text);
   if (!bound) return undefined;
   const path = `${bound[1]}.${m[2]}`;
   const decl = ctx.index.declarations.find((d) => d.path === path || d.path === `options.${path}`);
-  const def = decl?.value && /\bdefault\s*=\s*"([\w.@-]+)"\s*;/.exec(decl.value.text);
+  const def = decl?.value && (anyString ? /\bdefault\s*=\s*"([^"$\\]+)"\s*;/ : /\bdefault\s*=\s*"([\w.@-]+)"\s*;/).exec(decl.value.text);
   return def ? def[1] : undefined;
 }
 
@@ -667,8 +667,14 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     const homePaths = [...new Set([...`${configText}\n${settingsText}`.matchAll(/\/home\/[\w.-]+(?:\/[\w./-]*)?/g)].map((m) => m[0]))];
     // What reaches it from the network: a download or a client of a remote host in what it runs,
     // or it waits for the network to be online.
-    const allText = `${configText}\n${settingsText}\n${tools.join(" ")}`;
-    const fetches = (text: string) => REMOTE_INPUT.find(([re]) => re.test(text))?.[1];
+    // Comments say nothing about what it fetches (arianvp-nixos-stuff's resource-attributes job
+    // cites semconv URLs in comments), and an option's literal default is where it sends requests.
+    const allText = withOptionDefaults(`${configText}\n${settingsText}\n${tools.join(" ")}`.replace(/^\s*#.*$/gm, ""), ctx);
+    // Every URL it names is on this machine or the hypervisor's link-local metadata service: its
+    // curl is no download from a stranger (ivankovnatsky-nixos-config's syncthing-mgmt-sync calling
+    // the local Syncthing API, kclejeune-system's hetzner-ipv6 reading 169.254.169.254).
+    const localOnly = onlyLocalUrls(allText);
+    const fetches = (text: string) => REMOTE_INPUT.find(([re], i) => re.test(text) && !(i === 0 && localOnly))?.[1];
     const postsStatusOnly = /\bcurl\b/.test(allText) && fetches(allText) !== undefined && fetches(withoutStatusPosts(allText)) === undefined;
     const remote = fetches(allText) ?? (ordering.concat(waits).some((t) => /network-online\.target/.test(t)) ? "it waits for network-online.target" : undefined);
     const homeUse = HOME_USE.exec(`${configText}\n${settingsText}`)?.[0];
@@ -736,6 +742,23 @@ export function withoutStatusPosts(text: string): string {
 
 // A job that takes input from the network: it downloads, fetches or syncs from a remote host, or
 // talks to a remote service (a bot posting, an API), read from what it runs.
+// Hosts of URLs that are no remote input: this machine, and link-local addresses (a cloud's
+// metadata service at 169.254.169.254, which the hypervisor answers).
+const LOCAL_URL_HOST = /^(?:localhost|127(?:\.\d+){3}|\[::1\]|169\.254(?:\.\d+){2}|\[fe80:[^\]]*\])$/i;
+
+/** The text names URLs, and all are local ones (LOCAL_URL_HOST). */
+function onlyLocalUrls(text: string): boolean {
+  const hosts = [...text.matchAll(/\bhttps?:\/\/(\[[^\]\s]*\]|[^\s/"'`:?#]+)/g)].map((m) => m[1]!);
+  return hosts.length > 0 && hosts.every((h) => LOCAL_URL_HOST.test(h));
+}
+
+/** `${cfg.baseUrl}` replaced by the option's literal default where this file declares one
+ * (`default = "http://localhost:8384";`). */
+function withOptionDefaults(text: string, ctx: NixFileContext): string {
+  if (!text.includes("${")) return text;
+  return text.replace(/\$\{\s*([A-Za-z_][\w'-]*\.[A-Za-z_][\w-]*)\s*\}/g, (m, e: string) => optionDefault(e, ctx, true) ?? m);
+}
+
 const REMOTE_INPUT: Array<[RegExp, string]> = [
   [/\b(?:curl|wget|aria2c|xh|httpie)\b|https?:\/\/(?!(?:localhost|127\.|\[::1\]))/, "it downloads or posts to remote URLs"],
   [/\bgit\s+(?:-C\s+\S+\s+)?(?:clone|pull|fetch|remote\s+update)\b|\b(?:icloudpd|gphotos-sync|yt-dlp|youtube-dl|gallery-dl|rclone|mbsync|offlineimap|fetchmail|getmail|lychee|linkchecker|muffet)\b/, "it fetches content from remote services"],
