@@ -25,6 +25,12 @@ export const PagingInput = {
   cursor: z.string().max(512).optional().describe("nextCursor of an earlier answer: the next page of that same stored report (no new scan or check)."),
 };
 
+/** What PagingInput asks for, with its defaults. */
+export type Paging = { detail: Detail; limit: number };
+export function pagingOf(args: { detail?: Detail; limit?: number }): Paging {
+  return { detail: args.detail ?? "findings", limit: args.limit ?? DEFAULT_LIMIT };
+}
+
 export const PageInfo = z.object({
   /** Index of the first item of this page in the report's stable order. */
   offset: z.number().int(),

@@ -52,14 +52,15 @@ describe("serve --http: sessions and limits", () => {
   });
 
   it("keeps a session alive while its client is connected, and expires it once the client is gone", async () => {
-    const h = await start({ idleTimeoutMs: 1_500 });
+    const h = await start({ idleTimeoutMs: 1_000 });
     const client = new Client({ name: "t", version: "1" });
     const transport = new StreamableHTTPClientTransport(new URL(h.url), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } });
     await client.connect(transport);
     onCleanup(() => client.close());
-    for (let i = 0; i < 6; i++) {
+    // Connected for 1.5 s, past the idle timeout.
+    for (let i = 0; i < 5; i++) {
       await client.ping();
-      await new Promise((r) => setTimeout(r, 400));
+      await new Promise((r) => setTimeout(r, 300));
     }
     expect(h.sessionCount()).toBe(1);
     await client.close(); // drops its connections without DELETE

@@ -403,7 +403,8 @@ describe("remediate", () => {
   });
 
   it("asks the user through elicitation: an accepting client applies, a declining one changes nothing", async () => {
-    for (const action of ["accept", "decline"] as const) {
+    // The two clients, each with its own workspace and server, side by side.
+    const ask = async (action: "accept" | "decline") => {
       const { repo } = await workspace();
       const c = await connect({ cwd: repo, elicit: () => (action === "accept" ? { action, content: { confirm: true } } : { action }) });
       await call(c, "security_scan", { quick: true });
@@ -420,7 +421,8 @@ describe("remediate", () => {
         expect(await readFile(join(repo, "hosts", "web1.nix"), "utf8")).toBe(before);
       }
       await c.close();
-    }
+    };
+    await Promise.all([ask("accept"), ask("decline")]);
   });
 });
 

@@ -11,6 +11,7 @@ import type { SecurityReport } from "../../src/report/schema.js";
 import { cachedScanWithStatus, nextCertificateChange, readCacheFile } from "../../src/scan/cache.js";
 import { clearScanCache, runScan } from "../../src/scan/index.js";
 import { cacheBase } from "../../src/system/state.js";
+import { runCli } from "../helpers/cli.js";
 
 const REPO_ROOT = join(import.meta.dirname, "..", "..");
 const CLI = join(REPO_ROOT, "dist", "bundle", "main.js");
@@ -178,7 +179,8 @@ describe("persistent scan cache", () => {
     expect((await readdir(join(cacheBase(), "scan"))).filter((f) => f.includes(".tmp-"))).toEqual([]);
     const c = await scan();
     expect(body(JSON.parse(c.stdout) as SecurityReport)).toBe(expected);
-    const noCache = await run(process.execPath, [CLI, "scan", root, "--quick", "--format", "json", "--no-cache"], { env: process.env, maxBuffer: 1 << 26, timeout: 120_000 });
+    // With --no-cache no cache file is involved: what the command says, in this process.
+    const noCache = await runCli(["scan", root, "--quick", "--format", "json", "--no-cache"]);
     expect(body(JSON.parse(noCache.stdout) as SecurityReport)).toBe(expected);
   }, 240_000);
 

@@ -6,7 +6,7 @@ import { parseFlakeRef } from "../../drift/declared/flake-ref.js";
 import type { DriftReportX } from "../../drift/model.js";
 import { Severity } from "../../report/schema.js";
 import { isValidHostKey, type StoredReport } from "../report-store.js";
-import { contractAnswer, DEFAULT_LIMIT, PagingInput, unknownHostsMessage, type Detail } from "../answer.js";
+import { contractAnswer, PagingInput, pagingOf, unknownHostsMessage, type Paging } from "../answer.js";
 import { checkHostNames, errorResult, progressReporter, readOnlyTool, toolError, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
 import { driftTargetProblem } from "../../drift/target.js";
@@ -61,7 +61,7 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
         await ctx.rootsReady();
         const bad = checkHostNames(args.host ? [args.host] : undefined);
         if (bad) return toolError(`check_drift: ${bad}`);
-        const paging = { detail: args.detail ?? "findings", limit: args.limit ?? DEFAULT_LIMIT } as const;
+        const paging = pagingOf(args);
         if (args.cursor !== undefined) return await nextPage(ctx, args.cursor, args.host, paging);
         if (args.hosts !== undefined) return await checkFleet(ctx, args, paging, extra);
         const primary = ctx.roots.primary();
@@ -130,7 +130,7 @@ export function registerCheckDriftTool(ctx: ServerContext): void {
 async function checkFleet(
   ctx: ServerContext,
   args: { flake?: string; hosts?: string[]; host?: string; root?: string; declaredFile?: string },
-  paging: { detail: Detail; limit: number },
+  paging: Paging,
   extra: { signal: AbortSignal; _meta?: unknown; sendNotification?: unknown },
 ) {
   if (args.host !== undefined || args.root !== undefined || args.declaredFile !== undefined)
@@ -206,14 +206,14 @@ async function withHeartbeat<T>(progress: (message: string, stage?: string) => v
 }
 
 /** The first page of the answer for a stored drift report. */
-function firstPage(report: DriftReportX, stored: StoredReport, paging: { detail: Detail; limit: number }) {
+function firstPage(report: DriftReportX, stored: StoredReport, paging: Paging) {
   const links = reportLinks(stored);
   return driftAnswer(report, { ...paging, offset: 0, cursorRef: `drift/${stored.host}/${stored.id}`, report: { id: stored.id, uri: links.json, markdown: links.markdown, generatedAt: stored.generatedAt } });
 }
 
 
 /** The next page of a stored drift report (no new check). */
-async function nextPage(ctx: ServerContext, cursor: string, host: string | undefined, paging: { detail: Detail; limit: number }) {
+async function nextPage(ctx: ServerContext, cursor: string, host: string | undefined, paging: Paging) {
   const paged = await pagedReport(ctx, "drift", cursor, (reportHost) =>
     host !== undefined && host !== reportHost ? `this cursor pages the drift report of ${reportHost}, not of ${host}; leave host out when passing a cursor.` : undefined,
   );

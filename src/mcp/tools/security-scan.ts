@@ -9,7 +9,7 @@ import { securityHostKey } from "../report-store.js";
 import { cachedScan } from "../../scan/cache.js";
 import { PathArgumentError } from "../roots.js";
 import { repoStateSubdir } from "../../system/state.js";
-import { contractAnswer, DEFAULT_LIMIT, PagingInput, unknownHostsMessage } from "../answer.js";
+import { contractAnswer, PagingInput, pagingOf, unknownHostsMessage, type Paging } from "../answer.js";
 import { checkHostNames, errorResult, progressReporter, readOnlyTool, toolError, type ServerContext } from "../context.js";
 import { reportLinks } from "../links.js";
 import { SecurityAnswer, securityAnswer } from "../summary.js";
@@ -73,7 +73,7 @@ export function registerSecurityScanTool(ctx: ServerContext): void {
         await ctx.rootsReady();
         const bad = checkHostNames(args.hosts);
         if (bad) return toolError(`security_scan: ${bad}`);
-        const paging = { detail: args.detail ?? "findings", limit: args.limit ?? DEFAULT_LIMIT } as const;
+        const paging = pagingOf(args);
         if (args.cursor !== undefined) return await nextPage(ctx, args.cursor, args.hosts, paging);
         const root = await ctx.roots.resolve(args.path, { directory: true, label: "path" });
         if (args.hosts?.length) {
@@ -119,7 +119,7 @@ export function registerSecurityScanTool(ctx: ServerContext): void {
 }
 
 /** The next page of a stored report: no new scan, so pages of one report never shift. */
-async function nextPage(ctx: ServerContext, cursor: string, hosts: string[] | undefined, paging: { detail: "summary" | "findings" | "full"; limit: number }) {
+async function nextPage(ctx: ServerContext, cursor: string, hosts: string[] | undefined, paging: Paging) {
   const paged = await pagedReport(ctx, "security", cursor, (host) =>
     hosts?.length && securityHostKey(hosts) !== host ? `this cursor pages the report of ${host === "all" ? "every host" : `hosts ${host.split("+").join(", ")}`}, not of ${hosts.join(", ")}; leave hosts out when passing a cursor.` : undefined,
   );

@@ -16,7 +16,7 @@ import type { OptionDefinition } from "../../nix/options.js";
 import { staticValue } from "../../nix/values.js";
 import type { Severity } from "../../report/schema.js";
 import { effectiveValue, isDead, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
-import { publishedByNginx, unguardedProxyText } from "../shared/open-ports.js";
+import { publishedByNginx, reportPublished, unguardedProxyText } from "../shared/open-ports.js";
 import { hostExample } from "../shared/examples.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { nixosOption } from "../shared/references.js";
@@ -470,15 +470,10 @@ function checkProxiedMetrics(scope: Scope): void {
     const byOption = (at: ScopedDef) => svc.port.test(at.def.inner?.text ?? "");
     const pub = publishedByNginx(scope, svc.target, on.kind === "known" && on.value === true ? undefined : byOption);
     if (!pub) continue;
-    const def = pub.at.def;
-    const where = scope.kind === "host" ? ` on host ${scope.host}` : "";
-    scope.report(pub.at.file, {
-      node: def.inner ?? def.binding,
-      optionPath: def.path,
-      severity: "medium",
+    reportPublished(scope, pub, {
       key: `proxied:${svc.service}`,
       title: `${svc.service} published by nginx without authentication`,
-      message: `${unguardedProxyText(pub, svc.service, where)}: whoever sends a request with that Host name to port 80 or 443 ${svc.what}.`,
+      message: (where) => `${unguardedProxyText(pub, svc.service, where)}: whoever sends a request with that Host name to port 80 or 443 ${svc.what}.`,
       fix: {
         safety: "manual",
         description: `Keep the virtual host to the private network (listenAddresses on the VPN address, or "allow <vpn range>; deny all;" in its extraConfig), or put a login in front (basicAuthFile, or auth_request to an SSO proxy such as oauth2-proxy).`,

@@ -16,7 +16,7 @@ import { effectiveValue, isDead, isDisabled, scoped, type Scope } from "../share
 import { hostExample } from "../shared/examples.js";
 import type { Rule } from "../types.js";
 import { nixosOption } from "../shared/references.js";
-import { opened, publishedByNginx, unguardedProxyText } from "../shared/open-ports.js";
+import { opened, publishedByNginx, reportPublished, unguardedProxyText } from "../shared/open-ports.js";
 
 const EVERY_INTERFACE = /^(?:0\.0\.0\.0|::|\[::\]|\*|)$/;
 const SERVER = "services.grafana.settings.server";
@@ -94,15 +94,10 @@ function checkProxied(scope: Scope, addr: string | undefined): void {
   if (port === undefined || passwordGiven(scope)) return;
   const pub = publishedByNginx(scope, grafanaTarget(port));
   if (!pub) return;
-  const def = pub.at.def;
-  const where = scope.kind === "host" ? ` on host ${scope.host}` : "";
-  scope.report(pub.at.file, {
-    node: def.inner ?? def.binding,
-    optionPath: def.path,
-    severity: "medium",
+  reportPublished(scope, pub, {
     key: `grafana-proxied:${port}`,
     title: "Grafana published by nginx with the default admin password",
-    message:
+    message: (where) =>
       `Grafana${where} has no admin password set (settings.security.admin_password), so it created its admin account as admin/admin, and ${unguardedProxyText(pub, "it")}: ` +
       `whoever sends a request with that Host name to port 80 or 443 (any name, a VPN-looking one included, reaches a name-based virtual host) gets Grafana's login page and can log in as the server admin, unless the password was changed in the web UI since (the repository cannot show that).`,
     fix: {

@@ -1,6 +1,7 @@
 // How the rules about exposed services read what the NixOS firewall opens: the list literals of a
 // port option, and whether the firewall is off with nothing in its place.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import type { RuleReport } from "../types.js";
 import { effectiveValue, isDead, isDisabled, type Scope, type ScopedDef } from "./scope.js";
 import { staticValue } from "../../nix/values.js";
 import { resolveValue } from "./syntax.js";
@@ -47,6 +48,12 @@ export function unguardedProxyText(pub: { vhost: string; open: string }, target:
   return `nginx's virtual host ${pub.vhost}${where} proxies to ${target} with no login in front (no basicAuth, auth_request, allow/deny or listen restriction) while ${pub.open}`;
 }
 
+export interface PublishedByNginx {
+  at: ScopedDef;
+  vhost: string;
+  open: string;
+}
+
 /**
  * An nginx virtual host that proxies to a local service (`target` matches its proxyPass) with nothing asking for a login
  * first (basicAuth, auth_request, auth_basic, allow/deny, a client certificate, oauth2-proxy's nginx integration), nor listening only
@@ -54,7 +61,7 @@ export function unguardedProxyText(pub: { vhost: string; open: string }, target:
  * through it (any Host header reaches a name-based virtual host, a VPN-looking name
  * included). Electrostasy/dots hosts/phobos/prometheus.nix, judged missed.
  */
-export function publishedByNginx(scope: Scope, target: RegExp, accept?: (at: ScopedDef) => boolean): { at: ScopedDef; vhost: string; open: string } | undefined {
+export function publishedByNginx(scope: Scope, target: RegExp, accept?: (at: ScopedDef) => boolean): PublishedByNginx | undefined {
   if (isDisabled(scope, "services.nginx.enable")) return undefined;
   for (const at of scope.matching(`${VHOSTS}.*.locations.*.proxyPass`)) {
     if (isDead(at.def) || !at.def.inner) continue;
@@ -75,4 +82,25 @@ export function publishedByNginx(scope: Scope, target: RegExp, accept?: (at: Sco
     return { at, vhost: vhost.dynamic ? vhost.name.replace(/^"|"$/g, "") : vhost.name, open };
   }
   return undefined;
+}
+
+/** Report a service publishedByNginx found, at the proxyPass that publishes it: medium (the virtual
+ * host's name may only resolve on a private network, but the Host header is the client's to
+ * choose). `message` is given ` on host H` in a host scan, or nothing. */
+export function reportPublished(
+  scope: Scope,
+  pub: PublishedByNginx,
+  finding: { key: string; title: string; message: (where: string) => string; fix: RuleReport["fix"] },
+): void {
+  const def = pub.at.def;
+  const where = scope.kind === "host" ? ` on host ${scope.host}` : "";
+  scope.report(pub.at.file, {
+    node: def.inner ?? def.binding,
+    optionPath: def.path,
+    severity: "medium",
+    key: finding.key,
+    title: finding.title,
+    message: finding.message(where),
+    fix: finding.fix,
+  });
 }

@@ -9,7 +9,8 @@ import { ruleById } from "../../../src/rules/index.js";
 import { nixAvailable } from "../../helpers/nix.js";
 import { sites } from "../../helpers/scan.js";
 import { scanMemory } from "../../helpers/memory.js";
-import { applyFix, findingsOf, nixEval, scanWith } from "../anti-patterns/helpers.js";
+import { applyPatch } from "../../helpers/patch.js";
+import { findingsOf, nixEval, nixEvalError, scanWith } from "../anti-patterns/helpers.js";
 
 interface Case {
   file: string;
@@ -97,15 +98,26 @@ describe("style rules from statix: places, fixes that parse and keep the value",
       const report = await scanWith(ruleId, files);
       const fixable = findingsOf(report, ruleId).filter((f) => f.fix?.patch);
       expect(fixable.length).toBe(c.safety.filter((s) => s !== "manual").length);
+      const fixed: string[] = [];
       for (const f of fixable) {
-        const patched = (await applyFix(files, f))["style.nix"]!;
+        const patched = (await applyPatch(files, f.fix!.patch!))["style.nix"]!;
         expect(patched).not.toBe(c.file);
-        await writeFile(join(dir, "after.nix"), patched);
-        expect(nixEval("import ./after.nix", dir), patched).toEqual(before);
+        await writeFile(join(dir, `after${fixed.length}.nix`), patched);
+        fixed.push(patched);
         // The fixed place is no longer reported.
         const again = await scanWith(ruleId, { "style.nix": patched });
         expect(findingsOf(again, ruleId).length).toBeLessThan(findingsOf(report, ruleId).length);
       }
+      // Each fixed file parses and evaluates to the same value: one nix-instantiate over all of
+      // them (evaluating parses); file by file, naming the fix, when that one fails.
+      let all: unknown;
+      try {
+        all = nixEval(`[ ${fixed.map((_, i) => `(import ./after${i}.nix)`).join(" ")} ]`, dir);
+      } catch {
+        all = undefined;
+      }
+      if (Array.isArray(all)) all.forEach((value, i) => expect(value, fixed[i]).toEqual(before));
+      else fixed.forEach((patched, i) => expect(nixEvalError(`import ./after${i}.nix`, dir) ?? nixEval(`import ./after${i}.nix`, dir), patched).toEqual(before));
     });
   }
 });
