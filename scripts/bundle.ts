@@ -57,7 +57,7 @@ async function bundle(): Promise<void> {
   });
   let chunks: OutputChunk[];
   try {
-    const { output } = await build.generate({ format: "esm", entryFileNames: BUNDLE_ENTRY, chunkFileNames: "[name]-[hash].js" });
+    const { output } = await build.generate({ format: "esm", entryFileNames: BUNDLE_ENTRY, chunkFileNames: "[name]-[hash].js", charset: "ascii", comments: false });
     const assets = output.filter((o) => o.type !== "chunk");
     if (assets.length) throw new Error(`unexpected assets in the bundle: ${assets.map((a) => a.fileName).join(", ")}`);
     chunks = output.filter((o): o is OutputChunk => o.type === "chunk");

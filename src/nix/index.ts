@@ -37,6 +37,8 @@ export interface ParseNixOptions {
   /** false: do not keep Nix's abstract syntax (`ast`) once the diagnostics are known. The scan
    * reads the syntax tree only, and holds every file's parse at once. */
   keepAst?: boolean;
+  /** false: no whitespace tokens below the root (parser.ts ParseOptions.whitespace). */
+  whitespace?: boolean;
 }
 
 export interface ParsedNix {
@@ -52,7 +54,7 @@ export interface ParsedNix {
 
 export function parseNix(text: string, options: ParseNixOptions = {}): ParsedNix {
   const dialect = options.dialect ?? "current";
-  const tree = parseTree(text, { path: options.path, pipes: dialect === "current" });
+  const tree = parseTree(text, { path: options.path, pipes: dialect === "current", whitespace: options.whitespace });
   const { source, root } = tree;
   const pos = (offset: number) => source.lines.position(offset);
   const diag = (d: SyntaxDiagnostic | SemanticDiagnostic): NixDiagnostic => ({ message: d.message, offset: d.offset, ...pos(d.offset), kind: d.kind });

@@ -16,6 +16,10 @@ export interface SyntaxDiagnostic {
 
 export interface ParseOptions extends LexOptions {
   path?: string;
+  /** false: whitespace inside the expression is not kept as tokens (the text still is: every node
+   * keeps its range, and the root its leading and trailing whitespace). A third of a tree's tokens,
+   * each an object alive while the tree is; the scan's rules read none. Default true (lossless). */
+  whitespace?: boolean;
 }
 
 export interface ParsedTree {
@@ -870,7 +874,7 @@ export function parse(text: string, options: ParseOptions = {}): ParsedTree {
   const lexDiagnostics = tokens.diagnostics;
   const parser = new Parser(tokens, text.length);
   parser.parseRoot();
-  const root = buildTree(parser.events, tokens, source);
+  const root = buildTree(parser.events, tokens, source, options.whitespace !== false);
   const diagnostics: SyntaxDiagnostic[] = [
     ...lexDiagnostics.map((d) => ({ message: d.message, offset: d.offset, kind: "lexer" as const })),
     ...parser.diagnostics,
@@ -880,7 +884,7 @@ export function parse(text: string, options: ParseOptions = {}): ParsedTree {
 
 /** Turn the event list into the tree, attaching trivia: leading trivia goes to the parent before a
  * node starts, so a node's range begins at its first significant token. */
-function buildTree(events: number[], tokens: LexResult, source: SourceText): SyntaxNode {
+function buildTree(events: number[], tokens: LexResult, source: SourceText, whitespace: boolean): SyntaxNode {
   const { kinds, starts, ends } = tokens;
   const count = kinds.length;
   const textLength = source.text.length;
@@ -895,7 +899,9 @@ function buildTree(events: number[], tokens: LexResult, source: SourceText): Syn
     while (tokenIndex < count) {
       const k = kinds[tokenIndex]!;
       if (k !== K.TOKEN_WHITESPACE && k !== K.TOKEN_COMMENT) break;
-      attach(parent, tokenIndex++);
+      // Trivia never starts or ends a node but the root: left out below it, no range changes.
+      if (k === K.TOKEN_WHITESPACE && !whitespace && parent.parent !== null) tokenIndex++;
+      else attach(parent, tokenIndex++);
     }
   };
   const startNode = (kind: K) => {

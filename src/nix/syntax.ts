@@ -138,6 +138,8 @@ export function isTrivia(kind: SyntaxKind): boolean {
  * `\r\n` and a lone `\r`. Columns count UTF-16 code units (what editors and SARIF use). */
 export class LineIndex {
   private starts: number[] | undefined;
+  private lastOffset = -1;
+  private lastLine = 0;
 
   constructor(readonly text: string) {}
 
@@ -163,11 +165,17 @@ export class LineIndex {
   position(offset: number): { line: number; column: number } {
     const starts = this.lineStarts;
     let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
+    // `line` then `column` of one element ask for the same offset twice in a row.
+    if (offset === this.lastOffset) lo = this.lastLine;
+    else {
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= offset) lo = mid;
+        else hi = mid - 1;
+      }
+      this.lastOffset = offset;
+      this.lastLine = lo;
     }
     return { line: lo + 1, column: offset - starts[lo]! + 1 };
   }

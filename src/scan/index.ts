@@ -660,6 +660,22 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
     return kept;
   };
   type Answer = Array<{ file: NixFileContext; def: OptionDefinition; resolved?: ResolvedValue }>;
+  // The usable files defining each option path, in their order: host rules ask a few hundred paths
+  // of each host, and looking each up in every file of the host was most of their answers' time.
+  let definers: Map<string, NixFileContext[]> | undefined;
+  const definersOf = (path: string): readonly NixFileContext[] => {
+    if (!definers) {
+      definers = new Map();
+      for (const c of usable) {
+        for (const p of c.index.byPath.keys()) {
+          const list = definers.get(p);
+          if (list) list.push(c);
+          else definers.set(p, [c]);
+        }
+      }
+    }
+    return definers.get(path) ?? [];
+  };
   for (const { h, files, flake, partial } of hostsInfo) {
     // A definition whose expression reads the repository's own options gets the host's value of
     // it (hosts.ts valueOf), where it can be told: not on a host whose files are not all known.
@@ -678,9 +694,10 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
       let found = definitionsAsked.get(path);
       if (!found) {
         found = [];
-        for (const file of files) {
-          const defs = file.index.byPath.get(path);
-          if (!defs) continue;
+        // The files defining the path, in the order of the host's files (a subsequence of usable).
+        for (const file of definersOf(path)) {
+          if (!h.files.has(file.file)) continue;
+          const defs = file.index.byPath.get(path)!;
           // Outside the files declaring hosts, which definitions count depends on the tree alone
           // (not in a VM test; the file's test path when no host has it): kept with the index.
           const kept = graph.declarationFiles.has(file.file) ? defs.filter((def) => inHost(file, def)) : outsideTests(file, path, defs);

@@ -188,7 +188,7 @@ export async function loadRepository(
       if (!pf) {
         try {
           pf = withDeadline(budgetMs, () => {
-            const parsed = parseNix(text, { path: join(root, file), keepAst: false });
+            const parsed = parseNix(text, { path: join(root, file), keepAst: false, whitespace: false });
             const index = buildOptionIndex(parsed.root);
             return { hash, text, parsed, index, references: moduleReferences(source.kind, file, parsed.root), hostPaths: hostDependentPaths(parsed.root), mentionsHosts: text.includes("nixosConfigurations") || file === "flake.nix" || file.endsWith("/flake.nix") };
           });
