@@ -1795,6 +1795,48 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     return true;
   };
+  /** A function over a flake-parts option of the repository's own: `mkSystems { builder = ...; }
+   * config.configurations.nixos`, `flip mapAttrs config.configurations.nixos (name: { module }:
+   * nixosSystem { modules = [ module ]; })` (the dendritic pattern). The option's entries, written
+   * in any module of the flake (`configurations.nixos.energy.module = { imports = [ ... ]; };`),
+   * are the hosts, each made of the files writing its entry; the call's other arguments (the
+   * builder, its extra modules) name no hosts. A registry named `...nixosConfigurations` is read
+   * by registryHosts. */
+  const fromOptionEntries = (apply: SyntaxNode, env: Env | undefined): boolean => {
+    if (!files || !reader) return false;
+    let option: string[] | undefined;
+    for (const a of flattenApply(apply).args) {
+      const d = deref(a, env);
+      const text = d?.kind === K.NODE_SELECT && !d.firstToken(K.TOKEN_OR_KW) && !d.firstToken(K.TOKEN_OR) ? d.text.replace(/\s+/g, "") : "";
+      const m = /^config\.([\w'-]+(?:\.[\w'-]+)*)$/.exec(text);
+      if (m && !m[1]!.startsWith("flake.") && !m[1]!.split(".").includes("nixosConfigurations")) option = m[1]!.split(".");
+    }
+    if (!option) return false;
+    const found = new Map<string, { files: HostFiles }>();
+    const last = option.at(-1)!;
+    for (const f of files) {
+      const tree = f.endsWith(".nix") ? reader.treeOf(f) : undefined;
+      if (!tree) continue;
+      // Any module may add an entry: the answer depends on every file.
+      reader.read.add(f);
+      if (!tree.text.includes(last)) continue;
+      for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+        let full = bindingPath(b);
+        if (full[0] === "config") full = full.slice(1);
+        if (full.length <= option.length || !option.every((s, i) => full[i] === s)) continue;
+        const name = full[option.length]!;
+        if (name === "*") continue;
+        let h = found.get(name);
+        if (!h) found.set(name, (h = { files: new HostFiles() }));
+        h.files.add(f);
+      }
+    }
+    // Declared where the option's set is built (the entries' files are the hosts' modules, read
+    // through their imports as any module is).
+    for (const [name, h] of [...found].sort(([a], [b]) => a.localeCompare(b))) hosts.push({ name, file, node: apply, files: h.files, source: "flake" });
+    // The option is the host set even when no module gives it an entry yet.
+    return true;
+  };
   const visit = (node: SyntaxNode, env: Env | undefined, prefix: string[], depth: number): void => {
     const n = unparen(node);
     if (!n || depth > 64) return;
@@ -1812,7 +1854,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       // `options.x.nixosConfigurations = mkOption { type = ...; default = ...; }` declares an
       // option: its arguments (type, default, description...) are no hosts.
       if (OPTION_DECLARATORS.test(calleeName(flattenApply(n).fn) ?? "")) return;
-      if (fromNameValueList(n, env) || fromDirectory(n, env) || fromComputedSet(n, env) || fromRegistryHelper(n, env) || fromFolderHelper(n, env)) return;
+      if (fromOptionEntries(n, env) || fromNameValueList(n, env) || fromDirectory(n, env) || fromComputedSet(n, env) || fromRegistryHelper(n, env) || fromFolderHelper(n, env)) return;
       const { fn, args } = flattenApply(n);
       // `nixosConfigurations = import ./hosts/entry.nix { ... }`: the file's value is the host set.
       if (calleeName(fn) === "import") return void hosts.push(...importedHostSet(n, env, prefix, depth));
@@ -2573,6 +2615,9 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
         }
         const dir = posix.dirname(f) === "." ? "" : posix.dirname(f);
         for (const node of hostPaths(f)) {
+          // A NixOS host imports no nix-darwin module: a file defining both classes' modules
+          // (`flake.modules.nixos.base` beside `flake.modules.darwin.base`) names darwin ones for Macs.
+          if ((selfOutputRef(node) ?? withOutputRef(node))?.output === "darwinModules") continue;
           const custom = dirOutputTargets(node, ctx);
           const targets =
             custom ??
@@ -2810,15 +2855,16 @@ function listingDefinition(name: string, ctx: ResolveContext): SyntaxNode | unde
 // `darwinModules` is an output of its own: a NixOS host never imports nix-darwin's modules, and a
 // Mac's `self.darwinModules.x` names one of them, not a `nixosModules.x` of the same name.
 const MODULE_OUTPUTS = new Set(["nixosModules", "darwinModules", "homeManagerModules", "homeModules", "homeConfigurations"]);
-// flake-parts' `flake.modules.<class>.<name>` registry: the classes that are module outputs above
+// flake-parts' `flake.modules.<class>.<name>` registry: the classes that are module outputs above, and
+// the dendritic pattern's `generic` (modules of any class, imported by NixOS and darwin ones alike)
 // (`flake.modules.terranix.x`, `flake.modules.flake.x` and others are not modules of a system).
-const MODULE_CLASSES = new Map([["nixos", "nixosModules"], ["darwin", "darwinModules"]]);
+const MODULE_CLASSES = new Map([["nixos", "nixosModules"], ["darwin", "darwinModules"], ["generic", "genericModules"]]);
 // How a module names its own flake: `self`, `inputs.self`, `outputs` (passed in specialArgs as
 // `inherit (self) outputs`), `self.outputs`, `config.flake` (flake-parts).
 // nixos-unified hands its modules `flake = { self, inputs, config; }` (`flake.inputs.self.x`).
 // `flake-self` is a common specialArg name for the flake; `home-manager.users.me =
 // flake-self.homeConfigurations.desktop` uses an exported home configuration as the user's module.
-const SELF_OUTPUT = /^(?:inputs\.self|self|flake-self|outputs|inputs\.self\.outputs|self\.outputs|config\.flake|flake|flake\.self|flake\.inputs\.self)\.(nixosModules|darwinModules|homeManagerModules|homeModules|homeConfigurations|modules\.nixos|modules\.darwin)(?:\.("[^"]+"|[\w'-]+))?$/;
+const SELF_OUTPUT = /^(?:inputs\.self|self|flake-self|outputs|inputs\.self\.outputs|self\.outputs|config\.flake|flake|flake\.self|flake\.inputs\.self)\.(nixosModules|darwinModules|homeManagerModules|homeModules|homeConfigurations|modules\.nixos|modules\.darwin|modules\.generic)(?:\.("[^"]+"|[\w'-]+))?$/;
 
 // A flake output made by listing a directory into a set of modules (`profiles = lib.findModules
 // ./profiles;`, `roles = importDir ./roles;`): the helper's name says it collects modules or a tree.
@@ -2882,13 +2928,24 @@ function dirOutputTargets(node: SyntaxNode, ctx: ResolveContext): string[] | und
   return found ? [found] : [];
 }
 
+/** What a name bound to a namespace of the flake's modules stands for: `nixos` of `inherit
+ * (config.flake.modules) nixos;` is `config.flake.modules.nixos`, as is a name a let binds to
+ * that selection (the dendritic pattern's `nixos.base`). */
+function boundNamespace(base: SyntaxNode): string | undefined {
+  if (base.kind !== K.NODE_IDENT) return undefined;
+  const from = inheritedFrom(base);
+  if (from) return `${unparen(from)?.text ?? ""}.${base.text}`;
+  const value = unparen(resolveLexical(base)?.value);
+  return value?.kind === K.NODE_SELECT && !value.firstToken(K.TOKEN_OR_KW) ? value.text : undefined;
+}
+
 /** `self.nixosModules.name` (name undefined: the whole set, as in `attrValues outputs.nixosModules`). */
 function selfOutputRef(node: SyntaxNode): { output: string; name?: string } | undefined {
   if (node.kind !== K.NODE_SELECT || node.firstToken(K.TOKEN_OR)) return undefined;
   // `self.nixosModules.default or { }`: the module when the flake exports it (the default is none).
   const [base, path] = node.childNodes();
   const text = node.firstToken(K.TOKEN_OR_KW) && base && path ? `${base.text}.${path.text}` : node.text;
-  const m = SELF_OUTPUT.exec(text.replace(/\s+/g, ""));
+  const m = SELF_OUTPUT.exec(text.replace(/\s+/g, "")) ?? (base && path ? SELF_OUTPUT.exec(`${boundNamespace(base) ?? ""}.${path.text}`.replace(/\s+/g, "")) : null);
   if (!m) return undefined;
   // flake-parts' `flake.modules.nixos.<name>` registry holds the same modules as nixosModules.
   const output = m[1]!.startsWith("modules.") ? MODULE_CLASSES.get(m[1]!.slice("modules.".length))! : m[1]!;
@@ -3557,7 +3614,7 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
   };
   for (const file of sources) {
     const tree = layout.treeOf(file);
-    if (!tree || !/Modules|homeConfigurations|modules\s*\.\s*(?:nixos|darwin)/.test(tree.text)) continue;
+    if (!tree || !/Modules|homeConfigurations|modules\s*\.\s*(?:nixos|darwin|generic)/.test(tree.text)) continue;
     const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
     for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
       const [path, value] = b.childNodes();
@@ -3626,7 +3683,7 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
 }
 
 // `flake.nixosModules`, `flake.modules.nixos`, `flake = {`: a flake-parts module's outputs.
-const FLAKE_PARTS_OUTPUT = /\bflake\s*(?:\.\s*(?:nixosModules|darwinModules|homeManagerModules|homeModules|modules\s*\.\s*(?:nixos|darwin))\b|=\s*\{)/;
+const FLAKE_PARTS_OUTPUT = /\bflake\s*(?:\.\s*(?:nixosModules|darwinModules|homeManagerModules|homeModules|modules\s*\.\s*(?:nixos|darwin|generic))\b|=\s*\{)/;
 
 /** The attribute path of the bindings a binding is written in (`flake = { nixosModules = ...; }`
  * gives `flake` for the inner one). */
@@ -3875,7 +3932,7 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
   }
   // `"${inputs.self}/modules/shared/x.nix"`: a file from the flake's root, as a string.
   if (/\$\{\s*(?:inputs\.)?self\s*\}\//.test(tree.text)) for (const n of tree.descendants(K.NODE_STRING)) if (!n.inside(K.NODE_STRING) && (rootString(n) !== undefined || rootInterpolated(n))) out.push(n);
-  if (/Modules|homeConfigurations|modules\.nixos/.test(tree.text)) for (const n of tree.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && !isWithNamespace(n) && selfOutputRef(n)) out.push(n);
+  if (/Modules|homeConfigurations|modules\.nixos|flake\.modules/.test(tree.text)) for (const n of tree.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && !isWithNamespace(n) && selfOutputRef(n)) out.push(n);
   if (/modules\.nixos|nixosModules/.test(tree.text)) for (const n of tree.descendants(K.NODE_IDENT)) if (withOutputRef(n)) out.push(n);
   // `self.profiles.network`: a module of an output the flake builds from a directory listing
   // (resolved when the flake has such an output).
