@@ -235,6 +235,40 @@ function stringAttr(expr: SyntaxNode | undefined, attr: string, env: Env | undef
   return undefined;
 }
 
+/** A name's text: a string, a name bound to one, or `replaceStrings [ "." ] [ "-" ] name` of one. */
+function nameText(expr: SyntaxNode | undefined, env: Env | undefined, depth = 0): string | undefined {
+  const n = unparen(expr);
+  if (!n || depth > 4) return undefined;
+  if (n.kind === K.NODE_STRING) return stringValue(n, env);
+  if (n.kind === K.NODE_IDENT) {
+    const bound = lookupRef(n, env);
+    return typeof bound === "string" ? bound : bound ? nameText(bound, env, depth + 1) : undefined;
+  }
+  if (n.kind !== K.NODE_APPLY) return undefined;
+  const { fn, args } = flattenApply(n);
+  if (calleeName(fn) !== "replaceStrings" || args.length !== 3) return undefined;
+  const lits = (l: SyntaxNode | undefined) => {
+    const list = unparen(l);
+    if (list?.kind !== K.NODE_LIST) return undefined;
+    const out = list.childNodes().map((c) => (unparen(c)?.kind === K.NODE_STRING ? stringValue(unparen(c)!, undefined) : undefined));
+    return out.every((x) => x !== undefined) ? (out as string[]) : undefined;
+  };
+  const from = lits(args[0]);
+  const to = lits(args[1]);
+  const text = nameText(args[2], env, depth + 1);
+  if (!from || !to || from.length !== to.length || text === undefined || from.some((f) => f === "")) return undefined;
+  let out = "";
+  for (let i = 0; i < text.length; ) {
+    const k = from.findIndex((f) => text.startsWith(f, i));
+    if (k < 0) out += text[i++];
+    else {
+      out += to[k];
+      i += from[k]!.length;
+    }
+  }
+  return out;
+}
+
 /** The text an interpolation gives: a known name or `config.networking.hostName`, a string
  * literal, or `if <known boolean> then "a" else "b"` (`../users/${user}/${if darwin then
  * "darwin" else "nixos"}.nix`). */
@@ -1347,7 +1381,8 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       // has no host folders: each file is a host, with what the builder gives every host.
       for (const f of files) {
         const rest = f.startsWith(prefix) ? f.slice(prefix.length).split("/") : [];
-        if (rest.length !== 1 || !rest[0]!.endsWith(".nix") || rest[0] === "default.nix") continue;
+        // (The file declaring the host set, listing its own folder, is no host.)
+        if (rest.length !== 1 || !rest[0]!.endsWith(".nix") || rest[0] === "default.nix" || f === file) continue;
         const name = rest[0]!.replace(/\.nix$/, "");
         if (excluded.has(name) || excluded.has(rest[0]!)) continue;
         const own = new HostFiles();
@@ -1625,6 +1660,11 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         const p = pathValue(arg, env, writtenIn(arg) ?? dir);
         return p === undefined ? undefined : exists(p);
       }
+      // `pathExists (./. + "/${dir}/configuration.nix")` with the name known.
+      if (calleeName(fn) === "pathExists" && args.length === 1 && arg?.kind === K.NODE_BIN_OP && isPathConcat(arg)) {
+        const p = repoPath(arg, env, writtenIn(arg) ?? dir);
+        return p === undefined || p.startsWith("..") ? undefined : exists(posix.normalize(p));
+      }
     }
     return staticBoolean(n, env);
   };
@@ -1667,6 +1707,17 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       if (knownCondition(args[0], env) === false) return [];
       return callee === "optional" ? [{ node: args[1]!, env }] : listItems(args[1]!, env, depth + 1);
     }
+    if (callee === "filter" && args.length === 2) {
+      // `filter (dir: pathExists (./. + "/${dir}/configuration.nix")) entries`: the elements
+      // the condition does not rule out (known false: left out).
+      const lam = lambdaOf(args[0], env);
+      const items = lam ? listItems(args[1]!, env, depth + 1) : undefined;
+      if (!lam || !items) return undefined;
+      return items.filter((it) => {
+        const bound = bindArguments(lam, [it.node], it.env);
+        return knownCondition(bound.body, bound.env) !== false;
+      });
+    }
     if ((callee === "map" || callee === "concatMap") && args.length === 2) {
       const lam = lambdaOf(args[0], env);
       const items = lam ? listItems(args[1]!, env, depth + 1) : undefined;
@@ -1696,6 +1747,16 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     const before = hosts.length;
     for (const it of items) {
       const set = typeof it.node === "string" ? undefined : deref(it.node, it.env);
+      // `nameValuePair name (nixosSystem { ... })`.
+      const pair = set?.kind === K.NODE_APPLY ? flattenApply(set) : undefined;
+      if (pair && calleeName(pair.fn) === "nameValuePair" && pair.args.length === 2) {
+        const name = nameText(pair.args[0], it.env);
+        if (name === undefined || hosts.some((h) => h.name === name)) continue;
+        const own = new HostFiles();
+        collectHostFiles(pair.args[1]!, it.env, dir, own, reader);
+        hosts.push({ name, file, node: set!, files: own, source: "flake" });
+        continue;
+      }
       if (set?.kind !== K.NODE_ATTR_SET) continue;
       const name = stringAttr(set, "name", it.env);
       const value = setAttributes(set).get("value");
@@ -2314,7 +2375,8 @@ export function colmenaHosts(files: readonly string[], reader: Reader): Declared
     for (const b of root.descendants(K.NODE_ATTRPATH_VALUE)) {
       const [path, value] = b.childNodes();
       const v = unparen(value);
-      if (path?.text.replace(/\s+/g, "") === "colmena" && v?.kind === K.NODE_ATTR_SET) hives.push(v);
+      // (`inputs.colmena = { url = ...; }` is the flake input, not a hive.)
+      if (path?.text.replace(/\s+/g, "") === "colmena" && v?.kind === K.NODE_ATTR_SET && !bindingPath(b).includes("inputs") && !setAttributes(v).has("url")) hives.push(v);
     }
     for (const a of root.descendants(K.NODE_APPLY)) {
       const { fn, args } = flattenApply(a);
