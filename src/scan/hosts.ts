@@ -2677,9 +2677,10 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
         }
         const dir = posix.dirname(f) === "." ? "" : posix.dirname(f);
         for (const node of hostPaths(f)) {
-          // A NixOS host imports no nix-darwin module: a file defining both classes' modules
-          // (`flake.modules.nixos.base` beside `flake.modules.darwin.base`) names darwin ones for Macs.
-          if ((selfOutputRef(node) ?? withOutputRef(node))?.output === "darwinModules") continue;
+          // A file defining both classes' modules (`flake.modules.nixos.base` beside
+          // `flake.modules.darwin.base`): what the darwin module imports is the Macs', not the
+          // NixOS hosts' that reach the file for its NixOS module.
+          if (inDarwinModule(node)) continue;
           const custom = dirOutputTargets(node, ctx);
           const targets =
             custom ??
@@ -2947,11 +2948,17 @@ function flakeDirectoryOutputs(root: PathKinds, layout: HostLayout): Map<string,
     if (segs.length !== 1 || segs[0]!.dynamic || !value) continue;
     const name = segs[0]!.name;
     if (MODULE_OUTPUTS.has(name) || NOT_MODULE_OUTPUTS.has(name) || b.ancestors().some((a) => a.kind === K.NODE_ATTRPATH_VALUE && /^inputs\b/.test(a.firstChild()?.text ?? ""))) continue;
-    const v = unparen(value);
+    let v = unparen(value);
     if (v?.kind !== K.NODE_APPLY) continue;
+    // `listToAttrs (findModules ./profiles)`: the helper gives name/value pairs.
+    const outer = flattenApply(v);
+    if (calleeName(outer.fn) === "listToAttrs" && outer.args.length === 1 && unparen(outer.args[0])?.kind === K.NODE_APPLY) v = unparen(outer.args[0])!;
     const { fn, args } = flattenApply(v);
     const arg = unparen(args[0]);
-    if (args.length !== 1 || arg?.kind !== K.NODE_PATH || !DIRECTORY_OUTPUT_HELPER.test(calleeName(fn) ?? "")) continue;
+    // `nixosRoles = import ./roles` with roles/default.nix a set of `name = ./name.nix;`: the
+    // folder's modules by name, as a listing gives them.
+    const imported = calleeName(fn) === "import" && args.length === 1 && arg?.kind === K.NODE_PATH && pathSet(root, layout, pathValue(arg, undefined, ""));
+    if (args.length !== 1 || arg?.kind !== K.NODE_PATH || (!imported && !DIRECTORY_OUTPUT_HELPER.test(calleeName(fn) ?? ""))) continue;
     const dir = pathValue(arg, undefined, "");
     if (dir === undefined || dir === "." || dir.startsWith("..") || kindsOf(root)(dir) !== "directory") continue;
     out.set(name, dir);
@@ -2961,11 +2968,50 @@ function flakeDirectoryOutputs(root: PathKinds, layout: HostLayout): Map<string,
 
 const SELF_NAMES = /^(?:inputs\.self|self|flake-self)$/;
 
+/** Is `dir/default.nix` a set of paths (`{ server = ./server.nix; base = ./base.nix; }`)? */
+function pathSet(root: PathKinds, layout: HostLayout, dir: string | undefined): boolean {
+  if (dir === undefined || kindsOf(root)(dir) !== "directory") return false;
+  const body = unparen(layout.treeOf(posix.join(dir, "default.nix"))?.childNodes().find((c) => c.kind !== K.NODE_ERROR));
+  const bindings = body?.kind === K.NODE_ATTR_SET ? body.childNodes() : [];
+  return bindings.length > 0 && bindings.every((b) => b.kind === K.NODE_ATTRPATH_VALUE && unparen(b.childNodes()[1])?.kind === K.NODE_PATH);
+}
+
+/** `with inputs.self.nixosProfiles; [ zsh ]`: the output of the flake's own a bare name in a list
+ * is read from, by the innermost `with` naming one (`self.<output>`). */
+function withSelfOutput(ident: SyntaxNode): string | undefined {
+  if (ident.kind !== K.NODE_IDENT || ident.parent?.kind !== K.NODE_LIST || resolveLexical(ident)) return undefined;
+  for (let p: SyntaxNode | null = ident.parent; p; p = p.parent) {
+    if (p.kind !== K.NODE_WITH) continue;
+    const m = /^(?:inputs\.self|self|flake-self)\.([\w'-]+)$/.exec(unparen(p.childNodes()[0])?.text.replace(/\s+/g, "") ?? "");
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
 /** The module a reference to a directory output names: `self.profiles.users.x` (or
  * `inputs.self...`), or `roles.nixos` inside `with inputs.self;` is `<dir>/users/x.nix` or
  * `<dir>/users/x/default.nix`. Undefined when the node is no such reference. */
 function dirOutputTargets(node: SyntaxNode, ctx: ResolveContext): string[] | undefined {
-  if (!ctx.dirOutputs?.size || node.kind !== K.NODE_SELECT || node.firstToken(K.TOKEN_OR_KW)) return undefined;
+  if (!ctx.dirOutputs?.size) return undefined;
+  // `with inputs.self.nixosProfiles; [ zsh ]`; nested `with`s of several outputs: the first
+  // that holds the name.
+  if (node.kind === K.NODE_IDENT) {
+    const outputs: string[] = [];
+    for (let p: SyntaxNode | null = node.parent; p && node.parent?.kind === K.NODE_LIST; p = p.parent) {
+      const m = p.kind === K.NODE_WITH ? /^(?:inputs\.self|self|flake-self)\.([\w'-]+)$/.exec(unparen(p.childNodes()[0])?.text.replace(/\s+/g, "") ?? "") : null;
+      if (m && ctx.dirOutputs.has(m[1]!)) outputs.push(m[1]!);
+    }
+    if (outputs.length === 0 || resolveLexical(node)) return undefined;
+    for (const o of outputs) {
+      const at = posix.join(ctx.dirOutputs.get(o)!, node.text);
+      // (A recursive listing names a module of a subfolder by its own name: `security/user.nix` is `user`.)
+      const found = resolveModuleFile(ctx.root, `${at}.nix`) ?? resolveModuleFile(ctx.root, at) ?? flatModules(ctx.files, ctx.dirOutputs.get(o)!).get(node.text);
+      if (found) return [found];
+    }
+    // (Not there: an outer `with` of another output may give it.)
+    return undefined;
+  }
+  if (node.kind !== K.NODE_SELECT || node.firstToken(K.TOKEN_OR_KW)) return undefined;
   const text = node.text.replace(/\s+/g, "");
   let names: string[] | undefined;
   const m = /^(?:inputs\.self|self|flake-self)\.([\w'-]+(?:\.[\w'-]+)+)$/.exec(text);
@@ -2988,6 +3034,17 @@ function dirOutputTargets(node: SyntaxNode, ctx: ResolveContext): string[] | und
   const at = posix.join(dir, ...names.slice(1));
   const found = resolveModuleFile(ctx.root, `${at}.nix`) ?? resolveModuleFile(ctx.root, at);
   return found ? [found] : [];
+}
+
+/** Is a node written inside a nix-darwin module the flake defines (`flake.modules.darwin.base =
+ * { ... }`, `darwinModules.mac = { ... }`)? */
+function inDarwinModule(node: SyntaxNode): boolean {
+  for (let p: SyntaxNode | null = node.parent; p; p = p.parent) {
+    if (p.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const path = bindingPath(p);
+    if (path.includes("darwinModules") || path.some((seg, i) => seg === "modules" && path[i + 1] === "darwin")) return true;
+  }
+  return false;
 }
 
 /** What a name bound to a namespace of the flake's modules stands for: `nixos` of `inherit
@@ -3458,6 +3515,24 @@ function listModules(files: readonly string[], dir: string, recursive: boolean, 
   return out;
 }
 
+/** The modules a recursive listing names by their own name (`findModules ./profiles`, flattened
+ * through folders without a default.nix): a .nix file or a folder with a default.nix, by name. */
+function flatModules(files: readonly string[], dir: string): Map<string, string> {
+  const prefix = dir === "" ? "" : `${dir}/`;
+  const withDefault = new Set(files.filter((f) => f.startsWith(prefix) && f.endsWith("/default.nix")).map((f) => f.slice(0, -"/default.nix".length)));
+  const out = new Map<string, string>();
+  for (const f of [...files].sort()) {
+    if (!f.startsWith(prefix) || !f.endsWith(".nix")) continue;
+    const rest = f.slice(prefix.length).split("/");
+    // Inside a module folder (one with a default.nix above the file): part of that module.
+    if (rest.slice(0, -1).some((_, i) => withDefault.has(prefix + rest.slice(0, i + 1).join("/")) && (i < rest.length - 2 || rest.at(-1) !== "default.nix"))) continue;
+    if (rest.length === 1 && rest[0] === "default.nix") continue;
+    const name = rest.at(-1) === "default.nix" ? rest.at(-2)! : rest.at(-1)!.slice(0, -".nix".length);
+    if (!out.has(name)) out.set(name, f);
+  }
+  return out;
+}
+
 /** The modules of a directory handed whole to an import helper: its `module.nix` files at any
  * depth when it marks modules that way (each imports its siblings), else every .nix file below it
  * (a recursive listing, as `listFilesRecursive` helpers do). */
@@ -3821,6 +3896,18 @@ function exportedSet(expr: SyntaxNode, dir: string, root: PathKinds, layout: Hos
   }
   // `modules "${inputs.self}/modules/nixos"` with `modules = path: ... readDir path ...` bound in
   // a let of the file: the directory's modules by name.
+  // `listToAttrs (findModules ./modules)`: the helper gives the name/value pairs.
+  const pairs = n.kind === K.NODE_APPLY && calleeName(flattenApply(n).fn) === "listToAttrs" && flattenApply(n).args.length === 1 ? unparen(flattenApply(n).args[0]) : undefined;
+  if (pairs?.kind === K.NODE_APPLY && listingHelperCall(pairs, dir) !== undefined) {
+    const { fn } = flattenApply(pairs);
+    const lam = unparen(resolveLexical(fn)?.value);
+    // A helper calling itself on the folders it finds lists the tree, each module by its name.
+    const recursive = lam !== undefined && lam.descendants(K.NODE_IDENT).some((i) => i.text === fn.text);
+    const d = listingHelperCall(pairs, dir)!;
+    if (recursive) for (const [name, f] of flatModules(layout.files, d)) out.set(name, [f]);
+    else for (const f of listModules(layout.files, d, false)) out.set(f.endsWith("/default.nix") ? posix.basename(posix.dirname(f)) : posix.basename(f, ".nix"), [f]);
+    return out;
+  }
   const helperListing = n.kind === K.NODE_APPLY ? listingHelperCall(n, dir) : undefined;
   if (helperListing !== undefined) {
     for (const f of listModules(layout.files, helperListing, false)) {
@@ -3996,6 +4083,9 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
   if (/\$\{\s*(?:inputs\.)?self\s*\}\//.test(tree.text)) for (const n of tree.descendants(K.NODE_STRING)) if (!n.inside(K.NODE_STRING) && (rootString(n) !== undefined || rootInterpolated(n))) out.push(n);
   if (/Modules|homeConfigurations|modules\.nixos|flake\.modules/.test(tree.text)) for (const n of tree.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && !isWithNamespace(n) && selfOutputRef(n)) out.push(n);
   if (/modules\.nixos|nixosModules/.test(tree.text)) for (const n of tree.descendants(K.NODE_IDENT)) if (withOutputRef(n)) out.push(n);
+  // `with inputs.self.nixosProfiles; [ zsh ]`: a name of an output the flake builds from a folder
+  // (resolved when the flake has such an output).
+  if (/\bwith\s+(?:inputs\.)?self\./.test(tree.text)) for (const n of tree.descendants(K.NODE_IDENT)) if (!withOutputRef(n) && withSelfOutput(n) !== undefined && !out.includes(n)) out.push(n);
   // `self.profiles.network`: a module of an output the flake builds from a directory listing
   // (resolved when the flake has such an output).
   if (/\bself\b/.test(tree.text)) {
