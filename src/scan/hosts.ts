@@ -2659,6 +2659,10 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     // as a value, not imported as a module: neither it nor the flake's outputs it names (every
     // flake-parts module, package, check) are the host's. The host's own declaration is queued.
     const entries = new Set(queue);
+    // A host whose own modules import nix-darwin ones (a clan machine of class darwin importing
+    // `self.darwinModules.build02`) is a Mac: the darwin modules it reaches are its own.
+    const darwinRef = (n: SyntaxNode) => (selfOutputRef(n) ?? withOutputRef(n))?.output === "darwinModules" && !inDarwinModule(n);
+    const mac = (h.files instanceof HostFiles && h.files.computed.some((c) => darwinRef(c.node))) || [...entries].some((f) => f.endsWith(".nix") && hostPaths(f).some(darwinRef));
     // The packages of a package set the host reaches (an overlay's `name = callPackage ./path { }`)
     // are the host's when it installs them (below), not all of them by reaching the set.
     const packageSets = new Map<string, string[]>();
@@ -2680,7 +2684,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
           // A file defining both classes' modules (`flake.modules.nixos.base` beside
           // `flake.modules.darwin.base`): what the darwin module imports is the Macs', not the
           // NixOS hosts' that reach the file for its NixOS module.
-          if (inDarwinModule(node)) continue;
+          if (!mac && inDarwinModule(node)) continue;
           const custom = dirOutputTargets(node, ctx);
           const targets =
             custom ??

@@ -167,3 +167,44 @@ in {
     expect(hosts).toEqual(["wiki-example-org"]);
   });
 });
+
+describe("roles and profiles: outputs of the flake's own built from its folders", () => {
+  const files = (extra: Record<string, string> = {}) => ({
+    "flake.nix": `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  outputs = { nixpkgs, self, ... }@inputs:
+    let
+      findModules = dir: builtins.concatLists (builtins.attrValues (builtins.mapAttrs (name: type:
+        if type == "regular" then [ { name = builtins.elemAt (builtins.match "(.*)\\\\.nix" name) 0; value = dir + "/\${name}"; } ]
+        else if (builtins.readDir (dir + "/\${name}")) ? "default.nix" then [ { inherit name; value = dir + "/\${name}"; } ]
+        else findModules (dir + "/\${name}")) (builtins.readDir dir)));
+    in {
+      nixosProfiles = builtins.listToAttrs (findModules ./profiles);
+      nixosRoles = import ./roles;
+      nixosConfigurations = with nixpkgs.lib; genAttrs [ "web" "desk" ] (name: nixosSystem {
+        modules = [ (import (./machines + "/\${name}")) ];
+        specialArgs = { inherit inputs; };
+      });
+    };
+}`,
+    "roles/default.nix": `{ server = ./server.nix; base = ./base.nix; }`,
+    "roles/base.nix": `{ inputs, ... }: { imports = with inputs.self.nixosProfiles; [ network user ]; }`,
+    "roles/server.nix": `{ inputs, ... }: { imports = [ ./base.nix inputs.self.nixosProfiles.boot ]; security.sudo.wheelNeedsPassword = false; }`,
+    "profiles/network.nix": ROOT_LOGIN,
+    "profiles/boot.nix": FIREWALL_OFF,
+    "profiles/security/user.nix": SUDO,
+    "machines/web/default.nix": `{ inputs, ... }: { imports = [ inputs.self.nixosRoles.server ]; }`,
+    "machines/desk/default.nix": `{ inputs, ... }: { imports = [ inputs.self.nixosRoles.base ]; }`,
+    ...extra,
+  });
+
+  it("a role names its hosts; a profile a role names, with `with self.nixosProfiles;`, every host of the role", async () => {
+    expect((await hostsOf(files(), "roles/server.nix", "sudo-nopasswd")).hosts).toEqual(["web"]);
+    expect((await hostsOf(files(), "profiles/network.nix")).hosts).toEqual(["desk", "web"]);
+    expect((await hostsOf(files(), "profiles/boot.nix", "firewall-disabled")).hosts).toEqual(["web"]);
+  });
+
+  it("a profile in a subfolder is named by its own name, as the recursive listing names it", async () => {
+    expect((await hostsOf(files(), "profiles/security/user.nix", "sudo-nopasswd")).hosts).toEqual(["desk", "web"]);
+  });
+});
