@@ -208,3 +208,35 @@ describe("roles and profiles: outputs of the flake's own built from its folders"
     expect((await hostsOf(files(), "profiles/security/user.nix", "sudo-nopasswd")).hosts).toEqual(["desk", "web"]);
   });
 });
+
+describe("a host importing a nix-darwin module keeps the darwin modules it reaches", () => {
+  const files = {
+    "flake.nix": `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  outputs = inputs@{ self, nixpkgs, ... }: inputs.flake-parts.lib.mkFlake { inherit inputs; } {
+    imports = [ ./modules/flake-module.nix ];
+    flake.nixosConfigurations.linux = nixpkgs.lib.nixosSystem { modules = [ ./machines/linux.nix ]; };
+    flake.nixosConfigurations.builder = nixpkgs.lib.nixosSystem { modules = [ ./machines/builder.nix ]; };
+  };
+}`,
+    "modules/flake-module.nix": `{ self, ... }: {
+  flake.nixosModules.server = { imports = [ ./admins.nix ]; };
+  flake.darwinModules = {
+    server.imports = [ ./admins.nix ./mac-only.nix ];
+    builder.imports = [ self.darwinModules.server ];
+  };
+}`,
+    "modules/admins.nix": SUDO,
+    "modules/mac-only.nix": FIREWALL_OFF,
+    "machines/linux.nix": `{ self, ... }: { imports = [ self.nixosModules.server ]; }`,
+    // A machine of the list whose own module imports a darwin module (a clan machine of class darwin).
+    "machines/builder.nix": `{ self, ... }: { imports = [ self.darwinModules.builder ]; }`,
+  };
+
+  // (A path literal inside the darwin module, `./mac-only.nix`, is still read as a reference of
+  // the whole file, so linux reaches it too: the skip covers references to the flake's outputs.)
+  it("the shared module the darwin module imports through self.darwinModules stays the darwin-importing host's", async () => {
+    expect((await hostsOf(files, "modules/admins.nix", "sudo-nopasswd")).hosts).toEqual(["builder", "linux"]);
+  });
+});
