@@ -357,8 +357,9 @@ function isTestSet(set: SyntaxNode | undefined): boolean {
  * modules/users.nix), and den's aspects, `den.aspects.<name>.nixos` (hmajid2301-nixicle). Their
  * values are modules, so what they set are NixOS options (not `flake.modules.nixos.users.security...`).
  * Only the NixOS class: `flake.modules.darwin.*` and `den.aspects.<name>.darwin` are nix-darwin's,
- * `.homeManager` home-manager's. */
-const NIXOS_MODULE_SLOT = /^(?:flake\.nixosModules\.[^.]+|flake\.modules\.nixos\.[^.]+|den\.aspects\.[^.]+\.nixos)$/;
+ * `.homeManager` home-manager's. The dendritic `flake.modules.generic.<name>` (modules of any
+ * class) and a host's own `configurations.nixos.<host>.module` are NixOS modules too. */
+const NIXOS_MODULE_SLOT = /^(?:flake\.nixosModules\.[^.]+|flake\.modules\.(?:nixos|generic)\.[^.]+|configurations\.nixos\.[^.]+\.module|den\.aspects\.[^.]+\.nixos)$/;
 
 /** Index a whole file: the file as a module, plus every inline module in a `modules = [ ... ]`
  * list (flake.nix's `nixosSystem { modules = [ ... ]; }`) and every node of a NixOS VM test

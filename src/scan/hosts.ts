@@ -235,6 +235,40 @@ function stringAttr(expr: SyntaxNode | undefined, attr: string, env: Env | undef
   return undefined;
 }
 
+/** A name's text: a string, a name bound to one, or `replaceStrings [ "." ] [ "-" ] name` of one. */
+function nameText(expr: SyntaxNode | undefined, env: Env | undefined, depth = 0): string | undefined {
+  const n = unparen(expr);
+  if (!n || depth > 4) return undefined;
+  if (n.kind === K.NODE_STRING) return stringValue(n, env);
+  if (n.kind === K.NODE_IDENT) {
+    const bound = lookupRef(n, env);
+    return typeof bound === "string" ? bound : bound ? nameText(bound, env, depth + 1) : undefined;
+  }
+  if (n.kind !== K.NODE_APPLY) return undefined;
+  const { fn, args } = flattenApply(n);
+  if (calleeName(fn) !== "replaceStrings" || args.length !== 3) return undefined;
+  const lits = (l: SyntaxNode | undefined) => {
+    const list = unparen(l);
+    if (list?.kind !== K.NODE_LIST) return undefined;
+    const out = list.childNodes().map((c) => (unparen(c)?.kind === K.NODE_STRING ? stringValue(unparen(c)!, undefined) : undefined));
+    return out.every((x) => x !== undefined) ? (out as string[]) : undefined;
+  };
+  const from = lits(args[0]);
+  const to = lits(args[1]);
+  const text = nameText(args[2], env, depth + 1);
+  if (!from || !to || from.length !== to.length || text === undefined || from.some((f) => f === "")) return undefined;
+  let out = "";
+  for (let i = 0; i < text.length; ) {
+    const k = from.findIndex((f) => text.startsWith(f, i));
+    if (k < 0) out += text[i++];
+    else {
+      out += to[k];
+      i += from[k]!.length;
+    }
+  }
+  return out;
+}
+
 /** The text an interpolation gives: a known name or `config.networking.hostName`, a string
  * literal, or `if <known boolean> then "a" else "b"` (`../users/${user}/${if darwin then
  * "darwin" else "nixos"}.nix`). */
@@ -1347,7 +1381,8 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       // has no host folders: each file is a host, with what the builder gives every host.
       for (const f of files) {
         const rest = f.startsWith(prefix) ? f.slice(prefix.length).split("/") : [];
-        if (rest.length !== 1 || !rest[0]!.endsWith(".nix") || rest[0] === "default.nix") continue;
+        // (The file declaring the host set, listing its own folder, is no host.)
+        if (rest.length !== 1 || !rest[0]!.endsWith(".nix") || rest[0] === "default.nix" || f === file) continue;
         const name = rest[0]!.replace(/\.nix$/, "");
         if (excluded.has(name) || excluded.has(rest[0]!)) continue;
         const own = new HostFiles();
@@ -1625,6 +1660,11 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         const p = pathValue(arg, env, writtenIn(arg) ?? dir);
         return p === undefined ? undefined : exists(p);
       }
+      // `pathExists (./. + "/${dir}/configuration.nix")` with the name known.
+      if (calleeName(fn) === "pathExists" && args.length === 1 && arg?.kind === K.NODE_BIN_OP && isPathConcat(arg)) {
+        const p = repoPath(arg, env, writtenIn(arg) ?? dir);
+        return p === undefined || p.startsWith("..") ? undefined : exists(posix.normalize(p));
+      }
     }
     return staticBoolean(n, env);
   };
@@ -1667,6 +1707,17 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       if (knownCondition(args[0], env) === false) return [];
       return callee === "optional" ? [{ node: args[1]!, env }] : listItems(args[1]!, env, depth + 1);
     }
+    if (callee === "filter" && args.length === 2) {
+      // `filter (dir: pathExists (./. + "/${dir}/configuration.nix")) entries`: the elements
+      // the condition does not rule out (known false: left out).
+      const lam = lambdaOf(args[0], env);
+      const items = lam ? listItems(args[1]!, env, depth + 1) : undefined;
+      if (!lam || !items) return undefined;
+      return items.filter((it) => {
+        const bound = bindArguments(lam, [it.node], it.env);
+        return knownCondition(bound.body, bound.env) !== false;
+      });
+    }
     if ((callee === "map" || callee === "concatMap") && args.length === 2) {
       const lam = lambdaOf(args[0], env);
       const items = lam ? listItems(args[1]!, env, depth + 1) : undefined;
@@ -1696,6 +1747,16 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     const before = hosts.length;
     for (const it of items) {
       const set = typeof it.node === "string" ? undefined : deref(it.node, it.env);
+      // `nameValuePair name (nixosSystem { ... })`.
+      const pair = set?.kind === K.NODE_APPLY ? flattenApply(set) : undefined;
+      if (pair && calleeName(pair.fn) === "nameValuePair" && pair.args.length === 2) {
+        const name = nameText(pair.args[0], it.env);
+        if (name === undefined || hosts.some((h) => h.name === name)) continue;
+        const own = new HostFiles();
+        collectHostFiles(pair.args[1]!, it.env, dir, own, reader);
+        hosts.push({ name, file, node: set!, files: own, source: "flake" });
+        continue;
+      }
       if (set?.kind !== K.NODE_ATTR_SET) continue;
       const name = stringAttr(set, "name", it.env);
       const value = setAttributes(set).get("value");
@@ -1795,6 +1856,48 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     }
     return true;
   };
+  /** A function over a flake-parts option of the repository's own: `mkSystems { builder = ...; }
+   * config.configurations.nixos`, `flip mapAttrs config.configurations.nixos (name: { module }:
+   * nixosSystem { modules = [ module ]; })` (the dendritic pattern). The option's entries, written
+   * in any module of the flake (`configurations.nixos.energy.module = { imports = [ ... ]; };`),
+   * are the hosts, each made of the files writing its entry; the call's other arguments (the
+   * builder, its extra modules) name no hosts. A registry named `...nixosConfigurations` is read
+   * by registryHosts. */
+  const fromOptionEntries = (apply: SyntaxNode, env: Env | undefined): boolean => {
+    if (!files || !reader) return false;
+    let option: string[] | undefined;
+    for (const a of flattenApply(apply).args) {
+      const d = deref(a, env);
+      const text = d?.kind === K.NODE_SELECT && !d.firstToken(K.TOKEN_OR_KW) && !d.firstToken(K.TOKEN_OR) ? d.text.replace(/\s+/g, "") : "";
+      const m = /^config\.([\w'-]+(?:\.[\w'-]+)*)$/.exec(text);
+      if (m && !m[1]!.startsWith("flake.") && !m[1]!.split(".").includes("nixosConfigurations")) option = m[1]!.split(".");
+    }
+    if (!option) return false;
+    const found = new Map<string, { files: HostFiles }>();
+    const last = option.at(-1)!;
+    for (const f of files) {
+      const tree = f.endsWith(".nix") ? reader.treeOf(f) : undefined;
+      if (!tree) continue;
+      // Any module may add an entry: the answer depends on every file.
+      reader.read.add(f);
+      if (!tree.text.includes(last)) continue;
+      for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+        let full = bindingPath(b);
+        if (full[0] === "config") full = full.slice(1);
+        if (full.length <= option.length || !option.every((s, i) => full[i] === s)) continue;
+        const name = full[option.length]!;
+        if (name === "*") continue;
+        let h = found.get(name);
+        if (!h) found.set(name, (h = { files: new HostFiles() }));
+        h.files.add(f);
+      }
+    }
+    // Declared where the option's set is built (the entries' files are the hosts' modules, read
+    // through their imports as any module is).
+    for (const [name, h] of [...found].sort(([a], [b]) => a.localeCompare(b))) hosts.push({ name, file, node: apply, files: h.files, source: "flake" });
+    // The option is the host set even when no module gives it an entry yet.
+    return true;
+  };
   const visit = (node: SyntaxNode, env: Env | undefined, prefix: string[], depth: number): void => {
     const n = unparen(node);
     if (!n || depth > 64) return;
@@ -1812,7 +1915,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       // `options.x.nixosConfigurations = mkOption { type = ...; default = ...; }` declares an
       // option: its arguments (type, default, description...) are no hosts.
       if (OPTION_DECLARATORS.test(calleeName(flattenApply(n).fn) ?? "")) return;
-      if (fromNameValueList(n, env) || fromDirectory(n, env) || fromComputedSet(n, env) || fromRegistryHelper(n, env) || fromFolderHelper(n, env)) return;
+      if (fromOptionEntries(n, env) || fromNameValueList(n, env) || fromDirectory(n, env) || fromComputedSet(n, env) || fromRegistryHelper(n, env) || fromFolderHelper(n, env)) return;
       const { fn, args } = flattenApply(n);
       // `nixosConfigurations = import ./hosts/entry.nix { ... }`: the file's value is the host set.
       if (calleeName(fn) === "import") return void hosts.push(...importedHostSet(n, env, prefix, depth));
@@ -2272,7 +2375,8 @@ export function colmenaHosts(files: readonly string[], reader: Reader): Declared
     for (const b of root.descendants(K.NODE_ATTRPATH_VALUE)) {
       const [path, value] = b.childNodes();
       const v = unparen(value);
-      if (path?.text.replace(/\s+/g, "") === "colmena" && v?.kind === K.NODE_ATTR_SET) hives.push(v);
+      // (`inputs.colmena = { url = ...; }` is the flake input, not a hive.)
+      if (path?.text.replace(/\s+/g, "") === "colmena" && v?.kind === K.NODE_ATTR_SET && !bindingPath(b).includes("inputs") && !setAttributes(v).has("url")) hives.push(v);
     }
     for (const a of root.descendants(K.NODE_APPLY)) {
       const { fn, args } = flattenApply(a);
@@ -2555,6 +2659,10 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     // as a value, not imported as a module: neither it nor the flake's outputs it names (every
     // flake-parts module, package, check) are the host's. The host's own declaration is queued.
     const entries = new Set(queue);
+    // A host whose own modules import nix-darwin ones (a clan machine of class darwin importing
+    // `self.darwinModules.build02`) is a Mac: the darwin modules it reaches are its own.
+    const darwinRef = (n: SyntaxNode) => (selfOutputRef(n) ?? withOutputRef(n))?.output === "darwinModules" && !inDarwinModule(n);
+    const mac = (h.files instanceof HostFiles && h.files.computed.some((c) => darwinRef(c.node))) || [...entries].some((f) => f.endsWith(".nix") && hostPaths(f).some(darwinRef));
     // The packages of a package set the host reaches (an overlay's `name = callPackage ./path { }`)
     // are the host's when it installs them (below), not all of them by reaching the set.
     const packageSets = new Map<string, string[]>();
@@ -2573,6 +2681,10 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
         }
         const dir = posix.dirname(f) === "." ? "" : posix.dirname(f);
         for (const node of hostPaths(f)) {
+          // A file defining both classes' modules (`flake.modules.nixos.base` beside
+          // `flake.modules.darwin.base`): what the darwin module imports is the Macs', not the
+          // NixOS hosts' that reach the file for its NixOS module.
+          if (!mac && inDarwinModule(node)) continue;
           const custom = dirOutputTargets(node, ctx);
           const targets =
             custom ??
@@ -2810,15 +2922,16 @@ function listingDefinition(name: string, ctx: ResolveContext): SyntaxNode | unde
 // `darwinModules` is an output of its own: a NixOS host never imports nix-darwin's modules, and a
 // Mac's `self.darwinModules.x` names one of them, not a `nixosModules.x` of the same name.
 const MODULE_OUTPUTS = new Set(["nixosModules", "darwinModules", "homeManagerModules", "homeModules", "homeConfigurations"]);
-// flake-parts' `flake.modules.<class>.<name>` registry: the classes that are module outputs above
+// flake-parts' `flake.modules.<class>.<name>` registry: the classes that are module outputs above, and
+// the dendritic pattern's `generic` (modules of any class, imported by NixOS and darwin ones alike)
 // (`flake.modules.terranix.x`, `flake.modules.flake.x` and others are not modules of a system).
-const MODULE_CLASSES = new Map([["nixos", "nixosModules"], ["darwin", "darwinModules"]]);
+const MODULE_CLASSES = new Map([["nixos", "nixosModules"], ["darwin", "darwinModules"], ["generic", "genericModules"]]);
 // How a module names its own flake: `self`, `inputs.self`, `outputs` (passed in specialArgs as
 // `inherit (self) outputs`), `self.outputs`, `config.flake` (flake-parts).
 // nixos-unified hands its modules `flake = { self, inputs, config; }` (`flake.inputs.self.x`).
 // `flake-self` is a common specialArg name for the flake; `home-manager.users.me =
 // flake-self.homeConfigurations.desktop` uses an exported home configuration as the user's module.
-const SELF_OUTPUT = /^(?:inputs\.self|self|flake-self|outputs|inputs\.self\.outputs|self\.outputs|config\.flake|flake|flake\.self|flake\.inputs\.self)\.(nixosModules|darwinModules|homeManagerModules|homeModules|homeConfigurations|modules\.nixos|modules\.darwin)(?:\.("[^"]+"|[\w'-]+))?$/;
+const SELF_OUTPUT = /^(?:inputs\.self|self|flake-self|outputs|inputs\.self\.outputs|self\.outputs|config\.flake|flake|flake\.self|flake\.inputs\.self)\.(nixosModules|darwinModules|homeManagerModules|homeModules|homeConfigurations|modules\.nixos|modules\.darwin|modules\.generic)(?:\.("[^"]+"|[\w'-]+))?$/;
 
 // A flake output made by listing a directory into a set of modules (`profiles = lib.findModules
 // ./profiles;`, `roles = importDir ./roles;`): the helper's name says it collects modules or a tree.
@@ -2839,11 +2952,17 @@ function flakeDirectoryOutputs(root: PathKinds, layout: HostLayout): Map<string,
     if (segs.length !== 1 || segs[0]!.dynamic || !value) continue;
     const name = segs[0]!.name;
     if (MODULE_OUTPUTS.has(name) || NOT_MODULE_OUTPUTS.has(name) || b.ancestors().some((a) => a.kind === K.NODE_ATTRPATH_VALUE && /^inputs\b/.test(a.firstChild()?.text ?? ""))) continue;
-    const v = unparen(value);
+    let v = unparen(value);
     if (v?.kind !== K.NODE_APPLY) continue;
+    // `listToAttrs (findModules ./profiles)`: the helper gives name/value pairs.
+    const outer = flattenApply(v);
+    if (calleeName(outer.fn) === "listToAttrs" && outer.args.length === 1 && unparen(outer.args[0])?.kind === K.NODE_APPLY) v = unparen(outer.args[0])!;
     const { fn, args } = flattenApply(v);
     const arg = unparen(args[0]);
-    if (args.length !== 1 || arg?.kind !== K.NODE_PATH || !DIRECTORY_OUTPUT_HELPER.test(calleeName(fn) ?? "")) continue;
+    // `nixosRoles = import ./roles` with roles/default.nix a set of `name = ./name.nix;`: the
+    // folder's modules by name, as a listing gives them.
+    const imported = calleeName(fn) === "import" && args.length === 1 && arg?.kind === K.NODE_PATH && pathSet(root, layout, pathValue(arg, undefined, ""));
+    if (args.length !== 1 || arg?.kind !== K.NODE_PATH || (!imported && !DIRECTORY_OUTPUT_HELPER.test(calleeName(fn) ?? ""))) continue;
     const dir = pathValue(arg, undefined, "");
     if (dir === undefined || dir === "." || dir.startsWith("..") || kindsOf(root)(dir) !== "directory") continue;
     out.set(name, dir);
@@ -2853,11 +2972,50 @@ function flakeDirectoryOutputs(root: PathKinds, layout: HostLayout): Map<string,
 
 const SELF_NAMES = /^(?:inputs\.self|self|flake-self)$/;
 
+/** Is `dir/default.nix` a set of paths (`{ server = ./server.nix; base = ./base.nix; }`)? */
+function pathSet(root: PathKinds, layout: HostLayout, dir: string | undefined): boolean {
+  if (dir === undefined || kindsOf(root)(dir) !== "directory") return false;
+  const body = unparen(layout.treeOf(posix.join(dir, "default.nix"))?.childNodes().find((c) => c.kind !== K.NODE_ERROR));
+  const bindings = body?.kind === K.NODE_ATTR_SET ? body.childNodes() : [];
+  return bindings.length > 0 && bindings.every((b) => b.kind === K.NODE_ATTRPATH_VALUE && unparen(b.childNodes()[1])?.kind === K.NODE_PATH);
+}
+
+/** `with inputs.self.nixosProfiles; [ zsh ]`: the output of the flake's own a bare name in a list
+ * is read from, by the innermost `with` naming one (`self.<output>`). */
+function withSelfOutput(ident: SyntaxNode): string | undefined {
+  if (ident.kind !== K.NODE_IDENT || ident.parent?.kind !== K.NODE_LIST || resolveLexical(ident)) return undefined;
+  for (let p: SyntaxNode | null = ident.parent; p; p = p.parent) {
+    if (p.kind !== K.NODE_WITH) continue;
+    const m = /^(?:inputs\.self|self|flake-self)\.([\w'-]+)$/.exec(unparen(p.childNodes()[0])?.text.replace(/\s+/g, "") ?? "");
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
 /** The module a reference to a directory output names: `self.profiles.users.x` (or
  * `inputs.self...`), or `roles.nixos` inside `with inputs.self;` is `<dir>/users/x.nix` or
  * `<dir>/users/x/default.nix`. Undefined when the node is no such reference. */
 function dirOutputTargets(node: SyntaxNode, ctx: ResolveContext): string[] | undefined {
-  if (!ctx.dirOutputs?.size || node.kind !== K.NODE_SELECT || node.firstToken(K.TOKEN_OR_KW)) return undefined;
+  if (!ctx.dirOutputs?.size) return undefined;
+  // `with inputs.self.nixosProfiles; [ zsh ]`; nested `with`s of several outputs: the first
+  // that holds the name.
+  if (node.kind === K.NODE_IDENT) {
+    const outputs: string[] = [];
+    for (let p: SyntaxNode | null = node.parent; p && node.parent?.kind === K.NODE_LIST; p = p.parent) {
+      const m = p.kind === K.NODE_WITH ? /^(?:inputs\.self|self|flake-self)\.([\w'-]+)$/.exec(unparen(p.childNodes()[0])?.text.replace(/\s+/g, "") ?? "") : null;
+      if (m && ctx.dirOutputs.has(m[1]!)) outputs.push(m[1]!);
+    }
+    if (outputs.length === 0 || resolveLexical(node)) return undefined;
+    for (const o of outputs) {
+      const at = posix.join(ctx.dirOutputs.get(o)!, node.text);
+      // (A recursive listing names a module of a subfolder by its own name: `security/user.nix` is `user`.)
+      const found = resolveModuleFile(ctx.root, `${at}.nix`) ?? resolveModuleFile(ctx.root, at) ?? flatModules(ctx.files, ctx.dirOutputs.get(o)!).get(node.text);
+      if (found) return [found];
+    }
+    // (Not there: an outer `with` of another output may give it.)
+    return undefined;
+  }
+  if (node.kind !== K.NODE_SELECT || node.firstToken(K.TOKEN_OR_KW)) return undefined;
   const text = node.text.replace(/\s+/g, "");
   let names: string[] | undefined;
   const m = /^(?:inputs\.self|self|flake-self)\.([\w'-]+(?:\.[\w'-]+)+)$/.exec(text);
@@ -2882,13 +3040,35 @@ function dirOutputTargets(node: SyntaxNode, ctx: ResolveContext): string[] | und
   return found ? [found] : [];
 }
 
+/** Is a node written inside a nix-darwin module the flake defines (`flake.modules.darwin.base =
+ * { ... }`, `darwinModules.mac = { ... }`)? */
+function inDarwinModule(node: SyntaxNode): boolean {
+  for (let p: SyntaxNode | null = node.parent; p; p = p.parent) {
+    if (p.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const path = bindingPath(p);
+    if (path.includes("darwinModules") || path.some((seg, i) => seg === "modules" && path[i + 1] === "darwin")) return true;
+  }
+  return false;
+}
+
+/** What a name bound to a namespace of the flake's modules stands for: `nixos` of `inherit
+ * (config.flake.modules) nixos;` is `config.flake.modules.nixos`, as is a name a let binds to
+ * that selection (the dendritic pattern's `nixos.base`). */
+function boundNamespace(base: SyntaxNode): string | undefined {
+  if (base.kind !== K.NODE_IDENT) return undefined;
+  const from = inheritedFrom(base);
+  if (from) return `${unparen(from)?.text ?? ""}.${base.text}`;
+  const value = unparen(resolveLexical(base)?.value);
+  return value?.kind === K.NODE_SELECT && !value.firstToken(K.TOKEN_OR_KW) ? value.text : undefined;
+}
+
 /** `self.nixosModules.name` (name undefined: the whole set, as in `attrValues outputs.nixosModules`). */
 function selfOutputRef(node: SyntaxNode): { output: string; name?: string } | undefined {
   if (node.kind !== K.NODE_SELECT || node.firstToken(K.TOKEN_OR)) return undefined;
   // `self.nixosModules.default or { }`: the module when the flake exports it (the default is none).
   const [base, path] = node.childNodes();
   const text = node.firstToken(K.TOKEN_OR_KW) && base && path ? `${base.text}.${path.text}` : node.text;
-  const m = SELF_OUTPUT.exec(text.replace(/\s+/g, ""));
+  const m = SELF_OUTPUT.exec(text.replace(/\s+/g, "")) ?? (base && path ? SELF_OUTPUT.exec(`${boundNamespace(base) ?? ""}.${path.text}`.replace(/\s+/g, "")) : null);
   if (!m) return undefined;
   // flake-parts' `flake.modules.nixos.<name>` registry holds the same modules as nixosModules.
   const output = m[1]!.startsWith("modules.") ? MODULE_CLASSES.get(m[1]!.slice("modules.".length))! : m[1]!;
@@ -3339,6 +3519,24 @@ function listModules(files: readonly string[], dir: string, recursive: boolean, 
   return out;
 }
 
+/** The modules a recursive listing names by their own name (`findModules ./profiles`, flattened
+ * through folders without a default.nix): a .nix file or a folder with a default.nix, by name. */
+function flatModules(files: readonly string[], dir: string): Map<string, string> {
+  const prefix = dir === "" ? "" : `${dir}/`;
+  const withDefault = new Set(files.filter((f) => f.startsWith(prefix) && f.endsWith("/default.nix")).map((f) => f.slice(0, -"/default.nix".length)));
+  const out = new Map<string, string>();
+  for (const f of [...files].sort()) {
+    if (!f.startsWith(prefix) || !f.endsWith(".nix")) continue;
+    const rest = f.slice(prefix.length).split("/");
+    // Inside a module folder (one with a default.nix above the file): part of that module.
+    if (rest.slice(0, -1).some((_, i) => withDefault.has(prefix + rest.slice(0, i + 1).join("/")) && (i < rest.length - 2 || rest.at(-1) !== "default.nix"))) continue;
+    if (rest.length === 1 && rest[0] === "default.nix") continue;
+    const name = rest.at(-1) === "default.nix" ? rest.at(-2)! : rest.at(-1)!.slice(0, -".nix".length);
+    if (!out.has(name)) out.set(name, f);
+  }
+  return out;
+}
+
 /** The modules of a directory handed whole to an import helper: its `module.nix` files at any
  * depth when it marks modules that way (each imports its siblings), else every .nix file below it
  * (a recursive listing, as `listFilesRecursive` helpers do). */
@@ -3557,7 +3755,7 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
   };
   for (const file of sources) {
     const tree = layout.treeOf(file);
-    if (!tree || !/Modules|homeConfigurations|modules\s*\.\s*(?:nixos|darwin)/.test(tree.text)) continue;
+    if (!tree || !/Modules|homeConfigurations|modules\s*\.\s*(?:nixos|darwin|generic)/.test(tree.text)) continue;
     const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
     for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
       const [path, value] = b.childNodes();
@@ -3626,7 +3824,7 @@ function flakeModuleOutputs(root: PathKinds, layout: HostLayout): Map<string, Ma
 }
 
 // `flake.nixosModules`, `flake.modules.nixos`, `flake = {`: a flake-parts module's outputs.
-const FLAKE_PARTS_OUTPUT = /\bflake\s*(?:\.\s*(?:nixosModules|darwinModules|homeManagerModules|homeModules|modules\s*\.\s*(?:nixos|darwin))\b|=\s*\{)/;
+const FLAKE_PARTS_OUTPUT = /\bflake\s*(?:\.\s*(?:nixosModules|darwinModules|homeManagerModules|homeModules|modules\s*\.\s*(?:nixos|darwin|generic))\b|=\s*\{)/;
 
 /** The attribute path of the bindings a binding is written in (`flake = { nixosModules = ...; }`
  * gives `flake` for the inner one). */
@@ -3702,6 +3900,18 @@ function exportedSet(expr: SyntaxNode, dir: string, root: PathKinds, layout: Hos
   }
   // `modules "${inputs.self}/modules/nixos"` with `modules = path: ... readDir path ...` bound in
   // a let of the file: the directory's modules by name.
+  // `listToAttrs (findModules ./modules)`: the helper gives the name/value pairs.
+  const pairs = n.kind === K.NODE_APPLY && calleeName(flattenApply(n).fn) === "listToAttrs" && flattenApply(n).args.length === 1 ? unparen(flattenApply(n).args[0]) : undefined;
+  if (pairs?.kind === K.NODE_APPLY && listingHelperCall(pairs, dir) !== undefined) {
+    const { fn } = flattenApply(pairs);
+    const lam = unparen(resolveLexical(fn)?.value);
+    // A helper calling itself on the folders it finds lists the tree, each module by its name.
+    const recursive = lam !== undefined && lam.descendants(K.NODE_IDENT).some((i) => i.text === fn.text);
+    const d = listingHelperCall(pairs, dir)!;
+    if (recursive) for (const [name, f] of flatModules(layout.files, d)) out.set(name, [f]);
+    else for (const f of listModules(layout.files, d, false)) out.set(f.endsWith("/default.nix") ? posix.basename(posix.dirname(f)) : posix.basename(f, ".nix"), [f]);
+    return out;
+  }
   const helperListing = n.kind === K.NODE_APPLY ? listingHelperCall(n, dir) : undefined;
   if (helperListing !== undefined) {
     for (const f of listModules(layout.files, helperListing, false)) {
@@ -3875,8 +4085,11 @@ export function hostDependentPaths(tree: SyntaxNode): SyntaxNode[] {
   }
   // `"${inputs.self}/modules/shared/x.nix"`: a file from the flake's root, as a string.
   if (/\$\{\s*(?:inputs\.)?self\s*\}\//.test(tree.text)) for (const n of tree.descendants(K.NODE_STRING)) if (!n.inside(K.NODE_STRING) && (rootString(n) !== undefined || rootInterpolated(n))) out.push(n);
-  if (/Modules|homeConfigurations|modules\.nixos/.test(tree.text)) for (const n of tree.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && !isWithNamespace(n) && selfOutputRef(n)) out.push(n);
+  if (/Modules|homeConfigurations|modules\.nixos|flake\.modules/.test(tree.text)) for (const n of tree.descendants(K.NODE_SELECT)) if (!n.inside(K.NODE_SELECT) && !isWithNamespace(n) && selfOutputRef(n)) out.push(n);
   if (/modules\.nixos|nixosModules/.test(tree.text)) for (const n of tree.descendants(K.NODE_IDENT)) if (withOutputRef(n)) out.push(n);
+  // `with inputs.self.nixosProfiles; [ zsh ]`: a name of an output the flake builds from a folder
+  // (resolved when the flake has such an output).
+  if (/\bwith\s+(?:inputs\.)?self\./.test(tree.text)) for (const n of tree.descendants(K.NODE_IDENT)) if (!withOutputRef(n) && withSelfOutput(n) !== undefined && !out.includes(n)) out.push(n);
   // `self.profiles.network`: a module of an output the flake builds from a directory listing
   // (resolved when the flake has such an output).
   if (/\bself\b/.test(tree.text)) {
