@@ -36,6 +36,9 @@ import { containerExposedUnauthenticated } from "./access/container-exposed-unau
 import { ciRunnerPrivileged } from "./access/ci-runner-privileged.js";
 import { sambaGuestWritable } from "./access/samba-guest-writable.js";
 import { consoleAutologinRoot } from "./access/console-autologin-root.js";
+import { bluetoothUnauthenticatedPairing } from "./access/bluetooth-unauthenticated-pairing.js";
+import { ftpAnonymousAccess } from "./access/ftp-anonymous-access.js";
+import { kubernetesAnonymousAccess } from "./access/kubernetes-anonymous-access.js";
 import { sshGatewayPorts } from "./access/ssh-gateway-ports.js";
 import { sshHostKeyCheckingDisabled } from "./access/ssh-host-key-checking-disabled.js";
 import { userPlaintextPassword } from "./access/user-plaintext-password.js";
@@ -149,6 +152,9 @@ export const ALL_RULES: Rule[] = [
   ciRunnerPrivileged,
   sambaGuestWritable,
   consoleAutologinRoot,
+  bluetoothUnauthenticatedPairing,
+  ftpAnonymousAccess,
+  kubernetesAnonymousAccess,
   sshGatewayPorts,
   sshHostKeyCheckingDisabled,
   // kernel and boot
