@@ -12,7 +12,7 @@
 // the machine room); one level lower where the root disk is LUKS-encrypted (the passphrase at
 // boot is then the only credential, which is a choice some owners make). Silent for an
 // unprivileged autologin user (a kiosk or media account: what autologin is for), for qemu-vm test
-// machines and WSL (no console anyone else reaches); low for a live installer image, whose
+// machines, microvm.nix guests, containers and WSL (no console anyone else reaches); low for a live installer image, whose
 // purpose is a passwordless root console.
 import type { OptionDefinition } from "../../nix/options.js";
 import { unparen } from "../../nix/read.js";
@@ -93,6 +93,18 @@ function luks(scope: Scope): boolean {
   return s.matching("boot.initrd.luks.devices.*").length > 0 || s.matching("boot.initrd.luks.devices.*.device").length > 0 || s.definitions("boot.initrd.luks.devices").length > 0;
 }
 
+/** A microvm.nix guest (it imports microvm's guest module or sets the guest's microvm.* options):
+ * its console is its hypervisor's, in the hands of whoever already runs the VM on the host
+ * (Lillecarl-nixos hosts/linvidia). */
+function microvmGuest(scope: Scope): boolean {
+  for (const f of scope.files) {
+    if (!f.text.includes("microvm")) continue;
+    if (/\bmicrovm\.nixosModules\.microvm\b/.test(f.text)) return true;
+    if (f.index.definitions.some((d) => !isDead(d) && /^microvm\.(?!vms\b|host\b|autostart\b|stateDir\b)[\w-]+/.test(d.path))) return true;
+  }
+  return false;
+}
+
 const LOWER: Record<Severity, Severity> = { critical: "high", high: "medium", medium: "low", low: "low", info: "info" };
 
 const checks = perHost(places, (p, scope, _file, report) => {
@@ -121,6 +133,7 @@ const checks = perHost(places, (p, scope, _file, report) => {
   const machine = machineKind(scope);
   if (machine?.kind === "vm-test" || machine?.kind === "wsl") return;
   if (scope.kind === "host" && isEnabled(applied, "boot.isContainer")) return;
+  if (microvmGuest(scope)) return;
   const where = scope.kind === "host" ? `host ${scope.host}` : "this module";
   const Where = where[0]!.toUpperCase() + where.slice(1);
   const shownValue = typeof value === "string" && value !== "" ? `"${value}"` : user;
@@ -179,6 +192,8 @@ export const consoleAutologinRoot: Rule = {
       hostExample(`{\n  security.sudo.wheelNeedsPassword = false;\n  users.users.alice.extraGroups = [ "wheel" ];\n  services.displayManager.autoLogin = { enable = false; user = "alice"; };\n}\n`),
       // A qemu-vm test machine logging root in on its console.
       hostExample(`{ modulesPath, ... }: {\n  imports = [ "\${modulesPath}/virtualisation/qemu-vm.nix" ];\n  services.getty.autologinUser = "root";\n}\n`),
+      // A microvm.nix guest: its console is the hypervisor's.
+      hostExample(`{ inputs, ... }: {\n  imports = [ inputs.microvm.nixosModules.microvm ];\n  services.getty.autologinUser = "root";\n}\n`),
     ],
   },
   name: "Console autologin into root",
