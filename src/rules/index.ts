@@ -39,6 +39,7 @@ import { consoleAutologinRoot } from "./access/console-autologin-root.js";
 import { bluetoothUnauthenticatedPairing } from "./access/bluetooth-unauthenticated-pairing.js";
 import { ftpAnonymousAccess } from "./access/ftp-anonymous-access.js";
 import { kubernetesAnonymousAccess } from "./access/kubernetes-anonymous-access.js";
+import { sshAgentForwardingSudo } from "./access/ssh-agent-forwarding-sudo.js";
 import { sshGatewayPorts } from "./access/ssh-gateway-ports.js";
 import { sshHostKeyCheckingDisabled } from "./access/ssh-host-key-checking-disabled.js";
 import { userPlaintextPassword } from "./access/user-plaintext-password.js";
@@ -155,6 +156,7 @@ export const ALL_RULES: Rule[] = [
   bluetoothUnauthenticatedPairing,
   ftpAnonymousAccess,
   kubernetesAnonymousAccess,
+  sshAgentForwardingSudo,
   sshGatewayPorts,
   sshHostKeyCheckingDisabled,
   // kernel and boot
