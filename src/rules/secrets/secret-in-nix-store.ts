@@ -360,7 +360,7 @@ function checkWifiFromSecrets(ctx: NixFileContext): void {
 // phase or a runCommand script that writes $out. A key generated at run time (ExecStartPre, an
 // activation script, writeShellScript) is another matter and silent here.
 const KEYGEN = [
-  { re: /\bmkcert\b(?![-\w])/, what: "mkcert (it creates a local CA, rootCA-key.pem, and the leaf keys)" },
+  { re: /(?:^|[\s;&|(]|\/bin\/)mkcert(?=[ \t]|$)/m, what: "mkcert (it creates a local CA, rootCA-key.pem, and the leaf keys)" },
   { re: /\bopenssl\s+(?:genrsa|genpkey|ecparam\b[^\n]*-genkey|req\b[^\n]*(?:-newkey|-keyout))/, what: "openssl generating a private key" },
   { re: /\bssh-keygen\b(?![^\n]*\s-[ylRFDeiL]\b)[^\n]*\s-[ft]\b/, what: "ssh-keygen generating a key pair" },
   { re: /\bwg\s+genkey\b/, what: "wg genkey" },
@@ -392,9 +392,12 @@ function checkKeysBuiltIntoStore(ctx: NixFileContext): void {
     const script = args.at(-1);
     if (callee && RUN_COMMANDS.has(callee) && args.length === 3 && script?.kind === K.NODE_STRING) scripts.push({ node: script, where: `${callee}'s build script`, writesOut: true });
   }
+  // A NixOS VM test's keys (or a test helper's) are made for throwaway machines: no secret
+  // (ibizaman-selfhostblocks test/common.nix, runCommand "gen-private-key").
+  const testFile = /(?:^|\/)(?:tests?|checks)\//.test(ctx.file);
   for (const { node, where, writesOut } of scripts) {
     const text = node.text;
-    if (!writesOut) continue;
+    if (!writesOut || testFile || ctx.inTest(node)) continue;
     const gen = KEYGEN.find((k) => k.re.test(text));
     if (!gen) continue;
     ctx.report({
