@@ -441,10 +441,12 @@ function checkKeyOptionsFromDerivations(ctx: NixFileContext): void {
       if (!/^[A-Za-z_][\w'-]*(?:\.[\w'-]+)*$/.test(expr)) continue;
       // A run-time directory named through an option (`certs.directory` of security.acme.certs,
       // clan-lol-clan-infra's kanidm tls_key), not a derivation.
-      if (/(?:^|\.)config\.|\.(?:directory|path|dir|stateDir|dataDir|certDir)$/.test(expr)) continue;
+      const runTime = (e: string) => /(?:^|\.)config\.|\.(?:directory|path|dir|stateDir|dataDir|certDir)$/.test(e.replace(/\s+/g, ""));
+      if (runTime(expr)) continue;
+      // Also through a let binding (isabelroses-dotfiles kanidm.nix: `certDir = certs.directory`).
       const head = str.firstChild(K.NODE_INTERPOL)?.descendants(K.NODE_IDENT)[0];
       const bound = head ? boundValue(head) : undefined;
-      if (bound && /\bconfig\b/.test(bound.text)) continue;
+      if (bound && (/\bconfig\b/.test(bound.text) || runTime(bound.text))) continue;
       ctx.report({
         node: str,
         optionPath: def.path,
@@ -499,7 +501,7 @@ export const secretInNixStore: Rule = {
       // The set holds only ext: references, resolved from a run-time secrets file.
       hostExample(`{ secrets, config, ... }: {\n  networking.wireless = { enable = true; secretsFile = config.sops.secrets.wifi.path; networks = secrets.wifi_networks; };\n}\n`),
       // A key generated at run time (a oneshot), a certificate from a derivation, and a test key pair made in checkPhase and thrown away.
-      hostExample(`{ config, pkgs, ... }:\nlet\n  certs = pkgs.runCommand "certs" { } "mkdir $out; cp \${./ca.pem} $out/ca.pem";\n  acme = config.security.acme.certs."idm.example.org";\n  tool = pkgs.stdenv.mkDerivation { name = "tool"; src = ./.; checkPhase = "openssl genrsa -out $TMPDIR/test.key 2048; ./run-tests"; installPhase = "install -Dm755 tool $out/bin/tool"; };\nin {\n  environment.systemPackages = [ tool ];\n  security.pki.certificateFiles = [ "\${certs}/ca.pem" ];\n  services.kanidm.server.settings.tls_key = "\${acme.directory}/key.pem";\n  systemd.services.mkkey = { wantedBy = [ "multi-user.target" ]; serviceConfig = { Type = "oneshot"; StateDirectory = "mkkey"; }; script = "[ -e /var/lib/mkkey/key.pem ] || \${pkgs.openssl}/bin/openssl genrsa -out /var/lib/mkkey/key.pem 4096"; };\n}\n`, "configuration.nix", { "ca.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" }),
+      hostExample(`{ config, pkgs, ... }:\nlet\n  certs = pkgs.runCommand "certs" { } "mkdir $out; cp \${./ca.pem} $out/ca.pem";\n  acme = config.security.acme.certs."idm.example.org";\n  certDir = acme.directory;\n  tool = pkgs.stdenv.mkDerivation { name = "tool"; src = ./.; checkPhase = "openssl genrsa -out $TMPDIR/test.key 2048; ./run-tests"; installPhase = "install -Dm755 tool $out/bin/tool"; };\nin {\n  environment.systemPackages = [ tool ];\n  security.pki.certificateFiles = [ "\${certs}/ca.pem" ];\n  services.kanidm.server.settings.tls_key = "\${acme.directory}/key.pem";\n  services.foo.sslCertificateKey = "\${certDir}/key.pem";\n  systemd.services.mkkey = { wantedBy = [ "multi-user.target" ]; serviceConfig = { Type = "oneshot"; StateDirectory = "mkkey"; }; script = "[ -e /var/lib/mkkey/key.pem ] || \${pkgs.openssl}/bin/openssl genrsa -out /var/lib/mkkey/key.pem 4096"; };\n}\n`, "configuration.nix", { "ca.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" }),
     ],
   },
   name: "secret copied into the Nix store at evaluation",
