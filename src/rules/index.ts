@@ -35,6 +35,11 @@ import { dockerSocketExposed } from "./access/docker-socket-exposed.js";
 import { containerExposedUnauthenticated } from "./access/container-exposed-unauthenticated.js";
 import { ciRunnerPrivileged } from "./access/ci-runner-privileged.js";
 import { sambaGuestWritable } from "./access/samba-guest-writable.js";
+import { consoleAutologinRoot } from "./access/console-autologin-root.js";
+import { bluetoothUnauthenticatedPairing } from "./access/bluetooth-unauthenticated-pairing.js";
+import { ftpAnonymousAccess } from "./access/ftp-anonymous-access.js";
+import { kubernetesAnonymousAccess } from "./access/kubernetes-anonymous-access.js";
+import { sshAgentForwardingSudo } from "./access/ssh-agent-forwarding-sudo.js";
 import { sshGatewayPorts } from "./access/ssh-gateway-ports.js";
 import { sshHostKeyCheckingDisabled } from "./access/ssh-host-key-checking-disabled.js";
 import { userPlaintextPassword } from "./access/user-plaintext-password.js";
@@ -147,6 +152,11 @@ export const ALL_RULES: Rule[] = [
   containerExposedUnauthenticated,
   ciRunnerPrivileged,
   sambaGuestWritable,
+  consoleAutologinRoot,
+  bluetoothUnauthenticatedPairing,
+  ftpAnonymousAccess,
+  kubernetesAnonymousAccess,
+  sshAgentForwardingSudo,
   sshGatewayPorts,
   sshHostKeyCheckingDisabled,
   // kernel and boot

@@ -31,7 +31,8 @@ export function testNote(context: TestContext): string {
 /** Rules about how Nix code is written, not about what a host runs: silent in test code. */
 const CODE_QUALITY_CATEGORY = "anti-pattern";
 /** Hardening advice for a test's own units: the machine is thrown away when the test ends. */
-const SILENT_IN_TESTS = new Set(["systemd-service-exposure"]);
+// console-autologin-root: a VM test logs its machines in on the console to drive them (bobvanderlinden-nixos-config tests/greetd-autologin-keyring.nix).
+const SILENT_IN_TESTS = new Set(["systemd-service-exposure", "console-autologin-root"]);
 
 /** Documentation lints: one finding per file naming what they found (one per declaration was 67
  * on one configuration), and none in a library or a library tree (`lib/`), whose options are

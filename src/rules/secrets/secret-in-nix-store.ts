@@ -12,6 +12,7 @@ import { posix } from "node:path";
 import { calleeName, flattenApply, staticString, unparen } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { attrName } from "../../nix/edit.js";
+import { boundValue } from "../../nix/scope.js";
 import { definitionOf, valueSite } from "../nix-strings.js";
 import type { NixFileContext, Rule, RuleFix } from "../types.js";
 import { AGENIX, NIX_STORE_READABLE, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOPS_NIX } from "./compliance.js";
@@ -351,6 +352,121 @@ function checkWifiFromSecrets(ctx: NixFileContext): void {
   }
 }
 
+// Private keys made inside a derivation's build: its output is a store path, so a key the build
+// generates and installs is world-readable on every machine that has it, and served by every cache
+// that has built it (wochap-nix-config packages/generate-ssc: `mkcert -install` in buildPhase and
+// the CAROOT, rootCA-key.pem included, copied to $out, then trusted system-wide through
+// security.pki.certificateFiles; judged missed). The commands that make a private key, in a build
+// phase or a runCommand script that writes $out. A key generated at run time (ExecStartPre, an
+// activation script, writeShellScript) is another matter and silent here.
+const KEYGEN = [
+  { re: /(?:^|[\s;&|(]|\/bin\/)mkcert(?=[ \t]|$)/m, what: "mkcert (it creates a local CA, rootCA-key.pem, and the leaf keys)" },
+  { re: /\bopenssl\s+(?:genrsa|genpkey|ecparam\b[^\n]*-genkey|req\b[^\n]*(?:-newkey|-keyout))/, what: "openssl generating a private key" },
+  { re: /\bssh-keygen\b(?![^\n]*\s-[ylRFDeiL]\b)[^\n]*\s-[ft]\b/, what: "ssh-keygen generating a key pair" },
+  { re: /\bwg\s+genkey\b/, what: "wg genkey" },
+  { re: /\b(?:step\s+certificate\s+create|certtool\s+--generate-privkey|cfssl\s+gencert|nebula-cert\s+(?:ca|sign)|age-keygen|nix-store\s+--generate-binary-cache-key|nix\s+key\s+generate-secret)\b/, what: "a key-generating tool" },
+];
+const BUILD_PHASES = new Set(["buildPhase", "installPhase", "buildCommand", "postInstall", "postBuild", "preInstall", "configurePhase", "postFixup", "unpackPhase"]);
+const RUN_COMMANDS = new Set(["runCommand", "runCommandLocal", "runCommandNoCC", "runCommandCC"]);
+const WRITES_OUT = /\$out\b|\$\{out\}|\$\{placeholder\s+"out"\}/;
+
+function checkKeysBuiltIntoStore(ctx: NixFileContext): void {
+  if (!/mkcert|openssl|ssh-keygen|genkey|step\s|certtool|cfssl|nebula-cert|age-keygen|generate-binary-cache-key|generate-secret/.test(ctx.text)) return;
+  // A derivation's phases, per attribute set: one phase may make the key and another install it.
+  const scripts: Array<{ node: SyntaxNode; where: string; writesOut: boolean }> = [];
+  for (const set of ctx.parsed.root.descendants(K.NODE_ATTR_SET)) {
+    const phases: Array<{ node: SyntaxNode; name: string }> = [];
+    for (const b of set.childNodes()) {
+      if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+      const name = b.firstChild(K.NODE_ATTRPATH)?.text.trim();
+      const value = b.childNodes()[1];
+      if (name && BUILD_PHASES.has(name) && value?.kind === K.NODE_STRING) phases.push({ node: value, name });
+    }
+    const writesOut = phases.some((ph) => WRITES_OUT.test(ph.node.text));
+    for (const ph of phases) scripts.push({ node: ph.node, where: `the derivation's ${ph.name}`, writesOut });
+  }
+  for (const a of ctx.parsed.root.descendants(K.NODE_APPLY)) {
+    if (a.parent?.kind === K.NODE_APPLY) continue;
+    const { fn, args } = flattenApply(a);
+    const callee = calleeName(fn);
+    const script = args.at(-1);
+    if (callee && RUN_COMMANDS.has(callee) && args.length === 3 && script?.kind === K.NODE_STRING) scripts.push({ node: script, where: `${callee}'s build script`, writesOut: true });
+  }
+  // A NixOS VM test's keys (or a test helper's) are made for throwaway machines: no secret
+  // (ibizaman-selfhostblocks test/common.nix, runCommand "gen-private-key").
+  const testFile = /(?:^|\/)(?:tests?|checks)\//.test(ctx.file);
+  for (const { node, where, writesOut } of scripts) {
+    const text = node.text;
+    if (!writesOut || testFile || ctx.inTest(node)) continue;
+    const gen = KEYGEN.find((k) => k.re.test(text));
+    if (!gen) continue;
+    ctx.report({
+      node,
+      key: `build-keygen:${where}`,
+      severity: "high",
+      title: "private key generated during a build, stored in the Nix store",
+      message:
+        `${where[0]!.toUpperCase()}${where.slice(1)} runs ${gen.what}, and the derivation installs what it makes into its output: the private key is then a file of the world-readable Nix store, ` +
+        "readable by every local user and process, copied to every machine that gets this closure and served by every binary cache that built it. " +
+        "A CA key there lets anyone who reads it issue certificates every client trusting that CA accepts; a server key, impersonate the server.",
+      fix: {
+        safety: "manual",
+        description:
+          "Generate the key at run time, outside the store (a systemd oneshot with StateDirectory=, or security.acme for TLS), or generate it once, keep it encrypted with agenix/sops-nix and point the service at the decrypted path; keep only certificates in derivations. Rotate the key: it is already in the store of every machine that built this.",
+      },
+    });
+  }
+}
+
+/** Options naming a private key file, a store path of a derivation's output given to them
+ * (`sslCertificateKey = "${ssc}/example.org-key.pem"`), and the system trust store given a key
+ * (security.pki.certificateFiles is concatenated into /etc/ssl/certs, readable by everyone). */
+const KEY_OPTION = /(?:^|\.)(?:sslCertificateKey|sslKey|tlsKey|tls_key|ssl_key|keyFile|privateKeyFile|privateKey|key|certificateKey)$/;
+const KEY_NAME = /(?:-key\.pem|_key\.pem|\.key|privkey\.pem|key\.pem)$/i;
+
+function checkKeyOptionsFromDerivations(ctx: NixFileContext): void {
+  if (!/key\.pem|\.key\b|privkey/i.test(ctx.text)) return;
+  for (const def of ctx.index.definitions) {
+    if (isDead(def) || !def.inner) continue;
+    const pki = def.path === "security.pki.certificateFiles";
+    if (!pki && !KEY_OPTION.test(def.path)) continue;
+    const strings = def.inner.kind === K.NODE_STRING ? [def.inner] : def.inner.descendants(K.NODE_STRING);
+    for (const str of strings) {
+      const m = /^"\$\{\s*([^{}]+?)\s*\}(\/[^"$]*)"$/.exec(str.text);
+      if (!m || !KEY_NAME.test(m[2]!)) continue;
+      const expr = m[1]!.replace(/\s+/g, "");
+      // The flake's own source and its inputs are judged by the file's content (above); run-time
+      // secret paths are the right way.
+      if (/^(?:self|inputs\.|config\.(?:age|sops)\.|config\.security\.acme)/.test(expr) || /^(?:toString)/.test(expr)) continue;
+      if (!/^[A-Za-z_][\w'-]*(?:\.[\w'-]+)*$/.test(expr)) continue;
+      // A run-time directory named through an option (`certs.directory` of security.acme.certs,
+      // clan-lol-clan-infra's kanidm tls_key), not a derivation.
+      const runTime = (e: string) => /(?:^|\.)config\.|\.(?:directory|path|dir|stateDir|dataDir|certDir)$/.test(e.replace(/\s+/g, ""));
+      if (runTime(expr)) continue;
+      // Also through a let binding (isabelroses-dotfiles kanidm.nix: `certDir = certs.directory`).
+      const head = str.firstChild(K.NODE_INTERPOL)?.descendants(K.NODE_IDENT)[0];
+      const bound = head ? boundValue(head) : undefined;
+      if (bound && (/\bconfig\b/.test(bound.text) || runTime(bound.text))) continue;
+      ctx.report({
+        node: str,
+        optionPath: def.path,
+        key: `derivation-key:${def.path}`,
+        severity: "high",
+        title: pki ? "private key added to the system trust store" : "private key read from a derivation's output in the Nix store",
+        message: pki
+          ? `${def.path} is given ${str.text}, which names a private key (${m[2]!.slice(1)}) in the output of ${expr}: it sits in the world-readable Nix store, and NixOS concatenates the trust store's files into /etc/ssl/certs, readable by everyone.`
+          : `${def.path} is given ${str.text}: the private key is a file of ${expr}'s output, a store path, so every local user and process can read it, and every machine and binary cache holding the closure has a copy.`,
+        fix: {
+          safety: "manual",
+          description: pki
+            ? "Give security.pki.certificateFiles the CA certificate only (rootCA.pem), and move the key out of the store."
+            : "Keep the key out of the store: generate it at run time (security.acme, or a oneshot writing to a StateDirectory) or keep it encrypted with agenix/sops-nix and pass the decrypted path; the derivation should hold certificates only. Rotate the key.",
+        },
+      });
+    }
+  }
+}
+
 export const secretInNixStore: Rule = {
   id: "secret-in-nix-store",
   examples: {
@@ -369,6 +485,8 @@ export const secretInNixStore: Rule = {
       // A token from a git-crypt'd set evaluated at build time: nix.conf is in the store all the same.
       hostExample(`{ lib, ... }:\nlet secrets = import ./secrets.nix; in {\n  nix.settings.access-tokens = "github.com=\${secrets.github_access_token}";\n}\n`, "configuration.nix", { "secrets.nix": "{ github_access_token = \"ghp_replace_me_with_a_token\"; }\n" }),
       hostExample(`{ secrets, ... }: {\n  networking.wireless = { enable = true; networks = secrets.wifi_networks; };\n}\n`),
+      // A local CA made by mkcert inside a build and installed into $out; its key given to nginx.
+      hostExample(`{ pkgs, ... }:\nlet\n  ssc = pkgs.stdenv.mkDerivation {\n    name = "ssc";\n    dontUnpack = true;\n    nativeBuildInputs = [ pkgs.mkcert ];\n    buildPhase = "export CAROOT=$TMPDIR/ca; mkcert -install; mkcert example.test";\n    installPhase = "mkdir -p $out; cp $TMPDIR/ca/* example.test*.pem $out/";\n  };\nin {\n  services.nginx.virtualHosts."example.test" = { forceSSL = true; sslCertificate = "\${ssc}/example.test.pem"; sslCertificateKey = "\${ssc}/example.test-key.pem"; };\n}\n`),
     ],
     silent: [
       hostExample(`{ services.myapp.passwordFile = "/run/secrets/myapp-password"; }\n`),
@@ -382,6 +500,8 @@ export const secretInNixStore: Rule = {
       hostExample(`{ config, ... }: {\n  nix.extraOptions = "!include \${config.age.secrets.nix-access-tokens.path}";\n  sops.templates."nix-tokens.conf".content = "access-tokens = github.com=\${config.sops.placeholder.github-token}";\n}\n`),
       // The set holds only ext: references, resolved from a run-time secrets file.
       hostExample(`{ secrets, config, ... }: {\n  networking.wireless = { enable = true; secretsFile = config.sops.secrets.wifi.path; networks = secrets.wifi_networks; };\n}\n`),
+      // A key generated at run time (a oneshot), a certificate from a derivation, and a test key pair made in checkPhase and thrown away.
+      hostExample(`{ config, pkgs, ... }:\nlet\n  certs = pkgs.runCommand "certs" { } "mkdir $out; cp \${./ca.pem} $out/ca.pem";\n  acme = config.security.acme.certs."idm.example.org";\n  certDir = acme.directory;\n  tool = pkgs.stdenv.mkDerivation { name = "tool"; src = ./.; checkPhase = "openssl genrsa -out $TMPDIR/test.key 2048; ./run-tests"; installPhase = "install -Dm755 tool $out/bin/tool"; };\nin {\n  environment.systemPackages = [ tool ];\n  security.pki.certificateFiles = [ "\${certs}/ca.pem" ];\n  services.kanidm.server.settings.tls_key = "\${acme.directory}/key.pem";\n  services.foo.sslCertificateKey = "\${certDir}/key.pem";\n  systemd.services.mkkey = { wantedBy = [ "multi-user.target" ]; serviceConfig = { Type = "oneshot"; StateDirectory = "mkkey"; }; script = "[ -e /var/lib/mkkey/key.pem ] || \${pkgs.openssl}/bin/openssl genrsa -out /var/lib/mkkey/key.pem 4096"; };\n}\n`, "configuration.nix", { "ca.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" }),
     ],
   },
   name: "secret copied into the Nix store at evaluation",
@@ -397,6 +517,8 @@ export const secretInNixStore: Rule = {
     checkSourcePaths(ctx);
     checkAccessTokens(ctx);
     checkWifiFromSecrets(ctx);
+    checkKeysBuiltIntoStore(ctx);
+    checkKeyOptionsFromDerivations(ctx);
     const reported = new Set<SyntaxNode>();
     // Names given to secrets by this file's fixes (two files named `token` need two names).
     const secretNames = new Map<string, string>();
