@@ -50,6 +50,9 @@ function fixText(m: SecretMatch): string {
   if (m.detector === "security-key-handle") {
     return "Nothing to rotate: the handle works only with the security key it names. Keep it out of the repository only if even the key's public identity should stay private.";
   }
+  if (m.detector === "plaintext-password" && m.key && INITIAL_PASSWORD_KEY.test(m.key)) {
+    return "Drop initialPassword (or set hashedPasswordFile from agenix/sops-nix instead) and change the password on every machine that was installed with it: it is in git history.";
+  }
   return (
     `Revoke and rotate this ${m.name.toLowerCase()}: it is in git history. Keep the new one encrypted with agenix or sops-nix and give the program ` +
     "the decrypted file at run time (an option ending in `File`, systemd `LoadCredential=`/`EnvironmentFile=`, or a script reading `$CREDENTIALS_DIRECTORY`)."
@@ -90,6 +93,16 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
       // users.users (even where the index cannot follow, e.g. inside recursiveUpdate): the users rules'.
       if (def || USERS.test(syntacticPath(site!.binding).join("."))) continue;
     }
+    // Inside a string's content (an INI, a script, a template), a password key holds names and
+    // stock values too: the name of a secret entry or an environment reference is none; a value
+    // repeating its key (`admin_password = admin`, Grafana's stock first login, which it makes the
+    // admin change: ivankovnatsky-nixos-config grafana.nix, judged high wrongly) is rated low.
+    let stock = false;
+    if (m.detector === "plaintext-password" && !judgedByKey(m, key)) {
+      const why = notSecretLooking(m.key, ctx.text.slice(m.start, m.end));
+      if (why === "the name of a secret entry, not its value" || why === "code reading the secret from the environment") continue;
+      stock = why === "the value repeats its key";
+    }
     const where = optionPath ? `in ${optionPath}` : key ? `in '${key}'` : "in a string literal";
     // A comment by it says it is shared on purpose ("not meant to be secure"): still deployed, so
     // reported, as info (ncfavier's game-server password, judged high wrongly).
@@ -103,10 +116,12 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
       node: str,
       range: rangeOf(lines, m.start, m.end),
       title: titleOf(m),
-      severity: weak ? "info" : m.severity,
+      severity: weak ? "info" : stock ? "low" : ratedAs(m),
       message:
         `${m.name} (${m.redacted})${m.key ? ` under '${m.key}'` : ""} ${where}. ${description}` +
-        (weak ? " A comment beside it says it is not meant to be secret (a value shared on purpose), so it is reported as info: make sure nothing that needs a real secret reuses it." : ""),
+        (weak ? " A comment beside it says it is not meant to be secret (a value shared on purpose), so it is reported as info: make sure nothing that needs a real secret reuses it." : "") +
+        (stock && !weak ? " The value repeats its key's own word (a stock default login such as admin/admin), so it is reported as low: make sure it was changed after the first login." : "") +
+        initialNote(m),
       optionPath,
       key: `${m.detector}:${key ?? ""}:${m.redacted}`,
       evidence: redactedLine(ctx.text, lines, m.start, abs),
@@ -195,6 +210,10 @@ export function notSecretLooking(key: string | undefined, raw: string): string |
   if (last && words.length > 1 && /^(?:key|name|field|ref|attr|var|env|label|prompt)$/.test(last) && words.slice(0, -1).some((w) => /^(?:pass|passwd|password|pw|pwd)$/.test(w))) {
     return "the key names the field a password is stored under";
   }
+  // A lowercase name made of words, one naming a secret (`"MINISERVE_PASS": "miniserve-password"`):
+  // the name of a sops/agenix entry or a field the program looks the secret up by
+  // (ivankovnatsky-nixos-config backup-home.py, judged wrong).
+  if (secretEntryName(v)) return "the name of a secret entry, not its value";
   const bare = v.toLowerCase().replace(/[^a-z0-9]/g, "");
   if (words.includes(bare) || (bare.length > 0 && words.join("").endsWith(bare))) return "the value repeats its key";
   if (/^[a-z]+$/.test(v)) {
@@ -202,6 +221,29 @@ export function notSecretLooking(key: string | undefined, raw: string): string |
     if (words.some((w) => w.length >= 4 && v.includes(w.slice(0, 4)))) return "a lowercase word made from the key's words";
   }
   return undefined;
+}
+
+/** A lowercase name of words joined by `-`, `_` or `.`, one of them naming a secret
+ * (`miniserve-password`, `db_password`, `restic.repo-key`). */
+export function secretEntryName(value: string): boolean {
+  if (!/^[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+$/.test(value)) return false;
+  const words = value.split(/[-_.]/);
+  return words.every((w) => /^[a-z]+[0-9]{0,2}$/.test(w)) && words.some((w) => /^(?:pass|passwd|password|passphrase|pw|pwd|secret|token|key|apikey|credentials?)$/.test(w));
+}
+
+/** A plaintext password for a first login (`initialPassword`): users.users' own rule rates it
+ * medium for an account it cannot tell is an admin, and the same literal read from a script or a
+ * template must not be rated higher (erictossell-nixflakes sh/build.sh, judged high wrongly). */
+const INITIAL_PASSWORD_KEY = /^initial_?password$/i;
+
+/** The match's severity: a first-login password at most medium, as users.users rates it. */
+function ratedAs(m: SecretMatch): SecretMatch["severity"] {
+  if (m.detector === "plaintext-password" && m.key && INITIAL_PASSWORD_KEY.test(m.key) && (m.severity === "high" || m.severity === "critical")) return "medium";
+  return m.severity;
+}
+
+function initialNote(m: SecretMatch): string {
+  return ratedAs(m) !== m.severity ? " It is a first-login password (initialPassword), kept only until the user changes it: rated medium, as users.users.<name>.initialPassword is." : "";
 }
 
 /**
@@ -240,9 +282,10 @@ function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
     ctx.report({
       range: rangeOf(lines, m.start, m.end),
       title: titleOf(m),
-      severity: inTests && m.severity !== "info" ? "low" : m.severity,
+      severity: inTests && m.severity !== "info" ? "low" : ratedAs(m),
       message:
         describe(m, `in ${ctx.file}`) +
+        initialNote(m) +
         (unparsedNix ? " (The file does not parse, so it was read as plain text.)" : "") +
         (inTests ? " (In a test directory, so reported as low.)" : ""),
       key: `${m.detector}:${m.key ?? ""}:${m.redacted}`,
