@@ -241,3 +241,12 @@ describe("hardcoded-secret: names and references under secret-like keys", () => 
     expect(bySite).toEqual({ "sh/build.sh:4": "medium", "grafana.nix:5": "low", "grafana.nix:9": "high" });
   });
 });
+
+describe("hardcoded-secret: C sources", () => {
+  it("judge only token formats in a program's C code, not constants under password-like names", async () => {
+    const report = await scanFiles({
+      "tools/unlock/main.c": `#define PASSWORD_ENV "UNLOCK_PASSWORD"\nconst char *pass = "hunter22";\nstatic const char *secret_salt = "q8Zr2Lx9PwT4mN7v";\nstatic const char *api_key = "AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW";\n`,
+    });
+    expect(sites(report, RULE)).toEqual(["tools/unlock/main.c:4"]);
+  });
+});

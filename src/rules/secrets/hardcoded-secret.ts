@@ -28,6 +28,10 @@ const DOC_FILE = /\.(?:md|markdown|rst|adoc|org|txt|html?)$/i;
 /** Patches to a package's source: the code in them is the program's (its tests, its defaults), so
  * only token formats count there, as in prose. */
 const PATCH_FILE = /\.(?:patch|diff)$/i;
+/** C and C++ sources: a program's own code, whose constants under password-like names are field
+ * names, prompts, defaults and test values (issue 12: C code constants reported as passwords);
+ * only token formats (a Google API key, a private key block) count there, as in patches. */
+const C_SOURCE = /\.(?:c|h|cc|cpp|cxx|hh|hpp|hxx|ino)$/i;
 /** Files that hold a password hash by design (clan vars/facts `root-password-hash`), like hashedPassword. */
 const HASH_FILE = /hash/i;
 /** Templates (`.env.example`, `config.sample.yaml`): a placeholder there is an example, not a deployed value. */
@@ -256,7 +260,7 @@ function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
   if (!unparsedNix && committedSecret(ctx)) return; // the whole file is the finding
   if (!unparsedNix && encryptedSecretFile(ctx)) return; // ciphertext and sops metadata
   const kind = fileKindOf(ctx.file);
-  const doc = DOC_FILE.test(ctx.file) || PATCH_FILE.test(ctx.file);
+  const doc = DOC_FILE.test(ctx.file) || PATCH_FILE.test(ctx.file) || C_SOURCE.test(ctx.file);
   const matches = detectSecrets(ctx.text, { fileKind: kind }).filter((m) => {
     if (documentedAsPublicTestValue(ctx.text!, m.start)) return false;
     // The vendor's published password of its test environment, named in the same block (BankID's
