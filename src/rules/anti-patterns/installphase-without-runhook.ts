@@ -61,6 +61,12 @@ function isFileResult(node: SyntaxNode): boolean {
   return false;
 }
 
+/** One command that only places files (mkdir, install, cp, ln, touch, chmod). */
+function placesFilesOnly(cmds: ReadonlyArray<{ words: ReadonlyArray<{ value: string }> }>): boolean {
+  const real = cmds.filter((c) => c.words.length > 0);
+  return real.length === 1 && real.every((c) => /^(?:mkdir|install|cp|ln|touch|chmod)$/.test(c.words[0]!.value));
+}
+
 /** A phase that only creates the output (`mkdir -p $out`, `touch $out`): nothing to hook around. */
 const CREATES_OUTPUT_ONLY = /^\s*(mkdir -p "?\$out"?|touch "?\$out"?)\s*;?\s*$/;
 
@@ -139,6 +145,19 @@ rustPlatform.buildRustPackage {
     substituteInPlace src/main.rs --replace-fail /usr/bin/ip ip
   '';
 }
+`,
+      // copyDesktopItems runs in postInstall: even a one-command installPhase loses the .desktop files.
+      `{ stdenv, copyDesktopItems, makeDesktopItem }:
+stdenv.mkDerivation {
+  pname = "mkwin";
+  version = "0.1";
+  src = ./.;
+  nativeBuildInputs = [ copyDesktopItems ];
+  desktopItems = [ (makeDesktopItem { name = "mkwin"; exec = "mkwin"; desktopName = "mkwin"; }) ];
+  installPhase = ''
+    install -Dm755 mkwin $out/bin/mkwin
+  '';
+}
 `],
     silent: [`{ stdenv }:
 stdenv.mkDerivation {
@@ -201,6 +220,17 @@ caddy.overrideAttrs (old: {
   };
 })
 `,
+      // A one-command phase that only puts a file in place: nothing worth hooking around.
+      `{ stdenv }:
+stdenv.mkDerivation {
+  pname = "fpaste";
+  version = "0.1";
+  src = ./.;
+  installPhase = ''
+    install -Dm755 fpaste $out/bin/fpaste
+  '';
+}
+`,
       // A check that only aggregates other builds: its phase creates an empty output.
       `{ pkgs, packages }:
 {
@@ -221,6 +251,7 @@ caddy.overrideAttrs (old: {
       if (!set || !hookable(app.node, set)) continue;
       // Every phase of this derivation that skips its hooks: one finding for the derivation.
       const skipped: Array<{ path: SyntaxNode; phase: string; missing: string[]; edits?: TextEdit[] }> = [];
+      const trivial = new Set<string>();
       for (const b of set.childNodes()) {
         if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
         const [path, value] = b.childNodes();
@@ -241,11 +272,17 @@ caddy.overrideAttrs (old: {
         }
         const missing = [`pre${hook}`, `post${hook}`].filter((h) => !ran.has(h));
         if (missing.length === 0) continue;
+        if (placesFilesOnly(pieces.map((p) => parseShell(stringSource(p))).flat())) trivial.add(phase);
         const edits = inner?.kind === K.NODE_STRING ? runHookEdits(ctx.file, ctx.text, inner, missing, hook) : undefined;
         skipped.push({ path: path!, phase, missing, ...(edits?.length ? { edits } : {}) });
       }
       if (skipped.length === 0) continue;
       const setupWork = builderHookWork(app.name, set, skipped);
+      // Every skipping phase only puts files in place with one command (`install -D x $out/bin/x`,
+      // `mkdir -p $out $terminfo/...`) and no builder hook works there: nothing worth hooking
+      // around, judged a convention nit with hooks irrelevant (lilyinstarlight-foosteros
+      // fpaste/ftmp/furi, JRMurr-NixOsConfig's termite stub).
+      if (setupWork.length === 0 && skipped.every((s) => trivial.has(s.phase))) continue;
       // With no hook work lost today, only a package file (the derivation is what the file
       // returns, as callPackage reads it) is where others hook in later; a derivation written in
       // passing inside a module or an overlay was judged convention only on fresh repositories.
@@ -283,6 +320,9 @@ const HOOK_WORK: Array<{ applies: (builder: string, inputs: string) => boolean; 
   { applies: (b, i) => b === "buildRustPackage" || /\bcargoSetupHook\b/.test(i), phase: "patchPhase", hook: "postPatch", work: "cargoSetupPostPatchHook (which checks that Cargo.lock matches the vendored dependencies) never runs" },
   { applies: (b, i) => b === "buildNpmPackage" || /\bnpmConfigHook\b/.test(i), phase: "patchPhase", hook: "postPatch", work: "npmConfigHook (which installs node_modules from the fetched npm cache) never runs" },
   { applies: (b) => b === "buildPythonPackage" || b === "buildPythonApplication", phase: "fixupPhase", hook: "postFixup", work: "the builder's postFixup (wrapPythonPrograms, which gives the scripts their Python path) never runs" },
+  // copyDesktopItems registers itself in postInstallHooks (lilyinstarlight-foosteros, judged: the
+  // one real use of the rule was described as "nothing hooks into that phase today").
+  { applies: (_b, i) => /\bcopyDesktopItems\b/.test(i), phase: "installPhase", hook: "postInstall", work: "copyDesktopItems (which installs the desktopItems' .desktop files) never runs" },
   { applies: (_b, i) => /\bautoPatchelfHook\b/.test(i), phase: "fixupPhase", hook: "postFixup", work: "autoPatchelfHook never patches the binaries' interpreter and RPATH" },
   { applies: (_b, i) => /\b(yarnConfigHook|pnpm\.configHook)\b/.test(i), phase: "configurePhase", hook: "postConfigure", work: "the yarn/pnpm config hook never installs the fetched dependencies" },
 ];
