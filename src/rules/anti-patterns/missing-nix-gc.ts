@@ -108,8 +108,9 @@ const KNOWN_TOP = new Set([
 ]);
 
 /**
- * A setting of the host under a namespace that is neither NixOS's nor a common external module's
- * and that none of the host's files declares (`foosteros.profiles.gc = true`, declared in the
+ * A switch the host turns on (`= true`) in one of its NixOS modules, under a namespace that is
+ * neither NixOS's nor a common external module's nor a flake input's the host imports, and that
+ * none of the host's files declares (`foosteros.profiles.gc = true`, declared in the
  * repository's config/ modules that a builder function adds): the host has modules the scan did
  * not see, and one of them may collect garbage (lilyinstarlight-foosteros bina and lia, whose
  * config/gc.nix turns nix.gc on behind that switch: judged wrong twice). Returns the setting.
@@ -120,13 +121,25 @@ function undeclaredSetting(h: HostContext): string | undefined {
   for (const f of h.files) {
     // Home-manager, nix-darwin and nix-maid modules have option trees of their own.
     if (f.file === h.declaration?.file || !f.index.isModule || f.moduleClass) continue;
+    // Only a NixOS module of the host (one setting some NixOS option), not an overlay or a data
+    // file that the index also reads as attribute paths.
+    if (!f.index.definitions.some((d) => KNOWN_TOP.has(d.segments[0]?.name ?? ""))) continue;
     for (const d of f.index.definitions) {
       const top = d.segments[0];
       if (!top || top.dynamic || KNOWN_TOP.has(top.name) || declared.has(top.name)) continue;
-      return `${d.path} in ${f.file}:${d.line}`;
+      // A switch turned on (`foosteros.profiles.gc = true`): the unseen module it belongs to acts.
+      // Not one of a flake input's modules the host imports (`inputs.hjem.nixosModules.default`
+      // declares hjem.*): that module is seen as what it is, and sets no garbage collection.
+      if (d.isLeaf && staticBool(d.inner) === true && !fromInput(h, top.name)) return `${d.path} in ${f.file}:${d.line}`;
     }
   }
   return undefined;
+}
+
+/** Does a file of the host import a module of a flake input named like the namespace? */
+function fromInput(h: HostContext, name: string): boolean {
+  const re = new RegExp(`(?:\\binputs\\.|[\\s(\\[])${name.replace(/[^\w-]/g, "")}\\.(?:nixosModules?|modules)\\b`);
+  return h.files.some((f) => re.test(f.text));
 }
 
 /** The host's own module: a file under a directory named after the host, or `<host>.nix`. */
