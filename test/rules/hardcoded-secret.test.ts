@@ -239,6 +239,9 @@ describe("hardcoded-secret: names and references under secret-like keys", () => 
     });
     const bySite = Object.fromEntries(report.findings.filter((f) => f.ruleId === RULE).map((f) => [`${f.file}:${f.line}`, f.severity]));
     expect(bySite).toEqual({ "sh/build.sh:4": "medium", "grafana.nix:5": "low", "grafana.nix:9": "high" });
+    // As a Nix binding the users rules cannot follow (a helper building users), it is deployed as written: high.
+    const bound = await scanFiles({ "users.nix": `{ lib, ... }:\nlet\n  mkUser = name: {\n    isNormalUser = true;\n    initialPassword = "P@ssw0rd01";\n  };\nin { users.users = lib.genAttrs [ "wil" ] mkUser; }\n` });
+    expect(bound.findings.filter((f) => f.ruleId === RULE).map((f) => `${f.file}:${f.line} ${f.severity}`)).toEqual(["users.nix:5 high"]);
   });
 });
 

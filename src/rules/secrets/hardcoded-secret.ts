@@ -120,12 +120,15 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
       node: str,
       range: rangeOf(lines, m.start, m.end),
       title: titleOf(m),
-      severity: weak ? "info" : stock ? "low" : ratedAs(m),
+      // A first-login password is rated like users.users' own only where it is read from a text
+      // (a heredoc template); as a Nix binding `initialPassword = "..."` it is deployed as written
+      // (wiltaylor-dotfiles modules/user/core.nix, judged right at high).
+      severity: weak ? "info" : stock ? "low" : judgedByKey(m, key) ? m.severity : ratedAs(m),
       message:
         `${m.name} (${m.redacted})${m.key ? ` under '${m.key}'` : ""} ${where}. ${description}` +
         (weak ? " A comment beside it says it is not meant to be secret (a value shared on purpose), so it is reported as info: make sure nothing that needs a real secret reuses it." : "") +
         (stock && !weak ? " The value repeats its key's own word (a stock default login such as admin/admin), so it is reported as low: make sure it was changed after the first login." : "") +
-        initialNote(m),
+        (judgedByKey(m, key) ? "" : initialNote(m)),
       optionPath,
       key: `${m.detector}:${key ?? ""}:${m.redacted}`,
       evidence: redactedLine(ctx.text, lines, m.start, abs),
