@@ -61,12 +61,6 @@ function isFileResult(node: SyntaxNode): boolean {
   return false;
 }
 
-/** One command that only places files (mkdir, install, cp, ln, touch, chmod). */
-function placesFilesOnly(cmds: ReadonlyArray<{ words: ReadonlyArray<{ value: string }> }>): boolean {
-  const real = cmds.filter((c) => c.words.length > 0);
-  return real.length === 1 && real.every((c) => /^(?:mkdir|install|cp|ln|touch|chmod)$/.test(c.words[0]!.value));
-}
-
 /** A phase that only creates the output (`mkdir -p $out`, `touch $out`): nothing to hook around. */
 const CREATES_OUTPUT_ONLY = /^\s*(mkdir -p "?\$out"?|touch "?\$out"?)\s*;?\s*$/;
 
@@ -220,17 +214,6 @@ caddy.overrideAttrs (old: {
   };
 })
 `,
-      // A one-command phase that only puts a file in place: nothing worth hooking around.
-      `{ stdenv }:
-stdenv.mkDerivation {
-  pname = "fpaste";
-  version = "0.1";
-  src = ./.;
-  installPhase = ''
-    install -Dm755 fpaste $out/bin/fpaste
-  '';
-}
-`,
       // A check that only aggregates other builds: its phase creates an empty output.
       `{ pkgs, packages }:
 {
@@ -251,7 +234,6 @@ stdenv.mkDerivation {
       if (!set || !hookable(app.node, set)) continue;
       // Every phase of this derivation that skips its hooks: one finding for the derivation.
       const skipped: Array<{ path: SyntaxNode; phase: string; missing: string[]; edits?: TextEdit[] }> = [];
-      const trivial = new Set<string>();
       for (const b of set.childNodes()) {
         if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
         const [path, value] = b.childNodes();
@@ -272,17 +254,11 @@ stdenv.mkDerivation {
         }
         const missing = [`pre${hook}`, `post${hook}`].filter((h) => !ran.has(h));
         if (missing.length === 0) continue;
-        if (placesFilesOnly(pieces.map((p) => parseShell(stringSource(p))).flat())) trivial.add(phase);
         const edits = inner?.kind === K.NODE_STRING ? runHookEdits(ctx.file, ctx.text, inner, missing, hook) : undefined;
         skipped.push({ path: path!, phase, missing, ...(edits?.length ? { edits } : {}) });
       }
       if (skipped.length === 0) continue;
       const setupWork = builderHookWork(app.name, set, skipped);
-      // Every skipping phase only puts files in place with one command (`install -D x $out/bin/x`,
-      // `mkdir -p $out $terminfo/...`) and no builder hook works there: nothing worth hooking
-      // around, judged a convention nit with hooks irrelevant (lilyinstarlight-foosteros
-      // fpaste/ftmp/furi, JRMurr-NixOsConfig's termite stub).
-      if (setupWork.length === 0 && skipped.every((s) => trivial.has(s.phase))) continue;
       // With no hook work lost today, only a package file (the derivation is what the file
       // returns, as callPackage reads it) is where others hook in later; a derivation written in
       // passing inside a module or an overlay was judged convention only on fresh repositories.

@@ -84,7 +84,7 @@ const PKGS = `{ stdenv, python3Packages, lib }:
   });
   c = python3Packages.buildPythonApplication rec {
     pname = "c"; version = "1"; src = ./.;
-    installPhase = "install -Dm755 c.py $out/bin/c; install -Dm644 c.1 $out/share/man/man1/c.1";
+    installPhase = "install -Dm755 c.py $out/bin/c";
   };
   d = stdenv.mkDerivation {
     pname = "d"; version = "1"; src = ./.;
@@ -162,7 +162,7 @@ describe(HOOK, () => {
   };
   rustInstall = rustPlatform.buildRustPackage {
     pname = "r2"; version = "1"; src = ./.; cargoHash = "";
-    installPhase = "install -Dm755 target/r2 $out/bin/r2; install -Dm644 r2.1 $out/share/man/man1/r2.1";
+    installPhase = "install -Dm755 target/r2 $out/bin/r2";
   };
   plain = stdenv.mkDerivation {
     pname = "c"; version = "1"; src = ./.;
