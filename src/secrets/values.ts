@@ -23,6 +23,9 @@ export function isSecretReference(value: string): boolean {
   if (/^(?:\.\.?\/|~\/)/.test(v) || /^\/(?:[a-z_][a-z0-9._-]*|Users|Volumes|Library)(?:\/|$)/.test(v)) return true;
   if (/^(?:file|env|vault|op|sops|age|ref|secret):\/?\/?[A-Za-z0-9_./-]+$/i.test(v)) return true; // scheme references
   if (/^config\.(?:age|sops|vault-secrets|clan\.core\.vars)\b/.test(v)) return true; // agenix / sops-nix paths as text
+  // LiteLLM's environment reference (`master_key: os.environ/LITELLM_MASTER_KEY`): the proxy reads
+  // the variable at start-up, the value is its name.
+  if (/^os\.environ\/[A-Za-z_][A-Za-z0-9_]*$/.test(v)) return true;
   if (/^%env\([A-Za-z0-9_:]+\)%$/.test(v)) return true; // Symfony: %env(DATABASE_PASSWORD)%
   if (/^%\{(?:file|env):[^{}\s]+\}%$/.test(v)) return true; // Stalwart: %{file:/run/secrets/x}%, %{env:ADMIN_SECRET}%
   if (/%(?:\d+\$)?[-+ #0]*\d*(?:\.\d+)?[sqd](?![A-Za-z0-9])/.test(v)) return true; // a printf format: printf 'TOKEN=%s\n' "$token"
@@ -125,7 +128,12 @@ const PUBLIC_KEY =
   /^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA|^age1[02-9ac-hj-np-z]{58}$|^npub1|-----BEGIN (?:RSA |EC |PGP )?PUBLIC KEY|-----BEGIN CERTIFICATE/;
 const ENCRYPTED = /^ENC\[AES256_GCM,|-----BEGIN AGE ENCRYPTED FILE-----|-----BEGIN PGP MESSAGE-----/;
 
-export type NonSecretReason = "uuid" | "digest" | "public-key" | "encrypted" | "crypt-hash" | "address" | "ldap-filter" | "kdf-parameters" | "chat-id";
+export type NonSecretReason = "uuid" | "digest" | "public-key" | "encrypted" | "crypt-hash" | "address" | "email" | "ldap-filter" | "kdf-parameters" | "chat-id";
+
+/** An e-mail address (`75213+someone@users.noreply.github.com`): a public name. Git's
+ * `user.signingKey` selects a GPG key by its user ID this way (ivankovnatsky-nixos-config, judged
+ * wrong twice: "revoke and rotate" for a public noreply address). */
+const EMAIL = /^[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}$/;
 
 /** An LDAP search filter: `(&(objectClass=user)(uid=%u))`, `(mail={login})`. */
 export function isLdapFilter(value: string): boolean {
@@ -184,6 +192,7 @@ export function nonSecretShape(value: string): NonSecretReason | undefined {
   if (ENCRYPTED.test(v)) return "encrypted";
   if (CRYPT_HASH_VALUE.test(v)) return "crypt-hash";
   if (IPV4.test(v) || IPV6.test(v.replace(/^static:/, ""))) return "address";
+  if (EMAIL.test(v)) return "email";
   if (isLdapFilter(v)) return "ldap-filter";
   if (isKdfParameters(v)) return "kdf-parameters";
   if (isChatId(v)) return "chat-id";

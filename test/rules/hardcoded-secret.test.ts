@@ -210,3 +210,46 @@ describe("hardcoded-secret: constants whose value is the last word of their name
     expect(sites(loud, RULE)).toEqual(["hooks/dispatch.py:2"]);
   });
 });
+
+// Issue 12: values under secret-like keys that are no secret. ivankovnatsky-nixos-config: a GPG
+// signingKey that is the public noreply e-mail (home/git/config), a sops entry's name mapped to an
+// environment variable (backup-home.py); LiteLLM's `os.environ/NAME` references.
+describe("hardcoded-secret: names and references under secret-like keys", () => {
+  it("leaves e-mail addresses, secret entry names and os.environ/ references alone; real values beside them are findings", async () => {
+    const gen = new Gen(1201);
+    const real = gen.chars(24);
+    const quiet = await scanFiles({
+      "home/git/config": `[user]\n  name = Someone\n  signingKey = 75213+someone@users.noreply.github.com\n`,
+      "git.nix": `{ ... }: {\n  programs.git.extraConfig.user.signingKey = "12345+someone@users.noreply.github.com";\n  environment.etc."litellm.yaml".text = ''\n    general_settings:\n      master_key: os.environ/LITELLM_MASTER_KEY\n  '';\n}\n`,
+      "backup/backup.py": `SOPS_SECRETS = {\n    "MINISERVE_USER": "miniserve-username",\n    "MINISERVE_PASS": "miniserve-password",\n}\n`,
+      "litellm/config.yaml": `model_list:\n  - litellm_params:\n      api_key: os.environ/OPENAI_API_KEY\n`,
+    });
+    expect(sites(quiet, RULE)).toEqual([]);
+    const loud = await scanFiles({
+      "litellm/config.yaml": `model_list:\n  - litellm_params:\n      api_key: ${real}\n`,
+      "backup/backup.py": `SOPS_SECRETS = {\n    "MINISERVE_PASS": "${real}",\n}\n`,
+    });
+    expect(sites(loud, RULE).sort()).toEqual(["backup/backup.py:2", "litellm/config.yaml:3"]);
+  });
+
+  it("rates a first-login password in a script or template medium, and a stock admin/admin in a config text low", async () => {
+    const report = await scanFiles({
+      "sh/build.sh": `cat > host.nix <<EOF\n  users.users.\${username} = {\n    isNormalUser = true;\n    initialPassword = "temp123";\n  };\nEOF\n`,
+      "grafana.nix": `{ ... }: {\n  environment.etc."grafana.ini".text = ''\n    [security]\n    admin_user = admin\n    admin_password = admin\n  '';\n  environment.etc."app.ini".text = ''\n    [security]\n    admin_password = Xq9-tR4u-Lm2w\n  '';\n}\n`,
+    });
+    const bySite = Object.fromEntries(report.findings.filter((f) => f.ruleId === RULE).map((f) => [`${f.file}:${f.line}`, f.severity]));
+    expect(bySite).toEqual({ "sh/build.sh:4": "medium", "grafana.nix:5": "low", "grafana.nix:9": "high" });
+    // As a Nix binding the users rules cannot follow (a helper building users), it is deployed as written: high.
+    const bound = await scanFiles({ "users.nix": `{ lib, ... }:\nlet\n  mkUser = name: {\n    isNormalUser = true;\n    initialPassword = "P@ssw0rd01";\n  };\nin { users.users = lib.genAttrs [ "wil" ] mkUser; }\n` });
+    expect(bound.findings.filter((f) => f.ruleId === RULE).map((f) => `${f.file}:${f.line} ${f.severity}`)).toEqual(["users.nix:5 high"]);
+  });
+});
+
+describe("hardcoded-secret: C sources", () => {
+  it("judge only token formats in a program's C code, not constants under password-like names", async () => {
+    const report = await scanFiles({
+      "tools/unlock/main.c": `#define PASSWORD_ENV "UNLOCK_PASSWORD"\nconst char *pass = "hunter22";\nstatic const char *secret_salt = "q8Zr2Lx9PwT4mN7v";\nstatic const char *api_key = "AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW";\n`,
+    });
+    expect(sites(report, RULE)).toEqual(["tools/unlock/main.c:4"]);
+  });
+});

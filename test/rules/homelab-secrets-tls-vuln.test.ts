@@ -35,7 +35,7 @@ describe("examples/homelab", () => {
           "committed-secret-file secrets/smtp-password.txt:1 high",
           "tls-old-protocol hosts/nas/default.nix:19 medium",
           "tls-weak-cipher hosts/nas/default.nix:20 high",
-          "nginx-addssl-without-forcessl hosts/nas/default.nix:23 medium",
+          "nginx-addssl-without-forcessl hosts/nas/default.nix:23 low", // a static file site (root only)
           "acme-terms-and-contact hosts/nas/default.nix:22 low",
           "certificate-expiry secrets/files.example.org.crt:1 info", // expired, but no host refers to the file (nginx uses ACME)
           "permitted-insecure-packages hosts/nas/default.nix:74 medium",

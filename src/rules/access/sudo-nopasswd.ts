@@ -355,6 +355,8 @@ function checkSudoersText(ctx: NixFileContext, out: Grant[]): void {
 }
 
 function checkDoas(ctx: NixFileContext): void {
+  // doas is off by default: rules in a file that switches it off grant nothing.
+  if ((ctx.index.byPath.get("security.doas.enable") ?? []).some((d) => !isDead(d) && staticValue(d.inner) === false)) return;
   for (const def of ctx.index.byPath.get("security.doas.extraRules") ?? []) {
     if (isDead(def)) continue;
     const rules = listOf(def.inner);
@@ -517,6 +519,13 @@ function wheelWithEmptyPasswords(scope: Scope): string[] {
 }
 
 const checks = perHost(grants, (g0, scope, _file, report) => {
+  // A rule of a sudo that the scope switches off (`security.sudo.enable = false`, with run0 or doas
+  // instead; arianvp-nixos-stuff framework): no sudo binary, so the grant grants nothing.
+  const mod = SUDO_MODULES.find((m) => g0.def.path.startsWith(`${m}.`));
+  if (mod) {
+    const on = effectiveValue(scope.definitions(`${mod}.enable`));
+    if (on.kind === "known" && on.value === false) return;
+  }
   // `wheelNeedsPassword = mkDefault false` that a host sets back to true (lovesegfault/nix-config:
   // spinoza over modules/nixos/core.nix): no passwordless sudo there.
   if (g0.def.path.endsWith(".wheelNeedsPassword")) {
@@ -588,6 +597,8 @@ export const sudoNopasswd: Rule = {
       hostExample(`{ config, ... }: {\n  security.sudo.extraConfig = ''\n    \${config.users.users.alice.name} ALL=(ableton) NOPASSWD: ALL\n  '';\n  security.sudo.extraRules = [ { users = [ "backup" ]; runAs = "postgres"; commands = [ { command = "ALL"; options = [ "NOPASSWD" ]; } ]; } ];\n  security.doas.extraRules = [ { users = [ "alice" ]; noPass = true; runAs = "wine"; } ];\n}\n`),
       // A shared module's `mkDefault false` that the host sets back to true.
       hostExample(`{\n  imports = [ ./core.nix ];\n  security.sudo-rs.wheelNeedsPassword = true;\n}\n`, "configuration.nix", { "core.nix": `{ lib, ... }: { security.sudo-rs = { enable = true; wheelNeedsPassword = lib.mkDefault false; }; }\n` }),
+      // sudo switched off (run0 instead): its rules grant nothing; doas switched off likewise.
+      hostExample(`{\n  security.sudo.enable = false;\n  security.sudo.wheelNeedsPassword = false;\n  security.sudo.extraRules = [ { users = [ "alice" ]; commands = [ { command = "ALL"; options = [ "NOPASSWD" ]; } ]; } ];\n  security.doas.enable = false;\n  security.doas.extraRules = [ { users = [ "alice" ]; noPass = true; } ];\n}\n`),
     ],
   },
   name: "Passwordless privilege escalation",

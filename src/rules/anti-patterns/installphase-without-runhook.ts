@@ -139,6 +139,19 @@ rustPlatform.buildRustPackage {
     substituteInPlace src/main.rs --replace-fail /usr/bin/ip ip
   '';
 }
+`,
+      // copyDesktopItems runs in postInstall: even a one-command installPhase loses the .desktop files.
+      `{ stdenv, copyDesktopItems, makeDesktopItem }:
+stdenv.mkDerivation {
+  pname = "mkwin";
+  version = "0.1";
+  src = ./.;
+  nativeBuildInputs = [ copyDesktopItems ];
+  desktopItems = [ (makeDesktopItem { name = "mkwin"; exec = "mkwin"; desktopName = "mkwin"; }) ];
+  installPhase = ''
+    install -Dm755 mkwin $out/bin/mkwin
+  '';
+}
 `],
     silent: [`{ stdenv }:
 stdenv.mkDerivation {
@@ -283,6 +296,9 @@ const HOOK_WORK: Array<{ applies: (builder: string, inputs: string) => boolean; 
   { applies: (b, i) => b === "buildRustPackage" || /\bcargoSetupHook\b/.test(i), phase: "patchPhase", hook: "postPatch", work: "cargoSetupPostPatchHook (which checks that Cargo.lock matches the vendored dependencies) never runs" },
   { applies: (b, i) => b === "buildNpmPackage" || /\bnpmConfigHook\b/.test(i), phase: "patchPhase", hook: "postPatch", work: "npmConfigHook (which installs node_modules from the fetched npm cache) never runs" },
   { applies: (b) => b === "buildPythonPackage" || b === "buildPythonApplication", phase: "fixupPhase", hook: "postFixup", work: "the builder's postFixup (wrapPythonPrograms, which gives the scripts their Python path) never runs" },
+  // copyDesktopItems registers itself in postInstallHooks (lilyinstarlight-foosteros, judged: the
+  // one real use of the rule was described as "nothing hooks into that phase today").
+  { applies: (_b, i) => /\bcopyDesktopItems\b/.test(i), phase: "installPhase", hook: "postInstall", work: "copyDesktopItems (which installs the desktopItems' .desktop files) never runs" },
   { applies: (_b, i) => /\bautoPatchelfHook\b/.test(i), phase: "fixupPhase", hook: "postFixup", work: "autoPatchelfHook never patches the binaries' interpreter and RPATH" },
   { applies: (_b, i) => /\b(yarnConfigHook|pnpm\.configHook)\b/.test(i), phase: "configurePhase", hook: "postConfigure", work: "the yarn/pnpm config hook never installs the fetched dependencies" },
 ];

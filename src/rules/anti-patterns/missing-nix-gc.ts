@@ -94,6 +94,54 @@ function joinedToPath(n: SyntaxNode): boolean {
   return up?.kind === K.NODE_BIN_OP && up.firstToken(K.TOKEN_PLUS) !== undefined && up.childNodes()[0] === at;
 }
 
+// Top-level option names of NixOS and of the external modules hosts commonly import (home-manager,
+// sops-nix, agenix, disko, impermanence, NixOS-WSL, microvm.nix, lanzaboote, stylix, colmena...).
+const KNOWN_TOP = new Set([
+  "appstream", "assertions", "boot", "console", "containers", "documentation", "environment", "fileSystems", "fonts", "gtk", "hardware", "i18n",
+  "image", "isoImage", "sdImage", "netboot", "installer", "krb5", "lib", "location", "meta", "networking", "nix", "nixpkgs", "oci", "power", "powerManagement",
+  "programs", "qt", "security", "services", "sound", "specialisation", "swapDevices", "system", "systemd", "time", "users", "virtualisation", "warnings",
+  "xdg", "zramSwap", "ec2", "jobs", "xserver", "_module", "imports", "options", "config", "key", "_file", "disabledModules", "home-manager", "home", "sops",
+  "age", "disko", "wsl", "microvm", "stylix", "catppuccin", "deployment", "facter", "mailserver", "nixos", "clan", "srvos", "jovian", "chaotic", "preservation",
+  "vscode-server", "nixarr", "snowfallorg", "determinate", "vault-secrets", "proxmox", "proxmoxLXC", "amazonImage", "virtualization", "formatConfigs",
+  "flake", "perSystem", "nix-index-database", "wayland", "xsession", "homebrew", "launchd", "dconf", "accounts", "editorconfig", "manual", "news",
+  "targets", "nixGL", "pam", "submoduleSupport", "lanzaboote",
+]);
+
+/**
+ * A switch the host turns on (`= true`) in one of its NixOS modules, under a namespace that is
+ * neither NixOS's nor a common external module's nor a flake input's the host imports, and that
+ * none of the host's files declares (`foosteros.profiles.gc = true`, declared in the
+ * repository's config/ modules that a builder function adds): the host has modules the scan did
+ * not see, and one of them may collect garbage (lilyinstarlight-foosteros bina and lia, whose
+ * config/gc.nix turns nix.gc on behind that switch: judged wrong twice). Returns the setting.
+ */
+function undeclaredSetting(h: HostContext): string | undefined {
+  const declared = new Set<string>();
+  for (const f of h.files) for (const d of f.index.declarations) declared.add(d.segments[0]?.name ?? "");
+  for (const f of h.files) {
+    // Home-manager, nix-darwin and nix-maid modules have option trees of their own.
+    if (f.file === h.declaration?.file || !f.index.isModule || f.moduleClass) continue;
+    // Only a NixOS module of the host (one setting some NixOS option), not an overlay or a data
+    // file that the index also reads as attribute paths.
+    if (!f.index.definitions.some((d) => KNOWN_TOP.has(d.segments[0]?.name ?? ""))) continue;
+    for (const d of f.index.definitions) {
+      const top = d.segments[0];
+      if (!top || top.dynamic || KNOWN_TOP.has(top.name) || declared.has(top.name)) continue;
+      // A switch turned on (`foosteros.profiles.gc = true`): the unseen module it belongs to acts.
+      // Not one of a flake input's modules the host imports (`inputs.hjem.nixosModules.default`
+      // declares hjem.*): that module is seen as what it is, and sets no garbage collection.
+      if (d.isLeaf && staticBool(d.inner) === true && !fromInput(h, top.name)) return `${d.path} in ${f.file}:${d.line}`;
+    }
+  }
+  return undefined;
+}
+
+/** Does a file of the host import a module of a flake input named like the namespace? */
+function fromInput(h: HostContext, name: string): boolean {
+  const re = new RegExp(`(?:\\binputs\\.|[\\s(\\[])${name.replace(/[^\w-]/g, "")}\\.(?:nixosModules?|modules)\\b`);
+  return h.files.some((f) => re.test(f.text));
+}
+
 /** The host's own module: a file under a directory named after the host, or `<host>.nix`. */
 export function hostModuleFile(h: HostContext): NixFileContext | undefined {
   // By name first: only the files named so are read.
@@ -156,8 +204,31 @@ export const missingNixGc: Rule = {
         "hosts/pi/configuration.nix": `{ ... }:\n{\n  networking.hostName = "pi";\n}\n`,
         "common.nix": `{ ... }:\n{\n  services.openssh.enable = true;\n}\n`,
       },
+      // The host's own namespace, declared in one of its files: everything is seen.
+      {
+        "flake.nix": `{
+  outputs = { nixpkgs, ... }: {
+    nixosConfigurations.pi = nixpkgs.lib.nixosSystem { system = "aarch64-linux"; modules = [ ./hosts/pi/configuration.nix ./profiles.nix ]; };
+  };
+}
+`,
+        "hosts/pi/configuration.nix": `{ ... }:\n{\n  networking.hostName = "pi";\n  mysite.profiles.desktop = true;\n}\n`,
+        "profiles.nix": `{ lib, ... }:\n{\n  options.mysite.profiles.desktop = lib.mkEnableOption "desktop";\n}\n`,
+      },
     ],
     silent: [
+      // The host turns on a profile switch of the repository's own namespace, declared by modules
+      // that a builder function adds and the scan does not see: one of them may collect garbage.
+      {
+        "flake.nix": `{
+  outputs = { self, nixpkgs, ... }: {
+    lib.mySystem = args: nixpkgs.lib.nixosSystem { modules = [ self.nixosModules.config ] ++ args.modules; };
+    nixosConfigurations.pi = self.lib.mySystem { modules = [ ./hosts/pi/configuration.nix ]; };
+  };
+}
+`,
+        "hosts/pi/configuration.nix": `{ ... }:\n{\n  networking.hostName = "pi";\n  mysite.profiles.gc = true;\n}\n`,
+      },
       // The host's configuration file is not in the repository (git-ignored, never committed):
       // nothing can be said about what it sets. The host beside it collects garbage.
       {
@@ -200,6 +271,7 @@ export const missingNixGc: Rule = {
     // Only a host whose every module can be seen can be said to lack something.
     if (!h.declaration || h.partial || hostOpacity(h)) return;
     if (gcMechanism(h) || liveImage(h)) return;
+    if (undeclaredSetting(h)) return;
     const disabled = hostDefinitions(h, "nix.gc.automatic")[0];
     const own = hostModuleFile(h);
     // Switched off by a definition of its own: a second definition `= true` beside it would not

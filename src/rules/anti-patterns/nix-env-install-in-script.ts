@@ -20,10 +20,34 @@ export function nixEnvInstallFlag(argv: ShellWord[]): ShellWord | undefined {
   return undefined;
 }
 
+/** What says a shell script sets up a machine that is not NixOS: it installs Nix itself, drives
+ * another distribution's package manager (or Homebrew), or branches on macOS. There nix-env (or a
+ * profile install before home-manager exists) is how packages get onto the machine: no NixOS
+ * configuration is bypassed. */
+const FOREIGN_MACHINE =
+  /nixos\.org\/nix\/install|install\.determinate\.systems|nix-installer|\b(?:apt-get|apt|dnf|yum|zypper|pacman|apk|brew)\s+(?:-\S+\s+)*(?:install|add|-S\w*)\b|\buname(?:\s+-s)?\)?"?\s*(?:=|==|!=)\s*"?Darwin\b|\bnon-NixOS\b/i;
+
+/** Why a shell script is meant for a machine that is not NixOS, or undefined. */
+export function foreignMachineScript(text: string): string | undefined {
+  for (const line of text.split("\n")) {
+    if (/^\s*#/.test(line)) continue;
+    const m = FOREIGN_MACHINE.exec(line);
+    if (m) return m[0];
+  }
+  return undefined;
+}
+
 function check(cmds: ScriptCommand[], { text, lines, report }: ScriptFile): void {
+  // A bootstrap script for another distribution or macOS (installs Nix, runs apt/brew): silent
+  // (issue 12: scripts meant for non-NixOS machines were reported as bypassing the configuration).
+  let foreign: string | undefined | null = null;
   for (const { argv, what } of cmds) {
     const flag = nixEnvInstallFlag(argv);
     if (!flag) continue;
+    if (what === "shell script") {
+      if (foreign === null) foreign = foreignMachineScript(text);
+      if (foreign) continue;
+    }
     const evidence = commandEvidence(text, argv);
     const pkgs = argv.slice(1).filter((w) => !w.value.startsWith("-")).map((w) => w.value);
     report({
@@ -61,11 +85,27 @@ export const nixEnvInstallInScript: Rule = {
 set -euo pipefail
 nixos-rebuild switch --flake .#nas --target-host root@nas
 ssh root@nas nix-env -iA nixos.htop
+` },
+    // A script that only mentions apt in a comment is still about a NixOS machine.
+    { "scripts/setup.sh": `#!/usr/bin/env bash
+# (no apt-get install here: this is NixOS)
+nix-env -iA nixos.git
 ` }],
     silent: [{ "scripts/deploy.sh": `#!/usr/bin/env bash
 set -euo pipefail
 # htop comes from environment.systemPackages; never \`nix-env -iA\` on the hosts.
 nixos-rebuild switch --flake .#nas --target-host root@nas
+` },
+    // A bootstrap script for another distribution: it installs Nix itself, then home-manager.
+    { "bootstrap.sh": `#!/usr/bin/env bash
+set -euo pipefail
+sudo apt-get install -y curl git
+curl -L https://nixos.org/nix/install | sh
+nix-env -iA nixpkgs.home-manager
+` },
+    { "mac/setup.sh": `#!/bin/sh
+if [ "$(uname)" = "Darwin" ]; then brew install --cask iterm2; fi
+nix-env -iA nixpkgs.git
 ` }],
   },
 

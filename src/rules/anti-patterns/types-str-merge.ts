@@ -16,6 +16,7 @@ import { stringSource } from "./scripts.js";
 import { applications, calleeName, dottedName, flattenApply, resolveVariable, unparen } from "../shared/syntax.js";
 import { nixosManual } from "../shared/references.js";
 import { fileAnswers, untracked } from "../shared/track.js";
+import { hostExample } from "../shared/examples.js";
 
 const LINE_WISE = /\bone\s+(?:\w+\s+)?per\s+line\b|\bnewline[- ]separated\b|\bseparated\s+by\s+(?:a\s+)?new[- ]?lines?\b|\bline[- ]separated\b/i;
 
@@ -93,6 +94,43 @@ function report(o: StrOption, file: string, reason: string): RuleReport {
   };
 }
 
+/** Option paths under which a module is evaluated on its own, not merged into the host:
+ * `containers.<name>.config`, `home-manager.users.<name>`, `microvm.vms.<name>.config`. */
+const NESTED_EVAL = /(?:^|\.)(?:containers\.[^.]+\.config|home-manager\.users\.[^.]+|home-manager\.sharedModules|microvm\.vms\.[^.]+\.config)(?:\.|$)/;
+
+/** Is `target` imported by the host's files only from inside a nested evaluation (a NixOS
+ * container's `config`, a home-manager user)? Its definitions then belong to that evaluation,
+ * not to the host (wochap-nix-config modules/sandbox/host.nix, imported only in
+ * containers.sandbox.config: judged wrong three times). */
+function nestedOnly(files: readonly NixFileContext[], target: string): boolean {
+  let nested = false;
+  for (const f of files) {
+    if (f.file === target || !f.text.includes(target.split("/").at(-1)!.replace(/\.nix$/, ""))) continue;
+    const dir = f.file.includes("/") ? f.file.slice(0, f.file.lastIndexOf("/")) : "";
+    for (const p of f.parsed.root.descendants(K.NODE_PATH)) {
+      if (!/^\.\.?\//.test(p.text)) continue;
+      if (normalize(dir, p.text) !== target && normalize(dir, p.text) + "/default.nix" !== target) continue;
+      const segs: string[] = [];
+      for (let n: SyntaxNode | null = p.parent; n; n = n.parent) {
+        if (n.kind === K.NODE_ATTRPATH_VALUE) segs.unshift(n.childNodes()[0]?.text ?? "");
+      }
+      if (!NESTED_EVAL.test(segs.join("."))) return false;
+      nested = true;
+    }
+  }
+  return nested;
+}
+
+function normalize(dir: string, rel: string): string {
+  const out = dir ? dir.split("/") : [];
+  for (const part of rel.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return out.join("/");
+}
+
 /** Definitions that all apply together (no condition, default priority). */
 function unconditional(defs: OptionDefinition[]): OptionDefinition[] {
   return defs.filter((d) => d.conditions.length === 0 && !d.priority);
@@ -125,7 +163,16 @@ export const typesStrMerge: Rule = {
     description = "Extra scrape targets, one per line.";
   };
 }
-`],
+`,
+    // Two definitions the host merges (the same module imported beside the host's own value).
+    hostExample(`{ ... }:
+{
+  imports = [ ./sandbox.nix ./guest.nix ];
+}
+`, "configuration.nix", {
+      "sandbox.nix": `{ lib, ... }:\n{\n  options.my.userName = lib.mkOption { type = lib.types.str; };\n  config.my.userName = "alice";\n}\n`,
+      "guest.nix": `{ ... }:\n{\n  my.userName = "guest";\n}\n`,
+    })],
     silent: [`{ lib, ... }:
 {
   options.homelab.scrapeTargets = lib.mkOption {
@@ -134,7 +181,17 @@ export const typesStrMerge: Rule = {
     description = "Extra scrape targets, one per line.";
   };
 }
-`],
+`,
+    // A NixOS container's config is a separate evaluation: its definition does not meet the host's.
+    hostExample(`{ ... }:
+{
+  imports = [ ./sandbox.nix ];
+  containers.sandbox.config = { imports = [ ./guest.nix ]; };
+}
+`, "configuration.nix", {
+      "sandbox.nix": `{ lib, ... }:\n{\n  options.my.userName = lib.mkOption { type = lib.types.str; };\n  config.my.userName = "alice";\n}\n`,
+      "guest.nix": `{ ... }:\n{\n  my.userName = "guest";\n}\n`,
+    })],
   },
 
   checkNix(ctx) {
@@ -150,7 +207,7 @@ export const typesStrMerge: Rule = {
       if (!fileAnswers(file, "strOptions", (c) => strOptions(c).length > 0)) continue;
       for (const o of strOptions(untracked(file))) {
         if (!o.path || lineWiseReason(o)) continue;
-        const defs = unconditional(hostDefinitions(hctx, o.path).map((x) => x.def));
+        const defs = unconditional(hostDefinitions(hctx, o.path).filter((x) => !nestedOnly(hctx.files, x.file.file)).map((x) => x.def));
         if (defs.length < 2) continue;
         const values = defs.map((d) => staticValue(d.inner));
         if (values.every((v) => typeof v === "string" && v === values[0])) continue;
@@ -159,7 +216,15 @@ export const typesStrMerge: Rule = {
         if (done.has(o.call)) continue;
         done.add(o.call);
         const where = hostDefinitions(hctx, o.path).filter((x) => defs.includes(x.def)).map((x) => `${x.file.file}:${x.def.line}`);
-        hctx.report({ ...report(o, file.file, `host ${hctx.host} defines it ${defs.length} times at the same priority (${where.join(", ")})`), file: file.file });
+        const r = report(o, file.file, `host ${hctx.host} defines it ${defs.length} times at the same priority (${where.join(", ")})`);
+        // Values that differ are a conflict to resolve: a name or a path joined with a newline is
+        // nonsense (wochap-nix-config userName/homeDirectory, judged harmful), so no types.lines patch.
+        hctx.report({
+          ...r,
+          message: r.message.replace(/; types\.lines joins them with newlines\.$/, ": keep one definition (mkDefault on the shared one, or mkForce where a host overrides it), unless the option really is text to concatenate (types.lines)."),
+          fix: { safety: "manual", description: "Keep one definition: lower the shared one with lib.mkDefault or override it with lib.mkForce. Only text meant to be concatenated (one item per line) should become types.lines." },
+          file: file.file,
+        });
       }
     }
   },

@@ -28,6 +28,10 @@ const DOC_FILE = /\.(?:md|markdown|rst|adoc|org|txt|html?)$/i;
 /** Patches to a package's source: the code in them is the program's (its tests, its defaults), so
  * only token formats count there, as in prose. */
 const PATCH_FILE = /\.(?:patch|diff)$/i;
+/** C and C++ sources: a program's own code, whose constants under password-like names are field
+ * names, prompts, defaults and test values (issue 12: C code constants reported as passwords);
+ * only token formats (a Google API key, a private key block) count there, as in patches. */
+const C_SOURCE = /\.(?:c|h|cc|cpp|cxx|hh|hpp|hxx|ino)$/i;
 /** Files that hold a password hash by design (clan vars/facts `root-password-hash`), like hashedPassword. */
 const HASH_FILE = /hash/i;
 /** Templates (`.env.example`, `config.sample.yaml`): a placeholder there is an example, not a deployed value. */
@@ -49,6 +53,9 @@ function describe(m: SecretMatch, where: string): string {
 function fixText(m: SecretMatch): string {
   if (m.detector === "security-key-handle") {
     return "Nothing to rotate: the handle works only with the security key it names. Keep it out of the repository only if even the key's public identity should stay private.";
+  }
+  if (m.detector === "plaintext-password" && m.key && INITIAL_PASSWORD_KEY.test(m.key)) {
+    return "Drop initialPassword (or set hashedPasswordFile from agenix/sops-nix instead) and change the password on every machine that was installed with it: it is in git history.";
   }
   return (
     `Revoke and rotate this ${m.name.toLowerCase()}: it is in git history. Keep the new one encrypted with agenix or sops-nix and give the program ` +
@@ -90,6 +97,16 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
       // users.users (even where the index cannot follow, e.g. inside recursiveUpdate): the users rules'.
       if (def || USERS.test(syntacticPath(site!.binding).join("."))) continue;
     }
+    // Inside a string's content (an INI, a script, a template), a password key holds names and
+    // stock values too: the name of a secret entry or an environment reference is none; a value
+    // repeating its key (`admin_password = admin`, Grafana's stock first login, which it makes the
+    // admin change: ivankovnatsky-nixos-config grafana.nix, judged high wrongly) is rated low.
+    let stock = false;
+    if (m.detector === "plaintext-password" && !judgedByKey(m, key)) {
+      const why = notSecretLooking(m.key, ctx.text.slice(m.start, m.end));
+      if (why === "the name of a secret entry, not its value" || why === "code reading the secret from the environment") continue;
+      stock = why === "the value repeats its key";
+    }
     const where = optionPath ? `in ${optionPath}` : key ? `in '${key}'` : "in a string literal";
     // A comment by it says it is shared on purpose ("not meant to be secure"): still deployed, so
     // reported, as info (ncfavier's game-server password, judged high wrongly).
@@ -103,10 +120,15 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
       node: str,
       range: rangeOf(lines, m.start, m.end),
       title: titleOf(m),
-      severity: weak ? "info" : m.severity,
+      // A first-login password is rated like users.users' own only where it is read from a text
+      // (a heredoc template); as a Nix binding `initialPassword = "..."` it is deployed as written
+      // (wiltaylor-dotfiles modules/user/core.nix, judged right at high).
+      severity: weak ? "info" : stock ? "low" : judgedByKey(m, key) ? m.severity : ratedAs(m),
       message:
         `${m.name} (${m.redacted})${m.key ? ` under '${m.key}'` : ""} ${where}. ${description}` +
-        (weak ? " A comment beside it says it is not meant to be secret (a value shared on purpose), so it is reported as info: make sure nothing that needs a real secret reuses it." : ""),
+        (weak ? " A comment beside it says it is not meant to be secret (a value shared on purpose), so it is reported as info: make sure nothing that needs a real secret reuses it." : "") +
+        (stock && !weak ? " The value repeats its key's own word (a stock default login such as admin/admin), so it is reported as low: make sure it was changed after the first login." : "") +
+        (judgedByKey(m, key) ? "" : initialNote(m)),
       optionPath,
       key: `${m.detector}:${key ?? ""}:${m.redacted}`,
       evidence: redactedLine(ctx.text, lines, m.start, abs),
@@ -195,6 +217,10 @@ export function notSecretLooking(key: string | undefined, raw: string): string |
   if (last && words.length > 1 && /^(?:key|name|field|ref|attr|var|env|label|prompt)$/.test(last) && words.slice(0, -1).some((w) => /^(?:pass|passwd|password|pw|pwd)$/.test(w))) {
     return "the key names the field a password is stored under";
   }
+  // A lowercase name made of words, one naming a secret (`"MINISERVE_PASS": "miniserve-password"`):
+  // the name of a sops/agenix entry or a field the program looks the secret up by
+  // (ivankovnatsky-nixos-config backup-home.py, judged wrong).
+  if (secretEntryName(v)) return "the name of a secret entry, not its value";
   const bare = v.toLowerCase().replace(/[^a-z0-9]/g, "");
   if (words.includes(bare) || (bare.length > 0 && words.join("").endsWith(bare))) return "the value repeats its key";
   if (/^[a-z]+$/.test(v)) {
@@ -202,6 +228,29 @@ export function notSecretLooking(key: string | undefined, raw: string): string |
     if (words.some((w) => w.length >= 4 && v.includes(w.slice(0, 4)))) return "a lowercase word made from the key's words";
   }
   return undefined;
+}
+
+/** A lowercase name of words joined by `-`, `_` or `.`, one of them naming a secret
+ * (`miniserve-password`, `db_password`, `restic.repo-key`). */
+export function secretEntryName(value: string): boolean {
+  if (!/^[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+$/.test(value)) return false;
+  const words = value.split(/[-_.]/);
+  return words.every((w) => /^[a-z]+[0-9]{0,2}$/.test(w)) && words.some((w) => /^(?:pass|passwd|password|passphrase|pw|pwd|secret|token|key|apikey|credentials?)$/.test(w));
+}
+
+/** A plaintext password for a first login (`initialPassword`): users.users' own rule rates it
+ * medium for an account it cannot tell is an admin, and the same literal read from a script or a
+ * template must not be rated higher (erictossell-nixflakes sh/build.sh, judged high wrongly). */
+const INITIAL_PASSWORD_KEY = /^initial_?password$/i;
+
+/** The match's severity: a first-login password at most medium, as users.users rates it. */
+function ratedAs(m: SecretMatch): SecretMatch["severity"] {
+  if (m.detector === "plaintext-password" && m.key && INITIAL_PASSWORD_KEY.test(m.key) && (m.severity === "high" || m.severity === "critical")) return "medium";
+  return m.severity;
+}
+
+function initialNote(m: SecretMatch): string {
+  return ratedAs(m) !== m.severity ? " It is a first-login password (initialPassword), kept only until the user changes it: rated medium, as users.users.<name>.initialPassword is." : "";
 }
 
 /**
@@ -214,7 +263,7 @@ function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
   if (!unparsedNix && committedSecret(ctx)) return; // the whole file is the finding
   if (!unparsedNix && encryptedSecretFile(ctx)) return; // ciphertext and sops metadata
   const kind = fileKindOf(ctx.file);
-  const doc = DOC_FILE.test(ctx.file) || PATCH_FILE.test(ctx.file);
+  const doc = DOC_FILE.test(ctx.file) || PATCH_FILE.test(ctx.file) || C_SOURCE.test(ctx.file);
   const matches = detectSecrets(ctx.text, { fileKind: kind }).filter((m) => {
     if (documentedAsPublicTestValue(ctx.text!, m.start)) return false;
     // The vendor's published password of its test environment, named in the same block (BankID's
@@ -240,9 +289,10 @@ function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
     ctx.report({
       range: rangeOf(lines, m.start, m.end),
       title: titleOf(m),
-      severity: inTests && m.severity !== "info" ? "low" : m.severity,
+      severity: inTests && m.severity !== "info" ? "low" : ratedAs(m),
       message:
         describe(m, `in ${ctx.file}`) +
+        initialNote(m) +
         (unparsedNix ? " (The file does not parse, so it was read as plain text.)" : "") +
         (inTests ? " (In a test directory, so reported as low.)" : ""),
       key: `${m.detector}:${m.key ?? ""}:${m.redacted}`,

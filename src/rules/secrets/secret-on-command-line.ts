@@ -219,8 +219,13 @@ function grade(hit: Hit, root: SyntaxNode | undefined): Grade {
 const SHELL_BUILTINS = new Set(["printf", "echo"]);
 const LOWER = { critical: "high", high: "medium", medium: "low", low: "low", info: "info" } as const;
 
+/** The shell's tests: `[ "$arg" = "--passphrase" ]` compares a word with a flag's name, nothing is
+ * passed to a program (ivankovnatsky-nixos-config, judged wrong). */
+const SHELL_TESTS = new Set(["[", "[[", "test"]);
+
 function check(cmds: ScriptCommand[], { text, root, lines, report }: ScriptFile): void {
   for (const { argv, what } of cmds) {
+    if (SHELL_TESTS.has(commandName(argv[0]))) continue;
     for (const hit of secretArguments(argv, root)) {
       const g0 = grade(hit, root);
       if (!g0) continue;
@@ -298,6 +303,8 @@ export const secretOnCommandLine: Rule = {
       // Look-alikes: values that name a file, a user or a path; a URL with a user and no password; a URL password read from a file.
       hostExample(`{ config, pkgs, ... }:\nlet cfg = config.services.notifier; in {\n  systemd.services.notifier.serviceConfig.ExecStart = "\${pkgs.notifier}/bin/notify -t \${cfg.tokenFile} -i \${cfg.sshKey} -u \${cfg.user} -k \${config.sops.secrets.token.path} --url http://\${cfg.user}@127.0.0.1:9091 --db postgres://app:\${cfg.passwordFile}@db/app";\n}\n`),
       { "sync.sh": '#!/usr/bin/env bash\ngphotos-sync --secret "$ROOT/client_secret.json" "$ROOT"\nherdr pane report --token "agents=$n" --clear-token agents\n' },
+      // A shell test comparing an argument with a flag's name: nothing is passed to a program.
+      hostExample(`{ pkgs, ... }: {\n  environment.systemPackages = [ (pkgs.writeShellScriptBin "unlock" ''\n    for arg in "$@"; do\n      if [ "$arg" = "--passphrase" ]; then exit 1; fi\n      if [[ "$arg" == "--password" ]]; then exit 1; fi\n    done\n  '') ];\n}\n`),
     ],
   },
   name: "Secret passed on the command line",

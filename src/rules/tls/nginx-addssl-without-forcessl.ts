@@ -51,7 +51,24 @@ function vpnOnly(index: OptionIndex, prefix: string, vhost: string): string | un
   const serverName = defsUnder(index, prefix, "serverName").map((d) => staticValue(d.value));
   const names = [...(serverName.length ? serverName : [vhost]), ...aliases];
   if (!names.every((n) => typeof n === "string" && VPN_NAME.test(n))) return undefined;
-  return ` Rated low: ${names.join(", ")} ${names.length > 1 ? "resolve" : "resolves"} only inside a VPN (${/ts\.net\.?$/i.test(String(names[0])) ? "Tailscale MagicDNS" : "a VPN's private zone"}), so plain HTTP to it travels inside the VPN's encrypted tunnel and only VPN members can read or alter it; it matters again if the name is ever published or the vhost also answers on a public address (it is the default vhost or listens on 0.0.0.0).`;
+  return ` Rated info: ${names.join(", ")} ${names.length > 1 ? "resolve" : "resolves"} only inside a VPN (${/ts\.net\.?$/i.test(String(names[0])) ? "Tailscale MagicDNS" : "a VPN's private zone"}), so plain HTTP to it travels inside the VPN's encrypted tunnel and only VPN members can read or alter it; it matters again if the name is ever published or the vhost also answers on a public address (it is the default vhost or listens on 0.0.0.0).`;
+}
+
+/**
+ * What the vhost serves, from its own definitions: "auth" when credentials cross it (basic auth,
+ * auth_request), "app" when it hands requests to a program (proxyPass, FastCGI, uwsgi), "static"
+ * when it only serves files (root, alias, tryFiles, return), undefined when nothing says.
+ * Judged on Lassulus-superconfig: public static sites, downloads and paste services kept on HTTP on
+ * purpose are low, a login page (Home Assistant) medium.
+ */
+function servedContent(index: OptionIndex, prefix: string): "auth" | "app" | "static" | undefined {
+  const mine = index.definitions.filter((d) => d.path.startsWith(`${prefix}.`));
+  const rest = (d: OptionDefinition) => d.path.slice(prefix.length + 1);
+  const text = (d: OptionDefinition) => d.value?.text ?? "";
+  if (mine.some((d) => /^(?:basicAuth|basicAuthFile)\b|(?:^|\.)(?:basicAuth|basicAuthFile)$/.test(rest(d)) || /\bauth_(?:basic|request)\b|\bAuthType\b/.test(text(d)))) return "auth";
+  if (mine.some((d) => /(?:^|\.)(?:proxyPass|uwsgiPass|fastcgiParams)$/.test(rest(d)) || /\b(?:proxy_pass|fastcgi_pass|uwsgi_pass|scgi_pass|grpc_pass|ProxyPass)\b/.test(text(d)))) return "app";
+  if (mine.some((d) => /^(?:root|documentRoot)$|(?:^|\.)(?:root|alias|tryFiles|return|index)$/.test(rest(d)))) return "static";
+  return undefined;
 }
 
 export const nginxAddSslWithoutForceSsl: Rule = {
@@ -59,10 +76,14 @@ export const nginxAddSslWithoutForceSsl: Rule = {
   examples: {
     fire: [
       hostExample(`{ services.nginx = { enable = true; virtualHosts."example.org" = { addSSL = true; enableACME = true; }; }; }\n`),
-      // Rated low: a Tailscale MagicDNS name, reachable only inside the tailnet.
+      // Rated info: a Tailscale MagicDNS name, reachable only inside the tailnet.
       hostExample(`{ services.nginx = { enable = true; virtualHosts."nas.tail1234.ts.net" = { addSSL = true; }; }; }\n`),
       // Still medium: one of its names is public.
       hostExample(`{ services.nginx = { enable = true; virtualHosts."nas.tail1234.ts.net" = { addSSL = true; serverAliases = [ "nas.example.org" ]; }; }; }\n`),
+      // Rated low: a public static site (files only, no program or login behind it).
+      hostExample(`{ services.nginx = { enable = true; virtualHosts."example.org" = { addSSL = true; enableACME = true; root = "/srv/www"; }; }; }\n`),
+      // Still medium: a proxied application; a static root with basic auth too.
+      hostExample(`{ services.nginx = { enable = true; virtualHosts."hass.example.org" = { addSSL = true; enableACME = true; locations."/".proxyPass = "http://127.0.0.1:8123"; }; virtualHosts."files.example.org" = { addSSL = true; root = "/srv/files"; basicAuthFile = "/run/secrets/htpasswd"; }; }; }\n`),
     ],
     silent: [hostExample(`{ services.nginx = { enable = true; virtualHosts."example.org" = { forceSSL = true; enableACME = true; }; }; }\n`)],
   },
@@ -88,11 +109,18 @@ export const nginxAddSslWithoutForceSsl: Rule = {
       const exclusive = ["forceSSL", "onlySSL", "enableSSL", "rejectSSL"].some((o) => defsUnder(ctx.index, vh.prefix, o).some((d) => staticValue(d.value) === true && !isStaticallyDisabled(d)));
       if (exclusive || redirectsOrCustomListen(ctx.index, vh.prefix)) continue;
       const vpn = vpnOnly(ctx.index, vh.prefix, vh.vhost);
+      const served = vpn ? undefined : servedContent(ctx.index, vh.prefix);
+      const staticNote =
+        served === "static"
+          ? " Rated low: the vhost only serves files (no login, no program behind it), so no credentials cross the plain-HTTP site; what is served can still be altered in transit (downloads, keys, scripts)."
+          : served === "auth"
+            ? " It asks for a password (basic auth or auth_request): over plain HTTP the credentials travel unencrypted."
+            : "";
       ctx.report({
         node: def.attrpath ?? def.binding,
         optionPath: def.path,
-        ...(vpn ? { severity: "low" as const } : {}),
-        message: `${vh.prefix} sets addSSL = true: the site is served over plain HTTP as well as HTTPS, without a redirect.${vpn ?? ""}`,
+        ...(vpn ? { severity: "info" as const } : served === "static" ? { severity: "low" as const } : {}),
+        message: `${vh.prefix} sets addSSL = true: the site is served over plain HTTP as well as HTTPS, without a redirect.${vpn ?? ""}${staticNote}`,
         // Inside a VPN plain HTTP is often the point (agents pushing logs or alerts to http://name):
         // redirecting them breaks them, so the change is left to the owner there.
         fix: vpn
