@@ -38,6 +38,7 @@ import { sambaGuestWritable } from "./access/samba-guest-writable.js";
 import { consoleAutologinRoot } from "./access/console-autologin-root.js";
 import { bluetoothUnauthenticatedPairing } from "./access/bluetooth-unauthenticated-pairing.js";
 import { ftpAnonymousAccess } from "./access/ftp-anonymous-access.js";
+import { pamNullPassword } from "./access/pam-null-password.js";
 import { kubernetesAnonymousAccess } from "./access/kubernetes-anonymous-access.js";
 import { sshAgentForwardingSudo } from "./access/ssh-agent-forwarding-sudo.js";
 import { sshGatewayPorts } from "./access/ssh-gateway-ports.js";
@@ -58,6 +59,7 @@ import { plaintextPasswordOption } from "./secrets/plaintext-password-option.js"
 import { secretInEnvironment } from "./secrets/secret-in-environment.js";
 import { secretInConfigText } from "./secrets/secret-in-config-text.js";
 import { secretOnCommandLine } from "./secrets/secret-on-command-line.js";
+import { secretInTmp } from "./secrets/secret-in-tmp.js";
 import { secretInNixStore } from "./secrets/secret-in-nix-store.js";
 import { sandboxSecretExposure } from "./secrets/sandbox-secret-exposure.js";
 import { worldReadableSecret } from "./secrets/world-readable-secret.js";
@@ -155,6 +157,7 @@ export const ALL_RULES: Rule[] = [
   consoleAutologinRoot,
   bluetoothUnauthenticatedPairing,
   ftpAnonymousAccess,
+  pamNullPassword,
   kubernetesAnonymousAccess,
   sshAgentForwardingSudo,
   sshGatewayPorts,
@@ -171,6 +174,7 @@ export const ALL_RULES: Rule[] = [
   committedSecretFile,
   worldReadableSecret,
   secretOnCommandLine,
+  secretInTmp,
   secretInConfigText,
   committedPasswordHash,
   // tls
