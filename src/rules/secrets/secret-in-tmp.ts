@@ -8,7 +8,8 @@
 // (a secret manager's path, /run/secrets, /run/agenix, $CREDENTIALS_DIRECTORY, `sops -d`, a
 // variable named like a token, key or password) or the file is named like one (token, secret,
 // password, api-key, credentials, *.key, *.pem).
-// Medium; low after `umask 077` in the same script (still pre-creatable, no longer readable).
+// Medium; low after `umask 077` in the same script (still pre-creatable, no longer readable), and
+// low in an installer script (disko, nixos-install: a live image with no other users).
 // Silent for a path made at run time (`mktemp`, `$RUNTIME_DIRECTORY`, `/tmp/$name` with a
 // variable), for a service with PrivateTmp = true (its /tmp is its own), for a build
 // (runCommand: the build sandbox's /tmp), for comments, and for files that are no secret.
@@ -29,8 +30,14 @@ const WRITE_TARGET = [
   new RegExp(String.raw`\btee\s+(?:-a\s+)?["']?(${TMP_PATH})${END}`, "g"),
   new RegExp(String.raw`\b(?:cp|install|mv)\s+(?:-[\w-]+(?:\s+\d+)?\s+)*["']?\S+["']?\s+["']?(${TMP_PATH})${END}`, "g"),
 ];
-const SECRET_SOURCE =
-  /age\.secrets|sops\.secrets|\/run\/secrets|\/run\/agenix|CREDENTIALS_DIRECTORY|\bsops\s+(?:-d|--decrypt)|\bage\s+(?:-d|--decrypt)|\bpass\s+show\b|\brbw\s+get\b|\bbw\s+get\b|\bop\s+read\b|\bvault\s+kv\s+get\b|\$\{?[A-Z_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_KEY|CREDENTIAL)[A-Z_]*\}?/i;
+// A secret file's path: read by the command (`cat ${config.age.secrets.x.path} > …`), unless the
+// command only prints it (`echo "… ${…secrets.key.path} …" > machines` writes the path, no secret).
+const SECRET_PATH = /age\.secrets|sops\.secrets|\/run\/secrets|\/run\/agenix|CREDENTIALS_DIRECTORY/;
+const SECRET_COMMAND = /\bsops\s+(?:-d|--decrypt)|\bage\s+(?:-d|--decrypt)|\bpass\s+show\b|\brbw\s+get\b|\bbw\s+get\b|\bop\s+read\b|\bvault\s+kv\s+get\b|\$\{?[A-Za-z_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_KEY|CREDENTIAL)[A-Za-z_]*(?![\w.-])/i;
+function readsSecret(line: string): boolean {
+  if (SECRET_COMMAND.test(line)) return true;
+  return SECRET_PATH.test(line) && !/^\s*(?:echo|printf)\b/.test(line);
+}
 const SECRET_NAME = /token|secret|passw|api[-_]?key|apikey|credential|private[-_]?key|id_(?:rsa|ed25519|ecdsa)|\.key$|\.pem$|\.p12$|cookie|\.age$/i;
 
 interface Site {
@@ -79,12 +86,14 @@ function check(text: string, lines: LineIndex, sites: Site[], report: (r: RuleRe
         while ((m = re.exec(cooked))) {
           const path = m[1]!;
           if (path.includes("__nix_interpolation__")) continue;
-          const fromSecret = SECRET_SOURCE.test(original);
+          const fromSecret = readsSecret(original);
           const named = SECRET_NAME.test(path.slice(path.lastIndexOf("/") + 1)) || SECRET_NAME.test(path);
           if (!fromSecret && !named) continue;
           const pStart = s.offsets[start + m.index + m[0].indexOf(path)]!;
           const pEnd = s.offsets[start + m.index + m[0].indexOf(path) + path.length] ?? pStart + path.length;
-          const severity: Severity = umask ? "low" : "medium";
+          // An installer run from a live image (disko, nixos-install): nobody else shares its /tmp.
+          const installer = /\bdisko\b|\bnixos-install\b/.test(s.text);
+          const severity: Severity = umask || installer ? "low" : "medium";
           const why = fromSecret ? "what it writes comes from a secret" : "the file is named like a secret";
           report({
             range: rangeOf(lines, pStart, pEnd),
@@ -94,8 +103,9 @@ function check(text: string, lines: LineIndex, sites: Site[], report: (r: RuleRe
             message:
               `${s.what} writes to ${path} (${why}): /tmp is shared by every user and service of the host, so ` +
               (umask
-                ? "although the script sets umask 077 first, another local user can create the file (or a symlink by that name) before it runs, and read or redirect what it writes."
-                : "with the usual umask the file is readable by all of them, and since the name is fixed another local user can create it (or a symlink by that name) before the script runs, reading the secret or making the script write through the link."),
+                ? "although the script sets umask 077 first, another local user can take the name before it runs (the write then fails, or where fs.protected_symlinks/protected_regular are off goes through their file or link)."
+                : "with the usual umask (022, also systemd's default) the file is readable by all of them while it exists, and since the name is fixed another local user can take it first (the write then fails, or where fs.protected_symlinks/protected_regular are off goes through their file or link).") +
+              (installer ? " The script installs a machine (it runs disko or nixos-install), normally from a live image no one else logs in to: low." : ""),
             evidence: original.trim().slice(0, 200),
             fix: {
               safety: "manual",
@@ -109,6 +119,36 @@ function check(text: string, lines: LineIndex, sites: Site[], report: (r: RuleRe
   }
 }
 
+// An option naming where a secret file is (`accessTokenFile`, `passwordFile`, `keyFile`,
+// `credentialsFile`) set to a fixed path under /tmp (olafkfreund-nixos_config's neomutt OAuth2
+// access tokens). disko's passwordFile/keyFile are read once by the installer from a live image.
+const SECRET_FILE_OPTION = /(?:token|secret|password|passwd|key|credentials?)s?File$/i;
+const FIXED_TMP = new RegExp(`^${TMP_PATH}$`);
+
+function secretFileOptions(ctx: NixFileContext): void {
+  if (!/File\s*=\s*"\/(?:var\/)?tmp\//.test(ctx.text)) return;
+  for (const d of ctx.index.definitions) {
+    if (isDead(d) || d.path.startsWith("disko.")) continue;
+    const last = d.segments.at(-1)?.name ?? "";
+    if (!SECRET_FILE_OPTION.test(last)) continue;
+    const v = staticValue(d.inner);
+    if (typeof v !== "string" || !FIXED_TMP.test(v)) continue;
+    ctx.report({
+      node: d.inner ?? d.binding,
+      optionPath: d.path,
+      severity: "medium",
+      title: "Secret written to a fixed path in /tmp",
+      message:
+        `${d.path} = "${v}": the secret file lives at a fixed path in /tmp, which every user and service of the host shares. ` +
+        "Whatever writes it there does so under a name known in advance (another local user can take it first), and with the usual umask the file is readable by all of them.",
+      fix: {
+        safety: "manual",
+        description: "Keep the file in a directory only its owner reads: $XDG_RUNTIME_DIR (/run/user/<uid>) for a user's token, a service's RuntimeDirectory or StateDirectory, or a secret manager's path (/run/agenix, /run/secrets).",
+      },
+    });
+  }
+}
+
 export const secretInTmp: Rule = {
   id: "secret-in-tmp",
   examples: {
@@ -117,9 +157,14 @@ export const secretInTmp: Rule = {
         `{ config, ... }: {\n  systemd.services.sync.script = ''\n    cat \${config.age.secrets.sync-token.path} > /tmp/sync-token\n    sync --token-file /tmp/sync-token\n  '';\n}\n`,
       ),
       hostExample(`{\n  system.activationScripts.apikey.text = ''\n    echo "$API_TOKEN" > /tmp/foo-api-key\n  '';\n}\n`),
+      hostExample(`{\n  programs.mailsync.accessTokenFile = "/tmp/mail-oauth2-access-token";\n}\n`),
       hostExample(`{ pkgs, ... }: {\n  environment.systemPackages = [ (pkgs.writeShellScriptBin "login" ''\n    curl -s https://example.org/auth -o /tmp/token\n  '') ];\n}\n`),
     ],
     silent: [
+      // disko reads the LUKS passphrase from /tmp once, on the installer.
+      hostExample(`{\n  disko.devices.disk.main.content.partitions.luks.content = { type = "luks"; passwordFile = "/tmp/secret.key"; };\n  programs.mailsync.accessTokenFile = "/run/user/1000/token";\n}\n`),
+      // The path of a secret (not its content) in a file that is no secret.
+      hostExample(`{ config, ... }: {\n  systemd.services.builders.script = ''\n    echo "ssh://root@builder x86_64-linux \${config.sops.secrets.builder-key.path} 4" > /tmp/hydra/machines\n  '';\n}\n`),
       // A file made at run time.
       hostExample(`{ config, ... }: {\n  systemd.services.sync.script = ''\n    f=$(mktemp)\n    cat \${config.age.secrets.sync-token.path} > "$f"\n  '';\n}\n`),
       // The service's own /tmp.
@@ -143,6 +188,7 @@ export const secretInTmp: Rule = {
   ],
   compliance: { cis: ["1.1.2 Ensure /tmp is configured"], nist: ["PR.DS-01", "PR.AA-05"] },
   checkNix(ctx: NixFileContext) {
+    secretFileOptions(ctx);
     const sites = scriptsOf(ctx);
     if (sites.length) check(ctx.text, ctx.parsed.source.lines, sites, ctx.report);
   },
