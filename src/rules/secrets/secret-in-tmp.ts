@@ -128,7 +128,8 @@ const FIXED_TMP = new RegExp(`^${TMP_PATH}$`);
 function secretFileOptions(ctx: NixFileContext): void {
   if (!/File\s*=\s*"\/(?:var\/)?tmp\//.test(ctx.text)) return;
   for (const d of ctx.index.definitions) {
-    if (isDead(d) || d.path.startsWith("disko.")) continue;
+    // disko's LUKS passphrase or key file (`disko.devices…`, or a disk layout file of its own).
+    if (isDead(d) || d.path.startsWith("disko.") || d.path.includes(".content.") || /type\s*=\s*"luks"/.test(ctx.text)) continue;
     const last = d.segments.at(-1)?.name ?? "";
     if (!SECRET_FILE_OPTION.test(last)) continue;
     const v = staticValue(d.inner);
