@@ -45,6 +45,7 @@ import { sshGatewayPorts } from "./access/ssh-gateway-ports.js";
 import { sshHostKeyCheckingDisabled } from "./access/ssh-host-key-checking-disabled.js";
 import { userPlaintextPassword } from "./access/user-plaintext-password.js";
 import { firewallDisabled } from "./firewall/firewall-disabled.js";
+import { openProxy } from "./firewall/open-proxy.js";
 import { firewallRawRuleset } from "./firewall/firewall-raw-ruleset.js";
 import { firewallSensitivePort } from "./firewall/firewall-sensitive-port.js";
 import { firewallTrustedPhysicalInterface } from "./firewall/firewall-trusted-physical-interface.js";
@@ -120,6 +121,7 @@ export const ALL_RULES: Rule[] = [
   serviceHardening,
   // firewall
   firewallDisabled,
+  openProxy,
   firewallWidePortRange,
   firewallSensitivePort,
   firewallTrustedPhysicalInterface,
