@@ -200,7 +200,9 @@ class IndexBuilder {
     const { inner, conditions, priority } = unwrapValue(value);
     def.inner = inner;
     if (priority) def.priority = priority;
-    def.conditions = [...state.conditions, ...conditions];
+    // Most values are not wrapped in a condition: their definitions share the walk's conditions
+    // array (never modified once built) instead of each holding a copy of it.
+    if (conditions.length > 0) def.conditions = [...state.conditions, ...conditions];
     const descended = this.walkValue(value, { ...state, prefix: segments }, out);
     def.isLeaf = !descended;
   }

@@ -14,13 +14,20 @@ import { redact } from "../secrets/index.js";
  */
 export function stringSource(node: SyntaxNode): { text: string; offset: number } | undefined {
   if (node.kind !== K.NODE_STRING) return undefined;
-  // Several rules read every string; trees are immutable, so the answer is kept per node.
+  // Several rules read every string; trees are immutable, so the answer is kept per node, for the
+  // file last asked about only: the scan runs every rule on one file before the next, and a cache
+  // of every file's strings (WeakMap keyed by nodes alive to the scan's end) held them all.
+  if (node.source !== cachedSource) {
+    cachedSource = node.source;
+    sourceCache = new Map();
+  }
   let cached = sourceCache.get(node);
   if (cached === undefined) sourceCache.set(node, (cached = computeStringSource(node) ?? null));
   return cached ?? undefined;
 }
 
-const sourceCache = new WeakMap<SyntaxNode, { text: string; offset: number } | null>();
+let cachedSource: SourceText | undefined;
+let sourceCache = new Map<SyntaxNode, { text: string; offset: number } | null>();
 
 function computeStringSource(node: SyntaxNode): { text: string; offset: number } | undefined {
   const toks = node.childTokens();

@@ -458,8 +458,11 @@ function updatedIndex(prev: FactIndex | undefined, files: readonly string[], cha
       if (f.kind === "opaque") entries(index.opaque, f.path, touched.opaque).push({ file, node: f.node });
       else if (f.kind === "default") entries(index.declarations, f.path, touched.declarations).push({ file, decl: f.decl, at: f.at });
       else {
-        entries(index.settings, f.path, touched.settings).push({ file, ...f.setting });
-        entries(index.byLast, lastOf(f.path), touched.byLast).push({ file, path: f.path, ...f.setting });
+        // One object in both lists (never changed once made): a copy for each was 64,000
+        // objects of olafkfreund/nixos_config's scan, alive to its end.
+        const setting = { file, path: f.path, ...f.setting };
+        entries(index.settings, f.path, touched.settings).push(setting);
+        entries(index.byLast, lastOf(f.path), touched.byLast).push(setting);
       }
     }
   }
