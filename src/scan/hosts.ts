@@ -1150,7 +1150,8 @@ function lambdaOf(expr: SyntaxNode | undefined, env: Env | undefined): SyntaxNod
  *   also with `forEach names (x: ...)`: the function, whose set is named by its parameter;
  * - `pipe ./. [ readDir (filterAttrs ...) (mapAttrs (x: _: evalModules { ... })) ]`, or
  *   `pipe ./. [ readDir attrNames (flip genAttrs (x: nixosSystem { ... })) ]`: the function of the
- *   last step. */
+ *   last step;
+ * - `genAttrs (attrNames (readDir ./machines)) mkHost`: the function given each name. */
 function entryBuilder(apply: SyntaxNode, env: Env | undefined): SyntaxNode | undefined {
   const n = unparen(apply);
   if (n?.kind !== K.NODE_APPLY) return undefined;
@@ -1165,6 +1166,8 @@ function entryBuilder(apply: SyntaxNode, env: Env | undefined): SyntaxNode | und
     if (step && calleeName(step.fn) === "flip" && step.args.length === 2 && calleeName(unparen(step.args[0]) ?? step.fn) === "genAttrs") return lambdaOf(step.args[1], env);
     return undefined;
   }
+  // `genAttrs (attrNames (readDir ./machines)) mkHost`: the function of each name.
+  if (callee === "genAttrs" && args.length === 2) return lambdaOf(args[1], env);
   if (callee !== "listToAttrs" || args.length !== 1) return undefined;
   const inner = deref(args[0], env);
   const each = inner?.kind === K.NODE_APPLY ? flattenApply(inner) : undefined;
