@@ -74,3 +74,87 @@ describe("every value of the flake's own nixosModules given to each host", () =>
     expect(report.findings.filter((x) => x.file === "extra/agent.nix").flatMap((x) => x.host ?? [])).toEqual([]);
   });
 });
+
+describe("clan machines declared in Nix (clan-core's lib.clan / lib.buildClan, its flake-parts module)", () => {
+  const lib = (machines: string, folders: Record<string, string> = {}) => ({
+    "flake.nix": `{
+  inputs.clan-core.url = "https://git.clan.lol/clan/clan-core/archive/main.tar.gz";
+  inputs.nixpkgs.follows = "clan-core/nixpkgs";
+  outputs = { self, clan-core, ... }:
+    let
+      clan = clan-core.lib.buildClan {
+        directory = self;
+        meta.name = "demo";
+        ${machines}
+      };
+    in { inherit (clan) nixosConfigurations clanInternals; };
+}`,
+    "modules/shared.nix": ROOT_LOGIN,
+    "modules/desktop.nix": SUDO,
+    ...folders,
+  });
+
+  it("a machine written in `machines` with no folder is a host made of the modules it imports", async () => {
+    const files = lib(`machines = { gamma = { imports = [ ./modules/shared.nix ]; }; web = { imports = [ ./modules/desktop.nix ]; }; };`);
+    const { hosts, report } = await hostsOf(files, "modules/shared.nix");
+    expect(report.hosts).toEqual(["gamma", "web"]);
+    expect(hosts).toEqual(["gamma"]);
+  });
+
+  it("a machine of a folder takes the modules the clan call gives it too", async () => {
+    const files = lib(`machines.alpha.imports = [ ./modules/shared.nix ];`, { "machines/alpha/configuration.nix": PLAIN, "machines/beta/configuration.nix": PLAIN });
+    const { hosts, report } = await hostsOf(files, "modules/shared.nix");
+    expect(report.hosts).toEqual(["alpha", "beta"]);
+    expect(hosts).toEqual(["alpha"]);
+  });
+
+  it("flake-parts' `clan = { ... }`: machines and inventory machines are hosts, a darwin inventory machine is not", async () => {
+    const files = {
+      "flake.nix": `{
+  inputs.clan-core.url = "https://git.clan.lol/clan/clan-core/archive/main.tar.gz";
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  outputs = inputs@{ flake-parts, ... }: flake-parts.lib.mkFlake { inherit inputs; } {
+    systems = [ "x86_64-linux" ];
+    imports = [ inputs.clan-core.flakeModules.default ./clan.nix ];
+  };
+}`,
+      "clan.nix": `{ clan = {
+  meta.name = "demo";
+  machines.gamma = { imports = [ ./modules/shared.nix ]; };
+  inventory.machines.delta.tags = [ "server" ];
+  inventory.machines.mac = { machineClass = "darwin"; };
+  inventory.instances.admin.roles.default.machines.gamma = { };
+}; }`,
+      "modules/shared.nix": ROOT_LOGIN,
+    };
+    const { hosts, report } = await hostsOf(files, "modules/shared.nix");
+    expect(report.hosts).toEqual(["delta", "gamma"]);
+    expect(hosts).toEqual(["gamma"]);
+  });
+
+  it("look-alike: `machines` of a service instance's role, or inside a machine's module, names no host", async () => {
+    const files = lib(`machines.gamma = { imports = [ ./modules/shared.nix ]; services.monitor.machines.db = { }; };
+        inventory.instances.admin.roles.default.machines.ghost = { };`);
+    expect((await scanMemory(files)).hosts).toEqual(["gamma"]);
+  });
+});
+
+describe("clan machines built by a function", () => {
+  it("look-alike: `machines = mapAttrs (name: c: { imports = ...; config = ...; }) hosts` names no machine 'imports' or 'config'", async () => {
+    const files = {
+      "flake.nix": `{
+  inputs.clan-core.url = "https://git.clan.lol/clan/clan-core/archive/main.tar.gz";
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  outputs = inputs@{ flake-parts, nixpkgs, ... }: flake-parts.lib.mkFlake { inherit inputs; } ({ self, ... }: {
+    systems = [ "x86_64-linux" ];
+    imports = [ inputs.clan-core.flakeModules.default ];
+    clan.machines = builtins.mapAttrs (hostname: c: { imports = c._module.args.modules; config = { }; }) self.base;
+    clan.inventory.machines = builtins.mapAttrs (hostname: _: { machineClass = "darwin"; }) self.macs;
+  });
+}`,
+      "modules/shared.nix": ROOT_LOGIN,
+    };
+    expect((await scanMemory(files)).hosts).toEqual([]);
+  });
+});
