@@ -2414,6 +2414,42 @@ const CLAN_AUTOLOADED = new Set(["configuration.nix", "hardware-configuration.ni
 // `hosts/<system>/<host>/` the same way are read alike, without snowfall's module convention.
 const SNOWFALL_SYSTEM = /^(systems|hosts)\/((?:x86_64|aarch64|i686|armv6l|armv7l|riscv64|powerpc64le)-(?!darwin\/)[a-z0-9_-]+)\/([^/]+)\/default\.nix$/;
 
+/** The NixOS systems of a nilla project: every `systems.nixos.<name>` (or `config.systems.nixos.<name>`)
+ * written as a set in one of its modules, made of the modules its `modules` list names. */
+function nillaSystems(nixFiles: readonly string[], parsedRoot: (file: string) => SyntaxNode | undefined, present: ReadonlySet<string>): DeclaredHost[] {
+  const out: DeclaredHost[] = [];
+  if (!/\bnilla\.create\b/.test(parsedRoot("nilla.nix")?.text ?? "")) return out;
+  for (const file of nixFiles) {
+    const tree = parsedRoot(file);
+    if (!tree || !/\bsystems\b/.test(tree.text) || !/\bnixos\b/.test(tree.text)) continue;
+    const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+    for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+      const [path, value] = b.childNodes();
+      if (!path || !value) continue;
+      // The segments of the nested sets down to the binding (not through a function's body).
+      const segs: string[] = attrpathSegments(path).map((x) => (x.dynamic ? "*" : x.name));
+      for (let p = b.parent; p && p.kind !== K.NODE_LAMBDA && p.kind !== K.NODE_APPLY; p = p.parent) {
+        if (p.kind === K.NODE_ATTRPATH_VALUE) segs.unshift(...attrpathSegments(p.childNodes()[0]!).map((x) => (x.dynamic ? "*" : x.name)));
+      }
+      const rest = segs[0] === "config" ? segs.slice(1) : segs;
+      const set = unparen(value);
+      // `systems.nixos.web = { modules = [ ... ]; }`, or `systems.nixos.web.modules = [ ... ]`.
+      if (rest[0] !== "systems" || rest[1] !== "nixos" || rest[2] === undefined || rest[2] === "*") continue;
+      const modules = rest.length === 3 && set?.kind === K.NODE_ATTR_SET ? setAttributes(set).get("modules") : rest.length === 4 && rest[3] === "modules" ? value : undefined;
+      if (!modules || out.some((h) => h.name === rest[2])) continue;
+      const files = new Set<string>();
+      for (const n of modules.descendants(K.NODE_PATH)) {
+        if (n.inside(K.NODE_PATH)) continue;
+        const rel = pathValue(n, undefined, dir);
+        const hit = rel === undefined ? undefined : [rel, `${rel}/default.nix`].find((x) => x.endsWith(".nix") && present.has(x));
+        if (hit) files.add(hit);
+      }
+      if (files.size > 0) out.push({ name: rest[2]!, file, node: b, files, source: "directory" });
+    }
+  }
+  return out;
+}
+
 // clan-core's functions building a clan (`clan-core.lib.clan { ... }`, the older `lib.buildClan`).
 const CLAN_CALL = /(?:^|\.)(?:buildClan|lib\.clan)$/;
 
@@ -2541,6 +2577,9 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
       if (root && !out.some((h) => h.name === name)) out.push({ name, file: f, node: root, files: new Set([f]), source: "directory", builders: new Set(folder.builders) });
     }
   }
+  // A nilla project (nilla.nix calling `nilla.create`, with the nilla-nixos module): its NixOS
+  // systems are `config.systems.nixos.<name> = { modules = [ ... ]; }` in its modules.
+  for (const h of out.length ? [] : nillaSystems(nixFiles, parsedRoot, present)) out.push(h);
   for (const base of out.length ? [] : HOST_DIRS) {
     const names = new Set<string>();
     for (const f of files) {

@@ -158,3 +158,45 @@ describe("clan machines built by a function", () => {
     expect((await scanMemory(files)).hosts).toEqual([]);
   });
 });
+
+describe("a nilla project: NixOS systems under systems.nixos.<name>", () => {
+  const files = (extra: Record<string, string> = {}) => ({
+    "nilla.nix": `let pins = import ./npins; nilla = import pins.nilla; in nilla.create { includes = [ ./nilla "\${pins.nilla-nixos}/modules/nixos.nix" ]; }`,
+    "flake.nix": `{ outputs = { self, ... }: { darwinConfigurations = (import ./nilla.nix).systems.macos; }; }`,
+    "nilla/default.nix": `{ includes = [ ./systems ]; }`,
+    "nilla/systems/default.nix": `{ includes = [ ./nixos/web ./nixos/desk ./macos/mac ]; }`,
+    "nilla/systems/nixos/web/default.nix": `{ config }: {
+  config = {
+    colmena.nodes.web.deployment.tags = [ "server" ];
+    systems.nixos.web = { pkgs = config.inputs.nixpkgs.result.x86_64-linux; args.host = "web"; modules = [ ./configuration.nix ../modules ]; };
+  };
+}`,
+    "nilla/systems/nixos/web/configuration.nix": `{ security.sudo.wheelNeedsPassword = false; }`,
+    "nilla/systems/nixos/desk/default.nix": `{ config }: { config.systems.nixos.desk.modules = [ ./configuration.nix ../modules ]; }`,
+    "nilla/systems/nixos/desk/configuration.nix": PLAIN,
+    "nilla/systems/nixos/modules/default.nix": `{ imports = [ ./ssh.nix ]; }`,
+    "nilla/systems/nixos/modules/ssh.nix": ROOT_LOGIN,
+    "nilla/systems/macos/mac/default.nix": `{ config }: { config.systems.macos.mac = { modules = [ ./configuration.nix ]; }; }`,
+    "nilla/systems/macos/mac/configuration.nix": ROOT_LOGIN,
+    "nilla/explain.nix": `{ config }: { config.explain = builtins.mapAttrs (name: s: { "systems.nixos.\${name}" = { modules = [ ./x.nix ]; }; }) config.systems.nixos; }`,
+    ...extra,
+  });
+
+  it("each system is a host, the modules its list names are its own", async () => {
+    const { hosts, report } = await hostsOf(files(), "nilla/systems/nixos/modules/ssh.nix");
+    expect(report.hosts).toEqual(["desk", "web"]);
+    expect(hosts).toEqual(["desk", "web"]);
+    expect((await hostsOf(files(), "nilla/systems/nixos/web/configuration.nix", "sudo-nopasswd")).hosts).toEqual(["web"]);
+  });
+
+  it("look-alike: a macos system, and names computed in a function, are no NixOS hosts", async () => {
+    const report = await scanMemory(files());
+    expect(report.findings.filter((f) => f.file === "nilla/systems/macos/mac/configuration.nix").flatMap((f) => f.host ?? [])).toEqual([]);
+  });
+
+  it("look-alike: the same layout without nilla.nix declares nothing", async () => {
+    const f: Record<string, string> = files();
+    delete f["nilla.nix"];
+    expect((await scanMemory(f)).hosts).toEqual([]);
+  });
+});
