@@ -1150,7 +1150,8 @@ function lambdaOf(expr: SyntaxNode | undefined, env: Env | undefined): SyntaxNod
  *   also with `forEach names (x: ...)`: the function, whose set is named by its parameter;
  * - `pipe ./. [ readDir (filterAttrs ...) (mapAttrs (x: _: evalModules { ... })) ]`, or
  *   `pipe ./. [ readDir attrNames (flip genAttrs (x: nixosSystem { ... })) ]`: the function of the
- *   last step. */
+ *   last step;
+ * - `genAttrs (attrNames (readDir ./machines)) mkHost`: the function given each name. */
 function entryBuilder(apply: SyntaxNode, env: Env | undefined): SyntaxNode | undefined {
   const n = unparen(apply);
   if (n?.kind !== K.NODE_APPLY) return undefined;
@@ -1165,6 +1166,8 @@ function entryBuilder(apply: SyntaxNode, env: Env | undefined): SyntaxNode | und
     if (step && calleeName(step.fn) === "flip" && step.args.length === 2 && calleeName(unparen(step.args[0]) ?? step.fn) === "genAttrs") return lambdaOf(step.args[1], env);
     return undefined;
   }
+  // `genAttrs (attrNames (readDir ./machines)) mkHost`: the function of each name.
+  if (callee === "genAttrs" && args.length === 2) return lambdaOf(args[1], env);
   if (callee !== "listToAttrs" || args.length !== 1) return undefined;
   const inner = deref(args[0], env);
   const each = inner?.kind === K.NODE_APPLY ? flattenApply(inner) : undefined;
@@ -2411,6 +2414,112 @@ const CLAN_AUTOLOADED = new Set(["configuration.nix", "hardware-configuration.ni
 // `hosts/<system>/<host>/` the same way are read alike, without snowfall's module convention.
 const SNOWFALL_SYSTEM = /^(systems|hosts)\/((?:x86_64|aarch64|i686|armv6l|armv7l|riscv64|powerpc64le)-(?!darwin\/)[a-z0-9_-]+)\/([^/]+)\/default\.nix$/;
 
+/** The NixOS systems of a nilla project: every `systems.nixos.<name>` (or `config.systems.nixos.<name>`)
+ * written as a set in one of its modules, made of the modules its `modules` list names. */
+function nillaSystems(nixFiles: readonly string[], parsedRoot: (file: string) => SyntaxNode | undefined, present: ReadonlySet<string>): DeclaredHost[] {
+  const out: DeclaredHost[] = [];
+  if (!/\bnilla\.create\b/.test(parsedRoot("nilla.nix")?.text ?? "")) return out;
+  for (const file of nixFiles) {
+    const tree = parsedRoot(file);
+    if (!tree || !/\bsystems\b/.test(tree.text) || !/\bnixos\b/.test(tree.text)) continue;
+    const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+    for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+      const [path, value] = b.childNodes();
+      if (!path || !value) continue;
+      // The segments of the nested sets down to the binding (not through a function's body).
+      const segs: string[] = attrpathSegments(path).map((x) => (x.dynamic ? "*" : x.name));
+      for (let p = b.parent; p && p.kind !== K.NODE_LAMBDA && p.kind !== K.NODE_APPLY; p = p.parent) {
+        if (p.kind === K.NODE_ATTRPATH_VALUE) segs.unshift(...attrpathSegments(p.childNodes()[0]!).map((x) => (x.dynamic ? "*" : x.name)));
+      }
+      const rest = segs[0] === "config" ? segs.slice(1) : segs;
+      const set = unparen(value);
+      // `systems.nixos.web = { modules = [ ... ]; }`, or `systems.nixos.web.modules = [ ... ]`.
+      if (rest[0] !== "systems" || rest[1] !== "nixos" || rest[2] === undefined || rest[2] === "*") continue;
+      const modules = rest.length === 3 && set?.kind === K.NODE_ATTR_SET ? setAttributes(set).get("modules") : rest.length === 4 && rest[3] === "modules" ? value : undefined;
+      if (!modules || out.some((h) => h.name === rest[2])) continue;
+      const files = new Set<string>();
+      for (const n of modules.descendants(K.NODE_PATH)) {
+        if (n.inside(K.NODE_PATH)) continue;
+        const rel = pathValue(n, undefined, dir);
+        const hit = rel === undefined ? undefined : [rel, `${rel}/default.nix`].find((x) => x.endsWith(".nix") && present.has(x));
+        if (hit) files.add(hit);
+      }
+      if (files.size > 0) out.push({ name: rest[2]!, file, node: b, files, source: "directory" });
+    }
+  }
+  return out;
+}
+
+// clan-core's functions building a clan (`clan-core.lib.clan { ... }`, the older `lib.buildClan`).
+const CLAN_CALL = /(?:^|\.)(?:buildClan|lib\.clan)$/;
+
+/** Machines a clan declares in Nix, by name: clan-core's `lib.clan { machines.<n> = module;
+ * inventory.machines.<n> = { ... }; }` (or `lib.buildClan`), and flake-parts' `clan = { ... }`
+ * (clan-core's flake module). The module written for a machine (`machines.<n> = { imports = [
+ * ./x.nix ]; }`) names its files; an inventory entry only the machine (a `machineClass = "darwin"`
+ * one is a Mac). `inventory.json` and the machines/ folders are read elsewhere. */
+function clanMachines(nixFiles: readonly string[], parsedRoot: (file: string) => SyntaxNode | undefined, present: ReadonlySet<string>): Array<{ name: string; file: string; node: SyntaxNode; files: string[] }> {
+  const out: Array<{ name: string; file: string; node: SyntaxNode; files: string[] }> = [];
+  if (!/clan/.test(parsedRoot("flake.nix")?.text ?? "")) return out;
+  const nested = nixFiles.filter((f) => f.endsWith("/flake.nix")).map((f) => `${posix.dirname(f)}/`);
+  const macs = new Set<string>();
+  for (const file of nixFiles) {
+    if (nested.some((d) => file.startsWith(d))) continue;
+    const tree = parsedRoot(file);
+    if (!tree || !/\bclan\b|buildClan/.test(tree.text) || !tree.text.includes("machines")) continue;
+    const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+    for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+      const [path, value] = b.childNodes();
+      if (!path || !value) continue;
+      const segs: string[] = attrpathSegments(path).map((x) => (x.dynamic ? "*" : x.name));
+      let call = false;
+      // The segments written in nested sets down to the binding (not through a function's body:
+      // `machines = mapAttrs (n: c: { imports = ...; }) hosts` names no machine `imports`).
+      let plain = segs.length;
+      let crossed = false;
+      for (let p = b.parent; p; p = p.parent) {
+        if (p.kind === K.NODE_APPLY && CLAN_CALL.test(calleeName(flattenApply(p).fn) ?? "")) {
+          call = true;
+          break;
+        }
+        if (p.kind === K.NODE_ATTRPATH_VALUE) {
+          const up = attrpathSegments(p.childNodes()[0]!).map((x) => (x.dynamic ? "*" : x.name));
+          segs.unshift(...up);
+          if (!crossed) plain += up.length;
+        } else if (p.kind !== K.NODE_ATTR_SET && p.kind !== K.NODE_PAREN) crossed = true;
+      }
+      // The binding of a machine (`machines.<n> = ...`, or `machines.<n>.tags = ...` of one).
+      const rest = call ? segs : segs[0] === "outputs" ? segs.slice(1) : segs;
+      const prefix = call ? [] : ["clan"];
+      const inventory = rest[prefix.length] === "inventory";
+      const at = prefix.length + (inventory ? 1 : 0);
+      if (rest.slice(0, prefix.length).join(".") !== prefix.join(".") || rest[at] !== "machines" || rest.length < at + 2 || rest.length - at > plain) continue;
+      const name = rest[at + 1]!;
+      if (name === "*" || macs.has(name)) continue;
+      if (inventory && (/machineClass\s*=\s*"darwin"/.test(value.text) || (rest[at + 2] === "machineClass" && /"darwin"/.test(value.text)))) {
+        macs.add(name);
+        const i = out.findIndex((m) => m.name === name);
+        if (i >= 0) out.splice(i, 1);
+        continue;
+      }
+      const known = out.find((m) => m.name === name);
+      if (known && inventory) continue;
+      const files: string[] = [];
+      if (!inventory) {
+        for (const n of [value, ...value.descendants(K.NODE_PATH)]) {
+          if (n.kind !== K.NODE_PATH || (n !== value && n.inside(K.NODE_PATH))) continue;
+          const rel = pathValue(n, undefined, dir);
+          const hit = rel === undefined ? undefined : [rel, `${rel}/default.nix`].find((x) => x.endsWith(".nix") && present.has(x));
+          if (hit) files.push(hit);
+        }
+      }
+      if (known) known.files.push(...files);
+      else out.push({ name, file, node: b, files });
+    }
+  }
+  return out;
+}
+
 /** Hosts guessed from a `hosts/<name>/default.nix` (or configuration.nix) layout, a clan layout
  * (`machines/<name>/configuration.nix`) or a snowfall layout (`systems/<arch>/<name>/`). `files` is
  * every file of the repository (a host's folder holds its secrets and facts too). */
@@ -2468,6 +2577,9 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
       if (root && !out.some((h) => h.name === name)) out.push({ name, file: f, node: root, files: new Set([f]), source: "directory", builders: new Set(folder.builders) });
     }
   }
+  // A nilla project (nilla.nix calling `nilla.create`, with the nilla-nixos module): its NixOS
+  // systems are `config.systems.nixos.<name> = { modules = [ ... ]; }` in its modules.
+  for (const h of out.length ? [] : nillaSystems(nixFiles, parsedRoot, present)) out.push(h);
   for (const base of out.length ? [] : HOST_DIRS) {
     const names = new Set<string>();
     for (const f of files) {
@@ -2523,6 +2635,13 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
   for (const h of out) {
     for (const f of shared?.modules ?? []) h.files.add(f);
     if (shared?.builders.length) h.builders = new Set([...(h.builders ?? []), ...shared.builders]);
+  }
+  // Machines a clan declares in Nix: the module it gives a machine of a folder is that machine's;
+  // one with no folder is a machine of its own.
+  for (const m of clanMachines(nixFiles, parsedRoot, present)) {
+    const known = out.find((h) => h.name === m.name);
+    if (known) for (const f of m.files) known.files.add(f);
+    else out.push({ name: m.name, file: m.file, node: m.node, files: new Set(m.files), source: "directory" });
   }
   return out;
 }
