@@ -21,7 +21,6 @@ import { appliedScope, definitionsOf, effectiveValue, isDead, scoped, type Scope
 import { dependsOnText, INERT_NOTE, installerProfile, passwordAuthentication, sshdDisabled, sshdEnabled, sshdFirewallClosed, sshdNotEnabledOnHost, SSHD_ENABLE, SSHD_KBD, SSHD_PASSWORD, SSHD_REFERENCES, SSHD_ROOT_LOGIN } from "./sshd.js";
 import { wheelPasswordless } from "./wheel-sudo.js";
 import { PASSWORD_OPTION_NAMES } from "./users.js";
-import { redact } from "../../secrets/redact.js";
 import type { Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { nixosOption } from "../shared/references.js";
@@ -112,9 +111,11 @@ function combination(scope: Scope, severity: Severity): { severity: Severity; te
   let text = "";
   let out = severity;
   if (defaults.length) {
-    // The password is never shown, even a well-known one: the line it is on says which.
-    const names = defaults.slice(0, 3).map((d) => `${d.user} (${redact(d.password)}, ${d.at.file.file}:${d.at.def.line})`);
-    text += ` ${defaults.length > 1 ? "Accounts have" : `Account ${defaults[0]!.user} has`} a well-known default password (${names.join(", ")}${defaults.length > 3 ? `, and ${defaults.length - 3} more` : ""}): it is among the first a bot tries, so the account is open to anyone who reaches sshd.`;
+    // The password is never shown, not even redacted, a well-known one included: the line it is on
+    // says which. (A redaction inside this list read as a garbled "(… (8 chars), file:line)".)
+    const places = defaults.slice(0, 3).map((d) => `${d.at.file.file}:${d.at.def.line}`);
+    const who = defaults.length > 1 ? `Accounts ${defaults.slice(0, 3).map((d) => d.user).join(", ")}${defaults.length > 3 ? ` and ${defaults.length - 3} more` : ""} have` : `Account ${defaults[0]!.user} has`;
+    text += ` ${who} a well-known default password (set at ${places.join(", ")}): it is among the first a bot tries, so the account is open to anyone who reaches sshd.`;
     out = "critical";
   }
   if (sudo !== undefined) {
