@@ -2113,9 +2113,9 @@ function keyedByParameter(body: SyntaxNode): boolean {
 }
 
 /** The full attribute path of a binding: its own path after those of the bindings it is nested in. */
-function bindingPath(b: SyntaxNode): string[] {
+function bindingPath(b: SyntaxNode, stop?: (n: SyntaxNode) => boolean): string[] {
   const out: string[] = [];
-  for (let n: SyntaxNode | null = b; n; n = n.parent) {
+  for (let n: SyntaxNode | null = b; n && !stop?.(n); n = n.parent) {
     if (n.kind !== K.NODE_ATTRPATH_VALUE) continue;
     const path = n.childNodes()[0];
     out.unshift(...(path ? attrpathSegments(path).map((seg) => (seg.dynamic ? "*" : seg.name)) : []));
@@ -2414,6 +2414,12 @@ const CLAN_AUTOLOADED = new Set(["configuration.nix", "hardware-configuration.ni
 // `hosts/<system>/<host>/` the same way are read alike, without snowfall's module convention.
 const SNOWFALL_SYSTEM = /^(systems|hosts)\/((?:x86_64|aarch64|i686|armv6l|armv7l|riscv64|powerpc64le)-(?!darwin\/)[a-z0-9_-]+)\/([^/]+)\/default\.nix$/;
 
+/** The module file a path literal names (`./web.nix`, or `./web` with its default.nix), if present. */
+function moduleFileOf(path: SyntaxNode, dir: string, present: ReadonlySet<string>): string | undefined {
+  const rel = pathValue(path, undefined, dir);
+  return rel === undefined ? undefined : [rel, `${rel}/default.nix`].find((x) => x.endsWith(".nix") && present.has(x));
+}
+
 /** The NixOS systems of a nilla project: every `systems.nixos.<name>` (or `config.systems.nixos.<name>`)
  * written as a set in one of its modules, made of the modules its `modules` list names. */
 function nillaSystems(nixFiles: readonly string[], parsedRoot: (file: string) => SyntaxNode | undefined, present: ReadonlySet<string>): DeclaredHost[] {
@@ -2427,10 +2433,7 @@ function nillaSystems(nixFiles: readonly string[], parsedRoot: (file: string) =>
       const [path, value] = b.childNodes();
       if (!path || !value) continue;
       // The segments of the nested sets down to the binding (not through a function's body).
-      const segs: string[] = attrpathSegments(path).map((x) => (x.dynamic ? "*" : x.name));
-      for (let p = b.parent; p && p.kind !== K.NODE_LAMBDA && p.kind !== K.NODE_APPLY; p = p.parent) {
-        if (p.kind === K.NODE_ATTRPATH_VALUE) segs.unshift(...attrpathSegments(p.childNodes()[0]!).map((x) => (x.dynamic ? "*" : x.name)));
-      }
+      const segs = bindingPath(b, (p) => p.kind === K.NODE_LAMBDA || p.kind === K.NODE_APPLY);
       const rest = segs[0] === "config" ? segs.slice(1) : segs;
       const set = unparen(value);
       // `systems.nixos.web = { modules = [ ... ]; }`, or `systems.nixos.web.modules = [ ... ]`.
@@ -2439,9 +2442,7 @@ function nillaSystems(nixFiles: readonly string[], parsedRoot: (file: string) =>
       if (!modules || out.some((h) => h.name === rest[2])) continue;
       const files = new Set<string>();
       for (const n of modules.descendants(K.NODE_PATH)) {
-        if (n.inside(K.NODE_PATH)) continue;
-        const rel = pathValue(n, undefined, dir);
-        const hit = rel === undefined ? undefined : [rel, `${rel}/default.nix`].find((x) => x.endsWith(".nix") && present.has(x));
+        const hit = n.inside(K.NODE_PATH) ? undefined : moduleFileOf(n, dir, present);
         if (hit) files.add(hit);
       }
       if (files.size > 0) out.push({ name: rest[2]!, file, node: b, files, source: "directory" });
@@ -2507,9 +2508,7 @@ function clanMachines(nixFiles: readonly string[], parsedRoot: (file: string) =>
       const files: string[] = [];
       if (!inventory) {
         for (const n of [value, ...value.descendants(K.NODE_PATH)]) {
-          if (n.kind !== K.NODE_PATH || (n !== value && n.inside(K.NODE_PATH))) continue;
-          const rel = pathValue(n, undefined, dir);
-          const hit = rel === undefined ? undefined : [rel, `${rel}/default.nix`].find((x) => x.endsWith(".nix") && present.has(x));
+          const hit = n.kind !== K.NODE_PATH || (n !== value && n.inside(K.NODE_PATH)) ? undefined : moduleFileOf(n, dir, present);
           if (hit) files.push(hit);
         }
       }

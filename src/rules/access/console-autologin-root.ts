@@ -23,7 +23,7 @@ import { perHost } from "../shared/per-host.js";
 import { nixosOption } from "../shared/references.js";
 import type { NixFileContext, Rule } from "../types.js";
 import { machineKind } from "./machine.js";
-import { groupsOf, passwordlessSudoGrants } from "./root-paths.js";
+import { GROUP_DAEMON, groupsOf, passwordlessSudoGrants } from "./root-paths.js";
 import { wheelPasswordless } from "./wheel-sudo.js";
 
 // Options naming the user the console or a display manager logs in without a password, with the
@@ -37,12 +37,8 @@ const AUTOLOGIN: Record<string, { enable?: string; what: string }> = {
   "services.greetd.settings.initial_session.user": { enable: "services.greetd.enable", what: "greetd (initial_session)" },
 };
 
-// Groups that are root through a daemon the host runs, with that daemon's switch.
-const DAEMON_GROUPS: Record<string, string[]> = {
-  docker: ["virtualisation.docker.enable"],
-  lxd: ["virtualisation.lxd.enable"],
-  "incus-admin": ["virtualisation.incus.enable"],
-};
+// Groups that are root through a daemon the host runs (the daemon's switch: GROUP_DAEMON).
+const DAEMON_GROUPS = ["docker", "lxd", "incus-admin"];
 
 interface Place {
   def: OptionDefinition;
@@ -70,8 +66,8 @@ function rootWay(scope: Scope, user: string, shown = user): string | undefined {
   for (const g of passwordlessSudoGrants(scope)) {
     if (g.users.includes(user) || g.groups.some((x) => groups.has(x)) || g.everyone) return `${shown} has ${g.what}`;
   }
-  for (const [group, enables] of Object.entries(DAEMON_GROUPS)) {
-    if (groups.has(group) && isEnabled(appliedScope(scope), ...enables)) return `${shown} is in the ${group} group of a daemon the host runs (root through it: \`${group === "docker" ? "docker run -v /:/host" : "a privileged container"}\`)`;
+  for (const group of DAEMON_GROUPS) {
+    if (groups.has(group) && isEnabled(appliedScope(scope), GROUP_DAEMON[group]!)) return `${shown} is in the ${group} group of a daemon the host runs (root through it: \`${group === "docker" ? "docker run -v /:/host" : "a privileged container"}\`)`;
   }
   return undefined;
 }

@@ -80,13 +80,14 @@ function hitsIn(ctx: NixFileContext): Hit[] {
     if (isDead(def) || !def.inner) continue;
     const v = staticValue(def.inner);
     const path = def.path;
+    const pathComponent = componentOf(undefined, path);
     // KubeletConfiguration as Nix attributes.
     if (KUBELET_CONFIG.test(path) && /\.authentication\.anonymous\.enabled$/.test(path) && truthy(v)) hits.push({ component: "kubelet", what: "anonymous", node: def.inner, def, how: "authentication.anonymous.enabled = true" });
     else if (KUBELET_CONFIG.test(path) && /\.authorization\.mode$/.test(path) && v === "AlwaysAllow") hits.push({ component: "kubelet", what: "always-allow", node: def.inner, def, how: 'authorization.mode = "AlwaysAllow"' });
     // Flags as Nix attributes (`kube-apiserver.settings.anonymous-auth = true`).
-    else if (/(?:^|\.)"?anonymous-auth"?$/.test(path) && truthy(v) && componentOf(undefined, path)) hits.push({ component: componentOf(undefined, path)!, what: "anonymous", node: def.inner, def, how: "anonymous-auth = true" });
-    else if (/(?:^|\.)"?authorization-mode"?$/.test(path) && componentOf(undefined, path) && (Array.isArray(v) ? v.includes("AlwaysAllow") : typeof v === "string" && v.split(",").includes("AlwaysAllow")))
-      hits.push({ component: componentOf(undefined, path)!, what: "always-allow", node: def.inner, def, how: "authorization-mode AlwaysAllow" });
+    else if (/(?:^|\.)"?anonymous-auth"?$/.test(path) && truthy(v) && pathComponent) hits.push({ component: pathComponent, what: "anonymous", node: def.inner, def, how: "anonymous-auth = true" });
+    else if (/(?:^|\.)"?authorization-mode"?$/.test(path) && pathComponent && (Array.isArray(v) ? v.includes("AlwaysAllow") : typeof v === "string" && v.split(",").includes("AlwaysAllow")))
+      hits.push({ component: pathComponent, what: "always-allow", node: def.inner, def, how: "authorization-mode AlwaysAllow" });
     // NixOS's services.kubernetes.apiserver options.
     else if (path === "services.kubernetes.apiserver.authorizationMode" && Array.isArray(v) && v.includes("AlwaysAllow")) hits.push({ component: "apiserver", what: "always-allow", node: def.inner, def, how: 'authorizationMode contains "AlwaysAllow"' });
     else if (path === "services.kubernetes.apiserver.insecurePort" && typeof v === "number" && v > 0) hits.push({ component: "apiserver", what: "insecure-port", node: def.inner, def, how: `insecurePort = ${v}` });

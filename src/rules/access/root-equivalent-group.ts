@@ -29,7 +29,7 @@ import type { NixFileContext, Rule, RuleReport, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { perHost } from "../shared/per-host.js";
 import { wheelPasswordless } from "./wheel-sudo.js";
-import { groupsOf, otherRootWays, segmentName } from "./root-paths.js";
+import { GROUP_DAEMON, groupsOf, otherRootWays, segmentName } from "./root-paths.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { nixosOption } from "../shared/references.js";
 
@@ -57,21 +57,13 @@ const ROOT_GROUP_HINT = /docker|lxd|incus-admin|podman|disk|libvirtd|wheel/;
 /** Groups that are root through a daemon or the disks: for a wheel member, only sudo's prompt is skipped. */
 const ROOT_DAEMON_GROUPS = new Set(["docker", "lxd", "incus-admin", "podman", "disk"]);
 
-/** The daemon a group controls: membership is root-equivalent only on a host that runs it. */
-const DAEMON: Record<string, string> = {
-  docker: "virtualisation.docker.enable",
-  lxd: "virtualisation.lxd.enable",
-  podman: "virtualisation.podman.enable",
-  "incus-admin": "virtualisation.incus.enable",
-  libvirtd: "virtualisation.libvirtd.enable",
-};
 
 /** Does the host (a host scope) not run the group's daemon: its enable is false as the host ends up
  * with it, or left unset on a host whose modules are all known (no opaque `virtualisation.docker =
  * cfg;`, no OCI containers or Arion on the docker backend, which turn Docker on)? Rootless Docker
  * alone is not the docker group's daemon. Unknown values count as running. */
 function daemonOff(group: string, scope: Scope): boolean {
-  const path = DAEMON[group];
+  const path = GROUP_DAEMON[group];
   if (!path || scope.kind !== "host") return false;
   const applied = appliedScope(scope);
   const v = hostValue(applied, path);
@@ -105,7 +97,7 @@ function daemonsOffInRepository(files: readonly NixFileContext[]): Set<string> {
       else containers = true;
     }
   }
-  for (const [group, path] of Object.entries(DAEMON)) {
+  for (const [group, path] of Object.entries(GROUP_DAEMON)) {
     let sawFalse = false;
     let on = false;
     const prefixes = path.split(".").map((_, i, parts) => parts.slice(0, i + 1).join(".")).slice(0, -1);

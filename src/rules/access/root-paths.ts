@@ -64,6 +64,16 @@ const live = (scope: Scope) => {
   return (pattern: string): ScopedDef[] => applied.matching(pattern).filter((d) => !isDead(d.def));
 };
 
+/** The daemon a group controls (its enable option): membership is root-equivalent only on a host
+ * that runs it. */
+export const GROUP_DAEMON: Record<string, string> = {
+  docker: "virtualisation.docker.enable",
+  lxd: "virtualisation.lxd.enable",
+  podman: "virtualisation.podman.enable",
+  "incus-admin": "virtualisation.incus.enable",
+  libvirtd: "virtualisation.libvirtd.enable",
+};
+
 /** A user's groups over the whole scope: extraGroups, the primary group, and groups listing them. */
 export function groupsOf(scope: Scope, user: string): Set<string> {
   const m = live(scope);

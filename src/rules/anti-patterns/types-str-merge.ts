@@ -17,6 +17,7 @@ import { applications, calleeName, dottedName, flattenApply, resolveVariable, un
 import { nixosManual } from "../shared/references.js";
 import { fileAnswers, untracked } from "../shared/track.js";
 import { hostExample } from "../shared/examples.js";
+import { absPath } from "../../nix/lower.js";
 
 const LINE_WISE = /\bone\s+(?:\w+\s+)?per\s+line\b|\bnewline[- ]separated\b|\bseparated\s+by\s+(?:a\s+)?new[- ]?lines?\b|\bline[- ]separated\b/i;
 
@@ -109,7 +110,8 @@ function nestedOnly(files: readonly NixFileContext[], target: string): boolean {
     const dir = f.file.includes("/") ? f.file.slice(0, f.file.lastIndexOf("/")) : "";
     for (const p of f.parsed.root.descendants(K.NODE_PATH)) {
       if (!/^\.\.?\//.test(p.text)) continue;
-      if (normalize(dir, p.text) !== target && normalize(dir, p.text) + "/default.nix" !== target) continue;
+      const path = absPath(p.text, `/${dir}`).slice(1);
+      if (path !== target && `${path}/default.nix` !== target) continue;
       const segs: string[] = [];
       for (let n: SyntaxNode | null = p.parent; n; n = n.parent) {
         if (n.kind === K.NODE_ATTRPATH_VALUE) segs.unshift(n.childNodes()[0]?.text ?? "");
@@ -119,16 +121,6 @@ function nestedOnly(files: readonly NixFileContext[], target: string): boolean {
     }
   }
   return nested;
-}
-
-function normalize(dir: string, rel: string): string {
-  const out = dir ? dir.split("/") : [];
-  for (const part of rel.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") out.pop();
-    else out.push(part);
-  }
-  return out.join("/");
 }
 
 /** Definitions that all apply together (no condition, default priority). */

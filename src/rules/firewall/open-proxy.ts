@@ -16,35 +16,35 @@ const LOOPBACK = /^(?:127\.|::1$|\[::1\]$|localhost$)/;
 const DEFAULT_3PROXY_PORT: Record<string, number> = { socks: 1080, proxy: 3128, pop3p: 110, ftppr: 21, tcppm: 0, udppm: 0 };
 
 function check3proxy(scope: Scope): void {
-  for (const path of ['services."3proxy".services', "services.3proxy.services"]) {
-    for (const d of scope.definitions(path)) {
-      if (isDead(d.def) || !d.def.inner) continue;
-      const en = effectiveValue([...scope.definitions('services."3proxy".enable'), ...scope.definitions("services.3proxy.enable")]);
-      if (en.kind === "known" && en.value === false) continue;
-      const list = staticValue(d.def.inner);
-      if (!Array.isArray(list)) continue;
-      for (const svc of list) {
-        if (!svc || typeof svc !== "object" || Array.isArray(svc)) continue;
-        const s = svc as Record<string, unknown>;
-        const auth = s.auth;
-        if (!Array.isArray(auth) || auth.length !== 1 || auth[0] !== "none") continue;
-        const type = typeof s.type === "string" ? s.type : "";
-        const bind = typeof s.bindAddress === "string" ? s.bindAddress : "[::]";
-        if (LOOPBACK.test(bind)) continue;
-        const port = typeof s.bindPort === "number" ? s.bindPort : DEFAULT_3PROXY_PORT[type];
-        if (!port) continue;
-        const open = opened(scope, port);
-        if (!open) continue;
-        scope.report(d.file, {
-          node: d.def.inner,
-          optionPath: d.def.path,
-          key: `3proxy:${type}:${port}`,
-          severity: "medium",
-          title: "Open proxy without authentication",
-          message: `3proxy's ${type || "proxy"} service on ${bind}:${port} has auth = [ "none" ]: anyone who reaches the port relays traffic through the host (into the networks it reaches and the services bound to its localhost, and abuse that comes back to its address). The port is reachable from other machines: ${open}.`,
-          fix: { safety: "manual", description: 'Use auth = [ "strong" ] with users, or "iponly" with an acl listing the client networks, and bind it to the interface that needs it (bindAddress) instead of every address.' },
-        });
-      }
+  const defs = ['services."3proxy".services', "services.3proxy.services"].flatMap((path) => scope.definitions(path));
+  if (defs.length === 0) return;
+  const en = effectiveValue([...scope.definitions('services."3proxy".enable'), ...scope.definitions("services.3proxy.enable")]);
+  if (en.kind === "known" && en.value === false) return;
+  for (const d of defs) {
+    if (isDead(d.def) || !d.def.inner) continue;
+    const list = staticValue(d.def.inner);
+    if (!Array.isArray(list)) continue;
+    for (const svc of list) {
+      if (!svc || typeof svc !== "object" || Array.isArray(svc)) continue;
+      const s = svc as Record<string, unknown>;
+      const auth = s.auth;
+      if (!Array.isArray(auth) || auth.length !== 1 || auth[0] !== "none") continue;
+      const type = typeof s.type === "string" ? s.type : "";
+      const bind = typeof s.bindAddress === "string" ? s.bindAddress : "[::]";
+      if (LOOPBACK.test(bind)) continue;
+      const port = typeof s.bindPort === "number" ? s.bindPort : DEFAULT_3PROXY_PORT[type];
+      if (!port) continue;
+      const open = opened(scope, port);
+      if (!open) continue;
+      scope.report(d.file, {
+        node: d.def.inner,
+        optionPath: d.def.path,
+        key: `3proxy:${type}:${port}`,
+        severity: "medium",
+        title: "Open proxy without authentication",
+        message: `3proxy's ${type || "proxy"} service on ${bind}:${port} has auth = [ "none" ]: anyone who reaches the port relays traffic through the host (into the networks it reaches and the services bound to its localhost, and abuse that comes back to its address). The port is reachable from other machines: ${open}.`,
+        fix: { safety: "manual", description: 'Use auth = [ "strong" ] with users, or "iponly" with an acl listing the client networks, and bind it to the interface that needs it (bindAddress) instead of every address.' },
+      });
     }
   }
 }
