@@ -8,7 +8,7 @@ const RULES = new Set([
   "firewall-disabled", "firewall-wide-port-range", "firewall-sensitive-port", "firewall-trusted-physical-interface",
   "open-firewall-unauthenticated", "ssh-permit-root-login", "ssh-password-authentication", "ssh-keyboard-interactive",
   "sudo-nopasswd", "user-plaintext-password", "root-equivalent-group", "nix-trusted-users", "nix-sandbox-disabled",
-  "database-trust-auth", "nfs-no-root-squash", "nfs-export-to-everyone", "world-writable-path",
+  "database-trust-auth", "nfs-no-root-squash", "nfs-export-to-everyone", "world-writable-path", "console-autologin-root",
 ]);
 
 describe("access and firewall rules on examples/homelab", () => {
@@ -20,6 +20,8 @@ describe("access and firewall rules on examples/homelab", () => {
       .map((f) => `${f.ruleId} ${f.file}:${f.line} ${f.severity} [${(f.host ?? []).join(",")}]`)
       .sort();
     expect(got).toEqual([
+      // The laptop's display manager logs alice in, and alice is root through wheel's passwordless sudo.
+      "console-autologin-root hosts/laptop/default.nix:11 high [laptop]",
       "database-trust-auth hosts/nas/default.nix:34 critical [nas]",
       "firewall-disabled hosts/laptop/default.nix:5 high [laptop]",
       "firewall-sensitive-port hosts/nas/default.nix:12 medium [nas]",

@@ -7,4 +7,6 @@
   services.printing.enable = true;
   services.tailscale.enable = true;
   nixpkgs.config.allowInsecure = true;
+  # No login screen: the lid opens straight into alice's desktop.
+  services.displayManager.autoLogin = { enable = true; user = "alice"; };
 }
