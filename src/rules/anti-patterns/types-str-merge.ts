@@ -15,7 +15,7 @@ import { hostDefinitions } from "./host.js";
 import { stringSource } from "./scripts.js";
 import { applications, calleeName, dottedName, flattenApply, resolveVariable, unparen } from "../shared/syntax.js";
 import { nixosManual } from "../shared/references.js";
-import { fileAnswers, untracked } from "../shared/track.js";
+import { fileAnswers, filesAnswering, untracked } from "../shared/track.js";
 import { hostExample } from "../shared/examples.js";
 import { absPath } from "../../nix/lower.js";
 
@@ -99,24 +99,46 @@ function report(o: StrOption, file: string, reason: string): RuleReport {
  * `containers.<name>.config`, `home-manager.users.<name>`, `microvm.vms.<name>.config`. */
 const NESTED_EVAL = /(?:^|\.)(?:containers\.[^.]+\.config|home-manager\.users\.[^.]+|home-manager\.sharedModules|microvm\.vms\.[^.]+\.config)(?:\.|$)/;
 
+/** A relative path literal of a file: the repository path it names, and whether it sits under a
+ * nested evaluation's option path. */
+interface PathRef {
+  path: string;
+  nested: boolean;
+}
+
+// Per file context, computed once: host checks ask this of every file of every host.
+const pathRefsCache = new WeakMap<NixFileContext, PathRef[]>();
+
+function pathRefs(file: NixFileContext): PathRef[] {
+  const raw = untracked(file);
+  let refs = pathRefsCache.get(raw);
+  if (refs) return refs;
+  refs = [];
+  const dir = raw.file.includes("/") ? raw.file.slice(0, raw.file.lastIndexOf("/")) : "";
+  for (const p of raw.parsed.root.descendants(K.NODE_PATH)) {
+    if (!/^\.\.?\//.test(p.text)) continue;
+    const segs: string[] = [];
+    for (let n: SyntaxNode | null = p.parent; n; n = n.parent) {
+      if (n.kind === K.NODE_ATTRPATH_VALUE) segs.unshift(n.childNodes()[0]?.text ?? "");
+    }
+    refs.push({ path: absPath(p.text, `/${dir}`).slice(1), nested: NESTED_EVAL.test(segs.join(".")) });
+  }
+  pathRefsCache.set(raw, refs);
+  return refs;
+}
+
 /** Is `target` imported by the host's files only from inside a nested evaluation (a NixOS
  * container's `config`, a home-manager user)? Its definitions then belong to that evaluation,
  * not to the host (wochap-nix-config modules/sandbox/host.nix, imported only in
  * containers.sandbox.config: judged wrong three times). */
 function nestedOnly(files: readonly NixFileContext[], target: string): boolean {
+  const stem = target.split("/").at(-1)!.replace(/\.nix$/, "");
   let nested = false;
-  for (const f of files) {
-    if (f.file === target || !f.text.includes(target.split("/").at(-1)!.replace(/\.nix$/, ""))) continue;
-    const dir = f.file.includes("/") ? f.file.slice(0, f.file.lastIndexOf("/")) : "";
-    for (const p of f.parsed.root.descendants(K.NODE_PATH)) {
-      if (!/^\.\.?\//.test(p.text)) continue;
-      const path = absPath(p.text, `/${dir}`).slice(1);
-      if (path !== target && `${path}/default.nix` !== target) continue;
-      const segs: string[] = [];
-      for (let n: SyntaxNode | null = p.parent; n; n = n.parent) {
-        if (n.kind === K.NODE_ATTRPATH_VALUE) segs.unshift(n.childNodes()[0]?.text ?? "");
-      }
-      if (!NESTED_EVAL.test(segs.join("."))) return false;
+  for (const f of filesAnswering(files, `mentions\0${stem}`, (c) => c.text.includes(stem))) {
+    if (f.file === target) continue;
+    for (const r of pathRefs(f)) {
+      if (r.path !== target && `${r.path}/default.nix` !== target) continue;
+      if (!r.nested) return false;
       nested = true;
     }
   }
@@ -194,12 +216,18 @@ export const typesStrMerge: Rule = {
   },
 
   checkHost(hctx) {
+    const nestedMemo = new Map<string, boolean>();
+    const nestedOnlyIn = (target: string): boolean => {
+      let v = nestedMemo.get(target);
+      if (v === undefined) nestedMemo.set(target, (v = nestedOnly(hctx.files, target)));
+      return v;
+    };
     for (const file of hctx.files) {
       // A file declaring no str option has no part in the host's result.
       if (!fileAnswers(file, "strOptions", (c) => strOptions(c).length > 0)) continue;
       for (const o of strOptions(untracked(file))) {
         if (!o.path || lineWiseReason(o)) continue;
-        const defs = unconditional(hostDefinitions(hctx, o.path).filter((x) => !nestedOnly(hctx.files, x.file.file)).map((x) => x.def));
+        const defs = unconditional(hostDefinitions(hctx, o.path).filter((x) => !nestedOnlyIn(x.file.file)).map((x) => x.def));
         if (defs.length < 2) continue;
         const values = defs.map((d) => staticValue(d.inner));
         if (values.every((v) => typeof v === "string" && v === values[0])) continue;
