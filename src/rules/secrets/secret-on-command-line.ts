@@ -223,7 +223,12 @@ const LOWER = { critical: "high", high: "medium", medium: "low", low: "low", inf
  * passed to a program (ivankovnatsky-nixos-config, judged wrong). */
 const SHELL_TESTS = new Set(["[", "[[", "test"]);
 
-function check(cmds: ScriptCommand[], { text, root, lines, report }: ScriptFile): void {
+function check(cmds: ScriptCommand[], { text, root, lines, report, moduleClass }: ScriptFile): void {
+  // macOS shows a process's arguments only to its own user and root (no world-readable
+  // /proc/<pid>/cmdline): a value read at run time and passed as an argument in a nix-darwin
+  // launchd job reaches nobody else (ivankovnatsky-nixos-config's darwin *-mgmt modules: judged
+  // info). A literal or Nix value stays in the store, readable by every account, as on Linux.
+  const darwin = moduleClass === "darwin";
   for (const { argv, what } of cmds) {
     if (SHELL_TESTS.has(commandName(argv[0]))) continue;
     for (const hit of secretArguments(argv, root)) {
@@ -250,6 +255,17 @@ function check(cmds: ScriptCommand[], { text, root, lines, report }: ScriptFile)
       }
       // The scan's redaction knows secret shapes, not `-pVALUE`: a literal is masked here.
       const literal = g.severity === "high" && !hit.value.includes(INTERPOLATION);
+      if (darwin && /stays clean/.test(g.how)) {
+        report({
+          range: rangeOf(lines, hit.word.start, hit.word.end),
+          key: `${what}: ${prog} ${hit.flag}${hit.urlVar ? ` ${hit.urlVar}` : ""}`,
+          severity: "info",
+          title: `Secret passed on the command line (${prog} ${hit.flag})`,
+          message: `${what === "shell script" ? "This script" : `The script in ${what}`} passes a secret to ${prog} as an argument (${hit.urlVar ? `$${hit.urlVar} inside the URL` : hit.flag}): ${g.how}. This is a nix-darwin configuration: macOS shows a process's arguments only to its own user and root, so no other account reads it there; it is still in the logs of a failed job and would leak on a Linux host.`,
+          fix: { safety: "manual", description: `Give ${prog} the secret through a file (a --password-file/--token-file option), its standard input, or an environment variable, rather than an argument.` },
+        });
+        continue;
+      }
       report({
         ...(literal ? { evidence: commandEvidence(text, argv).split(hit.value).join("****"), secret: hit.value } : {}),
         range: rangeOf(lines, hit.word.start, hit.word.end),
