@@ -210,6 +210,8 @@ export interface ScriptFile {
   root?: SyntaxNode;
   /** Whose configuration the Nix file belongs to (NixFileContext.moduleClass). */
   moduleClass?: NixFileContext["moduleClass"];
+  /** Is a node of the Nix file inside a NixOS VM test (NixFileContext.inTest)? */
+  inTest?: (node: SyntaxNode) => boolean;
 }
 
 /**
@@ -226,7 +228,7 @@ export function scriptCommandHooks(
   return {
     checkNix(ctx) {
       if (options && order === "options-first") options(ctx);
-      check(commandsInNix(ctx), { file: ctx.file, text: ctx.text, lines: ctx.parsed.source.lines, report: ctx.report, root: ctx.parsed.root, moduleClass: ctx.moduleClass });
+      check(commandsInNix(ctx), { file: ctx.file, text: ctx.text, lines: ctx.parsed.source.lines, report: ctx.report, root: ctx.parsed.root, moduleClass: ctx.moduleClass, inTest: ctx.inTest });
       if (options && order === "commands-first") options(ctx);
     },
     checkFile(ctx) {

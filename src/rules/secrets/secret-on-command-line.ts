@@ -17,7 +17,7 @@ import { commandName, type ShellWord } from "../../shell/parse.js";
 import { commandEvidence, rangeOf, scriptCommandHooks, type ScriptCommand, type ScriptFile } from "../anti-patterns/scripts.js";
 import { classifyKey, detectSecrets, isPlaceholder } from "../../secrets/index.js";
 import { hostExample } from "../shared/examples.js";
-import type { Rule } from "../types.js";
+import type { Rule, RuleReport } from "../types.js";
 
 const INTERPOLATION = "__nix_interpolation__";
 const SECRET_FLAG = /^--(?:[\w-]*-)?(?:password|passwd|pass|token|secret|api-?key|passphrase|client-secret|secret-key|auth-key)$/i;
@@ -223,7 +223,24 @@ const LOWER = { critical: "high", high: "medium", medium: "low", low: "low", inf
  * passed to a program (ivankovnatsky-nixos-config, judged wrong). */
 const SHELL_TESTS = new Set(["[", "[[", "test"]);
 
-function check(cmds: ScriptCommand[], { text, root, lines, report, moduleClass }: ScriptFile): void {
+/** The innermost node of the tree holding an offset. */
+function nodeAt(root: SyntaxNode, offset: number): SyntaxNode {
+  let n = root;
+  for (;;) {
+    const next: SyntaxNode | undefined = n.childNodes().find((c) => c.start <= offset && offset < c.end);
+    if (!next) return n;
+    n = next;
+  }
+}
+
+function check(cmds: ScriptCommand[], { text, root, lines, report: reportAny, moduleClass, inTest }: ScriptFile): void {
+  // A secret of a NixOS VM test is a fixture of machines that exist only while the test runs
+  // (bobvanderlinden-nixos-config tests/greetd-autologin-keyring.nix's "supersecret": judged info;
+  // the scan alone caps tests at low).
+  const report = (r: RuleReport) => {
+    const at = r.range && root && inTest ? nodeAt(root, lines.lineStarts[r.range.line - 1]! + r.range.column - 1) : undefined;
+    reportAny(at && r.severity !== "info" && inTest!(at) ? { ...r, severity: "info", message: `${r.message} It belongs to a NixOS VM test: a throwaway fixture for machines that exist only while the test runs (maintenance, not a leak: make sure no real machine uses it).` } : r);
+  };
   // macOS shows a process's arguments only to its own user and root (no world-readable
   // /proc/<pid>/cmdline): a value read at run time and passed as an argument in a nix-darwin
   // launchd job reaches nobody else (ivankovnatsky-nixos-config's darwin *-mgmt modules: judged
