@@ -127,7 +127,7 @@ function checkNix(ctx: NixFileContext): void {
     const def = enclosingDefinition(ctx.index, str);
     if (def && isDead(def)) continue;
     const sshConfig = !!def && SSH_CONFIG.test(def.path);
-    const personal = ctx.moduleClass === "home-manager" || (!!def && /^(?:home-manager\.users\.[^.]+\.|home\.)/.test(def.path));
+    const personal = ctx.moduleClass === "home-manager" || (!!def && /^(?:home-manager\.users\.[^.]+(?:\.|$)|home\.)/.test(def.path));
     lineReports(src.text, src.offset, lines, sshConfig, def?.path ?? "A string", ctx.report, sshConfig || (!!def && UNATTENDED.test(def.path)), personal);
   }
   // home-manager matchBlocks: `extraOptions.StrictHostKeyChecking = "no"`, `userKnownHostsFile = "/dev/null"`.
