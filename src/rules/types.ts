@@ -52,6 +52,11 @@ export interface RuleMeta {
    * an enable switch no host turns on, that thing is not built on any machine, so the scan lists
    * the finding apart (suppressed, "unused") instead of one severity lower. */
   absentWhenGatedOff?: boolean;
+  /** Its findings are about a secret written into the repository and, once a host is built, into
+   * the store, a unit's environment or a command line: in a Nix file no host imports and no file
+   * names (dead code) only the copy in the repository's history is left, so the scan reports the
+   * finding as low (with a note) instead of at the rule's severity. */
+  literalOutlivesUse?: boolean;
 }
 
 export type RuleGroup = "style";

@@ -352,6 +352,14 @@ export class ModuleUsage {
     return !isTestPath(file) && !this.facts.darwinModules?.has(file) && !this.mentioned(file);
   }
 
+  /** Is `file` a Nix module no host imports and no file of the repository names (dead code), in a
+   * repository with hosts, whatever the rule? For rules whose findings are a literal committed to
+   * the repository (RuleMeta.literalOutlivesUse): the literal stays in git, but no machine has it. */
+  unusedFile(file: string, hosts: readonly string[]): boolean {
+    if (!this.facts.hasHosts || hosts.length > 0 || !file.endsWith(".nix") || this.facts.declarationFiles.has(file) || file === "flake.nix") return false;
+    return !isTestPath(file) && !this.facts.darwinModules?.has(file) && !this.mentioned(file);
+  }
+
   /** Does whether a host runs `file` matter to the rule's findings there (a Nix module of a
    * repository with hosts; not code-quality lints or secrets already committed)? */
   dependsOnUse(rule: { id: string; category: string }, file: string): boolean {

@@ -56,7 +56,14 @@ function checkPostgres(ctx: NixFileContext): void {
       let severity: Severity;
       let who: string;
       let why = "";
-      if (reach === "local") {
+      if (reach === "local" && ctx.moduleClass === "darwin") {
+        // nix-darwin: the server runs under the Mac user's own launchd job, not a postgres system
+        // account a service could climb to, and a Mac has few local accounts
+        // (ivankovnatsky-nixos-config's Mac mini matrix database: judged low).
+        severity = "low";
+        who = rec.type === "local" ? "every local account, over the Unix socket," : `every process on the Mac (${rec.address!.text})`;
+        why = " On nix-darwin the server runs under a launchd job of the Mac's user, not a postgres system account, so a local process gains that database and the server's account, on a machine with few local accounts.";
+      } else if (reach === "local") {
         severity = "medium";
         who = rec.type === "local" ? "every local account, over the Unix socket," : `every process on the host (${rec.address!.text})`;
         why = " Rated medium although only local: any local account, a compromised web app or daemon running as its own user included, becomes the database superuser and so the postgres system account; it takes a foothold on the host first.";

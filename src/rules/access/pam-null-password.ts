@@ -11,7 +11,9 @@
 //   high;
 // - an empty account and another service (a screen locker, sshd with PermitEmptyPasswords off):
 //   medium;
-// - no account with an empty password in the configuration: low (one `passwd -d` away).
+// - no account with an empty password in the configuration: low (one `passwd -d` away) for a
+//   service that grants root or logs in from the network, info for another local one (the
+//   console login takes an empty password anyway).
 // Silent for `login` (NixOS sets allowNullPassword there itself: hashedPassword = "" is meant
 // for console logins) and for `nullok` on a `password` line (it only lets a user with an empty
 // password set one, xddxdd-nixos-config's passwd).
@@ -96,9 +98,16 @@ const checks = perHost(places, (p, scope, _file, report) => {
   if (empty.length) {
     severity = root || remote ? "high" : "medium";
     tail = ` The configuration gives ${empty.join(", ")} an empty password, so ${root ? "that account becomes root through it with no password at all" : remote ? "anyone who reaches the service logs in as that account with no password" : "it passes this service with no password"}.`;
-  } else {
+  } else if (root || remote) {
     severity = "low";
     tail = " No account of the configuration has an empty password now, but any account whose password is ever emptied (`passwd -d`, an empty hash) passes it without one.";
+  } else {
+    // A local service that neither grants root nor takes logins from the network (a display
+    // manager, a screen locker) with no empty account: NixOS's console `login` already lets an
+    // emptied account in on the tty, so this adds no way in (cleverca22-nixos-configs' hsdm:
+    // judged info).
+    severity = "info";
+    tail = " No account of the configuration has an empty password now; an account whose password is ever emptied could log in on the console anyway (NixOS allows empty passwords for `login`), so this only widens that to one more local service.";
   }
   report({
     node: p.def.inner ?? p.def.binding,
@@ -119,7 +128,10 @@ export const pamNullPassword: Rule = {
   examples: {
     fire: [
       hostExample(`{\n  users.users.guest = { isNormalUser = true; hashedPassword = ""; extraGroups = [ "wheel" ]; };\n  security.pam.services.sudo.allowNullPassword = true;\n}\n`),
+      // info: a local screen locker, no empty account (the console login takes one anyway).
       hostExample(`{\n  security.pam.services.swaylock.text = ''\n    auth sufficient pam_unix.so try_first_pass nullok\n  '';\n}\n`),
+      // low: sudo, no empty account now (one `passwd -d` away from root without a password).
+      hostExample(`{\n  security.pam.services.sudo.allowNullPassword = true;\n}\n`),
     ],
     silent: [
       // login allows empty passwords in NixOS already: what hashedPassword = "" is for.

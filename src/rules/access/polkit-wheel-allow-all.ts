@@ -14,7 +14,7 @@
 // Silent: rules for other actions (power-off, NetworkManager, udisks2 mounts), rules narrowed by
 // the action's details (action.lookup("unit")), AUTH_ADMIN(_KEEP) answers, rules for another group.
 import type { OptionDefinition } from "../../nix/options.js";
-import { isDead } from "../shared/scope.js";
+import { hostValue, isDead, type Scope } from "../shared/scope.js";
 import { cookString, sourceRange } from "../shared/string-lines.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import { hostExample } from "../shared/examples.js";
@@ -193,7 +193,20 @@ function places(ctx: NixFileContext): Place[] {
   return out;
 }
 
+/** doas lets wheel become root without a password on the host (security.doas enabled with
+ * wheelNeedsPassword = false, as the host's values tell). */
+function doasWheelPasswordless(scope: Scope): boolean {
+  const on = hostValue(scope, "security.doas.enable");
+  const pw = hostValue(scope, "security.doas.wheelNeedsPassword");
+  return on.kind === "known" && on.value === true && pw.kind === "known" && pw.value === false;
+}
+
 const checks = perHost(places, (p, scope, _file, report) => {
+  // wochap-nix-config's glegion: doas without a password for wheel already, so the polkit rule
+  // adds no new way to root (judged low).
+  if (doasWheelPasswordless(scope)) {
+    return report({ ...p.report, severity: "low", message: `${p.report.message} Wheel's doas asks no password on this host either (security.doas.wheelNeedsPassword = false), so this adds no new way to root; close both together.` });
+  }
   const via = wheelPasswordless(scope);
   if (via === undefined) return report(p.report);
   report({

@@ -36,9 +36,19 @@ const FIX = {
 /** Where ssh runs unattended (a unit, an activation script, a service's environment): nobody sees a
  * changed key there. An alias or a script a person runs is low: they run it on purpose, at a
  * moment they choose (bootstrapping a freshly installed machine whose key is new anyway). */
-const UNATTENDED = /(?:^|\.)(?:systemd\.(?:user\.)?services|systemd\.user\.services|services\.[^.]+|system\.activationScripts|home\.activation|launchd\.[^.]+)\.|(?:^|\.)(?:script|preStart|postStart|ExecStart\w*|environment)(?:\.|$)/;
+const UNATTENDED = /(?:^|\.)(?:systemd\.(?:user\.)?services|systemd\.user\.services|services\.[^.]+|system\.activationScripts|home\.activation|launchd\.[^.]+)\.|(?:^|\.)(?:script|preStart|postStart|ExecStart\w*)(?:\.|$)|\.environment(?:\.|$)/;
+// (A unit's or service's `environment`, not NixOS's top-level `environment.systemPackages`, where
+// Lassulus-superconfig's `sshn` helper was rated medium as if it ran unattended: judged low.)
 
-function lineReports(text: string, base: number, lines: LineIndex, sshConfig: boolean, what: string, report: (r: RuleReport) => void, unattended = true): void {
+/** A command that is nothing but ssh (scp, sftp) with options and the caller's own arguments
+ * (`exec ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "$@"`): a second ssh
+ * under another name (`ssh-once`, `ssh-nofp`, `sshn`) for throwaway or reinstalled machines, which
+ * a person calls on purpose for a host they name; plain ssh keeps checking keys (mirkolenz-nixos,
+ * lilyinstarlight-foosteros: judged info). A script with a job of its own (unlocking a disk,
+ * pushing a backup) is not one. */
+const PASS_THROUGH = /^\s*(?:exec\s+)?(?:\S*\/)?(?:ssh|scp|sftp|mosh)\s+(?:-o\s*["']?[\w=/.-]+["']?\s+)+["']?\$(?:@|\*|\{@\})["']?\s*(?:;\s*)?$/;
+
+function lineReports(text: string, base: number, lines: LineIndex, sshConfig: boolean, what: string, report: (r: RuleReport) => void, unattended = true, personal = false): void {
   let host = "*";
   let offset = 0;
   // One finding per Host block of an ssh config (StrictHostKeyChecking no and UserKnownHostsFile
@@ -88,7 +98,10 @@ function lineReports(text: string, base: number, lines: LineIndex, sshConfig: bo
     const everyHost = !sshConfig || /^(?:\*|all)$/i.test(host);
     if (sshConfig && (LOCAL.test(host) || localBlocks.has(block) || reportedBlock === host)) continue;
     reportedBlock = host;
-    const severity: Severity = everyHost && unattended ? "medium" : "low";
+    const wrapper = !sshConfig && !sameCommand && !continued && PASS_THROUGH.test(raw);
+    // A user's own helper (home-manager) is info; one installed for every account of the system
+    // (environment.systemPackages: Lassulus-superconfig's sshn) stays low.
+    const severity: Severity = wrapper && personal ? "info" : everyHost && unattended && !wrapper ? "medium" : "low";
     const at = base + start + m.index;
     report({
       range: rangeOf(lines, at, at + m[0].length),
@@ -97,7 +110,9 @@ function lineReports(text: string, base: number, lines: LineIndex, sshConfig: bo
       title: "SSH host key checking disabled",
       message: sshConfig
         ? `${what} sets \`${m[0].replace(/["']/g, "")}\` for ${everyHost ? "every host (Host *)" : `Host ${host}`}: ssh accepts any key it is shown, so whoever can intercept the connection poses as the server and gets what the client sends.`
-        : `${what} runs ssh with \`${m[0].replace(/["']/g, "")}\`: it accepts any host key, so whoever can intercept the connection (DNS, the LAN, a rogue network) poses as the server and gets what the client sends, or a way back in through a reverse tunnel.`,
+        : wrapper
+          ? `${what} defines a second ssh command that runs ssh with \`${m[0].replace(/["']/g, "")}\` and the caller's arguments: a person calls it on purpose, for a host they name (a freshly installed or throwaway machine whose key is new anyway), while plain ssh keeps checking keys. A connection made with it to a real server can be intercepted (DNS, the LAN, a rogue network).`
+          : `${what} runs ssh with \`${m[0].replace(/["']/g, "")}\`: it accepts any host key, so whoever can intercept the connection (DNS, the LAN, a rogue network) poses as the server and gets what the client sends, or a way back in through a reverse tunnel.`,
       fix: FIX,
     });
   }
@@ -112,7 +127,8 @@ function checkNix(ctx: NixFileContext): void {
     const def = enclosingDefinition(ctx.index, str);
     if (def && isDead(def)) continue;
     const sshConfig = !!def && SSH_CONFIG.test(def.path);
-    lineReports(src.text, src.offset, lines, sshConfig, def?.path ?? "A string", ctx.report, sshConfig || (!!def && UNATTENDED.test(def.path)));
+    const personal = ctx.moduleClass === "home-manager" || (!!def && /^(?:home-manager\.users\.[^.]+(?:\.|$)|home\.)/.test(def.path));
+    lineReports(src.text, src.offset, lines, sshConfig, def?.path ?? "A string", ctx.report, sshConfig || (!!def && UNATTENDED.test(def.path)), personal);
   }
   // home-manager matchBlocks: `extraOptions.StrictHostKeyChecking = "no"`, `userKnownHostsFile = "/dev/null"`.
   for (const def of ctx.index.definitions) {
@@ -142,6 +158,10 @@ export const sshHostKeyCheckingDisabled: Rule = {
       ),
       hostExample(`{\n  programs.ssh.extraConfig = ''\n    Host *\n      StrictHostKeyChecking no\n      UserKnownHostsFile /dev/null\n  '';\n}\n`),
       hostExample(`{\n  home-manager.users.alice.programs.ssh.matchBlocks."*".extraOptions.StrictHostKeyChecking = "no";\n}\n`),
+      // low: a script with a job of its own, run by a person.
+      hostExample(`{ pkgs, ... }: {\n  environment.systemPackages = [ (pkgs.writeShellScriptBin "unlock-disk" ''\n    ssh -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o User=root "$1"\n  '') ];\n}\n`),
+      // info: a user's second ssh command passing the caller's arguments (plain ssh keeps checking).
+      hostExample(`{ pkgs, ... }: {\n  home-manager.users.alice.home.packages = [ (pkgs.writeShellScriptBin "ssh-once" ''\n    exec ssh -o "StrictHostKeyChecking=no" -o "UserKnownHostsFile=/dev/null" "$@"\n  '') ];\n}\n`),
     ],
     silent: [
       hostExample(`{\n  programs.zsh.shellAliases.sk = "sh -o StrictHostKeyChecking=no";\n}\n`),

@@ -12,7 +12,9 @@
 // default, "prohibit-password": auto, because key logins keep working and only password logins as
 // root stop.
 import { replaceNode } from "../../nix/edit.js";
-import type { StaticValue } from "../../nix/values.js";
+import { staticValue, type StaticValue } from "../../nix/values.js";
+import { imageContext } from "../firewall/firewall-disabled.js";
+import type { Severity } from "../../report/schema.js";
 import { appliedScope, definitionsOf, effectiveValue, scoped, type Scope, type ScopedDef } from "../shared/scope.js";
 import { dependsOnText, INERT_NOTE, kbdInteractiveAuthentication, passwordAuthentication, sshdDisabled, sshdNotEnabledOnHost, sshdPamModules, SSHD_REFERENCES, SSHD_ROOT_LOGIN } from "./sshd.js";
 import type { Rule } from "../types.js";
@@ -35,7 +37,13 @@ function check(scope: Scope): void {
   const directory = pw.state === "off" && kbd.state !== "off" ? sshdPamModules(appliedScope(scope)).directoryPassword : undefined;
   // A default that an unreadable external module may change is not certain enough for critical.
   const pwOn = pw.state === "on" ? (pw.dependsOn?.length ? "high" : "critical") : undefined;
-  const severity = inert ? "low" : (pwOn ?? (pw.state === "off" ? (directory ? "medium" : "low") : "high"));
+  let severity: Severity = inert ? "low" : (pwOn ?? (pw.state === "off" ? (directory ? "medium" : "low") : "high"));
+  // An installer or rescue image: nixpkgs' installation-device profile leaves root's password
+  // empty, which sshd refuses, so nothing can be guessed until someone sets one on the console for
+  // a remote install, for the minutes the image runs (jpetrucciani-nix's
+  // foundry/variants/iso-installer.nix restoring the installer defaults: judged low, not critical).
+  const image = pw.state !== "off" && !rootPassword(scope) ? imageContext(scope, file.file) : undefined;
+  if (image) severity = "low";
   const consequence =
     pw.state === "on"
       ? `and password authentication is on${where} (${pw.why}): anyone can try root's password from the network`
@@ -51,13 +59,25 @@ function check(scope: Scope): void {
     optionPath: def.path,
     severity,
     title: "SSH root login permitted",
-    message: `${def.path} = "yes" lets root log in over SSH with any method, ${consequence}.${pw.state === "on" ? dependsOnText(pw.dependsOn) : ""}${inert ? INERT_NOTE : ""}`,
+    message: `${def.path} = "yes" lets root log in over SSH with any method, ${consequence}.${pw.state === "on" ? dependsOnText(pw.dependsOn) : ""}${inert ? INERT_NOTE : ""}${image ? ` This is an installer or rescue image (${image}) that sets no password for root: the installer's root password is empty, which sshd refuses, so root is open to guessing only after someone sets a password (passwd) on the console for a remote install, while the image runs.` : ""}`,
     fix: {
       safety: "auto",
       description: 'Set it to "prohibit-password" (the NixOS default): root keeps logging in with its keys, never with a password. Better still, "no" and an admin user with sudo.',
       edits: def.inner ? [replaceNode(file.file, def.inner, '"prohibit-password"')] : undefined,
     },
   });
+}
+
+/** The configuration gives root a password (any of users.users.root's password options, not
+ * empty). */
+function rootPassword(scope: Scope): boolean {
+  for (const o of ["password", "hashedPassword", "initialPassword", "initialHashedPassword", "hashedPasswordFile", "passwordFile"]) {
+    for (const { def } of scope.definitions(`users.users.root.${o}`)) {
+      const v = staticValue(def.inner);
+      if (v !== "" && v !== null) return true;
+    }
+  }
+  return false;
 }
 
 /** Definitions of equal priority disagree and one of them is "yes": NixOS will not build the host

@@ -61,6 +61,10 @@ function testedSockets(cmds: ScriptCommand[]): Set<string> {
   return out;
 }
 
+/** Below /tmp, /var/tmp or /dev/shm: temporary or shared-memory file systems, where
+ * world-writable paths are the usual thing. */
+const VOLATILE = /^\/(?:tmp|var\/tmp|dev\/shm)\//;
+
 function checkCommands(cmds: ScriptCommand[], { lines, report }: ScriptFile): void {
   const sockets = testedSockets(cmds);
   for (const { argv, what } of cmds) {
@@ -90,7 +94,7 @@ function checkCommands(cmds: ScriptCommand[], { lines, report }: ScriptFile): vo
       range: rangeOf(lines, argv[0]!.start, targets[0]!.end),
       key: `chmod:${what}:${path}`,
       // Below /tmp a world-writable directory is the usual thing, but without the sticky bit.
-      severity: /^\/(?:tmp|var\/tmp|dev\/shm)\//.test(path) ? "low" : "medium",
+      severity: VOLATILE.test(path) ? "low" : "medium",
       title: "World-writable path",
       message: `${what === "shell script" ? "This script" : `The script in ${what}`} runs \`chmod ${mode.value} ${showInterpolations(path)}\`: every local account and service can then create, replace and delete files there (no sticky bit), so whatever reads it, or writes into it as root, can be fed forged files or symlinks.`,
       evidence: `chmod ${mode.value} ${showInterpolations(path)}`,
@@ -200,7 +204,10 @@ function checkOptions(ctx: NixFileContext): void {
           node: def.inner ?? def.binding,
           optionPath: def.path,
           key: `tmpfiles:${rule}`,
-          severity: "medium",
+          // In a temporary or shared-memory file system, as for chmod above: an exchange file
+          // between a user's programs (starcraft66-os-config's /dev/shm/looking-glass between the
+          // desktop user and the VM: judged low), gone at reboot.
+          severity: VOLATILE.test(hit.path) ? "low" : "medium",
           title: "World-writable path",
           message: message(`The tmpfiles rule \`${showInterpolations(rule.trim())}\``, hit.path, hit.mode, hit.directory),
           evidence: showInterpolations(rule.trim()),

@@ -99,9 +99,11 @@ export const buildToolsInBuildInputs: Rule = {
   id: "build-tools-in-buildinputs",
   name: "Build tools in `buildInputs` (strictDeps ignored)",
   category: "anti-pattern",
-  severity: "low",
+  // Build correctness, not security (judged info on every corpus where it fired: makeWrapper in a
+  // symlinkJoin wrapper, pkg-config in an overrideAttrs): it lowers no host's score.
+  severity: "info",
   rationale:
-    "`nativeBuildInputs` are programs that run during the build (built for the build platform, their setup hooks run); `buildInputs` are libraries for the platform the package runs on. Putting cmake, pkg-config, meson or makeWrapper in `buildInputs` only works because stdenv without `strictDeps` mixes the two: with `strictDeps = true` (the default of several builders) or when cross-compiling, the tool is built for the wrong platform, is missing from PATH, or its setup hook never runs, and it also ends up as a runtime dependency candidate of the package.",
+    "Maintenance, not security: `nativeBuildInputs` are programs that run during the build (built for the build platform, their setup hooks run); `buildInputs` are libraries for the platform the package runs on. Putting cmake, pkg-config, meson or makeWrapper in `buildInputs` only works because stdenv without `strictDeps` mixes the two: with `strictDeps = true` (the default of several builders) or when cross-compiling, the tool is built for the wrong platform, is missing from PATH, or its setup hook never runs, and it also ends up as a runtime dependency candidate of the package.",
   fix: "Move the build tools to `nativeBuildInputs` (and set `strictDeps = true;` so the next mix-up fails at once).",
   references: [
     nixpkgsManual("Specifying dependencies (nativeBuildInputs, buildInputs)", "ssec-stdenv-dependencies"),

@@ -33,9 +33,11 @@ export const overrideDerivationAttrs: Rule = {
   id: "override-derivation-attrs",
   name: "`override` given derivation attributes (`overrideAttrs` meant)",
   category: "anti-pattern",
-  severity: "low",
+  // A package built other than meant (or an evaluation error), not a weakness of the host
+  // (lucasew-nixcfg's libretro `.override { src; patches; }`, judged maintenance only): info.
+  severity: "info",
   rationale:
-    "`pkg.override { ... }` calls the function that made the package again with other arguments (`stdenv`, `withX = true`, a dependency). Phases, hooks (`postPatch`), dependency lists, flags, `src` and `version` are not arguments of that function but attributes of the derivation: a function without `...` rejects them (\"called with unexpected argument\"), and one with `...` silently ignores them, so the package is built unchanged. `overrideAttrs` is the function that changes derivation attributes.",
+    "Maintenance, not security: `pkg.override { ... }` calls the function that made the package again with other arguments (`stdenv`, `withX = true`, a dependency). Phases, hooks (`postPatch`), dependency lists, flags, `src` and `version` are not arguments of that function but attributes of the derivation: a function without `...` rejects them (\"called with unexpected argument\"), and one with `...` silently ignores them, so the package is built unchanged. `overrideAttrs` is the function that changes derivation attributes.",
   fix: "Use `pkg.overrideAttrs (old: { ... })` for derivation attributes (`patches = (old.patches or [ ]) ++ [ ./fix.patch ];`); keep `override` for the package function's arguments, and chain the two when both change.",
   references: [
     nixpkgsManual("overrideAttrs", "sec-pkg-overrideAttrs"),

@@ -208,6 +208,10 @@ export interface ScriptFile {
   report: (r: RuleReport) => void;
   /** The parsed Nix file the scripts are strings of; undefined for a shell script file. */
   root?: SyntaxNode;
+  /** Whose configuration the Nix file belongs to (NixFileContext.moduleClass). */
+  moduleClass?: NixFileContext["moduleClass"];
+  /** Is a node of the Nix file inside a NixOS VM test (NixFileContext.inTest)? */
+  inTest?: (node: SyntaxNode) => boolean;
 }
 
 /**
@@ -224,7 +228,7 @@ export function scriptCommandHooks(
   return {
     checkNix(ctx) {
       if (options && order === "options-first") options(ctx);
-      check(commandsInNix(ctx), { file: ctx.file, text: ctx.text, lines: ctx.parsed.source.lines, report: ctx.report, root: ctx.parsed.root });
+      check(commandsInNix(ctx), { file: ctx.file, text: ctx.text, lines: ctx.parsed.source.lines, report: ctx.report, root: ctx.parsed.root, moduleClass: ctx.moduleClass, inTest: ctx.inTest });
       if (options && order === "commands-first") options(ctx);
     },
     checkFile(ctx) {

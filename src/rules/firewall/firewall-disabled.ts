@@ -18,6 +18,7 @@ import { hostExample } from "../shared/examples.js";
 import { nftInputFilter, rulesetFiles } from "./firewall-raw-ruleset.js";
 import { nixosManual, nixosOption } from "../shared/references.js";
 import { machineKind } from "../access/machine.js";
+import { passwordAuthentication, sshdFirewallClosed } from "../access/sshd.js";
 
 /** NixOS services that listen for clients on the network (`services.<name>.enable`). */
 export const NETWORK_SERVICES = new Set([
@@ -131,7 +132,7 @@ const IMAGE_PATH = /(?:^|\/)(?:images?|isos?|install-iso|(?:nixos-)?installer|re
 /** Why the scope is an installer or rescue image, booted briefly to install or repair a machine:
  * it imports nixpkgs' installer profile, sets the options of an image (isoImage, sdImage,
  * netboot), or the file turning the firewall off lies where images are kept. */
-function imageContext(scope: Scope, file: string): string | undefined {
+export function imageContext(scope: Scope, file: string): string | undefined {
   const machine = machineKind(scope);
   if (machine?.kind === "installer") return `it imports nixpkgs' ${machine.profile}`;
   for (const p of ["isoImage.*", "sdImage.*", "netboot.*"]) {
@@ -197,7 +198,19 @@ function check(scope: Scope): void {
   // What listens differs from host to host: the list is a detail, so that a shared module turning
   // the firewall off is one finding for all its hosts, naming everything they run.
   let detail: { items: string[]; render: (items: string[]) => string } | undefined;
-  if (services.length > 0) {
+  // Services whose port the firewall would open anyway: sshd (openssh.openFirewall defaults to
+  // true) and those with openFirewall = true. When they are all the host runs and it opens no port
+  // by hand, turning the firewall off exposes nothing they do not already expose; what it adds is
+  // every other socket and the next service (jpetrucciani-nix's foundry, mars and proteus with
+  // key-only sshd, mirkolenz-nixos, arianvp-nixos-stuff's utm: judged medium).
+  // sshd counts only when it takes no passwords: one that does is a target the open firewall
+  // leaves as reachable as before, but then the host is judged as one serving password logins.
+  const sshKeyOnly = !sshdFirewallClosed(scope) && passwordAuthentication(scope).state !== "on";
+  const opensItself = (name: string) => (SELF_OPENING.has(name) && sshKeyOnly) || selfOpened(scope).has(name);
+  if (services.length > 0 && ports.length === 0 && services.every(opensItself)) {
+    detail = { items: services, render: (xs) => xs.slice(0, 8).join(", ") + (xs.length > 8 ? ` and ${xs.length - 8} more` : "") };
+    what = `the network services enabled in ${where} (${detail.render(services)}) open their own port${services.length > 1 ? "s" : ""}, so they are reachable with the firewall on too; with it off, every other socket (a program's admin or debug port, a development server, a port a container or a user's program opens) and the next service enabled are reachable from every network the host is on as well`;
+  } else if (services.length > 0) {
     severity = "high";
     detail = { items: services, render: (xs) => xs.slice(0, 8).join(", ") + (xs.length > 8 ? ` and ${xs.length - 8} more` : "") };
     what = `network services are enabled in ${where} (${detail.render(services)}), and with the firewall off every port they or anything else listen on is reachable from every network the host is on`;
@@ -286,7 +299,9 @@ export const firewallDisabled: Rule = {
   id: "firewall-disabled",
   examples: {
     fire: [
+      // medium: nothing listens yet.
       hostExample(`{ networking.firewall.enable = false; }\n`),
+      // high: nginx listens on ports nobody opened.
       hostExample(
         `{\n  networking.firewall.enable = false;\n  services.nginx.enable = true;\n  networking.nftables.ruleset = ''\n    table ip nat {\n      chain postrouting { type nat hook postrouting priority 100; oifname "eth0" masquerade; }\n    }\n  '';\n}\n`,
       ),
@@ -294,6 +309,8 @@ export const firewallDisabled: Rule = {
       hostExample(`{\n  networking.firewall.enable = false;\n  services.nginx.enable = true;\n  networking.nftables = { enable = true; rulesetFile = ./nat.nft; };\n}\n`, "configuration.nix", {
         "nat.nft": `table ip nat {\n  chain postrouting { type nat hook postrouting priority 100; oifname "eth0" masquerade; }\n}\n`,
       }),
+      // medium: key-only sshd opens its own port, so the firewall being off adds only what else listens.
+      hostExample(`{\n  networking.firewall.enable = false;\n  services.openssh.enable = true;\n  services.openssh.settings.PasswordAuthentication = false;\n}\n`),
     ],
     silent: [
       hostExample(`{ networking.firewall.enable = true; }\n`),

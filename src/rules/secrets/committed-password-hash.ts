@@ -62,6 +62,19 @@ function costNote(scheme: string, value: string): string {
     : ` Its iteration count is written in it: ${iterations}.`;
 }
 
+/** Why the hash is slow enough that only a weak password behind it is found offline: bcrypt with a
+ * cost of 10 or more (2^10 rounds, the default of htpasswd -B and most libraries), argon2
+ * (memory-hard). Undefined for the others. */
+function slowHash(scheme: string, value: string): string | undefined {
+  if (scheme === "bcrypt") {
+    const cost = Number(/^\$2[abxy]?\$(\d\d)\$/.exec(value)?.[1]);
+    if (Number.isFinite(cost) && cost >= 10) return `bcrypt at cost ${cost} is a slow hash (2^${cost} rounds a guess): a long random password behind it stays out of reach, a short or reused one does not.`;
+    return undefined;
+  }
+  if (scheme.startsWith("argon2")) return `${scheme} is a slow, memory-hard hash: a long random password behind it stays out of reach, a short or reused one does not.`;
+  return undefined;
+}
+
 const USER_PASSWORD = /(?:^|\.)users\.(?:users|extraUsers)\./;
 const HASHED_PASSWORD_KEY = /hashedpassword$/i;
 
@@ -164,13 +177,17 @@ function checkString(ctx: NixFileContext, str: SyntaxNode): void {
       ctx.report({ ...at, ...app, title: `Committed ${f.scheme} password hash` });
       continue;
     }
+    const slow = slowHash(f.scheme, value);
     ctx.report({
       ...at,
-      severity: "medium",
+      // A slow hash (bcrypt at cost 10 or more, argon2) costs an attacker milliseconds per guess:
+      // only a weak password behind it falls (GaetanLepage-nix-config's and mrjones2014-dotfiles'
+      // AdGuard Home `$2y$10$` hashes, judged low; a `$2y$05$` one, 32 times cheaper, stays medium).
+      severity: slow ? "low" : "medium",
       title: `Committed ${f.scheme} password hash`,
       message:
         `${article} ${f.scheme} password hash is written in ${where}: it is in the repository's history and in the world-readable Nix store, where anyone can try passwords against it offline, without rate limits or logs.` +
-        (fast ? ` ${f.scheme} is a fast hash: a GPU tries billions of passwords a second against it.` : costNote(f.scheme, value)),
+        (fast ? ` ${f.scheme} is a fast hash: a GPU tries billions of passwords a second against it.` : slow ? ` ${slow}` : costNote(f.scheme, value)),
       fix: {
         safety: "manual",
         description:

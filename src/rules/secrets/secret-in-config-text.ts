@@ -11,6 +11,7 @@
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { calleeName, flattenApply, staticString, unparen } from "../../nix/options.js";
 import { isDead } from "../shared/scope.js";
+import { staticValue } from "../../nix/values.js";
 import { resolveValue } from "../shared/syntax.js";
 import { hostExample } from "../shared/examples.js";
 import type { NixFileContext, Rule } from "../types.js";
@@ -154,6 +155,21 @@ function reportSecretSetFile(ctx: NixFileContext, path: string, option: string, 
   });
 }
 
+/** A service's database password file (`services.keycloak.database.passwordFile`) whose database
+ * is on this host: the module's host option is unset (NixOS modules default it to localhost) or
+ * names the host itself or a socket. Says why, or undefined. A password that only a process on
+ * the host can use is medium, not high (NickCao-flakes' keycloak database password: judged
+ * medium, "local-only"). */
+function localDatabase(ctx: NixFileContext, path: string): string | undefined {
+  const m = /^(services\.[^.]+\.(?:database|db))\.passwordFile$/.exec(path);
+  if (!m) return undefined;
+  const hosts = (ctx.index.byPath.get(`${m[1]}.host`) ?? []).filter((d) => !isDead(d));
+  if (hosts.length === 0) return `${m[1]}.host is not set: the module's default, this host`;
+  const v = hosts.map((d) => staticValue(d.inner));
+  if (v.every((h) => typeof h === "string" && /^(?:localhost|127\.\d+\.\d+\.\d+|::1|\/.*)$/.test(h))) return `${m[1]}.host = ${JSON.stringify(v[0])}`;
+  return undefined;
+}
+
 /** A Wi-Fi passphrase option: this rule's, so hardcoded-secret leaves its literal alone. */
 export function wifiPskOption(path: string): boolean {
   return /^networking\.wireless\.networks\..+\.psk$/.test(path) || /^networking\.networkmanager\.ensureProfiles\.profiles\..+\.wifi-security\.psk$/.test(path);
@@ -222,10 +238,11 @@ function checkNix(ctx: NixFileContext): void {
       // throwaway disk image, not the host (Enzime/dotfiles-nix, judged debatable: info).
       const vmOnly = VM_VARIANT.test(def.path);
       const placeholder = !vmOnly && selfDescribedPlaceholder(secret);
+      const localDb = !vmOnly && !placeholder ? localDatabase(ctx, def.path) : undefined;
       ctx.report({
         node: w.str,
         optionPath: def.path,
-        severity: vmOnly ? "info" : placeholder ? "low" : "high",
+        severity: vmOnly ? "info" : placeholder ? "low" : localDb ? "medium" : "high",
         title: `Secret written into the Nix store for ${last.name}`,
         evidence: `${def.path} = ${w.fn} … "****";`,
         secret,
@@ -235,7 +252,9 @@ function checkNix(ctx: NixFileContext): void {
             ? " It is set only for the throwaway VM that `nixos-rebuild build-vm` (or disko's vmWithDisko) builds for testing, so it protects a test disk, not the real system: reported as info. Make sure the real system's value is not the same."
             : placeholder
               ? " The value describes itself as a placeholder to change after installation: the risk is that it never was (the initial password is public in the repository). Options read only at first install (Nextcloud's adminpassFile) ignore later edits, so check the live password was changed, then point the option at a secret file anyway."
-              : ""),
+              : localDb
+                ? ` It is the password of the service's database on this host (${localDb}): only a process on the host can use it, to read or change that service's data.`
+                : ""),
         fix: { safety: "manual", description: `Store the secret with agenix or sops-nix and give ${last.name} the decrypted file's path (config.age.secrets.<name>.path / config.sops.secrets.<name>.path).` },
       });
       continue;

@@ -13,6 +13,7 @@ import { classifyKey, detectSecrets, isPlaceholder, isSecretReference, type Secr
 import { staticStringValue } from "../../nix/values.js";
 import { isStaticallyDisabled, rangeOf, redactedLine, stringSource, unwrapped } from "../nix-strings.js";
 import type { NixFileContext, Rule } from "../types.js";
+import type { Severity } from "../../report/schema.js";
 import { AGENIX, SECRETS_COMPLIANCE, SOPS_NIX, SYSTEMD_CREDENTIALS } from "./compliance.js";
 import { environmentEntry, type EnvironmentEntry } from "./environment.js";
 import { pathLiteralTarget, repositorySecretValue, secretMaterial } from "./material.js";
@@ -54,6 +55,33 @@ function scopeText(entry: EnvironmentEntry): string {
   return entry.kind === "variable" && !entry.scope.includes(" ") ? `the environment of ${entry.scope}` : entry.kind === "variable" ? entry.scope : `the Environment= of ${entry.scope}`;
 }
 
+/** Whose processes get the variable: a user's own session or user units (home-manager's
+ * home.sessionVariables, systemd.user.*): "user"; the system's units, shells and containers:
+ * "system". */
+function reach(ctx: NixFileContext, def: OptionDefinition, entry: EnvironmentEntry): "user" | "system" {
+  if (ctx.moduleClass === "home-manager" || ctx.moduleClass === "nix-maid") return "user";
+  if (/^(?:home-manager\.users\.[^.]+\.)?systemd\.user\./.test(def.path) || /^home-manager\.users\./.test(def.path)) return "user";
+  return entry.kind === "variable" && /^the user's/.test(entry.scope) ? "user" : "system";
+}
+
+/** A credential in a URL whose server is the host itself (`postgres://app:pw@localhost/app`):
+ * only a process on the host can use it. */
+function localServer(text: string): boolean {
+  return /:\/\/[^\s/@]*@(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])(?=[:/]|$)/i.test(text);
+}
+
+/** The exposure a message names, and the severity the reach allows: the world-readable store
+ * either way; other users' view of the process (systemctl show, /proc/<pid>/environ) only for
+ * system units, not for a user's own session or user units, which only that user and root see
+ * (Baitinq-nixos-config's home.sessionVariables, cleverca22-nixos-configs' systemd.user.services
+ * caller-id-client: judged medium, below a root service's high). */
+function exposure(ctx: NixFileContext, def: OptionDefinition, entry: EnvironmentEntry, severity: Severity): { severity: Severity; seen: string } {
+  if (reach(ctx, def, entry) === "user") {
+    return { severity: severity === "critical" || severity === "high" ? "medium" : severity, seen: "visible to that user's own processes (other users cannot read it from the process, only from the store)" };
+  }
+  return { severity, seen: "visible to other users (systemctl show, /proc/<pid>/environ)" };
+}
+
 function fixFor(def: OptionDefinition, entry: EnvironmentEntry, name: string | undefined): string {
   const unit = /^systemd\.(?:user\.)?services\.([^.]+)/.exec(entry.scope)?.[1];
   const variable = name ?? "the variable";
@@ -80,13 +108,18 @@ function reportMatches(ctx: NixFileContext, lines: LineIndex, def: OptionDefinit
     .map((m) => ({ ...m, start: m.start + src.offset, end: m.end + src.offset }));
   for (const m of matches) {
     const variable = m.key ?? key;
+    const base: Severity = m.severity === "low" ? "medium" : m.severity;
+    // A credential for a server on the host itself (`postgres://coder:coder@localhost`): only a
+    // local process can use it (ghuntley-ghuntley's coder database URL: judged medium).
+    const local = (base === "high" || base === "critical") && localServer(src.text);
+    const { severity, seen } = exposure(ctx, def, entry, local ? "medium" : base);
     ctx.report({
       node: str,
       range: rangeOf(lines, m.start, m.end),
-      severity: m.severity === "low" ? "medium" : m.severity,
+      severity,
       optionPath: def.path,
       key: `${m.detector}:${m.redacted}`,
-      message: `${m.name} (${m.redacted})${variable ? ` in ${variable}` : ""} is exported through ${scopeText(entry)}: it is written into the world-readable Nix store and visible to other users (systemctl show, /proc/<pid>/environ) and to every child process.`,
+      message: `${m.name} (${m.redacted})${variable ? ` in ${variable}` : ""} is exported through ${scopeText(entry)}: it is written into the world-readable Nix store and ${seen} and to every child process.${local ? " It is the credential of a server on this host (localhost), so only a process on the host can use it." : ""}`,
       evidence: redactedLine(ctx.text, lines, m.start, matches),
       fix: { safety: "manual", description: fixFor(def, entry, variable) },
     });
@@ -129,11 +162,14 @@ export const secretInEnvironment: Rule = {
   id: "secret-in-environment",
   examples: {
     fire: [
+      // high: a system unit's environment (systemctl show, /proc/<pid>/environ for other users).
       hostExample(`{ systemd.services.app.environment.DB_PASSWORD = "Kq8#vTz2!mWp9xLr"; }\n`),
       hostExample(`{\n  virtualisation.oci-containers.containers.vaultwarden = {\n    image = "vaultwarden/server";\n    environment = {\n      DOMAIN = "https://vault.example.org";\n      ADMIN_TOKEN = "vaultwarden2024";\n    };\n  };\n}\n`),
       hostExample(`{\n  virtualisation.oci-containers.containers.ci.environment.RUNNER_API_KEY = "runner-key-01";\n}\n`),
       // The repository's own (git-crypt'ed) secrets set, evaluated into the unit.
       hostExample(`{ pkgs, ... }:\nlet secrets = import ./secrets.nix; in {\n  systemd.services.nix-daemon.environment = {\n    AWS_ACCESS_KEY_ID = secrets.cache.s3.accessKeyId;\n    AWS_SECRET_ACCESS_KEY = secrets.cache.s3.accessKeySecret;\n  };\n}\n`),
+      // medium: a user unit's environment, seen by that user's processes only (and the store).
+      hostExample(`{ systemd.user.services.notify.environment.MQTT_PASSWORD = "Kq8#vTz2!mWp9xLr"; }\n`),
     ],
     silent: [
       hostExample(`{ systemd.services.app.environment.DB_PASSWORD_FILE = "/run/secrets/db-password"; }\n`),
@@ -142,6 +178,8 @@ export const secretInEnvironment: Rule = {
       ),
     ],
   },
+  // In a file no host imports (dead code) only the repository's copy is left: the scan reports low.
+  literalOutlivesUse: true,
   name: "secret exported through environment variables",
   category: "secrets",
   severity: "high",
@@ -181,11 +219,12 @@ export const secretInEnvironment: Rule = {
       // secrets.nix imported at evaluation): the evaluated secret is written into the unit.
       const fromSet = name ? repositorySecretValue(inner, name) : undefined;
       if (fromSet && name) {
+        const { severity, seen } = exposure(ctx, def, entry, "high");
         ctx.report({
           node: inner,
-          severity: "high",
+          severity,
           optionPath: def.path,
-          message: `${name} is set to ${fromSet}, a value of the repository's secrets evaluated into the configuration, and exported through ${scopeText(entry)}: the secret is written into the world-readable Nix store and visible to other users (systemctl show, /proc/<pid>/environ).`,
+          message: `${name} is set to ${fromSet}, a value of the repository's secrets evaluated into the configuration, and exported through ${scopeText(entry)}: the secret is written into the world-readable Nix store and ${seen}.`,
           fix: { safety: "manual", description: fixFor(def, entry, name) },
         });
         continue;
@@ -200,11 +239,12 @@ export const secretInEnvironment: Rule = {
       const material = found?.cls?.securityKeyHandle ? undefined : found;
       if (!material && !classifyKey(name)) continue;
       const source = target?.kind === "repo" ? target.path : unparen(flattenApply(call).args[0])?.text ?? "a file";
+      const { severity, seen } = exposure(ctx, def, entry, "high");
       ctx.report({
         node: inner,
-        severity: "high",
+        severity,
         optionPath: def.path,
-        message: `${name} is set to the content of ${source}, read while evaluating and exported through ${scopeText(entry)}: the secret is written into the world-readable Nix store and visible to other users (systemctl show, /proc/<pid>/environ).`,
+        message: `${name} is set to the content of ${source}, read while evaluating and exported through ${scopeText(entry)}: the secret is written into the world-readable Nix store and ${seen}.`,
         fix: { safety: "manual", description: fixFor(def, entry, name) },
       });
     }

@@ -22,6 +22,24 @@ import { hostExample } from "../shared/examples.js";
 import { isDead } from "../shared/scope.js";
 import { judgeGenericValue, SECURITY_KEY_HANDLE_NOTE } from "../../secrets/index.js";
 
+/** A repository path in a test directory (`tests/ca.key`, `nixos/tests/fixtures/key.pem`). */
+const TEST_DIRECTORY = /(?:^|\/)(?:tests?|testing|fixtures?|__tests__)\//;
+
+/** The file context with its reports made info when a NixOS VM test takes a secret file kept with
+ * the tests: a fixture of machines that exist only while the test runs (arianvp-nixos-stuff
+ * tests/spire-http-challenge.nix's tests/ca.key: judged info; the scan alone caps tests at low).
+ * A test reading the repository's own secrets (`../secrets/pw`) stays low. */
+function testFixturesInfo(ctx: NixFileContext): NixFileContext {
+  const c = Object.create(ctx) as NixFileContext;
+  c.report = (r) =>
+    ctx.report(
+      r.node && r.severity !== "info" && TEST_DIRECTORY.test(r.key?.slice(r.key.indexOf(":") + 1) ?? "") && ctx.inTest(r.node)
+        ? { ...r, severity: "info", message: `${r.message} It belongs to a NixOS VM test: a throwaway fixture for machines that exist only while the test runs (maintenance, not a leak: make sure no real machine uses it).` }
+        : r,
+    );
+  return c;
+}
+
 /** Functions that read a file's content into the evaluation (or, `toString`, name its store copy). */
 const READERS = new Set(["readFile", "fileContents", "toString", "importJSON", "importTOML", "readLines", "copyPathToStore"]);
 /** Readers whose result can become a path without changing what kind of value it is used as
@@ -513,7 +531,8 @@ export const secretInNixStore: Rule = {
   references: [NIX_STORE_READABLE, AGENIX, SOPS_NIX, NIXOS_WIKI_SECRETS],
   compliance: SECRETS_COMPLIANCE,
 
-  checkNix(ctx) {
+  checkNix(scanned) {
+    const ctx = testFixturesInfo(scanned);
     checkSourcePaths(ctx);
     checkAccessTokens(ctx);
     checkWifiFromSecrets(ctx);
