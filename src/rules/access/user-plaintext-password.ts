@@ -425,10 +425,6 @@ export const userPlaintextPassword: Rule = {
   id: "user-plaintext-password",
   examples: {
     fire: [
-      // Info: a fallback used only when the hash's secret is missing (a locked git-crypt checkout).
-      hostExample(`{ config, lib, ... }: {\n  users.users.root = {\n    password = lib.mkIf (config.users.users.root.hashedPassword == null) "password";\n    hashedPassword = import ./secret-hash.nix;\n  };\n}\n`),
-      // Low: an installer ISO's bootstrap password for a user its console logs in anyway.
-      hostExample(`{ lib, ... }: {\n  isoImage.makeEfiBootable = true;\n  services.getty.autologinUser = lib.mkForce "spencer";\n  users.users.spencer = { isNormalUser = true; extraGroups = [ "wheel" ]; initialPassword = "bootstrap"; };\n}\n`),
       hostExample(`{\n  users.mutableUsers = false;\n  users.users.alice = { isNormalUser = true; password = "correct-horse"; };\n  services.openssh.enable = true;\n}\n`),
       // A kiosk user with an empty password, not in wheel, on a host whose sshd takes no
       // passwords: "User with an empty password", low (a console login only).
@@ -450,6 +446,10 @@ export const userPlaintextPassword: Rule = {
       hostExample(`{\n  users.users.bob = { isNormalUser = true; extraGroups = [ "wheel" ]; initialPassword = "bob"; };\n  services.openssh = { enable = true; settings.PasswordAuthentication = false; };\n  security.sudo.wheelNeedsPassword = false;\n}\n`),
       // An empty root password in a microvm.nix guest without sshd: its console only (low).
       hostExample(`{ ... }: {\n  users.users.root.password = "";\n  microvm = { hypervisor = "cloud-hypervisor"; volumes = [ { mountPoint = "/var"; image = "var.img"; size = 256; } ]; };\n}\n`),
+      // Info: a fallback used only when the hash's secret is missing (a locked git-crypt checkout).
+      hostExample(`{ config, lib, ... }: {\n  users.users.root = {\n    password = lib.mkIf (config.users.users.root.hashedPassword == null) "password";\n    hashedPassword = import ./secret-hash.nix;\n  };\n}\n`),
+      // Low: an installer ISO's bootstrap password for a user its console logs in anyway.
+      hostExample(`{ lib, ... }: {\n  isoImage.makeEfiBootable = true;\n  services.getty.autologinUser = lib.mkForce "spencer";\n  users.users.spencer = { isNormalUser = true; extraGroups = [ "wheel" ]; initialPassword = "bootstrap"; };\n}\n`),
     ],
     silent: [
       hostExample(`{ users.users.alice = { isNormalUser = true; hashedPasswordFile = "/run/secrets/alice-password"; }; }\n`),

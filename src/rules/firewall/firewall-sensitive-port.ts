@@ -671,8 +671,6 @@ export const firewallSensitivePort: Rule = {
       hostExample(`{\n  services.postgresql = { enable = true; enableTCPIP = true; authentication = "host all all 192.168.88.0/24 scram-sha-256"; };\n  networking.firewall.allowedTCPPorts = [ 5432 ];\n}\n`),
     ],
     silent: [
-      // 10000 beside Jitsi Meet is the videobridge's media port, not Webmin.
-      hostExample(`{ services.jitsi-meet = { enable = true; hostName = "meet.example.org"; };\n  networking.firewall.allowedTCPPorts = [ 443 10000 ];\n}\n`),
       hostExample(`{ networking.firewall.allowedTCPPorts = [ 80 443 ]; }\n`),
       // The same shape for a configuration no service of the file is made from.
       hostExample(`{ pkgs, ... }:\nlet\n  appConfig = import ./app.nix;\nin\n{\n  environment.etc."app.yaml".source = (pkgs.formats.yaml { }).generate "app.yaml" appConfig;\n  networking.firewall.allowedTCPPorts = [ appConfig.server.http_listen_port ];\n}\n`),
@@ -687,6 +685,8 @@ export const firewallSensitivePort: Rule = {
       // k3s's kubelet runs with anonymous authentication off.
       hostExample(`{\n  services.k3s = { enable = true; role = "agent"; };\n  networking.firewall.allowedTCPPorts = [ 10250 ];\n}\n`),
       hostExample(`let\n  hassPort = 8123;\nin\n{\n  services.home-assistant = { enable = true; config.http.server_port = hassPort; };\n  services.caddy.virtualHosts."ha.example.org".extraConfig = "reverse_proxy localhost:8123";\n  networking.firewall.allowedTCPPorts = [ 8095 hassPort ];\n}\n`),
+      // 10000 beside Jitsi Meet is the videobridge's media port, not Webmin.
+      hostExample(`{ services.jitsi-meet = { enable = true; hostName = "meet.example.org"; };\n  networking.firewall.allowedTCPPorts = [ 443 10000 ];\n}\n`),
     ],
   },
   name: "Sensitive port open on every interface",
