@@ -175,8 +175,20 @@ function accountAttrs(scope: Scope, user: string): string[] {
   for (const set of ["users", "extraUsers"]) {
     if (scope.matching(`users.${set}.${user}.*`).length || scope.definitions(`users.${set}.${user}`).length) out.add(user);
     for (const d of scope.matching(`users.${set}.*.name`)) if (staticValue(d.def.inner) === user) out.add(segmentName(d.def.segments[2]!.name));
+    // `users.extraUsers."${user}"` with `user = "cole";` bound in the same file
+    // (colemickens-nixcfg profiles/user-cole.nix).
+    for (const d of scope.matching(`users.${set}.*.*`)) {
+      const attr = segmentName(d.def.segments[2]!.name);
+      const ident = /^\$\{([A-Za-z_][\w'-]*)\}$/.exec(attr)?.[1];
+      if (ident && new RegExp(`(?:^|[\\s;{])${escapeRegExp(ident)}\\s*=\\s*"${escapeRegExp(user)}"\\s*;`).test(d.file.text)) out.add(attr);
+    }
   }
   return [...out];
+}
+
+/** The scope says which groups the account has (an extraGroups, group or members definition). */
+function groupsKnown(scope: Scope, user: string): boolean {
+  return [...new Set([user, ...accountAttrs(scope, user)])].some((a) => ["users", "extraUsers"].some((set) => scope.matching(`users.${set}.${a}.extraGroups`).length > 0 || scope.matching(`users.${set}.${a}.group`).length > 0));
 }
 
 /** The account's groups over the scope, under each name it is declared with. */
@@ -260,7 +272,7 @@ const checks = perHost(entries, (e, scope, _file, report) => {
     } else if (siteDarwin) {
       verdict = e.verdict;
     } else if (acct.declared) {
-      verdict = { severity: "medium", why: `${entry} is not an administrator here (not in wheel), and through the Nix daemon becomes root-equivalent` };
+      verdict = { severity: "medium", why: groupsKnown(scope, entry) || (scope.kind === "host" && scope.defaultsApply) ? `${entry} is not an administrator here (not in wheel), and through the Nix daemon becomes root-equivalent` : `${entry} is root-equivalent` };
     } else if (scope.kind === "host") {
       verdict = { severity: "medium", why: `${entry} is root-equivalent` };
     } else {
