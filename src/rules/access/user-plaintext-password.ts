@@ -56,6 +56,20 @@ interface PasswordDef {
   report: RuleReport;
 }
 
+/** A plaintext password set only while the user's hash is null, next to a hash read from a secret
+ * (not a literal): the condition and the secret's definition, else undefined. */
+function fallbackFor(ctx: NixFileContext, def: OptionDefinition, user: string, option: string): { cond: string; secret: string } | undefined {
+  if (option !== "password" && option !== "initialPassword") return undefined;
+  const cond = def.conditions.find((c) => c.kind !== "else" && /\bhashedPassword(?:File)?\s*==\s*null\b/.test(c.text));
+  if (!cond) return undefined;
+  const field = /\bhashedPasswordFile\b/.test(cond.text) ? "hashedPasswordFile" : "hashedPassword";
+  const prefix = def.path.slice(0, def.path.length - option.length);
+  const secret = (ctx.index.byPath.get(prefix + field) ?? []).find((d) => !isDead(d) && d.inner && typeof staticValue(d.inner) !== "string");
+  if (!secret) return undefined;
+  void user;
+  return { cond: cond.text.replace(/\s+/g, " "), secret: `${prefix}${field} (line ${secret.line})` };
+}
+
 function passwords(ctx: NixFileContext): PasswordDef[] {
   const out: PasswordDef[] = [];
   let users: ReturnType<typeof usersIn> | undefined;
@@ -66,6 +80,34 @@ function passwords(ctx: NixFileContext): PasswordDef[] {
     if (typeof value !== "string") continue;
     const option = u.rest[0]!;
     users ??= usersIn(ctx);
+    // A fallback for a build without the secret: `password = mkIf (config.users.users.<u>.hashedPassword
+    // == null) "password"` beside `hashedPassword = readSecret null ./pwhash.secret`. The real host
+    // gets the secret's hash, and NixOS uses the plaintext only when the secret is missing (a checkout
+    // whose git-crypt is locked). tejing1-nixos-config tejingdesk/root.nix and users/tejing: critical,
+    // judged WRONG ("should be info") in the corpus11 census (#294, #295).
+    const fallback = fallbackFor(ctx, def, u.user, option);
+    if (fallback) {
+      out.push({
+        def,
+        user: u.user,
+        admin: false,
+        emptyHash: false,
+        emptyPlain: false,
+        option,
+        plaintext: false,
+        who: u.user,
+        report: {
+          node: def.inner ?? def.binding,
+          optionPath: def.path,
+          severity: "info",
+          title: "Fallback user password for a build without the secret",
+          message: `${def.path} is set only when ${fallback.cond} (under mkIf), and ${fallback.secret} gives the hash from a secret: the plaintext is a fallback for a build made without that secret (a locked git-crypt checkout), not ${u.user}'s password on a deployed host. If such a build is ever deployed, ${u.user}'s password is the one in the repository. (Maintenance, not security: it does not lower the host's score.)`,
+          evidence: `${def.path} = <redacted: ${redact(value)}>`,
+          fix: { safety: "manual", description: `Make a build without the secret fail instead (an assertion that the hash is set), or lock the account there (hashedPassword = "!").` },
+        },
+      });
+      continue;
+    }
     const admin = isAdmin(users.get(u.user), u.user);
     const who = u.user === "root" ? "root" : admin ? `${u.user} (a wheel member, so this is also their sudo password)` : u.user;
     // `<redacted: …>`: the scan's own redaction leaves a placeholder in angle brackets alone.
@@ -179,6 +221,16 @@ function argumentHashes(ctx: NixFileContext): PasswordDef[] {
     });
   }
   return out;
+}
+
+/** Why the scope builds a live or installer image (its isoImage/sdImage/netboot options, an
+ * installer profile), else undefined. */
+function liveImage(scope: Scope): string | undefined {
+  for (const prefix of ["isoImage", "image.iso", "sdImage", "netboot"]) {
+    if (scope.matching(`${prefix}.*`).some((d) => !isDead(d.def))) return `it sets ${prefix}.*`;
+  }
+  const m = machineKind(scope);
+  return m?.kind === "installer" ? `it imports ${m.profile}` : undefined;
 }
 
 /** The microvm.nix guest options the scope sets (`microvm.volumes`, `microvm.hypervisor`; not the
@@ -346,6 +398,20 @@ const checks = perHost(passwords, (p, scope, _file, report) => {
       fix: { safety: "manual", description: `Nothing to rotate: there is no secret. If the VM is ever given sshd or a network console, lock the account (hashedPassword = "!") and log it in with services.getty.autologinUser instead.` },
     });
   }
+  // A live or installer image (isoImage, sdImage, netboot options, or an installer profile) whose
+  // console logs the user in anyway: the password is the image's bootstrap password, for sudo or a
+  // login while installing, on a system that lives until the installation is done
+  // (hyperparabolic-nix-config modules/hosts/iso: initialPassword "bootstrap", documented, with
+  // autologin; judged "should be low" at medium, corpus11 #201).
+  const live = p.plaintext ? liveImage(scope) : undefined;
+  const auto = live ? autologinOf(scope, p.user) : undefined;
+  if (live && auto) {
+    return report({
+      ...inContext(p, scope),
+      severity: "low",
+      message: `${p.report.message} ${scope.kind === "host" ? "This host" : "This module"} builds a live or installer image (${live}) whose console logs ${p.user} in without it (${auto}): it is the image's bootstrap password, kept only until the installed system replaces it, so it is reported as low. Whoever reaches the image over the network while it runs can still use it where sshd takes passwords.`,
+    });
+  }
   if (why === undefined) return report(p.plaintext || p.who !== p.user ? inContext(p, scope) : p.report);
   const where = scope.kind === "host" ? `on host ${scope.host}` : "in this module";
   report({
@@ -380,6 +446,10 @@ export const userPlaintextPassword: Rule = {
       hostExample(`{\n  users.users.bob = { isNormalUser = true; extraGroups = [ "wheel" ]; initialPassword = "bob"; };\n  services.openssh = { enable = true; settings.PasswordAuthentication = false; };\n  security.sudo.wheelNeedsPassword = false;\n}\n`),
       // An empty root password in a microvm.nix guest without sshd: its console only (low).
       hostExample(`{ ... }: {\n  users.users.root.password = "";\n  microvm = { hypervisor = "cloud-hypervisor"; volumes = [ { mountPoint = "/var"; image = "var.img"; size = 256; } ]; };\n}\n`),
+      // Info: a fallback used only when the hash's secret is missing (a locked git-crypt checkout).
+      hostExample(`{ config, lib, ... }: {\n  users.users.root = {\n    password = lib.mkIf (config.users.users.root.hashedPassword == null) "password";\n    hashedPassword = import ./secret-hash.nix;\n  };\n}\n`),
+      // Low: an installer ISO's bootstrap password for a user its console logs in anyway.
+      hostExample(`{ lib, ... }: {\n  isoImage.makeEfiBootable = true;\n  services.getty.autologinUser = lib.mkForce "spencer";\n  users.users.spencer = { isNormalUser = true; extraGroups = [ "wheel" ]; initialPassword = "bootstrap"; };\n}\n`),
     ],
     silent: [
       hostExample(`{ users.users.alice = { isNormalUser = true; hashedPasswordFile = "/run/secrets/alice-password"; }; }\n`),

@@ -1,8 +1,9 @@
 // installphase-without-runhook: a derivation (stdenv.mkDerivation, buildPythonPackage,
 // buildGoModule, buildRustPackage...) that overrides a phase with a script not running its
 // `runHook pre<Phase>` / `runHook post<Phase>`. One finding per derivation, naming every such
-// phase. Info (maintenance: only hooks someone might add later are lost) unless the builder or a
-// hook among its inputs does setup work in that phase's hooks (buildRustPackage's patchPhase skips
+// phase. Info (maintenance: only hooks someone might add later are lost) unless the derivation's
+// own pre/post hook of that phase (a `postInstall` beside an installPhase without `runHook
+// postInstall`: dead code) or the builder or a hook among its inputs does setup work in that phase's hooks (buildRustPackage's patchPhase skips
 // cargoSetupPostPatchHook's Cargo.lock check): then low, saying what is skipped. The script is read as shell, so a runHook in a
 // comment does not count. No-op phases (`""`, `":"`, `"true"`) and phases built by functions (not
 // readable statically) are left alone. The fix adds the missing runHook lines to an indented
@@ -140,6 +141,21 @@ rustPlatform.buildRustPackage {
   '';
 }
 `,
+      // Its own postInstall never runs (reported low): the shell completions are never installed.
+      `{ stdenv, installShellFiles }:
+stdenv.mkDerivation {
+  pname = "kubectl-plugin";
+  version = "1.0.0";
+  src = ./.;
+  nativeBuildInputs = [ installShellFiles ];
+  installPhase = ''
+    install -Dm755 kubectl-plugin $out/bin/kubectl-plugin
+  '';
+  postInstall = ''
+    installShellCompletion --cmd kubectl-plugin --bash <($out/bin/kubectl-plugin completion bash)
+  '';
+}
+`,
       // copyDesktopItems runs in postInstall: even a one-command installPhase loses the .desktop files.
       `{ stdenv, copyDesktopItems, makeDesktopItem }:
 stdenv.mkDerivation {
@@ -258,7 +274,7 @@ caddy.overrideAttrs (old: {
         skipped.push({ path: path!, phase, missing, ...(edits?.length ? { edits } : {}) });
       }
       if (skipped.length === 0) continue;
-      const setupWork = builderHookWork(app.name, set, skipped);
+      const setupWork = builderHookWork(app.name, set, skipped, ctx.text);
       // With no hook work lost today, only a package file (the derivation is what the file
       // returns, as callPackage reads it) is where others hook in later; a derivation written in
       // passing inside a module or an overlay was judged convention only on fresh repositories.
@@ -303,10 +319,22 @@ const HOOK_WORK: Array<{ applies: (builder: string, inputs: string) => boolean; 
   { applies: (_b, i) => /\b(yarnConfigHook|pnpm\.configHook)\b/.test(i), phase: "configurePhase", hook: "postConfigure", work: "the yarn/pnpm config hook never installs the fetched dependencies" },
 ];
 
-function builderHookWork(builder: string, set: SyntaxNode, skipped: ReadonlyArray<{ phase: string; missing: string[] }>): string[] {
+function builderHookWork(builder: string, set: SyntaxNode, skipped: ReadonlyArray<{ phase: string; missing: string[] }>, text = ""): string[] {
   const own = bindingsByName(set);
   const inputs = ["nativeBuildInputs", "buildInputs", "propagatedBuildInputs"].map((n) => own.get(n)?.value?.text ?? "").join(" ");
   const out: string[] = [];
+  // The derivation's own hook of a phase it overrides without running it: that code is dead
+  // (jpetrucciani-nix pkgs/k8s/kubeshark.nix: postInstall installs shell completions next to an
+  // installPhase without `runHook postInstall`; judged "should be low", the completions never
+  // install). A hook that is not a literal (`postInstall = lib.optionalString ...`) counts too.
+  for (const s of skipped) {
+    for (const hook of s.missing) {
+      const b = own.get(hook);
+      if (!b) continue;
+      const line = text ? text.slice(0, b.binding.start).split("\n").length : 0;
+      out.push(`in ${s.phase}, the derivation's own ${hook}${line ? ` (line ${line})` : ""} never runs`);
+    }
+  }
   for (const w of HOOK_WORK) {
     const s = skipped.find((x) => x.phase === w.phase);
     if (s && s.missing.includes(w.hook) && w.applies(builder, inputs)) out.push(`in ${w.phase}, ${w.work}`);

@@ -1,7 +1,8 @@
 // mkif-trivial: an `mkIf` that decides nothing. `mkIf true x` is `x`; `mkIf false x` defines
 // nothing at all (dead code that reads like configuration); and an `mkIf c` inside another
 // `mkIf c` with the same condition (`config = mkIf cfg.enable { x = mkIf cfg.enable y; }`) is
-// always true where it is evaluated. The inner condition must be the same text and every name
+// always true where it is evaluated. `mkIf true` as a block's on/off switch (a module's whole
+// `config`, a block of mkMerge) is an idiom and left alone. The inner condition must be the same text and every name
 // in it must resolve to the same binding as in the outer one (a `cfg` rebound in between is a
 // different condition). `mkIf cond true` is mkif-constant's finding, not this one's.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
@@ -50,6 +51,26 @@ function saysWhyOff(lines: { lineText(line: number): string }, line: number): bo
   return false;
 }
 
+/** `mkIf true` as a block's on/off switch: the whole `config = mkIf true { ... }` of a module, or
+ * one block of an `mkMerge [ ... ]`. Flipping it to false turns the block off: an idiom, kept on
+ * purpose. NixOS admins judged every such finding debatable ("`mkIf true` as a toggle; harmless":
+ * cleverca22-nixos-configs cardano-relay.nix, latency-tracker.nix, nas-monitoring.nix, steam.nix in
+ * the corpus11 census, arianvp-nixos-stuff kube-apiserver.nix in corpus10), while `mkIf false` dead
+ * blocks and repeated conditions were right. `mkIf true` on one option stays reported. */
+function blockSwitch(a: App): boolean {
+  let n: SyntaxNode = a.node;
+  while (n.parent?.kind === K.NODE_PAREN) n = n.parent;
+  const parent = n.parent;
+  if (parent?.kind === K.NODE_ATTRPATH_VALUE && parent.childNodes()[1] === n) return parent.childNodes()[0]?.text === "config";
+  if (parent?.kind === K.NODE_LIST) {
+    let l: SyntaxNode = parent;
+    while (l.parent?.kind === K.NODE_PAREN) l = l.parent;
+    const app = l.parent;
+    return app?.kind === K.NODE_APPLY && /(?:^|\.)mkMerge$/.test(app.childNodes()[0]?.text.replace(/\s+/g, "") ?? "");
+  }
+  return false;
+}
+
 export const mkifTrivial: Rule = {
   id: "mkif-trivial",
   name: "`mkIf` that decides nothing",
@@ -81,6 +102,10 @@ export const mkifTrivial: Rule = {
       "{ config, lib, ... }:\nlet\n  cfg = config.homelab;\nin\n{\n  config = lib.mkIf cfg.enable {\n    services.nginx = lib.mkIf cfg.web.enable { enable = true; };\n  };\n}\n",
       // The same text, but `cfg` is rebound in between: a different condition.
       "{ config, lib, ... }:\nlet\n  cfg = config.homelab;\nin\n{\n  config = lib.mkIf cfg.enable (\n    let cfg = config.homelab.web; in {\n      services.nginx = lib.mkIf cfg.enable { enable = true; };\n    });\n}\n",
+      // A module's block switch (`config = mkIf true`, a block of mkMerge): flip it to false to turn
+      // the block off; kept on purpose.
+      "{ lib, ... }:\n{\n  config = lib.mkIf true {\n    services.openssh.enable = true;\n  };\n}\n",
+      "{ lib, ... }:\n{\n  config = lib.mkMerge [\n    { services.openssh.enable = true; }\n    (lib.mkIf true { services.printing.enable = true; })\n  ];\n}\n",
       // `true` rebound by a let is not Nix's constant.
       "{ config, lib, ... }:\nlet\n  true = config.services.openssh.enable;\nin\n{\n  services.fail2ban = lib.mkIf true { enable = true; };\n}\n",
       // A function called mkIf that is not lib's.
@@ -99,6 +124,7 @@ export const mkifTrivial: Rule = {
         // A block switched off with a comment saying so (`# disabled: broken upstream`) is
         // parked on purpose, which is what the fix asks for.
         if (constant === "false" && saysWhyOff(ctx.parsed.source.lines, a.node.line)) continue;
+        if (constant === "true" && blockSwitch(a)) continue;
         const edits = constant === "true" ? [replaceNode(ctx.file, a.node, body.text)] : [];
         ctx.report({
           node: a.node,

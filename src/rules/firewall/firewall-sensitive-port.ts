@@ -14,6 +14,7 @@ import { listOf, removeListElements } from "../shared/edits.js";
 import { SENSITIVE_PORTS, sensitivePort, sensitiveService, type SensitivePort } from "./ports.js";
 import { addInterfacePorts, privateInterface, TAILSCALE_RANGES, withinRange } from "./private-interface.js";
 import { staticString, unparen } from "../../nix/options.js";
+import { cookString, INTERPOLATION } from "../shared/string-lines.js";
 import type { NixFileContext, Rule, TextEdit } from "../types.js";
 import { hostExample } from "../shared/examples.js";
 import { resolveValue } from "../shared/syntax.js";
@@ -171,7 +172,12 @@ function knownListener(scope: Scope, hit: Hit): boolean {
  * NetBird's signal port next to its management and TURN ports, not Webmin; kmein-niveum zaatar: 8123
  * is Home Assistant in a host-network container, not ClickHouse; both judged wrong). */
 const OTHER_OWNERS: Record<string, Array<{ name: string; words: RegExp }>> = {
-  "10000": [{ name: "NetBird's signal server", words: /netbird[\w.-]*(?:server|signal|management)|netbirdio\/(?:signal|management)/i }],
+  "10000": [
+    { name: "NetBird's signal server", words: /netbird[\w.-]*(?:server|signal|management)|netbirdio\/(?:signal|management)/i },
+    // Jitsi Videobridge's media port (Lassulus-superconfig 2configs/services/coms/jitsi.nix, with
+    // services.jitsi-meet: judged wrong as Webmin).
+    { name: "Jitsi Videobridge's media port", words: /jitsi-(?:videobridge|meet)|\bjvb\b/i },
+  ],
   "8123": [{ name: "Home Assistant", words: /home-?assistant|\bhass\b/i }],
 };
 
@@ -355,9 +361,25 @@ function portOfOtherService(scope: Scope, hit: Hit): boolean {
   return Object.entries(KNOWN_TCP_PORTS).some(([name, ports]) => !own.includes(name) && ports.includes(port) && isEnabled(applied, `services.${name}.enable`));
 }
 
+/** The row's reason, or that of the one NixOS service of the row the scope runs when it has its
+ * own (drupol-infra noise-station-server: services.influxdb2 on 8086 was told "InfluxDB 1.x has
+ * auth-enabled = false", judged a wrong reason; InfluxDB 2 asks for tokens). */
+function whyOf(scope: Scope, hit: Hit): string {
+  if (!hit.row.whyFor) return hit.row.why;
+  const applied = appliedScope(scope);
+  const running = (hit.row.nixos ?? []).filter((n) => isEnabled(applied, `services.${n}.enable`) || configuredService(applied, n));
+  return running.length === 1 && hit.row.whyFor[running[0]!] ? hit.row.whyFor[running[0]!]! : hit.row.why;
+}
+
 /** The NixOS services that are the row's own product. */
 function rowServices(hit: Hit): string[] {
-  return [...(hit.row.nixos ?? []), ...(hit.row.listenedBy ?? [])];
+  const by = hit.row.listenedBy ?? [];
+  // One exporter per port: another exporter's being on says nothing of this port (cleverca22-nixos-configs
+  // exporter.nix opened the nginx exporter's 9113 with only smartctl and node exporters running;
+  // judged wrong at medium, a stale port: should be info).
+  const i = hit.row.ports.indexOf(Number(hit.port));
+  const mine = hit.row.listenedByPerPort && i >= 0 && by[i] ? [by[i]] : by;
+  return [...(hit.row.nixos ?? []), ...mine];
 }
 
 /** Words of a port's comment that name no program: protocols, kinds of endpoint, filler. */
@@ -432,7 +454,23 @@ function tailnetClient(c: string): boolean {
 
 /** A client only a private network reaches: an RFC 1918 or CGNAT address or subnet, or a tailnet name. */
 function privateClient(c: string): boolean {
+  // A single-label host name (`amd`, `nas`) resolves only on the local network (hosts file, the
+  // LAN's DNS): no public name has one label (cleverca22-nixos-configs nas.nix exports to amd, c2d,
+  // router: judged "should be low", a LAN NAS).
+  if (/^[a-z][a-z0-9-]*$/i.test(c)) return true;
   return tailnetClient(c) || ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].some((r) => withinRange(c, r));
+}
+
+/** The exports' text with each interpolation as a neutral word (`${options}` in the options of
+ * `10.10.10.0/24(${options})` leaves the client readable); undefined when not a string. */
+function exportsText(node: SyntaxNode): string | undefined {
+  // `let options = "rw,sync"; in '' /tank 10.10.10.0/24(${options}) ''`: the string is the body.
+  let inner = node;
+  while (inner.kind === K.NODE_LET_IN && inner.childNodes().at(-1)) inner = unparen(inner.childNodes().at(-1))!;
+  const s = staticString(inner);
+  if (s !== undefined) return s;
+  const cooked = cookString(inner);
+  return cooked?.text.replaceAll(INTERPOLATION, "\u0001");
 }
 
 /** Every client word of the exports (addresses, subnets, names, wildcards), for the rating. */
@@ -440,7 +478,7 @@ function nfsClientWords(scope: Scope): string[] {
   const out = new Set<string>();
   for (const { def } of appliedScope(scope).definitions("services.nfs.server.exports")) {
     if (isDead(def) || !def.inner) continue;
-    const text = staticString(unparen(def.inner)!);
+    const text = exportsText(unparen(def.inner)!);
     if (text === undefined) return ["?"];
     for (const line of text.split("\n")) {
       const t = line.trim();
@@ -459,7 +497,7 @@ function nfsClients(scope: Scope): string[] {
   const out = new Set<string>();
   for (const { def } of appliedScope(scope).definitions("services.nfs.server.exports")) {
     if (isDead(def) || !def.inner) continue;
-    const text = staticString(unparen(def.inner)!);
+    const text = exportsText(unparen(def.inner)!);
     if (text === undefined) continue;
     for (const line of text.split("\n")) {
       const t = line.trim();
@@ -548,7 +586,13 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
     const hba = hits.every((h) => h.row.service === "PostgreSQL") ? pgHbaPrivate(scope) : undefined;
     const narrowed = bound.length === hits.length || hba !== undefined;
     if (narrowed) severity = "low";
-    const described = hits.map((h) => `${h.port} (${h.row.service}: ${h.row.why})`);
+    // pg_hba admits only the container networks of the host (Docker's bridges in 172.16.0.0/12,
+    // Podman's 10.88.0.0/16) on a host running Docker or Podman: only its own containers get past
+    // pg_hba (cleverca22-nixos-configs laptop-postgres.nix, 172.18.0.0/16: judged "should be info").
+    const containerNets =
+      hba !== undefined && bound.length !== hits.length && hba.every((a) => ["172.16.0.0/12", "10.88.0.0/16"].some((r) => withinRange(a, r))) && ["virtualisation.docker.enable", "virtualisation.podman.enable"].some((o) => isEnabled(appliedScope(scope), o));
+    if (containerNets) severity = "info";
+    const described = hits.map((h) => `${h.port} (${h.row.service}: ${whyOf(scope, h)})`);
     const ports = hits.map((h) => h.port);
     const udpToo = (partner?.hits ?? []).filter((h) => ports.includes(h.port)).map((h) => h.port);
     report({
@@ -562,7 +606,9 @@ const checks = perHost(portLists, (pl, scope, ctx, report) => {
         (narrowed
           ? bound.length === hits.length
             ? `, but the service listens only on ${[...new Set(bound.map((x) => JSON.stringify(x.at)))].join(", ")}, so only the networks that route to that address reach it: a small hardening (low).`
-            : `, but pg_hba (services.postgresql.authentication) admits network clients only from private networks (${hba!.join(", ")}): others reach the port and are refused, so this is a small hardening (low).`
+            : containerNets
+              ? `, but pg_hba (services.postgresql.authentication) admits network clients only from container networks (${hba!.join(", ")}) of this host, which runs Docker or Podman: only its own containers get past pg_hba, others reach the port and are refused.`
+              : `, but pg_hba (services.postgresql.authentication) admits network clients only from private networks (${hba!.join(", ")}): others reach the port and are refused, so this is a small hardening (low).`
           : `, so every network the host is on can reach ${hits.length > 1 ? "them" : "it"}.`) +
         (privateOnly ? ` The exports admit only clients on private networks (${words.join(", ")}): a host whose only networks are those loses little, so this is a small hardening (low).` : ""),
       evidence: `${path} = [ ... ${ports.join(" ")} ... ]`,
@@ -603,6 +649,10 @@ export const firewallSensitivePort: Rule = {
   examples: {
     fire: [
       hostExample(`{ services.postgresql.enable = true;\n  networking.firewall.allowedTCPPorts = [ 443 5432 ];\n}\n`),
+      // Rated info: pg_hba admits only Docker's bridge networks, on a host running Docker.
+      hostExample(`{ virtualisation.docker.enable = true;\n  services.postgresql = { enable = true; enableTCPIP = true; authentication = "host app app 172.18.0.0/16 scram-sha-256"; };\n  networking.firewall.allowedTCPPorts = [ 5432 ];\n}\n`),
+      // Rated low: the NFS exports (options written through a let binding) admit only private clients.
+      hostExample(`{ networking.firewall.allowedTCPPorts = [ 2049 ];\n  services.nfs.server = { enable = true; exports = let o = "rw,sync"; in "/tank 10.10.10.0/24(\${o}) nas(\${o})"; };\n}\n`),
       // Rated info, "no known listener": nothing on the host listens on 5555 (adb's usual port).
       hostExample(`{ networking.firewall.allowedTCPPorts = [ 22 5555 ]; }\n`),
       // The port through a let binding.
@@ -635,6 +685,8 @@ export const firewallSensitivePort: Rule = {
       // k3s's kubelet runs with anonymous authentication off.
       hostExample(`{\n  services.k3s = { enable = true; role = "agent"; };\n  networking.firewall.allowedTCPPorts = [ 10250 ];\n}\n`),
       hostExample(`let\n  hassPort = 8123;\nin\n{\n  services.home-assistant = { enable = true; config.http.server_port = hassPort; };\n  services.caddy.virtualHosts."ha.example.org".extraConfig = "reverse_proxy localhost:8123";\n  networking.firewall.allowedTCPPorts = [ 8095 hassPort ];\n}\n`),
+      // 10000 beside Jitsi Meet is the videobridge's media port, not Webmin.
+      hostExample(`{ services.jitsi-meet = { enable = true; hostName = "meet.example.org"; };\n  networking.firewall.allowedTCPPorts = [ 443 10000 ];\n}\n`),
     ],
   },
   name: "Sensitive port open on every interface",

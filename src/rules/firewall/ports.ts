@@ -17,7 +17,12 @@ export interface SensitivePort {
   /** Other NixOS services (`services.<name>.enable`) that listen on these ports (k3s's embedded
    * etcd, rpcbind started by the NFS server): with one enabled the port has a known listener. */
   listenedBy?: string[];
+  /** listenedBy names one service per port, in the order of `ports` (the exporters' row: 9113 is
+   * the nginx exporter's, 9633 smartctl's): a port's listener is only its own service. */
+  listenedByPerPort?: boolean;
   why: string;
+  /** The why of a service option name that differs from the row's (influxdb2 vs InfluxDB 1.x). */
+  whyFor?: Record<string, string>;
   /** Options (in the file that opens the port) that configure the service's authentication:
    * when one is set, opening the port is an ordinary exposed-with-auth service and stays silent. */
   authenticatedBy?: string[];
@@ -39,7 +44,7 @@ export const SENSITIVE_PORTS: SensitivePort[] = [
   { service: "MongoDB", ports: [27017, 27018, 27019], protocol: "tcp", kind: "database", severity: "high", nixos: ["mongodb"], why: "authorization is off unless security.authorization is enabled", authenticatedBy: ["services.mongodb.enableAuth"] },
   { service: "Elasticsearch/OpenSearch", ports: [9200, 9300], protocol: "tcp", kind: "database", severity: "high", nixos: ["elasticsearch", "opensearch"], why: "the NixOS modules start them without the security plugin: no authentication" },
   { service: "CouchDB", ports: [5984], protocol: "tcp", kind: "database", severity: "medium", nixos: ["couchdb"], why: "database HTTP API" },
-  { service: "InfluxDB", ports: [8086, 8088], protocol: "tcp", kind: "database", severity: "medium", nixos: ["influxdb", "influxdb2"], why: "InfluxDB 1.x has auth-enabled = false by default" },
+  { service: "InfluxDB", ports: [8086, 8088], protocol: "tcp", kind: "database", severity: "medium", nixos: ["influxdb", "influxdb2"], why: "InfluxDB 1.x has auth-enabled = false by default", whyFor: { influxdb2: "InfluxDB 2 asks for a token, but its API, UI and the first-run setup (which creates the admin while no user exists) face every network" } },
   { service: "Cassandra", ports: [9042, 7000, 7001, 7199], protocol: "tcp", kind: "database", severity: "medium", nixos: ["cassandra"], why: "CQL and inter-node ports; JMX (7199) is unauthenticated by default" },
   { service: "ClickHouse", ports: [8123, 9440], protocol: "tcp", kind: "database", severity: "medium", nixos: ["clickhouse"], why: "the default user has an empty password" },
   { service: "Neo4j", ports: [7474, 7687], protocol: "tcp", kind: "database", severity: "medium", nixos: ["neo4j"], why: "database HTTP and Bolt ports" },
@@ -61,7 +66,7 @@ export const SENSITIVE_PORTS: SensitivePort[] = [
   { service: "Prometheus Pushgateway", ports: [9091], protocol: "tcp", kind: "metrics", severity: "medium", listenedBy: ["prometheus.pushgateway"], why: "anyone can push or delete metrics" },
   { service: "Alertmanager", ports: [9093, 9094], protocol: "both", kind: "metrics", severity: "medium", listenedBy: ["prometheus.alertmanager"], why: "no authentication by default: anyone can silence alerts" },
   { service: "Prometheus node exporter", ports: [9100], protocol: "tcp", kind: "metrics", severity: "medium", nixos: ["prometheus.exporters.node"], why: "no authentication by default; reveals the host's software, mounts, network and load" },
-  { service: "Prometheus exporters", ports: [9113, 9115, 9117, 9121, 9134, 9187, 9256, 9558, 9633], protocol: "tcp", kind: "metrics", severity: "medium", listenedBy: ["prometheus.exporters.nginx", "prometheus.exporters.blackbox", "prometheus.exporters.apache", "prometheus.exporters.redis", "prometheus.exporters.zfs", "prometheus.exporters.postgres", "prometheus.exporters.process", "prometheus.exporters.systemd", "prometheus.exporters.smartctl"], why: "exporter endpoints have no authentication by default (the blackbox exporter, 9115, probes any target it is asked to)" },
+  { service: "Prometheus exporters", ports: [9113, 9115, 9117, 9121, 9134, 9187, 9256, 9558, 9633], protocol: "tcp", kind: "metrics", severity: "medium", listenedBy: ["prometheus.exporters.nginx", "prometheus.exporters.blackbox", "prometheus.exporters.apache", "prometheus.exporters.redis", "prometheus.exporters.zfs", "prometheus.exporters.postgres", "prometheus.exporters.process", "prometheus.exporters.systemd", "prometheus.exporters.smartctl"], listenedByPerPort: true, why: "exporter endpoints have no authentication by default (the blackbox exporter, 9115, probes any target it is asked to)" },
   { service: "Hydra metrics", ports: [9198, 9199], protocol: "tcp", kind: "metrics", severity: "medium", why: "hydra-queue-runner (queue_runner_metrics_address) and hydra-notify Prometheus endpoints: no authentication; they reveal jobs, queue state and build machines" },
   { service: "Telegraf Prometheus output", ports: [9273], protocol: "tcp", kind: "metrics", severity: "medium", nixos: ["telegraf"], why: "telegraf's prometheus_client output (the port srvos's telegraf mixin and most setups use) serves every metric the agent collects without authentication unless basic_username is set", authenticatedBy: ["services.telegraf.extraConfig.outputs.prometheus_client.basic_username"] },
   { service: "Loki", ports: [3100], protocol: "tcp", kind: "metrics", severity: "medium", nixos: ["loki"], why: "auth_enabled is off in single-tenant setups: anyone can read and push logs" },
