@@ -309,6 +309,8 @@ export const hardcodedSecret: Rule = {
       hostExample(`{ services.myapp.githubToken = "ghp_R8dK2mQ9vL4xT7wN1bZ5cH3jP6fY0sA2eU8i"; }\n`),
       // A taskd user key (org/user/UUID): reported, as low, one half of the credential.
       hostExample(`{ environment.etc."taskrc".text = "taskd.credentials=household/alice/0b2f6a1e-5c3d-4e7f-8a9b-1c2d3e4f5a6b"; }\n`),
+      // The same shapes with real values: a random secret under a Secret* key, a one-letter password.
+      hostExample(`{ environment.etc."ircd.conf".text = ''\n    SecretKey=q8ZfT2mWx4LpR7vN1cKj9sBd3HyG6eQa\n  ''; services.myapp.settings.passwd = "x7"; }\n`),
     ],
     silent: [
       hostExample(`{ services.myapp.githubTokenFile = "/run/secrets/github-token"; }\n`),
@@ -316,6 +318,10 @@ export const hardcodedSecret: Rule = {
       hostExample(`{\n  services.xserver.displayManager.lightdm.greeters.mini.extraConfig = ''\n    password-character = -1\n    password-border-color = "#000000"\n    password-border-radius = 0.3em\n  '';\n  environment.shellAliases.pass = "gopass";\n}\n`),
       // A UUID alone under a client-id key: an identifier.
       hostExample(`{ services.myapp.settings.client_id = "0b2f6a1e-5c3d-4e7f-8a9b-1c2d3e4f5a6b"; }\n`),
+      // An IRC daemon's feature flags: the /stats letters hidden from users, spelled in order.
+      hostExample(`{ pkgs, ... }: {\n  environment.etc."ircd.conf".text = ''\n    features {\n      SecretNotices=1\n      SecretStats=aAbBcCdDeEfFgGhHiIkKlLmMnNoOpPqQrRsStTUvVwWxXyYzZ\n    };\n  '';\n}\n`),
+      // C source in a Nix string filling a struct passwd: "x" means "see /etc/shadow".
+      hostExample(`{ pkgs, ... }: {\n  environment.systemPackages = [ (pkgs.writeTextDir "src/getpw.c" ''\n    struct passwd pwd;\n    pwd.pw_name = name_buf;\n    pwd.pw_passwd = "x";\n    pwd.pw_dir = dir_buf;\n  '') ];\n}\n`),
     ],
   },
   name: "hard-coded secret",
