@@ -88,7 +88,9 @@ function report(ctx: NixFileContext, path: string, lineText: string, hits: Hit[]
   // it only reads what only root may read (cleverca22-nixos-configs nas.nix `10.0.0.15(ro,
   // no_root_squash)`, judged wrong at medium: "should be low").
   const readOnly = hits.every((h) => h.readOnly);
-  const severity: Severity = readOnly ? "low" : insecure || hits.some((h) => clientSeverity(h.client) === "high") ? "high" : "medium";
+  // (Medium when a wildcard or a network may mount it: root of any machine there reads them.)
+  const wide = hits.some((h) => clientSeverity(h.client) === "high");
+  const severity: Severity = readOnly ? (wide || insecure ? "medium" : "low") : insecure || wide ? "high" : "medium";
   const insecureNote = insecure
     ? " With insecure as well, the server accepts requests from unprivileged source ports (1024 and above), so not only root: any local user on an allowed client can run a user-space NFS client, claim uid 0, and be root on the export."
     : "";
