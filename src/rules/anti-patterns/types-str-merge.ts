@@ -121,28 +121,34 @@ function nestedOnly(files: readonly NixFileContext[], target: string): boolean {
 }
 
 /**
- * The definitions come from the folders of two or more other hosts beside this host's own
- * (`nodes/riverwood/default.nix` and `nodes/whiterun/default.nix` for host `android`, whose folder
- * is `nodes/android`): no host imports two other hosts' configurations, so they are separate
- * evaluations the host list put together (lucasew-nixcfg, judged wrong: "conflicts must be counted
- * per evaluated host").
+ * The definitions that sit in the entry file of another host's folder (`nodes/whiterun/default.nix`
+ * seen from host `riverwood`, whose folder `nodes/riverwood` is its sibling; or, for a host without a
+ * folder such as `android`, two sibling host folders at once): no host imports another host's
+ * configuration, so those are separate evaluations the host's file list took in (lucasew-nixcfg
+ * cloud-savegame calendar, judged wrong: "conflicts must be counted per evaluated host").
  */
 const HOST_ENTRY = /^(?:default|configuration)\.nix$/;
 
-function otherHostsFiles(host: string, files: readonly string[]): boolean {
-  const others = new Set<string>();
-  for (const f of files) {
+function otherHostsFiles(host: string, files: readonly string[]): Set<string> {
+  const entry = (f: string) => {
     const segs = f.split("/");
-    const at = segs.lastIndexOf(host);
-    if (at >= 0 && at < segs.length - 1) return false; // under the host's own folder
-    // A host's entry file in its folder (`<hosts>/<name>/default.nix`).
-    if (segs.length < 3 || !HOST_ENTRY.test(segs.at(-1)!)) return false;
-    others.add(segs.slice(0, -1).join("/"));
+    return segs.length >= 3 && HOST_ENTRY.test(segs.at(-1)!) ? { dir: segs.slice(0, -1).join("/"), parent: segs.slice(0, -2).join("/"), name: segs.at(-2)! } : undefined;
+  };
+  // The host's own folder, when one of the files is its entry file (`<parent>/<host>/default.nix`).
+  const own = files.map(entry).find((e) => e?.name === host);
+  const ownParent = own?.parent;
+  const foreign = new Set<string>();
+  if (ownParent !== undefined) {
+    for (const f of files) {
+      const e = entry(f);
+      if (e && e.parent === ownParent && e.name !== host) foreign.add(f);
+    }
+    return foreign;
   }
-  if (others.size < 2) return false;
-  // Sibling folders (one parent) of a folder named after this host, holding no file of it.
-  const parents = new Set([...others].map((d) => d.split("/").slice(0, -1).join("/")));
-  return parents.size === 1 && [...others].every((d) => d.split("/").at(-1) !== host);
+  const entries = files.map((f) => ({ f, e: entry(f) }));
+  if (entries.some((x) => !x.e)) return foreign;
+  if (new Set(entries.map((x) => x.e!.dir)).size >= 2 && new Set(entries.map((x) => x.e!.parent)).size === 1) for (const x of entries) foreign.add(x.f);
+  return foreign;
 }
 
 /** Definitions that all apply together (no condition, default priority). */
@@ -234,9 +240,10 @@ export const typesStrMerge: Rule = {
       if (!fileAnswers(file, "strOptions", (c) => strOptions(c).length > 0)) continue;
       for (const o of strOptions(untracked(file))) {
         if (!o.path || lineWiseReason(o)) continue;
-        const defs = unconditional(hostDefinitions(hctx, o.path).filter((x) => !nestedOnly(hctx.files, x.file.file)).map((x) => x.def));
+        const all = hostDefinitions(hctx, o.path).filter((x) => !nestedOnly(hctx.files, x.file.file));
+        const foreign = otherHostsFiles(hctx.host, all.map((x) => x.file.file));
+        const defs = unconditional(all.filter((x) => !foreign.has(x.file.file)).map((x) => x.def));
         if (defs.length < 2) continue;
-        if (otherHostsFiles(hctx.host, hostDefinitions(hctx, o.path).filter((x) => defs.includes(x.def)).map((x) => x.file.file))) continue;
         const values = defs.map((d) => staticValue(d.inner));
         if (values.every((v) => typeof v === "string" && v === values[0])) continue;
         const done = reportedIn.get(file) ?? new Set<SyntaxNode>();

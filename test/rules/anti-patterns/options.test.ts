@@ -118,6 +118,18 @@ describe(STR, () => {
     };
     const report = await scanWith(STR, files);
     expect(findingsOf(report, STR).map((f) => f.optionPath)).toEqual(["my.targets"]);
+    // Host riverwood, whose own folder is beside whiterun's: whiterun's entry file is not its own.
+    const own = { ...files, "flake.nix": files["flake.nix"].replace("nixosConfigurations.android", "nixosConfigurations.riverwood") };
+    expect(findingsOf(await scanWith(STR, own), STR).map((f) => f.optionPath)).toEqual(["my.targets"]);
+    // Two modules of one folder that the host imports still conflict.
+    const shared = {
+      "flake.nix": flakeWith(["./decls.nix", "./modules/a/default.nix", "./modules/b/default.nix", "./hosts/riverwood/default.nix"]).replace("nixosConfigurations.example", "nixosConfigurations.riverwood"),
+      "decls.nix": STR_DECLS,
+      "hosts/riverwood/default.nix": `{ ... }: { my.extra = "a"; }\n`,
+      "modules/b/default.nix": `{ ... }: { my.extra = "b"; }\n`,
+      "modules/a/default.nix": `{ ... }: { }\n`,
+    };
+    expect(findingsOf(await scanWith(STR, shared), STR).map((f) => f.optionPath).sort()).toEqual(["my.extra", "my.targets"]);
   });
 
   it("reports a str option a host defines twice at the same priority, once, at the declaration", async () => {
