@@ -542,7 +542,19 @@ function wheelWithEmptyPasswords(scope: Scope): string[] {
   return members;
 }
 
+/** Settings only nix-darwin has (Touch ID for sudo, macOS defaults, Homebrew): the host is a Mac. */
+const DARWIN_ONLY = ["security.pam.services.*.touchIdAuth", "security.pam.enableSudoTouchIdAuth", "system.defaults.*.*", "homebrew.enable", "homebrew.brews", "homebrew.casks"];
+
+/** The host is a nix-darwin system, by settings NixOS does not have. */
+function darwinHost(scope: Scope): boolean {
+  return scope.kind === "host" && DARWIN_ONLY.some((p) => (p.includes("*") ? scope.matching(p) : scope.definitions(p)).some((d) => !isDead(d.def)));
+}
+
 const checks = perHost(grants, (g0, scope, _file, report) => {
+  // nix-darwin has neither security.sudo.extraRules nor wheelNeedsPassword: a shared file's NixOS
+  // sudo settings reach no Mac that imports it for other things (jpetrucciani-nix hosts/common.nix
+  // on the m1max Mac, which sets only Touch ID for sudo: judged wrong with a harmful fix).
+  if (/\.(?:extraRules|wheelNeedsPassword)$/.test(g0.def.path) && darwinHost(scope)) return;
   // A rule of a sudo that the scope switches off (`security.sudo.enable = false`, with run0 or doas
   // instead; arianvp-nixos-stuff framework): no sudo binary, so the grant grants nothing.
   const mod = SUDO_MODULES.find((m) => g0.def.path.startsWith(`${m}.`));
