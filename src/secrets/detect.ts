@@ -283,6 +283,9 @@ export function plaintextPassword(key: string, value: string, optionPath?: strin
   // nsswitch.conf's passwd database and its sources (`passwd: files mymachines systemd`, written by a
   // script building a container's /etc: clan-lol/clan-infra actions-runner.nix, reported as a password).
   if (key === "passwd" && NSS_SOURCES.test(v)) return null;
+  // passwd(5)'s password field set to "x" (C's `pwd.pw_passwd = "x"`, an /etc/passwd line): the
+  // password is in /etc/shadow, not here (jpetrucciani-nix mods/final.nix, judged wrong at high).
+  if (v === "x" && /(?:^|[._])(?:pw_)?passwd$/i.test(bareKeyOf(key))) return null;
   const placeholderLike = isPlaceholder(v);
   if (isAppSecretKeyOption(optionPath)) {
     // `@SEARX_SECRET_KEY@`: substituted from environmentFile when the service starts.
@@ -302,6 +305,8 @@ export function plaintextPassword(key: string, value: string, optionPath?: strin
   };
 }
 
+const bareKeyOf = (key: string) => key.replace(/^["']|["']$/g, "");
+
 /** A domain name of two or more labels, the last alphabetic (`corp.example.pw`, `EXAMPLE.PW`). */
 const DOMAIN_NAME = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$/;
 /** The sources of an nsswitch.conf line, with optional actions (`[NOTFOUND=return]`). */
@@ -316,6 +321,14 @@ function keyWords(key: string): string[] {
 /** A readable name segment: letters, digits, dots, dashes, underscores, starting with a letter,
  * with a vowel in it (`infinisil`, `my-org`), not a random run. */
 const READABLE_NAME = /^(?=[A-Za-z][\w.-]{0,40}$)(?=.*[aeiouy])/i;
+
+/** Eight or more letters and digits whose case-folded sequence never goes down. */
+function sortedCharacters(v: string): boolean {
+  if (v.length < 8 || !/^[A-Za-z0-9]+$/.test(v)) return false;
+  const f = v.toLowerCase();
+  for (let i = 1; i < f.length; i++) if (f.charCodeAt(i) < f.charCodeAt(i - 1)) return false;
+  return true;
+}
 
 export type GenericVerdict = { secret: true; entropy: number; uuidKey?: true } | { secret: false; why: string };
 
@@ -339,6 +352,10 @@ export function judgeGenericValue(value: string): GenericVerdict {
   if (shape) return { secret: false, why: shape };
   if (isPlaceholder(v)) return { secret: false, why: "placeholder" };
   if (/^-?[0-9]+$/.test(v)) return { secret: false, why: "number" };
+  // Letters in alphabetical order (`aAbBcC…zZ`, `abcdefgh`): a set of characters or flags spelled
+  // out (ircu's `SecretStats`, the /stats letters kept for operators: cleverca22-nixos-configs
+  // bircd_module.nix, judged wrong at high). Random text is never sorted.
+  if (sortedCharacters(v)) return { secret: false, why: "character set" };
   const entropy = shannonEntropy(v);
   // Its entropy is the UUID's: a weak credential (a UUID alone is not judged one at all), which
   // Infinisil/system's taskd.credentials showed at high on entropy alone (judged: low).

@@ -357,7 +357,7 @@ const SECRET_FILE_NAME = /token|secret|passw|pwd|credential|auth|api[-_]?key|pri
 const PRIVATE_KEY_PATTERN = TOKEN_PATTERNS.find((p) => p.id === "private-key")!;
 const WIREGUARD_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 const PUBLIC_KEY_LINE =
-  /^(?:(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA[A-Za-z0-9+/=]+(?: .*)?|age1[02-9ac-hj-np-z]{58}|#.*)$/;
+  /^(?:(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA[A-Za-z0-9+/=]+(?: .*)?|age1[02-9ac-hj-np-z]{58}|age1[a-z0-9][a-z0-9._+-]*1[02-9ac-hj-np-z]{6,}|#.*)$/;
 
 function privateKeyBlocks(text: string): { unencrypted: number; encrypted: number; handles: number } {
   let unencrypted = 0;
@@ -462,7 +462,7 @@ export function classifySecretFile(relPath: string, content: Buffer, opts: Class
       : { kind: "private-key", secretLike: false, reason: "passphrase-encrypted private key", encrypted: true };
   }
   if (/-----BEGIN CERTIFICATE-----/.test(text)) {
-    return { kind: "certificate", secretLike: expectAge, reason: `${notAge}X.509 certificate (public)` };
+    return { kind: "certificate", secretLike: false, reason: `${expectAge ? "named .age but " : ""}X.509 certificate (public)` };
   }
   const lines = trimmed.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
   if (
@@ -470,7 +470,11 @@ export function classifySecretFile(relPath: string, content: Buffer, opts: Class
     /^-----BEGIN (?:RSA |EC )?PUBLIC KEY-----/.test(trimmed) ||
     (lines.length > 0 && lines.every((l) => PUBLIC_KEY_LINE.test(l)) && lines.some((l) => !l.startsWith("#")))
   ) {
-    return { kind: "public-key", secretLike: expectAge, reason: `${notAge}public key material` };
+    // Public material is no secret whatever the file is named: an `.age` file holding an age
+    // recipient (`age1…`, or a plugin's `age1yubikey1…`, `age1tpm1…`, `age1se1…`,
+    // `age1fido2-hmac1…`) names who secrets are encrypted to (Lassulus-superconfig keys/age/*.age,
+    // judged wrong at high).
+    return { kind: "public-key", secretLike: false, reason: `${expectAge ? "named .age but " : ""}public key material` };
   }
 
   // A key fingerprint (`colemickens.gpg.fp`, `key.fpr`, `fingerprint`): an OpenPGP v4 (40 hex) or
@@ -478,7 +482,7 @@ export function classifySecretFile(relPath: string, content: Buffer, opts: Class
   // to pick sops recipients (colemickens/nixcfg secrets/keys/*.gpg.fp beside *.pub, judged wrong at
   // high with a harmful "encrypt it" fix: secrets/util.sh reads it).
   if (FINGERPRINT_NAME.test(name) && lines.length === 1 && FINGERPRINT.test(lines[0]!)) {
-    return { kind: "public-key", secretLike: expectAge, reason: `${notAge}a public key fingerprint` };
+    return { kind: "public-key", secretLike: false, reason: `${expectAge ? "named .age but " : ""}a public key fingerprint` };
   }
 
   const matches = detectSecrets(text, { fileKind: fileKindOf(name) });

@@ -125,7 +125,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NIX_BASE32_SHA256 = /^[0-9a-df-np-sv-z]{52}$/;
 const SRI_OR_PREFIXED_DIGEST = /^(?:sha1|sha224|sha256|sha384|sha512|md5|blake2b|blake3)[-:][A-Za-z0-9+/=_-]{16,}$/i;
 const PUBLIC_KEY =
-  /^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA|^age1[02-9ac-hj-np-z]{58}$|^npub1|-----BEGIN (?:RSA |EC |PGP )?PUBLIC KEY|-----BEGIN CERTIFICATE/;
+  /^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA|^age1[02-9ac-hj-np-z]{58}$|^age1[a-z0-9][a-z0-9._+-]*1[02-9ac-hj-np-z]{6,}$|^npub1|-----BEGIN (?:RSA |EC |PGP )?PUBLIC KEY|-----BEGIN CERTIFICATE/;
 const ENCRYPTED = /^ENC\[AES256_GCM,|-----BEGIN AGE ENCRYPTED FILE-----|-----BEGIN PGP MESSAGE-----/;
 
 export type NonSecretReason = "uuid" | "digest" | "public-key" | "encrypted" | "crypt-hash" | "address" | "email" | "ldap-filter" | "kdf-parameters" | "chat-id";

@@ -217,3 +217,15 @@ describe("sudoers and doas.conf lines", () => {
     expect(doasLine("deny nopass bob")).toBeUndefined();
   });
 });
+
+describe("sudo-nopasswd on a Mac", () => {
+  it("gives a shared NixOS sudo rule to the NixOS host, not to a nix-darwin one importing the same file", async () => {
+    const dir = new URL("../fixtures/rules/sudo-nopasswd/fire/shared-rule-not-on-mac/", import.meta.url);
+    const { readFileSync } = await import("node:fs");
+    const read = (p: string) => readFileSync(new URL(p, dir), "utf8");
+    const files = Object.fromEntries(["flake.nix", "hosts/common.nix", "hosts/box/configuration.nix", "hosts/mac/configuration.nix"].map((p) => [p, read(p)]));
+    const report = await scanFiles(files);
+    const found = report.findings.filter((f) => f.ruleId === RULE);
+    expect(found.map((f) => [f.file, f.host])).toEqual([["hosts/common.nix", ["box"]]]);
+  });
+});

@@ -123,7 +123,7 @@ function isPrivate(host: string): boolean {
     /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.)/.test(host) ||
     /^\[f[cd]/i.test(host) ||
     !host.includes(".") ||
-    /\.(lan|local|home|internal|intranet|private|localdomain|home\.arpa|ts\.net)$/.test(host)
+    /\.(lan|local|localnet|home|internal|intern|intranet|private|corp|localdomain|home\.arpa|ts\.net)$/.test(host)
   );
 }
 
@@ -136,10 +136,14 @@ function checkNix(ctx: NixFileContext): void {
     if (site.kind === "line") ctx.report({ range: site.range, node: site.node, optionPath: site.optionPath, key: "require-sigs", severity: "high", title: "Nix store signature checks disabled", message, fix: { ...fix, safety: "manual" } });
     else ctx.report({ node: site.def.inner ?? site.def.binding, optionPath: site.optionPath, severity: "high", title: "Nix store signature checks disabled", message, fix: { ...fix, edits: site.def.inner && site.def.conditions.length === 0 ? [replaceNode(ctx.file, site.def.inner, "true")] : undefined } });
   }
+  // The machine's own name, set in the same file (`networking.hostName = "nas"`): a substituter
+  // at `http://nas.localnet:8081` there is this host's own cache (cleverca22-nixos-configs nas.nix,
+  // judged wrong: the traffic never crosses a network).
+  const own = (ctx.index.byPath.get("networking.hostName") ?? []).map((d) => staticValue(d.inner)).filter((v): v is string => typeof v === "string").map((v) => v.toLowerCase());
   for (const s of settingEntries(ctx, SUBSTITUTER_SETTINGS)) {
     if (!/^http:\/\//i.test(s.url)) continue;
     const host = hostOf(s.url);
-    if (!host || isLoopback(host)) continue;
+    if (!host || isLoopback(host) || own.includes(host.split(".")[0]!)) continue;
     const priv = isPrivate(host);
     const severity: Severity = priv ? "low" : "medium";
     ctx.report({
@@ -227,11 +231,15 @@ export const insecureBinaryCache: Rule = {
         "flake.nix": `{\n  nixConfig.extra-substituters = [ "http://cache.example.net" ];\n  outputs = { nixpkgs, ... }: { };\n}\n`,
       },
       hostExample(`let\n  cacheKey = "cache.example.org-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";\nin {\n  nix.settings.substituters = [ "https://cache.example.org?priority=30" ];\n  nix.settings.trusted-public-keys = [ ];\n}\n`),
+      // Another machine's cache on the LAN (a client of the nas): low, not silent.
+      hostExample(`{\n  networking.hostName = "desktop";\n  nix.settings.substituters = [ "http://nas.localnet:8081" ];\n}\n`),
     ],
     silent: [
       hostExample(`{ nix.settings.require-sigs = true; }\n`),
       hostExample(`${CACHIX}    trusted-public-keys = [ "nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs=" ];\n  };\n}\n`),
       hostExample(`{\n  nix.settings.substituters = [ "http://localhost:5000" "http://127.0.0.1:8080" ];\n}\n`),
+      // The host's own cache, by its own name.
+      hostExample(`{\n  networking.hostName = "nas";\n  services.nix-serve.enable = true;\n  nix.settings.substituters = [ "http://nas.localnet:8081" ];\n}\n`),
       hostExample(`{\n  nix.settings.substituters = [ "https://attic.example.org/main" ];\n  nix.settings.trusted-public-keys = [ "main:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" ];\n}\n`),
       hostExample(`let\n  cacheKey = "cache.example.org-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";\nin {\n  nix.settings.substituters = [ "https://cache.example.org?priority=30" ];\n  nix.settings.trusted-public-keys = [ cacheKey ];\n}\n`),
       hostExample(`{\n  # https://example.org documents http://cache.example.com\n  services.nginx.virtualHosts."cache.example.com".locations."/".proxyPass = "http://127.0.0.1:5000";\n}\n`),

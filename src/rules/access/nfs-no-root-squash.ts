@@ -25,6 +25,8 @@ interface ExportOption {
   end: number;
   /** The same option list has `insecure`: requests from unprivileged source ports are accepted. */
   insecure: boolean;
+  /** The same option list says `ro` (and no later `rw`): the client cannot write to the export. */
+  readOnly: boolean;
 }
 
 /** `no_root_squash` occurrences in one exports line, with the client they apply to. */
@@ -46,10 +48,12 @@ export function noRootSquash(line: string): { path: string; hits: ExportOption[]
     const optStart = w.startsWith("-") ? at + 1 : at + paren + 1;
     let offset = 0;
     const insecure = opts.split(",").includes("insecure");
+    const access = opts.split(",").filter((o) => o === "ro" || o === "rw").at(-1);
+    const readOnly = access === "ro";
     // all_squash maps every uid, root's too, to anonuid: no_root_squash then changes nothing.
     if (opts.split(",").includes("all_squash")) continue;
     for (const o of opts.split(",")) {
-      if (o === "no_root_squash") hits.push({ client, start: optStart + offset, end: optStart + offset + o.length, insecure });
+      if (o === "no_root_squash") hits.push({ client, start: optStart + offset, end: optStart + offset + o.length, insecure, readOnly });
       offset += o.length + 1;
     }
   }
@@ -69,6 +73,7 @@ interface Hit {
   start: number;
   end: number;
   insecure: boolean;
+  readOnly: boolean;
 }
 
 /** One finding per exports line (an export and its clients): the clients of all its
@@ -79,7 +84,13 @@ function report(ctx: NixFileContext, path: string, lineText: string, hits: Hit[]
   const insecure = hits.some((h) => h.insecure);
   // `insecure` lets any local user of an allowed client speak NFS from an unprivileged port and
   // claim uid 0 itself: with no_root_squash that is root on the export for every account there.
-  const severity: Severity = insecure || hits.some((h) => clientSeverity(h.client) === "high") ? "high" : "medium";
+  // Read-only for every client (`ro`): root there cannot write, own files or plant setuid programs;
+  // it only reads what only root may read (cleverca22-nixos-configs nas.nix `10.0.0.15(ro,
+  // no_root_squash)`, judged wrong at medium: "should be low").
+  const readOnly = hits.every((h) => h.readOnly);
+  // (Medium when a wildcard or a network may mount it: root of any machine there reads them.)
+  const wide = hits.some((h) => clientSeverity(h.client) === "high");
+  const severity: Severity = readOnly ? (wide || insecure ? "medium" : "low") : insecure || wide ? "high" : "medium";
   const insecureNote = insecure
     ? " With insecure as well, the server accepts requests from unprivileged source ports (1024 and above), so not only root: any local user on an allowed client can run a user-space NFS client, claim uid 0, and be root on the export."
     : "";
@@ -96,7 +107,9 @@ function report(ctx: NixFileContext, path: string, lineText: string, hits: Hit[]
     key: `${path} ${clients.join(" ")}`,
     severity,
     title: "NFS export without root squashing",
-    message: `services.nfs.server.exports exports ${showInterpolations(path)} to ${clients.join(", ")} with no_root_squash: root on ${who} is root on the export, owns every file in it and can plant setuid-root programs there.${insecureNote}`,
+    message: readOnly
+      ? `services.nfs.server.exports exports ${showInterpolations(path)} read-only to ${clients.join(", ")} with no_root_squash: root on ${who} reads every file of the export as root, those only root may read included (keys, shadow copies, other users' private files). The export is ro, so it cannot change them.${insecureNote}`
+      : `services.nfs.server.exports exports ${showInterpolations(path)} to ${clients.join(", ")} with no_root_squash: root on ${who} is root on the export, owns every file in it and can plant setuid-root programs there.${insecureNote}`,
     evidence: showInterpolations(lineText.trim()),
     fix: {
       safety: "review",
@@ -134,7 +147,7 @@ function checkNix(ctx: NixFileContext): void {
         if (!parsed) continue;
         const from = s.offsets[line.start]!;
         const to = s.offsets[Math.min(line.start + line.text.length, s.offsets.length - 1)]!;
-        const hits = parsed.hits.map((h) => ({ s, client: h.client, start: line.start + h.start, end: line.start + h.end, insecure: h.insecure }));
+        const hits = parsed.hits.map((h) => ({ s, client: h.client, start: line.start + h.start, end: line.start + h.end, insecure: h.insecure, readOnly: h.readOnly }));
         lines.push({ path: parsed.path, text: line.text, hits, from, to, source: s.node.source.text.slice(from, to) });
       }
     }
@@ -150,9 +163,10 @@ function checkNix(ctx: NixFileContext): void {
       for (const m of piece.text.matchAll(/([^\s(]*)\(([^()]*)\)/g)) {
         let offset = m.index! + m[1]!.length + 1;
         const insecure = m[2]!.split(",").includes("insecure");
+        const readOnly = m[2]!.split(",").filter((o) => o === "ro" || o === "rw").at(-1) === "ro";
         if (m[2]!.split(",").includes("all_squash")) continue;
         for (const o of m[2]!.split(",")) {
-          if (o === "no_root_squash") found.push({ s: piece, client: m[1] || "*", start: offset, end: offset + o.length, insecure });
+          if (o === "no_root_squash") found.push({ s: piece, client: m[1] || "*", start: offset, end: offset + o.length, insecure, readOnly });
           offset += o.length + 1;
         }
       }
@@ -177,6 +191,8 @@ export const nfsNoRootSquash: Rule = {
       hostExample(`{ services.nfs.server = { enable = true; exports = "/srv 192.168.1.0/24(rw,no_root_squash)"; }; }\n`),
       // insecure makes it worse: any user on the client, not only its root (high for one host too).
       hostExample(`{ services.nfs.server = { enable = true; exports = "/srv nas-client(rw,insecure,no_root_squash)"; }; }\n`),
+      // Read-only: root on the client reads root-only files but writes nothing (low).
+      hostExample(`{ services.nfs.server = { enable = true; exports = "/home/game 10.0.0.15(ro,no_root_squash)"; }; }\n`),
     ],
     silent: [
       hostExample(`{ services.nfs.server = { enable = true; exports = "/srv 192.168.1.0/24(rw,root_squash)"; }; }\n`),

@@ -106,12 +106,27 @@ interface Grant {
   wheel?: boolean;
 }
 
+/** A definition for the throwaway VM `nixos-rebuild build-vm` makes, not the host: written with
+ * mkVMOverride (the priority qemu-vm.nix uses to override the host for its VM) under a condition
+ * (`mkIf isBuildVm (mkVMOverride { ... })`: tejing1-nixos-config buildvm.nix, judged wrong at
+ * medium). An unconditional mkVMOverride applies to the host itself and is judged as written. */
+function vmOnly(def: OptionDefinition): boolean {
+  return def.priority === "mkVMOverride" && def.conditions.length > 0;
+}
+
+/** The file switches doas off (`security.doas.enable = false`, doas is off by default anyway):
+ * its doas settings grant nothing (GaetanLepage-nix-config security.nix, judged wrong at medium). */
+function doasOff(ctx: NixFileContext): boolean {
+  return (ctx.index.byPath.get("security.doas.enable") ?? []).some((d) => !isDead(d) && staticValue(d.inner) === false);
+}
+
 function checkWheelNeedsPassword(ctx: NixFileContext, out: Grant[]): void {
   for (const mod of [...SUDO_MODULES, "security.doas"]) {
     for (const def of ctx.index.byPath.get(`${mod}.wheelNeedsPassword`) ?? []) {
-      if (isDead(def) || staticValue(def.inner) !== false) continue;
+      if (isDead(def) || vmOnly(def) || staticValue(def.inner) !== false) continue;
       const tool = mod.slice("security.".length);
       if (mod === "security.doas") {
+        if (doasOff(ctx)) continue;
         ctx.report(wheelReport(ctx, def, tool));
         continue;
       }
@@ -356,7 +371,7 @@ function checkSudoersText(ctx: NixFileContext, out: Grant[]): void {
 
 function checkDoas(ctx: NixFileContext): void {
   // doas is off by default: rules in a file that switches it off grant nothing.
-  if ((ctx.index.byPath.get("security.doas.enable") ?? []).some((d) => !isDead(d) && staticValue(d.inner) === false)) return;
+  if (doasOff(ctx)) return;
   for (const def of ctx.index.byPath.get("security.doas.extraRules") ?? []) {
     if (isDead(def)) continue;
     const rules = listOf(def.inner);
@@ -493,6 +508,15 @@ function lockedValue(d: OptionDefinition): boolean {
   return typeof v === "string" && /^[!*]/.test(v);
 }
 
+/** The definitions that give user `u` a password on this scope, through users.users and its alias
+ * users.extraUsers (jpetrucciani-nix foundry: `users.extraUsers.jacobi.initialHashedPassword`
+ * with users.mutableUsers = false was read as no password, judged wrong at low). */
+function passwordDefinitions(scope: Scope, u: string) {
+  return PASSWORD_OPTION_NAMES.flatMap((o) =>
+    ["users", "extraUsers"].flatMap((tree) => [...scope.definitions(`users.${tree}.${u}.${o}`), ...scope.definitions(`users.${tree}."${u}".${o}`)]),
+  ).filter((d) => !isDead(d.def));
+}
+
 /** The members of wheel on this scope when each of them, and root, has a locked password or none
  * at all with users.mutableUsers = false (nobody can set one on the machine). */
 function wheelAndRootLocked(scope: Scope): string[] {
@@ -501,7 +525,7 @@ function wheelAndRootLocked(scope: Scope): string[] {
   const immutable = effectiveValue(scope.definitions("users.mutableUsers"));
   const frozen = immutable.kind === "known" && immutable.value === false;
   for (const u of [...members, "root"]) {
-    const defs = PASSWORD_OPTION_NAMES.flatMap((o) => [...scope.definitions(`users.users.${u}.${o}`), ...scope.definitions(`users.users."${u}".${o}`)]).filter((d) => !isDead(d.def));
+    const defs = passwordDefinitions(scope, u);
     if (defs.length ? !defs.every((d) => lockedValue(d.def)) : !frozen) return [];
   }
   return members;
@@ -512,13 +536,25 @@ function wheelWithEmptyPasswords(scope: Scope): string[] {
   const members = membersOf(scope, "wheel");
   if (!members.length) return [];
   for (const u of members) {
-    const defs = PASSWORD_OPTION_NAMES.flatMap((o) => [...scope.definitions(`users.users.${u}.${o}`), ...scope.definitions(`users.users."${u}".${o}`)]).filter((d) => !isDead(d.def));
+    const defs = passwordDefinitions(scope, u);
     if (!defs.length || !defs.every((d) => staticValue(d.def.inner) === "")) return [];
   }
   return members;
 }
 
+/** Settings only nix-darwin has (Touch ID for sudo, macOS defaults, Homebrew): the host is a Mac. */
+const DARWIN_ONLY = ["security.pam.services.*.touchIdAuth", "security.pam.enableSudoTouchIdAuth", "system.defaults.*.*", "homebrew.enable", "homebrew.brews", "homebrew.casks"];
+
+/** The host is a nix-darwin system, by settings NixOS does not have. */
+function darwinHost(scope: Scope): boolean {
+  return scope.kind === "host" && DARWIN_ONLY.some((p) => (p.includes("*") ? scope.matching(p) : scope.definitions(p)).some((d) => !isDead(d.def)));
+}
+
 const checks = perHost(grants, (g0, scope, _file, report) => {
+  // nix-darwin has neither security.sudo.extraRules nor wheelNeedsPassword: a shared file's NixOS
+  // sudo settings reach no Mac that imports it for other things (jpetrucciani-nix hosts/common.nix
+  // on the m1max Mac, which sets only Touch ID for sudo: judged wrong with a harmful fix).
+  if (/\.(?:extraRules|wheelNeedsPassword)$/.test(g0.def.path) && darwinHost(scope)) return;
   // A rule of a sudo that the scope switches off (`security.sudo.enable = false`, with run0 or doas
   // instead; arianvp-nixos-stuff framework): no sudo binary, so the grant grants nothing.
   const mod = SUDO_MODULES.find((m) => g0.def.path.startsWith(`${m}.`));

@@ -168,7 +168,8 @@ export const importFromDerivation: Rule = {
     nist: ["PR.PS-01", "PR.PS-06"],
   },
   examples: {
-    fire: [`{ pkgs, ... }:
+    fire: [
+      `{ pkgs, ... }:
 let
   upstream = pkgs.fetchFromGitHub {
     owner = "example";
@@ -201,8 +202,48 @@ in
 `,
         "configuration.nix": `{ imports = [ ./bar.nix ]; my.bar.enable = false; }
 `,
-      }],
-    silent: [`{ inputs, ... }:
+      },
+      // A package's passthru source, read at evaluation: pkgs.<x> is a package here.
+      `{ pkgs, ... }:
+let
+  hacks = pkgs.callPackage pkgs.python3Packages.mypkg.src { };
+in
+{ environment.systemPackages = [ hacks ]; }
+`,
+    ],
+    silent: [
+      // Bound but never read (the line using it is commented out): never evaluated.
+      `{ pkgs, ... }:
+let
+  nixSrc = pkgs.fetchFromGitHub { owner = "nixos"; repo = "nix"; rev = "0000000000000000000000000000000000000000"; hash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="; };
+  nixMaster = (import "\${nixSrc}").defaultPackage.x86_64-linux;
+in
+{
+  # nix.package = nixMaster;
+  nix.settings.auto-optimise-store = true;
+}
+`,
+      // An overlay puts a flake input (a library's source) into pkgs: its files are not built.
+      {
+        "flake.nix": `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+  inputs.pyproject-nix.url = "github:pyproject-nix/pyproject.nix";
+  outputs = inputs: {
+    nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [ { nixpkgs.overlays = [ (_: _: { inherit (inputs) pyproject-nix; }) ]; } ./py.nix ];
+    };
+  };
+}
+`,
+        "py.nix": `{ pkgs, ... }:
+let
+  hacks = pkgs.callPackage pkgs.pyproject-nix.build.hacks { };
+in
+{ environment.systemPackages = [ (hacks.nixpkgsPrebuilt { from = pkgs.python3Packages.numpy; }) ]; }
+`,
+      },
+      `{ inputs, ... }:
 let
   # A flake input is fetched by evaluation itself: no build step runs.
   settings = import "\${inputs.motd}/settings.nix";
@@ -231,8 +272,13 @@ in
   },
 
   checkRepository(files, sink) {
-    const found = files.map((ctx) => ({ ctx, reports: importsFromDerivation(ctx) }));
+    let found = files.map((ctx) => ({ ctx, reports: importsFromDerivation(ctx) }));
     if (!found.some((f) => f.reports.length)) return;
+    // `pkgs.<x>.<attr>` where an overlay sets pkgs.<x> to a flake input: source, not a package.
+    if (found.some((f) => f.reports.some((r) => /^pkgs\.[^.]+\./.test(r.origin)))) {
+      const fromInputs = namesFromInputs(files);
+      if (fromInputs.size) found = found.map((f) => ({ ...f, reports: f.reports.filter((r) => !fromInputs.has(/^pkgs\.([^.]+)\./.exec(r.origin)?.[1] ?? "")) }));
+    }
     // Helpers by name, each occurrence of the name (an identifier, not a comment or a string)
     // given to the helper of that name nearest to it (the longest common folder): a subproject's
     // own helper of the same name takes the subproject's calls.
@@ -448,8 +494,8 @@ function isModuleLambda(lambda: SyntaxNode): boolean {
 
 /** Each import from derivation of a file, as a report (the helper it is in is judged with the
  * whole repository). */
-function importsFromDerivation(ctx: NixFileContext): Array<{ report: RuleReport; app: SyntaxNode }> {
-  const out: Array<{ report: RuleReport; app: SyntaxNode }> = [];
+function importsFromDerivation(ctx: NixFileContext): Array<{ report: RuleReport; app: SyntaxNode; origin: string }> {
+  const out: Array<{ report: RuleReport; app: SyntaxNode; origin: string }> = [];
   for (const app of applications(ctx.parsed.root)) {
     if (!app.name || !IMPORTERS.has(app.name) || app.args.length === 0) continue;
     // `import` is a builtin; `lib.importJSON`, `pkgs.callPackage`... are library functions.
@@ -458,8 +504,13 @@ function importsFromDerivation(ctx: NixFileContext): Array<{ report: RuleReport;
     const target = app.args[0]!;
     const origin = derivationOrigin(target);
     if (!origin) continue;
+    // Bound to a let name nothing reads (a line that used it is commented out): Nix is lazy, so
+    // the import is never evaluated (cleverca22-nixos-configs system76.nix `nixMaster`, judged
+    // wrong).
+    if (unreadLetBinding(app.node)) continue;
     out.push({
       app: app.node,
+      origin,
       report: {
         node: app.node,
         key: `${app.name} ${shortText(target, 60)}`,
@@ -470,6 +521,50 @@ function importsFromDerivation(ctx: NixFileContext): Array<{ report: RuleReport;
         },
       },
     });
+  }
+  return out;
+}
+
+/** The import is (inside) the value of a `let` binding whose name nothing in the `let` reads. */
+function unreadLetBinding(node: SyntaxNode): boolean {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.kind === K.NODE_LAMBDA) return false;
+    if (p.kind !== K.NODE_ATTRPATH_VALUE || p.parent?.kind !== K.NODE_LET_IN) continue;
+    const [path] = p.childNodes();
+    const segs = path ? attrpathSegments(path) : [];
+    if (segs.length !== 1 || segs[0]!.dynamic) return false;
+    const name = segs[0]!.name;
+    for (const t of p.parent.tokens()) {
+      if (t.kind !== K.TOKEN_IDENT || t.text !== name) continue;
+      // The binding's own name is no read.
+      if (path && t.start >= path.start && t.end <= path.end) continue;
+      return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+/** Names that overlays give `pkgs` straight from flake inputs (`inherit (flake.inputs) pyproject-nix;`,
+ * `foo = inputs.foo;`): a flake input is source fetched by evaluation, its attributes (a library's
+ * `build.hacks` file) no derivation (jpetrucciani-nix default.nix, `pkgs.pyproject-nix.build.hacks`,
+ * judged wrong). */
+function namesFromInputs(files: readonly NixFileContext[]): Set<string> {
+  const out = new Set<string>();
+  for (const f of files) {
+    if (!f.text.includes("inputs")) continue;
+    for (const inh of f.parsed.root.descendants(K.NODE_INHERIT)) {
+      const from = inh.childNodes().find((c) => c.kind === K.NODE_INHERIT_FROM);
+      if (!from || !/(?:^|\.)inputs\s*\)$/.test(from.text.replace(/^\(\s*/, "").trim())) continue;
+      for (const c of inh.childNodes()) if (c !== from && c.kind !== K.NODE_INHERIT_FROM) out.add(c.text.replace(/^"|"$/g, ""));
+    }
+    for (const b of f.parsed.root.descendants(K.NODE_ATTRPATH_VALUE)) {
+      const [path, value] = b.childNodes();
+      const segs = path ? attrpathSegments(path) : [];
+      const d = value ? dottedName(unparen(value)) : undefined;
+      const name = segs.length === 1 && !segs[0]!.dynamic ? segs[0]!.name : undefined;
+      if (name && d && (d === `inputs.${name}` || d.endsWith(`.inputs.${name}`))) out.add(name);
+    }
   }
   return out;
 }

@@ -5,6 +5,7 @@
 import type { Rule } from "../types.js";
 import { commandEvidence, rangeOf, scriptCommandHooks, type ScriptCommand, type ScriptFile } from "./scripts.js";
 import { commandName, type ShellWord } from "../../shell/parse.js";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { nixosManual } from "../shared/references.js";
 
 /** The word that makes a nix-env call an installation, if it is one. Nix expands compound short
@@ -25,7 +26,12 @@ export function nixEnvInstallFlag(argv: ShellWord[]): ShellWord | undefined {
  * profile install before home-manager exists) is how packages get onto the machine: no NixOS
  * configuration is bypassed. */
 const FOREIGN_MACHINE =
-  /nixos\.org\/nix\/install|install\.determinate\.systems|nix-installer|\b(?:apt-get|apt|dnf|yum|zypper|pacman|apk|brew)\s+(?:-\S+\s+)*(?:install|add|-S\w*)\b|\buname(?:\s+-s)?\)?"?\s*(?:=|==|!=)\s*"?Darwin\b|\bnon-NixOS\b/i;
+  /\b(?:ln|cp|install|mv)\s+(?:-\S+\s+)*\S+\s+\/etc\/systemd\/system\b|nixos\.org\/nix\/install|install\.determinate\.systems|nix-installer|\b(?:apt-get|apt|dnf|yum|zypper|pacman|apk|brew)\s+(?:-\S+\s+)*(?:install|add|-S\w*)\b|\buname(?:\s+-s)?\)?"?\s*(?:=|==|!=)\s*"?Darwin\b|\bnon-NixOS\b/i;
+
+// (A unit linked or copied into /etc/systemd/system: on NixOS that directory is the system's own,
+// rebuilt from the configuration, so a script writing there installs on another distribution:
+// jpetrucciani-nix mods/snowball.nix, a bundle whose installer runs `nix-env -i` of its own closure
+// then links its units there, judged wrong at medium.)
 
 /** Why a shell script is meant for a machine that is not NixOS, or undefined. */
 export function foreignMachineScript(text: string): string | undefined {
@@ -37,27 +43,95 @@ export function foreignMachineScript(text: string): string | undefined {
   return undefined;
 }
 
-function check(cmds: ScriptCommand[], { text, lines, report }: ScriptFile): void {
+/** nix-env options that take the next word as their value (`-f file`, `-p profile`), and those
+ * that take two (`--arg name expr`). */
+const ONE_VALUE = new Set(["-f", "--file", "-p", "--profile", "-I", "--include", "--option-file", "--attr-path"]);
+const TWO_VALUES = new Set(["--arg", "--argstr", "--option"]);
+
+/** The words of a nix-env call that select what to install (names, attribute paths, store paths),
+ * without the options and their values; and the file given with -f, if any. */
+export function nixEnvSelectors(argv: ShellWord[]): { selectors: ShellWord[]; file?: string } {
+  const selectors: ShellWord[] = [];
+  let file: string | undefined;
+  for (let i = 1; i < argv.length; i++) {
+    const v = argv[i]!.value;
+    if (ONE_VALUE.has(v)) {
+      if (v === "-f" || v === "--file") file = argv[i + 1]?.value;
+      i++;
+    } else if (TWO_VALUES.has(v)) i += 2;
+    else if (/^-[a-zA-Z]*f$/.test(v) && !v.startsWith("--")) {
+      // `-if file`, `-irf file`: the compound ends with f, whose value is the next word.
+      file = argv[i + 1]?.value;
+      i++;
+    } else if (!v.startsWith("-")) selectors.push(argv[i]!);
+  }
+  return { selectors, file };
+}
+
+/** A word that is one of the script's arguments (`$1`, `"$@"`), or a variable the script sets from
+ * one (`PACKAGE="$1"`). */
+function fromArguments(word: string, script: string): boolean {
+  if (/^\$\{?(?:[1-9]|@|\*)\}?$/.test(word)) return true;
+  const v = /^\$\{?([A-Za-z_]\w*)\}?$/.exec(word)?.[1];
+  return v !== undefined && new RegExp(`(?:^|[\\s;])${v}=["']?\\$\\{?(?:[1-9]|@|\\*)\\}?["']?(?:\\s|;|$)`, "m").test(script);
+}
+
+/** The text of the innermost Nix string holding `offset`: the script a command belongs to. */
+function enclosingString(root: SyntaxNode, offset: number): string | undefined {
+  let found: SyntaxNode | undefined;
+  let node: SyntaxNode | undefined = root;
+  while (node) {
+    let next: SyntaxNode | undefined;
+    for (const c of node.childNodes()) {
+      if (c.start <= offset && offset < c.end) {
+        next = c;
+        break;
+      }
+    }
+    if (next?.kind === K.NODE_STRING) found = next;
+    node = next;
+  }
+  return found?.text;
+}
+
+function check(cmds: ScriptCommand[], { text, lines, report, root }: ScriptFile): void {
   // A bootstrap script for another distribution or macOS (installs Nix, runs apt/brew): silent
   // (issue 12: scripts meant for non-NixOS machines were reported as bypassing the configuration).
   let foreign: string | undefined | null = null;
   for (const { argv, what } of cmds) {
     const flag = nixEnvInstallFlag(argv);
     if (!flag) continue;
+    // The script a command of a Nix file belongs to is its string; a shell script is the file.
+    const script = root ? (enclosingString(root, argv[0]!.start) ?? "") : text;
     if (what === "shell script") {
       if (foreign === null) foreign = foreignMachineScript(text);
       if (foreign) continue;
-    }
+    } else if (foreignMachineScript(script)) continue;
+    const { selectors, file } = nixEnvSelectors(argv);
+    // `nix-env -i -f packages.nix` (or `-irf`) with nothing selected installs every package the
+    // file lists: the declarative profile of a machine that is not NixOS, kept in a file of its own
+    // (jpetrucciani-nix examples/cfg.nix's `hms`, judged wrong).
+    if (file !== undefined && selectors.length === 0) continue;
     const evidence = commandEvidence(text, argv);
-    const pkgs = argv.slice(1).filter((w) => !w.value.startsWith("-")).map((w) => w.value);
+    const pkgs = selectors.map((w) => w.value);
+    // A wrapper whose packages are the names its caller types (`pkg install <name>`, `PACKAGE="$1";
+    // nix-env -iA "$PACKAGE"`): a command for the user at a prompt, the same as typing nix-env
+    // there, not a script that changes the machine on every run (lucasew-nixcfg nix/pkgs/pkg.nix,
+    // judged wrong at medium, "should be info").
+    const interactive = pkgs.length > 0 && pkgs.every((p) => fromArguments(p, script));
     report({
       range: rangeOf(lines, argv[0]!.start, argv.at(-1)!.end),
       key: `${what}: ${evidence}`,
       evidence,
-      message: `${what === "shell script" ? "This script" : `The script in ${what}`} runs \`${evidence}\`: it installs ${pkgs.length ? pkgs.join(", ") : "packages"} into a profile outside the declared configuration.`,
+      severity: interactive ? "info" : undefined,
+      message: interactive
+        ? `${what === "shell script" ? "This script" : `The script in ${what}`} runs \`${evidence}\`: a command wrapper that installs whatever package its user names into their profile, outside the declared configuration. (Maintenance, not security: it is nix-env at a prompt under another name.)`
+        : `${what === "shell script" ? "This script" : `The script in ${what}`} runs \`${evidence}\`: it installs ${pkgs.length ? pkgs.join(", ") : "packages"} into a profile outside the declared configuration.`,
       fix: {
         safety: "manual",
-        description: "Declare the package (environment.systemPackages, users.users.<name>.packages or home.packages) and deploy; use `nix shell`/`nix run` for one-off tools.",
+        description: interactive
+          ? "Nothing to fix if the wrapper is meant for trying packages; prefer `nix shell nixpkgs#<name>` for that, and declare what stays (environment.systemPackages, users.users.<name>.packages or home.packages)."
+          : "Declare the package (environment.systemPackages, users.users.<name>.packages or home.packages) and deploy; use `nix shell`/`nix run` for one-off tools.",
       },
     });
   }
@@ -90,6 +164,19 @@ ssh root@nas nix-env -iA nixos.htop
     { "scripts/setup.sh": `#!/usr/bin/env bash
 # (no apt-get install here: this is NixOS)
 nix-env -iA nixos.git
+` },
+    // A wrapper that installs what its user types (reported as info), and a named package from a
+    // file (-f takes the file, the package is still chosen by the script).
+    { "pkgs/pkg.nix": `{ writeShellScriptBin }:
+writeShellScriptBin "pkg" ''
+  case "$1" in
+    install) shift; PACKAGE="$1"; shift; nix-env -iA "$PACKAGE" -f '<nixpkgs>' "$@" ;;
+    list) nix-env --query ;;
+  esac
+''
+` },
+    { "scripts/tools.sh": `#!/bin/sh
+nix-env -f ~/src/nixpkgs -iA ripgrep
 ` }],
     silent: [{ "scripts/deploy.sh": `#!/usr/bin/env bash
 set -euo pipefail
@@ -106,6 +193,22 @@ nix-env -iA nixpkgs.home-manager
     { "mac/setup.sh": `#!/bin/sh
 if [ "$(uname)" = "Darwin" ]; then brew install --cask iterm2; fi
 nix-env -iA nixpkgs.git
+` },
+    // Every package of a file of its own: a declarative profile (\`nix-env -irf\`).
+    { "home/profile.nix": `{ pkgs, ... }: {
+  home.packages = [ (pkgs.writeShellScriptBin "sync-profile" ''
+    nix-env -irf ~/packages.nix
+  '') ];
+}
+` },
+    // The installer of a bundle for another distribution: it links its units into
+    // /etc/systemd/system, which on NixOS belongs to the configuration.
+    { "pkgs/bundle.nix": `{ writeShellScriptBin, bundle }:
+writeShellScriptBin "install-bundle" ''
+  sudo -i nix-env -i \${bundle}
+  sudo ln -sf /nix/var/nix/profiles/default/lib/systemd/system/app.service /etc/systemd/system/app.service
+  sudo systemctl daemon-reload
+''
 ` }],
   },
 

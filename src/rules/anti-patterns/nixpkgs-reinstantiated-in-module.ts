@@ -56,6 +56,13 @@ function setsHostPackages(node: SyntaxNode): boolean {
     const names = attrpathSegments(path).map((s) => (s.dynamic ? "*" : s.name));
     const dotted = names.join(".");
     if (dotted === "nixpkgs.pkgs" || dotted.endsWith("nixpkgs.pkgs") || names[0] === "_module" || names.includes("perSystem")) return true;
+    // colmena's `meta.nixpkgs`: the package set the hive builds its nodes with, which colmena
+    // requires (EdenEast-nyx modules/flake/hosts.nix, judged wrong with a harmful fix).
+    if (dotted.endsWith("meta.nixpkgs") || dotted.endsWith("meta.nodeNixpkgs.*")) return true;
+    if (dotted === "nixpkgs" && p.parent?.kind === K.NODE_ATTR_SET && p.parent.parent?.kind === K.NODE_ATTRPATH_VALUE) {
+      const outer = attrpathSegments(p.parent.parent.childNodes()[0]!).map((s) => s.name);
+      if (outer.at(-1) === "meta") return true;
+    }
     if (dotted === "pkgs" && p.parent?.kind === K.NODE_ATTR_SET && p.parent.parent?.kind === K.NODE_ATTRPATH_VALUE) {
       const outer = attrpathSegments(p.parent.parent.childNodes()[0]!).map((s) => s.name).join(".");
       if (outer === "nixpkgs" || outer === "_module.args") return true;
@@ -128,6 +135,10 @@ export const nixpkgsReinstantiatedInModule: Rule = {
       "{ lib, inputs, ... }:\n{\n  mkHost = system: name: import inputs.nixpkgs { inherit system; };\n}\n",
       // A package file is no module.
       "{ pkgs ? import <nixpkgs> { } }:\npkgs.hello\n",
+      // One kernel's module set extended, the documented way to patch a kernel module package.
+      "{ pkgs, ... }:\n{\n  boot.kernelPackages = pkgs.linuxPackages.extend (self: super: {\n    zfs = super.zfs.overrideAttrs (old: { patches = (old.patches or [ ]) ++ [ ./zfs.patch ]; });\n  });\n}\n",
+      // colmena's hive takes its package set in meta.nixpkgs (a flake-parts module, hosts in hive.nix).
+      "{ inputs, self, lib, config, ... }:\nlet\n  colmena = {\n    meta = {\n      nixpkgs = import inputs.nixpkgs { system = \"x86_64-linux\"; overlays = [ self.overlays.default ]; };\n      specialArgs = { inherit self inputs; };\n    };\n  } // lib.mapAttrs (name: _: { imports = [ ./hosts/${name}/hive.nix ]; }) config.hosts;\nin\n{\n  flake.colmena = colmena;\n  boot.isContainer = false;\n}\n",
     ],
   },
 
@@ -138,8 +149,12 @@ export const nixpkgsReinstantiatedInModule: Rule = {
       let what: string | undefined;
       if ((a.name === "extend" || a.name === "appendOverlays") && a.fn.kind === K.NODE_SELECT) {
         const base = unparen(a.fn.childNodes()[0]);
-        // The module's own `pkgs` argument (not a lib's `extend`, not `lib.extend`).
-        if (base?.kind === K.NODE_IDENT && base.text === "pkgs" && resolveVariable(base)?.kind === "formal") what = `pkgs.${a.name}`;
+        // The module's own `pkgs` argument (not a lib's `extend`, not `lib.extend`), extended as a
+        // whole: `pkgs.linuxPackages.extend` extends one kernel's module set, the documented way to
+        // override a kernel module package (cleverca22-nixos-configs zfs-patch.nix, judged wrong).
+        const path = a.fn.childNodes()[1];
+        const direct = path !== undefined && attrpathSegments(path).length === 1;
+        if (direct && base?.kind === K.NODE_IDENT && base.text === "pkgs" && resolveVariable(base)?.kind === "formal") what = `pkgs.${a.name}`;
       } else if (a.name === "import" && a.fn.kind === K.NODE_IDENT && a.args.length >= 2) {
         const target = sameNixpkgs(a.args[0]);
         if (target) what = `import ${target}`;

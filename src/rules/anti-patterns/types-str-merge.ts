@@ -1,7 +1,6 @@
 // types-str-merge: an option declared `types.str` whose values need merging, which str cannot do
 // (two different definitions at one priority are an evaluation error). Reported when:
 // - its description says it holds one item per line ("one per line", "newline-separated"...);
-// - its default is multi-line literal text (not a generated value of an internal/read-only option);
 // - a host defines it more than once, unconditionally, at the same priority, with values that are
 //   not all the same literal (a conflict, or a merge the author expected).
 // A str option defined once, or under exclusive conditions, is fine and stays silent.
@@ -12,7 +11,6 @@ import { replaceNode } from "../../nix/edit.js";
 import type { NixFileContext, Rule, RuleReport } from "../types.js";
 import { attrsOf, declarationAnchor } from "./mkoption-without-description.js";
 import { hostDefinitions } from "./host.js";
-import { stringSource } from "./scripts.js";
 import { applications, calleeName, dottedName, flattenApply, resolveVariable, unparen } from "../shared/syntax.js";
 import { nixosManual } from "../shared/references.js";
 import { fileAnswers, filesAnswering, untracked } from "../shared/track.js";
@@ -75,11 +73,10 @@ function lineWiseReason(o: StrOption): string | undefined {
     const m = LINE_WISE.exec(description.text)!;
     return `its description says "${m[0]}"`;
   }
-  // A multi-line literal default suggests text others add to; a generated one (interpolations)
-  // in an internal or read-only option is a computed value nobody else defines.
-  const def = unparen(o.attrs.get("default"));
-  const computed = o.attrs.has("internal") || o.attrs.has("readOnly") || !!def?.firstChild(K.NODE_INTERPOL);
-  if (def?.kind === K.NODE_STRING && !computed && stringSource(def).text.trim().includes("\n")) return `its default is multi-line text (line ${def.line})`;
+  // A multi-line default says nothing: a definition replaces a default (mkOptionDefault) without
+  // any merge, and a script option (`startCommand`) is one script, which concatenating would break
+  // (Lassulus-superconfig 3modules/sync-containers3.nix, judged wrong; carpenike-nix-config's
+  // multi-line prompt, debatable).
   return undefined;
 }
 
@@ -145,6 +142,37 @@ function nestedOnly(files: readonly NixFileContext[], target: string): boolean {
   return nested;
 }
 
+/**
+ * The definitions that sit in the entry file of another host's folder (`nodes/whiterun/default.nix`
+ * seen from host `riverwood`, whose folder `nodes/riverwood` is its sibling; or, for a host without a
+ * folder such as `android`, two sibling host folders at once): no host imports another host's
+ * configuration, so those are separate evaluations the host's file list took in (lucasew-nixcfg
+ * cloud-savegame calendar, judged wrong: "conflicts must be counted per evaluated host").
+ */
+const HOST_ENTRY = /^(?:default|configuration)\.nix$/;
+
+function otherHostsFiles(host: string, files: readonly string[]): Set<string> {
+  const entry = (f: string) => {
+    const segs = f.split("/");
+    return segs.length >= 3 && HOST_ENTRY.test(segs.at(-1)!) ? { dir: segs.slice(0, -1).join("/"), parent: segs.slice(0, -2).join("/"), name: segs.at(-2)! } : undefined;
+  };
+  // The host's own folder, when one of the files is its entry file (`<parent>/<host>/default.nix`).
+  const own = files.map(entry).find((e) => e?.name === host);
+  const ownParent = own?.parent;
+  const foreign = new Set<string>();
+  if (ownParent !== undefined) {
+    for (const f of files) {
+      const e = entry(f);
+      if (e && e.parent === ownParent && e.name !== host) foreign.add(f);
+    }
+    return foreign;
+  }
+  const entries = files.map((f) => ({ f, e: entry(f) }));
+  if (entries.some((x) => !x.e)) return foreign;
+  if (new Set(entries.map((x) => x.e!.dir)).size >= 2 && new Set(entries.map((x) => x.e!.parent)).size === 1) for (const x of entries) foreign.add(x.f);
+  return foreign;
+}
+
 /** Definitions that all apply together (no condition, default priority). */
 function unconditional(defs: OptionDefinition[]): OptionDefinition[] {
   return defs.filter((d) => d.conditions.length === 0 && !d.priority);
@@ -159,7 +187,7 @@ export const typesStrMerge: Rule = {
   category: "anti-pattern",
   severity: "low",
   rationale:
-    "`types.str` accepts one value: two definitions that differ at the same priority make evaluation fail with \"conflicting definition values\". Options holding multi-line text (lists of lines, configuration snippets) are meant to be added to by several modules, which is what `types.lines` does (definitions are joined with newlines, and mkBefore/mkAfter order them). nix-warden reports a `types.str` option whose description says it holds one item per line, whose default is multi-line text, or that a host defines more than once at the same priority without conditions.",
+    "`types.str` accepts one value: two definitions that differ at the same priority make evaluation fail with \"conflicting definition values\". Options holding multi-line text (lists of lines, configuration snippets) are meant to be added to by several modules, which is what `types.lines` does (definitions are joined with newlines, and mkBefore/mkAfter order them). nix-warden reports a `types.str` option whose description says it holds one item per line, or that a host defines more than once at the same priority without conditions.",
   fix: "Declare the option with `types.lines` (or `types.separatedString \",\"`, `types.commas`, `types.listOf` for real lists) so that definitions from several modules are merged.",
   references: [
     nixosManual("Option Types (str, lines, separatedString)", "sec-option-types-basic"),
@@ -196,6 +224,19 @@ export const typesStrMerge: Rule = {
   };
 }
 `,
+    // A script with a multi-line default: one value, which a definition replaces without merging.
+    `{ lib, ... }:
+{
+  options.my.containers.startCommand = lib.mkOption {
+    type = lib.types.str;
+    default = ''
+      set -efu
+      mkdir -p /var/state
+      nixos-rebuild switch || :
+    '';
+  };
+}
+`,
     // A NixOS container's config is a separate evaluation: its definition does not meet the host's.
     hostExample(`{ ... }:
 {
@@ -227,7 +268,9 @@ export const typesStrMerge: Rule = {
       if (!fileAnswers(file, "strOptions", (c) => strOptions(c).length > 0)) continue;
       for (const o of strOptions(untracked(file))) {
         if (!o.path || lineWiseReason(o)) continue;
-        const defs = unconditional(hostDefinitions(hctx, o.path).filter((x) => !nestedOnlyIn(x.file.file)).map((x) => x.def));
+        const all = hostDefinitions(hctx, o.path).filter((x) => !nestedOnlyIn(x.file.file));
+        const foreign = otherHostsFiles(hctx.host, all.map((x) => x.file.file));
+        const defs = unconditional(all.filter((x) => !foreign.has(x.file.file)).map((x) => x.def));
         if (defs.length < 2) continue;
         const values = defs.map((d) => staticValue(d.inner));
         if (values.every((v) => typeof v === "string" && v === values[0])) continue;

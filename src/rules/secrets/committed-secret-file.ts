@@ -74,6 +74,10 @@ export const committedSecretFile: Rule = {
       { "secrets/smtp.conf": "# relay login\nuser = mailer\npassword = Tr0ub4dor-and-3\n" },
       // Nothing the detectors recognise, but a value and not tooling: a passphrase in the secrets folder.
       { "secrets/backup-passphrase": "correct horse battery staple\n" },
+      // An .age file holding an age identity (a secret key), not a recipient; a token in a test
+      // directory that does not say it is fake.
+      { "keys/age/yubi1.age": "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n" },
+      { "modules/tests/secrets/api-token": "Zx81QmTr0VbN4kWq2Lp7Hs9D\n" },
     ],
     silent: [
       { "secrets/db-password.age": "-----BEGIN AGE ENCRYPTED FILE-----\nYWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSBhYmNkZWZnaGlqa2xtbm9w\n-----END AGE ENCRYPTED FILE-----\n" },
@@ -84,6 +88,16 @@ export const committedSecretFile: Rule = {
       { "secrets/rotate": "#!/usr/bin/env bash\nset -eu\nagenix -e \"$1\"\n" },
       { "secrets/api-jira-pat.placeholder": "# Jira Personal Access Token placeholder\n# Encrypt the real one: agenix -e secrets/api-jira-pat.age\n\nYOUR_JIRA_PAT_HERE\n" },
       { "secrets/README": "Secrets are age-encrypted; edit them with agenix -e <name>.age.\n" },
+      // Age recipients, native and of plugins (YubiKey, TPM, Secure Enclave, FIDO2), in files named
+      // .age: public names of the keys secrets are encrypted to, not secrets.
+      {
+        "keys/age/yubi1.age": "age1yubikey1qwt50d05nh5vutpdzmlg5wn80xq5negm4uj9ghv0snvdd3yysf5yw3rhl3t\n",
+        "keys/age/laptop-tpm.age": "age1tpm1qg86fn5esp30u9h6jy6zvu9gcsvnac09vn8jzjxt8s3qtlcv5h2x287wm36\n",
+        "keys/age/mac.age": "age1se1qgg72x2qfk9wg3wh0qg9u0v7l5dkq4jx69fv80p6wp8m9kxskyzyc2ln6sy\n",
+        "keys/age/backup.age": "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n",
+      },
+      // Stand-ins for the real secrets in a test directory whose name says they are fake.
+      { "modules/tests/dummy-secrets/searx.key": "yolo\n", "modules/tests/dummy-secrets/cache.key": "key-name:blabla123\n", "test/fake-secrets/api-token": "Zx81QmTr0VbN4kWq2Lp7Hs9D\n" },
       // A GPG key's fingerprint beside the public keys: what sops recipients are built from.
       { "secrets/keys/alice.gpg.fp": "3F2A9C41D7E08B56A1C4E9F2730B8D16E5A4C927\n", "secrets/keys/laptop.age.pub": "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n" },
     ],
@@ -103,6 +117,11 @@ export const committedSecretFile: Rule = {
     if (!verdict) return;
     const { cls } = verdict;
     const inTests = TEST_DATA_DIR.test(ctx.file);
+    // A value in a test directory whose path says it is fake (`tests/dummy-secrets/searx.key`,
+    // `test/fake-secrets/token`): a stand-in the tests use instead of the real secret, not a
+    // secret (Lassulus-superconfig 2configs/tests/dummy-secrets, "yolo", judged wrong at low).
+    // A private key there stays reported: a real key is sometimes reused as the test one.
+    if (inTests && cls.kind !== "private-key" && FAKE_DATA.test(ctx.file)) return;
     let severity: "critical" | "high" | "low" | "info" = cls.kind === "private-key" && cls.encrypted !== true ? "critical" : "high";
     const flake = ctx.repoFile("flake.nix") ? " Because the repository is a flake, the file is also copied into the world-readable Nix store with the rest of the source." : "";
     let message = `${ctx.file}: ${cls.reason}.${flake}`;
@@ -147,6 +166,8 @@ export const committedSecretFile: Rule = {
   },
 };
 
+/** A file or folder name that says its content is a stand-in: fake, dummy, mock. */
+const FAKE_DATA = /(?:^|[-_./])(?:fake|dummy|mock)(?:s|[-_./]|$)/i;
 /** A file or folder name that marks a throwaway: test, fake, dummy, example, sample, demo, insecure. */
 const THROWAWAY_NAME = /(?:^|[-_./])(?:tests?|testing|fake|dummy|example|sample|demo|insecure)(?:[-_./]|$)/i;
 /** The public key an age identity file states in its header (`# public key: age1…`). */

@@ -85,7 +85,23 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
   const matches = detectSecrets(src.text, { key, optionPath });
   if (matches.length === 0) return;
   const abs = matches.map((m) => ({ ...m, start: m.start + src.offset, end: m.end + src.offset }));
-  for (const m of abs) {
+  // The same credential again in the same text (three `curl http://admin:pw@…` lines of one
+  // script): one finding, at the first, naming the other lines (Lassulus-superconfig
+  // 2configs/services/radio/weather.nix, three findings judged duplicates).
+  const firstOf = new Map<string, number>();
+  const repeats = new Map<number, number[]>();
+  abs.forEach((m, i) => {
+    if (m.kind === "password-hash") return;
+    const id = `${m.detector}\0${ctx.text.slice(m.start, m.end)}`;
+    const first = firstOf.get(id);
+    if (first === undefined) firstOf.set(id, i);
+    else repeats.set(first, [...(repeats.get(first) ?? []), i]);
+  });
+  const repeated = new Set([...repeats.values()].flat());
+  for (const [i, m] of abs.entries()) {
+    if (repeated.has(i)) continue;
+    const again = (repeats.get(i) ?? []).map((j) => lines.position(abs[j]!.start).line);
+    const againNote = again.length ? ` The same value appears again on line${again.length > 1 ? "s" : ""} ${[...new Set(again)].join(", ")}.` : "";
     // Password hashes are how NixOS and its services take passwords (hashedPassword,
     // emergencyAccess, rspamd's controller password): not reported in Nix.
     if (m.kind === "password-hash") continue;
@@ -128,7 +144,8 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
         `${m.name} (${m.redacted})${m.key ? ` under '${m.key}'` : ""} ${where}. ${description}` +
         (weak ? " A comment beside it says it is not meant to be secret (a value shared on purpose), so it is reported as info: make sure nothing that needs a real secret reuses it." : "") +
         (stock && !weak ? " The value repeats its key's own word (a stock default login such as admin/admin), so it is reported as low: make sure it was changed after the first login." : "") +
-        (judgedByKey(m, key) ? "" : initialNote(m)),
+        (judgedByKey(m, key) ? "" : initialNote(m)) +
+        againNote,
       optionPath,
       key: `${m.detector}:${key ?? ""}:${m.redacted}`,
       evidence: redactedLine(ctx.text, lines, m.start, abs),
@@ -309,6 +326,10 @@ export const hardcodedSecret: Rule = {
       hostExample(`{ services.myapp.githubToken = "ghp_R8dK2mQ9vL4xT7wN1bZ5cH3jP6fY0sA2eU8i"; }\n`),
       // A taskd user key (org/user/UUID): reported, as low, one half of the credential.
       hostExample(`{ environment.etc."taskrc".text = "taskd.credentials=household/alice/0b2f6a1e-5c3d-4e7f-8a9b-1c2d3e4f5a6b"; }\n`),
+      // The same shapes with real values: a random secret under a Secret* key, a one-letter password.
+      hostExample(`{ environment.etc."ircd.conf".text = ''\n    SecretKey=q8ZfT2mWx4LpR7vN1cKj9sBd3HyG6eQa\n  ''; services.myapp.settings.passwd = "x7"; }\n`),
+      // One credential used three times in a script: one finding, naming the other lines.
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.listeners.script = ''\n    curl -sS 'http://admin:Kq8vTz2mWp@radio.example.org:8000/admin/listclients.json?mount=/a.ogg'\n    curl -sS 'http://admin:Kq8vTz2mWp@radio.example.org:8000/admin/listclients.json?mount=/a.mp3'\n    curl -sS 'http://admin:Kq8vTz2mWp@radio.example.org:8000/admin/listclients.json?mount=/a.opus'\n  '';\n}\n`),
     ],
     silent: [
       hostExample(`{ services.myapp.githubTokenFile = "/run/secrets/github-token"; }\n`),
@@ -316,6 +337,10 @@ export const hardcodedSecret: Rule = {
       hostExample(`{\n  services.xserver.displayManager.lightdm.greeters.mini.extraConfig = ''\n    password-character = -1\n    password-border-color = "#000000"\n    password-border-radius = 0.3em\n  '';\n  environment.shellAliases.pass = "gopass";\n}\n`),
       // A UUID alone under a client-id key: an identifier.
       hostExample(`{ services.myapp.settings.client_id = "0b2f6a1e-5c3d-4e7f-8a9b-1c2d3e4f5a6b"; }\n`),
+      // An IRC daemon's feature flags: the /stats letters hidden from users, spelled in order.
+      hostExample(`{ pkgs, ... }: {\n  environment.etc."ircd.conf".text = ''\n    features {\n      SecretNotices=1\n      SecretStats=aAbBcCdDeEfFgGhHiIkKlLmMnNoOpPqQrRsStTUvVwWxXyYzZ\n    };\n  '';\n}\n`),
+      // C source in a Nix string filling a struct passwd: "x" means "see /etc/shadow".
+      hostExample(`{ pkgs, ... }: {\n  environment.systemPackages = [ (pkgs.writeTextDir "src/getpw.c" ''\n    struct passwd pwd;\n    pwd.pw_name = name_buf;\n    pwd.pw_passwd = "x";\n    pwd.pw_dir = dir_buf;\n  '') ];\n}\n`),
     ],
   },
   name: "hard-coded secret",

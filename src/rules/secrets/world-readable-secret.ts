@@ -139,12 +139,16 @@ export const worldReadableSecret: Rule = {
       hostExample(`{ sops.secrets.publish_token = { mode = "0644"; path = "/run/secrets/publish.pubtoken"; }; }\n`),
       // A certificate alone may bundle its private key (HAProxy's PEM files): still judged.
       hostExample(`{ age.secrets."haproxy-cert" = { file = ./haproxy.pem.age; mode = "0644"; }; }\n`),
+      // Beside a pam_u2f setup, a secret that is not its authfile is still judged.
+      hostExample(`{ config, ... }: {\n  security.pam.u2f = { enable = true; settings.authfile = config.sops.secrets.u2f-mappings.path; };\n  sops.secrets.u2f-mappings = { mode = "0444"; };\n  sops.secrets.wifi-psk = { mode = "0444"; };\n}\n`),
     ],
     silent: [
       hostExample(`{ age.secrets.db = { file = ./db.age; mode = "0400"; owner = "postgres"; }; }\n`),
       // A public key kept with its private key: 0644 is its normal mode (by its name, or by its path).
       // A certificate whose private key is its own secret beside it.
       hostExample(`{\n  age.secrets."syncthing-cert" = { file = ./cert.age; mode = "644"; };\n  age.secrets."syncthing-key" = { file = ./key.age; mode = "600"; };\n}\n`),
+      // pam_u2f's mappings (key handles and public keys), read by a screen locker running as the user.
+      hostExample(`{ config, ... }: {\n  security.pam.u2f = { enable = true; settings.authfile = config.sops.secrets.u2f-mappings.path; };\n  sops.secrets.u2f-mappings = { path = "/etc/u2f_mappings"; mode = "0444"; };\n}\n`),
       hostExample(
         `{\n  sops.secrets.initrd_ssh_host_ed25519_key = { mode = "0600"; path = "/etc/ssh/initrd_ssh_host_ed25519_key"; };\n  sops.secrets.initrd_ssh_host_ed25519_key_pub = { mode = "0644"; path = "/etc/ssh/initrd_ssh_host_ed25519_key.pub"; };\n  age.secrets."deploy.pub" = { file = ./deploy.pub.age; mode = "0444"; };\n  sops.secrets.host_key = { mode = "0644"; path = "/etc/ssh/ssh_host_ed25519_key.pub"; };\n}\n`,
       ),
@@ -195,7 +199,21 @@ export function isPublicKeySecret(ctx: NixFileContext, def: OptionDefinition): b
   }
   const prefix = def.path.slice(0, -".mode".length);
   const path = (ctx.index.byPath.get(`${prefix}.path`) ?? []).map((d) => staticValue(d.value)).find((v) => typeof v === "string");
-  return typeof path === "string" && (/\.pub$/i.test(path) || /(?:^|[/_.-])public[_-]?key\.(?:asc|gpg|pem)$/i.test(path));
+  if (typeof path === "string" && (/\.pub$/i.test(path) || /(?:^|[/_.-])public[_-]?key\.(?:asc|gpg|pem)$/i.test(path))) return true;
+  return !nameSeg.dynamic && u2fAuthFile(ctx, def.segments[0]!.name, nameSeg.name, path);
+}
+
+/** The secret is pam_u2f's authfile (`security.pam.u2f.settings.authfile`, or the older
+ * `security.pam.u2f.authFile`): user names with key handles and public keys, no secret, and a
+ * screen locker running as the user must read it (hyperparabolic-nix-config
+ * modules/desktop/pam-u2f.nix, u2f-mappings at 0444, judged wrong with a harmful fix). */
+function u2fAuthFile(ctx: NixFileContext, manager: string, name: string, path: string | undefined): boolean {
+  const refs = [`${manager}.secrets.${name}.path`, `${manager}.secrets."${name}".path`];
+  return ctx.index.definitions.some((d) => {
+    if (!/^security\.pam\.u2f\.(?:settings\.authfile|authFile)$/.test(d.path)) return false;
+    const text = d.value?.text ?? "";
+    return refs.some((r) => text.includes(r)) || (path !== undefined && staticValue(d.value) === path);
+  });
 }
 
 /** The places of the repository that read a secret (`<manager>.<kind>.<name>.path`, sops-nix's

@@ -224,6 +224,42 @@ function checkCommands(cmds: ScriptCommand[], file: string, text: string, lines:
 
 const LOOPBACK_URL = /^(?:[a-z][\w+.-]*:\/\/)?(?:[^@/]*@)?(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])(?::\d+)?(?:\/|$)/i;
 
+/** The servers a setting's set names (`url`, `urls`, `host`...), or, when it names none, the set
+ * holding it (Grafana's datasource `{ url = ...; jsonData.tlsSkipVerify = true; }`); undefined when
+ * one is not a literal. */
+function namedTargets(binding: SyntaxNode): string[] | undefined {
+  const own = setTargets(binding.parent);
+  if (own === undefined || own.length > 0) return own;
+  // `jsonData = { tlsSkipVerify = true; }` (or `jsonData.tlsSkipVerify = true`): the datasource set.
+  const outerBinding = binding.parent?.parent;
+  if (binding.firstChild(K.NODE_ATTRPATH)!.childNodes().length > 1) return own;
+  return outerBinding?.kind === K.NODE_ATTRPATH_VALUE ? setTargets(outerBinding.parent) : own;
+}
+
+function setTargets(set: SyntaxNode | null | undefined): string[] | undefined {
+  if (set?.kind !== K.NODE_ATTR_SET) return [];
+  const targets: string[] = [];
+  for (const b of set.childNodes()) {
+    if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
+    const n = normalise(bindingName(b) ?? "");
+    if (!/^(?:url|urls|uri|address|addresses|host|hosts|server|servers|endpoint|endpoints|servername)$/.test(n)) continue;
+    const v = staticValue(b.childNodes()[1]);
+    for (const x of Array.isArray(v) ? v : [v]) {
+      if (typeof x !== "string") return undefined;
+      targets.push(x);
+    }
+  }
+  return targets;
+}
+
+/** Every server the setting's client talks to is a plain `http://` (or `ws://`) URL: there is no
+ * TLS, so no certificate to verify (drupol-infra's Grafana InfluxDB datasource at
+ * `http://127.0.0.1:8086` with jsonData.tlsSkipVerify, judged wrong). */
+function plainHttpOnly(binding: SyntaxNode): boolean {
+  const targets = namedTargets(binding);
+  return !!targets?.length && targets.every((t) => /^(?:http|ws):\/\//i.test(t.trim()));
+}
+
 /** Every server a setting's neighbours name (`url`, `urls`, `host`, `server`...) is this host:
  * nobody on the network can sit between the client and a server on loopback. */
 function loopbackOnly(binding: SyntaxNode): boolean {
@@ -269,7 +305,7 @@ function checkNix(ctx: NixFileContext): void {
     if (!OFF_WHEN_FALSE.has(n) && !OFF_WHEN_TRUE.has(n) && !OFF_WHEN_ZERO.has(n)) continue;
     const value = b.childNodes()[1];
     const off = settingOff(name, staticValue(value));
-    if (!off || !value || ctx.inTest(b) || tlsOffBeside(b)) continue;
+    if (!off || !value || ctx.inTest(b) || tlsOffBeside(b) || plainHttpOnly(b)) continue;
     const path = b.firstChild(K.NODE_ATTRPATH)!.text;
     const local = loopbackOnly(b);
     ctx.report({
@@ -317,6 +353,8 @@ export const tlsVerificationDisabled: Rule = {
       { "fetch.sh": "#!/usr/bin/env bash\nwget --no-check-certificate https://example.org/x\n" },
       hostExample(`{ systemd.services.app.serviceConfig.Environment = [ "PYTHONHTTPSVERIFY=0" ]; }\n`),
       hostExample(`{ services.telegraf.extraConfig.inputs.kube_inventory = { url = "https://localhost:6443"; insecure_skip_verify = true; }; }\n`),
+      // A Grafana datasource over https: jsonData.tlsSkipVerify applies to it.
+      hostExample(`{ services.grafana.provision.datasources.settings.datasources = [ { name = "influx"; type = "influxdb"; url = "https://influx.example.org:8086"; jsonData = { version = "Flux"; tlsSkipVerify = true; }; } ]; }\n`),
     ],
     silent: [
       hostExample(`{ programs.git.config.http.sslVerify = true; services.foo.settings.verify_ssl = true; }\n`),
@@ -328,6 +366,8 @@ export const tlsVerificationDisabled: Rule = {
       hostExample(`{ pkgs, ... }: {\n  systemd.services.fetch.script = ''\n    # curl -k https://example.org  (never again)\n    curl -fsSL https://example.org/data -o /var/lib/data\n    ssh-keygen -k -f /tmp/krl\n  '';\n}\n`),
       hostExample(`{ pkgs, ... }: {\n  checks.x86_64-linux.web = pkgs.testers.runNixOSTest {\n    name = "web";\n    nodes.machine = { environment.variables.NODE_TLS_REJECT_UNAUTHORIZED = "0"; };\n    testScript = "machine.succeed('true')";\n  };\n}\n`),
       hostExample(`{ nixpkgs.config.allowInsecure = true; security.acme.acceptTerms = true; }\n`),
+      // The datasource is plain http: there is no TLS whose certificate could be checked.
+      hostExample(`{ services.grafana.provision.datasources.settings.datasources = [ { name = "influx"; type = "influxdb"; url = "http://10.0.0.5:8086"; jsonData = { version = "Flux"; tlsSkipVerify = true; }; } ]; }\n`),
     ],
   },
   name: "TLS certificate verification turned off",

@@ -102,11 +102,34 @@ const STR_DECLS = `{ lib, ... }:
 describe(STR, () => {
   it("reports str options whose declaration says they hold lines", async () => {
     const report = await scanWith(STR, { "decls.nix": STR_DECLS });
-    expect(sites(report, STR)).toEqual(["decls.nix:5", "decls.nix:10"]);
-    const [targets, motd] = findingsOf(report, STR);
+    // A multi-line default (motd) is no reason: a definition replaces it without merging.
+    expect(sites(report, STR)).toEqual(["decls.nix:5"]);
+    const [targets] = findingsOf(report, STR);
     expect(targets).toMatchObject({ optionPath: "my.targets", column: 14, severity: "low", fix: { safety: "review" } });
     expect(targets!.message).toContain('its description says "one per line"');
-    expect(motd!.message).toContain("its default is multi-line text (line 11)");
+  });
+
+  it("does not merge the entry files of two other hosts' folders into one host", async () => {
+    const files = {
+      "flake.nix": flakeWith(["./decls.nix", "./nodes/riverwood/default.nix", "./nodes/whiterun/default.nix"]).replace("nixosConfigurations.example", "nixosConfigurations.android"),
+      "decls.nix": STR_DECLS,
+      "nodes/riverwood/default.nix": `{ ... }: { my.extra = "a"; }\n`,
+      "nodes/whiterun/default.nix": `{ ... }: { my.extra = "b"; }\n`,
+    };
+    const report = await scanWith(STR, files);
+    expect(findingsOf(report, STR).map((f) => f.optionPath)).toEqual(["my.targets"]);
+    // Host riverwood, whose own folder is beside whiterun's: whiterun's entry file is not its own.
+    const own = { ...files, "flake.nix": files["flake.nix"].replace("nixosConfigurations.android", "nixosConfigurations.riverwood") };
+    expect(findingsOf(await scanWith(STR, own), STR).map((f) => f.optionPath)).toEqual(["my.targets"]);
+    // Two modules of one folder that the host imports still conflict.
+    const shared = {
+      "flake.nix": flakeWith(["./decls.nix", "./modules/a/default.nix", "./modules/b/default.nix", "./hosts/riverwood/default.nix"]).replace("nixosConfigurations.example", "nixosConfigurations.riverwood"),
+      "decls.nix": STR_DECLS,
+      "hosts/riverwood/default.nix": `{ ... }: { my.extra = "a"; }\n`,
+      "modules/b/default.nix": `{ ... }: { my.extra = "b"; }\n`,
+      "modules/a/default.nix": `{ ... }: { }\n`,
+    };
+    expect(findingsOf(await scanWith(STR, shared), STR).map((f) => f.optionPath).sort()).toEqual(["my.extra", "my.targets"]);
   });
 
   it("reports a str option a host defines twice at the same priority, once, at the declaration", async () => {
@@ -121,16 +144,15 @@ describe(STR, () => {
     expect(extra).toHaveLength(1);
     expect(extra[0]).toMatchObject({ file: "decls.nix", line: lineOf(STR_DECLS, "extra = "), host: ["one"] });
     expect(extra[0]!.message).toContain("host one defines it 2 times at the same priority (a.nix:1, b.nix:1)");
-    expect(findingsOf(report, STR).map((f) => f.optionPath).sort()).toEqual(["my.extra", "my.motd", "my.targets"]);
+    expect(findingsOf(report, STR).map((f) => f.optionPath).sort()).toEqual(["my.extra", "my.targets"]);
   });
 
   it.skipIf(!nixAvailable)("switches the type to types.lines; the patch applies and parses", async () => {
     const files = { "decls.nix": STR_DECLS };
     const report = await scanWith(STR, files);
-    const [targets, motd] = findingsOf(report, STR);
-    expect((await applyFix(files, targets))["decls.nix"]!.split("\n")[4]).toBe("      type = lib.types.lines;");
-    const patched = await applyFix(files, motd);
-    expect(patched["decls.nix"]!.split("\n")[9]).toBe("      type = lib.types.nullOr lib.types.lines;");
-    expect(sites(await scanWith(STR, patched), STR)).toEqual(["decls.nix:5"]);
+    const [targets] = findingsOf(report, STR);
+    const patched = await applyFix(files, targets);
+    expect(patched["decls.nix"]!.split("\n")[4]).toBe("      type = lib.types.lines;");
+    expect(sites(await scanWith(STR, patched), STR)).toEqual([]);
   });
 });
