@@ -291,7 +291,7 @@ function surfaceOf(f: ServiceFacts): SurfaceVerdict {
   if (f.socket) return { surface: "network", why: "it has a listening socket", trivial, needsRoot };
   const oneshot = oneshotJob;
   if (!f.privateNetwork && !oneshot) {
-    if (f.proxied) return { surface: "network", why: f.proxied, trivial, needsRoot };
+    if (f.proxied) return { surface: "network", why: f.proxied, trivial, needsRoot, ...(exporter ? { exporter } : {}) };
     const listens = LISTENS.test(f.command) || (f.ports?.length ?? 0) > 0;
     // Bound to loopback only, firewall or not: said so (a unit whose only opening was another
     // service's openFirewall kept this reason before).
@@ -302,7 +302,11 @@ function surfaceOf(f: ServiceFacts): SurfaceVerdict {
     if (listens) return { surface: "network", why: "its command names a listening address or port", trivial, needsRoot, ...(exporter ? { exporter } : {}) };
     if (f.opensFirewall) return { surface: "network", why: "its module opens firewall ports", trivial, needsRoot, ...(exporter ? { exporter } : {}) };
     const server = SERVER_PROGRAM.exec(command)?.[1];
-    if (server) return { surface: "network", why: `it runs ${server.replace(/\s+/g, " ")}, a server that listens on its default port`, trivial, needsRoot, byProgram: server, ...(exporter ? { exporter } : {}) };
+    // sshd and dropbear switch to the users who log in, tgtd opens the block devices it exports,
+    // FTP servers chroot: they start as root by design (a DynamicUser patch on cleverca22's tgtd,
+    // serving zvols, was judged harmful).
+    const rootServer = /^(?:sshd|dropbear|tgtd|vsftpd|proftpd)$/.test(server ?? "") && !f.runsAsOwnUser ? `it runs ${server}, which starts as root by design (it switches users, opens block devices or chroots)` : undefined;
+    if (server) return { surface: "network", why: `it runs ${server.replace(/\s+/g, " ")}, a server that listens on its default port`, trivial, needsRoot: needsRoot ?? rootServer, byProgram: server, ...(exporter ? { exporter } : {}) };
     if (SERVER_NAME.test(f.name)) return { surface: "network", why: "it is named as a server", trivial, needsRoot, byNameOnly: true, ...(exporter ? { exporter } : {}) };
   }
   if (oneshot) return { surface: "oneshot", why: f.scheduled ? "it is a scheduled job" : f.type === "oneshot" ? "it is a oneshot job" : "it is a script that runs once and exits (a setup job, not a daemon)", trivial, needsRoot };

@@ -7,6 +7,8 @@
 // look-alike that must still be reported as before.
 import { describe, expect, it } from "vitest";
 import { ruleFindings, scanMemory } from "../helpers/memory.js";
+import { nixAvailable } from "../helpers/nix.js";
+import { patchAndParse } from "../helpers/patch.js";
 
 const RULE = "systemd-service-exposure";
 const exposure = (files: Record<string, string>) => ruleFindings(files, RULE);
@@ -66,6 +68,8 @@ describe("severity by attack surface", () => {
     const [f] = await exposure({ "s.nix": daemon("sshd-wan", `    serviceConfig.ExecStart = "\${pkgs.openssh}/bin/sshd -D -f /etc/ssh/sshd_config_wan";\n`) });
     expect(f?.severity).toBe("medium");
     expect(f!.message).toContain("it runs sshd");
+    // ...and it keeps root: sshd switches to the users who log in.
+    expect(f!.message).toContain("must run as root");
   });
   it("a root daemon with no listener is low, not medium", async () => {
     const [f] = await exposure({ "net.nix": daemon("netusage", `    serviceConfig.ExecStart = "\${pkgs.netusage}/bin/netusage --out /dev/shm/netusage";\n`) });
@@ -144,8 +148,10 @@ describe("fixes and scores", () => {
     expect(g!.fix?.description ?? "").toMatch(/PrivateTmp/);
   });
   it("a ping prober keeps CAP_NET_RAW; another daemon drops every capability", async () => {
-    const [f] = await exposure({ "p.nix": daemon("probe", `    script = "while true; do \${pkgs.fping}/bin/fping -q 10.0.0.1; sleep 10; done";\n`) });
+    const files = { "p.nix": daemon("probe", `    script = "while true; do \${pkgs.fping}/bin/fping -q 10.0.0.1; sleep 10; done";\n`) };
+    const [f] = await exposure(files);
     expect(f!.fix?.patch ?? "").toMatch(/CapabilityBoundingSet = \[ "CAP_NET_RAW" \]/);
+    if (nixAvailable) await patchAndParse(files, f!.fix!.patch!);
     const [g] = await exposure({ "p.nix": daemon("probe", `    script = "while true; do \${pkgs.probe}/bin/probe 10.0.0.1; sleep 10; done";\n`) });
     expect(g!.fix?.patch ?? "").not.toContain("CAP_NET_RAW");
   });

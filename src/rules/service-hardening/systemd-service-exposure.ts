@@ -652,7 +652,7 @@ export const serviceHardening: Rule = {
       // A setting the unit sets, only less strictly than a check asks (`RestrictAddressFamilies = [
       // "AF_INET" "AF_INET6" ]` fails the AF_INET check), is not missing (Lassulus-superconfig's
       // n2n-supernode was said to miss the RestrictAddressFamilies it sets).
-      const missing = [...new Set(failing.map((c) => c.setting))].filter((k) => !merged.has(k) && !(k in svc.def.serviceConfig)).slice(0, 8);
+      const missing = [...new Set(failing.map((c) => c.setting))].filter((k) => !merged.has(k) && (!(k in svc.def.serviceConfig) || (k === "User" && svc.runsAsRoot))).slice(0, 8);
       const after = baseline.after.ok && !svc.partial.length ? ` With the baseline below it scores ${formatExposure(baseline.after.exposure)} ${baseline.after.verdict}.` : "";
       const unknown = o.unknown.length ? ` (${o.unknown.join(", ")} could not be read statically and were scored as unset.)` : "";
       const who = svc.runsAsRoot ? "runs as root" : "runs";

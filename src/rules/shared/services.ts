@@ -832,7 +832,7 @@ export function deviceNeeds(text: string, serviceConfig: Record<string, NixValue
   // playing through /dev/snd, Lassulus-superconfig's usb_tether driving a phone with adb and
   // snapclient's ALSA output, tgtd's zvol backing stores: each fix judged harmful).
   const d = HOST_DEVICE.find(([re]) => re.test(text));
-  if (d) return `${d[1]} (${d[0].exec(text)![0].trim()})`;
+  if (d) return `${d[1]} (${d[0].exec(text)![0].trim().replace(/^["'/]+/, "")})`;
   const allow = serviceConfig.DeviceAllow;
   if (allow !== undefined && allow !== null && allow !== "" && !(Array.isArray(allow) && allow.length === 0)) return `it sets DeviceAllow (${typeof allow === "string" ? allow : Array.isArray(allow) ? allow.filter((x) => typeof x === "string").join(", ") || "computed" : "computed"})`;
   const groups = serviceConfig.SupplementaryGroups;
