@@ -131,6 +131,14 @@ export interface BaselineOptions {
   /** Why it reads the host's interfaces or routes over netlink (an interface it is told to
    * watch, `ip monitor`): RestrictAddressFamilies keeps AF_NETLINK. */
   netlink?: string;
+  /** Why it must see the host's /tmp and /var/tmp (it reads a file there, or copies /var whole):
+   * no PrivateTmp. */
+  sharedTmp?: string;
+  /** Why it sends ICMP echo or other raw packets (ping, fping, a latency prober): it keeps
+   * CAP_NET_RAW. */
+  rawSockets?: string;
+  /** What it uses under /home/<user>: no DynamicUser, which could not read a 0700 home. */
+  homeFiles?: string;
 }
 
 // What a VM runner (QEMU, microvm, libvirt, virtiofsd) cannot live with: PrivateDevices hides
@@ -145,6 +153,9 @@ const DEVICE_SKIP: Record<string, string> = {
   ProcSubset: "QEMU reads /proc/meminfo and /proc/cpuinfo",
 }
 
+/** What `devices` says of a VM runner (QEMU, microvm, libvirt, /dev/kvm, tun, vhost, vfio, DeviceAllow). */
+const VM_DEVICES = /virtual machines|\/dev\/(?:kvm|net\/tun|vhost|vfio)|kvm group|DeviceAllow/;
+
 export function hardeningBaseline(name: string, def: NixServiceDef, options: BaselineOptions = {}): HardeningBaseline {
   // What NixOS writes anyway (confinement's defaults count as set: chroot-only mode relies on them).
   const rendered = toUnitSettings(name, def);
@@ -155,7 +166,10 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
   // runner creating tap interfaces), keeps its user: a dynamic one would own neither.
   const keepsFiles = (options.writePaths?.length ?? 0) > 0 || options.writePathsUnknown !== undefined || options.devices !== undefined;
   const keepsAccount = options.broadAccess !== undefined || options.usesHome !== undefined;
-  const addsDynamicUser = !options.keepUser && !keepsFiles && !keepsAccount && ((!isSet(sc, "User") && !isSet(sc, "DynamicUser")) || (options.replaceRootUser === true && !isSet(sc, "DynamicUser")));
+  // Files under /home/<user> (NixOS makes homes 0700): a dynamic user could not read them
+  // (jpetrucciani-nix's api, uvicorn serving code from /home/jacobi/dev/api: DynamicUser judged harmful).
+  const homeFiles = options.homeFiles;
+  const addsDynamicUser = !options.keepUser && !keepsFiles && !keepsAccount && options.sharedTmp === undefined && homeFiles === undefined && ((!isSet(sc, "User") && !isSet(sc, "DynamicUser")) || (options.replaceRootUser === true && !isSet(sc, "DynamicUser")));
   const nonRoot = runsAsNonRoot(sc, addsDynamicUser);
 
   const settings: Record<string, BaselineValue> = {};
@@ -171,7 +185,9 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
     if (present.has(c.key) || implied?.has(c.key)) continue;
     if (c.key === "DynamicUser" && !addsDynamicUser) {
       if (keepsAccount && !options.keepUser && !isSet(sc, "User") && !isSet(sc, "DynamicUser")) skipped[c.key] = options.broadAccess ? `${options.broadAccess}: a dynamic user could read none of it` : `it works in its user's home (${options.usesHome}), which a dynamic user does not have`;
-      else if (keepsFiles && !options.keepUser && !isSet(sc, "User") && !isSet(sc, "DynamicUser")) skipped[c.key] = options.devices ? `${options.devices}: a dynamic user could not create its tap interfaces or open what root opens today` : "it writes directories outside StateDirectory, which a dynamic user would not own";
+      else if (homeFiles && !options.keepUser && !isSet(sc, "User") && !isSet(sc, "DynamicUser")) skipped[c.key] = `${homeFiles}, under a home NixOS creates 0700: a dynamic user could not read it (run it as that home's user instead)`;
+      else if (options.sharedTmp && !options.keepUser && !isSet(sc, "User") && !isSet(sc, "DynamicUser")) skipped[c.key] = `${options.sharedTmp}: a dynamic user gets a private /tmp and /var/tmp`;
+      else if (keepsFiles && !options.keepUser && !isSet(sc, "User") && !isSet(sc, "DynamicUser")) skipped[c.key] = options.devices ? `${options.devices}: a dynamic user could not ${VM_DEVICES.test(options.devices) ? "create its tap interfaces or " : ""}open what root opens today` : "it writes directories outside StateDirectory, which a dynamic user would not own";
       continue;
     }
     // PrivateMounts=false written out: it must act on the host's mount namespace (pborzenkov-nix-config
@@ -183,6 +199,18 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
     }
     // A port below 1024 (pborzenkov-nix-config techno's xray on 443, judged: the fix must keep
     // CAP_NET_BIND_SERVICE): the bounding set keeps that one capability.
+    // A prober sending ICMP (cleverca22-nixos-configs' latency-tracker: an empty bounding set was
+    // judged harmful) keeps CAP_NET_RAW, and CAP_NET_BIND_SERVICE for a port below 1024.
+    if (c.key === "CapabilityBoundingSet" && options.rawSockets && ambient === undefined && nonRoot === true) {
+      const caps = ["CAP_NET_RAW", ...(options.privilegedPorts?.length ? ["CAP_NET_BIND_SERVICE"] : [])];
+      settings[c.key] = caps;
+      rationale[c.key] = `keeps only ${caps.join(" and ")}: ${options.rawSockets}; drops every other capability`;
+      if (!present.has("AmbientCapabilities")) {
+        settings.AmbientCapabilities = caps;
+        rationale.AmbientCapabilities = `gives a service that does not run as root ${caps.join(" and ")}`;
+      }
+      continue;
+    }
     if (c.key === "CapabilityBoundingSet" && options.privilegedPorts?.length && ambient === undefined && nonRoot === true) {
       settings[c.key] = ["CAP_NET_BIND_SERVICE"];
       rationale[c.key] = `keeps only CAP_NET_BIND_SERVICE, which it needs to listen on port ${options.privilegedPorts.join(", ")} (below 1024), and drops every other capability`;
@@ -212,6 +240,10 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
       rationale[c.key] = `allows only local, IP and netlink sockets: ${options.netlink}`;
       continue;
     }
+    if (c.key === "PrivateTmp" && options.sharedTmp) {
+      skipped[c.key] = `${options.sharedTmp}, which a private /tmp and /var/tmp would hide`;
+      continue;
+    }
     if (c.key === "MemoryDenyWriteExecute" && options.jit) {
       skipped[c.key] = `it runs ${options.jit}, whose JIT compiler needs writable-and-executable memory`;
       continue;
@@ -220,7 +252,13 @@ export function hardeningBaseline(name: string, def: NixServiceDef, options: Bas
       skipped[c.key] = "it runs a container engine, which creates namespaces";
       continue;
     }
-    if (options.devices && c.key in DEVICE_SKIP) {
+    // A sound card, a USB or input device, a serial port: only the device sandbox goes (QEMU's
+    // other needs are a VM runner's).
+    if (options.devices && !VM_DEVICES.test(options.devices) && c.key === "PrivateDevices") {
+      skipped[c.key] = `${options.devices}: PrivateDevices would hide the device nodes it opens`;
+      continue;
+    }
+    if (options.devices && VM_DEVICES.test(options.devices) && c.key in DEVICE_SKIP) {
       skipped[c.key] = `${options.devices}: ${DEVICE_SKIP[c.key]}`;
       continue;
     }

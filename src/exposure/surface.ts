@@ -44,6 +44,8 @@ export interface ServiceFacts {
   firewallPorts?: number[];
   /** The texts of the let-bound names its ExecStart runs (a writeShellScript bound in a let). */
   execScripts?: string;
+  /** The let-bound script that is its whole ExecStart (`ExecStart = fanctl;`). */
+  execScript?: string;
   /** It binds only loopback addresses (127.0.0.1, ::1, localhost). */
   loopbackOnly?: boolean;
   /** Of `ports`, none is opened by the firewall of the hosts it runs on, none is forwarded to by
@@ -90,6 +92,11 @@ export interface SurfaceVerdict {
   poller?: boolean;
   /** "network" read from its name alone (`*-server`, `*-web`): no listener was seen. */
   byNameOnly?: boolean;
+  /** "network" read from the server program it runs (`tgtd`, `rclone serve dlna`), which listens
+   * on its default port: nothing says whether the firewall opens it. */
+  byProgram?: string;
+  /** A metrics exporter (`*-exporter`, `node_exporter`): what it serves is read-only numbers. */
+  exporter?: boolean;
   /** It needs to read (or scan) everyone's files as root: a backup, an AV scan, a dump of another
    * daemon's database. No DynamicUser, no ProtectHome, no ProtectSystem=strict without
    * ReadWritePaths. */
@@ -97,6 +104,11 @@ export interface SurfaceVerdict {
 }
 
 const LISTENS = /(?<![\w-])--?(?:(?:http|https|web|api|grpc|rpc|metrics|admin|p2p|public|server|local)[-.])?(?:listen|port|bind|host|addr|address|listen-address|listen-port)\b(?!-)|\blisten(?:Address|Port)?\b|0\.0\.0\.0|\[::\]|(?:^|[\s=])(?:[\w.-]*):\d{2,5}\b/i;
+// Server programs that listen on a default port without being told one: an iSCSI target, an SNMP
+// agent, `rclone serve <protocol>`, Python's http.server (cleverca22-nixos-configs' tgtd and snmpd,
+// lucasew-nixcfg's `rclone serve dlna`: network daemons called "long-running local daemons").
+const SERVER_PROGRAM = /(?:^|[\s/"'])(sshd|dropbear|kube-apiserver|tgtd|snmpd|in\.tftpd|atftpd|vsftpd|proftpd|minidlnad?|iperf3?\s+-s|miniupnpd|rclone\s+(?:-[\w-]+(?:[= ]\S+)?\s+)*serve\s+\w+|python3?\s+-m\s+http\.server|busybox\s+httpd|darkhttpd|miniserve|rsync\s+--daemon)(?=[\s"']|$)/m;
+const EXPORTER = /(?:^|[-_])exporter(?:$|[-_])|(?:^|[\s/"'])[\w-]*_exporter(?=[\s"']|$)/m;
 const SERVER_NAME = /(?:^|[-_])(?:server|exporter|proxy|httpd|nginx|caddy|gateway|api|web|ui)(?:$|[-_])/i;
 
 // A root daemon's client: its control socket is root's (LXD's unix.socket is root:lxd, tailscaled's
@@ -118,7 +130,7 @@ const ROOT_JOBS: Array<[RegExp, string]> = [
   [/\b(?:zpool|zfs|btrfs|mount|umount|cryptsetup|losetup|mkfs[\w.]*)\b/, "it manages file systems"],
   // iproute2 objects abbreviated and after options (`ip -6 r add`, `ip sr tunsrc set`: NickCao-flakes'
   // gravity-srv6, whose DynamicUser patch was judged harmful).
-  [/\bip\s+(?:link|route|addr|rule|netns)\b|\bip\s+(?:-[\w-]+\s+)*(?:l|li|link|r|ro|route|a|addr|address|ru|rule|sr|neigh|neighbour|n|nexthop|nh|tunnel|tuntap|xfrm|vrf|maddr|mroute|mrule)\s+(?:a|add|d|del|delete|set|change|replace|append|flush|prepend)\b|\b(?:wg|tc|brctl)\s/, "it configures network interfaces"],
+  [/\bip\s+(?:link|route|addr|rule|netns)\b|\bip\s+(?:-[\w-]+\s+)*(?:l|li|link|r|ro|route|a|addr|address|ru|rule|sr|neigh|neighbour|n|nexthop|nh|tunnel|tuntap|xfrm|vrf|maddr|mroute|mrule)\s+(?:a|add|d|del|delete|set|change|replace|append|flush|prepend)\b|\b(?:wg|tc|brctl)\s|\bjool(?:_siit)?\s+(?:-[\w-]+\s+)*(?:instance|pool4|pool6|bib|eamt|global|session|denylist4|blacklist4|file)\b/, "it configures network interfaces"],
   [/\bsystemctl\s+(?:restart|start|stop|reload|kill|isolate)\b/, "it controls other units"],
   [/\bjournalctl\b[^\n]*--(?:vacuum-\w+|rotate|flush)\b/, "it maintains the system journal"],
   ROOT_DAEMON_CLIENT,
@@ -140,7 +152,9 @@ const ROOT_JOBS: Array<[RegExp, string]> = [
 // Jobs that must read everyone's files as root, whatever else they do: backups, virus scans,
 // dumps of another daemon's database. They keep root, /home and the host's network.
 const BROAD_ACCESS: Array<[RegExp, string]> = [
-  [/\b(?:borg|borgbackup|borgmatic|restic|rustic|rsnapshot|duplicity|kopia|syncoid|sanoid|zrepl|btrbk|rclone|rsync)\b|\bzfs\s+send\b/, "it backs up files it must read as their owners' superuser"],
+  // (`rclone serve dlna` and `rclone mount` serve or mount files: no backup; lucasew-nixcfg's dlna
+  // was said to "back up files it must read as their owners' superuser".)
+  [/\b(?:borg|borgbackup|borgmatic|restic|rustic|rsnapshot|duplicity|kopia|syncoid|sanoid|zrepl|btrbk|rsync)\b|\brclone\b(?![^\s]*\s+(?:-[\w-]+(?:[= ]\S+)?\s+)*(?:serve|mount|nfsmount|rcd)\b)|\bzfs\s+send\b/, "it backs up files it must read as their owners' superuser"],
   [/\b(?:clamdscan|clamscan|clamonacc)\b/, "it scans files for viruses, which needs read access to every file it scans"],
   [/\b(?:pg_dump|pg_dumpall|mysqldump|mariadb-dump|mongodump)\b/, "it dumps another daemon's database, which needs that daemon's user or root"],
 ];
@@ -187,6 +201,13 @@ const SYSTEM_JOBS = new Set([
 // another user (a daemon given the path on its command line can, through LoadCredential=).
 const READS_ROOT_SECRETS = /\/run\/(?:agenix|secrets)\/|\bagenix\w*|\bage\.secrets\b|\bsops\.(?:secrets|templates)\b/i;
 
+/** What a script needs root for, a change of the system itself first (a script that restarts a
+ * unit after `tailscale cert` is a root daemon's client before it controls other units). */
+function rootJobOf(script: string): [RegExp, string] | undefined {
+  const all = ROOT_JOBS.filter(([re]) => re.test(script));
+  return all.find(([, why]) => SYSTEM_JOBS.has(why)) ?? all[0];
+}
+
 /** Each non-empty line only writes a value into sysfs/procfs (or is a comment). */
 function onlyWritesKernelValues(script: string): boolean {
   const lines = script.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
@@ -208,7 +229,13 @@ export function serviceSurface(f: ServiceFacts): SurfaceVerdict {
 function surfaceOf(f: ServiceFacts): SurfaceVerdict {
   // Comments say nothing about what runs ("... without a reboot").
   const command = f.command.replace(/^\s*#.*$/gm, "");
-  const root = ROOT_JOBS.find(([re]) => re.test(command) || (f.tools !== undefined && re.test(f.tools)));
+  // The script ExecStart names through a let binding is what it runs (Lassulus-superconfig's
+  // gpd-fan-control, `ExecStart = gpd-fan-control;` writing hwmon's pwm1, was "a long-running local
+  // daemon" with nothing needing root).
+  // Only when it is the whole command, and what it merely reads from /proc/sys or /sys (`cat
+  // /proc/sys/kernel/random/boot_id`) is no write; the command's own matches come first.
+  const execScript = f.execScript?.replace(/^\s*#.*$/gm, "").replace(/(?:^|[\s;&|(])(?:cat|head|tail|grep|read)\s[^\n;|&>]*?\/(?:proc\/sys|sys)\/[^\s;|&]*/gm, " ");
+  const root = ROOT_JOBS.find(([re]) => re.test(command) || (f.tools !== undefined && re.test(f.tools))) ?? (execScript !== undefined ? rootJobOf(execScript) : undefined);
   let needsRoot = f.runsAsOwnUser ? undefined : root?.[1];
   // A root daemon's client in the script ExecStart names through a let binding (wrmilling's
   // `ExecStart = updateFilebrowserTlsCertificate;` running `tailscale cert`).
@@ -260,10 +287,11 @@ function surfaceOf(f: ServiceFacts): SurfaceVerdict {
     const what = device === "it configures hardware" ? "it configures the machine's hardware" : `it is a local device daemon (${device})`;
     trivial = `${what}: its inputs are the machine's devices and a fixed configuration, nothing a stranger controls, and it needs root and those devices by design`;
   }
+  const exporter = EXPORTER.test(`${f.name}\n${command}`);
   if (f.socket) return { surface: "network", why: "it has a listening socket", trivial, needsRoot };
   const oneshot = oneshotJob;
   if (!f.privateNetwork && !oneshot) {
-    if (f.proxied) return { surface: "network", why: f.proxied, trivial, needsRoot };
+    if (f.proxied) return { surface: "network", why: f.proxied, trivial, needsRoot, ...(exporter ? { exporter } : {}) };
     const listens = LISTENS.test(f.command) || (f.ports?.length ?? 0) > 0;
     // Bound to loopback only, firewall or not: said so (a unit whose only opening was another
     // service's openFirewall kept this reason before).
@@ -271,9 +299,15 @@ function surfaceOf(f: ServiceFacts): SurfaceVerdict {
       if (f.loopbackOnly) return { surface: "daemon", why: "it listens on loopback addresses only, so only local users and services reach it", trivial, needsRoot };
       if (f.portsClosed && !f.opensFirewall) return { surface: "daemon", why: f.portsClosed, trivial, needsRoot };
     }
-    if (listens) return { surface: "network", why: "its command names a listening address or port", trivial, needsRoot };
-    if (f.opensFirewall) return { surface: "network", why: "its module opens firewall ports", trivial, needsRoot };
-    if (SERVER_NAME.test(f.name)) return { surface: "network", why: "it is named as a server", trivial, needsRoot, byNameOnly: true };
+    if (listens) return { surface: "network", why: "its command names a listening address or port", trivial, needsRoot, ...(exporter ? { exporter } : {}) };
+    if (f.opensFirewall) return { surface: "network", why: "its module opens firewall ports", trivial, needsRoot, ...(exporter ? { exporter } : {}) };
+    const server = SERVER_PROGRAM.exec(command)?.[1];
+    // sshd and dropbear switch to the users who log in, tgtd opens the block devices it exports,
+    // FTP servers chroot: they start as root by design (a DynamicUser patch on cleverca22's tgtd,
+    // serving zvols, was judged harmful).
+    const rootServer = /^(?:sshd|dropbear|tgtd|vsftpd|proftpd)$/.test(server ?? "") && !f.runsAsOwnUser ? `it runs ${server}, which starts as root by design (it switches users, opens block devices or chroots)` : undefined;
+    if (server) return { surface: "network", why: `it runs ${server.replace(/\s+/g, " ")}, a server that listens on its default port`, trivial, needsRoot: needsRoot ?? rootServer, byProgram: server, ...(exporter ? { exporter } : {}) };
+    if (SERVER_NAME.test(f.name)) return { surface: "network", why: "it is named as a server", trivial, needsRoot, byNameOnly: true, ...(exporter ? { exporter } : {}) };
   }
   if (oneshot) return { surface: "oneshot", why: f.scheduled ? "it is a scheduled job" : f.type === "oneshot" ? "it is a oneshot job" : "it is a script that runs once and exits (a setup job, not a daemon)", trivial, needsRoot };
   if (f.poller) return { surface: "daemon", why: "it is a shell loop polling local state (it sleeps between rounds, listens on nothing and talks to no remote host)", trivial, needsRoot, poller: true };

@@ -111,7 +111,14 @@ interface WrittenPath {
 
 /** The file's text with its comments blanked: a commented-out import (`# ./happy-server.nix` in
  * JRMurr-NixOsConfig hosts/thicc-server/default.nix) names nothing a host uses. */
+const uncommented = new WeakMap<object, string>();
 function withoutComments(f: NixFileContext): string {
+  let t = uncommented.get(f.parsed.root);
+  if (t === undefined) uncommented.set(f.parsed.root, (t = blankComments(f)));
+  return t;
+}
+
+function blankComments(f: NixFileContext): string {
   const spans: SyntaxNode["children"] = [];
   f.parsed.root.walk((n) => {
     for (const c of n.children) if (c.isToken && c.kind === K.TOKEN_COMMENT) spans.push(c);
@@ -259,11 +266,15 @@ export class ModuleUsage {
         // A switch other than `enable` (`canDisableGlegionKbd = true;` in a host): its own name set to
         // anything but a literal false.
         const leaf = segs.at(-1)!;
+        // (Commented-out lines say nothing: cleverca22-nixos-configs' `#arcstats = true;` in
+        // router.nix kept arcstats' unit "enabled" though every host sets it false. Nor does
+        // `<owner>.enable = false` or `<owner> = { enable = false; ... }`, which turn it off:
+        // jpetrucciani-nix's `infinity.enable = false;` and luna's stationeers set.)
         if (leaf !== "enable") mention ??= new RegExp(`(?<![\\w'-])${escapeRegExp(leaf)}\\s*=(?!\\s*(?:lib\\.)?(?:mkDefault\\s+|mkForce\\s+)?false\\s*;)`);
         // Not a unit of the same name (`systemd.services.kube-scheduler = {` in an old copy of the
         // module, arianvp-nixos-stuff modules/old/kubernetes.nix) nor the option's declaration.
-        mention ??= owner ? new RegExp(`(?<![\\w'-])(?<!\\bsystemd\\.(?:user\\.)?(?:services|timers|sockets|paths|targets|mounts|slices)\\.)(?<!\\boptions\\.[\\w'.-]*)${escapeRegExp(owner)}\\s*(?:\\.\\s*enable|=\\s*\\{|=\\s*(?:[\\w'-]+\\.)*enabled\\s*;)`) : undefined;
-        says = { names: !!mention?.test(f.text), onByDefault: f.index.declarations.some((d) => d.path === path && ON_BY_DEFAULT.test(d.value?.text ?? "")) };
+        mention ??= owner ? new RegExp(`(?<![\\w'-])(?<!\\bsystemd\\.(?:user\\.)?(?:services|timers|sockets|paths|targets|mounts|slices)\\.)(?<!\\boptions\\.[\\w'.-]*)${escapeRegExp(owner)}\\s*(?:\\.\\s*enable(?!\\s*=\\s*${OFF})|=\\s*\\{(?![^{}]*\\benable\\s*=\\s*${OFF})|=\\s*(?:[\\w'-]+\\.)*enabled\\s*;)`) : undefined;
+        says = { names: !!mention?.test(withoutComments(f)), onByDefault: f.index.declarations.some((d) => d.path === path && ON_BY_DEFAULT.test(d.value?.text ?? "")) };
         known.set(key, says);
       }
       if (f.file !== declaringFile && says.names) return true;
@@ -372,8 +383,11 @@ export class ModuleUsage {
 
   /** Why no host runs the code at `node` of `file` although the file is used (it is behind an
    * enable option nothing sets), or undefined when a host may. */
-  reason(rule: { id: string; category: string }, file: string, at: SyntaxNode | { line: number; column: number } | undefined, hosts: readonly string[]): string | undefined {
-    if (!this.applies(rule, file) || hosts.length === 0) return undefined;
+  reason(rule: { id: string; category: string; absentWhenGatedOff?: boolean }, file: string, at: SyntaxNode | { line: number; column: number } | undefined, hosts: readonly string[]): string | undefined {
+    // A unit behind an enable nothing in the repository sets exists on no machine, whether or not
+    // the module's hosts could be named (drupol-infra's rnsh, whose only `services.rnsh` is
+    // commented out): for the rules whose findings are then absent, hosts are not needed.
+    if (!this.applies(rule, file) || (hosts.length === 0 && !rule.absentWhenGatedOff)) return undefined;
     const ctx = this.byFile.get(file);
     const node = at && ctx ? ("kind" in at ? at : ctx.parsed.root.nodeAt(ctx.parsed.root.source.lines.lineStart(at.line) + at.column - 1)) : undefined;
     const cond = node ? guardOf(node) : undefined;
@@ -382,6 +396,9 @@ export class ModuleUsage {
     return `it is behind ${path} and nothing in the repository sets that`;
   }
 }
+
+/** A literal false, as a switch is turned off (`false;`, `lib.mkForce false;`). */
+const OFF = String.raw`(?:lib\.)?(?:mkDefault\s+|mkForce\s+|mkOverride\s+\d+\s+)?false\s*;`;
 
 // Per file (by its option index): does its text name `<owner>.enable` or `<owner> = {`, and does it
 // declare the option on by default (findEnabled).

@@ -70,10 +70,10 @@ describe("User = cfg.user is a set, non-root user", () => {
     expect(f!.fix?.patch ?? "").not.toContain("DynamicUser");
   });
 
-  it("...while a unit with no User at all runs as root: medium, with 'runs as root'", async () => {
+  it("...while a unit with no User at all runs as root: 'runs as root' (low: a local daemon)", async () => {
     const [f] = await exposure({ "poster.nix": module("cfg.user").replace(/User = cfg\.user; /, "") });
     expect(f!.title).toContain("runs as root");
-    expect(f!.severity).toBe("medium");
+    expect(f!.severity).toBe("low");
   });
 });
 

@@ -100,7 +100,7 @@ describe("jobs are not daemons", () => {
   it("...while a script that ends by running a server stays a daemon", async () => {
     const [f] = await exposure({ "vpn.nix": autoaccept(`      \${pkgs.vpn-members}/bin/vpn-members allow e3d6559697\n      \${pkgs.vpn-relay}/bin/vpn-relay --config /etc/vpn-relay.conf\n`) });
     expect(f!.message).toContain("long-running local daemon");
-    expect(f!.severity).toBe("medium");
+    expect(f!.severity).toBe("low");
   });
 
   it("...and a client action sent to the background is no job either", async () => {

@@ -186,8 +186,8 @@ describe("a module's own reverse proxy to its port option", () => {
     expect(f!.message).toContain("reverse proxy of its own module");
   });
 
-  it("...and without the proxy it is a local daemon (medium)", async () => {
+  it("...and without the proxy it is a local daemon (low)", async () => {
     const [f] = await exposure({ "game.nix": mod("") });
-    expect(f!.severity).toBe("medium");
+    expect(f!.severity).toBe("low");
   });
 });

@@ -102,7 +102,9 @@ describe("severity by attack surface", () => {
     // not reported either (judged noise even at info); report, which downloads, is low.
     expect(Object.keys(found).sort()).toEqual(["api", "indexer", "kexec-load", "report"]);
     expect(found.api!.severity).toBe("high");
-    expect(found.indexer!.severity).toBe("medium");
+    // A local root daemon is low (judged so on corpus10/11: latency-tracker, netusage, he-ddns),
+    // like a root job fed from the network; both below the network-facing api.
+    expect(found.indexer!.severity).toBe("low");
     expect(found.report!.severity).toBe("low");
     for (const name of ["kexec-load"]) {
       expect(found[name]!.message).toContain("must run as root");

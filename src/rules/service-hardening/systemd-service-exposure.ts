@@ -80,7 +80,15 @@ function severityOf(svc: FoundService, exposure: number, creditHardening = true)
   const rootOpen = (svc.runsAsRoot || svc.userUnread === true) && exposure >= 9.0;
   // Not root and no listener seen (only a server-like name): low at most.
   const network = svc.surface.surface === "network" && !(svc.surface.byNameOnly && !svc.runsAsRoot && !svc.userUnread);
-  let s: Exclude<Severity, "info"> = network ? (rootOpen ? "high" : "medium") : svc.surface.surface === "daemon" || svc.surface.surface === "network" ? (rootOpen && !svc.surface.poller ? "medium" : "low") : "low";
+  // High only for a root daemon strangers are shown to reach: a metrics exporter serves read-only
+  // numbers, and a server known only by its program or its name may well be closed off by the
+  // firewall (cleverca22-nixos-configs' rtorrent-exporter and zfs-fragmentation, judged medium;
+  // tgtd and `rclone serve dlna`, judged medium).
+  const reachCapped = svc.surface.exporter === true || svc.surface.byProgram !== undefined;
+  // A local daemon (no listener seen) is reached only by local users and what it reads: low, root
+  // or not (cleverca22-nixos-configs' latency-tracker, lucasew-nixcfg's netusage, arianvp-nixos-stuff's
+  // he-ddns and spire-controller-manager, vimjoyer-nixconf's lact-monitor: all judged low, not medium).
+  let s: Exclude<Severity, "info"> = network ? (rootOpen && !reachCapped ? "high" : "medium") : "low";
   if (svc.partial.length) s = s === "high" ? "medium" : "low";
   // Deliberately sandboxed already (three or more sandboxing settings of its own): what is left is
   // an improvement of existing hardening, one level lower (bjornfor-nixos-config's popwk, a root
@@ -204,6 +212,13 @@ function namedElsewhere(svc: FoundService, files: NixFileContext[]): string | un
     if (re.test(text)) return f.file;
   }
   return undefined;
+}
+
+/** A udev rule starts it (`ENV{SYSTEMD_WANTS}="x.service"`): it runs when a device appears. */
+function startedByUdev(svc: FoundService, files: NixFileContext[]): boolean {
+  const name = svc.name.replace(/^"|"$/g, "");
+  const re = new RegExp(`SYSTEMD_WANTS\\}?\\s*\\+?=\\s*\\\\?"?[^"\\n]*\\b${escapeRegExp(name)}${name.endsWith("@") ? "" : "(?:\\.service)?(?![\\w-])"}`);
+  return files.some((f) => f.text.includes(name) && f.text.includes("SYSTEMD_WANTS") && re.test(f.text));
 }
 
 /** Another unit's onFailure/onSuccess (OnFailure=/OnSuccess=) names this unit. */
@@ -529,11 +544,21 @@ export const serviceHardening: Rule = {
           ? `its module opens the firewall only when ${svc.firewallGates.map((g) => g.replace(/^\?\./, "")).join(" or ")} is set, and no host of the repository sets it: only local users and services reach it`
           : portsClosed(svc, facts);
       svc.surface = serviceSurface(f);
+      // Its firewall opening is gated on an exporters' switch (`mkIf config.exporters.openFirewall`):
+      // a metrics exporter (cleverca22-nixos-configs' zfs-fragmentation on 9103, judged medium, not high).
+      if (svc.firewallGates.some((g) => /exporter/i.test(g)) && !svc.surface.exporter) svc.surface = { ...svc.surface, exporter: true };
       // Fired by another unit's failure or success (`onFailure = [ "notify@%N.service" ]`), not kept
       // running and listening on nothing: it runs once per event and exits, low at most
       // (Nebucatnetzer-nixos's unit-status-telegram@, a status notifier, was rated medium as "a
       // long-running local daemon"; judged low).
       if (svc.surface.surface === "daemon" && !svc.surface.poller && !f.socket && svc.def.serviceConfig.Restart !== "always" && (f.type === undefined || /^(?:simple|exec|oneshot)$/.test(f.type)) && firedByAnotherUnit(svc, files)) fired.add(svc);
+      // Started by a udev rule when a device appears, listening on nothing: a device job whose
+      // input is that device (Lassulus-superconfig's usb_tether, an adb call to a phone, and
+      // wochap-nix-config's keyboard grabs were rated as long-running daemons; judged none or info).
+      // Reported only as a job is: root and fed from the network.
+      if (svc.surface.surface === "daemon" && !f.socket && startedByUdev(svc, files)) {
+        svc.surface = { ...svc.surface, surface: "oneshot", why: "it is started by a udev rule when a device appears (a device job)" };
+      }
       if (notStarted.has(svc) && svc.surface.surface === "oneshot") skipped.add(svc);
       // A oneshot or timer job is reached only through its input. One that takes none from the
       // network (fixed arguments, local files), or that already runs as another user, has
@@ -576,7 +601,11 @@ export const serviceHardening: Rule = {
       // onFailure, its response unused): nothing a stranger controls comes back, a note
       // (yomaq-nix-config's nixos-upgrade-success/-fail curling gatus: judged info).
       const notifies = svc.surface.surface === "oneshot" && svc.facts.postsStatusOnly === true && !svc.surface.broadAccess;
-      const severity: Severity = contained || sandboxedLow || notifies ? "info" : byHand || fired.has(svc) ? "low" : severityOf(svc, o.exposure);
+      // A root job that reads everyone's files but sends them nowhere (a local copy, `rsync /var
+      // /tank/var`): no input a stranger controls reaches it, a note (GaetanLepage-nix-config's
+      // backup-var-to-tank, judged info).
+      const localCopy = svc.surface.surface === "oneshot" && svc.surface.broadAccess !== undefined && /backs up|dumps/.test(svc.surface.broadAccess) && svc.facts.remoteInput === undefined;
+      const severity: Severity = contained || sandboxedLow || notifies || localCopy ? "info" : byHand || fired.has(svc) ? "low" : severityOf(svc, o.exposure);
       const needsRoot = svc.surface.needsRoot;
       // Its user's home, or paths the unit names, under /home: ProtectHome=true would hide them.
       const user = typeof svc.def.serviceConfig.User === "string" ? svc.def.serviceConfig.User : undefined;
@@ -600,7 +629,15 @@ export const serviceHardening: Rule = {
       const privilegedPorts = [...new Set([...(svc.facts.ports ?? []), ...(svc.facts.firewallPorts ?? [])])].filter((p) => p > 0 && p < 1024).sort((a, b) => a - b);
       const monitor = MONITOR.exec(`${svc.name}\n${svc.facts.command}`)?.[1];
       const netlink = NETLINK_USE.test(svc.facts.command) ? "it watches or reads a network interface's addresses or routes (netlink)" : undefined;
-      const fitOptions = { ...(netlink ? { netlink } : {}), devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown, readsJournal, ...(privilegedPorts.length ? { privilegedPorts } : {}), ...(monitor ? { monitor } : {}) };
+      // A file it reads or writes in /tmp (cleverca22-nixos-configs' rtorrent-exporter reading
+      // /tmp/rtorrent-exporter.yaml), or a copy of /var or / whole (GaetanLepage-nix-config's
+      // `rsync --delete /var`, which would empty the copy's /var/tmp): PrivateTmp would hide them.
+      const cmdText = `${svc.facts.command}\n${svc.facts.execScripts ?? ""}`.replace(/^\s*#.*$/gm, "");
+      const tmpFile = /(?<![\w.$}-])\/(?:var\/)?tmp\/[\w.@+-]+/.exec(cmdText)?.[0];
+      const sharedTmp = tmpFile ? `it uses ${tmpFile}` : svc.surface.broadAccess && /(?:^|[\s"'])\/(?:var\/?)?(?=[\s"']|$)/m.test(cmdText) ? "it copies /var (or /) whole, /var/tmp included" : undefined;
+      const rawSockets = /(?:^|[\s/"'])(?:ping6?|fping6?|mtr|arping|traceroute6?|tcptraceroute|smokeping|oping|noping|nping)(?=[\s"']|$)/m.test(cmdText) || /(?:^|[-_])(?:ping|latency|icmp)(?:$|[-_])/i.test(svc.name) ? "it sends ICMP echo requests (ping), which need raw sockets" : undefined;
+      const homeFiles = svc.homePaths.find((p) => /^\/home\/[\w.-]+\/./.test(p));
+      const fitOptions = { ...(netlink ? { netlink } : {}), ...(sharedTmp ? { sharedTmp } : {}), ...(rawSockets ? { rawSockets } : {}), ...(homeFiles ? { homeFiles: `it uses ${homeFiles}` } : {}), devices: svc.devices, writePaths: svc.writePaths, writePathsUnknown: svc.writePathsUnknown, readsJournal, ...(privilegedPorts.length ? { privilegedPorts } : {}), ...(monitor ? { monitor } : {}) };
       const baselineKey = JSON.stringify([svc.name, svc.def, needsRoot ?? "", homeReason ?? "", replaceRoot, jit ?? "", fitOptions, broadAccess ?? "", usesHome ?? "", setuid ?? ""]);
       let baseline = baselineCache.get(baselineKey);
       if (!baseline) baselineCache.set(baselineKey, (baseline = baselineSummary(hardeningBaseline(svc.name, svc.def, { keepUser: needsRoot !== undefined, homeReason, replaceRootUser: replaceRoot, jit, containers, broadAccess, usesHome, setuid, ...fitOptions }))));
@@ -612,7 +649,10 @@ export const serviceHardening: Rule = {
       if (!("PrivateNetwork" in baseline.settings)) merged.add("PrivateNetwork");
       // Nor is what a system monitor must not have (the baseline leaves it out, and says why).
       if (monitor) for (const k of ["ProtectProc", "ProcSubset", "PrivateDevices", "ProtectHome"]) merged.add(k);
-      const missing = [...new Set(failing.map((c) => c.setting))].filter((k) => !merged.has(k)).slice(0, 8);
+      // A setting the unit sets, only less strictly than a check asks (`RestrictAddressFamilies = [
+      // "AF_INET" "AF_INET6" ]` fails the AF_INET check), is not missing (Lassulus-superconfig's
+      // n2n-supernode was said to miss the RestrictAddressFamilies it sets).
+      const missing = [...new Set(failing.map((c) => c.setting))].filter((k) => !merged.has(k) && (!(k in svc.def.serviceConfig) || (k === "User" && svc.runsAsRoot))).slice(0, 8);
       const after = baseline.after.ok && !svc.partial.length ? ` With the baseline below it scores ${formatExposure(baseline.after.exposure)} ${baseline.after.verdict}.` : "";
       const unknown = o.unknown.length ? ` (${o.unknown.join(", ")} could not be read statically and were scored as unset.)` : "";
       const who = svc.runsAsRoot ? "runs as root" : "runs";
@@ -622,8 +662,8 @@ export const serviceHardening: Rule = {
         ? `an exposure of at most ${formatExposure(o.exposure)} ${o.verdict}: ${svc.partial.slice(0, 3).join(", ")} ${svc.partial.length > 1 ? "are" : "is"} merged into its serviceConfig and could not be read statically, so what ${svc.partial.length > 1 ? "they set" : "it sets"} is not counted and the unit may well be hardened (the score is a bound, not a measurement)`
         : `an exposure of ${formatExposure(o.exposure)} ${o.verdict} (${o.source === "systemd-analyze" ? "measured with systemd-analyze security" : "built-in scorer, same numbers as systemd-analyze security"})`;
       const input = jobInput.get(svc);
-      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}${input ? ` that runs as root and ${input.replace(/^it /, "")}` : ""}.${contained ? " It already runs as a dynamic user (which brings ProtectSystem=strict, PrivateTmp, NoNewPrivileges and RemoveIPC) in a network namespace of its own and listens on nothing: what is left is fine-tuning, so this is a note (info)." : ""}${notifies ? " All it sends to the network is a status posted to a URL whose response it does not use (a notification): nothing a stranger controls comes back, so this is a note (info)." : ""}${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}${fired.has(svc) ? " Another unit starts it on its failure or success (onFailure/onSuccess), and it is not kept running: it runs once per event and exits, a job rather than a daemon, so it is rated low." : ""}`;
-      const lowered = !byHand && !fired.has(svc) && !contained && !notifies && severity !== severityOf(svc, o.exposure, false) ? ` It is already sandboxed in part on purpose (${hardenedAlready(svc).slice(0, 4).join(", ")}${hardenedAlready(svc).length > 4 ? "..." : ""}): what is left improves existing hardening, so it is rated one level lower${sandboxedLow ? " (a note, info: a job that listens on nothing)" : ""}.` : "";
+      const surfaceText = ` It is rated by its attack surface: ${svc.surface.why}${input ? ` that runs as root and ${input.replace(/^it /, "")}` : ""}.${contained ? " It already runs as a dynamic user (which brings ProtectSystem=strict, PrivateTmp, NoNewPrivileges and RemoveIPC) in a network namespace of its own and listens on nothing: what is left is fine-tuning, so this is a note (info)." : ""}${notifies ? " All it sends to the network is a status posted to a URL whose response it does not use (a notification): nothing a stranger controls comes back, so this is a note (info)." : ""}${byHand ? " Nothing in the repository starts it (no wantedBy, requiredBy, startAt, timer, socket, or other unit or script naming it): it runs only when started by hand, so it is rated low." : ""}${fired.has(svc) ? " Another unit starts it on its failure or success (onFailure/onSuccess), and it is not kept running: it runs once per event and exits, a job rather than a daemon, so it is rated low." : ""}${localCopy ? " It copies files to a local destination and takes nothing from the network: a stranger has no way in, so this is a note (info)." : ""}`;
+      const lowered = !byHand && !fired.has(svc) && !contained && !notifies && !localCopy && severity !== severityOf(svc, o.exposure, false) ? ` It is already sandboxed in part on purpose (${hardenedAlready(svc).slice(0, 4).join(", ")}${hardenedAlready(svc).length > 4 ? "..." : ""}): what is left improves existing hardening, so it is rated one level lower${sandboxedLow ? " (a note, info: a job that listens on nothing)" : ""}.` : "";
       const rootText = needsRoot ? ` It must run as root (${needsRoot}), so no DynamicUser or User= is proposed.` : "";
       // Unread parts may set the same keys (adding them could conflict), and a job that must run
       // as root needs a per-job choice (kernel tunables, devices, netlink): no patch for either.

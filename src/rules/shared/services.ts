@@ -135,9 +135,15 @@ function needsEvaluation(value: SyntaxNode | undefined): boolean {
 }
 
 // Commands that run to completion: a script made only of them is a run-once setup job.
-const FINITE = new Set(["curl", "wget", "zpool", "zfs", "logger", "echo", "printf", "cat", "tee", "mkdir", "cp", "install", "chmod", "chown", "chgrp", "ln", "rm", "rmdir", "touch", "mv", "test", "[", "[[", "true", "false", ":", "umask", "set", "export", "exit", "return", "local", "cd", "sysctl", "modprobe", "sed", "grep", "head", "tail", "cut", "tr", "basename", "dirname", "realpath", "readlink", "stat", "id", "date", "setfacl", "for", "do", "done", "if", "then", "fi", "else", "elif", "in", "case", "esac", "ethtool", "hdparm", "cpupower", "iw", "rfkill", "udevadm", "ip", "wg", "systemctl", "chattr", "mount", "truncate", "gpgconf", "gpg-connect-agent", "kill", "pkill", "killall"]);
+const FINITE = new Set(["curl", "wget", "zpool", "zfs", "logger", "echo", "printf", "cat", "tee", "mkdir", "cp", "install", "chmod", "chown", "chgrp", "ln", "rm", "rmdir", "touch", "mv", "test", "[", "[[", "true", "false", ":", "umask", "set", "export", "exit", "return", "local", "cd", "sysctl", "modprobe", "sed", "grep", "head", "tail", "cut", "tr", "basename", "dirname", "realpath", "readlink", "stat", "id", "date", "setfacl", "for", "do", "done", "if", "then", "fi", "else", "elif", "in", "case", "esac", "ethtool", "hdparm", "cpupower", "iw", "rfkill", "udevadm", "ip", "wg", "systemctl", "chattr", "mount", "truncate", "gpgconf", "gpg-connect-agent", "kill", "pkill", "killall", "aplay", "paplay", "pw-play", "play", "amixer", "pactl", "wpctl", "beep", "adb", "fastboot", "jq", "awk", "gawk", "hostnamectl", "jool"]);
 // Of those, the ones that only place files from the configuration.
 const PLACES_FILES = new Set(["echo", "printf", "cat", "tee", "mkdir", "cp", "install", "chmod", "chown", "chgrp", "ln", "rm", "rmdir", "touch", "mv", "test", "[", "[[", "true", "false", ":", "umask", "set", "export", "exit", "local", "cd", "if", "then", "fi", "else", "elif", "setfacl", "truncate"]);
+// A dynamic serviceConfig key (as the evaluator reports it, cut at 60 characters) that can only be
+// a setting no exposure check reads, or nothing.
+const NEUTRAL_DYNAMIC_KEY = /^\$\{\s*(?:if\s[^]*?\bthen\s+"(?:EnvironmentFile|Environment|WorkingDirectory|ExecStartPre|ExecStartPost|ExecStop|ExecReload|TimeoutStartSec|TimeoutStopSec|StandardOutput|StandardError|SyslogIdentifier|LimitNOFILE|Nice|KillMode|KillSignal|Restart|RestartSec)"(?:\s+else\s+null\s*\}?|\s*$)|(?:lib\.)?optionalString\s+[^"]*"(?:EnvironmentFile|WorkingDirectory)"\s*\}?)(?:\s*=|$)/;
+
+// Programs that only read and write local text and files: a URL in their arguments is data.
+const LOCAL_TOOLS = new Set([...PLACES_FILES, "jq", "yq", "sed", "awk", "gawk", "grep", "cut", "tr", "head", "tail", "sort", "uniq", "wc", "date", "basename", "dirname", "realpath", "readlink", "stat", "id", "for", "do", "done", "case", "esac", "in", "while", "read"]);
 
 /** `${concatMapStringsSep "\n" (x: ''BODY'') xs}` (or concatMapStrings, map): the lines it writes
  * are BODY once per element, so BODY stands for them when the script's commands are read. */
@@ -237,6 +243,24 @@ function boundTexts(node: SyntaxNode | undefined, file?: string, readText?: (fil
 // `listen 8080;`, a Caddyfile site `:8080` or `http://0.0.0.0:8080`. An address it connects to
 // (`proxy / 127.0.0.1:5000`, `https://api.example.org:443`) is not one.
 const BIND = /(?:(?<![\w-])--?(?:listen|bind|host|addr|address|http-addr|web\.listen-address|listen-address)[= ]\s*|\blisten\s+|\bbind\s+|(?:^|[\s"'=])(?:https?:\/\/)?)((?:\d{1,3}(?:\.\d{1,3}){3}|\[[\da-f:]*\]|localhost|\*)?):(\d{2,5})\b|(?<![\w-])--?(?:port|listen-port|http-port)[= ](\d{2,5})\b|\blisten\s+(\d{2,5})\b/gi;
+
+// A line that runs an HTTP client (`curl -Ss http://localhost:8000/radio.ogg`): the URLs on it are
+// what it fetches, not what it binds (Lassulus-superconfig's radio_watcher, a watchdog curling
+// icecast's port 8000, was "as reachable as" the proxy in front of icecast).
+const CLIENT_LINE = /^.*\b(?:curl|wget|aria2c|xh|httpie|http|nc|ncat|websocat|grpcurl)\b.*https?:\/\/.*$/gm;
+// `JELLYSEERR_URL = "http://localhost:5055"`: a variable naming another service's address, which
+// the unit connects to (Lassulus-superconfig's archiver-bot was rated as reachable through the
+// proxy in front of jellyseerr's port). Its own address (`LISTEN_ADDR`, `ROOT_URL`, `<UNIT>_URL`)
+// is not one of these.
+const TARGET_VAR = /\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)_(?:URL|URI|ENDPOINT|API|HOST_URL)\s*=\s*("[^"\n]*"|'[^'\n]*'|\S+)/g;
+const OWN_ADDRESS_VAR = /^(?:ROOT|BASE|PUBLIC|EXTERNAL|SITE|LISTEN|BIND|SERVER|HTTP|APP|WEB|SELF|OWN|CALLBACK|REDIRECT)$/;
+
+/** The text with the addresses it connects to blanked: HTTP clients' URLs, and variables naming
+ * another service's URL. */
+function withoutConnectTargets(text: string, unit: string): string {
+  const own = unit.replace(/[^A-Za-z0-9]+/g, "_").toUpperCase();
+  return text.replace(CLIENT_LINE, (l) => l.replace(/https?:\/\/\S*/g, " ")).replace(TARGET_VAR, (m, name: string) => (OWN_ADDRESS_VAR.test(name) || own.startsWith(name) || name.startsWith(own) ? m : " "));
+}
 
 /** The addresses and ports a command or its configuration binds. */
 function bindings(text: string): Array<{ host: string; port: number }> {
@@ -455,6 +479,7 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     const extra: string[] = [];
     // What ExecStart's let-bound names are (`ExecStart = renewCert;` with a writeShellScript).
     const execBound: string[] = [];
+    const execWhole: string[] = [];
     const execTexts: string[] = [];
     // `before`, `wantedBy`, `requiredBy` as written: where in the boot the unit runs.
     const ordering: string[] = [];
@@ -535,6 +560,8 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
             const bound = boundTexts(d.value, ctx.file, readText);
             extra.push(...bound);
             execBound.push(...bound);
+            // `ExecStart = fanctl;`: the let-bound script is the whole command.
+            if (unparen(d.value)?.kind === K.NODE_IDENT) execWhole.push(...bound);
           }
         }
       } else if (head === "script" && rest.length === 1) {
@@ -619,6 +646,10 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     // module elsewhere (nixpkgs' or an input's), whose user and sandboxing are not in the repository.
     if (forcedExec && !def.script && def.description === undefined && !ordering.length && Object.keys(serviceConfig).length <= 3)
       partial.push("the module that defines this unit (its ExecStart is set with mkForce, so another definition exists)");
+    // `${if cfg.secretFile != null then "EnvironmentFile" else null} = ...`: a key that is either
+    // that name or absent, and a name that changes no exposure check (jpetrucciani-nix's palworld
+    // and infinity were reported as bounds, "may well be hardened", over an EnvironmentFile).
+    for (let k = partial.length - 1; k >= 0; k--) if (NEUTRAL_DYNAMIC_KEY.test(partial[k]!)) partial.splice(k, 1);
     const user = serviceConfig.User;
     const dyn = serviceConfig.DynamicUser;
     // With parts of serviceConfig unread and no User= or DynamicUser= of its own, who it runs as
@@ -658,7 +689,7 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     }
     const configText = [command.join("\n"), ...extra].join("\n");
     const settingsText = Object.entries(serviceConfig).map(([k, v]) => `${k}=${typeof v === "object" && v !== null && !Array.isArray(v) ? v.text : JSON.stringify(v)}`).join("\n");
-    const bound = bindings(configText);
+    const bound = bindings(withoutConnectTargets(configText, name));
     // A loopback address in a bind position (`--listen 127.0.0.1:9000`) with no other bind.
     const loopbackOnly = bound.length > 0 && bound.every((b) => isLoopback(b.host)) && /(?:--?(?:listen|bind|host|addr|address|http-addr|listen-address)[= ]\s*|\blisten\s+|\bbind\s+|\b[\w.]*(?:listen|bind)[\w.]*"?\s*[=:]\s*"?(?:https?:\/\/)?)(?:127\.|localhost|\[::1\])/i.test(configText);
     // Wildcard or unnamed binds only (`:8080`, `0.0.0.0:8080`, `--port 8080`): a named host is
@@ -674,7 +705,13 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
     // curl is no download from a stranger (ivankovnatsky-nixos-config's syncthing-mgmt-sync calling
     // the local Syncthing API, kclejeune-system's hetzner-ipv6 reading 169.254.169.254).
     const localOnly = onlyLocalUrls(allText);
-    const fetches = (text: string) => REMOTE_INPUT.find(([re], i) => re.test(text) && !(i === 0 && localOnly))?.[1];
+    // Every program it runs works on local text and files (jq, sed, echo into a file): a URL it
+    // names is data it writes, not an address it fetches (hyperparabolic-nix-config's
+    // ensure-trusted-settings, a jq edit listing a substituter URL, was called a download).
+    const urlsAreData = programs !== undefined && programs.length > 0 && programs.every((p) => LOCAL_TOOLS.has(p)) && !/\b(?:curl|wget|aria2c|xh|httpie)\b/.test(allText);
+    // What `echo`, `printf` and `logger` print says nothing about what it runs ("skipping pool4
+    // update" in Lassulus-superconfig's jool-pool4-update was read as a command to update).
+    const fetches = (text: string) => REMOTE_INPUT.find(([re], i) => re.test(i === 2 ? text.replace(/(?:^|[\s;&|(])(?:echo|printf|logger)\s[^\n;|&]*/gm, " ") : text) && !(i === 0 && (localOnly || urlsAreData)))?.[1];
     const postsStatusOnly = /\bcurl\b/.test(allText) && fetches(allText) !== undefined && fetches(withoutStatusPosts(allText)) === undefined;
     const remote = fetches(allText) ?? (ordering.concat(waits).some((t) => /network-online\.target/.test(t)) ? "it waits for network-online.target" : undefined);
     const homeUse = HOME_USE.exec(`${configText}\n${settingsText}`)?.[0];
@@ -700,7 +737,8 @@ function readServices(ctx: NixFileContext, load: Loader, readText: (file: string
       loopbackOnly,
       boundPorts: [...new Set(bound.map((b) => b.port))],
       ...(execBound.length ? { execScripts: execBound.join("\n") } : {}),
-      portExprs: [...new Set([...`${configText}\n${settingsText}`.matchAll(/(?:toString\s+|\$\{\s*)\(?([A-Za-z_][\w'-]*(?:\.[A-Za-z_][\w'-]*)*\.[\w-]*[pP]ort)\b/g)].map((m) => m[1]!))],
+      ...(execWhole.length ? { execScript: execWhole.join("\n") } : {}),
+      portExprs: [...new Set([...`${configText}\n${settingsText}`.matchAll(/(?:toString\s+|\$\{\s*)\(?((?:[A-Za-z_][\w'-]*\.)*(?:[A-Za-z_][\w-]*?)?[pP]ort)\b/g)].map((m) => m[1]!))],
       earlyBoot: earlyBoot(def, ordering),
       jit: jitRuntime(`${configText}\n${settingsText}\n${tools.join(" ")}`),
       remoteInput: remote,
@@ -776,10 +814,25 @@ const HOME_USE = /\$\{?HOME\b|(?:^|[\s"'=(])~\/|\.home\s*\}\/\.(?:config|local|c
 // Programs and device nodes of a unit that runs virtual machines or needs host devices.
 const VM_RUNNER = /\b(qemu-system-[\w-]+|qemu-kvm|virsh|libvirtd?|microvm(?:-run)?|cloud-hypervisor|firecracker|crosvm|kvmtool|lkvm|system\.build\.vm|run-[\w-]+-vm)\b|(\/dev\/(?:kvm|net\/tun|vhost-[\w-]+|vfio\b[\w/-]*))/;
 
+const HOST_DEVICE: Array<[RegExp, string]> = [
+  [/\/dev\/snd\b|(?:^|[\s/"'])(?:aplay|arecord|speaker-test|alsaloop|snapclient|shairport-sync|librespot|spotifyd|squeezelite|mpd|pw-play|pw-cat)(?=[\s"']|$)/m, "it uses the sound card"],
+  [/\/dev\/bus\/usb\b|(?:^|[\s/"'])(?:adb|fastboot|usbmuxd|ideviceinfo|heimdall)(?=[\s"']|$)/m, "it talks to USB devices"],
+  [/\/dev\/input\b|\/dev\/uinput\b|(?:^|[\s/"'])(?:evtest|evsieve|interception|udevmon)(?=[\s"']|$)/m, "it reads or grabs input devices"],
+  [/\/dev\/tty(?:USB|ACM|S|AMA)\d*|\/dev\/serial\//, "it uses a serial port"],
+  [/\/dev\/(?:zvol|zd\d|sd[a-z]|nvme\d|disk\/by-)/, "it opens block devices"],
+  [/\/dev\/(?:gnss\d|video\d|dri\b|nvidia|i2c-\d|gpiochip|hidraw|watchdog|ttyprintk|mem\b)/, "it opens device nodes"],
+];
+
 /** Why the unit needs host devices, or undefined. */
 export function deviceNeeds(text: string, serviceConfig: Record<string, NixValue>): string | undefined {
   const m = VM_RUNNER.exec(text);
   if (m) return m[1] ? `it runs virtual machines (${m[1]})` : `it uses ${m[2]}`;
+  // Sound cards, USB and input devices, serial ports, block devices it serves: PrivateDevices
+  // would hide them and a dynamic user could not open them (cleverca22-nixos-configs' startup-sound
+  // playing through /dev/snd, Lassulus-superconfig's usb_tether driving a phone with adb and
+  // snapclient's ALSA output, tgtd's zvol backing stores: each fix judged harmful).
+  const d = HOST_DEVICE.find(([re]) => re.test(text));
+  if (d) return `${d[1]} (${d[0].exec(text)![0].trim().replace(/^["'/]+/, "")})`;
   const allow = serviceConfig.DeviceAllow;
   if (allow !== undefined && allow !== null && allow !== "" && !(Array.isArray(allow) && allow.length === 0)) return `it sets DeviceAllow (${typeof allow === "string" ? allow : Array.isArray(allow) ? allow.filter((x) => typeof x === "string").join(", ") || "computed" : "computed"})`;
   const groups = serviceConfig.SupplementaryGroups;
