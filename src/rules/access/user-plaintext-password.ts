@@ -34,7 +34,7 @@ import type { OptionDefinition } from "../../nix/options.js";
 import { nixosManual, nixosOption } from "../shared/references.js";
 import { SyntaxKind as K } from "../../nix/syntax.js";
 import { staticString, unparen } from "../../nix/read.js";
-import { definitionOf, enclosingDefinition } from "../nix-strings.js";
+import { definitionOf, enclosingDefinition, inOptionDocumentation, syntacticPath } from "../nix-strings.js";
 
 const OPTIONS = new Set(["password", "initialPassword", "hashedPassword", "initialHashedPassword"]);
 
@@ -127,6 +127,64 @@ function passwords(ctx: NixFileContext): PasswordDef[] {
     });
   }
   out.push(...argumentHashes(ctx));
+  out.push(...unindexedPlaintext(ctx));
+  return out;
+}
+
+/** `users.users.<name>.initialPassword = "…"` (or `password`) written where the option index does
+ * not follow: a module kept as the default of an option (a submodule's `static` module that the
+ * repository's own user option turns into users.users, mightyiam-infra modules/users.nix), a
+ * module built by a function call. The same plaintext, deployed as written; which hosts it reaches
+ * is not known, so it is judged as its file's. */
+function unindexedPlaintext(ctx: NixFileContext): PasswordDef[] {
+  if (!/\b(?:initialPassword|password)\s*=/.test(ctx.text)) return [];
+  const out: PasswordDef[] = [];
+  for (const b of ctx.parsed.root.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const path = b.childNodes()[0];
+    if (path?.kind !== K.NODE_ATTRPATH) continue;
+    const last = path.childNodes().at(-1);
+    const option = last?.kind === K.NODE_IDENT ? last.text : "";
+    if (option !== "initialPassword" && option !== "password") continue;
+    const segs = syntacticPath(b);
+    const at = segs.length - 4;
+    if (at < 0 || segs[at] !== "users" || (segs[at + 1] !== "users" && segs[at + 1] !== "extraUsers")) continue;
+    if (definitionOf(ctx.index, b)) continue; // an option the loop above judges
+    const value = unparen(b.childNodes()[1]);
+    const text = value?.kind === K.NODE_STRING ? staticString(value) : undefined;
+    if (!text || inOptionDocumentation(value!)) continue;
+    const around = enclosingDefinition(ctx.index, b);
+    if (around && isDead(around)) continue;
+    const name = segs[at + 2]!;
+    const user = name === "*" ? "a user" : name;
+    const set = b.parent;
+    const admin = name === "root" || (set?.kind === K.NODE_ATTR_SET && /"wheel"/.test(set.text));
+    const who = name === "root" ? "root" : admin ? `${user} (a wheel member, so this is also their sudo password)` : user;
+    const initial = option === "initialPassword";
+    const pos = ctx.parsed.source.lines.position(b.start);
+    const shownPath = `users.users.${name === "*" ? "<name>" : name}.${option}`;
+    const def: OptionDefinition = around ?? { path: shownPath, segments: [], binding: b, attrpath: path, value: value!, inner: value!, conditions: [], via: [], isLeaf: true, line: pos.line, column: pos.column };
+    out.push({
+      def,
+      user,
+      admin,
+      emptyHash: false,
+      emptyPlain: false,
+      option,
+      plaintext: true,
+      who,
+      report: {
+        node: value!,
+        key: `unindexed:${name}:${option}`,
+        severity: initial ? (admin ? "high" : "medium") : admin ? "critical" : "high",
+        title: "Plaintext user password",
+        message:
+          `${shownPath} is set to a plaintext literal in a module this file builds (${around ? `inside ${around.path}` : "not a direct option definition"}): ${who === "a user" ? "every user it is applied to gets" : `${who} gets`} this ${initial ? "first " : ""}password, which is in the repository's history and in the world-readable Nix store` +
+          (initial ? ", and remains the password until someone changes it." : "."),
+        evidence: `${shownPath} = <redacted: ${redact(text)}>`,
+        fix: { safety: "manual", description: `Remove ${option}; generate a hash with \`mkpasswd -m yescrypt\`, keep it in a secret (agenix, sops-nix) and set hashedPasswordFile. Change the password: it has been exposed.` },
+      },
+    });
+  }
   return out;
 }
 
