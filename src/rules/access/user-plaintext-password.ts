@@ -32,8 +32,8 @@ import { passwordAuthentication, SSHD_ENABLE, sshdDisabled, sshdNotEnabledOnHost
 import { machineKind } from "./machine.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { nixosManual, nixosOption } from "../shared/references.js";
-import { SyntaxKind as K } from "../../nix/syntax.js";
-import { staticString, unparen } from "../../nix/read.js";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { attrpathSegments, staticString, unparen } from "../../nix/read.js";
 import { definitionOf, enclosingDefinition, inOptionDocumentation, syntacticPath } from "../nix-strings.js";
 
 const OPTIONS = new Set(["password", "initialPassword", "hashedPassword", "initialHashedPassword"]);
@@ -131,6 +131,28 @@ function passwords(ctx: NixFileContext): PasswordDef[] {
   return out;
 }
 
+/** The user a `password`/`initialPassword` binding belongs to when users.users names it directly:
+ * in the same attribute path (`users.users.alice.password`), or as a key of the set literal that is
+ * users.users' value, binding on binding. Undefined when a function builds the set in between. */
+function directUserName(b: SyntaxNode): string | undefined {
+  const chain: SyntaxNode[] = [];
+  for (let p: SyntaxNode | null = b; p; p = p.parent) if (p.kind === K.NODE_ATTRPATH_VALUE) chain.push(p);
+  // Innermost first: each binding's names, until the one naming users.users.
+  const names: string[] = [];
+  for (let i = 0; i < chain.length; i++) {
+    const path = chain[i]!.childNodes()[0];
+    const segs = path?.kind === K.NODE_ATTRPATH ? attrpathSegments(path).map((x) => (x.dynamic ? "*" : x.name)) : [];
+    names.unshift(...segs);
+    const u = names.findIndex((n, j) => n === "users" && (names[j + 1] === "users" || names[j + 1] === "extraUsers"));
+    if (u >= 0) return names[u + 2] === "*" ? undefined : names[u + 2];
+    // The next binding out must hold this one directly: its value is the set this binding is in.
+    const set = chain[i]!.parent;
+    const outer = chain[i + 1];
+    if (!outer || set?.kind !== K.NODE_ATTR_SET || unparen(outer.childNodes()[1]) !== set) return undefined;
+  }
+  return undefined;
+}
+
 /** `users.users.<name>.initialPassword = "…"` (or `password`) written where the option index does
  * not follow: a module kept as the default of an option (a submodule's `static` module that the
  * repository's own user option turns into users.users, mightyiam-infra modules/users.nix), a
@@ -154,7 +176,14 @@ function unindexedPlaintext(ctx: NixFileContext): PasswordDef[] {
     if (!text || inOptionDocumentation(value!)) continue;
     const around = enclosingDefinition(ctx.index, b);
     if (around && isDead(around)) continue;
-    const name = segs[at + 2]!;
+    // A module for a build-vm variant or an installer image, not the host's own accounts
+    // (Enzime-dotfiles-nix: virtualisation.allVmVariants and image.modules.iso-installer log in
+    // with "apple"): a throwaway VM's or a live image's password.
+    if (around && /(?:^|\.)(?:vmVariant\w*|\w*VmVariants?)(?:\.|$)|^image\.modules\.|^isoImage\./.test(around.path)) continue;
+    // The name only where it is written as users.users' attribute (`users.users.${name}` or a key of
+    // the set users.users is given); `{ name = u; value = { password = ...; }; }` inside a
+    // listToAttrs is no user called "value" (olafkfreund-nixos_config lib/live-images.nix).
+    const name = directUserName(b) ?? "*";
     const user = name === "*" ? "a user" : name;
     const set = b.parent;
     const admin = name === "root" || (set?.kind === K.NODE_ATTR_SET && /"wheel"/.test(set.text));
