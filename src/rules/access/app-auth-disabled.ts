@@ -377,6 +377,14 @@ function checkMosquitto(ctx: NixFileContext, live: OptionDefinition[]): void {
  * reverse proxy on the same host (how the WebUI is usually published) connects from 127.0.0.1,
  * so everyone who reaches the proxy is let in, as is every local process and user. */
 function checkQbittorrent(ctx: NixFileContext, live: OptionDefinition[]): void {
+  // Confined to a network namespace of its own (VPN-Confinement's vpnConfinement, or the unit's
+  // NetworkNamespacePath): its 127.0.0.1 is the namespace's, which nothing else uses, and a proxy
+  // reaches it on the namespace's address, so the skipped login skips it for nobody
+  // (mrjones2014-dotfiles nixos/qbittorrent.nix, nginx proxying to the namespace address).
+  const confined = live.some(
+    (d) => (d.path === "systemd.services.qbittorrent.vpnConfinement.enable" && staticValue(d.inner) === true) || d.path === "systemd.services.qbittorrent.serviceConfig.NetworkNamespacePath",
+  );
+  if (confined) return;
   for (const def of live) {
     const key = def.path.replace(/^services\.qbittorrent\.serverConfig\.Preferences\./, "");
     // `WebUI.LocalHostAuth`, or the ini key written whole: `"WebUI\\LocalHostAuth"`.
@@ -635,6 +643,8 @@ export const appAuthDisabled: Rule = {
       hostExample(`{ services.open-webui = { enable = true; host = "0.0.0.0"; openFirewall = true; environment = { WEBUI_AUTH = "True"; ENABLE_SIGNUP = "False"; }; }; }\n`),
       hostExample(`{\n  services.kubo = { enable = true; settings.Addresses.API = [ "/ip4/127.0.0.1/tcp/5001" ]; settings.Addresses.Gateway = "/ip4/0.0.0.0/tcp/8080"; };\n}\n`),
       hostExample(`{ services.kubo = { enable = true; settings.Addresses.API = "/ip4/0.0.0.0/tcp/5001"; settings.API.Authorizations.admin = { AuthSecret = "bearer:x"; AllowedPaths = [ "/api/v0" ]; }; }; }\n`),
+      // qBittorrent confined to a VPN namespace: its loopback is the namespace's own.
+      hostExample(`{\n  services.qbittorrent = { enable = true; serverConfig.Preferences.WebUI.LocalHostAuth = false; };\n  systemd.services.qbittorrent.vpnConfinement = { enable = true; vpnNamespace = "wg"; };\n  services.nginx.virtualHosts."torrent.example.org".locations."/".proxyPass = "http://192.168.15.1:8080";\n}\n`),
     ],
   },
   name: "Application authentication turned off",
