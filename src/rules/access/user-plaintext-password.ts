@@ -179,7 +179,7 @@ function unindexedPlaintext(ctx: NixFileContext): PasswordDef[] {
     // A module for a build-vm variant or an installer image, not the host's own accounts
     // (Enzime-dotfiles-nix: virtualisation.allVmVariants and image.modules.iso-installer log in
     // with "apple"): a throwaway VM's or a live image's password.
-    if (around && /(?:^|\.)(?:vmVariant\w*|\w*VmVariants?)(?:\.|$)|^image\.modules\.|^isoImage\./.test(around.path)) continue;
+    if (/(?:^|\.)(?:vmVariant\w*|\w*VmVariants?)(?:\.|$)|(?:^|\.)image\.modules\.|(?:^|\.)isoImage\./.test(`${around?.path ?? ""} ${segs.join(".")}`)) continue;
     // The name only where it is written as users.users' attribute (`users.users.${name}` or a key of
     // the set users.users is given); `{ name = u; value = { password = ...; }; }` inside a
     // listToAttrs is no user called "value" (olafkfreund-nixos_config lib/live-images.nix).
