@@ -96,6 +96,7 @@ function checkNix(ctx: NixFileContext): void {
   checkResticServer(ctx, live);
   checkOpenWebui(ctx, live);
   checkKuboApi(ctx, live);
+  checkRtorrentScgi(ctx, live);
   for (const def of live) {
     if (def.path !== "services.syncthing.guiAddress" || !def.inner) continue;
     const v = staticValue(def.inner);
@@ -301,6 +302,52 @@ function checkKuboApi(ctx: NixFileContext, live: OptionDefinition[]): void {
         },
       });
     }
+  }
+}
+
+/**
+ * rTorrent's XML-RPC published by nginx (`scgi_pass` in a location's extraConfig, at rTorrent's
+ * `/RPC2` or in a file about rTorrent) with nothing asking for a login: the XML-RPC interface runs
+ * commands (`execute`, `execute.throw`) as the rtorrent user, so whoever reaches the virtual host
+ * runs programs on the host, besides adding and deleting torrents. cleverca22-nixos-configs nas.nix
+ * (location /RPC2 of nas.localnet with port 80 open, missed). High when the file opens 80 or 443 on
+ * every interface, medium otherwise. Silent with basic auth, auth_request or an allow/deny list on
+ * the location or the virtual host.
+ */
+function checkRtorrentScgi(ctx: NixFileContext, live: OptionDefinition[]): void {
+  if (!/scgi_pass/.test(ctx.text)) return;
+  const guard = /\b(?:auth_basic|auth_request|allow|deny|satisfy)\b/;
+  for (const def of live) {
+    const vk = vhostKey(def);
+    const m = vk ? /^locations\.(.+)\.extraConfig$/.exec(vk.key) : null;
+    if (!vk || !m || !def.inner) continue;
+    const cfg = def.inner.text;
+    if (!/(?:^|[\s";'{])scgi_pass\s+\S+/m.test(cfg.replace(/#.*$/gm, ""))) continue;
+    const location = m[1]!.replace(/^"|"$/g, "");
+    if (!/RPC2/i.test(location) && !/rtorrent/i.test(ctx.text)) continue;
+    if (guard.test(cfg.replace(/#.*$/gm, ""))) continue;
+    // The virtual host's own login or allow list (basicAuth, basicAuthFile, its extraConfig).
+    const vhostGuarded = live.some((d) => {
+      const o = vhostKey(d);
+      if (!o || o.name !== vk.name) return false;
+      if (/^basicAuth(?:File)?(?:\.|$)/.test(o.key) || o.key.startsWith(`locations.${m[1]}.basicAuth`)) return true;
+      return (o.key === "extraConfig" || o.key === `locations.${m[1]}.extraConfig`) && guard.test((d.inner?.text ?? "").replace(/#.*$/gm, ""));
+    });
+    if (vhostGuarded) continue;
+    const opened = opensPort(live, 80) || opensPort(live, 443);
+    ctx.report({
+      node: def.inner,
+      optionPath: def.path,
+      severity: opened ? "high" : "medium",
+      title: "rTorrent XML-RPC published by nginx without authentication",
+      message:
+        `The nginx virtual host ${vk.name} passes ${location} to an SCGI backend (scgi_pass), rTorrent's XML-RPC, with no login in front: XML-RPC runs commands (execute, execute.throw) as the rtorrent user, so whoever reaches the virtual host runs programs on this host, and adds, deletes and moves torrents. ` +
+        (opened ? "This file opens port 80/443 on every interface, so that is everyone on the networks the host is on." : "Whoever reaches nginx's port (an interface the firewall trusts, or every network where another module opens it) can."),
+      fix: {
+        safety: "review",
+        description: `Put a login in front of the location (basicAuthFile on the virtual host or "auth_basic" with an htpasswd file from agenix/sops-nix, or auth_request to an SSO proxy) and an allow list ("allow 192.168.1.0/24; deny all;"), or drop the location and use rTorrent's XML-RPC over a local socket only.`,
+      },
+    });
   }
 }
 
@@ -618,6 +665,8 @@ export const appAuthDisabled: Rule = {
       hostExample(`{\n  services.open-webui = { enable = true; port = 8080; environment.WEBUI_AUTH = "False"; };\n  services.caddy = { enable = true; virtualHosts."http://".extraConfig = "reverse_proxy 127.0.0.1:8080"; };\n  networking.firewall.allowedTCPPorts = [ 80 ];\n}\n`),
       // Kubo's RPC API (the node's admin interface) on every interface.
       hostExample(`{ services.kubo = { enable = true; settings.Addresses.API = "/ip4/0.0.0.0/tcp/5001"; }; }\n`),
+      // rTorrent's XML-RPC behind nginx on the open port 80, without a login.
+      hostExample(`{\n  networking.firewall.allowedTCPPorts = [ 80 ];\n  services.nginx = { enable = true; virtualHosts."nas.lan".locations."/RPC2".extraConfig = "scgi_pass 127.0.0.1:5000;"; };\n}\n`),
     ],
     silent: [
       hostExample(`{ services.grafana.settings = { "auth.anonymous".enabled = false; users.allow_sign_up = false; }; }\n`),
@@ -645,6 +694,8 @@ export const appAuthDisabled: Rule = {
       hostExample(`{ services.kubo = { enable = true; settings.Addresses.API = "/ip4/0.0.0.0/tcp/5001"; settings.API.Authorizations.admin = { AuthSecret = "bearer:x"; AllowedPaths = [ "/api/v0" ]; }; }; }\n`),
       // qBittorrent confined to a VPN namespace: its loopback is the namespace's own.
       hostExample(`{\n  services.qbittorrent = { enable = true; serverConfig.Preferences.WebUI.LocalHostAuth = false; };\n  systemd.services.qbittorrent.vpnConfinement = { enable = true; vpnNamespace = "wg"; };\n  services.nginx.virtualHosts."torrent.example.org".locations."/".proxyPass = "http://192.168.15.1:8080";\n}\n`),
+      // The same location behind basic authentication.
+      hostExample(`{\n  networking.firewall.allowedTCPPorts = [ 80 ];\n  services.nginx = { enable = true; virtualHosts."nas.lan" = { basicAuthFile = "/run/secrets/htpasswd"; locations."/RPC2".extraConfig = "scgi_pass 127.0.0.1:5000;"; }; };\n}\n`),
     ],
   },
   name: "Application authentication turned off",
