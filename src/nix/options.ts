@@ -361,6 +361,8 @@ function isTestSet(set: SyntaxNode | undefined): boolean {
  * Only the NixOS class: `flake.modules.darwin.*` and `den.aspects.<name>.darwin` are nix-darwin's,
  * `.homeManager` home-manager's. The dendritic `flake.modules.generic.<name>` (modules of any
  * class) and a host's own `configurations.nixos.<host>.module` are NixOS modules too. */
+/** An aspect of den (`den.aspects.<name>`), whose value may be a function returning the aspect. */
+const DEN_ASPECT = /^den\.aspects\.[^.]+$/;
 const NIXOS_MODULE_SLOT = /^(?:flake\.nixosModules\.[^.]+|flake\.modules\.(?:nixos|generic)\.[^.]+|configurations\.nixos\.[^.]+\.module|den\.aspects\.[^.]+\.nixos)$/;
 
 /** Index a whole file: the file as a module, plus every inline module in a `modules = [ ... ]`
@@ -392,6 +394,16 @@ export function buildOptionIndex(root: SyntaxNode): OptionIndex {
       if (mainPath === "flake.nixosModules" && set?.kind === K.NODE_ATTR_SET) {
         for (const b of set.childNodes()) if (b.kind === K.NODE_ATTRPATH_VALUE && b.childNodes()[0]?.childNodes().length === 1) addModule(b.childNodes()[1]);
       } else if (NIXOS_MODULE_SLOT.test(mainPath)) addModule(set);
+      else if (DEN_ASPECT.test(mainPath) && set?.kind === K.NODE_LAMBDA) {
+        // A parametric aspect (`den.aspects.root = { config, ... }: { nixos = { ... }; }`): the
+        // aspect its function returns keeps its NixOS module under `nixos` as a plain aspect does
+        // (drupol-infra modules/users/root: root's initialPassword there was read by no rule).
+        let body: SyntaxNode | undefined = set;
+        for (let hop = 0; body?.kind === K.NODE_LAMBDA && hop < 4; hop++) body = unparen(body.childNodes().at(-1));
+        if (body?.kind === K.NODE_ATTR_SET && !body.firstToken(K.TOKEN_REC)) {
+          for (const b of body.childNodes()) if (b.kind === K.NODE_ATTRPATH_VALUE && b.childNodes()[0]?.text.trim() === "nixos") addModule(b.childNodes()[1]);
+        }
+      }
       continue;
     }
     const [attrpath, value] = node.childNodes();

@@ -35,6 +35,7 @@ import { dockerSocketExposed } from "./access/docker-socket-exposed.js";
 import { containerExposedUnauthenticated } from "./access/container-exposed-unauthenticated.js";
 import { ciRunnerPrivileged } from "./access/ci-runner-privileged.js";
 import { sambaGuestWritable } from "./access/samba-guest-writable.js";
+import { sambaLegacyProtocol } from "./access/samba-legacy-protocol.js";
 import { consoleAutologinRoot } from "./access/console-autologin-root.js";
 import { bluetoothUnauthenticatedPairing } from "./access/bluetooth-unauthenticated-pairing.js";
 import { ftpAnonymousAccess } from "./access/ftp-anonymous-access.js";
@@ -156,6 +157,7 @@ export const ALL_RULES: Rule[] = [
   containerExposedUnauthenticated,
   ciRunnerPrivileged,
   sambaGuestWritable,
+  sambaLegacyProtocol,
   consoleAutologinRoot,
   bluetoothUnauthenticatedPairing,
   ftpAnonymousAccess,

@@ -909,8 +909,11 @@ function calledHelper(fn: SyntaxNode, at: SyntaxNode, env: Env | undefined, dir:
   if (own) return own;
   const sel = fn.kind === K.NODE_SELECT ? fn.childNodes() : [];
   const attrs = sel[1] ? attrpathSegments(sel[1]) : [];
-  if (sel[0]?.kind !== K.NODE_IDENT || attrs.length !== 1 || attrs[0]!.dynamic) return undefined;
-  const elsewhere = resolveAttr(sel[0], attrs[0]!.name, env, dir, reader);
+  // `inherit (myLib) mkHost;` then `mkHost { name = "nas"; }`: the same as `myLib.mkHost`
+  // (mrjones2014-dotfiles flake.nix, whose hosts' own folders were read as no host's).
+  const from = fn.kind === K.NODE_IDENT && callee === undefined ? inheritedFrom(fn) : undefined;
+  if (!from && (sel[0]?.kind !== K.NODE_IDENT || attrs.length !== 1 || attrs[0]!.dynamic)) return undefined;
+  const elsewhere = from ? resolveAttr(from, fn.text, env, dir, reader) : resolveAttr(sel[0], attrs[0]!.name, env, dir, reader);
   const lam = unparen(elsewhere?.value);
   // `utils.setUpNixOS { ... }` with `utils.setUpNixOS = import ./lib/setup-nixos.nix { inherit self; }`:
   // the file's function after the import's arguments.

@@ -94,6 +94,9 @@ function checkNix(ctx: NixFileContext): void {
   checkCodeServer(ctx, live);
   checkQbittorrent(ctx, live);
   checkResticServer(ctx, live);
+  checkOpenWebui(ctx, live);
+  checkKuboApi(ctx, live);
+  checkRtorrentScgi(ctx, live);
   for (const def of live) {
     if (def.path !== "services.syncthing.guiAddress" || !def.inner) continue;
     const v = staticValue(def.inner);
@@ -203,6 +206,151 @@ function checkResticServer(ctx: NixFileContext, live: OptionDefinition[]): void 
   }
 }
 
+/** Whether the file opens a TCP port on every interface (`networking.firewall.allowedTCPPorts`). */
+function opensPort(live: OptionDefinition[], port: number): boolean {
+  return live.some((d) => d.path === "networking.firewall.allowedTCPPorts" && (() => { const v = staticValue(d.inner); return Array.isArray(v) && v.includes(port); })());
+}
+
+/** Another definition of the file naming `127.0.0.1:<port>` (a reverse proxy's target). */
+function proxiedTo(live: OptionDefinition[], port: number, own: string): OptionDefinition | undefined {
+  const re = new RegExp(`(?:127\\.0\\.0\\.1|localhost|\\[::1\\]):${port}(?![\\w}])`);
+  return live.find((d) => d.isLeaf && d.inner && !d.path.startsWith(own) && re.test(d.inner.text));
+}
+
+/**
+ * Open WebUI with `WEBUI_AUTH = "False"`: no login at all, every visitor is its administrator
+ * (models, every chat, the tools and functions it runs as Python on the server, the API keys of its
+ * connections). High when it is reachable from the network: it listens on every interface with its
+ * port open, or a reverse proxy of the file publishes it (drupol-infra modules/ai/open-webui.nix,
+ * host 0.0.0.0 and Caddy on 80/443, missed); medium on every interface without the port opened
+ * here; low on loopback with nothing publishing it (local users only).
+ */
+function checkOpenWebui(ctx: NixFileContext, live: OptionDefinition[]): void {
+  for (const def of live) {
+    if (def.path !== "services.open-webui.environment.WEBUI_AUTH" || !def.inner) continue;
+    const v = staticValue(def.inner);
+    if (!(v === false || (typeof v === "string" && /^(?:false|0|no)$/i.test(v.trim())))) continue;
+    const hostDef = live.find((d) => d.path === "services.open-webui.host");
+    const host = hostDef ? staticValue(hostDef.inner) : "127.0.0.1";
+    if (typeof host !== "string") continue;
+    const portValue = live.map((d) => (d.path === "services.open-webui.port" ? staticValue(d.inner) : undefined)).find((x) => typeof x === "number");
+    const port = typeof portValue === "number" ? portValue : 8080;
+    const everywhere = ALL_INTERFACES.test(host.trim());
+    const loopback = LOOPBACK_HOST.test(host.trim());
+    const opened = live.some((d) => d.path === "services.open-webui.openFirewall" && staticValue(d.inner) === true) || opensPort(live, port);
+    const proxy = proxiedTo(live, port, "services.open-webui");
+    const severity: Severity = proxy || (!loopback && opened) ? "high" : !loopback ? "medium" : "low";
+    const reach = proxy
+      ? `${proxy.path} publishes it (it names 127.0.0.1:${port}), so whoever reaches that proxy`
+      : !loopback
+        ? `it listens on ${everywhere ? "every interface" : host} (port ${port})${opened ? " and its port is open in the firewall, so anyone on the networks the host is on" : ", so whoever reaches the port (an interface the firewall trusts, containers of the host, or every network if another module opens it)"}`
+        : `it listens on ${host} and nothing in this file publishes it, so every local user and process`;
+    ctx.report({
+      node: def.inner,
+      optionPath: def.path,
+      severity,
+      title: "Open WebUI runs without a login (WEBUI_AUTH off)",
+      message: `${def.path} = ${def.inner.text} turns Open WebUI's authentication off: there is no login and every visitor is its administrator. Here ${reach} can read every chat, use (and spend) the models and API keys of its connections, and add tools and functions, which Open WebUI runs as Python code on the server.`,
+      fix: {
+        safety: "review",
+        description: `Remove WEBUI_AUTH (authentication is on by default) and create the admin account on first visit; keep ENABLE_SIGNUP = "False" so others cannot register, or put single sign-on in front (OAuth settings, or trusted-header auth from an authenticating proxy).`,
+        edits: [replaceNode(ctx.file, def.inner, typeof v === "string" ? '"True"' : "true")],
+      },
+    });
+  }
+}
+
+/** A multiaddr's host and port (`/ip4/0.0.0.0/tcp/5001`). */
+function multiaddr(a: string): { host: string; port?: number } | undefined {
+  const m = /^\/(?:ip4|ip6|dns4?|dns6)\/([^/]+)(?:\/tcp\/(\d+))?/.exec(a.trim());
+  return m ? { host: m[1]!, port: m[2] ? Number(m[2]) : undefined } : undefined;
+}
+
+/**
+ * Kubo's RPC API (`services.kubo.settings.Addresses.API`) on every interface: the API has no
+ * authentication unless API.Authorizations is set, and it is the node's admin interface (change its
+ * config, add and pin content, read and export keys, shut it down). cleverca22-nixos-configs
+ * ipfs.nix (`/ip4/0.0.0.0/tcp/5001`, a host with its firewall off, missed). High when the file
+ * opens the port, else medium (trusted interfaces, containers, every network where another module
+ * opens it or turns the firewall off).
+ */
+function checkKuboApi(ctx: NixFileContext, live: OptionDefinition[]): void {
+  for (const prefix of ["services.kubo", "services.ipfs"]) {
+    if (live.some((d) => d.path.startsWith(`${prefix}.settings.API.Authorizations`))) continue;
+    for (const def of live) {
+      if (def.path !== `${prefix}.settings.Addresses.API` || !def.inner) continue;
+      const v = staticValue(def.inner);
+      const addrs = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === "string");
+      const open = addrs.map((a) => ({ a, m: multiaddr(a) })).find(({ m }) => m && /^(?:0\.0\.0\.0|::)$/.test(m.host));
+      if (!open) continue;
+      const port = open.m!.port ?? 5001;
+      // The string itself (one element of a list, or the whole value).
+      const literal = unparen(def.inner)?.kind === K.NODE_STRING ? def.inner : (def.inner.descendants(K.NODE_STRING).find((n) => staticValue(n) === open.a) ?? def.inner);
+      const opened = opensPort(live, port);
+      ctx.report({
+        node: def.inner,
+        optionPath: def.path,
+        severity: opened ? "high" : "medium",
+        title: "Kubo (IPFS) RPC API on every interface without authentication",
+        message:
+          `${def.path} includes "${open.a}": Kubo's RPC API listens on every interface, and it has no authentication (API.Authorizations is not set). It is the node's admin interface: whoever reaches port ${port} changes its configuration, adds and pins content, reads and exports its keys, and shuts it down. ` +
+          (opened ? `This file opens port ${port} in the firewall, so that is every network the host is on.` : `Every interface the firewall trusts and every container of the host reaches it, and every network where another module opens the port or turns the firewall off.`),
+        fix: {
+          safety: "review",
+          description: `Keep the API on loopback ("/ip4/127.0.0.1/tcp/${port}", the default) and reach it over SSH, or set services.kubo.settings.API.Authorizations with a secret token and keep the port to a private interface.`,
+          edits: [replaceNode(ctx.file, literal, JSON.stringify(open.a.replace(/^\/(ip4|ip6)\/[^/]+/, (_x, f: string) => (f === "ip4" ? "/ip4/127.0.0.1" : "/ip6/::1"))))],
+        },
+      });
+    }
+  }
+}
+
+/**
+ * rTorrent's XML-RPC published by nginx (`scgi_pass` in a location's extraConfig, at rTorrent's
+ * `/RPC2` or in a file about rTorrent) with nothing asking for a login: the XML-RPC interface runs
+ * commands (`execute`, `execute.throw`) as the rtorrent user, so whoever reaches the virtual host
+ * runs programs on the host, besides adding and deleting torrents. cleverca22-nixos-configs nas.nix
+ * (location /RPC2 of nas.localnet with port 80 open, missed). High when the file opens 80 or 443 on
+ * every interface, medium otherwise. Silent with basic auth, auth_request or an allow/deny list on
+ * the location or the virtual host.
+ */
+function checkRtorrentScgi(ctx: NixFileContext, live: OptionDefinition[]): void {
+  if (!/scgi_pass/.test(ctx.text)) return;
+  const guard = /\b(?:auth_basic|auth_request|allow|deny|satisfy)\b/;
+  for (const def of live) {
+    const vk = vhostKey(def);
+    const m = vk ? /^locations\.(.+)\.extraConfig$/.exec(vk.key) : null;
+    if (!vk || !m || !def.inner) continue;
+    const cfg = def.inner.text;
+    if (!/(?:^|[\s";'{])scgi_pass\s+\S+/m.test(cfg.replace(/#.*$/gm, ""))) continue;
+    const location = m[1]!.replace(/^"|"$/g, "");
+    if (!/RPC2/i.test(location) && !/rtorrent/i.test(ctx.text)) continue;
+    if (guard.test(cfg.replace(/#.*$/gm, ""))) continue;
+    // The virtual host's own login or allow list (basicAuth, basicAuthFile, its extraConfig).
+    const vhostGuarded = live.some((d) => {
+      const o = vhostKey(d);
+      if (!o || o.name !== vk.name) return false;
+      if (/^basicAuth(?:File)?(?:\.|$)/.test(o.key) || o.key.startsWith(`locations.${m[1]}.basicAuth`)) return true;
+      return (o.key === "extraConfig" || o.key === `locations.${m[1]}.extraConfig`) && guard.test((d.inner?.text ?? "").replace(/#.*$/gm, ""));
+    });
+    if (vhostGuarded) continue;
+    const opened = opensPort(live, 80) || opensPort(live, 443);
+    ctx.report({
+      node: def.inner,
+      optionPath: def.path,
+      severity: opened ? "high" : "medium",
+      title: "rTorrent XML-RPC published by nginx without authentication",
+      message:
+        `The nginx virtual host ${vk.name} passes ${location} to an SCGI backend (scgi_pass), rTorrent's XML-RPC, with no login in front: XML-RPC runs commands (execute, execute.throw) as the rtorrent user, so whoever reaches the virtual host runs programs on this host, and adds, deletes and moves torrents. ` +
+        (opened ? "This file opens port 80/443 on every interface, so that is everyone on the networks the host is on." : "Whoever reaches nginx's port (an interface the firewall trusts, or every network where another module opens it) can."),
+      fix: {
+        safety: "review",
+        description: `Put a login in front of the location (basicAuthFile on the virtual host or "auth_basic" with an htpasswd file from agenix/sops-nix, or auth_request to an SSO proxy) and an allow list ("allow 192.168.1.0/24; deny all;"), or drop the location and use rTorrent's XML-RPC over a local socket only.`,
+      },
+    });
+  }
+}
+
 /** The bindings of an attribute set literal by dotted path (`settings.allow_anonymous`, nested sets
  * flattened), static names only. */
 function setBindings(set: SyntaxNode, prefix = "", out = new Map<string, SyntaxNode>()): Map<string, SyntaxNode> {
@@ -276,6 +424,14 @@ function checkMosquitto(ctx: NixFileContext, live: OptionDefinition[]): void {
  * reverse proxy on the same host (how the WebUI is usually published) connects from 127.0.0.1,
  * so everyone who reaches the proxy is let in, as is every local process and user. */
 function checkQbittorrent(ctx: NixFileContext, live: OptionDefinition[]): void {
+  // Confined to a network namespace of its own (VPN-Confinement's vpnConfinement, or the unit's
+  // NetworkNamespacePath): its 127.0.0.1 is the namespace's, which nothing else uses, and a proxy
+  // reaches it on the namespace's address, so the skipped login skips it for nobody
+  // (mrjones2014-dotfiles nixos/qbittorrent.nix, nginx proxying to the namespace address).
+  const confined = live.some(
+    (d) => (d.path === "systemd.services.qbittorrent.vpnConfinement.enable" && staticValue(d.inner) === true) || d.path === "systemd.services.qbittorrent.serviceConfig.NetworkNamespacePath",
+  );
+  if (confined) return;
   for (const def of live) {
     const key = def.path.replace(/^services\.qbittorrent\.serverConfig\.Preferences\./, "");
     // `WebUI.LocalHostAuth`, or the ini key written whole: `"WebUI\\LocalHostAuth"`.
@@ -505,6 +661,12 @@ export const appAuthDisabled: Rule = {
       hostExample(`{ config, ... }: {\n  services.prometheus.alertmanager = { enable = true; webExternalUrl = "http://alerts.internal.example"; };\n  services.nginx = { enable = true; virtualHosts."alerts.internal.example".locations."/".proxyPass = "http://127.0.0.1:\${toString config.services.prometheus.alertmanager.port}"; };\n  networking.firewall.allowedTCPPorts = [ 80 443 ];\n}\n`),
       // auth.proxy without a whitelist on every interface, its port open: anyone sends Remote-User.
       hostExample(`{\n  services.grafana.settings = {\n    server = { http_addr = "0.0.0.0"; http_port = 3000; };\n    "auth.proxy" = { enabled = true; header_name = "Remote-User"; auto_sign_up = true; };\n  };\n  networking.firewall.allowedTCPPorts = [ 3000 ];\n}\n`),
+      // Open WebUI without a login, published by a reverse proxy on the open port 80.
+      hostExample(`{\n  services.open-webui = { enable = true; port = 8080; environment.WEBUI_AUTH = "False"; };\n  services.caddy = { enable = true; virtualHosts."http://".extraConfig = "reverse_proxy 127.0.0.1:8080"; };\n  networking.firewall.allowedTCPPorts = [ 80 ];\n}\n`),
+      // Kubo's RPC API (the node's admin interface) on every interface.
+      hostExample(`{ services.kubo = { enable = true; settings.Addresses.API = "/ip4/0.0.0.0/tcp/5001"; }; }\n`),
+      // rTorrent's XML-RPC behind nginx on the open port 80, without a login.
+      hostExample(`{\n  networking.firewall.allowedTCPPorts = [ 80 ];\n  services.nginx = { enable = true; virtualHosts."nas.lan".locations."/RPC2".extraConfig = "scgi_pass 127.0.0.1:5000;"; };\n}\n`),
     ],
     silent: [
       hostExample(`{ services.grafana.settings = { "auth.anonymous".enabled = false; users.allow_sign_up = false; }; }\n`),
@@ -526,13 +688,21 @@ export const appAuthDisabled: Rule = {
       // auth.proxy from the proxy's address only, or on loopback behind a proxy on the same host.
       hostExample(`{\n  services.grafana.settings = {\n    server.http_addr = "0.0.0.0";\n    "auth.proxy" = { enabled = true; header_name = "Remote-User"; whitelist = "10.0.0.2"; };\n  };\n}\n`),
       hostExample(`{\n  services.grafana.settings = {\n    server.http_addr = "127.0.0.1";\n    "auth.proxy" = { enabled = true; header_name = "X-Email"; header_property = "email"; };\n  };\n}\n`),
+      // Open WebUI with its login on; Kubo's API on loopback, or with API.Authorizations.
+      hostExample(`{ services.open-webui = { enable = true; host = "0.0.0.0"; openFirewall = true; environment = { WEBUI_AUTH = "True"; ENABLE_SIGNUP = "False"; }; }; }\n`),
+      hostExample(`{\n  services.kubo = { enable = true; settings.Addresses.API = [ "/ip4/127.0.0.1/tcp/5001" ]; settings.Addresses.Gateway = "/ip4/0.0.0.0/tcp/8080"; };\n}\n`),
+      hostExample(`{ services.kubo = { enable = true; settings.Addresses.API = "/ip4/0.0.0.0/tcp/5001"; settings.API.Authorizations.admin = { AuthSecret = "bearer:x"; AllowedPaths = [ "/api/v0" ]; }; }; }\n`),
+      // qBittorrent confined to a VPN namespace: its loopback is the namespace's own.
+      hostExample(`{\n  services.qbittorrent = { enable = true; serverConfig.Preferences.WebUI.LocalHostAuth = false; };\n  systemd.services.qbittorrent.vpnConfinement = { enable = true; vpnNamespace = "wg"; };\n  services.nginx.virtualHosts."torrent.example.org".locations."/".proxyPass = "http://192.168.15.1:8080";\n}\n`),
+      // The same location behind basic authentication.
+      hostExample(`{\n  networking.firewall.allowedTCPPorts = [ 80 ];\n  services.nginx = { enable = true; virtualHosts."nas.lan" = { basicAuthFile = "/run/secrets/htpasswd"; locations."/RPC2".extraConfig = "scgi_pass 127.0.0.1:5000;"; }; };\n}\n`),
     ],
   },
   name: "Application authentication turned off",
   category: "access",
   severity: "medium",
   rationale:
-    "Self-hosted web applications protect their data with a login. Grafana's anonymous access and open sign-up, PhotoPrism's public mode and a Syncthing GUI on every interface without a GUI user Traefik's API served without authentication, a Mosquitto listener granting topics to clients without a password, and qBittorrent's WebUI with LocalHostAuth off behind a local reverse proxy let whoever reaches the port read (and often change) the data, from every network the host is on.",
+    "Self-hosted web applications protect their data with a login. Grafana's anonymous access and open sign-up, PhotoPrism's public mode and a Syncthing GUI on every interface without a GUI user Traefik's API served without authentication, a Mosquitto listener granting topics to clients without a password, qBittorrent's WebUI with LocalHostAuth off behind a local reverse proxy, Open WebUI with WEBUI_AUTH off and Kubo's RPC API on every interface let whoever reaches the port read (and often change) the data, from every network the host is on.",
   fix: "Turn the login back on (Grafana auth.anonymous.enabled = false and users.allow_sign_up = false; PhotoPrism AUTH_MODE = \"password\"; Syncthing GUI on 127.0.0.1 or with a GUI user and password), or keep the service on a private network only.",
   references: [
     { title: "Grafana: anonymous authentication", url: "https://grafana.com/docs/grafana/latest/setup-grafana/configure-security/configure-authentication/anonymous-auth/" },
@@ -541,6 +711,8 @@ export const appAuthDisabled: Rule = {
     { title: "Syncthing: GUI listen address and authentication", url: "https://docs.syncthing.net/users/guilisten.html" },
     { title: "Traefik: API and dashboard (api.insecure, securing with a router and middleware)", url: "https://doc.traefik.io/traefik/operations/api/" },
     nixosOption("services.qbittorrent.serverConfig"),
+    { title: "Open WebUI environment configuration: WEBUI_AUTH", url: "https://docs.openwebui.com/getting-started/env-configuration/" },
+    { title: "Kubo config: Addresses.API and API.Authorizations", url: "https://github.com/ipfs/kubo/blob/master/docs/config.md" },
   ],
   compliance: { cis: ["2.2 Special Purpose Services"], nist: ["PR.AA-01", "PR.AA-03"] },
   checkNix(ctx) {

@@ -69,10 +69,12 @@ function daemonOff(group: string, scope: Scope): boolean {
   const v = hostValue(applied, path);
   if (v.kind === "known") return v.value === false;
   if (v.kind !== "unset" || !scope.defaultsApply || opaquePrefix(applied, path)) return false;
-  if (group === "docker") {
+  // OCI containers or Arion on this daemon's backend turn it on (mrjones2014-dotfiles mikoshi:
+  // oci-containers.backend = "podman" with containers, the podman group of its user judged off).
+  if (group === "docker" || group === "podman") {
     for (const backend of ["virtualisation.oci-containers.backend", "virtualisation.arion.backend"]) {
       const b = hostValue(applied, backend);
-      if (b.kind === "unknown" || (b.kind === "known" && b.value === "docker")) return false;
+      if (b.kind === "unknown" || (b.kind === "known" && b.value === group)) return false;
     }
   }
   return true;

@@ -32,9 +32,9 @@ import { passwordAuthentication, SSHD_ENABLE, sshdDisabled, sshdNotEnabledOnHost
 import { machineKind } from "./machine.js";
 import type { OptionDefinition } from "../../nix/options.js";
 import { nixosManual, nixosOption } from "../shared/references.js";
-import { SyntaxKind as K } from "../../nix/syntax.js";
-import { staticString, unparen } from "../../nix/read.js";
-import { definitionOf, enclosingDefinition } from "../nix-strings.js";
+import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
+import { attrpathSegments, staticString, unparen } from "../../nix/read.js";
+import { definitionOf, enclosingDefinition, inOptionDocumentation, syntacticPath } from "../nix-strings.js";
 
 const OPTIONS = new Set(["password", "initialPassword", "hashedPassword", "initialHashedPassword"]);
 
@@ -169,6 +169,93 @@ function passwords(ctx: NixFileContext): PasswordDef[] {
     });
   }
   out.push(...argumentHashes(ctx));
+  out.push(...unindexedPlaintext(ctx));
+  return out;
+}
+
+/** The user a `password`/`initialPassword` binding belongs to when users.users names it directly:
+ * in the same attribute path (`users.users.alice.password`), or as a key of the set literal that is
+ * users.users' value, binding on binding. Undefined when a function builds the set in between. */
+function directUserName(b: SyntaxNode): string | undefined {
+  const chain: SyntaxNode[] = [];
+  for (let p: SyntaxNode | null = b; p; p = p.parent) if (p.kind === K.NODE_ATTRPATH_VALUE) chain.push(p);
+  // Innermost first: each binding's names, until the one naming users.users.
+  const names: string[] = [];
+  for (let i = 0; i < chain.length; i++) {
+    const path = chain[i]!.childNodes()[0];
+    const segs = path?.kind === K.NODE_ATTRPATH ? attrpathSegments(path).map((x) => (x.dynamic ? "*" : x.name)) : [];
+    names.unshift(...segs);
+    const u = names.findIndex((n, j) => n === "users" && (names[j + 1] === "users" || names[j + 1] === "extraUsers"));
+    if (u >= 0) return names[u + 2] === "*" ? undefined : names[u + 2];
+    // The next binding out must hold this one directly: its value is the set this binding is in.
+    const set = chain[i]!.parent;
+    const outer = chain[i + 1];
+    if (!outer || set?.kind !== K.NODE_ATTR_SET || unparen(outer.childNodes()[1]) !== set) return undefined;
+  }
+  return undefined;
+}
+
+/** `users.users.<name>.initialPassword = "…"` (or `password`) written where the option index does
+ * not follow: a module kept as the default of an option (a submodule's `static` module that the
+ * repository's own user option turns into users.users, mightyiam-infra modules/users.nix), a
+ * module built by a function call. The same plaintext, deployed as written; which hosts it reaches
+ * is not known, so it is judged as its file's. */
+function unindexedPlaintext(ctx: NixFileContext): PasswordDef[] {
+  if (!/\b(?:initialPassword|password)\s*=/.test(ctx.text)) return [];
+  const out: PasswordDef[] = [];
+  for (const b of ctx.parsed.root.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const path = b.childNodes()[0];
+    if (path?.kind !== K.NODE_ATTRPATH) continue;
+    const last = path.childNodes().at(-1);
+    const option = last?.kind === K.NODE_IDENT ? last.text : "";
+    if (option !== "initialPassword" && option !== "password") continue;
+    const segs = syntacticPath(b);
+    const at = segs.length - 4;
+    if (at < 0 || segs[at] !== "users" || (segs[at + 1] !== "users" && segs[at + 1] !== "extraUsers")) continue;
+    if (definitionOf(ctx.index, b)) continue; // an option the loop above judges
+    const value = unparen(b.childNodes()[1]);
+    const text = value?.kind === K.NODE_STRING ? staticString(value) : undefined;
+    if (!text || inOptionDocumentation(value!)) continue;
+    const around = enclosingDefinition(ctx.index, b);
+    if (around && isDead(around)) continue;
+    // A module for a build-vm variant or an installer image, not the host's own accounts
+    // (Enzime-dotfiles-nix: virtualisation.allVmVariants and image.modules.iso-installer log in
+    // with "apple"): a throwaway VM's or a live image's password.
+    if (/(?:^|\.)(?:vmVariant\w*|\w*VmVariants?)(?:\.|$)|(?:^|\.)image\.modules\.|(?:^|\.)isoImage\./.test(`${around?.path ?? ""} ${segs.join(".")}`)) continue;
+    // The name only where it is written as users.users' attribute (`users.users.${name}` or a key of
+    // the set users.users is given); `{ name = u; value = { password = ...; }; }` inside a
+    // listToAttrs is no user called "value" (olafkfreund-nixos_config lib/live-images.nix).
+    const name = directUserName(b) ?? "*";
+    const user = name === "*" ? "a user" : name;
+    const set = b.parent;
+    const admin = name === "root" || (set?.kind === K.NODE_ATTR_SET && /"wheel"/.test(set.text));
+    const who = name === "root" ? "root" : admin ? `${user} (a wheel member, so this is also their sudo password)` : user;
+    const initial = option === "initialPassword";
+    const pos = ctx.parsed.source.lines.position(b.start);
+    const shownPath = `users.users.${name === "*" ? "<name>" : name}.${option}`;
+    const def: OptionDefinition = around ?? { path: shownPath, segments: [], binding: b, attrpath: path, value: value!, inner: value!, conditions: [], via: [], isLeaf: true, line: pos.line, column: pos.column };
+    out.push({
+      def,
+      user,
+      admin,
+      emptyHash: false,
+      emptyPlain: false,
+      option,
+      plaintext: true,
+      who,
+      report: {
+        node: value!,
+        key: `unindexed:${name}:${option}`,
+        severity: initial ? (admin ? "high" : "medium") : admin ? "critical" : "high",
+        title: "Plaintext user password",
+        message:
+          `${shownPath} is set to a plaintext literal in a module this file builds (${around ? `inside ${around.path}` : "not a direct option definition"}): ${who === "a user" ? "every user it is applied to gets" : `${who} gets`} this ${initial ? "first " : ""}password, which is in the repository's history and in the world-readable Nix store` +
+          (initial ? ", and remains the password until someone changes it." : "."),
+        evidence: `${shownPath} = <redacted: ${redact(text)}>`,
+        fix: { safety: "manual", description: `Remove ${option}; generate a hash with \`mkpasswd -m yescrypt\`, keep it in a secret (agenix, sops-nix) and set hashedPasswordFile. Change the password: it has been exposed.` },
+      },
+    });
+  }
   return out;
 }
 

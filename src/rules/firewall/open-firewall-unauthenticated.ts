@@ -112,6 +112,9 @@ export const openFirewallUnauthenticated: Rule = {
     fire: [
       hostExample(`{ services.prometheus.exporters.node = { enable = true; openFirewall = true; }; }\n`),
       hostExample(`{ services.prometheus.exporters.node = { enable = true; openFirewall = true; listenAddress = "0.0.0.0"; firewallFilter = "-p tcp -m tcp --dport 9100"; }; }\n`),
+      // Apache Tika and a LiteLLM proxy without a master key, on every interface with their ports open.
+      hostExample(`{ services.tika = { enable = true; listenAddress = "0.0.0.0"; openFirewall = true; }; }\n`),
+      hostExample(`{ services.litellm = { enable = true; host = "0.0.0.0"; openFirewall = true; settings.model_list = [ ]; }; }\n`),
     ],
     silent: [
       hostExample(`{ services.prometheus.exporters.node = { enable = true; openFirewall = false; }; }\n`),
@@ -119,13 +122,16 @@ export const openFirewallUnauthenticated: Rule = {
       hostExample(`{\n  networking.wireguard.interfaces.wg0.ips = [ "10.100.0.2/24" ];\n  services.prometheus.exporters.node = { enable = true; openFirewall = true; listenAddress = "10.100.0.2"; };\n}\n`),
       hostExample(`{ services.prometheus.exporters.smartctl = { enable = true; openFirewall = true; listenAddress = "100.101.102.103"; }; }\n`),
       hostExample(`{ services.prometheus.exporters.node = { enable = true; openFirewall = true; listenAddress = "127.0.0.1"; }; }\n`),
+      // Tika left on its loopback default; LiteLLM with a master key from a secret.
+      hostExample(`{ services.tika = { enable = true; openFirewall = true; }; }\n`),
+      hostExample(`{ services.litellm = { enable = true; host = "0.0.0.0"; openFirewall = true; settings.general_settings.master_key = "os.environ/LITELLM_MASTER_KEY"; }; }\n`),
     ],
   },
   name: "openFirewall on a service without authentication",
   category: "firewall",
   severity: "medium",
   rationale:
-    "A service's openFirewall option opens its port on every interface. For services that answer without authentication by default (Prometheus exporters, Alertmanager, Redis without a password, Ollama, Scrutiny, Glances) that hands the service to anyone on any network the host reaches.",
+    "A service's openFirewall option opens its port on every interface. For services that answer without authentication by default (Prometheus exporters, Alertmanager, Redis without a password, Ollama, Scrutiny, Glances, Apache Tika, a LiteLLM proxy without a master key) that hands the service to anyone on any network the host reaches.",
   fix: 'Leave openFirewall off and open the port on a private interface (networking.firewall.interfaces."tailscale0".allowedTCPPorts), or configure the service\'s authentication first.',
   references: [
     nixosManual("Firewall", "sec-firewall"),

@@ -138,4 +138,33 @@ export const UNAUTHENTICATED_SERVICES: UnauthenticatedService[] = [
     authOptions: ["authorizedUsersFile"],
     listenOption: "bind",
   },
+  {
+    pattern: "services.tika.openFirewall",
+    service: "Apache Tika server",
+    severity: "medium",
+    why: "the Tika server has no authentication: anyone who reaches it has the host parse whatever documents they send (Tika's parsers have had XXE and code-execution flaws, CVE-2018-1335, CVE-2020-1950) and can use it to fetch URLs from the host",
+    references: [
+      { title: "Apache Tika security (server: no authentication, keep it on a trusted network)", url: "https://tika.apache.org/security.html" },
+      nixosOption("services.tika.openFirewall"),
+    ],
+    portOption: "port",
+    defaultPort: 9998,
+    listenOption: "listenAddress",
+    listenDefaultLoopback: true,
+  },
+  {
+    pattern: "services.litellm.openFirewall",
+    service: "LiteLLM proxy",
+    severity: "medium",
+    why: "without a master key (general_settings.master_key, or LITELLM_MASTER_KEY in its environment) the LiteLLM proxy takes requests from anyone: they spend the upstream providers' API keys it holds and read its model list and settings",
+    references: [
+      { title: "LiteLLM proxy: virtual keys and the master key", url: "https://docs.litellm.ai/docs/proxy/virtual_keys" },
+      nixosOption("services.litellm.openFirewall"),
+    ],
+    portOption: "port",
+    defaultPort: 8080,
+    authOptions: ["settings.general_settings.master_key", "environment.LITELLM_MASTER_KEY"],
+    listenOption: "host",
+    listenDefaultLoopback: true,
+  },
 ];

@@ -9,11 +9,12 @@
 // secrets.wifi_networks`, into wpa_supplicant's configuration) (Baitinq-nixos-config: git-crypt
 // protects the file in the repository, not the built system).
 import { posix } from "node:path";
-import { calleeName, flattenApply, staticString, unparen } from "../../nix/options.js";
+import { attrpathSegments, calleeName, flattenApply, staticString, unparen } from "../../nix/options.js";
+import { resolveLexical } from "../../nix/scope.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { attrName } from "../../nix/edit.js";
 import { boundValue } from "../../nix/scope.js";
-import { definitionOf, valueSite } from "../nix-strings.js";
+import { definitionOf, enclosingDefinition, valueSite } from "../nix-strings.js";
 import type { NixFileContext, Rule, RuleFix } from "../types.js";
 import { AGENIX, NIX_STORE_READABLE, NIXOS_WIKI_SECRETS, SECRETS_COMPLIANCE, SOPS_NIX } from "./compliance.js";
 import { secretManagerEdit, secretManagerFor, type SecretManager } from "./secret-manager-edit.js";
@@ -346,6 +347,99 @@ function checkAccessTokens(ctx: NixFileContext): void {
   }
 }
 
+/** A file whose name says it holds secrets (`./secrets.nix`, `./load-secrets.nix`, `./passwords.nix`). */
+const SECRETS_FILE = /(?:^|[/_-])(?:secrets?|passwords?|passwd|credentials?|creds)(?:[._-][\w.-]*)?\.nix$|(?:^|[/_-])(?:secrets?|passwords?|credentials?)\/?$/i;
+/** Entries of a secrets set that name public things (a user name, an address, an ID). */
+const PUBLIC_ENTRY = /(?:user(?:name)?|login|e?mail|domain|host(?:name)?|addr(?:ess)?|prefix|ipv?[46]?|port|id|name|url|ssid|fingerprint|pub(?:lic)?(?:key)?)$/i;
+/** Options whose value is a hash or a file, not the secret: their own rules judge them. */
+const NOT_PLAINTEXT_OPTION = /(?:hashedPassword|initialHashedPassword|File|Path|Dir(?:ectory)?)$/;
+const WRITERS = /^(?:writeText|writeTextFile|writeTextDir|writeShellScript|writeShellScriptBin|writeScript|writeScriptBin|writeShellApplication|toFile)$/;
+
+/**
+ * Entries of a secrets set imported as plain Nix (`passwords = import ./load-secrets.nix;`, git-crypt
+ * or gitignored) used in what NixOS writes into the store: interpolated into an option's text
+ * (`services.hydra.extraConfig` with `${token1}` under `with passwords;`), into a writeText /
+ * writeTextFile (an snmpd.conf's community), or given as an option's value
+ * (`authentication.wpaPassword = secrets.wifiPassword`, into hostapd's configuration).
+ * cleverca22-nixos-configs nas-hydra.nix, snmpd.nix, nas-wifi.nix (missed). Whatever keeps the file
+ * out of the repository, the built system has the value in the world-readable store. Entries
+ * named for public things (user names, addresses, IDs), hashes and file options are left alone;
+ * Nix access tokens and wpa_supplicant networks are reported by their own checks above.
+ */
+function checkSecretsSetIntoStore(ctx: NixFileContext): void {
+  if (!/\bimport\b/.test(ctx.text)) return;
+  const sets = new Set<SyntaxNode>();
+  for (const apply of ctx.parsed.root.descendants(K.NODE_APPLY)) {
+    const { fn: callee, args } = flattenApply(apply);
+    if (calleeName(callee) !== "import" || args.length !== 1) continue;
+    const target = unparen(args[0]);
+    const text = target?.kind === K.NODE_PATH ? target.text : target?.kind === K.NODE_STRING ? (staticString(target) ?? "") : "";
+    if (!SECRETS_FILE.test(text)) continue;
+    // Bound to a name (`passwords = import ./load-secrets.nix;`).
+    if (apply.parent?.kind === K.NODE_ATTRPATH_VALUE) sets.add(apply);
+  }
+  if (sets.size === 0) return;
+  const isSet = (ident: SyntaxNode | undefined) => {
+    if (ident?.kind !== K.NODE_IDENT) return false;
+    const v = resolveLexical(ident)?.value;
+    return v !== undefined && sets.has(unparen(v) ?? v);
+  };
+  // Uses: `secrets.snmp`, and `${token1}` under `with passwords;`.
+  const uses: Array<{ node: SyntaxNode; entry: string; set: string }> = [];
+  for (const sel of ctx.parsed.root.descendants(K.NODE_SELECT)) {
+    const [base, path] = sel.childNodes();
+    if (!isSet(base) || !path) continue;
+    const segs = attrpathSegments(path);
+    if (segs.length === 0 || segs.some((x) => x.dynamic)) continue;
+    uses.push({ node: sel, entry: segs.map((x) => x.name).join("."), set: base!.text });
+  }
+  for (const w of ctx.parsed.root.descendants(K.NODE_WITH)) {
+    const [env, body] = w.childNodes();
+    if (!isSet(unparen(env)) || !body) continue;
+    for (const id of body.descendants(K.NODE_IDENT)) {
+      if (id.parent?.kind !== K.NODE_INTERPOL || resolveLexical(id)) continue;
+      uses.push({ node: id, entry: id.text, set: unparen(env)!.text });
+    }
+  }
+  const seen = new Set<string>();
+  for (const use of uses) {
+    const last = use.entry.split(".").at(-1)!;
+    if (PUBLIC_ENTRY.test(last) && !/pass|secret|token|key|psk/i.test(last)) continue;
+    // Where it lands: a writer's text, or an option's value.
+    let writer: string | undefined;
+    for (let p = use.node.parent; p && !writer; p = p.parent) {
+      if (p.kind === K.NODE_APPLY) {
+        const name = calleeName(flattenApply(p).fn);
+        if (name && WRITERS.test(name)) writer = name;
+        if (name === "import" || name === "readFile" || name === "toJSON" || name === "trace") break;
+      }
+    }
+    const def = enclosingDefinition(ctx.index, use.node);
+    if (!writer && (!def || isDead(def))) continue;
+    if (def && (ENCRYPTED_FILE_OPTIONS.test(def.path) || NOT_PLAINTEXT_OPTION.test(def.path) || /^(?:home-manager\.users\.[^.]+\.)?nix\.(?:settings\.(?:access-tokens|"access-tokens")|extraOptions)$/.test(def.path) || def.path === "networking.wireless.networks")) continue;
+    const interpolated = use.node.parent?.kind === K.NODE_INTERPOL || use.node.ancestors().some((a) => a.kind === K.NODE_INTERPOL);
+    const where = writer ? `the text of a ${writer} (a file of the store)` : `${def!.path}${interpolated ? " (interpolated into its text)" : ""}`;
+    const key = `${writer ?? def!.path}:${use.entry}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const strong = /pass|secret|token|psk|key|cred/i.test(last);
+    ctx.report({
+      node: use.node,
+      optionPath: def?.path,
+      key: `secrets-set:${key}`,
+      severity: strong ? "high" : "medium",
+      title: "Secret from a Nix secrets file written into the store",
+      evidence: `${use.set}.${use.entry} in ${writer ?? def!.path}`,
+      message:
+        `\`${use.set}\` is imported from a secrets file as plain Nix, and its entry ${use.entry} is used in ${where}: NixOS writes that into the world-readable Nix store, so every local user and process (and every machine or cache the system is copied to) can read the value, whatever keeps the file out of the repository.`,
+      fix: {
+        safety: "manual",
+        description: `Keep ${use.entry} in a run-time secret (agenix, sops-nix) and hand the service the file: the option's *File variant where it has one (hostapd's wpaPasswordFile, a passwordFile), an include of a root-only file in its configuration (Hydra's \`Include\`), or a configuration rendered at activation (sops templates, envsubst in ExecStartPre). Rotate the value: it is in the store already.`,
+      },
+    });
+  }
+}
+
 /** `networking.wireless.networks` given as a whole by an entry of the repository's secrets set
  * (`secrets.wifi_networks`, `secrets.wifi.networks`): the passphrases come from evaluation, so
  * wpa_supplicant's generated configuration in the store holds them. Silent when the file gives
@@ -505,6 +599,8 @@ export const secretInNixStore: Rule = {
       hostExample(`{ secrets, ... }: {\n  networking.wireless = { enable = true; networks = secrets.wifi_networks; };\n}\n`),
       // A local CA made by mkcert inside a build and installed into $out; its key given to nginx.
       hostExample(`{ pkgs, ... }:\nlet\n  ssc = pkgs.stdenv.mkDerivation {\n    name = "ssc";\n    dontUnpack = true;\n    nativeBuildInputs = [ pkgs.mkcert ];\n    buildPhase = "export CAROOT=$TMPDIR/ca; mkcert -install; mkcert example.test";\n    installPhase = "mkdir -p $out; cp $TMPDIR/ca/* example.test*.pem $out/";\n  };\nin {\n  services.nginx.virtualHosts."example.test" = { forceSSL = true; sslCertificate = "\${ssc}/example.test.pem"; sslCertificateKey = "\${ssc}/example.test-key.pem"; };\n}\n`),
+      // Entries of a plain-Nix secrets set written into the store: a Hydra config's tokens, an snmpd.conf.
+      hostExample(`{ pkgs, ... }:\nlet passwords = import ./load-secrets.nix; in {\n  services.hydra = { enable = true; hydraURL = "http://localhost:3000"; notificationSender = "hydra@localhost"; extraConfig = with passwords; ''\n    <github_authorization>\n      example = \${token1}\n    </github_authorization>\n  ''; };\n  systemd.services.snmpd.serviceConfig.ExecStart = "\${pkgs.net-snmp}/bin/snmpd -f -c \${pkgs.writeText "snmpd.conf" "rocommunity \${passwords.snmp}"}";\n}\n`, "configuration.nix", { "load-secrets.nix": "{ token1 = \"\"; snmp = \"\"; }\n" }),
     ],
     silent: [
       hostExample(`{ services.myapp.passwordFile = "/run/secrets/myapp-password"; }\n`),
@@ -520,6 +616,8 @@ export const secretInNixStore: Rule = {
       hostExample(`{ secrets, config, ... }: {\n  networking.wireless = { enable = true; secretsFile = config.sops.secrets.wifi.path; networks = secrets.wifi_networks; };\n}\n`),
       // A key generated at run time (a oneshot), a certificate from a derivation, and a test key pair made in checkPhase and thrown away.
       hostExample(`{ config, pkgs, ... }:\nlet\n  certs = pkgs.runCommand "certs" { } "mkdir $out; cp \${./ca.pem} $out/ca.pem";\n  acme = config.security.acme.certs."idm.example.org";\n  certDir = acme.directory;\n  tool = pkgs.stdenv.mkDerivation { name = "tool"; src = ./.; checkPhase = "openssl genrsa -out $TMPDIR/test.key 2048; ./run-tests"; installPhase = "install -Dm755 tool $out/bin/tool"; };\nin {\n  environment.systemPackages = [ tool ];\n  security.pki.certificateFiles = [ "\${certs}/ca.pem" ];\n  services.kanidm.server.settings.tls_key = "\${acme.directory}/key.pem";\n  services.foo.sslCertificateKey = "\${certDir}/key.pem";\n  systemd.services.mkkey = { wantedBy = [ "multi-user.target" ]; serviceConfig = { Type = "oneshot"; StateDirectory = "mkkey"; }; script = "[ -e /var/lib/mkkey/key.pem ] || \${pkgs.openssl}/bin/openssl genrsa -out /var/lib/mkkey/key.pem 4096"; };\n}\n`, "configuration.nix", { "ca.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" }),
+      // Public entries of the set, a hash (user-plaintext-password's) and a secret file's path.
+      hostExample(`{ ... }:\nlet secrets = import ./secrets.nix; in {\n  users.users.alice = { isNormalUser = true; hashedPassword = secrets.aliceHash; description = "\${secrets.fullName}"; };\n  networking.interfaces.eth0.ipv6.addresses = [ { address = "\${secrets.ipv6Prefix}::1"; prefixLength = 64; } ];\n  services.foo.passwordFile = secrets.fooPasswordFile;\n}\n`, "configuration.nix", { "secrets.nix": "{ aliceHash = \"!\"; fullName = \"Alice\"; ipv6Prefix = \"2001:db8\"; fooPasswordFile = \"/run/keys/foo\"; }\n" }),
     ],
   },
   name: "secret copied into the Nix store at evaluation",
@@ -536,6 +634,7 @@ export const secretInNixStore: Rule = {
     checkSourcePaths(ctx);
     checkAccessTokens(ctx);
     checkWifiFromSecrets(ctx);
+    checkSecretsSetIntoStore(ctx);
     checkKeysBuiltIntoStore(ctx);
     checkKeyOptionsFromDerivations(ctx);
     const reported = new Set<SyntaxNode>();
