@@ -12,7 +12,7 @@ import { diskSource } from "./source.js";
 import { autoWireImport, autowiredEntries, autowiredHosts, builderModules, clanAssignments, interpolatedHostFolders, liteConfigHosts, type ClanFiles } from "./host-frameworks.js";
 import { falseGate, gateFactKeys, GateReader, gatesAt, namesOption } from "./host-gates.js";
 import { conditionsIn, HostValues, settingsReadingOptions, valueFactKeys } from "./host-values.js";
-import { denHostFiles } from "./host-aspects.js";
+import { denHostFiles, denHosts } from "./host-aspects.js";
 import { DepFrames, GateKeys } from "./gate-deps.js";
 import { flakeOverlays, packageFilesOf, systemBuilders, usedPackageFiles, type PackageLayout, type SystemBuilder } from "./host-packages.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
@@ -1883,10 +1883,10 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
    * are the hosts, each made of the files writing its entry; the call's other arguments (the
    * builder, its extra modules) name no hosts. A registry named `...nixosConfigurations` is read
    * by registryHosts. */
-  const fromOptionEntries = (apply: SyntaxNode, env: Env | undefined): boolean => {
+  const fromOptionEntries = (apply: SyntaxNode, env: Env | undefined, piped: SyntaxNode[] = []): boolean => {
     if (!files || !reader) return false;
     let option: string[] | undefined;
-    for (const a of flattenApply(apply).args) {
+    for (const a of [...flattenApply(apply).args, ...piped]) {
       const d = deref(a, env);
       const text = d?.kind === K.NODE_SELECT && !d.firstToken(K.TOKEN_OR_KW) && !d.firstToken(K.TOKEN_OR) ? d.text.replace(/\s+/g, "") : "";
       const m = /^config\.([\w'-]+(?:\.[\w'-]+)*)$/.exec(text);
@@ -1965,6 +1965,12 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         if (arg) visit(arg, env, prefix, depth + 1);
       }
       return;
+    }
+    // `config.nixos.configurations |> lib.mapAttrs (name: { configuration, ... }: configuration)`:
+    // the function applied to the option's entries (nix's pipe operator).
+    if (hostSet && n.kind === K.NODE_BIN_OP && n.firstToken(K.TOKEN_PIPE_INTO)) {
+      const [input, f] = n.childNodes().map((c) => unparen(c));
+      if (input && f?.kind === K.NODE_APPLY && calleeName(flattenApply(f).fn) === "mapAttrs" && fromOptionEntries(f, env, [input])) return;
     }
     if (n.kind === K.NODE_LAMBDA) return visit(n.childNodes()[1]!, env, prefix, depth + 1);
     if (n.kind === K.NODE_LET_IN) return visit(n.childNodes().at(-1)!, env, prefix, depth + 1);
@@ -2321,7 +2327,10 @@ function registryBuilt(builder: { lam: SyntaxNode; dir: string }, name: string, 
  * `lite-config.hosts.<name>` (Linux ones). Their module lists are known, as a flake's are. */
 export function frameworkHosts(root: PathKinds, files: readonly string[], treeOf: (file: string) => SyntaxNode | undefined): { hosts: DeclaredHost[]; darwinModules: Set<string> } {
   const found = [...autowiredHosts(files, treeOf), ...liteConfigHosts(files, treeOf, (rel) => resolveModuleFile(root, rel))];
-  const hosts = found.filter((h) => !h.darwin).map((h) => ({ name: h.name, file: h.file, node: h.node, files: new Set(h.modules), source: "flake" as const }));
+  const hosts: DeclaredHost[] = found.filter((h) => !h.darwin).map((h) => ({ name: h.name, file: h.file, node: h.node, files: new Set(h.modules), source: "flake" as const }));
+  // den's hosts (`den.hosts.<system>.<host>`): made of the aspects they reach, which the host
+  // graph adds (host-aspects.ts); declared in a module of the flake, so a directory source.
+  for (const h of denHosts(files.filter((f) => f.endsWith(".nix")), treeOf)) if (!hosts.some((x) => x.name === h.name)) hosts.push({ name: h.name, file: h.file, node: h.node, files: new Set(), source: "directory" });
   // The entry modules of the nix-darwin systems they build: used, though by no NixOS host.
   return { hosts, darwinModules: new Set(found.filter((h) => h.darwin).flatMap((h) => h.modules)) };
 }

@@ -111,3 +111,29 @@ describe("a host helper taken from an imported library with `inherit (myLib) mkH
     expect(anyHosts(report, "nixos/unused.nix")).toEqual([]);
   });
 });
+
+// drupol/infra: den hosts declared as `den.hosts.<system>.<host>` in modules import-tree loads,
+// their aspects included through `provides.to-users.includes = with den.aspects; [ ... ]`.
+describe("den hosts declared in den.hosts, with aspects named through `with den.aspects;`", () => {
+  it("names each Linux host and gives it the aspects it reaches", async () => {
+    const report = await scanShape("den-hosts");
+    expect([...report.hosts].sort()).toEqual(["fern", "moss"]);
+    expect(hostsOf(report, "modules/base/sudo.nix", "sudo-nopasswd")).toEqual(["fern", "moss"]);
+    expect(hostsOf(report, "modules/media/default.nix", "ssh-permit-root-login")).toEqual(["fern"]);
+  });
+
+  it("look-alikes: a darwin host is none, an aspect no host includes is no host's", async () => {
+    const report = await scanShape("den-hosts");
+    expect(report.hosts).not.toContain("mac");
+    expect(anyHosts(report, "modules/unused.nix")).toEqual([]);
+  });
+});
+
+// mightyiam/infra: `nixosConfigurations = config.nixos.configurations |> lib.mapAttrs (...)`.
+describe("a flake-parts option's entries piped into mapAttrs", () => {
+  it("names each entry a host, made of the files writing it", async () => {
+    const report = await scanShape("piped-option-entries");
+    expect([...report.hosts].sort()).toEqual(["kiln", "loom"]);
+    expect(hostsOf(report, "modules/shared.nix", "sudo-nopasswd")).toEqual(["kiln", "loom"]);
+  });
+});
