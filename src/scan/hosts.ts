@@ -1918,6 +1918,59 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     // The option is the host set even when no module gives it an entry yet.
     return true;
   };
+  /** `config.flake.modules.nixos |> filterAttrs (name: _: hasPrefix "hosts-" name) |> mapAttrs'
+   * (name: module: { name = removePrefix "hosts-" name; value = nixosSystem { modules = [ module ];
+   * }; })`: each module of the flake whose name has the prefix is a host (named without it), made
+   * of the files writing that module. */
+  const fromPrefixedModules = (pipe: SyntaxNode, env: Env | undefined): boolean => {
+    if (!files || !reader) return false;
+    const steps: SyntaxNode[] = [];
+    let cur: SyntaxNode | undefined = pipe;
+    while (cur?.kind === K.NODE_BIN_OP && cur.firstToken(K.TOKEN_PIPE_INTO)) {
+      const [l, r]: Array<SyntaxNode | undefined> = cur.childNodes().map((c) => unparen(c));
+      if (r) steps.unshift(r);
+      cur = l;
+    }
+    const input = cur?.kind === K.NODE_SELECT ? cur.text.replace(/\s+/g, "") : "";
+    const m = /^config\.([\w'-]+(?:\.[\w'-]+)*)$/.exec(input);
+    if (!m) return false;
+    const option = m[1]!.split(".");
+    // The prefix a filter keeps (`hasPrefix p name`), through a let-bound string.
+    const prefixOf = (step: SyntaxNode, fnName: string, test: string): string | undefined => {
+      if (step.kind !== K.NODE_APPLY || calleeName(flattenApply(step).fn) !== fnName) return undefined;
+      for (const a of step.descendants(K.NODE_APPLY)) {
+        const { fn, args } = flattenApply(a);
+        if (calleeName(fn) !== test || args.length !== 2) continue;
+        const p = deref(args[0], env);
+        const text = p?.kind === K.NODE_STRING ? staticString(p) : undefined;
+        if (text) return text;
+      }
+      return undefined;
+    };
+    const kept = steps.map((st) => prefixOf(st, "filterAttrs", "hasPrefix")).find((x) => x !== undefined);
+    const renamed = steps.map((st) => prefixOf(st, "mapAttrs'", "removePrefix")).find((x) => x !== undefined);
+    if (kept === undefined || renamed !== kept) return false;
+    const found = new Map<string, HostFiles>();
+    for (const f of files) {
+      const tree = f.endsWith(".nix") ? reader.treeOf(f) : undefined;
+      if (!tree) continue;
+      reader.read.add(f);
+      if (!tree.text.includes(kept)) continue;
+      for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+        let full = bindingPath(b);
+        if (full[0] === "config") full = full.slice(1);
+        if (full.length <= option.length || !option.every((x, i) => full[i] === x)) continue;
+        const name = full[option.length]!;
+        if (!name.startsWith(kept) || name.length === kept.length) continue;
+        const host = name.slice(kept.length);
+        let h = found.get(host);
+        if (!h) found.set(host, (h = new HostFiles()));
+        h.add(f);
+      }
+    }
+    for (const [name, own] of [...found].sort(([a], [b]) => a.localeCompare(b))) hosts.push({ name, file, node: pipe, files: own, source: "flake" });
+    return found.size > 0;
+  };
   const visit = (node: SyntaxNode, env: Env | undefined, prefix: string[], depth: number): void => {
     const n = unparen(node);
     if (!n || depth > 64) return;
@@ -1971,6 +2024,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     if (hostSet && n.kind === K.NODE_BIN_OP && n.firstToken(K.TOKEN_PIPE_INTO)) {
       const [input, f] = n.childNodes().map((c) => unparen(c));
       if (input && f?.kind === K.NODE_APPLY && calleeName(flattenApply(f).fn) === "mapAttrs" && fromOptionEntries(f, env, [input])) return;
+      if (fromPrefixedModules(n, env)) return;
     }
     if (n.kind === K.NODE_LAMBDA) return visit(n.childNodes()[1]!, env, prefix, depth + 1);
     if (n.kind === K.NODE_LET_IN) return visit(n.childNodes().at(-1)!, env, prefix, depth + 1);

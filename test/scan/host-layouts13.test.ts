@@ -137,3 +137,21 @@ describe("a flake-parts option's entries piped into mapAttrs", () => {
     expect(hostsOf(report, "modules/shared.nix", "sudo-nopasswd")).toEqual(["kiln", "loom"]);
   });
 });
+
+// hyperparabolic/nix-config: `config.flake.modules.nixos |> filterAttrs (name: _: hasPrefix
+// hostModulePrefix name) |> mapAttrs' (name: module: { name = removePrefix hostModulePrefix name;
+// ... })`: the flake's NixOS modules named with the prefix are the hosts.
+describe("hosts that are the flake's modules named with a prefix", () => {
+  it("names each prefixed module a host without the prefix, made of what it imports", async () => {
+    const report = await scanShape("prefixed-host-modules");
+    expect([...report.hosts].sort()).toEqual(["sorrel", "yarrow"]);
+    expect(hostsOf(report, "modules/core/sudo.nix", "sudo-nopasswd")).toEqual(["sorrel", "yarrow"]);
+    expect(hostsOf(report, "modules/remote.nix", "ssh-permit-root-login")).toEqual(["sorrel"]);
+  });
+
+  it("look-alike: a module without the prefix is no host, and no host's when none imports it", async () => {
+    const report = await scanShape("prefixed-host-modules");
+    expect(report.hosts).not.toContain("kiosk");
+    expect(anyHosts(report, "modules/kiosk.nix")).toEqual([]);
+  });
+});
