@@ -1912,6 +1912,25 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         h.files.add(f);
       }
     }
+    // The modules the option's submodule type gives every entry (`options.nixosHosts = mkOption {
+    // type = attrsOf (submodule [ ({ name, ... }: { modules = [ config.flake.modules.nixos.core ];
+    // }) ]); }`): every host's.
+    const shared: Array<{ value: SyntaxNode; dir: string }> = [];
+    for (const f of files) {
+      const tree = f.endsWith(".nix") && found.size > 0 ? reader.treeOf(f) : undefined;
+      if (!tree || !tree.text.includes("submodule") || !tree.text.includes(last)) continue;
+      for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+        const full = bindingPath(b);
+        if (full[0] !== "options" || full.length !== option.length + 1 || !option.every((x, i) => full[i + 1] === x)) continue;
+        const value = b.childNodes()[1];
+        if (!value || !/\bsubmodule\b/.test(value.text)) continue;
+        for (const m of value.descendants(K.NODE_ATTRPATH_VALUE)) {
+          const [mp, mv] = m.childNodes();
+          if (["modules", "config.modules"].includes(mp?.text.replace(/\s+/g, "") ?? "") && mv && unparen(mv)?.kind === K.NODE_LIST) shared.push({ value: mv, dir: posix.dirname(f) === "." ? "" : posix.dirname(f) });
+        }
+      }
+    }
+    for (const h of found.values()) for (const sh of shared) collectHostFiles(sh.value, undefined, sh.dir, h.files, reader);
     // Declared where the option's set is built (the entries' files are the hosts' modules, read
     // through their imports as any module is).
     for (const [name, h] of [...found].sort(([a], [b]) => a.localeCompare(b))) hosts.push({ name, file, node: apply, files: h.files, source: "flake" });

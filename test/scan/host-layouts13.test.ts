@@ -155,3 +155,15 @@ describe("hosts that are the flake's modules named with a prefix", () => {
     expect(anyHosts(report, "modules/kiosk.nix")).toEqual([]);
   });
 });
+
+// GaetanLepage/nix-config: `options.nixosHosts = mkOption { type = attrsOf (submodule [ ({ name,
+// ... }: { modules = [ config.flake.modules.nixos.core ]; }) ]); }` gives every entry its core.
+describe("modules an option's submodule type gives every host entry", () => {
+  it("belong to every entry of the option", async () => {
+    const report = await scanShape("option-type-modules");
+    expect([...report.hosts].sort()).toEqual(["basil", "thyme"]);
+    expect(hostsOf(report, "modules/core/sudo.nix", "sudo-nopasswd")).toEqual(["basil", "thyme"]);
+    expect(hostsOf(report, "modules/web.nix", "ssh-permit-root-login")).toEqual(["thyme"]);
+    expect(anyHosts(report, "modules/unused.nix")).toEqual([]);
+  });
+});
