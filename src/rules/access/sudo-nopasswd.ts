@@ -112,6 +112,9 @@ function checkWheelNeedsPassword(ctx: NixFileContext, out: Grant[]): void {
       if (isDead(def) || staticValue(def.inner) !== false) continue;
       const tool = mod.slice("security.".length);
       if (mod === "security.doas") {
+        // doas is off by default: the setting does nothing in a file that switches doas off
+        // (GaetanLepage-nix-config modules/nixos/core/security.nix, judged wrong).
+        if ((ctx.index.byPath.get("security.doas.enable") ?? []).some((d) => !isDead(d) && staticValue(d.inner) === false)) continue;
         ctx.report(wheelReport(ctx, def, tool));
         continue;
       }
