@@ -2996,6 +2996,10 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       if (resolved) queue.push(resolved);
     }
     for (const f of h.builders ?? []) files.add(f);
+    // The flake's own modules a builder gives every host it builds (`modules = [ path ] ++
+    // attrValues self.nixosModules`, through a let): each host's (EdenEast-nyx
+    // modules/flake/hosts.nix).
+    if (h.source === "directory" && layout) for (const f of h.builders ?? []) for (const t of builderOutputModules(f, layout.treeOf, ctx)) queue.push(t);
     // A flake.nix a module reaches (`flake = import "${self}/flake.nix"` to read its inputs) is read
     // as a value, not imported as a module: neither it nor the flake's outputs it names (every
     // flake-parts module, package, check) are the host's. The host's own declaration is queued.
@@ -3931,6 +3935,39 @@ function modulesNamedByPath(ctx: ResolveContext, output: string, name: string): 
     if (found) return [found];
   }
   return [];
+}
+
+/** The modules of the flake's outputs (`self.nixosModules`, `self.nixosModules.x`) that the
+ * `nixosSystem` calls of a builder file list, directly or through a let-bound list. */
+function builderOutputModules(file: string, treeOf: (file: string) => SyntaxNode | undefined, ctx: ResolveContext): string[] {
+  const tree = file.endsWith(".nix") ? treeOf(file) : undefined;
+  if (!tree || !tree.text.includes("nixosSystem") || !/\bself\b/.test(tree.text)) return [];
+  const out: string[] = [];
+  const seen = new Set<SyntaxNode>();
+  const visit = (v: SyntaxNode, depth: number): void => {
+    if (seen.has(v) || depth > 3) return;
+    seen.add(v);
+    for (const sel of [v, ...v.descendants(K.NODE_SELECT)]) {
+      const ref = sel.kind === K.NODE_SELECT ? selfOutputRef(sel) : undefined;
+      if (ref?.output !== "nixosModules") continue;
+      const set = ctx.outputs.get(ref.output);
+      out.push(...(ref.name === undefined ? (set ? [...set.values()].flat() : []) : (set?.get(ref.name) ?? [])));
+    }
+    for (const ident of v.kind === K.NODE_IDENT ? [v] : v.descendants(K.NODE_IDENT)) {
+      const bound = resolveLexical(ident)?.value;
+      if (bound) visit(bound, depth + 1);
+    }
+  };
+  for (const call of tree.descendants(K.NODE_APPLY)) {
+    const fn = call.childNodes()[0];
+    if (!fn || !/(?:^|\.)nixosSystem$/.test(fn.text.replace(/\s+/g, ""))) continue;
+    const set = unparen(call.childNodes()[1]);
+    for (const b of set?.kind === K.NODE_ATTR_SET ? set.childNodes() : []) {
+      const [path, value] = b.kind === K.NODE_ATTRPATH_VALUE ? b.childNodes() : [];
+      if (path?.text.trim() === "modules" && value) visit(value, 0);
+    }
+  }
+  return [...new Set(out)];
 }
 
 /** The files a host-dependent or layout-dependent reference names for one host. */

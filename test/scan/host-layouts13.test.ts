@@ -167,3 +167,15 @@ describe("modules an option's submodule type gives every host entry", () => {
     expect(anyHosts(report, "modules/unused.nix")).toEqual([]);
   });
 });
+
+// EdenEast/nyx: host folders built by a flake-parts module whose builder adds `attrValues
+// self.nixosModules` to every host's modules.
+describe("the flake's exported modules a folder hosts' builder gives every host", () => {
+  it("belong to every host; a module the flake does not export stays no host's", async () => {
+    const report = await scanShape("builder-self-modules");
+    expect([...report.hosts].sort()).toEqual(["egret", "heron"]);
+    expect(hostsOf(report, "modules/base/default.nix", "sudo-nopasswd")).toEqual(["egret", "heron"]);
+    expect(hostsOf(report, "hosts/egret/configuration.nix", "firewall-disabled")).toEqual(["egret"]);
+    expect(anyHosts(report, "modules/extra/default.nix")).toEqual([]);
+  });
+});
