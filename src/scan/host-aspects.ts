@@ -32,6 +32,18 @@ function aspectFacts(tree: SyntaxNode): AspectFacts {
         const m = ASPECT_REF.exec(sel.text.replace(/\s+/g, ""));
         if (m) out.add(m[2] ? `${m[1]}.provides.${m[2]}` : m[1]!);
       }
+      // `includes = with den.aspects; [ base desktop (facter ./facter.json) ];`: the names the
+      // list takes from den.aspects (a name called with arguments, too).
+      for (const w of value.descendants(K.NODE_WITH)) {
+        if (skip.some((s) => w.start >= s.start && w.end <= s.end)) continue;
+        const [space, body] = w.childNodes();
+        if (space?.text.replace(/\s+/g, "") !== "den.aspects" || unparen(body)?.kind !== K.NODE_LIST) continue;
+        for (const el of unparen(body)!.childNodes()) {
+          let e = unparen(el);
+          while (e?.kind === K.NODE_APPLY) e = unparen(e.childNodes()[0]);
+          if (e?.kind === K.NODE_IDENT) out.add(e.text);
+        }
+      }
       return out;
     };
     const visit = (node: SyntaxNode | undefined, prefix: string[], depth: number): void => {
@@ -136,12 +148,49 @@ export function denHostFiles(nixFiles: readonly string[], treeOf: (file: string)
       const a = queue.pop()!;
       if (seen.has(a)) continue;
       seen.add(a);
+      // What an aspect provides under another name than a host's (`provides.to-users`) is part of it.
+      if (!a.includes(".provides.")) for (const name of defined.keys()) if (name.startsWith(`${a}.provides.`) && !users.has(name.slice(a.length + 10))) queue.push(name);
       const d = defined.get(a);
       if (!d) continue;
       for (const f of d.files) if ((ownerOf.get(f) ?? host) === host) files.add(f);
       for (const r of d.refs) queue.push(r);
     }
     out.set(host, files);
+  }
+  return out;
+}
+
+/** The hosts den declares (`den.hosts.<system>.<host> = { users.<user> = { }; }`, also written
+ * `den.hosts.<system> = { <host> = ...; }`), in any module import-tree loads: each NixOS host with
+ * the file and binding declaring it. A host of a darwin system is nix-darwin's, no NixOS host. Its
+ * files are the aspects it reaches (denHostFiles, read by the host graph). */
+export function denHosts(nixFiles: readonly string[], treeOf: (file: string) => SyntaxNode | undefined): Array<{ name: string; file: string; node: SyntaxNode }> {
+  const out: Array<{ name: string; file: string; node: SyntaxNode }> = [];
+  for (const file of nixFiles) {
+    const tree = treeOf(file);
+    if (!tree || !/\bden\b/.test(tree.text) || !/\bhosts\b/.test(tree.text)) continue;
+    for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+      // The segments of the nested sets down to the binding (not through a function's body).
+      const segs: string[] = [];
+      let crossed = false;
+      for (let p: SyntaxNode | null = b; p; p = p.parent) {
+        if (p.kind === K.NODE_ATTRPATH_VALUE) {
+          const path = p.childNodes()[0];
+          if (!crossed && path) segs.unshift(...attrpathSegments(path).map((s) => (s.dynamic ? "*" : s.name)));
+        } else if (p.kind === K.NODE_LAMBDA && !crossed) {
+          // The module's own function (`{ den, ... }: { den.hosts... }`) ends the path.
+          crossed = true;
+        } else if (p.kind !== K.NODE_ATTR_SET && p.kind !== K.NODE_PAREN && p.kind !== K.NODE_LET_IN && p.kind !== K.NODE_ROOT) crossed = true;
+      }
+      const at = segs[0] === "config" ? 1 : 0;
+      if (segs[at] !== "den" || segs[at + 1] !== "hosts") continue;
+      const system = segs[at + 2];
+      const name = segs[at + 3];
+      // The binding that names the host (`den.hosts.<system>.<host>` is its path's 4th segment).
+      if (!system || !name || system === "*" || name === "*" || !/-(?:linux|darwin)$/.test(system) || system.endsWith("-darwin")) continue;
+      if (out.some((h) => h.name === name)) continue;
+      out.push({ name, file, node: b });
+    }
   }
   return out;
 }

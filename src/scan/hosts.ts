@@ -12,7 +12,7 @@ import { diskSource } from "./source.js";
 import { autoWireImport, autowiredEntries, autowiredHosts, builderModules, clanAssignments, interpolatedHostFolders, liteConfigHosts, type ClanFiles } from "./host-frameworks.js";
 import { falseGate, gateFactKeys, GateReader, gatesAt, namesOption } from "./host-gates.js";
 import { conditionsIn, HostValues, settingsReadingOptions, valueFactKeys } from "./host-values.js";
-import { denHostFiles } from "./host-aspects.js";
+import { denHostFiles, denHosts } from "./host-aspects.js";
 import { DepFrames, GateKeys } from "./gate-deps.js";
 import { flakeOverlays, packageFilesOf, systemBuilders, usedPackageFiles, type PackageLayout, type SystemBuilder } from "./host-packages.js";
 import { SyntaxKind as K, type SyntaxNode } from "../nix/syntax.js";
@@ -902,6 +902,11 @@ function calledHelper(fn: SyntaxNode, at: SyntaxNode, env: Env | undefined, dir:
   const helperFile = imported?.kind === K.NODE_APPLY ? importedFile(imported, env, dir, reader) : undefined;
   if (helperFile?.body.kind === K.NODE_LAMBDA) return { lam: helperFile.body, env: undefined, dir: helperFile.dir };
   if (calleeName(fn) === "import") return undefined;
+  // `inherit (myLib) mkHost;` with `myLib = import ./lib { ... }`: the helper that file's set gives.
+  const from = fn.kind === K.NODE_IDENT && callee === undefined ? inheritedFrom(fn) : undefined;
+  const inherited = from ? resolveAttr(from, fn.text, env, dir, reader) : undefined;
+  const inheritedLambda = unparen(inherited?.value);
+  if (inherited && inheritedLambda?.kind === K.NODE_LAMBDA) return { lam: inheritedLambda, env: inherited.env, dir: inherited.dir };
   const given = fn.kind === K.NODE_IDENT && callee === undefined ? withProvided(fn, env, dir, reader) : undefined;
   const givenLambda = unparen(given?.value);
   if (given && givenLambda?.kind === K.NODE_LAMBDA) return { lam: givenLambda, env: given.env, dir: given.dir };
@@ -909,9 +914,8 @@ function calledHelper(fn: SyntaxNode, at: SyntaxNode, env: Env | undefined, dir:
   if (own) return own;
   const sel = fn.kind === K.NODE_SELECT ? fn.childNodes() : [];
   const attrs = sel[1] ? attrpathSegments(sel[1]) : [];
-  // `inherit (myLib) mkHost;` then `mkHost { name = "nas"; }`: the same as `myLib.mkHost`
-  // (mrjones2014-dotfiles flake.nix, whose hosts' own folders were read as no host's).
-  const from = fn.kind === K.NODE_IDENT && callee === undefined ? inheritedFrom(fn) : undefined;
+  // `inherit (myLib) mkHost;` whose value is a file's function after the import's arguments (`from`
+  // above; mrjones2014-dotfiles flake.nix, whose hosts' own folders were read as no host's).
   if (!from && (sel[0]?.kind !== K.NODE_IDENT || attrs.length !== 1 || attrs[0]!.dynamic)) return undefined;
   const elsewhere = from ? resolveAttr(from, fn.text, env, dir, reader) : resolveAttr(sel[0], attrs[0]!.name, env, dir, reader);
   const lam = unparen(elsewhere?.value);
@@ -1342,7 +1346,7 @@ function staticStrings(expr: SyntaxNode | undefined, env: Env | undefined): stri
  * host set computed from a directory (`mapAttrs mkHost (builtins.readDir ./hosts)`) name its
  * hosts: the subdirectories holding a default.nix.
  */
-export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: ReadonlySet<string>, reader?: Reader, within: string[] = []): DeclaredHost[] {
+export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: ReadonlySet<string>, reader?: Reader, within: string[] = [], given?: { args: SyntaxNode[]; env: Env | undefined }): DeclaredHost[] {
   const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
   fileDirs.set(fileRoot, dir);
   const nixFiles = files ?? new Set<string>();
@@ -1684,6 +1688,12 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     const n = deref(expr, env);
     if (!n) return undefined;
     if (n.kind === K.NODE_LIST) return n.childNodes().map((c) => ({ node: c, env }));
+    // `machines.nixos` with `inherit (constants) machines; constants = import ./hosts/constants.nix;`:
+    // the list the selection names, read where it is written.
+    if (n.kind === K.NODE_SELECT) {
+      const sel = selectedValue(n, env, dir, reader);
+      return sel && sel.value !== n ? listItems(sel.value, sel.env, depth + 1) : undefined;
+    }
     if (n.kind === K.NODE_BIN_OP && n.firstToken(K.TOKEN_CONCAT)) {
       const parts = n.childNodes().map((c) => listItems(c, env, depth + 1));
       return parts.every(Boolean) ? parts.flatMap((p) => p!) : undefined;
@@ -1752,7 +1762,9 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     if (!items) return false;
     const before = hosts.length;
     for (const it of items) {
-      const set = typeof it.node === "string" ? undefined : deref(it.node, it.env);
+      let set = typeof it.node === "string" ? undefined : deref(it.node, it.env);
+      // `let sys = ...; in { inherit name; value = nixosSystem { ... }; }`: the let's body.
+      for (let i = 0; set?.kind === K.NODE_LET_IN && i < 4; i++) set = deref(set.childNodes().at(-1), it.env);
       // `nameValuePair name (nixosSystem { ... })`.
       const pair = set?.kind === K.NODE_APPLY ? flattenApply(set) : undefined;
       if (pair && calleeName(pair.fn) === "nameValuePair" && pair.args.length === 2) {
@@ -1769,6 +1781,10 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       if (name === undefined || !value || hosts.some((h) => h.name === name)) continue;
       const own = new HostFiles();
       collectHostFiles(value, it.env, dir, own, reader);
+      // A name whose own module (`./hosts/${name}/configuration.nix`) the repository does not hold
+      // cannot be built (its folder was removed or never committed): no host.
+      const named = [...own].filter((f) => f.endsWith(".nix") && f.split("/").includes(name));
+      if (files && named.length > 0 && named.every((f) => !files.has(f))) continue;
       hosts.push({ name, file, node: set, files: own, source: "flake" });
     }
     return hosts.length > before;
@@ -1869,10 +1885,10 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
    * are the hosts, each made of the files writing its entry; the call's other arguments (the
    * builder, its extra modules) name no hosts. A registry named `...nixosConfigurations` is read
    * by registryHosts. */
-  const fromOptionEntries = (apply: SyntaxNode, env: Env | undefined): boolean => {
+  const fromOptionEntries = (apply: SyntaxNode, env: Env | undefined, piped: SyntaxNode[] = []): boolean => {
     if (!files || !reader) return false;
     let option: string[] | undefined;
-    for (const a of flattenApply(apply).args) {
+    for (const a of [...flattenApply(apply).args, ...piped]) {
       const d = deref(a, env);
       const text = d?.kind === K.NODE_SELECT && !d.firstToken(K.TOKEN_OR_KW) && !d.firstToken(K.TOKEN_OR) ? d.text.replace(/\s+/g, "") : "";
       const m = /^config\.([\w'-]+(?:\.[\w'-]+)*)$/.exec(text);
@@ -1898,11 +1914,83 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         h.files.add(f);
       }
     }
+    // The modules the option's submodule type gives every entry (`options.nixosHosts = mkOption {
+    // type = attrsOf (submodule [ ({ name, ... }: { modules = [ config.flake.modules.nixos.core ];
+    // }) ]); }`): every host's.
+    const shared: Array<{ value: SyntaxNode; dir: string }> = [];
+    for (const f of files) {
+      const tree = f.endsWith(".nix") && found.size > 0 ? reader.treeOf(f) : undefined;
+      if (!tree || !tree.text.includes("submodule") || !tree.text.includes(last)) continue;
+      for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+        const full = bindingPath(b);
+        if (full[0] !== "options" || full.length !== option.length + 1 || !option.every((x, i) => full[i + 1] === x)) continue;
+        const value = b.childNodes()[1];
+        if (!value || !/\bsubmodule\b/.test(value.text)) continue;
+        for (const m of value.descendants(K.NODE_ATTRPATH_VALUE)) {
+          const [mp, mv] = m.childNodes();
+          if (["modules", "config.modules"].includes(mp?.text.replace(/\s+/g, "") ?? "") && mv && unparen(mv)?.kind === K.NODE_LIST) shared.push({ value: mv, dir: posix.dirname(f) === "." ? "" : posix.dirname(f) });
+        }
+      }
+    }
+    for (const h of found.values()) for (const sh of shared) collectHostFiles(sh.value, undefined, sh.dir, h.files, reader);
     // Declared where the option's set is built (the entries' files are the hosts' modules, read
     // through their imports as any module is).
     for (const [name, h] of [...found].sort(([a], [b]) => a.localeCompare(b))) hosts.push({ name, file, node: apply, files: h.files, source: "flake" });
     // The option is the host set even when no module gives it an entry yet.
     return true;
+  };
+  /** `config.flake.modules.nixos |> filterAttrs (name: _: hasPrefix "hosts-" name) |> mapAttrs'
+   * (name: module: { name = removePrefix "hosts-" name; value = nixosSystem { modules = [ module ];
+   * }; })`: each module of the flake whose name has the prefix is a host (named without it), made
+   * of the files writing that module. */
+  const fromPrefixedModules = (pipe: SyntaxNode, env: Env | undefined): boolean => {
+    if (!files || !reader) return false;
+    const steps: SyntaxNode[] = [];
+    let cur: SyntaxNode | undefined = pipe;
+    while (cur?.kind === K.NODE_BIN_OP && cur.firstToken(K.TOKEN_PIPE_INTO)) {
+      const [l, r]: Array<SyntaxNode | undefined> = cur.childNodes().map((c) => unparen(c));
+      if (r) steps.unshift(r);
+      cur = l;
+    }
+    const input = cur?.kind === K.NODE_SELECT ? cur.text.replace(/\s+/g, "") : "";
+    const m = /^config\.([\w'-]+(?:\.[\w'-]+)*)$/.exec(input);
+    if (!m) return false;
+    const option = m[1]!.split(".");
+    // The prefix a filter keeps (`hasPrefix p name`), through a let-bound string.
+    const prefixOf = (step: SyntaxNode, fnName: string, test: string): string | undefined => {
+      if (step.kind !== K.NODE_APPLY || calleeName(flattenApply(step).fn) !== fnName) return undefined;
+      for (const a of step.descendants(K.NODE_APPLY)) {
+        const { fn, args } = flattenApply(a);
+        if (calleeName(fn) !== test || args.length !== 2) continue;
+        const p = deref(args[0], env);
+        const text = p?.kind === K.NODE_STRING ? staticString(p) : undefined;
+        if (text) return text;
+      }
+      return undefined;
+    };
+    const kept = steps.map((st) => prefixOf(st, "filterAttrs", "hasPrefix")).find((x) => x !== undefined);
+    const renamed = steps.map((st) => prefixOf(st, "mapAttrs'", "removePrefix")).find((x) => x !== undefined);
+    if (kept === undefined || renamed !== kept) return false;
+    const found = new Map<string, HostFiles>();
+    for (const f of files) {
+      const tree = f.endsWith(".nix") ? reader.treeOf(f) : undefined;
+      if (!tree) continue;
+      reader.read.add(f);
+      if (!tree.text.includes(kept)) continue;
+      for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+        let full = bindingPath(b);
+        if (full[0] === "config") full = full.slice(1);
+        if (full.length <= option.length || !option.every((x, i) => full[i] === x)) continue;
+        const name = full[option.length]!;
+        if (!name.startsWith(kept) || name.length === kept.length) continue;
+        const host = name.slice(kept.length);
+        let h = found.get(host);
+        if (!h) found.set(host, (h = new HostFiles()));
+        h.add(f);
+      }
+    }
+    for (const [name, own] of [...found].sort(([a], [b]) => a.localeCompare(b))) hosts.push({ name, file, node: pipe, files: own, source: "flake" });
+    return found.size > 0;
   };
   const visit = (node: SyntaxNode, env: Env | undefined, prefix: string[], depth: number): void => {
     const n = unparen(node);
@@ -1921,6 +2009,13 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       // `options.x.nixosConfigurations = mkOption { type = ...; default = ...; }` declares an
       // option: its arguments (type, default, description...) are no hosts.
       if (OPTION_DECLARATORS.test(calleeName(flattenApply(n).fn) ?? "")) return;
+      // `nixosConfigurations = import ./nodes { nodes = { a = { modules = [ ./a ]; }; }; }`: the
+      // imported file's value, given the arguments, is the host set (a directory read somewhere
+      // in the arguments, `pkgs = mkPkgs { ... }`, lists no hosts).
+      if (calleeName(flattenApply(n).fn) === "import" && flattenApply(n).args.length > 1) {
+        const found = importedHostSet(n, env, prefix, depth);
+        if (found.length > 0) return void hosts.push(...found);
+      }
       if (fromOptionEntries(n, env) || fromNameValueList(n, env) || fromDirectory(n, env) || fromComputedSet(n, env) || fromRegistryHelper(n, env) || fromFolderHelper(n, env)) return;
       const { fn, args } = flattenApply(n);
       // `nixosConfigurations = import ./hosts/entry.nix { ... }`: the file's value is the host set.
@@ -1944,6 +2039,13 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         if (arg) visit(arg, env, prefix, depth + 1);
       }
       return;
+    }
+    // `config.nixos.configurations |> lib.mapAttrs (name: { configuration, ... }: configuration)`:
+    // the function applied to the option's entries (nix's pipe operator).
+    if (hostSet && n.kind === K.NODE_BIN_OP && n.firstToken(K.TOKEN_PIPE_INTO)) {
+      const [input, f] = n.childNodes().map((c) => unparen(c));
+      if (input && f?.kind === K.NODE_APPLY && calleeName(flattenApply(f).fn) === "mapAttrs" && fromOptionEntries(f, env, [input])) return;
+      if (fromPrefixedModules(n, env)) return;
     }
     if (n.kind === K.NODE_LAMBDA) return visit(n.childNodes()[1]!, env, prefix, depth + 1);
     if (n.kind === K.NODE_LET_IN) return visit(n.childNodes().at(-1)!, env, prefix, depth + 1);
@@ -2002,7 +2104,16 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     const tree = target && target !== file ? reader!.treeOf(target) : undefined;
     if (!tree) return [];
     reader!.read.add(target!);
-    return declaredHosts(tree, target!, files, reader, prefix);
+    // `import ./nodes { nodes = { a = ...; }; }`: the file's function is given the call's arguments
+    // (its `mapAttrs (k: v: mkHost v) nodes` reads the set written here).
+    const found = declaredHosts(tree, target!, files, reader, prefix, { args: flattenApply(apply).args.slice(1), env });
+    // A host whose binding is written here (the set handed to the file) is declared here.
+    for (const h of found) {
+      let r = h.node;
+      while (r.parent) r = r.parent;
+      if (r !== tree) h.file = file;
+    }
+    return found;
   };
   const body = unparen(fileRoot.childNodes().find((c) => c.kind !== K.NODE_ERROR));
   if (!body) return hosts;
@@ -2018,8 +2129,14 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
   if (within.length > 0) {
     // The file's function (`{ self, ... }: ...`) returns the host set.
     let value: SyntaxNode | undefined = body;
+    let env: Env | undefined;
+    if (value.kind === K.NODE_LAMBDA && given && given.args.length > 0) {
+      const call = bindArguments(value, given.args, given.env);
+      value = unparen(call.body);
+      env = call.env;
+    }
     while (value?.kind === K.NODE_LAMBDA) value = unparen(value.childNodes()[1]);
-    if (value) visit(value, undefined, within, 0);
+    if (value) visit(value, env, within, 0);
   }
   else if (file === "flake.nix" && body.kind === K.NODE_ATTR_SET) {
     for (const b of body.childNodes()) {
@@ -2285,7 +2402,10 @@ function registryBuilt(builder: { lam: SyntaxNode; dir: string }, name: string, 
  * `lite-config.hosts.<name>` (Linux ones). Their module lists are known, as a flake's are. */
 export function frameworkHosts(root: PathKinds, files: readonly string[], treeOf: (file: string) => SyntaxNode | undefined): { hosts: DeclaredHost[]; darwinModules: Set<string> } {
   const found = [...autowiredHosts(files, treeOf), ...liteConfigHosts(files, treeOf, (rel) => resolveModuleFile(root, rel))];
-  const hosts = found.filter((h) => !h.darwin).map((h) => ({ name: h.name, file: h.file, node: h.node, files: new Set(h.modules), source: "flake" as const }));
+  const hosts: DeclaredHost[] = found.filter((h) => !h.darwin).map((h) => ({ name: h.name, file: h.file, node: h.node, files: new Set(h.modules), source: "flake" as const }));
+  // den's hosts (`den.hosts.<system>.<host>`): made of the aspects they reach, which the host
+  // graph adds (host-aspects.ts); declared in a module of the flake, so a directory source.
+  for (const h of denHosts(files.filter((f) => f.endsWith(".nix")), treeOf)) if (!hosts.some((x) => x.name === h.name)) hosts.push({ name: h.name, file: h.file, node: h.node, files: new Set(), source: "directory" });
   // The entry modules of the nix-darwin systems they build: used, though by no NixOS host.
   return { hosts, darwinModules: new Set(found.filter((h) => h.darwin).flatMap((h) => h.modules)) };
 }
@@ -2370,6 +2490,24 @@ export function networkHosts(files: readonly string[], reader: Reader): Declared
  * defaults, which colmena calls with the node's `name` (`imports = [ ./machines/${name}.nix ]`).
  * emilylange/nixos-config: five servers built only by the hive, their modules reported as dead code.
  */
+/** `import ./hive.nix inputs` (or `import ./hive`): the attribute set the imported file's value is,
+ * through its function's parameters and a `let`, with that file's folder. */
+function importedSet(call: SyntaxNode, dir: string, reader: Reader): { set: SyntaxNode; dir: string; file: string } | undefined {
+  const { fn, args } = flattenApply(call);
+  const target = calleeName(fn) === "import" ? unparen(args[0]) : undefined;
+  const rel = target?.kind === K.NODE_PATH ? pathValue(target, undefined, dir) : undefined;
+  if (rel === undefined || rel.startsWith("..")) return undefined;
+  for (const file of rel.endsWith(".nix") ? [rel] : [`${rel}.nix`, posix.join(rel, "default.nix")]) {
+    const tree = reader.treeOf(file);
+    if (!tree) continue;
+    reader.read.add(file);
+    let value = unparen(tree.childNodes().find((c) => c.kind !== K.NODE_ERROR));
+    for (let i = 0; i < 4 && value && (value.kind === K.NODE_LAMBDA || value.kind === K.NODE_LET_IN); i++) value = unparen(value.childNodes().at(-1));
+    if (value?.kind === K.NODE_ATTR_SET) return { set: value, dir: posix.dirname(file) === "." ? "" : posix.dirname(file), file };
+  }
+  return undefined;
+}
+
 export function colmenaHosts(files: readonly string[], reader: Reader): DeclaredHost[] {
   const out: DeclaredHost[] = [];
   for (const file of files) {
@@ -2377,19 +2515,25 @@ export function colmenaHosts(files: readonly string[], reader: Reader): Declared
     const root = reader.treeOf(file);
     if (!root || !/\bcolmena\b|\bmakeHive\b/.test(root.text)) continue;
     const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
-    const hives: SyntaxNode[] = [];
+    const hives: Array<{ set: SyntaxNode; dir: string; file: string }> = [];
     for (const b of root.descendants(K.NODE_ATTRPATH_VALUE)) {
       const [path, value] = b.childNodes();
       const v = unparen(value);
       // (`inputs.colmena = { url = ...; }` is the flake input, not a hive.)
-      if (path?.text.replace(/\s+/g, "") === "colmena" && v?.kind === K.NODE_ATTR_SET && !bindingPath(b).includes("inputs") && !setAttributes(v).has("url")) hives.push(v);
+      if (path?.text.replace(/\s+/g, "") === "colmena" && v?.kind === K.NODE_ATTR_SET && !bindingPath(b).includes("inputs") && !setAttributes(v).has("url")) hives.push({ set: v, dir, file });
     }
     for (const a of root.descendants(K.NODE_APPLY)) {
       const { fn, args } = flattenApply(a);
       const arg = unparen(args[0]);
-      if (calleeName(fn) === "makeHive" && args.length === 1 && arg?.kind === K.NODE_ATTR_SET) hives.push(arg);
+      if (calleeName(fn) !== "makeHive" || args.length !== 1) continue;
+      if (arg?.kind === K.NODE_ATTR_SET) hives.push({ set: arg, dir, file });
+      // `makeHive (import ./hive.nix inputs)`: the hive is the set that file's function returns.
+      else if (arg?.kind === K.NODE_APPLY) {
+        const hive = importedSet(arg, dir, reader);
+        if (hive) hives.push(hive);
+      }
     }
-    for (const hive of hives) {
+    for (const { set: hive, dir, file } of hives) {
       const attrs = setAttributes(hive);
       const defaults = attrs.get("defaults");
       for (const [name, value] of attrs) {
@@ -2497,6 +2641,18 @@ function clanMachines(nixFiles: readonly string[], parsedRoot: (file: string) =>
       const prefix = call ? [] : ["clan"];
       const inventory = rest[prefix.length] === "inventory";
       const at = prefix.length + (inventory ? 1 : 0);
+      // `machines = mapAttrs (name: _: { imports = [ ./machines/${name}/physical.nix ]; })
+      // (filterAttrs (name: _: pathExists ./machines/${name}/physical.nix) (readDir ./machines))`:
+      // a set computed from a folder, each entry a machine made of the file the function names in
+      // its folder (an entry without that file is none).
+      if (!inventory && rest.length === at + 1 && rest[at] === "machines" && rest.length - at <= plain && rest.slice(0, prefix.length).join(".") === prefix.join(".")) {
+        for (const m of computedMachines(value, dir, present)) {
+          const known = out.find((x) => x.name === m.name);
+          if (known) known.files.push(m.file);
+          else if (!macs.has(m.name)) out.push({ name: m.name, file, node: b, files: [m.file] });
+        }
+        continue;
+      }
       if (rest.slice(0, prefix.length).join(".") !== prefix.join(".") || rest[at] !== "machines" || rest.length < at + 2 || rest.length - at > plain) continue;
       const name = rest[at + 1]!;
       if (name === "*" || macs.has(name)) continue;
@@ -2520,6 +2676,35 @@ function clanMachines(nixFiles: readonly string[], parsedRoot: (file: string) =>
     }
   }
   return out;
+}
+
+// `./machines/${name}/physical.nix`: a folder, the interpolated entry name, the file under it.
+const ENTRY_FILE_PATH = /^(\.{1,2}\/(?:[\w.+-]+\/)*)\$\{\s*([A-Za-z_][\w'-]*)\s*\}\/([\w.+-]+(?:\/[\w.+-]+)*\.nix)$/;
+
+/** The machines of a set computed from a folder listing (`mapAttrs (name: _: { imports = [
+ * ./machines/${name}/physical.nix ]; }) (... (readDir ./machines))`): each entry of the folder
+ * holding the file the function's module names by the entry's name (a parameter of a function
+ * written in the value). Nothing when the value lists no folder. */
+function computedMachines(value: SyntaxNode, dir: string, present: ReadonlySet<string>): Array<{ name: string; file: string }> {
+  const out: Array<{ name: string; file: string }> = [];
+  if (!/\breadDir\b/.test(value.text)) return out;
+  for (const p of value.descendants(K.NODE_PATH)) {
+    const m = ENTRY_FILE_PATH.exec(p.text.replace(/\s+/g, ""));
+    if (!m) continue;
+    // The interpolated name is a parameter of a function inside the value (the entry's name).
+    const ident = p.descendants(K.NODE_IDENT).find((i) => i.text === m[2]);
+    const bound = ident ? resolveLexical(ident) : undefined;
+    if (!bound || bound.kind !== "param" || !(bound.scope.start >= value.start && bound.scope.end <= value.end)) continue;
+    const folder = posix.normalize(posix.join(dir, m[1]!)).replace(/\/$/, "");
+    if (folder.startsWith("..")) continue;
+    const prefix = folder === "." ? "" : `${folder}/`;
+    for (const f of present) {
+      if (!f.startsWith(prefix)) continue;
+      const name = f.slice(prefix.length).split("/")[0]!;
+      if (f === `${prefix}${name}/${m[3]}` && !out.some((x) => x.name === name)) out.push({ name, file: f });
+    }
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Hosts guessed from a `hosts/<name>/default.nix` (or configuration.nix) layout, a clan layout
@@ -2645,9 +2830,46 @@ export function directoryHosts(files: readonly string[], parsedRoot: (file: stri
     if (known) for (const f of m.files) known.files.add(f);
     else out.push({ name: m.name, file: m.file, node: m.node, files: new Set(m.files), source: "directory" });
   }
+
   return out;
 }
 
+
+/** Folder hosts (`hosts/<name>/configuration.nix`) besides the declared ones that a `nixosSystem`
+ * call outside every `nixosConfigurations` names by a literal path (`foundry = nixosSystem {
+ * modules = [ ./hosts/foundry/configuration.nix ]; }` whose images are another output): systems
+ * the flake builds, in the folder its declared hosts come from. A folder no call names (a retired
+ * machine, a darwin one built by `darwinSystem`) stays no host. */
+export function builtFolderHosts(declared: readonly DeclaredHost[], files: readonly string[], parsedRoot: (file: string) => SyntaxNode | undefined): DeclaredHost[] {
+  const held = new Set(declared.flatMap((h) => [...h.files]));
+  const folders = directoryHosts(files, parsedRoot).filter((h) => !declared.some((d) => d.name === h.name) && !held.has(h.file));
+  if (folders.length === 0) return [];
+  // The host folders of the declared hosts: a candidate must sit beside them.
+  const parents = new Set(declared.flatMap((h) => [...h.files]).filter((f) => f.endsWith(".nix")).map((f) => posix.dirname(posix.dirname(f))));
+  const named = new Set<string>();
+  for (const file of files) {
+    const tree = file.endsWith(".nix") ? parsedRoot(file) : undefined;
+    if (!tree || !tree.text.includes("nixosSystem")) continue;
+    const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
+    for (const call of tree.descendants(K.NODE_APPLY)) {
+      const fn = call.childNodes()[0];
+      if (!fn || !/(?:^|\.)nixosSystem$/.test(fn.text.replace(/\s+/g, ""))) continue;
+      if (enclosingBindingNames(call).includes("nixosConfigurations")) continue;
+      for (const p of call.descendants(K.NODE_PATH)) {
+        if (p.firstChild(K.NODE_INTERPOL)) continue;
+        const rel = pathValue(p, undefined, dir);
+        if (rel !== undefined) named.add(rel);
+      }
+    }
+  }
+  return folders.filter((h) => parents.has(posix.dirname(posix.dirname(h.file))) && (named.has(h.file) || named.has(posix.dirname(h.file))));
+}
+
+function enclosingBindingNames(n: SyntaxNode): string[] {
+  const out: string[] = [];
+  for (let p = n.parent; p; p = p.parent) if (p.kind === K.NODE_ATTRPATH_VALUE) out.push(...attrpathSegments(p.childNodes()[0]!).map((x) => (x.dynamic ? "*" : x.name)));
+  return out;
+}
 
 /** The names flake.nix's configurations write (`mkHost "desk" "me"`, `kratail2 = darwinSystem ...`,
  * `"me@box" = homeManagerConfiguration ...`), when its `nixosConfigurations` value lists no
@@ -2776,6 +2998,10 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
       if (resolved) queue.push(resolved);
     }
     for (const f of h.builders ?? []) files.add(f);
+    // The flake's own modules a builder gives every host it builds (`modules = [ path ] ++
+    // attrValues self.nixosModules`, through a let): each host's (EdenEast-nyx
+    // modules/flake/hosts.nix).
+    if (h.source === "directory" && layout) for (const f of h.builders ?? []) for (const t of builderOutputModules(f, layout.treeOf, ctx)) queue.push(t);
     // A flake.nix a module reaches (`flake = import "${self}/flake.nix"` to read its inputs) is read
     // as a value, not imported as a module: neither it nor the flake's outputs it names (every
     // flake-parts module, package, check) are the host's. The host's own declaration is queued.
@@ -3711,6 +3937,39 @@ function modulesNamedByPath(ctx: ResolveContext, output: string, name: string): 
     if (found) return [found];
   }
   return [];
+}
+
+/** The modules of the flake's outputs (`self.nixosModules`, `self.nixosModules.x`) that the
+ * `nixosSystem` calls of a builder file list, directly or through a let-bound list. */
+function builderOutputModules(file: string, treeOf: (file: string) => SyntaxNode | undefined, ctx: ResolveContext): string[] {
+  const tree = file.endsWith(".nix") ? treeOf(file) : undefined;
+  if (!tree || !tree.text.includes("nixosSystem") || !/\bself\b/.test(tree.text)) return [];
+  const out: string[] = [];
+  const seen = new Set<SyntaxNode>();
+  const visit = (v: SyntaxNode, depth: number): void => {
+    if (seen.has(v) || depth > 3) return;
+    seen.add(v);
+    for (const sel of [v, ...v.descendants(K.NODE_SELECT)]) {
+      const ref = sel.kind === K.NODE_SELECT ? selfOutputRef(sel) : undefined;
+      if (ref?.output !== "nixosModules") continue;
+      const set = ctx.outputs.get(ref.output);
+      out.push(...(ref.name === undefined ? (set ? [...set.values()].flat() : []) : (set?.get(ref.name) ?? [])));
+    }
+    for (const ident of v.kind === K.NODE_IDENT ? [v] : v.descendants(K.NODE_IDENT)) {
+      const bound = resolveLexical(ident)?.value;
+      if (bound) visit(bound, depth + 1);
+    }
+  };
+  for (const call of tree.descendants(K.NODE_APPLY)) {
+    const fn = call.childNodes()[0];
+    if (!fn || !/(?:^|\.)nixosSystem$/.test(fn.text.replace(/\s+/g, ""))) continue;
+    const set = unparen(call.childNodes()[1]);
+    for (const b of set?.kind === K.NODE_ATTR_SET ? set.childNodes() : []) {
+      const [path, value] = b.kind === K.NODE_ATTRPATH_VALUE ? b.childNodes() : [];
+      if (path?.text.trim() === "modules" && value) visit(value, 0);
+    }
+  }
+  return [...new Set(out)];
 }
 
 /** The files a host-dependent or layout-dependent reference names for one host. */

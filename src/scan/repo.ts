@@ -8,7 +8,7 @@ import { parseNix, type ParsedNix } from "../nix/index.js";
 import { buildOptionIndex, type OptionIndex } from "../nix/options.js";
 import type { ReportError } from "../report/schema.js";
 import { isBinary, type Discovery, type FileStamp } from "./discover.js";
-import { buildHostGraph, colmenaHosts, declaredHosts, directoryHosts, frameworkHosts, hostDependentPaths, moduleReferences, networkHosts, registryHosts, type DeclaredHost, type HostGraph } from "./hosts.js";
+import { buildHostGraph, builtFolderHosts, colmenaHosts, declaredHosts, directoryHosts, frameworkHosts, hostDependentPaths, moduleReferences, networkHosts, registryHosts, type DeclaredHost, type HostGraph } from "./hosts.js";
 import type { SyntaxNode } from "../nix/syntax.js";
 import { diskSource, type RepoSource } from "./source.js";
 import { homeManagerFiles } from "./home-manager.js";
@@ -294,7 +294,7 @@ export async function loadRepository(
   for (const h of colmenaHosts(discovery.files, { treeOf, read: new Set<string>() })) if (!unique.some((u) => u.name === h.name)) unique.push(h);
   // Hosts of nested flakes alone (a template's `nixosConfigurations.container`) say nothing of the
   // repository's own: its folders are read as when no host was declared at all.
-  const hosts = unique.some((h) => flakeDirOf(h.file) === ".") ? unique : [...unique, ...directoryHosts(discovery.files, treeOf)];
+  const hosts = unique.some((h) => flakeDirOf(h.file) === ".") ? [...unique, ...builtFolderHosts(unique, discovery.files, treeOf)] : [...unique, ...directoryHosts(discovery.files, treeOf)];
   const graph = buildHostGraph(
     source.kind,
     hosts,

@@ -100,6 +100,19 @@ describe(RULE, () => {
   });
 });
 
+describe("sudo-nopasswd: doas switched off", () => {
+  it("reports sudo's wheelNeedsPassword = false, not doas's in a file that turns doas off", async () => {
+    const report = await scanFiles({
+      "security.nix": `{ ... }: {
+  security.sudo = { enable = true; wheelNeedsPassword = false; };
+  security.doas = { enable = false; wheelNeedsPassword = false; };
+}
+`,
+    });
+    expect(summary(report, RULE)).toEqual(["security.nix:2 medium"]);
+  });
+});
+
 describe("sudo-nopasswd with SETENV", () => {
   it("reports NOPASSWD with SETENV even for one narrow command: the caller's LD_PRELOAD reaches it", async () => {
     const report = await scanFiles({
