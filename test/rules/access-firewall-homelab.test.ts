@@ -9,6 +9,7 @@ const RULES = new Set([
   "open-firewall-unauthenticated", "ssh-permit-root-login", "ssh-password-authentication", "ssh-keyboard-interactive",
   "sudo-nopasswd", "user-plaintext-password", "root-equivalent-group", "nix-trusted-users", "nix-sandbox-disabled",
   "database-trust-auth", "nfs-no-root-squash", "nfs-export-to-everyone", "world-writable-path", "console-autologin-root",
+  "samba-legacy-protocol",
 ]);
 
 describe("access and firewall rules on examples/homelab", () => {
@@ -35,6 +36,8 @@ describe("access and firewall rules on examples/homelab", () => {
       "open-firewall-unauthenticated modules/monitoring.nix:31 medium [nas]",
       // The docker group matters only where Docker runs: nas and workstation, not laptop.
       "root-equivalent-group modules/extras.nix:29 high [nas]",
+      // The scanner share turns SMB1 back on, with port 445 open on every interface.
+      "samba-legacy-protocol hosts/nas/default.nix:91 medium [nas]",
       "ssh-keyboard-interactive flake.nix:37 medium [laptop]",
       "ssh-password-authentication modules/common.nix:11 critical [laptop]",
       "ssh-password-authentication modules/common.nix:11 critical [nas,workstation]",

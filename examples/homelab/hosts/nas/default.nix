@@ -82,4 +82,18 @@ in
     ports = [ "8081:8080" ];
     volumes = [ "/srv/books:/config" ];
   };
+
+  # The old document scanner only speaks SMB1, so the share for it turns the protocol back on.
+  services.samba = {
+    enable = true;
+    openFirewall = true;
+    settings = {
+      global."server min protocol" = "NT1";
+      scans = {
+        path = "/srv/scans";
+        "read only" = "no";
+        "valid users" = "alice";
+      };
+    };
+  };
 }
