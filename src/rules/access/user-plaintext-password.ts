@@ -233,7 +233,7 @@ function unindexedPlaintext(ctx: NixFileContext): PasswordDef[] {
     const initial = option === "initialPassword";
     const pos = ctx.parsed.source.lines.position(b.start);
     const shownPath = `users.users.${name === "*" ? "<name>" : name}.${option}`;
-    const def: OptionDefinition = around ?? { path: shownPath, segments: [], binding: b, attrpath: path, value: value!, inner: value!, conditions: [], via: [], isLeaf: true, line: pos.line, column: pos.column };
+    const def = around ?? standIn(shownPath, b, path, value!, pos);
     out.push({
       def,
       user,
@@ -259,6 +259,12 @@ function unindexedPlaintext(ctx: NixFileContext): PasswordDef[] {
   return out;
 }
 
+/** A definition standing for a binding the option index does not hold as one (its path is what
+ * the message shows). */
+function standIn(path: string, binding: SyntaxNode, attrpath: SyntaxNode | undefined, value: SyntaxNode, at: { line: number; column: number }): OptionDefinition {
+  return { path, segments: [], binding, attrpath, value, inner: value, conditions: [], via: [], isLeaf: true, line: at.line, column: at.column };
+}
+
 /** `{ username = "ners"; initialHashedPassword = "$6$…"; }` handed to a function (a profile that
  * builds users.users from its arguments: ners-NixOS profiles/users/*, `import common (args // {
  * … })`): the same committed hash as the option, which the options alone did not show. */
@@ -281,7 +287,7 @@ function argumentHashes(ctx: NixFileContext): PasswordDef[] {
     const around = enclosingDefinition(ctx.index, b);
     if (around && isDead(around)) continue;
     const at = ctx.parsed.source.lines.position(b.start);
-    const def: OptionDefinition = around ?? { path: `users.users.<${key}>`, segments: [], binding: b, attrpath: path, value: value!, inner: value!, conditions: [], via: [], isLeaf: true, line: at.line, column: at.column };
+    const def = around ?? standIn(`users.users.<${key}>`, b, path, value!, at);
     const nameNode = set.childNodes().find((c) => c.kind === K.NODE_ATTRPATH_VALUE && /^(?:username|userName|user|name)$/.test(c.childNodes()[0]?.text.trim() ?? ""));
     const nameValue = nameNode ? unparen(nameNode.childNodes()[1]) : undefined;
     const user = (nameValue?.kind === K.NODE_STRING ? staticString(nameValue) : undefined) ?? "a user";

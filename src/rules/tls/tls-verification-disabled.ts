@@ -263,20 +263,8 @@ function plainHttpOnly(binding: SyntaxNode): boolean {
 /** Every server a setting's neighbours name (`url`, `urls`, `host`, `server`...) is this host:
  * nobody on the network can sit between the client and a server on loopback. */
 function loopbackOnly(binding: SyntaxNode): boolean {
-  const set = binding.parent;
-  if (set?.kind !== K.NODE_ATTR_SET) return false;
-  const targets: string[] = [];
-  for (const b of set.childNodes()) {
-    if (b.kind !== K.NODE_ATTRPATH_VALUE) continue;
-    const n = normalise(bindingName(b) ?? "");
-    if (!/^(?:url|urls|uri|address|addresses|host|hosts|server|servers|endpoint|endpoints|servername)$/.test(n)) continue;
-    const v = staticValue(b.childNodes()[1]);
-    for (const x of Array.isArray(v) ? v : [v]) {
-      if (typeof x !== "string") return false;
-      targets.push(x);
-    }
-  }
-  return targets.length > 0 && targets.every((t) => LOOPBACK_URL.test(t.trim()));
+  const targets = setTargets(binding.parent);
+  return !!targets?.length && targets.every((t) => LOOPBACK_URL.test(t.trim()));
 }
 
 /** A neighbour turns TLS itself off (`ssl = false;` beside `verify_ssl = false;`): verification is
