@@ -178,15 +178,26 @@ function namesDirectory(text: string, rel: string): boolean {
 }
 
 /** The suffixes a file's one directory listing keeps (`lib.hasSuffix "_test.nix" name`), when every
- * suffix it tests is narrower than `.nix`: the listing takes only files ending so. undefined when
- * the file lists more than once or keeps any `.nix` file. */
-const suffixCache = new WeakMap<object, string[] | null>();
-function listingSuffixes(f: NixFileContext): string[] | undefined {
+ * suffix it tests is narrower than `.nix`, and the ones it leaves out (import-tree's `filterNot
+ * (lib.hasSuffix ".pkg.nix")`: a test under `filterNot` drops what it matches). `keep` is undefined
+ * when the listing keeps any `.nix` file; undefined as a whole when the file lists more than once
+ * or filters nothing by suffix. */
+interface SuffixFilter {
+  keep?: string[];
+  drop: string[];
+}
+const suffixCache = new WeakMap<object, SuffixFilter | null>();
+function listingSuffixes(f: NixFileContext): SuffixFilter | undefined {
   let known = suffixCache.get(f.parsed.root);
   if (known === undefined) {
     const listings = f.text.match(new RegExp(LISTS_DIRECTORY.source, "g")) ?? [];
-    const suffixes = [...f.text.matchAll(/\bhasSuffix\s+"([^"$\\]*)"/g)].map((m) => m[1]!);
-    known = listings.length === 1 && suffixes.length > 0 && suffixes.every((x) => /^.+\.nix$/.test(x) && x !== ".nix") ? suffixes : null;
+    const dropped = [...f.text.matchAll(/\bfilterNot\s*\(\s*(?:[\w.]+\.)?hasSuffix\s+"([^"$\\]*)"/g)].map((m) => m[1]!);
+    const tested = [...f.text.matchAll(/\bhasSuffix\s+"([^"$\\]*)"/g)].map((m) => m[1]!);
+    // The tests left once each dropped suffix is taken out are the ones that keep files.
+    const kept = [...tested];
+    for (const d of dropped) kept.splice(kept.indexOf(d), 1);
+    const narrow = (xs: string[]) => xs.length > 0 && xs.every((x) => /^.+\.nix$/.test(x) && x !== ".nix");
+    known = listings.length !== 1 || (!narrow(kept) && dropped.length === 0) ? null : { ...(narrow(kept) ? { keep: kept } : {}), drop: dropped };
     suffixCache.set(f.parsed.root, known);
   }
   return known ?? undefined;
@@ -194,8 +205,10 @@ function listingSuffixes(f: NixFileContext): string[] | undefined {
 
 /** May the directory listing of `f` take `file` (no suffix filter leaves it out)? */
 function listingTakes(f: NixFileContext, file: string): boolean {
-  const suffixes = listingSuffixes(f);
-  return !suffixes || suffixes.some((x) => file.endsWith(x));
+  const filter = listingSuffixes(f);
+  if (!filter) return true;
+  if (filter.drop.some((x) => file.endsWith(x))) return false;
+  return !filter.keep || filter.keep.some((x) => file.endsWith(x));
 }
 
 /** `${self}/dir`, `${inputs.self}/dir`, `self + "/dir"`, `self + /dir`: a path from the flake's root. */

@@ -295,6 +295,45 @@ describe("a flake listing one directory for its tests (issue 11, corpus10 judgin
   });
 });
 
+describe("import-tree with filterNot (issue 11, corpus11 mightyiam-infra outputs.nix)", () => {
+  // `imports = [ ((import inputs.import-tree).filterNot (lib.hasSuffix ".pkg.nix") ./modules) ]`
+  // loads every file under modules/ except the .pkg.nix ones: the suffix test under filterNot drops
+  // files, it does not keep them (the modules were called dead code once hosts were found).
+  const shared = `{ services.nfs.server.exports = "/srv/x *(rw,no_root_squash)"; }\n`;
+  const flake = (filter: string) => `{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  outputs = { self, nixpkgs, ... }@inputs: let
+    lib = nixpkgs.lib;
+  in {
+    nixosConfigurations.alpha = nixpkgs.lib.nixosSystem { modules = [ ./hosts/alpha.nix ]; };
+    dendritic = ((import inputs.import-tree).${filter} (lib.hasSuffix ".pkg.nix") ./modules);
+  };
+}
+`;
+
+  it("a module the listing takes stays a finding; a file the filter drops is listed apart", async () => {
+    const report = await scanMemory({
+      "flake.nix": flake("filterNot"),
+      "hosts/alpha.nix": `{ networking.hostName = "alpha"; }\n`,
+      "modules/users.nix": shared,
+      "modules/tool.pkg.nix": shared,
+    });
+    expect(report.findings.filter((f) => f.ruleId === "nfs-no-root-squash").map((f) => f.file)).toEqual(["modules/users.nix"]);
+    expect(report.suppressed.some((f) => f.file === "modules/tool.pkg.nix" && f.suppressedBy.kind === "unused")).toBe(true);
+  });
+
+  it("look-alike: `filter (hasSuffix ...)` keeps only what it matches", async () => {
+    const report = await scanMemory({
+      "flake.nix": flake("filter"),
+      "hosts/alpha.nix": `{ networking.hostName = "alpha"; }\n`,
+      "modules/users.nix": shared,
+      "modules/tool.pkg.nix": shared,
+    });
+    expect(report.findings.filter((f) => f.ruleId === "nfs-no-root-squash").map((f) => f.file)).toEqual(["modules/tool.pkg.nix"]);
+    expect(report.suppressed.some((f) => f.file === "modules/users.nix" && f.suppressedBy.kind === "unused")).toBe(true);
+  });
+});
+
 describe("a default.nix named in full (`import ./shell/default.nix`)", () => {
   it("is used; a default.nix nothing names is listed apart", async () => {
     const shared = `{ services.nfs.server.exports = "/srv/x *(rw,no_root_squash)"; }\n`;
