@@ -12,7 +12,16 @@ export function isSecretReference(value: string): boolean {
   if (/^\$[A-Za-z_{(]/.test(v)) return true; // $VAR, ${VAR}, $(command)
   if (/^`[^`]+`$/.test(v) && /\s/.test(v)) return true; // a command run for the value (neomutt, muttrc): `pass mail/me`
   if (/^\$(?:\d|[@*#?!$-])$/.test(v)) return true; // a shell function's or script's argument: pass="$3"
-  if (/^%\(?[A-Za-z_][A-Za-z0-9_]*\)?[sd%]?$|^%[A-Za-z_][A-Za-z0-9_]*%$/.test(v)) return true; // %(var)s, %VAR%
+  if (/^%\(?[A-Za-z_][A-Za-z0-9_]*\)?[sd%]?$|^%[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*%$/.test(v)) return true; // %(var)s, %VAR%, %db-password% (a template generator's)
+  // A run-time placeholder a script or the program substitutes: `__OIDC_CLIENT_SECRET__` (sed in a
+  // preStart), Frigate's `{FRIGATE_MQTT_PASSWORD}`, opencode's `{env:CONTEXT7_API_KEY}`
+  // (carpenike-nix-config, bbaserdem-NixOS-Config-Dendritic, judged wrong).
+  if (/^__[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*__$/.test(v)) return true;
+  if (/^\{[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\}$/.test(v)) return true;
+  if (/^\{(?:env|file):[A-Za-z0-9_./-]+\}$/.test(v)) return true;
+  // A 1Password secret reference (`op://vault/item/field`): item names may hold spaces
+  // (leona-ya-nixfiles "op://Private/SSH Key Age/password", judged wrong).
+  if (/^op:\/\/[^/\s][^/]*(?:\/[^/]+){1,3}$/.test(v)) return true;
   if (/^@[A-Za-z_][A-Za-z0-9_-]*@$/.test(v)) return true; // substituteAll placeholder
   if (/\{\{.*\}\}/.test(v) || /^\{%.*%\}$/.test(v) || /^#\{.*\}$/.test(v)) return true; // templates
   if (/^!(?:secret|env_var|vault|include|ENV|Ref|Sub|GetAtt)\b/.test(v)) return true; // YAML tags

@@ -32,6 +32,9 @@ const PATCH_FILE = /\.(?:patch|diff)$/i;
  * names, prompts, defaults and test values (issue 12: C code constants reported as passwords);
  * only token formats (a Google API key, a private key block) count there, as in patches. */
 const C_SOURCE = /\.(?:c|h|cc|cpp|cxx|hh|hpp|hxx|ino)$/i;
+/** Package lock files: package names and checksums under keys that read like settings (yarn.lock's
+ * `parse-passwd:` dependency line, notthebee-nix-config, judged wrong); only token formats count. */
+const LOCK_FILE = /(?:^|\/)(?:yarn\.lock|package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.ya?ml|bun\.lock|Cargo\.lock|Gemfile\.lock|poetry\.lock|uv\.lock|composer\.lock|go\.sum|flake\.lock|deps\.json|gomod2nix\.toml)$/;
 /** Files that hold a password hash by design (clan vars/facts `root-password-hash`), like hashedPassword. */
 const HASH_FILE = /hash/i;
 /** Templates (`.env.example`, `config.sample.yaml`): a placeholder there is an example, not a deployed value. */
@@ -280,7 +283,7 @@ function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
   if (!unparsedNix && committedSecret(ctx)) return; // the whole file is the finding
   if (!unparsedNix && encryptedSecretFile(ctx)) return; // ciphertext and sops metadata
   const kind = fileKindOf(ctx.file);
-  const doc = DOC_FILE.test(ctx.file) || PATCH_FILE.test(ctx.file) || C_SOURCE.test(ctx.file);
+  const doc = DOC_FILE.test(ctx.file) || PATCH_FILE.test(ctx.file) || C_SOURCE.test(ctx.file) || LOCK_FILE.test(ctx.file);
   const matches = detectSecrets(ctx.text, { fileKind: kind }).filter((m) => {
     if (documentedAsPublicTestValue(ctx.text!, m.start)) return false;
     // The vendor's published password of its test environment, named in the same block (BankID's
@@ -330,6 +333,11 @@ export const hardcodedSecret: Rule = {
       hostExample(`{ environment.etc."ircd.conf".text = ''\n    SecretKey=q8ZfT2mWx4LpR7vN1cKj9sBd3HyG6eQa\n  ''; services.myapp.settings.passwd = "x7"; }\n`),
       // One credential used three times in a script: one finding, naming the other lines.
       hostExample(`{ pkgs, ... }: {\n  systemd.services.listeners.script = ''\n    curl -sS 'http://admin:Kq8vTz2mWp@radio.example.org:8000/admin/listclients.json?mount=/a.ogg'\n    curl -sS 'http://admin:Kq8vTz2mWp@radio.example.org:8000/admin/listclients.json?mount=/a.mp3'\n    curl -sS 'http://admin:Kq8vTz2mWp@radio.example.org:8000/admin/listclients.json?mount=/a.opus'\n  '';\n}\n`),
+      // Look-alikes of the names and placeholders below, with values: a password quoted with escaped
+      // quotes in a Nix string, a random key under an environment variable's name, a token in a lock file.
+      hostExample(`{ lib, ... }: { environment.etc."registries.yaml".text = lib.concatStringsSep "\\n" [ "configs:" "  r:" "    auth:" "      password: \\"Tq8vXz2mWp9L\\"" ]; }\n`),
+      hostExample(`{ programs.mcp.servers.context7.env = { "CONTEXT7_API_KEY" = "ctx7sk-8f2aQ9vLx4T7wN1bZ5cH3jP6"; }; }\n`),
+      { "pkgs/app/yarn.lock": 'app@^1.0.0:\n  resolved "https://x-access-token:ghp_R8dK2mQ9vL4xT7wN1bZ5cH3jP6fY0sA2eU8i@github.com/acme/app.git#abc"\n' },
     ],
     silent: [
       hostExample(`{ services.myapp.githubTokenFile = "/run/secrets/github-token"; }\n`),
@@ -339,6 +347,14 @@ export const hardcodedSecret: Rule = {
       hostExample(`{ services.myapp.settings.client_id = "0b2f6a1e-5c3d-4e7f-8a9b-1c2d3e4f5a6b"; }\n`),
       // An IRC daemon's feature flags: the /stats letters hidden from users, spelled in order.
       hostExample(`{ pkgs, ... }: {\n  environment.etc."ircd.conf".text = ''\n    features {\n      SecretNotices=1\n      SecretStats=aAbBcCdDeEfFgGhHiIkKlLmMnNoOpPqQrRsStTUvVwWxXyYzZ\n    };\n  '';\n}\n`),
+      // Names of secrets kept elsewhere: a sops key, a Helm chart's existing Kubernetes Secret and the key in it.
+      hostExample(`{ services.restic.settings.passwordSecret = "restic/password"; services.k8s.grafana.values.admin = { existingSecret = "grafana-admin"; passwordKey = "admin-password"; }; }\n`),
+      // Run-time placeholders: substituted by a preStart, by the program from its environment, by a
+      // template generator, by 1Password's CLI; a shell variable in escaped quotes.
+      hostExample(`{ lib, ... }: {\n  services.myapp.settings.oidc.secret = "__OIDC_CLIENT_SECRET__";\n  services.myapp.settings.mqtt.password = "{MYAPP_MQTT_PASSWORD}";\n  programs.mcp.servers.context7.env = { "CONTEXT7_API_KEY" = "{env:CONTEXT7_API_KEY}"; };\n  services.myapp.settings.template = "postgres://coder:%coder-pg-password%@db:5432/coder";\n  services.myapp.settings.sshKeyPassphrase = "op://Private/SSH Key Age/password";\n  systemd.services.reg.script = lib.concatStringsSep "\\n" [ "cat > /etc/r.yaml <<EOF" "      password: \\"$registry_password\\"" "EOF" ];\n}\n`),
+      // A Kubernetes field selector over Secrets, and a lock file naming the package parse-passwd.
+      { "manifests/operator.yaml": "args:\n  - --secret-field-selector=type!=kubernetes.io/dockercfg,type!=kubernetes.io/service-account-token\n" },
+      { "pkgs/app/yarn.lock": 'homedir-polyfill@^1.0.1:\n  dependencies:\n    parse-passwd: "npm:^1.0.0"\n  checksum: 3c099844f94b8b0ec6fb4e26b3e57ab9a5d0d9c40e0356f4a5ad0df0eba3d1fd\n' },
       // C source in a Nix string filling a struct passwd: "x" means "see /etc/shadow".
       hostExample(`{ pkgs, ... }: {\n  environment.systemPackages = [ (pkgs.writeTextDir "src/getpw.c" ''\n    struct passwd pwd;\n    pwd.pw_name = name_buf;\n    pwd.pw_passwd = "x";\n    pwd.pw_dir = dir_buf;\n  '') ];\n}\n`),
     ],
