@@ -11,6 +11,9 @@ export function isSecretReference(value: string): boolean {
   if (v.includes("${")) return true; // Nix or shell interpolation: computed, not literal
   if (/^\$[A-Za-z_{(]/.test(v)) return true; // $VAR, ${VAR}, $(command)
   if (/^`[^`]+`$/.test(v) && /\s/.test(v)) return true; // a command run for the value (neomutt, muttrc): `pass mail/me`
+  // A shell variable spliced between single-quoted parts (`'{"clientSecret":"'$OAUTH_SECRET'"}'`:
+  // fosskar-nixfiles papra.nix, judged wrong): the value is the variable's at run time.
+  if (/^(['"])\$\{?[A-Za-z_][A-Za-z0-9_]*\}?\1$|^'"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?"'$/.test(v)) return true;
   if (/^\$(?:\d|[@*#?!$-])$/.test(v)) return true; // a shell function's or script's argument: pass="$3"
   if (/^%\(?[A-Za-z_][A-Za-z0-9_]*\)?[sd%]?$|^%[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*%$/.test(v)) return true; // %(var)s, %VAR%, %db-password% (a template generator's)
   // A run-time placeholder a script or the program substitutes: `__OIDC_CLIENT_SECRET__` (sed in a
@@ -115,6 +118,9 @@ export function isPlaceholder(value: string): boolean {
   if (/(.)\1{5,}/.test(v) && /(?:x{6,}|X{6,}|0{8,}|\*{4,}|\.{4,})/.test(v)) return true; // padded sample: sk_live_xxxxxxxx
   // A token's prefix with X's for the rest: `github_pat_XXX`, `ghp_xxxx` (mirkolenz-nixos README).
   if (/^[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)*[_-](?:X{3,}|x{3,})$/.test(v)) return true;
+  // A token's prefix and an ellipsis: `ghp_...`, `sk-…` (a clan prompt's description, fosskar-nixfiles
+  // access-tokens.nix, judged wrong).
+  if (/^[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)*[_-](?:\.{3}|…)/.test(v)) return true;
   // Marker words in one consistent case, so random mixed-case text ("...PFakExm...") is not caught.
   const marker = /example|dummy|placeholder|changeme|change_me|replace_?me|your[_-]|_here\b|fake|sample|redacted/;
   const folded = v.replace(/[A-Z]{4,}|[A-Z][a-z]{3,}/g, (w) => w.toLowerCase()); // EXAMPLE, Example
@@ -185,7 +191,10 @@ export function isChatId(value: string): boolean {
  * separated by spaces, one of them naming what it describes. */
 export function isProseAboutSecret(value: string): boolean {
   const words = value.trim().split(/\s+/);
-  return words.length >= 4 && words.some((w) => /^(?:password|passwords|passphrase|secret|token|key|credentials?)[.,:;)]?$/i.test(w));
+  if (words.length >= 4 && words.some((w) => /^(?:password|passwords|passphrase|secret|token|key|credentials?)[.,:;)]?$/i.test(w))) return true;
+  // A short label naming the thing, in lower-case words: a prompt's wording (`password = "login
+  // password"` in a clan vars prompt table: fosskar-nixfiles sabnzbd.nix, judged wrong).
+  return /^[a-z]{2,}(?: [a-z]{2,}){0,2} (?:password|passphrase|secret|token|key)$/.test(value.trim());
 }
 
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\/\d{1,2})?$/;

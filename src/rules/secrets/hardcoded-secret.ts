@@ -35,6 +35,10 @@ const C_SOURCE = /\.(?:c|h|cc|cpp|cxx|hh|hpp|hxx|ino)$/i;
 /** Package lock files: package names and checksums under keys that read like settings (yarn.lock's
  * `parse-passwd:` dependency line, notthebee-nix-config, judged wrong); only token formats count. */
 const LOCK_FILE = /(?:^|\/)(?:yarn\.lock|package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.ya?ml|bun\.lock|Cargo\.lock|Gemfile\.lock|poetry\.lock|uv\.lock|composer\.lock|go\.sum|flake\.lock|deps\.json|gomod2nix\.toml)$/;
+/** Unit-test sources (`test_updater.py`, `url_test.go`, `parse.test.ts`): their credentials are the
+ * fixtures the tests parse (fosskar-nixfiles packages/updater/test_updater.py `oauth2:tok@`, judged
+ * wrong); only token formats count. */
+const TEST_SOURCE = /(?:^|\/)(?:test_[^/]+\.py|[^/]+_test\.(?:py|go)|[^/]+\.(?:test|spec)\.[cm]?[jt]sx?)$/;
 /** Files that hold a password hash by design (clan vars/facts `root-password-hash`), like hashedPassword. */
 const HASH_FILE = /hash/i;
 /** Templates (`.env.example`, `config.sample.yaml`): a placeholder there is an example, not a deployed value. */
@@ -283,12 +287,15 @@ function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
   if (!unparsedNix && committedSecret(ctx)) return; // the whole file is the finding
   if (!unparsedNix && encryptedSecretFile(ctx)) return; // ciphertext and sops metadata
   const kind = fileKindOf(ctx.file);
-  const doc = DOC_FILE.test(ctx.file) || PATCH_FILE.test(ctx.file) || C_SOURCE.test(ctx.file) || LOCK_FILE.test(ctx.file);
+  const doc = DOC_FILE.test(ctx.file) || PATCH_FILE.test(ctx.file) || C_SOURCE.test(ctx.file) || LOCK_FILE.test(ctx.file) || TEST_SOURCE.test(ctx.file);
+  const testSource = TEST_SOURCE.test(ctx.file);
   const matches = detectSecrets(ctx.text, { fileKind: kind }).filter((m) => {
     if (documentedAsPublicTestValue(ctx.text!, m.start)) return false;
     // The vendor's published password of its test environment, named in the same block (BankID's
     // test certificate password beside appapi2.test.bankid.com: Lillecarl/nixos kc.tf, judged wrong).
     if (m.detector === "plaintext-password" && besideTestEndpoint(ctx.text!, m.start, ctx.text!.slice(m.start, m.end))) return false;
+    // A URL with credentials in a unit test is the input the test parses.
+    if (testSource && m.detector === "url-credentials") return false;
     if (doc) return TOKEN_IDS.has(m.detector);
     // As in parsed Nix: hashes are how NixOS takes passwords, and comments are not judged.
     if (unparsedNix && (m.kind === "password-hash" || commentedOut(ctx.text!, m.start))) return false;
@@ -338,6 +345,9 @@ export const hardcodedSecret: Rule = {
       hostExample(`{ lib, ... }: { environment.etc."registries.yaml".text = lib.concatStringsSep "\\n" [ "configs:" "  r:" "    auth:" "      password: \\"Tq8vXz2mWp9L\\"" ]; }\n`),
       hostExample(`{ programs.mcp.servers.context7.env = { "CONTEXT7_API_KEY" = "ctx7sk-8f2aQ9vLx4T7wN1bZ5cH3jP6"; }; }\n`),
       { "pkgs/app/yarn.lock": 'app@^1.0.0:\n  resolved "https://x-access-token:ghp_R8dK2mQ9vL4xT7wN1bZ5cH3jP6fY0sA2eU8i@github.com/acme/app.git#abc"\n' },
+      // A token in a unit test's source, a literal client secret in a script's JSON, a passphrase of words.
+      { "pkgs/updater/test_updater.py": 'def test_url():\n    url = "https://x-access-token:ghp_R8dK2mQ9vL4xT7wN1bZ5cH3jP6fY0sA2eU8i@github.com/acme/app.git"\n' },
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.envgen.script = ''\n    echo 'PROVIDERS=[{"clientId":"app","clientSecret":"Kq8vTz2mWp9xLr4NbQ7cT3dY","type":"oidc"}]' > /run/app/env\n  '';\n  users.users.alice.extraGroups = [ ];\n}\n`),
     ],
     silent: [
       hostExample(`{ services.myapp.githubTokenFile = "/run/secrets/github-token"; }\n`),
@@ -357,6 +367,10 @@ export const hardcodedSecret: Rule = {
       { "pkgs/app/yarn.lock": 'homedir-polyfill@^1.0.1:\n  dependencies:\n    parse-passwd: "npm:^1.0.0"\n  checksum: 3c099844f94b8b0ec6fb4e26b3e57ab9a5d0d9c40e0356f4a5ad0df0eba3d1fd\n' },
       // C source in a Nix string filling a struct passwd: "x" means "see /etc/shadow".
       hostExample(`{ pkgs, ... }: {\n  environment.systemPackages = [ (pkgs.writeTextDir "src/getpw.c" ''\n    struct passwd pwd;\n    pwd.pw_name = name_buf;\n    pwd.pw_passwd = "x";\n    pwd.pw_dir = dir_buf;\n  '') ];\n}\n`),
+      // A unit test's fixture URL, a clan vars prompt table, a prompt's example, a shell variable
+      // spliced between single-quoted parts of a JSON line.
+      { "pkgs/updater/test_updater.py": 'def test_url():\n    assert parse("https://oauth2:tok@codeberg.org/a/b.git").host == "codeberg.org"\n' },
+      hostExample(`{ lib, ... }: let\n  serverFields = {\n    username = "login username";\n    password = "login password";\n  };\nin {\n  clan.core.vars.generators.nix-access-tokens.prompts.tokens.description = "nix access-tokens line (e.g. access-tokens = github.com=ghp_...)";\n  systemd.services.envgen.script = ''\n    echo 'PROVIDERS=[{"clientId":"app","clientSecret":"'$OAUTH_SECRET'","type":"oidc"}]' > /run/app/env\n  '';\n  environment.etc."fields.json".text = builtins.toJSON serverFields;\n}\n`),
     ],
   },
   name: "hard-coded secret",
