@@ -292,6 +292,22 @@ export function documentedAsDeliberatelyWeak(text: string, offset: number): bool
   return commentSays(text, offset, DELIBERATELY_WEAK_NOTE);
 }
 
+// What a comment says to call a literal a placeholder that is substituted before use: "Placeholder,
+// replaced at runtime", "Replaced by systemd preStart" (carpenike-nix-config adguardhome/shared.nix,
+// judged wrong).
+const PLACEHOLDER_NOTE = /\bplaceholder\b|\b(?:replaced|substituted|overwritten|templated) (?:by|at|with|in|during|on|from)\b/i;
+
+/**
+ * Whether a comment by the literal at `offset` calls it a placeholder substituted before use, and
+ * the value reads as a name (a word, `ADGUARDPASS`, `__X__`), not a random string that a "replace
+ * this placeholder" note might sit beside.
+ */
+export function documentedAsPlaceholder(text: string, offset: number, value: string): boolean {
+  const v = value.trim().replace(/^["']|["']$/g, "");
+  if (!(/^_*[A-Z][A-Z0-9_]*$/.test(v) || isWordLike(v) || isSingleWord(v))) return false;
+  return commentSays(text, offset, PLACEHOLDER_NOTE);
+}
+
 /** A trailing comment on the line of `offset`, or the block of comment lines right above it, matching `note`. */
 function commentSays(text: string, offset: number, note: RegExp): boolean {
   const lineStart = text.lastIndexOf("\n", offset - 1) + 1;

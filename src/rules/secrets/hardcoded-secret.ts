@@ -11,7 +11,7 @@
 import { extname, posix } from "node:path";
 import { SyntaxKind as K, LineIndex, type SyntaxNode } from "../../nix/syntax.js";
 import { calleeName, flattenApply } from "../../nix/options.js";
-import { besideTestEndpoint, detectSecrets, documentedAsDeliberatelyWeak, documentedAsPublicTestValue, isEmptyPasswordHash, isPlaceholder, namesCommand, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
+import { besideTestEndpoint, detectSecrets, documentedAsDeliberatelyWeak, documentedAsPlaceholder, documentedAsPublicTestValue, isEmptyPasswordHash, isPlaceholder, namesCommand, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
 import { definitionOf, enclosingDefinition, inOptionDocumentation, rangeOf, redactedLine, stringSource, syntacticPath, valueSite } from "../nix-strings.js";
 import type { NixFileContext, Rule, TextFileContext } from "../types.js";
 import { committedSecret, encryptedSecretFile } from "./committed-secret-file.js";
@@ -113,6 +113,7 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
     // emergencyAccess, rspamd's controller password): not reported in Nix.
     if (m.kind === "password-hash") continue;
     if (documentedAsPublicTestValue(ctx.text, m.start)) continue;
+    if (documentedAsPlaceholder(ctx.text, m.start, ctx.text.slice(m.start, m.end))) continue;
     if (m.detector === "plaintext-password" && besideTestEndpoint(ctx.text, m.start, ctx.text.slice(m.start, m.end))) continue;
     if (m.detector === "url-credentials" && loopbackDevShellUrl(ctx, str, m.end)) continue;
     if (m.detector === "plaintext-password" && judgedByKey(m, key)) {
@@ -291,6 +292,7 @@ function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
   const testSource = TEST_SOURCE.test(ctx.file);
   const matches = detectSecrets(ctx.text, { fileKind: kind }).filter((m) => {
     if (documentedAsPublicTestValue(ctx.text!, m.start)) return false;
+    if (documentedAsPlaceholder(ctx.text!, m.start, ctx.text!.slice(m.start, m.end))) return false;
     // The vendor's published password of its test environment, named in the same block (BankID's
     // test certificate password beside appapi2.test.bankid.com: Lillecarl/nixos kc.tf, judged wrong).
     if (m.detector === "plaintext-password" && besideTestEndpoint(ctx.text!, m.start, ctx.text!.slice(m.start, m.end))) return false;
@@ -348,6 +350,8 @@ export const hardcodedSecret: Rule = {
       // A token in a unit test's source, a literal client secret in a script's JSON, a passphrase of words.
       { "pkgs/updater/test_updater.py": 'def test_url():\n    url = "https://x-access-token:ghp_R8dK2mQ9vL4xT7wN1bZ5cH3jP6fY0sA2eU8i@github.com/acme/app.git"\n' },
       hostExample(`{ pkgs, ... }: {\n  systemd.services.envgen.script = ''\n    echo 'PROVIDERS=[{"clientId":"app","clientSecret":"Kq8vTz2mWp9xLr4NbQ7cT3dY","type":"oidc"}]' > /run/app/env\n  '';\n  users.users.alice.extraGroups = [ ];\n}\n`),
+      // A random password beside a "placeholder" note: the note does not make it one.
+      hostExample(`{\n  services.adguardhome.settings.users = [ { name = "ryan"; password = "Kq8vTz2mWp9xLr4N"; } ]; # placeholder until sops\n}\n`),
     ],
     silent: [
       hostExample(`{ services.myapp.githubTokenFile = "/run/secrets/github-token"; }\n`),
@@ -371,6 +375,8 @@ export const hardcodedSecret: Rule = {
       // spliced between single-quoted parts of a JSON line.
       { "pkgs/updater/test_updater.py": 'def test_url():\n    assert parse("https://oauth2:tok@codeberg.org/a/b.git").host == "codeberg.org"\n' },
       hostExample(`{ lib, ... }: let\n  serverFields = {\n    username = "login username";\n    password = "login password";\n  };\nin {\n  clan.core.vars.generators.nix-access-tokens.prompts.tokens.description = "nix access-tokens line (e.g. access-tokens = github.com=ghp_...)";\n  systemd.services.envgen.script = ''\n    echo 'PROVIDERS=[{"clientId":"app","clientSecret":"'$OAUTH_SECRET'","type":"oidc"}]' > /run/app/env\n  '';\n  environment.etc."fields.json".text = builtins.toJSON serverFields;\n}\n`),
+      // A placeholder a preStart replaces, documented as such on its line.
+      hostExample(`{\n  services.adguardhome.settings.users = [ { name = "ryan"; password = "ADGUARDPASS"; } ]; # Replaced by systemd preStart\n}\n`),
     ],
   },
   name: "hard-coded secret",
