@@ -105,6 +105,10 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
     else repeats.set(first, [...(repeats.get(first) ?? []), i]);
   });
   const repeated = new Set([...repeats.values()].flat());
+  // A flake check (`checks.<name> = pkgs.runCommand …`) is a test built in the sandbox: a password
+  // or a keyword-anchored value there is its fixture (sini-nix-config nixidy.nix,
+  // checks.secret-post-process-idempotency's `password: hunter2`, judged wrong); token formats still count.
+  const inCheck = syntacticPath(str).includes("checks");
   for (const [i, m] of abs.entries()) {
     if (repeated.has(i)) continue;
     const again = (repeats.get(i) ?? []).map((j) => lines.position(abs[j]!.start).line);
@@ -112,6 +116,7 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
     // Password hashes are how NixOS and its services take passwords (hashedPassword,
     // emergencyAccess, rspamd's controller password): not reported in Nix.
     if (m.kind === "password-hash") continue;
+    if (inCheck && (m.detector === "plaintext-password" || m.detector === "generic-secret")) continue;
     if (documentedAsPublicTestValue(ctx.text, m.start)) continue;
     if (documentedAsPlaceholder(ctx.text, m.start, ctx.text.slice(m.start, m.end))) continue;
     if (m.detector === "plaintext-password" && besideTestEndpoint(ctx.text, m.start, ctx.text.slice(m.start, m.end))) continue;
@@ -352,6 +357,8 @@ export const hardcodedSecret: Rule = {
       hostExample(`{ pkgs, ... }: {\n  systemd.services.envgen.script = ''\n    echo 'PROVIDERS=[{"clientId":"app","clientSecret":"Kq8vTz2mWp9xLr4NbQ7cT3dY","type":"oidc"}]' > /run/app/env\n  '';\n  users.users.alice.extraGroups = [ ];\n}\n`),
       // A random password beside a "placeholder" note: the note does not make it one.
       hostExample(`{\n  services.adguardhome.settings.users = [ { name = "ryan"; password = "Kq8vTz2mWp9xLr4N"; } ]; # placeholder until sops\n}\n`),
+      // A real token in a flake check is still a token.
+      hostExample(`{ pkgs, ... }: {\n  checks.x86_64-linux.api = pkgs.runCommand "api" { } ''\n    curl -H "Authorization: token ghp_R8dK2mQ9vL4xT7wN1bZ5cH3jP6fY0sA2eU8i" https://api.github.com/user > $out\n  '';\n}\n`),
     ],
     silent: [
       hostExample(`{ services.myapp.githubTokenFile = "/run/secrets/github-token"; }\n`),
@@ -377,6 +384,8 @@ export const hardcodedSecret: Rule = {
       hostExample(`{ lib, ... }: let\n  serverFields = {\n    username = "login username";\n    password = "login password";\n  };\nin {\n  clan.core.vars.generators.nix-access-tokens.prompts.tokens.description = "nix access-tokens line (e.g. access-tokens = github.com=ghp_...)";\n  systemd.services.envgen.script = ''\n    echo 'PROVIDERS=[{"clientId":"app","clientSecret":"'$OAUTH_SECRET'","type":"oidc"}]' > /run/app/env\n  '';\n  environment.etc."fields.json".text = builtins.toJSON serverFields;\n}\n`),
       // A placeholder a preStart replaces, documented as such on its line.
       hostExample(`{\n  services.adguardhome.settings.users = [ { name = "ryan"; password = "ADGUARDPASS"; } ]; # Replaced by systemd preStart\n}\n`),
+      // A flake check's fixture: the plaintext a test feeds the script it checks.
+      hostExample(`{ pkgs, ... }: {\n  checks.x86_64-linux.post-process = pkgs.runCommand "post-process" { } ''\n    PLAINTEXT='kind: SopsSecret\n    stringData:\n      password: hunter2'\n    printf '%s' "$PLAINTEXT" | sha256sum > $out\n  '';\n}\n`),
     ],
   },
   name: "hard-coded secret",
