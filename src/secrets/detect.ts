@@ -222,8 +222,15 @@ function tokenCandidates(text: string, out: Candidate[]): void {
 
 /** Trims whitespace and reports the trimmed span. */
 function trimmedSpan(value: string, offset: number): { value: string; start: number; end: number } {
-  const lead = value.length - value.trimStart().length;
-  const trimmed = value.trim();
+  let lead = value.length - value.trimStart().length;
+  let trimmed = value.trim();
+  // Quoted with escaped quotes inside a Nix string (`password: \\"$registry_password\\"` in a
+  // heredoc, sini-nix-config k3s.nix, judged wrong): the quotes are the YAML's, not the value.
+  const escaped = /^\\(["'])(.*)\\\1$/.exec(trimmed);
+  if (escaped) {
+    lead += 2;
+    trimmed = escaped[2]!;
+  }
   return { value: trimmed, start: offset + lead, end: offset + lead + trimmed.length };
 }
 

@@ -26,6 +26,7 @@ export type SecretFileKind =
   | "sops-encrypted"
   | "gpg-encrypted"
   | "git-crypt-encrypted"
+  | "jwe-encrypted"
   | "public-key"
   | "certificate"
   | "token-file"
@@ -131,6 +132,29 @@ export function sopsRuleMatches(relPath: string, rules: readonly SopsCreationRul
 const FINGERPRINT_NAME = /(?:\.fpr?|(?:^|[._-])fingerprint(?:\.txt)?)$/i;
 /** An OpenPGP fingerprint: 40 (v4) or 64 (v5) hex digits, optionally `0x` and groups of four. */
 const FINGERPRINT = /^(?:0x)?(?:[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}|(?:[0-9A-Fa-f]{4} {1,2}){9}[0-9A-Fa-f]{4})$/;
+/** A line of a pass `.gpg-id`: a key id (8/16 hex, optionally 0x) or a user id (an e-mail address, `Name <mail>`). */
+const GPG_ID_LINE = /^(?:#.*|(?:0x)?(?:[0-9A-Fa-f]{8}|[0-9A-Fa-f]{16})!?|[^\s<>@]+@[^\s<>@]+\.[A-Za-z]{2,}|[^<>]*<[^\s<>@]+@[^\s<>@]+>)$/;
+/** A Syncthing device ID: 56 base32 characters and 4 check characters, in eight groups of seven. */
+const SYNCTHING_DEVICE_ID = /^[A-Z2-7]{7}(?:-[A-Z2-7]{7}){7}$/;
+const JWE_COMPACT = /^([A-Za-z0-9_-]{8,})\.([A-Za-z0-9_-]*)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/;
+
+/** A JWE (RFC 7516) in compact serialisation: five parts, a JSON header with `alg` and `enc` (and
+ * for a file not named `.jwe`, Clevis's `clevis` member). A JWS/JWT has three parts: not this. */
+export function isEncryptedJwe(line: string, name: string): boolean {
+  const m = JWE_COMPACT.exec(line);
+  if (!m) return false;
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(m[1]!, "base64url").toString("utf8"));
+  } catch {
+    return false;
+  }
+  if (typeof header !== "object" || header === null) return false;
+  const h = header as Record<string, unknown>;
+  if (typeof h.alg !== "string" || typeof h.enc !== "string") return false;
+  return /\.jwe$/i.test(name) || (typeof h.clevis === "object" && h.clevis !== null);
+}
+
 const NOT_SECRET_MATERIAL = /(?:\.nix|\.md|\.txt\.example|\.pub|^\.gitignore|^\.gitattributes|^\.sops\.ya?ml|^\.keep|^\.gitkeep|^README[^/]*)$/i;
 const ENV_EXAMPLE = /^\.env\.(?:example|sample|template|dist|defaults?)$/i;
 
@@ -483,6 +507,26 @@ export function classifySecretFile(relPath: string, content: Buffer, opts: Class
   // high with a harmful "encrypt it" fix: secrets/util.sh reads it).
   if (FINGERPRINT_NAME.test(name) && lines.length === 1 && FINGERPRINT.test(lines[0]!)) {
     return { kind: "public-key", secretLike: false, reason: `${expectAge ? "named .age but " : ""}a public key fingerprint` };
+  }
+
+  // A pass store's recipient list (`.gpg-id`): the GPG keys the store's entries are encrypted to,
+  // by fingerprint, key id or user id; public names, and pass needs the file to encrypt (kloenk-nixfiles
+  // secrets/*/.gpg-id, judged wrong at high with a harmful "remove it" fix).
+  if (name === ".gpg-id" && lines.length > 0 && lines.every((l) => GPG_ID_LINE.test(l) || FINGERPRINT.test(l))) {
+    return { kind: "public-key", secretLike: false, reason: `${location ? location.reason + ", but " : ""}a pass recipient list (public GPG key ids)` };
+  }
+  // A Syncthing device ID: the public fingerprint of the device's certificate, made to be shared
+  // with its peers (sini-nix-config .secrets/hosts/uplink/syncthing-uplink.id beside the .age holding
+  // the key, judged wrong at high).
+  if (lines.length === 1 && SYNCTHING_DEVICE_ID.test(lines[0]!)) {
+    return { kind: "public-key", secretLike: false, reason: `${location ? location.reason + ", but " : ""}a Syncthing device ID (public)` };
+  }
+  // A JWE in compact serialisation (five base64url parts) whose header names its encryption: ciphertext,
+  // like an age file. Clevis seals disk keys so (`"clevis":{"pin":"tpm2"|"tang"|"sss"}`), to be
+  // committed and opened unattended at boot (sini-nix-config .secrets/hosts/*/zroot-key.jwe, judged
+  // wrong at high with a harmful "re-encrypt with agenix" fix).
+  if (lines.length === 1 && isEncryptedJwe(lines[0]!, name)) {
+    return { kind: "jwe-encrypted", secretLike: false, reason: "JWE-encrypted (compact serialisation, e.g. a Clevis-sealed key)" };
   }
 
   const matches = detectSecrets(text, { fileKind: fileKindOf(name) });

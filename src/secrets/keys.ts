@@ -60,6 +60,8 @@ const NOT_THE_VALUE = new Set([
   // `password-border-color = "#000000"`, `password-border-radius = 0.3em`: Gerg-L/nixos, judged wrong).
   "character", "color", "colour", "background", "foreground", "border", "radius", "width", "height", "font",
   "alignment", "align", "margin", "padding", "icon", "theme", "opacity", "shadow", "cursor", "placeholder",
+  // A selector over secrets (`--secret-field-selector=type!=…`, prometheus-operator: sini-nix-config, judged wrong).
+  "selector", "selectors",
 ]);
 
 // The word after "password" that makes it a program's name: a password store, manager, safe.
@@ -142,6 +144,11 @@ function computeKeyKind(key: string): KeyKind | undefined {
   const hasHash = words.some((w) => HASH_WORDS.has(w));
   if (hasPassword && hasHash) return NOT_THE_VALUE.has(final) ? undefined : "hash";
   if (NOT_THE_VALUE.has(final)) return undefined;
+  // The name of where a password is kept, not the password: a sops key (`passwordSecret =
+  // "restic/password"`), the key inside a Kubernetes Secret (`passwordKey = "admin-password"`), a
+  // Helm chart's `existingSecret` (carpenike-nix-config, sini-nix-config, judged wrong).
+  if (words.length >= 2 && (final === "secret" || final === "key") && (PASSWORD_WORDS.has(words[words.length - 2]!) || words[words.length - 2] === "pass")) return undefined;
+  if (words[0] === "existing") return undefined;
   if (hasHash) return undefined; // tokenHash, secret_sha256: digests of secrets, not secrets
   if (hasPassword) return "password";
   if (words.some((w) => SECRET_WORDS.has(w)) || hasPair(words)) return "secret";

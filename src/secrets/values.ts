@@ -11,8 +11,20 @@ export function isSecretReference(value: string): boolean {
   if (v.includes("${")) return true; // Nix or shell interpolation: computed, not literal
   if (/^\$[A-Za-z_{(]/.test(v)) return true; // $VAR, ${VAR}, $(command)
   if (/^`[^`]+`$/.test(v) && /\s/.test(v)) return true; // a command run for the value (neomutt, muttrc): `pass mail/me`
+  // A shell variable spliced between single-quoted parts (`'{"clientSecret":"'$OAUTH_SECRET'"}'`:
+  // fosskar-nixfiles papra.nix, judged wrong): the value is the variable's at run time.
+  if (/^(['"])\$\{?[A-Za-z_][A-Za-z0-9_]*\}?\1$|^'"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?"'$/.test(v)) return true;
   if (/^\$(?:\d|[@*#?!$-])$/.test(v)) return true; // a shell function's or script's argument: pass="$3"
-  if (/^%\(?[A-Za-z_][A-Za-z0-9_]*\)?[sd%]?$|^%[A-Za-z_][A-Za-z0-9_]*%$/.test(v)) return true; // %(var)s, %VAR%
+  if (/^%\(?[A-Za-z_][A-Za-z0-9_]*\)?[sd%]?$|^%[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*%$/.test(v)) return true; // %(var)s, %VAR%, %db-password% (a template generator's)
+  // A run-time placeholder a script or the program substitutes: `__OIDC_CLIENT_SECRET__` (sed in a
+  // preStart), Frigate's `{FRIGATE_MQTT_PASSWORD}`, opencode's `{env:CONTEXT7_API_KEY}`
+  // (carpenike-nix-config, bbaserdem-NixOS-Config-Dendritic, judged wrong).
+  if (/^__[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*__$/.test(v)) return true;
+  if (/^\{[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\}$/.test(v)) return true;
+  if (/^\{(?:env|file):[A-Za-z0-9_./-]+\}$/.test(v)) return true;
+  // A 1Password secret reference (`op://vault/item/field`): item names may hold spaces
+  // (leona-ya-nixfiles "op://Private/SSH Key Age/password", judged wrong).
+  if (/^op:\/\/[^/\s][^/]*(?:\/[^/]+){1,3}$/.test(v)) return true;
   if (/^@[A-Za-z_][A-Za-z0-9_-]*@$/.test(v)) return true; // substituteAll placeholder
   if (/\{\{.*\}\}/.test(v) || /^\{%.*%\}$/.test(v) || /^#\{.*\}$/.test(v)) return true; // templates
   if (/^!(?:secret|env_var|vault|include|ENV|Ref|Sub|GetAtt)\b/.test(v)) return true; // YAML tags
@@ -106,6 +118,9 @@ export function isPlaceholder(value: string): boolean {
   if (/(.)\1{5,}/.test(v) && /(?:x{6,}|X{6,}|0{8,}|\*{4,}|\.{4,})/.test(v)) return true; // padded sample: sk_live_xxxxxxxx
   // A token's prefix with X's for the rest: `github_pat_XXX`, `ghp_xxxx` (mirkolenz-nixos README).
   if (/^[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)*[_-](?:X{3,}|x{3,})$/.test(v)) return true;
+  // A token's prefix and an ellipsis: `ghp_...`, `sk-…` (a clan prompt's description, fosskar-nixfiles
+  // access-tokens.nix, judged wrong).
+  if (/^[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)*[_-](?:\.{3}|…)/.test(v)) return true;
   // Marker words in one consistent case, so random mixed-case text ("...PFakExm...") is not caught.
   const marker = /example|dummy|placeholder|changeme|change_me|replace_?me|your[_-]|_here\b|fake|sample|redacted/;
   const folded = v.replace(/[A-Z]{4,}|[A-Z][a-z]{3,}/g, (w) => w.toLowerCase()); // EXAMPLE, Example
@@ -176,7 +191,10 @@ export function isChatId(value: string): boolean {
  * separated by spaces, one of them naming what it describes. */
 export function isProseAboutSecret(value: string): boolean {
   const words = value.trim().split(/\s+/);
-  return words.length >= 4 && words.some((w) => /^(?:password|passwords|passphrase|secret|token|key|credentials?)[.,:;)]?$/i.test(w));
+  if (words.length >= 4 && words.some((w) => /^(?:password|passwords|passphrase|secret|token|key|credentials?)[.,:;)]?$/i.test(w))) return true;
+  // A short label naming the thing, in lower-case words: a prompt's wording (`password = "login
+  // password"` in a clan vars prompt table: fosskar-nixfiles sabnzbd.nix, judged wrong).
+  return /^[a-z]{2,}(?: [a-z]{2,}){0,2} (?:password|passphrase|secret|token|key)$/.test(value.trim());
 }
 
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\/\d{1,2})?$/;
@@ -272,6 +290,22 @@ const DELIBERATELY_WEAK_NOTE =
 /** Whether a comment by the literal at `offset` says the value is not meant to be secret (see DELIBERATELY_WEAK_NOTE). */
 export function documentedAsDeliberatelyWeak(text: string, offset: number): boolean {
   return commentSays(text, offset, DELIBERATELY_WEAK_NOTE);
+}
+
+// What a comment says to call a literal a placeholder that is substituted before use: "Placeholder,
+// replaced at runtime", "Replaced by systemd preStart" (carpenike-nix-config adguardhome/shared.nix,
+// judged wrong).
+const PLACEHOLDER_NOTE = /\bplaceholder\b|\b(?:replaced|substituted|overwritten|templated) (?:by|at|with|in|during|on|from)\b/i;
+
+/**
+ * Whether a comment by the literal at `offset` calls it a placeholder substituted before use, and
+ * the value reads as a name (a word, `ADGUARDPASS`, `__X__`), not a random string that a "replace
+ * this placeholder" note might sit beside.
+ */
+export function documentedAsPlaceholder(text: string, offset: number, value: string): boolean {
+  const v = value.trim().replace(/^["']|["']$/g, "");
+  if (!(/^_*[A-Z][A-Z0-9_]*$/.test(v) || isWordLike(v) || isSingleWord(v))) return false;
+  return commentSays(text, offset, PLACEHOLDER_NOTE);
 }
 
 /** A trailing comment on the line of `offset`, or the block of comment lines right above it, matching `note`. */

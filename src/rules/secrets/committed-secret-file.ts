@@ -78,6 +78,12 @@ export const committedSecretFile: Rule = {
       // directory that does not say it is fake.
       { "keys/age/yubi1.age": "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n" },
       { "modules/tests/secrets/api-token": "Zx81QmTr0VbN4kWq2Lp7Hs9D\n" },
+      // Look-alikes of the public or encrypted shapes below: a signed JWT (three parts, a bearer
+      // token) named .jwe, a TOTP seed in base32 without Syncthing's dashed groups, a token in a
+      // file named .gpg-id.
+      { "secrets/hosts/web/api.jwe": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiAiZGVwbG95LWJvdCIsICJpYXQiOiAxNzAwMDAwMDAwfQ.lpeYmZqbnJ2en6ChoqOkpaanqKmqq6ytrq-wsbKztLU\n" },
+      { "secrets/users/alice/totp-seed": "JBSWY3DPEHPK3PXPQ4ZTMNRWGQ2DKNJXHE3TGMZSGI2DQOJVGQYTAMZU\n" },
+      { "secrets/.gpg-id": "ghp_R8tq2Lm0Xw4Zk9Vb7Nc3Hs6Jd1Fg5Ya2Pq0E\n" },
     ],
     silent: [
       { "secrets/db-password.age": "-----BEGIN AGE ENCRYPTED FILE-----\nYWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSBhYmNkZWZnaGlqa2xtbm9w\n-----END AGE ENCRYPTED FILE-----\n" },
@@ -100,6 +106,13 @@ export const committedSecretFile: Rule = {
       { "modules/tests/dummy-secrets/searx.key": "yolo\n", "modules/tests/dummy-secrets/cache.key": "key-name:blabla123\n", "test/fake-secrets/api-token": "Zx81QmTr0VbN4kWq2Lp7Hs9D\n" },
       // A GPG key's fingerprint beside the public keys: what sops recipients are built from.
       { "secrets/keys/alice.gpg.fp": "3F2A9C41D7E08B56A1C4E9F2730B8D16E5A4C927\n", "secrets/keys/laptop.age.pub": "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n" },
+      // A pass store's recipient list: public GPG key ids, which pass needs to encrypt.
+      { "secrets/.gpg-id": "3F2A9C41D7E08B56A1C4E9F2730B8D16E5A4C927\n", "secrets/hosts/.gpg-id": "0x7A3C91D2E4F05B68\nalice@example.org\n" },
+      // A Syncthing device ID (public, shared with the peers) beside the .age holding the device key.
+      { "secrets/hosts/nas/syncthing-nas.id": "MFRGGZD-IFBEGRC-JKRLGNZ-QGEZDGN-BVGY3TQ-OJZXE4D-LNBSWY3-DPEHPK3\n" },
+      // A Clevis-sealed disk key (JWE compact serialisation, alg dir, TPM2 pin): ciphertext that the
+      // initrd opens unattended.
+      { "secrets/hosts/nas/zroot-key.jwe": "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwiY2xldmlzIjp7InBpbiI6InRwbTIiLCJ0cG0yIjp7Imhhc2giOiJzaGEyNTYiLCJrZXkiOiJlY2MifX19..ExMTExMTExMTExMT.KCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4_QEFCQ0RFRkc.ZGVmZ2hpamtsbW5vcHFycw" },
     ],
   },
   name: "unencrypted secret file committed",

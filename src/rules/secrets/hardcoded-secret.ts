@@ -11,7 +11,7 @@
 import { extname, posix } from "node:path";
 import { SyntaxKind as K, LineIndex, type SyntaxNode } from "../../nix/syntax.js";
 import { calleeName, flattenApply } from "../../nix/options.js";
-import { besideTestEndpoint, detectSecrets, documentedAsDeliberatelyWeak, documentedAsPublicTestValue, isEmptyPasswordHash, isPlaceholder, namesCommand, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
+import { besideTestEndpoint, detectSecrets, documentedAsDeliberatelyWeak, documentedAsPlaceholder, documentedAsPublicTestValue, isEmptyPasswordHash, isPlaceholder, namesCommand, TOKEN_PATTERNS, type SecretMatch } from "../../secrets/index.js";
 import { definitionOf, enclosingDefinition, inOptionDocumentation, rangeOf, redactedLine, stringSource, syntacticPath, valueSite } from "../nix-strings.js";
 import type { NixFileContext, Rule, TextFileContext } from "../types.js";
 import { committedSecret, encryptedSecretFile } from "./committed-secret-file.js";
@@ -32,6 +32,13 @@ const PATCH_FILE = /\.(?:patch|diff)$/i;
  * names, prompts, defaults and test values (issue 12: C code constants reported as passwords);
  * only token formats (a Google API key, a private key block) count there, as in patches. */
 const C_SOURCE = /\.(?:c|h|cc|cpp|cxx|hh|hpp|hxx|ino)$/i;
+/** Package lock files: package names and checksums under keys that read like settings (yarn.lock's
+ * `parse-passwd:` dependency line, notthebee-nix-config, judged wrong); only token formats count. */
+const LOCK_FILE = /(?:^|\/)(?:yarn\.lock|package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.ya?ml|bun\.lock|Cargo\.lock|Gemfile\.lock|poetry\.lock|uv\.lock|composer\.lock|go\.sum|flake\.lock|deps\.json|gomod2nix\.toml)$/;
+/** Unit-test sources (`test_updater.py`, `url_test.go`, `parse.test.ts`): their credentials are the
+ * fixtures the tests parse (fosskar-nixfiles packages/updater/test_updater.py `oauth2:tok@`, judged
+ * wrong); only token formats count. */
+const TEST_SOURCE = /(?:^|\/)(?:test_[^/]+\.py|[^/]+_test\.(?:py|go)|[^/]+\.(?:test|spec)\.[cm]?[jt]sx?)$/;
 /** Files that hold a password hash by design (clan vars/facts `root-password-hash`), like hashedPassword. */
 const HASH_FILE = /hash/i;
 /** Templates (`.env.example`, `config.sample.yaml`): a placeholder there is an example, not a deployed value. */
@@ -98,6 +105,10 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
     else repeats.set(first, [...(repeats.get(first) ?? []), i]);
   });
   const repeated = new Set([...repeats.values()].flat());
+  // A flake check (`checks.<name> = pkgs.runCommand …`) is a test built in the sandbox: a password
+  // or a keyword-anchored value there is its fixture (sini-nix-config nixidy.nix,
+  // checks.secret-post-process-idempotency's `password: hunter2`, judged wrong); token formats still count.
+  const inCheck = syntacticPath(str).includes("checks");
   for (const [i, m] of abs.entries()) {
     if (repeated.has(i)) continue;
     const again = (repeats.get(i) ?? []).map((j) => lines.position(abs[j]!.start).line);
@@ -105,7 +116,9 @@ function checkString(ctx: NixFileContext, str: SyntaxNode, lines: LineIndex): vo
     // Password hashes are how NixOS and its services take passwords (hashedPassword,
     // emergencyAccess, rspamd's controller password): not reported in Nix.
     if (m.kind === "password-hash") continue;
+    if (inCheck && (m.detector === "plaintext-password" || m.detector === "generic-secret")) continue;
     if (documentedAsPublicTestValue(ctx.text, m.start)) continue;
+    if (documentedAsPlaceholder(ctx.text, m.start, ctx.text.slice(m.start, m.end))) continue;
     if (m.detector === "plaintext-password" && besideTestEndpoint(ctx.text, m.start, ctx.text.slice(m.start, m.end))) continue;
     if (m.detector === "url-credentials" && loopbackDevShellUrl(ctx, str, m.end)) continue;
     if (m.detector === "plaintext-password" && judgedByKey(m, key)) {
@@ -280,12 +293,16 @@ function checkTextFile(ctx: TextFileContext, unparsedNix = false): void {
   if (!unparsedNix && committedSecret(ctx)) return; // the whole file is the finding
   if (!unparsedNix && encryptedSecretFile(ctx)) return; // ciphertext and sops metadata
   const kind = fileKindOf(ctx.file);
-  const doc = DOC_FILE.test(ctx.file) || PATCH_FILE.test(ctx.file) || C_SOURCE.test(ctx.file);
+  const doc = DOC_FILE.test(ctx.file) || PATCH_FILE.test(ctx.file) || C_SOURCE.test(ctx.file) || LOCK_FILE.test(ctx.file) || TEST_SOURCE.test(ctx.file);
+  const testSource = TEST_SOURCE.test(ctx.file);
   const matches = detectSecrets(ctx.text, { fileKind: kind }).filter((m) => {
     if (documentedAsPublicTestValue(ctx.text!, m.start)) return false;
+    if (documentedAsPlaceholder(ctx.text!, m.start, ctx.text!.slice(m.start, m.end))) return false;
     // The vendor's published password of its test environment, named in the same block (BankID's
     // test certificate password beside appapi2.test.bankid.com: Lillecarl/nixos kc.tf, judged wrong).
     if (m.detector === "plaintext-password" && besideTestEndpoint(ctx.text!, m.start, ctx.text!.slice(m.start, m.end))) return false;
+    // A URL with credentials in a unit test is the input the test parses.
+    if (testSource && m.detector === "url-credentials") return false;
     if (doc) return TOKEN_IDS.has(m.detector);
     // As in parsed Nix: hashes are how NixOS takes passwords, and comments are not judged.
     if (unparsedNix && (m.kind === "password-hash" || commentedOut(ctx.text!, m.start))) return false;
@@ -330,6 +347,18 @@ export const hardcodedSecret: Rule = {
       hostExample(`{ environment.etc."ircd.conf".text = ''\n    SecretKey=q8ZfT2mWx4LpR7vN1cKj9sBd3HyG6eQa\n  ''; services.myapp.settings.passwd = "x7"; }\n`),
       // One credential used three times in a script: one finding, naming the other lines.
       hostExample(`{ pkgs, ... }: {\n  systemd.services.listeners.script = ''\n    curl -sS 'http://admin:Kq8vTz2mWp@radio.example.org:8000/admin/listclients.json?mount=/a.ogg'\n    curl -sS 'http://admin:Kq8vTz2mWp@radio.example.org:8000/admin/listclients.json?mount=/a.mp3'\n    curl -sS 'http://admin:Kq8vTz2mWp@radio.example.org:8000/admin/listclients.json?mount=/a.opus'\n  '';\n}\n`),
+      // Look-alikes of the names and placeholders below, with values: a password quoted with escaped
+      // quotes in a Nix string, a random key under an environment variable's name, a token in a lock file.
+      hostExample(`{ lib, ... }: { environment.etc."registries.yaml".text = lib.concatStringsSep "\\n" [ "configs:" "  r:" "    auth:" "      password: \\"Tq8vXz2mWp9L\\"" ]; }\n`),
+      hostExample(`{ programs.mcp.servers.context7.env = { "CONTEXT7_API_KEY" = "ctx7sk-8f2aQ9vLx4T7wN1bZ5cH3jP6"; }; }\n`),
+      { "pkgs/app/yarn.lock": 'app@^1.0.0:\n  resolved "https://x-access-token:ghp_R8dK2mQ9vL4xT7wN1bZ5cH3jP6fY0sA2eU8i@github.com/acme/app.git#abc"\n' },
+      // A token in a unit test's source, a literal client secret in a script's JSON, a passphrase of words.
+      { "pkgs/updater/test_updater.py": 'def test_url():\n    url = "https://x-access-token:ghp_R8dK2mQ9vL4xT7wN1bZ5cH3jP6fY0sA2eU8i@github.com/acme/app.git"\n' },
+      hostExample(`{ pkgs, ... }: {\n  systemd.services.envgen.script = ''\n    echo 'PROVIDERS=[{"clientId":"app","clientSecret":"Kq8vTz2mWp9xLr4NbQ7cT3dY","type":"oidc"}]' > /run/app/env\n  '';\n  users.users.alice.extraGroups = [ ];\n}\n`),
+      // A random password beside a "placeholder" note: the note does not make it one.
+      hostExample(`{\n  services.adguardhome.settings.users = [ { name = "ryan"; password = "Kq8vTz2mWp9xLr4N"; } ]; # placeholder until sops\n}\n`),
+      // A real token in a flake check is still a token.
+      hostExample(`{ pkgs, ... }: {\n  checks.x86_64-linux.api = pkgs.runCommand "api" { } ''\n    curl -H "Authorization: token ghp_R8dK2mQ9vL4xT7wN1bZ5cH3jP6fY0sA2eU8i" https://api.github.com/user > $out\n  '';\n}\n`),
     ],
     silent: [
       hostExample(`{ services.myapp.githubTokenFile = "/run/secrets/github-token"; }\n`),
@@ -339,8 +368,24 @@ export const hardcodedSecret: Rule = {
       hostExample(`{ services.myapp.settings.client_id = "0b2f6a1e-5c3d-4e7f-8a9b-1c2d3e4f5a6b"; }\n`),
       // An IRC daemon's feature flags: the /stats letters hidden from users, spelled in order.
       hostExample(`{ pkgs, ... }: {\n  environment.etc."ircd.conf".text = ''\n    features {\n      SecretNotices=1\n      SecretStats=aAbBcCdDeEfFgGhHiIkKlLmMnNoOpPqQrRsStTUvVwWxXyYzZ\n    };\n  '';\n}\n`),
+      // Names of secrets kept elsewhere: a sops key, a Helm chart's existing Kubernetes Secret and the key in it.
+      hostExample(`{ services.restic.settings.passwordSecret = "restic/password"; services.k8s.grafana.values.admin = { existingSecret = "grafana-admin"; passwordKey = "admin-password"; }; }\n`),
+      // Run-time placeholders: substituted by a preStart, by the program from its environment, by a
+      // template generator, by 1Password's CLI; a shell variable in escaped quotes.
+      hostExample(`{ lib, ... }: {\n  services.myapp.settings.oidc.secret = "__OIDC_CLIENT_SECRET__";\n  services.myapp.settings.mqtt.password = "{MYAPP_MQTT_PASSWORD}";\n  programs.mcp.servers.context7.env = { "CONTEXT7_API_KEY" = "{env:CONTEXT7_API_KEY}"; };\n  services.myapp.settings.template = "postgres://coder:%coder-pg-password%@db:5432/coder";\n  services.myapp.settings.sshKeyPassphrase = "op://Private/SSH Key Age/password";\n  systemd.services.reg.script = lib.concatStringsSep "\\n" [ "cat > /etc/r.yaml <<EOF" "      password: \\"$registry_password\\"" "EOF" ];\n}\n`),
+      // A Kubernetes field selector over Secrets, and a lock file naming the package parse-passwd.
+      { "manifests/operator.yaml": "args:\n  - --secret-field-selector=type!=kubernetes.io/dockercfg,type!=kubernetes.io/service-account-token\n" },
+      { "pkgs/app/yarn.lock": 'homedir-polyfill@^1.0.1:\n  dependencies:\n    parse-passwd: "npm:^1.0.0"\n  checksum: 3c099844f94b8b0ec6fb4e26b3e57ab9a5d0d9c40e0356f4a5ad0df0eba3d1fd\n' },
       // C source in a Nix string filling a struct passwd: "x" means "see /etc/shadow".
       hostExample(`{ pkgs, ... }: {\n  environment.systemPackages = [ (pkgs.writeTextDir "src/getpw.c" ''\n    struct passwd pwd;\n    pwd.pw_name = name_buf;\n    pwd.pw_passwd = "x";\n    pwd.pw_dir = dir_buf;\n  '') ];\n}\n`),
+      // A unit test's fixture URL, a clan vars prompt table, a prompt's example, a shell variable
+      // spliced between single-quoted parts of a JSON line.
+      { "pkgs/updater/test_updater.py": 'def test_url():\n    assert parse("https://oauth2:tok@codeberg.org/a/b.git").host == "codeberg.org"\n' },
+      hostExample(`{ lib, ... }: let\n  serverFields = {\n    username = "login username";\n    password = "login password";\n  };\nin {\n  clan.core.vars.generators.nix-access-tokens.prompts.tokens.description = "nix access-tokens line (e.g. access-tokens = github.com=ghp_...)";\n  systemd.services.envgen.script = ''\n    echo 'PROVIDERS=[{"clientId":"app","clientSecret":"'$OAUTH_SECRET'","type":"oidc"}]' > /run/app/env\n  '';\n  environment.etc."fields.json".text = builtins.toJSON serverFields;\n}\n`),
+      // A placeholder a preStart replaces, documented as such on its line.
+      hostExample(`{\n  services.adguardhome.settings.users = [ { name = "ryan"; password = "ADGUARDPASS"; } ]; # Replaced by systemd preStart\n}\n`),
+      // A flake check's fixture: the plaintext a test feeds the script it checks.
+      hostExample(`{ pkgs, ... }: {\n  checks.x86_64-linux.post-process = pkgs.runCommand "post-process" { } ''\n    PLAINTEXT='kind: SopsSecret\n    stringData:\n      password: hunter2'\n    printf '%s' "$PLAINTEXT" | sha256sum > $out\n  '';\n}\n`),
     ],
   },
   name: "hard-coded secret",
