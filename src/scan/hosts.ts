@@ -599,6 +599,9 @@ export class HostFiles extends Set<string> {
   /** Folders a helper lists as modules (`discoverModules { dir = root + /modules/nixos; }` reading
    * `readDir dir`): their .nix files and subfolders with a default.nix. */
   readonly listed = new Set<string>();
+  /** A module path with an interpolation the scan could not read (`../hosts/${hostname}`): the
+   * host's module list is known only in part. */
+  unresolved = false;
 }
 
 /** The parameter of a helper whose directory it lists (`{ dir }: ... (safeReadDir dir)` with
@@ -675,6 +678,9 @@ function collectHostFiles(expr: SyntaxNode, env: Env | undefined, flakeDir: stri
     case K.NODE_PATH: {
       const p = pathValue(n, env, writtenIn(n) ?? flakeDir);
       if (p !== undefined) out.add(p);
+      // `../hosts/${hostname}` whose name could not be read: a module of the host is unknown
+      // (carpenike-nix-config lib/mkSystem.nix, called through `args: mkNixosSystem (args // { ... })`).
+      else if (n.descendants(K.NODE_INTERPOL).length > 0) out.unresolved = true;
       return;
     }
     case K.NODE_IDENT: {
@@ -2985,7 +2991,7 @@ export function buildHostGraph(root: PathKinds, declared: DeclaredHost[], refere
     if (h.files instanceof HostFiles) for (const c of h.files.computed) queue.push(...computedTargets(c.node, { values: new Map(values), up: c.env }, c.dir, ctx, shortName));
     if (h.files instanceof HostFiles) for (const d of h.files.listed) queue.push(...listModules(ctx.files, d === "." ? "" : d, false));
     for (const f of aspects?.get(shortName) ?? []) queue.push(f);
-    const unread = h.files instanceof HostFiles && h.files.computed.some((c) => unreadOutput(c.node, ctx));
+    const unread = h.files instanceof HostFiles && (h.files.unresolved || h.files.computed.some((c) => unreadOutput(c.node, ctx)));
     // clan keeps a machine's generated secrets and facts in vars/per-machine/<host>/.
     const varsDir = `vars/per-machine/${shortName}/`;
     const sopsDir = `sops/machines/${shortName}/`;

@@ -15,7 +15,10 @@
 // values before handing them to the module system (`removeAttrs m [ "opts" ]`, `removeAttrs m
 // (attrNames defaults)` or `intersectAttrs defaults m` with `opts` among the defaults, `m ? opts`,
 // `inherit (m) opts`, `m.opts` on a function's argument): a module wrapper of the repository's own,
-// which turns `opts.x = mkOption` into a real declaration under `options`.
+// which turns `opts.x = mkOption` into a real declaration under `options`. It is also left alone
+// under a tree the repository's own code walks to build a module's computed `options` from a
+// nested key of each node (`nodeModule (den.aspects or { })` with `options = removeAttrs
+// node.settings [ ... ]`): `den.aspects.<x>.settings.<name> = mkOption` is a declaration there.
 import { replaceNode } from "../../nix/edit.js";
 import { attrpathSegments, type OptionDefinition } from "../../nix/options.js";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
@@ -213,11 +216,73 @@ export function wrapperKeys(files: readonly NixFileContext[]): Set<string> {
   return keys;
 }
 
-function checkDeclarations(ctx: NixFileContext, keys: ReadonlySet<string>, report: (r: RuleReport) => void): void {
+/** A set of option declarations the repository's own code reads out of a nested attribute and
+ * hands to the module system: a file that builds a module's `options = <computed>` (not a literal
+ * set) from function arguments, reading `<arg>.<key>` / `<arg> ? <key>` on them, and walking a tree
+ * it is given as `<a>.<b>` (`nodeModule (den.aspects or { })` over aspects whose `settings` hold
+ * mkOption calls). A definition `<a>.<b>.<...>.<key>.<name> = mkOption` under such a root is data
+ * that file turns into a declaration, not a value given an option record. */
+export interface DeclarationTree {
+  root: string[];
+  key: string;
+}
+
+function computedOptions(root: SyntaxNode): boolean {
+  for (const b of root.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const segs = b.childNodes()[0]?.childNodes() ?? [];
+    if (segs.at(-1)?.kind !== K.NODE_IDENT || segs.at(-1)!.text !== "options") continue;
+    const v = unparen(b.childNodes()[1]);
+    if (!v || v.kind === K.NODE_ATTR_SET) continue;
+    if (v.kind === K.NODE_APPLY && calleeName(flattenApply(v).fn) === "import") continue;
+    const idents = v.kind === K.NODE_IDENT ? [v] : v.descendants(K.NODE_IDENT);
+    if (idents.some((i) => { const k = resolveVariable(i)?.kind; return k === "param" || k === "let"; })) return true;
+  }
+  return false;
+}
+
+export function declarationTrees(files: readonly NixFileContext[]): DeclarationTree[] {
+  const trees: DeclarationTree[] = [];
+  for (const ctx of files) {
+    const root = ctx.parsed.root;
+    if (!computedOptions(root)) continue;
+    const keys = new Set<string>();
+    const add = (first: SyntaxNode | undefined): void => {
+      if (first?.kind === K.NODE_IDENT && !COMMON_FIELDS.has(first.text) && !OPTION_TREES.has(first.text)) keys.add(first.text);
+    };
+    for (const has of root.descendants(K.NODE_HAS_ATTR)) {
+      const [base, path] = has.childNodes();
+      if (plainParam(base)) add(path?.childNodes()[0]);
+    }
+    const roots: string[][] = [];
+    for (const sel of root.descendants(K.NODE_SELECT)) {
+      const [base, path] = sel.childNodes();
+      if (plainParam(base)) { add(path?.childNodes()[0]); continue; }
+      if (base?.kind !== K.NODE_IDENT || !path || base.text === "lib" || base.text === "builtins") continue;
+      const segs = attrpathSegments(path);
+      if (segs.length >= 1 && !segs.some((x) => x.dynamic) && !OPTION_TREES.has(base.text)) roots.push([base.text, ...segs.map((x) => x.name)]);
+    }
+    for (const key of keys) for (const r of roots) if (!r.includes(key)) trees.push({ root: r, key });
+  }
+  return trees;
+}
+
+/** Is this definition's path under a declaration tree: `<root>.<...>.<key>.<name>`? */
+function inDeclarationTree(d: OptionDefinition, trees: readonly DeclarationTree[]): boolean {
+  const names = d.segments.map((s) => s.name);
+  if (names[0] === "config") names.shift();
+  return trees.some((t) => {
+    if (names.length < t.root.length + 2 || t.root.some((r, i) => names[i] !== r)) return false;
+    const k = names.indexOf(t.key, t.root.length);
+    return k >= t.root.length && k < names.length - 1;
+  });
+}
+
+function checkDeclarations(ctx: NixFileContext, keys: ReadonlySet<string>, trees: readonly DeclarationTree[], report: (r: RuleReport) => void): void {
   if (!ctx.index.isModule) return;
   for (const d of ctx.index.definitions) {
     if (d.segments.some((s) => s.name === "options" || s.name === "imports")) continue;
     if (keys.has(d.segments[0]!.name) && !d.via.includes("config")) continue;
+    if (trees.length && inDeclarationTree(d, trees)) continue;
     const maker = makerName(d.inner ?? d.value);
     if (!maker || ctx.inTest(d.binding)) continue;
     report({
@@ -283,6 +348,12 @@ export const configOptionsConfusion: Rule = {
         "lib/enabled.nix": `lib: instances: lib.filterAttrs (name: inst: inst.enable) instances\n`,
         "modules/app.nix": `{ lib, ... }:\n{\n  enable = lib.mkEnableOption "myapp";\n}\n`,
       },
+      // The repository turns `den.aspects.<x>.settings` into option declarations, but this
+      // declaration is under a NixOS option tree, not under that framework's tree.
+      {
+        "lib/settings-type.nix": `{ den, lib }:\nlet\n  nodeModule = node: {\n    options = removeAttrs (node.settings or { }) [ "imports" "config" ];\n    config = node.settings.config or { };\n  };\nin\nlib.types.submodule (nodeModule (den.aspects or { }))\n`,
+        "modules/app.nix": `{ lib, ... }:\n{\n  services.myapp.settings.port = lib.mkOption { type = lib.types.port; default = 8080; description = "Port."; };\n}\n`,
+      },
     ],
     silent: [
       `{ config, lib, options, ... }:\n{\n  config = lib.mkIf (options.services.nginx.enable.isDefined && config.services.nginx.enable) {\n    networking.firewall.allowedTCPPorts = [ 80 ];\n  };\n}\n`,
@@ -302,6 +373,13 @@ export const configOptionsConfusion: Rule = {
         "lib/wrapper.nix": `{ lib }:\nmodules: map (m: { options.my = if m ? opts then m.opts else { }; config = m.config or { }; }) modules\n`,
         "modules/app.nix": `{ lib, ... }:\n{\n  opts.enableFoo = lib.mkEnableOption "foo";\n}\n`,
       },
+      // A framework file builds a submodule's `options` from each node's `settings` while walking
+      // the tree it is given (`den.aspects`): mkOption calls under `den.aspects.<x>.settings` are the
+      // declarations it consumes.
+      {
+        "lib/settings-type.nix": `{ den, lib }:\nlet\n  nodeModule = node: {\n    options = removeAttrs (node.settings or { }) [ "imports" "config" ];\n    config = node.settings.config or { };\n  };\nin\nlib.types.submodule (nodeModule (den.aspects or { }))\n`,
+        "modules/app.nix": `{ lib, ... }:\n{\n  den.aspects.app.settings.port = lib.mkOption { type = lib.types.port; default = 8080; description = "Port."; };\n  den.aspects.app.nixos = { services.myapp.enable = true; };\n}\n`,
+      },
     ],
   },
   checkNix(ctx) {
@@ -310,6 +388,7 @@ export const configOptionsConfusion: Rule = {
   },
   checkRepository(files, sink) {
     const keys = wrapperKeys(files);
-    for (const ctx of files) checkDeclarations(ctx, keys, (r) => sink.report(ctx, r));
+    const trees = declarationTrees(files);
+    for (const ctx of files) checkDeclarations(ctx, keys, trees, (r) => sink.report(ctx, r));
   },
 };

@@ -10,12 +10,15 @@
 // module the file imports from outside the repository may set (a nixpkgs profile such as
 // `(modulesPath + "/virtualisation/openstack-config.nix")`, nixos-hardware, srvos, disko, a flake
 // input's module: shared/external-modules.ts): forcing over a module one does not control is what
-// mkForce is for.
+// mkForce is for. So does a forced attribute of a systemd unit, user, group or /etc file the file
+// does not create itself (no `script`/`ExecStart`, `isSystemUser`/`isNormalUser`, `text`/`source`
+// of its own for it): the unit or user of a NixOS service module, whose values only mkForce beats.
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { moduleDefinitionSet } from "../../nix/edit.js";
 import { hasComment } from "../style/expression.js";
 import { hostExample } from "../shared/examples.js";
 import type { Rule } from "../types.js";
+import { attrpathSegments } from "../../nix/options.js";
 import { applications, contains, dottedName } from "../shared/syntax.js";
 import { externalImports } from "../shared/external-modules.js";
 import { nixosManual } from "../shared/references.js";
@@ -46,8 +49,14 @@ export const mkforceHabit: Rule = {
       "{ lib, ... }:\nwith lib;\n{\n  programs.git.enable = mkForce true;\n  programs.vim.enable = mkForce true;\n  programs.zsh.enable = mkForce true;\n  programs.tmux.enable = mkForce true;\n  programs.htop.enable = mkForce true;\n}\n",
       // disko's module sets file systems, not these: a habit all the same.
       "{ lib, inputs, ... }:\n{\n  imports = [ inputs.disko.nixosModules.disko ];\n  networking.useDHCP = lib.mkForce true;\n  services.openssh.enable = lib.mkForce true;\n  time.timeZone = lib.mkForce \"UTC\";\n  zramSwap.enable = lib.mkForce false;\n  documentation.enable = lib.mkForce false;\n}\n",
+      // The file writes these units itself (their ExecStart): forcing its own values is the habit.
+      "{ lib, pkgs, ... }:\n{\n  systemd.services.sync = {\n    serviceConfig.ExecStart = \"${pkgs.rsync}/bin/rsync -a /src /dst\";\n    serviceConfig.DynamicUser = lib.mkForce false;\n  };\n  systemd.services.report = {\n    script = \"echo report\";\n    serviceConfig.User = lib.mkForce \"report\";\n  };\n  networking.useDHCP = lib.mkForce true;\n  time.timeZone = lib.mkForce \"UTC\";\n  services.openssh.enable = lib.mkForce true;\n}\n",
     ],
     silent: [
+      // Forcing attributes of units, users and /etc files a NixOS service module creates (the file
+      // does not write their ExecStart, isSystemUser or text): only mkForce beats the module's
+      // normal-priority values.
+      "{ config, lib, ... }:\n{\n  services.sanoid.enable = true;\n  services.home-assistant.enable = true;\n  systemd.services.sanoid.serviceConfig = {\n    DynamicUser = lib.mkForce false;\n    RootDirectory = lib.mkForce \"\";\n  };\n  systemd.services.home-assistant.serviceConfig.WorkingDirectory = lib.mkForce \"/srv/hass\";\n  users.users.hass = {\n    uid = lib.mkForce 990;\n    home = lib.mkForce \"/var/empty\";\n    isSystemUser = lib.mkForce true;\n  };\n  users.groups.hass.gid = lib.mkForce 990;\n  environment.etc.\"nut/ups.conf\".mode = lib.mkForce \"0640\";\n}\n",
       // Forcing over what an imported nixpkgs profile sets: what mkForce is for.
       "{ lib, modulesPath, ... }:\n{\n  imports = [ (modulesPath + \"/virtualisation/openstack-config.nix\") ];\n  boot.consoleLogLevel = lib.mkForce 7;\n  boot.kernelParams = lib.mkForce [ \"console=ttyS0\" ];\n  boot.loader.grub.device = lib.mkForce \"/dev/xvda\";\n  boot.loader.systemd-boot.enable = lib.mkForce false;\n  services.cloud-init.enable = lib.mkForce false;\n  networking.useDHCP = lib.mkForce true;\n}\n",
       // A few deliberate overrides.
@@ -78,7 +87,18 @@ export const mkforceHabit: Rule = {
     const externals = externalImports(ctx.index);
     const forcedDefs = externals.length ? ctx.index.definitions.filter((d) => d.priority === "mkForce" && d.value) : [];
     const againstExternal = (node: SyntaxNode) => forcedDefs.some((d) => contains(d.value!, node) && externals.some((e) => e.sets(d)));
-    const unexplained = uses.filter((u) => !explained(ctx.parsed.root, ctx.text, u.node) && !againstExternal(u.node));
+    // A forced attribute of a unit, user, group or /etc file this file does not create (its
+    // `script`/`ExecStart`, `isSystemUser`, `text` come from elsewhere): a NixOS service module's
+    // own object (nixpkgs' beszel-hub DynamicUser, the sanoid/syncoid sandbox, the hass user,
+    // the nut configuration files' mode), whose normal-priority values only mkForce beats. Read
+    // from the attribute paths as written, so modules nested in a function (a clan service's
+    // `nixosModule`) count too.
+    const created = createdObjects(ctx.parsed.root);
+    const againstModule = (node: SyntaxNode) => {
+      const o = objectOf(writtenPath(node));
+      return !!o && !created.has(o.key);
+    };
+    const unexplained = uses.filter((u) => !explained(ctx.parsed.root, ctx.text, u.node) && !againstExternal(u.node) && !againstModule(u.node));
     if (unexplained.length < THRESHOLD) return;
     // Forced values that are siblings in one nested attribute set are one decision (a block that
     // overrides another module's filesystems or graphics stack, say); at a module's top level each
@@ -105,6 +125,57 @@ export const mkforceHabit: Rule = {
     });
   },
 };
+
+/** Objects NixOS service modules create and a repository's module adjusts: the option path prefix
+ * naming one (`systemd.services.<n>`), and the attributes that create it (what a module writing its
+ * own unit, user or file defines). */
+const OBJECTS: Array<{ prefix: string[]; creating: string[][] }> = [
+  { prefix: ["systemd", "services"], creating: [["script"], ["serviceConfig", "ExecStart"], ["preStart"]] },
+  { prefix: ["systemd", "user", "services"], creating: [["script"], ["serviceConfig", "ExecStart"], ["Service", "ExecStart"]] },
+  { prefix: ["systemd", "timers"], creating: [["timerConfig"], ["wantedBy"]] },
+  { prefix: ["systemd", "sockets"], creating: [["listenStreams"], ["socketConfig"]] },
+  { prefix: ["users", "users"], creating: [["isSystemUser"], ["isNormalUser"]] },
+  { prefix: ["users", "groups"], creating: [] },
+  { prefix: ["environment", "etc"], creating: [["text"], ["source"]] },
+];
+
+interface ObjectRef { key: string; rest: string[]; kind: (typeof OBJECTS)[number] }
+
+/** The attribute names leading to a node, as written: every binding whose value holds it, from the
+ * outermost (through lists, mkMerge, mkIf, functions). A dynamic name is its text. */
+function writtenPath(node: SyntaxNode): string[] {
+  const out: string[][] = [];
+  for (let c: SyntaxNode = node, p = node.parent; p; c = p, p = p.parent) {
+    if (p.kind !== K.NODE_ATTRPATH_VALUE || p.childNodes()[1] !== c) continue;
+    const path = p.childNodes()[0];
+    out.push(path ? attrpathSegments(path).map((x) => x.name) : []);
+  }
+  return out.reverse().flat();
+}
+
+/** The object a path names an attribute of (`systemd.services.<n>` with the rest): the last one. */
+function objectOf(names: readonly string[]): ObjectRef | undefined {
+  for (let i = names.length - 1; i >= 0; i--) {
+    for (const kind of OBJECTS) {
+      const n = kind.prefix.length;
+      if (names.length <= i + n + 1 || kind.prefix.some((x, j) => names[i + j] !== x)) continue;
+      return { key: names.slice(i, i + n + 1).join("."), rest: names.slice(i + n + 1), kind };
+    }
+  }
+  return undefined;
+}
+
+/** Objects the file creates: a creating attribute defined with a value that is not mkForce. */
+function createdObjects(root: SyntaxNode): Set<string> {
+  const out = new Set<string>();
+  for (const b of root.descendants(K.NODE_ATTRPATH_VALUE)) {
+    const value = b.childNodes()[1];
+    if (!value || /^\s*\(?\s*(?:lib\.)?mkForce\b/.test(value.text)) continue;
+    const o = objectOf(writtenPath(value));
+    if (o && o.kind.creating.some((c) => c.every((x, i) => o.rest[i] === x))) out.add(o.key);
+  }
+  return out;
+}
 
 /** The attribute set a definition's value is in. */
 function enclosingSet(node: SyntaxNode): SyntaxNode | undefined {
