@@ -40,6 +40,9 @@ export interface UsageFacts {
   /** Folders a host listing's filter leaves out (hosts.ts passedOver): listing their parent does
    * not name them. */
   passedOver?: ReadonlySet<string>;
+  /** Some host's files are not all known (hosts.ts `partial`: a module path or output the scan could
+   * not read): an interpolated path (`../hosts/${hostname}`) may then name a folder no host has. */
+  partialHosts?: boolean;
 }
 
 /** The option path a condition such as `cfg.enable` or `config.services.x.enable && y` tests,
@@ -141,6 +144,39 @@ function pathEndsOf(f: NixFileContext): WrittenPath[] {
   let ends = pathEndsCache.get(f.parsed.root);
   if (!ends) pathEndsCache.set(f.parsed.root, (ends = [...withoutComments(f).matchAll(/(?:^|[^\w.-])((?:\.{1,2}\/|\/)(?:[\w.@-]+\/)*([\w.@-]+))/g)].map((m) => ({ end: m[2]!.replace(/\.nix$/, ""), path: m[1]! }))));
   return ends;
+}
+
+/** Relative paths with one interpolated segment (`../hosts/${hostname}`, `./machines/${name}.nix`,
+ * `./hosts/${host}/configuration.nix`): the folder before it and what is written after. */
+interface InterpolatedPath {
+  dir: string;
+  after: string;
+}
+const interpolatedCache = new WeakMap<object, InterpolatedPath[]>();
+function interpolatedPathsOf(f: NixFileContext): InterpolatedPath[] {
+  let found = interpolatedCache.get(f.parsed.root);
+  if (!found) {
+    found = [];
+    const from = f.file.includes("/") ? f.file.slice(0, f.file.lastIndexOf("/")) : "";
+    for (const m of withoutComments(f).matchAll(/(?:^|[^\w.$}-])(\.{1,2}\/(?:[\w.@-]+\/)*)\$\{\s*[\w'.-]+\s*\}(\.nix|(?:\/[\w.@-]+)*)(?![\w$])/g)) {
+      const dir = posix.normalize(posix.join(from, m[1]!)).replace(/\/+$/, "");
+      if (dir.startsWith("..")) continue;
+      found.push({ dir: dir === "." ? "" : dir, after: m[2]! });
+    }
+    interpolatedCache.set(f.parsed.root, found);
+  }
+  return found;
+}
+
+/** May `file` be what an interpolated path names: one entry of its folder, then what follows? */
+function interpolatedNames(p: InterpolatedPath, file: string): boolean {
+  const rel = p.dir === "" ? file : file.startsWith(`${p.dir}/`) ? file.slice(p.dir.length + 1) : undefined;
+  if (rel === undefined) return false;
+  const slash = rel.indexOf("/");
+  const rest = slash < 0 ? "" : rel.slice(slash);
+  if (p.after === ".nix") return rest === "" && rel.endsWith(".nix");
+  if (p.after === "") return rest === "" ? rel.endsWith(".nix") : rest === "/default.nix";
+  return rest === p.after || (!p.after.endsWith(".nix") && rest === `${p.after}/default.nix`);
 }
 
 /** Can a path written in `from` name `file`? A relative path (`./modules/caddy.nix`) names the one
@@ -326,6 +362,12 @@ export class ModuleUsage {
     // yomaq-nix-config flake.nix), whose last part is `default`.
     for (const end of parts.at(-1) === "default.nix" ? [base, "default"] : [base]) {
       for (const [f, paths] of this.pathEnds().get(end) ?? []) if (f !== file && [...paths].some((p) => mayName(p, f, file)) && this.live(f)) return true;
+    }
+    // `modules = [ ../hosts/${hostname} ]` in a builder whose hosts' names the scan could not read
+    // (a partial host): every folder entry the path may name can be a host's (carpenike-nix-config
+    // lib/mkSystem.nix, called through a wrapper: each host's own folder was called dead code).
+    if (this.facts.partialHosts) {
+      for (const f of this.facts.files) if (f.file !== file && interpolatedPathsOf(f).some((p) => interpolatedNames(p, file)) && this.live(f.file)) return true;
     }
     // `rimport { path = [ ./. ]; }`, `myLib.importAll ./.`: a file outside the root handing its own
     // directory to a function (the repository's own importer, whatever its name) may list it.

@@ -855,7 +855,7 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
 
   const textOf = (file: string) => texts.get(file);
   // Findings behind an enable nothing sets: one severity lower, saying so; in dead code: apart.
-  const usage = new ModuleUsage({ hasHosts: graph.hosts.length > 0, declarationFiles: graph.declarationFiles, files: usable, darwinModules: graph.darwinModules, passedOver: graph.passedOver });
+  const usage = new ModuleUsage({ hasHosts: graph.hosts.length > 0, declarationFiles: graph.declarationFiles, files: usable, darwinModules: graph.darwinModules, passedOver: graph.passedOver, partialHosts: graph.hosts.some((h) => h.partial === true) });
   // Files only nix-darwin configurations use (`platforms`, above): rules about NixOS options do not apply there.
   // Dead code (no host imports the file, no file names it): its findings are listed apart.
   const unusedFiles = new Set<string>();

@@ -40,3 +40,16 @@ describe("a host module path the scan cannot read", () => {
     expect(await found("systems.mkNixosSystem", `{ ... }: { services.openssh.enable = true; services.fail2ban.enable = true; }\n`)).toEqual([]);
   });
 });
+
+describe("a host folder named only by an interpolated path of a partial host", () => {
+  const plain = `{ ... }: { users.users.root.password = "hunter22"; }\n`;
+  it("stays in the findings (not dead code); a file the path cannot name is listed apart", async () => {
+    const report = await scanMemory({ "flake.nix": flake("wrapped"), "lib/systems.nix": systems, "modules/common.nix": common, "hosts/forge/default.nix": plain, "hosts/forge/old/stale.nix": plain });
+    expect(report.findings.filter((f) => f.ruleId === "user-plaintext-password").map((f) => f.file)).toEqual(["hosts/forge/default.nix"]);
+    expect(report.suppressed.filter((f) => f.suppressedBy.kind === "unused").map((f) => f.file)).toEqual(["hosts/forge/old/stale.nix"]);
+  });
+  it("look-alike: where the host's folder is read, the file belongs to the host", async () => {
+    const report = await scanMemory({ "flake.nix": flake("systems.mkNixosSystem"), "lib/systems.nix": systems, "modules/common.nix": common, "hosts/forge/default.nix": plain });
+    expect(report.findings.filter((f) => f.ruleId === "user-plaintext-password").map((f) => f.host)).toEqual([["forge"]]);
+  });
+});
