@@ -1352,6 +1352,29 @@ function staticStrings(expr: SyntaxNode | undefined, env: Env | undefined): stri
  * host set computed from a directory (`mapAttrs mkHost (builtins.readDir ./hosts)`) name its
  * hosts: the subdirectories holding a default.nix.
  */
+/** The entries of an option the repository's modules write (`configurations.nixos.<name>.module`,
+ * `config.flake.modules.nixos.<name>` in any file), each with the files writing it. Only a file
+ * whose text holds `needle` can write one, but any module may add an entry: every file is read. */
+function optionEntryFiles(files: ReadonlySet<string>, reader: Reader, option: readonly string[], needle: string): Map<string, HostFiles> {
+  const found = new Map<string, HostFiles>();
+  for (const f of files) {
+    const tree = f.endsWith(".nix") ? reader.treeOf(f) : undefined;
+    if (!tree) continue;
+    reader.read.add(f);
+    if (!tree.text.includes(needle)) continue;
+    for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
+      let full = bindingPath(b);
+      if (full[0] === "config") full = full.slice(1);
+      if (full.length <= option.length || !option.every((x, i) => full[i] === x)) continue;
+      const name = full[option.length]!;
+      let own = found.get(name);
+      if (!own) found.set(name, (own = new HostFiles()));
+      own.add(f);
+    }
+  }
+  return found;
+}
+
 export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: ReadonlySet<string>, reader?: Reader, within: string[] = [], given?: { args: SyntaxNode[]; env: Env | undefined }): DeclaredHost[] {
   const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
   fileDirs.set(fileRoot, dir);
@@ -1901,25 +1924,9 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
       if (m && !m[1]!.startsWith("flake.") && !m[1]!.split(".").includes("nixosConfigurations")) option = m[1]!.split(".");
     }
     if (!option) return false;
-    const found = new Map<string, { files: HostFiles }>();
     const last = option.at(-1)!;
-    for (const f of files) {
-      const tree = f.endsWith(".nix") ? reader.treeOf(f) : undefined;
-      if (!tree) continue;
-      // Any module may add an entry: the answer depends on every file.
-      reader.read.add(f);
-      if (!tree.text.includes(last)) continue;
-      for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
-        let full = bindingPath(b);
-        if (full[0] === "config") full = full.slice(1);
-        if (full.length <= option.length || !option.every((s, i) => full[i] === s)) continue;
-        const name = full[option.length]!;
-        if (name === "*") continue;
-        let h = found.get(name);
-        if (!h) found.set(name, (h = { files: new HostFiles() }));
-        h.files.add(f);
-      }
-    }
+    const found = optionEntryFiles(files, reader, option, last);
+    found.delete("*");
     // The modules the option's submodule type gives every entry (`options.nixosHosts = mkOption {
     // type = attrsOf (submodule [ ({ name, ... }: { modules = [ config.flake.modules.nixos.core ];
     // }) ]); }`): every host's.
@@ -1938,10 +1945,10 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
         }
       }
     }
-    for (const h of found.values()) for (const sh of shared) collectHostFiles(sh.value, undefined, sh.dir, h.files, reader);
+    for (const h of found.values()) for (const sh of shared) collectHostFiles(sh.value, undefined, sh.dir, h, reader);
     // Declared where the option's set is built (the entries' files are the hosts' modules, read
     // through their imports as any module is).
-    for (const [name, h] of [...found].sort(([a], [b]) => a.localeCompare(b))) hosts.push({ name, file, node: apply, files: h.files, source: "flake" });
+    for (const [name, own] of [...found].sort(([a], [b]) => a.localeCompare(b))) hosts.push({ name, file, node: apply, files: own, source: "flake" });
     // The option is the host set even when no module gives it an entry yet.
     return true;
   };
@@ -1978,23 +1985,7 @@ export function declaredHosts(fileRoot: SyntaxNode, file: string, files?: Readon
     const renamed = steps.map((st) => prefixOf(st, "mapAttrs'", "removePrefix")).find((x) => x !== undefined);
     if (kept === undefined || renamed !== kept) return false;
     const found = new Map<string, HostFiles>();
-    for (const f of files) {
-      const tree = f.endsWith(".nix") ? reader.treeOf(f) : undefined;
-      if (!tree) continue;
-      reader.read.add(f);
-      if (!tree.text.includes(kept)) continue;
-      for (const b of tree.descendants(K.NODE_ATTRPATH_VALUE)) {
-        let full = bindingPath(b);
-        if (full[0] === "config") full = full.slice(1);
-        if (full.length <= option.length || !option.every((x, i) => full[i] === x)) continue;
-        const name = full[option.length]!;
-        if (!name.startsWith(kept) || name.length === kept.length) continue;
-        const host = name.slice(kept.length);
-        let h = found.get(host);
-        if (!h) found.set(host, (h = new HostFiles()));
-        h.add(f);
-      }
-    }
+    for (const [name, own] of optionEntryFiles(files, reader, option, kept)) if (name.startsWith(kept) && name.length > kept.length) found.set(name.slice(kept.length), own);
     for (const [name, own] of [...found].sort(([a], [b]) => a.localeCompare(b))) hosts.push({ name, file, node: pipe, files: own, source: "flake" });
     return found.size > 0;
   };

@@ -109,7 +109,7 @@ function passwords(ctx: NixFileContext): PasswordDef[] {
       continue;
     }
     const admin = isAdmin(users.get(u.user), u.user);
-    const who = u.user === "root" ? "root" : admin ? `${u.user} (a wheel member, so this is also their sudo password)` : u.user;
+    const who = owner(u.user, admin);
     // `<redacted: …>`: the scan's own redaction leaves a placeholder in angle brackets alone.
     const shown = value === "" ? '""' : `<redacted: ${redact(value)}>`;
     const evidence = `${def.path} = ${shown}`;
@@ -229,7 +229,7 @@ function unindexedPlaintext(ctx: NixFileContext): PasswordDef[] {
     const user = name === "*" ? "a user" : name;
     const set = b.parent;
     const admin = name === "root" || (set?.kind === K.NODE_ATTR_SET && /"wheel"/.test(set.text));
-    const who = name === "root" ? "root" : admin ? `${user} (a wheel member, so this is also their sudo password)` : user;
+    const who = owner(user, admin);
     const initial = option === "initialPassword";
     const pos = ctx.parsed.source.lines.position(b.start);
     const shownPath = `users.users.${name === "*" ? "<name>" : name}.${option}`;
@@ -257,6 +257,15 @@ function unindexedPlaintext(ctx: NixFileContext): PasswordDef[] {
     });
   }
   return out;
+}
+
+/** How a message names the account a password belongs to. */
+function owner(user: string, admin: boolean): string {
+  return user === "root" ? "root" : admin ? wheelMember(user) : user;
+}
+
+function wheelMember(user: string): string {
+  return `${user} (a wheel member, so this is also their sudo password)`;
 }
 
 /** A definition standing for a binding the option index does not hold as one (its path is what
@@ -292,7 +301,7 @@ function argumentHashes(ctx: NixFileContext): PasswordDef[] {
     const nameValue = nameNode ? unparen(nameNode.childNodes()[1]) : undefined;
     const user = (nameValue?.kind === K.NODE_STRING ? staticString(nameValue) : undefined) ?? "a user";
     const admin = /"wheel"/.test(set.text);
-    const who = admin ? `${user} (a wheel member, so this is also their sudo password)` : user;
+    const who = admin ? wheelMember(user) : user;
     out.push({
       def,
       user,
