@@ -2,6 +2,7 @@
 // hosts, run every rule, and assemble the SecurityReport. Parse results and per-file rule results
 // are cached by content, so a repeated scan in the same process only redoes what changed.
 import { completeClassicHost } from "./host-complete.js";
+import { createHash } from "node:crypto";
 import { posix, resolve } from "node:path";
 import { calleeName, flattenApply, type OptionDefinition, type OptionIndex } from "../nix/options.js";
 import { flakeInputs, inputRepositories } from "../nix/flake-inputs.js";
@@ -78,6 +79,8 @@ const TEST_FUNCTIONS = new Set(["nixosTest", "runNixOSTest", "makeTest", "makeTe
 
 // Per-file rule results by content hash, hosts and rule set, with the other files the rules looked
 // up (path -> content hash, "" when absent): a result is reused only while those are unchanged.
+/** The prefix of a rule's dependency on a directory's listing (not a path: it holds NUL). */
+const DIRECTORY_DEP = "\0dir\0";
 const fileRuleCache = new Map<string, { findings: RawFinding[]; deps: Map<string, string> }>();
 // The same for other files (scripts, YAML, keys): what the rules report there depends on the file,
 // its hosts and the files it looks up, not on any syntax tree.
@@ -260,10 +263,30 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   // A file's content hash ("" when absent); a file holding a certificate is never the same twice
   // (its findings depend on the time), so whatever read it is worked out again.
   const contentHash = (file: string): string => {
+    if (file.startsWith(DIRECTORY_DEP)) return directoryHash(file.slice(DIRECTORY_DEP.length));
     const h = hashes.get(file);
     if (h === undefined) return "";
     return holdsCertificate(h, texts.get(file)) ? `${h}@${now.getTime()}` : h;
   };
+  // The scanned files under a directory (a path literal naming one, `../secrets/home`), by a
+  // binary search of the sorted list. A rule that listed one notes the directory (DIRECTORY_DEP and
+  // its path), whose hash is that of its files' names and contents: one added, removed or changed
+  // under it redoes the rule.
+  const sortedFiles = [...repo.discovery.files].sort();
+  const filesUnder = (dir: string): string[] => {
+    const prefix = dir === "" || dir === "." ? "" : `${dir}/`;
+    let lo = 0;
+    let hi = sortedFiles.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sortedFiles[mid]! < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: string[] = [];
+    for (let i = lo; i < sortedFiles.length && sortedFiles[i]!.startsWith(prefix); i++) out.push(sortedFiles[i]!);
+    return out;
+  };
+  const directoryHash = (dir: string): string => createHash("sha256").update(filesUnder(dir).map((f) => `${f}\0${contentHash(f)}`).join("\n")).digest("hex");
   const depsHold = (deps: Map<string, string>) => {
     for (const [f, h] of deps) if (contentHash(f) !== h) return false;
     return true;
@@ -376,6 +399,14 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
         if (norm !== undefined) deps.set(norm, contentHash(norm));
         if (norm !== undefined && repositoryReads) repositoryReads.set(norm, contentHash(norm));
         return repoFile(path);
+      },
+      repoFilesUnder: (dir) => {
+        const norm = normalizeRepoPath(dir);
+        if (norm === undefined) return [];
+        const key = DIRECTORY_DEP + norm;
+        deps.set(key, contentHash(key));
+        if (repositoryReads) repositoryReads.set(key, contentHash(key));
+        return filesUnder(norm);
       },
       ...(moduleArgs ? { moduleArgs } : {}),
       report: (r: RuleReport) => collected.push({ rule: current!, report: r, site: siteFor(r.file ?? file, r.node, r.range) }),
@@ -526,6 +557,13 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
             const norm = normalizeRepoPath(path);
             if (norm !== undefined) reads.add(norm);
             return t.repoFile(path);
+          };
+        }
+        if (p === "repoFilesUnder") {
+          return (dir: string) => {
+            const norm = normalizeRepoPath(dir);
+            if (norm !== undefined) reads.add(DIRECTORY_DEP + norm);
+            return t.repoFilesUnder?.(dir) ?? [];
           };
         }
         return Reflect.get(t, p);

@@ -115,7 +115,7 @@ export function isRegexPattern(value: string): boolean {
  */
 export function isNameGlob(value: string): boolean {
   const v = value.trim();
-  if (!/[*?]/.test(v) || !/^[A-Za-z0-9_.:\/*?-]+$/.test(v)) return false;
+  if (!/[*?]/.test(v) || !/^[A-Za-z0-9_.:/*?-]+$/.test(v)) return false;
   const pieces = v.split(/[^A-Za-z0-9]+/).filter((p) => p !== "");
   return pieces.length > 0 && pieces.every(readableNamePiece) && pieces.some((p) => p.replace(/[0-9]/g, "").length >= 3);
 }

@@ -288,12 +288,12 @@ export const secretInConfigText: Rule = {
   examples: {
     fire: [
       hostExample(`{ networking.wireless.networks."HomeNet".psk = "correct horse battery staple"; }\n`),
-      // A passphrase that merely starts like a reference is still one.
-      hostExample(`{ networking.wireless.networks."Lab".psk = "ext: lab passphrase 2024"; }\n`),
       hostExample(`{ pkgs, ... }:\nlet pw = pkgs.writeText "restic-pw" "S3cr3tP4ssw0rd"; in {\n  services.restic.backups.home.passwordFile = "\${pw}";\n  services.foo.passwordFile = pw;\n}\n`),
       hostExample(`{\n  environment.etc."netrc".text = ''\n    machine example.org login me password Zq8mN2pL5x\n  '';\n}\n`),
       hostExample(`{ environment.etc."pgpass".text = "db.example.org:5432:app:app:Xk29dkfjQ83j"; }\n`),
       hostExample(`{ home-manager.users.me.xdg.configFile."msmtp/config".text = ''\n  account default\n  host smtp.example.org\n  password Mz83kdJd82ks\n''; }\n`),
+      // A passphrase that merely starts like a reference is still one.
+      hostExample(`{ networking.wireless.networks."Lab".psk = "ext: lab passphrase 2024"; }\n`),
     ],
     silent: [
       hostExample(`{ networking.wireless = { secretsFile = "/run/secrets/wifi"; networks."HomeNet".pskRaw = "ext:psk_home"; networks.Work.psk = "@PSK_WORK@"; networks.Lab.psk = "ext:PSK_LAB"; }; }\n`),
