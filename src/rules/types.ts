@@ -187,10 +187,20 @@ export interface TextFileContext {
   /** The Nix files naming this file with a path literal (`lib.importJSON ./data.json`), with the
    * line and the function it is handed to, or the option it is the value of (`option`, for a
    * path given straight to an option: `tls.ca = ./ca.crt;`); absent when none does. */
-  readBy?: ReadonlyArray<{ file: string; line: number; how?: string; option?: string }>;
+  readBy?: ReadonlyArray<{
+    file: string;
+    line: number;
+    how?: string;
+    option?: string;
+    /** The path is test code: inside a NixOS VM test (nixosTest, runNixOSTest, testers.*), or in
+     * a file of a test tree (`tests/`, `checks/`) that no host includes. */
+    test?: boolean;
+  }>;
   now: Date;
   /** Other files of the repository (the `.sops.yaml` whose rules say where secrets live). */
   repoFile: RepoFileLookup;
+  /** The repository's files under a directory (the test tree a key lies in). */
+  repoFilesUnder?: RepoFilesUnder;
   report(r: RuleReport): void;
 }
 

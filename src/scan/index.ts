@@ -468,14 +468,14 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   }
 
   // Other files (scripts, secrets, certificates, YAML...).
-  const readers = nixReaders(nixFiles, otherFiles);
+  const readers = nixReaders(nixFiles, otherFiles, (file, node) => isTestNode(node) || (graph.hostsOf(file).length === 0 && isTestPath(file)));
   for (const [file, held] of otherFiles) {
     const pause = breathe();
     if (pause) await pause;
     signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
     const readBy = readers.get(file);
-    const cacheKey = options.once ? "" : `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${ruleKey}\0${readBy?.map((r) => `${r.file}:${r.line}:${r.option ?? ""}`).join(",") ?? ""}`;
+    const cacheKey = options.once ? "" : `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${ruleKey}\0${readBy?.map((r) => `${r.file}:${r.line}:${r.option ?? ""}:${r.test ? 1 : 0}`).join(",") ?? ""}`;
     const cached = options.once ? undefined : otherRuleCache.get(cacheKey);
     if (cached && depsHold(cached.deps)) {
       raw.push(...cached.findings);
@@ -506,6 +506,12 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
         const norm = normalizeRepoPath(path);
         if (norm !== undefined) deps.set(norm, contentHash(norm));
         return repoFile(path);
+      },
+      repoFilesUnder: (dir) => {
+        const norm = normalizeRepoPath(dir);
+        if (norm === undefined) return [];
+        deps.set(DIRECTORY_DEP + norm, contentHash(DIRECTORY_DEP + norm));
+        return filesUnder(norm);
       },
       report: (r: RuleReport) => collected.push({ rule: current!, report: r, site: { ...siteFor(file, undefined), lines: lines() } }),
     };
@@ -1075,14 +1081,19 @@ function clearRuleCaches(): void {
  * function reading it when there is one. A file named so is used by the code even when no host's
  * module list includes it (linyinfeng's lib/data/data.json, read by lib/default.nix).
  */
-function nixReaders(nixFiles: ReadonlyMap<string, { parsed: { root: SyntaxNode; error?: unknown }; index: OptionIndex }>, otherFiles: ReadonlyMap<string, unknown>): Map<string, Array<{ file: string; line: number; how?: string; option?: string }>> {
-  const out = new Map<string, Array<{ file: string; line: number; how?: string; option?: string }>>();
+function nixReaders(
+  nixFiles: ReadonlyMap<string, { parsed: { root: SyntaxNode; error?: unknown }; index: OptionIndex }>,
+  otherFiles: ReadonlyMap<string, unknown>,
+  testAt: (file: string, node: SyntaxNode) => boolean,
+): Map<string, Array<{ file: string; line: number; how?: string; option?: string; test?: boolean }>> {
+  const out = new Map<string, Array<{ file: string; line: number; how?: string; option?: string; test?: boolean }>>();
   if (otherFiles.size === 0) return out;
   for (const [file, pf] of nixFiles) {
-    for (const { target, line, how, option } of relativePaths(file, pf.parsed.root, pf.index)) {
+    for (const { target, line, how, option, node } of relativePaths(file, pf.parsed.root, pf.index)) {
       if (!otherFiles.has(target)) continue;
       const list = out.get(target);
-      const entry = { file, line, ...(how ? { how } : {}), ...(option ? { option } : {}) };
+      const test = testAt(file, node);
+      const entry = { file, line, ...(how ? { how } : {}), ...(option ? { option } : {}), ...(test ? { test } : {}) };
       if (list) list.push(entry);
       else out.set(target, [entry]);
     }
@@ -1091,15 +1102,15 @@ function nixReaders(nixFiles: ReadonlyMap<string, { parsed: { root: SyntaxNode; 
 }
 
 // The relative path literals of a file's tree, per tree and path (a repeat scan walks no tree again).
-const relativePathsCache = new WeakMap<SyntaxNode, { file: string; paths: Array<{ target: string; line: number; how?: string; option?: string }> }>();
+const relativePathsCache = new WeakMap<SyntaxNode, { file: string; paths: Array<{ target: string; line: number; how?: string; option?: string; node: SyntaxNode }> }>();
 
 /** A file's path literals (`./x`, `../x`, no interpolation), resolved against its directory, with
  * the line and the function each is handed to. */
-function relativePaths(file: string, root: SyntaxNode, index: OptionIndex): Array<{ target: string; line: number; how?: string; option?: string }> {
+function relativePaths(file: string, root: SyntaxNode, index: OptionIndex): Array<{ target: string; line: number; how?: string; option?: string; node: SyntaxNode }> {
   const known = relativePathsCache.get(root);
   if (known?.file === file) return known.paths;
   const dir = posix.dirname(file);
-  const paths: Array<{ target: string; line: number; how?: string; option?: string }> = [];
+  const paths: Array<{ target: string; line: number; how?: string; option?: string; node: SyntaxNode }> = [];
   root.walk((n) => {
     if (n.kind !== K.NODE_PATH) return undefined;
     const t = n.text;
@@ -1112,7 +1123,7 @@ function relativePaths(file: string, root: SyntaxNode, index: OptionIndex): Arra
     if (fn && fn !== n) how = /([A-Za-z_][\w'-]*)\s*$/.exec(fn.text)?.[1];
     // The option it is the value of (`services.zrepl.settings.jobs…ca = ./ca.crt;`).
     const option = how ? undefined : enclosingDefinition(index, n)?.path;
-    paths.push({ target, line: n.line, ...(how ? { how } : {}), ...(option ? { option } : {}) });
+    paths.push({ target, line: n.line, ...(how ? { how } : {}), ...(option ? { option } : {}), node: n });
     return false;
   });
   relativePathsCache.set(root, { file, paths });
