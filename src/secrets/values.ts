@@ -34,7 +34,9 @@ export function isSecretReference(value: string): boolean {
   if (/^!(?:secret|env_var|vault|include|ENV|Ref|Sub|GetAtt)\b/.test(v)) return true; // YAML tags
   // Zigbee2MQTT's (and Home Assistant's) `!<file> <key>`: the value of <key> in another YAML file
   // (`password = "!secrets.yaml mqtt_password"`: DaRacci-nix-config, judged wrong).
-  if (/^![A-Za-z0-9_.-]+[ \t]+[A-Za-z0-9_.-]+$/.test(v)) return true;
+  // The file is named as one (`secret`, `credentials`) or as YAML, so a passphrase that starts
+  // with `!` (`!correct horse`) is not taken for one.
+  if (/^!(?:[\w.-]*(?:secret|cred)[\w.-]*|[\w.-]+\.ya?ml)[ \t]+[A-Za-z_][\w.-]*$/i.test(v)) return true;
   // A name behind `!` (Home Assistant's module writes such strings as YAML tags): "!unifi-ap-ssh".
   if (/^![a-z][a-z0-9]*(?:[-_][a-z0-9]+)+$/.test(v)) return true;
   // Paths: relative, home, or absolute under a lowercase first directory (/run, /var/lib, /etc...),
@@ -110,12 +112,12 @@ export function isRegexPattern(value: string): boolean {
 
 /**
  * A glob over names (`ImportCredential = "cryptsetup.*"`, systemd's credentials to import by
- * name: PatrickDaG-nix-config, judged wrong): a `*` or `?` wildcard beside readable names and
+ * name: PatrickDaG-nix-config, judged wrong): a `*` wildcard beside readable names and
  * separators only. A generated password with a `*` in it has no readable names around it.
  */
 export function isNameGlob(value: string): boolean {
   const v = value.trim();
-  if (!/[*?]/.test(v) || !/^[A-Za-z0-9_.:/*?-]+$/.test(v)) return false;
+  if (!v.includes("*") || !/^[A-Za-z0-9_.:/*-]+$/.test(v)) return false;
   const pieces = v.split(/[^A-Za-z0-9]+/).filter((p) => p !== "");
   return pieces.length > 0 && pieces.every(readableNamePiece) && pieces.some((p) => p.replace(/[0-9]/g, "").length >= 3);
 }

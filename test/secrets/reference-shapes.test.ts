@@ -55,6 +55,7 @@ describe("placeholders filled in from the environment or another file", () => {
     expect(detectors(`@${random}`, { key: "api_client_secret" })).toEqual(["generic-secret"]);
     expect(detectors("!Tr0ub4dor&3", { key: "password" })).toEqual(["plaintext-password"]);
     expect(detectors("!correct horse battery", { key: "password" })).toEqual(["plaintext-password"]);
+    expect(detectors("!correct horse", { key: "password" })).toEqual(["plaintext-password"]);
     expect(detectors("@Summer2024", { key: "password" })).toEqual(["plaintext-password"]);
   });
 });
