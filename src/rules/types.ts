@@ -128,6 +128,15 @@ export interface RepoFile {
  */
 export type RepoFileLookup = (path: string) => RepoFile | undefined;
 
+/**
+ * The files of the scanned repository under a directory (its path relative to the root, without
+ * a trailing `/`), sorted, relative to the root: what a path literal naming a directory
+ * (`../secrets/home`) copies into the store. Empty when the scan has no file there (no such
+ * directory, or all of it ignored). The scan redoes a result that listed a directory when a file
+ * under it is added, removed or changed.
+ */
+export type RepoFilesUnder = (dir: string) => readonly string[];
+
 /** One Nix file, parsed and indexed, as rules see it. */
 export interface NixFileContext {
   /** Relative to the scanned root, `/`-separated. */
@@ -156,6 +165,8 @@ export interface NixFileContext {
   now: Date;
   /** Other files of the repository (a path this file reads with `builtins.readFile`). */
   repoFile: RepoFileLookup;
+  /** The repository's files under a directory this file names (absent in contexts made without it). */
+  repoFilesUnder?: RepoFilesUnder;
   /** Module arguments every host using this file gives it with one same expression
    * (`specialArgs = { LT = import ./helpers { ... }; }`, `_module.args.LT = ...`): the value
    * expression and its file, for reading helper sets statically. Absent when none is known. */
@@ -176,10 +187,20 @@ export interface TextFileContext {
   /** The Nix files naming this file with a path literal (`lib.importJSON ./data.json`), with the
    * line and the function it is handed to, or the option it is the value of (`option`, for a
    * path given straight to an option: `tls.ca = ./ca.crt;`); absent when none does. */
-  readBy?: ReadonlyArray<{ file: string; line: number; how?: string; option?: string }>;
+  readBy?: ReadonlyArray<{
+    file: string;
+    line: number;
+    how?: string;
+    option?: string;
+    /** The path is test code: inside a NixOS VM test (nixosTest, runNixOSTest, testers.*), or in
+     * a file of a test tree (`tests/`, `checks/`) that no host includes. */
+    test?: boolean;
+  }>;
   now: Date;
   /** Other files of the repository (the `.sops.yaml` whose rules say where secrets live). */
   repoFile: RepoFileLookup;
+  /** The repository's files under a directory (the test tree a key lies in). */
+  repoFilesUnder?: RepoFilesUnder;
   report(r: RuleReport): void;
 }
 

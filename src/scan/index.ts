@@ -2,6 +2,7 @@
 // hosts, run every rule, and assemble the SecurityReport. Parse results and per-file rule results
 // are cached by content, so a repeated scan in the same process only redoes what changed.
 import { completeClassicHost } from "./host-complete.js";
+import { createHash } from "node:crypto";
 import { posix, resolve } from "node:path";
 import { calleeName, flattenApply, type OptionDefinition, type OptionIndex } from "../nix/options.js";
 import { flakeInputs, inputRepositories } from "../nix/flake-inputs.js";
@@ -78,6 +79,8 @@ const TEST_FUNCTIONS = new Set(["nixosTest", "runNixOSTest", "makeTest", "makeTe
 
 // Per-file rule results by content hash, hosts and rule set, with the other files the rules looked
 // up (path -> content hash, "" when absent): a result is reused only while those are unchanged.
+/** The prefix of a rule's dependency on a directory's listing (not a path: it holds NUL). */
+const DIRECTORY_DEP = "\0dir\0";
 const fileRuleCache = new Map<string, { findings: RawFinding[]; deps: Map<string, string> }>();
 // The same for other files (scripts, YAML, keys): what the rules report there depends on the file,
 // its hosts and the files it looks up, not on any syntax tree.
@@ -260,10 +263,30 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   // A file's content hash ("" when absent); a file holding a certificate is never the same twice
   // (its findings depend on the time), so whatever read it is worked out again.
   const contentHash = (file: string): string => {
+    if (file.startsWith(DIRECTORY_DEP)) return directoryHash(file.slice(DIRECTORY_DEP.length));
     const h = hashes.get(file);
     if (h === undefined) return "";
     return holdsCertificate(h, texts.get(file)) ? `${h}@${now.getTime()}` : h;
   };
+  // The scanned files under a directory (a path literal naming one, `../secrets/home`), by a
+  // binary search of the sorted list. A rule that listed one notes the directory (DIRECTORY_DEP and
+  // its path), whose hash is that of its files' names and contents: one added, removed or changed
+  // under it redoes the rule.
+  const sortedFiles = [...repo.discovery.files].sort();
+  const filesUnder = (dir: string): string[] => {
+    const prefix = dir === "" || dir === "." ? "" : `${dir}/`;
+    let lo = 0;
+    let hi = sortedFiles.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sortedFiles[mid]! < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: string[] = [];
+    for (let i = lo; i < sortedFiles.length && sortedFiles[i]!.startsWith(prefix); i++) out.push(sortedFiles[i]!);
+    return out;
+  };
+  const directoryHash = (dir: string): string => createHash("sha256").update(filesUnder(dir).map((f) => `${f}\0${contentHash(f)}`).join("\n")).digest("hex");
   const depsHold = (deps: Map<string, string>) => {
     for (const [f, h] of deps) if (contentHash(f) !== h) return false;
     return true;
@@ -377,6 +400,14 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
         if (norm !== undefined && repositoryReads) repositoryReads.set(norm, contentHash(norm));
         return repoFile(path);
       },
+      repoFilesUnder: (dir) => {
+        const norm = normalizeRepoPath(dir);
+        if (norm === undefined) return [];
+        const key = DIRECTORY_DEP + norm;
+        deps.set(key, contentHash(key));
+        if (repositoryReads) repositoryReads.set(key, contentHash(key));
+        return filesUnder(norm);
+      },
       ...(moduleArgs ? { moduleArgs } : {}),
       report: (r: RuleReport) => collected.push({ rule: current!, report: r, site: siteFor(r.file ?? file, r.node, r.range) }),
     };
@@ -437,14 +468,14 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
   }
 
   // Other files (scripts, secrets, certificates, YAML...).
-  const readers = nixReaders(nixFiles, otherFiles);
+  const readers = nixReaders(nixFiles, otherFiles, (file, node) => isTestNode(node) || (graph.hostsOf(file).length === 0 && isTestPath(file)));
   for (const [file, held] of otherFiles) {
     const pause = breathe();
     if (pause) await pause;
     signal?.throwIfAborted();
     const fileHosts = graph.hostsOf(file);
     const readBy = readers.get(file);
-    const cacheKey = options.once ? "" : `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${ruleKey}\0${readBy?.map((r) => `${r.file}:${r.line}:${r.option ?? ""}`).join(",") ?? ""}`;
+    const cacheKey = options.once ? "" : `${contentHash(file)}\0${file}\0${fileHosts.join(",")}\0${ruleKey}\0${readBy?.map((r) => `${r.file}:${r.line}:${r.option ?? ""}:${r.test ? 1 : 0}`).join(",") ?? ""}`;
     const cached = options.once ? undefined : otherRuleCache.get(cacheKey);
     if (cached && depsHold(cached.deps)) {
       raw.push(...cached.findings);
@@ -475,6 +506,12 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
         const norm = normalizeRepoPath(path);
         if (norm !== undefined) deps.set(norm, contentHash(norm));
         return repoFile(path);
+      },
+      repoFilesUnder: (dir) => {
+        const norm = normalizeRepoPath(dir);
+        if (norm === undefined) return [];
+        deps.set(DIRECTORY_DEP + norm, contentHash(DIRECTORY_DEP + norm));
+        return filesUnder(norm);
       },
       report: (r: RuleReport) => collected.push({ rule: current!, report: r, site: { ...siteFor(file, undefined), lines: lines() } }),
     };
@@ -526,6 +563,13 @@ export async function runScanWithFixes(options: ScanOptions): Promise<{ report: 
             const norm = normalizeRepoPath(path);
             if (norm !== undefined) reads.add(norm);
             return t.repoFile(path);
+          };
+        }
+        if (p === "repoFilesUnder") {
+          return (dir: string) => {
+            const norm = normalizeRepoPath(dir);
+            if (norm !== undefined) reads.add(DIRECTORY_DEP + norm);
+            return t.repoFilesUnder?.(dir) ?? [];
           };
         }
         return Reflect.get(t, p);
@@ -1037,14 +1081,19 @@ function clearRuleCaches(): void {
  * function reading it when there is one. A file named so is used by the code even when no host's
  * module list includes it (linyinfeng's lib/data/data.json, read by lib/default.nix).
  */
-function nixReaders(nixFiles: ReadonlyMap<string, { parsed: { root: SyntaxNode; error?: unknown }; index: OptionIndex }>, otherFiles: ReadonlyMap<string, unknown>): Map<string, Array<{ file: string; line: number; how?: string; option?: string }>> {
-  const out = new Map<string, Array<{ file: string; line: number; how?: string; option?: string }>>();
+function nixReaders(
+  nixFiles: ReadonlyMap<string, { parsed: { root: SyntaxNode; error?: unknown }; index: OptionIndex }>,
+  otherFiles: ReadonlyMap<string, unknown>,
+  testAt: (file: string, node: SyntaxNode) => boolean,
+): Map<string, Array<{ file: string; line: number; how?: string; option?: string; test?: boolean }>> {
+  const out = new Map<string, Array<{ file: string; line: number; how?: string; option?: string; test?: boolean }>>();
   if (otherFiles.size === 0) return out;
   for (const [file, pf] of nixFiles) {
-    for (const { target, line, how, option } of relativePaths(file, pf.parsed.root, pf.index)) {
+    for (const { target, line, how, option, node } of relativePaths(file, pf.parsed.root, pf.index)) {
       if (!otherFiles.has(target)) continue;
       const list = out.get(target);
-      const entry = { file, line, ...(how ? { how } : {}), ...(option ? { option } : {}) };
+      const test = testAt(file, node);
+      const entry = { file, line, ...(how ? { how } : {}), ...(option ? { option } : {}), ...(test ? { test } : {}) };
       if (list) list.push(entry);
       else out.set(target, [entry]);
     }
@@ -1053,15 +1102,15 @@ function nixReaders(nixFiles: ReadonlyMap<string, { parsed: { root: SyntaxNode; 
 }
 
 // The relative path literals of a file's tree, per tree and path (a repeat scan walks no tree again).
-const relativePathsCache = new WeakMap<SyntaxNode, { file: string; paths: Array<{ target: string; line: number; how?: string; option?: string }> }>();
+const relativePathsCache = new WeakMap<SyntaxNode, { file: string; paths: Array<{ target: string; line: number; how?: string; option?: string; node: SyntaxNode }> }>();
 
 /** A file's path literals (`./x`, `../x`, no interpolation), resolved against its directory, with
  * the line and the function each is handed to. */
-function relativePaths(file: string, root: SyntaxNode, index: OptionIndex): Array<{ target: string; line: number; how?: string; option?: string }> {
+function relativePaths(file: string, root: SyntaxNode, index: OptionIndex): Array<{ target: string; line: number; how?: string; option?: string; node: SyntaxNode }> {
   const known = relativePathsCache.get(root);
   if (known?.file === file) return known.paths;
   const dir = posix.dirname(file);
-  const paths: Array<{ target: string; line: number; how?: string; option?: string }> = [];
+  const paths: Array<{ target: string; line: number; how?: string; option?: string; node: SyntaxNode }> = [];
   root.walk((n) => {
     if (n.kind !== K.NODE_PATH) return undefined;
     const t = n.text;
@@ -1074,7 +1123,7 @@ function relativePaths(file: string, root: SyntaxNode, index: OptionIndex): Arra
     if (fn && fn !== n) how = /([A-Za-z_][\w'-]*)\s*$/.exec(fn.text)?.[1];
     // The option it is the value of (`services.zrepl.settings.jobs…ca = ./ca.crt;`).
     const option = how ? undefined : enclosingDefinition(index, n)?.path;
-    paths.push({ target, line: n.line, ...(how ? { how } : {}), ...(option ? { option } : {}) });
+    paths.push({ target, line: n.line, ...(how ? { how } : {}), ...(option ? { option } : {}), node: n });
     return false;
   });
   relativePathsCache.set(root, { file, paths });

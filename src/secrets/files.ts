@@ -328,7 +328,9 @@ function plaintextLeaves(tree: unknown, meta: SopsMeta, path: string[] = [], out
       if (path.length === 0 && k === "sops") continue;
       plaintextLeaves(v, meta, [...path, k], out);
     }
-  } else if (tree !== null && tree !== undefined) {
+  } else if (tree !== null && tree !== undefined && tree !== "") {
+    // An empty value holds nothing to expose, encrypted or not (a sops-encrypted cloudflared
+    // credentials.json whose only plaintext is `"Endpoint": ""`: DaRacci-nix-config, judged wrong).
     const isEnc = typeof tree === "string" && tree.startsWith("ENC[");
     const key = path.join(".");
     if (!isEnc && shouldBeEncrypted(path, meta) && !out.includes(key)) out.push(key);
@@ -360,7 +362,9 @@ function analyseSops(text: string, ext: string): { plaintextKeys: string[]; erro
       else values.push([section === "" ? k : `${section}.${k}`, v]);
     }
     const m = readSopsMeta(meta);
-    const plaintextKeys = values.filter(([k, v]) => !v.startsWith("ENC[") && shouldBeEncrypted(k.split("."), m)).map(([k]) => k);
+    // `KEY=` with nothing after it (or `KEY=""`) holds nothing to expose (tschwemley-nixos-config
+    // secrets/server/librechat.env: 28 empty entries beside the encrypted ones, judged wrong).
+    const plaintextKeys = values.filter(([k, v]) => !/^(?:|""|'')$/.test(v) && !v.startsWith("ENC[") && shouldBeEncrypted(k.split("."), m)).map(([k]) => k);
     return { plaintextKeys };
   }
   const looksJson = ext === ".json" || trimmed.startsWith("{");

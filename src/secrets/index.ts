@@ -12,7 +12,7 @@ export { TOKEN_PATTERNS, PASSWORD_HASH_PATTERN, APP_PASSWORD_HASHES, appPassword
 export type { Confidence, TokenPattern } from "./patterns.js";
 export { classifyKey, keyWords, isPasswordByPath, isAppSecretKeyOption, namesCommand, namesNonSecretValue, publicDefaultSecretKey } from "./keys.js";
 export type { KeyKind } from "./keys.js";
-export { besideTestEndpoint, documentedAsDeliberatelyWeak, documentedAsPlaceholder, documentedAsPublicTestValue, isPlaceholder, isSecretReference, nonSecretShape } from "./values.js";
+export { besideTestEndpoint, documentedAsDeliberatelyWeak, documentedAsPlaceholder, documentedAsPublicTestValue, isNameGlob, isPlaceholder, isRegexPattern, isSecretNamePath, isSecretReference, nonSecretShape } from "./values.js";
 export { redact, redactAll, REDACT_MIN_VISIBLE_LENGTH } from "./redact.js";
 export { shannonEntropy } from "./entropy.js";
 export { classifySecretFile, isSecretLocation, parseSopsConfig } from "./files.js";

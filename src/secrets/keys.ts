@@ -62,6 +62,9 @@ const NOT_THE_VALUE = new Set([
   "alignment", "align", "margin", "padding", "icon", "theme", "opacity", "shadow", "cursor", "placeholder",
   // A selector over secrets (`--secret-field-selector=type!=…`, prometheus-operator: sini-nix-config, judged wrong).
   "selector", "selectors",
+  // A reference to a secret kept elsewhere, by its name (`tokenReference = "AI_AGENT/DISCORD_BOT_TOKEN"`,
+  // a sops secret's name: DaRacci-nix-config, judged wrong; Kubernetes' `secretRef`).
+  "reference", "references", "ref", "refs",
 ]);
 
 // The word after "password" that makes it a program's name: a password store, manager, safe.
@@ -149,6 +152,9 @@ function computeKeyKind(key: string): KeyKind | undefined {
   // Helm chart's `existingSecret` (carpenike-nix-config, sini-nix-config, judged wrong).
   if (words.length >= 2 && (final === "secret" || final === "key") && (PASSWORD_WORDS.has(words[words.length - 2]!) || words[words.length - 2] === "pass")) return undefined;
   if (words[0] === "existing") return undefined;
+  // Where to take the secret from, by name: Woodpecker's and Drone's `from_secret: GPG_PRIVATE_KEY`
+  // names a secret the CI server stores (DaRacci-nix-config .woodpecker/*.yaml, judged wrong).
+  if (words[0] === "from" && words.length >= 2) return undefined;
   if (hasHash) return undefined; // tokenHash, secret_sha256: digests of secrets, not secrets
   if (hasPassword) return "password";
   if (words.some((w) => SECRET_WORDS.has(w)) || hasPair(words)) return "secret";

@@ -440,10 +440,16 @@ export const CRYPT_HASH_VALUE = /^\$(?:1|2[abxy]?|5|6|y|gy|7|apr1|argon2(?:id|i|
  * password): not plaintext, though crackable offline.
  * - Transmission's `rpc-password`: `{` + SHA-1 hex of password+salt (40) + the 8-character salt.
  * - qBittorrent's `Password_PBKDF2`: `@ByteArray(<base64 salt>:<base64 PBKDF2-SHA512 digest>)`.
+ * - CouchDB's `[admins]` (services.couchdb.adminPass, local.ini): `-pbkdf2-<hex key>,<hex salt>,<iterations>`,
+ *   since 3.4 `-pbkdf2:sha256-…`, and the old `-hashed-<hex SHA-1>,<hex salt>`; CouchDB keeps a
+ *   value in this form as the hash (docs.couchdb.org config/auth.html; Mikilio-mcloud's adminPass,
+ *   taken for a plaintext password and judged wrong).
  */
 export const APP_PASSWORD_HASHES: Array<{ re: RegExp; scheme: string; slow: boolean }> = [
   { re: /(?<![\w{])\{[0-9a-f]{40}[A-Za-z0-9./]{8}(?![\w./])/g, scheme: "Transmission salted SHA-1", slow: false },
   { re: /@ByteArray\([A-Za-z0-9+/]{16,}={0,2}:[A-Za-z0-9+/]{40,}={0,2}\)/g, scheme: "qBittorrent PBKDF2-SHA512", slow: true },
+  { re: /(?<![\w-])-pbkdf2(?::sha(?:1|224|256|384|512))?-[0-9a-f]{40,128},[0-9a-f]{32},\d{1,9}(?![\w,])/g, scheme: "CouchDB PBKDF2", slow: true },
+  { re: /(?<![\w-])-hashed-[0-9a-f]{40},[0-9a-f]{32}(?![\w,])/g, scheme: "CouchDB salted SHA1", slow: false },
 ];
 
 /** A whole value in one of APP_PASSWORD_HASHES' formats. */

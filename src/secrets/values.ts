@@ -26,8 +26,17 @@ export function isSecretReference(value: string): boolean {
   // (leona-ya-nixfiles "op://Private/SSH Key Age/password", judged wrong).
   if (/^op:\/\/[^/\s][^/]*(?:\/[^/]+){1,3}$/.test(v)) return true;
   if (/^@[A-Za-z_][A-Za-z0-9_-]*@$/.test(v)) return true; // substituteAll placeholder
+  // An environment variable's name behind `@` (`api_client_secret = "@SPOTIFY_CLIENT_SECRET"` in
+  // SearXNG settings whose environmentFile holds the value: DaRacci-nix-config, judged wrong): a
+  // name in upper-case words, which a generated secret is not.
+  if (/^@[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+@?$/.test(v)) return true;
   if (/\{\{.*\}\}/.test(v) || /^\{%.*%\}$/.test(v) || /^#\{.*\}$/.test(v)) return true; // templates
   if (/^!(?:secret|env_var|vault|include|ENV|Ref|Sub|GetAtt)\b/.test(v)) return true; // YAML tags
+  // Zigbee2MQTT's (and Home Assistant's) `!<file> <key>`: the value of <key> in another YAML file
+  // (`password = "!secrets.yaml mqtt_password"`: DaRacci-nix-config, judged wrong).
+  // The file is named as one (`secret`, `credentials`) or as YAML, so a passphrase that starts
+  // with `!` (`!correct horse`) is not taken for one.
+  if (/^!(?:[\w.-]*(?:secret|cred)[\w.-]*|[\w.-]+\.ya?ml)[ \t]+[A-Za-z_][\w.-]*$/i.test(v)) return true;
   // A name behind `!` (Home Assistant's module writes such strings as YAML tags): "!unifi-ap-ssh".
   if (/^![a-z][a-z0-9]*(?:[-_][a-z0-9]+)+$/.test(v)) return true;
   // Paths: relative, home, or absolute under a lowercase first directory (/run, /var/lib, /etc...),
@@ -46,7 +55,71 @@ export function isSecretReference(value: string): boolean {
   if (/^%[dStTEhCL]\//.test(v)) return true; // systemd specifiers: %d/secret is $CREDENTIALS_DIRECTORY/secret
   if (/\//.test(v) && /\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/.test(v) && !/\s/.test(v)) return true; // a path through $VAR: /$CREDENTIALS_DIRECTORY/key
   if (isSecretVariableName(v)) return true;
+  if (isSecretNamePath(v)) return true;
   return false;
+}
+
+/** A piece of a name: letters of one case (or Capitalized) with up to four digits after them, and a
+ * vowel when it is longer than four letters of lower case (`gpg`, `smtp`, `private`, `DISCORD`). */
+function readableNamePiece(piece: string): boolean {
+  const m = /^([a-z]+|[A-Z]+|[A-Z][a-z]+)[0-9]{0,4}$/.exec(piece);
+  if (!m) return false;
+  const letters = m[1]!;
+  return letters.length <= 4 || /^[A-Z]+$/.test(letters) ? /[A-Za-z]/.test(letters) : /[aeiouy]/i.test(letters);
+}
+
+/**
+ * The name of a secret in a secret store, as a path of readable names: a sops key
+ * (`gpg/private/passphrase`, `AI_AGENT/DISCORD_BOT_TOKEN`, `MONITORING/MINIO_PROMETHEUS_TOKEN`:
+ * pschmitt-nixos-config and DaRacci-nix-config, judged wrong), a pass entry, a Vault path. Two or
+ * more segments joined by `/`, each of readable pieces (camelCase humps, or words joined by `-`,
+ * `_`, `.`). Base64 with a `/` in it mixes cases and digits inside its runs, so it is no such path.
+ */
+export function isSecretNamePath(value: string): boolean {
+  const v = value.trim();
+  if (!/^[A-Za-z][\w.-]*(?:\/[A-Za-z][\w.-]*)+$/.test(v)) return false;
+  let letters = 0;
+  for (const segment of v.split("/")) {
+    for (const part of segment.split(/[-_.]+/)) {
+      if (part === "") continue;
+      const humps = /^[a-z]+[0-9]*(?:[A-Z][a-z]+[0-9]*)+$/.test(part) ? part.replace(/([a-z0-9])([A-Z])/g, "$1 $2").split(" ") : [part];
+      for (const piece of humps) {
+        if (!readableNamePiece(piece)) return false;
+        letters = Math.max(letters, piece.replace(/[0-9]/g, "").length);
+      }
+    }
+  }
+  return letters >= 3;
+}
+
+/**
+ * A regular expression, not a value (`tokens_up_to_4 = ''(?:\\S+\\s+){0,4}''`, a log-parsing pattern
+ * in Alloy's configuration: DaRacci-nix-config, judged wrong): a group construct (`(?:`, `(?<name>`,
+ * a lookaround), or two of a character-class escape (`\s`, `\d`, `\w`, `\b`), a counted quantifier
+ * (`{0,4}`) and a bracketed class with a quantifier (`[a-z]+`). Generated secrets are base64, hex or
+ * base62: no backslashes, no braces.
+ */
+export function isRegexPattern(value: string): boolean {
+  const v = value.trim();
+  if (/\(\?(?:[:=!]|<[=!A-Za-z])/.test(v)) return true;
+  let marks = 0;
+  if (/\\+[sSdDwWbB]/.test(v)) marks++;
+  if (/[)\]}+*?A-Za-z]\{\d+(?:,\d*)?\}/.test(v)) marks++;
+  if (/\[[^\]]+\][+*?]/.test(v)) marks++;
+  if (/^\^|\$$/.test(v) && /\\|\.\*|\.\+/.test(v)) marks++;
+  return marks >= 2;
+}
+
+/**
+ * A glob over names (`ImportCredential = "cryptsetup.*"`, systemd's credentials to import by
+ * name: PatrickDaG-nix-config, judged wrong): a `*` wildcard beside readable names and
+ * separators only. A generated password with a `*` in it has no readable names around it.
+ */
+export function isNameGlob(value: string): boolean {
+  const v = value.trim();
+  if (!v.includes("*") || !/^[A-Za-z0-9_.:/*-]+$/.test(v)) return false;
+  const pieces = v.split(/[^A-Za-z0-9]+/).filter((p) => p !== "");
+  return pieces.length > 0 && pieces.every(readableNamePiece) && pieces.some((p) => p.replace(/[0-9]/g, "").length >= 3);
 }
 
 /** The name of an environment variable holding the secret (`NEXMO_APIKEY`, `DB_PASSWORD`): upper
@@ -143,7 +216,7 @@ const PUBLIC_KEY =
   /^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA|^age1[02-9ac-hj-np-z]{58}$|^age1[a-z0-9][a-z0-9._+-]*1[02-9ac-hj-np-z]{6,}$|^npub1|-----BEGIN (?:RSA |EC |PGP )?PUBLIC KEY|-----BEGIN CERTIFICATE/;
 const ENCRYPTED = /^ENC\[AES256_GCM,|-----BEGIN AGE ENCRYPTED FILE-----|-----BEGIN PGP MESSAGE-----/;
 
-export type NonSecretReason = "uuid" | "digest" | "public-key" | "encrypted" | "crypt-hash" | "address" | "email" | "ldap-filter" | "kdf-parameters" | "chat-id";
+export type NonSecretReason = "uuid" | "digest" | "public-key" | "encrypted" | "crypt-hash" | "address" | "email" | "ldap-filter" | "kdf-parameters" | "chat-id" | "regex" | "glob";
 
 /** An e-mail address (`75213+someone@users.noreply.github.com`): a public name. Git's
  * `user.signingKey` selects a GPG key by its user ID this way (ivankovnatsky-nixos-config, judged
@@ -214,6 +287,8 @@ export function nonSecretShape(value: string): NonSecretReason | undefined {
   if (isLdapFilter(v)) return "ldap-filter";
   if (isKdfParameters(v)) return "kdf-parameters";
   if (isChatId(v)) return "chat-id";
+  if (isRegexPattern(v)) return "regex";
+  if (isNameGlob(v)) return "glob";
   return undefined;
 }
 

@@ -77,4 +77,55 @@ describe(RULE, () => {
     });
     expect(sites(report, RULE)).toEqual(["hosts/web/secrets.yaml:1"]);
   });
+
+  describe("keys kept for NixOS VM tests", () => {
+    const FLAKE = `{
+  outputs = { self, nixpkgs }: {
+    nixosConfigurations.web = nixpkgs.lib.nixosSystem { modules = [ ./hosts/web.nix ]; };
+    checks.x86_64-linux.overlay = nixpkgs.legacyPackages.x86_64-linux.testers.runNixOSTest ./tests/overlay;
+  };
+}
+`;
+    // The test reads its keys through interpolated paths, as a per-node test usually does.
+    const TEST = `{ lib, ... }: {
+  name = "overlay";
+  nodes.server = { config, ... }: {
+    services.nebula.networks.mesh.key = "\${./keys}/\${config.networking.hostName}/nebula.key";
+    environment.etc."ssh-key".source = ./keys/server/ssh;
+  };
+  testScript = "start_all()";
+}
+`;
+    const files = (extra: Record<string, string> = {}) => ({
+      "flake.nix": FLAKE,
+      "hosts/web.nix": "{ ... }: { networking.hostName = \"web\"; }\n",
+      "tests/overlay/default.nix": TEST,
+      "tests/overlay/keys/server/ssh": `${KEY}\n`,
+      "tests/overlay/keys/server/nebula.key": `${TOKEN}\n`,
+      ...extra,
+    });
+
+    it("a key only the tests use is info, with a fix that keeps it a test key", async () => {
+      const report = await scanFiles(files());
+      const found = report.findings.filter((f) => f.ruleId === RULE);
+      expect(Object.fromEntries(found.map((f) => [f.file, f.severity]))).toEqual({ "tests/overlay/keys/server/ssh": "info", "tests/overlay/keys/server/nebula.key": "info" });
+      const ssh = found.find((f) => f.file === "tests/overlay/keys/server/ssh")!;
+      expect(ssh.message).toContain("tests/overlay/default.nix:5");
+      expect(ssh.fix?.description).toContain("Keep it a test key");
+      expect(ssh.fix?.description).not.toMatch(/agenix -e|git rm/);
+    });
+
+    it("the same key named by a host's module is a real secret's finding again", async () => {
+      const report = await scanFiles(files({ "hosts/web.nix": "{ ... }: { environment.etc.\"ssh-key\".source = ../tests/overlay/keys/server/ssh; }\n" }));
+      const ssh = report.findings.find((f) => f.ruleId === RULE && f.file === "tests/overlay/keys/server/ssh")!;
+      expect(ssh.severity).not.toBe("info");
+      expect(ssh.fix?.description).toMatch(/Rotate|encrypt/);
+    });
+
+    it("a key in a test directory with no test code beside it stays low", async () => {
+      const report = await scanFiles({ "flake.nix": FLAKE, "hosts/web.nix": "{ ... }: { }\n", "tests/keys/id_ed25519": `${KEY}\n` });
+      const key = report.findings.find((f) => f.ruleId === RULE && f.file === "tests/keys/id_ed25519")!;
+      expect(key.severity).toBe("low");
+    });
+  });
 });

@@ -91,6 +91,20 @@ describe(RULE, () => {
     });
   });
 
+  it("judges a secrets folder given as a path by its files, and redoes it when a file is added under it", async () => {
+    const enc = "ENC[AES256_GCM,data:3q2+7w==,iv:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:str]";
+    const sops = `password: ${enc}\nsops:\n    lastmodified: "2025-01-01T00:00:00Z"\n    mac: ${enc}\n    version: 3.9.0\n`;
+    await withRepo({ "lib/default.nix": "{ services.x.dir = ../secrets/home; }\n", "secrets/home/ssh.yaml": sops }, async (root) => {
+      const first = await runScan({ root, quick: true });
+      expect(sites(first, RULE)).toEqual([]);
+      await writeFile(join(root, "secrets/home/token"), `${TOKEN}\n`);
+      const second = await runScan({ root, quick: true });
+      expect(sites(second, RULE)).toEqual(["lib/default.nix:1"]);
+      expect(second.findings.find((f) => f.ruleId === RULE)!.message).toContain("a directory holding an unencrypted secret file: token");
+      expect(JSON.stringify(second)).not.toContain(TOKEN);
+    });
+  });
+
   it("is low inside a NixOS VM test", async () => {
     const report = await scanFiles({
       "secrets/pw": "hunter2-but-longer\n",

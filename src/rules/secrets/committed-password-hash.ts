@@ -91,7 +91,7 @@ function isUserHash(str: SyntaxNode, ctx: NixFileContext): boolean {
 
 function checkString(ctx: NixFileContext, str: SyntaxNode): void {
   const src = stringSource(str);
-  if (!src || !/[${]|@ByteArray\(/.test(src.text) || inOptionDocumentation(str)) return;
+  if (!src || !/[${]|@ByteArray\(|-(?:pbkdf2|hashed)[-:]/.test(src.text) || inOptionDocumentation(str)) return;
   const found: Array<{ start: number; end: number; scheme: string }> = [];
   for (const { re, scheme } of HASHES) {
     re.lastIndex = 0;
@@ -99,7 +99,7 @@ function checkString(ctx: NixFileContext, str: SyntaxNode): void {
       if (m[0].includes("${")) continue; // built from an interpolation: not a literal hash
       // The digest (after the last `$`) of a real hash is long; `$argon2id$v=19$m=65540,t=3,p=4$...`
       // (the NixOS manual's example, parameters only) is a placeholder.
-      if (!/^[{@]/.test(m[0]) && !/[A-Za-z0-9./+=]{16,}$/.test(m[0].slice(m[0].lastIndexOf("$") + 1))) continue;
+      if (!/^[{@-]/.test(m[0]) && !/[A-Za-z0-9./+=]{16,}$/.test(m[0].slice(m[0].lastIndexOf("$") + 1))) continue;
       if (found.some((f) => m!.index < f.end && m!.index + m![0].length > f.start)) continue;
       found.push({ start: m.index, end: m.index + m[0].length, scheme: scheme(m[0]) });
     }
@@ -172,7 +172,7 @@ function checkString(ctx: NixFileContext, str: SyntaxNode): void {
       });
       continue;
     }
-    const app = appHashReport(f.scheme, where);
+    const app = appHashReport(f.scheme, where, value);
     if (app) {
       ctx.report({ ...at, ...app, title: `Committed ${f.scheme} password hash` });
       continue;
@@ -203,7 +203,25 @@ function checkString(ctx: NixFileContext, str: SyntaxNode): void {
  * UI password of a torrent client, attacked offline at GPU speed); qBittorrent's PBKDF2-SHA512 with
  * 100,000 iterations is slow, and its NixOS module has no option reading it from a file (info).
  */
-function appHashReport(scheme: string, where: string): { severity: "low" | "info"; message: string; fix: { safety: "manual"; description: string } } | undefined {
+function appHashReport(scheme: string, where: string, value = ""): { severity: "low" | "info"; message: string; fix: { safety: "manual"; description: string } } | undefined {
+  if (scheme === "CouchDB PBKDF2") {
+    // CouchDB keeps an [admins] value of this form as the hash (docs.couchdb.org, config/auth);
+    // services.couchdb.adminPass goes into an ini file in the store (Mikilio-mcloud, found by
+    // reading the code: low).
+    const iterations = Number(/,(\d+)$/.exec(value)?.[1]);
+    const few = Number.isFinite(iterations) && iterations < FEW_ITERATIONS;
+    return {
+      severity: "low",
+      message:
+        `A CouchDB PBKDF2 admin password hash (\`-pbkdf2-<key>,<salt>,<iterations>\`, the form CouchDB keeps in its [admins] section) is written in ${where}: a hash, not the password, but it is in the repository and in the world-readable Nix store (the module writes adminPass into an ini file there), where anyone can try passwords against it offline.` +
+        (Number.isFinite(iterations) ? ` Its iteration count is ${iterations}${few ? ", low enough for a GPU to try millions of passwords a second" : ""}.` : ""),
+      fix: {
+        safety: "manual",
+        description:
+          "Leave adminPass unset and give CouchDB the [admins] section in a file it reads at run time: services.couchdb.extraConfigFiles = [ config.sops.secrets.couchdb-admins.path ] (or an agenix secret) holding `[admins]` and `admin = <hash or password>`, readable by the couchdb user. Change the password if the repository is or was public.",
+      },
+    };
+  }
   if (scheme === "Transmission salted SHA-1") {
     return {
       severity: "low",
@@ -249,6 +267,8 @@ export const committedPasswordHash: Rule = {
       hostExample(`{\n  services.mosquitto.listeners = [ { users.iot = { acl = [ "readwrite #" ]; hashedPassword = "$7$101$Qm9sZFNhbHRWYWx1ZTE2$Xq3vN8mR2kP7wL5tY9hB1cD4fG6jK0zA3sE8uI2oP5rT7yW9qM1nV4bX6cZ8dF0gH2jL4kS6aQ8wE0rT2yU4iA=="; }; } ];\n}\n`),
       // The hash of a generated OIDC client secret (Authelia keeps them hashed): a note (info).
       hostExample(`{\n  services.authelia.instances.main.settings.identity_providers.oidc.clients = [ { client_id = "photos"; client_secret = "$pbkdf2-sha512$310000$c8p78n7pUMln0jzvd4aK4Q$JNRBzwAo0ek5qKn50cFzzvE9RXV88h1wJn5KGiHrD0YKtZaR/nCb2CJPOsKaPK0hjf.9yHxzQGZziziccp6Yng"; } ];\n}\n`),
+      // CouchDB's pre-hashed admin (its [admins] form), written into an ini file in the store: low.
+      hostExample(`{\n  services.couchdb = { enable = true; adminPass = "-pbkdf2:sha256-0e5b2f0a8c5d3e1f7a9b6c4d2e0f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a,5c1f3e7a9b2d4f6a8c0e1b3d5f7a9c2e,600000"; };\n}\n`),
     ],
     silent: [
       hostExample(`{\n  users.users.alice.hashedPassword = "$6$rounds=65536$abcdefghijklmnop$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567";\n  users.users.root.initialHashedPassword = "$y$j9T$Nb1KVJ2Eu7ZaGkxDWRHrD/$nDtonEpKjk.bkYXDWDzbbs9o7ElEmTcrXIncFHaarc/";\n}\n`),
@@ -256,6 +276,8 @@ export const committedPasswordHash: Rule = {
         `{ config, ... }: {\n  services.vaultwarden.environmentFile = config.sops.secrets.vaultwarden.path;\n  # ADMIN_TOKEN = "$argon2id$v=19$m=65540,t=3,p=4$bXlzYWx0bXlzYWx0$Pq4Vw1dYPkTpGxJx4qdu3rKiWJ0DhzEBOYp3Zx9Qk9I"\n  services.nginx.virtualHosts.a.basicAuthFile = config.age.secrets.htpasswd.path;\n  services.app.settings.price = "$2 per month, $6 per year";\n  services.vaultwarden.config.ADMIN_TOKEN = "$argon2id$v=19$m=65540,t=3,p=4$...";\n}\n`,
       ),
       { "vars.nix": `{\n  initialHashedPassword = "$y$jFT$RBapCH3F6bc0uSF.FaUGB.$rvhiVvcCKxkkumDFLONV5zFP1lsv1VyZ1ErH.r2rNk3";\n}\n` },
+      // Command-line options and version strings that merely start like CouchDB's form.
+      hostExample(`{\n  services.myapp.extraArgs = [ "-pbkdf2-iterations" "600000" ];\n  services.myapp.settings.kdf = "-pbkdf2:sha256-default";\n}\n`),
     ],
   },
   name: "Committed service password hash",

@@ -84,6 +84,13 @@ export const committedSecretFile: Rule = {
       { "secrets/hosts/web/api.jwe": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiAiZGVwbG95LWJvdCIsICJpYXQiOiAxNzAwMDAwMDAwfQ.lpeYmZqbnJ2en6ChoqOkpaanqKmqq6ytrq-wsbKztLU\n" },
       { "secrets/users/alice/totp-seed": "JBSWY3DPEHPK3PXPQ4ZTMNRWGQ2DKNJXHE3TGMZSGI2DQOJVGQYTAMZU\n" },
       { "secrets/.gpg-id": "ghp_R8tq2Lm0Xw4Zk9Vb7Nc3Hs6Jd1Fg5Ya2Pq0E\n" },
+      // A NixOS VM test's own CA key, used by no host: reported as info, with a fix that keeps it a
+      // test key instead of encrypting what the test machines must read.
+      {
+        "flake.nix": "{ outputs = { self, nixpkgs }: { checks.x86_64-linux.mesh = nixpkgs.legacyPackages.x86_64-linux.testers.runNixOSTest ./tests/mesh; }; }\n",
+        "tests/mesh/default.nix": "{ ... }: {\n  name = \"mesh\";\n  nodes.a = { ... }: { services.nebula.networks.mesh.ca = ./keys/ca.crt; };\n  testScript = \"start_all()\";\n}\n",
+        "tests/mesh/keys/ca.key": "-----BEGIN NEBULA ED25519 PRIVATE KEY-----\nq3Zx81QmTr0VbN4kWq2Lp7Hs9DZx81QmTr0VbN4kWq2Lp7Hs9D0VbN4kWq2Lp7Hs9D==\n-----END NEBULA ED25519 PRIVATE KEY-----\n",
+      },
     ],
     silent: [
       { "secrets/db-password.age": "-----BEGIN AGE ENCRYPTED FILE-----\nYWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSBhYmNkZWZnaGlqa2xtbm9w\n-----END AGE ENCRYPTED FILE-----\n" },
@@ -138,9 +145,26 @@ export const committedSecretFile: Rule = {
     let severity: "critical" | "high" | "low" | "info" = cls.kind === "private-key" && cls.encrypted !== true ? "critical" : "high";
     const flake = ctx.repoFile("flake.nix") ? " Because the repository is a flake, the file is also copied into the world-readable Nix store with the rest of the source." : "";
     let message = `${ctx.file}: ${cls.reason}.${flake}`;
-    if (inTests) {
+    // Who uses it: no host includes it, and every Nix file naming it is test code (a NixOS VM test,
+    // a file of tests/ or checks/ no host includes). A key of a test tree that holds Nix code and
+    // no path literal names is the tests' too: they name it through an interpolated path
+    // (`"${testDir}/keys/${config.networking.hostName}/nebula.key"`).
+    const readers = ctx.readBy ?? [];
+    const nonTestReader = readers.find((r) => r.test !== true);
+    const testOnly = ctx.hosts.length === 0 && !nonTestReader && (readers.length > 0 || (inTests && testTreeHasCode(ctx)));
+    if (testOnly && inTests) {
+      // SebastianStork-nixos-config tests/*/keys (a nebula CA and host keys of NixOS VM tests, used
+      // by no host): judged info, and "encrypt it" harmful, since the test VMs read it as it is.
+      severity = "info";
+      message += ` (Kept with the tests and used by no host${readers.length ? `; the Nix code naming it is test code (${readers.map((r) => `${r.file}:${r.line}`).join(", ")})` : ""}: a ${cls.kind === "private-key" ? "key" : "secret"} for test machines, reported as info.)`;
+    } else if (testOnly) {
       severity = "low";
-      message += " (In a test directory: probably a test key, so reported as low; make sure it is used nowhere else.)";
+      message += ` (Used by no host: only NixOS VM tests name it (${readers.map((r) => `${r.file}:${r.line}`).join(", ")}), so reported as low; if it is a real secret, the test must not use it.)`;
+    } else if (inTests) {
+      severity = "low";
+      message += nonTestReader
+        ? ` (In a test directory, so reported as low, but ${nonTestReader.file}:${nonTestReader.line}, which is not test code, names it: make sure no real machine uses it.)`
+        : " (In a test directory: probably a test key, so reported as low; make sure it is used nowhere else.)";
     }
     // A key named as a throwaway (`test-key.txt`, `fake-secrets/`, `dummy.key`) whose public half
     // is a recipient of no sops rule: a deliberately public test identity, which decrypts only test
@@ -171,6 +195,8 @@ export const committedSecretFile: Rule = {
         safety: "manual",
         description: handle
           ? "Nothing to rotate or encrypt: the handle works only with the security key it names. Keep it if ssh should find it on every machine; revoke the key (remove its public half from authorized_keys) only if the token itself is lost."
+          : testOnly && inTests
+          ? "Nothing to encrypt or rotate: the test machines read it from the repository as it is (agenix or sops would need a key they do not have). Keep it a test key: generated for the tests only, used by no host's configuration, and trusted by none (its public half in no authorized_keys, .sops.yaml or secrets.nix; a test CA's certificate in no host's trust settings)."
           : throwaway
           ? "Nothing to encrypt: a test identity must stay readable for the tools and tests that use it. Keep its public key out of .sops.yaml and secrets.nix, so that no real secret is ever encrypted to it."
           : fixFor(ctx.file, cls),
@@ -178,6 +204,15 @@ export const committedSecretFile: Rule = {
     });
   },
 };
+
+/** The test tree a file lies in (`tests/overlay/keys/server/ssh` -> `tests`, `nixos/checks/x` ->
+ * `nixos/checks`) holds Nix files: the test code that uses what is kept there. */
+function testTreeHasCode(ctx: Pick<TextFileContext, "file" | "repoFilesUnder">): boolean {
+  const m = TEST_DATA_DIR.exec(ctx.file);
+  if (!m || !ctx.repoFilesUnder) return false;
+  const tree = ctx.file.slice(0, m.index + m[0].length - 1).replace(/^\//, "");
+  return ctx.repoFilesUnder(tree).some((f) => f.endsWith(".nix"));
+}
 
 /** A file or folder name that says its content is a stand-in: fake, dummy, mock. */
 const FAKE_DATA = /(?:^|[-_./])(?:fake|dummy|mock)(?:s|[-_./]|$)/i;

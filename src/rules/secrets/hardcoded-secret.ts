@@ -359,6 +359,10 @@ export const hardcodedSecret: Rule = {
       hostExample(`{\n  services.adguardhome.settings.users = [ { name = "ryan"; password = "Kq8vTz2mWp9xLr4N"; } ]; # placeholder until sops\n}\n`),
       // A real token in a flake check is still a token.
       hostExample(`{ pkgs, ... }: {\n  checks.x86_64-linux.api = pkgs.runCommand "api" { } ''\n    curl -H "Authorization: token ghp_R8dK2mQ9vL4xT7wN1bZ5cH3jP6fY0sA2eU8i" https://api.github.com/user > $out\n  '';\n}\n`),
+      // Real values in the shapes of the references below: base64 with slashes under a *_secret key,
+      // a random value behind @, a token written where a CI secret's name goes.
+      hostExample(`{ services.myapp.settings = { bearer_token_secret = "Zm9vYmFy/K8s9dQ2+LmX0pZ7vB4nR1tW6yE3cH5jA="; api_client_secret = "@k8Zq2mXv9LpR4tW7nB1c"; }; }\n`),
+      { ".woodpecker/release.yaml": "steps:\n  release:\n    environment:\n      GITHUB_TOKEN:\n        from_secret: ghp_R8dK2mQ9vL4xT7wN1bZ5cH3jP6fY0sA2eU8i\n" },
     ],
     silent: [
       hostExample(`{ services.myapp.githubTokenFile = "/run/secrets/github-token"; }\n`),
@@ -386,6 +390,11 @@ export const hardcodedSecret: Rule = {
       hostExample(`{\n  services.adguardhome.settings.users = [ { name = "ryan"; password = "ADGUARDPASS"; } ]; # Replaced by systemd preStart\n}\n`),
       // A flake check's fixture: the plaintext a test feeds the script it checks.
       hostExample(`{ pkgs, ... }: {\n  checks.x86_64-linux.post-process = pkgs.runCommand "post-process" { } ''\n    PLAINTEXT='kind: SopsSecret\n    stringData:\n      password: hunter2'\n    printf '%s' "$PLAINTEXT" | sha256sum > $out\n  '';\n}\n`),
+      // References to secrets kept elsewhere: a sops secret's name (as a key path, or under a key
+      // that says it is a reference), an environment variable behind @, a CI server's secret names,
+      // a credential-name glob, a regex fragment under a "tokens" name, a pass entry's path.
+      hostExample(`{\n  services.monitoring.scrape.minio.bearer_token_secret = "MONITORING/MINIO_PROMETHEUS_TOKEN";\n  services.agent.discord.tokenReference = "AI_AGENT/DISCORD_BOT_TOKEN";\n  services.searx.settings.engines = [ { name = "spotify"; api_client_secret = "@SPOTIFY_CLIENT_SECRET"; } ];\n  systemd.services.unlock.serviceConfig.ImportCredential = "cryptsetup.*";\n  services.alloy.patterns.tokens_up_to_4 = ''(?:\\\\S+\\\\s+){0,4}'';\n  programs.gpg.keys = [ { key = "gpg/private/privateKey"; pass = "gpg/private/passphrase"; } ];\n}\n`),
+      { ".woodpecker/release.yaml": "steps:\n  release:\n    environment:\n      REGISTRY_USER:\n        from_secret: REGISTRY_USER\n      GPG_PRIVATE_KEY:\n        from_secret: GPG_PRIVATE_KEY\n" },
     ],
   },
   name: "hard-coded secret",

@@ -5,7 +5,7 @@
 import { posix } from "node:path";
 import { SyntaxKind as K, type SyntaxNode } from "../../nix/syntax.js";
 import { classifyKey, classifySecretFile, isSecretLocation, namesNonSecretValue, parseSopsConfig, type SecretFileClass, type SopsCreationRule } from "../../secrets/index.js";
-import type { RepoFileLookup } from "../types.js";
+import type { RepoFileLookup, RepoFilesUnder } from "../types.js";
 
 export type PathTarget =
   /** Relative to the scanned root (`secrets/x.txt`); `../x` when it lies outside the root. */
@@ -79,7 +79,7 @@ const PUBLIC_NAME = /\.(?:pub|crt|cert|cer|nix|md)$/i;
  * Whether a repository path is unencrypted secret material: the file's content when the scan has
  * it, else its name and place (`secrets/…`, `*.key`, `id_ed25519`, a sops-managed path).
  */
-export function secretMaterial(repoFile: RepoFileLookup, path: string): SecretMaterial | undefined {
+export function secretMaterial(repoFile: RepoFileLookup, path: string, filesUnder?: RepoFilesUnder): SecretMaterial | undefined {
   const inside = !path.startsWith("../") && path !== "..";
   const sopsRules = inside ? sopsRulesFor(repoFile, path) : [];
   const f = inside ? repoFile(path) : undefined;
@@ -94,6 +94,18 @@ export function secretMaterial(repoFile: RepoFileLookup, path: string): SecretMa
   const location = isSecretLocation(path.replace(/^(?:\.\.\/)+/, ""), { sopsRules });
   // Encrypted formats (.age, sops) are fine to read; public names are not secrets.
   if (!location || location.expected || PUBLIC_NAME.test(path)) return undefined;
+  // A directory of the scan named like a place of secrets (`../secrets/home`, copied whole into
+  // the store): judged by what its files hold, not by its name. One of sops-encrypted files
+  // exposes nothing (tschwemley-nixos-config lib/default.nix's secrets/{home,nixos,server}, judged
+  // wrong at critical); one with a plaintext key in it is reported, naming the file.
+  const listed = inside && filesUnder ? filesUnder(path) : [];
+  if (listed.length > 0) {
+    const secret = listed.filter((file) => secretMaterial(repoFile, file) !== undefined);
+    if (secret.length === 0) return undefined;
+    const names = secret.map((file) => file.slice(path.length + 1));
+    const shown = names.slice(0, 3).join(", ") + (names.length > 3 ? ` and ${names.length - 3} more` : "");
+    return { reason: `a directory holding ${secret.length === 1 ? "an unencrypted secret file" : `${secret.length} unencrypted secret files`}: ${shown}` };
+  }
   return { reason: `${location.reason} (the file is not among the scanned files, so it was judged by its name)` };
 }
 

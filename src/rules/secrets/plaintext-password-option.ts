@@ -86,6 +86,9 @@ export const plaintextPasswordOption: Rule = {
       hostExample(`{ services.grafana = { enable = true; settings.security.secret_key = "SW2YcwTIb9zpOOhoPsMm"; }; }\n`),
       // The file exists branch is what is deployed: a password there is reported.
       hostExample(`{ lib, ... }: {\n  services.grafana.settings.security = if builtins.pathExists ./grafana-admin then { admin_password = "hunter2hunter2"; } else { };\n}\n`),
+      // The look-alikes below with plaintext in them: a password after `!` with no file and key, a
+      // CouchDB admin password that is no hash.
+      hostExample(`{ services.zigbee2mqtt = { enable = true; settings.mqtt.password = "!Zb2mqtt-Pw"; }; services.couchdb = { enable = true; adminPass = "-pbkdf2-hunter2"; }; }\n`),
     ],
     silent: [
       hostExample(`{ services.grafana.settings.security.admin_password = "$__file{/run/secrets/grafana-admin}"; }\n`),
@@ -94,6 +97,8 @@ export const plaintextPasswordOption: Rule = {
       hostExample(`{ config, ... }: { services.redis.servers.forgejo = { enable = true; requirePassFile = config.age.secrets.redis.path; }; }\n`),
       // The stand-in for a git-ignored secrets file, so that a clone without it still evaluates.
       { "load-secrets.nix": `if builtins.pathExists ./secrets.nix then import ./secrets.nix else {\n  wifiPassword = "";\n  grafanaCreds = { user = "admin"; password = "admin"; };\n}\n` },
+      // Zigbee2MQTT reads the password from its secrets.yaml; CouchDB keeps a pre-hashed admin as is.
+      hostExample(`{ services.zigbee2mqtt = { enable = true; settings.mqtt.password = "!secrets.yaml mqtt_password"; }; services.couchdb = { enable = true; adminPass = "-pbkdf2:sha256-0e5b2f0a8c5d3e1f7a9b6c4d2e0f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a,5c1f3e7a9b2d4f6a8c0e1b3d5f7a9c2e,600000"; }; }\n`),
     ],
   },
   name: "plaintext password in an option",

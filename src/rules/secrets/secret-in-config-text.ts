@@ -202,7 +202,10 @@ function checkNix(ctx: NixFileContext): void {
     // Wi-Fi passphrases.
     if (!last.dynamic && last.name === "psk" && wifiPskOption(def.path)) {
       const v = staticString(unparen(def.inner)!);
-      if (v === undefined || PLACEHOLDER.test(v) || /^(?:@|\$)/.test(v)) continue; // `@PSK_HOME@` / `$PSK` come from an environment file
+      // `@PSK_HOME@` / `$PSK` come from an environment file; `ext:PSK_HOME` is wpa_supplicant's
+      // external reference, read from networking.wireless.secretsFile (tschwemley-nixos-config
+      // tentacool, `psk = "ext:PSK_HOME"`, judged wrong).
+      if (v === undefined || PLACEHOLDER.test(v) || /^(?:@|\$)/.test(v) || /^ext:[A-Za-z0-9_]+$/.test(v)) continue;
       ctx.report({
         node: def.inner,
         optionPath: def.path,
@@ -289,9 +292,11 @@ export const secretInConfigText: Rule = {
       hostExample(`{\n  environment.etc."netrc".text = ''\n    machine example.org login me password Zq8mN2pL5x\n  '';\n}\n`),
       hostExample(`{ environment.etc."pgpass".text = "db.example.org:5432:app:app:Xk29dkfjQ83j"; }\n`),
       hostExample(`{ home-manager.users.me.xdg.configFile."msmtp/config".text = ''\n  account default\n  host smtp.example.org\n  password Mz83kdJd82ks\n''; }\n`),
+      // A passphrase that merely starts like a reference is still one.
+      hostExample(`{ networking.wireless.networks."Lab".psk = "ext: lab passphrase 2024"; }\n`),
     ],
     silent: [
-      hostExample(`{ networking.wireless = { secretsFile = "/run/secrets/wifi"; networks."HomeNet".pskRaw = "ext:psk_home"; networks.Work.psk = "@PSK_WORK@"; }; }\n`),
+      hostExample(`{ networking.wireless = { secretsFile = "/run/secrets/wifi"; networks."HomeNet".pskRaw = "ext:psk_home"; networks.Work.psk = "@PSK_WORK@"; networks.Lab.psk = "ext:PSK_LAB"; }; }\n`),
       hostExample(`{ config, pkgs, ... }: {\n  services.restic.backups.home.passwordFile = config.sops.secrets.restic.path;\n  services.foo.configFile = pkgs.writeText "foo.conf" "port = 80";\n}\n`),
       hostExample(`{\n  environment.etc."netrc".text = ''\n    # machine example.org login me password <password>\n  '';\n  home-manager.users.me.xdg.configFile."msmtp/config".text = ''\n    passwordeval "cat /run/secrets/mail"\n  '';\n}\n`),
       hostExample(`{ environment.etc."pgpass".text = "db.example.org:5432:app:app:*"; }\n`),

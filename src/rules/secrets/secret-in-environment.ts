@@ -234,7 +234,7 @@ export const secretInEnvironment: Rule = {
       if (!call || !name) continue;
       const arg = unparen(flattenApply(call).args[0]);
       const target = arg?.kind === K.NODE_PATH ? pathLiteralTarget(ctx.file, arg) : undefined;
-      const found = target?.kind === "repo" ? secretMaterial(ctx.repoFile, target.path) : undefined;
+      const found = target?.kind === "repo" ? secretMaterial(ctx.repoFile, target.path, ctx.repoFilesUnder) : undefined;
       // A FIDO2 security-key handle is no secret without its hardware token.
       const material = found?.cls?.securityKeyHandle ? undefined : found;
       if (!material && !classifyKey(name)) continue;

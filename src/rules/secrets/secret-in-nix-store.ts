@@ -579,6 +579,11 @@ function checkKeyOptionsFromDerivations(ctx: NixFileContext): void {
   }
 }
 
+/** Examples' sops files: every value encrypted. */
+const SOPS_ENC = "ENC[AES256_GCM,data:3q2+7w==,iv:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:str]";
+const SOPS_YAML = `password: ${SOPS_ENC}\nsops:\n    age:\n        - recipient: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n    lastmodified: "2025-01-01T00:00:00Z"\n    mac: ${SOPS_ENC}\n    version: 3.9.0\n`;
+const SOPS_DOTENV = `API_TOKEN=${SOPS_ENC}\nPROXY=\nsops_lastmodified=2025-01-01T00:00:00Z\nsops_mac=${SOPS_ENC}\nsops_version=3.9.0\n`;
+
 export const secretInNixStore: Rule = {
   id: "secret-in-nix-store",
   examples: {
@@ -601,6 +606,8 @@ export const secretInNixStore: Rule = {
       hostExample(`{ pkgs, ... }:\nlet\n  ssc = pkgs.stdenv.mkDerivation {\n    name = "ssc";\n    dontUnpack = true;\n    nativeBuildInputs = [ pkgs.mkcert ];\n    buildPhase = "export CAROOT=$TMPDIR/ca; mkcert -install; mkcert example.test";\n    installPhase = "mkdir -p $out; cp $TMPDIR/ca/* example.test*.pem $out/";\n  };\nin {\n  services.nginx.virtualHosts."example.test" = { forceSSL = true; sslCertificate = "\${ssc}/example.test.pem"; sslCertificateKey = "\${ssc}/example.test-key.pem"; };\n}\n`),
       // Entries of a plain-Nix secrets set written into the store: a Hydra config's tokens, an snmpd.conf.
       hostExample(`{ pkgs, ... }:\nlet passwords = import ./load-secrets.nix; in {\n  services.hydra = { enable = true; hydraURL = "http://localhost:3000"; notificationSender = "hydra@localhost"; extraConfig = with passwords; ''\n    <github_authorization>\n      example = \${token1}\n    </github_authorization>\n  ''; };\n  systemd.services.snmpd.serviceConfig.ExecStart = "\${pkgs.net-snmp}/bin/snmpd -f -c \${pkgs.writeText "snmpd.conf" "rocommunity \${passwords.snmp}"}";\n}\n`, "configuration.nix", { "load-secrets.nix": "{ token1 = \"\"; snmp = \"\"; }\n" }),
+      // A secrets folder given whole as a path: one of its files is a plaintext token.
+      hostExample(`{ services.myapp.secretsDir = ./secrets/myapp; }\n`, "configuration.nix", { "secrets/myapp/api-token": "Zx81QmTr0VbN4kWq2Lp7Hs9D\n", "secrets/myapp/db.yaml": SOPS_YAML }),
     ],
     silent: [
       hostExample(`{ services.myapp.passwordFile = "/run/secrets/myapp-password"; }\n`),
@@ -618,6 +625,8 @@ export const secretInNixStore: Rule = {
       hostExample(`{ config, pkgs, ... }:\nlet\n  certs = pkgs.runCommand "certs" { } "mkdir $out; cp \${./ca.pem} $out/ca.pem";\n  acme = config.security.acme.certs."idm.example.org";\n  certDir = acme.directory;\n  tool = pkgs.stdenv.mkDerivation { name = "tool"; src = ./.; checkPhase = "openssl genrsa -out $TMPDIR/test.key 2048; ./run-tests"; installPhase = "install -Dm755 tool $out/bin/tool"; };\nin {\n  environment.systemPackages = [ tool ];\n  security.pki.certificateFiles = [ "\${certs}/ca.pem" ];\n  services.kanidm.server.settings.tls_key = "\${acme.directory}/key.pem";\n  services.foo.sslCertificateKey = "\${certDir}/key.pem";\n  systemd.services.mkkey = { wantedBy = [ "multi-user.target" ]; serviceConfig = { Type = "oneshot"; StateDirectory = "mkkey"; }; script = "[ -e /var/lib/mkkey/key.pem ] || \${pkgs.openssl}/bin/openssl genrsa -out /var/lib/mkkey/key.pem 4096"; };\n}\n`, "configuration.nix", { "ca.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" }),
       // Public entries of the set, a hash (user-plaintext-password's) and a secret file's path.
       hostExample(`{ ... }:\nlet secrets = import ./secrets.nix; in {\n  users.users.alice = { isNormalUser = true; hashedPassword = secrets.aliceHash; description = "\${secrets.fullName}"; };\n  networking.interfaces.eth0.ipv6.addresses = [ { address = "\${secrets.ipv6Prefix}::1"; prefixLength = 64; } ];\n  services.foo.passwordFile = secrets.fooPasswordFile;\n}\n`, "configuration.nix", { "secrets.nix": "{ aliceHash = \"!\"; fullName = \"Alice\"; ipv6Prefix = \"2001:db8\"; fooPasswordFile = \"/run/keys/foo\"; }\n" }),
+      // A secrets folder given whole as a path, holding only sops-encrypted files: ciphertext in the store.
+      hostExample(`{ services.myapp.secretsDir = ./secrets/myapp; }\n`, "configuration.nix", { "secrets/myapp/db.yaml": SOPS_YAML, "secrets/myapp/api.env": SOPS_DOTENV }),
     ],
   },
   name: "secret copied into the Nix store at evaluation",
@@ -677,7 +686,7 @@ export const secretInNixStore: Rule = {
         what = target.path;
         reason = "a run-time secret location";
       } else {
-        const material = secretMaterial(ctx.repoFile, target.path);
+        const material = secretMaterial(ctx.repoFile, target.path, ctx.repoFilesUnder);
         const byUse = material ? undefined : secretReadIntoString(ctx, use, target.path);
         if (!material && !byUse) continue;
         what = target.path;

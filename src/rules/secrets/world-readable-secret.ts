@@ -3,6 +3,7 @@
 // The decrypted file under /run/agenix or /run/secrets is the plaintext secret; its mode is the only
 // thing between it and every local user and process.
 import type { OptionDefinition } from "../../nix/options.js";
+import { SyntaxKind as K } from "../../nix/syntax.js";
 import { staticValue } from "../../nix/values.js";
 import { nixString, replaceNode, setOption } from "../../nix/edit.js";
 import { isStaticallyDisabled, unwrapped } from "../nix-strings.js";
@@ -141,6 +142,8 @@ export const worldReadableSecret: Rule = {
       hostExample(`{ age.secrets."haproxy-cert" = { file = ./haproxy.pem.age; mode = "0644"; }; }\n`),
       // Beside a pam_u2f setup, a secret that is not its authfile is still judged.
       hostExample(`{ config, ... }: {\n  security.pam.u2f = { enable = true; settings.authfile = config.sops.secrets.u2f-mappings.path; };\n  sops.secrets.u2f-mappings = { mode = "0444"; };\n  sops.secrets.wifi-psk = { mode = "0444"; };\n}\n`),
+      // A networkd unit rendered by sops with a key in it: a .netdev's WireGuard PrivateKey=.
+      hostExample(`{ config, ... }: {\n  sops.templates."50-wg0.netdev" = {\n    mode = "0444";\n    path = "/etc/systemd/network/50-wg0.netdev";\n    content = ''\n      [NetDev]\n      Name=wg0\n      Kind=wireguard\n      [WireGuard]\n      PrivateKey=\${config.sops.placeholder.wg-key}\n    '';\n  };\n}\n`),
     ],
     silent: [
       hostExample(`{ age.secrets.db = { file = ./db.age; mode = "0400"; owner = "postgres"; }; }\n`),
@@ -149,6 +152,9 @@ export const worldReadableSecret: Rule = {
       hostExample(`{\n  age.secrets."syncthing-cert" = { file = ./cert.age; mode = "644"; };\n  age.secrets."syncthing-key" = { file = ./key.age; mode = "600"; };\n}\n`),
       // pam_u2f's mappings (key handles and public keys), read by a screen locker running as the user.
       hostExample(`{ config, ... }: {\n  security.pam.u2f = { enable = true; settings.authfile = config.sops.secrets.u2f-mappings.path; };\n  sops.secrets.u2f-mappings = { path = "/etc/u2f_mappings"; mode = "0444"; };\n}\n`),
+      // A .network file whose placeholders are the host's own address and gateway, which every
+      // local user sees with \`ip addr\` and \`ip route\`.
+      hostExample(`{ config, ... }: {\n  sops.templates."10-primary.network" = {\n    mode = "0444";\n    path = "/etc/systemd/network/10-primary.network";\n    content = ''\n      [Match]\n      Name=ens3\n      [Network]\n      Address=\${config.sops.placeholder.publicIP}/24\n      [Route]\n      Gateway=\${config.sops.placeholder.gateway}\n    '';\n  };\n}\n`),
       hostExample(
         `{\n  sops.secrets.initrd_ssh_host_ed25519_key = { mode = "0600"; path = "/etc/ssh/initrd_ssh_host_ed25519_key"; };\n  sops.secrets.initrd_ssh_host_ed25519_key_pub = { mode = "0644"; path = "/etc/ssh/initrd_ssh_host_ed25519_key.pub"; };\n  age.secrets."deploy.pub" = { file = ./deploy.pub.age; mode = "0444"; };\n  sops.secrets.host_key = { mode = "0644"; path = "/etc/ssh/ssh_host_ed25519_key.pub"; };\n}\n`,
       ),
@@ -203,6 +209,38 @@ export function isPublicKeySecret(ctx: NixFileContext, def: OptionDefinition): b
   return !nameSeg.dynamic && u2fAuthFile(ctx, def.segments[0]!.name, nameSeg.name, path);
 }
 
+/** Settings of a systemd-networkd .network file (systemd.network(5)) whose values become the
+ * interface's addresses, routes and resolvers: state every local user reads anyway (`ip addr`,
+ * `ip route` over netlink, /etc/resolv.conf). */
+const NETWORK_PUBLIC_SETTINGS = new Set(["name", "macaddress", "permanentmacaddress", "address", "peer", "gateway", "dns", "domains", "ntp", "destination", "source", "preferredsource", "prefix", "routeprefix", "ipv6token", "token"]);
+
+/**
+ * A sops template that renders a systemd-networkd `.network` file (by its name or path) whose
+ * placeholders all sit in address, route and resolver settings: values kept out of the repository
+ * (the host's public IP and gateway), but no secret on the host itself, where every user sees them
+ * with `ip addr` and `ip route`; .network files are world-readable as a rule (tschwemley-nixos-config
+ * systemd-networkd.nix's 10-primary.network at 0444, judged wrong). A .netdev (WireGuard's
+ * PrivateKey=) or any other setting from a placeholder is still judged.
+ */
+function networkUnitOfPublicState(ctx: NixFileContext, def: OptionDefinition): boolean {
+  const [manager, kind, nameSeg] = def.segments;
+  if (manager!.name !== "sops" || kind!.name !== "templates" || nameSeg!.dynamic) return false;
+  const prefix = def.path.slice(0, -".mode".length);
+  const path = (ctx.index.byPath.get(`${prefix}.path`) ?? []).map((d) => staticValue(d.value)).find((v) => typeof v === "string");
+  if (!/\.network$/.test(nameSeg!.name) && !(typeof path === "string" && /\.network$/.test(path))) return false;
+  const contents = ctx.index.byPath.get(`${prefix}.content`) ?? [];
+  const content = contents.length === 1 ? (unwrapped(contents[0]!.value) ?? contents[0]!.value) : undefined;
+  if (content?.kind !== K.NODE_STRING) return false;
+  const text = content.text;
+  const placeholders = [...text.matchAll(/\$\{\s*config\.sops\.placeholder\.(?:"[^"]*"|[\w-]+)\s*\}/g)];
+  if (placeholders.length === 0) return false;
+  return placeholders.every((m) => {
+    const line = text.slice(text.lastIndexOf("\n", m.index) + 1, m.index);
+    const setting = /^\s*([A-Za-z0-9]+)\s*=/.exec(line)?.[1];
+    return setting !== undefined && NETWORK_PUBLIC_SETTINGS.has(setting.toLowerCase());
+  });
+}
+
 /** The secret is pam_u2f's authfile (`security.pam.u2f.settings.authfile`, or the older
  * `security.pam.u2f.authFile`): user names with key handles and public keys, no secret, and a
  * screen locker running as the user must read it (hyperparabolic-nix-config
@@ -242,6 +280,7 @@ function checkFile(ctx: NixFileContext, hostFiles: () => NixFileContext[], repor
       const mode = parseMode(staticValue(def.value));
       if (mode === undefined) continue;
       if (isPublicKeySecret(ctx, def)) continue;
+      if (networkUnitOfPublicState(ctx, def)) continue;
       const prefix = def.path.slice(0, -".mode".length);
       const group = groupOf(ctx.index.byPath.get(`${prefix}.group`) ?? []);
       const valueNode = unwrapped(def.value) ?? def.value!;
